@@ -1,0 +1,102 @@
+# saferl: five single-file C libraries for safe reinforcement learning.
+#   make demo     build the examples and run them (native)
+#   make test     every test suite (installs what a fresh Debian machine lacks)
+#   make web      the WebAssembly demos into build/web;  make serve  on http://127.0.0.1:8000
+#   make bench    benchmarks against peers measured in the same run
+#   make install PREFIX=/usr/local   headers and a pkg-config file
+SHELL := /bin/bash
+BUILD := build
+PREFIX ?= /usr/local
+CLANG ?= clang
+EMCC := NODE_PATH=/usr/share/nodejs emcc
+C_STRICT := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror
+CXX_STRICT := -std=c++11 -Wall -Wextra -Wpedantic -Werror
+OPT := -O2 -g
+STB := -I/usr/include/stb
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+EMCC_WEB := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web -sSINGLE_FILE=1 \
+            -sALLOW_MEMORY_GROWTH=1 -sFILESYSTEM=0 -sMALLOC=emmalloc
+
+HEADERS := $(wildcard saferl_*.h)
+UNIT_TESTS := $(patsubst tests/test_%.c,%,$(filter-out %_oracle.c,$(wildcard tests/test_*.c)))
+EXAMPLES := $(BUILD)/budget_report $(BUILD)/budget_simulate
+NATIVE_TESTS := $(UNIT_TESTS:%=$(BUILD)/test_%) $(UNIT_TESTS:%=$(BUILD)/static/test_%) \
+                $(UNIT_TESTS:%=$(BUILD)/counting/test_%) $(BUILD)/test_budget_oracle
+FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+WEB_PAGES := $(BUILD)/web/budget/budget.mjs
+
+.PHONY: all demo test test-only web serve bench install clean deps-demo deps-test deps-web deps-bench
+all: $(EXAMPLES) $(NATIVE_TESTS)
+
+deps-%:
+	@tools/deps.sh $*
+
+# ---- examples ---------------------------------------------------------------------------
+$(BUILD)/budget_report: examples/budget_report.c examples/plot.h saferl_budget.h | $(BUILD)
+	$(CC) $(C_STRICT) $(OPT) -I. $(STB) -o $@ $< -lm
+$(BUILD)/budget_simulate: examples/budget_simulate.c saferl_budget.h | $(BUILD)
+	$(CC) $(C_STRICT) $(OPT) -I. -o $@ $< -lm
+
+# ---- unit tests: native, STATIC, counting allocator, sanitizers, WebAssembly -----------
+$(BUILD)/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h | $(BUILD)
+	$(CC) $(C_STRICT) $(OPT) -o $@ $< -lm
+$(BUILD)/static/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h
+	@mkdir -p $(@D)
+	$(CC) $(C_STRICT) $(OPT) -DSAFERL_$(shell echo $* | tr a-z A-Z)_STATIC -o $@ $< -lm
+$(BUILD)/counting/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h
+	@mkdir -p $(@D)
+	$(CC) $(C_STRICT) $(OPT) -DSAFERL_TEST_COUNTING_ALLOCATOR -o $@ $< -lm
+$(BUILD)/sanitize/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h
+	@mkdir -p $(@D)
+	$(CLANG) $(C_STRICT) -O1 -g $(SANITIZE) -o $@ $< -lm
+$(BUILD)/wasm/test_%.js: tests/test_%.c saferl_%.h tests/saferl_test.h
+	@mkdir -p $(@D)
+	$(EMCC) $(C_STRICT) -O2 -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 -o $@ $<
+$(BUILD)/test_budget_oracle: tests/test_budget_oracle.c saferl_budget.h | $(BUILD)
+	$(CC) $(C_STRICT) $(OPT) -I. -o $@ $< -lm
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) | $(BUILD)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< -lm
+
+$(BUILD):
+	@mkdir -p $@
+
+# ---- web ---------------------------------------------------------------------------------
+WEB_STATIC := $(shell find web -path web/node_modules -prune -o -type f \( -name '*.html' -o -name '*.js' -o -name '*.css' \) -print 2>/dev/null)
+web: deps-web $(WEB_PAGES)
+	@mkdir -p $(BUILD)/web/vendor
+	@for f in $(WEB_STATIC); do mkdir -p $(BUILD)/$$(dirname $$f); cp $$f $(BUILD)/$$f; done
+	@cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css $(BUILD)/web/vendor/
+	@echo "web: demos in $(BUILD)/web (make serve)"
+$(BUILD)/web/budget/budget.mjs: web/budget/glue.c saferl_budget.h
+	@mkdir -p $(@D)
+	$(EMCC) $(C_STRICT) -I. $(EMCC_WEB) -sEXPORT_NAME=createBudgetModule \
+	  -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=HEAPF64,HEAPF32,HEAPU8,HEAP32 -o $@ $<
+serve: web
+	node tests/browser/harness.mjs serve $(BUILD)/web 8000
+
+# ---- the two commands ----------------------------------------------------------------------
+demo: deps-demo $(EXAMPLES)
+	@mkdir -p $(BUILD)/demo
+	@echo "== saferl_budget.h: relative budget xi = H / E[T] of simulated rollout logs"
+	@$(BUILD)/budget_simulate attempts --prompts 12 --attempts 32 --horizon 2048 --mean-tokens 1400 \
+	  --spread 0.9 --seed 1 > $(BUILD)/demo/budget_attempts.csv
+	@$(BUILD)/budget_report --png $(BUILD)/demo/budget.png $(BUILD)/demo/budget_attempts.csv | tail -n 12
+	@echo
+	@$(BUILD)/budget_simulate progress --seed 1
+	@echo
+	@echo "figures: $(BUILD)/demo/budget.png"
+
+test: deps-test
+	@tests/run.sh
+
+# ---- benchmarks, install, clean ------------------------------------------------------------
+bench: deps-bench
+	@bench/run_budget.sh
+
+install:
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/pkgconfig
+	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/
+	sed 's|@PREFIX@|$(PREFIX)|' tools/saferl.pc.in > $(DESTDIR)$(PREFIX)/share/pkgconfig/saferl.pc
+
+clean:
+	rm -rf $(BUILD)

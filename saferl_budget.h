@@ -1,0 +1,1502 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* saferl_budget.h - v0.1.0 - relative-budget analysis for RL with verifiable rewards
+                              public domain or MIT; see the end of the file
+
+   The relative budget of a prompt is  xi = H / E[T]:  H the generation horizon (token
+   budget), T the number of tokens until the first correct solution under the base policy.
+   "A Relative-Budget Theory for Reinforcement Learning with Verifiable Rewards in Large
+   Language Model Reasoning" (arXiv 2602.01523) explains RL's sample efficiency through it:
+   xi -> 0 is the deficient regime (informative rollouts are rare), xi = Theta(1) the
+   balanced one, xi -> infinity the ample one; empirically xi in [1.5, 2.0] learned fastest.
+   This header turns rollout logs into those numbers.
+
+   Do this:
+      #define SAFERL_BUDGET_IMPLEMENTATION   (or SAFERL_IMPLEMENTATION for every saferl header)
+   before you include this file in *one* C or C++ file to create the implementation.
+
+   Optional, before the implementation include:
+      #define SAFERL_ASSERT(x)        your assert, for programmer errors only (default: assert)
+      #define SAFERL_MALLOC(sz,ctx)   default allocation   (default: malloc(sz))
+      #define SAFERL_FREE(p,ctx)      default release      (default: free(p))
+      #define SAFERL_BUDGET_API       declaration prefix   (default: extern)
+      #define SAFERL_BUDGET_STATIC    every function static: a private copy per translation unit
+
+   The header does no I/O: it parses text you hand it in memory (read the file yourself, or
+   let the browser hand it over); examples/budget_report.c shows the file and PNG side.
+
+   QUICK START
+      #define SAFERL_BUDGET_IMPLEMENTATION
+      #include "saferl_budget.h"
+      #include <stdio.h>
+      int main(void) {
+          // one prompt, horizon 1024 tokens: solved after 300 and 700 tokens, once not at all
+          saferl_budget_attempt a[3] = {{0, 1024, 300}, {0, 1024, 700},
+                                        {0, 1024, SAFERL_BUDGET_CENSORED}};
+          saferl_budget_desc desc = {0};             // zero = the documented defaults
+          saferl_budget_summary s;
+          saferl_result r = saferl_budget_summarize(a, 3, &desc, &s);
+          if (r < 0) { printf("%s\n", saferl_result_string(r)); return 1; }
+          printf("xi = %.3f [%.3f, %.3f], %s\n", s.xi, s.xi_lo, s.xi_hi,
+                 saferl_budget_regime_name(s.regime));
+          return 0;
+      }
+
+   WHAT IS HERE, top to bottom
+      attempts and their validation        saferl_budget_attempt, saferl_budget_check_attempt
+      CSV of attempts, from a memory buffer saferl_budget_csv_parse, saferl_budget_index_prompts
+      estimators                           saferl_budget_summarize (censored geometric MLE of
+                                           E[T], xi and its interval), saferl_budget_pool,
+                                           saferl_budget_kaplan_meier (+ Greenwood), restricted mean
+      theory helpers                       reward variance, informative-group probability and its
+                                           unbiased estimate, pass@k, samples for one success,
+                                           regimes, the horizon for a target xi, models of T
+      a learning-progress simulator        saferl_budget_sim_* (our idealized model, see below)
+
+   STATISTICAL CHOICES (say what is computed, so results can be checked)
+      * T is modelled as geometric on {1, 2, ...} with a per-token success probability q (the
+        hazard). An attempt with horizon H_i contributes min(T_i, H_i) tokens at risk. With
+        D successes and S tokens at risk the log-likelihood is D log q + (S - D) log(1 - q),
+        the binomial one, so  q^ = D / S,  E[T]^ = S / D,  and by the observed information
+        SE(E[T]^) = sqrt(S (S - D) / D^3).
+      * xi = H q^ (= H / E[T]^), H the reference horizon: desc.horizon, or by default the
+        largest horizon among the attempts.
+      * Interval for q, hence for xi = H q and E[T] = 1/q: the exact Clopper-Pearson interval
+        of D out of S when D < 100, the Wilson score interval from 100 on (where the two agree
+        and Clopper-Pearson would cost more). With few successes no interval holds exactly its
+        nominal coverage: the exact one is conservative there (coverage >= nominal, up to 0.99
+        at 95% in our Monte-Carlo) where Wilson would fall to 0.91. tests/ checks both.
+      * No success at all: the data bound E[T] only from below, so xi only from ABOVE. The
+        summary then reports xi = 0, xi_lo = 0, xi_hi = the exact upper bound, sets
+        xi_is_upper_bound and the call returns SAFERL_BOUND_ONLY (positive: not an error, but
+        never a number that looks exact).
+      * Pooling over a prompt set, each prompt weighing the same: with a_i = D_i / n_i and
+        b_i = S_i / n_i (successes and tokens at risk per attempt of prompt i) the pooled hazard
+        is q = sum a_i / sum b_i and xi = H q, H the largest of the prompts' horizons (or
+        desc.horizon). Without censoring 1/q is the mean of T over the prompt set, so this is
+        the paper's H / E[T] with E[T] taken over the prompts; a mean of per-prompt xi_i would
+        instead add up each prompt's small-sample bias (our Monte-Carlo: 85% coverage at 95%
+        with 8 attempts a prompt). The interval is the delta method's, with the within-prompt
+        variance sum_i sum_j (d_ij - q t_ij)^2 / n_i^2 / (sum b_i)^2 (the prompt set is taken
+        as fixed). The horizon for a target xi* is xi* / hazard for a prompt and for a set.
+      * Kaplan-Meier: events at a time are processed before censorings at the same time;
+        Greenwood's formula gives the standard error of S(t) (as statsmodels' SurvfuncRight).
+      * The regime is decided on xi with the band [balanced_low, balanced_high] of the desc
+        (default the paper's [1.5, 2.0]): below is deficient, inside balanced, above ample.
+
+   THE SIMULATOR IS OUR MODEL, NOT THE PAPER'S THEOREM
+      P prompts with hazards q_i (log-normal spread around 1/initial_mean_tokens). Each
+      iteration samples a group of G rollouts per prompt, T ~ Geometric(q_i) cut at H; a group
+      with at least one success and one failure is informative and (GRPO normalises
+      advantages, so the step has a roughly fixed size) raises that prompt's xi by
+      learning_rate: q_i += learning_rate / H. Groups that are all right or all wrong teach
+      nothing. In this model progress per generated token is proportional to
+      P_inf(xi) xi / p(xi); for G = 8 it peaks near xi = 1.55. That is a consequence of our
+      assumptions; it agrees with, but does not reproduce, the paper's empirical band.
+
+   MEMORY, THREADS, ERRORS
+      Nothing here allocates except the *_create conveniences, and they only through the
+      allocator in the desc (or SAFERL_MALLOC). Functions that need scratch memory take it
+      from the caller and say how much with a *_memory_size function. There is no global
+      state: different objects may be used from different threads at once; one object from
+      several threads needs your own lock. Bad data returns a negative saferl_result and
+      leaves outputs untouched; NaN and infinities are rejected, never propagated.
+
+   REVISION HISTORY
+      0.1.0 (2026-11-21)  first release
+*/
+#ifndef SAFERL_BUDGET_H
+#define SAFERL_BUDGET_H
+
+#define SAFERL_BUDGET_VERSION_MAJOR 0
+#define SAFERL_BUDGET_VERSION_MINOR 1
+#define SAFERL_BUDGET_VERSION_PATCH 0
+#define SAFERL_BUDGET_VERSION_STRING "0.1.0"
+
+#if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_BUDGET_IMPLEMENTATION)
+#define SAFERL_BUDGET_IMPLEMENTATION
+#endif
+
+#ifndef SAFERL_BUDGET_API
+#  if defined(SAFERL_BUDGET_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#    define SAFERL_BUDGET_API static __attribute__((unused)) /* no warning for what you don't call */
+#  elif defined(SAFERL_BUDGET_STATIC)
+#    define SAFERL_BUDGET_API static
+#  else
+#    define SAFERL_BUDGET_API extern
+#  endif
+#endif
+
+/* ==== saferl common block: byte-identical in every saferl header ======================== */
+#ifndef SAFERL_COMMON_H
+#define SAFERL_COMMON_H
+#define SAFERL_COMMON_VERSION 1
+
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+
+/* Every fallible function returns a saferl_result: 0 success, negative an error (the call
+   changed nothing), positive a success with a qualification the caller should read. */
+typedef enum saferl_result {
+    SAFERL_OK = 0,
+    SAFERL_BOUND_ONLY = 1,                 /* done, but the data only bound the quantity */
+    SAFERL_ERR_INVALID_ARGUMENT = -1,      /* a value out of its documented range */
+    SAFERL_ERR_OUT_OF_MEMORY = -2,
+    SAFERL_ERR_BUFFER_TOO_SMALL = -3,      /* the caller's buffer is smaller than needed */
+    SAFERL_ERR_NOT_FINITE = -4,            /* NaN or infinity in the input */
+    SAFERL_ERR_PARSE = -5,                 /* malformed text; the parser says line and column */
+    SAFERL_ERR_NO_DATA = -6,               /* nothing to estimate from */
+    SAFERL_ERR_NOT_POSITIVE_DEFINITE = -7,
+    SAFERL_ERR_DID_NOT_CONVERGE = -8,
+    SAFERL_ERR_UNSUPPORTED = -9,           /* valid, but outside what this code handles */
+    SAFERL_ERR_INFEASIBLE = -10,           /* no solution exists (unrealisable, infeasible) */
+    SAFERL_ERR_VERSION = -11,              /* a file or buffer of another format version */
+    SAFERL_ERR_CORRUPT = -12               /* a binary buffer that fails its checks */
+} saferl_result;
+
+static inline const char *saferl_result_string(saferl_result result) {
+    switch (result) {
+    case SAFERL_OK: return "ok";
+    case SAFERL_BOUND_ONLY: return "only a bound: the data do not determine the value";
+    case SAFERL_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case SAFERL_ERR_OUT_OF_MEMORY: return "out of memory";
+    case SAFERL_ERR_BUFFER_TOO_SMALL: return "buffer too small";
+    case SAFERL_ERR_NOT_FINITE: return "NaN or infinity in the input";
+    case SAFERL_ERR_PARSE: return "parse error";
+    case SAFERL_ERR_NO_DATA: return "no data";
+    case SAFERL_ERR_NOT_POSITIVE_DEFINITE: return "matrix not positive definite";
+    case SAFERL_ERR_DID_NOT_CONVERGE: return "did not converge";
+    case SAFERL_ERR_UNSUPPORTED: return "unsupported";
+    case SAFERL_ERR_INFEASIBLE: return "infeasible";
+    case SAFERL_ERR_VERSION: return "unsupported format version";
+    case SAFERL_ERR_CORRUPT: return "corrupt data";
+    }
+    return "unknown result";
+}
+
+/* Memory for the *_create conveniences. All zero means SAFERL_MALLOC / SAFERL_FREE. */
+typedef struct saferl_allocator {
+    void *(*allocate)(size_t size, void *user_data);
+    void (*release)(void *pointer, void *user_data);
+    void *user_data;
+} saferl_allocator;
+
+/* xoshiro256** (Blackman and Vigna), seeded through splitmix64 from a 32-bit seed so that
+   JavaScript can pass it. The integer stream and saferl_rng_uniform are bit-identical on
+   every platform; saferl_rng_normal goes through libm and agrees to rounding. */
+typedef struct saferl_rng {
+    uint64_t s[4];
+} saferl_rng;
+
+static inline uint64_t saferl_rng_splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static inline void saferl_rng_seed(saferl_rng *rng, uint32_t seed) {
+    uint64_t state = seed;
+    int i;
+    for (i = 0; i < 4; ++i) rng->s[i] = saferl_rng_splitmix64(&state);
+}
+
+static inline uint64_t saferl_rng_u64(saferl_rng *rng) {
+    uint64_t *s = rng->s;
+    uint64_t x = s[1] * 5u;
+    uint64_t result = ((x << 7) | (x >> 57)) * 9u;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+
+static inline uint32_t saferl_rng_u32(saferl_rng *rng) {
+    return (uint32_t)(saferl_rng_u64(rng) >> 32);
+}
+
+/* Uniform double in [0, 1) with 53 random bits. */
+static inline double saferl_rng_uniform(saferl_rng *rng) {
+    return (double)(saferl_rng_u64(rng) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Uniform integer in [0, bound), unbiased (Lemire's multiply-and-reject); bound 0 gives 0. */
+static inline uint32_t saferl_rng_bounded(saferl_rng *rng, uint32_t bound) {
+    uint64_t m;
+    uint32_t low;
+    if (bound == 0) return 0;
+    m = (uint64_t)saferl_rng_u32(rng) * bound;
+    low = (uint32_t)m;
+    if (low < bound) {
+        uint32_t threshold = (uint32_t)(0u - bound) % bound;
+        while (low < threshold) {
+            m = (uint64_t)saferl_rng_u32(rng) * bound;
+            low = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+/* Standard normal by Box-Muller; one value a call, no cached spare, so the state alone
+   determines the stream. */
+static inline double saferl_rng_normal(saferl_rng *rng) {
+    double u1 = 1.0 - saferl_rng_uniform(rng); /* (0, 1]: log stays finite */
+    double u2 = saferl_rng_uniform(rng);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
+}
+
+/* Index i with probability weights[i] / sum(weights). Weights must be finite and >= 0 with
+   a positive sum; otherwise returns count (no valid index) and draws nothing. */
+static inline size_t saferl_rng_categorical(saferl_rng *rng, const double *weights, size_t count) {
+    double total = 0.0, target;
+    size_t i, last_positive = count;
+    for (i = 0; i < count; ++i) {
+        if (!(weights[i] >= 0.0) || weights[i] > 1.7976931348623157e308) return count;
+        total += weights[i];
+        if (weights[i] > 0.0) last_positive = i;
+    }
+    if (!(total > 0.0) || total > 1.7976931348623157e308) return count;
+    target = saferl_rng_uniform(rng) * total;
+    for (i = 0; i < count; ++i) {
+        if (weights[i] > 0.0 && target < weights[i]) return i;
+        target -= weights[i];
+    }
+    return last_positive; /* rounding left target just above the last weight */
+}
+
+#else
+#if SAFERL_COMMON_VERSION != 1
+#error "saferl headers of different versions in one translation unit: update them together"
+#endif
+#endif /* SAFERL_COMMON_H */
+/* ==== end of the saferl common block ===================================================== */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- attempts ------------------------------------------------------------------------ */
+
+#define SAFERL_BUDGET_CENSORED (-1) /* tokens value: no correct solution within the horizon */
+
+/* One sampled attempt at a prompt. */
+typedef struct saferl_budget_attempt {
+    uint32_t prompt;  /* prompt index in [0, prompt_count) */
+    int32_t horizon;  /* H: the token budget of this attempt, > 0 */
+    int32_t tokens;   /* tokens until the first correct solution, in [1, horizon], or
+                         SAFERL_BUDGET_CENSORED when none appeared within the horizon */
+} saferl_budget_attempt;
+
+/* SAFERL_OK, or SAFERL_ERR_INVALID_ARGUMENT with *reason (optional) saying what is wrong. */
+SAFERL_BUDGET_API saferl_result saferl_budget_check_attempt(const saferl_budget_attempt *attempt,
+                                                            const char **reason);
+
+/* ---- CSV: prompt_id,horizon,tokens ---------------------------------------------------- */
+/* One row per attempt. An optional first line "prompt_id,horizon,tokens" is a header.
+   prompt_id is any text (RFC 4180 quotes allowed); horizon a whole number > 0; tokens a
+   whole number in [1, horizon], or empty or -1 for "none within the horizon". Blank lines and
+   lines starting with '#' are skipped; CRLF is accepted. */
+
+typedef struct saferl_budget_csv_row {
+    size_t name_offset;   /* prompt_id: byte offset into the parsed text (inside any quotes) */
+    uint32_t name_length; /* and its length in bytes */
+    uint32_t line;        /* 1-based line of the row */
+    int32_t horizon;
+    int32_t tokens;       /* SAFERL_BUDGET_CENSORED when empty or -1 */
+} saferl_budget_csv_row;
+
+typedef struct saferl_budget_csv_error {
+    uint32_t line;        /* 1-based */
+    uint32_t column;      /* 1-based byte column where the bad field starts */
+    saferl_result code;
+    const char *reason;   /* static text, e.g. "tokens above the horizon" */
+} saferl_budget_csv_error;
+
+/* Parses every line; a bad line is recorded in errors (up to error_capacity; *error_count
+   gets the total) and the rest of the text is still checked. Good rows go to rows (up to
+   row_capacity; *row_count gets the total, so a call with rows = NULL tells the size).
+   Returns SAFERL_OK, SAFERL_ERR_PARSE when any line was bad, SAFERL_ERR_BUFFER_TOO_SMALL
+   when rows did not fit (errors take precedence), SAFERL_ERR_NO_DATA when there was no row. */
+SAFERL_BUDGET_API saferl_result saferl_budget_csv_parse(const char *text, size_t length,
+                                                        saferl_budget_csv_row *rows, size_t row_capacity,
+                                                        size_t *row_count,
+                                                        saferl_budget_csv_error *errors,
+                                                        size_t error_capacity, size_t *error_count);
+
+/* Numbers the distinct prompt_ids 0, 1, ... in order of first appearance and writes one
+   attempt per row. work is scratch memory of saferl_budget_index_prompts_memory_size(rows)
+   bytes (a hash table); first_row (optional, room for row_count entries) receives, per
+   prompt, the index of the row where it first appears, from which its name can be read. */
+SAFERL_BUDGET_API size_t saferl_budget_index_prompts_memory_size(size_t row_count);
+SAFERL_BUDGET_API saferl_result saferl_budget_index_prompts(const char *text,
+                                                            const saferl_budget_csv_row *rows,
+                                                            size_t row_count, void *work,
+                                                            size_t work_size,
+                                                            saferl_budget_attempt *attempts,
+                                                            size_t *prompt_count, size_t *first_row);
+
+/* Counting sort of attempts by prompt: sorted receives them prompt by prompt (stable), and
+   prompt_start[p] .. prompt_start[p + 1] is prompt p's slice (room for prompt_count + 1). */
+SAFERL_BUDGET_API saferl_result saferl_budget_group_by_prompt(const saferl_budget_attempt *attempts,
+                                                              size_t count, size_t prompt_count,
+                                                              saferl_budget_attempt *sorted,
+                                                              size_t *prompt_start);
+
+/* ---- estimators ------------------------------------------------------------------------ */
+
+typedef enum saferl_budget_regime {
+    SAFERL_BUDGET_DEFICIENT = 0, /* xi below the band: informative rollouts are rare */
+    SAFERL_BUDGET_BALANCED = 1,  /* xi inside the band: the paper's most efficient */
+    SAFERL_BUDGET_AMPLE = 2      /* xi above the band: stable, diminishing gains */
+} saferl_budget_regime;
+
+typedef struct saferl_budget_desc {
+    double confidence;    /* two-sided interval level in (0, 1); 0 -> 0.95 */
+    double balanced_low;  /* lower edge of the balanced band; 0 -> 1.5 (the paper's) */
+    double balanced_high; /* upper edge; 0 -> 2.0 */
+    double horizon;       /* reference horizon H of xi; 0 -> the largest among the attempts */
+} saferl_budget_desc;
+
+/* The desc with every zero field replaced by its default. */
+SAFERL_BUDGET_API saferl_budget_desc saferl_budget_desc_defaults(const saferl_budget_desc *desc);
+
+typedef struct saferl_budget_summary {
+    size_t attempts;          /* n */
+    size_t successes;         /* D: attempts solved within their horizon */
+    size_t prompts;           /* 1 for a prompt, P for a pooled summary */
+    double horizon;           /* H of xi */
+    double exposure;          /* S: tokens at risk, sum of min(T_i, H_i) (pooled: sum) */
+    double success_tokens;    /* sum of T_i over the successes (for pooling) */
+    double exposure_squares;  /* sum of min(T_i, H_i)^2 (for pooling) */
+    double hazard;            /* q^ = xi / H, the per-token success probability */
+    double hazard_lo, hazard_hi;
+    double mean_tokens;       /* E[T]^ = 1 / q^  (INFINITY when D == 0) */
+    double mean_tokens_se;    /* by the observed information (INFINITY when D == 0) */
+    double mean_tokens_lo, mean_tokens_hi;
+    double xi;                /* H / E[T]^ */
+    double xi_lo, xi_hi;      /* interval at desc.confidence */
+    int xi_is_upper_bound;    /* 1: no success, the data only bound xi from above (xi_hi) */
+    saferl_budget_regime regime;      /* of xi */
+    int regime_is_certain;    /* 1 when the whole interval lies in that regime */
+    double success_rate;      /* p: fraction of attempts solved within their horizon */
+    double reward_variance;   /* p (1 - p): the variance of the 0/1 reward */
+    double model_success_probability; /* 1 - (1 - q^)^H: p(H) under the geometric fit */
+    double markov_success_lower_bound;/* max(0, 1 - 1/xi): p(H) >= this for any T */
+} saferl_budget_summary;
+
+/* Summary of one prompt's attempts (the prompt field is not looked at: pass a slice, or
+   pass a whole set to treat it as one prompt). Returns SAFERL_OK, SAFERL_BOUND_ONLY when
+   no attempt succeeded, or a negative error (an invalid attempt, n == 0, a bad desc). */
+SAFERL_BUDGET_API saferl_result saferl_budget_summarize(const saferl_budget_attempt *attempts,
+                                                        size_t count,
+                                                        const saferl_budget_desc *desc,
+                                                        saferl_budget_summary *summary);
+
+/* Pools per-prompt summaries made by saferl_budget_summarize with the same desc, each
+   prompt weighing the same (see STATISTICAL CHOICES). Pooled fields: success_rate and
+   reward_variance are means over prompts; mean_tokens is 1 / hazard. SAFERL_BOUND_ONLY when
+   no prompt had a success. */
+SAFERL_BUDGET_API saferl_result saferl_budget_pool(const saferl_budget_summary *per_prompt,
+                                                   size_t prompt_count,
+                                                   const saferl_budget_desc *desc,
+                                                   saferl_budget_summary *pooled);
+
+/* Interval for a binomial proportion of successes out of trials, as the summaries use it:
+   Clopper-Pearson when successes < 100, Wilson from 100 on. */
+SAFERL_BUDGET_API saferl_result saferl_budget_proportion_interval(double successes, double trials,
+                                                                  double confidence, double *lo,
+                                                                  double *hi);
+
+/* Kaplan-Meier estimate of S(t) = P(T > t) at the distinct event times. */
+typedef struct saferl_budget_km_step {
+    double time;          /* an event time t_j */
+    double at_risk;       /* n_j: attempts with min(T, H) >= t_j */
+    double events;        /* d_j: successes at t_j */
+    double survival;      /* S(t_j) */
+    double survival_se;   /* Greenwood: S(t_j) sqrt(sum_{i<=j} d_i / (n_i (n_i - d_i))) */
+} saferl_budget_km_step;
+
+/* Scratch bytes for saferl_budget_kaplan_meier on these attempts (two counters per token
+   position up to the largest horizon); 0 when an attempt is invalid. */
+SAFERL_BUDGET_API size_t saferl_budget_kaplan_meier_memory_size(const saferl_budget_attempt *attempts,
+                                                                size_t count);
+/* Writes up to step_capacity steps; *step_count gets the number of distinct event times
+   (SAFERL_ERR_BUFFER_TOO_SMALL when more than the capacity; min(count, max horizon) always
+   suffices). O(count + max horizon), no sorting. */
+SAFERL_BUDGET_API saferl_result saferl_budget_kaplan_meier(const saferl_budget_attempt *attempts,
+                                                           size_t count, void *work, size_t work_size,
+                                                           saferl_budget_km_step *steps,
+                                                           size_t step_capacity, size_t *step_count);
+/* S(t) from the steps (a right-continuous step function, 1 before the first event). */
+SAFERL_BUDGET_API double saferl_budget_km_survival(const saferl_budget_km_step *steps, size_t step_count,
+                                                   double t);
+/* Restricted mean  integral_0^tau S(u) du = E[min(T, tau)] for integer-valued T, and its
+   standard error (the usual Greenwood-type formula); se may be NULL. */
+SAFERL_BUDGET_API saferl_result saferl_budget_km_restricted_mean(const saferl_budget_km_step *steps,
+                                                                 size_t step_count, double tau,
+                                                                 double *mean, double *se);
+
+/* ---- theory helpers (pure functions; NaN for arguments out of range) ------------------ */
+
+SAFERL_BUDGET_API double saferl_budget_reward_variance(double p);             /* p (1 - p) */
+/* P(a group of G rollouts has a success and a failure) = 1 - p^G - (1 - p)^G. */
+SAFERL_BUDGET_API double saferl_budget_informative_probability(double p, int group_size);
+/* Its unbiased estimate from n rollouts with c successes, n >= G:
+   1 - C(c, G)/C(n, G) - C(n - c, G)/C(n, G), as products. */
+SAFERL_BUDGET_API double saferl_budget_informative_estimate(int n, int c, int group_size);
+/* Unbiased pass@k (Chen et al. 2021): 1 - C(n - c, k)/C(n, k) in the stable product form. */
+SAFERL_BUDGET_API double saferl_budget_pass_at_k(int n, int c, int k);
+/* Unbiased pass^k, all of k succeed: C(c, k)/C(n, k). */
+SAFERL_BUDGET_API double saferl_budget_pass_all_k(int n, int c, int k);
+/* Smallest number of independent samples with P(at least one success) >= 1 - delta. */
+SAFERL_BUDGET_API double saferl_budget_samples_for_success(double p, double delta);
+/* p(H) = 1 - (1 - q)^H for T geometric with hazard q. */
+SAFERL_BUDGET_API double saferl_budget_geometric_success_probability(double hazard, double horizon);
+/* Memoryless inversion xi = -ln(1 - p) and its converse p = 1 - exp(-xi). */
+SAFERL_BUDGET_API double saferl_budget_xi_from_success_probability(double p);
+SAFERL_BUDGET_API double saferl_budget_success_probability_from_xi(double xi);
+/* Markov: P(T > H) <= E[T]/H, so p(H) >= max(0, 1 - 1/xi) whatever T's law. */
+SAFERL_BUDGET_API double saferl_budget_markov_success_lower_bound(double xi);
+SAFERL_BUDGET_API saferl_budget_regime saferl_budget_regime_of(double xi, const saferl_budget_desc *desc);
+SAFERL_BUDGET_API const char *saferl_budget_regime_name(saferl_budget_regime regime);
+/* Horizon that gives a summary (of a prompt or pooled) the relative budget target_xi, under
+   the geometric model: target_xi / hazard. INFINITY when the hazard is 0. */
+SAFERL_BUDGET_API double saferl_budget_horizon_for_xi(const saferl_budget_summary *summary,
+                                                      double target_xi);
+
+/* Laws of T for what-if curves: p(H) and E[T] of a model. */
+typedef enum saferl_budget_tokens_law {
+    SAFERL_BUDGET_GEOMETRIC = 0, /* hazard 1 / mean_tokens */
+    SAFERL_BUDGET_LOGNORMAL = 1  /* ln T ~ N(m, log_sigma^2) with E[T] = mean_tokens */
+} saferl_budget_tokens_law;
+
+typedef struct saferl_budget_tokens_model {
+    saferl_budget_tokens_law law;
+    double mean_tokens; /* E[T] >= 1 */
+    double log_sigma;   /* log-normal only, > 0 */
+} saferl_budget_tokens_model;
+
+/* p(H) = P(T <= H) under the model; NaN when the model is invalid. */
+SAFERL_BUDGET_API double saferl_budget_model_success_probability(const saferl_budget_tokens_model *model,
+                                                                 double horizon);
+
+/* ---- learning-progress simulator (our idealized model; see the notes at the top) ------ */
+
+typedef struct saferl_budget_sim_desc {
+    uint32_t prompts;            /* P; 0 -> 64 */
+    uint32_t group_size;         /* G rollouts per prompt and iteration; 0 -> 8 */
+    double horizon;              /* H tokens; 0 -> 1024 */
+    double initial_mean_tokens;  /* geometric mean of the prompts' initial E[T]; 0 -> 2048 */
+    double prompt_spread;        /* sd of ln E[T] across prompts; 0 -> 0 (all alike) */
+    double learning_rate;        /* xi gained by a prompt per informative group; 0 -> 0.05 */
+    uint32_t seed;               /* 0 is a seed like any other */
+    saferl_allocator allocator;  /* for saferl_budget_sim_create; zero -> SAFERL_MALLOC */
+} saferl_budget_sim_desc;
+
+typedef struct saferl_budget_sim {
+    saferl_budget_sim_desc desc; /* with defaults filled in */
+    double *hazard;              /* q_i, P entries in the caller's memory */
+    saferl_rng rng;
+    uint32_t iteration;
+    double tokens_generated;     /* over all iterations */
+    void *owned_memory;          /* set by saferl_budget_sim_create, released by _destroy */
+} saferl_budget_sim;
+
+typedef struct saferl_budget_sim_iteration {
+    uint32_t iteration;          /* 1-based */
+    double mean_xi;              /* mean of H q_i after the update */
+    double informative_fraction; /* informative groups / P */
+    double success_rate;         /* successes / (P G) */
+    double tokens;               /* generated this iteration: sum of min(T, H) */
+    double xi_gain;              /* mean_xi after minus before */
+} saferl_budget_sim_iteration;
+
+SAFERL_BUDGET_API saferl_budget_sim_desc saferl_budget_sim_desc_defaults(const saferl_budget_sim_desc *desc);
+SAFERL_BUDGET_API size_t saferl_budget_sim_memory_size(const saferl_budget_sim_desc *desc);
+SAFERL_BUDGET_API saferl_result saferl_budget_sim_init(saferl_budget_sim *sim,
+                                                       const saferl_budget_sim_desc *desc,
+                                                       void *memory, size_t memory_size);
+/* The same on memory from desc.allocator (or SAFERL_MALLOC); destroy releases it. */
+SAFERL_BUDGET_API saferl_result saferl_budget_sim_create(saferl_budget_sim *sim,
+                                                         const saferl_budget_sim_desc *desc);
+SAFERL_BUDGET_API void saferl_budget_sim_destroy(saferl_budget_sim *sim);
+/* One iteration; never allocates. out may be NULL. */
+SAFERL_BUDGET_API saferl_result saferl_budget_sim_step(saferl_budget_sim *sim,
+                                                       saferl_budget_sim_iteration *out);
+/* Tokens until the first success for T ~ Geometric(hazard) on {1, 2, ...}, by inversion
+   (one uniform draw); for what-if data. hazard in (0, 1]. */
+SAFERL_BUDGET_API double saferl_budget_sample_geometric(saferl_rng *rng, double hazard);
+/* Relative progress per generated token in the model: P_inf(p(xi), G) xi / p(xi). */
+SAFERL_BUDGET_API double saferl_budget_sim_progress_per_token(double xi, int group_size);
+
+/* ---- conveniences ---------------------------------------------------------------------- */
+
+SAFERL_BUDGET_API const char *saferl_budget_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SAFERL_BUDGET_H */
+
+/* ======================================================================================== */
+/*                                    IMPLEMENTATION                                        */
+/* ======================================================================================== */
+#ifdef SAFERL_BUDGET_IMPLEMENTATION
+#ifndef SAFERL_BUDGET_IMPLEMENTATION_ONCE
+#define SAFERL_BUDGET_IMPLEMENTATION_ONCE
+
+#include <string.h>
+
+#ifndef SAFERL_ASSERT
+#include <assert.h>
+#define SAFERL_ASSERT(x) assert(x)
+#endif
+#if defined(SAFERL_MALLOC) != defined(SAFERL_FREE)
+#error "define both SAFERL_MALLOC and SAFERL_FREE, or neither"
+#endif
+#ifndef SAFERL_MALLOC
+#include <stdlib.h>
+#define SAFERL_MALLOC(size, ctx) ((void)(ctx), malloc(size))
+#define SAFERL_FREE(pointer, ctx) ((void)(ctx), free(pointer))
+#endif
+
+#define SAFERL_BUDGET__INF HUGE_VAL /* +infinity on IEEE 754, which C99's Annex F gives */
+#define SAFERL_BUDGET__DOUBLE_MAX 1.7976931348623157e308
+
+static int saferl_budget__is_finite(double x) {
+    return x == x && x <= SAFERL_BUDGET__DOUBLE_MAX && x >= -SAFERL_BUDGET__DOUBLE_MAX;
+}
+
+static double saferl_budget__nan(void) {
+    volatile double zero = 0.0;
+    return zero / zero;
+}
+
+SAFERL_BUDGET_API const char *saferl_budget_version(void) { return SAFERL_BUDGET_VERSION_STRING; }
+
+/* ---- attempts ------------------------------------------------------------------------ */
+
+SAFERL_BUDGET_API saferl_result saferl_budget_check_attempt(const saferl_budget_attempt *attempt,
+                                                            const char **reason) {
+    const char *why = NULL;
+    SAFERL_ASSERT(attempt != NULL);
+    if (attempt->horizon <= 0) why = "horizon must be positive";
+    else if (attempt->tokens == SAFERL_BUDGET_CENSORED) why = NULL;
+    else if (attempt->tokens < 0) why = "negative tokens";
+    else if (attempt->tokens == 0) why = "tokens must be at least 1 (empty or -1: no solution)";
+    else if (attempt->tokens > attempt->horizon) why = "tokens above the horizon";
+    if (reason) *reason = why;
+    return why ? SAFERL_ERR_INVALID_ARGUMENT : SAFERL_OK;
+}
+
+/* ---- CSV ------------------------------------------------------------------------------- */
+
+typedef struct saferl_budget__field {
+    size_t begin, end;  /* content, without surrounding blanks or quotes */
+    size_t start;       /* where the field starts in the line, for the column */
+} saferl_budget__field;
+
+static int saferl_budget__is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* Splits one line [begin, end) into at most max_fields fields; returns the number of fields
+   found (more than max_fields means "too many"), or -1 for an unterminated quote. */
+static int saferl_budget__split_line(const char *text, size_t begin, size_t end,
+                                     saferl_budget__field *fields, int max_fields) {
+    size_t i = begin;
+    int count = 0;
+    for (;;) {
+        saferl_budget__field field;
+        field.start = i;
+        while (i < end && saferl_budget__is_blank(text[i])) ++i;
+        if (i < end && text[i] == '"') {
+            field.begin = ++i;
+            for (;;) {
+                if (i >= end) return -1;
+                if (text[i] == '"') {
+                    if (i + 1 < end && text[i + 1] == '"') { i += 2; continue; }
+                    break;
+                }
+                ++i;
+            }
+            field.end = i++;
+            while (i < end && saferl_budget__is_blank(text[i])) ++i;
+            if (i < end && text[i] != ',') return -1; /* text after the closing quote */
+        } else {
+            field.begin = i;
+            while (i < end && text[i] != ',') ++i;
+            field.end = i;
+            while (field.end > field.begin && saferl_budget__is_blank(text[field.end - 1])) --field.end;
+        }
+        if (count < max_fields) fields[count] = field;
+        ++count;
+        if (i >= end) return count;
+        ++i; /* the comma */
+    }
+}
+
+static int saferl_budget__field_is(const char *text, const saferl_budget__field *f, const char *word) {
+    size_t n = strlen(word);
+    return f->end - f->begin == n && memcmp(text + f->begin, word, n) == 0;
+}
+
+/* Parses a whole number into *value; returns NULL or the reason it is not one. */
+static const char *saferl_budget__parse_int(const char *text, const saferl_budget__field *f,
+                                            int32_t *value, saferl_result *code) {
+    size_t i = f->begin;
+    int negative = 0;
+    int64_t v = 0;
+    *code = SAFERL_ERR_PARSE;
+    if (i < f->end && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+    if (i == f->end) return "not a number";
+    for (; i < f->end; ++i) {
+        char c = text[i];
+        if (c < '0' || c > '9') {
+            size_t k = f->begin;
+            char word[4] = {0, 0, 0, 0};
+            int w = 0;
+            if (text[k] == '-' || text[k] == '+') ++k;
+            for (; k < f->end && w < 4; ++k, ++w) word[w] = (char)(text[k] | 0x20);
+            if (f->end - f->begin <= 9 && ((w == 3 && memcmp(word, "nan", 3) == 0) ||
+                                           (w >= 3 && memcmp(word, "inf", 3) == 0))) {
+                *code = SAFERL_ERR_NOT_FINITE;
+                return "NaN or infinity is not a token count";
+            }
+            if (c == '.' || c == 'e' || c == 'E') return "not a whole number";
+            return "not a number";
+        }
+        v = v * 10 + (c - '0');
+        if (v > 2147483647) return "number too large";
+    }
+    *value = (int32_t)(negative ? -v : v);
+    return NULL;
+}
+
+SAFERL_BUDGET_API saferl_result saferl_budget_csv_parse(const char *text, size_t length,
+                                                        saferl_budget_csv_row *rows, size_t row_capacity,
+                                                        size_t *row_count,
+                                                        saferl_budget_csv_error *errors,
+                                                        size_t error_capacity, size_t *error_count) {
+    size_t position = 0, good = 0, bad = 0;
+    uint32_t line = 0;
+    int seen_content = 0;
+    SAFERL_ASSERT(row_count != NULL && error_count != NULL);
+    SAFERL_ASSERT(text != NULL || length == 0);
+    while (position < length) {
+        size_t begin = position, end = position, k;
+        saferl_budget__field fields[3];
+        int field_count;
+        const char *reason = NULL;
+        size_t reason_at = begin;
+        saferl_result code = SAFERL_ERR_PARSE;
+        saferl_budget_csv_row row;
+        while (end < length && text[end] != '\n') ++end;
+        position = end < length ? end + 1 : end;
+        ++line;
+        if (end > begin && text[end - 1] == '\r') --end;
+        k = begin;
+        while (k < end && saferl_budget__is_blank(text[k])) ++k;
+        if (k == end || text[k] == '#') continue;
+
+        field_count = saferl_budget__split_line(text, begin, end, fields, 3);
+        if (!seen_content) {
+            seen_content = 1;
+            if (field_count == 3 && saferl_budget__field_is(text, &fields[0], "prompt_id") &&
+                saferl_budget__field_is(text, &fields[1], "horizon") &&
+                saferl_budget__field_is(text, &fields[2], "tokens"))
+                continue;
+        }
+        if (field_count < 0) {
+            reason = "unterminated or misplaced quote in prompt_id";
+        } else if (field_count != 3) {
+            reason = "expected 3 fields: prompt_id,horizon,tokens";
+        } else if (fields[0].end == fields[0].begin) {
+            reason = "empty prompt_id";
+        } else if (fields[0].end - fields[0].begin > 0xFFFFFFFFu) {
+            reason = "prompt_id too long";
+        } else {
+            reason_at = fields[1].start;
+            reason = saferl_budget__parse_int(text, &fields[1], &row.horizon, &code);
+            if (!reason && row.horizon <= 0) {
+                reason = "horizon must be positive";
+                code = SAFERL_ERR_INVALID_ARGUMENT;
+            }
+            if (!reason) {
+                reason_at = fields[2].start;
+                if (fields[2].end == fields[2].begin) {
+                    row.tokens = SAFERL_BUDGET_CENSORED;
+                } else {
+                    reason = saferl_budget__parse_int(text, &fields[2], &row.tokens, &code);
+                }
+                if (!reason) {
+                    saferl_budget_attempt attempt;
+                    attempt.prompt = 0;
+                    attempt.horizon = row.horizon;
+                    attempt.tokens = row.tokens;
+                    if (saferl_budget_check_attempt(&attempt, &reason) != SAFERL_OK)
+                        code = SAFERL_ERR_INVALID_ARGUMENT;
+                }
+            }
+        }
+        if (reason) {
+            if (bad < error_capacity && errors) {
+                errors[bad].line = line;
+                errors[bad].column = (uint32_t)(reason_at - begin + 1);
+                errors[bad].code = code;
+                errors[bad].reason = reason;
+            }
+            ++bad;
+            continue;
+        }
+        row.name_offset = fields[0].begin;
+        row.name_length = (uint32_t)(fields[0].end - fields[0].begin);
+        row.line = line;
+        if (good < row_capacity && rows) rows[good] = row;
+        ++good;
+    }
+    *row_count = good;
+    *error_count = bad;
+    if (bad) return SAFERL_ERR_PARSE;
+    if (good > row_capacity || (good && !rows)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (!good) return SAFERL_ERR_NO_DATA;
+    return SAFERL_OK;
+}
+
+static size_t saferl_budget__table_slots(size_t row_count) {
+    size_t slots = 16;
+    while (slots < 2 * row_count) {
+        if (slots > (size_t)-1 / 4 / sizeof(size_t)) return 0;
+        slots *= 2;
+    }
+    return slots;
+}
+
+SAFERL_BUDGET_API size_t saferl_budget_index_prompts_memory_size(size_t row_count) {
+    return saferl_budget__table_slots(row_count) * sizeof(size_t);
+}
+
+static uint64_t saferl_budget__hash(const char *bytes, size_t length) {
+    uint64_t h = 0xCBF29CE484222325ull; /* FNV-1a */
+    size_t i;
+    for (i = 0; i < length; ++i) h = (h ^ (unsigned char)bytes[i]) * 0x100000001B3ull;
+    return h;
+}
+
+SAFERL_BUDGET_API saferl_result saferl_budget_index_prompts(const char *text,
+                                                            const saferl_budget_csv_row *rows,
+                                                            size_t row_count, void *work,
+                                                            size_t work_size,
+                                                            saferl_budget_attempt *attempts,
+                                                            size_t *prompt_count, size_t *first_row) {
+    size_t slots = saferl_budget__table_slots(row_count), i, prompts = 0;
+    size_t *table = (size_t *)work; /* row index + 1 of a prompt's first row; 0 = empty */
+    SAFERL_ASSERT(prompt_count != NULL && (rows != NULL || row_count == 0));
+    if (!slots || work_size < slots * sizeof(size_t) || !work) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (row_count > 0xFFFFFFFFu) return SAFERL_ERR_UNSUPPORTED; /* prompt indices are 32-bit */
+    memset(table, 0, slots * sizeof(size_t));
+    for (i = 0; i < row_count; ++i) {
+        const char *name = text + rows[i].name_offset;
+        size_t slot = (size_t)saferl_budget__hash(name, rows[i].name_length) & (slots - 1);
+        uint32_t prompt;
+        for (;;) {
+            size_t first = table[slot];
+            if (first == 0) {
+                table[slot] = i + 1;
+                if (first_row) first_row[prompts] = i;
+                prompt = (uint32_t)prompts++;
+                break;
+            }
+            if (rows[first - 1].name_length == rows[i].name_length &&
+                memcmp(text + rows[first - 1].name_offset, name, rows[i].name_length) == 0) {
+                prompt = attempts[first - 1].prompt;
+                break;
+            }
+            slot = (slot + 1) & (slots - 1);
+        }
+        attempts[i].prompt = prompt;
+        attempts[i].horizon = rows[i].horizon;
+        attempts[i].tokens = rows[i].tokens;
+    }
+    *prompt_count = prompts;
+    return SAFERL_OK;
+}
+
+SAFERL_BUDGET_API saferl_result saferl_budget_group_by_prompt(const saferl_budget_attempt *attempts,
+                                                              size_t count, size_t prompt_count,
+                                                              saferl_budget_attempt *sorted,
+                                                              size_t *prompt_start) {
+    size_t i, p;
+    SAFERL_ASSERT((attempts != NULL && sorted != NULL) || count == 0);
+    SAFERL_ASSERT(prompt_start != NULL);
+    for (i = 0; i < count; ++i)
+        if (attempts[i].prompt >= prompt_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (p = 0; p <= prompt_count; ++p) prompt_start[p] = 0;
+    for (i = 0; i < count; ++i) ++prompt_start[attempts[i].prompt + 1];
+    for (p = 0; p < prompt_count; ++p) prompt_start[p + 1] += prompt_start[p];
+    for (i = 0; i < count; ++i) sorted[prompt_start[attempts[i].prompt]++] = attempts[i];
+    /* each start now holds the next prompt's start: shift back by one */
+    for (p = prompt_count; p > 0; --p) prompt_start[p] = prompt_start[p - 1];
+    prompt_start[0] = 0;
+    return SAFERL_OK;
+}
+
+/* ---- intervals ------------------------------------------------------------------------- */
+
+/* Inverse of the standard normal CDF: Acklam's rational approximation, then one Halley step
+   on erfc, which brings it to about 1e-15. */
+static double saferl_budget__normal_quantile(double p) {
+    static const double a[6] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                                1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+    static const double b[5] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                                6.680131188771972e+01, -1.328068155288572e+01};
+    static const double c[6] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                                -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+    static const double d[4] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                                3.754408661907416e+00};
+    double q, r, x, e, u;
+    if (p < 0.02425) {
+        q = sqrt(-2.0 * log(p));
+        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+    } else if (p > 1.0 - 0.02425) {
+        q = sqrt(-2.0 * log(1.0 - p));
+        x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+    } else {
+        q = p - 0.5;
+        r = q * q;
+        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+    }
+    e = 0.5 * erfc(-x / 1.4142135623730950488) - p;
+    u = e * 2.5066282746310005024 * exp(x * x / 2.0);
+    return x - u / (1.0 + x * u / 2.0);
+}
+
+/* P(X <= k) for X ~ Binomial(trials, q), k < trials and small (the sum has k + 1 terms);
+   *last gets the last term, P(X = k), from which the derivative in q follows. */
+static double saferl_budget__binomial_cdf(double k, double trials, double q, double *last) {
+    double term, ratio, sum, j;
+    if (q <= 0.0) { *last = k == 0.0 ? 1.0 : 0.0; return 1.0; }
+    if (q >= 1.0) { *last = 0.0; return 0.0; }
+    term = exp(trials * log1p(-q));
+    ratio = q / (1.0 - q);
+    sum = term;
+    for (j = 0.0; j < k; j += 1.0) {
+        term *= (trials - j) / (j + 1.0) * ratio;
+        sum += term;
+    }
+    *last = term;
+    return sum < 1.0 ? sum : 1.0;
+}
+
+/* The q where P(X <= k | q) = target. The CDF falls as q grows, with derivative
+   -(trials - k) P(X = k) / (1 - q): Newton from the guess, kept inside a shrinking bracket. */
+static double saferl_budget__binomial_cdf_root(double k, double trials, double target, double guess) {
+    double lo = 0.0, hi = 1.0, q = guess > 0.0 && guess < 1.0 ? guess : 0.5;
+    int i;
+    for (i = 0; i < 200; ++i) {
+        double last, f = saferl_budget__binomial_cdf(k, trials, q, &last) - target, next;
+        if (f > 0.0) lo = q;
+        else hi = q;
+        if (fabs(f) <= 1e-15 * target || hi - lo <= 1e-17 * hi) break;
+        next = q + f * (1.0 - q) / ((trials - k) * last);
+        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi); /* Newton left the bracket */
+        if (fabs(next - q) <= 1e-16 * q) break;
+        q = next;
+    }
+    return q;
+}
+
+SAFERL_BUDGET_API saferl_result saferl_budget_proportion_interval(double successes, double trials,
+                                                                  double confidence, double *lo,
+                                                                  double *hi) {
+    double alpha = 1.0 - confidence, low, high;
+    SAFERL_ASSERT(lo != NULL && hi != NULL);
+    if (!saferl_budget__is_finite(successes) || !saferl_budget__is_finite(trials) ||
+        !saferl_budget__is_finite(confidence))
+        return SAFERL_ERR_NOT_FINITE;
+    if (!(trials > 0.0) || successes < 0.0 || successes > trials || !(confidence > 0.0) ||
+        !(confidence < 1.0) || successes != floor(successes))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    {
+        /* Wilson: the answer from 100 successes on, and the starting point below */
+        double z = saferl_budget__normal_quantile(1.0 - alpha / 2.0), z2 = z * z;
+        double p = successes / trials, denominator = 1.0 + z2 / trials;
+        double centre = (p + z2 / (2.0 * trials)) / denominator;
+        double half = z * sqrt(p * (1.0 - p) / trials + z2 / (4.0 * trials * trials)) / denominator;
+        low = centre - half > 0.0 ? centre - half : 0.0;
+        high = centre + half < 1.0 ? centre + half : 1.0;
+    }
+    if (successes < 100.0) {
+        /* Clopper-Pearson: P(X >= D | lo) = alpha/2 and P(X <= D | hi) = alpha/2 */
+        low = successes > 0.0
+                  ? saferl_budget__binomial_cdf_root(successes - 1.0, trials, 1.0 - alpha / 2.0, low)
+                  : 0.0;
+        high = successes < trials ? saferl_budget__binomial_cdf_root(successes, trials, alpha / 2.0, high) : 1.0;
+    }
+    *lo = low;
+    *hi = high;
+    return SAFERL_OK;
+}
+
+/* ---- summaries ------------------------------------------------------------------------- */
+
+SAFERL_BUDGET_API saferl_budget_desc saferl_budget_desc_defaults(const saferl_budget_desc *desc) {
+    saferl_budget_desc d;
+    memset(&d, 0, sizeof d);
+    if (desc) d = *desc;
+    if (d.confidence == 0.0) d.confidence = 0.95;
+    if (d.balanced_low == 0.0) d.balanced_low = 1.5;
+    if (d.balanced_high == 0.0) d.balanced_high = 2.0;
+    return d;
+}
+
+static saferl_result saferl_budget__check_desc(const saferl_budget_desc *d) {
+    if (!saferl_budget__is_finite(d->confidence) || !saferl_budget__is_finite(d->balanced_low) ||
+        !saferl_budget__is_finite(d->balanced_high) || !saferl_budget__is_finite(d->horizon))
+        return SAFERL_ERR_NOT_FINITE;
+    if (!(d->confidence > 0.0 && d->confidence < 1.0) || !(d->balanced_low > 0.0) ||
+        !(d->balanced_high >= d->balanced_low) || d->horizon < 0.0)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    return SAFERL_OK;
+}
+
+SAFERL_BUDGET_API saferl_budget_regime saferl_budget_regime_of(double xi, const saferl_budget_desc *desc) {
+    saferl_budget_desc d = saferl_budget_desc_defaults(desc);
+    if (xi < d.balanced_low) return SAFERL_BUDGET_DEFICIENT;
+    if (xi <= d.balanced_high) return SAFERL_BUDGET_BALANCED;
+    return SAFERL_BUDGET_AMPLE;
+}
+
+SAFERL_BUDGET_API const char *saferl_budget_regime_name(saferl_budget_regime regime) {
+    switch (regime) {
+    case SAFERL_BUDGET_DEFICIENT: return "deficient";
+    case SAFERL_BUDGET_BALANCED: return "balanced";
+    case SAFERL_BUDGET_AMPLE: return "ample";
+    }
+    return "unknown";
+}
+
+/* Fills the fields every summary derives the same way from xi, its interval and H. */
+static void saferl_budget__finish_summary(saferl_budget_summary *s, const saferl_budget_desc *d) {
+    s->hazard = s->xi / s->horizon;
+    s->hazard_lo = s->xi_lo / s->horizon;
+    s->hazard_hi = s->xi_hi / s->horizon;
+    s->mean_tokens_lo = s->hazard_hi > 0.0 ? 1.0 / s->hazard_hi : SAFERL_BUDGET__INF;
+    s->mean_tokens_hi = s->hazard_lo > 0.0 ? 1.0 / s->hazard_lo : SAFERL_BUDGET__INF;
+    s->regime = saferl_budget_regime_of(s->xi, d);
+    s->regime_is_certain = saferl_budget_regime_of(s->xi_lo, d) == saferl_budget_regime_of(s->xi_hi, d);
+    s->markov_success_lower_bound = saferl_budget_markov_success_lower_bound(s->xi);
+}
+
+SAFERL_BUDGET_API saferl_result saferl_budget_summarize(const saferl_budget_attempt *attempts,
+                                                        size_t count,
+                                                        const saferl_budget_desc *desc,
+                                                        saferl_budget_summary *summary) {
+    saferl_budget_desc d = saferl_budget_desc_defaults(desc);
+    saferl_budget_summary s;
+    double exposure = 0.0, successes = 0.0, max_horizon = 0.0, q_lo, q_hi, q;
+    double success_tokens = 0.0, exposure_squares = 0.0;
+    saferl_result r;
+    size_t i;
+    SAFERL_ASSERT(summary != NULL && (attempts != NULL || count == 0));
+    if ((r = saferl_budget__check_desc(&d)) != SAFERL_OK) return r;
+    if (count == 0) return SAFERL_ERR_NO_DATA;
+    for (i = 0; i < count; ++i) {
+        const saferl_budget_attempt *a = &attempts[i];
+        if (saferl_budget_check_attempt(a, NULL) != SAFERL_OK) return SAFERL_ERR_INVALID_ARGUMENT;
+        if (a->tokens == SAFERL_BUDGET_CENSORED) {
+            exposure += a->horizon;
+            exposure_squares += (double)a->horizon * a->horizon;
+        } else {
+            exposure += a->tokens;
+            exposure_squares += (double)a->tokens * a->tokens;
+            success_tokens += a->tokens;
+            successes += 1.0;
+        }
+        if (a->horizon > max_horizon) max_horizon = a->horizon;
+    }
+    memset(&s, 0, sizeof s);
+    s.attempts = count;
+    s.successes = (size_t)successes;
+    s.prompts = 1;
+    s.horizon = d.horizon > 0.0 ? d.horizon : max_horizon;
+    s.exposure = exposure;
+    s.success_tokens = success_tokens;
+    s.exposure_squares = exposure_squares;
+    r = saferl_budget_proportion_interval(successes, exposure, d.confidence, &q_lo, &q_hi);
+    if (r != SAFERL_OK) return r;
+    q = successes / exposure;
+    s.xi = s.horizon * q;
+    s.xi_lo = s.horizon * q_lo;
+    s.xi_hi = s.horizon * q_hi;
+    s.xi_is_upper_bound = successes == 0.0;
+    if (successes > 0.0) {
+        s.mean_tokens = exposure / successes;
+        s.mean_tokens_se = sqrt(exposure * (exposure - successes) / (successes * successes * successes));
+    } else {
+        s.mean_tokens = SAFERL_BUDGET__INF;
+        s.mean_tokens_se = SAFERL_BUDGET__INF;
+    }
+    s.success_rate = successes / (double)count;
+    s.reward_variance = saferl_budget_reward_variance(s.success_rate);
+    s.model_success_probability = saferl_budget_geometric_success_probability(q, s.horizon);
+    saferl_budget__finish_summary(&s, &d);
+    *summary = s;
+    return successes > 0.0 ? SAFERL_OK : SAFERL_BOUND_ONLY;
+}
+
+SAFERL_BUDGET_API saferl_result saferl_budget_pool(const saferl_budget_summary *per_prompt,
+                                                   size_t prompt_count,
+                                                   const saferl_budget_desc *desc,
+                                                   saferl_budget_summary *pooled) {
+    saferl_budget_desc d = saferl_budget_desc_defaults(desc);
+    saferl_budget_summary s;
+    double z, count = (double)prompt_count, successes_per_attempt = 0.0, exposure_per_attempt = 0.0;
+    double variance = 0.0, max_horizon = 0.0, q, sd, q_lo, q_hi;
+    double sum_rate = 0.0, sum_reward_variance = 0.0, sum_model_p = 0.0;
+    saferl_result r;
+    size_t i;
+    SAFERL_ASSERT(pooled != NULL && (per_prompt != NULL || prompt_count == 0));
+    if ((r = saferl_budget__check_desc(&d)) != SAFERL_OK) return r;
+    if (prompt_count == 0) return SAFERL_ERR_NO_DATA;
+    memset(&s, 0, sizeof s);
+    for (i = 0; i < prompt_count; ++i) {
+        const saferl_budget_summary *p = &per_prompt[i];
+        double n = (double)p->attempts;
+        if (p->attempts == 0 || !(p->exposure >= n) || !(p->horizon > 0.0) ||
+            !saferl_budget__is_finite(p->exposure) || !saferl_budget__is_finite(p->exposure_squares) ||
+            !saferl_budget__is_finite(p->horizon) || (double)p->successes > n)
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        successes_per_attempt += (double)p->successes / n;
+        exposure_per_attempt += p->exposure / n;
+        if (p->horizon > max_horizon) max_horizon = p->horizon;
+        s.attempts += p->attempts;
+        s.successes += p->successes;
+        s.exposure += p->exposure;
+        s.success_tokens += p->success_tokens;
+        s.exposure_squares += p->exposure_squares;
+        sum_rate += p->success_rate;
+        sum_reward_variance += p->reward_variance;
+        sum_model_p += p->model_success_probability;
+    }
+    q = successes_per_attempt / exposure_per_attempt;
+    for (i = 0; i < prompt_count; ++i) {
+        /* sum_j (d_ij - q t_ij)^2 for prompt i, from its sums */
+        const saferl_budget_summary *p = &per_prompt[i];
+        double n = (double)p->attempts;
+        double residuals = (double)p->successes - 2.0 * q * p->success_tokens + q * q * p->exposure_squares;
+        variance += (residuals > 0.0 ? residuals : 0.0) / (n * n);
+    }
+    sd = sqrt(variance) / exposure_per_attempt;
+    z = saferl_budget__normal_quantile(0.5 + d.confidence / 2.0);
+    if (s.successes == 0) {
+        /* nothing solved anywhere: the exact bound of 0 successes in all tokens at risk */
+        r = saferl_budget_proportion_interval(0.0, s.exposure, d.confidence, &q_lo, &q_hi);
+        if (r != SAFERL_OK) return r;
+        s.xi_is_upper_bound = 1;
+    } else {
+        q_lo = q - z * sd > 0.0 ? q - z * sd : 0.0;
+        q_hi = q + z * sd < 1.0 ? q + z * sd : 1.0;
+    }
+    s.prompts = prompt_count;
+    s.horizon = d.horizon > 0.0 ? d.horizon : max_horizon;
+    s.xi = s.horizon * q;
+    s.xi_lo = s.horizon * q_lo;
+    s.xi_hi = s.horizon * q_hi;
+    s.mean_tokens = q > 0.0 ? 1.0 / q : SAFERL_BUDGET__INF;
+    s.mean_tokens_se = q > 0.0 ? sd / (q * q) : SAFERL_BUDGET__INF;
+    s.success_rate = sum_rate / count;
+    s.reward_variance = sum_reward_variance / count;
+    s.model_success_probability = sum_model_p / count;
+    saferl_budget__finish_summary(&s, &d);
+    *pooled = s;
+    return s.successes > 0 ? SAFERL_OK : SAFERL_BOUND_ONLY;
+}
+
+/* ---- Kaplan-Meier ---------------------------------------------------------------------- */
+
+/* The largest horizon, or 0 when an attempt is invalid. */
+static int32_t saferl_budget__max_horizon(const saferl_budget_attempt *attempts, size_t count) {
+    int32_t max_horizon = 0;
+    size_t i;
+    for (i = 0; i < count; ++i) {
+        if (saferl_budget_check_attempt(&attempts[i], NULL) != SAFERL_OK) return 0;
+        if (attempts[i].horizon > max_horizon) max_horizon = attempts[i].horizon;
+    }
+    return max_horizon;
+}
+
+SAFERL_BUDGET_API size_t saferl_budget_kaplan_meier_memory_size(const saferl_budget_attempt *attempts,
+                                                                size_t count) {
+    size_t slots = (size_t)saferl_budget__max_horizon(attempts, count) + 1;
+    if (slots == 1 || slots > (size_t)-1 / (2 * sizeof(double))) return 0;
+    return 2 * slots * sizeof(double);
+}
+
+SAFERL_BUDGET_API saferl_result saferl_budget_kaplan_meier(const saferl_budget_attempt *attempts,
+                                                           size_t count, void *work, size_t work_size,
+                                                           saferl_budget_km_step *steps,
+                                                           size_t step_capacity, size_t *step_count) {
+    int32_t max_horizon, t;
+    size_t slots, i, needed = 0, written = 0;
+    double *events, *leaving, at_risk, survival = 1.0, greenwood = 0.0;
+    SAFERL_ASSERT(step_count != NULL && (attempts != NULL || count == 0));
+    if (count == 0) return SAFERL_ERR_NO_DATA;
+    max_horizon = saferl_budget__max_horizon(attempts, count);
+    if (max_horizon == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    slots = (size_t)max_horizon + 1;
+    if (!work || work_size < saferl_budget_kaplan_meier_memory_size(attempts, count))
+        return SAFERL_ERR_BUFFER_TOO_SMALL;
+    /* events[t]: successes at t; leaving[t]: attempts whose follow-up ends at t */
+    events = (double *)work;
+    leaving = events + slots;
+    memset(work, 0, 2 * slots * sizeof(double));
+    for (i = 0; i < count; ++i) {
+        int32_t time = attempts[i].tokens == SAFERL_BUDGET_CENSORED ? attempts[i].horizon : attempts[i].tokens;
+        if (attempts[i].tokens != SAFERL_BUDGET_CENSORED) events[time] += 1.0;
+        leaving[time] += 1.0;
+    }
+    for (t = 1; t <= max_horizon; ++t) needed += events[t] > 0.0;
+    *step_count = needed;
+    if (needed > step_capacity || (needed && !steps)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    at_risk = (double)count;
+    for (t = 1; t <= max_horizon; ++t) {
+        if (events[t] > 0.0) {
+            double d = events[t], n = at_risk;
+            saferl_budget_km_step *step = &steps[written++];
+            survival *= 1.0 - d / n;
+            if (n > d) greenwood += d / (n * (n - d));
+            step->time = t;
+            step->at_risk = n;
+            step->events = d;
+            step->survival = survival;
+            /* at S = 0 Greenwood's sum is infinite and S * sqrt(sum) undefined; report 0 */
+            step->survival_se = n > d ? survival * sqrt(greenwood) : 0.0;
+        }
+        at_risk -= leaving[t];
+    }
+    return SAFERL_OK;
+}
+
+SAFERL_BUDGET_API double saferl_budget_km_survival(const saferl_budget_km_step *steps, size_t step_count,
+                                                   double t) {
+    size_t lo = 0, hi = step_count;
+    /* the number of steps with time <= t */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (steps[mid].time <= t) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo == 0 ? 1.0 : steps[lo - 1].survival;
+}
+
+SAFERL_BUDGET_API saferl_result saferl_budget_km_restricted_mean(const saferl_budget_km_step *steps,
+                                                                 size_t step_count, double tau,
+                                                                 double *mean, double *se) {
+    double area = 0.0, previous_time = 0.0, previous_survival = 1.0, tail = 0.0, variance = 0.0;
+    size_t i, inside = 0;
+    SAFERL_ASSERT(mean != NULL && (steps != NULL || step_count == 0));
+    if (!saferl_budget__is_finite(tau)) return SAFERL_ERR_NOT_FINITE;
+    if (tau < 0.0) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < step_count && steps[i].time <= tau; ++i) {
+        area += previous_survival * (steps[i].time - previous_time);
+        previous_time = steps[i].time;
+        previous_survival = steps[i].survival;
+        inside = i + 1;
+    }
+    area += previous_survival * (tau - previous_time);
+    /* Var = sum_j A_j^2 d_j / (n_j (n_j - d_j)), A_j = integral from t_j to tau of S */
+    tail = previous_survival * (tau - previous_time);
+    for (i = inside; i-- > 0;) {
+        double n = steps[i].at_risk, d = steps[i].events;
+        if (n > d) variance += tail * tail * d / (n * (n - d));
+        if (i > 0) tail += steps[i - 1].survival * (steps[i].time - steps[i - 1].time);
+    }
+    *mean = area;
+    if (se) *se = sqrt(variance);
+    return SAFERL_OK;
+}
+
+/* ---- theory helpers -------------------------------------------------------------------- */
+
+SAFERL_BUDGET_API double saferl_budget_reward_variance(double p) {
+    if (!(p >= 0.0 && p <= 1.0)) return saferl_budget__nan();
+    return p * (1.0 - p);
+}
+
+SAFERL_BUDGET_API double saferl_budget_informative_probability(double p, int group_size) {
+    double g = group_size;
+    if (!(p >= 0.0 && p <= 1.0) || group_size < 1) return saferl_budget__nan();
+    /* 1 - p^G - (1-p)^G, with the larger power through expm1 so small p keeps its digits */
+    if (p <= 0.5) return -expm1(g * log1p(-p)) - pow(p, g);
+    return -expm1(g * log(p)) - pow(1.0 - p, g);
+}
+
+/* C(m, k) / C(n, k) = prod_{i<k} (m - i) / (n - i), 0 when m < k. */
+static double saferl_budget__choose_ratio(int m, int n, int k) {
+    double ratio = 1.0;
+    int i;
+    if (m < k) return 0.0;
+    for (i = 0; i < k; ++i) ratio *= (double)(m - i) / (double)(n - i);
+    return ratio;
+}
+
+SAFERL_BUDGET_API double saferl_budget_informative_estimate(int n, int c, int group_size) {
+    if (group_size < 1 || n < group_size || c < 0 || c > n) return saferl_budget__nan();
+    return 1.0 - saferl_budget__choose_ratio(c, n, group_size) -
+           saferl_budget__choose_ratio(n - c, n, group_size);
+}
+
+SAFERL_BUDGET_API double saferl_budget_pass_at_k(int n, int c, int k) {
+    double miss = 1.0;
+    int i;
+    if (k < 1 || n < k || c < 0 || c > n) return saferl_budget__nan();
+    if (n - c < k) return 1.0;
+    /* C(n-c, k)/C(n, k) as a product of factors in [0, 1]: over the c values of i in
+       (n-c, n] as 1 - k/i (Chen et al.), or over k values as 1 - c/(n-i); the shorter one */
+    if (c <= k) {
+        for (i = n - c + 1; i <= n; ++i) miss *= 1.0 - (double)k / (double)i;
+    } else {
+        for (i = 0; i < k; ++i) miss *= 1.0 - (double)c / (double)(n - i);
+    }
+    return 1.0 - miss;
+}
+
+SAFERL_BUDGET_API double saferl_budget_pass_all_k(int n, int c, int k) {
+    if (k < 1 || n < k || c < 0 || c > n) return saferl_budget__nan();
+    return saferl_budget__choose_ratio(c, n, k);
+}
+
+SAFERL_BUDGET_API double saferl_budget_samples_for_success(double p, double delta) {
+    double n;
+    if (!(p >= 0.0 && p <= 1.0) || !(delta > 0.0 && delta < 1.0)) return saferl_budget__nan();
+    if (p == 0.0) return SAFERL_BUDGET__INF;
+    if (p == 1.0) return 1.0;
+    /* smallest n with (1 - p)^n <= delta; fix the ceiling's rounding either way */
+    n = ceil(log(delta) / log1p(-p));
+    if (n < 1.0) n = 1.0;
+    while (n > 1.0 && exp((n - 1.0) * log1p(-p)) <= delta) n -= 1.0;
+    while (exp(n * log1p(-p)) > delta) n += 1.0;
+    return n;
+}
+
+SAFERL_BUDGET_API double saferl_budget_geometric_success_probability(double hazard, double horizon) {
+    if (!(hazard >= 0.0 && hazard <= 1.0) || !(horizon >= 0.0)) return saferl_budget__nan();
+    if (hazard == 1.0) return horizon >= 1.0 ? 1.0 : 0.0;
+    return -expm1(floor(horizon) * log1p(-hazard));
+}
+
+SAFERL_BUDGET_API double saferl_budget_xi_from_success_probability(double p) {
+    if (!(p >= 0.0 && p <= 1.0)) return saferl_budget__nan();
+    return p == 1.0 ? SAFERL_BUDGET__INF : -log1p(-p);
+}
+
+SAFERL_BUDGET_API double saferl_budget_success_probability_from_xi(double xi) {
+    if (!(xi >= 0.0)) return saferl_budget__nan();
+    return -expm1(-xi);
+}
+
+SAFERL_BUDGET_API double saferl_budget_markov_success_lower_bound(double xi) {
+    if (!(xi >= 0.0)) return saferl_budget__nan();
+    return xi > 1.0 ? 1.0 - 1.0 / xi : 0.0;
+}
+
+SAFERL_BUDGET_API double saferl_budget_horizon_for_xi(const saferl_budget_summary *summary,
+                                                      double target_xi) {
+    SAFERL_ASSERT(summary != NULL);
+    if (!(target_xi >= 0.0) || !(summary->hazard >= 0.0)) return saferl_budget__nan();
+    return summary->hazard > 0.0 ? target_xi / summary->hazard : SAFERL_BUDGET__INF;
+}
+
+SAFERL_BUDGET_API double saferl_budget_model_success_probability(const saferl_budget_tokens_model *model,
+                                                                 double horizon) {
+    SAFERL_ASSERT(model != NULL);
+    if (!(model->mean_tokens >= 1.0) || !saferl_budget__is_finite(model->mean_tokens) || !(horizon >= 0.0))
+        return saferl_budget__nan();
+    if (model->law == SAFERL_BUDGET_GEOMETRIC)
+        return saferl_budget_geometric_success_probability(1.0 / model->mean_tokens, horizon);
+    if (model->law == SAFERL_BUDGET_LOGNORMAL) {
+        double sigma = model->log_sigma, location;
+        if (!(sigma > 0.0) || !saferl_budget__is_finite(sigma)) return saferl_budget__nan();
+        if (horizon == 0.0) return 0.0;
+        location = log(model->mean_tokens) - sigma * sigma / 2.0; /* E[T] = e^(m + s^2/2) */
+        return 0.5 * erfc(-(log(horizon) - location) / (sigma * 1.4142135623730950488));
+    }
+    return saferl_budget__nan();
+}
+
+/* ---- simulator ------------------------------------------------------------------------- */
+
+SAFERL_BUDGET_API saferl_budget_sim_desc saferl_budget_sim_desc_defaults(const saferl_budget_sim_desc *desc) {
+    saferl_budget_sim_desc d;
+    memset(&d, 0, sizeof d);
+    if (desc) d = *desc;
+    if (d.prompts == 0) d.prompts = 64;
+    if (d.group_size == 0) d.group_size = 8;
+    if (d.horizon == 0.0) d.horizon = 1024.0;
+    if (d.initial_mean_tokens == 0.0) d.initial_mean_tokens = 2048.0;
+    if (d.learning_rate == 0.0) d.learning_rate = 0.05;
+    return d;
+}
+
+SAFERL_BUDGET_API size_t saferl_budget_sim_memory_size(const saferl_budget_sim_desc *desc) {
+    saferl_budget_sim_desc d = saferl_budget_sim_desc_defaults(desc);
+    uint64_t bytes = (uint64_t)d.prompts * sizeof(double);
+    return (uint64_t)(size_t)bytes == bytes ? (size_t)bytes : 0; /* 0: too large for size_t */
+}
+
+SAFERL_BUDGET_API saferl_result saferl_budget_sim_init(saferl_budget_sim *sim,
+                                                       const saferl_budget_sim_desc *desc,
+                                                       void *memory, size_t memory_size) {
+    saferl_budget_sim_desc d = saferl_budget_sim_desc_defaults(desc);
+    size_t needed = saferl_budget_sim_memory_size(&d);
+    uint32_t i;
+    SAFERL_ASSERT(sim != NULL);
+    if (!saferl_budget__is_finite(d.horizon) || !saferl_budget__is_finite(d.initial_mean_tokens) ||
+        !saferl_budget__is_finite(d.prompt_spread) || !saferl_budget__is_finite(d.learning_rate))
+        return SAFERL_ERR_NOT_FINITE;
+    if (!(d.horizon >= 1.0) || !(d.initial_mean_tokens >= 1.0) || d.prompt_spread < 0.0 ||
+        !(d.learning_rate > 0.0))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || needed == 0 || memory_size < needed) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(sim, 0, sizeof *sim);
+    sim->desc = d;
+    sim->hazard = (double *)memory;
+    saferl_rng_seed(&sim->rng, d.seed);
+    for (i = 0; i < d.prompts; ++i) {
+        double mean = d.initial_mean_tokens;
+        if (d.prompt_spread > 0.0) mean *= exp(d.prompt_spread * saferl_rng_normal(&sim->rng));
+        sim->hazard[i] = mean > 1.0 ? 1.0 / mean : 1.0;
+    }
+    return SAFERL_OK;
+}
+
+SAFERL_BUDGET_API saferl_result saferl_budget_sim_create(saferl_budget_sim *sim,
+                                                         const saferl_budget_sim_desc *desc) {
+    saferl_budget_sim_desc d = saferl_budget_sim_desc_defaults(desc);
+    size_t size = saferl_budget_sim_memory_size(&d);
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(sim != NULL);
+    if (size == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memory = d.allocator.allocate ? d.allocator.allocate(size, d.allocator.user_data)
+                                  : SAFERL_MALLOC(size, d.allocator.user_data);
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    r = saferl_budget_sim_init(sim, &d, memory, size);
+    if (r != SAFERL_OK) {
+        if (d.allocator.release) d.allocator.release(memory, d.allocator.user_data);
+        else SAFERL_FREE(memory, d.allocator.user_data);
+        return r;
+    }
+    sim->owned_memory = memory;
+    return SAFERL_OK;
+}
+
+SAFERL_BUDGET_API void saferl_budget_sim_destroy(saferl_budget_sim *sim) {
+    if (!sim || !sim->owned_memory) return;
+    if (sim->desc.allocator.release) sim->desc.allocator.release(sim->owned_memory, sim->desc.allocator.user_data);
+    else SAFERL_FREE(sim->owned_memory, sim->desc.allocator.user_data);
+    sim->owned_memory = NULL;
+    sim->hazard = NULL;
+}
+
+SAFERL_BUDGET_API double saferl_budget_sample_geometric(saferl_rng *rng, double hazard) {
+    double u = 1.0 - saferl_rng_uniform(rng); /* (0, 1]: the log stays finite */
+    SAFERL_ASSERT(rng != NULL);
+    if (hazard >= 1.0) return 1.0;
+    return 1.0 + floor(log(u) / log1p(-hazard));
+}
+
+SAFERL_BUDGET_API saferl_result saferl_budget_sim_step(saferl_budget_sim *sim,
+                                                       saferl_budget_sim_iteration *out) {
+    const saferl_budget_sim_desc *d;
+    double before = 0.0, after = 0.0, tokens = 0.0, successes = 0.0, informative = 0.0;
+    uint32_t i, g;
+    SAFERL_ASSERT(sim != NULL && sim->hazard != NULL);
+    d = &sim->desc;
+    for (i = 0; i < d->prompts; ++i) {
+        double q = sim->hazard[i];
+        uint32_t solved = 0;
+        before += d->horizon * q;
+        for (g = 0; g < d->group_size; ++g) {
+            double t = saferl_budget_sample_geometric(&sim->rng, q);
+            if (t <= d->horizon) {
+                ++solved;
+                tokens += t;
+            } else {
+                tokens += floor(d->horizon);
+            }
+        }
+        successes += solved;
+        if (solved > 0 && solved < d->group_size) {
+            informative += 1.0;
+            q += d->learning_rate / d->horizon;
+            sim->hazard[i] = q < 1.0 ? q : 1.0;
+        }
+        after += d->horizon * sim->hazard[i];
+    }
+    sim->iteration += 1;
+    sim->tokens_generated += tokens;
+    if (out) {
+        out->iteration = sim->iteration;
+        out->mean_xi = after / d->prompts;
+        out->informative_fraction = informative / d->prompts;
+        out->success_rate = successes / ((double)d->prompts * d->group_size);
+        out->tokens = tokens;
+        out->xi_gain = (after - before) / d->prompts;
+    }
+    return SAFERL_OK;
+}
+
+SAFERL_BUDGET_API double saferl_budget_sim_progress_per_token(double xi, int group_size) {
+    double p;
+    if (!(xi > 0.0) || group_size < 1) return saferl_budget__nan();
+    p = saferl_budget_success_probability_from_xi(xi);
+    return saferl_budget_informative_probability(p, group_size) * xi / p;
+}
+
+#endif /* SAFERL_BUDGET_IMPLEMENTATION_ONCE */
+#endif /* SAFERL_BUDGET_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the saferl authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the "Software"), to deal in the Software
+without restriction, including without limitation the rights to use, copy, modify, merge,
+publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons
+to whom the Software is furnished to do so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE
+FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
+OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this software,
+either in source code form or as a compiled binary, for any purpose, commercial or
+non-commercial, and by any means.
+In jurisdictions that recognize copyright laws, the author or authors of this software
+dedicate any and all copyright interest in the software to the public domain. We make this
+dedication for the benefit of the public at large and to the detriment of our heirs and
+successors. We intend this dedication to be an overt act of relinquishment in perpetuity of
+all present and future rights to this software under copyright law.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS BE LIABLE FOR ANY CLAIM, DAMAGES
+OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT
+OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------------------
+*/

@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# The saferl test runner: every suite, each item pass or fail, each suite timed.
+#   tests/run.sh [suite ...]      suites: unit compile oracle cli fuzz web demo (default: all)
+# Logs of every item are kept in build/logs/; the last line is "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export NODE_PATH=/usr/share/nodejs
+BUILD=build
+LOGS=$BUILD/logs
+mkdir -p "$LOGS"
+FUZZ_SECONDS=${FUZZ_SECONDS:-15}
+
+passed=0
+failed=0
+failures=()
+C_STRICT="-std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Werror"
+CXX_STRICT="-std=c++11 -Wall -Wextra -Wpedantic -Werror"
+headers=(saferl_*.h)
+unit_tests=()
+for f in tests/test_*.c; do
+    case "$f" in *_oracle.c) ;; *) unit_tests+=("$(basename "$f" .c | sed 's/^test_//')") ;; esac
+done
+
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# item NAME COMMAND...: runs the command, logs its output, counts the result.
+item() {
+    local name=$1 log start
+    shift
+    log="$LOGS/$(echo "$name" | tr ' /:' '___').log"
+    start=$(date +%s.%N)
+    if "$@" >"$log" 2>&1; then
+        printf '  ok      %-52s %6.1f s\n' "$name" "$(elapsed "$start")"
+        passed=$((passed + 1))
+    else
+        printf '  FAILED  %-52s %6.1f s   (log: %s)\n' "$name" "$(elapsed "$start")" "$log"
+        tail -n 15 "$log" | sed 's/^/          | /'
+        failed=$((failed + 1))
+        failures+=("$name")
+    fi
+}
+
+suite_start=0
+suite() {
+    suite_start=$(date +%s.%N)
+    echo "== $1"
+}
+suite_end() {
+    printf '   (%s: %.1f s)\n' "$1" "$(elapsed "$suite_start")"
+}
+
+upper() { echo "$1" | tr a-z A-Z; }
+
+# ---- unit ------------------------------------------------------------------------------
+run_unit() {
+    suite unit
+    local t
+    for t in "${unit_tests[@]}"; do
+        item "unit $t: native gcc" bash -c "make -s $BUILD/test_$t && $BUILD/test_$t"
+        item "unit $t: STATIC" bash -c "make -s $BUILD/static/test_$t && $BUILD/static/test_$t"
+        item "unit $t: counting allocator" bash -c "make -s $BUILD/counting/test_$t && $BUILD/counting/test_$t"
+        item "unit $t: ASan+UBSan clang" bash -c "make -s $BUILD/sanitize/test_$t && ASAN_OPTIONS=detect_leaks=1 $BUILD/sanitize/test_$t"
+        item "unit $t: wasm32 under node" bash -c "make -s $BUILD/wasm/test_$t.js && node $BUILD/wasm/test_$t.js"
+    done
+    suite_end unit
+}
+
+# ---- compile and link --------------------------------------------------------------------
+compile_alone() { # compiler std header
+    local dir=$BUILD/compile h=$3 name
+    name=$(basename "$h" .h)
+    mkdir -p $dir
+    printf '#define %s_IMPLEMENTATION\n#include "%s"\nint main(void) { return 0; }\n' "$(upper "$name")" "$h" >"$dir/alone_$name.$2"
+    if [ "$2" = c ]; then
+        "$1" $C_STRICT -I. "$dir/alone_$name.c" -o "$dir/alone_${name}_$1" -lm
+    else
+        "$1" $CXX_STRICT -I. "$dir/alone_$name.cpp" -o "$dir/alone_${name}_$1" -lm
+    fi
+}
+
+all_headers_tu() { # compiler ext [extra define]
+    local dir=$BUILD/compile f out
+    mkdir -p $dir
+    f="$dir/all_headers_$1${3:+_static}.$2"
+    out="${f%.*}"
+    {
+        [ -n "${3:-}" ] && for h in "${headers[@]}"; do echo "#define $(upper "$(basename "$h" .h)")_STATIC"; done
+        echo "#define SAFERL_IMPLEMENTATION"
+        for h in "${headers[@]}"; do echo "#include \"$h\""; done
+        for h in "${headers[@]}"; do echo "#include \"$h\" /* twice: the guards hold */"; done
+        echo "int main(void) { return saferl_result_string(SAFERL_OK)[0] == 'o' ? 0 : 1; }"
+    } >"$f"
+    if [ "$2" = c ]; then "$1" $C_STRICT -I. "$f" -o "$out" -lm; else "$1" $CXX_STRICT -I. "$f" -o "$out" -lm; fi
+    "$out"
+}
+
+# A second header made of the common block and one function: lets the link tests pair two
+# different headers before the family has two.
+write_probe_header() { # same|999 file
+    {
+        echo "#ifndef SAFERL_PROBE_H"
+        echo "#define SAFERL_PROBE_H"
+        if [ "$1" = same ]; then
+            tools/common_block.sh extract saferl_budget.h
+        else
+            tools/common_block.sh extract saferl_budget.h | sed 's/SAFERL_COMMON_VERSION 1$/SAFERL_COMMON_VERSION 999/; s/SAFERL_COMMON_VERSION != 1$/SAFERL_COMMON_VERSION != 999/'
+        fi
+        echo "#ifdef __cplusplus"
+        echo 'extern "C" {'
+        echo "#endif"
+        echo "const char *saferl_probe_version(void);"
+        echo "#ifdef __cplusplus"
+        echo "}"
+        echo "#endif"
+        echo "#endif"
+        echo "#ifdef SAFERL_PROBE_IMPLEMENTATION"
+        echo 'const char *saferl_probe_version(void) { return "probe"; }'
+        echo "#endif"
+    } >"$BUILD/compile/$2"
+}
+
+# Two translation units, each implementing a different header and calling into the other.
+link_pair() { # compiler headerA headerB
+    local dir=$BUILD/compile an bn
+    an=$(basename "$2" .h)
+    bn=$(basename "$3" .h)
+    printf '#define %s_IMPLEMENTATION\n#include "%s"\n#include "%s"\nconst char *version_b(void) { return %s_version(); }\n' \
+        "$(upper "$an")" "$2" "$3" "$bn" >"$dir/link_a.c"
+    printf '#define %s_IMPLEMENTATION\n#include "%s"\n#include "%s"\n#include <stdio.h>\nconst char *version_b(void);\nint main(void) { saferl_rng r; saferl_rng_seed(&r, 1); printf("%%s %%s %%u\\n", %s_version(), version_b(), (unsigned)saferl_rng_u32(&r)); return 0; }\n' \
+        "$(upper "$bn")" "$3" "$2" "$an" >"$dir/link_b.c"
+    "$1" $C_STRICT -I. -I"$dir" -c "$dir/link_a.c" -o "$dir/link_a.o" &&
+        "$1" $C_STRICT -I. -I"$dir" -c "$dir/link_b.c" -o "$dir/link_b.o" &&
+        "$1" "$dir/link_a.o" "$dir/link_b.o" -o "$dir/link_$an-$bn" -lm && "$dir/link_$an-$bn"
+}
+
+version_mismatch_is_an_error() {
+    local dir=$BUILD/compile
+    printf '#include "saferl_budget.h"\n#include "saferl_probe_999.h"\nint main(void) { return 0; }\n' >"$dir/mismatch.c"
+    if gcc $C_STRICT -I. -I"$dir" "$dir/mismatch.c" -o "$dir/mismatch" 2>"$dir/mismatch.err"; then
+        echo "two common blocks of different versions compiled together"
+        return 1
+    fi
+    grep -q "different versions" "$dir/mismatch.err"
+}
+
+quick_start_compiles() { # the README/header quick start, against an installed copy
+    local dir=$BUILD/compile prefix
+    prefix=$(pwd)/$BUILD/prefix
+    make -s install PREFIX="$prefix" >/dev/null
+    sed -n '/   QUICK START/,/^$/p' saferl_budget.h | sed '1d' | sed 's/^      //' >"$dir/quick_start.c"
+    gcc $C_STRICT $(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --cflags saferl) "$dir/quick_start.c" \
+        -o "$dir/quick_start" $(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --libs saferl) && "$dir/quick_start"
+}
+
+run_compile() {
+    suite compile
+    local h cc
+    mkdir -p $BUILD/compile
+    item "common block identical in every header" tools/common_block.sh check
+    for h in "${headers[@]}"; do
+        for cc in gcc clang; do item "$h alone: $cc C99" compile_alone $cc c "$h"; done
+        for cc in g++ clang++; do item "$h alone: $cc C++11" compile_alone $cc cpp "$h"; done
+    done
+    for cc in gcc clang; do
+        item "all headers in one C TU: $cc" all_headers_tu $cc c
+        item "all headers in one C TU, STATIC: $cc" all_headers_tu $cc c static
+    done
+    for cc in g++ clang++; do item "all headers in one C++ TU: $cc" all_headers_tu $cc cpp; done
+    write_probe_header same saferl_probe.h
+    write_probe_header 999 saferl_probe_999.h
+    for h in "${headers[@]}"; do
+        for other in "${headers[@]}"; do
+            [ "$h" = "$other" ] || item "link: $h + $other in two TUs" link_pair gcc "$h" "$other"
+        done
+        item "link: $h + a second common-block header" link_pair gcc "$h" saferl_probe.h
+    done
+    item "common blocks of two versions: #error" version_mismatch_is_an_error
+    item "quick start compiles against make install + pkg-config" quick_start_compiles
+    suite_end compile
+}
+
+# ---- oracles, CLIs, fuzzers, browser, demo -------------------------------------------------
+run_oracle() {
+    suite oracle
+    item "budget Kaplan-Meier vs statsmodels fixtures" bash -c "make -s $BUILD/test_budget_oracle && $BUILD/test_budget_oracle"
+    if /usr/bin/python3 -c "import statsmodels" 2>/dev/null; then
+        item "budget fixtures re-derived by statsmodels" /usr/bin/python3 tests/oracle/budget_statsmodels.py --check
+    fi
+    suite_end oracle
+}
+
+run_cli() {
+    suite cli
+    item "budget_report black-box" bash -c "make -s $BUILD/budget_report && tests/cli/budget_report.sh $BUILD/budget_report"
+    suite_end cli
+}
+
+fuzz_one() { # name
+    local corpus=$BUILD/fuzz_corpus/$1
+    mkdir -p "$corpus"
+    make -s "$BUILD/fuzz_$1" && "$BUILD/fuzz_$1" -max_total_time="$FUZZ_SECONDS" -timeout=5 -print_final_stats=1 \
+        "$corpus" "tests/fuzz/corpus/$1"
+}
+
+run_fuzz() {
+    suite "fuzz (${FUZZ_SECONDS} s each)"
+    local f
+    for f in tests/fuzz/fuzz_*.c; do
+        f=$(basename "$f" .c)
+        item "fuzz ${f#fuzz_}" fuzz_one "${f#fuzz_}"
+    done
+    suite_end fuzz
+}
+
+run_web() {
+    suite web
+    item "make web (emcc)" make -s web
+    item "browser tests (chromium)" node --test tests/browser/
+    suite_end web
+}
+
+run_demo() {
+    suite demo
+    item "make demo" make -s demo
+    suite_end demo
+}
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(unit compile)
+total_start=$(date +%s.%N)
+for s in "${suites[@]}"; do "run_$s"; done
+printf '== total %.1f s\n' "$(elapsed "$total_start")"
+for f in "${failures[@]+"${failures[@]}"}"; do echo "failed: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,781 @@
+/* Unit tests of saferl_budget.h: closed forms, brute force on small cases, values from
+   scipy/statsmodels written down as literals, and fixed-seed Monte-Carlo with stated
+   tolerances. Runs natively, under sanitizers, with the counting allocator, as STATIC and
+   under node as WebAssembly: the same file, the same expectations. */
+#include "saferl_test.h"
+
+#define SAFERL_BUDGET_IMPLEMENTATION
+#include "../saferl_budget.h"
+
+static const double z95 = 1.959963984540054; /* scipy.stats.norm.ppf(0.975) */
+
+/* ---- the shared block ------------------------------------------------------------------ */
+
+TEST(rng_matches_reference_streams) {
+    /* splitmix64 from 0 and xoshiro256** from {1, 2, 3, 4}: the published first outputs */
+    uint64_t state = 0;
+    saferl_rng rng;
+    CHECK(saferl_rng_splitmix64(&state) == 0xE220A8397B1DCDAFull);
+    CHECK(saferl_rng_splitmix64(&state) == 0x6E789E6AA1B965F4ull);
+    CHECK(saferl_rng_splitmix64(&state) == 0x06C45D188009454Full);
+    rng.s[0] = 1; rng.s[1] = 2; rng.s[2] = 3; rng.s[3] = 4;
+    CHECK(saferl_rng_u64(&rng) == 11520ull);
+    CHECK(saferl_rng_u64(&rng) == 0ull);
+    CHECK(saferl_rng_u64(&rng) == 1509978240ull);
+    CHECK(saferl_rng_u64(&rng) == 1215971899390074240ull);
+}
+
+TEST(rng_streams_are_pinned_per_seed) {
+    /* golden values: the same bits natively and in WebAssembly */
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 42);
+    {
+        uint32_t a = saferl_rng_u32(&rng), b = saferl_rng_u32(&rng);
+        double u = saferl_rng_uniform(&rng);
+        uint32_t bounded = saferl_rng_bounded(&rng, 1000);
+        printf("        rng seed 42: %08x %08x %.17g %u\n", (unsigned)a, (unsigned)b, u, (unsigned)bounded);
+        CHECK(a == 0x15780b2eu);
+        CHECK(b == 0x6104d986u);
+        CHECK(u == 0.68004341102813937);
+        CHECK(bounded == 924u);
+    }
+}
+
+TEST(rng_distributions) {
+    saferl_rng rng;
+    int i, buckets[10] = {0};
+    double sum = 0.0, sum_sq = 0.0, weights[4] = {0.1, 0.0, 0.6, 0.3};
+    int picks[4] = {0, 0, 0, 0};
+    const int n = 200000;
+    saferl_rng_seed(&rng, 7);
+    for (i = 0; i < n; ++i) {
+        double u = saferl_rng_uniform(&rng);
+        CHECK(u >= 0.0 && u < 1.0);
+        ++buckets[saferl_rng_bounded(&rng, 10)];
+    }
+    for (i = 0; i < 10; ++i) CHECK(fabs(buckets[i] - n / 10.0) < 5.0 * sqrt(n * 0.09)); /* 5 sigma */
+    for (i = 0; i < n; ++i) {
+        double x = saferl_rng_normal(&rng);
+        sum += x;
+        sum_sq += x * x;
+    }
+    CHECK(fabs(sum / n) < 5.0 / sqrt((double)n));
+    CHECK(fabs(sum_sq / n - 1.0) < 5.0 * sqrt(2.0 / n));
+    for (i = 0; i < n; ++i) ++picks[saferl_rng_categorical(&rng, weights, 4)];
+    CHECK(picks[1] == 0);
+    for (i = 0; i < 4; ++i)
+        CHECK(fabs(picks[i] - n * weights[i]) <= 5.0 * sqrt(n * weights[i] * (1 - weights[i])));
+    CHECK(saferl_rng_bounded(&rng, 1) == 0);
+    CHECK(saferl_rng_bounded(&rng, 0) == 0);
+    weights[0] = weights[1] = weights[2] = weights[3] = 0.0;
+    CHECK(saferl_rng_categorical(&rng, weights, 4) == 4);
+    weights[2] = -1.0;
+    CHECK(saferl_rng_categorical(&rng, weights, 4) == 4);
+}
+
+TEST(result_strings_are_distinct) {
+    const char *names[14];
+    int a, b;
+    for (a = 0; a < 14; ++a) names[a] = saferl_result_string((saferl_result)(a - 12));
+    for (a = 0; a < 14; ++a) {
+        CHECK(names[a] != NULL && strcmp(names[a], "unknown result") != 0);
+        for (b = a + 1; b < 14; ++b) CHECK(strcmp(names[a], names[b]) != 0);
+    }
+    CHECK(strcmp(saferl_result_string((saferl_result)-99), "unknown result") == 0);
+    CHECK(strcmp(saferl_budget_version(), SAFERL_BUDGET_VERSION_STRING) == 0);
+}
+
+/* ---- attempts and CSV ------------------------------------------------------------------ */
+
+TEST(attempt_validation) {
+    saferl_budget_attempt a = {0, 100, 50};
+    const char *reason = "unset";
+    CHECK(saferl_budget_check_attempt(&a, &reason) == SAFERL_OK && reason == NULL);
+    a.tokens = SAFERL_BUDGET_CENSORED;
+    CHECK(saferl_budget_check_attempt(&a, NULL) == SAFERL_OK);
+    a.tokens = 101;
+    CHECK(saferl_budget_check_attempt(&a, &reason) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(strcmp(reason, "tokens above the horizon") == 0);
+    a.tokens = -5;
+    CHECK(saferl_budget_check_attempt(&a, &reason) < 0 && strcmp(reason, "negative tokens") == 0);
+    a.tokens = 0;
+    CHECK(saferl_budget_check_attempt(&a, &reason) < 0);
+    a.tokens = 10;
+    a.horizon = 0;
+    CHECK(saferl_budget_check_attempt(&a, &reason) < 0 && strcmp(reason, "horizon must be positive") == 0);
+}
+
+static const char *good_csv =
+    "prompt_id,horizon,tokens\r\n"
+    "# a comment\n"
+    "alpha,1000,100\n"
+    "\n"
+    "\"be,ta\",1000,\n"
+    "alpha, 1000 , -1\r\n"
+    "\"be,ta\",500,500\n"
+    "gamma,64,1";
+
+TEST(csv_parses_good_rows) {
+    saferl_budget_csv_row rows[8];
+    saferl_budget_csv_error errors[4];
+    size_t row_count = 99, error_count = 99;
+    saferl_result r = saferl_budget_csv_parse(good_csv, strlen(good_csv), rows, 8, &row_count, errors, 4,
+                                              &error_count);
+    CHECK(r == SAFERL_OK);
+    CHECK(row_count == 5 && error_count == 0);
+    CHECK(rows[0].line == 3 && rows[0].horizon == 1000 && rows[0].tokens == 100);
+    CHECK(rows[0].name_length == 5 && memcmp(good_csv + rows[0].name_offset, "alpha", 5) == 0);
+    CHECK(rows[1].line == 5 && rows[1].tokens == SAFERL_BUDGET_CENSORED);
+    CHECK(rows[1].name_length == 5 && memcmp(good_csv + rows[1].name_offset, "be,ta", 5) == 0);
+    CHECK(rows[2].tokens == SAFERL_BUDGET_CENSORED && rows[2].horizon == 1000);
+    CHECK(rows[3].horizon == 500 && rows[3].tokens == 500);
+    CHECK(rows[4].line == 8 && rows[4].horizon == 64 && rows[4].tokens == 1);
+    /* sizing call: no buffer, the count comes back */
+    r = saferl_budget_csv_parse(good_csv, strlen(good_csv), NULL, 0, &row_count, NULL, 0, &error_count);
+    CHECK(r == SAFERL_ERR_BUFFER_TOO_SMALL && row_count == 5);
+    r = saferl_budget_csv_parse(good_csv, strlen(good_csv), rows, 2, &row_count, NULL, 0, &error_count);
+    CHECK(r == SAFERL_ERR_BUFFER_TOO_SMALL && row_count == 5 && rows[1].line == 5);
+}
+
+TEST(csv_reports_every_bad_line) {
+    static const char *bad =
+        "p,100,10\n"          /* 1 good */
+        "p,100,-3\n"          /* 2 negative tokens */
+        "p,100,101\n"         /* 3 tokens above the horizon */
+        "p,0,1\n"             /* 4 horizon must be positive */
+        "p,100,nan\n"         /* 5 NaN */
+        "p,100\n"             /* 6 wrong number of fields */
+        "p,100,1,2\n"         /* 7 too many fields */
+        "p,abc,1\n"           /* 8 not a number */
+        "p,100,2.5\n"         /* 9 not a whole number */
+        "\"p,100,1\n"         /* 10 unterminated quote */
+        ",100,1\n"            /* 11 empty prompt_id */
+        "p,99999999999,1\n"   /* 12 too large */
+        "p,100,0\n"           /* 13 tokens must be at least 1 */
+        "q,100,\n";           /* 14 good */
+    saferl_budget_csv_row rows[4];
+    saferl_budget_csv_error errors[16];
+    size_t row_count, error_count, i;
+    static const uint32_t lines[12] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+    saferl_result r = saferl_budget_csv_parse(bad, strlen(bad), rows, 4, &row_count, errors, 16, &error_count);
+    CHECK(r == SAFERL_ERR_PARSE);
+    CHECK(row_count == 2 && error_count == 12);
+    for (i = 0; i < 12 && i < error_count; ++i) CHECK(errors[i].line == lines[i]);
+    CHECK(strcmp(errors[0].reason, "negative tokens") == 0 && errors[0].column == 7);
+    CHECK(strcmp(errors[1].reason, "tokens above the horizon") == 0);
+    CHECK(strcmp(errors[2].reason, "horizon must be positive") == 0 && errors[2].column == 3);
+    CHECK(errors[3].code == SAFERL_ERR_NOT_FINITE);
+    CHECK(strcmp(errors[6].reason, "not a number") == 0);
+    CHECK(strcmp(errors[7].reason, "not a whole number") == 0);
+    CHECK(strcmp(errors[9].reason, "empty prompt_id") == 0);
+    CHECK(strcmp(errors[10].reason, "number too large") == 0);
+    CHECK(rows[0].line == 1 && rows[1].line == 14 && rows[1].tokens == SAFERL_BUDGET_CENSORED);
+    /* more errors than room: the count is still complete */
+    r = saferl_budget_csv_parse(bad, strlen(bad), rows, 4, &row_count, errors, 3, &error_count);
+    CHECK(r == SAFERL_ERR_PARSE && error_count == 12);
+}
+
+TEST(csv_empty_and_header_only) {
+    size_t rows, errors;
+    CHECK(saferl_budget_csv_parse("", 0, NULL, 0, &rows, NULL, 0, &errors) == SAFERL_ERR_NO_DATA);
+    CHECK(saferl_budget_csv_parse(NULL, 0, NULL, 0, &rows, NULL, 0, &errors) == SAFERL_ERR_NO_DATA);
+    CHECK(saferl_budget_csv_parse("prompt_id,horizon,tokens\n", 25, NULL, 0, &rows, NULL, 0, &errors) ==
+          SAFERL_ERR_NO_DATA);
+    CHECK(rows == 0 && errors == 0);
+    /* a header that is not first is a bad row, not a header */
+    CHECK(saferl_budget_csv_parse("a,1,1\nprompt_id,horizon,tokens\n", 31, NULL, 0, &rows, NULL, 0, &errors) ==
+          SAFERL_ERR_PARSE);
+    CHECK(errors == 1);
+}
+
+TEST(prompts_are_indexed_and_grouped) {
+    saferl_budget_csv_row rows[8];
+    saferl_budget_attempt attempts[8], sorted[8];
+    size_t row_count, error_count, prompt_count = 0, first_row[8], start[4];
+    size_t work_size = saferl_budget_index_prompts_memory_size(8);
+    void *work = malloc(work_size);
+    saferl_budget_csv_parse(good_csv, strlen(good_csv), rows, 8, &row_count, NULL, 0, &error_count);
+    CHECK(saferl_budget_index_prompts(good_csv, rows, row_count, work, work_size - 1, attempts, &prompt_count,
+                                      first_row) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_budget_index_prompts(good_csv, rows, row_count, work, work_size, attempts, &prompt_count,
+                                      first_row) == SAFERL_OK);
+    CHECK(prompt_count == 3);
+    CHECK(attempts[0].prompt == 0 && attempts[1].prompt == 1 && attempts[2].prompt == 0);
+    CHECK(attempts[3].prompt == 1 && attempts[4].prompt == 2);
+    CHECK(first_row[0] == 0 && first_row[1] == 1 && first_row[2] == 4);
+    CHECK(saferl_budget_group_by_prompt(attempts, row_count, prompt_count, sorted, start) == SAFERL_OK);
+    CHECK(start[0] == 0 && start[1] == 2 && start[2] == 4 && start[3] == 5);
+    CHECK(sorted[0].tokens == 100 && sorted[1].tokens == SAFERL_BUDGET_CENSORED); /* stable */
+    CHECK(sorted[2].horizon == 1000 && sorted[3].horizon == 500 && sorted[4].horizon == 64);
+    CHECK(saferl_budget_group_by_prompt(attempts, row_count, 2, sorted, start) == SAFERL_ERR_INVALID_ARGUMENT);
+    free(work);
+}
+
+TEST(many_prompts_index_like_brute_force) {
+    /* 3000 rows over 700 names: the hash table against a quadratic search */
+    enum { N = 3000 };
+    static char text[N * 16];
+    static saferl_budget_csv_row rows[N];
+    static saferl_budget_attempt attempts[N];
+    size_t length = 0, row_count, error_count, prompts, i, j;
+    size_t work_size = saferl_budget_index_prompts_memory_size(N);
+    void *work = malloc(work_size);
+    saferl_rng rng;
+    int mismatches = 0;
+    saferl_rng_seed(&rng, 3);
+    for (i = 0; i < N; ++i)
+        length += (size_t)sprintf(text + length, "n%u,10,%u\n", (unsigned)saferl_rng_bounded(&rng, 700),
+                                  1u + (unsigned)saferl_rng_bounded(&rng, 10));
+    CHECK(saferl_budget_csv_parse(text, length, rows, N, &row_count, NULL, 0, &error_count) == SAFERL_OK);
+    CHECK(saferl_budget_index_prompts(text, rows, row_count, work, work_size, attempts, &prompts, NULL) ==
+          SAFERL_OK);
+    for (i = 0; i < N; ++i) {
+        for (j = 0; j < i; ++j) {
+            int same_name = rows[i].name_length == rows[j].name_length &&
+                            memcmp(text + rows[i].name_offset, text + rows[j].name_offset, rows[i].name_length) == 0;
+            if (same_name != (attempts[i].prompt == attempts[j].prompt)) ++mismatches;
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(prompts <= 700 && prompts > 600);
+    free(work);
+}
+
+/* ---- estimators: closed forms ---------------------------------------------------------- */
+
+TEST(proportion_interval_matches_scipy) {
+    /* Clopper-Pearson below 10 successes: scipy.stats.beta.ppf values */
+    double lo, hi;
+    CHECK(saferl_budget_proportion_interval(1, 50, 0.95, &lo, &hi) == SAFERL_OK);
+    CHECK_NEAR(lo, 0.0005062279830408291, 1e-12);
+    CHECK_NEAR(hi, 0.1064695457114999, 1e-12);
+    saferl_budget_proportion_interval(3, 1400, 0.95, &lo, &hi);
+    CHECK_NEAR(lo / 0.00044212685394752314, 1.0, 1e-9);
+    CHECK_NEAR(hi / 0.006249450708395235, 1.0, 1e-9);
+    saferl_budget_proportion_interval(9, 20000, 0.95, &lo, &hi);
+    CHECK_NEAR(lo / 0.00020578864186616606, 1.0, 1e-9);
+    CHECK_NEAR(hi / 0.0008540675189145951, 1.0, 1e-9);
+    saferl_budget_proportion_interval(5, 5, 0.95, &lo, &hi);
+    CHECK_NEAR(lo, 0.4781762498950185, 1e-12);
+    CHECK(hi == 1.0);
+    saferl_budget_proportion_interval(0, 1400, 0.95, &lo, &hi);
+    CHECK(lo == 0.0);
+    CHECK_NEAR(hi / 0.0026314455571032464, 1.0, 1e-9);
+    saferl_budget_proportion_interval(40, 1000, 0.95, &lo, &hi);
+    CHECK_NEAR(lo / 0.028727625285890797, 1.0, 1e-9);
+    CHECK_NEAR(hi / 0.0540726968193685, 1.0, 1e-9);
+    saferl_budget_proportion_interval(99, 5000, 0.95, &lo, &hi);
+    CHECK_NEAR(lo / 0.01612086376950669, 1.0, 1e-9);
+    CHECK_NEAR(hi / 0.024053716007288447, 1.0, 1e-9);
+    /* Wilson from 100 successes on: the closed form */
+    saferl_budget_proportion_interval(400, 10000, 0.95, &lo, &hi);
+    {
+        double p = 0.04, n = 10000, d = 1 + z95 * z95 / n, c = (p + z95 * z95 / (2 * n)) / d;
+        double h = z95 * sqrt(p * (1 - p) / n + z95 * z95 / (4 * n * n)) / d;
+        CHECK_NEAR(lo, c - h, 1e-14);
+        CHECK_NEAR(hi, c + h, 1e-14);
+    }
+    CHECK(saferl_budget_proportion_interval(3, 2, 0.95, &lo, &hi) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_budget_proportion_interval(1.5, 2, 0.95, &lo, &hi) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_budget_proportion_interval(1, 2, 1.0, &lo, &hi) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_budget_proportion_interval(1, NAN, 0.95, &lo, &hi) == SAFERL_ERR_NOT_FINITE);
+}
+
+TEST(normal_quantile_matches_scipy) {
+    CHECK_NEAR(saferl_budget__normal_quantile(0.975), 1.959963984540054, 1e-14);
+    CHECK_NEAR(saferl_budget__normal_quantile(0.995), 2.5758293035489004, 1e-14);
+    CHECK_NEAR(saferl_budget__normal_quantile(0.3), -0.5244005127080409, 1e-14);
+    CHECK_NEAR(saferl_budget__normal_quantile(1e-10), -6.361340902404056, 1e-12);
+}
+
+TEST(summary_closed_form) {
+    /* horizon 1000: solved at 100 and 300 tokens, once not at all: D = 2, S = 1400 */
+    saferl_budget_attempt a[3] = {{0, 1000, 100}, {0, 1000, 300}, {0, 1000, SAFERL_BUDGET_CENSORED}};
+    saferl_budget_summary s;
+    double lo, hi;
+    CHECK(saferl_budget_summarize(a, 3, NULL, &s) == SAFERL_OK);
+    CHECK(s.attempts == 3 && s.successes == 2 && s.prompts == 1);
+    CHECK(s.exposure == 1400.0 && s.horizon == 1000.0);
+    CHECK_NEAR(s.mean_tokens, 700.0, 1e-12);
+    CHECK_NEAR(s.mean_tokens_se, sqrt(1400.0 * 1398.0 / 8.0), 1e-12);
+    CHECK_NEAR(s.xi, 1000.0 * 2.0 / 1400.0, 1e-14);
+    saferl_budget_proportion_interval(2, 1400, 0.95, &lo, &hi);
+    CHECK_NEAR(s.xi_lo, 1000.0 * lo, 1e-12);
+    CHECK_NEAR(s.xi_hi, 1000.0 * hi, 1e-12);
+    CHECK_NEAR(s.mean_tokens_lo, 1.0 / hi, 1e-9);
+    CHECK_NEAR(s.mean_tokens_hi, 1.0 / lo, 1e-9);
+    CHECK(!s.xi_is_upper_bound);
+    CHECK_NEAR(s.success_rate, 2.0 / 3.0, 1e-15);
+    CHECK_NEAR(s.reward_variance, 2.0 / 9.0, 1e-15);
+    CHECK_NEAR(s.model_success_probability, 1.0 - pow(1.0 - 2.0 / 1400.0, 1000.0), 1e-12);
+    CHECK(s.regime == SAFERL_BUDGET_DEFICIENT && !s.regime_is_certain);
+    CHECK_NEAR(saferl_budget_horizon_for_xi(&s, 1.5), 1050.0, 1e-9);
+    CHECK_NEAR(saferl_budget_horizon_for_xi(&s, 2.0), 1400.0, 1e-9);
+}
+
+TEST(summary_reference_horizon_and_band) {
+    saferl_budget_attempt a[4] = {{0, 500, 100}, {0, 1000, 300}, {0, 2000, 250}, {0, 2000, 50}};
+    saferl_budget_desc desc = {0};
+    saferl_budget_summary s;
+    CHECK(saferl_budget_summarize(a, 4, &desc, &s) == SAFERL_OK);
+    CHECK(s.horizon == 2000.0); /* the largest by default */
+    CHECK_NEAR(s.xi, 2000.0 * 4.0 / 700.0, 1e-12);
+    desc.horizon = 700.0;
+    desc.balanced_low = 3.0;
+    desc.balanced_high = 5.0;
+    CHECK(saferl_budget_summarize(a, 4, &desc, &s) == SAFERL_OK);
+    CHECK_NEAR(s.xi, 4.0, 1e-12);
+    CHECK(s.regime == SAFERL_BUDGET_BALANCED);
+}
+
+TEST(all_censored_is_an_upper_bound_only) {
+    saferl_budget_attempt a[2] = {{0, 700, SAFERL_BUDGET_CENSORED}, {0, 700, SAFERL_BUDGET_CENSORED}};
+    saferl_budget_summary s, pooled;
+    CHECK(saferl_budget_summarize(a, 2, NULL, &s) == SAFERL_BOUND_ONLY);
+    CHECK(s.xi_is_upper_bound && s.xi == 0.0 && s.xi_lo == 0.0);
+    /* Clopper-Pearson with no success: (1 - q)^S = alpha/2 */
+    CHECK_NEAR(s.xi_hi, 700.0 * (1.0 - pow(0.025, 1.0 / 1400.0)), 1e-9);
+    CHECK(isinf(s.mean_tokens) && isinf(s.mean_tokens_hi));
+    CHECK(s.success_rate == 0.0 && s.reward_variance == 0.0);
+    CHECK(saferl_budget_pool(&s, 1, NULL, &pooled) == SAFERL_BOUND_ONLY);
+    CHECK(pooled.xi_is_upper_bound && pooled.xi_hi == s.xi_hi);
+}
+
+TEST(bad_input_changes_nothing) {
+    saferl_budget_attempt a[2] = {{0, 100, 10}, {0, 100, 101}};
+    saferl_budget_summary s, before;
+    saferl_budget_desc desc = {0};
+    memset(&s, 0x5A, sizeof s);
+    before = s;
+    CHECK(saferl_budget_summarize(a, 2, NULL, &s) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_budget_summarize(a, 0, NULL, &s) == SAFERL_ERR_NO_DATA);
+    a[1].tokens = 50;
+    desc.confidence = NAN;
+    CHECK(saferl_budget_summarize(a, 2, &desc, &s) == SAFERL_ERR_NOT_FINITE);
+    desc.confidence = 1.5;
+    CHECK(saferl_budget_summarize(a, 2, &desc, &s) == SAFERL_ERR_INVALID_ARGUMENT);
+    desc.confidence = 0.9;
+    desc.balanced_low = 3.0;
+    desc.balanced_high = 2.0;
+    CHECK(saferl_budget_summarize(a, 2, &desc, &s) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(memcmp(&s, &before, sizeof s) == 0);
+    CHECK(saferl_budget_pool(&s, 0, NULL, &s) == SAFERL_ERR_NO_DATA);
+    CHECK(isnan(saferl_budget_reward_variance(NAN)) && isnan(saferl_budget_pass_at_k(3, 4, 1)));
+    CHECK(isnan(saferl_budget_informative_probability(1.5, 4)));
+}
+
+TEST(pool_weighs_prompts_equally) {
+    /* prompt 0: 2 attempts, solved at 100 and 300; prompt 1: 4 attempts, one solved at 500 */
+    saferl_budget_attempt p0[2] = {{0, 1000, 100}, {0, 1000, 300}};
+    saferl_budget_attempt p1[4] = {{1, 1000, SAFERL_BUDGET_CENSORED}, {1, 1000, 500},
+                                   {1, 1000, SAFERL_BUDGET_CENSORED}, {1, 1000, SAFERL_BUDGET_CENSORED}};
+    saferl_budget_summary s[2], pooled;
+    double a0 = 2.0 / 2, b0 = 400.0 / 2, a1 = 1.0 / 4, b1 = 3500.0 / 4, q = (a0 + a1) / (b0 + b1);
+    double r0 = (1 - q * 100) * (1 - q * 100) + (1 - q * 300) * (1 - q * 300);
+    double r1 = 3 * (q * 1000) * (q * 1000) + (1 - q * 500) * (1 - q * 500);
+    double sd = sqrt(r0 / 4 + r1 / 16) / (b0 + b1);
+    saferl_budget_summarize(p0, 2, NULL, &s[0]);
+    saferl_budget_summarize(p1, 4, NULL, &s[1]);
+    CHECK(saferl_budget_pool(s, 2, NULL, &pooled) == SAFERL_OK);
+    CHECK(pooled.prompts == 2 && pooled.attempts == 6 && pooled.successes == 3);
+    CHECK_NEAR(pooled.xi, 1000.0 * q, 1e-12);
+    CHECK_NEAR(pooled.xi_lo, q - z95 * sd > 0 ? 1000.0 * (q - z95 * sd) : 0.0, 1e-12);
+    CHECK_NEAR(pooled.xi_hi, 1000.0 * (q + z95 * sd), 1e-12);
+    CHECK_NEAR(pooled.mean_tokens, 1.0 / q, 1e-9);
+    CHECK_NEAR(pooled.success_rate, (1.0 + 0.25) / 2.0, 1e-15);
+    CHECK_NEAR(pooled.reward_variance, (0.0 + 0.1875) / 2.0, 1e-15);
+    CHECK_NEAR(saferl_budget_horizon_for_xi(&pooled, 1.5), 1.5 / q, 1e-9);
+    /* without censoring, 1/q is the mean of T over the prompt set */
+    {
+        saferl_budget_attempt c0[2] = {{0, 5000, 100}, {0, 5000, 300}}, c1[2] = {{1, 5000, 900}, {1, 5000, 1100}};
+        saferl_budget_summarize(c0, 2, NULL, &s[0]);
+        saferl_budget_summarize(c1, 2, NULL, &s[1]);
+        saferl_budget_pool(s, 2, NULL, &pooled);
+        CHECK_NEAR(pooled.mean_tokens, (200.0 + 1000.0) / 2.0, 1e-12);
+    }
+}
+
+/* ---- Kaplan-Meier ------------------------------------------------------------------------ */
+
+TEST(kaplan_meier_by_hand) {
+    /* times 2, 3 (censored at its horizon 3), 3, 5, 5, 8 (censored): events processed first */
+    saferl_budget_attempt a[6] = {{0, 10, 2}, {0, 3, SAFERL_BUDGET_CENSORED}, {0, 10, 3},
+                                  {0, 10, 5}, {0, 10, 5}, {0, 8, SAFERL_BUDGET_CENSORED}};
+    saferl_budget_km_step steps[6];
+    size_t count = 0, size = saferl_budget_kaplan_meier_memory_size(a, 6);
+    void *work = malloc(size);
+    double s1 = 5.0 / 6.0, s2 = s1 * 4.0 / 5.0, s3 = s2 * 1.0 / 3.0, mean, se;
+    CHECK(size == 2 * 11 * sizeof(double));
+    CHECK(saferl_budget_kaplan_meier(a, 6, work, size, steps, 2, &count) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(count == 3);
+    CHECK(saferl_budget_kaplan_meier(a, 6, work, size, steps, 6, &count) == SAFERL_OK && count == 3);
+    CHECK(steps[0].time == 2 && steps[0].at_risk == 6 && steps[0].events == 1);
+    CHECK(steps[1].time == 3 && steps[1].at_risk == 5 && steps[1].events == 1);
+    CHECK(steps[2].time == 5 && steps[2].at_risk == 3 && steps[2].events == 2);
+    CHECK_NEAR(steps[0].survival, s1, 1e-15);
+    CHECK_NEAR(steps[1].survival, s2, 1e-15);
+    CHECK_NEAR(steps[2].survival, s3, 1e-15);
+    CHECK_NEAR(steps[2].survival_se, s3 * sqrt(1.0 / 30 + 1.0 / 20 + 2.0 / 3), 1e-15);
+    CHECK(saferl_budget_km_survival(steps, count, 1.9) == 1.0);
+    CHECK(saferl_budget_km_survival(steps, count, 3.0) == steps[1].survival);
+    CHECK_NEAR(saferl_budget_km_survival(steps, count, 100.0), s3, 1e-15);
+    CHECK(saferl_budget_km_restricted_mean(steps, count, 6.0, &mean, &se) == SAFERL_OK);
+    CHECK_NEAR(mean, 2.0 + s1 * 1.0 + s2 * 2.0 + s3 * 1.0, 1e-14);
+    {
+        /* A_j = integral from t_j to 6 of S */
+        double a3 = s3 * 1.0, a2 = s2 * 2.0 + a3, a1 = s1 * 1.0 + a2;
+        CHECK_NEAR(se, sqrt(a1 * a1 / 30 + a2 * a2 / 20 + a3 * a3 * 2.0 / 3), 1e-14);
+    }
+    a[1].tokens = 4; /* now invalid: above its horizon 3 */
+    CHECK(saferl_budget_kaplan_meier_memory_size(a, 6) == 0);
+    CHECK(saferl_budget_kaplan_meier(a, 6, work, size, steps, 6, &count) == SAFERL_ERR_INVALID_ARGUMENT);
+    free(work);
+}
+
+TEST(restricted_mean_without_censoring_is_the_sample_mean) {
+    enum { N = 500 };
+    saferl_budget_attempt a[N];
+    saferl_budget_km_step steps[N];
+    saferl_rng rng;
+    size_t count, i, size;
+    double sum_min = 0.0, mean;
+    void *work;
+    saferl_rng_seed(&rng, 11);
+    for (i = 0; i < N; ++i) {
+        a[i].prompt = 0;
+        a[i].horizon = 300;
+        a[i].tokens = 1 + (int32_t)saferl_rng_bounded(&rng, 300);
+        sum_min += a[i].tokens < 120 ? a[i].tokens : 120;
+    }
+    size = saferl_budget_kaplan_meier_memory_size(a, N);
+    work = malloc(size);
+    CHECK(saferl_budget_kaplan_meier(a, N, work, size, steps, N, &count) == SAFERL_OK);
+    saferl_budget_km_restricted_mean(steps, count, 120.0, &mean, NULL);
+    CHECK_NEAR(mean, sum_min / N, 1e-11); /* E[min(T, tau)] */
+    CHECK(steps[count - 1].survival == 0.0 && steps[count - 1].survival_se == 0.0);
+    free(work);
+}
+
+/* ---- theory helpers against brute force -------------------------------------------------- */
+
+/* Counts k-subsets of {0..n-1} (the first c successes) with at least one success, with all
+   successes, and with both a success and a failure. */
+static void enumerate_subsets(int n, int c, int k, double *any, double *all, double *mixed) {
+    unsigned mask, total = 0;
+    *any = *all = *mixed = 0.0;
+    for (mask = 0; mask < (1u << n); ++mask) {
+        int size = 0, good = 0, i;
+        for (i = 0; i < n; ++i)
+            if (mask & (1u << i)) {
+                ++size;
+                good += i < c;
+            }
+        if (size != k) continue;
+        ++total;
+        *any += good > 0;
+        *all += good == k;
+        *mixed += good > 0 && good < k;
+    }
+    *any /= total;
+    *all /= total;
+    *mixed /= total;
+}
+
+TEST(pass_at_k_matches_enumeration) {
+    int n, c, k;
+    for (n = 1; n <= 12; ++n)
+        for (c = 0; c <= n; ++c)
+            for (k = 1; k <= n; ++k) {
+                double any, all, mixed;
+                enumerate_subsets(n, c, k, &any, &all, &mixed);
+                CHECK_NEAR(saferl_budget_pass_at_k(n, c, k), any, 1e-13);
+                CHECK_NEAR(saferl_budget_pass_all_k(n, c, k), all, 1e-13);
+                CHECK_NEAR(saferl_budget_informative_estimate(n, c, k), mixed, 1e-13);
+            }
+    CHECK_NEAR(saferl_budget_pass_at_k(10, 3, 2), 0.5333333333333333, 1e-15);
+    /* large n stays finite and inside [0, 1] where factorials would overflow */
+    CHECK(saferl_budget_pass_at_k(10000, 37, 100) > 0.0 && saferl_budget_pass_at_k(10000, 37, 100) < 1.0);
+}
+
+TEST(informative_probability_closed_forms) {
+    int g;
+    /* the reference table of the research notes, p = 1 - exp(-xi) */
+    CHECK_NEAR(saferl_budget_informative_probability(saferl_budget_success_probability_from_xi(1.5), 8), 0.8673,
+               1e-4);
+    CHECK_NEAR(saferl_budget_informative_probability(saferl_budget_success_probability_from_xi(0.1), 16), 0.7981,
+               1e-4);
+    CHECK_NEAR(saferl_budget_informative_probability(0.5, 8), 1.0 - 2.0 / 256.0, 1e-15);
+    for (g = 1; g <= 32; ++g) {
+        double p = 0.37;
+        CHECK_NEAR(saferl_budget_informative_probability(p, g), 1.0 - pow(p, g) - pow(1 - p, g), 1e-14);
+    }
+    /* tiny p keeps its digits: 1 - (1-p)^G - p^G ~ G p */
+    CHECK_NEAR(saferl_budget_informative_probability(1e-12, 8) / 8e-12, 1.0, 1e-9);
+    CHECK(saferl_budget_informative_probability(0.3, 1) == 0.0);
+    CHECK_NEAR(saferl_budget_reward_variance(0.25), 0.1875, 1e-16);
+}
+
+TEST(samples_for_success_is_minimal) {
+    static const double ps[5] = {0.5, 0.1, 0.01, 0.3333, 0.9};
+    static const double deltas[3] = {0.05, 0.01, 0.5};
+    int i, j;
+    for (i = 0; i < 5; ++i)
+        for (j = 0; j < 3; ++j) {
+            double n = 1, miss = 1.0 - ps[i];
+            while (miss > deltas[j]) {
+                miss *= 1.0 - ps[i];
+                n += 1;
+            }
+            CHECK(saferl_budget_samples_for_success(ps[i], deltas[j]) == n);
+        }
+    CHECK(isinf(saferl_budget_samples_for_success(0.0, 0.05)));
+    CHECK(saferl_budget_samples_for_success(1.0, 0.05) == 1.0);
+}
+
+TEST(success_probabilities_and_regimes) {
+    saferl_budget_tokens_model model = {SAFERL_BUDGET_GEOMETRIC, 100.0, 0.0};
+    double q = 0.01, direct = 0.0;
+    int t;
+    for (t = 1; t <= 150; ++t) direct += pow(1 - q, t - 1) * q;
+    CHECK_NEAR(saferl_budget_geometric_success_probability(q, 150), direct, 1e-13);
+    CHECK_NEAR(saferl_budget_model_success_probability(&model, 150), direct, 1e-13);
+    CHECK_NEAR(saferl_budget_xi_from_success_probability(saferl_budget_success_probability_from_xi(1.7)), 1.7,
+               1e-14);
+    CHECK(saferl_budget_markov_success_lower_bound(2.0) == 0.5 && saferl_budget_markov_success_lower_bound(0.5) == 0);
+    model.law = SAFERL_BUDGET_LOGNORMAL;
+    model.mean_tokens = 1000.0;
+    model.log_sigma = 0.8;
+    CHECK_NEAR(saferl_budget_model_success_probability(&model, 500.0), 0.3204524483928812, 1e-13); /* scipy */
+    model.log_sigma = 0.0;
+    CHECK(isnan(saferl_budget_model_success_probability(&model, 500.0)));
+    CHECK(saferl_budget_regime_of(1.49, NULL) == SAFERL_BUDGET_DEFICIENT);
+    CHECK(saferl_budget_regime_of(1.5, NULL) == SAFERL_BUDGET_BALANCED);
+    CHECK(saferl_budget_regime_of(2.0, NULL) == SAFERL_BUDGET_BALANCED);
+    CHECK(saferl_budget_regime_of(2.01, NULL) == SAFERL_BUDGET_AMPLE);
+    CHECK(strcmp(saferl_budget_regime_name(SAFERL_BUDGET_AMPLE), "ample") == 0);
+}
+
+/* ---- Monte-Carlo coverage of the intervals ---------------------------------------------- */
+
+static void sample_prompt(saferl_rng *rng, double q, int horizon, int n, saferl_budget_attempt *out) {
+    int i;
+    for (i = 0; i < n; ++i) {
+        double t = saferl_budget_sample_geometric(rng, q);
+        out[i].prompt = 0;
+        out[i].horizon = horizon;
+        out[i].tokens = t <= horizon ? (int32_t)t : SAFERL_BUDGET_CENSORED;
+    }
+}
+
+TEST(xi_interval_coverage) {
+    /* 1000 replications at nominal 95% per (xi, n) cell, seeds fixed. Where at least ten
+       successes are expected the Wilson interval must cover in [0.93, 0.97]; below that the
+       exact interval is used and coverage must be >= 0.93 (it is conservative there). */
+    static const double xis[6] = {0.05, 0.1, 0.5, 1.0, 2.0, 5.0};
+    static const int ns[5] = {5, 10, 30, 100, 1000};
+    static saferl_budget_attempt attempts[1000];
+    const int horizon = 1000, replications = 1000;
+    int i, j, r;
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 2026);
+    for (i = 0; i < 6; ++i)
+        for (j = 0; j < 5; ++j) {
+            double q = xis[i] / horizon, covered = 0.0, expected_successes;
+            expected_successes = ns[j] * saferl_budget_geometric_success_probability(q, horizon);
+            for (r = 0; r < replications; ++r) {
+                saferl_budget_summary s;
+                sample_prompt(&rng, q, horizon, ns[j], attempts);
+                saferl_budget_summarize(attempts, (size_t)ns[j], NULL, &s);
+                covered += s.xi_lo <= xis[i] && xis[i] <= s.xi_hi;
+            }
+            covered /= replications;
+            if (expected_successes >= 10.0) {
+                if (!(covered >= 0.93 && covered <= 0.97))
+                    printf("        xi %.2f n %d: coverage %.3f\n", xis[i], ns[j], covered);
+                CHECK(covered >= 0.93 && covered <= 0.97);
+            } else {
+                if (!(covered >= 0.93)) printf("        xi %.2f n %d: coverage %.3f\n", xis[i], ns[j], covered);
+                CHECK(covered >= 0.93);
+            }
+        }
+}
+
+TEST(pooled_interval_coverage) {
+    /* 40 prompts whose hazards spread log-normally around xi = 1, 8 attempts each: the
+       pooled interval covers H sum p_i / sum E[min(T_i, H)] in [0.93, 0.97] of 1000
+       replications */
+    enum { P = 40, N = 8 };
+    static saferl_budget_attempt attempts[N];
+    saferl_budget_summary summaries[P], pooled;
+    double q[P], true_mean, covered = 0.0, success = 0.0, exposure = 0.0;
+    const int horizon = 2048, replications = 1000;
+    int i, r;
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 99);
+    for (i = 0; i < P; ++i) {
+        double p;
+        q[i] = exp(0.7 * saferl_rng_normal(&rng)) / horizon;
+        p = saferl_budget_geometric_success_probability(q[i], horizon);
+        success += p;
+        exposure += p / q[i]; /* E[min(T, H)] = (1 - (1 - q)^H) / q */
+    }
+    true_mean = horizon * success / exposure;
+    for (r = 0; r < replications; ++r) {
+        for (i = 0; i < P; ++i) {
+            sample_prompt(&rng, q[i], horizon, N, attempts);
+            saferl_budget_summarize(attempts, N, NULL, &summaries[i]);
+        }
+        saferl_budget_pool(summaries, P, NULL, &pooled);
+        covered += pooled.xi_lo <= true_mean && true_mean <= pooled.xi_hi;
+    }
+    covered /= replications;
+    printf("        pooled coverage %.3f\n", covered);
+    CHECK(covered >= 0.93 && covered <= 0.97);
+}
+
+TEST(geometric_mle_is_consistent) {
+    /* the research notes' check: q = 0.002, H = 1000 (xi = 2), n = 20000 */
+    static saferl_budget_attempt attempts[20000];
+    saferl_budget_summary s;
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 5);
+    sample_prompt(&rng, 0.002, 1000, 20000, attempts);
+    saferl_budget_summarize(attempts, 20000, NULL, &s);
+    CHECK(fabs(s.mean_tokens - 500.0) < 4.0 * s.mean_tokens_se);
+    CHECK(fabs(s.xi - 2.0) < 0.06);
+    CHECK(s.regime_is_certain == 0 || s.regime == SAFERL_BUDGET_BALANCED);
+}
+
+/* ---- simulator --------------------------------------------------------------------------- */
+
+TEST(simulator_is_deterministic_and_learns) {
+    saferl_budget_sim_desc desc = {0};
+    saferl_budget_sim a, b;
+    saferl_budget_sim_iteration ia, ib;
+    double memory_a[64], memory_b[64], first_xi = 0.0;
+    int i, same = 1;
+    desc.seed = 17;
+    desc.horizon = 1024;
+    desc.initial_mean_tokens = 1024; /* xi starts at 1 */
+    CHECK(saferl_budget_sim_memory_size(&desc) == sizeof memory_a);
+    CHECK(saferl_budget_sim_init(&a, &desc, memory_a, sizeof memory_a) == SAFERL_OK);
+    CHECK(saferl_budget_sim_init(&b, &desc, memory_b, sizeof memory_b - 1) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_budget_sim_init(&b, &desc, memory_b, sizeof memory_b) == SAFERL_OK);
+    for (i = 0; i < 50; ++i) {
+        saferl_budget_sim_step(&a, &ia);
+        saferl_budget_sim_step(&b, &ib);
+        same &= ia.iteration == ib.iteration && ia.mean_xi == ib.mean_xi && ia.tokens == ib.tokens &&
+                ia.informative_fraction == ib.informative_fraction && ia.success_rate == ib.success_rate &&
+                ia.xi_gain == ib.xi_gain;
+        if (i == 0) first_xi = ia.mean_xi;
+    }
+    CHECK(same);
+    CHECK(ia.iteration == 50);
+    CHECK(ia.mean_xi > first_xi + 1.0); /* about 0.05 * P_inf per iteration from xi = 1 */
+    CHECK(ia.informative_fraction >= 0.0 && ia.informative_fraction <= 1.0);
+    desc.learning_rate = -1.0;
+    CHECK(saferl_budget_sim_init(&b, &desc, memory_b, sizeof memory_b) == SAFERL_ERR_INVALID_ARGUMENT);
+}
+
+TEST(simulator_informative_rate_matches_theory) {
+    /* with a learning rate too small to move xi, the informative fraction estimates
+       P_inf(p(xi), G) for geometric T */
+    saferl_budget_sim_desc desc = {0};
+    saferl_budget_sim sim;
+    static double memory[1000];
+    saferl_budget_sim_iteration it;
+    double fraction = 0.0, expected, p;
+    int i;
+    desc.prompts = 1000;
+    desc.group_size = 8;
+    desc.horizon = 1000;
+    desc.initial_mean_tokens = 500; /* xi = 2 */
+    desc.learning_rate = 1e-12;
+    saferl_budget_sim_init(&sim, &desc, memory, sizeof memory);
+    for (i = 0; i < 20; ++i) {
+        saferl_budget_sim_step(&sim, &it);
+        fraction += it.informative_fraction / 20.0;
+    }
+    p = saferl_budget_geometric_success_probability(1.0 / 500.0, 1000);
+    expected = saferl_budget_informative_probability(p, 8);
+    CHECK(fabs(fraction - expected) < 5.0 * sqrt(expected * (1 - expected) / 20000.0));
+}
+
+TEST(progress_per_token_peak) {
+    /* our model's claim, checked on a grid: for G = 8 the peak lies near xi = 1.55 */
+    double best = 0.0, best_xi = 0.0, xi;
+    for (xi = 0.05; xi < 10.0; xi += 0.001) {
+        double v = saferl_budget_sim_progress_per_token(xi, 8);
+        if (v > best) {
+            best = v;
+            best_xi = xi;
+        }
+    }
+    printf("        progress per token peaks at xi = %.3f for G = 8\n", best_xi);
+    CHECK(best_xi > 1.45 && best_xi < 1.65);
+}
+
+TEST(allocation_happens_only_in_create) {
+    /* the custom allocator of the desc is used by create, and nothing else allocates */
+    saferl_budget_sim_desc desc = {0};
+    saferl_budget_sim sim;
+    saferl_budget_sim_iteration it;
+    int i;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    long before = saferl_test_allocations;
+    CHECK(saferl_budget_sim_create(&sim, &desc) == SAFERL_OK);
+    CHECK(saferl_test_allocations == before + 1);
+    for (i = 0; i < 10; ++i) saferl_budget_sim_step(&sim, &it);
+    {
+        saferl_budget_attempt a[3] = {{0, 1000, 100}, {0, 1000, 300}, {0, 1000, SAFERL_BUDGET_CENSORED}};
+        saferl_budget_summary s;
+        size_t rows, errors;
+        saferl_budget_summarize(a, 3, NULL, &s);
+        saferl_budget_pool(&s, 1, NULL, &s);
+        saferl_budget_csv_parse(good_csv, strlen(good_csv), NULL, 0, &rows, NULL, 0, &errors);
+    }
+    CHECK(saferl_test_allocations == before + 1);
+    saferl_budget_sim_destroy(&sim);
+    CHECK(saferl_test_releases == saferl_test_allocations);
+#else
+    CHECK(saferl_budget_sim_create(&sim, &desc) == SAFERL_OK);
+    for (i = 0; i < 10; ++i) saferl_budget_sim_step(&sim, &it);
+    saferl_budget_sim_destroy(&sim);
+    CHECK(sim.owned_memory == NULL);
+    saferl_budget_sim_destroy(&sim); /* twice is harmless */
+#endif
+}
+
+int main(void) {
+    RUN(rng_matches_reference_streams);
+    RUN(rng_streams_are_pinned_per_seed);
+    RUN(rng_distributions);
+    RUN(result_strings_are_distinct);
+    RUN(attempt_validation);
+    RUN(csv_parses_good_rows);
+    RUN(csv_reports_every_bad_line);
+    RUN(csv_empty_and_header_only);
+    RUN(prompts_are_indexed_and_grouped);
+    RUN(many_prompts_index_like_brute_force);
+    RUN(proportion_interval_matches_scipy);
+    RUN(normal_quantile_matches_scipy);
+    RUN(summary_closed_form);
+    RUN(summary_reference_horizon_and_band);
+    RUN(all_censored_is_an_upper_bound_only);
+    RUN(bad_input_changes_nothing);
+    RUN(pool_weighs_prompts_equally);
+    RUN(kaplan_meier_by_hand);
+    RUN(restricted_mean_without_censoring_is_the_sample_mean);
+    RUN(pass_at_k_matches_enumeration);
+    RUN(informative_probability_closed_forms);
+    RUN(samples_for_success_is_minimal);
+    RUN(success_probabilities_and_regimes);
+    RUN(xi_interval_coverage);
+    RUN(pooled_interval_coverage);
+    RUN(geometric_mle_is_consistent);
+    RUN(simulator_is_deterministic_and_learns);
+    RUN(simulator_informative_rate_matches_theory);
+    RUN(progress_per_token_peak);
+    RUN(allocation_happens_only_in_create);
+    return saferl_test_finish();
+}
