@@ -28,8 +28,8 @@ WEB_PAGES := $(BUILD)/web/budget/budget.mjs
 .PHONY: all demo test test-only web serve bench install clean deps-demo deps-test deps-web deps-bench
 all: $(EXAMPLES) $(NATIVE_TESTS)
 
-deps-%:
-	@tools/deps.sh $*
+deps-demo deps-test deps-web deps-bench:
+	@tools/deps.sh $(@:deps-%=%)
 
 # ---- examples ---------------------------------------------------------------------------
 $(BUILD)/budget_report: examples/budget_report.c examples/plot.h saferl_budget.h | $(BUILD)
@@ -80,7 +80,7 @@ demo: deps-demo $(EXAMPLES)
 	@echo "== saferl_budget.h: relative budget xi = H / E[T] of simulated rollout logs"
 	@$(BUILD)/budget_simulate attempts --prompts 12 --attempts 32 --horizon 2048 --mean-tokens 1400 \
 	  --spread 0.9 --seed 1 > $(BUILD)/demo/budget_attempts.csv
-	@$(BUILD)/budget_report --png $(BUILD)/demo/budget.png $(BUILD)/demo/budget_attempts.csv | tail -n 12
+	@$(BUILD)/budget_report --png $(BUILD)/demo/budget.png $(BUILD)/demo/budget_attempts.csv | sed -n '1p;/^pooled/,$$p'
 	@echo
 	@$(BUILD)/budget_simulate progress --seed 1
 	@echo

@@ -302,8 +302,9 @@ SAFERL_BUDGET_API saferl_result saferl_budget_check_attempt(const saferl_budget_
    lines starting with '#' are skipped; CRLF is accepted. */
 
 typedef struct saferl_budget_csv_row {
-    size_t name_offset;   /* prompt_id: byte offset into the parsed text (inside any quotes) */
-    uint32_t name_length; /* and its length in bytes */
+    size_t name_offset;   /* prompt_id: byte offset into the parsed text, inside any quotes; */
+    uint32_t name_length; /* its length in bytes. The raw text: a quote inside a quoted name
+                             stays doubled (""), and names compare as raw text */
     uint32_t line;        /* 1-based line of the row */
     int32_t horizon;
     int32_t tokens;       /* SAFERL_BUDGET_CENSORED when empty or -1 */
@@ -397,9 +398,10 @@ SAFERL_BUDGET_API saferl_result saferl_budget_summarize(const saferl_budget_atte
                                                         saferl_budget_summary *summary);
 
 /* Pools per-prompt summaries made by saferl_budget_summarize with the same desc, each
-   prompt weighing the same (see STATISTICAL CHOICES). Pooled fields: success_rate and
-   reward_variance are means over prompts; mean_tokens is 1 / hazard. SAFERL_BOUND_ONLY when
-   no prompt had a success. */
+   prompt weighing the same (see STATISTICAL CHOICES). Pooled fields: success_rate,
+   reward_variance and model_success_probability are means over prompts; mean_tokens is
+   1 / hazard. One prompt pools to its own summary. SAFERL_BOUND_ONLY when no prompt had a
+   success. */
 SAFERL_BUDGET_API saferl_result saferl_budget_pool(const saferl_budget_summary *per_prompt,
                                                    size_t prompt_count,
                                                    const saferl_budget_desc *desc,
@@ -417,7 +419,8 @@ typedef struct saferl_budget_km_step {
     double at_risk;       /* n_j: attempts with min(T, H) >= t_j */
     double events;        /* d_j: successes at t_j */
     double survival;      /* S(t_j) */
-    double survival_se;   /* Greenwood: S(t_j) sqrt(sum_{i<=j} d_i / (n_i (n_i - d_i))) */
+    double survival_se;   /* Greenwood: S(t_j) sqrt(sum_{i<=j} d_i / (n_i (n_i - d_i))); 0
+                             where S reaches 0 (statsmodels reports NaN there) */
 } saferl_budget_km_step;
 
 /* Scratch bytes for saferl_budget_kaplan_meier on these attempts (two counters per token
@@ -663,7 +666,7 @@ static const char *saferl_budget__parse_int(const char *text, const saferl_budge
             if (f->end - f->begin <= 9 && ((w == 3 && memcmp(word, "nan", 3) == 0) ||
                                            (w >= 3 && memcmp(word, "inf", 3) == 0))) {
                 *code = SAFERL_ERR_NOT_FINITE;
-                return "NaN or infinity is not a token count";
+                return "NaN or infinity where a whole number belongs";
             }
             if (c == '.' || c == 'e' || c == 'E') return "not a whole number";
             return "not a number";
@@ -1064,6 +1067,11 @@ SAFERL_BUDGET_API saferl_result saferl_budget_pool(const saferl_budget_summary *
     SAFERL_ASSERT(pooled != NULL && (per_prompt != NULL || prompt_count == 0));
     if ((r = saferl_budget__check_desc(&d)) != SAFERL_OK) return r;
     if (prompt_count == 0) return SAFERL_ERR_NO_DATA;
+    if (prompt_count == 1) { /* the delta method would only approximate the prompt's own interval */
+        if (per_prompt[0].attempts == 0 || !(per_prompt[0].horizon > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+        *pooled = per_prompt[0];
+        return per_prompt[0].successes > 0 ? SAFERL_OK : SAFERL_BOUND_ONLY;
+    }
     memset(&s, 0, sizeof s);
     for (i = 0; i < prompt_count; ++i) {
         const saferl_budget_summary *p = &per_prompt[i];
@@ -1233,8 +1241,8 @@ SAFERL_BUDGET_API double saferl_budget_informative_probability(double p, int gro
     double g = group_size;
     if (!(p >= 0.0 && p <= 1.0) || group_size < 1) return saferl_budget__nan();
     /* 1 - p^G - (1-p)^G, with the larger power through expm1 so small p keeps its digits */
-    if (p <= 0.5) return -expm1(g * log1p(-p)) - pow(p, g);
-    return -expm1(g * log(p)) - pow(1.0 - p, g);
+    if (p <= 0.5) return -expm1(g * log1p(-p)) - pow(p, g) + 0.0; /* + 0.0: never -0 */
+    return -expm1(g * log(p)) - pow(1.0 - p, g) + 0.0;
 }
 
 /* C(m, k) / C(n, k) = prod_{i<k} (m - i) / (n - i), 0 when m < k. */

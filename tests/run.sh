@@ -30,10 +30,10 @@ item() {
     log="$LOGS/$(echo "$name" | tr ' /:' '___').log"
     start=$(date +%s.%N)
     if "$@" >"$log" 2>&1; then
-        printf '  ok      %-52s %6.1f s\n' "$name" "$(elapsed "$start")"
+        printf '  ok      %-60s %6.1f s\n' "$name" "$(elapsed "$start")"
         passed=$((passed + 1))
     else
-        printf '  FAILED  %-52s %6.1f s   (log: %s)\n' "$name" "$(elapsed "$start")" "$log"
+        printf '  FAILED  %-60s %6.1f s   (log: %s)\n' "$name" "$(elapsed "$start")" "$log"
         tail -n 15 "$log" | sed 's/^/          | /'
         failed=$((failed + 1))
         failures+=("$name")
@@ -226,7 +226,7 @@ run_demo() {
 }
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit compile)
+[ ${#suites[@]} -eq 0 ] && suites=(unit compile oracle cli fuzz web demo)
 total_start=$(date +%s.%N)
 for s in "${suites[@]}"; do "run_$s"; done
 printf '== total %.1f s\n' "$(elapsed "$total_start")"

@@ -339,6 +339,13 @@ TEST(all_censored_is_an_upper_bound_only) {
     CHECK(s.success_rate == 0.0 && s.reward_variance == 0.0);
     CHECK(saferl_budget_pool(&s, 1, NULL, &pooled) == SAFERL_BOUND_ONLY);
     CHECK(pooled.xi_is_upper_bound && pooled.xi_hi == s.xi_hi);
+    {
+        saferl_budget_summary two[2];
+        two[0] = two[1] = s;
+        CHECK(saferl_budget_pool(two, 2, NULL, &pooled) == SAFERL_BOUND_ONLY);
+        CHECK(pooled.xi_is_upper_bound && pooled.xi == 0.0);
+        CHECK_NEAR(pooled.xi_hi, 700.0 * (1.0 - pow(0.025, 1.0 / 2800.0)), 1e-9);
+    }
 }
 
 TEST(bad_input_changes_nothing) {
@@ -512,6 +519,7 @@ TEST(informative_probability_closed_forms) {
     /* tiny p keeps its digits: 1 - (1-p)^G - p^G ~ G p */
     CHECK_NEAR(saferl_budget_informative_probability(1e-12, 8) / 8e-12, 1.0, 1e-9);
     CHECK(saferl_budget_informative_probability(0.3, 1) == 0.0);
+    CHECK(!signbit(saferl_budget_informative_probability(1.0, 8)));
     CHECK_NEAR(saferl_budget_reward_variance(0.25), 0.1875, 1e-16);
 }
 

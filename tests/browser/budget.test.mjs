@@ -1,0 +1,243 @@
+// budget.test.mjs - the saferl_budget.h demo in Debian's chromium: the readout shows what the
+// library computes, the URL reproduces the view, CSV errors carry their line, the hub links here.
+// Needs the web build (make web): build/web/budget/budget.mjs and the copied pages.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
+
+let server, browser, lib;
+
+before(async () => {
+  assert.ok(built('index.html', 'style.css', 'budget/index.html', 'budget/app.js', 'budget/budget.mjs',
+    'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css'), 'build/web is incomplete: run make web first');
+  const { default: createBudgetModule } = await import(pathToFileURL(path.join(webRoot, 'budget', 'budget.mjs')).href);
+  lib = await createBudgetModule();
+  server = await serve();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+// ---- expectations from the library itself, loaded in Node --------------------------------
+
+function cstr(ptr) { // a NUL-terminated UTF-8 string in wasm memory
+  const heap = lib.HEAPU8;
+  let end = ptr;
+  while (heap[end] !== 0) ++end;
+  return new TextDecoder().decode(heap.subarray(ptr, end));
+}
+
+// saferl_budget_tokens_model on wasm32: int law @0, double mean_tokens @8, double log_sigma @16.
+// saferl_budget_desc: four doubles (confidence, balanced_low, balanced_high, horizon).
+function expectedReadout({ law, mean, sigma, H, G, lo, hi }) {
+  const model = lib._malloc(24), desc = lib._malloc(32);
+  new Int32Array(lib.HEAP32.buffer, model, 2).set([law === 'lognormal' ? 1 : 0, 0]);
+  new Float64Array(lib.HEAPF64.buffer, model + 8, 2).set([mean, sigma]);
+  new Float64Array(lib.HEAPF64.buffer, desc, 4).set([0, lo, hi, 0]);
+  const xi = H / mean;
+  const p = lib._saferl_budget_model_success_probability(model, H);
+  const out = {
+    xi, p,
+    variance: lib._saferl_budget_reward_variance(p),
+    informative: lib._saferl_budget_informative_probability(p, G),
+    samples: lib._saferl_budget_samples_for_success(p, 0.05),
+    regime: cstr(lib._saferl_budget_regime_name(lib._saferl_budget_regime_of(xi, desc))),
+    hLow: lo * mean,
+    hHigh: hi * mean,
+  };
+  lib._free(model);
+  lib._free(desc);
+  return out;
+}
+
+// The CSV parser's first error, as "line L, column C: reason".
+function expectedCsvErrors(text) {
+  const bytes = new TextEncoder().encode(text);
+  const ptr = lib._malloc(bytes.length + 1), ints = lib._malloc(16);
+  lib.HEAPU8.set(bytes, ptr);
+  const result = lib._budget_csv_parse(ptr, bytes.length, 50);
+  const lines = [];
+  for (let i = 0; i < lib._budget_csv_error_count(); ++i) {
+    const reason = cstr(lib._budget_csv_error(i, ints));
+    const [line, column] = new Int32Array(lib.HEAP32.buffer, ints, 2);
+    lines.push(`line ${line}, column ${column}: ${reason}`);
+  }
+  lib._free(ptr);
+  lib._free(ints);
+  return { result, lines };
+}
+
+// The pooled summary of a CSV at horizon H (index 0..: per prompt; last: pooled).
+function expectedCsvPooled(text, H, lo, hi) {
+  const bytes = new TextEncoder().encode(text);
+  const ptr = lib._malloc(bytes.length + 1), out = lib._malloc(18 * 8), ints = lib._malloc(16);
+  lib.HEAPU8.set(bytes, ptr);
+  assert.ok(lib._budget_csv_parse(ptr, bytes.length, 50) >= 0);
+  const prompts = lib._budget_csv_summarize(ptr, H, lo, hi, 0.95);
+  assert.ok(prompts > 0);
+  assert.ok(lib._budget_csv_prompt(prompts, lo, hi, H, 0.95, out, ints) >= 0);
+  const v = Array.from(new Float64Array(lib.HEAPF64.buffer, out, 18));
+  lib._free(ptr);
+  lib._free(out);
+  lib._free(ints);
+  return { prompts, xi: v[2], xiLo: v[3], xiHi: v[4], modelP: v[9], meanTokens: v[10] };
+}
+
+// A number displayed with `digits` significant digits (or as a whole number) agrees with x.
+function assertShown(text, x, what, digits = 4) {
+  const shown = parseFloat(text.replace(/[^0-9eE.+-]+/g, ' ').trim().split(' ')[0]);
+  assert.ok(Number.isFinite(shown), `${what}: "${text}" is not a number`);
+  const ulp = Math.abs(x) >= 10 ** digits ? 1 : 10 ** (Math.floor(Math.log10(Math.abs(x))) - digits + 1);
+  assert.ok(Math.abs(shown - x) <= 0.5 * ulp * 1.001 + 1e-12, `${what}: page shows ${text}, library gives ${x}`);
+}
+function assertShownInt(text, x, what) {
+  const shown = parseFloat(text);
+  assert.ok(Math.abs(shown - x) <= 0.5, `${what}: page shows ${text}, library gives ${x}`);
+}
+
+async function readout(page) {
+  return page.evaluate(() => Object.fromEntries(
+    ['r-xi', 'r-regime', 'r-p', 'r-var', 'r-inf', 'r-samples', 'r-hlo', 'r-hhi', 'H-out', 'G-out']
+      .map((id) => [id, document.getElementById(id).textContent])));
+}
+
+async function setSlider(page, selector, value) {
+  await page.$eval(selector, (el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, value);
+}
+
+function checkReadout(shown, expected) {
+  assertShown(shown['r-xi'], expected.xi, 'xi');
+  assert.equal(shown['r-regime'], expected.regime, 'regime');
+  assertShown(shown['r-p'], expected.p, 'p');
+  assertShown(shown['r-var'], expected.variance, 'reward variance');
+  assertShown(shown['r-inf'], expected.informative, 'P(informative group)');
+  assertShownInt(shown['r-samples'], expected.samples, 'samples for one success');
+  assertShownInt(shown['r-hlo'], expected.hLow, 'band horizon low');
+  assertShownInt(shown['r-hhi'], expected.hHigh, 'band horizon high');
+}
+
+// ---- tests --------------------------------------------------------------------------------
+
+test('hub page links to the budget demo', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'index.html');
+  const link = page.locator('a[href="./budget/index.html"]');
+  assert.equal(await link.count(), 1);
+  assert.match(await link.textContent(), /saferl_budget\.h/);
+  assert.equal(await page.locator('li.coming').count(), 4);
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'index.png'), fullPage: true });
+  await link.click();
+  await page.waitForURL(/\/budget\/index\.html/);
+  await page.waitForFunction(() => window.__ready === true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('budget demo: the readout shows what the library computes, the URL reproduces it', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'budget/index.html');
+  const state0 = await page.evaluate(() => window.__budget);
+  checkReadout(await readout(page), expectedReadout({ ...state0, law: 'geometric' }));
+
+  // the H slider is log2(H): move it to 3000 tokens and the G slider to 16
+  await setSlider(page, '#H', Math.log2(3000));
+  await setSlider(page, '#G', 16);
+  let state = await page.evaluate(() => window.__budget);
+  assert.equal(state.H, 3000);
+  assert.equal(state.G, 16);
+  let shown = await readout(page);
+  assert.equal(shown['H-out'], '3000 tokens');
+  const geometric = expectedReadout({ law: 'geometric', mean: state.mean, sigma: state.sigma, H: 3000, G: 16, lo: state.lo, hi: state.hi });
+  checkReadout(shown, geometric);
+  assert.equal(state.regimeName, geometric.regime);
+  assert.ok(Math.abs(state.p - geometric.p) < 1e-12);
+
+  // log-normal T, another horizon and a narrower band
+  await page.click('label:has(input[value="lognormal"])');
+  await setSlider(page, '#sigma', 0.6);
+  await setSlider(page, '#H', Math.log2(900));
+  await page.fill('#band-lo', '1.2');
+  await page.fill('#band-hi', '1.6');
+  state = await page.evaluate(() => window.__budget);
+  assert.equal(state.law, 'lognormal');
+  assert.equal(state.H, 900);
+  assert.equal(state.lo, 1.2);
+  shown = await readout(page);
+  const lognormal = expectedReadout({ law: 'lognormal', mean: state.mean, sigma: 0.6, H: 900, G: 16, lo: 1.2, hi: 1.6 });
+  checkReadout(shown, lognormal);
+  assert.notEqual(lognormal.p, expectedReadout({ ...lognormal, law: 'geometric', mean: state.mean, sigma: 0.6, H: 900, G: 16, lo: 1.2, hi: 1.6 }).p);
+
+  // the URL carries the state (written once the controls rest); loading it restores the view
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('H') === '900');
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('H'), '900');
+  assert.equal(url.searchParams.get('law'), 'lognormal');
+  assert.equal(url.searchParams.get('sigma'), '0.6');
+  assert.equal(url.searchParams.get('G'), '16');
+  const again = await openPage(browser.context, url.href);
+  const restored = await again.page.evaluate(() => window.__budget);
+  assert.equal(restored.H, 900);
+  assert.equal(restored.law, 'lognormal');
+  assert.equal(await again.page.$eval('#H-num', (el) => el.value), '900');
+  assert.deepEqual(await readout(again.page), shown);
+  assert.deepEqual(again.errors, []);
+  await again.page.close();
+
+  // the simulator runs to its target without freezing the page, and moves xi up
+  await page.click('label:has(input[value="geometric"])');
+  await setSlider(page, '#H', Math.log2(1024));
+  await page.click('#sim-run');
+  await page.waitForFunction(() => window.__budget.sim.iteration >= 400 && !window.__budget.sim.running, null, { timeout: 30000 });
+  const sim = await page.evaluate(() => window.__budget.sim);
+  assert.ok(sim.meanXi > (await page.evaluate(() => window.__budget.xi)), 'mean xi grows while learning');
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'budget.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('budget demo: CSV of attempts through the header parser', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'budget/index.html?law=csv&H=1024');
+  await page.waitForSelector('#csv-table tbody tr');
+  const text = await page.$eval('#csv', (el) => el.value);
+  const expected = expectedCsvPooled(text, 1024, 1.5, 2);
+  assert.equal(await page.locator('#csv-table tbody tr').count(), expected.prompts + 1);
+  const state = await page.evaluate(() => window.__budget);
+  assert.equal(state.csv.prompts.length, expected.prompts);
+  assert.ok(Math.abs(state.xi - expected.xi) <= 1e-12 * Math.max(1, expected.xi));
+  const shown = await readout(page);
+  assertShown(shown['r-xi'], expected.xi, 'pooled xi');
+  assertShown(shown['r-p'], expected.modelP, 'pooled p(H)');
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'budget-csv.png'), fullPage: true });
+
+  // a bad line: the header's error, with its line and column, shows on the page
+  const bad = 'prompt_id,horizon,tokens\nq1,512,100\nq1,512,900\nq2,512,\n';
+  const wanted = expectedCsvErrors(bad);
+  assert.ok(wanted.result < 0 && wanted.lines.length === 1 && wanted.lines[0].startsWith('line 3,'));
+  await page.fill('#csv', bad);
+  await page.waitForFunction(() => document.querySelectorAll('#csv-errors li').length > 0);
+  const messages = await page.$$eval('#csv-errors li', (items) => items.map((li) => li.textContent));
+  assert.deepEqual(messages, wanted.lines);
+  assert.ok(await page.locator('#csv-panel').isHidden());
+  assert.equal(await page.textContent('#r-xi'), '—');
+
+  // a short CSV goes into the URL and comes back from it
+  const good = 'prompt_id,horizon,tokens\nq1,512,100\nq1,512,300\nq2,512,\nq2,512,400\n';
+  await page.fill('#csv', good);
+  await page.waitForFunction(() => window.__budget.csv && window.__budget.csv.prompts.length === 2);
+  await page.waitForFunction((text) => new URLSearchParams(location.search).get('csv') === text, good);
+  const url = page.url();
+  assert.equal(new URL(url).searchParams.get('csv'), good);
+  const again = await openPage(browser.context, url);
+  assert.equal(await again.page.$eval('#csv', (el) => el.value), good);
+  assert.equal(await again.page.evaluate(() => window.__budget.csv.prompts.length), 2);
+  await again.page.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# Black-box test of examples/budget_report: tests/cli/budget_report.sh path/to/budget_report
+# Expected values are closed forms worked out by hand for the small files in tests/data/budget/
+# (censored geometric MLE: D successes, S tokens at risk, xi = H D / S, E[T] = S / D).
+set -u
+BIN=${1:?usage: tests/cli/budget_report.sh path/to/budget_report}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DATA=$ROOT/tests/data/budget
+PY=/usr/bin/python3
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+passed=0
+failed=0
+ok() { echo "ok    $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL  $1${2:+: $2}"; failed=$((failed + 1)); }
+
+# run ARGS...: stdout in $TMP/out, stderr in $TMP/err, exit status in $status
+run() { "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"; status=$?; }
+
+# jcheck NAME PYTHON: loads $TMP/out as strict JSON (a bare NaN/Infinity token fails) and runs
+# the Python statements (asserts) with d the document and close(a, b[, rel]) at hand.
+jcheck() {
+    local name=$1 code=$2 msg
+    if msg=$("$PY" - "$TMP/out" "$code" 2>&1 <<'EOF'
+import json, math, sys
+def bare(token):
+    raise ValueError("bare JSON token " + token)
+with open(sys.argv[1]) as f:
+    d = json.load(f, parse_constant=bare)
+def close(a, b, rel=1e-12):
+    return a is not None and b is not None and abs(a - b) <= rel * max(abs(a), abs(b), 1e-300)
+def by_id(name):
+    return [p for p in d["prompts"] if p["prompt_id"] == name][0]
+try:
+    exec(sys.argv[2])
+except AssertionError as e:
+    import traceback
+    line = traceback.extract_tb(e.__traceback__)[-1].lineno
+    print("assertion on line %d of the check: %s" % (line, sys.argv[2].splitlines()[line - 1].strip()))
+    sys.exit(1)
+EOF
+    ); then ok "$name"; else bad "$name" "$msg"; fi
+}
+
+# expect_status NAME WANT
+expect_status() {
+    if [ "$status" -eq "$2" ]; then ok "$1"; else bad "$1" "exit status $status, expected $2; stderr: $(head -c 300 "$TMP/err")"; fi
+}
+
+# expect_lines NAME FILE LINE...: stderr has exactly one "FILE:LINE: reason" per listed line
+# and nothing else, and stdout is empty (no report)
+expect_lines() {
+    local name=$1 file=$2 got want
+    shift 2
+    got=$(sed -n "s|^$file:\([0-9][0-9]*\): ..*|\1|p" "$TMP/err" | tr '\n' ' ')
+    want="$* "
+    if [ "$status" -ne 1 ]; then
+        bad "$name" "exit status $status, expected 1"
+    elif [ "$got" != "$want" ]; then
+        bad "$name" "reported lines '$got', expected '$want'; stderr: $(head -c 400 "$TMP/err")"
+    elif [ "$(wc -l <"$TMP/err")" -ne $# ]; then
+        bad "$name" "extra stderr lines: $(head -c 400 "$TMP/err")"
+    elif [ -s "$TMP/out" ]; then
+        bad "$name" "printed a report for bad input"
+    else
+        ok "$name"
+    fi
+}
+
+# expect_err_match NAME REGEX: stderr matches the extended regex
+expect_err_match() {
+    if grep -Eq "$2" "$TMP/err"; then ok "$1"; else bad "$1" "stderr does not match /$2/: $(head -c 300 "$TMP/err")"; fi
+}
+
+if [ ! -x "$BIN" ]; then
+    echo "FAIL  $BIN is not an executable"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+if ! "$PY" -c 'import json' 2>/dev/null; then
+    echo "FAIL  $PY not found"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+# ---- good files ----------------------------------------------------------------------------
+
+# one prompt, horizon 1000: tokens 100, 300, censored -> D = 2, S = 100 + 300 + 1000 = 1400
+run --json "$DATA/one_prompt.csv"
+expect_status "one_prompt: exit 0" 0
+jcheck "one_prompt: xi = 1000*2/1400, E[T] = 700, SE = sqrt(S(S-D)/D^3), horizons 1.5*700 .. 2*700" '
+p = d["prompts"][0]
+assert len(d["prompts"]) == 1 and p["prompt_id"] == "p"
+assert p["n"] == 3 and p["successes"] == 2
+assert close(p["xi"], 1000 * 2 / 1400)
+assert p["xi_lo"] < p["xi"] < p["xi_hi"]
+assert p["xi_is_upper_bound"] is False and p["xi_is_lower_bound"] is False
+assert close(p["mean_tokens"], 700)
+assert close(p["mean_tokens_se"], math.sqrt(1400 * 1398 / 8))
+assert close(p["p"], 2 / 3) and close(p["reward_variance"], 2 / 9)
+assert close(p["informative"]["8"], 1 - (2 / 3) ** 8 - (1 / 3) ** 8)
+assert close(p["informative"]["4"], 1 - (2 / 3) ** 4 - (1 / 3) ** 4)
+assert all(p["informative_estimate"][g] is None for g in ("4", "8", "16"))  # n = 3 < G
+assert close(p["horizon"], 1000)
+assert close(p["horizon_for_band"][0], 1050) and close(p["horizon_for_band"][1], 1400)
+assert p["regime"] == "deficient"  # 1.43 < 1.5
+assert d["band"] == [1.5, 2.0] and d["confidence"] == 0.95
+assert close(d["pooled"]["xi"], 1000 * 2 / 1400)
+'
+
+run --json --band 1.0,1.4 --confidence 0.9 "$DATA/one_prompt.csv"
+jcheck "one_prompt: --band 1.0,1.4 moves the regime to ample, --confidence narrows the interval" '
+p = d["prompts"][0]
+assert p["regime"] == "ample"
+assert d["band"] == [1.0, 1.4] and d["confidence"] == 0.9
+assert close(p["horizon_for_band"][0], 700) and close(p["horizon_for_band"][1], 980)
+'
+lo90=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["prompts"][0]["xi_lo"])' "$TMP/out" 2>/dev/null || echo -1)
+run --json "$DATA/one_prompt.csv"
+jcheck "one_prompt: the 95% interval is wider than the 90% one" "assert d['prompts'][0]['xi_lo'] < $lo90"
+
+run "$DATA/one_prompt.csv"
+expect_status "one_prompt text: exit 0" 0
+if grep -q "xi  *1.429  \[" "$TMP/out" && grep -q "1050 \.\. 1400 tokens" "$TMP/out"; then
+    ok "one_prompt text: xi 1.429 with an interval, horizons 1050 .. 1400"
+else
+    bad "one_prompt text: xi 1.429 with an interval, horizons 1050 .. 1400" "$(head -c 600 "$TMP/out")"
+fi
+
+# header line, CRLF, RFC 4180 quotes (a comma and doubled quotes inside the name)
+# a: horizon 500, tokens 50, 150, -1, (empty) -> D = 2, S = 1200, xi = 500*2/1200
+# b: horizon 800, tokens 200, 200, 400 -> D = 3, S = 800, xi = 3; "b" and b are one prompt
+run --json "$DATA/quoted_crlf.csv"
+expect_status "quoted_crlf: exit 0" 0
+jcheck "quoted_crlf: names unquoted, xi per prompt and pooled" '
+assert [p["prompt_id"] for p in d["prompts"]] == ["a, \"quoted\" b", "b"]
+a, b = d["prompts"]
+assert a["n"] == 4 and a["successes"] == 2 and b["n"] == 3 and b["successes"] == 3
+assert close(a["xi"], 500 * 2 / 1200) and close(b["xi"], 3.0)
+assert close(a["mean_tokens"], 600) and close(b["mean_tokens"], 800 / 3)
+assert a["informative_estimate"]["4"] == 1  # n = 4, c = 2: every group of 4 has both
+assert b["informative_estimate"]["4"] is None
+assert d["pooled"]["n"] == 7 and d["pooled"]["successes"] == 5
+# pooled, each prompt weighing the same: q = sum(D_i/n_i) / sum(S_i/n_i), xi = q * largest H
+assert close(d["pooled"]["xi"], 800 * (2 / 4 + 3 / 3) / (1200 / 4 + 800 / 3))
+assert close(d["pooled"]["horizon"], 800)
+'
+
+# with a common reference horizon of 1000: xi = 1000 D / S; pooled hazard as above
+run --json --horizon 1000 "$DATA/quoted_crlf.csv"
+jcheck "quoted_crlf --horizon 1000: xi = 1000 D/S, pooled horizons for the band 1.5/q .. 2/q" '
+a, b = d["prompts"]
+assert close(a["xi"], 1000 * 2 / 1200) and close(b["xi"], 1000 * 3 / 800)
+q = (2 / 4 + 3 / 3) / (1200 / 4 + 800 / 3)
+pool = d["pooled"]
+assert close(pool["xi"], 1000 * q) and close(pool["horizon"], 1000)
+assert close(pool["horizon_for_band"][0], 1.5 / q, 1e-9) and close(pool["horizon_for_band"][1], 2.0 / q, 1e-9)
+assert pool["regime"] == "ample"
+'
+
+# n = 8, c = 5, horizon 100: tokens 10..50 and three censored -> D = 5, S = 150 + 300 = 450
+run --json "$DATA/estimate.csv"
+jcheck "estimate: xi = 100*5/450; unbiased P(informative) 1 - C(5,4)/C(8,4) for G = 4, 1 for G = 8" '
+p = d["prompts"][0]
+assert close(p["xi"], 100 * 5 / 450)
+assert close(p["informative_estimate"]["4"], 1 - 5 / 70)
+assert close(p["informative_estimate"]["8"], 1.0)
+assert p["informative_estimate"]["16"] is None
+assert close(p["informative"]["16"], 1 - (5 / 8) ** 16 - (3 / 8) ** 16)
+'
+
+# prompt "never": 4 attempts, none solved, S = 4000 -> only an upper bound on xi; the exact
+# (Clopper-Pearson, two-sided) bound on the hazard is 1 - 0.025^(1/4000)
+run --json "$DATA/censored_prompt.csv"
+expect_status "censored_prompt: exit 0" 0
+jcheck "censored_prompt: xi null, xi_is_upper_bound true, xi_hi the exact bound" '
+never = by_id("never")
+assert never["xi"] is None
+assert never["xi_is_upper_bound"] is True and never["xi_is_lower_bound"] is False
+assert close(never["xi_hi"], 1000 * (1 - 0.025 ** (1 / 4000)), 1e-9)
+assert never["mean_tokens"] is None and never["mean_tokens_se"] is None
+assert never["horizon_for_band"] == [None, None]
+assert never["p"] == 0 and never["informative_estimate"]["4"] == 0
+solved = by_id("solved")
+assert close(solved["xi"], 1000 * 2 / 300) and solved["xi_is_upper_bound"] is False
+assert d["pooled"]["xi_is_upper_bound"] is False  # one prompt had successes
+'
+run "$DATA/censored_prompt.csv"
+if grep -q "<= 0.9218 (no success: only an upper bound" "$TMP/out"; then
+    ok "censored_prompt text: xi printed as '<= bound (no success: only an upper bound'"
+else
+    bad "censored_prompt text: xi printed as '<= bound (no success: only an upper bound'" "$(head -c 800 "$TMP/out")"
+fi
+
+run --json "$DATA/all_censored.csv"
+expect_status "all_censored: exit 0" 0
+jcheck "all_censored: every prompt and the pool are upper bounds with xi null" '
+assert len(d["prompts"]) == 2
+for p in d["prompts"] + [d["pooled"]]:
+    assert p["xi"] is None and p["xi_is_upper_bound"] is True and p["xi_is_lower_bound"] is False
+    assert p["xi_hi"] is not None and p["xi_hi"] > 0
+assert close(by_id("x")["xi_hi"], 2000 * (1 - 0.025 ** (1 / 4000)), 1e-9)
+'
+run "$DATA/all_censored.csv"
+if grep -q "pooled" "$TMP/out" && [ "$(grep -c "only an upper bound" "$TMP/out")" -eq 3 ]; then
+    ok "all_censored text: three upper bounds (two prompts and the pool)"
+else
+    bad "all_censored text: three upper bounds (two prompts and the pool)" "$(head -c 800 "$TMP/out")"
+fi
+
+# ---- PNG -----------------------------------------------------------------------------------
+
+run --png "$TMP/plot.png" "$DATA/censored_prompt.csv"
+if [ "$status" -eq 0 ] && [ -s "$TMP/plot.png" ] &&
+    [ "$(head -c 8 "$TMP/plot.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; then
+    ok "--png writes a PNG (magic bytes)"
+else
+    bad "--png writes a PNG (magic bytes)" "status $status"
+fi
+if [ -s "$TMP/out" ]; then ok "--png still prints the report"; else bad "--png still prints the report"; fi
+run --png "$TMP/no/such/dir/plot.png" "$DATA/one_prompt.csv"
+expect_status "--png into a missing folder: exit 1" 1
+
+# ---- bad input -----------------------------------------------------------------------------
+
+run "$DATA/bad_negative.csv"
+expect_lines "bad_negative: line 2 reported" "$DATA/bad_negative.csv" 2
+run "$DATA/bad_above_horizon.csv"
+expect_lines "bad_above_horizon: line 2 reported" "$DATA/bad_above_horizon.csv" 2
+expect_err_match "bad_above_horizon: says 'above the horizon' with the column" "bad_above_horizon.csv:2: column [0-9]+: .*above the horizon"
+run "$DATA/bad_horizon.csv"
+expect_lines "bad_horizon: horizon 0 and -3 (lines 1, 2) reported" "$DATA/bad_horizon.csv" 1 2
+run "$DATA/bad_nan.csv"
+expect_lines "bad_nan: nan tokens, NaN and inf horizons (lines 1-3)" "$DATA/bad_nan.csv" 1 2 3
+run "$DATA/bad_malformed.csv"
+expect_lines "bad_malformed: 2 and 4 fields, non-numeric, 3.5 (lines 1-5)" "$DATA/bad_malformed.csv" 1 2 3 4 5
+run "$DATA/mixed.csv"
+expect_lines "mixed: only the bad lines 3, 5, 8, 9 are reported, no report printed" "$DATA/mixed.csv" 3 5 8 9
+run --json "$DATA/mixed.csv"
+expect_lines "mixed --json: no JSON printed for bad input" "$DATA/mixed.csv" 3 5 8 9
+
+run "$DATA/empty.csv"
+expect_status "empty: exit 1" 1
+if [ "$(cat "$TMP/err")" = "$DATA/empty.csv: no attempts" ] && [ ! -s "$TMP/out" ]; then
+    ok "empty: 'file: no attempts'"
+else
+    bad "empty: 'file: no attempts'" "$(cat "$TMP/err")"
+fi
+run "$DATA/header_only.csv"
+if [ "$status" -eq 1 ] && [ "$(cat "$TMP/err")" = "$DATA/header_only.csv: no attempts" ]; then
+    ok "header and comment only: 'file: no attempts'"
+else
+    bad "header and comment only: 'file: no attempts'" "status $status: $(cat "$TMP/err")"
+fi
+
+run "$TMP/does_not_exist.csv"
+if [ "$status" -eq 1 ] && [ "$(cat "$TMP/err")" = "$TMP/does_not_exist.csv: cannot open: No such file or directory" ]; then
+    ok "missing file: 'file: cannot open: No such file or directory'"
+else
+    bad "missing file: 'file: cannot open: No such file or directory'" "status $status: $(cat "$TMP/err")"
+fi
+
+# ---- usage -----------------------------------------------------------------------------------
+
+run
+expect_status "no arguments: exit 2" 2
+run --frobnicate "$DATA/one_prompt.csv"
+expect_status "unknown option: exit 2" 2
+run --confidence 1.5 "$DATA/one_prompt.csv"
+expect_status "--confidence 1.5: exit 2" 2
+run --band 2.0,1.5 "$DATA/one_prompt.csv"
+expect_status "--band 2.0,1.5: exit 2" 2
+run --band 1.5 "$DATA/one_prompt.csv"
+expect_status "--band without a comma: exit 2" 2
+run --horizon -5 "$DATA/one_prompt.csv"
+expect_status "--horizon -5: exit 2" 2
+run --png
+expect_status "--png without a value: exit 2" 2
+run "$DATA/one_prompt.csv" "$DATA/estimate.csv"
+expect_status "two input files: exit 2" 2
+run --help
+expect_status "--help: exit 0" 0
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* Kaplan-Meier of saferl_budget.h against statsmodels' SurvfuncRight.
+
+   build/test_budget_oracle [data_folder [name ...]]
+
+   For each name (default: the fixtures tests/oracle/budget_statsmodels.py writes) it reads
+   data_folder/km_<name>_input.csv (attempts: prompt_id,horizon,tokens) through the header's own
+   CSV parser, runs saferl_budget_kaplan_meier and compares every step with
+   data_folder/km_<name>_expected.csv (time,n_risk,n_events,surv_prob,surv_prob_se):
+   times, risk sets and event counts exactly, S(t) to 1e-10 relative, its Greenwood standard
+   error to 1e-8 relative. Where S reaches 0 statsmodels' Greenwood term is 0/0 (written
+   "nan"); there the header may answer NaN or 0. Prints one line per dataset and
+   "N passed, N failed" last; exits 1 on any failure. */
+#define SAFERL_BUDGET_IMPLEMENTATION
+#include "saferl_budget.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *default_names[] = {"geometric_mixed", "ties", "all_events", "heavy_censoring", "hand"};
+
+static char *read_text(const char *path, size_t *length) {
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long size;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return NULL;
+    }
+    buf = (char *)malloc((size_t)size + 1);
+    if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) {
+        buf[size] = '\0';
+        *length = (size_t)size;
+    }
+    return buf;
+}
+
+typedef struct expected_step {
+    double time, n_risk, n_events, surv_prob, surv_prob_se;
+} expected_step;
+
+/* Reads the expected table; returns the row count or -1. "nan" parses through strtod. */
+static long read_expected(const char *path, expected_step **out) {
+    size_t length, cap = 64;
+    long n = 0;
+    char *text = read_text(path, &length), *line, *next;
+    expected_step *steps;
+    if (!text) return -1;
+    steps = (expected_step *)malloc(cap * sizeof *steps);
+    if (!steps) {
+        free(text);
+        return -1;
+    }
+    for (line = text; line && *line; line = next) {
+        double v[5];
+        char *p = line, *end;
+        int k;
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        if (strncmp(line, "time", 4) == 0 || *line == '\0') continue;
+        for (k = 0; k < 5; ++k) {
+            v[k] = strtod(p, &end);
+            if (end == p) break;
+            p = end + (*end == ',');
+        }
+        if (k < 5) {
+            fprintf(stderr, "%s: bad line '%s'\n", path, line);
+            free(steps);
+            free(text);
+            return -1;
+        }
+        if ((size_t)n == cap) {
+            expected_step *grown = (expected_step *)realloc(steps, 2 * cap * sizeof *steps);
+            if (!grown) {
+                free(steps);
+                free(text);
+                return -1;
+            }
+            steps = grown;
+            cap *= 2;
+        }
+        steps[n].time = v[0];
+        steps[n].n_risk = v[1];
+        steps[n].n_events = v[2];
+        steps[n].surv_prob = v[3];
+        steps[n].surv_prob_se = v[4];
+        ++n;
+    }
+    free(text);
+    *out = steps;
+    return n;
+}
+
+/* Reads attempts through the header's parser; returns the count or -1. */
+static long read_attempts(const char *path, saferl_budget_attempt **out) {
+    size_t length, rows_n = 0, errors_n = 0, prompts = 0, work_size;
+    char *text = read_text(path, &length);
+    saferl_budget_csv_row *rows;
+    saferl_budget_attempt *attempts;
+    void *work;
+    saferl_result r;
+    if (!text) return -1;
+    saferl_budget_csv_parse(text, length, NULL, 0, &rows_n, NULL, 0, &errors_n);
+    if (errors_n || rows_n == 0) {
+        fprintf(stderr, "%s: %zu bad lines, %zu rows\n", path, errors_n, rows_n);
+        free(text);
+        return -1;
+    }
+    rows = (saferl_budget_csv_row *)malloc(rows_n * sizeof *rows);
+    attempts = (saferl_budget_attempt *)malloc(rows_n * sizeof *attempts);
+    work_size = saferl_budget_index_prompts_memory_size(rows_n);
+    work = malloc(work_size ? work_size : 1);
+    r = (rows && attempts && work)
+            ? saferl_budget_csv_parse(text, length, rows, rows_n, &rows_n, NULL, 0, &errors_n)
+            : SAFERL_ERR_OUT_OF_MEMORY;
+    if (r == SAFERL_OK)
+        r = saferl_budget_index_prompts(text, rows, rows_n, work, work_size, attempts, &prompts, NULL);
+    free(work);
+    free(rows);
+    free(text);
+    if (r != SAFERL_OK) {
+        fprintf(stderr, "%s: %s\n", path, saferl_result_string(r));
+        free(attempts);
+        return -1;
+    }
+    *out = attempts;
+    return (long)rows_n;
+}
+
+static int close_rel(double got, double want, double rel) {
+    double scale = fmax(fabs(got), fabs(want));
+    return fabs(got - want) <= rel * (scale > 1e-300 ? scale : 1e-300);
+}
+
+/* Returns 1 when the dataset matches; prints one line either way. */
+static int check_dataset(const char *folder, const char *name) {
+    char in_path[1024], exp_path[1024];
+    saferl_budget_attempt *attempts = NULL;
+    expected_step *expected = NULL;
+    saferl_budget_km_step *steps = NULL;
+    long n, m;
+    size_t work_size, step_count = 0, j;
+    void *work = NULL;
+    saferl_result r;
+    int ok = 1, nan_se = 0, zero_se = 0;
+    double worst_s = 0.0, worst_se = 0.0;
+
+    snprintf(in_path, sizeof in_path, "%s/km_%s_input.csv", folder, name);
+    snprintf(exp_path, sizeof exp_path, "%s/km_%s_expected.csv", folder, name);
+    n = read_attempts(in_path, &attempts);
+    m = read_expected(exp_path, &expected);
+    if (n < 0 || m < 0) {
+        printf("FAIL  %s: cannot read %s\n", name, n < 0 ? in_path : exp_path);
+        free(attempts);
+        free(expected);
+        return 0;
+    }
+    work_size = saferl_budget_kaplan_meier_memory_size(attempts, (size_t)n);
+    work = malloc(work_size ? work_size : 1);
+    steps = (saferl_budget_km_step *)malloc((size_t)n * sizeof *steps);
+    if (!work || !steps) {
+        printf("FAIL  %s: out of memory\n", name);
+        ok = 0;
+        goto done;
+    }
+    r = saferl_budget_kaplan_meier(attempts, (size_t)n, work, work_size, steps, (size_t)n, &step_count);
+    if (r != SAFERL_OK) {
+        printf("FAIL  %s: saferl_budget_kaplan_meier returned %s\n", name, saferl_result_string(r));
+        ok = 0;
+        goto done;
+    }
+    if ((long)step_count != m) {
+        printf("FAIL  %s: %zu steps, statsmodels has %ld\n", name, step_count, m);
+        ok = 0;
+        goto done;
+    }
+    for (j = 0; j < step_count; ++j) {
+        const saferl_budget_km_step *s = &steps[j];
+        const expected_step *e = &expected[j];
+        double ds = fabs(s->survival - e->surv_prob);
+        if (s->time != e->time || s->at_risk != e->n_risk || s->events != e->n_events) {
+            printf("FAIL  %s: step %zu is (t %g, n %g, d %g), statsmodels (t %g, n %g, d %g)\n", name, j, s->time,
+                   s->at_risk, s->events, e->time, e->n_risk, e->n_events);
+            ok = 0;
+            break;
+        }
+        if (!close_rel(s->survival, e->surv_prob, 1e-10)) {
+            printf("FAIL  %s: S(%g) = %.17g, statsmodels %.17g\n", name, s->time, s->survival, e->surv_prob);
+            ok = 0;
+            break;
+        }
+        if (ds > worst_s) worst_s = ds;
+        if (isnan(e->surv_prob_se)) {
+            /* S = 0 here: Greenwood's d/(n(n-d)) is a division by zero */
+            if (isnan(s->survival_se)) ++nan_se;
+            else if (s->survival_se == 0.0) ++zero_se;
+            else {
+                printf("FAIL  %s: SE at t %g where S = 0 is %g (expected NaN or 0)\n", name, s->time, s->survival_se);
+                ok = 0;
+                break;
+            }
+            continue;
+        }
+        if (!close_rel(s->survival_se, e->surv_prob_se, 1e-8)) {
+            printf("FAIL  %s: SE(%g) = %.17g, statsmodels %.17g\n", name, s->time, s->survival_se, e->surv_prob_se);
+            ok = 0;
+            break;
+        }
+        if (fabs(s->survival_se - e->surv_prob_se) > worst_se) worst_se = fabs(s->survival_se - e->surv_prob_se);
+    }
+    if (ok)
+        printf("ok    %s: %ld attempts, %zu steps; max |dS| %.2g, max |dSE| %.2g%s\n", name, n, step_count, worst_s,
+               worst_se,
+               nan_se ? " (SE NaN where S = 0, as statsmodels)" : zero_se ? " (SE 0 where S = 0; statsmodels NaN)" : "");
+done:
+    free(steps);
+    free(work);
+    free(attempts);
+    free(expected);
+    return ok;
+}
+
+int main(int argc, char **argv) {
+    const char *folder = argc > 1 ? argv[1] : "tests/data/budget";
+    int i, passed = 0, failed = 0;
+    if (argc > 2) {
+        for (i = 2; i < argc; ++i) check_dataset(folder, argv[i]) ? ++passed : ++failed;
+    } else {
+        for (i = 0; i < (int)(sizeof default_names / sizeof default_names[0]); ++i)
+            check_dataset(folder, default_names[i]) ? ++passed : ++failed;
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
