@@ -26,7 +26,7 @@ FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz_%,$(wildcard tests/fuzz/
 WEB_PAGES := $(BUILD)/web/budget/budget.mjs
 
 .PHONY: all demo test test-only web serve bench install clean deps-demo deps-test deps-web deps-bench
-all: $(EXAMPLES) $(NATIVE_TESTS)
+all: $(EXAMPLES) $(NATIVE_TESTS) $(UNIT_TESTS:%=$(BUILD)/sanitize/test_%) $(FUZZERS)
 
 deps-demo deps-test deps-web deps-bench:
 	@tools/deps.sh $(@:deps-%=%)

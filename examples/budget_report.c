@@ -470,37 +470,19 @@ static int write_png(const char *png_path, const options *opt, const report_entr
         else snprintf(pooled_note, sizeof pooled_note, "pooled xi = %.3g [%.3g, %.3g]", s->xi, s->xi_lo, s->xi_hi);
     }
 
-    legend[0].label = "p = 1 - exp(-xi)";
-    legend[0].kind = PLOT_LEGEND_LINE;
-    legend[0].color = c_p;
-    legend[1].label = "reward variance p(1-p)";
-    legend[1].kind = PLOT_LEGEND_LINE;
-    legend[1].color = c_var;
-    legend[2].label = "P(informative), G = 8";
-    legend[2].kind = PLOT_LEGEND_LINE;
-    legend[2].color = c_inf;
-    legend[3].label = "prompt: (xi, observed p)";
-    legend[3].kind = PLOT_LEGEND_MARKER;
-    legend[3].color = c_prompt;
-    legend[3].marker = PLOT_MARKER_DISC;
-    legend[4].label = "no success: xi <= bound";
-    legend[4].kind = PLOT_LEGEND_MARKER;
-    legend[4].color = c_bound;
-    legend[4].marker = PLOT_MARKER_LEFT_ARROW;
-    legend[5].label = "pooled xi";
-    legend[5].kind = PLOT_LEGEND_DASHED;
-    legend[5].color = c_pool;
-    legend[6].label = "deficient";
-    legend[6].kind = PLOT_LEGEND_BAND;
-    legend[6].color = b_def;
-    legend[7].label = "balanced";
-    legend[7].kind = PLOT_LEGEND_BAND;
-    legend[7].color = b_bal;
-    legend[8].label = "ample";
-    legend[8].kind = PLOT_LEGEND_BAND;
-    legend[8].color = b_amp;
-    for (i = 0; i < 9; ++i)
-        if (legend[i].kind != PLOT_LEGEND_MARKER) legend[i].marker = PLOT_MARKER_DISC;
+    {
+        const plot_legend_entry entries[9] = {
+            {"p = 1 - exp(-xi)", PLOT_LEGEND_LINE, c_p, PLOT_MARKER_DISC},
+            {"reward variance p(1-p)", PLOT_LEGEND_LINE, c_var, PLOT_MARKER_DISC},
+            {"P(informative), G = 8", PLOT_LEGEND_LINE, c_inf, PLOT_MARKER_DISC},
+            {"prompt: (xi, observed p)", PLOT_LEGEND_MARKER, c_prompt, PLOT_MARKER_DISC},
+            {"no success: xi <= bound", PLOT_LEGEND_MARKER, c_bound, PLOT_MARKER_LEFT_ARROW},
+            {"pooled xi", PLOT_LEGEND_DASHED, c_pool, PLOT_MARKER_DISC},
+            {"deficient", PLOT_LEGEND_BAND, b_def, PLOT_MARKER_DISC},
+            {"balanced", PLOT_LEGEND_BAND, b_bal, PLOT_MARKER_DISC},
+            {"ample", PLOT_LEGEND_BAND, b_amp, PLOT_MARKER_DISC}};
+        memcpy(legend, entries, sizeof legend);
+    }
     plot_legend_size(&ax, legend, 9, &legend_w, &legend_h);
     plot_legend_at(&ax, ax.right + 24, ax.top, legend, 9);
     {
