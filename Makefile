@@ -4,6 +4,8 @@
 #   make web      the WebAssembly demos into build/web;  make serve  on http://127.0.0.1:8000
 #   make bench    benchmarks against peers measured in the same run
 #   make install PREFIX=/usr/local   headers and a pkg-config file
+# Each header's examples, pages, demo and benchmark live in mk/<name>.mk, which add to the
+# lists below; the unit, fuzz and browser tests are found by their file names.
 SHELL := /bin/bash
 BUILD := build
 PREFIX ?= /usr/local
@@ -19,23 +21,24 @@ EMCC_WEB := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web -sSINGLE_FILE=1 
 
 HEADERS := $(wildcard saferl_*.h)
 UNIT_TESTS := $(patsubst tests/test_%.c,%,$(filter-out %_oracle.c,$(wildcard tests/test_*.c)))
-EXAMPLES := $(BUILD)/budget_report $(BUILD)/budget_simulate
-NATIVE_TESTS := $(UNIT_TESTS:%=$(BUILD)/test_%) $(UNIT_TESTS:%=$(BUILD)/static/test_%) \
-                $(UNIT_TESTS:%=$(BUILD)/counting/test_%) $(BUILD)/test_budget_oracle
 FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
-WEB_PAGES := $(BUILD)/web/budget/budget.mjs
+EXAMPLES :=
+EXTRA_TESTS :=
+WEB_PAGES :=
+DEMOS :=
+BENCHES :=
 
-.PHONY: all demo test test-only web serve bench install clean deps-demo deps-test deps-web deps-bench
-all: $(EXAMPLES) $(NATIVE_TESTS) $(UNIT_TESTS:%=$(BUILD)/sanitize/test_%) $(FUZZERS)
+.PHONY: all demo test web serve bench install clean deps-demo deps-test deps-web deps-bench
+all: # the real prerequisites follow the fragments
+
+include $(sort $(wildcard mk/*.mk))
+
+UNIT_BINARIES := $(UNIT_TESTS:%=$(BUILD)/test_%) $(UNIT_TESTS:%=$(BUILD)/static/test_%) \
+                 $(UNIT_TESTS:%=$(BUILD)/counting/test_%) $(UNIT_TESTS:%=$(BUILD)/sanitize/test_%)
+all: $(EXAMPLES) $(UNIT_BINARIES) $(EXTRA_TESTS) $(FUZZERS)
 
 deps-demo deps-test deps-web deps-bench:
 	@tools/deps.sh $(@:deps-%=%)
-
-# ---- examples ---------------------------------------------------------------------------
-$(BUILD)/budget_report: examples/budget_report.c examples/plot.h saferl_budget.h | $(BUILD)
-	$(CC) $(C_STRICT) $(OPT) -I. $(STB) -o $@ $< -lm
-$(BUILD)/budget_simulate: examples/budget_simulate.c saferl_budget.h | $(BUILD)
-	$(CC) $(C_STRICT) $(OPT) -I. -o $@ $< -lm
 
 # ---- unit tests: native, STATIC, counting allocator, sanitizers, WebAssembly -----------
 $(BUILD)/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h | $(BUILD)
@@ -52,8 +55,6 @@ $(BUILD)/sanitize/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h
 $(BUILD)/wasm/test_%.js: tests/test_%.c saferl_%.h tests/saferl_test.h
 	@mkdir -p $(@D)
 	$(EMCC) $(C_STRICT) -O2 -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 -o $@ $<
-$(BUILD)/test_budget_oracle: tests/test_budget_oracle.c saferl_budget.h | $(BUILD)
-	$(CC) $(C_STRICT) $(OPT) -I. -o $@ $< -lm
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) | $(BUILD)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< -lm
 
@@ -67,31 +68,16 @@ web: deps-web $(WEB_PAGES)
 	@for f in $(WEB_STATIC); do mkdir -p $(BUILD)/$$(dirname $$f); cp $$f $(BUILD)/$$f; done
 	@cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css $(BUILD)/web/vendor/
 	@echo "web: demos in $(BUILD)/web (make serve)"
-$(BUILD)/web/budget/budget.mjs: web/budget/glue.c saferl_budget.h
-	@mkdir -p $(@D)
-	$(EMCC) $(C_STRICT) -I. $(EMCC_WEB) -sEXPORT_NAME=createBudgetModule \
-	  -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=HEAPF64,HEAPF32,HEAPU8,HEAP32 -o $@ $<
 serve: web
 	node tests/browser/harness.mjs serve $(BUILD)/web 8000
 
 # ---- the two commands ----------------------------------------------------------------------
-demo: deps-demo $(EXAMPLES)
-	@mkdir -p $(BUILD)/demo
-	@echo "== saferl_budget.h: relative budget xi = H / E[T] of simulated rollout logs"
-	@$(BUILD)/budget_simulate attempts --prompts 12 --attempts 32 --horizon 2048 --mean-tokens 1400 \
-	  --spread 0.9 --seed 1 > $(BUILD)/demo/budget_attempts.csv
-	@$(BUILD)/budget_report --png $(BUILD)/demo/budget.png $(BUILD)/demo/budget_attempts.csv | sed -n '1p;/^pooled/,$$p'
-	@echo
-	@$(BUILD)/budget_simulate progress --seed 1
-	@echo
-	@echo "figures: $(BUILD)/demo/budget.png"
-
+demo: deps-demo $(DEMOS)
 test: deps-test
 	@tests/run.sh
 
 # ---- benchmarks, install, clean ------------------------------------------------------------
-bench: deps-bench
-	@bench/run_budget.sh
+bench: deps-bench $(BENCHES)
 
 install:
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/pkgconfig

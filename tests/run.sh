@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The saferl test runner: every suite, each item pass or fail, each suite timed.
 #   tests/run.sh [suite ...]      suites: unit compile oracle cli fuzz web demo (default: all)
+# Tests are found by file name: tests/test_<name>.c (unit), tests/oracle/*.sh, tests/cli/*.sh,
+# tests/fuzz/fuzz_*.c, tests/browser/*.test.mjs.
 # Logs of every item are kept in build/logs/; the last line is "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -180,18 +182,22 @@ run_compile() {
 }
 
 # ---- oracles, CLIs, fuzzers, browser, demo -------------------------------------------------
+# tests/oracle/<name>.sh: each compares a header with a tool no one here wrote.
 run_oracle() {
     suite oracle
-    item "budget Kaplan-Meier vs statsmodels fixtures" bash -c "make -s $BUILD/test_budget_oracle && $BUILD/test_budget_oracle"
-    if /usr/bin/python3 -c "import statsmodels" 2>/dev/null; then
-        item "budget fixtures re-derived by statsmodels" /usr/bin/python3 tests/oracle/budget_statsmodels.py --check
-    fi
+    local f
+    for f in tests/oracle/*.sh; do item "oracle $(basename "$f" .sh)" "$f"; done
     suite_end oracle
 }
 
+# tests/cli/<example>.sh: a black-box test of build/<example>, given its path.
 run_cli() {
     suite cli
-    item "budget_report black-box" bash -c "make -s $BUILD/budget_report && tests/cli/budget_report.sh $BUILD/budget_report"
+    local f name
+    for f in tests/cli/*.sh; do
+        name=$(basename "$f" .sh)
+        item "cli $name" bash -c "make -s $BUILD/$name && $f $BUILD/$name"
+    done
     suite_end cli
 }
 
