@@ -12,7 +12,7 @@ demo) ;;
 web) packages+=(emscripten chromium) ;;
 test | bench)
     packages+=(g++ clang libclang-rt-14-dev emscripten chromium libblis-dev python3-numpy python3-scipy
-        python3-sklearn python3-statsmodels mona)
+        python3-sklearn python3-statsmodels mona lbt)
     ;;
 *)
     echo "usage: tools/deps.sh demo|test|web|bench" >&2
