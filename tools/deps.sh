@@ -11,7 +11,7 @@ case "$profile" in
 demo) ;;
 web) packages+=(emscripten chromium) ;;
 test | bench)
-    packages+=(g++ clang libclang-rt-14-dev emscripten chromium libblis-dev python3-numpy python3-scipy
+    packages+=(g++ clang libclang-rt-14-dev pkg-config emscripten chromium libblis-dev python3-numpy python3-scipy
         python3-sklearn python3-statsmodels mona lbt)
     ;;
 *)
