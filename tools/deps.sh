@@ -19,6 +19,7 @@ test | bench)
     exit 2
     ;;
 esac
+[ "$profile" = bench ] && packages+=(python3-torch) # the NAS benchmark's peer only
 case "$profile" in web | test | bench) command -v node >/dev/null || packages+=(nodejs) ;; esac
 case "$profile" in web | test | bench) command -v npm >/dev/null || packages+=(npm) ;; esac
 
