@@ -204,7 +204,9 @@ run_cli() {
 fuzz_one() { # name
     local corpus=$BUILD/fuzz_corpus/$1
     mkdir -p "$corpus"
+    mkdir -p "$BUILD/fuzz_artifacts"
     make -s "$BUILD/fuzz_$1" && "$BUILD/fuzz_$1" -max_total_time="$FUZZ_SECONDS" -timeout=5 -print_final_stats=1 \
+        -artifact_prefix="$BUILD/fuzz_artifacts/$1-" \
         "$corpus" "tests/fuzz/corpus/$1"
 }
 
