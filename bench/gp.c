@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* Speed of saferl_gp.h against scikit-learn's GaussianProcessRegressor on the same data, in
+   the same run (bench/gp_sklearn.py). bench/run_gp.sh drives it:
+
+     gp --write build/gp_data.bin        the data: 4000 training points (d = 2, y from a smooth
+                                         function plus noise) and 10^4 candidates, saferl_rng
+                                         seed 2026; the peer reads the same file
+     gp --peer FILE --config TEXT        our timings, the table with the peer's and the ratios
+     gp --quick                          the PLS-scale and safe-step rows only (WebAssembly)
+     gp --dump FILE                      also writes every measurement as "key seconds"
+
+   Kernel RBF, lengthscale 0.8, signal variance 1, noise 1e-4 (scikit-learn: alpha). Timings are
+   medians of repeats; "fit" is the factorisation with fixed hyperparameters (sklearn's fit with
+   optimizer=None), "predict" mean and variance. */
+#define _POSIX_C_SOURCE 200809L
+#define SAFERL_GP_IMPLEMENTATION
+#include "saferl_gp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define N_MAX 4000
+#define Z_MAX 10000
+#define DIM 2
+
+static double X[N_MAX * DIM], Y[N_MAX], Z[Z_MAX * DIM];
+static volatile double sink;
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, compare_doubles);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void generate(void) {
+    saferl_rng rng;
+    int i;
+    saferl_rng_seed(&rng, 2026);
+    for (i = 0; i < N_MAX * DIM; ++i) X[i] = 10.0 * saferl_rng_uniform(&rng);
+    for (i = 0; i < N_MAX; ++i) Y[i] = sin(X[2 * i]) * cos(0.7 * X[2 * i + 1]) + 0.01 * saferl_rng_normal(&rng);
+    for (i = 0; i < Z_MAX * DIM; ++i) Z[i] = 10.0 * saferl_rng_uniform(&rng);
+}
+
+static saferl_gp make(uint32_t capacity) {
+    double ls = 0.8;
+    saferl_gp gp;
+    saferl_gp_desc d;
+    memset(&d, 0, sizeof d);
+    d.dim = DIM;
+    d.capacity = capacity;
+    d.lengthscale = &ls;
+    d.noise_variance = 1e-4;
+    if (saferl_gp_create(&gp, &d) < 0) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    return gp;
+}
+
+/* ---- the peer's numbers ---------------------------------------------------------------- */
+
+#define MAX_PEER 128
+static char peer_key[MAX_PEER][64];
+static double peer_value[MAX_PEER];
+static int peer_count;
+
+static void read_peer(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    while (peer_count < MAX_PEER && fscanf(f, "%63s %lf", peer_key[peer_count], &peer_value[peer_count]) == 2) ++peer_count;
+    fclose(f);
+}
+
+static double peer(const char *key) {
+    int i;
+    for (i = 0; i < peer_count; ++i)
+        if (strcmp(peer_key[i], key) == 0) return peer_value[i];
+    return -1.0;
+}
+
+static FILE *dump_file; /* --dump: every measurement as "key seconds" */
+
+static void row(const char *what, const char *key, double ours) {
+    double theirs = peer(key);
+    if (dump_file) fprintf(dump_file, "%s %.9g\n", key, ours);
+    if (theirs > 0.0)
+        printf("  %-44s %11.4g ms %11.4g ms %9.1fx\n", what, 1e3 * ours, 1e3 * theirs, theirs / ours);
+    else
+        printf("  %-44s %11.4g ms %14s %10s\n", what, 1e3 * ours, "-", "-");
+}
+
+/* ---- measurements ------------------------------------------------------------------------ */
+
+static double *mean_buf, *var_buf;
+
+static double time_fit_predict(uint32_t n, uint32_t m, int repeats) {
+    double t[16];
+    int r;
+    saferl_gp gp = make(n + 1);
+    for (r = 0; r < repeats; ++r) {
+        double start = now_seconds();
+        saferl_gp_set_data(&gp, X, Y, n);
+        saferl_gp_predict(&gp, Z, m, mean_buf, var_buf);
+        t[r] = now_seconds() - start;
+        sink += mean_buf[0];
+    }
+    saferl_gp_destroy(&gp);
+    return median(t, repeats);
+}
+
+static double time_fit(uint32_t n, int repeats) {
+    double t[16];
+    int r;
+    saferl_gp gp = make(n + 1);
+    for (r = 0; r < repeats; ++r) {
+        double start = now_seconds();
+        saferl_gp_set_data(&gp, X, Y, n);
+        t[r] = now_seconds() - start;
+    }
+    saferl_gp_destroy(&gp);
+    return median(t, repeats);
+}
+
+static double time_predict(uint32_t n, uint32_t m, int repeats) {
+    double t[16];
+    int r;
+    saferl_gp gp = make(n + 1);
+    saferl_gp_set_data(&gp, X, Y, n);
+    for (r = 0; r < repeats; ++r) {
+        double start = now_seconds();
+        saferl_gp_predict(&gp, Z, m, mean_buf, var_buf);
+        t[r] = now_seconds() - start;
+        sink += var_buf[0];
+    }
+    saferl_gp_destroy(&gp);
+    return median(t, repeats);
+}
+
+/* one observation added to n, then the m candidates' posterior: append + grid rank-1 */
+static double time_add_update(uint32_t n, uint32_t m, int repeats) {
+    double t[32];
+    int r;
+    saferl_gp gp = make(n + 1);
+    saferl_gp_grid grid;
+    size_t size = saferl_gp_grid_memory_size(m, n + 1);
+    void *memory = malloc(size);
+    saferl_gp_set_data(&gp, X, Y, n);
+    saferl_gp_grid_init(&grid, &gp, Z, m, memory, size);
+    for (r = 0; r < repeats; ++r) {
+        double start = now_seconds();
+        saferl_gp_add(&gp, X + (size_t)n * DIM, Y[n]);
+        saferl_gp_grid_update(&grid, &gp);
+        t[r] = now_seconds() - start;
+        sink += grid.mean[0];
+        saferl_gp_remove_last(&gp);
+        saferl_gp_grid_recompute(&grid, &gp); /* untimed: back to n */
+    }
+    free(memory);
+    saferl_gp_destroy(&gp);
+    return median(t, repeats);
+}
+
+static double time_append(uint32_t n, int repeats) {
+    double t[32];
+    int r;
+    saferl_gp gp = make(n + 1);
+    saferl_gp_set_data(&gp, X, Y, n);
+    for (r = 0; r < repeats; ++r) {
+        double start = now_seconds();
+        saferl_gp_add(&gp, X + (size_t)n * DIM, Y[n]);
+        t[r] = now_seconds() - start;
+        saferl_gp_remove_last(&gp);
+    }
+    saferl_gp_destroy(&gp);
+    return median(t, repeats);
+}
+
+/* one safe-optimisation step on m candidates with n observations (reward and cost GPs) */
+static double time_safe_step(uint32_t n, uint32_t m, saferl_gp_expander_test test, uint32_t *tests, int repeats) {
+    saferl_gp reward = make(n + repeats + 1), cost = make(n + repeats + 1);
+    saferl_gp_constraint c;
+    saferl_gp_safeopt_desc d;
+    saferl_gp_safeopt opt;
+    unsigned char *seed = (unsigned char *)calloc(m, 1);
+    double t[32], *cost_y = (double *)malloc(n * sizeof(double));
+    uint32_t i;
+    int r;
+    for (i = 0; i < n; ++i) cost_y[i] = 0.3 * X[2 * i] + 0.1 * Y[i];
+    for (i = 0; i < m; ++i) seed[i] = Z[2 * i] < 1.0 && Z[2 * i + 1] < 1.0;
+    saferl_gp_set_data(&reward, X, Y, n);
+    saferl_gp_set_data(&cost, X, cost_y, n);
+    c.gp = &cost;
+    c.threshold = 1.5;
+    c.upper = 1;
+    memset(&d, 0, sizeof d);
+    d.candidates = Z;
+    d.candidate_count = m;
+    d.objective = &reward;
+    d.constraints = &c;
+    d.constraint_count = 1;
+    d.seed_set = seed;
+    d.rule = SAFERL_GP_STAGEOPT;
+    d.expander_test = test;
+    d.beta_rule = SAFERL_GP_BETA_FINITE_SET;
+    d.stage_tolerance = 1e-9; /* stay in the expansion stage */
+    if (saferl_gp_safeopt_create(&opt, &d) < 0) {
+        fprintf(stderr, "bench: safeopt setup failed\n");
+        exit(1);
+    }
+    *tests = 0;
+    for (r = 0; r < repeats; ++r) {
+        saferl_gp_safeopt_step st;
+        double start = now_seconds();
+        saferl_gp_safeopt_next(&opt, &st);
+        t[r] = now_seconds() - start;
+        if (st.expander_tests > *tests) *tests = st.expander_tests;
+        sink += st.width;
+    }
+    saferl_gp_safeopt_destroy(&opt);
+    saferl_gp_destroy(&reward);
+    saferl_gp_destroy(&cost);
+    free(seed);
+    free(cost_y);
+    return median(t, repeats);
+}
+
+static void pls_rows(void) {
+    static const uint32_t ns[4] = {25, 50, 100, 200}, ms[2] = {1000, 10000};
+    char what[96], key[64];
+    int a, b;
+    printf("\nPLS scale (d = 2)                               ours            sklearn    speed-up\n");
+    for (a = 0; a < 4; ++a)
+        for (b = 0; b < 2; ++b) {
+            snprintf(what, sizeof what, "fit + predict, n = %u, |Z| = %u", ns[a], ms[b]);
+            snprintf(key, sizeof key, "fit_predict_%u_%u", ns[a], ms[b]);
+            row(what, key, time_fit_predict(ns[a], ms[b], 7));
+        }
+    for (a = 0; a < 4; ++a)
+        for (b = 0; b < 2; ++b) {
+            snprintf(what, sizeof what, "add 1 point + update |Z|, n = %u, |Z| = %u", ns[a], ms[b]);
+            snprintf(key, sizeof key, "add_update_%u_%u", ns[a], ms[b]);
+            row(what, key, time_add_update(ns[a], ms[b], 9));
+        }
+    {
+        uint32_t tests_pls = 0, tests_gp = 0;
+        double pls = time_safe_step(100, 10000, SAFERL_GP_EXPAND_ALL_SAFE, &tests_pls, 9);
+        double gp = time_safe_step(100, 10000, SAFERL_GP_EXPAND_GP, &tests_gp, 5);
+        if (dump_file) fprintf(dump_file, "safe_step_pls %.9g\nsafe_step_gp %.9g\n", pls, gp);
+        printf("\nOne StageOpt step, 10^4 candidates, 100 observations (reward + cost GP)\n");
+        printf("  PLS mode (L = 0: every safe point an expander)  %9.4g ms\n", 1e3 * pls);
+        printf("  GP-only expanders (rank-1 fantasy)              %9.4g ms, %u expander tests in the step\n", 1e3 * gp,
+               tests_gp);
+    }
+}
+
+int main(int argc, char **argv) {
+    const char *config = "";
+    int quick = 0, i;
+    generate();
+    mean_buf = (double *)malloc(Z_MAX * sizeof(double));
+    var_buf = (double *)malloc(Z_MAX * sizeof(double));
+    for (i = 1; i < argc; ++i) {
+        if (strcmp(argv[i], "--write") == 0 && i + 1 < argc) {
+            FILE *f = fopen(argv[++i], "wb");
+            if (!f || fwrite(X, sizeof X, 1, f) != 1 || fwrite(Y, sizeof Y, 1, f) != 1 || fwrite(Z, sizeof Z, 1, f) != 1) {
+                fprintf(stderr, "bench: cannot write\n");
+                return 1;
+            }
+            fclose(f);
+            return 0;
+        } else if (strcmp(argv[i], "--peer") == 0 && i + 1 < argc) read_peer(argv[++i]);
+        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) config = argv[++i];
+        else if (strcmp(argv[i], "--quick") == 0) quick = 1;
+        else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) dump_file = fopen(argv[++i], "w");
+    }
+    printf("saferl_gp.h %s, %s; kernel RBF, d = 2; medians\n", saferl_gp_version(), config);
+#if defined(SAFERL_USE_BLIS)
+    printf("backend: BLIS (BLIS_NUM_THREADS=%s)\n", getenv("BLIS_NUM_THREADS") ? getenv("BLIS_NUM_THREADS") : "unset");
+#else
+    printf("backend: portable C\n");
+#endif
+    pls_rows();
+    if (quick) {
+        if (dump_file) fclose(dump_file);
+        return 0;
+    }
+    {
+        static const uint32_t ns[4] = {500, 1000, 2000, 4000};
+        char what[96], key[64];
+        int a;
+        printf("\nLarge scale, 1000 queries                       ours            sklearn    speed-up\n");
+        for (a = 0; a < 4; ++a) {
+            int reps = ns[a] >= 2000 ? 1 : 3;
+            double fit = time_fit(ns[a] - 1, reps), predict = time_predict(ns[a] - 1, 1000, reps);
+            snprintf(what, sizeof what, "fit, n = %u", ns[a]);
+            snprintf(key, sizeof key, "fit_%u", ns[a]);
+            row(what, key, fit);
+            snprintf(what, sizeof what, "predict mean + var, n = %u", ns[a]);
+            snprintf(key, sizeof key, "predict_%u", ns[a]);
+            row(what, key, predict);
+        }
+        printf("\nRank-1 append against a refit (our own factorisation)\n");
+        for (a = 0; a < 4; ++a) {
+            double append = time_append(ns[a] - 1, 9), refit = time_fit(ns[a], ns[a] >= 2000 ? 1 : 3);
+            printf("  n = %-5u append %9.4g ms, refit %9.4g ms, ratio %7.1fx\n", ns[a], 1e3 * append, 1e3 * refit,
+                   refit / append);
+        }
+#if defined(SAFERL_USE_BLIS)
+        {
+            /* Cholesky rate against BLIS dgemm at n = 4000, one thread */
+            uint32_t n = 4000;
+            double *a_mat = (double *)malloc((size_t)n * n * sizeof(double)), *b_mat = (double *)malloc((size_t)n * n * sizeof(double));
+            double *c_mat = (double *)malloc((size_t)n * n * sizeof(double)), one = 1.0, zero = 0.0, t_chol, t_gemm, start;
+            size_t k;
+            saferl_gp gp = make(n);
+            for (k = 0; k < (size_t)n * n; ++k) {
+                a_mat[k] = (double)(k % 97) / 97.0;
+                b_mat[k] = (double)(k % 89) / 89.0;
+            }
+            start = now_seconds();
+            bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, n, n, n, &one, a_mat, n, 1, b_mat, n, 1, &zero, c_mat, n, 1);
+            t_gemm = now_seconds() - start;
+            t_chol = time_fit(n, 1);
+            printf("\nCholesky (incl. forming K) %.2f GFLOP/s vs BLIS dgemm %.2f GFLOP/s at n = 4000: %.2f of dgemm\n",
+                   (double)n * n * n / 3.0 / t_chol * 1e-9, 2.0 * n * n * n / t_gemm * 1e-9,
+                   ((double)n * n * n / 3.0 / t_chol) / (2.0 * n * n * n / t_gemm));
+            free(a_mat); free(b_mat); free(c_mat);
+            saferl_gp_destroy(&gp);
+        }
+#endif
+    }
+    return 0;
+}

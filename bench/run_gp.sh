@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Benchmark of saferl_gp.h against scikit-learn on the same data, one thread on both sides,
+# then with default threading; the portable path and the BLIS path; WebAssembly against
+# native for the PLS-scale rows. Run from anywhere: bench/run_gp.sh
+set -eu
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p build
+CC=${CC:-gcc}
+PY=${PY:-/usr/bin/python3}
+V2="$CC -O3 -march=x86-64-v2 -I."
+NATIVE="$CC -O3 -march=native -I."
+BLIS="$CC -std=gnu99 -O3 -march=x86-64-v2 -DSAFERL_USE_BLIS -I."
+
+$V2 bench/gp.c -o build/bench_gp_v2 -lm
+$NATIVE bench/gp.c -o build/bench_gp_native -lm
+$BLIS bench/gp.c -o build/bench_gp_blis -lblis -lm
+
+build/bench_gp_v2 --write build/gp_data.bin
+echo "sklearn, one thread ..."
+OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+    "$PY" bench/gp_sklearn.py build/gp_data.bin build/gp_peer_1.txt
+echo "sklearn, default threading ..."
+"$PY" bench/gp_sklearn.py build/gp_data.bin build/gp_peer_default.txt
+
+echo
+echo "== portable, $V2, 1 thread; sklearn 1 thread"
+build/bench_gp_v2 --peer build/gp_peer_1.txt --config "$V2, 1 thread"
+echo
+echo "== BLIS, $BLIS, BLIS_NUM_THREADS=1; sklearn 1 thread"
+BLIS_NUM_THREADS=1 build/bench_gp_blis --peer build/gp_peer_1.txt --config "BLIS, 1 thread"
+echo
+echo "== BLIS with default threading; sklearn with default threading ($(nproc) cores)"
+build/bench_gp_blis --peer build/gp_peer_default.txt --config "BLIS, default threads"
+echo
+echo "== $NATIVE (reported separately), 1 thread"
+build/bench_gp_native --peer build/gp_peer_1.txt --config "$NATIVE, 1 thread" --quick
+if command -v emcc >/dev/null; then
+    echo
+    echo "== WebAssembly (emcc -O3 -msimd128, node) against native -O3 -march=x86-64-v2, PLS-scale rows"
+    NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -I. -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 \
+        -sINITIAL_MEMORY=268435456 -sNODERAWFS=1 bench/gp.c -o build/bench_gp.js
+    node build/bench_gp.js --quick --dump build/gp_wasm.txt >/dev/null
+    build/bench_gp_v2 --quick --dump build/gp_native_quick.txt >/dev/null
+    awk 'NR == FNR { native[$1] = $2; next }
+         ($1 in native) { printf "  %-28s native %10.4g ms   wasm %10.4g ms   wasm/native %5.2f\n", $1, 1e3 * native[$1], 1e3 * $2, $2 / native[$1] }' \
+        build/gp_native_quick.txt build/gp_wasm.txt
+fi
+rm -f build/gp_data.bin

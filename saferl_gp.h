@@ -1,0 +1,2495 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* saferl_gp.h - v0.1.0 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+                          StageOpt, safe UCB, the PLS online stage)
+                          public domain or MIT; see the end of the file
+
+   Safe Bayesian optimisation tunes the parameters of a system that must never violate a
+   constraint while it is being tuned. Here: exact GP regression with an O(n^2) Cholesky
+   append, the O(n |Z|) update of a candidate grid's posterior, and SafeOpt / StageOpt /
+   safe-UCB over a finite candidate set, plus the online stage of PLS ("Provably Lifetime
+   Safe RL", Wachi et al., NeurIPS 2025): StageOpt over a grid of target returns z = (R, G)
+   with one GP for the reward return and one for the cost return.
+
+   Do this:
+      #define SAFERL_GP_IMPLEMENTATION   (or SAFERL_IMPLEMENTATION for every saferl header)
+   before you include this file in *one* C or C++ file to create the implementation.
+
+   Optional, before the implementation include:
+      #define SAFERL_ASSERT(x)        your assert, for programmer errors only (default: assert)
+      #define SAFERL_MALLOC(sz,ctx)   default allocation   (default: malloc(sz))
+      #define SAFERL_FREE(p,ctx)      default release      (default: free(p))
+      #define SAFERL_GP_API           declaration prefix   (default: extern)
+      #define SAFERL_GP_STATIC        every function static: a private copy per translation unit
+      #define SAFERL_USE_BLIS         Cholesky blocks, triangular solves and products on BLIS
+                                      (native only; link -lblis). blis.h is not strict C99:
+                                      compile that translation unit with -std=gnu99 (or define
+                                      _POSIX_C_SOURCE=200809L before any include). Both paths
+                                      give the same numbers to rounding (tests/oracle/gp.sh).
+
+   QUICK START
+      #define SAFERL_GP_IMPLEMENTATION
+      #include "saferl_gp.h"
+      #include <stdio.h>
+      int main(void) {
+          double x[4] = {0.0, 1.0, 2.0, 3.0}, y[4] = {0.0, 0.8, 0.9, 0.1};
+          double q = 1.5, mean, var, lengthscale = 1.0;
+          saferl_gp gp;
+          saferl_gp_desc desc = {0};                  // zero = the documented defaults
+          desc.dim = 1;
+          desc.capacity = 16;
+          desc.lengthscale = &lengthscale;
+          desc.noise_variance = 1e-4;
+          if (saferl_gp_create(&gp, &desc) < 0) return 1;
+          if (saferl_gp_set_data(&gp, x, y, 4) < 0) return 1;
+          saferl_gp_predict(&gp, &q, 1, &mean, &var);
+          printf("f(1.5) ~ %.4f +- %.4f\n", mean, 2.0 * sqrt(var));
+          saferl_gp_destroy(&gp);
+          return 0;
+      }
+
+   WHAT IS HERE, top to bottom
+      GP regression          saferl_gp_*: RBF, Matern 3/2 and 5/2, isotropic or ARD; set data,
+                             add a point (rank-1 Cholesky append), remove, refit; predict mean,
+                             variance, covariance; log marginal likelihood and its gradient;
+                             hyperparameter fitting (Rprop in log space, bounds, restarts)
+      candidate grids        saferl_gp_grid_*: posterior over a fixed set Z kept up to date in
+                             O(n |Z|) per added point; fantasy covariances for expander tests
+      safe optimisation      saferl_gp_safeopt_*: SafeOpt, StageOpt, safe UCB; one objective GP,
+                             any number of constraint GPs with thresholds
+      PLS online stage       saferl_gp_pls_*: the ready routine with a log of evaluations
+      numeric CSV            saferl_gp_csv_parse: rows of numbers from a memory buffer
+
+   NUMERICAL CHOICES
+      * Kernels: k = s2 * rho(r), r^2 = sum_k (x_k - x'_k)^2 / l_k^2 (ARD) or with one l.
+        RBF rho = exp(-r^2/2); Matern 3/2 (1 + sqrt3 r) exp(-sqrt3 r); Matern 5/2
+        (1 + sqrt5 r + 5 r^2/3) exp(-sqrt5 r): scikit-learn's ConstantKernel * RBF / Matern.
+        r^2 is summed from differences (never |x|^2 + |x'|^2 - 2 x.x', which goes negative).
+      * The model: y = y_offset + y_scale * (f(x) + noise), f ~ GP(0, k), noise ~ N(0, noise
+        variance). y_offset is the constant prior mean, y_scale a FIXED normalisation (PLS needs
+        it fixed: refitting the scale as data arrive would move the safety thresholds).
+        saferl_gp_normalize_from_data sets them once like scikit-learn's normalize_y (mean, std
+        with ddof 0, std 0 -> 1). Hyperparameters and the log marginal likelihood live in the
+        normalised space, as in scikit-learn.
+      * Variances are the latent f's (scikit-learn's with noise as `alpha`); the noisy variance
+        adds noise_variance * y_scale^2.
+      * A = K + (noise + jitter) I is factored as L L^T. jitter starts at 0; when the factor
+        fails it becomes 1e-10 * mean diag(K) and grows x10 up to 6 times; gp->jitter records it
+        (jitter is not noise: it widens the variances a little). Still not positive definite:
+        SAFERL_ERR_NOT_POSITIVE_DEFINITE and the model stays as it was.
+      * Append: c = L^-1 k(X, x), d^2 = k(x, x) + noise + jitter - c.c. In exact arithmetic
+        d^2 >= noise + jitter, so d^2 is floored there (a duplicate point gives d^2 ~ 0 by
+        rounding, which makes peers take sqrt of a negative). Without noise or jitter, a tiny
+        d^2 (< 1e-12 k(x,x)) triggers a refactor with jitter instead.
+      * Log marginal likelihood -1/2 w.w - sum log L_ii - n/2 log 2pi with w = L^-1 (y - m);
+        gradient 1/2 tr((a a^T - A^-1) dA/dtheta) for theta = (log s2, log l_1.., log noise),
+        scikit-learn's order for C * K + WhiteKernel.
+      * Fitting maximises the log marginal likelihood with iRprop+ (Igel and Huesken 2000) in
+        log space, clipped to the bounds. Why Rprop and not L-BFGS-B: it needs only gradient
+        signs, which makes it robust to the badly scaled LML surfaces of GPs, it is ~60 lines
+        with no line search, and it is what libgp and limbo ship. Restarts are drawn
+        log-uniformly inside the bounds from the fit's seed (scikit-learn's scheme), or given.
+      * Grid: V = L^-1 K(X, Z) (n x |Z|), mean and variance of every candidate. One appended
+        point adds one row v = (k(x, Z) - c^T V) / d, then mean += v w_n, var -= v^2: O(n |Z|).
+        Anything else (refit, new hyperparameters, a removed point) recomputes, O(n^2 |Z|).
+      * Fantasy (the GP-only expander test of SafeOpt-MC): observing y~ at candidate j moves
+        the posterior to mean' = mean + Cov(j, z) (y~ - mean_j) / s^2 and
+        var' = var - Cov(j, z)^2 / s^2 with s^2 = var_j + noise: a rank-1 update, O(n |Z|),
+        not the refit befelix/SafeOpt does.
+
+   SAFE OPTIMISATION (saferl_gp_safeopt_*)
+      Constraint i is g_i(x) >= h_i, or g_i(x) <= h_i for costs (flag upper). Bounds are
+      mean -+ beta sd; with intersect (default) they are intersected over time (SafeOpt's C_t,
+      PLS's Lambda_N) and start at [h_i, inf) on the seed set; an empty intersection is a
+      model violation (counted, the fresh interval is kept). The safe set is the seed set, and
+      every candidate whose bounds certify every constraint (GP-only), or with a Lipschitz
+      constant L every candidate within reach of a safe point: l_i(x) - L |x - x'| >= h_i.
+      It only grows unless recompute_safe_set is set (befelix/SafeOpt recomputes).
+      Maximisers: safe points with u_0 >= max over the safe set of l_0.
+      Expanders, by expander_test:
+         SAFERL_GP_EXPAND_ALL_SAFE   every safe point while some candidate is unsafe: the
+                                     workable reading of PLS's L = 0 (their set formulas
+                                     degenerate there); stage 1 is uncertainty sampling
+         SAFERL_GP_EXPAND_GP         fantasy: x is an expander if observing the optimistic end
+                                     of every constraint at x would certify some unsafe point
+         SAFERL_GP_EXPAND_LIPSCHITZ  u_i(x) - L |x - x'| >= h_i for some unsafe x'
+      Widths are scaled by sqrt(signal variance) * y_scale of their GP (befelix's 'auto').
+      Rules:
+         SAFERL_GP_SAFEOPT   argmax over expanders and maximisers of the largest scaled width
+                             (objective and constraints)
+         SAFERL_GP_STAGEOPT  stage 1: argmax over expanders of the largest constraint width,
+                             until the widest expander is within stage_tolerance (zeta) or
+                             stage1_steps are done; then stage 2 for ever: safe UCB
+         SAFERL_GP_SAFE_UCB  argmax over the safe set of u_0
+      Expander tests are pruned as befelix/SafeOpt does: candidates by decreasing width, the
+      first confirmed one wins (full_sets tests them all, for pictures).
+      beta multiplies sd (it is beta^1/2 of the papers): a constant (default 2, befelix's), the
+      finite-set schedule sqrt(2 log(|Z| t^2 pi^2 / (6 delta))) (Srinivas et al.; PLS's alpha),
+      t = evaluations + 1, or a callback. With a heuristic beta the "provable" part does not
+      hold (Fiedler et al. 2024); safety is then as good as the model.
+
+   PLS (saferl_gp_pls_*), where the paper leaves room
+      * L = 0: default SAFERL_GP_EXPAND_ALL_SAFE (GP-only safe set, uncertainty sampling in it);
+        SAFERL_GP_EXPAND_GP is the principled alternative. Stage 1 widths: the cost GP's.
+      * Lambda_0 = [0, b] on the seed set only (SafeOpt's convention), unbounded elsewhere:
+        the literal reading (every z safe at start) would void the guarantee.
+      * The seed is a set (a mask; the paper's tables give ranges), and must be non-empty.
+      * beta: the paper's alpha_N with delta = 0.05 by default.
+      * Observations are used as they come (y_offset/y_scale of the desc, fixed).
+
+   MEMORY, THREADS, ERRORS
+      Objects live in caller memory: *_memory_size(desc) + *_init(obj, desc, memory, size), or
+      *_create / *_destroy through the desc's allocator (or SAFERL_MALLOC). Nothing else
+      allocates; prediction, append, grid updates and safe-optimisation steps never do. No
+      global state: different objects may be used from different threads at once (with BLIS,
+      BLIS's own threading is yours to set: BLIS_NUM_THREADS). One GP from several threads
+      needs your lock, even for prediction: it batches queries in the GP's own scratch block.
+      A saferl_gp_safeopt points at its GPs and a saferl_gp_pls at its own members: do not move
+      them after init. Bad data returns a negative saferl_result and leaves the object as it
+      was; NaN and infinities are rejected. Finite but huge inputs (|x|, |y| near 1e300) may
+      still overflow inside the algebra; results stay within the documented codes.
+
+   REVISION HISTORY
+      0.1.0 (2026-11-21)  first release
+*/
+#ifndef SAFERL_GP_H
+#define SAFERL_GP_H
+
+#define SAFERL_GP_VERSION_MAJOR 0
+#define SAFERL_GP_VERSION_MINOR 1
+#define SAFERL_GP_VERSION_PATCH 0
+#define SAFERL_GP_VERSION_STRING "0.1.0"
+
+#if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
+#define SAFERL_GP_IMPLEMENTATION
+#endif
+
+#ifndef SAFERL_GP_API
+#  if defined(SAFERL_GP_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#    define SAFERL_GP_API static __attribute__((unused)) /* no warning for what you don't call */
+#  elif defined(SAFERL_GP_STATIC)
+#    define SAFERL_GP_API static
+#  else
+#    define SAFERL_GP_API extern
+#  endif
+#endif
+
+/* ==== saferl common block: byte-identical in every saferl header ======================== */
+#ifndef SAFERL_COMMON_H
+#define SAFERL_COMMON_H
+#define SAFERL_COMMON_VERSION 1
+
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+
+/* Every fallible function returns a saferl_result: 0 success, negative an error (the call
+   changed nothing), positive a success with a qualification the caller should read. */
+typedef enum saferl_result {
+    SAFERL_OK = 0,
+    SAFERL_BOUND_ONLY = 1,                 /* done, but the data only bound the quantity */
+    SAFERL_ERR_INVALID_ARGUMENT = -1,      /* a value out of its documented range */
+    SAFERL_ERR_OUT_OF_MEMORY = -2,
+    SAFERL_ERR_BUFFER_TOO_SMALL = -3,      /* the caller's buffer is smaller than needed */
+    SAFERL_ERR_NOT_FINITE = -4,            /* NaN or infinity in the input */
+    SAFERL_ERR_PARSE = -5,                 /* malformed text; the parser says line and column */
+    SAFERL_ERR_NO_DATA = -6,               /* nothing to estimate from */
+    SAFERL_ERR_NOT_POSITIVE_DEFINITE = -7,
+    SAFERL_ERR_DID_NOT_CONVERGE = -8,
+    SAFERL_ERR_UNSUPPORTED = -9,           /* valid, but outside what this code handles */
+    SAFERL_ERR_INFEASIBLE = -10,           /* no solution exists (unrealisable, infeasible) */
+    SAFERL_ERR_VERSION = -11,              /* a file or buffer of another format version */
+    SAFERL_ERR_CORRUPT = -12               /* a binary buffer that fails its checks */
+} saferl_result;
+
+static inline const char *saferl_result_string(saferl_result result) {
+    switch (result) {
+    case SAFERL_OK: return "ok";
+    case SAFERL_BOUND_ONLY: return "only a bound: the data do not determine the value";
+    case SAFERL_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case SAFERL_ERR_OUT_OF_MEMORY: return "out of memory";
+    case SAFERL_ERR_BUFFER_TOO_SMALL: return "buffer too small";
+    case SAFERL_ERR_NOT_FINITE: return "NaN or infinity in the input";
+    case SAFERL_ERR_PARSE: return "parse error";
+    case SAFERL_ERR_NO_DATA: return "no data";
+    case SAFERL_ERR_NOT_POSITIVE_DEFINITE: return "matrix not positive definite";
+    case SAFERL_ERR_DID_NOT_CONVERGE: return "did not converge";
+    case SAFERL_ERR_UNSUPPORTED: return "unsupported";
+    case SAFERL_ERR_INFEASIBLE: return "infeasible";
+    case SAFERL_ERR_VERSION: return "unsupported format version";
+    case SAFERL_ERR_CORRUPT: return "corrupt data";
+    }
+    return "unknown result";
+}
+
+/* Memory for the *_create conveniences. All zero means SAFERL_MALLOC / SAFERL_FREE. */
+typedef struct saferl_allocator {
+    void *(*allocate)(size_t size, void *user_data);
+    void (*release)(void *pointer, void *user_data);
+    void *user_data;
+} saferl_allocator;
+
+/* xoshiro256** (Blackman and Vigna), seeded through splitmix64 from a 32-bit seed so that
+   JavaScript can pass it. The integer stream and saferl_rng_uniform are bit-identical on
+   every platform; saferl_rng_normal goes through libm and agrees to rounding. */
+typedef struct saferl_rng {
+    uint64_t s[4];
+} saferl_rng;
+
+static inline uint64_t saferl_rng_splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static inline void saferl_rng_seed(saferl_rng *rng, uint32_t seed) {
+    uint64_t state = seed;
+    int i;
+    for (i = 0; i < 4; ++i) rng->s[i] = saferl_rng_splitmix64(&state);
+}
+
+static inline uint64_t saferl_rng_u64(saferl_rng *rng) {
+    uint64_t *s = rng->s;
+    uint64_t x = s[1] * 5u;
+    uint64_t result = ((x << 7) | (x >> 57)) * 9u;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+
+static inline uint32_t saferl_rng_u32(saferl_rng *rng) {
+    return (uint32_t)(saferl_rng_u64(rng) >> 32);
+}
+
+/* Uniform double in [0, 1) with 53 random bits. */
+static inline double saferl_rng_uniform(saferl_rng *rng) {
+    return (double)(saferl_rng_u64(rng) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Uniform integer in [0, bound), unbiased (Lemire's multiply-and-reject); bound 0 gives 0. */
+static inline uint32_t saferl_rng_bounded(saferl_rng *rng, uint32_t bound) {
+    uint64_t m;
+    uint32_t low;
+    if (bound == 0) return 0;
+    m = (uint64_t)saferl_rng_u32(rng) * bound;
+    low = (uint32_t)m;
+    if (low < bound) {
+        uint32_t threshold = (uint32_t)(0u - bound) % bound;
+        while (low < threshold) {
+            m = (uint64_t)saferl_rng_u32(rng) * bound;
+            low = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+/* Standard normal by Box-Muller; one value a call, no cached spare, so the state alone
+   determines the stream. */
+static inline double saferl_rng_normal(saferl_rng *rng) {
+    double u1 = 1.0 - saferl_rng_uniform(rng); /* (0, 1]: log stays finite */
+    double u2 = saferl_rng_uniform(rng);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
+}
+
+/* Index i with probability weights[i] / sum(weights). Weights must be finite and >= 0 with
+   a positive sum; otherwise returns count (no valid index) and draws nothing. */
+static inline size_t saferl_rng_categorical(saferl_rng *rng, const double *weights, size_t count) {
+    double total = 0.0, target;
+    size_t i, last_positive = count;
+    for (i = 0; i < count; ++i) {
+        if (!(weights[i] >= 0.0) || weights[i] > 1.7976931348623157e308) return count;
+        total += weights[i];
+        if (weights[i] > 0.0) last_positive = i;
+    }
+    if (!(total > 0.0) || total > 1.7976931348623157e308) return count;
+    target = saferl_rng_uniform(rng) * total;
+    for (i = 0; i < count; ++i) {
+        if (weights[i] > 0.0 && target < weights[i]) return i;
+        target -= weights[i];
+    }
+    return last_positive; /* rounding left target just above the last weight */
+}
+
+#else
+#if SAFERL_COMMON_VERSION != 1
+#error "saferl headers of different versions in one translation unit: update them together"
+#endif
+#endif /* SAFERL_COMMON_H */
+/* ==== end of the saferl common block ===================================================== */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- GP regression ----------------------------------------------------------------------- */
+
+typedef enum saferl_gp_kernel {
+    SAFERL_GP_RBF = 0,       /* squared exponential */
+    SAFERL_GP_MATERN32 = 1,
+    SAFERL_GP_MATERN52 = 2
+} saferl_gp_kernel;
+
+typedef struct saferl_gp_desc {
+    uint32_t dim;              /* input dimension d >= 1 */
+    uint32_t capacity;         /* most points the model holds (fixed memory); 0 -> 128 */
+    saferl_gp_kernel kernel;   /* 0 -> RBF */
+    int ard;                   /* 1: one lengthscale per input dimension; 0: one for all */
+    const double *lengthscale; /* ard ? dim values : 1 value, > 0; NULL -> 1.0 */
+    double signal_variance;    /* s2 > 0; 0 -> 1 */
+    double noise_variance;     /* >= 0, in normalised units; 0 -> 1e-10 (scikit-learn's alpha) */
+    double y_offset;           /* constant prior mean; 0 -> 0 */
+    double y_scale;            /* fixed output scale > 0; 0 -> 1 */
+    saferl_allocator allocator;/* for saferl_gp_create; zero -> SAFERL_MALLOC */
+} saferl_gp_desc;
+
+typedef struct saferl_gp {
+    uint32_t dim, capacity, count;  /* count: points held */
+    uint32_t lengthscale_count;     /* 1, or dim with ard */
+    saferl_gp_kernel kernel;
+    double signal_variance, noise_variance;
+    double jitter;                  /* added to the diagonal beyond the noise (see the notes) */
+    double y_offset, y_scale;
+    double *lengthscale;            /* lengthscale_count values */
+    double *inverse_lengthscale;    /* dim values: 1 / l per input dimension */
+    double *x;                      /* count rows of dim */
+    double *y;                      /* count raw targets */
+    double *cholesky;               /* L, lower, row-major with stride capacity */
+    double *spare;                  /* capacity^2 scratch: trial factors, A^-1 */
+    double *alpha;                  /* A^-1 (y - m) in normalised units */
+    double *whitened;               /* w = L^-1 (y - m) */
+    double *scratch;                /* 3 capacity + SAFERL_GP_BLOCK */
+    double *block;                  /* SAFERL_GP_BLOCK rows of capacity: batched queries */
+    uint32_t factor_epoch;          /* bumped whenever L is rebuilt (not by appends) */
+    void *owned_memory;
+    saferl_allocator allocator;
+} saferl_gp;
+
+#define SAFERL_GP_BLOCK 64 /* queries per batch in prediction */
+
+SAFERL_GP_API saferl_gp_desc saferl_gp_desc_defaults(const saferl_gp_desc *desc);
+SAFERL_GP_API size_t saferl_gp_memory_size(const saferl_gp_desc *desc);
+SAFERL_GP_API saferl_result saferl_gp_init(saferl_gp *gp, const saferl_gp_desc *desc, void *memory,
+                                           size_t memory_size);
+SAFERL_GP_API saferl_result saferl_gp_create(saferl_gp *gp, const saferl_gp_desc *desc);
+SAFERL_GP_API void saferl_gp_destroy(saferl_gp *gp);
+
+/* Replaces every point (n <= capacity, n may be 0) and factors. */
+SAFERL_GP_API saferl_result saferl_gp_set_data(saferl_gp *gp, const double *x, const double *y, uint32_t n);
+/* Adds one point with the O(n^2) append. SAFERL_ERR_BUFFER_TOO_SMALL when full. */
+SAFERL_GP_API saferl_result saferl_gp_add(saferl_gp *gp, const double *x, double y);
+/* Removes the last point (O(1): its row of L drops off) or any point (refactors). */
+SAFERL_GP_API saferl_result saferl_gp_remove_last(saferl_gp *gp);
+SAFERL_GP_API saferl_result saferl_gp_remove(saferl_gp *gp, uint32_t index);
+/* Factors again from scratch (jitter restarts from 0). */
+SAFERL_GP_API saferl_result saferl_gp_refit(saferl_gp *gp);
+/* Hyperparameters in natural units; lengthscale has lengthscale_count values. Refactors. */
+SAFERL_GP_API saferl_result saferl_gp_set_hyperparameters(saferl_gp *gp, double signal_variance,
+                                                          const double *lengthscale, double noise_variance);
+/* theta = (log s2, log l_1 .. log l_p, log noise): parameter_count = lengthscale_count + 2. */
+SAFERL_GP_API uint32_t saferl_gp_parameter_count(const saferl_gp *gp);
+SAFERL_GP_API void saferl_gp_get_log_parameters(const saferl_gp *gp, double *theta);
+SAFERL_GP_API saferl_result saferl_gp_set_log_parameters(saferl_gp *gp, const double *theta);
+/* y_offset = mean(y), y_scale = std(y) (ddof 0; 0 -> 1), as scikit-learn's normalize_y; refactors. */
+SAFERL_GP_API saferl_result saferl_gp_normalize_from_data(saferl_gp *gp);
+SAFERL_GP_API saferl_result saferl_gp_set_normalization(saferl_gp *gp, double y_offset, double y_scale);
+
+/* The kernel k(a, b) in normalised units (no noise). */
+SAFERL_GP_API double saferl_gp_kernel_value(const saferl_gp *gp, const double *a, const double *b);
+/* Posterior of the latent f at m query rows, in raw units; var may be NULL. Never allocates. */
+SAFERL_GP_API saferl_result saferl_gp_predict(const saferl_gp *gp, const double *x, uint32_t m,
+                                              double *mean, double *var);
+/* Full m x m posterior covariance (row-major); work holds m * count doubles. */
+SAFERL_GP_API saferl_result saferl_gp_predict_covariance(const saferl_gp *gp, const double *x, uint32_t m,
+                                                         double *mean, double *covariance,
+                                                         double *work, size_t work_count);
+/* log p(y | theta) of the normalised targets; with gradient (parameter_count values, d/d theta).
+   The gradient uses gp->spare as scratch (so it is not const), the model is unchanged. */
+SAFERL_GP_API saferl_result saferl_gp_log_marginal_likelihood(const saferl_gp *gp, double *lml);
+SAFERL_GP_API saferl_result saferl_gp_log_marginal_likelihood_gradient(saferl_gp *gp, double *lml,
+                                                                       double *gradient);
+
+typedef struct saferl_gp_fit_desc {
+    uint32_t restarts;         /* starts drawn log-uniformly in the bounds besides the current
+                                  parameters; 0 -> none */
+    uint32_t seed;
+    uint32_t max_iterations;   /* Rprop iterations per start; 0 -> 300 */
+    double signal_bounds[2];   /* natural units; {0, 0} -> {1e-5, 1e5} (scikit-learn's) */
+    double lengthscale_bounds[2];
+    double noise_bounds[2];
+    int fix_signal, fix_noise; /* 1: keep that parameter */
+    const double *starts;      /* optional: start_count vectors of log parameters, used instead
+                                  of the current one and the random restarts */
+    uint32_t start_count;
+} saferl_gp_fit_desc;
+
+typedef struct saferl_gp_fit_report {
+    double log_marginal_likelihood; /* at the result */
+    uint32_t starts, evaluations, best_start;
+    uint32_t failed_starts;         /* starts where every evaluation failed */
+} saferl_gp_fit_report;
+
+/* Maximises the log marginal likelihood; on success the model holds the best parameters
+   (factored). Uses gp->cholesky and gp->spare as scratch; on failure restores the model. */
+SAFERL_GP_API saferl_result saferl_gp_fit(saferl_gp *gp, const saferl_gp_fit_desc *desc,
+                                          saferl_gp_fit_report *report);
+
+/* ---- candidate grids ---------------------------------------------------------------------- */
+
+typedef struct saferl_gp_grid {
+    const double *points;      /* count rows of dim (the caller's; kept) */
+    uint32_t count, dim, capacity;
+    double *projection;        /* V = L^-1 K(X, Z): rows 0..data_count-1 of count values */
+    double *mean, *var;        /* raw units, latent f */
+    double *row;               /* count values of scratch */
+    uint32_t data_count, epoch;/* the GP state the grid reflects */
+    uint64_t full_updates, rank1_updates;
+} saferl_gp_grid;
+
+/* Memory for a grid of count points on a GP of the given capacity. */
+SAFERL_GP_API size_t saferl_gp_grid_memory_size(uint32_t count, uint32_t capacity);
+SAFERL_GP_API saferl_result saferl_gp_grid_init(saferl_gp_grid *grid, const saferl_gp *gp,
+                                                const double *points, uint32_t count, void *memory,
+                                                size_t memory_size);
+/* Brings the grid up to the GP: O(n |Z|) after one saferl_gp_add, a full recompute otherwise. */
+SAFERL_GP_API saferl_result saferl_gp_grid_update(saferl_gp_grid *grid, const saferl_gp *gp);
+SAFERL_GP_API saferl_result saferl_gp_grid_recompute(saferl_gp_grid *grid, const saferl_gp *gp);
+/* Cov(z_j, z) for every grid point z, raw units, into out (count values). O(n |Z|). */
+SAFERL_GP_API saferl_result saferl_gp_grid_covariance_row(const saferl_gp_grid *grid, const saferl_gp *gp,
+                                                          uint32_t j, double *out);
+
+/* ---- safe optimisation --------------------------------------------------------------------- */
+
+typedef enum saferl_gp_safe_rule {
+    SAFERL_GP_SAFEOPT = 0,
+    SAFERL_GP_STAGEOPT = 1,
+    SAFERL_GP_SAFE_UCB = 2
+} saferl_gp_safe_rule;
+
+typedef enum saferl_gp_expander_test {
+    SAFERL_GP_EXPAND_ALL_SAFE = 0,
+    SAFERL_GP_EXPAND_GP = 1,
+    SAFERL_GP_EXPAND_LIPSCHITZ = 2
+} saferl_gp_expander_test;
+
+typedef enum saferl_gp_beta_rule {
+    SAFERL_GP_BETA_CONSTANT = 0,
+    SAFERL_GP_BETA_FINITE_SET = 1, /* sqrt(2 log(|Z| t^2 pi^2 / (6 delta))) */
+    SAFERL_GP_BETA_CALLBACK = 2
+} saferl_gp_beta_rule;
+
+typedef struct saferl_gp_constraint {
+    saferl_gp *gp;
+    double threshold;
+    int upper;                 /* 1: g(x) <= threshold (a cost); 0: g(x) >= threshold */
+} saferl_gp_constraint;
+
+typedef struct saferl_gp_safeopt_desc {
+    const double *candidates;  /* candidate_count rows of the GPs' dim; kept */
+    uint32_t candidate_count;
+    saferl_gp *objective;      /* required; may also appear as a constraint */
+    const saferl_gp_constraint *constraints; /* copied */
+    uint32_t constraint_count; /* 0 .. SAFERL_GP_MAX_CONSTRAINTS */
+    const unsigned char *seed_set; /* candidate_count flags, known safe; at least one set */
+    saferl_gp_safe_rule rule;
+    saferl_gp_expander_test expander_test;
+    double lipschitz;          /* for SAFERL_GP_EXPAND_LIPSCHITZ, > 0 */
+    saferl_gp_beta_rule beta_rule;
+    double beta;               /* constant; 0 -> 2 */
+    double delta;              /* finite-set schedule; 0 -> 0.05 */
+    double (*beta_callback)(uint32_t t, void *user_data);
+    void *beta_user_data;
+    int no_intersection;       /* 1: bounds recomputed each step (befelix) instead of intersected */
+    int recompute_safe_set;    /* 1: the safe set may shrink (befelix); 0: only grows */
+    double stage_tolerance;    /* StageOpt's zeta on scaled widths; 0 -> 0.1 */
+    uint32_t stage1_steps;     /* StageOpt's T_0; 0 -> no limit */
+    uint32_t max_expander_tests; /* per step for SAFERL_GP_EXPAND_GP; 0 -> no limit */
+    int full_sets;             /* 1: test every expander candidate (for pictures) */
+    saferl_allocator allocator;
+} saferl_gp_safeopt_desc;
+
+#define SAFERL_GP_MAX_CONSTRAINTS 8
+
+typedef enum saferl_gp_choice {
+    SAFERL_GP_CHOSE_EXPANDER = 0,  /* widest expander */
+    SAFERL_GP_CHOSE_MAXIMIZER = 1, /* widest maximiser */
+    SAFERL_GP_CHOSE_UCB = 2,       /* largest upper bound of the objective in the safe set */
+    SAFERL_GP_CHOSE_SAFE_WIDEST = 3/* no expander and no maximiser left: widest safe point */
+} saferl_gp_choice;
+
+typedef struct saferl_gp_safeopt_step {
+    uint32_t index;            /* the candidate to evaluate next */
+    saferl_gp_choice choice;
+    int stage;                 /* StageOpt: 1 or 2; others 0 */
+    double beta;
+    double width;              /* scaled width that decided (0 for UCB) */
+    double objective_upper;    /* u_0 at the choice */
+    uint32_t safe_count, maximizer_count, expander_count, expander_tests;
+    uint32_t model_violations; /* empty interval intersections at this step */
+} saferl_gp_safeopt_step;
+
+/* Set flags per candidate: bit SAFE, MAXIMIZER, EXPANDER (confirmed), TESTED (expander test run). */
+#define SAFERL_GP_SAFE 1u
+#define SAFERL_GP_MAXIMIZER 2u
+#define SAFERL_GP_EXPANDER 4u
+#define SAFERL_GP_TESTED 8u
+
+typedef struct saferl_gp_safeopt {
+    saferl_gp_safeopt_desc desc;      /* defaults filled in */
+    saferl_gp_constraint constraint[SAFERL_GP_MAX_CONSTRAINTS];
+    saferl_gp *model[1 + SAFERL_GP_MAX_CONSTRAINTS]; /* distinct GPs */
+    uint32_t model_count;
+    uint32_t constraint_model[SAFERL_GP_MAX_CONSTRAINTS]; /* index into model[] */
+    saferl_gp_grid grid[1 + SAFERL_GP_MAX_CONSTRAINTS];
+    double *lower, *upper;     /* (1 + constraint_count) x candidate_count: objective first,
+                                  then each constraint, in the constraint's own units */
+    unsigned char *flags;      /* candidate_count */
+    double *width;             /* candidate_count: the deciding scaled width */
+    double *fantasy;           /* constraint_count x candidate_count: covariance rows */
+    uint32_t *order;           /* candidate_count: expander candidates by width */
+    uint32_t evaluations, stage, stage1_done;
+    uint32_t last_index;
+    uint64_t model_violations;
+    void *owned_memory;
+} saferl_gp_safeopt;
+
+SAFERL_GP_API size_t saferl_gp_safeopt_memory_size(const saferl_gp_safeopt_desc *desc);
+SAFERL_GP_API saferl_result saferl_gp_safeopt_init(saferl_gp_safeopt *opt, const saferl_gp_safeopt_desc *desc,
+                                                   void *memory, size_t memory_size);
+SAFERL_GP_API saferl_result saferl_gp_safeopt_create(saferl_gp_safeopt *opt, const saferl_gp_safeopt_desc *desc);
+SAFERL_GP_API void saferl_gp_safeopt_destroy(saferl_gp_safeopt *opt);
+/* Computes bounds and sets, and the next candidate. Never allocates. */
+SAFERL_GP_API saferl_result saferl_gp_safeopt_next(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step);
+/* Adds the evaluation of candidate index to every GP (constraint_values in constraint order)
+   and updates the grids in O(n |Z|). Bad values change nothing. */
+SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, uint32_t index,
+                                                      double objective_value, const double *constraint_values);
+/* The candidate with the best lower bound of the objective among the safe ones. */
+SAFERL_GP_API uint32_t saferl_gp_safeopt_best(const saferl_gp_safeopt *opt);
+/* The beta the next step uses. */
+SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt);
+
+/* ---- the PLS online stage ------------------------------------------------------------------ */
+
+typedef struct saferl_gp_pls_gp {
+    saferl_gp_kernel kernel;   /* 0 -> RBF */
+    const double *lengthscale; /* dim values (ARD); NULL -> the paper's cost/reward values
+                                  do not apply to your units: NULL -> 1.0 */
+    double signal_variance;    /* 0 -> 1 */
+    double noise_variance;     /* 0 -> 1e-2 (in the GP's normalised units) */
+    double y_offset, y_scale;  /* fixed prior mean and scale; 0 -> 0 and 1 */
+} saferl_gp_pls_gp;
+
+/* Runs the deployed policy with target z for the configured episodes; writes the averaged
+   reward and cost returns. Returns 0, or non-zero to stop the run. */
+typedef int (*saferl_gp_pls_evaluate)(const double *target, double *reward_return, double *cost_return,
+                                      void *user_data);
+
+typedef struct saferl_gp_pls_desc {
+    const double *targets;     /* candidate target returns z, target_count rows of dim */
+    uint32_t target_count, dim;
+    const unsigned char *seed_set; /* known-safe targets (flags), at least one */
+    double cost_limit;         /* b */
+    saferl_gp_pls_gp reward, cost;
+    uint32_t iterations;       /* evaluations in all; 0 -> 20 (the paper's "at most 20") */
+    double stage_tolerance;    /* zeta on the cost GP's scaled width; 0 -> 0.1 */
+    saferl_gp_beta_rule beta_rule; /* 0 -> the paper's finite-set schedule with delta */
+    double beta, delta;        /* constant beta (0 -> 2); delta (0 -> 0.05) */
+    saferl_gp_expander_test expander_test; /* 0: SAFERL_GP_EXPAND_ALL_SAFE (see the notes) */
+    saferl_gp_pls_evaluate evaluate;
+    void *user_data;
+    saferl_allocator allocator;
+} saferl_gp_pls_desc;
+
+typedef struct saferl_gp_pls_record {
+    uint32_t iteration;        /* 1-based */
+    uint32_t index;            /* into targets */
+    int stage;                 /* 1 expansion, 2 reward maximisation */
+    double beta;
+    double cost_upper;         /* u_g(z) when chosen (<= b by construction) */
+    double reward_upper;
+    double reward_return, cost_return; /* what the evaluation returned */
+    int violated;              /* cost_return > cost_limit */
+} saferl_gp_pls_record;
+
+typedef struct saferl_gp_pls {
+    saferl_gp_pls_desc desc;
+    saferl_gp reward_gp, cost_gp;
+    saferl_gp_safeopt opt;
+    uint32_t iteration, violations, last_index;
+    void *owned_memory;
+} saferl_gp_pls;
+
+SAFERL_GP_API size_t saferl_gp_pls_memory_size(const saferl_gp_pls_desc *desc);
+SAFERL_GP_API saferl_result saferl_gp_pls_init(saferl_gp_pls *pls, const saferl_gp_pls_desc *desc,
+                                               void *memory, size_t memory_size);
+SAFERL_GP_API saferl_result saferl_gp_pls_create(saferl_gp_pls *pls, const saferl_gp_pls_desc *desc);
+SAFERL_GP_API void saferl_gp_pls_destroy(saferl_gp_pls *pls);
+/* One evaluation: picks z, calls evaluate, updates. SAFERL_ERR_INVALID_ARGUMENT when the
+   callback stops or returns non-finite returns (nothing is added then). */
+SAFERL_GP_API saferl_result saferl_gp_pls_step(saferl_gp_pls *pls, saferl_gp_pls_record *record);
+/* Steps until desc.iterations evaluations are done; records (may be NULL) gets one per step. */
+SAFERL_GP_API saferl_result saferl_gp_pls_run(saferl_gp_pls *pls, saferl_gp_pls_record *records,
+                                              uint32_t record_capacity, uint32_t *record_count);
+/* The target to keep deploying: the best reward lower bound among the safe targets. */
+SAFERL_GP_API uint32_t saferl_gp_pls_recommendation(const saferl_gp_pls *pls);
+
+/* ---- numeric CSV ---------------------------------------------------------------------------- */
+/* Rows of comma-separated finite numbers, all with the same number of fields. Blank lines and
+   lines starting with '#' are skipped; a first row whose first field starts with a letter or a
+   quote is a header; CRLF is accepted. values (row-major, up to capacity) may be NULL to size. */
+
+typedef struct saferl_gp_csv_error {
+    uint32_t line, column;     /* 1-based */
+    saferl_result code;
+    const char *reason;        /* static text */
+} saferl_gp_csv_error;
+
+SAFERL_GP_API saferl_result saferl_gp_csv_parse(const char *text, size_t length, double *values,
+                                                size_t capacity, uint32_t *rows, uint32_t *columns,
+                                                saferl_gp_csv_error *error);
+
+SAFERL_GP_API const char *saferl_gp_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SAFERL_GP_H */
+
+/* ======================================================================================== */
+/*                                    IMPLEMENTATION                                        */
+/* ======================================================================================== */
+#ifdef SAFERL_GP_IMPLEMENTATION
+#ifndef SAFERL_GP_IMPLEMENTATION_ONCE
+#define SAFERL_GP_IMPLEMENTATION_ONCE
+
+#include <string.h>
+#include <stdlib.h> /* strtod */
+
+#ifndef SAFERL_ASSERT
+#include <assert.h>
+#define SAFERL_ASSERT(x) assert(x)
+#endif
+#if defined(SAFERL_MALLOC) != defined(SAFERL_FREE)
+#error "define both SAFERL_MALLOC and SAFERL_FREE, or neither"
+#endif
+#ifndef SAFERL_MALLOC
+#include <stdlib.h>
+#define SAFERL_MALLOC(size, ctx) ((void)(ctx), malloc(size))
+#define SAFERL_FREE(pointer, ctx) ((void)(ctx), free(pointer))
+#endif
+
+#if defined(SAFERL_USE_BLIS)
+#  if defined(__EMSCRIPTEN__)
+#    error "SAFERL_USE_BLIS is native-only"
+#  endif
+#  include <blis.h> /* needs -std=gnu99 (or _POSIX_C_SOURCE) for this translation unit; -lblis */
+#endif
+
+#define SAFERL_GP__INF HUGE_VAL
+#define SAFERL_GP__DOUBLE_MAX 1.7976931348623157e308
+#define SAFERL_GP__LOG_2PI 1.8378770664093454836
+#define SAFERL_GP__MAX_CAPACITY 16384u /* 2 capacity^2 doubles stay addressable on wasm32 */
+#define SAFERL_GP__CHOLESKY_BLOCK 96u  /* BLIS path: block columns of this width */
+#define SAFERL_GP__MAX_ARD 64u         /* most lengthscales of an ARD kernel */
+
+static int saferl_gp__is_finite(double x) {
+    return x == x && x <= SAFERL_GP__DOUBLE_MAX && x >= -SAFERL_GP__DOUBLE_MAX;
+}
+
+static int saferl_gp__all_finite(const double *v, size_t n) {
+    size_t i;
+    for (i = 0; i < n; ++i)
+        if (!saferl_gp__is_finite(v[i])) return 0;
+    return 1;
+}
+
+SAFERL_GP_API const char *saferl_gp_version(void) { return SAFERL_GP_VERSION_STRING; }
+
+/* ---- memory ------------------------------------------------------------------------------ */
+
+/* Bump allocation of caller memory, 64-byte aligned pieces. A NULL base only measures. */
+typedef struct saferl_gp__arena {
+    unsigned char *base;
+    size_t used;
+    int overflow;
+} saferl_gp__arena;
+
+static void *saferl_gp__take(saferl_gp__arena *arena, size_t count, size_t size) {
+    size_t start = (arena->used + 63u) & ~(size_t)63u, bytes;
+    if (count != 0 && size > ((size_t)-1 - 64u) / count) {
+        arena->overflow = 1;
+        return NULL;
+    }
+    bytes = count * size;
+    if (start < arena->used || bytes > (size_t)-1 - 64u - start) {
+        arena->overflow = 1;
+        return NULL;
+    }
+    arena->used = start + bytes;
+    return arena->base ? arena->base + start : NULL;
+}
+
+static void *saferl_gp__allocate(const saferl_allocator *allocator, size_t size) {
+    if (allocator->allocate) return allocator->allocate(size, allocator->user_data);
+    return SAFERL_MALLOC(size, allocator->user_data);
+}
+
+static void saferl_gp__release(const saferl_allocator *allocator, void *memory) {
+    if (!memory) return;
+    if (allocator->release) allocator->release(memory, allocator->user_data);
+    else SAFERL_FREE(memory, allocator->user_data);
+}
+
+/* ---- dense kernels (the only place SAFERL_USE_BLIS changes) ------------------------------ */
+
+/* Dot product with four partial sums: the compiler vectorises it without -ffast-math. */
+static double saferl_gp__dot(const double *a, const double *b, size_t n) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; ++i) s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static void saferl_gp__axpy(double alpha, const double *x, double *y, size_t n) {
+    size_t i;
+    for (i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
+/* Unblocked Cholesky of the lower triangle of the n x n row-major a (stride ld), in place:
+   row by row, each entry a dot product of two contiguous rows. Returns 0, or the 1-based
+   row of the first non-positive pivot. */
+static uint32_t saferl_gp__cholesky_unblocked(double *a, uint32_t n, size_t ld) {
+    uint32_t i, j;
+    for (i = 0; i < n; ++i) {
+        double *row = a + (size_t)i * ld, d;
+        for (j = 0; j < i; ++j) {
+            const double *other = a + (size_t)j * ld;
+            row[j] = (row[j] - saferl_gp__dot(row, other, j)) / other[j];
+        }
+        d = row[i] - saferl_gp__dot(row, row, i);
+        if (!(d > 0.0) || !saferl_gp__is_finite(d)) return i + 1;
+        row[i] = sqrt(d);
+    }
+    return 0;
+}
+
+#if defined(SAFERL_USE_BLIS)
+/* Right-looking blocked Cholesky: factor a diagonal block, solve the panel below it against
+   the block (trsm), update the trailing lower triangle (syrk). Row-major is BLIS's general
+   stride (rs = ld, cs = 1). */
+static uint32_t saferl_gp__cholesky(double *a, uint32_t n, size_t ld) {
+    uint32_t k;
+    double one = 1.0, minus_one = -1.0;
+    if (n <= SAFERL_GP__CHOLESKY_BLOCK) return saferl_gp__cholesky_unblocked(a, n, ld);
+    for (k = 0; k < n; k += SAFERL_GP__CHOLESKY_BLOCK) {
+        uint32_t jb = n - k < SAFERL_GP__CHOLESKY_BLOCK ? n - k : SAFERL_GP__CHOLESKY_BLOCK;
+        uint32_t rest = n - k - jb, failed;
+        double *a11 = a + (size_t)k * ld + k;
+        failed = saferl_gp__cholesky_unblocked(a11, jb, ld);
+        if (failed) return k + failed;
+        if (rest) {
+            double *a21 = a11 + (size_t)jb * ld, *a22 = a21 + jb;
+            bli_dtrsm(BLIS_RIGHT, BLIS_LOWER, BLIS_TRANSPOSE, BLIS_NONUNIT_DIAG, (dim_t)rest, (dim_t)jb,
+                      &one, a11, (inc_t)ld, 1, a21, (inc_t)ld, 1);
+            bli_dsyrk(BLIS_LOWER, BLIS_NO_TRANSPOSE, (dim_t)rest, (dim_t)jb, &minus_one, a21, (inc_t)ld, 1,
+                      &one, a22, (inc_t)ld, 1);
+        }
+    }
+    return 0;
+}
+
+/* rows x n block B (row-major, stride ldb) := B L^-T: each row becomes L^-1 of itself. */
+static void saferl_gp__solve_rows(const double *l, size_t ld, uint32_t n, double *b, size_t ldb, uint32_t rows) {
+    double one = 1.0;
+    if (!n || !rows) return;
+    bli_dtrsm(BLIS_RIGHT, BLIS_LOWER, BLIS_TRANSPOSE, BLIS_NONUNIT_DIAG, (dim_t)rows, (dim_t)n, &one,
+              (double *)l, (inc_t)ld, 1, b, (inc_t)ldb, 1);
+}
+
+/* n x m block V (row-major, stride ldv) := L^-1 V. */
+static void saferl_gp__solve_columns(const double *l, size_t ld, uint32_t n, double *v, size_t ldv, uint32_t m) {
+    double one = 1.0;
+    if (!n || !m) return;
+    bli_dtrsm(BLIS_LEFT, BLIS_LOWER, BLIS_NO_TRANSPOSE, BLIS_NONUNIT_DIAG, (dim_t)n, (dim_t)m, &one,
+              (double *)l, (inc_t)ld, 1, v, (inc_t)ldv, 1);
+}
+#else
+static uint32_t saferl_gp__cholesky(double *a, uint32_t n, size_t ld) {
+    return saferl_gp__cholesky_unblocked(a, n, ld);
+}
+#endif
+
+/* b := L^-1 b (forward substitution, contiguous dot products). */
+static void saferl_gp__solve_lower(const double *l, size_t ld, uint32_t n, double *b) {
+    uint32_t i;
+    for (i = 0; i < n; ++i) {
+        const double *row = l + (size_t)i * ld;
+        b[i] = (b[i] - saferl_gp__dot(row, b, i)) / row[i];
+    }
+}
+
+/* b := L^-T b (backward, as axpys on the rows of L). */
+static void saferl_gp__solve_upper(const double *l, size_t ld, uint32_t n, double *b) {
+    uint32_t i;
+    for (i = n; i-- > 0;) {
+        const double *row = l + (size_t)i * ld;
+        b[i] /= row[i];
+        saferl_gp__axpy(-b[i], row, b, i);
+    }
+}
+
+#if !defined(SAFERL_USE_BLIS)
+static void saferl_gp__solve_rows(const double *l, size_t ld, uint32_t n, double *b, size_t ldb, uint32_t rows) {
+    uint32_t r;
+    for (r = 0; r < rows; ++r) saferl_gp__solve_lower(l, ld, n, b + (size_t)r * ldb);
+}
+
+static void saferl_gp__solve_columns(const double *l, size_t ld, uint32_t n, double *v, size_t ldv, uint32_t m) {
+    uint32_t i, k;
+    for (i = 0; i < n; ++i) {
+        const double *row = l + (size_t)i * ld;
+        double *vi = v + (size_t)i * ldv;
+        for (k = 0; k < i; ++k) saferl_gp__axpy(-row[k], v + (size_t)k * ldv, vi, m);
+        for (k = 0; k < m; ++k) vi[k] /= row[i];
+    }
+}
+#endif
+
+/* ---- kernels ------------------------------------------------------------------------------ */
+
+static double saferl_gp__r2(const double *a, const double *b, const double *inverse_lengthscale, uint32_t dim) {
+    double s = 0.0;
+    uint32_t k;
+    for (k = 0; k < dim; ++k) {
+        double t = (a[k] - b[k]) * inverse_lengthscale[k];
+        s += t * t;
+    }
+    return s;
+}
+
+static double saferl_gp__rho(saferl_gp_kernel kernel, double r2) {
+    double r;
+    switch (kernel) {
+    case SAFERL_GP_MATERN32:
+        r = 1.7320508075688772 * sqrt(r2);
+        return (1.0 + r) * exp(-r);
+    case SAFERL_GP_MATERN52:
+        r = 2.2360679774997897 * sqrt(r2);
+        return (1.0 + r + r * r / 3.0) * exp(-r);
+    default:
+        return exp(-0.5 * r2);
+    }
+}
+
+/* d rho / d log l for a scaled squared difference D (r2 for the isotropic kernel): rho'
+   per unit of D, so that dk/dlog l_k = s2 * saferl_gp__rho_slope(r2) * D_k. */
+static double saferl_gp__rho_slope(saferl_gp_kernel kernel, double r2) {
+    double r;
+    switch (kernel) {
+    case SAFERL_GP_MATERN32:
+        r = 1.7320508075688772 * sqrt(r2);
+        return 3.0 * exp(-r);
+    case SAFERL_GP_MATERN52:
+        r = 2.2360679774997897 * sqrt(r2);
+        return (5.0 / 3.0) * (1.0 + r) * exp(-r);
+    default:
+        return exp(-0.5 * r2);
+    }
+}
+
+SAFERL_GP_API double saferl_gp_kernel_value(const saferl_gp *gp, const double *a, const double *b) {
+    return gp->signal_variance * saferl_gp__rho(gp->kernel, saferl_gp__r2(a, b, gp->inverse_lengthscale, gp->dim));
+}
+
+/* out[i] = k(x, points[i]) for count points. */
+static void saferl_gp__kernel_row(const saferl_gp *gp, const double *x, const double *points, uint32_t count,
+                                  double *out) {
+    uint32_t i, dim = gp->dim;
+    for (i = 0; i < count; ++i)
+        out[i] = gp->signal_variance *
+                 saferl_gp__rho(gp->kernel, saferl_gp__r2(x, points + (size_t)i * dim, gp->inverse_lengthscale, dim));
+}
+
+/* ---- the GP --------------------------------------------------------------------------------- */
+
+SAFERL_GP_API saferl_gp_desc saferl_gp_desc_defaults(const saferl_gp_desc *desc) {
+    saferl_gp_desc d;
+    if (desc) d = *desc;
+    else memset(&d, 0, sizeof d);
+    if (d.capacity == 0) d.capacity = 128;
+    if (d.signal_variance == 0.0) d.signal_variance = 1.0;
+    if (d.noise_variance == 0.0) d.noise_variance = 1e-10;
+    if (d.y_scale == 0.0) d.y_scale = 1.0;
+    return d;
+}
+
+static saferl_result saferl_gp__check_desc(const saferl_gp_desc *d) {
+    uint32_t i, count;
+    if (d->dim == 0 || d->dim > 1000000u) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->ard && d->dim > SAFERL_GP__MAX_ARD) return SAFERL_ERR_UNSUPPORTED;
+    if (d->capacity > SAFERL_GP__MAX_CAPACITY) return SAFERL_ERR_INVALID_ARGUMENT;
+    if ((int)d->kernel < 0 || (int)d->kernel > 2) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_finite(d->signal_variance) || !saferl_gp__is_finite(d->noise_variance) ||
+        !saferl_gp__is_finite(d->y_offset) || !saferl_gp__is_finite(d->y_scale))
+        return SAFERL_ERR_NOT_FINITE;
+    if (!(d->signal_variance > 0.0) || d->noise_variance < 0.0 || !(d->y_scale > 0.0))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    count = d->ard ? d->dim : 1;
+    if (d->lengthscale)
+        for (i = 0; i < count; ++i) {
+            if (!saferl_gp__is_finite(d->lengthscale[i])) return SAFERL_ERR_NOT_FINITE;
+            if (!(d->lengthscale[i] > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+        }
+    return SAFERL_OK;
+}
+
+static void saferl_gp__layout(saferl_gp *gp, saferl_gp__arena *arena, uint32_t dim, uint32_t capacity) {
+    size_t cap = capacity;
+    gp->lengthscale = (double *)saferl_gp__take(arena, dim, sizeof(double));
+    gp->inverse_lengthscale = (double *)saferl_gp__take(arena, dim, sizeof(double));
+    gp->x = (double *)saferl_gp__take(arena, cap, (size_t)dim * sizeof(double));
+    gp->y = (double *)saferl_gp__take(arena, cap, sizeof(double));
+    gp->cholesky = (double *)saferl_gp__take(arena, cap * cap, sizeof(double));
+    gp->spare = (double *)saferl_gp__take(arena, cap * cap, sizeof(double));
+    gp->alpha = (double *)saferl_gp__take(arena, cap, sizeof(double));
+    gp->whitened = (double *)saferl_gp__take(arena, cap, sizeof(double));
+    gp->scratch = (double *)saferl_gp__take(arena, 3 * cap + SAFERL_GP_BLOCK, sizeof(double));
+    gp->block = (double *)saferl_gp__take(arena, (size_t)SAFERL_GP_BLOCK * cap, sizeof(double));
+}
+
+SAFERL_GP_API size_t saferl_gp_memory_size(const saferl_gp_desc *desc) {
+    saferl_gp_desc d = saferl_gp_desc_defaults(desc);
+    saferl_gp scratch;
+    saferl_gp__arena arena = {NULL, 0, 0};
+    if (saferl_gp__check_desc(&d) < 0) return 0;
+    saferl_gp__layout(&scratch, &arena, d.dim, d.capacity);
+    return arena.overflow ? 0 : arena.used + 64u;
+}
+
+static void saferl_gp__set_inverse_lengthscales(saferl_gp *gp) {
+    uint32_t k;
+    for (k = 0; k < gp->dim; ++k)
+        gp->inverse_lengthscale[k] = 1.0 / gp->lengthscale[gp->lengthscale_count == 1 ? 0 : k];
+}
+
+SAFERL_GP_API saferl_result saferl_gp_init(saferl_gp *gp, const saferl_gp_desc *desc, void *memory,
+                                           size_t memory_size) {
+    saferl_gp_desc d = saferl_gp_desc_defaults(desc);
+    saferl_gp__arena arena;
+    saferl_result r;
+    uint32_t k;
+    uintptr_t misalign;
+    SAFERL_ASSERT(gp != NULL);
+    if ((r = saferl_gp__check_desc(&d)) < 0) return r;
+    if (!memory || memory_size < saferl_gp_memory_size(&d)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(gp, 0, sizeof *gp);
+    misalign = (uintptr_t)memory & 63u;
+    arena.base = (unsigned char *)memory + (misalign ? 64u - misalign : 0u);
+    arena.used = 0;
+    arena.overflow = 0;
+    saferl_gp__layout(gp, &arena, d.dim, d.capacity);
+    gp->dim = d.dim;
+    gp->capacity = d.capacity;
+    gp->kernel = d.kernel;
+    gp->lengthscale_count = d.ard ? d.dim : 1;
+    for (k = 0; k < gp->lengthscale_count; ++k) gp->lengthscale[k] = d.lengthscale ? d.lengthscale[k] : 1.0;
+    saferl_gp__set_inverse_lengthscales(gp);
+    gp->signal_variance = d.signal_variance;
+    gp->noise_variance = d.noise_variance;
+    gp->y_offset = d.y_offset;
+    gp->y_scale = d.y_scale;
+    gp->allocator = d.allocator;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_create(saferl_gp *gp, const saferl_gp_desc *desc) {
+    saferl_gp_desc d = saferl_gp_desc_defaults(desc);
+    size_t size = saferl_gp_memory_size(&d);
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(gp != NULL);
+    if ((r = saferl_gp__check_desc(&d)) < 0) return r;
+    if (size == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memory = saferl_gp__allocate(&d.allocator, size);
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    r = saferl_gp_init(gp, &d, memory, size);
+    if (r < 0) {
+        saferl_gp__release(&d.allocator, memory);
+        return r;
+    }
+    gp->owned_memory = memory;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API void saferl_gp_destroy(saferl_gp *gp) {
+    if (!gp || !gp->owned_memory) return;
+    saferl_gp__release(&gp->allocator, gp->owned_memory);
+    memset(gp, 0, sizeof *gp);
+}
+
+/* Builds A = K + (noise + jitter) I from n points (skipping row `skip`, or none when skip >= n)
+   into dst and factors it; on failure grows the jitter (retries of them). Writes the jitter
+   used. */
+static saferl_result saferl_gp__factor(const saferl_gp *gp, const double *x, uint32_t n, uint32_t skip, double *dst,
+                                       double jitter, int retries, double *jitter_used) {
+    size_t ld = gp->capacity;
+    uint32_t i, j, rows = skip < n ? n - 1 : n, attempt;
+    for (attempt = 0;; ++attempt) {
+        uint32_t ri = 0;
+        for (i = 0; i < n; ++i) {
+            uint32_t rj = 0;
+            double *row;
+            if (i == skip) continue;
+            row = dst + (size_t)ri * ld;
+            for (j = 0; j < i; ++j) {
+                if (j == skip) continue;
+                row[rj++] = gp->signal_variance *
+                            saferl_gp__rho(gp->kernel, saferl_gp__r2(x + (size_t)i * gp->dim, x + (size_t)j * gp->dim,
+                                                                     gp->inverse_lengthscale, gp->dim));
+            }
+            row[rj] = gp->signal_variance + gp->noise_variance + jitter;
+            ++ri;
+        }
+        if (saferl_gp__cholesky(dst, rows, ld) == 0) break;
+        if ((int)attempt >= retries) return SAFERL_ERR_NOT_POSITIVE_DEFINITE;
+        jitter = jitter > 0.0 ? 10.0 * jitter : 1e-10 * gp->signal_variance;
+    }
+    *jitter_used = jitter;
+    return SAFERL_OK;
+}
+
+/* w = L^-1 (y - m) / scale and alpha = L^-T w for the first n points. */
+static void saferl_gp__solve_targets(saferl_gp *gp, const double *l, const double *y, uint32_t n, uint32_t skip,
+                                     double *whitened, double *alpha) {
+    uint32_t i, k = 0;
+    for (i = 0; i < n; ++i)
+        if (i != skip) whitened[k++] = (y[i] - gp->y_offset) / gp->y_scale;
+    saferl_gp__solve_lower(l, gp->capacity, k, whitened);
+    memcpy(alpha, whitened, (size_t)k * sizeof(double));
+    saferl_gp__solve_upper(l, gp->capacity, k, alpha);
+}
+
+/* Factors the current points with the current parameters into spare, then swaps: the model
+   is untouched when it fails. */
+static saferl_result saferl_gp__refactor(saferl_gp *gp, double jitter_start) {
+    double jitter = 0.0, *t;
+    saferl_result r = saferl_gp__factor(gp, gp->x, gp->count, gp->count, gp->spare, jitter_start, 6, &jitter);
+    if (r < 0) return r;
+    t = gp->cholesky;
+    gp->cholesky = gp->spare;
+    gp->spare = t;
+    gp->jitter = jitter;
+    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, gp->count, gp->count, gp->whitened, gp->alpha);
+    gp->factor_epoch += 1;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_refit(saferl_gp *gp) {
+    SAFERL_ASSERT(gp != NULL && gp->x != NULL);
+    return saferl_gp__refactor(gp, 0.0);
+}
+
+SAFERL_GP_API saferl_result saferl_gp_set_data(saferl_gp *gp, const double *x, const double *y, uint32_t n) {
+    double jitter = 0.0, *t;
+    saferl_result r;
+    SAFERL_ASSERT(gp != NULL && gp->x != NULL);
+    if (n > gp->capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (n && (!x || !y)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__all_finite(x, (size_t)n * gp->dim) || !saferl_gp__all_finite(y, n)) return SAFERL_ERR_NOT_FINITE;
+    r = saferl_gp__factor(gp, x, n, n, gp->spare, 0.0, 6, &jitter);
+    if (r < 0) return r;
+    t = gp->cholesky;
+    gp->cholesky = gp->spare;
+    gp->spare = t;
+    gp->jitter = jitter;
+    if (n) {
+        memmove(gp->x, x, (size_t)n * gp->dim * sizeof(double));
+        memmove(gp->y, y, (size_t)n * sizeof(double));
+    }
+    gp->count = n;
+    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, n, n, gp->whitened, gp->alpha);
+    gp->factor_epoch += 1;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_add(saferl_gp *gp, const double *x, double y) {
+    uint32_t n;
+    size_t ld;
+    double *c, *row, kappa, d2, floor_d2;
+    SAFERL_ASSERT(gp != NULL && gp->x != NULL && x != NULL);
+    n = gp->count;
+    ld = gp->capacity;
+    if (n >= gp->capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (!saferl_gp__all_finite(x, gp->dim) || !saferl_gp__is_finite(y)) return SAFERL_ERR_NOT_FINITE;
+    c = gp->scratch;
+    saferl_gp__kernel_row(gp, x, gp->x, n, c);
+    saferl_gp__solve_lower(gp->cholesky, ld, n, c);
+    kappa = gp->signal_variance + gp->noise_variance + gp->jitter;
+    d2 = kappa - saferl_gp__dot(c, c, n);
+    floor_d2 = gp->noise_variance + gp->jitter;
+    if (d2 < floor_d2) d2 = floor_d2;
+    memcpy(gp->x + (size_t)n * gp->dim, x, gp->dim * sizeof(double));
+    gp->y[n] = y;
+    if (!(d2 > 1e-12 * kappa)) {
+        /* a (near-)duplicate without noise: refactor with jitter rather than divide by ~0 */
+        saferl_result r;
+        gp->count = n + 1;
+        r = saferl_gp__refactor(gp, gp->jitter);
+        if (r < 0) gp->count = n;
+        return r;
+    }
+    row = gp->cholesky + (size_t)n * ld;
+    memcpy(row, c, (size_t)n * sizeof(double));
+    row[n] = sqrt(d2);
+    gp->whitened[n] = ((y - gp->y_offset) / gp->y_scale - saferl_gp__dot(c, gp->whitened, n)) / row[n];
+    gp->count = n + 1;
+    memcpy(gp->alpha, gp->whitened, (size_t)(n + 1) * sizeof(double));
+    saferl_gp__solve_upper(gp->cholesky, ld, n + 1, gp->alpha);
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_remove_last(saferl_gp *gp) {
+    SAFERL_ASSERT(gp != NULL);
+    if (gp->count == 0) return SAFERL_ERR_NO_DATA;
+    gp->count -= 1;
+    memcpy(gp->alpha, gp->whitened, (size_t)gp->count * sizeof(double));
+    saferl_gp__solve_upper(gp->cholesky, gp->capacity, gp->count, gp->alpha);
+    gp->factor_epoch += 1; /* grids recompute: they do not downdate */
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_remove(saferl_gp *gp, uint32_t index) {
+    double jitter = 0.0, *t;
+    saferl_result r;
+    uint32_t n;
+    SAFERL_ASSERT(gp != NULL);
+    n = gp->count;
+    if (index >= n) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (index == n - 1) return saferl_gp_remove_last(gp);
+    r = saferl_gp__factor(gp, gp->x, n, index, gp->spare, gp->jitter, 6, &jitter);
+    if (r < 0) return r;
+    t = gp->cholesky;
+    gp->cholesky = gp->spare;
+    gp->spare = t;
+    gp->jitter = jitter;
+    memmove(gp->x + (size_t)index * gp->dim, gp->x + (size_t)(index + 1) * gp->dim,
+            (size_t)(n - 1 - index) * gp->dim * sizeof(double));
+    memmove(gp->y + index, gp->y + index + 1, (size_t)(n - 1 - index) * sizeof(double));
+    gp->count = n - 1;
+    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, gp->count, gp->count, gp->whitened, gp->alpha);
+    gp->factor_epoch += 1;
+    return SAFERL_OK;
+}
+
+static saferl_result saferl_gp__check_hyperparameters(const saferl_gp *gp, double signal_variance,
+                                                      const double *lengthscale, double noise_variance) {
+    uint32_t k;
+    if (!saferl_gp__is_finite(signal_variance) || !saferl_gp__is_finite(noise_variance)) return SAFERL_ERR_NOT_FINITE;
+    if (!(signal_variance > 0.0) || noise_variance < 0.0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (lengthscale)
+        for (k = 0; k < gp->lengthscale_count; ++k) {
+            if (!saferl_gp__is_finite(lengthscale[k])) return SAFERL_ERR_NOT_FINITE;
+            if (!(lengthscale[k] > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+        }
+    return SAFERL_OK;
+}
+
+/* Sets parameters (lengthscale may be NULL: unchanged) and refactors; restores on failure. */
+static saferl_result saferl_gp__apply(saferl_gp *gp, double signal_variance, const double *lengthscale,
+                                      double noise_variance, double y_offset, double y_scale) {
+    double old_ls[SAFERL_GP__MAX_ARD], old_s2 = gp->signal_variance, old_noise = gp->noise_variance;
+    double old_offset = gp->y_offset, old_scale = gp->y_scale;
+    uint32_t k, keep = gp->lengthscale_count;
+    saferl_result r;
+    for (k = 0; k < keep; ++k) old_ls[k] = gp->lengthscale[k];
+    if (lengthscale)
+        for (k = 0; k < gp->lengthscale_count; ++k) gp->lengthscale[k] = lengthscale[k];
+    gp->signal_variance = signal_variance;
+    gp->noise_variance = noise_variance;
+    gp->y_offset = y_offset;
+    gp->y_scale = y_scale;
+    saferl_gp__set_inverse_lengthscales(gp);
+    r = saferl_gp__refactor(gp, 0.0);
+    if (r < 0) {
+        for (k = 0; k < keep; ++k) gp->lengthscale[k] = old_ls[k];
+        gp->signal_variance = old_s2;
+        gp->noise_variance = old_noise;
+        gp->y_offset = old_offset;
+        gp->y_scale = old_scale;
+        saferl_gp__set_inverse_lengthscales(gp);
+    }
+    return r;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_set_hyperparameters(saferl_gp *gp, double signal_variance,
+                                                          const double *lengthscale, double noise_variance) {
+    saferl_result r;
+    SAFERL_ASSERT(gp != NULL);
+    if ((r = saferl_gp__check_hyperparameters(gp, signal_variance, lengthscale, noise_variance)) < 0) return r;
+    return saferl_gp__apply(gp, signal_variance, lengthscale, noise_variance, gp->y_offset, gp->y_scale);
+}
+
+SAFERL_GP_API uint32_t saferl_gp_parameter_count(const saferl_gp *gp) { return gp->lengthscale_count + 2; }
+
+SAFERL_GP_API void saferl_gp_get_log_parameters(const saferl_gp *gp, double *theta) {
+    uint32_t k;
+    theta[0] = log(gp->signal_variance);
+    for (k = 0; k < gp->lengthscale_count; ++k) theta[1 + k] = log(gp->lengthscale[k]);
+    theta[1 + gp->lengthscale_count] = log(gp->noise_variance);
+}
+
+SAFERL_GP_API saferl_result saferl_gp_set_log_parameters(saferl_gp *gp, const double *theta) {
+    double ls[SAFERL_GP__MAX_ARD];
+    uint32_t k, p = gp->lengthscale_count;
+    if (!saferl_gp__all_finite(theta, p + 2)) return SAFERL_ERR_NOT_FINITE;
+    for (k = 0; k < p; ++k) ls[k] = exp(theta[1 + k]);
+    return saferl_gp_set_hyperparameters(gp, exp(theta[0]), ls, exp(theta[1 + p]));
+}
+
+SAFERL_GP_API saferl_result saferl_gp_set_normalization(saferl_gp *gp, double y_offset, double y_scale) {
+    if (!saferl_gp__is_finite(y_offset) || !saferl_gp__is_finite(y_scale)) return SAFERL_ERR_NOT_FINITE;
+    if (!(y_scale > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    return saferl_gp__apply(gp, gp->signal_variance, NULL, gp->noise_variance, y_offset, y_scale);
+}
+
+SAFERL_GP_API saferl_result saferl_gp_normalize_from_data(saferl_gp *gp) {
+    double mean = 0.0, var = 0.0, sd;
+    uint32_t i, n = gp->count;
+    if (n == 0) return SAFERL_ERR_NO_DATA;
+    for (i = 0; i < n; ++i) mean += gp->y[i];
+    mean /= n;
+    for (i = 0; i < n; ++i) var += (gp->y[i] - mean) * (gp->y[i] - mean);
+    sd = sqrt(var / n);
+    if (!(sd > 10.0 * 2.220446049250313e-16 * (fabs(mean) > 1.0 ? fabs(mean) : 1.0))) sd = 1.0;
+    return saferl_gp_set_normalization(gp, mean, sd);
+}
+
+/* ---- prediction ----------------------------------------------------------------------------- */
+
+SAFERL_GP_API saferl_result saferl_gp_predict(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
+                                              double *var) {
+    uint32_t start, n, dim;
+    size_t ld;
+    SAFERL_ASSERT(gp != NULL && gp->x != NULL);
+    if (m && (!x || !mean)) return SAFERL_ERR_INVALID_ARGUMENT;
+    n = gp->count;
+    dim = gp->dim;
+    ld = gp->capacity;
+    if (!saferl_gp__all_finite(x, (size_t)m * dim)) return SAFERL_ERR_NOT_FINITE;
+    /* Queries in blocks of SAFERL_GP_BLOCK, stored transposed (row i = k(x_i, block)) so the
+       triangular solve runs along contiguous rows of the block for every query at once. */
+    for (start = 0; start < m; start += SAFERL_GP_BLOCK) {
+        uint32_t cols = m - start < SAFERL_GP_BLOCK ? m - start : SAFERL_GP_BLOCK, q, i;
+        double *block = gp->block, *acc = gp->scratch;
+        for (i = 0; i < n; ++i)
+            saferl_gp__kernel_row(gp, gp->x + (size_t)i * dim, x + (size_t)start * dim, cols, block + (size_t)i * cols);
+        for (q = 0; q < cols; ++q) acc[q] = 0.0;
+        for (i = 0; i < n; ++i) saferl_gp__axpy(gp->alpha[i], block + (size_t)i * cols, acc, cols);
+        for (q = 0; q < cols; ++q) mean[start + q] = gp->y_offset + gp->y_scale * acc[q];
+        if (!var) continue;
+        saferl_gp__solve_columns(gp->cholesky, ld, n, block, cols, cols);
+        for (q = 0; q < cols; ++q) acc[q] = 0.0;
+        for (i = 0; i < n; ++i) {
+            const double *v = block + (size_t)i * cols;
+            for (q = 0; q < cols; ++q) acc[q] += v[q] * v[q];
+        }
+        for (q = 0; q < cols; ++q) {
+            double s = gp->signal_variance - acc[q];
+            var[start + q] = s > 0.0 ? gp->y_scale * gp->y_scale * s : 0.0;
+        }
+    }
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_predict_covariance(const saferl_gp *gp, const double *x, uint32_t m,
+                                                         double *mean, double *covariance, double *work,
+                                                         size_t work_count) {
+    uint32_t a, b, n, dim;
+    double s2;
+    SAFERL_ASSERT(gp != NULL);
+    n = gp->count;
+    dim = gp->dim;
+    if (m && (!x || !covariance)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (work_count < (size_t)m * n || (m && n && !work)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (!saferl_gp__all_finite(x, (size_t)m * dim)) return SAFERL_ERR_NOT_FINITE;
+    for (a = 0; a < m; ++a) {
+        double *v = work + (size_t)a * n;
+        saferl_gp__kernel_row(gp, x + (size_t)a * dim, gp->x, n, v);
+        if (mean) mean[a] = gp->y_offset + gp->y_scale * saferl_gp__dot(v, gp->alpha, n);
+    }
+    saferl_gp__solve_rows(gp->cholesky, gp->capacity, n, work, n, m);
+    s2 = gp->y_scale * gp->y_scale;
+    for (a = 0; a < m; ++a)
+        for (b = 0; b <= a; ++b) {
+            double c = saferl_gp_kernel_value(gp, x + (size_t)a * dim, x + (size_t)b * dim) -
+                       saferl_gp__dot(work + (size_t)a * n, work + (size_t)b * n, n);
+            if (a == b && c < 0.0) c = 0.0;
+            covariance[(size_t)a * m + b] = covariance[(size_t)b * m + a] = s2 * c;
+        }
+    return SAFERL_OK;
+}
+
+/* ---- log marginal likelihood ------------------------------------------------------------------ */
+
+static double saferl_gp__lml_of_factor(const saferl_gp *gp) {
+    uint32_t i, n = gp->count;
+    double s = -0.5 * saferl_gp__dot(gp->whitened, gp->whitened, n) - 0.5 * n * SAFERL_GP__LOG_2PI;
+    for (i = 0; i < n; ++i) s -= log(gp->cholesky[(size_t)i * gp->capacity + i]);
+    return s;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_log_marginal_likelihood(const saferl_gp *gp, double *lml) {
+    SAFERL_ASSERT(gp != NULL && lml != NULL);
+    *lml = saferl_gp__lml_of_factor(gp);
+    return SAFERL_OK;
+}
+
+/* Gradient of the LML for the current factor. spare receives A^-1 (lower), computed as
+   L^-1 then row by row of L^-T L^-1, each row written over the L^-1 row it no longer needs. */
+static void saferl_gp__lml_gradient_of_factor(saferl_gp *gp, double *gradient) {
+    uint32_t n = gp->count, p = gp->lengthscale_count, dim = gp->dim, a, b, k;
+    size_t ld = gp->capacity;
+    double *inv = gp->spare, *tmp = gp->scratch, dsum[SAFERL_GP__MAX_ARD];
+    const double *l = gp->cholesky, *alpha = gp->alpha;
+    double g_signal = 0.0, g_noise = 0.0;
+    /* L^-1, row by row: row_i = (e_i - sum_k<i L_ik row_k) / L_ii */
+    for (a = 0; a < n; ++a) {
+        double *row = inv + (size_t)a * ld;
+        const double *lrow = l + (size_t)a * ld;
+        memset(row, 0, (size_t)(a + 1) * sizeof(double));
+        row[a] = 1.0;
+        for (k = 0; k < a; ++k) saferl_gp__axpy(-lrow[k], inv + (size_t)k * ld, row, k + 1);
+        for (k = 0; k <= a; ++k) row[k] /= lrow[a];
+    }
+    /* A^-1[a][b] = sum_{k >= a} Linv[k][a] Linv[k][b], b <= a */
+    for (a = 0; a < n; ++a) {
+        memset(tmp, 0, (size_t)(a + 1) * sizeof(double));
+        for (k = a; k < n; ++k) {
+            const double *row = inv + (size_t)k * ld;
+            saferl_gp__axpy(row[a], row, tmp, a + 1);
+        }
+        memcpy(inv + (size_t)a * ld, tmp, (size_t)(a + 1) * sizeof(double));
+    }
+    for (k = 0; k < p; ++k) gradient[1 + k] = 0.0;
+    for (a = 0; a < n; ++a) {
+        const double *xa = gp->x + (size_t)a * dim;
+        const double *inv_row = inv + (size_t)a * ld;
+        for (b = 0; b < a; ++b) {
+            const double *xb = gp->x + (size_t)b * dim;
+            double w = 2.0 * (alpha[a] * alpha[b] - inv_row[b]); /* off-diagonal counts twice */
+            double r2 = saferl_gp__r2(xa, xb, gp->inverse_lengthscale, dim);
+            double kab = gp->signal_variance * saferl_gp__rho(gp->kernel, r2);
+            double slope = gp->signal_variance * saferl_gp__rho_slope(gp->kernel, r2) * w;
+            g_signal += w * kab;
+            if (p == 1) {
+                gradient[1] += slope * r2;
+            } else {
+                for (k = 0; k < dim; ++k) {
+                    double t = (xa[k] - xb[k]) * gp->inverse_lengthscale[k];
+                    dsum[k] = t * t;
+                }
+                for (k = 0; k < dim; ++k) gradient[1 + k] += slope * dsum[k];
+            }
+        }
+        {
+            double w = alpha[a] * alpha[a] - inv_row[a];
+            g_signal += w * gp->signal_variance;
+            g_noise += w;
+        }
+    }
+    gradient[0] = 0.5 * g_signal;
+    for (k = 0; k < p; ++k) gradient[1 + k] *= 0.5;
+    gradient[1 + p] = 0.5 * g_noise * gp->noise_variance;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_log_marginal_likelihood_gradient(saferl_gp *gp, double *lml,
+                                                                       double *gradient) {
+    SAFERL_ASSERT(gp != NULL && gradient != NULL);
+    if (lml) *lml = saferl_gp__lml_of_factor(gp);
+    saferl_gp__lml_gradient_of_factor(gp, gradient);
+    return SAFERL_OK;
+}
+
+/* ---- fitting (iRprop+ in log space) -------------------------------------------------------------- */
+
+/* Evaluates the LML and gradient at theta, factoring into gp->cholesky (no jitter: a jittered
+   likelihood is another function). The parameters are left set to theta. */
+static int saferl_gp__fit_evaluate(saferl_gp *gp, const double *theta, double *lml, double *gradient) {
+    uint32_t k, p = gp->lengthscale_count;
+    double jitter = 0.0;
+    gp->signal_variance = exp(theta[0]);
+    for (k = 0; k < p; ++k) gp->lengthscale[k] = exp(theta[1 + k]);
+    gp->noise_variance = exp(theta[1 + p]);
+    saferl_gp__set_inverse_lengthscales(gp);
+    if (saferl_gp__factor(gp, gp->x, gp->count, gp->count, gp->cholesky, 0.0, -1, &jitter) < 0) return 0;
+    gp->jitter = 0.0;
+    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, gp->count, gp->count, gp->whitened, gp->alpha);
+    *lml = saferl_gp__lml_of_factor(gp);
+    saferl_gp__lml_gradient_of_factor(gp, gradient);
+    return saferl_gp__is_finite(*lml) && saferl_gp__all_finite(gradient, p + 2);
+}
+
+SAFERL_GP_API saferl_result saferl_gp_fit(saferl_gp *gp, const saferl_gp_fit_desc *desc, saferl_gp_fit_report *report) {
+    enum { MAX_P = SAFERL_GP__MAX_ARD + 2 };
+    double lower[MAX_P], upper[MAX_P], theta[MAX_P], start_theta[MAX_P], best_theta[MAX_P], original[MAX_P];
+    double grad[MAX_P], prev_grad[MAX_P], step[MAX_P], delta[MAX_P], last_good[MAX_P], last_grad[MAX_P];
+    double best = -SAFERL_GP__INF, original_jitter, original_noise;
+    unsigned char free_param[MAX_P];
+    saferl_gp_fit_desc d;
+    saferl_gp_fit_report rep;
+    saferl_rng rng;
+    uint32_t p, np, s, starts, it, k;
+    saferl_result r;
+    SAFERL_ASSERT(gp != NULL);
+    if (desc) d = *desc;
+    else memset(&d, 0, sizeof d);
+    memset(&rep, 0, sizeof rep);
+    p = gp->lengthscale_count;
+    np = p + 2;
+    if (np > MAX_P) return SAFERL_ERR_UNSUPPORTED;
+    if (gp->count == 0) return SAFERL_ERR_NO_DATA;
+    if (d.max_iterations == 0) d.max_iterations = 300;
+    {
+        const double *bounds[3];
+        double defaults[2] = {1e-5, 1e5};
+        bounds[0] = d.signal_bounds;
+        bounds[1] = d.lengthscale_bounds;
+        bounds[2] = d.noise_bounds;
+        for (k = 0; k < 3; ++k) {
+            const double *bk = (bounds[k][0] == 0.0 && bounds[k][1] == 0.0) ? defaults : bounds[k];
+            if (!saferl_gp__is_finite(bk[0]) || !saferl_gp__is_finite(bk[1])) return SAFERL_ERR_NOT_FINITE;
+            if (!(bk[0] > 0.0) || !(bk[1] >= bk[0])) return SAFERL_ERR_INVALID_ARGUMENT;
+            if (k == 0) { lower[0] = log(bk[0]); upper[0] = log(bk[1]); }
+            if (k == 1) for (s = 0; s < p; ++s) { lower[1 + s] = log(bk[0]); upper[1 + s] = log(bk[1]); }
+            if (k == 2) { lower[1 + p] = log(bk[0]); upper[1 + p] = log(bk[1]); }
+        }
+    }
+    if (d.starts && !saferl_gp__all_finite(d.starts, (size_t)d.start_count * np)) return SAFERL_ERR_NOT_FINITE;
+    saferl_gp_get_log_parameters(gp, original);
+    original_noise = gp->noise_variance;
+    if (gp->noise_variance == 0.0) original[1 + p] = lower[1 + p];
+    original_jitter = gp->jitter;
+    for (k = 0; k < np; ++k) free_param[k] = 1;
+    if (d.fix_signal) free_param[0] = 0;
+    if (d.fix_noise) free_param[1 + p] = 0;
+    memcpy(best_theta, original, sizeof(double) * np);
+    saferl_rng_seed(&rng, d.seed);
+    starts = d.starts ? d.start_count : 1 + d.restarts;
+    for (s = 0; s < starts; ++s) {
+        double lml = -SAFERL_GP__INF, last_lml;
+        int have_good = 0;
+        if (d.starts) memcpy(start_theta, d.starts + (size_t)s * np, sizeof(double) * np);
+        else if (s == 0) memcpy(start_theta, original, sizeof(double) * np);
+        else
+            for (k = 0; k < np; ++k)
+                start_theta[k] = lower[k] + (upper[k] - lower[k]) * saferl_rng_uniform(&rng);
+        for (k = 0; k < np; ++k) {
+            if (!free_param[k]) start_theta[k] = original[k];
+            theta[k] = start_theta[k] < lower[k] ? lower[k] : start_theta[k] > upper[k] ? upper[k] : start_theta[k];
+            prev_grad[k] = 0.0;
+            step[k] = 0.0;
+            delta[k] = 0.1;
+        }
+        last_lml = -SAFERL_GP__INF;
+        for (it = 0; it < d.max_iterations; ++it) {
+            int ok = saferl_gp__fit_evaluate(gp, theta, &lml, grad);
+            int moving = 0;
+            rep.evaluations += 1;
+            if (!ok) {
+                if (!have_good) break;
+                /* back to the last good point with smaller steps */
+                memcpy(theta, last_good, sizeof(double) * np);
+                memcpy(grad, last_grad, sizeof(double) * np);
+                lml = last_lml;
+                for (k = 0; k < np; ++k) {
+                    delta[k] *= 0.5;
+                    prev_grad[k] = 0.0;
+                }
+            } else {
+                if (lml > best) {
+                    best = lml;
+                    memcpy(best_theta, theta, sizeof(double) * np);
+                    rep.best_start = s;
+                }
+                memcpy(last_good, theta, sizeof(double) * np);
+                memcpy(last_grad, grad, sizeof(double) * np);
+                have_good = 1;
+            }
+            for (k = 0; k < np; ++k) {
+                double g = free_param[k] ? grad[k] : 0.0, sign;
+                if (g * prev_grad[k] > 0.0) {
+                    delta[k] = delta[k] * 1.2 < 1.0 ? delta[k] * 1.2 : 1.0;
+                } else if (g * prev_grad[k] < 0.0) {
+                    delta[k] *= 0.5;
+                    if (ok && lml < last_lml) theta[k] -= step[k]; /* iRprop+: undo a step that hurt */
+                    step[k] = 0.0;
+                    prev_grad[k] = 0.0;
+                    if (delta[k] > 1e-10) moving = 1;
+                    continue;
+                }
+                sign = g > 0.0 ? 1.0 : g < 0.0 ? -1.0 : 0.0;
+                step[k] = sign * delta[k];
+                {
+                    double next = theta[k] + step[k];
+                    if (next < lower[k]) next = lower[k];
+                    if (next > upper[k]) next = upper[k];
+                    step[k] = next - theta[k];
+                    theta[k] = next;
+                }
+                prev_grad[k] = g;
+                if (step[k] != 0.0 && delta[k] > 1e-10) moving = 1;
+            }
+            if (ok) last_lml = lml;
+            if (!moving) break;
+        }
+        if (!have_good) rep.failed_starts += 1;
+    }
+    rep.starts = starts;
+    if (best > -SAFERL_GP__INF) {
+        gp->signal_variance = exp(best_theta[0]);
+        for (k = 0; k < p; ++k) gp->lengthscale[k] = exp(best_theta[1 + k]);
+        gp->noise_variance = exp(best_theta[1 + p]);
+        saferl_gp__set_inverse_lengthscales(gp);
+        r = saferl_gp__refactor(gp, 0.0);
+        if (r == SAFERL_OK) {
+            rep.log_marginal_likelihood = saferl_gp__lml_of_factor(gp);
+            if (report) *report = rep;
+            return SAFERL_OK;
+        }
+    }
+    /* nothing worked: put the model back as it was */
+    gp->signal_variance = exp(original[0]);
+    for (k = 0; k < p; ++k) gp->lengthscale[k] = exp(original[1 + k]);
+    gp->noise_variance = original_noise;
+    saferl_gp__set_inverse_lengthscales(gp);
+    r = saferl_gp__refactor(gp, original_jitter);
+    (void)r;
+    rep.log_marginal_likelihood = saferl_gp__lml_of_factor(gp);
+    if (report) *report = rep;
+    return SAFERL_ERR_DID_NOT_CONVERGE;
+}
+
+/* ---- candidate grids ------------------------------------------------------------------------- */
+
+static void saferl_gp__grid_layout(saferl_gp_grid *grid, saferl_gp__arena *arena, uint32_t count, uint32_t capacity) {
+    grid->projection = (double *)saferl_gp__take(arena, (size_t)capacity * count, sizeof(double));
+    grid->mean = (double *)saferl_gp__take(arena, count, sizeof(double));
+    grid->var = (double *)saferl_gp__take(arena, count, sizeof(double));
+    grid->row = (double *)saferl_gp__take(arena, count, sizeof(double));
+}
+
+SAFERL_GP_API size_t saferl_gp_grid_memory_size(uint32_t count, uint32_t capacity) {
+    saferl_gp_grid scratch;
+    saferl_gp__arena arena = {NULL, 0, 0};
+    if (count == 0) return 0;
+    saferl_gp__grid_layout(&scratch, &arena, count, capacity ? capacity : 1);
+    return arena.overflow ? 0 : arena.used + 64u;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_grid_init(saferl_gp_grid *grid, const saferl_gp *gp, const double *points,
+                                                uint32_t count, void *memory, size_t memory_size) {
+    saferl_gp__arena arena;
+    uintptr_t misalign;
+    size_t need;
+    SAFERL_ASSERT(grid != NULL && gp != NULL);
+    if (!points || count == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    need = saferl_gp_grid_memory_size(count, gp->capacity);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (!saferl_gp__all_finite(points, (size_t)count * gp->dim)) return SAFERL_ERR_NOT_FINITE;
+    memset(grid, 0, sizeof *grid);
+    misalign = (uintptr_t)memory & 63u;
+    arena.base = (unsigned char *)memory + (misalign ? 64u - misalign : 0u);
+    arena.used = 0;
+    arena.overflow = 0;
+    saferl_gp__grid_layout(grid, &arena, count, gp->capacity);
+    grid->points = points;
+    grid->count = count;
+    grid->dim = gp->dim;
+    grid->capacity = gp->capacity;
+    return saferl_gp_grid_recompute(grid, gp);
+}
+
+SAFERL_GP_API saferl_result saferl_gp_grid_recompute(saferl_gp_grid *grid, const saferl_gp *gp) {
+    uint32_t i, z, n = gp->count, m = grid->count;
+    double scale2 = gp->y_scale * gp->y_scale;
+    if (gp->capacity != grid->capacity || gp->dim != grid->dim) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < n; ++i) saferl_gp__kernel_row(gp, gp->x + (size_t)i * gp->dim, grid->points, m, grid->projection + (size_t)i * m);
+    saferl_gp__solve_columns(gp->cholesky, gp->capacity, n, grid->projection, m, m);
+    for (z = 0; z < m; ++z) {
+        grid->mean[z] = 0.0;
+        grid->var[z] = 0.0;
+    }
+    for (i = 0; i < n; ++i) {
+        const double *v = grid->projection + (size_t)i * m;
+        double w = gp->whitened[i];
+        for (z = 0; z < m; ++z) {
+            grid->mean[z] += w * v[z];
+            grid->var[z] += v[z] * v[z];
+        }
+    }
+    for (z = 0; z < m; ++z) {
+        double s = gp->signal_variance - grid->var[z];
+        grid->mean[z] = gp->y_offset + gp->y_scale * grid->mean[z];
+        grid->var[z] = s > 0.0 ? scale2 * s : 0.0;
+    }
+    grid->data_count = n;
+    grid->epoch = gp->factor_epoch;
+    grid->full_updates += 1;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_grid_update(saferl_gp_grid *grid, const saferl_gp *gp) {
+    uint32_t i, z, n = gp->count, m = grid->count;
+    const double *c, *x;
+    double d, w, *v, scale2 = gp->y_scale * gp->y_scale;
+    if (gp->capacity != grid->capacity || gp->dim != grid->dim) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (grid->epoch == gp->factor_epoch && grid->data_count == n) return SAFERL_OK;
+    if (grid->epoch != gp->factor_epoch || n != grid->data_count + 1) return saferl_gp_grid_recompute(grid, gp);
+    /* one appended point: the new row of V is (k(x, Z) - c^T V) / d */
+    c = gp->cholesky + (size_t)(n - 1) * gp->capacity;
+    d = c[n - 1];
+    x = gp->x + (size_t)(n - 1) * gp->dim;
+    v = grid->projection + (size_t)(n - 1) * m;
+    saferl_gp__kernel_row(gp, x, grid->points, m, v);
+    for (i = 0; i + 1 < n; ++i) saferl_gp__axpy(-c[i], grid->projection + (size_t)i * m, v, m);
+    w = gp->whitened[n - 1];
+    for (z = 0; z < m; ++z) {
+        double s;
+        v[z] /= d;
+        grid->mean[z] += gp->y_scale * w * v[z];
+        s = grid->var[z] - scale2 * v[z] * v[z];
+        grid->var[z] = s > 0.0 ? s : 0.0;
+    }
+    grid->data_count = n;
+    grid->rank1_updates += 1;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_grid_covariance_row(const saferl_gp_grid *grid, const saferl_gp *gp, uint32_t j,
+                                                          double *out) {
+    uint32_t i, z, n = grid->data_count, m = grid->count;
+    double scale2 = gp->y_scale * gp->y_scale;
+    if (j >= m) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (grid->epoch != gp->factor_epoch || grid->data_count != gp->count) return SAFERL_ERR_INVALID_ARGUMENT;
+    saferl_gp__kernel_row(gp, grid->points + (size_t)j * grid->dim, grid->points, m, out);
+    for (i = 0; i < n; ++i) {
+        const double *v = grid->projection + (size_t)i * m;
+        saferl_gp__axpy(-v[j], v, out, m);
+    }
+    for (z = 0; z < m; ++z) out[z] *= scale2;
+    return SAFERL_OK;
+}
+
+/* ---- safe optimisation ------------------------------------------------------------------------ */
+
+static saferl_gp_safeopt_desc saferl_gp__safeopt_defaults(const saferl_gp_safeopt_desc *desc) {
+    saferl_gp_safeopt_desc d = *desc;
+    if (d.beta == 0.0) d.beta = 2.0;
+    if (d.delta == 0.0) d.delta = 0.05;
+    if (d.stage_tolerance == 0.0) d.stage_tolerance = 0.1;
+    return d;
+}
+
+static saferl_result saferl_gp__safeopt_check(const saferl_gp_safeopt_desc *d) {
+    uint32_t i, seeds = 0;
+    if (!d->candidates || d->candidate_count == 0 || !d->objective || !d->objective->x) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->constraint_count > SAFERL_GP_MAX_CONSTRAINTS || (d->constraint_count && !d->constraints))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if ((int)d->rule < 0 || (int)d->rule > 2 || (int)d->expander_test < 0 || (int)d->expander_test > 2 ||
+        (int)d->beta_rule < 0 || (int)d->beta_rule > 2)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < d->constraint_count; ++i) {
+        const saferl_gp_constraint *c = &d->constraints[i];
+        if (!c->gp || !c->gp->x || c->gp->dim != d->objective->dim) return SAFERL_ERR_INVALID_ARGUMENT;
+        if (!saferl_gp__is_finite(c->threshold)) return SAFERL_ERR_NOT_FINITE;
+    }
+    if (!saferl_gp__all_finite(d->candidates, (size_t)d->candidate_count * d->objective->dim)) return SAFERL_ERR_NOT_FINITE;
+    if (!saferl_gp__is_finite(d->beta) || !saferl_gp__is_finite(d->delta) || !saferl_gp__is_finite(d->lipschitz) ||
+        !saferl_gp__is_finite(d->stage_tolerance))
+        return SAFERL_ERR_NOT_FINITE;
+    if (!(d->beta > 0.0) || !(d->delta > 0.0 && d->delta < 1.0) || d->stage_tolerance < 0.0)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ && !(d->lipschitz > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->beta_rule == SAFERL_GP_BETA_CALLBACK && !d->beta_callback) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!d->seed_set) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < d->candidate_count; ++i) seeds += d->seed_set[i] != 0;
+    if (seeds == 0) return SAFERL_ERR_INVALID_ARGUMENT; /* a safe seed is required */
+    return SAFERL_OK;
+}
+
+/* The distinct GPs: the objective, then each constraint's unless already listed. */
+static uint32_t saferl_gp__safeopt_models(const saferl_gp_safeopt_desc *d, saferl_gp **model, uint32_t *constraint_model) {
+    uint32_t count = 0, i, j;
+    model[count++] = d->objective;
+    for (i = 0; i < d->constraint_count; ++i) {
+        for (j = 0; j < count; ++j)
+            if (model[j] == d->constraints[i].gp) break;
+        if (j == count) model[count++] = d->constraints[i].gp;
+        if (constraint_model) constraint_model[i] = j;
+    }
+    return count;
+}
+
+static void saferl_gp__safeopt_layout(saferl_gp_safeopt *opt, saferl_gp__arena *arena, const saferl_gp_safeopt_desc *d,
+                                      void **grid_memory, size_t *grid_size) {
+    saferl_gp *model[1 + SAFERL_GP_MAX_CONSTRAINTS];
+    uint32_t count = saferl_gp__safeopt_models(d, model, NULL), i, m = d->candidate_count, rows = 1 + d->constraint_count;
+    for (i = 0; i < count; ++i) {
+        grid_size[i] = saferl_gp_grid_memory_size(m, model[i]->capacity);
+        if (grid_size[i] == 0) arena->overflow = 1;
+        grid_memory[i] = saferl_gp__take(arena, grid_size[i], 1);
+    }
+    opt->lower = (double *)saferl_gp__take(arena, (size_t)rows * m, sizeof(double));
+    opt->upper = (double *)saferl_gp__take(arena, (size_t)rows * m, sizeof(double));
+    opt->width = (double *)saferl_gp__take(arena, m, sizeof(double));
+    opt->fantasy = (double *)saferl_gp__take(arena, (size_t)(d->constraint_count ? d->constraint_count : 1) * m, sizeof(double));
+    opt->order = (uint32_t *)saferl_gp__take(arena, m, sizeof(uint32_t));
+    opt->flags = (unsigned char *)saferl_gp__take(arena, m, 1);
+}
+
+SAFERL_GP_API size_t saferl_gp_safeopt_memory_size(const saferl_gp_safeopt_desc *desc) {
+    saferl_gp_safeopt scratch;
+    saferl_gp__arena arena = {NULL, 0, 0};
+    void *grid_memory[1 + SAFERL_GP_MAX_CONSTRAINTS];
+    size_t grid_size[1 + SAFERL_GP_MAX_CONSTRAINTS];
+    saferl_gp_safeopt_desc d;
+    if (!desc) return 0;
+    d = saferl_gp__safeopt_defaults(desc);
+    if (saferl_gp__safeopt_check(&d) < 0) return 0;
+    saferl_gp__safeopt_layout(&scratch, &arena, &d, grid_memory, grid_size);
+    return arena.overflow ? 0 : arena.used + 64u;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_safeopt_init(saferl_gp_safeopt *opt, const saferl_gp_safeopt_desc *desc,
+                                                   void *memory, size_t memory_size) {
+    saferl_gp__arena arena;
+    void *grid_memory[1 + SAFERL_GP_MAX_CONSTRAINTS];
+    size_t grid_size[1 + SAFERL_GP_MAX_CONSTRAINTS], need;
+    saferl_gp_safeopt_desc d;
+    uintptr_t misalign;
+    uint32_t i, z, m;
+    saferl_result r;
+    SAFERL_ASSERT(opt != NULL && desc != NULL);
+    d = saferl_gp__safeopt_defaults(desc);
+    if ((r = saferl_gp__safeopt_check(&d)) < 0) return r;
+    need = saferl_gp_safeopt_memory_size(&d);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(opt, 0, sizeof *opt);
+    misalign = (uintptr_t)memory & 63u;
+    arena.base = (unsigned char *)memory + (misalign ? 64u - misalign : 0u);
+    arena.used = 0;
+    arena.overflow = 0;
+    saferl_gp__safeopt_layout(opt, &arena, &d, grid_memory, grid_size);
+    for (i = 0; i < d.constraint_count; ++i) opt->constraint[i] = d.constraints[i];
+    d.constraints = opt->constraint;
+    opt->desc = d;
+    opt->model_count = saferl_gp__safeopt_models(&d, opt->model, opt->constraint_model);
+    for (i = 0; i < opt->model_count; ++i) {
+        r = saferl_gp_grid_init(&opt->grid[i], opt->model[i], d.candidates, d.candidate_count, grid_memory[i], grid_size[i]);
+        if (r < 0) return r;
+    }
+    m = d.candidate_count;
+    for (z = 0; z < (1 + d.constraint_count) * m; ++z) {
+        opt->lower[z] = -SAFERL_GP__INF;
+        opt->upper[z] = SAFERL_GP__INF;
+    }
+    for (z = 0; z < m; ++z) {
+        opt->flags[z] = d.seed_set[z] ? SAFERL_GP_SAFE : 0;
+        if (!d.seed_set[z]) continue;
+        for (i = 0; i < d.constraint_count; ++i) {
+            /* C_0 = [h, inf) on the seed set (PLS: Lambda_0 = [., b]) */
+            if (d.constraints[i].upper) opt->upper[(size_t)(1 + i) * m + z] = d.constraints[i].threshold;
+            else opt->lower[(size_t)(1 + i) * m + z] = d.constraints[i].threshold;
+        }
+    }
+    opt->stage = d.rule == SAFERL_GP_STAGEOPT ? 1 : 0;
+    opt->last_index = m;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_safeopt_create(saferl_gp_safeopt *opt, const saferl_gp_safeopt_desc *desc) {
+    size_t size;
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(opt != NULL && desc != NULL);
+    size = saferl_gp_safeopt_memory_size(desc);
+    if (size == 0) {
+        saferl_gp_safeopt_desc d = saferl_gp__safeopt_defaults(desc);
+        r = saferl_gp__safeopt_check(&d);
+        return r < 0 ? r : SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    memory = saferl_gp__allocate(&desc->allocator, size);
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    r = saferl_gp_safeopt_init(opt, desc, memory, size);
+    if (r < 0) {
+        saferl_gp__release(&desc->allocator, memory);
+        return r;
+    }
+    opt->owned_memory = memory;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API void saferl_gp_safeopt_destroy(saferl_gp_safeopt *opt) {
+    if (!opt || !opt->owned_memory) return;
+    saferl_gp__release(&opt->desc.allocator, opt->owned_memory);
+    memset(opt, 0, sizeof *opt);
+}
+
+SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    double t = (double)opt->evaluations + 1.0;
+    switch (d->beta_rule) {
+    case SAFERL_GP_BETA_FINITE_SET:
+        return sqrt(2.0 * log((double)d->candidate_count * t * t * 1.6449340668482264 / d->delta));
+    case SAFERL_GP_BETA_CALLBACK:
+        return d->beta_callback(opt->evaluations + 1, d->beta_user_data);
+    default:
+        return d->beta;
+    }
+}
+
+/* Scale of a GP's widths: sqrt(k(x, x)) in raw units. */
+static double saferl_gp__width_scale(const saferl_gp *gp) { return sqrt(gp->signal_variance) * gp->y_scale; }
+
+/* Whether constraint i holds at candidate z with the bounds lo/hi of that constraint. */
+static int saferl_gp__certified(const saferl_gp_constraint *c, double lo, double hi) {
+    return c->upper ? hi <= c->threshold : lo >= c->threshold;
+}
+
+static double saferl_gp__distance(const double *a, const double *b, uint32_t dim) {
+    double s = 0.0;
+    uint32_t k;
+    for (k = 0; k < dim; ++k) s += (a[k] - b[k]) * (a[k] - b[k]);
+    return sqrt(s);
+}
+
+/* Expander test of candidate j; returns 1 if observing the optimistic end of every constraint
+   there would certify some candidate outside the safe set. */
+static int saferl_gp__is_expander(saferl_gp_safeopt *opt, uint32_t j, double beta) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t m = d->candidate_count, k = d->constraint_count, i, z, dim = d->objective->dim;
+    if (k == 0) return 0;
+    if (d->expander_test == SAFERL_GP_EXPAND_ALL_SAFE) {
+        for (z = 0; z < m; ++z)
+            if (!(opt->flags[z] & SAFERL_GP_SAFE)) return 1;
+        return 0;
+    }
+    if (d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ) {
+        const double *xj = d->candidates + (size_t)j * dim;
+        for (z = 0; z < m; ++z) {
+            double dist;
+            int all = 1;
+            if (opt->flags[z] & SAFERL_GP_SAFE) continue;
+            dist = d->lipschitz * saferl_gp__distance(xj, d->candidates + (size_t)z * dim, dim);
+            for (i = 0; i < k && all; ++i) {
+                const saferl_gp_constraint *c = &d->constraints[i];
+                size_t at = (size_t)(1 + i) * m + j;
+                all = c->upper ? opt->lower[at] + dist <= c->threshold : opt->upper[at] - dist >= c->threshold;
+            }
+            if (all) return 1;
+        }
+        return 0;
+    }
+    /* GP fantasy: condition each constraint's GP on its optimistic value at j, rank-1 */
+    for (i = 0; i < k; ++i) {
+        const saferl_gp_grid *grid = &opt->grid[opt->constraint_model[i]];
+        const saferl_gp *gp = opt->model[opt->constraint_model[i]];
+        saferl_gp_grid_covariance_row(grid, gp, j, opt->fantasy + (size_t)i * m);
+    }
+    for (z = 0; z < m; ++z) {
+        int all = 1;
+        if (opt->flags[z] & SAFERL_GP_SAFE) continue;
+        for (i = 0; i < k && all; ++i) {
+            const saferl_gp_constraint *c = &d->constraints[i];
+            const saferl_gp_grid *grid = &opt->grid[opt->constraint_model[i]];
+            const saferl_gp *gp = opt->model[opt->constraint_model[i]];
+            size_t row = (size_t)(1 + i) * m;
+            double noise = (gp->noise_variance + gp->jitter) * gp->y_scale * gp->y_scale;
+            double s2 = grid->var[j] + noise, cov = opt->fantasy[(size_t)i * m + z];
+            double optimistic = c->upper ? opt->lower[row + j] : opt->upper[row + j];
+            double mean, var;
+            if (!(s2 > 0.0)) { all = 0; break; }
+            mean = grid->mean[z] + cov * (optimistic - grid->mean[j]) / s2;
+            var = grid->var[z] - cov * cov / s2;
+            if (var < 0.0) var = 0.0;
+            if (c->upper) {
+                double hi = mean + beta * sqrt(var);
+                if (d->no_intersection == 0 && opt->upper[row + z] < hi) hi = opt->upper[row + z];
+                all = hi <= c->threshold;
+            } else {
+                double lo = mean - beta * sqrt(var);
+                if (d->no_intersection == 0 && opt->lower[row + z] > lo) lo = opt->lower[row + z];
+                all = lo >= c->threshold;
+            }
+        }
+        if (all) return 1;
+    }
+    return 0;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_safeopt_next(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *out) {
+    const saferl_gp_safeopt_desc *d;
+    saferl_gp_safeopt_step step;
+    uint32_t m, k, rows, r, z, i, best = 0, dim;
+    double beta, best_lower = -SAFERL_GP__INF, best_width = -1.0, max_maximizer_width = -1.0;
+    int have_best = 0, unsafe_exists = 0, stage1;
+    saferl_result res;
+    SAFERL_ASSERT(opt != NULL && opt->flags != NULL);
+    d = &opt->desc;
+    m = d->candidate_count;
+    k = d->constraint_count;
+    rows = 1 + k;
+    dim = d->objective->dim;
+    memset(&step, 0, sizeof step);
+    for (i = 0; i < opt->model_count; ++i)
+        if ((res = saferl_gp_grid_update(&opt->grid[i], opt->model[i])) < 0) return res;
+    beta = saferl_gp_safeopt_beta(opt);
+    if (!saferl_gp__is_finite(beta) || !(beta >= 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    step.beta = beta;
+    /* bounds */
+    for (r = 0; r < rows; ++r) {
+        const saferl_gp_grid *grid = &opt->grid[r == 0 ? 0 : opt->constraint_model[r - 1]];
+        double *lower = opt->lower + (size_t)r * m, *upper = opt->upper + (size_t)r * m;
+        for (z = 0; z < m; ++z) {
+            double sd = sqrt(grid->var[z]);
+            double lo = grid->mean[z] - beta * sd, hi = grid->mean[z] + beta * sd;
+            if (!d->no_intersection) {
+                double nlo = lower[z] > lo ? lower[z] : lo, nhi = upper[z] < hi ? upper[z] : hi;
+                if (nlo > nhi) {
+                    step.model_violations += 1; /* the model contradicts its own past bounds */
+                } else {
+                    lo = nlo;
+                    hi = nhi;
+                }
+            }
+            lower[z] = lo;
+            upper[z] = hi;
+        }
+    }
+    opt->model_violations += step.model_violations;
+    /* safe set */
+    if (d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ) {
+        for (z = 0; z < m; ++z) opt->flags[z] = (unsigned char)((opt->flags[z] & SAFERL_GP_SAFE) ? 2 * SAFERL_GP_TESTED : 0);
+        for (z = 0; z < m; ++z) {
+            uint32_t x;
+            int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & (2 * SAFERL_GP_TESTED)));
+            for (x = 0; x < m && !safe; ++x) {
+                double dist;
+                int all = 1;
+                if (!(opt->flags[x] & (2 * SAFERL_GP_TESTED))) continue;
+                dist = d->lipschitz * saferl_gp__distance(d->candidates + (size_t)x * dim, d->candidates + (size_t)z * dim, dim);
+                for (i = 0; i < k && all; ++i) {
+                    const saferl_gp_constraint *c = &d->constraints[i];
+                    size_t at = (size_t)(1 + i) * m + x;
+                    all = c->upper ? opt->upper[at] + dist <= c->threshold : opt->lower[at] - dist >= c->threshold;
+                }
+                safe = all;
+            }
+            if (safe) opt->flags[z] |= SAFERL_GP_SAFE;
+        }
+        for (z = 0; z < m; ++z) opt->flags[z] &= SAFERL_GP_SAFE;
+    } else {
+        for (z = 0; z < m; ++z) {
+            int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP_SAFE));
+            if (!safe) {
+                int all = 1;
+                for (i = 0; i < k && all; ++i)
+                    all = saferl_gp__certified(&d->constraints[i], opt->lower[(size_t)(1 + i) * m + z],
+                                               opt->upper[(size_t)(1 + i) * m + z]);
+                safe = all;
+            }
+            opt->flags[z] = safe ? SAFERL_GP_SAFE : 0;
+        }
+    }
+    for (z = 0; z < m; ++z) {
+        if (!(opt->flags[z] & SAFERL_GP_SAFE)) {
+            unsafe_exists = 1;
+            continue;
+        }
+        step.safe_count += 1;
+        if (opt->lower[z] > best_lower) best_lower = opt->lower[z];
+    }
+    /* widths: SafeOpt all GPs, StageOpt stage 1 the constraints (the objective without any) */
+    stage1 = d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1;
+    for (z = 0; z < m; ++z) {
+        double w = -1.0;
+        for (r = (stage1 && k > 0) ? 1 : 0; r < rows; ++r) {
+            const saferl_gp *gp = r == 0 ? d->objective : d->constraints[r - 1].gp;
+            double wr = (opt->upper[(size_t)r * m + z] - opt->lower[(size_t)r * m + z]) / saferl_gp__width_scale(gp);
+            if (wr > w) w = wr;
+        }
+        opt->width[z] = w;
+        if ((opt->flags[z] & SAFERL_GP_SAFE) && opt->upper[z] >= best_lower) {
+            opt->flags[z] |= SAFERL_GP_MAXIMIZER;
+            step.maximizer_count += 1;
+            if (w > max_maximizer_width) max_maximizer_width = w;
+        }
+    }
+    if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1 && d->stage1_steps && opt->evaluations >= d->stage1_steps)
+        opt->stage = 2;
+    if (d->rule == SAFERL_GP_SAFEOPT || (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1) || d->full_sets) {
+        /* expanders by decreasing width; the first confirmed one is the widest */
+        uint32_t found = m, tests = 0, limit = d->max_expander_tests;
+        for (;;) {
+            uint32_t pick = m;
+            double w = -1.0;
+            for (z = 0; z < m; ++z) {
+                unsigned char f = opt->flags[z];
+                if (!(f & SAFERL_GP_SAFE) || (f & SAFERL_GP_TESTED)) continue;
+                if (d->rule == SAFERL_GP_SAFEOPT && !d->full_sets && (f & SAFERL_GP_MAXIMIZER)) continue;
+                if (opt->width[z] > w) {
+                    w = opt->width[z];
+                    pick = z;
+                }
+            }
+            if (pick == m || !unsafe_exists || k == 0) break;
+            if (!d->full_sets) {
+                if (d->rule == SAFERL_GP_SAFEOPT && w <= max_maximizer_width) break; /* cannot win */
+                if (limit && tests >= limit) break;
+            }
+            opt->flags[pick] |= SAFERL_GP_TESTED;
+            tests += 1;
+            if (saferl_gp__is_expander(opt, pick, beta)) {
+                opt->flags[pick] |= SAFERL_GP_EXPANDER;
+                step.expander_count += 1;
+                if (found == m) found = pick;
+                if (!d->full_sets) break;
+                if (d->expander_test == SAFERL_GP_EXPAND_ALL_SAFE) {
+                    /* every safe point is one: no need to test them one by one */
+                    for (z = 0; z < m; ++z)
+                        if ((opt->flags[z] & SAFERL_GP_SAFE) && !(opt->flags[z] & SAFERL_GP_EXPANDER)) {
+                            opt->flags[z] |= SAFERL_GP_EXPANDER | SAFERL_GP_TESTED;
+                            step.expander_count += 1;
+                        }
+                    break;
+                }
+            }
+        }
+        step.expander_tests = tests;
+        if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1 &&
+            (found == m || !(opt->width[found] > d->stage_tolerance)))
+            opt->stage = 2; /* the widest expander is within zeta: exploit from now on */
+        if (d->rule == SAFERL_GP_SAFEOPT) {
+            for (z = 0; z < m; ++z) {
+                unsigned char f = opt->flags[z];
+                if (!(f & (SAFERL_GP_MAXIMIZER | SAFERL_GP_EXPANDER))) continue;
+                if (!have_best || opt->width[z] > best_width) {
+                    have_best = 1;
+                    best = z;
+                    best_width = opt->width[z];
+                    step.choice = (f & SAFERL_GP_EXPANDER) && !(f & SAFERL_GP_MAXIMIZER) ? SAFERL_GP_CHOSE_EXPANDER
+                                                                                          : SAFERL_GP_CHOSE_MAXIMIZER;
+                }
+            }
+        } else if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1) {
+            have_best = 1;
+            best = found;
+            best_width = opt->width[found];
+            step.choice = SAFERL_GP_CHOSE_EXPANDER;
+        }
+    }
+    if (!have_best) {
+        /* safe UCB (also StageOpt's stage 2) */
+        for (z = 0; z < m; ++z) {
+            if (!(opt->flags[z] & SAFERL_GP_SAFE)) continue;
+            if (!have_best || opt->upper[z] > opt->upper[best]) {
+                have_best = 1;
+                best = z;
+            }
+        }
+        step.choice = SAFERL_GP_CHOSE_UCB;
+        best_width = 0.0;
+    }
+    step.index = best;
+    step.stage = d->rule == SAFERL_GP_STAGEOPT ? (int)opt->stage : 0;
+    step.width = best_width;
+    step.objective_upper = opt->upper[best];
+    opt->last_index = best;
+    if (out) *out = step;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, uint32_t index, double objective_value,
+                                                      const double *constraint_values) {
+    const saferl_gp_safeopt_desc *d;
+    double value[1 + SAFERL_GP_MAX_CONSTRAINTS];
+    uint32_t i, added = 0;
+    const double *x;
+    saferl_result r = SAFERL_OK;
+    SAFERL_ASSERT(opt != NULL);
+    d = &opt->desc;
+    if (index >= d->candidate_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->constraint_count && !constraint_values) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_finite(objective_value) || !saferl_gp__all_finite(constraint_values, d->constraint_count))
+        return SAFERL_ERR_NOT_FINITE;
+    value[0] = objective_value;
+    for (i = 0; i < d->constraint_count; ++i)
+        if (opt->constraint_model[i] != 0) value[opt->constraint_model[i]] = constraint_values[i];
+    for (i = 0; i < opt->model_count; ++i)
+        if (opt->model[i]->count >= opt->model[i]->capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    x = d->candidates + (size_t)index * d->objective->dim;
+    for (i = 0; i < opt->model_count; ++i) {
+        r = saferl_gp_add(opt->model[i], x, value[i]);
+        if (r < 0) break;
+        added += 1;
+    }
+    if (r < 0) {
+        while (added-- > 0) saferl_gp_remove_last(opt->model[added]);
+        return r;
+    }
+    for (i = 0; i < opt->model_count; ++i) saferl_gp_grid_update(&opt->grid[i], opt->model[i]);
+    opt->evaluations += 1;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API uint32_t saferl_gp_safeopt_best(const saferl_gp_safeopt *opt) {
+    const saferl_gp_grid *grid = &opt->grid[0];
+    uint32_t z, best = 0;
+    double beta = saferl_gp_safeopt_beta(opt), best_value = -SAFERL_GP__INF;
+    for (z = 0; z < opt->desc.candidate_count; ++z) {
+        double v;
+        if (!(opt->flags[z] & SAFERL_GP_SAFE)) continue;
+        v = grid->mean[z] - beta * sqrt(grid->var[z]);
+        if (v > best_value) {
+            best_value = v;
+            best = z;
+        }
+    }
+    return best;
+}
+
+/* ---- PLS ---------------------------------------------------------------------------------------- */
+
+static saferl_gp_desc saferl_gp__pls_gp_desc(const saferl_gp_pls_desc *d, const saferl_gp_pls_gp *g) {
+    saferl_gp_desc gd;
+    memset(&gd, 0, sizeof gd);
+    gd.dim = d->dim;
+    gd.capacity = d->iterations ? d->iterations : 20;
+    gd.kernel = g->kernel;
+    gd.ard = g->lengthscale != NULL;
+    gd.lengthscale = g->lengthscale;
+    gd.signal_variance = g->signal_variance;
+    gd.noise_variance = g->noise_variance ? g->noise_variance : 1e-2;
+    gd.y_offset = g->y_offset;
+    gd.y_scale = g->y_scale;
+    gd.allocator = d->allocator;
+    return gd;
+}
+
+static saferl_gp_safeopt_desc saferl_gp__pls_safeopt_desc(saferl_gp_pls *pls, const saferl_gp_pls_desc *d,
+                                                         saferl_gp_constraint *cost) {
+    saferl_gp_safeopt_desc sd;
+    memset(&sd, 0, sizeof sd);
+    cost->gp = &pls->cost_gp;
+    cost->threshold = d->cost_limit;
+    cost->upper = 1;
+    sd.candidates = d->targets;
+    sd.candidate_count = d->target_count;
+    sd.objective = &pls->reward_gp;
+    sd.constraints = cost;
+    sd.constraint_count = 1;
+    sd.seed_set = d->seed_set;
+    sd.rule = SAFERL_GP_STAGEOPT;
+    sd.expander_test = d->expander_test;
+    sd.beta_rule = d->beta > 0.0 ? SAFERL_GP_BETA_CONSTANT : SAFERL_GP_BETA_FINITE_SET;
+    sd.beta = d->beta > 0.0 ? d->beta : 2.0;
+    sd.delta = d->delta;
+    sd.stage_tolerance = d->stage_tolerance;
+    sd.allocator = d->allocator;
+    return sd;
+}
+
+static saferl_result saferl_gp__pls_check(const saferl_gp_pls_desc *d) {
+    if (!d->targets || d->target_count == 0 || d->dim == 0 || !d->seed_set || !d->evaluate) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_finite(d->cost_limit) || !saferl_gp__is_finite(d->beta)) return SAFERL_ERR_NOT_FINITE;
+    if (d->beta < 0.0 || d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ) return SAFERL_ERR_INVALID_ARGUMENT;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API size_t saferl_gp_pls_memory_size(const saferl_gp_pls_desc *desc) {
+    saferl_gp_desc rd, cd;
+    size_t a, b, c;
+    if (!desc || saferl_gp__pls_check(desc) < 0) return 0;
+    rd = saferl_gp__pls_gp_desc(desc, &desc->reward);
+    cd = saferl_gp__pls_gp_desc(desc, &desc->cost);
+    a = saferl_gp_memory_size(&rd);
+    b = saferl_gp_memory_size(&cd);
+    {
+        /* the safe-optimisation size depends only on the GPs' capacity and the candidates */
+        saferl_gp_safeopt_desc sd;
+        saferl_gp_constraint cost;
+        saferl_gp_pls scratch;
+        memset(&scratch, 0, sizeof scratch);
+        scratch.reward_gp.x = scratch.cost_gp.x = (double *)desc->targets; /* only looked at, not used */
+        scratch.reward_gp.dim = scratch.cost_gp.dim = desc->dim;
+        scratch.reward_gp.capacity = scratch.cost_gp.capacity = rd.capacity;
+        sd = saferl_gp__pls_safeopt_desc(&scratch, desc, &cost);
+        c = saferl_gp_safeopt_memory_size(&sd);
+    }
+    if (!a || !b || !c) return 0;
+    return a + b + c + 192u;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_pls_init(saferl_gp_pls *pls, const saferl_gp_pls_desc *desc, void *memory,
+                                               size_t memory_size) {
+    saferl_gp_desc rd, cd;
+    saferl_gp_safeopt_desc sd;
+    saferl_gp_constraint cost;
+    unsigned char *p = (unsigned char *)memory;
+    size_t a, b, c;
+    saferl_result r;
+    SAFERL_ASSERT(pls != NULL && desc != NULL);
+    if ((r = saferl_gp__pls_check(desc)) < 0) return r;
+    if (!memory || memory_size < saferl_gp_pls_memory_size(desc)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(pls, 0, sizeof *pls);
+    pls->desc = *desc;
+    if (pls->desc.iterations == 0) pls->desc.iterations = 20;
+    rd = saferl_gp__pls_gp_desc(desc, &desc->reward);
+    cd = saferl_gp__pls_gp_desc(desc, &desc->cost);
+    a = saferl_gp_memory_size(&rd);
+    b = saferl_gp_memory_size(&cd);
+    if ((r = saferl_gp_init(&pls->reward_gp, &rd, p, a)) < 0) return r;
+    if ((r = saferl_gp_init(&pls->cost_gp, &cd, p + a, b)) < 0) return r;
+    sd = saferl_gp__pls_safeopt_desc(pls, desc, &cost);
+    c = memory_size - a - b;
+    if ((r = saferl_gp_safeopt_init(&pls->opt, &sd, p + a + b, c)) < 0) return r;
+    pls->last_index = desc->target_count;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_pls_create(saferl_gp_pls *pls, const saferl_gp_pls_desc *desc) {
+    size_t size;
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(pls != NULL && desc != NULL);
+    if ((r = saferl_gp__pls_check(desc)) < 0) return r;
+    size = saferl_gp_pls_memory_size(desc);
+    if (size == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memory = saferl_gp__allocate(&desc->allocator, size);
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    r = saferl_gp_pls_init(pls, desc, memory, size);
+    if (r < 0) {
+        saferl_gp__release(&desc->allocator, memory);
+        return r;
+    }
+    pls->owned_memory = memory;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API void saferl_gp_pls_destroy(saferl_gp_pls *pls) {
+    if (!pls || !pls->owned_memory) return;
+    saferl_gp__release(&pls->desc.allocator, pls->owned_memory);
+    memset(pls, 0, sizeof *pls);
+}
+
+SAFERL_GP_API saferl_result saferl_gp_pls_step(saferl_gp_pls *pls, saferl_gp_pls_record *record) {
+    saferl_gp_safeopt_step step;
+    saferl_gp_pls_record rec;
+    double reward = 0.0, cost = 0.0;
+    const double *z;
+    saferl_result r;
+    SAFERL_ASSERT(pls != NULL);
+    if (pls->reward_gp.count >= pls->reward_gp.capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if ((r = saferl_gp_safeopt_next(&pls->opt, &step)) < 0) return r;
+    z = pls->desc.targets + (size_t)step.index * pls->desc.dim;
+    if (pls->desc.evaluate(z, &reward, &cost, pls->desc.user_data) != 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_finite(reward) || !saferl_gp__is_finite(cost)) return SAFERL_ERR_NOT_FINITE;
+    if ((r = saferl_gp_safeopt_observe(&pls->opt, step.index, reward, &cost)) < 0) return r;
+    pls->iteration += 1;
+    pls->last_index = step.index;
+    memset(&rec, 0, sizeof rec);
+    rec.iteration = pls->iteration;
+    rec.index = step.index;
+    rec.stage = step.stage;
+    rec.beta = step.beta;
+    rec.cost_upper = pls->opt.upper[(size_t)pls->desc.target_count + step.index];
+    rec.reward_upper = step.objective_upper;
+    rec.reward_return = reward;
+    rec.cost_return = cost;
+    rec.violated = cost > pls->desc.cost_limit;
+    pls->violations += (uint32_t)rec.violated;
+    if (record) *record = rec;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_pls_run(saferl_gp_pls *pls, saferl_gp_pls_record *records,
+                                              uint32_t record_capacity, uint32_t *record_count) {
+    uint32_t done = 0;
+    saferl_result r = SAFERL_OK;
+    while (pls->iteration < pls->desc.iterations) {
+        saferl_gp_pls_record rec;
+        r = saferl_gp_pls_step(pls, &rec);
+        if (r < 0) break;
+        if (records && done < record_capacity) records[done] = rec;
+        done += 1;
+    }
+    if (record_count) *record_count = done;
+    return r;
+}
+
+SAFERL_GP_API uint32_t saferl_gp_pls_recommendation(const saferl_gp_pls *pls) {
+    return saferl_gp_safeopt_best(&pls->opt);
+}
+
+/* ---- numeric CSV ---------------------------------------------------------------------------------- */
+
+static int saferl_gp__csv_blank(char c) { return c == ' ' || c == '\t'; }
+
+SAFERL_GP_API saferl_result saferl_gp_csv_parse(const char *text, size_t length, double *values, size_t capacity,
+                                                uint32_t *rows, uint32_t *columns, saferl_gp_csv_error *error) {
+    size_t pos = 0, stored = 0;
+    uint32_t line = 0, row_count = 0, cols = 0;
+    int first_row = 1;
+    saferl_gp_csv_error err;
+    memset(&err, 0, sizeof err);
+    if (!text && length) return SAFERL_ERR_INVALID_ARGUMENT;
+    while (pos < length) {
+        size_t start = pos, end = pos, p;
+        uint32_t fields = 0;
+        ++line;
+        while (end < length && text[end] != '\n') ++end;
+        pos = end < length ? end + 1 : end;
+        if (end > start && text[end - 1] == '\r') --end;
+        p = start;
+        while (p < end && saferl_gp__csv_blank(text[p])) ++p;
+        if (p == end || text[p] == '#') continue;
+        if (first_row && ((text[p] >= 'a' && text[p] <= 'z') || (text[p] >= 'A' && text[p] <= 'Z') || text[p] == '"')) {
+            first_row = 0; /* a header */
+            continue;
+        }
+        first_row = 0;
+        for (;;) {
+            char field[64];
+            size_t f = p, flen;
+            double v;
+            char *stop;
+            while (p < end && text[p] != ',') ++p;
+            /* trim */
+            {
+                size_t a = f, b = p;
+                while (a < b && saferl_gp__csv_blank(text[a])) ++a;
+                while (b > a && saferl_gp__csv_blank(text[b - 1])) --b;
+                flen = b - a;
+                f = a;
+            }
+            if (flen == 0 || flen >= sizeof field) {
+                err.line = line;
+                err.column = (uint32_t)(f - start + 1);
+                err.code = SAFERL_ERR_PARSE;
+                err.reason = flen == 0 ? "empty field" : "field too long for a number";
+                goto fail;
+            }
+            memcpy(field, text + f, flen);
+            field[flen] = '\0';
+            v = strtod(field, &stop);
+            if (stop != field + flen || (field[0] != '-' && field[0] != '+' && field[0] != '.' &&
+                                         !(field[0] >= '0' && field[0] <= '9'))) {
+                err.line = line;
+                err.column = (uint32_t)(f - start + 1);
+                err.code = SAFERL_ERR_PARSE;
+                err.reason = "not a number";
+                goto fail;
+            }
+            {
+                /* strtod also reads "0x..", "infinity", "nan(...)": only plain decimals pass */
+                size_t q;
+                for (q = 0; q < flen; ++q) {
+                    char ch = field[q];
+                    if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == 'e' || ch == 'E' || ch == '-' || ch == '+')) {
+                        err.line = line;
+                        err.column = (uint32_t)(f - start + 1 + q);
+                        err.code = SAFERL_ERR_PARSE;
+                        err.reason = "not a decimal number";
+                        goto fail;
+                    }
+                }
+            }
+            if (!saferl_gp__is_finite(v)) {
+                err.line = line;
+                err.column = (uint32_t)(f - start + 1);
+                err.code = SAFERL_ERR_NOT_FINITE;
+                err.reason = "number out of the double range";
+                goto fail;
+            }
+            if (values && stored < capacity) values[stored] = v;
+            ++stored;
+            ++fields;
+            if (p >= end) break;
+            ++p; /* the comma */
+        }
+        if (row_count == 0) cols = fields;
+        else if (fields != cols) {
+            err.line = line;
+            err.column = 1;
+            err.code = SAFERL_ERR_PARSE;
+            err.reason = fields < cols ? "fewer fields than the first row" : "more fields than the first row";
+            goto fail;
+        }
+        ++row_count;
+    }
+    if (rows) *rows = row_count;
+    if (columns) *columns = cols;
+    if (error) *error = err;
+    if (row_count == 0) return SAFERL_ERR_NO_DATA;
+    if (stored > capacity || !values) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    return SAFERL_OK;
+fail:
+    if (rows) *rows = row_count;
+    if (columns) *columns = cols;
+    if (error) *error = err;
+    return err.code;
+}
+
+#endif /* SAFERL_GP_IMPLEMENTATION_ONCE */
+#endif /* SAFERL_GP_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the saferl authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the "Software"), to deal in the Software
+without restriction, including without limitation the rights to use, copy, modify, merge,
+publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons
+to whom the Software is furnished to do so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE
+FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
+OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this software,
+either in source code form or as a compiled binary, for any purpose, commercial or
+non-commercial, and by any means.
+In jurisdictions that recognize copyright laws, the author or authors of this software
+dedicate any and all copyright interest in the software to the public domain. We make this
+dedication for the benefit of the public at large and to the detriment of our heirs and
+successors. We intend this dedication to be an overt act of relinquishment in perpetuity of
+all present and future rights to this software under copyright law.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS BE LIABLE FOR ANY CLAIM, DAMAGES
+OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT
+OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------------------
+*/

@@ -1,0 +1,112 @@
+// gp.test.mjs - the saferl_gp.h demo in Debian's chromium: stepping shows what the library
+// computes (the same run replayed on the module in Node), no evaluation violates the hidden
+// constraint, the URL reproduces the run, the 2-D heat map works.
+// Needs the web build (make web): build/web/gp/gp.mjs and the copied pages.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
+
+let server, browser, lib;
+
+before(async () => {
+  assert.ok(built('style.css', 'gp/index.html', 'gp/app.js', 'gp/gp.mjs'), 'build/web is incomplete: run make web first');
+  const { default: createGpModule } = await import(pathToFileURL(path.join(webRoot, 'gp', 'gp.mjs')).href);
+  lib = await createGpModule();
+  server = await serve();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+// The page's default 1-D problem ("bump and ripple"), run on the module directly: the indices
+// the library picks and the violations of the true constraint.
+function replay1d({ rule, expander, beta, noise, seed, steps }) {
+  const side = 201, n = side;
+  const f = new Float64Array(n), g = new Float64Array(n), s = new Uint8Array(n);
+  for (let i = 0; i < n; ++i) {
+    const x = (10 * i) / (side - 1);
+    f[i] = 2 * Math.exp(-0.5 * (x - 6.5) ** 2) + 0.3 * Math.sin(2 * x);
+    g[i] = 1 - 0.06 * (x - 4) ** 2 + 0.2 * Math.cos(1.5 * x);
+    s[i] = x >= 3.5 && x <= 4.5 ? 1 : 0;
+  }
+  const pf = lib._malloc(8 * n), pg = lib._malloc(8 * n), ps = lib._malloc(n);
+  lib.HEAPF64.set(f, pf / 8);
+  lib.HEAPF64.set(g, pg / 8);
+  lib.HEAPU8.set(s, ps);
+  const demo = lib._gp_demo_create(1, side, 0, 10, pf, pg, ps, rule, expander, beta, 1.0, 1.5, noise, 1.0, 200, seed);
+  assert.ok(demo, 'demo created');
+  const indices = [];
+  for (let k = 0; k < steps; ++k) indices.push(lib._gp_demo_step(demo));
+  const violations = lib._gp_demo_violations(demo);
+  const flags = new Uint8Array(lib.HEAPU8.buffer, lib._gp_demo_flags(demo), n);
+  let safe = 0;
+  for (let i = 0; i < n; ++i) safe += flags[i] & 1;
+  lib._gp_demo_destroy(demo);
+  [pf, pg, ps].forEach((p) => lib._free(p));
+  return { indices, violations, safe, unsafeTruth: indices.filter((i) => g[i] < 0).length };
+}
+
+async function clickTimes(page, selector, times) {
+  for (let k = 0; k < times; ++k) await page.click(selector);
+}
+
+test('stepping SafeOpt shows the library run and never violates the constraint', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'gp/index.html');
+  await page.waitForFunction(() => window.__ready === true);
+  await clickTimes(page, '#step', 12);
+  const st = await page.evaluate(() => window.__state);
+  const expected = replay1d({ rule: 0, expander: 1, beta: 0, noise: 0.05, seed: 1, steps: 12 });
+  assert.equal(st.evaluations, 12);
+  assert.deepEqual(st.indices, expected.indices, 'the page picks what the library picks');
+  assert.equal(st.violations, 0);
+  assert.equal(expected.unsafeTruth, 0);
+  assert.equal(st.safe, expected.safe);
+  assert.equal(await page.textContent('#r-evaluations'), '12');
+  assert.equal(await page.textContent('#r-violations'), '0');
+  assert.match(await page.textContent('#r-safe'), new RegExp(`^${expected.safe} of 201$`));
+  // the URL reproduces the run
+  const url = page.url();
+  assert.match(url, /steps=12/);
+  const { page: again } = await openPage(browser.context, url);
+  await again.waitForFunction(() => window.__ready === true);
+  assert.deepEqual((await again.evaluate(() => window.__state)).indices, expected.indices);
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'gp.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('StageOpt with a run of 20, then the 2-D heat map', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'gp/index.html?rule=1&seed=3');
+  await page.waitForFunction(() => window.__ready === true);
+  await page.click('#run');
+  await page.waitForFunction(() => window.__state && window.__state.evaluations === 20, null, { timeout: 20000 });
+  const st = await page.evaluate(() => window.__state);
+  const expected = replay1d({ rule: 1, expander: 1, beta: 0, noise: 0.05, seed: 3, steps: 20 });
+  assert.deepEqual(st.indices, expected.indices);
+  assert.equal(st.violations, 0);
+  assert.match(await page.textContent('#r-choice'), /stage [12]/);
+  await page.click('label:has(input[name=dim][value="2"])');
+  await page.waitForFunction(() => window.__state && window.__state.settings.dim === 2 && window.__state.evaluations === 0);
+  await clickTimes(page, '#step', 8);
+  const st2 = await page.evaluate(() => window.__state);
+  assert.equal(st2.evaluations, 8);
+  assert.equal(st2.violations, 0);
+  assert.ok(st2.safe > 9, 'the safe set grew beyond the seed');
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'gp_2d.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('a constant small beta is allowed and the violation counter reports what happens', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'gp/index.html?beta=0.5&fn=hills&seed=2');
+  await page.waitForFunction(() => window.__ready === true);
+  await clickTimes(page, '#step', 15);
+  const st = await page.evaluate(() => window.__state);
+  assert.equal(st.evaluations, 15);
+  assert.equal(await page.textContent('#r-violations'), String(st.violations));
+  assert.equal(await page.textContent('#r-beta'), '0.500');
+  assert.deepEqual(errors, []);
+});

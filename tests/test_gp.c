@@ -1,0 +1,744 @@
+/* Unit tests of saferl_gp.h: scikit-learn values written down as literals, closed forms,
+   identities between the incremental and the batch paths, finite differences, bad input, and
+   fixed-seed Monte-Carlo runs of the safe optimisers on functions drawn from the GP prior
+   (the well-specified case) with stated tolerances. Runs natively, under sanitizers, with
+   the counting allocator, as STATIC and under node as WebAssembly: the same expectations.
+   The larger sklearn comparison (48 random problems, fitting) is tests/oracle/gp.sh. */
+#include "saferl_test.h"
+
+#define SAFERL_GP_IMPLEMENTATION
+#include "../saferl_gp.h"
+
+/* six points in 2-D, three queries: the problem of the sklearn literals below */
+static const double X6[12] = {0.0, 0.5, 1.0, 1.5, 2.0, 0.2, 3.0, 2.5, 1.5, 3.0, 0.4, 2.2};
+static const double Y6[6] = {0.3, -0.2, 0.9, 1.4, -0.7, 0.1};
+static const double Q3[6] = {0.5, 0.5, 2.5, 2.0, 4.0, 4.0};
+
+typedef struct sklearn_case {
+    saferl_gp_kernel kernel;
+    int ard, normalize;
+    double lengthscale[2];
+    double mean[3], var[3], lml, gradient[4];
+} sklearn_case;
+
+/* GaussianProcessRegressor(C(1.7) * K, alpha=0.01, normalize_y) from Debian's sklearn 1.2.1;
+   LML and gradient of C * K + WhiteKernel(0.01), alpha=0, theta = log(s2, l.., noise). */
+static const sklearn_case SKLEARN[6] = {
+    {SAFERL_GP_RBF, 0, 0, {0.9, 0.0},
+     {0.27257563764593185, 0.86700156111066773, 0.20753359827783313},
+     {0.32848716150872809, 0.69038196760123538, 1.6688166153107864},
+     -8.0343795720405993, {-1.7146632526743029, 0.185429002791344, -0.011442698488163126, 0.0}},
+    {SAFERL_GP_RBF, 0, 1, {0.9, 0.0},
+     {0.25970386393944928, 0.88232606419849824, 0.47170475302745762},
+     {0.15657888031916042, 0.32908207122325556, 0.79546925329814167},
+     -8.9624891721066682, {-0.79477939501819928, -0.9288414752966383, -0.0032169560781984317, 0.0}},
+    {SAFERL_GP_MATERN32, 1, 0, {0.8, 1.7},
+     {0.17570127647464986, 0.91833309397440233, 0.35472084042358021},
+     {0.62626333476338536, 0.79147812277679963, 1.586432472362393},
+     -7.7467450783488898, {-1.8859936242746729, 0.32624710849942518, 0.56864513886014889, -0.016295324886987005}},
+    {SAFERL_GP_MATERN32, 1, 1, {0.8, 1.7},
+     {0.19297550739466687, 0.9250525696186187, 0.58568862411018685},
+     {0.29851885623721375, 0.37727123852360783, 0.7561994784927405},
+     -8.5587713647189858, {-1.0796447571466103, -0.12517132488579924, 0.51681849954807335, -0.010617905644954972}},
+    {SAFERL_GP_MATERN52, 1, 0, {1.2, 0.6},
+     {0.38480724055704496, 0.72577274023794125, 0.028902817162960583},
+     {0.35032025073602652, 1.060732264035168, 1.6933181393200547},
+     -8.2039815748635299, {-1.7209678043536156, -0.14697387990859129, 0.035022759721266873, -0.0097264547143589165}},
+    {SAFERL_GP_MATERN52, 1, 1, {1.2, 0.6},
+     {0.37243882009051354, 0.78814705910723626, 0.30816212608269383},
+     {0.16698598618417268, 0.50561571252343007, 0.80714831307589263},
+     -9.2774026721818537, {-0.65679011119601449, -0.89320866551941747, -0.27175537132875294, -0.00048305055363597783}},
+};
+
+static saferl_gp make_gp(uint32_t dim, uint32_t capacity, saferl_gp_kernel kernel, int ard, const double *lengthscale,
+                         double signal_variance, double noise_variance) {
+    saferl_gp gp;
+    saferl_gp_desc desc;
+    memset(&desc, 0, sizeof desc);
+    desc.dim = dim;
+    desc.capacity = capacity;
+    desc.kernel = kernel;
+    desc.ard = ard;
+    desc.lengthscale = lengthscale;
+    desc.signal_variance = signal_variance;
+    desc.noise_variance = noise_variance;
+    memset(&gp, 0, sizeof gp);
+    CHECK(saferl_gp_create(&gp, &desc) == SAFERL_OK);
+    return gp;
+}
+
+/* ---- GP regression --------------------------------------------------------------------- */
+
+TEST(kernels_match_closed_forms) {
+    double ls = 2.0, a[1] = {0.0}, b[1] = {3.0}, r = 1.5;
+    saferl_gp rbf = make_gp(1, 4, SAFERL_GP_RBF, 0, &ls, 1.7, 0.0);
+    saferl_gp m32 = make_gp(1, 4, SAFERL_GP_MATERN32, 0, &ls, 1.7, 0.0);
+    saferl_gp m52 = make_gp(1, 4, SAFERL_GP_MATERN52, 0, &ls, 1.7, 0.0);
+    CHECK_NEAR(saferl_gp_kernel_value(&rbf, a, b), 1.7 * exp(-0.5 * r * r), 1e-15);
+    CHECK_NEAR(saferl_gp_kernel_value(&m32, a, b), 1.7 * (1 + sqrt(3.0) * r) * exp(-sqrt(3.0) * r), 1e-15);
+    CHECK_NEAR(saferl_gp_kernel_value(&m52, a, b), 1.7 * (1 + sqrt(5.0) * r + 5 * r * r / 3) * exp(-sqrt(5.0) * r), 1e-15);
+    CHECK(saferl_gp_kernel_value(&m52, a, a) == 1.7);
+    CHECK(rbf.noise_variance == 0.0 || rbf.noise_variance == 1e-10); /* 0 in the desc means the default */
+    saferl_gp_destroy(&rbf);
+    saferl_gp_destroy(&m32);
+    saferl_gp_destroy(&m52);
+}
+
+TEST(posterior_lml_and_gradient_match_sklearn) {
+    int c, i;
+    for (c = 0; c < 6; ++c) {
+        const sklearn_case *s = &SKLEARN[c];
+        double mean[3], var[3], lml, grad[4];
+        saferl_gp gp = make_gp(2, 8, s->kernel, s->ard, s->lengthscale, 1.7, 0.01);
+        uint32_t p = saferl_gp_parameter_count(&gp);
+        CHECK(saferl_gp_set_data(&gp, X6, Y6, 6) == SAFERL_OK);
+        if (s->normalize) CHECK(saferl_gp_normalize_from_data(&gp) == SAFERL_OK);
+        CHECK(gp.jitter == 0.0);
+        CHECK(saferl_gp_predict(&gp, Q3, 3, mean, var) == SAFERL_OK);
+        CHECK(saferl_gp_log_marginal_likelihood_gradient(&gp, &lml, grad) == SAFERL_OK);
+        for (i = 0; i < 3; ++i) {
+            CHECK_NEAR(mean[i], s->mean[i], 1e-12);
+            CHECK_NEAR(var[i], s->var[i], 1e-12);
+        }
+        CHECK_NEAR(lml, s->lml, 1e-12);
+        for (i = 0; i < (int)p; ++i) CHECK_NEAR(grad[i], s->gradient[i], 1e-12);
+        saferl_gp_destroy(&gp);
+    }
+}
+
+TEST(gradient_matches_finite_differences) {
+    int kernel, ard, i;
+    for (kernel = 0; kernel < 3; ++kernel)
+        for (ard = 0; ard < 2; ++ard) {
+            double ls[2] = {0.9, 1.4}, theta[4], grad[4], lml, up, down;
+            saferl_gp gp = make_gp(2, 8, (saferl_gp_kernel)kernel, ard, ls, 1.3, 0.05);
+            uint32_t p = saferl_gp_parameter_count(&gp);
+            CHECK(saferl_gp_set_data(&gp, X6, Y6, 6) == SAFERL_OK);
+            saferl_gp_log_marginal_likelihood_gradient(&gp, &lml, grad);
+            saferl_gp_get_log_parameters(&gp, theta);
+            for (i = 0; i < (int)p; ++i) {
+                double h = 1e-5, t = theta[i];
+                theta[i] = t + h;
+                saferl_gp_set_log_parameters(&gp, theta);
+                saferl_gp_log_marginal_likelihood(&gp, &up);
+                theta[i] = t - h;
+                saferl_gp_set_log_parameters(&gp, theta);
+                saferl_gp_log_marginal_likelihood(&gp, &down);
+                theta[i] = t;
+                saferl_gp_set_log_parameters(&gp, theta);
+                CHECK_NEAR(grad[i], (up - down) / (2 * h), 1e-7);
+            }
+            saferl_gp_destroy(&gp);
+        }
+}
+
+TEST(append_equals_batch_factor) {
+    double ls[2] = {0.8, 1.1}, mean_a[3], var_a[3], mean_b[3], var_b[3], lml_a, lml_b;
+    saferl_gp a = make_gp(2, 8, SAFERL_GP_MATERN52, 1, ls, 1.2, 1e-3);
+    saferl_gp b = make_gp(2, 8, SAFERL_GP_MATERN52, 1, ls, 1.2, 1e-3);
+    int i, j;
+    CHECK(saferl_gp_set_data(&a, X6, Y6, 6) == SAFERL_OK);
+    for (i = 0; i < 6; ++i) CHECK(saferl_gp_add(&b, X6 + 2 * i, Y6[i]) == SAFERL_OK);
+    CHECK(b.count == 6);
+    for (i = 0; i < 6; ++i)
+        for (j = 0; j <= i; ++j) CHECK_NEAR(b.cholesky[i * 8 + j], a.cholesky[i * 8 + j], 1e-12);
+    saferl_gp_predict(&a, Q3, 3, mean_a, var_a);
+    saferl_gp_predict(&b, Q3, 3, mean_b, var_b);
+    saferl_gp_log_marginal_likelihood(&a, &lml_a);
+    saferl_gp_log_marginal_likelihood(&b, &lml_b);
+    for (i = 0; i < 3; ++i) {
+        CHECK_NEAR(mean_b[i], mean_a[i], 1e-12);
+        CHECK_NEAR(var_b[i], var_a[i], 1e-12);
+    }
+    CHECK_NEAR(lml_b, lml_a, 1e-12);
+    /* remove_last and remove(i) against a refit on the remaining points */
+    {
+        double x5[10], y5[5], mean_c[3], var_c[3];
+        saferl_gp c = make_gp(2, 8, SAFERL_GP_MATERN52, 1, ls, 1.2, 1e-3);
+        CHECK(saferl_gp_remove_last(&b) == SAFERL_OK);
+        CHECK(saferl_gp_set_data(&c, X6, Y6, 5) == SAFERL_OK);
+        saferl_gp_predict(&b, Q3, 3, mean_b, var_b);
+        saferl_gp_predict(&c, Q3, 3, mean_c, var_c);
+        for (i = 0; i < 3; ++i) {
+            CHECK_NEAR(mean_b[i], mean_c[i], 1e-12);
+            CHECK_NEAR(var_b[i], var_c[i], 1e-12);
+        }
+        CHECK(saferl_gp_remove(&a, 2) == SAFERL_OK);
+        for (i = 0, j = 0; i < 6; ++i)
+            if (i != 2) {
+                x5[2 * j] = X6[2 * i];
+                x5[2 * j + 1] = X6[2 * i + 1];
+                y5[j++] = Y6[i];
+            }
+        CHECK(saferl_gp_set_data(&c, x5, y5, 5) == SAFERL_OK);
+        saferl_gp_predict(&a, Q3, 3, mean_a, var_a);
+        saferl_gp_predict(&c, Q3, 3, mean_c, var_c);
+        for (i = 0; i < 3; ++i) {
+            CHECK_NEAR(mean_a[i], mean_c[i], 1e-12);
+            CHECK_NEAR(var_a[i], var_c[i], 1e-12);
+        }
+        saferl_gp_destroy(&c);
+    }
+    saferl_gp_destroy(&a);
+    saferl_gp_destroy(&b);
+}
+
+TEST(duplicate_points_stay_finite) {
+    double ls = 1.0, x[3] = {0.5, 0.5, 1.0}, q[2] = {0.5, 0.75}, mean[2], var[2];
+    saferl_gp gp = make_gp(1, 8, SAFERL_GP_RBF, 0, &ls, 1.0, 1e-3);
+    int i;
+    /* with noise: the floor d^2 >= noise keeps the append exact: two equal observations of
+       one point are one observation with half the noise */
+    CHECK(saferl_gp_add(&gp, x, 1.0) == SAFERL_OK);
+    CHECK(saferl_gp_add(&gp, x + 1, 1.0) == SAFERL_OK);
+    CHECK(gp.jitter == 0.0);
+    saferl_gp_predict(&gp, q, 1, mean, var);
+    CHECK_NEAR(mean[0], 1.0 / (1.0 + 0.5e-3), 1e-12);
+    CHECK_NEAR(var[0], 1.0 - 1.0 / (1.0 + 0.5e-3), 1e-12);
+    saferl_gp_destroy(&gp);
+    /* without noise: the append refactors with jitter instead of dividing by ~0 */
+    gp = make_gp(1, 8, SAFERL_GP_RBF, 0, &ls, 1.0, 1e-10);
+    CHECK(saferl_gp_set_hyperparameters(&gp, 1.0, &ls, 0.0) == SAFERL_OK);
+    for (i = 0; i < 3; ++i) CHECK(saferl_gp_add(&gp, x + i, 2.0) == SAFERL_OK);
+    CHECK(gp.count == 3);
+    CHECK(gp.jitter > 0.0 && gp.jitter < 1e-6);
+    saferl_gp_predict(&gp, q, 2, mean, var);
+    for (i = 0; i < 2; ++i) CHECK(isfinite(mean[i]) && isfinite(var[i]) && var[i] >= 0.0);
+    CHECK_NEAR(mean[0], 2.0, 1e-6);
+    saferl_gp_destroy(&gp);
+}
+
+TEST(covariance_agrees_with_variance_and_grid) {
+    double ls[2] = {0.7, 1.2}, mean[3], var[3], cov[9], mean2[3], work[3 * 6], row[3];
+    saferl_gp gp = make_gp(2, 8, SAFERL_GP_RBF, 1, ls, 2.0, 0.01);
+    saferl_gp_grid grid;
+    void *memory;
+    size_t size;
+    int i;
+    saferl_gp_set_data(&gp, X6, Y6, 6);
+    CHECK(saferl_gp_predict(&gp, Q3, 3, mean, var) == SAFERL_OK);
+    CHECK(saferl_gp_predict_covariance(&gp, Q3, 3, mean2, cov, work, 3 * 5) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_gp_predict_covariance(&gp, Q3, 3, mean2, cov, work, 3 * 6) == SAFERL_OK);
+    for (i = 0; i < 3; ++i) {
+        CHECK_NEAR(cov[i * 3 + i], var[i], 1e-13);
+        CHECK_NEAR(mean2[i], mean[i], 1e-13);
+    }
+    CHECK(cov[1] == cov[3]);
+    size = saferl_gp_grid_memory_size(3, gp.capacity);
+    memory = malloc(size);
+    CHECK(saferl_gp_grid_init(&grid, &gp, Q3, 3, memory, size) == SAFERL_OK);
+    for (i = 0; i < 3; ++i) {
+        CHECK_NEAR(grid.mean[i], mean[i], 1e-13);
+        CHECK_NEAR(grid.var[i], var[i], 1e-13);
+    }
+    CHECK(saferl_gp_grid_covariance_row(&grid, &gp, 1, row) == SAFERL_OK);
+    for (i = 0; i < 3; ++i) CHECK_NEAR(row[i], cov[3 + i], 1e-13);
+    free(memory);
+    saferl_gp_destroy(&gp);
+}
+
+TEST(grid_rank1_update_equals_recompute) {
+    enum { M = 200, N = 40 };
+    static double z[M * 2], x[N * 2], y[N], mean[M], var[M];
+    double ls[2] = {1.5, 0.8};
+    saferl_gp gp = make_gp(2, N, SAFERL_GP_MATERN32, 1, ls, 1.3, 1e-4);
+    saferl_gp_grid grid;
+    saferl_rng rng;
+    void *memory;
+    size_t size;
+    int i, worst_mean = 0, worst_var = 0;
+    saferl_rng_seed(&rng, 3);
+    for (i = 0; i < M * 2; ++i) z[i] = 5.0 * saferl_rng_uniform(&rng);
+    for (i = 0; i < N * 2; ++i) x[i] = 5.0 * saferl_rng_uniform(&rng);
+    for (i = 0; i < N; ++i) y[i] = sin(x[2 * i]) + x[2 * i + 1] + 0.01 * saferl_rng_normal(&rng);
+    size = saferl_gp_grid_memory_size(M, N);
+    memory = malloc(size);
+    CHECK(saferl_gp_grid_init(&grid, &gp, z, M, memory, size) == SAFERL_OK);
+    for (i = 0; i < N; ++i) {
+        CHECK(saferl_gp_add(&gp, x + 2 * i, y[i]) == SAFERL_OK);
+        CHECK(saferl_gp_grid_update(&grid, &gp) == SAFERL_OK);
+    }
+    CHECK(grid.rank1_updates == N);
+    CHECK(grid.full_updates == 1);
+    saferl_gp_predict(&gp, z, M, mean, var);
+    for (i = 0; i < M; ++i) {
+        if (fabs(grid.mean[i] - mean[i]) > 1e-9) ++worst_mean;
+        if (fabs(grid.var[i] - var[i]) > 1e-9) ++worst_var;
+    }
+    CHECK(worst_mean == 0 && worst_var == 0);
+    /* a refit changes the epoch: the next update recomputes */
+    CHECK(saferl_gp_refit(&gp) == SAFERL_OK);
+    CHECK(saferl_gp_grid_update(&grid, &gp) == SAFERL_OK);
+    CHECK(grid.full_updates == 2);
+    free(memory);
+    saferl_gp_destroy(&gp);
+}
+
+TEST(fantasy_update_equals_adding_the_point) {
+    /* the expander test's rank-1 conditioning against an actual add of (z_j, y~) */
+    enum { M = 30 };
+    double z[M], ls = 0.6, cov[M], mean[M], var[M], fantasy_y = 1.7, noise = 0.01;
+    saferl_gp gp = make_gp(1, 16, SAFERL_GP_RBF, 0, &ls, 1.5, noise);
+    saferl_gp_grid grid;
+    void *memory;
+    size_t size;
+    int i, j = 11;
+    double xs[3] = {0.4, 1.9, 2.6}, ys[3] = {0.2, -0.4, 0.8};
+    for (i = 0; i < M; ++i) z[i] = 0.1 * i;
+    saferl_gp_set_data(&gp, xs, ys, 3);
+    size = saferl_gp_grid_memory_size(M, 16);
+    memory = malloc(size);
+    saferl_gp_grid_init(&grid, &gp, z, M, memory, size);
+    saferl_gp_grid_covariance_row(&grid, &gp, (uint32_t)j, cov);
+    for (i = 0; i < M; ++i) {
+        double s2 = grid.var[j] + noise;
+        mean[i] = grid.mean[i] + cov[i] * (fantasy_y - grid.mean[j]) / s2;
+        var[i] = grid.var[i] - cov[i] * cov[i] / s2;
+    }
+    CHECK(saferl_gp_add(&gp, z + j, fantasy_y) == SAFERL_OK);
+    saferl_gp_grid_update(&grid, &gp);
+    for (i = 0; i < M; ++i) {
+        CHECK_NEAR(grid.mean[i], mean[i], 1e-12);
+        CHECK_NEAR(grid.var[i], var[i], 1e-12);
+    }
+    free(memory);
+    saferl_gp_destroy(&gp);
+}
+
+TEST(fit_raises_the_likelihood_to_a_stationary_point) {
+    double ls = 0.3, before, grad[3];
+    saferl_gp gp = make_gp(2, 8, SAFERL_GP_RBF, 0, &ls, 0.2, 0.5);
+    saferl_gp_fit_desc fd;
+    saferl_gp_fit_report report;
+    saferl_gp_set_data(&gp, X6, Y6, 6);
+    saferl_gp_log_marginal_likelihood(&gp, &before);
+    memset(&fd, 0, sizeof fd);
+    fd.restarts = 3;
+    fd.seed = 1;
+    fd.noise_bounds[0] = 1e-4;
+    fd.noise_bounds[1] = 10.0;
+    CHECK(saferl_gp_fit(&gp, &fd, &report) == SAFERL_OK);
+    printf("        LML %.6f -> %.6f (s2 %.4g, l %.4g, noise %.4g)\n", before, report.log_marginal_likelihood,
+           gp.signal_variance, gp.lengthscale[0], gp.noise_variance);
+    CHECK(report.starts == 4);
+    CHECK(report.log_marginal_likelihood > before);
+    {
+        /* no point of a 24^3 grid over the bounds' box does better */
+        double theta[3], grid_best = -1e300, v;
+        saferl_gp probe = make_gp(2, 8, SAFERL_GP_RBF, 0, &ls, 1.0, 0.1);
+        int a, b, c;
+        saferl_gp_set_data(&probe, X6, Y6, 6);
+        for (a = 0; a < 24; ++a)
+            for (b = 0; b < 24; ++b)
+                for (c = 0; c < 24; ++c) {
+                    theta[0] = -5.0 + 10.0 * a / 23.0;
+                    theta[1] = -5.0 + 10.0 * b / 23.0;
+                    theta[2] = log(1e-4) + (log(10.0) - log(1e-4)) * c / 23.0;
+                    if (saferl_gp_set_log_parameters(&probe, theta) != SAFERL_OK || probe.jitter != 0.0) continue;
+                    saferl_gp_log_marginal_likelihood(&probe, &v);
+                    if (v > grid_best) grid_best = v;
+                }
+        CHECK(report.log_marginal_likelihood >= grid_best - 1e-9);
+        saferl_gp_destroy(&probe);
+    }
+    saferl_gp_log_marginal_likelihood_gradient(&gp, NULL, grad);
+    /* interior parameters end at a zero of the gradient */
+    if (gp.noise_variance > 1.1e-4 && gp.noise_variance < 9.9) CHECK(fabs(grad[2]) < 1e-4);
+    CHECK(fabs(grad[0]) < 1e-4 && fabs(grad[1]) < 1e-4);
+    saferl_gp_destroy(&gp);
+}
+
+TEST(bad_input_is_rejected_and_changes_nothing) {
+    double ls[2] = {1.0, 1.0}, bad_ls[2] = {1.0, -1.0}, nan_x[2] = {0.0, 0.0}, mean[3], var[3], mean2[3], var2[3];
+    double huge = 1e308, zero = 0.0;
+    saferl_gp gp = make_gp(2, 6, SAFERL_GP_RBF, 1, ls, 1.0, 0.01);
+    saferl_gp_desc desc;
+    uint32_t epoch;
+    int i;
+    saferl_gp_set_data(&gp, X6, Y6, 5);
+    saferl_gp_predict(&gp, Q3, 3, mean, var);
+    epoch = gp.factor_epoch;
+    nan_x[1] = zero / zero;
+    CHECK(saferl_gp_add(&gp, nan_x, 1.0) == SAFERL_ERR_NOT_FINITE);
+    CHECK(saferl_gp_add(&gp, X6, huge * 10.0) == SAFERL_ERR_NOT_FINITE);
+    CHECK(saferl_gp_set_data(&gp, nan_x, Y6, 1) == SAFERL_ERR_NOT_FINITE);
+    CHECK(saferl_gp_set_hyperparameters(&gp, -1.0, ls, 0.01) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_gp_set_hyperparameters(&gp, 1.0, bad_ls, 0.01) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_gp_set_hyperparameters(&gp, 1.0, ls, -0.01) == SAFERL_ERR_INVALID_ARGUMENT);
+    /* overflowing variances: not positive definite after every jitter, parameters kept */
+    CHECK(saferl_gp_set_hyperparameters(&gp, huge, ls, huge) == SAFERL_ERR_NOT_POSITIVE_DEFINITE);
+    CHECK(gp.signal_variance == 1.0 && gp.noise_variance == 0.01);
+    CHECK(saferl_gp_predict(&gp, nan_x, 1, mean2, var2) == SAFERL_ERR_NOT_FINITE);
+    CHECK(gp.count == 5 && gp.factor_epoch == epoch);
+    saferl_gp_predict(&gp, Q3, 3, mean2, var2);
+    for (i = 0; i < 3; ++i) CHECK(mean2[i] == mean[i] && var2[i] == var[i]);
+    /* the fixed-memory cap */
+    CHECK(saferl_gp_add(&gp, X6 + 10, Y6[5]) == SAFERL_OK);
+    CHECK(saferl_gp_add(&gp, Q3, 0.0) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(gp.count == 6);
+    CHECK(saferl_gp_set_data(&gp, X6, Y6, 7) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_gp_remove(&gp, 6) == SAFERL_ERR_INVALID_ARGUMENT);
+    /* descs */
+    memset(&desc, 0, sizeof desc);
+    CHECK(saferl_gp_memory_size(&desc) == 0); /* dim 0 */
+    desc.dim = 2;
+    desc.lengthscale = bad_ls;
+    desc.ard = 1;
+    CHECK(saferl_gp_init(&gp, &desc, NULL, 0) == SAFERL_ERR_INVALID_ARGUMENT);
+    saferl_gp_destroy(&gp);
+}
+
+TEST(empty_model_predicts_the_prior) {
+    double ls = 1.0, q = 0.3, mean, var;
+    saferl_gp_desc desc;
+    saferl_gp gp;
+    memset(&desc, 0, sizeof desc);
+    desc.dim = 1;
+    desc.capacity = 4;
+    desc.lengthscale = &ls;
+    desc.signal_variance = 2.0;
+    desc.y_offset = 5.0;
+    desc.y_scale = 3.0;
+    CHECK(saferl_gp_create(&gp, &desc) == SAFERL_OK);
+    CHECK(saferl_gp_predict(&gp, &q, 1, &mean, &var) == SAFERL_OK);
+    CHECK(mean == 5.0 && var == 18.0);
+    saferl_gp_destroy(&gp);
+}
+
+/* ---- safe optimisation -------------------------------------------------------------------- */
+
+TEST(finite_set_beta_matches_the_table) {
+    /* research notes, section 1.4: |Z| = 100, delta = 0.05: 4.02 at j = 1, 5.64 at j = 50 */
+    double ls = 1.0, z[100];
+    unsigned char seed[100] = {0};
+    saferl_gp gp = make_gp(1, 4, SAFERL_GP_RBF, 0, &ls, 1.0, 0.01);
+    saferl_gp_safeopt_desc d;
+    saferl_gp_safeopt opt;
+    int i;
+    for (i = 0; i < 100; ++i) z[i] = i;
+    seed[3] = 1;
+    memset(&d, 0, sizeof d);
+    d.candidates = z;
+    d.candidate_count = 100;
+    d.objective = &gp;
+    d.seed_set = seed;
+    d.beta_rule = SAFERL_GP_BETA_FINITE_SET;
+    CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+    CHECK_NEAR(saferl_gp_safeopt_beta(&opt), sqrt(2 * log(100 * 3.14159265358979 * 3.14159265358979 / (6 * 0.05))), 1e-12);
+    CHECK(fabs(saferl_gp_safeopt_beta(&opt) - 4.02) < 0.005);
+    opt.evaluations = 49;
+    CHECK(fabs(saferl_gp_safeopt_beta(&opt) - 5.64) < 0.005);
+    saferl_gp_safeopt_destroy(&opt);
+    /* an empty seed set is refused */
+    seed[3] = 0;
+    CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+    saferl_gp_destroy(&gp);
+}
+
+/* A function drawn from the GP prior on the grid (the model is then well specified). */
+static void draw_prior(const saferl_gp *gp, const double *z, int m, saferl_rng *rng, double *f, double *work) {
+    int i, j;
+    for (i = 0; i < m; ++i)
+        for (j = 0; j <= i; ++j)
+            work[i * m + j] = saferl_gp_kernel_value(gp, z + i * gp->dim, z + j * gp->dim) + (i == j ? 1e-9 : 0.0);
+    CHECK(saferl_gp__cholesky_unblocked(work, (uint32_t)m, (size_t)m) == 0);
+    for (i = 0; i < m; ++i) f[m + i] = saferl_rng_normal(rng);
+    for (i = 0; i < m; ++i) {
+        double s = 0.0;
+        for (j = 0; j <= i; ++j) s += work[i * m + j] * f[m + j];
+        f[i] = s;
+    }
+}
+
+typedef struct safe_run_stats {
+    int runs, evaluations, violations, within_tolerance;
+    double worst_regret;
+} safe_run_stats;
+
+/* SafeOpt's own setting: f is objective and constraint, f(x) >= h. Seeds: a point with
+   f >= h + 1.2. Regret against the best point of the region connected to the seed where
+   f >= h + 0.5. beta is the theory's finite-set schedule (delta = 0.05), about 4 to 5.5 here:
+   with a smaller seed margin the seed's neighbours can never be certified, and SafeOpt
+   rightly stays put. */
+static void run_safe_1d(saferl_gp_safe_rule rule, saferl_gp_expander_test test, int seeds, int steps,
+                        safe_run_stats *stats) {
+    enum { M = 81 };
+    static double z[M], f[2 * M], work[M * M];
+    double ls = 1.0, noise = 0.0025, h = -0.8;
+    unsigned char seed[M];
+    int s, i;
+    memset(stats, 0, sizeof *stats);
+    for (i = 0; i < M; ++i) z[i] = 0.125 * i;
+    for (s = 0; s < seeds; ++s) {
+        saferl_rng rng;
+        saferl_gp gp = make_gp(1, (uint32_t)steps, SAFERL_GP_RBF, 0, &ls, 1.0, noise);
+        saferl_gp_constraint c;
+        saferl_gp_safeopt_desc d;
+        saferl_gp_safeopt opt;
+        int start = -1, lo, hi, t, best;
+        double reachable = -1e300;
+        saferl_rng_seed(&rng, (uint32_t)(1000 + s));
+        draw_prior(&gp, z, M, &rng, f, work);
+        for (i = M / 4; i < 3 * M / 4 && start < 0; ++i)
+            if (f[i] >= h + 1.2) start = i;
+        if (start < 0) {
+            saferl_gp_destroy(&gp);
+            continue;
+        }
+        /* reachable: the region around the seed where f clears h by a margin (a dip that
+           touches h cannot be crossed in finite time: the theory's R_epsilon) */
+        for (lo = start; lo > 0 && f[lo - 1] >= h + 0.5; --lo) {}
+        for (hi = start; hi < M - 1 && f[hi + 1] >= h + 0.5; ++hi) {}
+        for (i = lo; i <= hi; ++i)
+            if (f[i] > reachable) reachable = f[i];
+        memset(seed, 0, sizeof seed);
+        seed[start] = 1;
+        c.gp = &gp;
+        c.threshold = h;
+        c.upper = 0;
+        memset(&d, 0, sizeof d);
+        d.candidates = z;
+        d.candidate_count = M;
+        d.objective = &gp;
+        d.constraints = &c;
+        d.constraint_count = 1;
+        d.seed_set = seed;
+        d.rule = rule;
+        d.expander_test = test;
+        d.lipschitz = 3.0;
+        d.beta_rule = SAFERL_GP_BETA_FINITE_SET; /* the theory's beta: a constant 3 did violate */
+        d.delta = 0.05;
+        d.stage_tolerance = 0.3;
+        CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+        for (t = 0; t < steps; ++t) {
+            saferl_gp_safeopt_step st;
+            double value;
+            CHECK(saferl_gp_safeopt_next(&opt, &st) == SAFERL_OK);
+            CHECK(st.index < M && (opt.flags[st.index] & SAFERL_GP_SAFE));
+            value = f[st.index] + sqrt(noise) * saferl_rng_normal(&rng);
+            stats->evaluations += 1;
+            if (f[st.index] < h) stats->violations += 1;
+            CHECK(saferl_gp_safeopt_observe(&opt, st.index, value, &value) == SAFERL_OK);
+        }
+        {
+            saferl_gp_safeopt_step st;
+            saferl_gp_safeopt_next(&opt, &st);
+        }
+        best = (int)saferl_gp_safeopt_best(&opt);
+        if (reachable - f[best] > stats->worst_regret) stats->worst_regret = reachable - f[best];
+        if (reachable - f[best] <= 0.1) stats->within_tolerance += 1;
+        stats->runs += 1;
+        saferl_gp_safeopt_destroy(&opt);
+        saferl_gp_destroy(&gp);
+    }
+}
+
+TEST(safeopt_never_violates_and_finds_the_safe_optimum) {
+    safe_run_stats st;
+    run_safe_1d(SAFERL_GP_SAFEOPT, SAFERL_GP_EXPAND_GP, 100, 60, &st);
+    printf("        SafeOpt (GP expanders): %d runs, %d evaluations, %d violations, %d within 0.1 of the best "
+           "reachable (worst regret %.3f)\n", st.runs, st.evaluations, st.violations, st.within_tolerance, st.worst_regret);
+    CHECK(st.runs >= 60);
+    CHECK(st.violations == 0);
+    CHECK(st.within_tolerance * 10 >= st.runs * 9);
+}
+
+TEST(stageopt_safe_ucb_and_lipschitz_never_violate) {
+    safe_run_stats st;
+    run_safe_1d(SAFERL_GP_STAGEOPT, SAFERL_GP_EXPAND_GP, 50, 40, &st);
+    printf("        StageOpt (GP expanders): %d runs, %d violations, %d within 0.1\n", st.runs, st.violations,
+           st.within_tolerance);
+    CHECK(st.runs >= 30 && st.violations == 0);
+    CHECK(st.within_tolerance * 10 >= st.runs * 8);
+    run_safe_1d(SAFERL_GP_STAGEOPT, SAFERL_GP_EXPAND_ALL_SAFE, 50, 40, &st);
+    printf("        StageOpt (L = 0 reading): %d runs, %d violations, %d within 0.1\n", st.runs, st.violations,
+           st.within_tolerance);
+    CHECK(st.runs >= 30 && st.violations == 0);
+    run_safe_1d(SAFERL_GP_SAFE_UCB, SAFERL_GP_EXPAND_GP, 50, 40, &st);
+    printf("        safe UCB: %d runs, %d violations, %d within 0.1\n", st.runs, st.violations, st.within_tolerance);
+    CHECK(st.runs >= 30 && st.violations == 0);
+    run_safe_1d(SAFERL_GP_SAFEOPT, SAFERL_GP_EXPAND_LIPSCHITZ, 30, 30, &st);
+    printf("        SafeOpt (Lipschitz 3): %d runs, %d violations, %d within 0.1\n", st.runs, st.violations,
+           st.within_tolerance);
+    CHECK(st.runs >= 18 && st.violations == 0);
+}
+
+/* ---- PLS ---------------------------------------------------------------------------------- */
+
+typedef struct pls_world {
+    saferl_rng rng;
+    int calls;
+} pls_world;
+
+/* Synthetic returns of a return-conditioned policy: the reward return follows the reward
+   target up to a saturation, the cost return overshoots the cost target a little. Averages
+   of 20 episodes: noise sd 0.3 on the cost, 1 on the reward. */
+static double true_reward(const double *z) { return 100.0 - 0.02 * (z[0] - 80.0) * (z[0] - 80.0) + 0.5 * z[1]; }
+static double true_cost(const double *z) { return 1.25 * z[1] + 0.05 * (z[0] - 40.0) + 2.0; }
+
+static int pls_evaluate(const double *z, double *reward, double *cost, void *user) {
+    pls_world *w = (pls_world *)user;
+    w->calls += 1;
+    *reward = true_reward(z) + 1.0 * saferl_rng_normal(&w->rng);
+    *cost = true_cost(z) + 0.3 * saferl_rng_normal(&w->rng);
+    return 0;
+}
+
+TEST(pls_online_stage_stays_within_the_budget) {
+    enum { NR = 21, NG = 21, M = NR * NG };
+    static double targets[M * 2];
+    unsigned char seed[M];
+    saferl_gp_pls_record log[30];
+    double reward_ls[2] = {30.0, 30.0}, cost_ls[2] = {40.0, 8.0};
+    int i, j, runs, violations = 0, evaluations = 0, near = 0;
+    for (i = 0; i < NR; ++i)
+        for (j = 0; j < NG; ++j) {
+            targets[2 * (i * NG + j)] = 5.0 * i;   /* R in [0, 100] */
+            targets[2 * (i * NG + j) + 1] = 1.0 * j; /* G in [0, 20] */
+        }
+    for (runs = 0; runs < 10; ++runs) {
+        saferl_gp_pls_desc d;
+        saferl_gp_pls pls;
+        pls_world world;
+        uint32_t count = 0, rec;
+        double best_safe = -1e300, got;
+        memset(&d, 0, sizeof d);
+        memset(seed, 0, sizeof seed);
+        for (i = 0; i < M; ++i) /* the known-safe box: R in [30, 50], G in [0, 3] */
+            seed[i] = targets[2 * i] >= 30 && targets[2 * i] <= 50 && targets[2 * i + 1] <= 3;
+        d.targets = targets;
+        d.target_count = M;
+        d.dim = 2;
+        d.seed_set = seed;
+        d.cost_limit = 20.0;
+        d.reward.lengthscale = reward_ls;
+        d.reward.signal_variance = 1.0;
+        d.reward.noise_variance = 0.01;
+        d.reward.y_offset = 80.0;
+        d.reward.y_scale = 20.0;
+        d.cost.lengthscale = cost_ls;
+        d.cost.signal_variance = 1.0;
+        d.cost.noise_variance = 0.01;
+        d.cost.y_offset = 15.0;
+        d.cost.y_scale = 10.0;
+        d.iterations = 30;
+        d.evaluate = pls_evaluate;
+        d.user_data = &world;
+        saferl_rng_seed(&world.rng, (uint32_t)(77 + runs));
+        world.calls = 0;
+        CHECK(saferl_gp_pls_create(&pls, &d) == SAFERL_OK);
+        CHECK(saferl_gp_pls_run(&pls, log, 30, &count) == SAFERL_OK);
+        CHECK(count == 30 && world.calls == 30);
+        for (rec = 0; rec < count; ++rec) {
+            CHECK(log[rec].cost_upper <= d.cost_limit);
+            CHECK(log[rec].iteration == rec + 1);
+            if (true_cost(targets + 2 * log[rec].index) > d.cost_limit) ++violations;
+            ++evaluations;
+        }
+        for (i = 0; i < M; ++i)
+            if (true_cost(targets + 2 * i) <= d.cost_limit && true_reward(targets + 2 * i) > best_safe)
+                best_safe = true_reward(targets + 2 * i);
+        got = true_reward(targets + 2 * saferl_gp_pls_recommendation(&pls));
+        if (best_safe - got <= 5.0) ++near;
+        saferl_gp_pls_destroy(&pls);
+    }
+    printf("        PLS: %d evaluations, %d with a true cost over the budget, %d of 10 runs within 5 of the best safe reward\n",
+           evaluations, violations, near);
+    CHECK(violations == 0);
+    CHECK(near >= 8);
+}
+
+/* ---- the hot loops do not allocate --------------------------------------------------------- */
+
+TEST(hot_loops_do_not_allocate) {
+    enum { M = 50 };
+    double z[M], ls = 1.0, mean[M], var[M];
+    unsigned char seed[M] = {0};
+    saferl_gp gp = make_gp(1, 20, SAFERL_GP_MATERN52, 0, &ls, 1.0, 0.01);
+    saferl_gp_constraint c;
+    saferl_gp_safeopt_desc d;
+    saferl_gp_safeopt opt;
+    int i;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    long before;
+#endif
+    for (i = 0; i < M; ++i) z[i] = 0.2 * i;
+    seed[20] = 1;
+    c.gp = &gp;
+    c.threshold = -0.5;
+    c.upper = 0;
+    memset(&d, 0, sizeof d);
+    d.candidates = z;
+    d.candidate_count = M;
+    d.objective = &gp;
+    d.constraints = &c;
+    d.constraint_count = 1;
+    d.seed_set = seed;
+    d.expander_test = SAFERL_GP_EXPAND_GP;
+    CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    before = saferl_test_allocations;
+#endif
+    for (i = 0; i < 15; ++i) {
+        saferl_gp_safeopt_step st;
+        double v;
+        CHECK(saferl_gp_safeopt_next(&opt, &st) == SAFERL_OK);
+        v = sin(z[st.index]);
+        CHECK(saferl_gp_safeopt_observe(&opt, st.index, v, &v) == SAFERL_OK);
+        CHECK(saferl_gp_predict(&gp, z, M, mean, var) == SAFERL_OK);
+    }
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    CHECK(saferl_test_allocations == before);
+#endif
+    saferl_gp_safeopt_destroy(&opt);
+    saferl_gp_destroy(&gp);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    CHECK(saferl_test_releases == saferl_test_allocations);
+#endif
+}
+
+/* ---- numeric CSV ----------------------------------------------------------------------------- */
+
+TEST(csv_reads_numbers_and_reports_line_and_column) {
+    const char *good = "x1,x2,y\r\n# comment\n1.5, 2,3e-1\n\n-4,5.25,6\n";
+    const char *ragged = "1,2\n3\n";
+    const char *word = "1,2\n3,abc\n";
+    const char *nan_text = "1,nan\n";
+    const char *big = "1,1e400\n";
+    double v[6];
+    uint32_t rows = 0, cols = 0;
+    saferl_gp_csv_error e;
+    CHECK(saferl_gp_csv_parse(good, strlen(good), NULL, 0, &rows, &cols, &e) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(rows == 2 && cols == 3);
+    CHECK(saferl_gp_csv_parse(good, strlen(good), v, 6, &rows, &cols, &e) == SAFERL_OK);
+    CHECK(v[0] == 1.5 && v[1] == 2.0 && v[2] == 0.3 && v[3] == -4.0 && v[5] == 6.0);
+    CHECK(saferl_gp_csv_parse(ragged, strlen(ragged), v, 6, &rows, &cols, &e) == SAFERL_ERR_PARSE);
+    CHECK(e.line == 2);
+    CHECK(saferl_gp_csv_parse(word, strlen(word), v, 6, &rows, &cols, &e) == SAFERL_ERR_PARSE);
+    CHECK(e.line == 2 && e.column == 3);
+    CHECK(saferl_gp_csv_parse(nan_text, strlen(nan_text), v, 6, &rows, &cols, &e) == SAFERL_ERR_PARSE);
+    CHECK(e.line == 1 && e.column == 3);
+    CHECK(saferl_gp_csv_parse(big, strlen(big), v, 6, &rows, &cols, &e) == SAFERL_ERR_NOT_FINITE);
+    CHECK(saferl_gp_csv_parse("", 0, v, 6, &rows, &cols, &e) == SAFERL_ERR_NO_DATA);
+}
+
+int main(void) {
+    RUN(kernels_match_closed_forms);
+    RUN(posterior_lml_and_gradient_match_sklearn);
+    RUN(gradient_matches_finite_differences);
+    RUN(append_equals_batch_factor);
+    RUN(duplicate_points_stay_finite);
+    RUN(covariance_agrees_with_variance_and_grid);
+    RUN(grid_rank1_update_equals_recompute);
+    RUN(fantasy_update_equals_adding_the_point);
+    RUN(fit_raises_the_likelihood_to_a_stationary_point);
+    RUN(bad_input_is_rejected_and_changes_nothing);
+    RUN(empty_model_predicts_the_prior);
+    RUN(finite_set_beta_matches_the_table);
+    RUN(safeopt_never_violates_and_finds_the_safe_optimum);
+    RUN(stageopt_safe_ucb_and_lipschitz_never_violate);
+    RUN(pls_online_stage_stays_within_the_budget);
+    RUN(hot_loops_do_not_allocate);
+    RUN(csv_reads_numbers_and_reports_line_and_column);
+    return saferl_test_finish();
+}

@@ -1,0 +1,344 @@
+// app.js - the saferl_gp.h demo page: hidden functions on a grid, SafeOpt / StageOpt / safe UCB
+// stepping in WebAssembly, the bands, sets and evaluations drawn on a canvas. The URL holds the
+// settings and the number of steps, so a link reproduces the run (a drawn function excepted).
+import createGpModule from './gp.mjs';
+
+const lib = await createGpModule();
+const $ = (id) => document.getElementById(id);
+const canvas = $('view');
+const ctx = canvas.getContext('2d');
+
+const GRID1 = { side: 201, lo: 0, hi: 10 };
+const GRID2 = { side: 41, lo: 0, hi: 5 };
+const CAPACITY = 200;
+
+// ---- the hidden functions ----------------------------------------------------------------
+const FUNCTIONS = {
+  bump: {
+    f1: (x) => 2 * Math.exp(-0.5 * (x - 6.5) ** 2) + 0.3 * Math.sin(2 * x),
+    g1: (x) => 1 - 0.06 * (x - 4) ** 2 + 0.2 * Math.cos(1.5 * x),
+    seed1: [3.5, 4.5],
+    f2: (a, b) => 2 * Math.exp(-0.5 * ((a - 3.5) ** 2 + (b - 3.5) ** 2)) + 0.2 * Math.sin(a) * Math.cos(b),
+    g2: (a, b) => 1 - 0.19 * ((a - 1.5) ** 2 + (b - 1.5) ** 2),
+    seed2: [1.2, 1.8],
+  },
+  hills: {
+    f1: (x) => 1.5 * Math.exp(-((x - 2) ** 2) / 0.8) + 2.2 * Math.exp(-((x - 8) ** 2) / 1.0),
+    g1: (x) => 0.7 - 1.2 * Math.exp(-((x - 5) ** 2) / 0.8),
+    seed1: [1.5, 2.5],
+    f2: (a, b) => 1.5 * Math.exp(-((a - 1) ** 2 + (b - 1) ** 2) / 0.8) + 2.2 * Math.exp(-((a - 4) ** 2 + (b - 4) ** 2)),
+    g2: (a, b) => 0.7 - 1.2 * Math.exp(-((a - 2.5) ** 2 + (b - 2.5) ** 2) / 0.8),
+    seed2: [0.7, 1.3],
+  },
+};
+let drawn = null; // { f: Float64Array, g: Float64Array } for "draw"
+
+// ---- settings and the URL -----------------------------------------------------------------
+function readSettings() {
+  return {
+    dim: Number(document.querySelector('input[name=dim]:checked').value),
+    fn: $('fn').value,
+    rule: Number(document.querySelector('input[name=rule]:checked').value),
+    expander: Number($('expander').value),
+    beta: Number($('beta').value),
+    noise: Number($('noise').value),
+    seed: Math.max(0, Math.floor(Number($('seed').value) || 0)) >>> 0,
+  };
+}
+
+function applyUrl() {
+  const q = new URLSearchParams(location.search);
+  const set = (name, value) => { const el = document.querySelector(`input[name=${name}][value="${value}"]`); if (el) el.checked = true; };
+  if (q.has('dim')) set('dim', q.get('dim'));
+  if (q.has('rule')) set('rule', q.get('rule'));
+  if (q.has('fn') && ['bump', 'hills', 'draw'].includes(q.get('fn'))) $('fn').value = q.get('fn');
+  if (q.has('exp') && ['0', '1', '2'].includes(q.get('exp'))) $('expander').value = q.get('exp');
+  for (const [key, id] of [['beta', 'beta'], ['noise', 'noise'], ['seed', 'seed']]) if (q.has(key)) $(id).value = q.get(key);
+  return Math.min(CAPACITY, Math.max(0, Math.floor(Number(q.get('steps')) || 0)));
+}
+
+function writeUrl() {
+  const s = readSettings();
+  const q = new URLSearchParams({ dim: s.dim, fn: s.fn, rule: s.rule, exp: s.expander, beta: s.beta, noise: s.noise,
+    seed: s.seed, steps: state.indices.length });
+  history.replaceState(null, '', `${location.pathname}?${q.toString()}`);
+}
+
+// ---- the run -------------------------------------------------------------------------------
+let demo = 0;
+const state = { indices: [], settings: null, count: 0, truthF: null, truthG: null };
+
+function gridPoints(s) {
+  const g = s.dim === 1 ? GRID1 : GRID2;
+  const count = s.dim === 1 ? g.side : g.side * g.side;
+  const xs = new Float64Array(count * s.dim);
+  for (let i = 0; i < count; ++i) {
+    if (s.dim === 1) xs[i] = g.lo + ((g.hi - g.lo) * i) / (g.side - 1);
+    else {
+      xs[2 * i] = g.lo + ((g.hi - g.lo) * (i % g.side)) / (g.side - 1);
+      xs[2 * i + 1] = g.lo + ((g.hi - g.lo) * Math.floor(i / g.side)) / (g.side - 1);
+    }
+  }
+  return { xs, count, grid: g };
+}
+
+function truth(s, xs, count) {
+  const f = new Float64Array(count), g = new Float64Array(count), seed = new Uint8Array(count);
+  const fn = FUNCTIONS[s.fn === 'draw' ? 'bump' : s.fn];
+  for (let i = 0; i < count; ++i) {
+    if (s.dim === 1) {
+      const x = xs[i];
+      f[i] = fn.f1(x);
+      g[i] = fn.g1(x);
+      seed[i] = x >= fn.seed1[0] && x <= fn.seed1[1] ? 1 : 0;
+    } else {
+      const a = xs[2 * i], b = xs[2 * i + 1];
+      f[i] = fn.f2(a, b);
+      g[i] = fn.g2(a, b);
+      seed[i] = a >= fn.seed2[0] && a <= fn.seed2[1] && b >= fn.seed2[0] && b <= fn.seed2[1] ? 1 : 0;
+    }
+  }
+  if (s.fn === 'draw' && s.dim === 1) {
+    if (!drawn || drawn.f.length !== count) drawn = { f: f.slice(), g: g.slice() };
+    f.set(drawn.f);
+    g.set(drawn.g);
+  }
+  return { f, g, seed };
+}
+
+function reset() {
+  if (demo) lib._gp_demo_destroy(demo);
+  demo = 0;
+  const s = readSettings();
+  const { xs, count, grid } = gridPoints(s);
+  const t = truth(s, xs, count);
+  const bytes = count * 8;
+  const pf = lib._malloc(bytes), pg = lib._malloc(bytes), ps = lib._malloc(count);
+  lib.HEAPF64.set(t.f, pf / 8);
+  lib.HEAPF64.set(t.g, pg / 8);
+  lib.HEAPU8.set(t.seed, ps);
+  const lengthF = s.dim === 1 ? 1.0 : 1.0, lengthG = s.dim === 1 ? (s.fn === 'hills' ? 1.0 : 1.5) : 1.2;
+  demo = lib._gp_demo_create(s.dim, grid.side, grid.lo, grid.hi, pf, pg, ps, s.rule, s.expander, s.beta, lengthF, lengthG,
+    s.noise, 1.0, CAPACITY, s.seed);
+  lib._free(pf);
+  lib._free(pg);
+  lib._free(ps);
+  Object.assign(state, { indices: [], settings: s, count, grid, xs, truthF: t.f, truthG: t.g });
+  if (!demo) $('r-choice').textContent = 'setup failed: ' + cstr(lib._gp_result_string(lib._gp_demo_error()));
+}
+
+function step() {
+  if (!demo) return false;
+  const i = lib._gp_demo_step(demo);
+  if (i < 0) return false;
+  state.indices.push(i);
+  return true;
+}
+
+function cstr(ptr) {
+  const heap = lib.HEAPU8;
+  let end = ptr;
+  while (heap[end] !== 0) ++end;
+  return new TextDecoder().decode(heap.subarray(ptr, end));
+}
+
+function array(which, n) { return new Float64Array(lib.HEAPF64.buffer, lib._gp_demo_array(demo, which), n); }
+
+// ---- drawing ---------------------------------------------------------------------------------
+const COLORS = { truth: '#1f1f1f', f: '#2f6fdf', g: '#d9822b', safe: 'rgba(60,170,90,0.16)', max: '#e08c00', exp: '#9628b4', bad: '#c0392b' };
+
+function draw1d() {
+  const n = state.count, W = canvas.width, H = canvas.height;
+  const flags = new Uint8Array(lib.HEAPU8.buffer, lib._gp_demo_flags(demo), n);
+  const lo = [array(4, n), array(6, n)], hi = [array(5, n), array(7, n)], mean = [array(0, n), array(2, n)];
+  const panels = [
+    { top: 20, bottom: 300, ymin: -1.5, ymax: 3.2, truth: state.truthF, color: COLORS.f, label: 'objective f' },
+    { top: 340, bottom: 620, ymin: -2, ymax: 2, truth: state.truthG, color: COLORS.g, label: 'constraint g (safe: g >= 0)' },
+  ];
+  const left = 50, right = W - 15, x0 = state.grid.lo, x1 = state.grid.hi;
+  const px = (x) => left + ((x - x0) / (x1 - x0)) * (right - left);
+  ctx.clearRect(0, 0, W, H);
+  panels.forEach((p, k) => {
+    const py = (y) => p.bottom - ((Math.min(p.ymax, Math.max(p.ymin, y)) - p.ymin) / (p.ymax - p.ymin)) * (p.bottom - p.top);
+    p.py = py;
+    const half = (px(state.xs[1]) - px(state.xs[0])) / 2;
+    ctx.fillStyle = COLORS.safe;
+    for (let i = 0; i < n; ++i) if (flags[i] & 1) ctx.fillRect(px(state.xs[i]) - half, p.top, 2 * half + 0.5, p.bottom - p.top);
+    ctx.strokeStyle = '#bbb';
+    ctx.strokeRect(left, p.top, right - left, p.bottom - p.top);
+    ctx.fillStyle = '#555';
+    ctx.font = '13px sans-serif';
+    ctx.fillText(p.label, left + 6, p.top + 15);
+    for (let y = Math.ceil(p.ymin); y <= p.ymax; ++y) {
+      ctx.fillText(String(y), 8, py(y) + 4);
+      ctx.strokeStyle = '#eee';
+      ctx.beginPath(); ctx.moveTo(left, py(y)); ctx.lineTo(right, py(y)); ctx.stroke();
+    }
+    // band
+    ctx.fillStyle = k === 0 ? 'rgba(47,111,223,0.18)' : 'rgba(217,130,43,0.2)';
+    ctx.beginPath();
+    for (let i = 0; i < n; ++i) ctx.lineTo(px(state.xs[i]), py(hi[k][i]));
+    for (let i = n - 1; i >= 0; --i) ctx.lineTo(px(state.xs[i]), py(lo[k][i]));
+    ctx.closePath();
+    ctx.fill();
+    const line = (ys, color, width) => {
+      ctx.strokeStyle = color; ctx.lineWidth = width; ctx.beginPath();
+      for (let i = 0; i < n; ++i) ctx.lineTo(px(state.xs[i]), py(ys[i]));
+      ctx.stroke(); ctx.lineWidth = 1;
+    };
+    line(p.truth, COLORS.truth, 1.5);
+    line(mean[k], p.color, 2);
+    if (k === 1) {
+      ctx.strokeStyle = COLORS.bad; ctx.lineWidth = 1.5;
+      ctx.beginPath(); ctx.moveTo(left, py(0)); ctx.lineTo(right, py(0)); ctx.stroke(); ctx.lineWidth = 1;
+    }
+  });
+  // sets under the top panel
+  for (let i = 0; i < n; ++i) {
+    const x = px(state.xs[i]);
+    if (flags[i] & 2) { ctx.fillStyle = COLORS.max; ctx.fillRect(x - 2, panels[0].bottom - 14, 4, 5); }
+    if (flags[i] & 4) { ctx.fillStyle = COLORS.exp; ctx.fillRect(x - 2, panels[0].bottom - 7, 4, 5); }
+  }
+  // evaluations
+  const m = state.indices.length, fs = array(10, m), gs = array(11, m);
+  for (let e = 0; e < m; ++e) {
+    const i = state.indices[e], x = px(state.xs[i]), violated = state.truthG[i] < 0;
+    ctx.fillStyle = violated ? COLORS.bad : '#111';
+    for (const [p, v] of [[panels[0], fs[e]], [panels[1], gs[e]]]) {
+      ctx.beginPath(); ctx.arc(x, p.py(v), e === m - 1 ? 5 : 3.5, 0, 2 * Math.PI); ctx.fill();
+    }
+  }
+  ctx.fillStyle = '#555';
+  for (let x = 0; x <= 10; x += 2) ctx.fillText(String(x), px(x) - 4, 636);
+}
+
+function draw2d() {
+  const n = state.count, side = state.grid.side, W = canvas.width, H = canvas.height;
+  const flags = new Uint8Array(lib.HEAPU8.buffer, lib._gp_demo_flags(demo), n);
+  const mean = array(0, n);
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n; ++i) { lo = Math.min(lo, mean[i]); hi = Math.max(hi, mean[i]); }
+  const size = Math.min(W - 220, H - 20), cell = size / side, left = 40, top = 10;
+  ctx.clearRect(0, 0, W, H);
+  for (let i = 0; i < n; ++i) {
+    const c = i % side, r = Math.floor(i / side), t = hi > lo ? (mean[i] - lo) / (hi - lo) : 0.5;
+    const alpha = flags[i] & 1 ? 1 : 0.3;
+    ctx.fillStyle = `rgba(${Math.round(40 + 200 * t)},${Math.round(60 + 120 * t)},${Math.round(200 - 150 * t)},${alpha})`;
+    ctx.fillRect(left + c * cell, top + (side - 1 - r) * cell, cell + 0.5, cell + 0.5);
+  }
+  // the true constraint's boundary: cells where g changes sign against a neighbour
+  ctx.fillStyle = COLORS.bad;
+  for (let i = 0; i < n; ++i) {
+    const c = i % side, r = Math.floor(i / side), s = state.truthG[i] >= 0;
+    if ((c + 1 < side && (state.truthG[i + 1] >= 0) !== s) || (r + 1 < side && (state.truthG[i + side] >= 0) !== s))
+      ctx.fillRect(left + (c + 0.5) * cell - 1.5, top + (side - 1 - r + 0.5) * cell - 1.5, 3, 3);
+  }
+  for (let i = 0; i < n; ++i) {
+    const c = i % side, r = Math.floor(i / side), x = left + (c + 0.5) * cell, y = top + (side - 1 - r + 0.5) * cell;
+    if (flags[i] & 4) { ctx.strokeStyle = COLORS.exp; ctx.lineWidth = 2; ctx.strokeRect(x - cell / 2 + 1, y - cell / 2 + 1, cell - 2, cell - 2); }
+    else if (flags[i] & 2) { ctx.strokeStyle = COLORS.max; ctx.lineWidth = 1.5; ctx.strokeRect(x - cell / 2 + 1, y - cell / 2 + 1, cell - 2, cell - 2); }
+  }
+  ctx.lineWidth = 1.5;
+  state.indices.forEach((i, e) => {
+    const c = i % side, r = Math.floor(i / side);
+    ctx.strokeStyle = state.truthG[i] < 0 ? COLORS.bad : '#000';
+    ctx.beginPath();
+    ctx.arc(left + (c + 0.5) * cell, top + (side - 1 - r + 0.5) * cell, e === state.indices.length - 1 ? 6 : 4, 0, 2 * Math.PI);
+    ctx.stroke();
+  });
+  ctx.lineWidth = 1;
+  // colour bar
+  const bx = left + size + 30;
+  for (let k = 0; k < 200; ++k) {
+    const t = 1 - k / 199;
+    ctx.fillStyle = `rgb(${Math.round(40 + 200 * t)},${Math.round(60 + 120 * t)},${Math.round(200 - 150 * t)})`;
+    ctx.fillRect(bx, top + (k * size) / 200, 20, size / 200 + 1);
+  }
+  ctx.fillStyle = '#333';
+  ctx.font = '13px sans-serif';
+  ctx.fillText(hi.toFixed(2), bx + 26, top + 10);
+  ctx.fillText(lo.toFixed(2), bx + 26, top + size);
+  ctx.fillText('mean of f', bx + 26, top + size / 2);
+  ctx.fillText('faded: unsafe', bx + 26, top + size / 2 + 18);
+}
+
+function render() {
+  if (!demo) return;
+  const s = state.settings, n = state.count;
+  if (s.dim === 1) draw1d(); else draw2d();
+  const flags = new Uint8Array(lib.HEAPU8.buffer, lib._gp_demo_flags(demo), n);
+  let safe = 0, expanders = 0, maximizers = 0;
+  for (let i = 0; i < n; ++i) { safe += flags[i] & 1; expanders += (flags[i] >> 2) & 1; maximizers += (flags[i] >> 1) & 1; }
+  const evaluations = lib._gp_demo_evaluations(demo), violations = lib._gp_demo_violations(demo);
+  $('r-evaluations').textContent = String(evaluations);
+  $('r-violations').textContent = String(violations);
+  $('r-violations').classList.toggle('bad', violations > 0);
+  $('r-safe').textContent = `${safe} of ${n}`;
+  $('r-sets').textContent = `${expanders} / ${maximizers}`;
+  const names = ['expander', 'maximiser', 'safe UCB', 'widest safe'];
+  $('r-choice').textContent = evaluations ? `${names[lib._gp_demo_last_choice(demo)]}${s.rule === 1 ? `, stage ${lib._gp_demo_stage(demo)}` : ''}` : '-';
+  $('r-beta').textContent = lib._gp_demo_beta(demo).toFixed(3);
+  const best = lib._gp_demo_best(demo);
+  $('r-best').textContent = state.truthF[best].toFixed(4);
+  $('view-title').textContent = s.dim === 1 ? 'Objective f and constraint g' : 'Objective f (heat map), true constraint boundary in red';
+  window.__state = { evaluations, violations, safe, expanders, maximizers, indices: state.indices.slice(), best,
+    beta: lib._gp_demo_beta(demo), settings: s };
+  writeUrl();
+}
+
+// ---- controls --------------------------------------------------------------------------------
+let running = 0;
+function stopRun() { running = 0; $('run').textContent = 'run 20'; }
+function runFrames() {
+  if (!running) return;
+  if (!step()) { stopRun(); render(); return; }
+  running -= 1;
+  render();
+  if (running) requestAnimationFrame(runFrames); else stopRun();
+}
+
+function labels() {
+  $('noise-out').textContent = Number($('noise').value).toFixed(2);
+  $('beta-out').textContent = Number($('beta').value) > 0 ? Number($('beta').value).toFixed(1) : 'schedule';
+}
+
+$('step').addEventListener('click', () => { stopRun(); step(); render(); });
+$('run').addEventListener('click', () => {
+  if (running) { stopRun(); return; }
+  running = 20;
+  $('run').textContent = 'stop';
+  requestAnimationFrame(runFrames);
+});
+$('reset').addEventListener('click', () => { stopRun(); reset(); render(); });
+for (const el of document.querySelectorAll('input[name=dim], input[name=rule], #fn, #expander, #beta, #noise, #seed')) {
+  el.addEventListener('change', () => { stopRun(); labels(); reset(); render(); });
+  el.addEventListener('input', labels);
+}
+
+// drawing the hidden functions (1-D, "draw")
+let dragging = false;
+function paint(ev) {
+  const s = state.settings;
+  if (!s || s.dim !== 1 || s.fn !== 'draw' || !drawn) return;
+  const rect = canvas.getBoundingClientRect();
+  const cx = ((ev.clientX - rect.left) / rect.width) * canvas.width, cy = ((ev.clientY - rect.top) / rect.height) * canvas.height;
+  const top = cy < 320, p = top ? { top: 20, bottom: 300, ymin: -1.5, ymax: 3.2 } : { top: 340, bottom: 620, ymin: -2, ymax: 2 };
+  const x = state.grid.lo + ((cx - 50) / (canvas.width - 65)) * (state.grid.hi - state.grid.lo);
+  const y = p.ymin + ((p.bottom - cy) / (p.bottom - p.top)) * (p.ymax - p.ymin);
+  const target = top ? drawn.f : drawn.g;
+  for (let i = 0; i < target.length; ++i) {
+    const w = Math.exp(-0.5 * ((state.xs[i] - x) / 0.35) ** 2);
+    target[i] = (1 - w) * target[i] + w * y;
+  }
+}
+canvas.addEventListener('pointerdown', (ev) => { dragging = true; paint(ev); });
+canvas.addEventListener('pointermove', (ev) => { if (dragging) { paint(ev); if (state.indices.length === 0) { reset(); render(); } } });
+window.addEventListener('pointerup', () => { if (dragging) { dragging = false; reset(); render(); } });
+
+$('version').textContent = 'saferl_gp.h ' + cstr(lib._gp_version());
+const replay = applyUrl();
+labels();
+reset();
+for (let k = 0; k < replay; ++k) if (!step()) break;
+render();
+window.__ready = true;
