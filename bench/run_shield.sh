@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmark of saferl_shield.h: monitor step, compile time and minimal-DFA size by formula
+# size, MONA on the same LTLf formulas in the same run (wall time of the mona process,
+# median of 5; MONA's own figure includes its start-up), and the WebAssembly/native ratio.
+# Single-threaded on both sides. Run from anywhere: bench/run_shield.sh
+set -eu
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p build
+CC=${CC:-gcc}
+V2="$CC -O3 -march=x86-64-v2 -I."
+NATIVE="$CC -O3 -march=native -I."
+$V2 bench/shield.c -o build/bench_shield_v2 -lm
+$NATIVE bench/shield.c -o build/bench_shield_native -lm
+
+echo "== $V2, 1 thread"
+build/bench_shield_v2 | tee build/bench_shield_v2.txt
+echo
+echo "== $NATIVE (reported separately)"
+build/bench_shield_native | head -2
+
+if command -v mona >/dev/null; then
+    echo
+    echo "== MONA $(mona 2>&1 | head -1 | awk '{print $2}') on the same formulas read as LTLf (M2L-Str, minimal DFA)"
+    make -s build/shield_compile
+    printf '%-4s %-3s %-12s %-12s %-12s %s\n' n k "MONA states" "MONA ms" "ours ms" "MONA/ours"
+    build/bench_shield_v2 --formulas | while read -r n k formula; do
+        prog=$(mktemp --suffix=.mona)
+        /usr/bin/python3 - "$formula" >"$prog" <<'PY'
+import sys
+sys.argv = [sys.argv[0], "build/shield_compile", sys.argv[1]]
+sys.path.insert(0, "tests/oracle")
+import shield_oracle
+print(shield_oracle.mona_program(sys.argv[2], "ltlf")[1])
+PY
+        times=()
+        for rep in 1 2 3 4 5; do
+            start=$(date +%s.%N)
+            mona -q -w "$prog" >"$prog.out"
+            end=$(date +%s.%N)
+            times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) * 1000 }')")
+        done
+        med=$(printf '%s\n' "${times[@]}" | sort -g | sed -n 3p)
+        states=$(sed -n 's/^Automaton has \([0-9]*\) states.*/\1/p' "$prog.out")
+        ours=$(awk -v n="$n" -v k="$k" '$1 == n && $2 == k { print $7 }' build/bench_shield_v2.txt)
+        printf '%-4s %-3s %-12s %-12s %-12s %s\n' "$n" "$k" "$((states - 1))" "$med" "$ours" \
+            "$(awk -v a="$med" -v b="$ours" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')"
+        rm -f "$prog" "$prog.out"
+    done
+    echo "(MONA's count drops its extra initial state, so both count the same minimal DFA when they agree)"
+fi
+
+if command -v emcc >/dev/null; then
+    echo
+    echo "== WebAssembly (emcc -O3, node) / native -O3 -march=x86-64-v2"
+    NODE_PATH=/usr/share/nodejs emcc -O3 -I. -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 \
+        bench/shield.c -o build/bench_shield.js 2>/dev/null
+    node build/bench_shield.js | head -2 | tee build/bench_shield_wasm.txt
+    awk 'NR == FNR && /^monitor step/ { for (i = 1; i <= NF; ++i) if ($i == "median") n = $(i + 1) }
+         NR != FNR && /^monitor step/ { for (i = 1; i <= NF; ++i) if ($i == "median") w = $(i + 1) }
+         END { printf "monitor step: wasm %.2f ns / native %.2f ns = %.2f\n", w, n, w / n }' \
+        build/bench_shield_v2.txt build/bench_shield_wasm.txt
+fi

@@ -1,0 +1,27 @@
+# saferl_shield.h: the compile CLI, the web page, demo and benchmark.
+EXAMPLES += $(BUILD)/shield_compile
+WEB_PAGES += $(BUILD)/web/shield/shield.mjs
+DEMOS += demo-shield
+BENCHES += bench-shield
+
+$(BUILD)/shield_compile: examples/shield_compile.c saferl_shield.h | $(BUILD)
+	$(CC) $(C_STRICT) $(OPT) -I. -o $@ $< -lm
+
+$(BUILD)/web/shield/shield.mjs: web/shield/glue.c saferl_shield.h
+	@mkdir -p $(@D)
+	$(EMCC) $(C_STRICT) -I. $(EMCC_WEB) -sEXPORT_NAME=createShieldModule \
+	  -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=HEAPU8,HEAP32,HEAPU32,HEAPF64 -o $@ $<
+
+.PHONY: demo-shield bench-shield
+demo-shield: $(BUILD)/shield_compile
+	@mkdir -p $(BUILD)/demo
+	@echo "== saferl_shield.h: a safety rule compiled to a minimal monitor"
+	@$(BUILD)/shield_compile -e 'G(lava -> X !lava) & G(creeper -> F[0..2] !creeper)' | sed -n '1,12p'
+	@$(BUILD)/shield_compile --dot -e 'G(lava -> X !lava) & G(creeper -> F[0..2] !creeper)' > $(BUILD)/demo/shield.dot
+	@printf 'creeper\ncreeper\n\nlava\nlava\n' > $(BUILD)/demo/shield_trace.txt
+	@echo "trace creeper, creeper, -, lava, lava:"
+	@$(BUILD)/shield_compile --check $(BUILD)/demo/shield_trace.txt -e 'G(lava -> X !lava) & G(creeper -> F[0..2] !creeper)'
+	@echo "figures: $(BUILD)/demo/shield.dot (graphviz: dot -Tpng)"
+	@echo
+bench-shield:
+	@bench/run_shield.sh

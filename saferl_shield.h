@@ -1,0 +1,3861 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* saferl_shield.h - v0.1.0 - safety specifications compiled to automata, and monitors
+                              public domain or MIT; see the end of the file
+
+   A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
+   RL", arXiv 2410.24096) and a shield (Alshiekh et al., AAAI 2018) both watch an agent
+   through a deterministic automaton built from a safety rule. This header turns a rule
+   written as text into that automaton and steps it at the cost of one table lookup:
+
+      safety LTL   "G(lava -> X !lava)"      minimal DFA by formula progression; a finite
+                                             trace is a violation exactly when every infinite
+                                             continuation of it violates the formula
+      past-time    "G(alarm -> O armed)"     Y Z O H S; the step where the past formula fails
+      LTLf         "F goal & G !lava"        LTL on finite traces, a separate explicit mode
+      HOA files    Spot's monitors (ltl2tgba -D -M) and complete safety automata
+      reward machines in Toro Icarte's text format (edges keyed by source and guard)
+
+   and gives minimisation, product, complement, language equivalence with a shortest
+   counterexample, DOT, HOA and reward-machine output. Part 2 (shield synthesis, progressive
+   safeguards) builds on the saferl_shield_dfa type defined here.
+
+   Do this:
+      #define SAFERL_SHIELD_IMPLEMENTATION   (or SAFERL_IMPLEMENTATION for every saferl header)
+   before you include this file in *one* C or C++ file to create the implementation.
+
+   Optional, before the implementation include:
+      #define SAFERL_ASSERT(x)        your assert, for programmer errors only (default: assert)
+      #define SAFERL_MALLOC(sz,ctx)   default allocation   (default: malloc(sz))
+      #define SAFERL_FREE(p,ctx)      default release      (default: free(p))
+      #define SAFERL_SHIELD_API       declaration prefix   (default: extern)
+      #define SAFERL_SHIELD_STATIC    every function static: a private copy per translation unit
+
+   The header does no file I/O: parsers take text in memory, writers fill your buffer.
+
+   QUICK START
+      #define SAFERL_SHIELD_IMPLEMENTATION
+      #include "saferl_shield.h"
+      #include <stdio.h>
+      #include <string.h>
+      int main(void) {
+          const char *rule = "G(lava -> X !lava)";      // never two lava steps in a row
+          saferl_shield_desc desc = {0};                 // zero: safety LTL, default limits
+          saferl_shield_dfa dfa;
+          saferl_shield_error error;
+          saferl_shield_monitor monitor;
+          uint32_t trace[4] = {0, 1, 1, 0};              // label bit 0 = "lava"
+          int i;
+          if (saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) < 0) {
+              printf("%u:%u: %s\n", error.line, error.column, error.message);
+              return 1;
+          }
+          saferl_shield_monitor_init(&monitor, &dfa, 0.1, -1.0);
+          for (i = 0; i < 4; ++i) {
+              double reward;
+              saferl_shield_monitor_step(&monitor, trace[i], &reward);
+              printf("step %d: state %u reward %g%s\n", i + 1, monitor.state, reward,
+                     saferl_shield_monitor_violated(&monitor) ? " violation" : "");
+          }
+          saferl_shield_dfa_destroy(&dfa);
+          return 0;
+      }
+
+   WHAT IS HERE, top to bottom
+      the automaton            saferl_shield_dfa: states x letters table, violation sink,
+                               accepting flags, stages, optional per-edge rewards; build one by
+                               hand with _memory_size/_init (your memory) or _create
+      monitors                 saferl_shield_monitor_*: O(1) step, no allocation, any number of
+                               monitors share one automaton's tables
+      specifications           saferl_shield_compile (safety LTL, past-time LTL, LTLf)
+      operations               minimise, product, complement, equivalence (+ counterexample)
+      files                    HOA read/write, reward machines read/write, DOT, and
+                               saferl_shield_load which recognises a text by its content
+
+   LABELS, PROPOSITIONS, LETTERS
+      A label is a uint32_t: bit i set means proposition i of your vocabulary is true at this
+      step, so a vocabulary holds up to 32 propositions (SAFERL_SHIELD_LABEL_BITS). Each
+      automaton reads at most 16 of them (SAFERL_SHIELD_MAX_PROPS): its table is dense over
+      the 2^k letters of the k propositions it uses, which is what makes a step one lookup.
+      Proposition j of an automaton sits at label bit prop_bit[j]; four byte-indexed tables
+      gather a label's bits into the letter, so a step is four independent loads and one
+      dependent one. Without a vocabulary in the desc, propositions get bits 0, 1, ... in
+      order of first appearance; with one, a name outside it is an error.
+
+   SEMANTICS (what a state means)
+      SAFERL_SHIELD_SAFETY  the automaton recognises the bad prefixes of a safety property of
+                            infinite traces: the trace so far is a violation iff the monitor is
+                            in the sink. Every other state is accepting (a good prefix).
+      SAFERL_SHIELD_FINITE  the automaton recognises a language of finite, non-empty traces
+                            (LTLf, a past-time formula without an outer G, a complement): the
+                            trace so far is in it iff the state is accepting. The sink, when
+                            there is one, is the state from which no continuation is accepted.
+
+   CONSTRUCTIONS (say what is computed, so results can be checked)
+      * Parsing follows Spot's syntax and precedence, lowest first: -> <-> (right), |, xor, &,
+        U W R M S (right), then the prefix operators ! X F G Y Z O H N and the bounded X[n],
+        F[a..b], G[a..b] (also written [a:b] or [a,b]; G[a..] has no upper bound). As in Spot,
+        "GFa" reads G F a; quote a proposition ("Fire") that starts with an operator letter.
+      * Safety LTL: the formula goes to negation normal form (!(a U b) = !a R !b, !(a W b) =
+        !a M !b, !X a = X !a, ...), where only X, G, W, R, bounded F and G, & and | over
+        literals may remain: F, U and M are liveness obligations no finite prefix can break,
+        and are rejected with their position. The DFA's states are residual formulas
+        (Bacchus-Kabanza progression), hash-consed with sorted, deduplicated conjunctions and
+        disjunctions and p & !p = false, explored breadth first over all letters; then every
+        state with no infinite safe future (the greatest fixpoint of "has a successor that
+        is alive") joins the sink, which gives the earliest detection the bad-prefix semantics
+        asks for (G(X p & X !p) is violated at step 1); then minimisation.
+      * LTLf: X is the strong next (a next step must exist) as in De Giacomo-Vardi and MONA-
+        based tools; N (or X[!] for strong, N for weak) is the weak next. Note Spot's --ltlf
+        reads plain X as weak. States are (residual, whether the trace read so far satisfies
+        the formula), the latter from the "last step" rules (X false, N true, G/W/R/F[..]
+        from their operands). The empty trace is never accepted.
+      * Past-time LTL: Havelund and Rosu's recurrences (Y p false at step 1, Z p true there,
+        O, H, S as usual). The DFA state is the vector of the temporal subformulas' values at
+        the previous step (at most 62 of them). "G psi" (an outer G, psi pure past) is a
+        safety monitor with the same bad-prefix semantics as above: violated at the step
+        where psi is false, or earlier when psi must fail at every continuation; a bare psi
+        is a finite-trace language accepted where psi holds at the last step.
+      * Minimisation is Moore's partition refinement, starting from the partition by
+        (accepting, terminal, stage) and refining by successors' classes and edge rewards, so
+        stages and rewards survive. States are numbered breadth first from the initial one,
+        letters in increasing order: equal languages give identical tables.
+      * Equivalence compares the finite-trace languages (accepting flags) by a breadth-first
+        search of the product, which returns a shortest distinguishing trace.
+
+   MEMORY, THREADS, ERRORS
+      Builders (compile, read, minimise, product, complement) allocate only through the
+      allocator in their desc or argument (zero: SAFERL_MALLOC) and return an automaton in one
+      block that saferl_shield_dfa_destroy releases; their scratch memory is released before
+      they return. saferl_shield_dfa_memory_size + _init build one on your memory. Monitors
+      never allocate. There is no global state: different objects may be used from different
+      threads at once; a finished automaton is read-only, so any number of threads may step
+      monitors over it. Bad input returns a negative saferl_result, fills the error (line,
+      column, message) and leaves the output automaton untouched: nothing half-built.
+
+   LIMITS
+      16 propositions per automaton (32 in a vocabulary), 2^32 - 2 states in principle,
+      desc.max_states (default 1 << 20) in practice; compile time is states x 2^k x formula
+      size. Reward machines: constant reward functions only (ConstantRewardFunction), one-
+      character propositions, as in the original code. HOA: deterministic, one start state,
+      no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
+
+   REVISION HISTORY
+      0.1.0 (2026-11-28)  first release: automata, monitors, LTL/past-time/LTLf, HOA, RM, DOT
+*/
+#ifndef SAFERL_SHIELD_H
+#define SAFERL_SHIELD_H
+
+#define SAFERL_SHIELD_VERSION_MAJOR 0
+#define SAFERL_SHIELD_VERSION_MINOR 1
+#define SAFERL_SHIELD_VERSION_PATCH 0
+#define SAFERL_SHIELD_VERSION_STRING "0.1.0"
+
+#if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
+#define SAFERL_SHIELD_IMPLEMENTATION
+#endif
+
+#ifndef SAFERL_SHIELD_API
+#  if defined(SAFERL_SHIELD_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#    define SAFERL_SHIELD_API static __attribute__((unused)) /* no warning for what you don't call */
+#  elif defined(SAFERL_SHIELD_STATIC)
+#    define SAFERL_SHIELD_API static
+#  else
+#    define SAFERL_SHIELD_API extern
+#  endif
+#endif
+
+/* ==== saferl common block: byte-identical in every saferl header ======================== */
+#ifndef SAFERL_COMMON_H
+#define SAFERL_COMMON_H
+#define SAFERL_COMMON_VERSION 1
+
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+
+/* Every fallible function returns a saferl_result: 0 success, negative an error (the call
+   changed nothing), positive a success with a qualification the caller should read. */
+typedef enum saferl_result {
+    SAFERL_OK = 0,
+    SAFERL_BOUND_ONLY = 1,                 /* done, but the data only bound the quantity */
+    SAFERL_ERR_INVALID_ARGUMENT = -1,      /* a value out of its documented range */
+    SAFERL_ERR_OUT_OF_MEMORY = -2,
+    SAFERL_ERR_BUFFER_TOO_SMALL = -3,      /* the caller's buffer is smaller than needed */
+    SAFERL_ERR_NOT_FINITE = -4,            /* NaN or infinity in the input */
+    SAFERL_ERR_PARSE = -5,                 /* malformed text; the parser says line and column */
+    SAFERL_ERR_NO_DATA = -6,               /* nothing to estimate from */
+    SAFERL_ERR_NOT_POSITIVE_DEFINITE = -7,
+    SAFERL_ERR_DID_NOT_CONVERGE = -8,
+    SAFERL_ERR_UNSUPPORTED = -9,           /* valid, but outside what this code handles */
+    SAFERL_ERR_INFEASIBLE = -10,           /* no solution exists (unrealisable, infeasible) */
+    SAFERL_ERR_VERSION = -11,              /* a file or buffer of another format version */
+    SAFERL_ERR_CORRUPT = -12               /* a binary buffer that fails its checks */
+} saferl_result;
+
+static inline const char *saferl_result_string(saferl_result result) {
+    switch (result) {
+    case SAFERL_OK: return "ok";
+    case SAFERL_BOUND_ONLY: return "only a bound: the data do not determine the value";
+    case SAFERL_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case SAFERL_ERR_OUT_OF_MEMORY: return "out of memory";
+    case SAFERL_ERR_BUFFER_TOO_SMALL: return "buffer too small";
+    case SAFERL_ERR_NOT_FINITE: return "NaN or infinity in the input";
+    case SAFERL_ERR_PARSE: return "parse error";
+    case SAFERL_ERR_NO_DATA: return "no data";
+    case SAFERL_ERR_NOT_POSITIVE_DEFINITE: return "matrix not positive definite";
+    case SAFERL_ERR_DID_NOT_CONVERGE: return "did not converge";
+    case SAFERL_ERR_UNSUPPORTED: return "unsupported";
+    case SAFERL_ERR_INFEASIBLE: return "infeasible";
+    case SAFERL_ERR_VERSION: return "unsupported format version";
+    case SAFERL_ERR_CORRUPT: return "corrupt data";
+    }
+    return "unknown result";
+}
+
+/* Memory for the *_create conveniences. All zero means SAFERL_MALLOC / SAFERL_FREE. */
+typedef struct saferl_allocator {
+    void *(*allocate)(size_t size, void *user_data);
+    void (*release)(void *pointer, void *user_data);
+    void *user_data;
+} saferl_allocator;
+
+/* xoshiro256** (Blackman and Vigna), seeded through splitmix64 from a 32-bit seed so that
+   JavaScript can pass it. The integer stream and saferl_rng_uniform are bit-identical on
+   every platform; saferl_rng_normal goes through libm and agrees to rounding. */
+typedef struct saferl_rng {
+    uint64_t s[4];
+} saferl_rng;
+
+static inline uint64_t saferl_rng_splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static inline void saferl_rng_seed(saferl_rng *rng, uint32_t seed) {
+    uint64_t state = seed;
+    int i;
+    for (i = 0; i < 4; ++i) rng->s[i] = saferl_rng_splitmix64(&state);
+}
+
+static inline uint64_t saferl_rng_u64(saferl_rng *rng) {
+    uint64_t *s = rng->s;
+    uint64_t x = s[1] * 5u;
+    uint64_t result = ((x << 7) | (x >> 57)) * 9u;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+
+static inline uint32_t saferl_rng_u32(saferl_rng *rng) {
+    return (uint32_t)(saferl_rng_u64(rng) >> 32);
+}
+
+/* Uniform double in [0, 1) with 53 random bits. */
+static inline double saferl_rng_uniform(saferl_rng *rng) {
+    return (double)(saferl_rng_u64(rng) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Uniform integer in [0, bound), unbiased (Lemire's multiply-and-reject); bound 0 gives 0. */
+static inline uint32_t saferl_rng_bounded(saferl_rng *rng, uint32_t bound) {
+    uint64_t m;
+    uint32_t low;
+    if (bound == 0) return 0;
+    m = (uint64_t)saferl_rng_u32(rng) * bound;
+    low = (uint32_t)m;
+    if (low < bound) {
+        uint32_t threshold = (uint32_t)(0u - bound) % bound;
+        while (low < threshold) {
+            m = (uint64_t)saferl_rng_u32(rng) * bound;
+            low = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+/* Standard normal by Box-Muller; one value a call, no cached spare, so the state alone
+   determines the stream. */
+static inline double saferl_rng_normal(saferl_rng *rng) {
+    double u1 = 1.0 - saferl_rng_uniform(rng); /* (0, 1]: log stays finite */
+    double u2 = saferl_rng_uniform(rng);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
+}
+
+/* Index i with probability weights[i] / sum(weights). Weights must be finite and >= 0 with
+   a positive sum; otherwise returns count (no valid index) and draws nothing. */
+static inline size_t saferl_rng_categorical(saferl_rng *rng, const double *weights, size_t count) {
+    double total = 0.0, target;
+    size_t i, last_positive = count;
+    for (i = 0; i < count; ++i) {
+        if (!(weights[i] >= 0.0) || weights[i] > 1.7976931348623157e308) return count;
+        total += weights[i];
+        if (weights[i] > 0.0) last_positive = i;
+    }
+    if (!(total > 0.0) || total > 1.7976931348623157e308) return count;
+    target = saferl_rng_uniform(rng) * total;
+    for (i = 0; i < count; ++i) {
+        if (weights[i] > 0.0 && target < weights[i]) return i;
+        target -= weights[i];
+    }
+    return last_positive; /* rounding left target just above the last weight */
+}
+
+#else
+#if SAFERL_COMMON_VERSION != 1
+#error "saferl headers of different versions in one translation unit: update them together"
+#endif
+#endif /* SAFERL_COMMON_H */
+/* ==== end of the saferl common block ===================================================== */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SAFERL_SHIELD_LABEL_BITS 32    /* propositions in a vocabulary: the bits of a label */
+#define SAFERL_SHIELD_MAX_PROPS 16     /* propositions one automaton reads (dense tables) */
+#define SAFERL_SHIELD_NAME_CAPACITY 32 /* bytes of a proposition name, with its NUL */
+#define SAFERL_SHIELD_NO_STATE 0xFFFFFFFFu
+
+/* per-state flags */
+#define SAFERL_SHIELD_ACCEPTING 1u     /* the trace read so far is in the language */
+#define SAFERL_SHIELD_TERMINAL 2u      /* a reward machine's terminal state (episode ends) */
+
+typedef enum saferl_shield_semantics {
+    SAFERL_SHIELD_SAFETY = 0, /* bad prefixes of an infinite-trace property: sink = violation */
+    SAFERL_SHIELD_FINITE = 1  /* a language of finite non-empty traces: accepting states */
+} saferl_shield_semantics;
+
+typedef enum saferl_shield_logic {
+    SAFERL_SHIELD_LTL = 0,        /* safety LTL, infinite traces (the default) */
+    SAFERL_SHIELD_PAST_LTL = 1,   /* past-time LTL: G psi, or psi at the last step */
+    SAFERL_SHIELD_LTLF = 2,       /* LTL on finite traces */
+    SAFERL_SHIELD_AUTO_PAST = 3   /* safety LTL, or past-time when Y Z O H S appear */
+} saferl_shield_logic;
+
+/* A deterministic automaton over the letters of its propositions. Fields are public and
+   read-only once built; next[(state << prop_count) | letter] is the successor. */
+typedef struct saferl_shield_dfa {
+    uint32_t state_count;
+    uint32_t prop_count;               /* k <= SAFERL_SHIELD_MAX_PROPS; letters 0 .. 2^k - 1 */
+    uint32_t initial;
+    uint32_t sink;                     /* the violation sink, or SAFERL_SHIELD_NO_STATE */
+    saferl_shield_semantics semantics;
+    uint32_t *next;                    /* state_count << prop_count successors */
+    double *reward;                    /* per edge, same shape, or NULL: the monitor's r_safe
+                                          and r_violation apply */
+    uint8_t *flags;                    /* per state: SAFERL_SHIELD_ACCEPTING | _TERMINAL */
+    uint16_t *stage;                   /* per state: a tag kept by every operation (0) */
+    uint8_t prop_bit[SAFERL_SHIELD_MAX_PROPS];   /* label bit of proposition j */
+    char prop_name[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
+    uint16_t gather[4][256];           /* letter of a label: OR of the four bytes' entries */
+    void *owned_memory;                /* set by builders; released by saferl_shield_dfa_destroy */
+    saferl_allocator allocator;
+} saferl_shield_dfa;
+
+/* Where and why a text was refused. message is NUL-terminated. */
+typedef struct saferl_shield_error {
+    saferl_result code;
+    uint32_t line;                     /* 1-based; 0 when the problem has no place */
+    uint32_t column;                   /* 1-based byte column */
+    char message[200];
+} saferl_shield_error;
+
+typedef struct saferl_shield_desc {
+    saferl_shield_logic logic;         /* 0: safety LTL */
+    const char *const *vocabulary;     /* optional: names of label bits 0 .. vocabulary_count-1;
+                                          NULL: bits in order of first appearance */
+    uint32_t vocabulary_count;         /* <= SAFERL_SHIELD_LABEL_BITS */
+    uint32_t max_states;               /* refuse larger automata; 0 -> 1 << 20 */
+    saferl_allocator allocator;        /* for the result and the scratch; zero -> SAFERL_MALLOC */
+} saferl_shield_desc;
+
+SAFERL_SHIELD_API const char *saferl_shield_version(void);
+
+/* ---- the automaton, by hand ------------------------------------------------------------ */
+
+/* Bytes for an automaton of state_count states over prop_count propositions (rewards: per-
+   edge reward table or not); 0 when too large for size_t. */
+SAFERL_SHIELD_API size_t saferl_shield_dfa_memory_size(uint32_t state_count, uint32_t prop_count,
+                                                       int with_rewards);
+/* Lays the automaton out on memory (8-byte aligned): every edge a self-loop, reward 0,
+   flags ACCEPTING, stage 0, initial 0, no sink, SAFETY, proposition j named "p<j>" at bit j.
+   Set fields, then call saferl_shield_dfa_finish. */
+SAFERL_SHIELD_API saferl_result saferl_shield_dfa_init(saferl_shield_dfa *dfa, uint32_t state_count,
+                                                       uint32_t prop_count, int with_rewards,
+                                                       void *memory, size_t size);
+SAFERL_SHIELD_API saferl_result saferl_shield_dfa_create(saferl_shield_dfa *dfa, uint32_t state_count,
+                                                         uint32_t prop_count, int with_rewards,
+                                                         const saferl_allocator *allocator);
+SAFERL_SHIELD_API void saferl_shield_dfa_destroy(saferl_shield_dfa *dfa);
+/* Names proposition j and puts it at label bit (< 32). */
+SAFERL_SHIELD_API saferl_result saferl_shield_dfa_set_prop(saferl_shield_dfa *dfa, uint32_t j,
+                                                           const char *name, uint32_t label_bit);
+/* Checks the tables (successors in range, the sink absorbing and not accepting, distinct
+   label bits and names) and computes the gather tables. Call after any change. */
+SAFERL_SHIELD_API saferl_result saferl_shield_dfa_finish(saferl_shield_dfa *dfa);
+
+/* The letter of a label (the bits of the automaton's propositions, gathered). */
+static inline uint32_t saferl_shield_letter(const saferl_shield_dfa *dfa, uint32_t label) {
+    return (uint32_t)dfa->gather[0][label & 255u] | dfa->gather[1][(label >> 8) & 255u] |
+           dfa->gather[2][(label >> 16) & 255u] | dfa->gather[3][label >> 24];
+}
+/* The successor of state on label: one table lookup. */
+static inline uint32_t saferl_shield_next(const saferl_shield_dfa *dfa, uint32_t state, uint32_t label) {
+    return dfa->next[((size_t)state << dfa->prop_count) | saferl_shield_letter(dfa, label)];
+}
+/* The label with exactly the propositions of letter true. */
+SAFERL_SHIELD_API uint32_t saferl_shield_label_of_letter(const saferl_shield_dfa *dfa, uint32_t letter);
+
+/* ---- monitors ---------------------------------------------------------------------------- */
+
+typedef struct saferl_shield_monitor {
+    const saferl_shield_dfa *dfa;      /* shared, read-only */
+    uint32_t state;
+    uint32_t steps;                    /* labels read since the reset */
+    uint32_t first_violation;          /* 1-based step that entered the sink; 0: none yet */
+    double r_safe;                     /* reward of a step that does not enter the sink */
+    double r_violation;                /* reward of the step that enters the sink (and 0 after:
+                                          end the episode there, as the safeguards do) */
+} saferl_shield_monitor;
+
+SAFERL_SHIELD_API void saferl_shield_monitor_init(saferl_shield_monitor *monitor,
+                                                  const saferl_shield_dfa *dfa, double r_safe,
+                                                  double r_violation);
+SAFERL_SHIELD_API void saferl_shield_monitor_reset(saferl_shield_monitor *monitor);
+/* Reads one label; returns the new state, *reward (optional) gets the shaped reward: the
+   automaton's edge reward when it has a table, else r_safe / r_violation / 0 as above. */
+SAFERL_SHIELD_API uint32_t saferl_shield_monitor_step(saferl_shield_monitor *monitor, uint32_t label,
+                                                      double *reward);
+SAFERL_SHIELD_API int saferl_shield_monitor_violated(const saferl_shield_monitor *monitor);
+SAFERL_SHIELD_API int saferl_shield_monitor_accepting(const saferl_shield_monitor *monitor);
+SAFERL_SHIELD_API uint16_t saferl_shield_monitor_stage(const saferl_shield_monitor *monitor);
+
+/* ---- specifications ---------------------------------------------------------------------- */
+
+/* Compiles a formula (desc.logic says which kind) to a minimal automaton. */
+SAFERL_SHIELD_API saferl_result saferl_shield_compile(const char *text, size_t length,
+                                                      const saferl_shield_desc *desc,
+                                                      saferl_shield_dfa *dfa, saferl_shield_error *error);
+
+/* ---- operations (results are new automata; allocator may be NULL: SAFERL_MALLOC) ---------- */
+
+SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *dfa, saferl_shield_dfa *out,
+                                                       const saferl_allocator *allocator);
+
+typedef enum saferl_shield_combine {
+    SAFERL_SHIELD_INTERSECTION = 0,    /* safe when both are (both specifications hold) */
+    SAFERL_SHIELD_UNION = 1
+} saferl_shield_combine;
+
+/* Product over the union of the two automata's propositions (matched by name; the same name
+   must sit at the same label bit). Stages are a's; edge rewards add up. Minimised. */
+SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
+                                                      saferl_shield_combine combine, saferl_shield_dfa *out,
+                                                      const saferl_allocator *allocator);
+/* The complement as a FINITE-semantics automaton: for a SAFETY automaton, the bad prefixes
+   (the traces that already violate); for a FINITE one, the other non-empty traces. */
+SAFERL_SHIELD_API saferl_result saferl_shield_complement(const saferl_shield_dfa *dfa, saferl_shield_dfa *out,
+                                                         const saferl_allocator *allocator);
+/* *equal = 1 when a and b accept the same finite traces. Otherwise a shortest trace on which
+   they differ goes to trace (labels over the union of propositions; up to capacity, NULL is
+   fine) and *trace_length gets its length (the empty trace when the initial states differ).
+   SAFERL_ERR_UNSUPPORTED when |a| x |b| is above 2^28 pairs. */
+SAFERL_SHIELD_API saferl_result saferl_shield_equivalent(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
+                                                         int *equal, uint32_t *trace, size_t capacity,
+                                                         size_t *trace_length,
+                                                         const saferl_allocator *allocator);
+
+/* ---- files --------------------------------------------------------------------------------- */
+
+/* Writers fill buffer (NUL-terminated, up to capacity) and set *length to the text's length
+   without the NUL; SAFERL_ERR_BUFFER_TOO_SMALL when capacity <= that length (call with
+   capacity 0 to learn the size). */
+typedef enum saferl_shield_hoa_style {
+    SAFERL_SHIELD_HOA_MONITOR = 0,     /* Spot's monitor form: no sink, a missing edge is a
+                                          violation; acc-name: all (SAFETY automata only) */
+    SAFERL_SHIELD_HOA_COMPLETE = 1     /* every edge, the sink kept; Buchi Inf(0) on the
+                                          accepting states (FINITE: saferl-semantics: finite) */
+} saferl_shield_hoa_style;
+
+SAFERL_SHIELD_API saferl_result saferl_shield_write_hoa(const saferl_shield_dfa *dfa, saferl_shield_hoa_style style,
+                                                        const char *name, char *buffer, size_t capacity,
+                                                        size_t *length);
+SAFERL_SHIELD_API saferl_result saferl_shield_write_dot(const saferl_shield_dfa *dfa, const char *name,
+                                                        char *buffer, size_t capacity, size_t *length);
+/* Reward-machine text: the initial state, the list of terminal states, one line
+   (u1,u2,'dnf',ConstantRewardFunction(r)) per guard. Propositions must be one character. */
+SAFERL_SHIELD_API saferl_result saferl_shield_write_rm(const saferl_shield_dfa *dfa, char *buffer,
+                                                       size_t capacity, size_t *length);
+
+/* HOA v1: deterministic, one Start, explicit, implicit or state labels, acceptance t (every
+   run accepted: a missing edge goes to a new sink), f, or Inf(0) (a safety language: states
+   or edges without the mark only lead where no accepting run remains; with the header
+   "saferl-semantics: finite", marked states are the accepting states of a FINITE automaton).
+   AP names go through desc.vocabulary like formula names; desc.logic is not looked at. */
+SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t length,
+                                                       const saferl_shield_desc *desc,
+                                                       saferl_shield_dfa *dfa, saferl_shield_error *error);
+/* Reward machine. The first edge (in file order) whose guard holds wins, as in the original
+   code, but each edge is kept by (source, guard): two edges between the same states, or to
+   two terminal states, stay distinct. Terminal states keep their own ids (TERMINAL, self-
+   loops, reward 0); a letter no guard covers goes to the sink ("fell off the machine",
+   reward 0). Stage = the state's number in the file. Not minimised. */
+SAFERL_SHIELD_API saferl_result saferl_shield_read_rm(const char *text, size_t length,
+                                                      const saferl_shield_desc *desc,
+                                                      saferl_shield_dfa *dfa, saferl_shield_error *error);
+
+typedef enum saferl_shield_format {
+    SAFERL_SHIELD_FORMULA = 0,
+    SAFERL_SHIELD_HOA = 1,
+    SAFERL_SHIELD_REWARD_MACHINE = 2
+} saferl_shield_format;
+
+/* The format of a text by its content: "HOA:" first, or a number line then a [list] line. */
+SAFERL_SHIELD_API saferl_shield_format saferl_shield_detect_format(const char *text, size_t length);
+/* Detects and reads any of the three; formulas are compiled with desc.logic (minimal). */
+SAFERL_SHIELD_API saferl_result saferl_shield_load(const char *text, size_t length,
+                                                   const saferl_shield_desc *desc,
+                                                   saferl_shield_dfa *dfa, saferl_shield_error *error);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SAFERL_SHIELD_H */
+
+/* ======================================================================================== */
+/*                                    IMPLEMENTATION                                        */
+/* ======================================================================================== */
+#ifdef SAFERL_SHIELD_IMPLEMENTATION
+#ifndef SAFERL_SHIELD_IMPLEMENTATION_ONCE
+#define SAFERL_SHIELD_IMPLEMENTATION_ONCE
+
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifndef SAFERL_ASSERT
+#include <assert.h>
+#define SAFERL_ASSERT(x) assert(x)
+#endif
+#if defined(SAFERL_MALLOC) != defined(SAFERL_FREE)
+#error "define both SAFERL_MALLOC and SAFERL_FREE, or neither"
+#endif
+#ifndef SAFERL_MALLOC
+#define SAFERL_MALLOC(size, ctx) ((void)(ctx), malloc(size))
+#define SAFERL_FREE(pointer, ctx) ((void)(ctx), free(pointer))
+#endif
+
+SAFERL_SHIELD_API const char *saferl_shield_version(void) { return SAFERL_SHIELD_VERSION_STRING; }
+
+/* ---- memory and errors ------------------------------------------------------------------- */
+
+static void *saferl_shield__allocate(const saferl_allocator *allocator, size_t size) {
+    if (size == 0) size = 1;
+    if (allocator && allocator->allocate) return allocator->allocate(size, allocator->user_data);
+    return SAFERL_MALLOC(size, allocator ? allocator->user_data : NULL);
+}
+
+static void saferl_shield__release(const saferl_allocator *allocator, void *pointer) {
+    if (!pointer) return;
+    if (allocator && allocator->release) allocator->release(pointer, allocator->user_data);
+    else SAFERL_FREE(pointer, allocator ? allocator->user_data : NULL);
+}
+
+static saferl_result saferl_shield__fail(saferl_shield_error *error, saferl_result code, uint32_t line,
+                                         uint32_t column, const char *message, const char *detail) {
+    if (error) {
+        size_t n = 0, i;
+        error->code = code;
+        error->line = line;
+        error->column = column;
+        for (i = 0; message[i] && n + 1 < sizeof error->message; ++i) error->message[n++] = message[i];
+        if (detail)
+            for (i = 0; detail[i] && n + 1 < sizeof error->message; ++i) error->message[n++] = detail[i];
+        error->message[n] = '\0';
+    }
+    return code;
+}
+
+static void saferl_shield__clear_error(saferl_shield_error *error) {
+    if (error) {
+        error->code = SAFERL_OK;
+        error->line = error->column = 0;
+        error->message[0] = '\0';
+    }
+}
+
+/* A growable array on the caller's allocator: every builder's scratch. */
+typedef struct saferl_shield__vec {
+    unsigned char *data;
+    size_t count, capacity, element;
+    const saferl_allocator *allocator;
+} saferl_shield__vec;
+
+static void saferl_shield__vec_start(saferl_shield__vec *v, size_t element, const saferl_allocator *allocator) {
+    v->data = NULL;
+    v->count = v->capacity = 0;
+    v->element = element;
+    v->allocator = allocator;
+}
+
+static int saferl_shield__vec_reserve(saferl_shield__vec *v, size_t count) {
+    size_t capacity;
+    unsigned char *data;
+    if (count <= v->capacity) return 0;
+    capacity = v->capacity ? v->capacity : 16;
+    while (capacity < count) {
+        if (capacity > ((size_t)-1) / 2 / v->element) return -1;
+        capacity *= 2;
+    }
+    data = (unsigned char *)saferl_shield__allocate(v->allocator, capacity * v->element);
+    if (!data) return -1;
+    if (v->count) memcpy(data, v->data, v->count * v->element);
+    saferl_shield__release(v->allocator, v->data);
+    v->data = data;
+    v->capacity = capacity;
+    return 0;
+}
+
+/* Appends one zeroed element; NULL when out of memory. */
+static void *saferl_shield__vec_push(saferl_shield__vec *v) {
+    void *slot;
+    if (saferl_shield__vec_reserve(v, v->count + 1) < 0) return NULL;
+    slot = v->data + v->count * v->element;
+    memset(slot, 0, v->element);
+    ++v->count;
+    return slot;
+}
+
+static void saferl_shield__vec_free(saferl_shield__vec *v) {
+    saferl_shield__release(v->allocator, v->data);
+    v->data = NULL;
+    v->count = v->capacity = 0;
+}
+
+static uint64_t saferl_shield__mix(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+/* States found by key during a breadth-first construction: key -> dense id, in order. */
+typedef struct saferl_shield__index {
+    saferl_shield__vec keys;   /* uint64_t per id */
+    uint32_t *table;           /* id + 1, 0 empty */
+    size_t table_capacity;     /* a power of two */
+    const saferl_allocator *allocator;
+} saferl_shield__index;
+
+static void saferl_shield__index_start(saferl_shield__index *ix, const saferl_allocator *allocator) {
+    saferl_shield__vec_start(&ix->keys, sizeof(uint64_t), allocator);
+    ix->table = NULL;
+    ix->table_capacity = 0;
+    ix->allocator = allocator;
+}
+
+static void saferl_shield__index_free(saferl_shield__index *ix) {
+    saferl_shield__vec_free(&ix->keys);
+    saferl_shield__release(ix->allocator, ix->table);
+    ix->table = NULL;
+}
+
+static int saferl_shield__index_grow(saferl_shield__index *ix) {
+    size_t capacity = ix->table_capacity ? ix->table_capacity * 2 : 64, i;
+    uint32_t *table = (uint32_t *)saferl_shield__allocate(ix->allocator, capacity * sizeof(uint32_t));
+    const uint64_t *keys = (const uint64_t *)ix->keys.data;
+    if (!table) return -1;
+    memset(table, 0, capacity * sizeof(uint32_t));
+    for (i = 0; i < ix->keys.count; ++i) {
+        size_t h = (size_t)saferl_shield__mix(keys[i]) & (capacity - 1);
+        while (table[h]) h = (h + 1) & (capacity - 1);
+        table[h] = (uint32_t)i + 1;
+    }
+    saferl_shield__release(ix->allocator, ix->table);
+    ix->table = table;
+    ix->table_capacity = capacity;
+    return 0;
+}
+
+/* *id gets the key's id, a new one when it was not there (*added = 1). -1: out of memory. */
+static int saferl_shield__index_get(saferl_shield__index *ix, uint64_t key, uint32_t *id, int *added) {
+    size_t h;
+    uint64_t *slot;
+    if ((ix->keys.count + 1) * 2 > ix->table_capacity && saferl_shield__index_grow(ix) < 0) return -1;
+    h = (size_t)saferl_shield__mix(key) & (ix->table_capacity - 1);
+    while (ix->table[h]) {
+        uint32_t candidate = ix->table[h] - 1;
+        if (((const uint64_t *)ix->keys.data)[candidate] == key) {
+            *id = candidate;
+            if (added) *added = 0;
+            return 0;
+        }
+        h = (h + 1) & (ix->table_capacity - 1);
+    }
+    slot = (uint64_t *)saferl_shield__vec_push(&ix->keys);
+    if (!slot) return -1;
+    *slot = key;
+    *id = (uint32_t)(ix->keys.count - 1);
+    ix->table[h] = *id + 1;
+    if (added) *added = 1;
+    return 0;
+}
+
+/* ---- the automaton ------------------------------------------------------------------------- */
+
+static size_t saferl_shield__edge_count(uint32_t state_count, uint32_t prop_count) {
+    if (prop_count > SAFERL_SHIELD_MAX_PROPS || state_count == 0) return 0;
+    if ((size_t)state_count > ((size_t)-1 >> prop_count) / 16) return 0;
+    return (size_t)state_count << prop_count;
+}
+
+SAFERL_SHIELD_API size_t saferl_shield_dfa_memory_size(uint32_t state_count, uint32_t prop_count,
+                                                       int with_rewards) {
+    size_t edges = saferl_shield__edge_count(state_count, prop_count), size;
+    if (edges == 0) return 0;
+    size = edges * sizeof(uint32_t) + (size_t)state_count * (sizeof(uint16_t) + 1) + 16;
+    if (with_rewards) {
+        if (edges > ((size_t)-1 - size) / sizeof(double)) return 0;
+        size += edges * sizeof(double);
+    }
+    return size;
+}
+
+static void saferl_shield__compute_gather(saferl_shield_dfa *dfa) {
+    uint32_t byte, value, j;
+    for (byte = 0; byte < 4; ++byte)
+        for (value = 0; value < 256; ++value) {
+            uint16_t letter = 0;
+            for (j = 0; j < dfa->prop_count; ++j)
+                if (dfa->prop_bit[j] / 8 == byte && ((value >> (dfa->prop_bit[j] % 8)) & 1u))
+                    letter = (uint16_t)(letter | (1u << j));
+            dfa->gather[byte][value] = letter;
+        }
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_dfa_init(saferl_shield_dfa *dfa, uint32_t state_count,
+                                                       uint32_t prop_count, int with_rewards,
+                                                       void *memory, size_t size) {
+    size_t need = saferl_shield_dfa_memory_size(state_count, prop_count, with_rewards), edges, i;
+    unsigned char *p = (unsigned char *)memory;
+    uint32_t j;
+    SAFERL_ASSERT(dfa != NULL);
+    if (need == 0 || state_count == SAFERL_SHIELD_NO_STATE) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (((uintptr_t)p & 7u) != 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(dfa, 0, sizeof *dfa);
+    edges = (size_t)state_count << prop_count;
+    dfa->state_count = state_count;
+    dfa->prop_count = prop_count;
+    dfa->sink = SAFERL_SHIELD_NO_STATE;
+    if (with_rewards) {
+        dfa->reward = (double *)(void *)p;
+        p += edges * sizeof(double);
+        for (i = 0; i < edges; ++i) dfa->reward[i] = 0.0;
+    }
+    dfa->next = (uint32_t *)(void *)p;
+    p += edges * sizeof(uint32_t);
+    dfa->stage = (uint16_t *)(void *)p;
+    p += (size_t)state_count * sizeof(uint16_t);
+    dfa->flags = p;
+    for (i = 0; i < edges; ++i) dfa->next[i] = (uint32_t)(i >> prop_count);
+    for (i = 0; i < state_count; ++i) {
+        dfa->stage[i] = 0;
+        dfa->flags[i] = SAFERL_SHIELD_ACCEPTING;
+    }
+    for (j = 0; j < prop_count; ++j) {
+        dfa->prop_bit[j] = (uint8_t)j;
+        snprintf(dfa->prop_name[j], SAFERL_SHIELD_NAME_CAPACITY, "p%u", (unsigned)j);
+    }
+    saferl_shield__compute_gather(dfa);
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_dfa_create(saferl_shield_dfa *dfa, uint32_t state_count,
+                                                         uint32_t prop_count, int with_rewards,
+                                                         const saferl_allocator *allocator) {
+    size_t size = saferl_shield_dfa_memory_size(state_count, prop_count, with_rewards);
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(dfa != NULL);
+    if (size == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memory = saferl_shield__allocate(allocator, size);
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    r = saferl_shield_dfa_init(dfa, state_count, prop_count, with_rewards, memory, size);
+    if (r != SAFERL_OK) {
+        saferl_shield__release(allocator, memory);
+        return r;
+    }
+    dfa->owned_memory = memory;
+    if (allocator) dfa->allocator = *allocator;
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API void saferl_shield_dfa_destroy(saferl_shield_dfa *dfa) {
+    if (!dfa || !dfa->owned_memory) return;
+    saferl_shield__release(&dfa->allocator, dfa->owned_memory);
+    dfa->owned_memory = NULL;
+    dfa->next = NULL;
+    dfa->reward = NULL;
+    dfa->flags = NULL;
+    dfa->stage = NULL;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_dfa_set_prop(saferl_shield_dfa *dfa, uint32_t j,
+                                                           const char *name, uint32_t label_bit) {
+    size_t n;
+    SAFERL_ASSERT(dfa != NULL && name != NULL);
+    n = strlen(name);
+    if (j >= dfa->prop_count || label_bit >= SAFERL_SHIELD_LABEL_BITS || n == 0 ||
+        n >= SAFERL_SHIELD_NAME_CAPACITY)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    memcpy(dfa->prop_name[j], name, n + 1);
+    dfa->prop_bit[j] = (uint8_t)label_bit;
+    saferl_shield__compute_gather(dfa);
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_dfa_finish(saferl_shield_dfa *dfa) {
+    size_t edges, i;
+    uint32_t j, m, letters;
+    SAFERL_ASSERT(dfa != NULL);
+    if (dfa->prop_count > SAFERL_SHIELD_MAX_PROPS || dfa->state_count == 0 || !dfa->next ||
+        !dfa->flags || !dfa->stage || dfa->initial >= dfa->state_count)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (dfa->semantics != SAFERL_SHIELD_SAFETY && dfa->semantics != SAFERL_SHIELD_FINITE)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    edges = (size_t)dfa->state_count << dfa->prop_count;
+    letters = 1u << dfa->prop_count;
+    for (i = 0; i < edges; ++i)
+        if (dfa->next[i] >= dfa->state_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (dfa->sink != SAFERL_SHIELD_NO_STATE) {
+        if (dfa->sink >= dfa->state_count || (dfa->flags[dfa->sink] & SAFERL_SHIELD_ACCEPTING))
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        for (j = 0; j < letters; ++j)
+            if (dfa->next[((size_t)dfa->sink << dfa->prop_count) | j] != dfa->sink)
+                return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    for (j = 0; j < dfa->prop_count; ++j) {
+        if (dfa->prop_bit[j] >= SAFERL_SHIELD_LABEL_BITS || dfa->prop_name[j][0] == '\0' ||
+            memchr(dfa->prop_name[j], 0, SAFERL_SHIELD_NAME_CAPACITY) == NULL)
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        for (m = 0; m < j; ++m)
+            if (dfa->prop_bit[m] == dfa->prop_bit[j] || strcmp(dfa->prop_name[m], dfa->prop_name[j]) == 0)
+                return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    if (dfa->reward)
+        for (i = 0; i < edges; ++i)
+            if (!(dfa->reward[i] == dfa->reward[i]) || dfa->reward[i] > 1.7976931348623157e308 ||
+                dfa->reward[i] < -1.7976931348623157e308)
+                return SAFERL_ERR_NOT_FINITE;
+    saferl_shield__compute_gather(dfa);
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API uint32_t saferl_shield_label_of_letter(const saferl_shield_dfa *dfa, uint32_t letter) {
+    uint32_t label = 0, j;
+    for (j = 0; j < dfa->prop_count; ++j)
+        if ((letter >> j) & 1u) label |= 1u << dfa->prop_bit[j];
+    return label;
+}
+
+/* ---- monitors ------------------------------------------------------------------------------ */
+
+SAFERL_SHIELD_API void saferl_shield_monitor_init(saferl_shield_monitor *monitor, const saferl_shield_dfa *dfa,
+                                                  double r_safe, double r_violation) {
+    SAFERL_ASSERT(monitor != NULL && dfa != NULL);
+    monitor->dfa = dfa;
+    monitor->r_safe = r_safe;
+    monitor->r_violation = r_violation;
+    saferl_shield_monitor_reset(monitor);
+}
+
+SAFERL_SHIELD_API void saferl_shield_monitor_reset(saferl_shield_monitor *monitor) {
+    monitor->state = monitor->dfa->initial;
+    monitor->steps = 0;
+    monitor->first_violation = 0;
+}
+
+SAFERL_SHIELD_API uint32_t saferl_shield_monitor_step(saferl_shield_monitor *monitor, uint32_t label,
+                                                      double *reward) {
+    const saferl_shield_dfa *dfa = monitor->dfa;
+    size_t index = ((size_t)monitor->state << dfa->prop_count) | saferl_shield_letter(dfa, label);
+    uint32_t next = dfa->next[index];
+    double r;
+    ++monitor->steps;
+    if (next == dfa->sink) {
+        r = monitor->first_violation ? 0.0 : monitor->r_violation;
+        if (!monitor->first_violation) monitor->first_violation = monitor->steps;
+    } else {
+        r = monitor->r_safe;
+    }
+    if (dfa->reward) r = dfa->reward[index];
+    if (reward) *reward = r;
+    monitor->state = next;
+    return next;
+}
+
+SAFERL_SHIELD_API int saferl_shield_monitor_violated(const saferl_shield_monitor *monitor) {
+    return monitor->state == monitor->dfa->sink;
+}
+
+SAFERL_SHIELD_API int saferl_shield_monitor_accepting(const saferl_shield_monitor *monitor) {
+    return (monitor->dfa->flags[monitor->state] & SAFERL_SHIELD_ACCEPTING) != 0;
+}
+
+SAFERL_SHIELD_API uint16_t saferl_shield_monitor_stage(const saferl_shield_monitor *monitor) {
+    return monitor->dfa->stage[monitor->state];
+}
+
+/* ---- settling: dead states into one sink ---------------------------------------------------- */
+
+/* Every state that is not "alive" joins one sink (a non-accepting trap). prune_dead: alive is
+   the greatest set of accepting states with a successor in the set (states with an infinite
+   safe future: the bad-prefix semantics); otherwise alive is "can reach an accepting state". */
+static saferl_result saferl_shield__settle(saferl_shield_dfa *d, int prune_dead, const saferl_allocator *allocator) {
+    uint32_t n = d->state_count, q, letter, letters = 1u << d->prop_count, sink = SAFERL_SHIELD_NO_STATE;
+    unsigned char *alive = (unsigned char *)saferl_shield__allocate(allocator, n);
+    int changed = 1;
+    size_t i, edges = (size_t)n << d->prop_count;
+    if (!alive) return SAFERL_ERR_OUT_OF_MEMORY;
+    for (q = 0; q < n; ++q) alive[q] = (d->flags[q] & SAFERL_SHIELD_ACCEPTING) ? 1 : 0;
+    while (changed) {
+        changed = 0;
+        for (q = 0; q < n; ++q) {
+            const uint32_t *row = d->next + ((size_t)q << d->prop_count);
+            int any = 0;
+            if (prune_dead ? !alive[q] : alive[q]) continue;
+            for (letter = 0; letter < letters && !any; ++letter) any = alive[row[letter]];
+            if (prune_dead ? !any : any) {
+                alive[q] = (unsigned char)!prune_dead;
+                changed = 1;
+            }
+        }
+    }
+    for (q = 0; q < n && sink == SAFERL_SHIELD_NO_STATE; ++q)
+        if (!alive[q]) sink = q;
+    if (sink != SAFERL_SHIELD_NO_STATE) {
+        for (i = 0; i < edges; ++i)
+            if (!alive[d->next[i]]) d->next[i] = sink;
+        for (letter = 0; letter < letters; ++letter) {
+            d->next[((size_t)sink << d->prop_count) | letter] = sink;
+            if (d->reward) d->reward[((size_t)sink << d->prop_count) | letter] = 0.0;
+        }
+        d->flags[sink] = 0;
+        d->stage[sink] = 0;
+    }
+    if (d->semantics == SAFERL_SHIELD_SAFETY)
+        for (q = 0; q < n; ++q)
+            d->flags[q] = (uint8_t)(alive[q] ? (d->flags[q] | SAFERL_SHIELD_ACCEPTING)
+                                             : (d->flags[q] & ~SAFERL_SHIELD_ACCEPTING));
+    d->sink = sink;
+    saferl_shield__release(allocator, alive);
+    return SAFERL_OK;
+}
+
+/* ---- minimisation (Moore) ------------------------------------------------------------------ */
+
+static uint64_t saferl_shield__hash_words(const uint32_t *words, size_t count) {
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    size_t i;
+    for (i = 0; i < count; ++i) h = saferl_shield__mix(h ^ words[i]) + i;
+    return h;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *d, saferl_shield_dfa *out,
+                                                       const saferl_allocator *allocator) {
+    uint32_t n, letters, m = 0, q, letter, class_count = 0, old_count, *order = NULL, *id = NULL,
+             *cls = NULL, *fresh = NULL, *sig = NULL, *table = NULL, *rep = NULL, *renumber = NULL,
+             *queue = NULL;
+    size_t sig_len, table_capacity = 64, head, i;
+    saferl_shield__index first;
+    saferl_shield_dfa result;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    SAFERL_ASSERT(d != NULL && out != NULL);
+    if (!d->next || d->state_count == 0 || d->initial >= d->state_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    n = d->state_count;
+    letters = 1u << d->prop_count;
+    sig_len = 1 + (size_t)letters * (d->reward ? 3 : 1);
+    saferl_shield__index_start(&first, allocator);
+    order = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * sizeof(uint32_t));
+    id = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * sizeof(uint32_t));
+    if (!order || !id) goto done;
+    for (q = 0; q < n; ++q) id[q] = SAFERL_SHIELD_NO_STATE;
+    order[m] = d->initial;
+    id[d->initial] = m++;
+    for (head = 0; head < m; ++head)
+        for (letter = 0; letter < letters; ++letter) {
+            uint32_t t = d->next[((size_t)order[head] << d->prop_count) | letter];
+            if (id[t] == SAFERL_SHIELD_NO_STATE) {
+                id[t] = m;
+                order[m++] = t;
+            }
+        }
+    while (table_capacity < 2 * (size_t)m) table_capacity *= 2;
+    cls = (uint32_t *)saferl_shield__allocate(allocator, (size_t)m * sizeof(uint32_t));
+    fresh = (uint32_t *)saferl_shield__allocate(allocator, (size_t)m * sizeof(uint32_t));
+    table = (uint32_t *)saferl_shield__allocate(allocator, table_capacity * sizeof(uint32_t));
+    if (!cls || !fresh || !table || (size_t)m > ((size_t)-1) / sizeof(uint32_t) / sig_len) goto done;
+    sig = (uint32_t *)saferl_shield__allocate(allocator, (size_t)m * sig_len * sizeof(uint32_t));
+    if (!sig) goto done;
+    for (i = 0; i < m; ++i) {
+        uint32_t s = order[i];
+        uint64_t key = (uint64_t)(d->flags[s] & (SAFERL_SHIELD_ACCEPTING | SAFERL_SHIELD_TERMINAL)) |
+                       ((uint64_t)d->stage[s] << 8) | ((uint64_t)(s == d->sink) << 24);
+        if (saferl_shield__index_get(&first, key, &cls[i], NULL) < 0) goto done;
+    }
+    class_count = (uint32_t)first.keys.count;
+    do {
+        old_count = class_count;
+        class_count = 0;
+        memset(table, 0, table_capacity * sizeof(uint32_t));
+        for (i = 0; i < m; ++i) {
+            uint32_t *w = sig + i * sig_len, s = order[i];
+            size_t base = (size_t)s << d->prop_count, h;
+            w[0] = cls[i];
+            for (letter = 0; letter < letters; ++letter) {
+                w[1 + letter] = cls[id[d->next[base + letter]]];
+                if (d->reward) memcpy(&w[1 + letters + 2 * (size_t)letter], &d->reward[base + letter], sizeof(double));
+            }
+            h = (size_t)saferl_shield__hash_words(w, sig_len) & (table_capacity - 1);
+            for (;;) {
+                if (!table[h]) {
+                    table[h] = (uint32_t)i + 1;
+                    fresh[i] = class_count++;
+                    break;
+                }
+                if (memcmp(sig + (size_t)(table[h] - 1) * sig_len, w, sig_len * sizeof(uint32_t)) == 0) {
+                    fresh[i] = fresh[table[h] - 1];
+                    break;
+                }
+                h = (h + 1) & (table_capacity - 1);
+            }
+        }
+        memcpy(cls, fresh, (size_t)m * sizeof(uint32_t));
+    } while (class_count != old_count);
+    /* number the classes breadth first from the initial one */
+    rep = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
+    renumber = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
+    queue = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
+    if (!rep || !renumber || !queue) goto done;
+    for (i = 0; i < class_count; ++i) rep[i] = renumber[i] = SAFERL_SHIELD_NO_STATE;
+    for (i = 0; i < m; ++i)
+        if (rep[cls[i]] == SAFERL_SHIELD_NO_STATE) rep[cls[i]] = order[i];
+    {
+        uint32_t count = 0;
+        queue[count] = cls[0];
+        renumber[cls[0]] = count++;
+        for (head = 0; head < count; ++head)
+            for (letter = 0; letter < letters; ++letter) {
+                uint32_t c = cls[id[d->next[((size_t)rep[queue[head]] << d->prop_count) | letter]]];
+                if (renumber[c] == SAFERL_SHIELD_NO_STATE) {
+                    renumber[c] = count;
+                    queue[count++] = c;
+                }
+            }
+    }
+    r = saferl_shield_dfa_create(&result, class_count, d->prop_count, d->reward != NULL, allocator);
+    if (r != SAFERL_OK) goto done;
+    for (i = 0; i < class_count; ++i) {
+        uint32_t s = rep[queue[i]];
+        size_t from = (size_t)s << d->prop_count, to = i << d->prop_count;
+        for (letter = 0; letter < letters; ++letter) {
+            result.next[to + letter] = renumber[cls[id[d->next[from + letter]]]];
+            if (d->reward) result.reward[to + letter] = d->reward[from + letter];
+        }
+        result.flags[i] = d->flags[s];
+        result.stage[i] = d->stage[s];
+    }
+    result.initial = 0;
+    result.sink = (d->sink != SAFERL_SHIELD_NO_STATE && id[d->sink] != SAFERL_SHIELD_NO_STATE)
+                      ? renumber[cls[id[d->sink]]] : SAFERL_SHIELD_NO_STATE;
+    result.semantics = d->semantics;
+    memcpy(result.prop_bit, d->prop_bit, sizeof result.prop_bit);
+    memcpy(result.prop_name, d->prop_name, sizeof result.prop_name);
+    saferl_shield__compute_gather(&result);
+    *out = result;
+    r = SAFERL_OK;
+done:
+    saferl_shield__index_free(&first);
+    saferl_shield__release(allocator, order);
+    saferl_shield__release(allocator, id);
+    saferl_shield__release(allocator, cls);
+    saferl_shield__release(allocator, fresh);
+    saferl_shield__release(allocator, sig);
+    saferl_shield__release(allocator, table);
+    saferl_shield__release(allocator, rep);
+    saferl_shield__release(allocator, renumber);
+    saferl_shield__release(allocator, queue);
+    return r;
+}
+
+/* Settles a scratch automaton, minimises it into out and releases the scratch. */
+static saferl_result saferl_shield__finish_build(saferl_shield_dfa *raw, int prune_dead, saferl_shield_dfa *out,
+                                                 const saferl_allocator *allocator) {
+    saferl_result r = saferl_shield__settle(raw, prune_dead, allocator);
+    if (r == SAFERL_OK) r = saferl_shield_minimize(raw, out, allocator);
+    saferl_shield_dfa_destroy(raw);
+    return r;
+}
+
+/* ---- two automata over one alphabet ------------------------------------------------------- */
+
+typedef struct saferl_shield__alphabet {
+    uint32_t prop_count;
+    uint8_t bit[SAFERL_SHIELD_MAX_PROPS];
+    char name[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
+    uint32_t *letter_a, *letter_b; /* letter of a and of b, per letter of the union */
+} saferl_shield__alphabet;
+
+static saferl_result saferl_shield__join_props(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
+                                               saferl_shield__alphabet *u, const saferl_allocator *allocator) {
+    uint32_t bits[2 * SAFERL_SHIELD_MAX_PROPS];
+    const char *names[2 * SAFERL_SHIELD_MAX_PROPS];
+    uint32_t count = 0, j, m, letters;
+    const saferl_shield_dfa *both[2];
+    int side;
+    both[0] = a;
+    both[1] = b;
+    for (side = 0; side < 2; ++side)
+        for (j = 0; j < both[side]->prop_count; ++j) {
+            int found = 0;
+            for (m = 0; m < count; ++m) {
+                int same_name = strcmp(names[m], both[side]->prop_name[j]) == 0;
+                int same_bit = bits[m] == both[side]->prop_bit[j];
+                if (same_name != same_bit) return SAFERL_ERR_INVALID_ARGUMENT;
+                if (same_name) found = 1;
+            }
+            if (!found) {
+                bits[count] = both[side]->prop_bit[j];
+                names[count++] = both[side]->prop_name[j];
+            }
+        }
+    if (count > SAFERL_SHIELD_MAX_PROPS) return SAFERL_ERR_UNSUPPORTED;
+    for (j = 1; j < count; ++j) /* by label bit: a canonical order */
+        for (m = j; m > 0 && bits[m - 1] > bits[m]; --m) {
+            uint32_t tb = bits[m];
+            const char *tn = names[m];
+            bits[m] = bits[m - 1];
+            names[m] = names[m - 1];
+            bits[m - 1] = tb;
+            names[m - 1] = tn;
+        }
+    memset(u, 0, sizeof *u);
+    u->prop_count = count;
+    for (j = 0; j < count; ++j) {
+        u->bit[j] = (uint8_t)bits[j];
+        memcpy(u->name[j], names[j], strlen(names[j]) + 1);
+    }
+    letters = 1u << count;
+    u->letter_a = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * 2 * sizeof(uint32_t));
+    if (!u->letter_a) return SAFERL_ERR_OUT_OF_MEMORY;
+    u->letter_b = u->letter_a + letters;
+    for (j = 0; j < letters; ++j) {
+        uint32_t label = 0;
+        for (m = 0; m < count; ++m)
+            if ((j >> m) & 1u) label |= 1u << bits[m];
+        u->letter_a[j] = saferl_shield_letter(a, label);
+        u->letter_b[j] = saferl_shield_letter(b, label);
+    }
+    return SAFERL_OK;
+}
+
+static void saferl_shield__set_alphabet(saferl_shield_dfa *d, const saferl_shield__alphabet *u) {
+    uint32_t j;
+    for (j = 0; j < u->prop_count; ++j) {
+        d->prop_bit[j] = u->bit[j];
+        memcpy(d->prop_name[j], u->name[j], SAFERL_SHIELD_NAME_CAPACITY);
+    }
+    saferl_shield__compute_gather(d);
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
+                                                      saferl_shield_combine combine, saferl_shield_dfa *out,
+                                                      const saferl_allocator *allocator) {
+    saferl_shield__alphabet u;
+    saferl_shield__index pairs;
+    saferl_shield__vec next, rewards;
+    saferl_shield_dfa raw;
+    saferl_result r;
+    uint32_t letters, letter, with_rewards = a->reward || b->reward, id;
+    size_t head;
+    SAFERL_ASSERT(a != NULL && b != NULL && out != NULL);
+    if (combine != SAFERL_SHIELD_INTERSECTION && combine != SAFERL_SHIELD_UNION) return SAFERL_ERR_INVALID_ARGUMENT;
+    r = saferl_shield__join_props(a, b, &u, allocator);
+    if (r != SAFERL_OK) return r;
+    letters = 1u << u.prop_count;
+    saferl_shield__index_start(&pairs, allocator);
+    saferl_shield__vec_start(&next, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&rewards, sizeof(double), allocator);
+    r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (saferl_shield__index_get(&pairs, (uint64_t)a->initial * b->state_count + b->initial, &id, NULL) < 0) goto done;
+    for (head = 0; head < pairs.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)pairs.keys.data)[head];
+        uint32_t qa = (uint32_t)(key / b->state_count), qb = (uint32_t)(key % b->state_count);
+        if (pairs.keys.count > (1u << 24)) {
+            r = SAFERL_ERR_UNSUPPORTED;
+            goto done;
+        }
+        for (letter = 0; letter < letters; ++letter) {
+            size_t ia = ((size_t)qa << a->prop_count) | u.letter_a[letter];
+            size_t ib = ((size_t)qb << b->prop_count) | u.letter_b[letter];
+            uint32_t *slot;
+            if (saferl_shield__index_get(&pairs, (uint64_t)a->next[ia] * b->state_count + b->next[ib], &id, NULL) < 0)
+                goto done;
+            slot = (uint32_t *)saferl_shield__vec_push(&next);
+            if (!slot) goto done;
+            *slot = id;
+            if (with_rewards) {
+                double *w = (double *)saferl_shield__vec_push(&rewards);
+                if (!w) goto done;
+                *w = (a->reward ? a->reward[ia] : 0.0) + (b->reward ? b->reward[ib] : 0.0);
+            }
+        }
+    }
+    r = saferl_shield_dfa_create(&raw, (uint32_t)pairs.keys.count, u.prop_count, (int)with_rewards, allocator);
+    if (r != SAFERL_OK) goto done;
+    memcpy(raw.next, next.data, next.count * sizeof(uint32_t));
+    if (with_rewards) memcpy(raw.reward, rewards.data, rewards.count * sizeof(double));
+    for (head = 0; head < pairs.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)pairs.keys.data)[head];
+        uint32_t qa = (uint32_t)(key / b->state_count), qb = (uint32_t)(key % b->state_count);
+        int acc_a = (a->flags[qa] & SAFERL_SHIELD_ACCEPTING) != 0, acc_b = (b->flags[qb] & SAFERL_SHIELD_ACCEPTING) != 0;
+        int acc = combine == SAFERL_SHIELD_INTERSECTION ? (acc_a && acc_b) : (acc_a || acc_b);
+        raw.flags[head] = (uint8_t)((acc ? SAFERL_SHIELD_ACCEPTING : 0) |
+                                    ((a->flags[qa] | b->flags[qb]) & SAFERL_SHIELD_TERMINAL));
+        raw.stage[head] = a->stage[qa];
+    }
+    raw.semantics = (a->semantics == SAFERL_SHIELD_SAFETY && b->semantics == SAFERL_SHIELD_SAFETY)
+                        ? SAFERL_SHIELD_SAFETY : SAFERL_SHIELD_FINITE;
+    saferl_shield__set_alphabet(&raw, &u);
+    r = saferl_shield__finish_build(&raw, raw.semantics == SAFERL_SHIELD_SAFETY, out, allocator);
+done:
+    saferl_shield__index_free(&pairs);
+    saferl_shield__vec_free(&next);
+    saferl_shield__vec_free(&rewards);
+    saferl_shield__release(allocator, u.letter_a);
+    return r;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_complement(const saferl_shield_dfa *d, saferl_shield_dfa *out,
+                                                         const saferl_allocator *allocator) {
+    saferl_shield_dfa raw;
+    saferl_result r;
+    size_t edges;
+    uint32_t q;
+    SAFERL_ASSERT(d != NULL && out != NULL);
+    r = saferl_shield_dfa_create(&raw, d->state_count, d->prop_count, d->reward != NULL, allocator);
+    if (r != SAFERL_OK) return r;
+    edges = (size_t)d->state_count << d->prop_count;
+    memcpy(raw.next, d->next, edges * sizeof(uint32_t));
+    if (d->reward) memcpy(raw.reward, d->reward, edges * sizeof(double));
+    for (q = 0; q < d->state_count; ++q) {
+        raw.flags[q] = (uint8_t)(d->flags[q] ^ SAFERL_SHIELD_ACCEPTING);
+        raw.stage[q] = d->stage[q];
+    }
+    raw.initial = d->initial;
+    raw.semantics = SAFERL_SHIELD_FINITE;
+    memcpy(raw.prop_bit, d->prop_bit, sizeof raw.prop_bit);
+    memcpy(raw.prop_name, d->prop_name, sizeof raw.prop_name);
+    saferl_shield__compute_gather(&raw);
+    return saferl_shield__finish_build(&raw, 0, out, allocator);
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_equivalent(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
+                                                         int *equal, uint32_t *trace, size_t capacity,
+                                                         size_t *trace_length, const saferl_allocator *allocator) {
+    saferl_shield__alphabet u;
+    saferl_shield__index pairs;
+    saferl_shield__vec parent; /* two uint32 per pair: the pair it was reached from, the letter */
+    saferl_result r;
+    uint32_t letters, letter, id;
+    size_t head;
+    int added;
+    SAFERL_ASSERT(a != NULL && b != NULL && equal != NULL);
+    if ((uint64_t)a->state_count * b->state_count > (1ull << 28)) return SAFERL_ERR_UNSUPPORTED;
+    r = saferl_shield__join_props(a, b, &u, allocator);
+    if (r != SAFERL_OK) return r;
+    letters = 1u << u.prop_count;
+    saferl_shield__index_start(&pairs, allocator);
+    saferl_shield__vec_start(&parent, 2 * sizeof(uint32_t), allocator);
+    r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (saferl_shield__index_get(&pairs, (uint64_t)a->initial * b->state_count + b->initial, &id, NULL) < 0 ||
+        !saferl_shield__vec_push(&parent))
+        goto done;
+    ((uint32_t *)parent.data)[0] = SAFERL_SHIELD_NO_STATE;
+    *equal = 1;
+    if (trace_length) *trace_length = 0;
+    for (head = 0; head < pairs.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)pairs.keys.data)[head];
+        uint32_t qa = (uint32_t)(key / b->state_count), qb = (uint32_t)(key % b->state_count);
+        if (((a->flags[qa] ^ b->flags[qb]) & SAFERL_SHIELD_ACCEPTING) != 0) {
+            size_t length = 0, at = head, k;
+            *equal = 0;
+            while (((uint32_t *)parent.data)[2 * at] != SAFERL_SHIELD_NO_STATE) {
+                ++length;
+                at = ((uint32_t *)parent.data)[2 * at];
+            }
+            if (trace_length) *trace_length = length;
+            at = head;
+            for (k = length; k > 0; --k) {
+                uint32_t l = ((uint32_t *)parent.data)[2 * at + 1], label = 0, j;
+                for (j = 0; j < u.prop_count; ++j)
+                    if ((l >> j) & 1u) label |= 1u << u.bit[j];
+                if (trace && k - 1 < capacity) trace[k - 1] = label;
+                at = ((uint32_t *)parent.data)[2 * at];
+            }
+            break;
+        }
+        for (letter = 0; letter < letters; ++letter) {
+            uint32_t na = a->next[((size_t)qa << a->prop_count) | u.letter_a[letter]];
+            uint32_t nb = b->next[((size_t)qb << b->prop_count) | u.letter_b[letter]];
+            if (saferl_shield__index_get(&pairs, (uint64_t)na * b->state_count + nb, &id, &added) < 0) goto done;
+            if (added) {
+                uint32_t *p = (uint32_t *)saferl_shield__vec_push(&parent);
+                if (!p) goto done;
+                p[0] = (uint32_t)head;
+                p[1] = letter;
+            }
+        }
+    }
+    r = SAFERL_OK;
+done:
+    saferl_shield__index_free(&pairs);
+    saferl_shield__vec_free(&parent);
+    saferl_shield__release(allocator, u.letter_a);
+    return r;
+}
+
+/* ---- writers ------------------------------------------------------------------------------- */
+
+typedef struct saferl_shield__text {
+    char *buffer;
+    size_t capacity, length;
+} saferl_shield__text;
+
+static void saferl_shield__put(saferl_shield__text *t, const char *s) {
+    size_t n = strlen(s);
+    if (t->length + n < t->capacity) memcpy(t->buffer + t->length, s, n);
+    t->length += n;
+}
+
+static void saferl_shield__put_uint(saferl_shield__text *t, unsigned long value) {
+    char tmp[24];
+    snprintf(tmp, sizeof tmp, "%lu", value);
+    saferl_shield__put(t, tmp);
+}
+
+static void saferl_shield__put_double(saferl_shield__text *t, double value) {
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, "%.17g", value);
+    saferl_shield__put(t, tmp);
+}
+
+static saferl_result saferl_shield__text_end(saferl_shield__text *t, size_t *length) {
+    if (length) *length = t->length;
+    if (t->length < t->capacity) {
+        t->buffer[t->length] = '\0';
+        return SAFERL_OK;
+    }
+    if (t->capacity) t->buffer[t->capacity - 1] = '\0';
+    return SAFERL_ERR_BUFFER_TOO_SMALL;
+}
+
+typedef enum saferl_shield__guard_style {
+    SAFERL_SHIELD__GUARD_HOA = 0, /* 0&!1 | 2 */
+    SAFERL_SHIELD__GUARD_DOT = 1, /* lava & !wood | fire */
+    SAFERL_SHIELD__GUARD_RM = 2   /* a&!b|c, one-character names */
+} saferl_shield__guard_style;
+
+/* Writes the set of letters member[] (covered[] is scratch, both 2^k bytes) as a union of
+   cubes: each uncovered letter grows into the largest cube inside the set by dropping one
+   proposition at a time. Not minimal, always exact. */
+static void saferl_shield__put_guard(saferl_shield__text *t, const saferl_shield_dfa *d, const unsigned char *member,
+                                     unsigned char *covered, saferl_shield__guard_style style) {
+    uint32_t letters = 1u << d->prop_count, x, y, j, care, cubes = 0;
+    memset(covered, 0, letters);
+    for (x = 0; x < letters; ++x) {
+        if (!member[x] || covered[x]) continue;
+        care = letters - 1;
+        for (j = 0; j < d->prop_count; ++j) {
+            uint32_t trial = care & ~(1u << j);
+            int inside = 1;
+            for (y = 0; y < letters && inside; ++y)
+                if ((y & trial) == (x & trial) && !member[y]) inside = 0;
+            if (inside) care = trial;
+        }
+        for (y = 0; y < letters; ++y)
+            if ((y & care) == (x & care)) covered[y] = 1;
+        if (cubes++) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_DOT ? " | " : style == SAFERL_SHIELD__GUARD_HOA ? " | " : "|");
+        if (care == 0) {
+            saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_HOA ? "t" : style == SAFERL_SHIELD__GUARD_DOT ? "true" : "True");
+            continue;
+        }
+        {
+            int literals = 0;
+            for (j = 0; j < d->prop_count; ++j) {
+                if (!((care >> j) & 1u)) continue;
+                if (literals++) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_DOT ? " & " : "&");
+                if (!((x >> j) & 1u)) saferl_shield__put(t, "!");
+                if (style == SAFERL_SHIELD__GUARD_HOA) saferl_shield__put_uint(t, j);
+                else saferl_shield__put(t, d->prop_name[j]);
+            }
+        }
+    }
+    if (cubes == 0) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_HOA ? "f" : style == SAFERL_SHIELD__GUARD_DOT ? "false" : "False");
+}
+
+static void saferl_shield__put_quoted(saferl_shield__text *t, const char *s) {
+    char one[2] = {0, 0};
+    saferl_shield__put(t, "\"");
+    for (; *s; ++s) {
+        if (*s == '"' || *s == '\\') saferl_shield__put(t, "\\");
+        one[0] = *s;
+        saferl_shield__put(t, one);
+    }
+    saferl_shield__put(t, "\"");
+}
+
+/* Calls emit(state, destination, member) once per (state, destination) with an edge, in the
+   order of each destination's first letter. */
+typedef struct saferl_shield__edge_walk {
+    const saferl_shield_dfa *d;
+    unsigned char *member, *covered, *done;
+    const saferl_allocator *allocator;
+} saferl_shield__edge_walk;
+
+static int saferl_shield__walk_start(saferl_shield__edge_walk *w, const saferl_shield_dfa *d) {
+    uint32_t letters = 1u << d->prop_count;
+    w->d = d;
+    w->allocator = &d->allocator;
+    w->member = (unsigned char *)saferl_shield__allocate(w->allocator, (size_t)letters * 3);
+    if (!w->member) return -1;
+    w->covered = w->member + letters;
+    w->done = w->covered + letters;
+    return 0;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_write_hoa(const saferl_shield_dfa *d, saferl_shield_hoa_style style,
+                                                        const char *name, char *buffer, size_t capacity,
+                                                        size_t *length) {
+    saferl_shield__text t;
+    saferl_shield__edge_walk w;
+    uint32_t q, j, letter, letters, written = 0, *number;
+    int monitor = style == SAFERL_SHIELD_HOA_MONITOR;
+    SAFERL_ASSERT(d != NULL);
+    if (length) *length = 0;
+    if (style != SAFERL_SHIELD_HOA_MONITOR && style != SAFERL_SHIELD_HOA_COMPLETE) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (monitor && d->semantics != SAFERL_SHIELD_SAFETY) return SAFERL_ERR_UNSUPPORTED;
+    letters = 1u << d->prop_count;
+    if (saferl_shield__walk_start(&w, d) < 0) return SAFERL_ERR_OUT_OF_MEMORY;
+    number = (uint32_t *)saferl_shield__allocate(w.allocator, (size_t)d->state_count * sizeof(uint32_t));
+    if (!number) {
+        saferl_shield__release(w.allocator, w.member);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    /* the monitor form drops the sink; a monitor violated before any step keeps one state
+       with no edge (violated at the first step: the closest HOA can say) */
+    for (q = 0; q < d->state_count; ++q)
+        number[q] = (monitor && q == d->sink && q != d->initial) ? SAFERL_SHIELD_NO_STATE : written++;
+    t.buffer = buffer;
+    t.capacity = buffer ? capacity : 0;
+    t.length = 0;
+    saferl_shield__put(&t, "HOA: v1\n");
+    if (name) {
+        saferl_shield__put(&t, "name: ");
+        saferl_shield__put_quoted(&t, name);
+        saferl_shield__put(&t, "\n");
+    }
+    saferl_shield__put(&t, "States: ");
+    saferl_shield__put_uint(&t, written);
+    saferl_shield__put(&t, "\nStart: ");
+    saferl_shield__put_uint(&t, number[d->initial]);
+    saferl_shield__put(&t, "\nAP: ");
+    saferl_shield__put_uint(&t, d->prop_count);
+    for (j = 0; j < d->prop_count; ++j) {
+        saferl_shield__put(&t, " ");
+        saferl_shield__put_quoted(&t, d->prop_name[j]);
+    }
+    if (monitor) saferl_shield__put(&t, "\nacc-name: all\nAcceptance: 0 t\n");
+    else saferl_shield__put(&t, "\nacc-name: Buchi\nAcceptance: 1 Inf(0)\n");
+    saferl_shield__put(&t, "properties: trans-labels explicit-labels state-acc deterministic");
+    saferl_shield__put(&t, monitor ? "\n" : " complete\n");
+    if (d->semantics == SAFERL_SHIELD_FINITE) saferl_shield__put(&t, "saferl-semantics: finite\n");
+    saferl_shield__put(&t, "--BODY--\n");
+    for (q = 0; q < d->state_count; ++q) {
+        const uint32_t *row = d->next + ((size_t)q << d->prop_count);
+        if (number[q] == SAFERL_SHIELD_NO_STATE) continue;
+        saferl_shield__put(&t, "State: ");
+        saferl_shield__put_uint(&t, number[q]);
+        if (!monitor && (d->flags[q] & SAFERL_SHIELD_ACCEPTING)) saferl_shield__put(&t, " {0}");
+        saferl_shield__put(&t, "\n");
+        if (monitor && q == d->sink) continue;
+        memset(w.done, 0, letters);
+        for (letter = 0; letter < letters; ++letter) {
+            uint32_t dest = row[letter], y;
+            if (w.done[letter] || number[dest] == SAFERL_SHIELD_NO_STATE) continue;
+            for (y = 0; y < letters; ++y) {
+                w.member[y] = row[y] == dest;
+                if (w.member[y]) w.done[y] = 1;
+            }
+            saferl_shield__put(&t, "[");
+            saferl_shield__put_guard(&t, d, w.member, w.covered, SAFERL_SHIELD__GUARD_HOA);
+            saferl_shield__put(&t, "] ");
+            saferl_shield__put_uint(&t, number[dest]);
+            saferl_shield__put(&t, "\n");
+        }
+    }
+    saferl_shield__put(&t, "--END--\n");
+    saferl_shield__release(w.allocator, w.member);
+    saferl_shield__release(w.allocator, number);
+    return saferl_shield__text_end(&t, length);
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_write_dot(const saferl_shield_dfa *d, const char *name,
+                                                        char *buffer, size_t capacity, size_t *length) {
+    saferl_shield__text t;
+    saferl_shield__edge_walk w;
+    uint32_t q, letter, letters;
+    SAFERL_ASSERT(d != NULL);
+    if (length) *length = 0;
+    letters = 1u << d->prop_count;
+    if (saferl_shield__walk_start(&w, d) < 0) return SAFERL_ERR_OUT_OF_MEMORY;
+    t.buffer = buffer;
+    t.capacity = buffer ? capacity : 0;
+    t.length = 0;
+    saferl_shield__put(&t, "digraph automaton {\n  rankdir=LR;\n  label=");
+    saferl_shield__put_quoted(&t, name ? name : "");
+    saferl_shield__put(&t, ";\n  node [shape=circle];\n  start [shape=point];\n  start -> q");
+    saferl_shield__put_uint(&t, d->initial);
+    saferl_shield__put(&t, ";\n");
+    for (q = 0; q < d->state_count; ++q) {
+        saferl_shield__put(&t, "  q");
+        saferl_shield__put_uint(&t, q);
+        saferl_shield__put(&t, " [label=\"");
+        saferl_shield__put_uint(&t, q);
+        if (d->stage[q]) {
+            saferl_shield__put(&t, "\\nstage ");
+            saferl_shield__put_uint(&t, d->stage[q]);
+        }
+        saferl_shield__put(&t, "\"");
+        if (q == d->sink) saferl_shield__put(&t, ", style=filled, fillcolor=\"#f4a6a6\", xlabel=\"violation\"");
+        else if (d->semantics == SAFERL_SHIELD_FINITE && (d->flags[q] & SAFERL_SHIELD_ACCEPTING))
+            saferl_shield__put(&t, ", shape=doublecircle");
+        if (d->flags[q] & SAFERL_SHIELD_TERMINAL) saferl_shield__put(&t, ", penwidth=3");
+        saferl_shield__put(&t, "];\n");
+    }
+    for (q = 0; q < d->state_count; ++q) {
+        const uint32_t *row = d->next + ((size_t)q << d->prop_count);
+        memset(w.done, 0, letters);
+        for (letter = 0; letter < letters; ++letter) {
+            uint32_t dest = row[letter], y;
+            double reward = d->reward ? d->reward[((size_t)q << d->prop_count) | letter] : 0.0;
+            if (w.done[letter]) continue;
+            for (y = 0; y < letters; ++y) {
+                w.member[y] = row[y] == dest && (!d->reward || d->reward[((size_t)q << d->prop_count) | y] == reward);
+                if (w.member[y]) w.done[y] = 1;
+            }
+            saferl_shield__put(&t, "  q");
+            saferl_shield__put_uint(&t, q);
+            saferl_shield__put(&t, " -> q");
+            saferl_shield__put_uint(&t, dest);
+            saferl_shield__put(&t, " [label=\"");
+            saferl_shield__put_guard(&t, d, w.member, w.covered, SAFERL_SHIELD__GUARD_DOT);
+            if (d->reward && reward != 0.0) {
+                saferl_shield__put(&t, " / ");
+                saferl_shield__put_double(&t, reward);
+            }
+            saferl_shield__put(&t, "\"");
+            if (dest == d->sink && q != d->sink) saferl_shield__put(&t, ", color=\"#c0392b\"");
+            saferl_shield__put(&t, "];\n");
+        }
+    }
+    saferl_shield__put(&t, "}\n");
+    saferl_shield__release(w.allocator, w.member);
+    return saferl_shield__text_end(&t, length);
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_write_rm(const saferl_shield_dfa *d, char *buffer, size_t capacity,
+                                                       size_t *length) {
+    saferl_shield__text t;
+    saferl_shield__edge_walk w;
+    uint32_t q, j, letter, letters, terminals = 0;
+    SAFERL_ASSERT(d != NULL);
+    if (length) *length = 0;
+    for (j = 0; j < d->prop_count; ++j)
+        if (strlen(d->prop_name[j]) != 1 || strchr("&|!() ,'", d->prop_name[j][0])) return SAFERL_ERR_UNSUPPORTED;
+    letters = 1u << d->prop_count;
+    if (saferl_shield__walk_start(&w, d) < 0) return SAFERL_ERR_OUT_OF_MEMORY;
+    t.buffer = buffer;
+    t.capacity = buffer ? capacity : 0;
+    t.length = 0;
+    saferl_shield__put_uint(&t, d->initial);
+    saferl_shield__put(&t, "    # initial state\n[");
+    for (q = 0; q < d->state_count; ++q)
+        if ((d->flags[q] & SAFERL_SHIELD_TERMINAL) || q == d->sink) {
+            if (terminals++) saferl_shield__put(&t, ", ");
+            saferl_shield__put_uint(&t, q);
+        }
+    saferl_shield__put(&t, "]    # terminal states\n");
+    for (q = 0; q < d->state_count; ++q) {
+        size_t base = (size_t)q << d->prop_count;
+        if ((d->flags[q] & SAFERL_SHIELD_TERMINAL) || q == d->sink) continue;
+        memset(w.done, 0, letters);
+        for (letter = 0; letter < letters; ++letter) {
+            uint32_t dest = d->next[base + letter], y;
+            double reward = d->reward ? d->reward[base + letter] : 0.0;
+            if (w.done[letter]) continue;
+            for (y = 0; y < letters; ++y) {
+                w.member[y] = d->next[base + y] == dest && (!d->reward || d->reward[base + y] == reward);
+                if (w.member[y]) w.done[y] = 1;
+            }
+            if (dest == d->sink && reward == 0.0) continue; /* falling off the machine is implicit */
+            saferl_shield__put(&t, "(");
+            saferl_shield__put_uint(&t, q);
+            saferl_shield__put(&t, ",");
+            saferl_shield__put_uint(&t, dest);
+            saferl_shield__put(&t, ",'");
+            saferl_shield__put_guard(&t, d, w.member, w.covered, SAFERL_SHIELD__GUARD_RM);
+            saferl_shield__put(&t, "',ConstantRewardFunction(");
+            saferl_shield__put_double(&t, reward);
+            saferl_shield__put(&t, "))\n");
+        }
+    }
+    saferl_shield__release(w.allocator, w.member);
+    return saferl_shield__text_end(&t, length);
+}
+
+/* ---- formulas: hash-consed nodes -------------------------------------------------------- */
+
+enum saferl_shield__op {
+    SAFERL_SHIELD__TRUE, SAFERL_SHIELD__FALSE, SAFERL_SHIELD__PROP, SAFERL_SHIELD__NPROP,
+    SAFERL_SHIELD__NOT, SAFERL_SHIELD__AND, SAFERL_SHIELD__OR, SAFERL_SHIELD__IMPLIES,
+    SAFERL_SHIELD__EQUIV, SAFERL_SHIELD__XOR, SAFERL_SHIELD__NEXT, SAFERL_SHIELD__STRONG_NEXT,
+    SAFERL_SHIELD__WEAK_NEXT, SAFERL_SHIELD__EVENTUALLY, SAFERL_SHIELD__ALWAYS, SAFERL_SHIELD__UNTIL,
+    SAFERL_SHIELD__WEAK_UNTIL, SAFERL_SHIELD__RELEASE, SAFERL_SHIELD__STRONG_RELEASE,
+    SAFERL_SHIELD__BOUNDED_F, SAFERL_SHIELD__BOUNDED_G, SAFERL_SHIELD__YESTERDAY,
+    SAFERL_SHIELD__WEAK_YESTERDAY, SAFERL_SHIELD__ONCE, SAFERL_SHIELD__HISTORICALLY, SAFERL_SHIELD__SINCE
+};
+
+static const char *saferl_shield__op_name(int op) {
+    switch (op) {
+    case SAFERL_SHIELD__EVENTUALLY: return "F";
+    case SAFERL_SHIELD__UNTIL: return "U";
+    case SAFERL_SHIELD__STRONG_RELEASE: return "M";
+    case SAFERL_SHIELD__YESTERDAY: return "Y";
+    case SAFERL_SHIELD__WEAK_YESTERDAY: return "Z";
+    case SAFERL_SHIELD__ONCE: return "O";
+    case SAFERL_SHIELD__HISTORICALLY: return "H";
+    case SAFERL_SHIELD__SINCE: return "S";
+    case SAFERL_SHIELD__NEXT: case SAFERL_SHIELD__STRONG_NEXT: return "X";
+    case SAFERL_SHIELD__WEAK_NEXT: return "N";
+    case SAFERL_SHIELD__ALWAYS: return "G";
+    case SAFERL_SHIELD__WEAK_UNTIL: return "W";
+    case SAFERL_SHIELD__RELEASE: return "R";
+    case SAFERL_SHIELD__BOUNDED_F: return "F[..]";
+    case SAFERL_SHIELD__BOUNDED_G: return "G[..]";
+    default: return "?";
+    }
+}
+
+typedef struct saferl_shield__node {
+    uint32_t op, a, b;
+    int32_t lo, hi;          /* bounds of F[lo..hi], G[lo..hi] */
+    uint32_t line, column;   /* where the operator was written (first occurrence) */
+} saferl_shield__node;
+
+enum saferl_shield__token {
+    SAFERL_SHIELD__TK_END, SAFERL_SHIELD__TK_PROP, SAFERL_SHIELD__TK_LPAREN, SAFERL_SHIELD__TK_RPAREN,
+    SAFERL_SHIELD__TK_LBRACKET, SAFERL_SHIELD__TK_RBRACKET, SAFERL_SHIELD__TK_NOT, SAFERL_SHIELD__TK_AND,
+    SAFERL_SHIELD__TK_OR, SAFERL_SHIELD__TK_XOR, SAFERL_SHIELD__TK_IMPLIES, SAFERL_SHIELD__TK_EQUIV,
+    SAFERL_SHIELD__TK_TRUE, SAFERL_SHIELD__TK_FALSE, SAFERL_SHIELD__TK_UNARY, SAFERL_SHIELD__TK_BINARY,
+    SAFERL_SHIELD__TK_NUMBER, SAFERL_SHIELD__TK_RANGE, SAFERL_SHIELD__TK_DOLLAR, SAFERL_SHIELD__TK_BAD
+};
+
+#define SAFERL_SHIELD__MAX_DEPTH 400
+
+typedef struct saferl_shield__formulas {
+    const saferl_allocator *allocator;
+    saferl_shield__vec nodes;          /* saferl_shield__node */
+    uint32_t *table;                   /* node id + 1 */
+    size_t table_capacity;
+    saferl_shield__vec operands;       /* uint32_t: scratch of the junction builder */
+    size_t work, work_limit;
+    int out_of_memory, over_budget, failed;
+    saferl_shield_error *error;
+    saferl_shield_logic logic;         /* the mode being parsed */
+    const saferl_shield_desc *desc;
+    /* lexer */
+    const char *text;
+    size_t length, pos, line_start;
+    uint32_t line;
+    int token, token_op, depth;
+    size_t token_start, token_end;     /* the token's text (a name without its quotes) */
+    uint32_t token_line, token_column;
+    unsigned long token_number;
+    /* propositions: names by label bit */
+    char name[SAFERL_SHIELD_LABEL_BITS][SAFERL_SHIELD_NAME_CAPACITY];
+    unsigned char used[SAFERL_SHIELD_LABEL_BITS];
+    uint32_t used_count, named_count;
+    uint32_t letter_bit[SAFERL_SHIELD_LABEL_BITS]; /* label bit -> bit of the automaton's letter */
+} saferl_shield__formulas;
+
+static saferl_shield__node *saferl_shield__at(saferl_shield__formulas *f, uint32_t id) {
+    return (saferl_shield__node *)(void *)f->nodes.data + id;
+}
+
+static int saferl_shield__grow_nodes_table(saferl_shield__formulas *f) {
+    size_t capacity = f->table_capacity ? f->table_capacity * 2 : 256, i;
+    uint32_t *table = (uint32_t *)saferl_shield__allocate(f->allocator, capacity * sizeof(uint32_t));
+    if (!table) return -1;
+    memset(table, 0, capacity * sizeof(uint32_t));
+    for (i = 0; i < f->nodes.count; ++i) {
+        const saferl_shield__node *n = saferl_shield__at(f, (uint32_t)i);
+        size_t h = (size_t)saferl_shield__mix(((uint64_t)n->op << 56) ^ ((uint64_t)n->a << 28) ^ n->b ^
+                                              ((uint64_t)(uint32_t)n->lo << 40) ^ ((uint64_t)(uint32_t)n->hi << 20)) &
+                   (capacity - 1);
+        while (table[h]) h = (h + 1) & (capacity - 1);
+        table[h] = (uint32_t)i + 1;
+    }
+    saferl_shield__release(f->allocator, f->table);
+    f->table = table;
+    f->table_capacity = capacity;
+    return 0;
+}
+
+/* The node (op, a, b, lo, hi), made once: equal formulas are equal ids. On failure the
+   false node comes back and a flag is set; callers look at the flags between phases. */
+static uint32_t saferl_shield__make(saferl_shield__formulas *f, uint32_t op, uint32_t a, uint32_t b, int32_t lo,
+                                    int32_t hi, uint32_t line, uint32_t column) {
+    size_t h;
+    saferl_shield__node *n;
+    if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
+    if (++f->work > f->work_limit) {
+        f->over_budget = 1;
+        return SAFERL_SHIELD__FALSE;
+    }
+    if ((f->nodes.count + 1) * 2 > f->table_capacity && saferl_shield__grow_nodes_table(f) < 0) {
+        f->out_of_memory = 1;
+        return SAFERL_SHIELD__FALSE;
+    }
+    h = (size_t)saferl_shield__mix(((uint64_t)op << 56) ^ ((uint64_t)a << 28) ^ b ^ ((uint64_t)(uint32_t)lo << 40) ^
+                                   ((uint64_t)(uint32_t)hi << 20)) &
+        (f->table_capacity - 1);
+    while (f->table[h]) {
+        n = saferl_shield__at(f, f->table[h] - 1);
+        if (n->op == op && n->a == a && n->b == b && n->lo == lo && n->hi == hi) return f->table[h] - 1;
+        h = (h + 1) & (f->table_capacity - 1);
+    }
+    n = (saferl_shield__node *)saferl_shield__vec_push(&f->nodes);
+    if (!n) {
+        f->out_of_memory = 1;
+        return SAFERL_SHIELD__FALSE;
+    }
+    n->op = op;
+    n->a = a;
+    n->b = b;
+    n->lo = lo;
+    n->hi = hi;
+    n->line = line;
+    n->column = column;
+    f->table[h] = (uint32_t)f->nodes.count;
+    return (uint32_t)f->nodes.count - 1;
+}
+
+static void saferl_shield__flatten(saferl_shield__formulas *f, uint32_t op, uint32_t id) {
+    const saferl_shield__node *n = saferl_shield__at(f, id);
+    uint32_t *slot;
+    if (n->op == op) {
+        uint32_t a = n->a, b = n->b;
+        saferl_shield__flatten(f, op, a);
+        saferl_shield__flatten(f, op, b);
+        return;
+    }
+    slot = (uint32_t *)saferl_shield__vec_push(&f->operands);
+    if (!slot) f->out_of_memory = 1;
+    else *slot = id;
+}
+
+static int saferl_shield__compare_ids(const void *x, const void *y) {
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* x AND y (or OR) in canonical form: flattened, constants absorbed, operands sorted by id
+   without repeats, p & !p = false (p | !p = true), built as a right-nested chain. */
+static uint32_t saferl_shield__junction(saferl_shield__formulas *f, uint32_t op, uint32_t x, uint32_t y) {
+    uint32_t neutral = op == SAFERL_SHIELD__AND ? SAFERL_SHIELD__TRUE : SAFERL_SHIELD__FALSE;
+    uint32_t absorbing = op == SAFERL_SHIELD__AND ? SAFERL_SHIELD__FALSE : SAFERL_SHIELD__TRUE;
+    uint32_t *list, result;
+    size_t count, i, j, kept = 0;
+    if (x == absorbing || y == absorbing) return absorbing;
+    if (x == neutral) return y;
+    if (y == neutral || x == y) return x;
+    if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
+    f->operands.count = 0;
+    saferl_shield__flatten(f, op, x);
+    saferl_shield__flatten(f, op, y);
+    if (f->out_of_memory) return SAFERL_SHIELD__FALSE;
+    list = (uint32_t *)(void *)f->operands.data;
+    count = f->operands.count;
+    f->work += count;
+    qsort(list, count, sizeof(uint32_t), saferl_shield__compare_ids);
+    for (i = 0; i < count; ++i) {
+        if (list[i] == absorbing) return absorbing;
+        if (list[i] == neutral || (kept && list[kept - 1] == list[i])) continue;
+        list[kept++] = list[i];
+    }
+    for (i = 0; i < kept; ++i) {
+        const saferl_shield__node *a = saferl_shield__at(f, list[i]);
+        if (a->op != SAFERL_SHIELD__PROP) continue;
+        for (j = 0; j < kept; ++j) {
+            const saferl_shield__node *b = saferl_shield__at(f, list[j]);
+            if (b->op == SAFERL_SHIELD__NPROP && b->a == a->a) return absorbing;
+        }
+    }
+    if (kept == 0) return neutral;
+    /* list lives in operands, which make() does not touch */
+    result = list[kept - 1];
+    for (i = kept - 1; i > 0; --i) {
+        const saferl_shield__node *a = saferl_shield__at(f, list[i - 1]);
+        result = saferl_shield__make(f, op, list[i - 1], result, 0, 0, a->line, a->column);
+        list = (uint32_t *)(void *)f->operands.data;
+    }
+    return result;
+}
+
+static uint32_t saferl_shield__and(saferl_shield__formulas *f, uint32_t x, uint32_t y) {
+    return saferl_shield__junction(f, SAFERL_SHIELD__AND, x, y);
+}
+static uint32_t saferl_shield__or(saferl_shield__formulas *f, uint32_t x, uint32_t y) {
+    return saferl_shield__junction(f, SAFERL_SHIELD__OR, x, y);
+}
+
+static int saferl_shield__formulas_start(saferl_shield__formulas *f, const saferl_shield_desc *desc,
+                                         saferl_shield_error *error, const saferl_allocator *allocator) {
+    memset(f, 0, sizeof *f);
+    f->allocator = allocator;
+    f->desc = desc;
+    f->error = error;
+    f->logic = desc->logic;
+    f->work_limit = (size_t)(desc->max_states ? desc->max_states : (1u << 20));
+    if (f->work_limit < 4096) f->work_limit = 4096;
+    f->work_limit = f->work_limit > ((size_t)-1) / 4096 ? (size_t)-1 : f->work_limit * 1024;
+    saferl_shield__vec_start(&f->nodes, sizeof(saferl_shield__node), allocator);
+    saferl_shield__vec_start(&f->operands, sizeof(uint32_t), allocator);
+    saferl_shield__make(f, SAFERL_SHIELD__TRUE, 0, 0, 0, 0, 0, 0);
+    saferl_shield__make(f, SAFERL_SHIELD__FALSE, 0, 0, 0, 0, 0, 0);
+    return f->out_of_memory ? -1 : 0;
+}
+
+static void saferl_shield__formulas_free(saferl_shield__formulas *f) {
+    saferl_shield__vec_free(&f->nodes);
+    saferl_shield__vec_free(&f->operands);
+    saferl_shield__release(f->allocator, f->table);
+    f->table = NULL;
+}
+
+/* ---- formulas: lexer and parser (Spot's syntax and precedence) ------------------------- */
+
+static void saferl_shield__syntax(saferl_shield__formulas *f, saferl_result code, uint32_t line, uint32_t column,
+                                  const char *message, const char *detail) {
+    if (f->failed) return;
+    f->failed = 1;
+    saferl_shield__fail(f->error, code, line, column, message, detail);
+}
+
+static int saferl_shield__is_unary_letter(const saferl_shield__formulas *f, char c) {
+    return c == 'X' || c == 'F' || c == 'G' || c == 'Y' || c == 'Z' || c == 'O' || c == 'H' ||
+           (c == 'N' && f->logic == SAFERL_SHIELD_LTLF);
+}
+
+static int saferl_shield__unary_op(char c) {
+    switch (c) {
+    case 'X': return SAFERL_SHIELD__NEXT;
+    case 'F': return SAFERL_SHIELD__EVENTUALLY;
+    case 'G': return SAFERL_SHIELD__ALWAYS;
+    case 'Y': return SAFERL_SHIELD__YESTERDAY;
+    case 'Z': return SAFERL_SHIELD__WEAK_YESTERDAY;
+    case 'O': return SAFERL_SHIELD__ONCE;
+    case 'H': return SAFERL_SHIELD__HISTORICALLY;
+    default: return SAFERL_SHIELD__WEAK_NEXT;
+    }
+}
+
+static int saferl_shield__ident_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static void saferl_shield__lex(saferl_shield__formulas *f) {
+    const char *s = f->text;
+    size_t n = f->length, p = f->pos;
+    for (;;) { /* blanks and newlines */
+        while (p < n && (s[p] == ' ' || s[p] == '\t' || s[p] == '\r')) ++p;
+        if (p < n && s[p] == '\n') {
+            ++p;
+            ++f->line;
+            f->line_start = p;
+            continue;
+        }
+        break;
+    }
+    f->token_start = p;
+    f->token_line = f->line;
+    f->token_column = (uint32_t)(p - f->line_start + 1);
+    if (p >= n) {
+        f->token = SAFERL_SHIELD__TK_END;
+        f->pos = p;
+        return;
+    }
+#define SAFERL_SHIELD__IS(str) (n - p >= sizeof(str) - 1 && memcmp(s + p, str, sizeof(str) - 1) == 0)
+#define SAFERL_SHIELD__TOKEN(kind, len) do { f->token = (kind); p += (len); f->token_end = p; f->pos = p; return; } while (0)
+    if (SAFERL_SHIELD__IS("<->")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_EQUIV, 3);
+    if (SAFERL_SHIELD__IS("<=>")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_EQUIV, 3);
+    if (SAFERL_SHIELD__IS("->")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_IMPLIES, 2);
+    if (SAFERL_SHIELD__IS("=>")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_IMPLIES, 2);
+    if (SAFERL_SHIELD__IS("&&")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_AND, 2);
+    if (SAFERL_SHIELD__IS("/\\")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_AND, 2);
+    if (SAFERL_SHIELD__IS("||")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_OR, 2);
+    if (SAFERL_SHIELD__IS("\\/")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_OR, 2);
+    if (SAFERL_SHIELD__IS("..")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_RANGE, 2);
+    switch (s[p]) {
+    case '(': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_LPAREN, 1);
+    case ')': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_RPAREN, 1);
+    case '[': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_LBRACKET, 1);
+    case ']': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_RBRACKET, 1);
+    case '!': case '~': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_NOT, 1);
+    case '&': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_AND, 1);
+    case '|': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_OR, 1);
+    case '^': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_XOR, 1);
+    case ':': case ',': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_RANGE, 1);
+    case '$': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_DOLLAR, 1);
+    default: break;
+    }
+    if (s[p] == '"') {
+        size_t q = p + 1;
+        while (q < n && s[q] != '"' && s[q] != '\n') ++q;
+        if (q >= n || s[q] != '"') {
+            f->token = SAFERL_SHIELD__TK_BAD;
+            f->token_end = q;
+            f->pos = q;
+            return;
+        }
+        f->token = SAFERL_SHIELD__TK_PROP;
+        f->token_start = p + 1;
+        f->token_end = q;
+        f->pos = q + 1;
+        return;
+    }
+    if (s[p] >= '0' && s[p] <= '9') {
+        unsigned long v = 0;
+        size_t q = p;
+        while (q < n && s[q] >= '0' && s[q] <= '9') {
+            if (v < 100000000ul) v = v * 10 + (unsigned long)(s[q] - '0');
+            ++q;
+        }
+        f->token_number = v;
+        SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_NUMBER, q - p);
+    }
+    if ((s[p] >= 'a' && s[p] <= 'z') || (s[p] >= 'A' && s[p] <= 'Z') || s[p] == '_') {
+        size_t q = p, len, i = 0;
+        while (q < n && saferl_shield__ident_char(s[q])) ++q;
+        len = q - p;
+        if (len == 4 && memcmp(s + p, "true", 4) == 0) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_TRUE, 4);
+        if (len == 5 && memcmp(s + p, "false", 5) == 0) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_FALSE, 5);
+        if (len == 3 && memcmp(s + p, "xor", 3) == 0) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_XOR, 3);
+        if (len == 1 && strchr("UWRMS", s[p])) {
+            f->token_op = s[p] == 'U' ? SAFERL_SHIELD__UNTIL : s[p] == 'W' ? SAFERL_SHIELD__WEAK_UNTIL :
+                          s[p] == 'R' ? SAFERL_SHIELD__RELEASE : s[p] == 'M' ? SAFERL_SHIELD__STRONG_RELEASE :
+                          SAFERL_SHIELD__SINCE;
+            SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_BINARY, 1);
+        }
+        /* GFa is G F a, as in Spot: a run of unary operator letters, then a lower-case name */
+        while (i < len && saferl_shield__is_unary_letter(f, s[p + i])) ++i;
+        if (i > 0 && (i == len || (s[p + i] >= 'a' && s[p + i] <= 'z') || s[p + i] == '_')) {
+            f->token_op = saferl_shield__unary_op(s[p]);
+            SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_UNARY, 1);
+        }
+        f->token = SAFERL_SHIELD__TK_PROP;
+        f->token_end = q;
+        f->pos = q;
+        return;
+    }
+    f->token = SAFERL_SHIELD__TK_BAD;
+    f->token_end = p + 1;
+    f->pos = p + 1;
+#undef SAFERL_SHIELD__IS
+#undef SAFERL_SHIELD__TOKEN
+}
+
+static void saferl_shield__unexpected(saferl_shield__formulas *f, const char *what) {
+    char shown[40];
+    size_t len = f->token_end > f->token_start ? f->token_end - f->token_start : 0;
+    if (f->token == SAFERL_SHIELD__TK_END) {
+        saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line, f->token_column, "the formula ends where ", what);
+        return;
+    }
+    if (len > 20) len = 20;
+    shown[0] = '\'';
+    memcpy(shown + 1, f->text + f->token_start, len);
+    memcpy(shown + 1 + len, "': expected ", 13);
+    {
+        char message[120];
+        snprintf(message, sizeof message, "unexpected %s%s", shown, what);
+        saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line, f->token_column, message, NULL);
+    }
+}
+
+static uint32_t saferl_shield__parse_implication(saferl_shield__formulas *f);
+
+static uint32_t saferl_shield__prop(saferl_shield__formulas *f) {
+    size_t len = f->token_end - f->token_start;
+    const char *name = f->text + f->token_start;
+    uint32_t bit;
+    if (memchr(name, 0, len) != NULL) {
+        saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line, f->token_column, "a NUL byte in a proposition name", NULL);
+        return SAFERL_SHIELD__FALSE;
+    }
+    if (len == 0 || len >= SAFERL_SHIELD_NAME_CAPACITY) {
+        saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line, f->token_column,
+                              len ? "proposition name longer than 31 bytes" : "empty proposition name", NULL);
+        return SAFERL_SHIELD__FALSE;
+    }
+    if (f->desc->vocabulary) {
+        for (bit = 0; bit < f->desc->vocabulary_count; ++bit) {
+            const char *v = f->desc->vocabulary[bit];
+            if (v && strlen(v) == len && memcmp(v, name, len) == 0) break;
+        }
+        if (bit == f->desc->vocabulary_count) {
+            char message[80];
+            snprintf(message, sizeof message, "unknown proposition '%.*s'", (int)len, name);
+            saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line, f->token_column, message,
+                                  " (not in the vocabulary)");
+            return SAFERL_SHIELD__FALSE;
+        }
+    } else {
+        for (bit = 0; bit < f->named_count; ++bit)
+            if (strlen(f->name[bit]) == len && memcmp(f->name[bit], name, len) == 0) break;
+        if (bit == f->named_count) {
+            if (f->named_count == SAFERL_SHIELD_LABEL_BITS) {
+                saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, f->token_line, f->token_column,
+                                      "more propositions than the label width (32)", NULL);
+                return SAFERL_SHIELD__FALSE;
+            }
+            memcpy(f->name[bit], name, len);
+            f->name[bit][len] = '\0';
+            ++f->named_count;
+        }
+    }
+    if (!f->used[bit]) {
+        if (f->used_count == SAFERL_SHIELD_MAX_PROPS) {
+            saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, f->token_line, f->token_column,
+                                  "a 17th proposition: one automaton reads at most 16 (its table is dense "
+                                  "over the letters); split the rule into several monitors", NULL);
+            return SAFERL_SHIELD__FALSE;
+        }
+        f->used[bit] = 1;
+        ++f->used_count;
+        if (f->desc->vocabulary) {
+            memcpy(f->name[bit], name, len);
+            f->name[bit][len] = '\0';
+        }
+    }
+    return saferl_shield__make(f, SAFERL_SHIELD__PROP, bit, 0, 0, 0, f->token_line, f->token_column);
+}
+
+static uint32_t saferl_shield__repeat_next(saferl_shield__formulas *f, uint32_t operand, unsigned long times,
+                                           uint32_t line, uint32_t column) {
+    while (times-- > 0 && !f->failed) operand = saferl_shield__make(f, SAFERL_SHIELD__NEXT, operand, 0, 0, 0, line, column);
+    return operand;
+}
+
+static uint32_t saferl_shield__parse_unary(saferl_shield__formulas *f) {
+    uint32_t line = f->token_line, column = f->token_column, operand;
+    if (f->failed) return SAFERL_SHIELD__FALSE;
+    if (++f->depth > SAFERL_SHIELD__MAX_DEPTH) {
+        saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, line, column, "formula nested deeper than 400 levels", NULL);
+        return SAFERL_SHIELD__FALSE;
+    }
+    switch (f->token) {
+    case SAFERL_SHIELD__TK_NOT:
+        saferl_shield__lex(f);
+        operand = saferl_shield__parse_unary(f);
+        --f->depth;
+        return saferl_shield__make(f, SAFERL_SHIELD__NOT, operand, 0, 0, 0, line, column);
+    case SAFERL_SHIELD__TK_UNARY: {
+        int op = f->token_op, strong = 0, has_bounds = 0, unbounded = 0;
+        unsigned long lo = 0, hi = 0;
+        saferl_shield__lex(f);
+        if (f->token == SAFERL_SHIELD__TK_LBRACKET) {
+            uint32_t bl = f->token_line, bc = f->token_column;
+            if (op != SAFERL_SHIELD__NEXT && op != SAFERL_SHIELD__EVENTUALLY && op != SAFERL_SHIELD__ALWAYS) {
+                saferl_shield__syntax(f, SAFERL_ERR_PARSE, bl, bc, "bounds are written only on X, F and G", NULL);
+                return SAFERL_SHIELD__FALSE;
+            }
+            saferl_shield__lex(f);
+            if (op == SAFERL_SHIELD__NEXT && f->token == SAFERL_SHIELD__TK_NOT) {
+                strong = 1;
+                saferl_shield__lex(f);
+            } else if (f->token == SAFERL_SHIELD__TK_NUMBER) {
+                lo = hi = f->token_number;
+                has_bounds = 1;
+                saferl_shield__lex(f);
+                if (op != SAFERL_SHIELD__NEXT) {
+                    if (f->token != SAFERL_SHIELD__TK_RANGE) {
+                        saferl_shield__unexpected(f, "'..' or ':' in the interval");
+                        return SAFERL_SHIELD__FALSE;
+                    }
+                    saferl_shield__lex(f);
+                    if (f->token == SAFERL_SHIELD__TK_NUMBER) {
+                        hi = f->token_number;
+                        saferl_shield__lex(f);
+                    } else if (f->token == SAFERL_SHIELD__TK_DOLLAR) {
+                        unbounded = 1;
+                        saferl_shield__lex(f);
+                    } else {
+                        unbounded = 1;
+                    }
+                }
+            } else {
+                saferl_shield__unexpected(f, "a number in the brackets");
+                return SAFERL_SHIELD__FALSE;
+            }
+            if (f->token != SAFERL_SHIELD__TK_RBRACKET) {
+                saferl_shield__unexpected(f, "']'");
+                return SAFERL_SHIELD__FALSE;
+            }
+            if (lo > 100000 || hi > 100000) {
+                saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, bl, bc, "bound above 100000", NULL);
+                return SAFERL_SHIELD__FALSE;
+            }
+            if (!unbounded && hi < lo) {
+                saferl_shield__syntax(f, SAFERL_ERR_PARSE, bl, bc, "empty interval: the upper bound is below the lower", NULL);
+                return SAFERL_SHIELD__FALSE;
+            }
+            saferl_shield__lex(f);
+        }
+        operand = saferl_shield__parse_unary(f);
+        --f->depth;
+        if (f->failed) return SAFERL_SHIELD__FALSE;
+        if (strong) return saferl_shield__make(f, SAFERL_SHIELD__STRONG_NEXT, operand, 0, 0, 0, line, column);
+        if (!has_bounds) return saferl_shield__make(f, (uint32_t)op, operand, 0, 0, 0, line, column);
+        if (op == SAFERL_SHIELD__NEXT) return saferl_shield__repeat_next(f, operand, lo, line, column);
+        if (unbounded) /* F[a..] = X^a F, G[a..] = X^a G */
+            return saferl_shield__repeat_next(f, saferl_shield__make(f, (uint32_t)op, operand, 0, 0, 0, line, column), lo,
+                                              line, column);
+        return saferl_shield__make(f, op == SAFERL_SHIELD__EVENTUALLY ? SAFERL_SHIELD__BOUNDED_F : SAFERL_SHIELD__BOUNDED_G,
+                                   operand, 0, (int32_t)lo, (int32_t)hi, line, column);
+    }
+    case SAFERL_SHIELD__TK_LPAREN:
+        saferl_shield__lex(f);
+        operand = saferl_shield__parse_implication(f);
+        if (f->failed) return SAFERL_SHIELD__FALSE;
+        if (f->token != SAFERL_SHIELD__TK_RPAREN) {
+            if (f->token == SAFERL_SHIELD__TK_END)
+                saferl_shield__syntax(f, SAFERL_ERR_PARSE, line, column, "unbalanced parentheses: this '(' is never closed", NULL);
+            else
+                saferl_shield__unexpected(f, "')' or an operator");
+            return SAFERL_SHIELD__FALSE;
+        }
+        saferl_shield__lex(f);
+        --f->depth;
+        return operand;
+    case SAFERL_SHIELD__TK_TRUE:
+        saferl_shield__lex(f);
+        --f->depth;
+        return SAFERL_SHIELD__TRUE;
+    case SAFERL_SHIELD__TK_FALSE:
+        saferl_shield__lex(f);
+        --f->depth;
+        return SAFERL_SHIELD__FALSE;
+    case SAFERL_SHIELD__TK_NUMBER:
+        if (f->token_number > 1 || f->token_end - f->token_start != 1) {
+            saferl_shield__unexpected(f, "an operand (a number is 0 or 1 here)");
+            return SAFERL_SHIELD__FALSE;
+        }
+        operand = f->token_number ? SAFERL_SHIELD__TRUE : SAFERL_SHIELD__FALSE;
+        saferl_shield__lex(f);
+        --f->depth;
+        return operand;
+    case SAFERL_SHIELD__TK_PROP:
+        operand = saferl_shield__prop(f);
+        saferl_shield__lex(f);
+        --f->depth;
+        return operand;
+    case SAFERL_SHIELD__TK_BAD:
+        if (f->text[f->token_start] == '"')
+            saferl_shield__syntax(f, SAFERL_ERR_PARSE, line, column, "unterminated quoted proposition", NULL);
+        else
+            saferl_shield__unexpected(f, "an operand");
+        return SAFERL_SHIELD__FALSE;
+    default:
+        saferl_shield__unexpected(f, "an operand");
+        return SAFERL_SHIELD__FALSE;
+    }
+}
+
+static uint32_t saferl_shield__parse_binary_temporal(saferl_shield__formulas *f) {
+    uint32_t left = saferl_shield__parse_unary(f), line, column, right;
+    int op;
+    if (f->failed || f->token != SAFERL_SHIELD__TK_BINARY) return left;
+    op = f->token_op;
+    line = f->token_line;
+    column = f->token_column;
+    saferl_shield__lex(f);
+    if (++f->depth > SAFERL_SHIELD__MAX_DEPTH) {
+        saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, line, column, "formula nested deeper than 400 levels", NULL);
+        return SAFERL_SHIELD__FALSE;
+    }
+    right = saferl_shield__parse_binary_temporal(f); /* right associative */
+    --f->depth;
+    return saferl_shield__make(f, (uint32_t)op, left, right, 0, 0, line, column);
+}
+
+/* One left-associative level: and (&), xor, or (|). */
+static uint32_t saferl_shield__parse_level(saferl_shield__formulas *f, int level) {
+    static const int tokens[3] = {SAFERL_SHIELD__TK_AND, SAFERL_SHIELD__TK_XOR, SAFERL_SHIELD__TK_OR};
+    static const uint32_t ops[3] = {SAFERL_SHIELD__AND, SAFERL_SHIELD__XOR, SAFERL_SHIELD__OR};
+    uint32_t left = level == 0 ? saferl_shield__parse_binary_temporal(f) : saferl_shield__parse_level(f, level - 1);
+    while (!f->failed && f->token == tokens[level]) {
+        uint32_t line = f->token_line, column = f->token_column, right;
+        saferl_shield__lex(f);
+        right = level == 0 ? saferl_shield__parse_binary_temporal(f) : saferl_shield__parse_level(f, level - 1);
+        left = saferl_shield__make(f, ops[level], left, right, 0, 0, line, column);
+    }
+    return left;
+}
+
+static uint32_t saferl_shield__parse_implication(saferl_shield__formulas *f) {
+    uint32_t left = saferl_shield__parse_level(f, 2), line, column, right;
+    int op;
+    if (f->failed || (f->token != SAFERL_SHIELD__TK_IMPLIES && f->token != SAFERL_SHIELD__TK_EQUIV)) return left;
+    op = f->token == SAFERL_SHIELD__TK_IMPLIES ? SAFERL_SHIELD__IMPLIES : SAFERL_SHIELD__EQUIV;
+    line = f->token_line;
+    column = f->token_column;
+    saferl_shield__lex(f);
+    if (++f->depth > SAFERL_SHIELD__MAX_DEPTH) {
+        saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, line, column, "formula nested deeper than 400 levels", NULL);
+        return SAFERL_SHIELD__FALSE;
+    }
+    right = saferl_shield__parse_implication(f);
+    --f->depth;
+    return saferl_shield__make(f, (uint32_t)op, left, right, 0, 0, line, column);
+}
+
+static uint32_t saferl_shield__parse(saferl_shield__formulas *f, const char *text, size_t length) {
+    uint32_t root;
+    f->text = text;
+    f->length = length;
+    f->pos = f->line_start = 0;
+    f->line = 1;
+    saferl_shield__lex(f);
+    root = saferl_shield__parse_implication(f);
+    if (!f->failed && f->token != SAFERL_SHIELD__TK_END) {
+        if (f->token == SAFERL_SHIELD__TK_RPAREN)
+            saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line, f->token_column,
+                                  "unbalanced parentheses: ')' without a matching '('", NULL);
+        else
+            saferl_shield__unexpected(f, "an operator or the end");
+    }
+    if (!f->failed && f->out_of_memory) saferl_shield__syntax(f, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
+    if (!f->failed && f->over_budget)
+        saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, 0, 0, "formula too large (work limit; raise desc.max_states)", NULL);
+    return root;
+}
+
+/* ---- formulas: checks, negation normal form, progression --------------------------------- */
+
+/* The first node (depth first, left to right) whose operator is in the set mask, or NO_STATE.
+   seen is scratch with one byte per node. */
+static uint32_t saferl_shield__find_op(saferl_shield__formulas *f, uint32_t id, uint32_t mask, unsigned char *seen) {
+    const saferl_shield__node *n = saferl_shield__at(f, id);
+    uint32_t found;
+    if (seen[id]) return SAFERL_SHIELD_NO_STATE;
+    seen[id] = 1;
+    if ((mask >> n->op) & 1u) return id;
+    switch (n->op) {
+    case SAFERL_SHIELD__TRUE: case SAFERL_SHIELD__FALSE: case SAFERL_SHIELD__PROP: case SAFERL_SHIELD__NPROP:
+        return SAFERL_SHIELD_NO_STATE;
+    case SAFERL_SHIELD__AND: case SAFERL_SHIELD__OR: case SAFERL_SHIELD__IMPLIES: case SAFERL_SHIELD__EQUIV:
+    case SAFERL_SHIELD__XOR: case SAFERL_SHIELD__UNTIL: case SAFERL_SHIELD__WEAK_UNTIL: case SAFERL_SHIELD__RELEASE:
+    case SAFERL_SHIELD__STRONG_RELEASE: case SAFERL_SHIELD__SINCE: {
+        uint32_t b = n->b;
+        found = saferl_shield__find_op(f, n->a, mask, seen);
+        return found != SAFERL_SHIELD_NO_STATE ? found : saferl_shield__find_op(f, b, mask, seen);
+    }
+    default:
+        return saferl_shield__find_op(f, n->a, mask, seen);
+    }
+}
+
+#define SAFERL_SHIELD__BIT(op) (1u << SAFERL_SHIELD__##op)
+#define SAFERL_SHIELD__PAST_OPS (SAFERL_SHIELD__BIT(YESTERDAY) | SAFERL_SHIELD__BIT(WEAK_YESTERDAY) | \
+                                 SAFERL_SHIELD__BIT(ONCE) | SAFERL_SHIELD__BIT(HISTORICALLY) | SAFERL_SHIELD__BIT(SINCE))
+#define SAFERL_SHIELD__FUTURE_OPS (SAFERL_SHIELD__BIT(NEXT) | SAFERL_SHIELD__BIT(STRONG_NEXT) | \
+                                   SAFERL_SHIELD__BIT(WEAK_NEXT) | SAFERL_SHIELD__BIT(EVENTUALLY) | \
+                                   SAFERL_SHIELD__BIT(ALWAYS) | SAFERL_SHIELD__BIT(UNTIL) | \
+                                   SAFERL_SHIELD__BIT(WEAK_UNTIL) | SAFERL_SHIELD__BIT(RELEASE) | \
+                                   SAFERL_SHIELD__BIT(STRONG_RELEASE) | SAFERL_SHIELD__BIT(BOUNDED_F) | \
+                                   SAFERL_SHIELD__BIT(BOUNDED_G))
+#define SAFERL_SHIELD__LIVENESS_OPS (SAFERL_SHIELD__BIT(EVENTUALLY) | SAFERL_SHIELD__BIT(UNTIL) | \
+                                     SAFERL_SHIELD__BIT(STRONG_RELEASE))
+
+/* Negation normal form. finite: LTLf (X strong, N weak, !X a = N !a); otherwise every next
+   is the same X. memo has two entries per node of the parsed formula. */
+static uint32_t saferl_shield__nnf(saferl_shield__formulas *f, uint32_t id, int negate, int finite, uint32_t *memo,
+                                   uint32_t memo_count) {
+    saferl_shield__node n = *saferl_shield__at(f, id);
+    uint32_t result, a, b;
+    if (id < memo_count && memo[2 * id + (uint32_t)negate] != SAFERL_SHIELD_NO_STATE) return memo[2 * id + (uint32_t)negate];
+    if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
+#define SAFERL_SHIELD__N(x, neg) saferl_shield__nnf(f, (x), (neg), finite, memo, memo_count)
+#define SAFERL_SHIELD__MK(op, x, y) saferl_shield__make(f, SAFERL_SHIELD__##op, (x), (y), n.lo, n.hi, n.line, n.column)
+    switch (n.op) {
+    case SAFERL_SHIELD__TRUE: result = negate ? SAFERL_SHIELD__FALSE : SAFERL_SHIELD__TRUE; break;
+    case SAFERL_SHIELD__FALSE: result = negate ? SAFERL_SHIELD__TRUE : SAFERL_SHIELD__FALSE; break;
+    case SAFERL_SHIELD__PROP: result = negate ? SAFERL_SHIELD__MK(NPROP, n.a, 0) : id; break;
+    case SAFERL_SHIELD__NPROP: result = negate ? SAFERL_SHIELD__MK(PROP, n.a, 0) : id; break;
+    case SAFERL_SHIELD__NOT: result = SAFERL_SHIELD__N(n.a, !negate); break;
+    case SAFERL_SHIELD__AND:
+        a = SAFERL_SHIELD__N(n.a, negate);
+        b = SAFERL_SHIELD__N(n.b, negate);
+        result = negate ? saferl_shield__or(f, a, b) : saferl_shield__and(f, a, b);
+        break;
+    case SAFERL_SHIELD__OR:
+        a = SAFERL_SHIELD__N(n.a, negate);
+        b = SAFERL_SHIELD__N(n.b, negate);
+        result = negate ? saferl_shield__and(f, a, b) : saferl_shield__or(f, a, b);
+        break;
+    case SAFERL_SHIELD__IMPLIES: /* a -> b = !a | b */
+        a = SAFERL_SHIELD__N(n.a, !negate);
+        b = SAFERL_SHIELD__N(n.b, negate);
+        result = negate ? saferl_shield__and(f, SAFERL_SHIELD__N(n.a, 0), b) : saferl_shield__or(f, a, b);
+        break;
+    case SAFERL_SHIELD__EQUIV:
+    case SAFERL_SHIELD__XOR: { /* a <-> b = (a & b) | (!a & !b); xor is its negation */
+        int equal = (n.op == SAFERL_SHIELD__EQUIV) != negate;
+        uint32_t pa = SAFERL_SHIELD__N(n.a, 0), na = SAFERL_SHIELD__N(n.a, 1);
+        uint32_t pb = SAFERL_SHIELD__N(n.b, 0), nb = SAFERL_SHIELD__N(n.b, 1);
+        result = equal ? saferl_shield__or(f, saferl_shield__and(f, pa, pb), saferl_shield__and(f, na, nb))
+                       : saferl_shield__or(f, saferl_shield__and(f, pa, nb), saferl_shield__and(f, na, pb));
+        break;
+    }
+    case SAFERL_SHIELD__NEXT:
+    case SAFERL_SHIELD__STRONG_NEXT:
+        a = SAFERL_SHIELD__N(n.a, negate);
+        result = (finite && negate) ? SAFERL_SHIELD__MK(WEAK_NEXT, a, 0) : SAFERL_SHIELD__MK(NEXT, a, 0);
+        break;
+    case SAFERL_SHIELD__WEAK_NEXT:
+        a = SAFERL_SHIELD__N(n.a, negate);
+        result = (!finite || negate) ? SAFERL_SHIELD__MK(NEXT, a, 0) : SAFERL_SHIELD__MK(WEAK_NEXT, a, 0);
+        break;
+    case SAFERL_SHIELD__EVENTUALLY:
+        a = SAFERL_SHIELD__N(n.a, negate);
+        result = negate ? SAFERL_SHIELD__MK(ALWAYS, a, 0) : SAFERL_SHIELD__MK(EVENTUALLY, a, 0);
+        break;
+    case SAFERL_SHIELD__ALWAYS:
+        a = SAFERL_SHIELD__N(n.a, negate);
+        result = negate ? SAFERL_SHIELD__MK(EVENTUALLY, a, 0) : SAFERL_SHIELD__MK(ALWAYS, a, 0);
+        break;
+    case SAFERL_SHIELD__BOUNDED_F:
+        a = SAFERL_SHIELD__N(n.a, negate);
+        result = negate ? SAFERL_SHIELD__MK(BOUNDED_G, a, 0) : SAFERL_SHIELD__MK(BOUNDED_F, a, 0);
+        break;
+    case SAFERL_SHIELD__BOUNDED_G:
+        a = SAFERL_SHIELD__N(n.a, negate);
+        result = negate ? SAFERL_SHIELD__MK(BOUNDED_F, a, 0) : SAFERL_SHIELD__MK(BOUNDED_G, a, 0);
+        break;
+    case SAFERL_SHIELD__UNTIL: /* !(a U b) = !a R !b */
+        a = SAFERL_SHIELD__N(n.a, negate);
+        b = SAFERL_SHIELD__N(n.b, negate);
+        result = negate ? SAFERL_SHIELD__MK(RELEASE, a, b) : SAFERL_SHIELD__MK(UNTIL, a, b);
+        break;
+    case SAFERL_SHIELD__RELEASE:
+        a = SAFERL_SHIELD__N(n.a, negate);
+        b = SAFERL_SHIELD__N(n.b, negate);
+        result = negate ? SAFERL_SHIELD__MK(UNTIL, a, b) : SAFERL_SHIELD__MK(RELEASE, a, b);
+        break;
+    case SAFERL_SHIELD__WEAK_UNTIL: /* !(a W b) = !a M !b */
+        a = SAFERL_SHIELD__N(n.a, negate);
+        b = SAFERL_SHIELD__N(n.b, negate);
+        result = negate ? SAFERL_SHIELD__MK(STRONG_RELEASE, a, b) : SAFERL_SHIELD__MK(WEAK_UNTIL, a, b);
+        break;
+    case SAFERL_SHIELD__STRONG_RELEASE:
+        a = SAFERL_SHIELD__N(n.a, negate);
+        b = SAFERL_SHIELD__N(n.b, negate);
+        result = negate ? SAFERL_SHIELD__MK(WEAK_UNTIL, a, b) : SAFERL_SHIELD__MK(STRONG_RELEASE, a, b);
+        break;
+    default: result = SAFERL_SHIELD__FALSE; break; /* past operators never reach here */
+    }
+#undef SAFERL_SHIELD__N
+#undef SAFERL_SHIELD__MK
+    if (id < memo_count) memo[2 * id + (uint32_t)negate] = result;
+    return result;
+}
+
+/* The residual of id after reading letter: what the rest of the trace must satisfy. */
+static uint32_t saferl_shield__progress(saferl_shield__formulas *f, uint32_t id, uint32_t letter) {
+    saferl_shield__node n = *saferl_shield__at(f, id);
+    if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
+    if (++f->work > f->work_limit) {
+        f->over_budget = 1;
+        return SAFERL_SHIELD__FALSE;
+    }
+#define SAFERL_SHIELD__P(x) saferl_shield__progress(f, (x), letter)
+    switch (n.op) {
+    case SAFERL_SHIELD__TRUE: case SAFERL_SHIELD__FALSE: return id;
+    case SAFERL_SHIELD__PROP: return ((letter >> f->letter_bit[n.a]) & 1u) ? SAFERL_SHIELD__TRUE : SAFERL_SHIELD__FALSE;
+    case SAFERL_SHIELD__NPROP: return ((letter >> f->letter_bit[n.a]) & 1u) ? SAFERL_SHIELD__FALSE : SAFERL_SHIELD__TRUE;
+    case SAFERL_SHIELD__AND: {
+        uint32_t a = SAFERL_SHIELD__P(n.a);
+        return a == SAFERL_SHIELD__FALSE ? a : saferl_shield__and(f, a, SAFERL_SHIELD__P(n.b));
+    }
+    case SAFERL_SHIELD__OR: {
+        uint32_t a = SAFERL_SHIELD__P(n.a);
+        return a == SAFERL_SHIELD__TRUE ? a : saferl_shield__or(f, a, SAFERL_SHIELD__P(n.b));
+    }
+    case SAFERL_SHIELD__NEXT: case SAFERL_SHIELD__WEAK_NEXT: return n.a;
+    case SAFERL_SHIELD__ALWAYS: return saferl_shield__and(f, SAFERL_SHIELD__P(n.a), id);
+    case SAFERL_SHIELD__EVENTUALLY: return saferl_shield__or(f, SAFERL_SHIELD__P(n.a), id);
+    case SAFERL_SHIELD__UNTIL: case SAFERL_SHIELD__WEAK_UNTIL:
+        return saferl_shield__or(f, SAFERL_SHIELD__P(n.b), saferl_shield__and(f, SAFERL_SHIELD__P(n.a), id));
+    case SAFERL_SHIELD__RELEASE: case SAFERL_SHIELD__STRONG_RELEASE:
+        return saferl_shield__and(f, SAFERL_SHIELD__P(n.b), saferl_shield__or(f, SAFERL_SHIELD__P(n.a), id));
+    case SAFERL_SHIELD__BOUNDED_F:
+    case SAFERL_SHIELD__BOUNDED_G: {
+        int is_f = n.op == SAFERL_SHIELD__BOUNDED_F;
+        uint32_t rest, now;
+        if (n.lo > 0) return saferl_shield__make(f, n.op, n.a, 0, n.lo - 1, n.hi - 1, n.line, n.column);
+        now = SAFERL_SHIELD__P(n.a);
+        if (n.hi == 0) return now;
+        rest = saferl_shield__make(f, n.op, n.a, 0, 0, n.hi - 1, n.line, n.column);
+        return is_f ? saferl_shield__or(f, now, rest) : saferl_shield__and(f, now, rest);
+    }
+    default: return SAFERL_SHIELD__FALSE;
+    }
+#undef SAFERL_SHIELD__P
+}
+
+/* LTLf: does a trace whose last step is letter satisfy id at that step? */
+static int saferl_shield__holds_at_end(saferl_shield__formulas *f, uint32_t id, uint32_t letter) {
+    const saferl_shield__node *n = saferl_shield__at(f, id);
+    uint32_t a = n->a, b = n->b;
+    switch (n->op) {
+    case SAFERL_SHIELD__TRUE: return 1;
+    case SAFERL_SHIELD__FALSE: return 0;
+    case SAFERL_SHIELD__PROP: return (int)((letter >> f->letter_bit[a]) & 1u);
+    case SAFERL_SHIELD__NPROP: return !(int)((letter >> f->letter_bit[a]) & 1u);
+    case SAFERL_SHIELD__AND: return saferl_shield__holds_at_end(f, a, letter) && saferl_shield__holds_at_end(f, b, letter);
+    case SAFERL_SHIELD__OR: return saferl_shield__holds_at_end(f, a, letter) || saferl_shield__holds_at_end(f, b, letter);
+    case SAFERL_SHIELD__NEXT: return 0;      /* strong: there is no next step */
+    case SAFERL_SHIELD__WEAK_NEXT: return 1;
+    case SAFERL_SHIELD__ALWAYS: case SAFERL_SHIELD__EVENTUALLY: return saferl_shield__holds_at_end(f, a, letter);
+    case SAFERL_SHIELD__UNTIL: case SAFERL_SHIELD__RELEASE: return saferl_shield__holds_at_end(f, b, letter);
+    case SAFERL_SHIELD__WEAK_UNTIL: return saferl_shield__holds_at_end(f, a, letter) || saferl_shield__holds_at_end(f, b, letter);
+    case SAFERL_SHIELD__STRONG_RELEASE: return saferl_shield__holds_at_end(f, a, letter) && saferl_shield__holds_at_end(f, b, letter);
+    case SAFERL_SHIELD__BOUNDED_F: return n->lo > 0 ? 0 : saferl_shield__holds_at_end(f, a, letter);
+    case SAFERL_SHIELD__BOUNDED_G: return n->lo > 0 ? 1 : saferl_shield__holds_at_end(f, a, letter);
+    default: return 0;
+    }
+}
+
+/* Puts the used propositions on the automaton in label-bit order. */
+static void saferl_shield__name_props(saferl_shield__formulas *f, saferl_shield_dfa *d) {
+    uint32_t bit, j = 0;
+    for (bit = 0; bit < SAFERL_SHIELD_LABEL_BITS; ++bit)
+        if (f->used[bit]) {
+            d->prop_bit[j] = (uint8_t)bit;
+            memcpy(d->prop_name[j], f->name[bit], SAFERL_SHIELD_NAME_CAPACITY);
+            f->letter_bit[bit] = j++;
+        }
+    saferl_shield__compute_gather(d);
+}
+
+static void saferl_shield__assign_letter_bits(saferl_shield__formulas *f) {
+    uint32_t bit, j = 0;
+    for (bit = 0; bit < SAFERL_SHIELD_LABEL_BITS; ++bit)
+        if (f->used[bit]) f->letter_bit[bit] = j++;
+}
+
+static saferl_result saferl_shield__too_big(saferl_shield__formulas *f) {
+    if (f->out_of_memory) return saferl_shield__fail(f->error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
+    return saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, 0, 0,
+                               "the automaton is larger than desc.max_states (or the work limit)", NULL);
+}
+
+/* Breadth-first exploration of residuals (LTL: key = residual; LTLf: residual and whether
+   the trace so far is accepted), then settling and minimisation. */
+static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, uint32_t root, int finite,
+                                                   saferl_shield_dfa *out) {
+    saferl_shield__index states;
+    saferl_shield__vec next;
+    saferl_shield_dfa raw;
+    uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
+    size_t head;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_shield__assign_letter_bits(f);
+    letters = 1u << f->used_count;
+    saferl_shield__index_start(&states, f->allocator);
+    saferl_shield__vec_start(&next, sizeof(uint32_t), f->allocator);
+    if (saferl_shield__index_get(&states, (uint64_t)root << 1, &id, NULL) < 0) goto done;
+    for (head = 0; head < states.keys.count; ++head) {
+        uint32_t residual = (uint32_t)(((const uint64_t *)states.keys.data)[head] >> 1);
+        if (saferl_shield__vec_reserve(&next, next.count + letters) < 0) goto done;
+        for (letter = 0; letter < letters; ++letter) {
+            uint32_t after = saferl_shield__progress(f, residual, letter);
+            uint64_t accepted = finite ? (uint64_t)saferl_shield__holds_at_end(f, residual, letter) : 0;
+            if (f->out_of_memory || f->over_budget || states.keys.count > max_states) {
+                r = saferl_shield__too_big(f);
+                goto done;
+            }
+            if (saferl_shield__index_get(&states, ((uint64_t)after << 1) | accepted, &id, NULL) < 0) goto done;
+            ((uint32_t *)(void *)next.data)[next.count++] = id;
+        }
+    }
+    r = saferl_shield_dfa_create(&raw, (uint32_t)states.keys.count, f->used_count, 0, f->allocator);
+    if (r != SAFERL_OK) goto done;
+    memcpy(raw.next, next.data, next.count * sizeof(uint32_t));
+    for (head = 0; head < states.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)states.keys.data)[head];
+        raw.flags[head] = (uint8_t)(finite ? ((key & 1u) ? SAFERL_SHIELD_ACCEPTING : 0)
+                                           : ((key >> 1) != SAFERL_SHIELD__FALSE ? SAFERL_SHIELD_ACCEPTING : 0));
+    }
+    raw.semantics = finite ? SAFERL_SHIELD_FINITE : SAFERL_SHIELD_SAFETY;
+    saferl_shield__name_props(f, &raw);
+    r = saferl_shield__finish_build(&raw, !finite, out, f->allocator);
+done:
+    saferl_shield__index_free(&states);
+    saferl_shield__vec_free(&next);
+    return r;
+}
+
+/* Past-time: the subformulas in post-order, each temporal one with a slot in the state. */
+typedef struct saferl_shield__past {
+    uint32_t *order, *slot, count, slots;
+} saferl_shield__past;
+
+static int saferl_shield__past_order(saferl_shield__formulas *f, saferl_shield__past *p, uint32_t id, uint32_t *index) {
+    const saferl_shield__node *n = saferl_shield__at(f, id);
+    uint32_t op = n->op, a = n->a, b = n->b;
+    if (index[id] != SAFERL_SHIELD_NO_STATE) return 0;
+    if (op != SAFERL_SHIELD__TRUE && op != SAFERL_SHIELD__FALSE && op != SAFERL_SHIELD__PROP) {
+        if (saferl_shield__past_order(f, p, a, index) < 0) return -1;
+        if (op == SAFERL_SHIELD__AND || op == SAFERL_SHIELD__OR || op == SAFERL_SHIELD__IMPLIES ||
+            op == SAFERL_SHIELD__EQUIV || op == SAFERL_SHIELD__XOR || op == SAFERL_SHIELD__SINCE)
+            if (saferl_shield__past_order(f, p, b, index) < 0) return -1;
+    }
+    p->slot[p->count] = SAFERL_SHIELD_NO_STATE;
+    if ((SAFERL_SHIELD__PAST_OPS >> op) & 1u) {
+        if (p->slots == 62) return -1;
+        p->slot[p->count] = p->slots++;
+    }
+    index[id] = p->count;
+    p->order[p->count++] = id;
+    return 0;
+}
+
+/* Havelund-Rosu: values now from the letter and the previous step's vector; returns the
+   root's value and writes the next vector. */
+static int saferl_shield__past_step(saferl_shield__formulas *f, const saferl_shield__past *p, const uint32_t *index,
+                                    unsigned char *now, uint64_t vector, uint32_t letter, uint64_t *after) {
+    uint32_t i;
+    uint64_t next_vector = 0;
+    for (i = 0; i < p->count; ++i) {
+        const saferl_shield__node *n = saferl_shield__at(f, p->order[i]);
+        int a = 0, b = 0, v = 0, previous = p->slot[i] != SAFERL_SHIELD_NO_STATE ? (int)((vector >> p->slot[i]) & 1u) : 0;
+        if (n->op != SAFERL_SHIELD__PROP && n->op != SAFERL_SHIELD__TRUE && n->op != SAFERL_SHIELD__FALSE) a = now[index[n->a]];
+        if (n->op == SAFERL_SHIELD__AND || n->op == SAFERL_SHIELD__OR || n->op == SAFERL_SHIELD__IMPLIES ||
+            n->op == SAFERL_SHIELD__EQUIV || n->op == SAFERL_SHIELD__XOR || n->op == SAFERL_SHIELD__SINCE)
+            b = now[index[n->b]];
+        switch (n->op) {
+        case SAFERL_SHIELD__TRUE: v = 1; break;
+        case SAFERL_SHIELD__FALSE: v = 0; break;
+        case SAFERL_SHIELD__PROP: v = (int)((letter >> f->letter_bit[n->a]) & 1u); break;
+        case SAFERL_SHIELD__NOT: v = !a; break;
+        case SAFERL_SHIELD__AND: v = a && b; break;
+        case SAFERL_SHIELD__OR: v = a || b; break;
+        case SAFERL_SHIELD__IMPLIES: v = !a || b; break;
+        case SAFERL_SHIELD__EQUIV: v = a == b; break;
+        case SAFERL_SHIELD__XOR: v = a != b; break;
+        case SAFERL_SHIELD__YESTERDAY: case SAFERL_SHIELD__WEAK_YESTERDAY:
+            v = previous; /* the slot holds the operand's previous value */
+            if (a) next_vector |= 1ull << p->slot[i];
+            break;
+        case SAFERL_SHIELD__ONCE: v = a || previous; break;
+        case SAFERL_SHIELD__HISTORICALLY: v = a && previous; break;
+        case SAFERL_SHIELD__SINCE: v = b || (a && previous); break;
+        default: break;
+        }
+        now[i] = (unsigned char)v;
+        if (v && p->slot[i] != SAFERL_SHIELD_NO_STATE && n->op != SAFERL_SHIELD__YESTERDAY &&
+            n->op != SAFERL_SHIELD__WEAK_YESTERDAY)
+            next_vector |= 1ull << p->slot[i];
+    }
+    *after = next_vector;
+    return now[p->count - 1];
+}
+
+#define SAFERL_SHIELD__PAST_SINK 0xFFFFFFFFFFFFFFFFull
+
+static saferl_result saferl_shield__compile_past(saferl_shield__formulas *f, uint32_t root, saferl_shield_dfa *out) {
+    saferl_shield__past p;
+    saferl_shield__index states;
+    saferl_shield__vec next;
+    saferl_shield_dfa raw;
+    uint32_t *index = NULL, letters, letter, id, i, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
+    unsigned char *now = NULL;
+    uint64_t initial = 0;
+    size_t head, node_count = f->nodes.count;
+    int safety = saferl_shield__at(f, root)->op == SAFERL_SHIELD__ALWAYS;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (safety) root = saferl_shield__at(f, root)->a;
+    saferl_shield__assign_letter_bits(f);
+    letters = 1u << f->used_count;
+    memset(&p, 0, sizeof p);
+    saferl_shield__index_start(&states, f->allocator);
+    saferl_shield__vec_start(&next, sizeof(uint32_t), f->allocator);
+    index = (uint32_t *)saferl_shield__allocate(f->allocator, node_count * sizeof(uint32_t));
+    p.order = (uint32_t *)saferl_shield__allocate(f->allocator, node_count * sizeof(uint32_t));
+    p.slot = (uint32_t *)saferl_shield__allocate(f->allocator, node_count * sizeof(uint32_t));
+    now = (unsigned char *)saferl_shield__allocate(f->allocator, node_count);
+    if (!index || !p.order || !p.slot || !now) goto done;
+    for (i = 0; i < node_count; ++i) index[i] = SAFERL_SHIELD_NO_STATE;
+    if (saferl_shield__past_order(f, &p, root, index) < 0) {
+        r = saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, 0, 0,
+                                "more than 62 temporal subformulas in a past-time formula", NULL);
+        goto done;
+    }
+    for (i = 0; i < p.count; ++i) { /* the empty past: Z and H true, the others false */
+        uint32_t op = saferl_shield__at(f, p.order[i])->op;
+        if (op == SAFERL_SHIELD__WEAK_YESTERDAY || op == SAFERL_SHIELD__HISTORICALLY) initial |= 1ull << p.slot[i];
+    }
+    /* keys: the vector, bit 63 = "the formula holds at the last step" (finite) */
+    if (saferl_shield__index_get(&states, initial, &id, NULL) < 0) goto done;
+    for (head = 0; head < states.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)states.keys.data)[head];
+        if (saferl_shield__vec_reserve(&next, next.count + letters) < 0) goto done;
+        for (letter = 0; letter < letters; ++letter) {
+            uint64_t after;
+            int holds;
+            if (key == SAFERL_SHIELD__PAST_SINK) {
+                after = key;
+            } else {
+                holds = saferl_shield__past_step(f, &p, index, now, key & ~(1ull << 63), letter, &after);
+                if (safety && !holds) after = SAFERL_SHIELD__PAST_SINK;
+                else if (!safety && holds) after |= 1ull << 63;
+            }
+            if (states.keys.count > max_states) {
+                r = saferl_shield__too_big(f);
+                goto done;
+            }
+            if (saferl_shield__index_get(&states, after, &id, NULL) < 0) goto done;
+            ((uint32_t *)(void *)next.data)[next.count++] = id;
+        }
+    }
+    r = saferl_shield_dfa_create(&raw, (uint32_t)states.keys.count, f->used_count, 0, f->allocator);
+    if (r != SAFERL_OK) goto done;
+    memcpy(raw.next, next.data, next.count * sizeof(uint32_t));
+    for (head = 0; head < states.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)states.keys.data)[head];
+        int accepting = safety ? key != SAFERL_SHIELD__PAST_SINK : (key >> 63) != 0;
+        raw.flags[head] = (uint8_t)(accepting ? SAFERL_SHIELD_ACCEPTING : 0);
+    }
+    raw.semantics = safety ? SAFERL_SHIELD_SAFETY : SAFERL_SHIELD_FINITE;
+    saferl_shield__name_props(f, &raw);
+    r = saferl_shield__finish_build(&raw, safety, out, f->allocator);
+done:
+    saferl_shield__index_free(&states);
+    saferl_shield__vec_free(&next);
+    saferl_shield__release(f->allocator, index);
+    saferl_shield__release(f->allocator, p.order);
+    saferl_shield__release(f->allocator, p.slot);
+    saferl_shield__release(f->allocator, now);
+    return r;
+}
+
+static saferl_result saferl_shield__reject_op(saferl_shield__formulas *f, uint32_t at, const char *why, const char *advice) {
+    const saferl_shield__node *n = saferl_shield__at(f, at);
+    char message[200];
+    snprintf(message, sizeof message, "'%s' %s", saferl_shield__op_name((int)n->op), why);
+    return saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, n->line, n->column, message, advice);
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_compile(const char *text, size_t length, const saferl_shield_desc *desc,
+                                                      saferl_shield_dfa *dfa, saferl_shield_error *error) {
+    saferl_shield__formulas f;
+    saferl_shield_desc zero;
+    const saferl_allocator *allocator;
+    unsigned char *seen = NULL;
+    uint32_t *memo = NULL, root, at, i, memo_count;
+    saferl_shield_logic logic;
+    saferl_result r;
+    SAFERL_ASSERT(dfa != NULL);
+    if (!desc) {
+        memset(&zero, 0, sizeof zero);
+        desc = &zero;
+    }
+    saferl_shield__clear_error(error);
+    if (!text && length) return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "no text", NULL);
+    if ((unsigned)desc->logic > SAFERL_SHIELD_AUTO_PAST || desc->vocabulary_count > SAFERL_SHIELD_LABEL_BITS)
+        return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0,
+                                   "desc: unknown logic, or a vocabulary wider than the label (32)", NULL);
+    allocator = &desc->allocator;
+    if (saferl_shield__formulas_start(&f, desc, error, allocator) < 0) {
+        saferl_shield__formulas_free(&f);
+        return saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
+    }
+    root = saferl_shield__parse(&f, text ? text : "", length);
+    if (f.failed) {
+        r = error ? error->code : SAFERL_ERR_PARSE;
+        if (r >= 0) r = SAFERL_ERR_PARSE;
+        goto done;
+    }
+    memo_count = (uint32_t)f.nodes.count;
+    seen = (unsigned char *)saferl_shield__allocate(allocator, memo_count);
+    memo = (uint32_t *)saferl_shield__allocate(allocator, (size_t)memo_count * 2 * sizeof(uint32_t));
+    if (!seen || !memo) {
+        r = saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
+        goto done;
+    }
+    logic = desc->logic;
+    memset(seen, 0, memo_count);
+    if (logic == SAFERL_SHIELD_AUTO_PAST)
+        logic = saferl_shield__find_op(&f, root, SAFERL_SHIELD__PAST_OPS, seen) != SAFERL_SHIELD_NO_STATE
+                    ? SAFERL_SHIELD_PAST_LTL : SAFERL_SHIELD_LTL;
+    memset(seen, 0, memo_count);
+    if (logic == SAFERL_SHIELD_PAST_LTL) {
+        uint32_t body = saferl_shield__at(&f, root)->op == SAFERL_SHIELD__ALWAYS ? saferl_shield__at(&f, root)->a : root;
+        at = saferl_shield__find_op(&f, body, SAFERL_SHIELD__FUTURE_OPS, seen);
+        if (at != SAFERL_SHIELD_NO_STATE) {
+            r = saferl_shield__reject_op(&f, at, "is a future operator in a past-time formula",
+                                         ": only an outermost G is allowed (G psi, psi pure past)");
+            goto done;
+        }
+        r = saferl_shield__compile_past(&f, root, dfa);
+        goto done;
+    }
+    at = saferl_shield__find_op(&f, root, SAFERL_SHIELD__PAST_OPS, seen);
+    if (at != SAFERL_SHIELD_NO_STATE) {
+        r = saferl_shield__reject_op(&f, at, "is a past operator",
+                                     logic == SAFERL_SHIELD_LTLF ? ": LTLf mode takes future operators only"
+                                                                 : ": use the past-time mode for Y Z O H S");
+        goto done;
+    }
+    for (i = 0; i < 2 * memo_count; ++i) memo[i] = SAFERL_SHIELD_NO_STATE;
+    root = saferl_shield__nnf(&f, root, 0, logic == SAFERL_SHIELD_LTLF, memo, memo_count);
+    if (f.out_of_memory || f.over_budget) {
+        r = saferl_shield__too_big(&f);
+        goto done;
+    }
+    if (logic == SAFERL_SHIELD_LTL) {
+        saferl_shield__release(allocator, seen);
+        seen = (unsigned char *)saferl_shield__allocate(allocator, f.nodes.count);
+        if (!seen) {
+            r = saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
+            goto done;
+        }
+        memset(seen, 0, f.nodes.count);
+        at = saferl_shield__find_op(&f, root, SAFERL_SHIELD__LIVENESS_OPS, seen);
+        if (at != SAFERL_SHIELD_NO_STATE) {
+            uint32_t op = saferl_shield__at(&f, at)->op;
+            r = saferl_shield__reject_op(&f, at,
+                                         op == SAFERL_SHIELD__EVENTUALLY
+                                             ? "(eventually, after negations are pushed in) is not a safety operator: "
+                                               "no finite prefix can violate it"
+                                             : "(after negations are pushed in) promises that something happens "
+                                               "eventually, which no finite prefix can violate",
+                                         "; bound it (F[0..k]), use W instead of U, or LTLf for finite traces");
+            goto done;
+        }
+    }
+    r = saferl_shield__compile_future(&f, root, logic == SAFERL_SHIELD_LTLF, dfa);
+done:
+    saferl_shield__release(allocator, seen);
+    saferl_shield__release(allocator, memo);
+    saferl_shield__formulas_free(&f);
+    if (r < 0 && error && error->code == SAFERL_OK) saferl_shield__fail(error, r, 0, 0, saferl_result_string(r), NULL);
+    return r;
+}
+
+/* ---- HOA --------------------------------------------------------------------------------- */
+
+enum saferl_shield__hoa_token {
+    SAFERL_SHIELD__HT_END, SAFERL_SHIELD__HT_STRING, SAFERL_SHIELD__HT_INT, SAFERL_SHIELD__HT_IDENT,
+    SAFERL_SHIELD__HT_HEADER, SAFERL_SHIELD__HT_ALIAS, SAFERL_SHIELD__HT_BODY, SAFERL_SHIELD__HT_BODY_END,
+    SAFERL_SHIELD__HT_ABORT, SAFERL_SHIELD__HT_PUNCT, SAFERL_SHIELD__HT_BAD
+};
+
+typedef struct saferl_shield__hoa {
+    const char *text;
+    size_t length, pos, line_start;
+    uint32_t line;
+    int token;
+    char punct;
+    size_t start, end;            /* token text (strings without quotes, headers without ':') */
+    uint32_t token_line, token_column;
+    unsigned long number;
+    saferl_shield_error *error;
+    int failed;
+    uint32_t prop_count, letters;
+    unsigned char *pool;          /* letter sets for label expressions, one per depth */
+} saferl_shield__hoa;
+
+static void saferl_shield__hoa_fail(saferl_shield__hoa *h, saferl_result code, const char *message, const char *detail) {
+    if (h->failed) return;
+    h->failed = 1;
+    saferl_shield__fail(h->error, code, h->token_line, h->token_column, message, detail);
+}
+
+static void saferl_shield__hoa_lex(saferl_shield__hoa *h) {
+    const char *s = h->text;
+    size_t n = h->length, p = h->pos;
+    for (;;) {
+        while (p < n && (s[p] == ' ' || s[p] == '\t' || s[p] == '\r' || s[p] == '\n')) {
+            if (s[p] == '\n') {
+                ++h->line;
+                h->line_start = p + 1;
+            }
+            ++p;
+        }
+        if (p + 1 < n && s[p] == '/' && s[p + 1] == '*') { /* comments nest */
+            int depth = 0;
+            do {
+                if (p + 1 < n && s[p] == '/' && s[p + 1] == '*') {
+                    ++depth;
+                    p += 2;
+                } else if (p + 1 < n && s[p] == '*' && s[p + 1] == '/') {
+                    --depth;
+                    p += 2;
+                } else {
+                    if (s[p] == '\n') {
+                        ++h->line;
+                        h->line_start = p + 1;
+                    }
+                    ++p;
+                }
+            } while (depth > 0 && p < n);
+            continue;
+        }
+        break;
+    }
+    h->token_line = h->line;
+    h->token_column = (uint32_t)(p - h->line_start + 1);
+    h->start = p;
+    if (p >= n) {
+        h->token = SAFERL_SHIELD__HT_END;
+        h->pos = p;
+        return;
+    }
+    if (s[p] == '"') {
+        size_t q = p + 1;
+        while (q < n && s[q] != '"') q += (s[q] == '\\' && q + 1 < n) ? 2 : 1;
+        if (q >= n) {
+            h->token = SAFERL_SHIELD__HT_BAD;
+            h->pos = n;
+            return;
+        }
+        h->token = SAFERL_SHIELD__HT_STRING;
+        h->start = p + 1;
+        h->end = q;
+        h->pos = q + 1;
+        return;
+    }
+    if (s[p] >= '0' && s[p] <= '9') {
+        unsigned long v = 0;
+        size_t q = p;
+        while (q < n && s[q] >= '0' && s[q] <= '9') {
+            if (v < 1000000000ul) v = v * 10 + (unsigned long)(s[q] - '0');
+            ++q;
+        }
+        h->number = v;
+        h->token = SAFERL_SHIELD__HT_INT;
+        h->end = h->pos = q;
+        return;
+    }
+    if (s[p] == '-' && p + 1 < n && s[p + 1] == '-') {
+        static const char *const markers[3] = {"--BODY--", "--END--", "--ABORT--"};
+        static const int kinds[3] = {SAFERL_SHIELD__HT_BODY, SAFERL_SHIELD__HT_BODY_END, SAFERL_SHIELD__HT_ABORT};
+        int i;
+        for (i = 0; i < 3; ++i) {
+            size_t len = strlen(markers[i]);
+            if (n - p >= len && memcmp(s + p, markers[i], len) == 0) {
+                h->token = kinds[i];
+                h->end = h->pos = p + len;
+                return;
+            }
+        }
+    }
+    if ((s[p] >= 'a' && s[p] <= 'z') || (s[p] >= 'A' && s[p] <= 'Z') || s[p] == '_' || s[p] == '@') {
+        size_t q = p + 1;
+        while (q < n && (saferl_shield__ident_char(s[q]) || s[q] == '-')) ++q;
+        h->end = q;
+        if (s[p] == '@') h->token = SAFERL_SHIELD__HT_ALIAS;
+        else if (q < n && s[q] == ':') {
+            h->token = SAFERL_SHIELD__HT_HEADER;
+            ++q;
+        } else h->token = SAFERL_SHIELD__HT_IDENT;
+        h->pos = q;
+        return;
+    }
+    h->token = SAFERL_SHIELD__HT_PUNCT;
+    h->punct = s[p];
+    h->end = h->pos = p + 1;
+}
+
+static int saferl_shield__hoa_is(const saferl_shield__hoa *h, const char *word) {
+    size_t len = strlen(word);
+    return h->end - h->start == len && memcmp(h->text + h->start, word, len) == 0;
+}
+
+static int saferl_shield__hoa_punct(const saferl_shield__hoa *h, char c) {
+    return h->token == SAFERL_SHIELD__HT_PUNCT && h->punct == c;
+}
+
+static void saferl_shield__hoa_label_or(saferl_shield__hoa *h, unsigned char *out, int depth);
+
+static void saferl_shield__hoa_label_atom(saferl_shield__hoa *h, unsigned char *out, int depth) {
+    uint32_t x;
+    if (h->failed) return;
+    if (depth > 60) {
+        saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "label nested deeper than 60 levels", NULL);
+        return;
+    }
+    if (saferl_shield__hoa_punct(h, '!')) {
+        saferl_shield__hoa_lex(h);
+        saferl_shield__hoa_label_atom(h, out, depth + 1);
+        for (x = 0; x < h->letters; ++x) out[x] = (unsigned char)!out[x];
+    } else if (saferl_shield__hoa_punct(h, '(')) {
+        saferl_shield__hoa_lex(h);
+        saferl_shield__hoa_label_or(h, out, depth + 1);
+        if (!h->failed && !saferl_shield__hoa_punct(h, ')')) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "')' expected in the label", NULL);
+        saferl_shield__hoa_lex(h);
+    } else if (h->token == SAFERL_SHIELD__HT_IDENT && (saferl_shield__hoa_is(h, "t") || saferl_shield__hoa_is(h, "f"))) {
+        memset(out, saferl_shield__hoa_is(h, "t") ? 1 : 0, h->letters);
+        saferl_shield__hoa_lex(h);
+    } else if (h->token == SAFERL_SHIELD__HT_INT) {
+        if (h->number >= h->prop_count) {
+            saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "atomic proposition number out of range", NULL);
+            return;
+        }
+        for (x = 0; x < h->letters; ++x) out[x] = (unsigned char)((x >> h->number) & 1u);
+        saferl_shield__hoa_lex(h);
+    } else if (h->token == SAFERL_SHIELD__HT_ALIAS) {
+        saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "aliases (@name) are not supported", NULL);
+    } else {
+        saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "a label expression expected (t, f, a number, !, parentheses)", NULL);
+    }
+}
+
+static void saferl_shield__hoa_label_and(saferl_shield__hoa *h, unsigned char *out, int depth) {
+    unsigned char *other = h->pool + (size_t)(depth + 1) * h->letters;
+    uint32_t x;
+    saferl_shield__hoa_label_atom(h, out, depth + 1);
+    while (!h->failed && saferl_shield__hoa_punct(h, '&')) {
+        saferl_shield__hoa_lex(h);
+        saferl_shield__hoa_label_atom(h, other, depth + 2);
+        for (x = 0; x < h->letters; ++x) out[x] = (unsigned char)(out[x] && other[x]);
+    }
+}
+
+static void saferl_shield__hoa_label_or(saferl_shield__hoa *h, unsigned char *out, int depth) {
+    unsigned char *other = h->pool + (size_t)(depth + 1) * h->letters;
+    uint32_t x;
+    saferl_shield__hoa_label_and(h, out, depth + 1);
+    while (!h->failed && saferl_shield__hoa_punct(h, '|')) {
+        saferl_shield__hoa_lex(h);
+        saferl_shield__hoa_label_and(h, other, depth + 2);
+        for (x = 0; x < h->letters; ++x) out[x] = (unsigned char)(out[x] || other[x]);
+    }
+}
+
+/* "[label]" into out (the pool's depth-0 set is out itself). */
+static void saferl_shield__hoa_label(saferl_shield__hoa *h, unsigned char *out) {
+    saferl_shield__hoa_lex(h);
+    saferl_shield__hoa_label_or(h, out, 0);
+    if (!h->failed && !saferl_shield__hoa_punct(h, ']')) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "']' expected after the label", NULL);
+    saferl_shield__hoa_lex(h);
+}
+
+/* "{0 1 ...}": whether set 0 is in it. */
+static int saferl_shield__hoa_acc_sig(saferl_shield__hoa *h) {
+    int marked = 0;
+    if (!saferl_shield__hoa_punct(h, '{')) return 0;
+    saferl_shield__hoa_lex(h);
+    while (h->token == SAFERL_SHIELD__HT_INT) {
+        if (h->number == 0) marked = 1;
+        saferl_shield__hoa_lex(h);
+    }
+    if (!saferl_shield__hoa_punct(h, '}')) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "'}' expected", NULL);
+    saferl_shield__hoa_lex(h);
+    return marked;
+}
+
+typedef struct saferl_shield__hoa_edge {
+    uint32_t source, target, line, column;
+    int marked, labelled;
+} saferl_shield__hoa_edge;
+
+enum { SAFERL_SHIELD__ACC_ALL, SAFERL_SHIELD__ACC_NONE, SAFERL_SHIELD__ACC_BUCHI };
+
+/* Resolves the unlabelled edges of state s (implicit labels, or the state's label). */
+static void saferl_shield__hoa_close_state(saferl_shield__hoa *h, saferl_shield__vec *edges, saferl_shield__vec *sets,
+                                           size_t first, int has_state_label, const unsigned char *state_label,
+                                           uint32_t s) {
+    size_t i, unlabelled = 0, labelled = 0;
+    for (i = first; i < edges->count; ++i) {
+        if (((saferl_shield__hoa_edge *)(void *)edges->data)[i].labelled) ++labelled;
+        else ++unlabelled;
+    }
+    if (unlabelled == 0) return;
+    if (has_state_label) {
+        if (labelled) {
+            saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "a state with a label has a labelled edge", NULL);
+            return;
+        }
+        for (i = first; i < edges->count; ++i) memcpy(sets->data + i * h->letters, state_label, h->letters);
+        return;
+    }
+    if (labelled || unlabelled != h->letters) {
+        char message[120];
+        snprintf(message, sizeof message, "state %u: unlabelled edges need implicit labels (exactly %u of them)",
+                 (unsigned)s, (unsigned)h->letters);
+        saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, message, NULL);
+        return;
+    }
+    for (i = first; i < edges->count; ++i) {
+        memset(sets->data + i * h->letters, 0, h->letters);
+        sets->data[i * h->letters + (i - first)] = 1;
+    }
+}
+
+static int saferl_shield__vocabulary_bit(const saferl_shield_desc *desc, const char *name, size_t len, uint32_t fallback) {
+    uint32_t bit;
+    if (!desc->vocabulary) return (int)fallback;
+    for (bit = 0; bit < desc->vocabulary_count; ++bit) {
+        const char *v = desc->vocabulary[bit];
+        if (v && strlen(v) == len && memcmp(v, name, len) == 0) return (int)bit;
+    }
+    return -1;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t length, const saferl_shield_desc *desc,
+                                                       saferl_shield_dfa *dfa, saferl_shield_error *error) {
+    saferl_shield__hoa h;
+    saferl_shield_desc zero;
+    const saferl_allocator *allocator;
+    saferl_shield__vec edges, sets, marked_states;
+    saferl_shield_dfa raw;
+    unsigned char *state_label = NULL, *state_mark = NULL, *live = NULL;
+    char names[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
+    uint8_t bits[SAFERL_SHIELD_MAX_PROPS];
+    uint32_t states = 0, start = SAFERL_SHIELD_NO_STATE, max_state = 0, q, letter, sink;
+    int have_states = 0, have_ap = 0, acceptance = -1, finite = 0, have_state_label = 0, in_state = 0;
+    uint32_t current = 0;
+    size_t first_edge = 0, i;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    SAFERL_ASSERT(dfa != NULL);
+    if (!desc) {
+        memset(&zero, 0, sizeof zero);
+        desc = &zero;
+    }
+    allocator = &desc->allocator;
+    saferl_shield__clear_error(error);
+    memset(&h, 0, sizeof h);
+    h.text = text ? text : "";
+    h.length = text ? length : 0;
+    h.line = 1;
+    h.error = error;
+    saferl_shield__vec_start(&edges, sizeof(saferl_shield__hoa_edge), allocator);
+    saferl_shield__vec_start(&sets, 1, allocator);
+    saferl_shield__vec_start(&marked_states, sizeof(uint32_t), allocator);
+    saferl_shield__hoa_lex(&h);
+    if (h.token != SAFERL_SHIELD__HT_HEADER || !saferl_shield__hoa_is(&h, "HOA")) {
+        saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "not a HOA file: 'HOA: v1' expected first", NULL);
+        goto failed;
+    }
+    saferl_shield__hoa_lex(&h);
+    if (h.token != SAFERL_SHIELD__HT_IDENT || !saferl_shield__hoa_is(&h, "v1")) {
+        saferl_shield__hoa_fail(&h, SAFERL_ERR_VERSION, "only HOA v1 is supported", NULL);
+        goto failed;
+    }
+    saferl_shield__hoa_lex(&h);
+    while (!h.failed && h.token != SAFERL_SHIELD__HT_BODY) {
+        if (h.token != SAFERL_SHIELD__HT_HEADER) {
+            saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE,
+                                    h.token == SAFERL_SHIELD__HT_END ? "--BODY-- expected before the end" : "a header item (name:) expected", NULL);
+            break;
+        }
+        if (saferl_shield__hoa_is(&h, "States")) {
+            saferl_shield__hoa_lex(&h);
+            if (h.token != SAFERL_SHIELD__HT_INT || h.number > (1ul << 24)) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "States: a number up to 2^24 expected", NULL);
+                break;
+            }
+            states = (uint32_t)h.number;
+            have_states = 1;
+            saferl_shield__hoa_lex(&h);
+        } else if (saferl_shield__hoa_is(&h, "Start")) {
+            saferl_shield__hoa_lex(&h);
+            if (h.token != SAFERL_SHIELD__HT_INT) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "Start: a state number expected", NULL);
+                break;
+            }
+            if (start != SAFERL_SHIELD_NO_STATE) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "a second Start: (non-deterministic)", NULL);
+                break;
+            }
+            start = h.number > (1ul << 24) ? (1u << 24) : (uint32_t)h.number;
+            saferl_shield__hoa_lex(&h);
+            if (saferl_shield__hoa_punct(&h, '&')) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "universal start states (alternating automata)", NULL);
+                break;
+            }
+        } else if (saferl_shield__hoa_is(&h, "AP")) {
+            uint32_t j, m;
+            saferl_shield__hoa_lex(&h);
+            if (h.token != SAFERL_SHIELD__HT_INT) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "AP: a count expected", NULL);
+                break;
+            }
+            if (h.number > SAFERL_SHIELD_LABEL_BITS) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "more propositions than the label width (32)", NULL);
+                break;
+            }
+            if (h.number > SAFERL_SHIELD_MAX_PROPS) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "more than 16 propositions in one automaton", NULL);
+                break;
+            }
+            h.prop_count = (uint32_t)h.number;
+            h.letters = 1u << h.prop_count;
+            saferl_shield__hoa_lex(&h);
+            for (j = 0; j < h.prop_count && !h.failed; ++j) {
+                size_t len = h.end - h.start;
+                int bit;
+                if (h.token != SAFERL_SHIELD__HT_STRING) {
+                    saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "AP: a quoted name expected", NULL);
+                    break;
+                }
+                if (len == 0 || len >= SAFERL_SHIELD_NAME_CAPACITY || memchr(h.text + h.start, 0, len) != NULL) {
+                    saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "AP: names have 1 to 31 bytes and no NUL", NULL);
+                    break;
+                }
+                {   /* HOA strings escape '"' and '\\' with a backslash */
+                    size_t from, to = 0;
+                    for (from = h.start; from < h.end; ++from) {
+                        if (h.text[from] == '\\' && from + 1 < h.end) ++from;
+                        names[j][to++] = h.text[from];
+                    }
+                    names[j][to] = '\0';
+                    len = to;
+                }
+                for (m = 0; m < j; ++m)
+                    if (strcmp(names[m], names[j]) == 0) saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "AP: a name twice", NULL);
+                bit = saferl_shield__vocabulary_bit(desc, names[j], len, j);
+                if (bit < 0) {
+                    char message[120];
+                    snprintf(message, sizeof message, "unknown proposition '%.31s' (not in the vocabulary)", names[j]);
+                    saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, message, NULL);
+                }
+                bits[j] = (uint8_t)bit;
+                saferl_shield__hoa_lex(&h);
+            }
+            have_ap = 1;
+        } else if (saferl_shield__hoa_is(&h, "Acceptance")) {
+            size_t from;
+            uint32_t line = h.token_line, column = h.token_column;
+            unsigned long sets_count;
+            saferl_shield__hoa_lex(&h);
+            if (h.token != SAFERL_SHIELD__HT_INT) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "Acceptance: a count expected", NULL);
+                break;
+            }
+            sets_count = h.number;
+            saferl_shield__hoa_lex(&h);
+            from = h.start;
+            if (sets_count == 0 && h.token == SAFERL_SHIELD__HT_IDENT && saferl_shield__hoa_is(&h, "t")) acceptance = SAFERL_SHIELD__ACC_ALL;
+            else if (sets_count == 0 && h.token == SAFERL_SHIELD__HT_IDENT && saferl_shield__hoa_is(&h, "f")) acceptance = SAFERL_SHIELD__ACC_NONE;
+            else if (sets_count == 1 && h.token == SAFERL_SHIELD__HT_IDENT && saferl_shield__hoa_is(&h, "Inf")) {
+                saferl_shield__hoa_lex(&h);
+                if (saferl_shield__hoa_punct(&h, '(')) saferl_shield__hoa_lex(&h);
+                if (h.token == SAFERL_SHIELD__HT_INT && h.number == 0) {
+                    saferl_shield__hoa_lex(&h);
+                    if (saferl_shield__hoa_punct(&h, ')')) acceptance = SAFERL_SHIELD__ACC_BUCHI;
+                }
+            }
+            while (h.token != SAFERL_SHIELD__HT_HEADER && h.token != SAFERL_SHIELD__HT_BODY && h.token != SAFERL_SHIELD__HT_END)
+                saferl_shield__hoa_lex(&h);
+            if (acceptance < 0) {
+                char message[160];
+                size_t len = h.start > from ? h.start - from : 0;
+                while (len > 0 && (h.text[from + len - 1] == ' ' || h.text[from + len - 1] == '\n' || h.text[from + len - 1] == '\r')) --len;
+                snprintf(message, sizeof message, "unsupported acceptance '%lu %.*s': only t, f and Inf(0) describe a safety monitor",
+                         sets_count, (int)(len > 60 ? 60 : len), h.text + from);
+                h.token_line = line;
+                h.token_column = column;
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, message, NULL);
+            }
+            continue;
+        } else if (saferl_shield__hoa_is(&h, "Alias")) {
+            saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "Alias: is not supported", NULL);
+        } else if (saferl_shield__hoa_is(&h, "properties")) {
+            saferl_shield__hoa_lex(&h);
+            while (h.token == SAFERL_SHIELD__HT_IDENT) {
+                if (saferl_shield__hoa_is(&h, "univ-branch"))
+                    saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "universal branching (univ-branch)", NULL);
+                saferl_shield__hoa_lex(&h);
+            }
+        } else if (saferl_shield__hoa_is(&h, "saferl-semantics")) {
+            saferl_shield__hoa_lex(&h);
+            finite = h.token == SAFERL_SHIELD__HT_IDENT && saferl_shield__hoa_is(&h, "finite");
+            if (h.token == SAFERL_SHIELD__HT_IDENT) saferl_shield__hoa_lex(&h);
+        } else {
+            saferl_shield__hoa_lex(&h); /* name:, tool:, acc-name:, unknown items: skipped */
+            while (h.token != SAFERL_SHIELD__HT_HEADER && h.token != SAFERL_SHIELD__HT_BODY && h.token != SAFERL_SHIELD__HT_END &&
+                   h.token != SAFERL_SHIELD__HT_BAD)
+                saferl_shield__hoa_lex(&h);
+            if (h.token == SAFERL_SHIELD__HT_BAD) saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "unterminated string", NULL);
+        }
+    }
+    if (h.failed) goto failed;
+    if (acceptance < 0) {
+        saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "the header has no Acceptance:", NULL);
+        goto failed;
+    }
+    if (!have_ap) {
+        h.prop_count = 0;
+        h.letters = 1;
+    }
+    if (start == SAFERL_SHIELD_NO_STATE) {
+        saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "no Start: state", NULL);
+        goto failed;
+    }
+    h.pool = (unsigned char *)saferl_shield__allocate(allocator, (size_t)h.letters * 130);
+    state_label = (unsigned char *)saferl_shield__allocate(allocator, h.letters);
+    if (!h.pool || !state_label) goto out_of_memory;
+    saferl_shield__hoa_lex(&h);
+    while (!h.failed && h.token != SAFERL_SHIELD__HT_BODY_END) {
+        if (h.token == SAFERL_SHIELD__HT_HEADER && saferl_shield__hoa_is(&h, "State")) {
+            if (in_state) saferl_shield__hoa_close_state(&h, &edges, &sets, first_edge, have_state_label & 1, state_label, current);
+            saferl_shield__hoa_lex(&h);
+            have_state_label = 0;
+            if (saferl_shield__hoa_punct(&h, '[')) {
+                saferl_shield__hoa_label(&h, state_label);
+                have_state_label = 1;
+            }
+            if (h.token != SAFERL_SHIELD__HT_INT || h.number >= (1ul << 24)) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "State: a state number expected", NULL);
+                break;
+            }
+            current = (uint32_t)h.number;
+            if (current > max_state) max_state = current;
+            saferl_shield__hoa_lex(&h);
+            if (h.token == SAFERL_SHIELD__HT_STRING) saferl_shield__hoa_lex(&h);
+            if (saferl_shield__hoa_acc_sig(&h)) { /* a state mark marks its edges */
+                uint32_t *m = (uint32_t *)saferl_shield__vec_push(&marked_states);
+                if (!m) goto out_of_memory;
+                *m = current;
+                have_state_label |= 2;
+            }
+            first_edge = edges.count;
+            in_state = 1;
+            continue;
+        }
+        if (!in_state) {
+            saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, h.token == SAFERL_SHIELD__HT_END ? "--END-- expected" : "State: expected", NULL);
+            break;
+        }
+        if (h.token == SAFERL_SHIELD__HT_END || h.token == SAFERL_SHIELD__HT_ABORT) {
+            saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, h.token == SAFERL_SHIELD__HT_ABORT ? "the stream was aborted (--ABORT--)" : "--END-- expected", NULL);
+            break;
+        }
+        {
+            saferl_shield__hoa_edge *e;
+            unsigned char *set;
+            int labelled = 0;
+            uint32_t line = h.token_line, column = h.token_column;
+            if (saferl_shield__vec_reserve(&sets, (edges.count + 1) * h.letters) < 0) goto out_of_memory;
+            set = sets.data + edges.count * h.letters;
+            if (saferl_shield__hoa_punct(&h, '[')) {
+                saferl_shield__hoa_label(&h, set);
+                labelled = 1;
+            }
+            if (h.failed) break;
+            if (h.token != SAFERL_SHIELD__HT_INT || h.number >= (1ul << 24)) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "an edge's target state expected", NULL);
+                break;
+            }
+            e = (saferl_shield__hoa_edge *)saferl_shield__vec_push(&edges);
+            if (!e) goto out_of_memory;
+            sets.count = edges.count * h.letters;
+            e->source = current;
+            e->target = (uint32_t)h.number;
+            e->line = line;
+            e->column = column;
+            e->labelled = labelled;
+            if (e->target > max_state) max_state = e->target;
+            saferl_shield__hoa_lex(&h);
+            if (saferl_shield__hoa_punct(&h, '&')) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "universal branching (an edge to a conjunction of states)", NULL);
+                break;
+            }
+            e = (saferl_shield__hoa_edge *)(void *)edges.data + edges.count - 1;
+            e->marked = saferl_shield__hoa_acc_sig(&h) || (have_state_label & 2);
+        }
+    }
+    if (!h.failed && in_state) saferl_shield__hoa_close_state(&h, &edges, &sets, first_edge, have_state_label & 1, state_label, current);
+    if (h.failed) goto failed;
+    if (!have_states) states = max_state + 1;
+    if (states == 0 || start >= states || max_state >= states) {
+        saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "a state number at or above States:", NULL);
+        goto failed;
+    }
+    /* states + 1: the last one is the sink where missing edges go */
+    r = saferl_shield_dfa_create(&raw, states + 1, h.prop_count, 0, allocator);
+    if (r != SAFERL_OK) goto failed_r;
+    state_mark = (unsigned char *)saferl_shield__allocate(allocator, (size_t)states + 1);
+    live = (unsigned char *)saferl_shield__allocate(allocator, (size_t)states + 1);
+    if (!state_mark || !live) {
+        saferl_shield_dfa_destroy(&raw);
+        goto out_of_memory;
+    }
+    sink = states;
+    for (i = 0; i < ((size_t)states + 1) << h.prop_count; ++i) raw.next[i] = SAFERL_SHIELD_NO_STATE;
+    for (letter = 0; letter < h.letters; ++letter) raw.next[((size_t)sink << h.prop_count) | letter] = sink;
+    /* marked[] per table entry: reuse the reward-free layout, one byte per edge */
+    {
+        unsigned char *edge_mark = (unsigned char *)saferl_shield__allocate(allocator, ((size_t)states + 1) << h.prop_count);
+        if (!edge_mark) {
+            saferl_shield_dfa_destroy(&raw);
+            goto out_of_memory;
+        }
+        memset(edge_mark, 0, ((size_t)states + 1) << h.prop_count);
+        for (i = 0; i < edges.count && !h.failed; ++i) {
+            const saferl_shield__hoa_edge *e = (const saferl_shield__hoa_edge *)(void *)edges.data + i;
+            const unsigned char *set = sets.data + i * h.letters;
+            for (letter = 0; letter < h.letters; ++letter) {
+                size_t at = ((size_t)e->source << h.prop_count) | letter;
+                if (!set[letter]) continue;
+                if (raw.next[at] != SAFERL_SHIELD_NO_STATE && raw.next[at] != e->target) {
+                    char message[120];
+                    snprintf(message, sizeof message, "non-deterministic: state %u has two edges on one letter",
+                             (unsigned)e->source);
+                    h.token_line = e->line;
+                    h.token_column = e->column;
+                    saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, message, NULL);
+                    break;
+                }
+                raw.next[at] = e->target;
+                edge_mark[at] = (unsigned char)(edge_mark[at] || e->marked);
+            }
+        }
+        for (i = 0; i < ((size_t)states + 1) << h.prop_count; ++i)
+            if (raw.next[i] == SAFERL_SHIELD_NO_STATE) raw.next[i] = sink;
+        for (q = 0; q <= states; ++q) raw.flags[q] = SAFERL_SHIELD_ACCEPTING;
+        raw.flags[sink] = 0;
+        if (!h.failed && acceptance == SAFERL_SHIELD__ACC_NONE)
+            for (q = 0; q < states; ++q) raw.flags[q] = 0;
+        if (!h.failed && acceptance == SAFERL_SHIELD__ACC_BUCHI && finite) {
+            /* marked states are accepting: every edge of a marked state carries the mark */
+            for (q = 0; q < states; ++q) {
+                int marked = 1, any = 0;
+                for (letter = 0; letter < h.letters; ++letter) {
+                    size_t at = ((size_t)q << h.prop_count) | letter;
+                    if (raw.next[at] == sink && !edge_mark[at]) continue; /* a missing edge */
+                    any = 1;
+                    marked = marked && edge_mark[at];
+                }
+                raw.flags[q] = (uint8_t)((any && marked) ? SAFERL_SHIELD_ACCEPTING : 0);
+            }
+            for (i = 0; i < marked_states.count; ++i) {
+                uint32_t m = ((const uint32_t *)(void *)marked_states.data)[i];
+                if (m < states) raw.flags[m] = SAFERL_SHIELD_ACCEPTING;
+            }
+        } else if (!h.failed && acceptance == SAFERL_SHIELD__ACC_BUCHI) {
+            /* live: an infinite path of marked edges; a safety language when every edge
+               between live states is marked */
+            int changed = 1;
+            for (q = 0; q <= states; ++q) live[q] = q != sink;
+            while (changed) {
+                changed = 0;
+                for (q = 0; q < states; ++q) {
+                    int any = 0;
+                    if (!live[q]) continue;
+                    for (letter = 0; letter < h.letters && !any; ++letter) {
+                        size_t at = ((size_t)q << h.prop_count) | letter;
+                        any = edge_mark[at] && live[raw.next[at]];
+                    }
+                    if (!any) {
+                        live[q] = 0;
+                        changed = 1;
+                    }
+                }
+            }
+            for (q = 0; q < states && !h.failed; ++q)
+                for (letter = 0; letter < h.letters; ++letter) {
+                    size_t at = ((size_t)q << h.prop_count) | letter;
+                    if (live[q] && live[raw.next[at]] && !edge_mark[at]) {
+                        char message[160];
+                        snprintf(message, sizeof message,
+                                 "Inf(0) that is not a safety condition: an unmarked edge from state %u stays where "
+                                 "acceptance is still possible", (unsigned)q);
+                        h.token_line = h.token_column = 0;
+                        saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, message, NULL);
+                        break;
+                    }
+                }
+            for (q = 0; q < states; ++q) raw.flags[q] = (uint8_t)(live[q] ? SAFERL_SHIELD_ACCEPTING : 0);
+        }
+        saferl_shield__release(allocator, edge_mark);
+    }
+    if (h.failed) {
+        saferl_shield_dfa_destroy(&raw);
+        goto failed;
+    }
+    raw.initial = start;
+    raw.semantics = finite && acceptance == SAFERL_SHIELD__ACC_BUCHI ? SAFERL_SHIELD_FINITE : SAFERL_SHIELD_SAFETY;
+    {
+        uint32_t j;
+        for (j = 0; j < h.prop_count; ++j) {
+            raw.prop_bit[j] = bits[j];
+            memcpy(raw.prop_name[j], names[j], SAFERL_SHIELD_NAME_CAPACITY);
+        }
+        saferl_shield__compute_gather(&raw);
+    }
+    r = saferl_shield__finish_build(&raw, raw.semantics == SAFERL_SHIELD_SAFETY, dfa, allocator);
+    if (r < 0) goto failed_r;
+    goto done;
+out_of_memory:
+    r = SAFERL_ERR_OUT_OF_MEMORY;
+failed_r:
+    saferl_shield__fail(error, r, 0, 0, saferl_result_string(r), NULL);
+    goto done;
+failed:
+    r = error ? error->code : SAFERL_ERR_PARSE;
+    if (r >= 0) r = SAFERL_ERR_PARSE;
+done:
+    saferl_shield__vec_free(&edges);
+    saferl_shield__vec_free(&sets);
+    saferl_shield__vec_free(&marked_states);
+    saferl_shield__release(allocator, h.pool);
+    saferl_shield__release(allocator, state_label);
+    saferl_shield__release(allocator, state_mark);
+    saferl_shield__release(allocator, live);
+    return r;
+}
+
+/* ---- reward machines ------------------------------------------------------------------------ */
+
+typedef struct saferl_shield__rm_edge {
+    uint32_t source, target;
+    size_t first_cube, cube_count;
+    double reward;
+} saferl_shield__rm_edge;
+
+typedef struct saferl_shield__cube {
+    uint32_t care, value; /* letter matches when (letter & care) == value; care = ~0u: never */
+} saferl_shield__cube;
+
+static int saferl_shield__rm_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* A number at p (spaces first); -1 when there is none. */
+static long saferl_shield__rm_int(const char *s, size_t end, size_t *p) {
+    long v = 0;
+    size_t q;
+    while (*p < end && saferl_shield__rm_blank(s[*p])) ++*p;
+    q = *p;
+    while (q < end && s[q] >= '0' && s[q] <= '9' && v < 100000000) v = v * 10 + (s[q++] - '0');
+    if (q == *p) return -1;
+    *p = q;
+    return v;
+}
+
+static int saferl_shield__rm_expect(const char *s, size_t end, size_t *p, char c) {
+    while (*p < end && saferl_shield__rm_blank(s[*p])) ++*p;
+    if (*p < end && s[*p] == c) {
+        ++*p;
+        return 1;
+    }
+    return 0;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_read_rm(const char *text, size_t length, const saferl_shield_desc *desc,
+                                                      saferl_shield_dfa *dfa, saferl_shield_error *error) {
+    saferl_shield_desc zero;
+    const saferl_allocator *allocator;
+    saferl_shield__index ids;     /* number in the file -> dense id */
+    saferl_shield__vec edges, cubes, terminal;
+    saferl_shield_dfa raw;
+    char props[SAFERL_SHIELD_MAX_PROPS];
+    uint8_t bits[SAFERL_SHIELD_MAX_PROPS];
+    uint32_t prop_count = 0, line = 0, initial = 0, id, letters, q, letter, state_count, sink;
+    size_t pos = 0, i;
+    uint32_t *map = NULL; /* dense id -> state number in the automaton */
+    int seen_initial = 0, seen_terminal = 0;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    const char *s = text ? text : "";
+    SAFERL_ASSERT(dfa != NULL);
+    if (!text) length = 0;
+    if (!desc) {
+        memset(&zero, 0, sizeof zero);
+        desc = &zero;
+    }
+    allocator = &desc->allocator;
+    saferl_shield__clear_error(error);
+    saferl_shield__index_start(&ids, allocator);
+    saferl_shield__vec_start(&edges, sizeof(saferl_shield__rm_edge), allocator);
+    saferl_shield__vec_start(&cubes, sizeof(saferl_shield__cube), allocator);
+    saferl_shield__vec_start(&terminal, 1, allocator);
+#define SAFERL_SHIELD__RM_FAIL(code, column, message)                                                         \
+    do {                                                                                                   \
+        r = saferl_shield__fail(error, (code), line, (uint32_t)((column) - line_start + 1), (message), NULL); \
+        goto done;                                                                                         \
+    } while (0)
+    while (pos < length) {
+        size_t line_start = pos, end = pos, p;
+        ++line;
+        while (end < length && s[end] != '\n') ++end;
+        pos = end + 1;
+        {   /* a comment runs to the end of the line (outside quotes) */
+            size_t k;
+            int quoted = 0;
+            for (k = line_start; k < end; ++k) {
+                if (s[k] == '\'' || s[k] == '"') quoted = !quoted;
+                if (s[k] == '#' && !quoted) {
+                    end = k;
+                    break;
+                }
+            }
+        }
+        p = line_start;
+        while (p < end && saferl_shield__rm_blank(s[p])) ++p;
+        if (p == end) continue;
+        if (!seen_initial) {
+            long v = saferl_shield__rm_int(s, end, &p);
+            if (v < 0) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "the first line is the initial state: a number");
+            while (p < end && saferl_shield__rm_blank(s[p])) ++p;
+            if (p != end) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "unexpected text after the initial state");
+            if (saferl_shield__index_get(&ids, (uint64_t)v, &initial, NULL) < 0) goto done;
+            seen_initial = 1;
+            continue;
+        }
+        if (!seen_terminal) {
+            if (!saferl_shield__rm_expect(s, end, &p, '['))
+                SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "the second line is the list of terminal states: '[' expected");
+            if (!saferl_shield__rm_expect(s, end, &p, ']')) {
+                for (;;) {
+                    long v = saferl_shield__rm_int(s, end, &p);
+                    if (v < 0) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "a terminal state number expected");
+                    if (saferl_shield__index_get(&ids, (uint64_t)v, &id, NULL) < 0) goto done;
+                    if (saferl_shield__vec_reserve(&terminal, id + 1) < 0) goto done;
+                    while (terminal.count <= id) terminal.data[terminal.count++] = 0;
+                    terminal.data[id] = 1;
+                    if (saferl_shield__rm_expect(s, end, &p, ']')) break;
+                    if (!saferl_shield__rm_expect(s, end, &p, ',')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "',' or ']' expected");
+                }
+            }
+            seen_terminal = 1;
+            continue;
+        }
+        {   /* (u1, u2, 'dnf', ConstantRewardFunction(r)) */
+            saferl_shield__rm_edge *e;
+            long u1, u2;
+            char quote;
+            size_t dnf_start, dnf_end, k;
+            if (!saferl_shield__rm_expect(s, end, &p, '(')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "'(' expected: (u1, u2, 'dnf', reward)");
+            u1 = saferl_shield__rm_int(s, end, &p);
+            if (u1 < 0) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "a state number expected");
+            if (!saferl_shield__rm_expect(s, end, &p, ',')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "',' expected");
+            u2 = saferl_shield__rm_int(s, end, &p);
+            if (u2 < 0) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "a state number expected");
+            if (!saferl_shield__rm_expect(s, end, &p, ',')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "',' expected");
+            while (p < end && saferl_shield__rm_blank(s[p])) ++p;
+            if (p >= end || (s[p] != '\'' && s[p] != '"')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "a quoted guard expected");
+            quote = s[p++];
+            dnf_start = p;
+            while (p < end && s[p] != quote) ++p;
+            if (p >= end) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, dnf_start - 1, "unterminated guard string");
+            dnf_end = p++;
+            e = (saferl_shield__rm_edge *)saferl_shield__vec_push(&edges);
+            if (!e) goto done;
+            if (saferl_shield__index_get(&ids, (uint64_t)u1, &e->source, NULL) < 0 ||
+                saferl_shield__index_get(&ids, (uint64_t)u2, &e->target, NULL) < 0)
+                goto done;
+            e->first_cube = cubes.count;
+            /* the guard: terms separated by |, literals by &, '!' negates one proposition */
+            k = dnf_start;
+            for (;;) {
+                saferl_shield__cube *c = (saferl_shield__cube *)saferl_shield__vec_push(&cubes);
+                if (!c) goto done;
+                for (;;) {
+                    int negated = 0;
+                    size_t lit;
+                    while (k < dnf_end && s[k] == ' ') ++k;
+                    if (k < dnf_end && s[k] == '!') {
+                        negated = 1;
+                        ++k;
+                        while (k < dnf_end && s[k] == ' ') ++k;
+                    }
+                    lit = k;
+                    while (k < dnf_end && s[k] != '&' && s[k] != '|' && s[k] != ' ') ++k;
+                    if (k - lit == 4 && memcmp(s + lit, "True", 4) == 0) {
+                        if (negated) c->care = ~0u;
+                    } else if (k - lit == 5 && memcmp(s + lit, "False", 5) == 0) {
+                        if (!negated) c->care = ~0u;
+                    } else if (k - lit == 1 && s[lit] != '(' && s[lit] != ')' && s[lit] != '!') {
+                        uint32_t j;
+                        for (j = 0; j < prop_count && props[j] != s[lit]; ++j) {}
+                        if (j == prop_count) {
+                            int bit = saferl_shield__vocabulary_bit(desc, s + lit, 1, prop_count);
+                            if (bit < 0) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, lit, "unknown proposition (not in the vocabulary)");
+                            if (prop_count == SAFERL_SHIELD_MAX_PROPS)
+                                SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_UNSUPPORTED, lit, "a 17th proposition: one automaton reads at most 16");
+                            props[prop_count] = s[lit];
+                            bits[prop_count++] = (uint8_t)bit;
+                        }
+                        if (c->care != ~0u) {
+                            if ((c->care >> j) & 1u) {
+                                if (((c->value >> j) & 1u) != (uint32_t)!negated) c->care = ~0u; /* p & !p */
+                            } else {
+                                c->care |= 1u << j;
+                                if (!negated) c->value |= 1u << j;
+                            }
+                        }
+                    } else {
+                        SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, lit,
+                                               "a guard literal is one character, True or False (optionally after !)");
+                    }
+                    while (k < dnf_end && s[k] == ' ') ++k;
+                    if (k < dnf_end && s[k] == '&') {
+                        ++k;
+                        continue;
+                    }
+                    break;
+                }
+                if (k < dnf_end && s[k] == '|') {
+                    ++k;
+                    continue;
+                }
+                if (k < dnf_end) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, k, "'&' or '|' expected in the guard");
+                break;
+            }
+            e = (saferl_shield__rm_edge *)(void *)edges.data + edges.count - 1;
+            e->cube_count = cubes.count - e->first_cube;
+            if (!saferl_shield__rm_expect(s, end, &p, ',')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "',' expected after the guard");
+            while (p < end && saferl_shield__rm_blank(s[p])) ++p;
+            if (end - p >= 23 && memcmp(s + p, "ConstantRewardFunction(", 23) == 0) {
+                char number[64];
+                char *stop;
+                size_t from = p + 23, to = from;
+                double v;
+                while (to < end && s[to] != ')') ++to;
+                if (to >= end || to - from >= sizeof number || to == from)
+                    SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, from, "a number and ')' expected");
+                memcpy(number, s + from, to - from);
+                number[to - from] = '\0';
+                v = strtod(number, &stop);
+                while (*stop == ' ') ++stop;
+                if (*stop != '\0') SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, from, "the reward is not a number");
+                if (!(v == v) || v > 1.7976931348623157e308 || v < -1.7976931348623157e308)
+                    SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_NOT_FINITE, from, "the reward is not finite");
+                e->reward = v;
+                p = to + 1;
+            } else {
+                SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_UNSUPPORTED, p,
+                                       "only ConstantRewardFunction(r) rewards (others depend on the environment)");
+            }
+            if (!saferl_shield__rm_expect(s, end, &p, ')')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "')' expected");
+            while (p < end && saferl_shield__rm_blank(s[p])) ++p;
+            if (p != end) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "unexpected text after the edge");
+        }
+    }
+#undef SAFERL_SHIELD__RM_FAIL
+    if (!seen_terminal) {
+        r = saferl_shield__fail(error, SAFERL_ERR_PARSE, line + 1, 1,
+                                seen_initial ? "the list of terminal states is missing" : "empty reward machine", NULL);
+        goto done;
+    }
+    state_count = (uint32_t)ids.keys.count;
+    sink = state_count; /* "fell off the machine" */
+    letters = 1u << prop_count;
+    if (saferl_shield__vec_reserve(&terminal, state_count + 1) < 0) goto done;
+    map = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)state_count + 1) * sizeof(uint32_t));
+    if (!map) goto done;
+    while (terminal.count <= state_count) terminal.data[terminal.count++] = 0;
+    {   /* the file's own numbers as ids when they are 0 .. n-1 (stable ids across files) */
+        int dense = 1;
+        for (q = 0; q < state_count; ++q) dense &= ((const uint64_t *)ids.keys.data)[q] < state_count;
+        for (q = 0; q < state_count; ++q) map[q] = dense ? (uint32_t)((const uint64_t *)ids.keys.data)[q] : q;
+    }
+    r = saferl_shield_dfa_create(&raw, state_count + 1, prop_count, 1, allocator);
+    if (r != SAFERL_OK) goto done;
+    for (i = 0; i < ((size_t)state_count + 1) << prop_count; ++i) raw.next[i] = SAFERL_SHIELD_NO_STATE;
+    for (i = 0; i < edges.count; ++i) { /* the first edge that holds wins, per (source, letter) */
+        const saferl_shield__rm_edge *e = (const saferl_shield__rm_edge *)(void *)edges.data + i;
+        if (terminal.data[e->source]) continue; /* edges out of terminal states are ignored */
+        for (letter = 0; letter < letters; ++letter) {
+            size_t at = ((size_t)map[e->source] << prop_count) | letter, c;
+            int holds = 0;
+            if (raw.next[at] != SAFERL_SHIELD_NO_STATE) continue;
+            for (c = 0; c < e->cube_count && !holds; ++c) {
+                const saferl_shield__cube *cube = (const saferl_shield__cube *)(void *)cubes.data + e->first_cube + c;
+                holds = cube->care != ~0u && (letter & cube->care) == cube->value;
+            }
+            if (holds) {
+                raw.next[at] = map[e->target];
+                raw.reward[at] = e->reward;
+            }
+        }
+    }
+    map[state_count] = sink;
+    for (id = 0; id <= state_count; ++id) {
+        int is_terminal = id == sink || terminal.data[id];
+        q = map[id];
+        raw.flags[q] = (uint8_t)((id == sink ? 0 : SAFERL_SHIELD_ACCEPTING) | (is_terminal ? SAFERL_SHIELD_TERMINAL : 0));
+        raw.stage[q] = id == sink ? 0 : (uint16_t)(((const uint64_t *)ids.keys.data)[id] > 65535 ? 65535 : ((const uint64_t *)ids.keys.data)[id]);
+        for (letter = 0; letter < letters; ++letter) {
+            size_t at = ((size_t)q << prop_count) | letter;
+            if (is_terminal) {
+                raw.next[at] = q;
+                raw.reward[at] = 0.0;
+            } else if (raw.next[at] == SAFERL_SHIELD_NO_STATE) {
+                raw.next[at] = sink;
+                raw.reward[at] = 0.0;
+            }
+        }
+    }
+    raw.initial = map[initial];
+    raw.sink = sink;
+    raw.semantics = SAFERL_SHIELD_SAFETY;
+    for (q = 0; q < prop_count; ++q) {
+        raw.prop_name[q][0] = props[q];
+        raw.prop_name[q][1] = '\0';
+        raw.prop_bit[q] = bits[q];
+    }
+    {   /* drop the sink when no letter falls off */
+        int used = 0;
+        for (i = 0; i < ((size_t)state_count << prop_count) && !used; ++i) used = raw.next[i] == sink;
+        if (!used && state_count > 0) {
+            saferl_shield_dfa trimmed;
+            r = saferl_shield_dfa_create(&trimmed, state_count, prop_count, 1, allocator);
+            if (r != SAFERL_OK) {
+                saferl_shield_dfa_destroy(&raw);
+                goto done;
+            }
+            memcpy(trimmed.next, raw.next, ((size_t)state_count << prop_count) * sizeof(uint32_t));
+            memcpy(trimmed.reward, raw.reward, ((size_t)state_count << prop_count) * sizeof(double));
+            memcpy(trimmed.flags, raw.flags, state_count);
+            memcpy(trimmed.stage, raw.stage, state_count * sizeof(uint16_t));
+            trimmed.initial = map[initial];
+            trimmed.semantics = SAFERL_SHIELD_SAFETY;
+            memcpy(trimmed.prop_bit, raw.prop_bit, sizeof raw.prop_bit);
+            memcpy(trimmed.prop_name, raw.prop_name, sizeof raw.prop_name);
+            saferl_shield_dfa_destroy(&raw);
+            raw = trimmed;
+        }
+    }
+    r = saferl_shield_dfa_finish(&raw);
+    if (r != SAFERL_OK) {
+        saferl_shield_dfa_destroy(&raw);
+        saferl_shield__fail(error, r, 0, 0, "inconsistent reward machine (a proposition bit used twice?)", NULL);
+        goto done;
+    }
+    *dfa = raw;
+done:
+    saferl_shield__index_free(&ids);
+    saferl_shield__vec_free(&edges);
+    saferl_shield__vec_free(&cubes);
+    saferl_shield__vec_free(&terminal);
+    saferl_shield__release(allocator, map);
+    return r;
+}
+
+/* ---- formats by content ---------------------------------------------------------------------- */
+
+SAFERL_SHIELD_API saferl_shield_format saferl_shield_detect_format(const char *text, size_t length) {
+    size_t p = 0, line_end;
+    int number_line = 0;
+    if (!text) return SAFERL_SHIELD_FORMULA;
+    while (p < length && (text[p] == ' ' || text[p] == '\t' || text[p] == '\r' || text[p] == '\n')) ++p;
+    if (length - p >= 4 && memcmp(text + p, "HOA:", 4) == 0) return SAFERL_SHIELD_HOA;
+    /* a reward machine: a line holding one number (and maybe a comment), then a [list] line */
+    while (p < length) {
+        size_t q;
+        line_end = p;
+        while (line_end < length && text[line_end] != '\n') ++line_end;
+        q = p;
+        while (q < line_end && (text[q] == ' ' || text[q] == '\t' || text[q] == '\r')) ++q;
+        if (q == line_end || text[q] == '#') {
+            p = line_end + 1;
+            continue;
+        }
+        if (!number_line) {
+            size_t digits = q;
+            while (digits < line_end && text[digits] >= '0' && text[digits] <= '9') ++digits;
+            if (digits == q) return SAFERL_SHIELD_FORMULA;
+            while (digits < line_end && (text[digits] == ' ' || text[digits] == '\t' || text[digits] == '\r')) ++digits;
+            if (digits < line_end && text[digits] != '#') return SAFERL_SHIELD_FORMULA;
+            number_line = 1;
+            p = line_end + 1;
+            continue;
+        }
+        return text[q] == '[' ? SAFERL_SHIELD_REWARD_MACHINE : SAFERL_SHIELD_FORMULA;
+    }
+    return SAFERL_SHIELD_FORMULA;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_load(const char *text, size_t length, const saferl_shield_desc *desc,
+                                                   saferl_shield_dfa *dfa, saferl_shield_error *error) {
+    switch (saferl_shield_detect_format(text, length)) {
+    case SAFERL_SHIELD_HOA: return saferl_shield_read_hoa(text, length, desc, dfa, error);
+    case SAFERL_SHIELD_REWARD_MACHINE: return saferl_shield_read_rm(text, length, desc, dfa, error);
+    default: return saferl_shield_compile(text, length, desc, dfa, error);
+    }
+}
+
+#endif /* SAFERL_SHIELD_IMPLEMENTATION_ONCE */
+#endif /* SAFERL_SHIELD_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the saferl authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the "Software"), to deal in the Software
+without restriction, including without limitation the rights to use, copy, modify, merge,
+publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons
+to whom the Software is furnished to do so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE
+FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
+OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this software,
+either in source code form or as a compiled binary, for any purpose, commercial or
+non-commercial, and by any means.
+In jurisdictions that recognize copyright laws, the author or authors of this software
+dedicate any and all copyright interest in the software to the public domain. We make this
+dedication for the benefit of the public at large and to the detriment of our heirs and
+successors. We intend this dedication to be an overt act of relinquishment in perpetuity of
+all present and future rights to this software under copyright law.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS BE LIABLE FOR ANY CLAIM, DAMAGES
+OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT
+OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------------------
+*/
