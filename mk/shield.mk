@@ -19,7 +19,7 @@ demo-shield: $(BUILD)/shield_compile
 	@$(BUILD)/shield_compile -e 'G(lava -> X !lava) & G(creeper -> F[0..2] !creeper)' | sed -n '1,12p'
 	@$(BUILD)/shield_compile --dot -e 'G(lava -> X !lava) & G(creeper -> F[0..2] !creeper)' > $(BUILD)/demo/shield.dot
 	@printf 'creeper\ncreeper\n\nlava\nlava\n' > $(BUILD)/demo/shield_trace.txt
-	@echo "trace creeper, creeper, -, lava, lava:"
+	@printf "trace creeper, creeper, (none), lava, lava: first violating step (1-based) = "
 	@$(BUILD)/shield_compile --check $(BUILD)/demo/shield_trace.txt -e 'G(lava -> X !lava) & G(creeper -> F[0..2] !creeper)'
 	@echo "figures: $(BUILD)/demo/shield.dot (graphviz: dot -Tpng)"
 	@echo
