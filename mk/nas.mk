@@ -1,0 +1,26 @@
+# saferl_nas.h: the search CLI, a BLIS build of the unit tests, demo and benchmark.
+EXAMPLES += $(BUILD)/nas_search
+EXTRA_TESTS += $(BUILD)/test_nas_blis
+DEMOS += demo-nas
+BENCHES += bench-nas
+
+# blis.h is not strict C99 (pthread_barrier_t): the BLIS build alone is gnu99.
+NAS_C_GNU_BLIS := $(subst -std=c99,-std=gnu99,$(C_STRICT)) -DSAFERL_USE_BLIS
+
+$(BUILD)/nas_search: examples/nas_search.c examples/nas_images.h examples/plot.h saferl_nas.h | $(BUILD)
+	$(CC) $(C_STRICT) $(OPT) -I. $(STB) -o $@ $< -lm
+$(BUILD)/test_nas_blis: tests/test_nas.c saferl_nas.h tests/saferl_test.h | $(BUILD)
+	$(CC) $(NAS_C_GNU_BLIS) $(OPT) -o $@ $< -lblis -lm
+
+.PHONY: demo-nas bench-nas
+demo-nas: $(BUILD)/nas_search
+	@mkdir -p $(BUILD)/demo
+	@echo "== saferl_nas.h: AdvantageNAS on the paper's toy task and on synthetic images"
+	@$(BUILD)/nas_search --task toy --strategy advantage --seed 1 --iters 600 \
+	  --png $(BUILD)/demo/nas_toy.png | grep '^#'
+	@$(BUILD)/nas_search --task synthetic --strategy advantage --seed 1 --iters 150 \
+	  --png $(BUILD)/demo/nas_synthetic.png | grep '^#'
+	@echo "figures: $(BUILD)/demo/nas_toy.png $(BUILD)/demo/nas_synthetic.png"
+	@echo
+bench-nas:
+	@bench/run_nas.sh

@@ -1,0 +1,2340 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* saferl_nas.h - v0.1.0 - one-shot architecture search: AdvantageNAS and its rivals
+                           on a weight-sharing supernet; public domain or MIT (end of file)
+
+   AdvantageNAS (Sato, Sakuma, Akimoto, AAAI 2021, arXiv:2012.06138) searches a cell by
+   sampling ONE operation per edge (sparse propagation) and updating the per-edge softmax
+   distribution with a per-edge advantage: the derivative of the loss with respect to the
+   scalar gate that multiplies the sampled operation's output, summed over every cell that
+   shares the architecture. One forward and one backward pass give the credit of every edge.
+   This header holds the supernet (convolution, pooling, skip, zero and linear operations,
+   forward and backward through the sampled operations only), the architecture
+   distribution, AdvantageNAS and its rivals (REINFORCE, PARSEC, GDAS, ProxylessNAS and
+   DARTS as the dense reference) with the update rules of the authors' code, and the
+   paper's teacher-student toy task.
+
+   Do this:
+      #define SAFERL_NAS_IMPLEMENTATION   (or SAFERL_IMPLEMENTATION for every saferl header)
+   before you include this file in *one* C or C++ file to create the implementation.
+
+   Optional, before the implementation include:
+      #define SAFERL_ASSERT(x)        your assert, for programmer errors only (default: assert)
+      #define SAFERL_MALLOC(sz,ctx)   default allocation   (default: malloc(sz))
+      #define SAFERL_FREE(p,ctx)      default release      (default: free(p))
+      #define SAFERL_NAS_API          declaration prefix   (default: extern)
+      #define SAFERL_NAS_STATIC       every function static: a private copy per translation unit
+      #define SAFERL_USE_BLIS         matrix products through BLIS (native only; link -lblis and
+                                      compile that one file with -std=gnu99: blis.h is not C99)
+
+   The header does no I/O: it takes decoded pixel buffers (float, planar CHW per image) and
+   labels; examples/nas_images.h reads a folder of PNG/JPEG files with stb_image.
+
+   QUICK START
+      #define SAFERL_NAS_IMPLEMENTATION
+      #include "saferl_nas.h"
+      #include <stdio.h>
+      int main(void) {
+          // the paper's toy task: 10 edges x 10 operations, AdvantageNAS, Adam 1e-3, batch 100
+          static unsigned char toy_memory[1 << 20], arch_memory[1 << 14];
+          saferl_nas_toy toy;
+          saferl_nas_arch arch;
+          saferl_nas_arch_desc desc = {0};          // zero = the documented defaults
+          saferl_rng rng;
+          int i, found = -1;
+          saferl_rng_seed(&rng, 1);
+          if (saferl_nas_toy_init(&toy, 100, &rng, toy_memory, sizeof toy_memory) < 0) return 1;
+          desc.edge_count = SAFERL_NAS_TOY_POSITIONS;
+          desc.op_count = SAFERL_NAS_TOY_CANDIDATES;
+          desc.strategy = saferl_nas_strategy_builtin(SAFERL_NAS_ADVANTAGE);
+          if (saferl_nas_arch_init(&arch, &desc, arch_memory, sizeof arch_memory) < 0) return 1;
+          for (i = 0; i < 2000 && found < 0; ++i) {
+              double loss;
+              saferl_nas_arch_draw(&arch, &rng);
+              saferl_nas_toy_sample(&toy, &rng);
+              loss = saferl_nas_toy_loss(&toy, arch.gates, arch.gate_grad);
+              if (saferl_nas_arch_update(&arch, loss) < 0) return 1;
+              if (saferl_nas_toy_argmax_is_teacher(&toy, &arch)) found = i + 1;
+          }
+          printf("argmax = teacher after %d iterations\n", found);
+          return 0;
+      }
+
+   WHAT IS HERE, top to bottom
+      operations and cells          saferl_nas_op (NAS-Bench-201's five + three vector ops),
+                                    edges of a DAG cell, NAS-Bench-201 architecture strings
+      the architecture distribution saferl_nas_arch: softmax per edge, exact categorical
+                                    sampling, argmax and process-best, entropy per edge,
+                                    Adam as in Chainer, and the strategies behind one
+                                    interface (saferl_nas_strategy) a user can implement
+      the supernet                  saferl_nas_net: stem, cells sharing one architecture,
+                                    head; forward/backward through the sampled operations;
+                                    gate gradients; SGD with momentum and weight decay;
+                                    saferl_nas_weight_step / saferl_nas_arch_step alternate
+      data                          saferl_nas_synthetic_images, saferl_nas_check_images
+      the toy task                  saferl_nas_toy (teacher-student, 10 x 10, frozen features)
+
+   ALGORITHMIC CHOICES (what is computed, so it can be checked)
+      * Distribution: theta is (edges, ops); pi_e = softmax(theta_e) (max subtracted first).
+        theta starts at 1 with theta[e][0] += 1e-6, as the official code, so argmax ties
+        break towards operation 0. Sampling is exact categorical through saferl_rng (the
+        official code's Gumbel-max on log(pi + 0.001) is an implementation artefact we do
+        not copy); GDAS alone keeps the official Gumbel relaxation, since its gradient
+        flows through it. ProxylessNAS draws two distinct operations per edge, exactly
+        without replacement (what the official Gumbel top-2 approximates).
+      * Gates: arch.gates[e][k] multiplies operation k's output on edge e; 0 means "not
+        evaluated". The gate gradient of an evaluated operation is sum over cells and
+        positions of dL/dnode * op output; for an operation that was not evaluated it is the
+        sum of dL/dnode (the official toy's constant "a * 1" term that GDAS reads; every
+        other strategy multiplies it by a zero gate or ignores it).
+      * AdvantageNAS (util.py adv_grad): A_e = dL/dgate of the sampled op; theta grad
+        G_e = A_e (onehot(a_e) - pi_e). With the zero-operation rule, E[e][k] is an EMA
+        (coefficient 0.05, first value taken as is) of observed A for the sampled entry only
+        and a sampled zero op gets A_e = max_k E[e][k]. "With baseline" subtracts b_e, an EMA
+        of past A_e (0 before the first). The official code cannot combine the two (its
+        with_b branch discards the zero rule); here the zero rule runs first, then the
+        baseline: our choice.
+      * REINFORCE: G = (L - b)(a - pi), b = EMA_0.05(L) updated with L before use (the
+        first reward is 0). PARSEC: 8 samples collected; G = sum_i softmax(L)_i (a_i - pi),
+        one Adam step every 8 draws (Chainer skips steps with no gradient, so Adam's t counts
+        steps taken). GDAS: z = softmax((log(pi + 0.001) + g) / tau), uniform clipped to
+        [0.001, 0.999], tau linear from 10 to 0.1 over max_iterations, straight-through gate
+        onehot(argmax z); the theta gradient is the exact chain rule through z.
+        ProxylessNAS: two ops evaluated with gate 1; grad[i] += sum_j A_j p_j (delta_ij -
+        p_i) with p the softmax over the two; after Adam, log(sum exp theta_new / sum exp
+        theta_old + 1e-4) is subtracted from the two sampled entries of that edge. (The
+        official rescale indexes narc[:, inx] and so mixes rows; we apply the intended
+        per-edge rule.) DARTS: gates = pi, theta grad = pi (g - <pi, g>) (first order).
+      * Optimiser for theta: Chainer's Adam, theta -= alpha sqrt(1 - b2^t)/(1 - b1^t) m /
+        (sqrt(v) + eps), after an optional weight decay (grad += wd theta) and an optional
+        global-norm clip, in that order (the official hooks' order).
+      * Supernet: image cells use NAS-Bench-201's operations: nor_conv = ReLU then a
+        convolution (stride 1, same padding, no bias). We omit batch normalisation (the
+        official supernet's BN has no affine parameters; we keep the code small and
+        exactly differentiable); avg_pool_3x3 is stride 1 with the padding excluded from
+        the count. The network is stem (conv 3x3 + bias), cell_count cells at one
+        resolution sharing the architecture, global average pooling, a linear head and
+        softmax cross-entropy (mean over the batch). Vector cells: linear_relu,
+        linear_tanh, linear_sigmoid (each act(W x + b)), skip_connect, none; stem and head
+        are linear layers. Weights: SGD with momentum (optionally Nesterov), weight decay,
+        global-norm clip; only the operations evaluated in a step are updated, as in
+        Chainer where parameters outside the graph get no gradient.
+      * Toy task (toy/toy.py): 10 positions x 10 candidates; x ~ U[-1,1]^(13x13); per
+        position a frozen conv 7x7 stride 2 (1 -> 10 channels, bias) gives 10 maps of 4x4;
+        candidate k takes channel k times its gate, then tanh, then a frozen conv 4x4 to a
+        scalar (no bias); y = mean over positions; loss = MSE against the teacher whose
+        architecture is the argmax of a U[0,1) matrix. Weights are Chainer's defaults:
+        LeCun normal (std 1/sqrt(fan_in)) and zero bias, drawn from saferl_rng.
+
+   MEMORY, THREADS, ERRORS
+      Every object offers *_memory_size + *_init on caller memory, and *_create + *_destroy
+      through the desc's allocator (or SAFERL_MALLOC). Draws, forward and backward passes
+      and updates never allocate. No global state: different objects may be used from
+      different threads at once. Bad data (NaN pixels, a label out of range, a NaN loss or
+      gradient, an unknown operation name) returns a negative saferl_result and leaves the
+      object as it was; parsers report the column.
+
+   REVISION HISTORY
+      0.1.0 (2026-11-21)  first release
+*/
+#ifndef SAFERL_NAS_H
+#define SAFERL_NAS_H
+
+#define SAFERL_NAS_VERSION_MAJOR 0
+#define SAFERL_NAS_VERSION_MINOR 1
+#define SAFERL_NAS_VERSION_PATCH 0
+#define SAFERL_NAS_VERSION_STRING "0.1.0"
+
+#if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_NAS_IMPLEMENTATION)
+#define SAFERL_NAS_IMPLEMENTATION
+#endif
+
+#ifndef SAFERL_NAS_API
+#  if defined(SAFERL_NAS_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#    define SAFERL_NAS_API static __attribute__((unused)) /* no warning for what you don't call */
+#  elif defined(SAFERL_NAS_STATIC)
+#    define SAFERL_NAS_API static
+#  else
+#    define SAFERL_NAS_API extern
+#  endif
+#endif
+
+/* ==== saferl common block: byte-identical in every saferl header ======================== */
+#ifndef SAFERL_COMMON_H
+#define SAFERL_COMMON_H
+#define SAFERL_COMMON_VERSION 1
+
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+
+/* Every fallible function returns a saferl_result: 0 success, negative an error (the call
+   changed nothing), positive a success with a qualification the caller should read. */
+typedef enum saferl_result {
+    SAFERL_OK = 0,
+    SAFERL_BOUND_ONLY = 1,                 /* done, but the data only bound the quantity */
+    SAFERL_ERR_INVALID_ARGUMENT = -1,      /* a value out of its documented range */
+    SAFERL_ERR_OUT_OF_MEMORY = -2,
+    SAFERL_ERR_BUFFER_TOO_SMALL = -3,      /* the caller's buffer is smaller than needed */
+    SAFERL_ERR_NOT_FINITE = -4,            /* NaN or infinity in the input */
+    SAFERL_ERR_PARSE = -5,                 /* malformed text; the parser says line and column */
+    SAFERL_ERR_NO_DATA = -6,               /* nothing to estimate from */
+    SAFERL_ERR_NOT_POSITIVE_DEFINITE = -7,
+    SAFERL_ERR_DID_NOT_CONVERGE = -8,
+    SAFERL_ERR_UNSUPPORTED = -9,           /* valid, but outside what this code handles */
+    SAFERL_ERR_INFEASIBLE = -10,           /* no solution exists (unrealisable, infeasible) */
+    SAFERL_ERR_VERSION = -11,              /* a file or buffer of another format version */
+    SAFERL_ERR_CORRUPT = -12               /* a binary buffer that fails its checks */
+} saferl_result;
+
+static inline const char *saferl_result_string(saferl_result result) {
+    switch (result) {
+    case SAFERL_OK: return "ok";
+    case SAFERL_BOUND_ONLY: return "only a bound: the data do not determine the value";
+    case SAFERL_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case SAFERL_ERR_OUT_OF_MEMORY: return "out of memory";
+    case SAFERL_ERR_BUFFER_TOO_SMALL: return "buffer too small";
+    case SAFERL_ERR_NOT_FINITE: return "NaN or infinity in the input";
+    case SAFERL_ERR_PARSE: return "parse error";
+    case SAFERL_ERR_NO_DATA: return "no data";
+    case SAFERL_ERR_NOT_POSITIVE_DEFINITE: return "matrix not positive definite";
+    case SAFERL_ERR_DID_NOT_CONVERGE: return "did not converge";
+    case SAFERL_ERR_UNSUPPORTED: return "unsupported";
+    case SAFERL_ERR_INFEASIBLE: return "infeasible";
+    case SAFERL_ERR_VERSION: return "unsupported format version";
+    case SAFERL_ERR_CORRUPT: return "corrupt data";
+    }
+    return "unknown result";
+}
+
+/* Memory for the *_create conveniences. All zero means SAFERL_MALLOC / SAFERL_FREE. */
+typedef struct saferl_allocator {
+    void *(*allocate)(size_t size, void *user_data);
+    void (*release)(void *pointer, void *user_data);
+    void *user_data;
+} saferl_allocator;
+
+/* xoshiro256** (Blackman and Vigna), seeded through splitmix64 from a 32-bit seed so that
+   JavaScript can pass it. The integer stream and saferl_rng_uniform are bit-identical on
+   every platform; saferl_rng_normal goes through libm and agrees to rounding. */
+typedef struct saferl_rng {
+    uint64_t s[4];
+} saferl_rng;
+
+static inline uint64_t saferl_rng_splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static inline void saferl_rng_seed(saferl_rng *rng, uint32_t seed) {
+    uint64_t state = seed;
+    int i;
+    for (i = 0; i < 4; ++i) rng->s[i] = saferl_rng_splitmix64(&state);
+}
+
+static inline uint64_t saferl_rng_u64(saferl_rng *rng) {
+    uint64_t *s = rng->s;
+    uint64_t x = s[1] * 5u;
+    uint64_t result = ((x << 7) | (x >> 57)) * 9u;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+
+static inline uint32_t saferl_rng_u32(saferl_rng *rng) {
+    return (uint32_t)(saferl_rng_u64(rng) >> 32);
+}
+
+/* Uniform double in [0, 1) with 53 random bits. */
+static inline double saferl_rng_uniform(saferl_rng *rng) {
+    return (double)(saferl_rng_u64(rng) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Uniform integer in [0, bound), unbiased (Lemire's multiply-and-reject); bound 0 gives 0. */
+static inline uint32_t saferl_rng_bounded(saferl_rng *rng, uint32_t bound) {
+    uint64_t m;
+    uint32_t low;
+    if (bound == 0) return 0;
+    m = (uint64_t)saferl_rng_u32(rng) * bound;
+    low = (uint32_t)m;
+    if (low < bound) {
+        uint32_t threshold = (uint32_t)(0u - bound) % bound;
+        while (low < threshold) {
+            m = (uint64_t)saferl_rng_u32(rng) * bound;
+            low = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+/* Standard normal by Box-Muller; one value a call, no cached spare, so the state alone
+   determines the stream. */
+static inline double saferl_rng_normal(saferl_rng *rng) {
+    double u1 = 1.0 - saferl_rng_uniform(rng); /* (0, 1]: log stays finite */
+    double u2 = saferl_rng_uniform(rng);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
+}
+
+/* Index i with probability weights[i] / sum(weights). Weights must be finite and >= 0 with
+   a positive sum; otherwise returns count (no valid index) and draws nothing. */
+static inline size_t saferl_rng_categorical(saferl_rng *rng, const double *weights, size_t count) {
+    double total = 0.0, target;
+    size_t i, last_positive = count;
+    for (i = 0; i < count; ++i) {
+        if (!(weights[i] >= 0.0) || weights[i] > 1.7976931348623157e308) return count;
+        total += weights[i];
+        if (weights[i] > 0.0) last_positive = i;
+    }
+    if (!(total > 0.0) || total > 1.7976931348623157e308) return count;
+    target = saferl_rng_uniform(rng) * total;
+    for (i = 0; i < count; ++i) {
+        if (weights[i] > 0.0 && target < weights[i]) return i;
+        target -= weights[i];
+    }
+    return last_positive; /* rounding left target just above the last weight */
+}
+
+#else
+#if SAFERL_COMMON_VERSION != 1
+#error "saferl headers of different versions in one translation unit: update them together"
+#endif
+#endif /* SAFERL_COMMON_H */
+/* ==== end of the saferl common block ===================================================== */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- operations and cells -------------------------------------------------------------- */
+
+/* The first five are NAS-Bench-201's, in its canonical order (so an architecture's base-5
+   code uses these values); the last three are for vector cells. */
+typedef enum saferl_nas_op {
+    SAFERL_NAS_NONE = 0,          /* zero: outputs 0, the edge is absent */
+    SAFERL_NAS_SKIP_CONNECT = 1,  /* identity */
+    SAFERL_NAS_NOR_CONV_1X1 = 2,  /* ReLU, conv 1x1 (C -> C, no bias) */
+    SAFERL_NAS_NOR_CONV_3X3 = 3,  /* ReLU, conv 3x3 (C -> C, pad 1, no bias) */
+    SAFERL_NAS_AVG_POOL_3X3 = 4,  /* 3x3 average, stride 1, pad 1, padding not counted */
+    SAFERL_NAS_LINEAR_RELU = 5,   /* vector: relu(W x + b), W is (H,H) */
+    SAFERL_NAS_LINEAR_TANH = 6,   /* vector: tanh(W x + b) */
+    SAFERL_NAS_LINEAR_SIGMOID = 7,/* vector: sigmoid(W x + b) */
+    SAFERL_NAS_OP_KINDS = 8
+} saferl_nas_op;
+
+#define SAFERL_NAS_MAX_NODES 8        /* nodes of a cell, node 0 the input */
+#define SAFERL_NAS_MAX_OPS 16         /* candidate operations per edge */
+#define SAFERL_NAS_NB201_NODES 4
+#define SAFERL_NAS_NB201_EDGES 6
+
+/* "none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3", "linear_relu",
+   "linear_tanh", "linear_sigmoid"; "?" for anything else. */
+SAFERL_NAS_API const char *saferl_nas_op_name(saferl_nas_op op);
+/* The op with that exact name (length bytes, not NUL-terminated), or
+   SAFERL_ERR_PARSE. */
+SAFERL_NAS_API saferl_result saferl_nas_op_from_name(const char *name, size_t length, saferl_nas_op *op);
+
+/* A cell of n nodes has n (n - 1) / 2 edges, node i summing one edge from every j < i. Edges
+   are numbered node by node: (1<-0), (2<-0), (2<-1), (3<-0), (3<-1), (3<-2), ... */
+SAFERL_NAS_API int saferl_nas_edge_count(int node_count);
+SAFERL_NAS_API void saferl_nas_edge_nodes(int edge, int *from, int *to);
+
+typedef struct saferl_nas_parse_error {
+    uint32_t column;      /* 1-based byte column of the first bad character */
+    const char *reason;   /* static text */
+} saferl_nas_parse_error;
+
+/* Parses a NAS-Bench-201 architecture string "|op~0|+|op~0|op~1|+|op~0|op~1|op~2|" (any
+   number of nodes up to SAFERL_NAS_MAX_NODES; trailing spaces, tabs and newlines
+   allowed) into ops[edge] in the edge order above. Returns SAFERL_OK with *node_count, or
+   SAFERL_ERR_PARSE with *error (optional) set, or SAFERL_ERR_BUFFER_TOO_SMALL when the
+   cell has more than ops_capacity edges. Nothing is written on error. */
+SAFERL_NAS_API saferl_result saferl_nas_arch_string_parse(const char *text, size_t length,
+                                                          saferl_nas_op *ops, size_t ops_capacity,
+                                                          int *node_count,
+                                                          saferl_nas_parse_error *error);
+/* The string of ops (edge order above) for a cell of node_count nodes, NUL-terminated.
+   *length (optional) gets the length without the NUL; with capacity too small nothing is
+   written beyond it and SAFERL_ERR_BUFFER_TOO_SMALL is returned (length still set). */
+SAFERL_NAS_API saferl_result saferl_nas_arch_string_format(const saferl_nas_op *ops, int node_count,
+                                                           char *out, size_t capacity, size_t *length);
+/* NAS-Bench-201 cells only: sum_e ops[e] 5^e (0 .. 15624); -1 if an op is not one of the five.
+   (Our code, not the NAS-Bench-201 API's index: map through the strings.) */
+SAFERL_NAS_API int32_t saferl_nas_nb201_code(const saferl_nas_op ops[SAFERL_NAS_NB201_EDGES]);
+SAFERL_NAS_API void saferl_nas_nb201_decode(int32_t code, saferl_nas_op ops[SAFERL_NAS_NB201_EDGES]);
+
+/* ---- the architecture distribution and the strategies ---------------------------------- */
+
+typedef enum saferl_nas_strategy_kind {
+    SAFERL_NAS_ADVANTAGE = 0,  /* AdvantageNAS (official mode "A"; with_baseline: "A2") */
+    SAFERL_NAS_REINFORCE = 1,  /* mode "R" */
+    SAFERL_NAS_PARSEC = 2,     /* mode "PA" */
+    SAFERL_NAS_GDAS = 3,       /* mode "GD" */
+    SAFERL_NAS_PROXYLESS = 4,  /* mode "P" */
+    SAFERL_NAS_DARTS = 5,      /* mode "D" (dense) */
+    SAFERL_NAS_STRATEGY_KINDS = 6
+} saferl_nas_strategy_kind;
+
+struct saferl_nas_arch;
+
+/* A strategy: how gates are drawn and how theta's gradient is formed. The built-ins are
+   instances; a user strategy fills the same struct (keep its state behind user_data). */
+typedef struct saferl_nas_strategy {
+    const char *name;
+    /* Writes arch->gates (edges x ops; 0 = op not evaluated) and arch->choice (the op of
+       each edge, for process-best and the sparse strategies). */
+    void (*draw)(struct saferl_nas_arch *arch, saferl_rng *rng);
+    /* From the loss and arch->gate_grad, writes theta_grad (edges x ops) whose negative is
+       the descent direction. Returns 1: take an optimiser step; 0: no step now (PARSEC
+       collecting samples); negative: an error (then the arch must be unchanged). */
+    int (*gradient)(struct saferl_nas_arch *arch, double loss, double *theta_grad);
+    /* Optional: after the optimiser step, theta_before the values before it. */
+    void (*after_step)(struct saferl_nas_arch *arch, const double *theta_before);
+    void *user_data;
+} saferl_nas_strategy;
+
+SAFERL_NAS_API const saferl_nas_strategy *saferl_nas_strategy_builtin(saferl_nas_strategy_kind kind);
+/* "advantage", "reinforce", "parsec", "gdas", "proxyless", "darts" -> kind, or -1. */
+SAFERL_NAS_API int saferl_nas_strategy_from_name(const char *name);
+
+#define SAFERL_NAS_PARSEC_MAX_SAMPLES 16
+
+typedef struct saferl_nas_arch_desc {
+    int edge_count;               /* > 0 */
+    int op_count;                 /* in [2, SAFERL_NAS_MAX_OPS] */
+    const saferl_nas_strategy *strategy; /* NULL -> AdvantageNAS */
+    double learning_rate;         /* Adam alpha; 0 -> 1e-3 (the toy's) */
+    double beta1;                 /* 0 -> 0.9 (the toy's; the supernet searches use 0.5) */
+    double beta2;                 /* 0 -> 0.999 */
+    double epsilon;               /* 0 -> 1e-8 */
+    double weight_decay;          /* grad += wd theta before clipping; 0 -> none (NB201: 3e-3) */
+    double clip_norm;             /* global L2 clip of theta's gradient; 0 -> none (NB201: 1) */
+    double ema_coefficient;       /* baselines and advantage EMAs; 0 -> 0.05 */
+    int with_baseline;            /* AdvantageNAS "with baseline" (mode A2) */
+    int zero_op_rule;             /* AdvantageNAS: advantage of the zero op from the EMAs */
+    int zero_op;                  /* index of the zero operation, when zero_op_rule */
+    int max_iterations;           /* GDAS temperature schedule length; 0 -> 2000 */
+    double tau_start, tau_end;    /* GDAS temperature; 0 -> 10 and 0.1 */
+    int parsec_samples;           /* 0 -> 8, at most SAFERL_NAS_PARSEC_MAX_SAMPLES */
+    saferl_allocator allocator;   /* for saferl_nas_arch_create; zero -> SAFERL_MALLOC */
+} saferl_nas_arch_desc;
+
+typedef struct saferl_nas_arch {
+    saferl_nas_arch_desc desc;    /* with the defaults filled in; learning_rate may be
+                                     changed between updates (schedules) */
+    int edge_count, op_count;
+    double *theta;                /* (E,K) */
+    double *gates;                /* (E,K) the last draw */
+    double *gate_grad;            /* (E,K) dL/dgate, written by the caller's backward pass */
+    double *theta_grad;           /* (E,K) the last gradient */
+    double *adam_m, *adam_v;      /* (E,K) */
+    double *advantage_ema;        /* (E,K) zero-op rule */
+    double *edge_baseline;        /* (E) with_baseline */
+    double *gumbel_z;             /* (E,K) GDAS relaxed sample */
+    double *scratch;              /* (E,K) */
+    int *choice;                  /* (E) sampled op per edge */
+    int *choice2;                 /* (E) ProxylessNAS's second op */
+    int *best_choice;             /* (E) process-best: the sampled architecture with the
+                                     lowest loss seen, valid when best_loss is finite */
+    int *parsec_choices;          /* (parsec_samples, E) */
+    double parsec_losses[SAFERL_NAS_PARSEC_MAX_SAMPLES];
+    int parsec_count;
+    double best_loss;             /* +inf at start */
+    double loss_baseline;         /* REINFORCE's EMA of the loss */
+    int loss_baseline_set, advantage_ema_set, edge_baseline_set;
+    long adam_steps;              /* t of Adam */
+    long iteration;               /* updates seen (GDAS schedule) */
+    void *user_data;              /* free for a user strategy */
+    void *owned_memory;           /* set by saferl_nas_arch_create */
+} saferl_nas_arch;
+
+SAFERL_NAS_API saferl_nas_arch_desc saferl_nas_arch_desc_defaults(const saferl_nas_arch_desc *desc);
+/* Bytes saferl_nas_arch_init needs; 0 when the desc is invalid. */
+SAFERL_NAS_API size_t saferl_nas_arch_memory_size(const saferl_nas_arch_desc *desc);
+SAFERL_NAS_API saferl_result saferl_nas_arch_init(saferl_nas_arch *arch, const saferl_nas_arch_desc *desc,
+                                                  void *memory, size_t memory_size);
+SAFERL_NAS_API saferl_result saferl_nas_arch_create(saferl_nas_arch *arch, const saferl_nas_arch_desc *desc);
+SAFERL_NAS_API void saferl_nas_arch_destroy(saferl_nas_arch *arch);
+
+/* pi_e = softmax(theta_e) into probabilities (op_count values). */
+SAFERL_NAS_API void saferl_nas_arch_probabilities(const saferl_nas_arch *arch, int edge, double *probabilities);
+/* Entropy of pi_e in nats (log K for the uniform distribution). */
+SAFERL_NAS_API double saferl_nas_arch_entropy(const saferl_nas_arch *arch, int edge);
+/* The most probable op per edge (the first on ties). */
+SAFERL_NAS_API void saferl_nas_arch_argmax(const saferl_nas_arch *arch, int *ops);
+/* Draws gates and choices with the strategy (reads nothing but theta and rng). */
+SAFERL_NAS_API void saferl_nas_arch_draw(saferl_nas_arch *arch, saferl_rng *rng);
+/* One architecture update from the loss of the last draw and arch->gate_grad. Returns
+   SAFERL_OK, or SAFERL_ERR_NOT_FINITE (NaN/inf loss or gate gradient, or a strategy that
+   produced one) with the arch unchanged. Records process-best for the sparse strategies. */
+SAFERL_NAS_API saferl_result saferl_nas_arch_update(saferl_nas_arch *arch, double loss);
+/* Sets gates to the one-hot of ops (for evaluating a final architecture). */
+SAFERL_NAS_API void saferl_nas_arch_set_gates(saferl_nas_arch *arch, const int *ops);
+
+/* ---- the supernet -------------------------------------------------------------------- */
+
+typedef enum saferl_nas_data_kind {
+    SAFERL_NAS_IMAGES = 0,        /* inputs (B, in_channels, height, width), conv cells */
+    SAFERL_NAS_VECTORS = 1        /* inputs (B, input_dim), vector cells */
+} saferl_nas_data_kind;
+
+typedef struct saferl_nas_net_desc {
+    saferl_nas_data_kind kind;
+    int node_count;               /* 0 -> 4 (NAS-Bench-201); at most SAFERL_NAS_MAX_NODES */
+    int op_count;                 /* candidate ops per edge; 0 -> the five of the kind */
+    const saferl_nas_op *ops;     /* NULL -> none, skip_connect, nor_conv_1x1, nor_conv_3x3,
+                                     avg_pool_3x3 (images) or none, skip_connect,
+                                     linear_relu, linear_tanh, linear_sigmoid (vectors) */
+    int cell_count;               /* cells sharing the architecture; 0 -> 1 */
+    int in_channels, height, width;  /* images */
+    int input_dim;                /* vectors */
+    int channels;                 /* cell width C (images, 0 -> 8) or hidden size (vectors, 0 -> 32) */
+    int classes;                  /* >= 2 */
+    int max_batch;                /* 0 -> 32 */
+    double learning_rate;         /* SGD; 0 -> 0.05 (change net->desc between steps for schedules) */
+    double momentum;              /* 0 -> 0.9 */
+    double weight_decay;          /* 0 -> 5e-4 (the official search's) */
+    double clip_norm;             /* 0 -> 5 */
+    int nesterov;                 /* 1: Nesterov momentum (the official search's) */
+    uint32_t seed;                /* weight initialisation */
+    saferl_allocator allocator;   /* for saferl_nas_net_create */
+} saferl_nas_net_desc;
+
+typedef struct saferl_nas_net {
+    saferl_nas_net_desc desc;     /* defaults filled in */
+    saferl_nas_op ops[SAFERL_NAS_MAX_OPS];
+    int edge_count, op_count;
+    int sample_size;              /* floats per input sample */
+    int tensor_size;              /* floats of one node for max_batch samples */
+    size_t param_count;
+    float *params, *grads, *velocity;  /* one block each, the same layout */
+    size_t *op_param_offset;      /* (cells, E, K) offset into params, or (size_t)-1 if none */
+    unsigned char *touched;       /* (cells, E, K) evaluated in the last forward */
+    size_t stem_weight, stem_bias, head_weight, head_bias;  /* offsets */
+    float *activations;           /* one block: nodes, op outputs, head, scratch */
+    float *nodes;                 /* (cells, N, T) */
+    float *op_outputs;            /* (cells, E, K, T) */
+    float *node_grad;             /* (N, T) */
+    float *scratch, *scratch2;    /* (T) each */
+    float *col, *col_grad;        /* im2col of one image */
+    float *pooled, *pooled_grad;  /* (B, C) */
+    float *logits;                /* (B, classes) softmax probabilities after forward */
+    double *gates_used;           /* (E, K) copy of the last forward's gates */
+    const float *inputs;          /* the last forward's inputs and labels (caller memory) */
+    const int *labels;
+    int batch;
+    int forward_done;
+    void *owned_memory;
+} saferl_nas_net;
+
+SAFERL_NAS_API saferl_nas_net_desc saferl_nas_net_desc_defaults(const saferl_nas_net_desc *desc);
+/* Bytes for saferl_nas_net_init, or 0 for an invalid desc (or a size beyond size_t). */
+SAFERL_NAS_API size_t saferl_nas_net_memory_size(const saferl_nas_net_desc *desc);
+SAFERL_NAS_API saferl_result saferl_nas_net_init(saferl_nas_net *net, const saferl_nas_net_desc *desc,
+                                                 void *memory, size_t memory_size);
+SAFERL_NAS_API saferl_result saferl_nas_net_create(saferl_nas_net *net, const saferl_nas_net_desc *desc);
+SAFERL_NAS_API void saferl_nas_net_destroy(saferl_nas_net *net);
+/* Forward pass of batch samples (inputs and labels stay the caller's and must live until
+   backward) with gates (E,K): op k of edge e is evaluated only when gates[e][k] != 0.
+   *loss gets the mean cross-entropy, *correct (optional) the count of right argmax
+   predictions. SAFERL_ERR_INVALID_ARGUMENT for a label out of range or batch out of
+   [1, max_batch], SAFERL_ERR_NOT_FINITE for a NaN input or gate. */
+SAFERL_NAS_API saferl_result saferl_nas_net_forward(saferl_nas_net *net, const float *inputs,
+                                                    const int *labels, int batch,
+                                                    const double *gates, double *loss, int *correct);
+/* Backward pass of the last forward: writes the gradient of every evaluated parameter into
+   net->grads and, when gate_grad is not NULL, dL/dgate (E,K) summed over the cells. */
+SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double *gate_grad);
+/* SGD step (momentum, weight decay, clip) on the parameters the last forward evaluated. */
+SAFERL_NAS_API saferl_result saferl_nas_net_sgd_step(saferl_nas_net *net);
+/* Mean loss and accuracy of a fixed gate setting over count samples, in batches. */
+SAFERL_NAS_API saferl_result saferl_nas_net_evaluate(saferl_nas_net *net, const float *inputs,
+                                                     const int *labels, int count, const double *gates,
+                                                     double *loss, double *accuracy);
+
+/* Weight step: draw with arch's strategy, forward, backward, SGD step. */
+SAFERL_NAS_API saferl_result saferl_nas_weight_step(saferl_nas_net *net, saferl_nas_arch *arch,
+                                                    saferl_rng *rng, const float *inputs,
+                                                    const int *labels, int batch, double *loss);
+/* Architecture step: draw, forward, backward into arch->gate_grad, saferl_nas_arch_update. */
+SAFERL_NAS_API saferl_result saferl_nas_arch_step(saferl_nas_net *net, saferl_nas_arch *arch,
+                                                  saferl_rng *rng, const float *inputs,
+                                                  const int *labels, int batch, double *loss);
+
+/* ---- data ---------------------------------------------------------------------------- */
+
+/* A small synthetic classification set: class c is a sinusoidal grating at angle
+   pi c / classes, spatial frequency uniform in [0.15, 0.3] cycles per pixel, uniform random
+   phase, the same pattern in every channel times a channel weight uniform in [0.5, 1],
+   plus N(0, noise^2) pixel noise. Images are planar (count, channels, height, width);
+   labels cycle 0, 1, ..., classes - 1. */
+SAFERL_NAS_API saferl_result saferl_nas_synthetic_images(saferl_rng *rng, int count, int channels,
+                                                         int height, int width, int classes,
+                                                         double noise, float *images, int *labels);
+/* SAFERL_OK, SAFERL_ERR_NOT_FINITE (with *bad_index the first bad float) or
+   SAFERL_ERR_INVALID_ARGUMENT (with *bad_index the first bad label). */
+SAFERL_NAS_API saferl_result saferl_nas_check_data(const float *inputs, size_t float_count,
+                                                   const int *labels, size_t label_count,
+                                                   int classes, size_t *bad_index);
+
+/* ---- the toy task (toy/toy.py) -------------------------------------------------------- */
+
+#define SAFERL_NAS_TOY_POSITIONS 10
+#define SAFERL_NAS_TOY_CANDIDATES 10
+#define SAFERL_NAS_TOY_SIDE 13       /* input 13 x 13 */
+#define SAFERL_NAS_TOY_KERNEL 7      /* first conv 7 x 7, stride 2 */
+#define SAFERL_NAS_TOY_MAP 4         /* its output 4 x 4 */
+
+typedef struct saferl_nas_toy {
+    float conv1_weight[SAFERL_NAS_TOY_POSITIONS][SAFERL_NAS_TOY_CANDIDATES][SAFERL_NAS_TOY_KERNEL * SAFERL_NAS_TOY_KERNEL];
+    float conv1_bias[SAFERL_NAS_TOY_POSITIONS][SAFERL_NAS_TOY_CANDIDATES];
+    float conv2_weight[SAFERL_NAS_TOY_POSITIONS][SAFERL_NAS_TOY_MAP * SAFERL_NAS_TOY_MAP];
+    int teacher[SAFERL_NAS_TOY_POSITIONS];
+    int batch;
+    float *inputs;                /* (B, 13, 13) */
+    float *features;              /* (B, P, K, 16): the frozen first conv's output */
+    double *targets;              /* (B) the teacher's output */
+    double *node_grad;            /* (B, P, 16) scratch */
+} saferl_nas_toy;
+
+SAFERL_NAS_API size_t saferl_nas_toy_memory_size(int batch);
+/* Draws the frozen weights and the teacher from rng. */
+SAFERL_NAS_API saferl_result saferl_nas_toy_init(saferl_nas_toy *toy, int batch, saferl_rng *rng,
+                                                 void *memory, size_t memory_size);
+/* A new batch x ~ U[-1,1], its features and the teacher's outputs. */
+SAFERL_NAS_API void saferl_nas_toy_sample(saferl_nas_toy *toy, saferl_rng *rng);
+/* MSE of the student with gates (P,K) on the current batch; gate_grad (optional, (P,K))
+   gets dL/dgate (see ALGORITHMIC CHOICES for gates that are 0). */
+SAFERL_NAS_API double saferl_nas_toy_loss(const saferl_nas_toy *toy, const double *gates, double *gate_grad);
+SAFERL_NAS_API int saferl_nas_toy_argmax_is_teacher(const saferl_nas_toy *toy, const saferl_nas_arch *arch);
+/* Runs a strategy on the toy task: iterations updates; *first_hit gets the number of
+   updates after which the argmax first equals the teacher (iterations + 1 if never: the
+   censored value); curve (optional, iterations / 10 + 1 values) the argmax architecture's
+   loss every 10 iterations on a fresh batch, as the official script logs it. */
+SAFERL_NAS_API saferl_result saferl_nas_toy_run(saferl_nas_toy *toy, saferl_nas_arch *arch, saferl_rng *rng,
+                                                int iterations, int *first_hit, double *curve);
+
+SAFERL_NAS_API const char *saferl_nas_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SAFERL_NAS_H */
+
+/* ======================================================================================== */
+/*                                    IMPLEMENTATION                                        */
+/* ======================================================================================== */
+#ifdef SAFERL_NAS_IMPLEMENTATION
+#ifndef SAFERL_NAS_IMPLEMENTATION_ONCE
+#define SAFERL_NAS_IMPLEMENTATION_ONCE
+
+#include <string.h>
+
+#ifndef SAFERL_ASSERT
+#include <assert.h>
+#define SAFERL_ASSERT(x) assert(x)
+#endif
+#if defined(SAFERL_MALLOC) != defined(SAFERL_FREE)
+#error "define both SAFERL_MALLOC and SAFERL_FREE, or neither"
+#endif
+#ifndef SAFERL_MALLOC
+#include <stdlib.h>
+#define SAFERL_MALLOC(size, ctx) ((void)(ctx), malloc(size))
+#define SAFERL_FREE(pointer, ctx) ((void)(ctx), free(pointer))
+#endif
+
+#if defined(SAFERL_USE_BLIS)
+#  if defined(__EMSCRIPTEN__)
+#    error "SAFERL_USE_BLIS is native-only"
+#  endif
+#  include <blis.h>
+#endif
+
+#define SAFERL_NAS__DOUBLE_MAX 1.7976931348623157e308
+#define SAFERL_NAS__NO_PARAMS ((size_t)-1)
+
+static int saferl_nas__is_finite(double x) {
+    return x == x && x <= SAFERL_NAS__DOUBLE_MAX && x >= -SAFERL_NAS__DOUBLE_MAX;
+}
+
+SAFERL_NAS_API const char *saferl_nas_version(void) { return SAFERL_NAS_VERSION_STRING; }
+
+/* ---- memory carving: one block, pieces aligned to 16 bytes ---------------------------- */
+
+typedef struct saferl_nas__carver {
+    unsigned char *base;  /* NULL: only measure */
+    uint64_t used;
+} saferl_nas__carver;
+
+static void *saferl_nas__carve(saferl_nas__carver *c, uint64_t count, uint64_t element_size) {
+    void *p;
+    uint64_t bytes = count * element_size;
+    c->used = (c->used + 15u) & ~(uint64_t)15u;
+    p = c->base ? (void *)(c->base + c->used) : NULL;
+    c->used += bytes;
+    return p;
+}
+
+static int saferl_nas__size_fits(uint64_t size) {
+    return size > 0 && size <= (uint64_t)(size_t)-1 - 16u && size < ((uint64_t)1 << 46);
+}
+
+static void *saferl_nas__align(void *memory) {
+    uintptr_t p = (uintptr_t)memory;
+    return (void *)((p + 15u) & ~(uintptr_t)15u);
+}
+
+/* ---- names and cells ------------------------------------------------------------------ */
+
+static const char *const saferl_nas__op_names[SAFERL_NAS_OP_KINDS] = {
+    "none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3",
+    "linear_relu", "linear_tanh", "linear_sigmoid"};
+
+SAFERL_NAS_API const char *saferl_nas_op_name(saferl_nas_op op) {
+    if ((int)op < 0 || (int)op >= SAFERL_NAS_OP_KINDS) return "?";
+    return saferl_nas__op_names[op];
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_op_from_name(const char *name, size_t length, saferl_nas_op *op) {
+    int i;
+    SAFERL_ASSERT(op != NULL && (name != NULL || length == 0));
+    for (i = 0; i < SAFERL_NAS_OP_KINDS; ++i) {
+        size_t n = strlen(saferl_nas__op_names[i]);
+        if (n == length && memcmp(name, saferl_nas__op_names[i], n) == 0) {
+            *op = (saferl_nas_op)i;
+            return SAFERL_OK;
+        }
+    }
+    return SAFERL_ERR_PARSE;
+}
+
+SAFERL_NAS_API int saferl_nas_edge_count(int node_count) {
+    return node_count < 2 ? 0 : node_count * (node_count - 1) / 2;
+}
+
+SAFERL_NAS_API void saferl_nas_edge_nodes(int edge, int *from, int *to) {
+    int i = 1;
+    SAFERL_ASSERT(edge >= 0 && from != NULL && to != NULL);
+    while (edge >= i) { edge -= i; ++i; }
+    *to = i;
+    *from = edge;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_arch_string_parse(const char *text, size_t length,
+                                                          saferl_nas_op *ops, size_t ops_capacity,
+                                                          int *node_count,
+                                                          saferl_nas_parse_error *error) {
+    saferl_nas_op parsed[SAFERL_NAS_MAX_NODES * (SAFERL_NAS_MAX_NODES - 1) / 2];
+    size_t pos = 0, end = length;
+    int group = 0, edges = 0;
+    const char *why = NULL;
+    SAFERL_ASSERT(node_count != NULL && (text != NULL || length == 0));
+    while (end > 0 && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\n' ||
+                       text[end - 1] == '\r'))
+        --end;
+    if (end == 0) { why = "empty architecture string"; goto fail; }
+    for (;;) {
+        int entry = 0;
+        if (group + 2 > SAFERL_NAS_MAX_NODES) { why = "too many nodes"; goto fail; }
+        if (pos >= end || text[pos] != '|') { why = "expected '|' to open a node"; goto fail; }
+        ++pos;
+        for (;;) {
+            size_t name_start = pos;
+            long from = 0;
+            saferl_nas_op op;
+            while (pos < end && text[pos] != '~' && text[pos] != '|' && text[pos] != '+') ++pos;
+            if (pos >= end || text[pos] != '~') { pos = name_start; why = "expected 'op~index'"; goto fail; }
+            if (saferl_nas_op_from_name(text + name_start, pos - name_start, &op) != SAFERL_OK) {
+                pos = name_start;
+                why = "unknown operation name";
+                goto fail;
+            }
+            ++pos;
+            if (pos >= end || text[pos] < '0' || text[pos] > '9') { why = "expected a node index after '~'"; goto fail; }
+            {
+                size_t digits_start = pos;
+                while (pos < end && text[pos] >= '0' && text[pos] <= '9' && from < 1000) from = from * 10 + (text[pos++] - '0');
+                if (from != entry) { pos = digits_start; why = "node index out of order (expected 0, 1, ...)"; goto fail; }
+            }
+            if (pos >= end || text[pos] != '|') { why = "expected '|' after the node index"; goto fail; }
+            ++pos;
+            parsed[edges++] = op;
+            ++entry;
+            if (entry > group) break; /* node group+1 has group+1 incoming edges */
+        }
+        ++group;
+        if (pos == end) break;
+        if (text[pos] != '+') { why = "expected '+' between nodes or the end"; goto fail; }
+        ++pos;
+    }
+    if ((size_t)edges > ops_capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (ops) memcpy(ops, parsed, (size_t)edges * sizeof *ops);
+    *node_count = group + 1;
+    return SAFERL_OK;
+fail:
+    if (error) {
+        error->column = (uint32_t)(pos + 1);
+        error->reason = why;
+    }
+    return SAFERL_ERR_PARSE;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_arch_string_format(const saferl_nas_op *ops, int node_count,
+                                                           char *out, size_t capacity, size_t *length) {
+    size_t n = 0;
+    int to, from, edge = 0;
+    char piece[40];
+    SAFERL_ASSERT(ops != NULL);
+    if (node_count < 2 || node_count > SAFERL_NAS_MAX_NODES) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (to = 1; to < node_count; ++to) {
+        const char *name;
+        size_t m, i;
+        for (from = 0; from < to; ++from, ++edge) {
+            name = saferl_nas_op_name(ops[edge]);
+            if (name[0] == '?') return SAFERL_ERR_INVALID_ARGUMENT;
+            m = 0;
+            if (to > 1 && from == 0) piece[m++] = '+';
+            if (from == 0) piece[m++] = '|';
+            for (i = 0; name[i]; ++i) piece[m++] = name[i];
+            piece[m++] = '~';
+            piece[m++] = (char)('0' + from);
+            piece[m++] = '|';
+            for (i = 0; i < m; ++i, ++n)
+                if (out && n + 1 < capacity) out[n] = piece[i];
+        }
+    }
+    if (length) *length = n;
+    if (!out || n + 1 > capacity) {
+        if (out && capacity > 0) out[capacity - 1] = '\0';
+        return SAFERL_ERR_BUFFER_TOO_SMALL;
+    }
+    out[n] = '\0';
+    return SAFERL_OK;
+}
+
+SAFERL_NAS_API int32_t saferl_nas_nb201_code(const saferl_nas_op ops[SAFERL_NAS_NB201_EDGES]) {
+    int32_t code = 0, scale = 1;
+    int e;
+    for (e = 0; e < SAFERL_NAS_NB201_EDGES; ++e, scale *= 5) {
+        if ((int)ops[e] < 0 || (int)ops[e] > SAFERL_NAS_AVG_POOL_3X3) return -1;
+        code += (int32_t)ops[e] * scale;
+    }
+    return code;
+}
+
+SAFERL_NAS_API void saferl_nas_nb201_decode(int32_t code, saferl_nas_op ops[SAFERL_NAS_NB201_EDGES]) {
+    int e;
+    for (e = 0; e < SAFERL_NAS_NB201_EDGES; ++e, code /= 5) ops[e] = (saferl_nas_op)(code % 5);
+}
+
+/* ---- numeric kernels --------------------------------------------------------------------- */
+
+/* Row-major single-precision C = alpha op(A) op(B) + beta C; op(A) is (m,k), op(B) is (k,n).
+   trans_a: A is stored (k,m); trans_b: B is stored (n,k). Inner loops run over contiguous
+   memory so the compiler can vectorise them. */
+static void saferl_nas__gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
+                             int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+#if defined(SAFERL_USE_BLIS)
+    bli_sgemm(trans_a ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, trans_b ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE,
+              (dim_t)m, (dim_t)n, (dim_t)k, &alpha, (float *)a, (inc_t)lda, 1, (float *)b, (inc_t)ldb, 1,
+              &beta, c, (inc_t)ldc, 1);
+#else
+    int i, j, p;
+    for (i = 0; i < m; ++i) {
+        float *ci = c + (size_t)i * ldc;
+        if (beta == 0.0f) for (j = 0; j < n; ++j) ci[j] = 0.0f;
+        else if (beta != 1.0f) for (j = 0; j < n; ++j) ci[j] *= beta;
+    }
+    if (!trans_b) {
+        for (i = 0; i < m; ++i) {
+            float *ci = c + (size_t)i * ldc;
+            for (p = 0; p < k; ++p) {
+                float s = alpha * (trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
+                const float *bp = b + (size_t)p * ldb;
+                if (s == 0.0f) continue;
+                for (j = 0; j < n; ++j) ci[j] += s * bp[j];
+            }
+        }
+    } else {
+        for (i = 0; i < m; ++i) {
+            float *ci = c + (size_t)i * ldc;
+            for (j = 0; j < n; ++j) {
+                const float *bj = b + (size_t)j * ldb;
+                float s = 0.0f;
+                if (!trans_a) {
+                    const float *ai = a + (size_t)i * lda;
+                    for (p = 0; p < k; ++p) s += ai[p] * bj[p];
+                } else {
+                    for (p = 0; p < k; ++p) s += a[(size_t)p * lda + i] * bj[p];
+                }
+                ci[j] += alpha * s;
+            }
+        }
+    }
+#endif
+}
+
+/* im2col of one image: inp is (C,H,W), col is (C*k*k, Ho*Wo); relu_input applies ReLU to
+   the input on the way (nor_conv's leading ReLU). */
+static void saferl_nas__im2col(float *col, const float *inp, int C, int H, int W, int k, int stride,
+                               int pad, int relu_input) {
+    int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+    int c, ki, kj, y, x;
+    for (c = 0; c < C; ++c)
+        for (ki = 0; ki < k; ++ki)
+            for (kj = 0; kj < k; ++kj) {
+                float *row = col + ((size_t)(c * k + ki) * k + kj) * Ho * Wo;
+                for (y = 0; y < Ho; ++y) {
+                    int iy = y * stride - pad + ki;
+                    for (x = 0; x < Wo; ++x) {
+                        int ix = x * stride - pad + kj;
+                        float v = 0.0f;
+                        if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
+                            v = inp[((size_t)c * H + iy) * W + ix];
+                            if (relu_input && v < 0.0f) v = 0.0f;
+                        }
+                        row[y * Wo + x] = v;
+                    }
+                }
+            }
+}
+
+/* col2im, accumulating: dinp (C,H,W) += the scatter of dcol (C*k*k, Ho*Wo); with
+   relu_input the gradient passes only where inp > 0. */
+static void saferl_nas__col2im(float *dinp, const float *dcol, const float *inp, int C, int H, int W, int k,
+                               int stride, int pad, int relu_input) {
+    int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+    int c, ki, kj, y, x;
+    for (c = 0; c < C; ++c)
+        for (ki = 0; ki < k; ++ki)
+            for (kj = 0; kj < k; ++kj) {
+                const float *row = dcol + ((size_t)(c * k + ki) * k + kj) * Ho * Wo;
+                for (y = 0; y < Ho; ++y) {
+                    int iy = y * stride - pad + ki;
+                    if (iy < 0 || iy >= H) continue;
+                    for (x = 0; x < Wo; ++x) {
+                        int ix = x * stride - pad + kj;
+                        size_t at;
+                        if (ix < 0 || ix >= W) continue;
+                        at = ((size_t)c * H + iy) * W + ix;
+                        if (relu_input && !(inp[at] > 0.0f)) continue;
+                        dinp[at] += row[y * Wo + x];
+                    }
+                }
+            }
+}
+
+/* inp is (B,C,H,W), weight is (OC,C,k,k), bias is (OC) or NULL, out is (B,OC,Ho,Wo);
+   col is scratch (C*k*k, Ho*Wo). relu_input: out = conv(relu(inp)). */
+static void saferl_nas__conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
+                                       int B, int C, int H, int W, int OC, int k, int stride, int pad,
+                                       int relu_input, float *col) {
+    int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+    int b, o, i, HWo = Ho * Wo, CKK = C * k * k;
+    for (b = 0; b < B; ++b) {
+        float *outb = out + (size_t)b * OC * HWo;
+        saferl_nas__im2col(col, inp + (size_t)b * C * H * W, C, H, W, k, stride, pad, relu_input);
+        saferl_nas__gemm(0, 0, OC, HWo, CKK, 1.0f, weight, CKK, col, HWo, 0.0f, outb, HWo);
+        if (bias)
+            for (o = 0; o < OC; ++o)
+                for (i = 0; i < HWo; ++i) outb[(size_t)o * HWo + i] += bias[o];
+    }
+}
+
+/* dout is (B,OC,Ho,Wo); accumulates dweight (OC,C,k,k), dbias (OC) if not NULL and dinp
+   (B,C,H,W) if not NULL. col and col_grad are scratch of (C*k*k, Ho*Wo). */
+static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                                        const float *inp, const float *weight, int B, int C, int H, int W,
+                                        int OC, int k, int stride, int pad, int relu_input, float *col,
+                                        float *col_grad) {
+    int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+    int b, o, i, HWo = Ho * Wo, CKK = C * k * k;
+    for (b = 0; b < B; ++b) {
+        const float *doutb = dout + (size_t)b * OC * HWo;
+        const float *inpb = inp + (size_t)b * C * H * W;
+        saferl_nas__im2col(col, inpb, C, H, W, k, stride, pad, relu_input);
+        saferl_nas__gemm(0, 1, OC, CKK, HWo, 1.0f, doutb, HWo, col, HWo, 1.0f, dweight, CKK);
+        if (dbias)
+            for (o = 0; o < OC; ++o) {
+                float s = 0.0f;
+                for (i = 0; i < HWo; ++i) s += doutb[(size_t)o * HWo + i];
+                dbias[o] += s;
+            }
+        if (dinp) {
+            saferl_nas__gemm(1, 0, CKK, HWo, OC, 1.0f, weight, CKK, doutb, HWo, 0.0f, col_grad, HWo);
+            saferl_nas__col2im(dinp + (size_t)b * C * H * W, col_grad, inpb, C, H, W, k, stride, pad, relu_input);
+        }
+    }
+}
+
+/* inp is (B,C,H,W), out is (B,C,H,W): 3x3 mean, stride 1, pad 1, padding not counted. */
+static void saferl_nas__avgpool_forward(float *out, const float *inp, int B, int C, int H, int W) {
+    int p, y, x, dy, dx;
+    for (p = 0; p < B * C; ++p) {
+        const float *in = inp + (size_t)p * H * W;
+        float *o = out + (size_t)p * H * W;
+        for (y = 0; y < H; ++y)
+            for (x = 0; x < W; ++x) {
+                float s = 0.0f;
+                int n = 0;
+                for (dy = -1; dy <= 1; ++dy)
+                    for (dx = -1; dx <= 1; ++dx) {
+                        int yy = y + dy, xx = x + dx;
+                        if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
+                        s += in[yy * W + xx];
+                        ++n;
+                    }
+                o[y * W + x] = s / (float)n;
+            }
+    }
+}
+
+/* dout is (B,C,H,W); accumulates dinp (B,C,H,W). */
+static void saferl_nas__avgpool_backward(float *dinp, const float *dout, int B, int C, int H, int W) {
+    int p, y, x, dy, dx;
+    for (p = 0; p < B * C; ++p) {
+        float *din = dinp + (size_t)p * H * W;
+        const float *d = dout + (size_t)p * H * W;
+        for (y = 0; y < H; ++y)
+            for (x = 0; x < W; ++x) {
+                int ylo = y > 0 ? -1 : 0, yhi = y < H - 1 ? 1 : 0;
+                int xlo = x > 0 ? -1 : 0, xhi = x < W - 1 ? 1 : 0;
+                float g = d[y * W + x] / (float)((yhi - ylo + 1) * (xhi - xlo + 1));
+                for (dy = ylo; dy <= yhi; ++dy)
+                    for (dx = xlo; dx <= xhi; ++dx) din[(y + dy) * W + x + dx] += g;
+            }
+    }
+}
+
+/* inp is (B,C), weight is (OC,C), bias is (OC) or NULL, out is (B,OC). */
+static void saferl_nas__linear_forward(float *out, const float *inp, const float *weight, const float *bias,
+                                       int B, int C, int OC) {
+    int b, o;
+    saferl_nas__gemm(0, 1, B, OC, C, 1.0f, inp, C, weight, C, 0.0f, out, OC);
+    if (bias)
+        for (b = 0; b < B; ++b)
+            for (o = 0; o < OC; ++o) out[(size_t)b * OC + o] += bias[o];
+}
+
+/* dout is (B,OC); accumulates dinp (B,C) if not NULL, dweight (OC,C), dbias (OC) if not NULL. */
+static void saferl_nas__linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                                        const float *inp, const float *weight, int B, int C, int OC) {
+    int b, o;
+    if (dinp) saferl_nas__gemm(0, 0, B, C, OC, 1.0f, dout, OC, weight, C, 1.0f, dinp, C);
+    saferl_nas__gemm(1, 0, OC, C, B, 1.0f, dout, OC, inp, C, 1.0f, dweight, C);
+    if (dbias)
+        for (b = 0; b < B; ++b)
+            for (o = 0; o < OC; ++o) dbias[o] += dout[(size_t)b * OC + o];
+}
+
+/* Elementwise activation in place on x (n): 0 relu, 1 tanh, 2 sigmoid. */
+static void saferl_nas__activation_forward(float *x, size_t n, int kind) {
+    size_t i;
+    for (i = 0; i < n; ++i) {
+        float v = x[i];
+        if (kind == 0) x[i] = v > 0.0f ? v : 0.0f;
+        else if (kind == 1) x[i] = (float)tanh((double)v);
+        else x[i] = (float)(1.0 / (1.0 + exp(-(double)v)));
+    }
+}
+
+/* From the activation's output out (n): dpre = dout * act'(pre), written (not added). */
+static void saferl_nas__activation_backward(float *dpre, const float *dout, const float *out, size_t n, int kind) {
+    size_t i;
+    for (i = 0; i < n; ++i) {
+        float y = out[i];
+        float d = kind == 0 ? (y > 0.0f ? 1.0f : 0.0f) : (kind == 1 ? 1.0f - y * y : y * (1.0f - y));
+        dpre[i] = dout[i] * d;
+    }
+}
+
+/* inp is (B,C,HW), out is (B,C): mean over positions. */
+static void saferl_nas__global_avgpool_forward(float *out, const float *inp, int B, int C, int HW) {
+    int p, i;
+    for (p = 0; p < B * C; ++p) {
+        float s = 0.0f;
+        for (i = 0; i < HW; ++i) s += inp[(size_t)p * HW + i];
+        out[p] = s / (float)HW;
+    }
+}
+
+/* dout is (B,C); accumulates dinp (B,C,HW). */
+static void saferl_nas__global_avgpool_backward(float *dinp, const float *dout, int B, int C, int HW) {
+    int p, i;
+    for (p = 0; p < B * C; ++p) {
+        float g = dout[p] / (float)HW;
+        for (i = 0; i < HW; ++i) dinp[(size_t)p * HW + i] += g;
+    }
+}
+
+/* logits is (B,V), overwritten by the softmax probabilities; returns the mean
+   cross-entropy -log p[label]; *correct gets the count of argmax == label. */
+static double saferl_nas__softmax_crossentropy_forward(float *logits, const int *labels, int B, int V,
+                                                       int *correct) {
+    int b, v, right = 0;
+    double loss = 0.0;
+    for (b = 0; b < B; ++b) {
+        float *row = logits + (size_t)b * V;
+        double maxv = row[0], sum = 0.0;
+        int best = 0;
+        for (v = 1; v < V; ++v)
+            if (row[v] > maxv) { maxv = row[v]; best = v; }
+        for (v = 0; v < V; ++v) sum += exp((double)row[v] - maxv);
+        loss -= (double)row[labels[b]] - maxv - log(sum);
+        for (v = 0; v < V; ++v) row[v] = (float)(exp((double)row[v] - maxv) / sum);
+        if (best == labels[b]) ++right;
+    }
+    if (correct) *correct = right;
+    return loss / B;
+}
+
+/* probs is (B,V) from the forward; writes dlogits (B,V) of the mean loss. */
+static void saferl_nas__softmax_crossentropy_backward(float *dlogits, const float *probs, const int *labels,
+                                                      int B, int V) {
+    int b, v;
+    for (b = 0; b < B; ++b)
+        for (v = 0; v < V; ++v)
+            dlogits[(size_t)b * V + v] = (probs[(size_t)b * V + v] - (v == labels[b] ? 1.0f : 0.0f)) / (float)B;
+}
+
+/* Stable softmax of n values. */
+static void saferl_nas__softmax(const double *x, int n, double *out) {
+    double m = x[0], s = 0.0;
+    int i;
+    for (i = 1; i < n; ++i) if (x[i] > m) m = x[i];
+    for (i = 0; i < n; ++i) { out[i] = exp(x[i] - m); s += out[i]; }
+    for (i = 0; i < n; ++i) out[i] /= s;
+}
+
+/* Chainer's Adam on n values; t is the step number after the increment. */
+static void saferl_nas__adam(double *x, const double *g, double *m, double *v, int n, long t, double alpha,
+                             double beta1, double beta2, double eps) {
+    double lr = alpha * sqrt(1.0 - pow(beta2, (double)t)) / (1.0 - pow(beta1, (double)t));
+    int i;
+    for (i = 0; i < n; ++i) {
+        m[i] += (1.0 - beta1) * (g[i] - m[i]);
+        v[i] += (1.0 - beta2) * (g[i] * g[i] - v[i]);
+        x[i] -= lr * m[i] / (sqrt(v[i]) + eps);
+    }
+}
+
+/* ---- the architecture distribution ------------------------------------------------------ */
+
+SAFERL_NAS_API saferl_nas_arch_desc saferl_nas_arch_desc_defaults(const saferl_nas_arch_desc *desc) {
+    saferl_nas_arch_desc d = *desc;
+    if (!d.strategy) d.strategy = saferl_nas_strategy_builtin(SAFERL_NAS_ADVANTAGE);
+    if (d.learning_rate == 0.0) d.learning_rate = 1e-3;
+    if (d.beta1 == 0.0) d.beta1 = 0.9;
+    if (d.beta2 == 0.0) d.beta2 = 0.999;
+    if (d.epsilon == 0.0) d.epsilon = 1e-8;
+    if (d.ema_coefficient == 0.0) d.ema_coefficient = 0.05;
+    if (d.max_iterations == 0) d.max_iterations = 2000;
+    if (d.tau_start == 0.0) d.tau_start = 10.0;
+    if (d.tau_end == 0.0) d.tau_end = 0.1;
+    if (d.parsec_samples == 0) d.parsec_samples = 8;
+    return d;
+}
+
+static int saferl_nas__arch_desc_valid(const saferl_nas_arch_desc *d) {
+    return d->edge_count > 0 && d->edge_count <= 100000 && d->op_count >= 2 && d->op_count <= SAFERL_NAS_MAX_OPS &&
+           d->learning_rate > 0.0 && saferl_nas__is_finite(d->learning_rate) && d->beta1 >= 0.0 && d->beta1 < 1.0 &&
+           d->beta2 >= 0.0 && d->beta2 < 1.0 && d->epsilon > 0.0 && d->weight_decay >= 0.0 && d->clip_norm >= 0.0 &&
+           d->ema_coefficient > 0.0 && d->ema_coefficient <= 1.0 && d->max_iterations > 0 && d->tau_start > 0.0 &&
+           d->tau_end > 0.0 && d->parsec_samples >= 1 && d->parsec_samples <= SAFERL_NAS_PARSEC_MAX_SAMPLES &&
+           (!d->zero_op_rule || (d->zero_op >= 0 && d->zero_op < d->op_count)) &&
+           d->strategy->draw != NULL && d->strategy->gradient != NULL;
+}
+
+static uint64_t saferl_nas__arch_layout(saferl_nas_arch *a, const saferl_nas_arch_desc *d, unsigned char *base) {
+    saferl_nas__carver c;
+    uint64_t ek = (uint64_t)d->edge_count * d->op_count, e = (uint64_t)d->edge_count;
+    saferl_nas_arch dummy;
+    if (!a) a = &dummy;
+    c.base = base;
+    c.used = 0;
+    a->theta = (double *)saferl_nas__carve(&c, ek, sizeof(double));
+    a->gates = (double *)saferl_nas__carve(&c, ek, sizeof(double));
+    a->gate_grad = (double *)saferl_nas__carve(&c, ek, sizeof(double));
+    a->theta_grad = (double *)saferl_nas__carve(&c, ek, sizeof(double));
+    a->adam_m = (double *)saferl_nas__carve(&c, ek, sizeof(double));
+    a->adam_v = (double *)saferl_nas__carve(&c, ek, sizeof(double));
+    a->advantage_ema = (double *)saferl_nas__carve(&c, ek, sizeof(double));
+    a->gumbel_z = (double *)saferl_nas__carve(&c, ek, sizeof(double));
+    a->scratch = (double *)saferl_nas__carve(&c, ek, sizeof(double));
+    a->edge_baseline = (double *)saferl_nas__carve(&c, e, sizeof(double));
+    a->choice = (int *)saferl_nas__carve(&c, e, sizeof(int));
+    a->choice2 = (int *)saferl_nas__carve(&c, e, sizeof(int));
+    a->best_choice = (int *)saferl_nas__carve(&c, e, sizeof(int));
+    a->parsec_choices = (int *)saferl_nas__carve(&c, e * (uint64_t)d->parsec_samples, sizeof(int));
+    return c.used + 16u; /* room to align the caller's pointer */
+}
+
+SAFERL_NAS_API size_t saferl_nas_arch_memory_size(const saferl_nas_arch_desc *desc) {
+    saferl_nas_arch_desc d;
+    uint64_t size;
+    SAFERL_ASSERT(desc != NULL);
+    d = saferl_nas_arch_desc_defaults(desc);
+    if (!saferl_nas__arch_desc_valid(&d)) return 0;
+    size = saferl_nas__arch_layout(NULL, &d, NULL);
+    return saferl_nas__size_fits(size) ? (size_t)size : 0;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_arch_init(saferl_nas_arch *arch, const saferl_nas_arch_desc *desc,
+                                                  void *memory, size_t memory_size) {
+    saferl_nas_arch_desc d;
+    size_t need, i, ek;
+    SAFERL_ASSERT(arch != NULL && desc != NULL);
+    d = saferl_nas_arch_desc_defaults(desc);
+    if (!saferl_nas__arch_desc_valid(&d)) return SAFERL_ERR_INVALID_ARGUMENT;
+    need = saferl_nas_arch_memory_size(&d);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(arch, 0, sizeof *arch);
+    memset(memory, 0, need);
+    arch->desc = d;
+    arch->edge_count = d.edge_count;
+    arch->op_count = d.op_count;
+    saferl_nas__arch_layout(arch, &d, (unsigned char *)saferl_nas__align(memory));
+    ek = (size_t)d.edge_count * d.op_count;
+    for (i = 0; i < ek; ++i) arch->theta[i] = 1.0;
+    for (i = 0; i < (size_t)d.edge_count; ++i) {
+        arch->theta[i * d.op_count] += 1e-6; /* the official tie-break towards op 0 */
+        arch->best_choice[i] = 0;
+    }
+    arch->best_loss = HUGE_VAL;
+    return SAFERL_OK;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_arch_create(saferl_nas_arch *arch, const saferl_nas_arch_desc *desc) {
+    size_t need;
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(arch != NULL && desc != NULL);
+    need = saferl_nas_arch_memory_size(desc);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memory = desc->allocator.allocate ? desc->allocator.allocate(need, desc->allocator.user_data)
+                                      : SAFERL_MALLOC(need, desc->allocator.user_data);
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    r = saferl_nas_arch_init(arch, desc, memory, need);
+    if (r < 0) {
+        if (desc->allocator.release) desc->allocator.release(memory, desc->allocator.user_data);
+        else SAFERL_FREE(memory, desc->allocator.user_data);
+        return r;
+    }
+    arch->owned_memory = memory;
+    return SAFERL_OK;
+}
+
+SAFERL_NAS_API void saferl_nas_arch_destroy(saferl_nas_arch *arch) {
+    if (!arch || !arch->owned_memory) return;
+    if (arch->desc.allocator.release) arch->desc.allocator.release(arch->owned_memory, arch->desc.allocator.user_data);
+    else SAFERL_FREE(arch->owned_memory, arch->desc.allocator.user_data);
+    arch->owned_memory = NULL;
+}
+
+SAFERL_NAS_API void saferl_nas_arch_probabilities(const saferl_nas_arch *arch, int edge, double *probabilities) {
+    SAFERL_ASSERT(arch != NULL && edge >= 0 && edge < arch->edge_count && probabilities != NULL);
+    saferl_nas__softmax(arch->theta + (size_t)edge * arch->op_count, arch->op_count, probabilities);
+}
+
+SAFERL_NAS_API double saferl_nas_arch_entropy(const saferl_nas_arch *arch, int edge) {
+    double p[SAFERL_NAS_MAX_OPS], h = 0.0;
+    int k;
+    saferl_nas_arch_probabilities(arch, edge, p);
+    for (k = 0; k < arch->op_count; ++k)
+        if (p[k] > 0.0) h -= p[k] * log(p[k]);
+    return h;
+}
+
+SAFERL_NAS_API void saferl_nas_arch_argmax(const saferl_nas_arch *arch, int *ops) {
+    int e, k;
+    SAFERL_ASSERT(arch != NULL && ops != NULL);
+    for (e = 0; e < arch->edge_count; ++e) {
+        const double *t = arch->theta + (size_t)e * arch->op_count;
+        int best = 0;
+        for (k = 1; k < arch->op_count; ++k)
+            if (t[k] > t[best]) best = k;
+        ops[e] = best;
+    }
+}
+
+SAFERL_NAS_API void saferl_nas_arch_set_gates(saferl_nas_arch *arch, const int *ops) {
+    int e, K = arch->op_count;
+    memset(arch->gates, 0, (size_t)arch->edge_count * K * sizeof(double));
+    for (e = 0; e < arch->edge_count; ++e) {
+        arch->gates[(size_t)e * K + ops[e]] = 1.0;
+        arch->choice[e] = ops[e];
+    }
+}
+
+SAFERL_NAS_API void saferl_nas_arch_draw(saferl_nas_arch *arch, saferl_rng *rng) {
+    SAFERL_ASSERT(arch != NULL && rng != NULL);
+    arch->desc.strategy->draw(arch, rng);
+}
+
+/* decay, clip and Adam on theta_grad; the strategy's after_step */
+static void saferl_nas__arch_step(saferl_nas_arch *arch) {
+    size_t i, ek = (size_t)arch->edge_count * arch->op_count;
+    double *g = arch->theta_grad;
+    if (arch->desc.weight_decay > 0.0)
+        for (i = 0; i < ek; ++i) g[i] += arch->desc.weight_decay * arch->theta[i];
+    if (arch->desc.clip_norm > 0.0) {
+        double norm = 0.0;
+        for (i = 0; i < ek; ++i) norm += g[i] * g[i];
+        norm = sqrt(norm);
+        if (norm > arch->desc.clip_norm)
+            for (i = 0; i < ek; ++i) g[i] *= arch->desc.clip_norm / norm;
+    }
+    memcpy(arch->scratch, arch->theta, ek * sizeof(double));
+    ++arch->adam_steps;
+    saferl_nas__adam(arch->theta, g, arch->adam_m, arch->adam_v, (int)ek, arch->adam_steps, arch->desc.learning_rate,
+                     arch->desc.beta1, arch->desc.beta2, arch->desc.epsilon);
+    if (arch->desc.strategy->after_step) arch->desc.strategy->after_step(arch, arch->scratch);
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_arch_update(saferl_nas_arch *arch, double loss) {
+    size_t i, ek;
+    int step, e;
+    SAFERL_ASSERT(arch != NULL);
+    ek = (size_t)arch->edge_count * arch->op_count;
+    if (!saferl_nas__is_finite(loss)) return SAFERL_ERR_NOT_FINITE;
+    for (i = 0; i < ek; ++i)
+        if (!saferl_nas__is_finite(arch->gate_grad[i])) return SAFERL_ERR_NOT_FINITE;
+    step = arch->desc.strategy->gradient(arch, loss, arch->theta_grad);
+    if (step < 0) return (saferl_result)step;
+    ++arch->iteration;
+    if (loss < arch->best_loss && arch->desc.strategy != saferl_nas_strategy_builtin(SAFERL_NAS_DARTS)) {
+        arch->best_loss = loss;
+        for (e = 0; e < arch->edge_count; ++e) arch->best_choice[e] = arch->choice[e];
+    }
+    if (step > 0) saferl_nas__arch_step(arch);
+    return SAFERL_OK;
+}
+
+/* ---- the built-in strategies ---------------------------------------------------------- */
+
+/* one op per edge, exactly from pi_e; gates one-hot */
+static void saferl_nas__draw_categorical(saferl_nas_arch *arch, saferl_rng *rng) {
+    int e, K = arch->op_count;
+    double p[SAFERL_NAS_MAX_OPS];
+    memset(arch->gates, 0, (size_t)arch->edge_count * K * sizeof(double));
+    for (e = 0; e < arch->edge_count; ++e) {
+        size_t k;
+        saferl_nas_arch_probabilities(arch, e, p);
+        k = saferl_rng_categorical(rng, p, (size_t)K);
+        if (k >= (size_t)K) k = 0; /* unreachable: softmax gives a positive finite sum */
+        arch->choice[e] = (int)k;
+        arch->gates[(size_t)e * K + k] = 1.0;
+    }
+}
+
+/* G_e = weight_e (onehot(choice_e) - pi_e) added to grad */
+static void saferl_nas__add_score_function(const saferl_nas_arch *arch, const int *choice, const double *weight,
+                                           double scalar_weight, double *grad) {
+    int e, k, K = arch->op_count;
+    double p[SAFERL_NAS_MAX_OPS];
+    for (e = 0; e < arch->edge_count; ++e) {
+        double w = weight ? weight[e] : scalar_weight;
+        saferl_nas_arch_probabilities(arch, e, p);
+        for (k = 0; k < K; ++k) grad[(size_t)e * K + k] += w * ((k == choice[e] ? 1.0 : 0.0) - p[k]);
+    }
+}
+
+static int saferl_nas__check_finite_grad(const saferl_nas_arch *arch, const double *grad) {
+    size_t i, ek = (size_t)arch->edge_count * arch->op_count;
+    for (i = 0; i < ek; ++i)
+        if (!saferl_nas__is_finite(grad[i])) return 0;
+    return 1;
+}
+
+static int saferl_nas__advantage_gradient(saferl_nas_arch *arch, double loss, double *grad) {
+    int e, k, K = arch->op_count, E = arch->edge_count;
+    double c = arch->desc.ema_coefficient;
+    double *adv = arch->scratch, *ema_next = arch->gumbel_z; /* scratch rows, restored below */
+    (void)loss;
+    for (e = 0; e < E; ++e) adv[e] = arch->gate_grad[(size_t)e * K + arch->choice[e]];
+    if (arch->desc.zero_op_rule) {
+        /* util.py adv_grad: the EMA takes the raw gradient at the sampled entry and keeps
+           the others; the first call takes the values as they are (zero elsewhere) */
+        for (e = 0; e < E; ++e) {
+            double worst;
+            for (k = 0; k < K; ++k) {
+                size_t at = (size_t)e * K + k;
+                double observed = k == arch->choice[e] ? arch->gate_grad[at] : arch->advantage_ema[at];
+                if (k == arch->choice[e] && k == arch->desc.zero_op) observed = 0.0; /* x * 0 has no gradient */
+                ema_next[at] = arch->advantage_ema_set ? c * observed + (1.0 - c) * arch->advantage_ema[at]
+                                                       : (k == arch->choice[e] ? observed : 0.0);
+            }
+            worst = ema_next[(size_t)e * K];
+            for (k = 1; k < K; ++k) if (ema_next[(size_t)e * K + k] > worst) worst = ema_next[(size_t)e * K + k];
+            if (arch->choice[e] == arch->desc.zero_op) adv[e] = worst;
+        }
+    }
+    if (arch->desc.with_baseline)
+        for (e = 0; e < E; ++e) adv[e] -= arch->edge_baseline_set ? arch->edge_baseline[e] : 0.0;
+    memset(grad, 0, (size_t)E * K * sizeof(double));
+    for (e = 0; e < E; ++e) adv[E + e] = adv[e];
+    saferl_nas__add_score_function(arch, arch->choice, adv, 0.0, grad);
+    if (!saferl_nas__check_finite_grad(arch, grad)) return SAFERL_ERR_NOT_FINITE;
+    /* commit the state only now that nothing can fail */
+    if (arch->desc.zero_op_rule) {
+        memcpy(arch->advantage_ema, ema_next, (size_t)E * K * sizeof(double));
+        arch->advantage_ema_set = 1;
+    }
+    if (arch->desc.with_baseline) {
+        for (e = 0; e < E; ++e) {
+            double raw = adv[E + e] + (arch->edge_baseline_set ? arch->edge_baseline[e] : 0.0);
+            arch->edge_baseline[e] = arch->edge_baseline_set ? c * raw + (1.0 - c) * arch->edge_baseline[e] : raw;
+        }
+        arch->edge_baseline_set = 1;
+    }
+    return 1;
+}
+
+static int saferl_nas__reinforce_gradient(saferl_nas_arch *arch, double loss, double *grad) {
+    double c = arch->desc.ema_coefficient;
+    double baseline = arch->loss_baseline_set ? c * loss + (1.0 - c) * arch->loss_baseline : loss;
+    memset(grad, 0, (size_t)arch->edge_count * arch->op_count * sizeof(double));
+    saferl_nas__add_score_function(arch, arch->choice, NULL, loss - baseline, grad);
+    if (!saferl_nas__check_finite_grad(arch, grad)) return SAFERL_ERR_NOT_FINITE;
+    arch->loss_baseline = baseline;
+    arch->loss_baseline_set = 1;
+    return 1;
+}
+
+static int saferl_nas__parsec_gradient(saferl_nas_arch *arch, double loss, double *grad) {
+    int n = arch->desc.parsec_samples, i, E = arch->edge_count;
+    double maxl, sum = 0.0, w[SAFERL_NAS_PARSEC_MAX_SAMPLES];
+    memcpy(arch->parsec_choices + (size_t)arch->parsec_count * E, arch->choice, (size_t)E * sizeof(int));
+    arch->parsec_losses[arch->parsec_count++] = loss;
+    if (arch->parsec_count < n) return 0;
+    arch->parsec_count = 0;
+    maxl = arch->parsec_losses[0];
+    for (i = 1; i < n; ++i) if (arch->parsec_losses[i] > maxl) maxl = arch->parsec_losses[i];
+    for (i = 0; i < n; ++i) { w[i] = exp(arch->parsec_losses[i] - maxl); sum += w[i]; }
+    memset(grad, 0, (size_t)E * arch->op_count * sizeof(double));
+    for (i = 0; i < n; ++i)
+        saferl_nas__add_score_function(arch, arch->parsec_choices + (size_t)i * E, NULL, w[i] / sum, grad);
+    return 1;
+}
+
+/* GDAS: Gumbel softmax at temperature tau, straight-through one-hot gates */
+static double saferl_nas__gdas_tau(const saferl_nas_arch *arch) {
+    double f = (double)arch->iteration / (double)arch->desc.max_iterations;
+    return arch->desc.tau_start - (arch->desc.tau_start - arch->desc.tau_end) * f;
+}
+
+static void saferl_nas__draw_gdas(saferl_nas_arch *arch, saferl_rng *rng) {
+    int e, k, K = arch->op_count;
+    double tau = saferl_nas__gdas_tau(arch), p[SAFERL_NAS_MAX_OPS], u[SAFERL_NAS_MAX_OPS];
+    memset(arch->gates, 0, (size_t)arch->edge_count * K * sizeof(double));
+    for (e = 0; e < arch->edge_count; ++e) {
+        double *z = arch->gumbel_z + (size_t)e * K;
+        int best = 0;
+        saferl_nas_arch_probabilities(arch, e, p);
+        for (k = 0; k < K; ++k) {
+            double g = saferl_rng_uniform(rng);
+            g = g < 0.001 ? 0.001 : (g > 0.999 ? 0.999 : g);
+            u[k] = (log(p[k] + 0.001) - log(-log(g))) / tau;
+        }
+        saferl_nas__softmax(u, K, z);
+        for (k = 1; k < K; ++k) if (z[k] > z[best]) best = k;
+        arch->choice[e] = best;
+        arch->gates[(size_t)e * K + best] = 1.0;
+    }
+}
+
+static int saferl_nas__gdas_gradient(saferl_nas_arch *arch, double loss, double *grad) {
+    int e, k, K = arch->op_count;
+    double tau = saferl_nas__gdas_tau(arch), p[SAFERL_NAS_MAX_OPS], du[SAFERL_NAS_MAX_OPS], dp[SAFERL_NAS_MAX_OPS];
+    (void)loss;
+    for (e = 0; e < arch->edge_count; ++e) {
+        const double *z = arch->gumbel_z + (size_t)e * K, *dz = arch->gate_grad + (size_t)e * K;
+        double zdz = 0.0, pdp = 0.0;
+        saferl_nas_arch_probabilities(arch, e, p);
+        for (k = 0; k < K; ++k) zdz += z[k] * dz[k];
+        for (k = 0; k < K; ++k) {
+            du[k] = z[k] * (dz[k] - zdz);                 /* through softmax(u) */
+            dp[k] = du[k] / tau / (p[k] + 0.001);         /* through log(p + 0.001) / tau */
+            pdp += p[k] * dp[k];
+        }
+        for (k = 0; k < K; ++k) grad[(size_t)e * K + k] = p[k] * (dp[k] - pdp); /* through softmax(theta) */
+    }
+    return saferl_nas__check_finite_grad(arch, grad) ? 1 : SAFERL_ERR_NOT_FINITE;
+}
+
+/* ProxylessNAS: two distinct ops per edge, drawn without replacement from pi_e */
+static void saferl_nas__draw_proxyless(saferl_nas_arch *arch, saferl_rng *rng) {
+    int e, K = arch->op_count;
+    double p[SAFERL_NAS_MAX_OPS];
+    memset(arch->gates, 0, (size_t)arch->edge_count * K * sizeof(double));
+    for (e = 0; e < arch->edge_count; ++e) {
+        size_t first, second;
+        saferl_nas_arch_probabilities(arch, e, p);
+        first = saferl_rng_categorical(rng, p, (size_t)K);
+        if (first >= (size_t)K) first = 0;
+        p[first] = 0.0;
+        second = saferl_rng_categorical(rng, p, (size_t)K);
+        if (second >= (size_t)K) second = first == 0 ? 1 : 0; /* all mass was on first */
+        arch->choice[e] = (int)first;
+        arch->choice2[e] = (int)second;
+        arch->gates[(size_t)e * K + first] = 1.0;
+        arch->gates[(size_t)e * K + second] = 1.0;
+    }
+}
+
+static int saferl_nas__proxyless_gradient(saferl_nas_arch *arch, double loss, double *grad) {
+    int e, i, j, K = arch->op_count;
+    (void)loss;
+    memset(grad, 0, (size_t)arch->edge_count * K * sizeof(double));
+    for (e = 0; e < arch->edge_count; ++e) {
+        const double *t = arch->theta + (size_t)e * K;
+        int idx[2];
+        double p[2], a[2], m;
+        idx[0] = arch->choice[e] < arch->choice2[e] ? arch->choice[e] : arch->choice2[e];
+        idx[1] = arch->choice[e] < arch->choice2[e] ? arch->choice2[e] : arch->choice[e];
+        m = t[idx[0]] > t[idx[1]] ? t[idx[0]] : t[idx[1]];
+        p[0] = exp(t[idx[0]] - m);
+        p[1] = exp(t[idx[1]] - m);
+        m = p[0] + p[1];
+        p[0] /= m;
+        p[1] /= m;
+        for (i = 0; i < 2; ++i) a[i] = arch->gate_grad[(size_t)e * K + idx[i]];
+        for (i = 0; i < 2; ++i)
+            for (j = 0; j < 2; ++j) grad[(size_t)e * K + idx[i]] += a[j] * p[j] * ((i == j ? 1.0 : 0.0) - p[i]);
+    }
+    return saferl_nas__check_finite_grad(arch, grad) ? 1 : SAFERL_ERR_NOT_FINITE;
+}
+
+static void saferl_nas__proxyless_rescale(saferl_nas_arch *arch, const double *theta_before) {
+    int e, k, K = arch->op_count;
+    for (e = 0; e < arch->edge_count; ++e) {
+        double *t = arch->theta + (size_t)e * K;
+        const double *o = theta_before + (size_t)e * K;
+        double mo = o[0], mn = t[0], so = 0.0, sn = 0.0, offset;
+        for (k = 1; k < K; ++k) { if (o[k] > mo) mo = o[k]; if (t[k] > mn) mn = t[k]; }
+        for (k = 0; k < K; ++k) { so += exp(o[k] - mo); sn += exp(t[k] - mn); }
+        offset = log(exp(mn - mo) * sn / so + 0.0001);
+        t[arch->choice[e]] -= offset;
+        t[arch->choice2[e]] -= offset;
+    }
+}
+
+static void saferl_nas__draw_darts(saferl_nas_arch *arch, saferl_rng *rng) {
+    int e, K = arch->op_count;
+    (void)rng;
+    for (e = 0; e < arch->edge_count; ++e) {
+        saferl_nas_arch_probabilities(arch, e, arch->gates + (size_t)e * K);
+        arch->choice[e] = 0;
+    }
+    saferl_nas_arch_argmax(arch, arch->choice);
+}
+
+static int saferl_nas__darts_gradient(saferl_nas_arch *arch, double loss, double *grad) {
+    int e, k, K = arch->op_count;
+    (void)loss;
+    for (e = 0; e < arch->edge_count; ++e) {
+        const double *p = arch->gates + (size_t)e * K, *g = arch->gate_grad + (size_t)e * K;
+        double pg = 0.0;
+        for (k = 0; k < K; ++k) pg += p[k] * g[k];
+        for (k = 0; k < K; ++k) grad[(size_t)e * K + k] = p[k] * (g[k] - pg);
+    }
+    return saferl_nas__check_finite_grad(arch, grad) ? 1 : SAFERL_ERR_NOT_FINITE;
+}
+
+static const saferl_nas_strategy saferl_nas__strategies[SAFERL_NAS_STRATEGY_KINDS] = {
+    {"advantage", saferl_nas__draw_categorical, saferl_nas__advantage_gradient, NULL, NULL},
+    {"reinforce", saferl_nas__draw_categorical, saferl_nas__reinforce_gradient, NULL, NULL},
+    {"parsec", saferl_nas__draw_categorical, saferl_nas__parsec_gradient, NULL, NULL},
+    {"gdas", saferl_nas__draw_gdas, saferl_nas__gdas_gradient, NULL, NULL},
+    {"proxyless", saferl_nas__draw_proxyless, saferl_nas__proxyless_gradient, saferl_nas__proxyless_rescale, NULL},
+    {"darts", saferl_nas__draw_darts, saferl_nas__darts_gradient, NULL, NULL}};
+
+SAFERL_NAS_API const saferl_nas_strategy *saferl_nas_strategy_builtin(saferl_nas_strategy_kind kind) {
+    if ((int)kind < 0 || (int)kind >= SAFERL_NAS_STRATEGY_KINDS) return NULL;
+    return &saferl_nas__strategies[kind];
+}
+
+SAFERL_NAS_API int saferl_nas_strategy_from_name(const char *name) {
+    int i;
+    if (!name) return -1;
+    for (i = 0; i < SAFERL_NAS_STRATEGY_KINDS; ++i)
+        if (strcmp(name, saferl_nas__strategies[i].name) == 0) return i;
+    return -1;
+}
+
+/* ---- the supernet ------------------------------------------------------------------------ */
+
+static const saferl_nas_op saferl_nas__image_ops[5] = {SAFERL_NAS_NONE, SAFERL_NAS_SKIP_CONNECT,
+                                                      SAFERL_NAS_NOR_CONV_1X1, SAFERL_NAS_NOR_CONV_3X3,
+                                                      SAFERL_NAS_AVG_POOL_3X3};
+static const saferl_nas_op saferl_nas__vector_ops[5] = {SAFERL_NAS_NONE, SAFERL_NAS_SKIP_CONNECT,
+                                                       SAFERL_NAS_LINEAR_RELU, SAFERL_NAS_LINEAR_TANH,
+                                                       SAFERL_NAS_LINEAR_SIGMOID};
+
+SAFERL_NAS_API saferl_nas_net_desc saferl_nas_net_desc_defaults(const saferl_nas_net_desc *desc) {
+    saferl_nas_net_desc d = *desc;
+    if (d.node_count == 0) d.node_count = 4;
+    if (d.op_count == 0 || !d.ops) {
+        d.op_count = 5;
+        d.ops = d.kind == SAFERL_NAS_VECTORS ? saferl_nas__vector_ops : saferl_nas__image_ops;
+    }
+    if (d.cell_count == 0) d.cell_count = 1;
+    if (d.channels == 0) d.channels = d.kind == SAFERL_NAS_VECTORS ? 32 : 8;
+    if (d.max_batch == 0) d.max_batch = 32;
+    if (d.learning_rate == 0.0) d.learning_rate = 0.05;
+    if (d.momentum == 0.0) d.momentum = 0.9;
+    if (d.weight_decay == 0.0) d.weight_decay = 5e-4;
+    if (d.clip_norm == 0.0) d.clip_norm = 5.0;
+    return d;
+}
+
+static int saferl_nas__net_desc_valid(const saferl_nas_net_desc *d) {
+    int k;
+    if (d->kind != SAFERL_NAS_IMAGES && d->kind != SAFERL_NAS_VECTORS) return 0;
+    if (d->node_count < 2 || d->node_count > SAFERL_NAS_MAX_NODES || d->op_count < 1 ||
+        d->op_count > SAFERL_NAS_MAX_OPS || d->cell_count < 1 || d->cell_count > 64 || d->channels < 1 ||
+        d->channels > 4096 || d->classes < 2 || d->classes > 100000 || d->max_batch < 1 || d->max_batch > 1000000)
+        return 0;
+    if (!(d->learning_rate > 0.0) || !(d->momentum >= 0.0 && d->momentum < 1.0) || !(d->weight_decay >= 0.0) ||
+        !(d->clip_norm >= 0.0))
+        return 0;
+    if (d->kind == SAFERL_NAS_IMAGES) {
+        if (d->in_channels < 1 || d->in_channels > 64 || d->height < 1 || d->height > 4096 || d->width < 1 ||
+            d->width > 4096)
+            return 0;
+    } else if (d->input_dim < 1 || d->input_dim > 1000000) {
+        return 0;
+    }
+    for (k = 0; k < d->op_count; ++k) {
+        saferl_nas_op op = d->ops[k];
+        int image_op = op <= SAFERL_NAS_AVG_POOL_3X3, shared = op <= SAFERL_NAS_SKIP_CONNECT;
+        if ((int)op < 0 || (int)op >= SAFERL_NAS_OP_KINDS) return 0;
+        if (!shared && (d->kind == SAFERL_NAS_IMAGES) != image_op) return 0;
+    }
+    return 1;
+}
+
+static uint64_t saferl_nas__op_param_count(saferl_nas_op op, uint64_t C) {
+    switch (op) {
+    case SAFERL_NAS_NOR_CONV_1X1: return C * C;
+    case SAFERL_NAS_NOR_CONV_3X3: return C * C * 9;
+    case SAFERL_NAS_LINEAR_RELU:
+    case SAFERL_NAS_LINEAR_TANH:
+    case SAFERL_NAS_LINEAR_SIGMOID: return C * C + C;
+    default: return 0;
+    }
+}
+
+/* Lays the net out on base (NULL: measure); returns the bytes needed. */
+static uint64_t saferl_nas__net_layout(saferl_nas_net *net, const saferl_nas_net_desc *d, unsigned char *base) {
+    saferl_nas__carver c;
+    uint64_t C = (uint64_t)d->channels, B = (uint64_t)d->max_batch, HW, T, params = 0, cols;
+    uint64_t E = (uint64_t)saferl_nas_edge_count(d->node_count), K = (uint64_t)d->op_count, slots;
+    uint64_t L = (uint64_t)d->cell_count, in_size;
+    uint64_t l, e, k;
+    int image = d->kind == SAFERL_NAS_IMAGES;
+    HW = image ? (uint64_t)d->height * d->width : 1u;
+    T = B * C * HW;
+    in_size = image ? (uint64_t)d->in_channels * HW : (uint64_t)d->input_dim;
+    slots = L * E * K;
+    c.base = base;
+    c.used = 0;
+    if (net) {
+        net->edge_count = (int)E;
+        net->op_count = (int)K;
+        net->tensor_size = (int)T;
+        net->sample_size = (int)in_size;
+        net->op_param_offset = (size_t *)saferl_nas__carve(&c, slots, sizeof(size_t));
+        net->touched = (unsigned char *)saferl_nas__carve(&c, slots, 1);
+    } else {
+        saferl_nas__carve(&c, slots, sizeof(size_t));
+        saferl_nas__carve(&c, slots, 1);
+    }
+    /* parameter layout: stem, every (cell, edge, op), head */
+    if (net) { net->stem_weight = (size_t)params; }
+    params += image ? C * d->in_channels * 9 : C * in_size;
+    if (net) net->stem_bias = (size_t)params;
+    params += C;
+    for (l = 0; l < L; ++l)
+        for (e = 0; e < E; ++e)
+            for (k = 0; k < K; ++k) {
+                uint64_t n = saferl_nas__op_param_count(d->ops[k], C);
+                if (net && base) net->op_param_offset[(l * E + e) * K + k] = n ? (size_t)params : SAFERL_NAS__NO_PARAMS;
+                params += n;
+            }
+    if (net) net->head_weight = (size_t)params;
+    params += (uint64_t)d->classes * C;
+    if (net) net->head_bias = (size_t)params;
+    params += (uint64_t)d->classes;
+    if (net) net->param_count = (size_t)params;
+    cols = image ? (uint64_t)(d->in_channels > d->channels ? d->in_channels : d->channels) * 9 * HW : 1u;
+    if (net) {
+        net->params = (float *)saferl_nas__carve(&c, params, sizeof(float));
+        net->grads = (float *)saferl_nas__carve(&c, params, sizeof(float));
+        net->velocity = (float *)saferl_nas__carve(&c, params, sizeof(float));
+        net->nodes = (float *)saferl_nas__carve(&c, L * d->node_count * T, sizeof(float));
+        net->op_outputs = (float *)saferl_nas__carve(&c, slots * T, sizeof(float));
+        net->node_grad = (float *)saferl_nas__carve(&c, (uint64_t)d->node_count * T, sizeof(float));
+        net->scratch = (float *)saferl_nas__carve(&c, T, sizeof(float));
+        net->scratch2 = (float *)saferl_nas__carve(&c, T, sizeof(float));
+        net->col = (float *)saferl_nas__carve(&c, cols, sizeof(float));
+        net->col_grad = (float *)saferl_nas__carve(&c, cols, sizeof(float));
+        net->pooled = (float *)saferl_nas__carve(&c, B * C, sizeof(float));
+        net->pooled_grad = (float *)saferl_nas__carve(&c, B * C, sizeof(float));
+        net->logits = (float *)saferl_nas__carve(&c, B * (uint64_t)d->classes * 2u, sizeof(float));
+        net->gates_used = (double *)saferl_nas__carve(&c, E * K, sizeof(double));
+        net->activations = net->nodes;
+    } else {
+        saferl_nas__carve(&c, params * 3u, sizeof(float));
+        saferl_nas__carve(&c, L * d->node_count * T, sizeof(float));
+        saferl_nas__carve(&c, slots * T, sizeof(float));
+        saferl_nas__carve(&c, (uint64_t)d->node_count * T + 2u * T + 2u * cols + 2u * B * C, sizeof(float));
+        saferl_nas__carve(&c, B * (uint64_t)d->classes * 2u, sizeof(float));
+        saferl_nas__carve(&c, E * K, sizeof(double));
+    }
+    return c.used + 16u + 64u;
+}
+
+SAFERL_NAS_API size_t saferl_nas_net_memory_size(const saferl_nas_net_desc *desc) {
+    saferl_nas_net_desc d;
+    uint64_t size;
+    SAFERL_ASSERT(desc != NULL);
+    d = saferl_nas_net_desc_defaults(desc);
+    if (!saferl_nas__net_desc_valid(&d)) return 0;
+    size = saferl_nas__net_layout(NULL, &d, NULL);
+    return saferl_nas__size_fits(size) ? (size_t)size : 0;
+}
+
+/* He-normal (std sqrt(2 / fan_in)) weights, zero biases. */
+static void saferl_nas__init_normal(float *w, size_t n, double std, saferl_rng *rng) {
+    size_t i;
+    for (i = 0; i < n; ++i) w[i] = (float)(std * saferl_rng_normal(rng));
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_net_init(saferl_nas_net *net, const saferl_nas_net_desc *desc,
+                                                 void *memory, size_t memory_size) {
+    saferl_nas_net_desc d;
+    size_t need, slot, slots, C;
+    saferl_rng rng;
+    int k;
+    SAFERL_ASSERT(net != NULL && desc != NULL);
+    d = saferl_nas_net_desc_defaults(desc);
+    if (!saferl_nas__net_desc_valid(&d)) return SAFERL_ERR_INVALID_ARGUMENT;
+    need = saferl_nas_net_memory_size(&d);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(net, 0, sizeof *net);
+    memset(memory, 0, need);
+    net->desc = d;
+    for (k = 0; k < d.op_count; ++k) net->ops[k] = d.ops[k];
+    net->desc.ops = net->ops;
+    saferl_nas__net_layout(net, &d, (unsigned char *)saferl_nas__align(memory));
+    C = (size_t)d.channels;
+    saferl_rng_seed(&rng, d.seed);
+    if (d.kind == SAFERL_NAS_IMAGES)
+        saferl_nas__init_normal(net->params + net->stem_weight, C * d.in_channels * 9, sqrt(2.0 / (d.in_channels * 9.0)), &rng);
+    else
+        saferl_nas__init_normal(net->params + net->stem_weight, C * net->sample_size, sqrt(2.0 / net->sample_size), &rng);
+    slots = (size_t)d.cell_count * net->edge_count * net->op_count;
+    for (slot = 0; slot < slots; ++slot) {
+        saferl_nas_op op = net->ops[slot % net->op_count];
+        size_t at = net->op_param_offset[slot];
+        if (at == SAFERL_NAS__NO_PARAMS) continue;
+        if (op == SAFERL_NAS_NOR_CONV_1X1) saferl_nas__init_normal(net->params + at, C * C, sqrt(2.0 / C), &rng);
+        else if (op == SAFERL_NAS_NOR_CONV_3X3) saferl_nas__init_normal(net->params + at, C * C * 9, sqrt(2.0 / (9.0 * C)), &rng);
+        else saferl_nas__init_normal(net->params + at, C * C, sqrt(1.0 / C), &rng);
+    }
+    saferl_nas__init_normal(net->params + net->head_weight, (size_t)d.classes * C, sqrt(1.0 / C), &rng);
+    return SAFERL_OK;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_net_create(saferl_nas_net *net, const saferl_nas_net_desc *desc) {
+    size_t need;
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(net != NULL && desc != NULL);
+    need = saferl_nas_net_memory_size(desc);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memory = desc->allocator.allocate ? desc->allocator.allocate(need, desc->allocator.user_data)
+                                      : SAFERL_MALLOC(need, desc->allocator.user_data);
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    r = saferl_nas_net_init(net, desc, memory, need);
+    if (r < 0) {
+        if (desc->allocator.release) desc->allocator.release(memory, desc->allocator.user_data);
+        else SAFERL_FREE(memory, desc->allocator.user_data);
+        return r;
+    }
+    net->owned_memory = memory;
+    return SAFERL_OK;
+}
+
+SAFERL_NAS_API void saferl_nas_net_destroy(saferl_nas_net *net) {
+    if (!net || !net->owned_memory) return;
+    if (net->desc.allocator.release) net->desc.allocator.release(net->owned_memory, net->desc.allocator.user_data);
+    else SAFERL_FREE(net->owned_memory, net->desc.allocator.user_data);
+    net->owned_memory = NULL;
+}
+
+/* One operation forward: x is (B, C[, H, W]) = n floats, out the same shape. */
+static void saferl_nas__op_forward(saferl_nas_net *net, saferl_nas_op op, const float *params, const float *x,
+                                   float *out, int B) {
+    int C = net->desc.channels, H = net->desc.height, W = net->desc.width;
+    size_t n = (size_t)B * C * (net->desc.kind == SAFERL_NAS_IMAGES ? (size_t)H * W : 1u);
+    switch (op) {
+    case SAFERL_NAS_NONE: memset(out, 0, n * sizeof(float)); break;
+    case SAFERL_NAS_SKIP_CONNECT: memcpy(out, x, n * sizeof(float)); break;
+    case SAFERL_NAS_NOR_CONV_1X1: saferl_nas__conv2d_forward(out, x, params, NULL, B, C, H, W, C, 1, 1, 0, 1, net->col); break;
+    case SAFERL_NAS_NOR_CONV_3X3: saferl_nas__conv2d_forward(out, x, params, NULL, B, C, H, W, C, 3, 1, 1, 1, net->col); break;
+    case SAFERL_NAS_AVG_POOL_3X3: saferl_nas__avgpool_forward(out, x, B, C, H, W); break;
+    default:
+        saferl_nas__linear_forward(out, x, params, params + (size_t)C * C, B, C, C);
+        saferl_nas__activation_forward(out, n, (int)op - SAFERL_NAS_LINEAR_RELU);
+        break;
+    }
+}
+
+/* One operation backward: dout is the gradient of its output; accumulates dx and the
+   op's parameter gradients (dparams). */
+static void saferl_nas__op_backward(saferl_nas_net *net, saferl_nas_op op, const float *params, float *dparams,
+                                    const float *x, const float *out, const float *dout, float *dx, int B) {
+    int C = net->desc.channels, H = net->desc.height, W = net->desc.width;
+    size_t i, n = (size_t)B * C * (net->desc.kind == SAFERL_NAS_IMAGES ? (size_t)H * W : 1u);
+    switch (op) {
+    case SAFERL_NAS_NONE: break;
+    case SAFERL_NAS_SKIP_CONNECT: for (i = 0; i < n; ++i) dx[i] += dout[i]; break;
+    case SAFERL_NAS_NOR_CONV_1X1:
+        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 1, 1, 0, 1, net->col, net->col_grad);
+        break;
+    case SAFERL_NAS_NOR_CONV_3X3:
+        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 3, 1, 1, 1, net->col, net->col_grad);
+        break;
+    case SAFERL_NAS_AVG_POOL_3X3: saferl_nas__avgpool_backward(dx, dout, B, C, H, W); break;
+    default:
+        saferl_nas__activation_backward(net->scratch2, dout, out, n, (int)op - SAFERL_NAS_LINEAR_RELU);
+        saferl_nas__linear_backward(dx, dparams, dparams + (size_t)C * C, net->scratch2, x, params, B, C, C);
+        break;
+    }
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_net_forward(saferl_nas_net *net, const float *inputs, const int *labels,
+                                                    int batch, const double *gates, double *loss, int *correct) {
+    int E, K, N, l, to, from, k, b, image;
+    size_t T, n, i, in_floats, HW, C;
+    const float *x;
+    SAFERL_ASSERT(net != NULL && inputs != NULL && labels != NULL && gates != NULL && loss != NULL);
+    E = net->edge_count;
+    K = net->op_count;
+    N = net->desc.node_count;
+    if (batch < 1 || batch > net->desc.max_batch) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (b = 0; b < batch; ++b)
+        if (labels[b] < 0 || labels[b] >= net->desc.classes) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < (size_t)E * K; ++i)
+        if (!saferl_nas__is_finite(gates[i])) return SAFERL_ERR_NOT_FINITE;
+    in_floats = (size_t)batch * net->sample_size;
+    for (i = 0; i < in_floats; ++i)
+        if (!saferl_nas__is_finite((double)inputs[i])) return SAFERL_ERR_NOT_FINITE;
+    image = net->desc.kind == SAFERL_NAS_IMAGES;
+    C = (size_t)net->desc.channels;
+    HW = image ? (size_t)net->desc.height * net->desc.width : 1u;
+    T = (size_t)net->tensor_size;
+    n = (size_t)batch * C * HW; /* floats of a node for this batch */
+    net->inputs = inputs;
+    net->labels = labels;
+    net->batch = batch;
+    memcpy(net->gates_used, gates, (size_t)E * K * sizeof(double));
+    memset(net->touched, 0, (size_t)net->desc.cell_count * E * K);
+    /* stem into node 0 of cell 0 */
+    if (image)
+        saferl_nas__conv2d_forward(net->nodes, inputs, net->params + net->stem_weight, net->params + net->stem_bias,
+                                   batch, net->desc.in_channels, net->desc.height, net->desc.width, (int)C, 3, 1, 1, 0,
+                                   net->col);
+    else
+        saferl_nas__linear_forward(net->nodes, inputs, net->params + net->stem_weight, net->params + net->stem_bias,
+                                   batch, net->sample_size, (int)C);
+    for (l = 0; l < net->desc.cell_count; ++l) {
+        float *nodes = net->nodes + (size_t)l * N * T;
+        if (l > 0) memcpy(nodes, nodes - T, n * sizeof(float)); /* the previous cell's output node */
+        for (to = 1; to < N; ++to) {
+            float *node = nodes + (size_t)to * T;
+            memset(node, 0, n * sizeof(float));
+            for (from = 0; from < to; ++from) {
+                int e = to * (to - 1) / 2 + from;
+                for (k = 0; k < K; ++k) {
+                    size_t slot = ((size_t)l * E + e) * K + k, at = net->op_param_offset[slot];
+                    float g = (float)gates[(size_t)e * K + k], *out = net->op_outputs + slot * T;
+                    if (gates[(size_t)e * K + k] == 0.0) continue;
+                    net->touched[slot] = 1;
+                    if (net->ops[k] == SAFERL_NAS_NONE) continue;
+                    saferl_nas__op_forward(net, net->ops[k], at == SAFERL_NAS__NO_PARAMS ? NULL : net->params + at,
+                                           nodes + (size_t)from * T, out, batch);
+                    for (i = 0; i < n; ++i) node[i] += g * out[i];
+                }
+            }
+        }
+    }
+    x = net->nodes + ((size_t)(net->desc.cell_count - 1) * N + (N - 1)) * T;
+    if (image) {
+        saferl_nas__global_avgpool_forward(net->pooled, x, batch, (int)C, (int)HW);
+        x = net->pooled;
+    }
+    saferl_nas__linear_forward(net->logits, x, net->params + net->head_weight, net->params + net->head_bias, batch,
+                               (int)C, net->desc.classes);
+    *loss = saferl_nas__softmax_crossentropy_forward(net->logits, labels, batch, net->desc.classes, correct);
+    net->forward_done = 1;
+    return saferl_nas__is_finite(*loss) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double *gate_grad) {
+    int E, K, N, l, to, from, k, batch, image;
+    size_t T, n, i, C, HW, slot;
+    float *dlogits, *dx;
+    const float *x;
+    SAFERL_ASSERT(net != NULL);
+    if (!net->forward_done) return SAFERL_ERR_INVALID_ARGUMENT;
+    E = net->edge_count;
+    K = net->op_count;
+    N = net->desc.node_count;
+    batch = net->batch;
+    image = net->desc.kind == SAFERL_NAS_IMAGES;
+    C = (size_t)net->desc.channels;
+    HW = image ? (size_t)net->desc.height * net->desc.width : 1u;
+    T = (size_t)net->tensor_size;
+    n = (size_t)batch * C * HW;
+    /* zero the gradients of what the forward touched */
+    memset(net->grads + net->stem_weight, 0, (net->stem_bias + C - net->stem_weight) * sizeof(float));
+    memset(net->grads + net->head_weight, 0, (net->param_count - net->head_weight) * sizeof(float));
+    for (slot = 0; slot < (size_t)net->desc.cell_count * E * K; ++slot)
+        if (net->touched[slot] && net->op_param_offset[slot] != SAFERL_NAS__NO_PARAMS)
+            memset(net->grads + net->op_param_offset[slot], 0,
+                   (size_t)saferl_nas__op_param_count(net->ops[slot % K], C) * sizeof(float));
+    if (gate_grad) memset(gate_grad, 0, (size_t)E * K * sizeof(double));
+    /* head */
+    dlogits = net->logits + (size_t)net->desc.max_batch * net->desc.classes;
+    saferl_nas__softmax_crossentropy_backward(dlogits, net->logits, net->labels, batch, net->desc.classes);
+    dx = net->node_grad + (size_t)(N - 1) * T;
+    memset(net->node_grad, 0, (size_t)N * T * sizeof(float));
+    x = net->nodes + ((size_t)(net->desc.cell_count - 1) * N + (N - 1)) * T;
+    if (image) {
+        memset(net->pooled_grad, 0, (size_t)batch * C * sizeof(float));
+        saferl_nas__linear_backward(net->pooled_grad, net->grads + net->head_weight, net->grads + net->head_bias,
+                                    dlogits, net->pooled, net->params + net->head_weight, batch, (int)C,
+                                    net->desc.classes);
+        saferl_nas__global_avgpool_backward(dx, net->pooled_grad, batch, (int)C, (int)HW);
+    } else {
+        saferl_nas__linear_backward(dx, net->grads + net->head_weight, net->grads + net->head_bias, dlogits, x,
+                                    net->params + net->head_weight, batch, (int)C, net->desc.classes);
+    }
+    /* cells, last to first; node_grad holds the current cell's node gradients */
+    for (l = net->desc.cell_count - 1; l >= 0; --l) {
+        float *nodes = net->nodes + (size_t)l * N * T;
+        for (to = N - 1; to >= 1; --to) {
+            const float *dnode = net->node_grad + (size_t)to * T;
+            double dsum = 0.0;
+            for (i = 0; i < n; ++i) dsum += dnode[i];
+            for (from = 0; from < to; ++from) {
+                int e = to * (to - 1) / 2 + from;
+                for (k = 0; k < K; ++k) {
+                    double gate = net->gates_used[(size_t)e * K + k];
+                    size_t at;
+                    const float *out;
+                    float *dout = net->scratch;
+                    slot = ((size_t)l * E + e) * K + k;
+                    if (gate == 0.0) {
+                        if (gate_grad) gate_grad[(size_t)e * K + k] += dsum; /* the constant a * 1 term */
+                        continue;
+                    }
+                    if (net->ops[k] == SAFERL_NAS_NONE) continue; /* output 0: no gradient at all */
+                    out = net->op_outputs + slot * T;
+                    at = net->op_param_offset[slot];
+                    if (gate_grad) {
+                        double s = 0.0;
+                        for (i = 0; i < n; ++i) s += (double)dnode[i] * out[i];
+                        gate_grad[(size_t)e * K + k] += s;
+                    }
+                    for (i = 0; i < n; ++i) dout[i] = (float)gate * dnode[i];
+                    saferl_nas__op_backward(net, net->ops[k], at == SAFERL_NAS__NO_PARAMS ? NULL : net->params + at,
+                                            at == SAFERL_NAS__NO_PARAMS ? NULL : net->grads + at,
+                                            nodes + (size_t)from * T, out, dout,
+                                            net->node_grad + (size_t)from * T, batch);
+                }
+            }
+        }
+        /* node 0 of this cell is the previous cell's output */
+        if (l > 0) {
+            memcpy(net->node_grad + (size_t)(N - 1) * T, net->node_grad, n * sizeof(float));
+            memset(net->node_grad, 0, (size_t)(N - 1) * T * sizeof(float));
+        }
+    }
+    /* stem */
+    if (image)
+        saferl_nas__conv2d_backward(NULL, net->grads + net->stem_weight, net->grads + net->stem_bias, net->node_grad,
+                                    net->inputs, net->params + net->stem_weight, batch, net->desc.in_channels,
+                                    net->desc.height, net->desc.width, (int)C, 3, 1, 1, 0, net->col, net->col_grad);
+    else
+        saferl_nas__linear_backward(NULL, net->grads + net->stem_weight, net->grads + net->stem_bias, net->node_grad,
+                                    net->inputs, net->params + net->stem_weight, batch, net->sample_size, (int)C);
+    return SAFERL_OK;
+}
+
+/* The parameter ranges the last forward used, one per call: index 0 the stem, 1 the head,
+   2 + slot the operations; returns 0 past the end, and sets *count = 0 for unused slots. */
+static int saferl_nas__touched_range(const saferl_nas_net *net, size_t index, size_t *offset, size_t *count) {
+    size_t slots = (size_t)net->desc.cell_count * net->edge_count * net->op_count, slot;
+    *count = 0;
+    if (index == 0) {
+        *offset = net->stem_weight;
+        *count = net->stem_bias + (size_t)net->desc.channels - net->stem_weight;
+        return 1;
+    }
+    if (index == 1) {
+        *offset = net->head_weight;
+        *count = net->param_count - net->head_weight;
+        return 1;
+    }
+    slot = index - 2;
+    if (slot >= slots) return 0;
+    if (net->touched[slot] && net->op_param_offset[slot] != SAFERL_NAS__NO_PARAMS) {
+        *offset = net->op_param_offset[slot];
+        *count = (size_t)saferl_nas__op_param_count(net->ops[slot % net->op_count], (uint64_t)net->desc.channels);
+    }
+    return 1;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_net_sgd_step(saferl_nas_net *net) {
+    double norm2 = 0.0, scale = 1.0;
+    float lr, mu, wd;
+    size_t i, range, offset = 0, count = 0;
+    SAFERL_ASSERT(net != NULL);
+    if (!net->forward_done) return SAFERL_ERR_INVALID_ARGUMENT;
+    lr = (float)net->desc.learning_rate;
+    mu = (float)net->desc.momentum;
+    wd = (float)net->desc.weight_decay;
+    for (range = 0; saferl_nas__touched_range(net, range, &offset, &count); ++range)
+        for (i = 0; i < count; ++i) {
+            double g = (double)net->grads[offset + i] + wd * net->params[offset + i];
+            norm2 += g * g;
+        }
+    if (!saferl_nas__is_finite(norm2)) return SAFERL_ERR_NOT_FINITE;
+    if (net->desc.clip_norm > 0.0 && sqrt(norm2) > net->desc.clip_norm) scale = net->desc.clip_norm / sqrt(norm2);
+    for (range = 0; saferl_nas__touched_range(net, range, &offset, &count); ++range)
+        for (i = 0; i < count; ++i) {
+            float g = (float)(scale * ((double)net->grads[offset + i] + wd * net->params[offset + i]));
+            float *v = net->velocity + offset + i;
+            *v = mu * *v + g;
+            net->params[offset + i] -= lr * (net->desc.nesterov ? g + mu * *v : *v);
+        }
+    return SAFERL_OK;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_net_evaluate(saferl_nas_net *net, const float *inputs, const int *labels,
+                                                     int count, const double *gates, double *loss, double *accuracy) {
+    int start;
+    double total = 0.0;
+    long right = 0;
+    SAFERL_ASSERT(net != NULL && loss != NULL);
+    if (count < 1) return SAFERL_ERR_NO_DATA;
+    for (start = 0; start < count; start += net->desc.max_batch) {
+        int b = count - start < net->desc.max_batch ? count - start : net->desc.max_batch, correct = 0;
+        double l;
+        saferl_result r = saferl_nas_net_forward(net, inputs + (size_t)start * net->sample_size, labels + start, b,
+                                                 gates, &l, &correct);
+        if (r < 0) return r;
+        total += l * b;
+        right += correct;
+    }
+    *loss = total / count;
+    if (accuracy) *accuracy = (double)right / count;
+    return SAFERL_OK;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_weight_step(saferl_nas_net *net, saferl_nas_arch *arch, saferl_rng *rng,
+                                                    const float *inputs, const int *labels, int batch, double *loss) {
+    saferl_result r;
+    double l;
+    SAFERL_ASSERT(net != NULL && arch != NULL && rng != NULL);
+    if (arch->edge_count != net->edge_count || arch->op_count != net->op_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    saferl_nas_arch_draw(arch, rng);
+    r = saferl_nas_net_forward(net, inputs, labels, batch, arch->gates, &l, NULL);
+    if (r < 0) return r;
+    r = saferl_nas_net_backward(net, NULL);
+    if (r < 0) return r;
+    r = saferl_nas_net_sgd_step(net);
+    if (loss) *loss = l;
+    return r;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_arch_step(saferl_nas_net *net, saferl_nas_arch *arch, saferl_rng *rng,
+                                                  const float *inputs, const int *labels, int batch, double *loss) {
+    saferl_result r;
+    double l;
+    SAFERL_ASSERT(net != NULL && arch != NULL && rng != NULL);
+    if (arch->edge_count != net->edge_count || arch->op_count != net->op_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    saferl_nas_arch_draw(arch, rng);
+    r = saferl_nas_net_forward(net, inputs, labels, batch, arch->gates, &l, NULL);
+    if (r < 0) return r;
+    r = saferl_nas_net_backward(net, arch->gate_grad);
+    if (r < 0) return r;
+    if (loss) *loss = l;
+    return saferl_nas_arch_update(arch, l);
+}
+
+/* ---- data ------------------------------------------------------------------------------- */
+
+SAFERL_NAS_API saferl_result saferl_nas_synthetic_images(saferl_rng *rng, int count, int channels, int height,
+                                                         int width, int classes, double noise, float *images,
+                                                         int *labels) {
+    int s, c, y, x;
+    SAFERL_ASSERT(rng != NULL && images != NULL && labels != NULL);
+    if (count < 1 || channels < 1 || height < 1 || width < 1 || classes < 2 || !(noise >= 0.0) ||
+        !saferl_nas__is_finite(noise))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    for (s = 0; s < count; ++s) {
+        int label = s % classes;
+        double angle = 3.14159265358979323846 * label / classes;
+        double frequency = 0.15 + 0.15 * saferl_rng_uniform(rng);
+        double phase = 6.28318530717958647692 * saferl_rng_uniform(rng);
+        double kx = 6.28318530717958647692 * frequency * cos(angle), ky = 6.28318530717958647692 * frequency * sin(angle);
+        labels[s] = label;
+        for (c = 0; c < channels; ++c) {
+            double weight = 0.5 + 0.5 * saferl_rng_uniform(rng);
+            float *plane = images + ((size_t)s * channels + c) * height * width;
+            for (y = 0; y < height; ++y)
+                for (x = 0; x < width; ++x)
+                    plane[y * width + x] = (float)(weight * sin(kx * x + ky * y + phase) + noise * saferl_rng_normal(rng));
+        }
+    }
+    return SAFERL_OK;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_check_data(const float *inputs, size_t float_count, const int *labels,
+                                                   size_t label_count, int classes, size_t *bad_index) {
+    size_t i;
+    for (i = 0; i < float_count; ++i)
+        if (!saferl_nas__is_finite((double)inputs[i])) {
+            if (bad_index) *bad_index = i;
+            return SAFERL_ERR_NOT_FINITE;
+        }
+    for (i = 0; i < label_count; ++i)
+        if (labels[i] < 0 || labels[i] >= classes) {
+            if (bad_index) *bad_index = i;
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        }
+    return SAFERL_OK;
+}
+
+/* ---- the toy task ------------------------------------------------------------------------- */
+
+#define SAFERL_NAS__TOY_P SAFERL_NAS_TOY_POSITIONS
+#define SAFERL_NAS__TOY_K SAFERL_NAS_TOY_CANDIDATES
+#define SAFERL_NAS__TOY_F (SAFERL_NAS_TOY_MAP * SAFERL_NAS_TOY_MAP)
+#define SAFERL_NAS__TOY_IN (SAFERL_NAS_TOY_SIDE * SAFERL_NAS_TOY_SIDE)
+
+static uint64_t saferl_nas__toy_layout(saferl_nas_toy *toy, uint64_t B, unsigned char *base) {
+    saferl_nas__carver c;
+    saferl_nas_toy dummy;
+    if (!toy) toy = &dummy;
+    c.base = base;
+    c.used = 0;
+    toy->inputs = (float *)saferl_nas__carve(&c, B * SAFERL_NAS__TOY_IN, sizeof(float));
+    toy->features = (float *)saferl_nas__carve(&c, B * SAFERL_NAS__TOY_P * SAFERL_NAS__TOY_K * SAFERL_NAS__TOY_F, sizeof(float));
+    toy->targets = (double *)saferl_nas__carve(&c, B, sizeof(double));
+    toy->node_grad = (double *)saferl_nas__carve(&c, B * SAFERL_NAS__TOY_P * SAFERL_NAS__TOY_F, sizeof(double));
+    return c.used + 16u;
+}
+
+SAFERL_NAS_API size_t saferl_nas_toy_memory_size(int batch) {
+    uint64_t size;
+    if (batch < 1 || batch > 1000000) return 0;
+    size = saferl_nas__toy_layout(NULL, (uint64_t)batch, NULL);
+    return saferl_nas__size_fits(size) ? (size_t)size : 0;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_toy_init(saferl_nas_toy *toy, int batch, saferl_rng *rng, void *memory,
+                                                 size_t memory_size) {
+    size_t need = saferl_nas_toy_memory_size(batch);
+    int p, k, i;
+    SAFERL_ASSERT(toy != NULL && rng != NULL);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(toy, 0, sizeof *toy);
+    toy->batch = batch;
+    saferl_nas__toy_layout(toy, (uint64_t)batch, (unsigned char *)saferl_nas__align(memory));
+    /* Chainer's default initialisers: LeCun normal weights, zero biases */
+    for (p = 0; p < SAFERL_NAS__TOY_P; ++p)
+        for (k = 0; k < SAFERL_NAS__TOY_K; ++k)
+            saferl_nas__init_normal(toy->conv1_weight[p][k], SAFERL_NAS_TOY_KERNEL * SAFERL_NAS_TOY_KERNEL,
+                                    1.0 / SAFERL_NAS_TOY_KERNEL, rng);
+    for (p = 0; p < SAFERL_NAS__TOY_P; ++p)
+        saferl_nas__init_normal(toy->conv2_weight[p], SAFERL_NAS__TOY_F, 1.0 / SAFERL_NAS_TOY_MAP, rng);
+    /* the teacher: argmax of a U[0,1) matrix */
+    for (p = 0; p < SAFERL_NAS__TOY_P; ++p) {
+        double best = -1.0;
+        for (i = 0; i < SAFERL_NAS__TOY_K; ++i) {
+            double u = saferl_rng_uniform(rng);
+            if (u > best) { best = u; toy->teacher[p] = i; }
+        }
+    }
+    return SAFERL_OK;
+}
+
+/* y_b = mean_p sum_j w2[p][j] tanh(h_pj), h_pj = sum_k gate[p][k] feature[b][p][k][j] */
+static double saferl_nas__toy_output(const saferl_nas_toy *toy, int b, const double *gates, double *pre) {
+    double y = 0.0;
+    int p, k, j;
+    for (p = 0; p < SAFERL_NAS__TOY_P; ++p) {
+        const float *f = toy->features + ((size_t)b * SAFERL_NAS__TOY_P + p) * SAFERL_NAS__TOY_K * SAFERL_NAS__TOY_F;
+        for (j = 0; j < SAFERL_NAS__TOY_F; ++j) {
+            double h = 0.0;
+            for (k = 0; k < SAFERL_NAS__TOY_K; ++k) {
+                double g = gates[p * SAFERL_NAS__TOY_K + k];
+                if (g != 0.0) h += g * f[k * SAFERL_NAS__TOY_F + j];
+            }
+            h = tanh(h);
+            if (pre) pre[p * SAFERL_NAS__TOY_F + j] = h;
+            y += toy->conv2_weight[p][j] * h;
+        }
+    }
+    return y / SAFERL_NAS__TOY_P;
+}
+
+SAFERL_NAS_API void saferl_nas_toy_sample(saferl_nas_toy *toy, saferl_rng *rng) {
+    int b, p, k, y;
+    double teacher_gates[SAFERL_NAS__TOY_P * SAFERL_NAS__TOY_K];
+    SAFERL_ASSERT(toy != NULL && rng != NULL);
+    for (b = 0; b < toy->batch * SAFERL_NAS__TOY_IN; ++b) toy->inputs[b] = (float)(2.0 * saferl_rng_uniform(rng) - 1.0);
+    for (b = 0; b < toy->batch; ++b) {
+        /* the 7x7 stride-2 convolution of every position and candidate as one product:
+           (P*K, 49) weights times the (49, 16) patches of this input */
+        float col[SAFERL_NAS_TOY_KERNEL * SAFERL_NAS_TOY_KERNEL * SAFERL_NAS__TOY_F];
+        float *f = toy->features + (size_t)b * SAFERL_NAS__TOY_P * SAFERL_NAS__TOY_K * SAFERL_NAS__TOY_F;
+        saferl_nas__im2col(col, toy->inputs + (size_t)b * SAFERL_NAS__TOY_IN, 1, SAFERL_NAS_TOY_SIDE, SAFERL_NAS_TOY_SIDE,
+                           SAFERL_NAS_TOY_KERNEL, 2, 0, 0);
+        saferl_nas__gemm(0, 0, SAFERL_NAS__TOY_P * SAFERL_NAS__TOY_K, SAFERL_NAS__TOY_F,
+                         SAFERL_NAS_TOY_KERNEL * SAFERL_NAS_TOY_KERNEL, 1.0f, &toy->conv1_weight[0][0][0],
+                         SAFERL_NAS_TOY_KERNEL * SAFERL_NAS_TOY_KERNEL, col, SAFERL_NAS__TOY_F, 0.0f, f, SAFERL_NAS__TOY_F);
+        for (p = 0; p < SAFERL_NAS__TOY_P; ++p)
+            for (k = 0; k < SAFERL_NAS__TOY_K; ++k)
+                for (y = 0; y < SAFERL_NAS__TOY_F; ++y) f[(p * SAFERL_NAS__TOY_K + k) * SAFERL_NAS__TOY_F + y] += toy->conv1_bias[p][k];
+    }
+    memset(teacher_gates, 0, sizeof teacher_gates);
+    for (p = 0; p < SAFERL_NAS__TOY_P; ++p) teacher_gates[p * SAFERL_NAS__TOY_K + toy->teacher[p]] = 1.0;
+    for (b = 0; b < toy->batch; ++b) toy->targets[b] = saferl_nas__toy_output(toy, b, teacher_gates, NULL);
+}
+
+SAFERL_NAS_API double saferl_nas_toy_loss(const saferl_nas_toy *toy, const double *gates, double *gate_grad) {
+    int b, p, k, j, B;
+    double loss = 0.0;
+    SAFERL_ASSERT(toy != NULL && gates != NULL);
+    B = toy->batch;
+    if (gate_grad) memset(gate_grad, 0, SAFERL_NAS__TOY_P * SAFERL_NAS__TOY_K * sizeof(double));
+    for (b = 0; b < B; ++b) {
+        double *pre = toy->node_grad + (size_t)b * SAFERL_NAS__TOY_P * SAFERL_NAS__TOY_F; /* tanh values */
+        double y = saferl_nas__toy_output(toy, b, gates, gate_grad ? pre : NULL), r = y - toy->targets[b];
+        loss += r * r;
+        if (!gate_grad) continue;
+        for (p = 0; p < SAFERL_NAS__TOY_P; ++p) {
+            const float *f = toy->features + ((size_t)b * SAFERL_NAS__TOY_P + p) * SAFERL_NAS__TOY_K * SAFERL_NAS__TOY_F;
+            double dsum = 0.0;
+            for (j = 0; j < SAFERL_NAS__TOY_F; ++j) {
+                double t = pre[p * SAFERL_NAS__TOY_F + j];
+                /* dL/dh: L = mean_b r^2, y = mean_p sum_j w2 tanh(h) */
+                pre[p * SAFERL_NAS__TOY_F + j] = 2.0 * r / B / SAFERL_NAS__TOY_P * toy->conv2_weight[p][j] * (1.0 - t * t);
+                dsum += pre[p * SAFERL_NAS__TOY_F + j];
+            }
+            for (k = 0; k < SAFERL_NAS__TOY_K; ++k) {
+                double s = 0.0;
+                if (gates[p * SAFERL_NAS__TOY_K + k] == 0.0) {
+                    gate_grad[p * SAFERL_NAS__TOY_K + k] += dsum; /* the official GDAS "a * 1" term */
+                    continue;
+                }
+                for (j = 0; j < SAFERL_NAS__TOY_F; ++j) s += pre[p * SAFERL_NAS__TOY_F + j] * f[k * SAFERL_NAS__TOY_F + j];
+                gate_grad[p * SAFERL_NAS__TOY_K + k] += s;
+            }
+        }
+    }
+    return loss / B;
+}
+
+SAFERL_NAS_API int saferl_nas_toy_argmax_is_teacher(const saferl_nas_toy *toy, const saferl_nas_arch *arch) {
+    int ops[SAFERL_NAS__TOY_P], p;
+    if (arch->edge_count != SAFERL_NAS__TOY_P || arch->op_count != SAFERL_NAS__TOY_K) return 0;
+    saferl_nas_arch_argmax(arch, ops);
+    for (p = 0; p < SAFERL_NAS__TOY_P; ++p)
+        if (ops[p] != toy->teacher[p]) return 0;
+    return 1;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_toy_run(saferl_nas_toy *toy, saferl_nas_arch *arch, saferl_rng *rng,
+                                                int iterations, int *first_hit, double *curve) {
+    int i, ops[SAFERL_NAS__TOY_P], hit = iterations + 1;
+    SAFERL_ASSERT(toy != NULL && arch != NULL && rng != NULL);
+    if (arch->edge_count != SAFERL_NAS__TOY_P || arch->op_count != SAFERL_NAS__TOY_K || iterations < 0)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i <= iterations; ++i) {
+        saferl_result r;
+        if (i % 10 == 0 && curve) {
+            double gates[SAFERL_NAS__TOY_P * SAFERL_NAS__TOY_K];
+            int p;
+            saferl_nas_arch_argmax(arch, ops);
+            memset(gates, 0, sizeof gates);
+            for (p = 0; p < SAFERL_NAS__TOY_P; ++p) gates[p * SAFERL_NAS__TOY_K + ops[p]] = 1.0;
+            saferl_nas_toy_sample(toy, rng);
+            curve[i / 10] = saferl_nas_toy_loss(toy, gates, NULL);
+        }
+        if (i == iterations) break;
+        saferl_nas_toy_sample(toy, rng);
+        saferl_nas_arch_draw(arch, rng);
+        r = saferl_nas_arch_update(arch, saferl_nas_toy_loss(toy, arch->gates, arch->gate_grad));
+        if (r < 0) return r;
+        if (hit > iterations && saferl_nas_toy_argmax_is_teacher(toy, arch)) hit = i + 1;
+    }
+    if (first_hit) *first_hit = hit;
+    return SAFERL_OK;
+}
+
+#endif /* SAFERL_NAS_IMPLEMENTATION_ONCE */
+#endif /* SAFERL_NAS_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the saferl authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the "Software"), to deal in the Software
+without restriction, including without limitation the rights to use, copy, modify, merge,
+publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons
+to whom the Software is furnished to do so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE
+FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
+OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this software,
+either in source code form or as a compiled binary, for any purpose, commercial or
+non-commercial, and by any means.
+In jurisdictions that recognize copyright laws, the author or authors of this software
+dedicate any and all copyright interest in the software to the public domain. We make this
+dedication for the benefit of the public at large and to the detriment of our heirs and
+successors. We intend this dedication to be an overt act of relinquishment in perpetuity of
+all present and future rights to this software under copyright law.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS BE LIABLE FOR ANY CLAIM, DAMAGES
+OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT
+OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------------------
+*/

@@ -1,0 +1,1075 @@
+/* Unit tests of saferl_nas.h: every layer's backward against central finite differences,
+   the whole supernet's parameter and gate gradients likewise, the strategies' update rules
+   against closed forms written out by hand, the advantage estimator's bias and variance on a
+   separable loss whose exact gradient is known, and the toy task. Runs natively, under
+   sanitizers, with the counting allocator, as STATIC and under node as WebAssembly: the same
+   file, the same expectations. */
+#include "saferl_test.h"
+
+#define SAFERL_NAS_IMPLEMENTATION
+#include "../saferl_nas.h"
+
+/* ---- finite-difference helpers ----------------------------------------------------------- */
+
+static void fill_normal(float *x, size_t n, saferl_rng *rng, double scale) {
+    size_t i;
+    for (i = 0; i < n; ++i) x[i] = (float)(scale * saferl_rng_normal(rng));
+}
+
+static double dot_f(const float *a, const float *b, size_t n) {
+    double s = 0.0;
+    size_t i;
+    for (i = 0; i < n; ++i) s += (double)a[i] * b[i];
+    return s;
+}
+
+/* the max over entries of |analytic - numeric| / max(1e-2, |numeric|) */
+static double worst_relative(const float *analytic, const double *numeric, size_t n) {
+    double worst = 0.0;
+    size_t i;
+    for (i = 0; i < n; ++i) {
+        double d = fabs(analytic[i] - numeric[i]) / (fabs(numeric[i]) > 1e-2 ? fabs(numeric[i]) : 1e-2);
+        if (d > worst) worst = d;
+    }
+    return worst;
+}
+
+/* ---- operations, strings, cells ----------------------------------------------------------- */
+
+TEST(op_names_round_trip) {
+    int i;
+    for (i = 0; i < SAFERL_NAS_OP_KINDS; ++i) {
+        saferl_nas_op op;
+        const char *name = saferl_nas_op_name((saferl_nas_op)i);
+        CHECK(saferl_nas_op_from_name(name, strlen(name), &op) == SAFERL_OK);
+        CHECK((int)op == i);
+    }
+    {
+        saferl_nas_op op = SAFERL_NAS_SKIP_CONNECT;
+        CHECK(saferl_nas_op_from_name("conv_3x3", 8, &op) == SAFERL_ERR_PARSE);
+        CHECK(op == SAFERL_NAS_SKIP_CONNECT);
+        CHECK(saferl_nas_op_from_name("none_", 4, &op) == SAFERL_OK && op == SAFERL_NAS_NONE);
+    }
+    CHECK(strcmp(saferl_nas_op_name((saferl_nas_op)99), "?") == 0);
+}
+
+TEST(edges_follow_the_nb201_order) {
+    int from, to;
+    static const int expect_from[6] = {0, 0, 1, 0, 1, 2}, expect_to[6] = {1, 2, 2, 3, 3, 3};
+    int e;
+    CHECK(saferl_nas_edge_count(4) == 6);
+    CHECK(saferl_nas_edge_count(8) == 28);
+    CHECK(saferl_nas_edge_count(1) == 0);
+    for (e = 0; e < 6; ++e) {
+        saferl_nas_edge_nodes(e, &from, &to);
+        CHECK(from == expect_from[e] && to == expect_to[e]);
+    }
+}
+
+TEST(arch_strings_parse_and_print) {
+    /* NAS-Bench-201's index-9930 cell, from its README */
+    const char *text = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+    saferl_nas_op ops[6], back[6];
+    char out[256];
+    size_t length;
+    int nodes = 0;
+    saferl_nas_parse_error error = {0, NULL};
+    CHECK(saferl_nas_arch_string_parse(text, strlen(text), ops, 6, &nodes, &error) == SAFERL_OK);
+    CHECK(nodes == 4);
+    CHECK(ops[0] == SAFERL_NAS_NOR_CONV_3X3 && ops[3] == SAFERL_NAS_SKIP_CONNECT && ops[5] == SAFERL_NAS_NOR_CONV_3X3);
+    CHECK(saferl_nas_arch_string_format(ops, 4, out, sizeof out, &length) == SAFERL_OK);
+    CHECK(strcmp(out, text) == 0 && length == strlen(text));
+    /* every code round-trips through the string */
+    {
+        int32_t code;
+        for (code = 0; code < 15625; code += 97) {
+            saferl_nas_nb201_decode(code, ops);
+            CHECK(saferl_nas_nb201_code(ops) == code);
+            saferl_nas_arch_string_format(ops, 4, out, sizeof out, NULL);
+            CHECK(saferl_nas_arch_string_parse(out, strlen(out), back, 6, &nodes, NULL) == SAFERL_OK);
+            CHECK(memcmp(ops, back, sizeof ops) == 0);
+        }
+    }
+    /* a two-node cell and trailing newline */
+    CHECK(saferl_nas_arch_string_parse("|none~0|\n", 9, ops, 6, &nodes, NULL) == SAFERL_OK && nodes == 2 &&
+          ops[0] == SAFERL_NAS_NONE);
+    /* too small to hold: nothing printed past the capacity */
+    CHECK(saferl_nas_arch_string_format(back, 4, out, 10, &length) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(strlen(out) == 9 && length > 10);
+}
+
+TEST(arch_string_errors_have_columns) {
+    saferl_nas_op ops[6] = {SAFERL_NAS_SKIP_CONNECT, SAFERL_NAS_SKIP_CONNECT, SAFERL_NAS_SKIP_CONNECT,
+                            SAFERL_NAS_SKIP_CONNECT, SAFERL_NAS_SKIP_CONNECT, SAFERL_NAS_SKIP_CONNECT};
+    saferl_nas_parse_error error = {0, NULL};
+    int nodes = -1;
+    const char *unknown = "|nor_conv_3x3~0|+|conv_5x5~0|none~1|";
+    CHECK(saferl_nas_arch_string_parse(unknown, strlen(unknown), ops, 6, &nodes, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.column == 19 && strstr(error.reason, "unknown operation") != NULL);
+    CHECK(nodes == -1 && ops[0] == SAFERL_NAS_SKIP_CONNECT); /* nothing written */
+    CHECK(saferl_nas_arch_string_parse("|none~1|", 8, ops, 6, &nodes, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.column == 7);
+    CHECK(saferl_nas_arch_string_parse("|none~0|+", 9, ops, 6, &nodes, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.column == 10);
+    CHECK(saferl_nas_arch_string_parse("|none~0|+|none~0|", 17, ops, 6, &nodes, &error) == SAFERL_ERR_PARSE);
+    CHECK(saferl_nas_arch_string_parse("none~0|", 7, ops, 6, &nodes, &error) == SAFERL_ERR_PARSE && error.column == 1);
+    CHECK(saferl_nas_arch_string_parse("", 0, ops, 6, &nodes, &error) == SAFERL_ERR_PARSE);
+    CHECK(saferl_nas_arch_string_parse("|none~0|x", 9, ops, 6, &nodes, &error) == SAFERL_ERR_PARSE && error.column == 9);
+    CHECK(saferl_nas_arch_string_parse("|none~0|+|none~0|none~1|", 24, ops, 2, &nodes, &error) ==
+          SAFERL_ERR_BUFFER_TOO_SMALL);
+}
+
+/* ---- layers against finite differences ------------------------------------------------------ */
+
+/* loss = <r, conv(x)>; checks dweight, dbias and dinp */
+static void conv_check(int B, int C, int H, int W, int OC, int k, int stride, int pad, int relu_input) {
+    int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+    size_t nin = (size_t)B * C * H * W, nw = (size_t)OC * C * k * k, nout = (size_t)B * OC * Ho * Wo, i;
+    float x[2 * 3 * 7 * 7], w[4 * 3 * 9], bias[4], out[2 * 4 * 7 * 7], r[2 * 4 * 7 * 7];
+    float dx[2 * 3 * 7 * 7], dw[4 * 3 * 9], db[4], col[3 * 9 * 49], dcol[3 * 9 * 49];
+    double num_x[2 * 3 * 7 * 7], num_w[4 * 3 * 9], num_b[4];
+    const float h = 1e-2f;
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 11);
+    fill_normal(x, nin, &rng, 1.0);
+    fill_normal(w, nw, &rng, 0.5);
+    fill_normal(bias, OC, &rng, 0.5);
+    fill_normal(r, nout, &rng, 1.0);
+    /* keep inputs away from ReLU's kink so the difference quotient is smooth */
+    for (i = 0; i < nin; ++i) if (fabs(x[i]) < 0.05) x[i] = 0.1f;
+    memset(dx, 0, sizeof dx); memset(dw, 0, sizeof dw); memset(db, 0, sizeof db);
+    saferl_nas__conv2d_forward(out, x, w, bias, B, C, H, W, OC, k, stride, pad, relu_input, col);
+    saferl_nas__conv2d_backward(dx, dw, db, r, x, w, B, C, H, W, OC, k, stride, pad, relu_input, col, dcol);
+#define SAFERL_NAS_TEST_FD(array, count, numeric)                                                       \
+    for (i = 0; i < (count); ++i) {                                                                     \
+        float keep = array[i];                                                                          \
+        double up, down;                                                                                \
+        array[i] = keep + h;                                                                            \
+        saferl_nas__conv2d_forward(out, x, w, bias, B, C, H, W, OC, k, stride, pad, relu_input, col);  \
+        up = dot_f(out, r, nout);                                                                       \
+        array[i] = keep - h;                                                                            \
+        saferl_nas__conv2d_forward(out, x, w, bias, B, C, H, W, OC, k, stride, pad, relu_input, col);  \
+        down = dot_f(out, r, nout);                                                                     \
+        array[i] = keep;                                                                                \
+        numeric[i] = (up - down) / (2.0 * h);                                                           \
+    }
+    SAFERL_NAS_TEST_FD(x, nin, num_x)
+    SAFERL_NAS_TEST_FD(w, nw, num_w)
+    SAFERL_NAS_TEST_FD(bias, (size_t)OC, num_b)
+#undef SAFERL_NAS_TEST_FD
+    CHECK(worst_relative(dx, num_x, nin) < 2e-2);
+    CHECK(worst_relative(dw, num_w, nw) < 2e-2);
+    CHECK(worst_relative(db, num_b, (size_t)OC) < 2e-2);
+}
+
+TEST(conv2d_backward_matches_finite_differences) {
+    conv_check(2, 3, 5, 6, 4, 3, 1, 1, 1);   /* nor_conv_3x3 */
+    conv_check(2, 3, 5, 5, 4, 1, 1, 0, 1);   /* nor_conv_1x1 */
+    conv_check(1, 2, 7, 7, 3, 3, 2, 0, 0);   /* strided, no ReLU, like the toy's conv */
+    conv_check(2, 3, 4, 4, 2, 3, 1, 1, 0);   /* the stem */
+}
+
+TEST(small_layers_match_finite_differences) {
+    enum { B = 2, C = 3, H = 4, W = 5, OC = 4, V = 5 };
+    float x[B * C * H * W], out[B * C * H * W], r[B * C * H * W], dx[B * C * H * W];
+    float w[OC * C], bias[OC], lo[B * OC], lr[B * OC], dw[OC * C], db[OC], dxl[B * C];
+    float act[B * C * H * W], dact[B * C * H * W], logits[B * V], dlogits[B * V];
+    double num[B * C * H * W];
+    const float h = 1e-2f;
+    int labels[B] = {3, 1};
+    size_t i, n = (size_t)B * C * H * W;
+    int kind;
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 12);
+    fill_normal(x, n, &rng, 1.0);
+    fill_normal(r, n, &rng, 1.0);
+    /* avg pool 3x3 */
+    memset(dx, 0, sizeof dx);
+    saferl_nas__avgpool_backward(dx, r, B, C, H, W);
+    for (i = 0; i < n; ++i) {
+        float keep = x[i];
+        double up, down;
+        x[i] = keep + h; saferl_nas__avgpool_forward(out, x, B, C, H, W); up = dot_f(out, r, n);
+        x[i] = keep - h; saferl_nas__avgpool_forward(out, x, B, C, H, W); down = dot_f(out, r, n);
+        x[i] = keep;
+        num[i] = (up - down) / (2.0 * h);
+    }
+    CHECK(worst_relative(dx, num, n) < 1e-2);
+    /* the corner averages 4 values, the middle 9: padding is not counted */
+    saferl_nas__avgpool_forward(out, x, B, C, H, W);
+    CHECK_NEAR(out[0], (x[0] + x[1] + x[W] + x[W + 1]) / 4.0, 1e-6);
+    /* global average pool */
+    memset(dx, 0, sizeof dx);
+    saferl_nas__global_avgpool_backward(dx, r, B, C, H * W);
+    for (i = 0; i < n; ++i) CHECK_NEAR(dx[i], r[i / (H * W)] / (double)(H * W), 1e-7);
+    /* linear: loss = <rl, x w^T + b> over (B,C) inputs */
+    fill_normal(w, OC * C, &rng, 1.0);
+    fill_normal(bias, OC, &rng, 1.0);
+    fill_normal(lr, B * OC, &rng, 1.0);
+    memset(dw, 0, sizeof dw); memset(db, 0, sizeof db); memset(dxl, 0, sizeof dxl);
+    saferl_nas__linear_backward(dxl, dw, db, lr, x, w, B, C, OC);
+    for (i = 0; i < (size_t)(B * C); ++i) {
+        float keep = x[i];
+        double up, down;
+        x[i] = keep + h; saferl_nas__linear_forward(lo, x, w, bias, B, C, OC); up = dot_f(lo, lr, B * OC);
+        x[i] = keep - h; saferl_nas__linear_forward(lo, x, w, bias, B, C, OC); down = dot_f(lo, lr, B * OC);
+        x[i] = keep;
+        num[i] = (up - down) / (2.0 * h);
+    }
+    CHECK(worst_relative(dxl, num, B * C) < 1e-2);
+    for (i = 0; i < (size_t)(OC * C); ++i) {
+        float keep = w[i];
+        double up, down;
+        w[i] = keep + h; saferl_nas__linear_forward(lo, x, w, bias, B, C, OC); up = dot_f(lo, lr, B * OC);
+        w[i] = keep - h; saferl_nas__linear_forward(lo, x, w, bias, B, C, OC); down = dot_f(lo, lr, B * OC);
+        w[i] = keep;
+        num[i] = (up - down) / (2.0 * h);
+    }
+    CHECK(worst_relative(dw, num, OC * C) < 1e-2);
+    for (i = 0; i < OC; ++i) CHECK_NEAR(db[i], lr[i] + lr[OC + i], 1e-6);
+    /* activations: relu, tanh, sigmoid */
+    for (i = 0; i < n; ++i) if (fabs(x[i]) < 0.05) x[i] = 0.2f;
+    for (kind = 0; kind < 3; ++kind) {
+        memcpy(act, x, sizeof act);
+        saferl_nas__activation_forward(act, n, kind);
+        saferl_nas__activation_backward(dact, r, act, n, kind);
+        for (i = 0; i < n; ++i) {
+            float up = x[i] + h, down = x[i] - h;
+            saferl_nas__activation_forward(&up, 1, kind);
+            saferl_nas__activation_forward(&down, 1, kind);
+            num[i] = r[i] * ((double)up - down) / (2.0 * h);
+        }
+        CHECK(worst_relative(dact, num, n) < 1e-2);
+    }
+    /* softmax cross-entropy */
+    fill_normal(logits, B * V, &rng, 1.0);
+    {
+        float probs[B * V];
+        double base;
+        memcpy(probs, logits, sizeof probs);
+        base = saferl_nas__softmax_crossentropy_forward(probs, labels, B, V, NULL);
+        saferl_nas__softmax_crossentropy_backward(dlogits, probs, labels, B, V);
+        for (i = 0; i < (size_t)(B * V); ++i) {
+            float keep = logits[i];
+            double up, down;
+            memcpy(probs, logits, sizeof probs); probs[i] = keep + h;
+            up = saferl_nas__softmax_crossentropy_forward(probs, labels, B, V, NULL);
+            memcpy(probs, logits, sizeof probs); probs[i] = keep - h;
+            down = saferl_nas__softmax_crossentropy_forward(probs, labels, B, V, NULL);
+            num[i] = (up - down) / (2.0 * h);
+        }
+        CHECK(worst_relative(dlogits, num, B * V) < 1e-2);
+        CHECK(base > 0.0);
+    }
+}
+
+TEST(gemm_variants_match_the_definition) {
+    float a[3 * 4], b[4 * 5], c[3 * 5], at[4 * 3], bt[5 * 4];
+    int i, j, p, ta, tb;
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 5);
+    fill_normal(a, 12, &rng, 1.0);
+    fill_normal(b, 20, &rng, 1.0);
+    for (i = 0; i < 3; ++i) for (p = 0; p < 4; ++p) at[p * 3 + i] = a[i * 4 + p];
+    for (p = 0; p < 4; ++p) for (j = 0; j < 5; ++j) bt[j * 4 + p] = b[p * 5 + j];
+    for (ta = 0; ta < 2; ++ta)
+        for (tb = 0; tb < 2; ++tb) {
+            for (i = 0; i < 15; ++i) c[i] = 1.0f;
+            saferl_nas__gemm(ta, tb, 3, 5, 4, 2.0f, ta ? at : a, ta ? 3 : 4, tb ? bt : b, tb ? 4 : 5, 0.5f, c, 5);
+            for (i = 0; i < 3; ++i)
+                for (j = 0; j < 5; ++j) {
+                    double s = 0.0;
+                    for (p = 0; p < 4; ++p) s += (double)a[i * 4 + p] * b[p * 5 + j];
+                    CHECK_NEAR(c[i * 5 + j], 2.0 * s + 0.5, 1e-5);
+                }
+        }
+}
+
+/* ---- the supernet -------------------------------------------------------------------------- */
+
+static unsigned char net_memory[1 << 21];
+
+static saferl_nas_net_desc image_desc(void) {
+    saferl_nas_net_desc d;
+    memset(&d, 0, sizeof d);
+    d.kind = SAFERL_NAS_IMAGES;
+    d.in_channels = 2;
+    d.height = 5;
+    d.width = 4;
+    d.channels = 3;
+    d.classes = 3;
+    d.cell_count = 2;
+    d.max_batch = 3;
+    d.seed = 3;
+    return d;
+}
+
+/* the supernet's loss as a function of one float of params or one gate */
+static double net_loss(saferl_nas_net *net, const float *x, const int *y, int batch, const double *gates) {
+    double loss = 0.0;
+    saferl_nas_net_forward(net, x, y, batch, gates, &loss, NULL);
+    return loss;
+}
+
+/* relative error of an analytic derivative against central differences in one gate or one
+   parameter; the smaller of two step sizes' errors, since a ReLU kink inside one step
+   spoils that quotient but not the other */
+static double fd_error(saferl_nas_net *net, const float *x, const int *y, double *gates, double *gate,
+                       float *param, double analytic) {
+    static const double steps[2] = {1e-2, 2e-3};
+    double best = HUGE_VAL;
+    int s;
+    for (s = 0; s < 2; ++s) {
+        double up, down, num, err, h = steps[s];
+        if (gate) {
+            double keep = *gate;
+            *gate = keep + h; up = net_loss(net, x, y, 3, gates);
+            *gate = keep - h; down = net_loss(net, x, y, 3, gates);
+            *gate = keep;
+        } else {
+            float keep = *param;
+            *param = keep + (float)h; up = net_loss(net, x, y, 3, gates);
+            *param = keep - (float)h; down = net_loss(net, x, y, 3, gates);
+            *param = keep;
+            h = ((double)(keep + (float)h) - (double)(keep - (float)h)) / 2.0; /* the step floats took */
+        }
+        num = (up - down) / (2.0 * h);
+        err = fabs(num - analytic) / (fabs(num) > 1e-2 ? fabs(num) : 1e-2);
+        if (err < best) best = err;
+    }
+    return best;
+}
+
+static void supernet_gradient_check(saferl_nas_net_desc desc, int dense) {
+    saferl_nas_net net;
+    saferl_rng rng;
+    float x[3 * 40];
+    int y[3] = {0, 2, 1}, e, k, checked = 0;
+    double gates[6 * 5], gate_grad[6 * 5], loss, worst_gate = 0.0, worst_param = 0.0;
+    size_t i;
+    CHECK(saferl_nas_net_init(&net, &desc, net_memory, sizeof net_memory) == SAFERL_OK);
+    saferl_rng_seed(&rng, 9);
+    fill_normal(x, (size_t)3 * net.sample_size, &rng, 1.0);
+    for (e = 0; e < 6; ++e)
+        for (k = 0; k < 5; ++k)
+            gates[e * 5 + k] = dense ? 0.2 + 0.1 * k : (k == (e + 1) % 5 || (e == 5 && k == 3) ? 1.0 : 0.0);
+    CHECK(saferl_nas_net_forward(&net, x, y, 3, gates, &loss, NULL) == SAFERL_OK);
+    CHECK(saferl_nas_net_backward(&net, gate_grad) == SAFERL_OK);
+    /* gate gradients: central differences in double gates */
+    for (i = 0; i < 30; ++i) {
+        double keep = gates[i], err;
+        if (keep == 0.0 || net.ops[i % 5] == SAFERL_NAS_NONE) continue;
+        err = fd_error(&net, x, y, gates, &gates[i], NULL, gate_grad[i]);
+        if (err > worst_gate) worst_gate = err;
+        ++checked;
+    }
+    CHECK(checked >= 6);
+    /* parameter gradients of every touched parameter, (re-run forward/backward first) */
+    saferl_nas_net_forward(&net, x, y, 3, gates, &loss, NULL);
+    saferl_nas_net_backward(&net, gate_grad);
+    {
+        float *analytic = net.grads;
+        static float grads_copy[1 << 14];
+        CHECK(net.param_count <= sizeof grads_copy / sizeof grads_copy[0]);
+        memcpy(grads_copy, analytic, net.param_count * sizeof(float));
+        size_t range, offset = 0, count = 0, j;
+        for (range = 0; saferl_nas__touched_range(&net, range, &offset, &count); ++range)
+            for (j = 0; j < count; j += 3) {
+                double err = fd_error(&net, x, y, gates, NULL, &net.params[offset + j], grads_copy[offset + j]);
+                if (err > worst_param) worst_param = err;
+            }
+    }
+    printf("        %s %s: worst relative error gates %.2g, params %.2g\n",
+           desc.kind == SAFERL_NAS_IMAGES ? "images" : "vectors", dense ? "dense" : "sparse", worst_gate, worst_param);
+    CHECK(worst_gate < 3e-2);
+    CHECK(worst_param < 5e-2);
+}
+
+TEST(supernet_gradients_match_finite_differences) {
+    saferl_nas_net_desc d = image_desc();
+    supernet_gradient_check(d, 0);
+    supernet_gradient_check(d, 1);
+    memset(&d, 0, sizeof d);
+    d.kind = SAFERL_NAS_VECTORS;
+    d.input_dim = 7;
+    d.channels = 6;
+    d.classes = 3;
+    d.cell_count = 2;
+    d.max_batch = 3;
+    d.seed = 4;
+    supernet_gradient_check(d, 0);
+    supernet_gradient_check(d, 1);
+}
+
+TEST(gate_gradient_approximates_removing_the_edge) {
+    /* AdvantageNAS's advantage dL/dgate stands for L(a) - L(a with edge d's output zeroed).
+       On the supernet: the quotient (L(gate 1) - L(gate 1 - t)) / t tends to it as t -> 0.
+       On the toy task (smooth): over 10 edges x 5 batches the proxy and the exact removal
+       differ by second-order terms only, so they correlate above 0.9. */
+    saferl_nas_net net;
+    saferl_nas_net_desc desc = image_desc();
+    saferl_rng rng;
+    float x[3 * 40];
+    int y[3] = {1, 0, 2}, e;
+    double gates[100], grad[100], loss;
+    CHECK(saferl_nas_net_init(&net, &desc, net_memory, sizeof net_memory) == SAFERL_OK);
+    saferl_rng_seed(&rng, 21);
+    fill_normal(x, (size_t)3 * net.sample_size, &rng, 1.0);
+    memset(gates, 0, sizeof gates);
+    for (e = 0; e < 6; ++e) gates[e * 5 + 1 + e % 4] = 1.0;
+    saferl_nas_net_forward(&net, x, y, 3, gates, &loss, NULL);
+    saferl_nas_net_backward(&net, grad);
+    for (e = 0; e < 6; ++e) {
+        int k = 1 + e % 4;
+        double small;
+        gates[e * 5 + k] = 1.0 - 1e-3;
+        small = (loss - net_loss(&net, x, y, 3, gates)) / 1e-3;
+        gates[e * 5 + k] = 1.0;
+        CHECK(fabs(small - grad[e * 5 + k]) <= 2e-2 * (fabs(small) > 1e-2 ? fabs(small) : 1e-2));
+    }
+    {
+        static unsigned char memory[1 << 18];
+        saferl_nas_toy toy;
+        double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, corr;
+        int batch, n = 0;
+        CHECK(saferl_nas_toy_init(&toy, 10, &rng, memory, sizeof memory) == SAFERL_OK);
+        for (batch = 0; batch < 5; ++batch) {
+            double base;
+            saferl_nas_toy_sample(&toy, &rng);
+            memset(gates, 0, sizeof gates);
+            for (e = 0; e < 10; ++e) gates[e * 10 + (int)saferl_rng_bounded(&rng, 10)] = 1.0;
+            base = saferl_nas_toy_loss(&toy, gates, grad);
+            for (e = 0; e < 100; ++e) {
+                double removed, a;
+                if (gates[e] == 0.0) continue;
+                gates[e] = 0.0;
+                removed = base - saferl_nas_toy_loss(&toy, gates, NULL);
+                gates[e] = 1.0;
+                a = grad[e];
+                sa += a; sb += removed; saa += a * a; sbb += removed * removed; sab += a * removed;
+                ++n;
+            }
+        }
+        corr = (sab / n - sa / n * sb / n) / sqrt((saa / n - sa / n * sa / n) * (sbb / n - sb / n * sb / n));
+        printf("        toy: correlation of dL/dgate with the exact removal difference %.3f over %d edges\n", corr, n);
+        CHECK(n == 50 && corr > 0.9);
+    }
+}
+
+TEST(sgd_touches_only_evaluated_operations) {
+    saferl_nas_net net;
+    saferl_nas_net_desc desc = image_desc();
+    saferl_rng rng;
+    float x[3 * 40], before[1 << 12];
+    int y[3] = {0, 1, 2}, e;
+    double gates[30], loss;
+    size_t conv3_slot_unused, at;
+    CHECK(saferl_nas_net_init(&net, &desc, net_memory, sizeof net_memory) == SAFERL_OK);
+    CHECK(net.param_count < sizeof before / sizeof before[0]);
+    saferl_rng_seed(&rng, 2);
+    fill_normal(x, (size_t)3 * net.sample_size, &rng, 1.0);
+    memset(gates, 0, sizeof gates);
+    for (e = 0; e < 6; ++e) gates[e * 5 + 2] = 1.0; /* nor_conv_1x1 everywhere */
+    memcpy(before, net.params, net.param_count * sizeof(float));
+    saferl_nas_net_forward(&net, x, y, 3, gates, &loss, NULL);
+    saferl_nas_net_backward(&net, NULL);
+    CHECK(saferl_nas_net_sgd_step(&net) == SAFERL_OK);
+    conv3_slot_unused = (size_t)(0 * 6 + 2) * 5 + 3; /* cell 0, edge 2, nor_conv_3x3 */
+    at = net.op_param_offset[conv3_slot_unused];
+    CHECK(at != SAFERL_NAS__NO_PARAMS);
+    CHECK(memcmp(before + at, net.params + at, 27 * sizeof(float)) == 0);
+    at = net.op_param_offset[(size_t)(1 * 6 + 2) * 5 + 2]; /* cell 1, edge 2, nor_conv_1x1: moved */
+    CHECK(memcmp(before + at, net.params + at, 9 * sizeof(float)) != 0);
+}
+
+TEST(supernet_learns_synthetic_images) {
+    /* 3 classes of gratings; 60 weight steps on a fixed architecture lower the training
+       loss well below log 3 */
+    static float images[60 * 1 * 8 * 8];
+    static int labels[60];
+    saferl_nas_net net;
+    saferl_nas_net_desc desc;
+    saferl_rng rng;
+    double gates[30], loss0, loss1, accuracy;
+    int e, step;
+    memset(&desc, 0, sizeof desc);
+    desc.kind = SAFERL_NAS_IMAGES;
+    desc.in_channels = 1;
+    desc.height = desc.width = 8;
+    desc.channels = 4;
+    desc.classes = 3;
+    desc.max_batch = 20;
+    CHECK(saferl_nas_net_init(&net, &desc, net_memory, sizeof net_memory) == SAFERL_OK);
+    saferl_rng_seed(&rng, 1);
+    CHECK(saferl_nas_synthetic_images(&rng, 60, 1, 8, 8, 3, 0.3, images, labels) == SAFERL_OK);
+    CHECK(labels[0] == 0 && labels[4] == 1);
+    memset(gates, 0, sizeof gates);
+    for (e = 0; e < 6; ++e) gates[e * 5 + (e == 0 ? 3 : 1)] = 1.0;
+    CHECK(saferl_nas_net_evaluate(&net, images, labels, 60, gates, &loss0, &accuracy) == SAFERL_OK);
+    for (step = 0; step < 60; ++step) {
+        int start = (step % 3) * 20;
+        double loss;
+        saferl_nas_net_forward(&net, images + (size_t)start * 64, labels + start, 20, gates, &loss, NULL);
+        saferl_nas_net_backward(&net, NULL);
+        saferl_nas_net_sgd_step(&net);
+    }
+    CHECK(saferl_nas_net_evaluate(&net, images, labels, 60, gates, &loss1, &accuracy) == SAFERL_OK);
+    printf("        loss %.3f -> %.3f, accuracy %.2f\n", loss0, loss1, accuracy);
+    CHECK(loss1 < 0.6 * loss0 && loss1 < 0.7);
+    CHECK(accuracy > 0.7);
+}
+
+TEST(bad_data_is_rejected_and_changes_nothing) {
+    saferl_nas_net net;
+    saferl_nas_net_desc desc = image_desc();
+    float x[3 * 40];
+    int y[3] = {0, 1, 2};
+    double gates[30], loss = 123.0;
+    size_t bad = 0;
+    memset(x, 0, sizeof x);
+    memset(gates, 0, sizeof gates);
+    gates[1] = 1.0;
+    CHECK(saferl_nas_net_init(&net, &desc, net_memory, sizeof net_memory) == SAFERL_OK);
+    y[1] = 3;
+    CHECK(saferl_nas_net_forward(&net, x, y, 3, gates, &loss, NULL) == SAFERL_ERR_INVALID_ARGUMENT);
+    y[1] = 1;
+    CHECK(saferl_nas_net_forward(&net, x, y, 4, gates, &loss, NULL) == SAFERL_ERR_INVALID_ARGUMENT);
+    x[17] = (float)HUGE_VAL - (float)HUGE_VAL;
+    CHECK(saferl_nas_net_forward(&net, x, y, 3, gates, &loss, NULL) == SAFERL_ERR_NOT_FINITE);
+    CHECK(loss == 123.0);
+    CHECK(saferl_nas_check_data(x, 120, y, 3, 3, &bad) == SAFERL_ERR_NOT_FINITE && bad == 17);
+    x[17] = 0.0f;
+    y[2] = -1;
+    CHECK(saferl_nas_check_data(x, 120, y, 3, 3, &bad) == SAFERL_ERR_INVALID_ARGUMENT && bad == 2);
+    CHECK(saferl_nas_net_backward(&net, NULL) == SAFERL_ERR_INVALID_ARGUMENT); /* no forward yet */
+    desc.classes = 1;
+    CHECK(saferl_nas_net_memory_size(&desc) == 0);
+    CHECK(saferl_nas_net_init(&net, &desc, net_memory, sizeof net_memory) == SAFERL_ERR_INVALID_ARGUMENT);
+    desc = image_desc();
+    CHECK(saferl_nas_net_init(&net, &desc, net_memory, 100) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    {
+        saferl_nas_op vector_op = SAFERL_NAS_LINEAR_TANH;
+        desc.ops = &vector_op; /* a vector op in an image cell */
+        desc.op_count = 1;
+        CHECK(saferl_nas_net_memory_size(&desc) == 0);
+    }
+}
+
+/* ---- the distribution and the strategies ----------------------------------------------------- */
+
+static unsigned char arch_memory[1 << 16];
+
+static void make_arch(saferl_nas_arch *arch, int edges, int ops, saferl_nas_strategy_kind kind) {
+    saferl_nas_arch_desc d;
+    memset(&d, 0, sizeof d);
+    d.edge_count = edges;
+    d.op_count = ops;
+    d.strategy = saferl_nas_strategy_builtin(kind);
+    CHECK(saferl_nas_arch_init(arch, &d, arch_memory, sizeof arch_memory) == SAFERL_OK);
+}
+
+TEST(distribution_starts_uniform_and_samples_exactly) {
+    saferl_nas_arch arch;
+    saferl_rng rng;
+    double p[4], expected[4];
+    int ops[3], counts[4] = {0, 0, 0, 0}, i, k;
+    const int n = 40000;
+    make_arch(&arch, 3, 4, SAFERL_NAS_ADVANTAGE);
+    CHECK_NEAR(saferl_nas_arch_entropy(&arch, 1), log(4.0), 1e-9);
+    saferl_nas_arch_argmax(&arch, ops);
+    CHECK(ops[0] == 0 && ops[2] == 0); /* the 1e-6 tie-break */
+    arch.theta[4] = 0.0; arch.theta[5] = 1.0; arch.theta[6] = 2.0; arch.theta[7] = -1.0;
+    saferl_nas_arch_probabilities(&arch, 1, p);
+    {
+        double z = exp(0.0) + exp(1.0) + exp(2.0) + exp(-1.0);
+        expected[0] = 1.0 / z; expected[1] = exp(1.0) / z; expected[2] = exp(2.0) / z; expected[3] = exp(-1.0) / z;
+    }
+    for (k = 0; k < 4; ++k) CHECK_NEAR(p[k], expected[k], 1e-12);
+    saferl_nas_arch_argmax(&arch, ops);
+    CHECK(ops[1] == 2);
+    saferl_rng_seed(&rng, 17);
+    for (i = 0; i < n; ++i) {
+        saferl_nas_arch_draw(&arch, &rng);
+        ++counts[arch.choice[1]];
+        CHECK(arch.gates[4 + arch.choice[1]] == 1.0);
+    }
+    for (k = 0; k < 4; ++k) CHECK(fabs(counts[k] - n * expected[k]) < 5.0 * sqrt(n * expected[k] * (1 - expected[k])));
+    /* pinned: the same draws in WebAssembly */
+    saferl_rng_seed(&rng, 42);
+    saferl_nas_arch_draw(&arch, &rng);
+    printf("        draw with seed 42: %d %d %d\n", arch.choice[0], arch.choice[1], arch.choice[2]);
+    CHECK(arch.choice[0] == 0 && arch.choice[1] == 2 && arch.choice[2] == 2);
+}
+
+TEST(adam_matches_chainer_first_steps) {
+    /* step 1: m = 0.1 g, v = 0.001 g^2, lr = 1e-3 sqrt(0.001) / 0.1:
+       theta -= 1e-3 g / (|g| + 1e-8 / sqrt(0.001)) ~ 1e-3 sign(g) */
+    double x[2] = {1.0, -2.0}, g[2] = {0.5, -3.0}, m[2] = {0, 0}, v[2] = {0, 0};
+    saferl_nas__adam(x, g, m, v, 2, 1, 1e-3, 0.9, 0.999, 1e-8);
+    CHECK_NEAR(x[0], 1.0 - 1e-3 * 0.5 / (0.5 + 1e-8 / sqrt(0.001)), 1e-15);
+    CHECK_NEAR(x[1], -2.0 + 1e-3 * 3.0 / (3.0 + 1e-8 / sqrt(0.001)), 1e-15);
+    /* step 2 with g again: m = 0.19 g, v = 0.001999 g^2, lr = 1e-3 sqrt(0.001999) / 0.19 */
+    saferl_nas__adam(x, g, m, v, 2, 2, 1e-3, 0.9, 0.999, 1e-8);
+    CHECK_NEAR(x[0], 1.0 - 2e-3 * 0.5 / (0.5 + 1e-8 / sqrt(0.001)) + 0.0 * 0, 1e-8);
+}
+
+/* the separable loss L(a) = sum_d c[d][a_d] + 0.5, exact gradient pi (c - <pi, c>) */
+static void separable_setup(saferl_nas_arch *arch, double *c, double *exact, saferl_rng *rng) {
+    int d, k, E = arch->edge_count, K = arch->op_count;
+    double p[SAFERL_NAS_MAX_OPS];
+    for (d = 0; d < E * K; ++d) {
+        arch->theta[d] = 0.5 * saferl_rng_normal(rng);
+        c[d] = saferl_rng_uniform(rng);
+    }
+    for (d = 0; d < E; ++d) {
+        double mean = 0.0;
+        saferl_nas_arch_probabilities(arch, d, p);
+        for (k = 0; k < K; ++k) mean += p[k] * c[d * K + k];
+        for (k = 0; k < K; ++k) exact[d * K + k] = p[k] * (c[d * K + k] - mean);
+    }
+}
+
+static double separable_sample(saferl_nas_arch *arch, const double *c, saferl_rng *rng) {
+    int d, E = arch->edge_count, K = arch->op_count;
+    double loss = 0.5;
+    saferl_nas_arch_draw(arch, rng);
+    for (d = 0; d < E; ++d) loss += c[d * K + arch->choice[d]];
+    for (d = 0; d < E * K; ++d) arch->gate_grad[d] = c[d]; /* dL/dgate of the linear-gate model */
+    return loss;
+}
+
+TEST(advantage_is_unbiased_with_lower_variance_than_reinforce) {
+    enum { E = 10, K = 10, S = 4000 };
+    static double c[E * K], exact[E * K], sum_a[E * K], sq_a[E * K], sum_r[E * K], sq_r[E * K], grad[E * K];
+    static double sum_n[E * K], sq_n[E * K];
+    double var_n = 0.0, bias_n = 0.0;
+    saferl_nas_arch adv, rf;
+    saferl_rng rng;
+    int s, i;
+    double bias_a = 0.0, bias_r = 0.0, var_a = 0.0, var_r = 0.0, worst_z = 0.0;
+    static unsigned char second[1 << 16];
+    saferl_nas_arch_desc d;
+    make_arch(&adv, E, K, SAFERL_NAS_ADVANTAGE);
+    memset(&d, 0, sizeof d);
+    d.edge_count = E;
+    d.op_count = K;
+    d.strategy = saferl_nas_strategy_builtin(SAFERL_NAS_REINFORCE);
+    CHECK(saferl_nas_arch_init(&rf, &d, second, sizeof second) == SAFERL_OK);
+    saferl_rng_seed(&rng, 99);
+    separable_setup(&adv, c, exact, &rng);
+    memcpy(rf.theta, adv.theta, sizeof c);
+    /* REINFORCE's baseline warmed on the mean loss, as after many steps */
+    rf.loss_baseline = 0.5;
+    for (i = 0; i < E; ++i) {
+        int k;
+        double p[K];
+        saferl_nas_arch_probabilities(&rf, i, p);
+        for (k = 0; k < K; ++k) rf.loss_baseline += p[k] * c[i * K + k];
+    }
+    rf.loss_baseline_set = 1;
+    for (s = 0; s < S; ++s) {
+        double l = separable_sample(&adv, c, &rng);
+        adv.desc.strategy->gradient(&adv, l, grad);
+        for (i = 0; i < E * K; ++i) { sum_a[i] += grad[i]; sq_a[i] += grad[i] * grad[i]; }
+        l = separable_sample(&rf, c, &rng);
+        {
+            double keep = rf.loss_baseline;
+            rf.desc.strategy->gradient(&rf, l, grad);
+            rf.loss_baseline = keep; /* hold the baseline fixed: i.i.d. samples */
+        }
+        for (i = 0; i < E * K; ++i) { sum_r[i] += grad[i]; sq_r[i] += grad[i] * grad[i]; }
+        /* REINFORCE without a baseline: L (a - pi) on the same sample */
+        memset(grad, 0, sizeof grad);
+        saferl_nas__add_score_function(&rf, rf.choice, NULL, l, grad);
+        for (i = 0; i < E * K; ++i) { sum_n[i] += grad[i]; sq_n[i] += grad[i] * grad[i]; }
+    }
+    for (i = 0; i < E * K; ++i) {
+        double ma = sum_a[i] / S, va = sq_a[i] / S - ma * ma, mr = sum_r[i] / S, vr = sq_r[i] / S - mr * mr;
+        double z = fabs(ma - exact[i]) / sqrt(va / S + 1e-30);
+        if (z > worst_z) worst_z = z;
+        if (fabs(ma - exact[i]) > bias_a) bias_a = fabs(ma - exact[i]);
+        /* the official REINFORCE mixes the current loss into its baseline first:
+           reward = 0.95 (L - b_old), so its mean is 0.95 times the exact gradient */
+        if (fabs(mr - 0.95 * exact[i]) > bias_r) bias_r = fabs(mr - 0.95 * exact[i]);
+        var_a += va / (E * K);
+        var_r += vr / (E * K);
+        var_n += (sq_n[i] / S - sum_n[i] / S * sum_n[i] / S) / (E * K);
+        if (fabs(sum_n[i] / S - exact[i]) > bias_n) bias_n = fabs(sum_n[i] / S - exact[i]);
+    }
+    printf("        advantage: max bias %.4f (worst z %.2f), variance %.4f; REINFORCE with a warm baseline: "
+           "bias %.4f, variance %.4f; without: bias %.4f, variance %.4f\n",
+           bias_a, worst_z, var_a, bias_r, var_r, bias_n, var_n);
+    CHECK(worst_z < 4.5);
+    CHECK(bias_r < 0.03 && bias_n < 5.0 * sqrt(var_n / S));
+    CHECK(var_a < 0.75 * var_r);
+    CHECK(var_a < var_n / 5.0);
+}
+
+TEST(zero_operation_rule_by_hand) {
+    /* one edge, three ops, op 2 is the zero op; EMA coefficient 0.05 */
+    saferl_nas_arch arch;
+    saferl_nas_arch_desc d;
+    double grad[3];
+    memset(&d, 0, sizeof d);
+    d.edge_count = 1;
+    d.op_count = 3;
+    d.zero_op_rule = 1;
+    d.zero_op = 2;
+    CHECK(saferl_nas_arch_init(&arch, &d, arch_memory, sizeof arch_memory) == SAFERL_OK);
+    arch.theta[0] = arch.theta[1] = arch.theta[2] = 0.0; /* pi = 1/3 each */
+    /* sample op 0 with advantage 0.6: E = (0.6, 0, 0); not the zero op: A = 0.6 */
+    arch.choice[0] = 0; arch.gate_grad[0] = 0.6; arch.gate_grad[1] = 7.0; arch.gate_grad[2] = 7.0;
+    CHECK(arch.desc.strategy->gradient(&arch, 1.0, grad) == 1);
+    CHECK_NEAR(grad[0], 0.6 * (1.0 - 1.0 / 3), 1e-15);
+    CHECK_NEAR(grad[1], -0.6 / 3, 1e-15);
+    CHECK_NEAR(arch.advantage_ema[0], 0.6, 1e-15);
+    CHECK(arch.advantage_ema[1] == 0.0);
+    /* sample op 1 with -0.4: E = (0.6, 0.05 * -0.4 + 0.95 * 0, 0) = (0.6, -0.02, 0) */
+    arch.choice[0] = 1; arch.gate_grad[1] = -0.4;
+    arch.desc.strategy->gradient(&arch, 1.0, grad);
+    CHECK_NEAR(arch.advantage_ema[1], -0.02, 1e-15);
+    CHECK_NEAR(arch.advantage_ema[0], 0.6, 1e-15);
+    /* sample the zero op: E[2] = 0.95 * 0 + 0.05 * 0 = 0; A = max E = 0.6 */
+    arch.choice[0] = 2; arch.gate_grad[2] = 123.0; /* ignored: x * 0 has no gradient */
+    arch.desc.strategy->gradient(&arch, 1.0, grad);
+    CHECK_NEAR(grad[2], 0.6 * (1.0 - 1.0 / 3), 1e-15);
+    CHECK_NEAR(grad[0], -0.6 / 3, 1e-15);
+}
+
+TEST(advantage_with_baseline_by_hand) {
+    saferl_nas_arch arch;
+    saferl_nas_arch_desc d;
+    double grad[2];
+    memset(&d, 0, sizeof d);
+    d.edge_count = 1;
+    d.op_count = 2;
+    d.with_baseline = 1;
+    CHECK(saferl_nas_arch_init(&arch, &d, arch_memory, sizeof arch_memory) == SAFERL_OK);
+    arch.theta[0] = arch.theta[1] = 0.0;
+    arch.choice[0] = 0; arch.gate_grad[0] = 2.0;
+    arch.desc.strategy->gradient(&arch, 0.0, grad); /* b = 0 before: A = 2; then b = 2 */
+    CHECK_NEAR(grad[0], 2.0 * 0.5, 1e-15);
+    arch.choice[0] = 1; arch.gate_grad[1] = 1.0;
+    arch.desc.strategy->gradient(&arch, 0.0, grad); /* A = 1 - 2 = -1; b = 0.05 + 1.9 = 1.95 */
+    CHECK_NEAR(grad[1], -1.0 * 0.5, 1e-15);
+    CHECK_NEAR(arch.edge_baseline[0], 1.95, 1e-15);
+}
+
+TEST(reinforce_and_parsec_by_hand) {
+    saferl_nas_arch arch;
+    double grad[2], before[2];
+    int i;
+    make_arch(&arch, 1, 2, SAFERL_NAS_REINFORCE);
+    arch.theta[0] = arch.theta[1] = 0.0;
+    arch.choice[0] = 1;
+    arch.desc.strategy->gradient(&arch, 3.0, grad); /* first: b = L, reward 0 */
+    CHECK(grad[0] == 0.0 && grad[1] == 0.0);
+    arch.desc.strategy->gradient(&arch, 5.0, grad); /* b = 0.05 * 5 + 0.95 * 3 = 3.1; reward 1.9 */
+    CHECK_NEAR(grad[1], 1.9 * 0.5, 1e-14);
+    CHECK_NEAR(grad[0], -1.9 * 0.5, 1e-14);
+    /* PARSEC: 8 draws, one step with weights softmax(losses) */
+    make_arch(&arch, 1, 2, SAFERL_NAS_PARSEC);
+    arch.theta[0] = arch.theta[1] = 0.0;
+    memcpy(before, arch.theta, sizeof before);
+    for (i = 0; i < 8; ++i) {
+        arch.choice[0] = i < 4 ? 0 : 1; /* four samples of op 0 with loss 1, four of op 1 with loss 0 */
+        CHECK(saferl_nas_arch_update(&arch, i < 4 ? 1.0 : 0.0) == SAFERL_OK);
+        if (i < 7) CHECK(arch.theta[0] == before[0] && arch.adam_steps == 0);
+    }
+    CHECK(arch.adam_steps == 1);
+    {
+        double w1 = exp(1.0) / (4 * exp(1.0) + 4), w0 = 1.0 / (4 * exp(1.0) + 4);
+        double g0 = 4 * w1 * 0.5 + 4 * w0 * -0.5;
+        CHECK_NEAR(arch.theta_grad[0], g0, 1e-14);
+        CHECK(g0 > 0.0 && arch.theta[0] < 0.0); /* the high-loss op loses probability */
+    }
+}
+
+/* GDAS and DARTS: theta's gradient of L = <c, gates(theta)> against finite differences, with
+   the same Gumbel noise on both sides */
+static double relaxed_loss(saferl_nas_arch *arch, const double *c, uint32_t seed, int use_z) {
+    saferl_rng rng;
+    double l = 0.0;
+    int i;
+    saferl_rng_seed(&rng, seed);
+    saferl_nas_arch_draw(arch, &rng);
+    for (i = 0; i < arch->edge_count * arch->op_count; ++i) l += c[i] * (use_z ? arch->gumbel_z[i] : arch->gates[i]);
+    return l;
+}
+
+TEST(gdas_and_darts_gradients_match_finite_differences) {
+    int kind;
+    for (kind = 0; kind < 2; ++kind) {
+        saferl_nas_arch arch;
+        saferl_rng rng;
+        double c[12], grad[12], worst = 0.0;
+        int i;
+        make_arch(&arch, 3, 4, kind ? SAFERL_NAS_DARTS : SAFERL_NAS_GDAS);
+        arch.iteration = 1500; /* tau = 10 - 9.9 * 0.75 = 2.575 */
+        saferl_rng_seed(&rng, 4);
+        for (i = 0; i < 12; ++i) { c[i] = saferl_rng_normal(&rng); arch.theta[i] = 0.3 * saferl_rng_normal(&rng); }
+        relaxed_loss(&arch, c, 77, !kind ? 1 : 0);
+        memcpy(arch.gate_grad, c, sizeof c);
+        CHECK(arch.desc.strategy->gradient(&arch, 0.0, grad) == 1);
+        for (i = 0; i < 12; ++i) {
+            double keep = arch.theta[i], up, down, num;
+            arch.theta[i] = keep + 1e-5; up = relaxed_loss(&arch, c, 77, !kind);
+            arch.theta[i] = keep - 1e-5; down = relaxed_loss(&arch, c, 77, !kind);
+            arch.theta[i] = keep;
+            num = (up - down) / 2e-5;
+            if (fabs(num - grad[i]) > worst) worst = fabs(num - grad[i]);
+        }
+        CHECK(worst < 1e-7);
+        if (!kind) {
+            CHECK_NEAR(saferl_nas__gdas_tau(&arch), 2.575, 1e-12);
+            for (i = 0; i < 3; ++i) CHECK(arch.gates[i * 4 + arch.choice[i]] == 1.0);
+        }
+    }
+}
+
+TEST(proxyless_update_by_hand) {
+    saferl_nas_arch arch;
+    double grad[4], p0, p1, old[4], sum_old = 0.0, sum_new = 0.0;
+    int k;
+    saferl_rng rng;
+    make_arch(&arch, 1, 4, SAFERL_NAS_PROXYLESS);
+    arch.theta[0] = 0.2; arch.theta[1] = -0.1; arch.theta[2] = 0.4; arch.theta[3] = 0.0;
+    saferl_rng_seed(&rng, 8);
+    saferl_nas_arch_draw(&arch, &rng);
+    CHECK(arch.choice[0] != arch.choice2[0]);
+    CHECK(arch.gates[arch.choice[0]] == 1.0 && arch.gates[arch.choice2[0]] == 1.0);
+    arch.choice[0] = 2; arch.choice2[0] = 0;
+    arch.gate_grad[0] = 0.3; arch.gate_grad[2] = -0.5;
+    CHECK(arch.desc.strategy->gradient(&arch, 0.0, grad) == 1);
+    p0 = exp(0.2) / (exp(0.2) + exp(0.4));
+    p1 = 1.0 - p0;
+    CHECK_NEAR(grad[0], 0.3 * p0 * (1 - p0) + -0.5 * p1 * (0 - p0), 1e-14);
+    CHECK_NEAR(grad[2], 0.3 * p0 * (0 - p1) + -0.5 * p1 * (1 - p1), 1e-14);
+    CHECK(grad[1] == 0.0 && grad[3] == 0.0);
+    /* the rescale after Adam: sampled entries shifted so sum exp theta barely moves */
+    memcpy(old, arch.theta, sizeof old);
+    memcpy(arch.theta_grad, grad, sizeof grad);
+    saferl_nas__arch_step(&arch);
+    for (k = 0; k < 4; ++k) { sum_old += exp(old[k]); sum_new += exp(arch.theta[k]); }
+    CHECK(fabs(sum_new - sum_old) < 2e-3);
+    CHECK(arch.theta[1] == old[1] && arch.theta[3] == old[3]); /* first Adam step: zero grads stay */
+}
+
+TEST(nan_loss_or_gradient_leaves_the_arch_unchanged) {
+    saferl_nas_arch arch;
+    saferl_rng rng;
+    double theta[6];
+    volatile double zero = 0.0;
+    make_arch(&arch, 2, 3, SAFERL_NAS_ADVANTAGE);
+    saferl_rng_seed(&rng, 1);
+    saferl_nas_arch_draw(&arch, &rng);
+    memcpy(theta, arch.theta, sizeof theta);
+    CHECK(saferl_nas_arch_update(&arch, zero / zero) == SAFERL_ERR_NOT_FINITE);
+    arch.gate_grad[arch.choice[0]] = 1.0 / zero;
+    CHECK(saferl_nas_arch_update(&arch, 1.0) == SAFERL_ERR_NOT_FINITE);
+    CHECK(memcmp(theta, arch.theta, sizeof theta) == 0 && arch.adam_steps == 0 && arch.iteration == 0);
+    arch.gate_grad[arch.choice[0]] = 1.0;
+    CHECK(saferl_nas_arch_update(&arch, 1.0) == SAFERL_OK && arch.adam_steps == 1);
+    CHECK(arch.best_loss == 1.0);
+}
+
+/* a user strategy: always the last op on every edge; its gradient pushes that op up */
+static void last_op_draw(saferl_nas_arch *arch, saferl_rng *rng) {
+    int e, K = arch->op_count;
+    (void)rng;
+    memset(arch->gates, 0, (size_t)arch->edge_count * K * sizeof(double));
+    for (e = 0; e < arch->edge_count; ++e) {
+        arch->choice[e] = K - 1;
+        arch->gates[e * K + K - 1] = 1.0;
+    }
+}
+static int last_op_gradient(saferl_nas_arch *arch, double loss, double *grad) {
+    int i;
+    (void)loss;
+    for (i = 0; i < arch->edge_count * arch->op_count; ++i) grad[i] = (i % arch->op_count == arch->op_count - 1) ? -1.0 : 0.0;
+    ++*(int *)arch->desc.strategy->user_data;
+    return 1;
+}
+
+TEST(user_strategy_through_the_interface) {
+    saferl_nas_arch arch;
+    saferl_nas_arch_desc d;
+    saferl_nas_strategy mine;
+    saferl_rng rng;
+    int ops[2], calls = 0, i;
+    memset(&mine, 0, sizeof mine);
+    mine.name = "last";
+    mine.draw = last_op_draw;
+    mine.gradient = last_op_gradient;
+    mine.user_data = &calls;
+    memset(&d, 0, sizeof d);
+    d.edge_count = 2;
+    d.op_count = 3;
+    d.strategy = &mine;
+    CHECK(saferl_nas_arch_init(&arch, &d, arch_memory, sizeof arch_memory) == SAFERL_OK);
+    saferl_rng_seed(&rng, 3);
+    for (i = 0; i < 3; ++i) {
+        saferl_nas_arch_draw(&arch, &rng);
+        CHECK(saferl_nas_arch_update(&arch, 1.0) == SAFERL_OK);
+    }
+    saferl_nas_arch_argmax(&arch, ops);
+    CHECK(calls == 3 && ops[0] == 2 && ops[1] == 2);
+    CHECK(saferl_nas_strategy_from_name("proxyless") == SAFERL_NAS_PROXYLESS);
+    CHECK(saferl_nas_strategy_from_name("nope") == -1);
+    d.strategy = NULL;
+    d.op_count = 1; /* fewer than two ops */
+    CHECK(saferl_nas_arch_memory_size(&d) == 0);
+}
+
+/* ---- the toy task --------------------------------------------------------------------------- */
+
+static unsigned char toy_memory[1 << 20];
+
+TEST(toy_shapes_and_gate_gradient) {
+    /* features are the 7x7 stride-2 convolution of the input, written out here; the gate
+       gradient matches central differences for every gate, sparse and dense */
+    saferl_nas_toy toy;
+    saferl_rng rng;
+    double gates[100], grad[100], worst = 0.0;
+    int i, y = 2, x = 1, ki, kj, dense;
+    float s = 0.0f;
+    saferl_rng_seed(&rng, 5);
+    CHECK(saferl_nas_toy_init(&toy, 4, &rng, toy_memory, sizeof toy_memory) == SAFERL_OK);
+    CHECK(saferl_nas_toy_init(&toy, 4, &rng, toy_memory, 64) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_nas_toy_init(&toy, 4, &rng, toy_memory, sizeof toy_memory) == SAFERL_OK);
+    saferl_nas_toy_sample(&toy, &rng);
+    for (i = 0; i < 13 * 13; ++i) CHECK(toy.inputs[i] >= -1.0f && toy.inputs[i] < 1.0f);
+    for (ki = 0; ki < 7; ++ki)
+        for (kj = 0; kj < 7; ++kj) s += toy.conv1_weight[3][5][ki * 7 + kj] * toy.inputs[(2 * y + ki) * 13 + 2 * x + kj];
+    CHECK_NEAR(toy.features[((size_t)(0 * 10 + 3) * 10 + 5) * 16 + y * 4 + x], s, 1e-6);
+    for (dense = 0; dense < 2; ++dense) {
+        for (i = 0; i < 100; ++i) gates[i] = dense ? 0.1 + 0.01 * (i % 7) : (i % 10 == (i / 10 * 3) % 10 ? 1.0 : 0.0);
+        saferl_nas_toy_loss(&toy, gates, grad);
+        for (i = 0; i < 100; ++i) {
+            double keep = gates[i], up, down, num;
+            if (keep == 0.0) continue;
+            gates[i] = keep + 1e-5; up = saferl_nas_toy_loss(&toy, gates, NULL);
+            gates[i] = keep - 1e-5; down = saferl_nas_toy_loss(&toy, gates, NULL);
+            gates[i] = keep;
+            num = (up - down) / 2e-5;
+            if (fabs(num - grad[i]) > worst) worst = fabs(num - grad[i]);
+        }
+    }
+    CHECK(worst < 1e-7);
+    /* the teacher's own gates give zero loss */
+    memset(gates, 0, sizeof gates);
+    for (i = 0; i < 10; ++i) gates[i * 10 + toy.teacher[i]] = 1.0;
+    CHECK(saferl_nas_toy_loss(&toy, gates, NULL) == 0.0);
+}
+
+TEST(toy_search_finds_the_teacher) {
+    /* a short search per strategy with a fixed seed: AdvantageNAS must find the teacher
+       within 2000 iterations; the others run and stay finite (bench/ compares them) */
+    int kind;
+    for (kind = 0; kind < SAFERL_NAS_STRATEGY_KINDS; ++kind) {
+        saferl_nas_toy toy;
+        saferl_nas_arch arch;
+        saferl_rng rng;
+        int hit = -1, iterations = kind == SAFERL_NAS_ADVANTAGE ? 2000 : 100;
+        double curve[201];
+        saferl_nas_arch_desc d;
+        memset(&d, 0, sizeof d);
+        d.edge_count = 10;
+        d.op_count = 10;
+        d.strategy = saferl_nas_strategy_builtin((saferl_nas_strategy_kind)kind);
+        saferl_rng_seed(&rng, 1);
+        CHECK(saferl_nas_toy_init(&toy, 10, &rng, toy_memory, sizeof toy_memory) == SAFERL_OK);
+        CHECK(saferl_nas_arch_init(&arch, &d, arch_memory, sizeof arch_memory) == SAFERL_OK);
+        CHECK(saferl_nas_toy_run(&toy, &arch, &rng, iterations, &hit, curve) == SAFERL_OK);
+        CHECK(curve[iterations / 10] == curve[iterations / 10]);
+        printf("        %-10s first hit %d of %d, argmax loss %.4f -> %.4f\n", arch.desc.strategy->name, hit,
+               iterations, curve[0], curve[iterations / 10]);
+        if (kind == SAFERL_NAS_ADVANTAGE) CHECK(hit <= 2000);
+    }
+}
+
+TEST(search_on_the_supernet_runs_without_allocating) {
+    /* alternating weight and architecture steps on synthetic images, through create/destroy;
+       under the counting allocator the loop allocates nothing */
+    saferl_nas_net net;
+    saferl_nas_net_desc nd;
+    saferl_nas_arch arch;
+    saferl_nas_arch_desc ad;
+    saferl_rng rng;
+    static float images[40 * 64];
+    static int labels[40];
+    int i, ops[6];
+    double loss;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    long before;
+#endif
+    memset(&nd, 0, sizeof nd);
+    nd.kind = SAFERL_NAS_IMAGES;
+    nd.in_channels = 1;
+    nd.height = nd.width = 8;
+    nd.channels = 4;
+    nd.classes = 4;
+    nd.max_batch = 10;
+    memset(&ad, 0, sizeof ad);
+    ad.edge_count = 6;
+    ad.op_count = 5;
+    ad.beta1 = 0.5;
+    ad.learning_rate = 3e-2;
+    ad.weight_decay = 3e-3;
+    ad.clip_norm = 1.0;
+    CHECK(saferl_nas_net_create(&net, &nd) == SAFERL_OK);
+    CHECK(saferl_nas_arch_create(&arch, &ad) == SAFERL_OK);
+    saferl_rng_seed(&rng, 6);
+    saferl_nas_synthetic_images(&rng, 40, 1, 8, 8, 4, 0.2, images, labels);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    before = saferl_test_allocations;
+#endif
+    for (i = 0; i < 20; ++i) {
+        int start = (i % 2) * 20;
+        CHECK(saferl_nas_weight_step(&net, &arch, &rng, images + (size_t)start * 64, labels + start, 10, &loss) == SAFERL_OK);
+        CHECK(saferl_nas_arch_step(&net, &arch, &rng, images + (size_t)(start + 10) * 64, labels + start + 10, 10, &loss) ==
+              SAFERL_OK);
+    }
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    CHECK(saferl_test_allocations == before);
+#endif
+    CHECK(arch.adam_steps == 20 && arch.best_loss < HUGE_VAL);
+    saferl_nas_arch_argmax(&arch, ops);
+    for (i = 0; i < 6; ++i) CHECK(ops[i] >= 0 && ops[i] < 5 && saferl_nas_arch_entropy(&arch, i) < log(5.0));
+    saferl_nas_net_destroy(&net);
+    saferl_nas_arch_destroy(&arch);
+    CHECK(net.owned_memory == NULL && arch.owned_memory == NULL);
+    saferl_nas_net_destroy(&net); /* twice is harmless */
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    CHECK(saferl_test_releases == saferl_test_allocations);
+#endif
+}
+
+int main(void) {
+    RUN(op_names_round_trip);
+    RUN(edges_follow_the_nb201_order);
+    RUN(arch_strings_parse_and_print);
+    RUN(arch_string_errors_have_columns);
+    RUN(conv2d_backward_matches_finite_differences);
+    RUN(small_layers_match_finite_differences);
+    RUN(gemm_variants_match_the_definition);
+    RUN(supernet_gradients_match_finite_differences);
+    RUN(gate_gradient_approximates_removing_the_edge);
+    RUN(sgd_touches_only_evaluated_operations);
+    RUN(supernet_learns_synthetic_images);
+    RUN(bad_data_is_rejected_and_changes_nothing);
+    RUN(distribution_starts_uniform_and_samples_exactly);
+    RUN(adam_matches_chainer_first_steps);
+    RUN(advantage_is_unbiased_with_lower_variance_than_reinforce);
+    RUN(zero_operation_rule_by_hand);
+    RUN(advantage_with_baseline_by_hand);
+    RUN(reinforce_and_parsec_by_hand);
+    RUN(gdas_and_darts_gradients_match_finite_differences);
+    RUN(proxyless_update_by_hand);
+    RUN(nan_loss_or_gradient_leaves_the_arch_unchanged);
+    RUN(user_strategy_through_the_interface);
+    RUN(toy_shapes_and_gate_gradient);
+    RUN(toy_search_finds_the_teacher);
+    RUN(search_on_the_supernet_runs_without_allocating);
+    return saferl_test_finish();
+}
