@@ -523,6 +523,253 @@ SAFERL_SHIELD_API saferl_result saferl_shield_load(const char *text, size_t leng
                                                    const saferl_shield_desc *desc,
                                                    saferl_shield_dfa *dfa, saferl_shield_error *error);
 
+
+/* ==== part 2: shield synthesis, gridworlds, progressive safeguards ======================== */
+
+#define SAFERL_SHIELD_MAX_ACTIONS 32   /* actions of an abstraction: one bit each in a mask */
+
+/* A finite abstraction of the environment: states, actions, successor sets (or
+   distributions) and a labelling function. successor[offset[s * action_count + a] ..
+   offset[s * action_count + a + 1]) are the states that action a can lead to from s; an
+   empty set means a is not available in s. The arrays are the caller's (or, from
+   saferl_shield_read_abstraction, one owned block). */
+typedef struct saferl_shield_abstraction {
+    uint32_t state_count;
+    uint32_t action_count;             /* 1 .. SAFERL_SHIELD_MAX_ACTIONS */
+    uint32_t initial;
+    const uint32_t *label;             /* per state: the label (proposition bits) true there */
+    const uint32_t *offset;            /* state_count * action_count + 1, offset[0] = 0 */
+    const uint32_t *successor;
+    const double *probability;         /* NULL, or per successor: > 0, summing to 1 per (s, a) */
+    uint32_t prop_count;               /* read_abstraction: names of label bits 0 .. prop_count-1 */
+    char prop_name[SAFERL_SHIELD_LABEL_BITS][SAFERL_SHIELD_NAME_CAPACITY];
+    void *owned_memory;                /* released by saferl_shield_abstraction_destroy */
+    saferl_allocator allocator;
+} saferl_shield_abstraction;
+
+typedef struct saferl_shield_game_desc {
+    uint32_t horizon;                  /* probabilistic shield: steps looked ahead (0: none; it
+                                          needs the abstraction's probabilities) */
+    double threshold;                  /* allow a when P(no violation within horizon | a, then
+                                          the safest play) >= threshold; 0 -> 0.9 */
+} saferl_shield_game_desc;
+
+/* The safety game of an automaton against an abstraction, solved. Game state
+   g = s * automaton_state_count + q, where q is the automaton's state after reading the
+   label of abstraction state s. Fields are read-only. */
+typedef struct saferl_shield_game {
+    uint32_t env_state_count, automaton_state_count, action_count;
+    uint32_t game_state_count;
+    uint32_t initial;                  /* game state of the abstraction's initial state */
+    uint32_t winning_count;            /* |W| */
+    int initial_winning;
+    uint32_t *allowed;                 /* per game state: the preemptive shield's mask (the
+                                          actions all of whose successors stay in W; 0 out of W) */
+    uint32_t *losing_rank;             /* per game state: 0 in W; r >= 1: whatever the agent
+                                          does, the environment can force a violation within
+                                          r - 1 steps (1: violated, or no
+                                          action is available) */
+    uint32_t *allowed_probably;        /* probabilistic shield's masks, or NULL */
+    double *safety;                    /* per game state: max P(no violation within horizon) */
+    uint32_t below_threshold;          /* game states where no action reaches the threshold
+                                          (their mask holds the safest actions) */
+    uint32_t horizon;
+    double threshold;
+    /* scratch kept for saferl_shield_game_solve, so solving again does not allocate */
+    size_t edge_capacity;
+    uint32_t *letter_id, *letter_next, *pred_offset, *pred, *queue, letter_capacity;
+    double *value_scratch;
+    void *owned_memory;
+    saferl_allocator allocator;
+} saferl_shield_game;
+
+/* Bytes for the game of dfa against abstraction (0: too large). */
+SAFERL_SHIELD_API size_t saferl_shield_game_memory_size(const saferl_shield_abstraction *abstraction,
+                                                        const saferl_shield_dfa *dfa,
+                                                        const saferl_shield_game_desc *desc);
+/* Lays the game out on memory (8-byte aligned) and solves it. A violation is entering the
+   automaton's sink. SAFERL_ERR_INVALID_ARGUMENT (with the state, action and successor in
+   error->message) for a malformed abstraction; SAFERL_ERR_INFEASIBLE when the initial state
+   is losing or W is empty: the one negative result after which the game is complete, so
+   that losing_rank and saferl_shield_game_explain say where the specification fails. */
+SAFERL_SHIELD_API saferl_result saferl_shield_game_init(saferl_shield_game *game,
+                                                        const saferl_shield_abstraction *abstraction,
+                                                        const saferl_shield_dfa *dfa,
+                                                        const saferl_shield_game_desc *desc, void *memory,
+                                                        size_t size, saferl_shield_error *error);
+SAFERL_SHIELD_API saferl_result saferl_shield_game_create(saferl_shield_game *game,
+                                                          const saferl_shield_abstraction *abstraction,
+                                                          const saferl_shield_dfa *dfa,
+                                                          const saferl_shield_game_desc *desc,
+                                                          const saferl_allocator *allocator,
+                                                          saferl_shield_error *error);
+SAFERL_SHIELD_API void saferl_shield_game_destroy(saferl_shield_game *game);
+/* Solves again after the abstraction changed (labels, successors) within the sizes the game
+   was laid out for; allocates nothing. Results as saferl_shield_game_init. */
+SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *game,
+                                                         const saferl_shield_abstraction *abstraction,
+                                                         const saferl_shield_dfa *dfa, saferl_shield_error *error);
+/* The game state of abstraction state s with automaton state q. */
+static inline uint32_t saferl_shield_game_state(const saferl_shield_game *game, uint32_t s, uint32_t q) {
+    return s * game->automaton_state_count + q;
+}
+/* Preemptive shield: the allowed actions in (s, q), one load. */
+static inline uint32_t saferl_shield_game_allowed(const saferl_shield_game *game, uint32_t s, uint32_t q) {
+    return game->allowed[(size_t)s * game->automaton_state_count + q];
+}
+/* Post-posed shield: the first of the agent's k ranked actions that the preemptive shield
+   allows; if none is, the fixed fallback, the lowest-numbered allowed action (*corrected =
+   1 in both cases when ranked[0] was replaced). Outside W nothing is safe: ranked[0] is
+   returned and *corrected = -1. mask: the game's allowed masks, or allowed_probably. */
+SAFERL_SHIELD_API uint32_t saferl_shield_game_correct(const saferl_shield_game *game, const uint32_t *mask,
+                                                      uint32_t s, uint32_t q, const uint32_t *ranked,
+                                                      uint32_t k, int *corrected);
+/* Why the initial state is (or is not) winning, in words: its losing rank, |W|, and up to 16
+   losing states that have not violated yet with their ranks. Writer convention as for HOA. */
+SAFERL_SHIELD_API saferl_result saferl_shield_game_explain(const saferl_shield_game *game, char *buffer,
+                                                           size_t capacity, size_t *length);
+
+/* Abstraction text, one item a line ('#' starts a comment):
+      states N actions A initial I
+      label S name name ...        propositions true in state S
+      S A: T T ...                 successors of action A in state S
+      S A: T@0.9 U@0.1             or a distribution (a line without @: one successor, p = 1)
+   Names take label bits through desc.vocabulary when given, else in order of first
+   appearance (prop_name). Errors give line and column: a successor that is not a state
+   (dangling), a repeated (S, A), probabilities that do not sum to 1. */
+SAFERL_SHIELD_API saferl_result saferl_shield_read_abstraction(const char *text, size_t length,
+                                                               const saferl_shield_desc *desc,
+                                                               saferl_shield_abstraction *abstraction,
+                                                               saferl_shield_error *error);
+SAFERL_SHIELD_API void saferl_shield_abstraction_destroy(saferl_shield_abstraction *abstraction);
+
+/* ---- gridworlds ----------------------------------------------------------------------------- */
+
+#define SAFERL_SHIELD_CELL_WALL 1u     /* cannot be entered */
+#define SAFERL_SHIELD_CELL_START 2u    /* the start (exactly one) */
+#define SAFERL_SHIELD_CELL_GOAL 4u     /* reaching it ends the episode with the task reward */
+#define SAFERL_SHIELD_CELL_ITEM 8u     /* moved by saferl_shield_grid_place_items */
+
+/* One kind of cell: its ASCII character, its colour in an image, what it is, and the
+   propositions true on it (the labelling function). */
+typedef struct saferl_shield_legend_entry {
+    char symbol;
+    uint8_t rgba[4];
+    uint32_t flags;
+    uint32_t label;
+    const char *name;
+} saferl_shield_legend_entry;
+
+/* Actions of a grid: right, up, left, down, stay (SlipperyGrid's order). */
+enum { SAFERL_SHIELD_RIGHT = 0, SAFERL_SHIELD_UP = 1, SAFERL_SHIELD_LEFT = 2, SAFERL_SHIELD_DOWN = 3,
+       SAFERL_SHIELD_STAY = 4, SAFERL_SHIELD_GRID_ACTIONS = 5 };
+
+typedef struct saferl_shield_grid {
+    uint32_t width, height;            /* cell = y * width + x, y = 0 the top row */
+    uint32_t start;
+    uint8_t *kind;                     /* per cell: index into the legend */
+    uint32_t *label;                   /* per cell: the legend entry's label */
+    const saferl_shield_legend_entry *legend;
+    uint32_t legend_count;             /* <= 255 */
+    void *owned_memory;
+    saferl_allocator allocator;
+} saferl_shield_grid;
+
+SAFERL_SHIELD_API size_t saferl_shield_grid_memory_size(uint32_t width, uint32_t height);
+/* A grid of legend[0] cells on your memory; set kind[], then saferl_shield_grid_finish. */
+SAFERL_SHIELD_API saferl_result saferl_shield_grid_init(saferl_shield_grid *grid, uint32_t width, uint32_t height,
+                                                        const saferl_shield_legend_entry *legend,
+                                                        uint32_t legend_count, void *memory, size_t size);
+/* Labels from kinds, the start found; SAFERL_ERR_PARSE without exactly one start. */
+SAFERL_SHIELD_API saferl_result saferl_shield_grid_finish(saferl_shield_grid *grid, saferl_shield_error *error);
+/* ASCII map: one row a line, all rows as wide; each character a legend symbol. */
+SAFERL_SHIELD_API saferl_result saferl_shield_grid_read_text(const char *text, size_t length,
+                                                             const saferl_shield_legend_entry *legend,
+                                                             uint32_t legend_count, saferl_shield_grid *grid,
+                                                             const saferl_allocator *allocator,
+                                                             saferl_shield_error *error);
+/* A decoded RGBA image (4 bytes a pixel, row-major), one pixel a cell; each pixel's colour
+   must be a legend colour (error: line = y + 1, column = x + 1, and the colour). */
+SAFERL_SHIELD_API saferl_result saferl_shield_grid_read_rgba(const uint8_t *pixels, uint32_t width,
+                                                             uint32_t height,
+                                                             const saferl_shield_legend_entry *legend,
+                                                             uint32_t legend_count, saferl_shield_grid *grid,
+                                                             const saferl_allocator *allocator,
+                                                             saferl_shield_error *error);
+SAFERL_SHIELD_API void saferl_shield_grid_destroy(saferl_shield_grid *grid);
+/* The cell an action leads to without slipping (walls and edges: stay). */
+SAFERL_SHIELD_API uint32_t saferl_shield_grid_move(const saferl_shield_grid *grid, uint32_t cell, uint32_t action);
+/* One step of SlipperyGrid: with probability slip the action is replaced by a uniformly
+   drawn one of the five (which may be the same). */
+SAFERL_SHIELD_API uint32_t saferl_shield_grid_step(const saferl_shield_grid *grid, uint32_t cell, uint32_t action,
+                                                   double slip, saferl_rng *rng);
+/* Item placement at reset: grid gets base's cells with each ITEM cell moved to one of its
+   four neighbours with probability shift each (only onto plain cells: no flags, label 0). */
+SAFERL_SHIELD_API void saferl_shield_grid_place_items(saferl_shield_grid *grid, const saferl_shield_grid *base,
+                                                      double shift, saferl_rng *rng);
+/* The grid as an abstraction (states = cells, 5 actions, slips as successor sets with their
+   probabilities). offset: cells * 5 + 1 entries, successor and probability: cells * 25. The
+   labels are the grid's own array: placing items changes the abstraction with it. */
+SAFERL_SHIELD_API void saferl_shield_grid_abstraction(const saferl_shield_grid *grid, double slip,
+                                                      saferl_shield_abstraction *abstraction, uint32_t *offset,
+                                                      uint32_t *successor, double *probability);
+
+/* The Minecraft-inspired world of the Progressive Safeguards code: its legend (propositions
+   lava 0, creeper 1, wood 2, work_bench 3, iron 4, smith_table 5, diamond 6), a map, and
+   the four safeguards (level 0..3 = minecraft_1, _2, _6, _7) as automata with stable state
+   ids (state k = stage k, stage[k] = k; the sink is state 5 at every level; a level uses
+   states 0 .. saferl_shield_minecraft_states(level) - 1). */
+#define SAFERL_SHIELD_MINECRAFT_SLIP 0.05
+#define SAFERL_SHIELD_MINECRAFT_SHIFT 0.05
+SAFERL_SHIELD_API const saferl_shield_legend_entry *saferl_shield_minecraft_legend(uint32_t *count);
+SAFERL_SHIELD_API const char *saferl_shield_minecraft_map(void);
+SAFERL_SHIELD_API uint32_t saferl_shield_minecraft_states(uint32_t level);
+/* memory: saferl_shield_dfa_memory_size(6, 6, 0) bytes. */
+SAFERL_SHIELD_API saferl_result saferl_shield_minecraft_safeguard(uint32_t level, saferl_shield_dfa *dfa,
+                                                                  void *memory, size_t size);
+
+/* ---- progressive safeguards: tabular Q-learning on the product ---------------------------- */
+
+/* Q(s, q, a) over environment states x automaton states x actions, with the safeguard reward
+   and counterfactual updates for every automaton state (CRM). */
+typedef struct saferl_shield_qtable {
+    uint32_t env_state_count, automaton_state_count, action_count;
+    double alpha;                      /* learning rate (0.5) */
+    double gamma;                      /* discount (0.95) */
+    double epsilon;                    /* exploration (0.1) */
+    double r_safe, r_violation;        /* safeguard reward of a step (0, -1) */
+    double *value;                     /* ((s * Q) + q) * A + a */
+    uint8_t *seen;                     /* per (s, q): updated at least once */
+} saferl_shield_qtable;
+
+SAFERL_SHIELD_API size_t saferl_shield_qtable_memory_size(uint32_t env_states, uint32_t automaton_states,
+                                                          uint32_t actions);
+/* All values 0, the defaults above; memory 8-byte aligned. */
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_init(saferl_shield_qtable *table, uint32_t env_states,
+                                                          uint32_t automaton_states, uint32_t actions,
+                                                          void *memory, size_t size);
+/* Epsilon-greedy among the actions in mask (0: all); ties broken at random. */
+SAFERL_SHIELD_API uint32_t saferl_shield_qtable_act(const saferl_shield_qtable *table, uint32_t s, uint32_t q,
+                                                    uint32_t mask, double epsilon, saferl_rng *rng);
+/* The actions in mask ordered by value, best first (for the post-posed shield); returns k. */
+SAFERL_SHIELD_API uint32_t saferl_shield_qtable_rank(const saferl_shield_qtable *table, uint32_t s, uint32_t q,
+                                                     uint32_t *ranked);
+/* One Q-learning update; target r when done, else r + gamma max_a' Q(s2, q2, a'). */
+SAFERL_SHIELD_API void saferl_shield_qtable_update(saferl_shield_qtable *table, uint32_t s, uint32_t q,
+                                                   uint32_t a, double r, uint32_t s2, uint32_t q2, int done);
+/* CRM: one real step (s, a) -> s2 with label2 = the label of s2 and the task's reward and
+   end, learned for every automaton state u < active_states other than the sink: u2 =
+   dfa(u, label2), reward task_reward + r_safe (r_violation when u2 is the sink), done when
+   the task ends or u2 is the sink. */
+SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *table, const saferl_shield_dfa *dfa,
+                                                       uint32_t active_states, uint32_t s, uint32_t a,
+                                                       uint32_t s2, uint32_t label2, double task_reward,
+                                                       int task_done);
+/* Transfer to the next safeguard: every (s, q) with from_states <= q < to_states not seen
+   yet gets the mean of Q(s, i, .) over the seen i < from_states (the safeguards code's rule). */
+SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *table, uint32_t from_states,
+                                                     uint32_t to_states);
+
 #ifdef __cplusplus
 }
 #endif
@@ -3817,6 +4064,1143 @@ SAFERL_SHIELD_API saferl_result saferl_shield_load(const char *text, size_t leng
     case SAFERL_SHIELD_REWARD_MACHINE: return saferl_shield_read_rm(text, length, desc, dfa, error);
     default: return saferl_shield_compile(text, length, desc, dfa, error);
     }
+}
+
+/* ==== part 2: shield synthesis ============================================================ */
+
+/* Layout of a game's memory, the same arithmetic for memory_size and init. */
+typedef struct saferl_shield__game_layout {
+    size_t game_states, edges, letters, size;
+    int probabilistic;
+} saferl_shield__game_layout;
+
+static int saferl_shield__game_measure(const saferl_shield_abstraction *a, const saferl_shield_dfa *dfa,
+                                       const saferl_shield_game_desc *desc, saferl_shield__game_layout *l) {
+    size_t pairs, words, doubles, max_size = (size_t)-1;
+    if (!a || !dfa || !a->offset || !a->label || a->state_count == 0 || a->action_count == 0 ||
+        a->action_count > SAFERL_SHIELD_MAX_ACTIONS || dfa->state_count == 0)
+        return -1;
+    if ((uint64_t)a->state_count * dfa->state_count >= 0xFFFFFFFFull) return -1;
+    if ((uint64_t)a->state_count * a->action_count >= 0xFFFFFFFFull) return -1;
+    l->game_states = (size_t)a->state_count * dfa->state_count;
+    pairs = (size_t)a->state_count * a->action_count;
+    l->edges = a->offset[pairs];
+    if (l->edges >= 0xFFFFFFFFu) return -1;
+    l->letters = a->state_count < (1u << dfa->prop_count) ? a->state_count : (size_t)1 << dfa->prop_count;
+    if (l->letters > max_size / 8 / dfa->state_count) return -1;
+    l->probabilistic = desc && desc->horizon > 0;
+    if (l->probabilistic && !a->probability) return -1;
+    /* allowed, losing_rank, queue (+ allowed_probably), letter_id, letter_next, pred_offset, pred */
+    words = l->game_states * (l->probabilistic ? 4 : 3);
+    if (words / (l->probabilistic ? 4 : 3) != l->game_states) return -1;
+    words += a->state_count + l->letters * dfa->state_count + a->state_count + 1 + l->edges;
+    doubles = l->probabilistic ? l->game_states * 3 : 0;
+    if (words > max_size / 8 || doubles > max_size / 16) return -1;
+    l->size = doubles * sizeof(double) + words * sizeof(uint32_t) + 64;
+    return 0;
+}
+
+SAFERL_SHIELD_API size_t saferl_shield_game_memory_size(const saferl_shield_abstraction *abstraction,
+                                                        const saferl_shield_dfa *dfa,
+                                                        const saferl_shield_game_desc *desc) {
+    saferl_shield__game_layout l;
+    return saferl_shield__game_measure(abstraction, dfa, desc, &l) < 0 ? 0 : l.size;
+}
+
+/* Checks an abstraction against the sizes and the definition; NULL when well formed. */
+static saferl_result saferl_shield__check_abstraction(const saferl_shield_abstraction *a, size_t edge_capacity,
+                                                      saferl_shield_error *error) {
+    char detail[200];
+    size_t pairs = (size_t)a->state_count * a->action_count, i;
+    uint32_t e;
+    if (a->offset[0] != 0)
+        return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "abstraction: offset[0] is not 0", NULL);
+    if (a->initial >= a->state_count)
+        return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "abstraction: the initial state is not a state", NULL);
+    if (a->offset[pairs] > edge_capacity || !a->successor)
+        return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "abstraction: more successors than the game was laid out for", NULL);
+    for (i = 0; i < pairs; ++i) {
+        double total = 0.0;
+        if (a->offset[i + 1] < a->offset[i]) {
+            snprintf(detail, sizeof detail, "state %lu action %lu", (unsigned long)(i / a->action_count),
+                     (unsigned long)(i % a->action_count));
+            return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "abstraction: offsets decrease at ", detail);
+        }
+        for (e = a->offset[i]; e < a->offset[i + 1]; ++e) {
+            if (a->successor[e] >= a->state_count) {
+                snprintf(detail, sizeof detail, "state %lu action %lu: successor %lu is not a state (0 .. %lu)",
+                         (unsigned long)(i / a->action_count), (unsigned long)(i % a->action_count),
+                         (unsigned long)a->successor[e], (unsigned long)a->state_count - 1);
+                return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "dangling successor: ", detail);
+            }
+            if (a->probability) {
+                double p = a->probability[e];
+                if (!(p > 0.0) || p > 1.0) {
+                    snprintf(detail, sizeof detail, "state %lu action %lu", (unsigned long)(i / a->action_count),
+                             (unsigned long)(i % a->action_count));
+                    return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0,
+                                               "probability outside (0, 1] at ", detail);
+                }
+                total += p;
+            }
+        }
+        if (a->probability && a->offset[i + 1] > a->offset[i] && fabs(total - 1.0) > 1e-9) {
+            snprintf(detail, sizeof detail, "state %lu action %lu: %.17g", (unsigned long)(i / a->action_count),
+                     (unsigned long)(i % a->action_count), total);
+            return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "probabilities do not sum to 1 at ", detail);
+        }
+    }
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_game_init(saferl_shield_game *game,
+                                                        const saferl_shield_abstraction *abstraction,
+                                                        const saferl_shield_dfa *dfa,
+                                                        const saferl_shield_game_desc *desc, void *memory,
+                                                        size_t size, saferl_shield_error *error) {
+    saferl_shield__game_layout l;
+    saferl_shield_game g;
+    unsigned char *p = (unsigned char *)memory;
+    saferl_result r;
+    SAFERL_ASSERT(game != NULL);
+    saferl_shield__clear_error(error);
+    if (saferl_shield__game_measure(abstraction, dfa, desc, &l) < 0)
+        return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0,
+                                   "game: empty or too large, more than 32 actions, or a probabilistic shield "
+                                   "without probabilities", NULL);
+    if (!memory || size < l.size) return saferl_shield__fail(error, SAFERL_ERR_BUFFER_TOO_SMALL, 0, 0, "game: buffer too small", NULL);
+    if (((uintptr_t)p & 7u) != 0) return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "game: memory not 8-byte aligned", NULL);
+    r = saferl_shield__check_abstraction(abstraction, l.edges, error);
+    if (r < 0) return r;
+    memset(&g, 0, sizeof g);
+    g.env_state_count = abstraction->state_count;
+    g.automaton_state_count = dfa->state_count;
+    g.action_count = abstraction->action_count;
+    g.game_state_count = (uint32_t)l.game_states;
+    g.edge_capacity = l.edges;
+    g.letter_capacity = (uint32_t)l.letters;
+    if (l.probabilistic) {
+        g.horizon = desc->horizon;
+        g.threshold = desc->threshold > 0.0 ? desc->threshold : 0.9;
+        if (!(g.threshold <= 1.0)) return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "game: threshold above 1", NULL);
+        g.safety = (double *)(void *)p;
+        p += l.game_states * sizeof(double);
+        g.value_scratch = (double *)(void *)p;
+        p += 2 * l.game_states * sizeof(double);
+    }
+    g.allowed = (uint32_t *)(void *)p;
+    p += l.game_states * sizeof(uint32_t);
+    g.losing_rank = (uint32_t *)(void *)p;
+    p += l.game_states * sizeof(uint32_t);
+    g.queue = (uint32_t *)(void *)p;
+    p += l.game_states * sizeof(uint32_t);
+    if (l.probabilistic) {
+        g.allowed_probably = (uint32_t *)(void *)p;
+        p += l.game_states * sizeof(uint32_t);
+    }
+    g.letter_id = (uint32_t *)(void *)p;
+    p += (size_t)abstraction->state_count * sizeof(uint32_t);
+    g.letter_next = (uint32_t *)(void *)p;
+    p += l.letters * dfa->state_count * sizeof(uint32_t);
+    g.pred_offset = (uint32_t *)(void *)p;
+    p += ((size_t)abstraction->state_count + 1) * sizeof(uint32_t);
+    g.pred = (uint32_t *)(void *)p;
+    *game = g;
+    return saferl_shield_game_solve(game, abstraction, dfa, error);
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_game_create(saferl_shield_game *game,
+                                                          const saferl_shield_abstraction *abstraction,
+                                                          const saferl_shield_dfa *dfa,
+                                                          const saferl_shield_game_desc *desc,
+                                                          const saferl_allocator *allocator,
+                                                          saferl_shield_error *error) {
+    size_t size = saferl_shield_game_memory_size(abstraction, dfa, desc);
+    void *memory;
+    saferl_result r;
+    if (size == 0) return saferl_shield_game_init(game, abstraction, dfa, desc, NULL, 0, error);
+    memory = saferl_shield__allocate(allocator, size);
+    if (!memory) return saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "game: out of memory", NULL);
+    r = saferl_shield_game_init(game, abstraction, dfa, desc, memory, size, error);
+    if (r < 0 && r != SAFERL_ERR_INFEASIBLE) {
+        saferl_shield__release(allocator, memory);
+        return r;
+    }
+    game->owned_memory = memory;
+    if (allocator) game->allocator = *allocator;
+    return r;
+}
+
+SAFERL_SHIELD_API void saferl_shield_game_destroy(saferl_shield_game *game) {
+    if (!game || !game->owned_memory) return;
+    saferl_shield__release(&game->allocator, game->owned_memory);
+    memset(game, 0, sizeof *game);
+}
+
+/* The probabilistic shield: V_0 = 1 off the sink, V_h(g) = max_a sum_s' P(s'|s,a) V_{h-1}(g'),
+   and a is allowed in g when its h = horizon value reaches the threshold. */
+static void saferl_shield__solve_probabilistic(saferl_shield_game *g, const saferl_shield_abstraction *a,
+                                               uint32_t sink) {
+    uint32_t Q = g->automaton_state_count, A = g->action_count, s, q, act, h;
+    size_t G = g->game_state_count, i;
+    double *previous = g->value_scratch, *current = g->value_scratch + G;
+    for (i = 0; i < G; ++i) previous[i] = (uint32_t)(i % Q) == sink ? 0.0 : 1.0;
+    g->below_threshold = 0;
+    for (h = 1; h <= g->horizon; ++h) {
+        int last = h == g->horizon;
+        for (s = 0; s < g->env_state_count; ++s)
+            for (q = 0; q < Q; ++q) {
+                size_t gi = (size_t)s * Q + q;
+                double best = 0.0, values[SAFERL_SHIELD_MAX_ACTIONS];
+                uint32_t available = 0, mask = 0;
+                if (q == sink) {
+                    current[gi] = 0.0;
+                    if (last) g->allowed_probably[gi] = 0;
+                    continue;
+                }
+                for (act = 0; act < A; ++act) {
+                    size_t pair = (size_t)s * A + act;
+                    uint32_t e;
+                    double v = 0.0;
+                    if (a->offset[pair] == a->offset[pair + 1]) continue;
+                    available |= 1u << act;
+                    for (e = a->offset[pair]; e < a->offset[pair + 1]; ++e) {
+                        uint32_t t = a->successor[e];
+                        uint32_t qt = g->letter_next[(size_t)g->letter_id[t] * Q + q];
+                        v += a->probability[e] * previous[(size_t)t * Q + qt];
+                    }
+                    values[act] = v;
+                    if (v > best) best = v;
+                }
+                current[gi] = best;
+                if (!last) continue;
+                for (act = 0; act < A; ++act)
+                    if (((available >> act) & 1u) && values[act] >= g->threshold) mask |= 1u << act;
+                if (!mask && available) {
+                    ++g->below_threshold;
+                    for (act = 0; act < A; ++act)
+                        if (((available >> act) & 1u) && values[act] >= best) mask |= 1u << act;
+                }
+                g->allowed_probably[gi] = mask;
+            }
+        {
+            double *swap = previous;
+            previous = current;
+            current = swap;
+        }
+    }
+    for (i = 0; i < G; ++i) g->safety[i] = previous[i];
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, const saferl_shield_abstraction *a,
+                                                         const saferl_shield_dfa *dfa, saferl_shield_error *error) {
+    uint32_t S, Q, A, s, q, act, letters = 0, head = 0, tail = 0, sink;
+    size_t pairs, i;
+    saferl_result r;
+    SAFERL_ASSERT(g != NULL && a != NULL && dfa != NULL);
+    saferl_shield__clear_error(error);
+    if (a->state_count != g->env_state_count || a->action_count != g->action_count ||
+        dfa->state_count != g->automaton_state_count || (g->horizon && !a->probability))
+        return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "game: sizes differ from the layout", NULL);
+    r = saferl_shield__check_abstraction(a, g->edge_capacity, error);
+    if (r < 0) return r;
+    S = a->state_count;
+    Q = dfa->state_count;
+    A = a->action_count;
+    pairs = (size_t)S * A;
+    sink = dfa->sink;
+    /* letters the labels produce, numbered; the automaton's successors per letter: the
+       product is then one table lookup per edge */
+    {
+        /* letter -> id + 1 in the queue (free until the attractor) when 2^k fits in it, else a
+           search of the few letters seen (then S is small) */
+        size_t letter_space = (size_t)1 << dfa->prop_count;
+        int direct = letter_space <= g->game_state_count;
+        if (direct) memset(g->queue, 0, letter_space * sizeof(uint32_t));
+        for (s = 0; s < S; ++s) {
+            uint32_t letter = saferl_shield_letter(dfa, a->label[s]), id = letters;
+            if (direct) {
+                if (g->queue[letter]) id = g->queue[letter] - 1;
+            } else {
+                for (id = 0; id < letters; ++id)
+                    if (g->pred_offset[id] == letter) break;
+            }
+            if (id == letters) {
+                if (letters == g->letter_capacity)
+                    return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "game: more letters than laid out", NULL);
+                g->pred_offset[id] = letter;
+                if (direct) g->queue[letter] = id + 1;
+                for (q = 0; q < Q; ++q) g->letter_next[(size_t)id * Q + q] = dfa->next[((size_t)q << dfa->prop_count) | letter];
+                ++letters;
+            }
+            g->letter_id[s] = id;
+        }
+    }
+    /* predecessors of every abstraction state as (s * A + a), by counting sort */
+    memset(g->pred_offset, 0, ((size_t)S + 1) * sizeof(uint32_t));
+    for (i = 0; i < a->offset[pairs]; ++i) ++g->pred_offset[a->successor[i] + 1];
+    for (s = 0; s < S; ++s) g->pred_offset[s + 1] += g->pred_offset[s];
+    for (i = 0; i < pairs; ++i) {
+        uint32_t e;
+        for (e = a->offset[i]; e < a->offset[i + 1]; ++e) g->pred[g->pred_offset[a->successor[e]]++] = (uint32_t)i;
+    }
+    for (s = S; s > 0; --s) g->pred_offset[s] = g->pred_offset[s - 1];
+    g->pred_offset[0] = 0;
+    /* start: every available action allowed; the sink's states lose at rank 1 */
+    for (s = 0; s < S; ++s) {
+        uint32_t available = 0;
+        for (act = 0; act < A; ++act)
+            if (a->offset[(size_t)s * A + act + 1] > a->offset[(size_t)s * A + act]) available |= 1u << act;
+        for (q = 0; q < Q; ++q) {
+            size_t gi = (size_t)s * Q + q;
+            g->allowed[gi] = available;
+            g->losing_rank[gi] = 0;
+            if (q == sink || !available) {
+                g->losing_rank[gi] = 1; /* violated, or no action: the agent cannot go on */
+                g->allowed[gi] = 0;
+                g->queue[tail++] = (uint32_t)gi;
+            }
+        }
+    }
+    /* the environment's attractor to the violation: each losing (s', q') removes action a
+       from every (s, q) with s' in succ(s, a) and dfa(q, label(s')) = q'; (s, q) loses when
+       no action is left. Each game edge is looked at once per losing target: linear. */
+    while (head < tail) {
+        uint32_t lost = g->queue[head++], s2 = lost / Q, q2 = lost % Q, e;
+        const uint32_t *to = g->letter_next + (size_t)g->letter_id[s2] * Q;
+        uint32_t rank = g->losing_rank[lost] + 1;
+        for (e = g->pred_offset[s2]; e < g->pred_offset[s2 + 1]; ++e) {
+            uint32_t pair = g->pred[e], sp = pair / A, bit = 1u << (pair % A);
+            uint32_t *allowed = g->allowed + (size_t)sp * Q;
+            for (q = 0; q < Q; ++q) {
+                if (to[q] != q2 || !(allowed[q] & bit)) continue;
+                allowed[q] &= ~bit;
+                if (!allowed[q] && !g->losing_rank[(size_t)sp * Q + q]) {
+                    g->losing_rank[(size_t)sp * Q + q] = rank;
+                    g->queue[tail++] = sp * Q + q;
+                }
+            }
+        }
+    }
+    g->winning_count = g->game_state_count - tail;
+    g->initial = a->initial * Q + g->letter_next[(size_t)g->letter_id[a->initial] * Q + dfa->initial];
+    g->initial_winning = g->losing_rank[g->initial] == 0;
+    if (g->horizon) saferl_shield__solve_probabilistic(g, a, sink);
+    if (!g->initial_winning) {
+        char detail[200];
+        snprintf(detail, sizeof detail, " (abstraction state %lu, automaton state %lu) is losing: violation "
+                 "forced within %lu steps; %lu of %lu game states win",
+                 (unsigned long)a->initial, (unsigned long)(g->initial % Q), (unsigned long)g->losing_rank[g->initial] - 1,
+                 (unsigned long)g->winning_count, (unsigned long)g->game_state_count);
+        return saferl_shield__fail(error, SAFERL_ERR_INFEASIBLE, 0, 0, "unrealisable: the initial state", detail);
+    }
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API uint32_t saferl_shield_game_correct(const saferl_shield_game *game, const uint32_t *mask,
+                                                      uint32_t s, uint32_t q, const uint32_t *ranked,
+                                                      uint32_t k, int *corrected) {
+    uint32_t allowed = (mask ? mask : game->allowed)[(size_t)s * game->automaton_state_count + q], i;
+    SAFERL_ASSERT(ranked != NULL && k >= 1);
+    for (i = 0; i < k; ++i)
+        if (ranked[i] < 32 && ((allowed >> ranked[i]) & 1u)) {
+            if (corrected) *corrected = i > 0;
+            return ranked[i];
+        }
+    if (!allowed) {
+        if (corrected) *corrected = -1;
+        return ranked[0];
+    }
+    if (corrected) *corrected = 1;
+    for (i = 0; !((allowed >> i) & 1u); ++i) {
+    }
+    return i;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_game_explain(const saferl_shield_game *g, char *buffer,
+                                                           size_t capacity, size_t *length) {
+    saferl_shield__text t;
+    uint32_t Q = g->automaton_state_count, listed = 0, rank;
+    size_t i;
+    char line[200];
+    t.buffer = buffer;
+    t.capacity = buffer ? capacity : 0;
+    t.length = 0;
+    if (length) *length = 0;
+    snprintf(line, sizeof line, "%s: initial state (abstraction state %lu, automaton state %lu); %lu of %lu game states win\n",
+             g->initial_winning ? "realisable" : "unrealisable", (unsigned long)(g->initial / Q),
+             (unsigned long)(g->initial % Q), (unsigned long)g->winning_count, (unsigned long)g->game_state_count);
+    saferl_shield__put(&t, line);
+    if (!g->initial_winning) {
+        snprintf(line, sizeof line, "whatever the agent does, the environment can force a violation within %lu steps\n",
+                 (unsigned long)g->losing_rank[g->initial] - 1);
+        saferl_shield__put(&t, line);
+    }
+    /* the losing states that have not violated yet, latest-forced first: where it fails */
+    for (rank = 0xFFFFFFFFu; listed < 16;) {
+        uint32_t best = 0;
+        for (i = 0; i < g->game_state_count; ++i)
+            if (g->losing_rank[i] > 1 && g->losing_rank[i] < rank && g->losing_rank[i] > best) best = g->losing_rank[i];
+        if (!best) break;
+        for (i = 0; i < g->game_state_count && listed < 16; ++i)
+            if (g->losing_rank[i] == best) {
+                if (!listed++) saferl_shield__put(&t, "losing states (abstraction state, automaton state: steps to a forced violation):\n");
+                snprintf(line, sizeof line, "  %lu, %lu: %lu\n", (unsigned long)(i / Q), (unsigned long)(i % Q),
+                         (unsigned long)best - 1);
+                saferl_shield__put(&t, line);
+            }
+        rank = best;
+    }
+    return saferl_shield__text_end(&t, length);
+}
+
+/* ---- abstraction text ------------------------------------------------------------------------ */
+
+typedef struct saferl_shield__lines {
+    const char *text;
+    size_t length, pos, line_start;
+    uint32_t line;
+} saferl_shield__lines;
+
+static void saferl_shield__skip_blanks(saferl_shield__lines *x) {
+    while (x->pos < x->length && (x->text[x->pos] == ' ' || x->text[x->pos] == '\t' || x->text[x->pos] == '\r')) ++x->pos;
+    if (x->pos < x->length && x->text[x->pos] == '#')
+        while (x->pos < x->length && x->text[x->pos] != '\n') ++x->pos;
+}
+
+static int saferl_shield__at_line_end(saferl_shield__lines *x) {
+    saferl_shield__skip_blanks(x);
+    return x->pos >= x->length || x->text[x->pos] == '\n';
+}
+
+static uint32_t saferl_shield__column(const saferl_shield__lines *x) { return (uint32_t)(x->pos - x->line_start + 1); }
+
+/* An unsigned number below limit; -1 if there is none. */
+static int saferl_shield__read_uint(saferl_shield__lines *x, uint64_t limit, uint32_t *value) {
+    uint64_t v = 0;
+    size_t start;
+    saferl_shield__skip_blanks(x);
+    start = x->pos;
+    while (x->pos < x->length && x->text[x->pos] >= '0' && x->text[x->pos] <= '9') {
+        v = v * 10 + (uint64_t)(x->text[x->pos] - '0');
+        if (v >= limit) {
+            x->pos = start; /* the error points at the number */
+            return -1;
+        }
+        ++x->pos;
+    }
+    if (x->pos == start) return -1;
+    *value = (uint32_t)v;
+    return 0;
+}
+
+static int saferl_shield__read_word(saferl_shield__lines *x, const char *word) {
+    size_t n = strlen(word);
+    saferl_shield__skip_blanks(x);
+    if (x->length - x->pos < n || memcmp(x->text + x->pos, word, n) != 0) return -1;
+    x->pos += n;
+    return 0;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_read_abstraction(const char *text, size_t length,
+                                                               const saferl_shield_desc *desc,
+                                                               saferl_shield_abstraction *out,
+                                                               saferl_shield_error *error) {
+    saferl_shield__lines x;
+    saferl_shield_abstraction result;
+    const saferl_allocator *allocator = desc ? &desc->allocator : NULL;
+    uint32_t S = 0, A = 0, I = 0, have_header = 0, *count = NULL, *label = NULL, *offset = NULL, *successor = NULL;
+    double *probability = NULL;
+    int pass, probabilistic = 0;
+    uint32_t multi_line = 0, multi_column = 0, successor_column = 0;
+    size_t pairs = 0, edges = 0, size;
+    unsigned char *memory = NULL;
+    saferl_result r = SAFERL_OK;
+    SAFERL_ASSERT(out != NULL);
+    saferl_shield__clear_error(error);
+    memset(&result, 0, sizeof result);
+    if (!text) return saferl_shield__fail(error, SAFERL_ERR_PARSE, 1, 1, "abstraction: no text", NULL);
+#define SAFERL_SHIELD__AFAIL(message, detail)                                                            \
+    do {                                                                                                 \
+        r = saferl_shield__fail(error, SAFERL_ERR_PARSE, x.line, saferl_shield__column(&x), message, detail); \
+        goto done;                                                                                       \
+    } while (0)
+    /* pass 0 counts successors per (state, action); pass 1 fills the arrays */
+    for (pass = 0; pass < 2; ++pass) {
+        x.text = text;
+        x.length = length;
+        x.pos = x.line_start = 0;
+        x.line = 1;
+        have_header = 0;
+        for (; x.pos <= x.length; ++x.line, x.line_start = ++x.pos) {
+            uint32_t s, act;
+            if (saferl_shield__at_line_end(&x)) {
+                if (x.pos >= x.length) break;
+                continue;
+            }
+            if (!have_header) {
+                if (saferl_shield__read_word(&x, "states") < 0 || saferl_shield__read_uint(&x, 1u << 24, &S) < 0 || S == 0)
+                    SAFERL_SHIELD__AFAIL("expected 'states N' with 1 <= N < 2^24", NULL);
+                if (saferl_shield__read_word(&x, "actions") < 0 || saferl_shield__read_uint(&x, 33, &A) < 0 || A == 0)
+                    SAFERL_SHIELD__AFAIL("expected 'actions A' with 1 <= A <= 32", NULL);
+                if (saferl_shield__read_word(&x, "initial") < 0 || saferl_shield__read_uint(&x, S, &I) < 0)
+                    SAFERL_SHIELD__AFAIL("expected 'initial I' with I a state", NULL);
+                if (!saferl_shield__at_line_end(&x)) SAFERL_SHIELD__AFAIL("unexpected text after the header", NULL);
+                have_header = 1;
+                pairs = (size_t)S * A;
+                if (pass == 0) {
+                    count = (uint32_t *)saferl_shield__allocate(allocator, (pairs + 1) * sizeof(uint32_t));
+                    if (!count) {
+                        r = saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
+                        goto done;
+                    }
+                    memset(count, 0, (pairs + 1) * sizeof(uint32_t));
+                }
+                continue;
+            }
+            if (saferl_shield__read_word(&x, "label") == 0) {
+                if (saferl_shield__read_uint(&x, S, &s) < 0) SAFERL_SHIELD__AFAIL("expected a state after 'label'", NULL);
+                while (!saferl_shield__at_line_end(&x)) {
+                    size_t start = x.pos, n;
+                    uint32_t bit;
+                    int found;
+                    while (x.pos < x.length && x.text[x.pos] != ' ' && x.text[x.pos] != '\t' && x.text[x.pos] != '\r' &&
+                           x.text[x.pos] != '\n' && x.text[x.pos] != '#')
+                        ++x.pos;
+                    n = x.pos - start;
+                    if (n >= SAFERL_SHIELD_NAME_CAPACITY) {
+                        x.pos = start;
+                        SAFERL_SHIELD__AFAIL("proposition name longer than 31 bytes", NULL);
+                    }
+                    if (pass == 0) continue;
+                    if (desc && desc->vocabulary) {
+                        found = saferl_shield__vocabulary_bit(desc, text + start, n, SAFERL_SHIELD_NO_STATE);
+                        if (found < 0) {
+                            x.pos = start;
+                            SAFERL_SHIELD__AFAIL("proposition not in the vocabulary", NULL);
+                        }
+                        bit = (uint32_t)found;
+                    } else {
+                        for (bit = 0; bit < result.prop_count; ++bit)
+                            if (strlen(result.prop_name[bit]) == n && memcmp(result.prop_name[bit], text + start, n) == 0) break;
+                        if (bit == result.prop_count) {
+                            if (bit == SAFERL_SHIELD_LABEL_BITS) {
+                                x.pos = start;
+                                SAFERL_SHIELD__AFAIL("more than 32 propositions", NULL);
+                            }
+                            memcpy(result.prop_name[bit], text + start, n);
+                            result.prop_name[bit][n] = '\0';
+                            ++result.prop_count;
+                        }
+                    }
+                    label[s] |= 1u << bit;
+                }
+                continue;
+            }
+            if (saferl_shield__read_uint(&x, S, &s) < 0) SAFERL_SHIELD__AFAIL("expected 'label S ...' or 'S A: successors' with S a state", NULL);
+            if (saferl_shield__read_uint(&x, A, &act) < 0) SAFERL_SHIELD__AFAIL("expected an action (0 .. A-1)", NULL);
+            if (saferl_shield__read_word(&x, ":") < 0) SAFERL_SHIELD__AFAIL("expected ':'", NULL);
+            if (pass == 0 && count[(size_t)s * A + act + 1]) SAFERL_SHIELD__AFAIL("this state and action already have successors", NULL);
+            {
+                double total = 0.0;
+                uint32_t n = 0, t;
+                int line_probabilistic = -1;
+                while (!saferl_shield__at_line_end(&x)) {
+                    char *end;
+                    double p = 1.0;
+                    int has_p;
+                    uint32_t column = saferl_shield__column(&x);
+                    if (n == 0) successor_column = column;
+                    if (x.text[x.pos] < '0' || x.text[x.pos] > '9') SAFERL_SHIELD__AFAIL("expected a successor state", NULL);
+                    if (saferl_shield__read_uint(&x, 0xFFFFFFFFull, &t) < 0 || t >= S) {
+                        char detail[200];
+                        snprintf(detail, sizeof detail, " (states are 0 .. %lu)", (unsigned long)S - 1);
+                        r = saferl_shield__fail(error, SAFERL_ERR_PARSE, x.line, column, "dangling successor: not a state", detail);
+                        goto done;
+                    }
+                    has_p = x.pos < x.length && x.text[x.pos] == '@';
+                    if (line_probabilistic < 0) line_probabilistic = has_p;
+                    if (has_p != line_probabilistic) SAFERL_SHIELD__AFAIL("give a probability to every successor of a line or to none", NULL);
+                    if (has_p) probabilistic = 1;
+                    if (has_p) {
+                        char number[40];
+                        size_t k = 0;
+                        ++x.pos;
+                        while (x.pos < x.length && k + 1 < sizeof number && strchr("0123456789.eE+-", x.text[x.pos]))
+                            number[k++] = x.text[x.pos++];
+                        number[k] = '\0';
+                        p = strtod(number, &end);
+                        if (k == 0 || *end != '\0' || !(p > 0.0) || p > 1.0) SAFERL_SHIELD__AFAIL("probability must be in (0, 1]", NULL);
+                        total += p;
+                    }
+                    if (pass == 1) {
+                        size_t e = offset[(size_t)s * A + act] + n;
+                        successor[e] = t;
+                        if (probability) probability[e] = p;
+                    }
+                    ++n;
+                }
+                if (n == 0) SAFERL_SHIELD__AFAIL("expected at least one successor", NULL);
+                if (line_probabilistic == 1 && fabs(total - 1.0) > 1e-6) SAFERL_SHIELD__AFAIL("probabilities do not sum to 1", NULL);
+                if (pass == 0) count[(size_t)s * A + act + 1] = n;
+                /* a line without probabilities is a set, which a distribution file cannot hold
+                   unless it has one element (probability 1) */
+                if (line_probabilistic == 0 && n > 1 && !multi_line) {
+                    multi_line = x.line;
+                    multi_column = successor_column;
+                }
+            }
+        }
+        if (!have_header) SAFERL_SHIELD__AFAIL("no 'states N actions A initial I' line", NULL);
+        if (probabilistic == 1 && multi_line) {
+            r = saferl_shield__fail(error, SAFERL_ERR_PARSE, multi_line, multi_column,
+                                    "successors without probabilities in a file with probabilities", NULL);
+            goto done;
+        }
+        if (pass == 0) {
+            size_t i;
+            for (i = 0; i < pairs; ++i) {
+                count[i + 1] += count[i];
+            }
+            edges = count[pairs];
+            size = (size_t)S * sizeof(uint32_t) + (pairs + 1) * sizeof(uint32_t) + edges * sizeof(uint32_t) +
+                   (probabilistic == 1 ? edges * sizeof(double) : 0) + 16;
+            memory = (unsigned char *)saferl_shield__allocate(allocator, size);
+            if (!memory) {
+                r = saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
+                goto done;
+            }
+            if (probabilistic == 1) probability = (double *)(void *)memory;
+            label = (uint32_t *)(void *)(memory + (probabilistic == 1 ? edges * sizeof(double) : 0));
+            offset = label + S;
+            successor = offset + pairs + 1;
+            memset(label, 0, (size_t)S * sizeof(uint32_t));
+            memcpy(offset, count, (pairs + 1) * sizeof(uint32_t));
+        }
+    }
+#undef SAFERL_SHIELD__AFAIL
+    result.state_count = S;
+    result.action_count = A;
+    result.initial = I;
+    result.label = label;
+    result.offset = offset;
+    result.successor = successor;
+    result.probability = probability;
+    if (desc && desc->vocabulary) {
+        uint32_t j;
+        for (j = 0; j < desc->vocabulary_count && j < SAFERL_SHIELD_LABEL_BITS; ++j) {
+            size_t n = strlen(desc->vocabulary[j]);
+            if (n >= SAFERL_SHIELD_NAME_CAPACITY) n = SAFERL_SHIELD_NAME_CAPACITY - 1;
+            memcpy(result.prop_name[j], desc->vocabulary[j], n);
+            result.prop_name[j][n] = '\0';
+        }
+        result.prop_count = j;
+    }
+    result.owned_memory = memory;
+    if (allocator) result.allocator = *allocator;
+    memory = NULL;
+    *out = result;
+done:
+    saferl_shield__release(allocator, count);
+    saferl_shield__release(allocator, memory);
+    return r;
+}
+
+SAFERL_SHIELD_API void saferl_shield_abstraction_destroy(saferl_shield_abstraction *abstraction) {
+    if (!abstraction || !abstraction->owned_memory) return;
+    saferl_shield__release(&abstraction->allocator, abstraction->owned_memory);
+    memset(abstraction, 0, sizeof *abstraction);
+}
+
+/* ---- gridworlds --------------------------------------------------------------------------------- */
+
+SAFERL_SHIELD_API size_t saferl_shield_grid_memory_size(uint32_t width, uint32_t height) {
+    size_t cells;
+    if (width == 0 || height == 0 || (uint64_t)width * height >= (1ull << 28)) return 0;
+    cells = (size_t)width * height;
+    return cells * (sizeof(uint32_t) + 1) + 8;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_grid_init(saferl_shield_grid *grid, uint32_t width, uint32_t height,
+                                                        const saferl_shield_legend_entry *legend,
+                                                        uint32_t legend_count, void *memory, size_t size) {
+    size_t need = saferl_shield_grid_memory_size(width, height), cells;
+    SAFERL_ASSERT(grid != NULL);
+    if (need == 0 || !legend || legend_count == 0 || legend_count > 255) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (((uintptr_t)memory & 7u) != 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    cells = (size_t)width * height;
+    memset(grid, 0, sizeof *grid);
+    grid->width = width;
+    grid->height = height;
+    grid->legend = legend;
+    grid->legend_count = legend_count;
+    grid->label = (uint32_t *)memory;
+    grid->kind = (uint8_t *)memory + cells * sizeof(uint32_t);
+    memset(grid->kind, 0, cells);
+    {
+        size_t i;
+        for (i = 0; i < cells; ++i) grid->label[i] = legend[0].label;
+    }
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_grid_finish(saferl_shield_grid *grid, saferl_shield_error *error) {
+    size_t cells = (size_t)grid->width * grid->height, i;
+    uint32_t starts = 0, start = 0;
+    for (i = 0; i < cells; ++i) {
+        const saferl_shield_legend_entry *e;
+        if (grid->kind[i] >= grid->legend_count)
+            return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, (uint32_t)(i / grid->width) + 1,
+                                       (uint32_t)(i % grid->width) + 1, "map: a cell kind outside the legend", NULL);
+        e = &grid->legend[grid->kind[i]];
+        grid->label[i] = e->label;
+        if (e->flags & SAFERL_SHIELD_CELL_START) {
+            if (starts++) {
+                char detail[200];
+                snprintf(detail, sizeof detail, " (the first is at line %lu, column %lu)", (unsigned long)(start / grid->width) + 1,
+                         (unsigned long)(start % grid->width) + 1);
+                return saferl_shield__fail(error, SAFERL_ERR_PARSE, (uint32_t)(i / grid->width) + 1,
+                                           (uint32_t)(i % grid->width) + 1, "map: a second start", detail);
+            }
+            start = (uint32_t)i;
+        }
+    }
+    if (!starts) return saferl_shield__fail(error, SAFERL_ERR_PARSE, 0, 0, "map: no start cell", NULL);
+    grid->start = start;
+    return SAFERL_OK;
+}
+
+static saferl_result saferl_shield__grid_create(saferl_shield_grid *grid, uint32_t width, uint32_t height,
+                                                const saferl_shield_legend_entry *legend, uint32_t legend_count,
+                                                const saferl_allocator *allocator, saferl_shield_error *error) {
+    size_t size = saferl_shield_grid_memory_size(width, height);
+    void *memory;
+    saferl_result r;
+    if (size == 0) return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "map: empty or larger than 2^28 cells", NULL);
+    memory = saferl_shield__allocate(allocator, size);
+    if (!memory) return saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
+    r = saferl_shield_grid_init(grid, width, height, legend, legend_count, memory, size);
+    if (r < 0) {
+        saferl_shield__release(allocator, memory);
+        return saferl_shield__fail(error, r, 0, 0, "map: bad legend (1 .. 255 entries)", NULL);
+    }
+    grid->owned_memory = memory;
+    if (allocator) grid->allocator = *allocator;
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API void saferl_shield_grid_destroy(saferl_shield_grid *grid) {
+    if (!grid || !grid->owned_memory) return;
+    saferl_shield__release(&grid->allocator, grid->owned_memory);
+    memset(grid, 0, sizeof *grid);
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_grid_read_text(const char *text, size_t length,
+                                                             const saferl_shield_legend_entry *legend,
+                                                             uint32_t legend_count, saferl_shield_grid *out,
+                                                             const saferl_allocator *allocator,
+                                                             saferl_shield_error *error) {
+    uint32_t width = 0, height = 0, line = 0, x = 0, k;
+    size_t p, row_start = 0;
+    saferl_shield_grid grid;
+    saferl_result r;
+    unsigned char map[256];
+    SAFERL_ASSERT(out != NULL);
+    saferl_shield__clear_error(error);
+    if (!text || !legend || legend_count == 0 || legend_count > 255)
+        return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "map: no text or a bad legend", NULL);
+    memset(map, 0xFF, sizeof map);
+    for (k = legend_count; k-- > 0;) map[(unsigned char)legend[k].symbol] = (unsigned char)k;
+    /* measure: rows are the non-empty lines (a trailing '\r' dropped), all equally wide */
+    for (p = 0; p <= length; ++p) {
+        if (p == length || text[p] == '\n') {
+            size_t end = p;
+            ++line;
+            if (end > row_start && text[end - 1] == '\r') --end;
+            if (end > row_start) {
+                if (end - row_start >= (1u << 14))
+                    return saferl_shield__fail(error, SAFERL_ERR_PARSE, line, 1, "map: a row wider than 16383 cells", NULL);
+                if (height == 0) width = (uint32_t)(end - row_start);
+                else if (end - row_start != width) {
+                    char detail[200];
+                    snprintf(detail, sizeof detail, " (%lu cells; the first row has %lu)", (unsigned long)(end - row_start),
+                             (unsigned long)width);
+                    return saferl_shield__fail(error, SAFERL_ERR_PARSE, line, (uint32_t)(end - row_start) + 1,
+                                               "map: rows differ in width", detail);
+                }
+                if (++height >= (1u << 14)) return saferl_shield__fail(error, SAFERL_ERR_PARSE, line, 1, "map: more than 16383 rows", NULL);
+            }
+            row_start = p + 1;
+        }
+    }
+    if (height == 0) return saferl_shield__fail(error, SAFERL_ERR_PARSE, 1, 1, "map: empty", NULL);
+    /* check every character before allocating */
+    line = 1;
+    x = 0;
+    for (p = 0; p < length; ++p) {
+        unsigned char c = (unsigned char)text[p];
+        if (c == '\n') {
+            ++line;
+            x = 0;
+            continue;
+        }
+        if (c == '\r' && (p + 1 == length || text[p + 1] == '\n')) continue;
+        if (map[c] == 0xFF) {
+            char detail[200];
+            if (c >= 32 && c < 127) snprintf(detail, sizeof detail, " '%c'", c);
+            else snprintf(detail, sizeof detail, " (byte %u)", (unsigned)c);
+            return saferl_shield__fail(error, SAFERL_ERR_PARSE, line, x + 1, "map: a character not in the legend:", detail);
+        }
+        ++x;
+    }
+    r = saferl_shield__grid_create(&grid, width, height, legend, legend_count, allocator, error);
+    if (r < 0) return r;
+    {
+        size_t cell = 0;
+        line = 1;
+        for (p = 0; p < length; ++p) {
+            unsigned char c = (unsigned char)text[p];
+            if (c == '\n') {
+                ++line;
+                continue;
+            }
+            if (c == '\r' && (p + 1 == length || text[p + 1] == '\n')) continue;
+            grid.kind[cell++] = map[c];
+        }
+    }
+    r = saferl_shield_grid_finish(&grid, error);
+    if (r < 0) {
+        saferl_shield_grid_destroy(&grid);
+        return r;
+    }
+    *out = grid;
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_grid_read_rgba(const uint8_t *pixels, uint32_t width, uint32_t height,
+                                                             const saferl_shield_legend_entry *legend,
+                                                             uint32_t legend_count, saferl_shield_grid *out,
+                                                             const saferl_allocator *allocator,
+                                                             saferl_shield_error *error) {
+    saferl_shield_grid grid;
+    saferl_result r;
+    size_t i, cells;
+    uint32_t k;
+    SAFERL_ASSERT(out != NULL);
+    saferl_shield__clear_error(error);
+    if (!pixels || !legend || legend_count == 0 || legend_count > 255 || saferl_shield_grid_memory_size(width, height) == 0)
+        return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "image: no pixels, a bad size or a bad legend", NULL);
+    cells = (size_t)width * height;
+    for (i = 0; i < cells; ++i) {
+        const uint8_t *px = pixels + 4 * i;
+        for (k = 0; k < legend_count; ++k)
+            if (memcmp(px, legend[k].rgba, 4) == 0) break;
+        if (k == legend_count) {
+            char detail[200];
+            snprintf(detail, sizeof detail, " #%02x%02x%02x (alpha %u) at x %lu, y %lu is not in the legend",
+                     px[0], px[1], px[2], px[3], (unsigned long)(i % width), (unsigned long)(i / width));
+            return saferl_shield__fail(error, SAFERL_ERR_PARSE, (uint32_t)(i / width) + 1, (uint32_t)(i % width) + 1,
+                                       "image: colour", detail);
+        }
+    }
+    r = saferl_shield__grid_create(&grid, width, height, legend, legend_count, allocator, error);
+    if (r < 0) return r;
+    for (i = 0; i < cells; ++i) {
+        for (k = 0; memcmp(pixels + 4 * i, legend[k].rgba, 4) != 0; ++k) {
+        }
+        grid.kind[i] = (uint8_t)k;
+    }
+    r = saferl_shield_grid_finish(&grid, error);
+    if (r < 0) {
+        saferl_shield_grid_destroy(&grid);
+        return r;
+    }
+    *out = grid;
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API uint32_t saferl_shield_grid_move(const saferl_shield_grid *grid, uint32_t cell, uint32_t action) {
+    uint32_t x = cell % grid->width, y = cell / grid->width, target = cell;
+    switch (action) {
+    case SAFERL_SHIELD_RIGHT: if (x + 1 < grid->width) target = cell + 1; break;
+    case SAFERL_SHIELD_UP: if (y > 0) target = cell - grid->width; break;
+    case SAFERL_SHIELD_LEFT: if (x > 0) target = cell - 1; break;
+    case SAFERL_SHIELD_DOWN: if (y + 1 < grid->height) target = cell + grid->width; break;
+    default: break;
+    }
+    if (grid->legend[grid->kind[target]].flags & SAFERL_SHIELD_CELL_WALL) target = cell;
+    return target;
+}
+
+SAFERL_SHIELD_API uint32_t saferl_shield_grid_step(const saferl_shield_grid *grid, uint32_t cell, uint32_t action,
+                                                   double slip, saferl_rng *rng) {
+    if (slip > 0.0 && saferl_rng_uniform(rng) < slip) action = saferl_rng_bounded(rng, SAFERL_SHIELD_GRID_ACTIONS);
+    return saferl_shield_grid_move(grid, cell, action);
+}
+
+SAFERL_SHIELD_API void saferl_shield_grid_place_items(saferl_shield_grid *grid, const saferl_shield_grid *base,
+                                                      double shift, saferl_rng *rng) {
+    size_t cells = (size_t)base->width * base->height, i;
+    SAFERL_ASSERT(grid->width == base->width && grid->height == base->height);
+    memcpy(grid->kind, base->kind, cells);
+    memcpy(grid->label, base->label, cells * sizeof(uint32_t));
+    grid->start = base->start;
+    for (i = 0; i < cells; ++i) {
+        const saferl_shield_legend_entry *e = &base->legend[base->kind[i]];
+        double u;
+        uint32_t way, x = (uint32_t)(i % base->width), y = (uint32_t)(i / base->width);
+        size_t target;
+        if (!(e->flags & SAFERL_SHIELD_CELL_ITEM) || !(shift > 0.0)) continue;
+        u = saferl_rng_uniform(rng);
+        if (!(u < 4.0 * shift)) continue;
+        way = (uint32_t)(u / shift);
+        if (way > 3) way = 3;
+        if ((way == 0 && x + 1 >= base->width) || (way == 1 && y == 0) || (way == 2 && x == 0) ||
+            (way == 3 && y + 1 >= base->height))
+            continue;
+        target = way == 0 ? i + 1 : way == 1 ? i - base->width : way == 2 ? i - 1 : i + base->width;
+        /* onto a plain cell of the base map that no item has taken yet */
+        if (base->legend[base->kind[target]].flags || base->label[target] || grid->kind[target] != base->kind[target]) continue;
+        grid->kind[target] = base->kind[i];
+        grid->label[target] = base->label[i];
+        grid->kind[i] = base->kind[target];
+        grid->label[i] = base->label[target];
+    }
+}
+
+SAFERL_SHIELD_API void saferl_shield_grid_abstraction(const saferl_shield_grid *grid, double slip,
+                                                      saferl_shield_abstraction *a, uint32_t *offset,
+                                                      uint32_t *successor, double *probability) {
+    uint32_t cells = grid->width * grid->height, cell, act, other, e = 0;
+    memset(a, 0, sizeof *a);
+    a->state_count = cells;
+    a->action_count = SAFERL_SHIELD_GRID_ACTIONS;
+    a->initial = grid->start;
+    a->label = grid->label;
+    a->offset = offset;
+    a->successor = successor;
+    a->probability = probability;
+    for (cell = 0; cell < cells; ++cell)
+        for (act = 0; act < SAFERL_SHIELD_GRID_ACTIONS; ++act) {
+            uint32_t first = e, k;
+            offset[cell * SAFERL_SHIELD_GRID_ACTIONS + act] = e;
+            for (other = 0; other < SAFERL_SHIELD_GRID_ACTIONS; ++other) {
+                double p = (other == act ? 1.0 - slip : 0.0) + slip / SAFERL_SHIELD_GRID_ACTIONS;
+                uint32_t target = saferl_shield_grid_move(grid, cell, other);
+                if (!(p > 0.0)) continue;
+                for (k = first; k < e && successor[k] != target; ++k) {
+                }
+                if (k == e) {
+                    successor[e] = target;
+                    if (probability) probability[e] = 0.0;
+                    ++e;
+                }
+                if (probability) probability[k] += p;
+            }
+        }
+    offset[cells * SAFERL_SHIELD_GRID_ACTIONS] = e;
+}
+
+/* ---- the Minecraft-inspired world --------------------------------------------------------------- */
+
+enum { SAFERL_SHIELD__LAVA = 1u << 0, SAFERL_SHIELD__CREEPER = 1u << 1, SAFERL_SHIELD__WOOD = 1u << 2,
+       SAFERL_SHIELD__BENCH = 1u << 3, SAFERL_SHIELD__IRON = 1u << 4, SAFERL_SHIELD__SMITH = 1u << 5,
+       SAFERL_SHIELD__DIAMOND = 1u << 6 };
+
+SAFERL_SHIELD_API const saferl_shield_legend_entry *saferl_shield_minecraft_legend(uint32_t *count) {
+    static const saferl_shield_legend_entry legend[] = {
+        {'.', {255, 255, 255, 255}, 0, 0, "floor"},
+        {'#', {64, 64, 64, 255}, SAFERL_SHIELD_CELL_WALL, 0, "wall"},
+        {'S', {52, 152, 219, 255}, SAFERL_SHIELD_CELL_START, 0, "start"},
+        {'L', {231, 76, 60, 255}, 0, SAFERL_SHIELD__LAVA, "lava"},
+        {'C', {39, 174, 96, 255}, 0, SAFERL_SHIELD__CREEPER, "creeper"},
+        {'w', {160, 110, 60, 255}, SAFERL_SHIELD_CELL_ITEM, SAFERL_SHIELD__WOOD, "wood"},
+        {'b', {241, 196, 15, 255}, SAFERL_SHIELD_CELL_ITEM, SAFERL_SHIELD__BENCH, "work_bench"},
+        {'i', {149, 165, 166, 255}, SAFERL_SHIELD_CELL_ITEM, SAFERL_SHIELD__IRON, "iron"},
+        {'t', {142, 68, 173, 255}, SAFERL_SHIELD_CELL_ITEM, SAFERL_SHIELD__SMITH, "smith_table"},
+        {'D', {26, 188, 156, 255}, SAFERL_SHIELD_CELL_GOAL, SAFERL_SHIELD__DIAMOND, "diamond"}};
+    if (count) *count = (uint32_t)(sizeof legend / sizeof legend[0]);
+    return legend;
+}
+
+SAFERL_SHIELD_API const char *saferl_shield_minecraft_map(void) {
+    /* the diamond sits behind lava: reachable only once lava is allowed (wood, then a work
+       bench); iron first leads to the armour branch, where lava stays forbidden */
+    return "############\n"
+           "#S..w...L.D#\n"
+           "#.......L..#\n"
+           "#..b....L..#\n"
+           "#.......L..#\n"
+           "#.i.....LLL#\n"
+           "#..........#\n"
+           "#..t....C..#\n"
+           "#..........#\n"
+           "############\n";
+}
+
+SAFERL_SHIELD_API uint32_t saferl_shield_minecraft_states(uint32_t level) {
+    static const uint32_t states[4] = {1, 2, 3, 5};
+    return level < 4 ? states[level] : 0;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_minecraft_safeguard(uint32_t level, saferl_shield_dfa *dfa, void *memory,
+                                                                  size_t size) {
+    static const char *const names[6] = {"lava", "creeper", "wood", "work_bench", "iron", "smith_table"};
+    uint32_t q, letter, j;
+    saferl_result r;
+    if (level > 3) return SAFERL_ERR_INVALID_ARGUMENT;
+    r = saferl_shield_dfa_init(dfa, 6, 6, 0, memory, size);
+    if (r < 0) return r;
+    for (j = 0; j < 6; ++j) saferl_shield_dfa_set_prop(dfa, j, names[j], j);
+    dfa->sink = 5;
+    dfa->flags[5] = 0;
+    for (q = 0; q < 6; ++q) {
+        dfa->stage[q] = (uint16_t)(q == 5 ? 0 : q);
+        for (letter = 0; letter < 64; ++letter) {
+            int lava = letter & 1u, creeper = (letter >> 1) & 1u, danger = lava || creeper;
+            uint32_t next = q;
+            if (q == 5) next = 5;
+            else if (q == 2 && level >= 2) next = creeper ? 5 : 2;          /* wood + bench: lava allowed */
+            else if (q == 4 && level >= 3) next = lava ? 5 : 4;             /* armour: creepers allowed */
+            else if (danger) next = 5;
+            else if (q == 0 && level >= 1 && (letter & SAFERL_SHIELD__WOOD)) next = 1;
+            else if (q == 1 && level >= 2 && (letter & SAFERL_SHIELD__BENCH)) next = 2;
+            else if (q == 1 && level >= 3 && (letter & SAFERL_SHIELD__IRON)) next = 3;
+            else if (q == 3 && level >= 3 && (letter & SAFERL_SHIELD__SMITH)) next = 4;
+            dfa->next[(q << 6) | letter] = next;
+        }
+    }
+    return saferl_shield_dfa_finish(dfa);
+}
+
+/* ---- tabular Q-learning on the product --------------------------------------------------------- */
+
+SAFERL_SHIELD_API size_t saferl_shield_qtable_memory_size(uint32_t env_states, uint32_t automaton_states,
+                                                          uint32_t actions) {
+    uint64_t pairs = (uint64_t)env_states * automaton_states;
+    if (!env_states || !automaton_states || !actions || actions > SAFERL_SHIELD_MAX_ACTIONS) return 0;
+    if (pairs * actions * sizeof(double) + pairs + 16 > (uint64_t)((size_t)-1) / 2) return 0;
+    return (size_t)(pairs * actions * sizeof(double) + pairs + 16);
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_init(saferl_shield_qtable *t, uint32_t env_states,
+                                                          uint32_t automaton_states, uint32_t actions, void *memory,
+                                                          size_t size) {
+    size_t need = saferl_shield_qtable_memory_size(env_states, automaton_states, actions), pairs, i;
+    SAFERL_ASSERT(t != NULL);
+    if (!need) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (((uintptr_t)memory & 7u) != 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(t, 0, sizeof *t);
+    t->env_state_count = env_states;
+    t->automaton_state_count = automaton_states;
+    t->action_count = actions;
+    t->alpha = 0.5;
+    t->gamma = 0.95;
+    t->epsilon = 0.1;
+    t->r_safe = 0.0;
+    t->r_violation = -1.0;
+    pairs = (size_t)env_states * automaton_states;
+    t->value = (double *)memory;
+    t->seen = (uint8_t *)(t->value + pairs * actions);
+    for (i = 0; i < pairs * actions; ++i) t->value[i] = 0.0;
+    memset(t->seen, 0, pairs);
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API uint32_t saferl_shield_qtable_act(const saferl_shield_qtable *t, uint32_t s, uint32_t q, uint32_t mask,
+                                                    double epsilon, saferl_rng *rng) {
+    const double *v = t->value + ((size_t)s * t->automaton_state_count + q) * t->action_count;
+    uint32_t a, count = 0, pick, full = t->action_count == 32 ? 0xFFFFFFFFu : (1u << t->action_count) - 1;
+    double best = -1.7976931348623157e308;
+    mask &= full;
+    if (!mask) mask = full;
+    if (saferl_rng_uniform(rng) < epsilon) {
+        uint32_t n = 0;
+        for (a = 0; a < t->action_count; ++a) n += (mask >> a) & 1u;
+        pick = saferl_rng_bounded(rng, n);
+        for (a = 0; a < t->action_count; ++a)
+            if (((mask >> a) & 1u) && pick-- == 0) return a;
+    }
+    for (a = 0; a < t->action_count; ++a)
+        if ((mask >> a) & 1u) {
+            if (v[a] > best) {
+                best = v[a];
+                count = 1;
+            } else if (v[a] == best) {
+                ++count;
+            }
+        }
+    pick = count > 1 ? saferl_rng_bounded(rng, count) : 0;
+    for (a = 0; a < t->action_count; ++a)
+        if (((mask >> a) & 1u) && v[a] == best && pick-- == 0) return a;
+    return 0;
+}
+
+SAFERL_SHIELD_API uint32_t saferl_shield_qtable_rank(const saferl_shield_qtable *t, uint32_t s, uint32_t q,
+                                                     uint32_t *ranked) {
+    const double *v = t->value + ((size_t)s * t->automaton_state_count + q) * t->action_count;
+    uint32_t a, k = 0, i;
+    for (a = 0; a < t->action_count; ++a) { /* insertion sort: a handful of actions */
+        for (i = k; i > 0 && v[ranked[i - 1]] < v[a]; --i) ranked[i] = ranked[i - 1];
+        ranked[i] = a;
+        ++k;
+    }
+    return k;
+}
+
+static double saferl_shield__max_value(const saferl_shield_qtable *t, uint32_t s, uint32_t q) {
+    const double *v = t->value + ((size_t)s * t->automaton_state_count + q) * t->action_count;
+    double best = v[0];
+    uint32_t a;
+    for (a = 1; a < t->action_count; ++a)
+        if (v[a] > best) best = v[a];
+    return best;
+}
+
+SAFERL_SHIELD_API void saferl_shield_qtable_update(saferl_shield_qtable *t, uint32_t s, uint32_t q, uint32_t a, double r,
+                                                   uint32_t s2, uint32_t q2, int done) {
+    size_t pair = (size_t)s * t->automaton_state_count + q;
+    double *v = t->value + pair * t->action_count + a;
+    double target = done ? r : r + t->gamma * saferl_shield__max_value(t, s2, q2);
+    *v += t->alpha * (target - *v);
+    t->seen[pair] = 1;
+}
+
+SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
+                                                       uint32_t active_states, uint32_t s, uint32_t a, uint32_t s2,
+                                                       uint32_t label2, double task_reward, int task_done) {
+    uint32_t u, letter = saferl_shield_letter(dfa, label2);
+    if (active_states > t->automaton_state_count) active_states = t->automaton_state_count;
+    for (u = 0; u < active_states; ++u) {
+        uint32_t u2;
+        int violated;
+        if (u == dfa->sink) continue;
+        u2 = dfa->next[((size_t)u << dfa->prop_count) | letter];
+        violated = u2 == dfa->sink;
+        saferl_shield_qtable_update(t, s, u, a, task_reward + (violated ? t->r_violation : t->r_safe), s2,
+                                    violated ? u : u2, task_done || violated);
+    }
+}
+
+SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *t, uint32_t from_states, uint32_t to_states) {
+    uint32_t s, q, i, a, Q = t->automaton_state_count, A = t->action_count;
+    if (to_states > Q) to_states = Q;
+    for (s = 0; s < t->env_state_count; ++s)
+        for (q = from_states; q < to_states; ++q) {
+            size_t pair = (size_t)s * Q + q;
+            uint32_t n = 0;
+            if (t->seen[pair]) continue;
+            for (a = 0; a < A; ++a) t->value[pair * A + a] = 0.0;
+            for (i = 0; i < from_states && i < Q; ++i)
+                if (t->seen[(size_t)s * Q + i]) {
+                    ++n;
+                    for (a = 0; a < A; ++a) t->value[pair * A + a] += t->value[((size_t)s * Q + i) * A + a];
+                }
+            if (n)
+                for (a = 0; a < A; ++a) t->value[pair * A + a] /= n;
+        }
 }
 
 #endif /* SAFERL_SHIELD_IMPLEMENTATION_ONCE */

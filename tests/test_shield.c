@@ -634,6 +634,465 @@ TEST(monitors_share_tables_and_never_allocate) {
     saferl_shield_dfa_destroy(&dfa);
 }
 
+/* ---- part 2: shields -------------------------------------------------------------------------- */
+
+/* A random automaton over 2 propositions with a sink, and a random abstraction, on static
+   memory: small enough to decide the game by its definition. */
+typedef struct small_game {
+    saferl_shield_dfa dfa;
+    saferl_shield_abstraction abstraction;
+    uint32_t label[8], offset[8 * 3 + 1], successor[8 * 3 * 8];
+    double probability[8 * 3 * 8];
+    unsigned char dfa_memory[1024];
+} small_game;
+
+static void random_small_game(small_game *g, saferl_rng *rng, int probabilistic) {
+    uint32_t Q = 2 + saferl_rng_bounded(rng, 3), S = 1 + saferl_rng_bounded(rng, 7), A = 1 + saferl_rng_bounded(rng, 3);
+    uint32_t q, letter, s, a, e = 0;
+    CHECK(saferl_shield_dfa_init(&g->dfa, Q, 2, 0, g->dfa_memory, sizeof g->dfa_memory) == SAFERL_OK);
+    g->dfa.sink = Q - 1;
+    g->dfa.flags[Q - 1] = 0;
+    for (q = 0; q + 1 < Q; ++q)
+        for (letter = 0; letter < 4; ++letter)
+            g->dfa.next[(q << 2) | letter] = saferl_rng_bounded(rng, 5) == 0 ? Q - 1 : saferl_rng_bounded(rng, Q - 1);
+    CHECK(saferl_shield_dfa_finish(&g->dfa) == SAFERL_OK);
+    memset(&g->abstraction, 0, sizeof g->abstraction);
+    for (s = 0; s < S; ++s) {
+        g->label[s] = saferl_rng_bounded(rng, 4);
+        for (a = 0; a < A; ++a) {
+            uint32_t first = e, t;
+            g->offset[s * A + a] = e;
+            for (t = 0; t < S; ++t)
+                if (saferl_rng_bounded(rng, 3) == 0) g->successor[e++] = t;
+            if (probabilistic && e == first) g->successor[e++] = saferl_rng_bounded(rng, S);
+            for (t = first; t < e; ++t) g->probability[t] = 1.0 / (e - first);
+        }
+    }
+    g->offset[S * A] = e;
+    g->abstraction.state_count = S;
+    g->abstraction.action_count = A;
+    g->abstraction.initial = saferl_rng_bounded(rng, S);
+    g->abstraction.label = g->label;
+    g->abstraction.offset = g->offset;
+    g->abstraction.successor = g->successor;
+    g->abstraction.probability = probabilistic ? g->probability : NULL;
+}
+
+/* The definition: survive_k(s, q) = q is not the sink and, for k > 0, some available action
+   has every successor surviving k - 1 more steps; W = survive_{|G|} (the sequence is
+   decreasing, so it is constant from |G| steps on). */
+static void brute_force_winning(const small_game *g, unsigned char *win) {
+    const saferl_shield_abstraction *ab = &g->abstraction;
+    uint32_t Q = g->dfa.state_count, S = ab->state_count, A = ab->action_count, k, s, q, a, e;
+    unsigned char previous[64];
+    for (s = 0; s < S; ++s)
+        for (q = 0; q < Q; ++q) win[s * Q + q] = q != g->dfa.sink;
+    for (k = 1; k <= S * Q + 1; ++k) {
+        memcpy(previous, win, (size_t)S * Q);
+        for (s = 0; s < S; ++s)
+            for (q = 0; q < Q; ++q) {
+                int some = 0;
+                for (a = 0; a < A && !some; ++a) {
+                    int all = ab->offset[s * A + a + 1] > ab->offset[s * A + a];
+                    for (e = ab->offset[s * A + a]; e < ab->offset[s * A + a + 1]; ++e) {
+                        uint32_t t = ab->successor[e];
+                        if (!previous[t * Q + saferl_shield_next(&g->dfa, q, ab->label[t])]) all = 0;
+                    }
+                    some = all;
+                }
+                win[s * Q + q] = q != g->dfa.sink && some;
+            }
+    }
+}
+
+TEST(preemptive_shield_is_the_winning_strategies_by_brute_force) {
+    static small_game g;
+    static unsigned char memory[1 << 16];
+    saferl_rng rng;
+    uint32_t trial, games_with_losing = 0, games_winning = 0, blocked_checked = 0;
+    saferl_rng_seed(&rng, 11);
+    for (trial = 0; trial < 600; ++trial) {
+        saferl_shield_game game;
+        saferl_shield_error error;
+        unsigned char win[64];
+        uint32_t Q, S, A, s, q, a, e, winning = 0;
+        saferl_result r;
+        random_small_game(&g, &rng, 0);
+        Q = g.dfa.state_count;
+        S = g.abstraction.state_count;
+        A = g.abstraction.action_count;
+        CHECK(saferl_shield_game_memory_size(&g.abstraction, &g.dfa, NULL) <= sizeof memory);
+        r = saferl_shield_game_init(&game, &g.abstraction, &g.dfa, NULL, memory, sizeof memory, &error);
+        brute_force_winning(&g, win);
+        for (s = 0; s < S; ++s)
+            for (q = 0; q < Q; ++q) {
+                uint32_t expected = 0;
+                winning += win[s * Q + q];
+                CHECK((game.losing_rank[s * Q + q] == 0) == win[s * Q + q]);
+                if (win[s * Q + q])
+                    for (a = 0; a < A; ++a) {
+                        int all = g.offset[s * A + a + 1] > g.offset[s * A + a];
+                        for (e = g.offset[s * A + a]; e < g.offset[s * A + a + 1]; ++e) {
+                            uint32_t t = g.successor[e];
+                            if (!win[t * Q + saferl_shield_next(&g.dfa, q, g.label[t])]) all = 0;
+                        }
+                        if (all) expected |= 1u << a;
+                    }
+                CHECK(saferl_shield_game_allowed(&game, s, q) == expected); /* blocks no safe action */
+                blocked_checked += expected != 0;
+            }
+        CHECK(game.winning_count == winning);
+        CHECK((r == SAFERL_OK) == (game.initial_winning == 1));
+        CHECK(r == SAFERL_OK || (r == SAFERL_ERR_INFEASIBLE && strstr(error.message, "unrealisable") != NULL));
+        games_with_losing += winning < S * Q - 1;
+        games_winning += r == SAFERL_OK;
+    }
+    CHECK(games_with_losing > 100 && games_winning > 100); /* both kinds were exercised */
+    CHECK(blocked_checked > 1000);
+}
+
+TEST(shielded_play_never_violates_on_small_games) {
+    static small_game g;
+    static unsigned char memory[1 << 16];
+    saferl_rng rng;
+    uint32_t trial, steps = 0;
+    saferl_rng_seed(&rng, 12);
+    for (trial = 0; trial < 300; ++trial) {
+        saferl_shield_game game;
+        uint32_t s, q, i;
+        random_small_game(&g, &rng, 0);
+        if (saferl_shield_game_init(&game, &g.abstraction, &g.dfa, NULL, memory, sizeof memory, NULL) != SAFERL_OK) continue;
+        s = g.abstraction.initial;
+        q = saferl_shield_next(&g.dfa, g.dfa.initial, g.label[s]);
+        for (i = 0; i < 200; ++i) {
+            uint32_t mask = saferl_shield_game_allowed(&game, s, q), a, n, pair;
+            CHECK(mask != 0);
+            if (!mask) break;
+            do a = saferl_rng_bounded(&rng, g.abstraction.action_count);
+            while (!((mask >> a) & 1u));
+            pair = s * g.abstraction.action_count + a;
+            n = g.offset[pair + 1] - g.offset[pair];
+            s = g.successor[g.offset[pair] + saferl_rng_bounded(&rng, n)]; /* any successor: the adversary */
+            q = saferl_shield_next(&g.dfa, q, g.label[s]);
+            CHECK(q != g.dfa.sink);
+            ++steps;
+        }
+    }
+    CHECK(steps > 10000);
+}
+
+/* A corridor 0 - 1 - 2 with lava at 2: from 1, "right" may slip into the lava. */
+static void corridor(saferl_shield_abstraction *ab, uint32_t *label, uint32_t *offset, uint32_t *successor,
+                     double *probability) {
+    /* actions: 0 left, 1 right; state 1 right: 2 with 0.25, 1 with 0.75 */
+    static const uint32_t off[7] = {0, 1, 2, 3, 5, 6, 7};
+    static const uint32_t succ[7] = {0, 1, 0, 1, 2, 2, 2};
+    static const double prob[7] = {1, 1, 1, 0.75, 0.25, 1, 1};
+    memcpy(offset, off, sizeof off);
+    memcpy(successor, succ, sizeof succ);
+    memcpy(probability, prob, sizeof prob);
+    label[0] = 0;
+    label[1] = 0;
+    label[2] = 1; /* lava at bit 0 */
+    memset(ab, 0, sizeof *ab);
+    ab->state_count = 3;
+    ab->action_count = 2;
+    ab->initial = 0;
+    ab->label = label;
+    ab->offset = offset;
+    ab->successor = successor;
+    ab->probability = probability;
+}
+
+TEST(post_posed_and_probabilistic_shields) {
+    saferl_shield_abstraction ab;
+    saferl_shield_dfa dfa;
+    saferl_shield_game game;
+    saferl_shield_game_desc desc;
+    uint32_t label[3], offset[7], successor[7], ranked[2];
+    double probability[7];
+    int corrected;
+    CHECK(compile("G !lava", &dfa) == SAFERL_OK); /* q0 safe, q1 sink */
+    corridor(&ab, label, offset, successor, probability);
+    memset(&desc, 0, sizeof desc);
+    desc.horizon = 3;
+    desc.threshold = 0.7;
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, &desc, NULL, NULL) == SAFERL_OK);
+    CHECK(game.winning_count == 2 && game.losing_rank[2 * 2 + 1] == 1);
+    CHECK(saferl_shield_game_allowed(&game, 0, 0) == 3u);  /* right from 0 reaches 1: safe */
+    CHECK(saferl_shield_game_allowed(&game, 1, 0) == 1u);  /* right from 1 may slip into lava */
+    /* post-posed: the agent prefers right; the shield substitutes its next choice, left */
+    ranked[0] = 1;
+    ranked[1] = 0;
+    CHECK(saferl_shield_game_correct(&game, NULL, 1, 0, ranked, 2, &corrected) == 0 && corrected == 1);
+    CHECK(saferl_shield_game_correct(&game, NULL, 0, 0, ranked, 2, &corrected) == 1 && corrected == 0);
+    /* a ranking of unsafe actions only: the fixed fallback, the lowest allowed action */
+    CHECK(saferl_shield_game_correct(&game, NULL, 1, 0, ranked, 1, &corrected) == 0 && corrected == 1);
+    /* out of W nothing is safe */
+    CHECK(saferl_shield_game_correct(&game, NULL, 2, 1, ranked, 2, &corrected) == 1 && corrected == -1);
+    /* probabilistic, by hand: right from 1 stays safe for one step w.p. 0.75, then (left, the
+       safest) surely: 0.75 over any horizon; 0.75 >= 0.7 allows it, 0.8 would not */
+    CHECK_NEAR(game.safety[1 * 2 + 0], 1.0, 1e-15);
+    CHECK(game.allowed_probably[1 * 2 + 0] == 3u);
+    saferl_shield_game_destroy(&game);
+    desc.threshold = 0.8;
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, &desc, NULL, NULL) == SAFERL_OK);
+    /* below the threshold everywhere: (2, 0), lava with a safe automaton state, unreachable */
+    CHECK(game.allowed_probably[1 * 2 + 0] == 1u && game.below_threshold == 1);
+    saferl_shield_game_destroy(&game);
+    /* a horizon-1 shield from 1 under "right" forced: 0.75; safest only, when nothing passes */
+    offset[2] = 1; /* state 1 "left" now empty: not available */
+    offset[1] = 1;
+    {
+        static const uint32_t off2[7] = {0, 1, 2, 2, 4, 5, 6};
+        static const uint32_t succ2[6] = {0, 1, 1, 2, 2, 2};
+        static const double prob2[6] = {1, 1, 0.75, 0.25, 1, 1};
+        memcpy(offset, off2, sizeof off2);
+        memcpy(successor, succ2, sizeof succ2);
+        memcpy(probability, prob2, sizeof prob2);
+    }
+    desc.horizon = 1;
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, &desc, NULL, NULL) == SAFERL_OK);
+    CHECK(game.losing_rank[1 * 2 + 0] == 2 && game.allowed[1 * 2 + 0] == 0);
+    CHECK(game.allowed[0] == 1u); /* from 0 only left: right leads to a losing state */
+    CHECK_NEAR(game.safety[1 * 2 + 0], 0.75, 1e-15);
+    CHECK(game.allowed_probably[1 * 2 + 0] == 2u && game.below_threshold == 2);
+    saferl_shield_game_destroy(&game);
+    saferl_shield_dfa_destroy(&dfa);
+}
+
+TEST(unrealisable_specifications_say_where) {
+    saferl_shield_abstraction ab;
+    saferl_shield_dfa dfa;
+    saferl_shield_game game;
+    saferl_shield_error error;
+    uint32_t label[3], offset[7], successor[7];
+    double probability[7];
+    size_t length;
+    CHECK(compile("G !lava", &dfa) == SAFERL_OK);
+    corridor(&ab, label, offset, successor, probability);
+    ab.probability = NULL;
+    ab.initial = 2; /* starting in the lava */
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_ERR_INFEASIBLE);
+    CHECK(strstr(error.message, "unrealisable") != NULL && strstr(error.message, "abstraction state 2") != NULL);
+    CHECK(game.initial_winning == 0 && game.winning_count == 2);
+    CHECK(saferl_shield_game_explain(&game, text, sizeof text, &length) == SAFERL_OK);
+    CHECK(strncmp(text, "unrealisable", 12) == 0 && strstr(text, "within 0 steps") != NULL);
+    saferl_shield_game_destroy(&game);
+    /* a slip everywhere into the lava: W is empty, and the explanation lists where it fails */
+    successor[0] = 2;
+    successor[1] = 2;
+    successor[2] = 2;
+    successor[3] = 2;
+    ab.initial = 0;
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_ERR_INFEASIBLE);
+    CHECK(game.winning_count == 0);
+    CHECK(saferl_shield_game_explain(&game, text, sizeof text, &length) == SAFERL_OK);
+    CHECK(strstr(text, "within 1 steps") != NULL && strstr(text, "  0, 0: 1") != NULL);
+    saferl_shield_game_destroy(&game);
+    /* a dangling successor is refused, naming it */
+    successor[4] = 7;
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(error.message, "state 1 action 1: successor 7 is not a state (0 .. 2)") != NULL);
+    saferl_shield_dfa_destroy(&dfa);
+}
+
+TEST(abstraction_text) {
+    const char *good = "# a corridor\nstates 3 actions 2 initial 0\nlabel 2 lava\n0 0: 0\n0 1: 1\n1 0: 0\n"
+                       "1 1: 1@0.75 2@0.25\n2 0: 2\n2 1: 2\n";
+    saferl_shield_abstraction ab;
+    saferl_shield_error error;
+    saferl_shield_dfa dfa;
+    saferl_shield_game game;
+    saferl_shield_game_desc desc;
+    CHECK(saferl_shield_read_abstraction(good, strlen(good), NULL, &ab, &error) == SAFERL_OK);
+    CHECK(ab.state_count == 3 && ab.action_count == 2 && ab.label[2] == 1u && strcmp(ab.prop_name[0], "lava") == 0);
+    CHECK(ab.offset[3] == 3 && ab.offset[4] == 5 && ab.offset[6] == 7 && ab.successor[4] == 2 && ab.probability[4] == 0.25);
+    CHECK(compile("G !lava", &dfa) == SAFERL_OK);
+    memset(&desc, 0, sizeof desc);
+    desc.horizon = 2;
+    desc.threshold = 0.7;
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, &desc, NULL, NULL) == SAFERL_OK);
+    CHECK(game.allowed[1 * 2] == 1u && game.allowed_probably[1 * 2] == 3u); /* 0.75 >= 0.7 */
+    saferl_shield_game_destroy(&game);
+    saferl_shield_dfa_destroy(&dfa);
+    saferl_shield_abstraction_destroy(&ab);
+#define REFUSED(t, l, c, fragment)                                                                       \
+    do {                                                                                                 \
+        CHECK(saferl_shield_read_abstraction(t, strlen(t), NULL, &ab, &error) == SAFERL_ERR_PARSE);      \
+        CHECK(error.line == (l) && error.column == (c) && strstr(error.message, fragment) != NULL);      \
+    } while (0)
+    REFUSED("states 2 actions 1 initial 0\n0 0: 1\n1 0: 0 5\n", 3, 8, "dangling successor");
+    REFUSED("states 2 actions 1 initial 0\n0 0: 1\n0 0: 0\n", 3, 5, "already");
+    REFUSED("states 2 actions 1 initial 0\n0 0: 1@0.5 0@0.4\n", 2, 17, "sum to 1");
+    REFUSED("states 2 actions 1 initial 0\n0 0: 1@0.5 0\n", 2, 13, "every successor of a line");
+    REFUSED("states 2 actions 1 initial 0\n0 0: 1 0\n1 0: 1@1\n", 2, 6, "without probabilities");
+    REFUSED("states 2 actions 40 initial 0\n", 1, 18, "actions A");
+    REFUSED("label 0 a\n", 1, 1, "states N");
+    REFUSED("states 2 actions 1 initial 0\n0 1: 1\n", 2, 3, "action");
+#undef REFUSED
+}
+
+TEST(gridworlds_from_text_and_pixels) {
+    uint32_t legend_count, x, y;
+    const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&legend_count);
+    const char *map = saferl_shield_minecraft_map();
+    saferl_shield_grid grid, image_grid;
+    saferl_shield_error error;
+    static uint8_t pixels[12 * 10 * 4];
+    CHECK(saferl_shield_grid_read_text(map, strlen(map), legend, legend_count, &grid, NULL, &error) == SAFERL_OK);
+    CHECK(grid.width == 12 && grid.height == 10 && grid.start == 1 * 12 + 1);
+    CHECK(grid.label[1 * 12 + 8] == 1u && grid.label[1 * 12 + 10] == (1u << 6) && grid.label[1 * 12 + 4] == (1u << 2));
+    /* moves: walls stop, up from the start is a wall */
+    CHECK(saferl_shield_grid_move(&grid, grid.start, SAFERL_SHIELD_UP) == grid.start);
+    CHECK(saferl_shield_grid_move(&grid, grid.start, SAFERL_SHIELD_RIGHT) == grid.start + 1);
+    CHECK(saferl_shield_grid_move(&grid, grid.start, SAFERL_SHIELD_DOWN) == grid.start + 12);
+    /* the same map as an image */
+    for (y = 0; y < 10; ++y)
+        for (x = 0; x < 12; ++x) memcpy(pixels + 4 * (y * 12 + x), legend[grid.kind[y * 12 + x]].rgba, 4);
+    CHECK(saferl_shield_grid_read_rgba(pixels, 12, 10, legend, legend_count, &image_grid, NULL, &error) == SAFERL_OK);
+    CHECK(memcmp(image_grid.label, grid.label, 120 * sizeof(uint32_t)) == 0 && image_grid.start == grid.start);
+    saferl_shield_grid_destroy(&image_grid);
+    pixels[4 * (3 * 12 + 5) + 1] = 1; /* a colour outside the legend at x 5, y 3 */
+    CHECK(saferl_shield_grid_read_rgba(pixels, 12, 10, legend, legend_count, &image_grid, NULL, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 4 && error.column == 6 && strstr(error.message, "#ff01ff") != NULL);
+    CHECK(saferl_shield_grid_read_text("##\n#.\n", 6, legend, legend_count, &image_grid, NULL, &error) == SAFERL_ERR_PARSE);
+    CHECK(strstr(error.message, "no start") != NULL);
+    CHECK(saferl_shield_grid_read_text("#S.\n#.?\n", 8, legend, legend_count, &image_grid, NULL, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 2 && error.column == 3 && strstr(error.message, "'?'") != NULL);
+    CHECK(saferl_shield_grid_read_text("SS\n..\n", 6, legend, legend_count, &image_grid, NULL, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 1 && error.column == 2 && strstr(error.message, "second start") != NULL);
+    saferl_shield_grid_destroy(&grid);
+}
+
+/* The four safeguards: stable ids, nested behaviour, the relaxations of the code. */
+TEST(minecraft_safeguards_follow_the_code) {
+    static unsigned char memory[4][4096];
+    saferl_shield_dfa level[4];
+    uint32_t k, lava = 1, creeper = 2, wood = 4, bench = 8, iron = 16, smith = 32;
+    for (k = 0; k < 4; ++k) CHECK(saferl_shield_minecraft_safeguard(k, &level[k], memory[k], sizeof memory[k]) == SAFERL_OK);
+    CHECK(saferl_shield_next(&level[0], 0, wood) == 0 && saferl_shield_next(&level[0], 0, lava) == 5);
+    CHECK(saferl_shield_next(&level[1], 0, wood) == 1 && saferl_shield_next(&level[1], 1, bench) == 1);
+    CHECK(saferl_shield_next(&level[2], 1, bench) == 2 && saferl_shield_next(&level[2], 2, lava) == 2);
+    CHECK(saferl_shield_next(&level[2], 2, creeper) == 5 && saferl_shield_next(&level[2], 1, iron) == 1);
+    CHECK(saferl_shield_next(&level[3], 1, iron) == 3 && saferl_shield_next(&level[3], 3, smith) == 4);
+    CHECK(saferl_shield_next(&level[3], 4, creeper) == 4 && saferl_shield_next(&level[3], 4, lava) == 5);
+    CHECK(saferl_shield_next(&level[3], 3, lava) == 5 && saferl_shield_next(&level[3], 2, iron) == 2);
+    CHECK(saferl_shield_minecraft_states(0) == 1 && saferl_shield_minecraft_states(3) == 5);
+    for (k = 0; k < 4; ++k) CHECK(level[k].sink == 5 && level[k].stage[4] == 4);
+}
+
+/* A shielded agent on the Minecraft world with item placement: never a violation of the
+   final safeguard, on every seed, and no allocation inside the loop (the game is solved again
+   on its own memory each episode, after the items moved). With SlipperyGrid's slips (any
+   direction) the sure game is unrealisable on this map, and says so: the environment can
+   walk the agent into the lava one slip at a time. */
+TEST(shielded_agent_never_violates_on_the_gridworld) {
+    static unsigned char dfa_memory[4096], base_memory[2048], grid_memory[2048], table_memory[40000],
+        game_memory[1 << 18];
+    static uint32_t offset[120 * 5 + 1], successor[120 * 25];
+    static double probability[120 * 25];
+    uint32_t legend_count, seed, violations = 0, episodes = 0, goals = 0, steps_total = 0;
+    const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&legend_count);
+    const char *map = saferl_shield_minecraft_map();
+    saferl_shield_grid parsed, base, grid;
+    saferl_shield_dfa final_rule;
+    saferl_shield_abstraction ab;
+    saferl_shield_qtable table;
+    saferl_shield_game game;
+    saferl_shield_error error;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    long before;
+#endif
+    CHECK(saferl_shield_grid_read_text(map, strlen(map), legend, legend_count, &parsed, NULL, NULL) == SAFERL_OK);
+    CHECK(saferl_shield_grid_init(&base, 12, 10, legend, legend_count, base_memory, sizeof base_memory) == SAFERL_OK);
+    memcpy(base.kind, parsed.kind, 120);
+    CHECK(saferl_shield_grid_finish(&base, NULL) == SAFERL_OK);
+    saferl_shield_grid_destroy(&parsed);
+    CHECK(saferl_shield_grid_init(&grid, 12, 10, legend, legend_count, grid_memory, sizeof grid_memory) == SAFERL_OK);
+    CHECK(saferl_shield_minecraft_safeguard(3, &final_rule, dfa_memory, sizeof dfa_memory) == SAFERL_OK);
+    saferl_shield_grid_place_items(&grid, &base, 0.0, NULL);
+    saferl_shield_grid_abstraction(&grid, SAFERL_SHIELD_MINECRAFT_SLIP, &ab, offset, successor, probability);
+    CHECK(saferl_shield_game_memory_size(&ab, &final_rule, NULL) <= sizeof game_memory);
+    CHECK(saferl_shield_game_init(&game, &ab, &final_rule, NULL, game_memory, sizeof game_memory, &error) ==
+          SAFERL_ERR_INFEASIBLE);
+    CHECK(strstr(error.message, "unrealisable") != NULL && game.losing_rank[game.initial] > 2);
+    saferl_shield_grid_abstraction(&grid, 0.0, &ab, offset, successor, probability);
+    CHECK(saferl_shield_game_solve(&game, &ab, &final_rule, NULL) == SAFERL_OK);
+    /* the cells next to the lava lose in state 0 (no wood yet) only if a move must enter it:
+       with exact moves, stepping beside lava is safe */
+    CHECK(saferl_shield_game_allowed(&game, 1 * 12 + 7, 0) == ((1u << SAFERL_SHIELD_UP) | (1u << SAFERL_SHIELD_LEFT) |
+                                                              (1u << SAFERL_SHIELD_DOWN) | (1u << SAFERL_SHIELD_STAY)));
+    CHECK(saferl_shield_game_allowed(&game, 1 * 12 + 7, 2) == 31u); /* wood and bench: lava allowed */
+    CHECK(saferl_shield_qtable_init(&table, 120, 6, 5, table_memory, sizeof table_memory) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    before = saferl_test_allocations;
+#endif
+    for (seed = 1; seed <= 8; ++seed) {
+        saferl_rng rng;
+        uint32_t episode;
+        saferl_rng_seed(&rng, seed);
+        for (episode = 0; episode < 60; ++episode) {
+            uint32_t s, q, t;
+            saferl_shield_grid_place_items(&grid, &base, SAFERL_SHIELD_MINECRAFT_SHIFT, &rng);
+            if (saferl_shield_game_solve(&game, &ab, &final_rule, NULL) != SAFERL_OK) {
+                CHECK(0); /* the start is winning on every placement of this map */
+                continue;
+            }
+            ++episodes;
+            s = grid.start;
+            q = saferl_shield_next(&final_rule, final_rule.initial, grid.label[s]);
+            for (t = 0; t < 100; ++t) {
+                uint32_t a = saferl_shield_qtable_act(&table, s, q, saferl_shield_game_allowed(&game, s, q), 0.3, &rng);
+                uint32_t s2 = saferl_shield_grid_step(&grid, s, a, 0.0, &rng);
+                uint32_t q2 = saferl_shield_next(&final_rule, q, grid.label[s2]);
+                int goal = (legend[grid.kind[s2]].flags & SAFERL_SHIELD_CELL_GOAL) != 0;
+                saferl_shield_qtable_update_crm(&table, &final_rule, 5, s, a, s2, grid.label[s2], goal ? 1.0 : 0.0, goal);
+                ++steps_total;
+                if (q2 == final_rule.sink) ++violations;
+                s = s2;
+                q = q2;
+                if (goal) {
+                    ++goals;
+                    break;
+                }
+            }
+        }
+    }
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    CHECK(saferl_test_allocations == before);
+#endif
+    CHECK(episodes == 480 && violations == 0);
+    CHECK(steps_total > 10000);
+    CHECK(goals > 0); /* the shield lets it cross the lava once allowed */
+}
+
+TEST(crm_updates_every_automaton_state_and_transfer_averages) {
+    static unsigned char memory[4096], table_memory[8192];
+    saferl_shield_dfa rule;
+    saferl_shield_qtable table;
+    uint32_t ranked[5];
+    CHECK(saferl_shield_minecraft_safeguard(3, &rule, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_shield_qtable_init(&table, 4, 6, 5, table_memory, sizeof table_memory) == SAFERL_OK);
+    table.alpha = 1.0;
+    table.gamma = 0.5;
+    /* one real step onto lava: a violation for u = 0, 1, 3, 4's rule... not for 2 (wood + bench) */
+    saferl_shield_qtable_update_crm(&table, &rule, 5, 0, 1, 1, 1u /* lava */, 0.0, 0);
+    CHECK(table.value[(0 * 6 + 0) * 5 + 1] == -1.0 && table.value[(0 * 6 + 1) * 5 + 1] == -1.0);
+    CHECK(table.value[(0 * 6 + 2) * 5 + 1] == 0.0 && table.value[(0 * 6 + 3) * 5 + 1] == -1.0);
+    CHECK(table.value[(0 * 6 + 4) * 5 + 1] == -1.0 && table.seen[0 * 6 + 2] == 1 && table.seen[0 * 6 + 5] == 0);
+    /* only the active states of a stage learn */
+    saferl_shield_qtable_update_crm(&table, &rule, 2, 2, 3, 1, 0u, 1.0, 1);
+    CHECK(table.value[(2 * 6 + 0) * 5 + 3] == 1.0 && table.value[(2 * 6 + 1) * 5 + 3] == 1.0);
+    CHECK(table.value[(2 * 6 + 2) * 5 + 3] == 0.0 && table.seen[2 * 6 + 2] == 0);
+    /* transfer to 3 states: (2, 2) gets the mean of (2, 0) and (2, 1); (0, 2) was seen: kept */
+    table.value[(2 * 6 + 1) * 5 + 0] = 0.5;
+    saferl_shield_qtable_transfer(&table, 2, 3);
+    CHECK(table.value[(2 * 6 + 2) * 5 + 3] == 1.0 && table.value[(2 * 6 + 2) * 5 + 0] == 0.25);
+    CHECK(table.value[(0 * 6 + 2) * 5 + 1] == 0.0);
+    CHECK(saferl_shield_qtable_rank(&table, 2, 2, ranked) == 5 && ranked[0] == 3 && ranked[1] == 0);
+}
+
 TEST(allocations_are_all_released) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations > 0);
@@ -660,6 +1119,15 @@ int main(void) {
     RUN(safeguards_by_hand_keep_stable_ids_and_stages);
     RUN(dot_export);
     RUN(monitors_share_tables_and_never_allocate);
+    RUN(preemptive_shield_is_the_winning_strategies_by_brute_force);
+    RUN(shielded_play_never_violates_on_small_games);
+    RUN(post_posed_and_probabilistic_shields);
+    RUN(unrealisable_specifications_say_where);
+    RUN(abstraction_text);
+    RUN(gridworlds_from_text_and_pixels);
+    RUN(minecraft_safeguards_follow_the_code);
+    RUN(shielded_agent_never_violates_on_the_gridworld);
+    RUN(crm_updates_every_automaton_state_and_transfer_averages);
     RUN(allocations_are_all_released);
     return saferl_test_finish();
 }
