@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* rl_train - train a policy with saferl_rl.h on a built-in constrained MDP.
+
+   rl_train --env cartpole|pointgoal|gridworld|pendulum|cliff --algo ppo|ppo-lag|pid-lag
+            --cost-limit D --seed S --steps N [--save policy.bin] [--png curves.png]
+            [--envs K] [--steps-per-epoch M]
+
+   Prints one CSV line per epoch (epoch,steps,return,cost,lambda,seconds; return and cost are
+   the mean undiscounted episodic values of the last 100 episodes of the stochastic training
+   policy), then "eval,return,cost" for the deterministic policy over 10 episodes, and writes
+   a PNG of the learning curves with the cost limit drawn (default rl_train.png). */
+#define SAFERL_RL_IMPLEMENTATION
+#include "saferl_rl.h"
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#include "plot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int usage(const char *msg) {
+    fprintf(stderr, "rl_train: %s\nusage: rl_train --env cartpole|pointgoal|gridworld|pendulum|cliff "
+                    "--algo ppo|ppo-lag|pid-lag --cost-limit D --seed S --steps N [--save policy.bin] "
+                    "[--png curves.png] [--envs K] [--steps-per-epoch M]\n", msg);
+    return 2;
+}
+
+static int parse_number(const char *s, double *out) {
+    char *end;
+    double v;
+    if (!s || !*s) return 0;
+    v = strtod(s, &end);
+    if (*end || v != v) return 0;
+    *out = v;
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    const char *env_name = NULL, *algo = "ppo-lag", *save = NULL, *png = "rl_train.png";
+    double cost_limit = 25.0, seed = 0.0, steps = 100000.0, env_count = 1.0, per_epoch = 0.0;
+    saferl_rl_builtin states[SAFERL_RL_MAX_ENVS];
+    saferl_rl_env envs[SAFERL_RL_MAX_ENVS];
+    saferl_rl_desc desc;
+    saferl_rl_agent agent;
+    saferl_rl_epoch_stats st;
+    double *xs, *rets, *costs, *lambdas, ymin = 0.0, ymax = 1.0, eval_ret = 0.0, eval_cost = 0.0;
+    int i, kind, epochs, n = 0;
+    clock_t start = clock();
+    saferl_result r;
+    for (i = 1; i < argc; ++i) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int ok = 1;
+        if (!strcmp(a, "--env")) env_name = v;
+        else if (!strcmp(a, "--algo")) algo = v;
+        else if (!strcmp(a, "--save")) save = v;
+        else if (!strcmp(a, "--png")) png = v;
+        else if (!strcmp(a, "--cost-limit")) ok = parse_number(v, &cost_limit) && cost_limit >= 0.0;
+        else if (!strcmp(a, "--seed")) ok = parse_number(v, &seed) && seed >= 0.0 && seed <= 4294967295.0;
+        else if (!strcmp(a, "--steps")) ok = parse_number(v, &steps) && steps >= 1.0 && steps <= 1e9;
+        else if (!strcmp(a, "--envs")) ok = parse_number(v, &env_count) && env_count >= 1 && env_count <= SAFERL_RL_MAX_ENVS;
+        else if (!strcmp(a, "--steps-per-epoch")) ok = parse_number(v, &per_epoch) && per_epoch >= 1 && per_epoch <= 1e6;
+        else return usage("unknown option");
+        if (!ok || !v) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "bad value for %s: %s", a, v ? v : "(missing)");
+            return usage(msg);
+        }
+        ++i;
+    }
+    if (!env_name) return usage("--env is required");
+    kind = saferl_rl_env_kind_from_name(env_name);
+    if (kind < 0) return usage("unknown environment");
+    memset(&desc, 0, sizeof desc);
+    if (!strcmp(algo, "ppo")) desc.algorithm = SAFERL_RL_PPO;
+    else if (!strcmp(algo, "ppo-lag")) desc.algorithm = SAFERL_RL_PPO_LAG;
+    else if (!strcmp(algo, "pid-lag")) desc.algorithm = SAFERL_RL_PID_LAG;
+    else return usage("unknown algorithm");
+    desc.cost_limit = cost_limit > 0.0 ? cost_limit : 1e-9;
+    desc.seed = (uint32_t)seed;
+    desc.steps_per_epoch = per_epoch > 0 ? (int)per_epoch : 2000;
+    desc.steps_per_epoch -= desc.steps_per_epoch % (int)env_count;
+    if (desc.steps_per_epoch < 1) return usage("--steps-per-epoch below --envs");
+    for (i = 0; i < (int)env_count; ++i) saferl_rl_env_builtin(&envs[i], &states[i], (saferl_rl_env_kind)kind);
+    epochs = (int)((steps + desc.steps_per_epoch - 1) / desc.steps_per_epoch);
+    r = saferl_rl_agent_create(&agent, &desc, envs, (int)env_count);
+    if (r < 0) {
+        fprintf(stderr, "rl_train: %s\n", saferl_result_string(r));
+        return 1;
+    }
+    xs = (double *)malloc(sizeof(double) * 4 * (size_t)epochs);
+    if (!xs) return 1;
+    rets = xs + epochs;
+    costs = rets + epochs;
+    lambdas = costs + epochs;
+    printf("epoch,steps,return,cost,lambda,seconds\n");
+    for (i = 0; i < epochs; ++i) {
+        r = saferl_rl_agent_epoch(&agent, &st);
+        if (r < 0) {
+            fprintf(stderr, "rl_train: epoch %d: %s\n", i + 1, saferl_result_string(r));
+            return 1;
+        }
+        printf("%d,%ld,%.6g,%.6g,%.6g,%.3f\n", st.epoch, st.total_steps, st.episode_return, st.episode_cost,
+               st.lagrange_multiplier, (double)(clock() - start) / CLOCKS_PER_SEC);
+        fflush(stdout);
+        if (st.episode_return == st.episode_return) {
+            xs[n] = (double)st.total_steps;
+            rets[n] = st.episode_return;
+            costs[n] = st.episode_cost;
+            lambdas[n] = st.lagrange_multiplier;
+            if (n == 0 || rets[n] < ymin) ymin = rets[n];
+            if (n == 0 || rets[n] > ymax) ymax = rets[n];
+            if (costs[n] < ymin) ymin = costs[n];
+            if (costs[n] > ymax) ymax = costs[n];
+            ++n;
+        }
+    }
+    saferl_rl_evaluate(&agent.actor, &envs[0], 10, 0, 1, desc.seed + 1000u, &eval_ret, &eval_cost);
+    printf("eval,%.6g,%.6g\n", eval_ret, eval_cost);
+    if (save && saferl_rl_policy_save_file(&agent.actor, save) < 0) {
+        fprintf(stderr, "rl_train: cannot write %s\n", save);
+        return 1;
+    }
+    if (png && n > 0) {
+        plot_canvas canvas;
+        plot_axes ax;
+        double lx[2], ly[2];
+        char title[160];
+        if (cost_limit < ymin) ymin = cost_limit;
+        if (cost_limit > ymax) ymax = cost_limit;
+        if (ymax <= ymin) ymax = ymin + 1.0;
+        if (plot_canvas_init(&canvas, 900, 560, plot_rgb(255, 255, 255))) {
+            plot_legend_entry legend[3];
+            plot_axes_init(&ax, &canvas, 80, 50, 860, 500);
+            plot_axes_range(&ax, 0.0, xs[n - 1] > 0 ? xs[n - 1] : 1.0, ymin, ymax + 0.05 * (ymax - ymin), PLOT_LINEAR);
+            snprintf(title, sizeof title, "%s, %s, d = %g, seed %u", env_name, algo, cost_limit, desc.seed);
+            plot_axes_draw(&ax, "environment steps", "episodic return / cost", title);
+            plot_polyline(&ax, xs, rets, (size_t)n, 2.0, plot_rgb(30, 90, 200));
+            plot_polyline(&ax, xs, costs, (size_t)n, 2.0, plot_rgb(210, 60, 30));
+            lx[0] = 0.0; lx[1] = xs[n - 1];
+            ly[0] = ly[1] = cost_limit;
+            plot_polyline(&ax, lx, ly, 2, 1.5, plot_rgb(90, 90, 90));
+            memset(legend, 0, sizeof legend);
+            legend[0].label = "return"; legend[0].color = plot_rgb(30, 90, 200);
+            legend[1].label = "cost"; legend[1].color = plot_rgb(210, 60, 30);
+            legend[2].label = "cost limit d"; legend[2].color = plot_rgb(90, 90, 90);
+            plot_legend(&ax, legend, 3, 1);
+            if (!plot_write_png(&canvas, png)) fprintf(stderr, "rl_train: cannot write %s\n", png);
+            plot_canvas_free(&canvas);
+        }
+    }
+    (void)lambdas;
+    free(xs);
+    saferl_rl_agent_destroy(&agent);
+    return 0;
+}

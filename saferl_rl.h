@@ -1,0 +1,2386 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* saferl_rl.h - v0.1.0 - constrained MDPs, small networks and Lagrangian policy gradients
+                          public domain or MIT; see the end of the file
+
+   Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
+   expected episodic cost <= d (the cost limit). This header holds a cost-aware environment
+   interface with vectorised rollouts, five built-in environments, small float networks with
+   hand-written forward/backward passes (MLP, categorical and diagonal-Gaussian heads, reward
+   and cost critics, Adam), PPO, PPO-Lagrangian and PID-Lagrangian for discrete and
+   continuous actions, and a versioned binary policy format a game can load from memory.
+
+   Do this:
+      #define SAFERL_RL_IMPLEMENTATION   (or SAFERL_IMPLEMENTATION for every saferl header)
+   before you include this file in *one* C or C++ file to create the implementation.
+
+   Optional, before the implementation include:
+      #define SAFERL_ASSERT(x)        your assert, for programmer errors only (default: assert)
+      #define SAFERL_MALLOC(sz,ctx)   default allocation   (default: malloc(sz))
+      #define SAFERL_FREE(p,ctx)      default release      (default: free(p))
+      #define SAFERL_RL_API           declaration prefix   (default: extern)
+      #define SAFERL_RL_STATIC        every function static: a private copy per translation unit
+      #define SAFERL_NO_STDIO         drop the file helpers (engines and browsers bring their I/O)
+      #define SAFERL_USE_BLIS         matrix products of batches >= 16 through BLIS's sgemm
+                                      (native only; link -lblis; blis.h needs -std=gnu99 or
+                                      _POSIX_C_SOURCE >= 200112L in that translation unit)
+
+   QUICK START
+      #define SAFERL_RL_IMPLEMENTATION
+      #include "saferl_rl.h"
+      #include <stdio.h>
+      int main(void) {
+          saferl_rl_builtin cart;                       // the environment's state
+          saferl_rl_env env;
+          saferl_rl_agent agent;
+          saferl_rl_desc desc = {0};                    // zero = the documented defaults
+          saferl_rl_epoch_stats s;
+          int epoch;
+          saferl_rl_env_builtin(&env, &cart, SAFERL_RL_ENV_CARTPOLE);
+          desc.algorithm = SAFERL_RL_PPO_LAG;
+          desc.cost_limit = 10.0;                       // at most 10 steps beyond |x| = 1 a run
+          if (saferl_rl_agent_create(&agent, &desc, &env, 1) < 0) return 1;
+          for (epoch = 0; epoch < 5; ++epoch) {
+              if (saferl_rl_agent_epoch(&agent, &s) < 0) break;
+              printf("%d %.1f %.1f %.3f\n", epoch, s.episode_return, s.episode_cost, s.lagrange_multiplier);
+          }
+          saferl_rl_agent_destroy(&agent);
+          return 0;
+      }
+
+   WHAT IS HERE, top to bottom
+      environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated),
+                          saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff;
+                          saferl_rl_cliff_model: the tabular CMDP's exact P, r, c for an LP
+      layers (llm.c)      saferl_rl_linear_*, _tanh_*, _relu_*, _categorical_*, _gaussian_*,
+                          _ppo_clip_*, _value_loss_*: forward/backward pairs on plain arrays
+      networks            saferl_rl_mlp (one parameter block, one activation block), Adam,
+                          global-norm gradient clipping
+      policies            saferl_rl_policy: act one observation without allocating; save to and
+                          load from a memory buffer (format below); file helpers
+      training            saferl_rl_agent: rollouts, GAE for reward and cost, PPO / PPO-Lag /
+                          PID-Lag updates, episode and cost-rate metrics, evaluation
+
+   ENVIRONMENTS (what each built-in is, and where it departs from its model)
+      cartpole   Gym's CartPole-v1 dynamics (g 9.8, cart 1.0 kg, pole 0.1 kg, half-length 0.5,
+                 force +-10 N, Euler with tau 0.02), start state U[-0.05, 0.05]^4, reward 1 a
+                 step, terminated at |x| > 2.4 or |theta| > 12 degrees, truncated at 500 steps.
+                 Cost 1 for every step with |x| > 1.0 (CartSafe's position cost on the
+                 balancing task). Discrete(2). "Solved" is Gym's v1 level: the mean return of
+                 the last 100 episodes >= 475. Observation (x, x', theta, theta').
+      pointgoal  Safety-Gymnasium's PointGoal1 without MuJoCo: arena [-1.5, 1.5]^2 (here with
+                 walls), 8 hazards of radius 0.2, a goal of radius 0.3 re-drawn when reached,
+                 reward (previous goal distance - distance) + 1 on reaching the goal, cost 1
+                 while inside a hazard (the indicator cost), 1000 steps. The point is a
+                 unicycle: a in [-1,1]^2, forward acceleration 2 a0 m/s^2 with linear drag 4/s,
+                 yaw rate 3 a1 rad/s, dt 0.02. Observation (35): forward and lateral velocity,
+                 yaw rate, then 16-bin pseudo-lidars for the goal and the hazards with
+                 Safety-Gymnasium's value max(0, 3 - distance) / 3 and aliasing into the
+                 neighbour bins. Departures: no vase (unconstrained at level 1), no
+                 accelerometer / magnetometer, kinematics instead of contact physics.
+      gridworld  AI-Safety-Gridworlds' lava world (distributional shift, 7x9, training layout):
+                 reward -1 a move and +50 at the goal (episode ends); lava gives cost 1 per
+                 step on it instead of the -50 and termination, so crossing it is a real
+                 trade-off; slip probability 0.1 (a uniformly random action); truncated at 50
+                 steps. Discrete(4); observation one-hot over the 63 cells.
+      pendulum   Safe Pendulum of CRABS / OmniSafe (SafeClassicPendulum): Gym pendulum
+                 (g 10, m 1, l 1, dt 0.05, |theta'| <= 8, torque 2 a), start (0.3, -0.9),
+                 reward -theta^2, cost 1 and termination when |theta| > 1.5, 200 steps.
+                 Observation (cos theta, sin theta, theta' / 8); a in [-1, 1].
+      cliff      The tabular CMDP: CliffWalking on 4 rows x 6 columns, start bottom left, goal
+                 bottom right, cliff between them. Reward -1 a step; stepping into the cliff
+                 costs 1 and returns the agent to the start (no reward penalty); slip
+                 probability 0.1; truncated at 100 steps. Discrete(4); one-hot observation
+                 over the 24 cells. saferl_rl_cliff_model gives its P, r, c, so the
+                 constrained optimum is one linear program (tests/ solves it).
+      Continuous actions are in [-1, 1] per dimension; the built-ins clip. Discrete actions
+      are passed as action[0] = the index (a small whole number in float).
+
+   ALGORITHMS (the papers' rules; where OmniSafe's code departs we follow the paper)
+      * GAE for reward and cost: delta_t = x_t + gamma V(s_t+1) - V(s_t), A_t = sum_k
+        (gamma lambda)^k delta_t+k, targets A_t + V(s_t); the bootstrap is 0 on termination,
+        V(final observation) on truncation, V(current observation) at the end of an epoch.
+        The cost uses its own cost_gamma / cost_lambda (OmniSafe silently uses the reward
+        gamma for the cost; both default to 0.99 / 0.95 here, so the defaults agree).
+      * Advantages once per epoch as OmniSafe: reward standardised, cost only centred.
+      * PPO (Schulman et al. 2017): L = -mean(min(rho A, clip(rho, 1-eps, 1+eps) A)), eps 0.2,
+        update_iters passes of shuffled minibatches, early stop when the batch mean of
+        KL(pi_old || pi) (summed over action dimensions) exceeds target_kl after a pass;
+        critics: MSE + critic_norm_coef |theta|^2 in the same minibatch loop; Adam; gradient
+        norm clipped per network.
+      * PPO-Lag (Ray, Achiam, Amodei 2019): once per epoch, BEFORE the policy update,
+        lambda <- max(0, lambda + lambda_lr (J_C - d)), J_C the mean undiscounted cost of the
+        last episode_window finished episodes; then A = (A_R - lambda A_C) / (1 + lambda).
+        This is the paper's projected gradient step; OmniSafe steps lambda with Adam
+        (lr 0.035), which moves it by about +-lr whatever the violation: lambda_optimizer =
+        SAFERL_RL_LAMBDA_ADAM gives that for parity.
+      * PID-Lag (Stooke, Achiam, Abbeel 2020, Algorithm 2): e = J_C - d, I <- max(0, I + e),
+        D = max(0, J_C - J_C,prev), lambda = max(0, Kp e + Ki I + Kd D), same mixed
+        advantage. OmniSafe (like rlpyt) also smooths e and J_C by EMAs (alpha 0.95) and
+        takes D against a 10-epoch delay: pid_ema_alpha and pid_delay give that; the
+        defaults are the paper's (no smoothing, delay 1) with OmniSafe's gains (0.1, 0.01,
+        0.01).
+      * Observations are normalised by running mean and standard deviation (floored at
+        1e-2, clipped to +-10), updated after each rollout, saved with the policy.
+      * Metrics: mean episodic return and cost over the window (stochastic training policy),
+        the cost rate (all cost / all steps so far), and saferl_rl_evaluate for the
+        deterministic (argmax / mean) or stochastic policy.
+      Part 2 (a later release) adds the trust-region family (CPO, PCPO), flipping-based
+      mixtures and return-conditioned policies; the agent keeps its algorithm switch and
+      its actor/critic blocks separate for that.
+
+   POLICY FORMAT (version 1; all integers uint32 and floats IEEE-754 binary32, little endian)
+      offset 0   magic "SRLP"            4   format version (1)
+             8   observation_dim         12  action kind (0 discrete, 1 Gaussian)
+             16  action_dim (count of actions if discrete)
+             20  activation (0 tanh, 1 relu)   24  layer_count L (1..8)
+             28  sizes[0..L] (sizes[0] = observation_dim, sizes[L] = action_dim)
+             then the parameters: per layer weight (out x in, row-major) and bias (out);
+             for a Gaussian log_std (action_dim); then obs_mean and obs_std (observation_dim
+             each; std 1 and mean 0 when no normalisation); then a CRC-32 (IEEE) of every
+             byte before it. Sizes are at most 4096 a layer. The loader rejects another
+             magic or a bad checksum (SAFERL_ERR_CORRUPT), another version
+             (SAFERL_ERR_VERSION), a short buffer (SAFERL_ERR_CORRUPT) and non-finite values
+             (SAFERL_ERR_NOT_FINITE) before it writes anything.
+
+   MEMORY, THREADS, ERRORS
+      Nothing allocates except the *_create conveniences, through the desc's allocator (or
+      SAFERL_MALLOC). saferl_rl_agent_memory_size + _init work on your memory; a rollout,
+      an update and saferl_rl_policy_act never allocate. No global state: different objects
+      may be used from different threads at once. Bad data returns a negative saferl_result:
+      a user environment that returns NaN makes saferl_rl_agent_epoch return
+      SAFERL_ERR_NOT_FINITE with the networks, optimiser, lambda, normaliser and statistics
+      unchanged (the interrupted episodes are dropped and every environment is reset at the
+      next epoch). The same seed gives the same learning curve; native and WebAssembly agree
+      to rounding (libm's tanh and exp differ in the last bits).
+
+   REVISION HISTORY
+      0.1.0 (2026-11-21)  first release: environments, networks, PPO, PPO-Lag, PID-Lag
+*/
+#ifndef SAFERL_RL_H
+#define SAFERL_RL_H
+
+#define SAFERL_RL_VERSION_MAJOR 0
+#define SAFERL_RL_VERSION_MINOR 1
+#define SAFERL_RL_VERSION_PATCH 0
+#define SAFERL_RL_VERSION_STRING "0.1.0"
+
+#if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_RL_IMPLEMENTATION)
+#define SAFERL_RL_IMPLEMENTATION
+#endif
+
+#ifndef SAFERL_RL_API
+#  if defined(SAFERL_RL_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#    define SAFERL_RL_API static __attribute__((unused)) /* no warning for what you don't call */
+#  elif defined(SAFERL_RL_STATIC)
+#    define SAFERL_RL_API static
+#  else
+#    define SAFERL_RL_API extern
+#  endif
+#endif
+
+/* ==== saferl common block: byte-identical in every saferl header ======================== */
+#ifndef SAFERL_COMMON_H
+#define SAFERL_COMMON_H
+#define SAFERL_COMMON_VERSION 1
+
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+
+/* Every fallible function returns a saferl_result: 0 success, negative an error (the call
+   changed nothing), positive a success with a qualification the caller should read. */
+typedef enum saferl_result {
+    SAFERL_OK = 0,
+    SAFERL_BOUND_ONLY = 1,                 /* done, but the data only bound the quantity */
+    SAFERL_ERR_INVALID_ARGUMENT = -1,      /* a value out of its documented range */
+    SAFERL_ERR_OUT_OF_MEMORY = -2,
+    SAFERL_ERR_BUFFER_TOO_SMALL = -3,      /* the caller's buffer is smaller than needed */
+    SAFERL_ERR_NOT_FINITE = -4,            /* NaN or infinity in the input */
+    SAFERL_ERR_PARSE = -5,                 /* malformed text; the parser says line and column */
+    SAFERL_ERR_NO_DATA = -6,               /* nothing to estimate from */
+    SAFERL_ERR_NOT_POSITIVE_DEFINITE = -7,
+    SAFERL_ERR_DID_NOT_CONVERGE = -8,
+    SAFERL_ERR_UNSUPPORTED = -9,           /* valid, but outside what this code handles */
+    SAFERL_ERR_INFEASIBLE = -10,           /* no solution exists (unrealisable, infeasible) */
+    SAFERL_ERR_VERSION = -11,              /* a file or buffer of another format version */
+    SAFERL_ERR_CORRUPT = -12               /* a binary buffer that fails its checks */
+} saferl_result;
+
+static inline const char *saferl_result_string(saferl_result result) {
+    switch (result) {
+    case SAFERL_OK: return "ok";
+    case SAFERL_BOUND_ONLY: return "only a bound: the data do not determine the value";
+    case SAFERL_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case SAFERL_ERR_OUT_OF_MEMORY: return "out of memory";
+    case SAFERL_ERR_BUFFER_TOO_SMALL: return "buffer too small";
+    case SAFERL_ERR_NOT_FINITE: return "NaN or infinity in the input";
+    case SAFERL_ERR_PARSE: return "parse error";
+    case SAFERL_ERR_NO_DATA: return "no data";
+    case SAFERL_ERR_NOT_POSITIVE_DEFINITE: return "matrix not positive definite";
+    case SAFERL_ERR_DID_NOT_CONVERGE: return "did not converge";
+    case SAFERL_ERR_UNSUPPORTED: return "unsupported";
+    case SAFERL_ERR_INFEASIBLE: return "infeasible";
+    case SAFERL_ERR_VERSION: return "unsupported format version";
+    case SAFERL_ERR_CORRUPT: return "corrupt data";
+    }
+    return "unknown result";
+}
+
+/* Memory for the *_create conveniences. All zero means SAFERL_MALLOC / SAFERL_FREE. */
+typedef struct saferl_allocator {
+    void *(*allocate)(size_t size, void *user_data);
+    void (*release)(void *pointer, void *user_data);
+    void *user_data;
+} saferl_allocator;
+
+/* xoshiro256** (Blackman and Vigna), seeded through splitmix64 from a 32-bit seed so that
+   JavaScript can pass it. The integer stream and saferl_rng_uniform are bit-identical on
+   every platform; saferl_rng_normal goes through libm and agrees to rounding. */
+typedef struct saferl_rng {
+    uint64_t s[4];
+} saferl_rng;
+
+static inline uint64_t saferl_rng_splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static inline void saferl_rng_seed(saferl_rng *rng, uint32_t seed) {
+    uint64_t state = seed;
+    int i;
+    for (i = 0; i < 4; ++i) rng->s[i] = saferl_rng_splitmix64(&state);
+}
+
+static inline uint64_t saferl_rng_u64(saferl_rng *rng) {
+    uint64_t *s = rng->s;
+    uint64_t x = s[1] * 5u;
+    uint64_t result = ((x << 7) | (x >> 57)) * 9u;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+
+static inline uint32_t saferl_rng_u32(saferl_rng *rng) {
+    return (uint32_t)(saferl_rng_u64(rng) >> 32);
+}
+
+/* Uniform double in [0, 1) with 53 random bits. */
+static inline double saferl_rng_uniform(saferl_rng *rng) {
+    return (double)(saferl_rng_u64(rng) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Uniform integer in [0, bound), unbiased (Lemire's multiply-and-reject); bound 0 gives 0. */
+static inline uint32_t saferl_rng_bounded(saferl_rng *rng, uint32_t bound) {
+    uint64_t m;
+    uint32_t low;
+    if (bound == 0) return 0;
+    m = (uint64_t)saferl_rng_u32(rng) * bound;
+    low = (uint32_t)m;
+    if (low < bound) {
+        uint32_t threshold = (uint32_t)(0u - bound) % bound;
+        while (low < threshold) {
+            m = (uint64_t)saferl_rng_u32(rng) * bound;
+            low = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+/* Standard normal by Box-Muller; one value a call, no cached spare, so the state alone
+   determines the stream. */
+static inline double saferl_rng_normal(saferl_rng *rng) {
+    double u1 = 1.0 - saferl_rng_uniform(rng); /* (0, 1]: log stays finite */
+    double u2 = saferl_rng_uniform(rng);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
+}
+
+/* Index i with probability weights[i] / sum(weights). Weights must be finite and >= 0 with
+   a positive sum; otherwise returns count (no valid index) and draws nothing. */
+static inline size_t saferl_rng_categorical(saferl_rng *rng, const double *weights, size_t count) {
+    double total = 0.0, target;
+    size_t i, last_positive = count;
+    for (i = 0; i < count; ++i) {
+        if (!(weights[i] >= 0.0) || weights[i] > 1.7976931348623157e308) return count;
+        total += weights[i];
+        if (weights[i] > 0.0) last_positive = i;
+    }
+    if (!(total > 0.0) || total > 1.7976931348623157e308) return count;
+    target = saferl_rng_uniform(rng) * total;
+    for (i = 0; i < count; ++i) {
+        if (weights[i] > 0.0 && target < weights[i]) return i;
+        target -= weights[i];
+    }
+    return last_positive; /* rounding left target just above the last weight */
+}
+
+#else
+#if SAFERL_COMMON_VERSION != 1
+#error "saferl headers of different versions in one translation unit: update them together"
+#endif
+#endif /* SAFERL_COMMON_H */
+/* ==== end of the saferl common block ===================================================== */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+SAFERL_RL_API const char *saferl_rl_version(void);
+
+/* ---- environments ------------------------------------------------------------------------ */
+
+/* A constrained MDP. reset and step write observation_dim floats; step reads action_dim
+   floats (continuous, in [-1, 1]) or action[0] = index (discrete). Randomness comes from the
+   rng handed in, so a rollout seeded once reproduces. An environment ends an episode with
+   *terminated (a true end: no bootstrap) or *truncated (a time limit: bootstrap). */
+typedef struct saferl_rl_env {
+    int observation_dim;
+    int action_dim;        /* continuous: the dimension; discrete: 1 */
+    int action_count;      /* discrete: the number of actions; 0 for continuous actions */
+    void *state;           /* yours */
+    saferl_result (*reset)(void *state, saferl_rng *rng, float *observation);
+    saferl_result (*step)(void *state, saferl_rng *rng, const float *action, float *observation,
+                          float *reward, float *cost, int *terminated, int *truncated);
+} saferl_rl_env;
+
+typedef enum saferl_rl_env_kind {
+    SAFERL_RL_ENV_CARTPOLE = 0,
+    SAFERL_RL_ENV_POINTGOAL = 1,
+    SAFERL_RL_ENV_GRIDWORLD = 2,
+    SAFERL_RL_ENV_PENDULUM = 3,
+    SAFERL_RL_ENV_CLIFF = 4
+} saferl_rl_env_kind;
+#define SAFERL_RL_ENV_KIND_COUNT 5
+
+#define SAFERL_RL_POINTGOAL_HAZARDS 8
+#define SAFERL_RL_LIDAR_BINS 16
+#define SAFERL_RL_CLIFF_ROWS 4
+#define SAFERL_RL_CLIFF_COLUMNS 6
+#define SAFERL_RL_CLIFF_STATES (SAFERL_RL_CLIFF_ROWS * SAFERL_RL_CLIFF_COLUMNS)
+#define SAFERL_RL_GRID_ROWS 7
+#define SAFERL_RL_GRID_COLUMNS 9
+
+/* The state of a built-in environment (plain data: copy it to snapshot an episode). */
+typedef struct saferl_rl_builtin {
+    saferl_rl_env_kind kind;
+    int steps;                    /* in the current episode */
+    int max_steps;
+    double x[4];                  /* cartpole (x, x', theta, theta'); pendulum (theta, theta');
+                                     pointgoal (x, y, vx, vy) */
+    double heading, yaw_rate;     /* pointgoal */
+    double goal[2], goal_distance;
+    double hazards[SAFERL_RL_POINTGOAL_HAZARDS][2];
+    int cell;                     /* gridworld and cliff: row * columns + column */
+    int goals_reached;
+} saferl_rl_builtin;
+
+/* Fills env for a built-in kind; state is its storage (kept by pointer). */
+SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_builtin *state,
+                                                  saferl_rl_env_kind kind);
+/* "cartpole", "pointgoal", "gridworld", "pendulum", "cliff"; -1 for an unknown name. */
+SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name);
+SAFERL_RL_API const char *saferl_rl_env_kind_name(saferl_rl_env_kind kind);
+
+/* The cliff CMDP as matrices, for an LP over occupation measures: transition[(s*4+a)*S + s']
+   (S = SAFERL_RL_CLIFF_STATES; the goal cell is absorbing-terminal: its rows are zero),
+   reward[s*4+a] and cost[s*4+a] expected per step, start the start cell. */
+SAFERL_RL_API void saferl_rl_cliff_model(double *transition, double *reward, double *cost, int *start,
+                                         int *goal);
+#define SAFERL_RL_CLIFF_SLIP 0.1
+
+/* ---- layers (karpathy/llm.c style: plain loops, shapes in the first comment) ---------- */
+
+SAFERL_RL_API void saferl_rl_linear_forward(float *out, const float *inp, const float *weight,
+                                            const float *bias, int B, int C, int OC);
+SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float *dbias,
+                                             const float *dout, const float *inp,
+                                             const float *weight, int B, int C, int OC);
+SAFERL_RL_API void saferl_rl_tanh_forward(float *out, const float *inp, int N);
+SAFERL_RL_API void saferl_rl_tanh_backward(float *dinp, const float *out, const float *dout, int N);
+SAFERL_RL_API void saferl_rl_relu_forward(float *out, const float *inp, int N);
+SAFERL_RL_API void saferl_rl_relu_backward(float *dinp, const float *out, const float *dout, int N);
+SAFERL_RL_API void saferl_rl_categorical_logprob_forward(float *logp, const float *logits,
+                                                         const float *actions, int B, int A);
+SAFERL_RL_API void saferl_rl_categorical_logprob_backward(float *dlogits, const float *logits,
+                                                          const float *actions,
+                                                          const float *dlogp, int B, int A);
+SAFERL_RL_API void saferl_rl_gaussian_logprob_forward(float *logp, const float *mean,
+                                                      const float *log_std, const float *actions,
+                                                      int B, int A);
+SAFERL_RL_API void saferl_rl_gaussian_logprob_backward(float *dmean, float *dlog_std,
+                                                       const float *mean, const float *log_std,
+                                                       const float *actions, const float *dlogp,
+                                                       int B, int A);
+SAFERL_RL_API float saferl_rl_ppo_clip_forward(const float *logp, const float *logp_old,
+                                               const float *advantage, float clip, int B);
+SAFERL_RL_API void saferl_rl_ppo_clip_backward(float *dlogp, const float *logp,
+                                               const float *logp_old, const float *advantage,
+                                               float clip, float dloss, int B);
+SAFERL_RL_API float saferl_rl_value_loss_forward(const float *value, const float *target, int B);
+SAFERL_RL_API void saferl_rl_value_loss_backward(float *dvalue, const float *value,
+                                                 const float *target, float dloss, int B);
+
+/* ---- networks ----------------------------------------------------------------------------- */
+
+#define SAFERL_RL_MAX_LAYERS 8
+#define SAFERL_RL_MAX_WIDTH 4096
+
+typedef enum saferl_rl_activation { SAFERL_RL_TANH = 0, SAFERL_RL_RELU = 1 } saferl_rl_activation;
+
+/* A multilayer perceptron: layer_count linear layers, the activation after every one but
+   the last. Parameters: per layer weight (sizes[l+1] x sizes[l]) then bias, in one block. */
+typedef struct saferl_rl_mlp {
+    int layer_count;
+    int sizes[SAFERL_RL_MAX_LAYERS + 1];
+    saferl_rl_activation activation;
+} saferl_rl_mlp;
+
+/* SAFERL_ERR_INVALID_ARGUMENT for a layer count outside 1..8 or a size outside 1..4096. */
+SAFERL_RL_API saferl_result saferl_rl_mlp_define(saferl_rl_mlp *mlp, int input, const int *hidden,
+                                                 int hidden_count, int output,
+                                                 saferl_rl_activation activation);
+SAFERL_RL_API size_t saferl_rl_mlp_param_count(const saferl_rl_mlp *mlp);
+/* floats of activations for a batch of B: B * (sizes[1] + ... + sizes[L]). */
+SAFERL_RL_API size_t saferl_rl_mlp_activation_count(const saferl_rl_mlp *mlp, int B);
+/* Uniform(+-1/sqrt(fan_in)) weights and biases (PyTorch's nn.Linear default, which is
+   OmniSafe's kaiming_uniform(a=sqrt 5)), last layer scaled by output_scale. */
+SAFERL_RL_API void saferl_rl_mlp_init_params(const saferl_rl_mlp *mlp, float *params, saferl_rng *rng,
+                                             float output_scale);
+/* inp is (B, sizes[0]); acts holds saferl_rl_mlp_activation_count floats; returns the output
+   (B, sizes[L]), a pointer into acts. */
+SAFERL_RL_API float *saferl_rl_mlp_forward(const saferl_rl_mlp *mlp, const float *params,
+                                           const float *inp, float *acts, int B);
+/* Accumulates parameter gradients into grads (+=) and, if dinp is not NULL, the input
+   gradient into dinp (+=). scratch holds 2 * B * max(sizes) floats. dout (B, sizes[L]). */
+SAFERL_RL_API void saferl_rl_mlp_backward(const saferl_rl_mlp *mlp, const float *params, float *grads,
+                                          const float *inp, const float *acts, const float *dout,
+                                          float *dinp, float *scratch, int B);
+
+/* Adam (Kingma and Ba), bias-corrected; step is the 1-based step count. */
+SAFERL_RL_API void saferl_rl_adam_update(float *params, const float *grads, float *m, float *v,
+                                         size_t count, float lr, float beta1, float beta2,
+                                         float eps, long step);
+/* Scales grads to global L2 norm max_norm if larger; returns the norm before. */
+SAFERL_RL_API float saferl_rl_clip_grad_norm(float *grads, size_t count, float max_norm);
+
+/* ---- policies -------------------------------------------------------------------------------- */
+
+typedef enum saferl_rl_action_kind {
+    SAFERL_RL_DISCRETE = 0,
+    SAFERL_RL_GAUSSIAN = 1
+} saferl_rl_action_kind;
+
+/* A policy: the actor network, its head and the observation normaliser. It points at its
+   parameters (owned by an agent, or by the memory handed to saferl_rl_policy_load). */
+typedef struct saferl_rl_policy {
+    saferl_rl_mlp net;
+    saferl_rl_action_kind action_kind;
+    int observation_dim;
+    int action_dim;              /* actions (discrete) or dimensions (Gaussian) */
+    float *params;               /* net params, then log_std (Gaussian) */
+    float *obs_mean, *obs_std;   /* observation_dim each */
+    float *scratch;              /* saferl_rl_policy_act's activations (batch 1) */
+} saferl_rl_policy;
+
+SAFERL_RL_API size_t saferl_rl_policy_param_count(const saferl_rl_policy *policy);
+/* Bytes saferl_rl_policy_save writes. */
+SAFERL_RL_API size_t saferl_rl_policy_saved_size(const saferl_rl_policy *policy);
+/* SAFERL_ERR_BUFFER_TOO_SMALL (nothing written) when capacity < saferl_rl_policy_saved_size. */
+SAFERL_RL_API saferl_result saferl_rl_policy_save(const saferl_rl_policy *policy, void *buffer,
+                                                  size_t capacity, size_t *written);
+/* Checks a buffer completely and says how much memory saferl_rl_policy_load needs. */
+SAFERL_RL_API saferl_result saferl_rl_policy_load_size(const void *buffer, size_t size, size_t *memory_size);
+/* Loads into memory (8-byte aligned, saferl_rl_policy_load_size bytes); the buffer may be
+   released afterwards. On error nothing is written to policy or memory. */
+SAFERL_RL_API saferl_result saferl_rl_policy_load(saferl_rl_policy *policy, const void *buffer, size_t size,
+                                                  void *memory, size_t memory_size);
+/* One observation in, one action out (action_dim floats; a discrete action as its index).
+   rng NULL: deterministic (argmax, mean); otherwise a sample, Gaussian actions clipped to
+   [-1, 1]. SAFERL_ERR_NOT_FINITE for a NaN/inf observation (action untouched). No allocation. */
+SAFERL_RL_API saferl_result saferl_rl_policy_act(const saferl_rl_policy *policy, const float *observation,
+                                                 float *action, saferl_rng *rng);
+/* SAFERL_ERR_INVALID_ARGUMENT when the policy does not fit env (dimensions, action kind). */
+SAFERL_RL_API saferl_result saferl_rl_policy_check_env(const saferl_rl_policy *policy, const saferl_rl_env *env);
+
+/* Average undiscounted return and cost of `episodes` episodes (each at most max_steps,
+   0 = unbounded until the environment ends it). */
+SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, const saferl_rl_env *env,
+                                               int episodes, int max_steps, int deterministic,
+                                               uint32_t seed, double *mean_return, double *mean_cost);
+
+#ifndef SAFERL_NO_STDIO
+SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *policy, const char *path);
+/* Reads a file and loads it into memory from the allocator (NULL: SAFERL_MALLOC); release
+   with saferl_rl_policy_free_file. */
+SAFERL_RL_API saferl_result saferl_rl_policy_load_file(saferl_rl_policy *policy, const char *path,
+                                                       const saferl_allocator *allocator);
+SAFERL_RL_API void saferl_rl_policy_free_file(saferl_rl_policy *policy, const saferl_allocator *allocator);
+#endif
+
+/* ---- training --------------------------------------------------------------------------- */
+
+typedef enum saferl_rl_algorithm {
+    SAFERL_RL_PPO = 0,       /* unconstrained */
+    SAFERL_RL_PPO_LAG = 1,   /* Lagrangian: dual ascent on lambda */
+    SAFERL_RL_PID_LAG = 2    /* PID-controlled lambda */
+} saferl_rl_algorithm;
+
+typedef enum saferl_rl_lambda_optimizer {
+    SAFERL_RL_LAMBDA_SGD = 0,   /* the paper's projected gradient step (default) */
+    SAFERL_RL_LAMBDA_ADAM = 1   /* OmniSafe's Adam on -lambda (J_C - d) */
+} saferl_rl_lambda_optimizer;
+
+/* Zero means the documented default. Where zero is itself a useful value, a negative
+   value asks for it (noted per field). */
+typedef struct saferl_rl_desc {
+    saferl_rl_algorithm algorithm;   /* PPO */
+    uint32_t seed;                   /* 0 is a seed like any other */
+    int hidden[SAFERL_RL_MAX_LAYERS - 1]; /* hidden sizes; all zero: {64, 64} */
+    int hidden_count;                /* 0 with hidden[0] == 0: two layers; -1: no hidden layer */
+    saferl_rl_activation activation; /* tanh */
+    int steps_per_epoch;             /* 2000 (over all environments; a multiple of their count) */
+    int update_iters;                /* 10 passes over the batch */
+    int minibatch;                   /* 64 */
+    double clip;                     /* 0.2 */
+    double target_kl;                /* 0.02; negative: no early stop */
+    double gamma, lambda;            /* 0.99, 0.95 (reward GAE) */
+    double cost_gamma, cost_lambda;  /* 0.99, 0.95 (cost GAE) */
+    double actor_lr, critic_lr;      /* 3e-4, 1e-3 */
+    int total_epochs;                /* > 0: both learning rates decay linearly to 0 over it */
+    double max_grad_norm;            /* 40 */
+    double critic_norm_coef;         /* 0.001; negative: 0 */
+    double init_log_std;             /* 0 (sigma 1) for Gaussian policies; negative allowed */
+    int no_obs_normalize;            /* 0: normalise observations */
+    double cost_limit;               /* d: 25 */
+    double lagrange_init;            /* lambda_0: 0.001; negative: 0 */
+    double lambda_lr;                /* 0.035 */
+    saferl_rl_lambda_optimizer lambda_optimizer; /* SGD */
+    double pid_kp, pid_ki, pid_kd;   /* 0.1, 0.01, 0.01; negative: 0 */
+    double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
+    int pid_delay;                   /* 1 (paper); OmniSafe 10 */
+    int episode_window;              /* 100 episodes for J_R, J_C */
+    saferl_allocator allocator;      /* for saferl_rl_agent_create */
+} saferl_rl_desc;
+
+/* After one epoch. */
+typedef struct saferl_rl_epoch_stats {
+    int epoch;                  /* 1-based */
+    long total_steps;
+    double episode_return;      /* mean over the window (NaN before the first episode ends) */
+    double episode_cost;        /* J_C, the same window */
+    double lagrange_multiplier; /* lambda used for this epoch's update */
+    double cost_rate;           /* all cost / all steps since the start */
+    int episodes;               /* finished this epoch */
+    int update_passes;          /* passes done before the KL stop */
+    double kl;                  /* after the last pass */
+    double actor_loss, reward_critic_loss, cost_critic_loss;
+} saferl_rl_epoch_stats;
+
+#define SAFERL_RL_MAX_ENVS 256
+
+typedef struct saferl_rl_agent {
+    saferl_rl_desc desc;          /* with the defaults filled in */
+    saferl_rl_env envs[SAFERL_RL_MAX_ENVS];
+    int env_count;
+    saferl_rl_policy actor;       /* points into params */
+    saferl_rl_mlp reward_critic, cost_critic;
+    /* parameter blocks, each laid out actor | reward critic | cost critic */
+    float *params, *grads, *adam_m, *adam_v;
+    size_t actor_count, critic_count, param_total;
+    /* statistics */
+    long total_steps;
+    double total_cost;
+    int epoch;
+    double lagrange_multiplier;
+    /* the rest is internal */
+    int steps_per_env, head_width, stored_action_dim, batch_max, needs_reset, window_count, window_next;
+    float *acts_actor, *acts_reward, *acts_cost, *backward_scratch, *dhead, *dvalue, *logp, *dlogp;
+    float *obs, *actions, *logp_old, *old_dist, *rewards, *costs, *value_r, *value_c;
+    float *adv_r, *adv_c, *ret_r, *ret_c, *old_log_std;
+    float *mb_obs, *mb_actions, *mb_logp_old, *mb_adv, *mb_ret_r, *mb_ret_c;
+    float *env_obs, *env_obs_norm, *env_actions, *env_next_obs;
+    float *window_return, *window_cost, *pending_return, *pending_cost;
+    double *obs_count_mean_m2, *pending_stats, *episode_return, *episode_cost, *pid_history;
+    int *perm, *path_start;
+    saferl_rng rng;
+    saferl_rng *env_rngs;
+    long adam_step, lambda_step;
+    double lambda_adam_m, lambda_adam_v, pid_integral, pid_p, pid_cost_ema;
+    int pid_history_next;
+    void *owned_memory;
+} saferl_rl_agent;
+
+/* Fills the defaults (what the agent will use). */
+SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc);
+/* Bytes for saferl_rl_agent_init; 0 for an invalid desc or environment. */
+SAFERL_RL_API size_t saferl_rl_agent_memory_size(const saferl_rl_desc *desc, const saferl_rl_env *envs,
+                                                 int env_count);
+/* env_count environments (at most 256, all of the same shape) are stepped in lockstep;
+   agent keeps copies of the env structs (their state pointers must stay valid). */
+SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const saferl_rl_desc *desc,
+                                                 const saferl_rl_env *envs, int env_count,
+                                                 void *memory, size_t memory_size);
+SAFERL_RL_API saferl_result saferl_rl_agent_create(saferl_rl_agent *agent, const saferl_rl_desc *desc,
+                                                   const saferl_rl_env *envs, int env_count);
+SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent);
+/* One epoch: rollout of steps_per_epoch steps, lambda update, PPO update. stats optional. */
+SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SAFERL_RL_H */
+
+/* ======================================================================================== */
+/*                                    IMPLEMENTATION                                        */
+/* ======================================================================================== */
+#ifdef SAFERL_RL_IMPLEMENTATION
+#ifndef SAFERL_RL_IMPLEMENTATION_ONCE
+#define SAFERL_RL_IMPLEMENTATION_ONCE
+
+#include <string.h>
+#ifndef SAFERL_ASSERT
+#  include <assert.h>
+#  define SAFERL_ASSERT(x) assert(x)
+#endif
+#if defined(SAFERL_MALLOC) != defined(SAFERL_FREE)
+#  error "define both SAFERL_MALLOC and SAFERL_FREE, or neither"
+#endif
+#ifndef SAFERL_MALLOC
+#  include <stdlib.h>
+#  define SAFERL_MALLOC(sz, ctx) ((void)(ctx), malloc(sz))
+#  define SAFERL_FREE(p, ctx) ((void)(ctx), free(p))
+#endif
+#ifndef SAFERL_NO_STDIO
+#  include <stdio.h>
+#endif
+#if defined(SAFERL_USE_BLIS)
+#  if defined(__EMSCRIPTEN__)
+#    error "SAFERL_USE_BLIS is native-only"
+#  endif
+#  include <blis.h>
+#endif
+
+SAFERL_RL_API const char *saferl_rl_version(void) { return SAFERL_RL_VERSION_STRING; }
+
+static int saferl_rl__finite(double v) { return v == v && v <= 3.4e38 && v >= -3.4e38; }
+static int saferl_rl__all_finite(const float *x, int n) {
+    int i;
+    for (i = 0; i < n; ++i)
+        if (!saferl_rl__finite(x[i])) return 0;
+    return 1;
+}
+static double saferl_rl__nan(void) {
+    volatile double zero = 0.0;
+    return zero / zero;
+}
+static float saferl_rl__clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+/* ---- environments ---------------------------------------------------------------------- */
+
+static const char *const saferl_rl__gridworld_map[SAFERL_RL_GRID_ROWS] = {
+    "#########", "#A LLL G#", "#       #", "#       #", "#       #", "#  LLL  #", "#########"};
+
+static saferl_result saferl_rl__cartpole_reset(saferl_rl_builtin *e, saferl_rng *rng, float *obs) {
+    int i;
+    for (i = 0; i < 4; ++i) {
+        e->x[i] = -0.05 + 0.1 * saferl_rng_uniform(rng);
+        obs[i] = (float)e->x[i];
+    }
+    return SAFERL_OK;
+}
+
+static saferl_result saferl_rl__cartpole_step(saferl_rl_builtin *e, const float *action, float *obs, float *reward,
+                                              float *cost, int *terminated) {
+    /* Gym CartPole-v1, Euler integration */
+    const double gravity = 9.8, masscart = 1.0, masspole = 0.1, length = 0.5, tau = 0.02;
+    const double total = masscart + masspole, polemass_length = masspole * length;
+    double force = action[0] >= 0.5f ? 10.0 : -10.0;
+    double x = e->x[0], x_dot = e->x[1], theta = e->x[2], theta_dot = e->x[3];
+    double c = cos(theta), s = sin(theta);
+    double temp = (force + polemass_length * theta_dot * theta_dot * s) / total;
+    double theta_acc = (gravity * s - c * temp) / (length * (4.0 / 3.0 - masspole * c * c / total));
+    double x_acc = temp - polemass_length * theta_acc * c / total;
+    int i;
+    if (!(action[0] == 0.0f || action[0] == 1.0f)) return SAFERL_ERR_INVALID_ARGUMENT;
+    x += tau * x_dot;
+    x_dot += tau * x_acc;
+    theta += tau * theta_dot;
+    theta_dot += tau * theta_acc;
+    e->x[0] = x; e->x[1] = x_dot; e->x[2] = theta; e->x[3] = theta_dot;
+    for (i = 0; i < 4; ++i) obs[i] = (float)e->x[i];
+    *reward = 1.0f;
+    *cost = fabs(x) > 1.0 ? 1.0f : 0.0f;
+    *terminated = fabs(x) > 2.4 || fabs(theta) > 12.0 * 2.0 * 3.14159265358979323846 / 360.0;
+    return SAFERL_OK;
+}
+
+static double saferl_rl__wrap_angle(double a) { /* into [0, 2 pi) */
+    const double two_pi = 6.283185307179586476925;
+    a = fmod(a, two_pi);
+    return a < 0.0 ? a + two_pi : a;
+}
+
+static void saferl_rl__lidar(float *bins, const saferl_rl_builtin *e, const double *px, const double *py, int n) {
+    /* Safety-Gymnasium's pseudo-lidar with aliasing, max distance 3 */
+    const double bin_size = 6.283185307179586476925 / SAFERL_RL_LIDAR_BINS;
+    int i;
+    for (i = 0; i < SAFERL_RL_LIDAR_BINS; ++i) bins[i] = 0.0f;
+    for (i = 0; i < n; ++i) {
+        double dx = px[i] - e->x[0], dy = py[i] - e->x[1];
+        double dist = sqrt(dx * dx + dy * dy);
+        double angle = saferl_rl__wrap_angle(atan2(dy, dx) - e->heading);
+        int bin = (int)(angle / bin_size);
+        double alias, sensor = dist < 3.0 ? (3.0 - dist) / 3.0 : 0.0;
+        int plus, minus;
+        if (bin >= SAFERL_RL_LIDAR_BINS) bin = SAFERL_RL_LIDAR_BINS - 1;
+        alias = (angle - bin * bin_size) / bin_size;
+        plus = (bin + 1) % SAFERL_RL_LIDAR_BINS;
+        minus = (bin + SAFERL_RL_LIDAR_BINS - 1) % SAFERL_RL_LIDAR_BINS;
+        if (sensor > bins[bin]) bins[bin] = (float)sensor;
+        if (alias * sensor > bins[plus]) bins[plus] = (float)(alias * sensor);
+        if ((1.0 - alias) * sensor > bins[minus]) bins[minus] = (float)((1.0 - alias) * sensor);
+    }
+}
+
+static void saferl_rl__pointgoal_obs(const saferl_rl_builtin *e, float *obs) {
+    double c = cos(e->heading), s = sin(e->heading);
+    double hx[SAFERL_RL_POINTGOAL_HAZARDS], hy[SAFERL_RL_POINTGOAL_HAZARDS];
+    int i;
+    obs[0] = (float)(c * e->x[2] + s * e->x[3]);
+    obs[1] = (float)(-s * e->x[2] + c * e->x[3]);
+    obs[2] = (float)e->yaw_rate;
+    saferl_rl__lidar(obs + 3, e, &e->goal[0], &e->goal[1], 1);
+    for (i = 0; i < SAFERL_RL_POINTGOAL_HAZARDS; ++i) {
+        hx[i] = e->hazards[i][0];
+        hy[i] = e->hazards[i][1];
+    }
+    saferl_rl__lidar(obs + 3 + SAFERL_RL_LIDAR_BINS, e, hx, hy, SAFERL_RL_POINTGOAL_HAZARDS);
+}
+
+/* Places the goal away from the hazards (keep-out 0.3 + 0.2) and the agent. */
+static void saferl_rl__pointgoal_place_goal(saferl_rl_builtin *e, saferl_rng *rng) {
+    int tries, i;
+    for (tries = 0; tries < 1000; ++tries) {
+        double gx = -1.2 + 2.4 * saferl_rng_uniform(rng), gy = -1.2 + 2.4 * saferl_rng_uniform(rng);
+        int ok = (gx - e->x[0]) * (gx - e->x[0]) + (gy - e->x[1]) * (gy - e->x[1]) > 0.5 * 0.5;
+        for (i = 0; ok && i < SAFERL_RL_POINTGOAL_HAZARDS; ++i) {
+            double dx = gx - e->hazards[i][0], dy = gy - e->hazards[i][1];
+            ok = dx * dx + dy * dy > 0.5 * 0.5;
+        }
+        e->goal[0] = gx;
+        e->goal[1] = gy;
+        if (ok) break;
+    }
+    e->goal_distance = sqrt((e->goal[0] - e->x[0]) * (e->goal[0] - e->x[0]) +
+                            (e->goal[1] - e->x[1]) * (e->goal[1] - e->x[1]));
+}
+
+static saferl_result saferl_rl__pointgoal_reset(saferl_rl_builtin *e, saferl_rng *rng, float *obs) {
+    int i, j, tries;
+    e->x[0] = -1.2 + 2.4 * saferl_rng_uniform(rng);
+    e->x[1] = -1.2 + 2.4 * saferl_rng_uniform(rng);
+    e->x[2] = e->x[3] = 0.0;
+    e->heading = 6.283185307179586476925 * saferl_rng_uniform(rng);
+    e->yaw_rate = 0.0;
+    e->goals_reached = 0;
+    for (i = 0; i < SAFERL_RL_POINTGOAL_HAZARDS; ++i) {
+        for (tries = 0; tries < 1000; ++tries) {
+            double hx = -1.3 + 2.6 * saferl_rng_uniform(rng), hy = -1.3 + 2.6 * saferl_rng_uniform(rng);
+            int ok = (hx - e->x[0]) * (hx - e->x[0]) + (hy - e->x[1]) * (hy - e->x[1]) > 0.4 * 0.4;
+            for (j = 0; ok && j < i; ++j) {
+                double dx = hx - e->hazards[j][0], dy = hy - e->hazards[j][1];
+                ok = dx * dx + dy * dy > 0.4 * 0.4;
+            }
+            e->hazards[i][0] = hx;
+            e->hazards[i][1] = hy;
+            if (ok) break;
+        }
+    }
+    saferl_rl__pointgoal_place_goal(e, rng);
+    saferl_rl__pointgoal_obs(e, obs);
+    return SAFERL_OK;
+}
+
+static saferl_result saferl_rl__pointgoal_step(saferl_rl_builtin *e, saferl_rng *rng, const float *action,
+                                               float *obs, float *reward, float *cost) {
+    const double dt = 0.02, drag = 4.0;
+    double a0 = saferl_rl__clampf(action[0], -1.0f, 1.0f), a1 = saferl_rl__clampf(action[1], -1.0f, 1.0f);
+    double c, s, dist, r = 0.0;
+    int i, inside = 0;
+    e->yaw_rate = 3.0 * a1;
+    e->heading = saferl_rl__wrap_angle(e->heading + dt * e->yaw_rate);
+    c = cos(e->heading);
+    s = sin(e->heading);
+    e->x[2] += dt * (2.0 * a0 * c - drag * e->x[2]);
+    e->x[3] += dt * (2.0 * a0 * s - drag * e->x[3]);
+    e->x[0] += dt * e->x[2];
+    e->x[1] += dt * e->x[3];
+    for (i = 0; i < 2; ++i) { /* walls: stop the normal velocity */
+        if (e->x[i] > 1.5) { e->x[i] = 1.5; e->x[2 + i] = 0.0; }
+        if (e->x[i] < -1.5) { e->x[i] = -1.5; e->x[2 + i] = 0.0; }
+    }
+    dist = sqrt((e->goal[0] - e->x[0]) * (e->goal[0] - e->x[0]) + (e->goal[1] - e->x[1]) * (e->goal[1] - e->x[1]));
+    r = e->goal_distance - dist;
+    e->goal_distance = dist;
+    if (dist <= 0.3) {
+        r += 1.0;
+        e->goals_reached += 1;
+        saferl_rl__pointgoal_place_goal(e, rng);
+    }
+    for (i = 0; i < SAFERL_RL_POINTGOAL_HAZARDS; ++i) {
+        double dx = e->x[0] - e->hazards[i][0], dy = e->x[1] - e->hazards[i][1];
+        if (dx * dx + dy * dy <= 0.2 * 0.2) inside = 1;
+    }
+    *reward = (float)r;
+    *cost = inside ? 1.0f : 0.0f;
+    saferl_rl__pointgoal_obs(e, obs);
+    return SAFERL_OK;
+}
+
+static void saferl_rl__pendulum_obs(const saferl_rl_builtin *e, float *obs) {
+    obs[0] = (float)cos(e->x[0]);
+    obs[1] = (float)sin(e->x[0]);
+    obs[2] = (float)(e->x[1] / 8.0);
+}
+
+/* Moves in a grid: 0 up, 1 right, 2 down, 3 left; walls and edges stop the move. */
+static void saferl_rl__grid_move(int rows, int columns, int *row, int *column, int action) {
+    static const int dr[4] = {-1, 0, 1, 0}, dc[4] = {0, 1, 0, -1};
+    int r = *row + dr[action], c = *column + dc[action];
+    if (r < 0 || r >= rows || c < 0 || c >= columns) return;
+    *row = r;
+    *column = c;
+}
+
+static int saferl_rl__slip_action(saferl_rng *rng, int action, double slip) {
+    if (saferl_rng_uniform(rng) < slip) return (int)saferl_rng_bounded(rng, 4);
+    return action;
+}
+
+static int saferl_rl__valid_index(const float *action, int count) {
+    int i;
+    for (i = 0; i < count; ++i)
+        if (action[0] == (float)i) return 1;
+    return 0;
+}
+
+static void saferl_rl__one_hot(float *obs, int n, int index) {
+    int i;
+    for (i = 0; i < n; ++i) obs[i] = 0.0f;
+    obs[index] = 1.0f;
+}
+
+static saferl_result saferl_rl__builtin_reset(void *state, saferl_rng *rng, float *obs) {
+    saferl_rl_builtin *e = (saferl_rl_builtin *)state;
+    e->steps = 0;
+    switch (e->kind) {
+    case SAFERL_RL_ENV_CARTPOLE: return saferl_rl__cartpole_reset(e, rng, obs);
+    case SAFERL_RL_ENV_POINTGOAL: return saferl_rl__pointgoal_reset(e, rng, obs);
+    case SAFERL_RL_ENV_GRIDWORLD:
+        e->cell = 1 * SAFERL_RL_GRID_COLUMNS + 1;
+        saferl_rl__one_hot(obs, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, e->cell);
+        return SAFERL_OK;
+    case SAFERL_RL_ENV_PENDULUM:
+        e->x[0] = 0.3;
+        e->x[1] = -0.9;
+        saferl_rl__pendulum_obs(e, obs);
+        return SAFERL_OK;
+    case SAFERL_RL_ENV_CLIFF:
+        e->cell = (SAFERL_RL_CLIFF_ROWS - 1) * SAFERL_RL_CLIFF_COLUMNS;
+        saferl_rl__one_hot(obs, SAFERL_RL_CLIFF_STATES, e->cell);
+        return SAFERL_OK;
+    }
+    return SAFERL_ERR_INVALID_ARGUMENT;
+}
+
+static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const float *action, float *obs,
+                                             float *reward, float *cost, int *terminated, int *truncated) {
+    saferl_rl_builtin *e = (saferl_rl_builtin *)state;
+    saferl_result r = SAFERL_OK;
+    *terminated = 0;
+    switch (e->kind) {
+    case SAFERL_RL_ENV_CARTPOLE: r = saferl_rl__cartpole_step(e, action, obs, reward, cost, terminated); break;
+    case SAFERL_RL_ENV_POINTGOAL:
+        if (!saferl_rl__all_finite(action, 2)) return SAFERL_ERR_NOT_FINITE;
+        r = saferl_rl__pointgoal_step(e, rng, action, obs, reward, cost);
+        break;
+    case SAFERL_RL_ENV_GRIDWORLD: {
+        int row = e->cell / SAFERL_RL_GRID_COLUMNS, column = e->cell % SAFERL_RL_GRID_COLUMNS, a;
+        char tile;
+        if (!saferl_rl__valid_index(action, 4)) return SAFERL_ERR_INVALID_ARGUMENT;
+        a = saferl_rl__slip_action(rng, (int)action[0], 0.1);
+        saferl_rl__grid_move(SAFERL_RL_GRID_ROWS, SAFERL_RL_GRID_COLUMNS, &row, &column, a);
+        if (saferl_rl__gridworld_map[row][column] != '#') e->cell = row * SAFERL_RL_GRID_COLUMNS + column;
+        tile = saferl_rl__gridworld_map[e->cell / SAFERL_RL_GRID_COLUMNS][e->cell % SAFERL_RL_GRID_COLUMNS];
+        *reward = tile == 'G' ? 49.0f : -1.0f; /* -1 for the move, +50 at the goal */
+        *cost = tile == 'L' ? 1.0f : 0.0f;
+        *terminated = tile == 'G';
+        saferl_rl__one_hot(obs, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, e->cell);
+        break;
+    }
+    case SAFERL_RL_ENV_PENDULUM: {
+        double u, theta = e->x[0], theta_dot = e->x[1];
+        if (!saferl_rl__all_finite(action, 1)) return SAFERL_ERR_NOT_FINITE;
+        u = 2.0 * saferl_rl__clampf(action[0], -1.0f, 1.0f);
+        theta_dot += (3.0 * 10.0 / 2.0 * sin(theta) + 3.0 * u) * 0.05;
+        if (theta_dot > 8.0) theta_dot = 8.0;
+        if (theta_dot < -8.0) theta_dot = -8.0;
+        theta += theta_dot * 0.05;
+        e->x[0] = theta;
+        e->x[1] = theta_dot;
+        *reward = (float)(-theta * theta);
+        *terminated = fabs(theta) > 1.5;
+        *cost = *terminated ? 1.0f : 0.0f;
+        saferl_rl__pendulum_obs(e, obs);
+        break;
+    }
+    case SAFERL_RL_ENV_CLIFF: {
+        int row = e->cell / SAFERL_RL_CLIFF_COLUMNS, column = e->cell % SAFERL_RL_CLIFF_COLUMNS, a;
+        if (!saferl_rl__valid_index(action, 4)) return SAFERL_ERR_INVALID_ARGUMENT;
+        a = saferl_rl__slip_action(rng, (int)action[0], SAFERL_RL_CLIFF_SLIP);
+        saferl_rl__grid_move(SAFERL_RL_CLIFF_ROWS, SAFERL_RL_CLIFF_COLUMNS, &row, &column, a);
+        *reward = -1.0f;
+        *cost = 0.0f;
+        if (row == SAFERL_RL_CLIFF_ROWS - 1 && column > 0 && column < SAFERL_RL_CLIFF_COLUMNS - 1) {
+            *cost = 1.0f; /* fell: back to the start */
+            column = 0;
+        }
+        e->cell = row * SAFERL_RL_CLIFF_COLUMNS + column;
+        *terminated = e->cell == SAFERL_RL_CLIFF_STATES - 1;
+        saferl_rl__one_hot(obs, SAFERL_RL_CLIFF_STATES, e->cell);
+        break;
+    }
+    default: return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    if (r != SAFERL_OK) return r;
+    e->steps += 1;
+    *truncated = !*terminated && e->steps >= e->max_steps;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_builtin *state,
+                                                  saferl_rl_env_kind kind) {
+    static const int observation_dims[SAFERL_RL_ENV_KIND_COUNT] = {
+        4, 3 + 2 * SAFERL_RL_LIDAR_BINS, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, 3, SAFERL_RL_CLIFF_STATES};
+    static const int action_dims[SAFERL_RL_ENV_KIND_COUNT] = {1, 2, 1, 1, 1};
+    static const int action_counts[SAFERL_RL_ENV_KIND_COUNT] = {2, 0, 4, 0, 4};
+    static const int max_steps[SAFERL_RL_ENV_KIND_COUNT] = {500, 1000, 50, 200, 100};
+    SAFERL_ASSERT(env != NULL && state != NULL);
+    if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(state, 0, sizeof *state);
+    state->kind = kind;
+    state->max_steps = max_steps[kind];
+    env->observation_dim = observation_dims[kind];
+    env->action_dim = action_dims[kind];
+    env->action_count = action_counts[kind];
+    env->state = state;
+    env->reset = saferl_rl__builtin_reset;
+    env->step = saferl_rl__builtin_step;
+    return SAFERL_OK;
+}
+
+static const char *const saferl_rl__env_names[SAFERL_RL_ENV_KIND_COUNT] = {"cartpole", "pointgoal", "gridworld",
+                                                                         "pendulum", "cliff"};
+
+SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name) {
+    int i;
+    if (!name) return -1;
+    for (i = 0; i < SAFERL_RL_ENV_KIND_COUNT; ++i)
+        if (strcmp(name, saferl_rl__env_names[i]) == 0) return i;
+    return -1;
+}
+
+SAFERL_RL_API const char *saferl_rl_env_kind_name(saferl_rl_env_kind kind) {
+    if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return "unknown";
+    return saferl_rl__env_names[kind];
+}
+
+SAFERL_RL_API void saferl_rl_cliff_model(double *transition, double *reward, double *cost, int *start, int *goal) {
+    const int S = SAFERL_RL_CLIFF_STATES, rows = SAFERL_RL_CLIFF_ROWS, columns = SAFERL_RL_CLIFF_COLUMNS;
+    const int start_cell = (rows - 1) * columns, goal_cell = S - 1;
+    int s, a, k;
+    memset(transition, 0, sizeof(double) * (size_t)S * 4 * S);
+    for (s = 0; s < S; ++s) {
+        int row = s / columns, column = s % columns;
+        int absorbing = s == goal_cell || (row == rows - 1 && column > 0 && column < columns - 1);
+        for (a = 0; a < 4; ++a) {
+            reward[s * 4 + a] = absorbing ? 0.0 : -1.0;
+            cost[s * 4 + a] = 0.0;
+            if (absorbing) continue;
+            for (k = 0; k < 4; ++k) { /* the move actually taken */
+                double p = (k == a ? 1.0 - SAFERL_RL_CLIFF_SLIP : 0.0) + SAFERL_RL_CLIFF_SLIP / 4.0;
+                int r2 = row, c2 = column, next;
+                saferl_rl__grid_move(rows, columns, &r2, &c2, k);
+                if (r2 == rows - 1 && c2 > 0 && c2 < columns - 1) {
+                    cost[s * 4 + a] += p;
+                    next = start_cell;
+                } else {
+                    next = r2 * columns + c2;
+                }
+                transition[(size_t)(s * 4 + a) * S + next] += p;
+            }
+        }
+    }
+    *start = start_cell;
+    *goal = goal_cell;
+}
+
+/* ---- layers ------------------------------------------------------------------------------- */
+
+#if defined(SAFERL_USE_BLIS)
+#define SAFERL_RL__BLIS_MIN_BATCH 16
+#endif
+
+SAFERL_RL_API void saferl_rl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
+                                            int B, int C, int OC) {
+    /* inp is (B,C), weight is (OC,C), bias is (OC) or NULL, out is (B,OC) */
+    int b, o, c;
+#if defined(SAFERL_USE_BLIS)
+    if (B >= SAFERL_RL__BLIS_MIN_BATCH) {
+        float one = 1.0f, zero = 0.0f;
+        for (b = 0; b < B; ++b)
+            for (o = 0; o < OC; ++o) out[b * OC + o] = bias ? bias[o] : 0.0f;
+        bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, B, OC, C, &one, (float *)inp, C, 1, (float *)weight, C, 1,
+                  bias ? &one : &zero, out, OC, 1);
+        return;
+    }
+#endif
+    for (b = 0; b < B; ++b) {
+        const float *x = inp + (size_t)b * C;
+        for (o = 0; o < OC; ++o) {
+            const float *w = weight + (size_t)o * C;
+            float sum = bias ? bias[o] : 0.0f;
+            for (c = 0; c < C; ++c) sum += w[c] * x[c];
+            out[(size_t)b * OC + o] = sum;
+        }
+    }
+}
+
+SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                                             const float *inp, const float *weight, int B, int C, int OC) {
+    /* dout is (B,OC), inp is (B,C), weight is (OC,C); accumulates dinp (B,C) or NULL,
+       dweight (OC,C), dbias (OC) or NULL */
+    int b, o, c;
+    if (dbias)
+        for (b = 0; b < B; ++b)
+            for (o = 0; o < OC; ++o) dbias[o] += dout[(size_t)b * OC + o];
+#if defined(SAFERL_USE_BLIS)
+    if (B >= SAFERL_RL__BLIS_MIN_BATCH) {
+        float one = 1.0f;
+        if (dinp)
+            bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, B, C, OC, &one, (float *)dout, OC, 1, (float *)weight,
+                      C, 1, &one, dinp, C, 1);
+        bli_sgemm(BLIS_TRANSPOSE, BLIS_NO_TRANSPOSE, OC, C, B, &one, (float *)dout, OC, 1, (float *)inp, C, 1, &one,
+                  dweight, C, 1);
+        return;
+    }
+#endif
+    for (b = 0; b < B; ++b) {
+        const float *x = inp + (size_t)b * C;
+        float *dx = dinp ? dinp + (size_t)b * C : NULL;
+        for (o = 0; o < OC; ++o) {
+            float d = dout[(size_t)b * OC + o];
+            const float *w = weight + (size_t)o * C;
+            float *dw = dweight + (size_t)o * C;
+            if (dx)
+                for (c = 0; c < C; ++c) dx[c] += d * w[c];
+            for (c = 0; c < C; ++c) dw[c] += d * x[c];
+        }
+    }
+}
+
+SAFERL_RL_API void saferl_rl_tanh_forward(float *out, const float *inp, int N) {
+    /* inp and out are (N) */
+    int i;
+    for (i = 0; i < N; ++i) out[i] = tanhf(inp[i]);
+}
+
+SAFERL_RL_API void saferl_rl_tanh_backward(float *dinp, const float *out, const float *dout, int N) {
+    /* out = tanh(inp) and dout are (N); dinp (N) accumulates: d tanh = 1 - out^2 */
+    int i;
+    for (i = 0; i < N; ++i) dinp[i] += (1.0f - out[i] * out[i]) * dout[i];
+}
+
+SAFERL_RL_API void saferl_rl_relu_forward(float *out, const float *inp, int N) {
+    /* inp and out are (N) */
+    int i;
+    for (i = 0; i < N; ++i) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+}
+
+SAFERL_RL_API void saferl_rl_relu_backward(float *dinp, const float *out, const float *dout, int N) {
+    /* out = relu(inp) and dout are (N); dinp (N) accumulates */
+    int i;
+    for (i = 0; i < N; ++i) dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
+}
+
+static float saferl_rl__logsumexp(const float *z, int A) {
+    float m = z[0], s = 0.0f;
+    int j;
+    for (j = 1; j < A; ++j)
+        if (z[j] > m) m = z[j];
+    for (j = 0; j < A; ++j) s += expf(z[j] - m);
+    return m + logf(s);
+}
+
+SAFERL_RL_API void saferl_rl_categorical_logprob_forward(float *logp, const float *logits, const float *actions,
+                                                         int B, int A) {
+    /* logits is (B,A), actions is (B) holding indices, logp is (B) */
+    int b;
+    for (b = 0; b < B; ++b) {
+        const float *z = logits + (size_t)b * A;
+        logp[b] = z[(int)actions[b]] - saferl_rl__logsumexp(z, A);
+    }
+}
+
+SAFERL_RL_API void saferl_rl_categorical_logprob_backward(float *dlogits, const float *logits, const float *actions,
+                                                          const float *dlogp, int B, int A) {
+    /* logits, dlogits are (B,A), actions, dlogp are (B); dlogits accumulates
+       d logp / d z_j = 1[j = a] - softmax(z)_j */
+    int b, j;
+    for (b = 0; b < B; ++b) {
+        const float *z = logits + (size_t)b * A;
+        float lse = saferl_rl__logsumexp(z, A);
+        for (j = 0; j < A; ++j)
+            dlogits[(size_t)b * A + j] += dlogp[b] * ((j == (int)actions[b] ? 1.0f : 0.0f) - expf(z[j] - lse));
+    }
+}
+
+#define SAFERL_RL__HALF_LOG_2PI 0.91893853320467274178f
+
+SAFERL_RL_API void saferl_rl_gaussian_logprob_forward(float *logp, const float *mean, const float *log_std,
+                                                      const float *actions, int B, int A) {
+    /* mean, actions are (B,A), log_std is (A), logp is (B): sum over dimensions of
+       -(a - mu)^2 / (2 sigma^2) - log sigma - log(2 pi) / 2 */
+    int b, i;
+    for (b = 0; b < B; ++b) {
+        float sum = 0.0f;
+        for (i = 0; i < A; ++i) {
+            float z = (actions[(size_t)b * A + i] - mean[(size_t)b * A + i]) * expf(-log_std[i]);
+            sum += -0.5f * z * z - log_std[i] - SAFERL_RL__HALF_LOG_2PI;
+        }
+        logp[b] = sum;
+    }
+}
+
+SAFERL_RL_API void saferl_rl_gaussian_logprob_backward(float *dmean, float *dlog_std, const float *mean,
+                                                       const float *log_std, const float *actions, const float *dlogp,
+                                                       int B, int A) {
+    /* dmean (B,A) and dlog_std (A) accumulate; d/dmu = (a - mu) / sigma^2,
+       d/dlog sigma = (a - mu)^2 / sigma^2 - 1 */
+    int b, i;
+    for (b = 0; b < B; ++b)
+        for (i = 0; i < A; ++i) {
+            float inv_var = expf(-2.0f * log_std[i]);
+            float diff = actions[(size_t)b * A + i] - mean[(size_t)b * A + i];
+            dmean[(size_t)b * A + i] += dlogp[b] * diff * inv_var;
+            dlog_std[i] += dlogp[b] * (diff * diff * inv_var - 1.0f);
+        }
+}
+
+SAFERL_RL_API float saferl_rl_ppo_clip_forward(const float *logp, const float *logp_old, const float *advantage,
+                                               float clip, int B) {
+    /* logp, logp_old, advantage are (B); returns -mean(min(rho A, clip(rho, 1-eps, 1+eps) A)) */
+    double sum = 0.0;
+    int b;
+    for (b = 0; b < B; ++b) {
+        float ratio = expf(logp[b] - logp_old[b]);
+        float clipped = saferl_rl__clampf(ratio, 1.0f - clip, 1.0f + clip);
+        float u = ratio * advantage[b], v = clipped * advantage[b];
+        sum += u < v ? u : v;
+    }
+    return (float)(-sum / B);
+}
+
+SAFERL_RL_API void saferl_rl_ppo_clip_backward(float *dlogp, const float *logp, const float *logp_old,
+                                               const float *advantage, float clip, float dloss, int B) {
+    /* dlogp (B) accumulates; the gradient is zero where the clipped term is the minimum
+       and the ratio is outside [1-eps, 1+eps] */
+    int b;
+    for (b = 0; b < B; ++b) {
+        float ratio = expf(logp[b] - logp_old[b]);
+        float A = advantage[b];
+        int clipped = (A >= 0.0f && ratio > 1.0f + clip) || (A < 0.0f && ratio < 1.0f - clip);
+        if (!clipped) dlogp[b] += -dloss * A * ratio / (float)B;
+    }
+}
+
+SAFERL_RL_API float saferl_rl_value_loss_forward(const float *value, const float *target, int B) {
+    /* value, target are (B); mean squared error */
+    double sum = 0.0;
+    int b;
+    for (b = 0; b < B; ++b) sum += (double)(value[b] - target[b]) * (value[b] - target[b]);
+    return (float)(sum / B);
+}
+
+SAFERL_RL_API void saferl_rl_value_loss_backward(float *dvalue, const float *value, const float *target,
+                                                 float dloss, int B) {
+    /* dvalue (B) accumulates 2 (v - target) / B */
+    int b;
+    for (b = 0; b < B; ++b) dvalue[b] += dloss * 2.0f * (value[b] - target[b]) / (float)B;
+}
+
+/* ---- networks --------------------------------------------------------------------------- */
+
+SAFERL_RL_API saferl_result saferl_rl_mlp_define(saferl_rl_mlp *mlp, int input, const int *hidden, int hidden_count,
+                                                 int output, saferl_rl_activation activation) {
+    int l;
+    saferl_rl_mlp m;
+    SAFERL_ASSERT(mlp != NULL);
+    if (hidden_count < 0 || hidden_count + 1 > SAFERL_RL_MAX_LAYERS) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (activation != SAFERL_RL_TANH && activation != SAFERL_RL_RELU) return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(&m, 0, sizeof m);
+    m.layer_count = hidden_count + 1;
+    m.activation = activation;
+    m.sizes[0] = input;
+    for (l = 0; l < hidden_count; ++l) m.sizes[l + 1] = hidden[l];
+    m.sizes[hidden_count + 1] = output;
+    for (l = 0; l <= m.layer_count; ++l)
+        if (m.sizes[l] < 1 || m.sizes[l] > SAFERL_RL_MAX_WIDTH) return SAFERL_ERR_INVALID_ARGUMENT;
+    *mlp = m;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API size_t saferl_rl_mlp_param_count(const saferl_rl_mlp *mlp) {
+    size_t n = 0;
+    int l;
+    for (l = 0; l < mlp->layer_count; ++l) n += (size_t)mlp->sizes[l + 1] * (mlp->sizes[l] + 1);
+    return n;
+}
+
+SAFERL_RL_API size_t saferl_rl_mlp_activation_count(const saferl_rl_mlp *mlp, int B) {
+    size_t n = 0;
+    int l;
+    for (l = 1; l <= mlp->layer_count; ++l) n += (size_t)mlp->sizes[l];
+    return n * (size_t)B;
+}
+
+static int saferl_rl__mlp_max_width(const saferl_rl_mlp *mlp) {
+    int l, w = 0;
+    for (l = 0; l <= mlp->layer_count; ++l)
+        if (mlp->sizes[l] > w) w = mlp->sizes[l];
+    return w;
+}
+
+SAFERL_RL_API void saferl_rl_mlp_init_params(const saferl_rl_mlp *mlp, float *params, saferl_rng *rng,
+                                             float output_scale) {
+    int l;
+    size_t i, off = 0;
+    for (l = 0; l < mlp->layer_count; ++l) {
+        size_t n = (size_t)mlp->sizes[l + 1] * (mlp->sizes[l] + 1);
+        double bound = 1.0 / sqrt((double)mlp->sizes[l]);
+        double scale = l == mlp->layer_count - 1 ? output_scale : 1.0;
+        for (i = 0; i < n; ++i) params[off + i] = (float)(scale * bound * (2.0 * saferl_rng_uniform(rng) - 1.0));
+        off += n;
+    }
+}
+
+SAFERL_RL_API float *saferl_rl_mlp_forward(const saferl_rl_mlp *mlp, const float *params, const float *inp,
+                                           float *acts, int B) {
+    /* inp is (B, sizes[0]); layer l writes (B, sizes[l+1]) into acts, after its activation
+       except for the last layer */
+    const float *x = inp;
+    float *out = acts;
+    int l;
+    for (l = 0; l < mlp->layer_count; ++l) {
+        int C = mlp->sizes[l], OC = mlp->sizes[l + 1];
+        const float *w = params, *bias = params + (size_t)OC * C;
+        saferl_rl_linear_forward(out, x, w, bias, B, C, OC);
+        if (l < mlp->layer_count - 1) {
+            if (mlp->activation == SAFERL_RL_TANH) saferl_rl_tanh_forward(out, out, B * OC);
+            else saferl_rl_relu_forward(out, out, B * OC);
+        }
+        params += (size_t)OC * (C + 1);
+        x = out;
+        out += (size_t)B * OC;
+    }
+    return (float *)x;
+}
+
+SAFERL_RL_API void saferl_rl_mlp_backward(const saferl_rl_mlp *mlp, const float *params, float *grads,
+                                          const float *inp, const float *acts, const float *dout, float *dinp,
+                                          float *scratch, int B) {
+    /* dout is (B, sizes[L]); scratch holds two (B, max width) gradients that alternate */
+    size_t offsets[SAFERL_RL_MAX_LAYERS], act_offsets[SAFERL_RL_MAX_LAYERS], off = 0, aoff = 0;
+    int l, cur = -1, width = saferl_rl__mlp_max_width(mlp);
+    float *bufs[2];
+    const float *d = dout;
+    bufs[0] = scratch;
+    bufs[1] = scratch + (size_t)B * width;
+    for (l = 0; l < mlp->layer_count; ++l) {
+        offsets[l] = off;
+        act_offsets[l] = aoff;
+        off += (size_t)mlp->sizes[l + 1] * (mlp->sizes[l] + 1);
+        aoff += (size_t)B * mlp->sizes[l + 1];
+    }
+    for (l = mlp->layer_count - 1; l >= 0; --l) {
+        int C = mlp->sizes[l], OC = mlp->sizes[l + 1];
+        const float *w = params + offsets[l];
+        float *dw = grads + offsets[l], *db = dw + (size_t)OC * C;
+        const float *x = l == 0 ? inp : acts + act_offsets[l - 1];
+        if (l == 0) {
+            saferl_rl_linear_backward(dinp, dw, db, d, x, w, B, C, OC);
+        } else {
+            /* the gradient w.r.t. the previous layer's output goes to the buffer not holding
+               d, then through the activation into the other one (d is dead by then) */
+            int a = cur == 0 ? 1 : 0, b = 1 - a;
+            memset(bufs[a], 0, sizeof(float) * (size_t)B * C);
+            saferl_rl_linear_backward(bufs[a], dw, db, d, x, w, B, C, OC);
+            memset(bufs[b], 0, sizeof(float) * (size_t)B * C);
+            if (mlp->activation == SAFERL_RL_TANH) saferl_rl_tanh_backward(bufs[b], x, bufs[a], B * C);
+            else saferl_rl_relu_backward(bufs[b], x, bufs[a], B * C);
+            d = bufs[b];
+            cur = b;
+        }
+    }
+}
+
+SAFERL_RL_API void saferl_rl_adam_update(float *params, const float *grads, float *m, float *v, size_t count,
+                                         float lr, float beta1, float beta2, float eps, long step) {
+    float c1 = 1.0f - (float)pow(beta1, (double)step), c2 = 1.0f - (float)pow(beta2, (double)step);
+    size_t i;
+    for (i = 0; i < count; ++i) {
+        float g = grads[i];
+        m[i] = beta1 * m[i] + (1.0f - beta1) * g;
+        v[i] = beta2 * v[i] + (1.0f - beta2) * g * g;
+        params[i] -= lr * (m[i] / c1) / (sqrtf(v[i] / c2) + eps);
+    }
+}
+
+SAFERL_RL_API float saferl_rl_clip_grad_norm(float *grads, size_t count, float max_norm) {
+    double sum = 0.0;
+    float norm;
+    size_t i;
+    for (i = 0; i < count; ++i) sum += (double)grads[i] * grads[i];
+    norm = (float)sqrt(sum);
+    if (norm > max_norm && norm > 0.0f) {
+        float scale = max_norm / (norm + 1e-6f);
+        for (i = 0; i < count; ++i) grads[i] *= scale;
+    }
+    return norm;
+}
+
+static void *saferl_rl__allocate(const saferl_allocator *a, size_t size) {
+    return a && a->allocate ? a->allocate(size, a->user_data) : SAFERL_MALLOC(size, a ? a->user_data : NULL);
+}
+static void saferl_rl__release(const saferl_allocator *a, void *p) {
+    if (a && a->release) a->release(p, a->user_data);
+    else SAFERL_FREE(p, a ? a->user_data : NULL);
+}
+
+/* ---- policies ------------------------------------------------------------------------------ */
+
+
+SAFERL_RL_API size_t saferl_rl_policy_param_count(const saferl_rl_policy *policy) {
+    return saferl_rl_mlp_param_count(&policy->net) +
+           (policy->action_kind == SAFERL_RL_GAUSSIAN ? (size_t)policy->action_dim : 0);
+}
+
+/* floats of saferl_rl_policy_act's scratch: the normalised observation, the activations,
+   the action distribution */
+static size_t saferl_rl__policy_scratch_count(const saferl_rl_mlp *net) {
+    return (size_t)net->sizes[0] + saferl_rl_mlp_activation_count(net, 1) + (size_t)net->sizes[net->layer_count];
+}
+
+#define SAFERL_RL__MAGIC 0x504C5253u /* "SRLP" read as a little-endian uint32 */
+#define SAFERL_RL__FORMAT_VERSION 1u
+
+static uint32_t saferl_rl__crc32(const unsigned char *data, size_t size) {
+    uint32_t crc = 0xFFFFFFFFu;
+    size_t i;
+    int k;
+    for (i = 0; i < size; ++i) {
+        crc ^= data[i];
+        for (k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+static void saferl_rl__put_u32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t saferl_rl__get_u32(const unsigned char *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static void saferl_rl__put_f32(unsigned char *p, float v) {
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    saferl_rl__put_u32(p, u);
+}
+
+static float saferl_rl__get_f32(const unsigned char *p) {
+    uint32_t u = saferl_rl__get_u32(p);
+    float v;
+    memcpy(&v, &u, 4);
+    return v;
+}
+
+SAFERL_RL_API size_t saferl_rl_policy_saved_size(const saferl_rl_policy *policy) {
+    return 4 * (7 + (size_t)policy->net.layer_count + 1) +
+           4 * (saferl_rl_policy_param_count(policy) + 2 * (size_t)policy->observation_dim) + 4;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_save(const saferl_rl_policy *policy, void *buffer, size_t capacity,
+                                                  size_t *written) {
+    size_t need, i, count, off = 0;
+    unsigned char *out = (unsigned char *)buffer;
+    int l;
+    SAFERL_ASSERT(policy != NULL);
+    need = saferl_rl_policy_saved_size(policy);
+    if (written) *written = need;
+    if (!buffer || capacity < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    count = saferl_rl_policy_param_count(policy);
+    saferl_rl__put_u32(out + 0, SAFERL_RL__MAGIC);
+    saferl_rl__put_u32(out + 4, SAFERL_RL__FORMAT_VERSION);
+    saferl_rl__put_u32(out + 8, (uint32_t)policy->observation_dim);
+    saferl_rl__put_u32(out + 12, (uint32_t)policy->action_kind);
+    saferl_rl__put_u32(out + 16, (uint32_t)policy->action_dim);
+    saferl_rl__put_u32(out + 20, (uint32_t)policy->net.activation);
+    saferl_rl__put_u32(out + 24, (uint32_t)policy->net.layer_count);
+    off = 28;
+    for (l = 0; l <= policy->net.layer_count; ++l, off += 4) saferl_rl__put_u32(out + off, (uint32_t)policy->net.sizes[l]);
+    for (i = 0; i < count; ++i, off += 4) saferl_rl__put_f32(out + off, policy->params[i]);
+    for (i = 0; i < (size_t)policy->observation_dim; ++i, off += 4)
+        saferl_rl__put_f32(out + off, policy->obs_mean ? policy->obs_mean[i] : 0.0f);
+    for (i = 0; i < (size_t)policy->observation_dim; ++i, off += 4)
+        saferl_rl__put_f32(out + off, policy->obs_std ? policy->obs_std[i] : 1.0f);
+    saferl_rl__put_u32(out + off, saferl_rl__crc32(out, off));
+    return SAFERL_OK;
+}
+
+/* Validates the header of a policy buffer into *net etc. without touching the floats. */
+static saferl_result saferl_rl__parse_header(const unsigned char *in, size_t size, saferl_rl_policy *shape,
+                                             size_t *float_offset) {
+    uint32_t layers, kind, activation, obs_dim, action_dim, l;
+    int hidden[SAFERL_RL_MAX_LAYERS];
+    size_t need, count;
+    memset(shape, 0, sizeof *shape);
+    if (size < 8) return SAFERL_ERR_CORRUPT;
+    if (saferl_rl__get_u32(in) != SAFERL_RL__MAGIC) return SAFERL_ERR_CORRUPT;
+    if (saferl_rl__get_u32(in + 4) != SAFERL_RL__FORMAT_VERSION) return SAFERL_ERR_VERSION;
+    if (size < 28) return SAFERL_ERR_CORRUPT;
+    obs_dim = saferl_rl__get_u32(in + 8);
+    kind = saferl_rl__get_u32(in + 12);
+    action_dim = saferl_rl__get_u32(in + 16);
+    activation = saferl_rl__get_u32(in + 20);
+    layers = saferl_rl__get_u32(in + 24);
+    if (kind > 1 || activation > 1 || layers < 1 || layers > SAFERL_RL_MAX_LAYERS) return SAFERL_ERR_CORRUPT;
+    if (size < 28 + 4 * ((size_t)layers + 1)) return SAFERL_ERR_CORRUPT;
+    for (l = 0; l + 1 < layers; ++l) hidden[l] = (int)saferl_rl__get_u32(in + 28 + 4 * (l + 1));
+    for (l = 0; l <= layers; ++l)
+        if (saferl_rl__get_u32(in + 28 + 4 * l) < 1 || saferl_rl__get_u32(in + 28 + 4 * l) > SAFERL_RL_MAX_WIDTH)
+            return SAFERL_ERR_CORRUPT;
+    if (saferl_rl__get_u32(in + 28) != obs_dim || saferl_rl__get_u32(in + 28 + 4 * layers) != action_dim)
+        return SAFERL_ERR_CORRUPT;
+    if (kind == SAFERL_RL_DISCRETE && action_dim < 2) return SAFERL_ERR_CORRUPT;
+    if (saferl_rl_mlp_define(&shape->net, (int)obs_dim, hidden, (int)layers - 1, (int)action_dim,
+                             (saferl_rl_activation)activation) != SAFERL_OK)
+        return SAFERL_ERR_CORRUPT;
+    shape->action_kind = (saferl_rl_action_kind)kind;
+    shape->observation_dim = (int)obs_dim;
+    shape->action_dim = (int)action_dim;
+    count = saferl_rl_policy_param_count(shape);
+    need = saferl_rl_policy_saved_size(shape);
+    if (size < need) return SAFERL_ERR_CORRUPT; /* truncated */
+    if (size > need) return SAFERL_ERR_CORRUPT; /* trailing bytes: not what we wrote */
+    if (saferl_rl__get_u32(in + need - 4) != saferl_rl__crc32(in, need - 4)) return SAFERL_ERR_CORRUPT;
+    *float_offset = 28 + 4 * ((size_t)layers + 1);
+    (void)count;
+    return SAFERL_OK;
+}
+
+static size_t saferl_rl__policy_memory_floats(const saferl_rl_policy *shape) {
+    return saferl_rl_policy_param_count(shape) + 2 * (size_t)shape->observation_dim +
+           saferl_rl__policy_scratch_count(&shape->net);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_load_size(const void *buffer, size_t size, size_t *memory_size) {
+    saferl_rl_policy shape;
+    size_t off, i, floats;
+    saferl_result r;
+    const unsigned char *in = (const unsigned char *)buffer;
+    if (!buffer) return SAFERL_ERR_INVALID_ARGUMENT;
+    r = saferl_rl__parse_header(in, size, &shape, &off);
+    if (r != SAFERL_OK) return r;
+    floats = saferl_rl_policy_param_count(&shape) + 2 * (size_t)shape.observation_dim;
+    for (i = 0; i < floats; ++i) {
+        float v = saferl_rl__get_f32(in + off + 4 * i);
+        if (!saferl_rl__finite(v)) return SAFERL_ERR_NOT_FINITE;
+        if (i >= floats - (size_t)shape.observation_dim && !(v > 0.0f)) return SAFERL_ERR_CORRUPT; /* std */
+    }
+    if (memory_size) *memory_size = sizeof(float) * saferl_rl__policy_memory_floats(&shape);
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_load(saferl_rl_policy *policy, const void *buffer, size_t size,
+                                                  void *memory, size_t memory_size) {
+    saferl_rl_policy shape;
+    size_t off, i, need = 0, count;
+    const unsigned char *in = (const unsigned char *)buffer;
+    float *f = (float *)memory;
+    saferl_result r;
+    SAFERL_ASSERT(policy != NULL);
+    r = saferl_rl_policy_load_size(buffer, size, &need);
+    if (r != SAFERL_OK) return r;
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    saferl_rl__parse_header(in, size, &shape, &off);
+    count = saferl_rl_policy_param_count(&shape);
+    for (i = 0; i < count + 2 * (size_t)shape.observation_dim; ++i) f[i] = saferl_rl__get_f32(in + off + 4 * i);
+    shape.params = f;
+    shape.obs_mean = f + count;
+    shape.obs_std = f + count + shape.observation_dim;
+    shape.scratch = f + count + 2 * (size_t)shape.observation_dim;
+    *policy = shape;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_check_env(const saferl_rl_policy *policy, const saferl_rl_env *env) {
+    if (!policy || !env) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (env->observation_dim != policy->observation_dim) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (policy->action_kind == SAFERL_RL_DISCRETE)
+        return env->action_count == policy->action_dim && env->action_dim == 1 ? SAFERL_OK : SAFERL_ERR_INVALID_ARGUMENT;
+    return env->action_count == 0 && env->action_dim == policy->action_dim ? SAFERL_OK : SAFERL_ERR_INVALID_ARGUMENT;
+}
+
+/* Observation normalisation (clipped to +-10) of B rows into out. */
+static void saferl_rl__normalize(const saferl_rl_policy *p, const float *obs, float *out, int B) {
+    int b, i, O = p->observation_dim;
+    for (b = 0; b < B; ++b)
+        for (i = 0; i < O; ++i) {
+            float v = obs[(size_t)b * O + i];
+            if (p->obs_mean) v = (v - p->obs_mean[i]) / p->obs_std[i];
+            out[(size_t)b * O + i] = saferl_rl__clampf(v, -10.0f, 10.0f);
+        }
+}
+
+/* Samples (rng) or picks (rng NULL) an action from a head row; returns its log-probability.
+   Gaussian samples are not clipped here (the log-probability is of the sample). */
+static float saferl_rl__sample(const saferl_rl_policy *p, const float *head, float *action, saferl_rng *rng) {
+    int A = p->action_dim, j;
+    if (p->action_kind == SAFERL_RL_DISCRETE) {
+        float lse = saferl_rl__logsumexp(head, A);
+        int pick = 0;
+        if (rng) {
+            double u = saferl_rng_uniform(rng), acc = 0.0;
+            pick = A - 1;
+            for (j = 0; j < A; ++j) {
+                acc += exp((double)head[j] - lse);
+                if (u < acc) { pick = j; break; }
+            }
+        } else {
+            for (j = 1; j < A; ++j)
+                if (head[j] > head[pick]) pick = j;
+        }
+        action[0] = (float)pick;
+        return head[pick] - lse;
+    } else {
+        const float *log_std = p->params + saferl_rl_mlp_param_count(&p->net);
+        float logp = 0.0f;
+        for (j = 0; j < A; ++j) {
+            float z = rng ? (float)saferl_rng_normal(rng) : 0.0f;
+            action[j] = head[j] + expf(log_std[j]) * z;
+            logp += -0.5f * z * z - log_std[j] - SAFERL_RL__HALF_LOG_2PI;
+        }
+        return logp;
+    }
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_act(const saferl_rl_policy *policy, const float *observation,
+                                                 float *action, saferl_rng *rng) {
+    float *x, *head;
+    int j;
+    SAFERL_ASSERT(policy != NULL && policy->scratch != NULL);
+    if (!observation || !action) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_rl__all_finite(observation, policy->observation_dim)) return SAFERL_ERR_NOT_FINITE;
+    x = policy->scratch;
+    saferl_rl__normalize(policy, observation, x, 1);
+    head = saferl_rl_mlp_forward(&policy->net, policy->params, x, x + policy->observation_dim, 1);
+    saferl_rl__sample(policy, head, action, rng);
+    if (policy->action_kind == SAFERL_RL_GAUSSIAN)
+        for (j = 0; j < policy->action_dim; ++j) action[j] = saferl_rl__clampf(action[j], -1.0f, 1.0f);
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, const saferl_rl_env *env,
+                                               int episodes, int max_steps, int deterministic, uint32_t seed,
+                                               double *mean_return, double *mean_cost) {
+    float obs[SAFERL_RL_MAX_WIDTH], action[SAFERL_RL_MAX_WIDTH];
+    saferl_rng env_rng, act_rng;
+    double total_return = 0.0, total_cost = 0.0;
+    int e, t;
+    saferl_result r;
+    if (!policy || !env || episodes < 1) return SAFERL_ERR_INVALID_ARGUMENT;
+    r = saferl_rl_policy_check_env(policy, env);
+    if (r != SAFERL_OK) return r;
+    saferl_rng_seed(&env_rng, seed);
+    saferl_rng_seed(&act_rng, seed ^ 0x5bd1e995u);
+    for (e = 0; e < episodes; ++e) {
+        r = env->reset(env->state, &env_rng, obs);
+        if (r != SAFERL_OK) return r;
+        for (t = 0; max_steps <= 0 || t < max_steps; ++t) {
+            float reward, cost;
+            int terminated = 0, truncated = 0;
+            r = saferl_rl_policy_act(policy, obs, action, deterministic ? NULL : &act_rng);
+            if (r != SAFERL_OK) return r;
+            r = env->step(env->state, &env_rng, action, obs, &reward, &cost, &terminated, &truncated);
+            if (r != SAFERL_OK) return r;
+            if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost)) return SAFERL_ERR_NOT_FINITE;
+            total_return += reward;
+            total_cost += cost;
+            if (terminated || truncated) break;
+        }
+    }
+    if (mean_return) *mean_return = total_return / episodes;
+    if (mean_cost) *mean_cost = total_cost / episodes;
+    return SAFERL_OK;
+}
+
+#ifndef SAFERL_NO_STDIO
+SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *policy, const char *path) {
+    size_t size = saferl_rl_policy_saved_size(policy), written = 0;
+    unsigned char chunk[4096];
+    FILE *f;
+    saferl_result r = SAFERL_OK;
+    /* small policies go through a stack chunk; larger ones are written through a heap copy */
+    unsigned char *buffer = size <= sizeof chunk ? chunk : (unsigned char *)SAFERL_MALLOC(size, NULL);
+    if (!buffer) return SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_rl_policy_save(policy, buffer, size, &written);
+    f = fopen(path, "wb");
+    if (!f) r = SAFERL_ERR_INVALID_ARGUMENT;
+    else {
+        if (fwrite(buffer, 1, size, f) != size) r = SAFERL_ERR_INVALID_ARGUMENT;
+        if (fclose(f) != 0) r = SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    if (buffer != chunk) SAFERL_FREE(buffer, NULL);
+    return r;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_load_file(saferl_rl_policy *policy, const char *path,
+                                                       const saferl_allocator *allocator) {
+    FILE *f = fopen(path, "rb");
+    long length;
+    unsigned char *data;
+    void *memory;
+    size_t need = 0;
+    saferl_result r;
+    if (!f) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    data = (unsigned char *)saferl_rl__allocate(allocator, (size_t)length + 1);
+    if (!data) {
+        fclose(f);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    if (fread(data, 1, (size_t)length, f) != (size_t)length) {
+        fclose(f);
+        saferl_rl__release(allocator, data);
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    fclose(f);
+    r = saferl_rl_policy_load_size(data, (size_t)length, &need);
+    if (r != SAFERL_OK) {
+        saferl_rl__release(allocator, data);
+        return r;
+    }
+    memory = saferl_rl__allocate(allocator, need);
+    if (!memory) {
+        saferl_rl__release(allocator, data);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    r = saferl_rl_policy_load(policy, data, (size_t)length, memory, need);
+    saferl_rl__release(allocator, data);
+    if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
+    return r;
+}
+
+SAFERL_RL_API void saferl_rl_policy_free_file(saferl_rl_policy *policy, const saferl_allocator *allocator) {
+    if (!policy || !policy->params) return;
+    saferl_rl__release(allocator, policy->params);
+    policy->params = policy->obs_mean = policy->obs_std = policy->scratch = NULL;
+}
+#endif
+
+/* ---- training ------------------------------------------------------------------------------- */
+
+SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
+    saferl_rl_desc d;
+    if (desc) d = *desc;
+    else memset(&d, 0, sizeof d);
+    if (d.hidden_count == 0) {
+        if (d.hidden[0] == 0) {
+            d.hidden[0] = d.hidden[1] = 64;
+            d.hidden_count = 2;
+        } else {
+            while (d.hidden_count < SAFERL_RL_MAX_LAYERS - 1 && d.hidden[d.hidden_count] > 0) ++d.hidden_count;
+        }
+    } else if (d.hidden_count < 0) {
+        d.hidden_count = 0;
+    }
+    if (d.steps_per_epoch == 0) d.steps_per_epoch = 2000;
+    if (d.update_iters == 0) d.update_iters = 10;
+    if (d.minibatch == 0) d.minibatch = 64;
+    if (d.clip == 0.0) d.clip = 0.2;
+    if (d.target_kl == 0.0) d.target_kl = 0.02;
+    if (d.gamma == 0.0) d.gamma = 0.99;
+    if (d.lambda == 0.0) d.lambda = 0.95;
+    if (d.cost_gamma == 0.0) d.cost_gamma = 0.99;
+    if (d.cost_lambda == 0.0) d.cost_lambda = 0.95;
+    if (d.actor_lr == 0.0) d.actor_lr = 3e-4;
+    if (d.critic_lr == 0.0) d.critic_lr = 1e-3;
+    if (d.max_grad_norm == 0.0) d.max_grad_norm = 40.0;
+    if (d.critic_norm_coef == 0.0) d.critic_norm_coef = 0.001;
+    else if (d.critic_norm_coef < 0.0) d.critic_norm_coef = 0.0;
+    if (d.cost_limit == 0.0) d.cost_limit = 25.0;
+    if (d.lagrange_init == 0.0) d.lagrange_init = 0.001;
+    else if (d.lagrange_init < 0.0) d.lagrange_init = 0.0;
+    if (d.lambda_lr == 0.0) d.lambda_lr = 0.035;
+    if (d.pid_kp == 0.0) d.pid_kp = 0.1;
+    else if (d.pid_kp < 0.0) d.pid_kp = 0.0;
+    if (d.pid_ki == 0.0) d.pid_ki = 0.01;
+    else if (d.pid_ki < 0.0) d.pid_ki = 0.0;
+    if (d.pid_kd == 0.0) d.pid_kd = 0.01;
+    else if (d.pid_kd < 0.0) d.pid_kd = 0.0;
+    if (d.pid_delay == 0) d.pid_delay = 1;
+    if (d.episode_window == 0) d.episode_window = 100;
+    return d;
+}
+
+static saferl_result saferl_rl__check_desc(const saferl_rl_desc *d) {
+    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_PID_LAG) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->steps_per_epoch < 1 || d->steps_per_epoch > (1 << 24) || d->update_iters < 1 || d->minibatch < 1 ||
+        d->minibatch > 65536 || d->episode_window < 1 || d->episode_window > (1 << 20) || d->pid_delay < 1 ||
+        d->pid_delay > 10000)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!(d->clip > 0.0 && d->clip < 1.0) || !(d->gamma > 0.0 && d->gamma <= 1.0) ||
+        !(d->lambda > 0.0 && d->lambda <= 1.0) || !(d->cost_gamma > 0.0 && d->cost_gamma <= 1.0) ||
+        !(d->cost_lambda > 0.0 && d->cost_lambda <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
+        !(d->max_grad_norm > 0.0) || !(d->cost_limit >= 0.0 || d->cost_limit < 0.0) || !(d->lambda_lr > 0.0) ||
+        !(d->pid_ema_alpha >= 0.0 && d->pid_ema_alpha < 1.0) || !saferl_rl__finite(d->init_log_std) ||
+        !saferl_rl__finite(d->cost_limit) || !saferl_rl__finite(d->target_kl))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    return SAFERL_OK;
+}
+
+static saferl_result saferl_rl__check_envs(const saferl_rl_env *envs, int env_count) {
+    int i;
+    if (!envs || env_count < 1 || env_count > SAFERL_RL_MAX_ENVS) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < env_count; ++i) {
+        const saferl_rl_env *e = &envs[i];
+        if (!e->reset || !e->step || e->observation_dim < 1 || e->observation_dim > SAFERL_RL_MAX_WIDTH)
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        if (e->action_count == 0 ? (e->action_dim < 1 || e->action_dim > 64)
+                                 : (e->action_dim != 1 || e->action_count < 2 || e->action_count > 1024))
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        if (e->observation_dim != envs[0].observation_dim || e->action_dim != envs[0].action_dim ||
+            e->action_count != envs[0].action_count)
+            return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    return SAFERL_OK;
+}
+
+/* Carves the agent's arrays out of base (or only measures when base is NULL). */
+static size_t saferl_rl__take(unsigned char *base, size_t *cursor, size_t bytes, void **out) {
+    size_t at = (*cursor + 15) & ~(size_t)15;
+    *cursor = at + bytes;
+    if (out) *out = base ? (void *)(base + at) : NULL;
+    return at;
+}
+
+#define SAFERL_RL__TAKE(field, type, n) saferl_rl__take(base, &cursor, sizeof(type) * (size_t)(n), (void **)&(field))
+
+static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
+    size_t cursor = 0, N = (size_t)a->desc.steps_per_epoch, E = (size_t)a->env_count;
+    size_t O = (size_t)a->actor.observation_dim, H = (size_t)a->head_width, Ad = (size_t)a->stored_action_dim;
+    size_t M = (size_t)a->desc.minibatch, Bm = (size_t)a->batch_max, W = (size_t)a->desc.episode_window;
+    int width = saferl_rl__mlp_max_width(&a->actor.net), wr = saferl_rl__mlp_max_width(&a->reward_critic);
+    if (wr > width) width = wr;
+    SAFERL_RL__TAKE(a->params, float, a->param_total);
+    SAFERL_RL__TAKE(a->grads, float, a->param_total);
+    SAFERL_RL__TAKE(a->adam_m, float, a->param_total);
+    SAFERL_RL__TAKE(a->adam_v, float, a->param_total);
+    SAFERL_RL__TAKE(a->actor.obs_mean, float, O);
+    SAFERL_RL__TAKE(a->actor.obs_std, float, O);
+    SAFERL_RL__TAKE(a->actor.scratch, float, saferl_rl__policy_scratch_count(&a->actor.net));
+    SAFERL_RL__TAKE(a->acts_actor, float, saferl_rl_mlp_activation_count(&a->actor.net, (int)Bm));
+    SAFERL_RL__TAKE(a->acts_reward, float, saferl_rl_mlp_activation_count(&a->reward_critic, (int)Bm));
+    SAFERL_RL__TAKE(a->acts_cost, float, saferl_rl_mlp_activation_count(&a->cost_critic, (int)Bm));
+    SAFERL_RL__TAKE(a->backward_scratch, float, 2 * Bm * (size_t)width);
+    SAFERL_RL__TAKE(a->dhead, float, Bm * H);
+    SAFERL_RL__TAKE(a->dvalue, float, Bm);
+    SAFERL_RL__TAKE(a->logp, float, Bm);
+    SAFERL_RL__TAKE(a->dlogp, float, Bm);
+    SAFERL_RL__TAKE(a->obs, float, N * O);
+    SAFERL_RL__TAKE(a->actions, float, N * Ad);
+    SAFERL_RL__TAKE(a->logp_old, float, N);
+    SAFERL_RL__TAKE(a->old_dist, float, N * H);
+    SAFERL_RL__TAKE(a->rewards, float, N);
+    SAFERL_RL__TAKE(a->costs, float, N);
+    SAFERL_RL__TAKE(a->value_r, float, N);
+    SAFERL_RL__TAKE(a->value_c, float, N);
+    SAFERL_RL__TAKE(a->adv_r, float, N);
+    SAFERL_RL__TAKE(a->adv_c, float, N);
+    SAFERL_RL__TAKE(a->ret_r, float, N);
+    SAFERL_RL__TAKE(a->ret_c, float, N);
+    SAFERL_RL__TAKE(a->old_log_std, float, H);
+    SAFERL_RL__TAKE(a->mb_obs, float, M * O);
+    SAFERL_RL__TAKE(a->mb_actions, float, M * Ad);
+    SAFERL_RL__TAKE(a->mb_logp_old, float, M);
+    SAFERL_RL__TAKE(a->mb_adv, float, M);
+    SAFERL_RL__TAKE(a->mb_ret_r, float, M);
+    SAFERL_RL__TAKE(a->mb_ret_c, float, M);
+    SAFERL_RL__TAKE(a->env_obs, float, E * O);
+    SAFERL_RL__TAKE(a->env_obs_norm, float, Bm * O);
+    SAFERL_RL__TAKE(a->env_actions, float, E * Ad);
+    SAFERL_RL__TAKE(a->env_next_obs, float, E * O);
+    SAFERL_RL__TAKE(a->window_return, float, W);
+    SAFERL_RL__TAKE(a->window_cost, float, W);
+    SAFERL_RL__TAKE(a->pending_return, float, N);
+    SAFERL_RL__TAKE(a->pending_cost, float, N);
+    SAFERL_RL__TAKE(a->obs_count_mean_m2, double, 1 + 2 * O);
+    SAFERL_RL__TAKE(a->pending_stats, double, 1 + 2 * O);
+    SAFERL_RL__TAKE(a->episode_return, double, E);
+    SAFERL_RL__TAKE(a->episode_cost, double, E);
+    SAFERL_RL__TAKE(a->pid_history, double, a->desc.pid_delay);
+    SAFERL_RL__TAKE(a->perm, int, N);
+    SAFERL_RL__TAKE(a->path_start, int, E);
+    SAFERL_RL__TAKE(a->env_rngs, saferl_rng, E);
+    return cursor;
+}
+
+/* Everything but the memory: shapes and counts. */
+static saferl_result saferl_rl__shape(saferl_rl_agent *a, const saferl_rl_desc *desc, const saferl_rl_env *envs,
+                                      int env_count) {
+    saferl_result r;
+    int O, H;
+    memset(a, 0, sizeof *a);
+    a->desc = saferl_rl_desc_defaults(desc);
+    r = saferl_rl__check_desc(&a->desc);
+    if (r != SAFERL_OK) return r;
+    r = saferl_rl__check_envs(envs, env_count);
+    if (r != SAFERL_OK) return r;
+    if (a->desc.steps_per_epoch % env_count != 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    a->env_count = env_count;
+    memcpy(a->envs, envs, sizeof(saferl_rl_env) * (size_t)env_count);
+    O = envs[0].observation_dim;
+    H = envs[0].action_count ? envs[0].action_count : envs[0].action_dim;
+    a->head_width = H;
+    a->stored_action_dim = envs[0].action_dim;
+    a->steps_per_env = a->desc.steps_per_epoch / env_count;
+    a->batch_max = a->desc.minibatch > env_count ? a->desc.minibatch : env_count;
+    a->actor.action_kind = envs[0].action_count ? SAFERL_RL_DISCRETE : SAFERL_RL_GAUSSIAN;
+    a->actor.observation_dim = O;
+    a->actor.action_dim = H;
+    r = saferl_rl_mlp_define(&a->actor.net, O, a->desc.hidden, a->desc.hidden_count, H, a->desc.activation);
+    if (r != SAFERL_OK) return r;
+    r = saferl_rl_mlp_define(&a->reward_critic, O, a->desc.hidden, a->desc.hidden_count, 1, a->desc.activation);
+    if (r != SAFERL_OK) return r;
+    a->cost_critic = a->reward_critic;
+    a->actor_count = saferl_rl_policy_param_count(&a->actor);
+    a->critic_count = saferl_rl_mlp_param_count(&a->reward_critic);
+    a->param_total = a->actor_count + 2 * a->critic_count;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API size_t saferl_rl_agent_memory_size(const saferl_rl_desc *desc, const saferl_rl_env *envs,
+                                                 int env_count) {
+    saferl_rl_agent a;
+    if (saferl_rl__shape(&a, desc, envs, env_count) != SAFERL_OK) return 0;
+    return saferl_rl__layout(&a, NULL) + 16;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const saferl_rl_desc *desc,
+                                                 const saferl_rl_env *envs, int env_count, void *memory,
+                                                 size_t memory_size) {
+    saferl_rl_agent a;
+    unsigned char *base;
+    size_t need, i;
+    int e;
+    saferl_result r;
+    SAFERL_ASSERT(agent != NULL);
+    r = saferl_rl__shape(&a, desc, envs, env_count);
+    if (r != SAFERL_OK) return r;
+    need = saferl_rl__layout(&a, NULL) + 16;
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    base = (unsigned char *)memory + ((16 - ((uintptr_t)memory & 15)) & 15);
+    saferl_rl__layout(&a, base);
+    memset(a.params, 0, sizeof(float) * a.param_total);
+    memset(a.grads, 0, sizeof(float) * a.param_total);
+    memset(a.adam_m, 0, sizeof(float) * a.param_total);
+    memset(a.adam_v, 0, sizeof(float) * a.param_total);
+    saferl_rng_seed(&a.rng, a.desc.seed);
+    /* policy output layer scaled by 0.01 (small initial logits / means, as in most PPO code) */
+    saferl_rl_mlp_init_params(&a.actor.net, a.params, &a.rng, 0.01f);
+    a.actor.params = a.params;
+    if (a.actor.action_kind == SAFERL_RL_GAUSSIAN)
+        for (i = 0; i < (size_t)a.head_width; ++i)
+            a.params[saferl_rl_mlp_param_count(&a.actor.net) + i] = (float)a.desc.init_log_std;
+    saferl_rl_mlp_init_params(&a.reward_critic, a.params + a.actor_count, &a.rng, 1.0f);
+    saferl_rl_mlp_init_params(&a.cost_critic, a.params + a.actor_count + a.critic_count, &a.rng, 1.0f);
+    for (i = 0; i < (size_t)a.actor.observation_dim; ++i) {
+        a.actor.obs_mean[i] = 0.0f;
+        a.actor.obs_std[i] = 1.0f;
+    }
+    if (a.desc.no_obs_normalize) a.actor.obs_mean = a.actor.obs_std = NULL;
+    memset(a.obs_count_mean_m2, 0, sizeof(double) * (1 + 2 * (size_t)a.actor.observation_dim));
+    memset(a.pid_history, 0, sizeof(double) * (size_t)a.desc.pid_delay);
+    for (e = 0; e < env_count; ++e) saferl_rng_seed(&a.env_rngs[e], a.desc.seed * 2654435761u + 1u + (uint32_t)e);
+    a.lagrange_multiplier = a.desc.algorithm == SAFERL_RL_PPO ? 0.0 : a.desc.lagrange_init;
+    a.pid_integral = a.desc.pid_ki > 0.0 ? a.desc.lagrange_init / a.desc.pid_ki : 0.0;
+    a.needs_reset = 1;
+    *agent = a;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_create(saferl_rl_agent *agent, const saferl_rl_desc *desc,
+                                                   const saferl_rl_env *envs, int env_count) {
+    size_t size = saferl_rl_agent_memory_size(desc, envs, env_count);
+    const saferl_allocator *al = desc ? &desc->allocator : NULL;
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(agent != NULL);
+    if (size == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memory = saferl_rl__allocate(al, size);
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    r = saferl_rl_agent_init(agent, desc, envs, env_count, memory, size);
+    if (r != SAFERL_OK) {
+        saferl_rl__release(al, memory);
+        return r;
+    }
+    agent->owned_memory = memory;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent) {
+    if (!agent || !agent->owned_memory) return;
+    saferl_rl__release(&agent->desc.allocator, agent->owned_memory);
+    agent->owned_memory = NULL;
+    agent->params = NULL;
+}
+
+/* GAE over one path [start, end) of values v and signal x, with the bootstrap value. */
+static void saferl_rl__gae(const float *x, const float *v, float *adv, float *ret, int start, int end, double boot,
+                           double gamma, double lambda) {
+    double a = 0.0, next = boot;
+    int i;
+    for (i = end - 1; i >= start; --i) {
+        double delta = x[i] + gamma * next - v[i];
+        a = delta + gamma * lambda * a;
+        adv[i] = (float)a;
+        ret[i] = (float)(a + v[i]);
+        next = v[i];
+    }
+}
+
+static void saferl_rl__finish_path(saferl_rl_agent *a, int start, int end, double boot_r, double boot_c) {
+    saferl_rl__gae(a->rewards, a->value_r, a->adv_r, a->ret_r, start, end, boot_r, a->desc.gamma, a->desc.lambda);
+    saferl_rl__gae(a->costs, a->value_c, a->adv_c, a->ret_c, start, end, boot_c, a->desc.cost_gamma,
+                   a->desc.cost_lambda);
+}
+
+static float *saferl_rl__critic_params(saferl_rl_agent *a, int which) {
+    return a->params + a->actor_count + (size_t)which * a->critic_count;
+}
+
+/* Critic values for B normalised observations. */
+static void saferl_rl__values(saferl_rl_agent *a, const float *x, int B, float *vr, float *vc) {
+    const float *out = saferl_rl_mlp_forward(&a->reward_critic, saferl_rl__critic_params(a, 0), x, a->acts_reward, B);
+    int b;
+    for (b = 0; b < B; ++b) vr[b] = out[b];
+    out = saferl_rl_mlp_forward(&a->cost_critic, saferl_rl__critic_params(a, 1), x, a->acts_cost, B);
+    for (b = 0; b < B; ++b) vc[b] = out[b];
+}
+
+static saferl_result saferl_rl__reset_all(saferl_rl_agent *a) {
+    int e;
+    for (e = 0; e < a->env_count; ++e) {
+        saferl_rl_env *env = &a->envs[e];
+        saferl_result r = env->reset(env->state, &a->env_rngs[e], a->env_obs + (size_t)e * a->actor.observation_dim);
+        if (r != SAFERL_OK) return r;
+        if (!saferl_rl__all_finite(a->env_obs + (size_t)e * a->actor.observation_dim, a->actor.observation_dim))
+            return SAFERL_ERR_NOT_FINITE;
+        a->episode_return[e] = a->episode_cost[e] = 0.0;
+    }
+    return SAFERL_OK;
+}
+
+/* Accumulates raw observations for the normaliser (committed after a good rollout). */
+static void saferl_rl__pending_observe(saferl_rl_agent *a, const float *obs) {
+    int i, O = a->actor.observation_dim;
+    double *s = a->pending_stats;
+    s[0] += 1.0;
+    for (i = 0; i < O; ++i) {
+        s[1 + i] += obs[i];
+        s[1 + O + i] += (double)obs[i] * obs[i];
+    }
+}
+
+/* Chan et al.'s parallel merge of the pending batch into the running mean and M2. */
+static void saferl_rl__commit_normalizer(saferl_rl_agent *a) {
+    int i, O = a->actor.observation_dim;
+    double *s = a->obs_count_mean_m2, *p = a->pending_stats, n = p[0], total;
+    if (!a->actor.obs_mean || n <= 0.0) return;
+    total = s[0] + n;
+    for (i = 0; i < O; ++i) {
+        double mean_b = p[1 + i] / n, m2_b = p[1 + O + i] - n * mean_b * mean_b;
+        double delta = mean_b - s[1 + i];
+        if (m2_b < 0.0) m2_b = 0.0;
+        s[1 + O + i] += m2_b + delta * delta * s[0] * n / total;
+        s[1 + i] += delta * n / total;
+        a->actor.obs_mean[i] = (float)s[1 + i];
+        a->actor.obs_std[i] = (float)(total > 1.0 ? sqrt(s[1 + O + i] / total) : 1.0);
+        if (!(a->actor.obs_std[i] >= 1e-2f)) a->actor.obs_std[i] = 1e-2f;
+    }
+    s[0] = total;
+}
+
+static saferl_result saferl_rl__rollout(saferl_rl_agent *a, int *episodes_out, double *steps_cost) {
+    const int O = a->actor.observation_dim, H = a->head_width, Ad = a->stored_action_dim, E = a->env_count;
+    const int T = a->steps_per_env;
+    int t, e, i, episodes = 0;
+    double cost_sum = 0.0;
+    saferl_result r;
+    if (a->needs_reset) {
+        r = saferl_rl__reset_all(a);
+        if (r != SAFERL_OK) return r;
+        a->needs_reset = 0;
+    }
+    memset(a->pending_stats, 0, sizeof(double) * (1 + 2 * (size_t)O));
+    for (e = 0; e < E; ++e) a->path_start[e] = e * T;
+    if (a->actor.action_kind == SAFERL_RL_GAUSSIAN)
+        for (i = 0; i < H; ++i) a->old_log_std[i] = a->params[saferl_rl_mlp_param_count(&a->actor.net) + i];
+    for (t = 0; t < T; ++t) {
+        const float *head;
+        saferl_rl__normalize(&a->actor, a->env_obs, a->env_obs_norm, E);
+        head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->env_obs_norm, a->acts_actor, E);
+        saferl_rl__values(a, a->env_obs_norm, E, a->dvalue, a->logp); /* dvalue, logp: scratch here */
+        for (e = 0; e < E; ++e) {
+            int idx = e * T + t, terminated = 0, truncated = 0;
+            float reward = 0.0f, cost = 0.0f, *next = a->env_next_obs + (size_t)e * O;
+            saferl_rl_env *env = &a->envs[e];
+            memcpy(a->obs + (size_t)idx * O, a->env_obs_norm + (size_t)e * O, sizeof(float) * (size_t)O);
+            saferl_rl__pending_observe(a, a->env_obs + (size_t)e * O);
+            memcpy(a->old_dist + (size_t)idx * H, head + (size_t)e * H, sizeof(float) * (size_t)H);
+            a->logp_old[idx] = saferl_rl__sample(&a->actor, head + (size_t)e * H, a->actions + (size_t)idx * Ad, &a->rng);
+            a->value_r[idx] = a->dvalue[e];
+            a->value_c[idx] = a->logp[e];
+            for (i = 0; i < Ad; ++i) {
+                float v = a->actions[(size_t)idx * Ad + i];
+                a->env_actions[(size_t)e * Ad + i] = a->actor.action_kind == SAFERL_RL_GAUSSIAN ? saferl_rl__clampf(v, -1.0f, 1.0f) : v;
+            }
+            r = env->step(env->state, &a->env_rngs[e], a->env_actions + (size_t)e * Ad, next, &reward, &cost,
+                          &terminated, &truncated);
+            if (r != SAFERL_OK) return r;
+            if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost) || !saferl_rl__all_finite(next, O))
+                return SAFERL_ERR_NOT_FINITE;
+            a->rewards[idx] = reward;
+            a->costs[idx] = cost;
+            cost_sum += cost;
+            a->episode_return[e] += reward;
+            a->episode_cost[e] += cost;
+            if (terminated || truncated) {
+                double boot_r = 0.0, boot_c = 0.0;
+                if (!terminated) {
+                    float vr, vc;
+                    saferl_rl__normalize(&a->actor, next, a->env_obs_norm + (size_t)e * O, 1);
+                    saferl_rl__values(a, a->env_obs_norm + (size_t)e * O, 1, &vr, &vc);
+                    boot_r = vr;
+                    boot_c = vc;
+                }
+                saferl_rl__finish_path(a, a->path_start[e], idx + 1, boot_r, boot_c);
+                a->path_start[e] = idx + 1;
+                a->pending_return[episodes] = (float)a->episode_return[e];
+                a->pending_cost[episodes] = (float)a->episode_cost[e];
+                ++episodes;
+                a->episode_return[e] = a->episode_cost[e] = 0.0;
+                r = env->reset(env->state, &a->env_rngs[e], next);
+                if (r != SAFERL_OK) return r;
+                if (!saferl_rl__all_finite(next, O)) return SAFERL_ERR_NOT_FINITE;
+            }
+        }
+        memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)E * O);
+    }
+    /* the epoch cuts the open episodes: bootstrap with V(current observation) */
+    saferl_rl__normalize(&a->actor, a->env_obs, a->env_obs_norm, E);
+    saferl_rl__values(a, a->env_obs_norm, E, a->dvalue, a->logp);
+    for (e = 0; e < E; ++e)
+        if (a->path_start[e] < (e + 1) * T) saferl_rl__finish_path(a, a->path_start[e], (e + 1) * T, a->dvalue[e], a->logp[e]);
+    *episodes_out = episodes;
+    *steps_cost = cost_sum;
+    return SAFERL_OK;
+}
+
+static double saferl_rl__window_mean(const float *w, int n) {
+    double s = 0.0;
+    int i;
+    if (n == 0) return saferl_rl__nan();
+    for (i = 0; i < n; ++i) s += w[i];
+    return s / n;
+}
+
+/* lambda for this epoch's update, from J_C (NaN: no finished episode yet, keep lambda). */
+static void saferl_rl__update_lambda(saferl_rl_agent *a, double cost_estimate) {
+    const saferl_rl_desc *d = &a->desc;
+    double error;
+    if (d->algorithm == SAFERL_RL_PPO || cost_estimate != cost_estimate) return;
+    error = cost_estimate - d->cost_limit;
+    if (d->algorithm == SAFERL_RL_PPO_LAG) {
+        if (d->lambda_optimizer == SAFERL_RL_LAMBDA_SGD) {
+            a->lagrange_multiplier += d->lambda_lr * error;
+        } else { /* Adam on the loss -lambda * error, as OmniSafe */
+            double g = -error, mh, vh;
+            a->lambda_step += 1;
+            a->lambda_adam_m = 0.9 * a->lambda_adam_m + 0.1 * g;
+            a->lambda_adam_v = 0.999 * a->lambda_adam_v + 0.001 * g * g;
+            mh = a->lambda_adam_m / (1.0 - pow(0.9, (double)a->lambda_step));
+            vh = a->lambda_adam_v / (1.0 - pow(0.999, (double)a->lambda_step));
+            a->lagrange_multiplier -= d->lambda_lr * mh / (sqrt(vh) + 1e-8);
+        }
+        if (a->lagrange_multiplier < 0.0) a->lagrange_multiplier = 0.0;
+    } else {
+        double p, cost_smooth, derivative, lambda;
+        if (d->pid_ema_alpha > 0.0) {
+            a->pid_p = d->pid_ema_alpha * a->pid_p + (1.0 - d->pid_ema_alpha) * error;
+            a->pid_cost_ema = d->pid_ema_alpha * a->pid_cost_ema + (1.0 - d->pid_ema_alpha) * cost_estimate;
+        } else {
+            a->pid_p = error;
+            a->pid_cost_ema = cost_estimate;
+        }
+        p = a->pid_p;
+        cost_smooth = a->pid_cost_ema;
+        a->pid_integral += error;
+        if (a->pid_integral < 0.0) a->pid_integral = 0.0;
+        derivative = cost_smooth - a->pid_history[a->pid_history_next]; /* the oldest entry */
+        if (derivative < 0.0) derivative = 0.0;
+        a->pid_history[a->pid_history_next] = cost_smooth;
+        a->pid_history_next = (a->pid_history_next + 1) % d->pid_delay;
+        lambda = d->pid_kp * p + d->pid_ki * a->pid_integral + d->pid_kd * derivative;
+        a->lagrange_multiplier = lambda > 0.0 ? lambda : 0.0;
+    }
+}
+
+/* Mean over the batch of KL(pi_old || pi), summed over action dimensions. */
+static double saferl_rl__batch_kl(saferl_rl_agent *a) {
+    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->head_width, Bm = a->batch_max;
+    const float *log_std = a->params + saferl_rl_mlp_param_count(&a->actor.net);
+    double total = 0.0;
+    int start, b, j;
+    for (start = 0; start < N; start += Bm) {
+        int B = N - start < Bm ? N - start : Bm;
+        const float *head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->obs + (size_t)start * O, a->acts_actor, B);
+        for (b = 0; b < B; ++b) {
+            const float *z_new = head + (size_t)b * H, *z_old = a->old_dist + (size_t)(start + b) * H;
+            if (a->actor.action_kind == SAFERL_RL_DISCRETE) {
+                float lse_new = saferl_rl__logsumexp(z_new, H), lse_old = saferl_rl__logsumexp(z_old, H);
+                for (j = 0; j < H; ++j) {
+                    double lp_old = z_old[j] - lse_old, lp_new = z_new[j] - lse_new;
+                    total += exp(lp_old) * (lp_old - lp_new);
+                }
+            } else {
+                for (j = 0; j < H; ++j) {
+                    double var_old = exp(2.0 * a->old_log_std[j]), var_new = exp(2.0 * log_std[j]);
+                    double dm = (double)z_old[j] - z_new[j];
+                    total += log_std[j] - a->old_log_std[j] + (var_old + dm * dm) / (2.0 * var_new) - 0.5;
+                }
+            }
+        }
+    }
+    return total / N;
+}
+
+static float saferl_rl__critic_step(saferl_rl_agent *a, int which, const float *target, int B, float lr) {
+    saferl_rl_mlp *net = which == 0 ? &a->reward_critic : &a->cost_critic;
+    float *params = saferl_rl__critic_params(a, which);
+    float *grads = a->grads + (params - a->params), *acts = which == 0 ? a->acts_reward : a->acts_cost;
+    const float *v;
+    float loss, coef = (float)a->desc.critic_norm_coef;
+    size_t i, n = a->critic_count;
+    memset(grads, 0, sizeof(float) * n);
+    v = saferl_rl_mlp_forward(net, params, a->mb_obs, acts, B);
+    loss = saferl_rl_value_loss_forward(v, target, B);
+    memset(a->dvalue, 0, sizeof(float) * (size_t)B);
+    saferl_rl_value_loss_backward(a->dvalue, v, target, 1.0f, B);
+    saferl_rl_mlp_backward(net, params, grads, a->mb_obs, acts, a->dvalue, NULL, a->backward_scratch, B);
+    for (i = 0; i < n; ++i) { /* OmniSafe's critic_norm: + coef |theta|^2 */
+        loss += coef * params[i] * params[i];
+        grads[i] += 2.0f * coef * params[i];
+    }
+    saferl_rl_clip_grad_norm(grads, n, (float)a->desc.max_grad_norm);
+    saferl_rl_adam_update(params, grads, a->adam_m + (params - a->params), a->adam_v + (params - a->params), n, lr,
+                          0.9f, 0.999f, 1e-8f, a->adam_step);
+    return loss;
+}
+
+static float saferl_rl__actor_step(saferl_rl_agent *a, int B, float lr) {
+    const int H = a->head_width;
+    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
+    const float *head;
+    float loss;
+    memset(a->grads, 0, sizeof(float) * a->actor_count);
+    head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->mb_obs, a->acts_actor, B);
+    if (a->actor.action_kind == SAFERL_RL_DISCRETE)
+        saferl_rl_categorical_logprob_forward(a->logp, head, a->mb_actions, B, H);
+    else
+        saferl_rl_gaussian_logprob_forward(a->logp, head, a->params + net_count, a->mb_actions, B, H);
+    loss = saferl_rl_ppo_clip_forward(a->logp, a->mb_logp_old, a->mb_adv, (float)a->desc.clip, B);
+    memset(a->dlogp, 0, sizeof(float) * (size_t)B);
+    saferl_rl_ppo_clip_backward(a->dlogp, a->logp, a->mb_logp_old, a->mb_adv, (float)a->desc.clip, 1.0f, B);
+    memset(a->dhead, 0, sizeof(float) * (size_t)B * H);
+    if (a->actor.action_kind == SAFERL_RL_DISCRETE)
+        saferl_rl_categorical_logprob_backward(a->dhead, head, a->mb_actions, a->dlogp, B, H);
+    else
+        saferl_rl_gaussian_logprob_backward(a->dhead, a->grads + net_count, head, a->params + net_count, a->mb_actions,
+                                            a->dlogp, B, H);
+    saferl_rl_mlp_backward(&a->actor.net, a->params, a->grads, a->mb_obs, a->acts_actor, a->dhead, NULL,
+                           a->backward_scratch, B);
+    saferl_rl_clip_grad_norm(a->grads, a->actor_count, (float)a->desc.max_grad_norm);
+    saferl_rl_adam_update(a->params, a->grads, a->adam_m, a->adam_v, a->actor_count, lr, 0.9f, 0.999f, 1e-8f,
+                          a->adam_step);
+    return loss;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats) {
+    saferl_rl_agent *a = agent;
+    const saferl_rl_desc *d;
+    int N, O, Ad, episodes = 0, i, pass, passes = 0, window_n;
+    double steps_cost = 0.0, mean, var, lr_scale = 1.0, kl = 0.0, cost_estimate, mix;
+    float actor_loss = 0.0f, loss_r = 0.0f, loss_c = 0.0f;
+    saferl_result r;
+    SAFERL_ASSERT(agent != NULL && agent->params != NULL);
+    d = &a->desc;
+    N = d->steps_per_epoch;
+    O = a->actor.observation_dim;
+    Ad = a->stored_action_dim;
+    r = saferl_rl__rollout(a, &episodes, &steps_cost);
+    if (r != SAFERL_OK) {
+        a->needs_reset = 1; /* drop the interrupted episodes; nothing learned from them */
+        return r;
+    }
+    /* commit the rollout's statistics */
+    a->epoch += 1;
+    a->total_steps += N;
+    a->total_cost += steps_cost;
+    saferl_rl__commit_normalizer(a);
+    for (i = 0; i < episodes; ++i) {
+        a->window_return[a->window_next] = a->pending_return[i];
+        a->window_cost[a->window_next] = a->pending_cost[i];
+        a->window_next = (a->window_next + 1) % d->episode_window;
+        if (a->window_count < d->episode_window) a->window_count += 1;
+    }
+    window_n = a->window_count;
+    cost_estimate = saferl_rl__window_mean(a->window_cost, window_n);
+    saferl_rl__update_lambda(a, cost_estimate);
+    /* advantages: reward standardised, cost centred, then mixed */
+    mean = var = 0.0;
+    for (i = 0; i < N; ++i) mean += a->adv_r[i];
+    mean /= N;
+    for (i = 0; i < N; ++i) var += (a->adv_r[i] - mean) * (a->adv_r[i] - mean);
+    var = N > 1 ? var / (N - 1) : 0.0; /* torch.std: unbiased */
+    for (i = 0; i < N; ++i) a->adv_r[i] = (float)((a->adv_r[i] - mean) / (sqrt(var) + 1e-8));
+    mean = 0.0;
+    for (i = 0; i < N; ++i) mean += a->adv_c[i];
+    mean /= N;
+    mix = d->algorithm == SAFERL_RL_PPO ? 0.0 : a->lagrange_multiplier;
+    for (i = 0; i < N; ++i) a->adv_r[i] = (float)((a->adv_r[i] - mix * (a->adv_c[i] - mean)) / (1.0 + mix));
+    if (d->total_epochs > 0) {
+        lr_scale = 1.0 - (double)(a->epoch - 1) / d->total_epochs;
+        if (lr_scale < 0.0) lr_scale = 0.0;
+    }
+    for (pass = 0; pass < d->update_iters; ++pass) {
+        int start;
+        for (i = 0; i < N; ++i) a->perm[i] = i;
+        for (i = N - 1; i > 0; --i) { /* Fisher-Yates */
+            int j = (int)saferl_rng_bounded(&a->rng, (uint32_t)i + 1), t = a->perm[i];
+            a->perm[i] = a->perm[j];
+            a->perm[j] = t;
+        }
+        for (start = 0; start < N; start += d->minibatch) {
+            int B = N - start < d->minibatch ? N - start : d->minibatch, b;
+            for (b = 0; b < B; ++b) {
+                int k = a->perm[start + b];
+                memcpy(a->mb_obs + (size_t)b * O, a->obs + (size_t)k * O, sizeof(float) * (size_t)O);
+                memcpy(a->mb_actions + (size_t)b * Ad, a->actions + (size_t)k * Ad, sizeof(float) * (size_t)Ad);
+                a->mb_logp_old[b] = a->logp_old[k];
+                a->mb_adv[b] = a->adv_r[k];
+                a->mb_ret_r[b] = a->ret_r[k];
+                a->mb_ret_c[b] = a->ret_c[k];
+            }
+            a->adam_step += 1;
+            loss_r = saferl_rl__critic_step(a, 0, a->mb_ret_r, B, (float)(d->critic_lr * lr_scale));
+            loss_c = saferl_rl__critic_step(a, 1, a->mb_ret_c, B, (float)(d->critic_lr * lr_scale));
+            actor_loss = saferl_rl__actor_step(a, B, (float)(d->actor_lr * lr_scale));
+        }
+        passes = pass + 1;
+        kl = saferl_rl__batch_kl(a);
+        if (d->target_kl > 0.0 && kl > d->target_kl) break;
+    }
+    if (stats) {
+        stats->epoch = a->epoch;
+        stats->total_steps = a->total_steps;
+        stats->episode_return = saferl_rl__window_mean(a->window_return, window_n);
+        stats->episode_cost = cost_estimate;
+        stats->lagrange_multiplier = mix;
+        stats->cost_rate = a->total_cost / (double)a->total_steps;
+        stats->episodes = episodes;
+        stats->update_passes = passes;
+        stats->kl = kl;
+        stats->actor_loss = actor_loss;
+        stats->reward_critic_loss = loss_r;
+        stats->cost_critic_loss = loss_c;
+    }
+    return SAFERL_OK;
+}
+
+#endif /* SAFERL_RL_IMPLEMENTATION_ONCE */
+#endif /* SAFERL_RL_IMPLEMENTATION */
+/*
+------------------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the saferl authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the "Software"), to deal in the Software
+without restriction, including without limitation the rights to use, copy, modify, merge,
+publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons
+to whom the Software is furnished to do so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all copies or
+substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE
+FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
+OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this software,
+either in source code form or as a compiled binary, for any purpose, commercial or
+non-commercial, and by any means.
+In jurisdictions that recognize copyright laws, the author or authors of this software
+dedicate any and all copyright interest in the software to the public domain. We make this
+dedication for the benefit of the public at large and to the detriment of our heirs and
+successors. We intend this dedication to be an overt act of relinquishment in perpetuity of
+all present and future rights to this software under copyright law.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED,
+INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR
+PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS BE LIABLE FOR ANY CLAIM, DAMAGES
+OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT
+OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------------------
+*/

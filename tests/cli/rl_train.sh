@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Black-box test of examples/rl_train: tests/cli/rl_train.sh path/to/rl_train
+# Short runs only: the CSV shape, the reproducibility of a seed, the saved policy's format,
+# the PNG, and clear errors for bad arguments.
+set -u
+BIN=${1:?usage: tests/cli/rl_train.sh path/to/rl_train}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+ok() { echo "ok    $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL  $1${2:+: $2}"; failed=$((failed + 1)); }
+run() { "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"; status=$?; }
+
+run --env cliff --algo ppo-lag --cost-limit 0.2 --seed 3 --steps 4000 --steps-per-epoch 1000 \
+    --save "$TMP/p.bin" --png "$TMP/c.png"
+[ "$status" -eq 0 ] && ok "cliff ppo-lag runs" || bad "cliff ppo-lag runs" "status $status: $(cat "$TMP/err")"
+[ "$(head -1 "$TMP/out")" = "epoch,steps,return,cost,lambda,seconds" ] && ok "CSV header" || bad "CSV header"
+[ "$(grep -c '^[0-9]' "$TMP/out")" -eq 4 ] && ok "one line per epoch" || bad "one line per epoch" "$(cat "$TMP/out")"
+awk -F, '/^[0-9]/ { if (NF != 6 || $2 != $1 * 1000) bad = 1 } END { exit bad }' "$TMP/out" &&
+    ok "epoch lines have 6 fields and the step count" || bad "epoch lines have 6 fields and the step count"
+tail -1 "$TMP/out" | grep -Eq '^eval,-?[0-9.]+(e[-+]?[0-9]+)?,[0-9.]+(e[-+]?[0-9]+)?$' && ok "final eval line" ||
+    bad "final eval line" "$(tail -1 "$TMP/out")"
+[ "$(head -c 4 "$TMP/p.bin")" = "SRLP" ] && ok "saved policy has the SRLP magic" || bad "saved policy has the SRLP magic"
+[ "$(head -c 8 "$TMP/c.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] && ok "PNG written" || bad "PNG written"
+cut -d, -f1-5 "$TMP/out" | grep -v '^eval' >"$TMP/a"
+run --env cliff --algo ppo-lag --cost-limit 0.2 --seed 3 --steps 4000 --steps-per-epoch 1000 --png "$TMP/c2.png"
+cut -d, -f1-5 "$TMP/out" | grep -v '^eval' >"$TMP/b"
+cmp -s "$TMP/a" "$TMP/b" && ok "same seed, same curve" || bad "same seed, same curve"
+run --env cliff --algo ppo --cost-limit 0.2 --seed 4 --steps 2000 --steps-per-epoch 1000 --png "$TMP/c3.png"
+awk -F, '/^[0-9]/ { if ($5 != 0) bad = 1 } END { exit bad }' "$TMP/out" && ok "ppo keeps lambda 0" || bad "ppo keeps lambda 0"
+run --env pendulum --algo pid-lag --cost-limit 0.5 --seed 1 --steps 800 --steps-per-epoch 400 --envs 2 --png "$TMP/c4.png"
+[ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && ok "continuous actions, 2 environments" ||
+    bad "continuous actions, 2 environments" "$(cat "$TMP/err")"
+for args in "--env mujoco" "--env cliff --algo cpo" "--env cliff --seed -1" "--env cliff --steps abc" "--env cliff --bogus 1" "--algo ppo"; do
+    # shellcheck disable=SC2086
+    run $args --png "$TMP/x.png"
+    if [ "$status" -ne 0 ] && [ -s "$TMP/err" ] && grep -q "rl_train:" "$TMP/err"; then ok "rejects: $args"; else bad "rejects: $args" "status $status"; fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,979 @@
+/* Unit tests of saferl_rl.h: every layer and loss against central finite differences (in
+   double around float code, with stated tolerances), the environments against their
+   definitions, the tabular CMDP's constrained optimum from a linear program solved here
+   (a dense two-phase simplex, checked against the unconstrained optimum from value
+   iteration), PPO-Lag and PID-Lag ending near it over 3 seeds while PPO exceeds the limit,
+   the policy format (round trip, truncation, corruption, foreign and future buffers),
+   bad input from a user environment, reproducibility, and no allocation in hot loops. */
+#include "saferl_test.h"
+#define SAFERL_RL_IMPLEMENTATION
+#include "../saferl_rl.h"
+
+/* ---- finite differences ------------------------------------------------------------------- */
+
+/* A scalar function of a float vector: f(x) given as a callback over a context. */
+typedef double (*scalar_fn)(void *ctx);
+
+/* Central difference of f with respect to x[i], step h; x is restored. */
+static double numeric_grad(scalar_fn f, void *ctx, float *x, int i, float h) {
+    float saved = x[i];
+    double fp, fm;
+    x[i] = saved + h;
+    fp = f(ctx);
+    x[i] = saved - h;
+    fm = f(ctx);
+    x[i] = saved;
+    return (fp - fm) / (2.0 * h);
+}
+
+/* max |analytic - numeric| / max(1, |numeric|) over n entries */
+static double grad_error(scalar_fn f, void *ctx, float *x, const float *analytic, int n, float h) {
+    double worst = 0.0;
+    int i;
+    for (i = 0; i < n; ++i) {
+        double num = numeric_grad(f, ctx, x, i, h);
+        double scale = fabs(num) > 1.0 ? fabs(num) : 1.0;
+        double err = fabs(analytic[i] - num) / scale;
+        if (err > worst) worst = err;
+    }
+    return worst;
+}
+
+static void fill_uniform(float *x, int n, saferl_rng *rng, double lo, double hi) {
+    int i;
+    for (i = 0; i < n; ++i) x[i] = (float)(lo + (hi - lo) * saferl_rng_uniform(rng));
+}
+
+/* A fixed random projection g of a layer's output makes a scalar loss sum(g * out). */
+typedef struct layer_ctx {
+    int B, C, OC, A;
+    float *inp, *weight, *bias, *out, *g, *actions, *extra;
+} layer_ctx;
+
+static double linear_loss(void *p) {
+    layer_ctx *c = (layer_ctx *)p;
+    double s = 0.0;
+    int i;
+    saferl_rl_linear_forward(c->out, c->inp, c->weight, c->bias, c->B, c->C, c->OC);
+    for (i = 0; i < c->B * c->OC; ++i) s += (double)c->g[i] * c->out[i];
+    return s;
+}
+
+TEST(linear_matches_finite_differences) {
+    enum { B = 3, C = 5, OC = 4 };
+    float inp[B * C], weight[OC * C], bias[OC], out[B * OC], g[B * OC];
+    float dinp[B * C] = {0}, dweight[OC * C] = {0}, dbias[OC] = {0};
+    layer_ctx c;
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 1);
+    fill_uniform(inp, B * C, &rng, -1, 1);
+    fill_uniform(weight, OC * C, &rng, -1, 1);
+    fill_uniform(bias, OC, &rng, -1, 1);
+    fill_uniform(g, B * OC, &rng, -1, 1);
+    memset(&c, 0, sizeof c);
+    c.B = B; c.C = C; c.OC = OC; c.inp = inp; c.weight = weight; c.bias = bias; c.out = out; c.g = g;
+    saferl_rl_linear_backward(dinp, dweight, dbias, g, inp, weight, B, C, OC);
+    CHECK(grad_error(linear_loss, &c, inp, dinp, B * C, 1e-2f) < 1e-3);
+    CHECK(grad_error(linear_loss, &c, weight, dweight, OC * C, 1e-2f) < 1e-3);
+    CHECK(grad_error(linear_loss, &c, bias, dbias, OC, 1e-2f) < 1e-3);
+    /* backward accumulates: a second call doubles the gradients */
+    saferl_rl_linear_backward(dinp, dweight, dbias, g, inp, weight, B, C, OC);
+    CHECK(grad_error(linear_loss, &c, bias, dbias, OC, 1e-2f) > 0.5);
+    /* a hand-computed forward value: out[0][0] = bias + w . x */
+    {
+        double expect = bias[0];
+        int k;
+        for (k = 0; k < C; ++k) expect += (double)weight[k] * inp[k];
+        CHECK_NEAR(out[0], expect, 1e-6);
+    }
+}
+
+static double activation_loss(void *p) {
+    layer_ctx *c = (layer_ctx *)p;
+    double s = 0.0;
+    int i;
+    if (c->A == 0) saferl_rl_tanh_forward(c->out, c->inp, c->B);
+    else saferl_rl_relu_forward(c->out, c->inp, c->B);
+    for (i = 0; i < c->B; ++i) s += (double)c->g[i] * c->out[i];
+    return s;
+}
+
+TEST(activations_match_finite_differences) {
+    enum { N = 12 };
+    float inp[N], out[N], g[N], dinp[N];
+    layer_ctx c;
+    saferl_rng rng;
+    int kind, i;
+    saferl_rng_seed(&rng, 2);
+    fill_uniform(inp, N, &rng, -2, 2);
+    for (i = 0; i < N; ++i)
+        if (fabsf(inp[i]) < 0.05f) inp[i] = 0.3f; /* away from relu's kink */
+    fill_uniform(g, N, &rng, -1, 1);
+    memset(&c, 0, sizeof c);
+    c.B = N; c.inp = inp; c.out = out; c.g = g;
+    for (kind = 0; kind < 2; ++kind) {
+        c.A = kind;
+        activation_loss(&c);
+        memset(dinp, 0, sizeof dinp);
+        if (kind == 0) saferl_rl_tanh_backward(dinp, out, g, N);
+        else saferl_rl_relu_backward(dinp, out, g, N);
+        CHECK(grad_error(activation_loss, &c, inp, dinp, N, 1e-3f) < 2e-3);
+    }
+    CHECK_NEAR(tanhf(0.5f), 0.46211715726000974, 1e-6);
+}
+
+static double categorical_loss(void *p) {
+    layer_ctx *c = (layer_ctx *)p;
+    float logp[8];
+    double s = 0.0;
+    int b;
+    saferl_rl_categorical_logprob_forward(logp, c->inp, c->actions, c->B, c->A);
+    for (b = 0; b < c->B; ++b) s += (double)c->g[b] * logp[b];
+    return s;
+}
+
+TEST(categorical_head_matches_finite_differences) {
+    enum { B = 4, A = 3 };
+    float logits[B * A], actions[B] = {0, 2, 1, 2}, g[B], dlogits[B * A] = {0}, logp[B];
+    layer_ctx c;
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 3);
+    fill_uniform(logits, B * A, &rng, -2, 2);
+    fill_uniform(g, B, &rng, -1, 1);
+    memset(&c, 0, sizeof c);
+    c.B = B; c.A = A; c.inp = logits; c.actions = actions; c.g = g;
+    saferl_rl_categorical_logprob_backward(dlogits, logits, actions, g, B, A);
+    CHECK(grad_error(categorical_loss, &c, logits, dlogits, B * A, 1e-2f) < 2e-3);
+    /* closed form: logits (0, ln 2, ln 3) give p = (1, 2, 3) / 6 */
+    logits[0] = 0.0f; logits[1] = (float)log(2.0); logits[2] = (float)log(3.0);
+    saferl_rl_categorical_logprob_forward(logp, logits, actions + 1, 1, A); /* action 2 */
+    CHECK_NEAR(logp[0], log(0.5), 1e-6);
+}
+
+static double gaussian_loss(void *p) {
+    layer_ctx *c = (layer_ctx *)p;
+    float logp[8];
+    double s = 0.0;
+    int b;
+    saferl_rl_gaussian_logprob_forward(logp, c->inp, c->extra, c->actions, c->B, c->A);
+    for (b = 0; b < c->B; ++b) s += (double)c->g[b] * logp[b];
+    return s;
+}
+
+TEST(gaussian_head_matches_finite_differences) {
+    enum { B = 3, A = 2 };
+    float mean[B * A], log_std[A] = {0.2f, -0.4f}, actions[B * A], g[B], dmean[B * A] = {0}, dlog_std[A] = {0};
+    float logp[1], zero_mean[1] = {0.0f}, zero_log_std[1] = {0.0f}, one[1] = {1.0f};
+    layer_ctx c;
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 4);
+    fill_uniform(mean, B * A, &rng, -1, 1);
+    fill_uniform(actions, B * A, &rng, -1.5, 1.5);
+    fill_uniform(g, B, &rng, -1, 1);
+    memset(&c, 0, sizeof c);
+    c.B = B; c.A = A; c.inp = mean; c.extra = log_std; c.actions = actions; c.g = g;
+    saferl_rl_gaussian_logprob_backward(dmean, dlog_std, mean, log_std, actions, g, B, A);
+    CHECK(grad_error(gaussian_loss, &c, mean, dmean, B * A, 1e-2f) < 2e-3);
+    CHECK(grad_error(gaussian_loss, &c, log_std, dlog_std, A, 1e-2f) < 2e-3);
+    /* closed form: log N(1; 0, 1) = -1/2 - ln(2 pi)/2 */
+    saferl_rl_gaussian_logprob_forward(logp, zero_mean, zero_log_std, one, 1, 1);
+    CHECK_NEAR(logp[0], -0.5 - 0.5 * log(2.0 * 3.14159265358979323846), 1e-6);
+}
+
+static double ppo_loss(void *p) {
+    layer_ctx *c = (layer_ctx *)p;
+    return saferl_rl_ppo_clip_forward(c->inp, c->extra, c->g, 0.2f, c->B);
+}
+
+TEST(ppo_clip_loss_matches_finite_differences) {
+    enum { B = 6 };
+    /* ratios exp(logp - old) = 0.5, 0.9, 1.1, 1.5, 0.7, 1.3 with advantages of both signs */
+    float old[B] = {0, 0, 0, 0, 0, 0}, adv[B] = {1.0f, -2.0f, 0.5f, 1.5f, -1.0f, -0.7f};
+    float logp[B], dlogp[B] = {0};
+    const double ratios[B] = {0.5, 0.9, 1.1, 1.5, 0.7, 1.3};
+    layer_ctx c;
+    double expect = 0.0;
+    int b;
+    for (b = 0; b < B; ++b) {
+        double clipped = ratios[b] < 0.8 ? 0.8 : (ratios[b] > 1.2 ? 1.2 : ratios[b]);
+        double u = ratios[b] * adv[b], v = clipped * adv[b];
+        logp[b] = (float)log(ratios[b]);
+        expect += u < v ? u : v;
+    }
+    memset(&c, 0, sizeof c);
+    c.B = B; c.inp = logp; c.extra = old; c.g = adv;
+    CHECK_NEAR(ppo_loss(&c), -expect / B, 1e-6);
+    saferl_rl_ppo_clip_backward(dlogp, logp, old, adv, 0.2f, 1.0f, B);
+    CHECK(grad_error(ppo_loss, &c, logp, dlogp, B, 1e-3f) < 2e-3);
+    CHECK(dlogp[3] == 0.0f && dlogp[4] == 0.0f); /* clipped: ratio 1.5 with A > 0, 0.7 with A < 0 */
+    CHECK(dlogp[0] != 0.0f && dlogp[5] != 0.0f); /* the pessimistic bound keeps these */
+}
+
+static double value_loss(void *p) {
+    layer_ctx *c = (layer_ctx *)p;
+    return saferl_rl_value_loss_forward(c->inp, c->g, c->B);
+}
+
+TEST(value_loss_matches_finite_differences) {
+    enum { B = 5 };
+    float v[B] = {0.5f, -1.0f, 2.0f, 0.0f, 1.0f}, target[B] = {1.0f, -1.0f, 0.0f, 0.5f, 3.0f}, dv[B] = {0};
+    layer_ctx c;
+    memset(&c, 0, sizeof c);
+    c.B = B; c.inp = v; c.g = target;
+    CHECK_NEAR(value_loss(&c), (0.25 + 0 + 4 + 0.25 + 4) / 5.0, 1e-6);
+    saferl_rl_value_loss_backward(dv, v, target, 1.0f, B);
+    CHECK(grad_error(value_loss, &c, v, dv, B, 1e-2f) < 1e-3);
+}
+
+typedef struct mlp_ctx {
+    saferl_rl_mlp mlp;
+    float *params, *inp, *acts, *g;
+    int B;
+} mlp_ctx;
+
+static double mlp_loss(void *p) {
+    mlp_ctx *c = (mlp_ctx *)p;
+    const float *out = saferl_rl_mlp_forward(&c->mlp, c->params, c->inp, c->acts, c->B);
+    double s = 0.0;
+    int i;
+    for (i = 0; i < c->B * c->mlp.sizes[c->mlp.layer_count]; ++i) s += (double)c->g[i] * out[i];
+    return s;
+}
+
+TEST(mlp_matches_finite_differences) {
+    static float params[2000], grads[2000], inp[64], dinp[64], acts[400], g[64], scratch[400];
+    const int hidden[2] = {7, 6};
+    int act, hidden_count;
+    for (act = 0; act < 2; ++act)
+        for (hidden_count = 0; hidden_count <= 2; ++hidden_count) {
+            mlp_ctx c;
+            saferl_rng rng;
+            size_t n;
+            saferl_rng_seed(&rng, 10 + (uint32_t)act * 3 + (uint32_t)hidden_count);
+            CHECK(saferl_rl_mlp_define(&c.mlp, 5, hidden, hidden_count, 3, (saferl_rl_activation)act) == SAFERL_OK);
+            n = saferl_rl_mlp_param_count(&c.mlp);
+            CHECK(n == (hidden_count == 0 ? 18u : hidden_count == 1 ? 7u * 6u + 3u * 8u : 42u + 6u * 8u + 3u * 7u));
+            c.B = 4;
+            c.params = params; c.inp = inp; c.acts = acts; c.g = g;
+            saferl_rl_mlp_init_params(&c.mlp, params, &rng, 1.0f);
+            fill_uniform(inp, 20, &rng, -1, 1);
+            fill_uniform(g, 12, &rng, -1, 1);
+            memset(grads, 0, sizeof grads);
+            memset(dinp, 0, sizeof dinp);
+            mlp_loss(&c);
+            saferl_rl_mlp_backward(&c.mlp, params, grads, inp, acts, g, dinp, scratch, c.B);
+            CHECK(grad_error(mlp_loss, &c, params, grads, (int)n, 2e-3f) < 5e-3);
+            CHECK(grad_error(mlp_loss, &c, inp, dinp, 20, 2e-3f) < 5e-3);
+        }
+    {
+        saferl_rl_mlp m;
+        int bad[1] = {0}, ok[1] = {4};
+        CHECK(saferl_rl_mlp_define(&m, 3, bad, 1, 2, SAFERL_RL_TANH) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(saferl_rl_mlp_define(&m, 3, ok, 8, 2, SAFERL_RL_TANH) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(saferl_rl_mlp_define(&m, 5000, ok, 1, 2, SAFERL_RL_TANH) == SAFERL_ERR_INVALID_ARGUMENT);
+    }
+}
+
+TEST(adam_and_clipping_match_closed_forms) {
+    /* Adam's first step is -lr * sign(g) (bias correction makes m^/sqrt(v^) = g/|g|) */
+    float p[3] = {1.0f, 1.0f, 1.0f}, g[3] = {0.5f, -2.0f, 1e-3f}, m[3] = {0}, v[3] = {0};
+    float c[2] = {3.0f, 4.0f};
+    saferl_rl_adam_update(p, g, m, v, 3, 0.1f, 0.9f, 0.999f, 1e-8f, 1);
+    CHECK_NEAR(p[0], 0.9, 1e-6);
+    CHECK_NEAR(p[1], 1.1, 1e-6);
+    CHECK_NEAR(p[2], 0.9, 1e-4);
+    CHECK_NEAR(saferl_rl_clip_grad_norm(c, 2, 1.0f), 5.0, 1e-6);
+    CHECK_NEAR(c[0], 0.6, 1e-5);
+    CHECK_NEAR(c[1], 0.8, 1e-5);
+    CHECK_NEAR(saferl_rl_clip_grad_norm(c, 2, 10.0f), 1.0, 1e-5); /* below the limit: untouched */
+    CHECK_NEAR(c[0], 0.6, 1e-5);
+}
+
+/* ---- environments -------------------------------------------------------------------------- */
+
+TEST(cartpole_follows_gym_dynamics) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rng rng;
+    float obs[4], act = 1.0f, reward, cost;
+    int term, trunc, steps = 0;
+    CHECK(saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CARTPOLE) == SAFERL_OK);
+    CHECK(env.observation_dim == 4 && env.action_count == 2);
+    saferl_rng_seed(&rng, 5);
+    env.reset(env.state, &rng, obs);
+    /* from the rest state, one push right: Gym's formulas give x_acc = 0.97561, theta_acc =
+       -1.46341 (worked by hand: temp = 10/1.1, theta_acc = -temp / (0.5 (4/3 - 0.1/1.1))) */
+    s.x[0] = s.x[1] = s.x[2] = s.x[3] = 0.0;
+    CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_OK);
+    CHECK_NEAR(s.x[1], 0.02 * (10.0 / 1.1 + 0.05 * (10.0 / 1.1) / (0.5 * (4.0 / 3.0 - 0.1 / 1.1)) / 1.1), 1e-9);
+    CHECK_NEAR(s.x[3], -0.02 * (10.0 / 1.1) / (0.5 * (4.0 / 3.0 - 0.1 / 1.1)), 1e-9);
+    CHECK(reward == 1.0f && cost == 0.0f && !term);
+    /* pushing right forever: the pole falls (terminated), and never a truncation */
+    while (!term && steps < 600) {
+        env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+        ++steps;
+    }
+    CHECK(term && !trunc && steps < 100);
+    act = 0.5f;
+    CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_ERR_INVALID_ARGUMENT);
+    /* cost 1 exactly beyond |x| = 1 */
+    s.x[0] = 1.01; s.x[1] = 0.0; s.x[2] = 0.0; s.x[3] = 0.0;
+    act = 0.0f;
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    CHECK(cost == 1.0f);
+}
+
+TEST(pointgoal_hazard_cost_and_lidar) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rng rng;
+    float obs[35], act[2] = {0.0f, 0.0f}, reward, cost;
+    int term, trunc, i, steps;
+    CHECK(saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_POINTGOAL) == SAFERL_OK);
+    CHECK(env.observation_dim == 35 && env.action_dim == 2 && env.action_count == 0);
+    saferl_rng_seed(&rng, 6);
+    env.reset(env.state, &rng, obs);
+    for (i = 0; i < 35; ++i) CHECK(obs[i] >= -10.0f && obs[i] <= 10.0f);
+    /* put the point inside hazard 0: cost 1; far from all: cost 0 */
+    s.x[0] = s.hazards[0][0]; s.x[1] = s.hazards[0][1];
+    env.step(env.state, &rng, act, obs, &reward, &cost, &term, &trunc);
+    CHECK(cost == 1.0f);
+    /* the goal straight ahead at distance 1.5: its lidar bin 0 reads (3 - 1.5) / 3 = 0.5 */
+    s.x[0] = 0.0; s.x[1] = 0.0; s.x[2] = s.x[3] = 0.0; s.heading = 0.0;
+    s.goal[0] = 1.5; s.goal[1] = 1e-9;
+    saferl_rl__pointgoal_obs(&s, obs);
+    CHECK_NEAR(obs[3], 0.5, 1e-6);
+    CHECK_NEAR(obs[3 + 1], 0.0, 1e-6);     /* alias 0: nothing spills forward */
+    CHECK_NEAR(obs[3 + 15], 0.5, 1e-6);    /* and everything into the previous bin */
+    /* driving forward reduces the distance: positive reward; 1000 steps then truncation */
+    s.goal_distance = 1.5;
+    act[0] = 1.0f;
+    env.step(env.state, &rng, act, obs, &reward, &cost, &term, &trunc);
+    CHECK(reward > 0.0f);
+    for (steps = s.steps; steps < 1000 && !trunc; ++steps) env.step(env.state, &rng, act, obs, &reward, &cost, &term, &trunc);
+    CHECK(trunc && !term && s.steps == 1000);
+}
+
+TEST(gridworld_pendulum_cliff_rules) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rng rng;
+    float obs[63], right = 1.0f, up = 0.0f, reward, cost, torque = 0.0f;
+    int term, trunc, i, lava = 0, total = 0;
+    /* gridworld: the straight row crosses 3 lava cells; a slip-free seed is not needed,
+       we count costs against cells actually visited */
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_GRIDWORLD);
+    saferl_rng_seed(&rng, 7);
+    env.reset(env.state, &rng, obs);
+    CHECK(obs[1 * 9 + 1] == 1.0f);
+    for (i = 0; i < 40; ++i) {
+        env.step(env.state, &rng, &right, obs, &reward, &cost, &term, &trunc);
+        lava += saferl_rl__gridworld_map[s.cell / 9][s.cell % 9] == 'L';
+        total += (int)cost;
+        if (term) break;
+    }
+    CHECK(lava == total && lava >= 1);
+    CHECK(term && reward == 49.0f);
+    /* pendulum: theta' += (15 sin(0.3)) 0.05 - wait, from (0.3, -0.9) with no torque */
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM);
+    env.reset(env.state, &rng, obs);
+    env.step(env.state, &rng, &torque, obs, &reward, &cost, &term, &trunc);
+    CHECK_NEAR(s.x[1], -0.9 + 15.0 * sin(0.3) * 0.05, 1e-12);
+    CHECK_NEAR(s.x[0], 0.3 + s.x[1] * 0.05, 1e-12);
+    CHECK_NEAR(reward, -s.x[0] * s.x[0], 1e-6);
+    for (i = 0; i < 200 && !term; ++i) env.step(env.state, &rng, &torque, obs, &reward, &cost, &term, &trunc);
+    CHECK(term && cost == 1.0f && fabs(s.x[0]) > 1.5);
+    /* cliff: up from the start is safe; right from the start falls unless it slips */
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    env.reset(env.state, &rng, obs);
+    CHECK(s.cell == 18);
+    env.step(env.state, &rng, &up, obs, &reward, &cost, &term, &trunc);
+    CHECK(reward == -1.0f);
+    {
+        int falls = 0, n = 4000;
+        for (i = 0; i < n; ++i) {
+            s.cell = 18;
+            env.step(env.state, &rng, &right, obs, &reward, &cost, &term, &trunc);
+            falls += cost == 1.0f;
+            CHECK(cost == 0.0f || s.cell == 18);
+        }
+        /* P(fall) = 0.9 + 0.1/4 = 0.925; binomial sd 0.0042: 5 sd */
+        CHECK_NEAR((double)falls / n, 0.925, 0.021);
+    }
+    CHECK(saferl_rl_env_kind_from_name("pointgoal") == SAFERL_RL_ENV_POINTGOAL);
+    CHECK(saferl_rl_env_kind_from_name("mujoco") == -1);
+}
+
+/* ---- the tabular CMDP: a linear program over occupation measures ----------------------- */
+
+#define S_N SAFERL_RL_CLIFF_STATES
+#define LP_MAX_ROWS 32
+#define LP_MAX_COLS 160
+
+/* Dense primal simplex with Bland's rule: maximise c.x subject to A x = b, x >= 0, started
+   from the basis of the m columns start_columns, which must give a feasible basic solution
+   (pivoted in with partial pivoting). Starting from a proper policy keeps every visited
+   basis a proper policy with a better return, so the tableau stays well conditioned (a
+   textbook phase 1 wanders through nearly improper policies with visit counts near 1e7).
+   Returns 0 and the optimum, -1 if the start is singular or infeasible, -2 if unbounded. */
+static double lp_tableau[LP_MAX_ROWS + 1][LP_MAX_COLS + 1];
+
+static void lp_pivot(int m, int cols, int row, int col) {
+    double (*T)[LP_MAX_COLS + 1] = lp_tableau;
+    double pv = T[row][col];
+    int i, j;
+    for (j = 0; j <= cols; ++j) T[row][j] /= pv;
+    for (i = 0; i <= m; ++i)
+        if (i != row && T[i][col] != 0.0) {
+            double f = T[i][col];
+            for (j = 0; j <= cols; ++j) T[i][j] -= f * T[row][j];
+        }
+}
+
+static int simplex(int m, int n, double A[LP_MAX_ROWS][LP_MAX_COLS], const double *b, const double *c,
+                   const int *start_columns, double *x, double *value) {
+    double (*T)[LP_MAX_COLS + 1] = lp_tableau;
+    int basis[LP_MAX_ROWS], assigned[LP_MAX_ROWS] = {0}, i, j, k;
+    for (i = 0; i < m; ++i) {
+        for (j = 0; j < n; ++j) T[i][j] = A[i][j];
+        T[i][n] = b[i];
+    }
+    for (j = 0; j <= n; ++j) T[m][j] = j < n ? -c[j] : 0.0;
+    for (k = 0; k < m; ++k) {
+        int col = start_columns[k], row = -1;
+        for (i = 0; i < m; ++i)
+            if (!assigned[i] && (row < 0 || fabs(T[i][col]) > fabs(T[row][col]))) row = i;
+        if (row < 0 || fabs(T[row][col]) < 1e-12) return -1;
+        lp_pivot(m, n, row, col);
+        assigned[row] = 1;
+        basis[row] = col;
+    }
+    for (i = 0; i < m; ++i)
+        if (T[i][n] < -1e-9) return -1;
+    for (;;) {
+        int enter = -1, leave = -1;
+        double best = 0.0;
+        for (j = 0; j < n; ++j)
+            if (T[m][j] < -1e-9) { enter = j; break; } /* Bland: the first improving column */
+        if (enter < 0) break;
+        for (i = 0; i < m; ++i)
+            if (T[i][enter] > 1e-9) {
+                double ratio = T[i][n] / T[i][enter];
+                if (leave < 0 || ratio < best - 1e-12 || (fabs(ratio - best) <= 1e-12 && basis[i] < basis[leave])) {
+                    best = ratio;
+                    leave = i;
+                }
+            }
+        if (leave < 0) return -2;
+        lp_pivot(m, n, leave, enter);
+        basis[leave] = enter;
+    }
+    for (j = 0; j < n; ++j) x[j] = 0.0;
+    for (i = 0; i < m; ++i) x[basis[i]] = T[i][n];
+    *value = 0.0;
+    for (j = 0; j < n; ++j) *value += c[j] * x[j];
+    return 0;
+}
+
+typedef struct cliff_lp {
+    double P[S_N * 4 * S_N], r[S_N * 4], c[S_N * 4];
+    int start, goal, live[S_N], live_count;
+} cliff_lp;
+
+static void cliff_lp_setup(cliff_lp *L) {
+    int s;
+    saferl_rl_cliff_model(L->P, L->r, L->c, &L->start, &L->goal);
+    L->live_count = 0;
+    for (s = 0; s < S_N; ++s) {
+        int row = s / SAFERL_RL_CLIFF_COLUMNS, col = s % SAFERL_RL_CLIFF_COLUMNS;
+        int cliff = row == SAFERL_RL_CLIFF_ROWS - 1 && col > 0 && col < SAFERL_RL_CLIFF_COLUMNS - 1;
+        if (s != L->goal && !cliff) L->live[L->live_count++] = s;
+    }
+}
+
+/* Constrained optimum (undiscounted, episodic): max sum x r s.t. flow conservation and
+   sum x c + slack = d. With d < 0 the cost row is dropped (unconstrained). */
+static int cliff_lp_solve(const cliff_lp *L, double d, double *ret, double *cost) {
+    static double A[LP_MAX_ROWS][LP_MAX_COLS];
+    double b[LP_MAX_ROWS], obj[LP_MAX_COLS], x[LP_MAX_COLS], value;
+    int i, k, a, m = L->live_count + (d >= 0.0), n = L->live_count * 4 + (d >= 0.0), status;
+    memset(A, 0, sizeof A);
+    for (i = 0; i < L->live_count; ++i) { /* row for state s': out-flow - in-flow = start mass */
+        int sp = L->live[i];
+        for (k = 0; k < L->live_count; ++k)
+            for (a = 0; a < 4; ++a) {
+                int s = L->live[k];
+                A[i][k * 4 + a] = (s == sp ? 1.0 : 0.0) - L->P[(size_t)(s * 4 + a) * S_N + sp];
+            }
+        b[i] = sp == L->start ? 1.0 : 0.0;
+    }
+    for (k = 0; k < L->live_count; ++k)
+        for (a = 0; a < 4; ++a) obj[k * 4 + a] = L->r[L->live[k] * 4 + a];
+    if (d >= 0.0) {
+        for (k = 0; k < L->live_count; ++k)
+            for (a = 0; a < 4; ++a) A[m - 1][k * 4 + a] = L->c[L->live[k] * 4 + a];
+        A[m - 1][n - 1] = 1.0;
+        b[m - 1] = d;
+        obj[n - 1] = 0.0;
+    }
+    { /* start: the top route (up, then right along the top row, then down), and the slack */
+        int start_columns[LP_MAX_ROWS];
+        for (k = 0; k < L->live_count; ++k) {
+            int s = L->live[k], row = s / SAFERL_RL_CLIFF_COLUMNS, col = s % SAFERL_RL_CLIFF_COLUMNS;
+            a = row > 0 && col < SAFERL_RL_CLIFF_COLUMNS - 1 ? 0 : (col < SAFERL_RL_CLIFF_COLUMNS - 1 ? 1 : 2);
+            start_columns[k] = k * 4 + a;
+        }
+        if (d >= 0.0) start_columns[m - 1] = n - 1;
+        status = simplex(m, n, A, b, obj, start_columns, x, &value);
+    }
+    if (status != 0) return status;
+    *ret = value;
+    *cost = 0.0;
+    for (k = 0; k < L->live_count; ++k)
+        for (a = 0; a < 4; ++a) *cost += x[k * 4 + a] * L->c[L->live[k] * 4 + a];
+    return 0;
+}
+
+/* Exact return and cost of a stationary policy pi[s*4+a]: solve (I - P_pi^T) y = mu0 by
+   Gaussian elimination over the live states. */
+static int cliff_evaluate(const cliff_lp *L, const double *pi, double *ret, double *cost) {
+    double M[S_N][S_N + 1];
+    int n = L->live_count, i, k, a, col, row;
+    for (i = 0; i < n; ++i) {
+        int sp = L->live[i];
+        for (k = 0; k < n; ++k) {
+            int s = L->live[k];
+            double in = 0.0;
+            for (a = 0; a < 4; ++a) in += pi[s * 4 + a] * L->P[(size_t)(s * 4 + a) * S_N + sp];
+            M[i][k] = (i == k ? 1.0 : 0.0) - in;
+        }
+        M[i][n] = sp == L->start ? 1.0 : 0.0;
+    }
+    for (col = 0; col < n; ++col) {
+        int pivot = col;
+        for (row = col + 1; row < n; ++row)
+            if (fabs(M[row][col]) > fabs(M[pivot][col])) pivot = row;
+        if (fabs(M[pivot][col]) < 1e-12) return -1;
+        for (k = 0; k <= n; ++k) {
+            double t = M[col][k];
+            M[col][k] = M[pivot][k];
+            M[pivot][k] = t;
+        }
+        for (row = 0; row < n; ++row)
+            if (row != col) {
+                double f = M[row][col] / M[col][col];
+                for (k = col; k <= n; ++k) M[row][k] -= f * M[col][k];
+            }
+    }
+    *ret = *cost = 0.0;
+    for (i = 0; i < n; ++i) {
+        double y = M[i][n] / M[i][i];
+        int s = L->live[i];
+        for (a = 0; a < 4; ++a) {
+            *ret += y * pi[s * 4 + a] * L->r[s * 4 + a];
+            *cost += y * pi[s * 4 + a] * L->c[s * 4 + a];
+        }
+    }
+    return 0;
+}
+
+/* The trained actor's action probabilities in every cell (as the policy sees them). */
+static void policy_table(const saferl_rl_policy *p, double *pi) {
+    float obs[S_N], x[S_N], acts[64];
+    int s, a, i;
+    for (s = 0; s < S_N; ++s) {
+        const float *z;
+        double m = -1e30, sum = 0.0;
+        for (i = 0; i < S_N; ++i) obs[i] = i == s ? 1.0f : 0.0f;
+        saferl_rl__normalize(p, obs, x, 1);
+        z = saferl_rl_mlp_forward(&p->net, p->params, x, acts, 1);
+        for (a = 0; a < 4; ++a) m = z[a] > m ? z[a] : m;
+        for (a = 0; a < 4; ++a) sum += exp(z[a] - m);
+        for (a = 0; a < 4; ++a) pi[s * 4 + a] = exp(z[a] - m) / sum;
+    }
+}
+
+/* The cost limit of the correctness test; the LP values at it are the oracle. */
+#define CLIFF_LIMIT 0.07
+/* Primal-dual methods converge in the average of their iterates, not in the last one (the
+   multiplier keeps crossing lambda* and the policy at the mixing state follows it). The
+   mixture that runs one of the last CLIFF_AVERAGE epochs' policies per episode, chosen
+   uniformly, has exactly the average return and cost of those policies: that is what the
+   test compares with the LP. */
+#define CLIFF_AVERAGE 40
+
+TEST(cliff_lp_optimum) {
+    static cliff_lp L;
+    double ret, cost, ret_free, cost_free, pi[S_N * 4];
+    int s, a;
+    cliff_lp_setup(&L);
+    CHECK(L.live_count == 19);
+    /* unconstrained: the LP must match value iteration's optimum */
+    CHECK(cliff_lp_solve(&L, -1.0, &ret_free, &cost_free) == 0);
+    {
+        double V[S_N] = {0}, Vn[S_N];
+        int it, i;
+        for (it = 0; it < 5000; ++it) {
+            for (i = 0; i < S_N; ++i) Vn[i] = 0.0;
+            for (i = 0; i < L.live_count; ++i) {
+                double best = -1e30;
+                s = L.live[i];
+                for (a = 0; a < 4; ++a) {
+                    double q = L.r[s * 4 + a];
+                    int sp;
+                    for (sp = 0; sp < S_N; ++sp) q += L.P[(size_t)(s * 4 + a) * S_N + sp] * V[sp];
+                    if (q > best) best = q;
+                }
+                Vn[s] = best;
+            }
+            memcpy(V, Vn, sizeof V);
+        }
+        CHECK_NEAR(ret_free, V[L.start], 1e-9);
+    }
+    /* and evaluating the LP's occupation-measure policy exactly gives the LP's numbers */
+    CHECK(cliff_lp_solve(&L, CLIFF_LIMIT, &ret, &cost) == 0);
+    CHECK_NEAR(cost, CLIFF_LIMIT, 1e-9); /* the constraint binds */
+    CHECK(ret < ret_free - 0.1 && cost_free > CLIFF_LIMIT + 0.05);
+    /* the always-up-then-over-the-top policy is feasible with cost 0.1/4-ish per step near
+       the cliff only at the start: a feasible point the LP must beat */
+    for (s = 0; s < S_N; ++s)
+        for (a = 0; a < 4; ++a) pi[s * 4 + a] = 0.0;
+    for (s = 0; s < S_N; ++s) {
+        int row = s / SAFERL_RL_CLIFF_COLUMNS, col = s % SAFERL_RL_CLIFF_COLUMNS;
+        if (row > 0 && col < SAFERL_RL_CLIFF_COLUMNS - 1) pi[s * 4 + 0] = 1.0;   /* up */
+        else if (col < SAFERL_RL_CLIFF_COLUMNS - 1) pi[s * 4 + 1] = 1.0;         /* right along the top */
+        else pi[s * 4 + 2] = 1.0;                                                /* down the last column */
+    }
+    {
+        double r_safe, c_safe;
+        CHECK(cliff_evaluate(&L, pi, &r_safe, &c_safe) == 0);
+        CHECK(c_safe <= CLIFF_LIMIT);
+        CHECK(ret >= r_safe - 1e-9);
+        printf("        cliff LP: unconstrained %.4f (cost %.4f); d = %.2f: return %.4f; top route %.4f (cost %.4f)\n",
+               ret_free, cost_free, CLIFF_LIMIT, ret, r_safe, c_safe);
+    }
+}
+
+static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs, double *ret, double *cost,
+                        double *lambda) {
+    static cliff_lp L;
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_agent agent;
+    saferl_rl_desc d;
+    saferl_rl_epoch_stats st;
+    double pi[S_N * 4];
+    int e;
+    cliff_lp_setup(&L);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    memset(&d, 0, sizeof d);
+    d.algorithm = algorithm;
+    d.seed = seed;
+    d.hidden_count = -1; /* no hidden layer: a tabular softmax policy and tabular critics */
+    d.steps_per_epoch = 1000;
+    d.update_iters = 5;
+    d.minibatch = 100;
+    d.gamma = d.cost_gamma = 1.0;
+    d.actor_lr = 0.03;
+    d.critic_lr = 0.1;
+    d.cost_limit = CLIFF_LIMIT;
+    d.lambda_lr = 0.5;
+    d.pid_kp = 2.0;
+    d.pid_ki = 0.5;
+    d.pid_kd = -1.0;
+    d.episode_window = 100;
+    d.target_kl = 0.05;
+    d.no_obs_normalize = 1;
+    CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
+    *ret = *cost = 0.0;
+    for (e = 0; e < epochs; ++e) {
+        CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+        if (e >= epochs - CLIFF_AVERAGE) { /* exact values of this iterate, averaged */
+            double r1 = 0.0, c1 = 0.0;
+            policy_table(&agent.actor, pi);
+            CHECK(cliff_evaluate(&L, pi, &r1, &c1) == 0);
+            *ret += r1 / CLIFF_AVERAGE;
+            *cost += c1 / CLIFF_AVERAGE;
+        }
+    }
+    *lambda = agent.lagrange_multiplier;
+    saferl_rl_agent_destroy(&agent);
+}
+
+TEST(cliff_lagrangian_methods_reach_the_lp_optimum) {
+    static cliff_lp L;
+    double lp_ret, lp_cost, free_ret, free_cost;
+    uint32_t seed;
+    int algo;
+    cliff_lp_setup(&L);
+    cliff_lp_solve(&L, CLIFF_LIMIT, &lp_ret, &lp_cost);
+    cliff_lp_solve(&L, -1.0, &free_ret, &free_cost);
+    for (algo = 0; algo < 3; ++algo) {
+        double mean_ret = 0.0, mean_cost = 0.0;
+        for (seed = 1; seed <= 3; ++seed) {
+            double ret, cost, lambda;
+            cliff_train((saferl_rl_algorithm)algo, seed, 100, &ret, &cost, &lambda);
+            printf("        %s seed %u: return %.3f cost %.4f lambda %.3f (LP %.3f at cost %.2f)\n",
+                   algo == 0 ? "ppo    " : algo == 1 ? "ppo-lag" : "pid-lag", seed, ret, cost, lambda, lp_ret, lp_cost);
+            mean_ret += ret / 3.0;
+            mean_cost += cost / 3.0;
+            if (algo == SAFERL_RL_PPO) {
+                CHECK(cost > CLIFF_LIMIT * 1.5); /* unconstrained: well above the limit */
+                CHECK(ret > lp_ret);
+                CHECK(fabs(ret - free_ret) < 0.1); /* and at the unconstrained optimum */
+            } else {
+                /* stated tolerance, per seed: cost within 0.035 of d = 0.07, return within 0.6
+                   of the LP's optimum */
+                CHECK(fabs(cost - CLIFF_LIMIT) <= 0.035);
+                CHECK(fabs(ret - lp_ret) <= 0.6);
+            }
+        }
+        if (algo != SAFERL_RL_PPO) { /* over the 3 seeds: cost within 0.02, return within 0.4 */
+            CHECK(fabs(mean_cost - CLIFF_LIMIT) <= 0.02);
+            CHECK(fabs(mean_ret - lp_ret) <= 0.4);
+        }
+    }
+}
+
+/* ---- policies: save / load / act ------------------------------------------------------------ */
+
+static saferl_rl_agent small_agent(saferl_rl_env *env, saferl_rl_builtin *s, saferl_rl_env_kind kind, uint32_t seed) {
+    saferl_rl_agent agent;
+    saferl_rl_desc d;
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PPO_LAG;
+    d.seed = seed;
+    d.hidden[0] = 8;
+    d.hidden[1] = 8;
+    d.steps_per_epoch = 200;
+    d.update_iters = 2;
+    d.cost_limit = 5.0;
+    saferl_rl_env_builtin(env, s, kind);
+    CHECK(saferl_rl_agent_create(&agent, &d, env, 1) == SAFERL_OK);
+    return agent;
+}
+
+TEST(policy_round_trip_and_bad_buffers) {
+    static unsigned char buf[4096], copy[4096];
+    static float memory[2048];
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_agent agent = small_agent(&env, &s, SAFERL_RL_ENV_POINTGOAL, 3);
+    saferl_rl_policy loaded, untouched;
+    size_t written = 0, need = 0, i;
+    float obs[35], a1[2], a2[2];
+    saferl_rng rng;
+    CHECK(saferl_rl_agent_epoch(&agent, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_policy_save(&agent.actor, buf, 10, &written) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_rl_policy_save(&agent.actor, buf, sizeof buf, &written) == SAFERL_OK);
+    CHECK(written == saferl_rl_policy_saved_size(&agent.actor));
+    CHECK(memcmp(buf, "SRLP", 4) == 0 && buf[4] == 1);
+    CHECK(saferl_rl_policy_load_size(buf, written, &need) == SAFERL_OK && need <= sizeof memory);
+    CHECK(saferl_rl_policy_load(&loaded, buf, written, memory, need) == SAFERL_OK);
+    saferl_rng_seed(&rng, 1);
+    for (i = 0; i < 35; ++i) obs[i] = (float)(saferl_rng_uniform(&rng) - 0.5);
+    CHECK(saferl_rl_policy_act(&agent.actor, obs, a1, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_policy_act(&loaded, obs, a2, NULL) == SAFERL_OK);
+    CHECK(a1[0] == a2[0] && a1[1] == a2[1]); /* bit-identical actions */
+    /* every truncation is rejected, and the policy is left untouched */
+    memset(&untouched, 0x5a, sizeof untouched);
+    loaded = untouched;
+    for (i = 0; i < written; i += (i < 64 ? 1 : 37))
+        CHECK(saferl_rl_policy_load(&loaded, buf, i, memory, need) == SAFERL_ERR_CORRUPT);
+    CHECK(memcmp(&loaded, &untouched, sizeof loaded) == 0);
+    CHECK(saferl_rl_policy_load_size(buf, written, &need) == SAFERL_OK);
+    CHECK(saferl_rl_policy_load(&loaded, buf, written, memory, need) == SAFERL_OK);
+    /* every flipped byte is caught (header fields or the checksum) */
+    for (i = 0; i < written; i += 13) {
+        saferl_result r;
+        memcpy(copy, buf, written);
+        copy[i] ^= 0x40;
+        r = saferl_rl_policy_load_size(copy, written, &need);
+        CHECK(r == SAFERL_ERR_CORRUPT || r == SAFERL_ERR_VERSION);
+    }
+    /* foreign data, a future version, trailing bytes, a NaN weight with a valid checksum */
+    CHECK(saferl_rl_policy_load_size("PK\3\4 this is a zip file, not a policy", 40, &need) == SAFERL_ERR_CORRUPT);
+    memcpy(copy, buf, written);
+    copy[4] = 2;
+    CHECK(saferl_rl_policy_load_size(copy, written, &need) == SAFERL_ERR_VERSION);
+    CHECK(saferl_rl_policy_load_size(buf, written + 1, &need) == SAFERL_ERR_CORRUPT);
+    memcpy(copy, buf, written);
+    {
+        size_t first_float = 28 + 4 * (size_t)(agent.actor.net.layer_count + 1);
+        uint32_t crc;
+        saferl_rl__put_f32(copy + first_float, saferl_rl__nan() == 0 ? 0.0f : (float)saferl_rl__nan());
+        crc = saferl_rl__crc32(copy, written - 4);
+        saferl_rl__put_u32(copy + written - 4, crc);
+        CHECK(saferl_rl_policy_load_size(copy, written, &need) == SAFERL_ERR_NOT_FINITE);
+    }
+    /* CRC-32 check value of "123456789" */
+    CHECK(saferl_rl__crc32((const unsigned char *)"123456789", 9) == 0xCBF43926u);
+    /* NaN observation: an error, the action untouched */
+    obs[3] = (float)saferl_rl__nan();
+    a2[0] = 7.0f;
+    CHECK(saferl_rl_policy_act(&loaded, obs, a2, NULL) == SAFERL_ERR_NOT_FINITE && a2[0] == 7.0f);
+    /* wrong environment for this policy */
+    {
+        saferl_rl_builtin s2;
+        saferl_rl_env cart;
+        saferl_rl_env_builtin(&cart, &s2, SAFERL_RL_ENV_CARTPOLE);
+        CHECK(saferl_rl_policy_check_env(&loaded, &cart) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(saferl_rl_policy_check_env(&loaded, &env) == SAFERL_OK);
+    }
+    saferl_rl_agent_destroy(&agent);
+}
+
+/* A user environment that turns bad after a number of steps. */
+typedef struct faulty_env {
+    int steps, fail_at, mode; /* mode 0: NaN observation, 1: NaN reward, 2: infinite cost */
+} faulty_env;
+
+static saferl_result faulty_reset(void *state, saferl_rng *rng, float *obs) {
+    (void)state;
+    obs[0] = (float)saferl_rng_uniform(rng);
+    obs[1] = 0.0f;
+    return SAFERL_OK;
+}
+
+static saferl_result faulty_step(void *state, saferl_rng *rng, const float *action, float *obs, float *reward,
+                                 float *cost, int *terminated, int *truncated) {
+    faulty_env *f = (faulty_env *)state;
+    f->steps += 1;
+    obs[0] = (float)saferl_rng_uniform(rng);
+    obs[1] = action[0];
+    *reward = 1.0f;
+    *cost = 0.0f;
+    *terminated = 0;
+    *truncated = f->steps % 20 == 0;
+    if (f->steps == f->fail_at) {
+        if (f->mode == 0) obs[1] = (float)saferl_rl__nan();
+        if (f->mode == 1) *reward = (float)saferl_rl__nan();
+        if (f->mode == 2) *cost = (float)(1.0 / (saferl_rl__nan() == 0 ? 1.0 : 0.0));
+    }
+    return SAFERL_OK;
+}
+
+TEST(user_environment_errors_leave_the_agent_unchanged) {
+    faulty_env f;
+    saferl_rl_env env;
+    saferl_rl_agent agent;
+    saferl_rl_desc d;
+    static float before[4096];
+    int mode;
+    memset(&env, 0, sizeof env);
+    env.observation_dim = 2;
+    env.action_dim = 1;
+    env.action_count = 3;
+    env.state = &f;
+    env.reset = faulty_reset;
+    env.step = faulty_step;
+    memset(&d, 0, sizeof d);
+    d.hidden[0] = 4;
+    d.steps_per_epoch = 100;
+    d.update_iters = 1;
+    for (mode = 0; mode < 3; ++mode) {
+        saferl_rl_epoch_stats st;
+        f.steps = 0;
+        f.fail_at = 150;
+        f.mode = mode;
+        CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
+        CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+        memcpy(before, agent.params, sizeof(float) * agent.param_total);
+        {
+            long steps = agent.total_steps;
+            float mean0 = agent.actor.obs_mean[0];
+            CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_ERR_NOT_FINITE);
+            CHECK(memcmp(before, agent.params, sizeof(float) * agent.param_total) == 0);
+            CHECK(agent.total_steps == steps && agent.epoch == 1 && agent.actor.obs_mean[0] == mean0);
+        }
+        /* and it goes on once the environment behaves */
+        CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK && st.epoch == 2);
+        saferl_rl_agent_destroy(&agent);
+    }
+    /* a wrong action dimension or mismatched environments: refused */
+    env.action_count = 0;
+    env.action_dim = 0;
+    CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    env.action_count = 3;
+    env.action_dim = 2;
+    CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    {
+        saferl_rl_env two[2];
+        saferl_rl_builtin s1, s2;
+        saferl_rl_env_builtin(&two[0], &s1, SAFERL_RL_ENV_CARTPOLE);
+        saferl_rl_env_builtin(&two[1], &s2, SAFERL_RL_ENV_CLIFF);
+        CHECK(saferl_rl_agent_create(&agent, &d, two, 2) == SAFERL_ERR_INVALID_ARGUMENT);
+    }
+}
+
+TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
+    saferl_rl_builtin s1, s2, s3[4];
+    saferl_rl_env e1, e2, e3[4];
+    saferl_rl_agent a = small_agent(&e1, &s1, SAFERL_RL_ENV_CARTPOLE, 9);
+    saferl_rl_agent b = small_agent(&e2, &s2, SAFERL_RL_ENV_CARTPOLE, 9);
+    saferl_rl_epoch_stats sa, sb;
+    int k;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    long allocations = saferl_test_allocations;
+#endif
+    for (k = 0; k < 3; ++k) {
+        CHECK(saferl_rl_agent_epoch(&a, &sa) == SAFERL_OK);
+        CHECK(saferl_rl_agent_epoch(&b, &sb) == SAFERL_OK);
+        CHECK(sa.actor_loss == sb.actor_loss && sa.episode_return == sb.episode_return && sa.kl == sb.kl);
+    }
+    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    {
+        float obs[4] = {0.1f, 0.0f, -0.05f, 0.2f}, act[1];
+        saferl_rng rng;
+        saferl_rng_seed(&rng, 2);
+        for (k = 0; k < 100; ++k) CHECK(saferl_rl_policy_act(&a.actor, obs, act, &rng) == SAFERL_OK);
+    }
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    CHECK(saferl_test_allocations == allocations); /* epochs and act: no allocation */
+#endif
+    saferl_rl_agent_destroy(&a);
+    saferl_rl_agent_destroy(&b);
+    /* four environments in lockstep with continuous actions (pendulum) */
+    {
+        saferl_rl_desc d;
+        saferl_rl_agent v;
+        saferl_rl_epoch_stats st;
+        double ret = 0.0, cost = 0.0;
+        memset(&d, 0, sizeof d);
+        d.algorithm = SAFERL_RL_PID_LAG;
+        d.hidden[0] = 16;
+        d.steps_per_epoch = 400;
+        d.update_iters = 2;
+        d.cost_limit = 0.5;
+        for (k = 0; k < 4; ++k) saferl_rl_env_builtin(&e3[k], &s3[k], SAFERL_RL_ENV_PENDULUM);
+        CHECK(saferl_rl_agent_create(&v, &d, e3, 4) == SAFERL_OK);
+        for (k = 0; k < 2; ++k) CHECK(saferl_rl_agent_epoch(&v, &st) == SAFERL_OK);
+        CHECK(st.total_steps == 800 && st.episodes >= 1 && st.cost_rate >= 0.0 && st.cost_rate <= 1.0);
+        CHECK(saferl_rl_evaluate(&v.actor, &e3[0], 2, 0, 1, 5, &ret, &cost) == SAFERL_OK);
+        CHECK(ret <= 0.0 && cost >= 0.0 && cost <= 1.0);
+        saferl_rl_agent_destroy(&v);
+    }
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    CHECK(saferl_test_releases == saferl_test_allocations);
+#endif
+}
+
+int main(void) {
+    RUN(linear_matches_finite_differences);
+    RUN(activations_match_finite_differences);
+    RUN(categorical_head_matches_finite_differences);
+    RUN(gaussian_head_matches_finite_differences);
+    RUN(ppo_clip_loss_matches_finite_differences);
+    RUN(value_loss_matches_finite_differences);
+    RUN(mlp_matches_finite_differences);
+    RUN(adam_and_clipping_match_closed_forms);
+    RUN(cartpole_follows_gym_dynamics);
+    RUN(pointgoal_hazard_cost_and_lidar);
+    RUN(gridworld_pendulum_cliff_rules);
+    RUN(cliff_lp_optimum);
+    RUN(cliff_lagrangian_methods_reach_the_lp_optimum);
+    RUN(policy_round_trip_and_bad_buffers);
+    RUN(user_environment_errors_leave_the_agent_unchanged);
+    RUN(same_seed_same_curve_and_no_allocation_in_epochs);
+    return saferl_test_finish();
+}
