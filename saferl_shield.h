@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.1.0 - safety specifications compiled to automata, and monitors
+/* saferl_shield.h - v0.2.0 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -16,8 +16,12 @@
       reward machines in Toro Icarte's text format (edges keyed by source and guard)
 
    and gives minimisation, product, complement, language equivalence with a shortest
-   counterexample, DOT, HOA and reward-machine output. Part 2 (shield synthesis, progressive
-   safeguards) builds on the saferl_shield_dfa type defined here.
+   counterexample, DOT, HOA and reward-machine output. On top of the automaton it solves the
+   safety game against a finite abstraction of the environment (Alshiekh et al.'s shields:
+   preemptive, post-posed, and a probabilistic one for abstractions with probabilities),
+   reads gridworlds from ASCII or decoded RGBA with a colour legend, and trains tabular
+   Q-learning over (cell, safeguard state) with counterfactual updates and the transfer of
+   values between the stages of a progression of safeguards.
 
    Do this:
       #define SAFERL_SHIELD_IMPLEMENTATION   (or SAFERL_IMPLEMENTATION for every saferl header)
@@ -70,6 +74,43 @@
       operations               minimise, product, complement, equivalence (+ counterexample)
       files                    HOA read/write, reward machines read/write, DOT, and
                                saferl_shield_load which recognises a text by its content
+      shields                  saferl_shield_abstraction (states, actions, successor sets or
+                               distributions, labels; also read from text) and
+                               saferl_shield_game: winning region, preemptive masks, post-posed
+                               correction, probabilistic masks, unrealisability explained
+      gridworlds               saferl_shield_grid from ASCII or RGBA + legend; SlipperyGrid
+                               steps, item placement, the grid as an abstraction; the
+                               Minecraft-inspired legend, map and four safeguards
+      progressive safeguards   saferl_shield_qtable: epsilon-greedy under a mask, Q-learning,
+                               CRM over every automaton state, transfer between stages
+
+   SHIELDS (what is computed)
+      * Game state (s, q): abstraction state s, q the automaton's state after reading s's
+        label. The agent picks an available action, the environment any successor; the
+        violation is entering the sink. W is the greatest fixpoint of "not the sink and some
+        action keeps every successor in W", computed as the complement of the environment's
+        attractor with one bit per (game state, action): each losing state is popped once and
+        clears its predecessors' action bits, so the solve is linear in game edges. A state
+        with no available action loses. losing_rank is the attractor level.
+      * Preemptive mask(s, q) = the actions all of whose successors stay in W (0 outside W):
+        maximally permissive, it blocks no action from which safety can still be kept. Post-
+        posed: the first safe action of the agent's ranking, else the lowest-numbered allowed
+        action (a fixed rule, as the convergence argument needs).
+      * Probabilistic: V_0 = 1 off the sink, V_h = max_a E[V_{h-1}(next)]; a is allowed when
+        E[V_{H-1}(next) | a] >= threshold, and where no action reaches it the safest ones are.
+        Probability-one guarantees need the sure game; this one bounds risk over a horizon.
+      * Item placement is observed at reset: solve the game again (saferl_shield_game_solve,
+        no allocation) on the placed map. SlipperyGrid's slips go in any direction, so on a
+        map with reachable lava the sure game is unrealisable (the environment can walk the
+        agent into it one slip at a time): that is reported, and the probabilistic shield is
+        the one to use there.
+
+   PROGRESSIVE SAFEGUARDS (after the official code, grockious/safeguardedRL)
+      A level's automaton uses states 0 .. n-1 with stable ids (state k = stage k) and a
+      shared sink; one table Q(s, q, a) serves every level. The safeguard reward is task
+      reward + r_safe per step, r_violation on entering the sink, which ends the episode. CRM
+      learns one real step for every active automaton state. At a level change, each (s, q)
+      new to the table gets the mean of Q(s, i, .) over the i of the previous level.
 
    LABELS, PROPOSITIONS, LETTERS
       A label is a uint32_t: bit i set means proposition i of your vocabulary is true at this
@@ -123,6 +164,9 @@
         search of the product, which returns a shortest distinguishing trace.
 
    MEMORY, THREADS, ERRORS
+      Games, grids and Q-tables follow the same rule: _memory_size + _init on your memory
+      (create/destroy through an allocator); solving again, queries, steps and updates never
+      allocate. A game is read-only once solved: any number of threads may query it.
       Builders (compile, read, minimise, product, complement) allocate only through the
       allocator in their desc or argument (zero: SAFERL_MALLOC) and return an automaton in one
       block that saferl_shield_dfa_destroy releases; their scratch memory is released before
@@ -140,15 +184,18 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.2.0 (2026-11-29)  shield synthesis (safety games, preemptive, post-posed and
+                          probabilistic shields, unrealisability), abstraction text, gridworlds
+                          from ASCII and RGBA, Minecraft safeguards, CRM Q-learning, transfer
       0.1.0 (2026-11-28)  first release: automata, monitors, LTL/past-time/LTLf, HOA, RM, DOT
 */
 #ifndef SAFERL_SHIELD_H
 #define SAFERL_SHIELD_H
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
-#define SAFERL_SHIELD_VERSION_MINOR 1
+#define SAFERL_SHIELD_VERSION_MINOR 2
 #define SAFERL_SHIELD_VERSION_PATCH 0
-#define SAFERL_SHIELD_VERSION_STRING "0.1.0"
+#define SAFERL_SHIELD_VERSION_STRING "0.2.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION

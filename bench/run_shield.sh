@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark of saferl_shield.h: monitor step, compile time and minimal-DFA size by formula
 # size, MONA on the same LTLf formulas in the same run (wall time of the mona process,
-# median of 5; MONA's own figure includes its start-up), and the WebAssembly/native ratio.
+# median of 5; MONA's own figure includes its start-up), the WebAssembly/native ratio; shield
+# synthesis on a 128x128 gridworld x 8-state rule, the shield query, tabular agent steps/s
+# (the reference BDD tool is not packaged: its published 9x9 figure is quoted), and the
+# multi-seed safeguard table (examples/safeguard_gridworld, 10 seeds).
 # Single-threaded on both sides. Run from anywhere: bench/run_shield.sh
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -54,9 +57,20 @@ if command -v emcc >/dev/null; then
     echo "== WebAssembly (emcc -O3, node) / native -O3 -march=x86-64-v2"
     NODE_PATH=/usr/share/nodejs emcc -O3 -I. -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 \
         bench/shield.c -o build/bench_shield.js 2>/dev/null
-    node build/bench_shield.js | head -2 | tee build/bench_shield_wasm.txt
+    node build/bench_shield.js > build/bench_shield_wasm_all.txt
+    head -2 build/bench_shield_wasm_all.txt | tee build/bench_shield_wasm.txt
+    grep -E '^(shield query|agent steps|  sure game|  \+ prob)' build/bench_shield_wasm_all.txt
+    awk 'NR == FNR && /^agent steps/ { for (i = 1; i <= NF; ++i) if ($i == "median") n = $(i + 1) }
+         NR != FNR && /^agent steps/ { for (i = 1; i <= NF; ++i) if ($i == "median") w = $(i + 1) }
+         END { printf "agent steps: wasm %.2f / native %.2f M steps/s = %.2f\n", w, n, w / n }' \
+        build/bench_shield_v2.txt build/bench_shield_wasm_all.txt
     awk 'NR == FNR && /^monitor step/ { for (i = 1; i <= NF; ++i) if ($i == "median") n = $(i + 1) }
          NR != FNR && /^monitor step/ { for (i = 1; i <= NF; ++i) if ($i == "median") w = $(i + 1) }
          END { printf "monitor step: wasm %.2f ns / native %.2f ns = %.2f\n", w, n, w / n }' \
         build/bench_shield_v2.txt build/bench_shield_wasm.txt
 fi
+
+echo
+echo "== progressive safeguards table, 10 seeds (examples/safeguard_gridworld)"
+make -s build/safeguard_gridworld
+build/safeguard_gridworld --seeds 10

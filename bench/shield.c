@@ -36,6 +36,136 @@ static void family(char *out, size_t cap, int n, int k) {
         len += (size_t)snprintf(out + len, cap - len, "%sG(a%d -> F[0..%d] b%d)", i ? " & " : "", i, k, i);
 }
 
+/* 3. shields: a 128x128 gridworld (10% lava, 20% water, walls around) against an 8-state
+      rule ("never lava, at most 6 water steps in a row": states count the water steps, 7 is
+      the sink); synthesis with exact moves and with slips (5 successors an action), the
+      preemptive query, and a tabular agent's environment steps. */
+static void shield_bench(void) {
+    enum { SIDE = 128, CELLS = SIDE * SIDE, QUERIES = 1 << 24 };
+    static const saferl_shield_legend_entry legend[4] = {{'.', {255, 255, 255, 255}, 0, 0, "floor"},
+                                                         {'#', {0, 0, 0, 255}, SAFERL_SHIELD_CELL_WALL, 0, "wall"},
+                                                         {'L', {255, 0, 0, 255}, 0, 1, "lava"},
+                                                         {'~', {0, 0, 255, 255}, 0, 2, "water"}};
+    static unsigned char rule_memory[1 << 14];
+    static uint32_t offset[CELLS * 5 + 1], successor[CELLS * 25];
+    static double probability[CELLS * 25];
+    saferl_shield_grid grid;
+    saferl_shield_dfa rule;
+    saferl_shield_abstraction ab;
+    saferl_shield_game game;
+    saferl_shield_qtable table;
+    saferl_rng rng;
+    void *grid_memory, *game_memory, *table_memory;
+    size_t size;
+    double t[7], checksum = 0;
+    uint32_t q, letter, i, cell;
+    int rep, slipping;
+    size = saferl_shield_grid_memory_size(SIDE, SIDE);
+    grid_memory = malloc(size);
+    saferl_shield_grid_init(&grid, SIDE, SIDE, legend, 4, grid_memory, size);
+    saferl_rng_seed(&rng, 3);
+    for (cell = 0; cell < CELLS; ++cell) {
+        uint32_t x = cell % SIDE, y = cell / SIDE, u = saferl_rng_bounded(&rng, 10);
+        grid.kind[cell] = (uint8_t)(x == 0 || y == 0 || x == SIDE - 1 || y == SIDE - 1 ? 1 : u == 0 ? 2 : u <= 2 ? 3 : 0);
+    }
+    grid.kind[SIDE + 1] = 0;
+    {
+        static saferl_shield_legend_entry with_start[5];
+        memcpy(with_start, legend, sizeof legend);
+        with_start[4] = legend[0];
+        with_start[4].flags = SAFERL_SHIELD_CELL_START;
+        grid.legend = with_start;
+        grid.legend_count = 5;
+        grid.kind[SIDE + 1] = 4;
+        saferl_shield_grid_finish(&grid, NULL);
+    }
+    saferl_shield_dfa_init(&rule, 8, 2, 0, rule_memory, sizeof rule_memory);
+    saferl_shield_dfa_set_prop(&rule, 0, "lava", 0);
+    saferl_shield_dfa_set_prop(&rule, 1, "water", 1);
+    rule.sink = 7;
+    rule.flags[7] = 0;
+    for (q = 0; q < 8; ++q)
+        for (letter = 0; letter < 4; ++letter)
+            rule.next[(q << 2) | letter] = q == 7 || (letter & 1u) ? 7 : (letter & 2u) ? (q + 1 > 6 ? 7 : q + 1) : 0;
+    saferl_shield_dfa_finish(&rule);
+    printf("\nshield synthesis, %dx%d gridworld x %u-state rule (%u game states), 1 thread:\n", SIDE, SIDE,
+           rule.state_count, CELLS * rule.state_count);
+    for (slipping = 0; slipping < 2; ++slipping) {
+        saferl_shield_game_desc desc;
+        memset(&desc, 0, sizeof desc);
+        saferl_shield_grid_abstraction(&grid, slipping ? 0.05 : 0.0, &ab, offset, successor, probability);
+        size = saferl_shield_game_memory_size(&ab, &rule, NULL);
+        game_memory = malloc(size);
+        for (rep = 0; rep < 7; ++rep) {
+            double start = now_seconds();
+            saferl_shield_game_init(&game, &ab, &rule, NULL, game_memory, size, NULL);
+            t[rep] = (now_seconds() - start) * 1e3;
+        }
+        printf("  %-34s median %8.2f ms  (%u game edges, %u winning)\n",
+               slipping ? "sure game, slips (5 successors):" : "sure game, exact moves:", median(t, 7),
+               ab.offset[CELLS * 5] * rule.state_count, game.winning_count);
+        free(game_memory);
+        if (slipping) {
+            desc.horizon = 10;
+            size = saferl_shield_game_memory_size(&ab, &rule, &desc);
+            game_memory = malloc(size);
+            for (rep = 0; rep < 7; ++rep) {
+                double start = now_seconds();
+                saferl_shield_game_init(&game, &ab, &rule, &desc, game_memory, size, NULL);
+                t[rep] = (now_seconds() - start) * 1e3;
+            }
+            printf("  %-34s median %8.2f ms\n", "+ probabilistic shield, horizon 10:", median(t, 7));
+            free(game_memory);
+        }
+    }
+    printf("  published peer: Alshiekh et al.'s BDD tool (CUDD), 9x9 grid: 2 s (not run here: not packaged)\n");
+    /* the query: a dependent chain through the mask table */
+    saferl_shield_grid_abstraction(&grid, 0.0, &ab, offset, successor, probability);
+    size = saferl_shield_game_memory_size(&ab, &rule, NULL);
+    game_memory = malloc(size);
+    saferl_shield_game_init(&game, &ab, &rule, NULL, game_memory, size, NULL);
+    for (rep = 0; rep < 7; ++rep) {
+        uint32_t s = grid.start, mask = 0;
+        double start = now_seconds();
+        q = 0;
+        for (i = 0; i < QUERIES; ++i) {
+            mask = saferl_shield_game_allowed(&game, s, q);
+            s = (s + (mask & 7u) * 131u + 1u) & (CELLS - 1); /* the next query depends on this one */
+            q = (q + mask) & 3u;
+        }
+        t[rep] = (now_seconds() - start) / QUERIES * 1e9;
+        checksum += s + q;
+    }
+    printf("shield query (preemptive mask, dependent chain): median %.2f ns   [checksum %.0f]\n", median(t, 7), checksum);
+    /* a tabular agent: epsilon-greedy under the mask, a slippery step, the rule, a CRM update */
+    size = saferl_shield_qtable_memory_size(CELLS, 8, 5);
+    table_memory = malloc(size);
+    saferl_shield_qtable_init(&table, CELLS, 8, 5, table_memory, size);
+    for (rep = 0; rep < 5; ++rep) {
+        uint32_t s = grid.start, steps = 0, n = 1u << 21;
+        double start = now_seconds();
+        q = saferl_shield_next(&rule, rule.initial, grid.label[s]);
+        while (steps < n) {
+            uint32_t a = saferl_shield_qtable_act(&table, s, q, saferl_shield_game_allowed(&game, s, q), 0.1, &rng);
+            uint32_t s2 = saferl_shield_grid_step(&grid, s, a, 0.05, &rng);
+            uint32_t q2 = saferl_shield_next(&rule, q, grid.label[s2]);
+            saferl_shield_qtable_update(&table, s, q, a, q2 == rule.sink ? -1.0 : 0.0, s2, q2, q2 == rule.sink);
+            ++steps;
+            s = s2;
+            q = q2;
+            if (q == rule.sink || !game.allowed[(size_t)s * 8 + q]) {
+                s = grid.start;
+                q = saferl_shield_next(&rule, rule.initial, grid.label[s]);
+            }
+        }
+        t[rep] = steps / (now_seconds() - start) / 1e6;
+    }
+    printf("agent steps (shielded tabular Q-learning, 16384 cells x 8 states): median %.2f M steps/s\n", median(t, 5));
+    free(table_memory);
+    free(game_memory);
+    free(grid_memory);
+}
+
 int main(int argc, char **argv) {
     static char formula[4096];
     saferl_shield_desc desc;
@@ -115,5 +245,6 @@ int main(int argc, char **argv) {
             printf("%-4d %-3d %-7u %-12u %-12.3f %-12u %-12.3f\n", n, k, (unsigned)strlen(formula), s_ltl, median(t_ltl, 5),
                    s_ltlf, median(t_ltlf, 5));
         }
+    shield_bench();
     return 0;
 }

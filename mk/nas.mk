@@ -1,6 +1,7 @@
 # saferl_nas.h: the search CLI, a BLIS build of the unit tests, demo and benchmark.
 EXAMPLES += $(BUILD)/nas_search
 EXTRA_TESTS += $(BUILD)/test_nas_blis
+WEB_PAGES += $(BUILD)/web/nas/nas.mjs
 DEMOS += demo-nas
 BENCHES += bench-nas
 
@@ -11,6 +12,11 @@ $(BUILD)/nas_search: examples/nas_search.c examples/nas_images.h examples/plot.h
 	$(CC) $(C_STRICT) $(OPT) -I. $(STB) -o $@ $< -lm
 $(BUILD)/test_nas_blis: tests/test_nas.c saferl_nas.h tests/saferl_test.h | $(BUILD)
 	$(CC) $(NAS_C_GNU_BLIS) $(OPT) -o $@ $< -lblis -lm
+
+$(BUILD)/web/nas/nas.mjs: web/nas/glue.c saferl_nas.h
+	@mkdir -p $(@D)
+	$(EMCC) $(C_STRICT) -I. $(EMCC_WEB) -sEXPORT_NAME=createNasModule \
+	  -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=HEAPF64,HEAPU8,HEAP32 -o $@ $<
 
 .PHONY: demo-nas bench-nas
 demo-nas: $(BUILD)/nas_search

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Black-box test of examples/safeguard_gridworld: tests/cli/safeguard_gridworld.sh path/to/binary
+# The games are small enough to solve by hand (see the comments); the maps are examples/maps.
+set -u
+BIN=${1:?usage: tests/cli/safeguard_gridworld.sh path/to/safeguard_gridworld}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+passed=0
+failed=0
+ok() { echo "ok    $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL  $1${2:+: $2}"; failed=$((failed + 1)); }
+run() { "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"; status=$?; }
+expect_error() { # name status stderr-fragment
+    if [ "$status" -eq "$2" ] && grep -qF -- "$3" "$TMP/err" && [ ! -s "$TMP/out" ]; then ok "$1"; else bad "$1" "status $status, stderr '$(cat "$TMP/err")'"; fi
+}
+
+# A corridor 0 - 1 - 2 with lava at 2; action 1 from 1 may slip into it (by hand: state 1
+# allows only action 0; state 0 both; (2, sink) has violated, rank 1; (2, safe) cannot stay
+# safe, rank 2: W = {(0, 0), (1, 0)}, 2 of 6).
+cat >"$TMP/corridor.txt" <<'G'
+states 3 actions 2 initial 0
+label 2 lava
+0 0: 0
+0 1: 1
+1 0: 0
+1 1: 1 2
+2 0: 2
+2 1: 2
+G
+run --game "$TMP/corridor.txt" --rule 'G !lava'
+if [ "$status" -eq 0 ] && grep -qx 'state 0 0 rank 0 allowed 3' "$TMP/out" && grep -qx 'state 1 0 rank 0 allowed 1' "$TMP/out" &&
+   grep -qx 'state 2 1 rank 1 allowed 0' "$TMP/out" && grep -q '^realisable: initial state (abstraction state 0, automaton state 0); 2 of 6' "$TMP/out"; then
+    ok "corridor: winning region and masks by hand"
+else bad "corridor: winning region and masks by hand" "$(cat "$TMP/out" "$TMP/err")"; fi
+
+# With probabilities: from 1, action 1 stays safe w.p. 0.75 whatever the horizon
+sed 's/^1 1: 1 2$/1 1: 1@0.75 2@0.25/' "$TMP/corridor.txt" >"$TMP/corridor_p.txt"
+run --game "$TMP/corridor_p.txt" --rule 'G !lava' --horizon 4 --threshold 0.7
+if [ "$status" -eq 0 ] && grep -qx 'state 1 0 rank 0 allowed 1 safety 1 probably 3' "$TMP/out"; then
+    ok "probabilistic shield allows the 0.75-safe action at threshold 0.7"
+else bad "probabilistic shield allows the 0.75-safe action at threshold 0.7" "$(cat "$TMP/out" "$TMP/err")"; fi
+
+# Every move may slip into the lava: unrealisable, exit 2, with where it fails
+sed 's/^0 0: 0$/0 0: 0 1/; s/^0 1: 1$/0 1: 1 2/; s/^1 0: 0$/1 0: 0 2/' "$TMP/corridor.txt" >"$TMP/doomed.txt"
+run --game "$TMP/doomed.txt" --rule 'G !lava'
+if [ "$status" -eq 2 ] && grep -q '^unrealisable' "$TMP/out" && grep -q 'force a violation within 2 steps' "$TMP/out" &&
+   grep -qx '  0, 0: 2' "$TMP/out"; then
+    ok "unrealisable game reported with its losing states"
+else bad "unrealisable game reported with its losing states" "status $status $(cat "$TMP/out" "$TMP/err")"; fi
+
+# Precise errors
+printf 'states 2 actions 1 initial 0\n0 0: 1\n1 0: 0 5\n' >"$TMP/dangling.txt"
+run --game "$TMP/dangling.txt" --rule 'G !a'
+expect_error "dangling successor: file:line:column" 1 "dangling.txt:3:8: dangling successor"
+printf '####\n#..#\n####\n' >"$TMP/nostart.txt"
+run --map "$TMP/nostart.txt" --seeds 1 --episodes 8
+expect_error "map without a start" 1 "nostart.txt:0:0: map: no start cell"
+printf '####\n#S?#\n####\n' >"$TMP/badchar.txt"
+run --map "$TMP/badchar.txt" --seeds 1 --episodes 8
+expect_error "map character outside the legend" 1 "badchar.txt:2:3: map: a character not in the legend: '?'"
+/usr/bin/python3 - "$ROOT/examples/maps/minecraft.png" "$TMP/badcolour.png" <<'PY'
+import sys, zlib, struct
+data = open(sys.argv[1], 'rb').read()
+# decode our own 8-bit RGBA, filter-0 PNG, change pixel (x 3, y 2), encode again
+idat = data[data.index(b'IDAT') + 4:]
+w, h = struct.unpack('>II', data[16:24])
+raw = bytearray(zlib.decompress(idat[:struct.unpack('>I', data[data.index(b'IDAT') - 4:data.index(b'IDAT')])[0]]))
+raw[2 * (1 + 4 * w) + 1 + 4 * 3] = 7
+def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+open(sys.argv[2], 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 6, 0, 0, 0)) +
+                              chunk(b'IDAT', zlib.compress(bytes(raw))) + chunk(b'IEND', b''))
+PY
+run --map "$TMP/badcolour.png" --seeds 1 --episodes 8
+expect_error "image colour outside the legend" 1 "badcolour.png:3:4: image: colour #07ffff"
+
+# The legend: ten kinds
+run --legend
+if [ "$status" -eq 0 ] && [ "$(wc -l <"$TMP/out")" -eq 10 ] && grep -q '^L  #e74c3c  lava' "$TMP/out"; then ok "legend"; else bad "legend" "$(cat "$TMP/out")"; fi
+
+# A short training run on the PNG map and on the ASCII one: the same world, the same table
+run --map "$ROOT/examples/maps/minecraft.png" --seeds 1 --episodes 200 --png "$TMP/visits.png"
+cp "$TMP/out" "$TMP/from_png"
+if [ "$status" -eq 0 ] && grep -q '^progressive curriculum' "$TMP/out" && grep -q '^shield + reward' "$TMP/out" &&
+   grep -q 'sure shield: unrealisable' "$TMP/out" && [ -s "$TMP/visits.png" ] &&
+   [ "$(head -c 8 "$TMP/visits.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; then
+    ok "training table and visit-count PNG"
+else bad "training table and visit-count PNG" "status $status $(cat "$TMP/out" "$TMP/err")"; fi
+run --map "$ROOT/examples/maps/minecraft.txt" --seeds 1 --episodes 200 --png "$TMP/visits2.png"
+if [ "$status" -eq 0 ] && diff <(grep -v '^map with' "$TMP/out") <(grep -v '^map with' "$TMP/from_png") >/dev/null; then
+    ok "ASCII and PNG maps give the same run"
+else bad "ASCII and PNG maps give the same run"; fi
+# without slips the sure shield exists, and the shielded agent never violates
+run --map "$ROOT/examples/maps/river.txt" --seeds 2 --episodes 200 --slip 0
+if [ "$status" -eq 0 ] && grep -q 'sure shield: realisable' "$TMP/out" &&
+   grep -Eq '^shield \+ reward +0\.0 \+- +0\.0 ' "$TMP/out"; then
+    ok "no slips: realisable, zero violations with the shield"
+else bad "no slips: realisable, zero violations with the shield" "$(cat "$TMP/out" "$TMP/err")"; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

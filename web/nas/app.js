@@ -1,0 +1,481 @@
+// app.js - two architecture searches of saferl_nas.h side by side. Every loss, probability and
+// architecture comes from the header through nas.mjs (glue.c); this file moves numbers and
+// draws. Runs are sliced across animation frames (a few milliseconds of work per frame), so
+// the page stays responsive; the URL holds the settings and the iterations done.
+import createNasModule from './nas.mjs';
+
+const lib = await createNasModule();
+const $ = (id) => document.getElementById(id);
+const canvas = $('view');
+const ctx = canvas.getContext('2d');
+
+const STRATEGIES = ['advantage', 'reinforce', 'parsec', 'gdas', 'proxyless', 'darts'];
+const LABELS = { advantage: 'AdvantageNAS', reinforce: 'REINFORCE', parsec: 'PARSEC', gdas: 'GDAS',
+  proxyless: 'ProxylessNAS', darts: 'DARTS (dense)' };
+const TASKS = ['toy', 'images'];
+// The image set is smaller than nas_search's (800 images of 12 x 12, width 8, batch 32) so a
+// step fits a frame; the glue takes nas_search's sizes as well.
+const IMAGES = { count: 400, side: 10, channels: 4, batch: 16 };
+const TOY_BATCH = 100;
+const MAX_ITERS = 5000;
+const FRAME_BUDGET_MS = 12;
+const RUN_COLORS = ['#2f6fdf', '#d9582b'];
+const OP_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#7f7f7f'];
+const SHORT_OPS = { none: 'none', skip_connect: 'skip', nor_conv_1x1: 'conv 1x1', nor_conv_3x3: 'conv 3x3', avg_pool_3x3: 'pool 3x3' };
+const DEFAULT_ITERS = { toy: 2000, images: 400 };
+
+const utf8 = new TextDecoder();
+function cstr(ptr) {
+  const heap = lib.HEAPU8;
+  let end = ptr;
+  while (heap[end] !== 0) ++end;
+  return utf8.decode(heap.subarray(ptr, end));
+}
+const ints = lib._malloc(16 * 4);
+const probBuf = lib._malloc(16 * 16 * 8);
+const i32 = (n) => Array.from(new Int32Array(lib.HEAP32.buffer, ints, n));
+
+// ---- settings and the URL ------------------------------------------------------------------
+const settings = { task: 'toy', a: 'advantage', b: 'reinforce', seed: 1, iters: 2000, wb: 0, zero: 0, alr: 0, edge: 0 };
+
+function readUrl() {
+  const q = new URLSearchParams(location.search);
+  if (TASKS.includes(q.get('task'))) settings.task = q.get('task');
+  settings.iters = DEFAULT_ITERS[settings.task];
+  if (STRATEGIES.includes(q.get('a'))) settings.a = q.get('a');
+  if (STRATEGIES.includes(q.get('b'))) settings.b = q.get('b');
+  const int = (key, lo, hi) => {
+    if (!q.has(key)) return;
+    const v = Math.round(Number(q.get(key)));
+    if (Number.isFinite(v)) settings[key] = Math.min(hi, Math.max(lo, v));
+  };
+  int('seed', 0, 2147483647);
+  int('iters', 1, MAX_ITERS);
+  int('wb', 0, 1);
+  int('zero', 0, 1);
+  int('edge', 0, 9);
+  if (['0', '0.003', '0.01', '0.03'].includes(q.get('alr'))) settings.alr = Number(q.get('alr'));
+  return Math.min(settings.iters, Math.max(0, Math.round(Number(q.get('at')) || 0)));
+}
+
+function writeUrl() {
+  const q = new URLSearchParams({ task: settings.task, a: settings.a, b: settings.b, seed: settings.seed,
+    iters: settings.iters, wb: settings.wb, zero: settings.zero, alr: settings.alr, edge: settings.edge, at: iteration });
+  history.replaceState(null, '', `${location.pathname}?${q.toString()}`);
+}
+
+function settingsToControls() {
+  document.querySelector(`input[name=task][value=${settings.task}]`).checked = true;
+  $('strategy-a').value = settings.a;
+  $('strategy-b').value = settings.b;
+  $('seed').value = String(settings.seed);
+  $('iters').value = String(settings.iters);
+  $('wb').checked = settings.wb === 1;
+  $('zero').checked = settings.zero === 1;
+  $('alr').value = String(settings.alr);
+}
+
+function controlsToSettings() {
+  const task = document.querySelector('input[name=task]:checked').value;
+  if (task !== settings.task) $('iters').value = String(DEFAULT_ITERS[task]);
+  settings.task = task;
+  settings.a = $('strategy-a').value;
+  settings.b = $('strategy-b').value;
+  settings.seed = Math.min(2147483647, Math.max(0, Math.round(Number($('seed').value) || 0)));
+  settings.iters = Math.min(MAX_ITERS, Math.max(1, Math.round(Number($('iters').value) || 1)));
+  settings.wb = $('wb').checked ? 1 : 0;
+  settings.zero = $('zero').checked ? 1 : 0;
+  settings.alr = Number($('alr').value);
+}
+
+// ---- the two runs ----------------------------------------------------------------------------
+let runs = [];
+let iteration = 0, target = 0, running = false, failure = '';
+
+function createRun(name) {
+  const kind = STRATEGIES.indexOf(name), task = settings.task === 'toy' ? 0 : 1;
+  const ptr = lib._nas_run_create(task, kind, settings.seed, settings.iters, settings.wb, settings.zero, TOY_BATCH,
+    IMAGES.count, IMAGES.side, IMAGES.channels, IMAGES.batch, settings.alr);
+  if (!ptr) throw new Error(`${name}: ${cstr(lib._nas_result_string(lib._nas_last_error()))}`);
+  lib._nas_run_info(ptr, ints);
+  const [, E, K] = i32(3);
+  const recordSize = lib._nas_run_record_size(ptr);
+  const ops = [];
+  for (let k = 0; k < K; ++k) ops.push(task === 0 ? `op ${k}` : cstr(lib._nas_run_op_name(ptr, k)));
+  lib._nas_run_architecture(ptr, 2, ints);
+  const teacher = task === 0 ? i32(E) : null;
+  const record = lib._malloc(recordSize * 8);
+  const probabilities = new Float64Array(E * K);
+  lib._nas_run_probabilities(ptr, probBuf);
+  probabilities.set(new Float64Array(lib.HEAPF64.buffer, probBuf, E * K));
+  return {
+    name, kind, ptr, E, K, ops, teacher, record, recordSize, probabilities,
+    loss: [], lossEma: [], argmaxLoss: [], entropy: [],
+    history: new Float32Array(settings.iters * E * K), // probabilities after each iteration
+    initial: Float32Array.from(probabilities),
+    ema: NaN, lastArgmaxLoss: NaN, firstHit: -1,
+  };
+}
+function destroyRuns() {
+  for (const r of runs) {
+    lib._nas_run_destroy(r.ptr);
+    lib._free(r.record);
+  }
+  runs = [];
+}
+
+function reset() {
+  stop();
+  destroyRuns();
+  iteration = 0;
+  target = 0;
+  failure = '';
+  try {
+    runs = [createRun(settings.a), createRun(settings.b)];
+  } catch (e) {
+    failure = e.message;
+  }
+  if (settings.edge >= (runs[0]?.E ?? 1)) settings.edge = 0;
+  buildCharts();
+}
+
+// One iteration of both runs; false at the end or on an error.
+function stepBoth() {
+  if (iteration >= settings.iters || failure || runs.length !== 2) return false;
+  for (const r of runs) {
+    const n = lib._nas_run_step(r.ptr, 1, r.record);
+    if (n !== 1) {
+      failure = `${LABELS[r.name]} at iteration ${iteration}: ${cstr(lib._nas_result_string(n))}`;
+      return false;
+    }
+    const rec = new Float64Array(lib.HEAPF64.buffer, r.record, r.recordSize);
+    const loss = rec[0];
+    r.ema = Number.isFinite(r.ema) ? 0.05 * loss + 0.95 * r.ema : loss;
+    r.loss.push(loss);
+    r.lossEma.push(r.ema);
+    r.argmaxLoss.push(Number.isFinite(rec[1]) ? rec[1] : null);
+    if (Number.isFinite(rec[1])) r.lastArgmaxLoss = rec[1];
+    r.entropy.push(rec[2]);
+    r.probabilities.set(rec.subarray(3));
+    r.history.set(r.probabilities, iteration * r.E * r.K);
+  }
+  ++iteration;
+  return true;
+}
+
+// ---- running across frames ------------------------------------------------------------------
+let urlTimer = 0;
+function frame() {
+  if (!running) return;
+  const t0 = performance.now();
+  let more = true;
+  do more = iteration < target && stepBoth();
+  while (more && performance.now() - t0 < FRAME_BUDGET_MS);
+  if (!more || iteration >= target) stop();
+  render();
+  if (running) requestAnimationFrame(frame);
+}
+function start(to) {
+  target = Math.min(settings.iters, to);
+  if (iteration >= target || failure) return;
+  running = true;
+  $('run').textContent = 'stop';
+  requestAnimationFrame(frame);
+}
+function stop() {
+  running = false;
+  $('run').textContent = 'run';
+}
+
+// ---- readout --------------------------------------------------------------------------------
+function fmt(x, digits = 4) {
+  if (x == null || !Number.isFinite(x)) return '—';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(digits - 1);
+  return x.toPrecision(digits);
+}
+
+function architecture(r, which) {
+  lib._nas_run_architecture(r.ptr, which, ints);
+  return i32(r.E);
+}
+
+function archText(r, which) {
+  if (settings.task === 'images') return cstr(lib._nas_run_arch_string(r.ptr, which));
+  return architecture(r, which).join(' ');
+}
+
+function snapshot() {
+  return {
+    settings: { ...settings }, iteration, running, target, failure,
+    runs: runs.map((r) => {
+      lib._nas_run_info(r.ptr, ints);
+      const info = i32(6);
+      return {
+        strategy: r.name, edges: r.E, ops: r.K, iteration: info[3], firstHit: info[4],
+        argmax: architecture(r, 0), best: architecture(r, 1), teacher: r.teacher,
+        archString: settings.task === 'images' ? cstr(lib._nas_run_arch_string(r.ptr, 0)) : null,
+        probabilities: Array.from(r.probabilities),
+        loss: r.loss.slice(), argmaxLoss: r.argmaxLoss.slice(), entropy: r.entropy.slice(),
+        accuracy: lib._nas_run_accuracy(r.ptr),
+      };
+    }),
+  };
+}
+
+function renderReadout() {
+  const toy = settings.task === 'toy';
+  $('r-argmax-loss-label').textContent = toy ? 'argmax loss (fresh batch, every 10)' : 'argmax loss, held-out half (every 50)';
+  $('r-score-label').textContent = toy ? 'edges = teacher' : 'argmax accuracy, held-out half';
+  $('row-hit').classList.toggle('hidden', !toy);
+  runs.forEach((r, j) => {
+    const side = j === 0 ? 'a' : 'b';
+    lib._nas_run_info(r.ptr, ints);
+    const info = i32(6);
+    $(`h-${side}`).textContent = `${'AB'[j]}: ${LABELS[r.name]}${r.name === 'advantage' && settings.wb ? ' + baseline' : ''}`;
+    $(`r-${side}-iter`).textContent = String(info[3]);
+    $(`r-${side}-argmax-loss`).textContent = fmt(r.lastArgmaxLoss);
+    $(`r-${side}-loss`).textContent = fmt(r.ema);
+    $(`r-${side}-entropy`).textContent = fmt(r.entropy.length ? r.entropy[r.entropy.length - 1] : Math.log(r.K));
+    $(`r-${side}-argmax`).textContent = archText(r, 0);
+    $(`r-${side}-best`).textContent = info[3] > 0 ? archText(r, 1) : '—';
+    if (toy) {
+      const am = architecture(r, 0);
+      $(`r-${side}-score`).textContent = `${am.filter((op, e) => op === r.teacher[e]).length} of ${r.E}`;
+      $(`r-${side}-hit`).textContent = info[4] > 0 ? String(info[4]) : 'not yet';
+    } else {
+      const acc = lib._nas_run_accuracy(r.ptr);
+      $(`r-${side}-score`).textContent = Number.isFinite(acc) ? acc.toFixed(3) : '—';
+    }
+  });
+  const status = $('status');
+  status.classList.toggle('bad', !!failure);
+  status.textContent = failure || `iteration ${iteration} of ${settings.iters}${running ? ' — running' : ''}`;
+}
+
+// ---- the canvas: a heat map of the probabilities per run ------------------------------------
+let layout = null;
+function drawHeatmaps() {
+  const W = canvas.width;
+  if (!runs.length) { ctx.clearRect(0, 0, W, canvas.height); return; }
+  const toy = settings.task === 'toy', E = runs[0].E, K = runs[0].K;
+  const gap = 36, labelW = toy ? 52 : 44, top = 56, rowH = toy ? 36 : 50;
+  const panelW = (W - gap) / 2, cellW = (panelW - labelW - 8) / K;
+  const H = top + E * rowH + 14;
+  if (canvas.height !== H) canvas.height = H;
+  ctx.clearRect(0, 0, W, H);
+  layout = { top, rowH, E };
+  ctx.textBaseline = 'middle';
+  runs.forEach((r, j) => {
+    const x0 = j * (panelW + gap), gx = x0 + labelW;
+    ctx.fillStyle = RUN_COLORS[j];
+    ctx.font = '600 15px system-ui, sans-serif';
+    ctx.textAlign = 'left';
+    ctx.fillText(`${'AB'[j]}: ${LABELS[r.name]}`, x0, 14);
+    ctx.fillStyle = '#5b6472';
+    ctx.font = '12px system-ui, sans-serif';
+    ctx.textAlign = 'right';
+    ctx.fillText(`iteration ${iteration}`, x0 + panelW, 14);
+    ctx.textAlign = 'center';
+    for (let k = 0; k < K; ++k) {
+      const name = toy ? String(k) : SHORT_OPS[r.ops[k]] || r.ops[k];
+      ctx.fillText(name, gx + (k + 0.5) * cellW, top - 12);
+    }
+    const am = architecture(r, 0);
+    for (let e = 0; e < E; ++e) {
+      const y = top + e * rowH;
+      ctx.textAlign = 'right';
+      ctx.fillStyle = e === settings.edge ? '#1d2430' : '#5b6472';
+      ctx.font = `${e === settings.edge ? '600 ' : ''}12px system-ui, sans-serif`;
+      let label = `edge ${e}`;
+      if (!toy) { const [from, to] = edgeNodes(e); label = `${to}\u2190${from}`; }
+      ctx.fillText(label, gx - 8, y + rowH / 2);
+      for (let k = 0; k < K; ++k) {
+        const p = r.probabilities[e * K + k], t = Math.pow(Math.min(1, Math.max(0, p)), 0.6);
+        const x = gx + k * cellW;
+        ctx.fillStyle = `rgb(${Math.round(255 - 225 * t)},${Math.round(255 - 175 * t)},${Math.round(255 - 60 * t)})`;
+        ctx.fillRect(x + 1, y + 1, cellW - 2, rowH - 2);
+        ctx.fillStyle = t > 0.55 ? '#fff' : '#333';
+        ctx.font = '11px ui-monospace, monospace';
+        ctx.textAlign = 'center';
+        ctx.fillText(p.toFixed(toy ? 2 : 3), x + cellW / 2, y + rowH / 2 - (toy ? 3 : 5));
+        if (r.teacher && r.teacher[e] === k) {
+          ctx.strokeStyle = '#e08c00';
+          ctx.lineWidth = 3;
+          ctx.strokeRect(x + 2.5, y + 2.5, cellW - 5, rowH - 5);
+        }
+        if (am[e] === k) {
+          ctx.fillStyle = t > 0.55 ? '#fff' : '#111';
+          ctx.beginPath();
+          ctx.arc(x + cellW / 2, y + rowH - (toy ? 8 : 11), 3.5, 0, 2 * Math.PI);
+          ctx.fill();
+        }
+      }
+      if (e === settings.edge) {
+        ctx.strokeStyle = RUN_COLORS[j];
+        ctx.lineWidth = 2;
+        ctx.strokeRect(gx - 0.5, y - 0.5, K * cellW + 1, rowH + 1);
+      }
+    }
+    ctx.lineWidth = 1;
+  });
+  layout.panelW = panelW;
+  layout.gap = gap;
+}
+
+function edgeNodes(e) { // (1<-0), (2<-0), (2<-1), (3<-0), ...
+  let to = 1;
+  while (e >= to) { e -= to; ++to; }
+  return [e, to];
+}
+
+canvas.addEventListener('click', (ev) => {
+  if (!layout) return;
+  const rect = canvas.getBoundingClientRect();
+  const y = ((ev.clientY - rect.top) / rect.height) * canvas.height;
+  const e = Math.floor((y - layout.top) / layout.rowH);
+  if (e < 0 || e >= layout.E) return;
+  settings.edge = e;
+  buildEdgeCharts();
+  render();
+  writeUrl();
+});
+
+// ---- charts (uPlot) -------------------------------------------------------------------------
+let charts = {};
+function chartWidth(id) { return Math.max(240, $(id).clientWidth || 400); }
+
+function destroyCharts() {
+  for (const c of Object.values(charts)) c?.destroy();
+  charts = {};
+}
+
+function buildCharts() {
+  destroyCharts();
+  if (!runs.length) return;
+  const toy = settings.task === 'toy';
+  $('loss-title').textContent = toy
+    ? 'loss (log scale): lines the sampled architecture\u2019s (EMA 0.05), dots the argmax\u2019s on a fresh batch (0 once it is the teacher: not drawn)'
+    : 'loss: lines the sampled architecture\u2019s on validation batches (EMA 0.05), dots the argmax\u2019s on the held-out half';
+  const runSeries = (what, dash, points) => runs.map((r, j) => ({
+    label: `${'AB'[j]} ${what}`, stroke: RUN_COLORS[j], width: points ? 0 : 1.6, dash,
+    points: points ? { show: true, size: 5, fill: RUN_COLORS[j], stroke: RUN_COLORS[j] } : { show: false },
+    spanGaps: true, value: (u, v) => fmt(v),
+  }));
+  charts.loss = new uPlot({
+    width: chartWidth('plot-loss'), height: 230,
+    scales: { x: { time: false }, y: toy ? { distr: 3 } : {} },
+    axes: [{ label: 'iteration' }, { size: 60 }],
+    series: [{ label: 'iteration' }, ...runSeries('sampled', undefined, false), ...runSeries('argmax', undefined, true)],
+  }, [[], [], [], [], []], $('plot-loss'));
+  charts.entropy = new uPlot({
+    width: chartWidth('plot-entropy'), height: 230,
+    scales: { x: { time: false }, y: { range: [0, Math.log(runs[0].K) * 1.02] } },
+    axes: [{ label: 'iteration' }, { size: 50 }],
+    series: [{ label: 'iteration' }, ...runSeries('entropy', undefined, false)],
+  }, [[], [], []], $('plot-entropy'));
+  buildEdgeCharts();
+}
+
+function buildEdgeCharts() {
+  charts.edgeA?.destroy();
+  charts.edgeB?.destroy();
+  if (!runs.length) return;
+  const toy = settings.task === 'toy', e = settings.edge;
+  runs.forEach((r, j) => {
+    const id = j === 0 ? 'plot-edge-a' : 'plot-edge-b';
+    let label = `edge ${e}`;
+    if (!toy) { const [from, to] = edgeNodes(e); label = `edge ${to}\u2190${from}`; }
+    $(j === 0 ? 'edge-title-a' : 'edge-title-b').textContent =
+      `${'AB'[j]}: ${LABELS[r.name]} \u2014 probabilities of ${label}${toy ? ` (teacher: op ${r.teacher[e]})` : ''}`;
+    const series = [{ label: 'iteration' }];
+    for (let k = 0; k < r.K; ++k) {
+      const isTeacher = toy && r.teacher[e] === k;
+      series.push({ label: toy ? `op ${k}` : SHORT_OPS[r.ops[k]], stroke: OP_COLORS[k % OP_COLORS.length],
+        width: isTeacher ? 3 : 1.4, points: { show: false }, value: (u, v) => (v == null ? '—' : v.toFixed(3)) });
+    }
+    charts[j === 0 ? 'edgeA' : 'edgeB'] = new uPlot({
+      width: chartWidth(id), height: 220,
+      scales: { x: { time: false }, y: { range: [0, 1] } },
+      axes: [{ label: 'iteration' }, { size: 40 }],
+      series,
+    }, Array.from({ length: r.K + 1 }, () => []), $(id));
+  });
+}
+
+function renderCharts() {
+  if (!runs.length || !charts.loss) return;
+  const toy = settings.task === 'toy';
+  const xs = Array.from({ length: iteration + 1 }, (_, i) => i);
+  // iteration 0 is the start: the uniform distribution, before any loss
+  const withStart = (arr, first) => [first, ...arr];
+  // the toy's argmax loss is measured before update i (x = i), the images' after it (x = i + 1);
+  // a loss of exactly 0 (argmax = teacher) has no place on the log scale
+  const argmaxAt = (r) => (toy ? [...r.argmaxLoss, null] : withStart(r.argmaxLoss, null)).map((v) => (toy && v === 0 ? null : v));
+  charts.loss.setData([xs, ...runs.map((r) => withStart(r.lossEma, null)), ...runs.map(argmaxAt)]);
+  charts.entropy.setData([xs, ...runs.map((r) => withStart(r.entropy, Math.log(r.K)))]);
+  const e = settings.edge;
+  runs.forEach((r, j) => {
+    const data = [xs];
+    for (let k = 0; k < r.K; ++k) {
+      const ys = new Array(iteration + 1);
+      ys[0] = r.initial[e * r.K + k];
+      for (let i = 0; i < iteration; ++i) ys[i + 1] = r.history[(i * r.E + e) * r.K + k];
+      data.push(ys);
+    }
+    charts[j === 0 ? 'edgeA' : 'edgeB'].setData(data);
+  });
+}
+
+// ---- render ---------------------------------------------------------------------------------
+let lastUrlWrite = 0;
+function render() {
+  drawHeatmaps();
+  renderReadout();
+  renderCharts();
+  $('teacher-note').classList.toggle('hidden', settings.task !== 'toy');
+  $('task-hint').textContent = settings.task === 'toy'
+    ? 'The AdvantageNAS paper\u2019s teacher\u2013student task: 10 edges \u00d7 10 operations, Adam 1e-3, batch 100; the student should find the teacher\u2019s architecture.'
+    : `NAS-Bench-201 cell (4 nodes, 6 edges) on ${IMAGES.count} synthetic ${IMAGES.side}\u00d7${IMAGES.side} gratings of 4 classes, width ${IMAGES.channels}, batch ${IMAGES.batch}; weight and architecture steps alternate.`;
+  $('zero-row').classList.toggle('muted', settings.task !== 'images');
+  const now = performance.now();
+  if (!running || now - lastUrlWrite > 500) { writeUrl(); lastUrlWrite = now; }
+}
+
+// ---- controls -------------------------------------------------------------------------------
+for (const s of STRATEGIES)
+  for (const id of ['strategy-a', 'strategy-b']) {
+    const o = document.createElement('option');
+    o.value = s;
+    o.textContent = LABELS[s];
+    $(id).appendChild(o);
+  }
+
+$('step').addEventListener('click', () => { stop(); start(iteration + 10); });
+$('run').addEventListener('click', () => {
+  if (running) { stop(); render(); return; }
+  start(settings.iters);
+});
+$('reset').addEventListener('click', () => { reset(); render(); });
+for (const el of document.querySelectorAll('input[name=task], #strategy-a, #strategy-b, #seed, #iters, #wb, #zero, #alr'))
+  el.addEventListener('change', () => { controlsToSettings(); reset(); render(); });
+
+let resizeTimer = 0;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    for (const [key, id] of [['loss', 'plot-loss'], ['entropy', 'plot-entropy'], ['edgeA', 'plot-edge-a'], ['edgeB', 'plot-edge-b']])
+      charts[key]?.setSize({ width: chartWidth(id), height: charts[key].height });
+  }, 150);
+});
+
+$('version').textContent = 'saferl_nas.h ' + cstr(lib._nas_version());
+// Tests read the state through window.__nas (computed when read).
+Object.defineProperty(window, '__nas', { get: snapshot });
+const replay = readUrl();
+settingsToControls();
+reset();
+render();
+if (replay > 0) start(replay);
+window.__ready = true;
