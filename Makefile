@@ -55,7 +55,7 @@ $(BUILD)/sanitize/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h
 $(BUILD)/wasm/test_%.js: tests/test_%.c saferl_%.h tests/saferl_test.h
 	@mkdir -p $(@D)
 	$(EMCC) $(C_STRICT) -O2 -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 -o $@ $<
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) | $(BUILD)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) $(wildcard tests/fuzz/*.h) | $(BUILD)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< -lm
 
 $(BUILD):

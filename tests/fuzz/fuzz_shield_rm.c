@@ -3,51 +3,7 @@
    read round trip in the reward-machine format. */
 #define SAFERL_SHIELD_IMPLEMENTATION
 #include "saferl_shield.h"
-/* Invariants every automaton a parser returns must satisfy (the same in each shield target). */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define CHECK(x)                    \
-    do {                            \
-        if (!(x)) __builtin_trap(); \
-    } while (0)
-
-static void check_error(saferl_result r, const saferl_shield_error *e, size_t size) {
-    CHECK(r < 0 && e->code == r);
-    CHECK(e->message[0] != '\0');
-    CHECK(memchr(e->message, 0, sizeof e->message) != NULL);
-    CHECK(e->line <= size + 1 && e->column <= size + 1);
-}
-
-/* A well-formed automaton; its HOA form reads back to the same language, and minimising a
-   second time changes nothing. */
-static void check_automaton(const saferl_shield_dfa *d, int minimal) {
-    saferl_shield_dfa copy, back;
-    saferl_shield_error e;
-    size_t length = 0;
-    char *hoa;
-    int equal = 0;
-    CHECK(d->state_count >= 1 && d->prop_count <= SAFERL_SHIELD_MAX_PROPS && d->initial < d->state_count);
-    copy = *d;
-    CHECK(saferl_shield_dfa_finish(&copy) == SAFERL_OK);
-    if (minimal) {
-        CHECK(saferl_shield_minimize(d, &back, NULL) == SAFERL_OK);
-        CHECK(back.state_count == d->state_count);
-        CHECK(memcmp(back.next, d->next, ((size_t)d->state_count << d->prop_count) * sizeof(uint32_t)) == 0);
-        saferl_shield_dfa_destroy(&back);
-    }
-    if (d->state_count > 200 || d->reward) return;
-    CHECK(saferl_shield_write_hoa(d, SAFERL_SHIELD_HOA_COMPLETE, "fuzz", NULL, 0, &length) == SAFERL_ERR_BUFFER_TOO_SMALL);
-    hoa = (char *)malloc(length + 1);
-    if (!hoa) return;
-    CHECK(saferl_shield_write_hoa(d, SAFERL_SHIELD_HOA_COMPLETE, "fuzz", hoa, length + 1, &length) == SAFERL_OK);
-    CHECK(saferl_shield_read_hoa(hoa, length, NULL, &back, &e) == SAFERL_OK);
-    CHECK(saferl_shield_equivalent(d, &back, &equal, NULL, 0, NULL, NULL) == SAFERL_OK);
-    CHECK(equal == 1);
-    saferl_shield_dfa_destroy(&back);
-    free(hoa);
-}
+#include "shield_fuzz_checks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
