@@ -7,7 +7,8 @@
 #     equal. Two strategies run at a time (2 cores).
 #  2. Supernet samples per second, forward + backward through one fixed NAS-Bench-201 cell,
 #     against PyTorch on the same shapes (one thread on both sides), and the architecture
-#     update time per step. The WebAssembly/native ratio is not measured yet.
+#     update time per step; the same program compiled to WebAssembly and run under node, for
+#     the WebAssembly/native ratio.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -47,6 +48,11 @@ echo
 echo "== supernet speed: batch 32, 3x16x16 inputs, C = 16, one sampled cell, 1 thread"
 build/bench_nas speed 32 20 | sed 's/^/saferl (portable):  /'
 [ -x build/bench_nas_blis ] && BLIS_NUM_THREADS=1 build/bench_nas_blis speed 32 20 | head -1 | sed 's/^/saferl (BLIS):      /'
+if command -v emcc >/dev/null; then
+    NODE_PATH=/usr/share/nodejs emcc -O3 -std=gnu99 -I. bench/nas.c -o build/bench_nas.js \
+        -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1
+    node build/bench_nas.js speed 32 20 | sed 's/^/saferl (wasm, node): /'
+fi
 if "$PY" -c "import torch" 2>/dev/null; then
     OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$PY" bench/nas_torch.py 32 20 | sed 's/^/peer:               /'
 else
