@@ -1,6 +1,9 @@
 // shield.test.mjs - the saferl_shield.h page in Debian's chromium: the automaton shown is the
 // library's (compared with the module loaded in Node), a trace steps to the violation the
-// monitor reports, errors carry line and column, the URL reproduces the rule.
+// monitor reports, errors carry line and column, the URL reproduces the rule; on a painted
+// gridworld the shielded agent never violates a rule whose start is winning, the counters
+// shown are a replay of the same seed on the module in Node, and the URL reproduces the map,
+// the rule and the run.
 // Needs the web build (make web): build/web/shield/shield.mjs and the copied pages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,7 +72,6 @@ test('the page shows the library automaton and steps a trace to its violation', 
   assert.equal(await page.textContent('#verdict'), 'violated at step 4');
   assert.equal(await page.textContent('#reward'), '-1.00');
   assert.equal(Number(await page.textContent('#state')), expected.sink);
-  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'shield.png'), fullPage: true });
   // reset, then the bad prefix of G(X p & X !p) at the first step
   await setRule(page, 'G(X p & X !p)');
   await check(page, []);
@@ -93,6 +95,115 @@ test('errors point at line and column; the URL reproduces the rule; LTLf mode', 
   assert.equal(await again.page.evaluate(() => window.__shield.states), compileInNode('F goal & G !lava', 2).states);
   await check(again.page, ['goal']);
   assert.equal(await again.page.textContent('#verdict'), 'accepted');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(again.errors, []);
+});
+
+function withString(text, fn) {
+  const bytes = new TextEncoder().encode(text);
+  const ptr = lib._malloc(bytes.length + 1);
+  lib.HEAPU8.set(bytes, ptr);
+  lib.HEAPU8[ptr + bytes.length] = 0;
+  try { return fn(ptr, bytes.length); } finally { lib._free(ptr); }
+}
+
+// The same map, rule and seed on the module in Node: what the page must show.
+function replayInNode(mapText, rule, { seed, slip = 0, shift = 0, epsilon = 0.1 }, episodes) {
+  assert.equal(withString(mapText, (p, n) => lib._grid_load(p, n)), 0);
+  assert.equal(withString(rule, (p, n) => lib._grid_rule(p, n, 0)), 0);
+  const result = lib._world_reset(seed, slip, shift, epsilon, 100);
+  const agents = [0, 1].map((k) => {
+    lib._agent_run(k, episodes);
+    const n = lib._agent_episodes(k), at = lib._agent_returns(k) >> 3;
+    const returns = Array.from(lib.HEAPF64.subarray(at, at + n));
+    const last = returns.slice(-100);
+    return { episodes: n, violations: lib._agent_violations(k), goals: lib._agent_goals(k), steps: lib._agent_steps(k),
+      restricted: lib._agent_restricted(k), returns, meanReturn: last.reduce((a, b) => a + b, 0) / last.length };
+  });
+  return { result, initialWinning: lib._world_initial_winning() === 1, agents };
+}
+
+// The Minecraft map of the header, as rows of legend symbols.
+const MINECRAFT = ['############', '#S..w...L.D#', '#.......L..#', '#..b....L..#', '#.......L..#', '#.i.....LLL#',
+  '#..........#', '#..t....C..#', '#..........#', '############'];
+const LEGEND_INDEX = { '.': 0, '#': 1, S: 2, L: 3, C: 4, w: 5, b: 6, i: 7, t: 8, D: 9 };
+
+async function paint(page, symbol, cells) {
+  await page.check(`input[name=paint][value="${LEGEND_INDEX[symbol]}"]`);
+  const box = await page.locator('#map').boundingBox();
+  const size = await page.evaluate(() => { const c = document.getElementById('map'); return { w: c.width, h: c.height }; });
+  const cell = Math.floor(Math.min(size.w / 12, size.h / 10));
+  for (const [x, y] of cells) {
+    await page.mouse.move(box.x + ((x + 0.5) * cell * box.width) / size.w, box.y + ((y + 0.5) * cell * box.height) / size.h);
+    await page.mouse.down();
+    await page.mouse.up();
+  }
+}
+
+async function shownCounters(page, k) {
+  const read = async (id) => page.textContent(`#${id}${k}`);
+  return { episodes: Number(await read('episodes')), violations: Number(await read('violations')),
+    goals: Number(await read('goals')), steps: Number(await read('steps')), meanReturn: await read('return') };
+}
+
+test('a painted gridworld: the shielded agent never violates, the counters are the module\'s, the URL keeps map, rule and run', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'shield/index.html');
+  await page.waitForFunction(() => window.__ready === true);
+  // a second lava wall in the way, a wall, a creeper next to the work bench; the start moved down
+  await paint(page, 'L', [[5, 2], [5, 3], [5, 4]]);
+  await paint(page, '#', [[2, 6]]);
+  await paint(page, 'C', [[4, 3]]);
+  await paint(page, 'S', [[1, 8]]);
+  const rows = MINECRAFT.map((r) => r.split(''));
+  for (const [x, y] of [[5, 2], [5, 3], [5, 4]]) rows[y][x] = 'L';
+  rows[6][2] = '#';
+  rows[3][4] = 'C';
+  rows[1][1] = '.';
+  rows[8][1] = 'S';
+  const mapText = rows.map((r) => r.join('') + '\n').join('');
+  const rule = 'G(lava -> X !lava) & G !creeper';
+  await setRule(page, rule);
+  const episodes = 400;
+  await page.fill('#episodes', String(episodes));
+  await page.dispatchEvent('#episodes', 'change');
+  await page.click('#run');
+  await page.waitForFunction(() => window.__shield.learn().ready && !window.__shield.learn().running, null, { timeout: 60000 });
+  const shown = await page.evaluate(() => window.__shield.learn());
+  assert.equal(shown.mapText, mapText);
+  assert.equal(shown.initialWinning, true);
+  assert.match(shown.status, /^the start is winning/);
+  const expected = replayInNode(mapText, rule, { seed: 1 }, episodes);
+  assert.equal(expected.result, 0);
+  assert.equal(expected.initialWinning, true);
+  for (let k = 0; k < 2; ++k) {
+    const a = shown.agents[k], b = expected.agents[k];
+    assert.equal(a.episodes, episodes);
+    for (const key of ['episodes', 'violations', 'goals', 'steps', 'restricted']) assert.equal(a[key], b[key], `agent ${k} ${key}`);
+    assert.deepEqual(a.returns, b.returns, `agent ${k} returns`);
+    const text = await shownCounters(page, k);
+    assert.deepEqual(text, { episodes: b.episodes, violations: b.violations, goals: b.goals, steps: b.steps, meanReturn: b.meanReturn.toFixed(3) });
+  }
+  assert.equal(shown.agents[1].violations, 0, 'the shield let a violation through from a winning start');
+  assert.ok(shown.agents[0].violations > 0, 'the unshielded agent never violated: the comparison shows nothing');
+  assert.ok(shown.agents[1].restricted > 0);
+  // the URL: map, rule, seed and the number of episodes run
+  const url = page.url();
+  assert.match(url, /[?&]m=12x10_/);
+  assert.match(url, /[?&]ep=400(&|$)/);
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'shield.png'), fullPage: true });
+  const again = await openPage(browser.context, url);
+  await again.page.waitForFunction(() => window.__ready === true);
+  const reopened = await again.page.evaluate(() => window.__shield.learn());
+  assert.equal(reopened.mapText, mapText);
+  assert.equal(await again.page.inputValue('#formula'), rule);
+  for (let k = 0; k < 2; ++k) assert.deepEqual(await shownCounters(again.page, k), await shownCounters(page, k));
+  // slips make lava reachable whatever the agent does: the page says the game is lost
+  await again.page.fill('#slip', '0.05');
+  await again.page.dispatchEvent('#slip', 'change');
+  assert.match(await again.page.textContent('#world-status'), /^unrealisable: the start is losing/);
+  // a rule over a proposition the map does not label is refused with the header's message
+  await setRule(again.page, 'G !water');
+  assert.match(await again.page.textContent('#world-status'), /^the rule over the map's propositions \(lava, creeper, wood, work_bench, iron, smith_table, diamond\): /);
   assert.deepEqual(errors, []);
   assert.deepEqual(again.errors, []);
 });

@@ -1,4 +1,5 @@
-// app.js - web/shield: compile a rule, draw its minimal automaton, step a trace.
+// app.js - web/shield: compile a rule, draw its minimal automaton, step a trace; paint a
+// gridworld and watch two agents learn on it, without and with the rule's preemptive shield.
 // Every state, edge and verdict comes from saferl_shield.h (glue.c); the layout is ours: states
 // on a circle, edges as arcs labelled by the letters' guard (dagre would lay out bigger ones).
 import createShieldModule from './shield.mjs';
@@ -96,10 +97,9 @@ function compile() {
   const text = $('formula').value;
   const logic = Number(document.querySelector('input[name=logic]:checked').value);
   const r = withString(text, (ptr, n) => lib._shield_compile(ptr, n, logic));
-  const url = new URL(window.location.href);
-  url.searchParams.set('f', text);
-  url.searchParams.set('logic', String(logic));
-  history.replaceState(null, '', url);
+  world.rule = text;
+  world.logic = logic;
+  gridRule();
   if (r < 0) {
     $('status').textContent = `line ${lib._shield_error_line()}, column ${lib._shield_error_column()}: ${cstr(lib._shield_error_message())}`;
     $('status').className = 'bad';
@@ -138,6 +138,419 @@ function step() {
   showMonitor();
 }
 
+// ---- part 2: the gridworld, its shield and two learning agents ------------------------------
+// The map is edited here as legend symbols and handed to the header as text; the rule is
+// compiled again over the legend's propositions; every step, mask, violation and return is
+// the module's (glue.c). The page draws and counts what it is given.
+
+const LEGEND = [];
+for (let k = 0; k < lib._grid_legend_count(); ++k) {
+  const rgb = lib._grid_legend_rgb(k);
+  LEGEND.push({ symbol: String.fromCharCode(lib._grid_legend_symbol(k)), name: cstr(lib._grid_legend_name(k)),
+    flags: lib._grid_legend_flags(k), label: lib._grid_legend_label(k), color: '#' + rgb.toString(16).padStart(6, '0') });
+}
+const KIND = Object.fromEntries(LEGEND.map((e, k) => [e.symbol, k]));
+const START = LEGEND.findIndex((e) => e.flags & 2);
+const URL_SYMBOL = { '#': '-' }; // '#' would end the URL's query
+const FROM_URL = { '-': '#' };
+const MAX_SIDE = 32;
+const RIVER = '##############\n#S...w....L..#\n#.........L.D#\n#..b......L..#\n#.........L..#\n#..i......LLL#\n#......C.....#\n#..t.........#\n##############\n';
+const COLORS = ['#c0392b', '#1e7b34'];
+const NAMES = ['no shield', 'preemptive shield'];
+
+const world = {
+  rule: '', logic: 0, width: 0, height: 0, kinds: [], paint: KIND['#'],
+  seed: 1, slip: 0, shift: 0, epsilon: 0.1, runEpisodes: 500,
+  ready: false, result: 0, error: null, mapError: null, running: false, target: 0,
+  series: [{ ret: [], cumViolations: [] }, { ret: [], cumViolations: [] }],
+};
+state.world = world;
+
+function mapText() {
+  let text = '';
+  for (let y = 0; y < world.height; ++y) {
+    for (let x = 0; x < world.width; ++x) text += LEGEND[world.kinds[y * world.width + x]].symbol;
+    text += '\n';
+  }
+  return text;
+}
+
+function setKindsFromText(text) {
+  const rows = text.split('\n').map((r) => r.replace(/\r$/, '')).filter((r) => r.length);
+  world.height = rows.length;
+  world.width = rows.length ? rows[0].length : 0;
+  world.kinds = [];
+  for (const row of rows) for (let x = 0; x < world.width; ++x) world.kinds.push(KIND[row[x]] ?? 0);
+}
+
+// compact map code: "WxH_" then runs of symbols, a run written as its length (when > 1) and
+// the symbol, row after row: "12x10_13-S2.w3.L.D2-..."
+function encodeMap() {
+  const flat = mapText().replace(/\n/g, '');
+  let code = `${world.width}x${world.height}_`;
+  for (let i = 0; i < flat.length;) {
+    let j = i;
+    while (j < flat.length && flat[j] === flat[i]) ++j;
+    code += (j - i > 1 ? String(j - i) : '') + (URL_SYMBOL[flat[i]] ?? flat[i]);
+    i = j;
+  }
+  return code;
+}
+
+function decodeMap(code) {
+  const m = /^(\d+)x(\d+)_(.*)$/.exec(code || '');
+  if (!m) return null;
+  const width = Number(m[1]), height = Number(m[2]);
+  if (!(width >= 1 && height >= 1 && width <= MAX_SIDE && height <= MAX_SIDE)) return null;
+  let flat = '';
+  for (const [, count, symbol] of m[3].matchAll(/(\d*)(\D)/g)) flat += (FROM_URL[symbol] ?? symbol).repeat(count ? Number(count) : 1);
+  if (flat.length !== width * height) return null;
+  let text = '';
+  for (let y = 0; y < height; ++y) text += flat.slice(y * width, (y + 1) * width) + '\n';
+  return text;
+}
+
+function updateURL() {
+  const url = new URL(window.location.href);
+  url.searchParams.set('f', world.rule);
+  url.searchParams.set('logic', String(world.logic));
+  url.searchParams.set('m', encodeMap());
+  url.searchParams.set('seed', String(world.seed));
+  url.searchParams.set('slip', String(world.slip));
+  url.searchParams.set('shift', String(world.shift));
+  url.searchParams.set('eps', String(world.epsilon));
+  url.searchParams.set('n', String(world.runEpisodes));
+  const done = Math.min(lib._agent_episodes(0), lib._agent_episodes(1));
+  if (world.ready && done > 0) url.searchParams.set('ep', String(done)); else url.searchParams.delete('ep');
+  history.replaceState(null, '', url);
+}
+
+// ---- the header's view of the map, the rule and the game ----
+
+function gridLoad() {
+  const r = withString(mapText(), (ptr, n) => lib._grid_load(ptr, n));
+  world.mapError = r < 0 ? `map, line ${lib._grid_error_line()}, column ${lib._grid_error_column()}: ${cstr(lib._grid_error_message())}` : null;
+  return r;
+}
+
+function gridRule() {
+  const r = withString(world.rule, (ptr, n) => lib._grid_rule(ptr, n, world.logic));
+  world.error = r < 0 ? `the rule over the map's propositions (${LEGEND.filter((e) => e.label).map((e) => e.name).join(', ')}): ${cstr(lib._grid_error_message())}` : null;
+  resetWorld();
+}
+
+function resetWorld() {
+  stopRun();
+  world.ready = false;
+  world.series = [{ ret: [], cumViolations: [] }, { ret: [], cumViolations: [] }];
+  if (!world.mapError && !world.error && world.width) {
+    world.result = lib._world_reset(world.seed, world.slip, world.shift, world.epsilon, 100);
+    world.ready = world.result === 0 || world.result === -10;
+    if (!world.ready) world.error = `the game could not be laid out (${world.result})`;
+  }
+  showWorld();
+  updateURL();
+}
+
+function shieldText() {
+  if (world.mapError) return world.mapError;
+  if (world.error) return world.error;
+  if (!world.ready) return '';
+  const wins = lib._world_winning_count(), all = lib._world_game_states();
+  if (lib._world_initial_winning())
+    return `the start is winning: ${wins} of ${all} (cell, rule state) pairs can stay safe; the shielded agent cannot violate the rule`;
+  const fallback = lib._world_probabilistic()
+    ? `the shielded agent uses the probabilistic shield (P(safe for 10 steps) ≥ 0.9; ${lib._world_start_safety().toFixed(4)} at the start)`
+    : 'the shielded agent acts unshielded';
+  return `unrealisable: the start is losing (${wins} of ${all} pairs win); ${fallback}. ${cstr(lib._world_explain()).trim()}`;
+}
+
+// ---- learning ----
+
+function collect() { // new episodes from the module into the plotted series
+  for (let k = 0; k < 2; ++k) {
+    const s = world.series[k], n = Math.min(lib._agent_episodes(k), 100000);
+    const ret = lib._agent_returns(k) >> 3, vio = lib._agent_violated(k);
+    for (let i = s.ret.length; i < n; ++i) {
+      s.ret.push(lib.HEAPF64[ret + i]);
+      s.cumViolations.push((s.cumViolations.length ? s.cumViolations[s.cumViolations.length - 1] : 0) + lib.HEAPU8[vio + i]);
+    }
+  }
+}
+
+function counters(k) {
+  const s = world.series[k], n = s.ret.length, window_ = Math.min(100, n);
+  let sum = 0;
+  for (let i = n - window_; i < n; ++i) sum += s.ret[i];
+  return { episodes: lib._agent_episodes(k), violations: lib._agent_violations(k), goals: lib._agent_goals(k),
+    steps: lib._agent_steps(k), restricted: lib._agent_restricted(k), meanReturn: window_ ? sum / window_ : 0,
+    returnSum: s.ret.reduce((a, b) => a + b, 0) };
+}
+
+function stepBoth() {
+  if (!world.ready) return;
+  lib._agent_step(0);
+  lib._agent_step(1);
+  collect();
+  showWorld();
+  updateURL();
+}
+
+function stopRun() { world.running = false; }
+
+function runTo(target) {
+  if (!world.ready) return;
+  world.target = Math.min(target, 100000);
+  world.running = true;
+  const frame = () => {
+    if (!world.running) return;
+    const t0 = performance.now();
+    let left = true;
+    while (performance.now() - t0 < 14 && left) { // a slice per frame; the agents in lockstep
+      left = false;
+      for (let k = 0; k < 2; ++k) {
+        const need = world.target - lib._agent_episodes(k);
+        if (need > 0) { lib._agent_run(k, Math.min(need, 10)); left = left || need > 10; }
+      }
+    }
+    collect();
+    showWorld();
+    if (!left) { world.running = false; updateURL(); showWorld(); return; }
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}
+
+// ---- drawing ----
+
+function cellSize(canvas) { return Math.floor(Math.min(canvas.width / world.width, canvas.height / world.height)); }
+
+function drawMap(canvas, kindOf, overlay) {
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (!world.width) return 0;
+  const c = cellSize(canvas);
+  for (let y = 0; y < world.height; ++y)
+    for (let x = 0; x < world.width; ++x) {
+      const e = LEGEND[kindOf(y * world.width + x)];
+      ctx.fillStyle = e.color;
+      ctx.fillRect(x * c, y * c, c, c);
+      if (e.flags & 8 || e.flags & 4 || e.flags & 2) { // items, goal, start: their initial
+        ctx.fillStyle = '#fff';
+        ctx.font = `bold ${Math.round(c * 0.5)}px sans-serif`;
+        ctx.textAlign = 'center';
+        ctx.textBaseline = 'middle';
+        ctx.fillText(e.symbol, x * c + c / 2, y * c + c / 2 + 1);
+      }
+    }
+  ctx.strokeStyle = 'rgba(0,0,0,0.12)';
+  ctx.lineWidth = 1;
+  for (let x = 0; x <= world.width; ++x) { ctx.beginPath(); ctx.moveTo(x * c + 0.5, 0); ctx.lineTo(x * c + 0.5, world.height * c); ctx.stroke(); }
+  for (let y = 0; y <= world.height; ++y) { ctx.beginPath(); ctx.moveTo(0, y * c + 0.5); ctx.lineTo(world.width * c, y * c + 0.5); ctx.stroke(); }
+  if (overlay) overlay(ctx, c);
+  return c;
+}
+
+function drawAgent(k) {
+  const canvas = $(`agent${k}`);
+  drawMap(canvas, (i) => (world.ready ? lib._agent_kind(k, i) : world.kinds[i]), (ctx, c) => {
+    if (!world.ready) return;
+    const cells = world.width * world.height, visits = lib._agent_visits(k) >> 2;
+    let most = 1;
+    for (let i = 0; i < cells; ++i) most = Math.max(most, lib.HEAPU32[visits + i]);
+    for (let i = 0; i < cells; ++i) { // visits: a dark square growing with sqrt(count)
+      const v = lib.HEAPU32[visits + i];
+      if (!v) continue;
+      const side = c * 0.7 * Math.sqrt(v / most), x = (i % world.width) * c, y = Math.floor(i / world.width) * c;
+      ctx.fillStyle = 'rgba(20,20,90,0.35)';
+      ctx.fillRect(x + (c - side) / 2, y + (c - side) / 2, side, side);
+    }
+    const trail = lib._agent_trail(k) >> 2, n = lib._agent_trail_length(k);
+    const centre = (cell) => [(cell % world.width) * c + c / 2, Math.floor(cell / world.width) * c + c / 2];
+    if (n > 1) {
+      ctx.strokeStyle = COLORS[k];
+      ctx.lineWidth = 2.5;
+      ctx.beginPath();
+      for (let i = 0; i < n; ++i) { const [x, y] = centre(lib.HEAPU32[trail + i]); if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y); }
+      ctx.stroke();
+    }
+    const [ax, ay] = centre(lib._agent_cell(k));
+    ctx.beginPath();
+    ctx.arc(ax, ay, c * 0.3, 0, 2 * Math.PI);
+    ctx.fillStyle = COLORS[k];
+    ctx.fill();
+    ctx.strokeStyle = '#fff';
+    ctx.lineWidth = 2;
+    ctx.stroke();
+    if (k === 1 && lib._agent_in_episode(1)) { // the shield's verdict at the agent: blocked moves in red
+      const mask = lib._world_allowed(lib._agent_cell(1), lib._agent_state(1));
+      const dirs = [[1, 0], [0, -1], [-1, 0], [0, 1]];
+      ctx.lineWidth = 3;
+      for (let a = 0; a < 4; ++a) {
+        if (!mask || (mask >> a) & 1) continue;
+        const [dx, dy] = dirs[a];
+        ctx.strokeStyle = '#b3261e';
+        ctx.beginPath();
+        ctx.moveTo(ax + dx * c * 0.5 - dy * c * 0.35, ay + dy * c * 0.5 - dx * c * 0.35);
+        ctx.lineTo(ax + dx * c * 0.5 + dy * c * 0.35, ay + dy * c * 0.5 + dx * c * 0.35);
+        ctx.stroke();
+      }
+    }
+  });
+}
+
+function plotWidth(el) { return Math.max(280, el.clientWidth); }
+function makePlot(el, label) {
+  return new uPlot({
+    width: plotWidth(el), height: 220,
+    scales: { x: { time: false } },
+    axes: [{ label: 'episode' }, { label }],
+    series: [{ label: 'episode' },
+      { label: NAMES[0], stroke: COLORS[0], width: 2, value: (u, v) => (v == null ? '—' : v.toFixed(3).replace(/\.?0+$/, '')) },
+      { label: NAMES[1], stroke: COLORS[1], width: 2, value: (u, v) => (v == null ? '—' : v.toFixed(3).replace(/\.?0+$/, '')) }],
+    cursor: { drag: { x: false, y: false } },
+  }, [[], [], []], el);
+}
+const violationPlot = makePlot($('plot-violations'), 'violations so far');
+const returnPlot = makePlot($('plot-returns'), 'return (mean of last 100)');
+
+function plotData() { // at most about 2000 points a curve: every stride-th episode
+  const n = Math.max(world.series[0].ret.length, world.series[1].ret.length), stride = Math.max(1, Math.ceil(n / 2000));
+  const x = [], v = [[], []], r = [[], []];
+  const window_ = 100;
+  for (let k = 0; k < 2; ++k) {
+    const s = world.series[k].ret;
+    let run = 0;
+    for (let i = 0; i < n; ++i) {
+      if (i < s.length) { run += s[i]; if (i >= window_) run -= s[i - window_]; }
+      if ((i + 1) % stride === 0 || i === n - 1) {
+        if (k === 0) x.push(i + 1);
+        v[k].push(i < s.length ? world.series[k].cumViolations[i] : null);
+        r[k].push(i < s.length ? run / Math.min(window_, i + 1) : null);
+      }
+    }
+  }
+  return { x, v, r };
+}
+
+function showWorld() {
+  $('world-status').textContent = shieldText();
+  $('world-status').className = world.error || world.mapError ? 'bad' : (world.ready && !lib._world_initial_winning() ? 'warn' : '');
+  $('map-code').textContent = encodeMap();
+  drawEditor();
+  for (let k = 0; k < 2; ++k) {
+    drawAgent(k);
+    const c = world.ready ? counters(k) : null;
+    $(`episodes${k}`).textContent = c ? String(c.episodes) : '—';
+    $(`violations${k}`).textContent = c ? String(c.violations) : '—';
+    $(`goals${k}`).textContent = c ? String(c.goals) : '—';
+    $(`return${k}`).textContent = c ? c.meanReturn.toFixed(3) : '—';
+    $(`steps${k}`).textContent = c ? String(c.steps) : '—';
+    $(`rstate${k}`).textContent = world.ready ? String(lib._agent_state(k)) : '—';
+    if (k === 1) $('restricted1').textContent = c ? String(c.restricted) : '—';
+  }
+  $('run').disabled = world.running || !world.ready;
+  $('stop').disabled = !world.running;
+  const { x, v, r } = plotData();
+  violationPlot.setData([x, v[0], v[1]]);
+  returnPlot.setData([x, r[0], r[1]]);
+}
+
+// ---- the editor ----
+
+function drawEditor() {
+  drawMap($('map'), (i) => world.kinds[i]);
+}
+
+function mapChanged() {
+  gridLoad();
+  resetWorld();
+}
+
+function paintAt(event) {
+  const canvas = $('map'), box = canvas.getBoundingClientRect(), c = cellSize(canvas);
+  const x = Math.floor(((event.clientX - box.left) * canvas.width) / box.width / c);
+  const y = Math.floor(((event.clientY - box.top) * canvas.height) / box.height / c);
+  if (x < 0 || y < 0 || x >= world.width || y >= world.height) return false;
+  const i = y * world.width + x;
+  if (world.kinds[i] === world.paint) return false;
+  if (world.paint === START) for (let j = 0; j < world.kinds.length; ++j) if (world.kinds[j] === START) world.kinds[j] = KIND['.'];
+  world.kinds[i] = world.paint;
+  return true;
+}
+
+let painting = false, painted = false;
+$('map').addEventListener('pointerdown', (e) => { painting = true; painted = paintAt(e) || painted; drawEditor(); });
+$('map').addEventListener('pointermove', (e) => { if (painting && paintAt(e)) { painted = true; drawEditor(); } });
+window.addEventListener('pointerup', () => { if (painting && painted) mapChanged(); painting = painted = false; });
+
+for (const [k, e] of LEGEND.entries()) {
+  const b = document.createElement('label');
+  b.className = 'swatch';
+  b.innerHTML = `<input type="radio" name="paint" value="${k}"${k === world.paint ? ' checked' : ''}><span style="background:${e.color}"></span>${e.name}`;
+  b.title = `'${e.symbol}'` + (e.label ? ` labels the cell ${e.name}` : '') + (e.flags & 8 ? '; an item (moved at reset by the shift)' : '') + (e.flags & 4 ? '; the goal (reward 1, ends the episode)' : '');
+  b.querySelector('input').addEventListener('change', () => { world.paint = k; });
+  $('palette').appendChild(b);
+}
+
+function resize(width, height) {
+  const old = world.kinds, ow = world.width, oh = world.height, kinds = [];
+  for (let y = 0; y < height; ++y)
+    for (let x = 0; x < width; ++x) {
+      const border = x === 0 || y === 0 || x === width - 1 || y === height - 1;
+      kinds.push(x < ow - 1 && y < oh - 1 && !border ? old[y * ow + x] : border ? KIND['#'] : KIND['.']);
+    }
+  world.width = width;
+  world.height = height;
+  world.kinds = kinds;
+  mapChanged();
+}
+
+function readSettings() {
+  world.seed = Math.max(0, Math.floor(Number($('seed').value)) || 0);
+  world.slip = Math.min(1, Math.max(0, Number($('slip').value) || 0));
+  world.shift = Math.min(0.25, Math.max(0, Number($('shift').value) || 0));
+  world.epsilon = Math.min(1, Math.max(0, Number($('epsilon').value) || 0));
+  world.runEpisodes = Math.max(1, Math.floor(Number($('episodes').value)) || 1);
+}
+function writeSettings() {
+  $('seed').value = world.seed; $('slip').value = world.slip; $('shift').value = world.shift;
+  $('epsilon').value = world.epsilon; $('episodes').value = world.runEpisodes;
+  $('width').value = world.width; $('height').value = world.height;
+}
+
+for (const id of ['seed', 'slip', 'shift', 'epsilon']) $(id).addEventListener('change', () => { readSettings(); resetWorld(); });
+$('episodes').addEventListener('change', () => { readSettings(); updateURL(); });
+$('resize').addEventListener('click', () => {
+  const w = Math.min(MAX_SIDE, Math.max(3, Math.floor(Number($('width').value)) || 3));
+  const h = Math.min(MAX_SIDE, Math.max(3, Math.floor(Number($('height').value)) || 3));
+  resize(w, h);
+  writeSettings();
+});
+$('preset').addEventListener('change', () => {
+  const v = $('preset').value;
+  if (!v) return;
+  setKindsFromText(v === 'minecraft' ? cstr(lib._grid_default_map()) : RIVER);
+  $('preset').value = '';
+  writeSettings();
+  mapChanged();
+});
+$('world-step').addEventListener('click', stepBoth);
+$('run').addEventListener('click', () => { readSettings(); runTo(Math.max(lib._agent_episodes(0), lib._agent_episodes(1)) + world.runEpisodes); });
+$('stop').addEventListener('click', () => { stopRun(); collect(); updateURL(); showWorld(); });
+$('world-reset').addEventListener('click', () => { readSettings(); resetWorld(); });
+window.addEventListener('resize', () => {
+  violationPlot.setSize({ width: plotWidth($('plot-violations')), height: 220 });
+  returnPlot.setSize({ width: plotWidth($('plot-returns')), height: 220 });
+});
+
+// what the tests read
+state.learn = () => ({ ready: world.ready, running: world.running, mapText: mapText(), map: encodeMap(), rule: world.rule,
+  initialWinning: world.ready ? lib._world_initial_winning() === 1 : null, status: $('world-status').textContent,
+  agents: [0, 1].map((k) => ({ ...counters(k), returns: world.series[k].ret.slice() })) });
+
+// ---- start: URL, map, rule, and the run the URL names ----
+
 $('version').textContent = 'v' + cstr(lib._shield_version());
 $('compile').addEventListener('click', compile);
 $('formula').addEventListener('keydown', (e) => { if (e.key === 'Enter') compile(); });
@@ -146,5 +559,22 @@ $('reset').addEventListener('click', () => { lib._shield_reset(); state.trace = 
 const params = new URL(window.location.href).searchParams;
 if (params.get('f')) $('formula').value = params.get('f');
 if (params.get('logic') === '2') document.querySelector('input[name=logic][value="2"]').checked = true;
+const num = (key, fallback) => (params.has(key) && Number.isFinite(Number(params.get(key))) ? Number(params.get(key)) : fallback);
+world.seed = num('seed', 1);
+world.slip = num('slip', 0);
+world.shift = num('shift', 0);
+world.epsilon = num('eps', 0.1);
+world.runEpisodes = num('n', 500);
+setKindsFromText(decodeMap(params.get('m')) ?? cstr(lib._grid_default_map()));
+writeSettings();
+readSettings();
+gridLoad();
 compile();
+const replay = Math.min(100000, Math.floor(num('ep', 0)));
+if (world.ready && replay > 0) { // the URL names a run: redo it, on the same seed
+  for (let k = 0; k < 2; ++k) lib._agent_run(k, replay);
+  collect();
+  showWorld();
+  updateURL();
+}
 window.__ready = true;
