@@ -1,23 +1,37 @@
-# saferl_rl.h: the training CLI, a BLIS build of the unit tests, demo.
-EXAMPLES += $(BUILD)/rl_train
+# saferl_rl.h: the training CLI, the engine example, a BLIS build of the unit tests, demo, bench.
+EXAMPLES += $(BUILD)/rl_train $(BUILD)/policy_in_engine
 EXTRA_TESTS += $(BUILD)/test_rl_blis
+WEB_PAGES += $(BUILD)/web/rl/rl.mjs
 DEMOS += demo-rl
+BENCHES += bench-rl
 
 # blis.h is not strict C99 (pthread_barrier_t): the BLIS build alone is gnu99.
 RL_C_GNU_BLIS := $(subst -std=c99,-std=gnu99,$(C_STRICT)) -DSAFERL_USE_BLIS
 
 $(BUILD)/rl_train: examples/rl_train.c examples/plot.h saferl_rl.h | $(BUILD)
 	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples $(STB) -o $@ $< -lm
+$(BUILD)/policy_in_engine: examples/policy_in_engine.c saferl_rl.h | $(BUILD)
+	$(CC) $(C_STRICT) -O3 -g -I. -o $@ $< -lm
 $(BUILD)/test_rl_blis: tests/test_rl.c saferl_rl.h tests/saferl_test.h | $(BUILD)
 	$(CC) $(RL_C_GNU_BLIS) $(OPT) -o $@ $< -lblis -lm
 
-.PHONY: demo-rl
-demo-rl: $(BUILD)/rl_train
+.PHONY: demo-rl bench-rl
+demo-rl: $(BUILD)/rl_train $(BUILD)/policy_in_engine
 	@mkdir -p $(BUILD)/demo
 	@echo "== saferl_rl.h: PPO-Lagrangian on the tabular cliff CMDP (d = 0.2) and on CartPole (d = 10)"
 	@$(BUILD)/rl_train --env cliff --algo ppo-lag --cost-limit 0.2 --seed 1 --steps 20000 \
 	  --png $(BUILD)/demo/rl_cliff.png | sed -n '1p;$$p'
 	@$(BUILD)/rl_train --env cartpole --algo ppo-lag --cost-limit 10 --seed 1 --steps 30000 \
 	  --png $(BUILD)/demo/rl_cartpole.png | tail -n 2
+	@echo "== a policy in a fixed-timestep game loop, loaded from a memory buffer"
+	@$(BUILD)/policy_in_engine --agents 16 --frames 600 | tail -n 3
 	@echo "figures: $(BUILD)/demo/rl_cliff.png $(BUILD)/demo/rl_cartpole.png"
 	@echo
+bench-rl:
+	@bench/run_rl.sh
+
+# the page's module runs in the page (replay) and in its Web Worker (training)
+$(BUILD)/web/rl/rl.mjs: web/rl/glue.c saferl_rl.h
+	@mkdir -p $(@D)
+	$(EMCC) $(C_STRICT) -I. $(EMCC_WEB) -sENVIRONMENT=web,worker -sEXPORT_NAME=createRlModule \
+	  -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=HEAPF64,HEAPU8,HEAP32 -o $@ $<

@@ -958,7 +958,35 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
 #endif
 }
 
-int main(void) {
+/* `test_rl --cliff-lp`: the cliff model as saferl_rl_cliff_model exports it, then this
+   file's simplex answers, for tests/oracle/rl.sh to re-solve with another LP solver.
+   Lines: "model S A start goal", "P s a s' p" (non-zero entries), "r s a v", "c s a v",
+   "simplex d return cost" (d = -1: unconstrained). */
+static int dump_cliff_lp(void) {
+    static cliff_lp L;
+    static const double limits[] = {-1.0, 0.04, 0.05, 0.06, CLIFF_LIMIT, 0.1, 0.15, 0.2, 0.3};
+    int s, a, sp;
+    size_t i;
+    cliff_lp_setup(&L);
+    printf("model %d 4 %d %d\n", S_N, L.start, L.goal);
+    for (s = 0; s < S_N; ++s)
+        for (a = 0; a < 4; ++a)
+            for (sp = 0; sp < S_N; ++sp)
+                if (L.P[(size_t)(s * 4 + a) * S_N + sp] != 0.0)
+                    printf("P %d %d %d %.17g\n", s, a, sp, L.P[(size_t)(s * 4 + a) * S_N + sp]);
+    for (s = 0; s < S_N; ++s)
+        for (a = 0; a < 4; ++a) printf("r %d %d %.17g\nc %d %d %.17g\n", s, a, L.r[s * 4 + a], s, a, L.c[s * 4 + a]);
+    for (i = 0; i < sizeof limits / sizeof limits[0]; ++i) {
+        double ret, cost;
+        if (cliff_lp_solve(&L, limits[i], &ret, &cost) != 0) return 1;
+        printf("simplex %g %.12f %.12f\n", limits[i], ret, cost);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
+    (void)argv;
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);
     RUN(categorical_head_matches_finite_differences);

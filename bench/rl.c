@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* Benchmarks of saferl_rl.h, one thread. Run through bench/run_rl.sh, which puts the
+   PyTorch figures (bench/rl_torch.py, same networks and loss) beside ours.
+
+   bench_rl envs            environment steps per second of every built-in (uniformly random
+                            actions, reset at the end of an episode; median of 5 runs)
+   bench_rl nets            per call, median of 5 runs: policy forward (normalise, actor MLP,
+                            Gaussian sample; batch 1 through saferl_rl_policy_act) and forward
+                            + backward of the actor (PPO clip loss on the Gaussian
+                            log-likelihood) and the two critics (MSE), batches 1, 64, 1024;
+                            PointGoal's shapes: 35 inputs, 64-64 tanh, 2 Gaussian actions
+   bench_rl solve SEED...   wall-clock seconds until CartPole is "solved" (mean return of the
+                            last 100 episodes >= 475) with PPO and the defaults; a cap of
+                            MAX_SOLVE_STEPS steps reports "unsolved"
+   Output: one "key value" line per figure (seconds unless said). */
+#define _POSIX_C_SOURCE 200809L
+#define SAFERL_RL_IMPLEMENTATION
+#include "saferl_rl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define REPEATS 5
+#define OBS 35
+#define HID 64
+#define ACT 2
+#define MAX_BATCH 1024
+#define MAX_SOLVE_STEPS 400000
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static volatile float sink;
+
+/* ---- environments -------------------------------------------------------------------- */
+
+static void bench_envs(void) {
+    int kind, rep;
+    for (kind = 0; kind < SAFERL_RL_ENV_KIND_COUNT; ++kind) {
+        double rates[REPEATS];
+        for (rep = 0; rep < REPEATS; ++rep) {
+            saferl_rl_builtin state;
+            saferl_rl_env env;
+            saferl_rng rng;
+            float obs[64], action[2], reward, cost;
+            long steps = 0, target = kind == SAFERL_RL_ENV_POINTGOAL ? 200000 : 2000000;
+            double t0;
+            saferl_rl_env_builtin(&env, &state, (saferl_rl_env_kind)kind);
+            saferl_rng_seed(&rng, (uint32_t)rep + 1u);
+            env.reset(env.state, &rng, obs);
+            t0 = now();
+            for (steps = 0; steps < target; ++steps) {
+                int terminated, truncated;
+                if (env.action_count) action[0] = (float)saferl_rng_bounded(&rng, (uint32_t)env.action_count);
+                else action[0] = (float)(2.0 * saferl_rng_uniform(&rng) - 1.0), action[1] = (float)(2.0 * saferl_rng_uniform(&rng) - 1.0);
+                env.step(env.state, &rng, action, obs, &reward, &cost, &terminated, &truncated);
+                if (terminated || truncated) env.reset(env.state, &rng, obs);
+            }
+            rates[rep] = (double)target / (now() - t0);
+            sink = obs[0];
+        }
+        printf("env_steps_per_s_%s %.0f\n", saferl_rl_env_kind_name((saferl_rl_env_kind)kind), median(rates, REPEATS));
+    }
+}
+
+/* ---- networks ------------------------------------------------------------------------- */
+
+typedef struct nets {
+    saferl_rl_mlp actor, critic;
+    float *actor_params, *actor_grads, *log_std, *dlog_std, *critic_params[2], *critic_grads[2];
+    float *obs, *obs_mean, *obs_std, *norm, *acts_actor, *acts_critic[2], *scratch;
+    float *actions, *logp, *logp_old, *adv, *dlogp, *dhead, *targets[2], *dvalue;
+    saferl_rl_policy policy;
+} nets;
+
+static float *fresh(size_t n) {
+    float *p = (float *)calloc(n, sizeof(float));
+    if (!p) {
+        fprintf(stderr, "bench_rl: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+static void nets_init(nets *n) {
+    static const int hidden[2] = {HID, HID};
+    saferl_rng rng;
+    int i, k;
+    saferl_rl_mlp_define(&n->actor, OBS, hidden, 2, ACT, SAFERL_RL_TANH);
+    saferl_rl_mlp_define(&n->critic, OBS, hidden, 2, 1, SAFERL_RL_TANH);
+    saferl_rng_seed(&rng, 7);
+    n->actor_params = fresh(saferl_rl_mlp_param_count(&n->actor) + ACT);
+    n->actor_grads = fresh(saferl_rl_mlp_param_count(&n->actor) + ACT);
+    n->log_std = n->actor_params + saferl_rl_mlp_param_count(&n->actor);
+    n->dlog_std = n->actor_grads + saferl_rl_mlp_param_count(&n->actor);
+    saferl_rl_mlp_init_params(&n->actor, n->actor_params, &rng, 0.01f);
+    for (k = 0; k < 2; ++k) {
+        n->critic_params[k] = fresh(saferl_rl_mlp_param_count(&n->critic));
+        n->critic_grads[k] = fresh(saferl_rl_mlp_param_count(&n->critic));
+        saferl_rl_mlp_init_params(&n->critic, n->critic_params[k], &rng, 1.0f);
+        n->acts_critic[k] = fresh(saferl_rl_mlp_activation_count(&n->critic, MAX_BATCH));
+        n->targets[k] = fresh(MAX_BATCH);
+    }
+    n->obs = fresh((size_t)MAX_BATCH * OBS);
+    n->norm = fresh((size_t)MAX_BATCH * OBS);
+    n->obs_mean = fresh(OBS);
+    n->obs_std = fresh(OBS);
+    n->acts_actor = fresh(saferl_rl_mlp_activation_count(&n->actor, MAX_BATCH));
+    n->scratch = fresh(2 * (size_t)MAX_BATCH * HID);
+    n->actions = fresh((size_t)MAX_BATCH * ACT);
+    n->logp = fresh(MAX_BATCH);
+    n->logp_old = fresh(MAX_BATCH);
+    n->adv = fresh(MAX_BATCH);
+    n->dlogp = fresh(MAX_BATCH);
+    n->dhead = fresh((size_t)MAX_BATCH * ACT);
+    n->dvalue = fresh(MAX_BATCH);
+    for (i = 0; i < MAX_BATCH * OBS; ++i) n->obs[i] = (float)saferl_rng_normal(&rng);
+    for (i = 0; i < OBS; ++i) {
+        n->obs_mean[i] = 0.1f;
+        n->obs_std[i] = 1.5f;
+    }
+    for (i = 0; i < MAX_BATCH * ACT; ++i) n->actions[i] = (float)(0.5 * saferl_rng_normal(&rng));
+    for (i = 0; i < MAX_BATCH; ++i) {
+        n->logp_old[i] = (float)(-2.0 + 0.1 * saferl_rng_normal(&rng));
+        n->adv[i] = (float)saferl_rng_normal(&rng);
+        n->targets[0][i] = (float)saferl_rng_normal(&rng);
+        n->targets[1][i] = (float)saferl_rng_uniform(&rng);
+    }
+    memset(&n->policy, 0, sizeof n->policy);
+    n->policy.net = n->actor;
+    n->policy.action_kind = SAFERL_RL_GAUSSIAN;
+    n->policy.observation_dim = OBS;
+    n->policy.action_dim = ACT;
+    n->policy.params = n->actor_params;
+    n->policy.obs_mean = n->obs_mean;
+    n->policy.obs_std = n->obs_std;
+    n->policy.scratch = fresh(OBS + saferl_rl_mlp_activation_count(&n->actor, 1) + ACT);
+}
+
+static void normalize(nets *n, int B) {
+    int i, j;
+    for (i = 0; i < B; ++i)
+        for (j = 0; j < OBS; ++j) {
+            float v = (n->obs[i * OBS + j] - n->obs_mean[j]) / n->obs_std[j];
+            n->norm[i * OBS + j] = v < -10.0f ? -10.0f : (v > 10.0f ? 10.0f : v);
+        }
+}
+
+/* policy forward: what a rollout does per step (the actions are the sample) */
+static void policy_forward(nets *n, int B, saferl_rng *rng) {
+    const float *mean;
+    int i, j;
+    if (B == 1) {
+        saferl_rl_policy_act(&n->policy, n->obs, n->actions, rng);
+        return;
+    }
+    normalize(n, B);
+    mean = saferl_rl_mlp_forward(&n->actor, n->actor_params, n->norm, n->acts_actor, B);
+    for (i = 0; i < B; ++i)
+        for (j = 0; j < ACT; ++j) {
+            float a = mean[i * ACT + j] + expf(n->log_std[j]) * (float)saferl_rng_normal(rng);
+            n->actions[i * ACT + j] = a < -1.0f ? -1.0f : (a > 1.0f ? 1.0f : a);
+        }
+}
+
+/* forward + backward of the PPO loss (actor) and the two value losses (critics) */
+static void train_step(nets *n, int B) {
+    const float *head;
+    int k;
+    memset(n->actor_grads, 0, sizeof(float) * (saferl_rl_mlp_param_count(&n->actor) + ACT));
+    head = saferl_rl_mlp_forward(&n->actor, n->actor_params, n->norm, n->acts_actor, B);
+    saferl_rl_gaussian_logprob_forward(n->logp, head, n->log_std, n->actions, B, ACT);
+    sink = saferl_rl_ppo_clip_forward(n->logp, n->logp_old, n->adv, 0.2f, B);
+    memset(n->dlogp, 0, sizeof(float) * (size_t)B);
+    saferl_rl_ppo_clip_backward(n->dlogp, n->logp, n->logp_old, n->adv, 0.2f, 1.0f, B);
+    memset(n->dhead, 0, sizeof(float) * (size_t)B * ACT);
+    saferl_rl_gaussian_logprob_backward(n->dhead, n->dlog_std, head, n->log_std, n->actions, n->dlogp, B, ACT);
+    saferl_rl_mlp_backward(&n->actor, n->actor_params, n->actor_grads, n->norm, n->acts_actor, n->dhead, NULL,
+                           n->scratch, B);
+    for (k = 0; k < 2; ++k) {
+        const float *v;
+        memset(n->critic_grads[k], 0, sizeof(float) * saferl_rl_mlp_param_count(&n->critic));
+        v = saferl_rl_mlp_forward(&n->critic, n->critic_params[k], n->norm, n->acts_critic[k], B);
+        sink = saferl_rl_value_loss_forward(v, n->targets[k], B);
+        memset(n->dvalue, 0, sizeof(float) * (size_t)B);
+        saferl_rl_value_loss_backward(n->dvalue, v, n->targets[k], 1.0f, B);
+        saferl_rl_mlp_backward(&n->critic, n->critic_params[k], n->critic_grads[k], n->norm, n->acts_critic[k],
+                               n->dvalue, NULL, n->scratch, B);
+    }
+}
+
+static void bench_nets(void) {
+    static const int batches[3] = {1, 64, 1024};
+    nets n;
+    saferl_rng rng;
+    int bi, rep, what;
+    nets_init(&n);
+    saferl_rng_seed(&rng, 3);
+    normalize(&n, MAX_BATCH);
+    for (what = 0; what < 2; ++what)
+        for (bi = 0; bi < 3; ++bi) {
+            int B = batches[bi];
+            double per_call[REPEATS];
+            long calls = 1;
+            /* calibrate: enough calls for ~0.1 s a repeat */
+            for (;;) {
+                double t0 = now();
+                long c;
+                for (c = 0; c < calls; ++c) {
+                    if (what == 0) policy_forward(&n, B, &rng);
+                    else train_step(&n, B);
+                }
+                if (now() - t0 > 0.05) break;
+                calls *= 2;
+            }
+            calls *= 2;
+            for (rep = 0; rep < REPEATS; ++rep) {
+                double t0 = now();
+                long c;
+                for (c = 0; c < calls; ++c) {
+                    if (what == 0) policy_forward(&n, B, &rng);
+                    else train_step(&n, B);
+                }
+                per_call[rep] = (now() - t0) / (double)calls;
+            }
+            printf("%s_b%d %.4g\n", what == 0 ? "policy_forward" : "fwd_bwd_actor_2critics", B, median(per_call, REPEATS));
+        }
+}
+
+/* ---- time to solve CartPole ------------------------------------------------------------- */
+
+static void bench_solve(uint32_t seed) {
+    saferl_rl_builtin state;
+    saferl_rl_env env;
+    saferl_rl_desc desc;
+    saferl_rl_agent agent;
+    saferl_rl_epoch_stats st;
+    long episodes = 0;
+    double t0;
+    memset(&desc, 0, sizeof desc);
+    desc.algorithm = SAFERL_RL_PPO;
+    desc.seed = seed;
+    saferl_rl_env_builtin(&env, &state, SAFERL_RL_ENV_CARTPOLE);
+    t0 = now();
+    if (saferl_rl_agent_create(&agent, &desc, &env, 1) < 0) {
+        fprintf(stderr, "bench_rl: cannot create the agent\n");
+        exit(1);
+    }
+    for (;;) {
+        if (saferl_rl_agent_epoch(&agent, &st) < 0) {
+            fprintf(stderr, "bench_rl: epoch failed\n");
+            exit(1);
+        }
+        episodes += st.episodes;
+        if (episodes >= 100 && st.episode_return >= 475.0) {
+            printf("solve_seed_%u %.3f %ld\n", seed, now() - t0, st.total_steps);
+            break;
+        }
+        if (st.total_steps >= MAX_SOLVE_STEPS) {
+            printf("solve_seed_%u unsolved %ld (return %.1f after %.3f s)\n", seed, st.total_steps, st.episode_return,
+                   now() - t0);
+            break;
+        }
+    }
+    fflush(stdout);
+    saferl_rl_agent_destroy(&agent);
+}
+
+int main(int argc, char **argv) {
+    int i;
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_rl envs | nets | solve SEED...\n");
+        return 2;
+    }
+    if (!strcmp(argv[1], "envs")) bench_envs();
+    else if (!strcmp(argv[1], "nets")) bench_nets();
+    else if (!strcmp(argv[1], "solve"))
+        for (i = 2; i < argc; ++i) bench_solve((uint32_t)strtoul(argv[i], NULL, 10));
+    else {
+        fprintf(stderr, "bench_rl: unknown mode %s\n", argv[1]);
+        return 2;
+    }
+    return 0;
+}

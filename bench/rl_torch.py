@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""The PyTorch side of bench/run_rl.sh: the same networks and losses as bench/rl.c's `nets`
+mode, one thread (torch.set_num_threads(1)), float32, median of 5 runs per figure.
+
+  policy_forward_bB          normalise (clip +-10), actor MLP 35-64-64-2 tanh, Gaussian sample
+                             clipped to [-1, 1], under torch.no_grad() (a rollout step)
+  fwd_bwd_actor_2critics_bB  PPO clip loss on the Gaussian log-likelihood (actor, with a
+                             state-independent log_std) + MSE of two critics 35-64-64-1,
+                             gradients zeroed, forward and loss.backward() (no optimiser step)
+
+Prints "key seconds-per-call" lines like bench/rl.c."""
+import statistics
+import sys
+import time
+
+import torch
+from torch import nn
+
+torch.set_num_threads(1)
+torch.manual_seed(7)
+OBS, HID, ACT = 35, 64, 2
+REPEATS = 5
+
+
+def mlp(out):
+    return nn.Sequential(nn.Linear(OBS, HID), nn.Tanh(), nn.Linear(HID, HID), nn.Tanh(), nn.Linear(HID, out))
+
+
+actor, critic_r, critic_c = mlp(ACT), mlp(1), mlp(1)
+log_std = nn.Parameter(torch.zeros(ACT))
+obs_mean = torch.full((OBS,), 0.1)
+obs_std = torch.full((OBS,), 1.5)
+params = list(actor.parameters()) + [log_std] + list(critic_r.parameters()) + list(critic_c.parameters())
+HALF_LOG_2PI = 0.91893853320467274178
+
+
+def policy_forward(obs):
+    with torch.no_grad():
+        x = torch.clamp((obs - obs_mean) / obs_std, -10.0, 10.0)
+        mean = actor(x)
+        return torch.clamp(mean + torch.exp(log_std) * torch.randn_like(mean), -1.0, 1.0)
+
+
+def train_step(x, actions, logp_old, adv, target_r, target_c):
+    for p in params:
+        p.grad = None
+    mean = actor(x)
+    z = (actions - mean) * torch.exp(-log_std)
+    logp = (-0.5 * z * z - log_std - HALF_LOG_2PI).sum(dim=1)
+    ratio = torch.exp(logp - logp_old)
+    loss_pi = -torch.min(ratio * adv, torch.clamp(ratio, 0.8, 1.2) * adv).mean()
+    loss_r = ((critic_r(x).squeeze(1) - target_r) ** 2).mean()
+    loss_c = ((critic_c(x).squeeze(1) - target_c) ** 2).mean()
+    (loss_pi + loss_r + loss_c).backward()
+
+
+def per_call(fn, *args):
+    calls = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn(*args)
+        if time.perf_counter() - t0 > 0.05:
+            break
+        calls *= 2
+    calls *= 2
+    times = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn(*args)
+        times.append((time.perf_counter() - t0) / calls)
+    return statistics.median(times)
+
+
+def main():
+    results = []
+    for B in (1, 64, 1024):
+        obs = torch.randn(B, OBS)
+        results.append((f"policy_forward_b{B}", per_call(policy_forward, obs)))
+    for B in (1, 64, 1024):
+        x = torch.clamp((torch.randn(B, OBS) - obs_mean) / obs_std, -10.0, 10.0)
+        actions = 0.5 * torch.randn(B, ACT)
+        logp_old = -2.0 + 0.1 * torch.randn(B)
+        adv = torch.randn(B)
+        results.append((f"fwd_bwd_actor_2critics_b{B}",
+                        per_call(train_step, x, actions, logp_old, adv, torch.randn(B), torch.rand(B))))
+    out = open(sys.argv[1], "w") if len(sys.argv) > 1 else sys.stdout
+    for key, value in results:
+        out.write(f"{key} {value:.4g}\n")
+    out.write(f"torch_version {torch.__version__}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Benchmarks of saferl_rl.h. Run from anywhere: bench/run_rl.sh (about 8 minutes on 2 cores)
+#  1. Environment steps per second of each built-in (random actions; median of 5 runs).
+#  2. Policy forward, and forward + backward of the actor and two critics, at batch 1, 64 and
+#     1024, against PyTorch (Debian's python3-torch) on the same networks and losses
+#     (bench/rl_torch.py); one thread on both sides; medians of 5 runs; ratio = torch / ours.
+#     Ours portable (-O3 -march=x86-64-v2) and on BLIS (SAFERL_USE_BLIS, BLIS_NUM_THREADS=1).
+#  3. Wall-clock time until CartPole is solved (mean return of the last 100 episodes >= 475;
+#     PPO, the defaults), SOLVE_SEEDS seeds (5), natively and in WebAssembly under node.
+#  4. The 5-seed table (SEEDS) for CartPole, gridworld and PointGoal: the training window's
+#     mean episodic return and cost after the last epoch, and the deterministic evaluation,
+#     mean and standard deviation over seeds, per algorithm. The step budgets are cut to fit
+#     the bench in minutes: CartPole 30k, gridworld 20k, PointGoal 20k steps by default (far
+#     from OmniSafe's 1e7; PointGoal does not learn much in 20k). Two runs at a time (2 cores).
+set -eu
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p build
+CC=${CC:-gcc}
+PY=${PY:-/usr/bin/python3}
+SEEDS=${SEEDS:-5}
+SOLVE_SEEDS=${SOLVE_SEEDS:-5}
+STEPS_CARTPOLE=${STEPS_CARTPOLE:-30000}
+STEPS_GRIDWORLD=${STEPS_GRIDWORLD:-20000}
+STEPS_POINTGOAL=${STEPS_POINTGOAL:-20000}
+V2="$CC -std=gnu99 -O3 -march=x86-64-v2 -I."
+$V2 bench/rl.c -o build/bench_rl_v2 -lm
+have_blis=0
+$V2 -DSAFERL_USE_BLIS bench/rl.c -o build/bench_rl_blis -lblis -lm 2>/dev/null && have_blis=1
+have_wasm=0
+if command -v emcc >/dev/null && command -v node >/dev/null; then
+    NODE_PATH=/usr/share/nodejs emcc -std=gnu99 -O3 -I. -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 \
+        bench/rl.c -o build/bench_rl.js 2>/dev/null && have_wasm=1
+fi
+make -s build/rl_train
+
+echo "== environment steps per second, random actions ($V2, 1 thread)"
+build/bench_rl_v2 envs | tee build/bench_rl_envs.txt | sed 's/^env_steps_per_s_/  /'
+
+echo
+echo "== networks: PointGoal shapes (35-64-64-2 Gaussian actor, two 35-64-64-1 critics), seconds a call"
+build/bench_rl_v2 nets >build/bench_rl_ours.txt
+[ "$have_blis" = 1 ] && BLIS_NUM_THREADS=1 build/bench_rl_blis nets >build/bench_rl_blis.txt
+OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" bench/rl_torch.py build/bench_rl_torch.txt
+"$PY" - build/bench_rl_ours.txt build/bench_rl_torch.txt build/bench_rl_blis.txt <<'PY'
+import os, sys
+def read(p):
+    if not os.path.exists(p):
+        return {}
+    return {w[0]: w[1] for w in (l.split() for l in open(p)) if len(w) >= 2}
+ours, torch, blis = read(sys.argv[1]), read(sys.argv[2]), read(sys.argv[3])
+print(f"  PyTorch {torch.get('torch_version', '?')}, torch.set_num_threads(1)")
+print("| figure | batch | ours (s) | PyTorch (s) | torch / ours | ours on BLIS (s) | torch / BLIS |")
+print("|---|---|---|---|---|---|---|")
+for key in ours:
+    name, batch = key.rsplit("_b", 1)
+    o, t = float(ours[key]), float(torch[key])
+    b = float(blis[key]) if key in blis else None
+    bs = f"{b:.3g} | {t / b:.2f}x" if b else "- | -"
+    print(f"| {name} | {batch} | {o:.3g} | {t:.3g} | {t / o:.2f}x | {bs} |")
+PY
+
+echo
+seeds=$(seq 1 "$SOLVE_SEEDS" | tr '\n' ' ')
+echo "== time to solve CartPole (PPO, defaults; window mean >= 475 over 100 episodes), seeds $seeds"
+# shellcheck disable=SC2086
+build/bench_rl_v2 solve $seeds | tee build/bench_rl_solve_native.txt | sed 's/^/  native /'
+if [ "$have_wasm" = 1 ]; then
+    # shellcheck disable=SC2086
+    node build/bench_rl.js solve $seeds | tee build/bench_rl_solve_wasm.txt | sed 's/^/  wasm   /'
+else
+    : >build/bench_rl_solve_wasm.txt
+    echo "  (emcc or node missing: no WebAssembly figure)"
+fi
+"$PY" - build/bench_rl_solve_native.txt build/bench_rl_solve_wasm.txt <<'PY'
+import statistics, sys
+def times(p):
+    rows = [l.split() for l in open(p)]
+    return [float(r[1]) for r in rows if r[1] != "unsolved"], len(rows)
+n, n_all = times(sys.argv[1])
+w, w_all = times(sys.argv[2])
+if n:
+    print(f"  native: median {statistics.median(n):.2f} s ({len(n)} of {n_all} seeds solved)")
+if w:
+    print(f"  wasm:   median {statistics.median(w):.2f} s ({len(w)} of {w_all} seeds solved)")
+if n and w:
+    print(f"  WebAssembly / native: {statistics.median(w) / statistics.median(n):.2f}x")
+PY
+
+echo
+echo "== $SEEDS-seed table (steps: CartPole $STEPS_CARTPOLE, gridworld $STEPS_GRIDWORLD, PointGoal $STEPS_POINTGOAL)"
+rm -rf build/bench_rl_runs
+mkdir -p build/bench_rl_runs
+jobs_file=build/bench_rl_runs/jobs
+: >"$jobs_file"
+for env in cartpole gridworld pointgoal; do
+    case $env in
+        cartpole) d=10; steps=$STEPS_CARTPOLE ;;
+        gridworld) d=0.5; steps=$STEPS_GRIDWORLD ;;
+        pointgoal) d=25; steps=$STEPS_POINTGOAL ;;
+    esac
+    for algo in ppo ppo-lag pid-lag; do
+        for seed in $(seq 1 "$SEEDS"); do
+            echo "$env $algo $d $seed $steps" >>"$jobs_file"
+        done
+    done
+done
+# shellcheck disable=SC2016
+xargs -P 2 -L 1 sh -c 'build/rl_train --env $0 --algo $1 --cost-limit $2 --seed $3 --steps $4 \
+    --png build/bench_rl_runs/$0_$1_$3.png >build/bench_rl_runs/$0_$1_$2_$3.csv' <"$jobs_file"
+"$PY" - build/bench_rl_runs <<'PY'
+import glob, os, statistics, sys
+rows = {}
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.csv"))):
+    env, algo, d, seed = os.path.basename(path)[:-4].split("_")
+    lines = [l.strip().split(",") for l in open(path) if l.strip()]
+    last = [l for l in lines if l[0][0].isdigit()][-1]
+    ev = [l for l in lines if l[0] == "eval"][-1]
+    rows.setdefault((env, d, algo), []).append((float(last[2]), float(last[3]), float(ev[1]), float(ev[2])))
+def ms(v):
+    return f"{statistics.mean(v):.2f} ± {statistics.stdev(v) if len(v) > 1 else 0.0:.2f}"
+print("| environment | d | algorithm | seeds | return (training) | cost (training) | return (eval) | cost (eval) |")
+print("|---|---|---|---|---|---|---|---|")
+for env in ("cartpole", "gridworld", "pointgoal"):
+    for algo in ("ppo", "ppo-lag", "pid-lag"):
+        for (e, d, a), v in rows.items():
+            if e == env and a == algo:
+                cols = list(zip(*v))
+                print(f"| {env} | {d} | {algo} | {len(v)} | " + " | ".join(ms(c) for c in cols) + " |")
+print("(mean ± standard deviation over seeds; training = the last epoch's window of up to 100 episodes of the")
+print(" stochastic policy; eval = 10 episodes of the deterministic policy)")
+PY

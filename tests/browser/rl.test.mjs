@@ -1,0 +1,134 @@
+// rl.test.mjs - the saferl_rl.h demo in Debian's chromium: training in the Web Worker gives the
+// library's own learning curve for the seed (computed here in Node from the same rl.mjs), stop
+// and resume act at epoch boundaries, the replay runs the worker's policy buffer on the canvas,
+// the URL carries the settings. Needs the web build (make web).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
+
+let server, browser, lib;
+
+before(async () => {
+  assert.ok(built('index.html', 'style.css', 'rl/index.html', 'rl/app.js', 'rl/worker.js', 'rl/rl.mjs',
+    'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css'), 'build/web is incomplete: run make web first');
+  const { default: createRlModule } = await import(pathToFileURL(path.join(webRoot, 'rl', 'rl.mjs')).href);
+  lib = await createRlModule();
+  server = await serve();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+// The first `epochs` epochs of a run, straight from the library (kind, algorithm as in glue.c).
+function expectedCurve(kind, algorithm, d, seed, spe, epochs) {
+  const t = lib._rl_trainer_create(kind, algorithm, d, seed, spe, 64);
+  assert.ok(t, 'trainer');
+  const out = lib._malloc(64);
+  const rows = [];
+  for (let i = 0; i < epochs; ++i) {
+    assert.equal(lib._rl_trainer_epoch(t, out), 0);
+    const v = new Float64Array(lib.HEAPF64.buffer, out, 8);
+    rows.push({ epoch: v[0], steps: v[1], ret: v[2], cost: v[3], lambda: v[4] });
+  }
+  lib._free(out);
+  lib._rl_trainer_destroy(t);
+  return rows;
+}
+
+function sameNumber(a, b, what) {
+  if (Number.isNaN(b)) assert.ok(a === null || Number.isNaN(a), `${what}: ${a} vs NaN`);
+  else assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: page ${a}, library ${b}`);
+}
+
+test('rl demo: the worker trains the seed\'s learning curve; stop, resume and replay', async () => {
+  const url = server.url + 'rl/index.html?env=cliff&algo=ppo-lag&d=0.2&seed=3&spe=500';
+  const { page, errors } = await openPage(browser.context, url);
+  assert.equal(await page.$eval('#env', (el) => el.value), 'cliff');
+  assert.equal(await page.$eval('#d', (el) => el.value), '0.2');
+  await page.click('#start');
+  await page.waitForFunction(() => window.__rl.epochs.length >= 4, null, { timeout: 60000 });
+  const shown = await page.evaluate(() => window.__rl.epochs.slice(0, 4));
+  const expected = expectedCurve(4, 1, 0.2, 3, 500, 4);
+  for (let i = 0; i < 4; ++i) {
+    assert.equal(shown[i].epoch, expected[i].epoch);
+    assert.equal(shown[i].steps, 500 * (i + 1));
+    for (const k of ['ret', 'cost', 'lambda']) sameNumber(shown[i][k] ?? NaN, expected[i][k], `epoch ${i + 1} ${k}`);
+  }
+
+  // stop acts at the next epoch boundary and training stays stopped
+  await page.click('#stop');
+  await page.waitForFunction(() => !window.__rl.running);
+  const stoppedAt = await page.evaluate(() => window.__rl.epochs.length);
+  await page.waitForTimeout(1500);
+  assert.equal(await page.evaluate(() => window.__rl.epochs.length), stoppedAt);
+  assert.equal(await page.$eval('#resume', (el) => el.disabled), false);
+  // resume continues the same run: the curve goes on from where it stopped
+  await page.click('#resume');
+  await page.waitForFunction((n) => window.__rl.epochs.length >= n + 2, stoppedAt, { timeout: 60000 });
+  await page.click('#stop');
+  await page.waitForFunction(() => !window.__rl.running);
+  const all = await page.evaluate(() => window.__rl.epochs.map((e) => e.epoch));
+  assert.deepEqual(all, all.map((_, i) => i + 1), 'epochs numbered without a gap');
+  const longer = expectedCurve(4, 1, 0.2, 3, 500, all.length);
+  const last = await page.evaluate(() => window.__rl.epochs[window.__rl.epochs.length - 1]);
+  sameNumber(last.lambda, longer[longer.length - 1].lambda, 'lambda after resume');
+
+  // the readout shows the last epoch
+  assert.equal(await page.textContent('#r-epoch'), `${last.epoch} / ${last.steps}`);
+
+  // replay: the page loaded the worker's SRLP buffer and steps it on its own environment
+  await page.click('#replay');
+  await page.waitForFunction(() => window.__rl.replay.player !== 0 && window.__rl.replay.steps >= 3, null, { timeout: 20000 });
+  const replay = await page.evaluate(() => ({ epoch: window.__rl.replay.policyEpoch, bytes: Array.from(window.__rl.policy.bytes.slice(0, 4)) }));
+  assert.equal(replay.epoch, last.epoch);
+  assert.equal(String.fromCharCode(...replay.bytes), 'SRLP');
+  // the canvas shows the grid: some cliff-red and agent-blue pixels
+  const colors = await page.$eval('#view', (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let red = 0, blue = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] === 0xf2 && d[i + 1] === 0xb8 && d[i + 2] === 0xb0) ++red;
+      if (d[i] === 0x2f && d[i + 1] === 0x6f && d[i + 2] === 0xdf) ++blue;
+    }
+    return { red, blue };
+  });
+  assert.ok(colors.red > 1000 && colors.blue > 100, JSON.stringify(colors));
+  // the URL carries the settings
+  const q = new URL(page.url()).searchParams;
+  assert.equal(q.get('env'), 'cliff');
+  assert.equal(q.get('algo'), 'ppo-lag');
+  assert.equal(q.get('seed'), '3');
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'rl.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('rl demo: continuous actions (PointGoal) run to the requested length; bad URL values fall back', async () => {
+  const { page, errors } = await openPage(browser.context,
+    server.url + 'rl/index.html?env=pointgoal&algo=pid-lag&seed=2&spe=200&epochs=2');
+  assert.equal(await page.$eval('#d', (el) => el.value), '25');
+  await page.click('#start');
+  await page.waitForFunction(() => !window.__rl.running && window.__rl.epochs.length === 2, null, { timeout: 60000 });
+  assert.match(await page.textContent('#status'), /done: 2 epochs/);
+  const shown = await page.evaluate(() => window.__rl.epochs);
+  const expected = expectedCurve(1, 2, 25, 2, 200, 2);
+  for (let i = 0; i < 2; ++i) sameNumber(shown[i].lambda, expected[i].lambda, `pointgoal lambda ${i + 1}`);
+  await page.waitForFunction(() => window.__rl.replay.steps >= 8, null, { timeout: 20000 });
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'rl-pointgoal.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  const bad = await openPage(browser.context, server.url + 'rl/index.html?env=mujoco&algo=cpo&d=-3&spe=abc');
+  const settings = await bad.page.evaluate(() => window.__rl.settings);
+  assert.equal(settings.env, 'cartpole');
+  assert.equal(settings.algo, 'ppo-lag');
+  assert.equal(settings.d, 0); // clamped at 0: a cost limit is never negative
+  assert.equal(settings.spe, 1000);
+  assert.deepEqual(bad.errors, []);
+  await bad.page.close();
+});

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# saferl_rl.h's tabular CMDP against scipy.optimize.linprog (HiGHS): the cliff model as
+# saferl_rl_cliff_model exports it is dumped by the unit-test binary (`test_rl --cliff-lp`),
+# together with the answers of the simplex in tests/test_rl.c at several cost limits d.
+#   always:            the simplex answers against the checked-in linprog fixture (1e-6)
+#   scipy installed:   linprog re-solves the dumped model, against the simplex and the fixture
+#   tests/oracle/rl.sh --write   re-derives the fixture (needs scipy)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+FIXTURE=tests/data/rl/cliff_lp_expected.txt
+make -s build/test_rl
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+build/test_rl --cliff-lp >"$tmp/dump"
+have_scipy=0
+/usr/bin/python3 -c "import scipy.optimize, numpy" 2>/dev/null && have_scipy=1
+if [ "${1:-}" = "--write" ]; then
+    [ "$have_scipy" = 1 ] || { echo "rl.sh --write needs scipy (apt-get install python3-scipy)" >&2; exit 1; }
+    /usr/bin/python3 tests/data/rl/cliff_linprog.py "$tmp/dump" "$FIXTURE" --write
+    exit 0
+fi
+echo "== cliff CMDP: the simplex of tests/test_rl.c against the checked-in linprog fixture"
+awk 'NR == FNR { if ($1 !~ /^#/ && $1 != "min_cost") { r[$1] = $2; c[$1] = $3 }; next }
+     $1 == "simplex" {
+         d = $2; n++
+         if (!(d in r)) { printf "  d = %s: not in the fixture\n", d; bad = 1; next }
+         dr = $3 - r[d]; dc = $4 - c[d]; if (dr < 0) dr = -dr; if (dc < 0) dc = -dc
+         ok = dr <= 1e-6 && dc <= 1e-6
+         printf "  d = %5s: simplex return %.9f cost %.9f; linprog %.9f %.9f  %s\n", d, $3, $4, r[d], c[d], ok ? "ok" : "MISMATCH"
+         if (!ok) bad = 1
+     }
+     END { if (n < 5) { print "  too few simplex lines"; bad = 1 }; exit bad }' "$FIXTURE" "$tmp/dump"
+if [ "$have_scipy" = 1 ]; then
+    echo "== re-solving the dumped model with scipy.optimize.linprog"
+    /usr/bin/python3 tests/data/rl/cliff_linprog.py "$tmp/dump" "$FIXTURE" --check
+else
+    echo "scipy not installed: checked-in fixture only (apt-get install python3-scipy)"
+fi

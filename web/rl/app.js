@@ -1,0 +1,396 @@
+// app.js - the page of web/rl/: settings and the URL, the training worker, the learning
+// curves (uPlot) and the replay. Every number comes from saferl_rl.h: the worker trains
+// (worker.js), and after each epoch sends the policy as an SRLP buffer, which the page's own
+// instance of rl.mjs loads (saferl_rl_policy_load) and runs deterministically on its own copy
+// of the environment, drawn on the canvas.
+import createRlModule from './rl.mjs';
+
+const lib = await createRlModule();
+const $ = (id) => document.getElementById(id);
+const canvas = $('view');
+const ctx = canvas.getContext('2d');
+
+const ENVS = ['cartpole', 'pointgoal', 'gridworld', 'pendulum', 'cliff'];
+const ALGOS = ['ppo', 'ppo-lag', 'pid-lag'];
+const DEFAULT_D = { cartpole: 10, pointgoal: 25, gridworld: 0.5, pendulum: 0.1, cliff: 0.2 };
+const NOTES = {
+  cartpole: 'Gym CartPole-v1; the red bands are |x| > 1, where every step costs 1. Solved: return 475.',
+  pointgoal: 'Point robot, green goal (re-drawn when reached), blue hazards: each step inside one costs 1.',
+  gridworld: 'Lava world (7 x 9): -1 a move, +50 at G; each step on lava (red) costs 1; moves slip with p 0.1.',
+  pendulum: 'Safe Pendulum: reward -theta^2; falling past 1.5 rad (red) costs 1 and ends the episode.',
+  cliff: 'Tabular cliff (4 x 6): -1 a step; falling (red) costs 1 and returns to S; moves slip with p 0.1.',
+};
+const GRID = ['#########', '#A LLL G#', '#       #', '#       #', '#       #', '#  LLL  #', '#########'];
+const STEPS_PER_FRAME = { cartpole: 1, pointgoal: 4, gridworld: 1, pendulum: 1, cliff: 1 };
+const FRAMES_PER_STEP = { cartpole: 1, pointgoal: 1, gridworld: 8, pendulum: 2, cliff: 8 };
+
+const utf8 = new TextDecoder();
+function cstr(ptr) {
+  const heap = lib.HEAPU8;
+  let end = ptr;
+  while (heap[end] !== 0) ++end;
+  return utf8.decode(heap.subarray(ptr, end));
+}
+const stateBuf = lib._malloc(32 * 8);
+const readState = () => Array.from(new Float64Array(lib.HEAPF64.buffer, stateBuf, 32));
+
+// ---- state (window.__rl is what the browser test reads) ---------------------------------------
+const S = {
+  settings: { env: 'cartpole', algo: 'ppo-lag', d: 10, seed: 1, spe: 1000, epochs: 0 },
+  epochs: [],                 // {epoch, steps, ret, cost, lambda, rate}
+  running: false,
+  started: false,
+  policy: null,               // the newest SRLP buffer
+  replay: { player: 0, policyEpoch: 0, episode: 0, steps: 0, ret: 0, cost: 0, done: false, finished: [], state: null },
+  error: '',
+};
+window.__rl = S;
+
+function readUrl() {
+  const q = new URLSearchParams(location.search);
+  if (ENVS.includes(q.get('env'))) S.settings.env = q.get('env');
+  S.settings.d = DEFAULT_D[S.settings.env];
+  if (ALGOS.includes(q.get('algo'))) S.settings.algo = q.get('algo');
+  const num = (key, lo, hi, int) => {
+    if (!q.has(key)) return;
+    let v = Number(q.get(key));
+    if (int) v = Math.round(v);
+    if (Number.isFinite(v)) S.settings[key] = Math.min(hi, Math.max(lo, v));
+  };
+  num('d', 0, 1e6, false);
+  num('seed', 0, 2147483647, true);
+  num('spe', 100, 20000, true);
+  num('epochs', 0, 100000, true);
+}
+
+function writeUrl() {
+  const q = new URLSearchParams();
+  const s = S.settings;
+  q.set('env', s.env);
+  q.set('algo', s.algo);
+  q.set('d', String(s.d));
+  q.set('seed', String(s.seed));
+  q.set('spe', String(s.spe));
+  if (s.epochs) q.set('epochs', String(s.epochs));
+  history.replaceState(null, '', '?' + q.toString());
+}
+
+function syncControls() {
+  const s = S.settings;
+  $('env').value = s.env;
+  $('algo').value = s.algo;
+  $('d').value = String(s.d);
+  $('seed').value = String(s.seed);
+  $('spe').value = String(s.spe);
+  $('view-note').textContent = NOTES[s.env];
+  $('stop').disabled = !S.running;
+  $('resume').disabled = S.running || !S.started;
+  $('replay').disabled = !S.policy;
+}
+
+// ---- charts -----------------------------------------------------------------------------------
+function makePlot(id, series) {
+  const el = $(id);
+  return new uPlot({
+    width: Math.max(240, el.clientWidth), height: 200,
+    scales: { x: { time: false } },
+    axes: [{ label: 'steps' }, {}],
+    legend: { show: series.length > 1 },
+    series: [{ label: 'steps' }, ...series],
+  }, [[], ...series.map(() => [])], el);
+}
+const plots = {
+  ret: makePlot('plot-return', [{ label: 'return', stroke: '#2f6fdf', width: 2 }]),
+  cost: makePlot('plot-cost', [{ label: 'cost', stroke: '#d9582b', width: 2 }, { label: 'd', stroke: '#777', dash: [6, 4] }]),
+  lambda: makePlot('plot-lambda', [{ label: 'lambda', stroke: '#2a9d55', width: 2 }]),
+};
+function redrawPlots() {
+  const x = S.epochs.map((e) => e.steps);
+  const nan = (v) => (Number.isFinite(v) ? v : null);
+  plots.ret.setData([x, S.epochs.map((e) => nan(e.ret))]);
+  plots.cost.setData([x, S.epochs.map((e) => nan(e.cost)), x.map(() => S.settings.d)]);
+  plots.lambda.setData([x, S.epochs.map((e) => e.lambda)]);
+}
+
+const fmt = (v, digits = 4) => (Number.isFinite(v) ? Number(v.toPrecision(digits)).toString() : '—');
+function showReadout() {
+  const e = S.epochs[S.epochs.length - 1];
+  if (e) {
+    $('r-epoch').textContent = `${e.epoch} / ${e.steps}`;
+    $('r-return').textContent = fmt(e.ret);
+    $('r-cost').textContent = `${fmt(e.cost)} vs ${S.settings.d}`;
+    $('r-lambda').textContent = fmt(e.lambda);
+    $('r-rate').textContent = fmt(e.rate);
+  }
+  const f = S.replay.finished[S.replay.finished.length - 1];
+  $('r-replay').textContent = f ? `${fmt(f.ret)} / ${fmt(f.cost)}` : '—';
+}
+
+function setStatus(text, bad = false) {
+  $('status').textContent = text;
+  $('status').classList.toggle('bad', bad);
+}
+
+// ---- the worker ---------------------------------------------------------------------------------
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+let workerReady;
+const workerReadyPromise = new Promise((resolve) => { workerReady = resolve; });
+worker.onmessage = (event) => {
+  const m = event.data;
+  if (m.type === 'ready') workerReady();
+  else if (m.type === 'started') setStatus(`training (saferl_rl ${m.version} in a Web Worker)`);
+  else if (m.type === 'epoch') {
+    S.epochs.push({ epoch: m.epoch, steps: m.steps, ret: m.ret, cost: m.cost, lambda: m.lambda, rate: m.rate });
+    S.policy = { bytes: m.policy, epoch: m.epoch };
+    if (!S.replay.player) loadReplay();
+    redrawPlots();
+    showReadout();
+    if (S.running) setStatus(`training: epoch ${m.epoch}, ${m.steps} steps`);
+    syncControls();
+  } else if (m.type === 'stopped') {
+    S.running = false;
+    setStatus(m.reason === 'done' ? `done: ${S.epochs.length} epochs` : `stopped after epoch ${S.epochs.length}`);
+    syncControls();
+  } else if (m.type === 'error') {
+    S.running = false;
+    S.error = m.message;
+    setStatus(`error: ${m.message}`, true);
+    syncControls();
+  }
+};
+
+async function start() {
+  readControls();
+  writeUrl();
+  await workerReadyPromise;
+  S.epochs = [];
+  S.policy = null;
+  S.error = '';
+  dropReplay();
+  redrawPlots();
+  S.running = true;
+  S.started = true;
+  worker.postMessage({ type: 'start', env: S.settings.env, algorithm: ALGOS.indexOf(S.settings.algo),
+    costLimit: S.settings.d, seed: S.settings.seed, stepsPerEpoch: S.settings.spe, maxEpochs: S.settings.epochs });
+  syncControls();
+}
+
+function readControls() {
+  const s = S.settings;
+  const env = $('env').value;
+  if (env !== s.env) s.env = env;
+  s.algo = $('algo').value;
+  const d = Number($('d').value);
+  s.d = Number.isFinite(d) && d >= 0 ? d : DEFAULT_D[s.env];
+  s.seed = Math.max(0, Math.round(Number($('seed').value) || 0));
+  const spe = Math.round(Number($('spe').value));
+  s.spe = Number.isFinite(spe) ? Math.min(20000, Math.max(100, spe)) : 1000;
+}
+
+// ---- the replay ---------------------------------------------------------------------------------
+function dropReplay() {
+  if (S.replay.player) lib._rl_player_destroy(S.replay.player);
+  S.replay.player = 0;
+  S.replay.state = null;
+}
+
+// Loads the newest policy buffer into a player and starts an episode (seeds 1000, 1001, ...).
+function loadReplay() {
+  if (!S.policy) return;
+  dropReplay();
+  const bytes = S.policy.bytes;
+  const ptr = lib._malloc(bytes.length);
+  lib.HEAPU8.set(bytes, ptr);
+  const kind = ENVS.indexOf(S.settings.env);
+  const player = lib._rl_player_create(kind, ptr, bytes.length);
+  lib._free(ptr);
+  if (!player) {
+    setStatus(`replay: ${cstr(lib._rl_result_string(lib._rl_last_error()))}`, true);
+    return;
+  }
+  S.replay.player = player;
+  S.replay.policyEpoch = S.policy.epoch;
+  S.replay.episode += 1;
+  lib._rl_player_reset(player, 1000 + S.replay.episode);
+  lib._rl_player_state(player, stateBuf);
+  S.replay.state = readState();
+  S.replay.steps = 0;
+  S.replay.done = false;
+  S.replay.pause = 0;
+}
+
+let frame = 0;
+function tick() {
+  frame += 1;
+  const r = S.replay;
+  if (r.player) {
+    if (r.done) {
+      if (++r.pause > 40) loadReplay(); // the next episode with the newest policy
+    } else if (frame % FRAMES_PER_STEP[S.settings.env] === 0) {
+      for (let i = 0; i < STEPS_PER_FRAME[S.settings.env] && !r.done; ++i) {
+        const done = lib._rl_player_step(r.player, stateBuf);
+        if (done < 0) {
+          setStatus(`replay: ${cstr(lib._rl_result_string(done))}`, true);
+          dropReplay();
+          break;
+        }
+        r.state = readState();
+        r.steps = r.state[0];
+        if (done) {
+          r.done = true;
+          r.finished.push({ epoch: r.policyEpoch, steps: r.state[0], ret: r.state[2], cost: r.state[3] });
+          showReadout();
+        }
+      }
+    }
+  }
+  draw();
+  requestAnimationFrame(tick);
+}
+
+// ---- drawing ----------------------------------------------------------------------------------
+function draw() {
+  const W = canvas.width, H = canvas.height;
+  ctx.clearRect(0, 0, W, H);
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, W, H);
+  const s = S.replay.state;
+  const env = S.settings.env;
+  if (env === 'gridworld' || env === 'cliff') drawGrid(env, s);
+  else if (env === 'cartpole') drawCartpole(s);
+  else if (env === 'pendulum') drawPendulum(s);
+  else drawPointgoal(s);
+  ctx.fillStyle = '#1d2430';
+  ctx.font = '14px system-ui, sans-serif';
+  const label = s ? `policy of epoch ${S.replay.policyEpoch} — step ${s[0]}, return ${fmt(s[2])}, cost ${fmt(s[3])}`
+    : 'train to see the policy';
+  ctx.fillText(label, 12, 20);
+}
+
+function drawGrid(env, s) {
+  const rows = env === 'cliff' ? 4 : 7, cols = env === 'cliff' ? 6 : 9;
+  const cell = Math.min((canvas.width - 40) / cols, (canvas.height - 50) / rows);
+  const x0 = (canvas.width - cell * cols) / 2, y0 = 35;
+  for (let r = 0; r < rows; ++r) {
+    for (let c = 0; c < cols; ++c) {
+      let tile = ' ';
+      if (env === 'gridworld') tile = GRID[r][c];
+      else if (r === rows - 1 && c > 0 && c < cols - 1) tile = 'L';
+      else if (r === rows - 1 && c === 0) tile = 'A';
+      else if (r === rows - 1 && c === cols - 1) tile = 'G';
+      ctx.fillStyle = tile === '#' ? '#5b6472' : tile === 'L' ? '#f2b8b0' : tile === 'G' ? '#cfe8cf' : '#f5f6f8';
+      ctx.fillRect(x0 + c * cell + 1, y0 + r * cell + 1, cell - 2, cell - 2);
+      if (tile === 'A' || tile === 'G') {
+        ctx.fillStyle = '#5b6472';
+        ctx.font = `${Math.round(cell * 0.35)}px system-ui, sans-serif`;
+        ctx.fillText(tile === 'A' ? 'S' : 'G', x0 + c * cell + cell * 0.38, y0 + r * cell + cell * 0.62);
+      }
+    }
+  }
+  if (s) {
+    const r = Math.floor(s[11] / cols), c = s[11] % cols;
+    ctx.fillStyle = '#2f6fdf';
+    ctx.beginPath();
+    ctx.arc(x0 + (c + 0.5) * cell, y0 + (r + 0.5) * cell, cell * 0.3, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+}
+
+function drawCartpole(s) {
+  const W = canvas.width, H = canvas.height, scale = (W - 60) / 4.8, mid = W / 2, ground = H * 0.7;
+  ctx.fillStyle = '#fdecea';
+  ctx.fillRect(30, 40, (2.4 - 1.0) * scale, ground - 40);
+  ctx.fillRect(mid + 1.0 * scale, 40, (2.4 - 1.0) * scale, ground - 40);
+  ctx.strokeStyle = '#5b6472';
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  ctx.moveTo(30, ground);
+  ctx.lineTo(W - 30, ground);
+  ctx.stroke();
+  const x = s ? s[4] : 0, theta = s ? s[6] : 0;
+  const cx = mid + x * scale;
+  ctx.fillStyle = '#2f6fdf';
+  ctx.fillRect(cx - 30, ground - 22, 60, 22);
+  ctx.strokeStyle = '#d9582b';
+  ctx.lineWidth = 8;
+  ctx.beginPath();
+  ctx.moveTo(cx, ground - 22);
+  ctx.lineTo(cx + Math.sin(theta) * 1.0 * scale, ground - 22 - Math.cos(theta) * 1.0 * scale);
+  ctx.stroke();
+}
+
+function drawPendulum(s) {
+  const W = canvas.width, H = canvas.height, cx = W / 2, cy = H / 2 + 20, len = H * 0.38;
+  ctx.fillStyle = '#fdecea';
+  ctx.beginPath();
+  ctx.moveTo(cx, cy);
+  ctx.arc(cx, cy, len + 20, -Math.PI / 2 + 1.5, -Math.PI / 2 - 1.5 + 2 * Math.PI);
+  ctx.fill();
+  const theta = s ? s[4] : 0.3;
+  ctx.strokeStyle = '#2f6fdf';
+  ctx.lineWidth = 10;
+  ctx.beginPath();
+  ctx.moveTo(cx, cy);
+  ctx.lineTo(cx + Math.sin(theta) * len, cy - Math.cos(theta) * len);
+  ctx.stroke();
+  ctx.fillStyle = '#1d2430';
+  ctx.beginPath();
+  ctx.arc(cx, cy, 6, 0, 2 * Math.PI);
+  ctx.fill();
+}
+
+function drawPointgoal(s) {
+  const W = canvas.width, H = canvas.height, scale = (H - 50) / 3.0, cx = W / 2, cy = 35 + (H - 50) / 2;
+  const px = (x) => cx + x * scale, py = (y) => cy - y * scale;
+  ctx.strokeStyle = '#5b6472';
+  ctx.lineWidth = 2;
+  ctx.strokeRect(px(-1.5), py(1.5), 3 * scale, 3 * scale);
+  if (!s) return;
+  ctx.fillStyle = '#cfe8cf';
+  ctx.beginPath();
+  ctx.arc(px(s[9]), py(s[10]), 0.3 * scale, 0, 2 * Math.PI);
+  ctx.fill();
+  ctx.fillStyle = 'rgba(47, 111, 223, 0.35)';
+  for (let i = 0; i < 8; ++i) {
+    ctx.beginPath();
+    ctx.arc(px(s[16 + 2 * i]), py(s[17 + 2 * i]), 0.2 * scale, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  ctx.fillStyle = s[13] > 0 ? '#b3261e' : '#d9582b';
+  ctx.beginPath();
+  ctx.arc(px(s[4]), py(s[5]), 8, 0, 2 * Math.PI);
+  ctx.fill();
+  ctx.strokeStyle = '#1d2430';
+  ctx.beginPath();
+  ctx.moveTo(px(s[4]), py(s[5]));
+  ctx.lineTo(px(s[4]) + 16 * Math.cos(s[8]), py(s[5]) - 16 * Math.sin(s[8]));
+  ctx.stroke();
+}
+
+// ---- wiring -------------------------------------------------------------------------------------
+$('version').textContent = `saferl_rl ${cstr(lib._rl_version())}`;
+readUrl();
+syncControls();
+redrawPlots();
+$('env').addEventListener('change', () => {
+  S.settings.env = $('env').value;
+  S.settings.d = DEFAULT_D[S.settings.env];
+  dropReplay();
+  syncControls();
+  writeUrl();
+});
+for (const id of ['algo', 'd', 'seed', 'spe']) $(id).addEventListener('change', () => { readControls(); writeUrl(); redrawPlots(); });
+$('start').addEventListener('click', start);
+$('stop').addEventListener('click', () => { worker.postMessage({ type: 'stop' }); });
+$('resume').addEventListener('click', () => {
+  if (S.running || !S.started) return;
+  S.running = true;
+  setStatus('training resumed');
+  worker.postMessage({ type: 'resume' });
+  syncControls();
+});
+$('replay').addEventListener('click', loadReplay);
+await workerReadyPromise;
+setStatus('ready: pick a problem and train');
+requestAnimationFrame(tick);
+window.__ready = true;
