@@ -7,16 +7,9 @@ BIN=${1:?usage: tests/cli/budget_report.sh path/to/budget_report}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DATA=$ROOT/tests/data/budget
 PY=/usr/bin/python3
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/lib.bash"
 
-passed=0
-failed=0
-ok() { echo "ok    $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL  $1${2:+: $2}"; failed=$((failed + 1)); }
 
-# run ARGS...: stdout in $TMP/out, stderr in $TMP/err, exit status in $status
-run() { "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"; status=$?; }
 
 # jcheck NAME PYTHON: loads $TMP/out as strict JSON (a bare NaN/Infinity token fails) and runs
 # the Python statements (asserts) with d the document and close(a, b[, rel]) at hand.
@@ -282,5 +275,4 @@ expect_status "two input files: exit 2" 2
 run --help
 expect_status "--help: exit 0" 0
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

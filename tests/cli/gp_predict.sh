@@ -6,15 +6,9 @@ set -u
 BIN=${1:?usage: tests/cli/gp_predict.sh path/to/gp_predict}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DATA=$ROOT/tests/data/gp
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/lib.bash"
 
-passed=0
-failed=0
-ok() { echo "ok    $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL  $1${2:+: $2}"; failed=$((failed + 1)); }
 
-run() { "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"; status=$?; }
 
 # close NAME EXPECTED.csv: stdout equals the file's mean,var rows to 1e-9 of each column's top
 close() {
@@ -100,5 +94,4 @@ else
     bad "duplicate points without noise" "$(cat "$TMP/out" "$TMP/err" | head -c 300)"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -6,15 +6,8 @@
 set -u
 BIN=${1:?usage: tests/cli/nas_search.sh path/to/nas_search}
 PY=/usr/bin/python3
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/lib.bash"
 
-passed=0
-failed=0
-ok() { echo "ok    $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL  $1${2:+: $2}"; failed=$((failed + 1)); }
-run() { "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"; status=$?; }
-is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
 
 # toy task: AdvantageNAS finds the teacher; the curve is CSV every 10 iterations
 run --task toy --strategy advantage --seed 1 --iters 600 --batch 50 --png "$TMP/toy.png"
@@ -94,5 +87,4 @@ if [ $status -eq 2 ] && grep -q -- '--task is required' "$TMP/err"; then ok "mis
 run --task toy --strategy advantage --iters 5 --png /nonexistent/dir/x.png
 if [ $status -ne 0 ] && grep -q 'cannot write /nonexistent/dir/x.png' "$TMP/err"; then ok "unwritable PNG"; else bad "unwritable PNG"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

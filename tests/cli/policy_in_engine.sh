@@ -4,13 +4,7 @@
 # back from a file and gives the same run; bad policy files are refused with a clear error.
 set -u
 BIN=${1:?usage: tests/cli/policy_in_engine.sh path/to/policy_in_engine}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-ok() { echo "ok    $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL  $1${2:+: $2}"; failed=$((failed + 1)); }
-run() { "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"; status=$?; }
+. "$(dirname "$0")/lib.bash"
 
 run --agents 8 --frames 300 --seed 2 --write-policy "$TMP/p.bin"
 [ "$status" -eq 0 ] && ok "trains and runs" || bad "trains and runs" "status $status: $(cat "$TMP/err")"
@@ -59,5 +53,4 @@ for args in "--agents 0" "--agents 5000" "--frames x" "--bogus 1" "--policy"; do
     run $args
     if [ "$status" -eq 2 ] && grep -q "policy_in_engine:" "$TMP/err"; then ok "rejects: $args"; else bad "rejects: $args" "status $status"; fi
 done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -4,13 +4,7 @@
 # the PNG, and clear errors for bad arguments.
 set -u
 BIN=${1:?usage: tests/cli/rl_train.sh path/to/rl_train}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-ok() { echo "ok    $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL  $1${2:+: $2}"; failed=$((failed + 1)); }
-run() { "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"; status=$?; }
+. "$(dirname "$0")/lib.bash"
 
 run --env cliff --algo ppo-lag --cost-limit 0.2 --seed 3 --steps 4000 --steps-per-epoch 1000 \
     --save "$TMP/p.bin" --png "$TMP/c.png"
@@ -37,5 +31,4 @@ for args in "--env mujoco" "--env cliff --algo cpo" "--env cliff --seed -1" "--e
     run $args --png "$TMP/x.png"
     if [ "$status" -ne 0 ] && [ -s "$TMP/err" ] && grep -q "rl_train:" "$TMP/err"; then ok "rejects: $args"; else bad "rejects: $args" "status $status"; fi
 done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

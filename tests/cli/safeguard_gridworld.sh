@@ -4,14 +4,8 @@
 set -u
 BIN=${1:?usage: tests/cli/safeguard_gridworld.sh path/to/safeguard_gridworld}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/lib.bash"
 
-passed=0
-failed=0
-ok() { echo "ok    $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL  $1${2:+: $2}"; failed=$((failed + 1)); }
-run() { "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"; status=$?; }
 expect_error() { # name status stderr-fragment
     if [ "$status" -eq "$2" ] && grep -qF -- "$3" "$TMP/err" && [ ! -s "$TMP/out" ]; then ok "$1"; else bad "$1" "status $status, stderr '$(cat "$TMP/err")'"; fi
 }
@@ -98,5 +92,4 @@ if [ "$status" -eq 0 ] && grep -q 'sure shield: realisable' "$TMP/out" &&
     ok "no slips: realisable, zero violations with the shield"
 else bad "no slips: realisable, zero violations with the shield" "$(cat "$TMP/out" "$TMP/err")"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

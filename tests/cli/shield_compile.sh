@@ -5,14 +5,8 @@ set -u
 BIN=${1:?usage: tests/cli/shield_compile.sh path/to/shield_compile}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DATA=$ROOT/tests/data/shield
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/lib.bash"
 
-passed=0
-failed=0
-ok() { echo "ok    $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL  $1${2:+: $2}"; failed=$((failed + 1)); }
-run() { "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"; status=$?; }
 expect() { # name expected-stdout
     if [ "$status" -eq 0 ] && [ "$(cat "$TMP/out")" = "$2" ]; then ok "$1"; else bad "$1" "status $status, got '$(head -c 300 "$TMP/out")' $(head -c 200 "$TMP/err")"; fi
 }
@@ -87,5 +81,4 @@ expect_error "unknown proposition in a trace" 1 "trace:2:1: unknown proposition 
 run
 if [ "$status" -eq 2 ]; then ok "usage"; else bad "usage"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
