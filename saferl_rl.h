@@ -1038,10 +1038,71 @@ SAFERL_RL_API void saferl_rl_cliff_model(double *transition, double *reward, dou
 #define SAFERL_RL__BLIS_MIN_BATCH 16
 #endif
 
+/* The linear layers' products run through one register-blocked kernel (the idea of llm.c's
+   matmul_forward). Every output element is still a single running sum in the textbook loop's
+   order: the forward starts from the bias and adds the inputs in ascending order; the
+   gradients start from the value already there and add the batch rows (dweight) or the output
+   units (dinp) in ascending order. So the results are bit-for-bit those of the plain loops and
+   no -ffast-math is needed. The speed comes from advancing a tile of
+   SAFERL_RL__TILE_ROWS x SAFERL_RL__TILE_COLS such sums at once: they are independent, so the
+   compiler keeps them in registers and turns the column loop into SIMD multiplies and adds
+   over contiguous memory, instead of waiting on one scalar add chain at a time. (With 8
+   columns GCC 12 at -O3 vectorises the k loop instead, with gathers; 16 keeps it on the
+   columns.) */
+#define SAFERL_RL__TILE_ROWS 4
+#define SAFERL_RL__TILE_COLS 16
+#define SAFERL_RL__PANEL_K 64 /* inputs in one packed weight panel: a 4 KiB stack buffer */
+
+/* Y (R,N; row stride ldy) += A (R,K) V (K,N; row stride ldv), A's element (r,k) at
+   A[r * a_row + k * a_k]; for each element of Y, k ascending. */
+static void saferl_rl__matmul_acc(float *Y, int ldy, const float *A, int a_row, int a_k, const float *V, int ldv,
+                                  int R, int K, int N) {
+    enum { TR = SAFERL_RL__TILE_ROWS, TC = SAFERL_RL__TILE_COLS };
+    const int full_cols = N - N % TC;
+    int r0, n0, n, k, i, j;
+    for (r0 = 0; r0 < R; r0 += TR) {
+        const int rows = R - r0 < TR ? R - r0 : TR;
+        const float *a[TR];
+        float *y[TR];
+        /* a tile past the last row repeats it: those sums are computed and dropped, which keeps
+           the tile's loops fixed in size (so unrolled and vectorised) */
+        for (i = 0; i < TR; ++i) {
+            a[i] = A + (size_t)(r0 + (i < rows ? i : rows - 1)) * a_row;
+            y[i] = Y + (size_t)(r0 + (i < rows ? i : rows - 1)) * ldy;
+        }
+        for (n0 = 0; n0 < full_cols; n0 += TC) {
+            float acc[TR][TC];
+            for (i = 0; i < TR; ++i)
+                for (j = 0; j < TC; ++j) acc[i][j] = y[i][n0 + j];
+            for (k = 0; k < K; ++k) {
+                const float *v = V + (size_t)k * ldv + n0;
+                for (i = 0; i < TR; ++i) {
+                    const float s = a[i][(size_t)k * a_k];
+                    for (j = 0; j < TC; ++j) acc[i][j] += s * v[j];
+                }
+            }
+            for (i = 0; i < rows; ++i)
+                for (j = 0; j < TC; ++j) y[i][n0 + j] = acc[i][j];
+        }
+        /* the last N % TC columns one at a time, the tile's rows still advancing together */
+        for (n = full_cols; n < N; ++n) {
+            float acc[TR];
+            for (i = 0; i < TR; ++i) acc[i] = y[i][n];
+            for (k = 0; k < K; ++k) {
+                const float v = V[(size_t)k * ldv + n];
+                for (i = 0; i < TR; ++i) acc[i] += a[i][(size_t)k * a_k] * v;
+            }
+            for (i = 0; i < rows; ++i) y[i][n] = acc[i];
+        }
+    }
+}
+
 SAFERL_RL_API void saferl_rl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
                                             int B, int C, int OC) {
     /* inp is (B,C), weight is (OC,C), bias is (OC) or NULL, out is (B,OC) */
-    int b, o, c;
+    enum { PK = SAFERL_RL__PANEL_K, PN = SAFERL_RL__TILE_COLS };
+    float panel[SAFERL_RL__PANEL_K * SAFERL_RL__TILE_COLS];
+    int b, o, o0, c0, k, j;
 #if defined(SAFERL_USE_BLIS)
     if (B >= SAFERL_RL__BLIS_MIN_BATCH) {
         float one = 1.0f, zero = 0.0f;
@@ -1052,13 +1113,33 @@ SAFERL_RL_API void saferl_rl_linear_forward(float *out, const float *inp, const 
         return;
     }
 #endif
-    for (b = 0; b < B; ++b) {
-        const float *x = inp + (size_t)b * C;
-        for (o = 0; o < OC; ++o) {
-            const float *w = weight + (size_t)o * C;
-            float sum = bias ? bias[o] : 0.0f;
-            for (c = 0; c < C; ++c) sum += w[c] * x[c];
-            out[(size_t)b * OC + o] = sum;
+    for (b = 0; b < B; ++b)
+        for (o = 0; o < OC; ++o) out[(size_t)b * OC + o] = bias ? bias[o] : 0.0f;
+    if (B < SAFERL_RL__TILE_ROWS) {
+        /* a few rows give packing nothing to amortise: advance PN outputs' sums together
+           straight from the weight rows */
+        for (b = 0; b < B; ++b)
+            for (o0 = 0; o0 < OC; o0 += PN) {
+                const int on = OC - o0 < PN ? OC - o0 : PN;
+                const float *x = inp + (size_t)b * C;
+                float *y = out + (size_t)b * OC + o0;
+                float acc[SAFERL_RL__TILE_COLS];
+                for (j = 0; j < on; ++j) acc[j] = y[j];
+                for (k = 0; k < C; ++k)
+                    for (j = 0; j < on; ++j) acc[j] += weight[(size_t)(o0 + j) * C + k] * x[k];
+                for (j = 0; j < on; ++j) y[j] = acc[j];
+            }
+        return;
+    }
+    /* the kernel wants the weights with the output units contiguous: pack a few at a time,
+       transposed, into a panel on the stack (padding columns are zero and never stored) */
+    for (o0 = 0; o0 < OC; o0 += PN) {
+        const int on = OC - o0 < PN ? OC - o0 : PN;
+        for (c0 = 0; c0 < C; c0 += PK) {
+            const int cn = C - c0 < PK ? C - c0 : PK;
+            for (k = 0; k < cn; ++k)
+                for (j = 0; j < PN; ++j) panel[k * PN + j] = j < on ? weight[(size_t)(o0 + j) * C + c0 + k] : 0.0f;
+            saferl_rl__matmul_acc(out + o0, OC, inp + c0, C, 1, panel, PN, B, cn, on);
         }
     }
 }
@@ -1067,7 +1148,7 @@ SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float 
                                              const float *inp, const float *weight, int B, int C, int OC) {
     /* dout is (B,OC), inp is (B,C), weight is (OC,C); accumulates dinp (B,C) or NULL,
        dweight (OC,C), dbias (OC) or NULL */
-    int b, o, c;
+    int b, o;
     if (dbias)
         for (b = 0; b < B; ++b)
             for (o = 0; o < OC; ++o) dbias[o] += dout[(size_t)b * OC + o];
@@ -1082,18 +1163,9 @@ SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float 
         return;
     }
 #endif
-    for (b = 0; b < B; ++b) {
-        const float *x = inp + (size_t)b * C;
-        float *dx = dinp ? dinp + (size_t)b * C : NULL;
-        for (o = 0; o < OC; ++o) {
-            float d = dout[(size_t)b * OC + o];
-            const float *w = weight + (size_t)o * C;
-            float *dw = dweight + (size_t)o * C;
-            if (dx)
-                for (c = 0; c < C; ++c) dx[c] += d * w[c];
-            for (c = 0; c < C; ++c) dw[c] += d * x[c];
-        }
-    }
+    /* dinp (B,C) += dout (B,OC) weight (OC,C); dweight (OC,C) += dout^T (OC,B) inp (B,C) */
+    if (dinp) saferl_rl__matmul_acc(dinp, C, dout, OC, 1, weight, C, B, OC, C);
+    saferl_rl__matmul_acc(dweight, C, dout, 1, OC, inp, C, OC, B, C);
 }
 
 SAFERL_RL_API void saferl_rl_tanh_forward(float *out, const float *inp, int N) {
