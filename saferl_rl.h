@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.1.0 - constrained MDPs, small networks and Lagrangian policy gradients
+/* saferl_rl.h - v0.2.0 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
    expected episodic cost <= d (the cost limit). This header holds a cost-aware environment
    interface with vectorised rollouts, five built-in environments, small float networks with
    hand-written forward/backward passes (MLP, categorical and diagonal-Gaussian heads, reward
-   and cost critics, Adam), PPO, PPO-Lagrangian and PID-Lagrangian for discrete and
+   and cost critics, Adam), PPO, PPO-Lagrangian, PID-Lagrangian and CPO for discrete and
    continuous actions, and a versioned binary policy format a game can load from memory.
 
    Do this:
@@ -57,8 +57,11 @@
                           global-norm gradient clipping
       policies            saferl_rl_policy: act one observation without allocating; save to and
                           load from a memory buffer (format below); file helpers
+      trust region        saferl_rl_policy_fvp (closed-form Fisher-vector product),
+                          saferl_rl_conjugate_gradient, saferl_rl_cpo_dual (the five cases),
+                          saferl_rl_cpo_accept (the line search's acceptance rule)
       training            saferl_rl_agent: rollouts, GAE for reward and cost, PPO / PPO-Lag /
-                          PID-Lag updates, episode and cost-rate metrics, evaluation
+                          PID-Lag / CPO updates, episode and cost-rate metrics, evaluation
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
       cartpole   Gym's CartPole-v1 dynamics (g 9.8, cart 1.0 kg, pole 0.1 kg, half-length 0.5,
@@ -124,9 +127,39 @@
       * Metrics: mean episodic return and cost over the window (stochastic training policy),
         the cost rate (all cost / all steps so far), and saferl_rl_evaluate for the
         deterministic (argmax / mean) or stochastic policy.
-      Part 2 (a later release) adds the trust-region family (CPO, PCPO), flipping-based
-      mixtures and return-conditioned policies; the agent keeps its algorithm switch and
-      its actor/critic blocks separate for that.
+      * Fisher-vector products in closed (Gauss-Newton) form, exact at theta_old, no
+        second-order autodiff: F v = (1/N) sum_s J^T M J v with J the Jacobian of the head
+        (logits or Gaussian means), J v one forward-mode pass through the MLP and J^T u one
+        backward pass; M = diag(p) - p p^T for a categorical head, diag(sigma^-2) for the
+        Gaussian means, and the state-independent log sigma block is 2 I. The KL is summed
+        over action dimensions and averaged over states, the convention of PPO's KL stop
+        above (OmniSafe's second-order code averages over dimensions too, so its delta means
+        delta * act_dim here). Damping cg_damping (0.1, OmniSafe's) is added to F.
+      * Conjugate gradient from x = 0, cg_iters steps (15, OmniSafe's), stop at residual
+        norm < 1e-10; no epsilon in the step sizes (OmniSafe adds 1e-6): it stops instead if
+        p^T F p <= 0.
+      * CPO (Achiam, Held, Tamar, Abbeel 2017): g = grad mean(rho A_R), b = grad mean(rho
+        A_C) at theta_old (reward advantages standardised, cost advantages centred, as for
+        PPO), x = F^-1 g, p = F^-1 b by CG, then the dual's five cases (saferl_rl_cpo_dual:
+        4 and 3 the TRPO step sqrt(2 delta / q) x, 2 and 1 the analytic dual solution
+        D = (x - nu p) / lambda, 0 the recovery step -sqrt(2 delta / s) p). Backtracking
+        theta_old + 0.8^j D, j < line_search_steps (15), accepted when mean KL <= delta
+        (trust_region, 0.01), the cost surrogate grew by at most max(-c, 0) and, from a
+        feasible start (cases 2..4), the reward surrogate did not decrease; else theta_old
+        is kept. The critics then take update_iters passes of minibatch steps as in PPO.
+        The constraint's linearisation: c = (J_C - d) / L, L the mean episode length of the
+        epoch (steps / finished episodes; steps per environment when none finished). Of the
+        two readings in use (OmniSafe's c = J_C - d; safety-starter-agents' division by the
+        episode length) this is the second, because b is the gradient of a per-step mean
+        while J_C is an episodic sum: J_C(theta) ~ J_C + L b^T (theta - theta_old), so only
+        c / L + b^T D <= 0 states the paper's constraint in consistent units (with c unscaled
+        a violation asks for a per-step correction L times too large, so the recovery case
+        fires too early, and a slack allows L times too much per-step growth). The same c
+        bounds the cost growth in the line search. The epoch
+        statistics report the dual's case, the accepted step fraction and nu (in the
+        lagrange_multiplier field).
+      Not yet here (part 2 continues): PCPO, TRPO-Lagrangian, FOCOPS, CUP, flipping-based
+      mixtures and return-conditioned policies.
 
    POLICY FORMAT (version 1; all integers uint32 and floats IEEE-754 binary32, little endian)
       offset 0   magic "SRLP"            4   format version (1)
@@ -154,15 +187,17 @@
       to rounding (libm's tanh and exp differ in the last bits).
 
    REVISION HISTORY
+      0.2.0 (2026-11-21)  trust region: closed-form Fisher-vector products, conjugate
+                          gradient, CPO (five-case dual, recovery, line search)
       0.1.0 (2026-11-21)  first release: environments, networks, PPO, PPO-Lag, PID-Lag
 */
 #ifndef SAFERL_RL_H
 #define SAFERL_RL_H
 
 #define SAFERL_RL_VERSION_MAJOR 0
-#define SAFERL_RL_VERSION_MINOR 1
+#define SAFERL_RL_VERSION_MINOR 2
 #define SAFERL_RL_VERSION_PATCH 0
-#define SAFERL_RL_VERSION_STRING "0.1.0"
+#define SAFERL_RL_VERSION_STRING "0.2.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_RL_IMPLEMENTATION)
 #define SAFERL_RL_IMPLEMENTATION
@@ -523,12 +558,57 @@ SAFERL_RL_API saferl_result saferl_rl_policy_load_file(saferl_rl_policy *policy,
 SAFERL_RL_API void saferl_rl_policy_free_file(saferl_rl_policy *policy, const saferl_allocator *allocator);
 #endif
 
+/* ---- trust region (CPO, TRPO family) ------------------------------------------------------ */
+
+/* Floats of scratch saferl_rl_policy_fvp needs for a batch of B. */
+SAFERL_RL_API size_t saferl_rl_fvp_scratch_count(const saferl_rl_policy *policy, int B);
+/* Fisher-vector product out = F v + damping v, F the Fisher information of the policy at its
+   parameters averaged over the B network inputs inp (B, observation_dim; already
+   normalised: the network's input), for KL(pi_old || pi) summed over action dimensions. The
+   closed Gauss-Newton form: F = (1/B) sum_s J(s)^T M(s) J(s), J the Jacobian of the head
+   (logits or means) by the parameters, M = diag(p) - p p^T (categorical) or diag(sigma^-2)
+   (Gaussian means), and 2 I on the state-independent log sigma block. J v is one
+   forward-mode pass, J^T u one backward pass. v, out: saferl_rl_policy_param_count floats. */
+SAFERL_RL_API void saferl_rl_policy_fvp(const saferl_rl_policy *policy, const float *inp, int B,
+                                        const float *v, float *out, float damping, float *scratch);
+
+/* out = A v for a symmetric positive definite A of size n. */
+typedef void (*saferl_rl_matvec)(void *context, const float *v, float *out);
+/* Conjugate gradient for A x = b from x = 0: at most `iterations` steps, stopping when the
+   residual norm is below 1e-10 or p^T A p <= 0 (A not positive definite on p). work holds
+   3 n floats. Returns the iterations done. Sums in double. */
+SAFERL_RL_API int saferl_rl_conjugate_gradient(saferl_rl_matvec apply, void *context, const float *b,
+                                               float *x, size_t n, int iterations, float *work);
+
+/* CPO's step (Achiam et al. 2017, appendix 10.2): maximise g^T D subject to
+   c + b^T D <= 0 and D^T H D / 2 <= delta, given x = H^-1 g, p = H^-1 b and the scalars
+   q = g^T x, r = g^T p, s = b^T p, bb = b^T b. The step is D = x_coef x - p_coef p.
+   optim_case: 4 (cost gradient ~ 0, feasible: TRPO step), 3 (c < 0, the whole trust region
+   feasible: TRPO step), 2 (c < 0, the constraint cuts the trust region), 1 (c >= 0, the
+   feasible set meets the trust region), 0 (c >= 0, infeasible trust region: the recovery
+   step D = -sqrt(2 delta / s) p, which only decreases the cost). lambda and nu are the dual
+   variables (lambda of the trust region, nu of the constraint). SAFERL_ERR_INVALID_ARGUMENT
+   for non-finite input, q <= 0, s < 0 or delta <= 0; SAFERL_ERR_INFEASIBLE when c >= 0 and
+   the cost gradient is zero (no step can help). */
+typedef struct saferl_rl_cpo_step {
+    int optim_case;
+    double lambda, nu;
+    double x_coef, p_coef;
+} saferl_rl_cpo_step;
+SAFERL_RL_API saferl_result saferl_rl_cpo_dual(double q, double r, double s, double c, double delta, double bb,
+                                               saferl_rl_cpo_step *step);
+/* CPO's line-search acceptance: KL <= delta, the cost surrogate grew by at most max(-c, 0),
+   and, in cases 2..4 only (a feasible start), the reward surrogate did not decrease. */
+SAFERL_RL_API int saferl_rl_cpo_accept(int optim_case, double kl, double delta, double reward_improvement,
+                                       double cost_change, double c);
+
 /* ---- training --------------------------------------------------------------------------- */
 
 typedef enum saferl_rl_algorithm {
     SAFERL_RL_PPO = 0,       /* unconstrained */
     SAFERL_RL_PPO_LAG = 1,   /* Lagrangian: dual ascent on lambda */
-    SAFERL_RL_PID_LAG = 2    /* PID-controlled lambda */
+    SAFERL_RL_PID_LAG = 2,   /* PID-controlled lambda */
+    SAFERL_RL_CPO = 3        /* constrained policy optimisation (trust region) */
 } saferl_rl_algorithm;
 
 typedef enum saferl_rl_lambda_optimizer {
@@ -565,6 +645,10 @@ typedef struct saferl_rl_desc {
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
     int episode_window;              /* 100 episodes for J_R, J_C */
+    double trust_region;             /* CPO: delta, the bound on the mean KL: 0.01 */
+    int cg_iters;                    /* CPO: conjugate-gradient iterations: 15 */
+    double cg_damping;               /* CPO: F + damping I: 0.1; negative: 0 */
+    int line_search_steps;           /* CPO: backtracking steps (factor 0.8): 15 */
     saferl_allocator allocator;      /* for saferl_rl_agent_create */
 } saferl_rl_desc;
 
@@ -580,6 +664,8 @@ typedef struct saferl_rl_epoch_stats {
     int update_passes;          /* passes done before the KL stop */
     double kl;                  /* after the last pass */
     double actor_loss, reward_critic_loss, cost_critic_loss;
+    int optim_case;             /* CPO: the dual's case 0..4 (-1: no step taken) */
+    double step_fraction;       /* CPO: the accepted 0.8^j of the full step (0: rejected) */
 } saferl_rl_epoch_stats;
 
 #define SAFERL_RL_MAX_ENVS 256
@@ -604,6 +690,7 @@ typedef struct saferl_rl_agent {
     float *obs, *actions, *logp_old, *old_dist, *rewards, *costs, *value_r, *value_c;
     float *adv_r, *adv_c, *ret_r, *ret_c, *old_log_std;
     float *mb_obs, *mb_actions, *mb_logp_old, *mb_adv, *mb_ret_r, *mb_ret_c;
+    float *tr_g, *tr_b, *tr_x, *tr_p, *tr_step, *tr_old, *tr_work; /* CPO only */
     float *env_obs, *env_obs_norm, *env_actions, *env_next_obs;
     float *window_return, *window_cost, *pending_return, *pending_cost;
     double *obs_count_mean_m2, *pending_stats, *episode_return, *episode_cost, *pid_history;
@@ -629,7 +716,8 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
 SAFERL_RL_API saferl_result saferl_rl_agent_create(saferl_rl_agent *agent, const saferl_rl_desc *desc,
                                                    const saferl_rl_env *envs, int env_count);
 SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent);
-/* One epoch: rollout of steps_per_epoch steps, lambda update, PPO update. stats optional. */
+/* One epoch: rollout of steps_per_epoch steps, lambda update, PPO update (CPO: one
+   trust-region step, then the critics). stats optional. */
 SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats);
 
 #ifdef __cplusplus
@@ -1787,6 +1875,197 @@ SAFERL_RL_API void saferl_rl_policy_free_file(saferl_rl_policy *policy, const sa
 
 /* ---- training ------------------------------------------------------------------------------- */
 
+/* ---- trust region ---------------------------------------------------------------------------- */
+
+/* Forward-mode pass: the tangent of every layer's output along the parameter direction v
+   (the input's tangent is zero), from a forward pass's activations acts at params. tangent
+   holds two (B, max width) buffers that alternate; returns the head's tangent (B, sizes[L]). */
+static float *saferl_rl__mlp_jvp(const saferl_rl_mlp *mlp, const float *params, const float *v, const float *inp,
+                                 const float *acts, float *tangent, int B) {
+    const int width = saferl_rl__mlp_max_width(mlp);
+    const float *x = inp, *dx = NULL;
+    float *dz = tangent;
+    int l, b, o, k;
+    for (l = 0; l < mlp->layer_count; ++l) {
+        int C = mlp->sizes[l], OC = mlp->sizes[l + 1];
+        const float *w = params, *dw = v;
+        const float *h = acts;
+        dz = tangent + (size_t)(l & 1) * B * width;
+        /* d(W x + b) = dW x + db + W dx */
+        saferl_rl_linear_forward(dz, x, dw, dw + (size_t)OC * C, B, C, OC);
+        if (dx)
+            for (b = 0; b < B; ++b)
+                for (o = 0; o < OC; ++o) {
+                    const float *wr = w + (size_t)o * C, *dxr = dx + (size_t)b * C;
+                    float sum = 0.0f;
+                    for (k = 0; k < C; ++k) sum += wr[k] * dxr[k];
+                    dz[(size_t)b * OC + o] += sum;
+                }
+        if (l < mlp->layer_count - 1) {
+            int n = B * OC, i;
+            if (mlp->activation == SAFERL_RL_TANH)
+                for (i = 0; i < n; ++i) dz[i] *= 1.0f - h[i] * h[i];
+            else
+                for (i = 0; i < n; ++i) dz[i] = h[i] > 0.0f ? dz[i] : 0.0f;
+        }
+        params += (size_t)OC * (C + 1);
+        v += (size_t)OC * (C + 1);
+        x = h;
+        acts += (size_t)B * OC;
+        dx = dz;
+    }
+    return dz;
+}
+
+/* out += weight * sum over the batch of J^T M J v (see saferl_rl_policy_fvp). acts holds the
+   batch's activations, tangent 2 B max-width floats, dhead B head-width floats. */
+static void saferl_rl__fvp_accumulate(const saferl_rl_policy *p, const float *inp, int B, const float *v, float *out,
+                                      float weight, float *acts, float *tangent, float *dhead) {
+    const int H = p->action_dim;
+    const size_t net_count = saferl_rl_mlp_param_count(&p->net);
+    const float *head = saferl_rl_mlp_forward(&p->net, p->params, inp, acts, B);
+    const float *jv = saferl_rl__mlp_jvp(&p->net, p->params, v, inp, acts, tangent, B);
+    int b, j;
+    for (b = 0; b < B; ++b) {
+        const float *z = head + (size_t)b * H, *t = jv + (size_t)b * H;
+        float *u = dhead + (size_t)b * H;
+        if (p->action_kind == SAFERL_RL_DISCRETE) { /* (diag(p) - p p^T) t */
+            float lse = saferl_rl__logsumexp(z, H), dot = 0.0f;
+            for (j = 0; j < H; ++j) dot += expf(z[j] - lse) * t[j];
+            for (j = 0; j < H; ++j) u[j] = weight * expf(z[j] - lse) * (t[j] - dot);
+        } else {
+            const float *log_std = p->params + net_count;
+            for (j = 0; j < H; ++j) u[j] = weight * t[j] * expf(-2.0f * log_std[j]);
+        }
+    }
+    /* the head's tangent is consumed: the tangent buffers become the backward scratch */
+    saferl_rl_mlp_backward(&p->net, p->params, out, inp, acts, dhead, NULL, tangent, B);
+    if (p->action_kind == SAFERL_RL_GAUSSIAN)
+        for (j = 0; j < H; ++j) out[net_count + j] += weight * (float)B * 2.0f * v[net_count + j];
+}
+
+SAFERL_RL_API size_t saferl_rl_fvp_scratch_count(const saferl_rl_policy *policy, int B) {
+    return saferl_rl_mlp_activation_count(&policy->net, B) +
+           (size_t)(2 * B) * (size_t)saferl_rl__mlp_max_width(&policy->net) + (size_t)B * policy->action_dim;
+}
+
+SAFERL_RL_API void saferl_rl_policy_fvp(const saferl_rl_policy *policy, const float *inp, int B, const float *v,
+                                        float *out, float damping, float *scratch) {
+    size_t n = saferl_rl_policy_param_count(policy), i;
+    float *acts = scratch, *tangent = acts + saferl_rl_mlp_activation_count(&policy->net, B);
+    float *dhead = tangent + (size_t)(2 * B) * (size_t)saferl_rl__mlp_max_width(&policy->net);
+    SAFERL_ASSERT(policy != NULL && B > 0);
+    memset(out, 0, sizeof(float) * n);
+    saferl_rl__fvp_accumulate(policy, inp, B, v, out, 1.0f / (float)B, acts, tangent, dhead);
+    for (i = 0; i < n; ++i) out[i] += damping * v[i];
+}
+
+static double saferl_rl__dot(const float *x, const float *y, size_t n) {
+    double s = 0.0;
+    size_t i;
+    for (i = 0; i < n; ++i) s += (double)x[i] * y[i];
+    return s;
+}
+
+SAFERL_RL_API int saferl_rl_conjugate_gradient(saferl_rl_matvec apply, void *context, const float *b, float *x,
+                                               size_t n, int iterations, float *work) {
+    float *r = work, *p = work + n, *z = work + 2 * n;
+    double rr, pz, alpha, rr_new;
+    size_t i;
+    int it;
+    memset(x, 0, sizeof(float) * n);
+    memcpy(r, b, sizeof(float) * n);
+    memcpy(p, b, sizeof(float) * n);
+    rr = saferl_rl__dot(r, r, n);
+    for (it = 0; it < iterations; ++it) {
+        if (sqrt(rr) < 1e-10) break;
+        apply(context, p, z);
+        pz = saferl_rl__dot(p, z, n);
+        if (!(pz > 0.0)) break;
+        alpha = rr / pz;
+        for (i = 0; i < n; ++i) {
+            x[i] += (float)(alpha * p[i]);
+            r[i] -= (float)(alpha * z[i]);
+        }
+        rr_new = saferl_rl__dot(r, r, n);
+        for (i = 0; i < n; ++i) p[i] = (float)(r[i] + (rr_new / rr) * p[i]);
+        rr = rr_new;
+    }
+    return it;
+}
+
+#define SAFERL_RL__BIG 1e300
+
+static double saferl_rl__clamp(double v, double lo, double hi) { /* max(lo, min(hi, v)), as the papers' code */
+    v = v < hi ? v : hi;
+    return v > lo ? v : lo;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_cpo_dual(double q, double r, double s, double c, double delta, double bb,
+                                               saferl_rl_cpo_step *step) {
+    saferl_rl_cpo_step st;
+    double A, B, lam_a, lam_b, bound, la, lb, fa, fb, lam;
+    SAFERL_ASSERT(step != NULL);
+    if (!saferl_rl__finite(q) || !saferl_rl__finite(r) || !saferl_rl__finite(s) || !saferl_rl__finite(c) ||
+        !saferl_rl__finite(delta) || !saferl_rl__finite(bb) || !(q > 0.0) || s < 0.0 || !(delta > 0.0))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(&st, 0, sizeof st);
+    lam_b = sqrt(q / (2.0 * delta)); /* the trust region's multiplier without the constraint */
+    if ((bb <= 1e-8 || !(s > 0.0)) && c < 0.0) {
+        st.optim_case = 4;
+        st.lambda = lam_b;
+        st.x_coef = 1.0 / lam_b;
+        *step = st;
+        return SAFERL_OK;
+    }
+    if (!(s > 0.0)) return SAFERL_ERR_INFEASIBLE;
+    A = q - r * r / s; /* >= 0 by Cauchy-Schwarz in the H^-1 inner product; rounding aside */
+    B = 2.0 * delta - c * c / s;
+    if (c < 0.0 && B < 0.0) {
+        st.optim_case = 3;
+        st.lambda = lam_b;
+        st.x_coef = 1.0 / lam_b;
+    } else if (c >= 0.0 && B < 0.0) {
+        st.optim_case = 0;
+        st.p_coef = sqrt(2.0 * delta / s);
+    } else {
+        st.optim_case = c < 0.0 ? 2 : 1;
+        /* the papers' code writes the dual for the descent gradient -g: r changes sign */
+        r = -r;
+        if (A < 1e-12 * q) A = 1e-12 * q;
+        lam_a = B > 0.0 ? sqrt(A / B) : SAFERL_RL__BIG;
+        /* nu* = (lambda c - r)_+ / s is positive on Lambda_a, zero on Lambda_b */
+        bound = c != 0.0 ? r / c : (r > 0.0 ? SAFERL_RL__BIG : (r < 0.0 ? -SAFERL_RL__BIG : 0.0));
+        if (c < 0.0) {
+            la = saferl_rl__clamp(lam_a, 0.0, bound);
+            lb = saferl_rl__clamp(lam_b, bound, SAFERL_RL__BIG);
+        } else {
+            la = saferl_rl__clamp(lam_a, bound, SAFERL_RL__BIG);
+            lb = saferl_rl__clamp(lam_b, 0.0, bound);
+        }
+        /* an empty interval clamps to 0, where the dual is -infinity: the other one wins */
+        fa = la > 0.0 && la < SAFERL_RL__BIG ? -0.5 * (A / la + B * la) - r * c / s : -SAFERL_RL__BIG;
+        fb = lb > 0.0 && lb < SAFERL_RL__BIG ? -0.5 * (q / lb + 2.0 * delta * lb) : -SAFERL_RL__BIG;
+        if (fa <= -SAFERL_RL__BIG && fb <= -SAFERL_RL__BIG) return SAFERL_ERR_DID_NOT_CONVERGE;
+        lam = fa >= fb ? la : lb;
+        st.lambda = lam;
+        st.nu = lam * c - r > 0.0 ? (lam * c - r) / s : 0.0;
+        st.x_coef = 1.0 / lam;
+        st.p_coef = st.nu / lam;
+    }
+    *step = st;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API int saferl_rl_cpo_accept(int optim_case, double kl, double delta, double reward_improvement,
+                                       double cost_change, double c) {
+    if (!saferl_rl__finite(kl) || !saferl_rl__finite(reward_improvement) || !saferl_rl__finite(cost_change))
+        return 0;
+    if (kl > delta) return 0;
+    if (optim_case > 1 && reward_improvement < 0.0) return 0;
+    return cost_change <= (c < 0.0 ? -c : 0.0);
+}
+
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
     saferl_rl_desc d;
     if (desc) d = *desc;
@@ -1827,11 +2106,19 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     else if (d.pid_kd < 0.0) d.pid_kd = 0.0;
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
+    if (d.trust_region == 0.0) d.trust_region = 0.01;
+    if (d.cg_iters == 0) d.cg_iters = 15;
+    if (d.cg_damping == 0.0) d.cg_damping = 0.1;
+    else if (d.cg_damping < 0.0) d.cg_damping = 0.0;
+    if (d.line_search_steps == 0) d.line_search_steps = 15;
     return d;
 }
 
 static saferl_result saferl_rl__check_desc(const saferl_rl_desc *d) {
-    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_PID_LAG) return SAFERL_ERR_INVALID_ARGUMENT;
+    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_CPO) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!(d->trust_region > 0.0 && d->trust_region <= 10.0) || d->cg_iters < 1 || d->cg_iters > 1000 ||
+        !saferl_rl__finite(d->cg_damping) || d->line_search_steps < 1 || d->line_search_steps > 1000)
+        return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->steps_per_epoch < 1 || d->steps_per_epoch > (1 << 24) || d->update_iters < 1 || d->minibatch < 1 ||
         d->minibatch > 65536 || d->episode_window < 1 || d->episode_window > (1 << 20) || d->pid_delay < 1 ||
         d->pid_delay > 10000)
@@ -1915,6 +2202,16 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->mb_adv, float, M);
     SAFERL_RL__TAKE(a->mb_ret_r, float, M);
     SAFERL_RL__TAKE(a->mb_ret_c, float, M);
+    {
+        size_t tr = a->desc.algorithm == SAFERL_RL_CPO ? a->actor_count : 0;
+        SAFERL_RL__TAKE(a->tr_g, float, tr);
+        SAFERL_RL__TAKE(a->tr_b, float, tr);
+        SAFERL_RL__TAKE(a->tr_x, float, tr);
+        SAFERL_RL__TAKE(a->tr_p, float, tr);
+        SAFERL_RL__TAKE(a->tr_step, float, tr);
+        SAFERL_RL__TAKE(a->tr_old, float, tr);
+        SAFERL_RL__TAKE(a->tr_work, float, 3 * tr);
+    }
     SAFERL_RL__TAKE(a->env_obs, float, E * O);
     SAFERL_RL__TAKE(a->env_obs_norm, float, Bm * O);
     SAFERL_RL__TAKE(a->env_actions, float, E * Ad);
@@ -2011,7 +2308,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
     memset(a.obs_count_mean_m2, 0, sizeof(double) * (1 + 2 * (size_t)a.actor.observation_dim));
     memset(a.pid_history, 0, sizeof(double) * (size_t)a.desc.pid_delay);
     for (e = 0; e < env_count; ++e) saferl_rng_seed(&a.env_rngs[e], a.desc.seed * 2654435761u + 1u + (uint32_t)e);
-    a.lagrange_multiplier = a.desc.algorithm == SAFERL_RL_PPO ? 0.0 : a.desc.lagrange_init;
+    a.lagrange_multiplier = a.desc.algorithm == SAFERL_RL_PPO || a.desc.algorithm == SAFERL_RL_CPO ? 0.0 : a.desc.lagrange_init;
     a.pid_integral = a.desc.pid_ki > 0.0 ? a.desc.lagrange_init / a.desc.pid_ki : 0.0;
     a.needs_reset = 1;
     *agent = a;
@@ -2208,7 +2505,7 @@ static double saferl_rl__window_mean(const float *w, int n) {
 static void saferl_rl__update_lambda(saferl_rl_agent *a, double cost_estimate) {
     const saferl_rl_desc *d = &a->desc;
     double error;
-    if (d->algorithm == SAFERL_RL_PPO || cost_estimate != cost_estimate) return;
+    if (d->algorithm == SAFERL_RL_PPO || d->algorithm == SAFERL_RL_CPO || cost_estimate != cost_estimate) return;
     error = cost_estimate - d->cost_limit;
     if (d->algorithm == SAFERL_RL_PPO_LAG) {
         if (d->lambda_optimizer == SAFERL_RL_LAMBDA_SGD) {
@@ -2325,12 +2622,122 @@ static float saferl_rl__actor_step(saferl_rl_agent *a, int B, float lr) {
     return loss;
 }
 
+/* out = gradient at the current parameters of the surrogate mean(rho A) over the batch
+   (rho = pi / pi_old is 1 there, so this is mean(A grad log pi)). */
+static void saferl_rl__surrogate_grad(saferl_rl_agent *a, const float *adv, float *out) {
+    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->head_width, Bm = a->batch_max;
+    const int Ad = a->stored_action_dim;
+    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
+    int start, b;
+    memset(out, 0, sizeof(float) * a->actor_count);
+    for (start = 0; start < N; start += Bm) {
+        int B = N - start < Bm ? N - start : Bm;
+        const float *inp = a->obs + (size_t)start * O, *act = a->actions + (size_t)start * Ad;
+        const float *head = saferl_rl_mlp_forward(&a->actor.net, a->params, inp, a->acts_actor, B);
+        for (b = 0; b < B; ++b) a->dlogp[b] = adv[start + b] / (float)N;
+        memset(a->dhead, 0, sizeof(float) * (size_t)B * H);
+        if (a->actor.action_kind == SAFERL_RL_DISCRETE)
+            saferl_rl_categorical_logprob_backward(a->dhead, head, act, a->dlogp, B, H);
+        else
+            saferl_rl_gaussian_logprob_backward(a->dhead, out + net_count, head, a->params + net_count, act, a->dlogp,
+                                                B, H);
+        saferl_rl_mlp_backward(&a->actor.net, a->params, out, inp, a->acts_actor, a->dhead, NULL, a->backward_scratch,
+                               B);
+    }
+}
+
+/* mean(rho A) over the batch at the current parameters. */
+static double saferl_rl__surrogate(saferl_rl_agent *a, const float *adv) {
+    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->head_width, Bm = a->batch_max;
+    const int Ad = a->stored_action_dim;
+    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
+    double total = 0.0;
+    int start, b;
+    for (start = 0; start < N; start += Bm) {
+        int B = N - start < Bm ? N - start : Bm;
+        const float *act = a->actions + (size_t)start * Ad;
+        const float *head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->obs + (size_t)start * O, a->acts_actor, B);
+        if (a->actor.action_kind == SAFERL_RL_DISCRETE)
+            saferl_rl_categorical_logprob_forward(a->logp, head, act, B, H);
+        else
+            saferl_rl_gaussian_logprob_forward(a->logp, head, a->params + net_count, act, B, H);
+        for (b = 0; b < B; ++b) total += exp((double)a->logp[b] - a->logp_old[start + b]) * adv[start + b];
+    }
+    return total / N;
+}
+
+/* The batch's Fisher-vector product with damping (a saferl_rl_matvec over the agent). */
+static void saferl_rl__agent_fvp(void *context, const float *v, float *out) {
+    saferl_rl_agent *a = (saferl_rl_agent *)context;
+    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, Bm = a->batch_max;
+    const float damping = (float)a->desc.cg_damping;
+    size_t i;
+    int start;
+    memset(out, 0, sizeof(float) * a->actor_count);
+    for (start = 0; start < N; start += Bm) {
+        int B = N - start < Bm ? N - start : Bm;
+        saferl_rl__fvp_accumulate(&a->actor, a->obs + (size_t)start * O, B, v, out, 1.0f / (float)N, a->acts_actor,
+                                  a->backward_scratch, a->dhead);
+    }
+    for (i = 0; i < a->actor_count; ++i) out[i] += damping * v[i];
+}
+
+/* One CPO step on the actor from the batch's advantages; c the scaled violation. Leaves the
+   actor unchanged when the dual has no solution or no backtracking step is accepted. */
+static void saferl_rl__cpo_update(saferl_rl_agent *a, double c, saferl_rl_epoch_stats *out) {
+    const size_t n = a->actor_count;
+    const double delta = a->desc.trust_region;
+    double q, r, s, bb, frac = 1.0, reward_old, cost_old, kl = 0.0;
+    saferl_rl_cpo_step st;
+    size_t i;
+    int j, accepted = 0;
+    out->optim_case = -1;
+    out->step_fraction = 0.0;
+    saferl_rl__surrogate_grad(a, a->adv_r, a->tr_g);
+    saferl_rl__surrogate_grad(a, a->adv_c, a->tr_b);
+    saferl_rl_conjugate_gradient(saferl_rl__agent_fvp, a, a->tr_g, a->tr_x, n, a->desc.cg_iters, a->tr_work);
+    saferl_rl_conjugate_gradient(saferl_rl__agent_fvp, a, a->tr_b, a->tr_p, n, a->desc.cg_iters, a->tr_work);
+    q = saferl_rl__dot(a->tr_g, a->tr_x, n);
+    r = saferl_rl__dot(a->tr_g, a->tr_p, n);
+    s = saferl_rl__dot(a->tr_b, a->tr_p, n);
+    bb = saferl_rl__dot(a->tr_b, a->tr_b, n);
+    if (saferl_rl_cpo_dual(q, r, s, c, delta, bb, &st) != SAFERL_OK) return;
+    out->optim_case = st.optim_case;
+    out->kl = 0.0;
+    for (i = 0; i < n; ++i) a->tr_step[i] = (float)(st.x_coef * a->tr_x[i] - st.p_coef * a->tr_p[i]);
+    if (!saferl_rl__all_finite(a->tr_step, (int)n)) return;
+    memcpy(a->tr_old, a->params, sizeof(float) * n);
+    reward_old = saferl_rl__surrogate(a, a->adv_r);
+    cost_old = saferl_rl__surrogate(a, a->adv_c);
+    for (j = 0; j < a->desc.line_search_steps; ++j) {
+        double reward_new, cost_new;
+        for (i = 0; i < n; ++i) a->params[i] = a->tr_old[i] + (float)frac * a->tr_step[i];
+        kl = saferl_rl__batch_kl(a);
+        reward_new = saferl_rl__surrogate(a, a->adv_r);
+        cost_new = saferl_rl__surrogate(a, a->adv_c);
+        if (saferl_rl_cpo_accept(st.optim_case, kl, delta, reward_new - reward_old, cost_new - cost_old, c)) {
+            accepted = 1;
+            break;
+        }
+        frac *= 0.8;
+    }
+    if (!accepted) {
+        memcpy(a->params, a->tr_old, sizeof(float) * n);
+        frac = 0.0;
+        kl = 0.0;
+    }
+    out->step_fraction = frac;
+    out->kl = kl;
+    out->lagrange_multiplier = st.nu;
+}
+
 SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats) {
     saferl_rl_agent *a = agent;
     const saferl_rl_desc *d;
     int N, O, Ad, episodes = 0, i, pass, passes = 0, window_n;
     double steps_cost = 0.0, mean, var, lr_scale = 1.0, kl = 0.0, cost_estimate, mix;
     float actor_loss = 0.0f, loss_r = 0.0f, loss_c = 0.0f;
+    saferl_rl_epoch_stats cpo_stats;
     saferl_result r;
     SAFERL_ASSERT(agent != NULL && agent->params != NULL);
     d = &a->desc;
@@ -2366,8 +2773,20 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     mean = 0.0;
     for (i = 0; i < N; ++i) mean += a->adv_c[i];
     mean /= N;
-    mix = d->algorithm == SAFERL_RL_PPO ? 0.0 : a->lagrange_multiplier;
+    mix = d->algorithm == SAFERL_RL_PPO || d->algorithm == SAFERL_RL_CPO ? 0.0 : a->lagrange_multiplier;
     for (i = 0; i < N; ++i) a->adv_r[i] = (float)((a->adv_r[i] - mix * (a->adv_c[i] - mean)) / (1.0 + mix));
+    cpo_stats.optim_case = -1;
+    cpo_stats.step_fraction = 0.0;
+    cpo_stats.lagrange_multiplier = 0.0;
+    cpo_stats.kl = 0.0;
+    if (d->algorithm == SAFERL_RL_CPO) {
+        /* the constraint linearised per step: (J_C - d) / mean episode length (see ALGORITHMS) */
+        double length = episodes > 0 ? (double)N / episodes : (double)a->steps_per_env;
+        for (i = 0; i < N; ++i) a->adv_c[i] = (float)(a->adv_c[i] - mean);
+        if (cost_estimate == cost_estimate) saferl_rl__cpo_update(a, (cost_estimate - d->cost_limit) / length, &cpo_stats);
+        mix = cpo_stats.lagrange_multiplier;
+        kl = cpo_stats.kl;
+    }
     if (d->total_epochs > 0) {
         lr_scale = 1.0 - (double)(a->epoch - 1) / d->total_epochs;
         if (lr_scale < 0.0) lr_scale = 0.0;
@@ -2394,9 +2813,10 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
             a->adam_step += 1;
             loss_r = saferl_rl__critic_step(a, 0, a->mb_ret_r, B, (float)(d->critic_lr * lr_scale));
             loss_c = saferl_rl__critic_step(a, 1, a->mb_ret_c, B, (float)(d->critic_lr * lr_scale));
-            actor_loss = saferl_rl__actor_step(a, B, (float)(d->actor_lr * lr_scale));
+            if (d->algorithm != SAFERL_RL_CPO) actor_loss = saferl_rl__actor_step(a, B, (float)(d->actor_lr * lr_scale));
         }
         passes = pass + 1;
+        if (d->algorithm == SAFERL_RL_CPO) continue; /* the critics alone: the actor moved once, above */
         kl = saferl_rl__batch_kl(a);
         if (d->target_kl > 0.0 && kl > d->target_kl) break;
     }
@@ -2413,6 +2833,8 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
         stats->actor_loss = actor_loss;
         stats->reward_critic_loss = loss_r;
         stats->cost_critic_loss = loss_c;
+        stats->optim_case = cpo_stats.optim_case;
+        stats->step_fraction = cpo_stats.step_fraction;
     }
     return SAFERL_OK;
 }

@@ -683,6 +683,7 @@ static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs
     d.pid_kd = -1.0;
     d.episode_window = 100;
     d.target_kl = 0.05;
+    d.trust_region = 0.05;
     d.no_obs_normalize = 1;
     CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
     *ret = *cost = 0.0;
@@ -733,6 +734,75 @@ TEST(cliff_lagrangian_methods_reach_the_lp_optimum) {
             CHECK(fabs(mean_ret - lp_ret) <= 0.4);
         }
     }
+}
+
+TEST(cliff_cpo_reaches_the_lp_optimum) {
+    static cliff_lp L;
+    double lp_ret, lp_cost, mean_ret = 0.0, mean_cost = 0.0;
+    uint32_t seed;
+    cliff_lp_setup(&L);
+    cliff_lp_solve(&L, CLIFF_LIMIT, &lp_ret, &lp_cost);
+    for (seed = 1; seed <= 3; ++seed) {
+        double ret, cost, lambda;
+        cliff_train(SAFERL_RL_CPO, seed, 100, &ret, &cost, &lambda);
+        printf("        cpo     seed %u: return %.3f cost %.4f (LP %.3f at cost %.2f)\n", seed, ret, cost, lp_ret, lp_cost);
+        mean_ret += ret / 3.0;
+        mean_cost += cost / 3.0;
+        /* the Lagrangian methods' tolerances: per seed cost within 0.035 of d, return within
+           0.6 of the LP optimum */
+        CHECK(fabs(cost - CLIFF_LIMIT) <= 0.035);
+        CHECK(fabs(ret - lp_ret) <= 0.6);
+    }
+    printf("        cpo     mean: return %.3f cost %.4f\n", mean_ret, mean_cost);
+    CHECK(fabs(mean_cost - CLIFF_LIMIT) <= 0.02);
+    CHECK(fabs(mean_ret - lp_ret) <= 0.4);
+}
+
+/* CPO with continuous actions on 2 environments: reproducible, a case and a step fraction
+   every epoch, and no allocation in epochs. */
+TEST(cpo_gaussian_epochs_reproduce_without_allocating) {
+    saferl_rl_builtin s1[2], s2[2];
+    saferl_rl_env e1[2], e2[2];
+    saferl_rl_agent a, b;
+    saferl_rl_desc d;
+    saferl_rl_epoch_stats sa, sb;
+    int k, cases_seen = 0;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    long allocations;
+#endif
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_CPO;
+    d.seed = 5;
+    d.hidden[0] = 16;
+    d.steps_per_epoch = 400;
+    d.update_iters = 2;
+    d.cost_limit = 0.5;
+    d.cg_iters = 10;
+    for (k = 0; k < 2; ++k) {
+        saferl_rl_env_builtin(&e1[k], &s1[k], SAFERL_RL_ENV_PENDULUM);
+        saferl_rl_env_builtin(&e2[k], &s2[k], SAFERL_RL_ENV_PENDULUM);
+    }
+    CHECK(saferl_rl_agent_create(&a, &d, e1, 2) == SAFERL_OK);
+    CHECK(saferl_rl_agent_create(&b, &d, e2, 2) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    allocations = saferl_test_allocations;
+#endif
+    for (k = 0; k < 3; ++k) {
+        CHECK(saferl_rl_agent_epoch(&a, &sa) == SAFERL_OK);
+        CHECK(saferl_rl_agent_epoch(&b, &sb) == SAFERL_OK);
+        CHECK(sa.optim_case == sb.optim_case && sa.step_fraction == sb.step_fraction && sa.kl == sb.kl);
+        CHECK(sa.optim_case >= 0 && sa.optim_case <= 4);
+        CHECK(sa.kl <= 0.01); /* the default trust region */
+        CHECK(sa.step_fraction >= 0.0 && sa.step_fraction <= 1.0);
+        if (sa.step_fraction > 0.0) cases_seen += 1;
+    }
+    CHECK(cases_seen >= 1); /* at least one accepted step */
+    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    CHECK(saferl_test_allocations == allocations);
+#endif
+    saferl_rl_agent_destroy(&a);
+    saferl_rl_agent_destroy(&b);
 }
 
 /* ---- policies: save / load / act ------------------------------------------------------------ */
@@ -958,6 +1028,297 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
 #endif
 }
 
+/* ---- trust region: Fisher-vector products, conjugate gradient, CPO's dual ------------------ */
+
+#define FVP_B 5
+#define FVP_MAX_P 80
+
+/* A small policy (3 inputs, 5 tanh units, H outputs) on caller storage. */
+static void small_policy(saferl_rl_policy *p, float *params, saferl_rl_action_kind kind, int H, saferl_rng *rng) {
+    int hidden[1] = {5};
+    size_t n, i;
+    memset(p, 0, sizeof *p);
+    CHECK(saferl_rl_mlp_define(&p->net, 3, hidden, 1, H, SAFERL_RL_TANH) == SAFERL_OK);
+    p->action_kind = kind;
+    p->observation_dim = 3;
+    p->action_dim = H;
+    p->params = params;
+    n = saferl_rl_policy_param_count(p);
+    CHECK(n <= FVP_MAX_P);
+    /* output scale 1 (not the agent's 0.01) so that the softmax is far from uniform */
+    saferl_rl_mlp_init_params(&p->net, params, rng, 1.0f);
+    for (i = saferl_rl_mlp_param_count(&p->net); i < n; ++i) params[i] = (float)(-0.5 + 0.4 * saferl_rng_uniform(rng));
+}
+
+/* mean over the batch of KL(pi_old || pi_params), summed over action dimensions, in double */
+static double batch_kl(const saferl_rl_policy *p, const float *params, const float *old_params, const float *inp) {
+    static float acts[256], acts_old[256];
+    const int H = p->action_dim;
+    const size_t nc = saferl_rl_mlp_param_count(&p->net);
+    const float *z = saferl_rl_mlp_forward(&p->net, params, inp, acts, FVP_B);
+    const float *z0 = saferl_rl_mlp_forward(&p->net, old_params, inp, acts_old, FVP_B);
+    double total = 0.0;
+    int b, j;
+    for (b = 0; b < FVP_B; ++b) {
+        if (p->action_kind == SAFERL_RL_DISCRETE) {
+            double m = -1e300, m0 = -1e300, s = 0.0, s0 = 0.0;
+            for (j = 0; j < H; ++j) {
+                if (z[b * H + j] > m) m = z[b * H + j];
+                if (z0[b * H + j] > m0) m0 = z0[b * H + j];
+            }
+            for (j = 0; j < H; ++j) {
+                s += exp(z[b * H + j] - m);
+                s0 += exp(z0[b * H + j] - m0);
+            }
+            for (j = 0; j < H; ++j) {
+                double lp = z[b * H + j] - m - log(s), lp0 = z0[b * H + j] - m0 - log(s0);
+                total += exp(lp0) * (lp0 - lp);
+            }
+        } else {
+            for (j = 0; j < H; ++j) {
+                double ls = params[nc + j], ls0 = old_params[nc + j], dm = (double)z0[b * H + j] - z[b * H + j];
+                total += ls - ls0 + (exp(2.0 * ls0) + dm * dm) / (2.0 * exp(2.0 * ls)) - 0.5;
+            }
+        }
+    }
+    return total / FVP_B;
+}
+
+static void check_fvp(saferl_rl_action_kind kind, int H, uint32_t seed) {
+    static float params[FVP_MAX_P], v[FVP_MAX_P], out[FVP_MAX_P], moved[FVP_MAX_P], scratch[512], acts[64];
+    static float jac[8][FVP_MAX_P], grad_scratch[64], dout[8];
+    static double fisher[FVP_MAX_P][FVP_MAX_P];
+    float inp[FVP_B * 3];
+    saferl_rl_policy p;
+    saferl_rng rng;
+    size_t n, nc, i, k;
+    int b, j, l, trial;
+    double worst = 0.0, scale = 0.0;
+    saferl_rng_seed(&rng, seed);
+    small_policy(&p, params, kind, H, &rng);
+    n = saferl_rl_policy_param_count(&p);
+    nc = saferl_rl_mlp_param_count(&p.net);
+    CHECK(saferl_rl_fvp_scratch_count(&p, FVP_B) <= 512);
+    fill_uniform(inp, FVP_B * 3, &rng, -1.5, 1.5);
+    /* the explicit Fisher: J (H x nc) per sample, one backward pass per output row */
+    memset(fisher, 0, sizeof fisher);
+    for (b = 0; b < FVP_B; ++b) {
+        const float *z = saferl_rl_mlp_forward(&p.net, params, inp + b * 3, acts, 1);
+        double prob[8], m = -1e300, s = 0.0;
+        for (j = 0; j < H; ++j) {
+            memset(jac[j], 0, sizeof(float) * nc);
+            memset(dout, 0, sizeof dout);
+            dout[j] = 1.0f;
+            saferl_rl_mlp_backward(&p.net, params, jac[j], inp + b * 3, acts, dout, NULL, grad_scratch, 1);
+            if (z[j] > m) m = z[j];
+        }
+        for (j = 0; j < H; ++j) s += exp(z[j] - m);
+        for (j = 0; j < H; ++j) prob[j] = exp(z[j] - m) / s;
+        for (i = 0; i < nc; ++i)
+            for (k = 0; k < nc; ++k) {
+                double sum = 0.0;
+                for (j = 0; j < H; ++j)
+                    for (l = 0; l < H; ++l) {
+                        double mjl = kind == SAFERL_RL_DISCRETE ? (j == l ? prob[j] : 0.0) - prob[j] * prob[l]
+                                                                : (j == l ? exp(-2.0 * params[nc + j]) : 0.0);
+                        sum += jac[j][i] * mjl * jac[l][k];
+                    }
+                fisher[i][k] += sum / FVP_B;
+            }
+    }
+    for (i = nc; i < n; ++i) fisher[i][i] = 2.0; /* log sigma block */
+    for (trial = 0; trial < 3; ++trial) {
+        double quad = 0.0, kl2;
+        fill_uniform(v, (int)n, &rng, -1.0, 1.0);
+        saferl_rl_policy_fvp(&p, inp, FVP_B, v, out, 0.0f, scratch);
+        for (i = 0; i < n; ++i) {
+            double e = 0.0;
+            for (k = 0; k < n; ++k) e += fisher[i][k] * v[k];
+            if (fabs(e) > scale) scale = fabs(e);
+            if (fabs(e - out[i]) > worst) worst = fabs(e - out[i]);
+            quad += (double)v[i] * out[i];
+        }
+        /* independent of both: KL(+eps v) + KL(-eps v) = eps^2 v^T F v + O(eps^4) */
+        {
+            const double eps = 1e-2;
+            for (i = 0; i < n; ++i) moved[i] = (float)(params[i] + eps * v[i]);
+            kl2 = batch_kl(&p, moved, params, inp);
+            for (i = 0; i < n; ++i) moved[i] = (float)(params[i] - eps * v[i]);
+            kl2 += batch_kl(&p, moved, params, inp);
+            kl2 /= eps * eps;
+            CHECK_NEAR(quad, kl2, 3e-3 * fabs(kl2) + 1e-5);
+        }
+        /* damping adds damping * v */
+        memcpy(moved, out, sizeof(float) * n);
+        saferl_rl_policy_fvp(&p, inp, FVP_B, v, out, 0.5f, scratch);
+        for (i = 0; i < n; ++i) CHECK_NEAR(out[i], moved[i] + 0.5f * v[i], 1e-5);
+    }
+    CHECK(scale > 1e-3 && worst <= 1e-5 * scale + 1e-7);
+}
+
+TEST(fisher_vector_product_matches_the_explicit_fisher) {
+    check_fvp(SAFERL_RL_DISCRETE, 4, 11);
+    check_fvp(SAFERL_RL_DISCRETE, 2, 12);
+    check_fvp(SAFERL_RL_GAUSSIAN, 2, 13);
+    check_fvp(SAFERL_RL_GAUSSIAN, 3, 14);
+}
+
+#define CG_N 6
+typedef struct spd_ctx { double A[CG_N][CG_N]; int calls; } spd_ctx;
+static void spd_apply(void *context, const float *v, float *out) {
+    spd_ctx *c = (spd_ctx *)context;
+    int i, k;
+    for (i = 0; i < CG_N; ++i) {
+        double s = 0.0;
+        for (k = 0; k < CG_N; ++k) s += c->A[i][k] * v[k];
+        out[i] = (float)s;
+    }
+    c->calls += 1;
+}
+
+TEST(conjugate_gradient_matches_a_direct_solve) {
+    static spd_ctx c;
+    double M[CG_N][CG_N], aug[CG_N][CG_N + 1], direct[CG_N];
+    float b[CG_N], x[CG_N], work[3 * CG_N];
+    saferl_rng rng;
+    int i, k, j, it;
+    saferl_rng_seed(&rng, 21);
+    for (i = 0; i < CG_N; ++i)
+        for (k = 0; k < CG_N; ++k) M[i][k] = 2.0 * saferl_rng_uniform(&rng) - 1.0;
+    for (i = 0; i < CG_N; ++i)
+        for (k = 0; k < CG_N; ++k) {
+            double s = i == k ? 0.5 : 0.0;
+            for (j = 0; j < CG_N; ++j) s += M[i][j] * M[k][j];
+            c.A[i][k] = s;
+        }
+    fill_uniform(b, CG_N, &rng, -1.0, 1.0);
+    /* Gauss-Jordan with partial pivoting on [A | b] */
+    for (i = 0; i < CG_N; ++i) {
+        for (k = 0; k < CG_N; ++k) aug[i][k] = c.A[i][k];
+        aug[i][CG_N] = b[i];
+    }
+    for (i = 0; i < CG_N; ++i) {
+        int piv = i;
+        for (k = i + 1; k < CG_N; ++k)
+            if (fabs(aug[k][i]) > fabs(aug[piv][i])) piv = k;
+        for (j = 0; j <= CG_N; ++j) {
+            double t = aug[i][j];
+            aug[i][j] = aug[piv][j];
+            aug[piv][j] = t;
+        }
+        for (k = 0; k < CG_N; ++k)
+            if (k != i) {
+                double f = aug[k][i] / aug[i][i];
+                for (j = i; j <= CG_N; ++j) aug[k][j] -= f * aug[i][j];
+            }
+    }
+    for (i = 0; i < CG_N; ++i) direct[i] = aug[i][CG_N] / aug[i][i];
+    it = saferl_rl_conjugate_gradient(spd_apply, &c, b, x, CG_N, 30, work);
+    CHECK(it >= CG_N && it <= 30 && c.calls == it);
+    for (i = 0; i < CG_N; ++i) CHECK_NEAR(x[i], direct[i], 1e-4 * (1.0 + fabs(direct[i])));
+    /* fewer iterations: an approximation, no more matrix products than asked for */
+    c.calls = 0;
+    CHECK(saferl_rl_conjugate_gradient(spd_apply, &c, b, x, CG_N, 2, work) == 2 && c.calls == 2);
+    /* b = 0: x = 0 without a product */
+    memset(b, 0, sizeof b);
+    c.calls = 0;
+    CHECK(saferl_rl_conjugate_gradient(spd_apply, &c, b, x, CG_N, 10, work) == 0 && c.calls == 0 && x[0] == 0.0f);
+}
+
+/* CPO's quadratic program in 2-D, by brute force: max g^T D subject to c + b^T D <= 0 and
+   D^T H D / 2 <= delta (the maximum of a linear function over an ellipse cut by a line lies
+   on the ellipse's boundary), or, when nothing is feasible, min b^T D over the ellipse (the
+   recovery step). */
+static int cpo_brute_force(const double H[2][2], const double *g, const double *b, double c, double delta, double *best) {
+    /* H = L L^T; D = sqrt(2 delta) L^-T u for |u| = 1 runs over the boundary */
+    double l11 = sqrt(H[0][0]), l21 = H[1][0] / l11, l22 = sqrt(H[1][1] - l21 * l21);
+    double best_val = -1e300, best_cost = 1e300, rec[2] = {0.0, 0.0};
+    int k, feasible = 0;
+    const int steps = 2000000;
+    for (k = 0; k < steps; ++k) {
+        double phi = 6.283185307179586 * k / steps, u0 = cos(phi), u1 = sin(phi);
+        /* L^T D = sqrt(2 delta) u: back substitution with L^T = [[l11, l21], [0, l22]] */
+        double d1 = sqrt(2.0 * delta) * u1 / l22, d0 = (sqrt(2.0 * delta) * u0 - l21 * d1) / l11;
+        double val = g[0] * d0 + g[1] * d1, con = c + b[0] * d0 + b[1] * d1;
+        if (con <= 0.0 && val > best_val) {
+            best_val = val;
+            best[0] = d0;
+            best[1] = d1;
+            feasible = 1;
+        }
+        if (con < best_cost) {
+            best_cost = con;
+            rec[0] = d0;
+            rec[1] = d1;
+        }
+    }
+    if (!feasible) {
+        best[0] = rec[0];
+        best[1] = rec[1];
+    }
+    return feasible;
+}
+
+TEST(cpo_dual_matches_a_brute_force_search_in_all_five_cases) {
+    /* one problem per case: H, g, b, c, delta, and the case it must land in */
+    static const struct { double H[2][2], g[2], b[2], c, delta; int expected; } cases[] = {
+        {{{2.0, 0.3}, {0.3, 1.0}}, {1.0, 0.5}, {0.0, 0.0}, -0.1, 0.01, 4},
+        {{{2.0, 0.3}, {0.3, 1.0}}, {1.0, 0.5}, {0.8, 0.4}, -1.0, 0.01, 3},
+        {{{2.0, 0.3}, {0.3, 1.0}}, {1.0, 0.5}, {0.8, -0.2}, -0.05, 0.01, 2},
+        {{{1.5, -0.4}, {-0.4, 0.8}}, {0.3, 1.0}, {-0.5, 1.0}, -0.02, 0.05, 2},
+        {{{2.0, 0.3}, {0.3, 1.0}}, {1.0, 0.5}, {0.8, -0.2}, 0.05, 0.01, 1},
+        {{{1.5, -0.4}, {-0.4, 0.8}}, {0.3, 1.0}, {1.0, 0.7}, 0.1, 0.05, 1},
+        {{{2.0, 0.3}, {0.3, 1.0}}, {1.0, 0.5}, {0.8, -0.2}, 0.5, 0.01, 0},
+        {{{1.5, -0.4}, {-0.4, 0.8}}, {0.3, 1.0}, {1.0, 0.7}, 1.0, 0.05, 0},
+    };
+    int seen[5] = {0, 0, 0, 0, 0};
+    size_t t;
+    for (t = 0; t < sizeof cases / sizeof cases[0]; ++t) {
+        const double(*H)[2] = cases[t].H;
+        const double *g = cases[t].g, *b = cases[t].b, c = cases[t].c, delta = cases[t].delta;
+        double det = H[0][0] * H[1][1] - H[0][1] * H[1][0], x[2], p[2], q, r, s, D[2], best[2];
+        saferl_rl_cpo_step st;
+        int feasible;
+        x[0] = (H[1][1] * g[0] - H[0][1] * g[1]) / det;
+        x[1] = (H[0][0] * g[1] - H[1][0] * g[0]) / det;
+        p[0] = (H[1][1] * b[0] - H[0][1] * b[1]) / det;
+        p[1] = (H[0][0] * b[1] - H[1][0] * b[0]) / det;
+        q = g[0] * x[0] + g[1] * x[1];
+        r = g[0] * p[0] + g[1] * p[1];
+        s = b[0] * p[0] + b[1] * p[1];
+        CHECK(saferl_rl_cpo_dual(q, r, s, c, delta, b[0] * b[0] + b[1] * b[1], &st) == SAFERL_OK);
+        CHECK(st.optim_case == cases[t].expected);
+        seen[st.optim_case] = 1;
+        D[0] = st.x_coef * x[0] - st.p_coef * p[0];
+        D[1] = st.x_coef * x[1] - st.p_coef * p[1];
+        feasible = cpo_brute_force(H, g, b, c, delta, best);
+        CHECK(feasible == (st.optim_case != 0));
+        /* the brute force's angular grid resolves the optimum to about 1e-6 relative */
+        CHECK_NEAR(D[0], best[0], 2e-4 * (fabs(best[0]) + fabs(best[1])));
+        CHECK_NEAR(D[1], best[1], 2e-4 * (fabs(best[0]) + fabs(best[1])));
+        /* and the step is in the trust region (on its boundary) */
+        CHECK_NEAR(0.5 * (D[0] * (H[0][0] * D[0] + H[0][1] * D[1]) + D[1] * (H[1][0] * D[0] + H[1][1] * D[1])), delta,
+                   1e-9);
+        if (st.optim_case != 0) CHECK(c + b[0] * D[0] + b[1] * D[1] <= 1e-9);
+    }
+    CHECK(seen[0] && seen[1] && seen[2] && seen[3] && seen[4]);
+    {
+        saferl_rl_cpo_step st;
+        CHECK(saferl_rl_cpo_dual(1.0, 0.0, 0.0, 0.5, 0.01, 0.0, &st) == SAFERL_ERR_INFEASIBLE);
+        CHECK(saferl_rl_cpo_dual(0.0, 0.0, 1.0, 0.5, 0.01, 1.0, &st) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(saferl_rl_cpo_dual(1.0, 0.0, 1.0, saferl_rl__nan(), 0.01, 1.0, &st) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(saferl_rl_cpo_dual(1.0, 0.0, 1.0, 0.5, 0.0, 1.0, &st) == SAFERL_ERR_INVALID_ARGUMENT);
+    }
+    /* line-search acceptance: KL bound, cost growth at most max(-c, 0), reward only from a
+       feasible start */
+    CHECK(saferl_rl_cpo_accept(2, 0.009, 0.01, 0.0, 0.0, -0.1));
+    CHECK(!saferl_rl_cpo_accept(2, 0.011, 0.01, 1.0, -1.0, -0.1));
+    CHECK(!saferl_rl_cpo_accept(2, 0.001, 0.01, -1e-6, -1.0, -0.1));
+    CHECK(saferl_rl_cpo_accept(1, 0.001, 0.01, -1.0, -0.1, 0.1));
+    CHECK(!saferl_rl_cpo_accept(1, 0.001, 0.01, 1.0, 1e-6, 0.1));
+    CHECK(saferl_rl_cpo_accept(3, 0.001, 0.01, 1.0, 0.1, -0.1) && !saferl_rl_cpo_accept(3, 0.001, 0.01, 1.0, 0.11, -0.1));
+}
+
 /* `test_rl --cliff-lp`: the cliff model as saferl_rl_cliff_model exports it, then this
    file's simplex answers, for tests/oracle/rl.sh to re-solve with another LP solver.
    Lines: "model S A start goal", "P s a s' p" (non-zero entries), "r s a v", "c s a v",
@@ -1000,8 +1361,13 @@ int main(int argc, char **argv) {
     RUN(gridworld_pendulum_cliff_rules);
     RUN(cliff_lp_optimum);
     RUN(cliff_lagrangian_methods_reach_the_lp_optimum);
+    RUN(cliff_cpo_reaches_the_lp_optimum);
+    RUN(cpo_gaussian_epochs_reproduce_without_allocating);
     RUN(policy_round_trip_and_bad_buffers);
     RUN(user_environment_errors_leave_the_agent_unchanged);
     RUN(same_seed_same_curve_and_no_allocation_in_epochs);
+    RUN(fisher_vector_product_matches_the_explicit_fisher);
+    RUN(conjugate_gradient_matches_a_direct_solve);
+    RUN(cpo_dual_matches_a_brute_force_search_in_all_five_cases);
     return saferl_test_finish();
 }

@@ -26,7 +26,15 @@ awk -F, '/^[0-9]/ { if ($5 != 0) bad = 1 } END { exit bad }' "$TMP/out" && ok "p
 run --env pendulum --algo pid-lag --cost-limit 0.5 --seed 1 --steps 800 --steps-per-epoch 400 --envs 2 --png "$TMP/c4.png"
 [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && ok "continuous actions, 2 environments" ||
     bad "continuous actions, 2 environments" "$(cat "$TMP/err")"
-for args in "--env mujoco" "--env cliff --algo cpo" "--env cliff --seed -1" "--env cliff --steps abc" "--env cliff --bogus 1" "--algo ppo"; do
+run --env cliff --algo cpo --cost-limit 0.2 --seed 2 --steps 3000 --steps-per-epoch 1000 --png "$TMP/c5.png"
+[ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 3 ] && tail -1 "$TMP/out" | grep -q '^eval,' &&
+    ok "cliff cpo runs" || bad "cliff cpo runs" "status $status: $(cat "$TMP/err")"
+awk -F, '/^[0-9]/ { if (NF != 6 || $5 < 0) bad = 1 } END { exit bad }' "$TMP/out" &&
+    ok "cpo lines have 6 fields and nu >= 0" || bad "cpo lines have 6 fields and nu >= 0" "$(cat "$TMP/out")"
+run --env pendulum --algo cpo --cost-limit 0.5 --seed 1 --steps 800 --steps-per-epoch 400 --envs 2 --png "$TMP/c6.png"
+[ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && ok "cpo with continuous actions" ||
+    bad "cpo with continuous actions" "$(cat "$TMP/err")"
+for args in "--env mujoco" "--env cliff --algo pcpo" "--env cliff --seed -1" "--env cliff --steps abc" "--env cliff --bogus 1" "--algo ppo"; do
     # shellcheck disable=SC2086
     run $args --png "$TMP/x.png"
     if [ "$status" -ne 0 ] && [ -s "$TMP/err" ] && grep -q "rl_train:" "$TMP/err"; then ok "rejects: $args"; else bad "rejects: $args" "status $status"; fi
