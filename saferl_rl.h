@@ -6,8 +6,8 @@
    expected episodic cost <= d (the cost limit). This header holds a cost-aware environment
    interface with vectorised rollouts, five built-in environments, small float networks with
    hand-written forward/backward passes (MLP, categorical and diagonal-Gaussian heads, reward
-   and cost critics, Adam), PPO, PPO-Lagrangian, PID-Lagrangian and CPO for discrete and
-   continuous actions, and a versioned binary policy format a game can load from memory.
+   and cost critics, Adam), PPO, PPO-Lagrangian, PID-Lagrangian, CPO, PCPO and
+   TRPO-Lagrangian for discrete and continuous actions, and a versioned binary policy format a game can load from memory.
 
    Do this:
       #define SAFERL_RL_IMPLEMENTATION   (or SAFERL_IMPLEMENTATION for every saferl header)
@@ -59,9 +59,11 @@
                           load from a memory buffer (format below); file helpers
       trust region        saferl_rl_policy_fvp (closed-form Fisher-vector product),
                           saferl_rl_conjugate_gradient, saferl_rl_cpo_dual (the five cases),
-                          saferl_rl_cpo_accept (the line search's acceptance rule)
+                          saferl_rl_cpo_accept (the line search's acceptance rule),
+                          saferl_rl_pcpo_step (PCPO's reward step and KL projection)
       training            saferl_rl_agent: rollouts, GAE for reward and cost, PPO / PPO-Lag /
-                          PID-Lag / CPO updates, episode and cost-rate metrics, evaluation
+                          PID-Lag / CPO / PCPO / TRPO-Lag updates, episode and cost-rate
+                          metrics, evaluation
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
       cartpole   Gym's CartPole-v1 dynamics (g 9.8, cart 1.0 kg, pole 0.1 kg, half-length 0.5,
@@ -158,8 +160,27 @@
         bounds the cost growth in the line search. The epoch
         statistics report the dual's case, the accepted step fraction and nu (in the
         lagrange_multiplier field).
-      Not yet here (part 2 continues): PCPO, TRPO-Lagrangian, FOCOPS, CUP, flipping-based
-      mixtures and return-conditioned policies.
+      * PCPO (Yang, Rosca, Narasimhan, Ramadge 2020, eq. 8) with the KL projection (L = F, the
+        projection in the Fisher metric, which the paper recommends when projecting the policy
+        distribution; the L2 projection in parameter space, L = I, is not offered): the TRPO
+        reward step sqrt(2 delta / q) x, then theta is projected onto the linearised constraint
+        set {c + b^T D <= 0}: D = sqrt(2 delta / q) x - max(0, (sqrt(2 delta / q) r + c) / s) p,
+        with the same g, b, x, p, q, r, s and the same scaled c as CPO (saferl_rl_pcpo_step).
+        OmniSafe's PCPO multiplies by F where the paper has F^-1 in the reward step; we follow
+        the paper. The paper takes the closed-form step; like OmniSafe we backtrack it with
+        CPO's rule without the reward test (KL <= delta and the cost surrogate grew by at most
+        max(-c, 0)), so the step never leaves the trust region (from an infeasible start the
+        projection can carry it outside). The statistics report case 1 when the projection
+        moved the step, 3 when not, and the projection's multiplier in lagrange_multiplier.
+      * TRPO-Lagrangian (Ray, Achiam, Amodei 2019): lambda updated once per epoch exactly as
+        PPO-Lag (same rule, same lambda_optimizer), the same mixed advantage
+        (A_R - lambda A_C) / (1 + lambda), then one TRPO step on it: x = F^-1 g by CG,
+        D = sqrt(2 delta / q) x (CPO's case 4), backtracked until mean KL <= delta and the
+        mixed surrogate did not decrease.
+      All three second-order methods share one routine (gradients, CG, step, line search),
+      then train the critics as PPO does.
+      Not yet here (part 2 continues): FOCOPS, CUP, flipping-based mixtures and
+      return-conditioned policies.
 
    POLICY FORMAT (version 1; all integers uint32 and floats IEEE-754 binary32, little endian)
       offset 0   magic "SRLP"            4   format version (1)
@@ -188,7 +209,8 @@
 
    REVISION HISTORY
       0.2.0 (2026-11-21)  trust region: closed-form Fisher-vector products, conjugate
-                          gradient, CPO (five-case dual, recovery, line search)
+                          gradient, CPO (five-case dual, recovery, line search), PCPO (KL
+                          projection), TRPO-Lagrangian
       0.1.0 (2026-11-21)  first release: environments, networks, PPO, PPO-Lag, PID-Lag
 */
 #ifndef SAFERL_RL_H
@@ -601,6 +623,17 @@ SAFERL_RL_API saferl_result saferl_rl_cpo_dual(double q, double r, double s, dou
    and, in cases 2..4 only (a feasible start), the reward surrogate did not decrease. */
 SAFERL_RL_API int saferl_rl_cpo_accept(int optim_case, double kl, double delta, double reward_improvement,
                                        double cost_change, double c);
+/* PCPO's step (Yang et al. 2020, eq. 8, the KL projection): the TRPO reward step
+   D_R = sqrt(2 delta / q) x, then the projection of theta_k + D_R onto the linearised
+   constraint set {c + b^T D <= 0} in the Fisher (KL) metric:
+   D = D_R - max(0, (sqrt(2 delta / q) r + c) / s) p, with x = H^-1 g, p = H^-1 b, q = g^T x,
+   r = g^T p (= b^T x), s = b^T p. Fills step with x_coef = sqrt(2 delta / q), p_coef = nu =
+   the projection's multiplier, lambda = 1 / x_coef, and optim_case 1 when the projection
+   moved the step (the constraint binds) or 3 when the reward step already satisfies it.
+   SAFERL_ERR_INVALID_ARGUMENT for non-finite input, q <= 0, s < 0 or delta <= 0;
+   SAFERL_ERR_INFEASIBLE when the projection is needed and the cost gradient is zero. */
+SAFERL_RL_API saferl_result saferl_rl_pcpo_step(double q, double r, double s, double c, double delta,
+                                                saferl_rl_cpo_step *step);
 
 /* ---- training --------------------------------------------------------------------------- */
 
@@ -608,7 +641,9 @@ typedef enum saferl_rl_algorithm {
     SAFERL_RL_PPO = 0,       /* unconstrained */
     SAFERL_RL_PPO_LAG = 1,   /* Lagrangian: dual ascent on lambda */
     SAFERL_RL_PID_LAG = 2,   /* PID-controlled lambda */
-    SAFERL_RL_CPO = 3        /* constrained policy optimisation (trust region) */
+    SAFERL_RL_CPO = 3,       /* constrained policy optimisation (trust region) */
+    SAFERL_RL_PCPO = 4,      /* projection-based CPO: TRPO step, then KL projection */
+    SAFERL_RL_TRPO_LAG = 5   /* TRPO on the Lagrangian-mixed advantage, lambda as PPO-Lag */
 } saferl_rl_algorithm;
 
 typedef enum saferl_rl_lambda_optimizer {
@@ -645,6 +680,7 @@ typedef struct saferl_rl_desc {
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
     int episode_window;              /* 100 episodes for J_R, J_C */
+    /* the trust-region fields serve CPO, PCPO and TRPO-Lag alike */
     double trust_region;             /* CPO: delta, the bound on the mean KL: 0.01 */
     int cg_iters;                    /* CPO: conjugate-gradient iterations: 15 */
     double cg_damping;               /* CPO: F + damping I: 0.1; negative: 0 */
@@ -664,8 +700,9 @@ typedef struct saferl_rl_epoch_stats {
     int update_passes;          /* passes done before the KL stop */
     double kl;                  /* after the last pass */
     double actor_loss, reward_critic_loss, cost_critic_loss;
-    int optim_case;             /* CPO: the dual's case 0..4 (-1: no step taken) */
-    double step_fraction;       /* CPO: the accepted 0.8^j of the full step (0: rejected) */
+    int optim_case;             /* CPO: the dual's case 0..4; PCPO 1 (projected) or 3; TRPO-Lag 4
+                                   (-1: no step taken) */
+    double step_fraction;       /* trust region: the accepted 0.8^j of the full step (0: rejected) */
 } saferl_rl_epoch_stats;
 
 #define SAFERL_RL_MAX_ENVS 256
@@ -690,7 +727,7 @@ typedef struct saferl_rl_agent {
     float *obs, *actions, *logp_old, *old_dist, *rewards, *costs, *value_r, *value_c;
     float *adv_r, *adv_c, *ret_r, *ret_c, *old_log_std;
     float *mb_obs, *mb_actions, *mb_logp_old, *mb_adv, *mb_ret_r, *mb_ret_c;
-    float *tr_g, *tr_b, *tr_x, *tr_p, *tr_step, *tr_old, *tr_work; /* CPO only */
+    float *tr_g, *tr_b, *tr_x, *tr_p, *tr_step, *tr_old, *tr_work; /* trust-region methods only */
     float *env_obs, *env_obs_norm, *env_actions, *env_next_obs;
     float *window_return, *window_cost, *pending_return, *pending_cost;
     double *obs_count_mean_m2, *pending_stats, *episode_return, *episode_cost, *pid_history;
@@ -716,8 +753,8 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
 SAFERL_RL_API saferl_result saferl_rl_agent_create(saferl_rl_agent *agent, const saferl_rl_desc *desc,
                                                    const saferl_rl_env *envs, int env_count);
 SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent);
-/* One epoch: rollout of steps_per_epoch steps, lambda update, PPO update (CPO: one
-   trust-region step, then the critics). stats optional. */
+/* One epoch: rollout of steps_per_epoch steps, lambda update, PPO update (CPO, PCPO,
+   TRPO-Lag: one trust-region step, then the critics). stats optional. */
 SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats);
 
 #ifdef __cplusplus
@@ -2066,6 +2103,30 @@ SAFERL_RL_API int saferl_rl_cpo_accept(int optim_case, double kl, double delta, 
     return cost_change <= (c < 0.0 ? -c : 0.0);
 }
 
+SAFERL_RL_API saferl_result saferl_rl_pcpo_step(double q, double r, double s, double c, double delta,
+                                                saferl_rl_cpo_step *step) {
+    saferl_rl_cpo_step st;
+    double violation;
+    SAFERL_ASSERT(step != NULL);
+    if (!saferl_rl__finite(q) || !saferl_rl__finite(r) || !saferl_rl__finite(s) || !saferl_rl__finite(c) ||
+        !saferl_rl__finite(delta) || !(q > 0.0) || s < 0.0 || !(delta > 0.0))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(&st, 0, sizeof st);
+    st.x_coef = sqrt(2.0 * delta / q);
+    st.lambda = 1.0 / st.x_coef;
+    violation = st.x_coef * r + c; /* the linearised constraint after the reward step */
+    if (violation > 0.0) {
+        if (!(s > 0.0)) return SAFERL_ERR_INFEASIBLE;
+        st.nu = violation / s;
+        st.p_coef = st.nu;
+        st.optim_case = 1;
+    } else {
+        st.optim_case = 3;
+    }
+    *step = st;
+    return SAFERL_OK;
+}
+
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
     saferl_rl_desc d;
     if (desc) d = *desc;
@@ -2114,8 +2175,13 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     return d;
 }
 
+/* PPO-Lag, PID-Lag and TRPO-Lag carry a Lagrange multiplier; the rest keep it at 0. */
+static int saferl_rl__uses_lambda(saferl_rl_algorithm algorithm) {
+    return algorithm == SAFERL_RL_PPO_LAG || algorithm == SAFERL_RL_PID_LAG || algorithm == SAFERL_RL_TRPO_LAG;
+}
+
 static saferl_result saferl_rl__check_desc(const saferl_rl_desc *d) {
-    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_CPO) return SAFERL_ERR_INVALID_ARGUMENT;
+    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_TRPO_LAG) return SAFERL_ERR_INVALID_ARGUMENT;
     if (!(d->trust_region > 0.0 && d->trust_region <= 10.0) || d->cg_iters < 1 || d->cg_iters > 1000 ||
         !saferl_rl__finite(d->cg_damping) || d->line_search_steps < 1 || d->line_search_steps > 1000)
         return SAFERL_ERR_INVALID_ARGUMENT;
@@ -2203,7 +2269,7 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->mb_ret_r, float, M);
     SAFERL_RL__TAKE(a->mb_ret_c, float, M);
     {
-        size_t tr = a->desc.algorithm == SAFERL_RL_CPO ? a->actor_count : 0;
+        size_t tr = a->desc.algorithm >= SAFERL_RL_CPO ? a->actor_count : 0; /* the trust-region family */
         SAFERL_RL__TAKE(a->tr_g, float, tr);
         SAFERL_RL__TAKE(a->tr_b, float, tr);
         SAFERL_RL__TAKE(a->tr_x, float, tr);
@@ -2308,7 +2374,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
     memset(a.obs_count_mean_m2, 0, sizeof(double) * (1 + 2 * (size_t)a.actor.observation_dim));
     memset(a.pid_history, 0, sizeof(double) * (size_t)a.desc.pid_delay);
     for (e = 0; e < env_count; ++e) saferl_rng_seed(&a.env_rngs[e], a.desc.seed * 2654435761u + 1u + (uint32_t)e);
-    a.lagrange_multiplier = a.desc.algorithm == SAFERL_RL_PPO || a.desc.algorithm == SAFERL_RL_CPO ? 0.0 : a.desc.lagrange_init;
+    a.lagrange_multiplier = saferl_rl__uses_lambda(a.desc.algorithm) ? a.desc.lagrange_init : 0.0;
     a.pid_integral = a.desc.pid_ki > 0.0 ? a.desc.lagrange_init / a.desc.pid_ki : 0.0;
     a.needs_reset = 1;
     *agent = a;
@@ -2505,9 +2571,9 @@ static double saferl_rl__window_mean(const float *w, int n) {
 static void saferl_rl__update_lambda(saferl_rl_agent *a, double cost_estimate) {
     const saferl_rl_desc *d = &a->desc;
     double error;
-    if (d->algorithm == SAFERL_RL_PPO || d->algorithm == SAFERL_RL_CPO || cost_estimate != cost_estimate) return;
+    if (!saferl_rl__uses_lambda(d->algorithm) || cost_estimate != cost_estimate) return;
     error = cost_estimate - d->cost_limit;
-    if (d->algorithm == SAFERL_RL_PPO_LAG) {
+    if (d->algorithm == SAFERL_RL_PPO_LAG || d->algorithm == SAFERL_RL_TRPO_LAG) {
         if (d->lambda_optimizer == SAFERL_RL_LAMBDA_SGD) {
             a->lagrange_multiplier += d->lambda_lr * error;
         } else { /* Adam on the loss -lambda * error, as OmniSafe */
@@ -2682,40 +2748,58 @@ static void saferl_rl__agent_fvp(void *context, const float *v, float *out) {
     for (i = 0; i < a->actor_count; ++i) out[i] += damping * v[i];
 }
 
-/* One CPO step on the actor from the batch's advantages; c the scaled violation. Leaves the
-   actor unchanged when the dual has no solution or no backtracking step is accepted. */
-static void saferl_rl__cpo_update(saferl_rl_agent *a, double c, saferl_rl_epoch_stats *out) {
+/* One trust-region step on the actor from the batch's advantages (adv_r already mixed for
+   TRPO-Lag); c the scaled violation (CPO, PCPO). g = grad of the reward surrogate, x = F^-1 g
+   by CG; CPO and PCPO also b and p = F^-1 b. The step: CPO's dual, PCPO's projection, or the
+   TRPO step sqrt(2 delta / q) x (CPO's case 4 with no constraint). Backtracking
+   theta_old + 0.8^j step accepted by saferl_rl_cpo_accept: CPO with its case; PCPO as case 1
+   (KL and cost only: the projected step need not raise the reward surrogate); TRPO-Lag as
+   case 4 with the cost test off (KL and reward only). Leaves the actor unchanged when there
+   is no step or no backtracking step is accepted. */
+static void saferl_rl__trust_region_update(saferl_rl_agent *a, double c, saferl_rl_epoch_stats *out) {
     const size_t n = a->actor_count;
     const double delta = a->desc.trust_region;
-    double q, r, s, bb, frac = 1.0, reward_old, cost_old, kl = 0.0;
+    const saferl_rl_algorithm algorithm = a->desc.algorithm;
+    const int constrained = algorithm != SAFERL_RL_TRPO_LAG;
+    double q, r = 0.0, s = 0.0, bb = 0.0, frac = 1.0, reward_old, cost_old = 0.0, kl = 0.0;
     saferl_rl_cpo_step st;
+    saferl_result res;
     size_t i;
-    int j, accepted = 0;
+    int j, accepted = 0, accept_case;
     out->optim_case = -1;
     out->step_fraction = 0.0;
     saferl_rl__surrogate_grad(a, a->adv_r, a->tr_g);
-    saferl_rl__surrogate_grad(a, a->adv_c, a->tr_b);
     saferl_rl_conjugate_gradient(saferl_rl__agent_fvp, a, a->tr_g, a->tr_x, n, a->desc.cg_iters, a->tr_work);
-    saferl_rl_conjugate_gradient(saferl_rl__agent_fvp, a, a->tr_b, a->tr_p, n, a->desc.cg_iters, a->tr_work);
     q = saferl_rl__dot(a->tr_g, a->tr_x, n);
-    r = saferl_rl__dot(a->tr_g, a->tr_p, n);
-    s = saferl_rl__dot(a->tr_b, a->tr_p, n);
-    bb = saferl_rl__dot(a->tr_b, a->tr_b, n);
-    if (saferl_rl_cpo_dual(q, r, s, c, delta, bb, &st) != SAFERL_OK) return;
+    if (constrained) {
+        saferl_rl__surrogate_grad(a, a->adv_c, a->tr_b);
+        saferl_rl_conjugate_gradient(saferl_rl__agent_fvp, a, a->tr_b, a->tr_p, n, a->desc.cg_iters, a->tr_work);
+        r = saferl_rl__dot(a->tr_g, a->tr_p, n);
+        s = saferl_rl__dot(a->tr_b, a->tr_p, n);
+        bb = saferl_rl__dot(a->tr_b, a->tr_b, n);
+    } else {
+        memset(a->tr_p, 0, sizeof(float) * n);
+    }
+    if (algorithm == SAFERL_RL_CPO) res = saferl_rl_cpo_dual(q, r, s, c, delta, bb, &st);
+    else if (algorithm == SAFERL_RL_PCPO) res = saferl_rl_pcpo_step(q, r, s, c, delta, &st);
+    else res = saferl_rl_cpo_dual(q, 0.0, 0.0, -1.0, delta, 0.0, &st); /* case 4: the TRPO step */
+    if (res != SAFERL_OK) return;
     out->optim_case = st.optim_case;
     out->kl = 0.0;
+    accept_case = algorithm == SAFERL_RL_PCPO ? 1 : st.optim_case;
     for (i = 0; i < n; ++i) a->tr_step[i] = (float)(st.x_coef * a->tr_x[i] - st.p_coef * a->tr_p[i]);
     if (!saferl_rl__all_finite(a->tr_step, (int)n)) return;
     memcpy(a->tr_old, a->params, sizeof(float) * n);
     reward_old = saferl_rl__surrogate(a, a->adv_r);
-    cost_old = saferl_rl__surrogate(a, a->adv_c);
+    if (constrained) cost_old = saferl_rl__surrogate(a, a->adv_c);
     for (j = 0; j < a->desc.line_search_steps; ++j) {
-        double reward_new, cost_new;
+        double reward_new, cost_new = 0.0;
         for (i = 0; i < n; ++i) a->params[i] = a->tr_old[i] + (float)frac * a->tr_step[i];
         kl = saferl_rl__batch_kl(a);
         reward_new = saferl_rl__surrogate(a, a->adv_r);
-        cost_new = saferl_rl__surrogate(a, a->adv_c);
-        if (saferl_rl_cpo_accept(st.optim_case, kl, delta, reward_new - reward_old, cost_new - cost_old, c)) {
+        if (constrained) cost_new = saferl_rl__surrogate(a, a->adv_c);
+        if (saferl_rl_cpo_accept(accept_case, kl, delta, reward_new - reward_old, cost_new - cost_old,
+                                 constrained ? c : 0.0)) {
             accepted = 1;
             break;
         }
@@ -2773,18 +2857,22 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     mean = 0.0;
     for (i = 0; i < N; ++i) mean += a->adv_c[i];
     mean /= N;
-    mix = d->algorithm == SAFERL_RL_PPO || d->algorithm == SAFERL_RL_CPO ? 0.0 : a->lagrange_multiplier;
+    mix = saferl_rl__uses_lambda(d->algorithm) ? a->lagrange_multiplier : 0.0;
     for (i = 0; i < N; ++i) a->adv_r[i] = (float)((a->adv_r[i] - mix * (a->adv_c[i] - mean)) / (1.0 + mix));
     cpo_stats.optim_case = -1;
     cpo_stats.step_fraction = 0.0;
     cpo_stats.lagrange_multiplier = 0.0;
     cpo_stats.kl = 0.0;
-    if (d->algorithm == SAFERL_RL_CPO) {
+    if (d->algorithm == SAFERL_RL_CPO || d->algorithm == SAFERL_RL_PCPO) {
         /* the constraint linearised per step: (J_C - d) / mean episode length (see ALGORITHMS) */
         double length = episodes > 0 ? (double)N / episodes : (double)a->steps_per_env;
         for (i = 0; i < N; ++i) a->adv_c[i] = (float)(a->adv_c[i] - mean);
-        if (cost_estimate == cost_estimate) saferl_rl__cpo_update(a, (cost_estimate - d->cost_limit) / length, &cpo_stats);
+        if (cost_estimate == cost_estimate)
+            saferl_rl__trust_region_update(a, (cost_estimate - d->cost_limit) / length, &cpo_stats);
         mix = cpo_stats.lagrange_multiplier;
+        kl = cpo_stats.kl;
+    } else if (d->algorithm == SAFERL_RL_TRPO_LAG) { /* the mixed advantage; lambda reported as mix */
+        saferl_rl__trust_region_update(a, 0.0, &cpo_stats);
         kl = cpo_stats.kl;
     }
     if (d->total_epochs > 0) {
@@ -2813,10 +2901,10 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
             a->adam_step += 1;
             loss_r = saferl_rl__critic_step(a, 0, a->mb_ret_r, B, (float)(d->critic_lr * lr_scale));
             loss_c = saferl_rl__critic_step(a, 1, a->mb_ret_c, B, (float)(d->critic_lr * lr_scale));
-            if (d->algorithm != SAFERL_RL_CPO) actor_loss = saferl_rl__actor_step(a, B, (float)(d->actor_lr * lr_scale));
+            if (d->algorithm < SAFERL_RL_CPO) actor_loss = saferl_rl__actor_step(a, B, (float)(d->actor_lr * lr_scale));
         }
         passes = pass + 1;
-        if (d->algorithm == SAFERL_RL_CPO) continue; /* the critics alone: the actor moved once, above */
+        if (d->algorithm >= SAFERL_RL_CPO) continue; /* the critics alone: the actor moved once, above */
         kl = saferl_rl__batch_kl(a);
         if (d->target_kl > 0.0 && kl > d->target_kl) break;
     }

@@ -184,10 +184,12 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
-      0.2.0 (2026-11-29)  shield synthesis (safety games, preemptive, post-posed and
+      0.2.0 (2026-11-21)  shield synthesis (safety games, preemptive, post-posed and
                           probabilistic shields, unrealisability), abstraction text, gridworlds
-                          from ASCII and RGBA, Minecraft safeguards, CRM Q-learning, transfer
-      0.1.0 (2026-11-28)  first release: automata, monitors, LTL/past-time/LTLf, HOA, RM, DOT
+                          from ASCII and RGBA, Minecraft safeguards, CRM Q-learning, transfer;
+                          the bounds of one formula add up to at most 2000 steps (a longer
+                          chain overflowed the stack)
+      0.1.0 (2026-11-21)  first release: automata, monitors, LTL/past-time/LTLf, HOA, RM, DOT
 */
 #ifndef SAFERL_SHIELD_H
 #define SAFERL_SHIELD_H
@@ -1974,6 +1976,10 @@ enum saferl_shield__token {
 };
 
 #define SAFERL_SHIELD__MAX_DEPTH 400
+/* Bounded operators expand into chains of next-steps that the recursive passes walk, so the
+   bounds of one formula may add up to this many steps at most (it keeps the recursion within
+   a few thousand frames, safe on WebAssembly's stack too). */
+#define SAFERL_SHIELD__MAX_BOUND_STEPS 2000
 
 typedef struct saferl_shield__formulas {
     const saferl_allocator *allocator;
@@ -1991,6 +1997,7 @@ typedef struct saferl_shield__formulas {
     size_t length, pos, line_start;
     uint32_t line;
     int token, token_op, depth;
+    unsigned long bound_steps;         /* sum of the bounds parsed so far */
     size_t token_start, token_end;     /* the token's text (a name without its quotes) */
     uint32_t token_line, token_column;
     unsigned long token_number;
@@ -2425,8 +2432,11 @@ static uint32_t saferl_shield__parse_unary(saferl_shield__formulas *f) {
                 saferl_shield__unexpected(f, "']'");
                 return SAFERL_SHIELD__FALSE;
             }
-            if (lo > 100000 || hi > 100000) {
-                saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, bl, bc, "bound above 100000", NULL);
+            f->bound_steps += unbounded ? lo : hi;
+            if (lo > SAFERL_SHIELD__MAX_BOUND_STEPS || hi > SAFERL_SHIELD__MAX_BOUND_STEPS ||
+                f->bound_steps > SAFERL_SHIELD__MAX_BOUND_STEPS) {
+                saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, bl, bc, "the bounds add up to more than 2000 steps",
+                                      NULL);
                 return SAFERL_SHIELD__FALSE;
             }
             if (!unbounded && hi < lo) {

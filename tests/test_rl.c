@@ -736,7 +736,8 @@ TEST(cliff_lagrangian_methods_reach_the_lp_optimum) {
     }
 }
 
-TEST(cliff_cpo_reaches_the_lp_optimum) {
+/* The trust-region methods on the tabular CMDP, 3 seeds each, against the LP optimum. */
+static void cliff_trust_region_check(saferl_rl_algorithm algorithm, const char *name) {
     static cliff_lp L;
     double lp_ret, lp_cost, mean_ret = 0.0, mean_cost = 0.0;
     uint32_t seed;
@@ -744,8 +745,9 @@ TEST(cliff_cpo_reaches_the_lp_optimum) {
     cliff_lp_solve(&L, CLIFF_LIMIT, &lp_ret, &lp_cost);
     for (seed = 1; seed <= 3; ++seed) {
         double ret, cost, lambda;
-        cliff_train(SAFERL_RL_CPO, seed, 100, &ret, &cost, &lambda);
-        printf("        cpo     seed %u: return %.3f cost %.4f (LP %.3f at cost %.2f)\n", seed, ret, cost, lp_ret, lp_cost);
+        cliff_train(algorithm, seed, 100, &ret, &cost, &lambda);
+        printf("        %-8s seed %u: return %.3f cost %.4f (LP %.3f at cost %.2f)\n", name, seed, ret, cost, lp_ret,
+               lp_cost);
         mean_ret += ret / 3.0;
         mean_cost += cost / 3.0;
         /* the Lagrangian methods' tolerances: per seed cost within 0.035 of d, return within
@@ -753,10 +755,14 @@ TEST(cliff_cpo_reaches_the_lp_optimum) {
         CHECK(fabs(cost - CLIFF_LIMIT) <= 0.035);
         CHECK(fabs(ret - lp_ret) <= 0.6);
     }
-    printf("        cpo     mean: return %.3f cost %.4f\n", mean_ret, mean_cost);
+    printf("        %-8s mean: return %.3f cost %.4f\n", name, mean_ret, mean_cost);
     CHECK(fabs(mean_cost - CLIFF_LIMIT) <= 0.02);
     CHECK(fabs(mean_ret - lp_ret) <= 0.4);
 }
+
+TEST(cliff_cpo_reaches_the_lp_optimum) { cliff_trust_region_check(SAFERL_RL_CPO, "cpo"); }
+TEST(cliff_pcpo_reaches_the_lp_optimum) { cliff_trust_region_check(SAFERL_RL_PCPO, "pcpo"); }
+TEST(cliff_trpo_lag_reaches_the_lp_optimum) { cliff_trust_region_check(SAFERL_RL_TRPO_LAG, "trpo-lag"); }
 
 /* CPO with continuous actions on 2 environments: reproducible, a case and a step fraction
    every epoch, and no allocation in epochs. */
@@ -803,6 +809,71 @@ TEST(cpo_gaussian_epochs_reproduce_without_allocating) {
 #endif
     saferl_rl_agent_destroy(&a);
     saferl_rl_agent_destroy(&b);
+}
+
+/* PCPO and TRPO-Lag, each on the pendulum (Gaussian, 2 environments) and the cliff
+   (categorical): two agents with one seed give the same statistics and parameters, every
+   accepted step keeps the mean KL within the trust region, the step kinds are the
+   documented ones, and no epoch allocates. */
+static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind kind, int *accepted) {
+    saferl_rl_builtin s1[2], s2[2];
+    saferl_rl_env e1[2], e2[2];
+    saferl_rl_agent a, b;
+    saferl_rl_desc d;
+    saferl_rl_epoch_stats sa, sb;
+    int k, E = kind == SAFERL_RL_ENV_PENDULUM ? 2 : 1;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    long allocations;
+#endif
+    memset(&d, 0, sizeof d);
+    d.algorithm = algorithm;
+    d.seed = 7;
+    d.hidden[0] = 16;
+    d.steps_per_epoch = 400;
+    d.update_iters = 2;
+    d.cost_limit = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
+    d.cg_iters = 10;
+    d.lambda_lr = 1.0; /* TRPO-Lag: lambda visibly moves in a few epochs */
+    for (k = 0; k < E; ++k) {
+        saferl_rl_env_builtin(&e1[k], &s1[k], kind);
+        saferl_rl_env_builtin(&e2[k], &s2[k], kind);
+    }
+    CHECK(saferl_rl_agent_create(&a, &d, e1, E) == SAFERL_OK);
+    CHECK(saferl_rl_agent_create(&b, &d, e2, E) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    allocations = saferl_test_allocations;
+#endif
+    for (k = 0; k < 4; ++k) {
+        CHECK(saferl_rl_agent_epoch(&a, &sa) == SAFERL_OK);
+        CHECK(saferl_rl_agent_epoch(&b, &sb) == SAFERL_OK);
+        CHECK(sa.optim_case == sb.optim_case && sa.step_fraction == sb.step_fraction && sa.kl == sb.kl &&
+              sa.lagrange_multiplier == sb.lagrange_multiplier);
+        if (algorithm == SAFERL_RL_PCPO)
+            CHECK(sa.optim_case == -1 || sa.optim_case == 1 || sa.optim_case == 3);
+        else
+            CHECK(sa.optim_case == 4);
+        CHECK(sa.kl >= 0.0 && sa.kl <= 0.01); /* the default trust region */
+        CHECK(sa.step_fraction >= 0.0 && sa.step_fraction <= 1.0);
+        CHECK(sa.lagrange_multiplier >= 0.0);
+        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.lagrange_multiplier);
+        if (sa.step_fraction > 0.0) *accepted += 1;
+    }
+    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    CHECK(saferl_test_allocations == allocations);
+#endif
+    saferl_rl_agent_destroy(&a);
+    saferl_rl_agent_destroy(&b);
+}
+
+TEST(pcpo_and_trpo_lag_epochs_reproduce_without_allocating) {
+    int pcpo = 0, trpo = 0;
+    trust_region_run(SAFERL_RL_PCPO, SAFERL_RL_ENV_PENDULUM, &pcpo);
+    trust_region_run(SAFERL_RL_PCPO, SAFERL_RL_ENV_CLIFF, &pcpo);
+    trust_region_run(SAFERL_RL_TRPO_LAG, SAFERL_RL_ENV_PENDULUM, &trpo);
+    trust_region_run(SAFERL_RL_TRPO_LAG, SAFERL_RL_ENV_CLIFF, &trpo);
+    printf("        accepted steps in 8 epochs: pcpo %d, trpo-lag %d\n", pcpo, trpo);
+    CHECK(pcpo >= 1 && trpo >= 1);
 }
 
 /* ---- policies: save / load / act ------------------------------------------------------------ */
@@ -1319,6 +1390,90 @@ TEST(cpo_dual_matches_a_brute_force_search_in_all_five_cases) {
     CHECK(saferl_rl_cpo_accept(3, 0.001, 0.01, 1.0, 0.1, -0.1) && !saferl_rl_cpo_accept(3, 0.001, 0.01, 1.0, 0.11, -0.1));
 }
 
+/* PCPO's projection in 2-D against a brute-force solve: from the reward step
+   D_R = sqrt(2 delta / q) H^-1 g, the closest point in the H metric, min (D - D_R)^T H (D - D_R),
+   over the half-plane c + b^T D <= 0, found by a grid search over the plane refined around
+   the best feasible point (a convex problem: the refinement cannot miss the optimum). */
+static void pcpo_brute_force(const double H[2][2], const double *DR, const double *b, double c, double *best) {
+    double center[2], w = 0.0;
+    int level, i, j;
+    const int n = 200;
+    center[0] = DR[0];
+    center[1] = DR[1];
+    w = 4.0 * (fabs(DR[0]) + fabs(DR[1]) + fabs(c) / (fabs(b[0]) + fabs(b[1]) + 1e-300));
+    for (level = 0; level < 6; ++level) {
+        double best_val = 1e300, next[2];
+        next[0] = center[0];
+        next[1] = center[1];
+        for (i = 0; i <= n; ++i)
+            for (j = 0; j <= n; ++j) {
+                double d0 = center[0] + w * (2.0 * i / n - 1.0), d1 = center[1] + w * (2.0 * j / n - 1.0);
+                double e0 = d0 - DR[0], e1 = d1 - DR[1];
+                double val = e0 * (H[0][0] * e0 + H[0][1] * e1) + e1 * (H[1][0] * e0 + H[1][1] * e1);
+                if (c + b[0] * d0 + b[1] * d1 <= 0.0 && val < best_val) {
+                    best_val = val;
+                    next[0] = d0;
+                    next[1] = d1;
+                }
+            }
+        center[0] = next[0];
+        center[1] = next[1];
+        w *= 0.05; /* ten grid cells of the previous level */
+    }
+    best[0] = center[0];
+    best[1] = center[1];
+}
+
+TEST(pcpo_projection_matches_a_brute_force_solve) {
+    /* H, g, b, c, delta, and whether the projection must move the reward step */
+    static const struct { double H[2][2], g[2], b[2], c, delta; int projected; } cases[] = {
+        {{{2.0, 0.3}, {0.3, 1.0}}, {1.0, 0.5}, {0.8, 0.4}, -1.0, 0.01, 0},   /* reward step feasible */
+        {{{2.0, 0.3}, {0.3, 1.0}}, {1.0, 0.5}, {0.8, -0.2}, -0.05, 0.01, 1}, /* feasible start, cut */
+        {{{1.5, -0.4}, {-0.4, 0.8}}, {0.3, 1.0}, {-0.5, 1.0}, -0.02, 0.05, 1},
+        {{{2.0, 0.3}, {0.3, 1.0}}, {1.0, 0.5}, {0.8, -0.2}, 0.05, 0.01, 1},  /* infeasible start */
+        {{{1.5, -0.4}, {-0.4, 0.8}}, {0.3, 1.0}, {1.0, 0.7}, 1.0, 0.05, 1},  /* far outside: beyond the region */
+    };
+    size_t t;
+    for (t = 0; t < sizeof cases / sizeof cases[0]; ++t) {
+        const double(*H)[2] = cases[t].H;
+        const double *g = cases[t].g, *b = cases[t].b, c = cases[t].c, delta = cases[t].delta;
+        double det = H[0][0] * H[1][1] - H[0][1] * H[1][0], x[2], p[2], q, r, s, D[2], DR[2], best[2], scale;
+        saferl_rl_cpo_step st;
+        x[0] = (H[1][1] * g[0] - H[0][1] * g[1]) / det;
+        x[1] = (H[0][0] * g[1] - H[1][0] * g[0]) / det;
+        p[0] = (H[1][1] * b[0] - H[0][1] * b[1]) / det;
+        p[1] = (H[0][0] * b[1] - H[1][0] * b[0]) / det;
+        q = g[0] * x[0] + g[1] * x[1];
+        r = g[0] * p[0] + g[1] * p[1];
+        s = b[0] * p[0] + b[1] * p[1];
+        CHECK(saferl_rl_pcpo_step(q, r, s, c, delta, &st) == SAFERL_OK);
+        CHECK(st.optim_case == (cases[t].projected ? 1 : 3));
+        CHECK(st.nu >= 0.0 && (st.nu > 0.0) == cases[t].projected);
+        DR[0] = sqrt(2.0 * delta / q) * x[0];
+        DR[1] = sqrt(2.0 * delta / q) * x[1];
+        /* the reward step is TRPO's: on the trust region's boundary */
+        CHECK_NEAR(0.5 * (DR[0] * (H[0][0] * DR[0] + H[0][1] * DR[1]) + DR[1] * (H[1][0] * DR[0] + H[1][1] * DR[1])),
+                   delta, 1e-12);
+        D[0] = st.x_coef * x[0] - st.p_coef * p[0];
+        D[1] = st.x_coef * x[1] - st.p_coef * p[1];
+        pcpo_brute_force(H, DR, b, c, best);
+        scale = fabs(best[0]) + fabs(best[1]) + fabs(DR[0]) + fabs(DR[1]);
+        CHECK_NEAR(D[0], best[0], 1e-6 * scale);
+        CHECK_NEAR(D[1], best[1], 1e-6 * scale);
+        CHECK(c + b[0] * D[0] + b[1] * D[1] <= 1e-12); /* on the linearised constraint set */
+        if (cases[t].projected) CHECK_NEAR(c + b[0] * D[0] + b[1] * D[1], 0.0, 1e-12);
+    }
+    {
+        saferl_rl_cpo_step st;
+        CHECK(saferl_rl_pcpo_step(1.0, 0.0, 0.0, 0.5, 0.01, &st) == SAFERL_ERR_INFEASIBLE);
+        CHECK(saferl_rl_pcpo_step(1.0, 0.0, 0.0, -0.5, 0.01, &st) == SAFERL_OK && st.optim_case == 3 && st.p_coef == 0.0);
+        CHECK(saferl_rl_pcpo_step(0.0, 0.0, 1.0, 0.5, 0.01, &st) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(saferl_rl_pcpo_step(1.0, 0.0, -1.0, 0.5, 0.01, &st) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(saferl_rl_pcpo_step(1.0, 0.0, 1.0, saferl_rl__nan(), 0.01, &st) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(saferl_rl_pcpo_step(1.0, 0.0, 1.0, 0.5, 0.0, &st) == SAFERL_ERR_INVALID_ARGUMENT);
+    }
+}
+
 /* `test_rl --cliff-lp`: the cliff model as saferl_rl_cliff_model exports it, then this
    file's simplex answers, for tests/oracle/rl.sh to re-solve with another LP solver.
    Lines: "model S A start goal", "P s a s' p" (non-zero entries), "r s a v", "c s a v",
@@ -1362,6 +1517,8 @@ int main(int argc, char **argv) {
     RUN(cliff_lp_optimum);
     RUN(cliff_lagrangian_methods_reach_the_lp_optimum);
     RUN(cliff_cpo_reaches_the_lp_optimum);
+    RUN(cliff_pcpo_reaches_the_lp_optimum);
+    RUN(cliff_trpo_lag_reaches_the_lp_optimum);
     RUN(cpo_gaussian_epochs_reproduce_without_allocating);
     RUN(policy_round_trip_and_bad_buffers);
     RUN(user_environment_errors_leave_the_agent_unchanged);
@@ -1369,5 +1526,7 @@ int main(int argc, char **argv) {
     RUN(fisher_vector_product_matches_the_explicit_fisher);
     RUN(conjugate_gradient_matches_a_direct_solve);
     RUN(cpo_dual_matches_a_brute_force_search_in_all_five_cases);
+    RUN(pcpo_projection_matches_a_brute_force_solve);
+    RUN(pcpo_and_trpo_lag_epochs_reproduce_without_allocating);
     return saferl_test_finish();
 }

@@ -171,6 +171,9 @@ TEST(errors_point_at_line_and_column) {
     expect_error("G(a -> Y b)", SAFERL_SHIELD_LTL, SAFERL_ERR_UNSUPPORTED, 1, 8, "past operator");
     expect_error("G(a -> X b)", SAFERL_SHIELD_PAST_LTL, SAFERL_ERR_UNSUPPORTED, 1, 8, "future operator");
     expect_error("F[3..1] a", SAFERL_SHIELD_LTL, SAFERL_ERR_PARSE, 1, 2, "empty interval");
+    /* bounds expand into chains of next-steps: a long chain once overflowed the stack */
+    expect_error("F[55551..] a", SAFERL_SHIELD_LTL, SAFERL_ERR_UNSUPPORTED, 1, 2, "more than 2000 steps");
+    expect_error("G[0..1500] a & F[0..600] b", SAFERL_SHIELD_LTL, SAFERL_ERR_UNSUPPORTED, 1, 17, "more than 2000 steps");
     expect_error("G a #", SAFERL_SHIELD_LTL, SAFERL_ERR_PARSE, 1, 5, "unexpected '#'");
     expect_error("", SAFERL_SHIELD_LTL, SAFERL_ERR_PARSE, 1, 1, "formula ends");
     {   /* more propositions than the label width, and than one automaton reads */

@@ -34,7 +34,21 @@ awk -F, '/^[0-9]/ { if (NF != 6 || $5 < 0) bad = 1 } END { exit bad }' "$TMP/out
 run --env pendulum --algo cpo --cost-limit 0.5 --seed 1 --steps 800 --steps-per-epoch 400 --envs 2 --png "$TMP/c6.png"
 [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && ok "cpo with continuous actions" ||
     bad "cpo with continuous actions" "$(cat "$TMP/err")"
-for args in "--env mujoco" "--env cliff --algo pcpo" "--env cliff --seed -1" "--env cliff --steps abc" "--env cliff --bogus 1" "--algo ppo"; do
+for algo in pcpo trpo-lag; do
+    run --env cliff --algo $algo --cost-limit 0.2 --seed 2 --steps 2000 --steps-per-epoch 1000 --png "$TMP/c7.png"
+    [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && tail -1 "$TMP/out" | grep -q '^eval,' &&
+        ok "cliff $algo runs" || bad "cliff $algo runs" "status $status: $(cat "$TMP/err")"
+    awk -F, '/^[0-9]/ { if (NF != 6 || $5 < 0) bad = 1 } END { exit bad }' "$TMP/out" &&
+        ok "$algo lines have 6 fields and a multiplier >= 0" || bad "$algo lines have 6 fields and a multiplier >= 0" "$(cat "$TMP/out")"
+    cut -d, -f1-5 "$TMP/out" | grep -v '^eval' >"$TMP/a"
+    run --env cliff --algo $algo --cost-limit 0.2 --seed 2 --steps 2000 --steps-per-epoch 1000 --png "$TMP/c8.png"
+    cut -d, -f1-5 "$TMP/out" | grep -v '^eval' >"$TMP/b"
+    cmp -s "$TMP/a" "$TMP/b" && ok "$algo: same seed, same curve" || bad "$algo: same seed, same curve"
+    run --env pendulum --algo $algo --cost-limit 0.5 --seed 1 --steps 800 --steps-per-epoch 400 --envs 2 --png "$TMP/c9.png"
+    [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && ok "$algo with continuous actions" ||
+        bad "$algo with continuous actions" "$(cat "$TMP/err")"
+done
+for args in "--env mujoco" "--env cliff --algo focops-x" "--env cliff --seed -1" "--env cliff --steps abc" "--env cliff --bogus 1" "--algo ppo"; do
     # shellcheck disable=SC2086
     run $args --png "$TMP/x.png"
     if [ "$status" -ne 0 ] && [ -s "$TMP/err" ] && grep -q "rl_train:" "$TMP/err"; then ok "rejects: $args"; else bad "rejects: $args" "status $status"; fi
