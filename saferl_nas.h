@@ -1210,6 +1210,16 @@ SAFERL_NAS_API saferl_result saferl_nas_arch_init(saferl_nas_arch *arch, const s
     return SAFERL_OK;
 }
 
+/* Memory for the *_create conveniences: the desc's allocator, or SAFERL_MALLOC / SAFERL_FREE. */
+static void *saferl_nas__allocate(const saferl_allocator *allocator, size_t size) {
+    return allocator->allocate ? allocator->allocate(size, allocator->user_data) : SAFERL_MALLOC(size, allocator->user_data);
+}
+
+static void saferl_nas__release(const saferl_allocator *allocator, void *memory) {
+    if (allocator->release) allocator->release(memory, allocator->user_data);
+    else SAFERL_FREE(memory, allocator->user_data);
+}
+
 SAFERL_NAS_API saferl_result saferl_nas_arch_create(saferl_nas_arch *arch, const saferl_nas_arch_desc *desc) {
     size_t need;
     void *memory;
@@ -1217,13 +1227,11 @@ SAFERL_NAS_API saferl_result saferl_nas_arch_create(saferl_nas_arch *arch, const
     SAFERL_ASSERT(arch != NULL && desc != NULL);
     need = saferl_nas_arch_memory_size(desc);
     if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
-    memory = desc->allocator.allocate ? desc->allocator.allocate(need, desc->allocator.user_data)
-                                      : SAFERL_MALLOC(need, desc->allocator.user_data);
+    memory = saferl_nas__allocate(&desc->allocator, need);
     if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
     r = saferl_nas_arch_init(arch, desc, memory, need);
     if (r < 0) {
-        if (desc->allocator.release) desc->allocator.release(memory, desc->allocator.user_data);
-        else SAFERL_FREE(memory, desc->allocator.user_data);
+        saferl_nas__release(&desc->allocator, memory);
         return r;
     }
     arch->owned_memory = memory;
@@ -1232,8 +1240,7 @@ SAFERL_NAS_API saferl_result saferl_nas_arch_create(saferl_nas_arch *arch, const
 
 SAFERL_NAS_API void saferl_nas_arch_destroy(saferl_nas_arch *arch) {
     if (!arch || !arch->owned_memory) return;
-    if (arch->desc.allocator.release) arch->desc.allocator.release(arch->owned_memory, arch->desc.allocator.user_data);
-    else SAFERL_FREE(arch->owned_memory, arch->desc.allocator.user_data);
+    saferl_nas__release(&arch->desc.allocator, arch->owned_memory);
     arch->owned_memory = NULL;
 }
 
@@ -1761,13 +1768,11 @@ SAFERL_NAS_API saferl_result saferl_nas_net_create(saferl_nas_net *net, const sa
     SAFERL_ASSERT(net != NULL && desc != NULL);
     need = saferl_nas_net_memory_size(desc);
     if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
-    memory = desc->allocator.allocate ? desc->allocator.allocate(need, desc->allocator.user_data)
-                                      : SAFERL_MALLOC(need, desc->allocator.user_data);
+    memory = saferl_nas__allocate(&desc->allocator, need);
     if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
     r = saferl_nas_net_init(net, desc, memory, need);
     if (r < 0) {
-        if (desc->allocator.release) desc->allocator.release(memory, desc->allocator.user_data);
-        else SAFERL_FREE(memory, desc->allocator.user_data);
+        saferl_nas__release(&desc->allocator, memory);
         return r;
     }
     net->owned_memory = memory;
@@ -1776,8 +1781,7 @@ SAFERL_NAS_API saferl_result saferl_nas_net_create(saferl_nas_net *net, const sa
 
 SAFERL_NAS_API void saferl_nas_net_destroy(saferl_nas_net *net) {
     if (!net || !net->owned_memory) return;
-    if (net->desc.allocator.release) net->desc.allocator.release(net->owned_memory, net->desc.allocator.user_data);
-    else SAFERL_FREE(net->owned_memory, net->desc.allocator.user_data);
+    saferl_nas__release(&net->desc.allocator, net->owned_memory);
     net->owned_memory = NULL;
 }
 
