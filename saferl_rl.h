@@ -1294,9 +1294,43 @@ SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float 
 }
 
 SAFERL_RL_API void saferl_rl_tanh_forward(float *out, const float *inp, int N) {
-    /* inp and out are (N) */
+    /* inp and out are (N). libm's tanhf is a scalar call and took three quarters of a forward
+       pass, so tanh is computed here in a form the compiler vectorises: in double,
+       tanh|x| = -e / (e + 2) with e = expm1(-2|x|) = 2^n (1 + p(r)) - 1, n = round(-2|x| / ln 2)
+       by the 1.5 * 2^52 shifter (no float-to-int conversion), |r| <= ln 2 / 2 and p the degree-8
+       Taylor polynomial of expm1 (truncation < 3e-10 relative). Checked against double tanh on
+       every float: at most one ulp off, correctly rounded for all but about 1e-5 of them. The
+       selects are bit masks because gcc will not if-convert floating-point code under its
+       default -ftrapping-math. |x| is clamped at 10, beyond which tanh rounds to 1; NaN passes
+       through; the sign is copied from x, so tanh(-0) = -0. */
     int i;
-    for (i = 0; i < N; ++i) out[i] = tanhf(inp[i]);
+    for (i = 0; i < N; ++i) {
+        uint32_t x_bits, abs_bits, clamp_mask, t_bits, nan_mask;
+        int64_t shifted_bits, scale_bits;
+        float abs_x, t;
+        double y, shifted, n, r, p, scale, e;
+        memcpy(&x_bits, &inp[i], 4);
+        abs_bits = x_bits & 0x7fffffffu;
+        clamp_mask = (uint32_t)0 - (uint32_t)(abs_bits > 0x41200000u); /* |x| > 10 */
+        abs_bits = (abs_bits & ~clamp_mask) | (0x41200000u & clamp_mask);
+        memcpy(&abs_x, &abs_bits, 4);
+        y = -2.0 * (double)abs_x;
+        shifted = y * 1.4426950408889634 + 6755399441055744.0;
+        n = shifted - 6755399441055744.0;
+        r = y - n * 0.6931471805599453;
+        memcpy(&shifted_bits, &shifted, 8);
+        scale_bits = (shifted_bits - INT64_C(0x4338000000000000) + 1023) * ((int64_t)1 << 52); /* 2^n */
+        memcpy(&scale, &scale_bits, 8);
+        p = r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 +
+                r * (1.0 / 5040 + r * (1.0 / 40320))))))));
+        e = scale * p + (scale - 1.0);
+        t = (float)(-e / (e + 2.0));
+        memcpy(&t_bits, &t, 4);
+        t_bits = (t_bits & 0x7fffffffu) | (x_bits & 0x80000000u);
+        nan_mask = (uint32_t)0 - (uint32_t)((x_bits & 0x7fffffffu) > 0x7f800000u);
+        t_bits = (x_bits & nan_mask) | (t_bits & ~nan_mask);
+        memcpy(&out[i], &t_bits, 4);
+    }
 }
 
 SAFERL_RL_API void saferl_rl_tanh_backward(float *dinp, const float *out, const float *dout, int N) {
