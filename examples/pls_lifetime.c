@@ -8,6 +8,7 @@
                            [--no-finetune] [--brief]
    pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune]
    pls_lifetime check      FILE...
+   pls_lifetime info
 
    The pipeline:
    1. offline data: PPO-Lag behaviour policies trained at several cost limits, each rolled out
@@ -1684,7 +1685,8 @@ static int usage(const char *msg) {
             "       pls_lifetime deploy     --env gridworld|pointgoal --data DIR [--seed S] [--png-dir D] [--log FILE]\n"
             "                               [--no-finetune] [--brief]\n"
             "       pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune]\n"
-            "       pls_lifetime check      FILE...\n",
+            "       pls_lifetime check      FILE...\n"
+            "       pls_lifetime info       (which conditioned policy this build has)\n",
             msg);
     return 2;
 }
@@ -1697,6 +1699,10 @@ int main(int argc, char **argv) {
     pipeline p;
     if (argc < 2) return usage("a command is required");
     command = argv[1];
+    if (!strcmp(command, "info")) {
+        printf("conditioned policy: %s\n", PLS_HAVE_RCSL ? "rcsl (saferl_rl.h)" : "STAND-IN (saferl_rl.h has no RCSL)");
+        return 0;
+    }
     if (!strcmp(command, "check")) {
         int ok = 1;
         if (argc < 3) return usage("check needs files");
