@@ -37,6 +37,7 @@ if [ -f "$DATA/gridworld.rcsl" ] && "$BIN" info | grep -q rcsl; then
     [ "$status" -eq 0 ] && ok "deploy runs" || bad "deploy runs" "status $status: $(cat "$TMP/err")"
     grep -q "truly unsafe" "$TMP/out" && grep -Eq '^PLS +[0-9]+/20 +[0-9]+/400' "$TMP/out" && ok "deploy prints the PLS line" ||
         bad "deploy prints the PLS line" "$(cat "$TMP/out")"
+    grep -E '^(PLS +[0-9]|fixed|GP-UCB)' "$TMP/out" >"$TMP/a"
     pct=$(sed -n 's/.*truly unsafe (\([0-9]*\)%).*/\1/p' "$TMP/out")
     [ -n "$pct" ] && [ "$pct" -ge 30 ] && ok "at least 30% of the grid truly unsafe ($pct%)" || bad "at least 30% of the grid truly unsafe" "$pct"
     for f in gridworld_pls_cost_bound gridworld_pls_episodes gridworld_pls_truth; do
@@ -44,7 +45,6 @@ if [ -f "$DATA/gridworld.rcsl" ] && "$BIN" info | grep -q rcsl; then
     done
     run check "$TMP/deploy.csv"
     [ "$status" -eq 0 ] && ok "the deployment log validates" || bad "the deployment log validates" "$(cat "$TMP/err")"
-    grep -E '^(PLS +[0-9]|fixed|GP-UCB)' "$TMP/out" >"$TMP/a"
     run deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --brief
     grep -E '^(PLS +[0-9]|fixed|GP-UCB)' "$TMP/out" >"$TMP/b"
     cmp -s "$TMP/a" "$TMP/b" && ok "same seed, same deployment" || bad "same seed, same deployment"
