@@ -852,14 +852,14 @@ static void png_cost_bound(const char *path, const env_config *c, const summary 
     int j, i;
     char title[200];
     plot_legend_entry legend[4];
-    if (!plot_canvas_init(&canvas, 900, 700, plot_rgb(255, 255, 255))) return;
+    if (!plot_canvas_init(&canvas, 900, 740, plot_rgb(255, 255, 255))) return;
     lo = 0.0;
     hi = 3.0 * c->budget; /* the interesting range: up to 3 b */
     for (j = 0; j < g->count; ++j) shown[j] = g->cost_upper[j];
     for (j = 0; j < g->count; ++j)
         if (shown[j] > hi) shown[j] = hi;
-    snprintf(title, sizeof title, "%s: cost upper bound u_g, b = %g", c->name, c->budget);
-    grid_axes(&ax, &canvas, c, 80, 50, 720, 560, title);
+    snprintf(title, sizeof title, "%s: cost bound u_g, b = %g", c->name, c->budget);
+    grid_axes(&ax, &canvas, c, 80, 60, 720, 570, title);
     draw_heat(&ax, c, shown, lo, hi);
     for (j = 0; j < g->count; ++j) {
         double z[2];
@@ -912,7 +912,7 @@ static void png_truth(const char *path, const env_config *c, const summary *s) {
         if (s->truth_reward[j] < lo) lo = s->truth_reward[j];
         if (s->truth_reward[j] > hi) hi = s->truth_reward[j];
     }
-    snprintf(title, sizeof title, "%s: true reward of each target (%d episodes)", c->name, TRUTH_EPISODES);
+    snprintf(title, sizeof title, "%s: true reward", c->name);
     grid_axes(&ax, &canvas, c, 70, 50, 560, 500, title);
     draw_heat(&ax, c, s->truth_reward, lo, hi);
     color_bar(&canvas, 575, 60, 490, lo, hi);
@@ -922,7 +922,7 @@ static void png_truth(const char *path, const env_config *c, const summary *s) {
         if (s->truth_cost[j] < lo) lo = s->truth_cost[j];
         if (s->truth_cost[j] > hi) hi = s->truth_cost[j];
     }
-    snprintf(title, sizeof title, "true cost (red squares: above b = %g)", c->budget);
+    snprintf(title, sizeof title, "true cost (red: > b = %g)", c->budget);
     grid_axes(&ax, &canvas, c, 720, 50, 1210, 500, title);
     draw_heat(&ax, c, s->truth_cost, lo, hi);
     for (j = 0; j < s->truth_count; ++j)
