@@ -64,6 +64,11 @@
       training            saferl_rl_agent: rollouts, GAE for reward and cost, PPO / PPO-Lag /
                           PID-Lag / CPO / PCPO / TRPO-Lag updates, episode and cost-rate
                           metrics, evaluation
+      offline data        saferl_rl_dataset: logged episodes, a collector for any policy, a
+                          versioned binary format (RCSL section below)
+      RCSL                saferl_rl_rcsl_policy conditioned on the reward and cost to go,
+                          saferl_rl_rcsl_trainer (supervised, hindsight targets), acting and
+                          evaluation with decreasing targets, the "SRLC" format
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
       cartpole   Gym's CartPole-v1 dynamics (g 9.8, cart 1.0 kg, pole 0.1 kg, half-length 0.5,
@@ -195,6 +200,53 @@
              magic or a bad checksum (SAFERL_ERR_CORRUPT), another version
              (SAFERL_ERR_VERSION), a short buffer (SAFERL_ERR_CORRUPT) and non-finite values
              (SAFERL_ERR_NOT_FINITE) before it writes anything.
+
+   RETURN-CONDITIONED SUPERVISED LEARNING (RCSL; the MLP form)
+      The offline stage of PLS (Wachi et al. 2025), after Decision Transformer (Chen et al.
+      2021) and the Constrained Decision Transformer (CDT, Liu et al. 2023) with an MLP in
+      place of the transformer (the transformer form is not here yet).
+      * saferl_rl_dataset holds logged episodes; saferl_rl_dataset_collect records N episodes
+        of any saferl_rl_policy (sampled or deterministic), of uniformly random actions
+        (policy NULL), or of an epsilon-random mixture of the two.
+      * saferl_rl_rcsl_policy is a saferl_rl_policy over (observation, R, C): its normaliser
+        ends with (mean 0, std reward_scale) and (0, cost_scale), so the network sees
+        clip(R / reward_scale, +-10) and clip(C / cost_scale, +-10). The scales default to
+        the largest |reward to go| and |cost to go| in the dataset (1 if that is 0); the
+        observation part of the normaliser is the dataset's mean and std (floored at 1e-2).
+      * Hindsight targets: each logged step t gets R_t = sum_{k>=t} r_k and C_t = sum_{k>=t}
+        c_k, undiscounted, to the end of its logged episode (as DT and CDT; CDT's return
+        relabelling / augmentation is not done).
+      * Loss, the minibatch mean of -log pi(a_t | s_t, R_t, C_t): cross-entropy for discrete
+        actions; for continuous actions the Gaussian negative log-likelihood with a learned
+        state-independent log sigma (the family's Gaussian head). Its gradient in the mean is
+        the MSE's divided by sigma^2, so the mean is fit as by MSE, and the learned sigma gives
+        the stochastic policy CDT also uses. Adam (1e-3, betas 0.9 / 0.999), minibatches of
+        256 drawn without replacement from a seeded shuffle, global-norm clipping at 40.
+      * Acting: R_0, C_0 are the targets; after each step R <- R - r_t, C <- C - c_t (DT /
+        CDT), saferl_rl_rcsl_evaluate runs episodes that way.
+      The examples (examples/rl_rcsl.c) use the MLP {64, 64} tanh on the lava gridworld.
+
+   DATASET FORMAT (version 1; uint32 and binary32, little endian)
+      offset 0   magic "SRLD"   4 format version (1)   8 observation_dim (1..4096)
+             12  action_dim (1..4096; 1 for discrete)  16 action_count (2..4096; 0 continuous)
+             20  episode_count E   24 step_count N (both 0 or both > 0)
+             28  E episode lengths (>= 1, summing to N), then E end flags (1 terminated by
+                 the environment, 0 truncated or cut)
+             then observations (N x observation_dim), actions (N x action_dim; a discrete
+             action as its index), rewards (N), costs (N), and a CRC-32 of all bytes before.
+      The loader checks everything before it writes: another magic, a short or long buffer,
+      a bad checksum, lengths or flags out of range, a discrete action not an index in
+      range (SAFERL_ERR_CORRUPT); another version (SAFERL_ERR_VERSION); a non-finite float
+      (SAFERL_ERR_NOT_FINITE).
+
+   CONDITIONED POLICY FORMAT ("SRLC", version 1)
+      offset 0   magic "SRLC"   4 format version (1)   8 observation_dim (the environment's)
+             12  byte length P of the embedded policy
+             16  a version-1 policy buffer ("SRLP", above) with input observation_dim + 2
+                 whose last two normaliser entries are (0, reward_scale), (0, cost_scale)
+             16+P  a CRC-32 of all bytes before.
+      A new magic rather than a version 2 of "SRLP": version-1 policy files keep loading as
+      they did, and neither loader mistakes the other's files (SAFERL_ERR_CORRUPT).
 
    MEMORY, THREADS, ERRORS
       Nothing allocates except the *_create conveniences, through the desc's allocator (or
@@ -756,6 +808,204 @@ SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent);
 /* One epoch: rollout of steps_per_epoch steps, lambda update, PPO update (CPO, PCPO,
    TRPO-Lag: one trust-region step, then the critics). stats optional. */
 SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats);
+
+/* ---- offline data: logged trajectories ------------------------------------------------ */
+
+typedef struct saferl_rl_dataset_desc {
+    int observation_dim;            /* 1..4096 */
+    int action_dim;                 /* continuous: 1..4096; discrete: 1 */
+    int action_count;               /* discrete: 2..4096; 0: continuous actions */
+    long max_steps;                 /* capacity in steps (>= 0) */
+    long max_episodes;              /* capacity in episodes (>= 0) */
+    saferl_allocator allocator;     /* for saferl_rl_dataset_create */
+} saferl_rl_dataset_desc;
+
+/* Logged episodes, steps stored contiguously. The arrays are sized by the desc's capacities;
+   entries [0, step_count) and [0, episode_count) are valid. */
+typedef struct saferl_rl_dataset {
+    int observation_dim, action_dim, action_count;
+    long max_steps, max_episodes;
+    long step_count, episode_count;
+    float *observations;            /* max_steps x observation_dim */
+    float *actions;                 /* max_steps x action_dim */
+    float *rewards, *costs;         /* max_steps */
+    long *episode_start;            /* max_episodes + 1; episode e is steps
+                                       [episode_start[e], episode_start[e + 1]) */
+    unsigned char *terminated;      /* max_episodes: 1 the environment ended it, 0 truncated/cut */
+    saferl_allocator allocator;
+    void *owned_memory;             /* set by saferl_rl_dataset_create */
+} saferl_rl_dataset;
+
+/* Bytes for saferl_rl_dataset_init; 0 for an invalid desc (or a size that overflows size_t). */
+SAFERL_RL_API size_t saferl_rl_dataset_memory_size(const saferl_rl_dataset_desc *desc);
+/* An empty dataset on your memory (8-byte aligned). */
+SAFERL_RL_API saferl_result saferl_rl_dataset_init(saferl_rl_dataset *dataset, const saferl_rl_dataset_desc *desc,
+                                                   void *memory, size_t memory_size);
+SAFERL_RL_API saferl_result saferl_rl_dataset_create(saferl_rl_dataset *dataset, const saferl_rl_dataset_desc *desc);
+SAFERL_RL_API void saferl_rl_dataset_destroy(saferl_rl_dataset *dataset);
+/* Empties it (capacity kept). */
+SAFERL_RL_API void saferl_rl_dataset_clear(saferl_rl_dataset *dataset);
+/* The desc that holds exactly this dataset for the given env shape; handy before init. */
+SAFERL_RL_API saferl_rl_dataset_desc saferl_rl_dataset_desc_for_env(const saferl_rl_env *env, long max_steps,
+                                                                    long max_episodes);
+
+/* Appends one episode of `length` >= 1 steps from your arrays (observations length x
+   observation_dim, actions length x action_dim, rewards, costs). SAFERL_ERR_BUFFER_TOO_SMALL
+   when it does not fit, SAFERL_ERR_NOT_FINITE / SAFERL_ERR_INVALID_ARGUMENT (a discrete
+   action not an index) for bad data: the dataset is unchanged then. */
+SAFERL_RL_API saferl_result saferl_rl_dataset_append_episode(saferl_rl_dataset *dataset, const float *observations,
+                                                             const float *actions, const float *rewards,
+                                                             const float *costs, long length, int terminated);
+
+/* Runs `episodes` episodes of `policy` on `env` and appends them. policy NULL: uniformly
+   random actions (discrete: uniform index; continuous: U[-1, 1] per dimension). With
+   probability epsilon (0..1) a step's action is such a random action instead of the
+   policy's (epsilon-random mixtures of varying safety). deterministic != 0: the policy's
+   argmax / mean, else a sample. Each episode lasts until the environment ends it or
+   max_steps steps (0: no limit of ours; such a cut episode is stored with terminated 0).
+   rng drives the environment, the sampling and epsilon (one seed reproduces the data).
+   episode_returns / episode_costs (optional, `episodes` doubles) receive each episode's
+   undiscounted return and cost. On any error (no room: SAFERL_ERR_BUFFER_TOO_SMALL; the env
+   failed or returned NaN; a policy that does not fit env: SAFERL_ERR_INVALID_ARGUMENT) the
+   dataset is left as it was before the call. No allocation. */
+SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset, const saferl_rl_policy *policy,
+                                                      const saferl_rl_env *env, int episodes, int max_steps,
+                                                      int deterministic, double epsilon, saferl_rng *rng,
+                                                      double *episode_returns, double *episode_costs);
+
+/* Undiscounted return and cost of episode e (0 <= e < episode_count). */
+SAFERL_RL_API void saferl_rl_dataset_episode_return(const saferl_rl_dataset *dataset, long e, double *episode_return,
+                                                    double *episode_cost);
+
+/* Serialisation (format above). */
+SAFERL_RL_API size_t saferl_rl_dataset_saved_size(const saferl_rl_dataset *dataset);
+SAFERL_RL_API saferl_result saferl_rl_dataset_save(const saferl_rl_dataset *dataset, void *buffer, size_t capacity,
+                                                   size_t *written);
+/* Checks a buffer completely (every rule of the format) and fills *desc (optional) with the
+   exact shape and sizes it holds (max_steps = its step count, max_episodes = its episodes). */
+SAFERL_RL_API saferl_result saferl_rl_dataset_load_info(const void *buffer, size_t size, saferl_rl_dataset_desc *desc);
+/* Replaces the dataset's content by the buffer's (shapes must match the dataset's, else
+   SAFERL_ERR_INVALID_ARGUMENT; capacity too small: SAFERL_ERR_BUFFER_TOO_SMALL). Everything
+   is checked first: on error the dataset is unchanged. */
+SAFERL_RL_API saferl_result saferl_rl_dataset_load(saferl_rl_dataset *dataset, const void *buffer, size_t size);
+#ifndef SAFERL_NO_STDIO
+SAFERL_RL_API saferl_result saferl_rl_dataset_save_file(const saferl_rl_dataset *dataset, const char *path);
+/* Reads and checks a file, then creates *dataset sized exactly for it through allocator
+   (NULL: SAFERL_MALLOC); release with saferl_rl_dataset_destroy. A file that cannot be read:
+   SAFERL_ERR_INVALID_ARGUMENT. */
+SAFERL_RL_API saferl_result saferl_rl_dataset_load_file(saferl_rl_dataset *dataset, const char *path,
+                                                        const saferl_allocator *allocator);
+#endif
+
+/* ---- return-conditioned policies (RCSL, the MLP form) ----------------------------------- */
+
+/* A policy over (observation, reward to go, cost to go). `policy` is an ordinary
+   saferl_rl_policy whose input is observation_dim + 2 (obs, R, C) and whose normaliser's
+   last two entries are (mean 0, std reward_scale) and (0, cost_scale). */
+typedef struct saferl_rl_rcsl_policy {
+    saferl_rl_policy policy;
+    int observation_dim;            /* the environment's */
+    float reward_scale, cost_scale; /* the network sees R / reward_scale, C / cost_scale */
+    float *input;                   /* observation_dim + 2 floats of scratch for acting */
+} saferl_rl_rcsl_policy;
+
+/* One observation and the remaining targets in, one action out (action_dim floats; a
+   discrete action as its index). rng NULL: deterministic (argmax / mean), else a sample
+   (Gaussian actions clipped to [-1, 1]). SAFERL_ERR_NOT_FINITE for NaN/inf inputs (action
+   untouched). No allocation; one policy must not act from two threads at once (scratch). */
+SAFERL_RL_API saferl_result saferl_rl_rcsl_act(const saferl_rl_rcsl_policy *policy, const float *observation,
+                                               double reward_to_go, double cost_to_go, float *action,
+                                               saferl_rng *rng);
+
+/* Runs `episodes` episodes from the targets: R_0 = reward_target, C_0 = cost_target, then
+   R <- R - r_t, C <- C - c_t after every step. rng drives the environment and, unless
+   deterministic, the action sampling. Each episode lasts until the environment ends it or
+   max_steps (0: no limit of ours). episode_returns / episode_costs (optional, `episodes`
+   doubles) get each episode's undiscounted return and cost; mean_return / mean_cost
+   (optional) their means. No allocation. */
+SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy *policy, const saferl_rl_env *env,
+                                                    double reward_target, double cost_target, int episodes,
+                                                    int max_steps, int deterministic, saferl_rng *rng,
+                                                    double *episode_returns, double *episode_costs,
+                                                    double *mean_return, double *mean_cost);
+
+/* Serialisation ("SRLC" format above); the same contract as the plain policy's. */
+SAFERL_RL_API size_t saferl_rl_rcsl_saved_size(const saferl_rl_rcsl_policy *policy);
+SAFERL_RL_API saferl_result saferl_rl_rcsl_save(const saferl_rl_rcsl_policy *policy, void *buffer, size_t capacity,
+                                                size_t *written);
+SAFERL_RL_API saferl_result saferl_rl_rcsl_load_size(const void *buffer, size_t size, size_t *memory_size);
+/* memory: 8-byte aligned, saferl_rl_rcsl_load_size bytes; nothing written on error. */
+SAFERL_RL_API saferl_result saferl_rl_rcsl_load(saferl_rl_rcsl_policy *policy, const void *buffer, size_t size,
+                                                void *memory, size_t memory_size);
+#ifndef SAFERL_NO_STDIO
+SAFERL_RL_API saferl_result saferl_rl_rcsl_save_file(const saferl_rl_rcsl_policy *policy, const char *path);
+/* Release with saferl_rl_rcsl_free_file and the same allocator (NULL: SAFERL_MALLOC). */
+SAFERL_RL_API saferl_result saferl_rl_rcsl_load_file(saferl_rl_rcsl_policy *policy, const char *path,
+                                                     const saferl_allocator *allocator);
+SAFERL_RL_API void saferl_rl_rcsl_free_file(saferl_rl_rcsl_policy *policy, const saferl_allocator *allocator);
+#endif
+
+/* ---- RCSL training ---------------------------------------------------------------------------- */
+
+/* Zero means the documented default. */
+typedef struct saferl_rl_rcsl_desc {
+    uint32_t seed;                  /* initialisation and minibatch order; 0 is a seed */
+    int hidden[SAFERL_RL_MAX_LAYERS - 1]; /* all zero: {128, 128} */
+    int hidden_count;               /* 0 with hidden[0] == 0: two layers; -1: no hidden layer */
+    saferl_rl_activation activation;/* tanh */
+    int minibatch;                  /* 256 (capped at the dataset's step count) */
+    double learning_rate;           /* Adam, 1e-3 (betas 0.9, 0.999, eps 1e-8) */
+    double max_grad_norm;           /* 0: 40; negative: no clipping */
+    double reward_scale;            /* 0: max |episode return| of the dataset (1 if that is 0) */
+    double cost_scale;              /* 0: max episode cost of the dataset (1 if that is 0) */
+    double init_log_std;            /* Gaussian: 0 (sigma 1) */
+    int no_obs_normalize;           /* 0: normalise observations by the dataset's mean and std
+                                       (std floored at 1e-2, as the agent's normaliser) */
+    saferl_allocator allocator;     /* for saferl_rl_rcsl_trainer_create */
+} saferl_rl_rcsl_desc;
+
+/* The trainer owns the policy being trained (trainer.policy points into its memory) and a
+   copy of the conditioned inputs, so the dataset may change or go after init. */
+typedef struct saferl_rl_rcsl_trainer {
+    saferl_rl_rcsl_desc desc;       /* with the defaults filled in */
+    saferl_rl_rcsl_policy policy;
+    long sample_count;              /* the dataset's steps */
+    long steps;                     /* Adam steps taken */
+    double last_loss;               /* mean minibatch loss of the last call */
+    /* the rest is internal */
+    int input_dim, head_dim, stored_action_dim, minibatch, cursor;
+    float *inputs, *targets, *grads, *adam_m, *adam_v, *acts, *scratch, *dhead, *logp, *dlogp, *dinput;
+    float *mb_inputs, *mb_targets;
+    long *order;
+    saferl_rng rng;
+    void *owned_memory;
+} saferl_rl_rcsl_trainer;
+
+SAFERL_RL_API saferl_rl_rcsl_desc saferl_rl_rcsl_desc_defaults(const saferl_rl_rcsl_desc *desc);
+/* Bytes for saferl_rl_rcsl_trainer_init; 0 for an invalid desc or an empty dataset. */
+SAFERL_RL_API size_t saferl_rl_rcsl_trainer_memory_size(const saferl_rl_rcsl_desc *desc,
+                                                        const saferl_rl_dataset *dataset);
+/* Computes the hindsight targets, the scales and the normaliser from the dataset, copies the
+   conditioned inputs and initialises the network (seeded). SAFERL_ERR_NO_DATA for an empty
+   dataset. */
+SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_init(saferl_rl_rcsl_trainer *trainer, const saferl_rl_rcsl_desc *desc,
+                                                        const saferl_rl_dataset *dataset, void *memory,
+                                                        size_t memory_size);
+SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_create(saferl_rl_rcsl_trainer *trainer,
+                                                          const saferl_rl_rcsl_desc *desc,
+                                                          const saferl_rl_dataset *dataset);
+SAFERL_RL_API void saferl_rl_rcsl_trainer_destroy(saferl_rl_rcsl_trainer *trainer);
+/* `steps` Adam steps, each on a minibatch drawn without replacement from a shuffled order
+   (reshuffled after each pass over the data). *mean_loss (optional): the mean minibatch loss
+   over these steps. No allocation. */
+SAFERL_RL_API saferl_result saferl_rl_rcsl_train(saferl_rl_rcsl_trainer *trainer, int steps, double *mean_loss);
+/* The mean loss of the current network on `count` (1..minibatch) samples starting at `first`
+   (in dataset order). If grads is not NULL its gradient in the parameters is added into grads
+   (saferl_rl_policy_param_count(&trainer->policy.policy) floats); if dinputs is not NULL the
+   gradient in the network's (normalised) inputs, count x (observation_dim + 2), is added
+   into dinputs: what the finite-difference tests check. Negative count etc.: NaN. */
+SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long first, int count, float *grads,
+                                         float *dinputs);
 
 #ifdef __cplusplus
 }
@@ -2924,6 +3174,896 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
         stats->optim_case = cpo_stats.optim_case;
         stats->step_fraction = cpo_stats.step_fraction;
     }
+    return SAFERL_OK;
+}
+
+/* ---- offline data ------------------------------------------------------------------------------ */
+
+#define SAFERL_RL__DATASET_MAGIC 0x444C5253u /* "SRLD" */
+#define SAFERL_RL__DATASET_VERSION 1u
+#define SAFERL_RL__RCSL_MAGIC 0x434C5253u /* "SRLC" */
+#define SAFERL_RL__RCSL_VERSION 1u
+
+static size_t saferl_rl__round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
+
+/* a * b, or 0 when it overflows size_t (wasm32 has a 32-bit size_t) */
+static size_t saferl_rl__mul_size(size_t a, size_t b) {
+    if (a != 0 && b > (size_t)-1 / a) return 0;
+    return a * b;
+}
+
+static int saferl_rl__dataset_desc_ok(const saferl_rl_dataset_desc *d) {
+    if (!d || d->observation_dim < 1 || d->observation_dim > SAFERL_RL_MAX_WIDTH) return 0;
+    if (d->action_count == 0) return d->action_dim >= 1 && d->action_dim <= SAFERL_RL_MAX_WIDTH && d->max_steps >= 0 &&
+                                      d->max_episodes >= 0;
+    return d->action_dim == 1 && d->action_count >= 2 && d->action_count <= SAFERL_RL_MAX_WIDTH && d->max_steps >= 0 &&
+           d->max_episodes >= 0;
+}
+
+/* The dataset's memory: episode starts (long), then the float arrays, then the end flags;
+   each block 8-byte aligned. Returns 0 on overflow. */
+static size_t saferl_rl__dataset_layout(const saferl_rl_dataset_desc *d, size_t *offsets) {
+    size_t steps = (size_t)d->max_steps, per_step = (size_t)d->observation_dim + (size_t)d->action_dim + 2u, total = 0,
+           block;
+    if ((long)steps != d->max_steps || (long)(size_t)d->max_episodes != d->max_episodes) return 0;
+    block = saferl_rl__mul_size((size_t)d->max_episodes + 1u, sizeof(long));
+    if (!block) return 0;
+    offsets[0] = 0;
+    total = saferl_rl__round8(block);
+    block = saferl_rl__mul_size(saferl_rl__mul_size(steps, per_step), sizeof(float));
+    if (!block && steps) return 0;
+    offsets[1] = total;
+    if (total + block < total) return 0;
+    total = saferl_rl__round8(total + block);
+    offsets[2] = total;
+    if (total + (size_t)d->max_episodes + 8u < total) return 0;
+    return saferl_rl__round8(total + (size_t)d->max_episodes);
+}
+
+SAFERL_RL_API size_t saferl_rl_dataset_memory_size(const saferl_rl_dataset_desc *desc) {
+    size_t offsets[3];
+    if (!saferl_rl__dataset_desc_ok(desc)) return 0;
+    return saferl_rl__dataset_layout(desc, offsets);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_dataset_init(saferl_rl_dataset *dataset, const saferl_rl_dataset_desc *desc,
+                                                   void *memory, size_t memory_size) {
+    size_t offsets[3], need;
+    unsigned char *base = (unsigned char *)memory;
+    float *f;
+    SAFERL_ASSERT(dataset != NULL);
+    if (!saferl_rl__dataset_desc_ok(desc)) return SAFERL_ERR_INVALID_ARGUMENT;
+    need = saferl_rl__dataset_layout(desc, offsets);
+    if (!need) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(dataset, 0, sizeof *dataset);
+    dataset->observation_dim = desc->observation_dim;
+    dataset->action_dim = desc->action_dim;
+    dataset->action_count = desc->action_count;
+    dataset->max_steps = desc->max_steps;
+    dataset->max_episodes = desc->max_episodes;
+    dataset->allocator = desc->allocator;
+    dataset->episode_start = (long *)(void *)(base + offsets[0]);
+    f = (float *)(void *)(base + offsets[1]);
+    dataset->observations = f;
+    f += (size_t)desc->max_steps * (size_t)desc->observation_dim;
+    dataset->actions = f;
+    f += (size_t)desc->max_steps * (size_t)desc->action_dim;
+    dataset->rewards = f;
+    dataset->costs = f + desc->max_steps;
+    dataset->terminated = base + offsets[2];
+    dataset->episode_start[0] = 0;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_dataset_create(saferl_rl_dataset *dataset, const saferl_rl_dataset_desc *desc) {
+    size_t need = saferl_rl_dataset_memory_size(desc);
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(dataset != NULL);
+    if (!need) return SAFERL_ERR_INVALID_ARGUMENT;
+    memory = saferl_rl__allocate(&desc->allocator, need);
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    r = saferl_rl_dataset_init(dataset, desc, memory, need);
+    if (r != SAFERL_OK) {
+        saferl_rl__release(&desc->allocator, memory);
+        return r;
+    }
+    dataset->owned_memory = memory;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API void saferl_rl_dataset_destroy(saferl_rl_dataset *dataset) {
+    if (!dataset) return;
+    if (dataset->owned_memory) saferl_rl__release(&dataset->allocator, dataset->owned_memory);
+    memset(dataset, 0, sizeof *dataset);
+}
+
+SAFERL_RL_API void saferl_rl_dataset_clear(saferl_rl_dataset *dataset) {
+    SAFERL_ASSERT(dataset != NULL);
+    dataset->step_count = dataset->episode_count = 0;
+    dataset->episode_start[0] = 0;
+}
+
+SAFERL_RL_API saferl_rl_dataset_desc saferl_rl_dataset_desc_for_env(const saferl_rl_env *env, long max_steps,
+                                                                    long max_episodes) {
+    saferl_rl_dataset_desc d;
+    memset(&d, 0, sizeof d);
+    if (!env) return d;
+    d.observation_dim = env->observation_dim;
+    d.action_dim = env->action_dim;
+    d.action_count = env->action_count;
+    d.max_steps = max_steps;
+    d.max_episodes = max_episodes;
+    return d;
+}
+
+/* A discrete action is a whole number in [0, count); count 0: continuous, any finite value. */
+static int saferl_rl__action_ok(const float *action, int dim, int count) {
+    if (count > 0) return action[0] >= 0.0f && action[0] < (float)count && action[0] == (float)(int)action[0];
+    return saferl_rl__all_finite(action, dim);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_dataset_append_episode(saferl_rl_dataset *dataset, const float *observations,
+                                                             const float *actions, const float *rewards,
+                                                             const float *costs, long length, int terminated) {
+    long t, at;
+    int O, A;
+    SAFERL_ASSERT(dataset != NULL);
+    if (!observations || !actions || !rewards || !costs || length < 1) return SAFERL_ERR_INVALID_ARGUMENT;
+    O = dataset->observation_dim;
+    A = dataset->action_dim;
+    if (dataset->episode_count >= dataset->max_episodes || length > dataset->max_steps - dataset->step_count)
+        return SAFERL_ERR_BUFFER_TOO_SMALL;
+    for (t = 0; t < length; ++t) {
+        if (!saferl_rl__all_finite(observations + (size_t)t * O, O) || !saferl_rl__finite(rewards[t]) ||
+            !saferl_rl__finite(costs[t]) || (dataset->action_count == 0 && !saferl_rl__all_finite(actions + (size_t)t * A, A)))
+            return SAFERL_ERR_NOT_FINITE;
+        if (!saferl_rl__action_ok(actions + (size_t)t * A, A, dataset->action_count)) return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    at = dataset->step_count;
+    memcpy(dataset->observations + (size_t)at * O, observations, sizeof(float) * (size_t)length * O);
+    memcpy(dataset->actions + (size_t)at * A, actions, sizeof(float) * (size_t)length * A);
+    memcpy(dataset->rewards + at, rewards, sizeof(float) * (size_t)length);
+    memcpy(dataset->costs + at, costs, sizeof(float) * (size_t)length);
+    dataset->terminated[dataset->episode_count] = (unsigned char)(terminated != 0);
+    dataset->episode_count += 1;
+    dataset->step_count += length;
+    dataset->episode_start[dataset->episode_count] = dataset->step_count;
+    return SAFERL_OK;
+}
+
+/* A uniformly random action: an index, or U[-1, 1] per dimension. */
+static void saferl_rl__random_action(const saferl_rl_env *env, saferl_rng *rng, float *action) {
+    int j;
+    if (env->action_count > 0) action[0] = (float)saferl_rng_bounded(rng, (uint32_t)env->action_count);
+    else
+        for (j = 0; j < env->action_dim; ++j) action[j] = (float)(-1.0 + 2.0 * saferl_rng_uniform(rng));
+}
+
+SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset, const saferl_rl_policy *policy,
+                                                      const saferl_rl_env *env, int episodes, int max_steps,
+                                                      int deterministic, double epsilon, saferl_rng *rng,
+                                                      double *episode_returns, double *episode_costs) {
+    float obs[SAFERL_RL_MAX_WIDTH], action[SAFERL_RL_MAX_WIDTH];
+    long steps0, episodes0;
+    int e, O, A;
+    saferl_result r = SAFERL_OK;
+    SAFERL_ASSERT(dataset != NULL);
+    if (!env || !rng || episodes < 0 || max_steps < 0 || !(epsilon >= 0.0 && epsilon <= 1.0))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (env->observation_dim != dataset->observation_dim || env->action_dim != dataset->action_dim ||
+        env->action_count != dataset->action_count)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (policy && saferl_rl_policy_check_env(policy, env) != SAFERL_OK) return SAFERL_ERR_INVALID_ARGUMENT;
+    O = env->observation_dim;
+    A = env->action_dim;
+    steps0 = dataset->step_count;
+    episodes0 = dataset->episode_count;
+    for (e = 0; e < episodes && r == SAFERL_OK; ++e) {
+        double ret = 0.0, cost_sum = 0.0;
+        int t, ended = 0;
+        if (dataset->episode_count >= dataset->max_episodes) {
+            r = SAFERL_ERR_BUFFER_TOO_SMALL;
+            break;
+        }
+        r = env->reset(env->state, rng, obs);
+        if (r == SAFERL_OK && !saferl_rl__all_finite(obs, O)) r = SAFERL_ERR_NOT_FINITE;
+        for (t = 0; r == SAFERL_OK && (max_steps == 0 || t < max_steps); ++t) {
+            long at = dataset->step_count;
+            float reward = 0.0f, cost = 0.0f;
+            int terminated = 0, truncated = 0;
+            if (at >= dataset->max_steps) {
+                r = SAFERL_ERR_BUFFER_TOO_SMALL;
+                break;
+            }
+            if (!policy || (epsilon > 0.0 && saferl_rng_uniform(rng) < epsilon)) saferl_rl__random_action(env, rng, action);
+            else r = saferl_rl_policy_act(policy, obs, action, deterministic ? NULL : rng);
+            if (r != SAFERL_OK) break;
+            memcpy(dataset->observations + (size_t)at * O, obs, sizeof(float) * (size_t)O);
+            memcpy(dataset->actions + (size_t)at * A, action, sizeof(float) * (size_t)A);
+            r = env->step(env->state, rng, action, obs, &reward, &cost, &terminated, &truncated);
+            if (r != SAFERL_OK) break;
+            if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost) || !saferl_rl__all_finite(obs, O)) {
+                r = SAFERL_ERR_NOT_FINITE;
+                break;
+            }
+            dataset->rewards[at] = reward;
+            dataset->costs[at] = cost;
+            dataset->step_count = at + 1;
+            ret += reward;
+            cost_sum += cost;
+            if (terminated || truncated) {
+                ended = terminated ? 1 : 2;
+                break;
+            }
+        }
+        if (r != SAFERL_OK) break;
+        dataset->terminated[dataset->episode_count] = (unsigned char)(ended == 1);
+        dataset->episode_count += 1;
+        dataset->episode_start[dataset->episode_count] = dataset->step_count;
+        if (episode_returns) episode_returns[e] = ret;
+        if (episode_costs) episode_costs[e] = cost_sum;
+    }
+    if (r != SAFERL_OK) { /* leave the dataset as it was */
+        dataset->step_count = steps0;
+        dataset->episode_count = episodes0;
+        dataset->episode_start[episodes0] = steps0;
+    }
+    return r;
+}
+
+SAFERL_RL_API void saferl_rl_dataset_episode_return(const saferl_rl_dataset *dataset, long e, double *episode_return,
+                                                    double *episode_cost) {
+    double ret = 0.0, cost = 0.0;
+    long t;
+    SAFERL_ASSERT(dataset != NULL && e >= 0 && e < dataset->episode_count);
+    for (t = dataset->episode_start[e]; t < dataset->episode_start[e + 1]; ++t) {
+        ret += dataset->rewards[t];
+        cost += dataset->costs[t];
+    }
+    if (episode_return) *episode_return = ret;
+    if (episode_cost) *episode_cost = cost;
+}
+
+SAFERL_RL_API size_t saferl_rl_dataset_saved_size(const saferl_rl_dataset *dataset) {
+    SAFERL_ASSERT(dataset != NULL);
+    return 28 + 8 * (size_t)dataset->episode_count +
+           4 * (size_t)dataset->step_count * ((size_t)dataset->observation_dim + (size_t)dataset->action_dim + 2) + 4;
+}
+
+static size_t saferl_rl__put_floats(unsigned char *out, const float *x, size_t n) {
+    size_t i;
+    for (i = 0; i < n; ++i) saferl_rl__put_f32(out + 4 * i, x[i]);
+    return 4 * n;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_dataset_save(const saferl_rl_dataset *dataset, void *buffer, size_t capacity,
+                                                   size_t *written) {
+    unsigned char *out = (unsigned char *)buffer;
+    size_t need, off = 28, N;
+    long e;
+    SAFERL_ASSERT(dataset != NULL);
+    need = saferl_rl_dataset_saved_size(dataset);
+    if (written) *written = need;
+    if (!buffer || capacity < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    N = (size_t)dataset->step_count;
+    saferl_rl__put_u32(out + 0, SAFERL_RL__DATASET_MAGIC);
+    saferl_rl__put_u32(out + 4, SAFERL_RL__DATASET_VERSION);
+    saferl_rl__put_u32(out + 8, (uint32_t)dataset->observation_dim);
+    saferl_rl__put_u32(out + 12, (uint32_t)dataset->action_dim);
+    saferl_rl__put_u32(out + 16, (uint32_t)dataset->action_count);
+    saferl_rl__put_u32(out + 20, (uint32_t)dataset->episode_count);
+    saferl_rl__put_u32(out + 24, (uint32_t)dataset->step_count);
+    for (e = 0; e < dataset->episode_count; ++e, off += 4)
+        saferl_rl__put_u32(out + off, (uint32_t)(dataset->episode_start[e + 1] - dataset->episode_start[e]));
+    for (e = 0; e < dataset->episode_count; ++e, off += 4) saferl_rl__put_u32(out + off, dataset->terminated[e]);
+    off += saferl_rl__put_floats(out + off, dataset->observations, N * (size_t)dataset->observation_dim);
+    off += saferl_rl__put_floats(out + off, dataset->actions, N * (size_t)dataset->action_dim);
+    off += saferl_rl__put_floats(out + off, dataset->rewards, N);
+    off += saferl_rl__put_floats(out + off, dataset->costs, N);
+    saferl_rl__put_u32(out + off, saferl_rl__crc32(out, off));
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_dataset_load_info(const void *buffer, size_t size, saferl_rl_dataset_desc *desc) {
+    const unsigned char *in = (const unsigned char *)buffer;
+    uint32_t O, A, count, E, N, e;
+    size_t per_step, data_bytes, need, off, i, floats;
+    uint64_t sum = 0;
+    if (!buffer) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (size < 8 || saferl_rl__get_u32(in) != SAFERL_RL__DATASET_MAGIC) return SAFERL_ERR_CORRUPT;
+    if (saferl_rl__get_u32(in + 4) != SAFERL_RL__DATASET_VERSION) return SAFERL_ERR_VERSION;
+    if (size < 32) return SAFERL_ERR_CORRUPT;
+    O = saferl_rl__get_u32(in + 8);
+    A = saferl_rl__get_u32(in + 12);
+    count = saferl_rl__get_u32(in + 16);
+    E = saferl_rl__get_u32(in + 20);
+    N = saferl_rl__get_u32(in + 24);
+    if (O < 1 || O > SAFERL_RL_MAX_WIDTH || A < 1 || A > SAFERL_RL_MAX_WIDTH) return SAFERL_ERR_CORRUPT;
+    if (count != 0 && (A != 1 || count < 2 || count > SAFERL_RL_MAX_WIDTH)) return SAFERL_ERR_CORRUPT;
+    if (E > 0x7FFFFFFFu || N > 0x7FFFFFFFu || (E == 0) != (N == 0)) return SAFERL_ERR_CORRUPT;
+    /* sizes checked by division: the buffer must hold exactly what the counts say */
+    if ((size - 32) / 8 < E) return SAFERL_ERR_CORRUPT;
+    per_step = 4 * ((size_t)O + A + 2);
+    data_bytes = size - 32 - 8 * (size_t)E;
+    if (data_bytes / per_step < N) return SAFERL_ERR_CORRUPT; /* truncated */
+    need = 32 + 8 * (size_t)E + per_step * (size_t)N;
+    if (size != need) return SAFERL_ERR_CORRUPT;              /* trailing bytes */
+    if (saferl_rl__get_u32(in + need - 4) != saferl_rl__crc32(in, need - 4)) return SAFERL_ERR_CORRUPT;
+    for (e = 0; e < E; ++e) {
+        uint32_t length = saferl_rl__get_u32(in + 28 + 4 * (size_t)e);
+        if (length < 1) return SAFERL_ERR_CORRUPT;
+        sum += length;
+        if (saferl_rl__get_u32(in + 28 + 4 * ((size_t)E + e)) > 1) return SAFERL_ERR_CORRUPT;
+    }
+    if (sum != N) return SAFERL_ERR_CORRUPT;
+    off = 28 + 8 * (size_t)E;
+    floats = (size_t)N * ((size_t)O + A + 2);
+    for (i = 0; i < floats; ++i)
+        if (!saferl_rl__finite(saferl_rl__get_f32(in + off + 4 * i))) return SAFERL_ERR_NOT_FINITE;
+    if (count) {
+        off += 4 * (size_t)N * O;
+        for (i = 0; i < N; ++i) {
+            float a = saferl_rl__get_f32(in + off + 4 * i);
+            if (!saferl_rl__action_ok(&a, 1, (int)count)) return SAFERL_ERR_CORRUPT;
+        }
+    }
+    if (desc) {
+        memset(desc, 0, sizeof *desc);
+        desc->observation_dim = (int)O;
+        desc->action_dim = (int)A;
+        desc->action_count = (int)count;
+        desc->max_steps = (long)N;
+        desc->max_episodes = (long)E;
+    }
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_dataset_load(saferl_rl_dataset *dataset, const void *buffer, size_t size) {
+    const unsigned char *in = (const unsigned char *)buffer;
+    saferl_rl_dataset_desc d;
+    size_t off = 28, i;
+    long e, N, E;
+    saferl_result r;
+    SAFERL_ASSERT(dataset != NULL);
+    r = saferl_rl_dataset_load_info(buffer, size, &d);
+    if (r != SAFERL_OK) return r;
+    if (d.observation_dim != dataset->observation_dim || d.action_dim != dataset->action_dim ||
+        d.action_count != dataset->action_count)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d.max_steps > dataset->max_steps || d.max_episodes > dataset->max_episodes) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    N = d.max_steps;
+    E = d.max_episodes;
+    dataset->episode_start[0] = 0;
+    for (e = 0; e < E; ++e, off += 4)
+        dataset->episode_start[e + 1] = dataset->episode_start[e] + (long)saferl_rl__get_u32(in + off);
+    for (e = 0; e < E; ++e, off += 4) dataset->terminated[e] = (unsigned char)saferl_rl__get_u32(in + off);
+    for (i = 0; i < (size_t)N * (size_t)d.observation_dim; ++i, off += 4)
+        dataset->observations[i] = saferl_rl__get_f32(in + off);
+    for (i = 0; i < (size_t)N * (size_t)d.action_dim; ++i, off += 4) dataset->actions[i] = saferl_rl__get_f32(in + off);
+    for (i = 0; i < (size_t)N; ++i, off += 4) dataset->rewards[i] = saferl_rl__get_f32(in + off);
+    for (i = 0; i < (size_t)N; ++i, off += 4) dataset->costs[i] = saferl_rl__get_f32(in + off);
+    dataset->step_count = N;
+    dataset->episode_count = E;
+    return SAFERL_OK;
+}
+
+#ifndef SAFERL_NO_STDIO
+/* Writes size bytes to path. */
+static saferl_result saferl_rl__write_file(const char *path, const void *data, size_t size) {
+    FILE *f = fopen(path, "wb");
+    saferl_result r = SAFERL_OK;
+    if (!f) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (fwrite(data, 1, size, f) != size) r = SAFERL_ERR_INVALID_ARGUMENT;
+    if (fclose(f) != 0) r = SAFERL_ERR_INVALID_ARGUMENT;
+    return r;
+}
+
+/* Reads a whole file into memory from the allocator; *size its length. */
+static saferl_result saferl_rl__read_file(const char *path, const saferl_allocator *allocator, unsigned char **data,
+                                          size_t *size) {
+    FILE *f = fopen(path, "rb");
+    long length;
+    if (!f) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    *data = (unsigned char *)saferl_rl__allocate(allocator, (size_t)length + 1);
+    if (!*data) {
+        fclose(f);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    if (fread(*data, 1, (size_t)length, f) != (size_t)length) {
+        fclose(f);
+        saferl_rl__release(allocator, *data);
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    fclose(f);
+    *size = (size_t)length;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_dataset_save_file(const saferl_rl_dataset *dataset, const char *path) {
+    size_t size = saferl_rl_dataset_saved_size(dataset);
+    unsigned char *buffer = (unsigned char *)saferl_rl__allocate(&dataset->allocator, size);
+    saferl_result r;
+    if (!buffer) return SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_rl_dataset_save(dataset, buffer, size, NULL);
+    r = saferl_rl__write_file(path, buffer, size);
+    saferl_rl__release(&dataset->allocator, buffer);
+    return r;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_dataset_load_file(saferl_rl_dataset *dataset, const char *path,
+                                                        const saferl_allocator *allocator) {
+    unsigned char *data = NULL;
+    size_t size = 0;
+    saferl_rl_dataset_desc d;
+    saferl_result r;
+    SAFERL_ASSERT(dataset != NULL);
+    r = saferl_rl__read_file(path, allocator, &data, &size);
+    if (r != SAFERL_OK) return r;
+    r = saferl_rl_dataset_load_info(data, size, &d);
+    if (r == SAFERL_OK) {
+        saferl_rl_dataset loaded;
+        if (allocator) d.allocator = *allocator;
+        r = saferl_rl_dataset_create(&loaded, &d);
+        if (r == SAFERL_OK) r = saferl_rl_dataset_load(&loaded, data, size);
+        if (r == SAFERL_OK) *dataset = loaded;
+        else if (loaded.owned_memory) saferl_rl_dataset_destroy(&loaded);
+    }
+    saferl_rl__release(allocator, data);
+    return r;
+}
+#endif
+
+/* ---- return-conditioned policies ------------------------------------------------------------- */
+
+SAFERL_RL_API saferl_result saferl_rl_rcsl_act(const saferl_rl_rcsl_policy *policy, const float *observation,
+                                               double reward_to_go, double cost_to_go, float *action,
+                                               saferl_rng *rng) {
+    int O;
+    SAFERL_ASSERT(policy != NULL && policy->input != NULL);
+    if (!observation || !action) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_rl__finite(reward_to_go) || !saferl_rl__finite(cost_to_go)) return SAFERL_ERR_NOT_FINITE;
+    O = policy->observation_dim;
+    if (!saferl_rl__all_finite(observation, O)) return SAFERL_ERR_NOT_FINITE;
+    memcpy(policy->input, observation, sizeof(float) * (size_t)O);
+    policy->input[O] = (float)reward_to_go;
+    policy->input[O + 1] = (float)cost_to_go;
+    return saferl_rl_policy_act(&policy->policy, policy->input, action, rng);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy *policy, const saferl_rl_env *env,
+                                                    double reward_target, double cost_target, int episodes,
+                                                    int max_steps, int deterministic, saferl_rng *rng,
+                                                    double *episode_returns, double *episode_costs,
+                                                    double *mean_return, double *mean_cost) {
+    float obs[SAFERL_RL_MAX_WIDTH], action[SAFERL_RL_MAX_WIDTH];
+    double total_return = 0.0, total_cost = 0.0;
+    int e, t;
+    saferl_result r;
+    SAFERL_ASSERT(policy != NULL);
+    if (!env || !rng || episodes < 1 || max_steps < 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_rl__finite(reward_target) || !saferl_rl__finite(cost_target)) return SAFERL_ERR_NOT_FINITE;
+    if (env->observation_dim != policy->observation_dim) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (policy->policy.action_kind == SAFERL_RL_DISCRETE
+            ? env->action_count != policy->policy.action_dim || env->action_dim != 1
+            : env->action_count != 0 || env->action_dim != policy->policy.action_dim)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    for (e = 0; e < episodes; ++e) {
+        double reward_to_go = reward_target, cost_to_go = cost_target, ret = 0.0, cost_sum = 0.0;
+        r = env->reset(env->state, rng, obs);
+        if (r != SAFERL_OK) return r;
+        for (t = 0; max_steps == 0 || t < max_steps; ++t) {
+            float reward, cost;
+            int terminated = 0, truncated = 0;
+            r = saferl_rl_rcsl_act(policy, obs, reward_to_go, cost_to_go, action, deterministic ? NULL : rng);
+            if (r != SAFERL_OK) return r;
+            r = env->step(env->state, rng, action, obs, &reward, &cost, &terminated, &truncated);
+            if (r != SAFERL_OK) return r;
+            if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost)) return SAFERL_ERR_NOT_FINITE;
+            reward_to_go -= reward; /* Decision Transformer / CDT: what is left to collect */
+            cost_to_go -= cost;
+            ret += reward;
+            cost_sum += cost;
+            if (terminated || truncated) break;
+        }
+        if (episode_returns) episode_returns[e] = ret;
+        if (episode_costs) episode_costs[e] = cost_sum;
+        total_return += ret;
+        total_cost += cost_sum;
+    }
+    if (mean_return) *mean_return = total_return / episodes;
+    if (mean_cost) *mean_cost = total_cost / episodes;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API size_t saferl_rl_rcsl_saved_size(const saferl_rl_rcsl_policy *policy) {
+    return 16 + saferl_rl_policy_saved_size(&policy->policy) + 4;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_rcsl_save(const saferl_rl_rcsl_policy *policy, void *buffer, size_t capacity,
+                                                size_t *written) {
+    unsigned char *out = (unsigned char *)buffer;
+    size_t need, inner;
+    SAFERL_ASSERT(policy != NULL);
+    need = saferl_rl_rcsl_saved_size(policy);
+    if (written) *written = need;
+    if (!buffer || capacity < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    inner = need - 20;
+    saferl_rl__put_u32(out + 0, SAFERL_RL__RCSL_MAGIC);
+    saferl_rl__put_u32(out + 4, SAFERL_RL__RCSL_VERSION);
+    saferl_rl__put_u32(out + 8, (uint32_t)policy->observation_dim);
+    saferl_rl__put_u32(out + 12, (uint32_t)inner);
+    saferl_rl_policy_save(&policy->policy, out + 16, inner, NULL);
+    saferl_rl__put_u32(out + 16 + inner, saferl_rl__crc32(out, 16 + inner));
+    return SAFERL_OK;
+}
+
+/* Checks an "SRLC" buffer: the wrapper, then the embedded policy and the conditioning
+   normaliser entries; *inner_size the embedded policy's bytes. */
+static saferl_result saferl_rl__rcsl_check(const unsigned char *in, size_t size, size_t *inner_size,
+                                           size_t *policy_memory) {
+    uint32_t O;
+    size_t inner;
+    saferl_rl_policy shape;
+    size_t float_offset;
+    saferl_result r;
+    int k;
+    if (!in) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (size < 8 || saferl_rl__get_u32(in) != SAFERL_RL__RCSL_MAGIC) return SAFERL_ERR_CORRUPT;
+    if (saferl_rl__get_u32(in + 4) != SAFERL_RL__RCSL_VERSION) return SAFERL_ERR_VERSION;
+    if (size < 20) return SAFERL_ERR_CORRUPT;
+    O = saferl_rl__get_u32(in + 8);
+    inner = saferl_rl__get_u32(in + 12);
+    if (inner != size - 20) return SAFERL_ERR_CORRUPT; /* truncated or trailing bytes */
+    if (saferl_rl__get_u32(in + size - 4) != saferl_rl__crc32(in, size - 4)) return SAFERL_ERR_CORRUPT;
+    r = saferl_rl_policy_load_size(in + 16, inner, policy_memory);
+    if (r != SAFERL_OK) return r;
+    saferl_rl__parse_header(in + 16, inner, &shape, &float_offset);
+    if (O < 1 || (uint64_t)O + 2 != (uint64_t)shape.observation_dim) return SAFERL_ERR_CORRUPT;
+    for (k = 0; k < 2; ++k) { /* the conditioning inputs: mean 0, a positive scale */
+        size_t mean_at = 16 + float_offset + 4 * (saferl_rl_policy_param_count(&shape) + O + (size_t)k);
+        if (saferl_rl__get_f32(in + mean_at) != 0.0f) return SAFERL_ERR_CORRUPT;
+    }
+    *inner_size = inner;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_rcsl_load_size(const void *buffer, size_t size, size_t *memory_size) {
+    size_t inner, policy_memory = 0;
+    saferl_result r = saferl_rl__rcsl_check((const unsigned char *)buffer, size, &inner, &policy_memory);
+    if (r != SAFERL_OK) return r;
+    if (memory_size) *memory_size = policy_memory + sizeof(float) * (size_t)(saferl_rl__get_u32((const unsigned char *)buffer + 8) + 2);
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_rcsl_load(saferl_rl_rcsl_policy *policy, const void *buffer, size_t size,
+                                                void *memory, size_t memory_size) {
+    const unsigned char *in = (const unsigned char *)buffer;
+    size_t inner, policy_memory = 0, need;
+    saferl_rl_rcsl_policy loaded;
+    saferl_result r;
+    SAFERL_ASSERT(policy != NULL);
+    r = saferl_rl__rcsl_check(in, size, &inner, &policy_memory);
+    if (r != SAFERL_OK) return r;
+    need = policy_memory + sizeof(float) * (size_t)(saferl_rl__get_u32(in + 8) + 2);
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(&loaded, 0, sizeof loaded);
+    saferl_rl_policy_load(&loaded.policy, in + 16, inner, memory, policy_memory);
+    loaded.observation_dim = (int)saferl_rl__get_u32(in + 8);
+    loaded.reward_scale = loaded.policy.obs_std[loaded.observation_dim];
+    loaded.cost_scale = loaded.policy.obs_std[loaded.observation_dim + 1];
+    loaded.input = (float *)((unsigned char *)memory + policy_memory);
+    *policy = loaded;
+    return SAFERL_OK;
+}
+
+#ifndef SAFERL_NO_STDIO
+SAFERL_RL_API saferl_result saferl_rl_rcsl_save_file(const saferl_rl_rcsl_policy *policy, const char *path) {
+    size_t size = saferl_rl_rcsl_saved_size(policy);
+    unsigned char *buffer = (unsigned char *)SAFERL_MALLOC(size, NULL);
+    saferl_result r;
+    if (!buffer) return SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_rl_rcsl_save(policy, buffer, size, NULL);
+    r = saferl_rl__write_file(path, buffer, size);
+    SAFERL_FREE(buffer, NULL);
+    return r;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_rcsl_load_file(saferl_rl_rcsl_policy *policy, const char *path,
+                                                     const saferl_allocator *allocator) {
+    unsigned char *data = NULL;
+    size_t size = 0, need = 0;
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(policy != NULL);
+    r = saferl_rl__read_file(path, allocator, &data, &size);
+    if (r != SAFERL_OK) return r;
+    r = saferl_rl_rcsl_load_size(data, size, &need);
+    if (r == SAFERL_OK) {
+        memory = saferl_rl__allocate(allocator, need);
+        if (!memory) r = SAFERL_ERR_OUT_OF_MEMORY;
+        else {
+            r = saferl_rl_rcsl_load(policy, data, size, memory, need);
+            if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
+        }
+    }
+    saferl_rl__release(allocator, data);
+    return r;
+}
+
+SAFERL_RL_API void saferl_rl_rcsl_free_file(saferl_rl_rcsl_policy *policy, const saferl_allocator *allocator) {
+    if (!policy || !policy->policy.params) return;
+    saferl_rl__release(allocator, policy->policy.params); /* the block starts with the parameters */
+    memset(policy, 0, sizeof *policy);
+}
+#endif
+
+/* ---- RCSL training ------------------------------------------------------------------------------ */
+
+SAFERL_RL_API saferl_rl_rcsl_desc saferl_rl_rcsl_desc_defaults(const saferl_rl_rcsl_desc *desc) {
+    saferl_rl_rcsl_desc d;
+    if (desc) d = *desc;
+    else memset(&d, 0, sizeof d);
+    if (d.hidden_count == 0 && d.hidden[0] == 0) {
+        d.hidden[0] = d.hidden[1] = 128;
+        d.hidden_count = 2;
+    } else if (d.hidden_count < 0) d.hidden_count = 0;
+    if (d.minibatch == 0) d.minibatch = 256;
+    if (d.learning_rate == 0.0) d.learning_rate = 1e-3;
+    if (d.max_grad_norm == 0.0) d.max_grad_norm = 40.0;
+    return d;
+}
+
+/* Shapes the trainer from desc and dataset without touching memory; returns the bytes. */
+static size_t saferl_rl__rcsl_layout(saferl_rl_rcsl_trainer *t, const saferl_rl_dataset *ds, unsigned char *base) {
+    size_t cursor = 0, P, N = (size_t)t->sample_count, I = (size_t)t->input_dim, B = (size_t)t->minibatch;
+    const saferl_rl_mlp *net = &t->policy.policy.net;
+    void *p;
+    P = saferl_rl_policy_param_count(&t->policy.policy);
+    /* sizes fit size_t (wasm32: 32 bits) when the per-sample block does */
+    if (N > ((size_t)-1 / 8) / (I + (size_t)t->stored_action_dim + 2)) return 0;
+#define SAFERL_RL__RCSL_TAKE(field, type, count)                                                 \
+    do {                                                                                         \
+        saferl_rl__take(base, &cursor, sizeof(type) * (size_t)(count), &p);                     \
+        field = (type *)p;                                                                       \
+    } while (0)
+    SAFERL_RL__RCSL_TAKE(t->policy.policy.params, float, P);
+    SAFERL_RL__RCSL_TAKE(t->grads, float, P);
+    SAFERL_RL__RCSL_TAKE(t->adam_m, float, P);
+    SAFERL_RL__RCSL_TAKE(t->adam_v, float, P);
+    SAFERL_RL__RCSL_TAKE(t->policy.policy.obs_mean, float, I);
+    SAFERL_RL__RCSL_TAKE(t->policy.policy.obs_std, float, I);
+    SAFERL_RL__RCSL_TAKE(t->policy.policy.scratch, float, saferl_rl__policy_scratch_count(net));
+    SAFERL_RL__RCSL_TAKE(t->policy.input, float, I);
+    SAFERL_RL__RCSL_TAKE(t->inputs, float, N * I);
+    SAFERL_RL__RCSL_TAKE(t->targets, float, N * (size_t)t->stored_action_dim);
+    SAFERL_RL__RCSL_TAKE(t->acts, float, saferl_rl_mlp_activation_count(net, (int)B));
+    SAFERL_RL__RCSL_TAKE(t->scratch, float, 2 * B * (size_t)saferl_rl__mlp_max_width(net));
+    SAFERL_RL__RCSL_TAKE(t->dhead, float, B * (size_t)t->head_dim);
+    SAFERL_RL__RCSL_TAKE(t->logp, float, B);
+    SAFERL_RL__RCSL_TAKE(t->dlogp, float, B);
+    SAFERL_RL__RCSL_TAKE(t->mb_inputs, float, B * I);
+    SAFERL_RL__RCSL_TAKE(t->mb_targets, float, B * (size_t)t->stored_action_dim);
+    SAFERL_RL__RCSL_TAKE(t->order, long, N);
+#undef SAFERL_RL__RCSL_TAKE
+    (void)ds;
+    return cursor;
+}
+
+/* Fills everything in t that does not live in memory. */
+static saferl_result saferl_rl__rcsl_shape(saferl_rl_rcsl_trainer *t, const saferl_rl_rcsl_desc *desc,
+                                           const saferl_rl_dataset *ds) {
+    saferl_rl_rcsl_desc d = saferl_rl_rcsl_desc_defaults(desc);
+    saferl_rl_policy *p = &t->policy.policy;
+    int head;
+    memset(t, 0, sizeof *t);
+    if (!ds || ds->observation_dim < 1 || ds->observation_dim > SAFERL_RL_MAX_WIDTH - 2) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (ds->step_count < 1) return SAFERL_ERR_NO_DATA;
+    if (d.minibatch < 1 || !(d.learning_rate > 0.0) || !saferl_rl__finite(d.learning_rate) ||
+        !saferl_rl__finite(d.max_grad_norm) || !(d.reward_scale >= 0.0) || !(d.cost_scale >= 0.0) ||
+        !saferl_rl__finite(d.reward_scale) || !saferl_rl__finite(d.cost_scale) || !saferl_rl__finite(d.init_log_std) ||
+        (d.activation != SAFERL_RL_TANH && d.activation != SAFERL_RL_RELU))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    head = ds->action_count > 0 ? ds->action_count : ds->action_dim;
+    if (saferl_rl_mlp_define(&p->net, ds->observation_dim + 2, d.hidden, d.hidden_count, head, d.activation) != SAFERL_OK)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    t->desc = d;
+    p->action_kind = ds->action_count > 0 ? SAFERL_RL_DISCRETE : SAFERL_RL_GAUSSIAN;
+    p->observation_dim = ds->observation_dim + 2;
+    p->action_dim = head;
+    t->policy.observation_dim = ds->observation_dim;
+    t->sample_count = ds->step_count;
+    t->input_dim = ds->observation_dim + 2;
+    t->head_dim = head;
+    t->stored_action_dim = ds->action_dim;
+    t->minibatch = d.minibatch < ds->step_count ? d.minibatch : (int)ds->step_count;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API size_t saferl_rl_rcsl_trainer_memory_size(const saferl_rl_rcsl_desc *desc,
+                                                        const saferl_rl_dataset *dataset) {
+    saferl_rl_rcsl_trainer t;
+    if (saferl_rl__rcsl_shape(&t, desc, dataset) != SAFERL_OK) return 0;
+    return saferl_rl__rcsl_layout(&t, dataset, NULL);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_init(saferl_rl_rcsl_trainer *trainer, const saferl_rl_rcsl_desc *desc,
+                                                        const saferl_rl_dataset *dataset, void *memory,
+                                                        size_t memory_size) {
+    saferl_rl_rcsl_trainer t;
+    saferl_rl_policy *p;
+    size_t need, P, N, I, i;
+    double max_reward_to_go = 0.0, max_cost_to_go = 0.0;
+    int O, A, j;
+    long e, s;
+    saferl_result r;
+    SAFERL_ASSERT(trainer != NULL);
+    r = saferl_rl__rcsl_shape(&t, desc, dataset);
+    if (r != SAFERL_OK) return r;
+    need = saferl_rl__rcsl_layout(&t, dataset, NULL);
+    if (!need) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(memory, 0, need);
+    saferl_rl__rcsl_layout(&t, dataset, (unsigned char *)memory);
+    p = &t.policy.policy;
+    P = saferl_rl_policy_param_count(p);
+    N = (size_t)t.sample_count;
+    I = (size_t)t.input_dim;
+    O = dataset->observation_dim;
+    A = dataset->action_dim;
+    saferl_rng_seed(&t.rng, t.desc.seed);
+    saferl_rl_mlp_init_params(&p->net, p->params, &t.rng, 0.01f);
+    for (i = saferl_rl_mlp_param_count(&p->net); i < P; ++i) p->params[i] = (float)t.desc.init_log_std;
+    /* hindsight targets: the undiscounted reward and cost to go of each logged step, kept in
+       the last two input columns until they are scaled below */
+    for (e = 0; e < dataset->episode_count; ++e) {
+        double reward_to_go = 0.0, cost_to_go = 0.0;
+        for (s = dataset->episode_start[e + 1] - 1; s >= dataset->episode_start[e]; --s) {
+            reward_to_go += dataset->rewards[s];
+            cost_to_go += dataset->costs[s];
+            t.inputs[(size_t)s * I + O] = (float)reward_to_go;
+            t.inputs[(size_t)s * I + O + 1] = (float)cost_to_go;
+            if (fabs(reward_to_go) > max_reward_to_go) max_reward_to_go = fabs(reward_to_go);
+            if (fabs(cost_to_go) > max_cost_to_go) max_cost_to_go = fabs(cost_to_go);
+        }
+    }
+    t.policy.reward_scale = (float)(t.desc.reward_scale > 0.0 ? t.desc.reward_scale
+                                                             : (max_reward_to_go > 0.0 ? max_reward_to_go : 1.0));
+    t.policy.cost_scale = (float)(t.desc.cost_scale > 0.0 ? t.desc.cost_scale : (max_cost_to_go > 0.0 ? max_cost_to_go : 1.0));
+    if (!(t.policy.reward_scale > 0.0f) || !(t.policy.cost_scale > 0.0f)) return SAFERL_ERR_INVALID_ARGUMENT;
+    /* the observation normaliser: the dataset's mean and standard deviation */
+    for (j = 0; j < O; ++j) {
+        double sum = 0.0, sum2 = 0.0, mean, var;
+        for (i = 0; i < N; ++i) sum += dataset->observations[i * (size_t)O + j];
+        mean = sum / (double)N;
+        for (i = 0; i < N; ++i) {
+            double dv = dataset->observations[i * (size_t)O + j] - mean;
+            sum2 += dv * dv;
+        }
+        var = sum2 / (double)N;
+        p->obs_mean[j] = t.desc.no_obs_normalize ? 0.0f : (float)mean;
+        p->obs_std[j] = t.desc.no_obs_normalize ? 1.0f : (float)(sqrt(var) > 1e-2 ? sqrt(var) : 1e-2);
+    }
+    p->obs_mean[O] = p->obs_mean[O + 1] = 0.0f;
+    p->obs_std[O] = t.policy.reward_scale;
+    p->obs_std[O + 1] = t.policy.cost_scale;
+    /* the network's inputs, normalised exactly as saferl_rl_rcsl_act will */
+    for (i = 0; i < N; ++i) {
+        float *row = t.inputs + i * I;
+        memcpy(row, dataset->observations + i * (size_t)O, sizeof(float) * (size_t)O);
+        saferl_rl__normalize(p, row, row, 1);
+        memcpy(t.targets + i * (size_t)A, dataset->actions + i * (size_t)A, sizeof(float) * (size_t)A);
+        t.order[i] = (long)i;
+    }
+    *trainer = t;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_create(saferl_rl_rcsl_trainer *trainer,
+                                                          const saferl_rl_rcsl_desc *desc,
+                                                          const saferl_rl_dataset *dataset) {
+    size_t need = saferl_rl_rcsl_trainer_memory_size(desc, dataset);
+    const saferl_allocator *a = desc ? &desc->allocator : NULL;
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(trainer != NULL);
+    if (!need) return dataset && dataset->step_count < 1 ? SAFERL_ERR_NO_DATA : SAFERL_ERR_INVALID_ARGUMENT;
+    memory = saferl_rl__allocate(a, need);
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    r = saferl_rl_rcsl_trainer_init(trainer, desc, dataset, memory, need);
+    if (r != SAFERL_OK) {
+        saferl_rl__release(a, memory);
+        return r;
+    }
+    trainer->owned_memory = memory;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API void saferl_rl_rcsl_trainer_destroy(saferl_rl_rcsl_trainer *trainer) {
+    if (!trainer) return;
+    if (trainer->owned_memory) saferl_rl__release(&trainer->desc.allocator, trainer->owned_memory);
+    memset(trainer, 0, sizeof *trainer);
+}
+
+/* Forward and backward of the mean negative log-likelihood on B rows of mb_inputs /
+   mb_targets; gradients accumulate into grads and (optionally) dinputs. */
+static double saferl_rl__rcsl_loss_rows(saferl_rl_rcsl_trainer *t, const float *inputs, const float *targets, int B,
+                                        float *grads, float *dinputs) {
+    const saferl_rl_policy *p = &t->policy.policy;
+    const size_t net_count = saferl_rl_mlp_param_count(&p->net);
+    const int H = t->head_dim;
+    const float *head = saferl_rl_mlp_forward(&p->net, p->params, inputs, t->acts, B);
+    double loss = 0.0;
+    int b;
+    if (p->action_kind == SAFERL_RL_DISCRETE) saferl_rl_categorical_logprob_forward(t->logp, head, targets, B, H);
+    else saferl_rl_gaussian_logprob_forward(t->logp, head, p->params + net_count, targets, B, H);
+    for (b = 0; b < B; ++b) loss -= t->logp[b];
+    loss /= B;
+    if (!grads) return loss;
+    for (b = 0; b < B; ++b) t->dlogp[b] = -1.0f / (float)B; /* d loss / d logp */
+    memset(t->dhead, 0, sizeof(float) * (size_t)B * H);
+    if (p->action_kind == SAFERL_RL_DISCRETE)
+        saferl_rl_categorical_logprob_backward(t->dhead, head, targets, t->dlogp, B, H);
+    else
+        saferl_rl_gaussian_logprob_backward(t->dhead, grads + net_count, head, p->params + net_count, targets, t->dlogp,
+                                            B, H);
+    saferl_rl_mlp_backward(&p->net, p->params, grads, inputs, t->acts, t->dhead, dinputs, t->scratch, B);
+    return loss;
+}
+
+SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long first, int count, float *grads,
+                                         float *dinputs) {
+    SAFERL_ASSERT(trainer != NULL);
+    if (count < 1 || count > trainer->minibatch || first < 0 || first > trainer->sample_count - count)
+        return saferl_rl__nan();
+    if (dinputs && !grads) return saferl_rl__nan(); /* the input gradient comes with the backward pass */
+    return saferl_rl__rcsl_loss_rows(trainer, trainer->inputs + (size_t)first * trainer->input_dim,
+                                     trainer->targets + (size_t)first * trainer->stored_action_dim, count, grads,
+                                     dinputs);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_rcsl_train(saferl_rl_rcsl_trainer *trainer, int steps, double *mean_loss) {
+    saferl_rl_rcsl_trainer *t = trainer;
+    const size_t P = saferl_rl_policy_param_count(&trainer->policy.policy), I = (size_t)trainer->input_dim,
+                 Ad = (size_t)trainer->stored_action_dim;
+    double total = 0.0;
+    int k, b;
+    SAFERL_ASSERT(trainer != NULL && trainer->inputs != NULL);
+    if (steps < 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (k = 0; k < steps; ++k) {
+        const int B = t->minibatch;
+        double loss;
+        for (b = 0; b < B; ++b) {
+            long i;
+            if (t->cursor == 0) { /* a new pass: Fisher-Yates shuffle of the order */
+                long n;
+                for (n = (long)t->sample_count - 1; n > 0; --n) {
+                    long m = (long)saferl_rng_bounded(&t->rng, (uint32_t)(n + 1)), tmp = t->order[n];
+                    t->order[n] = t->order[m];
+                    t->order[m] = tmp;
+                }
+            }
+            i = t->order[t->cursor];
+            t->cursor = t->cursor + 1 >= t->sample_count ? 0 : t->cursor + 1;
+            memcpy(t->mb_inputs + (size_t)b * I, t->inputs + (size_t)i * I, sizeof(float) * I);
+            memcpy(t->mb_targets + (size_t)b * Ad, t->targets + (size_t)i * Ad, sizeof(float) * Ad);
+        }
+        memset(t->grads, 0, sizeof(float) * P);
+        loss = saferl_rl__rcsl_loss_rows(t, t->mb_inputs, t->mb_targets, B, t->grads, NULL);
+        if (!saferl_rl__finite(loss)) return SAFERL_ERR_NOT_FINITE;
+        if (t->desc.max_grad_norm > 0.0) saferl_rl_clip_grad_norm(t->grads, P, (float)t->desc.max_grad_norm);
+        t->steps += 1;
+        saferl_rl_adam_update(t->policy.policy.params, t->grads, t->adam_m, t->adam_v, P, (float)t->desc.learning_rate,
+                              0.9f, 0.999f, 1e-8f, t->steps);
+        total += loss;
+    }
+    t->last_loss = steps > 0 ? total / steps : t->last_loss;
+    if (mean_loss) *mean_loss = steps > 0 ? total / steps : t->last_loss;
     return SAFERL_OK;
 }
 

@@ -9,6 +9,7 @@
                             + backward of the actor (PPO clip loss on the Gaussian
                             log-likelihood) and the two critics (MSE), batches 1, 64, 1024;
                             PointGoal's shapes: 35 inputs, 64-64 tanh, 2 Gaussian actions
+   bench_rl rcsl            RCSL training samples per second (bench_rcsl below)
    bench_rl solve SEED...   wall-clock seconds until CartPole is "solved" (mean return of the
                             last 100 episodes >= 475) with PPO and the defaults; a cap of
                             MAX_SOLVE_STEPS steps reports "unsolved"
@@ -281,14 +282,71 @@ static void bench_solve(uint32_t seed) {
     saferl_rl_agent_destroy(&agent);
 }
 
+/* RCSL training: Adam steps on minibatches of 256 from a fixed random dataset of N samples,
+   the {64, 64} tanh MLP over observation + (R, C); "gridworld": 63 + 2 inputs, 4 actions,
+   cross-entropy; "pointgoal": 35 + 2 inputs, 2 Gaussian actions, Gaussian NLL. Samples per
+   second (steps x 256 / seconds), median of 5 runs of RCSL_STEPS steps. */
+#define RCSL_SAMPLES 20000
+#define RCSL_STEPS 200
+static void bench_rcsl(void) {
+    int shape;
+    for (shape = 0; shape < 2; ++shape) {
+        const int O = shape == 0 ? 63 : 35, count = shape == 0 ? 4 : 0, A = shape == 0 ? 1 : 2;
+        saferl_rl_dataset_desc d;
+        saferl_rl_dataset ds;
+        saferl_rl_rcsl_desc td;
+        saferl_rl_rcsl_trainer tr;
+        saferl_rng rng;
+        double rates[REPEATS];
+        long e, t;
+        int r, j;
+        memset(&d, 0, sizeof d);
+        d.observation_dim = O;
+        d.action_dim = A;
+        d.action_count = count;
+        d.max_steps = RCSL_SAMPLES;
+        d.max_episodes = RCSL_SAMPLES / 50;
+        if (saferl_rl_dataset_create(&ds, &d) != SAFERL_OK) exit(1);
+        saferl_rng_seed(&rng, 3);
+        for (e = 0; e < d.max_episodes; ++e) { /* episodes of 50 random steps */
+            static float obs[50 * 63], act[50 * 2], rew[50], cst[50];
+            for (t = 0; t < 50 * O; ++t) obs[t] = (float)saferl_rng_normal(&rng);
+            for (t = 0; t < 50; ++t) {
+                for (j = 0; j < A; ++j)
+                    act[t * A + j] = count ? (float)saferl_rng_bounded(&rng, 4) : (float)(2.0 * saferl_rng_uniform(&rng) - 1.0);
+                rew[t] = (float)saferl_rng_uniform(&rng);
+                cst[t] = (float)(saferl_rng_uniform(&rng) < 0.2);
+            }
+            saferl_rl_dataset_append_episode(&ds, obs, act, rew, cst, 50, 0);
+        }
+        memset(&td, 0, sizeof td);
+        td.seed = 1;
+        td.hidden[0] = td.hidden[1] = HID;
+        td.hidden_count = 2;
+        td.minibatch = 256;
+        if (saferl_rl_rcsl_trainer_create(&tr, &td, &ds) != SAFERL_OK) exit(1);
+        saferl_rl_rcsl_train(&tr, 20, NULL); /* warm up */
+        for (r = 0; r < REPEATS; ++r) {
+            double t0 = now();
+            saferl_rl_rcsl_train(&tr, RCSL_STEPS, NULL);
+            rates[r] = (double)RCSL_STEPS * 256 / (now() - t0);
+        }
+        sink = tr.policy.policy.params[0];
+        printf("rcsl_train_samples_per_s_%s %.0f\n", shape == 0 ? "gridworld" : "pointgoal", median(rates, REPEATS));
+        saferl_rl_rcsl_trainer_destroy(&tr);
+        saferl_rl_dataset_destroy(&ds);
+    }
+}
+
 int main(int argc, char **argv) {
     int i;
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_rl envs | nets | solve SEED...\n");
+        fprintf(stderr, "usage: bench_rl envs | nets | rcsl | solve SEED...\n");
         return 2;
     }
     if (!strcmp(argv[1], "envs")) bench_envs();
     else if (!strcmp(argv[1], "nets")) bench_nets();
+    else if (!strcmp(argv[1], "rcsl")) bench_rcsl();
     else if (!strcmp(argv[1], "solve"))
         for (i = 2; i < argc; ++i) bench_solve((uint32_t)strtoul(argv[i], NULL, 10));
     else {

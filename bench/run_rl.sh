@@ -12,6 +12,7 @@
 #     mean and standard deviation over seeds, per algorithm. The step budgets are cut to fit
 #     the bench in minutes: CartPole 30k, gridworld 20k, PointGoal 20k steps by default (far
 #     from OmniSafe's 1e7; PointGoal does not learn much in 20k). Two runs at a time (2 cores).
+#  5. RCSL training samples per second against PyTorch (same network, loss, Adam, minibatch).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -128,4 +129,21 @@ for env in ("cartpole", "gridworld", "pointgoal"):
                 print(f"| {env} | {d} | {algo} | {len(v)} | " + " | ".join(ms(c) for c in cols) + " |")
 print("(mean ± standard deviation over seeds; training = the last epoch's window of up to 100 episodes of the")
 print(" stochastic policy; eval = 10 episodes of the deterministic policy)")
+PY
+
+echo
+echo "== RCSL training, samples per second ({64, 64} tanh MLP, minibatch 256, Adam; 1 thread each)"
+build/bench_rl_v2 rcsl >build/bench_rl_rcsl_ours.txt
+OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" bench/rl_torch.py rcsl build/bench_rl_rcsl_torch.txt
+"$PY" - build/bench_rl_rcsl_ours.txt build/bench_rl_rcsl_torch.txt <<'PY'
+import sys
+def read(p):
+    return {w[0]: w[1] for w in (l.split() for l in open(p)) if len(w) >= 2}
+ours, torch = read(sys.argv[1]), read(sys.argv[2])
+print(f"  PyTorch {torch.get('torch_version', '?')}, torch.set_num_threads(1); medians of 5 runs of 200 steps")
+print("| shape | ours (samples/s) | PyTorch (samples/s) | ours / torch |")
+print("|---|---|---|---|")
+for key in ours:
+    o, t = float(ours[key]), float(torch[key])
+    print(f"| {key.replace('rcsl_train_samples_per_s_', '')} | {o:.0f} | {t:.0f} | {o / t:.2f}x |")
 PY

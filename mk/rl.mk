@@ -35,3 +35,8 @@ $(BUILD)/web/rl/rl.mjs: web/rl/glue.c saferl_rl.h
 	@mkdir -p $(@D)
 	$(EMCC) $(C_STRICT) -I. $(EMCC_WEB) -sENVIRONMENT=web,worker -sEXPORT_NAME=createRlModule \
 	  -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=HEAPF64,HEAPU8,HEAP32 -o $@ $<
+
+# return-conditioned supervised learning: collect, train, eval --grid, check
+EXAMPLES += $(BUILD)/rl_rcsl
+$(BUILD)/rl_rcsl: examples/rl_rcsl.c examples/plot.h saferl_rl.h | $(BUILD)
+	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples $(STB) -o $@ $< -lm

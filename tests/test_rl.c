@@ -1500,6 +1500,439 @@ static int dump_cliff_lp(void) {
     return 0;
 }
 
+/* ==== return-conditioned supervised learning: datasets, the conditioned policy, training ==== */
+
+/* A tabular gridworld policy as a one-layer network over the one-hot cell: the logit of the
+   chosen action is 20, the others 0. path_row 1 goes right along row 1 through the lava;
+   path_row k > 1 goes down to row k, right to the goal's column, then up. */
+static void gridworld_path_policy(saferl_rl_policy *p, float *memory, int path_row) {
+    const int C = SAFERL_RL_GRID_COLUMNS, S = SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS;
+    int cell;
+    memset(p, 0, sizeof *p);
+    saferl_rl_mlp_define(&p->net, S, NULL, 0, 4, SAFERL_RL_TANH);
+    p->action_kind = SAFERL_RL_DISCRETE;
+    p->observation_dim = S;
+    p->action_dim = 4;
+    p->params = memory;
+    p->scratch = memory + 4 * S + 4;
+    memset(memory, 0, sizeof(float) * (size_t)(4 * S + 4));
+    for (cell = 0; cell < S; ++cell) {
+        int row = cell / C, column = cell % C;
+        int action = column == C - 2 ? 0 : (row < path_row ? 2 : (row == path_row ? 1 : 0));
+        p->params[action * S + cell] = 20.0f; /* weight (4, S), row-major */
+    }
+}
+#define GRID_POLICY_FLOATS (4 * SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS + 4 + 2 * SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS + 16)
+
+static int datasets_equal(const saferl_rl_dataset *a, const saferl_rl_dataset *b) {
+    size_t N = (size_t)a->step_count;
+    if (a->step_count != b->step_count || a->episode_count != b->episode_count) return 0;
+    if (a->observation_dim != b->observation_dim || a->action_dim != b->action_dim || a->action_count != b->action_count)
+        return 0;
+    return memcmp(a->observations, b->observations, sizeof(float) * N * (size_t)a->observation_dim) == 0 &&
+           memcmp(a->actions, b->actions, sizeof(float) * N * (size_t)a->action_dim) == 0 &&
+           memcmp(a->rewards, b->rewards, sizeof(float) * N) == 0 && memcmp(a->costs, b->costs, sizeof(float) * N) == 0 &&
+           memcmp(a->episode_start, b->episode_start, sizeof(long) * ((size_t)a->episode_count + 1)) == 0 &&
+           memcmp(a->terminated, b->terminated, (size_t)a->episode_count) == 0;
+}
+
+TEST(rcsl_dataset_collect_round_trip_and_bad_buffers) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_dataset ds, back, small;
+    saferl_rl_dataset_desc d, info;
+    saferl_rl_policy lava;
+    static float policy_memory[GRID_POLICY_FLOATS];
+    double returns[8], costs[8];
+    unsigned char *buf, *copy;
+    size_t size = 0, i;
+    long e;
+    saferl_rng rng;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_GRIDWORLD);
+    d = saferl_rl_dataset_desc_for_env(&env, 400, 8);
+    CHECK(saferl_rl_dataset_create(&ds, &d) == SAFERL_OK);
+    gridworld_path_policy(&lava, policy_memory, 1);
+    saferl_rng_seed(&rng, 3);
+    CHECK(saferl_rl_dataset_collect(&ds, &lava, &env, 4, 0, 1, 0.0, &rng, returns, costs) == SAFERL_OK);
+    CHECK(saferl_rl_dataset_collect(&ds, NULL, &env, 4, 30, 0, 0.0, &rng, returns + 4, costs + 4) == SAFERL_OK);
+    CHECK(ds.episode_count == 8 && ds.step_count > 8);
+    for (e = 0; e < 8; ++e) { /* the recorded episodes are what the collector reported */
+        double r, c;
+        saferl_rl_dataset_episode_return(&ds, e, &r, &c);
+        CHECK_NEAR(r, returns[e], 1e-9);
+        CHECK_NEAR(c, costs[e], 1e-9);
+        CHECK(ds.episode_start[e + 1] - ds.episode_start[e] <= (e < 4 ? 50 : 30));
+    }
+    CHECK(ds.terminated[0] == 1 || returns[0] < 0.0); /* the lava path reaches the goal unless slips... */
+    /* the deterministic lava path: 6 steps, cost 3 when nothing slipped */
+    for (e = 0; e < 4; ++e)
+        if (ds.episode_start[e + 1] - ds.episode_start[e] == 6) CHECK(returns[e] == 44.0 && costs[e] == 3.0);
+    /* no room: an error, the dataset as it was */
+    {
+        long steps = ds.step_count;
+        CHECK(saferl_rl_dataset_collect(&ds, NULL, &env, 1, 0, 0, 0.0, &rng, NULL, NULL) == SAFERL_ERR_BUFFER_TOO_SMALL);
+        CHECK(ds.step_count == steps && ds.episode_count == 8 && ds.episode_start[8] == steps);
+    }
+    /* round trip, bit-exact */
+    size = saferl_rl_dataset_saved_size(&ds);
+    buf = (unsigned char *)malloc(size);
+    copy = (unsigned char *)malloc(size + 8);
+    CHECK(saferl_rl_dataset_save(&ds, buf, size - 1, NULL) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_rl_dataset_save(&ds, buf, size, NULL) == SAFERL_OK);
+    CHECK(memcmp(buf, "SRLD", 4) == 0 && buf[4] == 1);
+    CHECK(saferl_rl_dataset_load_info(buf, size, &info) == SAFERL_OK);
+    CHECK(info.max_steps == ds.step_count && info.max_episodes == 8 && info.action_count == 4);
+    CHECK(saferl_rl_dataset_create(&back, &info) == SAFERL_OK);
+    CHECK(saferl_rl_dataset_load(&back, buf, size) == SAFERL_OK);
+    CHECK(datasets_equal(&ds, &back));
+    CHECK(saferl_rl_dataset_save(&back, copy, size, NULL) == SAFERL_OK && memcmp(copy, buf, size) == 0);
+    /* too small a dataset, another shape: errors, nothing changed */
+    info.max_steps -= 1;
+    CHECK(saferl_rl_dataset_create(&small, &info) == SAFERL_OK);
+    CHECK(saferl_rl_dataset_load(&small, buf, size) == SAFERL_ERR_BUFFER_TOO_SMALL && small.step_count == 0);
+    saferl_rl_dataset_destroy(&small);
+    /* every truncation, flipped bytes, foreign data, a future version, trailing bytes */
+    for (i = 0; i < size; i += (i < 64 ? 1 : 29)) {
+        saferl_result r = saferl_rl_dataset_load(&back, buf, i);
+        CHECK(r == SAFERL_ERR_CORRUPT);
+    }
+    for (i = 0; i < size; i += 11) {
+        saferl_result r;
+        memcpy(copy, buf, size);
+        copy[i] ^= 0x10;
+        r = saferl_rl_dataset_load(&back, copy, size);
+        CHECK(r == SAFERL_ERR_CORRUPT || r == SAFERL_ERR_VERSION);
+    }
+    CHECK(datasets_equal(&ds, &back));
+    CHECK(saferl_rl_dataset_load_info("SRLP\1\0\0\0 a policy, not a dataset.....", 40, NULL) == SAFERL_ERR_CORRUPT);
+    memcpy(copy, buf, size);
+    copy[4] = 2;
+    CHECK(saferl_rl_dataset_load_info(copy, size, NULL) == SAFERL_ERR_VERSION);
+    memcpy(copy, buf, size);
+    copy[size] = 0;
+    CHECK(saferl_rl_dataset_load_info(copy, size + 1, NULL) == SAFERL_ERR_CORRUPT);
+    /* valid checksums over bad content: a NaN reward, an action out of range, lengths that
+       do not add up */
+    {
+        size_t rewards_at = 28 + 8 * 8 + 4 * (size_t)ds.step_count * (size_t)(ds.observation_dim + 1);
+        size_t actions_at = 28 + 8 * 8 + 4 * (size_t)ds.step_count * (size_t)ds.observation_dim;
+        memcpy(copy, buf, size);
+        saferl_rl__put_f32(copy + rewards_at, (float)saferl_rl__nan());
+        saferl_rl__put_u32(copy + size - 4, saferl_rl__crc32(copy, size - 4));
+        CHECK(saferl_rl_dataset_load(&back, copy, size) == SAFERL_ERR_NOT_FINITE);
+        memcpy(copy, buf, size);
+        saferl_rl__put_f32(copy + actions_at, 4.0f);
+        saferl_rl__put_u32(copy + size - 4, saferl_rl__crc32(copy, size - 4));
+        CHECK(saferl_rl_dataset_load(&back, copy, size) == SAFERL_ERR_CORRUPT);
+        memcpy(copy, buf, size);
+        saferl_rl__put_f32(copy + actions_at, 1.5f);
+        saferl_rl__put_u32(copy + size - 4, saferl_rl__crc32(copy, size - 4));
+        CHECK(saferl_rl_dataset_load(&back, copy, size) == SAFERL_ERR_CORRUPT);
+        memcpy(copy, buf, size);
+        saferl_rl__put_u32(copy + 28, saferl_rl__get_u32(copy + 28) + 1); /* lengths no longer sum to N */
+        saferl_rl__put_u32(copy + size - 4, saferl_rl__crc32(copy, size - 4));
+        CHECK(saferl_rl_dataset_load(&back, copy, size) == SAFERL_ERR_CORRUPT);
+        memcpy(copy, buf, size);
+        saferl_rl__put_u32(copy + 28 + 4 * 8, 2); /* an end flag neither 0 nor 1 */
+        saferl_rl__put_u32(copy + size - 4, saferl_rl__crc32(copy, size - 4));
+        CHECK(saferl_rl_dataset_load(&back, copy, size) == SAFERL_ERR_CORRUPT);
+    }
+    CHECK(datasets_equal(&ds, &back));
+    /* append: bad data rejected, nothing changed */
+    {
+        float obs[2 * 63], act[2] = {1.0f, 7.0f}, rew[2] = {0.0f, 1.0f}, cst[2] = {0.0f, 0.0f};
+        memset(obs, 0, sizeof obs);
+        saferl_rl_dataset_clear(&back);
+        CHECK(saferl_rl_dataset_append_episode(&back, obs, act, rew, cst, 2, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+        act[1] = 2.0f;
+        rew[1] = (float)saferl_rl__nan();
+        CHECK(saferl_rl_dataset_append_episode(&back, obs, act, rew, cst, 2, 1) == SAFERL_ERR_NOT_FINITE);
+        CHECK(back.step_count == 0 && back.episode_count == 0);
+        rew[1] = 1.0f;
+        CHECK(saferl_rl_dataset_append_episode(&back, obs, act, rew, cst, 2, 1) == SAFERL_OK);
+        CHECK(back.step_count == 2 && back.episode_count == 1 && back.episode_start[1] == 2 && back.terminated[0] == 1);
+    }
+    /* a continuous environment: pendulum, random actions */
+    {
+        saferl_rl_env pend;
+        saferl_rl_builtin ps;
+        saferl_rl_dataset pd, pb;
+        saferl_rl_env_builtin(&pend, &ps, SAFERL_RL_ENV_PENDULUM);
+        d = saferl_rl_dataset_desc_for_env(&pend, 300, 3);
+        CHECK(saferl_rl_dataset_create(&pd, &d) == SAFERL_OK && saferl_rl_dataset_create(&pb, &d) == SAFERL_OK);
+        CHECK(saferl_rl_dataset_collect(&pd, NULL, &pend, 3, 100, 0, 0.0, &rng, NULL, NULL) == SAFERL_OK);
+        for (i = 0; i < (size_t)pd.step_count; ++i) CHECK(pd.actions[i] >= -1.0f && pd.actions[i] <= 1.0f);
+        size = saferl_rl_dataset_saved_size(&pd);
+        free(buf);
+        buf = (unsigned char *)malloc(size);
+        CHECK(saferl_rl_dataset_save(&pd, buf, size, NULL) == SAFERL_OK);
+        CHECK(saferl_rl_dataset_load(&pb, buf, size) == SAFERL_OK && datasets_equal(&pd, &pb));
+        CHECK(saferl_rl_dataset_load(&back, buf, size) == SAFERL_ERR_INVALID_ARGUMENT); /* another shape */
+        saferl_rl_dataset_destroy(&pd);
+        saferl_rl_dataset_destroy(&pb);
+    }
+    free(buf);
+    free(copy);
+    saferl_rl_dataset_destroy(&back);
+    saferl_rl_dataset_destroy(&ds);
+}
+
+/* A small random dataset for the loss checks: discrete (action_count 3) or 2-D continuous. */
+static void random_dataset(saferl_rl_dataset *ds, int action_count, saferl_rng *rng) {
+    saferl_rl_dataset_desc d;
+    float obs[5 * 3], act[5 * 2], rew[5], cst[5];
+    int e, t;
+    memset(&d, 0, sizeof d);
+    d.observation_dim = 3;
+    d.action_dim = action_count ? 1 : 2;
+    d.action_count = action_count;
+    d.max_steps = 20;
+    d.max_episodes = 4;
+    saferl_rl_dataset_create(ds, &d);
+    for (e = 0; e < 4; ++e) {
+        for (t = 0; t < 5; ++t) {
+            fill_uniform(obs + 3 * t, 3, rng, -1.0, 1.0);
+            if (action_count) act[t] = (float)saferl_rng_bounded(rng, 3);
+            else fill_uniform(act + 2 * t, 2, rng, -1.0, 1.0);
+            rew[t] = (float)(saferl_rng_uniform(rng) * 2.0 - 0.5);
+            cst[t] = (float)(saferl_rng_uniform(rng) < 0.3);
+        }
+        saferl_rl_dataset_append_episode(ds, obs, act, rew, cst, 5, e % 2);
+    }
+}
+
+typedef struct rcsl_ctx {
+    saferl_rl_rcsl_trainer *trainer;
+    int count;
+} rcsl_ctx;
+static double rcsl_loss_of(void *p) {
+    rcsl_ctx *c = (rcsl_ctx *)p;
+    return saferl_rl_rcsl_loss(c->trainer, 0, c->count, NULL, NULL);
+}
+
+TEST(rcsl_loss_and_conditioning_match_finite_differences) {
+    int kind;
+    for (kind = 0; kind < 2; ++kind) {
+        saferl_rl_dataset ds;
+        saferl_rl_rcsl_trainer tr;
+        saferl_rl_rcsl_desc d;
+        saferl_rng rng;
+        rcsl_ctx c;
+        float *grads, *dinputs;
+        size_t P, i;
+        long e, t;
+        saferl_rng_seed(&rng, 11 + kind);
+        random_dataset(&ds, kind == 0 ? 3 : 0, &rng);
+        memset(&d, 0, sizeof d);
+        d.seed = 5;
+        d.hidden[0] = 6;
+        d.hidden[1] = 5;
+        d.hidden_count = 2;
+        d.minibatch = 20;
+        d.init_log_std = -0.3;
+        CHECK(saferl_rl_rcsl_trainer_create(&tr, &d, &ds) == SAFERL_OK);
+        /* hindsight targets: the last two input columns are the scaled sums to go */
+        for (e = 0; e < ds.episode_count; ++e)
+            for (t = ds.episode_start[e]; t < ds.episode_start[e + 1]; ++t) {
+                double r = 0.0, cc = 0.0;
+                long k;
+                for (k = t; k < ds.episode_start[e + 1]; ++k) {
+                    r += ds.rewards[k];
+                    cc += ds.costs[k];
+                }
+                CHECK_NEAR(tr.inputs[t * 5 + 3], r / tr.policy.reward_scale, 1e-5);
+                CHECK_NEAR(tr.inputs[t * 5 + 4], cc / tr.policy.cost_scale, 1e-5);
+            }
+        P = saferl_rl_policy_param_count(&tr.policy.policy);
+        /* move the parameters off the small-output initialisation */
+        for (i = 0; i < P; ++i) tr.policy.policy.params[i] += (float)(0.3 * (saferl_rng_uniform(&rng) - 0.5));
+        grads = (float *)calloc(P, sizeof(float));
+        dinputs = (float *)calloc(20 * 5, sizeof(float));
+        c.trainer = &tr;
+        c.count = 20;
+        saferl_rl_rcsl_loss(&tr, 0, 20, grads, dinputs);
+        CHECK(grad_error(rcsl_loss_of, &c, tr.policy.policy.params, grads, (int)P, 1e-2f) < 2e-3);
+        /* the gradient in the inputs, the reward-to-go and cost-to-go columns among them */
+        CHECK(grad_error(rcsl_loss_of, &c, tr.inputs, dinputs, 20 * 5, 1e-2f) < 2e-3);
+        {
+            double conditioning = 0.0;
+            for (t = 0; t < 20; ++t) conditioning += fabs(dinputs[t * 5 + 3]) + fabs(dinputs[t * 5 + 4]);
+            CHECK(conditioning > 1e-4); /* the loss does depend on the targets */
+        }
+        /* the loss is the mean negative log-likelihood of the logged actions */
+        {
+            double nll = 0.0;
+            for (t = 0; t < 20; ++t) {
+                float *row = tr.policy.input, a[2];
+                double logp = 0.0;
+                const float *head;
+                memcpy(row, tr.inputs + t * 5, sizeof(float) * 5);
+                head = saferl_rl_mlp_forward(&tr.policy.policy.net, tr.policy.policy.params, row, tr.acts, 1);
+                if (kind == 0) {
+                    double lse = 0.0;
+                    int j;
+                    for (j = 0; j < 3; ++j) lse += exp(head[j]);
+                    logp = head[(int)ds.actions[t]] - log(lse);
+                } else {
+                    const float *log_std = tr.policy.policy.params + saferl_rl_mlp_param_count(&tr.policy.policy.net);
+                    int j;
+                    a[0] = ds.actions[2 * t];
+                    a[1] = ds.actions[2 * t + 1];
+                    for (j = 0; j < 2; ++j) {
+                        double z = (a[j] - head[j]) / exp(log_std[j]);
+                        logp += -0.5 * z * z - log_std[j] - 0.5 * log(2.0 * 3.14159265358979323846);
+                    }
+                }
+                nll -= logp;
+            }
+            CHECK_NEAR(saferl_rl_rcsl_loss(&tr, 0, 20, NULL, NULL), nll / 20.0, 1e-5);
+        }
+        CHECK(saferl_rl_rcsl_loss(&tr, 0, 21, NULL, NULL) != saferl_rl_rcsl_loss(&tr, 0, 21, NULL, NULL)); /* NaN */
+        free(grads);
+        free(dinputs);
+        saferl_rl_rcsl_trainer_destroy(&tr);
+        saferl_rl_dataset_destroy(&ds);
+    }
+}
+
+/* The lava path and the row-3 detour, 40 episodes each without exploration, make a dataset
+   in which cost 3 goes with return 44 and cost 0 with return 40 (up to slips). */
+static void lava_or_detour_dataset(saferl_rl_dataset *ds, saferl_rl_env *env, uint32_t seed) {
+    static float memory[2][GRID_POLICY_FLOATS];
+    saferl_rl_policy lava, detour;
+    saferl_rl_dataset_desc d = saferl_rl_dataset_desc_for_env(env, 80 * 50, 80);
+    saferl_rng rng;
+    gridworld_path_policy(&lava, memory[0], 1);
+    gridworld_path_policy(&detour, memory[1], 3);
+    saferl_rng_seed(&rng, seed);
+    saferl_rl_dataset_create(ds, &d);
+    saferl_rl_dataset_collect(ds, &lava, env, 40, 0, 1, 0.0, &rng, NULL, NULL);
+    saferl_rl_dataset_collect(ds, &detour, env, 40, 0, 1, 0.0, &rng, NULL, NULL);
+}
+
+TEST(rcsl_policy_follows_the_cost_target_and_round_trips) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_dataset ds;
+    saferl_rl_rcsl_trainer tr;
+    saferl_rl_rcsl_desc d;
+    saferl_rl_rcsl_policy loaded, untouched;
+    saferl_rng rng;
+    double cost_low, cost_high, ret_low, ret_high, loss_first = 0.0, loss_last = 0.0;
+    unsigned char *buf, *copy;
+    size_t size, need = 0, i;
+    float *memory;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    long allocations;
+#endif
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_GRIDWORLD);
+    lava_or_detour_dataset(&ds, &env, 1);
+    memset(&d, 0, sizeof d);
+    d.seed = 2;
+    d.hidden[0] = 32;
+    d.hidden_count = 1;
+    d.minibatch = 64;
+    d.learning_rate = 3e-3;
+    CHECK(saferl_rl_rcsl_trainer_create(&tr, &d, &ds) == SAFERL_OK);
+    CHECK(tr.policy.reward_scale == 49.0f); /* the largest reward to go: the goal step's */
+    CHECK(saferl_rl_rcsl_train(&tr, 10, &loss_first) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    allocations = saferl_test_allocations;
+#endif
+    CHECK(saferl_rl_rcsl_train(&tr, 290, &loss_last) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    CHECK(saferl_test_allocations == allocations); /* training never allocates */
+#endif
+    CHECK(loss_last < 0.5 * loss_first);
+    /* condition on the two behaviours' returns: the cost target picks the path */
+    saferl_rng_seed(&rng, 9);
+    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, &env, 40.0, 0.0, 20, 0, 1, &rng, NULL, NULL, &ret_low, &cost_low) ==
+          SAFERL_OK);
+    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, &env, 44.0, 3.0, 20, 0, 1, &rng, NULL, NULL, &ret_high, &cost_high) ==
+          SAFERL_OK);
+    CHECK(cost_low < 0.5 && cost_high > 2.0 && ret_high > ret_low);
+    /* round trip: bit-identical actions */
+    size = saferl_rl_rcsl_saved_size(&tr.policy);
+    buf = (unsigned char *)malloc(size + 1);
+    copy = (unsigned char *)malloc(size + 1);
+    CHECK(saferl_rl_rcsl_save(&tr.policy, buf, size, NULL) == SAFERL_OK && memcmp(buf, "SRLC", 4) == 0);
+    CHECK(saferl_rl_rcsl_load_size(buf, size, &need) == SAFERL_OK);
+    memory = (float *)malloc(need);
+    CHECK(saferl_rl_rcsl_load(&loaded, buf, size, memory, need - 1) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_rl_rcsl_load(&loaded, buf, size, memory, need) == SAFERL_OK);
+    CHECK(loaded.reward_scale == tr.policy.reward_scale && loaded.cost_scale == tr.policy.cost_scale);
+    {
+        float obs[63], a1, a2;
+        int cell;
+        for (cell = 10; cell < 53; cell += 3) {
+            memset(obs, 0, sizeof obs);
+            obs[cell] = 1.0f;
+            CHECK(saferl_rl_rcsl_act(&tr.policy, obs, 41.5, 1.0, &a1, NULL) == SAFERL_OK);
+            CHECK(saferl_rl_rcsl_act(&loaded, obs, 41.5, 1.0, &a2, NULL) == SAFERL_OK);
+            CHECK(a1 == a2);
+        }
+        obs[0] = 0.0f;
+        a2 = 9.0f;
+        CHECK(saferl_rl_rcsl_act(&loaded, obs, saferl_rl__nan(), 1.0, &a2, NULL) == SAFERL_ERR_NOT_FINITE && a2 == 9.0f);
+    }
+    /* the embedded policy is a version-1 policy file that the plain loader still reads */
+    CHECK(saferl_rl_policy_load_size(buf + 16, size - 20, &need) == SAFERL_OK);
+    CHECK(saferl_rl_policy_load_size(buf, size, &need) == SAFERL_ERR_CORRUPT); /* and vice versa */
+    CHECK(saferl_rl_rcsl_load_size(buf + 16, size - 20, &need) == SAFERL_ERR_CORRUPT);
+    /* truncations, flipped bytes, a future version, trailing bytes: rejected, nothing written */
+    memset(&untouched, 0x5a, sizeof untouched);
+    loaded = untouched;
+    for (i = 0; i < size; i += (i < 64 ? 1 : 31)) CHECK(saferl_rl_rcsl_load(&loaded, buf, i, memory, need) == SAFERL_ERR_CORRUPT);
+    for (i = 0; i < size; i += 7) {
+        saferl_result r;
+        memcpy(copy, buf, size);
+        copy[i] ^= 0x08;
+        r = saferl_rl_rcsl_load(&loaded, copy, size, memory, need);
+        CHECK(r == SAFERL_ERR_CORRUPT || r == SAFERL_ERR_VERSION);
+    }
+    memcpy(copy, buf, size);
+    copy[4] = 2;
+    CHECK(saferl_rl_rcsl_load(&loaded, copy, size, memory, need) == SAFERL_ERR_VERSION);
+    CHECK(saferl_rl_rcsl_load(&loaded, buf, size + 1, memory, need) == SAFERL_ERR_CORRUPT);
+    CHECK(memcmp(&loaded, &untouched, sizeof loaded) == 0);
+    free(memory);
+    free(buf);
+    free(copy);
+    saferl_rl_rcsl_trainer_destroy(&tr);
+    saferl_rl_dataset_destroy(&ds);
+}
+
+TEST(rcsl_training_reproduces_from_a_seed) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_dataset ds;
+    saferl_rl_rcsl_trainer a, b;
+    saferl_rl_rcsl_desc d;
+    double la = 0.0, lb = 1.0;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_GRIDWORLD);
+    lava_or_detour_dataset(&ds, &env, 4);
+    memset(&d, 0, sizeof d);
+    d.seed = 7;
+    d.hidden[0] = 16;
+    d.hidden_count = 1;
+    d.minibatch = 32;
+    CHECK(saferl_rl_rcsl_trainer_create(&a, &d, &ds) == SAFERL_OK);
+    CHECK(saferl_rl_rcsl_trainer_create(&b, &d, &ds) == SAFERL_OK);
+    CHECK(saferl_rl_rcsl_train(&a, 25, &la) == SAFERL_OK && saferl_rl_rcsl_train(&b, 25, &lb) == SAFERL_OK);
+    CHECK(la == lb);
+    CHECK(memcmp(a.policy.policy.params, b.policy.policy.params,
+                 sizeof(float) * saferl_rl_policy_param_count(&a.policy.policy)) == 0);
+    saferl_rl_dataset_clear(&ds);
+    {
+        saferl_rl_rcsl_trainer c;
+        CHECK(saferl_rl_rcsl_trainer_create(&c, &d, &ds) == SAFERL_ERR_NO_DATA);
+    }
+    saferl_rl_rcsl_trainer_destroy(&a);
+    saferl_rl_rcsl_trainer_destroy(&b);
+    saferl_rl_dataset_destroy(&ds);
+}
+/* ==== end of return-conditioned supervised learning ==== */
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     (void)argv;
@@ -1528,5 +1961,10 @@ int main(int argc, char **argv) {
     RUN(cpo_dual_matches_a_brute_force_search_in_all_five_cases);
     RUN(pcpo_projection_matches_a_brute_force_solve);
     RUN(pcpo_and_trpo_lag_epochs_reproduce_without_allocating);
+    /* return-conditioned supervised learning */
+    RUN(rcsl_dataset_collect_round_trip_and_bad_buffers);
+    RUN(rcsl_loss_and_conditioning_match_finite_differences);
+    RUN(rcsl_policy_follows_the_cost_target_and_round_trips);
+    RUN(rcsl_training_reproduces_from_a_seed);
     return saferl_test_finish();
 }

@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* rl_rcsl - return-conditioned supervised learning with saferl_rl.h: record logged
+   trajectories, train a policy conditioned on the remaining reward and cost, and check that
+   it follows its targets.
+
+   rl_rcsl collect --env NAME --out data.srld --seed S
+                   [--policy policy.srlp] [--epsilon E] [--episodes N] [--deterministic] [--append]
+                   [--behaviours]   (gridworld: the built-in mix of behaviours, see below)
+   rl_rcsl train   --data data.srld --out policy.srlc --seed S [--steps N] [--hidden 64,64]
+                   [--minibatch B] [--lr L]
+   rl_rcsl eval    --policy policy.srlc --env NAME --seed S [--episodes N]
+                   (--reward R --cost C | --grid 5x5 --data data.srld [--png grid.png])
+   rl_rcsl check   --seeds 1,2,3 [--png check.png]
+                   the whole pipeline on the lava gridworld per seed (settings below), printing
+                   the Spearman correlations of the achieved returns with the reward targets
+                   and of the achieved costs with the cost targets over a 5x5 target grid.
+
+   The built-in behaviours (gridworld): three tabular paths to the goal — straight through
+   the lava (6 steps, return 44, cost 3), along row 2 beside the lava (return 42) and along
+   row 3 (return 40) — each mixed with epsilon-random actions at epsilon 0, 0.2, 0.4 and 0.6,
+   `--episodes` episodes (default 60) per combination.
+   The target grid of eval --grid: 5 (or the asked number of) evenly spaced reward targets
+   from the 10th to the 90th percentile of the dataset's episode returns, the same for the
+   cost; each point is `--episodes` (default 50) stochastic episodes.
+   check's settings (fixed before the first run): the behaviours above with 60 episodes each
+   (collection seed = the seed), a {64, 64} tanh MLP, minibatch 256, Adam 1e-3, 3000 steps
+   (seed = the seed), the 5x5 grid from the dataset, 50 episodes per point (seed = the seed),
+   Spearman over the 25 points with average ranks for ties.
+
+   Output is CSV on stdout; errors go to stderr as "rl_rcsl: path: reason" with exit 1 (bad
+   files) or 2 (bad arguments). The policies act with the remaining targets, which drop by
+   each step's reward and cost (Decision Transformer / CDT). */
+#define SAFERL_RL_IMPLEMENTATION
+#include "saferl_rl.h"
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#include "plot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_GRID 9
+#define MAX_SEEDS 8
+
+static int usage(const char *msg) {
+    fprintf(stderr,
+            "rl_rcsl: %s\nusage: rl_rcsl collect --env NAME --out data.srld --seed S [--policy p.srlp] [--epsilon E] "
+            "[--episodes N] [--deterministic] [--append] [--behaviours]\n"
+            "       rl_rcsl train --data data.srld --out p.srlc --seed S [--steps N] [--hidden 64,64] [--minibatch B] "
+            "[--lr L]\n"
+            "       rl_rcsl eval --policy p.srlc --env NAME --seed S [--episodes N] (--reward R --cost C | --grid KxK "
+            "--data data.srld [--png grid.png])\n"
+            "       rl_rcsl check --seeds 1,2,3 [--png check.png]\n",
+            msg);
+    return 2;
+}
+
+static int parse_number(const char *s, double *out) {
+    char *end;
+    double v;
+    if (!s || !*s) return 0;
+    v = strtod(s, &end);
+    if (*end || v != v) return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_count(const char *s, int lo, int hi, int *out) {
+    double v;
+    if (!parse_number(s, &v) || v != (double)(int)v || v < lo || v > hi) return 0;
+    *out = (int)v;
+    return 1;
+}
+
+static int fail(const char *path, saferl_result r) {
+    fprintf(stderr, "rl_rcsl: %s: %s\n", path, saferl_result_string(r));
+    return 1;
+}
+
+/* ---- the built-in behaviours: tabular gridworld paths ------------------------------------ */
+
+#define GRID_CELLS (SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS)
+typedef struct path_policy {
+    saferl_rl_policy policy;
+    float memory[4 * GRID_CELLS + 4 + GRID_CELLS + 16];
+} path_policy;
+
+/* One linear layer over the one-hot cell: logit 20 for the path's action, 0 for the rest.
+   path_row 1 goes right along row 1 (through the lava); path_row k > 1 goes down to row k,
+   right to the goal's column, then up. */
+static void path_policy_make(path_policy *p, int path_row) {
+    const int C = SAFERL_RL_GRID_COLUMNS;
+    int cell;
+    memset(p, 0, sizeof *p);
+    saferl_rl_mlp_define(&p->policy.net, GRID_CELLS, NULL, 0, 4, SAFERL_RL_TANH);
+    p->policy.action_kind = SAFERL_RL_DISCRETE;
+    p->policy.observation_dim = GRID_CELLS;
+    p->policy.action_dim = 4;
+    p->policy.params = p->memory;
+    p->policy.scratch = p->memory + 4 * GRID_CELLS + 4;
+    for (cell = 0; cell < GRID_CELLS; ++cell) {
+        int row = cell / C, column = cell % C;
+        int action = column == C - 2 ? 0 : (row < path_row ? 2 : (row == path_row ? 1 : 0));
+        p->memory[action * GRID_CELLS + cell] = 20.0f;
+    }
+}
+
+static saferl_result collect_behaviours(saferl_rl_dataset *ds, const saferl_rl_env *env, int episodes, saferl_rng *rng) {
+    static const int rows[3] = {1, 2, 3};
+    static const double epsilons[4] = {0.0, 0.2, 0.4, 0.6};
+    path_policy p;
+    int i, j;
+    saferl_result r = SAFERL_OK;
+    for (i = 0; i < 3 && r == SAFERL_OK; ++i)
+        for (j = 0; j < 4 && r == SAFERL_OK; ++j) {
+            path_policy_make(&p, rows[i]);
+            r = saferl_rl_dataset_collect(ds, &p.policy, env, episodes, 0, 1, epsilons[j], rng, NULL, NULL);
+        }
+    return r;
+}
+
+/* ---- statistics ------------------------------------------------------------------------------ */
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* the q-quantile by linear interpolation (numpy's default) of n values, sorted in place */
+static double quantile(double *v, int n, double q) {
+    double pos;
+    int lo;
+    qsort(v, (size_t)n, sizeof *v, compare_doubles);
+    pos = q * (n - 1);
+    lo = (int)pos;
+    return lo + 1 < n ? v[lo] + (pos - lo) * (v[lo + 1] - v[lo]) : v[n - 1];
+}
+
+/* average ranks (ties share the mean of their positions), 1-based */
+static void ranks(const double *v, int n, double *out) {
+    int i, j;
+    for (i = 0; i < n; ++i) {
+        int less = 0, equal = 0;
+        for (j = 0; j < n; ++j) {
+            less += v[j] < v[i];
+            equal += v[j] == v[i];
+        }
+        out[i] = less + (equal + 1) / 2.0;
+    }
+}
+
+/* Spearman's rho: Pearson's correlation of the average ranks (NaN if a side is constant). */
+static double spearman(const double *x, const double *y, int n) {
+    double rx[MAX_GRID * MAX_GRID], ry[MAX_GRID * MAX_GRID], mx = 0.0, my = 0.0, sxy = 0.0, sxx = 0.0, syy = 0.0;
+    int i;
+    ranks(x, n, rx);
+    ranks(y, n, ry);
+    for (i = 0; i < n; ++i) {
+        mx += rx[i] / n;
+        my += ry[i] / n;
+    }
+    for (i = 0; i < n; ++i) {
+        sxy += (rx[i] - mx) * (ry[i] - my);
+        sxx += (rx[i] - mx) * (rx[i] - mx);
+        syy += (ry[i] - my) * (ry[i] - my);
+    }
+    return sxy / sqrt(sxx * syy);
+}
+
+/* ---- the target grid --------------------------------------------------------------------------- */
+
+typedef struct grid_result {
+    int k;                                   /* k x k targets */
+    double reward_target[MAX_GRID], cost_target[MAX_GRID];
+    double achieved_return[MAX_GRID][MAX_GRID], achieved_cost[MAX_GRID][MAX_GRID]; /* [cost i][reward j] */
+    double rho_reward, rho_cost;
+} grid_result;
+
+static saferl_result grid_targets(const saferl_rl_dataset *ds, grid_result *g) {
+    double *rets, *costs, r_lo, r_hi, c_lo, c_hi;
+    long e, E = ds->episode_count;
+    int i;
+    if (E < 1) return SAFERL_ERR_NO_DATA;
+    rets = (double *)malloc(sizeof(double) * (size_t)E);
+    costs = (double *)malloc(sizeof(double) * (size_t)E);
+    if (!rets || !costs) {
+        free(rets);
+        free(costs);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    for (e = 0; e < E; ++e) saferl_rl_dataset_episode_return(ds, e, &rets[e], &costs[e]);
+    r_lo = quantile(rets, (int)E, 0.1);
+    r_hi = quantile(rets, (int)E, 0.9);
+    c_lo = quantile(costs, (int)E, 0.1);
+    c_hi = quantile(costs, (int)E, 0.9);
+    for (i = 0; i < g->k; ++i) {
+        g->reward_target[i] = r_lo + (r_hi - r_lo) * i / (g->k - 1);
+        g->cost_target[i] = c_lo + (c_hi - c_lo) * i / (g->k - 1);
+    }
+    free(rets);
+    free(costs);
+    return SAFERL_OK;
+}
+
+static saferl_result grid_evaluate(const saferl_rl_rcsl_policy *policy, const saferl_rl_env *env, int episodes,
+                                   uint32_t seed, grid_result *g) {
+    double rt[MAX_GRID * MAX_GRID], ct[MAX_GRID * MAX_GRID], ar[MAX_GRID * MAX_GRID], ac[MAX_GRID * MAX_GRID];
+    saferl_rng rng;
+    int i, j, n = 0;
+    saferl_rng_seed(&rng, seed);
+    for (i = 0; i < g->k; ++i)
+        for (j = 0; j < g->k; ++j) {
+            saferl_result r = saferl_rl_rcsl_evaluate(policy, env, g->reward_target[j], g->cost_target[i], episodes, 0, 0,
+                                                      &rng, NULL, NULL, &g->achieved_return[i][j],
+                                                      &g->achieved_cost[i][j]);
+            if (r != SAFERL_OK) return r;
+            rt[n] = g->reward_target[j];
+            ct[n] = g->cost_target[i];
+            ar[n] = g->achieved_return[i][j];
+            ac[n] = g->achieved_cost[i][j];
+            ++n;
+        }
+    g->rho_reward = spearman(rt, ar, n);
+    g->rho_cost = spearman(ct, ac, n);
+    return SAFERL_OK;
+}
+
+static void grid_print(const grid_result *g, const char *prefix) {
+    int i, j;
+    for (i = 0; i < g->k; ++i)
+        for (j = 0; j < g->k; ++j)
+            printf("%s%.3f,%.3f,%.3f,%.3f\n", prefix, g->reward_target[j], g->cost_target[i], g->achieved_return[i][j],
+                   g->achieved_cost[i][j]);
+}
+
+/* A heat map of values[i][j] (cost target i up the y axis, reward target j along x) in
+   the box (x0, y0)-(x1, y1), the numbers written in the cells. */
+static void heat_map(plot_canvas *c, int x0, int y0, int x1, int y1, const grid_result *g, int costs,
+                     const char *title) {
+    double lo = 1e300, hi = -1e300, cw = (double)(x1 - x0) / g->k, ch = (double)(y1 - y0) / g->k;
+    char text[64];
+    int i, j;
+    for (i = 0; i < g->k; ++i)
+        for (j = 0; j < g->k; ++j) {
+            double v = costs ? g->achieved_cost[i][j] : g->achieved_return[i][j];
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+        }
+    for (i = 0; i < g->k; ++i)
+        for (j = 0; j < g->k; ++j) {
+            double v = costs ? g->achieved_cost[i][j] : g->achieved_return[i][j];
+            double t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+            plot_color col = costs ? plot_rgb(255, (int)(235 - 170 * t), (int)(225 - 190 * t))
+                                   : plot_rgb((int)(230 - 190 * t), (int)(240 - 110 * t), 255);
+            double cx = x0 + j * cw, cy = y1 - (i + 1) * ch;
+            plot_fill_rect(c, cx, cy, cx + cw, cy + ch, col);
+            snprintf(text, sizeof text, "%.1f", v);
+            plot_text_aligned(c, cx + cw / 2, cy + ch / 2, text, 1.6, 0, 0, plot_rgb(20, 20, 20));
+        }
+    for (j = 0; j < g->k; ++j) {
+        snprintf(text, sizeof text, "%.1f", g->reward_target[j]);
+        plot_text_aligned(c, x0 + (j + 0.5) * cw, y1 + 12, text, 1.4, 0, 0, plot_rgb(0, 0, 0));
+        snprintf(text, sizeof text, "%.2f", g->cost_target[j]);
+        plot_text_aligned(c, x0 - 26, y1 - (j + 0.5) * ch, text, 1.4, 0, 0, plot_rgb(0, 0, 0));
+    }
+    plot_text_aligned(c, (x0 + x1) / 2.0, y1 + 30, "reward target", 1.5, 0, 0, plot_rgb(0, 0, 0));
+    plot_text_ex(c, x0 - 58, (y0 + y1) / 2.0 + 40, "cost target", 1.5, 1, plot_rgb(0, 0, 0));
+    plot_text_aligned(c, (x0 + x1) / 2.0, y0 - 14, title, 1.6, 0, 0, plot_rgb(0, 0, 0));
+}
+
+static int write_grid_png(const char *path, const grid_result *g, int rows, const int *seeds) {
+    plot_canvas c;
+    const int panel_h = 330;
+    int s, ok;
+    char title[128];
+    if (!plot_canvas_init(&c, 1000, 40 + rows * panel_h, plot_rgb(255, 255, 255))) return 0;
+    for (s = 0; s < rows; ++s) {
+        int top = 50 + s * panel_h;
+        snprintf(title, sizeof title, "achieved return%s%d (Spearman %.2f)", seeds ? ", seed " : "", seeds ? seeds[s] : 0,
+                 g[s].rho_reward);
+        if (!seeds) snprintf(title, sizeof title, "achieved return (Spearman %.2f)", g[s].rho_reward);
+        heat_map(&c, 90, top, 410, top + 250, &g[s], 0, title);
+        snprintf(title, sizeof title, "achieved cost (Spearman %.2f)", g[s].rho_cost);
+        heat_map(&c, 540, top, 860, top + 250, &g[s], 1, title);
+    }
+    ok = plot_write_png(&c, path);
+    plot_canvas_free(&c);
+    return ok;
+}
+
+/* ---- commands ---------------------------------------------------------------------------------- */
+
+typedef struct options {
+    const char *env, *out, *data, *policy, *png, *seeds;
+    double seed, epsilon, reward, cost, lr;
+    int episodes, steps, minibatch, deterministic, append, behaviours, grid, has_reward, has_cost;
+    int hidden[SAFERL_RL_MAX_LAYERS - 1], hidden_count;
+} options;
+
+static int env_from_name(const char *name, saferl_rl_env *env, saferl_rl_builtin *state) {
+    int kind = name ? saferl_rl_env_kind_from_name(name) : -1;
+    if (kind < 0) return 0;
+    saferl_rl_env_builtin(env, state, (saferl_rl_env_kind)kind);
+    return 1;
+}
+
+static int cmd_collect(const options *o) {
+    saferl_rl_builtin state;
+    saferl_rl_env env;
+    saferl_rl_dataset ds;
+    saferl_rl_dataset_desc d;
+    saferl_rl_policy policy;
+    saferl_rng rng;
+    saferl_result r;
+    long extra_steps, extra_episodes, kept_steps = 0, kept_episodes = 0;
+    int episodes = o->episodes > 0 ? o->episodes : 60, has_policy = 0;
+    if (!env_from_name(o->env, &env, &state)) return usage("--env: cartpole, pointgoal, gridworld, pendulum or cliff");
+    if (!o->out) return usage("--out is required");
+    if (o->behaviours && env.observation_dim != GRID_CELLS) return usage("--behaviours needs --env gridworld");
+    if (o->behaviours && o->policy) return usage("--behaviours and --policy exclude each other");
+    if (o->policy) {
+        r = saferl_rl_policy_load_file(&policy, o->policy, NULL);
+        if (r != SAFERL_OK) return fail(o->policy, r);
+        if (saferl_rl_policy_check_env(&policy, &env) != SAFERL_OK) {
+            fprintf(stderr, "rl_rcsl: %s: the policy does not fit --env %s\n", o->policy, o->env);
+            saferl_rl_policy_free_file(&policy, NULL);
+            return 1;
+        }
+        has_policy = 1;
+    }
+    extra_episodes = o->behaviours ? 12L * episodes : episodes;
+    extra_steps = extra_episodes * 1000L; /* the built-ins end episodes within 1000 steps */
+    if (o->append) {
+        saferl_rl_dataset old;
+        r = saferl_rl_dataset_load_file(&old, o->out, NULL);
+        if (r != SAFERL_OK) return fail(o->out, r);
+        kept_steps = old.step_count;
+        kept_episodes = old.episode_count;
+        saferl_rl_dataset_destroy(&old);
+    }
+    d = saferl_rl_dataset_desc_for_env(&env, kept_steps + extra_steps, kept_episodes + extra_episodes);
+    r = saferl_rl_dataset_create(&ds, &d);
+    if (r != SAFERL_OK) return fail(o->out, r);
+    if (o->append) {
+        saferl_rl_dataset old;
+        unsigned char *buf;
+        size_t size;
+        saferl_rl_dataset_load_file(&old, o->out, NULL);
+        size = saferl_rl_dataset_saved_size(&old);
+        buf = (unsigned char *)malloc(size);
+        if (!buf) return fail(o->out, SAFERL_ERR_OUT_OF_MEMORY);
+        saferl_rl_dataset_save(&old, buf, size, NULL);
+        r = saferl_rl_dataset_load(&ds, buf, size);
+        free(buf);
+        saferl_rl_dataset_destroy(&old);
+        if (r != SAFERL_OK) {
+            fprintf(stderr, "rl_rcsl: %s: the dataset is not of --env %s\n", o->out, o->env);
+            return 1;
+        }
+    }
+    saferl_rng_seed(&rng, (uint32_t)o->seed);
+    if (o->behaviours) r = collect_behaviours(&ds, &env, episodes, &rng);
+    else
+        r = saferl_rl_dataset_collect(&ds, has_policy ? &policy : NULL, &env, episodes, 0, o->deterministic, o->epsilon,
+                                      &rng, NULL, NULL);
+    if (has_policy) saferl_rl_policy_free_file(&policy, NULL);
+    if (r == SAFERL_OK) r = saferl_rl_dataset_save_file(&ds, o->out);
+    if (r != SAFERL_OK) {
+        saferl_rl_dataset_destroy(&ds);
+        return fail(o->out, r);
+    }
+    {
+        double mean_r = 0.0, mean_c = 0.0, er, ec;
+        long e;
+        for (e = kept_episodes; e < ds.episode_count; ++e) {
+            saferl_rl_dataset_episode_return(&ds, e, &er, &ec);
+            mean_r += er;
+            mean_c += ec;
+        }
+        printf("episodes,steps,new_episodes,mean_return,mean_cost\n%ld,%ld,%ld,%.4f,%.4f\n", ds.episode_count,
+               ds.step_count, ds.episode_count - kept_episodes, mean_r / (double)(ds.episode_count - kept_episodes),
+               mean_c / (double)(ds.episode_count - kept_episodes));
+    }
+    saferl_rl_dataset_destroy(&ds);
+    return 0;
+}
+
+static saferl_rl_rcsl_desc train_desc(const options *o) {
+    saferl_rl_rcsl_desc d;
+    int i;
+    memset(&d, 0, sizeof d);
+    d.seed = (uint32_t)o->seed;
+    for (i = 0; i < o->hidden_count; ++i) d.hidden[i] = o->hidden[i];
+    d.hidden_count = o->hidden_count;
+    if (d.hidden_count == 0) { /* the examples' network: {64, 64} tanh */
+        d.hidden[0] = d.hidden[1] = 64;
+        d.hidden_count = 2;
+    }
+    d.minibatch = o->minibatch > 0 ? o->minibatch : 256;
+    d.learning_rate = o->lr > 0.0 ? o->lr : 1e-3;
+    return d;
+}
+
+static int cmd_train(const options *o) {
+    saferl_rl_dataset ds;
+    saferl_rl_rcsl_trainer tr;
+    saferl_rl_rcsl_desc d = train_desc(o);
+    saferl_result r;
+    int steps = o->steps > 0 ? o->steps : 3000, done = 0;
+    clock_t start;
+    if (!o->data || !o->out) return usage("train needs --data and --out");
+    r = saferl_rl_dataset_load_file(&ds, o->data, NULL);
+    if (r != SAFERL_OK) return fail(o->data, r);
+    r = saferl_rl_rcsl_trainer_create(&tr, &d, &ds);
+    if (r != SAFERL_OK) {
+        saferl_rl_dataset_destroy(&ds);
+        return fail(o->data, r);
+    }
+    printf("step,loss\n");
+    start = clock();
+    while (done < steps) {
+        int chunk = steps - done < 500 ? steps - done : 500;
+        double loss;
+        r = saferl_rl_rcsl_train(&tr, chunk, &loss);
+        if (r != SAFERL_OK) break;
+        done += chunk;
+        printf("%d,%.5f\n", done, loss);
+    }
+    if (r == SAFERL_OK) {
+        double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
+        printf("samples_per_second,%.0f\n", seconds > 0 ? (double)steps * tr.minibatch / seconds : 0.0);
+        r = saferl_rl_rcsl_save_file(&tr.policy, o->out);
+    }
+    saferl_rl_rcsl_trainer_destroy(&tr);
+    saferl_rl_dataset_destroy(&ds);
+    return r == SAFERL_OK ? 0 : fail(o->out, r);
+}
+
+static int cmd_eval(const options *o) {
+    saferl_rl_builtin state;
+    saferl_rl_env env;
+    saferl_rl_rcsl_policy policy;
+    saferl_result r;
+    int episodes = o->episodes > 0 ? o->episodes : 50;
+    if (!o->policy) return usage("eval needs --policy");
+    if (!env_from_name(o->env, &env, &state)) return usage("--env: cartpole, pointgoal, gridworld, pendulum or cliff");
+    if (!o->grid && !(o->has_reward && o->has_cost)) return usage("eval needs --reward and --cost, or --grid");
+    if (o->grid && !o->data) return usage("--grid needs --data (the targets span its episodes)");
+    r = saferl_rl_rcsl_load_file(&policy, o->policy, NULL);
+    if (r != SAFERL_OK) return fail(o->policy, r);
+    if (policy.observation_dim != env.observation_dim) {
+        fprintf(stderr, "rl_rcsl: %s: the policy does not fit --env %s\n", o->policy, o->env);
+        saferl_rl_rcsl_free_file(&policy, NULL);
+        return 1;
+    }
+    if (!o->grid) {
+        double mean_r, mean_c;
+        saferl_rng rng;
+        saferl_rng_seed(&rng, (uint32_t)o->seed);
+        r = saferl_rl_rcsl_evaluate(&policy, &env, o->reward, o->cost, episodes, 0, 0, &rng, NULL, NULL, &mean_r, &mean_c);
+        if (r == SAFERL_OK) printf("reward_target,cost_target,return,cost\n%.3f,%.3f,%.3f,%.3f\n", o->reward, o->cost, mean_r, mean_c);
+    } else {
+        saferl_rl_dataset ds;
+        static grid_result g;
+        g.k = o->grid;
+        r = saferl_rl_dataset_load_file(&ds, o->data, NULL);
+        if (r != SAFERL_OK) {
+            saferl_rl_rcsl_free_file(&policy, NULL);
+            return fail(o->data, r);
+        }
+        r = grid_targets(&ds, &g);
+        saferl_rl_dataset_destroy(&ds);
+        if (r == SAFERL_OK) r = grid_evaluate(&policy, &env, episodes, (uint32_t)o->seed, &g);
+        if (r == SAFERL_OK) {
+            printf("reward_target,cost_target,return,cost\n");
+            grid_print(&g, "");
+            printf("spearman_reward,%.4f\nspearman_cost,%.4f\n", g.rho_reward, g.rho_cost);
+            if (o->png && !write_grid_png(o->png, &g, 1, NULL)) {
+                saferl_rl_rcsl_free_file(&policy, NULL);
+                fprintf(stderr, "rl_rcsl: %s: cannot write the PNG\n", o->png);
+                return 1;
+            }
+        }
+    }
+    saferl_rl_rcsl_free_file(&policy, NULL);
+    return r == SAFERL_OK ? 0 : fail(o->policy, r);
+}
+
+static int cmd_check(const options *o) {
+    static grid_result g[MAX_SEEDS];
+    int seeds[MAX_SEEDS], n = 0, s;
+    const char *p = o->seeds ? o->seeds : "1,2,3";
+    while (*p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 0 || v > 0x7FFFFFFFL || n == MAX_SEEDS || (*end && *end != ',')) return usage("--seeds: up to 8 seeds like 1,2,3");
+        seeds[n++] = (int)v;
+        p = *end ? end + 1 : end;
+    }
+    if (n == 0) return usage("--seeds: up to 8 seeds like 1,2,3");
+    printf("seed,reward_target,cost_target,return,cost\n");
+    for (s = 0; s < n; ++s) {
+        saferl_rl_builtin state;
+        saferl_rl_env env;
+        saferl_rl_dataset ds;
+        saferl_rl_dataset_desc d;
+        saferl_rl_rcsl_trainer tr;
+        options to = *o;
+        saferl_rl_rcsl_desc td;
+        saferl_rng rng;
+        saferl_result r;
+        char prefix[32];
+        saferl_rl_env_builtin(&env, &state, SAFERL_RL_ENV_GRIDWORLD);
+        d = saferl_rl_dataset_desc_for_env(&env, 12L * 60 * 50, 12L * 60);
+        if ((r = saferl_rl_dataset_create(&ds, &d)) != SAFERL_OK) return fail("check", r);
+        saferl_rng_seed(&rng, (uint32_t)seeds[s]);
+        r = collect_behaviours(&ds, &env, 60, &rng);
+        to.seed = seeds[s];
+        to.hidden_count = 0;
+        to.minibatch = 0;
+        to.lr = 0.0;
+        td = train_desc(&to);
+        if (r == SAFERL_OK) r = saferl_rl_rcsl_trainer_create(&tr, &td, &ds);
+        if (r != SAFERL_OK) {
+            saferl_rl_dataset_destroy(&ds);
+            return fail("check", r);
+        }
+        r = saferl_rl_rcsl_train(&tr, 3000, NULL);
+        g[s].k = 5;
+        if (r == SAFERL_OK) r = grid_targets(&ds, &g[s]);
+        if (r == SAFERL_OK) r = grid_evaluate(&tr.policy, &env, 50, (uint32_t)seeds[s], &g[s]);
+        saferl_rl_rcsl_trainer_destroy(&tr);
+        saferl_rl_dataset_destroy(&ds);
+        if (r != SAFERL_OK) return fail("check", r);
+        snprintf(prefix, sizeof prefix, "%d,", seeds[s]);
+        grid_print(&g[s], prefix);
+    }
+    printf("seed,spearman_reward,spearman_cost\n");
+    for (s = 0; s < n; ++s) printf("%d,%.4f,%.4f\n", seeds[s], g[s].rho_reward, g[s].rho_cost);
+    if (o->png && !write_grid_png(o->png, g, n, seeds)) {
+        fprintf(stderr, "rl_rcsl: %s: cannot write the PNG\n", o->png);
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    options o;
+    const char *command;
+    int i;
+    memset(&o, 0, sizeof o);
+    if (argc < 2) return usage("a command is required: collect, train, eval or check");
+    command = argv[1];
+    for (i = 2; i < argc; ++i) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int ok = 1, flag = 0;
+        if (!strcmp(a, "--env")) o.env = v;
+        else if (!strcmp(a, "--out")) o.out = v;
+        else if (!strcmp(a, "--data")) o.data = v;
+        else if (!strcmp(a, "--policy")) o.policy = v;
+        else if (!strcmp(a, "--png")) o.png = v;
+        else if (!strcmp(a, "--seeds")) o.seeds = v;
+        else if (!strcmp(a, "--seed")) ok = parse_number(v, &o.seed) && o.seed >= 0 && o.seed <= 4294967295.0 && o.seed == (double)(uint32_t)o.seed;
+        else if (!strcmp(a, "--epsilon")) ok = parse_number(v, &o.epsilon) && o.epsilon >= 0.0 && o.epsilon <= 1.0;
+        else if (!strcmp(a, "--reward")) ok = (o.has_reward = parse_number(v, &o.reward));
+        else if (!strcmp(a, "--cost")) ok = (o.has_cost = parse_number(v, &o.cost));
+        else if (!strcmp(a, "--lr")) ok = parse_number(v, &o.lr) && o.lr > 0.0;
+        else if (!strcmp(a, "--episodes")) ok = parse_count(v, 1, 1000000, &o.episodes);
+        else if (!strcmp(a, "--steps")) ok = parse_count(v, 1, 100000000, &o.steps);
+        else if (!strcmp(a, "--minibatch")) ok = parse_count(v, 1, 65536, &o.minibatch);
+        else if (!strcmp(a, "--grid")) {
+            int k1 = 0, k2 = 0;
+            ok = v && sscanf(v, "%dx%d", &k1, &k2) == 2 && k1 == k2 && k1 >= 2 && k1 <= MAX_GRID;
+            o.grid = k1;
+        } else if (!strcmp(a, "--hidden")) {
+            const char *p = v;
+            o.hidden_count = 0;
+            ok = p != NULL;
+            while (ok && *p) {
+                char *end;
+                long w = strtol(p, &end, 10);
+                ok = end != p && w >= 1 && w <= 4096 && o.hidden_count < SAFERL_RL_MAX_LAYERS - 1 && (*end == ',' || !*end);
+                if (ok) o.hidden[o.hidden_count++] = (int)w;
+                p = *end ? end + 1 : end;
+            }
+        } else if (!strcmp(a, "--deterministic")) flag = o.deterministic = 1;
+        else if (!strcmp(a, "--append")) flag = o.append = 1;
+        else if (!strcmp(a, "--behaviours")) flag = o.behaviours = 1;
+        else {
+            fprintf(stderr, "rl_rcsl: unknown option %s\n", a);
+            return usage("see the options below");
+        }
+        if (!flag) {
+            if (!v || !ok) {
+                fprintf(stderr, "rl_rcsl: bad value for %s\n", a);
+                return usage("see the options below");
+            }
+            ++i;
+        }
+    }
+    if (!strcmp(command, "collect")) return cmd_collect(&o);
+    if (!strcmp(command, "train")) return cmd_train(&o);
+    if (!strcmp(command, "eval")) return cmd_eval(&o);
+    if (!strcmp(command, "check")) return cmd_check(&o);
+    return usage("unknown command (collect, train, eval, check)");
+}

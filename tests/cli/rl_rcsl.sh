@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Black-box test of examples/rl_rcsl: tests/cli/rl_rcsl.sh path/to/rl_rcsl
+# The issue's check (the return-conditioned policy follows its targets on a 5x5 grid over 3
+# seeds: Spearman >= 0.8 for the returns against the reward targets and for the costs against
+# the cost targets, settings fixed in the example's comment), then the collect / train / eval
+# round trip on files, reproducibility, and clear errors for bad files and arguments.
+set -u
+BIN=${1:?usage: tests/cli/rl_rcsl.sh path/to/rl_rcsl}
+. "$(dirname "$0")/lib.bash"
+
+run check --seeds 1,2,3 --png "$TMP/check.png"
+[ "$status" -eq 0 ] && ok "check runs" || bad "check runs" "status $status: $(cat "$TMP/err")"
+[ "$(grep -c '^[123],[-0-9.]*,[0-9.]*,[-0-9.]*,[0-9.]*$' "$TMP/out")" -eq 75 ] && ok "25 grid points per seed" ||
+    bad "25 grid points per seed"
+sed -n '/^seed,spearman_reward,spearman_cost$/,$p' "$TMP/out" | tail -n +2 >"$TMP/rho"
+cat "$TMP/rho"
+[ "$(wc -l <"$TMP/rho")" -eq 3 ] && awk -F, '{ if (!($2 >= 0.8 && $3 >= 0.8)) bad = 1 } END { exit bad }' "$TMP/rho" &&
+    ok "Spearman >= 0.8 for rewards and costs on every seed" || bad "Spearman >= 0.8 for rewards and costs on every seed"
+is_png "$TMP/check.png" && ok "check PNG written" || bad "check PNG written"
+
+run collect --env gridworld --behaviours --episodes 10 --seed 4 --out "$TMP/d.srld"
+[ "$status" -eq 0 ] && [ "$(head -c 4 "$TMP/d.srld")" = "SRLD" ] && ok "collect writes an SRLD file" ||
+    bad "collect writes an SRLD file" "$(cat "$TMP/err")"
+tail -1 "$TMP/out" | grep -q '^120,' && ok "120 episodes from 12 behaviours" || bad "120 episodes from 12 behaviours" "$(cat "$TMP/out")"
+run collect --env gridworld --epsilon 1 --episodes 5 --seed 5 --out "$TMP/d.srld" --append
+tail -1 "$TMP/out" | grep -q '^125,' && ok "--append adds episodes" || bad "--append adds episodes" "$(cat "$TMP/out")"
+run train --data "$TMP/d.srld" --out "$TMP/p.srlc" --seed 1 --steps 600 --hidden 32
+[ "$status" -eq 0 ] && [ "$(head -c 4 "$TMP/p.srlc")" = "SRLC" ] && ok "train writes an SRLC file" ||
+    bad "train writes an SRLC file" "$(cat "$TMP/err")"
+awk -F, 'NR == 2 { first = $2 } /^600,/ { last = $2 } END { exit !(last < first) }' "$TMP/out" && ok "the loss falls" ||
+    bad "the loss falls" "$(cat "$TMP/out")"
+grep -v samples_per_second "$TMP/out" >"$TMP/l1"
+run train --data "$TMP/d.srld" --out "$TMP/p2.srlc" --seed 1 --steps 600 --hidden 32
+grep -v samples_per_second "$TMP/out" >"$TMP/l2"
+cmp -s "$TMP/l1" "$TMP/l2" && cmp -s "$TMP/p.srlc" "$TMP/p2.srlc" && ok "same seed, same losses and policy" ||
+    bad "same seed, same losses and policy"
+run eval --policy "$TMP/p.srlc" --env gridworld --seed 2 --episodes 20 --reward 40 --cost 0
+[ "$status" -eq 0 ] && grep -Eq '^40.000,0.000,-?[0-9.]+,[0-9.]+$' "$TMP/out" && ok "eval at one target" ||
+    bad "eval at one target" "$(cat "$TMP/out" "$TMP/err")"
+run eval --policy "$TMP/p.srlc" --env gridworld --seed 2 --episodes 5 --grid 3x3 --data "$TMP/d.srld" --png "$TMP/g.png"
+[ "$status" -eq 0 ] && [ "$(grep -c '^[-0-9.]*,[0-9.]*,[-0-9.]*,[0-9.]*$' "$TMP/out")" -eq 9 ] &&
+    grep -q '^spearman_cost,' "$TMP/out" && is_png "$TMP/g.png" && ok "eval --grid 3x3 with a PNG" ||
+    bad "eval --grid 3x3 with a PNG" "$(cat "$TMP/err")"
+
+# bad files: truncated, foreign, the wrong environment
+head -c 100 "$TMP/d.srld" >"$TMP/short.srld"
+run train --data "$TMP/short.srld" --out "$TMP/x.srlc" --seed 1
+[ "$status" -eq 1 ] && grep -q "short.srld: corrupt data" "$TMP/err" && ok "truncated dataset: a clear error" ||
+    bad "truncated dataset: a clear error" "$(cat "$TMP/err")"
+run train --data "$TMP/p.srlc" --out "$TMP/x.srlc" --seed 1
+[ "$status" -eq 1 ] && grep -q "p.srlc: corrupt data" "$TMP/err" && ok "a policy is not a dataset" ||
+    bad "a policy is not a dataset" "$(cat "$TMP/err")"
+head -c 200 "$TMP/p.srlc" >"$TMP/short.srlc"
+run eval --policy "$TMP/short.srlc" --env gridworld --seed 1 --reward 1 --cost 0
+[ "$status" -eq 1 ] && grep -q "short.srlc: corrupt data" "$TMP/err" && ok "truncated policy: a clear error" ||
+    bad "truncated policy: a clear error" "$(cat "$TMP/err")"
+run eval --policy "$TMP/p.srlc" --env cliff --seed 1 --reward 1 --cost 0
+[ "$status" -eq 1 ] && grep -q "does not fit" "$TMP/err" && ok "wrong environment: a clear error" ||
+    bad "wrong environment: a clear error" "$(cat "$TMP/err")"
+run collect --env cliff --out "$TMP/d.srld" --seed 1 --append
+[ "$status" -eq 1 ] && grep -q "not of --env cliff" "$TMP/err" && ok "append to another environment's data: an error" ||
+    bad "append to another environment's data: an error" "$(cat "$TMP/err")"
+for args in "" "fly --env cliff" "collect --out $TMP/x" "collect --env mujoco --out $TMP/x" "collect --env cliff --behaviours --out $TMP/x" \
+    "train --data $TMP/d.srld" "eval --policy $TMP/p.srlc --env gridworld --grid 5x4 --data $TMP/d.srld" \
+    "eval --policy $TMP/p.srlc --env gridworld --reward 1" "check --seeds a,b" "collect --env cliff --out $TMP/x --epsilon 2" \
+    "collect --env cliff --out $TMP/x --bogus 1"; do
+    # shellcheck disable=SC2086
+    run $args
+    if [ "$status" -eq 2 ] && grep -q "rl_rcsl:" "$TMP/err"; then ok "rejects: ${args:-no command}"; else bad "rejects: ${args:-no command}" "status $status"; fi
+done
+finish

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* libFuzzer target: the return-conditioned policy loader (saferl_rl_rcsl_load_size / _load)
+   and, for buffers it accepts, saferl_rl_rcsl_act with targets and a save that must give the
+   same bytes back.
+
+   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_rl_rcsl.c \
+         -o build/fuzz_rl_rcsl -lm
+   build/fuzz_rl_rcsl -max_total_time=15 build/corpus_rl_rcsl tests/fuzz/corpus/rl_rcsl */
+#define SAFERL_RL_IMPLEMENTATION
+#include "saferl_rl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK(x)                    \
+    do {                            \
+        if (!(x)) __builtin_trap(); \
+    } while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    size_t need = 0, written = 0;
+    saferl_rl_rcsl_policy policy, before;
+    saferl_result r = saferl_rl_rcsl_load_size(data, size, &need);
+    void *memory;
+    unsigned char *again;
+    static float obs[SAFERL_RL_MAX_WIDTH], action[SAFERL_RL_MAX_WIDTH];
+    int i;
+    if (r != SAFERL_OK) {
+        CHECK(r == SAFERL_ERR_CORRUPT || r == SAFERL_ERR_VERSION || r == SAFERL_ERR_NOT_FINITE);
+        memset(&policy, 0x33, sizeof policy);
+        before = policy;
+        CHECK(saferl_rl_rcsl_load(&policy, data, size, NULL, 0) == r);
+        CHECK(memcmp(&policy, &before, sizeof policy) == 0); /* nothing written */
+        return 0;
+    }
+    if (need > (64u << 20)) return 0;
+    memory = malloc(need);
+    if (!memory) return 0;
+    CHECK(saferl_rl_rcsl_load(&policy, data, size, memory, need - 1) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_rl_rcsl_load(&policy, data, size, memory, need) == SAFERL_OK);
+    CHECK(policy.reward_scale > 0.0f && policy.cost_scale > 0.0f);
+    CHECK(policy.policy.observation_dim == policy.observation_dim + 2);
+    CHECK(saferl_rl_rcsl_saved_size(&policy) == size);
+    again = (unsigned char *)malloc(size);
+    if (again) {
+        CHECK(saferl_rl_rcsl_save(&policy, again, size, &written) == SAFERL_OK && written == size);
+        CHECK(memcmp(again, data, size) == 0); /* a faithful round trip */
+        free(again);
+    }
+    for (i = 0; i < policy.observation_dim; ++i) obs[i] = (float)(i % 7) * 0.25f - 0.75f;
+    CHECK(saferl_rl_rcsl_act(&policy, obs, 12.5, -3.0, action, NULL) == SAFERL_OK);
+    if (policy.policy.action_kind == SAFERL_RL_DISCRETE)
+        CHECK(action[0] >= 0.0f && action[0] < (float)policy.policy.action_dim);
+    else
+        for (i = 0; i < policy.policy.action_dim; ++i) CHECK(action[i] >= -1.0f && action[i] <= 1.0f);
+    free(memory);
+    return 0;
+}
