@@ -44,10 +44,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(SAFERL_RL_HAS_RCSL) || SAFERL_RL_VERSION_MAJOR > 0 || SAFERL_RL_VERSION_MINOR >= 3
+/* saferl_rl.h has the return-conditioned policy (RCSL); -DPLS_HAVE_RCSL=0 builds the labelled
+   stand-in instead (a target picks a logged behaviour mix), kept for headers without it. */
+#ifndef PLS_HAVE_RCSL
 #define PLS_HAVE_RCSL 1
-#else
-#define PLS_HAVE_RCSL 0
 #endif
 
 #define MAX_GRID 256
