@@ -1,0 +1,1774 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* pls_lifetime - lifetime-safe RL end to end: PLS (Wachi et al., NeurIPS 2025) from offline data to
+   a safe deployment, with saferl_rl.h and saferl_gp.h.
+
+   pls_lifetime run        --env gridworld|pointgoal [--seed S] [--out DIR] [--png-dir D]
+   pls_lifetime regenerate --env gridworld|pointgoal [--seed S] --out DIR [--dataset FILE]
+   pls_lifetime deploy     --env gridworld|pointgoal --data DIR [--seed S] [--png-dir D] [--log FILE]
+                           [--no-finetune] [--brief]
+   pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune]
+   pls_lifetime check      FILE...
+   pls_lifetime info
+
+   The pipeline:
+   1. offline data: PPO-Lag behaviour policies trained at several cost limits, each rolled out
+      with epsilon-random actions at several epsilons (a mix of varying safety), plus a random
+      policy, into one saferl_rl_dataset;
+   2. a return-conditioned policy (RCSL: an MLP on observation, reward to go, cost to go) trained
+      on it by supervised learning;
+   3. ground truth: every point z = (R, G) of the target grid run for 200 episodes, its true
+      expected reward and cost; at least 30% of the grid must be truly unsafe (cost > b);
+   4. deployment: the PLS online stage (saferl_gp_pls_*) over the grid, 20 evaluations of 20
+      episodes each, beta from the finite-set schedule sqrt(2 log(|Z| t^2 pi^2 / (6 delta))),
+      delta 0.05; baselines in the same run: a fixed hand-picked target (the best return the data
+      show, with the budget as cost target), unconstrained GP-UCB over the same grid, and online
+      fine-tuning of the best-return behaviour policy with PPO-Lag for the same 400 episodes.
+   Counted per method: (a) evaluations whose target is truly unsafe, (b) deployment episodes
+   with cost > b; the final target's (or fine-tuned policy's) true reward and cost.
+
+   Every setting (grid, b, seed set, GP hyperparameters, episodes) is fixed in env_configs below,
+   before anything runs. regenerate writes DIR/<env>.rcsl (the conditioned policy, "SRLC"),
+   DIR/<env>.behaviour (the fine-tuning baseline's start, "SRLP") and DIR/<env>.csv (the dataset
+   summary, the GP scales taken from the offline data, and the ground truth), then loads them
+   back and validates them. Every file is validated on load: a truncated or foreign file gives
+   "file:line: reason" (or "file: reason" for binary files) and exit status 1. */
+#define SAFERL_RL_IMPLEMENTATION
+#include "saferl_rl.h"
+#define SAFERL_GP_IMPLEMENTATION
+#include "saferl_gp.h"
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#include "plot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* saferl_rl.h has the return-conditioned policy (RCSL); -DPLS_HAVE_RCSL=0 builds the labelled
+   stand-in instead (a target picks a logged behaviour mix), kept for headers without it. */
+#ifndef PLS_HAVE_RCSL
+#define PLS_HAVE_RCSL 1
+#endif
+
+#define MAX_GRID 256
+#define MAX_BEHAVIOURS 4
+#define MAX_EPSILONS 3
+#define EPISODES_PER_EVAL 20   /* the paper's varpi */
+#define EVALUATIONS 20         /* "PLS typically converges within at most 20 GP iterations" */
+#define TRUTH_EPISODES 200
+#define SUMMARY_MAGIC "# pls_lifetime artifacts v1"
+
+/* ---- the fixed settings -------------------------------------------------------------------- */
+
+typedef struct env_config {
+    const char *name;
+    saferl_rl_env_kind kind;
+    int horizon;                          /* episode length cap */
+    int behaviour_count;
+    double behaviour_limits[MAX_BEHAVIOURS]; /* PPO-Lag cost limits */
+    int behaviour_steps;                  /* PPO-Lag training steps each */
+    int epsilon_count;
+    double epsilons[MAX_EPSILONS];
+    int episodes_per_mix;                 /* episodes per (behaviour, epsilon) and for the random policy */
+    int rcsl_steps;                       /* Adam steps */
+    double r_min, r_step, g_min, g_step;  /* the target grid */
+    int r_count, g_count;
+    double budget;                        /* b */
+    double seed_r_max, seed_g_max;        /* seed set: R <= seed_r_max and G <= seed_g_max */
+    double fixed_r, fixed_g;              /* the hand-picked target */
+    double reward_lengthscale[2], cost_lengthscale[2]; /* (R, G) units */
+    double reward_deviation_sd, cost_deviation_sd;     /* prior sd of J - z (Theorem 1's F) */
+    double stage_tolerance;               /* zeta, on the cost width in units of cost_deviation_sd */
+} env_config;
+
+static const env_config env_configs[] = {
+    {"gridworld", SAFERL_RL_ENV_GRIDWORLD, 50,
+     3, {0.05, 1.0, 5.0}, 30000,
+     3, {0.0, 0.25, 0.6}, 150,
+     4000,
+     30.0, 2.0, 0.0, 0.5, 8, 8,
+     1.0,
+     36.0, 0.0,
+     44.0, 1.0,
+     {6.0, 1.5}, {6.0, 1.5},
+     3.0, 0.25, 0.1},
+    {"pointgoal", SAFERL_RL_ENV_POINTGOAL, 250,
+     3, {2.0, 10.0, 60.0}, 60000,
+     3, {0.0, 0.3, 0.7}, 100,
+     4000,
+     -2.0, 1.0, 0.0, 4.0, 8, 8,
+     8.0,
+     1.0, 0.0,
+     5.0, 8.0,
+     {3.0, 12.0}, {3.0, 12.0},
+     1.0, 2.0, 0.1},
+};
+
+static const env_config *config_by_name(const char *name) {
+    size_t i;
+    for (i = 0; name && i < sizeof env_configs / sizeof env_configs[0]; ++i)
+        if (strcmp(env_configs[i].name, name) == 0) return &env_configs[i];
+    return NULL;
+}
+
+static int grid_count(const env_config *c) { return c->r_count * c->g_count; }
+static void grid_target(const env_config *c, int j, double *z) {
+    z[0] = c->r_min + c->r_step * (j / c->g_count);
+    z[1] = c->g_min + c->g_step * (j % c->g_count);
+}
+
+static void make_env(const env_config *c, saferl_rl_env *env, saferl_rl_builtin *state) {
+    memset(env, 0, sizeof *env);
+    saferl_rl_env_builtin(env, state, c->kind);
+    state->max_steps = c->horizon;
+}
+
+/* ---- what regenerate computes and the summary file holds --------------------------------- */
+
+typedef struct summary {
+    char env[32];
+    uint32_t seed;
+    int horizon;
+    double budget;
+    long dataset_episodes, dataset_steps;
+    double reward_mean, reward_sd, cost_mean, cost_sd;  /* over the dataset's episodes */
+    double reward_noise_sd, cost_noise_sd;              /* median over mixes of the sd within a mix: one policy's episode spread */
+    int behaviour_rows;
+    double mix[MAX_BEHAVIOURS * MAX_EPSILONS + 1][4];   /* cost limit (-1 random), epsilon, mean return, mean cost */
+    uint32_t policy_bytes, policy_crc, behaviour_bytes, behaviour_crc;
+    int truth_count;
+    double truth_reward[MAX_GRID], truth_cost[MAX_GRID];
+} summary;
+
+static uint32_t crc32_bytes(const unsigned char *p, size_t n) {
+    uint32_t crc = 0xFFFFFFFFu;
+    size_t i;
+    int k;
+    for (i = 0; i < n; ++i) {
+        crc ^= p[i];
+        for (k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+/* Whole file into memory; NULL and a message when it cannot be read. */
+static unsigned char *read_file(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *data = NULL;
+    long n;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        data = (unsigned char *)malloc((size_t)n + 1);
+        if (data && fread(data, 1, (size_t)n, f) != (size_t)n) {
+            free(data);
+            data = NULL;
+        }
+        if (data) {
+            data[n] = 0;
+            *size = (size_t)n;
+        }
+    }
+    fclose(f);
+    return data;
+}
+
+static int write_summary(const char *path, const env_config *c, const summary *s) {
+    FILE *f = fopen(path, "w");
+    int i;
+    if (!f) return 0;
+    fprintf(f, "%s\n", SUMMARY_MAGIC);
+    fprintf(f, "env,%s\nseed,%u\nhorizon,%d\nbudget,%.17g\n", s->env, s->seed, s->horizon, s->budget);
+    fprintf(f, "dataset,%ld,%ld\n", s->dataset_episodes, s->dataset_steps);
+    fprintf(f, "# episode_reward / episode_cost: mean, sd over the dataset, median over the mixes of the sd within a mix\n");
+    fprintf(f, "episode_reward,%.17g,%.17g,%.17g\nepisode_cost,%.17g,%.17g,%.17g\n", s->reward_mean, s->reward_sd,
+            s->reward_noise_sd, s->cost_mean, s->cost_sd, s->cost_noise_sd);
+    fprintf(f, "policy,%u,%u\nbehaviour,%u,%u\n", s->policy_bytes, s->policy_crc, s->behaviour_bytes, s->behaviour_crc);
+    fprintf(f, "# mix,cost_limit (-1: random policy),epsilon,mean_return,mean_cost\n");
+    for (i = 0; i < s->behaviour_rows; ++i)
+        fprintf(f, "mix,%.17g,%.17g,%.17g,%.17g\n", s->mix[i][0], s->mix[i][1], s->mix[i][2], s->mix[i][3]);
+    fprintf(f, "# truth,index,reward_target,cost_target,true_reward,true_cost (%d episodes each)\n", TRUTH_EPISODES);
+    for (i = 0; i < s->truth_count; ++i) {
+        double z[2];
+        grid_target(c, i, z);
+        fprintf(f, "truth,%d,%.17g,%.17g,%.17g,%.17g\n", i, z[0], z[1], s->truth_reward[i], s->truth_cost[i]);
+    }
+    fprintf(f, "end,%d\n", s->truth_count);
+    return fclose(f) == 0;
+}
+
+/* Splits a line at commas into at most max fields (in place). */
+static int split_fields(char *line, char **fields, int max) {
+    int n = 0;
+    char *p = line;
+    while (n < max) {
+        fields[n++] = p;
+        p = strchr(p, ',');
+        if (!p) break;
+        *p++ = 0;
+    }
+    return p ? max + 1 : n;
+}
+
+static int parse_double(const char *s, double *out) {
+    char *end;
+    double v;
+    if (!*s) return 0;
+    v = strtod(s, &end);
+    if (*end || !(v == v) || v > 1e300 || v < -1e300) return 0;
+    *out = v;
+    return 1;
+}
+
+/* Reads and validates a summary written for config c; prints path:line: reason on failure. */
+static int load_summary(const char *path, const env_config *c, summary *s) {
+    size_t size = 0, pos = 0;
+    char *text = (char *)read_file(path, &size);
+    int line = 0, ended = 0, i, seen_env = 0, seen_budget = 0, seen_scales = 0, seen_policy = 0;
+    const char *why = NULL;
+    if (!text) {
+        fprintf(stderr, "%s: cannot read the file\n", path);
+        return 0;
+    }
+    memset(s, 0, sizeof *s);
+    while (pos < size && !why) {
+        char *l = text + pos, *eol = memchr(l, '\n', size - pos), *f[8];
+        int n;
+        double v[6];
+        if (!eol) {
+            why = "truncated: the last line has no end";
+            ++line;
+            break;
+        }
+        *eol = 0;
+        if (eol > l && eol[-1] == '\r') eol[-1] = 0;
+        pos = (size_t)(eol - text) + 1;
+        ++line;
+        if (ended) { why = "text after the end line"; break; }
+        if (line == 1) {
+            if (strcmp(l, SUMMARY_MAGIC) != 0) why = "not a pls_lifetime summary (the first line must be \"" SUMMARY_MAGIC "\")";
+            continue;
+        }
+        if (l[0] == '#' || l[0] == 0) continue;
+        n = split_fields(l, f, 7);
+        for (i = 1; i < n && i < 7; ++i)
+            if (!parse_double(f[i], &v[i - 1]) && strcmp(f[0], "env") != 0) { why = "a field is not a finite number"; break; }
+        if (why) break;
+        if (!strcmp(f[0], "env") && n == 2) {
+            if (strcmp(f[1], c->name) != 0) why = "written for another environment";
+            snprintf(s->env, sizeof s->env, "%s", f[1]);
+            seen_env = 1;
+        } else if (!strcmp(f[0], "seed") && n == 2 && v[0] >= 0 && v[0] <= 4294967295.0) s->seed = (uint32_t)v[0];
+        else if (!strcmp(f[0], "horizon") && n == 2) {
+            if (v[0] != c->horizon) why = "horizon differs from this program's setting";
+            s->horizon = (int)v[0];
+        } else if (!strcmp(f[0], "budget") && n == 2) {
+            if (v[0] != c->budget) why = "budget b differs from this program's setting";
+            s->budget = v[0];
+            seen_budget = 1;
+        } else if (!strcmp(f[0], "dataset") && n == 3 && v[0] >= 1 && v[1] >= v[0]) {
+            s->dataset_episodes = (long)v[0];
+            s->dataset_steps = (long)v[1];
+        } else if (!strcmp(f[0], "episode_reward") && n == 4 && v[1] > 0 && v[2] > 0) {
+            s->reward_mean = v[0];
+            s->reward_sd = v[1];
+            s->reward_noise_sd = v[2];
+            seen_scales |= 1;
+        } else if (!strcmp(f[0], "episode_cost") && n == 4 && v[1] > 0 && v[2] > 0) {
+            s->cost_mean = v[0];
+            s->cost_sd = v[1];
+            s->cost_noise_sd = v[2];
+            seen_scales |= 2;
+        } else if (!strcmp(f[0], "policy") && n == 3 && v[0] >= 16 && v[1] >= 0 && v[1] <= 4294967295.0) {
+            s->policy_bytes = (uint32_t)v[0];
+            s->policy_crc = (uint32_t)v[1];
+            seen_policy |= 1;
+        } else if (!strcmp(f[0], "behaviour") && n == 3 && v[0] >= 16 && v[1] >= 0 && v[1] <= 4294967295.0) {
+            s->behaviour_bytes = (uint32_t)v[0];
+            s->behaviour_crc = (uint32_t)v[1];
+            seen_policy |= 2;
+        } else if (!strcmp(f[0], "mix") && n == 5) {
+            if (s->behaviour_rows >= MAX_BEHAVIOURS * MAX_EPSILONS + 1) why = "too many mix lines";
+            else memcpy(s->mix[s->behaviour_rows++], v, sizeof s->mix[0]);
+        } else if (!strcmp(f[0], "truth") && n == 6) {
+            double z[2];
+            if (v[0] != s->truth_count || s->truth_count >= grid_count(c)) { why = "truth lines out of order or too many"; break; }
+            grid_target(c, s->truth_count, z);
+            if (fabs(v[1] - z[0]) > 1e-9 || fabs(v[2] - z[1]) > 1e-9) { why = "the target grid differs from this program's"; break; }
+            if (v[4] < 0) { why = "a negative cost"; break; }
+            s->truth_reward[s->truth_count] = v[3];
+            s->truth_cost[s->truth_count] = v[4];
+            s->truth_count += 1;
+        } else if (!strcmp(f[0], "end") && n == 2) {
+            if (v[0] != s->truth_count || s->truth_count != grid_count(c)) why = "the truth table is incomplete";
+            ended = 1;
+        } else why = "unknown line or wrong number of fields";
+    }
+    if (!why && !ended) {
+        why = "truncated: no end line";
+        ++line;
+    }
+    if (!why && (!seen_env || !seen_budget || seen_scales != 3 || seen_policy != 3 || !s->dataset_episodes))
+        why = "a required line (env, budget, dataset, episode_reward, episode_cost, policy, behaviour) is missing";
+    free(text);
+    if (why) {
+        fprintf(stderr, "%s:%d: %s\n", path, line, why);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- the return-conditioned policy: saferl_rl.h's RCSL, or a labelled stand-in -------------- */
+
+typedef struct conditioned {
+#if PLS_HAVE_RCSL
+    saferl_rl_rcsl_policy rcsl;
+    void *memory;
+#else
+    /* STAND-IN until saferl_rl.h has RCSL: each episode runs one behaviour policy, drawn with
+       probability ~ exp(-d^2 / 2), d the distance of the target to that mix's (mean return,
+       mean cost) in units of the dataset's spread. Not a learned policy. */
+    saferl_rl_policy behaviours[MAX_BEHAVIOURS];
+    double epsilon[MAX_BEHAVIOURS * MAX_EPSILONS + 1];
+    int policy_of[MAX_BEHAVIOURS * MAX_EPSILONS + 1]; /* -1 random */
+    double mean_return[MAX_BEHAVIOURS * MAX_EPSILONS + 1], mean_cost[MAX_BEHAVIOURS * MAX_EPSILONS + 1];
+    int mixes;
+    double reward_sd, cost_sd;
+#endif
+} conditioned;
+
+/* The adapter: `episodes` episodes from targets (R, G); per-episode returns and costs. */
+static saferl_result conditioned_evaluate(const conditioned *p, const saferl_rl_env *env, int horizon, double reward_target,
+                                          double cost_target, int episodes, saferl_rng *rng, double *returns,
+                                          double *costs) {
+#if PLS_HAVE_RCSL
+    return saferl_rl_rcsl_evaluate(&p->rcsl, env, reward_target, cost_target, episodes, horizon, 0, rng, returns, costs,
+                                   NULL, NULL);
+#else
+    float obs[SAFERL_RL_MAX_WIDTH], action[8];
+    int e, t, k;
+    for (e = 0; e < episodes; ++e) {
+        double w[MAX_BEHAVIOURS * MAX_EPSILONS + 1], ret = 0.0, cost = 0.0;
+        saferl_result r;
+        for (k = 0; k < p->mixes; ++k) {
+            double dr = (reward_target - p->mean_return[k]) / p->reward_sd, dc = (cost_target - p->mean_cost[k]) / p->cost_sd;
+            w[k] = exp(-0.5 * (dr * dr + dc * dc) / 0.09);
+        }
+        k = (int)saferl_rng_categorical(rng, w, (size_t)p->mixes);
+        if (k >= p->mixes) k = 0;
+        if ((r = env->reset(env->state, rng, obs)) < 0) return r;
+        for (t = 0; t < horizon; ++t) {
+            float rew, c;
+            int term = 0, trunc = 0, j;
+            if (p->policy_of[k] < 0 || saferl_rng_uniform(rng) < p->epsilon[k]) {
+                if (env->action_count) action[0] = (float)saferl_rng_bounded(rng, (uint32_t)env->action_count);
+                else for (j = 0; j < env->action_dim; ++j) action[j] = (float)(2.0 * saferl_rng_uniform(rng) - 1.0);
+            } else if ((r = saferl_rl_policy_act(&p->behaviours[p->policy_of[k]], obs, action, rng)) < 0) return r;
+            if ((r = env->step(env->state, rng, action, obs, &rew, &c, &term, &trunc)) < 0) return r;
+            ret += rew;
+            cost += c;
+            if (term || trunc) break;
+        }
+        returns[e] = ret;
+        costs[e] = cost;
+    }
+    return SAFERL_OK;
+#endif
+}
+
+static void conditioned_free(conditioned *p) {
+#if PLS_HAVE_RCSL
+    free(p->memory);
+    p->memory = NULL;
+#else
+    (void)p;
+#endif
+}
+
+#if PLS_HAVE_RCSL
+/* Loads and validates a conditioned policy file against the summary's size and CRC. */
+static int load_conditioned(const char *path, const summary *s, const saferl_rl_env *env, conditioned *p) {
+    size_t size = 0, need = 0;
+    unsigned char *data = read_file(path, &size);
+    saferl_result r;
+    memset(p, 0, sizeof *p);
+    if (!data) {
+        fprintf(stderr, "%s: cannot read the file\n", path);
+        return 0;
+    }
+    if ((r = saferl_rl_rcsl_load_size(data, size, &need)) < 0) {
+        fprintf(stderr, "%s: not a valid conditioned policy: %s\n", path, saferl_result_string(r));
+        free(data);
+        return 0;
+    }
+    if (s && (size != s->policy_bytes || crc32_bytes(data, size) != s->policy_crc)) {
+        fprintf(stderr, "%s: does not match its summary (size or CRC differs): regenerate the artifacts\n", path);
+        free(data);
+        return 0;
+    }
+    p->memory = malloc(need ? need : 1);
+    if (!p->memory || (r = saferl_rl_rcsl_load(&p->rcsl, data, size, p->memory, need)) < 0) {
+        fprintf(stderr, "%s: %s\n", path, p->memory ? saferl_result_string(r) : "out of memory");
+        free(data);
+        return 0;
+    }
+    free(data);
+    if (p->rcsl.observation_dim != env->observation_dim ||
+        saferl_rl_policy_check_env(&p->rcsl.policy, env) == SAFERL_OK /* the net's input is obs + 2 */) {
+        fprintf(stderr, "%s: a conditioned policy for another environment\n", path);
+        conditioned_free(p);
+        return 0;
+    }
+    return 1;
+}
+#endif
+
+/* ---- deployment ---------------------------------------------------------------------------- */
+
+typedef struct episode_log {
+    double *returns, *costs;
+    int count, capacity;
+} episode_log;
+
+typedef struct deployer {
+    const env_config *config;
+    const conditioned *policy;
+    saferl_rl_env env;
+    saferl_rl_builtin state;
+    saferl_rng rng;
+    episode_log *log;
+    int failed;
+} deployer;
+
+static int log_reserve(episode_log *log, int more) {
+    if (log->count + more > log->capacity) {
+        int cap = (log->count + more) * 2;
+        double *r = (double *)realloc(log->returns, sizeof(double) * (size_t)cap);
+        double *c;
+        if (!r) return 0;
+        log->returns = r;
+        c = (double *)realloc(log->costs, sizeof(double) * (size_t)cap);
+        if (!c) return 0;
+        log->costs = c;
+        log->capacity = cap;
+    }
+    return 1;
+}
+
+/* saferl_gp_pls_evaluate: EPISODES_PER_EVAL episodes with target z, their means. */
+static int deploy_evaluate(const double *z, double *reward, double *cost, void *user) {
+    deployer *d = (deployer *)user;
+    double sr = 0.0, sc = 0.0;
+    int i;
+    if (!log_reserve(d->log, EPISODES_PER_EVAL)) return 1;
+    if (conditioned_evaluate(d->policy, &d->env, d->config->horizon, z[0], z[1], EPISODES_PER_EVAL, &d->rng,
+                             d->log->returns + d->log->count, d->log->costs + d->log->count) < 0) {
+        d->failed = 1;
+        return 1;
+    }
+    for (i = 0; i < EPISODES_PER_EVAL; ++i) {
+        sr += d->log->returns[d->log->count + i];
+        sc += d->log->costs[d->log->count + i];
+    }
+    d->log->count += EPISODES_PER_EVAL;
+    *reward = sr / EPISODES_PER_EVAL;
+    *cost = sc / EPISODES_PER_EVAL;
+    return 0;
+}
+
+/* What one method did in one deployment. */
+typedef struct method_result {
+    const char *name;
+    int unsafe_evaluations;   /* (a); -1: not applicable */
+    int unsafe_episodes;      /* (b) */
+    int episodes;
+    double final_reward, final_cost; /* true values of the final target / policy */
+    int final_index;          /* grid index, -1 for fine-tuning */
+    episode_log log;
+    int eval_index[EVALUATIONS];
+    double eval_reward[EVALUATIONS], eval_cost[EVALUATIONS];
+    int eval_stage[EVALUATIONS];
+} method_result;
+
+static int count_over(const episode_log *log, double b) {
+    int i, n = 0;
+    for (i = 0; i < log->count; ++i) n += log->costs[i] > b;
+    return n;
+}
+
+typedef struct grid_state {
+    double targets[2 * MAX_GRID];
+    unsigned char seed_set[MAX_GRID];
+    double cost_upper[MAX_GRID];     /* the cost GP's u_g after the last evaluation */
+    unsigned char safe[EVALUATIONS + 1][MAX_GRID]; /* safe set before each evaluation, and at the end */
+    int count;
+} grid_state;
+
+static void fill_grid(const env_config *c, grid_state *g) {
+    int j;
+    g->count = grid_count(c);
+    for (j = 0; j < g->count; ++j) {
+        grid_target(c, j, g->targets + 2 * j);
+        g->seed_set[j] = g->targets[2 * j] <= c->seed_r_max + 1e-9 && g->targets[2 * j + 1] <= c->seed_g_max + 1e-9;
+    }
+}
+
+/* PLS's online stage (Alg. 1: StageOpt with L = 0 on a grid of targets), with Theorem 1's
+   model: J(pi_z) = z + a GP deviation F(z). The GPs hold the deviations J_r - R and J_g - G
+   (prior mean 0, the signal scales fixed beforehand), so the bounds are
+   u_g(z) = G + mu_F(z) + beta sd_F(z), intersected over time (Lambda_0 = [0, b] on the seed set,
+   [0, inf) elsewhere). saferl_gp_pls_* holds one constant prior mean per GP and one constant
+   threshold, which cannot state m(z) = z: this loop is the same algorithm on saferl_gp and
+   saferl_gp_grid (the GP-only safe set, every safe target an expander while some target is
+   unsafe, stage 1 by the widest cost interval, stage 2 safe UCB on the reward). */
+static double finite_set_beta(int count, int t, double delta) {
+    return sqrt(2.0 * log((double)count * t * t * 3.14159265358979323846 * 3.14159265358979323846 / (6.0 * delta)));
+}
+
+static int run_pls(const env_config *c, const summary *s, const conditioned *p, uint32_t seed, grid_state *g,
+                   method_result *m) {
+    saferl_gp_desc gd[2];
+    saferl_gp gp[2];            /* 0 reward deviation, 1 cost deviation */
+    saferl_gp_grid grid[2];
+    void *grid_memory[2] = {NULL, NULL};
+    double lower[MAX_GRID], upper[MAX_GRID], reward_upper[MAX_GRID], reward_lower[MAX_GRID];
+    unsigned char safe[MAX_GRID];
+    deployer dep;
+    int i, j, k, ok = 1, stage = 1;
+    memset(&dep, 0, sizeof dep);
+    dep.config = c;
+    dep.policy = p;
+    make_env(c, &dep.env, &dep.state);
+    saferl_rng_seed(&dep.rng, seed);
+    dep.log = &m->log;
+    for (k = 0; k < 2; ++k) {
+        double noise_sd = k ? s->cost_noise_sd : s->reward_noise_sd, scale = k ? c->cost_deviation_sd : c->reward_deviation_sd;
+        memset(&gd[k], 0, sizeof gd[k]);
+        gd[k].dim = 2;
+        gd[k].capacity = EVALUATIONS;
+        gd[k].ard = 1;
+        gd[k].lengthscale = k ? c->cost_lengthscale : c->reward_lengthscale;
+        gd[k].y_scale = scale;
+        gd[k].noise_variance = noise_sd * noise_sd / (scale * scale) / EPISODES_PER_EVAL;
+        if (saferl_gp_create(&gp[k], &gd[k]) < 0) return 0;
+        grid_memory[k] = malloc(saferl_gp_grid_memory_size((uint32_t)g->count, EVALUATIONS));
+        if (!grid_memory[k] || saferl_gp_grid_init(&grid[k], &gp[k], g->targets, (uint32_t)g->count, grid_memory[k],
+                                                   saferl_gp_grid_memory_size((uint32_t)g->count, EVALUATIONS)) < 0)
+            ok = 0;
+    }
+    for (j = 0; j < g->count; ++j) {
+        safe[j] = g->seed_set[j];
+        lower[j] = 0.0;
+        upper[j] = g->seed_set[j] ? c->budget : 1e300;
+    }
+    m->name = "PLS";
+    for (i = 0; ok && i <= EVALUATIONS; ++i) {
+        double beta = finite_set_beta(g->count, i + 1, 0.05), best = -1e300, reward, cost, z[2];
+        int any_unsafe = 0, choice = -1;
+        for (k = 0; k < 2; ++k)
+            if (saferl_gp_grid_update(&grid[k], &gp[k]) < 0) ok = 0;
+        for (j = 0; ok && j < g->count; ++j) {
+            double sd_c = sqrt(grid[1].var[j] > 0 ? grid[1].var[j] : 0), sd_r = sqrt(grid[0].var[j] > 0 ? grid[0].var[j] : 0);
+            double u = g->targets[2 * j + 1] + grid[1].mean[j] + beta * sd_c, l = g->targets[2 * j + 1] + grid[1].mean[j] - beta * sd_c;
+            double nu = u < upper[j] ? u : upper[j], nl = l > lower[j] ? l : lower[j];
+            if (nl <= nu) { upper[j] = nu; lower[j] = nl; }
+            else { upper[j] = u; lower[j] = l < 0 ? 0 : l; } /* an empty intersection: the model was wrong; keep the fresh interval */
+            if (upper[j] <= c->budget) safe[j] = 1;
+            any_unsafe |= !safe[j];
+            reward_upper[j] = g->targets[2 * j] + grid[0].mean[j] + beta * sd_r;
+            reward_lower[j] = g->targets[2 * j] + grid[0].mean[j] - beta * sd_r;
+        }
+        for (j = 0; j < g->count; ++j) g->safe[i][j] = safe[j];
+        if (i == EVALUATIONS) break; /* the final bounds, for the picture and the recommendation */
+        if (stage == 1) { /* expansion: the widest cost interval among the safe targets */
+            for (j = 0; j < g->count; ++j)
+                if (safe[j] && upper[j] - lower[j] > best) {
+                    best = upper[j] - lower[j];
+                    choice = j;
+                }
+            if (!any_unsafe || best <= c->stage_tolerance * c->cost_deviation_sd || i >= EVALUATIONS / 2) stage = 2;
+        }
+        if (stage == 2) { /* safe UCB on the reward */
+            best = -1e300;
+            for (j = 0; j < g->count; ++j)
+                if (safe[j] && reward_upper[j] > best) {
+                    best = reward_upper[j];
+                    choice = j;
+                }
+        }
+        z[0] = g->targets[2 * choice];
+        z[1] = g->targets[2 * choice + 1];
+        if (deploy_evaluate(z, &reward, &cost, &dep) != 0 || saferl_gp_add(&gp[0], z, reward - z[0]) < 0 ||
+            saferl_gp_add(&gp[1], z, cost - z[1]) < 0) {
+            ok = 0;
+            break;
+        }
+        m->eval_index[i] = choice;
+        m->eval_reward[i] = reward;
+        m->eval_cost[i] = cost;
+        m->eval_stage[i] = stage;
+        m->unsafe_evaluations += s->truth_cost[choice] > c->budget;
+    }
+    if (ok) {
+        double best = -1e300;
+        for (j = 0; j < g->count; ++j) {
+            g->cost_upper[j] = upper[j];
+            if (safe[j] && reward_lower[j] > best) { /* recommendation: the best reward lower bound */
+                best = reward_lower[j];
+                m->final_index = j;
+            }
+        }
+    }
+    for (k = 0; k < 2; ++k) {
+        saferl_gp_destroy(&gp[k]);
+        free(grid_memory[k]);
+    }
+    return ok;
+}
+
+/* Unconstrained GP-UCB over the same grid: the same reward model (R + a GP deviation), the same
+   beta schedule, no cost model. */
+static int run_gp_ucb(const env_config *c, const summary *s, const conditioned *p, uint32_t seed, const grid_state *g,
+                      method_result *m) {
+    saferl_gp_desc gd;
+    saferl_gp gp;
+    saferl_gp_grid grid;
+    size_t size = saferl_gp_grid_memory_size((uint32_t)g->count, EVALUATIONS);
+    void *memory = malloc(size);
+    deployer dep;
+    int i, j, ok = 1;
+    memset(&gd, 0, sizeof gd);
+    gd.dim = 2;
+    gd.capacity = EVALUATIONS;
+    gd.ard = 1;
+    gd.lengthscale = c->reward_lengthscale;
+    gd.y_scale = c->reward_deviation_sd;
+    gd.noise_variance = s->reward_noise_sd * s->reward_noise_sd / (gd.y_scale * gd.y_scale) / EPISODES_PER_EVAL;
+    if (!memory || saferl_gp_create(&gp, &gd) < 0) {
+        free(memory);
+        return 0;
+    }
+    if (saferl_gp_grid_init(&grid, &gp, g->targets, (uint32_t)g->count, memory, size) < 0) ok = 0;
+    memset(&dep, 0, sizeof dep);
+    dep.config = c;
+    dep.policy = p;
+    make_env(c, &dep.env, &dep.state);
+    saferl_rng_seed(&dep.rng, seed);
+    dep.log = &m->log;
+    m->name = "GP-UCB (no constraint)";
+    for (i = 0; ok && i <= EVALUATIONS; ++i) {
+        double beta = finite_set_beta(g->count, i + 1, 0.05), best = -1e300, reward, cost;
+        int choice = 0;
+        if (saferl_gp_grid_update(&grid, &gp) < 0) {
+            ok = 0;
+            break;
+        }
+        for (j = 0; j < g->count; ++j) {
+            double sd = sqrt(grid.var[j] > 0 ? grid.var[j] : 0);
+            double v = g->targets[2 * j] + grid.mean[j] + (i < EVALUATIONS ? beta : -beta) * sd;
+            if (v > best) {
+                best = v;
+                choice = j;
+            }
+        }
+        if (i == EVALUATIONS) { /* the recommendation: the best reward lower bound */
+            m->final_index = choice;
+            break;
+        }
+        if (deploy_evaluate(g->targets + 2 * choice, &reward, &cost, &dep) != 0 ||
+            saferl_gp_add(&gp, g->targets + 2 * choice, reward - g->targets[2 * choice]) < 0) {
+            ok = 0;
+            break;
+        }
+        m->eval_index[i] = choice;
+        m->eval_reward[i] = reward;
+        m->eval_cost[i] = cost;
+        m->unsafe_evaluations += s->truth_cost[choice] > c->budget;
+    }
+    saferl_gp_destroy(&gp);
+    free(memory);
+    return ok;
+}
+
+static int nearest_index(const env_config *c, double r, double g) {
+    int i = (int)floor((r - c->r_min) / c->r_step + 0.5), k = (int)floor((g - c->g_min) / c->g_step + 0.5);
+    if (i < 0) i = 0;
+    if (i >= c->r_count) i = c->r_count - 1;
+    if (k < 0) k = 0;
+    if (k >= c->g_count) k = c->g_count - 1;
+    return i * c->g_count + k;
+}
+
+static int run_fixed(const env_config *c, const summary *s, const conditioned *p, uint32_t seed, const grid_state *g,
+                     method_result *m) {
+    deployer dep;
+    int i, j = nearest_index(c, c->fixed_r, c->fixed_g);
+    memset(&dep, 0, sizeof dep);
+    dep.config = c;
+    dep.policy = p;
+    make_env(c, &dep.env, &dep.state);
+    saferl_rng_seed(&dep.rng, seed);
+    dep.log = &m->log;
+    m->name = "fixed target";
+    for (i = 0; i < EVALUATIONS; ++i) {
+        double reward, cost;
+        if (deploy_evaluate(g->targets + 2 * j, &reward, &cost, &dep) != 0) return 0;
+        m->eval_index[i] = j;
+        m->eval_reward[i] = reward;
+        m->eval_cost[i] = cost;
+        m->unsafe_evaluations += s->truth_cost[j] > c->budget;
+    }
+    m->final_index = j;
+    return 1;
+}
+
+/* An environment wrapper that logs every finished episode's return and cost (fine-tuning). */
+typedef struct logging_env {
+    saferl_rl_env inner;
+    double episode_return, episode_cost;
+    episode_log *log;
+    int limit;
+} logging_env;
+
+static saferl_result logging_reset(void *state, saferl_rng *rng, float *obs) {
+    logging_env *l = (logging_env *)state;
+    l->episode_return = l->episode_cost = 0.0;
+    return l->inner.reset(l->inner.state, rng, obs);
+}
+
+static saferl_result logging_step(void *state, saferl_rng *rng, const float *action, float *obs, float *reward,
+                                  float *cost, int *terminated, int *truncated) {
+    logging_env *l = (logging_env *)state;
+    saferl_result r = l->inner.step(l->inner.state, rng, action, obs, reward, cost, terminated, truncated);
+    if (r < 0) return r;
+    l->episode_return += *reward;
+    l->episode_cost += *cost;
+    if ((*terminated || *truncated) && l->log->count < l->limit && log_reserve(l->log, 1)) {
+        l->log->returns[l->log->count] = l->episode_return;
+        l->log->costs[l->log->count] = l->episode_cost;
+        l->log->count += 1;
+    }
+    if (*terminated || *truncated) l->episode_return = l->episode_cost = 0.0;
+    return SAFERL_OK;
+}
+
+static saferl_rl_desc behaviour_desc(const env_config *c, double cost_limit, uint32_t seed) {
+    saferl_rl_desc d;
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PPO_LAG;
+    d.cost_limit = cost_limit;
+    d.seed = seed;
+    d.steps_per_epoch = c->kind == SAFERL_RL_ENV_GRIDWORLD ? 2000 : 4 * c->horizon;
+    d.no_obs_normalize = 1; /* the weights alone are the policy: fine-tuning starts from them */
+    return d;
+}
+
+/* PPO-Lag from the best-return behaviour policy, cost limit b, for the same number of
+   episodes as the GP methods deploy. */
+static int run_finetune(const env_config *c, const saferl_rl_policy *start, uint32_t seed, method_result *m) {
+    saferl_rl_builtin state;
+    logging_env wrap;
+    saferl_rl_env env, plain;
+    saferl_rl_desc d = behaviour_desc(c, c->budget, seed);
+    saferl_rl_agent agent;
+    int total = EVALUATIONS * EPISODES_PER_EVAL, guard = 0;
+    double ret = 0.0, cost = 0.0;
+    memset(&wrap, 0, sizeof wrap);
+    make_env(c, &wrap.inner, &state);
+    wrap.log = &m->log;
+    wrap.limit = total;
+    env = wrap.inner;
+    env.state = &wrap;
+    env.reset = logging_reset;
+    env.step = logging_step;
+    d.steps_per_epoch = EPISODES_PER_EVAL * (c->kind == SAFERL_RL_ENV_GRIDWORLD ? 20 : c->horizon);
+    if (saferl_rl_agent_create(&agent, &d, &env, 1) < 0) return 0;
+    if (saferl_rl_policy_param_count(&agent.actor) != saferl_rl_policy_param_count(start)) {
+        fprintf(stderr, "pls_lifetime: the behaviour policy's shape differs from the fine-tuning agent's\n");
+        saferl_rl_agent_destroy(&agent);
+        return 0;
+    }
+    memcpy(agent.actor.params, start->params, sizeof(float) * saferl_rl_policy_param_count(start));
+    m->name = "PPO-Lag fine-tuning";
+    m->unsafe_evaluations = -1;
+    while (m->log.count < total && guard++ < 10000)
+        if (saferl_rl_agent_epoch(&agent, NULL) < 0) break;
+    make_env(c, &plain, &state);
+    saferl_rl_evaluate(&agent.actor, &plain, TRUTH_EPISODES, 0, 0, seed ^ 0x9e3779b9u, &ret, &cost);
+    m->final_reward = ret;
+    m->final_cost = cost;
+    m->final_index = -1;
+    saferl_rl_agent_destroy(&agent);
+    return m->log.count >= total;
+}
+
+/* ---- pictures ------------------------------------------------------------------------------ */
+
+static plot_color heat_color(double t) {
+    static const int stops[5][3] = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
+    double x = (t < 0 ? 0 : t > 1 ? 1 : t) * 4.0;
+    int i = x >= 4.0 ? 3 : (int)x;
+    double f = x - i;
+    return plot_rgb((int)(stops[i][0] + f * (stops[i + 1][0] - stops[i][0])),
+                    (int)(stops[i][1] + f * (stops[i + 1][1] - stops[i][1])),
+                    (int)(stops[i][2] + f * (stops[i + 1][2] - stops[i][2])));
+}
+
+/* A heat map of values over the grid into axes (R on x, G on y), colour range [lo, hi]. */
+static void draw_heat(plot_axes *ax, const env_config *c, const double *values, double lo, double hi) {
+    int j;
+    for (j = 0; j < grid_count(c); ++j) {
+        double z[2];
+        grid_target(c, j, z);
+        plot_fill_rect(ax->canvas, plot_px(ax, z[0] - 0.5 * c->r_step), plot_py(ax, z[1] + 0.5 * c->g_step),
+                       plot_px(ax, z[0] + 0.5 * c->r_step), plot_py(ax, z[1] - 0.5 * c->g_step),
+                       heat_color((values[j] - lo) / (hi - lo > 0 ? hi - lo : 1.0)));
+    }
+}
+
+static void grid_axes(plot_axes *ax, plot_canvas *canvas, const env_config *c, int left, int top, int right, int bottom,
+                      const char *title) {
+    plot_axes_init(ax, canvas, left, top, right, bottom);
+    plot_axes_range(ax, c->r_min - 0.5 * c->r_step, c->r_min + (c->r_count - 0.5) * c->r_step, c->g_min - 0.5 * c->g_step,
+                    c->g_min + (c->g_count - 0.5) * c->g_step, PLOT_LINEAR);
+    plot_axes_draw(ax, "reward target R", "cost target G", title);
+}
+
+static void color_bar(plot_canvas *canvas, int x, int top, int bottom, double lo, double hi) {
+    int y;
+    char buf[32];
+    for (y = top; y < bottom; ++y)
+        plot_fill_rect(canvas, x, y, x + 14, y + 1, heat_color(1.0 - (double)(y - top) / (bottom - top)));
+    snprintf(buf, sizeof buf, "%.3g", hi);
+    plot_text(canvas, x + 18, top - 3, buf, 1.5, plot_rgb(30, 30, 30));
+    snprintf(buf, sizeof buf, "%.3g", lo);
+    plot_text(canvas, x + 18, bottom - 8, buf, 1.5, plot_rgb(30, 30, 30));
+}
+
+static void png_cost_bound(const char *path, const env_config *c, const summary *s, const grid_state *g,
+                           const method_result *m) {
+    plot_canvas canvas;
+    plot_axes ax;
+    double lo, hi, shown[MAX_GRID];
+    int j, i;
+    char title[200];
+    plot_legend_entry legend[4];
+    if (!plot_canvas_init(&canvas, 900, 740, plot_rgb(255, 255, 255))) return;
+    lo = 0.0;
+    hi = 3.0 * c->budget; /* the interesting range: up to 3 b */
+    for (j = 0; j < g->count; ++j) shown[j] = g->cost_upper[j];
+    for (j = 0; j < g->count; ++j)
+        if (shown[j] > hi) shown[j] = hi;
+    snprintf(title, sizeof title, "%s: cost bound u_g, b = %g", c->name, c->budget);
+    grid_axes(&ax, &canvas, c, 80, 60, 720, 570, title);
+    draw_heat(&ax, c, shown, lo, hi);
+    for (j = 0; j < g->count; ++j) {
+        double z[2];
+        grid_target(c, j, z);
+        if (g->safe[EVALUATIONS][j]) /* the safe set: white frame */
+            plot_circle(&canvas, plot_px(&ax, z[0]), plot_py(&ax, z[1]), 0.32 * (plot_px(&ax, c->r_step) - plot_px(&ax, 0)),
+                        0, 2.0, plot_rgb(255, 255, 255));
+        if (s->truth_cost[j] > c->budget) /* truly unsafe: a small red square */
+            plot_marker_at(&canvas, plot_px(&ax, z[0]) + 14, plot_py(&ax, z[1]) - 14, PLOT_MARKER_SQUARE, 7,
+                           plot_rgb(220, 40, 40));
+    }
+    for (i = 0; i < EVALUATIONS; ++i) {
+        double z[2];
+        char num[8];
+        grid_target(c, m->eval_index[i], z);
+        plot_marker_at(&canvas, plot_px(&ax, z[0]), plot_py(&ax, z[1]), PLOT_MARKER_DISC, 9, plot_rgb(0, 0, 0));
+        if (i == EVALUATIONS - 1 || m->eval_index[i] != m->eval_index[i + 1]) {
+            snprintf(num, sizeof num, "%d", i + 1);
+            plot_text(&canvas, plot_px(&ax, z[0]) + 6, plot_py(&ax, z[1]) + 4, num, 1.3, plot_rgb(0, 0, 0));
+        }
+    }
+    {
+        double z[2];
+        grid_target(c, m->final_index, z);
+        plot_marker_at(&canvas, plot_px(&ax, z[0]), plot_py(&ax, z[1]), PLOT_MARKER_TRIANGLE, 16, plot_rgb(255, 120, 0));
+    }
+    color_bar(&canvas, 740, 60, 550, lo, hi);
+    memset(legend, 0, sizeof legend);
+    legend[0].label = "safe set (ring)"; legend[0].kind = PLOT_LEGEND_MARKER; legend[0].marker = PLOT_MARKER_RING;
+    legend[0].color = plot_rgb(160, 160, 160);
+    legend[1].label = "evaluated (number = order)"; legend[1].kind = PLOT_LEGEND_MARKER;
+    legend[1].marker = PLOT_MARKER_DISC; legend[1].color = plot_rgb(0, 0, 0);
+    legend[2].label = "truly unsafe (200 episodes)"; legend[2].kind = PLOT_LEGEND_MARKER;
+    legend[2].marker = PLOT_MARKER_SQUARE; legend[2].color = plot_rgb(220, 40, 40);
+    legend[3].label = "final target"; legend[3].kind = PLOT_LEGEND_MARKER; legend[3].marker = PLOT_MARKER_TRIANGLE;
+    legend[3].color = plot_rgb(255, 120, 0);
+    plot_legend_at(&ax, 80, 615, legend, 4);
+    if (!plot_write_png(&canvas, path)) fprintf(stderr, "pls_lifetime: cannot write %s\n", path);
+    plot_canvas_free(&canvas);
+}
+
+static void png_truth(const char *path, const env_config *c, const summary *s) {
+    plot_canvas canvas;
+    plot_axes ax;
+    double lo = 1e300, hi = -1e300;
+    int j;
+    char title[160];
+    if (!plot_canvas_init(&canvas, 1300, 560, plot_rgb(255, 255, 255))) return;
+    for (j = 0; j < s->truth_count; ++j) {
+        if (s->truth_reward[j] < lo) lo = s->truth_reward[j];
+        if (s->truth_reward[j] > hi) hi = s->truth_reward[j];
+    }
+    snprintf(title, sizeof title, "%s: true reward", c->name);
+    grid_axes(&ax, &canvas, c, 70, 50, 560, 500, title);
+    draw_heat(&ax, c, s->truth_reward, lo, hi);
+    color_bar(&canvas, 575, 60, 490, lo, hi);
+    lo = 1e300;
+    hi = -1e300;
+    for (j = 0; j < s->truth_count; ++j) {
+        if (s->truth_cost[j] < lo) lo = s->truth_cost[j];
+        if (s->truth_cost[j] > hi) hi = s->truth_cost[j];
+    }
+    snprintf(title, sizeof title, "true cost (red: > b = %g)", c->budget);
+    grid_axes(&ax, &canvas, c, 720, 50, 1210, 500, title);
+    draw_heat(&ax, c, s->truth_cost, lo, hi);
+    for (j = 0; j < s->truth_count; ++j)
+        if (s->truth_cost[j] > c->budget) {
+            double z[2];
+            grid_target(c, j, z);
+            plot_marker_at(&canvas, plot_px(&ax, z[0]), plot_py(&ax, z[1]), PLOT_MARKER_SQUARE, 7, plot_rgb(220, 40, 40));
+        }
+    color_bar(&canvas, 1225, 60, 490, lo, hi);
+    if (!plot_write_png(&canvas, path)) fprintf(stderr, "pls_lifetime: cannot write %s\n", path);
+    plot_canvas_free(&canvas);
+}
+
+static void png_episodes(const char *path, const env_config *c, const method_result *methods, int count) {
+    static const int colors[4][3] = {{30, 90, 200}, {120, 120, 120}, {210, 60, 30}, {40, 160, 70}};
+    plot_canvas canvas;
+    plot_axes ax;
+    plot_legend_entry legend[5];
+    double rmin = 1e300, rmax = -1e300, cmax = c->budget, xs[2], ys[2];
+    int k, i, n = 0;
+    char title[160];
+    if (!plot_canvas_init(&canvas, 1000, 760, plot_rgb(255, 255, 255))) return;
+    for (k = 0; k < count; ++k) {
+        for (i = 0; i < methods[k].log.count; ++i) {
+            if (methods[k].log.returns[i] < rmin) rmin = methods[k].log.returns[i];
+            if (methods[k].log.returns[i] > rmax) rmax = methods[k].log.returns[i];
+            if (methods[k].log.costs[i] > cmax) cmax = methods[k].log.costs[i];
+        }
+        if (methods[k].log.count > n) n = methods[k].log.count;
+    }
+    if (rmax <= rmin) rmax = rmin + 1.0;
+    for (k = 0; k < 2; ++k) {
+        plot_axes_init(&ax, &canvas, 80, k == 0 ? 50 : 440, 960, k == 0 ? 340 : 710);
+        if (k == 0) {
+            plot_axes_range(&ax, 0, n, rmin, rmax + 0.05 * (rmax - rmin), PLOT_LINEAR);
+            snprintf(title, sizeof title, "%s: deployment episodes (line: mean of each evaluation)", c->name);
+            plot_axes_draw(&ax, "deployment episode", "episode return", title);
+        } else {
+            plot_axes_range(&ax, 0, n, 0, cmax * 1.05, PLOT_LINEAR);
+            snprintf(title, sizeof title, "episode cost against the budget b = %g", c->budget);
+            plot_axes_draw(&ax, "deployment episode", "episode cost", title);
+        }
+        for (i = 0; i < count; ++i) {
+            double *xv = (double *)malloc(sizeof(double) * (size_t)(methods[i].log.count + 1));
+            int e;
+            if (!xv) continue;
+            for (e = 0; e < methods[i].log.count; ++e) xv[e] = e + 0.5;
+            plot_points(&ax, xv, k == 0 ? methods[i].log.returns : methods[i].log.costs, (size_t)methods[i].log.count,
+                        PLOT_MARKER_DISC, 3.0, plot_rgba(colors[i][0], colors[i][1], colors[i][2], 110));
+            {   /* the mean of each block of EPISODES_PER_EVAL episodes */
+                double bx[EVALUATIONS * 2], by[EVALUATIONS * 2];
+                int blocks = 0, b0;
+                for (b0 = 0; b0 + EPISODES_PER_EVAL <= methods[i].log.count && blocks < EVALUATIONS * 2; b0 += EPISODES_PER_EVAL) {
+                    double sum = 0;
+                    for (e = 0; e < EPISODES_PER_EVAL; ++e)
+                        sum += (k == 0 ? methods[i].log.returns : methods[i].log.costs)[b0 + e];
+                    bx[blocks] = b0 + 0.5 * EPISODES_PER_EVAL;
+                    by[blocks++] = sum / EPISODES_PER_EVAL;
+                }
+                plot_polyline(&ax, bx, by, (size_t)blocks, 2.5, plot_rgb(colors[i][0], colors[i][1], colors[i][2]));
+            }
+            free(xv);
+        }
+        if (k == 1) {
+            xs[0] = 0;
+            xs[1] = n;
+            ys[0] = ys[1] = c->budget;
+            plot_polyline(&ax, xs, ys, 2, 2.0, plot_rgb(0, 0, 0));
+        }
+    }
+    memset(legend, 0, sizeof legend);
+    for (i = 0; i < count; ++i) {
+        legend[i].label = methods[i].name;
+        legend[i].kind = PLOT_LEGEND_MARKER;
+        legend[i].marker = PLOT_MARKER_DISC;
+        legend[i].color = plot_rgb(colors[i][0], colors[i][1], colors[i][2]);
+    }
+    legend[count].label = "budget b";
+    legend[count].kind = PLOT_LEGEND_LINE;
+    legend[count].color = plot_rgb(0, 0, 0);
+    plot_legend(&ax, legend, (size_t)count + 1, 1);
+    if (!plot_write_png(&canvas, path)) fprintf(stderr, "pls_lifetime: cannot write %s\n", path);
+    plot_canvas_free(&canvas);
+}
+
+/* ---- ground truth and the grid's checks --------------------------------------------------- */
+
+static int compute_truth(const env_config *c, const conditioned *p, uint32_t seed, summary *s) {
+    saferl_rl_builtin state;
+    saferl_rl_env env;
+    double returns[TRUTH_EPISODES], costs[TRUTH_EPISODES];
+    int j, e;
+    make_env(c, &env, &state);
+    for (j = 0; j < grid_count(c); ++j) {
+        double z[2], sr = 0.0, sc = 0.0;
+        saferl_rng rng;
+        grid_target(c, j, z);
+        saferl_rng_seed(&rng, seed * 7919u + 1000003u * (uint32_t)j + 17u);
+        if (conditioned_evaluate(p, &env, c->horizon, z[0], z[1], TRUTH_EPISODES, &rng, returns, costs) < 0) return 0;
+        for (e = 0; e < TRUTH_EPISODES; ++e) {
+            sr += returns[e];
+            sc += costs[e];
+        }
+        s->truth_reward[j] = sr / TRUTH_EPISODES;
+        s->truth_cost[j] = sc / TRUTH_EPISODES;
+    }
+    s->truth_count = grid_count(c);
+    return 1;
+}
+
+static double correlation(const double *x, const double *y, int n) {
+    double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+    int i;
+    for (i = 0; i < n; ++i) {
+        mx += x[i] / n;
+        my += y[i] / n;
+    }
+    for (i = 0; i < n; ++i) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0.0;
+}
+
+/* Prints the grid facts; returns 0 when the grid fails the 30%-unsafe rule or the seed set
+   contains a truly unsafe target. best: the best truly safe target. */
+static int grid_facts(const env_config *c, const summary *s, const grid_state *g, int print, int *best) {
+    double targets_r[MAX_GRID], targets_g[MAX_GRID];
+    int j, unsafe = 0, seeds = 0, seed_unsafe = 0;
+    *best = -1;
+    for (j = 0; j < g->count; ++j) {
+        targets_r[j] = g->targets[2 * j];
+        targets_g[j] = g->targets[2 * j + 1];
+        if (s->truth_cost[j] > c->budget) unsafe += 1;
+        else if (*best < 0 || s->truth_reward[j] > s->truth_reward[*best]) *best = j;
+        seeds += g->seed_set[j];
+        seed_unsafe += g->seed_set[j] && s->truth_cost[j] > c->budget;
+    }
+    if (print) {
+        printf("settings (fixed before the run): b = %g; grid R %g..%g step %g x G %g..%g step %g (%d targets); "
+               "%d evaluations x %d episodes; beta: finite-set schedule, delta 0.05; seed set R <= %g, G <= %g "
+               "(%d targets)\n",
+               c->budget, c->r_min, c->r_min + (c->r_count - 1) * c->r_step, c->r_step, c->g_min,
+               c->g_min + (c->g_count - 1) * c->g_step, c->g_step, g->count, EVALUATIONS, EPISODES_PER_EVAL, c->seed_r_max,
+               c->seed_g_max, seeds);
+        printf("ground truth (%d episodes a target): %d of %d targets truly unsafe (%.0f%%)", TRUTH_EPISODES, unsafe,
+               g->count, 100.0 * unsafe / g->count);
+        if (*best >= 0)
+            printf("; best truly safe target (R %g, G %g): reward %.3f, cost %.3f\n", g->targets[2 * *best],
+                   g->targets[2 * *best + 1], s->truth_reward[*best], s->truth_cost[*best]);
+        else
+            printf("; no truly safe target\n");
+        printf("the conditioned policy follows its targets: corr(R target, true reward) = %.2f, "
+               "corr(G target, true cost) = %.2f\n",
+               correlation(targets_r, s->truth_reward, g->count), correlation(targets_g, s->truth_cost, g->count));
+    }
+    if (unsafe * 10 < 3 * g->count) {
+        fprintf(stderr, "pls_lifetime: only %d of %d targets are truly unsafe (< 30%%): choose b and the grid again\n",
+                unsafe, g->count);
+        return 0;
+    }
+    if (seed_unsafe) {
+        fprintf(stderr, "pls_lifetime: %d seed-set targets are truly unsafe: the seed set is not known-safe\n", seed_unsafe);
+        return 0;
+    }
+    return *best >= 0;
+}
+
+/* ---- the offline stage: behaviour policies, dataset, conditioned policy, truth ------------- */
+
+typedef struct pipeline {
+    const env_config *config;
+    summary sum;
+    conditioned policy;
+    saferl_rl_policy behaviour;        /* the fine-tuning baseline's start */
+    void *behaviour_memory;
+    int have_behaviour_file;
+#if !PLS_HAVE_RCSL
+    saferl_rl_agent agents[MAX_BEHAVIOURS];
+#endif
+} pipeline;
+
+static void pipeline_free(pipeline *p) {
+    conditioned_free(&p->policy);
+#if !PLS_HAVE_RCSL
+    {
+        int i;
+        for (i = 0; i < p->config->behaviour_count; ++i) saferl_rl_agent_destroy(&p->agents[i]);
+    }
+#endif
+    if (p->have_behaviour_file) saferl_rl_policy_free_file(&p->behaviour, NULL);
+    free(p->behaviour_memory);
+}
+
+static int file_checksum(const char *path, uint32_t *bytes, uint32_t *crc) {
+    size_t size = 0;
+    unsigned char *data = read_file(path, &size);
+    if (!data) return 0;
+    *bytes = (uint32_t)size;
+    *crc = crc32_bytes(data, size);
+    free(data);
+    return 1;
+}
+
+static int load_behaviour(const char *path, const summary *s, const env_config *c, pipeline *p) {
+    saferl_rl_builtin state;
+    saferl_rl_env env;
+    uint32_t bytes = 0, crc = 0;
+    saferl_result r;
+    if (!file_checksum(path, &bytes, &crc)) {
+        fprintf(stderr, "%s: cannot read the file\n", path);
+        return 0;
+    }
+    if ((r = saferl_rl_policy_load_file(&p->behaviour, path, NULL)) < 0) {
+        fprintf(stderr, "%s: not a valid policy: %s\n", path, saferl_result_string(r));
+        return 0;
+    }
+    p->have_behaviour_file = 1;
+    make_env(c, &env, &state);
+    if (bytes != s->behaviour_bytes || crc != s->behaviour_crc || saferl_rl_policy_check_env(&p->behaviour, &env) < 0) {
+        fprintf(stderr, "%s: does not match its summary or environment: regenerate the artifacts\n", path);
+        return 0;
+    }
+    return 1;
+}
+
+static void path_join(char *out, size_t size, const char *dir, const char *name, const char *ext) {
+    snprintf(out, size, "%s/%s%s", dir, name, ext);
+}
+
+/* Collect, train, measure the truth; write the artifacts into out_dir (NULL: keep in memory). */
+static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir, const char *dataset_path, pipeline *p) {
+    saferl_rl_builtin states[MAX_BEHAVIOURS], state;
+    saferl_rl_env envs[MAX_BEHAVIOURS], env;
+#if PLS_HAVE_RCSL
+    saferl_rl_agent agents[MAX_BEHAVIOURS];
+    saferl_rl_dataset dataset;
+    saferl_rl_dataset_desc dd;
+    saferl_rl_rcsl_trainer trainer;
+    saferl_rl_rcsl_desc rd;
+#else
+    saferl_rl_agent *agents = p->agents;
+#endif
+    long mixes = (long)c->behaviour_count * c->epsilon_count + 1, episodes = mixes * c->episodes_per_mix, e;
+    double *ep_return = (double *)malloc(sizeof(double) * (size_t)episodes * 2), *ep_cost;
+    double best_return = -1e300;
+    int i, k, row = 0, best = 0, ok = 1;
+    char path[1024];
+    summary *s = &p->sum;
+    if (!ep_return) return 0;
+    ep_cost = ep_return + episodes;
+    memset(s, 0, sizeof *s);
+    snprintf(s->env, sizeof s->env, "%s", c->name);
+    s->seed = seed;
+    s->horizon = c->horizon;
+    s->budget = c->budget;
+    /* 1. behaviour policies of varying safety: PPO-Lag at several cost limits */
+    for (i = 0; i < c->behaviour_count; ++i) {
+        saferl_rl_desc d = behaviour_desc(c, c->behaviour_limits[i], seed * 31u + (uint32_t)i);
+        int epochs = (c->behaviour_steps + d.steps_per_epoch - 1) / d.steps_per_epoch, ep;
+        saferl_rl_epoch_stats st;
+        make_env(c, &envs[i], &states[i]);
+        if (saferl_rl_agent_create(&agents[i], &d, &envs[i], 1) < 0) return 0;
+        for (ep = 0; ep < epochs; ++ep)
+            if (saferl_rl_agent_epoch(&agents[i], &st) < 0) return 0;
+        printf("behaviour %d: PPO-Lag, cost limit %g, %d steps: return %.2f, cost %.2f\n", i + 1, c->behaviour_limits[i],
+               epochs * d.steps_per_epoch, st.episode_return, st.episode_cost);
+    }
+    /* 2. the offline dataset: each behaviour with epsilon-random actions, plus a random policy */
+    make_env(c, &env, &state);
+#if PLS_HAVE_RCSL
+    dd = saferl_rl_dataset_desc_for_env(&env, episodes * c->horizon, episodes);
+    if (saferl_rl_dataset_create(&dataset, &dd) < 0) return 0;
+#endif
+    {
+        saferl_rng rng;
+        saferl_rng_seed(&rng, seed ^ 0xda7a5e7u);
+        for (i = 0; i <= c->behaviour_count; ++i)
+            for (k = 0; k < (i < c->behaviour_count ? c->epsilon_count : 1); ++k) {
+                const saferl_rl_policy *pol = i < c->behaviour_count ? &agents[i].actor : NULL;
+                double eps = i < c->behaviour_count ? c->epsilons[k] : 1.0, sr = 0, sc = 0;
+                double *rr = ep_return + (long)row * c->episodes_per_mix, *cc = ep_cost + (long)row * c->episodes_per_mix;
+                int n;
+#if PLS_HAVE_RCSL
+                if (saferl_rl_dataset_collect(&dataset, pol, &env, c->episodes_per_mix, c->horizon, 0, eps, &rng, rr, cc) < 0)
+                    return 0;
+#else
+                p->policy.policy_of[row] = pol ? i : -1;
+                p->policy.epsilon[row] = eps;
+                if (pol) p->policy.behaviours[i] = agents[i].actor;
+                {
+                    conditioned one = p->policy;
+                    one.mixes = 1;
+                    one.policy_of[0] = p->policy.policy_of[row];
+                    one.epsilon[0] = eps;
+                    one.mean_return[0] = one.mean_cost[0] = 0.0;
+                    one.reward_sd = one.cost_sd = 1.0;
+                    if (conditioned_evaluate(&one, &env, c->horizon, 0, 0, c->episodes_per_mix, &rng, rr, cc) < 0) return 0;
+                }
+#endif
+                for (n = 0; n < c->episodes_per_mix; ++n) {
+                    sr += rr[n];
+                    sc += cc[n];
+                }
+                s->mix[row][0] = pol ? c->behaviour_limits[i] : -1.0;
+                s->mix[row][1] = eps;
+                s->mix[row][2] = sr / c->episodes_per_mix;
+                s->mix[row][3] = sc / c->episodes_per_mix;
+                if (pol && k == 0 && s->mix[row][2] > best_return) {
+                    best_return = s->mix[row][2];
+                    best = i;
+                }
+                ++row;
+            }
+    }
+    s->behaviour_rows = row;
+    {
+        double sr = 0, sc = 0, vr = 0, vc = 0, wr[MAX_BEHAVIOURS * MAX_EPSILONS + 1], wc[MAX_BEHAVIOURS * MAX_EPSILONS + 1];
+        for (k = 0; k < row; ++k) { /* each mix's episode spread; the median over mixes */
+            double ar = 0, ac = 0, t;
+            int a, b2;
+            for (e = 0; e < c->episodes_per_mix; ++e) {
+                double dr = ep_return[(long)k * c->episodes_per_mix + e] - s->mix[k][2];
+                double dc = ep_cost[(long)k * c->episodes_per_mix + e] - s->mix[k][3];
+                ar += dr * dr;
+                ac += dc * dc;
+            }
+            wr[k] = sqrt(ar / c->episodes_per_mix);
+            wc[k] = sqrt(ac / c->episodes_per_mix);
+            for (a = k; a > 0; --a)
+                for (b2 = 0; b2 < 2; ++b2) {
+                    double *w = b2 ? wc : wr;
+                    if (w[a - 1] > w[a]) { t = w[a]; w[a] = w[a - 1]; w[a - 1] = t; }
+                }
+        }
+        s->reward_noise_sd = wr[row / 2] > 1e-3 ? wr[row / 2] : 1e-3;
+        s->cost_noise_sd = wc[row / 2] > 1e-3 ? wc[row / 2] : 1e-3;
+        for (e = 0; e < episodes; ++e) {
+            sr += ep_return[e];
+            sc += ep_cost[e];
+        }
+        sr /= episodes;
+        sc /= episodes;
+        for (e = 0; e < episodes; ++e) {
+            vr += (ep_return[e] - sr) * (ep_return[e] - sr);
+            vc += (ep_cost[e] - sc) * (ep_cost[e] - sc);
+        }
+        s->reward_mean = sr;
+        s->cost_mean = sc;
+        s->reward_sd = sqrt(vr / episodes) > 1e-6 ? sqrt(vr / episodes) : 1.0;
+        s->cost_sd = sqrt(vc / episodes) > 1e-6 ? sqrt(vc / episodes) : 1.0;
+        s->dataset_episodes = episodes;
+    }
+    printf("dataset: %ld episodes from %d mixes (behaviours x epsilon %g..%g, and a random policy); "
+           "episode return %.2f +- %.2f (median within a mix %.2f), cost %.2f +- %.2f (median within a mix %.2f)\n",
+           episodes, row, c->epsilons[0], c->epsilons[c->epsilon_count - 1], s->reward_mean, s->reward_sd, s->reward_noise_sd,
+           s->cost_mean, s->cost_sd, s->cost_noise_sd);
+    /* the fine-tuning baseline starts from the best-return behaviour policy */
+    if (out_dir) {
+        path_join(path, sizeof path, out_dir, c->name, ".behaviour");
+        if (saferl_rl_policy_save_file(&agents[best].actor, path) < 0 ||
+            !file_checksum(path, &s->behaviour_bytes, &s->behaviour_crc)) {
+            fprintf(stderr, "%s: cannot write\n", path);
+            return 0;
+        }
+    }
+    {
+        size_t size = saferl_rl_policy_saved_size(&agents[best].actor), need = 0, written = 0;
+        unsigned char *buf = (unsigned char *)malloc(size);
+        if (!buf || saferl_rl_policy_save(&agents[best].actor, buf, size, &written) < 0 ||
+            saferl_rl_policy_load_size(buf, size, &need) < 0 || !(p->behaviour_memory = malloc(need)) ||
+            saferl_rl_policy_load(&p->behaviour, buf, size, p->behaviour_memory, need) < 0)
+            ok = 0;
+        if (!out_dir) {
+            s->behaviour_bytes = (uint32_t)size;
+            s->behaviour_crc = buf ? crc32_bytes(buf, size) : 0;
+        }
+        free(buf);
+        if (!ok) return 0;
+    }
+#if PLS_HAVE_RCSL
+    s->dataset_steps = dataset.step_count;
+    if (dataset_path) {
+        saferl_rl_dataset check;
+        if (saferl_rl_dataset_save_file(&dataset, dataset_path) < 0 ||
+            saferl_rl_dataset_load_file(&check, dataset_path, NULL) < 0) {
+            fprintf(stderr, "%s: cannot write or read back the dataset\n", dataset_path);
+            return 0;
+        }
+        saferl_rl_dataset_destroy(&check);
+    }
+    /* 3. the return-conditioned policy by supervised learning */
+    memset(&rd, 0, sizeof rd);
+    rd.seed = seed;
+    rd.hidden[0] = rd.hidden[1] = 64;
+    rd.hidden_count = 2;
+    if (saferl_rl_rcsl_trainer_create(&trainer, &rd, &dataset) < 0) return 0;
+    {
+        double loss = 0.0;
+        int done;
+        for (done = 0; done < c->rcsl_steps; done += 1000)
+            if (saferl_rl_rcsl_train(&trainer, c->rcsl_steps - done < 1000 ? c->rcsl_steps - done : 1000, &loss) < 0) return 0;
+        printf("conditioned policy: MLP (obs, R, G) -> action, 64-64, %d Adam steps on %ld steps of data: loss %.4f\n",
+               c->rcsl_steps, dataset.step_count, loss);
+    }
+    saferl_rl_dataset_destroy(&dataset);
+    {
+        size_t size = saferl_rl_rcsl_saved_size(&trainer.policy), written = 0;
+        unsigned char *buf = (unsigned char *)malloc(size);
+        if (!buf || saferl_rl_rcsl_save(&trainer.policy, buf, size, &written) < 0) return 0;
+        s->policy_bytes = (uint32_t)size;
+        s->policy_crc = crc32_bytes(buf, size);
+        if (out_dir) {
+            FILE *f;
+            path_join(path, sizeof path, out_dir, c->name, ".rcsl");
+            f = fopen(path, "wb");
+            if (!f || fwrite(buf, 1, size, f) != size || fclose(f) != 0) {
+                fprintf(stderr, "%s: cannot write\n", path);
+                return 0;
+            }
+            free(buf);
+            if (!load_conditioned(path, s, &env, &p->policy)) return 0; /* validate what we wrote */
+        } else {
+            size_t need = 0;
+            memset(&p->policy, 0, sizeof p->policy);
+            if (saferl_rl_rcsl_load_size(buf, size, &need) < 0 || !(p->policy.memory = malloc(need)) ||
+                saferl_rl_rcsl_load(&p->policy.rcsl, buf, size, p->policy.memory, need) < 0)
+                return 0;
+            free(buf);
+        }
+    }
+    saferl_rl_rcsl_trainer_destroy(&trainer);
+    for (i = 0; i < c->behaviour_count; ++i) saferl_rl_agent_destroy(&agents[i]);
+#else
+    (void)dataset_path;
+    p->policy.mixes = row;
+    for (i = 0; i < row; ++i) {
+        p->policy.mean_return[i] = s->mix[i][2];
+        p->policy.mean_cost[i] = s->mix[i][3];
+    }
+    p->policy.reward_sd = s->reward_sd;
+    p->policy.cost_sd = s->cost_sd;
+    s->policy_bytes = 16;
+    printf("conditioned policy: STAND-IN (saferl_rl.h has no RCSL yet): a target picks a logged behaviour mix\n");
+#endif
+    free(ep_return);
+    /* 4. the ground truth of every target */
+    if (!compute_truth(c, &p->policy, seed, s)) return 0;
+    if (out_dir) {
+        summary back;
+        path_join(path, sizeof path, out_dir, c->name, ".csv");
+        if (!write_summary(path, c, s)) {
+            fprintf(stderr, "%s: cannot write\n", path);
+            return 0;
+        }
+        if (!load_summary(path, c, &back)) return 0;
+        printf("artifacts: %s/%s.{rcsl,behaviour,csv} written and validated\n", out_dir, c->name);
+    }
+    return 1;
+}
+
+static int load_artifacts(const env_config *c, const char *dir, pipeline *p) {
+    char path[1024];
+    saferl_rl_builtin state;
+    saferl_rl_env env;
+    path_join(path, sizeof path, dir, c->name, ".csv");
+    if (!load_summary(path, c, &p->sum)) return 0;
+    path_join(path, sizeof path, dir, c->name, ".behaviour");
+    if (!load_behaviour(path, &p->sum, c, p)) return 0;
+    make_env(c, &env, &state);
+#if PLS_HAVE_RCSL
+    path_join(path, sizeof path, dir, c->name, ".rcsl");
+    return load_conditioned(path, &p->sum, &env, &p->policy);
+#else
+    fprintf(stderr, "pls_lifetime: built without saferl_rl.h's RCSL: the artifacts cannot be deployed (use run)\n");
+    return 0;
+#endif
+}
+
+/* ---- deployment of all methods, one seed -------------------------------------------------- */
+
+#define METHOD_COUNT 4
+
+static void free_methods(method_result *m) {
+    int i;
+    for (i = 0; i < METHOD_COUNT; ++i) {
+        free(m[i].log.returns);
+        free(m[i].log.costs);
+    }
+}
+
+static int write_log(const char *path, const env_config *c, const summary *s, const method_result *m, int count) {
+    FILE *f = fopen(path, "w");
+    int k, i;
+    if (!f) return 0;
+    fprintf(f, "# pls_lifetime log v1\nmethod,evaluation,index,reward_target,cost_target,stage,reward,cost,true_cost\n");
+    for (k = 0; k < count; ++k) {
+        if (m[k].unsafe_evaluations < 0) continue;
+        for (i = 0; i < EVALUATIONS; ++i) {
+            double z[2];
+            grid_target(c, m[k].eval_index[i], z);
+            fprintf(f, "%d,%d,%d,%.17g,%.17g,%d,%.17g,%.17g,%.17g\n", k, i + 1, m[k].eval_index[i], z[0], z[1],
+                    m[k].eval_stage[i], m[k].eval_reward[i], m[k].eval_cost[i], s->truth_cost[m[k].eval_index[i]]);
+        }
+    }
+    return fclose(f) == 0;
+}
+
+static int deploy_all(pipeline *p, uint32_t seed, int finetune, grid_state *g, method_result *m) {
+    const env_config *c = p->config;
+    int k;
+    memset(m, 0, sizeof(method_result) * METHOD_COUNT);
+    fill_grid(c, g);
+    if (!run_pls(c, &p->sum, &p->policy, seed, g, &m[0])) return 0;
+    if (!run_fixed(c, &p->sum, &p->policy, seed + 1000u, g, &m[1])) return 0;
+    if (!run_gp_ucb(c, &p->sum, &p->policy, seed + 2000u, g, &m[2])) return 0;
+    if (finetune) {
+        if (!run_finetune(c, &p->behaviour, seed + 3000u, &m[3])) return 0;
+    } else {
+        m[3].name = "PPO-Lag fine-tuning (skipped)";
+        m[3].unsafe_evaluations = -1;
+        m[3].final_index = -2;
+    }
+    for (k = 0; k < METHOD_COUNT; ++k) {
+        m[k].episodes = m[k].log.count;
+        m[k].unsafe_episodes = count_over(&m[k].log, c->budget);
+        if (m[k].final_index >= 0) {
+            m[k].final_reward = p->sum.truth_reward[m[k].final_index];
+            m[k].final_cost = p->sum.truth_cost[m[k].final_index];
+        }
+    }
+    return 1;
+}
+
+static void print_methods(const env_config *c, const method_result *m, const grid_state *g) {
+    int k;
+    printf("%-30s %14s %16s %12s %10s %s\n", "method", "(a) unsafe evals", "(b) episodes > b", "final reward",
+           "final cost", "final target");
+    for (k = 0; k < METHOD_COUNT; ++k) {
+        char a[16], target[48];
+        if (m[k].final_index == -2) continue;
+        if (m[k].unsafe_evaluations < 0) snprintf(a, sizeof a, "-");
+        else snprintf(a, sizeof a, "%d/%d", m[k].unsafe_evaluations, EVALUATIONS);
+        if (m[k].final_index >= 0)
+            snprintf(target, sizeof target, "(R %g, G %g)", g->targets[2 * m[k].final_index],
+                     g->targets[2 * m[k].final_index + 1]);
+        else
+            snprintf(target, sizeof target, "(policy, %d episodes)", TRUTH_EPISODES);
+        printf("%-30s %14s %12d/%-3d %12.3f %10.3f %s\n", m[k].name, a, m[k].unsafe_episodes, m[k].episodes,
+               m[k].final_reward, m[k].final_cost, target);
+    }
+    (void)c;
+}
+
+static int command_deploy(pipeline *p, uint32_t seed, const char *png_dir, const char *log_path, int finetune, int brief) {
+    const env_config *c = p->config;
+    grid_state *g = (grid_state *)calloc(1, sizeof *g);
+    method_result m[METHOD_COUNT];
+    int best, k, ok;
+    if (!g) return 1;
+    fill_grid(c, g);
+    if (!grid_facts(c, &p->sum, g, !brief, &best)) {
+        free(g);
+        return 1;
+    }
+    ok = deploy_all(p, seed, finetune, g, m);
+    if (!ok) {
+        fprintf(stderr, "pls_lifetime: deployment failed\n");
+        free_methods(m);
+        free(g);
+        return 1;
+    }
+    if (!brief) {
+        printf("PLS deployment, seed %u:\n", seed);
+        printf(" eval  R      G     stage  reward    cost    truly unsafe\n");
+        for (k = 0; k < EVALUATIONS; ++k)
+            printf(" %4d  %5g  %5g  %4d  %8.3f  %7.3f  %s\n", k + 1, g->targets[2 * m[0].eval_index[k]],
+                   g->targets[2 * m[0].eval_index[k] + 1], m[0].eval_stage[k], m[0].eval_reward[k], m[0].eval_cost[k],
+                   p->sum.truth_cost[m[0].eval_index[k]] > c->budget ? "yes" : "no");
+    }
+    printf("%s, seed %u, b = %g, %d evaluations x %d episodes:\n", c->name, seed, c->budget, EVALUATIONS, EPISODES_PER_EVAL);
+    print_methods(c, m, g);
+    printf("PLS's final target: true reward %.3f vs the best truly safe target's %.3f (%s 10%%)\n", m[0].final_reward,
+           p->sum.truth_reward[best],
+           fabs(p->sum.truth_reward[best] - m[0].final_reward) <= 0.1 * fabs(p->sum.truth_reward[best]) ? "within" : "NOT within");
+    if (png_dir) {
+        char path[1024];
+        path_join(path, sizeof path, png_dir, c->name, "_pls_cost_bound.png");
+        png_cost_bound(path, c, &p->sum, g, &m[0]);
+        printf("figures: %s", path);
+        path_join(path, sizeof path, png_dir, c->name, "_pls_episodes.png");
+        png_episodes(path, c, m, finetune ? METHOD_COUNT : METHOD_COUNT - 1);
+        printf(" %s", path);
+        path_join(path, sizeof path, png_dir, c->name, "_pls_truth.png");
+        png_truth(path, c, &p->sum);
+        printf(" %s\n", path);
+    }
+    if (log_path && !write_log(log_path, c, &p->sum, m, METHOD_COUNT)) {
+        fprintf(stderr, "%s: cannot write\n", log_path);
+        ok = 0;
+    }
+    free_methods(m);
+    free(g);
+    return ok ? 0 : 1;
+}
+
+static int command_bench(pipeline *p, int seeds, int finetune) {
+    const env_config *c = p->config;
+    grid_state *g = (grid_state *)calloc(1, sizeof *g);
+    method_result m[METHOD_COUNT];
+    double sum_a[METHOD_COUNT] = {0}, sum_b[METHOD_COUNT] = {0}, sum_r[METHOD_COUNT] = {0}, sum_c[METHOD_COUNT] = {0};
+    int max_a[METHOD_COUNT] = {0}, max_b[METHOD_COUNT] = {0}, within = 0, seed, k, best;
+    if (!g) return 1;
+    fill_grid(c, g);
+    if (!grid_facts(c, &p->sum, g, 1, &best)) {
+        free(g);
+        return 1;
+    }
+    printf("seed  method                         (a)  (b)   final_reward  final_cost\n");
+    for (seed = 1; seed <= seeds; ++seed) {
+        if (!deploy_all(p, (uint32_t)seed, finetune, g, m)) {
+            fprintf(stderr, "pls_lifetime: deployment failed (seed %d)\n", seed);
+            free_methods(m);
+            free(g);
+            return 1;
+        }
+        for (k = 0; k < METHOD_COUNT; ++k) {
+            if (m[k].final_index == -2) continue;
+            printf("%4d  %-30s %3d  %3d   %12.3f  %10.3f\n", seed, m[k].name, m[k].unsafe_evaluations, m[k].unsafe_episodes,
+                   m[k].final_reward, m[k].final_cost);
+            sum_a[k] += m[k].unsafe_evaluations;
+            sum_b[k] += m[k].unsafe_episodes;
+            sum_r[k] += m[k].final_reward;
+            sum_c[k] += m[k].final_cost;
+            if (m[k].unsafe_evaluations > max_a[k]) max_a[k] = m[k].unsafe_evaluations;
+            if (m[k].unsafe_episodes > max_b[k]) max_b[k] = m[k].unsafe_episodes;
+        }
+        within += fabs(p->sum.truth_reward[best] - m[0].final_reward) <= 0.1 * fabs(p->sum.truth_reward[best]);
+        fflush(stdout);
+        free_methods(m);
+    }
+    printf("\n%s over %d seeds (b = %g; %d evaluations x %d episodes = %d deployment episodes per method and seed)\n",
+           c->name, seeds, c->budget, EVALUATIONS, EPISODES_PER_EVAL, EVALUATIONS * EPISODES_PER_EVAL);
+    printf("| method | (a) unsafe evaluations, mean (max) | (b) episodes with cost > b, mean (max) | final true reward | final true cost |\n");
+    printf("|---|---|---|---|---|\n");
+    for (k = 0; k < METHOD_COUNT; ++k) {
+        char a[48];
+        if (m[k].final_index == -2 || !m[k].name) continue;
+        if (m[k].unsafe_evaluations < 0) snprintf(a, sizeof a, "-");
+        else snprintf(a, sizeof a, "%.1f (%d)", sum_a[k] / seeds, max_a[k]);
+        printf("| %s | %s | %.1f (%d) | %.3f | %.3f |\n", m[k].name, a, sum_b[k] / seeds, max_b[k], sum_r[k] / seeds,
+               sum_c[k] / seeds);
+    }
+    printf("best truly safe target: reward %.3f, cost %.3f; PLS's final target within 10%% of it in %d of %d seeds; "
+           "PLS's worst (a) = %d (the paper's worst case: 5)\n",
+           p->sum.truth_reward[best], p->sum.truth_cost[best], within, seeds, max_a[0]);
+    free(g);
+    return 0;
+}
+
+/* ---- check: validate any file of the pipeline --------------------------------------------- */
+
+static int check_log(const char *path, const char *text, size_t size) {
+    size_t pos = 0;
+    int line = 0;
+    while (pos < size) {
+        const char *l = text + pos, *eol = memchr(l, '\n', size - pos);
+        char buf[512], *f[12];
+        int n, i;
+        double v;
+        ++line;
+        if (!eol) {
+            fprintf(stderr, "%s:%d: truncated: the last line has no end\n", path, line);
+            return 0;
+        }
+        pos = (size_t)(eol - text) + 1;
+        if (line <= 2) continue; /* magic (checked by the caller) and the header */
+        if ((size_t)(eol - l) >= sizeof buf) {
+            fprintf(stderr, "%s:%d: line too long\n", path, line);
+            return 0;
+        }
+        memcpy(buf, l, (size_t)(eol - l));
+        buf[eol - l] = 0;
+        n = split_fields(buf, f, 9);
+        if (n != 9) {
+            fprintf(stderr, "%s:%d: expected 9 fields, found %d\n", path, line, n > 9 ? 10 : n);
+            return 0;
+        }
+        for (i = 0; i < 9; ++i)
+            if (!parse_double(f[i], &v)) {
+                fprintf(stderr, "%s:%d: field %d is not a finite number\n", path, line, i + 1);
+                return 0;
+            }
+    }
+    if (line < 3) {
+        fprintf(stderr, "%s:%d: no evaluations\n", path, line + 1);
+        return 0;
+    }
+    printf("%s: deployment log, %d evaluations: ok\n", path, line - 2);
+    return 1;
+}
+
+static int check_file(const char *path) {
+    size_t size = 0;
+    unsigned char *data = read_file(path, &size);
+    saferl_result r = SAFERL_OK;
+    int ok = 1;
+    if (!data) {
+        fprintf(stderr, "%s: cannot read the file\n", path);
+        return 0;
+    }
+    if (size >= 4 && memcmp(data, "SRLP", 4) == 0) {
+        size_t need = 0;
+        if ((r = saferl_rl_policy_load_size(data, size, &need)) >= 0) printf("%s: policy (SRLP): ok\n", path);
+    }
+#if PLS_HAVE_RCSL
+    else if (size >= 4 && memcmp(data, "SRLC", 4) == 0) {
+        size_t need = 0;
+        if ((r = saferl_rl_rcsl_load_size(data, size, &need)) >= 0) printf("%s: conditioned policy (SRLC): ok\n", path);
+    } else if (size >= 4 && memcmp(data, "SRLD", 4) == 0) {
+        saferl_rl_dataset_desc dd;
+        if ((r = saferl_rl_dataset_load_info(data, size, &dd)) >= 0)
+            printf("%s: dataset (SRLD): %ld episodes, %ld steps: ok\n", path, dd.max_episodes, dd.max_steps);
+    }
+#endif
+    else if (size >= strlen(SUMMARY_MAGIC) && memcmp(data, SUMMARY_MAGIC, strlen(SUMMARY_MAGIC)) == 0) {
+        const char *env = strstr((const char *)data, "\nenv,");
+        char name[32] = {0};
+        const env_config *c;
+        summary s;
+        if (env) sscanf(env + 5, "%31[a-z]", name);
+        c = config_by_name(name);
+        if (!c) {
+            fprintf(stderr, "%s: no known env line\n", path);
+            ok = 0;
+        } else if ((ok = load_summary(path, c, &s)) != 0)
+            printf("%s: summary for %s, %d targets: ok\n", path, c->name, s.truth_count);
+    } else if (size >= 21 && memcmp(data, "# pls_lifetime log v1", 21) == 0) {
+        ok = check_log(path, (const char *)data, size);
+    } else {
+        fprintf(stderr, "%s: not a file of this pipeline (unknown magic)\n", path);
+        ok = 0;
+    }
+    if (r < 0) {
+        fprintf(stderr, "%s: %s\n", path, saferl_result_string(r));
+        ok = 0;
+    }
+    free(data);
+    return ok;
+}
+
+/* ---- command line --------------------------------------------------------------------------- */
+
+static int usage(const char *msg) {
+    fprintf(stderr,
+            "pls_lifetime: %s\n"
+            "usage: pls_lifetime run        --env gridworld|pointgoal [--seed S] [--out DIR] [--png-dir D] [--no-finetune]\n"
+            "       pls_lifetime regenerate --env gridworld|pointgoal [--seed S] --out DIR [--dataset FILE]\n"
+            "       pls_lifetime deploy     --env gridworld|pointgoal --data DIR [--seed S] [--png-dir D] [--log FILE]\n"
+            "                               [--no-finetune] [--brief]\n"
+            "       pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune]\n"
+            "       pls_lifetime check      FILE...\n"
+            "       pls_lifetime info       (which conditioned policy this build has)\n",
+            msg);
+    return 2;
+}
+
+int main(int argc, char **argv) {
+    const char *command, *env_name = NULL, *out = NULL, *data = NULL, *png_dir = NULL, *log_path = NULL, *dataset = NULL;
+    double seed = 1, seeds = 10;
+    int finetune = 1, brief = 0, i, status;
+    const env_config *c;
+    pipeline p;
+    if (argc < 2) return usage("a command is required");
+    command = argv[1];
+    if (!strcmp(command, "info")) {
+        printf("conditioned policy: %s\n", PLS_HAVE_RCSL ? "rcsl (saferl_rl.h)" : "STAND-IN (saferl_rl.h has no RCSL)");
+        return 0;
+    }
+    if (!strcmp(command, "check")) {
+        int ok = 1;
+        if (argc < 3) return usage("check needs files");
+        for (i = 2; i < argc; ++i) ok &= check_file(argv[i]);
+        return ok ? 0 : 1;
+    }
+    for (i = 2; i < argc; ++i) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int ok = 1, flag = 0;
+        if (!strcmp(a, "--no-finetune")) finetune = 0, flag = 1;
+        else if (!strcmp(a, "--brief")) brief = 1, flag = 1;
+        else if (!strcmp(a, "--env")) env_name = v;
+        else if (!strcmp(a, "--out")) out = v;
+        else if (!strcmp(a, "--data")) data = v;
+        else if (!strcmp(a, "--png-dir")) png_dir = v;
+        else if (!strcmp(a, "--log")) log_path = v;
+        else if (!strcmp(a, "--dataset")) dataset = v;
+        else if (!strcmp(a, "--seed")) ok = v && parse_double(v, &seed) && seed >= 0 && seed <= 4294967295.0 && seed == floor(seed);
+        else if (!strcmp(a, "--seeds")) ok = v && parse_double(v, &seeds) && seeds >= 1 && seeds <= 1000 && seeds == floor(seeds);
+        else return usage("unknown option");
+        if (flag) continue;
+        if (!ok || !v) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "bad value for %s: %s", a, v ? v : "(missing)");
+            return usage(msg);
+        }
+        ++i;
+    }
+    c = config_by_name(env_name);
+    if (!c) return usage(env_name ? "unknown environment" : "--env is required");
+    memset(&p, 0, sizeof p);
+    p.config = c;
+    if (!strcmp(command, "run") || !strcmp(command, "regenerate")) {
+        if (!strcmp(command, "regenerate") && !out) return usage("regenerate needs --out DIR");
+        printf("== %s: offline stage (seed %u)%s\n", c->name, (uint32_t)seed,
+               PLS_HAVE_RCSL ? "" : " [STAND-IN conditioned policy: saferl_rl.h has no RCSL yet]");
+        if (!offline_stage(c, (uint32_t)seed, out, dataset, &p)) {
+            fprintf(stderr, "pls_lifetime: the offline stage failed\n");
+            pipeline_free(&p);
+            return 1;
+        }
+        status = 0;
+        if (!strcmp(command, "run")) {
+            printf("== %s: deployment (seed %u)\n", c->name, (uint32_t)seed);
+            status = command_deploy(&p, (uint32_t)seed, png_dir, log_path, finetune, 0);
+        } else {
+            grid_state *g = (grid_state *)calloc(1, sizeof *g);
+            int best;
+            if (!g) return 1;
+            fill_grid(c, g);
+            status = grid_facts(c, &p.sum, g, 1, &best) ? 0 : 1;
+            free(g);
+        }
+        pipeline_free(&p);
+        return status;
+    }
+    if (!strcmp(command, "deploy") || !strcmp(command, "bench")) {
+        if (!data) return usage("--data DIR is required");
+        if (!load_artifacts(c, data, &p)) {
+            pipeline_free(&p);
+            return 1;
+        }
+        status = !strcmp(command, "deploy") ? command_deploy(&p, (uint32_t)seed, png_dir, log_path, finetune, brief)
+                                            : command_bench(&p, (int)seeds, finetune);
+        pipeline_free(&p);
+        return status;
+    }
+    return usage("unknown command");
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Black-box test of examples/pls_lifetime: tests/cli/pls_lifetime.sh path/to/pls_lifetime
+# The deployment stage from the checked-in artifacts (examples/pls_data), its reproducibility,
+# its PNGs and log, and clear errors for bad arguments and for truncated or foreign files.
+set -u
+BIN=${1:?usage: tests/cli/pls_lifetime.sh path/to/pls_lifetime}
+. "$(dirname "$0")/lib.bash"
+DATA="$(dirname "$0")/../../examples/pls_data"
+
+run
+[ "$status" -eq 2 ] && grep -q "usage" "$TMP/err" && ok "no command: usage, status 2" || bad "no command: usage, status 2"
+run deploy --env marsworld --data "$DATA"
+[ "$status" -eq 2 ] && grep -q "unknown environment" "$TMP/err" && ok "unknown environment" || bad "unknown environment"
+run deploy --env gridworld --data "$DATA" --seed -3
+[ "$status" -eq 2 ] && grep -q "bad value for --seed" "$TMP/err" && ok "bad seed" || bad "bad seed"
+run deploy --env gridworld
+[ "$status" -eq 2 ] && grep -q -- "--data" "$TMP/err" && ok "deploy needs --data" || bad "deploy needs --data"
+
+# foreign and truncated files
+printf 'hello world\n' >"$TMP/foreign.bin"
+run check "$TMP/foreign.bin"
+[ "$status" -eq 1 ] && grep -q "foreign.bin: not a file of this pipeline" "$TMP/err" && ok "check: foreign file" ||
+    bad "check: foreign file" "$(cat "$TMP/err")"
+printf '# pls_lifetime log v1\nmethod,evaluation,index,reward_target,cost_target,stage,reward,cost,true_cost\n0,1,2,30,0,1,38.5,0.5,0.4\n0,2,3,30,nan,1,38.5,0.5,0.4\n' >"$TMP/log.csv"
+run check "$TMP/log.csv"
+[ "$status" -eq 1 ] && grep -q "log.csv:4: field 5 is not a finite number" "$TMP/err" && ok "check: bad log line, file:line" ||
+    bad "check: bad log line, file:line" "$(cat "$TMP/err")"
+printf '# pls_lifetime log v1\nmethod,evaluation,index,reward_target,cost_target,stage,reward,cost,true_cost\n0,1,2,30,0,1,38.5,0.5,0.4' >"$TMP/log2.csv"
+run check "$TMP/log2.csv"
+[ "$status" -eq 1 ] && grep -q "log2.csv:3: truncated" "$TMP/err" && ok "check: truncated log" || bad "check: truncated log" "$(cat "$TMP/err")"
+
+if [ -f "$DATA/gridworld.rcsl" ] && "$BIN" info | grep -q rcsl; then
+    run check "$DATA/gridworld.rcsl" "$DATA/gridworld.behaviour" "$DATA/gridworld.csv"
+    [ "$status" -eq 0 ] && [ "$(grep -c ': ok' "$TMP/out")" -eq 3 ] && ok "check: the checked-in artifacts" ||
+        bad "check: the checked-in artifacts" "$(cat "$TMP/err")"
+    run deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --png-dir "$TMP" --log "$TMP/deploy.csv"
+    [ "$status" -eq 0 ] && ok "deploy runs" || bad "deploy runs" "status $status: $(cat "$TMP/err")"
+    grep -q "truly unsafe" "$TMP/out" && grep -Eq '^PLS +[0-9]+/20 +[0-9]+/400' "$TMP/out" && ok "deploy prints the PLS line" ||
+        bad "deploy prints the PLS line" "$(cat "$TMP/out")"
+    grep -E '^(PLS +[0-9]|fixed|GP-UCB)' "$TMP/out" >"$TMP/a"
+    pct=$(sed -n 's/.*truly unsafe (\([0-9]*\)%).*/\1/p' "$TMP/out")
+    [ -n "$pct" ] && [ "$pct" -ge 30 ] && ok "at least 30% of the grid truly unsafe ($pct%)" || bad "at least 30% of the grid truly unsafe" "$pct"
+    for f in gridworld_pls_cost_bound gridworld_pls_episodes gridworld_pls_truth; do
+        is_png "$TMP/$f.png" && ok "$f.png written" || bad "$f.png written"
+    done
+    run check "$TMP/deploy.csv"
+    [ "$status" -eq 0 ] && ok "the deployment log validates" || bad "the deployment log validates" "$(cat "$TMP/err")"
+    run deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --brief
+    grep -E '^(PLS +[0-9]|fixed|GP-UCB)' "$TMP/out" >"$TMP/b"
+    cmp -s "$TMP/a" "$TMP/b" && ok "same seed, same deployment" || bad "same seed, same deployment"
+    # truncated, foreign and mismatched artifacts
+    mkdir -p "$TMP/d"
+    cp "$DATA"/gridworld.* "$TMP/d/"
+    head -c 1000 "$DATA/gridworld.rcsl" >"$TMP/d/gridworld.rcsl"
+    run deploy --env gridworld --data "$TMP/d"
+    [ "$status" -eq 1 ] && grep -q "gridworld.rcsl: not a valid conditioned policy" "$TMP/err" && ok "truncated policy rejected" ||
+        bad "truncated policy rejected" "$(cat "$TMP/err")"
+    cp "$DATA/gridworld.behaviour" "$TMP/d/gridworld.rcsl"
+    run deploy --env gridworld --data "$TMP/d"
+    [ "$status" -eq 1 ] && grep -q "gridworld.rcsl:" "$TMP/err" && ok "foreign policy rejected" || bad "foreign policy rejected" "$(cat "$TMP/err")"
+    cp "$DATA/gridworld.rcsl" "$TMP/d/"
+    head -n 30 "$DATA/gridworld.csv" >"$TMP/d/gridworld.csv"
+    run deploy --env gridworld --data "$TMP/d"
+    [ "$status" -eq 1 ] && grep -q "gridworld.csv:31: truncated: no end line" "$TMP/err" && ok "truncated summary: file:line" ||
+        bad "truncated summary: file:line" "$(cat "$TMP/err")"
+    sed 's/^budget,.*/budget,7/' "$DATA/gridworld.csv" >"$TMP/d/gridworld.csv"
+    run deploy --env gridworld --data "$TMP/d"
+    line=$(grep -n '^budget' "$DATA/gridworld.csv" | cut -d: -f1)
+    [ "$status" -eq 1 ] && grep -q "gridworld.csv:$line: budget b differs" "$TMP/err" && ok "changed budget: file:line" ||
+        bad "changed budget: file:line" "$(cat "$TMP/err")"
+    sed '40s/,[^,]*$/,x/' "$DATA/gridworld.csv" >"$TMP/d/gridworld.csv"
+    run check "$TMP/d/gridworld.csv"
+    [ "$status" -eq 1 ] && grep -q "gridworld.csv:40:" "$TMP/err" && ok "bad number in the summary: file:line" ||
+        bad "bad number in the summary: file:line" "$(cat "$TMP/err")"
+    cp "$DATA/gridworld.csv" "$TMP/d/"
+    printf 'x' >>"$TMP/d/gridworld.behaviour"
+    run deploy --env gridworld --data "$TMP/d"
+    [ "$status" -eq 1 ] && grep -q "gridworld.behaviour:" "$TMP/err" && ok "altered behaviour policy rejected" ||
+        bad "altered behaviour policy rejected" "$(cat "$TMP/err")"
+else
+    echo "skip  the artifact tests: a build without saferl_rl.h's RCSL, or no examples/pls_data/gridworld.rcsl"
+fi
+finish
