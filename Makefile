@@ -72,7 +72,8 @@ serve: web
 	node tests/browser/harness.mjs serve $(BUILD)/web 8000
 
 # ---- the two commands ----------------------------------------------------------------------
-demo: deps-demo $(DEMOS)
+# the end-to-end PLS pipeline is the headline: it runs first
+demo: deps-demo $(filter demo-pls,$(DEMOS)) $(filter-out demo-pls,$(DEMOS))
 test: deps-test
 	@tests/run.sh
 
