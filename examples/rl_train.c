@@ -2,14 +2,15 @@
 /* rl_train - train a policy with saferl_rl.h on a built-in constrained MDP.
 
    rl_train --env cartpole|pointgoal|gridworld|pendulum|cliff
-            --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag
+            --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup
             --cost-limit D --seed S --steps N [--save policy.bin] [--png curves.png]
             [--envs K] [--steps-per-epoch M]
 
    Prints one CSV line per epoch (epoch,steps,return,cost,lambda,seconds; return and cost are
    the mean undiscounted episodic values of the last 100 episodes of the stochastic training
    policy; for cpo the lambda column is the constraint's dual variable nu of the step, for
-   pcpo the projection's multiplier, for trpo-lag the Lagrange multiplier as for ppo-lag),
+   pcpo the projection's multiplier, for trpo-lag, focops and cup the Lagrange multiplier as
+   for ppo-lag),
    then "eval,return,cost" for the deterministic policy over 10 episodes, and writes
    a PNG of the learning curves with the cost limit drawn (default rl_train.png). */
 #define SAFERL_RL_IMPLEMENTATION
@@ -25,7 +26,7 @@
 
 static int usage(const char *msg) {
     fprintf(stderr, "rl_train: %s\nusage: rl_train --env cartpole|pointgoal|gridworld|pendulum|cliff "
-                    "--algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag --cost-limit D --seed S --steps N [--save policy.bin] "
+                    "--algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup --cost-limit D --seed S --steps N [--save policy.bin] "
                     "[--png curves.png] [--envs K] [--steps-per-epoch M]\n", msg);
     return 2;
 }
@@ -82,6 +83,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(algo, "cpo")) desc.algorithm = SAFERL_RL_CPO;
     else if (!strcmp(algo, "pcpo")) desc.algorithm = SAFERL_RL_PCPO;
     else if (!strcmp(algo, "trpo-lag")) desc.algorithm = SAFERL_RL_TRPO_LAG;
+    else if (!strcmp(algo, "focops")) desc.algorithm = SAFERL_RL_FOCOPS;
+    else if (!strcmp(algo, "cup")) desc.algorithm = SAFERL_RL_CUP;
     else return usage("unknown algorithm");
     desc.cost_limit = cost_limit > 0.0 ? cost_limit : 1e-9;
     desc.seed = (uint32_t)seed;

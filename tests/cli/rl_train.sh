@@ -34,7 +34,7 @@ awk -F, '/^[0-9]/ { if (NF != 6 || $5 < 0) bad = 1 } END { exit bad }' "$TMP/out
 run --env pendulum --algo cpo --cost-limit 0.5 --seed 1 --steps 800 --steps-per-epoch 400 --envs 2 --png "$TMP/c6.png"
 [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && ok "cpo with continuous actions" ||
     bad "cpo with continuous actions" "$(cat "$TMP/err")"
-for algo in pcpo trpo-lag; do
+for algo in pcpo trpo-lag focops cup; do
     run --env cliff --algo $algo --cost-limit 0.2 --seed 2 --steps 2000 --steps-per-epoch 1000 --png "$TMP/c7.png"
     [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && tail -1 "$TMP/out" | grep -q '^eval,' &&
         ok "cliff $algo runs" || bad "cliff $algo runs" "status $status: $(cat "$TMP/err")"
