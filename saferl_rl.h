@@ -64,6 +64,9 @@
                           saferl_rl_conjugate_gradient, saferl_rl_cpo_dual (the five cases),
                           saferl_rl_cpo_accept (the line search's acceptance rule),
                           saferl_rl_pcpo_step (PCPO's reward step and KL projection)
+      flipping            saferl_rl_mixture_solve (the exact mixture LP), saferl_rl_flip_policy
+                          (a coin between two policies, per episode or per step),
+                          saferl_rl_flip_evaluate (return, cost, violation probability)
       training            saferl_rl_agent: rollouts, GAE for reward and cost, PPO / PPO-Lag /
                           PID-Lag / CPO / PCPO / TRPO-Lag / FOCOPS / CUP updates, episode and
                           cost-rate metrics, evaluation
@@ -205,6 +208,18 @@
       Both first-order projections move the policy less per epoch than PPO's clipped step:
       on the tabular CMDP they need more epochs and a smaller actor_lr to reach the LP
       optimum (tests/test_rl.c says what was used).
+      * Flipping-based policies (Shen et al. 2024, section 4.3): train policies at several
+        cost limits with any algorithm here, evaluate each one's return J_i and constraint F_i
+        (expected episodic cost, or the probability that an episode has any cost: the chance
+        constraint's violation), then saferl_rl_mixture_solve: max sum w_i J_i subject to
+        sum w_i F_i <= limit, sum w_i = 1, w >= 0, solved exactly by its vertices (at most two
+        policies, Theorem 7). The theory mixes per episode (one coin per episode: the mixture's
+        J and F are exactly the weighted averages); the paper's Algorithm 2 flips at every
+        step, which runs the stationary policy w pi_1 + (1 - w) pi_2 instead: another
+        trajectory distribution, whose J and F the LP does not predict. On the cliff CMDP
+        with the top route and the route along the cliff mixed for d = 0.07 (tests/test_rl.c),
+        per episode gives the LP's -11.07 at cost 0.070 and per step -19.85 at cost 0.093.
+        saferl_rl_flip_policy offers both (SAFERL_RL_FLIP_PER_EPISODE is the default).
       Not yet here (part 2 continues): return-conditioned policies.
 
    POLICY FORMAT (version 1; all integers uint32 and floats IEEE-754 binary32, little endian)
