@@ -6,8 +6,10 @@
    expected episodic cost <= d (the cost limit). This header holds a cost-aware environment
    interface with vectorised rollouts, five built-in environments, small float networks with
    hand-written forward/backward passes (MLP, categorical and diagonal-Gaussian heads, reward
-   and cost critics, Adam), PPO, PPO-Lagrangian, PID-Lagrangian, CPO, PCPO and
-   TRPO-Lagrangian for discrete and continuous actions, and a versioned binary policy format a game can load from memory.
+   and cost critics, Adam), PPO, PPO-Lagrangian, PID-Lagrangian, CPO, PCPO,
+   TRPO-Lagrangian, FOCOPS and CUP for discrete and continuous actions, flipping-based
+   mixtures of trained policies for chance and expected-cost constraints, and a versioned
+   binary policy format a game can load from memory.
 
    Do this:
       #define SAFERL_RL_IMPLEMENTATION   (or SAFERL_IMPLEMENTATION for every saferl header)
@@ -52,7 +54,8 @@
                           saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff;
                           saferl_rl_cliff_model: the tabular CMDP's exact P, r, c for an LP
       layers (llm.c)      saferl_rl_linear_*, _tanh_*, _relu_*, _categorical_*, _gaussian_*,
-                          _ppo_clip_*, _value_loss_*: forward/backward pairs on plain arrays
+                          _ppo_clip_*, _categorical_kl_*, _gaussian_kl_*, _focops_*, _cup_*,
+                          _value_loss_*: forward/backward pairs on plain arrays
       networks            saferl_rl_mlp (one parameter block, one activation block), Adam,
                           global-norm gradient clipping
       policies            saferl_rl_policy: act one observation without allocating; save to and
@@ -61,9 +64,12 @@
                           saferl_rl_conjugate_gradient, saferl_rl_cpo_dual (the five cases),
                           saferl_rl_cpo_accept (the line search's acceptance rule),
                           saferl_rl_pcpo_step (PCPO's reward step and KL projection)
+      flipping            saferl_rl_mixture_solve (the exact mixture LP), saferl_rl_flip_policy
+                          (a coin between two policies, per episode or per step),
+                          saferl_rl_flip_evaluate (return, cost, violation probability)
       training            saferl_rl_agent: rollouts, GAE for reward and cost, PPO / PPO-Lag /
-                          PID-Lag / CPO / PCPO / TRPO-Lag updates, episode and cost-rate
-                          metrics, evaluation
+                          PID-Lag / CPO / PCPO / TRPO-Lag / FOCOPS / CUP updates, episode and
+                          cost-rate metrics, evaluation
       offline data        saferl_rl_dataset: logged episodes, a collector for any policy, a
                           versioned binary format (RCSL section below)
       RCSL                saferl_rl_rcsl_policy conditioned on the reward and cost to go,
@@ -184,8 +190,42 @@
         mixed surrogate did not decrease.
       All three second-order methods share one routine (gradients, CG, step, line search),
       then train the critics as PPO does.
-      Not yet here (part 2 continues): FOCOPS, CUP, flipping-based mixtures and
-      return-conditioned policies.
+      * FOCOPS (Zhang, Vuong, Ross 2020): nu first, as PPO-Lag's lambda (lambda_lr,
+        lambda_optimizer) and then projected onto [0, lagrange_max] (2, OmniSafe's bound; the
+        paper's nu_max); the advantage A = A_R - nu A_C as in the paper (OmniSafe divides by
+        1 + nu); then update_iters passes of minibatch Adam steps on
+        mean((KL(pi || pi_old)(s) - rho A / focops_temperature) 1[KL(pi || pi_old)(s) <=
+        focops_kl_bound]), the indicator held fixed (temperature 1.5 and bound 0.02, the
+        paper's lambda and delta), the critics in the same loop, and PPO's early stop on the
+        batch's mean KL(pi_old || pi) > target_kl. KL(pi || pi_old) is the per-state KL of
+        the trained policy from the rollout's, summed over action dimensions.
+      * CUP (Yang et al. 2022): nu as FOCOPS (same bound). Stage 1, policy improvement: PPO's
+        passes on the standardised A_R alone, with the critics and the KL stop. Stage 2,
+        projection: the actor after stage 1 is the mid-point pi_mid; update_iters passes of
+        minibatch steps on mean(nu k rho A_C + KL(pi || pi_mid)(s)), rho against the rollout's
+        policy, A_C centred, stopped when the batch's mean KL(pi_mid || pi) > target_kl (as
+        OmniSafe; its target_kl for CUP is 0.01, ours stays the desc's). The paper's weight
+        is k = (1 - gamma lambda) / (1 - gamma) with the cost's gamma and lambda; 1 / (1 -
+        gamma) is the discounted horizon, which is infinite at gamma = 1, so we use the
+        horizon of the epoch's mean episode, k = (1 - gamma lambda)(1 - gamma^L) / (1 -
+        gamma) (L the mean episode length, as CPO's scaling): the paper's value for long
+        episodes, (1 - lambda) L at gamma = 1.
+      Both first-order projections move the policy less per epoch than PPO's clipped step:
+      on the tabular CMDP they need more epochs and a smaller actor_lr to reach the LP
+      optimum (tests/test_rl.c says what was used).
+      * Flipping-based policies (Shen et al. 2024, section 4.3): train policies at several
+        cost limits with any algorithm here, evaluate each one's return J_i and constraint F_i
+        (expected episodic cost, or the probability that an episode has any cost: the chance
+        constraint's violation), then saferl_rl_mixture_solve: max sum w_i J_i subject to
+        sum w_i F_i <= limit, sum w_i = 1, w >= 0, solved exactly by its vertices (at most two
+        policies, Theorem 7). The theory mixes per episode (one coin per episode: the mixture's
+        J and F are exactly the weighted averages); the paper's Algorithm 2 flips at every
+        step, which runs the stationary policy w pi_1 + (1 - w) pi_2 instead: another
+        trajectory distribution, whose J and F the LP does not predict. On the cliff CMDP
+        with the top route and the route along the cliff mixed for d = 0.07 (tests/test_rl.c),
+        per episode gives the LP's -11.07 at cost 0.070 and per step -19.85 at cost 0.093.
+        saferl_rl_flip_policy offers both (SAFERL_RL_FLIP_PER_EPISODE is the default).
+      Return-conditioned policies (offline, supervised) have their own section below (RCSL).
 
    POLICY FORMAT (version 1; all integers uint32 and floats IEEE-754 binary32, little endian)
       offset 0   magic "SRLP"            4   format version (1)
@@ -531,6 +571,31 @@ SAFERL_RL_API float saferl_rl_ppo_clip_forward(const float *logp, const float *l
 SAFERL_RL_API void saferl_rl_ppo_clip_backward(float *dlogp, const float *logp,
                                                const float *logp_old, const float *advantage,
                                                float clip, float dloss, int B);
+/* KL(pi || pi_ref) per row: pi the distribution being trained, pi_ref a fixed reference (the
+   direction FOCOPS and CUP minimise; PPO's early stop measures the other one). */
+SAFERL_RL_API void saferl_rl_categorical_kl_forward(float *kl, const float *logits, const float *ref_logits,
+                                                    int B, int A);
+SAFERL_RL_API void saferl_rl_categorical_kl_backward(float *dlogits, const float *logits,
+                                                     const float *ref_logits, const float *dkl, int B, int A);
+SAFERL_RL_API void saferl_rl_gaussian_kl_forward(float *kl, const float *mean, const float *log_std,
+                                                 const float *ref_mean, const float *ref_log_std, int B, int A);
+SAFERL_RL_API void saferl_rl_gaussian_kl_backward(float *dmean, float *dlog_std, const float *mean,
+                                                  const float *log_std, const float *ref_mean,
+                                                  const float *ref_log_std, const float *dkl, int B, int A);
+/* FOCOPS (Zhang, Vuong, Ross 2020, eq. 11): mean over the batch of
+   (kl - rho A / temperature) 1[kl <= kl_bound], rho = exp(logp - logp_old), kl = KL(pi || pi_old)
+   at the sample's state; the indicator is held fixed (no gradient through it). */
+SAFERL_RL_API float saferl_rl_focops_forward(const float *logp, const float *logp_old, const float *kl,
+                                             const float *advantage, float temperature, float kl_bound, int B);
+SAFERL_RL_API void saferl_rl_focops_backward(float *dlogp, float *dkl, const float *logp, const float *logp_old,
+                                             const float *kl, const float *advantage, float temperature,
+                                             float kl_bound, float dloss, int B);
+/* CUP's projection (Yang et al. 2022, eq. 13): mean(coef rho A_C + kl), kl = KL(pi || pi_mid)
+   with pi_mid the policy after the improvement stage, rho against the behaviour policy. */
+SAFERL_RL_API float saferl_rl_cup_forward(const float *logp, const float *logp_old, const float *kl,
+                                          const float *cost_advantage, float coef, int B);
+SAFERL_RL_API void saferl_rl_cup_backward(float *dlogp, float *dkl, const float *logp, const float *logp_old,
+                                          const float *cost_advantage, float coef, float dloss, int B);
 SAFERL_RL_API float saferl_rl_value_loss_forward(const float *value, const float *target, int B);
 SAFERL_RL_API void saferl_rl_value_loss_backward(float *dvalue, const float *value,
                                                  const float *target, float dloss, int B);
@@ -687,6 +752,53 @@ SAFERL_RL_API int saferl_rl_cpo_accept(int optim_case, double kl, double delta, 
 SAFERL_RL_API saferl_result saferl_rl_pcpo_step(double q, double r, double s, double c, double delta,
                                                 saferl_rl_cpo_step *step);
 
+/* ---- flipping-based mixtures (Shen et al. 2024) ------------------------------------------- */
+
+/* The best mixture of `count` evaluated policies: maximise sum_i w_i value_i subject to
+   sum_i w_i constraint_i <= limit, sum_i w_i = 1, w >= 0 (constraint: the expected episodic
+   cost, or the violation probability for a chance constraint). An optimal vertex has at most
+   two non-zero weights (the paper's Theorem 7), so the solver is exact: the best feasible
+   policy alone, or the best pair i, j with constraint_i <= limit < constraint_j mixed so the
+   constraint binds, w_i = (constraint_j - limit) / (constraint_j - constraint_i). Ties keep
+   the lowest indices. SAFERL_ERR_INFEASIBLE when every constraint exceeds limit,
+   SAFERL_ERR_INVALID_ARGUMENT for count < 1 or non-finite input. */
+typedef struct saferl_rl_mixture {
+    int first, second;          /* the policies mixed (second == first: one policy) */
+    double first_weight;        /* the probability of first; second gets the rest */
+    double value, constraint;   /* the mixture's expected value and constraint */
+} saferl_rl_mixture;
+SAFERL_RL_API saferl_result saferl_rl_mixture_solve(const double *value, const double *constraint, int count,
+                                                    double limit, saferl_rl_mixture *mixture);
+
+/* When the coin is tossed. Per episode is the LP's (and the theory's) mixture: each episode
+   runs one policy, so its expected return and cost are exactly the weighted averages. Per
+   step is the paper's Algorithm 2: every step draws again, which gives another trajectory
+   distribution whose return and cost need not be the LP's (measure it). */
+typedef enum saferl_rl_flip_mode {
+    SAFERL_RL_FLIP_PER_EPISODE = 0,
+    SAFERL_RL_FLIP_PER_STEP = 1
+} saferl_rl_flip_mode;
+
+typedef struct saferl_rl_flip_policy {
+    const saferl_rl_policy *first, *second;
+    double first_weight;        /* the probability of acting with first */
+    saferl_rl_flip_mode mode;
+    int current;                /* per episode: 0 first, 1 second (set by begin_episode) */
+} saferl_rl_flip_policy;
+
+/* Per episode: tosses this episode's coin (per step: nothing). */
+SAFERL_RL_API void saferl_rl_flip_begin_episode(saferl_rl_flip_policy *flip, saferl_rng *coin);
+/* One action as saferl_rl_policy_act (rng NULL: each policy's deterministic action); coin
+   draws the per-step flips. No allocation. */
+SAFERL_RL_API saferl_result saferl_rl_flip_act(saferl_rl_flip_policy *flip, const float *observation,
+                                               float *action, saferl_rng *coin, saferl_rng *rng);
+/* saferl_rl_evaluate for a mixture, with the violation probability: the fraction of episodes
+   whose cost exceeded 0 (the episode left the safe set). Any output may be NULL. */
+SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip, const saferl_rl_env *env,
+                                                    int episodes, int max_steps, int deterministic, uint32_t seed,
+                                                    double *mean_return, double *mean_cost,
+                                                    double *violation_probability);
+
 /* ---- training --------------------------------------------------------------------------- */
 
 typedef enum saferl_rl_algorithm {
@@ -695,7 +807,9 @@ typedef enum saferl_rl_algorithm {
     SAFERL_RL_PID_LAG = 2,   /* PID-controlled lambda */
     SAFERL_RL_CPO = 3,       /* constrained policy optimisation (trust region) */
     SAFERL_RL_PCPO = 4,      /* projection-based CPO: TRPO step, then KL projection */
-    SAFERL_RL_TRPO_LAG = 5   /* TRPO on the Lagrangian-mixed advantage, lambda as PPO-Lag */
+    SAFERL_RL_TRPO_LAG = 5,  /* TRPO on the Lagrangian-mixed advantage, lambda as PPO-Lag */
+    SAFERL_RL_FOCOPS = 6,    /* first-order: the non-parametric optimum, then a KL projection onto it */
+    SAFERL_RL_CUP = 7        /* first-order: PPO on the reward, then a projection that lowers the cost */
 } saferl_rl_algorithm;
 
 typedef enum saferl_rl_lambda_optimizer {
@@ -732,6 +846,10 @@ typedef struct saferl_rl_desc {
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
     int episode_window;              /* 100 episodes for J_R, J_C */
+    /* FOCOPS and CUP (their multiplier follows lambda_lr and lambda_optimizer as PPO-Lag) */
+    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: 2; negative: unbounded */
+    double focops_temperature;       /* FOCOPS: lambda of the paper: 1.5 */
+    double focops_kl_bound;          /* FOCOPS: delta of the paper's per-state KL mask: 0.02 */
     /* the trust-region fields serve CPO, PCPO and TRPO-Lag alike */
     double trust_region;             /* CPO: delta, the bound on the mean KL: 0.01 */
     int cg_iters;                    /* CPO: conjugate-gradient iterations: 15 */
@@ -780,6 +898,7 @@ typedef struct saferl_rl_agent {
     float *adv_r, *adv_c, *ret_r, *ret_c, *old_log_std;
     float *mb_obs, *mb_actions, *mb_logp_old, *mb_adv, *mb_ret_r, *mb_ret_c;
     float *tr_g, *tr_b, *tr_x, *tr_p, *tr_step, *tr_old, *tr_work; /* trust-region methods only */
+    float *ref_dist, *ref_log_std, *mb_ref, *sample_kl, *dkl; /* FOCOPS and CUP: the KL's reference */
     float *env_obs, *env_obs_norm, *env_actions, *env_next_obs;
     float *window_return, *window_cost, *pending_return, *pending_cost;
     double *obs_count_mean_m2, *pending_stats, *episode_return, *episode_cost, *pid_history;
@@ -1692,6 +1811,110 @@ SAFERL_RL_API void saferl_rl_ppo_clip_backward(float *dlogp, const float *logp, 
     }
 }
 
+SAFERL_RL_API void saferl_rl_categorical_kl_forward(float *kl, const float *logits, const float *ref_logits,
+                                                    int B, int A) {
+    /* logits, ref_logits are (B,A), kl is (B): sum_j p_j (log p_j - log q_j), p = softmax(logits),
+       q = softmax(ref_logits) */
+    int b, j;
+    for (b = 0; b < B; ++b) {
+        const float *z = logits + (size_t)b * A, *zr = ref_logits + (size_t)b * A;
+        float lse = saferl_rl__logsumexp(z, A), lse_ref = saferl_rl__logsumexp(zr, A);
+        double sum = 0.0;
+        for (j = 0; j < A; ++j) {
+            double lp = z[j] - lse, lq = zr[j] - lse_ref;
+            sum += exp(lp) * (lp - lq);
+        }
+        kl[b] = (float)sum;
+    }
+}
+
+SAFERL_RL_API void saferl_rl_categorical_kl_backward(float *dlogits, const float *logits,
+                                                     const float *ref_logits, const float *dkl, int B, int A) {
+    /* dlogits (B,A) accumulates d KL / d z_k = p_k (log p_k - log q_k - KL) */
+    int b, j;
+    for (b = 0; b < B; ++b) {
+        const float *z = logits + (size_t)b * A, *zr = ref_logits + (size_t)b * A;
+        float lse = saferl_rl__logsumexp(z, A), lse_ref = saferl_rl__logsumexp(zr, A);
+        double kl = 0.0;
+        for (j = 0; j < A; ++j) kl += exp((double)z[j] - lse) * (((double)z[j] - lse) - ((double)zr[j] - lse_ref));
+        for (j = 0; j < A; ++j) {
+            double lp = (double)z[j] - lse, lq = (double)zr[j] - lse_ref;
+            dlogits[(size_t)b * A + j] += dkl[b] * (float)(exp(lp) * (lp - lq - kl));
+        }
+    }
+}
+
+SAFERL_RL_API void saferl_rl_gaussian_kl_forward(float *kl, const float *mean, const float *log_std,
+                                                 const float *ref_mean, const float *ref_log_std, int B, int A) {
+    /* mean, ref_mean are (B,A), log_std, ref_log_std are (A), kl is (B): sum over dimensions of
+       log(sigma_ref / sigma) + (sigma^2 + (mu - mu_ref)^2) / (2 sigma_ref^2) - 1/2 */
+    int b, i;
+    for (b = 0; b < B; ++b) {
+        double sum = 0.0;
+        for (i = 0; i < A; ++i) {
+            double dm = (double)mean[(size_t)b * A + i] - ref_mean[(size_t)b * A + i];
+            double inv_var_ref = exp(-2.0 * ref_log_std[i]);
+            sum += ref_log_std[i] - log_std[i] + (exp(2.0 * log_std[i]) + dm * dm) * 0.5 * inv_var_ref - 0.5;
+        }
+        kl[b] = (float)sum;
+    }
+}
+
+SAFERL_RL_API void saferl_rl_gaussian_kl_backward(float *dmean, float *dlog_std, const float *mean,
+                                                  const float *log_std, const float *ref_mean,
+                                                  const float *ref_log_std, const float *dkl, int B, int A) {
+    /* dmean (B,A) and dlog_std (A) accumulate; d/dmu = (mu - mu_ref) / sigma_ref^2,
+       d/dlog sigma = sigma^2 / sigma_ref^2 - 1 */
+    int b, i;
+    for (b = 0; b < B; ++b)
+        for (i = 0; i < A; ++i) {
+            float inv_var_ref = expf(-2.0f * ref_log_std[i]);
+            dmean[(size_t)b * A + i] += dkl[b] * (mean[(size_t)b * A + i] - ref_mean[(size_t)b * A + i]) * inv_var_ref;
+            dlog_std[i] += dkl[b] * (expf(2.0f * log_std[i]) * inv_var_ref - 1.0f);
+        }
+}
+
+SAFERL_RL_API float saferl_rl_focops_forward(const float *logp, const float *logp_old, const float *kl,
+                                             const float *advantage, float temperature, float kl_bound, int B) {
+    /* logp, logp_old, kl, advantage are (B); mean of (kl - rho A / temperature) 1[kl <= kl_bound] */
+    double sum = 0.0;
+    int b;
+    for (b = 0; b < B; ++b)
+        if (kl[b] <= kl_bound) sum += kl[b] - expf(logp[b] - logp_old[b]) * advantage[b] / temperature;
+    return (float)(sum / B);
+}
+
+SAFERL_RL_API void saferl_rl_focops_backward(float *dlogp, float *dkl, const float *logp, const float *logp_old,
+                                             const float *kl, const float *advantage, float temperature,
+                                             float kl_bound, float dloss, int B) {
+    /* dlogp, dkl (B) accumulate; samples whose KL exceeds the bound contribute nothing */
+    int b;
+    for (b = 0; b < B; ++b) {
+        if (!(kl[b] <= kl_bound)) continue;
+        dlogp[b] += -dloss * expf(logp[b] - logp_old[b]) * advantage[b] / (temperature * (float)B);
+        dkl[b] += dloss / (float)B;
+    }
+}
+
+SAFERL_RL_API float saferl_rl_cup_forward(const float *logp, const float *logp_old, const float *kl,
+                                          const float *cost_advantage, float coef, int B) {
+    /* logp, logp_old, kl, cost_advantage are (B); mean(coef rho A_C + kl) */
+    double sum = 0.0;
+    int b;
+    for (b = 0; b < B; ++b) sum += coef * expf(logp[b] - logp_old[b]) * cost_advantage[b] + kl[b];
+    return (float)(sum / B);
+}
+
+SAFERL_RL_API void saferl_rl_cup_backward(float *dlogp, float *dkl, const float *logp, const float *logp_old,
+                                          const float *cost_advantage, float coef, float dloss, int B) {
+    /* dlogp, dkl (B) accumulate */
+    int b;
+    for (b = 0; b < B; ++b) {
+        dlogp[b] += dloss * coef * expf(logp[b] - logp_old[b]) * cost_advantage[b] / (float)B;
+        dkl[b] += dloss / (float)B;
+    }
+}
+
 SAFERL_RL_API float saferl_rl_value_loss_forward(const float *value, const float *target, int B) {
     /* value, target are (B); mean squared error */
     double sum = 0.0;
@@ -2096,35 +2319,13 @@ SAFERL_RL_API saferl_result saferl_rl_policy_act(const saferl_rl_policy *policy,
 SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, const saferl_rl_env *env,
                                                int episodes, int max_steps, int deterministic, uint32_t seed,
                                                double *mean_return, double *mean_cost) {
-    float obs[SAFERL_RL_MAX_WIDTH], action[SAFERL_RL_MAX_WIDTH];
-    saferl_rng env_rng, act_rng;
-    double total_return = 0.0, total_cost = 0.0;
-    int e, t;
-    saferl_result r;
-    if (!policy || !env || episodes < 1) return SAFERL_ERR_INVALID_ARGUMENT;
-    r = saferl_rl_policy_check_env(policy, env);
-    if (r != SAFERL_OK) return r;
-    saferl_rng_seed(&env_rng, seed);
-    saferl_rng_seed(&act_rng, seed ^ 0x5bd1e995u);
-    for (e = 0; e < episodes; ++e) {
-        r = env->reset(env->state, &env_rng, obs);
-        if (r != SAFERL_OK) return r;
-        for (t = 0; max_steps <= 0 || t < max_steps; ++t) {
-            float reward, cost;
-            int terminated = 0, truncated = 0;
-            r = saferl_rl_policy_act(policy, obs, action, deterministic ? NULL : &act_rng);
-            if (r != SAFERL_OK) return r;
-            r = env->step(env->state, &env_rng, action, obs, &reward, &cost, &terminated, &truncated);
-            if (r != SAFERL_OK) return r;
-            if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost)) return SAFERL_ERR_NOT_FINITE;
-            total_return += reward;
-            total_cost += cost;
-            if (terminated || truncated) break;
-        }
-    }
-    if (mean_return) *mean_return = total_return / episodes;
-    if (mean_cost) *mean_cost = total_cost / episodes;
-    return SAFERL_OK;
+    saferl_rl_flip_policy one; /* a mixture of one policy */
+    if (!policy) return SAFERL_ERR_INVALID_ARGUMENT;
+    one.first = one.second = policy;
+    one.first_weight = 1.0;
+    one.mode = SAFERL_RL_FLIP_PER_EPISODE;
+    one.current = 0;
+    return saferl_rl_flip_evaluate(&one, env, episodes, max_steps, deterministic, seed, mean_return, mean_cost, NULL);
 }
 
 #ifndef SAFERL_NO_STDIO
@@ -2411,6 +2612,103 @@ SAFERL_RL_API saferl_result saferl_rl_pcpo_step(double q, double r, double s, do
     return SAFERL_OK;
 }
 
+/* ---- flipping-based mixtures -------------------------------------------------------------- */
+
+SAFERL_RL_API saferl_result saferl_rl_mixture_solve(const double *value, const double *constraint, int count,
+                                                    double limit, saferl_rl_mixture *mixture) {
+    saferl_rl_mixture best;
+    int i, j, found = 0;
+    SAFERL_ASSERT(mixture != NULL);
+    if (!value || !constraint || count < 1 || !saferl_rl__finite(limit)) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < count; ++i)
+        if (!saferl_rl__finite(value[i]) || !saferl_rl__finite(constraint[i])) return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(&best, 0, sizeof best);
+    for (i = 0; i < count; ++i) {
+        if (constraint[i] > limit) continue;
+        if (!found || value[i] > best.value) { /* one policy: the constraint may be slack */
+            best.first = best.second = i;
+            best.first_weight = 1.0;
+            best.value = value[i];
+            best.constraint = constraint[i];
+            found = 1;
+        }
+        for (j = 0; j < count; ++j) { /* i feasible, j not: the mixture on the constraint */
+            double w, v;
+            if (!(constraint[j] > limit)) continue;
+            w = (constraint[j] - limit) / (constraint[j] - constraint[i]);
+            v = w * value[i] + (1.0 - w) * value[j];
+            if (v > best.value) {
+                best.first = i;
+                best.second = j;
+                best.first_weight = w;
+                best.value = v;
+                best.constraint = w * constraint[i] + (1.0 - w) * constraint[j];
+            }
+        }
+    }
+    if (!found) return SAFERL_ERR_INFEASIBLE;
+    *mixture = best;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API void saferl_rl_flip_begin_episode(saferl_rl_flip_policy *flip, saferl_rng *coin) {
+    SAFERL_ASSERT(flip != NULL && coin != NULL);
+    if (flip->mode == SAFERL_RL_FLIP_PER_EPISODE) flip->current = saferl_rng_uniform(coin) < flip->first_weight ? 0 : 1;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_flip_act(saferl_rl_flip_policy *flip, const float *observation,
+                                               float *action, saferl_rng *coin, saferl_rng *rng) {
+    int which;
+    SAFERL_ASSERT(flip != NULL && coin != NULL);
+    which = flip->mode == SAFERL_RL_FLIP_PER_STEP ? (saferl_rng_uniform(coin) < flip->first_weight ? 0 : 1)
+                                                  : flip->current;
+    return saferl_rl_policy_act(which == 0 ? flip->first : flip->second, observation, action, rng);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip, const saferl_rl_env *env,
+                                                    int episodes, int max_steps, int deterministic, uint32_t seed,
+                                                    double *mean_return, double *mean_cost,
+                                                    double *violation_probability) {
+    float obs[SAFERL_RL_MAX_WIDTH], action[SAFERL_RL_MAX_WIDTH];
+    saferl_rng env_rng, act_rng, coin;
+    double total_return = 0.0, total_cost = 0.0;
+    int e, t, violations = 0;
+    saferl_result r;
+    if (!flip || !flip->first || !flip->second || !env || episodes < 1 ||
+        !(flip->first_weight >= 0.0 && flip->first_weight <= 1.0))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    r = saferl_rl_policy_check_env(flip->first, env);
+    if (r == SAFERL_OK) r = saferl_rl_policy_check_env(flip->second, env);
+    if (r != SAFERL_OK) return r;
+    saferl_rng_seed(&env_rng, seed);
+    saferl_rng_seed(&act_rng, seed ^ 0x5bd1e995u);
+    saferl_rng_seed(&coin, seed ^ 0x9e3779b9u); /* its own stream: one policy evaluates as before */
+    for (e = 0; e < episodes; ++e) {
+        double episode_cost = 0.0;
+        r = env->reset(env->state, &env_rng, obs);
+        if (r != SAFERL_OK) return r;
+        saferl_rl_flip_begin_episode(flip, &coin);
+        for (t = 0; max_steps <= 0 || t < max_steps; ++t) {
+            float reward, cost;
+            int terminated = 0, truncated = 0;
+            r = saferl_rl_flip_act(flip, obs, action, &coin, deterministic ? NULL : &act_rng);
+            if (r != SAFERL_OK) return r;
+            r = env->step(env->state, &env_rng, action, obs, &reward, &cost, &terminated, &truncated);
+            if (r != SAFERL_OK) return r;
+            if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost)) return SAFERL_ERR_NOT_FINITE;
+            total_return += reward;
+            episode_cost += cost;
+            if (terminated || truncated) break;
+        }
+        total_cost += episode_cost;
+        if (episode_cost > 0.0) violations += 1;
+    }
+    if (mean_return) *mean_return = total_return / episodes;
+    if (mean_cost) *mean_cost = total_cost / episodes;
+    if (violation_probability) *violation_probability = (double)violations / episodes;
+    return SAFERL_OK;
+}
+
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
     saferl_rl_desc d;
     if (desc) d = *desc;
@@ -2451,6 +2749,9 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     else if (d.pid_kd < 0.0) d.pid_kd = 0.0;
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
+    if (d.lagrange_max == 0.0) d.lagrange_max = 2.0;
+    if (d.focops_temperature == 0.0) d.focops_temperature = 1.5;
+    if (d.focops_kl_bound == 0.0) d.focops_kl_bound = 0.02;
     if (d.trust_region == 0.0) d.trust_region = 0.01;
     if (d.cg_iters == 0) d.cg_iters = 15;
     if (d.cg_damping == 0.0) d.cg_damping = 0.1;
@@ -2459,13 +2760,22 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     return d;
 }
 
-/* PPO-Lag, PID-Lag and TRPO-Lag carry a Lagrange multiplier; the rest keep it at 0. */
+/* PPO-Lag, PID-Lag, TRPO-Lag, FOCOPS and CUP carry a Lagrange multiplier; the rest keep it at 0. */
 static int saferl_rl__uses_lambda(saferl_rl_algorithm algorithm) {
-    return algorithm == SAFERL_RL_PPO_LAG || algorithm == SAFERL_RL_PID_LAG || algorithm == SAFERL_RL_TRPO_LAG;
+    return algorithm == SAFERL_RL_PPO_LAG || algorithm == SAFERL_RL_PID_LAG || algorithm == SAFERL_RL_TRPO_LAG ||
+           algorithm == SAFERL_RL_FOCOPS || algorithm == SAFERL_RL_CUP;
+}
+
+/* CPO, PCPO and TRPO-Lag move the actor once per epoch by a trust-region step. */
+static int saferl_rl__second_order(saferl_rl_algorithm algorithm) {
+    return algorithm == SAFERL_RL_CPO || algorithm == SAFERL_RL_PCPO || algorithm == SAFERL_RL_TRPO_LAG;
 }
 
 static saferl_result saferl_rl__check_desc(const saferl_rl_desc *d) {
-    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_TRPO_LAG) return SAFERL_ERR_INVALID_ARGUMENT;
+    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_CUP) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!(d->focops_temperature > 0.0) || !saferl_rl__finite(d->focops_temperature) || !(d->focops_kl_bound > 0.0) ||
+        !saferl_rl__finite(d->focops_kl_bound) || !saferl_rl__finite(d->lagrange_max))
+        return SAFERL_ERR_INVALID_ARGUMENT;
     if (!(d->trust_region > 0.0 && d->trust_region <= 10.0) || d->cg_iters < 1 || d->cg_iters > 1000 ||
         !saferl_rl__finite(d->cg_damping) || d->line_search_steps < 1 || d->line_search_steps > 1000)
         return SAFERL_ERR_INVALID_ARGUMENT;
@@ -2553,7 +2863,7 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->mb_ret_r, float, M);
     SAFERL_RL__TAKE(a->mb_ret_c, float, M);
     {
-        size_t tr = a->desc.algorithm >= SAFERL_RL_CPO ? a->actor_count : 0; /* the trust-region family */
+        size_t tr = saferl_rl__second_order(a->desc.algorithm) ? a->actor_count : 0;
         SAFERL_RL__TAKE(a->tr_g, float, tr);
         SAFERL_RL__TAKE(a->tr_b, float, tr);
         SAFERL_RL__TAKE(a->tr_x, float, tr);
@@ -2561,6 +2871,14 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
         SAFERL_RL__TAKE(a->tr_step, float, tr);
         SAFERL_RL__TAKE(a->tr_old, float, tr);
         SAFERL_RL__TAKE(a->tr_work, float, 3 * tr);
+    }
+    { /* FOCOPS measures the KL from the rollout's policy (old_dist), CUP from its mid-point */
+        int projection = a->desc.algorithm == SAFERL_RL_FOCOPS || a->desc.algorithm == SAFERL_RL_CUP;
+        SAFERL_RL__TAKE(a->ref_dist, float, a->desc.algorithm == SAFERL_RL_CUP ? N * H : 0);
+        SAFERL_RL__TAKE(a->ref_log_std, float, projection ? H : 0);
+        SAFERL_RL__TAKE(a->mb_ref, float, projection ? M * H : 0);
+        SAFERL_RL__TAKE(a->sample_kl, float, projection ? Bm : 0);
+        SAFERL_RL__TAKE(a->dkl, float, projection ? Bm : 0);
     }
     SAFERL_RL__TAKE(a->env_obs, float, E * O);
     SAFERL_RL__TAKE(a->env_obs_norm, float, Bm * O);
@@ -2857,7 +3175,7 @@ static void saferl_rl__update_lambda(saferl_rl_agent *a, double cost_estimate) {
     double error;
     if (!saferl_rl__uses_lambda(d->algorithm) || cost_estimate != cost_estimate) return;
     error = cost_estimate - d->cost_limit;
-    if (d->algorithm == SAFERL_RL_PPO_LAG || d->algorithm == SAFERL_RL_TRPO_LAG) {
+    if (d->algorithm != SAFERL_RL_PID_LAG) {
         if (d->lambda_optimizer == SAFERL_RL_LAMBDA_SGD) {
             a->lagrange_multiplier += d->lambda_lr * error;
         } else { /* Adam on the loss -lambda * error, as OmniSafe */
@@ -2870,6 +3188,9 @@ static void saferl_rl__update_lambda(saferl_rl_agent *a, double cost_estimate) {
             a->lagrange_multiplier -= d->lambda_lr * mh / (sqrt(vh) + 1e-8);
         }
         if (a->lagrange_multiplier < 0.0) a->lagrange_multiplier = 0.0;
+        if ((d->algorithm == SAFERL_RL_FOCOPS || d->algorithm == SAFERL_RL_CUP) && d->lagrange_max >= 0.0 &&
+            a->lagrange_multiplier > d->lagrange_max)
+            a->lagrange_multiplier = d->lagrange_max; /* the papers' projection onto [0, nu_max] */
     } else {
         double p, cost_smooth, derivative, lambda;
         if (d->pid_ema_alpha > 0.0) {
@@ -2892,8 +3213,9 @@ static void saferl_rl__update_lambda(saferl_rl_agent *a, double cost_estimate) {
     }
 }
 
-/* Mean over the batch of KL(pi_old || pi), summed over action dimensions. */
-static double saferl_rl__batch_kl(saferl_rl_agent *a) {
+/* Mean over the batch of KL(pi_ref || pi), summed over action dimensions; pi_ref is the
+   rollout's policy (old_dist, old_log_std) or CUP's mid-point. */
+static double saferl_rl__batch_kl(saferl_rl_agent *a, const float *ref_dist, const float *ref_log_std) {
     const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->head_width, Bm = a->batch_max;
     const float *log_std = a->params + saferl_rl_mlp_param_count(&a->actor.net);
     double total = 0.0;
@@ -2902,7 +3224,7 @@ static double saferl_rl__batch_kl(saferl_rl_agent *a) {
         int B = N - start < Bm ? N - start : Bm;
         const float *head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->obs + (size_t)start * O, a->acts_actor, B);
         for (b = 0; b < B; ++b) {
-            const float *z_new = head + (size_t)b * H, *z_old = a->old_dist + (size_t)(start + b) * H;
+            const float *z_new = head + (size_t)b * H, *z_old = ref_dist + (size_t)(start + b) * H;
             if (a->actor.action_kind == SAFERL_RL_DISCRETE) {
                 float lse_new = saferl_rl__logsumexp(z_new, H), lse_old = saferl_rl__logsumexp(z_old, H);
                 for (j = 0; j < H; ++j) {
@@ -2911,9 +3233,9 @@ static double saferl_rl__batch_kl(saferl_rl_agent *a) {
                 }
             } else {
                 for (j = 0; j < H; ++j) {
-                    double var_old = exp(2.0 * a->old_log_std[j]), var_new = exp(2.0 * log_std[j]);
+                    double var_old = exp(2.0 * ref_log_std[j]), var_new = exp(2.0 * log_std[j]);
                     double dm = (double)z_old[j] - z_new[j];
-                    total += log_std[j] - a->old_log_std[j] + (var_old + dm * dm) / (2.0 * var_new) - 0.5;
+                    total += log_std[j] - ref_log_std[j] + (var_old + dm * dm) / (2.0 * var_new) - 0.5;
                 }
             }
         }
@@ -2944,6 +3266,16 @@ static float saferl_rl__critic_step(saferl_rl_agent *a, int which, const float *
     return loss;
 }
 
+/* The actor's step once dhead (and the log sigma gradient) holds d loss / d head: backward
+   through the network, gradient-norm clipping, Adam. */
+static void saferl_rl__actor_apply(saferl_rl_agent *a, int B, float lr) {
+    saferl_rl_mlp_backward(&a->actor.net, a->params, a->grads, a->mb_obs, a->acts_actor, a->dhead, NULL,
+                           a->backward_scratch, B);
+    saferl_rl_clip_grad_norm(a->grads, a->actor_count, (float)a->desc.max_grad_norm);
+    saferl_rl_adam_update(a->params, a->grads, a->adam_m, a->adam_v, a->actor_count, lr, 0.9f, 0.999f, 1e-8f,
+                          a->adam_step);
+}
+
 static float saferl_rl__actor_step(saferl_rl_agent *a, int B, float lr) {
     const int H = a->head_width;
     const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
@@ -2964,11 +3296,107 @@ static float saferl_rl__actor_step(saferl_rl_agent *a, int B, float lr) {
     else
         saferl_rl_gaussian_logprob_backward(a->dhead, a->grads + net_count, head, a->params + net_count, a->mb_actions,
                                             a->dlogp, B, H);
-    saferl_rl_mlp_backward(&a->actor.net, a->params, a->grads, a->mb_obs, a->acts_actor, a->dhead, NULL,
-                           a->backward_scratch, B);
-    saferl_rl_clip_grad_norm(a->grads, a->actor_count, (float)a->desc.max_grad_norm);
-    saferl_rl_adam_update(a->params, a->grads, a->adam_m, a->adam_v, a->actor_count, lr, 0.9f, 0.999f, 1e-8f,
-                          a->adam_step);
+    saferl_rl__actor_apply(a, B, lr);
+    return loss;
+}
+
+/* One minibatch step of FOCOPS's loss (mb_adv the mixed advantage A_R - nu A_C, mb_ref the
+   rollout policy's heads) or of CUP's projection loss (mb_adv the cost advantage, weighted by
+   cost_weight = nu (1 - gamma lambda) / (1 - gamma); mb_ref the mid-point's heads). ref_log_std:
+   the reference's log sigma (Gaussian). */
+static float saferl_rl__projection_step(saferl_rl_agent *a, int B, float lr, const float *ref_log_std,
+                                        double cost_weight) {
+    const int H = a->head_width, gaussian = a->actor.action_kind == SAFERL_RL_GAUSSIAN;
+    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
+    const float *head, *log_std = a->params + net_count;
+    float loss;
+    memset(a->grads, 0, sizeof(float) * a->actor_count);
+    head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->mb_obs, a->acts_actor, B);
+    if (gaussian) {
+        saferl_rl_gaussian_logprob_forward(a->logp, head, log_std, a->mb_actions, B, H);
+        saferl_rl_gaussian_kl_forward(a->sample_kl, head, log_std, a->mb_ref, ref_log_std, B, H);
+    } else {
+        saferl_rl_categorical_logprob_forward(a->logp, head, a->mb_actions, B, H);
+        saferl_rl_categorical_kl_forward(a->sample_kl, head, a->mb_ref, B, H);
+    }
+    memset(a->dlogp, 0, sizeof(float) * (size_t)B);
+    memset(a->dkl, 0, sizeof(float) * (size_t)B);
+    if (a->desc.algorithm == SAFERL_RL_FOCOPS) {
+        float temperature = (float)a->desc.focops_temperature, bound = (float)a->desc.focops_kl_bound;
+        loss = saferl_rl_focops_forward(a->logp, a->mb_logp_old, a->sample_kl, a->mb_adv, temperature, bound, B);
+        saferl_rl_focops_backward(a->dlogp, a->dkl, a->logp, a->mb_logp_old, a->sample_kl, a->mb_adv, temperature,
+                                  bound, 1.0f, B);
+    } else {
+        loss = saferl_rl_cup_forward(a->logp, a->mb_logp_old, a->sample_kl, a->mb_adv, (float)cost_weight, B);
+        saferl_rl_cup_backward(a->dlogp, a->dkl, a->logp, a->mb_logp_old, a->mb_adv, (float)cost_weight, 1.0f, B);
+    }
+    memset(a->dhead, 0, sizeof(float) * (size_t)B * H);
+    if (gaussian) {
+        saferl_rl_gaussian_logprob_backward(a->dhead, a->grads + net_count, head, log_std, a->mb_actions, a->dlogp, B, H);
+        saferl_rl_gaussian_kl_backward(a->dhead, a->grads + net_count, head, log_std, a->mb_ref, ref_log_std, a->dkl, B,
+                                       H);
+    } else {
+        saferl_rl_categorical_logprob_backward(a->dhead, head, a->mb_actions, a->dlogp, B, H);
+        saferl_rl_categorical_kl_backward(a->dhead, head, a->mb_ref, a->dkl, B, H);
+    }
+    saferl_rl__actor_apply(a, B, lr);
+    return loss;
+}
+
+/* A fresh random order of the batch for one pass (Fisher-Yates). */
+static void saferl_rl__shuffle(saferl_rl_agent *a) {
+    int i, N = a->desc.steps_per_epoch;
+    for (i = 0; i < N; ++i) a->perm[i] = i;
+    for (i = N - 1; i > 0; --i) {
+        int j = (int)saferl_rng_bounded(&a->rng, (uint32_t)i + 1), t = a->perm[i];
+        a->perm[i] = a->perm[j];
+        a->perm[j] = t;
+    }
+}
+
+/* Minibatch rows perm[start .. start + B) into the mb_* arrays; advantages from adv, the
+   reference heads from ref (NULL: none). */
+static void saferl_rl__gather(saferl_rl_agent *a, int start, int B, const float *adv, const float *ref) {
+    const int O = a->actor.observation_dim, Ad = a->stored_action_dim, H = a->head_width;
+    int b;
+    for (b = 0; b < B; ++b) {
+        int k = a->perm[start + b];
+        memcpy(a->mb_obs + (size_t)b * O, a->obs + (size_t)k * O, sizeof(float) * (size_t)O);
+        memcpy(a->mb_actions + (size_t)b * Ad, a->actions + (size_t)k * Ad, sizeof(float) * (size_t)Ad);
+        if (ref) memcpy(a->mb_ref + (size_t)b * H, ref + (size_t)k * H, sizeof(float) * (size_t)H);
+        a->mb_logp_old[b] = a->logp_old[k];
+        a->mb_adv[b] = adv[k];
+        a->mb_ret_r[b] = a->ret_r[k];
+        a->mb_ret_c[b] = a->ret_c[k];
+    }
+}
+
+/* CUP's second stage: the actor after the PPO stage is the mid-point pi_{k+1/2}; passes of
+   minibatch steps on mean(cost_weight rho A_C + KL(pi || pi_mid)), stopped when the batch's
+   KL(pi_mid || pi) exceeds target_kl. Returns the last loss; adds the passes. */
+static float saferl_rl__cup_projection(saferl_rl_agent *a, double cost_weight, float lr, int *passes, double *kl) {
+    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->head_width, Bm = a->batch_max;
+    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
+    float loss = 0.0f;
+    int start, pass;
+    for (start = 0; start < N; start += Bm) {
+        int B = N - start < Bm ? N - start : Bm;
+        const float *head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->obs + (size_t)start * O, a->acts_actor, B);
+        memcpy(a->ref_dist + (size_t)start * H, head, sizeof(float) * (size_t)B * H);
+    }
+    if (a->actor.action_kind == SAFERL_RL_GAUSSIAN) memcpy(a->ref_log_std, a->params + net_count, sizeof(float) * (size_t)H);
+    for (pass = 0; pass < a->desc.update_iters; ++pass) {
+        saferl_rl__shuffle(a);
+        for (start = 0; start < N; start += a->desc.minibatch) {
+            int B = N - start < a->desc.minibatch ? N - start : a->desc.minibatch;
+            saferl_rl__gather(a, start, B, a->adv_c, a->ref_dist);
+            a->adam_step += 1;
+            loss = saferl_rl__projection_step(a, B, lr, a->ref_log_std, cost_weight);
+        }
+        *passes += 1;
+        *kl = saferl_rl__batch_kl(a, a->ref_dist, a->ref_log_std);
+        if (a->desc.target_kl > 0.0 && *kl > a->desc.target_kl) break;
+    }
     return loss;
 }
 
@@ -3079,7 +3507,7 @@ static void saferl_rl__trust_region_update(saferl_rl_agent *a, double c, saferl_
     for (j = 0; j < a->desc.line_search_steps; ++j) {
         double reward_new, cost_new = 0.0;
         for (i = 0; i < n; ++i) a->params[i] = a->tr_old[i] + (float)frac * a->tr_step[i];
-        kl = saferl_rl__batch_kl(a);
+        kl = saferl_rl__batch_kl(a, a->old_dist, a->old_log_std);
         reward_new = saferl_rl__surrogate(a, a->adv_r);
         if (constrained) cost_new = saferl_rl__surrogate(a, a->adv_c);
         if (saferl_rl_cpo_accept(accept_case, kl, delta, reward_new - reward_old, cost_new - cost_old,
@@ -3102,16 +3530,14 @@ static void saferl_rl__trust_region_update(saferl_rl_agent *a, double c, saferl_
 SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats) {
     saferl_rl_agent *a = agent;
     const saferl_rl_desc *d;
-    int N, O, Ad, episodes = 0, i, pass, passes = 0, window_n;
-    double steps_cost = 0.0, mean, var, lr_scale = 1.0, kl = 0.0, cost_estimate, mix;
+    int N, episodes = 0, i, pass, passes = 0, window_n;
+    double steps_cost = 0.0, mean, var, lr_scale = 1.0, kl = 0.0, cost_estimate, mix, length;
     float actor_loss = 0.0f, loss_r = 0.0f, loss_c = 0.0f;
     saferl_rl_epoch_stats cpo_stats;
     saferl_result r;
     SAFERL_ASSERT(agent != NULL && agent->params != NULL);
     d = &a->desc;
     N = d->steps_per_epoch;
-    O = a->actor.observation_dim;
-    Ad = a->stored_action_dim;
     r = saferl_rl__rollout(a, &episodes, &steps_cost);
     if (r != SAFERL_OK) {
         a->needs_reset = 1; /* drop the interrupted episodes; nothing learned from them */
@@ -3141,15 +3567,19 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     mean = 0.0;
     for (i = 0; i < N; ++i) mean += a->adv_c[i];
     mean /= N;
-    mix = saferl_rl__uses_lambda(d->algorithm) ? a->lagrange_multiplier : 0.0;
-    for (i = 0; i < N; ++i) a->adv_r[i] = (float)((a->adv_r[i] - mix * (a->adv_c[i] - mean)) / (1.0 + mix));
+    mix = saferl_rl__uses_lambda(d->algorithm) && d->algorithm != SAFERL_RL_CUP ? a->lagrange_multiplier : 0.0;
+    { /* FOCOPS mixes as its paper, A_R - nu A_C (OmniSafe also divides by 1 + nu) */
+        double norm = d->algorithm == SAFERL_RL_FOCOPS ? 1.0 : 1.0 + mix;
+        for (i = 0; i < N; ++i) a->adv_r[i] = (float)((a->adv_r[i] - mix * (a->adv_c[i] - mean)) / norm);
+    }
+    /* the mean episode length of the epoch (steps per environment when none finished) */
+    length = episodes > 0 ? (double)N / episodes : (double)a->steps_per_env;
     cpo_stats.optim_case = -1;
     cpo_stats.step_fraction = 0.0;
     cpo_stats.lagrange_multiplier = 0.0;
     cpo_stats.kl = 0.0;
     if (d->algorithm == SAFERL_RL_CPO || d->algorithm == SAFERL_RL_PCPO) {
         /* the constraint linearised per step: (J_C - d) / mean episode length (see ALGORITHMS) */
-        double length = episodes > 0 ? (double)N / episodes : (double)a->steps_per_env;
         for (i = 0; i < N; ++i) a->adv_c[i] = (float)(a->adv_c[i] - mean);
         if (cost_estimate == cost_estimate)
             saferl_rl__trust_region_update(a, (cost_estimate - d->cost_limit) / length, &cpo_stats);
@@ -3165,32 +3595,32 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     }
     for (pass = 0; pass < d->update_iters; ++pass) {
         int start;
-        for (i = 0; i < N; ++i) a->perm[i] = i;
-        for (i = N - 1; i > 0; --i) { /* Fisher-Yates */
-            int j = (int)saferl_rng_bounded(&a->rng, (uint32_t)i + 1), t = a->perm[i];
-            a->perm[i] = a->perm[j];
-            a->perm[j] = t;
-        }
+        saferl_rl__shuffle(a);
         for (start = 0; start < N; start += d->minibatch) {
-            int B = N - start < d->minibatch ? N - start : d->minibatch, b;
-            for (b = 0; b < B; ++b) {
-                int k = a->perm[start + b];
-                memcpy(a->mb_obs + (size_t)b * O, a->obs + (size_t)k * O, sizeof(float) * (size_t)O);
-                memcpy(a->mb_actions + (size_t)b * Ad, a->actions + (size_t)k * Ad, sizeof(float) * (size_t)Ad);
-                a->mb_logp_old[b] = a->logp_old[k];
-                a->mb_adv[b] = a->adv_r[k];
-                a->mb_ret_r[b] = a->ret_r[k];
-                a->mb_ret_c[b] = a->ret_c[k];
-            }
+            int B = N - start < d->minibatch ? N - start : d->minibatch;
+            saferl_rl__gather(a, start, B, a->adv_r, d->algorithm == SAFERL_RL_FOCOPS ? a->old_dist : NULL);
             a->adam_step += 1;
             loss_r = saferl_rl__critic_step(a, 0, a->mb_ret_r, B, (float)(d->critic_lr * lr_scale));
             loss_c = saferl_rl__critic_step(a, 1, a->mb_ret_c, B, (float)(d->critic_lr * lr_scale));
-            if (d->algorithm < SAFERL_RL_CPO) actor_loss = saferl_rl__actor_step(a, B, (float)(d->actor_lr * lr_scale));
+            if (d->algorithm == SAFERL_RL_FOCOPS)
+                actor_loss = saferl_rl__projection_step(a, B, (float)(d->actor_lr * lr_scale), a->old_log_std, 0.0);
+            else if (!saferl_rl__second_order(d->algorithm))
+                actor_loss = saferl_rl__actor_step(a, B, (float)(d->actor_lr * lr_scale));
         }
         passes = pass + 1;
-        if (d->algorithm >= SAFERL_RL_CPO) continue; /* the critics alone: the actor moved once, above */
-        kl = saferl_rl__batch_kl(a);
+        if (saferl_rl__second_order(d->algorithm)) continue; /* the critics alone: the actor moved once, above */
+        kl = saferl_rl__batch_kl(a, a->old_dist, a->old_log_std);
         if (d->target_kl > 0.0 && kl > d->target_kl) break;
+    }
+    if (d->algorithm == SAFERL_RL_CUP) {
+        /* the projection's weight nu (1 - gamma_c lambda_c) (1 - gamma_c^L) / (1 - gamma_c): the
+           paper's (1 - gamma lambda) / (1 - gamma) with 1 / (1 - gamma) summed over the mean
+           episode's L steps (L when gamma_c = 1; see ALGORITHMS) */
+        double gc = d->cost_gamma, horizon = gc < 1.0 ? (1.0 - pow(gc, length)) / (1.0 - gc) : length;
+        mix = a->lagrange_multiplier;
+        for (i = 0; i < N; ++i) a->adv_c[i] = (float)(a->adv_c[i] - mean);
+        actor_loss = saferl_rl__cup_projection(a, mix * (1.0 - gc * d->cost_lambda) * horizon,
+                                               (float)(d->actor_lr * lr_scale), &passes, &kl);
     }
     if (stats) {
         stats->epoch = a->epoch;

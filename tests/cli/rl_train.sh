@@ -34,7 +34,7 @@ awk -F, '/^[0-9]/ { if (NF != 6 || $5 < 0) bad = 1 } END { exit bad }' "$TMP/out
 run --env pendulum --algo cpo --cost-limit 0.5 --seed 1 --steps 800 --steps-per-epoch 400 --envs 2 --png "$TMP/c6.png"
 [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && ok "cpo with continuous actions" ||
     bad "cpo with continuous actions" "$(cat "$TMP/err")"
-for algo in pcpo trpo-lag; do
+for algo in pcpo trpo-lag focops cup; do
     run --env cliff --algo $algo --cost-limit 0.2 --seed 2 --steps 2000 --steps-per-epoch 1000 --png "$TMP/c7.png"
     [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && tail -1 "$TMP/out" | grep -q '^eval,' &&
         ok "cliff $algo runs" || bad "cliff $algo runs" "status $status: $(cat "$TMP/err")"
@@ -48,7 +48,20 @@ for algo in pcpo trpo-lag; do
     [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && ok "$algo with continuous actions" ||
         bad "$algo with continuous actions" "$(cat "$TMP/err")"
 done
-for args in "--env mujoco" "--env cliff --algo focops-x" "--env cliff --seed -1" "--env cliff --steps abc" "--env cliff --bogus 1" "--algo ppo"; do
+run --env cliff --algo flip --base ppo-lag --cost-limits 0.02,0.3 --cost-limit 50 --seed 1 --steps 2000 \
+    --steps-per-epoch 1000 --eval-episodes 200
+[ "$status" -eq 0 ] && [ "$(grep -c '^policy,' "$TMP/out")" -eq 2 ] && ok "flip trains one policy per cost limit" ||
+    bad "flip trains one policy per cost limit" "status $status: $(cat "$TMP/err")"
+if [ "$status" -eq 0 ]; then
+    grep -Eq '^mixture,[01],[01],[0-9.e-]+,' "$TMP/out" && ok "flip prints the LP's mixture" || bad "flip prints the LP's mixture" "$(cat "$TMP/out")"
+    [ "$(grep -c '^flip,per-episode,\|^flip,per-step,' "$TMP/out")" -eq 2 ] && ok "flip measures both modes" ||
+        bad "flip measures both modes" "$(cat "$TMP/out")"
+    awk -F, '/^mixture/ { if ($4 < 0 || $4 > 1) bad = 1 } /^flip/ { if ($5 < 0 || $5 > 1) bad = 1 } END { exit bad }' "$TMP/out" &&
+        ok "flip weight and violation probabilities in [0, 1]" || bad "flip weight and violation probabilities in [0, 1]"
+else
+    bad "flip prints the LP's mixture" "not run"
+fi
+for args in "--env mujoco" "--env cliff --algo focops-x" "--env cliff --seed -1" "--env cliff --steps abc" "--env cliff --bogus 1" "--algo ppo" "--env cliff --algo flip" "--env cliff --algo flip --cost-limits 0.1,x" "--env cliff --algo flip --cost-limits 0.1 --constraint odd"; do
     # shellcheck disable=SC2086
     run $args --png "$TMP/x.png"
     if [ "$status" -ne 0 ] && [ -s "$TMP/err" ] && grep -q "rl_train:" "$TMP/err"; then ok "rejects: $args"; else bad "rejects: $args" "status $status"; fi
