@@ -178,7 +178,11 @@ test('budget demo: the readout shows what the library computes, the URL reproduc
   assert.notEqual(lognormal.p, expectedReadout({ ...lognormal, law: 'geometric', mean: state.mean, sigma: 0.6, H: 900, G: 16, lo: 1.2, hi: 1.6 }).p);
 
   // the URL carries the state (written once the controls rest); loading it restores the view
-  await page.waitForFunction(() => new URLSearchParams(location.search).get('H') === '900');
+  // (under load the first write can land between two controls' changes: wait for the last)
+  await page.waitForFunction(() => {
+    const q = new URLSearchParams(location.search);
+    return q.get('H') === '900' && q.get('lo') === '1.2' && q.get('hi') === '1.6' && q.get('sigma') === '0.6';
+  });
   const url = new URL(page.url());
   assert.equal(url.searchParams.get('H'), '900');
   assert.equal(url.searchParams.get('law'), 'lognormal');
