@@ -225,6 +225,10 @@
         with the top route and the route along the cliff mixed for d = 0.07 (tests/test_rl.c),
         per episode gives the LP's -11.07 at cost 0.070 and per step -19.85 at cost 0.093.
         saferl_rl_flip_policy offers both (SAFERL_RL_FLIP_PER_EPISODE is the default).
+        The paper's numerical example (reward 1.83 against 0.87 for the best deterministic
+        policy at a 17% violation probability) is not reproduced: its environment's geometry
+        is not given in enough detail to rebuild it. That cliff mixture is the stand-in the
+        unit test computes; tests/oracle/rl.sh checks the LP against scipy's linprog.
       Return-conditioned policies (offline, supervised) have their own section below (RCSL).
 
    POLICY FORMAT (version 1; all integers uint32 and floats IEEE-754 binary32, little endian)

@@ -10,6 +10,9 @@
                             log-likelihood) and the two critics (MSE), batches 1, 64, 1024;
                             PointGoal's shapes: 35 inputs, 64-64 tanh, 2 Gaussian actions
    bench_rl rcsl            RCSL training samples per second (bench_rcsl below)
+   bench_rl cpo [DIR]       one CPO policy update on a fixed batch of 4000 steps, Gaussian
+                            (PointGoal's actor) and categorical (CartPole's); DIR receives
+                            the batches for bench/rl_torch.py (bench_cpo below)
    bench_rl solve SEED...   wall-clock seconds until CartPole is "solved" (mean return of the
                             last 100 episodes >= 475) with PPO and the defaults; a cap of
                             MAX_SOLVE_STEPS steps reports "unsolved"
@@ -33,6 +36,13 @@
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* the process's CPU seconds: on a loaded machine closer to the work done than wall time */
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -282,6 +292,125 @@ static void bench_solve(uint32_t seed) {
     saferl_rl_agent_destroy(&agent);
 }
 
+/* ---- one CPO policy update ---------------------------------------------------------------- */
+
+/* The policy half of a CPO epoch on a fixed batch, through the agent's own routine: g and b
+   (the surrogates' gradients), x = F^-1 g and p = F^-1 b by conjugate gradient (cg_iters 15
+   Fisher-vector products each, closed form), the dual, and the backtracking line search with
+   its KL and surrogate evaluations. The critics' passes that follow in an epoch are PPO's
+   (the `nets` figures) and are not timed. Shapes: "gaussian" PointGoal's 35-64-64-2 actor,
+   "categorical" CartPole's 4-64-64-2; N = CPO_BATCH steps of N(0, 1) network inputs, actions
+   drawn from the policy, advantages N(0, 1) (reward standardised, cost centred), the scaled
+   violation c = CPO_C. The agent's defaults otherwise (minibatch 64: the batch is walked in
+   chunks of 64). Medians of 5 updates, each from the same theta_old, of wall-clock and of
+   process CPU seconds. With a path, the batch
+   and theta_old are written there for bench/rl_torch.py (the same update in PyTorch). */
+#define CPO_BATCH 4000
+#define CPO_C 0.002
+static void bench_cpo(const char *batch_dir) {
+    int shape;
+    for (shape = 0; shape < 2; ++shape) {
+        const char *name = shape == 0 ? "gaussian" : "categorical";
+        saferl_rl_builtin state;
+        saferl_rl_env env;
+        saferl_rl_desc desc;
+        saferl_rl_agent a;
+        saferl_rl_epoch_stats st;
+        saferl_rng rng;
+        double times[REPEATS], cpu[REPEATS], mean;
+        float *theta_old;
+        int O, H, Ad, N = CPO_BATCH, i, j, rep, start;
+        size_t n;
+        memset(&desc, 0, sizeof desc);
+        desc.algorithm = SAFERL_RL_CPO;
+        desc.steps_per_epoch = N;
+        desc.seed = 5;
+        saferl_rl_env_builtin(&env, &state, shape == 0 ? SAFERL_RL_ENV_POINTGOAL : SAFERL_RL_ENV_CARTPOLE);
+        if (saferl_rl_agent_create(&a, &desc, &env, 1) != SAFERL_OK) exit(1);
+        O = a.actor.observation_dim;
+        H = a.head_width;
+        Ad = a.stored_action_dim;
+        n = a.actor_count;
+        saferl_rng_seed(&rng, 11);
+        /* a trained-looking actor: every layer at gain 1 (the agent starts the head at 0.01) */
+        saferl_rl_mlp_init_params(&a.actor.net, a.params, &rng, 1.0f);
+        if (shape == 0)
+            for (j = 0; j < H; ++j) a.params[saferl_rl_mlp_param_count(&a.actor.net) + j] = -0.5f;
+        for (i = 0; i < N * O; ++i) a.obs[i] = (float)saferl_rng_normal(&rng);
+        for (start = 0; start < N; start += a.batch_max) {
+            int B = N - start < a.batch_max ? N - start : a.batch_max, b;
+            const float *head = saferl_rl_mlp_forward(&a.actor.net, a.params, a.obs + (size_t)start * O, a.acts_actor, B);
+            memcpy(a.old_dist + (size_t)start * H, head, sizeof(float) * (size_t)B * H);
+            for (b = 0; b < B; ++b) {
+                const float *z = head + (size_t)b * H;
+                float *act = a.actions + (size_t)(start + b) * Ad;
+                if (shape == 0) {
+                    const float *log_std = a.params + saferl_rl_mlp_param_count(&a.actor.net);
+                    for (j = 0; j < H; ++j) act[j] = z[j] + expf(log_std[j]) * (float)saferl_rng_normal(&rng);
+                } else { /* a draw from the softmax */
+                    double u = saferl_rng_uniform(&rng), total = 0.0, cum = 0.0;
+                    for (j = 0; j < H; ++j) total += exp((double)z[j]);
+                    act[0] = (float)(H - 1);
+                    for (j = 0; j < H; ++j) {
+                        cum += exp((double)z[j]) / total;
+                        if (u < cum) {
+                            act[0] = (float)j;
+                            break;
+                        }
+                    }
+                }
+            }
+            if (shape == 0)
+                saferl_rl_gaussian_logprob_forward(a.logp_old + start, head,
+                                                   a.params + saferl_rl_mlp_param_count(&a.actor.net),
+                                                   a.actions + (size_t)start * Ad, B, H);
+            else
+                saferl_rl_categorical_logprob_forward(a.logp_old + start, head, a.actions + (size_t)start * Ad, B, H);
+        }
+        if (shape == 0) memcpy(a.old_log_std, a.params + saferl_rl_mlp_param_count(&a.actor.net), sizeof(float) * H);
+        for (mean = 0.0, i = 0; i < N; ++i) mean += (a.adv_r[i] = (float)saferl_rng_normal(&rng));
+        for (i = 0; i < N; ++i) a.adv_r[i] -= (float)(mean / N); /* unit variance by construction */
+        for (mean = 0.0, i = 0; i < N; ++i) mean += (a.adv_c[i] = (float)saferl_rng_normal(&rng));
+        for (i = 0; i < N; ++i) a.adv_c[i] -= (float)(mean / N);
+        theta_old = fresh(n);
+        memcpy(theta_old, a.params, sizeof(float) * n);
+        if (batch_dir) {
+            char path[1024];
+            FILE *f;
+            int header[6];
+            double c = CPO_C;
+            header[0] = O, header[1] = H, header[2] = shape == 1, header[3] = N, header[4] = (int)n, header[5] = Ad;
+            snprintf(path, sizeof path, "%s/cpo_batch_%s.bin", batch_dir, name);
+            f = fopen(path, "wb");
+            if (!f || fwrite(header, sizeof header, 1, f) != 1 || fwrite(&c, sizeof c, 1, f) != 1 ||
+                fwrite(theta_old, sizeof(float), n, f) != n ||
+                fwrite(a.obs, sizeof(float), (size_t)N * O, f) != (size_t)N * O ||
+                fwrite(a.actions, sizeof(float), (size_t)N * Ad, f) != (size_t)N * Ad ||
+                fwrite(a.logp_old, sizeof(float), (size_t)N, f) != (size_t)N ||
+                fwrite(a.adv_r, sizeof(float), (size_t)N, f) != (size_t)N ||
+                fwrite(a.adv_c, sizeof(float), (size_t)N, f) != (size_t)N || fclose(f) != 0) {
+                fprintf(stderr, "bench_rl: cannot write %s\n", path);
+                exit(1);
+            }
+        }
+        for (rep = 0; rep < REPEATS; ++rep) {
+            double t0, c0;
+            memcpy(a.params, theta_old, sizeof(float) * n);
+            t0 = now();
+            c0 = cpu_now();
+            saferl_rl__trust_region_update(&a, CPO_C, &st); /* the agent's routine (private) */
+            cpu[rep] = cpu_now() - c0;
+            times[rep] = now() - t0;
+        }
+        printf("cpo_update_%s %.4g\n", name, median(times, REPEATS));
+        printf("cpo_update_cpu_%s %.4g\n", name, median(cpu, REPEATS));
+        printf("cpo_info_%s case=%d fraction=%.4g kl=%.4g nu=%.4g params=%zu\n", name, st.optim_case, st.step_fraction,
+               st.kl, st.lagrange_multiplier, n);
+        free(theta_old);
+        saferl_rl_agent_destroy(&a);
+    }
+}
+
 /* RCSL training: Adam steps on minibatches of 256 from a fixed random dataset of N samples,
    the {64, 64} tanh MLP over observation + (R, C); "gridworld": 63 + 2 inputs, 4 actions,
    cross-entropy; "pointgoal": 35 + 2 inputs, 2 Gaussian actions, Gaussian NLL. Samples per
@@ -341,12 +470,13 @@ static void bench_rcsl(void) {
 int main(int argc, char **argv) {
     int i;
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_rl envs | nets | rcsl | solve SEED...\n");
+        fprintf(stderr, "usage: bench_rl envs | nets | rcsl | cpo [DIR] | solve SEED...\n");
         return 2;
     }
     if (!strcmp(argv[1], "envs")) bench_envs();
     else if (!strcmp(argv[1], "nets")) bench_nets();
     else if (!strcmp(argv[1], "rcsl")) bench_rcsl();
+    else if (!strcmp(argv[1], "cpo")) bench_cpo(argc > 2 ? argv[2] : NULL);
     else if (!strcmp(argv[1], "solve"))
         for (i = 2; i < argc; ++i) bench_solve((uint32_t)strtoul(argv[i], NULL, 10));
     else {

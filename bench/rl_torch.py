@@ -9,7 +9,8 @@ mode, one thread (torch.set_num_threads(1)), float32, median of 5 runs per figur
                              gradients zeroed, forward and loss.backward() (no optimiser step)
 
 Prints "key seconds-per-call" lines like bench/rl.c. `rl_torch.py rcsl [out]`: RCSL training
-samples per second instead (see rcsl() below)."""
+samples per second instead (see rcsl() below). `rl_torch.py cpo DIR [out]`: one CPO policy
+update on the batches bench/rl.c's `cpo` mode wrote to DIR (see cpo() below)."""
 import statistics
 import sys
 import time
@@ -146,8 +147,165 @@ def rcsl(out_path):
     out.write(f"torch_version {torch.__version__}\n")
 
 
+def cpo_dual(q, r, s, c, delta, bb):
+    """CPO's five-case dual (Achiam et al. 2017, appendix 10.2), as saferl_rl_cpo_dual: returns
+    (case, x_coef, p_coef, nu) for the step D = x_coef x - p_coef p."""
+    big = 1e300
+    lam_b = (q / (2 * delta)) ** 0.5
+    if (bb <= 1e-8 or not s > 0) and c < 0:
+        return 4, 1 / lam_b, 0.0, 0.0
+    A, B = q - r * r / s, 2 * delta - c * c / s
+    if c < 0 and B < 0:
+        return 3, 1 / lam_b, 0.0, 0.0
+    if c >= 0 and B < 0:
+        return 0, 0.0, (2 * delta / s) ** 0.5, 0.0
+    r = -r  # the dual written for the descent gradient, as the papers' code
+    A = max(A, 1e-12 * q)
+    lam_a = (A / B) ** 0.5 if B > 0 else big
+    bound = r / c if c != 0 else (big if r > 0 else (-big if r < 0 else 0.0))
+    clamp = lambda v, lo, hi: max(lo, min(hi, v))
+    if c < 0:
+        la, lb = clamp(lam_a, 0.0, bound), clamp(lam_b, bound, big)
+    else:
+        la, lb = clamp(lam_a, bound, big), clamp(lam_b, 0.0, bound)
+    fa = -0.5 * (A / la + B * la) - r * c / s if 0 < la < big else -big
+    fb = -0.5 * (q / lb + 2 * delta * lb) if 0 < lb < big else -big
+    lam = la if fa >= fb else lb
+    nu = (lam * c - r) / s if lam * c - r > 0 else 0.0
+    return (2 if c < 0 else 1), 1 / lam, nu / lam, nu
+
+
+def cpo(batch_dir, out_path):
+    """One CPO policy update on the batch bench/rl.c's `cpo` mode wrote (same theta_old, same
+    data), as OmniSafe's CPO does it: g and b by autograd of the surrogates mean(rho A_R),
+    mean(rho A_C); the Fisher-vector product by double backprop of the batch's mean KL
+    (OmniSafe's _fvp: KL(pi_old || pi) with pi_old detached, grad with create_graph, then the
+    gradient of (grad KL) . v; the forward recomputed each product), + 0.1 v; conjugate
+    gradient 15 products from 0 (stop at residual < 1e-10); the five-case dual; 15
+    backtracking steps of 0.8 accepted on KL <= 0.01, the cost surrogate's growth <= max(-c, 0)
+    and, in cases 2..4, no loss of reward surrogate. The KL is summed over action dimensions
+    (as ours; OmniSafe averages, the same cost). Whole-batch tensors (no chunks). Medians of 5
+    updates, each from theta_old, of wall-clock and of process CPU seconds."""
+    import numpy as np
+    lines = []
+    for name in ("gaussian", "categorical"):
+        raw = open(f"{batch_dir}/cpo_batch_{name}.bin", "rb").read()
+        O, H, discrete, N, n, Ad = np.frombuffer(raw, np.int32, 6)
+        c = float(np.frombuffer(raw, np.float64, 1, 24)[0])
+        floats = np.frombuffer(raw, np.float32, offset=32)
+        sizes = [n, N * O, N * Ad, N, N, N]
+        parts, at = [], 0
+        for k in sizes:
+            parts.append(torch.from_numpy(floats[at:at + k].copy()))
+            at += k
+        theta_old, obs, actions, logp_old, adv_r, adv_c = parts
+        obs, actions = obs.view(N, O), actions.view(N, Ad)
+        net = nn.Sequential(nn.Linear(O, HID), nn.Tanh(), nn.Linear(HID, HID), nn.Tanh(), nn.Linear(HID, H))
+        ps = list(net.parameters())
+        if not discrete:
+            log_std_p = nn.Parameter(torch.zeros(H))
+            ps.append(log_std_p)
+        act_index = actions[:, 0].long() if discrete else None
+
+        def set_flat(flat):
+            torch.nn.utils.vector_to_parameters(flat, ps)
+
+        def logp_of(head):
+            if discrete:
+                return torch.log_softmax(head, -1).gather(1, act_index[:, None]).squeeze(1)
+            z = (actions - head) * torch.exp(-log_std_p)
+            return (-0.5 * z * z - log_std_p - HALF_LOG_2PI).sum(-1)
+
+        def kl_of(head, old_head, old_log_std):
+            if discrete:
+                lp_old, lp = torch.log_softmax(old_head, -1), torch.log_softmax(head, -1)
+                return (lp_old.exp() * (lp_old - lp)).sum(-1).mean()
+            var_old, var = torch.exp(2 * old_log_std), torch.exp(2 * log_std_p)
+            return (log_std_p - old_log_std + (var_old + (old_head - head) ** 2) / (2 * var) - 0.5).sum(-1).mean()
+
+        def flat_grad(y, **kw):
+            return torch.cat([t.reshape(-1) for t in torch.autograd.grad(y, ps, **kw)])
+
+        def update():
+            set_flat(theta_old)
+            with torch.no_grad():
+                old_head = net(obs)
+                old_log_std = log_std_p.detach().clone() if not discrete else None
+            head = net(obs)
+            ratio = torch.exp(logp_of(head) - logp_old)
+            g = flat_grad((ratio * adv_r).mean(), retain_graph=True)
+            b = flat_grad((ratio * adv_c).mean())
+
+            def fvp(v):
+                kl = kl_of(net(obs), old_head, old_log_std)
+                grad_kl = flat_grad(kl, create_graph=True)
+                return flat_grad((grad_kl * v).sum()) + 0.1 * v
+
+            def cg(rhs):
+                x = torch.zeros_like(rhs)
+                r, p = rhs.clone(), rhs.clone()
+                rr = torch.dot(r, r)
+                for _ in range(15):
+                    if rr.sqrt() < 1e-10:
+                        break
+                    z = fvp(p)
+                    pz = torch.dot(p, z)
+                    if not pz > 0:
+                        break
+                    alpha = rr / pz
+                    x += alpha * p
+                    r -= alpha * z
+                    rr_new = torch.dot(r, r)
+                    p = r + (rr_new / rr) * p
+                    rr = rr_new
+                return x
+
+            x, p = cg(g), cg(b)
+            q, r, s, bb = (torch.dot(g, x).item(), torch.dot(g, p).item(), torch.dot(b, p).item(),
+                           torch.dot(b, b).item())
+            case, x_coef, p_coef, nu = cpo_dual(q, r, s, c, 0.01, bb)
+            step = x_coef * x - p_coef * p
+            with torch.no_grad():
+                ratio0 = torch.exp(logp_of(net(obs)) - logp_old)
+                reward_old, cost_old = (ratio0 * adv_r).mean().item(), (ratio0 * adv_c).mean().item()
+                frac, accepted, kl = 1.0, False, 0.0
+                for _ in range(15):
+                    set_flat(theta_old + frac * step)
+                    head = net(obs)
+                    kl = kl_of(head, old_head, old_log_std).item()
+                    ratio = torch.exp(logp_of(head) - logp_old)
+                    reward_new, cost_new = (ratio * adv_r).mean().item(), (ratio * adv_c).mean().item()
+                    if (kl <= 0.01 and not (case > 1 and reward_new < reward_old)
+                            and cost_new - cost_old <= max(-c, 0.0)):
+                        accepted = True
+                        break
+                    frac *= 0.8
+                if not accepted:
+                    set_flat(theta_old)
+                    frac, kl = 0.0, 0.0
+            return case, frac, kl, nu
+
+        update()  # warm up
+        times, cpu = [], []
+        for _ in range(REPEATS):
+            t0, c0 = time.perf_counter(), time.process_time()
+            info = update()
+            cpu.append(time.process_time() - c0)
+            times.append(time.perf_counter() - t0)
+        lines.append(f"cpo_update_{name} {statistics.median(times):.4g}")
+        lines.append(f"cpo_update_cpu_{name} {statistics.median(cpu):.4g}")
+        lines.append(f"cpo_info_{name} case={info[0]} fraction={info[1]:.4g} kl={info[2]:.4g} nu={info[3]:.4g} "
+                     f"params={n}")
+    out = open(out_path, "w") if out_path else sys.stdout
+    for line in lines:
+        out.write(line + "\n")
+    out.write(f"torch_version {torch.__version__}\n")
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "rcsl":
         rcsl(sys.argv[2] if len(sys.argv) > 2 else None)
+    elif len(sys.argv) > 2 and sys.argv[1] == "cpo":
+        cpo(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
     else:
         main()

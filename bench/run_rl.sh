@@ -13,6 +13,10 @@
 #     the bench in minutes: CartPole 30k, gridworld 20k, PointGoal 20k steps by default (far
 #     from OmniSafe's 1e7; PointGoal does not learn much in 20k). Two runs at a time (2 cores).
 #  5. RCSL training samples per second against PyTorch (same network, loss, Adam, minibatch).
+#  6. One CPO policy update on a fixed batch (Gaussian PointGoal-shaped and categorical
+#     CartPole-shaped actors) against the same update in PyTorch on the same batch and
+#     theta_old (bench/rl_torch.py cpo); the dual case, step fraction, KL and nu of both sides
+#     are printed so the two can be seen to do the same update.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -146,4 +150,29 @@ print("|---|---|---|---|")
 for key in ours:
     o, t = float(ours[key]), float(torch[key])
     print(f"| {key.replace('rcsl_train_samples_per_s_', '')} | {o:.0f} | {t:.0f} | {o / t:.2f}x |")
+PY
+
+echo
+echo "== one CPO policy update on a fixed batch of 4000 steps (g, b, 2 x 15 CG Fisher-vector products,"
+echo "   the dual, the line search; the critics not included), seconds; 1 thread each"
+mkdir -p build/bench_rl_cpo
+build/bench_rl_v2 cpo build/bench_rl_cpo >build/bench_rl_cpo/ours.txt
+OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" bench/rl_torch.py cpo build/bench_rl_cpo \
+    build/bench_rl_cpo/torch.txt
+"$PY" - build/bench_rl_cpo/ours.txt build/bench_rl_cpo/torch.txt <<'PY'
+import sys
+def read(p):
+    return {w[0]: " ".join(w[1:]) for w in (l.split() for l in open(p)) if len(w) >= 2}
+ours, torch = read(sys.argv[1]), read(sys.argv[2])
+print(f"  PyTorch {torch.get('torch_version', '?')}, torch.set_num_threads(1); FVP: ours closed form, PyTorch double")
+print("  backprop of the KL (OmniSafe's); medians of 5 updates from the same theta_old")
+print("| actor | ours wall (s) | PyTorch wall (s) | torch / ours | ours CPU (s) | PyTorch CPU (s) | torch / ours (CPU) |")
+print("|---|---|---|---|---|---|---|")
+for shape, actor in (("gaussian", "35-64-64-2 Gaussian (PointGoal)"), ("categorical", "4-64-64-2 categorical (CartPole)")):
+    o, t = float(ours[f"cpo_update_{shape}"]), float(torch[f"cpo_update_{shape}"])
+    oc, tc = float(ours[f"cpo_update_cpu_{shape}"]), float(torch[f"cpo_update_cpu_{shape}"])
+    print(f"| {actor} | {o:.3g} | {t:.3g} | {t / o:.2f}x | {oc:.3g} | {tc:.3g} | {tc / oc:.2f}x |")
+for shape in ("gaussian", "categorical"):
+    print(f"  {shape}: ours  {ours[f'cpo_info_{shape}']}")
+    print(f"  {shape}: torch {torch[f'cpo_info_{shape}']}")
 PY

@@ -1889,6 +1889,36 @@ static int dump_cliff_lp(void) {
     return 0;
 }
 
+/* `test_rl --mixture-lp < cases`: saferl_rl_mixture_solve on each line "case NAME LIMIT N
+   value_1 constraint_1 ... value_N constraint_N" of stdin (tests/data/rl/mixture_lp_cases.txt),
+   printed as "mixture NAME ok FIRST SECOND WEIGHT VALUE CONSTRAINT" or "mixture NAME
+   infeasible", for tests/oracle/rl.sh to compare with scipy's linprog. */
+static int dump_mixture_lp(void) {
+    static double value[256], constraint[256];
+    char word[64], name[64];
+    double limit;
+    int n, i, ch;
+    while (scanf("%63s", word) == 1) {
+        saferl_rl_mixture m;
+        saferl_result r;
+        if (strcmp(word, "case") != 0) { /* a comment: skip the line */
+            while ((ch = getchar()) != EOF && ch != '\n') continue;
+            continue;
+        }
+        if (scanf("%63s %lf %d", name, &limit, &n) != 3 || n < 1 || n > 256) return 1;
+        for (i = 0; i < n; ++i)
+            if (scanf("%lf %lf", &value[i], &constraint[i]) != 2) return 1;
+        r = saferl_rl_mixture_solve(value, constraint, n, limit, &m);
+        if (r == SAFERL_ERR_INFEASIBLE) printf("mixture %s infeasible\n", name);
+        else if (r == SAFERL_OK)
+            printf("mixture %s ok %d %d %.17g %.17g %.17g\n", name, m.first, m.second, m.first_weight, m.value,
+                   m.constraint);
+        else
+            printf("mixture %s error %d\n", name, (int)r);
+    }
+    return 0;
+}
+
 /* ==== return-conditioned supervised learning: datasets, the conditioned policy, training ==== */
 
 /* A tabular gridworld policy as a one-layer network over the one-hot cell: the logit of the
@@ -2324,6 +2354,7 @@ TEST(rcsl_training_reproduces_from_a_seed) {
 
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
+    if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     (void)argv;
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);

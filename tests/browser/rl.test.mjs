@@ -28,12 +28,12 @@ after(async () => {
 function expectedCurve(kind, algorithm, d, seed, spe, epochs) {
   const t = lib._rl_trainer_create(kind, algorithm, d, seed, spe, 64);
   assert.ok(t, 'trainer');
-  const out = lib._malloc(64);
+  const out = lib._malloc(10 * 8);
   const rows = [];
   for (let i = 0; i < epochs; ++i) {
     assert.equal(lib._rl_trainer_epoch(t, out), 0);
-    const v = new Float64Array(lib.HEAPF64.buffer, out, 8);
-    rows.push({ epoch: v[0], steps: v[1], ret: v[2], cost: v[3], lambda: v[4] });
+    const v = new Float64Array(lib.HEAPF64.buffer, out, 10);
+    rows.push({ epoch: v[0], steps: v[1], ret: v[2], cost: v[3], lambda: v[4], optimCase: v[8], stepFraction: v[9] });
   }
   lib._free(out);
   lib._rl_trainer_destroy(t);
@@ -123,7 +123,7 @@ test('rl demo: continuous actions (PointGoal) run to the requested length; bad U
   assert.deepEqual(errors, []);
   await page.close();
 
-  const bad = await openPage(browser.context, server.url + 'rl/index.html?env=mujoco&algo=cpo&d=-3&spe=abc');
+  const bad = await openPage(browser.context, server.url + 'rl/index.html?env=mujoco&algo=trpo&d=-3&spe=abc');
   const settings = await bad.page.evaluate(() => window.__rl.settings);
   assert.equal(settings.env, 'cartpole');
   assert.equal(settings.algo, 'ppo-lag');
@@ -131,4 +131,31 @@ test('rl demo: continuous actions (PointGoal) run to the requested length; bad U
   assert.equal(settings.spe, 1000);
   assert.deepEqual(bad.errors, []);
   await bad.page.close();
+});
+
+test('rl demo: a second-order method (CPO) trains in the page as the library does in node', async () => {
+  // CPO on the cliff CMDP: every epoch's return, cost, nu, dual case and accepted step
+  // fraction as the library gives them for the seed (algorithm 3 = SAFERL_RL_CPO)
+  const { page, errors } = await openPage(browser.context,
+    server.url + 'rl/index.html?env=cliff&algo=cpo&d=0.1&seed=4&spe=500&epochs=4');
+  assert.equal(await page.$eval('#algo', (el) => el.value), 'cpo');
+  await page.click('#start');
+  await page.waitForFunction(() => !window.__rl.running && window.__rl.epochs.length === 4, null, { timeout: 60000 });
+  const shown = await page.evaluate(() => window.__rl.epochs);
+  const expected = expectedCurve(4, 3, 0.1, 4, 500, 4);
+  let steps = 0;
+  for (let i = 0; i < 4; ++i) {
+    for (const k of ['ret', 'cost', 'lambda', 'stepFraction']) {
+      sameNumber(shown[i][k] ?? NaN, expected[i][k], `cpo epoch ${i + 1} ${k}`);
+    }
+    assert.equal(shown[i].optimCase, expected[i].optimCase, `cpo epoch ${i + 1} case`);
+    if (expected[i].stepFraction > 0) ++steps;
+  }
+  assert.ok(steps >= 1, 'at least one accepted trust-region step');
+  assert.match(await page.textContent('#r-trust'), /^case [0-4], step /);
+  assert.match(await page.textContent('#r-multiplier'), /ν/);
+  await page.waitForFunction(() => window.__rl.replay.steps >= 3, null, { timeout: 20000 });
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'rl-cpo.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
 });

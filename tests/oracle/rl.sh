@@ -4,19 +4,27 @@
 # together with the answers of the simplex in tests/test_rl.c at several cost limits d.
 #   always:            the simplex answers against the checked-in linprog fixture (1e-6)
 #   scipy installed:   linprog re-solves the dumped model, against the simplex and the fixture
-#   tests/oracle/rl.sh --write   re-derives the fixture (needs scipy)
+#   tests/oracle/rl.sh --write   re-derives the fixtures (needs scipy)
+# The same for the flipping mixture's LP (saferl_rl_mixture_solve): the checked-in cases
+# tests/data/rl/mixture_lp_cases.txt (random sets of (J_i, J_C,i), infeasible and degenerate
+# ones) through `test_rl --mixture-lp`, against linprog's optimum in the fixture, and re-solved
+# by tests/data/rl/mixture_linprog.py when scipy is installed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 FIXTURE=tests/data/rl/cliff_lp_expected.txt
+MIX_CASES=tests/data/rl/mixture_lp_cases.txt
+MIX_FIXTURE=tests/data/rl/mixture_lp_expected.txt
 make -s build/test_rl
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 build/test_rl --cliff-lp >"$tmp/dump"
+build/test_rl --mixture-lp <"$MIX_CASES" >"$tmp/mixture"
 have_scipy=0
 /usr/bin/python3 -c "import scipy.optimize, numpy" 2>/dev/null && have_scipy=1
 if [ "${1:-}" = "--write" ]; then
     [ "$have_scipy" = 1 ] || { echo "rl.sh --write needs scipy (apt-get install python3-scipy)" >&2; exit 1; }
     /usr/bin/python3 tests/data/rl/cliff_linprog.py "$tmp/dump" "$FIXTURE" --write
+    /usr/bin/python3 tests/data/rl/mixture_linprog.py "$MIX_CASES" "$MIX_FIXTURE" --write
     exit 0
 fi
 echo "== cliff CMDP: the simplex of tests/test_rl.c against the checked-in linprog fixture"
@@ -35,4 +43,24 @@ if [ "$have_scipy" = 1 ]; then
     /usr/bin/python3 tests/data/rl/cliff_linprog.py "$tmp/dump" "$FIXTURE" --check
 else
     echo "scipy not installed: checked-in fixture only (apt-get install python3-scipy)"
+fi
+echo "== flipping mixture LP: saferl_rl_mixture_solve against the checked-in linprog fixture"
+awk 'NR == FNR { if ($1 !~ /^#/) e[$1] = $2; next }
+     $1 == "mixture" {
+         n++
+         if (!($2 in e)) { printf "  %s: not in the fixture\n", $2; bad = 1; next }
+         if ($3 == "infeasible" || e[$2] == "infeasible") {
+             if ($3 != e[$2]) { printf "  %s: %s, fixture %s  MISMATCH\n", $2, $3, e[$2]; bad = 1 }
+             else inf++
+             next
+         }
+         d = $7 - e[$2]; if (d < 0) d = -d; m = ($7 < 0 ? -$7 : $7) + 1
+         if ($3 != "ok" || d > 1e-9 * m) { printf "  %s: value %s, fixture %s  MISMATCH\n", $2, $7, e[$2]; bad = 1 }
+         else ok++
+     }
+     END { printf "  %d cases: %d optima equal to linprog'"'"'s, %d infeasible as linprog says\n", n, ok, inf
+           if (n < 40) { print "  too few mixture lines"; bad = 1 }; exit bad }' "$MIX_FIXTURE" "$tmp/mixture"
+if [ "$have_scipy" = 1 ]; then
+    echo "== re-solving the mixture cases with scipy.optimize.linprog (weights checked, not only values)"
+    /usr/bin/python3 tests/data/rl/mixture_linprog.py "$MIX_CASES" "$MIX_FIXTURE" "$tmp/mixture"
 fi

@@ -11,7 +11,11 @@ const canvas = $('view');
 const ctx = canvas.getContext('2d');
 
 const ENVS = ['cartpole', 'pointgoal', 'gridworld', 'pendulum', 'cliff'];
-const ALGOS = ['ppo', 'ppo-lag', 'pid-lag'];
+// in saferl_rl_algorithm's order: the index is the value glue.c passes on
+const ALGOS = ['ppo', 'ppo-lag', 'pid-lag', 'cpo', 'pcpo', 'trpo-lag', 'focops', 'cup'];
+const SECOND_ORDER = ['cpo', 'pcpo', 'trpo-lag'];
+// what the multiplier column is for each algorithm
+const MULTIPLIER = { cpo: 'ν (the step\'s dual)', pcpo: 'ν (projection)', focops: 'ν', cup: 'ν' };
 const DEFAULT_D = { cartpole: 10, pointgoal: 25, gridworld: 0.5, pendulum: 0.1, cliff: 0.2 };
 const NOTES = {
   cartpole: 'Gym CartPole-v1; the red bands are |x| > 1, where every step costs 1. Solved: return 475.',
@@ -121,7 +125,10 @@ function showReadout() {
     $('r-cost').textContent = `${fmt(e.cost)} vs ${S.settings.d}`;
     $('r-lambda').textContent = fmt(e.lambda);
     $('r-rate').textContent = fmt(e.rate);
+    $('r-trust').textContent = e.optimCase >= 0 ? `case ${e.optimCase}, step ${fmt(e.stepFraction, 3)}`
+      : (SECOND_ORDER.includes(S.settings.algo) ? 'no step' : '—');
   }
+  $('r-multiplier').textContent = MULTIPLIER[S.settings.algo] || 'λ';
   const f = S.replay.finished[S.replay.finished.length - 1];
   $('r-replay').textContent = f ? `${fmt(f.ret)} / ${fmt(f.cost)}` : '—';
 }
@@ -140,7 +147,8 @@ worker.onmessage = (event) => {
   if (m.type === 'ready') workerReady();
   else if (m.type === 'started') setStatus(`training (saferl_rl ${m.version} in a Web Worker)`);
   else if (m.type === 'epoch') {
-    S.epochs.push({ epoch: m.epoch, steps: m.steps, ret: m.ret, cost: m.cost, lambda: m.lambda, rate: m.rate });
+    S.epochs.push({ epoch: m.epoch, steps: m.steps, ret: m.ret, cost: m.cost, lambda: m.lambda, rate: m.rate,
+      optimCase: m.optimCase, stepFraction: m.stepFraction });
     S.policy = { bytes: m.policy, epoch: m.epoch };
     if (!S.replay.player) loadReplay();
     redrawPlots();
@@ -379,7 +387,7 @@ $('env').addEventListener('change', () => {
   syncControls();
   writeUrl();
 });
-for (const id of ['algo', 'd', 'seed', 'spe']) $(id).addEventListener('change', () => { readControls(); writeUrl(); redrawPlots(); });
+for (const id of ['algo', 'd', 'seed', 'spe']) $(id).addEventListener('change', () => { readControls(); writeUrl(); redrawPlots(); showReadout(); });
 $('start').addEventListener('click', start);
 $('stop').addEventListener('click', () => { worker.postMessage({ type: 'stop' }); });
 $('resume').addEventListener('click', () => {

@@ -38,7 +38,8 @@ GLUE_EXPORT const char *rl_result_string(int r) { return saferl_result_string((s
 GLUE_EXPORT int rl_last_error(void) { return last_error; }
 GLUE_EXPORT int rl_env_from_name(const char *name) { return saferl_rl_env_kind_from_name(name); }
 
-/* algorithm 0 PPO, 1 PPO-Lag, 2 PID-Lag; hidden units per layer (two layers). */
+/* algorithm: saferl_rl_algorithm's value (0 PPO, 1 PPO-Lag, 2 PID-Lag, 3 CPO, 4 PCPO,
+   5 TRPO-Lag, 6 FOCOPS, 7 CUP); hidden units per layer (two layers). */
 GLUE_EXPORT rl_trainer *rl_trainer_create(int kind, int algorithm, double cost_limit, int seed, int steps_per_epoch,
                                           int hidden) {
     rl_trainer *t = (rl_trainer *)calloc(1, sizeof *t);
@@ -47,7 +48,7 @@ GLUE_EXPORT rl_trainer *rl_trainer_create(int kind, int algorithm, double cost_l
     last_error = SAFERL_ERR_OUT_OF_MEMORY;
     if (!t) return NULL;
     last_error = saferl_rl_env_builtin(&t->env, &t->state, (saferl_rl_env_kind)kind);
-    if (last_error < 0 || algorithm < 0 || algorithm > 2 || !(cost_limit >= 0.0)) {
+    if (last_error < 0 || algorithm < SAFERL_RL_PPO || algorithm > SAFERL_RL_CUP || !(cost_limit >= 0.0)) {
         if (last_error >= 0) last_error = SAFERL_ERR_INVALID_ARGUMENT;
         free(t);
         return NULL;
@@ -74,8 +75,10 @@ GLUE_EXPORT void rl_trainer_destroy(rl_trainer *t) {
     free(t);
 }
 
-/* One epoch; out (8 doubles): epoch, total steps, return, cost (window means; NaN before the
-   first episode ends), lambda, cost rate, episodes this epoch, update passes. */
+/* One epoch; out (10 doubles): epoch, total steps, return, cost (window means; NaN before the
+   first episode ends), lambda (CPO: the step's nu; PCPO: the projection's multiplier), cost
+   rate, episodes this epoch, update passes, the trust-region case (CPO 0..4, PCPO 1 or 3,
+   TRPO-Lag 4; -1 no step or a first-order method), the accepted step fraction. */
 GLUE_EXPORT int rl_trainer_epoch(rl_trainer *t, double *out) {
     saferl_rl_epoch_stats st;
     saferl_result r = saferl_rl_agent_epoch(&t->agent, &st);
@@ -88,6 +91,8 @@ GLUE_EXPORT int rl_trainer_epoch(rl_trainer *t, double *out) {
     out[5] = st.cost_rate;
     out[6] = st.episodes;
     out[7] = st.update_passes;
+    out[8] = st.optim_case;
+    out[9] = st.step_fraction;
     return 0;
 }
 

@@ -5,7 +5,7 @@
 import createRlModule from './rl.mjs';
 
 const lib = await createRlModule();
-const out = lib._malloc(8 * 8);
+const out = lib._malloc(10 * 8);
 let trainer = 0;
 let running = false;
 let maxEpochs = 0;
@@ -36,10 +36,10 @@ function oneEpoch() {
     return;
   }
   ++epochCount;
-  const v = Array.from(new Float64Array(lib.HEAPF64.buffer, out, 8));
+  const v = Array.from(new Float64Array(lib.HEAPF64.buffer, out, 10));
   const policy = policyBytes();
   postMessage({ type: 'epoch', epoch: v[0], steps: v[1], ret: v[2], cost: v[3], lambda: v[4], rate: v[5],
-    episodes: v[6], passes: v[7], policy }, [policy.buffer]);
+    episodes: v[6], passes: v[7], optimCase: v[8], stepFraction: v[9], policy }, [policy.buffer]);
 }
 
 let generation = 0; // a new start ends the loop of the previous run
