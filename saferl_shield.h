@@ -1240,6 +1240,7 @@ static saferl_result saferl_shield__settle(saferl_shield_dfa *d, int prune_dead,
     if (sink != SAFERL_SHIELD_NO_STATE) {
         for (i = 0; i < edges; ++i)
             if (!alive[d->next[i]]) d->next[i] = sink;
+        if (!alive[d->initial]) d->initial = sink; /* dead from the start: the sink, not a look-alike */
         for (letter = 0; letter < letters; ++letter) {
             d->next[((size_t)sink << d->prop_count) | letter] = sink;
             if (d->reward) d->reward[((size_t)sink << d->prop_count) | letter] = 0.0;
@@ -3349,12 +3350,91 @@ static int saferl_shield__vocabulary_bit(const saferl_shield_desc *desc, const c
     return -1;
 }
 
+/* Buchi Inf(0) as a safety language. good[q]: an accepting run starts at q (the greatest set
+   Z whose states all reach a marked edge into Z). The language is safety exactly when no
+   reachable cycle of unmarked edges stays among good states: then every run that stays among
+   good states forever is accepting, so the language equals its closure, and good states are
+   the monitor's safe states. Otherwise a word that reaches such a cycle and loops there has
+   every prefix extendable yet is rejected (a liveness obligation): refused. seen: scratch. */
+static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_shield_dfa *raw,
+                                           const unsigned char *edge_mark, uint32_t start, unsigned char *good,
+                                           unsigned char *seen, const saferl_allocator *allocator) {
+    uint32_t n = raw->state_count, q, letter, head = 0, tail = 0, done = 0, nodes = 0;
+    uint32_t *order = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * 2 * sizeof(uint32_t));
+    uint32_t *indegree = order ? order + n : NULL;
+    int changed = 1;
+    if (!order) return -1;
+    for (q = 0; q < n; ++q) good[q] = 1;
+    while (changed) { /* Z := the states that reach a marked edge into Z */
+        changed = 0;
+        memset(seen, 0, n);
+        for (;;) {
+            int grew = 0;
+            for (q = 0; q < n; ++q) {
+                if (seen[q]) continue;
+                for (letter = 0; letter < h->letters; ++letter) {
+                    size_t at = ((size_t)q << raw->prop_count) | letter;
+                    if ((edge_mark[at] && good[raw->next[at]]) || seen[raw->next[at]]) break;
+                }
+                if (letter < h->letters) seen[q] = 1, grew = 1;
+            }
+            if (!grew) break;
+        }
+        for (q = 0; q < n; ++q)
+            if (good[q] != seen[q]) good[q] = seen[q], changed = 1;
+    }
+    /* the reachable good states, then Kahn's order on their unmarked edges: what is left over
+       lies on (or behind) an unmarked cycle */
+    memset(seen, 0, n);
+    seen[start] = 1;
+    order[tail++] = start;
+    while (head < tail) {
+        q = order[head++];
+        for (letter = 0; letter < h->letters; ++letter) {
+            uint32_t p = raw->next[((size_t)q << raw->prop_count) | letter];
+            if (!seen[p]) seen[p] = 1, order[tail++] = p;
+        }
+    }
+    for (q = 0; q < n; ++q) indegree[q] = 0;
+    for (q = 0; q < n; ++q) {
+        if (!seen[q] || !good[q]) continue;
+        ++nodes;
+        for (letter = 0; letter < h->letters; ++letter) {
+            size_t at = ((size_t)q << raw->prop_count) | letter;
+            if (!edge_mark[at] && good[raw->next[at]]) ++indegree[raw->next[at]];
+        }
+    }
+    head = tail = 0;
+    for (q = 0; q < n; ++q)
+        if (seen[q] && good[q] && indegree[q] == 0) order[tail++] = q;
+    while (head < tail) {
+        q = order[head++];
+        ++done;
+        for (letter = 0; letter < h->letters; ++letter) {
+            size_t at = ((size_t)q << raw->prop_count) | letter;
+            uint32_t p = raw->next[at];
+            if (!edge_mark[at] && good[p] && --indegree[p] == 0) order[tail++] = p;
+        }
+    }
+    if (done < nodes) {
+        char message[160];
+        for (q = 0; q < n && !(seen[q] && good[q] && indegree[q] > 0); ++q) continue;
+        snprintf(message, sizeof message,
+                 "Inf(0) that is not a safety condition: state %u lies on a cycle of unmarked edges from which "
+                 "acceptance is still possible", (unsigned)q);
+        h->token_line = h->token_column = 0;
+        saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, message, NULL);
+    }
+    saferl_shield__release(allocator, order);
+    return 0;
+}
+
 SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t length, const saferl_shield_desc *desc,
                                                        saferl_shield_dfa *dfa, saferl_shield_error *error) {
     saferl_shield__hoa h;
     saferl_shield_desc zero;
     const saferl_allocator *allocator;
-    saferl_shield__vec edges, sets, marked_states;
+    saferl_shield__vec edges, sets, marked_states, declared;
     saferl_shield_dfa raw;
     unsigned char *state_label = NULL, *state_mark = NULL, *live = NULL;
     char names[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
@@ -3379,6 +3459,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
     saferl_shield__vec_start(&edges, sizeof(saferl_shield__hoa_edge), allocator);
     saferl_shield__vec_start(&sets, 1, allocator);
     saferl_shield__vec_start(&marked_states, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&declared, sizeof(saferl_shield__hoa_edge), allocator);
     saferl_shield__hoa_lex(&h);
     if (h.token != SAFERL_SHIELD__HT_HEADER || !saferl_shield__hoa_is(&h, "HOA")) {
         saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "not a HOA file: 'HOA: v1' expected first", NULL);
@@ -3553,11 +3634,20 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
                 saferl_shield__hoa_label(&h, state_label);
                 have_state_label = 1;
             }
+            if (h.failed) break;
             if (h.token != SAFERL_SHIELD__HT_INT || h.number >= (1ul << 24)) {
                 saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "State: a state number expected", NULL);
                 break;
             }
             current = (uint32_t)h.number;
+            {
+                saferl_shield__hoa_edge *d = (saferl_shield__hoa_edge *)saferl_shield__vec_push(&declared);
+                if (!d) goto out_of_memory;
+                memset(d, 0, sizeof *d);
+                d->source = current;
+                d->line = h.token_line;
+                d->column = h.token_column;
+            }
             if (current > max_state) max_state = current;
             saferl_shield__hoa_lex(&h);
             if (h.token == SAFERL_SHIELD__HT_STRING) saferl_shield__hoa_lex(&h);
@@ -3629,6 +3719,20 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
         saferl_shield_dfa_destroy(&raw);
         goto out_of_memory;
     }
+    memset(state_mark, 0, (size_t)states + 1);
+    for (i = 0; i < declared.count; ++i) { /* one section a state (Spot refuses a redeclaration too) */
+        const saferl_shield__hoa_edge *d = (const saferl_shield__hoa_edge *)(void *)declared.data + i;
+        if (state_mark[d->source]) {
+            char message[80];
+            snprintf(message, sizeof message, "state %u is declared twice", (unsigned)d->source);
+            h.token_line = d->line;
+            h.token_column = d->column;
+            saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, message, NULL);
+            saferl_shield_dfa_destroy(&raw);
+            goto failed;
+        }
+        state_mark[d->source] = 1;
+    }
     sink = states;
     for (i = 0; i < ((size_t)states + 1) << h.prop_count; ++i) raw.next[i] = SAFERL_SHIELD_NO_STATE;
     for (letter = 0; letter < h.letters; ++letter) raw.next[((size_t)sink << h.prop_count) | letter] = sink;
@@ -3682,38 +3786,11 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
                 if (m < states) raw.flags[m] = SAFERL_SHIELD_ACCEPTING;
             }
         } else if (!h.failed && acceptance == SAFERL_SHIELD__ACC_BUCHI) {
-            /* live: an infinite path of marked edges; a safety language when every edge
-               between live states is marked */
-            int changed = 1;
-            for (q = 0; q <= states; ++q) live[q] = q != sink;
-            while (changed) {
-                changed = 0;
-                for (q = 0; q < states; ++q) {
-                    int any = 0;
-                    if (!live[q]) continue;
-                    for (letter = 0; letter < h.letters && !any; ++letter) {
-                        size_t at = ((size_t)q << h.prop_count) | letter;
-                        any = edge_mark[at] && live[raw.next[at]];
-                    }
-                    if (!any) {
-                        live[q] = 0;
-                        changed = 1;
-                    }
-                }
+            if (saferl_shield__hoa_buchi_safety(&h, &raw, edge_mark, start, live, state_mark, allocator) < 0) {
+                saferl_shield__release(allocator, edge_mark);
+                saferl_shield_dfa_destroy(&raw);
+                goto out_of_memory;
             }
-            for (q = 0; q < states && !h.failed; ++q)
-                for (letter = 0; letter < h.letters; ++letter) {
-                    size_t at = ((size_t)q << h.prop_count) | letter;
-                    if (live[q] && live[raw.next[at]] && !edge_mark[at]) {
-                        char message[160];
-                        snprintf(message, sizeof message,
-                                 "Inf(0) that is not a safety condition: an unmarked edge from state %u stays where "
-                                 "acceptance is still possible", (unsigned)q);
-                        h.token_line = h.token_column = 0;
-                        saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, message, NULL);
-                        break;
-                    }
-                }
             for (q = 0; q < states; ++q) raw.flags[q] = (uint8_t)(live[q] ? SAFERL_SHIELD_ACCEPTING : 0);
         }
         saferl_shield__release(allocator, edge_mark);
@@ -3747,6 +3824,7 @@ done:
     saferl_shield__vec_free(&edges);
     saferl_shield__vec_free(&sets);
     saferl_shield__vec_free(&marked_states);
+    saferl_shield__vec_free(&declared);
     saferl_shield__release(allocator, h.pool);
     saferl_shield__release(allocator, state_label);
     saferl_shield__release(allocator, state_mark);

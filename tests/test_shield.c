@@ -402,6 +402,26 @@ TEST(hoa_reader_accepts_other_tools_and_refuses_clearly) {
     CHECK(read_hoa("HOA: v1\nStates: 1\nStart: 0\nAP: 1 \"a\"\nAcceptance: 1 Inf(0)\n--BODY--\nState: 0\n[0] 0 {0}\n[!0] 0\n--END--\n",
                    &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
     CHECK(strstr(error.message, "not a safety condition") != NULL);
+    /* Buchi (g & !lava)* lava lava^w: state 1 loops on unmarked edges yet can still reach the
+       accepting state 2, so every prefix of (g & !lava)^w is extendable but the word is
+       rejected: a liveness obligation (found by fuzzing; once read as "lava lava*") */
+    CHECK(read_hoa("HOA: v1\nStates: 3\nStart: 1\nAP: 2 \"g\" \"lava\"\nAcceptance: 1 Inf(0)\n--BODY--\n"
+                   "State: 1\n[!0&!1] 0\n[0&!1] 1\n[1] 2\nState: 2 {0}\n[!1] 1\n[1] 2\n--END--\n",
+                   &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
+    CHECK(strstr(error.message, "not a safety condition") != NULL && strstr(error.message, "state 1") != NULL);
+    /* the same states as a safety language (state 1 marked too) is accepted: G(!g -> lava)
+       until lava, then lava forever */
+    CHECK(read_hoa("HOA: v1\nStates: 3\nStart: 1\nAP: 2 \"g\" \"lava\"\nAcceptance: 1 Inf(0)\n--BODY--\n"
+                   "State: 1 {0}\n[!0&!1] 0\n[0&!1] 1\n[1] 2\nState: 2 {0}\n[!1] 0\n[1] 2\n--END--\n",
+                   &dfa, &error) == SAFERL_OK);
+    CHECK(compile("(g & !lava) W (lava & X G lava)", &ours) == SAFERL_OK);
+    CHECK(equivalent(&dfa, &ours) == 1);
+    saferl_shield_dfa_destroy(&dfa);
+    saferl_shield_dfa_destroy(&ours);
+    /* a state has one section */
+    CHECK(read_hoa("HOA: v1\nStates: 1\nStart: 0\nAP: 1 \"a\"\nAcceptance: 0 t\n--BODY--\nState: 0\n[0] 0\n"
+                   "State: [t] 0\n--END--\n", &dfa, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 9 && error.column == 12 && strstr(error.message, "declared twice") != NULL);
 }
 
 TEST(reward_machines_keep_edges_by_source_and_guard) {
