@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.2.0 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.3.0 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -114,13 +114,24 @@
 
    LABELS, PROPOSITIONS, LETTERS
       A label is a uint32_t: bit i set means proposition i of your vocabulary is true at this
-      step, so a vocabulary holds up to 32 propositions (SAFERL_SHIELD_LABEL_BITS). Each
-      automaton reads at most 16 of them (SAFERL_SHIELD_MAX_PROPS): its table is dense over
-      the 2^k letters of the k propositions it uses, which is what makes a step one lookup.
-      Proposition j of an automaton sits at label bit prop_bit[j]; four byte-indexed tables
-      gather a label's bits into the letter, so a step is four independent loads and one
-      dependent one. Without a vocabulary in the desc, propositions get bits 0, 1, ... in
-      order of first appearance; with one, a name outside it is an error.
+      step, so a vocabulary holds up to 32 propositions (SAFERL_SHIELD_LABEL_BITS), and one
+      automaton may read all 32 (SAFERL_SHIELD_MAX_PROPS). Without a vocabulary in the desc,
+      propositions get bits 0, 1, ... in order of first appearance; with one, a name outside
+      it is an error. Proposition j of an automaton sits at label bit prop_bit[j].
+      * Dense (k <= 16 propositions, SAFERL_SHIELD_DENSE_PROPS): the table is dense over the
+        2^k letters; four byte-indexed tables gather a label's bits into the letter, so a step
+        is four independent loads and one dependent one.
+      * Symbolic (k > 16): the letters are the classes of labels that every state treats
+        alike (at most 65536); a reduced decision diagram over the label bits (node[],
+        tests in increasing bit) maps a label to its class in at most k loads, then the same
+        table lookup. Every operation works on both: product and equivalence over the joint
+        classes of the two automata, complement and minimisation over the automaton's own.
+        Safety LTL and LTLf compile without enumerating 2^k letters: each residual's
+        transition is split on the propositions it reads now (Shannon expansion, one step of
+        every temporal operator unrolled), shared in a diagram, and the classes are the joint
+        refinement of all residuals' diagrams. Limits, refused with a message: more than
+        65536 classes; past-time formulas, HOA files and reward machines over more than 16
+        propositions (they are read over every letter).
 
    SEMANTICS (what a state means)
       SAFERL_SHIELD_SAFETY  the automaton recognises the bad prefixes of a safety property of
@@ -177,13 +188,21 @@
       column, message) and leaves the output automaton untouched: nothing half-built.
 
    LIMITS
-      16 propositions per automaton (32 in a vocabulary), 2^32 - 2 states in principle,
-      desc.max_states (default 1 << 20) in practice; compile time is states x 2^k x formula
-      size. Reward machines: constant reward functions only (ConstantRewardFunction), one-
+      32 propositions per automaton (16 for past-time formulas, HOA and reward-machine files),
+      2^32 - 2 states in principle, desc.max_states (default 1 << 20) in practice; compile
+      time is states x 2^k x formula size up to 16 propositions, and states x diagram size
+      above. Reward machines: constant reward functions only (ConstantRewardFunction), one-
       character propositions, as in the original code. HOA: deterministic, one start state,
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.3.0 (2026-11-22)  automata over up to 32 propositions: symbolic letters (classes of
+                          labels and a decision diagram) above 16, dense tables kept below;
+                          safety LTL/LTLf compiled by symbolic splitting; product, complement,
+                          equivalence, minimisation, HOA/DOT/RM output on both. HOA: Inf(0)
+                          is a safety condition exactly when no unmarked cycle stays where an
+                          accepting run remains (a fuzzed liveness file was read as another
+                          language); a state declared twice is refused
       0.2.0 (2026-11-21)  shield synthesis (safety games, preemptive, post-posed and
                           probabilistic shields, unrealisability), abstraction text, gridworlds
                           from ASCII and RGBA, Minecraft safeguards, CRM Q-learning, transfer;
@@ -195,9 +214,9 @@
 #define SAFERL_SHIELD_H
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
-#define SAFERL_SHIELD_VERSION_MINOR 2
+#define SAFERL_SHIELD_VERSION_MINOR 3
 #define SAFERL_SHIELD_VERSION_PATCH 0
-#define SAFERL_SHIELD_VERSION_STRING "0.2.0"
+#define SAFERL_SHIELD_VERSION_STRING "0.3.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -367,7 +386,10 @@ extern "C" {
 #endif
 
 #define SAFERL_SHIELD_LABEL_BITS 32    /* propositions in a vocabulary: the bits of a label */
-#define SAFERL_SHIELD_MAX_PROPS 16     /* propositions one automaton reads (dense tables) */
+#define SAFERL_SHIELD_MAX_PROPS 32     /* propositions one automaton reads: the whole label */
+#define SAFERL_SHIELD_DENSE_PROPS 16   /* up to this many: a dense table over all 2^k letters */
+#define SAFERL_SHIELD_MAX_LETTERS 65536u /* letters (label classes) of a symbolic automaton */
+#define SAFERL_SHIELD_LEAF 0x80000000u /* a decision-diagram reference that is a letter */
 #define SAFERL_SHIELD_NAME_CAPACITY 32 /* bytes of a proposition name, with its NUL */
 #define SAFERL_SHIELD_NO_STATE 0xFFFFFFFFu
 
@@ -387,11 +409,16 @@ typedef enum saferl_shield_logic {
     SAFERL_SHIELD_AUTO_PAST = 3   /* safety LTL, or past-time when Y Z O H S appear */
 } saferl_shield_logic;
 
-/* A deterministic automaton over the letters of its propositions. Fields are public and
-   read-only once built; next[(state << prop_count) | letter] is the successor. */
+/* A deterministic automaton over letters. Fields are public and read-only once built;
+   next[(state << letter_bits) | letter] is the successor. Dense (k <= 16 propositions): the
+   letters are the 2^k valuations, letter bit j = proposition j. Symbolic (k > 16): the letters
+   are classes of labels that every state treats alike, and a decision diagram over the label
+   bits maps a label to its class. */
 typedef struct saferl_shield_dfa {
     uint32_t state_count;
-    uint32_t prop_count;               /* k <= SAFERL_SHIELD_MAX_PROPS; letters 0 .. 2^k - 1 */
+    uint32_t prop_count;               /* k <= SAFERL_SHIELD_MAX_PROPS */
+    uint32_t letter_count;             /* dense: 2^k; symbolic: the label classes (<= 65536) */
+    uint32_t letter_bits;              /* row stride: letter_count <= 1 << letter_bits; dense: k */
     uint32_t initial;
     uint32_t sink;                     /* the violation sink, or SAFERL_SHIELD_NO_STATE */
     saferl_shield_semantics semantics;
@@ -400,6 +427,12 @@ typedef struct saferl_shield_dfa {
                                           and r_violation apply */
     uint8_t *flags;                    /* per state: SAFERL_SHIELD_ACCEPTING | _TERMINAL */
     uint16_t *stage;                   /* per state: a tag kept by every operation (0) */
+    uint32_t *node;                    /* symbolic: node_count nodes of 3 words (label bit, low,
+                                          high), children in increasing label bit; a reference
+                                          with SAFERL_SHIELD_LEAF set is a letter. NULL: dense */
+    uint32_t node_count;
+    uint32_t root;                     /* symbolic: the reference a label's walk starts from */
+    uint32_t *letter_label;            /* symbolic: one label of each letter (NULL: dense) */
     uint8_t prop_bit[SAFERL_SHIELD_MAX_PROPS];   /* label bit of proposition j */
     char prop_name[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
     uint16_t gather[4][256];           /* letter of a label: OR of the four bytes' entries */
@@ -449,14 +482,23 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_set_prop(saferl_shield_dfa *df
    label bits and names) and computes the gather tables. Call after any change. */
 SAFERL_SHIELD_API saferl_result saferl_shield_dfa_finish(saferl_shield_dfa *dfa);
 
-/* The letter of a label (the bits of the automaton's propositions, gathered). */
+/* The letter of a label: dense, the bits of the automaton's propositions gathered by four
+   byte tables; symbolic, a walk down the decision diagram (at most k nodes). */
 static inline uint32_t saferl_shield_letter(const saferl_shield_dfa *dfa, uint32_t label) {
+    if (dfa->node) {
+        uint32_t at = dfa->root;
+        while (!(at & SAFERL_SHIELD_LEAF)) {
+            const uint32_t *n = dfa->node + 3 * (size_t)at;
+            at = n[1 + ((label >> n[0]) & 1u)];
+        }
+        return at & ~SAFERL_SHIELD_LEAF;
+    }
     return (uint32_t)dfa->gather[0][label & 255u] | dfa->gather[1][(label >> 8) & 255u] |
            dfa->gather[2][(label >> 16) & 255u] | dfa->gather[3][label >> 24];
 }
 /* The successor of state on label: one table lookup. */
 static inline uint32_t saferl_shield_next(const saferl_shield_dfa *dfa, uint32_t state, uint32_t label) {
-    return dfa->next[((size_t)state << dfa->prop_count) | saferl_shield_letter(dfa, label)];
+    return dfa->next[((size_t)state << dfa->letter_bits) | saferl_shield_letter(dfa, label)];
 }
 /* The label with exactly the propositions of letter true. */
 SAFERL_SHIELD_API uint32_t saferl_shield_label_of_letter(const saferl_shield_dfa *dfa, uint32_t letter);
@@ -1006,26 +1048,9 @@ static int saferl_shield__index_get(saferl_shield__index *ix, uint64_t key, uint
 
 /* ---- the automaton ------------------------------------------------------------------------- */
 
-static size_t saferl_shield__edge_count(uint32_t state_count, uint32_t prop_count) {
-    if (prop_count > SAFERL_SHIELD_MAX_PROPS || state_count == 0) return 0;
-    if ((size_t)state_count > ((size_t)-1 >> prop_count) / 16) return 0;
-    return (size_t)state_count << prop_count;
-}
-
-SAFERL_SHIELD_API size_t saferl_shield_dfa_memory_size(uint32_t state_count, uint32_t prop_count,
-                                                       int with_rewards) {
-    size_t edges = saferl_shield__edge_count(state_count, prop_count), size;
-    if (edges == 0) return 0;
-    size = edges * sizeof(uint32_t) + (size_t)state_count * (sizeof(uint16_t) + 1) + 16;
-    if (with_rewards) {
-        if (edges > ((size_t)-1 - size) / sizeof(double)) return 0;
-        size += edges * sizeof(double);
-    }
-    return size;
-}
-
 static void saferl_shield__compute_gather(saferl_shield_dfa *dfa) {
     uint32_t byte, value, j;
+    if (dfa->node) return; /* symbolic: the diagram classifies */
     for (byte = 0; byte < 4; ++byte)
         for (value = 0; value < 256; ++value) {
             uint16_t letter = 0;
@@ -1036,20 +1061,33 @@ static void saferl_shield__compute_gather(saferl_shield_dfa *dfa) {
         }
 }
 
-SAFERL_SHIELD_API saferl_result saferl_shield_dfa_init(saferl_shield_dfa *dfa, uint32_t state_count,
-                                                       uint32_t prop_count, int with_rewards,
-                                                       void *memory, size_t size) {
-    size_t need = saferl_shield_dfa_memory_size(state_count, prop_count, with_rewards), edges, i;
-    unsigned char *p = (unsigned char *)memory;
+/* One block: [rewards] next, letter labels, nodes, stages, flags. letter_bits: the row
+   stride; symbolic: letters and nodes of the classifier (0 0: dense). 0 when too large. */
+static size_t saferl_shield__dfa_size(uint32_t state_count, uint32_t letter_bits, uint32_t symbolic_letters,
+                                      uint32_t node_count, int with_rewards) {
+    size_t edges, size;
+    if (letter_bits > SAFERL_SHIELD_DENSE_PROPS || state_count == 0 || state_count == SAFERL_SHIELD_NO_STATE) return 0;
+    if ((size_t)state_count > ((size_t)-1 >> letter_bits) / 16 || node_count > (1u << 26)) return 0;
+    edges = (size_t)state_count << letter_bits;
+    size = edges * sizeof(uint32_t) + (size_t)symbolic_letters * sizeof(uint32_t) + (size_t)node_count * 3 * sizeof(uint32_t) +
+           (size_t)state_count * (sizeof(uint16_t) + 1) + 16;
+    if (with_rewards) {
+        if (edges > ((size_t)-1 - size) / sizeof(double)) return 0;
+        size += edges * sizeof(double);
+    }
+    return size;
+}
+
+static void saferl_shield__dfa_layout(saferl_shield_dfa *dfa, uint32_t state_count, uint32_t prop_count,
+                                      uint32_t letter_bits, uint32_t symbolic_letters, uint32_t node_count,
+                                      int with_rewards, unsigned char *p) {
+    size_t edges = (size_t)state_count << letter_bits, i;
     uint32_t j;
-    SAFERL_ASSERT(dfa != NULL);
-    if (need == 0 || state_count == SAFERL_SHIELD_NO_STATE) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!memory || size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
-    if (((uintptr_t)p & 7u) != 0) return SAFERL_ERR_INVALID_ARGUMENT;
     memset(dfa, 0, sizeof *dfa);
-    edges = (size_t)state_count << prop_count;
     dfa->state_count = state_count;
     dfa->prop_count = prop_count;
+    dfa->letter_bits = letter_bits;
+    dfa->letter_count = symbolic_letters ? symbolic_letters : 1u << letter_bits;
     dfa->sink = SAFERL_SHIELD_NO_STATE;
     if (with_rewards) {
         dfa->reward = (double *)(void *)p;
@@ -1058,10 +1096,19 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_init(saferl_shield_dfa *dfa, u
     }
     dfa->next = (uint32_t *)(void *)p;
     p += edges * sizeof(uint32_t);
+    for (i = 0; i < edges; ++i) dfa->next[i] = (uint32_t)(i >> letter_bits);
+    if (symbolic_letters) {
+        dfa->letter_label = (uint32_t *)(void *)p;
+        p += (size_t)symbolic_letters * sizeof(uint32_t);
+        dfa->node = (uint32_t *)(void *)p;
+        p += (size_t)node_count * 3 * sizeof(uint32_t);
+        dfa->node_count = node_count;
+        dfa->root = SAFERL_SHIELD_LEAF;
+        memset(dfa->letter_label, 0, (size_t)symbolic_letters * sizeof(uint32_t));
+    }
     dfa->stage = (uint16_t *)(void *)p;
     p += (size_t)state_count * sizeof(uint16_t);
     dfa->flags = p;
-    for (i = 0; i < edges; ++i) dfa->next[i] = (uint32_t)(i >> prop_count);
     for (i = 0; i < state_count; ++i) {
         dfa->stage[i] = 0;
         dfa->flags[i] = SAFERL_SHIELD_ACCEPTING;
@@ -1071,27 +1118,58 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_init(saferl_shield_dfa *dfa, u
         snprintf(dfa->prop_name[j], SAFERL_SHIELD_NAME_CAPACITY, "p%u", (unsigned)j);
     }
     saferl_shield__compute_gather(dfa);
+}
+
+SAFERL_SHIELD_API size_t saferl_shield_dfa_memory_size(uint32_t state_count, uint32_t prop_count,
+                                                       int with_rewards) {
+    if (prop_count > SAFERL_SHIELD_DENSE_PROPS) return 0;
+    return saferl_shield__dfa_size(state_count, prop_count, 0, 0, with_rewards);
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_dfa_init(saferl_shield_dfa *dfa, uint32_t state_count,
+                                                       uint32_t prop_count, int with_rewards,
+                                                       void *memory, size_t size) {
+    size_t need = saferl_shield_dfa_memory_size(state_count, prop_count, with_rewards);
+    SAFERL_ASSERT(dfa != NULL);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (((uintptr_t)memory & 7u) != 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    saferl_shield__dfa_layout(dfa, state_count, prop_count, prop_count, 0, 0, with_rewards, (unsigned char *)memory);
+    return SAFERL_OK;
+}
+
+/* A builder's automaton on the allocator: dense when symbolic_letters is 0 (letter_bits =
+   prop_count), else symbolic with that many letters and node_count diagram nodes. */
+static saferl_result saferl_shield__dfa_new(saferl_shield_dfa *dfa, uint32_t state_count, uint32_t prop_count,
+                                            uint32_t symbolic_letters, uint32_t node_count, int with_rewards,
+                                            const saferl_allocator *allocator) {
+    uint32_t letter_bits = 0;
+    size_t size;
+    void *memory;
+    if (symbolic_letters) {
+        if (symbolic_letters > SAFERL_SHIELD_MAX_LETTERS) return SAFERL_ERR_UNSUPPORTED;
+        while ((1u << letter_bits) < symbolic_letters) ++letter_bits;
+    } else {
+        if (prop_count > SAFERL_SHIELD_DENSE_PROPS) return SAFERL_ERR_INVALID_ARGUMENT;
+        letter_bits = prop_count;
+    }
+    size = saferl_shield__dfa_size(state_count, letter_bits, symbolic_letters, node_count, with_rewards);
+    if (size == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memory = saferl_shield__allocate(allocator, size);
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_shield__dfa_layout(dfa, state_count, prop_count, letter_bits, symbolic_letters, node_count, with_rewards,
+                              (unsigned char *)memory);
+    dfa->owned_memory = memory;
+    if (allocator) dfa->allocator = *allocator;
     return SAFERL_OK;
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_dfa_create(saferl_shield_dfa *dfa, uint32_t state_count,
                                                          uint32_t prop_count, int with_rewards,
                                                          const saferl_allocator *allocator) {
-    size_t size = saferl_shield_dfa_memory_size(state_count, prop_count, with_rewards);
-    void *memory;
-    saferl_result r;
     SAFERL_ASSERT(dfa != NULL);
-    if (size == 0) return SAFERL_ERR_INVALID_ARGUMENT;
-    memory = saferl_shield__allocate(allocator, size);
-    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
-    r = saferl_shield_dfa_init(dfa, state_count, prop_count, with_rewards, memory, size);
-    if (r != SAFERL_OK) {
-        saferl_shield__release(allocator, memory);
-        return r;
-    }
-    dfa->owned_memory = memory;
-    if (allocator) dfa->allocator = *allocator;
-    return SAFERL_OK;
+    if (saferl_shield_dfa_memory_size(state_count, prop_count, with_rewards) == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    return saferl_shield__dfa_new(dfa, state_count, prop_count, 0, 0, with_rewards, allocator);
 }
 
 SAFERL_SHIELD_API void saferl_shield_dfa_destroy(saferl_shield_dfa *dfa) {
@@ -1102,6 +1180,8 @@ SAFERL_SHIELD_API void saferl_shield_dfa_destroy(saferl_shield_dfa *dfa) {
     dfa->reward = NULL;
     dfa->flags = NULL;
     dfa->stage = NULL;
+    dfa->node = NULL;
+    dfa->letter_label = NULL;
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_dfa_set_prop(saferl_shield_dfa *dfa, uint32_t j,
@@ -1110,8 +1190,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_set_prop(saferl_shield_dfa *df
     SAFERL_ASSERT(dfa != NULL && name != NULL);
     n = strlen(name);
     if (j >= dfa->prop_count || label_bit >= SAFERL_SHIELD_LABEL_BITS || n == 0 ||
-        n >= SAFERL_SHIELD_NAME_CAPACITY)
-        return SAFERL_ERR_INVALID_ARGUMENT;
+        n >= SAFERL_SHIELD_NAME_CAPACITY || (dfa->node && label_bit != dfa->prop_bit[j]))
+        return SAFERL_ERR_INVALID_ARGUMENT; /* a symbolic automaton's diagram tests label bits */
     memcpy(dfa->prop_name[j], name, n + 1);
     dfa->prop_bit[j] = (uint8_t)label_bit;
     saferl_shield__compute_gather(dfa);
@@ -1127,16 +1207,34 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_finish(saferl_shield_dfa *dfa)
         return SAFERL_ERR_INVALID_ARGUMENT;
     if (dfa->semantics != SAFERL_SHIELD_SAFETY && dfa->semantics != SAFERL_SHIELD_FINITE)
         return SAFERL_ERR_INVALID_ARGUMENT;
-    edges = (size_t)dfa->state_count << dfa->prop_count;
-    letters = 1u << dfa->prop_count;
+    edges = (size_t)dfa->state_count << dfa->letter_bits;
+    letters = dfa->letter_count;
     for (i = 0; i < edges; ++i)
         if (dfa->next[i] >= dfa->state_count) return SAFERL_ERR_INVALID_ARGUMENT;
     if (dfa->sink != SAFERL_SHIELD_NO_STATE) {
         if (dfa->sink >= dfa->state_count || (dfa->flags[dfa->sink] & SAFERL_SHIELD_ACCEPTING))
             return SAFERL_ERR_INVALID_ARGUMENT;
         for (j = 0; j < letters; ++j)
-            if (dfa->next[((size_t)dfa->sink << dfa->prop_count) | j] != dfa->sink)
+            if (dfa->next[((size_t)dfa->sink << dfa->letter_bits) | j] != dfa->sink)
                 return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    if (dfa->node) { /* children below their parents, leaves in range, each letter's label its own */
+        if (dfa->letter_count > SAFERL_SHIELD_MAX_LETTERS || !dfa->letter_label) return SAFERL_ERR_INVALID_ARGUMENT;
+        for (i = 0; i < (size_t)dfa->node_count * 3; i += 3) {
+            if (dfa->node[i] >= SAFERL_SHIELD_LABEL_BITS) return SAFERL_ERR_INVALID_ARGUMENT;
+            for (m = 1; m <= 2; ++m) {
+                uint32_t c = dfa->node[i + m];
+                if ((c & SAFERL_SHIELD_LEAF) ? (c & ~SAFERL_SHIELD_LEAF) >= letters
+                                             : (c >= dfa->node_count || dfa->node[3 * (size_t)c] <= dfa->node[i]))
+                    return SAFERL_ERR_INVALID_ARGUMENT;
+            }
+        }
+        if ((dfa->root & SAFERL_SHIELD_LEAF) ? (dfa->root & ~SAFERL_SHIELD_LEAF) >= letters : dfa->root >= dfa->node_count)
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        for (j = 0; j < letters; ++j)
+            if (saferl_shield_letter(dfa, dfa->letter_label[j]) != j) return SAFERL_ERR_INVALID_ARGUMENT;
+    } else if (dfa->letter_count != 1u << dfa->prop_count || dfa->letter_bits != dfa->prop_count) {
+        return SAFERL_ERR_INVALID_ARGUMENT;
     }
     for (j = 0; j < dfa->prop_count; ++j) {
         if (dfa->prop_bit[j] >= SAFERL_SHIELD_LABEL_BITS || dfa->prop_name[j][0] == '\0' ||
@@ -1157,6 +1255,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_finish(saferl_shield_dfa *dfa)
 
 SAFERL_SHIELD_API uint32_t saferl_shield_label_of_letter(const saferl_shield_dfa *dfa, uint32_t letter) {
     uint32_t label = 0, j;
+    if (dfa->node) return letter < dfa->letter_count ? dfa->letter_label[letter] : 0;
     for (j = 0; j < dfa->prop_count; ++j)
         if ((letter >> j) & 1u) label |= 1u << dfa->prop_bit[j];
     return label;
@@ -1182,7 +1281,7 @@ SAFERL_SHIELD_API void saferl_shield_monitor_reset(saferl_shield_monitor *monito
 SAFERL_SHIELD_API uint32_t saferl_shield_monitor_step(saferl_shield_monitor *monitor, uint32_t label,
                                                       double *reward) {
     const saferl_shield_dfa *dfa = monitor->dfa;
-    size_t index = ((size_t)monitor->state << dfa->prop_count) | saferl_shield_letter(dfa, label);
+    size_t index = ((size_t)monitor->state << dfa->letter_bits) | saferl_shield_letter(dfa, label);
     uint32_t next = dfa->next[index];
     double r;
     ++monitor->steps;
@@ -1216,16 +1315,16 @@ SAFERL_SHIELD_API uint16_t saferl_shield_monitor_stage(const saferl_shield_monit
    the greatest set of accepting states with a successor in the set (states with an infinite
    safe future: the bad-prefix semantics); otherwise alive is "can reach an accepting state". */
 static saferl_result saferl_shield__settle(saferl_shield_dfa *d, int prune_dead, const saferl_allocator *allocator) {
-    uint32_t n = d->state_count, q, letter, letters = 1u << d->prop_count, sink = SAFERL_SHIELD_NO_STATE;
+    uint32_t n = d->state_count, q, letter, letters = d->letter_count, sink = SAFERL_SHIELD_NO_STATE;
     unsigned char *alive = (unsigned char *)saferl_shield__allocate(allocator, n);
     int changed = 1;
-    size_t i, edges = (size_t)n << d->prop_count;
+    size_t i, edges = (size_t)n << d->letter_bits;
     if (!alive) return SAFERL_ERR_OUT_OF_MEMORY;
     for (q = 0; q < n; ++q) alive[q] = (d->flags[q] & SAFERL_SHIELD_ACCEPTING) ? 1 : 0;
     while (changed) {
         changed = 0;
         for (q = 0; q < n; ++q) {
-            const uint32_t *row = d->next + ((size_t)q << d->prop_count);
+            const uint32_t *row = d->next + ((size_t)q << d->letter_bits);
             int any = 0;
             if (prune_dead ? !alive[q] : alive[q]) continue;
             for (letter = 0; letter < letters && !any; ++letter) any = alive[row[letter]];
@@ -1242,8 +1341,8 @@ static saferl_result saferl_shield__settle(saferl_shield_dfa *d, int prune_dead,
             if (!alive[d->next[i]]) d->next[i] = sink;
         if (!alive[d->initial]) d->initial = sink; /* dead from the start: the sink, not a look-alike */
         for (letter = 0; letter < letters; ++letter) {
-            d->next[((size_t)sink << d->prop_count) | letter] = sink;
-            if (d->reward) d->reward[((size_t)sink << d->prop_count) | letter] = 0.0;
+            d->next[((size_t)sink << d->letter_bits) | letter] = sink;
+            if (d->reward) d->reward[((size_t)sink << d->letter_bits) | letter] = 0.0;
         }
         d->flags[sink] = 0;
         d->stage[sink] = 0;
@@ -1257,7 +1356,222 @@ static saferl_result saferl_shield__settle(saferl_shield_dfa *d, int prune_dead,
     return SAFERL_OK;
 }
 
+/* ---- decision diagrams over label bits (symbolic automata) ------------------------------- */
+
+/* A scratch manager of reduced, shared decision diagrams whose tests go in increasing label
+   bit and whose leaves are numbers (letters, formulas, pairs). A node is its key (bit, low,
+   high) in an index, so equal diagrams are equal references; references use
+   SAFERL_SHIELD_LEAF like an automaton's, limited to 2^28 nodes and leaves. */
+typedef struct saferl_shield__dd {
+    saferl_shield__index nodes;        /* key: bit << 58 | low << 29 | high (29-bit codes) */
+    saferl_shield__index memo;         /* (a, b) of the current pairing -> index in results */
+    saferl_shield__vec results;        /* uint32_t */
+    saferl_shield__index pairs;        /* (leaf a, leaf b) -> leaf of the pairing */
+    int failed;                        /* out of memory or over 2^28 */
+} saferl_shield__dd;
+
+static void saferl_shield__dd_start(saferl_shield__dd *dd, const saferl_allocator *allocator) {
+    saferl_shield__index_start(&dd->nodes, allocator);
+    saferl_shield__index_start(&dd->memo, allocator);
+    saferl_shield__index_start(&dd->pairs, allocator);
+    saferl_shield__vec_start(&dd->results, sizeof(uint32_t), allocator);
+    dd->failed = 0;
+}
+
+static void saferl_shield__dd_free(saferl_shield__dd *dd) {
+    saferl_shield__index_free(&dd->nodes);
+    saferl_shield__index_free(&dd->memo);
+    saferl_shield__index_free(&dd->pairs);
+    saferl_shield__vec_free(&dd->results);
+}
+
+static uint64_t saferl_shield__dd_code(uint32_t ref) {
+    return (ref & SAFERL_SHIELD_LEAF) ? ((uint64_t)1 << 28) | (ref & 0x0FFFFFFFu) : ref;
+}
+
+static uint32_t saferl_shield__dd_node(saferl_shield__dd *dd, uint32_t bit, uint32_t low, uint32_t high) {
+    uint32_t id;
+    if (low == high || dd->failed) return low;
+    if (saferl_shield__index_get(&dd->nodes, ((uint64_t)bit << 58) | (saferl_shield__dd_code(low) << 29) |
+                                                 saferl_shield__dd_code(high), &id, NULL) < 0 || id >= (1u << 28)) {
+        dd->failed = 1;
+        return low;
+    }
+    return id;
+}
+
+static uint32_t saferl_shield__dd_bit(const saferl_shield__dd *dd, uint32_t ref) {
+    return (ref & SAFERL_SHIELD_LEAF) ? SAFERL_SHIELD_LABEL_BITS : (uint32_t)(((const uint64_t *)dd->nodes.keys.data)[ref] >> 58);
+}
+
+static uint32_t saferl_shield__dd_child(const saferl_shield__dd *dd, uint32_t ref, int high) {
+    uint64_t key = ((const uint64_t *)dd->nodes.keys.data)[ref];
+    uint32_t code = (uint32_t)((high ? key : key >> 29) & 0x1FFFFFFFu);
+    return (code >> 28) ? SAFERL_SHIELD_LEAF | (code & 0x0FFFFFFFu) : code;
+}
+
+/* The diagram whose leaf at every label is the pair (a's leaf, b's leaf), numbered by
+   dd->pairs in order of first appearance (clear memo and pairs to start a new numbering). */
+static uint32_t saferl_shield__dd_pair(saferl_shield__dd *dd, uint32_t a, uint32_t b) {
+    uint32_t id, bit, low, high, result;
+    int added;
+    if (dd->failed) return SAFERL_SHIELD_LEAF;
+    if ((a & b & SAFERL_SHIELD_LEAF) != 0) {
+        if (saferl_shield__index_get(&dd->pairs, ((uint64_t)(a & 0x0FFFFFFFu) << 32) | (b & 0x0FFFFFFFu), &id, NULL) < 0 ||
+            id >= (1u << 28)) {
+            dd->failed = 1;
+            return SAFERL_SHIELD_LEAF;
+        }
+        return SAFERL_SHIELD_LEAF | id;
+    }
+    if (saferl_shield__index_get(&dd->memo, (saferl_shield__dd_code(a) << 29) | saferl_shield__dd_code(b), &id, &added) < 0 ||
+        (added && !saferl_shield__vec_push(&dd->results))) {
+        dd->failed = 1;
+        return SAFERL_SHIELD_LEAF;
+    }
+    if (!added) return ((const uint32_t *)(void *)dd->results.data)[id];
+    bit = saferl_shield__dd_bit(dd, a) < saferl_shield__dd_bit(dd, b) ? saferl_shield__dd_bit(dd, a) : saferl_shield__dd_bit(dd, b);
+    low = saferl_shield__dd_pair(dd, saferl_shield__dd_bit(dd, a) == bit ? saferl_shield__dd_child(dd, a, 0) : a,
+                                 saferl_shield__dd_bit(dd, b) == bit ? saferl_shield__dd_child(dd, b, 0) : b);
+    high = saferl_shield__dd_pair(dd, saferl_shield__dd_bit(dd, a) == bit ? saferl_shield__dd_child(dd, a, 1) : a,
+                                  saferl_shield__dd_bit(dd, b) == bit ? saferl_shield__dd_child(dd, b, 1) : b);
+    result = saferl_shield__dd_node(dd, bit, low, high);
+    if (!dd->failed) ((uint32_t *)(void *)dd->results.data)[id] = result;
+    return result;
+}
+
+static void saferl_shield__dd_new_pairing(saferl_shield__dd *dd) {
+    const saferl_allocator *allocator = dd->nodes.allocator;
+    saferl_shield__index_free(&dd->memo);
+    saferl_shield__index_free(&dd->pairs);
+    saferl_shield__index_start(&dd->memo, allocator);
+    saferl_shield__index_start(&dd->pairs, allocator);
+    dd->results.count = 0;
+}
+
+static uint32_t saferl_shield__dd_leaf_at(const saferl_shield__dd *dd, uint32_t ref, uint32_t label) {
+    while (!(ref & SAFERL_SHIELD_LEAF)) ref = saferl_shield__dd_child(dd, ref, (int)((label >> saferl_shield__dd_bit(dd, ref)) & 1u));
+    return ref & ~SAFERL_SHIELD_LEAF;
+}
+
+/* The leaves of the diagram at root, renumbered in the order a low-first depth-first walk
+   meets them (a canonical order for a canonical diagram), each with the label of that walk
+   (untested bits 0): letter_of[leaf] (leaf_count entries, set to NO_STATE here) and label[].
+   Also counts and numbers the nodes (node_id[], NO_STATE-initialised here, node_count
+   entries of dd). Returns the number of letters, or -1 on memory. Iterative: <= 33 deep. */
+static int64_t saferl_shield__dd_letters(saferl_shield__dd *dd, uint32_t root, uint32_t *letter_of, uint32_t leaf_count,
+                                         uint32_t *label, uint32_t *node_id, uint32_t *nodes_used) {
+    uint32_t stack[4 * (SAFERL_SHIELD_LABEL_BITS + 2)], top = 0, letters = 0, i;
+    for (i = 0; i < leaf_count; ++i) letter_of[i] = SAFERL_SHIELD_NO_STATE;
+    for (i = 0; i < (uint32_t)dd->nodes.keys.count; ++i) node_id[i] = SAFERL_SHIELD_NO_STATE;
+    *nodes_used = 0;
+    stack[top++] = root;
+    stack[top++] = 0; /* label so far */
+    while (top) {
+        uint32_t so_far = stack[--top], ref = stack[--top];
+        if (ref & SAFERL_SHIELD_LEAF) {
+            uint32_t leaf = ref & ~SAFERL_SHIELD_LEAF;
+            if (letter_of[leaf] == SAFERL_SHIELD_NO_STATE) {
+                label[letters] = so_far;
+                letter_of[leaf] = letters++;
+            }
+            continue;
+        }
+        if (node_id[ref] != SAFERL_SHIELD_NO_STATE) continue;
+        node_id[ref] = (*nodes_used)++;
+        /* high pushed first: low is walked first */
+        stack[top++] = saferl_shield__dd_child(dd, ref, 1);
+        stack[top++] = so_far | (1u << saferl_shield__dd_bit(dd, ref));
+        stack[top++] = saferl_shield__dd_child(dd, ref, 0);
+        stack[top++] = so_far;
+    }
+    return letters;
+}
+
+/* Writes the diagram at root (numbered by saferl_shield__dd_letters) into a symbolic
+   automaton made with that many letters and nodes. */
+static void saferl_shield__dd_install(const saferl_shield__dd *dd, uint32_t root, const uint32_t *letter_of,
+                                      const uint32_t *label, const uint32_t *node_id, saferl_shield_dfa *d) {
+    uint32_t i, side;
+#define SAFERL_SHIELD__MAP(ref) (((ref) & SAFERL_SHIELD_LEAF) ? SAFERL_SHIELD_LEAF | letter_of[(ref) & ~SAFERL_SHIELD_LEAF] \
+                                                             : node_id[ref])
+    for (i = 0; i < (uint32_t)dd->nodes.keys.count; ++i) {
+        uint32_t k = node_id[i];
+        if (k == SAFERL_SHIELD_NO_STATE) continue;
+        d->node[3 * (size_t)k] = saferl_shield__dd_bit(dd, i);
+        for (side = 0; side < 2; ++side) {
+            uint32_t c = saferl_shield__dd_child(dd, i, (int)side);
+            d->node[3 * (size_t)k + 1 + side] = SAFERL_SHIELD__MAP(c);
+        }
+    }
+    d->root = SAFERL_SHIELD__MAP(root);
+#undef SAFERL_SHIELD__MAP
+    memcpy(d->letter_label, label, (size_t)d->letter_count * sizeof(uint32_t));
+}
+
+/* An automaton's classifier in dd: leaves are its letters (dense: the full tree over its
+   propositions in label-bit order). */
+static uint32_t saferl_shield__dd_import(saferl_shield__dd *dd, const saferl_shield_dfa *d, uint32_t ref, uint32_t *memo) {
+    uint32_t r;
+    if (ref & SAFERL_SHIELD_LEAF) return ref;
+    if (memo[ref] != SAFERL_SHIELD_NO_STATE) return memo[ref];
+    r = saferl_shield__dd_node(dd, d->node[3 * (size_t)ref], saferl_shield__dd_import(dd, d, d->node[3 * (size_t)ref + 1], memo),
+                               saferl_shield__dd_import(dd, d, d->node[3 * (size_t)ref + 2], memo));
+    memo[ref] = r;
+    return r;
+}
+
+static uint32_t saferl_shield__dd_dense(saferl_shield__dd *dd, const saferl_shield_dfa *d, const uint32_t *by_bit,
+                                        uint32_t level, uint32_t letter) {
+    uint32_t j;
+    if (level == d->prop_count) return SAFERL_SHIELD_LEAF | letter;
+    j = by_bit[level];
+    return saferl_shield__dd_node(dd, d->prop_bit[j], saferl_shield__dd_dense(dd, d, by_bit, level + 1, letter),
+                                  saferl_shield__dd_dense(dd, d, by_bit, level + 1, letter | (1u << j)));
+}
+
+static uint32_t saferl_shield__dd_classifier(saferl_shield__dd *dd, const saferl_shield_dfa *d, const saferl_allocator *allocator) {
+    uint32_t by_bit[SAFERL_SHIELD_MAX_PROPS], j, m, r;
+    if (d->node) {
+        uint32_t *memo = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)d->node_count + 1) * sizeof(uint32_t));
+        if (!memo) {
+            dd->failed = 1;
+            return SAFERL_SHIELD_LEAF;
+        }
+        for (j = 0; j < d->node_count; ++j) memo[j] = SAFERL_SHIELD_NO_STATE;
+        r = saferl_shield__dd_import(dd, d, d->root, memo);
+        saferl_shield__release(allocator, memo);
+        return r;
+    }
+    for (j = 0; j < d->prop_count; ++j) by_bit[j] = j;
+    for (j = 1; j < d->prop_count; ++j)
+        for (m = j; m > 0 && d->prop_bit[by_bit[m - 1]] > d->prop_bit[by_bit[m]]; --m) {
+            uint32_t t = by_bit[m];
+            by_bit[m] = by_bit[m - 1];
+            by_bit[m - 1] = t;
+        }
+    return saferl_shield__dd_dense(dd, d, by_bit, 0, 0);
+}
+
 /* ---- minimisation (Moore) ------------------------------------------------------------------ */
+
+/* A new automaton of state_count states over model's propositions and letters (its
+   classifier copied when symbolic). */
+static saferl_result saferl_shield__dfa_like(saferl_shield_dfa *out, uint32_t state_count, const saferl_shield_dfa *model,
+                                             int with_rewards, const saferl_allocator *allocator) {
+    saferl_result r = saferl_shield__dfa_new(out, state_count, model->prop_count, model->node ? model->letter_count : 0,
+                                             model->node ? model->node_count : 0, with_rewards, allocator);
+    if (r != SAFERL_OK) return r;
+    memcpy(out->prop_bit, model->prop_bit, sizeof out->prop_bit);
+    memcpy(out->prop_name, model->prop_name, sizeof out->prop_name);
+    if (model->node) {
+        memcpy(out->node, model->node, (size_t)model->node_count * 3 * sizeof(uint32_t));
+        memcpy(out->letter_label, model->letter_label, (size_t)model->letter_count * sizeof(uint32_t));
+        out->root = model->root;
+    }
+    saferl_shield__compute_gather(out);
+    return SAFERL_OK;
+}
 
 static uint64_t saferl_shield__hash_words(const uint32_t *words, size_t count) {
     uint64_t h = 0x9E3779B97F4A7C15ull;
@@ -1278,7 +1592,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
     SAFERL_ASSERT(d != NULL && out != NULL);
     if (!d->next || d->state_count == 0 || d->initial >= d->state_count) return SAFERL_ERR_INVALID_ARGUMENT;
     n = d->state_count;
-    letters = 1u << d->prop_count;
+    letters = d->letter_count;
     sig_len = 1 + (size_t)letters * (d->reward ? 3 : 1);
     saferl_shield__index_start(&first, allocator);
     order = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * sizeof(uint32_t));
@@ -1289,7 +1603,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
     id[d->initial] = m++;
     for (head = 0; head < m; ++head)
         for (letter = 0; letter < letters; ++letter) {
-            uint32_t t = d->next[((size_t)order[head] << d->prop_count) | letter];
+            uint32_t t = d->next[((size_t)order[head] << d->letter_bits) | letter];
             if (id[t] == SAFERL_SHIELD_NO_STATE) {
                 id[t] = m;
                 order[m++] = t;
@@ -1315,7 +1629,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
         memset(table, 0, table_capacity * sizeof(uint32_t));
         for (i = 0; i < m; ++i) {
             uint32_t *w = sig + i * sig_len, s = order[i];
-            size_t base = (size_t)s << d->prop_count, h;
+            size_t base = (size_t)s << d->letter_bits, h;
             w[0] = cls[i];
             for (letter = 0; letter < letters; ++letter) {
                 w[1 + letter] = cls[id[d->next[base + letter]]];
@@ -1351,18 +1665,18 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
         renumber[cls[0]] = count++;
         for (head = 0; head < count; ++head)
             for (letter = 0; letter < letters; ++letter) {
-                uint32_t c = cls[id[d->next[((size_t)rep[queue[head]] << d->prop_count) | letter]]];
+                uint32_t c = cls[id[d->next[((size_t)rep[queue[head]] << d->letter_bits) | letter]]];
                 if (renumber[c] == SAFERL_SHIELD_NO_STATE) {
                     renumber[c] = count;
                     queue[count++] = c;
                 }
             }
     }
-    r = saferl_shield_dfa_create(&result, class_count, d->prop_count, d->reward != NULL, allocator);
+    r = saferl_shield__dfa_like(&result, class_count, d, d->reward != NULL, allocator);
     if (r != SAFERL_OK) goto done;
     for (i = 0; i < class_count; ++i) {
         uint32_t s = rep[queue[i]];
-        size_t from = (size_t)s << d->prop_count, to = i << d->prop_count;
+        size_t from = (size_t)s << d->letter_bits, to = i << d->letter_bits;
         for (letter = 0; letter < letters; ++letter) {
             result.next[to + letter] = renumber[cls[id[d->next[from + letter]]]];
             if (d->reward) result.reward[to + letter] = d->reward[from + letter];
@@ -1374,9 +1688,6 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
     result.sink = (d->sink != SAFERL_SHIELD_NO_STATE && id[d->sink] != SAFERL_SHIELD_NO_STATE)
                       ? renumber[cls[id[d->sink]]] : SAFERL_SHIELD_NO_STATE;
     result.semantics = d->semantics;
-    memcpy(result.prop_bit, d->prop_bit, sizeof result.prop_bit);
-    memcpy(result.prop_name, d->prop_name, sizeof result.prop_name);
-    saferl_shield__compute_gather(&result);
     *out = result;
     r = SAFERL_OK;
 done:
@@ -1405,11 +1716,22 @@ static saferl_result saferl_shield__finish_build(saferl_shield_dfa *raw, int pru
 /* ---- two automata over one alphabet ------------------------------------------------------- */
 
 typedef struct saferl_shield__alphabet {
-    uint32_t prop_count;
+    uint32_t prop_count, letter_count;
     uint8_t bit[SAFERL_SHIELD_MAX_PROPS];
     char name[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
     uint32_t *letter_a, *letter_b; /* letter of a and of b, per letter of the union */
+    uint32_t *label;               /* a label of each letter of the union */
+    /* symbolic union (more than 16 propositions): the joint classes of labels */
+    int symbolic;
+    saferl_shield__dd dd;
+    uint32_t root, nodes_used, *letter_of, *node_id;
 } saferl_shield__alphabet;
+
+static void saferl_shield__alphabet_free(saferl_shield__alphabet *u, const saferl_allocator *allocator) {
+    saferl_shield__release(allocator, u->letter_a);
+    saferl_shield__release(allocator, u->letter_of);
+    if (u->symbolic) saferl_shield__dd_free(&u->dd);
+}
 
 static saferl_result saferl_shield__join_props(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
                                                saferl_shield__alphabet *u, const saferl_allocator *allocator) {
@@ -1450,27 +1772,62 @@ static saferl_result saferl_shield__join_props(const saferl_shield_dfa *a, const
         u->bit[j] = (uint8_t)bits[j];
         memcpy(u->name[j], names[j], strlen(names[j]) + 1);
     }
-    letters = 1u << count;
-    u->letter_a = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * 2 * sizeof(uint32_t));
+    if (count > SAFERL_SHIELD_DENSE_PROPS) { /* the classes of labels both automata separate */
+        uint32_t ca, cb, joint;
+        int64_t found;
+        u->symbolic = 1;
+        saferl_shield__dd_start(&u->dd, allocator);
+        ca = saferl_shield__dd_classifier(&u->dd, a, allocator);
+        cb = saferl_shield__dd_classifier(&u->dd, b, allocator);
+        joint = saferl_shield__dd_pair(&u->dd, ca, cb);
+        if (u->dd.failed) return SAFERL_ERR_OUT_OF_MEMORY;
+        if (u->dd.pairs.keys.count > SAFERL_SHIELD_MAX_LETTERS) return SAFERL_ERR_UNSUPPORTED;
+        letters = (uint32_t)u->dd.pairs.keys.count;
+        u->letter_of = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)letters * 2 + u->dd.nodes.keys.count + 1) *
+                                                                          sizeof(uint32_t));
+        if (!u->letter_of) return SAFERL_ERR_OUT_OF_MEMORY;
+        u->node_id = u->letter_of + 2 * (size_t)letters;
+        found = saferl_shield__dd_letters(&u->dd, joint, u->letter_of, letters, u->letter_of + letters, u->node_id,
+                                          &u->nodes_used);
+        u->root = joint;
+        letters = (uint32_t)found;
+    } else {
+        letters = 1u << count;
+    }
+    u->letter_count = letters;
+    u->letter_a = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * 3 * sizeof(uint32_t));
     if (!u->letter_a) return SAFERL_ERR_OUT_OF_MEMORY;
     u->letter_b = u->letter_a + letters;
+    u->label = u->letter_b + letters;
     for (j = 0; j < letters; ++j) {
         uint32_t label = 0;
-        for (m = 0; m < count; ++m)
-            if ((j >> m) & 1u) label |= 1u << bits[m];
+        if (u->symbolic) {
+            label = u->letter_of[u->letter_count + j];
+        } else {
+            for (m = 0; m < count; ++m)
+                if ((j >> m) & 1u) label |= 1u << bits[m];
+        }
+        u->label[j] = label;
         u->letter_a[j] = saferl_shield_letter(a, label);
         u->letter_b[j] = saferl_shield_letter(b, label);
     }
     return SAFERL_OK;
 }
 
-static void saferl_shield__set_alphabet(saferl_shield_dfa *d, const saferl_shield__alphabet *u) {
+/* A new automaton over the union alphabet. */
+static saferl_result saferl_shield__alphabet_dfa(saferl_shield_dfa *d, uint32_t state_count, const saferl_shield__alphabet *u,
+                                                 int with_rewards, const saferl_allocator *allocator) {
     uint32_t j;
+    saferl_result r = saferl_shield__dfa_new(d, state_count, u->prop_count, u->symbolic ? u->letter_count : 0,
+                                             u->symbolic ? u->nodes_used : 0, with_rewards, allocator);
+    if (r != SAFERL_OK) return r;
     for (j = 0; j < u->prop_count; ++j) {
         d->prop_bit[j] = u->bit[j];
         memcpy(d->prop_name[j], u->name[j], SAFERL_SHIELD_NAME_CAPACITY);
     }
+    if (u->symbolic) saferl_shield__dd_install(&u->dd, u->root, u->letter_of, u->label, u->node_id, d);
     saferl_shield__compute_gather(d);
+    return SAFERL_OK;
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
@@ -1485,12 +1842,13 @@ SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a
     size_t head;
     SAFERL_ASSERT(a != NULL && b != NULL && out != NULL);
     if (combine != SAFERL_SHIELD_INTERSECTION && combine != SAFERL_SHIELD_UNION) return SAFERL_ERR_INVALID_ARGUMENT;
-    r = saferl_shield__join_props(a, b, &u, allocator);
-    if (r != SAFERL_OK) return r;
-    letters = 1u << u.prop_count;
+    memset(&u, 0, sizeof u);
     saferl_shield__index_start(&pairs, allocator);
     saferl_shield__vec_start(&next, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&rewards, sizeof(double), allocator);
+    r = saferl_shield__join_props(a, b, &u, allocator);
+    if (r != SAFERL_OK) goto done;
+    letters = u.letter_count;
     r = SAFERL_ERR_OUT_OF_MEMORY;
     if (saferl_shield__index_get(&pairs, (uint64_t)a->initial * b->state_count + b->initial, &id, NULL) < 0) goto done;
     for (head = 0; head < pairs.keys.count; ++head) {
@@ -1501,8 +1859,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a
             goto done;
         }
         for (letter = 0; letter < letters; ++letter) {
-            size_t ia = ((size_t)qa << a->prop_count) | u.letter_a[letter];
-            size_t ib = ((size_t)qb << b->prop_count) | u.letter_b[letter];
+            size_t ia = ((size_t)qa << a->letter_bits) | u.letter_a[letter];
+            size_t ib = ((size_t)qb << b->letter_bits) | u.letter_b[letter];
             uint32_t *slot;
             if (saferl_shield__index_get(&pairs, (uint64_t)a->next[ia] * b->state_count + b->next[ib], &id, NULL) < 0)
                 goto done;
@@ -1516,10 +1874,15 @@ SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a
             }
         }
     }
-    r = saferl_shield_dfa_create(&raw, (uint32_t)pairs.keys.count, u.prop_count, (int)with_rewards, allocator);
+    r = saferl_shield__alphabet_dfa(&raw, (uint32_t)pairs.keys.count, &u, (int)with_rewards, allocator);
     if (r != SAFERL_OK) goto done;
-    memcpy(raw.next, next.data, next.count * sizeof(uint32_t));
-    if (with_rewards) memcpy(raw.reward, rewards.data, rewards.count * sizeof(double));
+    for (head = 0; head < pairs.keys.count; ++head) { /* rows of letters, at the automaton's stride */
+        memcpy(raw.next + (head << raw.letter_bits), (const uint32_t *)(void *)next.data + head * letters,
+               letters * sizeof(uint32_t));
+        if (with_rewards)
+            memcpy(raw.reward + (head << raw.letter_bits), (const double *)(void *)rewards.data + head * letters,
+                   letters * sizeof(double));
+    }
     for (head = 0; head < pairs.keys.count; ++head) {
         uint64_t key = ((const uint64_t *)pairs.keys.data)[head];
         uint32_t qa = (uint32_t)(key / b->state_count), qb = (uint32_t)(key % b->state_count);
@@ -1531,13 +1894,12 @@ SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a
     }
     raw.semantics = (a->semantics == SAFERL_SHIELD_SAFETY && b->semantics == SAFERL_SHIELD_SAFETY)
                         ? SAFERL_SHIELD_SAFETY : SAFERL_SHIELD_FINITE;
-    saferl_shield__set_alphabet(&raw, &u);
     r = saferl_shield__finish_build(&raw, raw.semantics == SAFERL_SHIELD_SAFETY, out, allocator);
 done:
     saferl_shield__index_free(&pairs);
     saferl_shield__vec_free(&next);
     saferl_shield__vec_free(&rewards);
-    saferl_shield__release(allocator, u.letter_a);
+    saferl_shield__alphabet_free(&u, allocator);
     return r;
 }
 
@@ -1548,9 +1910,9 @@ SAFERL_SHIELD_API saferl_result saferl_shield_complement(const saferl_shield_dfa
     size_t edges;
     uint32_t q;
     SAFERL_ASSERT(d != NULL && out != NULL);
-    r = saferl_shield_dfa_create(&raw, d->state_count, d->prop_count, d->reward != NULL, allocator);
+    r = saferl_shield__dfa_like(&raw, d->state_count, d, d->reward != NULL, allocator);
     if (r != SAFERL_OK) return r;
-    edges = (size_t)d->state_count << d->prop_count;
+    edges = (size_t)d->state_count << d->letter_bits;
     memcpy(raw.next, d->next, edges * sizeof(uint32_t));
     if (d->reward) memcpy(raw.reward, d->reward, edges * sizeof(double));
     for (q = 0; q < d->state_count; ++q) {
@@ -1559,9 +1921,6 @@ SAFERL_SHIELD_API saferl_result saferl_shield_complement(const saferl_shield_dfa
     }
     raw.initial = d->initial;
     raw.semantics = SAFERL_SHIELD_FINITE;
-    memcpy(raw.prop_bit, d->prop_bit, sizeof raw.prop_bit);
-    memcpy(raw.prop_name, d->prop_name, sizeof raw.prop_name);
-    saferl_shield__compute_gather(&raw);
     return saferl_shield__finish_build(&raw, 0, out, allocator);
 }
 
@@ -1577,11 +1936,12 @@ SAFERL_SHIELD_API saferl_result saferl_shield_equivalent(const saferl_shield_dfa
     int added;
     SAFERL_ASSERT(a != NULL && b != NULL && equal != NULL);
     if ((uint64_t)a->state_count * b->state_count > (1ull << 28)) return SAFERL_ERR_UNSUPPORTED;
-    r = saferl_shield__join_props(a, b, &u, allocator);
-    if (r != SAFERL_OK) return r;
-    letters = 1u << u.prop_count;
+    memset(&u, 0, sizeof u);
     saferl_shield__index_start(&pairs, allocator);
     saferl_shield__vec_start(&parent, 2 * sizeof(uint32_t), allocator);
+    r = saferl_shield__join_props(a, b, &u, allocator);
+    if (r != SAFERL_OK) goto done;
+    letters = u.letter_count;
     r = SAFERL_ERR_OUT_OF_MEMORY;
     if (saferl_shield__index_get(&pairs, (uint64_t)a->initial * b->state_count + b->initial, &id, NULL) < 0 ||
         !saferl_shield__vec_push(&parent))
@@ -1602,17 +1962,15 @@ SAFERL_SHIELD_API saferl_result saferl_shield_equivalent(const saferl_shield_dfa
             if (trace_length) *trace_length = length;
             at = head;
             for (k = length; k > 0; --k) {
-                uint32_t l = ((uint32_t *)parent.data)[2 * at + 1], label = 0, j;
-                for (j = 0; j < u.prop_count; ++j)
-                    if ((l >> j) & 1u) label |= 1u << u.bit[j];
-                if (trace && k - 1 < capacity) trace[k - 1] = label;
+                uint32_t l = ((uint32_t *)parent.data)[2 * at + 1];
+                if (trace && k - 1 < capacity) trace[k - 1] = u.label[l];
                 at = ((uint32_t *)parent.data)[2 * at];
             }
             break;
         }
         for (letter = 0; letter < letters; ++letter) {
-            uint32_t na = a->next[((size_t)qa << a->prop_count) | u.letter_a[letter]];
-            uint32_t nb = b->next[((size_t)qb << b->prop_count) | u.letter_b[letter]];
+            uint32_t na = a->next[((size_t)qa << a->letter_bits) | u.letter_a[letter]];
+            uint32_t nb = b->next[((size_t)qb << b->letter_bits) | u.letter_b[letter]];
             if (saferl_shield__index_get(&pairs, (uint64_t)na * b->state_count + nb, &id, &added) < 0) goto done;
             if (added) {
                 uint32_t *p = (uint32_t *)saferl_shield__vec_push(&parent);
@@ -1626,7 +1984,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_equivalent(const saferl_shield_dfa
 done:
     saferl_shield__index_free(&pairs);
     saferl_shield__vec_free(&parent);
-    saferl_shield__release(allocator, u.letter_a);
+    saferl_shield__alphabet_free(&u, allocator);
     return r;
 }
 
@@ -1674,9 +2032,52 @@ typedef enum saferl_shield__guard_style {
 /* Writes the set of letters member[] (covered[] is scratch, both 2^k bytes) as a union of
    cubes: each uncovered letter grows into the largest cube inside the set by dropping one
    proposition at a time. Not minimal, always exact. */
+/* Symbolic: class of a diagram reference for the set member: 1 every label in it, 2 none,
+   3 some (memo per node in class_of, 0 unknown). */
+static unsigned char saferl_shield__guard_class(const saferl_shield_dfa *d, const unsigned char *member,
+                                                unsigned char *class_of, uint32_t ref) {
+    if (ref & SAFERL_SHIELD_LEAF) return member[ref & ~SAFERL_SHIELD_LEAF] ? 1 : 2;
+    if (!class_of[ref])
+        class_of[ref] = (unsigned char)(saferl_shield__guard_class(d, member, class_of, d->node[3 * (size_t)ref + 1]) |
+                                        saferl_shield__guard_class(d, member, class_of, d->node[3 * (size_t)ref + 2]));
+    return class_of[ref];
+}
+
+/* Symbolic: one cube per path of the diagram into a part that lies wholly in the set. */
+static void saferl_shield__put_paths(saferl_shield__text *t, const saferl_shield_dfa *d, const unsigned char *member,
+                                     unsigned char *class_of, uint32_t ref, uint32_t *path, uint32_t depth,
+                                     uint32_t *cubes, saferl_shield__guard_style style) {
+    unsigned char c = saferl_shield__guard_class(d, member, class_of, ref);
+    uint32_t i, j;
+    if (c == 2) return;
+    if (c == 3) {
+        for (i = 0; i < 2; ++i) {
+            path[depth] = d->node[3 * (size_t)ref] | (i << 8);
+            saferl_shield__put_paths(t, d, member, class_of, d->node[3 * (size_t)ref + 1 + i], path, depth + 1, cubes, style);
+        }
+        return;
+    }
+    if ((*cubes)++) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_RM ? "|" : " | ");
+    if (depth == 0) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_HOA ? "t" : style == SAFERL_SHIELD__GUARD_DOT ? "true" : "True");
+    for (i = 0; i < depth; ++i) {
+        for (j = 0; j < d->prop_count && d->prop_bit[j] != (path[i] & 255u); ++j) continue;
+        if (i) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_DOT ? " & " : "&");
+        if (!(path[i] >> 8)) saferl_shield__put(t, "!");
+        if (style == SAFERL_SHIELD__GUARD_HOA) saferl_shield__put_uint(t, j);
+        else saferl_shield__put(t, d->prop_name[j]);
+    }
+}
+
 static void saferl_shield__put_guard(saferl_shield__text *t, const saferl_shield_dfa *d, const unsigned char *member,
                                      unsigned char *covered, saferl_shield__guard_style style) {
-    uint32_t letters = 1u << d->prop_count, x, y, j, care, cubes = 0;
+    uint32_t letters = d->letter_count, x, y, j, care, cubes = 0;
+    if (d->node) {
+        uint32_t path[SAFERL_SHIELD_LABEL_BITS];
+        memset(covered, 0, d->node_count);
+        saferl_shield__put_paths(t, d, member, covered, d->root, path, 0, &cubes, style);
+        if (cubes == 0) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_HOA ? "f" : style == SAFERL_SHIELD__GUARD_DOT ? "false" : "False");
+        return;
+    }
     memset(covered, 0, letters);
     for (x = 0; x < letters; ++x) {
         if (!member[x] || covered[x]) continue;
@@ -1729,13 +2130,14 @@ typedef struct saferl_shield__edge_walk {
 } saferl_shield__edge_walk;
 
 static int saferl_shield__walk_start(saferl_shield__edge_walk *w, const saferl_shield_dfa *d) {
-    uint32_t letters = 1u << d->prop_count;
+    uint32_t letters = d->letter_count;
     w->d = d;
     w->allocator = &d->allocator;
-    w->member = (unsigned char *)saferl_shield__allocate(w->allocator, (size_t)letters * 3);
+    size_t covered = letters > d->node_count ? letters : d->node_count; /* symbolic: a class per node */
+    w->member = (unsigned char *)saferl_shield__allocate(w->allocator, (size_t)letters * 2 + covered);
     if (!w->member) return -1;
-    w->covered = w->member + letters;
-    w->done = w->covered + letters;
+    w->done = w->member + letters;
+    w->covered = w->done + letters;
     return 0;
 }
 
@@ -1750,7 +2152,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_hoa(const saferl_shield_dfa 
     if (length) *length = 0;
     if (style != SAFERL_SHIELD_HOA_MONITOR && style != SAFERL_SHIELD_HOA_COMPLETE) return SAFERL_ERR_INVALID_ARGUMENT;
     if (monitor && d->semantics != SAFERL_SHIELD_SAFETY) return SAFERL_ERR_UNSUPPORTED;
-    letters = 1u << d->prop_count;
+    letters = d->letter_count;
     if (saferl_shield__walk_start(&w, d) < 0) return SAFERL_ERR_OUT_OF_MEMORY;
     number = (uint32_t *)saferl_shield__allocate(w.allocator, (size_t)d->state_count * sizeof(uint32_t));
     if (!number) {
@@ -1787,7 +2189,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_hoa(const saferl_shield_dfa 
     if (d->semantics == SAFERL_SHIELD_FINITE) saferl_shield__put(&t, "saferl-semantics: finite\n");
     saferl_shield__put(&t, "--BODY--\n");
     for (q = 0; q < d->state_count; ++q) {
-        const uint32_t *row = d->next + ((size_t)q << d->prop_count);
+        const uint32_t *row = d->next + ((size_t)q << d->letter_bits);
         if (number[q] == SAFERL_SHIELD_NO_STATE) continue;
         saferl_shield__put(&t, "State: ");
         saferl_shield__put_uint(&t, number[q]);
@@ -1822,7 +2224,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_dot(const saferl_shield_dfa 
     uint32_t q, letter, letters;
     SAFERL_ASSERT(d != NULL);
     if (length) *length = 0;
-    letters = 1u << d->prop_count;
+    letters = d->letter_count;
     if (saferl_shield__walk_start(&w, d) < 0) return SAFERL_ERR_OUT_OF_MEMORY;
     t.buffer = buffer;
     t.capacity = buffer ? capacity : 0;
@@ -1849,14 +2251,14 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_dot(const saferl_shield_dfa 
         saferl_shield__put(&t, "];\n");
     }
     for (q = 0; q < d->state_count; ++q) {
-        const uint32_t *row = d->next + ((size_t)q << d->prop_count);
+        const uint32_t *row = d->next + ((size_t)q << d->letter_bits);
         memset(w.done, 0, letters);
         for (letter = 0; letter < letters; ++letter) {
             uint32_t dest = row[letter], y;
-            double reward = d->reward ? d->reward[((size_t)q << d->prop_count) | letter] : 0.0;
+            double reward = d->reward ? d->reward[((size_t)q << d->letter_bits) | letter] : 0.0;
             if (w.done[letter]) continue;
             for (y = 0; y < letters; ++y) {
-                w.member[y] = row[y] == dest && (!d->reward || d->reward[((size_t)q << d->prop_count) | y] == reward);
+                w.member[y] = row[y] == dest && (!d->reward || d->reward[((size_t)q << d->letter_bits) | y] == reward);
                 if (w.member[y]) w.done[y] = 1;
             }
             saferl_shield__put(&t, "  q");
@@ -1888,7 +2290,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_rm(const saferl_shield_dfa *
     if (length) *length = 0;
     for (j = 0; j < d->prop_count; ++j)
         if (strlen(d->prop_name[j]) != 1 || strchr("&|!() ,'", d->prop_name[j][0])) return SAFERL_ERR_UNSUPPORTED;
-    letters = 1u << d->prop_count;
+    letters = d->letter_count;
     if (saferl_shield__walk_start(&w, d) < 0) return SAFERL_ERR_OUT_OF_MEMORY;
     t.buffer = buffer;
     t.capacity = buffer ? capacity : 0;
@@ -1902,7 +2304,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_rm(const saferl_shield_dfa *
         }
     saferl_shield__put(&t, "]    # terminal states\n");
     for (q = 0; q < d->state_count; ++q) {
-        size_t base = (size_t)q << d->prop_count;
+        size_t base = (size_t)q << d->letter_bits;
         if ((d->flags[q] & SAFERL_SHIELD_TERMINAL) || q == d->sink) continue;
         memset(w.done, 0, letters);
         for (letter = 0; letter < letters; ++letter) {
@@ -2356,12 +2758,6 @@ static uint32_t saferl_shield__prop(saferl_shield__formulas *f) {
         }
     }
     if (!f->used[bit]) {
-        if (f->used_count == SAFERL_SHIELD_MAX_PROPS) {
-            saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, f->token_line, f->token_column,
-                                  "a 17th proposition: one automaton reads at most 16 (its table is dense "
-                                  "over the letters); split the rule into several monitors", NULL);
-            return SAFERL_SHIELD__FALSE;
-        }
         f->used[bit] = 1;
         ++f->used_count;
         if (f->desc->vocabulary) {
@@ -2795,6 +3191,207 @@ static saferl_result saferl_shield__too_big(saferl_shield__formulas *f) {
                                "the automaton is larger than desc.max_states (or the work limit)", NULL);
 }
 
+/* ---- formulas over many propositions: guards split symbolically ------------------------ */
+
+/* The smallest label bit that id reads at the current step (LABEL_BITS: none). */
+static uint32_t saferl_shield__first_prop(saferl_shield__formulas *f, uint32_t id) {
+    const saferl_shield__node *n = saferl_shield__at(f, id);
+    uint32_t x, y;
+    switch (n->op) {
+    case SAFERL_SHIELD__PROP: case SAFERL_SHIELD__NPROP: return n->a;
+    case SAFERL_SHIELD__AND: case SAFERL_SHIELD__OR: case SAFERL_SHIELD__UNTIL: case SAFERL_SHIELD__WEAK_UNTIL:
+    case SAFERL_SHIELD__RELEASE: case SAFERL_SHIELD__STRONG_RELEASE:
+        y = n->b;
+        x = saferl_shield__first_prop(f, n->a);
+        y = saferl_shield__first_prop(f, y);
+        return x < y ? x : y;
+    case SAFERL_SHIELD__ALWAYS: case SAFERL_SHIELD__EVENTUALLY: return saferl_shield__first_prop(f, n->a);
+    case SAFERL_SHIELD__BOUNDED_F: case SAFERL_SHIELD__BOUNDED_G:
+        return n->lo > 0 ? SAFERL_SHIELD_LABEL_BITS : saferl_shield__first_prop(f, n->a);
+    default: return SAFERL_SHIELD_LABEL_BITS; /* true, false, next steps */
+    }
+}
+
+/* id with proposition bit fixed at the current step: temporal operators unroll one step
+   (G a = a & N G a, a U b = b | (a & X(a U b)), ...) with the next of the same strength as
+   LTLf's last-step rules, so once every current proposition is fixed, progression (strip one
+   next) gives the successor and saferl_shield__holds_at_end whether the trace may end here. */
+static uint32_t saferl_shield__restrict(saferl_shield__formulas *f, uint32_t id, uint32_t bit, int value) {
+    saferl_shield__node n = *saferl_shield__at(f, id);
+    uint32_t a, b;
+#define SAFERL_SHIELD__R(x) saferl_shield__restrict(f, (x), bit, value)
+#define SAFERL_SHIELD__STEP(op) saferl_shield__make(f, SAFERL_SHIELD__##op, id, 0, 0, 0, n.line, n.column)
+    switch (n.op) {
+    case SAFERL_SHIELD__PROP: return n.a != bit ? id : value ? SAFERL_SHIELD__TRUE : SAFERL_SHIELD__FALSE;
+    case SAFERL_SHIELD__NPROP: return n.a != bit ? id : value ? SAFERL_SHIELD__FALSE : SAFERL_SHIELD__TRUE;
+    case SAFERL_SHIELD__AND:
+        a = SAFERL_SHIELD__R(n.a);
+        return a == SAFERL_SHIELD__FALSE ? a : saferl_shield__and(f, a, SAFERL_SHIELD__R(n.b));
+    case SAFERL_SHIELD__OR:
+        a = SAFERL_SHIELD__R(n.a);
+        return a == SAFERL_SHIELD__TRUE ? a : saferl_shield__or(f, a, SAFERL_SHIELD__R(n.b));
+    case SAFERL_SHIELD__ALWAYS: return saferl_shield__and(f, SAFERL_SHIELD__R(n.a), SAFERL_SHIELD__STEP(WEAK_NEXT));
+    case SAFERL_SHIELD__EVENTUALLY: return saferl_shield__or(f, SAFERL_SHIELD__R(n.a), SAFERL_SHIELD__STEP(NEXT));
+    case SAFERL_SHIELD__UNTIL: case SAFERL_SHIELD__WEAK_UNTIL:
+        b = SAFERL_SHIELD__R(n.b);
+        a = saferl_shield__and(f, SAFERL_SHIELD__R(n.a), n.op == SAFERL_SHIELD__UNTIL ? SAFERL_SHIELD__STEP(NEXT) : SAFERL_SHIELD__STEP(WEAK_NEXT));
+        return saferl_shield__or(f, b, a);
+    case SAFERL_SHIELD__RELEASE: case SAFERL_SHIELD__STRONG_RELEASE:
+        b = SAFERL_SHIELD__R(n.b);
+        a = saferl_shield__or(f, SAFERL_SHIELD__R(n.a), n.op == SAFERL_SHIELD__RELEASE ? SAFERL_SHIELD__STEP(WEAK_NEXT) : SAFERL_SHIELD__STEP(NEXT));
+        return saferl_shield__and(f, b, a);
+    case SAFERL_SHIELD__BOUNDED_F: case SAFERL_SHIELD__BOUNDED_G: {
+        int is_f = n.op == SAFERL_SHIELD__BOUNDED_F;
+        uint32_t rest, now;
+        if (n.lo > 0) return id; /* nothing read now */
+        now = SAFERL_SHIELD__R(n.a);
+        if (n.hi == 0) return now;
+        rest = saferl_shield__make(f, n.op, n.a, 0, 0, n.hi - 1, n.line, n.column);
+        rest = saferl_shield__make(f, is_f ? SAFERL_SHIELD__NEXT : SAFERL_SHIELD__WEAK_NEXT, rest, 0, 0, 0, n.line, n.column);
+        return is_f ? saferl_shield__or(f, now, rest) : saferl_shield__and(f, now, rest);
+    }
+    default: return id;
+    }
+#undef SAFERL_SHIELD__R
+#undef SAFERL_SHIELD__STEP
+}
+
+/* A residual's transition as a diagram: Shannon splits on the current propositions, in
+   increasing label bit; leaves are the residuals with every current proposition fixed.
+   memo: formula id -> diagram (an index and its values). */
+typedef struct saferl_shield__split_memo {
+    saferl_shield__index ids;
+    saferl_shield__vec results;
+} saferl_shield__split_memo;
+
+static uint32_t saferl_shield__split(saferl_shield__formulas *f, saferl_shield__dd *dd, saferl_shield__split_memo *m,
+                                     uint32_t id) {
+    uint32_t bit = saferl_shield__first_prop(f, id), k, low, high, r;
+    int added;
+    if (f->out_of_memory || f->over_budget || dd->failed) return SAFERL_SHIELD_LEAF;
+    if (bit == SAFERL_SHIELD_LABEL_BITS) {
+        if (id >= (1u << 28)) f->over_budget = 1;
+        return SAFERL_SHIELD_LEAF | id;
+    }
+    if (saferl_shield__index_get(&m->ids, id, &k, &added) < 0 || (added && !saferl_shield__vec_push(&m->results))) {
+        f->out_of_memory = 1;
+        return SAFERL_SHIELD_LEAF;
+    }
+    if (!added) return ((const uint32_t *)(void *)m->results.data)[k];
+    low = saferl_shield__split(f, dd, m, saferl_shield__restrict(f, id, bit, 0));
+    high = saferl_shield__split(f, dd, m, saferl_shield__restrict(f, id, bit, 1));
+    r = saferl_shield__dd_node(dd, bit, low, high);
+    ((uint32_t *)(void *)m->results.data)[k] = r;
+    return r;
+}
+
+/* compile_future for more than 16 propositions: each residual's transition is a diagram,
+   the automaton's letters are the classes of labels that all residuals treat alike. */
+static saferl_result saferl_shield__compile_symbolic(saferl_shield__formulas *f, uint32_t root, int finite,
+                                                     saferl_shield_dfa *out) {
+    saferl_shield__index states;
+    saferl_shield__vec roots, stamp, stack;
+    saferl_shield__split_memo memo;
+    saferl_shield__dd dd;
+    saferl_shield_dfa raw;
+    uint32_t id, joint = SAFERL_SHIELD_LEAF, letters, leaves, x, nodes_used = 0, *letter_of = NULL,
+             max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
+    size_t head, s;
+    int64_t found;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_shield__index_start(&states, f->allocator);
+    saferl_shield__index_start(&memo.ids, f->allocator);
+    saferl_shield__vec_start(&memo.results, sizeof(uint32_t), f->allocator);
+    saferl_shield__vec_start(&roots, sizeof(uint32_t), f->allocator);
+    saferl_shield__vec_start(&stamp, sizeof(uint32_t), f->allocator);
+    saferl_shield__vec_start(&stack, sizeof(uint32_t), f->allocator);
+    saferl_shield__dd_start(&dd, f->allocator);
+#define SAFERL_SHIELD__KEY(leaf) (((uint64_t)saferl_shield__progress(f, (leaf), 0) << 1) | \
+                                  (uint64_t)(finite ? saferl_shield__holds_at_end(f, (leaf), 0) : 0))
+    if (saferl_shield__index_get(&states, (uint64_t)root << 1, &id, NULL) < 0) goto done;
+    for (head = 0; head < states.keys.count; ++head) {
+        uint32_t residual = (uint32_t)(((const uint64_t *)states.keys.data)[head] >> 1), top;
+        uint32_t *slot = (uint32_t *)saferl_shield__vec_push(&roots);
+        if (!slot) goto done;
+        *slot = saferl_shield__split(f, &dd, &memo, residual);
+        /* the successors: every leaf of the diagram */
+        stack.count = 0;
+        if (!saferl_shield__vec_push(&stack)) goto done;
+        ((uint32_t *)(void *)stack.data)[0] = *slot;
+        while ((top = (uint32_t)stack.count) > 0) {
+            uint32_t ref = ((uint32_t *)(void *)stack.data)[top - 1];
+            stack.count = top - 1;
+            if (f->out_of_memory || f->over_budget || dd.failed || states.keys.count > max_states) {
+                r = dd.failed ? SAFERL_ERR_OUT_OF_MEMORY : saferl_shield__too_big(f);
+                goto done;
+            }
+            if (ref & SAFERL_SHIELD_LEAF) {
+                if (saferl_shield__index_get(&states, SAFERL_SHIELD__KEY(ref & ~SAFERL_SHIELD_LEAF), &id, NULL) < 0) goto done;
+                continue;
+            }
+            while (stamp.count <= ref) {
+                uint32_t *z = (uint32_t *)saferl_shield__vec_push(&stamp);
+                if (!z) goto done;
+                *z = 0;
+            }
+            if (((uint32_t *)(void *)stamp.data)[ref] == head + 1) continue;
+            ((uint32_t *)(void *)stamp.data)[ref] = (uint32_t)head + 1;
+            if (saferl_shield__vec_reserve(&stack, stack.count + 2) < 0) goto done;
+            ((uint32_t *)(void *)stack.data)[stack.count++] = saferl_shield__dd_child(&dd, ref, 0);
+            ((uint32_t *)(void *)stack.data)[stack.count++] = saferl_shield__dd_child(&dd, ref, 1);
+        }
+    }
+    /* the letters: the joint classes of every residual's diagram */
+    for (s = 0; s < roots.count; ++s) {
+        saferl_shield__dd_new_pairing(&dd);
+        joint = saferl_shield__dd_pair(&dd, joint, ((const uint32_t *)(void *)roots.data)[s]);
+        if (dd.failed) goto done;
+        if (dd.pairs.keys.count > SAFERL_SHIELD_MAX_LETTERS) {
+            r = saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, 0, 0,
+                                    "more than 65536 classes of labels: the rule separates too many combinations "
+                                    "of its propositions; split it into several monitors", NULL);
+            goto done;
+        }
+    }
+    leaves = (uint32_t)dd.pairs.keys.count;
+    letter_of = (uint32_t *)saferl_shield__allocate(f->allocator, ((size_t)leaves * 2 + dd.nodes.keys.count + 1) * sizeof(uint32_t));
+    if (!letter_of) goto done;
+    found = saferl_shield__dd_letters(&dd, joint, letter_of, leaves, letter_of + leaves, letter_of + 2 * (size_t)leaves,
+                                      &nodes_used);
+    letters = (uint32_t)found;
+    r = saferl_shield__dfa_new(&raw, (uint32_t)states.keys.count, f->used_count, letters, nodes_used, 0, f->allocator);
+    if (r != SAFERL_OK) goto done;
+    saferl_shield__dd_install(&dd, joint, letter_of, letter_of + leaves, letter_of + 2 * (size_t)leaves, &raw);
+    for (head = 0; head < states.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)states.keys.data)[head];
+        for (x = 0; x < letters; ++x) {
+            uint32_t leaf = saferl_shield__dd_leaf_at(&dd, ((const uint32_t *)(void *)roots.data)[head], raw.letter_label[x]);
+            if (saferl_shield__index_get(&states, SAFERL_SHIELD__KEY(leaf), &id, NULL) < 0) {
+                saferl_shield_dfa_destroy(&raw);
+                r = SAFERL_ERR_OUT_OF_MEMORY;
+                goto done;
+            }
+            raw.next[(head << raw.letter_bits) | x] = id;
+        }
+        raw.flags[head] = (uint8_t)(finite ? ((key & 1u) ? SAFERL_SHIELD_ACCEPTING : 0)
+                                           : ((key >> 1) != SAFERL_SHIELD__FALSE ? SAFERL_SHIELD_ACCEPTING : 0));
+    }
+#undef SAFERL_SHIELD__KEY
+    raw.semantics = finite ? SAFERL_SHIELD_FINITE : SAFERL_SHIELD_SAFETY;
+    saferl_shield__name_props(f, &raw);
+    r = saferl_shield__finish_build(&raw, !finite, out, f->allocator);
+done:
+    saferl_shield__index_free(&states);
+    saferl_shield__index_free(&memo.ids);
+    saferl_shield__vec_free(&memo.results);
+    saferl_shield__vec_free(&roots);
+    saferl_shield__vec_free(&stamp);
+    saferl_shield__vec_free(&stack);
+    saferl_shield__dd_free(&dd);
+    saferl_shield__release(f->allocator, letter_of);
+    return r;
+}
+
 /* Breadth-first exploration of residuals (LTL: key = residual; LTLf: residual and whether
    the trace so far is accepted), then settling and minimisation. */
 static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, uint32_t root, int finite,
@@ -2805,6 +3402,7 @@ static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, u
     uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
     size_t head;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (f->used_count > SAFERL_SHIELD_DENSE_PROPS) return saferl_shield__compile_symbolic(f, root, finite, out);
     saferl_shield__assign_letter_bits(f);
     letters = 1u << f->used_count;
     saferl_shield__index_start(&states, f->allocator);
@@ -2840,6 +3438,7 @@ done:
     saferl_shield__vec_free(&next);
     return r;
 }
+
 
 /* Past-time: the subformulas in post-order, each temporal one with a slot in the state. */
 typedef struct saferl_shield__past {
@@ -2921,6 +3520,10 @@ static saferl_result saferl_shield__compile_past(saferl_shield__formulas *f, uin
     int safety = saferl_shield__at(f, root)->op == SAFERL_SHIELD__ALWAYS;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
     if (safety) root = saferl_shield__at(f, root)->a;
+    if (f->used_count > SAFERL_SHIELD_DENSE_PROPS)
+        return saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, 0, 0,
+                                   "past-time formulas read at most 16 propositions (their states are built "
+                                   "over every letter); split the rule into several monitors", NULL);
     saferl_shield__assign_letter_bits(f);
     letters = 1u << f->used_count;
     memset(&p, 0, sizeof p);
@@ -3373,7 +3976,7 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
             for (q = 0; q < n; ++q) {
                 if (seen[q]) continue;
                 for (letter = 0; letter < h->letters; ++letter) {
-                    size_t at = ((size_t)q << raw->prop_count) | letter;
+                    size_t at = ((size_t)q << raw->letter_bits) | letter;
                     if ((edge_mark[at] && good[raw->next[at]]) || seen[raw->next[at]]) break;
                 }
                 if (letter < h->letters) seen[q] = 1, grew = 1;
@@ -3391,7 +3994,7 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
     while (head < tail) {
         q = order[head++];
         for (letter = 0; letter < h->letters; ++letter) {
-            uint32_t p = raw->next[((size_t)q << raw->prop_count) | letter];
+            uint32_t p = raw->next[((size_t)q << raw->letter_bits) | letter];
             if (!seen[p]) seen[p] = 1, order[tail++] = p;
         }
     }
@@ -3400,7 +4003,7 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
         if (!seen[q] || !good[q]) continue;
         ++nodes;
         for (letter = 0; letter < h->letters; ++letter) {
-            size_t at = ((size_t)q << raw->prop_count) | letter;
+            size_t at = ((size_t)q << raw->letter_bits) | letter;
             if (!edge_mark[at] && good[raw->next[at]]) ++indegree[raw->next[at]];
         }
     }
@@ -3411,7 +4014,7 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
         q = order[head++];
         ++done;
         for (letter = 0; letter < h->letters; ++letter) {
-            size_t at = ((size_t)q << raw->prop_count) | letter;
+            size_t at = ((size_t)q << raw->letter_bits) | letter;
             uint32_t p = raw->next[at];
             if (!edge_mark[at] && good[p] && --indegree[p] == 0) order[tail++] = p;
         }
@@ -3513,8 +4116,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
                 saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "more propositions than the label width (32)", NULL);
                 break;
             }
-            if (h.number > SAFERL_SHIELD_MAX_PROPS) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "more than 16 propositions in one automaton", NULL);
+            if (h.number > SAFERL_SHIELD_DENSE_PROPS) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "HOA files over more than 16 propositions are not read (labels are read over every letter)", NULL);
                 break;
             }
             h.prop_count = (uint32_t)h.number;
@@ -3997,7 +4600,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_rm(const char *text, size_t l
                             int bit = saferl_shield__vocabulary_bit(desc, s + lit, 1, prop_count);
                             if (bit < 0) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, lit, "unknown proposition (not in the vocabulary)");
                             if (prop_count == SAFERL_SHIELD_MAX_PROPS)
-                                SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_UNSUPPORTED, lit, "a 17th proposition: one automaton reads at most 16");
+                                SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_UNSUPPORTED, lit, "a 17th proposition: reward machines are read over at most 16");
                             props[prop_count] = s[lit];
                             bits[prop_count++] = (uint8_t)bit;
                         }
@@ -4221,7 +4824,7 @@ static int saferl_shield__game_measure(const saferl_shield_abstraction *a, const
     pairs = (size_t)a->state_count * a->action_count;
     l->edges = a->offset[pairs];
     if (l->edges >= 0xFFFFFFFFu) return -1;
-    l->letters = a->state_count < (1u << dfa->prop_count) ? a->state_count : (size_t)1 << dfa->prop_count;
+    l->letters = a->state_count < (dfa->letter_count) ? a->state_count : (size_t)1 << dfa->letter_bits;
     if (l->letters > max_size / 8 / dfa->state_count) return -1;
     l->probabilistic = desc && desc->horizon > 0;
     if (l->probabilistic && !a->probability) return -1;
@@ -4449,7 +5052,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, 
     {
         /* letter -> id + 1 in the queue (free until the attractor) when 2^k fits in it, else a
            search of the few letters seen (then S is small) */
-        size_t letter_space = (size_t)1 << dfa->prop_count;
+        size_t letter_space = (size_t)1 << dfa->letter_bits;
         int direct = letter_space <= g->game_state_count;
         if (direct) memset(g->queue, 0, letter_space * sizeof(uint32_t));
         for (s = 0; s < S; ++s) {
@@ -4465,7 +5068,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, 
                     return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "game: more letters than laid out", NULL);
                 g->pred_offset[id] = letter;
                 if (direct) g->queue[letter] = id + 1;
-                for (q = 0; q < Q; ++q) g->letter_next[(size_t)id * Q + q] = dfa->next[((size_t)q << dfa->prop_count) | letter];
+                for (q = 0; q < Q; ++q) g->letter_next[(size_t)id * Q + q] = dfa->next[((size_t)q << dfa->letter_bits) | letter];
                 ++letters;
             }
             g->letter_id[s] = id;
@@ -5312,7 +5915,7 @@ SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, 
         uint32_t u2;
         int violated;
         if (u == dfa->sink) continue;
-        u2 = dfa->next[((size_t)u << dfa->prop_count) | letter];
+        u2 = dfa->next[((size_t)u << dfa->letter_bits) | letter];
         violated = u2 == dfa->sink;
         saferl_shield_qtable_update(t, s, u, a, task_reward + (violated ? t->r_violation : t->r_safe), s2,
                                     violated ? u : u2, task_done || violated);

@@ -176,12 +176,14 @@ TEST(errors_point_at_line_and_column) {
     expect_error("G[0..1500] a & F[0..600] b", SAFERL_SHIELD_LTL, SAFERL_ERR_UNSUPPORTED, 1, 17, "more than 2000 steps");
     expect_error("G a #", SAFERL_SHIELD_LTL, SAFERL_ERR_PARSE, 1, 5, "unexpected '#'");
     expect_error("", SAFERL_SHIELD_LTL, SAFERL_ERR_PARSE, 1, 1, "formula ends");
-    {   /* more propositions than the label width, and than one automaton reads */
+    {   /* more propositions than the label width */
         char many[400];
         size_t n = 0;
         int i;
         for (i = 0; i < 33; ++i) n += (size_t)sprintf(many + n, "%sp%d", i ? " | " : "", i);
-        expect_error(many, SAFERL_SHIELD_LTL, SAFERL_ERR_UNSUPPORTED, 1, 87, "17th proposition");
+        expect_error(many, SAFERL_SHIELD_LTL, SAFERL_ERR_UNSUPPORTED, 1, 183, "label width (32)");
+        expect_error("H(p0 & p1 & p2 & p3 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13 & p14 & p15 & p16)",
+                     SAFERL_SHIELD_PAST_LTL, SAFERL_ERR_UNSUPPORTED, 0, 0, "at most 16 propositions");
     }
     {
         saferl_shield_desc desc;
@@ -213,9 +215,154 @@ TEST(errors_point_at_line_and_column) {
         saferl_shield_desc desc;
         memset(&desc, 0, sizeof desc);
         for (i = 0; i < 33; ++i) n += (size_t)sprintf(many + n, "%s(p%d & false)", i ? " | " : "", i);
-        /* the names are all read before the 17th-in-one-automaton check would trip: none are used */
         CHECK(saferl_shield_compile(many, n, &desc, &dfa, &error) < 0);
     }
+}
+
+
+/* ---- 32 propositions: symbolic automata against direct evaluation ---------------------- */
+
+/* G(p0 -> X !p1) & G !(p30 & p31) & G(p7 -> X X p20): bad prefix at step i (1-based) of a
+   random trace, evaluated from the formula itself. */
+static uint32_t spec32_violation(const uint32_t *trace, int n) {
+    int i;
+    for (i = 0; i < n; ++i) {
+        uint32_t l = trace[i];
+        if ((l >> 30 & 1u) && (l >> 31 & 1u)) return (uint32_t)i + 1;
+        if (i >= 1 && (trace[i - 1] & 1u) && (l >> 1 & 1u)) return (uint32_t)i + 1;
+        if (i >= 2 && (trace[i - 2] >> 7 & 1u) && !(l >> 20 & 1u)) return (uint32_t)i + 1;
+    }
+    return 0;
+}
+
+/* the conjunction of 16 invariants G !(p_2i & p_2i+1) */
+static uint32_t pairs32_violation(const uint32_t *trace, int n) {
+    int i, j;
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < 16; ++j)
+            if ((trace[i] >> (2 * j) & 1u) && (trace[i] >> (2 * j + 1) & 1u)) return (uint32_t)i + 1;
+    return 0;
+}
+
+static const char *const props32[32] = {"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10",
+                                        "p11", "p12", "p13", "p14", "p15", "p16", "p17", "p18", "p19", "p20",
+                                        "p21", "p22", "p23", "p24", "p25", "p26", "p27", "p28", "p29", "p30", "p31"};
+
+static saferl_result compile32(const char *formula, saferl_shield_logic logic, saferl_shield_dfa *dfa) {
+    saferl_shield_desc desc;
+    saferl_shield_error error;
+    saferl_result r;
+    memset(&desc, 0, sizeof desc);
+    desc.logic = logic;
+    desc.vocabulary = props32;
+    desc.vocabulary_count = 32;
+    r = saferl_shield_compile(formula, strlen(formula), &desc, dfa, &error);
+    if (r < 0) fprintf(stderr, "compile %s: %u:%u %s\n", formula, error.line, error.column, error.message);
+    return r;
+}
+
+/* sparse random labels: each proposition true with probability 1/4 */
+static uint32_t sparse_label(saferl_rng *rng) { return saferl_rng_u32(rng) & saferl_rng_u32(rng); }
+
+TEST(thirty_two_propositions_compile_symbolically) {
+    char pairs[1024];
+    size_t n = 0;
+    int i, t, k;
+    uint32_t trace[12];
+    saferl_shield_dfa spec, conj;
+    saferl_rng rng;
+    for (i = 0; i < 16; ++i) n += (size_t)sprintf(pairs + n, "%sG !(p%d & p%d)", i ? " & " : "", 2 * i, 2 * i + 1);
+    CHECK(compile32("G(p0 -> X !p1) & G !(p30 & p31) & G(p7 -> X X p20) & G(p5 | !p5 | p25 | p26 | p27 | p28 | p29 | "
+                    "p2 | p3 | p4 | p6 | p8 | p9 | p10 | p11 | p12 | p13 | p14 | p15 | p16 | p17 | p18 | p19 | p21 | "
+                    "p22 | p23 | p24)", SAFERL_SHIELD_LTL, &spec) == SAFERL_OK);
+    CHECK(compile32(pairs, SAFERL_SHIELD_LTL, &conj) == SAFERL_OK);
+    CHECK(spec.prop_count == 32 && spec.node != NULL && conj.prop_count == 32 && conj.node != NULL);
+    CHECK(conj.state_count == 2 && conj.letter_count == 2); /* safe, sink; two classes of labels */
+    CHECK(spec.letter_count <= 64); /* at most the valuations of p0 p1 p7 p20 p30 p31 */
+    saferl_rng_seed(&rng, 32);
+    for (t = 0; t < 3000; ++t) {
+        for (k = 0; k < 12; ++k) trace[k] = sparse_label(&rng);
+        if (t % 3 == 0) trace[0] &= 0x5555u; /* long safe runs of the conjunction */
+        CHECK(first_violation(&spec, trace, 12) == spec32_violation(trace, 12));
+        for (k = 0; k < 12; ++k)
+            if (t % 2 == 0) trace[k] &= 0x55555555u | (k == 11 ? 0x2u : 0u);
+        CHECK(first_violation(&conj, trace, 12) == pairs32_violation(trace, 12));
+    }
+    {   /* minimising again changes nothing; the automaton checks out */
+        saferl_shield_dfa again, copy = spec;
+        CHECK(saferl_shield_dfa_finish(&copy) == SAFERL_OK);
+        CHECK(saferl_shield_minimize(&spec, &again, NULL) == SAFERL_OK);
+        CHECK(again.state_count == spec.state_count && equivalent(&again, &spec) == 1);
+        saferl_shield_dfa_destroy(&again);
+    }
+    saferl_shield_dfa_destroy(&spec);
+    saferl_shield_dfa_destroy(&conj);
+}
+
+TEST(thirty_two_propositions_product_complement_equivalence) {
+    saferl_shield_dfa a, b, both, either, bad, same, other;
+    saferl_rng rng;
+    uint32_t trace[10], cex[16];
+    size_t length = 0;
+    int t, k, equal = -1;
+    CHECK(compile32("G(p0 -> X !p1) & G !(p30 & p31)", SAFERL_SHIELD_LTL, &a) == SAFERL_OK);
+    CHECK(compile32("G(p2 -> X p3) & G(p17 -> X !p18) & G(p9 | p10 | p11 | p12 | p13 | p14 | p15 | p16 | p19 | "
+                    "p20 | p21 | p22 | p23 | p24 | p25 | p26 | p27 | p28 | p29 | !p4 | !p5 | !p6 | !p7 | !p8)",
+                    SAFERL_SHIELD_LTL, &b) == SAFERL_OK);
+    CHECK(a.node == NULL && b.node != NULL); /* 4 propositions: dense; 28: symbolic */
+    CHECK(saferl_shield_product(&a, &b, SAFERL_SHIELD_INTERSECTION, &both, NULL) == SAFERL_OK);
+    CHECK(saferl_shield_product(&a, &b, SAFERL_SHIELD_UNION, &either, NULL) == SAFERL_OK);
+    CHECK(saferl_shield_complement(&both, &bad, NULL) == SAFERL_OK);
+    CHECK(both.prop_count == 32 && both.node != NULL && bad.semantics == SAFERL_SHIELD_FINITE);
+    saferl_rng_seed(&rng, 33);
+    for (t = 0; t < 3000; ++t) { /* brute force on random words, each prefix */
+        saferl_shield_monitor ma, mb, mboth, meither, mbad;
+        saferl_shield_monitor_init(&ma, &a, 0, 0);
+        saferl_shield_monitor_init(&mb, &b, 0, 0);
+        saferl_shield_monitor_init(&mboth, &both, 0, 0);
+        saferl_shield_monitor_init(&meither, &either, 0, 0);
+        saferl_shield_monitor_init(&mbad, &bad, 0, 0);
+        for (k = 0; k < 10; ++k) {
+            trace[k] = saferl_rng_u32(&rng) | (t % 2 ? 0x1FE00000u : 0u);
+            saferl_shield_monitor_step(&ma, trace[k], NULL);
+            saferl_shield_monitor_step(&mb, trace[k], NULL);
+            saferl_shield_monitor_step(&mboth, trace[k], NULL);
+            saferl_shield_monitor_step(&meither, trace[k], NULL);
+            saferl_shield_monitor_step(&mbad, trace[k], NULL);
+            CHECK(saferl_shield_monitor_violated(&mboth) ==
+                  (saferl_shield_monitor_violated(&ma) || saferl_shield_monitor_violated(&mb)));
+            CHECK(saferl_shield_monitor_violated(&meither) ==
+                  (saferl_shield_monitor_violated(&ma) && saferl_shield_monitor_violated(&mb)));
+            CHECK(saferl_shield_monitor_accepting(&mbad) == saferl_shield_monitor_violated(&mboth));
+        }
+    }
+    /* equivalence: the same rule written another way; a different one, with a counterexample
+       that separates them */
+    CHECK(compile32("G !(p30 & p31) & G(p0 -> X !p1) & G(p17 -> X !p18) & G(!p2 | X p3) & "
+                    "G(p9 | p10 | p11 | p12 | p13 | p14 | p15 | p16 | p19 | p20 | p21 | p22 | p23 | p24 | p25 | p26 | "
+                    "p27 | p28 | p29 | !(p4 & p5 & p6 & p7 & p8))", SAFERL_SHIELD_LTL, &same) == SAFERL_OK);
+    CHECK(saferl_shield_equivalent(&both, &same, &equal, cex, 16, &length, NULL) == SAFERL_OK && equal == 1);
+    CHECK(compile32("G !(p30 & p31) & G(p0 -> X !p1) & G(p17 -> X X !p18)", SAFERL_SHIELD_LTL, &other) == SAFERL_OK);
+    CHECK(saferl_shield_equivalent(&both, &other, &equal, cex, 16, &length, NULL) == SAFERL_OK && equal == 0);
+    CHECK(length >= 1 && length <= 16);
+    {
+        saferl_shield_monitor m1, m2;
+        size_t i;
+        saferl_shield_monitor_init(&m1, &both, 0, 0);
+        saferl_shield_monitor_init(&m2, &other, 0, 0);
+        for (i = 0; i < length; ++i) {
+            saferl_shield_monitor_step(&m1, cex[i], NULL);
+            saferl_shield_monitor_step(&m2, cex[i], NULL);
+        }
+        CHECK(saferl_shield_monitor_accepting(&m1) != saferl_shield_monitor_accepting(&m2));
+    }
+    saferl_shield_dfa_destroy(&a);
+    saferl_shield_dfa_destroy(&b);
+    saferl_shield_dfa_destroy(&both);
+    saferl_shield_dfa_destroy(&either);
+    saferl_shield_dfa_destroy(&bad);
+    saferl_shield_dfa_destroy(&same);
+    saferl_shield_dfa_destroy(&other);
 }
 
 TEST(precedence_is_spots) {
@@ -1140,6 +1287,8 @@ int main(void) {
     RUN(past_time_monitors);
     RUN(ltlf_mode);
     RUN(safeguards_by_hand_keep_stable_ids_and_stages);
+    RUN(thirty_two_propositions_compile_symbolically);
+    RUN(thirty_two_propositions_product_complement_equivalence);
     RUN(dot_export);
     RUN(monitors_share_tables_and_never_allocate);
     RUN(preemptive_shield_is_the_winning_strategies_by_brute_force);
