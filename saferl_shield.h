@@ -122,16 +122,26 @@
         2^k letters; four byte-indexed tables gather a label's bits into the letter, so a step
         is four independent loads and one dependent one.
       * Symbolic (k > 16): the letters are the classes of labels that every state treats
-        alike (at most 65536); a reduced decision diagram over the label bits (node[],
-        tests in increasing bit) maps a label to its class in at most k loads, then the same
-        table lookup. Every operation works on both: product and equivalence over the joint
-        classes of the two automata, complement and minimisation over the automaton's own.
-        Safety LTL and LTLf compile without enumerating 2^k letters: each residual's
-        transition is split on the propositions it reads now (Shannon expansion, one step of
-        every temporal operator unrolled), shared in a diagram, and the classes are the joint
-        refinement of all residuals' diagrams. Limits, refused with a message: more than
-        65536 classes; past-time formulas, HOA files and reward machines over more than 16
-        propositions (they are read over every letter).
+        alike (at most 65536); a reduced decision diagram over the label bits (tests in
+        increasing bit) maps a label to its class, then the same table lookup. The diagram
+        is stored as rows that each read up to 8 label bits at once (node[], node_bits; the
+        widest rows whose table stays within 8 words per diagram node), so a label's class
+        costs at most 4 dependent loads with byte rows. Every operation works on both:
+        product and equivalence over the joint classes of the two automata, complement and
+        minimisation over the automaton's own. Safety LTL and LTLf compile without
+        enumerating 2^k letters: each residual's transition is split on the propositions it
+        reads now (Shannon expansion, one step of every temporal operator unrolled), shared
+        in a diagram, and the classes are the joint refinement of all residuals' diagrams.
+        HOA files read guards the same way: each label expression becomes a diagram (and,
+        or, not on diagrams), each state's edges merge into one diagram from labels to
+        (target, mark) in file order (a label two edges give different targets is the
+        non-determinism error), and the letters are the joint classes of the states'
+        diagrams; up to 16 propositions the same diagrams fill the dense table. Limits,
+        refused with a message: more than 65536 classes; past-time formulas and reward
+        machines over more than 16 propositions (they are still read over every letter).
+        Writers print a guard as one cube per diagram path into it: the cubes are disjoint,
+        so a guard like !(a & b) & !(c & d) & ... over many pairs is written in 2^pairs
+        cubes (correct, but large).
 
    SEMANTICS (what a state means)
       SAFERL_SHIELD_SAFETY  the automaton recognises the bad prefixes of a safety property of
@@ -170,7 +180,11 @@
       * Minimisation is Moore's partition refinement, starting from the partition by
         (accepting, terminal, stage) and refining by successors' classes and edge rewards, so
         stages and rewards survive. States are numbered breadth first from the initial one,
-        letters in increasing order: equal languages give identical tables.
+        letters in increasing order: equal languages give identical tables. Symbolic: the
+        letters every minimal state treats alike are merged (the coarsest classes), the
+        diagram is rebuilt over them, and letters and rows are numbered by a low-first walk
+        of that reduced, ordered (hence canonical) diagram before the states are: equal
+        languages over the same propositions give identical tables there too.
       * Equivalence compares the finite-trace languages (accepting flags) by a breadth-first
         search of the product, which returns a shortest distinguishing trace.
 
@@ -188,7 +202,7 @@
       column, message) and leaves the output automaton untouched: nothing half-built.
 
    LIMITS
-      32 propositions per automaton (16 for past-time formulas, HOA and reward-machine files),
+      32 propositions per automaton (16 for past-time formulas and reward-machine files),
       2^32 - 2 states in principle, desc.max_states (default 1 << 20) in practice; compile
       time is states x 2^k x formula size up to 16 propositions, and states x diagram size
       above. Reward machines: constant reward functions only (ConstantRewardFunction), one-
@@ -197,9 +211,11 @@
 
    REVISION HISTORY
       0.3.0 (2026-11-22)  automata over up to 32 propositions: symbolic letters (classes of
-                          labels and a decision diagram) above 16, dense tables kept below;
-                          safety LTL/LTLf compiled by symbolic splitting; product, complement,
-                          equivalence, minimisation, HOA/DOT/RM output on both. HOA: Inf(0)
+                          labels and a decision diagram read in rows of up to 8 bits) above
+                          16, dense tables kept below; safety LTL/LTLf compiled by symbolic
+                          splitting; product, complement, equivalence, minimisation (canonical
+                          letters), HOA/DOT/RM output on both; HOA read over 32 propositions
+                          (guards as diagrams, never over every letter). HOA: Inf(0)
                           is a safety condition exactly when no unmarked cycle stays where an
                           accepting run remains (a fuzzed liveness file was read as another
                           language); a state declared twice is refused
@@ -390,6 +406,7 @@ extern "C" {
 #define SAFERL_SHIELD_DENSE_PROPS 16   /* up to this many: a dense table over all 2^k letters */
 #define SAFERL_SHIELD_MAX_LETTERS 65536u /* letters (label classes) of a symbolic automaton */
 #define SAFERL_SHIELD_LEAF 0x80000000u /* a decision-diagram reference that is a letter */
+#define SAFERL_SHIELD__ROW_MASK 0x03FFFFFFu /* the row of a reference that is not a letter */
 #define SAFERL_SHIELD_NAME_CAPACITY 32 /* bytes of a proposition name, with its NUL */
 #define SAFERL_SHIELD_NO_STATE 0xFFFFFFFFu
 
@@ -427,10 +444,15 @@ typedef struct saferl_shield_dfa {
                                           and r_violation apply */
     uint8_t *flags;                    /* per state: SAFERL_SHIELD_ACCEPTING | _TERMINAL */
     uint16_t *stage;                   /* per state: a tag kept by every operation (0) */
-    uint32_t *node;                    /* symbolic: node_count nodes of 3 words (label bit, low,
-                                          high), children in increasing label bit; a reference
-                                          with SAFERL_SHIELD_LEAF set is a letter. NULL: dense */
-    uint32_t node_count;
+    uint32_t *node;                    /* symbolic: node_count rows of 1 << node_bits references;
+                                          row r reads label bits node_shift[r] .. + node_bits - 1
+                                          (entry = those bits' value). A reference is a letter
+                                          (SAFERL_SHIELD_LEAF | letter) or a row: shift << 26 |
+                                          row, the row's shift in it so a walk step is one load;
+                                          children come after their parents. NULL: dense */
+    uint32_t node_count;               /* rows */
+    uint32_t node_bits;                /* label bits a row reads (1 .. 8) */
+    uint8_t *node_shift;               /* per row: the first label bit it reads */
     uint32_t root;                     /* symbolic: the reference a label's walk starts from */
     uint32_t *letter_label;            /* symbolic: one label of each letter (NULL: dense) */
     uint8_t prop_bit[SAFERL_SHIELD_MAX_PROPS];   /* label bit of proposition j */
@@ -483,14 +505,14 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_set_prop(saferl_shield_dfa *df
 SAFERL_SHIELD_API saferl_result saferl_shield_dfa_finish(saferl_shield_dfa *dfa);
 
 /* The letter of a label: dense, the bits of the automaton's propositions gathered by four
-   byte tables; symbolic, a walk down the decision diagram (at most k nodes). */
+   byte tables; symbolic, a walk down the rows of the decision diagram, one dependent load
+   per row (at most 32 / node_bits of them: 4 with byte rows). */
 static inline uint32_t saferl_shield_letter(const saferl_shield_dfa *dfa, uint32_t label) {
     if (dfa->node) {
+        const uint32_t *node = dfa->node, bits = dfa->node_bits, mask = (1u << bits) - 1u;
         uint32_t at = dfa->root;
-        while (!(at & SAFERL_SHIELD_LEAF)) {
-            const uint32_t *n = dfa->node + 3 * (size_t)at;
-            at = n[1 + ((label >> n[0]) & 1u)];
-        }
+        while (!(at & SAFERL_SHIELD_LEAF))
+            at = node[((size_t)(at & SAFERL_SHIELD__ROW_MASK) << bits) | ((label >> (at >> 26)) & mask)];
         return at & ~SAFERL_SHIELD_LEAF;
     }
     return (uint32_t)dfa->gather[0][label & 255u] | dfa->gather[1][(label >> 8) & 255u] |
@@ -1064,12 +1086,13 @@ static void saferl_shield__compute_gather(saferl_shield_dfa *dfa) {
 /* One block: [rewards] next, letter labels, nodes, stages, flags. letter_bits: the row
    stride; symbolic: letters and nodes of the classifier (0 0: dense). 0 when too large. */
 static size_t saferl_shield__dfa_size(uint32_t state_count, uint32_t letter_bits, uint32_t symbolic_letters,
-                                      uint32_t node_count, int with_rewards) {
+                                      uint32_t node_count, uint32_t node_bits, int with_rewards) {
     size_t edges, size;
     if (letter_bits > SAFERL_SHIELD_DENSE_PROPS || state_count == 0 || state_count == SAFERL_SHIELD_NO_STATE) return 0;
-    if ((size_t)state_count > ((size_t)-1 >> letter_bits) / 16 || node_count > (1u << 26)) return 0;
+    if ((size_t)state_count > ((size_t)-1 >> letter_bits) / 16 || node_count > (1u << 26) || node_bits > 8) return 0;
     edges = (size_t)state_count << letter_bits;
-    size = edges * sizeof(uint32_t) + (size_t)symbolic_letters * sizeof(uint32_t) + (size_t)node_count * 3 * sizeof(uint32_t) +
+    size = edges * sizeof(uint32_t) + (size_t)symbolic_letters * sizeof(uint32_t) +
+           ((size_t)node_count << node_bits) * sizeof(uint32_t) + node_count +
            (size_t)state_count * (sizeof(uint16_t) + 1) + 16;
     if (with_rewards) {
         if (edges > ((size_t)-1 - size) / sizeof(double)) return 0;
@@ -1080,7 +1103,7 @@ static size_t saferl_shield__dfa_size(uint32_t state_count, uint32_t letter_bits
 
 static void saferl_shield__dfa_layout(saferl_shield_dfa *dfa, uint32_t state_count, uint32_t prop_count,
                                       uint32_t letter_bits, uint32_t symbolic_letters, uint32_t node_count,
-                                      int with_rewards, unsigned char *p) {
+                                      uint32_t node_bits, int with_rewards, unsigned char *p) {
     size_t edges = (size_t)state_count << letter_bits, i;
     uint32_t j;
     memset(dfa, 0, sizeof *dfa);
@@ -1101,13 +1124,19 @@ static void saferl_shield__dfa_layout(saferl_shield_dfa *dfa, uint32_t state_cou
         dfa->letter_label = (uint32_t *)(void *)p;
         p += (size_t)symbolic_letters * sizeof(uint32_t);
         dfa->node = (uint32_t *)(void *)p;
-        p += (size_t)node_count * 3 * sizeof(uint32_t);
+        p += ((size_t)node_count << node_bits) * sizeof(uint32_t);
         dfa->node_count = node_count;
+        dfa->node_bits = node_bits;
         dfa->root = SAFERL_SHIELD_LEAF;
         memset(dfa->letter_label, 0, (size_t)symbolic_letters * sizeof(uint32_t));
     }
     dfa->stage = (uint16_t *)(void *)p;
     p += (size_t)state_count * sizeof(uint16_t);
+    if (symbolic_letters) {
+        dfa->node_shift = p;
+        p += node_count;
+        memset(dfa->node_shift, 0, node_count);
+    }
     dfa->flags = p;
     for (i = 0; i < state_count; ++i) {
         dfa->stage[i] = 0;
@@ -1123,7 +1152,7 @@ static void saferl_shield__dfa_layout(saferl_shield_dfa *dfa, uint32_t state_cou
 SAFERL_SHIELD_API size_t saferl_shield_dfa_memory_size(uint32_t state_count, uint32_t prop_count,
                                                        int with_rewards) {
     if (prop_count > SAFERL_SHIELD_DENSE_PROPS) return 0;
-    return saferl_shield__dfa_size(state_count, prop_count, 0, 0, with_rewards);
+    return saferl_shield__dfa_size(state_count, prop_count, 0, 0, 0, with_rewards);
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_dfa_init(saferl_shield_dfa *dfa, uint32_t state_count,
@@ -1134,15 +1163,15 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_init(saferl_shield_dfa *dfa, u
     if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
     if (!memory || size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
     if (((uintptr_t)memory & 7u) != 0) return SAFERL_ERR_INVALID_ARGUMENT;
-    saferl_shield__dfa_layout(dfa, state_count, prop_count, prop_count, 0, 0, with_rewards, (unsigned char *)memory);
+    saferl_shield__dfa_layout(dfa, state_count, prop_count, prop_count, 0, 0, 0, with_rewards, (unsigned char *)memory);
     return SAFERL_OK;
 }
 
 /* A builder's automaton on the allocator: dense when symbolic_letters is 0 (letter_bits =
-   prop_count), else symbolic with that many letters and node_count diagram nodes. */
+   prop_count), else symbolic with that many letters and node_count rows of node_bits. */
 static saferl_result saferl_shield__dfa_new(saferl_shield_dfa *dfa, uint32_t state_count, uint32_t prop_count,
-                                            uint32_t symbolic_letters, uint32_t node_count, int with_rewards,
-                                            const saferl_allocator *allocator) {
+                                            uint32_t symbolic_letters, uint32_t node_count, uint32_t node_bits,
+                                            int with_rewards, const saferl_allocator *allocator) {
     uint32_t letter_bits = 0;
     size_t size;
     void *memory;
@@ -1153,12 +1182,12 @@ static saferl_result saferl_shield__dfa_new(saferl_shield_dfa *dfa, uint32_t sta
         if (prop_count > SAFERL_SHIELD_DENSE_PROPS) return SAFERL_ERR_INVALID_ARGUMENT;
         letter_bits = prop_count;
     }
-    size = saferl_shield__dfa_size(state_count, letter_bits, symbolic_letters, node_count, with_rewards);
+    size = saferl_shield__dfa_size(state_count, letter_bits, symbolic_letters, node_count, node_bits, with_rewards);
     if (size == 0) return SAFERL_ERR_INVALID_ARGUMENT;
     memory = saferl_shield__allocate(allocator, size);
     if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
-    saferl_shield__dfa_layout(dfa, state_count, prop_count, letter_bits, symbolic_letters, node_count, with_rewards,
-                              (unsigned char *)memory);
+    saferl_shield__dfa_layout(dfa, state_count, prop_count, letter_bits, symbolic_letters, node_count, node_bits,
+                              with_rewards, (unsigned char *)memory);
     dfa->owned_memory = memory;
     if (allocator) dfa->allocator = *allocator;
     return SAFERL_OK;
@@ -1169,7 +1198,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_create(saferl_shield_dfa *dfa,
                                                          const saferl_allocator *allocator) {
     SAFERL_ASSERT(dfa != NULL);
     if (saferl_shield_dfa_memory_size(state_count, prop_count, with_rewards) == 0) return SAFERL_ERR_INVALID_ARGUMENT;
-    return saferl_shield__dfa_new(dfa, state_count, prop_count, 0, 0, with_rewards, allocator);
+    return saferl_shield__dfa_new(dfa, state_count, prop_count, 0, 0, 0, with_rewards, allocator);
 }
 
 SAFERL_SHIELD_API void saferl_shield_dfa_destroy(saferl_shield_dfa *dfa) {
@@ -1181,6 +1210,7 @@ SAFERL_SHIELD_API void saferl_shield_dfa_destroy(saferl_shield_dfa *dfa) {
     dfa->flags = NULL;
     dfa->stage = NULL;
     dfa->node = NULL;
+    dfa->node_shift = NULL;
     dfa->letter_label = NULL;
 }
 
@@ -1218,18 +1248,24 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_finish(saferl_shield_dfa *dfa)
             if (dfa->next[((size_t)dfa->sink << dfa->letter_bits) | j] != dfa->sink)
                 return SAFERL_ERR_INVALID_ARGUMENT;
     }
-    if (dfa->node) { /* children below their parents, leaves in range, each letter's label its own */
-        if (dfa->letter_count > SAFERL_SHIELD_MAX_LETTERS || !dfa->letter_label) return SAFERL_ERR_INVALID_ARGUMENT;
-        for (i = 0; i < (size_t)dfa->node_count * 3; i += 3) {
-            if (dfa->node[i] >= SAFERL_SHIELD_LABEL_BITS) return SAFERL_ERR_INVALID_ARGUMENT;
-            for (m = 1; m <= 2; ++m) {
-                uint32_t c = dfa->node[i + m];
-                if ((c & SAFERL_SHIELD_LEAF) ? (c & ~SAFERL_SHIELD_LEAF) >= letters
-                                             : (c >= dfa->node_count || dfa->node[3 * (size_t)c] <= dfa->node[i]))
-                    return SAFERL_ERR_INVALID_ARGUMENT;
-            }
+    if (dfa->node) { /* rows after their parents, reading later bits; leaves in range; each
+                        letter's label its own */
+        size_t width = (size_t)1 << dfa->node_bits;
+        if (dfa->letter_count > SAFERL_SHIELD_MAX_LETTERS || !dfa->letter_label || !dfa->node_shift ||
+            dfa->node_bits < 1 || dfa->node_bits > 8 || dfa->node_count > SAFERL_SHIELD__ROW_MASK)
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        for (i = 0; i < (size_t)dfa->node_count * width; ++i) {
+            uint32_t c = dfa->node[i], row = (uint32_t)(i >> dfa->node_bits);
+            if (dfa->node_shift[row] >= SAFERL_SHIELD_LABEL_BITS) return SAFERL_ERR_INVALID_ARGUMENT;
+            if ((c & SAFERL_SHIELD_LEAF) ? (c & ~SAFERL_SHIELD_LEAF) >= letters
+                                         : ((c & SAFERL_SHIELD__ROW_MASK) >= dfa->node_count || (c & SAFERL_SHIELD__ROW_MASK) <= row ||
+                                            (c >> 26) != dfa->node_shift[c & SAFERL_SHIELD__ROW_MASK] ||
+                                            (c >> 26) < dfa->node_shift[row] + dfa->node_bits))
+                return SAFERL_ERR_INVALID_ARGUMENT;
         }
-        if ((dfa->root & SAFERL_SHIELD_LEAF) ? (dfa->root & ~SAFERL_SHIELD_LEAF) >= letters : dfa->root >= dfa->node_count)
+        if ((dfa->root & SAFERL_SHIELD_LEAF) ? (dfa->root & ~SAFERL_SHIELD_LEAF) >= letters
+                                             : ((dfa->root & SAFERL_SHIELD__ROW_MASK) >= dfa->node_count ||
+                                                (dfa->root >> 26) != dfa->node_shift[dfa->root & SAFERL_SHIELD__ROW_MASK]))
             return SAFERL_ERR_INVALID_ARGUMENT;
         for (j = 0; j < letters; ++j)
             if (saferl_shield_letter(dfa, dfa->letter_label[j]) != j) return SAFERL_ERR_INVALID_ARGUMENT;
@@ -1367,7 +1403,10 @@ typedef struct saferl_shield__dd {
     saferl_shield__index memo;         /* (a, b) of the current pairing -> index in results */
     saferl_shield__vec results;        /* uint32_t */
     saferl_shield__index pairs;        /* (leaf a, leaf b) -> leaf of the pairing */
+    saferl_shield__index ops;          /* (op, a, b) of saferl_shield__dd_apply -> index in op_results */
+    saferl_shield__vec op_results;     /* uint32_t */
     int failed;                        /* out of memory or over 2^28 */
+    int conflict;                      /* SAFERL_SHIELD__DD_MERGE met two different targets */
 } saferl_shield__dd;
 
 static void saferl_shield__dd_start(saferl_shield__dd *dd, const saferl_allocator *allocator) {
@@ -1375,7 +1414,9 @@ static void saferl_shield__dd_start(saferl_shield__dd *dd, const saferl_allocato
     saferl_shield__index_start(&dd->memo, allocator);
     saferl_shield__index_start(&dd->pairs, allocator);
     saferl_shield__vec_start(&dd->results, sizeof(uint32_t), allocator);
-    dd->failed = 0;
+    saferl_shield__index_start(&dd->ops, allocator);
+    saferl_shield__vec_start(&dd->op_results, sizeof(uint32_t), allocator);
+    dd->failed = dd->conflict = 0;
 }
 
 static void saferl_shield__dd_free(saferl_shield__dd *dd) {
@@ -1383,6 +1424,8 @@ static void saferl_shield__dd_free(saferl_shield__dd *dd) {
     saferl_shield__index_free(&dd->memo);
     saferl_shield__index_free(&dd->pairs);
     saferl_shield__vec_free(&dd->results);
+    saferl_shield__index_free(&dd->ops);
+    saferl_shield__vec_free(&dd->op_results);
 }
 
 static uint64_t saferl_shield__dd_code(uint32_t ref) {
@@ -1449,6 +1492,52 @@ static void saferl_shield__dd_new_pairing(saferl_shield__dd *dd) {
     dd->results.count = 0;
 }
 
+/* Leafwise operations on diagrams. Guards are diagrams with leaves 0 (false) and 1 (true);
+   a state's transition function has leaves 0 (no edge yet) or (target + 1) << 1 | mark. */
+enum { SAFERL_SHIELD__DD_AND, SAFERL_SHIELD__DD_OR, SAFERL_SHIELD__DD_XOR,
+       SAFERL_SHIELD__DD_SELECT, /* a's leaf 1 -> b, 0 -> 0 */
+       SAFERL_SHIELD__DD_MERGE,  /* the defined one of a, b; one target: marks or'ed; else conflict */
+       SAFERL_SHIELD__DD_FIRST   /* a where defined, else b (the first edge wins) */ };
+
+static uint32_t saferl_shield__dd_apply(saferl_shield__dd *dd, uint32_t op, uint32_t a, uint32_t b) {
+    uint32_t id, bit, ba, bb, low, high, result;
+    int added;
+    if (dd->failed) return SAFERL_SHIELD_LEAF;
+    if ((a & b & SAFERL_SHIELD_LEAF) != 0) {
+        uint32_t x = a & ~SAFERL_SHIELD_LEAF, y = b & ~SAFERL_SHIELD_LEAF, v;
+        switch (op) {
+        case SAFERL_SHIELD__DD_AND: v = x & y; break;
+        case SAFERL_SHIELD__DD_OR: v = x | y; break;
+        case SAFERL_SHIELD__DD_XOR: v = x ^ y; break;
+        case SAFERL_SHIELD__DD_SELECT: v = x ? y : 0; break;
+        case SAFERL_SHIELD__DD_MERGE:
+            if (x && y && (x >> 1) != (y >> 1)) dd->conflict = 1;
+            v = !x ? y : !y ? x : (x | (y & 1u));
+            break;
+        default: v = x ? x : y; break;
+        }
+        return SAFERL_SHIELD_LEAF | v;
+    }
+    if (op == SAFERL_SHIELD__DD_SELECT && a == SAFERL_SHIELD_LEAF) return a;
+    if (saferl_shield__index_get(&dd->ops, ((uint64_t)op << 58) | (saferl_shield__dd_code(a) << 29) | saferl_shield__dd_code(b),
+                                 &id, &added) < 0 ||
+        (added && !saferl_shield__vec_push(&dd->op_results))) {
+        dd->failed = 1;
+        return SAFERL_SHIELD_LEAF;
+    }
+    if (!added) return ((const uint32_t *)(void *)dd->op_results.data)[id];
+    ba = saferl_shield__dd_bit(dd, a);
+    bb = saferl_shield__dd_bit(dd, b);
+    bit = ba < bb ? ba : bb;
+    low = saferl_shield__dd_apply(dd, op, ba == bit ? saferl_shield__dd_child(dd, a, 0) : a,
+                                  bb == bit ? saferl_shield__dd_child(dd, b, 0) : b);
+    high = saferl_shield__dd_apply(dd, op, ba == bit ? saferl_shield__dd_child(dd, a, 1) : a,
+                                   bb == bit ? saferl_shield__dd_child(dd, b, 1) : b);
+    result = saferl_shield__dd_node(dd, bit, low, high);
+    if (!dd->failed) ((uint32_t *)(void *)dd->op_results.data)[id] = result;
+    return result;
+}
+
 static uint32_t saferl_shield__dd_leaf_at(const saferl_shield__dd *dd, uint32_t ref, uint32_t label) {
     while (!(ref & SAFERL_SHIELD_LEAF)) ref = saferl_shield__dd_child(dd, ref, (int)((label >> saferl_shield__dd_bit(dd, ref)) & 1u));
     return ref & ~SAFERL_SHIELD_LEAF;
@@ -1488,20 +1577,85 @@ static int64_t saferl_shield__dd_letters(saferl_shield__dd *dd, uint32_t root, u
     return letters;
 }
 
-/* Writes the diagram at root (numbered by saferl_shield__dd_letters) into a symbolic
-   automaton made with that many letters and nodes. */
+/* The reference a walk reaches from ref after reading label bits shift .. shift + width - 1
+   with the values in value (bits at or above 32 read as 0). */
+static uint32_t saferl_shield__dd_after(const saferl_shield__dd *dd, uint32_t ref, uint32_t shift, uint32_t width,
+                                        uint32_t value) {
+    uint32_t i;
+    for (i = 0; i < width && shift + i < SAFERL_SHIELD_LABEL_BITS; ++i)
+        if (!(ref & SAFERL_SHIELD_LEAF) && saferl_shield__dd_bit(dd, ref) == shift + i)
+            ref = saferl_shield__dd_child(dd, ref, (int)((value >> i) & 1u));
+    return ref;
+}
+
+/* The rows of an automaton's classifier, planned from the diagram at root: a row starts at
+   every reference a walk meets at the start of a row (the root, then what each row's entries
+   lead to), reads width bits from that reference's first bit, and rows are numbered by first
+   bit, then in order of discovery (children after parents, and canonical for a canonical
+   diagram). The widest rows (8, 4, 2, then 1 bit) whose table stays within 8 words per
+   diagram node (at least 64 Ki words) are taken: a walk is at most 32 / width loads. */
+typedef struct saferl_shield__rows {
+    uint32_t width, count;
+    saferl_shield__index refs;         /* discovered references, in order */
+    uint32_t *number;                  /* discovery -> row */
+} saferl_shield__rows;
+
+static saferl_result saferl_shield__rows_plan(const saferl_shield__dd *dd, uint32_t root, uint32_t nodes_used,
+                                              saferl_shield__rows *rows, const saferl_allocator *allocator) {
+    size_t budget = (size_t)nodes_used * 8 > 65536 ? (size_t)nodes_used * 8 : 65536, head;
+    uint32_t width, id, start[SAFERL_SHIELD_LABEL_BITS + 1], b;
+    for (width = 8;; width /= 2) {
+        saferl_shield__index_free(&rows->refs);
+        saferl_shield__index_start(&rows->refs, allocator);
+        rows->width = width;
+        if (!(root & SAFERL_SHIELD_LEAF) && saferl_shield__index_get(&rows->refs, root, &id, NULL) < 0)
+            return SAFERL_ERR_OUT_OF_MEMORY;
+        for (head = 0; head < rows->refs.keys.count; ++head) {
+            uint32_t ref = (uint32_t)((const uint64_t *)rows->refs.keys.data)[head], shift = saferl_shield__dd_bit(dd, ref), v;
+            for (v = 0; v < (1u << width); ++v) {
+                uint32_t c = saferl_shield__dd_after(dd, ref, shift, width, v);
+                if (!(c & SAFERL_SHIELD_LEAF) && saferl_shield__index_get(&rows->refs, c, &id, NULL) < 0)
+                    return SAFERL_ERR_OUT_OF_MEMORY;
+            }
+            if (width > 1 && (rows->refs.keys.count << width) > budget) break;
+        }
+        if (head == rows->refs.keys.count) break;
+    }
+    rows->count = (uint32_t)rows->refs.keys.count;
+    if (rows->count > SAFERL_SHIELD__ROW_MASK) return SAFERL_ERR_UNSUPPORTED;
+    rows->number = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)rows->count + 1) * sizeof(uint32_t));
+    if (!rows->number) return SAFERL_ERR_OUT_OF_MEMORY;
+    memset(start, 0, sizeof start); /* counting sort by first bit */
+    for (head = 0; head < rows->count; ++head)
+        ++start[saferl_shield__dd_bit(dd, (uint32_t)((const uint64_t *)rows->refs.keys.data)[head]) + 1];
+    for (b = 0; b < SAFERL_SHIELD_LABEL_BITS; ++b) start[b + 1] += start[b];
+    for (head = 0; head < rows->count; ++head)
+        rows->number[head] = start[saferl_shield__dd_bit(dd, (uint32_t)((const uint64_t *)rows->refs.keys.data)[head])]++;
+    return SAFERL_OK;
+}
+
+static void saferl_shield__rows_free(saferl_shield__rows *rows, const saferl_allocator *allocator) {
+    saferl_shield__index_free(&rows->refs);
+    saferl_shield__release(allocator, rows->number);
+    rows->number = NULL;
+}
+
+/* Writes the diagram at root (letters numbered by saferl_shield__dd_letters, rows planned by
+   saferl_shield__rows_plan) into a symbolic automaton made with that many letters and rows. */
 static void saferl_shield__dd_install(const saferl_shield__dd *dd, uint32_t root, const uint32_t *letter_of,
-                                      const uint32_t *label, const uint32_t *node_id, saferl_shield_dfa *d) {
-    uint32_t i, side;
+                                      const uint32_t *label, const saferl_shield__rows *rows, saferl_shield_dfa *d) {
+    saferl_shield__index *refs = (saferl_shield__index *)&rows->refs; /* only finds: every row is in it */
+    size_t head;
+    uint32_t v, id;
 #define SAFERL_SHIELD__MAP(ref) (((ref) & SAFERL_SHIELD_LEAF) ? SAFERL_SHIELD_LEAF | letter_of[(ref) & ~SAFERL_SHIELD_LEAF] \
-                                                             : node_id[ref])
-    for (i = 0; i < (uint32_t)dd->nodes.keys.count; ++i) {
-        uint32_t k = node_id[i];
-        if (k == SAFERL_SHIELD_NO_STATE) continue;
-        d->node[3 * (size_t)k] = saferl_shield__dd_bit(dd, i);
-        for (side = 0; side < 2; ++side) {
-            uint32_t c = saferl_shield__dd_child(dd, i, (int)side);
-            d->node[3 * (size_t)k + 1 + side] = SAFERL_SHIELD__MAP(c);
+    : (saferl_shield__index_get(refs, (ref), &id, NULL), (saferl_shield__dd_bit(dd, (ref)) << 26) | rows->number[id]))
+    for (head = 0; head < rows->count; ++head) {
+        uint32_t ref = (uint32_t)((const uint64_t *)rows->refs.keys.data)[head], shift = saferl_shield__dd_bit(dd, ref);
+        uint32_t *row = d->node + ((size_t)rows->number[head] << rows->width);
+        d->node_shift[rows->number[head]] = (uint8_t)shift;
+        for (v = 0; v < (1u << rows->width); ++v) {
+            uint32_t c = saferl_shield__dd_after(dd, ref, shift, rows->width, v);
+            row[v] = SAFERL_SHIELD__MAP(c);
         }
     }
     d->root = SAFERL_SHIELD__MAP(root);
@@ -1509,28 +1663,39 @@ static void saferl_shield__dd_install(const saferl_shield__dd *dd, uint32_t root
     memcpy(d->letter_label, label, (size_t)d->letter_count * sizeof(uint32_t));
 }
 
-/* An automaton's classifier in dd: leaves are its letters (dense: the full tree over its
-   propositions in label-bit order). */
-static uint32_t saferl_shield__dd_import(saferl_shield__dd *dd, const saferl_shield_dfa *d, uint32_t ref, uint32_t *memo) {
-    uint32_t r;
-    if (ref & SAFERL_SHIELD_LEAF) return ref;
-    if (memo[ref] != SAFERL_SHIELD_NO_STATE) return memo[ref];
-    r = saferl_shield__dd_node(dd, d->node[3 * (size_t)ref], saferl_shield__dd_import(dd, d, d->node[3 * (size_t)ref + 1], memo),
-                               saferl_shield__dd_import(dd, d, d->node[3 * (size_t)ref + 2], memo));
-    memo[ref] = r;
-    return r;
+/* An automaton's classifier in dd: leaves are its letters, or leaf_map[letter] when given
+   (dense: the full tree over its propositions in label-bit order). memo: per row. */
+static uint32_t saferl_shield__dd_import(saferl_shield__dd *dd, const saferl_shield_dfa *d, uint32_t ref, uint32_t *memo,
+                                         const uint32_t *leaf_map);
+
+static uint32_t saferl_shield__dd_import_row(saferl_shield__dd *dd, const saferl_shield_dfa *d, uint32_t row, uint32_t depth,
+                                             uint32_t value, uint32_t *memo, const uint32_t *leaf_map) {
+    uint32_t bit = d->node_shift[row] + depth;
+    if (depth == d->node_bits || bit >= SAFERL_SHIELD_LABEL_BITS)
+        return saferl_shield__dd_import(dd, d, d->node[((size_t)row << d->node_bits) | value], memo, leaf_map);
+    return saferl_shield__dd_node(dd, bit, saferl_shield__dd_import_row(dd, d, row, depth + 1, value, memo, leaf_map),
+                                  saferl_shield__dd_import_row(dd, d, row, depth + 1, value | (1u << depth), memo, leaf_map));
+}
+
+static uint32_t saferl_shield__dd_import(saferl_shield__dd *dd, const saferl_shield_dfa *d, uint32_t ref, uint32_t *memo,
+                                         const uint32_t *leaf_map) {
+    uint32_t row = ref & SAFERL_SHIELD__ROW_MASK;
+    if (ref & SAFERL_SHIELD_LEAF) return leaf_map ? SAFERL_SHIELD_LEAF | leaf_map[ref & ~SAFERL_SHIELD_LEAF] : ref;
+    if (memo[row] == SAFERL_SHIELD_NO_STATE) memo[row] = saferl_shield__dd_import_row(dd, d, row, 0, 0, memo, leaf_map);
+    return memo[row];
 }
 
 static uint32_t saferl_shield__dd_dense(saferl_shield__dd *dd, const saferl_shield_dfa *d, const uint32_t *by_bit,
-                                        uint32_t level, uint32_t letter) {
+                                        uint32_t level, uint32_t letter, const uint32_t *leaf_map) {
     uint32_t j;
-    if (level == d->prop_count) return SAFERL_SHIELD_LEAF | letter;
+    if (level == d->prop_count) return SAFERL_SHIELD_LEAF | (leaf_map ? leaf_map[letter] : letter);
     j = by_bit[level];
-    return saferl_shield__dd_node(dd, d->prop_bit[j], saferl_shield__dd_dense(dd, d, by_bit, level + 1, letter),
-                                  saferl_shield__dd_dense(dd, d, by_bit, level + 1, letter | (1u << j)));
+    return saferl_shield__dd_node(dd, d->prop_bit[j], saferl_shield__dd_dense(dd, d, by_bit, level + 1, letter, leaf_map),
+                                  saferl_shield__dd_dense(dd, d, by_bit, level + 1, letter | (1u << j), leaf_map));
 }
 
-static uint32_t saferl_shield__dd_classifier(saferl_shield__dd *dd, const saferl_shield_dfa *d, const saferl_allocator *allocator) {
+static uint32_t saferl_shield__dd_classifier(saferl_shield__dd *dd, const saferl_shield_dfa *d, const uint32_t *leaf_map,
+                                             const saferl_allocator *allocator) {
     uint32_t by_bit[SAFERL_SHIELD_MAX_PROPS], j, m, r;
     if (d->node) {
         uint32_t *memo = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)d->node_count + 1) * sizeof(uint32_t));
@@ -1539,7 +1704,7 @@ static uint32_t saferl_shield__dd_classifier(saferl_shield__dd *dd, const saferl
             return SAFERL_SHIELD_LEAF;
         }
         for (j = 0; j < d->node_count; ++j) memo[j] = SAFERL_SHIELD_NO_STATE;
-        r = saferl_shield__dd_import(dd, d, d->root, memo);
+        r = saferl_shield__dd_import(dd, d, d->root, memo, leaf_map);
         saferl_shield__release(allocator, memo);
         return r;
     }
@@ -1550,7 +1715,34 @@ static uint32_t saferl_shield__dd_classifier(saferl_shield__dd *dd, const saferl
             by_bit[m] = by_bit[m - 1];
             by_bit[m - 1] = t;
         }
-    return saferl_shield__dd_dense(dd, d, by_bit, 0, 0);
+    return saferl_shield__dd_dense(dd, d, by_bit, 0, 0, leaf_map);
+}
+
+/* The letters and rows of a classifier diagram with leaf_count leaves, ready to install. */
+typedef struct saferl_shield__classes {
+    uint32_t letters, *letter_of, *label, *node_id;
+    saferl_shield__rows rows;
+} saferl_shield__classes;
+
+static saferl_result saferl_shield__classes_plan(saferl_shield__dd *dd, uint32_t root, uint32_t leaf_count,
+                                                 saferl_shield__classes *c, const saferl_allocator *allocator) {
+    uint32_t nodes_used = 0;
+    memset(c, 0, sizeof *c);
+    saferl_shield__index_start(&c->rows.refs, allocator);
+    if (dd->failed) return SAFERL_ERR_OUT_OF_MEMORY;
+    c->letter_of = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)leaf_count * 2 + dd->nodes.keys.count + 1) *
+                                                                      sizeof(uint32_t));
+    if (!c->letter_of) return SAFERL_ERR_OUT_OF_MEMORY;
+    c->label = c->letter_of + leaf_count;
+    c->node_id = c->label + leaf_count;
+    c->letters = (uint32_t)saferl_shield__dd_letters(dd, root, c->letter_of, leaf_count, c->label, c->node_id, &nodes_used);
+    return saferl_shield__rows_plan(dd, root, nodes_used, &c->rows, allocator);
+}
+
+static void saferl_shield__classes_free(saferl_shield__classes *c, const saferl_allocator *allocator) {
+    saferl_shield__release(allocator, c->letter_of);
+    c->letter_of = NULL;
+    saferl_shield__rows_free(&c->rows, allocator);
 }
 
 /* ---- minimisation (Moore) ------------------------------------------------------------------ */
@@ -1560,12 +1752,14 @@ static uint32_t saferl_shield__dd_classifier(saferl_shield__dd *dd, const saferl
 static saferl_result saferl_shield__dfa_like(saferl_shield_dfa *out, uint32_t state_count, const saferl_shield_dfa *model,
                                              int with_rewards, const saferl_allocator *allocator) {
     saferl_result r = saferl_shield__dfa_new(out, state_count, model->prop_count, model->node ? model->letter_count : 0,
-                                             model->node ? model->node_count : 0, with_rewards, allocator);
+                                             model->node ? model->node_count : 0, model->node ? model->node_bits : 0,
+                                             with_rewards, allocator);
     if (r != SAFERL_OK) return r;
     memcpy(out->prop_bit, model->prop_bit, sizeof out->prop_bit);
     memcpy(out->prop_name, model->prop_name, sizeof out->prop_name);
     if (model->node) {
-        memcpy(out->node, model->node, (size_t)model->node_count * 3 * sizeof(uint32_t));
+        memcpy(out->node, model->node, ((size_t)model->node_count << model->node_bits) * sizeof(uint32_t));
+        memcpy(out->node_shift, model->node_shift, model->node_count);
         memcpy(out->letter_label, model->letter_label, (size_t)model->letter_count * sizeof(uint32_t));
         out->root = model->root;
     }
@@ -1584,13 +1778,17 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
                                                        const saferl_allocator *allocator) {
     uint32_t n, letters, m = 0, q, letter, class_count = 0, old_count, *order = NULL, *id = NULL,
              *cls = NULL, *fresh = NULL, *sig = NULL, *table = NULL, *rep = NULL, *renumber = NULL,
-             *queue = NULL;
+             *queue = NULL, *old_of = NULL, dd_root = SAFERL_SHIELD_LEAF;
     size_t sig_len, table_capacity = 64, head, i;
     saferl_shield__index first;
+    saferl_shield__dd dd;
+    saferl_shield__classes classes;
+    int dd_used = 0;
     saferl_shield_dfa result;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
     SAFERL_ASSERT(d != NULL && out != NULL);
     if (!d->next || d->state_count == 0 || d->initial >= d->state_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(&classes, 0, sizeof classes);
     n = d->state_count;
     letters = d->letter_count;
     sig_len = 1 + (size_t)letters * (d->reward ? 3 : 1);
@@ -1651,35 +1849,95 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
         }
         memcpy(cls, fresh, (size_t)m * sizeof(uint32_t));
     } while (class_count != old_count);
-    /* number the classes breadth first from the initial one */
     rep = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
     renumber = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
     queue = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
-    if (!rep || !renumber || !queue) goto done;
+    old_of = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * 2 * sizeof(uint32_t));
+    if (!rep || !renumber || !queue || !old_of) goto done;
     for (i = 0; i < class_count; ++i) rep[i] = renumber[i] = SAFERL_SHIELD_NO_STATE;
     for (i = 0; i < m; ++i)
         if (rep[cls[i]] == SAFERL_SHIELD_NO_STATE) rep[cls[i]] = order[i];
+    for (letter = 0; letter < letters; ++letter) old_of[letter] = letter;
+    if (d->node) {
+        /* symbolic: merge the letters every minimal state treats alike (equal columns), rebuild
+           the classifier over the merged letters and number them by its canonical diagram, so
+           that equal languages give identical automata as on the dense path */
+        uint32_t *merged = old_of + letters, merged_count = 0, root;
+        size_t col_len = (size_t)class_count * (d->reward ? 3 : 1), cap = 64;
+        uint32_t *col = NULL, *slots = NULL;
+        while (cap < 2 * (size_t)letters) cap *= 2;
+        if ((size_t)letters > ((size_t)-1) / sizeof(uint32_t) / col_len) goto done;
+        col = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * col_len * sizeof(uint32_t));
+        slots = (uint32_t *)saferl_shield__allocate(allocator, cap * sizeof(uint32_t));
+        if (col && slots) {
+            memset(slots, 0, cap * sizeof(uint32_t));
+            for (letter = 0; letter < letters; ++letter) {
+                uint32_t *w = col + letter * col_len, c;
+                size_t h;
+                for (c = 0; c < class_count; ++c) {
+                    size_t at = ((size_t)rep[c] << d->letter_bits) | letter;
+                    w[c] = cls[id[d->next[at]]];
+                    if (d->reward) memcpy(&w[class_count + 2 * (size_t)c], &d->reward[at], sizeof(double));
+                }
+                h = (size_t)saferl_shield__hash_words(w, col_len) & (cap - 1);
+                for (;;) {
+                    if (!slots[h]) {
+                        slots[h] = letter + 1;
+                        merged[letter] = merged_count++;
+                        break;
+                    }
+                    if (memcmp(col + (size_t)(slots[h] - 1) * col_len, w, col_len * sizeof(uint32_t)) == 0) {
+                        merged[letter] = merged[slots[h] - 1];
+                        break;
+                    }
+                    h = (h + 1) & (cap - 1);
+                }
+            }
+        }
+        saferl_shield__release(allocator, col);
+        saferl_shield__release(allocator, slots);
+        if (!col || !slots) goto done;
+        saferl_shield__dd_start(&dd, allocator);
+        dd_used = 1;
+        root = saferl_shield__dd_classifier(&dd, d, merged, allocator);
+        r = saferl_shield__classes_plan(&dd, root, merged_count, &classes, allocator);
+        if (r != SAFERL_OK) goto done;
+        r = SAFERL_ERR_OUT_OF_MEMORY;
+        letters = classes.letters;
+        for (letter = 0; letter < letters; ++letter) old_of[letter] = saferl_shield_letter(d, classes.label[letter]);
+        dd_root = root;
+    }
+    /* number the classes breadth first from the initial one, letters in increasing order */
     {
         uint32_t count = 0;
         queue[count] = cls[0];
         renumber[cls[0]] = count++;
         for (head = 0; head < count; ++head)
             for (letter = 0; letter < letters; ++letter) {
-                uint32_t c = cls[id[d->next[((size_t)rep[queue[head]] << d->letter_bits) | letter]]];
+                uint32_t c = cls[id[d->next[((size_t)rep[queue[head]] << d->letter_bits) | old_of[letter]]]];
                 if (renumber[c] == SAFERL_SHIELD_NO_STATE) {
                     renumber[c] = count;
                     queue[count++] = c;
                 }
             }
     }
-    r = saferl_shield__dfa_like(&result, class_count, d, d->reward != NULL, allocator);
-    if (r != SAFERL_OK) goto done;
+    if (d->node) {
+        r = saferl_shield__dfa_new(&result, class_count, d->prop_count, letters, classes.rows.count, classes.rows.width,
+                                   d->reward != NULL, allocator);
+        if (r != SAFERL_OK) goto done;
+        memcpy(result.prop_bit, d->prop_bit, sizeof result.prop_bit);
+        memcpy(result.prop_name, d->prop_name, sizeof result.prop_name);
+        saferl_shield__dd_install(&dd, dd_root, classes.letter_of, classes.label, &classes.rows, &result);
+    } else {
+        r = saferl_shield__dfa_like(&result, class_count, d, d->reward != NULL, allocator);
+        if (r != SAFERL_OK) goto done;
+    }
     for (i = 0; i < class_count; ++i) {
         uint32_t s = rep[queue[i]];
-        size_t from = (size_t)s << d->letter_bits, to = i << d->letter_bits;
+        size_t from = (size_t)s << d->letter_bits, to = i << result.letter_bits;
         for (letter = 0; letter < letters; ++letter) {
-            result.next[to + letter] = renumber[cls[id[d->next[from + letter]]]];
-            if (d->reward) result.reward[to + letter] = d->reward[from + letter];
+            result.next[to + letter] = renumber[cls[id[d->next[from + old_of[letter]]]]];
+            if (d->reward) result.reward[to + letter] = d->reward[from + old_of[letter]];
         }
         result.flags[i] = d->flags[s];
         result.stage[i] = d->stage[s];
@@ -1701,6 +1959,9 @@ done:
     saferl_shield__release(allocator, rep);
     saferl_shield__release(allocator, renumber);
     saferl_shield__release(allocator, queue);
+    saferl_shield__release(allocator, old_of);
+    saferl_shield__classes_free(&classes, allocator);
+    if (dd_used) saferl_shield__dd_free(&dd);
     return r;
 }
 
@@ -1724,13 +1985,16 @@ typedef struct saferl_shield__alphabet {
     /* symbolic union (more than 16 propositions): the joint classes of labels */
     int symbolic;
     saferl_shield__dd dd;
-    uint32_t root, nodes_used, *letter_of, *node_id;
+    uint32_t root;
+    saferl_shield__classes classes;
 } saferl_shield__alphabet;
 
 static void saferl_shield__alphabet_free(saferl_shield__alphabet *u, const saferl_allocator *allocator) {
     saferl_shield__release(allocator, u->letter_a);
-    saferl_shield__release(allocator, u->letter_of);
-    if (u->symbolic) saferl_shield__dd_free(&u->dd);
+    if (u->symbolic) {
+        saferl_shield__classes_free(&u->classes, allocator);
+        saferl_shield__dd_free(&u->dd);
+    }
 }
 
 static saferl_result saferl_shield__join_props(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
@@ -1773,24 +2037,18 @@ static saferl_result saferl_shield__join_props(const saferl_shield_dfa *a, const
         memcpy(u->name[j], names[j], strlen(names[j]) + 1);
     }
     if (count > SAFERL_SHIELD_DENSE_PROPS) { /* the classes of labels both automata separate */
-        uint32_t ca, cb, joint;
-        int64_t found;
+        uint32_t ca, cb;
+        saferl_result r;
         u->symbolic = 1;
         saferl_shield__dd_start(&u->dd, allocator);
-        ca = saferl_shield__dd_classifier(&u->dd, a, allocator);
-        cb = saferl_shield__dd_classifier(&u->dd, b, allocator);
-        joint = saferl_shield__dd_pair(&u->dd, ca, cb);
+        ca = saferl_shield__dd_classifier(&u->dd, a, NULL, allocator);
+        cb = saferl_shield__dd_classifier(&u->dd, b, NULL, allocator);
+        u->root = saferl_shield__dd_pair(&u->dd, ca, cb);
         if (u->dd.failed) return SAFERL_ERR_OUT_OF_MEMORY;
         if (u->dd.pairs.keys.count > SAFERL_SHIELD_MAX_LETTERS) return SAFERL_ERR_UNSUPPORTED;
-        letters = (uint32_t)u->dd.pairs.keys.count;
-        u->letter_of = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)letters * 2 + u->dd.nodes.keys.count + 1) *
-                                                                          sizeof(uint32_t));
-        if (!u->letter_of) return SAFERL_ERR_OUT_OF_MEMORY;
-        u->node_id = u->letter_of + 2 * (size_t)letters;
-        found = saferl_shield__dd_letters(&u->dd, joint, u->letter_of, letters, u->letter_of + letters, u->node_id,
-                                          &u->nodes_used);
-        u->root = joint;
-        letters = (uint32_t)found;
+        r = saferl_shield__classes_plan(&u->dd, u->root, (uint32_t)u->dd.pairs.keys.count, &u->classes, allocator);
+        if (r != SAFERL_OK) return r;
+        letters = u->classes.letters;
     } else {
         letters = 1u << count;
     }
@@ -1802,7 +2060,7 @@ static saferl_result saferl_shield__join_props(const saferl_shield_dfa *a, const
     for (j = 0; j < letters; ++j) {
         uint32_t label = 0;
         if (u->symbolic) {
-            label = u->letter_of[u->letter_count + j];
+            label = u->classes.label[j];
         } else {
             for (m = 0; m < count; ++m)
                 if ((j >> m) & 1u) label |= 1u << bits[m];
@@ -1819,13 +2077,15 @@ static saferl_result saferl_shield__alphabet_dfa(saferl_shield_dfa *d, uint32_t 
                                                  int with_rewards, const saferl_allocator *allocator) {
     uint32_t j;
     saferl_result r = saferl_shield__dfa_new(d, state_count, u->prop_count, u->symbolic ? u->letter_count : 0,
-                                             u->symbolic ? u->nodes_used : 0, with_rewards, allocator);
+                                             u->symbolic ? u->classes.rows.count : 0, u->classes.rows.width,
+                                             with_rewards, allocator);
     if (r != SAFERL_OK) return r;
     for (j = 0; j < u->prop_count; ++j) {
         d->prop_bit[j] = u->bit[j];
         memcpy(d->prop_name[j], u->name[j], SAFERL_SHIELD_NAME_CAPACITY);
     }
-    if (u->symbolic) saferl_shield__dd_install(&u->dd, u->root, u->letter_of, u->label, u->node_id, d);
+    if (u->symbolic)
+        saferl_shield__dd_install(&u->dd, u->root, u->classes.letter_of, u->classes.label, &u->classes.rows, d);
     saferl_shield__compute_gather(d);
     return SAFERL_OK;
 }
@@ -2029,31 +2289,44 @@ typedef enum saferl_shield__guard_style {
     SAFERL_SHIELD__GUARD_RM = 2   /* a&!b|c, one-character names */
 } saferl_shield__guard_style;
 
+/* Calls emit(state, destination, member) once per (state, destination) with an edge, in the
+   order of each destination's first letter. */
+typedef struct saferl_shield__edge_walk {
+    const saferl_shield_dfa *d;
+    unsigned char *member, *covered, *done;
+    const saferl_allocator *allocator;
+    saferl_shield__dd dd;              /* symbolic: the classifier as binary nodes */
+    uint32_t root;
+} saferl_shield__edge_walk;
+
 /* Writes the set of letters member[] (covered[] is scratch, both 2^k bytes) as a union of
    cubes: each uncovered letter grows into the largest cube inside the set by dropping one
    proposition at a time. Not minimal, always exact. */
 /* Symbolic: class of a diagram reference for the set member: 1 every label in it, 2 none,
-   3 some (memo per node in class_of, 0 unknown). */
-static unsigned char saferl_shield__guard_class(const saferl_shield_dfa *d, const unsigned char *member,
+   3 some (memo per node in class_of, 0 unknown). The diagram is the automaton's classifier
+   read back into a scratch manager (binary nodes, canonical: the same paths as before). */
+static unsigned char saferl_shield__guard_class(const saferl_shield__dd *dd, const unsigned char *member,
                                                 unsigned char *class_of, uint32_t ref) {
     if (ref & SAFERL_SHIELD_LEAF) return member[ref & ~SAFERL_SHIELD_LEAF] ? 1 : 2;
     if (!class_of[ref])
-        class_of[ref] = (unsigned char)(saferl_shield__guard_class(d, member, class_of, d->node[3 * (size_t)ref + 1]) |
-                                        saferl_shield__guard_class(d, member, class_of, d->node[3 * (size_t)ref + 2]));
+        class_of[ref] = (unsigned char)(saferl_shield__guard_class(dd, member, class_of, saferl_shield__dd_child(dd, ref, 0)) |
+                                        saferl_shield__guard_class(dd, member, class_of, saferl_shield__dd_child(dd, ref, 1)));
     return class_of[ref];
 }
 
-/* Symbolic: one cube per path of the diagram into a part that lies wholly in the set. */
-static void saferl_shield__put_paths(saferl_shield__text *t, const saferl_shield_dfa *d, const unsigned char *member,
-                                     unsigned char *class_of, uint32_t ref, uint32_t *path, uint32_t depth,
-                                     uint32_t *cubes, saferl_shield__guard_style style) {
-    unsigned char c = saferl_shield__guard_class(d, member, class_of, ref);
+/* Symbolic: one cube per path of the diagram into a part that lies wholly in the set (the
+   cubes are disjoint: a rule like G !(a & b) & G !(c & d) & ... writes 2^pairs of them). */
+static void saferl_shield__put_paths(saferl_shield__text *t, const saferl_shield_dfa *d, const saferl_shield__dd *dd,
+                                     const unsigned char *member, unsigned char *class_of, uint32_t ref, uint32_t *path,
+                                     uint32_t depth, uint32_t *cubes, saferl_shield__guard_style style) {
+    unsigned char c = saferl_shield__guard_class(dd, member, class_of, ref);
     uint32_t i, j;
     if (c == 2) return;
     if (c == 3) {
         for (i = 0; i < 2; ++i) {
-            path[depth] = d->node[3 * (size_t)ref] | (i << 8);
-            saferl_shield__put_paths(t, d, member, class_of, d->node[3 * (size_t)ref + 1 + i], path, depth + 1, cubes, style);
+            path[depth] = saferl_shield__dd_bit(dd, ref) | (i << 8);
+            saferl_shield__put_paths(t, d, dd, member, class_of, saferl_shield__dd_child(dd, ref, (int)i), path, depth + 1,
+                                     cubes, style);
         }
         return;
     }
@@ -2068,13 +2341,14 @@ static void saferl_shield__put_paths(saferl_shield__text *t, const saferl_shield
     }
 }
 
-static void saferl_shield__put_guard(saferl_shield__text *t, const saferl_shield_dfa *d, const unsigned char *member,
+static void saferl_shield__put_guard(saferl_shield__text *t, const saferl_shield__edge_walk *w, const unsigned char *member,
                                      unsigned char *covered, saferl_shield__guard_style style) {
+    const saferl_shield_dfa *d = w->d;
     uint32_t letters = d->letter_count, x, y, j, care, cubes = 0;
     if (d->node) {
         uint32_t path[SAFERL_SHIELD_LABEL_BITS];
-        memset(covered, 0, d->node_count);
-        saferl_shield__put_paths(t, d, member, covered, d->root, path, 0, &cubes, style);
+        memset(covered, 0, w->dd.nodes.keys.count);
+        saferl_shield__put_paths(t, d, &w->dd, member, covered, w->root, path, 0, &cubes, style);
         if (cubes == 0) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_HOA ? "f" : style == SAFERL_SHIELD__GUARD_DOT ? "false" : "False");
         return;
     }
@@ -2121,24 +2395,29 @@ static void saferl_shield__put_quoted(saferl_shield__text *t, const char *s) {
     saferl_shield__put(t, "\"");
 }
 
-/* Calls emit(state, destination, member) once per (state, destination) with an edge, in the
-   order of each destination's first letter. */
-typedef struct saferl_shield__edge_walk {
-    const saferl_shield_dfa *d;
-    unsigned char *member, *covered, *done;
-    const saferl_allocator *allocator;
-} saferl_shield__edge_walk;
-
 static int saferl_shield__walk_start(saferl_shield__edge_walk *w, const saferl_shield_dfa *d) {
     uint32_t letters = d->letter_count;
+    size_t covered = letters;
     w->d = d;
     w->allocator = &d->allocator;
-    size_t covered = letters > d->node_count ? letters : d->node_count; /* symbolic: a class per node */
+    w->member = NULL;
+    saferl_shield__dd_start(&w->dd, w->allocator);
+    if (d->node) { /* a class per node */
+        w->root = saferl_shield__dd_classifier(&w->dd, d, NULL, w->allocator);
+        if (w->dd.failed) return -1;
+        if (w->dd.nodes.keys.count > covered) covered = w->dd.nodes.keys.count;
+    }
     w->member = (unsigned char *)saferl_shield__allocate(w->allocator, (size_t)letters * 2 + covered);
     if (!w->member) return -1;
     w->done = w->member + letters;
     w->covered = w->done + letters;
     return 0;
+}
+
+static void saferl_shield__walk_end(saferl_shield__edge_walk *w) {
+    saferl_shield__release(w->allocator, w->member);
+    w->member = NULL;
+    saferl_shield__dd_free(&w->dd);
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_write_hoa(const saferl_shield_dfa *d, saferl_shield_hoa_style style,
@@ -2153,10 +2432,13 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_hoa(const saferl_shield_dfa 
     if (style != SAFERL_SHIELD_HOA_MONITOR && style != SAFERL_SHIELD_HOA_COMPLETE) return SAFERL_ERR_INVALID_ARGUMENT;
     if (monitor && d->semantics != SAFERL_SHIELD_SAFETY) return SAFERL_ERR_UNSUPPORTED;
     letters = d->letter_count;
-    if (saferl_shield__walk_start(&w, d) < 0) return SAFERL_ERR_OUT_OF_MEMORY;
+    if (saferl_shield__walk_start(&w, d) < 0) {
+        saferl_shield__walk_end(&w);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
     number = (uint32_t *)saferl_shield__allocate(w.allocator, (size_t)d->state_count * sizeof(uint32_t));
     if (!number) {
-        saferl_shield__release(w.allocator, w.member);
+        saferl_shield__walk_end(&w);
         return SAFERL_ERR_OUT_OF_MEMORY;
     }
     /* the monitor form drops the sink; a monitor violated before any step keeps one state
@@ -2205,14 +2487,14 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_hoa(const saferl_shield_dfa 
                 if (w.member[y]) w.done[y] = 1;
             }
             saferl_shield__put(&t, "[");
-            saferl_shield__put_guard(&t, d, w.member, w.covered, SAFERL_SHIELD__GUARD_HOA);
+            saferl_shield__put_guard(&t, &w, w.member, w.covered, SAFERL_SHIELD__GUARD_HOA);
             saferl_shield__put(&t, "] ");
             saferl_shield__put_uint(&t, number[dest]);
             saferl_shield__put(&t, "\n");
         }
     }
     saferl_shield__put(&t, "--END--\n");
-    saferl_shield__release(w.allocator, w.member);
+    saferl_shield__walk_end(&w);
     saferl_shield__release(w.allocator, number);
     return saferl_shield__text_end(&t, length);
 }
@@ -2225,7 +2507,10 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_dot(const saferl_shield_dfa 
     SAFERL_ASSERT(d != NULL);
     if (length) *length = 0;
     letters = d->letter_count;
-    if (saferl_shield__walk_start(&w, d) < 0) return SAFERL_ERR_OUT_OF_MEMORY;
+    if (saferl_shield__walk_start(&w, d) < 0) {
+        saferl_shield__walk_end(&w);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
     t.buffer = buffer;
     t.capacity = buffer ? capacity : 0;
     t.length = 0;
@@ -2266,7 +2551,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_dot(const saferl_shield_dfa 
             saferl_shield__put(&t, " -> q");
             saferl_shield__put_uint(&t, dest);
             saferl_shield__put(&t, " [label=\"");
-            saferl_shield__put_guard(&t, d, w.member, w.covered, SAFERL_SHIELD__GUARD_DOT);
+            saferl_shield__put_guard(&t, &w, w.member, w.covered, SAFERL_SHIELD__GUARD_DOT);
             if (d->reward && reward != 0.0) {
                 saferl_shield__put(&t, " / ");
                 saferl_shield__put_double(&t, reward);
@@ -2277,7 +2562,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_dot(const saferl_shield_dfa 
         }
     }
     saferl_shield__put(&t, "}\n");
-    saferl_shield__release(w.allocator, w.member);
+    saferl_shield__walk_end(&w);
     return saferl_shield__text_end(&t, length);
 }
 
@@ -2291,7 +2576,10 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_rm(const saferl_shield_dfa *
     for (j = 0; j < d->prop_count; ++j)
         if (strlen(d->prop_name[j]) != 1 || strchr("&|!() ,'", d->prop_name[j][0])) return SAFERL_ERR_UNSUPPORTED;
     letters = d->letter_count;
-    if (saferl_shield__walk_start(&w, d) < 0) return SAFERL_ERR_OUT_OF_MEMORY;
+    if (saferl_shield__walk_start(&w, d) < 0) {
+        saferl_shield__walk_end(&w);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
     t.buffer = buffer;
     t.capacity = buffer ? capacity : 0;
     t.length = 0;
@@ -2321,13 +2609,13 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_rm(const saferl_shield_dfa *
             saferl_shield__put(&t, ",");
             saferl_shield__put_uint(&t, dest);
             saferl_shield__put(&t, ",'");
-            saferl_shield__put_guard(&t, d, w.member, w.covered, SAFERL_SHIELD__GUARD_RM);
+            saferl_shield__put_guard(&t, &w, w.member, w.covered, SAFERL_SHIELD__GUARD_RM);
             saferl_shield__put(&t, "',ConstantRewardFunction(");
             saferl_shield__put_double(&t, reward);
             saferl_shield__put(&t, "))\n");
         }
     }
-    saferl_shield__release(w.allocator, w.member);
+    saferl_shield__walk_end(&w);
     return saferl_shield__text_end(&t, length);
 }
 
@@ -3222,8 +3510,8 @@ static uint32_t saferl_shield__restrict(saferl_shield__formulas *f, uint32_t id,
 #define SAFERL_SHIELD__R(x) saferl_shield__restrict(f, (x), bit, value)
 #define SAFERL_SHIELD__STEP(op) saferl_shield__make(f, SAFERL_SHIELD__##op, id, 0, 0, 0, n.line, n.column)
     switch (n.op) {
-    case SAFERL_SHIELD__PROP: return n.a != bit ? id : value ? SAFERL_SHIELD__TRUE : SAFERL_SHIELD__FALSE;
-    case SAFERL_SHIELD__NPROP: return n.a != bit ? id : value ? SAFERL_SHIELD__FALSE : SAFERL_SHIELD__TRUE;
+    case SAFERL_SHIELD__PROP: return n.a != bit ? id : (uint32_t)(value ? SAFERL_SHIELD__TRUE : SAFERL_SHIELD__FALSE);
+    case SAFERL_SHIELD__NPROP: return n.a != bit ? id : (uint32_t)(value ? SAFERL_SHIELD__FALSE : SAFERL_SHIELD__TRUE);
     case SAFERL_SHIELD__AND:
         a = SAFERL_SHIELD__R(n.a);
         return a == SAFERL_SHIELD__FALSE ? a : saferl_shield__and(f, a, SAFERL_SHIELD__R(n.b));
@@ -3294,11 +3582,11 @@ static saferl_result saferl_shield__compile_symbolic(saferl_shield__formulas *f,
     saferl_shield__split_memo memo;
     saferl_shield__dd dd;
     saferl_shield_dfa raw;
-    uint32_t id, joint = SAFERL_SHIELD_LEAF, letters, leaves, x, nodes_used = 0, *letter_of = NULL,
-             max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
+    saferl_shield__classes classes;
+    uint32_t id, joint = SAFERL_SHIELD_LEAF, letters, x, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
     size_t head, s;
-    int64_t found;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    memset(&classes, 0, sizeof classes);
     saferl_shield__index_start(&states, f->allocator);
     saferl_shield__index_start(&memo.ids, f->allocator);
     saferl_shield__vec_start(&memo.results, sizeof(uint32_t), f->allocator);
@@ -3353,15 +3641,13 @@ static saferl_result saferl_shield__compile_symbolic(saferl_shield__formulas *f,
             goto done;
         }
     }
-    leaves = (uint32_t)dd.pairs.keys.count;
-    letter_of = (uint32_t *)saferl_shield__allocate(f->allocator, ((size_t)leaves * 2 + dd.nodes.keys.count + 1) * sizeof(uint32_t));
-    if (!letter_of) goto done;
-    found = saferl_shield__dd_letters(&dd, joint, letter_of, leaves, letter_of + leaves, letter_of + 2 * (size_t)leaves,
-                                      &nodes_used);
-    letters = (uint32_t)found;
-    r = saferl_shield__dfa_new(&raw, (uint32_t)states.keys.count, f->used_count, letters, nodes_used, 0, f->allocator);
+    r = saferl_shield__classes_plan(&dd, joint, (uint32_t)dd.pairs.keys.count, &classes, f->allocator);
     if (r != SAFERL_OK) goto done;
-    saferl_shield__dd_install(&dd, joint, letter_of, letter_of + leaves, letter_of + 2 * (size_t)leaves, &raw);
+    letters = classes.letters;
+    r = saferl_shield__dfa_new(&raw, (uint32_t)states.keys.count, f->used_count, letters, classes.rows.count,
+                               classes.rows.width, 0, f->allocator);
+    if (r != SAFERL_OK) goto done;
+    saferl_shield__dd_install(&dd, joint, classes.letter_of, classes.label, &classes.rows, &raw);
     for (head = 0; head < states.keys.count; ++head) {
         uint64_t key = ((const uint64_t *)states.keys.data)[head];
         for (x = 0; x < letters; ++x) {
@@ -3387,8 +3673,8 @@ done:
     saferl_shield__vec_free(&roots);
     saferl_shield__vec_free(&stamp);
     saferl_shield__vec_free(&stack);
+    saferl_shield__classes_free(&classes, f->allocator);
     saferl_shield__dd_free(&dd);
-    saferl_shield__release(f->allocator, letter_of);
     return r;
 }
 
@@ -3711,8 +3997,9 @@ typedef struct saferl_shield__hoa {
     unsigned long number;
     saferl_shield_error *error;
     int failed;
-    uint32_t prop_count, letters;
-    unsigned char *pool;          /* letter sets for label expressions, one per depth */
+    uint32_t prop_count;
+    uint8_t ap_bit[SAFERL_SHIELD_MAX_PROPS]; /* label bit of AP j */
+    saferl_shield__dd *dd;        /* guards: diagrams over label bits, leaves 0 and 1 */
 } saferl_shield__hoa;
 
 static void saferl_shield__hoa_fail(saferl_shield__hoa *h, saferl_result code, const char *message, const char *detail) {
@@ -3826,69 +4113,69 @@ static int saferl_shield__hoa_punct(const saferl_shield__hoa *h, char c) {
     return h->token == SAFERL_SHIELD__HT_PUNCT && h->punct == c;
 }
 
-static void saferl_shield__hoa_label_or(saferl_shield__hoa *h, unsigned char *out, int depth);
+/* Label expressions are read into guard diagrams (never over all 2^k letters). */
+static uint32_t saferl_shield__hoa_label_or(saferl_shield__hoa *h, int depth);
 
-static void saferl_shield__hoa_label_atom(saferl_shield__hoa *h, unsigned char *out, int depth) {
-    uint32_t x;
-    if (h->failed) return;
+static uint32_t saferl_shield__hoa_label_atom(saferl_shield__hoa *h, int depth) {
+    uint32_t g = SAFERL_SHIELD_LEAF;
+    if (h->failed) return g;
     if (depth > 60) {
         saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "label nested deeper than 60 levels", NULL);
-        return;
+        return g;
     }
     if (saferl_shield__hoa_punct(h, '!')) {
         saferl_shield__hoa_lex(h);
-        saferl_shield__hoa_label_atom(h, out, depth + 1);
-        for (x = 0; x < h->letters; ++x) out[x] = (unsigned char)!out[x];
+        g = saferl_shield__dd_apply(h->dd, SAFERL_SHIELD__DD_XOR, saferl_shield__hoa_label_atom(h, depth + 1), SAFERL_SHIELD_LEAF | 1u);
     } else if (saferl_shield__hoa_punct(h, '(')) {
         saferl_shield__hoa_lex(h);
-        saferl_shield__hoa_label_or(h, out, depth + 1);
+        g = saferl_shield__hoa_label_or(h, depth + 1);
         if (!h->failed && !saferl_shield__hoa_punct(h, ')')) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "')' expected in the label", NULL);
         saferl_shield__hoa_lex(h);
     } else if (h->token == SAFERL_SHIELD__HT_IDENT && (saferl_shield__hoa_is(h, "t") || saferl_shield__hoa_is(h, "f"))) {
-        memset(out, saferl_shield__hoa_is(h, "t") ? 1 : 0, h->letters);
+        g = SAFERL_SHIELD_LEAF | (saferl_shield__hoa_is(h, "t") ? 1u : 0u);
         saferl_shield__hoa_lex(h);
     } else if (h->token == SAFERL_SHIELD__HT_INT) {
         if (h->number >= h->prop_count) {
             saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "atomic proposition number out of range", NULL);
-            return;
+            return g;
         }
-        for (x = 0; x < h->letters; ++x) out[x] = (unsigned char)((x >> h->number) & 1u);
+        g = saferl_shield__dd_node(h->dd, h->ap_bit[h->number], SAFERL_SHIELD_LEAF, SAFERL_SHIELD_LEAF | 1u);
         saferl_shield__hoa_lex(h);
     } else if (h->token == SAFERL_SHIELD__HT_ALIAS) {
         saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "aliases (@name) are not supported", NULL);
     } else {
         saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "a label expression expected (t, f, a number, !, parentheses)", NULL);
     }
+    if (h->dd->failed) saferl_shield__hoa_fail(h, SAFERL_ERR_OUT_OF_MEMORY, "out of memory", NULL);
+    return g;
 }
 
-static void saferl_shield__hoa_label_and(saferl_shield__hoa *h, unsigned char *out, int depth) {
-    unsigned char *other = h->pool + (size_t)(depth + 1) * h->letters;
-    uint32_t x;
-    saferl_shield__hoa_label_atom(h, out, depth + 1);
+static uint32_t saferl_shield__hoa_label_and(saferl_shield__hoa *h, int depth) {
+    uint32_t g = saferl_shield__hoa_label_atom(h, depth + 1);
     while (!h->failed && saferl_shield__hoa_punct(h, '&')) {
         saferl_shield__hoa_lex(h);
-        saferl_shield__hoa_label_atom(h, other, depth + 2);
-        for (x = 0; x < h->letters; ++x) out[x] = (unsigned char)(out[x] && other[x]);
+        g = saferl_shield__dd_apply(h->dd, SAFERL_SHIELD__DD_AND, g, saferl_shield__hoa_label_atom(h, depth + 2));
     }
+    return g;
 }
 
-static void saferl_shield__hoa_label_or(saferl_shield__hoa *h, unsigned char *out, int depth) {
-    unsigned char *other = h->pool + (size_t)(depth + 1) * h->letters;
-    uint32_t x;
-    saferl_shield__hoa_label_and(h, out, depth + 1);
+static uint32_t saferl_shield__hoa_label_or(saferl_shield__hoa *h, int depth) {
+    uint32_t g = saferl_shield__hoa_label_and(h, depth + 1);
     while (!h->failed && saferl_shield__hoa_punct(h, '|')) {
         saferl_shield__hoa_lex(h);
-        saferl_shield__hoa_label_and(h, other, depth + 2);
-        for (x = 0; x < h->letters; ++x) out[x] = (unsigned char)(out[x] || other[x]);
+        g = saferl_shield__dd_apply(h->dd, SAFERL_SHIELD__DD_OR, g, saferl_shield__hoa_label_and(h, depth + 2));
     }
+    return g;
 }
 
-/* "[label]" into out (the pool's depth-0 set is out itself). */
-static void saferl_shield__hoa_label(saferl_shield__hoa *h, unsigned char *out) {
+/* "[label]" as a guard diagram. */
+static uint32_t saferl_shield__hoa_label(saferl_shield__hoa *h) {
+    uint32_t g;
     saferl_shield__hoa_lex(h);
-    saferl_shield__hoa_label_or(h, out, 0);
+    g = saferl_shield__hoa_label_or(h, 0);
     if (!h->failed && !saferl_shield__hoa_punct(h, ']')) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "']' expected after the label", NULL);
     saferl_shield__hoa_lex(h);
+    return g;
 }
 
 /* "{0 1 ...}": whether set 0 is in it. */
@@ -3906,19 +4193,20 @@ static int saferl_shield__hoa_acc_sig(saferl_shield__hoa *h) {
 }
 
 typedef struct saferl_shield__hoa_edge {
-    uint32_t source, target, line, column;
+    uint32_t source, target, line, column, guard;
     int marked, labelled;
 } saferl_shield__hoa_edge;
 
 enum { SAFERL_SHIELD__ACC_ALL, SAFERL_SHIELD__ACC_NONE, SAFERL_SHIELD__ACC_BUCHI };
 
 /* Resolves the unlabelled edges of state s (implicit labels, or the state's label). */
-static void saferl_shield__hoa_close_state(saferl_shield__hoa *h, saferl_shield__vec *edges, saferl_shield__vec *sets,
-                                           size_t first, int has_state_label, const unsigned char *state_label,
-                                           uint32_t s) {
+static void saferl_shield__hoa_close_state(saferl_shield__hoa *h, saferl_shield__vec *edges, size_t first,
+                                           int has_state_label, uint32_t state_label, uint32_t s) {
+    saferl_shield__hoa_edge *e = (saferl_shield__hoa_edge *)(void *)edges->data;
     size_t i, unlabelled = 0, labelled = 0;
+    uint32_t j;
     for (i = first; i < edges->count; ++i) {
-        if (((saferl_shield__hoa_edge *)(void *)edges->data)[i].labelled) ++labelled;
+        if (e[i].labelled) ++labelled;
         else ++unlabelled;
     }
     if (unlabelled == 0) return;
@@ -3927,19 +4215,24 @@ static void saferl_shield__hoa_close_state(saferl_shield__hoa *h, saferl_shield_
             saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "a state with a label has a labelled edge", NULL);
             return;
         }
-        for (i = first; i < edges->count; ++i) memcpy(sets->data + i * h->letters, state_label, h->letters);
+        for (i = first; i < edges->count; ++i) e[i].guard = state_label;
         return;
     }
-    if (labelled || unlabelled != h->letters) {
+    if (labelled || (uint64_t)unlabelled != (uint64_t)1 << h->prop_count) {
         char message[120];
-        snprintf(message, sizeof message, "state %u: unlabelled edges need implicit labels (exactly %u of them)",
-                 (unsigned)s, (unsigned)h->letters);
+        snprintf(message, sizeof message, "state %u: unlabelled edges need implicit labels (exactly %llu of them)",
+                 (unsigned)s, (unsigned long long)((uint64_t)1 << h->prop_count));
         saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, message, NULL);
         return;
     }
-    for (i = first; i < edges->count; ++i) {
-        memset(sets->data + i * h->letters, 0, h->letters);
-        sets->data[i * h->letters + (i - first)] = 1;
+    for (i = first; i < edges->count; ++i) { /* edge i - first: AP j true iff bit j of it */
+        uint32_t g = SAFERL_SHIELD_LEAF | 1u;
+        for (j = 0; j < h->prop_count; ++j) {
+            uint32_t literal = ((i - first) >> j) & 1u ? saferl_shield__dd_node(h->dd, h->ap_bit[j], SAFERL_SHIELD_LEAF, SAFERL_SHIELD_LEAF | 1u)
+                                                       : saferl_shield__dd_node(h->dd, h->ap_bit[j], SAFERL_SHIELD_LEAF | 1u, SAFERL_SHIELD_LEAF);
+            g = saferl_shield__dd_apply(h->dd, SAFERL_SHIELD__DD_AND, g, literal);
+        }
+        e[i].guard = g;
     }
 }
 
@@ -3975,11 +4268,11 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
             int grew = 0;
             for (q = 0; q < n; ++q) {
                 if (seen[q]) continue;
-                for (letter = 0; letter < h->letters; ++letter) {
+                for (letter = 0; letter < raw->letter_count; ++letter) {
                     size_t at = ((size_t)q << raw->letter_bits) | letter;
                     if ((edge_mark[at] && good[raw->next[at]]) || seen[raw->next[at]]) break;
                 }
-                if (letter < h->letters) seen[q] = 1, grew = 1;
+                if (letter < raw->letter_count) seen[q] = 1, grew = 1;
             }
             if (!grew) break;
         }
@@ -3993,7 +4286,7 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
     order[tail++] = start;
     while (head < tail) {
         q = order[head++];
-        for (letter = 0; letter < h->letters; ++letter) {
+        for (letter = 0; letter < raw->letter_count; ++letter) {
             uint32_t p = raw->next[((size_t)q << raw->letter_bits) | letter];
             if (!seen[p]) seen[p] = 1, order[tail++] = p;
         }
@@ -4002,7 +4295,7 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
     for (q = 0; q < n; ++q) {
         if (!seen[q] || !good[q]) continue;
         ++nodes;
-        for (letter = 0; letter < h->letters; ++letter) {
+        for (letter = 0; letter < raw->letter_count; ++letter) {
             size_t at = ((size_t)q << raw->letter_bits) | letter;
             if (!edge_mark[at] && good[raw->next[at]]) ++indegree[raw->next[at]];
         }
@@ -4013,7 +4306,7 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
     while (head < tail) {
         q = order[head++];
         ++done;
-        for (letter = 0; letter < h->letters; ++letter) {
+        for (letter = 0; letter < raw->letter_count; ++letter) {
             size_t at = ((size_t)q << raw->letter_bits) | letter;
             uint32_t p = raw->next[at];
             if (!edge_mark[at] && good[p] && --indegree[p] == 0) order[tail++] = p;
@@ -4037,11 +4330,13 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
     saferl_shield__hoa h;
     saferl_shield_desc zero;
     const saferl_allocator *allocator;
-    saferl_shield__vec edges, sets, marked_states, declared;
+    saferl_shield__vec edges, marked_states, declared;
     saferl_shield_dfa raw;
-    unsigned char *state_label = NULL, *state_mark = NULL, *live = NULL;
+    saferl_shield__dd dd;
+    saferl_shield__classes classes;
+    unsigned char *state_mark = NULL, *live = NULL;
     char names[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
-    uint8_t bits[SAFERL_SHIELD_MAX_PROPS];
+    uint32_t state_label = SAFERL_SHIELD_LEAF | 1u, *trans = NULL;
     uint32_t states = 0, start = SAFERL_SHIELD_NO_STATE, max_state = 0, q, letter, sink;
     int have_states = 0, have_ap = 0, acceptance = -1, finite = 0, have_state_label = 0, in_state = 0;
     uint32_t current = 0;
@@ -4059,8 +4354,10 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
     h.length = text ? length : 0;
     h.line = 1;
     h.error = error;
+    h.dd = &dd;
+    saferl_shield__dd_start(&dd, allocator);
+    memset(&classes, 0, sizeof classes);
     saferl_shield__vec_start(&edges, sizeof(saferl_shield__hoa_edge), allocator);
-    saferl_shield__vec_start(&sets, 1, allocator);
     saferl_shield__vec_start(&marked_states, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&declared, sizeof(saferl_shield__hoa_edge), allocator);
     saferl_shield__hoa_lex(&h);
@@ -4116,12 +4413,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
                 saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "more propositions than the label width (32)", NULL);
                 break;
             }
-            if (h.number > SAFERL_SHIELD_DENSE_PROPS) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "HOA files over more than 16 propositions are not read (labels are read over every letter)", NULL);
-                break;
-            }
             h.prop_count = (uint32_t)h.number;
-            h.letters = 1u << h.prop_count;
             saferl_shield__hoa_lex(&h);
             for (j = 0; j < h.prop_count && !h.failed; ++j) {
                 size_t len = h.end - h.start;
@@ -4151,7 +4443,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
                     snprintf(message, sizeof message, "unknown proposition '%.31s' (not in the vocabulary)", names[j]);
                     saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, message, NULL);
                 }
-                bits[j] = (uint8_t)bit;
+                h.ap_bit[j] = (uint8_t)bit;
                 saferl_shield__hoa_lex(&h);
             }
             have_ap = 1;
@@ -4216,25 +4508,19 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
         saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "the header has no Acceptance:", NULL);
         goto failed;
     }
-    if (!have_ap) {
-        h.prop_count = 0;
-        h.letters = 1;
-    }
+    if (!have_ap) h.prop_count = 0;
     if (start == SAFERL_SHIELD_NO_STATE) {
         saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "no Start: state", NULL);
         goto failed;
     }
-    h.pool = (unsigned char *)saferl_shield__allocate(allocator, (size_t)h.letters * 130);
-    state_label = (unsigned char *)saferl_shield__allocate(allocator, h.letters);
-    if (!h.pool || !state_label) goto out_of_memory;
     saferl_shield__hoa_lex(&h);
     while (!h.failed && h.token != SAFERL_SHIELD__HT_BODY_END) {
         if (h.token == SAFERL_SHIELD__HT_HEADER && saferl_shield__hoa_is(&h, "State")) {
-            if (in_state) saferl_shield__hoa_close_state(&h, &edges, &sets, first_edge, have_state_label & 1, state_label, current);
+            if (in_state) saferl_shield__hoa_close_state(&h, &edges, first_edge, have_state_label & 1, state_label, current);
             saferl_shield__hoa_lex(&h);
             have_state_label = 0;
             if (saferl_shield__hoa_punct(&h, '[')) {
-                saferl_shield__hoa_label(&h, state_label);
+                state_label = saferl_shield__hoa_label(&h);
                 have_state_label = 1;
             }
             if (h.failed) break;
@@ -4274,13 +4560,10 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
         }
         {
             saferl_shield__hoa_edge *e;
-            unsigned char *set;
             int labelled = 0;
-            uint32_t line = h.token_line, column = h.token_column;
-            if (saferl_shield__vec_reserve(&sets, (edges.count + 1) * h.letters) < 0) goto out_of_memory;
-            set = sets.data + edges.count * h.letters;
+            uint32_t line = h.token_line, column = h.token_column, guard = SAFERL_SHIELD_LEAF;
             if (saferl_shield__hoa_punct(&h, '[')) {
-                saferl_shield__hoa_label(&h, set);
+                guard = saferl_shield__hoa_label(&h);
                 labelled = 1;
             }
             if (h.failed) break;
@@ -4290,7 +4573,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
             }
             e = (saferl_shield__hoa_edge *)saferl_shield__vec_push(&edges);
             if (!e) goto out_of_memory;
-            sets.count = edges.count * h.letters;
+            e->guard = guard;
             e->source = current;
             e->target = (uint32_t)h.number;
             e->line = line;
@@ -4306,22 +4589,18 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
             e->marked = saferl_shield__hoa_acc_sig(&h) || (have_state_label & 2);
         }
     }
-    if (!h.failed && in_state) saferl_shield__hoa_close_state(&h, &edges, &sets, first_edge, have_state_label & 1, state_label, current);
+    if (!h.failed && in_state) saferl_shield__hoa_close_state(&h, &edges, first_edge, have_state_label & 1, state_label, current);
+    if (!h.failed && dd.failed) saferl_shield__hoa_fail(&h, SAFERL_ERR_OUT_OF_MEMORY, "out of memory", NULL);
     if (h.failed) goto failed;
     if (!have_states) states = max_state + 1;
     if (states == 0 || start >= states || max_state >= states) {
         saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "a state number at or above States:", NULL);
         goto failed;
     }
-    /* states + 1: the last one is the sink where missing edges go */
-    r = saferl_shield_dfa_create(&raw, states + 1, h.prop_count, 0, allocator);
-    if (r != SAFERL_OK) goto failed_r;
     state_mark = (unsigned char *)saferl_shield__allocate(allocator, (size_t)states + 1);
     live = (unsigned char *)saferl_shield__allocate(allocator, (size_t)states + 1);
-    if (!state_mark || !live) {
-        saferl_shield_dfa_destroy(&raw);
-        goto out_of_memory;
-    }
+    trans = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)states + 1) * sizeof(uint32_t));
+    if (!state_mark || !live || !trans) goto out_of_memory;
     memset(state_mark, 0, (size_t)states + 1);
     for (i = 0; i < declared.count; ++i) { /* one section a state (Spot refuses a redeclaration too) */
         const saferl_shield__hoa_edge *d = (const saferl_shield__hoa_edge *)(void *)declared.data + i;
@@ -4331,43 +4610,78 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
             h.token_line = d->line;
             h.token_column = d->column;
             saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, message, NULL);
-            saferl_shield_dfa_destroy(&raw);
             goto failed;
         }
         state_mark[d->source] = 1;
     }
+    /* each state's transition function as a diagram: leaves 0 (no edge: the sink, state
+       number states) or (target + 1) << 1 | mark, the edges merged in file order */
     sink = states;
-    for (i = 0; i < ((size_t)states + 1) << h.prop_count; ++i) raw.next[i] = SAFERL_SHIELD_NO_STATE;
-    for (letter = 0; letter < h.letters; ++letter) raw.next[((size_t)sink << h.prop_count) | letter] = sink;
-    /* marked[] per table entry: reuse the reward-free layout, one byte per edge */
+    for (q = 0; q < states; ++q) trans[q] = SAFERL_SHIELD_LEAF;
+    trans[sink] = SAFERL_SHIELD_LEAF | ((sink + 1) << 1);
+    for (i = 0; i < edges.count; ++i) {
+        const saferl_shield__hoa_edge *e = (const saferl_shield__hoa_edge *)(void *)edges.data + i;
+        uint32_t g = saferl_shield__dd_apply(&dd, SAFERL_SHIELD__DD_SELECT, e->guard,
+                                             SAFERL_SHIELD_LEAF | ((e->target + 1) << 1) | (e->marked ? 1u : 0u));
+        trans[e->source] = saferl_shield__dd_apply(&dd, SAFERL_SHIELD__DD_MERGE, trans[e->source], g);
+        if (dd.failed) goto out_of_memory;
+        if (dd.conflict) {
+            char message[120];
+            snprintf(message, sizeof message, "non-deterministic: state %u has two edges on one letter", (unsigned)e->source);
+            h.token_line = e->line;
+            h.token_column = e->column;
+            saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, message, NULL);
+            goto failed;
+        }
+    }
+    /* the letters: every valuation up to 16 propositions, else the joint classes of the
+       states' diagrams (states + 1: the last one is the sink where missing edges go) */
+    if (h.prop_count <= SAFERL_SHIELD_DENSE_PROPS) {
+        r = saferl_shield_dfa_create(&raw, states + 1, h.prop_count, 0, allocator);
+    } else {
+        uint32_t joint = SAFERL_SHIELD_LEAF;
+        for (q = 0; q <= states; ++q) {
+            saferl_shield__dd_new_pairing(&dd);
+            joint = saferl_shield__dd_pair(&dd, joint, trans[q]);
+            if (dd.failed) goto out_of_memory;
+            if (dd.pairs.keys.count > SAFERL_SHIELD_MAX_LETTERS) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED,
+                                        "more than 65536 classes of labels: the edges separate too many combinations "
+                                        "of the propositions", NULL);
+                goto failed;
+            }
+        }
+        r = saferl_shield__classes_plan(&dd, joint, (uint32_t)dd.pairs.keys.count, &classes, allocator);
+        if (r == SAFERL_OK)
+            r = saferl_shield__dfa_new(&raw, states + 1, h.prop_count, classes.letters, classes.rows.count,
+                                       classes.rows.width, 0, allocator);
+        if (r == SAFERL_OK) saferl_shield__dd_install(&dd, joint, classes.letter_of, classes.label, &classes.rows, &raw);
+    }
+    if (r != SAFERL_OK) goto failed_r;
     {
-        unsigned char *edge_mark = (unsigned char *)saferl_shield__allocate(allocator, ((size_t)states + 1) << h.prop_count);
+        uint32_t j;
+        for (j = 0; j < h.prop_count; ++j) {
+            raw.prop_bit[j] = h.ap_bit[j];
+            memcpy(raw.prop_name[j], names[j], SAFERL_SHIELD_NAME_CAPACITY);
+        }
+        saferl_shield__compute_gather(&raw);
+    }
+    /* marked[] per table entry: one byte per edge */
+    {
+        size_t edge_count = ((size_t)states + 1) << raw.letter_bits;
+        unsigned char *edge_mark = (unsigned char *)saferl_shield__allocate(allocator, edge_count);
         if (!edge_mark) {
             saferl_shield_dfa_destroy(&raw);
             goto out_of_memory;
         }
-        memset(edge_mark, 0, ((size_t)states + 1) << h.prop_count);
-        for (i = 0; i < edges.count && !h.failed; ++i) {
-            const saferl_shield__hoa_edge *e = (const saferl_shield__hoa_edge *)(void *)edges.data + i;
-            const unsigned char *set = sets.data + i * h.letters;
-            for (letter = 0; letter < h.letters; ++letter) {
-                size_t at = ((size_t)e->source << h.prop_count) | letter;
-                if (!set[letter]) continue;
-                if (raw.next[at] != SAFERL_SHIELD_NO_STATE && raw.next[at] != e->target) {
-                    char message[120];
-                    snprintf(message, sizeof message, "non-deterministic: state %u has two edges on one letter",
-                             (unsigned)e->source);
-                    h.token_line = e->line;
-                    h.token_column = e->column;
-                    saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, message, NULL);
-                    break;
-                }
-                raw.next[at] = e->target;
-                edge_mark[at] = (unsigned char)(edge_mark[at] || e->marked);
+        memset(edge_mark, 0, edge_count);
+        for (q = 0; q <= states; ++q)
+            for (letter = 0; letter < raw.letter_count; ++letter) {
+                size_t at = ((size_t)q << raw.letter_bits) | letter;
+                uint32_t leaf = saferl_shield__dd_leaf_at(&dd, trans[q], saferl_shield_label_of_letter(&raw, letter));
+                raw.next[at] = leaf ? (leaf >> 1) - 1 : sink;
+                edge_mark[at] = (unsigned char)(leaf & 1u);
             }
-        }
-        for (i = 0; i < ((size_t)states + 1) << h.prop_count; ++i)
-            if (raw.next[i] == SAFERL_SHIELD_NO_STATE) raw.next[i] = sink;
         for (q = 0; q <= states; ++q) raw.flags[q] = SAFERL_SHIELD_ACCEPTING;
         raw.flags[sink] = 0;
         if (!h.failed && acceptance == SAFERL_SHIELD__ACC_NONE)
@@ -4376,8 +4690,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
             /* marked states are accepting: every edge of a marked state carries the mark */
             for (q = 0; q < states; ++q) {
                 int marked = 1, any = 0;
-                for (letter = 0; letter < h.letters; ++letter) {
-                    size_t at = ((size_t)q << h.prop_count) | letter;
+                for (letter = 0; letter < raw.letter_count; ++letter) {
+                    size_t at = ((size_t)q << raw.letter_bits) | letter;
                     if (raw.next[at] == sink && !edge_mark[at]) continue; /* a missing edge */
                     any = 1;
                     marked = marked && edge_mark[at];
@@ -4404,14 +4718,6 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
     }
     raw.initial = start;
     raw.semantics = finite && acceptance == SAFERL_SHIELD__ACC_BUCHI ? SAFERL_SHIELD_FINITE : SAFERL_SHIELD_SAFETY;
-    {
-        uint32_t j;
-        for (j = 0; j < h.prop_count; ++j) {
-            raw.prop_bit[j] = bits[j];
-            memcpy(raw.prop_name[j], names[j], SAFERL_SHIELD_NAME_CAPACITY);
-        }
-        saferl_shield__compute_gather(&raw);
-    }
     r = saferl_shield__finish_build(&raw, raw.semantics == SAFERL_SHIELD_SAFETY, dfa, allocator);
     if (r < 0) goto failed_r;
     goto done;
@@ -4425,13 +4731,13 @@ failed:
     if (r >= 0) r = SAFERL_ERR_PARSE;
 done:
     saferl_shield__vec_free(&edges);
-    saferl_shield__vec_free(&sets);
     saferl_shield__vec_free(&marked_states);
     saferl_shield__vec_free(&declared);
-    saferl_shield__release(allocator, h.pool);
-    saferl_shield__release(allocator, state_label);
     saferl_shield__release(allocator, state_mark);
     saferl_shield__release(allocator, live);
+    saferl_shield__release(allocator, trans);
+    saferl_shield__classes_free(&classes, allocator);
+    saferl_shield__dd_free(&dd);
     return r;
 }
 

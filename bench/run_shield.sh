@@ -15,21 +15,8 @@ NATIVE="$CC -O3 -march=native -I."
 $V2 bench/shield.c -o build/bench_shield_v2 -lm
 $NATIVE bench/shield.c -o build/bench_shield_native -lm
 
-# the dense monitor step against 0.2.0's header (before symbolic automata), same run
-git show 24942c5:saferl_shield.h >build/saferl_shield_0.2.h 2>/dev/null && {
-    mkdir -p build/shield_0.2 && cp build/saferl_shield_0.2.h build/shield_0.2/saferl_shield.h
-    $CC -O3 -march=x86-64-v2 -Ibuild/shield_0.2 -I. bench/shield.c -o build/bench_shield_0.2 -lm
-}
-
 echo "== $V2, 1 thread"
 build/bench_shield_v2 | tee build/bench_shield_v2.txt
-if [ -x build/bench_shield_0.2 ]; then
-    echo "== dense monitor step: 0.3.0 (this header) against 0.2.0 (dense only), alternating runs"
-    for run in 1 2 3; do
-        printf '0.2.0: '; build/bench_shield_0.2 | head -1
-        printf '0.3.0: '; build/bench_shield_v2 | head -1
-    done
-fi
 echo
 echo "== $NATIVE (reported separately)"
 build/bench_shield_native | head -2

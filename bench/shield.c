@@ -207,7 +207,6 @@ int main(int argc, char **argv) {
                median(t, 7), sink_sum);
     }
     saferl_shield_dfa_destroy(&dfa);
-#if SAFERL_SHIELD_VERSION_MINOR >= 3
     {   /* 1b. a symbolic automaton: 32 propositions (16 invariants G !(p_2i & p_2i+1)) */
         enum { LABELS = 1 << 16, STEPS = 1 << 24 };
         static uint32_t labels[LABELS];
@@ -227,11 +226,10 @@ int main(int argc, char **argv) {
             t[rep] = (now_seconds() - start) / STEPS * 1e9;
             sum += q;
         }
-        printf("symbolic saferl_shield_next (32 props, %u label classes, %u nodes): median %.2f ns   [checksum %.0f]\n",
+        printf("symbolic saferl_shield_next (32 props, %u label classes, %u rows): median %.2f ns   [checksum %.0f]\n",
                dfa.letter_count, dfa.node_count, median(t, 7), sum);
         saferl_shield_dfa_destroy(&dfa);
     }
-#endif
     /* 2. compile time and minimal size by formula size, safety LTL and LTLf */
     printf("\n%-4s %-3s %-7s %-12s %-12s %-12s %-12s\n", "n", "k", "length", "LTL states", "LTL ms", "LTLf states", "LTLf ms");
     for (n = 1; n <= 3; ++n)

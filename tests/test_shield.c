@@ -365,6 +365,77 @@ TEST(thirty_two_propositions_product_complement_equivalence) {
     saferl_shield_dfa_destroy(&other);
 }
 
+/* Two automata with the same tables (the canonical form minimisation gives). */
+static int same_tables(const saferl_shield_dfa *a, const saferl_shield_dfa *b) {
+    size_t edges = (size_t)a->state_count << a->letter_bits;
+    if (a->state_count != b->state_count || a->letter_count != b->letter_count || a->letter_bits != b->letter_bits ||
+        a->initial != b->initial || a->sink != b->sink || (a->node == NULL) != (b->node == NULL))
+        return 0;
+    if (memcmp(a->next, b->next, edges * sizeof(uint32_t)) != 0 || memcmp(a->flags, b->flags, a->state_count) != 0) return 0;
+    if (!a->node) return 1;
+    return a->node_count == b->node_count && a->node_bits == b->node_bits && a->root == b->root &&
+           memcmp(a->node, b->node, ((size_t)a->node_count << a->node_bits) * sizeof(uint32_t)) == 0 &&
+           memcmp(a->node_shift, b->node_shift, a->node_count) == 0 &&
+           memcmp(a->letter_label, b->letter_label, a->letter_count * sizeof(uint32_t)) == 0;
+}
+
+TEST(thirty_two_propositions_hoa_round_trip_and_canonical_tables) {
+    static char hoa_text[1 << 19], again[1 << 19];
+    const char *rules[3] = {
+        "G(p0 -> X !p1) & G !(p30 & p31) & G(p17 -> X !p18) & G(p20 -> X p21) & "
+        "G !(p2 & p3 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13)",
+        "G !(p0 & p1 & p2 & p3 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13 & p14 & p15) & "
+        "G(p16 -> X !(p17 | p18 | p19 | p20 | p21 | p22 | p23 | p24 | p25 | p26 | p27 | p28 | p29 | p30 | p31))",
+        "G(p3 -> X[2] p29) & G(p16 -> F[0..2] p15) & "
+        "G !(p0 & p1 & p2 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13 & p14 & p17)"};
+    saferl_shield_desc desc;
+    saferl_shield_error error;
+    int style, i;
+    memset(&desc, 0, sizeof desc);
+    desc.vocabulary = props32;
+    desc.vocabulary_count = 32;
+    for (i = 0; i < 3; ++i)
+        for (style = 0; style < 2; ++style) {
+            saferl_shield_dfa spec, back, product;
+            size_t length = 0, length2 = 0;
+            CHECK(compile32(rules[i], SAFERL_SHIELD_LTL, &spec) == SAFERL_OK);
+            CHECK(spec.node != NULL && spec.node_bits >= 4); /* small diagrams: wide rows */
+            CHECK(saferl_shield_write_hoa(&spec, (saferl_shield_hoa_style)style, "r", hoa_text, sizeof hoa_text, &length) == SAFERL_OK);
+            CHECK(saferl_shield_read_hoa(hoa_text, length, &desc, &back, &error) == SAFERL_OK);
+            CHECK(back.prop_count == spec.prop_count && back.node != NULL && equivalent(&spec, &back) == 1);
+            CHECK(same_tables(&spec, &back)); /* equal languages, identical tables */
+            CHECK(saferl_shield_write_hoa(&back, (saferl_shield_hoa_style)style, "r", again, sizeof again, &length2) == SAFERL_OK);
+            CHECK(length == length2 && memcmp(hoa_text, again, length) == 0); /* byte-identical */
+            /* the same language built another way: a product with "true" */
+            saferl_shield_dfa_destroy(&back);
+            CHECK(compile32("G(p0 | !p0)", SAFERL_SHIELD_LTL, &back) == SAFERL_OK);
+            CHECK(saferl_shield_product(&spec, &back, SAFERL_SHIELD_INTERSECTION, &product, NULL) == SAFERL_OK);
+            CHECK(same_tables(&spec, &product));
+            saferl_shield_dfa_destroy(&product);
+            saferl_shield_dfa_destroy(&back);
+            saferl_shield_dfa_destroy(&spec);
+        }
+    {   /* a hand-written 20-proposition file: guards read as diagrams; a second edge on a
+           shared letter is refused with its place */
+        const char *hoa20 = "HOA: v1\nStates: 2\nStart: 0\nAP: 20 \"a0\" \"a1\" \"a2\" \"a3\" \"a4\" \"a5\" \"a6\" \"a7\" "
+                            "\"a8\" \"a9\" \"a10\" \"a11\" \"a12\" \"a13\" \"a14\" \"a15\" \"a16\" \"a17\" \"a18\" \"a19\"\n"
+                            "Acceptance: 0 t\n--BODY--\nState: 0\n[!0 & !19] 0\n[0 & !19] 1\nState: 1\n[!19 & !0] 0\n--END--\n";
+        const char *bad20 = "HOA: v1\nStates: 2\nStart: 0\nAP: 20 \"a0\" \"a1\" \"a2\" \"a3\" \"a4\" \"a5\" \"a6\" \"a7\" "
+                            "\"a8\" \"a9\" \"a10\" \"a11\" \"a12\" \"a13\" \"a14\" \"a15\" \"a16\" \"a17\" \"a18\" \"a19\"\n"
+                            "Acceptance: 0 t\n--BODY--\nState: 0\n[!19] 0\n[18 & 3 & !1] 0\n[19 & 3] 0\n[2 | 19 & 4] 1\n"
+                            "State: 1\n[t] 1\n--END--\n";
+        saferl_shield_dfa dfa;
+        const uint32_t ok_trace[3] = {0, 1, 0}, bad_trace[3] = {1, 1, 0}, late[2] = {0, 1u << 19};
+        CHECK(saferl_shield_read_hoa(hoa20, strlen(hoa20), NULL, &dfa, &error) == SAFERL_OK);
+        CHECK(dfa.prop_count == 20 && dfa.node != NULL && dfa.letter_count <= 4);
+        CHECK(first_violation(&dfa, ok_trace, 3) == 0 && first_violation(&dfa, bad_trace, 3) == 2);
+        CHECK(first_violation(&dfa, late, 2) == 2);
+        saferl_shield_dfa_destroy(&dfa);
+        CHECK(saferl_shield_read_hoa(bad20, strlen(bad20), NULL, &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
+        CHECK(error.line == 11 && error.column == 1 && strstr(error.message, "non-deterministic") != NULL);
+    }
+}
+
 TEST(precedence_is_spots) {
     CHECK(same_language("a | b & c", "a | (b & c)", SAFERL_SHIELD_LTL) == 1);
     CHECK(same_language("a | b & c", "(a | b) & c", SAFERL_SHIELD_LTL) == 0);
@@ -1289,6 +1360,7 @@ int main(void) {
     RUN(safeguards_by_hand_keep_stable_ids_and_stages);
     RUN(thirty_two_propositions_compile_symbolically);
     RUN(thirty_two_propositions_product_complement_equivalence);
+    RUN(thirty_two_propositions_hoa_round_trip_and_canonical_tables);
     RUN(dot_export);
     RUN(monitors_share_tables_and_never_allocate);
     RUN(preemptive_shield_is_the_winning_strategies_by_brute_force);
