@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.2.0 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.3.0 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -114,13 +114,34 @@
 
    LABELS, PROPOSITIONS, LETTERS
       A label is a uint32_t: bit i set means proposition i of your vocabulary is true at this
-      step, so a vocabulary holds up to 32 propositions (SAFERL_SHIELD_LABEL_BITS). Each
-      automaton reads at most 16 of them (SAFERL_SHIELD_MAX_PROPS): its table is dense over
-      the 2^k letters of the k propositions it uses, which is what makes a step one lookup.
-      Proposition j of an automaton sits at label bit prop_bit[j]; four byte-indexed tables
-      gather a label's bits into the letter, so a step is four independent loads and one
-      dependent one. Without a vocabulary in the desc, propositions get bits 0, 1, ... in
-      order of first appearance; with one, a name outside it is an error.
+      step, so a vocabulary holds up to 32 propositions (SAFERL_SHIELD_LABEL_BITS), and one
+      automaton may read all 32 (SAFERL_SHIELD_MAX_PROPS). Without a vocabulary in the desc,
+      propositions get bits 0, 1, ... in order of first appearance; with one, a name outside
+      it is an error. Proposition j of an automaton sits at label bit prop_bit[j].
+      * Dense (k <= 16 propositions, SAFERL_SHIELD_DENSE_PROPS): the table is dense over the
+        2^k letters; four byte-indexed tables gather a label's bits into the letter, so a step
+        is four independent loads and one dependent one.
+      * Symbolic (k > 16): the letters are the classes of labels that every state treats
+        alike (at most 65536); a reduced decision diagram over the label bits (tests in
+        increasing bit) maps a label to its class, then the same table lookup. The diagram
+        is stored as rows that each read up to 8 label bits at once (node[], node_bits; the
+        widest rows whose table stays within 8 words per diagram node), so a label's class
+        costs at most 4 dependent loads with byte rows. Every operation works on both:
+        product and equivalence over the joint classes of the two automata, complement and
+        minimisation over the automaton's own. Safety LTL and LTLf compile without
+        enumerating 2^k letters: each residual's transition is split on the propositions it
+        reads now (Shannon expansion, one step of every temporal operator unrolled), shared
+        in a diagram, and the classes are the joint refinement of all residuals' diagrams.
+        HOA files read guards the same way: each label expression becomes a diagram (and,
+        or, not on diagrams), each state's edges merge into one diagram from labels to
+        (target, mark) in file order (a label two edges give different targets is the
+        non-determinism error), and the letters are the joint classes of the states'
+        diagrams; up to 16 propositions the same diagrams fill the dense table. Limits,
+        refused with a message: more than 65536 classes; past-time formulas and reward
+        machines over more than 16 propositions (they are still read over every letter).
+        Writers print a guard as one cube per diagram path into it: the cubes are disjoint,
+        so a guard like !(a & b) & !(c & d) & ... over many pairs is written in 2^pairs
+        cubes (correct, but large).
 
    SEMANTICS (what a state means)
       SAFERL_SHIELD_SAFETY  the automaton recognises the bad prefixes of a safety property of
@@ -159,7 +180,11 @@
       * Minimisation is Moore's partition refinement, starting from the partition by
         (accepting, terminal, stage) and refining by successors' classes and edge rewards, so
         stages and rewards survive. States are numbered breadth first from the initial one,
-        letters in increasing order: equal languages give identical tables.
+        letters in increasing order: equal languages give identical tables. Symbolic: the
+        letters every minimal state treats alike are merged (the coarsest classes), the
+        diagram is rebuilt over them, and letters and rows are numbered by a low-first walk
+        of that reduced, ordered (hence canonical) diagram before the states are: equal
+        languages over the same propositions give identical tables there too.
       * Equivalence compares the finite-trace languages (accepting flags) by a breadth-first
         search of the product, which returns a shortest distinguishing trace.
 
@@ -177,13 +202,23 @@
       column, message) and leaves the output automaton untouched: nothing half-built.
 
    LIMITS
-      16 propositions per automaton (32 in a vocabulary), 2^32 - 2 states in principle,
-      desc.max_states (default 1 << 20) in practice; compile time is states x 2^k x formula
-      size. Reward machines: constant reward functions only (ConstantRewardFunction), one-
+      32 propositions per automaton (16 for past-time formulas and reward-machine files),
+      2^32 - 2 states in principle, desc.max_states (default 1 << 20) in practice; compile
+      time is states x 2^k x formula size up to 16 propositions, and states x diagram size
+      above. Reward machines: constant reward functions only (ConstantRewardFunction), one-
       character propositions, as in the original code. HOA: deterministic, one start state,
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.3.0 (2026-11-22)  automata over up to 32 propositions: symbolic letters (classes of
+                          labels and a decision diagram read in rows of up to 8 bits) above
+                          16, dense tables kept below; safety LTL/LTLf compiled by symbolic
+                          splitting; product, complement, equivalence, minimisation (canonical
+                          letters), HOA/DOT/RM output on both; HOA read over 32 propositions
+                          (guards as diagrams, never over every letter). HOA: Inf(0)
+                          is a safety condition exactly when no unmarked cycle stays where an
+                          accepting run remains (a fuzzed liveness file was read as another
+                          language); a state declared twice is refused
       0.2.0 (2026-11-21)  shield synthesis (safety games, preemptive, post-posed and
                           probabilistic shields, unrealisability), abstraction text, gridworlds
                           from ASCII and RGBA, Minecraft safeguards, CRM Q-learning, transfer;
@@ -195,9 +230,9 @@
 #define SAFERL_SHIELD_H
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
-#define SAFERL_SHIELD_VERSION_MINOR 2
+#define SAFERL_SHIELD_VERSION_MINOR 3
 #define SAFERL_SHIELD_VERSION_PATCH 0
-#define SAFERL_SHIELD_VERSION_STRING "0.2.0"
+#define SAFERL_SHIELD_VERSION_STRING "0.3.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -367,7 +402,11 @@ extern "C" {
 #endif
 
 #define SAFERL_SHIELD_LABEL_BITS 32    /* propositions in a vocabulary: the bits of a label */
-#define SAFERL_SHIELD_MAX_PROPS 16     /* propositions one automaton reads (dense tables) */
+#define SAFERL_SHIELD_MAX_PROPS 32     /* propositions one automaton reads: the whole label */
+#define SAFERL_SHIELD_DENSE_PROPS 16   /* up to this many: a dense table over all 2^k letters */
+#define SAFERL_SHIELD_MAX_LETTERS 65536u /* letters (label classes) of a symbolic automaton */
+#define SAFERL_SHIELD_LEAF 0x80000000u /* a decision-diagram reference that is a letter */
+#define SAFERL_SHIELD__ROW_MASK 0x03FFFFFFu /* the row of a reference that is not a letter */
 #define SAFERL_SHIELD_NAME_CAPACITY 32 /* bytes of a proposition name, with its NUL */
 #define SAFERL_SHIELD_NO_STATE 0xFFFFFFFFu
 
@@ -387,11 +426,16 @@ typedef enum saferl_shield_logic {
     SAFERL_SHIELD_AUTO_PAST = 3   /* safety LTL, or past-time when Y Z O H S appear */
 } saferl_shield_logic;
 
-/* A deterministic automaton over the letters of its propositions. Fields are public and
-   read-only once built; next[(state << prop_count) | letter] is the successor. */
+/* A deterministic automaton over letters. Fields are public and read-only once built;
+   next[(state << letter_bits) | letter] is the successor. Dense (k <= 16 propositions): the
+   letters are the 2^k valuations, letter bit j = proposition j. Symbolic (k > 16): the letters
+   are classes of labels that every state treats alike, and a decision diagram over the label
+   bits maps a label to its class. */
 typedef struct saferl_shield_dfa {
     uint32_t state_count;
-    uint32_t prop_count;               /* k <= SAFERL_SHIELD_MAX_PROPS; letters 0 .. 2^k - 1 */
+    uint32_t prop_count;               /* k <= SAFERL_SHIELD_MAX_PROPS */
+    uint32_t letter_count;             /* dense: 2^k; symbolic: the label classes (<= 65536) */
+    uint32_t letter_bits;              /* row stride: letter_count <= 1 << letter_bits; dense: k */
     uint32_t initial;
     uint32_t sink;                     /* the violation sink, or SAFERL_SHIELD_NO_STATE */
     saferl_shield_semantics semantics;
@@ -400,6 +444,17 @@ typedef struct saferl_shield_dfa {
                                           and r_violation apply */
     uint8_t *flags;                    /* per state: SAFERL_SHIELD_ACCEPTING | _TERMINAL */
     uint16_t *stage;                   /* per state: a tag kept by every operation (0) */
+    uint32_t *node;                    /* symbolic: node_count rows of 1 << node_bits references;
+                                          row r reads label bits node_shift[r] .. + node_bits - 1
+                                          (entry = those bits' value). A reference is a letter
+                                          (SAFERL_SHIELD_LEAF | letter) or a row: shift << 26 |
+                                          row, the row's shift in it so a walk step is one load;
+                                          children come after their parents. NULL: dense */
+    uint32_t node_count;               /* rows */
+    uint32_t node_bits;                /* label bits a row reads (1 .. 8) */
+    uint8_t *node_shift;               /* per row: the first label bit it reads */
+    uint32_t root;                     /* symbolic: the reference a label's walk starts from */
+    uint32_t *letter_label;            /* symbolic: one label of each letter (NULL: dense) */
     uint8_t prop_bit[SAFERL_SHIELD_MAX_PROPS];   /* label bit of proposition j */
     char prop_name[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
     uint16_t gather[4][256];           /* letter of a label: OR of the four bytes' entries */
@@ -449,14 +504,23 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_set_prop(saferl_shield_dfa *df
    label bits and names) and computes the gather tables. Call after any change. */
 SAFERL_SHIELD_API saferl_result saferl_shield_dfa_finish(saferl_shield_dfa *dfa);
 
-/* The letter of a label (the bits of the automaton's propositions, gathered). */
+/* The letter of a label: dense, the bits of the automaton's propositions gathered by four
+   byte tables; symbolic, a walk down the rows of the decision diagram, one dependent load
+   per row (at most 32 / node_bits of them: 4 with byte rows). */
 static inline uint32_t saferl_shield_letter(const saferl_shield_dfa *dfa, uint32_t label) {
+    if (dfa->node) {
+        const uint32_t *node = dfa->node, bits = dfa->node_bits, mask = (1u << bits) - 1u;
+        uint32_t at = dfa->root;
+        while (!(at & SAFERL_SHIELD_LEAF))
+            at = node[((size_t)(at & SAFERL_SHIELD__ROW_MASK) << bits) | ((label >> (at >> 26)) & mask)];
+        return at & ~SAFERL_SHIELD_LEAF;
+    }
     return (uint32_t)dfa->gather[0][label & 255u] | dfa->gather[1][(label >> 8) & 255u] |
            dfa->gather[2][(label >> 16) & 255u] | dfa->gather[3][label >> 24];
 }
 /* The successor of state on label: one table lookup. */
 static inline uint32_t saferl_shield_next(const saferl_shield_dfa *dfa, uint32_t state, uint32_t label) {
-    return dfa->next[((size_t)state << dfa->prop_count) | saferl_shield_letter(dfa, label)];
+    return dfa->next[((size_t)state << dfa->letter_bits) | saferl_shield_letter(dfa, label)];
 }
 /* The label with exactly the propositions of letter true. */
 SAFERL_SHIELD_API uint32_t saferl_shield_label_of_letter(const saferl_shield_dfa *dfa, uint32_t letter);
@@ -1006,26 +1070,9 @@ static int saferl_shield__index_get(saferl_shield__index *ix, uint64_t key, uint
 
 /* ---- the automaton ------------------------------------------------------------------------- */
 
-static size_t saferl_shield__edge_count(uint32_t state_count, uint32_t prop_count) {
-    if (prop_count > SAFERL_SHIELD_MAX_PROPS || state_count == 0) return 0;
-    if ((size_t)state_count > ((size_t)-1 >> prop_count) / 16) return 0;
-    return (size_t)state_count << prop_count;
-}
-
-SAFERL_SHIELD_API size_t saferl_shield_dfa_memory_size(uint32_t state_count, uint32_t prop_count,
-                                                       int with_rewards) {
-    size_t edges = saferl_shield__edge_count(state_count, prop_count), size;
-    if (edges == 0) return 0;
-    size = edges * sizeof(uint32_t) + (size_t)state_count * (sizeof(uint16_t) + 1) + 16;
-    if (with_rewards) {
-        if (edges > ((size_t)-1 - size) / sizeof(double)) return 0;
-        size += edges * sizeof(double);
-    }
-    return size;
-}
-
 static void saferl_shield__compute_gather(saferl_shield_dfa *dfa) {
     uint32_t byte, value, j;
+    if (dfa->node) return; /* symbolic: the diagram classifies */
     for (byte = 0; byte < 4; ++byte)
         for (value = 0; value < 256; ++value) {
             uint16_t letter = 0;
@@ -1036,20 +1083,34 @@ static void saferl_shield__compute_gather(saferl_shield_dfa *dfa) {
         }
 }
 
-SAFERL_SHIELD_API saferl_result saferl_shield_dfa_init(saferl_shield_dfa *dfa, uint32_t state_count,
-                                                       uint32_t prop_count, int with_rewards,
-                                                       void *memory, size_t size) {
-    size_t need = saferl_shield_dfa_memory_size(state_count, prop_count, with_rewards), edges, i;
-    unsigned char *p = (unsigned char *)memory;
+/* One block: [rewards] next, letter labels, nodes, stages, flags. letter_bits: the row
+   stride; symbolic: letters and nodes of the classifier (0 0: dense). 0 when too large. */
+static size_t saferl_shield__dfa_size(uint32_t state_count, uint32_t letter_bits, uint32_t symbolic_letters,
+                                      uint32_t node_count, uint32_t node_bits, int with_rewards) {
+    size_t edges, size;
+    if (letter_bits > SAFERL_SHIELD_DENSE_PROPS || state_count == 0 || state_count == SAFERL_SHIELD_NO_STATE) return 0;
+    if ((size_t)state_count > ((size_t)-1 >> letter_bits) / 16 || node_count > (1u << 26) || node_bits > 8) return 0;
+    edges = (size_t)state_count << letter_bits;
+    size = edges * sizeof(uint32_t) + (size_t)symbolic_letters * sizeof(uint32_t) +
+           ((size_t)node_count << node_bits) * sizeof(uint32_t) + node_count +
+           (size_t)state_count * (sizeof(uint16_t) + 1) + 16;
+    if (with_rewards) {
+        if (edges > ((size_t)-1 - size) / sizeof(double)) return 0;
+        size += edges * sizeof(double);
+    }
+    return size;
+}
+
+static void saferl_shield__dfa_layout(saferl_shield_dfa *dfa, uint32_t state_count, uint32_t prop_count,
+                                      uint32_t letter_bits, uint32_t symbolic_letters, uint32_t node_count,
+                                      uint32_t node_bits, int with_rewards, unsigned char *p) {
+    size_t edges = (size_t)state_count << letter_bits, i;
     uint32_t j;
-    SAFERL_ASSERT(dfa != NULL);
-    if (need == 0 || state_count == SAFERL_SHIELD_NO_STATE) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!memory || size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
-    if (((uintptr_t)p & 7u) != 0) return SAFERL_ERR_INVALID_ARGUMENT;
     memset(dfa, 0, sizeof *dfa);
-    edges = (size_t)state_count << prop_count;
     dfa->state_count = state_count;
     dfa->prop_count = prop_count;
+    dfa->letter_bits = letter_bits;
+    dfa->letter_count = symbolic_letters ? symbolic_letters : 1u << letter_bits;
     dfa->sink = SAFERL_SHIELD_NO_STATE;
     if (with_rewards) {
         dfa->reward = (double *)(void *)p;
@@ -1058,10 +1119,25 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_init(saferl_shield_dfa *dfa, u
     }
     dfa->next = (uint32_t *)(void *)p;
     p += edges * sizeof(uint32_t);
+    for (i = 0; i < edges; ++i) dfa->next[i] = (uint32_t)(i >> letter_bits);
+    if (symbolic_letters) {
+        dfa->letter_label = (uint32_t *)(void *)p;
+        p += (size_t)symbolic_letters * sizeof(uint32_t);
+        dfa->node = (uint32_t *)(void *)p;
+        p += ((size_t)node_count << node_bits) * sizeof(uint32_t);
+        dfa->node_count = node_count;
+        dfa->node_bits = node_bits;
+        dfa->root = SAFERL_SHIELD_LEAF;
+        memset(dfa->letter_label, 0, (size_t)symbolic_letters * sizeof(uint32_t));
+    }
     dfa->stage = (uint16_t *)(void *)p;
     p += (size_t)state_count * sizeof(uint16_t);
+    if (symbolic_letters) {
+        dfa->node_shift = p;
+        p += node_count;
+        memset(dfa->node_shift, 0, node_count);
+    }
     dfa->flags = p;
-    for (i = 0; i < edges; ++i) dfa->next[i] = (uint32_t)(i >> prop_count);
     for (i = 0; i < state_count; ++i) {
         dfa->stage[i] = 0;
         dfa->flags[i] = SAFERL_SHIELD_ACCEPTING;
@@ -1071,27 +1147,58 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_init(saferl_shield_dfa *dfa, u
         snprintf(dfa->prop_name[j], SAFERL_SHIELD_NAME_CAPACITY, "p%u", (unsigned)j);
     }
     saferl_shield__compute_gather(dfa);
+}
+
+SAFERL_SHIELD_API size_t saferl_shield_dfa_memory_size(uint32_t state_count, uint32_t prop_count,
+                                                       int with_rewards) {
+    if (prop_count > SAFERL_SHIELD_DENSE_PROPS) return 0;
+    return saferl_shield__dfa_size(state_count, prop_count, 0, 0, 0, with_rewards);
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_dfa_init(saferl_shield_dfa *dfa, uint32_t state_count,
+                                                       uint32_t prop_count, int with_rewards,
+                                                       void *memory, size_t size) {
+    size_t need = saferl_shield_dfa_memory_size(state_count, prop_count, with_rewards);
+    SAFERL_ASSERT(dfa != NULL);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (((uintptr_t)memory & 7u) != 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    saferl_shield__dfa_layout(dfa, state_count, prop_count, prop_count, 0, 0, 0, with_rewards, (unsigned char *)memory);
+    return SAFERL_OK;
+}
+
+/* A builder's automaton on the allocator: dense when symbolic_letters is 0 (letter_bits =
+   prop_count), else symbolic with that many letters and node_count rows of node_bits. */
+static saferl_result saferl_shield__dfa_new(saferl_shield_dfa *dfa, uint32_t state_count, uint32_t prop_count,
+                                            uint32_t symbolic_letters, uint32_t node_count, uint32_t node_bits,
+                                            int with_rewards, const saferl_allocator *allocator) {
+    uint32_t letter_bits = 0;
+    size_t size;
+    void *memory;
+    if (symbolic_letters) {
+        if (symbolic_letters > SAFERL_SHIELD_MAX_LETTERS) return SAFERL_ERR_UNSUPPORTED;
+        while ((1u << letter_bits) < symbolic_letters) ++letter_bits;
+    } else {
+        if (prop_count > SAFERL_SHIELD_DENSE_PROPS) return SAFERL_ERR_INVALID_ARGUMENT;
+        letter_bits = prop_count;
+    }
+    size = saferl_shield__dfa_size(state_count, letter_bits, symbolic_letters, node_count, node_bits, with_rewards);
+    if (size == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memory = saferl_shield__allocate(allocator, size);
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_shield__dfa_layout(dfa, state_count, prop_count, letter_bits, symbolic_letters, node_count, node_bits,
+                              with_rewards, (unsigned char *)memory);
+    dfa->owned_memory = memory;
+    if (allocator) dfa->allocator = *allocator;
     return SAFERL_OK;
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_dfa_create(saferl_shield_dfa *dfa, uint32_t state_count,
                                                          uint32_t prop_count, int with_rewards,
                                                          const saferl_allocator *allocator) {
-    size_t size = saferl_shield_dfa_memory_size(state_count, prop_count, with_rewards);
-    void *memory;
-    saferl_result r;
     SAFERL_ASSERT(dfa != NULL);
-    if (size == 0) return SAFERL_ERR_INVALID_ARGUMENT;
-    memory = saferl_shield__allocate(allocator, size);
-    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
-    r = saferl_shield_dfa_init(dfa, state_count, prop_count, with_rewards, memory, size);
-    if (r != SAFERL_OK) {
-        saferl_shield__release(allocator, memory);
-        return r;
-    }
-    dfa->owned_memory = memory;
-    if (allocator) dfa->allocator = *allocator;
-    return SAFERL_OK;
+    if (saferl_shield_dfa_memory_size(state_count, prop_count, with_rewards) == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    return saferl_shield__dfa_new(dfa, state_count, prop_count, 0, 0, 0, with_rewards, allocator);
 }
 
 SAFERL_SHIELD_API void saferl_shield_dfa_destroy(saferl_shield_dfa *dfa) {
@@ -1102,6 +1209,9 @@ SAFERL_SHIELD_API void saferl_shield_dfa_destroy(saferl_shield_dfa *dfa) {
     dfa->reward = NULL;
     dfa->flags = NULL;
     dfa->stage = NULL;
+    dfa->node = NULL;
+    dfa->node_shift = NULL;
+    dfa->letter_label = NULL;
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_dfa_set_prop(saferl_shield_dfa *dfa, uint32_t j,
@@ -1110,8 +1220,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_set_prop(saferl_shield_dfa *df
     SAFERL_ASSERT(dfa != NULL && name != NULL);
     n = strlen(name);
     if (j >= dfa->prop_count || label_bit >= SAFERL_SHIELD_LABEL_BITS || n == 0 ||
-        n >= SAFERL_SHIELD_NAME_CAPACITY)
-        return SAFERL_ERR_INVALID_ARGUMENT;
+        n >= SAFERL_SHIELD_NAME_CAPACITY || (dfa->node && label_bit != dfa->prop_bit[j]))
+        return SAFERL_ERR_INVALID_ARGUMENT; /* a symbolic automaton's diagram tests label bits */
     memcpy(dfa->prop_name[j], name, n + 1);
     dfa->prop_bit[j] = (uint8_t)label_bit;
     saferl_shield__compute_gather(dfa);
@@ -1127,16 +1237,40 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_finish(saferl_shield_dfa *dfa)
         return SAFERL_ERR_INVALID_ARGUMENT;
     if (dfa->semantics != SAFERL_SHIELD_SAFETY && dfa->semantics != SAFERL_SHIELD_FINITE)
         return SAFERL_ERR_INVALID_ARGUMENT;
-    edges = (size_t)dfa->state_count << dfa->prop_count;
-    letters = 1u << dfa->prop_count;
+    edges = (size_t)dfa->state_count << dfa->letter_bits;
+    letters = dfa->letter_count;
     for (i = 0; i < edges; ++i)
         if (dfa->next[i] >= dfa->state_count) return SAFERL_ERR_INVALID_ARGUMENT;
     if (dfa->sink != SAFERL_SHIELD_NO_STATE) {
         if (dfa->sink >= dfa->state_count || (dfa->flags[dfa->sink] & SAFERL_SHIELD_ACCEPTING))
             return SAFERL_ERR_INVALID_ARGUMENT;
         for (j = 0; j < letters; ++j)
-            if (dfa->next[((size_t)dfa->sink << dfa->prop_count) | j] != dfa->sink)
+            if (dfa->next[((size_t)dfa->sink << dfa->letter_bits) | j] != dfa->sink)
                 return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    if (dfa->node) { /* rows after their parents, reading later bits; leaves in range; each
+                        letter's label its own */
+        size_t width = (size_t)1 << dfa->node_bits;
+        if (dfa->letter_count > SAFERL_SHIELD_MAX_LETTERS || !dfa->letter_label || !dfa->node_shift ||
+            dfa->node_bits < 1 || dfa->node_bits > 8 || dfa->node_count > SAFERL_SHIELD__ROW_MASK)
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        for (i = 0; i < (size_t)dfa->node_count * width; ++i) {
+            uint32_t c = dfa->node[i], row = (uint32_t)(i >> dfa->node_bits);
+            if (dfa->node_shift[row] >= SAFERL_SHIELD_LABEL_BITS) return SAFERL_ERR_INVALID_ARGUMENT;
+            if ((c & SAFERL_SHIELD_LEAF) ? (c & ~SAFERL_SHIELD_LEAF) >= letters
+                                         : ((c & SAFERL_SHIELD__ROW_MASK) >= dfa->node_count || (c & SAFERL_SHIELD__ROW_MASK) <= row ||
+                                            (c >> 26) != dfa->node_shift[c & SAFERL_SHIELD__ROW_MASK] ||
+                                            (c >> 26) < dfa->node_shift[row] + dfa->node_bits))
+                return SAFERL_ERR_INVALID_ARGUMENT;
+        }
+        if ((dfa->root & SAFERL_SHIELD_LEAF) ? (dfa->root & ~SAFERL_SHIELD_LEAF) >= letters
+                                             : ((dfa->root & SAFERL_SHIELD__ROW_MASK) >= dfa->node_count ||
+                                                (dfa->root >> 26) != dfa->node_shift[dfa->root & SAFERL_SHIELD__ROW_MASK]))
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        for (j = 0; j < letters; ++j)
+            if (saferl_shield_letter(dfa, dfa->letter_label[j]) != j) return SAFERL_ERR_INVALID_ARGUMENT;
+    } else if (dfa->letter_count != 1u << dfa->prop_count || dfa->letter_bits != dfa->prop_count) {
+        return SAFERL_ERR_INVALID_ARGUMENT;
     }
     for (j = 0; j < dfa->prop_count; ++j) {
         if (dfa->prop_bit[j] >= SAFERL_SHIELD_LABEL_BITS || dfa->prop_name[j][0] == '\0' ||
@@ -1157,6 +1291,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_dfa_finish(saferl_shield_dfa *dfa)
 
 SAFERL_SHIELD_API uint32_t saferl_shield_label_of_letter(const saferl_shield_dfa *dfa, uint32_t letter) {
     uint32_t label = 0, j;
+    if (dfa->node) return letter < dfa->letter_count ? dfa->letter_label[letter] : 0;
     for (j = 0; j < dfa->prop_count; ++j)
         if ((letter >> j) & 1u) label |= 1u << dfa->prop_bit[j];
     return label;
@@ -1182,7 +1317,7 @@ SAFERL_SHIELD_API void saferl_shield_monitor_reset(saferl_shield_monitor *monito
 SAFERL_SHIELD_API uint32_t saferl_shield_monitor_step(saferl_shield_monitor *monitor, uint32_t label,
                                                       double *reward) {
     const saferl_shield_dfa *dfa = monitor->dfa;
-    size_t index = ((size_t)monitor->state << dfa->prop_count) | saferl_shield_letter(dfa, label);
+    size_t index = ((size_t)monitor->state << dfa->letter_bits) | saferl_shield_letter(dfa, label);
     uint32_t next = dfa->next[index];
     double r;
     ++monitor->steps;
@@ -1216,16 +1351,16 @@ SAFERL_SHIELD_API uint16_t saferl_shield_monitor_stage(const saferl_shield_monit
    the greatest set of accepting states with a successor in the set (states with an infinite
    safe future: the bad-prefix semantics); otherwise alive is "can reach an accepting state". */
 static saferl_result saferl_shield__settle(saferl_shield_dfa *d, int prune_dead, const saferl_allocator *allocator) {
-    uint32_t n = d->state_count, q, letter, letters = 1u << d->prop_count, sink = SAFERL_SHIELD_NO_STATE;
+    uint32_t n = d->state_count, q, letter, letters = d->letter_count, sink = SAFERL_SHIELD_NO_STATE;
     unsigned char *alive = (unsigned char *)saferl_shield__allocate(allocator, n);
     int changed = 1;
-    size_t i, edges = (size_t)n << d->prop_count;
+    size_t i, edges = (size_t)n << d->letter_bits;
     if (!alive) return SAFERL_ERR_OUT_OF_MEMORY;
     for (q = 0; q < n; ++q) alive[q] = (d->flags[q] & SAFERL_SHIELD_ACCEPTING) ? 1 : 0;
     while (changed) {
         changed = 0;
         for (q = 0; q < n; ++q) {
-            const uint32_t *row = d->next + ((size_t)q << d->prop_count);
+            const uint32_t *row = d->next + ((size_t)q << d->letter_bits);
             int any = 0;
             if (prune_dead ? !alive[q] : alive[q]) continue;
             for (letter = 0; letter < letters && !any; ++letter) any = alive[row[letter]];
@@ -1240,9 +1375,10 @@ static saferl_result saferl_shield__settle(saferl_shield_dfa *d, int prune_dead,
     if (sink != SAFERL_SHIELD_NO_STATE) {
         for (i = 0; i < edges; ++i)
             if (!alive[d->next[i]]) d->next[i] = sink;
+        if (!alive[d->initial]) d->initial = sink; /* dead from the start: the sink, not a look-alike */
         for (letter = 0; letter < letters; ++letter) {
-            d->next[((size_t)sink << d->prop_count) | letter] = sink;
-            if (d->reward) d->reward[((size_t)sink << d->prop_count) | letter] = 0.0;
+            d->next[((size_t)sink << d->letter_bits) | letter] = sink;
+            if (d->reward) d->reward[((size_t)sink << d->letter_bits) | letter] = 0.0;
         }
         d->flags[sink] = 0;
         d->stage[sink] = 0;
@@ -1256,7 +1392,380 @@ static saferl_result saferl_shield__settle(saferl_shield_dfa *d, int prune_dead,
     return SAFERL_OK;
 }
 
+/* ---- decision diagrams over label bits (symbolic automata) ------------------------------- */
+
+/* A scratch manager of reduced, shared decision diagrams whose tests go in increasing label
+   bit and whose leaves are numbers (letters, formulas, pairs). A node is its key (bit, low,
+   high) in an index, so equal diagrams are equal references; references use
+   SAFERL_SHIELD_LEAF like an automaton's, limited to 2^28 nodes and leaves. */
+typedef struct saferl_shield__dd {
+    saferl_shield__index nodes;        /* key: bit << 58 | low << 29 | high (29-bit codes) */
+    saferl_shield__index memo;         /* (a, b) of the current pairing -> index in results */
+    saferl_shield__vec results;        /* uint32_t */
+    saferl_shield__index pairs;        /* (leaf a, leaf b) -> leaf of the pairing */
+    saferl_shield__index ops;          /* (op, a, b) of saferl_shield__dd_apply -> index in op_results */
+    saferl_shield__vec op_results;     /* uint32_t */
+    int failed;                        /* out of memory or over 2^28 */
+    int conflict;                      /* SAFERL_SHIELD__DD_MERGE met two different targets */
+} saferl_shield__dd;
+
+static void saferl_shield__dd_start(saferl_shield__dd *dd, const saferl_allocator *allocator) {
+    saferl_shield__index_start(&dd->nodes, allocator);
+    saferl_shield__index_start(&dd->memo, allocator);
+    saferl_shield__index_start(&dd->pairs, allocator);
+    saferl_shield__vec_start(&dd->results, sizeof(uint32_t), allocator);
+    saferl_shield__index_start(&dd->ops, allocator);
+    saferl_shield__vec_start(&dd->op_results, sizeof(uint32_t), allocator);
+    dd->failed = dd->conflict = 0;
+}
+
+static void saferl_shield__dd_free(saferl_shield__dd *dd) {
+    saferl_shield__index_free(&dd->nodes);
+    saferl_shield__index_free(&dd->memo);
+    saferl_shield__index_free(&dd->pairs);
+    saferl_shield__vec_free(&dd->results);
+    saferl_shield__index_free(&dd->ops);
+    saferl_shield__vec_free(&dd->op_results);
+}
+
+static uint64_t saferl_shield__dd_code(uint32_t ref) {
+    return (ref & SAFERL_SHIELD_LEAF) ? ((uint64_t)1 << 28) | (ref & 0x0FFFFFFFu) : ref;
+}
+
+static uint32_t saferl_shield__dd_node(saferl_shield__dd *dd, uint32_t bit, uint32_t low, uint32_t high) {
+    uint32_t id;
+    if (low == high || dd->failed) return low;
+    if (saferl_shield__index_get(&dd->nodes, ((uint64_t)bit << 58) | (saferl_shield__dd_code(low) << 29) |
+                                                 saferl_shield__dd_code(high), &id, NULL) < 0 || id >= (1u << 28)) {
+        dd->failed = 1;
+        return low;
+    }
+    return id;
+}
+
+static uint32_t saferl_shield__dd_bit(const saferl_shield__dd *dd, uint32_t ref) {
+    return (ref & SAFERL_SHIELD_LEAF) ? SAFERL_SHIELD_LABEL_BITS : (uint32_t)(((const uint64_t *)dd->nodes.keys.data)[ref] >> 58);
+}
+
+static uint32_t saferl_shield__dd_child(const saferl_shield__dd *dd, uint32_t ref, int high) {
+    uint64_t key = ((const uint64_t *)dd->nodes.keys.data)[ref];
+    uint32_t code = (uint32_t)((high ? key : key >> 29) & 0x1FFFFFFFu);
+    return (code >> 28) ? SAFERL_SHIELD_LEAF | (code & 0x0FFFFFFFu) : code;
+}
+
+/* The diagram whose leaf at every label is the pair (a's leaf, b's leaf), numbered by
+   dd->pairs in order of first appearance (clear memo and pairs to start a new numbering). */
+static uint32_t saferl_shield__dd_pair(saferl_shield__dd *dd, uint32_t a, uint32_t b) {
+    uint32_t id, bit, low, high, result;
+    int added;
+    if (dd->failed) return SAFERL_SHIELD_LEAF;
+    if ((a & b & SAFERL_SHIELD_LEAF) != 0) {
+        if (saferl_shield__index_get(&dd->pairs, ((uint64_t)(a & 0x0FFFFFFFu) << 32) | (b & 0x0FFFFFFFu), &id, NULL) < 0 ||
+            id >= (1u << 28)) {
+            dd->failed = 1;
+            return SAFERL_SHIELD_LEAF;
+        }
+        return SAFERL_SHIELD_LEAF | id;
+    }
+    if (saferl_shield__index_get(&dd->memo, (saferl_shield__dd_code(a) << 29) | saferl_shield__dd_code(b), &id, &added) < 0 ||
+        (added && !saferl_shield__vec_push(&dd->results))) {
+        dd->failed = 1;
+        return SAFERL_SHIELD_LEAF;
+    }
+    if (!added) return ((const uint32_t *)(void *)dd->results.data)[id];
+    bit = saferl_shield__dd_bit(dd, a) < saferl_shield__dd_bit(dd, b) ? saferl_shield__dd_bit(dd, a) : saferl_shield__dd_bit(dd, b);
+    low = saferl_shield__dd_pair(dd, saferl_shield__dd_bit(dd, a) == bit ? saferl_shield__dd_child(dd, a, 0) : a,
+                                 saferl_shield__dd_bit(dd, b) == bit ? saferl_shield__dd_child(dd, b, 0) : b);
+    high = saferl_shield__dd_pair(dd, saferl_shield__dd_bit(dd, a) == bit ? saferl_shield__dd_child(dd, a, 1) : a,
+                                  saferl_shield__dd_bit(dd, b) == bit ? saferl_shield__dd_child(dd, b, 1) : b);
+    result = saferl_shield__dd_node(dd, bit, low, high);
+    if (!dd->failed) ((uint32_t *)(void *)dd->results.data)[id] = result;
+    return result;
+}
+
+static void saferl_shield__dd_new_pairing(saferl_shield__dd *dd) {
+    const saferl_allocator *allocator = dd->nodes.allocator;
+    saferl_shield__index_free(&dd->memo);
+    saferl_shield__index_free(&dd->pairs);
+    saferl_shield__index_start(&dd->memo, allocator);
+    saferl_shield__index_start(&dd->pairs, allocator);
+    dd->results.count = 0;
+}
+
+/* Leafwise operations on diagrams. Guards are diagrams with leaves 0 (false) and 1 (true);
+   a state's transition function has leaves 0 (no edge yet) or (target + 1) << 1 | mark. */
+enum { SAFERL_SHIELD__DD_AND, SAFERL_SHIELD__DD_OR, SAFERL_SHIELD__DD_XOR,
+       SAFERL_SHIELD__DD_SELECT, /* a's leaf 1 -> b, 0 -> 0 */
+       SAFERL_SHIELD__DD_MERGE,  /* the defined one of a, b; one target: marks or'ed; else conflict */
+       SAFERL_SHIELD__DD_FIRST   /* a where defined, else b (the first edge wins) */ };
+
+static uint32_t saferl_shield__dd_apply(saferl_shield__dd *dd, uint32_t op, uint32_t a, uint32_t b) {
+    uint32_t id, bit, ba, bb, low, high, result;
+    int added;
+    if (dd->failed) return SAFERL_SHIELD_LEAF;
+    if ((a & b & SAFERL_SHIELD_LEAF) != 0) {
+        uint32_t x = a & ~SAFERL_SHIELD_LEAF, y = b & ~SAFERL_SHIELD_LEAF, v;
+        switch (op) {
+        case SAFERL_SHIELD__DD_AND: v = x & y; break;
+        case SAFERL_SHIELD__DD_OR: v = x | y; break;
+        case SAFERL_SHIELD__DD_XOR: v = x ^ y; break;
+        case SAFERL_SHIELD__DD_SELECT: v = x ? y : 0; break;
+        case SAFERL_SHIELD__DD_MERGE:
+            if (x && y && (x >> 1) != (y >> 1)) dd->conflict = 1;
+            v = !x ? y : !y ? x : (x | (y & 1u));
+            break;
+        default: v = x ? x : y; break;
+        }
+        return SAFERL_SHIELD_LEAF | v;
+    }
+    if (op == SAFERL_SHIELD__DD_SELECT && a == SAFERL_SHIELD_LEAF) return a;
+    if (saferl_shield__index_get(&dd->ops, ((uint64_t)op << 58) | (saferl_shield__dd_code(a) << 29) | saferl_shield__dd_code(b),
+                                 &id, &added) < 0 ||
+        (added && !saferl_shield__vec_push(&dd->op_results))) {
+        dd->failed = 1;
+        return SAFERL_SHIELD_LEAF;
+    }
+    if (!added) return ((const uint32_t *)(void *)dd->op_results.data)[id];
+    ba = saferl_shield__dd_bit(dd, a);
+    bb = saferl_shield__dd_bit(dd, b);
+    bit = ba < bb ? ba : bb;
+    low = saferl_shield__dd_apply(dd, op, ba == bit ? saferl_shield__dd_child(dd, a, 0) : a,
+                                  bb == bit ? saferl_shield__dd_child(dd, b, 0) : b);
+    high = saferl_shield__dd_apply(dd, op, ba == bit ? saferl_shield__dd_child(dd, a, 1) : a,
+                                   bb == bit ? saferl_shield__dd_child(dd, b, 1) : b);
+    result = saferl_shield__dd_node(dd, bit, low, high);
+    if (!dd->failed) ((uint32_t *)(void *)dd->op_results.data)[id] = result;
+    return result;
+}
+
+static uint32_t saferl_shield__dd_leaf_at(const saferl_shield__dd *dd, uint32_t ref, uint32_t label) {
+    while (!(ref & SAFERL_SHIELD_LEAF)) ref = saferl_shield__dd_child(dd, ref, (int)((label >> saferl_shield__dd_bit(dd, ref)) & 1u));
+    return ref & ~SAFERL_SHIELD_LEAF;
+}
+
+/* The leaves of the diagram at root, renumbered in the order a low-first depth-first walk
+   meets them (a canonical order for a canonical diagram), each with the label of that walk
+   (untested bits 0): letter_of[leaf] (leaf_count entries, set to NO_STATE here) and label[].
+   Also counts and numbers the nodes (node_id[], NO_STATE-initialised here, node_count
+   entries of dd). Returns the number of letters, or -1 on memory. Iterative: <= 33 deep. */
+static int64_t saferl_shield__dd_letters(saferl_shield__dd *dd, uint32_t root, uint32_t *letter_of, uint32_t leaf_count,
+                                         uint32_t *label, uint32_t *node_id, uint32_t *nodes_used) {
+    uint32_t stack[4 * (SAFERL_SHIELD_LABEL_BITS + 2)], top = 0, letters = 0, i;
+    for (i = 0; i < leaf_count; ++i) letter_of[i] = SAFERL_SHIELD_NO_STATE;
+    for (i = 0; i < (uint32_t)dd->nodes.keys.count; ++i) node_id[i] = SAFERL_SHIELD_NO_STATE;
+    *nodes_used = 0;
+    stack[top++] = root;
+    stack[top++] = 0; /* label so far */
+    while (top) {
+        uint32_t so_far = stack[--top], ref = stack[--top];
+        if (ref & SAFERL_SHIELD_LEAF) {
+            uint32_t leaf = ref & ~SAFERL_SHIELD_LEAF;
+            if (letter_of[leaf] == SAFERL_SHIELD_NO_STATE) {
+                label[letters] = so_far;
+                letter_of[leaf] = letters++;
+            }
+            continue;
+        }
+        if (node_id[ref] != SAFERL_SHIELD_NO_STATE) continue;
+        node_id[ref] = (*nodes_used)++;
+        /* high pushed first: low is walked first */
+        stack[top++] = saferl_shield__dd_child(dd, ref, 1);
+        stack[top++] = so_far | (1u << saferl_shield__dd_bit(dd, ref));
+        stack[top++] = saferl_shield__dd_child(dd, ref, 0);
+        stack[top++] = so_far;
+    }
+    return letters;
+}
+
+/* The reference a walk reaches from ref after reading label bits shift .. shift + width - 1
+   with the values in value (bits at or above 32 read as 0). */
+static uint32_t saferl_shield__dd_after(const saferl_shield__dd *dd, uint32_t ref, uint32_t shift, uint32_t width,
+                                        uint32_t value) {
+    uint32_t i;
+    for (i = 0; i < width && shift + i < SAFERL_SHIELD_LABEL_BITS; ++i)
+        if (!(ref & SAFERL_SHIELD_LEAF) && saferl_shield__dd_bit(dd, ref) == shift + i)
+            ref = saferl_shield__dd_child(dd, ref, (int)((value >> i) & 1u));
+    return ref;
+}
+
+/* The rows of an automaton's classifier, planned from the diagram at root: a row starts at
+   every reference a walk meets at the start of a row (the root, then what each row's entries
+   lead to), reads width bits from that reference's first bit, and rows are numbered by first
+   bit, then in order of discovery (children after parents, and canonical for a canonical
+   diagram). The widest rows (8, 4, 2, then 1 bit) whose table stays within 8 words per
+   diagram node (at least 64 Ki words) are taken: a walk is at most 32 / width loads. */
+typedef struct saferl_shield__rows {
+    uint32_t width, count;
+    saferl_shield__index refs;         /* discovered references, in order */
+    uint32_t *number;                  /* discovery -> row */
+} saferl_shield__rows;
+
+static saferl_result saferl_shield__rows_plan(const saferl_shield__dd *dd, uint32_t root, uint32_t nodes_used,
+                                              saferl_shield__rows *rows, const saferl_allocator *allocator) {
+    size_t budget = (size_t)nodes_used * 8 > 65536 ? (size_t)nodes_used * 8 : 65536, head;
+    uint32_t width, id, start[SAFERL_SHIELD_LABEL_BITS + 1], b;
+    for (width = 8;; width /= 2) {
+        saferl_shield__index_free(&rows->refs);
+        saferl_shield__index_start(&rows->refs, allocator);
+        rows->width = width;
+        if (!(root & SAFERL_SHIELD_LEAF) && saferl_shield__index_get(&rows->refs, root, &id, NULL) < 0)
+            return SAFERL_ERR_OUT_OF_MEMORY;
+        for (head = 0; head < rows->refs.keys.count; ++head) {
+            uint32_t ref = (uint32_t)((const uint64_t *)rows->refs.keys.data)[head], shift = saferl_shield__dd_bit(dd, ref), v;
+            for (v = 0; v < (1u << width); ++v) {
+                uint32_t c = saferl_shield__dd_after(dd, ref, shift, width, v);
+                if (!(c & SAFERL_SHIELD_LEAF) && saferl_shield__index_get(&rows->refs, c, &id, NULL) < 0)
+                    return SAFERL_ERR_OUT_OF_MEMORY;
+            }
+            if (width > 1 && (rows->refs.keys.count << width) > budget) break;
+        }
+        if (head == rows->refs.keys.count) break;
+    }
+    rows->count = (uint32_t)rows->refs.keys.count;
+    if (rows->count > SAFERL_SHIELD__ROW_MASK) return SAFERL_ERR_UNSUPPORTED;
+    rows->number = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)rows->count + 1) * sizeof(uint32_t));
+    if (!rows->number) return SAFERL_ERR_OUT_OF_MEMORY;
+    memset(start, 0, sizeof start); /* counting sort by first bit */
+    for (head = 0; head < rows->count; ++head)
+        ++start[saferl_shield__dd_bit(dd, (uint32_t)((const uint64_t *)rows->refs.keys.data)[head]) + 1];
+    for (b = 0; b < SAFERL_SHIELD_LABEL_BITS; ++b) start[b + 1] += start[b];
+    for (head = 0; head < rows->count; ++head)
+        rows->number[head] = start[saferl_shield__dd_bit(dd, (uint32_t)((const uint64_t *)rows->refs.keys.data)[head])]++;
+    return SAFERL_OK;
+}
+
+static void saferl_shield__rows_free(saferl_shield__rows *rows, const saferl_allocator *allocator) {
+    saferl_shield__index_free(&rows->refs);
+    saferl_shield__release(allocator, rows->number);
+    rows->number = NULL;
+}
+
+/* Writes the diagram at root (letters numbered by saferl_shield__dd_letters, rows planned by
+   saferl_shield__rows_plan) into a symbolic automaton made with that many letters and rows. */
+static void saferl_shield__dd_install(const saferl_shield__dd *dd, uint32_t root, const uint32_t *letter_of,
+                                      const uint32_t *label, const saferl_shield__rows *rows, saferl_shield_dfa *d) {
+    saferl_shield__index *refs = (saferl_shield__index *)&rows->refs; /* only finds: every row is in it */
+    size_t head;
+    uint32_t v, id;
+#define SAFERL_SHIELD__MAP(ref) (((ref) & SAFERL_SHIELD_LEAF) ? SAFERL_SHIELD_LEAF | letter_of[(ref) & ~SAFERL_SHIELD_LEAF] \
+    : (saferl_shield__index_get(refs, (ref), &id, NULL), (saferl_shield__dd_bit(dd, (ref)) << 26) | rows->number[id]))
+    for (head = 0; head < rows->count; ++head) {
+        uint32_t ref = (uint32_t)((const uint64_t *)rows->refs.keys.data)[head], shift = saferl_shield__dd_bit(dd, ref);
+        uint32_t *row = d->node + ((size_t)rows->number[head] << rows->width);
+        d->node_shift[rows->number[head]] = (uint8_t)shift;
+        for (v = 0; v < (1u << rows->width); ++v) {
+            uint32_t c = saferl_shield__dd_after(dd, ref, shift, rows->width, v);
+            row[v] = SAFERL_SHIELD__MAP(c);
+        }
+    }
+    d->root = SAFERL_SHIELD__MAP(root);
+#undef SAFERL_SHIELD__MAP
+    memcpy(d->letter_label, label, (size_t)d->letter_count * sizeof(uint32_t));
+}
+
+/* An automaton's classifier in dd: leaves are its letters, or leaf_map[letter] when given
+   (dense: the full tree over its propositions in label-bit order). memo: per row. */
+static uint32_t saferl_shield__dd_import(saferl_shield__dd *dd, const saferl_shield_dfa *d, uint32_t ref, uint32_t *memo,
+                                         const uint32_t *leaf_map);
+
+static uint32_t saferl_shield__dd_import_row(saferl_shield__dd *dd, const saferl_shield_dfa *d, uint32_t row, uint32_t depth,
+                                             uint32_t value, uint32_t *memo, const uint32_t *leaf_map) {
+    uint32_t bit = d->node_shift[row] + depth;
+    if (depth == d->node_bits || bit >= SAFERL_SHIELD_LABEL_BITS)
+        return saferl_shield__dd_import(dd, d, d->node[((size_t)row << d->node_bits) | value], memo, leaf_map);
+    return saferl_shield__dd_node(dd, bit, saferl_shield__dd_import_row(dd, d, row, depth + 1, value, memo, leaf_map),
+                                  saferl_shield__dd_import_row(dd, d, row, depth + 1, value | (1u << depth), memo, leaf_map));
+}
+
+static uint32_t saferl_shield__dd_import(saferl_shield__dd *dd, const saferl_shield_dfa *d, uint32_t ref, uint32_t *memo,
+                                         const uint32_t *leaf_map) {
+    uint32_t row = ref & SAFERL_SHIELD__ROW_MASK;
+    if (ref & SAFERL_SHIELD_LEAF) return leaf_map ? SAFERL_SHIELD_LEAF | leaf_map[ref & ~SAFERL_SHIELD_LEAF] : ref;
+    if (memo[row] == SAFERL_SHIELD_NO_STATE) memo[row] = saferl_shield__dd_import_row(dd, d, row, 0, 0, memo, leaf_map);
+    return memo[row];
+}
+
+static uint32_t saferl_shield__dd_dense(saferl_shield__dd *dd, const saferl_shield_dfa *d, const uint32_t *by_bit,
+                                        uint32_t level, uint32_t letter, const uint32_t *leaf_map) {
+    uint32_t j;
+    if (level == d->prop_count) return SAFERL_SHIELD_LEAF | (leaf_map ? leaf_map[letter] : letter);
+    j = by_bit[level];
+    return saferl_shield__dd_node(dd, d->prop_bit[j], saferl_shield__dd_dense(dd, d, by_bit, level + 1, letter, leaf_map),
+                                  saferl_shield__dd_dense(dd, d, by_bit, level + 1, letter | (1u << j), leaf_map));
+}
+
+static uint32_t saferl_shield__dd_classifier(saferl_shield__dd *dd, const saferl_shield_dfa *d, const uint32_t *leaf_map,
+                                             const saferl_allocator *allocator) {
+    uint32_t by_bit[SAFERL_SHIELD_MAX_PROPS], j, m, r;
+    if (d->node) {
+        uint32_t *memo = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)d->node_count + 1) * sizeof(uint32_t));
+        if (!memo) {
+            dd->failed = 1;
+            return SAFERL_SHIELD_LEAF;
+        }
+        for (j = 0; j < d->node_count; ++j) memo[j] = SAFERL_SHIELD_NO_STATE;
+        r = saferl_shield__dd_import(dd, d, d->root, memo, leaf_map);
+        saferl_shield__release(allocator, memo);
+        return r;
+    }
+    for (j = 0; j < d->prop_count; ++j) by_bit[j] = j;
+    for (j = 1; j < d->prop_count; ++j)
+        for (m = j; m > 0 && d->prop_bit[by_bit[m - 1]] > d->prop_bit[by_bit[m]]; --m) {
+            uint32_t t = by_bit[m];
+            by_bit[m] = by_bit[m - 1];
+            by_bit[m - 1] = t;
+        }
+    return saferl_shield__dd_dense(dd, d, by_bit, 0, 0, leaf_map);
+}
+
+/* The letters and rows of a classifier diagram with leaf_count leaves, ready to install. */
+typedef struct saferl_shield__classes {
+    uint32_t letters, *letter_of, *label, *node_id;
+    saferl_shield__rows rows;
+} saferl_shield__classes;
+
+static saferl_result saferl_shield__classes_plan(saferl_shield__dd *dd, uint32_t root, uint32_t leaf_count,
+                                                 saferl_shield__classes *c, const saferl_allocator *allocator) {
+    uint32_t nodes_used = 0;
+    memset(c, 0, sizeof *c);
+    saferl_shield__index_start(&c->rows.refs, allocator);
+    if (dd->failed) return SAFERL_ERR_OUT_OF_MEMORY;
+    c->letter_of = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)leaf_count * 2 + dd->nodes.keys.count + 1) *
+                                                                      sizeof(uint32_t));
+    if (!c->letter_of) return SAFERL_ERR_OUT_OF_MEMORY;
+    c->label = c->letter_of + leaf_count;
+    c->node_id = c->label + leaf_count;
+    c->letters = (uint32_t)saferl_shield__dd_letters(dd, root, c->letter_of, leaf_count, c->label, c->node_id, &nodes_used);
+    return saferl_shield__rows_plan(dd, root, nodes_used, &c->rows, allocator);
+}
+
+static void saferl_shield__classes_free(saferl_shield__classes *c, const saferl_allocator *allocator) {
+    saferl_shield__release(allocator, c->letter_of);
+    c->letter_of = NULL;
+    saferl_shield__rows_free(&c->rows, allocator);
+}
+
 /* ---- minimisation (Moore) ------------------------------------------------------------------ */
+
+/* A new automaton of state_count states over model's propositions and letters (its
+   classifier copied when symbolic). */
+static saferl_result saferl_shield__dfa_like(saferl_shield_dfa *out, uint32_t state_count, const saferl_shield_dfa *model,
+                                             int with_rewards, const saferl_allocator *allocator) {
+    saferl_result r = saferl_shield__dfa_new(out, state_count, model->prop_count, model->node ? model->letter_count : 0,
+                                             model->node ? model->node_count : 0, model->node ? model->node_bits : 0,
+                                             with_rewards, allocator);
+    if (r != SAFERL_OK) return r;
+    memcpy(out->prop_bit, model->prop_bit, sizeof out->prop_bit);
+    memcpy(out->prop_name, model->prop_name, sizeof out->prop_name);
+    if (model->node) {
+        memcpy(out->node, model->node, ((size_t)model->node_count << model->node_bits) * sizeof(uint32_t));
+        memcpy(out->node_shift, model->node_shift, model->node_count);
+        memcpy(out->letter_label, model->letter_label, (size_t)model->letter_count * sizeof(uint32_t));
+        out->root = model->root;
+    }
+    saferl_shield__compute_gather(out);
+    return SAFERL_OK;
+}
 
 static uint64_t saferl_shield__hash_words(const uint32_t *words, size_t count) {
     uint64_t h = 0x9E3779B97F4A7C15ull;
@@ -1269,15 +1778,19 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
                                                        const saferl_allocator *allocator) {
     uint32_t n, letters, m = 0, q, letter, class_count = 0, old_count, *order = NULL, *id = NULL,
              *cls = NULL, *fresh = NULL, *sig = NULL, *table = NULL, *rep = NULL, *renumber = NULL,
-             *queue = NULL;
+             *queue = NULL, *old_of = NULL, dd_root = SAFERL_SHIELD_LEAF;
     size_t sig_len, table_capacity = 64, head, i;
     saferl_shield__index first;
+    saferl_shield__dd dd;
+    saferl_shield__classes classes;
+    int dd_used = 0;
     saferl_shield_dfa result;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
     SAFERL_ASSERT(d != NULL && out != NULL);
     if (!d->next || d->state_count == 0 || d->initial >= d->state_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(&classes, 0, sizeof classes);
     n = d->state_count;
-    letters = 1u << d->prop_count;
+    letters = d->letter_count;
     sig_len = 1 + (size_t)letters * (d->reward ? 3 : 1);
     saferl_shield__index_start(&first, allocator);
     order = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * sizeof(uint32_t));
@@ -1288,7 +1801,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
     id[d->initial] = m++;
     for (head = 0; head < m; ++head)
         for (letter = 0; letter < letters; ++letter) {
-            uint32_t t = d->next[((size_t)order[head] << d->prop_count) | letter];
+            uint32_t t = d->next[((size_t)order[head] << d->letter_bits) | letter];
             if (id[t] == SAFERL_SHIELD_NO_STATE) {
                 id[t] = m;
                 order[m++] = t;
@@ -1314,7 +1827,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
         memset(table, 0, table_capacity * sizeof(uint32_t));
         for (i = 0; i < m; ++i) {
             uint32_t *w = sig + i * sig_len, s = order[i];
-            size_t base = (size_t)s << d->prop_count, h;
+            size_t base = (size_t)s << d->letter_bits, h;
             w[0] = cls[i];
             for (letter = 0; letter < letters; ++letter) {
                 w[1 + letter] = cls[id[d->next[base + letter]]];
@@ -1336,35 +1849,95 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
         }
         memcpy(cls, fresh, (size_t)m * sizeof(uint32_t));
     } while (class_count != old_count);
-    /* number the classes breadth first from the initial one */
     rep = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
     renumber = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
     queue = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
-    if (!rep || !renumber || !queue) goto done;
+    old_of = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * 2 * sizeof(uint32_t));
+    if (!rep || !renumber || !queue || !old_of) goto done;
     for (i = 0; i < class_count; ++i) rep[i] = renumber[i] = SAFERL_SHIELD_NO_STATE;
     for (i = 0; i < m; ++i)
         if (rep[cls[i]] == SAFERL_SHIELD_NO_STATE) rep[cls[i]] = order[i];
+    for (letter = 0; letter < letters; ++letter) old_of[letter] = letter;
+    if (d->node) {
+        /* symbolic: merge the letters every minimal state treats alike (equal columns), rebuild
+           the classifier over the merged letters and number them by its canonical diagram, so
+           that equal languages give identical automata as on the dense path */
+        uint32_t *merged = old_of + letters, merged_count = 0, root;
+        size_t col_len = (size_t)class_count * (d->reward ? 3 : 1), cap = 64;
+        uint32_t *col = NULL, *slots = NULL;
+        while (cap < 2 * (size_t)letters) cap *= 2;
+        if ((size_t)letters > ((size_t)-1) / sizeof(uint32_t) / col_len) goto done;
+        col = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * col_len * sizeof(uint32_t));
+        slots = (uint32_t *)saferl_shield__allocate(allocator, cap * sizeof(uint32_t));
+        if (col && slots) {
+            memset(slots, 0, cap * sizeof(uint32_t));
+            for (letter = 0; letter < letters; ++letter) {
+                uint32_t *w = col + letter * col_len, c;
+                size_t h;
+                for (c = 0; c < class_count; ++c) {
+                    size_t at = ((size_t)rep[c] << d->letter_bits) | letter;
+                    w[c] = cls[id[d->next[at]]];
+                    if (d->reward) memcpy(&w[class_count + 2 * (size_t)c], &d->reward[at], sizeof(double));
+                }
+                h = (size_t)saferl_shield__hash_words(w, col_len) & (cap - 1);
+                for (;;) {
+                    if (!slots[h]) {
+                        slots[h] = letter + 1;
+                        merged[letter] = merged_count++;
+                        break;
+                    }
+                    if (memcmp(col + (size_t)(slots[h] - 1) * col_len, w, col_len * sizeof(uint32_t)) == 0) {
+                        merged[letter] = merged[slots[h] - 1];
+                        break;
+                    }
+                    h = (h + 1) & (cap - 1);
+                }
+            }
+        }
+        saferl_shield__release(allocator, col);
+        saferl_shield__release(allocator, slots);
+        if (!col || !slots) goto done;
+        saferl_shield__dd_start(&dd, allocator);
+        dd_used = 1;
+        root = saferl_shield__dd_classifier(&dd, d, merged, allocator);
+        r = saferl_shield__classes_plan(&dd, root, merged_count, &classes, allocator);
+        if (r != SAFERL_OK) goto done;
+        r = SAFERL_ERR_OUT_OF_MEMORY;
+        letters = classes.letters;
+        for (letter = 0; letter < letters; ++letter) old_of[letter] = saferl_shield_letter(d, classes.label[letter]);
+        dd_root = root;
+    }
+    /* number the classes breadth first from the initial one, letters in increasing order */
     {
         uint32_t count = 0;
         queue[count] = cls[0];
         renumber[cls[0]] = count++;
         for (head = 0; head < count; ++head)
             for (letter = 0; letter < letters; ++letter) {
-                uint32_t c = cls[id[d->next[((size_t)rep[queue[head]] << d->prop_count) | letter]]];
+                uint32_t c = cls[id[d->next[((size_t)rep[queue[head]] << d->letter_bits) | old_of[letter]]]];
                 if (renumber[c] == SAFERL_SHIELD_NO_STATE) {
                     renumber[c] = count;
                     queue[count++] = c;
                 }
             }
     }
-    r = saferl_shield_dfa_create(&result, class_count, d->prop_count, d->reward != NULL, allocator);
-    if (r != SAFERL_OK) goto done;
+    if (d->node) {
+        r = saferl_shield__dfa_new(&result, class_count, d->prop_count, letters, classes.rows.count, classes.rows.width,
+                                   d->reward != NULL, allocator);
+        if (r != SAFERL_OK) goto done;
+        memcpy(result.prop_bit, d->prop_bit, sizeof result.prop_bit);
+        memcpy(result.prop_name, d->prop_name, sizeof result.prop_name);
+        saferl_shield__dd_install(&dd, dd_root, classes.letter_of, classes.label, &classes.rows, &result);
+    } else {
+        r = saferl_shield__dfa_like(&result, class_count, d, d->reward != NULL, allocator);
+        if (r != SAFERL_OK) goto done;
+    }
     for (i = 0; i < class_count; ++i) {
         uint32_t s = rep[queue[i]];
-        size_t from = (size_t)s << d->prop_count, to = i << d->prop_count;
+        size_t from = (size_t)s << d->letter_bits, to = i << result.letter_bits;
         for (letter = 0; letter < letters; ++letter) {
-            result.next[to + letter] = renumber[cls[id[d->next[from + letter]]]];
-            if (d->reward) result.reward[to + letter] = d->reward[from + letter];
+            result.next[to + letter] = renumber[cls[id[d->next[from + old_of[letter]]]]];
+            if (d->reward) result.reward[to + letter] = d->reward[from + old_of[letter]];
         }
         result.flags[i] = d->flags[s];
         result.stage[i] = d->stage[s];
@@ -1373,9 +1946,6 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
     result.sink = (d->sink != SAFERL_SHIELD_NO_STATE && id[d->sink] != SAFERL_SHIELD_NO_STATE)
                       ? renumber[cls[id[d->sink]]] : SAFERL_SHIELD_NO_STATE;
     result.semantics = d->semantics;
-    memcpy(result.prop_bit, d->prop_bit, sizeof result.prop_bit);
-    memcpy(result.prop_name, d->prop_name, sizeof result.prop_name);
-    saferl_shield__compute_gather(&result);
     *out = result;
     r = SAFERL_OK;
 done:
@@ -1389,6 +1959,9 @@ done:
     saferl_shield__release(allocator, rep);
     saferl_shield__release(allocator, renumber);
     saferl_shield__release(allocator, queue);
+    saferl_shield__release(allocator, old_of);
+    saferl_shield__classes_free(&classes, allocator);
+    if (dd_used) saferl_shield__dd_free(&dd);
     return r;
 }
 
@@ -1404,11 +1977,25 @@ static saferl_result saferl_shield__finish_build(saferl_shield_dfa *raw, int pru
 /* ---- two automata over one alphabet ------------------------------------------------------- */
 
 typedef struct saferl_shield__alphabet {
-    uint32_t prop_count;
+    uint32_t prop_count, letter_count;
     uint8_t bit[SAFERL_SHIELD_MAX_PROPS];
     char name[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
     uint32_t *letter_a, *letter_b; /* letter of a and of b, per letter of the union */
+    uint32_t *label;               /* a label of each letter of the union */
+    /* symbolic union (more than 16 propositions): the joint classes of labels */
+    int symbolic;
+    saferl_shield__dd dd;
+    uint32_t root;
+    saferl_shield__classes classes;
 } saferl_shield__alphabet;
+
+static void saferl_shield__alphabet_free(saferl_shield__alphabet *u, const saferl_allocator *allocator) {
+    saferl_shield__release(allocator, u->letter_a);
+    if (u->symbolic) {
+        saferl_shield__classes_free(&u->classes, allocator);
+        saferl_shield__dd_free(&u->dd);
+    }
+}
 
 static saferl_result saferl_shield__join_props(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
                                                saferl_shield__alphabet *u, const saferl_allocator *allocator) {
@@ -1449,27 +2036,58 @@ static saferl_result saferl_shield__join_props(const saferl_shield_dfa *a, const
         u->bit[j] = (uint8_t)bits[j];
         memcpy(u->name[j], names[j], strlen(names[j]) + 1);
     }
-    letters = 1u << count;
-    u->letter_a = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * 2 * sizeof(uint32_t));
+    if (count > SAFERL_SHIELD_DENSE_PROPS) { /* the classes of labels both automata separate */
+        uint32_t ca, cb;
+        saferl_result r;
+        u->symbolic = 1;
+        saferl_shield__dd_start(&u->dd, allocator);
+        ca = saferl_shield__dd_classifier(&u->dd, a, NULL, allocator);
+        cb = saferl_shield__dd_classifier(&u->dd, b, NULL, allocator);
+        u->root = saferl_shield__dd_pair(&u->dd, ca, cb);
+        if (u->dd.failed) return SAFERL_ERR_OUT_OF_MEMORY;
+        if (u->dd.pairs.keys.count > SAFERL_SHIELD_MAX_LETTERS) return SAFERL_ERR_UNSUPPORTED;
+        r = saferl_shield__classes_plan(&u->dd, u->root, (uint32_t)u->dd.pairs.keys.count, &u->classes, allocator);
+        if (r != SAFERL_OK) return r;
+        letters = u->classes.letters;
+    } else {
+        letters = 1u << count;
+    }
+    u->letter_count = letters;
+    u->letter_a = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * 3 * sizeof(uint32_t));
     if (!u->letter_a) return SAFERL_ERR_OUT_OF_MEMORY;
     u->letter_b = u->letter_a + letters;
+    u->label = u->letter_b + letters;
     for (j = 0; j < letters; ++j) {
         uint32_t label = 0;
-        for (m = 0; m < count; ++m)
-            if ((j >> m) & 1u) label |= 1u << bits[m];
+        if (u->symbolic) {
+            label = u->classes.label[j];
+        } else {
+            for (m = 0; m < count; ++m)
+                if ((j >> m) & 1u) label |= 1u << bits[m];
+        }
+        u->label[j] = label;
         u->letter_a[j] = saferl_shield_letter(a, label);
         u->letter_b[j] = saferl_shield_letter(b, label);
     }
     return SAFERL_OK;
 }
 
-static void saferl_shield__set_alphabet(saferl_shield_dfa *d, const saferl_shield__alphabet *u) {
+/* A new automaton over the union alphabet. */
+static saferl_result saferl_shield__alphabet_dfa(saferl_shield_dfa *d, uint32_t state_count, const saferl_shield__alphabet *u,
+                                                 int with_rewards, const saferl_allocator *allocator) {
     uint32_t j;
+    saferl_result r = saferl_shield__dfa_new(d, state_count, u->prop_count, u->symbolic ? u->letter_count : 0,
+                                             u->symbolic ? u->classes.rows.count : 0, u->classes.rows.width,
+                                             with_rewards, allocator);
+    if (r != SAFERL_OK) return r;
     for (j = 0; j < u->prop_count; ++j) {
         d->prop_bit[j] = u->bit[j];
         memcpy(d->prop_name[j], u->name[j], SAFERL_SHIELD_NAME_CAPACITY);
     }
+    if (u->symbolic)
+        saferl_shield__dd_install(&u->dd, u->root, u->classes.letter_of, u->classes.label, &u->classes.rows, d);
     saferl_shield__compute_gather(d);
+    return SAFERL_OK;
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
@@ -1484,12 +2102,13 @@ SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a
     size_t head;
     SAFERL_ASSERT(a != NULL && b != NULL && out != NULL);
     if (combine != SAFERL_SHIELD_INTERSECTION && combine != SAFERL_SHIELD_UNION) return SAFERL_ERR_INVALID_ARGUMENT;
-    r = saferl_shield__join_props(a, b, &u, allocator);
-    if (r != SAFERL_OK) return r;
-    letters = 1u << u.prop_count;
+    memset(&u, 0, sizeof u);
     saferl_shield__index_start(&pairs, allocator);
     saferl_shield__vec_start(&next, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&rewards, sizeof(double), allocator);
+    r = saferl_shield__join_props(a, b, &u, allocator);
+    if (r != SAFERL_OK) goto done;
+    letters = u.letter_count;
     r = SAFERL_ERR_OUT_OF_MEMORY;
     if (saferl_shield__index_get(&pairs, (uint64_t)a->initial * b->state_count + b->initial, &id, NULL) < 0) goto done;
     for (head = 0; head < pairs.keys.count; ++head) {
@@ -1500,8 +2119,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a
             goto done;
         }
         for (letter = 0; letter < letters; ++letter) {
-            size_t ia = ((size_t)qa << a->prop_count) | u.letter_a[letter];
-            size_t ib = ((size_t)qb << b->prop_count) | u.letter_b[letter];
+            size_t ia = ((size_t)qa << a->letter_bits) | u.letter_a[letter];
+            size_t ib = ((size_t)qb << b->letter_bits) | u.letter_b[letter];
             uint32_t *slot;
             if (saferl_shield__index_get(&pairs, (uint64_t)a->next[ia] * b->state_count + b->next[ib], &id, NULL) < 0)
                 goto done;
@@ -1515,10 +2134,15 @@ SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a
             }
         }
     }
-    r = saferl_shield_dfa_create(&raw, (uint32_t)pairs.keys.count, u.prop_count, (int)with_rewards, allocator);
+    r = saferl_shield__alphabet_dfa(&raw, (uint32_t)pairs.keys.count, &u, (int)with_rewards, allocator);
     if (r != SAFERL_OK) goto done;
-    memcpy(raw.next, next.data, next.count * sizeof(uint32_t));
-    if (with_rewards) memcpy(raw.reward, rewards.data, rewards.count * sizeof(double));
+    for (head = 0; head < pairs.keys.count; ++head) { /* rows of letters, at the automaton's stride */
+        memcpy(raw.next + (head << raw.letter_bits), (const uint32_t *)(void *)next.data + head * letters,
+               letters * sizeof(uint32_t));
+        if (with_rewards)
+            memcpy(raw.reward + (head << raw.letter_bits), (const double *)(void *)rewards.data + head * letters,
+                   letters * sizeof(double));
+    }
     for (head = 0; head < pairs.keys.count; ++head) {
         uint64_t key = ((const uint64_t *)pairs.keys.data)[head];
         uint32_t qa = (uint32_t)(key / b->state_count), qb = (uint32_t)(key % b->state_count);
@@ -1530,13 +2154,12 @@ SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a
     }
     raw.semantics = (a->semantics == SAFERL_SHIELD_SAFETY && b->semantics == SAFERL_SHIELD_SAFETY)
                         ? SAFERL_SHIELD_SAFETY : SAFERL_SHIELD_FINITE;
-    saferl_shield__set_alphabet(&raw, &u);
     r = saferl_shield__finish_build(&raw, raw.semantics == SAFERL_SHIELD_SAFETY, out, allocator);
 done:
     saferl_shield__index_free(&pairs);
     saferl_shield__vec_free(&next);
     saferl_shield__vec_free(&rewards);
-    saferl_shield__release(allocator, u.letter_a);
+    saferl_shield__alphabet_free(&u, allocator);
     return r;
 }
 
@@ -1547,9 +2170,9 @@ SAFERL_SHIELD_API saferl_result saferl_shield_complement(const saferl_shield_dfa
     size_t edges;
     uint32_t q;
     SAFERL_ASSERT(d != NULL && out != NULL);
-    r = saferl_shield_dfa_create(&raw, d->state_count, d->prop_count, d->reward != NULL, allocator);
+    r = saferl_shield__dfa_like(&raw, d->state_count, d, d->reward != NULL, allocator);
     if (r != SAFERL_OK) return r;
-    edges = (size_t)d->state_count << d->prop_count;
+    edges = (size_t)d->state_count << d->letter_bits;
     memcpy(raw.next, d->next, edges * sizeof(uint32_t));
     if (d->reward) memcpy(raw.reward, d->reward, edges * sizeof(double));
     for (q = 0; q < d->state_count; ++q) {
@@ -1558,9 +2181,6 @@ SAFERL_SHIELD_API saferl_result saferl_shield_complement(const saferl_shield_dfa
     }
     raw.initial = d->initial;
     raw.semantics = SAFERL_SHIELD_FINITE;
-    memcpy(raw.prop_bit, d->prop_bit, sizeof raw.prop_bit);
-    memcpy(raw.prop_name, d->prop_name, sizeof raw.prop_name);
-    saferl_shield__compute_gather(&raw);
     return saferl_shield__finish_build(&raw, 0, out, allocator);
 }
 
@@ -1576,11 +2196,12 @@ SAFERL_SHIELD_API saferl_result saferl_shield_equivalent(const saferl_shield_dfa
     int added;
     SAFERL_ASSERT(a != NULL && b != NULL && equal != NULL);
     if ((uint64_t)a->state_count * b->state_count > (1ull << 28)) return SAFERL_ERR_UNSUPPORTED;
-    r = saferl_shield__join_props(a, b, &u, allocator);
-    if (r != SAFERL_OK) return r;
-    letters = 1u << u.prop_count;
+    memset(&u, 0, sizeof u);
     saferl_shield__index_start(&pairs, allocator);
     saferl_shield__vec_start(&parent, 2 * sizeof(uint32_t), allocator);
+    r = saferl_shield__join_props(a, b, &u, allocator);
+    if (r != SAFERL_OK) goto done;
+    letters = u.letter_count;
     r = SAFERL_ERR_OUT_OF_MEMORY;
     if (saferl_shield__index_get(&pairs, (uint64_t)a->initial * b->state_count + b->initial, &id, NULL) < 0 ||
         !saferl_shield__vec_push(&parent))
@@ -1601,17 +2222,15 @@ SAFERL_SHIELD_API saferl_result saferl_shield_equivalent(const saferl_shield_dfa
             if (trace_length) *trace_length = length;
             at = head;
             for (k = length; k > 0; --k) {
-                uint32_t l = ((uint32_t *)parent.data)[2 * at + 1], label = 0, j;
-                for (j = 0; j < u.prop_count; ++j)
-                    if ((l >> j) & 1u) label |= 1u << u.bit[j];
-                if (trace && k - 1 < capacity) trace[k - 1] = label;
+                uint32_t l = ((uint32_t *)parent.data)[2 * at + 1];
+                if (trace && k - 1 < capacity) trace[k - 1] = u.label[l];
                 at = ((uint32_t *)parent.data)[2 * at];
             }
             break;
         }
         for (letter = 0; letter < letters; ++letter) {
-            uint32_t na = a->next[((size_t)qa << a->prop_count) | u.letter_a[letter]];
-            uint32_t nb = b->next[((size_t)qb << b->prop_count) | u.letter_b[letter]];
+            uint32_t na = a->next[((size_t)qa << a->letter_bits) | u.letter_a[letter]];
+            uint32_t nb = b->next[((size_t)qb << b->letter_bits) | u.letter_b[letter]];
             if (saferl_shield__index_get(&pairs, (uint64_t)na * b->state_count + nb, &id, &added) < 0) goto done;
             if (added) {
                 uint32_t *p = (uint32_t *)saferl_shield__vec_push(&parent);
@@ -1625,7 +2244,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_equivalent(const saferl_shield_dfa
 done:
     saferl_shield__index_free(&pairs);
     saferl_shield__vec_free(&parent);
-    saferl_shield__release(allocator, u.letter_a);
+    saferl_shield__alphabet_free(&u, allocator);
     return r;
 }
 
@@ -1670,12 +2289,69 @@ typedef enum saferl_shield__guard_style {
     SAFERL_SHIELD__GUARD_RM = 2   /* a&!b|c, one-character names */
 } saferl_shield__guard_style;
 
+/* Calls emit(state, destination, member) once per (state, destination) with an edge, in the
+   order of each destination's first letter. */
+typedef struct saferl_shield__edge_walk {
+    const saferl_shield_dfa *d;
+    unsigned char *member, *covered, *done;
+    const saferl_allocator *allocator;
+    saferl_shield__dd dd;              /* symbolic: the classifier as binary nodes */
+    uint32_t root;
+} saferl_shield__edge_walk;
+
 /* Writes the set of letters member[] (covered[] is scratch, both 2^k bytes) as a union of
    cubes: each uncovered letter grows into the largest cube inside the set by dropping one
    proposition at a time. Not minimal, always exact. */
-static void saferl_shield__put_guard(saferl_shield__text *t, const saferl_shield_dfa *d, const unsigned char *member,
+/* Symbolic: class of a diagram reference for the set member: 1 every label in it, 2 none,
+   3 some (memo per node in class_of, 0 unknown). The diagram is the automaton's classifier
+   read back into a scratch manager (binary nodes, canonical: the same paths as before). */
+static unsigned char saferl_shield__guard_class(const saferl_shield__dd *dd, const unsigned char *member,
+                                                unsigned char *class_of, uint32_t ref) {
+    if (ref & SAFERL_SHIELD_LEAF) return member[ref & ~SAFERL_SHIELD_LEAF] ? 1 : 2;
+    if (!class_of[ref])
+        class_of[ref] = (unsigned char)(saferl_shield__guard_class(dd, member, class_of, saferl_shield__dd_child(dd, ref, 0)) |
+                                        saferl_shield__guard_class(dd, member, class_of, saferl_shield__dd_child(dd, ref, 1)));
+    return class_of[ref];
+}
+
+/* Symbolic: one cube per path of the diagram into a part that lies wholly in the set (the
+   cubes are disjoint: a rule like G !(a & b) & G !(c & d) & ... writes 2^pairs of them). */
+static void saferl_shield__put_paths(saferl_shield__text *t, const saferl_shield_dfa *d, const saferl_shield__dd *dd,
+                                     const unsigned char *member, unsigned char *class_of, uint32_t ref, uint32_t *path,
+                                     uint32_t depth, uint32_t *cubes, saferl_shield__guard_style style) {
+    unsigned char c = saferl_shield__guard_class(dd, member, class_of, ref);
+    uint32_t i, j;
+    if (c == 2) return;
+    if (c == 3) {
+        for (i = 0; i < 2; ++i) {
+            path[depth] = saferl_shield__dd_bit(dd, ref) | (i << 8);
+            saferl_shield__put_paths(t, d, dd, member, class_of, saferl_shield__dd_child(dd, ref, (int)i), path, depth + 1,
+                                     cubes, style);
+        }
+        return;
+    }
+    if ((*cubes)++) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_RM ? "|" : " | ");
+    if (depth == 0) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_HOA ? "t" : style == SAFERL_SHIELD__GUARD_DOT ? "true" : "True");
+    for (i = 0; i < depth; ++i) {
+        for (j = 0; j < d->prop_count && d->prop_bit[j] != (path[i] & 255u); ++j) continue;
+        if (i) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_DOT ? " & " : "&");
+        if (!(path[i] >> 8)) saferl_shield__put(t, "!");
+        if (style == SAFERL_SHIELD__GUARD_HOA) saferl_shield__put_uint(t, j);
+        else saferl_shield__put(t, d->prop_name[j]);
+    }
+}
+
+static void saferl_shield__put_guard(saferl_shield__text *t, const saferl_shield__edge_walk *w, const unsigned char *member,
                                      unsigned char *covered, saferl_shield__guard_style style) {
-    uint32_t letters = 1u << d->prop_count, x, y, j, care, cubes = 0;
+    const saferl_shield_dfa *d = w->d;
+    uint32_t letters = d->letter_count, x, y, j, care, cubes = 0;
+    if (d->node) {
+        uint32_t path[SAFERL_SHIELD_LABEL_BITS];
+        memset(covered, 0, w->dd.nodes.keys.count);
+        saferl_shield__put_paths(t, d, &w->dd, member, covered, w->root, path, 0, &cubes, style);
+        if (cubes == 0) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_HOA ? "f" : style == SAFERL_SHIELD__GUARD_DOT ? "false" : "False");
+        return;
+    }
     memset(covered, 0, letters);
     for (x = 0; x < letters; ++x) {
         if (!member[x] || covered[x]) continue;
@@ -1719,23 +2395,29 @@ static void saferl_shield__put_quoted(saferl_shield__text *t, const char *s) {
     saferl_shield__put(t, "\"");
 }
 
-/* Calls emit(state, destination, member) once per (state, destination) with an edge, in the
-   order of each destination's first letter. */
-typedef struct saferl_shield__edge_walk {
-    const saferl_shield_dfa *d;
-    unsigned char *member, *covered, *done;
-    const saferl_allocator *allocator;
-} saferl_shield__edge_walk;
-
 static int saferl_shield__walk_start(saferl_shield__edge_walk *w, const saferl_shield_dfa *d) {
-    uint32_t letters = 1u << d->prop_count;
+    uint32_t letters = d->letter_count;
+    size_t covered = letters;
     w->d = d;
     w->allocator = &d->allocator;
-    w->member = (unsigned char *)saferl_shield__allocate(w->allocator, (size_t)letters * 3);
+    w->member = NULL;
+    saferl_shield__dd_start(&w->dd, w->allocator);
+    if (d->node) { /* a class per node */
+        w->root = saferl_shield__dd_classifier(&w->dd, d, NULL, w->allocator);
+        if (w->dd.failed) return -1;
+        if (w->dd.nodes.keys.count > covered) covered = w->dd.nodes.keys.count;
+    }
+    w->member = (unsigned char *)saferl_shield__allocate(w->allocator, (size_t)letters * 2 + covered);
     if (!w->member) return -1;
-    w->covered = w->member + letters;
-    w->done = w->covered + letters;
+    w->done = w->member + letters;
+    w->covered = w->done + letters;
     return 0;
+}
+
+static void saferl_shield__walk_end(saferl_shield__edge_walk *w) {
+    saferl_shield__release(w->allocator, w->member);
+    w->member = NULL;
+    saferl_shield__dd_free(&w->dd);
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_write_hoa(const saferl_shield_dfa *d, saferl_shield_hoa_style style,
@@ -1749,11 +2431,14 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_hoa(const saferl_shield_dfa 
     if (length) *length = 0;
     if (style != SAFERL_SHIELD_HOA_MONITOR && style != SAFERL_SHIELD_HOA_COMPLETE) return SAFERL_ERR_INVALID_ARGUMENT;
     if (monitor && d->semantics != SAFERL_SHIELD_SAFETY) return SAFERL_ERR_UNSUPPORTED;
-    letters = 1u << d->prop_count;
-    if (saferl_shield__walk_start(&w, d) < 0) return SAFERL_ERR_OUT_OF_MEMORY;
+    letters = d->letter_count;
+    if (saferl_shield__walk_start(&w, d) < 0) {
+        saferl_shield__walk_end(&w);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
     number = (uint32_t *)saferl_shield__allocate(w.allocator, (size_t)d->state_count * sizeof(uint32_t));
     if (!number) {
-        saferl_shield__release(w.allocator, w.member);
+        saferl_shield__walk_end(&w);
         return SAFERL_ERR_OUT_OF_MEMORY;
     }
     /* the monitor form drops the sink; a monitor violated before any step keeps one state
@@ -1786,7 +2471,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_hoa(const saferl_shield_dfa 
     if (d->semantics == SAFERL_SHIELD_FINITE) saferl_shield__put(&t, "saferl-semantics: finite\n");
     saferl_shield__put(&t, "--BODY--\n");
     for (q = 0; q < d->state_count; ++q) {
-        const uint32_t *row = d->next + ((size_t)q << d->prop_count);
+        const uint32_t *row = d->next + ((size_t)q << d->letter_bits);
         if (number[q] == SAFERL_SHIELD_NO_STATE) continue;
         saferl_shield__put(&t, "State: ");
         saferl_shield__put_uint(&t, number[q]);
@@ -1802,14 +2487,14 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_hoa(const saferl_shield_dfa 
                 if (w.member[y]) w.done[y] = 1;
             }
             saferl_shield__put(&t, "[");
-            saferl_shield__put_guard(&t, d, w.member, w.covered, SAFERL_SHIELD__GUARD_HOA);
+            saferl_shield__put_guard(&t, &w, w.member, w.covered, SAFERL_SHIELD__GUARD_HOA);
             saferl_shield__put(&t, "] ");
             saferl_shield__put_uint(&t, number[dest]);
             saferl_shield__put(&t, "\n");
         }
     }
     saferl_shield__put(&t, "--END--\n");
-    saferl_shield__release(w.allocator, w.member);
+    saferl_shield__walk_end(&w);
     saferl_shield__release(w.allocator, number);
     return saferl_shield__text_end(&t, length);
 }
@@ -1821,8 +2506,11 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_dot(const saferl_shield_dfa 
     uint32_t q, letter, letters;
     SAFERL_ASSERT(d != NULL);
     if (length) *length = 0;
-    letters = 1u << d->prop_count;
-    if (saferl_shield__walk_start(&w, d) < 0) return SAFERL_ERR_OUT_OF_MEMORY;
+    letters = d->letter_count;
+    if (saferl_shield__walk_start(&w, d) < 0) {
+        saferl_shield__walk_end(&w);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
     t.buffer = buffer;
     t.capacity = buffer ? capacity : 0;
     t.length = 0;
@@ -1848,14 +2536,14 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_dot(const saferl_shield_dfa 
         saferl_shield__put(&t, "];\n");
     }
     for (q = 0; q < d->state_count; ++q) {
-        const uint32_t *row = d->next + ((size_t)q << d->prop_count);
+        const uint32_t *row = d->next + ((size_t)q << d->letter_bits);
         memset(w.done, 0, letters);
         for (letter = 0; letter < letters; ++letter) {
             uint32_t dest = row[letter], y;
-            double reward = d->reward ? d->reward[((size_t)q << d->prop_count) | letter] : 0.0;
+            double reward = d->reward ? d->reward[((size_t)q << d->letter_bits) | letter] : 0.0;
             if (w.done[letter]) continue;
             for (y = 0; y < letters; ++y) {
-                w.member[y] = row[y] == dest && (!d->reward || d->reward[((size_t)q << d->prop_count) | y] == reward);
+                w.member[y] = row[y] == dest && (!d->reward || d->reward[((size_t)q << d->letter_bits) | y] == reward);
                 if (w.member[y]) w.done[y] = 1;
             }
             saferl_shield__put(&t, "  q");
@@ -1863,7 +2551,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_dot(const saferl_shield_dfa 
             saferl_shield__put(&t, " -> q");
             saferl_shield__put_uint(&t, dest);
             saferl_shield__put(&t, " [label=\"");
-            saferl_shield__put_guard(&t, d, w.member, w.covered, SAFERL_SHIELD__GUARD_DOT);
+            saferl_shield__put_guard(&t, &w, w.member, w.covered, SAFERL_SHIELD__GUARD_DOT);
             if (d->reward && reward != 0.0) {
                 saferl_shield__put(&t, " / ");
                 saferl_shield__put_double(&t, reward);
@@ -1874,7 +2562,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_dot(const saferl_shield_dfa 
         }
     }
     saferl_shield__put(&t, "}\n");
-    saferl_shield__release(w.allocator, w.member);
+    saferl_shield__walk_end(&w);
     return saferl_shield__text_end(&t, length);
 }
 
@@ -1887,8 +2575,11 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_rm(const saferl_shield_dfa *
     if (length) *length = 0;
     for (j = 0; j < d->prop_count; ++j)
         if (strlen(d->prop_name[j]) != 1 || strchr("&|!() ,'", d->prop_name[j][0])) return SAFERL_ERR_UNSUPPORTED;
-    letters = 1u << d->prop_count;
-    if (saferl_shield__walk_start(&w, d) < 0) return SAFERL_ERR_OUT_OF_MEMORY;
+    letters = d->letter_count;
+    if (saferl_shield__walk_start(&w, d) < 0) {
+        saferl_shield__walk_end(&w);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
     t.buffer = buffer;
     t.capacity = buffer ? capacity : 0;
     t.length = 0;
@@ -1901,7 +2592,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_rm(const saferl_shield_dfa *
         }
     saferl_shield__put(&t, "]    # terminal states\n");
     for (q = 0; q < d->state_count; ++q) {
-        size_t base = (size_t)q << d->prop_count;
+        size_t base = (size_t)q << d->letter_bits;
         if ((d->flags[q] & SAFERL_SHIELD_TERMINAL) || q == d->sink) continue;
         memset(w.done, 0, letters);
         for (letter = 0; letter < letters; ++letter) {
@@ -1918,13 +2609,13 @@ SAFERL_SHIELD_API saferl_result saferl_shield_write_rm(const saferl_shield_dfa *
             saferl_shield__put(&t, ",");
             saferl_shield__put_uint(&t, dest);
             saferl_shield__put(&t, ",'");
-            saferl_shield__put_guard(&t, d, w.member, w.covered, SAFERL_SHIELD__GUARD_RM);
+            saferl_shield__put_guard(&t, &w, w.member, w.covered, SAFERL_SHIELD__GUARD_RM);
             saferl_shield__put(&t, "',ConstantRewardFunction(");
             saferl_shield__put_double(&t, reward);
             saferl_shield__put(&t, "))\n");
         }
     }
-    saferl_shield__release(w.allocator, w.member);
+    saferl_shield__walk_end(&w);
     return saferl_shield__text_end(&t, length);
 }
 
@@ -2355,12 +3046,6 @@ static uint32_t saferl_shield__prop(saferl_shield__formulas *f) {
         }
     }
     if (!f->used[bit]) {
-        if (f->used_count == SAFERL_SHIELD_MAX_PROPS) {
-            saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, f->token_line, f->token_column,
-                                  "a 17th proposition: one automaton reads at most 16 (its table is dense "
-                                  "over the letters); split the rule into several monitors", NULL);
-            return SAFERL_SHIELD__FALSE;
-        }
         f->used[bit] = 1;
         ++f->used_count;
         if (f->desc->vocabulary) {
@@ -2794,6 +3479,205 @@ static saferl_result saferl_shield__too_big(saferl_shield__formulas *f) {
                                "the automaton is larger than desc.max_states (or the work limit)", NULL);
 }
 
+/* ---- formulas over many propositions: guards split symbolically ------------------------ */
+
+/* The smallest label bit that id reads at the current step (LABEL_BITS: none). */
+static uint32_t saferl_shield__first_prop(saferl_shield__formulas *f, uint32_t id) {
+    const saferl_shield__node *n = saferl_shield__at(f, id);
+    uint32_t x, y;
+    switch (n->op) {
+    case SAFERL_SHIELD__PROP: case SAFERL_SHIELD__NPROP: return n->a;
+    case SAFERL_SHIELD__AND: case SAFERL_SHIELD__OR: case SAFERL_SHIELD__UNTIL: case SAFERL_SHIELD__WEAK_UNTIL:
+    case SAFERL_SHIELD__RELEASE: case SAFERL_SHIELD__STRONG_RELEASE:
+        y = n->b;
+        x = saferl_shield__first_prop(f, n->a);
+        y = saferl_shield__first_prop(f, y);
+        return x < y ? x : y;
+    case SAFERL_SHIELD__ALWAYS: case SAFERL_SHIELD__EVENTUALLY: return saferl_shield__first_prop(f, n->a);
+    case SAFERL_SHIELD__BOUNDED_F: case SAFERL_SHIELD__BOUNDED_G:
+        return n->lo > 0 ? SAFERL_SHIELD_LABEL_BITS : saferl_shield__first_prop(f, n->a);
+    default: return SAFERL_SHIELD_LABEL_BITS; /* true, false, next steps */
+    }
+}
+
+/* id with proposition bit fixed at the current step: temporal operators unroll one step
+   (G a = a & N G a, a U b = b | (a & X(a U b)), ...) with the next of the same strength as
+   LTLf's last-step rules, so once every current proposition is fixed, progression (strip one
+   next) gives the successor and saferl_shield__holds_at_end whether the trace may end here. */
+static uint32_t saferl_shield__restrict(saferl_shield__formulas *f, uint32_t id, uint32_t bit, int value) {
+    saferl_shield__node n = *saferl_shield__at(f, id);
+    uint32_t a, b;
+#define SAFERL_SHIELD__R(x) saferl_shield__restrict(f, (x), bit, value)
+#define SAFERL_SHIELD__STEP(op) saferl_shield__make(f, SAFERL_SHIELD__##op, id, 0, 0, 0, n.line, n.column)
+    switch (n.op) {
+    case SAFERL_SHIELD__PROP: return n.a != bit ? id : (uint32_t)(value ? SAFERL_SHIELD__TRUE : SAFERL_SHIELD__FALSE);
+    case SAFERL_SHIELD__NPROP: return n.a != bit ? id : (uint32_t)(value ? SAFERL_SHIELD__FALSE : SAFERL_SHIELD__TRUE);
+    case SAFERL_SHIELD__AND:
+        a = SAFERL_SHIELD__R(n.a);
+        return a == SAFERL_SHIELD__FALSE ? a : saferl_shield__and(f, a, SAFERL_SHIELD__R(n.b));
+    case SAFERL_SHIELD__OR:
+        a = SAFERL_SHIELD__R(n.a);
+        return a == SAFERL_SHIELD__TRUE ? a : saferl_shield__or(f, a, SAFERL_SHIELD__R(n.b));
+    case SAFERL_SHIELD__ALWAYS: return saferl_shield__and(f, SAFERL_SHIELD__R(n.a), SAFERL_SHIELD__STEP(WEAK_NEXT));
+    case SAFERL_SHIELD__EVENTUALLY: return saferl_shield__or(f, SAFERL_SHIELD__R(n.a), SAFERL_SHIELD__STEP(NEXT));
+    case SAFERL_SHIELD__UNTIL: case SAFERL_SHIELD__WEAK_UNTIL:
+        b = SAFERL_SHIELD__R(n.b);
+        a = saferl_shield__and(f, SAFERL_SHIELD__R(n.a), n.op == SAFERL_SHIELD__UNTIL ? SAFERL_SHIELD__STEP(NEXT) : SAFERL_SHIELD__STEP(WEAK_NEXT));
+        return saferl_shield__or(f, b, a);
+    case SAFERL_SHIELD__RELEASE: case SAFERL_SHIELD__STRONG_RELEASE:
+        b = SAFERL_SHIELD__R(n.b);
+        a = saferl_shield__or(f, SAFERL_SHIELD__R(n.a), n.op == SAFERL_SHIELD__RELEASE ? SAFERL_SHIELD__STEP(WEAK_NEXT) : SAFERL_SHIELD__STEP(NEXT));
+        return saferl_shield__and(f, b, a);
+    case SAFERL_SHIELD__BOUNDED_F: case SAFERL_SHIELD__BOUNDED_G: {
+        int is_f = n.op == SAFERL_SHIELD__BOUNDED_F;
+        uint32_t rest, now;
+        if (n.lo > 0) return id; /* nothing read now */
+        now = SAFERL_SHIELD__R(n.a);
+        if (n.hi == 0) return now;
+        rest = saferl_shield__make(f, n.op, n.a, 0, 0, n.hi - 1, n.line, n.column);
+        rest = saferl_shield__make(f, is_f ? SAFERL_SHIELD__NEXT : SAFERL_SHIELD__WEAK_NEXT, rest, 0, 0, 0, n.line, n.column);
+        return is_f ? saferl_shield__or(f, now, rest) : saferl_shield__and(f, now, rest);
+    }
+    default: return id;
+    }
+#undef SAFERL_SHIELD__R
+#undef SAFERL_SHIELD__STEP
+}
+
+/* A residual's transition as a diagram: Shannon splits on the current propositions, in
+   increasing label bit; leaves are the residuals with every current proposition fixed.
+   memo: formula id -> diagram (an index and its values). */
+typedef struct saferl_shield__split_memo {
+    saferl_shield__index ids;
+    saferl_shield__vec results;
+} saferl_shield__split_memo;
+
+static uint32_t saferl_shield__split(saferl_shield__formulas *f, saferl_shield__dd *dd, saferl_shield__split_memo *m,
+                                     uint32_t id) {
+    uint32_t bit = saferl_shield__first_prop(f, id), k, low, high, r;
+    int added;
+    if (f->out_of_memory || f->over_budget || dd->failed) return SAFERL_SHIELD_LEAF;
+    if (bit == SAFERL_SHIELD_LABEL_BITS) {
+        if (id >= (1u << 28)) f->over_budget = 1;
+        return SAFERL_SHIELD_LEAF | id;
+    }
+    if (saferl_shield__index_get(&m->ids, id, &k, &added) < 0 || (added && !saferl_shield__vec_push(&m->results))) {
+        f->out_of_memory = 1;
+        return SAFERL_SHIELD_LEAF;
+    }
+    if (!added) return ((const uint32_t *)(void *)m->results.data)[k];
+    low = saferl_shield__split(f, dd, m, saferl_shield__restrict(f, id, bit, 0));
+    high = saferl_shield__split(f, dd, m, saferl_shield__restrict(f, id, bit, 1));
+    r = saferl_shield__dd_node(dd, bit, low, high);
+    ((uint32_t *)(void *)m->results.data)[k] = r;
+    return r;
+}
+
+/* compile_future for more than 16 propositions: each residual's transition is a diagram,
+   the automaton's letters are the classes of labels that all residuals treat alike. */
+static saferl_result saferl_shield__compile_symbolic(saferl_shield__formulas *f, uint32_t root, int finite,
+                                                     saferl_shield_dfa *out) {
+    saferl_shield__index states;
+    saferl_shield__vec roots, stamp, stack;
+    saferl_shield__split_memo memo;
+    saferl_shield__dd dd;
+    saferl_shield_dfa raw;
+    saferl_shield__classes classes;
+    uint32_t id, joint = SAFERL_SHIELD_LEAF, letters, x, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
+    size_t head, s;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    memset(&classes, 0, sizeof classes);
+    saferl_shield__index_start(&states, f->allocator);
+    saferl_shield__index_start(&memo.ids, f->allocator);
+    saferl_shield__vec_start(&memo.results, sizeof(uint32_t), f->allocator);
+    saferl_shield__vec_start(&roots, sizeof(uint32_t), f->allocator);
+    saferl_shield__vec_start(&stamp, sizeof(uint32_t), f->allocator);
+    saferl_shield__vec_start(&stack, sizeof(uint32_t), f->allocator);
+    saferl_shield__dd_start(&dd, f->allocator);
+#define SAFERL_SHIELD__KEY(leaf) (((uint64_t)saferl_shield__progress(f, (leaf), 0) << 1) | \
+                                  (uint64_t)(finite ? saferl_shield__holds_at_end(f, (leaf), 0) : 0))
+    if (saferl_shield__index_get(&states, (uint64_t)root << 1, &id, NULL) < 0) goto done;
+    for (head = 0; head < states.keys.count; ++head) {
+        uint32_t residual = (uint32_t)(((const uint64_t *)states.keys.data)[head] >> 1), top;
+        uint32_t *slot = (uint32_t *)saferl_shield__vec_push(&roots);
+        if (!slot) goto done;
+        *slot = saferl_shield__split(f, &dd, &memo, residual);
+        /* the successors: every leaf of the diagram */
+        stack.count = 0;
+        if (!saferl_shield__vec_push(&stack)) goto done;
+        ((uint32_t *)(void *)stack.data)[0] = *slot;
+        while ((top = (uint32_t)stack.count) > 0) {
+            uint32_t ref = ((uint32_t *)(void *)stack.data)[top - 1];
+            stack.count = top - 1;
+            if (f->out_of_memory || f->over_budget || dd.failed || states.keys.count > max_states) {
+                r = dd.failed ? SAFERL_ERR_OUT_OF_MEMORY : saferl_shield__too_big(f);
+                goto done;
+            }
+            if (ref & SAFERL_SHIELD_LEAF) {
+                if (saferl_shield__index_get(&states, SAFERL_SHIELD__KEY(ref & ~SAFERL_SHIELD_LEAF), &id, NULL) < 0) goto done;
+                continue;
+            }
+            while (stamp.count <= ref) {
+                uint32_t *z = (uint32_t *)saferl_shield__vec_push(&stamp);
+                if (!z) goto done;
+                *z = 0;
+            }
+            if (((uint32_t *)(void *)stamp.data)[ref] == head + 1) continue;
+            ((uint32_t *)(void *)stamp.data)[ref] = (uint32_t)head + 1;
+            if (saferl_shield__vec_reserve(&stack, stack.count + 2) < 0) goto done;
+            ((uint32_t *)(void *)stack.data)[stack.count++] = saferl_shield__dd_child(&dd, ref, 0);
+            ((uint32_t *)(void *)stack.data)[stack.count++] = saferl_shield__dd_child(&dd, ref, 1);
+        }
+    }
+    /* the letters: the joint classes of every residual's diagram */
+    for (s = 0; s < roots.count; ++s) {
+        saferl_shield__dd_new_pairing(&dd);
+        joint = saferl_shield__dd_pair(&dd, joint, ((const uint32_t *)(void *)roots.data)[s]);
+        if (dd.failed) goto done;
+        if (dd.pairs.keys.count > SAFERL_SHIELD_MAX_LETTERS) {
+            r = saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, 0, 0,
+                                    "more than 65536 classes of labels: the rule separates too many combinations "
+                                    "of its propositions; split it into several monitors", NULL);
+            goto done;
+        }
+    }
+    r = saferl_shield__classes_plan(&dd, joint, (uint32_t)dd.pairs.keys.count, &classes, f->allocator);
+    if (r != SAFERL_OK) goto done;
+    letters = classes.letters;
+    r = saferl_shield__dfa_new(&raw, (uint32_t)states.keys.count, f->used_count, letters, classes.rows.count,
+                               classes.rows.width, 0, f->allocator);
+    if (r != SAFERL_OK) goto done;
+    saferl_shield__dd_install(&dd, joint, classes.letter_of, classes.label, &classes.rows, &raw);
+    for (head = 0; head < states.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)states.keys.data)[head];
+        for (x = 0; x < letters; ++x) {
+            uint32_t leaf = saferl_shield__dd_leaf_at(&dd, ((const uint32_t *)(void *)roots.data)[head], raw.letter_label[x]);
+            if (saferl_shield__index_get(&states, SAFERL_SHIELD__KEY(leaf), &id, NULL) < 0) {
+                saferl_shield_dfa_destroy(&raw);
+                r = SAFERL_ERR_OUT_OF_MEMORY;
+                goto done;
+            }
+            raw.next[(head << raw.letter_bits) | x] = id;
+        }
+        raw.flags[head] = (uint8_t)(finite ? ((key & 1u) ? SAFERL_SHIELD_ACCEPTING : 0)
+                                           : ((key >> 1) != SAFERL_SHIELD__FALSE ? SAFERL_SHIELD_ACCEPTING : 0));
+    }
+#undef SAFERL_SHIELD__KEY
+    raw.semantics = finite ? SAFERL_SHIELD_FINITE : SAFERL_SHIELD_SAFETY;
+    saferl_shield__name_props(f, &raw);
+    r = saferl_shield__finish_build(&raw, !finite, out, f->allocator);
+done:
+    saferl_shield__index_free(&states);
+    saferl_shield__index_free(&memo.ids);
+    saferl_shield__vec_free(&memo.results);
+    saferl_shield__vec_free(&roots);
+    saferl_shield__vec_free(&stamp);
+    saferl_shield__vec_free(&stack);
+    saferl_shield__classes_free(&classes, f->allocator);
+    saferl_shield__dd_free(&dd);
+    return r;
+}
+
 /* Breadth-first exploration of residuals (LTL: key = residual; LTLf: residual and whether
    the trace so far is accepted), then settling and minimisation. */
 static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, uint32_t root, int finite,
@@ -2804,6 +3688,7 @@ static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, u
     uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
     size_t head;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (f->used_count > SAFERL_SHIELD_DENSE_PROPS) return saferl_shield__compile_symbolic(f, root, finite, out);
     saferl_shield__assign_letter_bits(f);
     letters = 1u << f->used_count;
     saferl_shield__index_start(&states, f->allocator);
@@ -2839,6 +3724,7 @@ done:
     saferl_shield__vec_free(&next);
     return r;
 }
+
 
 /* Past-time: the subformulas in post-order, each temporal one with a slot in the state. */
 typedef struct saferl_shield__past {
@@ -2920,6 +3806,10 @@ static saferl_result saferl_shield__compile_past(saferl_shield__formulas *f, uin
     int safety = saferl_shield__at(f, root)->op == SAFERL_SHIELD__ALWAYS;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
     if (safety) root = saferl_shield__at(f, root)->a;
+    if (f->used_count > SAFERL_SHIELD_DENSE_PROPS)
+        return saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, 0, 0,
+                                   "past-time formulas read at most 16 propositions (their states are built "
+                                   "over every letter); split the rule into several monitors", NULL);
     saferl_shield__assign_letter_bits(f);
     letters = 1u << f->used_count;
     memset(&p, 0, sizeof p);
@@ -3107,8 +3997,9 @@ typedef struct saferl_shield__hoa {
     unsigned long number;
     saferl_shield_error *error;
     int failed;
-    uint32_t prop_count, letters;
-    unsigned char *pool;          /* letter sets for label expressions, one per depth */
+    uint32_t prop_count;
+    uint8_t ap_bit[SAFERL_SHIELD_MAX_PROPS]; /* label bit of AP j */
+    saferl_shield__dd *dd;        /* guards: diagrams over label bits, leaves 0 and 1 */
 } saferl_shield__hoa;
 
 static void saferl_shield__hoa_fail(saferl_shield__hoa *h, saferl_result code, const char *message, const char *detail) {
@@ -3222,69 +4113,69 @@ static int saferl_shield__hoa_punct(const saferl_shield__hoa *h, char c) {
     return h->token == SAFERL_SHIELD__HT_PUNCT && h->punct == c;
 }
 
-static void saferl_shield__hoa_label_or(saferl_shield__hoa *h, unsigned char *out, int depth);
+/* Label expressions are read into guard diagrams (never over all 2^k letters). */
+static uint32_t saferl_shield__hoa_label_or(saferl_shield__hoa *h, int depth);
 
-static void saferl_shield__hoa_label_atom(saferl_shield__hoa *h, unsigned char *out, int depth) {
-    uint32_t x;
-    if (h->failed) return;
+static uint32_t saferl_shield__hoa_label_atom(saferl_shield__hoa *h, int depth) {
+    uint32_t g = SAFERL_SHIELD_LEAF;
+    if (h->failed) return g;
     if (depth > 60) {
         saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "label nested deeper than 60 levels", NULL);
-        return;
+        return g;
     }
     if (saferl_shield__hoa_punct(h, '!')) {
         saferl_shield__hoa_lex(h);
-        saferl_shield__hoa_label_atom(h, out, depth + 1);
-        for (x = 0; x < h->letters; ++x) out[x] = (unsigned char)!out[x];
+        g = saferl_shield__dd_apply(h->dd, SAFERL_SHIELD__DD_XOR, saferl_shield__hoa_label_atom(h, depth + 1), SAFERL_SHIELD_LEAF | 1u);
     } else if (saferl_shield__hoa_punct(h, '(')) {
         saferl_shield__hoa_lex(h);
-        saferl_shield__hoa_label_or(h, out, depth + 1);
+        g = saferl_shield__hoa_label_or(h, depth + 1);
         if (!h->failed && !saferl_shield__hoa_punct(h, ')')) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "')' expected in the label", NULL);
         saferl_shield__hoa_lex(h);
     } else if (h->token == SAFERL_SHIELD__HT_IDENT && (saferl_shield__hoa_is(h, "t") || saferl_shield__hoa_is(h, "f"))) {
-        memset(out, saferl_shield__hoa_is(h, "t") ? 1 : 0, h->letters);
+        g = SAFERL_SHIELD_LEAF | (saferl_shield__hoa_is(h, "t") ? 1u : 0u);
         saferl_shield__hoa_lex(h);
     } else if (h->token == SAFERL_SHIELD__HT_INT) {
         if (h->number >= h->prop_count) {
             saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "atomic proposition number out of range", NULL);
-            return;
+            return g;
         }
-        for (x = 0; x < h->letters; ++x) out[x] = (unsigned char)((x >> h->number) & 1u);
+        g = saferl_shield__dd_node(h->dd, h->ap_bit[h->number], SAFERL_SHIELD_LEAF, SAFERL_SHIELD_LEAF | 1u);
         saferl_shield__hoa_lex(h);
     } else if (h->token == SAFERL_SHIELD__HT_ALIAS) {
         saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "aliases (@name) are not supported", NULL);
     } else {
         saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "a label expression expected (t, f, a number, !, parentheses)", NULL);
     }
+    if (h->dd->failed) saferl_shield__hoa_fail(h, SAFERL_ERR_OUT_OF_MEMORY, "out of memory", NULL);
+    return g;
 }
 
-static void saferl_shield__hoa_label_and(saferl_shield__hoa *h, unsigned char *out, int depth) {
-    unsigned char *other = h->pool + (size_t)(depth + 1) * h->letters;
-    uint32_t x;
-    saferl_shield__hoa_label_atom(h, out, depth + 1);
+static uint32_t saferl_shield__hoa_label_and(saferl_shield__hoa *h, int depth) {
+    uint32_t g = saferl_shield__hoa_label_atom(h, depth + 1);
     while (!h->failed && saferl_shield__hoa_punct(h, '&')) {
         saferl_shield__hoa_lex(h);
-        saferl_shield__hoa_label_atom(h, other, depth + 2);
-        for (x = 0; x < h->letters; ++x) out[x] = (unsigned char)(out[x] && other[x]);
+        g = saferl_shield__dd_apply(h->dd, SAFERL_SHIELD__DD_AND, g, saferl_shield__hoa_label_atom(h, depth + 2));
     }
+    return g;
 }
 
-static void saferl_shield__hoa_label_or(saferl_shield__hoa *h, unsigned char *out, int depth) {
-    unsigned char *other = h->pool + (size_t)(depth + 1) * h->letters;
-    uint32_t x;
-    saferl_shield__hoa_label_and(h, out, depth + 1);
+static uint32_t saferl_shield__hoa_label_or(saferl_shield__hoa *h, int depth) {
+    uint32_t g = saferl_shield__hoa_label_and(h, depth + 1);
     while (!h->failed && saferl_shield__hoa_punct(h, '|')) {
         saferl_shield__hoa_lex(h);
-        saferl_shield__hoa_label_and(h, other, depth + 2);
-        for (x = 0; x < h->letters; ++x) out[x] = (unsigned char)(out[x] || other[x]);
+        g = saferl_shield__dd_apply(h->dd, SAFERL_SHIELD__DD_OR, g, saferl_shield__hoa_label_and(h, depth + 2));
     }
+    return g;
 }
 
-/* "[label]" into out (the pool's depth-0 set is out itself). */
-static void saferl_shield__hoa_label(saferl_shield__hoa *h, unsigned char *out) {
+/* "[label]" as a guard diagram. */
+static uint32_t saferl_shield__hoa_label(saferl_shield__hoa *h) {
+    uint32_t g;
     saferl_shield__hoa_lex(h);
-    saferl_shield__hoa_label_or(h, out, 0);
+    g = saferl_shield__hoa_label_or(h, 0);
     if (!h->failed && !saferl_shield__hoa_punct(h, ']')) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "']' expected after the label", NULL);
     saferl_shield__hoa_lex(h);
+    return g;
 }
 
 /* "{0 1 ...}": whether set 0 is in it. */
@@ -3302,19 +4193,20 @@ static int saferl_shield__hoa_acc_sig(saferl_shield__hoa *h) {
 }
 
 typedef struct saferl_shield__hoa_edge {
-    uint32_t source, target, line, column;
+    uint32_t source, target, line, column, guard;
     int marked, labelled;
 } saferl_shield__hoa_edge;
 
 enum { SAFERL_SHIELD__ACC_ALL, SAFERL_SHIELD__ACC_NONE, SAFERL_SHIELD__ACC_BUCHI };
 
 /* Resolves the unlabelled edges of state s (implicit labels, or the state's label). */
-static void saferl_shield__hoa_close_state(saferl_shield__hoa *h, saferl_shield__vec *edges, saferl_shield__vec *sets,
-                                           size_t first, int has_state_label, const unsigned char *state_label,
-                                           uint32_t s) {
+static void saferl_shield__hoa_close_state(saferl_shield__hoa *h, saferl_shield__vec *edges, size_t first,
+                                           int has_state_label, uint32_t state_label, uint32_t s) {
+    saferl_shield__hoa_edge *e = (saferl_shield__hoa_edge *)(void *)edges->data;
     size_t i, unlabelled = 0, labelled = 0;
+    uint32_t j;
     for (i = first; i < edges->count; ++i) {
-        if (((saferl_shield__hoa_edge *)(void *)edges->data)[i].labelled) ++labelled;
+        if (e[i].labelled) ++labelled;
         else ++unlabelled;
     }
     if (unlabelled == 0) return;
@@ -3323,19 +4215,24 @@ static void saferl_shield__hoa_close_state(saferl_shield__hoa *h, saferl_shield_
             saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "a state with a label has a labelled edge", NULL);
             return;
         }
-        for (i = first; i < edges->count; ++i) memcpy(sets->data + i * h->letters, state_label, h->letters);
+        for (i = first; i < edges->count; ++i) e[i].guard = state_label;
         return;
     }
-    if (labelled || unlabelled != h->letters) {
+    if (labelled || (uint64_t)unlabelled != (uint64_t)1 << h->prop_count) {
         char message[120];
-        snprintf(message, sizeof message, "state %u: unlabelled edges need implicit labels (exactly %u of them)",
-                 (unsigned)s, (unsigned)h->letters);
+        snprintf(message, sizeof message, "state %u: unlabelled edges need implicit labels (exactly %llu of them)",
+                 (unsigned)s, (unsigned long long)((uint64_t)1 << h->prop_count));
         saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, message, NULL);
         return;
     }
-    for (i = first; i < edges->count; ++i) {
-        memset(sets->data + i * h->letters, 0, h->letters);
-        sets->data[i * h->letters + (i - first)] = 1;
+    for (i = first; i < edges->count; ++i) { /* edge i - first: AP j true iff bit j of it */
+        uint32_t g = SAFERL_SHIELD_LEAF | 1u;
+        for (j = 0; j < h->prop_count; ++j) {
+            uint32_t literal = ((i - first) >> j) & 1u ? saferl_shield__dd_node(h->dd, h->ap_bit[j], SAFERL_SHIELD_LEAF, SAFERL_SHIELD_LEAF | 1u)
+                                                       : saferl_shield__dd_node(h->dd, h->ap_bit[j], SAFERL_SHIELD_LEAF | 1u, SAFERL_SHIELD_LEAF);
+            g = saferl_shield__dd_apply(h->dd, SAFERL_SHIELD__DD_AND, g, literal);
+        }
+        e[i].guard = g;
     }
 }
 
@@ -3349,16 +4246,97 @@ static int saferl_shield__vocabulary_bit(const saferl_shield_desc *desc, const c
     return -1;
 }
 
+/* Buchi Inf(0) as a safety language. good[q]: an accepting run starts at q (the greatest set
+   Z whose states all reach a marked edge into Z). The language is safety exactly when no
+   reachable cycle of unmarked edges stays among good states: then every run that stays among
+   good states forever is accepting, so the language equals its closure, and good states are
+   the monitor's safe states. Otherwise a word that reaches such a cycle and loops there has
+   every prefix extendable yet is rejected (a liveness obligation): refused. seen: scratch. */
+static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_shield_dfa *raw,
+                                           const unsigned char *edge_mark, uint32_t start, unsigned char *good,
+                                           unsigned char *seen, const saferl_allocator *allocator) {
+    uint32_t n = raw->state_count, q, letter, head = 0, tail = 0, done = 0, nodes = 0;
+    uint32_t *order = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * 2 * sizeof(uint32_t));
+    uint32_t *indegree = order ? order + n : NULL;
+    int changed = 1;
+    if (!order) return -1;
+    for (q = 0; q < n; ++q) good[q] = 1;
+    while (changed) { /* Z := the states that reach a marked edge into Z */
+        changed = 0;
+        memset(seen, 0, n);
+        for (;;) {
+            int grew = 0;
+            for (q = 0; q < n; ++q) {
+                if (seen[q]) continue;
+                for (letter = 0; letter < raw->letter_count; ++letter) {
+                    size_t at = ((size_t)q << raw->letter_bits) | letter;
+                    if ((edge_mark[at] && good[raw->next[at]]) || seen[raw->next[at]]) break;
+                }
+                if (letter < raw->letter_count) seen[q] = 1, grew = 1;
+            }
+            if (!grew) break;
+        }
+        for (q = 0; q < n; ++q)
+            if (good[q] != seen[q]) good[q] = seen[q], changed = 1;
+    }
+    /* the reachable good states, then Kahn's order on their unmarked edges: what is left over
+       lies on (or behind) an unmarked cycle */
+    memset(seen, 0, n);
+    seen[start] = 1;
+    order[tail++] = start;
+    while (head < tail) {
+        q = order[head++];
+        for (letter = 0; letter < raw->letter_count; ++letter) {
+            uint32_t p = raw->next[((size_t)q << raw->letter_bits) | letter];
+            if (!seen[p]) seen[p] = 1, order[tail++] = p;
+        }
+    }
+    for (q = 0; q < n; ++q) indegree[q] = 0;
+    for (q = 0; q < n; ++q) {
+        if (!seen[q] || !good[q]) continue;
+        ++nodes;
+        for (letter = 0; letter < raw->letter_count; ++letter) {
+            size_t at = ((size_t)q << raw->letter_bits) | letter;
+            if (!edge_mark[at] && good[raw->next[at]]) ++indegree[raw->next[at]];
+        }
+    }
+    head = tail = 0;
+    for (q = 0; q < n; ++q)
+        if (seen[q] && good[q] && indegree[q] == 0) order[tail++] = q;
+    while (head < tail) {
+        q = order[head++];
+        ++done;
+        for (letter = 0; letter < raw->letter_count; ++letter) {
+            size_t at = ((size_t)q << raw->letter_bits) | letter;
+            uint32_t p = raw->next[at];
+            if (!edge_mark[at] && good[p] && --indegree[p] == 0) order[tail++] = p;
+        }
+    }
+    if (done < nodes) {
+        char message[160];
+        for (q = 0; q < n && !(seen[q] && good[q] && indegree[q] > 0); ++q) continue;
+        snprintf(message, sizeof message,
+                 "Inf(0) that is not a safety condition: state %u lies on a cycle of unmarked edges from which "
+                 "acceptance is still possible", (unsigned)q);
+        h->token_line = h->token_column = 0;
+        saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, message, NULL);
+    }
+    saferl_shield__release(allocator, order);
+    return 0;
+}
+
 SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t length, const saferl_shield_desc *desc,
                                                        saferl_shield_dfa *dfa, saferl_shield_error *error) {
     saferl_shield__hoa h;
     saferl_shield_desc zero;
     const saferl_allocator *allocator;
-    saferl_shield__vec edges, sets, marked_states;
+    saferl_shield__vec edges, marked_states, declared;
     saferl_shield_dfa raw;
-    unsigned char *state_label = NULL, *state_mark = NULL, *live = NULL;
+    saferl_shield__dd dd;
+    saferl_shield__classes classes;
+    unsigned char *state_mark = NULL, *live = NULL;
     char names[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
-    uint8_t bits[SAFERL_SHIELD_MAX_PROPS];
+    uint32_t state_label = SAFERL_SHIELD_LEAF | 1u, *trans = NULL;
     uint32_t states = 0, start = SAFERL_SHIELD_NO_STATE, max_state = 0, q, letter, sink;
     int have_states = 0, have_ap = 0, acceptance = -1, finite = 0, have_state_label = 0, in_state = 0;
     uint32_t current = 0;
@@ -3376,9 +4354,12 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
     h.length = text ? length : 0;
     h.line = 1;
     h.error = error;
+    h.dd = &dd;
+    saferl_shield__dd_start(&dd, allocator);
+    memset(&classes, 0, sizeof classes);
     saferl_shield__vec_start(&edges, sizeof(saferl_shield__hoa_edge), allocator);
-    saferl_shield__vec_start(&sets, 1, allocator);
     saferl_shield__vec_start(&marked_states, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&declared, sizeof(saferl_shield__hoa_edge), allocator);
     saferl_shield__hoa_lex(&h);
     if (h.token != SAFERL_SHIELD__HT_HEADER || !saferl_shield__hoa_is(&h, "HOA")) {
         saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "not a HOA file: 'HOA: v1' expected first", NULL);
@@ -3432,12 +4413,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
                 saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "more propositions than the label width (32)", NULL);
                 break;
             }
-            if (h.number > SAFERL_SHIELD_MAX_PROPS) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "more than 16 propositions in one automaton", NULL);
-                break;
-            }
             h.prop_count = (uint32_t)h.number;
-            h.letters = 1u << h.prop_count;
             saferl_shield__hoa_lex(&h);
             for (j = 0; j < h.prop_count && !h.failed; ++j) {
                 size_t len = h.end - h.start;
@@ -3467,7 +4443,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
                     snprintf(message, sizeof message, "unknown proposition '%.31s' (not in the vocabulary)", names[j]);
                     saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, message, NULL);
                 }
-                bits[j] = (uint8_t)bit;
+                h.ap_bit[j] = (uint8_t)bit;
                 saferl_shield__hoa_lex(&h);
             }
             have_ap = 1;
@@ -3532,32 +4508,35 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
         saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "the header has no Acceptance:", NULL);
         goto failed;
     }
-    if (!have_ap) {
-        h.prop_count = 0;
-        h.letters = 1;
-    }
+    if (!have_ap) h.prop_count = 0;
     if (start == SAFERL_SHIELD_NO_STATE) {
         saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "no Start: state", NULL);
         goto failed;
     }
-    h.pool = (unsigned char *)saferl_shield__allocate(allocator, (size_t)h.letters * 130);
-    state_label = (unsigned char *)saferl_shield__allocate(allocator, h.letters);
-    if (!h.pool || !state_label) goto out_of_memory;
     saferl_shield__hoa_lex(&h);
     while (!h.failed && h.token != SAFERL_SHIELD__HT_BODY_END) {
         if (h.token == SAFERL_SHIELD__HT_HEADER && saferl_shield__hoa_is(&h, "State")) {
-            if (in_state) saferl_shield__hoa_close_state(&h, &edges, &sets, first_edge, have_state_label & 1, state_label, current);
+            if (in_state) saferl_shield__hoa_close_state(&h, &edges, first_edge, have_state_label & 1, state_label, current);
             saferl_shield__hoa_lex(&h);
             have_state_label = 0;
             if (saferl_shield__hoa_punct(&h, '[')) {
-                saferl_shield__hoa_label(&h, state_label);
+                state_label = saferl_shield__hoa_label(&h);
                 have_state_label = 1;
             }
+            if (h.failed) break;
             if (h.token != SAFERL_SHIELD__HT_INT || h.number >= (1ul << 24)) {
                 saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "State: a state number expected", NULL);
                 break;
             }
             current = (uint32_t)h.number;
+            {
+                saferl_shield__hoa_edge *d = (saferl_shield__hoa_edge *)saferl_shield__vec_push(&declared);
+                if (!d) goto out_of_memory;
+                memset(d, 0, sizeof *d);
+                d->source = current;
+                d->line = h.token_line;
+                d->column = h.token_column;
+            }
             if (current > max_state) max_state = current;
             saferl_shield__hoa_lex(&h);
             if (h.token == SAFERL_SHIELD__HT_STRING) saferl_shield__hoa_lex(&h);
@@ -3581,13 +4560,10 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
         }
         {
             saferl_shield__hoa_edge *e;
-            unsigned char *set;
             int labelled = 0;
-            uint32_t line = h.token_line, column = h.token_column;
-            if (saferl_shield__vec_reserve(&sets, (edges.count + 1) * h.letters) < 0) goto out_of_memory;
-            set = sets.data + edges.count * h.letters;
+            uint32_t line = h.token_line, column = h.token_column, guard = SAFERL_SHIELD_LEAF;
             if (saferl_shield__hoa_punct(&h, '[')) {
-                saferl_shield__hoa_label(&h, set);
+                guard = saferl_shield__hoa_label(&h);
                 labelled = 1;
             }
             if (h.failed) break;
@@ -3597,7 +4573,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
             }
             e = (saferl_shield__hoa_edge *)saferl_shield__vec_push(&edges);
             if (!e) goto out_of_memory;
-            sets.count = edges.count * h.letters;
+            e->guard = guard;
             e->source = current;
             e->target = (uint32_t)h.number;
             e->line = line;
@@ -3613,54 +4589,99 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
             e->marked = saferl_shield__hoa_acc_sig(&h) || (have_state_label & 2);
         }
     }
-    if (!h.failed && in_state) saferl_shield__hoa_close_state(&h, &edges, &sets, first_edge, have_state_label & 1, state_label, current);
+    if (!h.failed && in_state) saferl_shield__hoa_close_state(&h, &edges, first_edge, have_state_label & 1, state_label, current);
+    if (!h.failed && dd.failed) saferl_shield__hoa_fail(&h, SAFERL_ERR_OUT_OF_MEMORY, "out of memory", NULL);
     if (h.failed) goto failed;
     if (!have_states) states = max_state + 1;
     if (states == 0 || start >= states || max_state >= states) {
         saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "a state number at or above States:", NULL);
         goto failed;
     }
-    /* states + 1: the last one is the sink where missing edges go */
-    r = saferl_shield_dfa_create(&raw, states + 1, h.prop_count, 0, allocator);
-    if (r != SAFERL_OK) goto failed_r;
     state_mark = (unsigned char *)saferl_shield__allocate(allocator, (size_t)states + 1);
     live = (unsigned char *)saferl_shield__allocate(allocator, (size_t)states + 1);
-    if (!state_mark || !live) {
-        saferl_shield_dfa_destroy(&raw);
-        goto out_of_memory;
+    trans = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)states + 1) * sizeof(uint32_t));
+    if (!state_mark || !live || !trans) goto out_of_memory;
+    memset(state_mark, 0, (size_t)states + 1);
+    for (i = 0; i < declared.count; ++i) { /* one section a state (Spot refuses a redeclaration too) */
+        const saferl_shield__hoa_edge *d = (const saferl_shield__hoa_edge *)(void *)declared.data + i;
+        if (state_mark[d->source]) {
+            char message[80];
+            snprintf(message, sizeof message, "state %u is declared twice", (unsigned)d->source);
+            h.token_line = d->line;
+            h.token_column = d->column;
+            saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, message, NULL);
+            goto failed;
+        }
+        state_mark[d->source] = 1;
     }
+    /* each state's transition function as a diagram: leaves 0 (no edge: the sink, state
+       number states) or (target + 1) << 1 | mark, the edges merged in file order */
     sink = states;
-    for (i = 0; i < ((size_t)states + 1) << h.prop_count; ++i) raw.next[i] = SAFERL_SHIELD_NO_STATE;
-    for (letter = 0; letter < h.letters; ++letter) raw.next[((size_t)sink << h.prop_count) | letter] = sink;
-    /* marked[] per table entry: reuse the reward-free layout, one byte per edge */
+    for (q = 0; q < states; ++q) trans[q] = SAFERL_SHIELD_LEAF;
+    trans[sink] = SAFERL_SHIELD_LEAF | ((sink + 1) << 1);
+    for (i = 0; i < edges.count; ++i) {
+        const saferl_shield__hoa_edge *e = (const saferl_shield__hoa_edge *)(void *)edges.data + i;
+        uint32_t g = saferl_shield__dd_apply(&dd, SAFERL_SHIELD__DD_SELECT, e->guard,
+                                             SAFERL_SHIELD_LEAF | ((e->target + 1) << 1) | (e->marked ? 1u : 0u));
+        trans[e->source] = saferl_shield__dd_apply(&dd, SAFERL_SHIELD__DD_MERGE, trans[e->source], g);
+        if (dd.failed) goto out_of_memory;
+        if (dd.conflict) {
+            char message[120];
+            snprintf(message, sizeof message, "non-deterministic: state %u has two edges on one letter", (unsigned)e->source);
+            h.token_line = e->line;
+            h.token_column = e->column;
+            saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, message, NULL);
+            goto failed;
+        }
+    }
+    /* the letters: every valuation up to 16 propositions, else the joint classes of the
+       states' diagrams (states + 1: the last one is the sink where missing edges go) */
+    if (h.prop_count <= SAFERL_SHIELD_DENSE_PROPS) {
+        r = saferl_shield_dfa_create(&raw, states + 1, h.prop_count, 0, allocator);
+    } else {
+        uint32_t joint = SAFERL_SHIELD_LEAF;
+        for (q = 0; q <= states; ++q) {
+            saferl_shield__dd_new_pairing(&dd);
+            joint = saferl_shield__dd_pair(&dd, joint, trans[q]);
+            if (dd.failed) goto out_of_memory;
+            if (dd.pairs.keys.count > SAFERL_SHIELD_MAX_LETTERS) {
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED,
+                                        "more than 65536 classes of labels: the edges separate too many combinations "
+                                        "of the propositions", NULL);
+                goto failed;
+            }
+        }
+        r = saferl_shield__classes_plan(&dd, joint, (uint32_t)dd.pairs.keys.count, &classes, allocator);
+        if (r == SAFERL_OK)
+            r = saferl_shield__dfa_new(&raw, states + 1, h.prop_count, classes.letters, classes.rows.count,
+                                       classes.rows.width, 0, allocator);
+        if (r == SAFERL_OK) saferl_shield__dd_install(&dd, joint, classes.letter_of, classes.label, &classes.rows, &raw);
+    }
+    if (r != SAFERL_OK) goto failed_r;
     {
-        unsigned char *edge_mark = (unsigned char *)saferl_shield__allocate(allocator, ((size_t)states + 1) << h.prop_count);
+        uint32_t j;
+        for (j = 0; j < h.prop_count; ++j) {
+            raw.prop_bit[j] = h.ap_bit[j];
+            memcpy(raw.prop_name[j], names[j], SAFERL_SHIELD_NAME_CAPACITY);
+        }
+        saferl_shield__compute_gather(&raw);
+    }
+    /* marked[] per table entry: one byte per edge */
+    {
+        size_t edge_count = ((size_t)states + 1) << raw.letter_bits;
+        unsigned char *edge_mark = (unsigned char *)saferl_shield__allocate(allocator, edge_count);
         if (!edge_mark) {
             saferl_shield_dfa_destroy(&raw);
             goto out_of_memory;
         }
-        memset(edge_mark, 0, ((size_t)states + 1) << h.prop_count);
-        for (i = 0; i < edges.count && !h.failed; ++i) {
-            const saferl_shield__hoa_edge *e = (const saferl_shield__hoa_edge *)(void *)edges.data + i;
-            const unsigned char *set = sets.data + i * h.letters;
-            for (letter = 0; letter < h.letters; ++letter) {
-                size_t at = ((size_t)e->source << h.prop_count) | letter;
-                if (!set[letter]) continue;
-                if (raw.next[at] != SAFERL_SHIELD_NO_STATE && raw.next[at] != e->target) {
-                    char message[120];
-                    snprintf(message, sizeof message, "non-deterministic: state %u has two edges on one letter",
-                             (unsigned)e->source);
-                    h.token_line = e->line;
-                    h.token_column = e->column;
-                    saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, message, NULL);
-                    break;
-                }
-                raw.next[at] = e->target;
-                edge_mark[at] = (unsigned char)(edge_mark[at] || e->marked);
+        memset(edge_mark, 0, edge_count);
+        for (q = 0; q <= states; ++q)
+            for (letter = 0; letter < raw.letter_count; ++letter) {
+                size_t at = ((size_t)q << raw.letter_bits) | letter;
+                uint32_t leaf = saferl_shield__dd_leaf_at(&dd, trans[q], saferl_shield_label_of_letter(&raw, letter));
+                raw.next[at] = leaf ? (leaf >> 1) - 1 : sink;
+                edge_mark[at] = (unsigned char)(leaf & 1u);
             }
-        }
-        for (i = 0; i < ((size_t)states + 1) << h.prop_count; ++i)
-            if (raw.next[i] == SAFERL_SHIELD_NO_STATE) raw.next[i] = sink;
         for (q = 0; q <= states; ++q) raw.flags[q] = SAFERL_SHIELD_ACCEPTING;
         raw.flags[sink] = 0;
         if (!h.failed && acceptance == SAFERL_SHIELD__ACC_NONE)
@@ -3669,8 +4690,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
             /* marked states are accepting: every edge of a marked state carries the mark */
             for (q = 0; q < states; ++q) {
                 int marked = 1, any = 0;
-                for (letter = 0; letter < h.letters; ++letter) {
-                    size_t at = ((size_t)q << h.prop_count) | letter;
+                for (letter = 0; letter < raw.letter_count; ++letter) {
+                    size_t at = ((size_t)q << raw.letter_bits) | letter;
                     if (raw.next[at] == sink && !edge_mark[at]) continue; /* a missing edge */
                     any = 1;
                     marked = marked && edge_mark[at];
@@ -3682,38 +4703,11 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
                 if (m < states) raw.flags[m] = SAFERL_SHIELD_ACCEPTING;
             }
         } else if (!h.failed && acceptance == SAFERL_SHIELD__ACC_BUCHI) {
-            /* live: an infinite path of marked edges; a safety language when every edge
-               between live states is marked */
-            int changed = 1;
-            for (q = 0; q <= states; ++q) live[q] = q != sink;
-            while (changed) {
-                changed = 0;
-                for (q = 0; q < states; ++q) {
-                    int any = 0;
-                    if (!live[q]) continue;
-                    for (letter = 0; letter < h.letters && !any; ++letter) {
-                        size_t at = ((size_t)q << h.prop_count) | letter;
-                        any = edge_mark[at] && live[raw.next[at]];
-                    }
-                    if (!any) {
-                        live[q] = 0;
-                        changed = 1;
-                    }
-                }
+            if (saferl_shield__hoa_buchi_safety(&h, &raw, edge_mark, start, live, state_mark, allocator) < 0) {
+                saferl_shield__release(allocator, edge_mark);
+                saferl_shield_dfa_destroy(&raw);
+                goto out_of_memory;
             }
-            for (q = 0; q < states && !h.failed; ++q)
-                for (letter = 0; letter < h.letters; ++letter) {
-                    size_t at = ((size_t)q << h.prop_count) | letter;
-                    if (live[q] && live[raw.next[at]] && !edge_mark[at]) {
-                        char message[160];
-                        snprintf(message, sizeof message,
-                                 "Inf(0) that is not a safety condition: an unmarked edge from state %u stays where "
-                                 "acceptance is still possible", (unsigned)q);
-                        h.token_line = h.token_column = 0;
-                        saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, message, NULL);
-                        break;
-                    }
-                }
             for (q = 0; q < states; ++q) raw.flags[q] = (uint8_t)(live[q] ? SAFERL_SHIELD_ACCEPTING : 0);
         }
         saferl_shield__release(allocator, edge_mark);
@@ -3724,14 +4718,6 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
     }
     raw.initial = start;
     raw.semantics = finite && acceptance == SAFERL_SHIELD__ACC_BUCHI ? SAFERL_SHIELD_FINITE : SAFERL_SHIELD_SAFETY;
-    {
-        uint32_t j;
-        for (j = 0; j < h.prop_count; ++j) {
-            raw.prop_bit[j] = bits[j];
-            memcpy(raw.prop_name[j], names[j], SAFERL_SHIELD_NAME_CAPACITY);
-        }
-        saferl_shield__compute_gather(&raw);
-    }
     r = saferl_shield__finish_build(&raw, raw.semantics == SAFERL_SHIELD_SAFETY, dfa, allocator);
     if (r < 0) goto failed_r;
     goto done;
@@ -3745,12 +4731,13 @@ failed:
     if (r >= 0) r = SAFERL_ERR_PARSE;
 done:
     saferl_shield__vec_free(&edges);
-    saferl_shield__vec_free(&sets);
     saferl_shield__vec_free(&marked_states);
-    saferl_shield__release(allocator, h.pool);
-    saferl_shield__release(allocator, state_label);
+    saferl_shield__vec_free(&declared);
     saferl_shield__release(allocator, state_mark);
     saferl_shield__release(allocator, live);
+    saferl_shield__release(allocator, trans);
+    saferl_shield__classes_free(&classes, allocator);
+    saferl_shield__dd_free(&dd);
     return r;
 }
 
@@ -3919,7 +4906,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_rm(const char *text, size_t l
                             int bit = saferl_shield__vocabulary_bit(desc, s + lit, 1, prop_count);
                             if (bit < 0) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, lit, "unknown proposition (not in the vocabulary)");
                             if (prop_count == SAFERL_SHIELD_MAX_PROPS)
-                                SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_UNSUPPORTED, lit, "a 17th proposition: one automaton reads at most 16");
+                                SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_UNSUPPORTED, lit, "a 17th proposition: reward machines are read over at most 16");
                             props[prop_count] = s[lit];
                             bits[prop_count++] = (uint8_t)bit;
                         }
@@ -4143,7 +5130,7 @@ static int saferl_shield__game_measure(const saferl_shield_abstraction *a, const
     pairs = (size_t)a->state_count * a->action_count;
     l->edges = a->offset[pairs];
     if (l->edges >= 0xFFFFFFFFu) return -1;
-    l->letters = a->state_count < (1u << dfa->prop_count) ? a->state_count : (size_t)1 << dfa->prop_count;
+    l->letters = a->state_count < (dfa->letter_count) ? a->state_count : (size_t)1 << dfa->letter_bits;
     if (l->letters > max_size / 8 / dfa->state_count) return -1;
     l->probabilistic = desc && desc->horizon > 0;
     if (l->probabilistic && !a->probability) return -1;
@@ -4371,7 +5358,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, 
     {
         /* letter -> id + 1 in the queue (free until the attractor) when 2^k fits in it, else a
            search of the few letters seen (then S is small) */
-        size_t letter_space = (size_t)1 << dfa->prop_count;
+        size_t letter_space = (size_t)1 << dfa->letter_bits;
         int direct = letter_space <= g->game_state_count;
         if (direct) memset(g->queue, 0, letter_space * sizeof(uint32_t));
         for (s = 0; s < S; ++s) {
@@ -4387,7 +5374,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, 
                     return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "game: more letters than laid out", NULL);
                 g->pred_offset[id] = letter;
                 if (direct) g->queue[letter] = id + 1;
-                for (q = 0; q < Q; ++q) g->letter_next[(size_t)id * Q + q] = dfa->next[((size_t)q << dfa->prop_count) | letter];
+                for (q = 0; q < Q; ++q) g->letter_next[(size_t)id * Q + q] = dfa->next[((size_t)q << dfa->letter_bits) | letter];
                 ++letters;
             }
             g->letter_id[s] = id;
@@ -5234,7 +6221,7 @@ SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, 
         uint32_t u2;
         int violated;
         if (u == dfa->sink) continue;
-        u2 = dfa->next[((size_t)u << dfa->prop_count) | letter];
+        u2 = dfa->next[((size_t)u << dfa->letter_bits) | letter];
         violated = u2 == dfa->sink;
         saferl_shield_qtable_update(t, s, u, a, task_reward + (violated ? t->r_violation : t->r_safe), s2,
                                     violated ? u : u2, task_done || violated);

@@ -176,12 +176,14 @@ TEST(errors_point_at_line_and_column) {
     expect_error("G[0..1500] a & F[0..600] b", SAFERL_SHIELD_LTL, SAFERL_ERR_UNSUPPORTED, 1, 17, "more than 2000 steps");
     expect_error("G a #", SAFERL_SHIELD_LTL, SAFERL_ERR_PARSE, 1, 5, "unexpected '#'");
     expect_error("", SAFERL_SHIELD_LTL, SAFERL_ERR_PARSE, 1, 1, "formula ends");
-    {   /* more propositions than the label width, and than one automaton reads */
+    {   /* more propositions than the label width */
         char many[400];
         size_t n = 0;
         int i;
         for (i = 0; i < 33; ++i) n += (size_t)sprintf(many + n, "%sp%d", i ? " | " : "", i);
-        expect_error(many, SAFERL_SHIELD_LTL, SAFERL_ERR_UNSUPPORTED, 1, 87, "17th proposition");
+        expect_error(many, SAFERL_SHIELD_LTL, SAFERL_ERR_UNSUPPORTED, 1, 183, "label width (32)");
+        expect_error("H(p0 & p1 & p2 & p3 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13 & p14 & p15 & p16)",
+                     SAFERL_SHIELD_PAST_LTL, SAFERL_ERR_UNSUPPORTED, 0, 0, "at most 16 propositions");
     }
     {
         saferl_shield_desc desc;
@@ -213,8 +215,224 @@ TEST(errors_point_at_line_and_column) {
         saferl_shield_desc desc;
         memset(&desc, 0, sizeof desc);
         for (i = 0; i < 33; ++i) n += (size_t)sprintf(many + n, "%s(p%d & false)", i ? " | " : "", i);
-        /* the names are all read before the 17th-in-one-automaton check would trip: none are used */
         CHECK(saferl_shield_compile(many, n, &desc, &dfa, &error) < 0);
+    }
+}
+
+
+/* ---- 32 propositions: symbolic automata against direct evaluation ---------------------- */
+
+/* G(p0 -> X !p1) & G !(p30 & p31) & G(p7 -> X X p20): bad prefix at step i (1-based) of a
+   random trace, evaluated from the formula itself. */
+static uint32_t spec32_violation(const uint32_t *trace, int n) {
+    int i;
+    for (i = 0; i < n; ++i) {
+        uint32_t l = trace[i];
+        if ((l >> 30 & 1u) && (l >> 31 & 1u)) return (uint32_t)i + 1;
+        if (i >= 1 && (trace[i - 1] & 1u) && (l >> 1 & 1u)) return (uint32_t)i + 1;
+        if (i >= 2 && (trace[i - 2] >> 7 & 1u) && !(l >> 20 & 1u)) return (uint32_t)i + 1;
+    }
+    return 0;
+}
+
+/* the conjunction of 16 invariants G !(p_2i & p_2i+1) */
+static uint32_t pairs32_violation(const uint32_t *trace, int n) {
+    int i, j;
+    for (i = 0; i < n; ++i)
+        for (j = 0; j < 16; ++j)
+            if ((trace[i] >> (2 * j) & 1u) && (trace[i] >> (2 * j + 1) & 1u)) return (uint32_t)i + 1;
+    return 0;
+}
+
+static const char *const props32[32] = {"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10",
+                                        "p11", "p12", "p13", "p14", "p15", "p16", "p17", "p18", "p19", "p20",
+                                        "p21", "p22", "p23", "p24", "p25", "p26", "p27", "p28", "p29", "p30", "p31"};
+
+static saferl_result compile32(const char *formula, saferl_shield_logic logic, saferl_shield_dfa *dfa) {
+    saferl_shield_desc desc;
+    saferl_shield_error error;
+    saferl_result r;
+    memset(&desc, 0, sizeof desc);
+    desc.logic = logic;
+    desc.vocabulary = props32;
+    desc.vocabulary_count = 32;
+    r = saferl_shield_compile(formula, strlen(formula), &desc, dfa, &error);
+    if (r < 0) fprintf(stderr, "compile %s: %u:%u %s\n", formula, error.line, error.column, error.message);
+    return r;
+}
+
+/* sparse random labels: each proposition true with probability 1/4 */
+static uint32_t sparse_label(saferl_rng *rng) { return saferl_rng_u32(rng) & saferl_rng_u32(rng); }
+
+TEST(thirty_two_propositions_compile_symbolically) {
+    char pairs[1024];
+    size_t n = 0;
+    int i, t, k;
+    uint32_t trace[12];
+    saferl_shield_dfa spec, conj;
+    saferl_rng rng;
+    for (i = 0; i < 16; ++i) n += (size_t)sprintf(pairs + n, "%sG !(p%d & p%d)", i ? " & " : "", 2 * i, 2 * i + 1);
+    CHECK(compile32("G(p0 -> X !p1) & G !(p30 & p31) & G(p7 -> X X p20) & G(p5 | !p5 | p25 | p26 | p27 | p28 | p29 | "
+                    "p2 | p3 | p4 | p6 | p8 | p9 | p10 | p11 | p12 | p13 | p14 | p15 | p16 | p17 | p18 | p19 | p21 | "
+                    "p22 | p23 | p24)", SAFERL_SHIELD_LTL, &spec) == SAFERL_OK);
+    CHECK(compile32(pairs, SAFERL_SHIELD_LTL, &conj) == SAFERL_OK);
+    CHECK(spec.prop_count == 32 && spec.node != NULL && conj.prop_count == 32 && conj.node != NULL);
+    CHECK(conj.state_count == 2 && conj.letter_count == 2); /* safe, sink; two classes of labels */
+    CHECK(spec.letter_count <= 64); /* at most the valuations of p0 p1 p7 p20 p30 p31 */
+    saferl_rng_seed(&rng, 32);
+    for (t = 0; t < 3000; ++t) {
+        for (k = 0; k < 12; ++k) trace[k] = sparse_label(&rng);
+        if (t % 3 == 0) trace[0] &= 0x5555u; /* long safe runs of the conjunction */
+        CHECK(first_violation(&spec, trace, 12) == spec32_violation(trace, 12));
+        for (k = 0; k < 12; ++k)
+            if (t % 2 == 0) trace[k] &= 0x55555555u | (k == 11 ? 0x2u : 0u);
+        CHECK(first_violation(&conj, trace, 12) == pairs32_violation(trace, 12));
+    }
+    {   /* minimising again changes nothing; the automaton checks out */
+        saferl_shield_dfa again, copy = spec;
+        CHECK(saferl_shield_dfa_finish(&copy) == SAFERL_OK);
+        CHECK(saferl_shield_minimize(&spec, &again, NULL) == SAFERL_OK);
+        CHECK(again.state_count == spec.state_count && equivalent(&again, &spec) == 1);
+        saferl_shield_dfa_destroy(&again);
+    }
+    saferl_shield_dfa_destroy(&spec);
+    saferl_shield_dfa_destroy(&conj);
+}
+
+TEST(thirty_two_propositions_product_complement_equivalence) {
+    saferl_shield_dfa a, b, both, either, bad, same, other;
+    saferl_rng rng;
+    uint32_t trace[10], cex[16];
+    size_t length = 0;
+    int t, k, equal = -1;
+    CHECK(compile32("G(p0 -> X !p1) & G !(p30 & p31)", SAFERL_SHIELD_LTL, &a) == SAFERL_OK);
+    CHECK(compile32("G(p2 -> X p3) & G(p17 -> X !p18) & G(p9 | p10 | p11 | p12 | p13 | p14 | p15 | p16 | p19 | "
+                    "p20 | p21 | p22 | p23 | p24 | p25 | p26 | p27 | p28 | p29 | !p4 | !p5 | !p6 | !p7 | !p8)",
+                    SAFERL_SHIELD_LTL, &b) == SAFERL_OK);
+    CHECK(a.node == NULL && b.node != NULL); /* 4 propositions: dense; 28: symbolic */
+    CHECK(saferl_shield_product(&a, &b, SAFERL_SHIELD_INTERSECTION, &both, NULL) == SAFERL_OK);
+    CHECK(saferl_shield_product(&a, &b, SAFERL_SHIELD_UNION, &either, NULL) == SAFERL_OK);
+    CHECK(saferl_shield_complement(&both, &bad, NULL) == SAFERL_OK);
+    CHECK(both.prop_count == 32 && both.node != NULL && bad.semantics == SAFERL_SHIELD_FINITE);
+    saferl_rng_seed(&rng, 33);
+    for (t = 0; t < 3000; ++t) { /* brute force on random words, each prefix */
+        saferl_shield_monitor ma, mb, mboth, meither, mbad;
+        saferl_shield_monitor_init(&ma, &a, 0, 0);
+        saferl_shield_monitor_init(&mb, &b, 0, 0);
+        saferl_shield_monitor_init(&mboth, &both, 0, 0);
+        saferl_shield_monitor_init(&meither, &either, 0, 0);
+        saferl_shield_monitor_init(&mbad, &bad, 0, 0);
+        for (k = 0; k < 10; ++k) {
+            trace[k] = saferl_rng_u32(&rng) | (t % 2 ? 0x1FE00000u : 0u);
+            saferl_shield_monitor_step(&ma, trace[k], NULL);
+            saferl_shield_monitor_step(&mb, trace[k], NULL);
+            saferl_shield_monitor_step(&mboth, trace[k], NULL);
+            saferl_shield_monitor_step(&meither, trace[k], NULL);
+            saferl_shield_monitor_step(&mbad, trace[k], NULL);
+            CHECK(saferl_shield_monitor_violated(&mboth) ==
+                  (saferl_shield_monitor_violated(&ma) || saferl_shield_monitor_violated(&mb)));
+            CHECK(saferl_shield_monitor_violated(&meither) ==
+                  (saferl_shield_monitor_violated(&ma) && saferl_shield_monitor_violated(&mb)));
+            CHECK(saferl_shield_monitor_accepting(&mbad) == saferl_shield_monitor_violated(&mboth));
+        }
+    }
+    /* equivalence: the same rule written another way; a different one, with a counterexample
+       that separates them */
+    CHECK(compile32("G !(p30 & p31) & G(p0 -> X !p1) & G(p17 -> X !p18) & G(!p2 | X p3) & "
+                    "G(p9 | p10 | p11 | p12 | p13 | p14 | p15 | p16 | p19 | p20 | p21 | p22 | p23 | p24 | p25 | p26 | "
+                    "p27 | p28 | p29 | !(p4 & p5 & p6 & p7 & p8))", SAFERL_SHIELD_LTL, &same) == SAFERL_OK);
+    CHECK(saferl_shield_equivalent(&both, &same, &equal, cex, 16, &length, NULL) == SAFERL_OK && equal == 1);
+    CHECK(compile32("G !(p30 & p31) & G(p0 -> X !p1) & G(p17 -> X X !p18)", SAFERL_SHIELD_LTL, &other) == SAFERL_OK);
+    CHECK(saferl_shield_equivalent(&both, &other, &equal, cex, 16, &length, NULL) == SAFERL_OK && equal == 0);
+    CHECK(length >= 1 && length <= 16);
+    {
+        saferl_shield_monitor m1, m2;
+        size_t i;
+        saferl_shield_monitor_init(&m1, &both, 0, 0);
+        saferl_shield_monitor_init(&m2, &other, 0, 0);
+        for (i = 0; i < length; ++i) {
+            saferl_shield_monitor_step(&m1, cex[i], NULL);
+            saferl_shield_monitor_step(&m2, cex[i], NULL);
+        }
+        CHECK(saferl_shield_monitor_accepting(&m1) != saferl_shield_monitor_accepting(&m2));
+    }
+    saferl_shield_dfa_destroy(&a);
+    saferl_shield_dfa_destroy(&b);
+    saferl_shield_dfa_destroy(&both);
+    saferl_shield_dfa_destroy(&either);
+    saferl_shield_dfa_destroy(&bad);
+    saferl_shield_dfa_destroy(&same);
+    saferl_shield_dfa_destroy(&other);
+}
+
+/* Two automata with the same tables (the canonical form minimisation gives). */
+static int same_tables(const saferl_shield_dfa *a, const saferl_shield_dfa *b) {
+    size_t edges = (size_t)a->state_count << a->letter_bits;
+    if (a->state_count != b->state_count || a->letter_count != b->letter_count || a->letter_bits != b->letter_bits ||
+        a->initial != b->initial || a->sink != b->sink || (a->node == NULL) != (b->node == NULL))
+        return 0;
+    if (memcmp(a->next, b->next, edges * sizeof(uint32_t)) != 0 || memcmp(a->flags, b->flags, a->state_count) != 0) return 0;
+    if (!a->node) return 1;
+    return a->node_count == b->node_count && a->node_bits == b->node_bits && a->root == b->root &&
+           memcmp(a->node, b->node, ((size_t)a->node_count << a->node_bits) * sizeof(uint32_t)) == 0 &&
+           memcmp(a->node_shift, b->node_shift, a->node_count) == 0 &&
+           memcmp(a->letter_label, b->letter_label, a->letter_count * sizeof(uint32_t)) == 0;
+}
+
+TEST(thirty_two_propositions_hoa_round_trip_and_canonical_tables) {
+    static char hoa_text[1 << 19], again[1 << 19];
+    const char *rules[3] = {
+        "G(p0 -> X !p1) & G !(p30 & p31) & G(p17 -> X !p18) & G(p20 -> X p21) & "
+        "G !(p2 & p3 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13)",
+        "G !(p0 & p1 & p2 & p3 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13 & p14 & p15) & "
+        "G(p16 -> X !(p17 | p18 | p19 | p20 | p21 | p22 | p23 | p24 | p25 | p26 | p27 | p28 | p29 | p30 | p31))",
+        "G(p3 -> X[2] p29) & G(p16 -> F[0..2] p15) & "
+        "G !(p0 & p1 & p2 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13 & p14 & p17)"};
+    saferl_shield_desc desc;
+    saferl_shield_error error;
+    int style, i;
+    memset(&desc, 0, sizeof desc);
+    desc.vocabulary = props32;
+    desc.vocabulary_count = 32;
+    for (i = 0; i < 3; ++i)
+        for (style = 0; style < 2; ++style) {
+            saferl_shield_dfa spec, back, product;
+            size_t length = 0, length2 = 0;
+            CHECK(compile32(rules[i], SAFERL_SHIELD_LTL, &spec) == SAFERL_OK);
+            CHECK(spec.node != NULL && spec.node_bits >= 4); /* small diagrams: wide rows */
+            CHECK(saferl_shield_write_hoa(&spec, (saferl_shield_hoa_style)style, "r", hoa_text, sizeof hoa_text, &length) == SAFERL_OK);
+            CHECK(saferl_shield_read_hoa(hoa_text, length, &desc, &back, &error) == SAFERL_OK);
+            CHECK(back.prop_count == spec.prop_count && back.node != NULL && equivalent(&spec, &back) == 1);
+            CHECK(same_tables(&spec, &back)); /* equal languages, identical tables */
+            CHECK(saferl_shield_write_hoa(&back, (saferl_shield_hoa_style)style, "r", again, sizeof again, &length2) == SAFERL_OK);
+            CHECK(length == length2 && memcmp(hoa_text, again, length) == 0); /* byte-identical */
+            /* the same language built another way: a product with "true" */
+            saferl_shield_dfa_destroy(&back);
+            CHECK(compile32("G(p0 | !p0)", SAFERL_SHIELD_LTL, &back) == SAFERL_OK);
+            CHECK(saferl_shield_product(&spec, &back, SAFERL_SHIELD_INTERSECTION, &product, NULL) == SAFERL_OK);
+            CHECK(same_tables(&spec, &product));
+            saferl_shield_dfa_destroy(&product);
+            saferl_shield_dfa_destroy(&back);
+            saferl_shield_dfa_destroy(&spec);
+        }
+    {   /* a hand-written 20-proposition file: guards read as diagrams; a second edge on a
+           shared letter is refused with its place */
+        const char *hoa20 = "HOA: v1\nStates: 2\nStart: 0\nAP: 20 \"a0\" \"a1\" \"a2\" \"a3\" \"a4\" \"a5\" \"a6\" \"a7\" "
+                            "\"a8\" \"a9\" \"a10\" \"a11\" \"a12\" \"a13\" \"a14\" \"a15\" \"a16\" \"a17\" \"a18\" \"a19\"\n"
+                            "Acceptance: 0 t\n--BODY--\nState: 0\n[!0 & !19] 0\n[0 & !19] 1\nState: 1\n[!19 & !0] 0\n--END--\n";
+        const char *bad20 = "HOA: v1\nStates: 2\nStart: 0\nAP: 20 \"a0\" \"a1\" \"a2\" \"a3\" \"a4\" \"a5\" \"a6\" \"a7\" "
+                            "\"a8\" \"a9\" \"a10\" \"a11\" \"a12\" \"a13\" \"a14\" \"a15\" \"a16\" \"a17\" \"a18\" \"a19\"\n"
+                            "Acceptance: 0 t\n--BODY--\nState: 0\n[!19] 0\n[18 & 3 & !1] 0\n[19 & 3] 0\n[2 | 19 & 4] 1\n"
+                            "State: 1\n[t] 1\n--END--\n";
+        saferl_shield_dfa dfa;
+        const uint32_t ok_trace[3] = {0, 1, 0}, bad_trace[3] = {1, 1, 0}, late[2] = {0, 1u << 19};
+        CHECK(saferl_shield_read_hoa(hoa20, strlen(hoa20), NULL, &dfa, &error) == SAFERL_OK);
+        CHECK(dfa.prop_count == 20 && dfa.node != NULL && dfa.letter_count <= 4);
+        CHECK(first_violation(&dfa, ok_trace, 3) == 0 && first_violation(&dfa, bad_trace, 3) == 2);
+        CHECK(first_violation(&dfa, late, 2) == 2);
+        saferl_shield_dfa_destroy(&dfa);
+        CHECK(saferl_shield_read_hoa(bad20, strlen(bad20), NULL, &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
+        CHECK(error.line == 11 && error.column == 1 && strstr(error.message, "non-deterministic") != NULL);
     }
 }
 
@@ -402,6 +620,26 @@ TEST(hoa_reader_accepts_other_tools_and_refuses_clearly) {
     CHECK(read_hoa("HOA: v1\nStates: 1\nStart: 0\nAP: 1 \"a\"\nAcceptance: 1 Inf(0)\n--BODY--\nState: 0\n[0] 0 {0}\n[!0] 0\n--END--\n",
                    &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
     CHECK(strstr(error.message, "not a safety condition") != NULL);
+    /* Buchi (g & !lava)* lava lava^w: state 1 loops on unmarked edges yet can still reach the
+       accepting state 2, so every prefix of (g & !lava)^w is extendable but the word is
+       rejected: a liveness obligation (found by fuzzing; once read as "lava lava*") */
+    CHECK(read_hoa("HOA: v1\nStates: 3\nStart: 1\nAP: 2 \"g\" \"lava\"\nAcceptance: 1 Inf(0)\n--BODY--\n"
+                   "State: 1\n[!0&!1] 0\n[0&!1] 1\n[1] 2\nState: 2 {0}\n[!1] 1\n[1] 2\n--END--\n",
+                   &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
+    CHECK(strstr(error.message, "not a safety condition") != NULL && strstr(error.message, "state 1") != NULL);
+    /* the same states as a safety language (state 1 marked too) is accepted: G(!g -> lava)
+       until lava, then lava forever */
+    CHECK(read_hoa("HOA: v1\nStates: 3\nStart: 1\nAP: 2 \"g\" \"lava\"\nAcceptance: 1 Inf(0)\n--BODY--\n"
+                   "State: 1 {0}\n[!0&!1] 0\n[0&!1] 1\n[1] 2\nState: 2 {0}\n[!1] 0\n[1] 2\n--END--\n",
+                   &dfa, &error) == SAFERL_OK);
+    CHECK(compile("(g & !lava) W (lava & X G lava)", &ours) == SAFERL_OK);
+    CHECK(equivalent(&dfa, &ours) == 1);
+    saferl_shield_dfa_destroy(&dfa);
+    saferl_shield_dfa_destroy(&ours);
+    /* a state has one section */
+    CHECK(read_hoa("HOA: v1\nStates: 1\nStart: 0\nAP: 1 \"a\"\nAcceptance: 0 t\n--BODY--\nState: 0\n[0] 0\n"
+                   "State: [t] 0\n--END--\n", &dfa, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 9 && error.column == 12 && strstr(error.message, "declared twice") != NULL);
 }
 
 TEST(reward_machines_keep_edges_by_source_and_guard) {
@@ -1120,6 +1358,9 @@ int main(void) {
     RUN(past_time_monitors);
     RUN(ltlf_mode);
     RUN(safeguards_by_hand_keep_stable_ids_and_stages);
+    RUN(thirty_two_propositions_compile_symbolically);
+    RUN(thirty_two_propositions_product_complement_equivalence);
+    RUN(thirty_two_propositions_hoa_round_trip_and_canonical_tables);
     RUN(dot_export);
     RUN(monitors_share_tables_and_never_allocate);
     RUN(preemptive_shield_is_the_winning_strategies_by_brute_force);

@@ -32,7 +32,7 @@ static void check_automaton(const saferl_shield_dfa *d, int minimal) {
     if (minimal) {
         CHECK(saferl_shield_minimize(d, &back, NULL) == SAFERL_OK);
         CHECK(back.state_count == d->state_count);
-        CHECK(memcmp(back.next, d->next, ((size_t)d->state_count << d->prop_count) * sizeof(uint32_t)) == 0);
+        CHECK(memcmp(back.next, d->next, ((size_t)d->state_count << d->letter_bits) * sizeof(uint32_t)) == 0);
         saferl_shield_dfa_destroy(&back);
     }
     if (d->state_count > 200 || d->reward) return;

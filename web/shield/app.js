@@ -20,10 +20,10 @@ function withString(text, fn) {
 }
 
 function guardOf(q, dest) { // the letters of q leading to dest, as a short text
-  const k = lib._shield_prop_count(), letters = [];
-  for (let l = 0; l < (1 << k); ++l) if (lib._shield_next(q, l) === dest) letters.push(l);
-  if (letters.length === (1 << k)) return 'true';
-  if (letters.length > 4) return `${letters.length} letters`;
+  const k = lib._shield_prop_count(), count = lib._shield_letter_count(), letters = [];
+  for (let l = 0; l < count; ++l) if (lib._shield_next(q, l) === dest) letters.push(l);
+  if (letters.length === count) return 'true';
+  if (letters.length > 4 || k > 16) return `${letters.length} ${k > 16 ? 'label classes' : 'letters'}`;
   return letters.map((l) => state.props.map((p, j) => ((l >> j) & 1 ? '' : '!') + p.name).join('&') || 'true').join(' | ');
 }
 
@@ -39,10 +39,10 @@ function draw() {
     pos.push(n === 1 ? [cx, cy] : [cx + R * Math.cos(a) * 1.6, cy + R * Math.sin(a)]);
   }
   ctx.font = '12px monospace';
-  const k = lib._shield_prop_count();
+  const count = lib._shield_letter_count();
   for (let q = 0; q < n; ++q) {
     const dests = new Set();
-    for (let l = 0; l < (1 << k); ++l) dests.add(lib._shield_next(q, l));
+    for (let l = 0; l < count; ++l) dests.add(lib._shield_next(q, l));
     for (const d of dests) {
       const label = guardOf(q, d);
       ctx.strokeStyle = d === sink && q !== sink ? '#c0392b' : '#555';

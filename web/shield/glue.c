@@ -48,8 +48,10 @@ GLUE_EXPORT int shield_initial(void) { return (int)automaton.initial; }
 GLUE_EXPORT int shield_sink(void) { return automaton.sink == SAFERL_SHIELD_NO_STATE ? -1 : (int)automaton.sink; }
 GLUE_EXPORT int shield_finite(void) { return automaton.semantics == SAFERL_SHIELD_FINITE; }
 GLUE_EXPORT int shield_accepting(int q) { return (automaton.flags[q] & SAFERL_SHIELD_ACCEPTING) != 0; }
+/* letters: 2^k (dense) or the label classes of a symbolic automaton (k > 16) */
+GLUE_EXPORT int shield_letter_count(void) { return have_automaton ? (int)automaton.letter_count : 0; }
 GLUE_EXPORT int shield_next(int q, int letter) {
-    return (int)automaton.next[((size_t)q << automaton.prop_count) | (uint32_t)letter];
+    return (int)automaton.next[((size_t)q << automaton.letter_bits) | (uint32_t)letter];
 }
 
 /* "hoa" (0), "hoa complete" (1) or "dot" (2) text of the automaton. */
