@@ -69,6 +69,28 @@ static saferl_gp make_gp(uint32_t dim, uint32_t capacity, saferl_gp_kernel kerne
 
 /* ---- GP regression --------------------------------------------------------------------- */
 
+/* The kernels' exp (a vectorisable polynomial form) against libm over the domain the kernels
+   use, [-708, 0], and its ends: relative error at most 6e-16 (4.3e-16 measured). */
+TEST(kernel_exp_matches_libm) {
+    double worst = 0.0;
+    int i;
+    for (i = 0; i <= 200000; ++i) {
+        double x = -708.0 * i / 200000.0, e = exp(x), d = fabs(saferl_gp__exp_nonpositive(x) - e) / e;
+        if (d > worst) worst = d;
+    }
+    for (i = 0; i <= 20000; ++i) { /* densely where the kernel values live */
+        double x = -5.0 * i / 20000.0, e = exp(x), d = fabs(saferl_gp__exp_nonpositive(x) - e) / e;
+        if (d > worst) worst = d;
+    }
+    CHECK(worst <= 6e-16);
+    CHECK(saferl_gp__exp_nonpositive(0.0) == 1.0);
+    CHECK(saferl_gp__exp_nonpositive(-0.0) == 1.0);
+    CHECK(fabs(saferl_gp__exp_nonpositive(-708.0) - exp(-708.0)) <= 6e-16 * exp(-708.0));
+    CHECK(saferl_gp__exp_nonpositive(-708.5) == 0.0); /* e^-708.5 < 2.1e-308: documented as 0 */
+    CHECK(saferl_gp__exp_nonpositive(-1e300) == 0.0);
+    CHECK(saferl_gp__exp_nonpositive(-HUGE_VAL) == 0.0);
+}
+
 TEST(kernels_match_closed_forms) {
     double ls = 2.0, a[1] = {0.0}, b[1] = {3.0}, r = 1.5;
     saferl_gp rbf = make_gp(1, 4, SAFERL_GP_RBF, 0, &ls, 1.7, 0.0);
@@ -798,6 +820,7 @@ TEST(csv_reads_numbers_and_reports_line_and_column) {
 }
 
 int main(void) {
+    RUN(kernel_exp_matches_libm);
     RUN(kernels_match_closed_forms);
     RUN(posterior_lml_and_gradient_match_sklearn);
     RUN(gradient_matches_finite_differences);
