@@ -134,6 +134,22 @@ static double time_predict(uint32_t n, uint32_t m, int repeats) {
     return median(t, repeats);
 }
 
+/* the mean alone (kernel rows and k^T alpha): predict minus this is the variance solve */
+static double time_predict_mean(uint32_t n, uint32_t m, int repeats) {
+    double t[16];
+    int r;
+    saferl_gp gp = make(n + 1);
+    saferl_gp_set_data(&gp, X, Y, n);
+    for (r = 0; r < repeats; ++r) {
+        double start = now_seconds();
+        saferl_gp_predict(&gp, Z, m, mean_buf, NULL);
+        t[r] = now_seconds() - start;
+        sink += mean_buf[0];
+    }
+    saferl_gp_destroy(&gp);
+    return median(t, repeats);
+}
+
 /* one observation added to n, then the m candidates' posterior: append + grid rank-1 */
 static double time_add_update(uint32_t n, uint32_t m, int repeats) {
     double t[32];
@@ -227,12 +243,26 @@ static void pls_rows(void) {
     char what[96], key[64];
     int a, b;
     printf("\nPLS scale (d = 2)                               ours            sklearn    speed-up\n");
+    double largest = 0.0;
     for (a = 0; a < 4; ++a)
         for (b = 0; b < 2; ++b) {
             snprintf(what, sizeof what, "fit + predict, n = %u, |Z| = %u", ns[a], ms[b]);
             snprintf(key, sizeof key, "fit_predict_%u_%u", ns[a], ms[b]);
-            row(what, key, time_fit_predict(ns[a], ms[b], 7));
+            largest = time_fit_predict(ns[a], ms[b], 7);
+            row(what, key, largest);
         }
+    {
+        /* The ceiling at the large end: both sides must do the triangular solve of the
+           variances, n^2 |Z| flops (n (n + 1) / 2 multiply-adds per candidate), plus the
+           kernel (n |Z| exps) and the mean (2 n |Z|). */
+        double flops = 200.0 * 200.0 * 10000.0, theirs = peer("fit_predict_200_10000");
+        printf("  n = 200, |Z| = 10^4: the variance solve is %.1e flops; ours runs at %.2f GFLOP/s over the whole\n"
+               "  fit + predict", flops, flops / largest * 1e-9);
+        if (theirs > 0.0)
+            printf(", sklearn's at %.2f; 20x sklearn would take %.2f GFLOP/s", flops / theirs * 1e-9,
+                   20.0 * flops / theirs * 1e-9);
+        printf("\n");
+    }
     for (a = 0; a < 4; ++a)
         for (b = 0; b < 2; ++b) {
             snprintf(what, sizeof what, "add 1 point + update |Z|, n = %u, |Z| = %u", ns[a], ms[b]);
@@ -296,6 +326,17 @@ int main(int argc, char **argv) {
             snprintf(what, sizeof what, "predict mean + var, n = %u", ns[a]);
             snprintf(key, sizeof key, "predict_%u", ns[a]);
             row(what, key, predict);
+            if (ns[a] == 2000) {
+                /* the ceiling: the variance's triangular solve, n^2 |Z| flops, is the same BLAS
+                   call on both sides; no predict can beat sklearn's by more than its whole time
+                   over this solve alone */
+                double mean_only = time_predict_mean(ns[a] - 1, 1000, 3), solve = predict - mean_only;
+                double flops = (double)(ns[a] - 1) * (ns[a] - 1) * 1000.0, theirs = peer(key);
+                printf("    of which the variance solve %.4g ms (%.2f GFLOP/s), the rest %.4g ms", 1e3 * solve,
+                       solve > 0.0 ? flops / solve * 1e-9 : 0.0, 1e3 * mean_only);
+                if (theirs > 0.0 && solve > 0.0) printf("; ceiling sklearn / solve = %.2fx", theirs / solve);
+                printf("\n");
+            }
         }
         printf("\nRank-1 append against a refit (our own factorisation)\n");
         for (a = 0; a < 4; ++a) {

@@ -110,3 +110,66 @@ test('a constant small beta is allowed and the violation counter reports what ha
   assert.equal(await page.textContent('#r-beta'), '0.500');
   assert.deepEqual(errors, []);
 });
+
+// Strokes on the canvas in its own pixel units (the page maps them to grid values).
+async function stroke(page, points) {
+  const box = await page.locator('#view').boundingBox();
+  const [w, h] = await page.evaluate(() => [document.getElementById('view').width, document.getElementById('view').height]);
+  const at = ([cx, cy]) => [box.x + (cx / w) * box.width, box.y + (cy / h) * box.height];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 4 });
+  await page.mouse.up();
+  return w;
+}
+
+test('a drawn function round-trips through the URL: the same function and the same run', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'gp/index.html?fn=draw&seed=4');
+  const start = (await page.evaluate(() => window.__state)).drawn;
+  assert.ok(start, 'draw mode exposes the drawn function');
+  const w = await page.evaluate(() => document.getElementById('view').width);
+  const cx = (x) => 50 + (x / 10) * (w - 65);
+  await stroke(page, [[cx(1), 120], [cx(2), 60], [cx(3), 120]]); // f: a hill near x = 2 (top plot)
+  await stroke(page, [[cx(7), 560], [cx(8.5), 560]]); // g: below the threshold near x = 8 (bottom plot)
+  const drawn = (await page.evaluate(() => window.__state)).drawn;
+  assert.ok(drawn.f.some((v, i) => Math.abs(v - start.f[i]) > 0.1), 'the stroke changed f');
+  assert.ok(drawn.g.some((v, i) => v < 0 && start.g[i] > 0), 'the stroke made part of g unsafe');
+  await clickTimes(page, '#step', 10);
+  const st = await page.evaluate(() => window.__state);
+  assert.equal(st.evaluations, 10);
+  const url = page.url();
+  assert.match(url, /[?&]drawn=d1\.[A-Za-z0-9_-]{810}(&|$)/);
+  assert.ok(url.length < 1200, `URL of ${url.length} characters`);
+  const { page: again, errors: errorsAgain } = await openPage(browser.context, url);
+  const st2 = await again.evaluate(() => window.__state);
+  assert.deepEqual(st2.drawn, st.drawn, 'the same function after the reload');
+  assert.deepEqual(st2.indices, st.indices, 'the same run after the reload');
+  assert.equal(st2.violations, st.violations);
+  assert.equal(st2.safe, st.safe);
+  assert.equal(await again.textContent('#url-errors'), '');
+  await again.screenshot({ path: path.join(ensureScreenshotDir(), 'gp_drawn.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(errorsAgain, []);
+});
+
+test('a bad or foreign drawn= value is reported and the page still runs', async () => {
+  const { page: good } = await openPage(browser.context, server.url + 'gp/index.html?fn=draw');
+  const fallback = (await good.evaluate(() => window.__state)).drawn;
+  const valid = new URL(good.url()).searchParams.get('drawn');
+  const altered = valid.slice(0, 40) + (valid[40] === 'A' ? 'B' : 'A') + valid.slice(41);
+  const cases = [
+    ['xyz', /not a drawn function of this page/],
+    ['d1.abc', /3 characters after "d1\.", expected 810/],
+    ['d1.' + '*'.repeat(810), /character "\*" at 3 is not base64url/],
+    [altered, /check byte does not match/],
+  ];
+  for (const [value, message] of cases) {
+    const { page, errors } = await openPage(browser.context, `${server.url}gp/index.html?fn=draw&steps=3&drawn=${encodeURIComponent(value)}`);
+    assert.match(await page.textContent('#url-errors'), message);
+    const st = await page.evaluate(() => window.__state);
+    assert.deepEqual(st.drawn, fallback, 'the default drawing is used');
+    assert.equal(st.evaluations, 3, 'the run goes on');
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});

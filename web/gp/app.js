@@ -1,6 +1,6 @@
 // app.js - the saferl_gp.h demo page: hidden functions on a grid, SafeOpt / StageOpt / safe UCB
 // stepping in WebAssembly, the bands, sets and evaluations drawn on a canvas. The URL holds the
-// settings and the number of steps, so a link reproduces the run (a drawn function excepted).
+// settings, the number of steps and a drawn function, so a link reproduces the run.
 import createGpModule from './gp.mjs';
 
 const lib = await createGpModule();
@@ -31,7 +31,70 @@ const FUNCTIONS = {
     seed2: [0.7, 1.3],
   },
 };
-let drawn = null; // { f: Float64Array, g: Float64Array } for "draw"
+let drawn = null; // { f: Float64Array, g: Float64Array } for "draw", always on the codec's levels
+
+// ---- a drawn function in the URL ------------------------------------------------------------
+// "d1." + base64url of: f then g, each the 201 grid samples quantised to 12 bits over the plot's
+// range (f in [-1.5, 3.2], g in [-2, 2]; steps of 1.1e-3 and 9.8e-4), two samples in three
+// bytes (a zero pad sample makes 202), then one check byte (the sum of the others mod 256):
+// 607 bytes, 810 characters after the prefix. The page keeps a drawn function on these levels at all times, so
+// the run after a reload is the same run.
+const DRAWN = { samples: 201, bits: 12, f: [-1.5, 3.2], g: [-2, 2], prefix: 'd1.' };
+const DRAWN_LEVELS = (1 << DRAWN.bits) - 1;
+const DRAWN_BYTES = 2 * ((DRAWN.samples + 1) / 2) * 3 + 1;
+
+function drawnLevel(v, [lo, hi]) { return Math.min(DRAWN_LEVELS, Math.max(0, Math.round(((v - lo) / (hi - lo)) * DRAWN_LEVELS))); }
+function drawnValue(level, [lo, hi]) { return lo + ((hi - lo) * level) / DRAWN_LEVELS; }
+function snapDrawn(d) {
+  for (const [key, range] of [['f', DRAWN.f], ['g', DRAWN.g]]) for (let i = 0; i < d[key].length; ++i) d[key][i] = drawnValue(drawnLevel(d[key][i], range), range);
+  return d;
+}
+
+function encodeDrawn(d) {
+  const bytes = new Uint8Array(DRAWN_BYTES);
+  let at = 0;
+  for (const [key, range] of [['f', DRAWN.f], ['g', DRAWN.g]]) {
+    for (let i = 0; i < DRAWN.samples + 1; i += 2) {
+      const a = drawnLevel(d[key][i], range), b = i + 1 < DRAWN.samples ? drawnLevel(d[key][i + 1], range) : 0;
+      bytes[at++] = a >> 4;
+      bytes[at++] = ((a & 15) << 4) | (b >> 8);
+      bytes[at++] = b & 255;
+    }
+  }
+  let sum = 0;
+  for (let i = 0; i < at; ++i) sum = (sum + bytes[i]) & 255;
+  bytes[at] = sum;
+  let text = '';
+  for (const b of bytes) text += String.fromCharCode(b);
+  return DRAWN.prefix + btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+// Returns { f, g } or throws an Error whose message says what is wrong with the value.
+function decodeDrawn(value) {
+  if (!value.startsWith(DRAWN.prefix)) throw new Error(`not a drawn function of this page (expected "${DRAWN.prefix}..." )`);
+  const body = value.slice(DRAWN.prefix.length);
+  const bad = body.search(/[^A-Za-z0-9_-]/);
+  if (bad >= 0) throw new Error(`character ${JSON.stringify(body[bad])} at ${DRAWN.prefix.length + bad} is not base64url`);
+  const expected = Math.ceil((DRAWN_BYTES * 4) / 3);
+  if (body.length !== expected) throw new Error(`${body.length} characters after "${DRAWN.prefix}", expected ${expected} (truncated link?)`);
+  const text = atob(body.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (body.length % 4)) % 4));
+  const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+  let sum = 0;
+  for (let i = 0; i + 1 < bytes.length; ++i) sum = (sum + bytes[i]) & 255;
+  if (sum !== bytes[bytes.length - 1]) throw new Error('check byte does not match (the link was altered)');
+  const d = { f: new Float64Array(DRAWN.samples), g: new Float64Array(DRAWN.samples) };
+  let at = 0;
+  for (const [key, range] of [['f', DRAWN.f], ['g', DRAWN.g]]) {
+    for (let i = 0; i < DRAWN.samples + 1; i += 2) {
+      const a = (bytes[at] << 4) | (bytes[at + 1] >> 4), b = ((bytes[at + 1] & 15) << 8) | bytes[at + 2];
+      at += 3;
+      d[key][i] = drawnValue(a, range);
+      if (i + 1 < DRAWN.samples) d[key][i + 1] = drawnValue(b, range);
+      else if (b !== 0) throw new Error('the pad sample is not zero (the link was altered)');
+    }
+  }
+  return d;
+}
 
 // ---- settings and the URL -----------------------------------------------------------------
 function readSettings() {
@@ -54,6 +117,17 @@ function applyUrl() {
   if (q.has('fn') && ['bump', 'hills', 'draw'].includes(q.get('fn'))) $('fn').value = q.get('fn');
   if (q.has('exp') && ['0', '1', '2'].includes(q.get('exp'))) $('expander').value = q.get('exp');
   for (const [key, id] of [['beta', 'beta'], ['noise', 'noise'], ['seed', 'seed']]) if (q.has(key)) $(id).value = q.get(key);
+  $('url-errors').textContent = '';
+  if (q.has('drawn')) {
+    try {
+      drawn = decodeDrawn(q.get('drawn'));
+    } catch (e) {
+      drawn = null; // the page starts from its default drawing and says why
+      const li = document.createElement('li');
+      li.textContent = `drawn= in the URL ignored: ${e.message}`;
+      $('url-errors').append(li);
+    }
+  }
   return Math.min(CAPACITY, Math.max(0, Math.floor(Number(q.get('steps')) || 0)));
 }
 
@@ -61,6 +135,7 @@ function writeUrl() {
   const s = readSettings();
   const q = new URLSearchParams({ dim: s.dim, fn: s.fn, rule: s.rule, exp: s.expander, beta: s.beta, noise: s.noise,
     seed: s.seed, steps: state.indices.length });
+  if (s.fn === 'draw' && s.dim === 1 && drawn) q.set('drawn', encodeDrawn(drawn));
   history.replaceState(null, '', `${location.pathname}?${q.toString()}`);
 }
 
@@ -99,7 +174,7 @@ function truth(s, xs, count) {
     }
   }
   if (s.fn === 'draw' && s.dim === 1) {
-    if (!drawn || drawn.f.length !== count) drawn = { f: f.slice(), g: g.slice() };
+    if (!drawn || drawn.f.length !== count) drawn = snapDrawn({ f: f.slice(), g: g.slice() });
     f.set(drawn.f);
     g.set(drawn.g);
   }
@@ -282,7 +357,8 @@ function render() {
   $('r-best').textContent = state.truthF[best].toFixed(4);
   $('view-title').textContent = s.dim === 1 ? 'Objective f and constraint g' : 'Objective f (heat map), true constraint boundary in red';
   window.__state = { evaluations, violations, safe, expanders, maximizers, indices: state.indices.slice(), best,
-    beta: lib._gp_demo_beta(demo), settings: s };
+    beta: lib._gp_demo_beta(demo), settings: s,
+    drawn: s.fn === 'draw' && s.dim === 1 && drawn ? { f: Array.from(drawn.f), g: Array.from(drawn.g) } : null };
   writeUrl();
 }
 
@@ -330,6 +406,7 @@ function paint(ev) {
     const w = Math.exp(-0.5 * ((state.xs[i] - x) / 0.35) ** 2);
     target[i] = (1 - w) * target[i] + w * y;
   }
+  snapDrawn(drawn);
 }
 canvas.addEventListener('pointerdown', (ev) => { dragging = true; paint(ev); });
 canvas.addEventListener('pointermove', (ev) => { if (dragging) { paint(ev); if (state.indices.length === 0) { reset(); render(); } } });
