@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.2.0 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
+/* saferl_rl.h - v0.3.0 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
@@ -8,8 +8,9 @@
    hand-written forward/backward passes (MLP, categorical and diagonal-Gaussian heads, reward
    and cost critics, Adam), PPO, PPO-Lagrangian, PID-Lagrangian, CPO, PCPO,
    TRPO-Lagrangian, FOCOPS and CUP for discrete and continuous actions, flipping-based
-   mixtures of trained policies for chance and expected-cost constraints, and a versioned
-   binary policy format a game can load from memory.
+   mixtures of trained policies for chance and expected-cost constraints, return-conditioned
+   policies learned offline from logged trajectories (the offline stage of PLS), and versioned
+   binary policy and dataset formats a game can load from memory.
 
    Do this:
       #define SAFERL_RL_IMPLEMENTATION   (or SAFERL_IMPLEMENTATION for every saferl header)
@@ -304,6 +305,13 @@
       to rounding (libm's tanh and exp differ in the last bits).
 
    REVISION HISTORY
+      0.3.0 (2026-11-21)  FOCOPS and CUP (discrete and continuous; first-order projections); the
+                          exact mixture LP and flipping-based policies per episode and per step
+                          (rl_train --algo focops|cup|flip); return-conditioned supervised
+                          learning: logged-trajectory dataset (format SRLD v1, collector), RCSL
+                          trainer (MLP, cross-entropy / Gaussian NLL on hindsight targets),
+                          conditioned policy format SRLC v1; tanh vectorised in double (within
+                          one ulp of every float; libm's tanhf was three quarters of a forward)
       0.2.0 (2026-11-21)  trust region: closed-form Fisher-vector products, conjugate
                           gradient, CPO (five-case dual, recovery, line search), PCPO (KL
                           projection), TRPO-Lagrangian
@@ -313,9 +321,9 @@
 #define SAFERL_RL_H
 
 #define SAFERL_RL_VERSION_MAJOR 0
-#define SAFERL_RL_VERSION_MINOR 2
+#define SAFERL_RL_VERSION_MINOR 3
 #define SAFERL_RL_VERSION_PATCH 0
-#define SAFERL_RL_VERSION_STRING "0.2.0"
+#define SAFERL_RL_VERSION_STRING "0.3.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_RL_IMPLEMENTATION)
 #define SAFERL_RL_IMPLEMENTATION
