@@ -16,3 +16,13 @@ demo-pls: $(BUILD)/pls_lifetime
 	@echo
 bench-pls: $(BUILD)/pls_lifetime
 	@bench/run_pls.sh
+
+# the page: the same deployment loop (examples/pls_loop.h) in WebAssembly, and the checked-in
+# gridworld artifacts it fetches
+WEB_PAGES += $(BUILD)/web/pls/pls.mjs
+$(BUILD)/web/pls/pls.mjs: web/pls/glue.c examples/pls_loop.h saferl_rl.h saferl_gp.h examples/pls_data/gridworld.rcsl \
+                          examples/pls_data/gridworld.csv
+	@mkdir -p $(@D)
+	$(EMCC) $(C_STRICT) -I. -Iexamples $(EMCC_WEB) -sEXPORT_NAME=createPlsModule \
+	  -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=HEAPF64,HEAPU8,HEAP32 -o $@ $<
+	cp examples/pls_data/gridworld.rcsl examples/pls_data/gridworld.csv $(@D)/
