@@ -54,16 +54,19 @@ static const env_config env_configs[] = {
      44.0, 1.0,
      {6.0, 1.5}, {6.0, 1.5},
      3.0, 0.25, 0.1},
+    /* second setting, fixed before its run: the first (60000 PPO-Lag steps, R -2..5 step 1, seed
+       R <= 1, lengthscales 3 in R, cost deviation sd 2) failed the program's own checks (2 seed
+       targets truly unsafe; no behaviour below cost 15 without random actions). */
     {"pointgoal", SAFERL_RL_ENV_POINTGOAL, 250,
-     3, {2.0, 10.0, 60.0}, 60000,
+     3, {2.0, 10.0, 60.0}, 400000,
      3, {0.0, 0.3, 0.7}, 100,
      4000,
-     -2.0, 1.0, 0.0, 4.0, 8, 8,
+     -1.0, 0.5, 0.0, 4.0, 8, 8,
      8.0,
-     1.0, 0.0,
-     5.0, 8.0,
-     {3.0, 12.0}, {3.0, 12.0},
-     1.0, 2.0, 0.1},
+     -0.5, 0.0,
+     2.5, 8.0,
+     {1.0, 12.0}, {1.0, 12.0},
+     1.0, 8.0, 0.1},
 };
 
 static const env_config *config_by_name(const char *name) {

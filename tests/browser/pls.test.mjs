@@ -54,11 +54,11 @@ function nativeRun(seed) {
 }
 
 // The same seed on the WebAssembly module in Node, stepped n times.
-function moduleRun(method, seed, n) {
+function moduleRun(method, seed, n, env = 'gridworld') {
   const bytes = (name) => fs.readFileSync(path.join(webRoot, 'pls', name));
   const heap = (b) => { const p = lib._malloc(b.length); lib.HEAPU8.set(b, p); return p; };
-  const csv = bytes('gridworld.csv'), pol = bytes('gridworld.rcsl');
-  const pe = heap(Buffer.from('gridworld\0')), pc = heap(csv), pp = heap(pol);
+  const csv = bytes(`${env}.csv`), pol = bytes(`${env}.rcsl`);
+  const pe = heap(Buffer.from(`${env}\0`)), pc = heap(csv), pp = heap(pol);
   const s = lib._pls_create(pe, pc, csv.length, pp, pol.length, method, seed);
   assert.ok(s, 'session');
   const indices = [];
@@ -117,12 +117,14 @@ test('the baselines from the method menu are the native program\'s too', async (
 });
 
 test('bad URL values give a message, and the page still runs with the defaults', async () => {
-  const { page, errors } = await openPage(browser.context, server.url + 'pls/index.html?seed=-4x&method=sarsa&steps=99');
+  const { page, errors } = await openPage(browser.context, server.url + 'pls/index.html?seed=-4x&method=sarsa&steps=99&env=mars');
   const text = await page.textContent('#message');
   assert.match(text, /seed in the URL: "-4x"/);
   assert.match(text, /method in the URL: "sarsa"/);
   assert.match(text, /steps in the URL: "99"/);
+  assert.match(text, /env in the URL: "mars"/);
   const st = await page.evaluate(() => window.__state);
+  assert.equal(st.env, 'gridworld');
   assert.equal(st.method, 'pls');
   assert.equal(st.seed, 1);
   assert.equal(st.evaluations, 0);
@@ -133,5 +135,16 @@ test('bad URL values give a message, and the page still runs with the defaults',
   await page.dispatchEvent('#seed', 'change');
   assert.match(await page.textContent('#message'), /seed: "12.5"/);
   assert.equal(await page.inputValue('#seed'), '1');
+  assert.deepEqual(errors, []);
+});
+
+test('PointGoal with hazards: the page runs its artifacts as the module does', { skip: !built('pls/pointgoal.rcsl') }, async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'pls/index.html?env=pointgoal&seed=2&steps=3');
+  const st = await page.evaluate(() => window.__state);
+  assert.equal(st.env, 'pointgoal');
+  assert.equal(st.error, null);
+  assert.equal(st.evaluations, 3);
+  assert.deepEqual(st.indices, moduleRun(0, 2, 3, 'pointgoal').indices);
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'pls_pointgoal.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });

@@ -1,13 +1,13 @@
-// app.js - the PLS page: the checked-in gridworld artifacts (summary with the ground truth, the
-// conditioned policy) fetched and handed to the WebAssembly build of examples/pls_loop.h; step,
+// app.js - the PLS page: the checked-in artifacts of an environment (summary with the ground
+// truth, the conditioned policy) fetched and handed to the WebAssembly build of examples/pls_loop.h; step,
 // play and reset walk the deployment one evaluation (20 episodes) at a time. The target grid is
-// drawn on a canvas, the episodes with uPlot. The URL holds method, seed and steps, so a link
+// drawn on a canvas, the episodes with uPlot. The URL holds env, method, seed and steps, so a link
 // reproduces the run; a bad value in it is reported and replaced by the default.
 import createPlsModule from './pls.mjs';
 
 const lib = await createPlsModule();
 const $ = (id) => document.getElementById(id);
-const ENV = 'gridworld';
+const ENVS = ['gridworld', 'pointgoal'];
 const METHODS = { pls: 0, fixed: 1, ucb: 2 };
 const canvas = $('map');
 const ctx = canvas.getContext('2d');
@@ -51,12 +51,16 @@ function applyUrl() {
     if (/^[0-9]{1,3}$/.test(v) && Number(v) <= EVALUATIONS) steps = Number(v);
     else message(`steps in the URL: "${v}" is not an integer from 0 to ${EVALUATIONS}; starting at 0`);
   }
-  if (q.has('env') && q.get('env') !== ENV) message(`env in the URL: "${q.get('env')}": this page has the ${ENV} artifacts only`);
+  if (q.has('env')) {
+    const v = q.get('env');
+    if (ENVS.includes(v)) $('env').value = v;
+    else message(`env in the URL: "${v}" is not one of ${ENVS.join(', ')}; showing gridworld`);
+  }
   return steps;
 }
 
 function writeUrl() {
-  const q = new URLSearchParams({ method: S.method, seed: S.seed, steps: S.indices.length });
+  const q = new URLSearchParams({ env: S.env, method: S.method, seed: S.seed, steps: S.indices.length });
   history.replaceState(null, '', `${location.pathname}?${q.toString()}`);
 }
 
@@ -78,17 +82,27 @@ function toHeap(bytes) {
 }
 
 // ---- the run ----------------------------------------------------------------------------------
-const S = { session: 0, method: 'pls', seed: 1, indices: [], grid: null, error: null };
-let artifacts = null;
+const S = { session: 0, env: 'gridworld', method: 'pls', seed: 1, indices: [], grid: null, error: null };
+const loaded = {}; // env -> its artifacts in the module's memory
+
+async function loadArtifacts(env) {
+  if (loaded[env]) return loaded[env];
+  const [summary, policy] = await Promise.all([fetchBytes(`${env}.csv`), fetchBytes(`${env}.rcsl`)]);
+  loaded[env] = { env: toHeap(new TextEncoder().encode(`${env}\0`)), summary: toHeap(summary), summarySize: summary.length,
+    policy: toHeap(policy), policySize: policy.length };
+  return loaded[env];
+}
 
 function reset() {
   if (S.session) lib._pls_destroy(S.session);
   S.session = 0;
+  S.env = $('env').value;
   S.method = $('method').value;
   S.seed = Number($('seed').value);
   S.indices = [];
   S.error = null;
   $('evals').tBodies[0].textContent = '';
+  const artifacts = loaded[S.env];
   if (!artifacts) return;
   const s = lib._pls_create(artifacts.env, artifacts.summary, artifacts.summarySize, artifacts.policy, artifacts.policySize,
     METHODS[S.method], S.seed);
@@ -314,7 +328,7 @@ function render() {
   $('r-best').textContent = g && g.best >= 0 ? `(${g.targets[2 * g.best]}, ${g.targets[2 * g.best + 1]}): ${fmt(g.truthReward[g.best])} / ${fmt(g.truthCost[g.best])}` : '—';
   $('step').disabled = !s || evaluations >= EVALUATIONS;
   $('play').disabled = !s || evaluations >= EVALUATIONS;
-  window.__state = { method: S.method, seed: S.seed, evaluations, indices: S.indices.slice(), unsafeEvaluations: unsafeEvals,
+  window.__state = { env: S.env, method: S.method, seed: S.seed, evaluations, indices: S.indices.slice(), unsafeEvaluations: unsafeEvals,
     unsafeEpisodes, episodes: episodesDone, safe, finalIndex: fin, error: S.error };
   writeUrl();
 }
@@ -340,6 +354,16 @@ $('play').addEventListener('click', () => {
 });
 $('reset').addEventListener('click', () => { stop(); reset(); render(); });
 $('method').addEventListener('change', () => { stop(); reset(); render(); });
+$('env').addEventListener('change', async () => {
+  stop();
+  try {
+    await loadArtifacts($('env').value);
+  } catch (e) {
+    message(e.message);
+  }
+  reset();
+  render();
+});
 let lastSeed = $('seed').value;
 $('seed').addEventListener('change', () => {
   stop();
@@ -357,10 +381,7 @@ $('version').textContent = cstr(lib._pls_versions());
 const replay = applyUrl();
 lastSeed = $('seed').value;
 try {
-  const [summary, policy] = await Promise.all([fetchBytes(`${ENV}.csv`), fetchBytes(`${ENV}.rcsl`)]);
-  const name = new TextEncoder().encode(`${ENV}\0`);
-  artifacts = { env: toHeap(name), summary: toHeap(summary), summarySize: summary.length, policy: toHeap(policy),
-    policySize: policy.length };
+  await loadArtifacts($('env').value);
 } catch (e) {
   S.error = e.message;
   message(e.message);
