@@ -309,15 +309,15 @@ static void png_truth(const char *path, const env_config *c, const summary *s) {
     double lo = 1e300, hi = -1e300;
     int j;
     char title[160];
-    if (!plot_canvas_init(&canvas, 1300, 560, plot_rgb(255, 255, 255))) return;
+    if (!plot_canvas_init(&canvas, 1300, 590, plot_rgb(255, 255, 255))) return;
     for (j = 0; j < s->truth_count; ++j) {
         if (s->truth_reward[j] < lo) lo = s->truth_reward[j];
         if (s->truth_reward[j] > hi) hi = s->truth_reward[j];
     }
     snprintf(title, sizeof title, "%s: true reward", c->name);
-    grid_axes(&ax, &canvas, c, 70, 50, 560, 500, title);
+    grid_axes(&ax, &canvas, c, 70, 80, 560, 530, title);
     draw_heat(&ax, c, s->truth_reward, lo, hi);
-    color_bar(&canvas, 575, 60, 490, lo, hi);
+    color_bar(&canvas, 575, 90, 520, lo, hi);
     lo = 1e300;
     hi = -1e300;
     for (j = 0; j < s->truth_count; ++j) {
@@ -325,7 +325,7 @@ static void png_truth(const char *path, const env_config *c, const summary *s) {
         if (s->truth_cost[j] > hi) hi = s->truth_cost[j];
     }
     snprintf(title, sizeof title, "true cost (red: > b = %g)", c->budget);
-    grid_axes(&ax, &canvas, c, 720, 50, 1210, 500, title);
+    grid_axes(&ax, &canvas, c, 720, 80, 1210, 530, title);
     draw_heat(&ax, c, s->truth_cost, lo, hi);
     for (j = 0; j < s->truth_count; ++j)
         if (s->truth_cost[j] > c->budget) {
@@ -333,7 +333,7 @@ static void png_truth(const char *path, const env_config *c, const summary *s) {
             grid_target(c, j, z);
             plot_marker_at(&canvas, plot_px(&ax, z[0]), plot_py(&ax, z[1]), PLOT_MARKER_SQUARE, 7, plot_rgb(220, 40, 40));
         }
-    color_bar(&canvas, 1225, 60, 490, lo, hi);
+    color_bar(&canvas, 1225, 90, 520, lo, hi);
     if (!plot_write_png(&canvas, path)) fprintf(stderr, "pls_lifetime: cannot write %s\n", path);
     plot_canvas_free(&canvas);
 }

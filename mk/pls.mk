@@ -13,16 +13,19 @@ demo-pls: $(BUILD)/pls_lifetime
 	@if [ -f examples/pls_data/gridworld.rcsl ]; then \
 	  $(BUILD)/pls_lifetime deploy --env gridworld --data examples/pls_data --seed 1 --png-dir $(BUILD)/demo --brief; \
 	else echo "(no artifacts in examples/pls_data: build/pls_lifetime regenerate --env gridworld --out examples/pls_data)"; fi
+	@if [ -f examples/pls_data/pointgoal.rcsl ]; then \
+	  $(BUILD)/pls_lifetime deploy --env pointgoal --data examples/pls_data --seed 1 --png-dir $(BUILD)/demo --brief --no-finetune; \
+	else echo "(no artifacts in examples/pls_data: build/pls_lifetime regenerate --env pointgoal --out examples/pls_data)"; fi
 	@echo
 bench-pls: $(BUILD)/pls_lifetime
 	@bench/run_pls.sh
 
 # the page: the same deployment loop (examples/pls_loop.h) in WebAssembly, and the checked-in
-# gridworld artifacts it fetches
+# artifacts it fetches (summary and conditioned policy of each environment)
 WEB_PAGES += $(BUILD)/web/pls/pls.mjs
-$(BUILD)/web/pls/pls.mjs: web/pls/glue.c examples/pls_loop.h saferl_rl.h saferl_gp.h examples/pls_data/gridworld.rcsl \
-                          examples/pls_data/gridworld.csv
+PLS_WEB_DATA := $(wildcard examples/pls_data/*.rcsl examples/pls_data/*.csv)
+$(BUILD)/web/pls/pls.mjs: web/pls/glue.c examples/pls_loop.h saferl_rl.h saferl_gp.h $(PLS_WEB_DATA)
 	@mkdir -p $(@D)
 	$(EMCC) $(C_STRICT) -I. -Iexamples $(EMCC_WEB) -sEXPORT_NAME=createPlsModule \
 	  -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=HEAPF64,HEAPU8,HEAP32 -o $@ $<
-	cp examples/pls_data/gridworld.rcsl examples/pls_data/gridworld.csv $(@D)/
+	cp $(PLS_WEB_DATA) $(@D)/

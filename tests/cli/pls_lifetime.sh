@@ -84,4 +84,13 @@ if [ -f "$DATA/gridworld.rcsl" ]; then
 else
     echo "skip  the artifact tests: no examples/pls_data/gridworld.rcsl"
 fi
+if [ -f "$DATA/pointgoal.rcsl" ]; then
+    run check "$DATA/pointgoal.rcsl" "$DATA/pointgoal.behaviour" "$DATA/pointgoal.csv"
+    [ "$status" -eq 0 ] && [ "$(grep -c ': ok' "$TMP/out")" -eq 3 ] && ok "check: the PointGoal artifacts" ||
+        bad "check: the PointGoal artifacts" "$(cat "$TMP/err")"
+    mkdir -p "$TMP/d" && cp "$DATA/pointgoal.csv" "$TMP/d/gridworld.csv"
+    run deploy --env gridworld --data "$TMP/d"
+    [ "$status" -eq 1 ] && grep -q "gridworld.csv:[0-9]*: written for another environment" "$TMP/err" &&
+        ok "another environment's summary rejected" || bad "another environment's summary rejected" "$(cat "$TMP/err")"
+fi
 finish
