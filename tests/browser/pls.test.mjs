@@ -148,3 +148,23 @@ test('PointGoal with hazards: the page runs its artifacts as the module does', {
   await page.screenshot({ path: path.join(ensureScreenshotDir(), 'pls_pointgoal.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test('the module reports truncated and foreign artifacts by file and line', () => {
+  const cstr = (p) => { let e = p; while (lib.HEAPU8[e]) ++e; return Buffer.from(lib.HEAPU8.subarray(p, e)).toString(); };
+  const heap = (b) => { const p = lib._malloc(b.length + 1); lib.HEAPU8.set(b, p); return p; };
+  const bytes = (name) => fs.readFileSync(path.join(webRoot, 'pls', name));
+  const csv = bytes('gridworld.csv'), pol = bytes('gridworld.rcsl'), env = heap(Buffer.from('gridworld\0'));
+  const cases = [
+    [csv, pol.subarray(0, 1000), /^gridworld\.rcsl: not a valid conditioned policy/],
+    [csv.subarray(0, 900), pol, /^gridworld\.csv:\d+: truncated/],
+    [Buffer.from('hello\n'), pol, /^gridworld\.csv:1: not a pls_lifetime summary/],
+  ];
+  for (const [c, p, expected] of cases) {
+    const pc = heap(c), pp = heap(p);
+    assert.equal(lib._pls_create(env, pc, c.length, pp, p.length, 0, 1), 0);
+    assert.match(cstr(lib._pls_error()), expected);
+    lib._free(pc);
+    lib._free(pp);
+  }
+  lib._free(env);
+});
