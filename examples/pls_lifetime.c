@@ -8,7 +8,6 @@
                            [--no-finetune] [--brief]
    pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune]
    pls_lifetime check      FILE...
-   pls_lifetime info
 
    The pipeline:
    1. offline data: PPO-Lag behaviour policies trained at several cost limits, each rolled out
@@ -18,18 +17,19 @@
       on it by supervised learning;
    3. ground truth: every point z = (R, G) of the target grid run for 200 episodes, its true
       expected reward and cost; at least 30% of the grid must be truly unsafe (cost > b);
-   4. deployment: the PLS online stage (saferl_gp_pls_*) over the grid, 20 evaluations of 20
-      episodes each, beta from the finite-set schedule sqrt(2 log(|Z| t^2 pi^2 / (6 delta))),
+   4. deployment: the PLS online stage over the grid (examples/pls_loop.h, shared with web/pls),
+      20 evaluations of 20 episodes each, beta from the finite-set schedule sqrt(2 log(|Z| t^2 pi^2 / (6 delta))),
       delta 0.05; baselines in the same run: a fixed hand-picked target (the best return the data
       show, with the budget as cost target), unconstrained GP-UCB over the same grid, and online
       fine-tuning of the best-return behaviour policy with PPO-Lag for the same 400 episodes.
    Counted per method: (a) evaluations whose target is truly unsafe, (b) deployment episodes
    with cost > b; the final target's (or fine-tuned policy's) true reward and cost.
 
-   Every setting (grid, b, seed set, GP hyperparameters, episodes) is fixed in env_configs below,
+   Every setting (grid, b, seed set, GP hyperparameters, episodes) is fixed in env_configs (pls_loop.h),
    before anything runs. regenerate writes DIR/<env>.rcsl (the conditioned policy, "SRLC"),
    DIR/<env>.behaviour (the fine-tuning baseline's start, "SRLP") and DIR/<env>.csv (the dataset
-   summary, the GP scales taken from the offline data, and the ground truth), then loads them
+   summary, the GP scales taken from the offline data, the other two files' sizes and FNV-1a
+   hashes, and the ground truth), then loads them
    back and validates them. Every file is validated on load: a truncated or foreign file gives
    "file:line: reason" (or "file: reason" for binary files) and exit status 1. */
 #define SAFERL_RL_IMPLEMENTATION
@@ -43,113 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* saferl_rl.h has the return-conditioned policy (RCSL); -DPLS_HAVE_RCSL=0 builds the labelled
-   stand-in instead (a target picks a logged behaviour mix), kept for headers without it. */
-#ifndef PLS_HAVE_RCSL
-#define PLS_HAVE_RCSL 1
-#endif
-
-#define MAX_GRID 256
-#define MAX_BEHAVIOURS 4
-#define MAX_EPSILONS 3
-#define EPISODES_PER_EVAL 20   /* the paper's varpi */
-#define EVALUATIONS 20         /* "PLS typically converges within at most 20 GP iterations" */
-#define TRUTH_EPISODES 200
-#define SUMMARY_MAGIC "# pls_lifetime artifacts v1"
-
-/* ---- the fixed settings -------------------------------------------------------------------- */
-
-typedef struct env_config {
-    const char *name;
-    saferl_rl_env_kind kind;
-    int horizon;                          /* episode length cap */
-    int behaviour_count;
-    double behaviour_limits[MAX_BEHAVIOURS]; /* PPO-Lag cost limits */
-    int behaviour_steps;                  /* PPO-Lag training steps each */
-    int epsilon_count;
-    double epsilons[MAX_EPSILONS];
-    int episodes_per_mix;                 /* episodes per (behaviour, epsilon) and for the random policy */
-    int rcsl_steps;                       /* Adam steps */
-    double r_min, r_step, g_min, g_step;  /* the target grid */
-    int r_count, g_count;
-    double budget;                        /* b */
-    double seed_r_max, seed_g_max;        /* seed set: R <= seed_r_max and G <= seed_g_max */
-    double fixed_r, fixed_g;              /* the hand-picked target */
-    double reward_lengthscale[2], cost_lengthscale[2]; /* (R, G) units */
-    double reward_deviation_sd, cost_deviation_sd;     /* prior sd of J - z (Theorem 1's F) */
-    double stage_tolerance;               /* zeta, on the cost width in units of cost_deviation_sd */
-} env_config;
-
-static const env_config env_configs[] = {
-    {"gridworld", SAFERL_RL_ENV_GRIDWORLD, 50,
-     3, {0.05, 1.0, 5.0}, 30000,
-     3, {0.0, 0.25, 0.6}, 150,
-     4000,
-     30.0, 2.0, 0.0, 0.5, 8, 8,
-     1.0,
-     36.0, 0.0,
-     44.0, 1.0,
-     {6.0, 1.5}, {6.0, 1.5},
-     3.0, 0.25, 0.1},
-    {"pointgoal", SAFERL_RL_ENV_POINTGOAL, 250,
-     3, {2.0, 10.0, 60.0}, 60000,
-     3, {0.0, 0.3, 0.7}, 100,
-     4000,
-     -2.0, 1.0, 0.0, 4.0, 8, 8,
-     8.0,
-     1.0, 0.0,
-     5.0, 8.0,
-     {3.0, 12.0}, {3.0, 12.0},
-     1.0, 2.0, 0.1},
-};
-
-static const env_config *config_by_name(const char *name) {
-    size_t i;
-    for (i = 0; name && i < sizeof env_configs / sizeof env_configs[0]; ++i)
-        if (strcmp(env_configs[i].name, name) == 0) return &env_configs[i];
-    return NULL;
-}
-
-static int grid_count(const env_config *c) { return c->r_count * c->g_count; }
-static void grid_target(const env_config *c, int j, double *z) {
-    z[0] = c->r_min + c->r_step * (j / c->g_count);
-    z[1] = c->g_min + c->g_step * (j % c->g_count);
-}
-
-static void make_env(const env_config *c, saferl_rl_env *env, saferl_rl_builtin *state) {
-    memset(env, 0, sizeof *env);
-    saferl_rl_env_builtin(env, state, c->kind);
-    state->max_steps = c->horizon;
-}
-
-/* ---- what regenerate computes and the summary file holds --------------------------------- */
-
-typedef struct summary {
-    char env[32];
-    uint32_t seed;
-    int horizon;
-    double budget;
-    long dataset_episodes, dataset_steps;
-    double reward_mean, reward_sd, cost_mean, cost_sd;  /* over the dataset's episodes */
-    double reward_noise_sd, cost_noise_sd;              /* median over mixes of the sd within a mix: one policy's episode spread */
-    int behaviour_rows;
-    double mix[MAX_BEHAVIOURS * MAX_EPSILONS + 1][4];   /* cost limit (-1 random), epsilon, mean return, mean cost */
-    uint32_t policy_bytes, policy_crc, behaviour_bytes, behaviour_crc;
-    int truth_count;
-    double truth_reward[MAX_GRID], truth_cost[MAX_GRID];
-} summary;
-
-static uint32_t crc32_bytes(const unsigned char *p, size_t n) {
-    uint32_t crc = 0xFFFFFFFFu;
-    size_t i;
-    int k;
-    for (i = 0; i < n; ++i) {
-        crc ^= p[i];
-        for (k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-    }
-    return ~crc;
-}
+#include "pls_loop.h"
 
 /* Whole file into memory; NULL and a message when it cannot be read. */
 static unsigned char *read_file(const char *path, size_t *size) {
@@ -182,7 +76,7 @@ static int write_summary(const char *path, const env_config *c, const summary *s
     fprintf(f, "# episode_reward / episode_cost: mean, sd over the dataset, median over the mixes of the sd within a mix\n");
     fprintf(f, "episode_reward,%.17g,%.17g,%.17g\nepisode_cost,%.17g,%.17g,%.17g\n", s->reward_mean, s->reward_sd,
             s->reward_noise_sd, s->cost_mean, s->cost_sd, s->cost_noise_sd);
-    fprintf(f, "policy,%u,%u\nbehaviour,%u,%u\n", s->policy_bytes, s->policy_crc, s->behaviour_bytes, s->behaviour_crc);
+    fprintf(f, "policy,%u,%u\nbehaviour,%u,%u\n", s->policy_bytes, s->policy_hash, s->behaviour_bytes, s->behaviour_hash);
     fprintf(f, "# mix,cost_limit (-1: random policy),epsilon,mean_return,mean_cost\n");
     for (i = 0; i < s->behaviour_rows; ++i)
         fprintf(f, "mix,%.17g,%.17g,%.17g,%.17g\n", s->mix[i][0], s->mix[i][1], s->mix[i][2], s->mix[i][3]);
@@ -196,529 +90,37 @@ static int write_summary(const char *path, const env_config *c, const summary *s
     return fclose(f) == 0;
 }
 
-/* Splits a line at commas into at most max fields (in place). */
-static int split_fields(char *line, char **fields, int max) {
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        fields[n++] = p;
-        p = strchr(p, ',');
-        if (!p) break;
-        *p++ = 0;
-    }
-    return p ? max + 1 : n;
-}
-
-static int parse_double(const char *s, double *out) {
-    char *end;
-    double v;
-    if (!*s) return 0;
-    v = strtod(s, &end);
-    if (*end || !(v == v) || v > 1e300 || v < -1e300) return 0;
-    *out = v;
-    return 1;
-}
-
 /* Reads and validates a summary written for config c; prints path:line: reason on failure. */
 static int load_summary(const char *path, const env_config *c, summary *s) {
-    size_t size = 0, pos = 0;
+    size_t size = 0;
     char *text = (char *)read_file(path, &size);
-    int line = 0, ended = 0, i, seen_env = 0, seen_budget = 0, seen_scales = 0, seen_policy = 0;
     const char *why = NULL;
+    int line = 0, ok;
     if (!text) {
         fprintf(stderr, "%s: cannot read the file\n", path);
         return 0;
     }
-    memset(s, 0, sizeof *s);
-    while (pos < size && !why) {
-        char *l = text + pos, *eol = memchr(l, '\n', size - pos), *f[8];
-        int n;
-        double v[6];
-        if (!eol) {
-            why = "truncated: the last line has no end";
-            ++line;
-            break;
-        }
-        *eol = 0;
-        if (eol > l && eol[-1] == '\r') eol[-1] = 0;
-        pos = (size_t)(eol - text) + 1;
-        ++line;
-        if (ended) { why = "text after the end line"; break; }
-        if (line == 1) {
-            if (strcmp(l, SUMMARY_MAGIC) != 0) why = "not a pls_lifetime summary (the first line must be \"" SUMMARY_MAGIC "\")";
-            continue;
-        }
-        if (l[0] == '#' || l[0] == 0) continue;
-        n = split_fields(l, f, 7);
-        for (i = 1; i < n && i < 7; ++i)
-            if (!parse_double(f[i], &v[i - 1]) && strcmp(f[0], "env") != 0) { why = "a field is not a finite number"; break; }
-        if (why) break;
-        if (!strcmp(f[0], "env") && n == 2) {
-            if (strcmp(f[1], c->name) != 0) why = "written for another environment";
-            snprintf(s->env, sizeof s->env, "%s", f[1]);
-            seen_env = 1;
-        } else if (!strcmp(f[0], "seed") && n == 2 && v[0] >= 0 && v[0] <= 4294967295.0) s->seed = (uint32_t)v[0];
-        else if (!strcmp(f[0], "horizon") && n == 2) {
-            if (v[0] != c->horizon) why = "horizon differs from this program's setting";
-            s->horizon = (int)v[0];
-        } else if (!strcmp(f[0], "budget") && n == 2) {
-            if (v[0] != c->budget) why = "budget b differs from this program's setting";
-            s->budget = v[0];
-            seen_budget = 1;
-        } else if (!strcmp(f[0], "dataset") && n == 3 && v[0] >= 1 && v[1] >= v[0]) {
-            s->dataset_episodes = (long)v[0];
-            s->dataset_steps = (long)v[1];
-        } else if (!strcmp(f[0], "episode_reward") && n == 4 && v[1] > 0 && v[2] > 0) {
-            s->reward_mean = v[0];
-            s->reward_sd = v[1];
-            s->reward_noise_sd = v[2];
-            seen_scales |= 1;
-        } else if (!strcmp(f[0], "episode_cost") && n == 4 && v[1] > 0 && v[2] > 0) {
-            s->cost_mean = v[0];
-            s->cost_sd = v[1];
-            s->cost_noise_sd = v[2];
-            seen_scales |= 2;
-        } else if (!strcmp(f[0], "policy") && n == 3 && v[0] >= 16 && v[1] >= 0 && v[1] <= 4294967295.0) {
-            s->policy_bytes = (uint32_t)v[0];
-            s->policy_crc = (uint32_t)v[1];
-            seen_policy |= 1;
-        } else if (!strcmp(f[0], "behaviour") && n == 3 && v[0] >= 16 && v[1] >= 0 && v[1] <= 4294967295.0) {
-            s->behaviour_bytes = (uint32_t)v[0];
-            s->behaviour_crc = (uint32_t)v[1];
-            seen_policy |= 2;
-        } else if (!strcmp(f[0], "mix") && n == 5) {
-            if (s->behaviour_rows >= MAX_BEHAVIOURS * MAX_EPSILONS + 1) why = "too many mix lines";
-            else memcpy(s->mix[s->behaviour_rows++], v, sizeof s->mix[0]);
-        } else if (!strcmp(f[0], "truth") && n == 6) {
-            double z[2];
-            if (v[0] != s->truth_count || s->truth_count >= grid_count(c)) { why = "truth lines out of order or too many"; break; }
-            grid_target(c, s->truth_count, z);
-            if (fabs(v[1] - z[0]) > 1e-9 || fabs(v[2] - z[1]) > 1e-9) { why = "the target grid differs from this program's"; break; }
-            if (v[4] < 0) { why = "a negative cost"; break; }
-            s->truth_reward[s->truth_count] = v[3];
-            s->truth_cost[s->truth_count] = v[4];
-            s->truth_count += 1;
-        } else if (!strcmp(f[0], "end") && n == 2) {
-            if (v[0] != s->truth_count || s->truth_count != grid_count(c)) why = "the truth table is incomplete";
-            ended = 1;
-        } else why = "unknown line or wrong number of fields";
-    }
-    if (!why && !ended) {
-        why = "truncated: no end line";
-        ++line;
-    }
-    if (!why && (!seen_env || !seen_budget || seen_scales != 3 || seen_policy != 3 || !s->dataset_episodes))
-        why = "a required line (env, budget, dataset, episode_reward, episode_cost, policy, behaviour) is missing";
+    ok = parse_summary(text, size, c, s, &line, &why);
     free(text);
-    if (why) {
-        fprintf(stderr, "%s:%d: %s\n", path, line, why);
-        return 0;
-    }
-    return 1;
+    if (!ok) fprintf(stderr, "%s:%d: %s\n", path, line, why);
+    return ok;
 }
 
-/* ---- the return-conditioned policy: saferl_rl.h's RCSL, or a labelled stand-in -------------- */
-
-typedef struct conditioned {
-#if PLS_HAVE_RCSL
-    saferl_rl_rcsl_policy rcsl;
-    void *memory;
-#else
-    /* STAND-IN until saferl_rl.h has RCSL: each episode runs one behaviour policy, drawn with
-       probability ~ exp(-d^2 / 2), d the distance of the target to that mix's (mean return,
-       mean cost) in units of the dataset's spread. Not a learned policy. */
-    saferl_rl_policy behaviours[MAX_BEHAVIOURS];
-    double epsilon[MAX_BEHAVIOURS * MAX_EPSILONS + 1];
-    int policy_of[MAX_BEHAVIOURS * MAX_EPSILONS + 1]; /* -1 random */
-    double mean_return[MAX_BEHAVIOURS * MAX_EPSILONS + 1], mean_cost[MAX_BEHAVIOURS * MAX_EPSILONS + 1];
-    int mixes;
-    double reward_sd, cost_sd;
-#endif
-} conditioned;
-
-/* The adapter: `episodes` episodes from targets (R, G); per-episode returns and costs. */
-static saferl_result conditioned_evaluate(const conditioned *p, const saferl_rl_env *env, int horizon, double reward_target,
-                                          double cost_target, int episodes, saferl_rng *rng, double *returns,
-                                          double *costs) {
-#if PLS_HAVE_RCSL
-    return saferl_rl_rcsl_evaluate(&p->rcsl, env, reward_target, cost_target, episodes, horizon, 0, rng, returns, costs,
-                                   NULL, NULL);
-#else
-    float obs[SAFERL_RL_MAX_WIDTH], action[8];
-    int e, t, k;
-    for (e = 0; e < episodes; ++e) {
-        double w[MAX_BEHAVIOURS * MAX_EPSILONS + 1], ret = 0.0, cost = 0.0;
-        saferl_result r;
-        for (k = 0; k < p->mixes; ++k) {
-            double dr = (reward_target - p->mean_return[k]) / p->reward_sd, dc = (cost_target - p->mean_cost[k]) / p->cost_sd;
-            w[k] = exp(-0.5 * (dr * dr + dc * dc) / 0.09);
-        }
-        k = (int)saferl_rng_categorical(rng, w, (size_t)p->mixes);
-        if (k >= p->mixes) k = 0;
-        if ((r = env->reset(env->state, rng, obs)) < 0) return r;
-        for (t = 0; t < horizon; ++t) {
-            float rew, c;
-            int term = 0, trunc = 0, j;
-            if (p->policy_of[k] < 0 || saferl_rng_uniform(rng) < p->epsilon[k]) {
-                if (env->action_count) action[0] = (float)saferl_rng_bounded(rng, (uint32_t)env->action_count);
-                else for (j = 0; j < env->action_dim; ++j) action[j] = (float)(2.0 * saferl_rng_uniform(rng) - 1.0);
-            } else if ((r = saferl_rl_policy_act(&p->behaviours[p->policy_of[k]], obs, action, rng)) < 0) return r;
-            if ((r = env->step(env->state, rng, action, obs, &rew, &c, &term, &trunc)) < 0) return r;
-            ret += rew;
-            cost += c;
-            if (term || trunc) break;
-        }
-        returns[e] = ret;
-        costs[e] = cost;
-    }
-    return SAFERL_OK;
-#endif
-}
-
-static void conditioned_free(conditioned *p) {
-#if PLS_HAVE_RCSL
-    free(p->memory);
-    p->memory = NULL;
-#else
-    (void)p;
-#endif
-}
-
-#if PLS_HAVE_RCSL
-/* Loads and validates a conditioned policy file against the summary's size and CRC. */
+/* Loads and validates a conditioned policy file against the summary's size and hash. */
 static int load_conditioned(const char *path, const summary *s, const saferl_rl_env *env, conditioned *p) {
-    size_t size = 0, need = 0;
+    size_t size = 0;
     unsigned char *data = read_file(path, &size);
-    saferl_result r;
+    char why[200];
+    int ok;
     memset(p, 0, sizeof *p);
     if (!data) {
         fprintf(stderr, "%s: cannot read the file\n", path);
         return 0;
     }
-    if ((r = saferl_rl_rcsl_load_size(data, size, &need)) < 0) {
-        fprintf(stderr, "%s: not a valid conditioned policy: %s\n", path, saferl_result_string(r));
-        free(data);
-        return 0;
-    }
-    if (s && (size != s->policy_bytes || crc32_bytes(data, size) != s->policy_crc)) {
-        fprintf(stderr, "%s: does not match its summary (size or CRC differs): regenerate the artifacts\n", path);
-        free(data);
-        return 0;
-    }
-    p->memory = malloc(need ? need : 1);
-    if (!p->memory || (r = saferl_rl_rcsl_load(&p->rcsl, data, size, p->memory, need)) < 0) {
-        fprintf(stderr, "%s: %s\n", path, p->memory ? saferl_result_string(r) : "out of memory");
-        free(data);
-        return 0;
-    }
+    ok = conditioned_load(data, size, s, env, p, why, sizeof why);
     free(data);
-    if (p->rcsl.observation_dim != env->observation_dim ||
-        saferl_rl_policy_check_env(&p->rcsl.policy, env) == SAFERL_OK /* the net's input is obs + 2 */) {
-        fprintf(stderr, "%s: a conditioned policy for another environment\n", path);
-        conditioned_free(p);
-        return 0;
-    }
-    return 1;
-}
-#endif
-
-/* ---- deployment ---------------------------------------------------------------------------- */
-
-typedef struct episode_log {
-    double *returns, *costs;
-    int count, capacity;
-} episode_log;
-
-typedef struct deployer {
-    const env_config *config;
-    const conditioned *policy;
-    saferl_rl_env env;
-    saferl_rl_builtin state;
-    saferl_rng rng;
-    episode_log *log;
-    int failed;
-} deployer;
-
-static int log_reserve(episode_log *log, int more) {
-    if (log->count + more > log->capacity) {
-        int cap = (log->count + more) * 2;
-        double *r = (double *)realloc(log->returns, sizeof(double) * (size_t)cap);
-        double *c;
-        if (!r) return 0;
-        log->returns = r;
-        c = (double *)realloc(log->costs, sizeof(double) * (size_t)cap);
-        if (!c) return 0;
-        log->costs = c;
-        log->capacity = cap;
-    }
-    return 1;
-}
-
-/* saferl_gp_pls_evaluate: EPISODES_PER_EVAL episodes with target z, their means. */
-static int deploy_evaluate(const double *z, double *reward, double *cost, void *user) {
-    deployer *d = (deployer *)user;
-    double sr = 0.0, sc = 0.0;
-    int i;
-    if (!log_reserve(d->log, EPISODES_PER_EVAL)) return 1;
-    if (conditioned_evaluate(d->policy, &d->env, d->config->horizon, z[0], z[1], EPISODES_PER_EVAL, &d->rng,
-                             d->log->returns + d->log->count, d->log->costs + d->log->count) < 0) {
-        d->failed = 1;
-        return 1;
-    }
-    for (i = 0; i < EPISODES_PER_EVAL; ++i) {
-        sr += d->log->returns[d->log->count + i];
-        sc += d->log->costs[d->log->count + i];
-    }
-    d->log->count += EPISODES_PER_EVAL;
-    *reward = sr / EPISODES_PER_EVAL;
-    *cost = sc / EPISODES_PER_EVAL;
-    return 0;
-}
-
-/* What one method did in one deployment. */
-typedef struct method_result {
-    const char *name;
-    int unsafe_evaluations;   /* (a); -1: not applicable */
-    int unsafe_episodes;      /* (b) */
-    int episodes;
-    double final_reward, final_cost; /* true values of the final target / policy */
-    int final_index;          /* grid index, -1 for fine-tuning */
-    episode_log log;
-    int eval_index[EVALUATIONS];
-    double eval_reward[EVALUATIONS], eval_cost[EVALUATIONS];
-    int eval_stage[EVALUATIONS];
-} method_result;
-
-static int count_over(const episode_log *log, double b) {
-    int i, n = 0;
-    for (i = 0; i < log->count; ++i) n += log->costs[i] > b;
-    return n;
-}
-
-typedef struct grid_state {
-    double targets[2 * MAX_GRID];
-    unsigned char seed_set[MAX_GRID];
-    double cost_upper[MAX_GRID];     /* the cost GP's u_g after the last evaluation */
-    unsigned char safe[EVALUATIONS + 1][MAX_GRID]; /* safe set before each evaluation, and at the end */
-    int count;
-} grid_state;
-
-static void fill_grid(const env_config *c, grid_state *g) {
-    int j;
-    g->count = grid_count(c);
-    for (j = 0; j < g->count; ++j) {
-        grid_target(c, j, g->targets + 2 * j);
-        g->seed_set[j] = g->targets[2 * j] <= c->seed_r_max + 1e-9 && g->targets[2 * j + 1] <= c->seed_g_max + 1e-9;
-    }
-}
-
-/* PLS's online stage (Alg. 1: StageOpt with L = 0 on a grid of targets), with Theorem 1's
-   model: J(pi_z) = z + a GP deviation F(z). The GPs hold the deviations J_r - R and J_g - G
-   (prior mean 0, the signal scales fixed beforehand), so the bounds are
-   u_g(z) = G + mu_F(z) + beta sd_F(z), intersected over time (Lambda_0 = [0, b] on the seed set,
-   [0, inf) elsewhere). saferl_gp_pls_* holds one constant prior mean per GP and one constant
-   threshold, which cannot state m(z) = z: this loop is the same algorithm on saferl_gp and
-   saferl_gp_grid (the GP-only safe set, every safe target an expander while some target is
-   unsafe, stage 1 by the widest cost interval, stage 2 safe UCB on the reward). */
-static double finite_set_beta(int count, int t, double delta) {
-    return sqrt(2.0 * log((double)count * t * t * 3.14159265358979323846 * 3.14159265358979323846 / (6.0 * delta)));
-}
-
-static int run_pls(const env_config *c, const summary *s, const conditioned *p, uint32_t seed, grid_state *g,
-                   method_result *m) {
-    saferl_gp_desc gd[2];
-    saferl_gp gp[2];            /* 0 reward deviation, 1 cost deviation */
-    saferl_gp_grid grid[2];
-    void *grid_memory[2] = {NULL, NULL};
-    double lower[MAX_GRID], upper[MAX_GRID], reward_upper[MAX_GRID], reward_lower[MAX_GRID];
-    unsigned char safe[MAX_GRID];
-    deployer dep;
-    int i, j, k, ok = 1, stage = 1;
-    memset(&dep, 0, sizeof dep);
-    dep.config = c;
-    dep.policy = p;
-    make_env(c, &dep.env, &dep.state);
-    saferl_rng_seed(&dep.rng, seed);
-    dep.log = &m->log;
-    for (k = 0; k < 2; ++k) {
-        double noise_sd = k ? s->cost_noise_sd : s->reward_noise_sd, scale = k ? c->cost_deviation_sd : c->reward_deviation_sd;
-        memset(&gd[k], 0, sizeof gd[k]);
-        gd[k].dim = 2;
-        gd[k].capacity = EVALUATIONS;
-        gd[k].ard = 1;
-        gd[k].lengthscale = k ? c->cost_lengthscale : c->reward_lengthscale;
-        gd[k].y_scale = scale;
-        gd[k].noise_variance = noise_sd * noise_sd / (scale * scale) / EPISODES_PER_EVAL;
-        if (saferl_gp_create(&gp[k], &gd[k]) < 0) return 0;
-        grid_memory[k] = malloc(saferl_gp_grid_memory_size((uint32_t)g->count, EVALUATIONS));
-        if (!grid_memory[k] || saferl_gp_grid_init(&grid[k], &gp[k], g->targets, (uint32_t)g->count, grid_memory[k],
-                                                   saferl_gp_grid_memory_size((uint32_t)g->count, EVALUATIONS)) < 0)
-            ok = 0;
-    }
-    for (j = 0; j < g->count; ++j) {
-        safe[j] = g->seed_set[j];
-        lower[j] = 0.0;
-        upper[j] = g->seed_set[j] ? c->budget : 1e300;
-    }
-    m->name = "PLS";
-    for (i = 0; ok && i <= EVALUATIONS; ++i) {
-        double beta = finite_set_beta(g->count, i + 1, 0.05), best = -1e300, reward, cost, z[2];
-        int any_unsafe = 0, choice = -1;
-        for (k = 0; k < 2; ++k)
-            if (saferl_gp_grid_update(&grid[k], &gp[k]) < 0) ok = 0;
-        for (j = 0; ok && j < g->count; ++j) {
-            double sd_c = sqrt(grid[1].var[j] > 0 ? grid[1].var[j] : 0), sd_r = sqrt(grid[0].var[j] > 0 ? grid[0].var[j] : 0);
-            double u = g->targets[2 * j + 1] + grid[1].mean[j] + beta * sd_c, l = g->targets[2 * j + 1] + grid[1].mean[j] - beta * sd_c;
-            double nu = u < upper[j] ? u : upper[j], nl = l > lower[j] ? l : lower[j];
-            if (nl <= nu) { upper[j] = nu; lower[j] = nl; }
-            else { upper[j] = u; lower[j] = l < 0 ? 0 : l; } /* an empty intersection: the model was wrong; keep the fresh interval */
-            if (upper[j] <= c->budget) safe[j] = 1;
-            any_unsafe |= !safe[j];
-            reward_upper[j] = g->targets[2 * j] + grid[0].mean[j] + beta * sd_r;
-            reward_lower[j] = g->targets[2 * j] + grid[0].mean[j] - beta * sd_r;
-        }
-        for (j = 0; j < g->count; ++j) g->safe[i][j] = safe[j];
-        if (i == EVALUATIONS) break; /* the final bounds, for the picture and the recommendation */
-        if (stage == 1) { /* expansion: the widest cost interval among the safe targets */
-            for (j = 0; j < g->count; ++j)
-                if (safe[j] && upper[j] - lower[j] > best) {
-                    best = upper[j] - lower[j];
-                    choice = j;
-                }
-            if (!any_unsafe || best <= c->stage_tolerance * c->cost_deviation_sd || i >= EVALUATIONS / 2) stage = 2;
-        }
-        if (stage == 2) { /* safe UCB on the reward */
-            best = -1e300;
-            for (j = 0; j < g->count; ++j)
-                if (safe[j] && reward_upper[j] > best) {
-                    best = reward_upper[j];
-                    choice = j;
-                }
-        }
-        z[0] = g->targets[2 * choice];
-        z[1] = g->targets[2 * choice + 1];
-        if (deploy_evaluate(z, &reward, &cost, &dep) != 0 || saferl_gp_add(&gp[0], z, reward - z[0]) < 0 ||
-            saferl_gp_add(&gp[1], z, cost - z[1]) < 0) {
-            ok = 0;
-            break;
-        }
-        m->eval_index[i] = choice;
-        m->eval_reward[i] = reward;
-        m->eval_cost[i] = cost;
-        m->eval_stage[i] = stage;
-        m->unsafe_evaluations += s->truth_cost[choice] > c->budget;
-    }
-    if (ok) {
-        double best = -1e300;
-        for (j = 0; j < g->count; ++j) {
-            g->cost_upper[j] = upper[j];
-            if (safe[j] && reward_lower[j] > best) { /* recommendation: the best reward lower bound */
-                best = reward_lower[j];
-                m->final_index = j;
-            }
-        }
-    }
-    for (k = 0; k < 2; ++k) {
-        saferl_gp_destroy(&gp[k]);
-        free(grid_memory[k]);
-    }
+    if (!ok) fprintf(stderr, "%s: %s\n", path, why);
     return ok;
-}
-
-/* Unconstrained GP-UCB over the same grid: the same reward model (R + a GP deviation), the same
-   beta schedule, no cost model. */
-static int run_gp_ucb(const env_config *c, const summary *s, const conditioned *p, uint32_t seed, const grid_state *g,
-                      method_result *m) {
-    saferl_gp_desc gd;
-    saferl_gp gp;
-    saferl_gp_grid grid;
-    size_t size = saferl_gp_grid_memory_size((uint32_t)g->count, EVALUATIONS);
-    void *memory = malloc(size);
-    deployer dep;
-    int i, j, ok = 1;
-    memset(&gd, 0, sizeof gd);
-    gd.dim = 2;
-    gd.capacity = EVALUATIONS;
-    gd.ard = 1;
-    gd.lengthscale = c->reward_lengthscale;
-    gd.y_scale = c->reward_deviation_sd;
-    gd.noise_variance = s->reward_noise_sd * s->reward_noise_sd / (gd.y_scale * gd.y_scale) / EPISODES_PER_EVAL;
-    if (!memory || saferl_gp_create(&gp, &gd) < 0) {
-        free(memory);
-        return 0;
-    }
-    if (saferl_gp_grid_init(&grid, &gp, g->targets, (uint32_t)g->count, memory, size) < 0) ok = 0;
-    memset(&dep, 0, sizeof dep);
-    dep.config = c;
-    dep.policy = p;
-    make_env(c, &dep.env, &dep.state);
-    saferl_rng_seed(&dep.rng, seed);
-    dep.log = &m->log;
-    m->name = "GP-UCB (no constraint)";
-    for (i = 0; ok && i <= EVALUATIONS; ++i) {
-        double beta = finite_set_beta(g->count, i + 1, 0.05), best = -1e300, reward, cost;
-        int choice = 0;
-        if (saferl_gp_grid_update(&grid, &gp) < 0) {
-            ok = 0;
-            break;
-        }
-        for (j = 0; j < g->count; ++j) {
-            double sd = sqrt(grid.var[j] > 0 ? grid.var[j] : 0);
-            double v = g->targets[2 * j] + grid.mean[j] + (i < EVALUATIONS ? beta : -beta) * sd;
-            if (v > best) {
-                best = v;
-                choice = j;
-            }
-        }
-        if (i == EVALUATIONS) { /* the recommendation: the best reward lower bound */
-            m->final_index = choice;
-            break;
-        }
-        if (deploy_evaluate(g->targets + 2 * choice, &reward, &cost, &dep) != 0 ||
-            saferl_gp_add(&gp, g->targets + 2 * choice, reward - g->targets[2 * choice]) < 0) {
-            ok = 0;
-            break;
-        }
-        m->eval_index[i] = choice;
-        m->eval_reward[i] = reward;
-        m->eval_cost[i] = cost;
-        m->unsafe_evaluations += s->truth_cost[choice] > c->budget;
-    }
-    saferl_gp_destroy(&gp);
-    free(memory);
-    return ok;
-}
-
-static int nearest_index(const env_config *c, double r, double g) {
-    int i = (int)floor((r - c->r_min) / c->r_step + 0.5), k = (int)floor((g - c->g_min) / c->g_step + 0.5);
-    if (i < 0) i = 0;
-    if (i >= c->r_count) i = c->r_count - 1;
-    if (k < 0) k = 0;
-    if (k >= c->g_count) k = c->g_count - 1;
-    return i * c->g_count + k;
-}
-
-static int run_fixed(const env_config *c, const summary *s, const conditioned *p, uint32_t seed, const grid_state *g,
-                     method_result *m) {
-    deployer dep;
-    int i, j = nearest_index(c, c->fixed_r, c->fixed_g);
-    memset(&dep, 0, sizeof dep);
-    dep.config = c;
-    dep.policy = p;
-    make_env(c, &dep.env, &dep.state);
-    saferl_rng_seed(&dep.rng, seed);
-    dep.log = &m->log;
-    m->name = "fixed target";
-    for (i = 0; i < EVALUATIONS; ++i) {
-        double reward, cost;
-        if (deploy_evaluate(g->targets + 2 * j, &reward, &cost, &dep) != 0) return 0;
-        m->eval_index[i] = j;
-        m->eval_reward[i] = reward;
-        m->eval_cost[i] = cost;
-        m->unsafe_evaluations += s->truth_cost[j] > c->budget;
-    }
-    m->final_index = j;
-    return 1;
 }
 
 /* An environment wrapper that logs every finished episode's return and cost (fine-tuning). */
@@ -907,15 +309,15 @@ static void png_truth(const char *path, const env_config *c, const summary *s) {
     double lo = 1e300, hi = -1e300;
     int j;
     char title[160];
-    if (!plot_canvas_init(&canvas, 1300, 560, plot_rgb(255, 255, 255))) return;
+    if (!plot_canvas_init(&canvas, 1300, 590, plot_rgb(255, 255, 255))) return;
     for (j = 0; j < s->truth_count; ++j) {
         if (s->truth_reward[j] < lo) lo = s->truth_reward[j];
         if (s->truth_reward[j] > hi) hi = s->truth_reward[j];
     }
     snprintf(title, sizeof title, "%s: true reward", c->name);
-    grid_axes(&ax, &canvas, c, 70, 50, 560, 500, title);
+    grid_axes(&ax, &canvas, c, 70, 80, 560, 530, title);
     draw_heat(&ax, c, s->truth_reward, lo, hi);
-    color_bar(&canvas, 575, 60, 490, lo, hi);
+    color_bar(&canvas, 575, 90, 520, lo, hi);
     lo = 1e300;
     hi = -1e300;
     for (j = 0; j < s->truth_count; ++j) {
@@ -923,7 +325,7 @@ static void png_truth(const char *path, const env_config *c, const summary *s) {
         if (s->truth_cost[j] > hi) hi = s->truth_cost[j];
     }
     snprintf(title, sizeof title, "true cost (red: > b = %g)", c->budget);
-    grid_axes(&ax, &canvas, c, 720, 50, 1210, 500, title);
+    grid_axes(&ax, &canvas, c, 720, 80, 1210, 530, title);
     draw_heat(&ax, c, s->truth_cost, lo, hi);
     for (j = 0; j < s->truth_count; ++j)
         if (s->truth_cost[j] > c->budget) {
@@ -931,7 +333,7 @@ static void png_truth(const char *path, const env_config *c, const summary *s) {
             grid_target(c, j, z);
             plot_marker_at(&canvas, plot_px(&ax, z[0]), plot_py(&ax, z[1]), PLOT_MARKER_SQUARE, 7, plot_rgb(220, 40, 40));
         }
-    color_bar(&canvas, 1225, 60, 490, lo, hi);
+    color_bar(&canvas, 1225, 90, 520, lo, hi);
     if (!plot_write_png(&canvas, path)) fprintf(stderr, "pls_lifetime: cannot write %s\n", path);
     plot_canvas_free(&canvas);
 }
@@ -1021,7 +423,8 @@ static int compute_truth(const env_config *c, const conditioned *p, uint32_t see
         saferl_rng rng;
         grid_target(c, j, z);
         saferl_rng_seed(&rng, seed * 7919u + 1000003u * (uint32_t)j + 17u);
-        if (conditioned_evaluate(p, &env, c->horizon, z[0], z[1], TRUTH_EPISODES, &rng, returns, costs) < 0) return 0;
+        if (saferl_rl_rcsl_evaluate(&p->rcsl, &env, z[0], z[1], TRUTH_EPISODES, c->horizon, 0, &rng, returns, costs, NULL, NULL) < 0)
+            return 0;
         for (e = 0; e < TRUTH_EPISODES; ++e) {
             sr += returns[e];
             sc += costs[e];
@@ -1101,29 +504,20 @@ typedef struct pipeline {
     saferl_rl_policy behaviour;        /* the fine-tuning baseline's start */
     void *behaviour_memory;
     int have_behaviour_file;
-#if !PLS_HAVE_RCSL
-    saferl_rl_agent agents[MAX_BEHAVIOURS];
-#endif
 } pipeline;
 
 static void pipeline_free(pipeline *p) {
     conditioned_free(&p->policy);
-#if !PLS_HAVE_RCSL
-    {
-        int i;
-        for (i = 0; i < p->config->behaviour_count; ++i) saferl_rl_agent_destroy(&p->agents[i]);
-    }
-#endif
     if (p->have_behaviour_file) saferl_rl_policy_free_file(&p->behaviour, NULL);
     free(p->behaviour_memory);
 }
 
-static int file_checksum(const char *path, uint32_t *bytes, uint32_t *crc) {
+static int file_checksum(const char *path, uint32_t *bytes, uint32_t *hash) {
     size_t size = 0;
     unsigned char *data = read_file(path, &size);
     if (!data) return 0;
     *bytes = (uint32_t)size;
-    *crc = crc32_bytes(data, size);
+    *hash = artifact_hash(data, size);
     free(data);
     return 1;
 }
@@ -1131,9 +525,9 @@ static int file_checksum(const char *path, uint32_t *bytes, uint32_t *crc) {
 static int load_behaviour(const char *path, const summary *s, const env_config *c, pipeline *p) {
     saferl_rl_builtin state;
     saferl_rl_env env;
-    uint32_t bytes = 0, crc = 0;
+    uint32_t bytes = 0, hash = 0;
     saferl_result r;
-    if (!file_checksum(path, &bytes, &crc)) {
+    if (!file_checksum(path, &bytes, &hash)) {
         fprintf(stderr, "%s: cannot read the file\n", path);
         return 0;
     }
@@ -1143,7 +537,7 @@ static int load_behaviour(const char *path, const summary *s, const env_config *
     }
     p->have_behaviour_file = 1;
     make_env(c, &env, &state);
-    if (bytes != s->behaviour_bytes || crc != s->behaviour_crc || saferl_rl_policy_check_env(&p->behaviour, &env) < 0) {
+    if (bytes != s->behaviour_bytes || hash != s->behaviour_hash || saferl_rl_policy_check_env(&p->behaviour, &env) < 0) {
         fprintf(stderr, "%s: does not match its summary or environment: regenerate the artifacts\n", path);
         return 0;
     }
@@ -1158,15 +552,11 @@ static void path_join(char *out, size_t size, const char *dir, const char *name,
 static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir, const char *dataset_path, pipeline *p) {
     saferl_rl_builtin states[MAX_BEHAVIOURS], state;
     saferl_rl_env envs[MAX_BEHAVIOURS], env;
-#if PLS_HAVE_RCSL
     saferl_rl_agent agents[MAX_BEHAVIOURS];
     saferl_rl_dataset dataset;
     saferl_rl_dataset_desc dd;
     saferl_rl_rcsl_trainer trainer;
     saferl_rl_rcsl_desc rd;
-#else
-    saferl_rl_agent *agents = p->agents;
-#endif
     long mixes = (long)c->behaviour_count * c->epsilon_count + 1, episodes = mixes * c->episodes_per_mix, e;
     double *ep_return = (double *)malloc(sizeof(double) * (size_t)episodes * 2), *ep_cost;
     double best_return = -1e300;
@@ -1194,10 +584,8 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
     }
     /* 2. the offline dataset: each behaviour with epsilon-random actions, plus a random policy */
     make_env(c, &env, &state);
-#if PLS_HAVE_RCSL
     dd = saferl_rl_dataset_desc_for_env(&env, episodes * c->horizon, episodes);
     if (saferl_rl_dataset_create(&dataset, &dd) < 0) return 0;
-#endif
     {
         saferl_rng rng;
         saferl_rng_seed(&rng, seed ^ 0xda7a5e7u);
@@ -1207,23 +595,8 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
                 double eps = i < c->behaviour_count ? c->epsilons[k] : 1.0, sr = 0, sc = 0;
                 double *rr = ep_return + (long)row * c->episodes_per_mix, *cc = ep_cost + (long)row * c->episodes_per_mix;
                 int n;
-#if PLS_HAVE_RCSL
                 if (saferl_rl_dataset_collect(&dataset, pol, &env, c->episodes_per_mix, c->horizon, 0, eps, &rng, rr, cc) < 0)
                     return 0;
-#else
-                p->policy.policy_of[row] = pol ? i : -1;
-                p->policy.epsilon[row] = eps;
-                if (pol) p->policy.behaviours[i] = agents[i].actor;
-                {
-                    conditioned one = p->policy;
-                    one.mixes = 1;
-                    one.policy_of[0] = p->policy.policy_of[row];
-                    one.epsilon[0] = eps;
-                    one.mean_return[0] = one.mean_cost[0] = 0.0;
-                    one.reward_sd = one.cost_sd = 1.0;
-                    if (conditioned_evaluate(&one, &env, c->horizon, 0, 0, c->episodes_per_mix, &rng, rr, cc) < 0) return 0;
-                }
-#endif
                 for (n = 0; n < c->episodes_per_mix; ++n) {
                     sr += rr[n];
                     sc += cc[n];
@@ -1285,7 +658,7 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
     if (out_dir) {
         path_join(path, sizeof path, out_dir, c->name, ".behaviour");
         if (saferl_rl_policy_save_file(&agents[best].actor, path) < 0 ||
-            !file_checksum(path, &s->behaviour_bytes, &s->behaviour_crc)) {
+            !file_checksum(path, &s->behaviour_bytes, &s->behaviour_hash)) {
             fprintf(stderr, "%s: cannot write\n", path);
             return 0;
         }
@@ -1299,12 +672,11 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
             ok = 0;
         if (!out_dir) {
             s->behaviour_bytes = (uint32_t)size;
-            s->behaviour_crc = buf ? crc32_bytes(buf, size) : 0;
+            s->behaviour_hash = buf ? artifact_hash(buf, size) : 0;
         }
         free(buf);
         if (!ok) return 0;
     }
-#if PLS_HAVE_RCSL
     s->dataset_steps = dataset.step_count;
     if (dataset_path) {
         saferl_rl_dataset check;
@@ -1335,7 +707,7 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
         unsigned char *buf = (unsigned char *)malloc(size);
         if (!buf || saferl_rl_rcsl_save(&trainer.policy, buf, size, &written) < 0) return 0;
         s->policy_bytes = (uint32_t)size;
-        s->policy_crc = crc32_bytes(buf, size);
+        s->policy_hash = artifact_hash(buf, size);
         if (out_dir) {
             FILE *f;
             path_join(path, sizeof path, out_dir, c->name, ".rcsl");
@@ -1357,18 +729,6 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
     }
     saferl_rl_rcsl_trainer_destroy(&trainer);
     for (i = 0; i < c->behaviour_count; ++i) saferl_rl_agent_destroy(&agents[i]);
-#else
-    (void)dataset_path;
-    p->policy.mixes = row;
-    for (i = 0; i < row; ++i) {
-        p->policy.mean_return[i] = s->mix[i][2];
-        p->policy.mean_cost[i] = s->mix[i][3];
-    }
-    p->policy.reward_sd = s->reward_sd;
-    p->policy.cost_sd = s->cost_sd;
-    s->policy_bytes = 16;
-    printf("conditioned policy: STAND-IN (saferl_rl.h has no RCSL yet): a target picks a logged behaviour mix\n");
-#endif
     free(ep_return);
     /* 4. the ground truth of every target */
     if (!compute_truth(c, &p->policy, seed, s)) return 0;
@@ -1394,13 +754,8 @@ static int load_artifacts(const env_config *c, const char *dir, pipeline *p) {
     path_join(path, sizeof path, dir, c->name, ".behaviour");
     if (!load_behaviour(path, &p->sum, c, p)) return 0;
     make_env(c, &env, &state);
-#if PLS_HAVE_RCSL
     path_join(path, sizeof path, dir, c->name, ".rcsl");
     return load_conditioned(path, &p->sum, &env, &p->policy);
-#else
-    fprintf(stderr, "pls_lifetime: built without saferl_rl.h's RCSL: the artifacts cannot be deployed (use run)\n");
-    return 0;
-#endif
 }
 
 /* ---- deployment of all methods, one seed -------------------------------------------------- */
@@ -1434,12 +789,11 @@ static int write_log(const char *path, const env_config *c, const summary *s, co
 
 static int deploy_all(pipeline *p, uint32_t seed, int finetune, grid_state *g, method_result *m) {
     const env_config *c = p->config;
-    int k;
     memset(m, 0, sizeof(method_result) * METHOD_COUNT);
     fill_grid(c, g);
-    if (!run_pls(c, &p->sum, &p->policy, seed, g, &m[0])) return 0;
-    if (!run_fixed(c, &p->sum, &p->policy, seed + 1000u, g, &m[1])) return 0;
-    if (!run_gp_ucb(c, &p->sum, &p->policy, seed + 2000u, g, &m[2])) return 0;
+    if (!method_run_all(METHOD_PLS, c, &p->sum, &p->policy, seed, g, &m[0])) return 0;
+    if (!method_run_all(METHOD_FIXED, c, &p->sum, &p->policy, seed + 1000u, g, &m[1])) return 0;
+    if (!method_run_all(METHOD_GP_UCB, c, &p->sum, &p->policy, seed + 2000u, g, &m[2])) return 0;
     if (finetune) {
         if (!run_finetune(c, &p->behaviour, seed + 3000u, &m[3])) return 0;
     } else {
@@ -1447,14 +801,7 @@ static int deploy_all(pipeline *p, uint32_t seed, int finetune, grid_state *g, m
         m[3].unsafe_evaluations = -1;
         m[3].final_index = -2;
     }
-    for (k = 0; k < METHOD_COUNT; ++k) {
-        m[k].episodes = m[k].log.count;
-        m[k].unsafe_episodes = count_over(&m[k].log, c->budget);
-        if (m[k].final_index >= 0) {
-            m[k].final_reward = p->sum.truth_reward[m[k].final_index];
-            m[k].final_cost = p->sum.truth_cost[m[k].final_index];
-        }
-    }
+    if (finetune) method_result_finish(&m[3], &p->sum, c->budget);
     return 1;
 }
 
@@ -1639,7 +986,6 @@ static int check_file(const char *path) {
         size_t need = 0;
         if ((r = saferl_rl_policy_load_size(data, size, &need)) >= 0) printf("%s: policy (SRLP): ok\n", path);
     }
-#if PLS_HAVE_RCSL
     else if (size >= 4 && memcmp(data, "SRLC", 4) == 0) {
         size_t need = 0;
         if ((r = saferl_rl_rcsl_load_size(data, size, &need)) >= 0) printf("%s: conditioned policy (SRLC): ok\n", path);
@@ -1648,7 +994,6 @@ static int check_file(const char *path) {
         if ((r = saferl_rl_dataset_load_info(data, size, &dd)) >= 0)
             printf("%s: dataset (SRLD): %ld episodes, %ld steps: ok\n", path, dd.max_episodes, dd.max_steps);
     }
-#endif
     else if (size >= strlen(SUMMARY_MAGIC) && memcmp(data, SUMMARY_MAGIC, strlen(SUMMARY_MAGIC)) == 0) {
         const char *env = strstr((const char *)data, "\nenv,");
         char name[32] = {0};
@@ -1685,8 +1030,7 @@ static int usage(const char *msg) {
             "       pls_lifetime deploy     --env gridworld|pointgoal --data DIR [--seed S] [--png-dir D] [--log FILE]\n"
             "                               [--no-finetune] [--brief]\n"
             "       pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune]\n"
-            "       pls_lifetime check      FILE...\n"
-            "       pls_lifetime info       (which conditioned policy this build has)\n",
+            "       pls_lifetime check      FILE...\n",
             msg);
     return 2;
 }
@@ -1699,10 +1043,6 @@ int main(int argc, char **argv) {
     pipeline p;
     if (argc < 2) return usage("a command is required");
     command = argv[1];
-    if (!strcmp(command, "info")) {
-        printf("conditioned policy: %s\n", PLS_HAVE_RCSL ? "rcsl (saferl_rl.h)" : "STAND-IN (saferl_rl.h has no RCSL)");
-        return 0;
-    }
     if (!strcmp(command, "check")) {
         int ok = 1;
         if (argc < 3) return usage("check needs files");
@@ -1737,8 +1077,7 @@ int main(int argc, char **argv) {
     p.config = c;
     if (!strcmp(command, "run") || !strcmp(command, "regenerate")) {
         if (!strcmp(command, "regenerate") && !out) return usage("regenerate needs --out DIR");
-        printf("== %s: offline stage (seed %u)%s\n", c->name, (uint32_t)seed,
-               PLS_HAVE_RCSL ? "" : " [STAND-IN conditioned policy: saferl_rl.h has no RCSL yet]");
+        printf("== %s: offline stage (seed %u)\n", c->name, (uint32_t)seed);
         if (!offline_stage(c, (uint32_t)seed, out, dataset, &p)) {
             fprintf(stderr, "pls_lifetime: the offline stage failed\n");
             pipeline_free(&p);

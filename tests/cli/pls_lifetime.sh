@@ -29,7 +29,7 @@ printf '# pls_lifetime log v1\nmethod,evaluation,index,reward_target,cost_target
 run check "$TMP/log2.csv"
 [ "$status" -eq 1 ] && grep -q "log2.csv:3: truncated" "$TMP/err" && ok "check: truncated log" || bad "check: truncated log" "$(cat "$TMP/err")"
 
-if [ -f "$DATA/gridworld.rcsl" ] && "$BIN" info | grep -q rcsl; then
+if [ -f "$DATA/gridworld.rcsl" ]; then
     run check "$DATA/gridworld.rcsl" "$DATA/gridworld.behaviour" "$DATA/gridworld.csv"
     [ "$status" -eq 0 ] && [ "$(grep -c ': ok' "$TMP/out")" -eq 3 ] && ok "check: the checked-in artifacts" ||
         bad "check: the checked-in artifacts" "$(cat "$TMP/err")"
@@ -68,6 +68,10 @@ if [ -f "$DATA/gridworld.rcsl" ] && "$BIN" info | grep -q rcsl; then
     line=$(grep -n '^budget' "$DATA/gridworld.csv" | cut -d: -f1)
     [ "$status" -eq 1 ] && grep -q "gridworld.csv:$line: budget b differs" "$TMP/err" && ok "changed budget: file:line" ||
         bad "changed budget: file:line" "$(cat "$TMP/err")"
+    sed 's/^policy,\([0-9]*\),.*/policy,\1,12345/' "$DATA/gridworld.csv" >"$TMP/d/gridworld.csv"
+    run deploy --env gridworld --data "$TMP/d"
+    [ "$status" -eq 1 ] && grep -q "gridworld.rcsl: does not match its summary" "$TMP/err" && ok "a policy other than the summary's rejected" ||
+        bad "a policy other than the summary's rejected" "$(cat "$TMP/err")"
     sed '40s/,[^,]*$/,x/' "$DATA/gridworld.csv" >"$TMP/d/gridworld.csv"
     run check "$TMP/d/gridworld.csv"
     [ "$status" -eq 1 ] && grep -q "gridworld.csv:40:" "$TMP/err" && ok "bad number in the summary: file:line" ||
@@ -78,6 +82,15 @@ if [ -f "$DATA/gridworld.rcsl" ] && "$BIN" info | grep -q rcsl; then
     [ "$status" -eq 1 ] && grep -q "gridworld.behaviour:" "$TMP/err" && ok "altered behaviour policy rejected" ||
         bad "altered behaviour policy rejected" "$(cat "$TMP/err")"
 else
-    echo "skip  the artifact tests: a build without saferl_rl.h's RCSL, or no examples/pls_data/gridworld.rcsl"
+    echo "skip  the artifact tests: no examples/pls_data/gridworld.rcsl"
+fi
+if [ -f "$DATA/pointgoal.rcsl" ]; then
+    run check "$DATA/pointgoal.rcsl" "$DATA/pointgoal.behaviour" "$DATA/pointgoal.csv"
+    [ "$status" -eq 0 ] && [ "$(grep -c ': ok' "$TMP/out")" -eq 3 ] && ok "check: the PointGoal artifacts" ||
+        bad "check: the PointGoal artifacts" "$(cat "$TMP/err")"
+    mkdir -p "$TMP/d" && cp "$DATA/pointgoal.csv" "$TMP/d/gridworld.csv"
+    run deploy --env gridworld --data "$TMP/d"
+    [ "$status" -eq 1 ] && grep -q "gridworld.csv:[0-9]*: written for another environment" "$TMP/err" &&
+        ok "another environment's summary rejected" || bad "another environment's summary rejected" "$(cat "$TMP/err")"
 fi
 finish
