@@ -69,6 +69,10 @@
       RCSL                saferl_rl_rcsl_policy conditioned on the reward and cost to go,
                           saferl_rl_rcsl_trainer (supervised, hindsight targets), acting and
                           evaluation with decreasing targets, the "SRLC" format
+      transformer form    saferl_rl_cdt: the Constrained Decision Transformer's small causal
+                          transformer (_layernorm_*, _gelu_*, _attention_*, _cdt_embed_*,
+                          _cdt_forward / _backward), a second RCSL architecture acting from a
+                          rolling saferl_rl_rcsl_context
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
       cartpole   Gym's CartPole-v1 dynamics (g 9.8, cart 1.0 kg, pole 0.1 kg, half-length 0.5,
@@ -201,10 +205,11 @@
              (SAFERL_ERR_VERSION), a short buffer (SAFERL_ERR_CORRUPT) and non-finite values
              (SAFERL_ERR_NOT_FINITE) before it writes anything.
 
-   RETURN-CONDITIONED SUPERVISED LEARNING (RCSL; the MLP form)
+   RETURN-CONDITIONED SUPERVISED LEARNING (RCSL; an MLP or a small causal transformer)
       The offline stage of PLS (Wachi et al. 2025), after Decision Transformer (Chen et al.
-      2021) and the Constrained Decision Transformer (CDT, Liu et al. 2023) with an MLP in
-      place of the transformer (the transformer form is not here yet).
+      2021) and the Constrained Decision Transformer (CDT, Liu et al. 2023), in two
+      architectures: an MLP on the current step (desc.architecture SAFERL_RL_RCSL_MLP, the
+      default) and CDT's transformer over the last K steps (SAFERL_RL_RCSL_TRANSFORMER).
       * saferl_rl_dataset holds logged episodes; saferl_rl_dataset_collect records N episodes
         of any saferl_rl_policy (sampled or deterministic), of uniformly random actions
         (policy NULL), or of an epsilon-random mixture of the two.
@@ -224,7 +229,33 @@
         256 drawn without replacement from a seeded shuffle, global-norm clipping at 40.
       * Acting: R_0, C_0 are the targets; after each step R <- R - r_t, C <- C - c_t (DT /
         CDT), saferl_rl_rcsl_evaluate runs episodes that way.
-      The examples (examples/rl_rcsl.c) use the MLP {64, 64} tanh on the lava gridworld.
+      * The transformer form (saferl_rl_cdt). Tokens as CDT: each step gives four, in CDT's
+        order (reward to go, cost to go, state, action), each a linear embedding of its
+        input (the action one-hot if discrete) plus a learned embedding of the step's
+        timestep in its episode (rows = the longest logged episode unless set; later
+        timesteps use the last row), then LayerNorm. Then layer_count pre-LN GPT-2 blocks
+        (LayerNorm, causal multi-head self-attention, projection, residual; LayerNorm,
+        Linear(d, mlp_width), GELU in the tanh form, Linear(mlp_width, d), residual), a final
+        LayerNorm and a linear head on each state token, which sees its step's R, C and
+        state but not its action. Loss as the MLP's (cross-entropy or Gaussian NLL with a
+        learned log sigma), the mean over the valid steps of the minibatch's windows.
+        Defaults: context K = 10 (CDT's), 2 layers, 2 heads, d_model 32, mlp_width 4 d,
+        minibatch 64 windows, Adam 1e-3, clipping at 40; CDT's paper setting (3 layers, 8
+        heads, 128, batch 2048, dropout 0.1, warm-up) is larger, and there is no dropout here.
+        GPT-2's initialisation (N(0, 0.02), output projections 0.02 / sqrt(2 layers)).
+      * Training windows: one per logged step s, the steps s .. s + K - 1 of its episode,
+        left-aligned. A window that meets the episode's end is padded AFTER its valid steps
+        (zero inputs, timestep 0) and the loss skips the padding: under the causal mask
+        padding only ever follows valid tokens, so it changes nothing (no key-padding mask
+        is needed). Every prediction at window position k thus sees k earlier steps, as at
+        an episode's start; a window never crosses into another episode.
+      * Acting (saferl_rl_rcsl_step): the context holds the episode's last K steps,
+        left-aligned exactly as in training, the newest step's action slot zero until the
+        action is chosen (the state token cannot see it); when full the oldest step is
+        dropped (a K - 1 step shift, no allocation). saferl_rl_rcsl_evaluate and
+        saferl_rl_rcsl_act take either architecture, so PLS code needs no change.
+      The examples (examples/rl_rcsl.c) use the MLP {64, 64} tanh on the lava gridworld by
+      default; `--arch transformer` trains and checks the transformer form.
 
    DATASET FORMAT (version 1; uint32 and binary32, little endian)
       offset 0   magic "SRLD"   4 format version (1)   8 observation_dim (1..4096)
@@ -247,6 +278,22 @@
              16+P  a CRC-32 of all bytes before.
       A new magic rather than a version 2 of "SRLP": version-1 policy files keep loading as
       they did, and neither loader mistakes the other's files (SAFERL_ERR_CORRUPT).
+      Version 2 holds the transformer form (MLP policies are still written as version 1):
+      offset 0 "SRLC"  4 version (2)  8 observation_dim (1..4094)  12 action kind (0
+             discrete, 1 Gaussian)  16 action_dim (discrete: actions, 2..4096)
+             20 context (1..64)  24 layer_count (1..8)  28 head_count (1..16)
+             32 d_model (1..1024, divisible by head_count)  36 mlp_width (1..4096)
+             40 max_timestep (1..100000)
+             44 the parameters (saferl_rl_cdt_param_count floats, the layout below), then
+             obs_mean and obs_std (observation_dim each), reward_scale, cost_scale, and a
+             CRC-32 of all bytes before. Parameter layout: reward w, b; cost w, b (d each);
+             state w (d x observation_dim), b; action w (d x action input), b; the timestep
+             table (max_timestep x d); embedding LayerNorm gain, bias; per block ln1 gain,
+             bias, qkv w (3d x d), b, proj w (d x d), b, ln2 gain, bias, fc w (mlp_width x d),
+             b, fc_proj w (d x mlp_width), b; final LayerNorm gain, bias; head w (A x d), b;
+             log sigma (Gaussian). The loader checks the shape, the exact length, the
+             checksum, finite values (SAFERL_ERR_NOT_FINITE) and positive stds and scales
+             before it writes anything.
 
    MEMORY, THREADS, ERRORS
       Nothing allocates except the *_create conveniences, through the desc's allocator (or
