@@ -132,15 +132,7 @@ def rcsl(out_path):
             torch.nn.utils.clip_grad_norm_(ps, 40.0)
             opt.step()
 
-        for _ in range(20):
-            step()
-        rates = []
-        for _ in range(REPEATS):
-            t0 = time.perf_counter()
-            for _ in range(steps):
-                step()
-            rates.append(steps * batch / (time.perf_counter() - t0))
-        lines.append(f"rcsl_train_samples_per_s_{name} {statistics.median(rates):.0f}")
+        lines.append(f"rcsl_train_samples_per_s_{name} {median_rate(step, 20, steps, batch):.0f}")
     lines.append(f"rcsl_train_samples_per_s_transformer_gridworld {cdt_rate():.0f}")
     out = open(out_path, "w") if out_path else sys.stdout
     for line in lines:
@@ -226,7 +218,13 @@ def cdt_rate():
         torch.nn.utils.clip_grad_norm_(net.parameters(), 40.0)
         opt.step()
 
-    for _ in range(5):
+    return median_rate(step, 5, steps, batch)
+
+
+def median_rate(step, warm_up, steps, batch):
+    """Samples per second of `step` (batch samples each): the median of REPEATS runs of
+    `steps` steps after `warm_up` steps."""
+    for _ in range(warm_up):
         step()
     rates = []
     for _ in range(REPEATS):
