@@ -9,7 +9,8 @@
    and cost critics, Adam), PPO, PPO-Lagrangian, PID-Lagrangian, CPO, PCPO,
    TRPO-Lagrangian, FOCOPS and CUP for discrete and continuous actions, flipping-based
    mixtures of trained policies for chance and expected-cost constraints, return-conditioned
-   policies learned offline from logged trajectories (the offline stage of PLS), and versioned
+   policies learned offline from logged trajectories (the offline stage of PLS; an MLP or the
+   Constrained Decision Transformer's small causal transformer), and versioned
    binary policy and dataset formats a game can load from memory.
 
    Do this:
@@ -76,6 +77,10 @@
       RCSL                saferl_rl_rcsl_policy conditioned on the reward and cost to go,
                           saferl_rl_rcsl_trainer (supervised, hindsight targets), acting and
                           evaluation with decreasing targets, the "SRLC" format
+      transformer form    saferl_rl_cdt: the Constrained Decision Transformer's small causal
+                          transformer (_layernorm_*, _gelu_*, _attention_*, _cdt_embed_*,
+                          _cdt_forward / _backward), a second RCSL architecture acting from a
+                          rolling saferl_rl_rcsl_context
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
       cartpole   Gym's CartPole-v1 dynamics (g 9.8, cart 1.0 kg, pole 0.1 kg, half-length 0.5,
@@ -246,10 +251,11 @@
              (SAFERL_ERR_VERSION), a short buffer (SAFERL_ERR_CORRUPT) and non-finite values
              (SAFERL_ERR_NOT_FINITE) before it writes anything.
 
-   RETURN-CONDITIONED SUPERVISED LEARNING (RCSL; the MLP form)
+   RETURN-CONDITIONED SUPERVISED LEARNING (RCSL; an MLP or a small causal transformer)
       The offline stage of PLS (Wachi et al. 2025), after Decision Transformer (Chen et al.
-      2021) and the Constrained Decision Transformer (CDT, Liu et al. 2023) with an MLP in
-      place of the transformer (the transformer form is not here yet).
+      2021) and the Constrained Decision Transformer (CDT, Liu et al. 2023), in two
+      architectures: an MLP on the current step (desc.architecture SAFERL_RL_RCSL_MLP, the
+      default) and CDT's transformer over the last K steps (SAFERL_RL_RCSL_TRANSFORMER).
       * saferl_rl_dataset holds logged episodes; saferl_rl_dataset_collect records N episodes
         of any saferl_rl_policy (sampled or deterministic), of uniformly random actions
         (policy NULL), or of an epsilon-random mixture of the two.
@@ -269,7 +275,33 @@
         256 drawn without replacement from a seeded shuffle, global-norm clipping at 40.
       * Acting: R_0, C_0 are the targets; after each step R <- R - r_t, C <- C - c_t (DT /
         CDT), saferl_rl_rcsl_evaluate runs episodes that way.
-      The examples (examples/rl_rcsl.c) use the MLP {64, 64} tanh on the lava gridworld.
+      * The transformer form (saferl_rl_cdt). Tokens as CDT: each step gives four, in CDT's
+        order (reward to go, cost to go, state, action), each a linear embedding of its
+        input (the action one-hot if discrete) plus a learned embedding of the step's
+        timestep in its episode (rows = the longest logged episode unless set; later
+        timesteps use the last row), then LayerNorm. Then layer_count pre-LN GPT-2 blocks
+        (LayerNorm, causal multi-head self-attention, projection, residual; LayerNorm,
+        Linear(d, mlp_width), GELU in the tanh form, Linear(mlp_width, d), residual), a final
+        LayerNorm and a linear head on each state token, which sees its step's R, C and
+        state but not its action. Loss as the MLP's (cross-entropy or Gaussian NLL with a
+        learned log sigma), the mean over the valid steps of the minibatch's windows.
+        Defaults: context K = 10 (CDT's), 2 layers, 2 heads, d_model 32, mlp_width 4 d,
+        minibatch 64 windows, Adam 1e-3, clipping at 40; CDT's paper setting (3 layers, 8
+        heads, 128, batch 2048, dropout 0.1, warm-up) is larger, and there is no dropout here.
+        GPT-2's initialisation (N(0, 0.02), output projections 0.02 / sqrt(2 layers)).
+      * Training windows: one per logged step s, the steps s .. s + K - 1 of its episode,
+        left-aligned. A window that meets the episode's end is padded AFTER its valid steps
+        (zero inputs, timestep 0) and the loss skips the padding: under the causal mask
+        padding only ever follows valid tokens, so it changes nothing (no key-padding mask
+        is needed). Every prediction at window position k thus sees k earlier steps, as at
+        an episode's start; a window never crosses into another episode.
+      * Acting (saferl_rl_rcsl_step): the context holds the episode's last K steps,
+        left-aligned exactly as in training, the newest step's action slot zero until the
+        action is chosen (the state token cannot see it); when full the oldest step is
+        dropped (a K - 1 step shift, no allocation). saferl_rl_rcsl_evaluate and
+        saferl_rl_rcsl_act take either architecture, so PLS code needs no change.
+      The examples (examples/rl_rcsl.c) use the MLP {64, 64} tanh on the lava gridworld by
+      default; `--arch transformer` trains and checks the transformer form.
 
    DATASET FORMAT (version 1; uint32 and binary32, little endian)
       offset 0   magic "SRLD"   4 format version (1)   8 observation_dim (1..4096)
@@ -292,6 +324,22 @@
              16+P  a CRC-32 of all bytes before.
       A new magic rather than a version 2 of "SRLP": version-1 policy files keep loading as
       they did, and neither loader mistakes the other's files (SAFERL_ERR_CORRUPT).
+      Version 2 holds the transformer form (MLP policies are still written as version 1):
+      offset 0 "SRLC"  4 version (2)  8 observation_dim (1..4094)  12 action kind (0
+             discrete, 1 Gaussian)  16 action_dim (discrete: actions, 2..4096)
+             20 context (1..64)  24 layer_count (1..8)  28 head_count (1..16)
+             32 d_model (1..1024, divisible by head_count)  36 mlp_width (1..4096)
+             40 max_timestep (1..100000)
+             44 the parameters (saferl_rl_cdt_param_count floats, the layout below), then
+             obs_mean and obs_std (observation_dim each), reward_scale, cost_scale, and a
+             CRC-32 of all bytes before. Parameter layout: reward w, b; cost w, b (d each);
+             state w (d x observation_dim), b; action w (d x action input), b; the timestep
+             table (max_timestep x d); embedding LayerNorm gain, bias; per block ln1 gain,
+             bias, qkv w (3d x d), b, proj w (d x d), b, ln2 gain, bias, fc w (mlp_width x d),
+             b, fc_proj w (d x mlp_width), b; final LayerNorm gain, bias; head w (A x d), b;
+             log sigma (Gaussian). The loader checks the shape, the exact length, the
+             checksum, finite values (SAFERL_ERR_NOT_FINITE) and positive stds and scales
+             before it writes anything.
 
    MEMORY, THREADS, ERRORS
       Nothing allocates except the *_create conveniences, through the desc's allocator (or
@@ -310,7 +358,9 @@
                           (rl_train --algo focops|cup|flip); return-conditioned supervised
                           learning: logged-trajectory dataset (format SRLD v1, collector), RCSL
                           trainer (MLP, cross-entropy / Gaussian NLL on hindsight targets),
-                          conditioned policy format SRLC v1; tanh vectorised in double (within
+                          conditioned policy format SRLC v1, and its transformer form (CDT
+                          tokens, timestep embeddings, LayerNorm, causal attention, GELU; SRLC
+                          v2; a rolling context, saferl_rl_rcsl_step); tanh vectorised in double (within
                           one ulp of every float; libm's tanhf was three quarters of a forward)
       0.2.0 (2026-11-21)  trust region: closed-form Fisher-vector products, conjugate
                           gradient, CPO (five-case dual, recovery, line search), PCPO (KL
@@ -1028,7 +1078,93 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_load_file(saferl_rl_dataset *datas
                                                         const saferl_allocator *allocator);
 #endif
 
-/* ---- return-conditioned policies (RCSL, the MLP form) ----------------------------------- */
+/* ---- the transformer form: a small causal transformer (Constrained Decision Transformer) --- */
+
+/* CDT's shape. A window holds `context` consecutive steps of one episode; step k gives four
+   tokens in CDT's order (reward to go, cost to go, state, action), so a window is
+   4 context tokens. Each token is a linear embedding of its input plus the learned
+   embedding of the step's timestep in its episode (the last row for timesteps beyond the
+   table), then LayerNorm; layer_count pre-LN GPT blocks (causal self-attention with
+   head_count heads, GELU MLP of mlp_width), a final LayerNorm, and a linear head on each
+   state token gives the action distribution's logits or means (a Gaussian adds a learned
+   state-independent log sigma, as the MLP form). Step inputs are rows of
+   observation_dim + 2 + action_input floats: the normalised observation, R / reward_scale,
+   C / cost_scale, then the action (one-hot over action_input actions if discrete). */
+#define SAFERL_RL_CDT_MAX_CONTEXT 64
+#define SAFERL_RL_CDT_MAX_TOKENS (4 * SAFERL_RL_CDT_MAX_CONTEXT)
+typedef struct saferl_rl_cdt {
+    int observation_dim;            /* the environment's */
+    int action_input;               /* the action token's input: action count (discrete) or action_dim */
+    int head_dim;                   /* logits (discrete) or means (Gaussian) */
+    int gaussian;                   /* 1: a log sigma block (head_dim floats) ends the parameters */
+    int context;                    /* K steps a window, 1..64 */
+    int layer_count;                /* 1..8 */
+    int head_count;                 /* 1..16, dividing d_model */
+    int d_model;                    /* 1..1024 */
+    int mlp_width;                  /* 1..4096 */
+    int max_timestep;               /* rows of the timestep embedding, 1..100000 */
+} saferl_rl_cdt;
+
+/* Layers (shapes in each one's first comment). LayerNorm's epsilon is 1e-5 (PyTorch's);
+   GELU is GPT-2's tanh approximation; attention is causal (token t sees tokens <= t),
+   T <= SAFERL_RL_CDT_MAX_TOKENS. Backward passes accumulate (+=). */
+SAFERL_RL_API void saferl_rl_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+                                               const float *weight, const float *bias, int N, int C);
+SAFERL_RL_API void saferl_rl_layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                                                const float *inp, const float *weight, const float *mean,
+                                                const float *rstd, int N, int C);
+SAFERL_RL_API void saferl_rl_gelu_forward(float *out, const float *inp, int N);
+SAFERL_RL_API void saferl_rl_gelu_backward(float *dinp, const float *inp, const float *dout, int N);
+SAFERL_RL_API void saferl_rl_attention_forward(float *out, float *att, const float *inp, int B, int T, int C, int NH);
+SAFERL_RL_API void saferl_rl_attention_backward(float *dinp, const float *dout, const float *inp, const float *att,
+                                                int B, int T, int C, int NH);
+
+/* SAFERL_ERR_INVALID_ARGUMENT for a field out of its range. */
+SAFERL_RL_API saferl_result saferl_rl_cdt_check(const saferl_rl_cdt *cdt);
+SAFERL_RL_API size_t saferl_rl_cdt_param_count(const saferl_rl_cdt *cdt);
+/* Floats of activations for B windows (saferl_rl_cdt_forward) and of scratch for B windows
+   (saferl_rl_cdt_backward). */
+SAFERL_RL_API size_t saferl_rl_cdt_activation_count(const saferl_rl_cdt *cdt, int B);
+SAFERL_RL_API size_t saferl_rl_cdt_scratch_count(const saferl_rl_cdt *cdt, int B);
+/* GPT-2's initialisation: weights and embeddings N(0, 0.02) (the blocks' output projections
+   0.02 / sqrt(2 layer_count)), biases 0, LayerNorm gains 1, log sigma log_std. */
+SAFERL_RL_API void saferl_rl_cdt_init_params(const saferl_rl_cdt *cdt, float *params, saferl_rng *rng, float log_std);
+/* The token embeddings: steps (B, K, observation_dim + 2 + action_input), timesteps (B, K)
+   (clamped into the table), out (B, 4K, d_model), before the embedding LayerNorm. Backward
+   accumulates the parameters' gradients into grads and, if dsteps is not NULL, the steps'. */
+SAFERL_RL_API void saferl_rl_cdt_embed_forward(const saferl_rl_cdt *cdt, const float *params, float *out,
+                                               const float *steps, const int *timesteps, int B, int K);
+SAFERL_RL_API void saferl_rl_cdt_embed_backward(const saferl_rl_cdt *cdt, const float *params, float *grads,
+                                                float *dsteps, const float *dout, const float *steps,
+                                                const int *timesteps, int B, int K);
+/* The whole network on B windows of K <= context steps: returns the head (B, K, head_dim),
+   row (b, k) read from step k's state token, a pointer into acts. */
+SAFERL_RL_API float *saferl_rl_cdt_forward(const saferl_rl_cdt *cdt, const float *params, const float *steps,
+                                           const int *timesteps, float *acts, int B, int K);
+/* dhead (B, K, head_dim) in; parameter gradients accumulate into grads, the steps' into
+   dsteps (or NULL). acts from the forward pass with the same B and K. */
+SAFERL_RL_API void saferl_rl_cdt_backward(const saferl_rl_cdt *cdt, const float *params, float *grads,
+                                          const float *steps, const int *timesteps, const float *acts,
+                                          const float *dhead, float *dsteps, float *scratch, int B, int K);
+
+/* The rolling context a transformer policy acts from: the last `context` steps of the
+   current episode. Yours: size it with saferl_rl_rcsl_context_memory_size, reset it at
+   every episode start; acting never allocates. An MLP policy needs none (0 bytes; a NULL
+   context is fine). */
+typedef struct saferl_rl_rcsl_context {
+    int length;                     /* steps held, <= context */
+    long timestep;                  /* steps taken in this episode */
+    float *steps;                   /* context rows of step inputs */
+    int *timesteps;                 /* context */
+    float *acts;                    /* one window's activations */
+} saferl_rl_rcsl_context;
+
+typedef enum saferl_rl_rcsl_architecture {
+    SAFERL_RL_RCSL_MLP = 0,
+    SAFERL_RL_RCSL_TRANSFORMER = 1
+} saferl_rl_rcsl_architecture;
+
+/* ---- return-conditioned policies (RCSL; the MLP and transformer forms) ------------------ */
 
 /* A policy over (observation, reward to go, cost to go). `policy` is an ordinary
    saferl_rl_policy whose input is observation_dim + 2 (obs, R, C) and whose normaliser's
@@ -1038,20 +1174,45 @@ typedef struct saferl_rl_rcsl_policy {
     int observation_dim;            /* the environment's */
     float reward_scale, cost_scale; /* the network sees R / reward_scale, C / cost_scale */
     float *input;                   /* observation_dim + 2 floats of scratch for acting */
+    saferl_rl_rcsl_architecture architecture; /* 0 (a zeroed struct): the MLP in `policy` */
+    /* The transformer form: `policy` keeps the action kind and size, the normaliser and
+       params (pointing at cdt's parameters, log sigma last); its net is empty. */
+    saferl_rl_cdt cdt;
+    saferl_rl_rcsl_context context; /* saferl_rl_rcsl_act's and _evaluate's scratch */
 } saferl_rl_rcsl_policy;
 
 /* One observation and the remaining targets in, one action out (action_dim floats; a
    discrete action as its index). rng NULL: deterministic (argmax / mean), else a sample
    (Gaussian actions clipped to [-1, 1]). SAFERL_ERR_NOT_FINITE for NaN/inf inputs (action
-   untouched). No allocation; one policy must not act from two threads at once (scratch). */
+   untouched). No allocation; one policy must not act from two threads at once (scratch).
+   A transformer policy acts here as at the first step of an episode (a window of one step,
+   timestep 0); within episodes use saferl_rl_rcsl_step with a context. */
 SAFERL_RL_API saferl_result saferl_rl_rcsl_act(const saferl_rl_rcsl_policy *policy, const float *observation,
                                                double reward_to_go, double cost_to_go, float *action,
                                                saferl_rng *rng);
 
+/* Bytes of a context for this policy (0 for an MLP); init lays it out on your memory
+   (8-byte aligned) and resets it. */
+SAFERL_RL_API size_t saferl_rl_rcsl_context_memory_size(const saferl_rl_rcsl_policy *policy);
+SAFERL_RL_API saferl_result saferl_rl_rcsl_context_init(saferl_rl_rcsl_context *context,
+                                                        const saferl_rl_rcsl_policy *policy, void *memory,
+                                                        size_t memory_size);
+/* Empties the window: call at every episode start. */
+SAFERL_RL_API void saferl_rl_rcsl_context_reset(saferl_rl_rcsl_context *context);
+/* One step of an episode with either architecture: appends (observation, R, C) to the
+   context (dropping the oldest step when full), acts from the window as saferl_rl_rcsl_act
+   does and records the action for the next step's action token. An MLP ignores the context.
+   On error (NaN/inf input: SAFERL_ERR_NOT_FINITE) the context and action are untouched.
+   No allocation; different contexts may act on one policy from different threads. */
+SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
+                                                const float *observation, double reward_to_go, double cost_to_go,
+                                                float *action, saferl_rng *rng);
+
 /* Runs `episodes` episodes from the targets: R_0 = reward_target, C_0 = cost_target, then
    R <- R - r_t, C <- C - c_t after every step. rng drives the environment and, unless
    deterministic, the action sampling. Each episode lasts until the environment ends it or
-   max_steps (0: no limit of ours). episode_returns / episode_costs (optional, `episodes`
+   max_steps (0: no limit of ours). Either architecture (a transformer acts through the
+   policy's own context, reset every episode). episode_returns / episode_costs (optional, `episodes`
    doubles) get each episode's undiscounted return and cost; mean_return / mean_cost
    (optional) their means. No allocation. */
 SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy *policy, const saferl_rl_env *env,
@@ -1093,6 +1254,15 @@ typedef struct saferl_rl_rcsl_desc {
     int no_obs_normalize;           /* 0: normalise observations by the dataset's mean and std
                                        (std floored at 1e-2, as the agent's normaliser) */
     saferl_allocator allocator;     /* for saferl_rl_rcsl_trainer_create */
+    /* the architecture: SAFERL_RL_RCSL_MLP (hidden, activation above) or
+       SAFERL_RL_RCSL_TRANSFORMER (below; minibatch then counts windows, default 64) */
+    saferl_rl_rcsl_architecture architecture;
+    int context;                    /* transformer: steps a window, 10 (CDT's) */
+    int layer_count;                /* 2 */
+    int head_count;                 /* 2 */
+    int d_model;                    /* 32 */
+    int mlp_width;                  /* 4 d_model */
+    int max_timestep;               /* timestep embedding rows; 0: the longest logged episode */
 } saferl_rl_rcsl_desc;
 
 /* The trainer owns the policy being trained (trainer.policy points into its memory) and a
@@ -1110,6 +1280,9 @@ typedef struct saferl_rl_rcsl_trainer {
     long *order;
     saferl_rng rng;
     void *owned_memory;
+    int *timesteps, *window;        /* transformer: each step's timestep, its window's length */
+    int *mb_timesteps, *mb_lengths;
+    float *mb_steps, *cdt_scratch;
 } saferl_rl_rcsl_trainer;
 
 SAFERL_RL_API saferl_rl_rcsl_desc saferl_rl_rcsl_desc_defaults(const saferl_rl_rcsl_desc *desc);
@@ -1134,7 +1307,9 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_train(saferl_rl_rcsl_trainer *trainer
    (in dataset order). If grads is not NULL its gradient in the parameters is added into grads
    (saferl_rl_policy_param_count(&trainer->policy.policy) floats); if dinputs is not NULL the
    gradient in the network's (normalised) inputs, count x (observation_dim + 2), is added
-   into dinputs: what the finite-difference tests check. Negative count etc.: NaN. */
+   into dinputs: what the finite-difference tests check. Negative count etc.: NaN.
+   Transformer: the samples are the windows starting at those steps, the loss the mean over
+   their valid steps, and dinputs must be NULL. */
 SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long first, int count, float *grads,
                                          float *dinputs);
 
@@ -4095,13 +4270,554 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_load_file(saferl_rl_dataset *datas
 }
 #endif
 
+/* ---- the transformer form (CDT) -------------------------------------------------------------- */
+
+SAFERL_RL_API void saferl_rl_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+                                               const float *weight, const float *bias, int N, int C) {
+    /* inp and out are (N,C), weight and bias (C), mean and rstd (N): the statistics backward
+       reuses; eps 1e-5 inside the square root (PyTorch's) */
+    int n, i;
+    for (n = 0; n < N; ++n) {
+        const float *x = inp + (size_t)n * C;
+        float *y = out + (size_t)n * C;
+        float m = 0.0f, v = 0.0f, s;
+        for (i = 0; i < C; ++i) m += x[i];
+        m /= (float)C;
+        for (i = 0; i < C; ++i) v += (x[i] - m) * (x[i] - m);
+        v /= (float)C;
+        s = 1.0f / sqrtf(v + 1e-5f);
+        for (i = 0; i < C; ++i) y[i] = (x[i] - m) * s * weight[i] + bias[i];
+        mean[n] = m;
+        rstd[n] = s;
+    }
+}
+
+SAFERL_RL_API void saferl_rl_layernorm_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                                                const float *inp, const float *weight, const float *mean,
+                                                const float *rstd, int N, int C) {
+    /* dout and inp are (N,C); accumulates dinp (N,C), dweight and dbias (C) */
+    int n, i;
+    for (n = 0; n < N; ++n) {
+        const float *x = inp + (size_t)n * C, *dy = dout + (size_t)n * C;
+        float *dx = dinp + (size_t)n * C;
+        const float m = mean[n], s = rstd[n];
+        float dnorm_mean = 0.0f, dnorm_norm_mean = 0.0f;
+        for (i = 0; i < C; ++i) {
+            const float norm = (x[i] - m) * s, dnorm = weight[i] * dy[i];
+            dnorm_mean += dnorm;
+            dnorm_norm_mean += dnorm * norm;
+        }
+        dnorm_mean /= (float)C;
+        dnorm_norm_mean /= (float)C;
+        for (i = 0; i < C; ++i) {
+            const float norm = (x[i] - m) * s, dnorm = weight[i] * dy[i];
+            dbias[i] += dy[i];
+            dweight[i] += norm * dy[i];
+            dx[i] += s * (dnorm - dnorm_mean - norm * dnorm_norm_mean);
+        }
+    }
+}
+
+#define SAFERL_RL__GELU_SCALE 0.7978845608028654f /* sqrt(2 / pi) */
+
+SAFERL_RL_API void saferl_rl_gelu_forward(float *out, const float *inp, int N) {
+    /* inp and out are (N): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), tanh vectorised */
+    int i;
+    for (i = 0; i < N; ++i) out[i] = SAFERL_RL__GELU_SCALE * (inp[i] + 0.044715f * inp[i] * inp[i] * inp[i]);
+    saferl_rl_tanh_forward(out, out, N);
+    for (i = 0; i < N; ++i) out[i] = 0.5f * inp[i] * (1.0f + out[i]);
+}
+
+SAFERL_RL_API void saferl_rl_gelu_backward(float *dinp, const float *inp, const float *dout, int N) {
+    /* inp (the forward's input) and dout are (N); accumulates dinp (N) */
+    float th[256];
+    int i0, i;
+    for (i0 = 0; i0 < N; i0 += 256) {
+        const int n = N - i0 < 256 ? N - i0 : 256;
+        const float *x = inp + i0;
+        for (i = 0; i < n; ++i) th[i] = SAFERL_RL__GELU_SCALE * (x[i] + 0.044715f * x[i] * x[i] * x[i]);
+        saferl_rl_tanh_forward(th, th, n);
+        for (i = 0; i < n; ++i) {
+            const float du = SAFERL_RL__GELU_SCALE * (1.0f + 3.0f * 0.044715f * x[i] * x[i]);
+            dinp[i0 + i] += dout[i0 + i] * (0.5f * (1.0f + th[i]) + 0.5f * x[i] * (1.0f - th[i] * th[i]) * du);
+        }
+    }
+}
+
+SAFERL_RL_API void saferl_rl_attention_forward(float *out, float *att, const float *inp, int B, int T, int C, int NH) {
+    /* inp is (B,T,3C): each token's query, key and value, NH heads of C/NH each; att is
+       (B,NH,T,T), the softmax weights, zero above the diagonal (the causal mask: token t
+       attends to tokens <= t); out is (B,T,C) */
+    const int hs = C / NH;
+    const float scale = 1.0f / sqrtf((float)hs);
+    int b, t, h, t2, i;
+    for (b = 0; b < B; ++b)
+        for (t = 0; t < T; ++t)
+            for (h = 0; h < NH; ++h) {
+                const float *q = inp + ((size_t)b * T + t) * 3 * C + h * hs;
+                float *w = att + (((size_t)b * NH + h) * T + t) * T, *o = out + ((size_t)b * T + t) * C + h * hs;
+                float top = -3.4e38f, sum = 0.0f;
+                for (t2 = 0; t2 <= t; ++t2) {
+                    const float *k = inp + ((size_t)b * T + t2) * 3 * C + C + h * hs;
+                    float dot = 0.0f;
+                    for (i = 0; i < hs; ++i) dot += q[i] * k[i];
+                    w[t2] = dot * scale;
+                    if (w[t2] > top) top = w[t2];
+                }
+                for (t2 = 0; t2 <= t; ++t2) {
+                    w[t2] = expf(w[t2] - top);
+                    sum += w[t2];
+                }
+                for (t2 = 0; t2 <= t; ++t2) w[t2] /= sum;
+                for (t2 = t + 1; t2 < T; ++t2) w[t2] = 0.0f;
+                for (i = 0; i < hs; ++i) o[i] = 0.0f;
+                for (t2 = 0; t2 <= t; ++t2) {
+                    const float *v = inp + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
+                    for (i = 0; i < hs; ++i) o[i] += w[t2] * v[i];
+                }
+            }
+}
+
+SAFERL_RL_API void saferl_rl_attention_backward(float *dinp, const float *dout, const float *inp, const float *att,
+                                                int B, int T, int C, int NH) {
+    /* dout is (B,T,C), inp (B,T,3C), att (B,NH,T,T) from the forward pass; accumulates dinp
+       (B,T,3C). T <= SAFERL_RL_CDT_MAX_TOKENS (the row's weight gradients live on the stack). */
+    const int hs = C / NH;
+    const float scale = 1.0f / sqrtf((float)hs);
+    float datt[SAFERL_RL_CDT_MAX_TOKENS];
+    int b, t, h, t2, i;
+    SAFERL_ASSERT(T <= SAFERL_RL_CDT_MAX_TOKENS);
+    for (b = 0; b < B; ++b)
+        for (t = 0; t < T; ++t)
+            for (h = 0; h < NH; ++h) {
+                const float *q = inp + ((size_t)b * T + t) * 3 * C + h * hs;
+                const float *w = att + (((size_t)b * NH + h) * T + t) * T, *dy = dout + ((size_t)b * T + t) * C + h * hs;
+                float *dq = dinp + ((size_t)b * T + t) * 3 * C + h * hs;
+                float weighted = 0.0f;
+                for (t2 = 0; t2 <= t; ++t2) {
+                    const float *v = inp + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
+                    float *dv = dinp + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
+                    float d = 0.0f;
+                    for (i = 0; i < hs; ++i) {
+                        d += v[i] * dy[i];
+                        dv[i] += w[t2] * dy[i];
+                    }
+                    datt[t2] = d;
+                    weighted += w[t2] * d;
+                }
+                for (t2 = 0; t2 <= t; ++t2) { /* through the softmax, then the scaled dot product */
+                    const float dpre = w[t2] * (datt[t2] - weighted) * scale;
+                    const float *k = inp + ((size_t)b * T + t2) * 3 * C + C + h * hs;
+                    float *dk = dinp + ((size_t)b * T + t2) * 3 * C + C + h * hs;
+                    for (i = 0; i < hs; ++i) {
+                        dq[i] += dpre * k[i];
+                        dk[i] += dpre * q[i];
+                    }
+                }
+            }
+}
+
+SAFERL_RL_API saferl_result saferl_rl_cdt_check(const saferl_rl_cdt *m) {
+    if (!m || m->observation_dim < 1 || m->observation_dim > SAFERL_RL_MAX_WIDTH - 2 || m->action_input < 1 ||
+        m->action_input > SAFERL_RL_MAX_WIDTH || m->head_dim != m->action_input || (m->gaussian != 0 && m->gaussian != 1) ||
+        m->context < 1 || m->context > SAFERL_RL_CDT_MAX_CONTEXT || m->layer_count < 1 ||
+        m->layer_count > SAFERL_RL_MAX_LAYERS || m->head_count < 1 || m->head_count > 16 || m->d_model < 1 ||
+        m->d_model > 1024 || m->d_model % m->head_count != 0 || m->mlp_width < 1 || m->mlp_width > SAFERL_RL_MAX_WIDTH ||
+        m->max_timestep < 1 || m->max_timestep > 100000)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    return SAFERL_OK;
+}
+
+/* Offsets into the parameter block, in this order. */
+typedef struct saferl_rl__cdt_params {
+    size_t reward_w, reward_b, cost_w, cost_b, state_w, state_b, action_w, action_b, timestep, emb_ln_w, emb_ln_b;
+    size_t blocks, block_size;
+    size_t ln1_w, ln1_b, qkv_w, qkv_b, proj_w, proj_b, ln2_w, ln2_b, fc_w, fc_b, fc_proj_w, fc_proj_b; /* in a block */
+    size_t lnf_w, lnf_b, head_w, head_b, log_std, total;
+} saferl_rl__cdt_params;
+
+static void saferl_rl__cdt_param_layout(const saferl_rl_cdt *m, saferl_rl__cdt_params *o) {
+    const size_t C = (size_t)m->d_model, F = (size_t)m->mlp_width, O = (size_t)m->observation_dim,
+                 A = (size_t)m->action_input, H = (size_t)m->head_dim;
+    size_t at = 0;
+    o->reward_w = at, at += C;
+    o->reward_b = at, at += C;
+    o->cost_w = at, at += C;
+    o->cost_b = at, at += C;
+    o->state_w = at, at += C * O;
+    o->state_b = at, at += C;
+    o->action_w = at, at += C * A;
+    o->action_b = at, at += C;
+    o->timestep = at, at += (size_t)m->max_timestep * C;
+    o->emb_ln_w = at, at += C;
+    o->emb_ln_b = at, at += C;
+    o->ln1_w = 0, o->ln1_b = C, o->qkv_w = 2 * C, o->qkv_b = o->qkv_w + 3 * C * C, o->proj_w = o->qkv_b + 3 * C;
+    o->proj_b = o->proj_w + C * C, o->ln2_w = o->proj_b + C, o->ln2_b = o->ln2_w + C, o->fc_w = o->ln2_b + C;
+    o->fc_b = o->fc_w + F * C, o->fc_proj_w = o->fc_b + F, o->fc_proj_b = o->fc_proj_w + C * F;
+    o->block_size = o->fc_proj_b + C;
+    o->blocks = at, at += (size_t)m->layer_count * o->block_size;
+    o->lnf_w = at, at += C;
+    o->lnf_b = at, at += C;
+    o->head_w = at, at += H * C;
+    o->head_b = at, at += H;
+    o->log_std = at, at += m->gaussian ? H : 0;
+    o->total = at;
+}
+
+SAFERL_RL_API size_t saferl_rl_cdt_param_count(const saferl_rl_cdt *cdt) {
+    saferl_rl__cdt_params o;
+    saferl_rl__cdt_param_layout(cdt, &o);
+    return o.total;
+}
+
+/* Activations of B windows of K steps (T = 4K tokens, M = BK state tokens), in this order:
+   encoded, x0 (B,T,C); emb_mean, emb_rstd (B,T); per block ln1 (B,T,C), ln1_mean, ln1_rstd
+   (B,T), qkv (B,T,3C), att (B,NH,T,T), atty, res2, ln2 (B,T,C), ln2_mean, ln2_rstd (B,T),
+   fch, fch_gelu (B,T,F), res3 (B,T,C); then state, lnf (M,C), lnf_mean, lnf_rstd (M), head (M,H). */
+typedef struct saferl_rl__cdt_acts {
+    float *encoded, *x0, *emb_mean, *emb_rstd, *state, *lnf, *lnf_mean, *lnf_rstd, *head;
+    float *ln1, *ln1_mean, *ln1_rstd, *qkv, *att, *atty, *res2, *ln2, *ln2_mean, *ln2_rstd, *fch, *fch_gelu, *res3;
+} saferl_rl__cdt_acts;
+
+static size_t saferl_rl__cdt_block_acts(const saferl_rl_cdt *m, int B, int K) {
+    const size_t BT = (size_t)B * 4 * K, C = (size_t)m->d_model, T = 4 * (size_t)K;
+    return BT * (8 * C + 4 + 2 * (size_t)m->mlp_width) + (size_t)B * m->head_count * T * T;
+}
+
+/* Points a at block l's activations (l = -1: the rest) inside acts. */
+static void saferl_rl__cdt_acts_at(const saferl_rl_cdt *m, float *acts, int B, int K, int l, saferl_rl__cdt_acts *a) {
+    const size_t BT = (size_t)B * 4 * K, C = (size_t)m->d_model, F = (size_t)m->mlp_width, M = (size_t)B * K;
+    float *p = acts + 2 * BT * C + 2 * BT;
+    a->encoded = acts;
+    a->x0 = acts + BT * C;
+    a->emb_mean = acts + 2 * BT * C;
+    a->emb_rstd = a->emb_mean + BT;
+    if (l < 0) {
+        p += (size_t)m->layer_count * saferl_rl__cdt_block_acts(m, B, K);
+        a->state = p, p += M * C;
+        a->lnf = p, p += M * C;
+        a->lnf_mean = p, p += M;
+        a->lnf_rstd = p, p += M;
+        a->head = p;
+        return;
+    }
+    p += (size_t)l * saferl_rl__cdt_block_acts(m, B, K);
+    a->ln1 = p, p += BT * C;
+    a->ln1_mean = p, p += BT;
+    a->ln1_rstd = p, p += BT;
+    a->qkv = p, p += 3 * BT * C;
+    a->att = p, p += (size_t)B * m->head_count * 16 * (size_t)K * K;
+    a->atty = p, p += BT * C;
+    a->res2 = p, p += BT * C;
+    a->ln2 = p, p += BT * C;
+    a->ln2_mean = p, p += BT;
+    a->ln2_rstd = p, p += BT;
+    a->fch = p, p += BT * F;
+    a->fch_gelu = p, p += BT * F;
+    a->res3 = p;
+}
+
+SAFERL_RL_API size_t saferl_rl_cdt_activation_count(const saferl_rl_cdt *cdt, int B) {
+    const size_t BT = (size_t)B * 4 * cdt->context, M = (size_t)B * cdt->context, C = (size_t)cdt->d_model;
+    return 2 * BT * C + 2 * BT + (size_t)cdt->layer_count * saferl_rl__cdt_block_acts(cdt, B, cdt->context) +
+           2 * M * C + 2 * M + M * (size_t)cdt->head_dim;
+}
+
+/* backward's scratch: dres, dln, datty (B,T,C), dqkv (B,T,3C), dfch, dfch_gelu (B,T,F),
+   dstate, dlnf (M,C) */
+SAFERL_RL_API size_t saferl_rl_cdt_scratch_count(const saferl_rl_cdt *cdt, int B) {
+    const size_t BT = (size_t)B * 4 * cdt->context, M = (size_t)B * cdt->context, C = (size_t)cdt->d_model;
+    return BT * (6 * C + 2 * (size_t)cdt->mlp_width) + 2 * M * C;
+}
+
+static void saferl_rl__normal_fill(float *x, size_t n, double std, saferl_rng *rng) {
+    size_t i;
+    for (i = 0; i < n; ++i) x[i] = (float)(std * saferl_rng_normal(rng));
+}
+
+SAFERL_RL_API void saferl_rl_cdt_init_params(const saferl_rl_cdt *cdt, float *params, saferl_rng *rng, float log_std) {
+    saferl_rl__cdt_params o;
+    const size_t C = (size_t)cdt->d_model, F = (size_t)cdt->mlp_width;
+    const double out_std = 0.02 / sqrt(2.0 * cdt->layer_count);
+    size_t i;
+    int l;
+    saferl_rl__cdt_param_layout(cdt, &o);
+    memset(params, 0, sizeof(float) * o.total);
+    saferl_rl__normal_fill(params + o.reward_w, C, 0.02, rng);
+    saferl_rl__normal_fill(params + o.cost_w, C, 0.02, rng);
+    saferl_rl__normal_fill(params + o.state_w, C * (size_t)cdt->observation_dim, 0.02, rng);
+    saferl_rl__normal_fill(params + o.action_w, C * (size_t)cdt->action_input, 0.02, rng);
+    saferl_rl__normal_fill(params + o.timestep, C * (size_t)cdt->max_timestep, 0.02, rng);
+    for (i = 0; i < C; ++i) params[o.emb_ln_w + i] = params[o.lnf_w + i] = 1.0f;
+    for (l = 0; l < cdt->layer_count; ++l) {
+        float *p = params + o.blocks + (size_t)l * o.block_size;
+        for (i = 0; i < C; ++i) p[o.ln1_w + i] = p[o.ln2_w + i] = 1.0f;
+        saferl_rl__normal_fill(p + o.qkv_w, 3 * C * C, 0.02, rng);
+        saferl_rl__normal_fill(p + o.proj_w, C * C, out_std, rng);
+        saferl_rl__normal_fill(p + o.fc_w, F * C, 0.02, rng);
+        saferl_rl__normal_fill(p + o.fc_proj_w, C * F, out_std, rng);
+    }
+    saferl_rl__normal_fill(params + o.head_w, (size_t)cdt->head_dim * C, 0.02, rng);
+    if (cdt->gaussian)
+        for (i = 0; i < (size_t)cdt->head_dim; ++i) params[o.log_std + i] = log_std;
+}
+
+static int saferl_rl__cdt_time(const saferl_rl_cdt *m, int t) { return t < 0 ? 0 : (t >= m->max_timestep ? m->max_timestep - 1 : t); }
+
+SAFERL_RL_API void saferl_rl_cdt_embed_forward(const saferl_rl_cdt *cdt, const float *params, float *out,
+                                               const float *steps, const int *timesteps, int B, int K) {
+    /* steps (B,K,E), E = observation_dim + 2 + action_input; timesteps (B,K); out (B,4K,C):
+       tokens 4k .. 4k+3 are step k's reward to go, cost to go, state and action */
+    saferl_rl__cdt_params o;
+    const int C = cdt->d_model, O = cdt->observation_dim, A = cdt->action_input, E = O + 2 + A;
+    int n, i, j;
+    saferl_rl__cdt_param_layout(cdt, &o);
+    for (n = 0; n < B * K; ++n) {
+        const float *row = steps + (size_t)n * E, *time = params + o.timestep + (size_t)saferl_rl__cdt_time(cdt, timesteps[n]) * C;
+        float *tok = out + (size_t)n * 4 * C;
+        for (i = 0; i < C; ++i) {
+            const float *ws = params + o.state_w + (size_t)i * O, *wa = params + o.action_w + (size_t)i * A;
+            float s = params[o.state_b + i], a = params[o.action_b + i];
+            for (j = 0; j < O; ++j) s += ws[j] * row[j];
+            for (j = 0; j < A; ++j) a += wa[j] * row[O + 2 + j];
+            tok[i] = params[o.reward_w + i] * row[O] + params[o.reward_b + i] + time[i];
+            tok[C + i] = params[o.cost_w + i] * row[O + 1] + params[o.cost_b + i] + time[i];
+            tok[2 * C + i] = s + time[i];
+            tok[3 * C + i] = a + time[i];
+        }
+    }
+}
+
+SAFERL_RL_API void saferl_rl_cdt_embed_backward(const saferl_rl_cdt *cdt, const float *params, float *grads,
+                                                float *dsteps, const float *dout, const float *steps,
+                                                const int *timesteps, int B, int K) {
+    /* dout (B,4K,C); accumulates grads and, if not NULL, dsteps (B,K,E) */
+    saferl_rl__cdt_params o;
+    const int C = cdt->d_model, O = cdt->observation_dim, A = cdt->action_input, E = O + 2 + A;
+    int n, i, j;
+    saferl_rl__cdt_param_layout(cdt, &o);
+    for (n = 0; n < B * K; ++n) {
+        const float *row = steps + (size_t)n * E, *d = dout + (size_t)n * 4 * C;
+        float *dtime = grads + o.timestep + (size_t)saferl_rl__cdt_time(cdt, timesteps[n]) * C;
+        float *drow = dsteps ? dsteps + (size_t)n * E : NULL;
+        for (i = 0; i < C; ++i) {
+            const float *ws = params + o.state_w + (size_t)i * O, *wa = params + o.action_w + (size_t)i * A;
+            float *dws = grads + o.state_w + (size_t)i * O, *dwa = grads + o.action_w + (size_t)i * A;
+            grads[o.reward_w + i] += d[i] * row[O];
+            grads[o.reward_b + i] += d[i];
+            grads[o.cost_w + i] += d[C + i] * row[O + 1];
+            grads[o.cost_b + i] += d[C + i];
+            grads[o.state_b + i] += d[2 * C + i];
+            grads[o.action_b + i] += d[3 * C + i];
+            dtime[i] += d[i] + d[C + i] + d[2 * C + i] + d[3 * C + i];
+            for (j = 0; j < O; ++j) dws[j] += d[2 * C + i] * row[j];
+            for (j = 0; j < A; ++j) dwa[j] += d[3 * C + i] * row[O + 2 + j];
+            if (drow) {
+                drow[O] += params[o.reward_w + i] * d[i];
+                drow[O + 1] += params[o.cost_w + i] * d[C + i];
+                for (j = 0; j < O; ++j) drow[j] += ws[j] * d[2 * C + i];
+                for (j = 0; j < A; ++j) drow[O + 2 + j] += wa[j] * d[3 * C + i];
+            }
+        }
+    }
+}
+
+SAFERL_RL_API float *saferl_rl_cdt_forward(const saferl_rl_cdt *cdt, const float *params, const float *steps,
+                                           const int *timesteps, float *acts, int B, int K) {
+    saferl_rl__cdt_params o;
+    saferl_rl__cdt_acts a, f;
+    const int C = cdt->d_model, F = cdt->mlp_width, T = 4 * K, BT = B * T, M = B * K;
+    const float *res;
+    int l, n;
+    size_t i;
+    saferl_rl__cdt_param_layout(cdt, &o);
+    saferl_rl__cdt_acts_at(cdt, acts, B, K, -1, &f);
+    saferl_rl_cdt_embed_forward(cdt, params, f.encoded, steps, timesteps, B, K);
+    saferl_rl_layernorm_forward(f.x0, f.emb_mean, f.emb_rstd, f.encoded, params + o.emb_ln_w, params + o.emb_ln_b, BT, C);
+    res = f.x0;
+    for (l = 0; l < cdt->layer_count; ++l) { /* pre-LN GPT block */
+        const float *p = params + o.blocks + (size_t)l * o.block_size;
+        saferl_rl__cdt_acts_at(cdt, acts, B, K, l, &a);
+        saferl_rl_layernorm_forward(a.ln1, a.ln1_mean, a.ln1_rstd, res, p + o.ln1_w, p + o.ln1_b, BT, C);
+        saferl_rl_linear_forward(a.qkv, a.ln1, p + o.qkv_w, p + o.qkv_b, BT, C, 3 * C);
+        saferl_rl_attention_forward(a.atty, a.att, a.qkv, B, T, C, cdt->head_count);
+        saferl_rl_linear_forward(a.res2, a.atty, p + o.proj_w, p + o.proj_b, BT, C, C);
+        for (i = 0; i < (size_t)BT * C; ++i) a.res2[i] += res[i];
+        saferl_rl_layernorm_forward(a.ln2, a.ln2_mean, a.ln2_rstd, a.res2, p + o.ln2_w, p + o.ln2_b, BT, C);
+        saferl_rl_linear_forward(a.fch, a.ln2, p + o.fc_w, p + o.fc_b, BT, C, F);
+        saferl_rl_gelu_forward(a.fch_gelu, a.fch, BT * F);
+        saferl_rl_linear_forward(a.res3, a.fch_gelu, p + o.fc_proj_w, p + o.fc_proj_b, BT, F, C);
+        for (i = 0; i < (size_t)BT * C; ++i) a.res3[i] += a.res2[i];
+        res = a.res3;
+    }
+    for (n = 0; n < M; ++n) /* the state tokens: 4k + 2 */
+        memcpy(f.state + (size_t)n * C, res + ((size_t)(n / K) * T + 4 * (n % K) + 2) * C, sizeof(float) * (size_t)C);
+    saferl_rl_layernorm_forward(f.lnf, f.lnf_mean, f.lnf_rstd, f.state, params + o.lnf_w, params + o.lnf_b, M, C);
+    saferl_rl_linear_forward(f.head, f.lnf, params + o.head_w, params + o.head_b, M, C, cdt->head_dim);
+    return f.head;
+}
+
+SAFERL_RL_API void saferl_rl_cdt_backward(const saferl_rl_cdt *cdt, const float *params, float *grads,
+                                          const float *steps, const int *timesteps, const float *acts,
+                                          const float *dhead, float *dsteps, float *scratch, int B, int K) {
+    saferl_rl__cdt_params o;
+    saferl_rl__cdt_acts a, f;
+    const int C = cdt->d_model, F = cdt->mlp_width, T = 4 * K, BT = B * T, M = B * K;
+    const size_t btc = (size_t)BT * C, btf = (size_t)BT * F;
+    float *dres = scratch, *dln = dres + btc, *datty = dln + btc, *dqkv = datty + btc, *dfch = dqkv + 3 * btc,
+          *dfch_gelu = dfch + btf, *dstate = dfch_gelu + btf, *dlnf = dstate + (size_t)M * C;
+    int l, n;
+    saferl_rl__cdt_param_layout(cdt, &o);
+    saferl_rl__cdt_acts_at(cdt, (float *)acts, B, K, -1, &f);
+    memset(dlnf, 0, sizeof(float) * (size_t)M * C);
+    memset(dstate, 0, sizeof(float) * (size_t)M * C);
+    saferl_rl_linear_backward(dlnf, grads + o.head_w, grads + o.head_b, dhead, f.lnf, params + o.head_w, M, C,
+                              cdt->head_dim);
+    saferl_rl_layernorm_backward(dstate, grads + o.lnf_w, grads + o.lnf_b, dlnf, f.state, params + o.lnf_w, f.lnf_mean,
+                                 f.lnf_rstd, M, C);
+    memset(dres, 0, sizeof(float) * btc);
+    for (n = 0; n < M; ++n)
+        memcpy(dres + ((size_t)(n / K) * T + 4 * (n % K) + 2) * C, dstate + (size_t)n * C, sizeof(float) * (size_t)C);
+    for (l = cdt->layer_count - 1; l >= 0; --l) {
+        const float *p = params + o.blocks + (size_t)l * o.block_size, *res;
+        float *g = grads + o.blocks + (size_t)l * o.block_size;
+        if (l > 0) {
+            saferl_rl__cdt_acts_at(cdt, (float *)acts, B, K, l - 1, &a);
+            res = a.res3;
+        } else res = f.x0;
+        saferl_rl__cdt_acts_at(cdt, (float *)acts, B, K, l, &a);
+        /* res3 = res2 + fc_proj(gelu(fc(ln2(res2)))): dres holds d res3 */
+        memset(dfch_gelu, 0, sizeof(float) * btf);
+        saferl_rl_linear_backward(dfch_gelu, g + o.fc_proj_w, g + o.fc_proj_b, dres, a.fch_gelu, p + o.fc_proj_w, BT, F, C);
+        memset(dfch, 0, sizeof(float) * btf);
+        saferl_rl_gelu_backward(dfch, a.fch, dfch_gelu, BT * F);
+        memset(dln, 0, sizeof(float) * btc);
+        saferl_rl_linear_backward(dln, g + o.fc_w, g + o.fc_b, dfch, a.ln2, p + o.fc_w, BT, C, F);
+        saferl_rl_layernorm_backward(dres, g + o.ln2_w, g + o.ln2_b, dln, a.res2, p + o.ln2_w, a.ln2_mean, a.ln2_rstd, BT, C);
+        /* res2 = res + proj(attention(qkv(ln1(res)))): dres now holds d res2 */
+        memset(datty, 0, sizeof(float) * btc);
+        saferl_rl_linear_backward(datty, g + o.proj_w, g + o.proj_b, dres, a.atty, p + o.proj_w, BT, C, C);
+        memset(dqkv, 0, sizeof(float) * 3 * btc);
+        saferl_rl_attention_backward(dqkv, datty, a.qkv, a.att, B, T, C, cdt->head_count);
+        memset(dln, 0, sizeof(float) * btc);
+        saferl_rl_linear_backward(dln, g + o.qkv_w, g + o.qkv_b, dqkv, a.ln1, p + o.qkv_w, BT, C, 3 * C);
+        saferl_rl_layernorm_backward(dres, g + o.ln1_w, g + o.ln1_b, dln, res, p + o.ln1_w, a.ln1_mean, a.ln1_rstd, BT, C);
+    }
+    memset(dln, 0, sizeof(float) * btc);
+    saferl_rl_layernorm_backward(dln, grads + o.emb_ln_w, grads + o.emb_ln_b, dres, f.encoded, params + o.emb_ln_w,
+                                 f.emb_mean, f.emb_rstd, BT, C);
+    saferl_rl_cdt_embed_backward(cdt, params, grads, dsteps, dln, steps, timesteps, B, K);
+}
+
+/* ---- acting with a context ------------------------------------------------------------------- */
+
+static size_t saferl_rl__cdt_step_width(const saferl_rl_cdt *m) { return (size_t)m->observation_dim + 2 + (size_t)m->action_input; }
+
+/* The context's memory: steps, timesteps, one window's activations. */
+static size_t saferl_rl__context_layout(const saferl_rl_cdt *m, saferl_rl_rcsl_context *c, unsigned char *base) {
+    size_t cursor = 0;
+    void *p;
+    saferl_rl__take(base, &cursor, sizeof(float) * (size_t)m->context * saferl_rl__cdt_step_width(m), &p);
+    c->steps = (float *)p;
+    saferl_rl__take(base, &cursor, sizeof(int) * (size_t)m->context, &p);
+    c->timesteps = (int *)p;
+    saferl_rl__take(base, &cursor, sizeof(float) * saferl_rl_cdt_activation_count(m, 1), &p);
+    c->acts = (float *)p;
+    c->length = 0;
+    c->timestep = 0;
+    return cursor;
+}
+
+SAFERL_RL_API size_t saferl_rl_rcsl_context_memory_size(const saferl_rl_rcsl_policy *policy) {
+    saferl_rl_rcsl_context c;
+    SAFERL_ASSERT(policy != NULL);
+    if (policy->architecture != SAFERL_RL_RCSL_TRANSFORMER) return 0;
+    return saferl_rl__context_layout(&policy->cdt, &c, NULL);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_rcsl_context_init(saferl_rl_rcsl_context *context,
+                                                        const saferl_rl_rcsl_policy *policy, void *memory,
+                                                        size_t memory_size) {
+    size_t need;
+    SAFERL_ASSERT(context != NULL && policy != NULL);
+    need = saferl_rl_rcsl_context_memory_size(policy);
+    if (need == 0) {
+        memset(context, 0, sizeof *context);
+        return SAFERL_OK;
+    }
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    saferl_rl__context_layout(&policy->cdt, context, (unsigned char *)memory);
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API void saferl_rl_rcsl_context_reset(saferl_rl_rcsl_context *context) {
+    if (!context) return;
+    context->length = 0;
+    context->timestep = 0;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
+                                                const float *observation, double reward_to_go, double cost_to_go,
+                                                float *action, saferl_rng *rng) {
+    const saferl_rl_cdt *m;
+    saferl_rl__cdt_params o;
+    saferl_rl_policy head_view;
+    size_t E;
+    int O, K, j;
+    float *row, *head;
+    SAFERL_ASSERT(policy != NULL);
+    if (policy->architecture != SAFERL_RL_RCSL_TRANSFORMER)
+        return saferl_rl_rcsl_act(policy, observation, reward_to_go, cost_to_go, action, rng);
+    if (!context || !context->steps || !observation || !action) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_rl__finite(reward_to_go) || !saferl_rl__finite(cost_to_go)) return SAFERL_ERR_NOT_FINITE;
+    m = &policy->cdt;
+    O = m->observation_dim;
+    K = m->context;
+    E = saferl_rl__cdt_step_width(m);
+    if (!saferl_rl__all_finite(observation, O)) return SAFERL_ERR_NOT_FINITE;
+    if (context->length >= K) { /* a full window: drop the oldest step */
+        memmove(context->steps, context->steps + E, sizeof(float) * E * (size_t)(K - 1));
+        memmove(context->timesteps, context->timesteps + 1, sizeof(int) * (size_t)(K - 1));
+        context->length = K - 1;
+    }
+    row = context->steps + (size_t)context->length * E;
+    memcpy(row, observation, sizeof(float) * (size_t)O);
+    row[O] = (float)reward_to_go;
+    row[O + 1] = (float)cost_to_go;
+    saferl_rl__normalize(&policy->policy, row, row, 1);
+    memset(row + O + 2, 0, sizeof(float) * (size_t)m->action_input); /* unknown yet; the state token never sees it */
+    context->timesteps[context->length] = saferl_rl__cdt_time(m, context->timestep > 100000 ? 100000 : (int)context->timestep);
+    context->length += 1;
+    head = saferl_rl_cdt_forward(m, policy->policy.params, context->steps, context->timesteps, context->acts, 1,
+                                 context->length);
+    head += (size_t)(context->length - 1) * m->head_dim;
+    saferl_rl__cdt_param_layout(m, &o);
+    memset(&head_view, 0, sizeof head_view); /* an empty net: the log sigma block is params[0..] */
+    head_view.action_kind = policy->policy.action_kind;
+    head_view.action_dim = policy->policy.action_dim;
+    head_view.params = policy->policy.params + o.log_std;
+    saferl_rl__sample(&head_view, head, action, rng);
+    if (policy->policy.action_kind == SAFERL_RL_GAUSSIAN)
+        for (j = 0; j < m->head_dim; ++j) action[j] = row[O + 2 + j] = saferl_rl__clampf(action[j], -1.0f, 1.0f);
+    else
+        row[O + 2 + (int)action[0]] = 1.0f;
+    context->timestep += 1;
+    return SAFERL_OK;
+}
+
 /* ---- return-conditioned policies ------------------------------------------------------------- */
 
 SAFERL_RL_API saferl_result saferl_rl_rcsl_act(const saferl_rl_rcsl_policy *policy, const float *observation,
                                                double reward_to_go, double cost_to_go, float *action,
                                                saferl_rng *rng) {
     int O;
-    SAFERL_ASSERT(policy != NULL && policy->input != NULL);
+    SAFERL_ASSERT(policy != NULL);
+    if (policy->architecture == SAFERL_RL_RCSL_TRANSFORMER) { /* the first step of an episode */
+        saferl_rl_rcsl_context first = policy->context;
+        saferl_rl_rcsl_context_reset(&first);
+        return saferl_rl_rcsl_step(policy, &first, observation, reward_to_go, cost_to_go, action, rng);
+    }
+    SAFERL_ASSERT(policy->input != NULL);
     if (!observation || !action) return SAFERL_ERR_INVALID_ARGUMENT;
     if (!saferl_rl__finite(reward_to_go) || !saferl_rl__finite(cost_to_go)) return SAFERL_ERR_NOT_FINITE;
     O = policy->observation_dim;
@@ -4131,12 +4847,14 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy 
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (e = 0; e < episodes; ++e) {
         double reward_to_go = reward_target, cost_to_go = cost_target, ret = 0.0, cost_sum = 0.0;
+        saferl_rl_rcsl_context context = policy->context; /* the policy's scratch, this episode's window */
+        saferl_rl_rcsl_context_reset(&context);
         r = env->reset(env->state, rng, obs);
         if (r != SAFERL_OK) return r;
         for (t = 0; max_steps == 0 || t < max_steps; ++t) {
             float reward, cost;
             int terminated = 0, truncated = 0;
-            r = saferl_rl_rcsl_act(policy, obs, reward_to_go, cost_to_go, action, deterministic ? NULL : rng);
+            r = saferl_rl_rcsl_step(policy, &context, obs, reward_to_go, cost_to_go, action, deterministic ? NULL : rng);
             if (r != SAFERL_OK) return r;
             r = env->step(env->state, rng, action, obs, &reward, &cost, &terminated, &truncated);
             if (r != SAFERL_OK) return r;
@@ -4157,7 +4875,131 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy 
     return SAFERL_OK;
 }
 
+/* ---- the transformer form in "SRLC" version 2 ------------------------------------------------ */
+
+#define SAFERL_RL__RCSL_TRANSFORMER_VERSION 2u
+#define SAFERL_RL__CDT_HEADER 44u
+
+static size_t saferl_rl__cdt_saved_size(const saferl_rl_rcsl_policy *p) {
+    return SAFERL_RL__CDT_HEADER + 4 * (saferl_rl_cdt_param_count(&p->cdt) + 2 * (size_t)p->observation_dim + 2) + 4;
+}
+
+static void saferl_rl__cdt_save(const saferl_rl_rcsl_policy *p, unsigned char *out) {
+    const saferl_rl_cdt *m = &p->cdt;
+    size_t at = SAFERL_RL__CDT_HEADER;
+    const uint32_t fields[11] = {SAFERL_RL__RCSL_MAGIC, SAFERL_RL__RCSL_TRANSFORMER_VERSION, (uint32_t)m->observation_dim,
+                                 (uint32_t)m->gaussian, (uint32_t)m->head_dim, (uint32_t)m->context,
+                                 (uint32_t)m->layer_count, (uint32_t)m->head_count, (uint32_t)m->d_model,
+                                 (uint32_t)m->mlp_width, (uint32_t)m->max_timestep};
+    int k;
+    for (k = 0; k < 11; ++k) saferl_rl__put_u32(out + 4 * k, fields[k]);
+    at += saferl_rl__put_floats(out + at, p->policy.params, saferl_rl_cdt_param_count(m));
+    at += saferl_rl__put_floats(out + at, p->policy.obs_mean, (size_t)m->observation_dim);
+    at += saferl_rl__put_floats(out + at, p->policy.obs_std, (size_t)m->observation_dim);
+    saferl_rl__put_f32(out + at, p->reward_scale);
+    saferl_rl__put_f32(out + at + 4, p->cost_scale);
+    at += 8;
+    saferl_rl__put_u32(out + at, saferl_rl__crc32(out, at));
+}
+
+/* Checks a version-2 buffer completely; fills *m. */
+static saferl_result saferl_rl__cdt_check_buffer(const unsigned char *in, size_t size, saferl_rl_cdt *m) {
+    uint32_t v[11];
+    size_t floats, k;
+    int i;
+    if (size < SAFERL_RL__CDT_HEADER + 4) return SAFERL_ERR_CORRUPT;
+    for (i = 0; i < 11; ++i) v[i] = saferl_rl__get_u32(in + 4 * i);
+    for (i = 2; i < 11; ++i)
+        if (v[i] > 100000u) return SAFERL_ERR_CORRUPT;
+    memset(m, 0, sizeof *m);
+    m->observation_dim = (int)v[2];
+    m->gaussian = (int)v[3];
+    m->head_dim = m->action_input = (int)v[4];
+    m->context = (int)v[5];
+    m->layer_count = (int)v[6];
+    m->head_count = (int)v[7];
+    m->d_model = (int)v[8];
+    m->mlp_width = (int)v[9];
+    m->max_timestep = (int)v[10];
+    if (v[3] > 1u || (v[3] == 0u && v[4] < 2u) || saferl_rl_cdt_check(m) != SAFERL_OK) return SAFERL_ERR_CORRUPT;
+    floats = saferl_rl_cdt_param_count(m) + 2 * (size_t)m->observation_dim + 2;
+    if ((size - SAFERL_RL__CDT_HEADER - 4) % 4 != 0 || (size - SAFERL_RL__CDT_HEADER - 4) / 4 != floats)
+        return SAFERL_ERR_CORRUPT; /* truncated or trailing bytes */
+    if (saferl_rl__get_u32(in + size - 4) != saferl_rl__crc32(in, size - 4)) return SAFERL_ERR_CORRUPT;
+    for (k = 0; k < floats; ++k)
+        if (!saferl_rl__finite(saferl_rl__get_f32(in + SAFERL_RL__CDT_HEADER + 4 * k))) return SAFERL_ERR_NOT_FINITE;
+    for (k = floats - 2 - (size_t)m->observation_dim; k < floats; ++k) /* the stds and the two scales */
+        if (!(saferl_rl__get_f32(in + SAFERL_RL__CDT_HEADER + 4 * k) > 0.0f)) return SAFERL_ERR_CORRUPT;
+    return SAFERL_OK;
+}
+
+/* A loaded transformer policy's memory: params, obs_mean, obs_std, input (O + 2 each), the
+   policy's own context. */
+static size_t saferl_rl__cdt_policy_layout(saferl_rl_rcsl_policy *p, unsigned char *base) {
+    const size_t I = (size_t)p->observation_dim + 2;
+    size_t cursor = 0, at;
+    saferl_rl_rcsl_context c;
+    void *q;
+    saferl_rl__take(base, &cursor, sizeof(float) * saferl_rl_cdt_param_count(&p->cdt), &q);
+    p->policy.params = (float *)q;
+    saferl_rl__take(base, &cursor, sizeof(float) * I, &q);
+    p->policy.obs_mean = (float *)q;
+    saferl_rl__take(base, &cursor, sizeof(float) * I, &q);
+    p->policy.obs_std = (float *)q;
+    saferl_rl__take(base, &cursor, sizeof(float) * I, &q);
+    p->input = (float *)q;
+    at = saferl_rl__take(base, &cursor, saferl_rl__context_layout(&p->cdt, &c, NULL), NULL);
+    if (base) saferl_rl__context_layout(&p->cdt, &p->context, base + at);
+    return cursor;
+}
+
+static void saferl_rl__cdt_policy_shape(saferl_rl_rcsl_policy *p, const saferl_rl_cdt *m) {
+    memset(p, 0, sizeof *p);
+    p->architecture = SAFERL_RL_RCSL_TRANSFORMER;
+    p->cdt = *m;
+    p->observation_dim = m->observation_dim;
+    p->policy.action_kind = m->gaussian ? SAFERL_RL_GAUSSIAN : SAFERL_RL_DISCRETE;
+    p->policy.observation_dim = m->observation_dim + 2;
+    p->policy.action_dim = m->head_dim;
+}
+
+static saferl_result saferl_rl__cdt_load(saferl_rl_rcsl_policy *policy, const unsigned char *in, size_t size,
+                                         void *memory, size_t memory_size, size_t *memory_needed) {
+    saferl_rl_cdt m;
+    saferl_rl_rcsl_policy loaded;
+    size_t need, at = SAFERL_RL__CDT_HEADER, k, P;
+    int O;
+    saferl_result r = saferl_rl__cdt_check_buffer(in, size, &m);
+    if (r != SAFERL_OK) return r;
+    saferl_rl__cdt_policy_shape(&loaded, &m);
+    need = saferl_rl__cdt_policy_layout(&loaded, NULL);
+    if (memory_needed) *memory_needed = need;
+    if (!policy) return SAFERL_OK;
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    saferl_rl__cdt_policy_layout(&loaded, (unsigned char *)memory);
+    P = saferl_rl_cdt_param_count(&m);
+    O = m.observation_dim;
+    for (k = 0; k < P; ++k, at += 4) loaded.policy.params[k] = saferl_rl__get_f32(in + at);
+    for (k = 0; k < (size_t)O; ++k, at += 4) loaded.policy.obs_mean[k] = saferl_rl__get_f32(in + at);
+    for (k = 0; k < (size_t)O; ++k, at += 4) loaded.policy.obs_std[k] = saferl_rl__get_f32(in + at);
+    loaded.reward_scale = saferl_rl__get_f32(in + at);
+    loaded.cost_scale = saferl_rl__get_f32(in + at + 4);
+    loaded.policy.obs_mean[O] = loaded.policy.obs_mean[O + 1] = 0.0f;
+    loaded.policy.obs_std[O] = loaded.reward_scale;
+    loaded.policy.obs_std[O + 1] = loaded.cost_scale;
+    *policy = loaded;
+    return SAFERL_OK;
+}
+
+/* 2 for a buffer that claims to be a version-2 ("SRLC", transformer) file. */
+static int saferl_rl__rcsl_is_transformer(const void *buffer, size_t size) {
+    const unsigned char *in = (const unsigned char *)buffer;
+    return in && size >= 8 && saferl_rl__get_u32(in) == SAFERL_RL__RCSL_MAGIC &&
+           saferl_rl__get_u32(in + 4) == SAFERL_RL__RCSL_TRANSFORMER_VERSION;
+}
+
 SAFERL_RL_API size_t saferl_rl_rcsl_saved_size(const saferl_rl_rcsl_policy *policy) {
+    if (policy->architecture == SAFERL_RL_RCSL_TRANSFORMER) return saferl_rl__cdt_saved_size(policy);
     return 16 + saferl_rl_policy_saved_size(&policy->policy) + 4;
 }
 
@@ -4169,6 +5011,10 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_save(const saferl_rl_rcsl_policy *pol
     need = saferl_rl_rcsl_saved_size(policy);
     if (written) *written = need;
     if (!buffer || capacity < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (policy->architecture == SAFERL_RL_RCSL_TRANSFORMER) {
+        saferl_rl__cdt_save(policy, out);
+        return SAFERL_OK;
+    }
     inner = need - 20;
     saferl_rl__put_u32(out + 0, SAFERL_RL__RCSL_MAGIC);
     saferl_rl__put_u32(out + 4, SAFERL_RL__RCSL_VERSION);
@@ -4211,7 +5057,10 @@ static saferl_result saferl_rl__rcsl_check(const unsigned char *in, size_t size,
 
 SAFERL_RL_API saferl_result saferl_rl_rcsl_load_size(const void *buffer, size_t size, size_t *memory_size) {
     size_t inner, policy_memory = 0;
-    saferl_result r = saferl_rl__rcsl_check((const unsigned char *)buffer, size, &inner, &policy_memory);
+    saferl_result r;
+    if (saferl_rl__rcsl_is_transformer(buffer, size))
+        return saferl_rl__cdt_load(NULL, (const unsigned char *)buffer, size, NULL, 0, memory_size);
+    r = saferl_rl__rcsl_check((const unsigned char *)buffer, size, &inner, &policy_memory);
     if (r != SAFERL_OK) return r;
     if (memory_size) *memory_size = policy_memory + sizeof(float) * (size_t)(saferl_rl__get_u32((const unsigned char *)buffer + 8) + 2);
     return SAFERL_OK;
@@ -4224,6 +5073,7 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_load(saferl_rl_rcsl_policy *policy, c
     saferl_rl_rcsl_policy loaded;
     saferl_result r;
     SAFERL_ASSERT(policy != NULL);
+    if (saferl_rl__rcsl_is_transformer(buffer, size)) return saferl_rl__cdt_load(policy, in, size, memory, memory_size, NULL);
     r = saferl_rl__rcsl_check(in, size, &inner, &policy_memory);
     if (r != SAFERL_OK) return r;
     need = policy_memory + sizeof(float) * (size_t)(saferl_rl__get_u32(in + 8) + 2);
@@ -4289,10 +5139,120 @@ SAFERL_RL_API saferl_rl_rcsl_desc saferl_rl_rcsl_desc_defaults(const saferl_rl_r
         d.hidden[0] = d.hidden[1] = 128;
         d.hidden_count = 2;
     } else if (d.hidden_count < 0) d.hidden_count = 0;
-    if (d.minibatch == 0) d.minibatch = 256;
+    if (d.minibatch == 0) d.minibatch = d.architecture == SAFERL_RL_RCSL_TRANSFORMER ? 64 : 256;
     if (d.learning_rate == 0.0) d.learning_rate = 1e-3;
     if (d.max_grad_norm == 0.0) d.max_grad_norm = 40.0;
+    if (d.architecture == SAFERL_RL_RCSL_TRANSFORMER) {
+        if (d.context == 0) d.context = 10;
+        if (d.layer_count == 0) d.layer_count = 2;
+        if (d.head_count == 0) d.head_count = 2;
+        if (d.d_model == 0) d.d_model = 32;
+        if (d.mlp_width == 0) d.mlp_width = 4 * d.d_model;
+    }
     return d;
+}
+
+/* The transformer trainer's memory (the MLP's is saferl_rl__rcsl_layout below): parameters,
+   gradients, Adam moments, the normaliser, each step's inputs, action, timestep and window
+   length, a minibatch of windows, activations, backward scratch, the policy's context. */
+static size_t saferl_rl__cdt_trainer_layout(saferl_rl_rcsl_trainer *t, unsigned char *base) {
+    const saferl_rl_cdt *m = &t->policy.cdt;
+    const size_t P = saferl_rl_cdt_param_count(m), N = (size_t)t->sample_count, I = (size_t)t->input_dim,
+                 B = (size_t)t->minibatch, K = (size_t)m->context, E = saferl_rl__cdt_step_width(m),
+                 Ad = (size_t)t->stored_action_dim, H = (size_t)t->head_dim;
+    size_t cursor = 0, at;
+    double floats = (double)N * (double)(I + Ad + 6) +
+                    (double)B * K * (16.0 * K * m->head_count * m->layer_count + 4.0 * (14.0 * m->d_model + 4.0 * m->mlp_width) * m->layer_count);
+    saferl_rl_rcsl_context c;
+    if (floats > (double)((size_t)-1 / 16)) return 0; /* sizes fit size_t (wasm32: 32 bits) */
+    SAFERL_RL__TAKE(t->policy.policy.params, float, P);
+    SAFERL_RL__TAKE(t->grads, float, P);
+    SAFERL_RL__TAKE(t->adam_m, float, P);
+    SAFERL_RL__TAKE(t->adam_v, float, P);
+    SAFERL_RL__TAKE(t->policy.policy.obs_mean, float, I);
+    SAFERL_RL__TAKE(t->policy.policy.obs_std, float, I);
+    SAFERL_RL__TAKE(t->policy.input, float, I);
+    SAFERL_RL__TAKE(t->inputs, float, N * I);
+    SAFERL_RL__TAKE(t->targets, float, N * Ad);
+    SAFERL_RL__TAKE(t->timesteps, int, N);
+    SAFERL_RL__TAKE(t->window, int, N);
+    SAFERL_RL__TAKE(t->order, long, N);
+    SAFERL_RL__TAKE(t->mb_steps, float, B * K * E);
+    SAFERL_RL__TAKE(t->mb_timesteps, int, B * K);
+    SAFERL_RL__TAKE(t->mb_lengths, int, B);
+    SAFERL_RL__TAKE(t->mb_targets, float, B * K * Ad);
+    SAFERL_RL__TAKE(t->acts, float, saferl_rl_cdt_activation_count(m, (int)B));
+    SAFERL_RL__TAKE(t->cdt_scratch, float, saferl_rl_cdt_scratch_count(m, (int)B));
+    SAFERL_RL__TAKE(t->dhead, float, B * K * H);
+    SAFERL_RL__TAKE(t->logp, float, B * K);
+    SAFERL_RL__TAKE(t->dlogp, float, B * K);
+    at = saferl_rl__take(base, &cursor, saferl_rl__context_layout(m, &c, NULL), NULL);
+    if (base) saferl_rl__context_layout(m, &t->policy.context, base + at);
+    return cursor;
+}
+
+/* Window b of the minibatch: the steps first .. first + window[first] - 1 of one episode,
+   left-aligned; the rest of the K slots zero (padding after an episode's end: under the
+   causal mask it never reaches the valid steps, and the loss skips it). */
+static void saferl_rl__cdt_gather(saferl_rl_rcsl_trainer *t, int b, long first) {
+    const saferl_rl_cdt *m = &t->policy.cdt;
+    const int K = m->context, O = m->observation_dim, L = t->window[first];
+    const size_t E = saferl_rl__cdt_step_width(m), I = (size_t)t->input_dim, Ad = (size_t)t->stored_action_dim;
+    float *steps = t->mb_steps + (size_t)b * K * E, *targets = t->mb_targets + (size_t)b * K * Ad;
+    int k;
+    memset(steps, 0, sizeof(float) * E * (size_t)K);
+    memset(targets, 0, sizeof(float) * Ad * (size_t)K);
+    for (k = 0; k < K; ++k) t->mb_timesteps[b * K + k] = 0;
+    for (k = 0; k < L; ++k) {
+        const size_t s = (size_t)first + (size_t)k;
+        float *row = steps + (size_t)k * E;
+        memcpy(row, t->inputs + s * I, sizeof(float) * I);
+        memcpy(targets + (size_t)k * Ad, t->targets + s * Ad, sizeof(float) * Ad);
+        if (t->policy.policy.action_kind == SAFERL_RL_DISCRETE) row[O + 2 + (int)t->targets[s]] = 1.0f;
+        else memcpy(row + O + 2, t->targets + s * Ad, sizeof(float) * Ad);
+        t->mb_timesteps[b * K + k] = t->timesteps[s];
+    }
+    t->mb_lengths[b] = L;
+}
+
+/* The mean negative log-likelihood over the valid steps of the B gathered windows; the
+   gradient accumulates into grads (if not NULL). */
+static double saferl_rl__cdt_loss(saferl_rl_rcsl_trainer *t, int B, float *grads) {
+    const saferl_rl_cdt *m = &t->policy.cdt;
+    const float *params = t->policy.policy.params;
+    const int K = m->context, H = t->head_dim, R = B * K;
+    saferl_rl__cdt_params o;
+    const float *head = saferl_rl_cdt_forward(m, params, t->mb_steps, t->mb_timesteps, t->acts, B, K);
+    double loss = 0.0;
+    long valid = 0;
+    int b, k;
+    saferl_rl__cdt_param_layout(m, &o);
+    if (t->policy.policy.action_kind == SAFERL_RL_DISCRETE)
+        saferl_rl_categorical_logprob_forward(t->logp, head, t->mb_targets, R, H);
+    else
+        saferl_rl_gaussian_logprob_forward(t->logp, head, params + o.log_std, t->mb_targets, R, H);
+    for (b = 0; b < B; ++b) {
+        for (k = 0; k < t->mb_lengths[b]; ++k) loss -= t->logp[b * K + k];
+        valid += t->mb_lengths[b];
+    }
+    loss /= (double)valid;
+    if (!grads) return loss;
+    for (b = 0; b < B; ++b)
+        for (k = 0; k < K; ++k) t->dlogp[b * K + k] = k < t->mb_lengths[b] ? -1.0f / (float)valid : 0.0f;
+    memset(t->dhead, 0, sizeof(float) * (size_t)R * H);
+    if (t->policy.policy.action_kind == SAFERL_RL_DISCRETE)
+        saferl_rl_categorical_logprob_backward(t->dhead, head, t->mb_targets, t->dlogp, R, H);
+    else
+        saferl_rl_gaussian_logprob_backward(t->dhead, grads + o.log_std, head, params + o.log_std, t->mb_targets, t->dlogp,
+                                            R, H);
+    saferl_rl_cdt_backward(m, params, grads, t->mb_steps, t->mb_timesteps, t->acts, t->dhead, NULL, t->cdt_scratch, B, K);
+    return loss;
+}
+
+/* The trained parameters' count for either architecture. */
+static size_t saferl_rl__rcsl_param_count(const saferl_rl_rcsl_policy *p) {
+    return p->architecture == SAFERL_RL_RCSL_TRANSFORMER ? saferl_rl_cdt_param_count(&p->cdt)
+                                                         : saferl_rl_policy_param_count(&p->policy);
 }
 
 /* Shapes the trainer from desc and dataset without touching memory; returns the bytes. */
@@ -4300,6 +5260,7 @@ static size_t saferl_rl__rcsl_layout(saferl_rl_rcsl_trainer *t, const saferl_rl_
     size_t cursor = 0, P, N = (size_t)t->sample_count, I = (size_t)t->input_dim, B = (size_t)t->minibatch;
     const saferl_rl_mlp *net = &t->policy.policy.net;
     void *p;
+    if (t->policy.architecture == SAFERL_RL_RCSL_TRANSFORMER) return saferl_rl__cdt_trainer_layout(t, base);
     P = saferl_rl_policy_param_count(&t->policy.policy);
     /* sizes fit size_t (wasm32: 32 bits) when the per-sample block does */
     if (N > ((size_t)-1 / 8) / (I + (size_t)t->stored_action_dim + 2)) return 0;
@@ -4346,7 +5307,25 @@ static saferl_result saferl_rl__rcsl_shape(saferl_rl_rcsl_trainer *t, const safe
         (d.activation != SAFERL_RL_TANH && d.activation != SAFERL_RL_RELU))
         return SAFERL_ERR_INVALID_ARGUMENT;
     head = ds->action_count > 0 ? ds->action_count : ds->action_dim;
-    if (saferl_rl_mlp_define(&p->net, ds->observation_dim + 2, d.hidden, d.hidden_count, head, d.activation) != SAFERL_OK)
+    if (d.architecture == SAFERL_RL_RCSL_TRANSFORMER) {
+        saferl_rl_cdt *m = &t->policy.cdt;
+        long e, longest = 1;
+        for (e = 0; e < ds->episode_count; ++e)
+            if (ds->episode_start[e + 1] - ds->episode_start[e] > longest) longest = ds->episode_start[e + 1] - ds->episode_start[e];
+        t->policy.architecture = SAFERL_RL_RCSL_TRANSFORMER;
+        m->observation_dim = ds->observation_dim;
+        m->action_input = m->head_dim = head;
+        m->gaussian = ds->action_count == 0;
+        m->context = d.context;
+        m->layer_count = d.layer_count;
+        m->head_count = d.head_count;
+        m->d_model = d.d_model;
+        m->mlp_width = d.mlp_width;
+        m->max_timestep = d.max_timestep > 0 ? d.max_timestep : (int)(longest < 100000 ? longest : 100000);
+        if (saferl_rl_cdt_check(m) != SAFERL_OK) return SAFERL_ERR_INVALID_ARGUMENT;
+    } else if (d.architecture != SAFERL_RL_RCSL_MLP ||
+               saferl_rl_mlp_define(&p->net, ds->observation_dim + 2, d.hidden, d.hidden_count, head, d.activation) !=
+                   SAFERL_OK)
         return SAFERL_ERR_INVALID_ARGUMENT;
     t->desc = d;
     p->action_kind = ds->action_count > 0 ? SAFERL_RL_DISCRETE : SAFERL_RL_GAUSSIAN;
@@ -4387,14 +5366,24 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_init(saferl_rl_rcsl_trainer *
     memset(memory, 0, need);
     saferl_rl__rcsl_layout(&t, dataset, (unsigned char *)memory);
     p = &t.policy.policy;
-    P = saferl_rl_policy_param_count(p);
+    P = saferl_rl__rcsl_param_count(&t.policy);
     N = (size_t)t.sample_count;
     I = (size_t)t.input_dim;
     O = dataset->observation_dim;
     A = dataset->action_dim;
     saferl_rng_seed(&t.rng, t.desc.seed);
-    saferl_rl_mlp_init_params(&p->net, p->params, &t.rng, 0.01f);
-    for (i = saferl_rl_mlp_param_count(&p->net); i < P; ++i) p->params[i] = (float)t.desc.init_log_std;
+    if (t.policy.architecture == SAFERL_RL_RCSL_TRANSFORMER) {
+        saferl_rl_cdt_init_params(&t.policy.cdt, p->params, &t.rng, (float)t.desc.init_log_std);
+        for (e = 0; e < dataset->episode_count; ++e) /* timesteps and window lengths */
+            for (s = dataset->episode_start[e]; s < dataset->episode_start[e + 1]; ++s) {
+                long left = dataset->episode_start[e + 1] - s;
+                t.timesteps[s] = saferl_rl__cdt_time(&t.policy.cdt, (int)(s - dataset->episode_start[e] < 100000 ? s - dataset->episode_start[e] : 100000));
+                t.window[s] = (int)(left < t.policy.cdt.context ? left : t.policy.cdt.context);
+            }
+    } else {
+        saferl_rl_mlp_init_params(&p->net, p->params, &t.rng, 0.01f);
+        for (i = saferl_rl_mlp_param_count(&p->net); i < P; ++i) p->params[i] = (float)t.desc.init_log_std;
+    }
     /* hindsight targets: the undiscounted reward and cost to go of each logged step, kept in
        the last two input columns until they are scaled below */
     for (e = 0; e < dataset->episode_count; ++e) {
@@ -4498,6 +5487,12 @@ SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long f
     if (count < 1 || count > trainer->minibatch || first < 0 || first > trainer->sample_count - count)
         return saferl_rl__nan();
     if (dinputs && !grads) return saferl_rl__nan(); /* the input gradient comes with the backward pass */
+    if (trainer->policy.architecture == SAFERL_RL_RCSL_TRANSFORMER) {
+        int b;
+        if (dinputs) return saferl_rl__nan();
+        for (b = 0; b < count; ++b) saferl_rl__cdt_gather(trainer, b, first + b);
+        return saferl_rl__cdt_loss(trainer, count, grads);
+    }
     return saferl_rl__rcsl_loss_rows(trainer, trainer->inputs + (size_t)first * trainer->input_dim,
                                      trainer->targets + (size_t)first * trainer->stored_action_dim, count, grads,
                                      dinputs);
@@ -4505,7 +5500,7 @@ SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long f
 
 SAFERL_RL_API saferl_result saferl_rl_rcsl_train(saferl_rl_rcsl_trainer *trainer, int steps, double *mean_loss) {
     saferl_rl_rcsl_trainer *t = trainer;
-    const size_t P = saferl_rl_policy_param_count(&trainer->policy.policy), I = (size_t)trainer->input_dim,
+    const size_t P = saferl_rl__rcsl_param_count(&trainer->policy), I = (size_t)trainer->input_dim,
                  Ad = (size_t)trainer->stored_action_dim;
     double total = 0.0;
     int k, b;
@@ -4526,11 +5521,17 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_train(saferl_rl_rcsl_trainer *trainer
             }
             i = t->order[t->cursor];
             t->cursor = t->cursor + 1 >= t->sample_count ? 0 : t->cursor + 1;
+            if (t->policy.architecture == SAFERL_RL_RCSL_TRANSFORMER) {
+                saferl_rl__cdt_gather(t, b, i); /* the window starting at step i */
+                continue;
+            }
             memcpy(t->mb_inputs + (size_t)b * I, t->inputs + (size_t)i * I, sizeof(float) * I);
             memcpy(t->mb_targets + (size_t)b * Ad, t->targets + (size_t)i * Ad, sizeof(float) * Ad);
         }
         memset(t->grads, 0, sizeof(float) * P);
-        loss = saferl_rl__rcsl_loss_rows(t, t->mb_inputs, t->mb_targets, B, t->grads, NULL);
+        loss = t->policy.architecture == SAFERL_RL_RCSL_TRANSFORMER
+                   ? saferl_rl__cdt_loss(t, B, t->grads)
+                   : saferl_rl__rcsl_loss_rows(t, t->mb_inputs, t->mb_targets, B, t->grads, NULL);
         if (!saferl_rl__finite(loss)) return SAFERL_ERR_NOT_FINITE;
         if (t->desc.max_grad_norm > 0.0) saferl_rl_clip_grad_norm(t->grads, P, (float)t->desc.max_grad_norm);
         t->steps += 1;

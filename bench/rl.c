@@ -414,13 +414,19 @@ static void bench_cpo(const char *batch_dir) {
 /* RCSL training: Adam steps on minibatches of 256 from a fixed random dataset of N samples,
    the {64, 64} tanh MLP over observation + (R, C); "gridworld": 63 + 2 inputs, 4 actions,
    cross-entropy; "pointgoal": 35 + 2 inputs, 2 Gaussian actions, Gaussian NLL. Samples per
-   second (steps x 256 / seconds), median of 5 runs of RCSL_STEPS steps. */
+   second (steps x 256 / seconds), median of 5 runs of RCSL_STEPS steps.
+   "transformer_gridworld": the transformer form on the gridworld data (context 10, 2 layers,
+   2 heads, d_model 32, GELU MLP 128, minibatch 64 windows, cross-entropy over each window's
+   valid steps); a sample is a window of up to 10 steps (windows per second), median of 5
+   runs of CDT_STEPS steps. */
 #define RCSL_SAMPLES 20000
 #define RCSL_STEPS 200
+#define CDT_STEPS 40
 static void bench_rcsl(void) {
     int shape;
-    for (shape = 0; shape < 2; ++shape) {
-        const int O = shape == 0 ? 63 : 35, count = shape == 0 ? 4 : 0, A = shape == 0 ? 1 : 2;
+    for (shape = 0; shape < 3; ++shape) {
+        const int O = shape != 1 ? 63 : 35, count = shape != 1 ? 4 : 0, A = shape != 1 ? 1 : 2;
+        const int steps = shape == 2 ? CDT_STEPS : RCSL_STEPS, batch = shape == 2 ? 64 : 256;
         saferl_rl_dataset_desc d;
         saferl_rl_dataset ds;
         saferl_rl_rcsl_desc td;
@@ -452,16 +458,18 @@ static void bench_rcsl(void) {
         td.seed = 1;
         td.hidden[0] = td.hidden[1] = HID;
         td.hidden_count = 2;
-        td.minibatch = 256;
+        td.minibatch = batch;
+        if (shape == 2) td.architecture = SAFERL_RL_RCSL_TRANSFORMER; /* the header's defaults */
         if (saferl_rl_rcsl_trainer_create(&tr, &td, &ds) != SAFERL_OK) exit(1);
-        saferl_rl_rcsl_train(&tr, 20, NULL); /* warm up */
+        saferl_rl_rcsl_train(&tr, shape == 2 ? 5 : 20, NULL); /* warm up */
         for (r = 0; r < REPEATS; ++r) {
             double t0 = now();
-            saferl_rl_rcsl_train(&tr, RCSL_STEPS, NULL);
-            rates[r] = (double)RCSL_STEPS * 256 / (now() - t0);
+            saferl_rl_rcsl_train(&tr, steps, NULL);
+            rates[r] = (double)steps * batch / (now() - t0);
         }
         sink = tr.policy.policy.params[0];
-        printf("rcsl_train_samples_per_s_%s %.0f\n", shape == 0 ? "gridworld" : "pointgoal", median(rates, REPEATS));
+        printf("rcsl_train_samples_per_s_%s %.0f\n", shape == 0 ? "gridworld" : (shape == 1 ? "pointgoal" : "transformer_gridworld"),
+               median(rates, REPEATS));
         saferl_rl_rcsl_trainer_destroy(&tr);
         saferl_rl_dataset_destroy(&ds);
     }

@@ -11,6 +11,7 @@ mode, one thread (torch.set_num_threads(1)), float32, median of 5 runs per figur
 Prints "key seconds-per-call" lines like bench/rl.c. `rl_torch.py rcsl [out]`: RCSL training
 samples per second instead (see rcsl() below). `rl_torch.py cpo DIR [out]`: one CPO policy
 update on the batches bench/rl.c's `cpo` mode wrote to DIR (see cpo() below)."""
+import math
 import statistics
 import sys
 import time
@@ -132,15 +133,8 @@ def rcsl(out_path):
             torch.nn.utils.clip_grad_norm_(ps, 40.0)
             opt.step()
 
-        for _ in range(20):
-            step()
-        rates = []
-        for _ in range(REPEATS):
-            t0 = time.perf_counter()
-            for _ in range(steps):
-                step()
-            rates.append(steps * batch / (time.perf_counter() - t0))
-        lines.append(f"rcsl_train_samples_per_s_{name} {statistics.median(rates):.0f}")
+        lines.append(f"rcsl_train_samples_per_s_{name} {median_rate(step, 20, steps, batch):.0f}")
+    lines.append(f"rcsl_train_samples_per_s_transformer_gridworld {cdt_rate():.0f}")
     out = open(out_path, "w") if out_path else sys.stdout
     for line in lines:
         out.write(line + "\n")
@@ -300,6 +294,101 @@ def cpo(batch_dir, out_path):
     for line in lines:
         out.write(line + "\n")
     out.write(f"torch_version {torch.__version__}\n")
+
+
+class CausalBlock(nn.Module):
+    """A pre-LN GPT block as saferl_rl.h's: LayerNorm, causal self-attention (one qkv
+    projection, softmax(q k^T / sqrt(hs)) with the upper triangle masked), output projection,
+    residual; LayerNorm, Linear(d, 4d), GELU (tanh approximation), Linear(4d, d), residual."""
+
+    def __init__(self, d, heads, width, tokens):
+        super().__init__()
+        self.heads = heads
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.fc, self.fc_proj = nn.Linear(d, width), nn.Linear(width, d)
+        self.register_buffer("mask", torch.triu(torch.ones(tokens, tokens, dtype=torch.bool), 1))
+
+    def forward(self, x):
+        b, t, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
+        q, k, v = (z.view(b, t, self.heads, d // self.heads).transpose(1, 2) for z in (q, k, v))
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(d // self.heads))
+        att = att.masked_fill(self.mask[:t, :t], float("-inf")).softmax(-1)
+        x = x + self.proj((att @ v).transpose(1, 2).reshape(b, t, d))
+        return x + self.fc_proj(nn.functional.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+
+
+def cdt_rate():
+    """The transformer form as bench/rl.c's "transformer_gridworld": the same random gridworld
+    data (400 episodes of 50 steps, 63 inputs + R and C, 4 actions), windows of K = 10 steps
+    starting at a shuffled step, padded after an episode's end (the loss skips padding), tokens
+    (R, C, state, action) per step plus a learned timestep embedding, embedding LayerNorm,
+    2 blocks of 2 heads, d 32, MLP 128, final LayerNorm, a linear head on the state tokens,
+    masked mean cross-entropy, Adam 1e-3, clipping at 40, minibatch 64. Windows per second,
+    median of 5 runs of 40 steps."""
+    n, ep, K, d, heads, layers, batch, steps, A, O = 20000, 50, 10, 32, 2, 2, 64, 40, 4, 63
+    obs = torch.randn(n, O + 2)
+    act = torch.randint(0, A, (n,))
+    timestep = torch.arange(n) % ep
+    left = ep - timestep  # steps left in the episode from each step
+
+    class CDT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.reward, self.cost = nn.Linear(1, d), nn.Linear(1, d)
+            self.state, self.action = nn.Linear(O, d), nn.Linear(A, d)
+            self.time = nn.Embedding(ep, d)
+            self.ln_emb, self.ln_f = nn.LayerNorm(d), nn.LayerNorm(d)
+            self.blocks = nn.ModuleList(CausalBlock(d, heads, 4 * d, 4 * K) for _ in range(layers))
+            self.head = nn.Linear(d, A)
+
+        def forward(self, x, a, t):  # x (B,K,O+2), a (B,K,A) one-hot, t (B,K)
+            te = self.time(t)
+            tok = torch.stack((self.reward(x[..., O:O + 1]) + te, self.cost(x[..., O + 1:]) + te,
+                               self.state(x[..., :O]) + te, self.action(a) + te), dim=2)
+            h = self.ln_emb(tok.reshape(x.shape[0], 4 * K, d))
+            for blk in self.blocks:
+                h = blk(h)
+            return self.head(self.ln_f(h[:, 2::4]))
+
+    net = CDT()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    state = {"order": torch.randperm(n), "cursor": 0}
+    offsets = torch.arange(K)
+
+    def step():
+        if state["cursor"] + batch > n:
+            state["order"], state["cursor"] = torch.randperm(n), 0
+        start = state["order"][state["cursor"]:state["cursor"] + batch]
+        state["cursor"] += batch
+        valid = offsets[None, :] < left[start][:, None]
+        idx = torch.where(valid, start[:, None] + offsets[None, :], torch.zeros_like(valid, dtype=torch.long))
+        x = obs[idx] * valid[..., None]
+        a = nn.functional.one_hot(act[idx], A).float() * valid[..., None]
+        t = timestep[idx] * valid
+        logits = net(x, a, t)
+        loss = nn.functional.cross_entropy(logits[valid], act[idx][valid])
+        opt.zero_grad(set_to_none=False)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 40.0)
+        opt.step()
+
+    return median_rate(step, 5, steps, batch)
+
+
+def median_rate(step, warm_up, steps, batch):
+    """Samples per second of `step` (batch samples each): the median of REPEATS runs of
+    `steps` steps after `warm_up` steps."""
+    for _ in range(warm_up):
+        step()
+    rates = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        rates.append(steps * batch / (time.perf_counter() - t0))
+    return statistics.median(rates)
 
 
 if __name__ == "__main__":

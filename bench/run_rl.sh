@@ -142,7 +142,8 @@ print(" stochastic policy; eval = 10 episodes of the deterministic policy)")
 PY
 
 echo
-echo "== RCSL training, samples per second ({64, 64} tanh MLP, minibatch 256, Adam; 1 thread each)"
+echo "== RCSL training, samples per second ({64, 64} tanh MLP, minibatch 256, Adam; the transformer form:
+   windows of 10 steps per second, minibatch 64; 1 thread each)"
 build/bench_rl_v2 rcsl >build/bench_rl_rcsl_ours.txt
 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" bench/rl_torch.py rcsl build/bench_rl_rcsl_torch.txt
 "$PY" - build/bench_rl_rcsl_ours.txt build/bench_rl_rcsl_torch.txt <<'PY'
@@ -182,3 +183,7 @@ for shape in ("gaussian", "categorical"):
     print(f"  {shape}: ours  {ours[f'cpo_info_{shape}']}")
     print(f"  {shape}: torch {torch[f'cpo_info_{shape}']}")
 PY
+
+echo "== the transformer form follows its targets: rl_rcsl check --arch transformer (5x5 grid, 3 seeds)"
+make -s build/rl_rcsl && build/rl_rcsl check --arch transformer --seeds 1,2,3 --png build/bench_rl_rcsl_transformer.png |
+    sed -n '/^seed,spearman_reward,spearman_cost$/,$p'

@@ -7,10 +7,11 @@
                    [--policy policy.srlp] [--epsilon E] [--episodes N] [--deterministic] [--append]
                    [--behaviours]   (gridworld: the built-in mix of behaviours, see below)
    rl_rcsl train   --data data.srld --out policy.srlc --seed S [--steps N] [--hidden 64,64]
-                   [--minibatch B] [--lr L]
+                   [--minibatch B] [--lr L] [--arch mlp|transformer]
+                   [--context K] [--layers L] [--heads H] [--d-model D]   (transformer)
    rl_rcsl eval    --policy policy.srlc --env NAME --seed S [--episodes N]
                    (--reward R --cost C | --grid 5x5 --data data.srld [--png grid.png])
-   rl_rcsl check   --seeds 1,2,3 [--png check.png]
+   rl_rcsl check   --seeds 1,2,3 [--png check.png] [--arch mlp|transformer]
                    the whole pipeline on the lava gridworld per seed (settings below), printing
                    the Spearman correlations of the achieved returns with the reward targets
                    and of the achieved costs with the cost targets over a 5x5 target grid.
@@ -26,6 +27,10 @@
    (collection seed = the seed), a {64, 64} tanh MLP, minibatch 256, Adam 1e-3, 3000 steps
    (seed = the seed), the 5x5 grid from the dataset, 50 episodes per point (seed = the seed),
    Spearman over the 25 points with average ranks for ties.
+   The examples use the MLP unless --arch transformer is given. The transformer (the
+   Constrained Decision Transformer's form): context 10 steps, 2 layers, 2 heads, d_model 32,
+   GELU MLP 128, minibatch 64 windows, Adam 1e-3; check trains it for 1000 steps, otherwise
+   the same settings as the MLP's.
 
    Output is CSV on stdout; errors go to stderr as "rl_rcsl: path: reason" with exit 1 (bad
    files) or 2 (bad arguments). The policies act with the remaining targets, which drop by
@@ -49,10 +54,10 @@ static int usage(const char *msg) {
             "rl_rcsl: %s\nusage: rl_rcsl collect --env NAME --out data.srld --seed S [--policy p.srlp] [--epsilon E] "
             "[--episodes N] [--deterministic] [--append] [--behaviours]\n"
             "       rl_rcsl train --data data.srld --out p.srlc --seed S [--steps N] [--hidden 64,64] [--minibatch B] "
-            "[--lr L]\n"
+            "[--lr L] [--arch mlp|transformer] [--context K] [--layers L] [--heads H] [--d-model D]\n"
             "       rl_rcsl eval --policy p.srlc --env NAME --seed S [--episodes N] (--reward R --cost C | --grid KxK "
             "--data data.srld [--png grid.png])\n"
-            "       rl_rcsl check --seeds 1,2,3 [--png check.png]\n",
+            "       rl_rcsl check --seeds 1,2,3 [--png check.png] [--arch mlp|transformer]\n",
             msg);
     return 2;
 }
@@ -296,6 +301,7 @@ typedef struct options {
     const char *env, *out, *data, *policy, *png, *seeds;
     double seed, epsilon, reward, cost, lr;
     int episodes, steps, minibatch, deterministic, append, behaviours, grid, has_reward, has_cost;
+    int transformer, context, layers, heads, d_model;
     int hidden[SAFERL_RL_MAX_LAYERS - 1], hidden_count;
 } options;
 
@@ -400,6 +406,14 @@ static saferl_rl_rcsl_desc train_desc(const options *o) {
     }
     d.minibatch = o->minibatch > 0 ? o->minibatch : 256;
     d.learning_rate = o->lr > 0.0 ? o->lr : 1e-3;
+    if (o->transformer) { /* zero fields: the header's defaults (context 10, 2 layers, 2 heads, d 32) */
+        d.architecture = SAFERL_RL_RCSL_TRANSFORMER;
+        d.minibatch = o->minibatch > 0 ? o->minibatch : 64;
+        d.context = o->context;
+        d.layer_count = o->layers;
+        d.head_count = o->heads;
+        d.d_model = o->d_model;
+    }
     return d;
 }
 
@@ -520,6 +534,7 @@ static int cmd_check(const options *o) {
         to.seed = seeds[s];
         to.hidden_count = 0;
         to.minibatch = 0;
+        to.context = to.layers = to.heads = to.d_model = 0;
         to.lr = 0.0;
         td = train_desc(&to);
         if (r == SAFERL_OK) r = saferl_rl_rcsl_trainer_create(&tr, &td, &ds);
@@ -527,7 +542,7 @@ static int cmd_check(const options *o) {
             saferl_rl_dataset_destroy(&ds);
             return fail("check", r);
         }
-        r = saferl_rl_rcsl_train(&tr, 3000, NULL);
+        r = saferl_rl_rcsl_train(&tr, o->transformer ? 1000 : 3000, NULL);
         g[s].k = 5;
         if (r == SAFERL_OK) r = grid_targets(&ds, &g[s]);
         if (r == SAFERL_OK) r = grid_evaluate(&tr.policy, &env, 50, (uint32_t)seeds[s], &g[s]);
@@ -570,6 +585,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--episodes")) ok = parse_count(v, 1, 1000000, &o.episodes);
         else if (!strcmp(a, "--steps")) ok = parse_count(v, 1, 100000000, &o.steps);
         else if (!strcmp(a, "--minibatch")) ok = parse_count(v, 1, 65536, &o.minibatch);
+        else if (!strcmp(a, "--arch")) ok = v && (!strcmp(v, "mlp") || !strcmp(v, "transformer")) && ((o.transformer = !strcmp(v, "transformer")) || 1);
+        else if (!strcmp(a, "--context")) ok = parse_count(v, 1, SAFERL_RL_CDT_MAX_CONTEXT, &o.context);
+        else if (!strcmp(a, "--layers")) ok = parse_count(v, 1, SAFERL_RL_MAX_LAYERS, &o.layers);
+        else if (!strcmp(a, "--heads")) ok = parse_count(v, 1, 16, &o.heads);
+        else if (!strcmp(a, "--d-model")) ok = parse_count(v, 1, 1024, &o.d_model);
         else if (!strcmp(a, "--grid")) {
             int k1 = 0, k2 = 0;
             ok = v && sscanf(v, "%dx%d", &k1, &k2) == 2 && k1 == k2 && k1 >= 2 && k1 <= MAX_GRID;

@@ -2310,7 +2310,7 @@ TEST(rcsl_policy_follows_the_cost_target_and_round_trips) {
         CHECK(r == SAFERL_ERR_CORRUPT || r == SAFERL_ERR_VERSION);
     }
     memcpy(copy, buf, size);
-    copy[4] = 2;
+    copy[4] = 3; /* version 2 is the transformer form */
     CHECK(saferl_rl_rcsl_load(&loaded, copy, size, memory, need) == SAFERL_ERR_VERSION);
     CHECK(saferl_rl_rcsl_load(&loaded, buf, size + 1, memory, need) == SAFERL_ERR_CORRUPT);
     CHECK(memcmp(&loaded, &untouched, sizeof loaded) == 0);
@@ -2351,6 +2351,396 @@ TEST(rcsl_training_reproduces_from_a_seed) {
     saferl_rl_dataset_destroy(&ds);
 }
 /* ==== end of return-conditioned supervised learning ==== */
+
+/* ==== the transformer form (CDT) ==== */
+
+/* One layer at a time: a fixed random projection g of the output makes the scalar loss. */
+typedef struct cdt_layer_ctx {
+    int kind, N, C, B, T, NH;
+    float *inp, *weight, *bias, *out, *mean, *rstd, *g;
+} cdt_layer_ctx;
+static double cdt_layer_loss(void *p) {
+    cdt_layer_ctx *c = (cdt_layer_ctx *)p;
+    double s = 0.0;
+    int i, n = c->kind == 2 ? c->B * c->T * c->C : c->N * c->C;
+    if (c->kind == 0) saferl_rl_layernorm_forward(c->out, c->mean, c->rstd, c->inp, c->weight, c->bias, c->N, c->C);
+    else if (c->kind == 1) saferl_rl_gelu_forward(c->out, c->inp, c->N * c->C);
+    else saferl_rl_attention_forward(c->out, c->mean, c->inp, c->B, c->T, c->C, c->NH);
+    for (i = 0; i < n; ++i) s += (double)c->g[i] * c->out[i];
+    return s;
+}
+
+TEST(cdt_layers_match_finite_differences) {
+    enum { N = 5, C = 8, B = 2, T = 6, NH = 2 };
+    static float inp[B * T * 3 * C], dinp[B * T * 3 * C], weight[C], bias[C], dweight[C], dbias[C], out[B * T * 3 * C],
+        stats[B * NH * T * T], rstd[N], g[B * T * 3 * C], changed[B * T * C], before[B * T * C];
+    cdt_layer_ctx c;
+    saferl_rng rng;
+    int i, t;
+    saferl_rng_seed(&rng, 31);
+    memset(&c, 0, sizeof c);
+    c.inp = inp, c.weight = weight, c.bias = bias, c.out = out, c.mean = stats, c.rstd = rstd, c.g = g;
+    c.N = N, c.C = C, c.B = B, c.T = T, c.NH = NH;
+    fill_uniform(g, B * T * 3 * C, &rng, -1.0, 1.0);
+    /* LayerNorm: input, gain, bias; inputs with an offset and a spread, as residual streams */
+    fill_uniform(inp, N * C, &rng, -2.0, 3.0);
+    fill_uniform(weight, C, &rng, 0.5, 1.5);
+    fill_uniform(bias, C, &rng, -0.5, 0.5);
+    c.kind = 0;
+    memset(dinp, 0, sizeof dinp), memset(dweight, 0, sizeof dweight), memset(dbias, 0, sizeof dbias);
+    cdt_layer_loss(&c);
+    saferl_rl_layernorm_backward(dinp, dweight, dbias, g, inp, weight, stats, rstd, N, C);
+    CHECK(grad_error(cdt_layer_loss, &c, inp, dinp, N * C, 1e-2f) < 2e-3);
+    CHECK(grad_error(cdt_layer_loss, &c, weight, dweight, C, 1e-2f) < 2e-3);
+    CHECK(grad_error(cdt_layer_loss, &c, bias, dbias, C, 1e-2f) < 2e-3);
+    cdt_layer_loss(&c); /* the closed form on row 0 */
+    {
+        double m = 0.0, v = 0.0;
+        for (i = 0; i < C; ++i) m += inp[i] / C;
+        for (i = 0; i < C; ++i) v += (inp[i] - m) * (inp[i] - m) / C;
+        for (i = 0; i < C; ++i) CHECK_NEAR(out[i], (inp[i] - m) / sqrt(v + 1e-5) * weight[i] + bias[i], 1e-5);
+    }
+    /* GELU against its closed form and by finite differences */
+    c.kind = 1;
+    fill_uniform(inp, N * C, &rng, -4.0, 4.0);
+    memset(dinp, 0, sizeof dinp);
+    cdt_layer_loss(&c);
+    for (i = 0; i < N * C; ++i) {
+        double x = inp[i];
+        CHECK_NEAR(out[i], 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))), 1e-6);
+    }
+    saferl_rl_gelu_backward(dinp, inp, g, N * C);
+    CHECK(grad_error(cdt_layer_loss, &c, inp, dinp, N * C, 1e-3f) < 2e-3);
+    /* causal self-attention: the gradient in q, k and v, and the mask */
+    c.kind = 2;
+    fill_uniform(inp, B * T * 3 * C, &rng, -1.5, 1.5);
+    memset(dinp, 0, sizeof dinp);
+    cdt_layer_loss(&c);
+    saferl_rl_attention_backward(dinp, g, inp, stats, B, T, C, NH);
+    CHECK(grad_error(cdt_layer_loss, &c, inp, dinp, B * T * 3 * C, 1e-2f) < 2e-3);
+    for (t = 0; t < T; ++t) { /* each weight row: a distribution over tokens <= t, zero above */
+        double sum = 0.0;
+        for (i = 0; i < T; ++i) {
+            CHECK(i <= t || stats[t * T + i] == 0.0f);
+            sum += stats[t * T + i];
+        }
+        CHECK_NEAR(sum, 1.0, 1e-6);
+    }
+    cdt_layer_loss(&c);
+    memcpy(before, out, sizeof before);
+    for (i = 0; i < 3 * C; ++i) inp[(T - 1) * 3 * C + i] += 0.7f; /* the last token of window 0 */
+    cdt_layer_loss(&c);
+    memcpy(changed, out, sizeof changed);
+    CHECK(memcmp(before, changed, sizeof(float) * (T - 1) * C) == 0); /* earlier tokens: bit-identical */
+    CHECK(memcmp(before + (T - 1) * C, changed + (T - 1) * C, sizeof(float) * C) != 0);
+    CHECK(memcmp(before + T * C, changed + T * C, sizeof(float) * T * C) == 0); /* the other window */
+}
+
+/* the embedding: parameters and step inputs through a random projection */
+typedef struct cdt_embed_ctx {
+    saferl_rl_cdt m;
+    float *params, *steps, *out, *g;
+    int *timesteps, B, K;
+} cdt_embed_ctx;
+static double cdt_embed_loss(void *p) {
+    cdt_embed_ctx *c = (cdt_embed_ctx *)p;
+    double s = 0.0;
+    int i;
+    saferl_rl_cdt_embed_forward(&c->m, c->params, c->out, c->steps, c->timesteps, c->B, c->K);
+    for (i = 0; i < c->B * 4 * c->K * c->m.d_model; ++i) s += (double)c->g[i] * c->out[i];
+    return s;
+}
+
+static saferl_rl_cdt tiny_cdt(int observation_dim, int actions, int gaussian, int context, int timesteps) {
+    saferl_rl_cdt m;
+    memset(&m, 0, sizeof m);
+    m.observation_dim = observation_dim;
+    m.action_input = m.head_dim = actions;
+    m.gaussian = gaussian;
+    m.context = context;
+    m.layer_count = 2;
+    m.head_count = 2;
+    m.d_model = 8;
+    m.mlp_width = 12;
+    m.max_timestep = timesteps;
+    return m;
+}
+
+TEST(cdt_embedding_matches_finite_differences) {
+    enum { B = 2, K = 3 };
+    cdt_embed_ctx c;
+    int timesteps[B * K] = {0, 1, 2, 3, 9, 4}; /* 9 is past the table: its last row */
+    float *grads, *dsteps;
+    size_t P;
+    saferl_rng rng;
+    const int E = 3 + 2 + 2;
+    saferl_rng_seed(&rng, 32);
+    c.m = tiny_cdt(3, 2, 1, K, 5);
+    c.B = B, c.K = K, c.timesteps = timesteps;
+    P = saferl_rl_cdt_param_count(&c.m);
+    c.params = (float *)calloc(P, sizeof(float));
+    grads = (float *)calloc(P, sizeof(float));
+    c.steps = (float *)calloc(B * K * E, sizeof(float));
+    dsteps = (float *)calloc(B * K * E, sizeof(float));
+    c.out = (float *)calloc(B * 4 * K * 8, sizeof(float));
+    c.g = (float *)calloc(B * 4 * K * 8, sizeof(float));
+    fill_uniform(c.params, (int)P, &rng, -1.0, 1.0);
+    fill_uniform(c.steps, B * K * E, &rng, -1.0, 1.0);
+    fill_uniform(c.g, B * 4 * K * 8, &rng, -1.0, 1.0);
+    cdt_embed_loss(&c);
+    saferl_rl_cdt_embed_backward(&c.m, c.params, grads, dsteps, c.g, c.steps, c.timesteps, B, K);
+    CHECK(grad_error(cdt_embed_loss, &c, c.params, grads, (int)P, 1e-2f) < 1e-3);
+    CHECK(grad_error(cdt_embed_loss, &c, c.steps, dsteps, B * K * E, 1e-2f) < 1e-3);
+    {   /* timestep 9 is past the table of 5: it uses (and trains) the last row */
+        const size_t table = 4 * 8 + 8 * 3 + 8 + 8 * 2 + 8; /* reward and cost w, b; state w, b; action w, b */
+        int i, used = 0;
+        for (i = 0; i < 8; ++i) used += grads[table + 4 * 8 + i] != 0.0f;
+        CHECK(used == 8);
+    }
+    free(c.params), free(grads), free(c.steps), free(dsteps), free(c.out), free(c.g);
+}
+
+/* the whole model's loss through the trainer (windows with padding at episode ends) */
+static double cdt_loss_of(void *p) {
+    rcsl_ctx *c = (rcsl_ctx *)p;
+    return saferl_rl_rcsl_loss(c->trainer, 0, c->count, NULL, NULL);
+}
+
+static saferl_rl_rcsl_desc tiny_cdt_desc(uint32_t seed, int context) {
+    saferl_rl_rcsl_desc d;
+    memset(&d, 0, sizeof d);
+    d.architecture = SAFERL_RL_RCSL_TRANSFORMER;
+    d.seed = seed;
+    d.context = context;
+    d.layer_count = 2;
+    d.head_count = 2;
+    d.d_model = 8;
+    d.mlp_width = 12;
+    d.minibatch = 8;
+    d.init_log_std = -0.3;
+    return d;
+}
+
+TEST(cdt_loss_matches_finite_differences) {
+    int kind;
+    for (kind = 0; kind < 2; ++kind) {
+        saferl_rl_dataset ds;
+        saferl_rl_rcsl_trainer tr;
+        saferl_rl_rcsl_desc d = tiny_cdt_desc(5, 3);
+        saferl_rng rng;
+        rcsl_ctx c;
+        float *grads;
+        size_t P, i;
+        int b;
+        saferl_rng_seed(&rng, 41 + kind);
+        random_dataset(&ds, kind == 0 ? 3 : 0, &rng);
+        CHECK(saferl_rl_rcsl_trainer_create(&tr, &d, &ds) == SAFERL_OK);
+        CHECK(tr.policy.architecture == SAFERL_RL_RCSL_TRANSFORMER && tr.policy.cdt.max_timestep == 5);
+        /* windows: 3 steps, or what is left of the episode (steps 3 and 4 of each 5) */
+        for (i = 0; i < 20; ++i) CHECK(tr.window[i] == (i % 5 < 3 ? 3 : 5 - (int)(i % 5)) && tr.timesteps[i] == (int)(i % 5));
+        P = saferl_rl_cdt_param_count(&tr.policy.cdt);
+        CHECK(P == saferl_rl__rcsl_param_count(&tr.policy));
+        /* off GPT-2's small initialisation, so every path carries gradient */
+        for (i = 0; i < P; ++i) tr.policy.policy.params[i] += (float)(0.4 * (saferl_rng_uniform(&rng) - 0.5));
+        grads = (float *)calloc(P, sizeof(float));
+        c.trainer = &tr;
+        c.count = 8; /* windows starting at steps 0..7: the second episode's last two are short */
+        saferl_rl_rcsl_loss(&tr, 0, 8, grads, NULL);
+        CHECK(grad_error(cdt_loss_of, &c, tr.policy.policy.params, grads, (int)P, 1e-2f) < 5e-3);
+        /* the loss is the mean NLL over valid steps: recompute it from the head */
+        {
+            double nll = 0.0;
+            long valid = 0;
+            const float *head = saferl_rl_cdt_forward(&tr.policy.cdt, tr.policy.policy.params, tr.mb_steps,
+                                                      tr.mb_timesteps, tr.acts, 8, 3);
+            for (b = 0; b < 8; ++b) {
+                int k;
+                for (k = 0; k < tr.window[b]; ++k) {
+                    const float *h = head + (b * 3 + k) * (kind == 0 ? 3 : 2);
+                    long s = b + k;
+                    double logp = 0.0;
+                    int j;
+                    if (kind == 0) {
+                        double lse = 0.0;
+                        for (j = 0; j < 3; ++j) lse += exp(h[j]);
+                        logp = h[(int)ds.actions[s]] - log(lse);
+                    } else {
+                        const float *log_std = tr.policy.policy.params + P - 2;
+                        for (j = 0; j < 2; ++j) {
+                            double z = (ds.actions[2 * s + j] - h[j]) / exp(log_std[j]);
+                            logp += -0.5 * z * z - log_std[j] - 0.5 * log(2.0 * 3.14159265358979323846);
+                        }
+                    }
+                    nll -= logp;
+                    ++valid;
+                }
+            }
+            CHECK(valid == 3 * 8 - 1 - 2); /* windows at steps 3 and 4 are 2 and 1 steps long */
+            CHECK_NEAR(saferl_rl_rcsl_loss(&tr, 0, 8, NULL, NULL), nll / (double)valid, 1e-5);
+        }
+        {
+            float dummy[64];
+            CHECK(saferl_rl_rcsl_loss(&tr, 0, 8, grads, dummy) != saferl_rl_rcsl_loss(&tr, 0, 8, grads, dummy));
+            CHECK(saferl_rl_rcsl_loss(&tr, 0, 9, NULL, NULL) != saferl_rl_rcsl_loss(&tr, 0, 9, NULL, NULL));
+        }
+        free(grads);
+        saferl_rl_rcsl_trainer_destroy(&tr);
+        saferl_rl_dataset_destroy(&ds);
+    }
+}
+
+TEST(cdt_later_steps_never_change_earlier_predictions) {
+    saferl_rl_cdt m = tiny_cdt(3, 3, 0, 4, 8);
+    const int E = 3 + 2 + 3, H = 3, K = 4;
+    size_t P = saferl_rl_cdt_param_count(&m);
+    float *params = (float *)malloc(sizeof(float) * P), *acts = (float *)malloc(sizeof(float) * saferl_rl_cdt_activation_count(&m, 1));
+    float steps[4 * 8], before[4 * 3], after[4 * 3];
+    int timesteps[4] = {0, 1, 2, 3}, k, field;
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 51);
+    saferl_rl_cdt_init_params(&m, params, &rng, 0.0f);
+    fill_uniform(params, (int)P, &rng, -0.5, 0.5);
+    fill_uniform(steps, K * E, &rng, -1.0, 1.0);
+    memcpy(before, saferl_rl_cdt_forward(&m, params, steps, timesteps, acts, 1, K), sizeof before);
+    for (k = 0; k < K; ++k)
+        for (field = 0; field < 4; ++field) { /* step k's state, reward to go, cost to go, action */
+            float saved[8];
+            int j;
+            memcpy(saved, steps + k * E, sizeof saved);
+            if (field == 0) steps[k * E] += 0.9f;
+            else if (field == 1) steps[k * E + 3] += 0.9f;
+            else if (field == 2) steps[k * E + 4] -= 0.9f;
+            else steps[k * E + 5 + (k % 3)] += 1.0f;
+            memcpy(after, saferl_rl_cdt_forward(&m, params, steps, timesteps, acts, 1, K), sizeof after);
+            /* predictions before step k are bit-identical; so is step k's own when only its
+               action changed (the action token follows the state token) */
+            CHECK(memcmp(before, after, sizeof(float) * H * (k + (field == 3))) == 0);
+            if (field < 3) CHECK(memcmp(before + k * H, after + k * H, sizeof(float) * H) != 0);
+            for (j = 0; j < 8; ++j) steps[k * E + j] = saved[j];
+        }
+    /* a later timestep too, and a shorter window gives the same earlier predictions */
+    timesteps[3] = 6;
+    memcpy(after, saferl_rl_cdt_forward(&m, params, steps, timesteps, acts, 1, K), sizeof after);
+    CHECK(memcmp(before, after, sizeof(float) * H * 3) == 0);
+    memcpy(after, saferl_rl_cdt_forward(&m, params, steps, timesteps, acts, 1, 2), sizeof(float) * 2 * H);
+    CHECK(memcmp(before, after, sizeof(float) * 2 * H) == 0);
+    free(params);
+    free(acts);
+}
+
+TEST(cdt_policy_trains_acts_and_round_trips) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_dataset ds;
+    saferl_rl_rcsl_trainer tr;
+    saferl_rl_rcsl_desc d;
+    saferl_rl_rcsl_policy loaded, untouched;
+    saferl_rl_rcsl_context c1, c2;
+    void *m1, *m2;
+    saferl_rng rng;
+    double loss_first = 0.0, loss_last = 0.0, cost_low, cost_high, ret_low, ret_high;
+    unsigned char *buf, *copy;
+    size_t size, need = 0, i;
+    float *memory;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    long allocations;
+#endif
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_GRIDWORLD);
+    lava_or_detour_dataset(&ds, &env, 1);
+    memset(&d, 0, sizeof d);
+    d.architecture = SAFERL_RL_RCSL_TRANSFORMER;
+    d.seed = 2;
+    d.context = 4;
+    d.layer_count = 1;
+    d.head_count = 2;
+    d.d_model = 16;
+    d.minibatch = 16;
+    d.learning_rate = 3e-3;
+    CHECK(saferl_rl_rcsl_trainer_create(&tr, &d, &ds) == SAFERL_OK);
+    CHECK(tr.policy.cdt.mlp_width == 64 && tr.policy.cdt.max_timestep >= 6);
+    CHECK(saferl_rl_rcsl_train(&tr, 10, &loss_first) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    allocations = saferl_test_allocations;
+#endif
+    CHECK(saferl_rl_rcsl_train(&tr, 190, &loss_last) == SAFERL_OK);
+    saferl_rng_seed(&rng, 9);
+    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, &env, 40.0, 0.0, 10, 0, 1, &rng, NULL, NULL, &ret_low, &cost_low) ==
+          SAFERL_OK);
+    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, &env, 44.0, 3.0, 10, 0, 1, &rng, NULL, NULL, &ret_high, &cost_high) ==
+          SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    CHECK(saferl_test_allocations == allocations); /* training and acting never allocate */
+#endif
+    CHECK(loss_last < 0.5 * loss_first);
+    CHECK(cost_low < 0.5 && cost_high > 2.0 && ret_high > ret_low); /* the cost target picks the path */
+    /* round trip: a version-2 file; a loaded policy acts bit-identically along an episode */
+    size = saferl_rl_rcsl_saved_size(&tr.policy);
+    buf = (unsigned char *)malloc(size + 1);
+    copy = (unsigned char *)malloc(size + 1);
+    CHECK(saferl_rl_rcsl_save(&tr.policy, buf, size, NULL) == SAFERL_OK && memcmp(buf, "SRLC\2\0\0\0", 8) == 0);
+    CHECK(saferl_rl_rcsl_load_size(buf, size, &need) == SAFERL_OK);
+    memory = (float *)malloc(need);
+    CHECK(saferl_rl_rcsl_load(&loaded, buf, size, memory, need - 1) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_rl_rcsl_load(&loaded, buf, size, memory, need) == SAFERL_OK);
+    CHECK(loaded.architecture == SAFERL_RL_RCSL_TRANSFORMER && loaded.reward_scale == tr.policy.reward_scale &&
+          loaded.cost_scale == tr.policy.cost_scale && loaded.policy.observation_dim == 65);
+    CHECK(saferl_rl_rcsl_context_memory_size(&tr.policy) > 0 && saferl_rl_rcsl_context_memory_size(&tr.policy) ==
+                                                                     saferl_rl_rcsl_context_memory_size(&loaded));
+    m1 = malloc(saferl_rl_rcsl_context_memory_size(&loaded));
+    m2 = malloc(saferl_rl_rcsl_context_memory_size(&loaded));
+    CHECK(saferl_rl_rcsl_context_init(&c1, &tr.policy, m1, 8) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_rl_rcsl_context_init(&c1, &tr.policy, m1, saferl_rl_rcsl_context_memory_size(&loaded)) == SAFERL_OK);
+    CHECK(saferl_rl_rcsl_context_init(&c2, &loaded, m2, saferl_rl_rcsl_context_memory_size(&loaded)) == SAFERL_OK);
+    {
+        float obs[63], a1 = 0.0f, a2 = 0.0f;
+        int step, same = 1;
+        double R = 44.0, C = 3.0;
+        saferl_rng r1, r2;
+        saferl_rng_seed(&r1, 3);
+        saferl_rng_seed(&r2, 3);
+        for (step = 0; step < 12; ++step) { /* past the window of 4: the rolling buffer */
+            memset(obs, 0, sizeof obs);
+            obs[9 + 3 * step % 50] = 1.0f;
+            CHECK(saferl_rl_rcsl_step(&tr.policy, &c1, obs, R, C, &a1, &r1) == SAFERL_OK);
+            CHECK(saferl_rl_rcsl_step(&loaded, &c2, obs, R, C, &a2, &r2) == SAFERL_OK);
+            same &= a1 == a2;
+            R -= 1.0;
+        }
+        CHECK(same && c1.length == 4 && c1.timestep == 12);
+        a2 = 9.0f;
+        CHECK(saferl_rl_rcsl_step(&loaded, &c2, obs, saferl_rl__nan(), 1.0, &a2, NULL) == SAFERL_ERR_NOT_FINITE &&
+              a2 == 9.0f && c2.timestep == 12);
+        /* the stateless act is the first step of an episode */
+        saferl_rl_rcsl_context_reset(&c2);
+        CHECK(saferl_rl_rcsl_step(&loaded, &c2, obs, 41.5, 1.0, &a1, NULL) == SAFERL_OK);
+        CHECK(saferl_rl_rcsl_act(&loaded, obs, 41.5, 1.0, &a2, NULL) == SAFERL_OK && a1 == a2);
+    }
+    free(m1);
+    free(m2);
+    /* truncations, flipped bytes, a future version, trailing bytes: rejected, nothing written */
+    memset(&untouched, 0x5a, sizeof untouched);
+    loaded = untouched;
+    for (i = 0; i < size; i += (i < 64 ? 1 : 97)) CHECK(saferl_rl_rcsl_load(&loaded, buf, i, memory, need) == SAFERL_ERR_CORRUPT);
+    for (i = 0; i < size; i += 13) {
+        saferl_result r;
+        memcpy(copy, buf, size);
+        copy[i] ^= 0x08;
+        r = saferl_rl_rcsl_load(&loaded, copy, size, memory, need);
+        CHECK(r == SAFERL_ERR_CORRUPT || r == SAFERL_ERR_VERSION);
+    }
+    memcpy(copy, buf, size);
+    copy[4] = 3;
+    CHECK(saferl_rl_rcsl_load(&loaded, copy, size, memory, need) == SAFERL_ERR_VERSION);
+    CHECK(saferl_rl_rcsl_load(&loaded, buf, size + 1, memory, need) == SAFERL_ERR_CORRUPT);
+    CHECK(saferl_rl_policy_load_size(buf, size, &need) == SAFERL_ERR_CORRUPT); /* not a plain policy */
+    CHECK(memcmp(&loaded, &untouched, sizeof loaded) == 0);
+    free(memory);
+    free(buf);
+    free(copy);
+    saferl_rl_rcsl_trainer_destroy(&tr);
+    saferl_rl_dataset_destroy(&ds);
+}
+/* ==== end of the transformer form ==== */
 
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
@@ -2395,5 +2785,11 @@ int main(int argc, char **argv) {
     RUN(rcsl_loss_and_conditioning_match_finite_differences);
     RUN(rcsl_policy_follows_the_cost_target_and_round_trips);
     RUN(rcsl_training_reproduces_from_a_seed);
+    /* the transformer form */
+    RUN(cdt_layers_match_finite_differences);
+    RUN(cdt_embedding_matches_finite_differences);
+    RUN(cdt_loss_matches_finite_differences);
+    RUN(cdt_later_steps_never_change_earlier_predictions);
+    RUN(cdt_policy_trains_acts_and_round_trips);
     return saferl_test_finish();
 }

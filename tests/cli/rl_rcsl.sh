@@ -42,6 +42,19 @@ run eval --policy "$TMP/p.srlc" --env gridworld --seed 2 --episodes 5 --grid 3x3
     grep -q '^spearman_cost,' "$TMP/out" && is_png "$TMP/g.png" && ok "eval --grid 3x3 with a PNG" ||
     bad "eval --grid 3x3 with a PNG" "$(cat "$TMP/err")"
 
+# the transformer form: a tiny one trains quickly, saves as SRLC version 2, evaluates
+run train --arch transformer --context 4 --layers 1 --heads 1 --d-model 16 --minibatch 16 --steps 60 \
+    --data "$TMP/d.srld" --out "$TMP/t.srlc" --seed 1
+[ "$status" -eq 0 ] && [ "$(od -An -tu1 -j4 -N1 "$TMP/t.srlc" | tr -d ' ')" = 2 ] && grep -q '^60,' "$TMP/out" &&
+    ok "train --arch transformer writes an SRLC version-2 file" || bad "train --arch transformer writes an SRLC version-2 file" "$(cat "$TMP/err")"
+run eval --policy "$TMP/t.srlc" --env gridworld --seed 2 --episodes 5 --reward 40 --cost 0
+[ "$status" -eq 0 ] && grep -Eq '^40.000,0.000,-?[0-9.]+,[0-9.]+$' "$TMP/out" && ok "eval a transformer policy" ||
+    bad "eval a transformer policy" "$(cat "$TMP/out" "$TMP/err")"
+head -c 300 "$TMP/t.srlc" >"$TMP/short_t.srlc"
+run eval --policy "$TMP/short_t.srlc" --env gridworld --seed 1 --reward 1 --cost 0
+[ "$status" -eq 1 ] && grep -q "short_t.srlc: corrupt data" "$TMP/err" && ok "truncated transformer policy: a clear error" ||
+    bad "truncated transformer policy: a clear error" "$(cat "$TMP/err")"
+
 # bad files: truncated, foreign, the wrong environment
 head -c 100 "$TMP/d.srld" >"$TMP/short.srld"
 run train --data "$TMP/short.srld" --out "$TMP/x.srlc" --seed 1
@@ -63,7 +76,8 @@ run collect --env cliff --out "$TMP/d.srld" --seed 1 --append
 for args in "" "fly --env cliff" "collect --out $TMP/x" "collect --env mujoco --out $TMP/x" "collect --env cliff --behaviours --out $TMP/x" \
     "train --data $TMP/d.srld" "eval --policy $TMP/p.srlc --env gridworld --grid 5x4 --data $TMP/d.srld" \
     "eval --policy $TMP/p.srlc --env gridworld --reward 1" "check --seeds a,b" "collect --env cliff --out $TMP/x --epsilon 2" \
-    "collect --env cliff --out $TMP/x --bogus 1"; do
+    "collect --env cliff --out $TMP/x --bogus 1" "train --data $TMP/d.srld --out $TMP/x --arch lstm" \
+    "train --data $TMP/d.srld --out $TMP/x --arch transformer --context 65"; do
     # shellcheck disable=SC2086
     run $args
     if [ "$status" -eq 2 ] && grep -q "rl_rcsl:" "$TMP/err"; then ok "rejects: ${args:-no command}"; else bad "rejects: ${args:-no command}" "status $status"; fi

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* libFuzzer target: the return-conditioned policy loader (saferl_rl_rcsl_load_size / _load)
-   and, for buffers it accepts, saferl_rl_rcsl_act with targets and a save that must give the
-   same bytes back.
+/* libFuzzer target: the return-conditioned policy loader (saferl_rl_rcsl_load_size / _load),
+   both architectures ("SRLC" version 1: MLP, version 2: transformer), and, for buffers it
+   accepts, saferl_rl_rcsl_act with targets, a few saferl_rl_rcsl_step calls through a
+   context (past a full window for small contexts), and a save that must give the same
+   bytes back.
 
    clang -g -O1 -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_rl_rcsl.c \
          -o build/fuzz_rl_rcsl -lm
@@ -55,6 +57,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK(action[0] >= 0.0f && action[0] < (float)policy.policy.action_dim);
     else
         for (i = 0; i < policy.policy.action_dim; ++i) CHECK(action[i] >= -1.0f && action[i] <= 1.0f);
+    {
+        saferl_rl_rcsl_context context;
+        size_t context_size = saferl_rl_rcsl_context_memory_size(&policy);
+        void *context_memory = context_size ? malloc(context_size) : NULL;
+        CHECK(policy.architecture == SAFERL_RL_RCSL_TRANSFORMER ? context_size > 0 : context_size == 0);
+        if (!context_size || context_memory) {
+            int step;
+            CHECK(saferl_rl_rcsl_context_init(&context, &policy, context_memory, context_size) == SAFERL_OK);
+            for (step = 0; step < 5; ++step) {
+                CHECK(saferl_rl_rcsl_step(&policy, &context, obs, 12.5 - step, -3.0, action, NULL) == SAFERL_OK);
+                if (policy.policy.action_kind == SAFERL_RL_DISCRETE)
+                    CHECK(action[0] >= 0.0f && action[0] < (float)policy.policy.action_dim);
+            }
+            free(context_memory);
+        }
+    }
     free(memory);
     return 0;
 }
