@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.3.0 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.3.1 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -139,9 +139,12 @@
         diagrams; up to 16 propositions the same diagrams fill the dense table. Limits,
         refused with a message: more than 65536 classes; past-time formulas and reward
         machines over more than 16 propositions (they are still read over every letter).
-        Writers print a guard as one cube per diagram path into it: the cubes are disjoint,
-        so a guard like !(a & b) & !(c & d) & ... over many pairs is written in 2^pairs
-        cubes (correct, but large).
+        Writers, over more than 16 propositions: HOA and DOT factor a guard along the
+        diagram (a node every path into the set passes splits it into A & B, one every
+        path out of it passes into A | B, otherwise a Shannon split with constant halves
+        folded), so !(a & b) & !(c & d) & ... is written as (!a | !b) & (!c | !d) & ...;
+        reward machines keep one cube per diagram path (that format wants a sum of cubes,
+        2^pairs of them for that guard). Up to 16, cubes grown from letters.
 
    SEMANTICS (what a state means)
       SAFERL_SHIELD_SAFETY  the automaton recognises the bad prefixes of a safety property of
@@ -210,6 +213,9 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.3.1 (2026-11-22)  HOA and DOT writers factor guards along the diagram over more than
+                          16 propositions (G !(a0 & b0) & ... over 16 pairs: complete HOA
+                          10.5 MB -> 926 bytes); reward machines keep a sum of cubes
       0.3.0 (2026-11-22)  automata over up to 32 propositions: symbolic letters (classes of
                           labels and a decision diagram read in rows of up to 8 bits) above
                           16, dense tables kept below; safety LTL/LTLf compiled by symbolic
@@ -231,8 +237,8 @@
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
 #define SAFERL_SHIELD_VERSION_MINOR 3
-#define SAFERL_SHIELD_VERSION_PATCH 0
-#define SAFERL_SHIELD_VERSION_STRING "0.3.0"
+#define SAFERL_SHIELD_VERSION_PATCH 1
+#define SAFERL_SHIELD_VERSION_STRING "0.3.1"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -2297,6 +2303,9 @@ typedef struct saferl_shield__edge_walk {
     const saferl_allocator *allocator;
     saferl_shield__dd dd;              /* symbolic: the classifier as binary nodes */
     uint32_t root;
+    uint32_t *memo_key, *seen, *stack; /* symbolic, per node: factored writer's scratch */
+    unsigned char *memo_class;
+    uint32_t generation, search;       /* stamps: one per guard, one per reachability search */
 } saferl_shield__edge_walk;
 
 /* Writes the set of letters member[] (covered[] is scratch, both 2^k bytes) as a union of
@@ -2341,12 +2350,173 @@ static void saferl_shield__put_paths(saferl_shield__text *t, const saferl_shield
     }
 }
 
-static void saferl_shield__put_guard(saferl_shield__text *t, const saferl_shield__edge_walk *w, const unsigned char *member,
+/* Symbolic, HOA and DOT: the guard factored along the diagram instead of one cube per path.
+   A substitution (stop := value) treats one node as a constant. Where every path from a node
+   to the set (to its complement) passes one node m, the guard is (node with m := 1) & m (or
+   (node with m := 0) | m), each part written the same way; otherwise a Shannon split on the
+   node's proposition, with the constant halves folded (a & x, !a | x, ...). G !(a & b) &
+   G !(c & d) & ... becomes (!a | !b) & (!c | !d) & ..., linear instead of 2^pairs cubes. */
+#define SAFERL_SHIELD__NO_STOP 0xFFFFFFFFu
+static unsigned char saferl_shield__factor_class(saferl_shield__edge_walk *w, const unsigned char *member, uint32_t ref,
+                                                 uint32_t stop, unsigned char stop_class) {
+    uint32_t key = stop == SAFERL_SHIELD__NO_STOP ? 0u : (stop << 1 | (stop_class == 1u)) + 1u;
+    unsigned char c;
+    if (ref == stop) return stop_class;
+    if (ref & SAFERL_SHIELD_LEAF) return member[ref & ~SAFERL_SHIELD_LEAF] ? 1 : 2;
+    if (w->memo_key[2 * ref] == w->generation && w->memo_key[2 * ref + 1] == key) return w->memo_class[ref];
+    c = (unsigned char)(saferl_shield__factor_class(w, member, saferl_shield__dd_child(&w->dd, ref, 0), stop, stop_class) |
+                        saferl_shield__factor_class(w, member, saferl_shield__dd_child(&w->dd, ref, 1), stop, stop_class));
+    w->memo_key[2 * ref] = w->generation;
+    w->memo_key[2 * ref + 1] = key;
+    w->memo_class[ref] = c;
+    return c;
+}
+
+/* Whether a path from ref reaches a part of class want (or the node target) without entering
+   avoid. Depth-first with an explicit stack (diagrams are at most 32 deep, nodes many). */
+static int saferl_shield__factor_reaches(saferl_shield__edge_walk *w, const unsigned char *member, uint32_t ref,
+                                         uint32_t avoid, uint32_t stop, unsigned char stop_class, unsigned char want,
+                                         uint32_t target) {
+    uint32_t top = 0, i;
+    if (++w->search == 0) { /* the stamp wrapped: forget every old mark */
+        memset(w->seen, 0, w->dd.nodes.keys.count * sizeof(uint32_t));
+        w->search = 1;
+    }
+    w->stack[top++] = ref;
+    while (top) {
+        uint32_t at = w->stack[--top];
+        for (i = 0; i < 2; ++i) {
+            uint32_t child = saferl_shield__dd_child(&w->dd, at, (int)i);
+            unsigned char c;
+            if (child == avoid) continue;
+            if (child == target) return 1;
+            c = saferl_shield__factor_class(w, member, child, stop, stop_class);
+            if (want && c == want) return 1;
+            if (c != 3 || child == stop || w->seen[child] == w->search) continue;
+            w->seen[child] = w->search;
+            w->stack[top++] = child;
+        }
+    }
+    return 0;
+}
+
+/* The nearest node below ref (smallest proposition bit) that every path from ref to a part of
+   class want passes, and that hides the current stop the same way; NO_STOP if none. */
+static uint32_t saferl_shield__factor_cut(saferl_shield__edge_walk *w, const unsigned char *member, uint32_t ref,
+                                          uint32_t stop, unsigned char stop_class, unsigned char want) {
+    uint32_t top = 0, count = 0, i, best = SAFERL_SHIELD__NO_STOP;
+    uint32_t *found;
+    /* the candidates: ref's undecided descendants, gathered first (the searches reuse seen) */
+    if (++w->search == 0) {
+        memset(w->seen, 0, w->dd.nodes.keys.count * sizeof(uint32_t));
+        w->search = 1;
+    }
+    found = w->stack + w->dd.nodes.keys.count; /* second half of the scratch */
+    w->stack[top++] = ref;
+    while (top) {
+        uint32_t at = w->stack[--top];
+        for (i = 0; i < 2; ++i) {
+            uint32_t child = saferl_shield__dd_child(&w->dd, at, (int)i);
+            if (child == stop || saferl_shield__factor_class(w, member, child, stop, stop_class) != 3 ||
+                w->seen[child] == w->search)
+                continue;
+            w->seen[child] = w->search;
+            w->stack[top++] = child;
+            found[count++] = child;
+        }
+    }
+    for (i = 0; i < count; ++i) {
+        uint32_t m = found[i];
+        if (best != SAFERL_SHIELD__NO_STOP && saferl_shield__dd_bit(&w->dd, m) >= saferl_shield__dd_bit(&w->dd, best)) continue;
+        if (saferl_shield__factor_reaches(w, member, ref, m, stop, stop_class, want, SAFERL_SHIELD__NO_STOP)) continue;
+        if (stop != SAFERL_SHIELD__NO_STOP && stop_class != want &&
+            saferl_shield__factor_reaches(w, member, ref, m, stop, stop_class, 0, stop))
+            continue;
+        best = m;
+    }
+    return best;
+}
+
+static void saferl_shield__put_literal(saferl_shield__text *t, const saferl_shield_dfa *d, uint32_t bit, int positive,
+                                       saferl_shield__guard_style style) {
+    uint32_t j;
+    for (j = 0; j < d->prop_count && d->prop_bit[j] != bit; ++j) continue;
+    if (!positive) saferl_shield__put(t, "!");
+    if (style == SAFERL_SHIELD__GUARD_HOA) saferl_shield__put_uint(t, j);
+    else saferl_shield__put(t, d->prop_name[j]);
+}
+
+/* Writes the guard at ref under (stop := stop_class); in_and: the caller joins it with &, so a
+   disjunction needs parentheses. */
+static void saferl_shield__put_factored(saferl_shield__text *t, saferl_shield__edge_walk *w, const unsigned char *member,
+                                        uint32_t ref, uint32_t stop, unsigned char stop_class, int in_and,
+                                        saferl_shield__guard_style style) {
+    const char *and_ = style == SAFERL_SHIELD__GUARD_DOT ? " & " : "&", *or_ = " | ";
+    unsigned char c = saferl_shield__factor_class(w, member, ref, stop, stop_class), lo, hi;
+    uint32_t cut, low, high, bit;
+    if (c != 3) {
+        saferl_shield__put(t, c == 1 ? (style == SAFERL_SHIELD__GUARD_HOA ? "t" : "true") : (style == SAFERL_SHIELD__GUARD_HOA ? "f" : "false"));
+        return;
+    }
+    cut = saferl_shield__factor_cut(w, member, ref, stop, stop_class, 1);
+    if (cut != SAFERL_SHIELD__NO_STOP) { /* every way in passes cut: (ref, cut := 1) & cut */
+        saferl_shield__put_factored(t, w, member, ref, cut, 1, 1, style);
+        saferl_shield__put(t, and_);
+        saferl_shield__put_factored(t, w, member, cut, stop, stop_class, 1, style);
+        return;
+    }
+    cut = saferl_shield__factor_cut(w, member, ref, stop, stop_class, 2);
+    if (cut != SAFERL_SHIELD__NO_STOP) { /* every way out passes cut: (ref, cut := 0) | cut */
+        if (in_and) saferl_shield__put(t, "(");
+        saferl_shield__put_factored(t, w, member, ref, cut, 2, 0, style);
+        saferl_shield__put(t, or_);
+        saferl_shield__put_factored(t, w, member, cut, stop, stop_class, 0, style);
+        if (in_and) saferl_shield__put(t, ")");
+        return;
+    }
+    bit = saferl_shield__dd_bit(&w->dd, ref);
+    low = saferl_shield__dd_child(&w->dd, ref, 0);
+    high = saferl_shield__dd_child(&w->dd, ref, 1);
+    lo = saferl_shield__factor_class(w, member, low, stop, stop_class);
+    hi = saferl_shield__factor_class(w, member, high, stop, stop_class);
+    if (lo == 2 || hi == 2) { /* a & high, !a & low; a alone when the other half is all in */
+        saferl_shield__put_literal(t, w->d, bit, lo == 2, style);
+        if ((lo == 2 ? hi : lo) == 1) return;
+        saferl_shield__put(t, and_);
+        saferl_shield__put_factored(t, w, member, lo == 2 ? high : low, stop, stop_class, 1, style);
+        return;
+    }
+    if (in_and) saferl_shield__put(t, "(");
+    if (lo == 1 || hi == 1) { /* !a | high, a | low */
+        saferl_shield__put_literal(t, w->d, bit, lo != 1, style);
+        saferl_shield__put(t, or_);
+        saferl_shield__put_factored(t, w, member, lo == 1 ? high : low, stop, stop_class, 0, style);
+    } else {
+        saferl_shield__put_literal(t, w->d, bit, 0, style);
+        saferl_shield__put(t, and_);
+        saferl_shield__put_factored(t, w, member, low, stop, stop_class, 1, style);
+        saferl_shield__put(t, or_);
+        saferl_shield__put_literal(t, w->d, bit, 1, style);
+        saferl_shield__put(t, and_);
+        saferl_shield__put_factored(t, w, member, high, stop, stop_class, 1, style);
+    }
+    if (in_and) saferl_shield__put(t, ")");
+}
+
+static void saferl_shield__put_guard(saferl_shield__text *t, saferl_shield__edge_walk *w, const unsigned char *member,
                                      unsigned char *covered, saferl_shield__guard_style style) {
     const saferl_shield_dfa *d = w->d;
     uint32_t letters = d->letter_count, x, y, j, care, cubes = 0;
     if (d->node) {
         uint32_t path[SAFERL_SHIELD_LABEL_BITS];
+        if (style != SAFERL_SHIELD__GUARD_RM) { /* reward machines want a sum of cubes */
+            if (++w->generation == 0) {
+                memset(w->memo_key, 0, w->dd.nodes.keys.count * 2 * sizeof(uint32_t));
+                w->generation = 1;
+            }
+            saferl_shield__put_factored(t, w, member, w->root, SAFERL_SHIELD__NO_STOP, 0, 0, style);
+            return;
+        }
         memset(covered, 0, w->dd.nodes.keys.count);
         saferl_shield__put_paths(t, d, &w->dd, member, covered, w->root, path, 0, &cubes, style);
         if (cubes == 0) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_HOA ? "f" : style == SAFERL_SHIELD__GUARD_DOT ? "false" : "False");
@@ -2401,6 +2571,8 @@ static int saferl_shield__walk_start(saferl_shield__edge_walk *w, const saferl_s
     w->d = d;
     w->allocator = &d->allocator;
     w->member = NULL;
+    w->memo_key = NULL;
+    w->generation = w->search = 0;
     saferl_shield__dd_start(&w->dd, w->allocator);
     if (d->node) { /* a class per node */
         w->root = saferl_shield__dd_classifier(&w->dd, d, NULL, w->allocator);
@@ -2411,12 +2583,23 @@ static int saferl_shield__walk_start(saferl_shield__edge_walk *w, const saferl_s
     if (!w->member) return -1;
     w->done = w->member + letters;
     w->covered = w->done + letters;
+    if (d->node) { /* memo (2), seen (1), stack and candidates (2) per node, then a class each */
+        size_t nodes = w->dd.nodes.keys.count + 1;
+        w->memo_key = (uint32_t *)saferl_shield__allocate(w->allocator, nodes * 5 * sizeof(uint32_t) + nodes);
+        if (!w->memo_key) return -1;
+        memset(w->memo_key, 0, nodes * 3 * sizeof(uint32_t));
+        w->seen = w->memo_key + 2 * nodes;
+        w->stack = w->seen + nodes;
+        w->memo_class = (unsigned char *)(w->stack + 2 * nodes);
+    }
     return 0;
 }
 
 static void saferl_shield__walk_end(saferl_shield__edge_walk *w) {
     saferl_shield__release(w->allocator, w->member);
+    saferl_shield__release(w->allocator, w->memo_key);
     w->member = NULL;
+    w->memo_key = NULL;
     saferl_shield__dd_free(&w->dd);
 }
 
@@ -4119,8 +4302,8 @@ static uint32_t saferl_shield__hoa_label_or(saferl_shield__hoa *h, int depth);
 static uint32_t saferl_shield__hoa_label_atom(saferl_shield__hoa *h, int depth) {
     uint32_t g = SAFERL_SHIELD_LEAF;
     if (h->failed) return g;
-    if (depth > 60) {
-        saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "label nested deeper than 60 levels", NULL);
+    if (depth > 240) { /* about 60 parentheses: factored guards over 32 propositions nest about 40 */
+        saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "label nested deeper than 240 levels", NULL);
         return g;
     }
     if (saferl_shield__hoa_punct(h, '!')) {

@@ -381,26 +381,36 @@ static int same_tables(const saferl_shield_dfa *a, const saferl_shield_dfa *b) {
 
 TEST(thirty_two_propositions_hoa_round_trip_and_canonical_tables) {
     static char hoa_text[1 << 19], again[1 << 19];
-    const char *rules[3] = {
+    const char *rules[4] = {
         "G(p0 -> X !p1) & G !(p30 & p31) & G(p17 -> X !p18) & G(p20 -> X p21) & "
         "G !(p2 & p3 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13)",
         "G !(p0 & p1 & p2 & p3 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13 & p14 & p15) & "
         "G(p16 -> X !(p17 | p18 | p19 | p20 | p21 | p22 | p23 | p24 | p25 | p26 | p27 | p28 | p29 | p30 | p31))",
         "G(p3 -> X[2] p29) & G(p16 -> F[0..2] p15) & "
-        "G !(p0 & p1 & p2 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13 & p14 & p17)"};
+        "G !(p0 & p1 & p2 & p4 & p5 & p6 & p7 & p8 & p9 & p10 & p11 & p12 & p13 & p14 & p17)",
+        /* 2^16 disjoint cubes per guard (10 MB of HOA) before guards were factored */
+        "G !(p0 & p1) & G !(p2 & p3) & G !(p4 & p5) & G !(p6 & p7) & G !(p8 & p9) & G !(p10 & p11) & "
+        "G !(p12 & p13) & G !(p14 & p15) & G !(p16 & p17) & G !(p18 & p19) & G !(p20 & p21) & "
+        "G !(p22 & p23) & G !(p24 & p25) & G !(p26 & p27) & G !(p28 & p29) & G !(p30 & p31)"};
     saferl_shield_desc desc;
     saferl_shield_error error;
     int style, i;
     memset(&desc, 0, sizeof desc);
     desc.vocabulary = props32;
     desc.vocabulary_count = 32;
-    for (i = 0; i < 3; ++i)
+    for (i = 0; i < 4; ++i)
         for (style = 0; style < 2; ++style) {
             saferl_shield_dfa spec, back, product;
             size_t length = 0, length2 = 0;
             CHECK(compile32(rules[i], SAFERL_SHIELD_LTL, &spec) == SAFERL_OK);
             CHECK(spec.node != NULL && spec.node_bits >= 4); /* small diagrams: wide rows */
             CHECK(saferl_shield_write_hoa(&spec, (saferl_shield_hoa_style)style, "r", hoa_text, sizeof hoa_text, &length) == SAFERL_OK);
+            if (i == 3) {
+                size_t dot_length = 0;
+                CHECK(length < 1200); /* (!0 | !1)&(!2 | !3)&... : linear in the pairs */
+                CHECK(strstr(hoa_text, "[(!0 | !1)&(!2 | !3)&") != NULL);
+                CHECK(saferl_shield_write_dot(&spec, NULL, again, sizeof again, &dot_length) == SAFERL_OK && dot_length < 1600);
+            }
             CHECK(saferl_shield_read_hoa(hoa_text, length, &desc, &back, &error) == SAFERL_OK);
             CHECK(back.prop_count == spec.prop_count && back.node != NULL && equivalent(&spec, &back) == 1);
             CHECK(same_tables(&spec, &back)); /* equal languages, identical tables */
