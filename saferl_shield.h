@@ -213,10 +213,10 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
-      0.3.1 (2026-11-22)  HOA and DOT writers factor guards along the diagram over more than
+      0.3.1 (2026-11-21)  HOA and DOT writers factor guards along the diagram over more than
                           16 propositions (G !(a0 & b0) & ... over 16 pairs: complete HOA
                           10.5 MB -> 926 bytes); reward machines keep a sum of cubes
-      0.3.0 (2026-11-22)  automata over up to 32 propositions: symbolic letters (classes of
+      0.3.0 (2026-11-21)  automata over up to 32 propositions: symbolic letters (classes of
                           labels and a decision diagram read in rows of up to 8 bits) above
                           16, dense tables kept below; safety LTL/LTLf compiled by symbolic
                           splitting; product, complement, equivalence, minimisation (canonical
