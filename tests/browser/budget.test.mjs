@@ -132,9 +132,9 @@ test('hub page links to the budget demo', async () => {
   const link = page.locator('a[href="./budget/index.html"]');
   assert.equal(await link.count(), 1);
   assert.match(await link.textContent(), /saferl_budget\.h/);
-  // five headers, each either linked to a page that exists or marked as coming
+  // five headers and the PLS pipeline, each either linked to a page that exists or marked as coming
   const linked = await page.locator('#demos a.name').evaluateAll((as) => as.map((a) => a.href));
-  assert.equal(linked.length + (await page.locator('li.coming').count()), 5);
+  assert.equal(linked.length + (await page.locator('li.coming').count()), 6);
   for (const href of linked) assert.equal((await fetch(href)).status, 200, href);
   await page.screenshot({ path: path.join(ensureScreenshotDir(), 'index.png'), fullPage: true });
   await link.click();
