@@ -254,14 +254,14 @@ static void png_cost_bound(const char *path, const env_config *c, const summary 
     int j, i;
     char title[200];
     plot_legend_entry legend[4];
-    if (!plot_canvas_init(&canvas, 900, 740, plot_rgb(255, 255, 255))) return;
+    if (!plot_canvas_init(&canvas, 900, 800, plot_rgb(255, 255, 255))) return;
     lo = 0.0;
     hi = 3.0 * c->budget; /* the interesting range: up to 3 b */
     for (j = 0; j < g->count; ++j) shown[j] = g->cost_upper[j];
     for (j = 0; j < g->count; ++j)
         if (shown[j] > hi) shown[j] = hi;
     snprintf(title, sizeof title, "%s: cost bound u_g, b = %g", c->name, c->budget);
-    grid_axes(&ax, &canvas, c, 80, 60, 720, 570, title);
+    grid_axes(&ax, &canvas, c, 80, 90, 720, 600, title);
     draw_heat(&ax, c, shown, lo, hi);
     for (j = 0; j < g->count; ++j) {
         double z[2];
@@ -288,7 +288,7 @@ static void png_cost_bound(const char *path, const env_config *c, const summary 
         grid_target(c, m->final_index, z);
         plot_marker_at(&canvas, plot_px(&ax, z[0]), plot_py(&ax, z[1]), PLOT_MARKER_TRIANGLE, 16, plot_rgb(255, 120, 0));
     }
-    color_bar(&canvas, 740, 60, 550, lo, hi);
+    color_bar(&canvas, 740, 90, 580, lo, hi);
     memset(legend, 0, sizeof legend);
     legend[0].label = "safe set (ring)"; legend[0].kind = PLOT_LEGEND_MARKER; legend[0].marker = PLOT_MARKER_RING;
     legend[0].color = plot_rgb(160, 160, 160);
@@ -298,7 +298,7 @@ static void png_cost_bound(const char *path, const env_config *c, const summary 
     legend[2].marker = PLOT_MARKER_SQUARE; legend[2].color = plot_rgb(220, 40, 40);
     legend[3].label = "final target"; legend[3].kind = PLOT_LEGEND_MARKER; legend[3].marker = PLOT_MARKER_TRIANGLE;
     legend[3].color = plot_rgb(255, 120, 0);
-    plot_legend_at(&ax, 80, 615, legend, 4);
+    plot_legend_at(&ax, 80, 670, legend, 4);
     if (!plot_write_png(&canvas, path)) fprintf(stderr, "pls_lifetime: cannot write %s\n", path);
     plot_canvas_free(&canvas);
 }
@@ -346,7 +346,7 @@ static void png_episodes(const char *path, const env_config *c, const method_res
     double rmin = 1e300, rmax = -1e300, cmax = c->budget, xs[2], ys[2];
     int k, i, n = 0;
     char title[160];
-    if (!plot_canvas_init(&canvas, 1000, 760, plot_rgb(255, 255, 255))) return;
+    if (!plot_canvas_init(&canvas, 1000, 840, plot_rgb(255, 255, 255))) return;
     for (k = 0; k < count; ++k) {
         for (i = 0; i < methods[k].log.count; ++i) {
             if (methods[k].log.returns[i] < rmin) rmin = methods[k].log.returns[i];
@@ -357,10 +357,10 @@ static void png_episodes(const char *path, const env_config *c, const method_res
     }
     if (rmax <= rmin) rmax = rmin + 1.0;
     for (k = 0; k < 2; ++k) {
-        plot_axes_init(&ax, &canvas, 80, k == 0 ? 50 : 440, 960, k == 0 ? 340 : 710);
+        plot_axes_init(&ax, &canvas, 80, k == 0 ? 80 : 500, 960, k == 0 ? 360 : 780);
         if (k == 0) {
             plot_axes_range(&ax, 0, n, rmin, rmax + 0.05 * (rmax - rmin), PLOT_LINEAR);
-            snprintf(title, sizeof title, "%s: deployment episodes (line: mean of each evaluation)", c->name);
+            snprintf(title, sizeof title, "%s: episode returns (lines: evaluation means)", c->name);
             plot_axes_draw(&ax, "deployment episode", "episode return", title);
         } else {
             plot_axes_range(&ax, 0, n, 0, cmax * 1.05, PLOT_LINEAR);
