@@ -361,7 +361,9 @@
                           conditioned policy format SRLC v1, and its transformer form (CDT
                           tokens, timestep embeddings, LayerNorm, causal attention, GELU; SRLC
                           v2; a rolling context, saferl_rl_rcsl_step); tanh vectorised in double (within
-                          one ulp of every float; libm's tanhf was three quarters of a forward)
+                          one ulp of every float; libm's tanhf was three quarters of a forward);
+                          the Fisher-vector product's W dx on the tiled product (CPO's update
+                          1.45x faster)
       0.2.0 (2026-11-21)  trust region: closed-form Fisher-vector products, conjugate
                           gradient, CPO (five-case dual, recovery, line search), PCPO (KL
                           projection), TRPO-Lagrangian
@@ -1778,24 +1780,20 @@ static void saferl_rl__matmul_acc(float *Y, int ldy, const float *A, int a_row, 
     }
 }
 
-SAFERL_RL_API void saferl_rl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
-                                            int B, int C, int OC) {
-    /* inp is (B,C), weight is (OC,C), bias is (OC) or NULL, out is (B,OC) */
+/* out (B,OC) += inp (B,C) weight^T, weight (OC,C): the product of a linear layer, added to what
+   out holds (its bias, or another product). Each output's sum runs over the inputs in order. */
+static void saferl_rl__linear_accumulate(float *out, const float *inp, const float *weight, int B, int C, int OC) {
     enum { PK = SAFERL_RL__PANEL_K, PN = SAFERL_RL__TILE_COLS };
     float panel[SAFERL_RL__PANEL_K * SAFERL_RL__TILE_COLS];
-    int b, o, o0, c0, k, j;
+    int b, o0, c0, k, j;
 #if defined(SAFERL_USE_BLIS)
     if (B >= SAFERL_RL__BLIS_MIN_BATCH) {
-        float one = 1.0f, zero = 0.0f;
-        for (b = 0; b < B; ++b)
-            for (o = 0; o < OC; ++o) out[b * OC + o] = bias ? bias[o] : 0.0f;
-        bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, B, OC, C, &one, (float *)inp, C, 1, (float *)weight, C, 1,
-                  bias ? &one : &zero, out, OC, 1);
+        float one = 1.0f;
+        bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, B, OC, C, &one, (float *)inp, C, 1, (float *)weight, C, 1, &one,
+                  out, OC, 1);
         return;
     }
 #endif
-    for (b = 0; b < B; ++b)
-        for (o = 0; o < OC; ++o) out[(size_t)b * OC + o] = bias ? bias[o] : 0.0f;
     if (B < SAFERL_RL__TILE_ROWS) {
         /* a few rows give packing nothing to amortise: advance PN outputs' sums together
            straight from the weight rows */
@@ -1823,6 +1821,15 @@ SAFERL_RL_API void saferl_rl_linear_forward(float *out, const float *inp, const 
             saferl_rl__matmul_acc(out + o0, OC, inp + c0, C, 1, panel, PN, B, cn, on);
         }
     }
+}
+
+SAFERL_RL_API void saferl_rl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
+                                            int B, int C, int OC) {
+    /* inp is (B,C), weight is (OC,C), bias is (OC) or NULL, out is (B,OC) */
+    int b, o;
+    for (b = 0; b < B; ++b)
+        for (o = 0; o < OC; ++o) out[(size_t)b * OC + o] = bias ? bias[o] : 0.0f;
+    saferl_rl__linear_accumulate(out, inp, weight, B, C, OC);
 }
 
 SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
@@ -2594,7 +2601,7 @@ static float *saferl_rl__mlp_jvp(const saferl_rl_mlp *mlp, const float *params, 
     const int width = saferl_rl__mlp_max_width(mlp);
     const float *x = inp, *dx = NULL;
     float *dz = tangent;
-    int l, b, o, k;
+    int l;
     for (l = 0; l < mlp->layer_count; ++l) {
         int C = mlp->sizes[l], OC = mlp->sizes[l + 1];
         const float *w = params, *dw = v;
@@ -2602,14 +2609,7 @@ static float *saferl_rl__mlp_jvp(const saferl_rl_mlp *mlp, const float *params, 
         dz = tangent + (size_t)(l & 1) * B * width;
         /* d(W x + b) = dW x + db + W dx */
         saferl_rl_linear_forward(dz, x, dw, dw + (size_t)OC * C, B, C, OC);
-        if (dx)
-            for (b = 0; b < B; ++b)
-                for (o = 0; o < OC; ++o) {
-                    const float *wr = w + (size_t)o * C, *dxr = dx + (size_t)b * C;
-                    float sum = 0.0f;
-                    for (k = 0; k < C; ++k) sum += wr[k] * dxr[k];
-                    dz[(size_t)b * OC + o] += sum;
-                }
+        if (dx) saferl_rl__linear_accumulate(dz, dx, w, B, C, OC); /* tiled, as the forward pass */
         if (l < mlp->layer_count - 1) {
             int n = B * OC, i;
             if (mlp->activation == SAFERL_RL_TANH)

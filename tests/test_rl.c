@@ -2623,7 +2623,12 @@ TEST(cdt_later_steps_never_change_earlier_predictions) {
     memcpy(after, saferl_rl_cdt_forward(&m, params, steps, timesteps, acts, 1, K), sizeof after);
     CHECK(memcmp(before, after, sizeof(float) * H * 3) == 0);
     memcpy(after, saferl_rl_cdt_forward(&m, params, steps, timesteps, acts, 1, 2), sizeof(float) * 2 * H);
+#if defined(SAFERL_USE_BLIS)
+    /* BLIS takes only the longer window's products (16 rows or more): another summation order */
+    for (k = 0; k < 2 * H; ++k) CHECK(fabsf(before[k] - after[k]) <= 1e-5f * (1.0f + fabsf(before[k])));
+#else
     CHECK(memcmp(before, after, sizeof(float) * 2 * H) == 0);
+#endif
     free(params);
     free(acts);
 }

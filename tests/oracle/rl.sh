@@ -27,6 +27,12 @@ if [ "${1:-}" = "--write" ]; then
     /usr/bin/python3 tests/data/rl/mixture_linprog.py "$MIX_CASES" "$MIX_FIXTURE" --write
     exit 0
 fi
+echo "== the unit tests with the products on BLIS (SAFERL_USE_BLIS, one thread)"
+if make -s build/test_rl_blis 2>/dev/null; then
+    BLIS_NUM_THREADS=1 build/test_rl_blis | tail -n 1
+else
+    echo "  (libblis-dev missing: skipped)"
+fi
 echo "== cliff CMDP: the simplex of tests/test_rl.c against the checked-in linprog fixture"
 awk 'NR == FNR { if ($1 !~ /^#/ && $1 != "min_cost") { r[$1] = $2; c[$1] = $3 }; next }
      $1 == "simplex" {
