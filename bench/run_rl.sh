@@ -4,8 +4,10 @@
 #  2. Policy forward, and forward + backward of the actor and two critics, at batch 1, 64 and
 #     1024, against PyTorch (Debian's python3-torch) on the same networks and losses
 #     (bench/rl_torch.py); one thread on both sides; medians of 5 runs; ratio = torch / ours.
-#     Ours portable (-O3 -march=x86-64-v2), built for this CPU (-march=native, as PyTorch picks
-#     its kernels at run time) and on BLIS (SAFERL_USE_BLIS, BLIS_NUM_THREADS=1).
+#     Ours portable (-O3 -march=x86-64-v2, which picks its AVX2 copies of the products and tanh
+#     at run time on a CPU that has AVX2, as PyTorch picks its kernels), the same with
+#     SAFERL_NO_DISPATCH (SSE only), built for this CPU (-march=native) and on BLIS
+#     (SAFERL_USE_BLIS, BLIS_NUM_THREADS=1).
 #  3. Wall-clock time until CartPole is solved (mean return of the last 100 episodes >= 475;
 #     PPO, the defaults), SOLVE_SEEDS seeds (5), natively and in WebAssembly under node.
 #  4. The 5-seed table (SEEDS) for CartPole, gridworld and PointGoal: the training window's
@@ -30,6 +32,7 @@ STEPS_GRIDWORLD=${STEPS_GRIDWORLD:-20000}
 STEPS_POINTGOAL=${STEPS_POINTGOAL:-20000}
 V2="$CC -std=gnu99 -O3 -march=x86-64-v2 -I."
 $V2 bench/rl.c -o build/bench_rl_v2 -lm
+$V2 -DSAFERL_NO_DISPATCH bench/rl.c -o build/bench_rl_sse -lm
 # PyTorch picks its kernels for this CPU at run time (AVX2, FMA): the same build for this CPU
 # is the like-for-like column; x86-64-v2 is the portable baseline
 $CC -std=gnu99 -O3 -march=native -I. bench/rl.c -o build/bench_rl_native -lm
@@ -37,7 +40,7 @@ have_blis=0
 $V2 -DSAFERL_USE_BLIS bench/rl.c -o build/bench_rl_blis -lblis -lm 2>/dev/null && have_blis=1
 have_wasm=0
 if command -v emcc >/dev/null && command -v node >/dev/null; then
-    NODE_PATH=/usr/share/nodejs emcc -std=gnu99 -O3 -I. -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 \
+    NODE_PATH=/usr/share/nodejs emcc -std=gnu99 -O3 -msimd128 -I. -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 \
         bench/rl.c -o build/bench_rl.js 2>/dev/null && have_wasm=1
 fi
 make -s build/rl_train
@@ -49,25 +52,27 @@ echo
 echo "== networks: PointGoal shapes (35-64-64-2 Gaussian actor, two 35-64-64-1 critics), seconds a call"
 build/bench_rl_v2 nets >build/bench_rl_ours.txt
 build/bench_rl_native nets >build/bench_rl_native.txt
+build/bench_rl_sse nets >build/bench_rl_sse.txt
 [ "$have_blis" = 1 ] && BLIS_NUM_THREADS=1 build/bench_rl_blis nets >build/bench_rl_blis.txt
 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" bench/rl_torch.py build/bench_rl_torch.txt
-"$PY" - build/bench_rl_ours.txt build/bench_rl_torch.txt build/bench_rl_blis.txt build/bench_rl_native.txt <<'PY'
+"$PY" - build/bench_rl_ours.txt build/bench_rl_torch.txt build/bench_rl_blis.txt build/bench_rl_native.txt \
+    build/bench_rl_sse.txt <<'PY'
 import os, sys
 def read(p):
     if not os.path.exists(p):
         return {}
     return {w[0]: w[1] for w in (l.split() for l in open(p)) if len(w) >= 2}
-ours, torch, blis, native = read(sys.argv[1]), read(sys.argv[2]), read(sys.argv[3]), read(sys.argv[4])
+ours, torch, blis, native, sse = (read(p) for p in sys.argv[1:6])
 print(f"  PyTorch {torch.get('torch_version', '?')}, torch.set_num_threads(1)")
-print("| figure | batch | ours (s) | PyTorch (s) | torch / ours | ours -march=native (s) | torch / native | ours on BLIS (s) | torch / BLIS |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| figure | batch | ours (s) | PyTorch (s) | torch / ours | ours SSE only (s) | torch / SSE | ours -march=native (s) | torch / native | ours on BLIS (s) | torch / BLIS |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 def column(table, key, t):
     v = float(table[key]) if key in table else None
     return f"{v:.3g} | {t / v:.2f}x" if v else "- | -"
 for key in ours:
     name, batch = key.rsplit("_b", 1)
     o, t = float(ours[key]), float(torch[key])
-    print(f"| {name} | {batch} | {o:.3g} | {t:.3g} | {t / o:.2f}x | {column(native, key, t)} | {column(blis, key, t)} |")
+    print(f"| {name} | {batch} | {o:.3g} | {t:.3g} | {t / o:.2f}x | {column(sse, key, t)} | {column(native, key, t)} | {column(blis, key, t)} |")
 PY
 
 echo
