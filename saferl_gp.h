@@ -100,13 +100,15 @@
         O(n^2 |Z|) part. Portable: the first n % 4 rows one by one, then register tiles of 4
         rows of V by 4 (SSE2, wasm) or 8 (AVX, AVX2) candidates, GCC/clang generic vectors
         (plain arrays elsewhere), in chunks of 64 candidates so the solved rows stay in
-        cache; every entry is the textbook forward substitution's, summed k = 0, 1, .., i-1.
-        The variance sums sum_i V_iq^2 are added while each tile is in registers, and the
+        cache; every entry is the forward substitution's, summed k = 0, 1, .., i-1, then
+        multiplied by 1 / L_ii as BLAS trsm kernels do (at most an ulp from the quotient; a
+        vector division cost as much as a whole short sum). The variance sums sum_i V_iq^2 are added while each tile is in registers, and the
         mean k^T alpha four kernel rows at a time. BLIS: one trsm over blocks as wide as
         gp->spare holds (capacity^2 / n candidates: all 1000 queries at n = 2000), then a
         contiguous column sum.
       * Grid: V = L^-1 K(X, Z) (n x |Z|), mean and variance of every candidate. One appended
-        point adds one row v = (k(x, Z) - c^T V) / d, then mean += v w_n, var -= v^2: O(n |Z|).
+        point adds one row v = (k(x, Z) - c^T V) / d, then mean += v w_n, var -= v^2: O(n |Z|)
+        (v: the bits of a recompute's last row, 1 / d included).
         Anything else (refit, new hyperparameters, a removed point) recomputes, O(n^2 |Z|).
       * Fantasy (the GP-only expander test of SafeOpt-MC): observing y~ at candidate j moves
         the posterior to mean' = mean + Cov(j, z) (y~ - mean_j) / s^2 and
@@ -1042,8 +1044,8 @@ static void saferl_gp__solve_rows(const double *l, size_t ld, uint32_t n, double
 typedef double saferl_gp__vector2 __attribute__((vector_size(16)));
 typedef double saferl_gp__vector4 __attribute__((vector_size(32)));
 #define SAFERL_GP__SOLVE_TILE(name, vector)                                                                        \
-    SAFERL_GP__INLINE void name(const double *l0, size_t ld, uint32_t i, double *v, size_t ldv, uint32_t q,       \
-                                double *sumsq) {                                                                  \
+    SAFERL_GP__INLINE void name(const double *l0, size_t ld, uint32_t i, const double *inverse, double *v,         \
+                                size_t ldv, uint32_t q, double *sumsq) {                                          \
         const size_t h = sizeof(vector) / sizeof(double);                                                         \
         const double *l1 = l0 + ld, *l2 = l1 + ld, *l3 = l2 + ld;                                                  \
         double *v0 = v + (size_t)i * ldv + q, *v1 = v0 + ldv, *v2 = v1 + ldv, *v3 = v2 + ldv;                      \
@@ -1071,14 +1073,14 @@ typedef double saferl_gp__vector4 __attribute__((vector_size(32)));
             b3 -= l3[k] * y;                                                                                       \
         }                                                                                                          \
         /* the 4 x 4 triangle on the diagonal */                                                                   \
-        a0 /= l0[i];                                                                                               \
-        b0 /= l0[i];                                                                                               \
-        a1 = (a1 - l1[i] * a0) / l1[i + 1];                                                                        \
-        b1 = (b1 - l1[i] * b0) / l1[i + 1];                                                                        \
-        a2 = (a2 - l2[i] * a0 - l2[i + 1] * a1) / l2[i + 2];                                                       \
-        b2 = (b2 - l2[i] * b0 - l2[i + 1] * b1) / l2[i + 2];                                                       \
-        a3 = (a3 - l3[i] * a0 - l3[i + 1] * a1 - l3[i + 2] * a2) / l3[i + 3];                                      \
-        b3 = (b3 - l3[i] * b0 - l3[i + 1] * b1 - l3[i + 2] * b2) / l3[i + 3];                                      \
+        a0 *= inverse[0];                                                                                          \
+        b0 *= inverse[0];                                                                                          \
+        a1 = (a1 - l1[i] * a0) * inverse[1];                                                                       \
+        b1 = (b1 - l1[i] * b0) * inverse[1];                                                                       \
+        a2 = (a2 - l2[i] * a0 - l2[i + 1] * a1) * inverse[2];                                                      \
+        b2 = (b2 - l2[i] * b0 - l2[i + 1] * b1) * inverse[2];                                                      \
+        a3 = (a3 - l3[i] * a0 - l3[i + 1] * a1 - l3[i + 2] * a2) * inverse[3];                                     \
+        b3 = (b3 - l3[i] * b0 - l3[i + 1] * b1 - l3[i + 2] * b2) * inverse[3];                                     \
         memcpy(v0, &a0, sizeof a0);                                                                                \
         memcpy(v0 + h, &b0, sizeof b0);                                                                            \
         memcpy(v1, &a1, sizeof a1);                                                                                \
@@ -1099,8 +1101,8 @@ typedef double saferl_gp__vector4 __attribute__((vector_size(32)));
 SAFERL_GP__SOLVE_TILE(saferl_gp__solve_tile4, saferl_gp__vector2)
 SAFERL_GP__SOLVE_TILE(saferl_gp__solve_tile8, saferl_gp__vector4)
 #else
-static void saferl_gp__solve_tile(const double *l0, size_t ld, uint32_t i, double *v, size_t ldv, uint32_t q,
-                                  double *sumsq) {
+static void saferl_gp__solve_tile(const double *l0, size_t ld, uint32_t i, const double *inverse, double *v,
+                                  size_t ldv, uint32_t q, double *sumsq) {
     const double *l1 = l0 + ld, *l2 = l1 + ld, *l3 = l2 + ld;
     double *v0 = v + (size_t)i * ldv + q, *v1 = v0 + ldv, *v2 = v1 + ldv, *v3 = v2 + ldv;
     double a0[SAFERL_GP__TILE], a1[SAFERL_GP__TILE], a2[SAFERL_GP__TILE], a3[SAFERL_GP__TILE];
@@ -1121,10 +1123,10 @@ static void saferl_gp__solve_tile(const double *l0, size_t ld, uint32_t i, doubl
         }
     }
     for (c = 0; c < SAFERL_GP__TILE; ++c) {
-        a0[c] /= l0[i];
-        a1[c] = (a1[c] - l1[i] * a0[c]) / l1[i + 1];
-        a2[c] = (a2[c] - l2[i] * a0[c] - l2[i + 1] * a1[c]) / l2[i + 2];
-        a3[c] = (a3[c] - l3[i] * a0[c] - l3[i + 1] * a1[c] - l3[i + 2] * a2[c]) / l3[i + 3];
+        a0[c] *= inverse[0];
+        a1[c] = (a1[c] - l1[i] * a0[c]) * inverse[1];
+        a2[c] = (a2[c] - l2[i] * a0[c] - l2[i + 1] * a1[c]) * inverse[2];
+        a3[c] = (a3[c] - l3[i] * a0[c] - l3[i + 1] * a1[c] - l3[i + 2] * a2[c]) * inverse[3];
         v0[c] = a0[c];
         v1[c] = a1[c];
         v2[c] = a2[c];
@@ -1141,7 +1143,9 @@ static void saferl_gp__solve_tile(const double *l0, size_t ld, uint32_t i, doubl
    four entries of L and one tile row of V give 4 x tile multiply-adds, so the loads no
    longer bound the loop as in a row-by-row axpy. Columns go in chunks of
    SAFERL_GP__SOLVE_CHUNK so that the rows already solved stay in the L2 cache. Every entry
-   is summed in the order k = 0, 1, ..., i - 1: the textbook forward substitution's bits. */
+   is the forward substitution's, summed in the order k = 0, 1, ..., i - 1 and then
+   multiplied by 1 / L_ii as BLAS trsm kernels do (one rounding more than a division, at
+   most an ulp; a vector division costs as much as the whole sum at n = 25). */
 SAFERL_GP__INLINE void saferl_gp__solve_columns_tiled(const double *l, size_t ld, uint32_t n, double *v, size_t ldv,
                                                       uint32_t m, double *sumsq, const uint32_t tile) {
     uint32_t c0, i, k, q, head = n % 4;
@@ -1151,7 +1155,7 @@ SAFERL_GP__INLINE void saferl_gp__solve_columns_tiled(const double *l, size_t ld
         uint32_t end = m - c0 < SAFERL_GP__SOLVE_CHUNK ? m : c0 + SAFERL_GP__SOLVE_CHUNK;
         uint32_t tiled = c0 + (end - c0) / tile * tile;
         for (i = 0; i < head; ++i) {
-            const double *row = l + (size_t)i * ld;
+            const double *row = l + (size_t)i * ld, inverse = 1.0 / row[i];
             double *vi = v + (size_t)i * ldv;
             for (k = 0; k < i; ++k) {
                 const double *vk = v + (size_t)k * ldv;
@@ -1159,19 +1163,20 @@ SAFERL_GP__INLINE void saferl_gp__solve_columns_tiled(const double *l, size_t ld
                 for (q = c0; q < end; ++q) vi[q] -= b * vk[q];
             }
             for (q = c0; q < end; ++q) {
-                vi[q] /= row[i];
+                vi[q] *= inverse;
                 if (sumsq) sumsq[q] += vi[q] * vi[q];
             }
         }
         for (i = head; i < n; i += 4) {
             const double *l0 = l + (size_t)i * ld, *l1 = l0 + ld, *l2 = l1 + ld, *l3 = l2 + ld;
+            const double inverse[4] = {1.0 / l0[i], 1.0 / l1[i + 1], 1.0 / l2[i + 2], 1.0 / l3[i + 3]};
             double *v0 = v + (size_t)i * ldv, *v1 = v0 + ldv, *v2 = v1 + ldv, *v3 = v2 + ldv;
             for (q = c0; q < tiled; q += tile) {
 #if defined(__GNUC__) || defined(__clang__)
-                if (tile == 8) saferl_gp__solve_tile8(l0, ld, i, v, ldv, q, sumsq);
-                else saferl_gp__solve_tile4(l0, ld, i, v, ldv, q, sumsq);
+                if (tile == 8) saferl_gp__solve_tile8(l0, ld, i, inverse, v, ldv, q, sumsq);
+                else saferl_gp__solve_tile4(l0, ld, i, inverse, v, ldv, q, sumsq);
 #else
-                saferl_gp__solve_tile(l0, ld, i, v, ldv, q, sumsq);
+                saferl_gp__solve_tile(l0, ld, i, inverse, v, ldv, q, sumsq);
 #endif
             }
             for (; q < end; ++q) { /* columns left over from the tiles: one at a time */
@@ -1183,10 +1188,10 @@ SAFERL_GP__INLINE void saferl_gp__solve_columns_tiled(const double *l, size_t ld
                     a2 -= l2[k] * x;
                     a3 -= l3[k] * x;
                 }
-                a0 /= l0[i];
-                a1 = (a1 - l1[i] * a0) / l1[i + 1];
-                a2 = (a2 - l2[i] * a0 - l2[i + 1] * a1) / l2[i + 2];
-                a3 = (a3 - l3[i] * a0 - l3[i + 1] * a1 - l3[i + 2] * a2) / l3[i + 3];
+                a0 *= inverse[0];
+                a1 = (a1 - l1[i] * a0) * inverse[1];
+                a2 = (a2 - l2[i] * a0 - l2[i + 1] * a1) * inverse[2];
+                a3 = (a3 - l3[i] * a0 - l3[i + 1] * a1 - l3[i + 2] * a2) * inverse[3];
                 v0[q] = a0;
                 v1[q] = a1;
                 v2[q] = a2;
@@ -1349,32 +1354,11 @@ static double saferl_gp__rho_slope(saferl_gp_kernel kernel, double r2) {
 }
 
 /* out[i] = squared scaled distance from x to points[i], summed over the dimensions in order
-   from 0 (saferl_gp__r2's order, so the same bits). For dim 1 to 3 the dimension loop is
-   unrolled (dim a constant once inlined) and the loop over points vectorises on interleaved
-   loads; beyond, one pass per dimension over contiguous outputs. */
-SAFERL_GP__INLINE void saferl_gp__r2_row_of(const double *x, const double *points, uint32_t count,
-                                            const double *inverse_lengthscale, const uint32_t dim, double *out) {
-    uint32_t i, k;
-    for (i = 0; i < count; ++i) {
-        const double *p = points + (size_t)i * dim;
-        double s = 0.0;
-        for (k = 0; k < dim; ++k) {
-            double t = (x[k] - p[k]) * inverse_lengthscale[k];
-            s += t * t;
-        }
-        out[i] = s;
-    }
-}
-
+   from 0 (saferl_gp__r2's order, so the same bits): one pass per dimension over contiguous
+   outputs, so that the loop over points vectorises. */
 SAFERL_GP__INLINE void saferl_gp__r2_row(const double *x, const double *points, uint32_t count,
                                          const double *inverse_lengthscale, uint32_t dim, double *out) {
     uint32_t i, k;
-    switch (dim) {
-    case 1: saferl_gp__r2_row_of(x, points, count, inverse_lengthscale, 1, out); return;
-    case 2: saferl_gp__r2_row_of(x, points, count, inverse_lengthscale, 2, out); return;
-    case 3: saferl_gp__r2_row_of(x, points, count, inverse_lengthscale, 3, out); return;
-    default: break;
-    }
     for (i = 0; i < count; ++i) out[i] = 0.0;
     for (k = 0; k < dim; ++k) {
         const double xk = x[k], scale = inverse_lengthscale[k];
@@ -1386,20 +1370,65 @@ SAFERL_GP__INLINE void saferl_gp__r2_row(const double *x, const double *points, 
     }
 }
 
+/* The same for at most 64 points stored by dimension (columns[k 64 + i] = coordinate k of
+   point i), so that every load is contiguous. For dim 1 to 4, a constant once inlined, each
+   distance stays in a register; beyond, one pass per dimension. */
+SAFERL_GP__INLINE void saferl_gp__r2_columns(const double *x, const double *columns, uint32_t count,
+                                             const double *inverse_lengthscale, const uint32_t dim, double *out) {
+    uint32_t i, k;
+    if (dim > 4) {
+        for (i = 0; i < count; ++i) out[i] = 0.0;
+        for (k = 0; k < dim; ++k) {
+            const double xk = x[k], scale = inverse_lengthscale[k], *column = columns + k * 64;
+            for (i = 0; i < count; ++i) {
+                double t = (xk - column[i]) * scale;
+                out[i] += t * t;
+            }
+        }
+        return;
+    }
+    for (i = 0; i < count; ++i) {
+        double s = 0.0;
+        for (k = 0; k < dim; ++k) {
+            double t = (x[k] - columns[k * 64 + i]) * inverse_lengthscale[k];
+            s += t * t;
+        }
+        out[i] = s;
+    }
+}
+
 /* Rows of the kernel matrix: out + r ldo = k(x_r, points) for rows query rows x_r (rows of
-   dim), count points; the mean and variance paths' kernel blocks in one call. */
+   dim), count points: the mean and variance paths' kernel blocks in one call. 64 points at
+   a time; for d <= 16 they are first copied by dimension (interleaved coordinates would cost
+   shuffles or strided loads on every row), then each row's distances and kernel values are
+   computed while in the L1 cache. */
 SAFERL_GP__BODY void saferl_gp__kernel_rows_body(saferl_gp_kernel kernel, double signal_variance,
                                                  const double *inverse_lengthscale, uint32_t dim, const double *x,
                                                  uint32_t rows, const double *points, uint32_t count, double *out,
                                                  size_t ldo) {
-    uint32_t r, c0;
-    for (r = 0; r < rows; ++r)
-        for (c0 = 0; c0 < count; c0 += 64) { /* distances and kernel values while in the L1 cache */
-            const uint32_t block = count - c0 < 64 ? count - c0 : 64;
+    double columns[16 * 64];
+    uint32_t r, c0, i, k;
+    for (c0 = 0; c0 < count; c0 += 64) {
+        const uint32_t block = count - c0 < 64 ? count - c0 : 64;
+        const double *p = points + (size_t)c0 * dim;
+        if (dim <= 16)
+            for (i = 0; i < block; ++i)
+                for (k = 0; k < dim; ++k) columns[k * 64 + i] = p[(size_t)i * dim + k];
+        for (r = 0; r < rows; ++r) {
+            const double *xr = x + (size_t)r * dim;
             double *row = out + (size_t)r * ldo + c0;
-            saferl_gp__r2_row(x + (size_t)r * dim, points + (size_t)c0 * dim, block, inverse_lengthscale, dim, row);
+            switch (dim) {
+            case 1: saferl_gp__r2_columns(xr, columns, block, inverse_lengthscale, 1, row); break;
+            case 2: saferl_gp__r2_columns(xr, columns, block, inverse_lengthscale, 2, row); break;
+            case 3: saferl_gp__r2_columns(xr, columns, block, inverse_lengthscale, 3, row); break;
+            case 4: saferl_gp__r2_columns(xr, columns, block, inverse_lengthscale, 4, row); break;
+            default:
+                if (dim <= 16) saferl_gp__r2_columns(xr, columns, block, inverse_lengthscale, dim, row);
+                else saferl_gp__r2_row(xr, p, block, inverse_lengthscale, dim, row);
+            }
             saferl_gp__rho_row_body(kernel, signal_variance, row, block);
         }
+    }
 }
 
 #if defined(SAFERL_GP__DISPATCH)
@@ -2189,13 +2218,14 @@ SAFERL_GP_API saferl_result saferl_gp_grid_recompute(saferl_gp_grid *grid, const
 }
 
 /* The rank-1 step of a grid after one appended point: the new row of V is
-   v = (k(x, Z) - c^T V) / d with c, d the new row of L; then mean += y_scale w v and
+   v = (k(x, Z) - c^T V) (1 / d) with c, d the new row of L (the solve's reciprocal: the
+   same bits as a recompute's last row); then mean += y_scale w v and
    var -= (y_scale v)^2, floored at 0. In chunks of 256 candidates so that each piece of v
    stays in the L1 cache from its kernel values to the posterior. */
 SAFERL_GP__BODY void saferl_gp__grid_append_body(saferl_gp_grid *grid, const saferl_gp *gp) {
     const uint32_t n = gp->count, m = grid->count, dim = gp->dim;
     const double *c = gp->cholesky + (size_t)(n - 1) * gp->capacity, *x = gp->x + (size_t)(n - 1) * dim;
-    const double d = c[n - 1], w = gp->whitened[n - 1], scale2 = gp->y_scale * gp->y_scale;
+    const double inverse = 1.0 / c[n - 1], w = gp->whitened[n - 1], scale2 = gp->y_scale * gp->y_scale;
     double *v = grid->projection + (size_t)(n - 1) * m;
     uint32_t z0, z;
     for (z0 = 0; z0 < m; z0 += 256) {
@@ -2206,7 +2236,7 @@ SAFERL_GP__BODY void saferl_gp__grid_append_body(saferl_gp_grid *grid, const saf
         saferl_gp__add_rows_body(vz, grid->projection + z0, m, c, 1, -1.0, n - 1, cols);
         for (z = 0; z < cols; ++z) {
             double s;
-            vz[z] /= d;
+            vz[z] *= inverse;
             mean[z] += gp->y_scale * w * vz[z];
             s = var[z] - scale2 * vz[z] * vz[z];
             var[z] = s > 0.0 ? s : 0.0;

@@ -363,6 +363,13 @@ TEST(grid_rank1_update_equals_recompute) {
         if (fabs(grid.var[i] - var[i]) > 1e-9) ++worst_var;
     }
     CHECK(worst_mean == 0 && worst_var == 0);
+    { /* V itself: each appended row has the bits a recompute gives it (same sums, same 1 / d) */
+        saferl_gp_grid fresh;
+        void *fresh_memory = malloc(size);
+        CHECK(saferl_gp_grid_init(&fresh, &gp, z, M, fresh_memory, size) == SAFERL_OK);
+        CHECK(memcmp(fresh.projection, grid.projection, (size_t)N * M * sizeof(double)) == 0);
+        free(fresh_memory);
+    }
     /* a refit changes the epoch: the next update recomputes */
     CHECK(saferl_gp_refit(&gp) == SAFERL_OK);
     CHECK(saferl_gp_grid_update(&grid, &gp) == SAFERL_OK);
@@ -769,15 +776,16 @@ static int dispatch_have_avx2(void) {
 #endif
 }
 
-/* the textbook forward substitution, summed k = 0..i-1, and the variance sums grouped as the
-   solve adds them: the first n % 4 rows one by one, then ((v0^2 + v1^2) + v2^2) + v3^2 */
+/* the textbook forward substitution, summed k = 0..i-1 and multiplied by 1 / l_ii, and the
+   variance sums grouped as the solve adds them: the first n % 4 rows one by one, then
+   ((v0^2 + v1^2) + v2^2) + v3^2 */
 static void reference_solve(const double *l, size_t ld, uint32_t n, double *v, size_t ldv, uint32_t m, double *sumsq) {
     uint32_t i, k, q, head = n % 4;
     for (q = 0; q < m; ++q) {
         for (i = 0; i < n; ++i) {
             double x = v[(size_t)i * ldv + q];
             for (k = 0; k < i; ++k) x -= l[(size_t)i * ld + k] * v[(size_t)k * ldv + q];
-            v[(size_t)i * ldv + q] = x / l[(size_t)i * ld + i];
+            v[(size_t)i * ldv + q] = x * (1.0 / l[(size_t)i * ld + i]);
         }
         if (!sumsq) continue;
         sumsq[q] = 0.0;
@@ -845,18 +853,20 @@ TEST(dispatch_solve_is_bit_identical) {
 TEST(dispatch_kernel_rows_are_bit_identical) {
     static const double special[12] = {0.0, 1e-300, 1e-17, 0.25, 1.0, 1415.9, 1416.0, 1416.1,
                                        167088.0, 100253.0, 1e6, 1e300};
-    static double r2[203], out0[203], out1[203], out2[203], points[203 * 5];
-    static const double inverse_lengthscale[5] = {1.3, 0.7, 2.1, 0.4, 1.0};
+    static const uint32_t dims[7] = {1, 2, 3, 4, 5, 9, 17};
+    static double r2[203], out0[203], out1[203], out2[203], points[135 * 17], k0[3 * 131], k1[3 * 131], k2[3 * 131];
+    double inverse_lengthscale[17];
     const int avx2 = dispatch_have_avx2();
     saferl_rng rng;
-    uint32_t i, count, dim, mismatches = 0;
+    uint32_t i, count, d, mismatches = 0;
     int kernel;
     saferl_rng_seed(&rng, 2028);
     for (i = 0; i < 203; ++i) {
         double u = saferl_rng_uniform(&rng);
         r2[i] = i < 12 ? special[i] : i % 3 == 0 ? 60.0 * u : i % 3 == 1 ? u * u : 2e5 * u;
     }
-    for (i = 0; i < 203 * 5; ++i) points[i] = 8.0 * saferl_rng_uniform(&rng) - 4.0;
+    for (i = 0; i < 135 * 17; ++i) points[i] = 8.0 * saferl_rng_uniform(&rng) - 4.0;
+    for (i = 0; i < 17; ++i) inverse_lengthscale[i] = 0.3 + 2.0 * saferl_rng_uniform(&rng);
     for (kernel = 0; kernel < 3; ++kernel)
         for (count = 1; count <= 203; count += 101 - (count % 50)) {
             memcpy(out0, r2, sizeof r2);
@@ -876,31 +886,33 @@ TEST(dispatch_kernel_rows_are_bit_identical) {
             }
 #else
             (void)avx2;
+            (void)out2;
+            (void)k2;
 #endif
         }
     CHECK(out0[0] == 1.7 && out0[10] == 0.0 && out0[11] == 0.0); /* Matern 5/2: s2 at r = 0, 0 beyond the clamp */
-    for (kernel = 0; kernel < 3; ++kernel) /* whole kernel rows: dimensions 1-3 unrolled, 5 generic */
-        for (dim = 1; dim <= 5; dim += 1 + (dim == 3))
-            for (count = 1; count <= 67; count += 33) {
-                const double s2 = 0.8;
+    for (kernel = 0; kernel < 3; ++kernel) /* whole kernel rows: d 1-4 unrolled, 5 and 9 by dimension, 17 strided */
+        for (d = 0; d < 7; ++d)
+            for (count = 1; count <= 130; count += 43) {
+                const uint32_t dim = dims[d];
+                const double s2 = 0.8, *queries = points + 131 * dim;
                 uint32_t r;
                 for (r = 0; r < 3; ++r)
                     for (i = 0; i < count; ++i)
-                        out0[r * 67 + i] = s2 * saferl_gp__rho((saferl_gp_kernel)kernel,
-                                                               saferl_gp__r2(points + 100 * dim + r * dim, points + (size_t)i * dim,
-                                                                             inverse_lengthscale, dim));
-                memset(out1, 0, sizeof out1);
-                saferl_gp__kernel_rows((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, points + 100 * dim, 3, points,
-                                       count, out1, 67);
-                for (r = 0; r < 3; ++r) mismatches += memcmp(out0 + r * 67, out1 + r * 67, count * sizeof(double)) != 0;
+                        k0[r * 131 + i] = s2 * saferl_gp__rho((saferl_gp_kernel)kernel,
+                                                              saferl_gp__r2(queries + r * dim, points + (size_t)i * dim,
+                                                                            inverse_lengthscale, dim));
+                saferl_gp__kernel_rows((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, queries, 3, points, count,
+                                       k1, 131);
+                for (r = 0; r < 3; ++r) mismatches += memcmp(k0 + r * 131, k1 + r * 131, count * sizeof(double)) != 0;
 #if defined(SAFERL_GP__DISPATCH)
-                saferl_gp__kernel_rows_portable((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, points + 100 * dim, 3,
-                                                points, count, out1, 67);
-                for (r = 0; r < 3; ++r) mismatches += memcmp(out0 + r * 67, out1 + r * 67, count * sizeof(double)) != 0;
+                saferl_gp__kernel_rows_portable((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, queries, 3, points,
+                                                count, k1, 131);
+                for (r = 0; r < 3; ++r) mismatches += memcmp(k0 + r * 131, k1 + r * 131, count * sizeof(double)) != 0;
                 if (avx2) {
-                    saferl_gp__kernel_rows_avx2((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, points + 100 * dim, 3,
-                                                points, count, out2, 67);
-                    for (r = 0; r < 3; ++r) mismatches += memcmp(out0 + r * 67, out2 + r * 67, count * sizeof(double)) != 0;
+                    saferl_gp__kernel_rows_avx2((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, queries, 3, points,
+                                                count, k2, 131);
+                    for (r = 0; r < 3; ++r) mismatches += memcmp(k0 + r * 131, k2 + r * 131, count * sizeof(double)) != 0;
                 }
 #endif
             }
