@@ -69,9 +69,10 @@
         exp is evaluated by saferl_gp__exp_nonpositive, a range reduction plus a degree-13
         polynomial the compiler vectorises (kernel rows hold millions of them at |Z| = 10^4):
         within 4.3e-16 relative of libm's exp on [-708, 0], and 0 below -708 (< 3.3e-308).
-        A kernel row is computed 64 values at a time in three passes (squared distances, the
-        exp's range reduction, its polynomial) so that every loop vectorises and none is a
-        dependency chain longer than the out-of-order window covers.
+        Kernel rows go 64 points at a time, copied by dimension first (d <= 16), in three
+        passes (squared distances, the exp's range reduction, its polynomial) so that every
+        loop vectorises and none is a dependency chain longer than the out-of-order window
+        covers; every value has the bits of the scalar saferl_gp_kernel_value.
       * The model: y = y_offset + y_scale * (f(x) + noise), f ~ GP(0, k), noise ~ N(0, noise
         variance). y_offset is the constant prior mean, y_scale a FIXED normalisation (PLS needs
         it fixed: refitting the scale as data arrive would move the safety thresholds).
@@ -97,15 +98,15 @@
         with no line search, and it is what libgp and limbo ship. Restarts are drawn
         log-uniformly inside the bounds from the fit's seed (scikit-learn's scheme), or given.
       * Prediction and grids solve V = L^-1 K(X, Z) for many candidates at once, the
-        O(n^2 |Z|) part. Portable: the first n % 4 rows one by one, then register tiles of 4
+        O(n^2 |Z|) part. Portable: the first n % 6 rows one by one, then register tiles of 6
         rows of V by 4 (SSE2, wasm) or 8 (AVX, AVX2) candidates, GCC/clang generic vectors
         (plain arrays elsewhere), in chunks of 64 candidates so the solved rows stay in
-        cache; every entry is the forward substitution's, summed k = 0, 1, .., i-1, then
+        cache. Every entry is the forward substitution's, summed k = 0, 1, .., i-1, then
         multiplied by 1 / L_ii as BLAS trsm kernels do (at most an ulp from the quotient; a
-        vector division cost as much as a whole short sum). The variance sums sum_i V_iq^2 are added while each tile is in registers, and the
-        mean k^T alpha four kernel rows at a time. BLIS: one trsm over blocks as wide as
-        gp->spare holds (capacity^2 / n candidates: all 1000 queries at n = 2000), then a
-        contiguous column sum.
+        vector division costs as much as a whole short sum). The variance sums sum_i V_iq^2
+        are added while each tile is in registers, the mean k^T alpha four kernel rows at a
+        time. BLIS: one trsm over blocks as wide as gp->spare holds (capacity^2 / n
+        candidates: all 1000 queries at n = 2000), then a contiguous column sum.
       * Grid: V = L^-1 K(X, Z) (n x |Z|), mean and variance of every candidate. One appended
         point adds one row v = (k(x, Z) - c^T V) / d, then mean += v w_n, var -= v^2: O(n |Z|)
         (v: the bits of a recompute's last row, 1 / d included).
@@ -187,11 +188,12 @@
    REVISION HISTORY
       0.3.0 (2026-11-22)  runtime AVX2 dispatch of the hot loops in the portable build (no
                           FMA: bit-identical to the SSE code; SAFERL_NO_DISPATCH turns it
-                          off); the kernel exp in two passes, dimension-unrolled squared
-                          distances for d <= 3, vectorised sqrt for the Matern kernels and the
-                          bounds; means, grid updates and fantasy rows add four rows a pass;
-                          the solve's leftover rows first; same results to rounding (the
-                          variance sums group the rows differently)
+                          off); kernel rows from points copied by dimension, the exp in two
+                          passes, vectorised sqrt for the Matern kernels and the bounds; the
+                          solve's tiles 6 rows high, its leftover rows first, its divisions by
+                          L's diagonal as multiplications by the reciprocal (as BLAS trsm);
+                          means, grid rows and fantasy rows add four rows a pass; same
+                          results to rounding
       0.2.0 (2026-11-21)  faster prediction and grid recomputes: register-tiled solve of many
                           right-hand sides with the variance sums fused, vectorisable kernel
                           exp, BLIS predict in one wide trsm; same results to rounding
@@ -1033,23 +1035,27 @@ static void saferl_gp__solve_rows(const double *l, size_t ld, uint32_t n, double
     for (r = 0; r < rows; ++r) saferl_gp__solve_lower(l, ld, n, b + (size_t)r * ldb);
 }
 
-/* One register tile of the multi-right-hand-side solve below: rows i..i+3 of V, columns
-   q..q+2h-1 (h doubles a vector), with l0 = row i of L. With GCC or clang the tile is two
-   vectors a row (the compiler's generic vectors), which keeps the 4 x 2 accumulators in
-   registers: 16-byte vectors (SSE2, wasm simd128) make a 4 x 4 tile, 32-byte ones (AVX) a
-   4 x 8 tile. The tile is written once, in this macro, and stamped out for both vector
-   types (C has no other way to make one body generic over a type). Other compilers get the
-   same arithmetic on arrays of SAFERL_GP__TILE columns, in the same order. */
+/* One register tile of the multi-right-hand-side solve below: rows i..i+5 of V, columns
+   q..q+2h-1 (h doubles a vector), with l0 = row i of L and inverse the six rows' 1 / L_jj.
+   With GCC or clang the tile is two vectors a row (the compiler's generic vectors), which
+   keeps the 6 x 2 accumulators in registers: 16-byte vectors (SSE2, wasm simd128) make a
+   6 x 4 tile (12 of the 16 xmm registers), 32-byte ones (AVX) a 6 x 8 tile. Six rows, not
+   four: each k then takes 6 broadcasts and 2 loads for 24 multiplies and subtractions
+   (measured 15% faster per multiply-add with AVX2 than 4 x 8). The tile is written once, in
+   this macro, and stamped out for both vector types (C has no other way to make one body
+   generic over a type). Other compilers get the same arithmetic on arrays of
+   SAFERL_GP__TILE columns, in the same order. */
 #if defined(__GNUC__) || defined(__clang__)
 typedef double saferl_gp__vector2 __attribute__((vector_size(16)));
 typedef double saferl_gp__vector4 __attribute__((vector_size(32)));
 #define SAFERL_GP__SOLVE_TILE(name, vector)                                                                        \
     SAFERL_GP__INLINE void name(const double *l0, size_t ld, uint32_t i, const double *inverse, double *v,         \
-                                size_t ldv, uint32_t q, double *sumsq) {                                          \
-        const size_t h = sizeof(vector) / sizeof(double);                                                         \
-        const double *l1 = l0 + ld, *l2 = l1 + ld, *l3 = l2 + ld;                                                  \
-        double *v0 = v + (size_t)i * ldv + q, *v1 = v0 + ldv, *v2 = v1 + ldv, *v3 = v2 + ldv;                      \
-        vector a0, a1, a2, a3, b0, b1, b2, b3, x, y;                                                               \
+                                size_t ldv, uint32_t q, double *sumsq) {                                           \
+        const size_t h = sizeof(vector) / sizeof(double);                                                          \
+        const double *l1 = l0 + ld, *l2 = l1 + ld, *l3 = l2 + ld, *l4 = l3 + ld, *l5 = l4 + ld;                    \
+        double *v0 = v + (size_t)i * ldv + q, *v1 = v0 + ldv, *v2 = v1 + ldv, *v3 = v2 + ldv, *v4 = v3 + ldv;      \
+        double *v5 = v4 + ldv;                                                                                     \
+        vector a0, a1, a2, a3, a4, a5, b0, b1, b2, b3, b4, b5, x, y;                                               \
         uint32_t k;                                                                                                \
         memcpy(&a0, v0, sizeof a0);                                                                                \
         memcpy(&b0, v0 + h, sizeof b0);                                                                            \
@@ -1059,6 +1065,10 @@ typedef double saferl_gp__vector4 __attribute__((vector_size(32)));
         memcpy(&b2, v2 + h, sizeof b2);                                                                            \
         memcpy(&a3, v3, sizeof a3);                                                                                \
         memcpy(&b3, v3 + h, sizeof b3);                                                                            \
+        memcpy(&a4, v4, sizeof a4);                                                                                \
+        memcpy(&b4, v4 + h, sizeof b4);                                                                            \
+        memcpy(&a5, v5, sizeof a5);                                                                                \
+        memcpy(&b5, v5 + h, sizeof b5);                                                                            \
         for (k = 0; k < i; ++k) {                                                                                  \
             const double *vk = v + (size_t)k * ldv + q;                                                            \
             memcpy(&x, vk, sizeof x);                                                                              \
@@ -1071,8 +1081,12 @@ typedef double saferl_gp__vector4 __attribute__((vector_size(32)));
             b2 -= l2[k] * y;                                                                                       \
             a3 -= l3[k] * x;                                                                                       \
             b3 -= l3[k] * y;                                                                                       \
+            a4 -= l4[k] * x;                                                                                       \
+            b4 -= l4[k] * y;                                                                                       \
+            a5 -= l5[k] * x;                                                                                       \
+            b5 -= l5[k] * y;                                                                                       \
         }                                                                                                          \
-        /* the 4 x 4 triangle on the diagonal */                                                                   \
+        /* the 6 x 6 triangle on the diagonal */                                                                   \
         a0 *= inverse[0];                                                                                          \
         b0 *= inverse[0];                                                                                          \
         a1 = (a1 - l1[i] * a0) * inverse[1];                                                                       \
@@ -1081,6 +1095,10 @@ typedef double saferl_gp__vector4 __attribute__((vector_size(32)));
         b2 = (b2 - l2[i] * b0 - l2[i + 1] * b1) * inverse[2];                                                      \
         a3 = (a3 - l3[i] * a0 - l3[i + 1] * a1 - l3[i + 2] * a2) * inverse[3];                                     \
         b3 = (b3 - l3[i] * b0 - l3[i + 1] * b1 - l3[i + 2] * b2) * inverse[3];                                     \
+        a4 = (a4 - l4[i] * a0 - l4[i + 1] * a1 - l4[i + 2] * a2 - l4[i + 3] * a3) * inverse[4];                    \
+        b4 = (b4 - l4[i] * b0 - l4[i + 1] * b1 - l4[i + 2] * b2 - l4[i + 3] * b3) * inverse[4];                    \
+        a5 = (a5 - l5[i] * a0 - l5[i + 1] * a1 - l5[i + 2] * a2 - l5[i + 3] * a3 - l5[i + 4] * a4) * inverse[5];   \
+        b5 = (b5 - l5[i] * b0 - l5[i + 1] * b1 - l5[i + 2] * b2 - l5[i + 3] * b3 - l5[i + 4] * b4) * inverse[5];   \
         memcpy(v0, &a0, sizeof a0);                                                                                \
         memcpy(v0 + h, &b0, sizeof b0);                                                                            \
         memcpy(v1, &a1, sizeof a1);                                                                                \
@@ -1089,11 +1107,15 @@ typedef double saferl_gp__vector4 __attribute__((vector_size(32)));
         memcpy(v2 + h, &b2, sizeof b2);                                                                            \
         memcpy(v3, &a3, sizeof a3);                                                                                \
         memcpy(v3 + h, &b3, sizeof b3);                                                                            \
+        memcpy(v4, &a4, sizeof a4);                                                                                \
+        memcpy(v4 + h, &b4, sizeof b4);                                                                            \
+        memcpy(v5, &a5, sizeof a5);                                                                                \
+        memcpy(v5 + h, &b5, sizeof b5);                                                                            \
         if (sumsq) {                                                                                               \
             memcpy(&x, sumsq + q, sizeof x);                                                                       \
             memcpy(&y, sumsq + q + h, sizeof y);                                                                   \
-            x += a0 * a0 + a1 * a1 + a2 * a2 + a3 * a3;                                                            \
-            y += b0 * b0 + b1 * b1 + b2 * b2 + b3 * b3;                                                            \
+            x += a0 * a0 + a1 * a1 + a2 * a2 + a3 * a3 + a4 * a4 + a5 * a5;                                        \
+            y += b0 * b0 + b1 * b1 + b2 * b2 + b3 * b3 + b4 * b4 + b5 * b5;                                        \
             memcpy(sumsq + q, &x, sizeof x);                                                                       \
             memcpy(sumsq + q + h, &y, sizeof y);                                                                   \
         }                                                                                                          \
@@ -1103,44 +1125,33 @@ SAFERL_GP__SOLVE_TILE(saferl_gp__solve_tile8, saferl_gp__vector4)
 #else
 static void saferl_gp__solve_tile(const double *l0, size_t ld, uint32_t i, const double *inverse, double *v,
                                   size_t ldv, uint32_t q, double *sumsq) {
-    const double *l1 = l0 + ld, *l2 = l1 + ld, *l3 = l2 + ld;
-    double *v0 = v + (size_t)i * ldv + q, *v1 = v0 + ldv, *v2 = v1 + ldv, *v3 = v2 + ldv;
-    double a0[SAFERL_GP__TILE], a1[SAFERL_GP__TILE], a2[SAFERL_GP__TILE], a3[SAFERL_GP__TILE];
-    uint32_t k, c;
-    for (c = 0; c < SAFERL_GP__TILE; ++c) {
-        a0[c] = v0[c];
-        a1[c] = v1[c];
-        a2[c] = v2[c];
-        a3[c] = v3[c];
-    }
+    double a[6][SAFERL_GP__TILE];
+    uint32_t k, c, r, j;
+    for (r = 0; r < 6; ++r)
+        for (c = 0; c < SAFERL_GP__TILE; ++c) a[r][c] = v[(size_t)(i + r) * ldv + q + c];
     for (k = 0; k < i; ++k) {
         const double *x = v + (size_t)k * ldv + q;
-        for (c = 0; c < SAFERL_GP__TILE; ++c) {
-            a0[c] -= l0[k] * x[c];
-            a1[c] -= l1[k] * x[c];
-            a2[c] -= l2[k] * x[c];
-            a3[c] -= l3[k] * x[c];
-        }
+        for (r = 0; r < 6; ++r)
+            for (c = 0; c < SAFERL_GP__TILE; ++c) a[r][c] -= l0[(size_t)r * ld + k] * x[c];
     }
     for (c = 0; c < SAFERL_GP__TILE; ++c) {
-        a0[c] *= inverse[0];
-        a1[c] = (a1[c] - l1[i] * a0[c]) * inverse[1];
-        a2[c] = (a2[c] - l2[i] * a0[c] - l2[i + 1] * a1[c]) * inverse[2];
-        a3[c] = (a3[c] - l3[i] * a0[c] - l3[i + 1] * a1[c] - l3[i + 2] * a2[c]) * inverse[3];
-        v0[c] = a0[c];
-        v1[c] = a1[c];
-        v2[c] = a2[c];
-        v3[c] = a3[c];
-        if (sumsq) sumsq[q + c] += a0[c] * a0[c] + a1[c] * a1[c] + a2[c] * a2[c] + a3[c] * a3[c];
+        double s = 0.0;
+        for (r = 0; r < 6; ++r) {
+            for (j = 0; j < r; ++j) a[r][c] -= l0[(size_t)r * ld + i + j] * a[j][c];
+            a[r][c] *= inverse[r];
+            v[(size_t)(i + r) * ldv + q + c] = a[r][c];
+            s = r == 0 ? a[0][c] * a[0][c] : s + a[r][c] * a[r][c];
+        }
+        if (sumsq) sumsq[q + c] += s;
     }
 }
 #endif
 
 /* n x m block V (row-major, stride ldv) := L^-1 V, like a trsm with many right-hand sides;
    with sumsq, also sumsq[q] = sum_i V_iq^2 (the variance reduction of column q), added while
-   each finished value is still in a register. The first n % 4 rows go one by one (their sums
-   are short), then register tiles of 4 rows of V by tile columns: for each finished row k,
-   four entries of L and one tile row of V give 4 x tile multiply-adds, so the loads no
+   each finished value is still in a register. The first n % 6 rows go one by one (their sums
+   are short), then register tiles of 6 rows of V by tile columns: for each finished row k,
+   six entries of L and one tile row of V give 6 x tile multiply-adds, so the loads no
    longer bound the loop as in a row-by-row axpy. Columns go in chunks of
    SAFERL_GP__SOLVE_CHUNK so that the rows already solved stay in the L2 cache. Every entry
    is the forward substitution's, summed in the order k = 0, 1, ..., i - 1 and then
@@ -1148,7 +1159,7 @@ static void saferl_gp__solve_tile(const double *l0, size_t ld, uint32_t i, const
    most an ulp; a vector division costs as much as the whole sum at n = 25). */
 SAFERL_GP__INLINE void saferl_gp__solve_columns_tiled(const double *l, size_t ld, uint32_t n, double *v, size_t ldv,
                                                       uint32_t m, double *sumsq, const uint32_t tile) {
-    uint32_t c0, i, k, q, head = n % 4;
+    uint32_t c0, i, j, k, q, r, head = n % 6;
     if (sumsq)
         for (q = 0; q < m; ++q) sumsq[q] = 0.0;
     for (c0 = 0; c0 < m; c0 += SAFERL_GP__SOLVE_CHUNK) {
@@ -1167,10 +1178,10 @@ SAFERL_GP__INLINE void saferl_gp__solve_columns_tiled(const double *l, size_t ld
                 if (sumsq) sumsq[q] += vi[q] * vi[q];
             }
         }
-        for (i = head; i < n; i += 4) {
-            const double *l0 = l + (size_t)i * ld, *l1 = l0 + ld, *l2 = l1 + ld, *l3 = l2 + ld;
-            const double inverse[4] = {1.0 / l0[i], 1.0 / l1[i + 1], 1.0 / l2[i + 2], 1.0 / l3[i + 3]};
-            double *v0 = v + (size_t)i * ldv, *v1 = v0 + ldv, *v2 = v1 + ldv, *v3 = v2 + ldv;
+        for (i = head; i < n; i += 6) {
+            const double *l0 = l + (size_t)i * ld;
+            double inverse[6];
+            for (r = 0; r < 6; ++r) inverse[r] = 1.0 / l0[(size_t)r * ld + i + r];
             for (q = c0; q < tiled; q += tile) {
 #if defined(__GNUC__) || defined(__clang__)
                 if (tile == 8) saferl_gp__solve_tile8(l0, ld, i, inverse, v, ldv, q, sumsq);
@@ -1179,24 +1190,20 @@ SAFERL_GP__INLINE void saferl_gp__solve_columns_tiled(const double *l, size_t ld
                 saferl_gp__solve_tile(l0, ld, i, inverse, v, ldv, q, sumsq);
 #endif
             }
-            for (; q < end; ++q) { /* columns left over from the tiles: one at a time */
-                double a0 = v0[q], a1 = v1[q], a2 = v2[q], a3 = v3[q];
+            for (; q < end; ++q) { /* columns left over from the tiles: one at a time, same order */
+                double a[6], s = 0.0;
+                for (r = 0; r < 6; ++r) a[r] = v[(size_t)(i + r) * ldv + q];
                 for (k = 0; k < i; ++k) {
                     const double x = v[(size_t)k * ldv + q];
-                    a0 -= l0[k] * x;
-                    a1 -= l1[k] * x;
-                    a2 -= l2[k] * x;
-                    a3 -= l3[k] * x;
+                    for (r = 0; r < 6; ++r) a[r] -= l0[(size_t)r * ld + k] * x;
                 }
-                a0 *= inverse[0];
-                a1 = (a1 - l1[i] * a0) * inverse[1];
-                a2 = (a2 - l2[i] * a0 - l2[i + 1] * a1) * inverse[2];
-                a3 = (a3 - l3[i] * a0 - l3[i + 1] * a1 - l3[i + 2] * a2) * inverse[3];
-                v0[q] = a0;
-                v1[q] = a1;
-                v2[q] = a2;
-                v3[q] = a3;
-                if (sumsq) sumsq[q] += a0 * a0 + a1 * a1 + a2 * a2 + a3 * a3;
+                for (r = 0; r < 6; ++r) {
+                    for (j = 0; j < r; ++j) a[r] -= l0[(size_t)r * ld + i + j] * a[j];
+                    a[r] *= inverse[r];
+                    v[(size_t)(i + r) * ldv + q] = a[r];
+                    s = r == 0 ? a[0] * a[0] : s + a[r] * a[r];
+                }
+                if (sumsq) sumsq[q] += s;
             }
         }
     }
