@@ -303,9 +303,21 @@ int main(int argc, char **argv) {
     }
     printf("saferl_gp.h %s, %s; kernel RBF, d = 2; medians\n", saferl_gp_version(), config);
 #if defined(SAFERL_USE_BLIS)
-    printf("backend: BLIS (BLIS_NUM_THREADS=%s)\n", getenv("BLIS_NUM_THREADS") ? getenv("BLIS_NUM_THREADS") : "unset");
+    printf("backend: BLIS (BLIS_NUM_THREADS=%s)", getenv("BLIS_NUM_THREADS") ? getenv("BLIS_NUM_THREADS") : "unset");
 #else
-    printf("backend: portable C\n");
+    printf("backend: portable C");
+#endif
+    /* which instantiation of the hot loops runs: chosen when built (SAFERL_NO_DISPATCH, a target
+       with AVX2 or without x86-64) and, with runtime dispatch, by this CPU */
+#if defined(SAFERL_GP__DISPATCH)
+    printf("; hot loops dispatched at run time: %s\n",
+           saferl_gp__have_avx2() ? "AVX2 (no FMA) in use" : "SSE in use (this CPU has no AVX2)");
+#elif defined(__AVX2__) && defined(__FMA__)
+    printf("; no runtime dispatch: compiled for the build's target (AVX2 and FMA)\n");
+#elif defined(__AVX2__)
+    printf("; no runtime dispatch: compiled for the build's target (AVX2)\n");
+#else
+    printf("; no runtime dispatch: compiled for the build's target, without AVX2\n");
 #endif
     pls_rows();
     if (quick) {

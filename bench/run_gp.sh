@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Benchmark of saferl_gp.h against scikit-learn on the same data, one thread on both sides,
-# then with default threading; the portable path and the BLIS path; WebAssembly against
-# native for the PLS-scale rows. Run from anywhere: bench/run_gp.sh
+# then with default threading; the portable path (its hot loops picked at run time: AVX2 or
+# SSE) and the BLIS path; the SSE code alone (SAFERL_NO_DISPATCH) and -march=native for the
+# PLS-scale rows; WebAssembly against native for those rows. Run from anywhere: bench/run_gp.sh
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
 CC=${CC:-gcc}
 PY=${PY:-/usr/bin/python3}
 V2="$CC -O3 -march=x86-64-v2 -I."
+SSE="$CC -O3 -march=x86-64-v2 -DSAFERL_NO_DISPATCH -I."
 NATIVE="$CC -O3 -march=native -I."
 BLIS="$CC -std=gnu99 -O3 -march=x86-64-v2 -DSAFERL_USE_BLIS -I."
 
 $V2 bench/gp.c -o build/bench_gp_v2 -lm
+$SSE bench/gp.c -o build/bench_gp_sse -lm
 $NATIVE bench/gp.c -o build/bench_gp_native -lm
 $BLIS bench/gp.c -o build/bench_gp_blis -lblis -lm
 
@@ -32,6 +35,9 @@ echo
 echo "== BLIS with default threading; sklearn with default threading ($(nproc) cores)"
 build/bench_gp_blis --peer build/gp_peer_default.txt --config "BLIS, default threads"
 echo
+echo "== the SSE code alone: $SSE, 1 thread"
+build/bench_gp_sse --peer build/gp_peer_1.txt --config "$SSE, 1 thread" --quick
+echo
 echo "== $NATIVE (reported separately), 1 thread"
 build/bench_gp_native --peer build/gp_peer_1.txt --config "$NATIVE, 1 thread" --quick
 if command -v emcc >/dev/null; then
@@ -41,8 +47,12 @@ if command -v emcc >/dev/null; then
         -sINITIAL_MEMORY=268435456 -sNODERAWFS=1 bench/gp.c -o build/bench_gp.js
     node build/bench_gp.js --quick --dump build/gp_wasm.txt >/dev/null
     build/bench_gp_v2 --quick --dump build/gp_native_quick.txt >/dev/null
-    awk 'NR == FNR { native[$1] = $2; next }
-         ($1 in native) { printf "  %-28s native %10.4g ms   wasm %10.4g ms   wasm/native %5.2f\n", $1, 1e3 * native[$1], 1e3 * $2, $2 / native[$1] }' \
-        build/gp_native_quick.txt build/gp_wasm.txt
+    build/bench_gp_sse --quick --dump build/gp_sse_quick.txt >/dev/null
+    echo "  (native: the default portable build, AVX2 picked at run time; SSE: SAFERL_NO_DISPATCH)"
+    awk 'FILENAME == ARGV[1] { native[$1] = $2; next }
+         FILENAME == ARGV[2] { sse[$1] = $2; next }
+         ($1 in native) { printf "  %-22s native %9.4g ms  SSE %9.4g ms  wasm %9.4g ms  wasm/native %5.2f  wasm/SSE %5.2f\n",
+                          $1, 1e3 * native[$1], 1e3 * sse[$1], 1e3 * $2, $2 / native[$1], $2 / sse[$1] }' \
+        build/gp_native_quick.txt build/gp_sse_quick.txt build/gp_wasm.txt
 fi
 rm -f build/gp_data.bin

@@ -363,6 +363,13 @@ TEST(grid_rank1_update_equals_recompute) {
         if (fabs(grid.var[i] - var[i]) > 1e-9) ++worst_var;
     }
     CHECK(worst_mean == 0 && worst_var == 0);
+    { /* V itself: each appended row has the bits a recompute gives it (same sums, same 1 / d) */
+        saferl_gp_grid fresh;
+        void *fresh_memory = malloc(size);
+        CHECK(saferl_gp_grid_init(&fresh, &gp, z, M, fresh_memory, size) == SAFERL_OK);
+        CHECK(memcmp(fresh.projection, grid.projection, (size_t)N * M * sizeof(double)) == 0);
+        free(fresh_memory);
+    }
     /* a refit changes the epoch: the next update recomputes */
     CHECK(saferl_gp_refit(&gp) == SAFERL_OK);
     CHECK(saferl_gp_grid_update(&grid, &gp) == SAFERL_OK);
@@ -466,6 +473,15 @@ TEST(bad_input_is_rejected_and_changes_nothing) {
     CHECK(saferl_gp_set_hyperparameters(&gp, huge, ls, huge) == SAFERL_ERR_NOT_POSITIVE_DEFINITE);
     CHECK(gp.signal_variance == 1.0 && gp.noise_variance == 0.01);
     CHECK(saferl_gp_predict(&gp, nan_x, 1, mean2, var2) == SAFERL_ERR_NOT_FINITE);
+    {
+        double queries[6] = {0.5, 0.5, 1.0, 1.0, 2.0, 2.0}; /* the check is on the bits: both infinities, late */
+        queries[5] = huge * 10.0;
+        CHECK(saferl_gp_predict(&gp, queries, 3, mean2, var2) == SAFERL_ERR_NOT_FINITE);
+        queries[5] = -huge * 10.0;
+        CHECK(saferl_gp_predict(&gp, queries, 3, mean2, var2) == SAFERL_ERR_NOT_FINITE);
+        queries[5] = huge;
+        CHECK(saferl_gp_predict(&gp, queries, 3, mean2, var2) == SAFERL_OK);
+    }
     CHECK(gp.count == 5 && gp.factor_epoch == epoch);
     saferl_gp_predict(&gp, Q3, 3, mean2, var2);
     for (i = 0; i < 3; ++i) CHECK(mean2[i] == mean[i] && var2[i] == var[i]);
@@ -745,6 +761,228 @@ TEST(pls_online_stage_stays_within_the_budget) {
     CHECK(near >= 8);
 }
 
+/* ---- runtime dispatch: the SSE and AVX2 instantiations give the same bits ------------------ */
+
+/* Every hot loop has one body compiled twice (portable, AVX2) when SAFERL_GP__DISPATCH is on.
+   Both instantiations are called directly on random data with many shapes (remainders of the
+   four-row blocks, of the 4- and 8-column tiles and of the 64-column chunks) and must agree
+   with each other and with a textbook reference bit for bit (memcmp). Without dispatch (wasm,
+   -mavx2 builds, SAFERL_NO_DISPATCH) the one path is checked against the reference. */
+static int dispatch_have_avx2(void) {
+#if defined(SAFERL_GP__DISPATCH)
+    return saferl_gp__have_avx2();
+#else
+    return 0;
+#endif
+}
+
+/* the textbook forward substitution, summed k = 0..i-1 and multiplied by 1 / l_ii, and the
+   variance sums grouped as the solve adds them: the first n % 6 rows one by one, then
+   ((((v0^2 + v1^2) + v2^2) + v3^2) + v4^2) + v5^2 */
+static void reference_solve(const double *l, size_t ld, uint32_t n, double *v, size_t ldv, uint32_t m, double *sumsq) {
+    uint32_t i, k, q, r, head = n % 6;
+    for (q = 0; q < m; ++q) {
+        for (i = 0; i < n; ++i) {
+            double x = v[(size_t)i * ldv + q];
+            for (k = 0; k < i; ++k) x -= l[(size_t)i * ld + k] * v[(size_t)k * ldv + q];
+            v[(size_t)i * ldv + q] = x * (1.0 / l[(size_t)i * ld + i]);
+        }
+        if (!sumsq) continue;
+        sumsq[q] = 0.0;
+        for (i = 0; i < head; ++i) sumsq[q] += v[(size_t)i * ldv + q] * v[(size_t)i * ldv + q];
+        for (; i < n; i += 6) {
+            double group = v[(size_t)i * ldv + q] * v[(size_t)i * ldv + q];
+            for (r = 1; r < 6; ++r) group += v[(size_t)(i + r) * ldv + q] * v[(size_t)(i + r) * ldv + q];
+            sumsq[q] += group;
+        }
+    }
+}
+
+TEST(dispatch_solve_is_bit_identical) {
+    static const uint32_t ns[10] = {1, 3, 4, 5, 6, 7, 11, 12, 26, 41};
+    static const uint32_t ms[12] = {1, 3, 4, 5, 7, 8, 9, 17, 63, 64, 71, 133};
+    static double l[41 * 45], v0[41 * 140], v1[41 * 140], v2[41 * 140], v3[41 * 140];
+    static double s0[140], s1[140], s2[140], s3[140];
+    const int avx2 = dispatch_have_avx2();
+    saferl_rng rng;
+    uint32_t a, b, i, k, checked = 0, mismatches = 0;
+    int with_sums;
+    saferl_rng_seed(&rng, 2027);
+#if defined(SAFERL_GP__DISPATCH)
+    printf("        dispatch compiled in; this CPU %s AVX2%s\n", avx2 ? "has" : "lacks",
+           avx2 ? "" : ": only the portable instantiation is checked");
+#else
+    printf("        dispatch not compiled in (wasm, -mavx2 or SAFERL_NO_DISPATCH): one path, checked against the reference\n");
+#endif
+    for (a = 0; a < 10; ++a)
+        for (b = 0; b < 12; ++b)
+            for (with_sums = 0; with_sums < 2; ++with_sums) {
+                const uint32_t n = ns[a], m = ms[b];
+                const size_t ld = n + 4, ldv = m + (b % 3); /* strides wider than the rows too */
+                size_t bytes = ((size_t)(n - 1) * ldv + m) * sizeof(double);
+                for (i = 0; i < n; ++i)
+                    for (k = 0; k <= i; ++k)
+                        l[(size_t)i * ld + k] = k == i ? 1.0 + saferl_rng_uniform(&rng) : saferl_rng_uniform(&rng) - 0.5;
+                for (i = 0; i < n * ldv; ++i) v0[i] = v1[i] = v2[i] = v3[i] = 2.0 * saferl_rng_uniform(&rng) - 1.0;
+                reference_solve(l, ld, n, v0, ldv, m, with_sums ? s0 : NULL);
+                saferl_gp__solve_columns(l, ld, n, v1, ldv, m, with_sums ? s1 : NULL);
+                mismatches += memcmp(v0, v1, bytes) != 0 || (with_sums && memcmp(s0, s1, m * sizeof(double)) != 0);
+#if defined(SAFERL_GP__DISPATCH)
+                saferl_gp__solve_columns_portable(l, ld, n, v2, ldv, m, with_sums ? s2 : NULL);
+                mismatches += memcmp(v0, v2, bytes) != 0 || (with_sums && memcmp(s0, s2, m * sizeof(double)) != 0);
+                if (avx2) {
+                    saferl_gp__solve_columns_avx2(l, ld, n, v3, ldv, m, with_sums ? s3 : NULL);
+                    mismatches += memcmp(v0, v3, bytes) != 0 || (with_sums && memcmp(s0, s3, m * sizeof(double)) != 0);
+                }
+#else
+                (void)v2;
+                (void)v3;
+                (void)s2;
+                (void)s3;
+                (void)avx2;
+#endif
+                checked += 1;
+            }
+    CHECK(checked == 240);
+    CHECK(mismatches == 0);
+}
+
+/* the kernels' rows: s2 rho(r^2) for all three kernels over squared distances
+   that cover 0, the polynomial's range and the clamp (r^2 beyond which exp underflows to 0:
+   1416 for RBF, 708^2 / 3 for Matern 3/2, 708^2 / 5 for Matern 5/2), in rows of odd lengths */
+TEST(dispatch_kernel_rows_are_bit_identical) {
+    static const double special[12] = {0.0, 1e-300, 1e-17, 0.25, 1.0, 1415.9, 1416.0, 1416.1,
+                                       167088.0, 100253.0, 1e6, 1e300};
+    static const uint32_t dims[7] = {1, 2, 3, 4, 5, 9, 17};
+    static double r2[203], out0[203], out1[203], out2[203], points[135 * 17], k0[3 * 131], k1[3 * 131], k2[3 * 131];
+    double inverse_lengthscale[17];
+    const int avx2 = dispatch_have_avx2();
+    saferl_rng rng;
+    uint32_t i, count, d, mismatches = 0;
+    int kernel;
+    saferl_rng_seed(&rng, 2028);
+    for (i = 0; i < 203; ++i) {
+        double u = saferl_rng_uniform(&rng);
+        r2[i] = i < 12 ? special[i] : i % 3 == 0 ? 60.0 * u : i % 3 == 1 ? u * u : 2e5 * u;
+    }
+    for (i = 0; i < 135 * 17; ++i) points[i] = 8.0 * saferl_rng_uniform(&rng) - 4.0;
+    for (i = 0; i < 17; ++i) inverse_lengthscale[i] = 0.3 + 2.0 * saferl_rng_uniform(&rng);
+    for (kernel = 0; kernel < 3; ++kernel)
+        for (count = 1; count <= 203; count += 101 - (count % 50)) {
+            memcpy(out0, r2, sizeof r2);
+            memcpy(out1, r2, sizeof r2);
+            memcpy(out2, r2, sizeof r2);
+            for (i = 0; i < count; ++i) out0[i] = 1.7 * saferl_gp__rho((saferl_gp_kernel)kernel, r2[i]); /* scalar */
+            saferl_gp__rho_row((saferl_gp_kernel)kernel, 1.7, out1, count);
+            mismatches += memcmp(out0, out1, sizeof out0) != 0;
+#if defined(SAFERL_GP__DISPATCH)
+            saferl_gp__rho_row_portable((saferl_gp_kernel)kernel, 1.7, out1, 0); /* count 0 writes nothing */
+            memcpy(out1, r2, sizeof r2);
+            saferl_gp__rho_row_portable((saferl_gp_kernel)kernel, 1.7, out1, count);
+            mismatches += memcmp(out0, out1, sizeof out0) != 0;
+            if (avx2) {
+                saferl_gp__rho_row_avx2((saferl_gp_kernel)kernel, 1.7, out2, count);
+                mismatches += memcmp(out0, out2, sizeof out0) != 0;
+            }
+#else
+            (void)avx2;
+            (void)out2;
+            (void)k2;
+#endif
+        }
+    CHECK(out0[0] == 1.7 && out0[10] == 0.0 && out0[11] == 0.0); /* Matern 5/2: s2 at r = 0, 0 beyond the clamp */
+    for (kernel = 0; kernel < 3; ++kernel) /* whole kernel rows: d 1-4 unrolled, 5 and 9 by dimension, 17 strided */
+        for (d = 0; d < 7; ++d)
+            for (count = 1; count <= 130; count += 43) {
+                const uint32_t dim = dims[d];
+                const double s2 = 0.8, *queries = points + 131 * dim;
+                uint32_t r;
+                for (r = 0; r < 3; ++r)
+                    for (i = 0; i < count; ++i)
+                        k0[r * 131 + i] = s2 * saferl_gp__rho((saferl_gp_kernel)kernel,
+                                                              saferl_gp__r2(queries + r * dim, points + (size_t)i * dim,
+                                                                            inverse_lengthscale, dim));
+                saferl_gp__kernel_rows((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, queries, 3, points, count,
+                                       k1, 131);
+                for (r = 0; r < 3; ++r) mismatches += memcmp(k0 + r * 131, k1 + r * 131, count * sizeof(double)) != 0;
+#if defined(SAFERL_GP__DISPATCH)
+                saferl_gp__kernel_rows_portable((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, queries, 3, points,
+                                                count, k1, 131);
+                for (r = 0; r < 3; ++r) mismatches += memcmp(k0 + r * 131, k1 + r * 131, count * sizeof(double)) != 0;
+                if (avx2) {
+                    saferl_gp__kernel_rows_avx2((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, queries, 3, points,
+                                                count, k2, 131);
+                    for (r = 0; r < 3; ++r) mismatches += memcmp(k0 + r * 131, k2 + r * 131, count * sizeof(double)) != 0;
+                }
+#endif
+            }
+    CHECK(mismatches == 0);
+}
+
+/* the rest of the dispatched loops: rows added to a row (as sequential axpys), the Cholesky
+   factor, and the two single-vector substitutions */
+TEST(dispatch_dense_loops_are_bit_identical) {
+    static double rows[9 * 75], y0[75], y1[75], y2[75], c[9 * 3], a[30 * 31], f0[30 * 31], f1[30 * 31], f2[30 * 31];
+    static double b0[30], b1[30], b2[30];
+    const int avx2 = dispatch_have_avx2();
+    saferl_rng rng;
+    uint32_t count, n, i, j, mismatches = 0, r0, r1, r2;
+    size_t len;
+    saferl_rng_seed(&rng, 2029);
+    for (i = 0; i < 9 * 75; ++i) rows[i] = saferl_rng_uniform(&rng) - 0.5;
+    for (i = 0; i < 9 * 3; ++i) c[i] = saferl_rng_uniform(&rng) - 0.5;
+    for (count = 0; count <= 9; ++count)
+        for (len = 1; len <= 75; len += 37) {
+            for (i = 0; i < 75; ++i) y0[i] = y1[i] = y2[i] = (double)i;
+            for (i = 0; i < count; ++i) saferl_gp__axpy(-c[3 * i], rows + (size_t)i * 75, y0, len);
+            saferl_gp__add_rows(y1, rows, 75, c, 3, -1.0, count, len);
+            mismatches += memcmp(y0, y1, sizeof y0) != 0;
+#if defined(SAFERL_GP__DISPATCH)
+            for (i = 0; i < 75; ++i) y1[i] = (double)i;
+            saferl_gp__add_rows_portable(y1, rows, 75, c, 3, -1.0, count, len);
+            mismatches += memcmp(y0, y1, sizeof y0) != 0;
+            if (avx2) {
+                saferl_gp__add_rows_avx2(y2, rows, 75, c, 3, -1.0, count, len);
+                mismatches += memcmp(y0, y2, sizeof y0) != 0;
+            }
+#endif
+        }
+    for (n = 1; n <= 30; n += 7) { /* A = B B^T + n I, positive definite */
+        const size_t ld = 31;
+        for (i = 0; i < n; ++i)
+            for (j = 0; j <= i; ++j) a[i * ld + j] = saferl_rng_uniform(&rng);
+        for (i = 0; i < n; ++i)
+            for (j = 0; j <= i; ++j) {
+                double s = i == j ? (double)n : 0.0;
+                uint32_t k;
+                for (k = 0; k <= j; ++k) s += a[i * ld + k] * a[j * ld + k];
+                f0[i * ld + j] = f1[i * ld + j] = f2[i * ld + j] = s;
+            }
+        r0 = saferl_gp__cholesky_unblocked(f0, n, ld);
+        for (i = 0; i < n; ++i) b0[i] = b1[i] = b2[i] = saferl_rng_uniform(&rng) - 0.5;
+        saferl_gp__solve_lower(f0, ld, n, b0);
+        saferl_gp__solve_upper(f0, ld, n, b0);
+        CHECK(r0 == 0);
+#if defined(SAFERL_GP__DISPATCH)
+        r1 = saferl_gp__cholesky_unblocked_portable(f1, n, ld);
+        saferl_gp__solve_lower_portable(f1, ld, n, b1);
+        saferl_gp__solve_upper_portable(f1, ld, n, b1);
+        mismatches += r1 != r0 || memcmp(f0, f1, sizeof f0) != 0 || memcmp(b0, b1, sizeof b0) != 0;
+        if (avx2) {
+            r2 = saferl_gp__cholesky_unblocked_avx2(f2, n, ld);
+            saferl_gp__solve_lower_avx2(f2, ld, n, b2);
+            saferl_gp__solve_upper_avx2(f2, ld, n, b2);
+            mismatches += r2 != r0 || memcmp(f0, f2, sizeof f0) != 0 || memcmp(b0, b2, sizeof b0) != 0;
+        }
+#else
+        (void)r1;
+        (void)r2;
+        (void)avx2;
+#endif
+    }
+    CHECK(mismatches == 0);
+}
+
 /* ---- the hot loops do not allocate --------------------------------------------------------- */
 
 TEST(hot_loops_do_not_allocate) {
@@ -837,6 +1075,9 @@ int main(void) {
     RUN(safeopt_never_violates_and_finds_the_safe_optimum);
     RUN(stageopt_safe_ucb_and_lipschitz_never_violate);
     RUN(pls_online_stage_stays_within_the_budget);
+    RUN(dispatch_solve_is_bit_identical);
+    RUN(dispatch_kernel_rows_are_bit_identical);
+    RUN(dispatch_dense_loops_are_bit_identical);
     RUN(hot_loops_do_not_allocate);
     RUN(csv_reads_numbers_and_reports_line_and_column);
     return saferl_test_finish();
