@@ -749,9 +749,9 @@ SAFERL_GP_API const char *saferl_gp_version(void);
 #define SAFERL_GP__MAX_ARD 64u         /* most lengthscales of an ARD kernel */
 #define SAFERL_GP__SOLVE_CHUNK 64u     /* portable multi-right-hand-side solve: columns per pass */
 #if defined(__AVX__)
-#  define SAFERL_GP__TILE 8u            /* columns per register tile: 4 x 8 = 8 ymm registers */
+#  define SAFERL_GP__TILE 8u            /* columns per register tile: 6 x 8 = 12 ymm registers */
 #else
-#  define SAFERL_GP__TILE 4u            /* 4 x 4 = 8 of the 16 xmm registers (SSE2, wasm simd128) */
+#  define SAFERL_GP__TILE 4u            /* 6 x 4 = 12 of the 16 xmm registers (SSE2, wasm simd128) */
 #endif
 
 /* Runtime dispatch. A portable x86-64 build (no -mavx2) compiles each hot loop twice from one
