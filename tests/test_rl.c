@@ -179,6 +179,43 @@ static double categorical_loss(void *p) {
     return s;
 }
 
+/* The register-tiled products against the textbook loops, bit for bit: each output is one
+   running sum in the same order (from the value already there, k ascending), so no rounding
+   may differ. Shapes cover both tiles' row and column remainders (6 x 16 and 4 x 8), the
+   weight panel's split at 64 inputs, the few-rows path and the transposed access of the
+   weight gradient; every build runs it, WebAssembly and SAFERL_NO_DISPATCH included. */
+TEST(products_equal_the_textbook_loops_bit_for_bit) {
+    enum { MAXN = 8192 };
+    static float a[MAXN], b[MAXN], y[MAXN], want[MAXN];
+    static const int shapes[][3] = {{1, 35, 64}, {3, 64, 64}, {4, 35, 64}, {5, 64, 2}, {64, 35, 64}, {64, 64, 1},
+                                    {7, 130, 17}, {33, 65, 31}, {2, 200, 33}, {17, 16, 16}, {9, 8, 8}, {6, 1, 24}};
+    saferl_rng rng;
+    int s, i, r, n, k;
+    saferl_rng_seed(&rng, 43);
+    for (s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); ++s) {
+        const int B = shapes[s][0], C = shapes[s][1], OC = shapes[s][2];
+        for (i = 0; i < B * C; ++i) a[i] = (float)saferl_rng_normal(&rng);
+        for (i = 0; i < OC * C; ++i) b[i] = (float)saferl_rng_normal(&rng);
+        for (i = 0; i < B * OC; ++i) y[i] = want[i] = (float)saferl_rng_normal(&rng);
+        /* forward: out (B,OC) += inp (B,C) weight^T */
+        for (r = 0; r < B; ++r)
+            for (n = 0; n < OC; ++n)
+                for (k = 0; k < C; ++k) want[r * OC + n] += a[r * C + k] * b[n * C + k];
+        saferl_rl__linear_accumulate(y, a, b, B, C, OC);
+#if defined(SAFERL_USE_BLIS)
+        if (B < SAFERL_RL__BLIS_MIN_BATCH) /* larger batches go to sgemm: another order */
+#endif
+            CHECK(memcmp(y, want, sizeof(float) * (size_t)(B * OC)) == 0);
+        /* weight gradient: dweight (OC,C) += dout^T (OC,B) inp (B,C), dout = b read as (B,OC) */
+        for (i = 0; i < OC * C; ++i) y[i] = want[i] = (float)saferl_rng_normal(&rng);
+        for (r = 0; r < OC; ++r)
+            for (n = 0; n < C; ++n)
+                for (k = 0; k < B; ++k) want[r * C + n] += b[k * OC + r] * a[k * C + n];
+        saferl_rl__matmul_acc(y, C, b, 1, OC, a, C, OC, B, C);
+        CHECK(memcmp(y, want, sizeof(float) * (size_t)(OC * C)) == 0);
+    }
+}
+
 /* The AVX2 instantiations of the hot loops (runtime dispatch) against the portable ones on the
    same data: bit-identical, since neither may contract a multiply and an add. Shapes cover the
    tile's remainders, the weight panel's split at 64 inputs, the few-rows path and the
@@ -2803,6 +2840,7 @@ int main(int argc, char **argv) {
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);
     RUN(tanh_within_one_ulp_of_double_tanh);
+    RUN(products_equal_the_textbook_loops_bit_for_bit);
     RUN(avx2_instantiations_match_the_portable_ones_bit_for_bit);
     RUN(categorical_head_matches_finite_differences);
     RUN(gaussian_head_matches_finite_differences);
