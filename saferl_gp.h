@@ -780,6 +780,22 @@ static int saferl_gp__have_avx2(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2");
 }
+/* name(params) from its body name_body: the portable copy name_portable, the AVX2 copy
+   name_avx2 and the choice per call (args: params' names, parenthesised). */
+#  define SAFERL_GP__DISPATCHED(type, name, params, args)                                                          \
+    static type name##_portable params { return name##_body args; }                                                \
+    __attribute__((target("avx2"))) static type name##_avx2 params { return name##_body args; }                    \
+    static type name params { return saferl_gp__have_avx2() ? name##_avx2 args : name##_portable args; }
+#  define SAFERL_GP__DISPATCHED_VOID(name, params, args)                                                           \
+    static void name##_portable params { name##_body args; }                                                       \
+    __attribute__((target("avx2"))) static void name##_avx2 params { name##_body args; }                           \
+    static void name params {                                                                                      \
+        if (saferl_gp__have_avx2()) name##_avx2 args;                                                              \
+        else name##_portable args;                                                                                 \
+    }
+#else
+#  define SAFERL_GP__DISPATCHED(type, name, params, args) static type name params { return name##_body args; }
+#  define SAFERL_GP__DISPATCHED_VOID(name, params, args) static void name params { name##_body args; }
 #endif
 
 static int saferl_gp__is_finite(double x) {
@@ -921,60 +937,13 @@ SAFERL_GP__BODY void saferl_gp__solve_upper_body(const double *l, size_t ld, uin
     }
 }
 
-#if defined(SAFERL_GP__DISPATCH)
-static void saferl_gp__add_rows_portable(double *y, const double *rows, size_t ld, const double *coefficients,
-                                         size_t stride, double scale, uint32_t count, size_t n) {
-    saferl_gp__add_rows_body(y, rows, ld, coefficients, stride, scale, count, n);
-}
-__attribute__((target("avx2"))) static void saferl_gp__add_rows_avx2(double *y, const double *rows, size_t ld,
-                                                                     const double *coefficients, size_t stride,
-                                                                     double scale, uint32_t count, size_t n) {
-    saferl_gp__add_rows_body(y, rows, ld, coefficients, stride, scale, count, n);
-}
-static void saferl_gp__add_rows(double *y, const double *rows, size_t ld, const double *coefficients, size_t stride,
-                                double scale, uint32_t count, size_t n) {
-    if (saferl_gp__have_avx2()) saferl_gp__add_rows_avx2(y, rows, ld, coefficients, stride, scale, count, n);
-    else saferl_gp__add_rows_portable(y, rows, ld, coefficients, stride, scale, count, n);
-}
-
-static uint32_t saferl_gp__cholesky_unblocked_portable(double *a, uint32_t n, size_t ld) {
-    return saferl_gp__cholesky_unblocked_body(a, n, ld);
-}
-__attribute__((target("avx2"))) static uint32_t saferl_gp__cholesky_unblocked_avx2(double *a, uint32_t n, size_t ld) {
-    return saferl_gp__cholesky_unblocked_body(a, n, ld);
-}
-static uint32_t saferl_gp__cholesky_unblocked(double *a, uint32_t n, size_t ld) {
-    if (saferl_gp__have_avx2()) return saferl_gp__cholesky_unblocked_avx2(a, n, ld);
-    return saferl_gp__cholesky_unblocked_portable(a, n, ld);
-}
-
-static void saferl_gp__solve_lower_portable(const double *l, size_t ld, uint32_t n, double *b) {
-    saferl_gp__solve_lower_body(l, ld, n, b);
-}
-__attribute__((target("avx2"))) static void saferl_gp__solve_lower_avx2(const double *l, size_t ld, uint32_t n, double *b) {
-    saferl_gp__solve_lower_body(l, ld, n, b);
-}
-static void saferl_gp__solve_lower(const double *l, size_t ld, uint32_t n, double *b) {
-    if (saferl_gp__have_avx2()) saferl_gp__solve_lower_avx2(l, ld, n, b);
-    else saferl_gp__solve_lower_portable(l, ld, n, b);
-}
-
-static void saferl_gp__solve_upper_portable(const double *l, size_t ld, uint32_t n, double *b) {
-    saferl_gp__solve_upper_body(l, ld, n, b);
-}
-__attribute__((target("avx2"))) static void saferl_gp__solve_upper_avx2(const double *l, size_t ld, uint32_t n, double *b) {
-    saferl_gp__solve_upper_body(l, ld, n, b);
-}
-static void saferl_gp__solve_upper(const double *l, size_t ld, uint32_t n, double *b) {
-    if (saferl_gp__have_avx2()) saferl_gp__solve_upper_avx2(l, ld, n, b);
-    else saferl_gp__solve_upper_portable(l, ld, n, b);
-}
-#else
-#  define saferl_gp__add_rows saferl_gp__add_rows_body
-#  define saferl_gp__cholesky_unblocked saferl_gp__cholesky_unblocked_body
-#  define saferl_gp__solve_lower saferl_gp__solve_lower_body
-#  define saferl_gp__solve_upper saferl_gp__solve_upper_body
-#endif
+SAFERL_GP__DISPATCHED_VOID(saferl_gp__add_rows,
+                           (double *y, const double *rows, size_t ld, const double *coefficients, size_t stride,
+                            double scale, uint32_t count, size_t n),
+                           (y, rows, ld, coefficients, stride, scale, count, n))
+SAFERL_GP__DISPATCHED(uint32_t, saferl_gp__cholesky_unblocked, (double *a, uint32_t n, size_t ld), (a, n, ld))
+SAFERL_GP__DISPATCHED_VOID(saferl_gp__solve_lower, (const double *l, size_t ld, uint32_t n, double *b), (l, ld, n, b))
+SAFERL_GP__DISPATCHED_VOID(saferl_gp__solve_upper, (const double *l, size_t ld, uint32_t n, double *b), (l, ld, n, b))
 
 #if defined(SAFERL_USE_BLIS)
 /* Right-looking blocked Cholesky: factor a diagonal block, solve the panel below it against
@@ -1438,45 +1407,13 @@ SAFERL_GP__BODY void saferl_gp__kernel_rows_body(saferl_gp_kernel kernel, double
     }
 }
 
-#if defined(SAFERL_GP__DISPATCH)
-static void saferl_gp__rho_row_portable(saferl_gp_kernel kernel, double signal_variance, double *v, uint32_t count) {
-    saferl_gp__rho_row_body(kernel, signal_variance, v, count);
-}
-__attribute__((target("avx2"))) static void saferl_gp__rho_row_avx2(saferl_gp_kernel kernel, double signal_variance,
-                                                                    double *v, uint32_t count) {
-    saferl_gp__rho_row_body(kernel, signal_variance, v, count);
-}
-static void saferl_gp__rho_row(saferl_gp_kernel kernel, double signal_variance, double *v, uint32_t count) {
-    if (saferl_gp__have_avx2()) saferl_gp__rho_row_avx2(kernel, signal_variance, v, count);
-    else saferl_gp__rho_row_portable(kernel, signal_variance, v, count);
-}
-
-static void saferl_gp__kernel_rows_portable(saferl_gp_kernel kernel, double signal_variance,
-                                            const double *inverse_lengthscale, uint32_t dim, const double *x,
-                                            uint32_t rows, const double *points, uint32_t count, double *out,
-                                            size_t ldo) {
-    saferl_gp__kernel_rows_body(kernel, signal_variance, inverse_lengthscale, dim, x, rows, points, count, out, ldo);
-}
-__attribute__((target("avx2"))) static void saferl_gp__kernel_rows_avx2(saferl_gp_kernel kernel, double signal_variance,
-                                                                        const double *inverse_lengthscale, uint32_t dim,
-                                                                        const double *x, uint32_t rows,
-                                                                        const double *points, uint32_t count,
-                                                                        double *out, size_t ldo) {
-    saferl_gp__kernel_rows_body(kernel, signal_variance, inverse_lengthscale, dim, x, rows, points, count, out, ldo);
-}
-static void saferl_gp__kernel_rows(saferl_gp_kernel kernel, double signal_variance, const double *inverse_lengthscale,
-                                   uint32_t dim, const double *x, uint32_t rows, const double *points, uint32_t count,
-                                   double *out, size_t ldo) {
-    if (saferl_gp__have_avx2())
-        saferl_gp__kernel_rows_avx2(kernel, signal_variance, inverse_lengthscale, dim, x, rows, points, count, out, ldo);
-    else
-        saferl_gp__kernel_rows_portable(kernel, signal_variance, inverse_lengthscale, dim, x, rows, points, count, out,
-                                        ldo);
-}
-#else
-#  define saferl_gp__rho_row saferl_gp__rho_row_body
-#  define saferl_gp__kernel_rows saferl_gp__kernel_rows_body
-#endif
+SAFERL_GP__DISPATCHED_VOID(saferl_gp__rho_row, (saferl_gp_kernel kernel, double signal_variance, double *v, uint32_t count),
+                           (kernel, signal_variance, v, count))
+SAFERL_GP__DISPATCHED_VOID(saferl_gp__kernel_rows,
+                           (saferl_gp_kernel kernel, double signal_variance, const double *inverse_lengthscale,
+                            uint32_t dim, const double *x, uint32_t rows, const double *points, uint32_t count,
+                            double *out, size_t ldo),
+                           (kernel, signal_variance, inverse_lengthscale, dim, x, rows, points, count, out, ldo))
 
 SAFERL_GP_API double saferl_gp_kernel_value(const saferl_gp *gp, const double *a, const double *b) {
     return gp->signal_variance * saferl_gp__rho(gp->kernel, saferl_gp__r2(a, b, gp->inverse_lengthscale, gp->dim));
@@ -2251,20 +2188,7 @@ SAFERL_GP__BODY void saferl_gp__grid_append_body(saferl_gp_grid *grid, const saf
     }
 }
 
-#if defined(SAFERL_GP__DISPATCH)
-static void saferl_gp__grid_append_portable(saferl_gp_grid *grid, const saferl_gp *gp) {
-    saferl_gp__grid_append_body(grid, gp);
-}
-__attribute__((target("avx2"))) static void saferl_gp__grid_append_avx2(saferl_gp_grid *grid, const saferl_gp *gp) {
-    saferl_gp__grid_append_body(grid, gp);
-}
-static void saferl_gp__grid_append(saferl_gp_grid *grid, const saferl_gp *gp) {
-    if (saferl_gp__have_avx2()) saferl_gp__grid_append_avx2(grid, gp);
-    else saferl_gp__grid_append_portable(grid, gp);
-}
-#else
-#  define saferl_gp__grid_append saferl_gp__grid_append_body
-#endif
+SAFERL_GP__DISPATCHED_VOID(saferl_gp__grid_append, (saferl_gp_grid *grid, const saferl_gp *gp), (grid, gp))
 
 SAFERL_GP_API saferl_result saferl_gp_grid_update(saferl_gp_grid *grid, const saferl_gp *gp) {
     if (gp->capacity != grid->capacity || gp->dim != grid->dim) return SAFERL_ERR_INVALID_ARGUMENT;
@@ -2495,38 +2419,13 @@ SAFERL_GP__BODY void saferl_gp__widen_body(double *width, const double *lower, c
     }
 }
 
-#if defined(SAFERL_GP__DISPATCH)
-static uint32_t saferl_gp__bounds_portable(const double *mean, const double *var, double *lower, double *upper,
-                                           double *sd, uint32_t count, double beta, int intersect) {
-    return saferl_gp__bounds_body(mean, var, lower, upper, sd, count, beta, intersect);
-}
-__attribute__((target("avx2"))) static uint32_t saferl_gp__bounds_avx2(const double *mean, const double *var,
-                                                                       double *lower, double *upper, double *sd,
-                                                                       uint32_t count, double beta, int intersect) {
-    return saferl_gp__bounds_body(mean, var, lower, upper, sd, count, beta, intersect);
-}
-static uint32_t saferl_gp__bounds(const double *mean, const double *var, double *lower, double *upper, double *sd,
-                                  uint32_t count, double beta, int intersect) {
-    if (saferl_gp__have_avx2()) return saferl_gp__bounds_avx2(mean, var, lower, upper, sd, count, beta, intersect);
-    return saferl_gp__bounds_portable(mean, var, lower, upper, sd, count, beta, intersect);
-}
-
-static void saferl_gp__widen_portable(double *width, const double *lower, const double *upper, double scale,
-                                      uint32_t count) {
-    saferl_gp__widen_body(width, lower, upper, scale, count);
-}
-__attribute__((target("avx2"))) static void saferl_gp__widen_avx2(double *width, const double *lower,
-                                                                  const double *upper, double scale, uint32_t count) {
-    saferl_gp__widen_body(width, lower, upper, scale, count);
-}
-static void saferl_gp__widen(double *width, const double *lower, const double *upper, double scale, uint32_t count) {
-    if (saferl_gp__have_avx2()) saferl_gp__widen_avx2(width, lower, upper, scale, count);
-    else saferl_gp__widen_portable(width, lower, upper, scale, count);
-}
-#else
-#  define saferl_gp__bounds saferl_gp__bounds_body
-#  define saferl_gp__widen saferl_gp__widen_body
-#endif
+SAFERL_GP__DISPATCHED(uint32_t, saferl_gp__bounds,
+                      (const double *mean, const double *var, double *lower, double *upper, double *sd, uint32_t count,
+                       double beta, int intersect),
+                      (mean, var, lower, upper, sd, count, beta, intersect))
+SAFERL_GP__DISPATCHED_VOID(saferl_gp__widen,
+                           (double *width, const double *lower, const double *upper, double scale, uint32_t count),
+                           (width, lower, upper, scale, count))
 
 /* Whether constraint i holds at candidate z with the bounds lo/hi of that constraint. */
 static int saferl_gp__certified(const saferl_gp_constraint *c, double lo, double hi) {
