@@ -179,6 +179,12 @@ static double categorical_loss(void *p) {
     return s;
 }
 
+/* (batch, inputs, outputs) of the product tests: both tiles' row and column remainders (6 x 16
+   and 4 x 8), the weight panel's split at 64 inputs, the few-rows path */
+static const int product_shapes[][3] = {{1, 35, 64},  {3, 64, 64},  {4, 35, 64},  {5, 64, 2},   {64, 35, 64}, {64, 64, 1},
+                                        {7, 130, 17}, {33, 65, 31}, {2, 200, 33}, {17, 16, 16}, {9, 8, 8},    {6, 1, 24}};
+#define PRODUCT_SHAPES ((int)(sizeof product_shapes / sizeof product_shapes[0]))
+
 /* The register-tiled products against the textbook loops, bit for bit: each output is one
    running sum in the same order (from the value already there, k ascending), so no rounding
    may differ. Shapes cover both tiles' row and column remainders (6 x 16 and 4 x 8), the
@@ -187,13 +193,11 @@ static double categorical_loss(void *p) {
 TEST(products_equal_the_textbook_loops_bit_for_bit) {
     enum { MAXN = 8192 };
     static float a[MAXN], b[MAXN], y[MAXN], want[MAXN];
-    static const int shapes[][3] = {{1, 35, 64}, {3, 64, 64}, {4, 35, 64}, {5, 64, 2}, {64, 35, 64}, {64, 64, 1},
-                                    {7, 130, 17}, {33, 65, 31}, {2, 200, 33}, {17, 16, 16}, {9, 8, 8}, {6, 1, 24}};
     saferl_rng rng;
     int s, i, r, n, k;
     saferl_rng_seed(&rng, 43);
-    for (s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); ++s) {
-        const int B = shapes[s][0], C = shapes[s][1], OC = shapes[s][2];
+    for (s = 0; s < PRODUCT_SHAPES; ++s) {
+        const int B = product_shapes[s][0], C = product_shapes[s][1], OC = product_shapes[s][2];
         for (i = 0; i < B * C; ++i) a[i] = (float)saferl_rng_normal(&rng);
         for (i = 0; i < OC * C; ++i) b[i] = (float)saferl_rng_normal(&rng);
         for (i = 0; i < B * OC; ++i) y[i] = want[i] = (float)saferl_rng_normal(&rng);
@@ -224,8 +228,6 @@ TEST(avx2_instantiations_match_the_portable_ones_bit_for_bit) {
 #if defined(SAFERL_RL__DISPATCH)
     enum { MAXN = 8192 };
     static float a[MAXN], b[MAXN], y0[MAXN], y1[MAXN], inp[1 << 16], t0[1 << 16], t1[1 << 16];
-    static const int shapes[][3] = {{1, 35, 64}, {3, 64, 64}, {4, 35, 64}, {5, 64, 2}, {64, 35, 64},
-                                    {64, 64, 1}, {7, 130, 17}, {33, 65, 31}, {2, 200, 33}, {17, 16, 16}};
     saferl_rng rng;
     int s, i;
     if (!saferl_rl__have_avx2()) {
@@ -233,8 +235,8 @@ TEST(avx2_instantiations_match_the_portable_ones_bit_for_bit) {
         return;
     }
     saferl_rng_seed(&rng, 41);
-    for (s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); ++s) {
-        const int B = shapes[s][0], C = shapes[s][1], OC = shapes[s][2];
+    for (s = 0; s < PRODUCT_SHAPES; ++s) {
+        const int B = product_shapes[s][0], C = product_shapes[s][1], OC = product_shapes[s][2];
         for (i = 0; i < B * C; ++i) a[i] = (float)saferl_rng_normal(&rng);
         for (i = 0; i < OC * C; ++i) b[i] = (float)saferl_rng_normal(&rng);
         for (i = 0; i < B * OC; ++i) y0[i] = y1[i] = (float)saferl_rng_normal(&rng);
@@ -242,8 +244,8 @@ TEST(avx2_instantiations_match_the_portable_ones_bit_for_bit) {
         saferl_rl__linear_accumulate_avx2(y1, a, b, B, C, OC);
         CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(B * OC)) == 0);
     }
-    for (s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); ++s) { /* dweight (OC,C) += dout^T inp */
-        const int B = shapes[s][0], C = shapes[s][1], OC = shapes[s][2];
+    for (s = 0; s < PRODUCT_SHAPES; ++s) { /* dweight (OC,C) += dout^T inp */
+        const int B = product_shapes[s][0], C = product_shapes[s][1], OC = product_shapes[s][2];
         float *dout = b; /* (B,OC), read transposed: stride (1, OC) */
         for (i = 0; i < B * C; ++i) a[i] = (float)saferl_rng_normal(&rng);
         for (i = 0; i < B * OC; ++i) dout[i] = (float)saferl_rng_normal(&rng);
