@@ -161,7 +161,7 @@
 /* ==== saferl common block: byte-identical in every saferl header ======================== */
 #ifndef SAFERL_COMMON_H
 #define SAFERL_COMMON_H
-#define SAFERL_COMMON_VERSION 1
+#define SAFERL_COMMON_VERSION 2
 
 #include <stddef.h>
 #include <stdint.h>
@@ -183,7 +183,8 @@ typedef enum saferl_result {
     SAFERL_ERR_UNSUPPORTED = -9,           /* valid, but outside what this code handles */
     SAFERL_ERR_INFEASIBLE = -10,           /* no solution exists (unrealisable, infeasible) */
     SAFERL_ERR_VERSION = -11,              /* a file or buffer of another format version */
-    SAFERL_ERR_CORRUPT = -12               /* a binary buffer that fails its checks */
+    SAFERL_ERR_CORRUPT = -12,              /* a binary buffer that fails its checks */
+    SAFERL_ERR_IO = -13                    /* reading or writing a file failed: errno says why */
 } saferl_result;
 
 static inline const char *saferl_result_string(saferl_result result) {
@@ -202,6 +203,7 @@ static inline const char *saferl_result_string(saferl_result result) {
     case SAFERL_ERR_INFEASIBLE: return "infeasible";
     case SAFERL_ERR_VERSION: return "unsupported format version";
     case SAFERL_ERR_CORRUPT: return "corrupt data";
+    case SAFERL_ERR_IO: return "input/output error";
     }
     return "unknown result";
 }
@@ -301,7 +303,7 @@ static inline size_t saferl_rng_categorical(saferl_rng *rng, const double *weigh
 }
 
 #else
-#if SAFERL_COMMON_VERSION != 1
+#if SAFERL_COMMON_VERSION != 2
 #error "saferl headers of different versions in one translation unit: update them together"
 #endif
 #endif /* SAFERL_COMMON_H */

@@ -109,7 +109,7 @@ write_probe_header() { # same|999 file
         if [ "$1" = same ]; then
             tools/common_block.sh extract saferl_budget.h
         else
-            tools/common_block.sh extract saferl_budget.h | sed 's/SAFERL_COMMON_VERSION 1$/SAFERL_COMMON_VERSION 999/; s/SAFERL_COMMON_VERSION != 1$/SAFERL_COMMON_VERSION != 999/'
+            tools/common_block.sh extract saferl_budget.h | sed 's/SAFERL_COMMON_VERSION 2$/SAFERL_COMMON_VERSION 999/; s/SAFERL_COMMON_VERSION != 2$/SAFERL_COMMON_VERSION != 999/'
         fi
         echo "#ifdef __cplusplus"
         echo 'extern "C" {'
