@@ -485,6 +485,96 @@ TEST(bounded_response) {
     saferl_shield_dfa_destroy(&dfa);
 }
 
+/* Formulas that used to run into the work limit (issue 16): persistent operands of W and R,
+   pending deadlines, and both. Sizes are lbt's minimal monitors (tests/oracle/shield_random.py
+   derives them), plus the sink. */
+TEST(every_formula_closes_at_the_minimal_size) {
+    static const struct { const char *formula; uint32_t states; } cases[] = {
+        {"G(a) W G(a)", 2}, {"G(b) R G(b)", 2}, {"G b W G b", 2}, {"G(a) R G(b)", 2},
+        {"(a W b) R (a W b)", 3}, {"G(a) W !F(b)", 4}, {"(!a W (a R X(a)))", 4},
+        {"(!a W ((!b R c) R (a W b)))", 7}, {"((!a W (a R X(a))) W (!a W ((!b R c) R (a W b))))", 7},
+        {"G(p -> F[0..20] s)", 22}, {"G(p -> F[0..10] s) & G(q -> F[0..10] r)", 122},
+        {"G(p -> F[0..3] s) & G(q -> F[0..3] r)", 17}};
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        saferl_shield_dfa dfa;
+        CHECK(compile(cases[i].formula, &dfa) == SAFERL_OK);
+        if (dfa.state_count != cases[i].states)
+            fprintf(stderr, "%s: %u states, expected %u\n", cases[i].formula, dfa.state_count, cases[i].states);
+        CHECK(dfa.state_count == cases[i].states);
+        saferl_shield_dfa_destroy(&dfa);
+    }
+}
+
+/* A random safety formula of about n nodes over propositions a..(a + props - 1): every
+   operator, F U M only under a negation or left of an implication (safety again). */
+static void random_formula(saferl_rng *rng, int n, int props, int safety, char *out, size_t capacity) {
+    static const char *const safe_ops[] = {"X", "G", "W", "R", "F[]", "G[]", "!", "&", "|", "->"};
+    static const char *const guarantee_ops[] = {"X", "F", "U", "M", "F[]", "!", "&", "|"};
+    char left[512], right[512];
+    const char *op;
+    int split;
+    if (n <= 1 || capacity < 1200) {
+        snprintf(out, capacity, "%s%c", saferl_rng_bounded(rng, 3) == 0 ? "!" : "", 'a' + (int)saferl_rng_bounded(rng, (uint32_t)props));
+        return;
+    }
+    op = safety ? safe_ops[saferl_rng_bounded(rng, n == 2 ? 2 : 10)] : guarantee_ops[saferl_rng_bounded(rng, n == 2 ? 2 : 8)];
+    if (op[0] == '!' || n == 2 || op[1] == '[' || ((op[0] == 'X' || op[0] == 'G' || op[0] == 'F') && op[1] == 0)) {
+        random_formula(rng, n - 1, props, op[0] == '!' ? !safety : safety, left, sizeof left);
+        if (op[1] == '[') {
+            uint32_t lo = saferl_rng_bounded(rng, 2), hi = lo + saferl_rng_bounded(rng, 3);
+            snprintf(out, capacity, "%c[%u..%u](%s)", op[0], lo, hi, left);
+        } else {
+            snprintf(out, capacity, "%s(%s)", op, left);
+        }
+        return;
+    }
+    split = 1 + (int)saferl_rng_bounded(rng, (uint32_t)(n - 2));
+    random_formula(rng, split, props, op[0] == '-' ? 0 : safety, left, sizeof left);
+    random_formula(rng, n - 1 - split, props, safety, right, sizeof right);
+    snprintf(out, capacity, "(%s) %s (%s)", left, op, right);
+}
+
+/* The implications between atoms (G a & a = G a, (a R b) & b = a R b, merged deadlines,
+   absorption across cubes) against the canonical form alone, on seeded random formulas: the
+   same language, and after minimisation the same table. */
+TEST(simplifications_keep_the_language) {
+    saferl_rng rng;
+    char formula[2048];
+    int i, compared = 0;
+    saferl_rng_seed(&rng, 16);
+    for (i = 0; i < 150; ++i) {
+        saferl_shield_dfa plain, simplified;
+        saferl_shield_error error;
+        saferl_shield_desc desc;
+        saferl_result r1, r2;
+        memset(&desc, 0, sizeof desc);
+        desc.logic = (i % 3 == 2) ? SAFERL_SHIELD_LTLF : SAFERL_SHIELD_LTL;
+        desc.vocabulary = names + 1;
+        desc.vocabulary_count = 4;
+        random_formula(&rng, 4 + (int)saferl_rng_bounded(&rng, 10), 2 + (int)saferl_rng_bounded(&rng, 3), 1, formula,
+                       sizeof formula);
+        r1 = saferl_shield__compile(formula, strlen(formula), &desc, &simplified, &error, 1);
+        r2 = saferl_shield__compile(formula, strlen(formula), &desc, &plain, &error, 0);
+        CHECK(r1 == r2);
+        if (r1 < 0 || r2 < 0) {
+            fprintf(stderr, "%s: %s\n", formula, error.message);
+            if (r1 >= 0) saferl_shield_dfa_destroy(&simplified);
+            if (r2 >= 0) saferl_shield_dfa_destroy(&plain);
+            continue;
+        }
+        if (!equivalent(&plain, &simplified) || plain.state_count != simplified.state_count ||
+            memcmp(plain.next, simplified.next, (size_t)plain.state_count * plain.letter_count * sizeof(uint32_t)) != 0) {
+            fprintf(stderr, "simplified and plain differ: %s\n", formula);
+            CHECK(0);
+        }
+        ++compared;
+        saferl_shield_dfa_destroy(&plain);
+        saferl_shield_dfa_destroy(&simplified);
+    }
+    CHECK(compared == 150);
+}
+
 TEST(equivalence_gives_a_shortest_counterexample) {
     saferl_shield_dfa a, b;
     uint32_t trace[8];
@@ -1359,6 +1449,8 @@ int main(void) {
     RUN(errors_point_at_line_and_column);
     RUN(precedence_is_spots);
     RUN(bounded_response);
+    RUN(every_formula_closes_at_the_minimal_size);
+    RUN(simplifications_keep_the_language);
     RUN(equivalence_gives_a_shortest_counterexample);
     RUN(product_and_complement);
     RUN(product_prunes_joint_dead_ends);
