@@ -24,6 +24,7 @@
    wins whenever the other operations still raise the loss).
 
    Build: cc -std=c99 -O2 -I. -I/usr/include/stb examples/nas_search.c -o nas_search -lm */
+#include "cli.h" /* first: it asks for POSIX */
 #define _POSIX_C_SOURCE 200809L
 
 #define SAFERL_NAS_IMPLEMENTATION
