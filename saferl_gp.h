@@ -450,9 +450,18 @@ SAFERL_GP_API saferl_result saferl_gp_set_normalization(saferl_gp *gp, double y_
 
 /* The kernel k(a, b) in normalised units (no noise). */
 SAFERL_GP_API double saferl_gp_kernel_value(const saferl_gp *gp, const double *a, const double *b);
-/* Posterior of the latent f at m query rows, in raw units; var may be NULL. Never allocates. */
-SAFERL_GP_API saferl_result saferl_gp_predict(const saferl_gp *gp, const double *x, uint32_t m,
-                                              double *mean, double *var);
+/* Posterior of the latent f at m query rows, in raw units; var may be NULL. Never allocates.
+   Batches the queries in the GP's own block, so it writes the GP: one GP from several
+   threads needs saferl_gp_predict_with_work. SAFERL_ERR_NOT_FINITE for a NaN/inf query, or
+   when a mean or variance overflowed (mean and var then hold no meaning). */
+SAFERL_GP_API saferl_result saferl_gp_predict(saferl_gp *gp, const double *x, uint32_t m, double *mean, double *var);
+/* The same with the caller's work (work_count doubles; saferl_gp_predict_work_count(gp) is
+   one full batch, any n = count doubles or more work in narrower batches, with BLIS more
+   is wider). Writes only mean, var and work: threads may predict from one GP at once, each
+   with its own work, while nothing changes the GP. */
+SAFERL_GP_API size_t saferl_gp_predict_work_count(const saferl_gp *gp);
+SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
+                                                        double *var, double *work, size_t work_count);
 /* Full m x m posterior covariance (row-major); work holds m * count doubles. */
 SAFERL_GP_API saferl_result saferl_gp_predict_covariance(const saferl_gp *gp, const double *x, uint32_t m,
                                                          double *mean, double *covariance,
@@ -815,6 +824,13 @@ static int saferl_gp__all_finite(const double *v, size_t n) {
         bad |= (bits & exponent) == exponent;
     }
     return bad == 0;
+}
+
+/* A scale (a variance, a lengthscale, y_scale) must be a positive normal double: a subnormal
+   one (below 2.2e-308) overflows when divided into anything (issue: y_scale = 1e-320 gave
+   NaN means). */
+static int saferl_gp__is_scale(double x) {
+    return x >= 2.2250738585072014e-308 && x <= SAFERL_GP__DOUBLE_MAX;
 }
 
 SAFERL_GP_API const char *saferl_gp_version(void) { return SAFERL_GP_VERSION_STRING; }
@@ -1456,13 +1472,14 @@ static saferl_result saferl_gp__check_desc(const saferl_gp_desc *d) {
     if (!saferl_gp__is_finite(d->signal_variance) || !saferl_gp__is_finite(d->noise_variance) ||
         !saferl_gp__is_finite(d->y_offset) || !saferl_gp__is_finite(d->y_scale))
         return SAFERL_ERR_NOT_FINITE;
-    if (!(d->signal_variance > 0.0) || d->noise_variance < 0.0 || !(d->y_scale > 0.0))
+    if (!saferl_gp__is_scale(d->signal_variance) || !saferl_gp__is_scale(d->y_scale) ||
+        !(d->noise_variance == 0.0 || saferl_gp__is_scale(d->noise_variance)))
         return SAFERL_ERR_INVALID_ARGUMENT;
     count = d->ard ? d->dim : 1;
     if (d->lengthscale)
         for (i = 0; i < count; ++i) {
             if (!saferl_gp__is_finite(d->lengthscale[i])) return SAFERL_ERR_NOT_FINITE;
-            if (!(d->lengthscale[i] > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+            if (!saferl_gp__is_scale(d->lengthscale[i])) return SAFERL_ERR_INVALID_ARGUMENT;
         }
     return SAFERL_OK;
 }
@@ -1595,19 +1612,32 @@ static void saferl_gp__solve_targets(saferl_gp *gp, const double *l, const doubl
     saferl_gp__solve_upper(l, gp->capacity, k, alpha);
 }
 
-/* Factors the current points with the current parameters into spare, then swaps: the model
-   is untouched when it fails. */
-static saferl_result saferl_gp__refactor(saferl_gp *gp, double jitter_start) {
-    double jitter = 0.0, *t;
-    saferl_result r = saferl_gp__factor(gp, gp->x, gp->count, gp->count, gp->spare, jitter_start, 6, &jitter);
-    if (r < 0) return r;
+/* Makes the factor in spare (of the n targets y, without row skip) the model's, if the targets
+   it whitens are finite: w and alpha are solved into scratch first, so that targets that
+   overflow in the normalised units (|y - y_offset| / y_scale beyond 1e308, or a solve that
+   does) are refused and the model stays as it was. */
+static saferl_result saferl_gp__commit_factor(saferl_gp *gp, const double *y, uint32_t n, uint32_t skip, double jitter) {
+    uint32_t rows = skip < n ? n - 1 : n;
+    double *whitened = gp->scratch, *alpha = gp->scratch + gp->capacity, *t;
+    saferl_gp__solve_targets(gp, gp->spare, y, n, skip, whitened, alpha);
+    if (!saferl_gp__all_finite(whitened, rows) || !saferl_gp__all_finite(alpha, rows)) return SAFERL_ERR_NOT_FINITE;
     t = gp->cholesky;
     gp->cholesky = gp->spare;
     gp->spare = t;
     gp->jitter = jitter;
-    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, gp->count, gp->count, gp->whitened, gp->alpha);
+    memcpy(gp->whitened, whitened, (size_t)rows * sizeof(double));
+    memcpy(gp->alpha, alpha, (size_t)rows * sizeof(double));
     gp->factor_epoch += 1;
     return SAFERL_OK;
+}
+
+/* Factors the current points with the current parameters into spare and commits: the model
+   is untouched when it fails. */
+static saferl_result saferl_gp__refactor(saferl_gp *gp, double jitter_start) {
+    double jitter = 0.0;
+    saferl_result r = saferl_gp__factor(gp, gp->x, gp->count, gp->count, gp->spare, jitter_start, 6, &jitter);
+    if (r < 0) return r;
+    return saferl_gp__commit_factor(gp, gp->y, gp->count, gp->count, jitter);
 }
 
 SAFERL_GP_API saferl_result saferl_gp_refit(saferl_gp *gp) {
@@ -1616,7 +1646,7 @@ SAFERL_GP_API saferl_result saferl_gp_refit(saferl_gp *gp) {
 }
 
 SAFERL_GP_API saferl_result saferl_gp_set_data(saferl_gp *gp, const double *x, const double *y, uint32_t n) {
-    double jitter = 0.0, *t;
+    double jitter = 0.0;
     saferl_result r;
     SAFERL_ASSERT(gp != NULL && gp->x != NULL);
     if (n > gp->capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
@@ -1624,24 +1654,19 @@ SAFERL_GP_API saferl_result saferl_gp_set_data(saferl_gp *gp, const double *x, c
     if (!saferl_gp__all_finite(x, (size_t)n * gp->dim) || !saferl_gp__all_finite(y, n)) return SAFERL_ERR_NOT_FINITE;
     r = saferl_gp__factor(gp, x, n, n, gp->spare, 0.0, 6, &jitter);
     if (r < 0) return r;
-    t = gp->cholesky;
-    gp->cholesky = gp->spare;
-    gp->spare = t;
-    gp->jitter = jitter;
+    if ((r = saferl_gp__commit_factor(gp, y, n, n, jitter)) < 0) return r;
     if (n) {
         memmove(gp->x, x, (size_t)n * gp->dim * sizeof(double));
         memmove(gp->y, y, (size_t)n * sizeof(double));
     }
     gp->count = n;
-    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, n, n, gp->whitened, gp->alpha);
-    gp->factor_epoch += 1;
     return SAFERL_OK;
 }
 
 SAFERL_GP_API saferl_result saferl_gp_add(saferl_gp *gp, const double *x, double y) {
     uint32_t n;
     size_t ld;
-    double *c, *row, kappa, d2, floor_d2;
+    double *c, *row, *alpha, kappa, d2, floor_d2, w;
     SAFERL_ASSERT(gp != NULL && gp->x != NULL && x != NULL);
     n = gp->count;
     ld = gp->capacity;
@@ -1664,13 +1689,19 @@ SAFERL_GP_API saferl_result saferl_gp_add(saferl_gp *gp, const double *x, double
         if (r < 0) gp->count = n;
         return r;
     }
-    row = gp->cholesky + (size_t)n * ld;
+    row = gp->cholesky + (size_t)n * ld; /* past the factor until the count grows */
     memcpy(row, c, (size_t)n * sizeof(double));
     row[n] = sqrt(d2);
-    gp->whitened[n] = ((y - gp->y_offset) / gp->y_scale - saferl_gp__dot(c, gp->whitened, n)) / row[n];
+    /* alpha into scratch first: a target that overflows in normalised units changes nothing */
+    alpha = gp->scratch + ld;
+    memcpy(alpha, gp->whitened, (size_t)n * sizeof(double));
+    alpha[n] = ((y - gp->y_offset) / gp->y_scale - saferl_gp__dot(c, gp->whitened, n)) / row[n];
+    w = alpha[n];
+    saferl_gp__solve_upper(gp->cholesky, ld, n + 1, alpha);
+    if (!saferl_gp__is_finite(w) || !saferl_gp__all_finite(alpha, n + 1)) return SAFERL_ERR_NOT_FINITE;
+    gp->whitened[n] = w;
+    memcpy(gp->alpha, alpha, (size_t)(n + 1) * sizeof(double));
     gp->count = n + 1;
-    memcpy(gp->alpha, gp->whitened, (size_t)(n + 1) * sizeof(double));
-    saferl_gp__solve_upper(gp->cholesky, ld, n + 1, gp->alpha);
     return SAFERL_OK;
 }
 
@@ -1685,7 +1716,7 @@ SAFERL_GP_API saferl_result saferl_gp_remove_last(saferl_gp *gp) {
 }
 
 SAFERL_GP_API saferl_result saferl_gp_remove(saferl_gp *gp, uint32_t index) {
-    double jitter = 0.0, *t;
+    double jitter = 0.0;
     saferl_result r;
     uint32_t n;
     SAFERL_ASSERT(gp != NULL);
@@ -1694,16 +1725,11 @@ SAFERL_GP_API saferl_result saferl_gp_remove(saferl_gp *gp, uint32_t index) {
     if (index == n - 1) return saferl_gp_remove_last(gp);
     r = saferl_gp__factor(gp, gp->x, n, index, gp->spare, gp->jitter, 6, &jitter);
     if (r < 0) return r;
-    t = gp->cholesky;
-    gp->cholesky = gp->spare;
-    gp->spare = t;
-    gp->jitter = jitter;
+    if ((r = saferl_gp__commit_factor(gp, gp->y, n, index, jitter)) < 0) return r;
     memmove(gp->x + (size_t)index * gp->dim, gp->x + (size_t)(index + 1) * gp->dim,
             (size_t)(n - 1 - index) * gp->dim * sizeof(double));
     memmove(gp->y + index, gp->y + index + 1, (size_t)(n - 1 - index) * sizeof(double));
     gp->count = n - 1;
-    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, gp->count, gp->count, gp->whitened, gp->alpha);
-    gp->factor_epoch += 1;
     return SAFERL_OK;
 }
 
@@ -1711,11 +1737,12 @@ static saferl_result saferl_gp__check_hyperparameters(const saferl_gp *gp, doubl
                                                       const double *lengthscale, double noise_variance) {
     uint32_t k;
     if (!saferl_gp__is_finite(signal_variance) || !saferl_gp__is_finite(noise_variance)) return SAFERL_ERR_NOT_FINITE;
-    if (!(signal_variance > 0.0) || noise_variance < 0.0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_scale(signal_variance) || !(noise_variance == 0.0 || saferl_gp__is_scale(noise_variance)))
+        return SAFERL_ERR_INVALID_ARGUMENT;
     if (lengthscale)
         for (k = 0; k < gp->lengthscale_count; ++k) {
             if (!saferl_gp__is_finite(lengthscale[k])) return SAFERL_ERR_NOT_FINITE;
-            if (!(lengthscale[k] > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+            if (!saferl_gp__is_scale(lengthscale[k])) return SAFERL_ERR_INVALID_ARGUMENT;
         }
     return SAFERL_OK;
 }
@@ -1774,7 +1801,7 @@ SAFERL_GP_API saferl_result saferl_gp_set_log_parameters(saferl_gp *gp, const do
 
 SAFERL_GP_API saferl_result saferl_gp_set_normalization(saferl_gp *gp, double y_offset, double y_scale) {
     if (!saferl_gp__is_finite(y_offset) || !saferl_gp__is_finite(y_scale)) return SAFERL_ERR_NOT_FINITE;
-    if (!(y_scale > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_scale(y_scale)) return SAFERL_ERR_INVALID_ARGUMENT;
     return saferl_gp__apply(gp, gp->signal_variance, NULL, gp->noise_variance, y_offset, y_scale);
 }
 
@@ -1792,47 +1819,58 @@ SAFERL_GP_API saferl_result saferl_gp_normalize_from_data(saferl_gp *gp) {
 
 /* ---- prediction ----------------------------------------------------------------------------- */
 
-SAFERL_GP_API saferl_result saferl_gp_predict(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
-                                              double *var) {
-    uint32_t start, n, dim;
-    size_t ld;
+SAFERL_GP_API size_t saferl_gp_predict_work_count(const saferl_gp *gp) {
+    return (size_t)SAFERL_GP_BLOCK * gp->capacity;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
+                                                        double *var, double *work, size_t work_count) {
+    uint32_t start, q, n, dim;
+    size_t ld, width;
+    const double scale2 = gp->y_scale * gp->y_scale;
     SAFERL_ASSERT(gp != NULL && gp->x != NULL);
     if (m && (!x || !mean)) return SAFERL_ERR_INVALID_ARGUMENT;
     n = gp->count;
     dim = gp->dim;
     ld = gp->capacity;
     if (!saferl_gp__all_finite(x, (size_t)m * dim)) return SAFERL_ERR_NOT_FINITE;
-    /* Queries in blocks, stored transposed (row i = k(x_i, block)) so that the triangular solve
-       runs along contiguous rows for every query of the block at once. Portable: blocks of
-       SAFERL_GP_BLOCK in gp->block (the solve keeps them in cache). BLIS: blocks as wide as
-       gp->spare holds (capacity^2 / n columns), so that trsm reads L once for many queries.
-       The mean is accumulated while each kernel row is in cache; the variance reduction
-       comes out of the solve (saferl_gp__solve_columns' column sums). */
-    {
-        double *block = gp->block;
-        size_t width = SAFERL_GP_BLOCK;
-#if defined(SAFERL_USE_BLIS)
-        if (n > 0 && (size_t)ld * ld / n > width) {
-            block = gp->spare;
-            width = (size_t)ld * ld / n;
-        }
+    /* Queries in blocks of `width`, stored transposed (row i = k(x_i, block)) so that the
+       triangular solve runs along contiguous rows for every query of the block at once.
+       Portable: at most SAFERL_GP_BLOCK a block (the solve keeps them in cache). BLIS: as wide
+       as the work holds, so that trsm reads L once for many queries. The mean is accumulated
+       while each kernel row is in cache; the variance reduction comes out of the solve
+       (saferl_gp__solve_columns' column sums). */
+    width = n ? work_count / n : SAFERL_GP_BLOCK;
+#if !defined(SAFERL_USE_BLIS)
+    if (width > SAFERL_GP_BLOCK) width = SAFERL_GP_BLOCK;
 #endif
-        for (start = 0; start < m; start += (uint32_t)width) {
-            uint32_t cols = (size_t)(m - start) < width ? m - start : (uint32_t)width, q;
-            double *mean_block = mean + start, scale2 = gp->y_scale * gp->y_scale;
-            for (q = 0; q < cols; ++q) mean_block[q] = 0.0;
-            saferl_gp__kernel_block(gp, gp->x, n, x + (size_t)start * dim, cols, block, cols);
-            saferl_gp__add_rows(mean_block, block, cols, gp->alpha, 1, 1.0, n, cols);
-            for (q = 0; q < cols; ++q) mean_block[q] = gp->y_offset + gp->y_scale * mean_block[q];
-            if (!var) continue;
-            saferl_gp__solve_columns(gp->cholesky, ld, n, block, cols, cols, var + start);
-            for (q = 0; q < cols; ++q) {
-                double s = gp->signal_variance - var[start + q];
-                var[start + q] = s > 0.0 ? scale2 * s : 0.0;
-            }
+    if (m && (width == 0 || !work)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    for (start = 0; start < m; start += (uint32_t)width) {
+        uint32_t cols = (size_t)(m - start) < width ? m - start : (uint32_t)width;
+        double *mean_block = mean + start;
+        for (q = 0; q < cols; ++q) mean_block[q] = 0.0;
+        saferl_gp__kernel_block(gp, gp->x, n, x + (size_t)start * dim, cols, work, cols);
+        saferl_gp__add_rows(mean_block, work, cols, gp->alpha, 1, 1.0, n, cols);
+        for (q = 0; q < cols; ++q) mean_block[q] = gp->y_offset + gp->y_scale * mean_block[q];
+        if (!var) continue;
+        saferl_gp__solve_columns(gp->cholesky, ld, n, work, cols, cols, var + start);
+        for (q = 0; q < cols; ++q) {
+            double s = gp->signal_variance - var[start + q];
+            var[start + q] = s > 0.0 ? scale2 * s : 0.0;
         }
     }
+    /* finite inputs can still overflow on the way (|y| near 1e308 with a small y_scale...) */
+    if (!saferl_gp__all_finite(mean, m) || (var && !saferl_gp__all_finite(var, m))) return SAFERL_ERR_NOT_FINITE;
     return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_predict(saferl_gp *gp, const double *x, uint32_t m, double *mean, double *var) {
+    SAFERL_ASSERT(gp != NULL && gp->x != NULL);
+#if defined(SAFERL_USE_BLIS)
+    if (gp->capacity > SAFERL_GP_BLOCK) /* spare is the wider buffer: one trsm for more queries */
+        return saferl_gp_predict_with_work(gp, x, m, mean, var, gp->spare, (size_t)gp->capacity * gp->capacity);
+#endif
+    return saferl_gp_predict_with_work(gp, x, m, mean, var, gp->block, saferl_gp_predict_work_count(gp));
 }
 
 SAFERL_GP_API saferl_result saferl_gp_predict_covariance(const saferl_gp *gp, const double *x, uint32_t m,
@@ -1875,7 +1913,7 @@ static double saferl_gp__lml_of_factor(const saferl_gp *gp) {
 SAFERL_GP_API saferl_result saferl_gp_log_marginal_likelihood(const saferl_gp *gp, double *lml) {
     SAFERL_ASSERT(gp != NULL && lml != NULL);
     *lml = saferl_gp__lml_of_factor(gp);
-    return SAFERL_OK;
+    return saferl_gp__is_finite(*lml) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE; /* w.w overflowed */
 }
 
 /* Gradient of the LML for the current factor. spare receives A^-1 (lower), computed as
@@ -1938,10 +1976,14 @@ static void saferl_gp__lml_gradient_of_factor(saferl_gp *gp, double *gradient) {
 
 SAFERL_GP_API saferl_result saferl_gp_log_marginal_likelihood_gradient(saferl_gp *gp, double *lml,
                                                                        double *gradient) {
+    double value;
     SAFERL_ASSERT(gp != NULL && gradient != NULL);
-    if (lml) *lml = saferl_gp__lml_of_factor(gp);
+    value = saferl_gp__lml_of_factor(gp);
+    if (lml) *lml = value;
     saferl_gp__lml_gradient_of_factor(gp, gradient);
-    return SAFERL_OK;
+    return saferl_gp__is_finite(value) && saferl_gp__all_finite(gradient, gp->lengthscale_count + 2)
+               ? SAFERL_OK
+               : SAFERL_ERR_NOT_FINITE;
 }
 
 /* ---- fitting (iRprop+ in log space) -------------------------------------------------------------- */
@@ -2144,6 +2186,15 @@ SAFERL_GP_API saferl_result saferl_gp_grid_init(saferl_gp_grid *grid, const safe
     return saferl_gp_grid_recompute(grid, gp);
 }
 
+/* A posterior that overflowed (finite data of extreme size) is not reported as one: the grid
+   is marked stale, so that the next update recomputes it, and the caller gets an error. */
+static saferl_result saferl_gp__grid_check(saferl_gp_grid *grid, const saferl_gp *gp) {
+    if (saferl_gp__all_finite(grid->mean, grid->count) && saferl_gp__all_finite(grid->var, grid->count))
+        return SAFERL_OK;
+    grid->epoch = gp->factor_epoch + 1u;
+    return SAFERL_ERR_NOT_FINITE;
+}
+
 SAFERL_GP_API saferl_result saferl_gp_grid_recompute(saferl_gp_grid *grid, const saferl_gp *gp) {
     uint32_t z, n = gp->count, m = grid->count;
     double scale2 = gp->y_scale * gp->y_scale;
@@ -2160,7 +2211,7 @@ SAFERL_GP_API saferl_result saferl_gp_grid_recompute(saferl_gp_grid *grid, const
     grid->data_count = n;
     grid->epoch = gp->factor_epoch;
     grid->full_updates += 1;
-    return SAFERL_OK;
+    return saferl_gp__grid_check(grid, gp);
 }
 
 /* The rank-1 step of a grid after one appended point: the new row of V is
@@ -2199,7 +2250,7 @@ SAFERL_GP_API saferl_result saferl_gp_grid_update(saferl_gp_grid *grid, const sa
     saferl_gp__grid_append(grid, gp);
     grid->data_count = gp->count;
     grid->rank1_updates += 1;
-    return SAFERL_OK;
+    return saferl_gp__grid_check(grid, gp);
 }
 
 SAFERL_GP_API saferl_result saferl_gp_grid_covariance_row(const saferl_gp_grid *grid, const saferl_gp *gp, uint32_t j,
@@ -2224,9 +2275,14 @@ static saferl_gp_safeopt_desc saferl_gp__safeopt_defaults(const saferl_gp_safeop
     return d;
 }
 
+/* Scale of a GP's widths: sqrt(k(x, x)) in raw units. */
+static double saferl_gp__width_scale(const saferl_gp *gp) { return sqrt(gp->signal_variance) * gp->y_scale; }
+
 static saferl_result saferl_gp__safeopt_check(const saferl_gp_safeopt_desc *d) {
     uint32_t i, seeds = 0;
     if (!d->candidates || d->candidate_count == 0 || !d->objective || !d->objective->x) return SAFERL_ERR_INVALID_ARGUMENT;
+    /* widths are divided by it: sqrt(1e-300) * 1e-300 underflows to 0 */
+    if (!saferl_gp__is_scale(saferl_gp__width_scale(d->objective))) return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->constraint_count > SAFERL_GP_MAX_CONSTRAINTS || (d->constraint_count && !d->constraints))
         return SAFERL_ERR_INVALID_ARGUMENT;
     if ((int)d->rule < 0 || (int)d->rule > 2 || (int)d->expander_test < 0 || (int)d->expander_test > 2 ||
@@ -2235,6 +2291,7 @@ static saferl_result saferl_gp__safeopt_check(const saferl_gp_safeopt_desc *d) {
     for (i = 0; i < d->constraint_count; ++i) {
         const saferl_gp_constraint *c = &d->constraints[i];
         if (!c->gp || !c->gp->x || c->gp->dim != d->objective->dim) return SAFERL_ERR_INVALID_ARGUMENT;
+        if (!saferl_gp__is_scale(saferl_gp__width_scale(c->gp))) return SAFERL_ERR_INVALID_ARGUMENT;
         if (!saferl_gp__is_finite(c->threshold)) return SAFERL_ERR_NOT_FINITE;
     }
     if (!saferl_gp__all_finite(d->candidates, (size_t)d->candidate_count * d->objective->dim)) return SAFERL_ERR_NOT_FINITE;
@@ -2383,8 +2440,6 @@ SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt) {
     }
 }
 
-/* Scale of a GP's widths: sqrt(k(x, x)) in raw units. */
-static double saferl_gp__width_scale(const saferl_gp *gp) { return sqrt(gp->signal_variance) * gp->y_scale; }
 
 /* Bounds of one GP over the candidates: [mean - beta sd, mean + beta sd], intersected with
    the previous ones (intersect) where the intersection is not empty; an empty one keeps the
@@ -2700,7 +2755,12 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, ui
         while (added-- > 0) saferl_gp_remove_last(opt->model[added]);
         return r;
     }
-    for (i = 0; i < opt->model_count; ++i) saferl_gp_grid_update(&opt->grid[i], opt->model[i]);
+    for (i = 0; i < opt->model_count && r >= 0; ++i) r = saferl_gp_grid_update(&opt->grid[i], opt->model[i]);
+    if (r < 0) { /* a posterior that overflowed: the evaluation is not taken */
+        for (i = 0; i < opt->model_count; ++i) saferl_gp_remove_last(opt->model[i]);
+        for (i = 0; i < opt->model_count; ++i) saferl_gp_grid_update(&opt->grid[i], opt->model[i]);
+        return r;
+    }
     opt->evaluations += 1;
     return SAFERL_OK;
 }
@@ -2786,6 +2846,10 @@ SAFERL_GP_API size_t saferl_gp_pls_memory_size(const saferl_gp_pls_desc *desc) {
         scratch.reward_gp.x = scratch.cost_gp.x = (double *)desc->targets; /* only looked at, not used */
         scratch.reward_gp.dim = scratch.cost_gp.dim = desc->dim;
         scratch.reward_gp.capacity = scratch.cost_gp.capacity = rd.capacity;
+        scratch.reward_gp.signal_variance = rd.signal_variance;
+        scratch.reward_gp.y_scale = rd.y_scale;
+        scratch.cost_gp.signal_variance = cd.signal_variance;
+        scratch.cost_gp.y_scale = cd.y_scale;
         sd = saferl_gp__pls_safeopt_desc(&scratch, desc, &cost);
         c = saferl_gp_safeopt_memory_size(&sd);
     }

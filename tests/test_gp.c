@@ -501,6 +501,106 @@ TEST(bad_input_is_rejected_and_changes_nothing) {
     saferl_gp_destroy(&gp);
 }
 
+/* Issue 15: y_scale = 1e-320 was accepted and predict returned OK with a NaN mean. Every scale
+   (signal variance, lengthscales, y_scale, a non-zero noise) must be a normal double. */
+TEST(subnormal_scales_are_refused) {
+    const double tiny = 1e-320, ls[2] = {1.0, 1.0}, tiny_ls[2] = {1.0, 1e-320};
+    saferl_gp_desc desc;
+    saferl_gp gp;
+    double q[2] = {0.5, 0.5}, mean, var;
+    memset(&desc, 0, sizeof desc);
+    desc.dim = 2;
+    desc.capacity = 8;
+    desc.ard = 1;
+    desc.lengthscale = ls;
+    desc.y_scale = tiny;
+    CHECK(saferl_gp_create(&gp, &desc) == SAFERL_ERR_INVALID_ARGUMENT);
+    desc.y_scale = 1.0;
+    desc.signal_variance = tiny;
+    CHECK(saferl_gp_create(&gp, &desc) == SAFERL_ERR_INVALID_ARGUMENT);
+    desc.signal_variance = 1.0;
+    desc.noise_variance = tiny;
+    CHECK(saferl_gp_create(&gp, &desc) == SAFERL_ERR_INVALID_ARGUMENT);
+    desc.noise_variance = 0.0;
+    desc.lengthscale = tiny_ls;
+    CHECK(saferl_gp_create(&gp, &desc) == SAFERL_ERR_INVALID_ARGUMENT);
+    desc.lengthscale = ls;
+    CHECK(saferl_gp_create(&gp, &desc) == SAFERL_OK);
+    CHECK(saferl_gp_set_data(&gp, X6, Y6, 6) == SAFERL_OK);
+    CHECK(saferl_gp_set_normalization(&gp, 0.0, tiny) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_gp_set_hyperparameters(&gp, tiny, ls, 0.01) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_gp_set_hyperparameters(&gp, 1.0, tiny_ls, 0.01) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(gp.y_scale == 1.0 && gp.signal_variance == 1.0);
+    CHECK(saferl_gp_predict(&gp, q, 1, &mean, &var) == SAFERL_OK && isfinite(mean) && isfinite(var));
+    saferl_gp_destroy(&gp);
+}
+
+/* A value of a random magnitude: ordinary, tiny, subnormal, huge, zero, negative, NaN, inf. */
+static double random_magnitude(saferl_rng *rng) {
+    static const double menu[] = {1.0, 1e-3, 1e3, 1e-150, 1e-300, 1e-310, 1e150, 1e300, 1.7e308, 0.0, -1.0};
+    uint32_t pick = saferl_rng_bounded(rng, 13);
+    double zero = 0.0;
+    if (pick == 11) return zero / zero;
+    if (pick == 12) return 1.0 / zero;
+    return menu[pick] * (0.5 + saferl_rng_uniform(rng));
+}
+
+/* The contract under a seeded generator of bad and extreme inputs: each call returns an error
+   (and the model keeps its count and factor) or a success whose every number is finite. */
+TEST(random_extreme_inputs_never_give_a_nonfinite_success) {
+    saferl_rng rng;
+    int trial, created = 0, predicted = 0;
+    saferl_rng_seed(&rng, 15);
+    for (trial = 0; trial < 400; ++trial) {
+        double ls[2], x[12], y[6], q[6], mean[3], var[3], lml, grad[5], extra[2], scale, offset;
+        unsigned char memory[8192];
+        saferl_gp_desc desc;
+        saferl_gp_grid grid;
+        saferl_gp gp;
+        uint32_t i, count, epoch;
+        memset(&desc, 0, sizeof desc);
+        desc.dim = 2;
+        desc.capacity = 8;
+        desc.ard = 1;
+        ls[0] = random_magnitude(&rng);
+        ls[1] = saferl_rng_uniform(&rng) < 0.5 ? 1.0 : random_magnitude(&rng);
+        desc.lengthscale = ls;
+        desc.signal_variance = saferl_rng_uniform(&rng) < 0.5 ? 1.0 : random_magnitude(&rng);
+        desc.noise_variance = saferl_rng_uniform(&rng) < 0.5 ? 1e-2 : random_magnitude(&rng);
+        desc.y_scale = saferl_rng_uniform(&rng) < 0.3 ? 1.0 : random_magnitude(&rng);
+        desc.y_offset = saferl_rng_uniform(&rng) < 0.5 ? 0.0 : random_magnitude(&rng);
+        scale = random_magnitude(&rng);
+        for (i = 0; i < 12; ++i) x[i] = 3.0 * saferl_rng_uniform(&rng);
+        for (i = 0; i < 6; ++i) y[i] = scale * (saferl_rng_uniform(&rng) - 0.5);
+        for (i = 0; i < 6; ++i) q[i] = 3.0 * saferl_rng_uniform(&rng);
+        if (saferl_gp_create(&gp, &desc) != SAFERL_OK) continue;
+        created += 1;
+        if (saferl_gp_set_data(&gp, x, y, 5) < 0) CHECK(gp.count == 0);
+        count = gp.count;
+        epoch = gp.factor_epoch;
+        extra[0] = 1.5;
+        extra[1] = 1.5;
+        if (saferl_gp_add(&gp, extra, random_magnitude(&rng)) < 0) CHECK(gp.count == count && gp.factor_epoch == epoch);
+        if (saferl_gp_predict(&gp, q, 3, mean, var) == SAFERL_OK) {
+            predicted += 1;
+            for (i = 0; i < 3; ++i) CHECK(isfinite(mean[i]) && isfinite(var[i]) && var[i] >= 0.0);
+        }
+        if (saferl_gp_log_marginal_likelihood(&gp, &lml) == SAFERL_OK) CHECK(isfinite(lml));
+        if (saferl_gp_log_marginal_likelihood_gradient(&gp, &lml, grad) == SAFERL_OK)
+            for (i = 0; i < 4; ++i) CHECK(isfinite(grad[i]));
+        offset = random_magnitude(&rng);
+        count = gp.count;
+        epoch = gp.factor_epoch;
+        if (saferl_gp_set_normalization(&gp, offset, random_magnitude(&rng)) < 0)
+            CHECK(gp.count == count && gp.factor_epoch == epoch);
+        if (saferl_gp_grid_memory_size(3, 8) <= sizeof memory &&
+            saferl_gp_grid_init(&grid, &gp, q, 3, memory, sizeof memory) == SAFERL_OK)
+            for (i = 0; i < 3; ++i) CHECK(isfinite(grid.mean[i]) && isfinite(grid.var[i]));
+        saferl_gp_destroy(&gp);
+    }
+    CHECK(created > 50 && predicted > 50); /* the generator reaches the calls it means to test */
+}
+
 TEST(empty_model_predicts_the_prior) {
     double ls = 1.0, q = 0.3, mean, var;
     saferl_gp_desc desc;
@@ -1070,6 +1170,8 @@ int main(void) {
     RUN(fantasy_update_equals_adding_the_point);
     RUN(fit_raises_the_likelihood_to_a_stationary_point);
     RUN(bad_input_is_rejected_and_changes_nothing);
+    RUN(subnormal_scales_are_refused);
+    RUN(random_extreme_inputs_never_give_a_nonfinite_success);
     RUN(empty_model_predicts_the_prior);
     RUN(finite_set_beta_matches_the_table);
     RUN(safeopt_never_violates_and_finds_the_safe_optimum);
