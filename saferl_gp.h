@@ -178,8 +178,12 @@
       *_create / *_destroy through the desc's allocator (or SAFERL_MALLOC). Nothing else
       allocates; prediction, append, grid updates and safe-optimisation steps never do. No
       global state: different objects may be used from different threads at once (with BLIS,
-      BLIS's own threading is yours to set: BLIS_NUM_THREADS). One GP from several threads
-      needs your lock, even for prediction: it batches queries in the GP's own scratch blocks.
+      BLIS's own threading is yours to set: BLIS_NUM_THREADS). A function taking a const
+      object only reads it: threads may call saferl_gp_predict_with_work (each with its own
+      work), saferl_gp_predict_covariance, saferl_gp_kernel_value and the grid functions on
+      one GP at once while nothing changes it (tests/tsan/gp_threads.c runs under
+      ThreadSanitizer). saferl_gp_predict batches in the GP's own block, so it takes the GP
+      non-const: one GP from several threads through it needs your lock.
       A saferl_gp_safeopt points at its GPs and a saferl_gp_pls at its own members: do not move
       them after init. Bad data returns a negative saferl_result and leaves the object as it
       was; NaN and infinities are rejected. Finite but huge inputs (|x|, |y| near 1e300) may
