@@ -628,7 +628,9 @@ SAFERL_GP_API void saferl_gp_safeopt_destroy(saferl_gp_safeopt *opt);
 /* Computes bounds and sets, and the next candidate. Never allocates. */
 SAFERL_GP_API saferl_result saferl_gp_safeopt_next(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step);
 /* Adds the evaluation of candidate index to every GP (constraint_values in constraint order)
-   and updates the grids in O(n |Z|). Bad values change nothing. */
+   and updates the grids in O(n |Z|). Bad values change nothing. A GP that is the objective
+   and a constraint (SafeOpt's f(x) >= h), or two constraints, models one function: the values
+   given for it must be equal, or SAFERL_ERR_INVALID_ARGUMENT. */
 SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, uint32_t index,
                                                       double objective_value, const double *constraint_values);
 /* The candidate with the best lower bound of the objective among the safe ones. */
@@ -2735,6 +2737,7 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, ui
                                                       const double *constraint_values) {
     const saferl_gp_safeopt_desc *d;
     double value[1 + SAFERL_GP_MAX_CONSTRAINTS];
+    int given[1 + SAFERL_GP_MAX_CONSTRAINTS];
     uint32_t i, added = 0;
     const double *x;
     saferl_result r = SAFERL_OK;
@@ -2744,9 +2747,16 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, ui
     if (d->constraint_count && !constraint_values) return SAFERL_ERR_INVALID_ARGUMENT;
     if (!saferl_gp__is_finite(objective_value) || !saferl_gp__all_finite(constraint_values, d->constraint_count))
         return SAFERL_ERR_NOT_FINITE;
+    /* one GP models one function: every value given for it (the objective's, a constraint's)
+       must be the same number, or the call is refused (it once kept the first silently) */
     value[0] = objective_value;
-    for (i = 0; i < d->constraint_count; ++i)
-        if (opt->constraint_model[i] != 0) value[opt->constraint_model[i]] = constraint_values[i];
+    for (i = 0; i < opt->model_count; ++i) given[i] = i == 0;
+    for (i = 0; i < d->constraint_count; ++i) {
+        const uint32_t model = opt->constraint_model[i];
+        if (given[model] && value[model] != constraint_values[i]) return SAFERL_ERR_INVALID_ARGUMENT;
+        value[model] = constraint_values[i];
+        given[model] = 1;
+    }
     for (i = 0; i < opt->model_count; ++i)
         if (opt->model[i]->count >= opt->model[i]->capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
     x = d->candidates + (size_t)index * d->objective->dim;

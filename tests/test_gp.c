@@ -648,6 +648,52 @@ TEST(finite_set_beta_matches_the_table) {
     saferl_gp_destroy(&gp);
 }
 
+/* Issue 24: with one GP as objective and constraint, observe kept the objective value and
+   dropped the constraint value. One GP is one function: differing values are refused. */
+TEST(one_gp_as_objective_and_constraint_takes_one_value) {
+    double ls = 1.0, z[5] = {0.0, 1.0, 2.0, 3.0, 4.0}, same = 0.7, other = 0.2, pair[2];
+    unsigned char seed[5] = {0, 0, 1, 0, 0};
+    saferl_gp gp = make_gp(1, 8, SAFERL_GP_RBF, 0, &ls, 1.0, 0.01), cost = make_gp(1, 8, SAFERL_GP_RBF, 0, &ls, 1.0, 0.01);
+    saferl_gp_constraint c[3];
+    saferl_gp_safeopt_desc d;
+    saferl_gp_safeopt opt;
+    c[0].gp = &gp;
+    c[0].threshold = 0.0;
+    c[0].upper = 0;
+    c[1].gp = &cost;
+    c[1].threshold = 1.0;
+    c[1].upper = 1;
+    c[2] = c[1];
+    c[2].threshold = 2.0;
+    memset(&d, 0, sizeof d);
+    d.candidates = z;
+    d.candidate_count = 5;
+    d.objective = &gp;
+    d.constraints = c;
+    d.constraint_count = 1;
+    d.seed_set = seed;
+    CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+    CHECK(saferl_gp_safeopt_observe(&opt, 2, same, &other) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(gp.count == 0 && opt.evaluations == 0);
+    CHECK(saferl_gp_safeopt_observe(&opt, 2, same, &same) == SAFERL_OK);
+    CHECK(gp.count == 1 && gp.y[0] == same && opt.evaluations == 1);
+    saferl_gp_safeopt_destroy(&opt);
+    /* two constraints on one cost GP: one cost value */
+    d.constraints = c + 1;
+    d.constraint_count = 2;
+    CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+    pair[0] = 0.5;
+    pair[1] = 0.6;
+    CHECK(saferl_gp_safeopt_observe(&opt, 2, same, pair) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(cost.count == 0 && gp.count == 1);
+    pair[1] = 0.5;
+    CHECK(saferl_gp_safeopt_observe(&opt, 2, same, pair) == SAFERL_OK);
+    CHECK(cost.count == 1 && cost.y[0] == 0.5 && gp.count == 2);
+    saferl_gp_safeopt_destroy(&opt);
+    saferl_gp_destroy(&cost);
+    saferl_gp_destroy(&gp);
+}
+
 /* A function drawn from the GP prior on the grid (the model is then well specified). */
 static void draw_prior(const saferl_gp *gp, const double *z, int m, saferl_rng *rng, double *f, double *work) {
     int i, j;
@@ -1174,6 +1220,7 @@ int main(void) {
     RUN(random_extreme_inputs_never_give_a_nonfinite_success);
     RUN(empty_model_predicts_the_prior);
     RUN(finite_set_beta_matches_the_table);
+    RUN(one_gp_as_objective_and_constraint_takes_one_value);
     RUN(safeopt_never_violates_and_finds_the_safe_optimum);
     RUN(stageopt_safe_ucb_and_lipschitz_never_violate);
     RUN(pls_online_stage_stays_within_the_budget);
