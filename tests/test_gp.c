@@ -9,6 +9,8 @@
 #define SAFERL_GP_IMPLEMENTATION
 #include "../saferl_gp.h"
 
+#define SAFEOPT_FINGERPRINT_0_3 0x037b2fc179806f01ull
+
 /* six points in 2-D, three queries: the problem of the sklearn literals below */
 static const double X6[12] = {0.0, 0.5, 1.0, 1.5, 2.0, 0.2, 3.0, 2.5, 1.5, 3.0, 0.4, 2.2};
 static const double Y6[6] = {0.3, -0.2, 0.9, 1.4, -0.7, 0.1};
@@ -694,6 +696,106 @@ TEST(one_gp_as_objective_and_constraint_takes_one_value) {
     saferl_gp_destroy(&gp);
 }
 
+/* FNV-1a over bytes: the fingerprint of a sequence of choices and sets. */
+static uint64_t fingerprint(uint64_t h, const void *data, size_t size) {
+    const unsigned char *p = (const unsigned char *)data;
+    size_t i;
+    for (i = 0; i < size; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Every rule, expander test and option of the safe optimiser on 1-D and 2-D grids, with
+   values computed from + and * only and uniform noise (bit-identical on every platform), and
+   constant betas: the fingerprint of every step's choice, counts and set flags. Its value was
+   recorded from saferl_gp.h 0.3.0, before saferl_gp_safeopt_next was split into the paper's
+   sets: the split (and anything later) must make the same choices, bit for bit. */
+static uint64_t safeopt_choices_fingerprint(uint32_t *chosen) {
+    enum { SIDE = 9, M2 = SIDE * SIDE, M1 = 41, STEPS = 14 };
+    static double z1[M1], z2[2 * M2];
+    uint64_t h = 14695981039346656037ull;
+    int i, config;
+    for (i = 0; i < M1; ++i) z1[i] = 0.1 * i;
+    for (i = 0; i < M2; ++i) {
+        z2[2 * i] = 0.25 * (i % SIDE);
+        z2[2 * i + 1] = 0.25 * (i / SIDE);
+    }
+    for (config = 0; config < 2 * 3 * 3 * 8; ++config) {
+        const int dim = 1 + config % 2, rule = (config / 2) % 3, test = (config / 6) % 3, options = config / 18;
+        const uint32_t m = dim == 1 ? M1 : M2;
+        const double *z = dim == 1 ? z1 : z2;
+        double ls = dim == 1 ? 0.6 : 0.8;
+        unsigned char seed[M2];
+        saferl_gp f = make_gp((uint32_t)dim, STEPS + 1, SAFERL_GP_RBF, 0, &ls, 1.0, 1e-3);
+        saferl_gp g = make_gp((uint32_t)dim, STEPS + 1, SAFERL_GP_MATERN52, 0, &ls, 1.0, 1e-3);
+        saferl_gp_constraint c[2];
+        saferl_gp_safeopt_desc d;
+        saferl_gp_safeopt opt;
+        saferl_rng rng;
+        int t;
+        saferl_rng_seed(&rng, (uint32_t)config);
+        for (i = 0; i < (int)m; ++i) {
+            const double *x = z + (size_t)i * dim;
+            double r2 = (x[0] - 1.2) * (x[0] - 1.2) + (dim == 2 ? (x[1] - 1.0) * (x[1] - 1.0) : 0.0);
+            seed[i] = r2 < 0.05;
+        }
+        c[0].gp = &g; /* g(x) = 1 - |x - (1.2, 1)|^2 >= 0.2 */
+        c[0].threshold = 0.2;
+        c[0].upper = 0;
+        c[1].gp = (options & 4) ? &f : &g; /* a cost on the objective's GP, or a second bound on g */
+        c[1].threshold = (options & 4) ? 1.5 : 0.9;
+        c[1].upper = 1;
+        memset(&d, 0, sizeof d);
+        d.candidates = z;
+        d.candidate_count = m;
+        d.objective = &f;
+        d.constraints = c;
+        d.constraint_count = 1 + ((options & 4) != 0);
+        d.seed_set = seed;
+        d.rule = (saferl_gp_safe_rule)rule;
+        d.expander_test = (saferl_gp_expander_test)test;
+        d.lipschitz = 2.0;
+        d.beta_rule = SAFERL_GP_BETA_CONSTANT;
+        d.beta = (options & 1) ? 3.0 : 2.0;
+        d.no_intersection = (options & 2) != 0;
+        d.recompute_safe_set = (options & 2) != 0;
+        d.full_sets = (config % 5) == 0;
+        d.stage_tolerance = 0.2;
+        d.stage1_steps = (options & 1) ? 6 : 0;
+        CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+        for (t = 0; t < STEPS; ++t) {
+            saferl_gp_safeopt_step st;
+            const double *x;
+            double r2, fv, gv[2];
+            CHECK(saferl_gp_safeopt_next(&opt, &st) == SAFERL_OK);
+            chosen[st.choice] += 1;
+            h = fingerprint(h, &st.index, sizeof st.index);
+            h = fingerprint(h, &st.choice, sizeof st.choice);
+            h = fingerprint(h, &st.stage, sizeof st.stage);
+            h = fingerprint(h, &st.safe_count, 4 * sizeof st.safe_count); /* safe, maximizer, expander counts, tests */
+            h = fingerprint(h, opt.flags, m);
+            x = z + (size_t)st.index * dim;
+            r2 = (x[0] - 1.2) * (x[0] - 1.2) + (dim == 2 ? (x[1] - 1.0) * (x[1] - 1.0) : 0.0);
+            fv = x[0] * (2.0 - x[0]) + 0.05 * (saferl_rng_uniform(&rng) - 0.5);
+            gv[0] = 1.0 - r2 + 0.05 * (saferl_rng_uniform(&rng) - 0.5);
+            gv[1] = (options & 4) ? fv : gv[0];
+            CHECK(saferl_gp_safeopt_observe(&opt, st.index, fv, gv) == SAFERL_OK);
+        }
+        saferl_gp_safeopt_destroy(&opt);
+        saferl_gp_destroy(&g);
+        saferl_gp_destroy(&f);
+    }
+    return h;
+}
+
+TEST(safeopt_choices_are_those_of_0_3) {
+    uint32_t chosen[4] = {0, 0, 0, 0};
+    uint64_t h = safeopt_choices_fingerprint(chosen);
+    printf("        fingerprint of 144 configurations x 14 steps: %016llx (%u expanders, %u maximisers, %u UCB)\n",
+           (unsigned long long)h, chosen[0], chosen[1], chosen[2]);
+    CHECK(chosen[0] > 100 && chosen[1] > 100 && chosen[2] > 100); /* every kind of choice is covered */
+    CHECK(h == SAFEOPT_FINGERPRINT_0_3);
+}
+
 /* A function drawn from the GP prior on the grid (the model is then well specified). */
 static void draw_prior(const saferl_gp *gp, const double *z, int m, saferl_rng *rng, double *f, double *work) {
     int i, j;
@@ -1221,6 +1323,7 @@ int main(void) {
     RUN(empty_model_predicts_the_prior);
     RUN(finite_set_beta_matches_the_table);
     RUN(one_gp_as_objective_and_constraint_takes_one_value);
+    RUN(safeopt_choices_are_those_of_0_3);
     RUN(safeopt_never_violates_and_finds_the_safe_optimum);
     RUN(stageopt_safe_ucb_and_lipschitz_never_violate);
     RUN(pls_online_stage_stays_within_the_budget);
