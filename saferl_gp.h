@@ -2566,169 +2566,231 @@ static int saferl_gp__is_expander(saferl_gp_safeopt *opt, uint32_t j, double bet
     return 0;
 }
 
+/* ---- the safe optimiser's step, set by set -------------------------------------------------
+   SafeOpt's sets (Sui et al. 2015, section 3) in the order the step computes them: bounds
+   C_t, safe set S_t, maximisers M_t, expanders G_t, the choice. Each is one function named
+   with the paper's word; saferl_gp_safeopt_next calls them in turn. */
+
+/* A private flag beside the public ones: "was safe" marks S_{t-1} while the Lipschitz safe
+   set S_t is built from it (the public bits are recomputed from scratch every step). */
+#define SAFERL_GP__WAS_SAFE 16u
+
+/* Bounds: Q_t = [mean - beta sd, mean + beta sd] of the objective and of every constraint,
+   intersected into C_t unless no_intersection. Returns the model violations (empty
+   intersections). opt->width is the scratch for the standard deviations. */
+static uint32_t saferl_gp__bounds_of_every_gp(saferl_gp_safeopt *opt, double beta) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t r, m = d->candidate_count, violations = 0;
+    for (r = 0; r < 1 + d->constraint_count; ++r) {
+        const saferl_gp_grid *grid = &opt->grid[r == 0 ? 0 : opt->constraint_model[r - 1]];
+        violations += saferl_gp__bounds(grid->mean, grid->var, opt->lower + (size_t)r * m, opt->upper + (size_t)r * m,
+                                        opt->width, m, beta, !d->no_intersection);
+    }
+    return violations;
+}
+
+/* Whether every constraint certifies candidate z from its own bounds (the GP-only test). */
+static int saferl_gp__certified_everywhere(const saferl_gp_safeopt *opt, uint32_t z) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t i, m = d->candidate_count;
+    for (i = 0; i < d->constraint_count; ++i)
+        if (!saferl_gp__certified(&d->constraints[i], opt->lower[(size_t)(1 + i) * m + z],
+                                  opt->upper[(size_t)(1 + i) * m + z]))
+            return 0;
+    return 1;
+}
+
+/* Safe set with a Lipschitz constant: S_t = seeds, S_{t-1} (unless recompute_safe_set), and
+   every z with l_i(x) - L |x - z| >= h_i for all i at some x of S_{t-1}. */
+static void saferl_gp__safe_set_lipschitz(saferl_gp_safeopt *opt) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, x, i, m = d->candidate_count, k = d->constraint_count, dim = d->objective->dim;
+    for (z = 0; z < m; ++z) opt->flags[z] = (unsigned char)((opt->flags[z] & SAFERL_GP_SAFE) ? SAFERL_GP__WAS_SAFE : 0);
+    for (z = 0; z < m; ++z) {
+        int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP__WAS_SAFE));
+        for (x = 0; x < m && !safe; ++x) {
+            double dist;
+            int all = 1;
+            if (!(opt->flags[x] & SAFERL_GP__WAS_SAFE)) continue;
+            dist = d->lipschitz * saferl_gp__distance(d->candidates + (size_t)x * dim, d->candidates + (size_t)z * dim, dim);
+            for (i = 0; i < k && all; ++i) {
+                const saferl_gp_constraint *c = &d->constraints[i];
+                size_t at = (size_t)(1 + i) * m + x;
+                all = c->upper ? opt->upper[at] + dist <= c->threshold : opt->lower[at] - dist >= c->threshold;
+            }
+            safe = all;
+        }
+        if (safe) opt->flags[z] |= SAFERL_GP_SAFE;
+    }
+    for (z = 0; z < m; ++z) opt->flags[z] &= SAFERL_GP_SAFE;
+}
+
+/* Safe set S_t: the seeds, S_{t-1} (unless recompute_safe_set), and what the bounds certify
+   (GP-only, SafeOpt-MC) or reach (Lipschitz). Counts it into step; returns 1 if some
+   candidate is outside it. */
+static int saferl_gp__safe_set(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, m = d->candidate_count;
+    int unsafe_exists = 0;
+    if (d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ) {
+        saferl_gp__safe_set_lipschitz(opt);
+    } else {
+        for (z = 0; z < m; ++z) {
+            int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP_SAFE)) ||
+                       saferl_gp__certified_everywhere(opt, z);
+            opt->flags[z] = safe ? SAFERL_GP_SAFE : 0;
+        }
+    }
+    for (z = 0; z < m; ++z) {
+        if (opt->flags[z] & SAFERL_GP_SAFE) step->safe_count += 1;
+        else unsafe_exists = 1;
+    }
+    return unsafe_exists;
+}
+
+/* Widths w_t = u_t - l_t, scaled by each GP's sqrt(k(x, x)), the largest over the objective
+   and the constraints (SafeOpt), or over the constraints alone (StageOpt's stage 1). */
+static void saferl_gp__widths(saferl_gp_safeopt *opt) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, r, m = d->candidate_count, k = d->constraint_count;
+    const int stage1 = d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1;
+    for (z = 0; z < m; ++z) opt->width[z] = -1.0;
+    for (r = (stage1 && k > 0) ? 1 : 0; r < 1 + k; ++r) {
+        const saferl_gp *gp = r == 0 ? d->objective : d->constraints[r - 1].gp;
+        saferl_gp__widen(opt->width, opt->lower + (size_t)r * m, opt->upper + (size_t)r * m, saferl_gp__width_scale(gp), m);
+    }
+}
+
+/* Maximisers M_t = {x in S_t : u_0(x) >= max over S_t of l_0}. Returns the widest one's width
+   (-1 when there is none). */
+static double saferl_gp__maximizers(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step) {
+    uint32_t z, m = opt->desc.candidate_count;
+    double best_lower = -SAFERL_GP__INF, widest = -1.0;
+    for (z = 0; z < m; ++z)
+        if ((opt->flags[z] & SAFERL_GP_SAFE) && opt->lower[z] > best_lower) best_lower = opt->lower[z];
+    for (z = 0; z < m; ++z) {
+        if (!(opt->flags[z] & SAFERL_GP_SAFE) || !(opt->upper[z] >= best_lower)) continue;
+        opt->flags[z] |= SAFERL_GP_MAXIMIZER;
+        step->maximizer_count += 1;
+        if (opt->width[z] > widest) widest = opt->width[z];
+    }
+    return widest;
+}
+
+/* Expanders G_t: safe candidates tested by decreasing width (befelix/SafeOpt's pruning); the
+   first confirmed one is the widest and ends the search, unless full_sets. SafeOpt skips
+   maximisers and stops where a maximiser is at least as wide (neither could win the choice).
+   Returns the widest expander, or candidate_count when none was found. */
+static uint32_t saferl_gp__expanders(saferl_gp_safeopt *opt, double beta, double widest_maximizer, int unsafe_exists,
+                                     saferl_gp_safeopt_step *step) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    const int pruned = !d->full_sets, safeopt = d->rule == SAFERL_GP_SAFEOPT;
+    uint32_t z, m = d->candidate_count, found = m;
+    if (!unsafe_exists || d->constraint_count == 0) return m;
+    for (;;) {
+        uint32_t pick = m;
+        double w = -1.0;
+        for (z = 0; z < m; ++z) {
+            unsigned char f = opt->flags[z];
+            if (!(f & SAFERL_GP_SAFE) || (f & SAFERL_GP_TESTED)) continue;
+            if (safeopt && pruned && (f & SAFERL_GP_MAXIMIZER)) continue;
+            if (opt->width[z] > w) {
+                w = opt->width[z];
+                pick = z;
+            }
+        }
+        if (pick == m) break;
+        if (pruned && ((safeopt && w <= widest_maximizer) || (d->max_expander_tests && step->expander_tests >= d->max_expander_tests)))
+            break;
+        opt->flags[pick] |= SAFERL_GP_TESTED;
+        step->expander_tests += 1;
+        if (!saferl_gp__is_expander(opt, pick, beta)) continue;
+        opt->flags[pick] |= SAFERL_GP_EXPANDER;
+        step->expander_count += 1;
+        if (found == m) found = pick;
+        if (pruned) break;
+        if (d->expander_test == SAFERL_GP_EXPAND_ALL_SAFE) {
+            /* every safe point is one: no need to test them one by one */
+            for (z = 0; z < m; ++z)
+                if ((opt->flags[z] & SAFERL_GP_SAFE) && !(opt->flags[z] & SAFERL_GP_EXPANDER)) {
+                    opt->flags[z] |= SAFERL_GP_EXPANDER | SAFERL_GP_TESTED;
+                    step->expander_count += 1;
+                }
+            break;
+        }
+    }
+    return found;
+}
+
+/* The choice: SafeOpt the widest of G_t and M_t; StageOpt's stage 1 the widest expander; else
+   (safe UCB, StageOpt's stage 2, or nothing to choose from) argmax over S_t of u_0. */
+static uint32_t saferl_gp__choice(saferl_gp_safeopt *opt, uint32_t widest_expander, saferl_gp_safeopt_step *step) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, m = d->candidate_count, best = 0;
+    int have_best = 0;
+    if (d->rule == SAFERL_GP_SAFEOPT) {
+        for (z = 0; z < m; ++z) {
+            unsigned char f = opt->flags[z];
+            if (!(f & (SAFERL_GP_MAXIMIZER | SAFERL_GP_EXPANDER))) continue;
+            if (!have_best || opt->width[z] > step->width) {
+                have_best = 1;
+                best = z;
+                step->width = opt->width[z];
+                step->choice = (f & SAFERL_GP_EXPANDER) && !(f & SAFERL_GP_MAXIMIZER) ? SAFERL_GP_CHOSE_EXPANDER
+                                                                                     : SAFERL_GP_CHOSE_MAXIMIZER;
+            }
+        }
+        if (have_best) return best;
+    } else if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1) {
+        step->width = opt->width[widest_expander];
+        step->choice = SAFERL_GP_CHOSE_EXPANDER;
+        return widest_expander;
+    }
+    for (z = 0; z < m; ++z) {
+        if (!(opt->flags[z] & SAFERL_GP_SAFE)) continue;
+        if (!have_best || opt->upper[z] > opt->upper[best]) {
+            have_best = 1;
+            best = z;
+        }
+    }
+    step->choice = SAFERL_GP_CHOSE_UCB;
+    step->width = 0.0;
+    return best;
+}
+
 SAFERL_GP_API saferl_result saferl_gp_safeopt_next(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *out) {
     const saferl_gp_safeopt_desc *d;
     saferl_gp_safeopt_step step;
-    uint32_t m, k, rows, r, z, i, best = 0, dim;
-    double beta, best_lower = -SAFERL_GP__INF, best_width = -1.0, max_maximizer_width = -1.0;
-    int have_best = 0, unsafe_exists = 0, stage1;
+    uint32_t i, widest_expander;
+    double beta, widest_maximizer;
+    int unsafe_exists, stageopt;
     saferl_result res;
     SAFERL_ASSERT(opt != NULL && opt->flags != NULL);
     d = &opt->desc;
-    m = d->candidate_count;
-    k = d->constraint_count;
-    rows = 1 + k;
-    dim = d->objective->dim;
+    stageopt = d->rule == SAFERL_GP_STAGEOPT;
     memset(&step, 0, sizeof step);
     for (i = 0; i < opt->model_count; ++i)
         if ((res = saferl_gp_grid_update(&opt->grid[i], opt->model[i])) < 0) return res;
     beta = saferl_gp_safeopt_beta(opt);
     if (!saferl_gp__is_finite(beta) || !(beta >= 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
     step.beta = beta;
-    /* bounds (opt->width is the scratch for the standard deviations) */
-    for (r = 0; r < rows; ++r) {
-        const saferl_gp_grid *grid = &opt->grid[r == 0 ? 0 : opt->constraint_model[r - 1]];
-        step.model_violations += saferl_gp__bounds(grid->mean, grid->var, opt->lower + (size_t)r * m,
-                                                   opt->upper + (size_t)r * m, opt->width, m, beta, !d->no_intersection);
-    }
+    step.model_violations = saferl_gp__bounds_of_every_gp(opt, beta);
     opt->model_violations += step.model_violations;
-    /* safe set */
-    if (d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ) {
-        for (z = 0; z < m; ++z) opt->flags[z] = (unsigned char)((opt->flags[z] & SAFERL_GP_SAFE) ? 2 * SAFERL_GP_TESTED : 0);
-        for (z = 0; z < m; ++z) {
-            uint32_t x;
-            int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & (2 * SAFERL_GP_TESTED)));
-            for (x = 0; x < m && !safe; ++x) {
-                double dist;
-                int all = 1;
-                if (!(opt->flags[x] & (2 * SAFERL_GP_TESTED))) continue;
-                dist = d->lipschitz * saferl_gp__distance(d->candidates + (size_t)x * dim, d->candidates + (size_t)z * dim, dim);
-                for (i = 0; i < k && all; ++i) {
-                    const saferl_gp_constraint *c = &d->constraints[i];
-                    size_t at = (size_t)(1 + i) * m + x;
-                    all = c->upper ? opt->upper[at] + dist <= c->threshold : opt->lower[at] - dist >= c->threshold;
-                }
-                safe = all;
-            }
-            if (safe) opt->flags[z] |= SAFERL_GP_SAFE;
-        }
-        for (z = 0; z < m; ++z) opt->flags[z] &= SAFERL_GP_SAFE;
-    } else {
-        for (z = 0; z < m; ++z) {
-            int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP_SAFE));
-            if (!safe) {
-                int all = 1;
-                for (i = 0; i < k && all; ++i)
-                    all = saferl_gp__certified(&d->constraints[i], opt->lower[(size_t)(1 + i) * m + z],
-                                               opt->upper[(size_t)(1 + i) * m + z]);
-                safe = all;
-            }
-            opt->flags[z] = safe ? SAFERL_GP_SAFE : 0;
-        }
-    }
-    for (z = 0; z < m; ++z) {
-        if (!(opt->flags[z] & SAFERL_GP_SAFE)) {
-            unsafe_exists = 1;
-            continue;
-        }
-        step.safe_count += 1;
-        if (opt->lower[z] > best_lower) best_lower = opt->lower[z];
-    }
-    /* widths: SafeOpt all GPs, StageOpt stage 1 the constraints (the objective without any) */
-    stage1 = d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1;
-    for (z = 0; z < m; ++z) opt->width[z] = -1.0;
-    for (r = (stage1 && k > 0) ? 1 : 0; r < rows; ++r) {
-        const saferl_gp *gp = r == 0 ? d->objective : d->constraints[r - 1].gp;
-        saferl_gp__widen(opt->width, opt->lower + (size_t)r * m, opt->upper + (size_t)r * m, saferl_gp__width_scale(gp), m);
-    }
-    for (z = 0; z < m; ++z) {
-        const double w = opt->width[z];
-        if ((opt->flags[z] & SAFERL_GP_SAFE) && opt->upper[z] >= best_lower) {
-            opt->flags[z] |= SAFERL_GP_MAXIMIZER;
-            step.maximizer_count += 1;
-            if (w > max_maximizer_width) max_maximizer_width = w;
-        }
-    }
-    if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1 && d->stage1_steps && opt->evaluations >= d->stage1_steps)
-        opt->stage = 2;
-    if (d->rule == SAFERL_GP_SAFEOPT || (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1) || d->full_sets) {
-        /* expanders by decreasing width; the first confirmed one is the widest */
-        uint32_t found = m, tests = 0, limit = d->max_expander_tests;
-        for (;;) {
-            uint32_t pick = m;
-            double w = -1.0;
-            for (z = 0; z < m; ++z) {
-                unsigned char f = opt->flags[z];
-                if (!(f & SAFERL_GP_SAFE) || (f & SAFERL_GP_TESTED)) continue;
-                if (d->rule == SAFERL_GP_SAFEOPT && !d->full_sets && (f & SAFERL_GP_MAXIMIZER)) continue;
-                if (opt->width[z] > w) {
-                    w = opt->width[z];
-                    pick = z;
-                }
-            }
-            if (pick == m || !unsafe_exists || k == 0) break;
-            if (!d->full_sets) {
-                if (d->rule == SAFERL_GP_SAFEOPT && w <= max_maximizer_width) break; /* cannot win */
-                if (limit && tests >= limit) break;
-            }
-            opt->flags[pick] |= SAFERL_GP_TESTED;
-            tests += 1;
-            if (saferl_gp__is_expander(opt, pick, beta)) {
-                opt->flags[pick] |= SAFERL_GP_EXPANDER;
-                step.expander_count += 1;
-                if (found == m) found = pick;
-                if (!d->full_sets) break;
-                if (d->expander_test == SAFERL_GP_EXPAND_ALL_SAFE) {
-                    /* every safe point is one: no need to test them one by one */
-                    for (z = 0; z < m; ++z)
-                        if ((opt->flags[z] & SAFERL_GP_SAFE) && !(opt->flags[z] & SAFERL_GP_EXPANDER)) {
-                            opt->flags[z] |= SAFERL_GP_EXPANDER | SAFERL_GP_TESTED;
-                            step.expander_count += 1;
-                        }
-                    break;
-                }
-            }
-        }
-        step.expander_tests = tests;
-        if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1 &&
-            (found == m || !(opt->width[found] > d->stage_tolerance)))
+    unsafe_exists = saferl_gp__safe_set(opt, &step);
+    saferl_gp__widths(opt);
+    widest_maximizer = saferl_gp__maximizers(opt, &step);
+    if (stageopt && opt->stage == 1 && d->stage1_steps && opt->evaluations >= d->stage1_steps) opt->stage = 2;
+    widest_expander = d->candidate_count;
+    if (d->rule == SAFERL_GP_SAFEOPT || (stageopt && opt->stage == 1) || d->full_sets) {
+        widest_expander = saferl_gp__expanders(opt, beta, widest_maximizer, unsafe_exists, &step);
+        if (stageopt && opt->stage == 1 &&
+            (widest_expander == d->candidate_count || !(opt->width[widest_expander] > d->stage_tolerance)))
             opt->stage = 2; /* the widest expander is within zeta: exploit from now on */
-        if (d->rule == SAFERL_GP_SAFEOPT) {
-            for (z = 0; z < m; ++z) {
-                unsigned char f = opt->flags[z];
-                if (!(f & (SAFERL_GP_MAXIMIZER | SAFERL_GP_EXPANDER))) continue;
-                if (!have_best || opt->width[z] > best_width) {
-                    have_best = 1;
-                    best = z;
-                    best_width = opt->width[z];
-                    step.choice = (f & SAFERL_GP_EXPANDER) && !(f & SAFERL_GP_MAXIMIZER) ? SAFERL_GP_CHOSE_EXPANDER
-                                                                                          : SAFERL_GP_CHOSE_MAXIMIZER;
-                }
-            }
-        } else if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1) {
-            have_best = 1;
-            best = found;
-            best_width = opt->width[found];
-            step.choice = SAFERL_GP_CHOSE_EXPANDER;
-        }
     }
-    if (!have_best) {
-        /* safe UCB (also StageOpt's stage 2) */
-        for (z = 0; z < m; ++z) {
-            if (!(opt->flags[z] & SAFERL_GP_SAFE)) continue;
-            if (!have_best || opt->upper[z] > opt->upper[best]) {
-                have_best = 1;
-                best = z;
-            }
-        }
-        step.choice = SAFERL_GP_CHOSE_UCB;
-        best_width = 0.0;
-    }
-    step.index = best;
-    step.stage = d->rule == SAFERL_GP_STAGEOPT ? (int)opt->stage : 0;
-    step.width = best_width;
-    step.objective_upper = opt->upper[best];
-    opt->last_index = best;
+    step.index = saferl_gp__choice(opt, widest_expander, &step);
+    step.stage = stageopt ? (int)opt->stage : 0;
+    step.objective_upper = opt->upper[step.index];
+    opt->last_index = step.index;
     if (out) *out = step;
     return SAFERL_OK;
 }
