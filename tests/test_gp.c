@@ -650,6 +650,55 @@ TEST(finite_set_beta_matches_the_table) {
     saferl_gp_destroy(&gp);
 }
 
+/* The default beta (zero desc): the one-sided Gaussian tail of the finite-set union bound,
+   against Debian's scipy 1.10 norm.isf(6 delta / (pi^2 t^2 |Z| k)). A relative error e in
+   libm's erfc moves the quantile c by e Q(c) / phi(c) < e / c: 1e-13 leaves room for libms
+   a few hundred ulps off. */
+TEST(default_beta_is_the_gaussian_tail_schedule) {
+    static const struct { uint32_t z, k, t; double delta, scipy, finite_set; } cases[5] = {
+        {100, 1, 1, 0.05, 3.4280528486526807, 4.0245751979588675},
+        {100, 1, 50, 0.05, 5.162886311827531, 5.643163788668395},
+        {2500, 1, 1, 0.05, 4.221046428406264, 4.757620957344338},
+        {10000, 2, 20, 0.1, 5.659311163879495, 6.00034837564436},
+        {961, 1, 60, 0.05, 5.634348076355367, 6.0909927121019},
+    };
+    static double z[10000];
+    unsigned char *seed = (unsigned char *)calloc(10000, 1);
+    double ls = 1.0;
+    saferl_gp gp = make_gp(1, 4, SAFERL_GP_RBF, 0, &ls, 1.0, 0.01);
+    saferl_gp_constraint c[2];
+    int i;
+    for (i = 0; i < 10000; ++i) z[i] = i;
+    seed[0] = 1;
+    c[0].gp = c[1].gp = &gp;
+    c[0].threshold = c[1].threshold = 0.0;
+    c[0].upper = c[1].upper = 0;
+    for (i = 0; i < 5; ++i) {
+        saferl_gp_safeopt_desc d;
+        saferl_gp_safeopt opt;
+        memset(&d, 0, sizeof d); /* beta_rule 0: the default */
+        d.candidates = z;
+        d.candidate_count = cases[i].z;
+        d.objective = &gp;
+        d.constraints = c;
+        d.constraint_count = cases[i].k;
+        d.seed_set = seed;
+        d.delta = cases[i].delta == 0.05 ? 0.0 : cases[i].delta; /* 0 -> 0.05 */
+        CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+        opt.evaluations = cases[i].t - 1;
+        CHECK_NEAR(saferl_gp_safeopt_beta(&opt), cases[i].scipy, 1e-13);
+        if (cases[i].k == 1) {
+            opt.desc.beta_rule = SAFERL_GP_BETA_FINITE_SET;
+            CHECK_NEAR(saferl_gp_safeopt_beta(&opt), cases[i].finite_set, 1e-13);
+        }
+        opt.desc.beta_rule = SAFERL_GP_BETA_CONSTANT; /* the heuristic, by name: 0 -> 2 */
+        CHECK(saferl_gp_safeopt_beta(&opt) == 2.0);
+        saferl_gp_safeopt_destroy(&opt);
+    }
+    saferl_gp_destroy(&gp);
+    free(seed);
+}
+
 /* Issue 24: with one GP as objective and constraint, observe kept the objective value and
    dropped the constraint value. One GP is one function: differing values are refused. */
 TEST(one_gp_as_objective_and_constraint_takes_one_value) {
@@ -1322,6 +1371,7 @@ int main(void) {
     RUN(random_extreme_inputs_never_give_a_nonfinite_success);
     RUN(empty_model_predicts_the_prior);
     RUN(finite_set_beta_matches_the_table);
+    RUN(default_beta_is_the_gaussian_tail_schedule);
     RUN(one_gp_as_objective_and_constraint_takes_one_value);
     RUN(safeopt_choices_are_those_of_0_3);
     RUN(safeopt_never_violates_and_finds_the_safe_optimum);
