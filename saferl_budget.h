@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_budget.h - v0.1.0 - relative-budget analysis for RL with verifiable rewards
+/* saferl_budget.h - v0.1.1 - relative-budget analysis for RL with verifiable rewards
                               public domain or MIT; see the end of the file
 
    The relative budget of a prompt is  xi = H / E[T]:  H the generation horizon (token
@@ -102,6 +102,11 @@
       leaves outputs untouched; NaN and infinities are rejected, never propagated.
 
    REVISION HISTORY
+      0.1.1 (2026-12-04)  samples_for_success returns in constant time at every p (it never
+                          returned for 0 < p < 3e-16); NaN in gives NaN or an error out
+                          everywhere (km_survival(NaN) was 1, regime_of(NaN) "ample");
+                          restricted_mean and pool check the summaries and steps they are
+                          given; the CSV parser skips a UTF-8 byte-order mark
       0.1.0 (2026-11-21)  first release
 */
 #ifndef SAFERL_BUDGET_H
@@ -109,8 +114,8 @@
 
 #define SAFERL_BUDGET_VERSION_MAJOR 0
 #define SAFERL_BUDGET_VERSION_MINOR 1
-#define SAFERL_BUDGET_VERSION_PATCH 0
-#define SAFERL_BUDGET_VERSION_STRING "0.1.0"
+#define SAFERL_BUDGET_VERSION_PATCH 1
+#define SAFERL_BUDGET_VERSION_STRING "0.1.1"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_BUDGET_IMPLEMENTATION)
 #define SAFERL_BUDGET_IMPLEMENTATION
@@ -301,7 +306,8 @@ SAFERL_BUDGET_API saferl_result saferl_budget_check_attempt(const saferl_budget_
 /* One row per attempt. An optional first line "prompt_id,horizon,tokens" is a header.
    prompt_id is any text (RFC 4180 quotes allowed); horizon a whole number > 0; tokens a
    whole number in [1, horizon], or empty or -1 for "none within the horizon". Blank lines and
-   lines starting with '#' are skipped; CRLF is accepted. */
+   lines starting with '#' are skipped; CRLF is accepted; a UTF-8 byte-order mark at the start
+   is skipped. */
 
 typedef struct saferl_budget_csv_row {
     size_t name_offset;   /* prompt_id: byte offset into the parsed text, inside any quotes; */
@@ -354,7 +360,8 @@ SAFERL_BUDGET_API saferl_result saferl_budget_group_by_prompt(const saferl_budge
 typedef enum saferl_budget_regime {
     SAFERL_BUDGET_DEFICIENT = 0, /* xi below the band: informative rollouts are rare */
     SAFERL_BUDGET_BALANCED = 1,  /* xi inside the band: the paper's most efficient */
-    SAFERL_BUDGET_AMPLE = 2      /* xi above the band: stable, diminishing gains */
+    SAFERL_BUDGET_AMPLE = 2,     /* xi above the band: stable, diminishing gains */
+    SAFERL_BUDGET_UNDETERMINED = -1 /* xi NaN (or a bad band): no regime */
 } saferl_budget_regime;
 
 typedef struct saferl_budget_desc {
@@ -436,11 +443,14 @@ SAFERL_BUDGET_API saferl_result saferl_budget_kaplan_meier(const saferl_budget_a
                                                            size_t count, void *work, size_t work_size,
                                                            saferl_budget_km_step *steps,
                                                            size_t step_capacity, size_t *step_count);
-/* S(t) from the steps (a right-continuous step function, 1 before the first event). */
+/* S(t) from the steps (a right-continuous step function, 1 before the first event); NaN
+   for t NaN. */
 SAFERL_BUDGET_API double saferl_budget_km_survival(const saferl_budget_km_step *steps, size_t step_count,
                                                    double t);
 /* Restricted mean  integral_0^tau S(u) du = E[min(T, tau)] for integer-valued T, and its
-   standard error (the usual Greenwood-type formula); se may be NULL. */
+   standard error (the usual Greenwood-type formula); se may be NULL. Steps that are not
+   finite, or not as saferl_budget_kaplan_meier makes them (times rising, S falling in
+   [0, 1], events <= at risk), are refused. */
 SAFERL_BUDGET_API saferl_result saferl_budget_km_restricted_mean(const saferl_budget_km_step *steps,
                                                                  size_t step_count, double tau,
                                                                  double *mean, double *se);
@@ -457,7 +467,11 @@ SAFERL_BUDGET_API double saferl_budget_informative_estimate(int n, int c, int gr
 SAFERL_BUDGET_API double saferl_budget_pass_at_k(int n, int c, int k);
 /* Unbiased pass^k, all of k succeed: C(c, k)/C(n, k). */
 SAFERL_BUDGET_API double saferl_budget_pass_all_k(int n, int c, int k);
-/* Smallest number of independent samples with P(at least one success) >= 1 - delta. */
+/* Smallest number of independent samples with P(at least one success) >= 1 - delta:
+   ceil(ln delta / ln(1 - p)), exact up to 2^53 samples. Above 2^53 (p below about 4e-16
+   ln(1/delta)) it is the closed form to double rounding; when even that exceeds the largest
+   double (p below about 1e-308) it is +infinity, read "more than 1.8e308". p = 0: infinity
+   (no number suffices). NaN for p outside [0, 1] or delta outside (0, 1). Constant time. */
 SAFERL_BUDGET_API double saferl_budget_samples_for_success(double p, double delta);
 /* p(H) = 1 - (1 - q)^H for T geometric with hazard q. */
 SAFERL_BUDGET_API double saferl_budget_geometric_success_probability(double hazard, double horizon);
@@ -533,7 +547,7 @@ SAFERL_BUDGET_API void saferl_budget_sim_destroy(saferl_budget_sim *sim);
 SAFERL_BUDGET_API saferl_result saferl_budget_sim_step(saferl_budget_sim *sim,
                                                        saferl_budget_sim_iteration *out);
 /* Tokens until the first success for T ~ Geometric(hazard) on {1, 2, ...}, by inversion
-   (one uniform draw); for what-if data. hazard in (0, 1]. */
+   (one uniform draw); for what-if data. hazard in (0, 1]; otherwise NaN, and no draw. */
 SAFERL_BUDGET_API double saferl_budget_sample_geometric(saferl_rng *rng, double hazard);
 /* Relative progress per generated token in the model: P_inf(p(xi), G) xi / p(xi). */
 SAFERL_BUDGET_API double saferl_budget_sim_progress_per_token(double xi, int group_size);
@@ -571,6 +585,7 @@ SAFERL_BUDGET_API const char *saferl_budget_version(void);
 
 #define SAFERL_BUDGET__INF HUGE_VAL /* +infinity on IEEE 754, which C99's Annex F gives */
 #define SAFERL_BUDGET__DOUBLE_MAX 1.7976931348623157e308
+#define SAFERL_BUDGET__EXACT_INTEGERS 9007199254740992.0 /* 2^53: every integer below is a double */
 
 static int saferl_budget__is_finite(double x) {
     return x == x && x <= SAFERL_BUDGET__DOUBLE_MAX && x >= -SAFERL_BUDGET__DOUBLE_MAX;
@@ -690,6 +705,9 @@ SAFERL_BUDGET_API saferl_result saferl_budget_csv_parse(const char *text, size_t
     int seen_content = 0;
     SAFERL_ASSERT(row_count != NULL && error_count != NULL);
     SAFERL_ASSERT(text != NULL || length == 0);
+    /* a UTF-8 byte-order mark (spreadsheets write one) is not part of the first prompt_id;
+       columns on line 1 count from after it */
+    if (length >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) position = 3;
     while (position < length) {
         size_t begin = position, end = position, k;
         saferl_budget__field fields[3];
@@ -972,6 +990,7 @@ static saferl_result saferl_budget__check_desc(const saferl_budget_desc *d) {
 
 SAFERL_BUDGET_API saferl_budget_regime saferl_budget_regime_of(double xi, const saferl_budget_desc *desc) {
     saferl_budget_desc d = saferl_budget_desc_defaults(desc);
+    if (xi != xi || saferl_budget__check_desc(&d) != SAFERL_OK) return SAFERL_BUDGET_UNDETERMINED;
     if (xi < d.balanced_low) return SAFERL_BUDGET_DEFICIENT;
     if (xi <= d.balanced_high) return SAFERL_BUDGET_BALANCED;
     return SAFERL_BUDGET_AMPLE;
@@ -982,6 +1001,7 @@ SAFERL_BUDGET_API const char *saferl_budget_regime_name(saferl_budget_regime reg
     case SAFERL_BUDGET_DEFICIENT: return "deficient";
     case SAFERL_BUDGET_BALANCED: return "balanced";
     case SAFERL_BUDGET_AMPLE: return "ample";
+    case SAFERL_BUDGET_UNDETERMINED: return "undetermined";
     }
     return "unknown";
 }
@@ -1078,9 +1098,13 @@ SAFERL_BUDGET_API saferl_result saferl_budget_pool(const saferl_budget_summary *
     for (i = 0; i < prompt_count; ++i) {
         const saferl_budget_summary *p = &per_prompt[i];
         double n = (double)p->attempts;
-        if (p->attempts == 0 || !(p->exposure >= n) || !(p->horizon > 0.0) ||
-            !saferl_budget__is_finite(p->exposure) || !saferl_budget__is_finite(p->exposure_squares) ||
-            !saferl_budget__is_finite(p->horizon) || (double)p->successes > n)
+        if (!saferl_budget__is_finite(p->exposure) || !saferl_budget__is_finite(p->exposure_squares) ||
+            !saferl_budget__is_finite(p->horizon) || !saferl_budget__is_finite(p->success_tokens) ||
+            !saferl_budget__is_finite(p->success_rate) || !saferl_budget__is_finite(p->reward_variance) ||
+            !saferl_budget__is_finite(p->model_success_probability))
+            return SAFERL_ERR_NOT_FINITE;
+        if (p->attempts == 0 || !(p->exposure >= n) || !(p->horizon > 0.0) || (double)p->successes > n ||
+            p->success_tokens < (double)p->successes || p->success_tokens > p->exposure)
             return SAFERL_ERR_INVALID_ARGUMENT;
         successes_per_attempt += (double)p->successes / n;
         exposure_per_attempt += p->exposure / n;
@@ -1196,6 +1220,7 @@ SAFERL_BUDGET_API saferl_result saferl_budget_kaplan_meier(const saferl_budget_a
 SAFERL_BUDGET_API double saferl_budget_km_survival(const saferl_budget_km_step *steps, size_t step_count,
                                                    double t) {
     size_t lo = 0, hi = step_count;
+    if (t != t) return saferl_budget__nan(); /* NaN in, NaN out: no time is "before" NaN */
     /* the number of steps with time <= t */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -1205,14 +1230,35 @@ SAFERL_BUDGET_API double saferl_budget_km_survival(const saferl_budget_km_step *
     return lo == 0 ? 1.0 : steps[lo - 1].survival;
 }
 
+/* Steps as saferl_budget_kaplan_meier writes them: finite, times rising, S in [0, 1]
+   falling, 0 <= events <= at_risk. The caller may have built them. */
+static saferl_result saferl_budget__check_km_steps(const saferl_budget_km_step *steps, size_t step_count) {
+    double previous_time = 0.0, previous_survival = 1.0;
+    size_t i;
+    for (i = 0; i < step_count; ++i) {
+        const saferl_budget_km_step *s = &steps[i];
+        if (!saferl_budget__is_finite(s->time) || !saferl_budget__is_finite(s->survival) ||
+            !saferl_budget__is_finite(s->at_risk) || !saferl_budget__is_finite(s->events))
+            return SAFERL_ERR_NOT_FINITE;
+        if (!(s->time > previous_time) || !(s->survival >= 0.0 && s->survival <= previous_survival) ||
+            !(s->events >= 0.0 && s->events <= s->at_risk))
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        previous_time = s->time;
+        previous_survival = s->survival;
+    }
+    return SAFERL_OK;
+}
+
 SAFERL_BUDGET_API saferl_result saferl_budget_km_restricted_mean(const saferl_budget_km_step *steps,
                                                                  size_t step_count, double tau,
                                                                  double *mean, double *se) {
     double area = 0.0, previous_time = 0.0, previous_survival = 1.0, tail = 0.0, variance = 0.0;
     size_t i, inside = 0;
+    saferl_result r;
     SAFERL_ASSERT(mean != NULL && (steps != NULL || step_count == 0));
     if (!saferl_budget__is_finite(tau)) return SAFERL_ERR_NOT_FINITE;
     if (tau < 0.0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if ((r = saferl_budget__check_km_steps(steps, step_count)) != SAFERL_OK) return r;
     for (i = 0; i < step_count && steps[i].time <= tau; ++i) {
         area += previous_survival * (steps[i].time - previous_time);
         previous_time = steps[i].time;
@@ -1227,6 +1273,7 @@ SAFERL_BUDGET_API saferl_result saferl_budget_km_restricted_mean(const saferl_bu
         if (n > d) variance += tail * tail * d / (n * (n - d));
         if (i > 0) tail += steps[i - 1].survival * (steps[i].time - steps[i - 1].time);
     }
+    if (!saferl_budget__is_finite(area) || !saferl_budget__is_finite(variance)) return SAFERL_ERR_NOT_FINITE;
     *mean = area;
     if (se) *se = sqrt(variance);
     return SAFERL_OK;
@@ -1283,21 +1330,29 @@ SAFERL_BUDGET_API double saferl_budget_pass_all_k(int n, int c, int k) {
 }
 
 SAFERL_BUDGET_API double saferl_budget_samples_for_success(double p, double delta) {
-    double n;
+    double n, log_miss;
+    int step;
     if (!(p >= 0.0 && p <= 1.0) || !(delta > 0.0 && delta < 1.0)) return saferl_budget__nan();
     if (p == 0.0) return SAFERL_BUDGET__INF;
     if (p == 1.0) return 1.0;
-    /* smallest n with (1 - p)^n <= delta; fix the ceiling's rounding either way */
-    n = ceil(log(delta) / log1p(-p));
+    /* smallest n with (1 - p)^n <= delta: the closed form ln(delta) / ln(1 - p), rounded up */
+    log_miss = log1p(-p);
+    n = ceil(log(delta) / log_miss);
     if (n < 1.0) n = 1.0;
-    while (n > 1.0 && exp((n - 1.0) * log1p(-p)) <= delta) n -= 1.0;
-    while (exp(n * log1p(-p)) > delta) n += 1.0;
+    /* Beyond 2^53 doubles are spaced more than 1 apart: n - 1 == n, and the count is only
+       known to the closed form's rounding (relative 1e-15). Past the largest double the
+       closed form overflows to +infinity: "more than 1.8e308". */
+    if (!(n < SAFERL_BUDGET__EXACT_INTEGERS)) return n;
+    /* the division may round across an integer: at most a step each way fixes it */
+    for (step = 0; step < 2 && n > 1.0 && exp((n - 1.0) * log_miss) <= delta; ++step) n -= 1.0;
+    for (step = 0; step < 2 && exp(n * log_miss) > delta; ++step) n += 1.0;
     return n;
 }
 
 SAFERL_BUDGET_API double saferl_budget_geometric_success_probability(double hazard, double horizon) {
     if (!(hazard >= 0.0 && hazard <= 1.0) || !(horizon >= 0.0)) return saferl_budget__nan();
     if (hazard == 1.0) return horizon >= 1.0 ? 1.0 : 0.0;
+    if (hazard == 0.0) return 0.0; /* also for H = infinity, where the product is 0 * inf */
     return -expm1(floor(horizon) * log1p(-hazard));
 }
 
@@ -1319,7 +1374,9 @@ SAFERL_BUDGET_API double saferl_budget_markov_success_lower_bound(double xi) {
 SAFERL_BUDGET_API double saferl_budget_horizon_for_xi(const saferl_budget_summary *summary,
                                                       double target_xi) {
     SAFERL_ASSERT(summary != NULL);
-    if (!(target_xi >= 0.0) || !(summary->hazard >= 0.0)) return saferl_budget__nan();
+    if (!(target_xi >= 0.0) || !saferl_budget__is_finite(target_xi) || !(summary->hazard >= 0.0) ||
+        !(summary->hazard <= 1.0))
+        return saferl_budget__nan();
     return summary->hazard > 0.0 ? target_xi / summary->hazard : SAFERL_BUDGET__INF;
 }
 
@@ -1416,9 +1473,11 @@ SAFERL_BUDGET_API void saferl_budget_sim_destroy(saferl_budget_sim *sim) {
 }
 
 SAFERL_BUDGET_API double saferl_budget_sample_geometric(saferl_rng *rng, double hazard) {
-    double u = 1.0 - saferl_rng_uniform(rng); /* (0, 1]: the log stays finite */
+    double u;
     SAFERL_ASSERT(rng != NULL);
-    if (hazard >= 1.0) return 1.0;
+    if (!(hazard > 0.0 && hazard <= 1.0)) return saferl_budget__nan(); /* and draws nothing */
+    u = 1.0 - saferl_rng_uniform(rng); /* (0, 1]: the log stays finite */
+    if (hazard == 1.0) return 1.0;
     return 1.0 + floor(log(u) / log1p(-hazard));
 }
 
@@ -1465,7 +1524,7 @@ SAFERL_BUDGET_API saferl_result saferl_budget_sim_step(saferl_budget_sim *sim,
 
 SAFERL_BUDGET_API double saferl_budget_sim_progress_per_token(double xi, int group_size) {
     double p;
-    if (!(xi > 0.0) || group_size < 1) return saferl_budget__nan();
+    if (!(xi > 0.0) || !saferl_budget__is_finite(xi) || group_size < 1) return saferl_budget__nan();
     p = saferl_budget_success_probability_from_xi(xi);
     return saferl_budget_informative_probability(p, group_size) * xi / p;
 }

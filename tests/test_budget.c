@@ -4,6 +4,8 @@
    under node as WebAssembly: the same file, the same expectations. */
 #include "saferl_test.h"
 
+#include <float.h>
+
 #define SAFERL_BUDGET_IMPLEMENTATION
 #include "../saferl_budget.h"
 
@@ -540,6 +542,140 @@ TEST(samples_for_success_is_minimal) {
     CHECK(saferl_budget_samples_for_success(1.0, 0.05) == 1.0);
 }
 
+TEST(samples_for_success_returns_at_the_extremes) {
+    /* The count is ln(1/delta) / -ln(1 - p); for tiny p, -ln(1 - p) = p (1 + p/2 + ...), so
+       ln(1/delta) / p is the answer to relative p/2 plus the closed form's rounding
+       (a few ulp). These calls never returned before the search was bounded. */
+    static const double tiny[4] = {1e-300, 1e-17, 3e-16, 1e-13};
+    const double delta = 0.05;
+    int i;
+    for (i = 0; i < 4; ++i) {
+        double n = saferl_budget_samples_for_success(tiny[i], delta), expected = -log(delta) / tiny[i];
+        CHECK(isfinite(n));
+        CHECK(fabs(n / expected - 1.0) <= tiny[i] + 8.0 * DBL_EPSILON);
+    }
+    /* below 2^53 the count is still the exact minimum, checked in long double */
+    {
+        double n = saferl_budget_samples_for_success(1e-13, delta);
+        long double miss = log1pl(-(long double)1e-13);
+        CHECK(n < 9007199254740992.0);
+        CHECK(expl((long double)n * miss) <= (long double)delta);
+        CHECK(expl(((long double)n - 1.0L) * miss) > (long double)delta);
+    }
+    /* the budget page's case: log-normal T with mean 1e6 tokens, sigma 1, H = 16 */
+    {
+        saferl_budget_tokens_model model = {SAFERL_BUDGET_LOGNORMAL, 1e6, 1.0};
+        double p = saferl_budget_model_success_probability(&model, 16.0);
+        double n = saferl_budget_samples_for_success(p, delta);
+        CHECK(p > 0.0 && p < 3e-16);
+        CHECK(isfinite(n) && n > 1e16);
+    }
+    /* p so small that the count exceeds the largest double: +infinity, "more than 1.8e308" */
+    CHECK(isinf(saferl_budget_samples_for_success(4.9406564584124654e-324, delta)));
+    /* p = 1 - 1e-16 (the double just below 1): one sample is enough */
+    CHECK(saferl_budget_samples_for_success(1.0 - 1e-16, delta) == 1.0);
+    CHECK(saferl_budget_samples_for_success(1.0 - 1e-16, 1e-300) == 19.0); /* (1.1e-16)^19 <= 1e-300 */
+    CHECK(isnan(saferl_budget_samples_for_success(NAN, delta)));
+    CHECK(isnan(saferl_budget_samples_for_success(0.5, NAN)));
+    CHECK(isnan(saferl_budget_samples_for_success(0.5, 0.0)));
+}
+
+TEST(nan_in_is_an_error_out) {
+    saferl_budget_attempt a[4] = {{0, 100, 10}, {0, 100, 40}, {0, 100, SAFERL_BUDGET_CENSORED}, {0, 100, 70}};
+    saferl_budget_km_step steps[4], bad[4];
+    saferl_budget_summary s[2], pooled, before;
+    saferl_rng rng, rng_before;
+    double work[202], mean = -1.0, se = -1.0;
+    size_t count;
+    CHECK(saferl_budget_kaplan_meier(a, 4, work, sizeof work, steps, 4, &count) == SAFERL_OK && count == 3);
+    /* S(NaN) is no number: it used to be 1 ("before every event") */
+    CHECK(isnan(saferl_budget_km_survival(steps, count, NAN)));
+    CHECK(saferl_budget_km_survival(steps, count, 0.5) == 1.0);
+    CHECK(saferl_budget_km_survival(steps, count, INFINITY) == steps[2].survival);
+    /* steps whose numbers are not finite are refused, not integrated into an OK NaN */
+    memcpy(bad, steps, sizeof bad);
+    bad[1].time = NAN;
+    CHECK(saferl_budget_km_restricted_mean(bad, count, 80.0, &mean, &se) == SAFERL_ERR_NOT_FINITE);
+    CHECK(mean == -1.0 && se == -1.0);
+    bad[1].time = steps[1].time;
+    bad[1].survival = INFINITY;
+    CHECK(saferl_budget_km_restricted_mean(bad, count, 80.0, &mean, &se) == SAFERL_ERR_NOT_FINITE);
+    bad[1].survival = 1.5; /* finite but not a probability */
+    CHECK(saferl_budget_km_restricted_mean(bad, count, 80.0, &mean, &se) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_budget_km_restricted_mean(steps, count, 80.0, &mean, &se) == SAFERL_OK && mean > 0.0);
+    /* a regime needs a number */
+    CHECK(saferl_budget_regime_of(NAN, NULL) == SAFERL_BUDGET_UNDETERMINED);
+    CHECK(strcmp(saferl_budget_regime_name(SAFERL_BUDGET_UNDETERMINED), "undetermined") == 0);
+    /* pooling summaries with a NaN anywhere: an error, and the output untouched */
+    saferl_budget_summarize(a, 2, NULL, &s[0]);
+    saferl_budget_summarize(a + 2, 2, NULL, &s[1]);
+    memset(&pooled, 0x5A, sizeof pooled);
+    before = pooled;
+    s[1].success_tokens = NAN;
+    CHECK(saferl_budget_pool(s, 2, NULL, &pooled) == SAFERL_ERR_NOT_FINITE);
+    s[1].success_tokens = 70.0;
+    s[0].success_rate = NAN;
+    CHECK(saferl_budget_pool(s, 2, NULL, &pooled) == SAFERL_ERR_NOT_FINITE);
+    CHECK(memcmp(&pooled, &before, sizeof pooled) == 0);
+    s[0].success_rate = 1.0;
+    CHECK(saferl_budget_pool(s, 2, NULL, &pooled) == SAFERL_OK && isfinite(pooled.xi_hi));
+    /* the pure functions answer NaN to NaN or to an infinity that has no answer */
+    CHECK(isnan(saferl_budget_horizon_for_xi(&pooled, NAN)));
+    CHECK(isnan(saferl_budget_horizon_for_xi(&pooled, INFINITY)));
+    CHECK(isnan(saferl_budget_geometric_success_probability(NAN, 100.0)));
+    CHECK(isnan(saferl_budget_geometric_success_probability(0.01, NAN)));
+    CHECK(saferl_budget_geometric_success_probability(0.0, INFINITY) == 0.0);
+    CHECK(isnan(saferl_budget_xi_from_success_probability(NAN)));
+    CHECK(isnan(saferl_budget_success_probability_from_xi(NAN)));
+    CHECK(isnan(saferl_budget_markov_success_lower_bound(NAN)));
+    CHECK(isnan(saferl_budget_sim_progress_per_token(NAN, 8)));
+    CHECK(isnan(saferl_budget_sim_progress_per_token(INFINITY, 8)));
+    {
+        saferl_budget_tokens_model model = {SAFERL_BUDGET_LOGNORMAL, NAN, 1.0};
+        CHECK(isnan(saferl_budget_model_success_probability(&model, 10.0)));
+        model.mean_tokens = 100.0;
+        CHECK(isnan(saferl_budget_model_success_probability(&model, NAN)));
+    }
+    /* a hazard outside (0, 1] draws nothing and answers NaN */
+    saferl_rng_seed(&rng, 4);
+    rng_before = rng;
+    CHECK(isnan(saferl_budget_sample_geometric(&rng, NAN)));
+    CHECK(isnan(saferl_budget_sample_geometric(&rng, 0.0)));
+    CHECK(memcmp(&rng, &rng_before, sizeof rng) == 0);
+}
+
+TEST(csv_skips_a_byte_order_mark) {
+    /* with and without the header line: "a" after a BOM is the same prompt as "a" */
+    static const char *texts[2] = {"\xEF\xBB\xBF" "a,10,5\na,10,\n", "\xEF\xBB\xBF" "prompt_id,horizon,tokens\na,10,5\na,10,\n"};
+    int k;
+    for (k = 0; k < 2; ++k) {
+        saferl_budget_csv_row rows[2];
+        saferl_budget_attempt attempts[2];
+        size_t row_count, error_count, prompts = 0, work[16];
+        CHECK(saferl_budget_csv_parse(texts[k], strlen(texts[k]), rows, 2, &row_count, NULL, 0, &error_count) ==
+              SAFERL_OK);
+        CHECK(row_count == 2 && error_count == 0);
+        CHECK(rows[0].name_length == 1 && texts[k][rows[0].name_offset] == 'a');
+        CHECK(saferl_budget_index_prompts(texts[k], rows, 2, work, sizeof work, attempts, &prompts, NULL) ==
+              SAFERL_OK);
+        CHECK(prompts == 1);
+    }
+    {
+        /* columns on line 1 count from after the mark */
+        const char *bad = "\xEF\xBB\xBF" "a,x,5\n";
+        saferl_budget_csv_error error;
+        size_t row_count, error_count;
+        CHECK(saferl_budget_csv_parse(bad, strlen(bad), NULL, 0, &row_count, &error, 1, &error_count) ==
+              SAFERL_ERR_PARSE);
+        CHECK(error.line == 1 && error.column == 3);
+        /* a mark anywhere else is ordinary text */
+        bad = "a,1,1\n\xEF\xBB\xBF" "a,1,1\n";
+        CHECK(saferl_budget_csv_parse(bad, strlen(bad), NULL, 0, &row_count, NULL, 0, &error_count) ==
+              SAFERL_ERR_BUFFER_TOO_SMALL);
+        CHECK(row_count == 2);
+    }
+}
+
 TEST(success_probabilities_and_regimes) {
     saferl_budget_tokens_model model = {SAFERL_BUDGET_GEOMETRIC, 100.0, 0.0};
     double q = 0.01, direct = 0.0;
@@ -777,6 +913,9 @@ int main(void) {
     RUN(pass_at_k_matches_enumeration);
     RUN(informative_probability_closed_forms);
     RUN(samples_for_success_is_minimal);
+    RUN(samples_for_success_returns_at_the_extremes);
+    RUN(nan_in_is_an_error_out);
+    RUN(csv_skips_a_byte_order_mark);
     RUN(success_probabilities_and_regimes);
     RUN(xi_interval_coverage);
     RUN(pooled_interval_coverage);
