@@ -790,6 +790,213 @@ TEST(geometric_mle_is_consistent) {
     CHECK(s.regime_is_certain == 0 || s.regime == SAFERL_BUDGET_BALANCED);
 }
 
+/* ---- the prompt set's xi = H / mean_i E[T_i] ------------------------------------------- */
+
+TEST(special_functions_match_their_sums) {
+    /* ln Gamma(x + n) - ln Gamma(x), psi(x + n) - psi(x) and psi'(x + n) - psi'(x) are the
+       sums of log(x + j), 1/(x + j) and -1/(x + j)^2 over j < n: summed here in long double,
+       against the header's series path (n > 24) and its short path */
+    static const double xs[7] = {1e-3, 0.37, 1.0, 7.5, 15.0, 2345.6, 3e7};
+    static const double ns[5] = {3.0, 25.0, 100.0, 5000.0, 200000.0};
+    int i, k;
+    for (i = 0; i < 7; ++i)
+        for (k = 0; k < 5; ++k) {
+            long double sum[3] = {0.0L, 0.0L, 0.0L}, j;
+            double out[3];
+            for (j = 0.0L; j < ns[k]; j += 1.0L) {
+                long double y = (long double)xs[i] + j;
+                sum[0] += logl(y);
+                sum[1] += 1.0L / y;
+                sum[2] -= 1.0L / (y * y);
+            }
+            saferl_budget__rising(xs[i], ns[k], out);
+            /* the series is good to 1e-14 relative; the sums' rounding is far below */
+            CHECK(fabs(out[0] - (double)sum[0]) <= 1e-13 * fabs((double)sum[0]) + 1e-13);
+            CHECK(fabs(out[1] - (double)sum[1]) <= 1e-12 * fabs((double)sum[1]));
+            CHECK(fabs(out[2] - (double)sum[2]) <= 1e-12 * fabs((double)sum[2]));
+        }
+}
+
+TEST(gamma_sampler_moments) {
+    /* Gamma(k, 1): mean k, variance k, third central moment 2k; 5-sigma bands */
+    static const double shapes[5] = {0.05, 0.3, 1.0, 4.5, 1e6};
+    const int n = 200000;
+    saferl_rng rng;
+    int i, k;
+    saferl_rng_seed(&rng, 8);
+    for (k = 0; k < 5; ++k) {
+        double shape = shapes[k], sum = 0.0, sum2 = 0.0, sum3 = 0.0, mean, var, skew;
+        for (i = 0; i < n; ++i) {
+            double x = saferl_budget__sample_gamma(&rng, shape) - shape;
+            CHECK(x + shape >= 0.0);
+            sum += x;
+            sum2 += x * x;
+            sum3 += x * x * x;
+        }
+        mean = sum / n;
+        var = sum2 / n - mean * mean;
+        skew = sum3 / n;
+        CHECK(fabs(mean) <= 5.0 * sqrt(shape / n));
+        CHECK(fabs(var / shape - 1.0) <= 5.0 * sqrt((2.0 + 6.0 / shape) / n)); /* kurtosis 6/k */
+        if (shape >= 1.0) CHECK(fabs(skew - 2.0 * shape) <= 0.1 * 2.0 * shape + 5.0 * sqrt(15.0 * shape * shape * shape / n));
+    }
+}
+
+/* P prompts with hazards q_i ~ Beta(a, b) (b set so the median E[T] is about 700) and n
+   geometric attempts each, censored at horizon; returns the set's H / mean_i E[T_i]. */
+static double make_prompt_set(saferl_rng *rng, int prompts, int n, double a, int horizon,
+                              saferl_budget_summary *summaries) {
+    static saferl_budget_attempt attempts[4096];
+    double inverse_sum = 0.0;
+    int i;
+    for (i = 0; i < prompts; ++i) {
+        double x = saferl_budget__sample_gamma(rng, a), y = saferl_budget__sample_gamma(rng, (a - 1.0 / 3.0) * 700.0);
+        double q = x / (x + y);
+        inverse_sum += 1.0 / q;
+        sample_prompt(rng, q, horizon, n, attempts);
+        saferl_budget_summarize(attempts, (size_t)n, NULL, &summaries[i]);
+    }
+    return (double)horizon * prompts / inverse_sum;
+}
+
+TEST(marginal_likelihood_derivatives_and_maximum) {
+    /* the gradient and hessian in (ln a, ln b) against central differences of the
+       log-likelihood (step 1e-4: truncation about 1e-8 relative), and the fit a maximum */
+    static saferl_budget_summary summaries[40];
+    saferl_budget__beta_fit fit, plus, minus;
+    double successes = 0.0, exposure = 0.0, h = 1e-4;
+    saferl_rng rng;
+    int i, k;
+    saferl_rng_seed(&rng, 31);
+    make_prompt_set(&rng, 40, 8, 3.0, 900, summaries);
+    for (i = 0; i < 40; ++i) {
+        successes += (double)summaries[i].successes;
+        exposure += summaries[i].exposure;
+    }
+    fit.log_a = 0.7;
+    fit.log_b = 7.2;
+    saferl_budget__beta_loglik(summaries, 40, &fit);
+    for (k = 0; k < 2; ++k) {
+        plus = minus = fit;
+        if (k == 0) { plus.log_a += h; minus.log_a -= h; }
+        else { plus.log_b += h; minus.log_b -= h; }
+        saferl_budget__beta_loglik(summaries, 40, &plus);
+        saferl_budget__beta_loglik(summaries, 40, &minus);
+        CHECK_NEAR(fit.gradient[k], (plus.loglik - minus.loglik) / (2 * h), 1e-6 * fabs(fit.gradient[k]) + 1e-6);
+        CHECK_NEAR(fit.hessian[k], (plus.gradient[0] - minus.gradient[0]) / (2 * h), 1e-6 * fabs(fit.hessian[k]));
+        CHECK_NEAR(fit.hessian[k + 1], (plus.gradient[1] - minus.gradient[1]) / (2 * h), 1e-6 * fabs(fit.hessian[k + 1]));
+    }
+    CHECK(saferl_budget__fit_beta(summaries, 40, successes, exposure, &fit));
+    CHECK(fabs(fit.gradient[0]) < 1e-4 && fabs(fit.gradient[1]) < 1e-4);
+    for (k = 0; k < 8; ++k) { /* every neighbour 0.01 away is lower */
+        saferl_budget__beta_fit near = fit;
+        near.log_a += 0.01 * cos(k * 0.785398163397448);
+        near.log_b += 0.01 * sin(k * 0.785398163397448);
+        saferl_budget__beta_loglik(summaries, 40, &near);
+        CHECK(near.loglik < fit.loglik);
+    }
+}
+
+TEST(set_estimate_is_consistent) {
+    /* 2000 attempts a prompt: each E[T_i] is nearly known, the estimate must sit on the set's
+       value and the interval must be narrow; with 8 attempts it is wide but still covers */
+    static saferl_budget_summary summaries[32];
+    static double work[2000];
+    saferl_budget_set_summary set;
+    saferl_budget_desc desc;
+    saferl_rng rng;
+    double truth;
+    memset(&desc, 0, sizeof desc);
+    saferl_rng_seed(&rng, 41);
+    truth = make_prompt_set(&rng, 32, 2000, 3.0, 1500, summaries);
+    CHECK(saferl_budget_set_estimate(summaries, 32, &desc, work, sizeof work, &set) == SAFERL_OK);
+    printf("        32 prompts x 2000: xi %.4f [%.4f, %.4f], truth %.4f, spread %.3f\n", set.xi, set.xi_lo,
+           set.xi_hi, truth, set.spread);
+    CHECK(set.xi_lo <= truth && truth <= set.xi_hi);
+    CHECK((set.xi_hi - set.xi_lo) / truth < 0.1);
+    CHECK(fabs(set.xi / truth - 1.0) < 0.03);
+    CHECK(set.prompts == 32 && set.attempts == 64000 && set.unsolved_prompts == 0 && !set.extrapolated);
+    CHECK(fabs(set.spread - 0.67) < 0.25); /* sqrt(trigamma(3)) = 0.63 */
+    CHECK_NEAR(set.mean_tokens, set.horizon / set.xi, 1e-12);
+}
+
+TEST(set_estimate_interval_coverage) {
+    /* the model holds (hazards Beta, T geometric): 16 prompts of 8 attempts, spread of ln q
+       0.6, about 30% of attempts censored; 1000 replications, 500 draws each; a new prompt
+       set each time, and the truth is that set's H / mean_i E[T_i] */
+    enum { P = 16, N = 8 };
+    static saferl_budget_summary summaries[P];
+    static double work[500];
+    saferl_budget_set_summary set;
+    saferl_budget_desc desc;
+    saferl_rng rng;
+    int r, covered = 0, pooled_covered = 0;
+    memset(&desc, 0, sizeof desc);
+    desc.draws = 500;
+    saferl_rng_seed(&rng, 2027);
+    for (r = 0; r < 1000; ++r) {
+        saferl_budget_summary pooled;
+        double truth = make_prompt_set(&rng, P, N, 3.3, 900, summaries);
+        desc.seed = (uint32_t)r;
+        if (saferl_budget_set_estimate(summaries, P, &desc, work, sizeof work, &set) < 0) continue;
+        covered += set.xi_lo <= truth && truth <= set.xi_hi;
+        saferl_budget_pool(summaries, P, NULL, &pooled);
+        pooled_covered += pooled.xi_lo <= truth && truth <= pooled.xi_hi;
+    }
+    printf("        set coverage %.3f (pooled hazard: %.3f)\n", covered / 1000.0, pooled_covered / 1000.0);
+    CHECK(covered >= 930 && covered <= 970);
+}
+
+TEST(set_estimate_special_cases) {
+    saferl_budget_attempt a[3] = {{0, 1000, 100}, {0, 1000, 300}, {0, 1000, SAFERL_BUDGET_CENSORED}};
+    saferl_budget_attempt none[2] = {{0, 1000, SAFERL_BUDGET_CENSORED}, {0, 700, SAFERL_BUDGET_CENSORED}};
+    saferl_budget_summary s[3], pooled;
+    saferl_budget_set_summary set, before, again;
+    saferl_budget_desc desc;
+    static double work[2000];
+    static saferl_budget_summary many[24];
+    saferl_rng rng;
+    memset(&desc, 0, sizeof desc);
+    CHECK(saferl_budget_set_memory_size(&desc) == 2000 * sizeof(double));
+    /* one prompt: its own estimate */
+    saferl_budget_summarize(a, 3, NULL, &s[0]);
+    CHECK(saferl_budget_set_estimate(s, 1, &desc, work, sizeof work, &set) == SAFERL_OK);
+    CHECK(set.xi == s[0].xi && set.xi_lo == s[0].xi_lo && set.xi_hi == s[0].xi_hi);
+    CHECK_NEAR(set.mean_tokens, 700.0, 1e-12);
+    /* nothing solved anywhere: the bound of the pooled hazard, which Jensen makes a bound
+       on the set's xi too */
+    saferl_budget_summarize(none, 1, NULL, &s[1]);
+    saferl_budget_summarize(none + 1, 1, NULL, &s[2]);
+    CHECK(saferl_budget_set_estimate(s + 1, 2, &desc, work, sizeof work, &set) == SAFERL_BOUND_ONLY);
+    CHECK(saferl_budget_pool(s + 1, 2, NULL, &pooled) == SAFERL_BOUND_ONLY);
+    CHECK(set.xi_is_upper_bound && set.xi == 0.0 && set.xi_hi == pooled.xi_hi);
+    CHECK(isinf(set.mean_tokens) && isinf(set.mean_tokens_hi));
+    /* unsolved prompts among solved ones: estimated by extrapolation, and said so */
+    CHECK(saferl_budget_set_estimate(s, 3, &desc, work, sizeof work, &set) == SAFERL_OK);
+    CHECK(set.unsolved_prompts == 2 && set.extrapolated);
+    /* bad input: an error, the output untouched */
+    memset(&set, 0x5A, sizeof set);
+    before = set;
+    CHECK(saferl_budget_set_estimate(s, 3, &desc, work, sizeof work - 1, &set) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_budget_set_estimate(s, 0, &desc, work, sizeof work, &set) == SAFERL_ERR_NO_DATA);
+    s[2].exposure = NAN;
+    CHECK(saferl_budget_set_estimate(s, 3, &desc, work, sizeof work, &set) == SAFERL_ERR_NOT_FINITE);
+    s[2].exposure = 0.5;
+    CHECK(saferl_budget_set_estimate(s, 3, &desc, work, sizeof work, &set) == SAFERL_ERR_INVALID_ARGUMENT);
+    desc.confidence = 2.0;
+    CHECK(saferl_budget_set_estimate(many, 3, &desc, work, sizeof work, &set) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(memcmp(&set, &before, sizeof set) == 0);
+    /* deterministic from the seed */
+    desc.confidence = 0.0;
+    saferl_rng_seed(&rng, 5);
+    make_prompt_set(&rng, 24, 8, 2.0, 600, many);
+    CHECK(saferl_budget_set_estimate(many, 24, &desc, work, sizeof work, &set) == SAFERL_OK);
+    CHECK(saferl_budget_set_estimate(many, 24, &desc, work, sizeof work, &again) == SAFERL_OK);
+    CHECK(set.xi == again.xi && set.xi_lo == again.xi_lo && set.xi_hi == again.xi_hi);
+    CHECK(set.xi_lo < set.xi && set.xi < set.xi_hi && set.prior_a > 0.0 && set.prior_b > 0.0);
+    CHECK(isfinite(set.spread) && isfinite(set.log_likelihood) && set.method != NULL);
+}
+
 /* ---- simulator --------------------------------------------------------------------------- */
 
 TEST(simulator_is_deterministic_and_learns) {
@@ -920,6 +1127,12 @@ int main(void) {
     RUN(xi_interval_coverage);
     RUN(pooled_interval_coverage);
     RUN(geometric_mle_is_consistent);
+    RUN(special_functions_match_their_sums);
+    RUN(gamma_sampler_moments);
+    RUN(marginal_likelihood_derivatives_and_maximum);
+    RUN(set_estimate_is_consistent);
+    RUN(set_estimate_interval_coverage);
+    RUN(set_estimate_special_cases);
     RUN(simulator_is_deterministic_and_learns);
     RUN(simulator_informative_rate_matches_theory);
     RUN(progress_per_token_peak);
