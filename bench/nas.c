@@ -88,8 +88,20 @@ static int toy(const char *name, int seeds, int iters, int schedule) {
 
 typedef struct nb201_table {
     double error[NB201_CELLS];    /* (100 - CIFAR-10 test accuracy) / 100, by saferl_nas_nb201_code */
-    double noisy[NB201_CELLS];    /* this step's surface */
+    double noisy[NB201_CELLS];    /* this update's surface, filled on first read */
+    long stamp[NB201_CELLS];      /* the update whose value noisy[] holds (0 = none) */
+    long update;                  /* the current update, from 1 */
+    double sigma;
+    saferl_rng *rng;              /* draws the noise: N(0, sigma^2) per cell read, in reading order */
 } nb201_table;
+
+static double nb201_value(nb201_table *t, int code) {
+    if (t->stamp[code] != t->update) {
+        t->stamp[code] = t->update;
+        t->noisy[code] = t->error[code] + (t->sigma > 0.0 ? t->sigma * saferl_rng_normal(t->rng) : 0.0);
+    }
+    return t->noisy[code];
+}
 
 static int nb201_load(nb201_table *t, const char *path) {
     char line[4096];
@@ -117,11 +129,63 @@ static int nb201_load(nb201_table *t, const char *path) {
     return 0;
 }
 
-/* f(gates) and df/dgates (6 x 4) on t->noisy: d[e][j] sums, over the cells with a_e = j,
-   the product of the other edges' weights (prefix and suffix products) times L */
-static double nb201_extension(const nb201_table *t, const double *gates, double *gate_grad) {
+/* f(gates) and df/dgates (6 x 4): d[e][j] sums, over the cells with a_e = j, the product
+   of the other edges' weights times L. A cell with two zero-weight edges adds nothing to
+   either, so the walk over the 5^6 cells (edge 5's op the slowest digit) skips those
+   subtrees: a one-hot setting reads 25 cells, DARTS's 10,240, and only those get noise. */
+static double nb201_extension(nb201_table *t, const double *gates, double *gate_grad) {
+    double q[6][5], d[6][5], f = 0.0, prefix[7];
+    int e, k, a[6], zeros[7], level = 5;
+    for (e = 0; e < 6; ++e) {
+        q[e][0] = 1.0;
+        for (k = 0; k < NB201_K; ++k) { q[e][k + 1] = gates[e * NB201_K + k]; q[e][0] -= q[e][k + 1]; }
+        for (k = 0; k < 5; ++k) d[e][k] = 0.0;
+    }
+    /* depth-first from edge 5 down to edge 0; prefix[e] and zeros[e] cover edges e..5 */
+    prefix[6] = 1.0;
+    zeros[6] = 0;
+    a[5] = -1;
+    while (level < 6) {
+        if (++a[level] == 5) { ++level; continue; }
+        zeros[level] = zeros[level + 1] + (q[level][a[level]] == 0.0);
+        prefix[level] = prefix[level + 1] * q[level][a[level]];
+        if (zeros[level] > 1) continue;
+        if (level > 0) { --level; a[level] = -1; continue; }
+        {
+            int code = 0, scale = 1;
+            double L;
+            for (e = 0; e < 6; ++e, scale *= 5) code += a[e] * scale;
+            L = nb201_value(t, code);
+            if (zeros[0] == 0) {
+                double suffix = 1.0; /* the other edges' product without dividing by q */
+                for (e = 0; e < 6; ++e) {
+                    double others = suffix, rest = 1.0;
+                    int j;
+                    for (j = e + 1; j < 6; ++j) rest *= q[j][a[j]];
+                    d[e][a[e]] += others * rest * L;
+                    suffix *= q[e][a[e]];
+                }
+                f += prefix[0] * L;
+            } else {
+                double w = 1.0;
+                int zero_edge = 0;
+                for (e = 0; e < 6; ++e) {
+                    if (q[e][a[e]] == 0.0) zero_edge = e;
+                    else w *= q[e][a[e]];
+                }
+                d[zero_edge][a[zero_edge]] += w * L;
+            }
+        }
+    }
+    for (e = 0; e < 6; ++e)
+        for (k = 0; k < NB201_K; ++k) gate_grad[e * NB201_K + k] = d[e][k + 1] - d[e][0];
+    return f;
+}
+
+/* The same by brute force over all 5^6 cells, for the check below. */
+static double nb201_extension_brute(nb201_table *t, const double *gates, double *gate_grad) {
     double q[6][5], d[6][5], f = 0.0;
-    int e, k, code;
+    int e, k, j, code;
     for (e = 0; e < 6; ++e) {
         q[e][0] = 1.0;
         for (k = 0; k < NB201_K; ++k) { q[e][k + 1] = gates[e * NB201_K + k]; q[e][0] -= q[e][k + 1]; }
@@ -129,41 +193,51 @@ static double nb201_extension(const nb201_table *t, const double *gates, double 
     }
     for (code = 0; code < NB201_CELLS; ++code) {
         int a[6], c = code;
-        double prefix[7], suffix[7], L = t->noisy[code];
-        for (e = 0; e < 6; ++e, c /= 5) a[e] = c % 5;
-        prefix[0] = suffix[6] = 1.0;
-        for (e = 0; e < 6; ++e) prefix[e + 1] = prefix[e] * q[e][a[e]];
-        for (e = 5; e >= 0; --e) suffix[e] = suffix[e + 1] * q[e][a[e]];
-        for (e = 0; e < 6; ++e) d[e][a[e]] += prefix[e] * suffix[e + 1] * L;
-        f += prefix[6] * L;
+        double w = 1.0, L = nb201_value(t, code);
+        for (e = 0; e < 6; ++e, c /= 5) { a[e] = c % 5; w *= q[e][a[e]]; }
+        f += w * L;
+        for (e = 0; e < 6; ++e) {
+            double others = 1.0;
+            for (j = 0; j < 6; ++j) if (j != e) others *= q[j][a[j]];
+            d[e][a[e]] += others * L;
+        }
     }
     for (e = 0; e < 6; ++e)
         for (k = 0; k < NB201_K; ++k) gate_grad[e * NB201_K + k] = d[e][k + 1] - d[e][0];
     return f;
 }
 
-/* f is affine in each gate, so central differences equal the derivative up to rounding; and
-   at one-hot gates f is the cell's value. Checked on random settings before a run. */
+/* f is affine in each gate, so central differences of the brute-force sum are its derivative
+   up to rounding; the pruned walk must agree with both, and at one-hot gates f is the cell's
+   value. Checked on random settings (dense, one-hot, one-hot with a mixed edge) before a run,
+   on the noise-free table. */
 static int nb201_extension_check(nb201_table *t, saferl_rng *rng) {
-    double gates[24], grad[24], scratch[24], worst = 0.0;
+    double gates[24], grad[24], brute[24], scratch[24], worst = 0.0, sigma = t->sigma;
     int trial, i, e;
-    for (i = 0; i < NB201_CELLS; ++i) t->noisy[i] = t->error[i];
-    for (trial = 0; trial < 3; ++trial) {
+    t->sigma = 0.0;
+    ++t->update;
+    for (trial = 0; trial < 4; ++trial) {
         saferl_nas_op ops[6];
-        for (i = 0; i < 24; ++i) gates[i] = trial == 0 ? 0.0 : saferl_rng_uniform(rng) - 0.2;
-        if (trial == 0) {
+        double f, fb;
+        for (i = 0; i < 24; ++i) gates[i] = trial < 2 ? saferl_rng_uniform(rng) - 0.2 : 0.0;
+        if (trial >= 2) {
             for (e = 0; e < 6; ++e) { int k = (int)saferl_rng_bounded(rng, NB201_K); gates[e * NB201_K + k] = 1.0; ops[e] = (saferl_nas_op)(k + 1); }
-            if (fabs(nb201_extension(t, gates, grad) - t->error[saferl_nas_nb201_code(ops)]) > 1e-12) return -1;
+            if (trial == 2 && fabs(nb201_extension(t, gates, grad) - t->error[saferl_nas_nb201_code(ops)]) > 1e-12) return -1;
+            if (trial == 3) gates[2 * NB201_K + 1] += 0.5; /* a second op on edge 2 (ProxylessNAS-like) */
         }
-        nb201_extension(t, gates, grad);
+        f = nb201_extension(t, gates, grad);
+        fb = nb201_extension_brute(t, gates, brute);
+        if (fabs(f - fb) > worst) worst = fabs(f - fb);
         for (i = 0; i < 24; ++i) {
             double keep = gates[i], up, down;
-            gates[i] = keep + 0.5; up = nb201_extension(t, gates, scratch);
-            gates[i] = keep - 0.5; down = nb201_extension(t, gates, scratch);
+            gates[i] = keep + 0.5; up = nb201_extension_brute(t, gates, scratch);
+            gates[i] = keep - 0.5; down = nb201_extension_brute(t, gates, scratch);
             gates[i] = keep;
-            if (fabs(up - down - grad[i]) > worst) worst = fabs(up - down - grad[i]);
+            if (fabs(up - down - brute[i]) > worst) worst = fabs(up - down - brute[i]);
+            if (fabs(grad[i] - brute[i]) > worst) worst = fabs(grad[i] - brute[i]);
         }
     }
+    t->sigma = sigma;
     return worst < 1e-9 ? 0 : -1; /* sums of 15625 terms of size <= 1: rounding ~1e-12 */
 }
 
@@ -190,15 +264,17 @@ static int nb201(const char *name, int seeds, int steps, double sigma, const cha
     {
         saferl_rng check_rng;
         saferl_rng_seed(&check_rng, 99);
+        table.rng = &check_rng;
         if (nb201_extension_check(&table, &check_rng) < 0) { fprintf(stderr, "nb201: extension check failed\n"); return 1; }
     }
+    table.sigma = sigma;
     for (seed = 1; seed <= seeds; ++seed) {
         saferl_nas_arch arch;
         saferl_nas_arch_desc d;
         saferl_rng rng;
         saferl_nas_op ops[6];
         char text[256];
-        int i, c, e, argmax[6];
+        int i, e, argmax[6];
         memset(&d, 0, sizeof d);
         d.edge_count = 6;
         d.op_count = NB201_K;
@@ -210,6 +286,7 @@ static int nb201(const char *name, int seeds, int steps, double sigma, const cha
         d.max_iterations = steps;
         d.with_baseline = with_baseline;
         saferl_rng_seed(&rng, (uint32_t)seed);
+        table.rng = &rng;
         if (saferl_nas_arch_init(&arch, &d, arch_memory, sizeof arch_memory) < 0) return 1;
         printf("%s %d", name, seed);
         for (i = 0; i <= steps; ++i) {
@@ -217,7 +294,7 @@ static int nb201(const char *name, int seeds, int steps, double sigma, const cha
             if (i % every == 0) printf(" %.2f", 100.0 - 100.0 * table.error[nb201_argmax_code(&arch)]);
             if (i == steps) break;
             arch.desc.learning_rate = 3e-4 * 0.5 * (1.0 + cos(3.14159265358979323846 * i / steps));
-            for (c = 0; c < NB201_CELLS; ++c) table.noisy[c] = table.error[c] + sigma * saferl_rng_normal(&rng);
+            ++table.update; /* a fresh noisy surface */
             saferl_nas_arch_draw(&arch, &rng);
             loss = nb201_extension(&table, arch.gates, arch.gate_grad);
             if (saferl_nas_arch_update(&arch, loss) < 0) return 1;
