@@ -689,7 +689,8 @@ typedef struct saferl_shield_game_desc {
     uint32_t horizon;                  /* probabilistic shield: steps looked ahead (0: none; it
                                           needs the abstraction's probabilities) */
     double threshold;                  /* allow a when P(no violation within horizon | a, then
-                                          the safest play) >= threshold; 0 -> 0.9 */
+                                          the safest play) >= threshold, in [0, 1]; no default:
+                                          it states your risk (0 means 0: every action) */
 } saferl_shield_game_desc;
 
 /* The safety game of an automaton against an abstraction, solved. Game state
@@ -774,7 +775,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_explain(const saferl_shield_g
       S A: T@0.9 U@0.1             or a distribution (a line without @: one successor, p = 1)
    Names take label bits through desc.vocabulary when given, else in order of first
    appearance (prop_name). Errors give line and column: a successor that is not a state
-   (dangling), a repeated (S, A), probabilities that do not sum to 1. */
+   (dangling), a repeated (S, A), probabilities that do not sum to 1, more states than
+   desc.max_states (0: 1 << 20; checked before anything is allocated). */
 SAFERL_SHIELD_API saferl_result saferl_shield_read_abstraction(const char *text, size_t length,
                                                                const saferl_shield_desc *desc,
                                                                saferl_shield_abstraction *abstraction,
@@ -972,6 +974,15 @@ static void saferl_shield__clear_error(saferl_shield_error *error) {
         error->code = SAFERL_OK;
         error->line = error->column = 0;
         error->message[0] = '\0';
+    }
+}
+
+/* Every text reader starts here: a UTF-8 byte-order mark is skipped (an editor's, not the
+   text's), so line 1, column 1 is the first character after it. */
+static void saferl_shield__skip_bom(const char **text, size_t *length) {
+    if (*text && *length >= 3 && memcmp(*text, "\xEF\xBB\xBF", 3) == 0) {
+        *text += 3;
+        *length -= 3;
     }
 }
 
@@ -3467,6 +3478,7 @@ static uint32_t saferl_shield__parse_implication(saferl_shield__formulas *f) {
 
 static uint32_t saferl_shield__parse(saferl_shield__formulas *f, const char *text, size_t length) {
     uint32_t root;
+    saferl_shield__skip_bom(&text, &length);
     f->text = text;
     f->length = length;
     f->pos = f->line_start = 0;
@@ -3480,9 +3492,11 @@ static uint32_t saferl_shield__parse(saferl_shield__formulas *f, const char *tex
         else
             saferl_shield__unexpected(f, "an operator or the end");
     }
-    if (!f->failed && f->out_of_memory) saferl_shield__syntax(f, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
+    if (!f->failed && f->out_of_memory)
+        saferl_shield__syntax(f, SAFERL_ERR_OUT_OF_MEMORY, f->token_line, f->token_column, "out of memory", NULL);
     if (!f->failed && f->over_budget)
-        saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, 0, 0, "formula too large (work limit; raise desc.max_states)", NULL);
+        saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, f->token_line, f->token_column,
+                              "formula too large (work limit; raise desc.max_states)", NULL);
     return root;
 }
 
@@ -4798,12 +4812,14 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
     const saferl_allocator *allocator;
     saferl_shield__vec edges, marked_states, declared;
     saferl_shield_dfa raw;
+    saferl_shield__skip_bom(&text, &length);
     saferl_shield__dd dd;
     saferl_shield__classes classes;
     unsigned char *state_mark = NULL, *live = NULL;
     char names[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
     uint32_t state_label = SAFERL_SHIELD_LEAF | 1u, *trans = NULL;
     uint32_t states = 0, start = SAFERL_SHIELD_NO_STATE, max_state = 0, q, letter, sink;
+    uint32_t max_states = desc && desc->max_states ? desc->max_states : (1u << 20);
     int have_states = 0, have_ap = 0, acceptance = -1, finite = 0, have_state_label = 0, in_state = 0;
     uint32_t current = 0;
     size_t first_edge = 0, i;
@@ -4847,6 +4863,10 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
             saferl_shield__hoa_lex(&h);
             if (h.token != SAFERL_SHIELD__HT_INT || h.number > (1ul << 24)) {
                 saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "States: a number up to 2^24 expected", NULL);
+                break;
+            }
+            if (h.number > max_states) { /* before any allocation */
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "States: more than desc.max_states", NULL);
                 break;
             }
             states = (uint32_t)h.number;
@@ -5059,6 +5079,10 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
     if (!h.failed && dd.failed) saferl_shield__hoa_fail(&h, SAFERL_ERR_OUT_OF_MEMORY, "out of memory", NULL);
     if (h.failed) goto failed;
     if (!have_states) states = max_state + 1;
+    if (states > max_states) {
+        saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "a state number above desc.max_states", NULL);
+        goto failed;
+    }
     if (states == 0 || start >= states || max_state >= states) {
         saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "a state number at or above States:", NULL);
         goto failed;
@@ -5256,9 +5280,11 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_rm(const char *text, size_t l
     uint32_t *map = NULL; /* dense id -> state number in the automaton */
     int seen_initial = 0, seen_terminal = 0;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
-    const char *s = text ? text : "";
+    const char *s;
     SAFERL_ASSERT(dfa != NULL);
     if (!text) length = 0;
+    saferl_shield__skip_bom(&text, &length);
+    s = text ? text : "";
     if (!desc) {
         memset(&zero, 0, sizeof zero);
         desc = &zero;
@@ -5539,6 +5565,7 @@ SAFERL_SHIELD_API saferl_shield_format saferl_shield_detect_format(const char *t
     size_t p = 0, line_end;
     int number_line = 0;
     if (!text) return SAFERL_SHIELD_FORMULA;
+    saferl_shield__skip_bom(&text, &length);
     while (p < length && (text[p] == ' ' || text[p] == '\t' || text[p] == '\r' || text[p] == '\n')) ++p;
     if (length - p >= 4 && memcmp(text + p, "HOA:", 4) == 0) return SAFERL_SHIELD_HOA;
     /* a reward machine: a line holding one number (and maybe a comment), then a [list] line */
@@ -5674,6 +5701,9 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_init(saferl_shield_game *game
     saferl_result r;
     SAFERL_ASSERT(game != NULL);
     saferl_shield__clear_error(error);
+    if (desc && !(desc->threshold >= 0.0 && desc->threshold <= 1.0))
+        return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0,
+                                   "game_desc.threshold must be a probability in [0, 1]", NULL);
     if (saferl_shield__game_measure(abstraction, dfa, desc, &l) < 0)
         return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0,
                                    "game: empty or too large, more than 32 actions, or a probabilistic shield "
@@ -5691,8 +5721,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_init(saferl_shield_game *game
     g.letter_capacity = (uint32_t)l.letters;
     if (l.probabilistic) {
         g.horizon = desc->horizon;
-        g.threshold = desc->threshold > 0.0 ? desc->threshold : 0.9;
-        if (!(g.threshold <= 1.0)) return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "game: threshold above 1", NULL);
+        g.threshold = desc->threshold;
         g.safety = (double *)(void *)p;
         p += l.game_states * sizeof(double);
         g.value_scratch = (double *)(void *)p;
@@ -6020,6 +6049,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_abstraction(const char *text,
     saferl_shield_abstraction result;
     const saferl_allocator *allocator = desc ? &desc->allocator : NULL;
     uint32_t S = 0, A = 0, I = 0, have_header = 0, *count = NULL, *label = NULL, *offset = NULL, *successor = NULL;
+    uint32_t max_states = desc && desc->max_states ? desc->max_states : (1u << 20);
     double *probability = NULL;
     int pass, probabilistic = 0;
     uint32_t multi_line = 0, multi_column = 0, successor_column = 0;
@@ -6030,6 +6060,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_abstraction(const char *text,
     saferl_shield__clear_error(error);
     memset(&result, 0, sizeof result);
     if (!text) return saferl_shield__fail(error, SAFERL_ERR_PARSE, 1, 1, "abstraction: no text", NULL);
+    saferl_shield__skip_bom(&text, &length);
 #define SAFERL_SHIELD__AFAIL(message, detail)                                                            \
     do {                                                                                                 \
         r = saferl_shield__fail(error, SAFERL_ERR_PARSE, x.line, saferl_shield__column(&x), message, detail); \
@@ -6051,6 +6082,12 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_abstraction(const char *text,
             if (!have_header) {
                 if (saferl_shield__read_word(&x, "states") < 0 || saferl_shield__read_uint(&x, 1u << 24, &S) < 0 || S == 0)
                     SAFERL_SHIELD__AFAIL("expected 'states N' with 1 <= N < 2^24", NULL);
+                if (S > max_states) { /* before any allocation: a tiny file may not claim gigabytes */
+                    char detail[64];
+                    snprintf(detail, sizeof detail, " (%lu)", (unsigned long)max_states);
+                    while (x.pos > 0 && x.text[x.pos - 1] >= '0' && x.text[x.pos - 1] <= '9') --x.pos;
+                    SAFERL_SHIELD__AFAIL("more states than desc.max_states", detail);
+                }
                 if (saferl_shield__read_word(&x, "actions") < 0 || saferl_shield__read_uint(&x, 33, &A) < 0 || A == 0)
                     SAFERL_SHIELD__AFAIL("expected 'actions A' with 1 <= A <= 32", NULL);
                 if (saferl_shield__read_word(&x, "initial") < 0 || saferl_shield__read_uint(&x, S, &I) < 0)
@@ -6318,6 +6355,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_grid_read_text(const char *text, s
     unsigned char map[256];
     SAFERL_ASSERT(out != NULL);
     saferl_shield__clear_error(error);
+    saferl_shield__skip_bom(&text, &length);
     if (!text || !legend || legend_count == 0 || legend_count > 255)
         return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "map: no text or a bad legend", NULL);
     memset(map, 0xFF, sizeof map);

@@ -1434,6 +1434,109 @@ TEST(crm_updates_every_automaton_state_and_transfer_averages) {
     CHECK(saferl_shield_qtable_rank(&table, 2, 2, ranked) == 5 && ranked[0] == 3 && ranked[1] == 0);
 }
 
+/* A text with a UTF-8 byte-order mark in front (an editor's, not the text's). */
+static const char *with_bom(const char *plain, char *buffer, size_t capacity) {
+    snprintf(buffer, capacity, "\xEF\xBB\xBF%s", plain);
+    return buffer;
+}
+
+/* Issue 15: every marked reader skips a byte-order mark, and positions stay those of the marked. */
+TEST(every_reader_skips_a_byte_order_mark) {
+    static char buffer[4096];
+    const char *hoa = "HOA: v1\nStates: 1\nStart: 0\nAP: 1 \"a\"\nacc-name: all\nAcceptance: 0 t\n--BODY--\n"
+                      "State: 0\n[0] 0\n--END--\n";
+    const char *rm = "0\n[1]\n(0,0,'!a',ConstantRewardFunction(0))\n(0,1,'a',ConstantRewardFunction(1))\n";
+    const char *abstraction = "states 2 actions 1 initial 0\nlabel 1 lava\n0 0: 1\n1 0: 0\n";
+    const char *map = "#####\n#S..#\n#####\n";
+    uint32_t legend_count;
+    const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&legend_count);
+    saferl_shield_dfa a, b;
+    saferl_shield_abstraction ab;
+    saferl_shield_grid grid;
+    saferl_shield_error error;
+    const char *marked;
+    /* formula: same automaton, and an error column counted after the mark */
+    marked = with_bom("G(a -> X !a)", buffer, sizeof buffer);
+    CHECK(compile_named(marked, SAFERL_SHIELD_LTL, &a) == SAFERL_OK);
+    CHECK(compile_named("G(a -> X !a)", SAFERL_SHIELD_LTL, &b) == SAFERL_OK);
+    CHECK(equivalent(&a, &b) == 1);
+    saferl_shield_dfa_destroy(&a);
+    saferl_shield_dfa_destroy(&b);
+    marked = with_bom("G(a & )", buffer, sizeof buffer);
+    CHECK(compile_logic(marked, SAFERL_SHIELD_LTL, &a, &error) == SAFERL_ERR_PARSE && error.line == 1 && error.column == 7);
+    /* HOA, reward machine, and the format detector */
+    marked = with_bom(hoa, buffer, sizeof buffer);
+    CHECK(saferl_shield_detect_format(marked, strlen(marked)) == SAFERL_SHIELD_HOA);
+    CHECK(saferl_shield_read_hoa(marked, strlen(marked), NULL, &a, &error) == SAFERL_OK);
+    CHECK(a.prop_count == 1 && strcmp(a.prop_name[0], "a") == 0);
+    saferl_shield_dfa_destroy(&a);
+    marked = with_bom(rm, buffer, sizeof buffer);
+    CHECK(saferl_shield_detect_format(marked, strlen(marked)) == SAFERL_SHIELD_REWARD_MACHINE);
+    CHECK(saferl_shield_read_rm(marked, strlen(marked), NULL, &a, &error) == SAFERL_OK);
+    CHECK(a.prop_count == 1);
+    saferl_shield_dfa_destroy(&a);
+    CHECK(saferl_shield_load(marked, strlen(marked), NULL, &a, &error) == SAFERL_OK);
+    saferl_shield_dfa_destroy(&a);
+    /* abstraction marked and gridworld marked */
+    marked = with_bom(abstraction, buffer, sizeof buffer);
+    CHECK(saferl_shield_read_abstraction(marked, strlen(marked), NULL, &ab, &error) == SAFERL_OK);
+    CHECK(ab.state_count == 2 && ab.label[1] == 1u);
+    saferl_shield_abstraction_destroy(&ab);
+    marked = with_bom("states 2 actions 1 initial 0\n0 0: 7\n", buffer, sizeof buffer);
+    CHECK(saferl_shield_read_abstraction(marked, strlen(marked), NULL, &ab, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 2 && error.column == 6);
+    marked = with_bom(map, buffer, sizeof buffer);
+    CHECK(saferl_shield_grid_read_text(marked, strlen(marked), legend, legend_count, &grid, NULL, &error) == SAFERL_OK);
+    CHECK(grid.width == 5 && grid.height == 3 && grid.start == 6);
+    saferl_shield_grid_destroy(&grid);
+}
+
+/* Issue 15: a 38-byte file may not make the reader allocate gigabytes; thresholds are
+   probabilities; limits say where. */
+TEST(readers_bound_what_they_allocate) {
+    const char *huge = "states 16777215 actions 32 initial 0\n";
+    const char *hoa = "HOA: v1\nStates: 16000000\nStart: 0\nAP: 16 \"a\" \"b\" \"c\" \"d\" \"e\" \"f\" \"g\" \"h\" \"i\" "
+                      "\"j\" \"k\" \"l\" \"m\" \"n\" \"o\" \"p\"\nAcceptance: 0 t\n--BODY--\n--END--\n";
+    saferl_shield_abstraction ab;
+    saferl_shield_error error;
+    saferl_shield_dfa dfa;
+    saferl_shield_desc desc;
+    saferl_shield_game game;
+    saferl_shield_game_desc game_desc;
+    static unsigned char memory[1 << 16];
+    const char *corridor = "states 2 actions 1 initial 0\nlabel 1 lava\n0 0: 0@0.5 1@0.5\n1 0: 1\n";
+    const double bad[4] = {NAN, -0.1, 1.5, INFINITY};
+    int i;
+    CHECK(saferl_shield_read_abstraction(huge, strlen(huge), NULL, &ab, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 1 && error.column == 8 && strstr(error.message, "desc.max_states") != NULL);
+    CHECK(saferl_shield_read_hoa(hoa, strlen(hoa), NULL, &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
+    CHECK(error.line == 2 && error.column == 9 && strstr(error.message, "desc.max_states") != NULL);
+    /* the formula's state limit points at the formula, not 0:0 */
+    memset(&desc, 0, sizeof desc);
+    desc.max_states = 5;
+    CHECK(saferl_shield_compile(" G(p -> F[0..20] s)", 19, &desc, &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
+    CHECK(error.line == 1 && error.column == 2 && strstr(error.message, "max_states") != NULL);
+    /* thresholds: NaN, negative, above 1 and infinity refused, the game untouched; 0 and 1 taken */
+    CHECK(saferl_shield_read_abstraction(corridor, strlen(corridor), NULL, &ab, &error) == SAFERL_OK);
+    CHECK(compile("G !lava", &dfa) == SAFERL_OK);
+    memset(&game_desc, 0, sizeof game_desc);
+    game_desc.horizon = 3;
+    for (i = 0; i < 4; ++i) {
+        memset(&game, 0xAB, sizeof game);
+        game_desc.threshold = bad[i];
+        CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) ==
+              SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(strstr(error.message, "threshold") != NULL && game.env_state_count == 0xABABABABu);
+    }
+    game_desc.threshold = 0.0; /* 0 means 0: every available action */
+    CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) >= SAFERL_ERR_INFEASIBLE);
+    CHECK(game.allowed_probably[0 * dfa.state_count + dfa.initial] == 1u);
+    game_desc.threshold = 1.0;
+    CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) >= SAFERL_ERR_INFEASIBLE);
+    saferl_shield_dfa_destroy(&dfa);
+    saferl_shield_abstraction_destroy(&ab);
+}
+
 TEST(allocations_are_all_released) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations > 0);
@@ -1474,6 +1577,8 @@ int main(void) {
     RUN(minecraft_safeguards_follow_the_code);
     RUN(shielded_agent_never_violates_on_the_gridworld);
     RUN(crm_updates_every_automaton_state_and_transfer_averages);
+    RUN(every_reader_skips_a_byte_order_mark);
+    RUN(readers_bound_what_they_allocate);
     RUN(allocations_are_all_released);
     return saferl_test_finish();
 }
