@@ -714,6 +714,8 @@ typedef struct saferl_shield_game {
                                           (their mask holds the safest actions) */
     uint32_t horizon;
     double threshold;
+    uint8_t *reachable;                /* per game state: 1 when some play from the initial state
+                                          reaches it (any actions, any successors) */
     /* scratch kept for saferl_shield_game_solve, so solving again does not allocate */
     size_t edge_capacity;
     uint32_t *letter_id, *letter_next, *pred_offset, *pred, *queue, letter_capacity;
@@ -5770,7 +5772,8 @@ static int saferl_shield__game_measure(const saferl_shield_abstraction *a, const
     words += a->state_count + l->letters * dfa->state_count + a->state_count + 1 + l->edges;
     doubles = l->probabilistic ? l->game_states * 3 : 0;
     if (words > max_size / 8 || doubles > max_size / 16) return -1;
-    l->size = doubles * sizeof(double) + words * sizeof(uint32_t) + 64;
+    if (l->game_states > max_size / 4) return -1;
+    l->size = doubles * sizeof(double) + words * sizeof(uint32_t) + l->game_states + 64; /* + reachable */
     return 0;
 }
 
@@ -5881,6 +5884,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_init(saferl_shield_game *game
     g.pred_offset = (uint32_t *)(void *)p;
     p += ((size_t)abstraction->state_count + 1) * sizeof(uint32_t);
     g.pred = (uint32_t *)(void *)p;
+    p += l.edges * sizeof(uint32_t);
+    g.reachable = (uint8_t *)p;
     *game = g;
     return saferl_shield_game_solve(game, abstraction, dfa, error);
 }
@@ -5966,6 +5971,26 @@ static void saferl_shield__solve_probabilistic(saferl_shield_game *g, const safe
         }
     }
     for (i = 0; i < G; ++i) g->safety[i] = previous[i];
+}
+
+/* The game states some play reaches from the initial one (breadth first; the queue is free
+   once the attractor is done). The sink's states are reached but not left. */
+static void saferl_shield__game_reach(saferl_shield_game *g, const saferl_shield_abstraction *a, uint32_t sink) {
+    uint32_t Q = g->automaton_state_count, A = g->action_count, head = 0, tail = 0, act, e;
+    memset(g->reachable, 0, g->game_state_count);
+    g->reachable[g->initial] = 1;
+    g->queue[tail++] = g->initial;
+    while (head < tail) {
+        uint32_t gi = g->queue[head++], s = gi / Q, q = gi % Q;
+        if (q == sink) continue;
+        for (act = 0; act < A; ++act)
+            for (e = a->offset[(size_t)s * A + act]; e < a->offset[(size_t)s * A + act + 1]; ++e) {
+                uint32_t t = a->successor[e], gj = t * Q + g->letter_next[(size_t)g->letter_id[t] * Q + q];
+                if (g->reachable[gj]) continue;
+                g->reachable[gj] = 1;
+                g->queue[tail++] = gj;
+            }
+    }
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, const saferl_shield_abstraction *a,
@@ -6061,6 +6086,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, 
     g->winning_count = g->game_state_count - tail;
     g->initial = a->initial * Q + g->letter_next[(size_t)g->letter_id[a->initial] * Q + dfa->initial];
     g->initial_winning = g->losing_rank[g->initial] == 0;
+    saferl_shield__game_reach(g, a, sink);
     if (g->horizon) saferl_shield__solve_probabilistic(g, a, sink);
     if (!g->initial_winning) {
         char detail[200];
@@ -6112,14 +6138,16 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_explain(const saferl_shield_g
                  (unsigned long)g->losing_rank[g->initial] - 1);
         saferl_shield__put(&t, line);
     }
-    /* the losing states that have not violated yet, latest-forced first: where it fails */
+    /* the reachable losing states that have not violated yet, latest-forced first: where it
+       fails (an unreachable wall cell is no one's problem) */
     for (rank = 0xFFFFFFFFu; listed < 16;) {
         uint32_t best = 0;
         for (i = 0; i < g->game_state_count; ++i)
-            if (g->losing_rank[i] > 1 && g->losing_rank[i] < rank && g->losing_rank[i] > best) best = g->losing_rank[i];
+            if (g->reachable[i] && g->losing_rank[i] > 1 && g->losing_rank[i] < rank && g->losing_rank[i] > best)
+                best = g->losing_rank[i];
         if (!best) break;
         for (i = 0; i < g->game_state_count && listed < 16; ++i)
-            if (g->losing_rank[i] == best) {
+            if (g->reachable[i] && g->losing_rank[i] == best) {
                 if (!listed++) saferl_shield__put(&t, "losing states (abstraction state, automaton state: steps to a forced violation):\n");
                 snprintf(line, sizeof line, "  %lu, %lu: %lu\n", (unsigned long)(i / Q), (unsigned long)(i % Q),
                          (unsigned long)best - 1);
