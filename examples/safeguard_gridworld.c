@@ -112,7 +112,7 @@ static result train(world *w, int variant, uint32_t seed, uint32_t episodes, uin
             uint32_t next_stage = episode * STAGES / episodes;
             if (episode == 0) stage = 0;
             else if (next_stage != stage) {
-                saferl_shield_qtable_transfer(&table, saferl_shield_minecraft_states(stage),
+                saferl_shield_qtable_transfer(&table, &w->safeguard[next_stage], saferl_shield_minecraft_states(stage),
                                               saferl_shield_minecraft_states(next_stage));
                 stage = next_stage;
             }
