@@ -851,6 +851,18 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minecraft_safeguard(uint32_t level
 
 /* ---- progressive safeguards: tabular Q-learning on the product ---------------------------- */
 
+/* Which earlier automaton states give their values to a new one at a stage change.
+   STRICTER: those whose rule is at least as strict (they carry safety bias forward, never a
+   crossing the new rule forbids; but where the new rule allows more, e.g. lava once wood and
+   a bench are held, they also carry the old avoidance, so what the stage allows is rarely
+   explored: on the gridworld example the curriculum then seldom reaches the diamond).
+   SAME_RULE: only those forbidding exactly the same letters (states whose rule changed
+   start from zero and explore). */
+typedef enum saferl_shield_transfer_donors {
+    SAFERL_SHIELD_DONORS_STRICTER = 0,
+    SAFERL_SHIELD_DONORS_SAME_RULE = 1
+} saferl_shield_transfer_donors;
+
 /* Q(s, q, a) over environment states x automaton states x actions, with the safeguard reward
    and counterfactual updates for every automaton state (CRM). */
 typedef struct saferl_shield_qtable {
@@ -863,6 +875,8 @@ typedef struct saferl_shield_qtable {
                                           reward_scale of the best (1e-6; 0: exact ties) */
     double reward_scale;               /* largest |r| the table has learned from (kept by
                                           the updates: the tolerance follows the rewards) */
+    saferl_shield_transfer_donors transfer_donors; /* who donates at a stage change
+                                          (SAFERL_SHIELD_DONORS_STRICTER, the safe default) */
     double *value;                     /* ((s * Q) + q) * A + a */
     uint8_t *seen;                     /* per (s, q): updated at least once */
 } saferl_shield_qtable;
@@ -908,7 +922,8 @@ SAFERL_SHIELD_API uint32_t saferl_shield_qtable_transfer_state(saferl_shield_qta
                                                                const uint32_t *donors, uint32_t donor_count);
 /* Transfer to the next safeguard dfa: every (s, q) with from_states <= q < to_states not
    seen yet gets the mean of Q(s, i, .) over the seen i < from_states whose rule is at least
-   as strict as q's (saferl_shield_dfa_at_least_as_strict in dfa). Why not every earlier
+   as strict as q's (saferl_shield_dfa_at_least_as_strict in dfa; with table->transfer_donors
+   SAME_RULE, exactly as strict; at most the first 64 such i). Why not every earlier
    state, as the official code does: the progressions relax rules as tools are acquired
    (lava allowed with wood and a bench, creepers with armour); a value learned under a
    stricter rule is a cautious estimate under a laxer one, but one learned under a laxer
@@ -6475,7 +6490,9 @@ SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *t, co
         uint32_t count = 0;
         /* the donors of q: the earlier states at least as strict (at most 64, the first ones) */
         for (i = 0; i < from_states && i < t->automaton_state_count && count < 64; ++i)
-            if (saferl_shield_dfa_at_least_as_strict(dfa, i, q)) donors[count++] = i;
+            if (saferl_shield_dfa_at_least_as_strict(dfa, i, q) &&
+                (t->transfer_donors != SAFERL_SHIELD_DONORS_SAME_RULE || saferl_shield_dfa_at_least_as_strict(dfa, q, i)))
+                donors[count++] = i;
         for (s = 0; count && s < t->env_state_count; ++s) saferl_shield_qtable_transfer_state(t, s, q, donors, count);
     }
 }

@@ -1433,9 +1433,16 @@ TEST(transfer_copies_only_from_states_at_least_as_strict) {
         CHECK(table.value[(1 * 6 + 3) * 5 + a] == 0.0); /* no seen donor: unchanged */
     }
     CHECK(table.value[(1 * 6 + 4) * 5 + 2] == 7.0 && table.seen[0 * 6 + 3] == 0);
+    /* exactly as strict: 3 from 0 and 1 (the same rule), 4 from none */
+    for (a = 0; a < 5; ++a) table.value[(0 * 6 + 3) * 5 + a] = table.value[(0 * 6 + 4) * 5 + a] = 0.0;
+    table.transfer_donors = SAFERL_SHIELD_DONORS_SAME_RULE;
+    table.value[(0 * 6 + 1) * 5 + 4] = -0.25;
+    saferl_shield_qtable_transfer(&table, &rule, 3, 5);
+    CHECK(table.value[(0 * 6 + 3) * 5 + 0] == -0.75 && table.value[(0 * 6 + 3) * 5 + 4] == -0.625);
+    CHECK(table.value[(0 * 6 + 4) * 5 + 0] == 0.0 && table.value[(0 * 6 + 4) * 5 + 4] == 0.0);
     /* the lazy rule of the official code: any donors given, the seen ones averaged */
     CHECK(saferl_shield_qtable_transfer_state(&table, 0, 5, donors, 4) == 3);
-    CHECK_NEAR(table.value[(0 * 6 + 5) * 5 + 1], (-1.0 - 0.5 + 5.0) / 3.0, 1e-15);
+    CHECK_NEAR(table.value[(0 * 6 + 5) * 5 + 4], (-1.0 - 0.25 + 8.0) / 3.0, 1e-15);
     CHECK(saferl_shield_qtable_transfer_state(&table, 1, 4, donors, 4) == 0);
 }
 
