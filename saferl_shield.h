@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.3.1 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.4.0 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -109,8 +109,13 @@
       A level's automaton uses states 0 .. n-1 with stable ids (state k = stage k) and a
       shared sink; one table Q(s, q, a) serves every level. The safeguard reward is task
       reward + r_safe per step, r_violation on entering the sink, which ends the episode. CRM
-      learns one real step for every active automaton state. At a level change, each (s, q)
-      new to the table gets the mean of Q(s, i, .) over the i of the previous level.
+      learns one real step for every active automaton state. Greedy choices break near-ties
+      (within tie_tolerance x the largest reward, 1e-6) at random: where no reward is
+      reachable yet, values are tiny echoes of distant violations, and exact ties freeze one
+      walk. At a level change, each (s, q) new to the table gets the mean of Q(s, i, .) over
+      the earlier i whose rule is at least as strict as q's (or exactly as strict: the
+      official code averages every earlier i, and saferl_shield_qtable_transfer_state gives
+      that lazy rule too). examples/safeguard_gridworld measures all of these.
 
    LABELS, PROPOSITIONS, LETTERS
       A label is a uint32_t: bit i set means proposition i of your vocabulary is true at this
@@ -213,6 +218,11 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
+                          (tie_tolerance, reward_scale); transfer only from states at least
+                          as strict (transfer takes the new automaton; transfer_donors
+                          SAME_RULE), saferl_shield_dfa_at_least_as_strict,
+                          saferl_shield_qtable_transfer_state (the official lazy rule)
       0.3.1 (2026-11-21)  HOA and DOT writers factor guards along the diagram over more than
                           16 propositions (G !(a0 & b0) & ... over 16 pairs: complete HOA
                           10.5 MB -> 926 bytes); reward machines keep a sum of cubes
@@ -236,9 +246,9 @@
 #define SAFERL_SHIELD_H
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
-#define SAFERL_SHIELD_VERSION_MINOR 3
-#define SAFERL_SHIELD_VERSION_PATCH 1
-#define SAFERL_SHIELD_VERSION_STRING "0.3.1"
+#define SAFERL_SHIELD_VERSION_MINOR 4
+#define SAFERL_SHIELD_VERSION_PATCH 0
+#define SAFERL_SHIELD_VERSION_STRING "0.4.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
