@@ -6,15 +6,18 @@
    Prints violations of the final safeguard counted through all training and the final return.
 
    usage: safeguard_gridworld [options]
+     --setup S         ours (default), official (grockious/safeguardedRL's set-up) or both
      --map FILE        ASCII map (.txt) or image (.png, one pixel a cell; the legend's colours)
-     --seeds N         seeds 1..N (5)        --episodes N   training episodes per run (2000)
+     --seeds N         seeds 1..N (5)        --episodes N   training episodes per run (2000;
+                                                            official set-up 5000)
      --slip P          slip probability (0.05)               --png FILE  map + visit counts
      --legend          print the legend and exit
      --game FILE --rule RULE [--horizon H --threshold T]
                        solve the safety game of RULE (safety LTL) against the abstraction
                        text in FILE: the winning region and the shield's masks; exit 2 when
                        unrealisable
-   Errors: "file:line:column: message", exit 1. */
+   Errors: "file:line:column: message", exit 1; usage errors exit 2. */
+#include "cli.h" /* first: it asks for POSIX */
 #define SAFERL_SHIELD_IMPLEMENTATION
 #include "saferl_shield.h"
 
@@ -53,8 +56,10 @@ static char *read_file(const char *path, size_t *length) {
     }
     fclose(f);
     if (data) {
-        data[n] = '\0';
-        *length = (size_t)n;
+        size_t bom = cli_bom_length(data, (size_t)n);
+        memmove(data, data + bom, (size_t)n - bom);
+        data[n - (long)bom] = '\0';
+        *length = (size_t)n - bom;
     }
     return data;
 }
@@ -342,7 +347,8 @@ static int load_map(const char *path, saferl_shield_grid *grid) {
 
 /* The map with the visit counts of one run: cells at 32 pixels with their coordinates, a
    dark square per cell whose side grows with the square root of its visits, and beside it
-   the legend (each kind of cell on this map) and the scale of the squares in visits. */
+   the legend (each kind of cell on this map) and the scale of the squares in visits.
+   0, or 1 after a message naming the path (the old file untouched). */
 static int write_png(const char *path, const saferl_shield_grid *grid, const uint32_t *visits, const char *title) {
     const int cell = 32, left = 34, top = 40, inner = cell - 8;
     int map_w = (int)grid->width * cell, map_h = (int)grid->height * cell, panel = left + map_w + 24;
@@ -358,7 +364,10 @@ static int write_png(const char *path, const saferl_shield_grid *grid, const uin
     for (i = 0; i < grid->legend_count; ++i) kinds += (int)present[i];
     height = top + 22 + 22 * kinds + 34 + 4 * (cell + 4) + 10; /* the legend panel */
     if (height < top + map_h + 40) height = top + map_h + 40;
-    if (!plot_canvas_init(&c, panel + 320, height, plot_rgb(255, 255, 255))) return 0;
+    if (!plot_canvas_init(&c, panel + 320, height, plot_rgb(255, 255, 255))) {
+        fprintf(stderr, "%s: out of memory\n", path);
+        return 1;
+    }
     plot_text(&c, left, 10, title, 2.0, ink);
     for (i = 0; i < grid->width * grid->height; ++i) {
         double x0 = left + (double)(i % grid->width) * cell, y0 = top + (double)(i / grid->width) * cell;
@@ -408,7 +417,7 @@ static int write_png(const char *path, const saferl_shield_grid *grid, const uin
     }
     ok = plot_write_png(&c, path);
     plot_canvas_free(&c);
-    return ok;
+    return !ok;
 }
 
 static int solve_game_file(const char *path, const char *rule_text, uint32_t horizon, double threshold) {
@@ -503,7 +512,6 @@ static int build_world(world *w, const setup *set, const char *map_path, double 
     memset(w, 0, sizeof *w);
     memcpy(w->legend, legend, count * sizeof *legend);
     if (set->official_shift) {
-        w->placements = 3;
         for (k = 0; k < count; ++k) /* the diamond is a label only; labels move as one layout */
             w->legend[k].flags &= ~(uint32_t)(SAFERL_SHIELD_CELL_GOAL | SAFERL_SHIELD_CELL_ITEM);
         for (k = 0; k < 3; ++k) {
@@ -513,30 +521,40 @@ static int build_world(world *w, const setup *set, const char *map_path, double 
                 fprintf(stderr, "official layout: %s\n", error.message);
                 return -1;
             }
+            w->placements = k + 1;
         }
     } else {
-        w->placements = 1;
         if (load_map(map_path, &w->base[0]) < 0) return -1;
+        w->placements = 1;
     }
     w->cells = w->base[0].width * w->base[0].height;
     w->slip = slip;
     size = saferl_shield_grid_memory_size(w->base[0].width, w->base[0].height);
-    saferl_shield_grid_init(&w->grid, w->base[0].width, w->base[0].height, w->base[0].legend, w->base[0].legend_count,
-                            malloc(size), size);
-    saferl_shield_grid_place_items(&w->grid, &w->base[set->official_shift ? 1 : 0], 0.0, NULL);
+    if (saferl_shield_grid_init(&w->grid, w->base[0].width, w->base[0].height, w->base[0].legend,
+                                w->base[0].legend_count, malloc(size), size) == SAFERL_OK)
+        saferl_shield_grid_place_items(&w->grid, &w->base[set->official_shift ? 1 : 0], 0.0, NULL);
     for (k = 0; k < STAGES; ++k)
         saferl_shield_minecraft_safeguard(k, &w->safeguard[k], w->safeguard_memory[k], sizeof w->safeguard_memory[k]);
     w->offset = (uint32_t *)malloc((w->cells * 5 + 1) * sizeof(uint32_t));
     w->successor = (uint32_t *)malloc((size_t)w->cells * 25 * sizeof(uint32_t));
     w->probability = (double *)malloc((size_t)w->cells * 25 * sizeof(double));
+    if (!w->grid.label || !w->offset || !w->successor || !w->probability) {
+        fprintf(stderr, "out of memory\n");
+        return -1;
+    }
     saferl_shield_grid_abstraction(&w->grid, slip, &w->abstraction, w->offset, w->successor, w->probability);
     memset(&game_desc, 0, sizeof game_desc);
     game_desc.horizon = horizon;
     game_desc.threshold = threshold;
     size = saferl_shield_game_memory_size(&w->abstraction, &w->safeguard[STAGES - 1], &game_desc);
     w->game_memory = malloc(size);
-    r = saferl_shield_game_init(&w->game, &w->abstraction, &w->safeguard[STAGES - 1], &game_desc, w->game_memory, size,
-                                &error);
+    r = w->game_memory ? saferl_shield_game_init(&w->game, &w->abstraction, &w->safeguard[STAGES - 1], &game_desc, w->game_memory,
+                                      size, &error)
+            : SAFERL_ERR_OUT_OF_MEMORY;
+    if (r < 0 && r != SAFERL_ERR_INFEASIBLE) {
+        fprintf(stderr, "the shield's game: %s\n", r == SAFERL_ERR_OUT_OF_MEMORY ? "out of memory" : error.message);
+        return -1;
+    }
     printf("%s: map %ux%u, slip %g, %s; final safeguard (minecraft_7) against the slippery abstraction:\n", set->name,
            w->base[0].width, w->base[0].height, slip,
            set->official_shift ? "all labels shifted together by +-1 (0.05 each)" : "items moved one by one (0.05 each way)");
@@ -602,82 +620,93 @@ static void report(world *w, const setup *set, uint32_t seeds, uint32_t *visits)
            set->task_reward ? "the goal reached" : "all steps", TEST_EPISODES);
 }
 
-int main(int argc, char **argv) {
-    const char *map_path = NULL, *png_path = NULL, *game_path = NULL, *rule = NULL, *which = "ours";
-    uint32_t seeds = 5, episodes = 0, horizon = SHIELD_HORIZON, k, n;
-    double slip = SAFERL_SHIELD_MINECRAFT_SLIP, threshold = SHIELD_THRESHOLD;
+#define USAGE "[--setup ours|official|both] [--map FILE] [--seeds N] [--episodes N] [--slip P] [--horizon H]" \
+              " [--threshold T] [--png FILE] | --legend | --game FILE --rule RULE [--horizon H] [--threshold T]"
+
+static int print_legend(void) {
+    uint32_t count, k;
+    const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&count);
+    for (k = 0; k < count; ++k)
+        printf("%c  #%02x%02x%02x  %-12s label 0x%02x%s%s%s%s\n", legend[k].symbol, legend[k].rgba[0],
+               legend[k].rgba[1], legend[k].rgba[2], legend[k].name, legend[k].label,
+               legend[k].flags & SAFERL_SHIELD_CELL_WALL ? " wall" : "",
+               legend[k].flags & SAFERL_SHIELD_CELL_START ? " start" : "",
+               legend[k].flags & SAFERL_SHIELD_CELL_GOAL ? " goal" : "",
+               legend[k].flags & SAFERL_SHIELD_CELL_ITEM ? " item" : "");
+    return 0;
+}
+
+/* Each set-up asked for: its world, its table, its PNG (the first set-up's). */
+static int run_setups(const char *which, const char *map_path, const char *png_path, uint32_t seeds, uint32_t episodes,
+                      double slip, uint32_t horizon, double threshold) {
     static world w;
-    uint32_t *visits;
-    int i, written = 0;
     setup sets[2];
-    for (i = 1; i < argc; i += 2) {
-        const char *arg = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(arg, "--legend") == 0) {
-            uint32_t count;
-            const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&count);
-            for (k = 0; k < count; ++k)
-                printf("%c  #%02x%02x%02x  %-12s label 0x%02x%s%s%s%s\n", legend[k].symbol, legend[k].rgba[0],
-                       legend[k].rgba[1], legend[k].rgba[2], legend[k].name, legend[k].label,
-                       legend[k].flags & SAFERL_SHIELD_CELL_WALL ? " wall" : "",
-                       legend[k].flags & SAFERL_SHIELD_CELL_START ? " start" : "",
-                       legend[k].flags & SAFERL_SHIELD_CELL_GOAL ? " goal" : "",
-                       legend[k].flags & SAFERL_SHIELD_CELL_ITEM ? " item" : "");
-            return 0;
-        }
-        if (!value) {
-            fprintf(stderr, "usage: %s [--setup ours|official|both] [--map FILE] [--seeds N] [--episodes N] [--slip P] "
-                            "[--png FILE] | --legend | --game FILE --rule RULE [--horizon H] [--threshold T]\n", argv[0]);
-            return 1;
-        }
-        if (strcmp(arg, "--map") == 0) map_path = value;
-        else if (strcmp(arg, "--setup") == 0) which = value;
-        else if (strcmp(arg, "--png") == 0) png_path = value;
-        else if (strcmp(arg, "--game") == 0) game_path = value;
-        else if (strcmp(arg, "--rule") == 0) rule = value;
-        else if (strcmp(arg, "--seeds") == 0) seeds = (uint32_t)strtoul(value, NULL, 10);
-        else if (strcmp(arg, "--episodes") == 0) episodes = (uint32_t)strtoul(value, NULL, 10);
-        else if (strcmp(arg, "--horizon") == 0) horizon = (uint32_t)strtoul(value, NULL, 10);
-        else if (strcmp(arg, "--threshold") == 0) threshold = strtod(value, NULL);
-        else if (strcmp(arg, "--slip") == 0) slip = strtod(value, NULL);
-        else {
-            fprintf(stderr, "unknown option %s\n", arg);
-            return 1;
-        }
-    }
-    if (game_path || rule) {
-        if (!game_path || !rule) {
-            fprintf(stderr, "--game and --rule go together\n");
-            return 1;
-        }
-        return solve_game_file(game_path, rule, horizon, threshold);
-    }
-    if (strcmp(which, "ours") && strcmp(which, "official") && strcmp(which, "both")) {
-        fprintf(stderr, "--setup is ours, official or both\n");
-        return 1;
-    }
-    if (seeds == 0 || (episodes && episodes < STAGES) || !(slip >= 0.0 && slip <= 1.0)) {
-        fprintf(stderr, "seeds >= 1, episodes >= 4, slip in [0, 1]\n");
-        return 1;
-    }
-    n = 0;
+    uint32_t k, n = 0;
+    int failed = 0;
     if (strcmp(which, "official")) sets[n++] = setup_ours;
     if (strcmp(which, "ours")) sets[n++] = setup_official;
-    for (k = 0; k < n; ++k) {
+    for (k = 0; k < n && !failed; ++k) {
+        uint32_t *visits;
         if (episodes) sets[k].episodes = episodes;
-        if (build_world(&w, &sets[k], map_path, slip, horizon, threshold) < 0) return 1;
-        visits = (uint32_t *)calloc(w.cells, sizeof(uint32_t));
+        if (build_world(&w, &sets[k], map_path, slip, horizon, threshold) < 0 ||
+            !(visits = (uint32_t *)calloc(w.cells, sizeof(uint32_t)))) {
+            free_world(&w);
+            return 1;
+        }
         report(&w, &sets[k], seeds, visits);
-        if (png_path && !written) {
+        if (png_path && k == 0) {
             char title[96];
             snprintf(title, sizeof title, "%s: cells entered in training, curriculum, seed 1", sets[k].name);
-            if (!write_png(png_path, &w.base[sets[k].official_shift ? 1 : 0], visits, title))
-                fprintf(stderr, "%s: cannot write\n", png_path);
-            else printf("map with the curriculum's visit counts (seed 1): %s\n", png_path);
-            written = 1;
+            failed = write_png(png_path, &w.base[sets[k].official_shift ? 1 : 0], visits, title);
+            if (!failed) printf("map with the curriculum's visit counts (seed 1): %s\n", png_path);
         }
         free(visits);
         free_world(&w);
     }
-    return 0;
+    return failed;
 }
+
+static int run(int argc, char **argv) {
+    const char *map_path = NULL, *png_path = NULL, *game_path = NULL, *rule = NULL, *which = "ours";
+    uint32_t seeds = 5, episodes = 0, horizon = SHIELD_HORIZON;
+    double slip = SAFERL_SHIELD_MINECRAFT_SLIP, threshold = SHIELD_THRESHOLD;
+    int i, legend = 0;
+    cli c;
+    cli_init(&c, argc, argv, USAGE);
+    for (i = 1; i < argc; ++i) {
+        const char *flag = argv[i], *v = NULL;
+        int bad = 0;
+        if (cli_is(&c, &i, "--legend", NULL)) legend = 1;
+        else if (cli_is(&c, &i, "--setup", &v)) bad = !v || !(which = v);
+        else if (cli_is(&c, &i, "--map", &v)) bad = !v || !(map_path = v);
+        else if (cli_is(&c, &i, "--png", &v)) bad = !v || !(png_path = v);
+        else if (cli_is(&c, &i, "--game", &v)) bad = !v || !(game_path = v);
+        else if (cli_is(&c, &i, "--rule", &v)) bad = !v || !(rule = v);
+        else if (cli_is(&c, &i, "--seeds", &v)) bad = !v || cli_count32(&c, flag, v, 1, 100000, &seeds);
+        else if (cli_is(&c, &i, "--episodes", &v)) bad = !v || cli_count32(&c, flag, v, STAGES, 100000000, &episodes);
+        else if (cli_is(&c, &i, "--horizon", &v)) bad = !v || cli_count32(&c, flag, v, 1, 100000, &horizon);
+        else if (cli_is(&c, &i, "--threshold", &v)) bad = !v || cli_real(&c, flag, v, 0.0, 1.0, 0, &threshold);
+        else if (cli_is(&c, &i, "--slip", &v)) bad = !v || cli_real(&c, flag, v, 0.0, 1.0, 0, &slip);
+        else return cli_usage_error(&c, "unknown option %s", flag);
+        if (bad) return 2;
+    }
+    if (legend) {
+        if (argc != 2) return cli_usage_error(&c, "--legend takes no other option");
+        return print_legend();
+    }
+    if (game_path || rule) {
+        if (!game_path || !rule) return cli_usage_error(&c, "--game and --rule go together");
+        if (map_path || png_path || cli_given(&c, "--seeds") || cli_given(&c, "--episodes") || cli_given(&c, "--slip") ||
+            cli_given(&c, "--setup"))
+            return cli_usage_error(&c, "--game solves one game: --map, --png, --seeds, --episodes, --slip and --setup "
+                                       "do not apply");
+        return solve_game_file(game_path, rule, horizon, threshold);
+    }
+    if (strcmp(which, "ours") && strcmp(which, "official") && strcmp(which, "both"))
+        return cli_usage_error(&c, "--setup is ours, official or both, not %s", which);
+    if (map_path && !strcmp(which, "official"))
+        return cli_usage_error(&c, "--map is our map; the official set-up has its own layout");
+    return run_setups(which, map_path, png_path, seeds, episodes, slip, horizon, threshold);
+}
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

@@ -8,7 +8,7 @@ BENCHES += bench-shield
 $(BUILD)/shield_compile: examples/shield_compile.c saferl_shield.h | $(BUILD)
 	$(CC) $(C_STRICT) $(OPT) -I. -o $@ $< -lm
 
-$(BUILD)/safeguard_gridworld: examples/safeguard_gridworld.c examples/plot.h saferl_shield.h | $(BUILD)
+$(BUILD)/safeguard_gridworld: examples/safeguard_gridworld.c examples/plot.h examples/cli.h saferl_shield.h | $(BUILD)
 	$(CC) $(C_STRICT) $(OPT) -I. $(STB) -o $@ $< -lm
 $(BUILD)/engine_loop: examples/engine_loop.c saferl_shield.h | $(BUILD)
 	$(CC) $(C_STRICT) $(OPT) -I. -o $@ $< -lm
