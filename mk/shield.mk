@@ -28,7 +28,7 @@ demo-shield: $(BUILD)/shield_compile $(BUILD)/safeguard_gridworld $(BUILD)/engin
 	@printf "trace creeper, creeper, (none), lava, lava: first violating step (1-based) = "
 	@$(BUILD)/shield_compile --check $(BUILD)/demo/shield_trace.txt -e 'G(lava -> X !lava) & G(creeper -> F[0..2] !creeper)'
 	@echo "== progressive safeguards and shields on the Minecraft-inspired gridworld (3 seeds)"
-	@$(BUILD)/safeguard_gridworld --seeds 3 --png $(BUILD)/demo/safeguard_gridworld.png | sed -n '1,3p;5,$$p'
+	@$(BUILD)/safeguard_gridworld --seeds 3 --png $(BUILD)/demo/safeguard_gridworld.png
 	@$(BUILD)/engine_loop | tail -2
 	@echo "figures: $(BUILD)/demo/shield.dot (graphviz: dot -Tpng), $(BUILD)/demo/safeguard_gridworld.png"
 	@echo
