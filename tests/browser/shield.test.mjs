@@ -238,6 +238,27 @@ test('the agents can be watched: one step a second, pause, step, full speed; the
   for (const a of done.agents) assert.ok(a.episodes >= 300, `an agent stopped at ${a.episodes} episodes`);
   assert.match(await page.textContent('#stage2'), /^1 of 4$/); // 500 episodes a stage
   assert.match(page.url(), /[?&]speed=6(&|$)/);
+  // the curriculum's transfer rule is the module's: its counters are a replay in Node
+  await page.check('#same-rule');
+  await page.dispatchEvent('#same-rule', 'change');
+  await page.fill('#stage', '50');
+  await page.dispatchEvent('#stage', 'change');
+  await page.fill('#episodes', '220');
+  await page.dispatchEvent('#episodes', 'change');
+  await page.click('#run');
+  await page.waitForFunction(() => !window.__shield.learn().running && window.__shield.learn().agents[2].episodes >= 220, null, { timeout: 60000 });
+  const shown = (await page.evaluate(() => window.__shield.learn())).agents[2];
+  assert.match(await page.textContent('#stage2'), /^4 of 4$/);
+  const { mapText, rule } = await page.evaluate(() => window.__shield.learn());
+  withString(mapText, (p, n) => lib._grid_load(p, n));
+  withString(rule, (p, n) => lib._grid_rule(p, n, 0));
+  lib._world_reset_staged(1, 0, 0, 0.1, 100, 50, 1);
+  lib._agent_run(2, 220);
+  assert.deepEqual([shown.episodes, shown.violations, shown.goals, shown.steps],
+    [lib._agent_episodes(2), lib._agent_violations(2), lib._agent_goals(2), lib._agent_steps(2)]);
+  lib._world_reset_staged(1, 0, 0, 0.1, 100, 50, 0);
+  lib._agent_run(2, 220);
+  assert.notEqual(lib._agent_steps(2), shown.steps, 'the transfer rule changed nothing');
   assert.deepEqual(errors, []);
 });
 

@@ -230,7 +230,7 @@ const emptySeries = () => Array.from({ length: AGENTS }, () => ({ ret: [], cumVi
 
 const world = {
   rule: '', logic: 0, width: 0, height: 0, kinds: [], paint: KIND['#'],
-  seed: 1, slip: 0, shift: 0, epsilon: 0.1, runEpisodes: 500, stageEpisodes: 500, speed: SPEEDS.length - 1,
+  seed: 1, slip: 0, shift: 0, epsilon: 0.1, runEpisodes: 500, stageEpisodes: 500, sameRule: false, speed: SPEEDS.length - 1,
   ready: false, result: 0, error: null, mapError: null, running: false, target: 0,
   series: emptySeries(),
 };
@@ -291,6 +291,7 @@ function updateURL() {
   url.searchParams.set('eps', String(world.epsilon));
   url.searchParams.set('n', String(world.runEpisodes));
   url.searchParams.set('stage', String(world.stageEpisodes));
+  url.searchParams.set('same', world.sameRule ? '1' : '0');
   url.searchParams.set('speed', String(world.speed));
   const done = Math.min(lib._agent_episodes(0), lib._agent_episodes(1));
   if (world.ready && done > 0) url.searchParams.set('ep', String(done)); else url.searchParams.delete('ep');
@@ -316,7 +317,8 @@ function resetWorld() {
   world.ready = false;
   world.series = emptySeries();
   if (!world.mapError && !world.error && world.width) {
-    world.result = lib._world_reset_staged(world.seed, world.slip, world.shift, world.epsilon, 100, world.stageEpisodes);
+    world.result = lib._world_reset_staged(world.seed, world.slip, world.shift, world.epsilon, 100, world.stageEpisodes,
+      world.sameRule ? 1 : 0);
     world.ready = world.result === 0 || world.result === -10;
     if (!world.ready) world.error = `the game could not be laid out (${world.result})`;
   }
@@ -616,16 +618,17 @@ function readSettings() {
   world.epsilon = Math.min(1, Math.max(0, Number($('epsilon').value) || 0));
   world.runEpisodes = Math.max(1, Math.floor(Number($('episodes').value)) || 1);
   world.stageEpisodes = Math.max(1, Math.floor(Number($('stage').value)) || 1);
+  world.sameRule = $('same-rule').checked;
   world.speed = Math.min(SPEEDS.length - 1, Math.max(0, Math.floor(Number($('speed').value)) || 0));
 }
 function writeSettings() {
   $('seed').value = world.seed; $('slip').value = world.slip; $('shift').value = world.shift;
   $('epsilon').value = world.epsilon; $('episodes').value = world.runEpisodes;
-  $('stage').value = world.stageEpisodes; $('speed').value = world.speed;
+  $('stage').value = world.stageEpisodes; $('speed').value = world.speed; $('same-rule').checked = world.sameRule;
   $('width').value = world.width; $('height').value = world.height;
 }
 
-for (const id of ['seed', 'slip', 'shift', 'epsilon', 'stage']) $(id).addEventListener('change', () => { readSettings(); resetWorld(); });
+for (const id of ['seed', 'slip', 'shift', 'epsilon', 'stage', 'same-rule']) $(id).addEventListener('change', () => { readSettings(); resetWorld(); });
 $('speed').addEventListener('input', () => { readSettings(); updateURL(); showWorld(); });
 $('episodes').addEventListener('change', () => { readSettings(); updateURL(); });
 $('resize').addEventListener('click', () => {
@@ -676,6 +679,7 @@ world.shift = num('shift', 0);
 world.epsilon = num('eps', 0.1);
 world.runEpisodes = num('n', 500);
 world.stageEpisodes = Math.max(1, Math.floor(num('stage', 500)));
+world.sameRule = params.get('same') === '1';
 world.speed = Math.min(SPEEDS.length - 1, Math.max(0, Math.floor(num('speed', SPEEDS.length - 1))));
 setKindsFromText(decodeMap(params.get('m')) ?? cstr(lib._grid_default_map()));
 writeSettings();

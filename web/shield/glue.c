@@ -342,9 +342,10 @@ GLUE_EXPORT int agent_run(int k, int episodes) {
    the same seed. Returns the game's result: 0, or SAFERL_ERR_INFEASIBLE when the start is
    losing (the page then says so and the shielded agent uses the probabilistic shield, or
    none); another negative value when nothing could be laid out. stage_length: the
-   curriculum's episodes per stage (0: 500). */
+   curriculum's episodes per stage (0: 500); same_rule: its transfer copies values only
+   between states with the same rule (else from states at least as strict, the default). */
 GLUE_EXPORT int world_reset_staged(int seed, double slip, double shift, double epsilon, int max_steps,
-                                   int stage_length) {
+                                   int stage_length, int same_rule) {
     uint32_t cells, k;
     size_t size;
     saferl_shield_game_desc desc;
@@ -378,6 +379,7 @@ GLUE_EXPORT int world_reset_staged(int seed, double slip, double shift, double e
         saferl_shield_grid_place_items(&a->grid, &base_grid, 0.0, NULL);
         saferl_shield_qtable_init(&a->table, cells, agent_rule(a)->state_count, SAFERL_SHIELD_GRID_ACTIONS,
                                   a->table_memory, size);
+        if (a->curriculum && same_rule) a->table.transfer_donors = SAFERL_SHIELD_DONORS_SAME_RULE;
         saferl_rng_seed(&a->rng, (uint32_t)seed);
     }
     abstraction_offset = (uint32_t *)malloc(((size_t)cells * SAFERL_SHIELD_GRID_ACTIONS + 1) * sizeof(uint32_t));
@@ -410,7 +412,7 @@ GLUE_EXPORT int world_reset_staged(int seed, double slip, double shift, double e
 }
 
 GLUE_EXPORT int world_reset(int seed, double slip, double shift, double epsilon, int max_steps) {
-    return world_reset_staged(seed, slip, shift, epsilon, max_steps, 0);
+    return world_reset_staged(seed, slip, shift, epsilon, max_steps, 0, 0);
 }
 
 GLUE_EXPORT int world_initial_winning(void) { return world_ready && game.initial_winning; }
