@@ -230,12 +230,12 @@ test('the agents can be watched: one step a second, pause, step, full speed; the
   await page.fill('#speed', '6'); // full speed: whole episodes per frame
   await page.dispatchEvent('#speed', 'input');
   assert.equal(await page.textContent('#speed-text'), 'full');
-  await page.fill('#episodes', '300');
+  await page.fill('#episodes', '120');
   await page.dispatchEvent('#episodes', 'change');
   await page.click('#run');
   await page.waitForFunction(() => !window.__shield.learn().running, null, { timeout: 60000 });
   const done = await page.evaluate(() => window.__shield.learn());
-  for (const a of done.agents) assert.ok(a.episodes >= 300, `an agent stopped at ${a.episodes} episodes`);
+  for (const a of done.agents) assert.ok(a.episodes >= 120, `an agent stopped at ${a.episodes} episodes`);
   assert.match(await page.textContent('#stage2'), /^1 of 4$/); // 500 episodes a stage
   assert.match(page.url(), /[?&]speed=6(&|$)/);
   // the curriculum's transfer rule is the module's: its counters are a replay in Node
