@@ -646,7 +646,7 @@ static int parse_flag(cli *c, int *i, options *o) {
             return cli_usage_error(c, "--arch: mlp or transformer, not '%s'", v);
         o->transformer = !strcmp(v, "transformer");
     } else return cli_usage_error(c, "unknown option %s", flag);
-    return v || !strcmp(flag, "--deterministic") || !strcmp(flag, "--append") || !strcmp(flag, "--behaviours") ? 0 : 2;
+    return c->failed ? 2 : 0;
 }
 
 static int run(int argc, char **argv) {
@@ -662,7 +662,7 @@ static int run(int argc, char **argv) {
     if (command == 4) return usage(&o, "unknown command (collect, train, eval, check)");
     for (i = 2; i < argc; ++i) {
         const char *flag = argv[i];
-        if (parse_flag(&c, &i, &o)) return 2;
+        if (parse_flag(&c, &i, &o) || c.failed) return 2;
         if (!flag_allowed(command, flag)) return cli_usage_error(&c, "%s does not apply to %s", flag, argv[1]);
     }
     if (command == 2 && o.grid && (o.has_reward || o.has_cost))
