@@ -195,7 +195,7 @@ static int run(int argc, char **argv) {
             if (i < iters) {
                 saferl_nas_toy_sample(&toy, &rng);
                 saferl_nas_arch_draw(&arch, &rng);
-                loss = saferl_nas_toy_loss(&toy, arch.gates, arch.gate_grad);
+                loss = saferl_nas_toy_arch_loss(&toy, &arch);
                 r = saferl_nas_arch_update(&arch, loss);
                 if (r < 0) {
                     fprintf(stderr, "nas_search: iteration %d: %s\n", i, saferl_result_string(r));
