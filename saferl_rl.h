@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.4.0 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
+/* saferl_rl.h - v0.4.1 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an

@@ -184,7 +184,7 @@ static int run(int argc, char **argv) {
         else if (cli_is(&c, &i, "--envs", &v)) bad = !v || cli_count32(&c, flag, v, 1, SAFERL_RL_MAX_ENVS, &env_count);
         else if (cli_is(&c, &i, "--steps-per-epoch", &v)) bad = !v || cli_count32(&c, flag, v, 1, 1000000, &per_epoch);
         else return cli_usage_error(&c, "unknown option %s", flag);
-        if (bad) return 2;
+        if (bad || c.failed) return 2;
     }
     if (!env_name) return cli_usage_error(&c, "--env is required");
     if (!cli_given(&c, "--cost-limit")) return cli_usage_error(&c, "--cost-limit is required (it states the problem)");

@@ -688,7 +688,7 @@ static int run(int argc, char **argv) {
         else if (cli_is(&c, &i, "--threshold", &v)) bad = !v || cli_real(&c, flag, v, 0.0, 1.0, 0, &threshold);
         else if (cli_is(&c, &i, "--slip", &v)) bad = !v || cli_real(&c, flag, v, 0.0, 1.0, 0, &slip);
         else return cli_usage_error(&c, "unknown option %s", flag);
-        if (bad) return 2;
+        if (bad || c.failed) return 2;
     }
     if (legend) {
         if (argc != 2) return cli_usage_error(&c, "--legend takes no other option");
