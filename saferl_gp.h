@@ -546,7 +546,11 @@ SAFERL_GP_API saferl_result saferl_gp_grid_covariance_row(const saferl_gp_grid *
 typedef enum saferl_gp_safe_rule {
     SAFERL_GP_SAFEOPT = 0,
     SAFERL_GP_STAGEOPT = 1,
-    SAFERL_GP_SAFE_UCB = 2
+    SAFERL_GP_SAFE_UCB = 2,
+    /* constrained BO, not safe exploration: they may evaluate outside the safe set */
+    SAFERL_GP_CONSTRAINED_EI = 3,        /* argmax EI x P(feasible) (Gardner et al. 2014) */
+    SAFERL_GP_CHANCE_CONSTRAINED_EI = 4  /* argmax EI over P(feasible) >= 1 - feasibility_delta
+                                            (Gelbart et al. 2014's probabilistic constraints) */
 } saferl_gp_safe_rule;
 
 typedef enum saferl_gp_expander_test {
@@ -592,6 +596,8 @@ typedef struct saferl_gp_safeopt_desc {
     uint32_t stage1_steps;     /* StageOpt's T_0; 0 -> no limit */
     uint32_t max_expander_tests; /* per step for SAFERL_GP_EXPAND_GP; 0 -> no limit */
     int full_sets;             /* 1: test every expander candidate (for pictures) */
+    double feasibility_delta;  /* the constrained-EI rules: "known feasible" is P(every
+                                  constraint holds) >= 1 - feasibility_delta; 0 -> 0.05 */
     saferl_allocator allocator;
 } saferl_gp_safeopt_desc;
 
@@ -601,7 +607,9 @@ typedef enum saferl_gp_choice {
     SAFERL_GP_CHOSE_EXPANDER = 0,  /* widest expander */
     SAFERL_GP_CHOSE_MAXIMIZER = 1, /* widest maximiser */
     SAFERL_GP_CHOSE_UCB = 2,       /* largest upper bound of the objective in the safe set */
-    SAFERL_GP_CHOSE_SAFE_WIDEST = 3/* no expander and no maximiser left: widest safe point */
+    SAFERL_GP_CHOSE_SAFE_WIDEST = 3,/* no expander and no maximiser left: widest safe point */
+    SAFERL_GP_CHOSE_EXPECTED_IMPROVEMENT = 4, /* the constrained-EI rules' choice */
+    SAFERL_GP_CHOSE_FEASIBILITY = 5 /* no candidate known feasible yet: the most likely one */
 } saferl_gp_choice;
 
 typedef struct saferl_gp_safeopt_step {
@@ -613,6 +621,8 @@ typedef struct saferl_gp_safeopt_step {
     double objective_upper;    /* u_0 at the choice */
     uint32_t safe_count, maximizer_count, expander_count, expander_tests;
     uint32_t model_violations; /* empty interval intersections at this step */
+    double acquisition;        /* the constrained-EI rules: the value that decided */
+    double feasibility;        /* the constrained-EI rules: P(feasible) at the choice */
 } saferl_gp_safeopt_step;
 
 /* Set flags per candidate: bit SAFE, MAXIMIZER, EXPANDER (confirmed), TESTED (expander test run). */
@@ -633,6 +643,7 @@ typedef struct saferl_gp_safeopt {
     unsigned char *flags;      /* candidate_count */
     double *width;             /* candidate_count: the deciding scaled width */
     double *fantasy;           /* constraint_count x candidate_count: covariance rows */
+    double *feasibility;       /* candidate_count: P(every constraint holds) (constrained EI) */
     uint32_t *order;           /* candidate_count: expander candidates by width */
     uint32_t evaluations, stage, stage1_done;
     uint32_t last_index;
@@ -657,6 +668,13 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, ui
 SAFERL_GP_API uint32_t saferl_gp_safeopt_best(const saferl_gp_safeopt *opt);
 /* The beta the next step uses. */
 SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt);
+
+/* Closed forms of constrained Bayesian optimisation, for f ~ N(mean, var) (raw units).
+   P(lower <= f <= upper); either end may be infinite; var 0: 1 inside, 0 outside. */
+SAFERL_GP_API double saferl_gp_probability_between(double mean, double var, double lower, double upper);
+/* E[max(f - best, 0)] = (mean - best) Phi(u) + sd phi(u), u = (mean - best) / sd (maximising);
+   var 0: max(mean - best, 0). */
+SAFERL_GP_API double saferl_gp_expected_improvement(double mean, double var, double best);
 
 /* ---- the PLS online stage ------------------------------------------------------------------ */
 
@@ -2298,6 +2316,7 @@ static saferl_gp_safeopt_desc saferl_gp__safeopt_defaults(const saferl_gp_safeop
     if (d.beta == 0.0) d.beta = 2.0;
     if (d.delta == 0.0) d.delta = 0.05;
     if (d.stage_tolerance == 0.0) d.stage_tolerance = 0.1;
+    if (d.feasibility_delta == 0.0) d.feasibility_delta = 0.05;
     return d;
 }
 
@@ -2311,7 +2330,7 @@ static saferl_result saferl_gp__safeopt_check(const saferl_gp_safeopt_desc *d) {
     if (!saferl_gp__is_scale(saferl_gp__width_scale(d->objective))) return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->constraint_count > SAFERL_GP_MAX_CONSTRAINTS || (d->constraint_count && !d->constraints))
         return SAFERL_ERR_INVALID_ARGUMENT;
-    if ((int)d->rule < 0 || (int)d->rule > 2 || (int)d->expander_test < 0 || (int)d->expander_test > 2 ||
+    if ((int)d->rule < 0 || (int)d->rule > 4 || (int)d->expander_test < 0 || (int)d->expander_test > 2 ||
         (int)d->beta_rule < 0 || (int)d->beta_rule > 3)
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (i = 0; i < d->constraint_count; ++i) {
@@ -2328,11 +2347,16 @@ static saferl_result saferl_gp__safeopt_check(const saferl_gp_safeopt_desc *d) {
         return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ && !(d->lipschitz > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->beta_rule == SAFERL_GP_BETA_CALLBACK && !d->beta_callback) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!d->seed_set) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_finite(d->feasibility_delta)) return SAFERL_ERR_NOT_FINITE;
+    if (!(d->feasibility_delta > 0.0 && d->feasibility_delta < 1.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!d->seed_set) /* the constrained-EI rules may go without: their safe set starts empty */
+        return d->rule >= SAFERL_GP_CONSTRAINED_EI ? SAFERL_OK : SAFERL_ERR_INVALID_ARGUMENT;
     for (i = 0; i < d->candidate_count; ++i) seeds += d->seed_set[i] != 0;
-    if (seeds == 0) return SAFERL_ERR_INVALID_ARGUMENT; /* a safe seed is required */
+    if (seeds == 0 && d->rule < SAFERL_GP_CONSTRAINED_EI) return SAFERL_ERR_INVALID_ARGUMENT; /* a safe seed is required */
     return SAFERL_OK;
 }
+
+static int saferl_gp__is_seed(const saferl_gp_safeopt_desc *d, uint32_t z) { return d->seed_set && d->seed_set[z]; }
 
 /* The distinct GPs: the objective, then each constraint's unless already listed. */
 static uint32_t saferl_gp__safeopt_models(const saferl_gp_safeopt_desc *d, saferl_gp **model, uint32_t *constraint_model) {
@@ -2361,6 +2385,7 @@ static void saferl_gp__safeopt_layout(saferl_gp_safeopt *opt, saferl_gp__arena *
     opt->width = (double *)saferl_gp__take(arena, m, sizeof(double));
     opt->fantasy = (double *)saferl_gp__take(arena, (size_t)(d->constraint_count ? d->constraint_count : 1) * m, sizeof(double));
     opt->order = (uint32_t *)saferl_gp__take(arena, m, sizeof(uint32_t));
+    opt->feasibility = (double *)saferl_gp__take(arena, m, sizeof(double));
     opt->flags = (unsigned char *)saferl_gp__take(arena, m, 1);
 }
 
@@ -2412,8 +2437,8 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_init(saferl_gp_safeopt *opt, const
         opt->upper[z] = SAFERL_GP__INF;
     }
     for (z = 0; z < m; ++z) {
-        opt->flags[z] = d.seed_set[z] ? SAFERL_GP_SAFE : 0;
-        if (!d.seed_set[z]) continue;
+        opt->flags[z] = saferl_gp__is_seed(&d, z) ? SAFERL_GP_SAFE : 0;
+        if (!saferl_gp__is_seed(&d, z)) continue;
         for (i = 0; i < d.constraint_count; ++i) {
             /* C_0 = [h, inf) on the seed set (PLS: Lambda_0 = [., b]) */
             if (d.constraints[i].upper) opt->upper[(size_t)(1 + i) * m + z] = d.constraints[i].threshold;
@@ -2643,7 +2668,7 @@ static void saferl_gp__safe_set_lipschitz(saferl_gp_safeopt *opt) {
     uint32_t z, x, i, m = d->candidate_count, k = d->constraint_count, dim = d->objective->dim;
     for (z = 0; z < m; ++z) opt->flags[z] = (unsigned char)((opt->flags[z] & SAFERL_GP_SAFE) ? SAFERL_GP__WAS_SAFE : 0);
     for (z = 0; z < m; ++z) {
-        int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP__WAS_SAFE));
+        int safe = saferl_gp__is_seed(d, z) || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP__WAS_SAFE));
         for (x = 0; x < m && !safe; ++x) {
             double dist;
             int all = 1;
@@ -2672,7 +2697,7 @@ static int saferl_gp__safe_set(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *s
         saferl_gp__safe_set_lipschitz(opt);
     } else {
         for (z = 0; z < m; ++z) {
-            int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP_SAFE)) ||
+            int safe = saferl_gp__is_seed(d, z) || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP_SAFE)) ||
                        saferl_gp__certified_everywhere(opt, z);
             opt->flags[z] = safe ? SAFERL_GP_SAFE : 0;
         }
@@ -2794,6 +2819,95 @@ static uint32_t saferl_gp__choice(saferl_gp_safeopt *opt, uint32_t widest_expand
     return best;
 }
 
+/* ---- constrained Bayesian optimisation ---------------------------------------------------- */
+
+/* Phi(x) = P(N(0, 1) <= x) through erfc: accurate in both tails. */
+static double saferl_gp__normal_cdf(double x) { return 0.5 * erfc(-x * 0.70710678118654752440); }
+
+SAFERL_GP_API double saferl_gp_probability_between(double mean, double var, double lower, double upper) {
+    double sd, p;
+    if (!(lower <= upper) || mean != mean || !(var >= 0.0)) return 0.0;
+    if (var == 0.0) return mean >= lower && mean <= upper ? 1.0 : 0.0;
+    sd = sqrt(var);
+    /* a difference of the two lower tails, or of the two upper ones when the interval lies
+       above the mean: both terms tiny, so the difference keeps its digits far out */
+    if (mean <= lower) p = saferl_gp__normal_cdf((mean - lower) / sd) - saferl_gp__normal_cdf((mean - upper) / sd);
+    else p = saferl_gp__normal_cdf((upper - mean) / sd) - saferl_gp__normal_cdf((lower - mean) / sd);
+    return p > 0.0 ? p : 0.0;
+}
+
+SAFERL_GP_API double saferl_gp_expected_improvement(double mean, double var, double best) {
+    double sd, u;
+    if (!(var > 0.0)) return mean > best ? mean - best : 0.0;
+    sd = sqrt(var);
+    u = (mean - best) / sd;
+    return sd * (u * saferl_gp__normal_cdf(u) + 0.3989422804014326779 * exp(-0.5 * u * u));
+}
+
+/* P(every constraint holds) at each candidate into opt->feasibility: per GP the probability
+   that its function lies between its constraints' thresholds (a g >= h raises the lower end, a
+   cost g <= b lowers the upper one: exact for several constraints on one GP), multiplied over
+   the GPs (independent models). */
+static void saferl_gp__feasibility(saferl_gp_safeopt *opt) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, i, j, m = d->candidate_count;
+    for (z = 0; z < m; ++z) opt->feasibility[z] = 1.0;
+    for (j = 0; j < opt->model_count; ++j) {
+        const saferl_gp_grid *grid = &opt->grid[j];
+        double lower = -SAFERL_GP__INF, upper = SAFERL_GP__INF;
+        int constrained = 0;
+        for (i = 0; i < d->constraint_count; ++i) {
+            const saferl_gp_constraint *c = &d->constraints[i];
+            if (opt->constraint_model[i] != j) continue;
+            constrained = 1;
+            if (c->upper && c->threshold < upper) upper = c->threshold;
+            if (!c->upper && c->threshold > lower) lower = c->threshold;
+        }
+        if (!constrained) continue;
+        for (z = 0; z < m; ++z) opt->feasibility[z] *= saferl_gp_probability_between(grid->mean[z], grid->var[z], lower, upper);
+    }
+}
+
+/* The constrained-EI choice. The incumbent is the best posterior mean of the objective among
+   the candidates known feasible (P(feasible) >= 1 - feasibility_delta), as Gelbart et al.
+   (2014) define it for probabilistic constraints; noisy observations make the best observed
+   value a poor incumbent. SAFERL_GP_CONSTRAINED_EI maximises EI x P(feasible) over every
+   candidate (Gardner et al. 2014); SAFERL_GP_CHANCE_CONSTRAINED_EI maximises EI over the
+   known-feasible candidates only. When no candidate is known feasible yet there is no
+   incumbent: both look for feasibility first and take the candidate most likely feasible
+   (Gelbart et al.'s rule), SAFERL_GP_CHOSE_FEASIBILITY. */
+static uint32_t saferl_gp__constrained_choice(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    const saferl_gp_grid *objective = &opt->grid[0];
+    const double known = 1.0 - d->feasibility_delta;
+    const int weighted = d->rule == SAFERL_GP_CONSTRAINED_EI;
+    uint32_t z, m = d->candidate_count, best = m;
+    double incumbent = -SAFERL_GP__INF, value = -1.0;
+    saferl_gp__feasibility(opt);
+    for (z = 0; z < m; ++z)
+        if (opt->feasibility[z] >= known && objective->mean[z] > incumbent) incumbent = objective->mean[z];
+    if (incumbent == -SAFERL_GP__INF) {
+        for (z = 0; z < m; ++z)
+            if (opt->feasibility[z] > value) value = opt->feasibility[(best = z)];
+        step->choice = SAFERL_GP_CHOSE_FEASIBILITY;
+    } else {
+        for (z = 0; z < m; ++z) {
+            double a;
+            if (!weighted && !(opt->feasibility[z] >= known)) continue;
+            a = saferl_gp_expected_improvement(objective->mean[z], objective->var[z], incumbent);
+            if (weighted) a *= opt->feasibility[z];
+            if (a > value) {
+                value = a;
+                best = z;
+            }
+        }
+        step->choice = SAFERL_GP_CHOSE_EXPECTED_IMPROVEMENT;
+    }
+    step->acquisition = value;
+    step->feasibility = opt->feasibility[best];
+    return best;
+}
+
 SAFERL_GP_API saferl_result saferl_gp_safeopt_next(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *out) {
     const saferl_gp_safeopt_desc *d;
     saferl_gp_safeopt_step step;
@@ -2823,7 +2937,8 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_next(saferl_gp_safeopt *opt, safer
             (widest_expander == d->candidate_count || !(opt->width[widest_expander] > d->stage_tolerance)))
             opt->stage = 2; /* the widest expander is within zeta: exploit from now on */
     }
-    step.index = saferl_gp__choice(opt, widest_expander, &step);
+    step.index = d->rule >= SAFERL_GP_CONSTRAINED_EI ? saferl_gp__constrained_choice(opt, &step)
+                                                     : saferl_gp__choice(opt, widest_expander, &step);
     step.stage = stageopt ? (int)opt->stage : 0;
     step.objective_upper = opt->upper[step.index];
     opt->last_index = step.index;
