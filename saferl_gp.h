@@ -676,6 +676,65 @@ SAFERL_GP_API double saferl_gp_probability_between(double mean, double var, doub
    var 0: max(mean - best, 0). */
 SAFERL_GP_API double saferl_gp_expected_improvement(double mean, double var, double best);
 
+/* ---- continuous domains ------------------------------------------------------------------- */
+/* Safe optimisation in a box of dimension up to ~10, where no grid fits (7^8 points already
+   take 5.7 M): SafeOptSwarm's idea (Duivenvoorden et al. 2017) of looking for maximisers and
+   expanders only near the safe set, done by sampling. Every step draws `samples` points around
+   the known-safe points (the seeds and every evaluation so far) at radii from 1/20 to 2
+   lengthscales, snapped to a lattice of `lattice` points per dimension, and runs the grid
+   version's step on them plus the known-safe points: the same bounds, safety test, sets and
+   choice, with the known-safe points as the seed set (so the safe set only grows). beta is the
+   grid version's schedule with |Z| = lattice^d: every point ever evaluated is a lattice point,
+   so the finite-set union bound holds over the lattice without enumerating it (d = 8,
+   lattice 1024: |Z| = 1.2e24, beta_1 = 10.4 at delta 0.05, against 4.2 for a 7^4 grid). */
+typedef struct saferl_gp_swarm_desc {
+    saferl_gp *objective;      /* required; may also appear as a constraint */
+    const saferl_gp_constraint *constraints; /* copied */
+    uint32_t constraint_count; /* 0 .. SAFERL_GP_MAX_CONSTRAINTS */
+    const double *lower, *upper; /* the box: dim values each, lower < upper */
+    const double *seeds;       /* seed_count known-safe points (rows of dim), inside the box */
+    uint32_t seed_count;       /* at least 1 */
+    uint32_t samples;          /* points drawn per step; 0 -> 1000 */
+    uint32_t lattice;          /* points per dimension, >= 2; 0 -> 1024 */
+    saferl_gp_safe_rule rule;  /* SafeOpt, StageOpt or safe UCB (0: SafeOpt) */
+    saferl_gp_expander_test expander_test; /* as the grid version's (0: every safe point) */
+    double lipschitz;
+    saferl_gp_beta_rule beta_rule; /* 0 -> SAFERL_GP_BETA_GAUSSIAN_TAIL over the lattice */
+    double beta, delta;        /* as the grid version's: 0 -> 2, 0 -> 0.05 */
+    double stage_tolerance;    /* StageOpt's zeta; 0 -> 0.1 */
+    uint32_t seed;             /* of the sampling */
+    saferl_allocator allocator;
+} saferl_gp_swarm_desc;
+
+typedef struct saferl_gp_swarm {
+    saferl_gp_swarm_desc desc;
+    saferl_gp_constraint constraint[SAFERL_GP_MAX_CONSTRAINTS];
+    saferl_rng rng;
+    double *safe_points;       /* safe_count rows of dim: the seeds, then each evaluation */
+    uint32_t safe_count, safe_capacity;
+    double *candidates;        /* this step's: the safe points, then the samples */
+    unsigned char *known_safe; /* candidate flags: the first safe_count */
+    uint32_t candidate_count;
+    saferl_gp_safeopt step_opt;/* the grid version's step on this step's candidates */
+    void *step_memory;
+    size_t step_memory_size;
+    uint32_t evaluations, stage;
+    double *last_point;        /* dim values: what saferl_gp_swarm_next proposed */
+    void *owned_memory;
+} saferl_gp_swarm;
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_create(saferl_gp_swarm *swarm, const saferl_gp_swarm_desc *desc);
+SAFERL_GP_API void saferl_gp_swarm_destroy(saferl_gp_swarm *swarm);
+/* Samples this step's candidates, computes the sets and writes the point to evaluate (dim
+   values) into x; step as the grid version's (index: into this step's candidates). */
+SAFERL_GP_API saferl_result saferl_gp_swarm_next(saferl_gp_swarm *swarm, double *x, saferl_gp_safeopt_step *step);
+/* Adds the evaluation of the point the last saferl_gp_swarm_next proposed to every GP (the
+   grid version's rules for values) and keeps the point as known safe. */
+SAFERL_GP_API saferl_result saferl_gp_swarm_observe(saferl_gp_swarm *swarm, double objective_value,
+                                                    const double *constraint_values);
+/* The known-safe point with the best lower bound of the objective (dim values into x). */
+SAFERL_GP_API saferl_result saferl_gp_swarm_best(saferl_gp_swarm *swarm, double *x);
+
 /* ---- the PLS online stage ------------------------------------------------------------------ */
 
 typedef struct saferl_gp_pls_gp {
@@ -2491,20 +2550,23 @@ static double saferl_gp__normal_upper_quantile(double p) {
     return 0.5 * (lo + hi);
 }
 
-SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt) {
-    const saferl_gp_safeopt_desc *d = &opt->desc;
-    double t = (double)opt->evaluations + 1.0;
-    double k = d->constraint_count ? (double)d->constraint_count : 1.0;
+/* beta at evaluation t (1-based) for a candidate set of set_size points and k constraints. */
+static double saferl_gp__beta_schedule(const saferl_gp_safeopt_desc *d, uint32_t t, double set_size) {
+    const double tt = (double)t, k = d->constraint_count ? (double)d->constraint_count : 1.0;
     switch (d->beta_rule) {
     case SAFERL_GP_BETA_GAUSSIAN_TAIL:
-        return saferl_gp__normal_upper_quantile(d->delta / (1.6449340668482264 * t * t * (double)d->candidate_count * k));
+        return saferl_gp__normal_upper_quantile(d->delta / (1.6449340668482264 * tt * tt * set_size * k));
     case SAFERL_GP_BETA_FINITE_SET:
-        return sqrt(2.0 * log((double)d->candidate_count * t * t * 1.6449340668482264 / d->delta));
+        return sqrt(2.0 * log(set_size * tt * tt * 1.6449340668482264 / d->delta));
     case SAFERL_GP_BETA_CALLBACK:
-        return d->beta_callback(opt->evaluations + 1, d->beta_user_data);
+        return d->beta_callback(t, d->beta_user_data);
     default:
         return d->beta;
     }
+}
+
+SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt) {
+    return saferl_gp__beta_schedule(&opt->desc, opt->evaluations + 1, (double)opt->desc.candidate_count);
 }
 
 
@@ -3006,6 +3068,211 @@ SAFERL_GP_API uint32_t saferl_gp_safeopt_best(const saferl_gp_safeopt *opt) {
         }
     }
     return best;
+}
+
+/* ---- continuous domains --------------------------------------------------------------------- */
+
+/* The grid version's desc for this step's candidates: the known-safe points are its seed set
+   (the safe set grows through them), fresh bounds each step, beta given. */
+static saferl_gp_safeopt_desc saferl_gp__swarm_step_desc(const saferl_gp_swarm *swarm, uint32_t candidate_count,
+                                                         double beta) {
+    const saferl_gp_swarm_desc *d = &swarm->desc;
+    saferl_gp_safeopt_desc sd;
+    memset(&sd, 0, sizeof sd);
+    sd.candidates = swarm->candidates;
+    sd.candidate_count = candidate_count;
+    sd.objective = d->objective;
+    sd.constraints = swarm->constraint;
+    sd.constraint_count = d->constraint_count;
+    sd.seed_set = swarm->known_safe;
+    sd.rule = d->rule;
+    sd.expander_test = d->expander_test;
+    sd.lipschitz = d->lipschitz;
+    sd.beta_rule = SAFERL_GP_BETA_CONSTANT;
+    sd.beta = beta;
+    sd.delta = d->delta;
+    sd.no_intersection = 1;
+    sd.recompute_safe_set = 1;
+    sd.stage_tolerance = d->stage_tolerance;
+    return sd;
+}
+
+static saferl_result saferl_gp__swarm_check(const saferl_gp_swarm_desc *d) {
+    uint32_t i, k, dim;
+    if (!d->objective || !d->objective->x || !d->lower || !d->upper || !d->seeds || d->seed_count == 0 ||
+        d->constraint_count > SAFERL_GP_MAX_CONSTRAINTS || (d->constraint_count && !d->constraints))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    dim = d->objective->dim;
+    if ((int)d->rule < 0 || (int)d->rule > 2 || d->lattice < 2 || d->beta_rule == SAFERL_GP_BETA_CALLBACK)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__all_finite(d->lower, dim) || !saferl_gp__all_finite(d->upper, dim) ||
+        !saferl_gp__all_finite(d->seeds, (size_t)d->seed_count * dim))
+        return SAFERL_ERR_NOT_FINITE;
+    for (k = 0; k < dim; ++k)
+        if (!(d->lower[k] < d->upper[k])) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < d->seed_count; ++i)
+        for (k = 0; k < dim; ++k)
+            if (!(d->seeds[(size_t)i * dim + k] >= d->lower[k] && d->seeds[(size_t)i * dim + k] <= d->upper[k]))
+                return SAFERL_ERR_INVALID_ARGUMENT;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_create(saferl_gp_swarm *swarm, const saferl_gp_swarm_desc *desc) {
+    saferl_gp_swarm_desc d;
+    saferl_gp_safeopt_desc sd;
+    saferl_gp__arena arena = {NULL, 0, 0};
+    uint32_t dim, i, candidate_capacity;
+    saferl_result r;
+    SAFERL_ASSERT(swarm != NULL && desc != NULL);
+    d = *desc;
+    if (d.samples == 0) d.samples = 1000;
+    if (d.lattice == 0) d.lattice = 1024;
+    if ((r = saferl_gp__swarm_check(&d)) < 0) return r;
+    memset(swarm, 0, sizeof *swarm);
+    for (i = 0; i < d.constraint_count && i < SAFERL_GP_MAX_CONSTRAINTS; ++i) swarm->constraint[i] = d.constraints[i];
+    dim = d.objective->dim;
+    swarm->safe_capacity = d.seed_count + d.objective->capacity;
+    candidate_capacity = swarm->safe_capacity + d.samples;
+    if (candidate_capacity < d.samples) return SAFERL_ERR_INVALID_ARGUMENT;
+    /* measure, allocate, lay out: the points and flags, then the step's memory separately
+       (its size is measured on real candidates) */
+    saferl_gp__take(&arena, (size_t)swarm->safe_capacity * dim, sizeof(double));
+    saferl_gp__take(&arena, (size_t)candidate_capacity * dim, sizeof(double));
+    saferl_gp__take(&arena, candidate_capacity, 1);
+    saferl_gp__take(&arena, dim, sizeof(double));
+    if (arena.overflow) return SAFERL_ERR_INVALID_ARGUMENT;
+    swarm->owned_memory = saferl_gp__allocate(&d.allocator, arena.used + 64u);
+    if (!swarm->owned_memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    arena.base = (unsigned char *)swarm->owned_memory + (64u - ((uintptr_t)swarm->owned_memory & 63u)) % 64u;
+    arena.used = 0;
+    swarm->safe_points = (double *)saferl_gp__take(&arena, (size_t)swarm->safe_capacity * dim, sizeof(double));
+    swarm->candidates = (double *)saferl_gp__take(&arena, (size_t)candidate_capacity * dim, sizeof(double));
+    swarm->known_safe = (unsigned char *)saferl_gp__take(&arena, candidate_capacity, 1);
+    swarm->last_point = (double *)saferl_gp__take(&arena, dim, sizeof(double));
+    swarm->desc = d;
+    swarm->desc.constraints = swarm->constraint;
+    memcpy(swarm->safe_points, d.seeds, (size_t)d.seed_count * dim * sizeof(double));
+    swarm->safe_count = d.seed_count;
+    for (i = 0; i < candidate_capacity; ++i) memcpy(swarm->candidates + (size_t)i * dim, d.seeds, dim * sizeof(double));
+    memset(swarm->known_safe, 0, candidate_capacity);
+    swarm->known_safe[0] = 1;
+    sd = saferl_gp__swarm_step_desc(swarm, candidate_capacity, 1.0);
+    sd.beta_rule = d.beta_rule; /* checked as the grid version checks it */
+    sd.beta = d.beta == 0.0 ? 2.0 : d.beta;
+    sd.delta = d.delta == 0.0 ? 0.05 : d.delta;
+    sd.stage_tolerance = d.stage_tolerance == 0.0 ? 0.1 : d.stage_tolerance;
+    swarm->desc.beta = sd.beta;
+    swarm->desc.delta = sd.delta;
+    swarm->desc.stage_tolerance = sd.stage_tolerance;
+    sd = saferl_gp__safeopt_defaults(&sd);
+    if ((r = saferl_gp__safeopt_check(&sd)) < 0 || !(swarm->step_memory_size = saferl_gp_safeopt_memory_size(&sd))) {
+        saferl_gp_swarm_destroy(swarm);
+        return r < 0 ? r : SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    swarm->step_memory = saferl_gp__allocate(&d.allocator, swarm->step_memory_size);
+    if (!swarm->step_memory) {
+        saferl_gp_swarm_destroy(swarm);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    saferl_rng_seed(&swarm->rng, d.seed);
+    swarm->stage = d.rule == SAFERL_GP_STAGEOPT ? 1 : 0;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API void saferl_gp_swarm_destroy(saferl_gp_swarm *swarm) {
+    if (!swarm) return;
+    if (swarm->step_memory) saferl_gp__release(&swarm->desc.allocator, swarm->step_memory);
+    if (swarm->owned_memory) saferl_gp__release(&swarm->desc.allocator, swarm->owned_memory);
+    memset(swarm, 0, sizeof *swarm);
+}
+
+/* One sample: a known-safe point moved by a radius drawn log-uniformly in [1/20, 2]
+   lengthscales (near: the boundary's fine structure; far: the next bump), along a Gaussian
+   direction, kept in the box and snapped to the lattice. */
+static void saferl_gp__swarm_sample(saferl_gp_swarm *swarm, double *x) {
+    const saferl_gp_swarm_desc *d = &swarm->desc;
+    const saferl_gp *gp = d->objective;
+    const uint32_t dim = gp->dim, from = saferl_rng_bounded(&swarm->rng, swarm->safe_count);
+    const double radius = 0.05 * exp(3.6888794541139363 * saferl_rng_uniform(&swarm->rng)); /* log(40) */
+    uint32_t k;
+    for (k = 0; k < dim; ++k) {
+        const double lengthscale = gp->lengthscale[gp->lengthscale_count == 1 ? 0 : k];
+        const double span = d->upper[k] - d->lower[k], cells = (double)(d->lattice - 1);
+        double v = swarm->safe_points[(size_t)from * dim + k] + radius * lengthscale * saferl_rng_normal(&swarm->rng);
+        v = v < d->lower[k] ? d->lower[k] : v > d->upper[k] ? d->upper[k] : v;
+        x[k] = d->lower[k] + floor((v - d->lower[k]) / span * cells + 0.5) * (span / cells);
+        if (x[k] > d->upper[k]) x[k] = d->upper[k];
+    }
+}
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_next(saferl_gp_swarm *swarm, double *x, saferl_gp_safeopt_step *step) {
+    const saferl_gp_swarm_desc *d;
+    saferl_gp_safeopt_desc sd;
+    saferl_gp_safeopt_step st;
+    uint32_t i, dim, count;
+    double beta;
+    saferl_result r;
+    SAFERL_ASSERT(swarm != NULL && swarm->candidates != NULL && x != NULL);
+    d = &swarm->desc;
+    dim = d->objective->dim;
+    sd = saferl_gp__swarm_step_desc(swarm, 1, d->beta);
+    sd.beta_rule = d->beta_rule;
+    beta = saferl_gp__beta_schedule(&sd, swarm->evaluations + 1, pow((double)d->lattice, (double)dim));
+    if (!saferl_gp__is_finite(beta) || !(beta > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    count = swarm->safe_count + d->samples;
+    memcpy(swarm->candidates, swarm->safe_points, (size_t)swarm->safe_count * dim * sizeof(double));
+    memset(swarm->known_safe, 0, count);
+    memset(swarm->known_safe, 1, swarm->safe_count);
+    for (i = swarm->safe_count; i < count; ++i) saferl_gp__swarm_sample(swarm, swarm->candidates + (size_t)i * dim);
+    sd = saferl_gp__swarm_step_desc(swarm, count, beta);
+    if ((r = saferl_gp_safeopt_init(&swarm->step_opt, &sd, swarm->step_memory, swarm->step_memory_size)) < 0) return r;
+    swarm->step_opt.stage = swarm->stage;
+    swarm->step_opt.evaluations = swarm->evaluations;
+    if ((r = saferl_gp_safeopt_next(&swarm->step_opt, &st)) < 0) return r;
+    swarm->stage = swarm->step_opt.stage;
+    memcpy(swarm->last_point, swarm->candidates + (size_t)st.index * dim, dim * sizeof(double));
+    memcpy(x, swarm->last_point, dim * sizeof(double));
+    swarm->candidate_count = count;
+    if (step) *step = st;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_observe(saferl_gp_swarm *swarm, double objective_value,
+                                                    const double *constraint_values) {
+    const uint32_t dim = swarm->desc.objective->dim;
+    saferl_result r;
+    SAFERL_ASSERT(swarm != NULL);
+    if (swarm->candidate_count == 0) return SAFERL_ERR_INVALID_ARGUMENT; /* nothing proposed yet */
+    if (swarm->safe_count >= swarm->safe_capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    r = saferl_gp_safeopt_observe(&swarm->step_opt, swarm->step_opt.last_index, objective_value, constraint_values);
+    if (r < 0) return r;
+    /* it was in the safe set when chosen: safe for good, as the grid version's S_t */
+    memcpy(swarm->safe_points + (size_t)swarm->safe_count * dim, swarm->last_point, dim * sizeof(double));
+    swarm->safe_count += 1;
+    swarm->evaluations += 1;
+    swarm->candidate_count = 0;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_best(saferl_gp_swarm *swarm, double *x) {
+    const uint32_t dim = swarm->desc.objective->dim;
+    saferl_gp_safeopt_desc sd = saferl_gp__swarm_step_desc(swarm, 1, swarm->desc.beta);
+    double beta, best = -SAFERL_GP__INF;
+    uint32_t i, at = 0;
+    sd.beta_rule = swarm->desc.beta_rule;
+    beta = saferl_gp__beta_schedule(&sd, swarm->evaluations + 1, pow((double)swarm->desc.lattice, (double)dim));
+    for (i = 0; i < swarm->safe_count; ++i) {
+        double mean, var, lower;
+        saferl_result r = saferl_gp_predict(swarm->desc.objective, swarm->safe_points + (size_t)i * dim, 1, &mean, &var);
+        if (r < 0) return r;
+        lower = mean - beta * sqrt(var);
+        if (lower > best) {
+            best = lower;
+            at = i;
+        }
+    }
+    memcpy(x, swarm->safe_points + (size_t)at * dim, dim * sizeof(double));
+    return SAFERL_OK;
 }
 
 /* ---- PLS ---------------------------------------------------------------------------------------- */

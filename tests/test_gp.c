@@ -804,6 +804,118 @@ TEST(constrained_ei_rules_choose_by_their_definitions) {
     }
 }
 
+/* A function drawn (approximately) from the RBF prior of lengthscale ls on R^dim: random
+   Fourier features (Rahimi and Recht 2007), sqrt(2 / M) sum_j w_j cos(omega_j . x + b_j). */
+typedef struct fourier_function {
+    int dim, features;
+    double omega[400 * 8], phase[400], weight[400];
+} fourier_function;
+
+static void fourier_draw(fourier_function *f, int dim, double ls, saferl_rng *rng) {
+    int j, k;
+    f->dim = dim;
+    f->features = 400;
+    for (j = 0; j < f->features; ++j) {
+        for (k = 0; k < dim; ++k) f->omega[j * dim + k] = saferl_rng_normal(rng) / ls;
+        f->phase[j] = 6.283185307179586 * saferl_rng_uniform(rng);
+        f->weight[j] = saferl_rng_normal(rng);
+    }
+}
+
+static double fourier_value(const fourier_function *f, const double *x) {
+    double s = 0.0;
+    int j, k;
+    for (j = 0; j < f->features; ++j) {
+        double a = f->phase[j];
+        for (k = 0; k < f->dim; ++k) a += f->omega[j * f->dim + k] * x[k];
+        s += f->weight[j] * cos(a);
+    }
+    return sqrt(2.0 / f->features) * s;
+}
+
+/* The continuous-domain optimiser on 2-D prior draws with the safe beta: no evaluation where
+   the true g < 0, every proposal in the box and on the lattice (or a known-safe point), the
+   safe set growing past the seed; bad descs refused. */
+TEST(swarm_stays_safe_in_a_continuous_box) {
+    static fourier_function f, g;
+    const double lower[2] = {0.0, 0.0}, upper[2] = {1.0, 1.0};
+    double ls = 0.2;
+    int draw, violations = 0, moved = 0;
+    for (draw = 0; draw < 3; ++draw) {
+        saferl_gp fgp = make_gp(2, 24, SAFERL_GP_RBF, 0, &ls, 1.0, 0.0025), ggp = make_gp(2, 24, SAFERL_GP_RBF, 0, &ls, 1.0, 0.0025);
+        saferl_gp_constraint c;
+        saferl_gp_swarm_desc d;
+        saferl_gp_swarm swarm;
+        saferl_rng rng;
+        double seed[2], x[2], best[2];
+        int t, k;
+        saferl_rng_seed(&rng, (uint32_t)(300 + draw));
+        fourier_draw(&f, 2, ls, &rng);
+        do {
+            fourier_draw(&g, 2, ls, &rng);
+            for (t = 0; t < 200; ++t) {
+                seed[0] = saferl_rng_uniform(&rng);
+                seed[1] = saferl_rng_uniform(&rng);
+                if (fourier_value(&g, seed) >= 1.0) break;
+            }
+        } while (t == 200);
+        c.gp = &ggp;
+        c.threshold = 0.0;
+        c.upper = 0;
+        memset(&d, 0, sizeof d);
+        d.objective = &fgp;
+        d.constraints = &c;
+        d.constraint_count = 1;
+        d.lower = lower;
+        d.upper = upper;
+        d.seeds = seed;
+        d.seed_count = 1;
+        d.samples = 300;
+        d.expander_test = SAFERL_GP_EXPAND_GP;
+        d.seed = (uint32_t)draw;
+        CHECK(saferl_gp_swarm_create(&swarm, &d) == SAFERL_OK);
+        for (t = 0; t < 20; ++t) {
+            double fv, gv;
+            CHECK(saferl_gp_swarm_next(&swarm, x, NULL) == SAFERL_OK);
+            {
+                int on_lattice = 1;
+                for (k = 0; k < 2; ++k) {
+                    double cell = x[k] * 1023.0;
+                    CHECK(x[k] >= 0.0 && x[k] <= 1.0);
+                    on_lattice &= fabs(cell - floor(cell + 0.5)) < 1e-9;
+                }
+                CHECK(on_lattice || (x[0] == seed[0] && x[1] == seed[1]));
+            }
+            violations += fourier_value(&g, x) < 0.0;
+            moved += x[0] != seed[0] || x[1] != seed[1];
+            fv = fourier_value(&f, x) + 0.05 * saferl_rng_normal(&rng);
+            gv = fourier_value(&g, x) + 0.05 * saferl_rng_normal(&rng);
+            CHECK(saferl_gp_swarm_observe(&swarm, fv, &gv) == SAFERL_OK);
+        }
+        CHECK(saferl_gp_swarm_best(&swarm, best) == SAFERL_OK && fourier_value(&g, best) >= 0.0);
+        CHECK(swarm.safe_count == 21);
+        saferl_gp_swarm_destroy(&swarm);
+        /* bad descs */
+        {
+            double outside[2] = {1.5, 0.5};
+            d.seeds = outside;
+            CHECK(saferl_gp_swarm_create(&swarm, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+            d.seeds = seed;
+            d.lower = upper;
+            CHECK(saferl_gp_swarm_create(&swarm, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+            d.lower = lower;
+            d.lattice = 1;
+            CHECK(saferl_gp_swarm_create(&swarm, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+        }
+        saferl_gp_destroy(&ggp);
+        saferl_gp_destroy(&fgp);
+    }
+    printf("        swarm, 2-D prior draws: 3 runs of 20 evaluations, %d violations, %d evaluations away from the seed\n",
+           violations, moved);
+    CHECK(violations == 0);
+    CHECK(moved > 10);
+}
+
 /* Issue 24: with one GP as objective and constraint, observe kept the objective value and
    dropped the constraint value. One GP is one function: differing values are refused. */
 TEST(one_gp_as_objective_and_constraint_takes_one_value) {
@@ -1480,6 +1592,7 @@ int main(void) {
     RUN(constrained_bo_closed_forms);
     RUN(constrained_ei_rules_choose_by_their_definitions);
     RUN(one_gp_as_objective_and_constraint_takes_one_value);
+    RUN(swarm_stays_safe_in_a_continuous_box);
     RUN(safeopt_choices_are_those_of_0_3);
     RUN(safeopt_never_violates_and_finds_the_safe_optimum);
     RUN(stageopt_safe_ucb_and_lipschitz_never_violate);
