@@ -20,6 +20,7 @@
 
    Build: cc -std=c99 -O2 -I. -I/usr/include/stb examples/safeopt_demo.c -o safeopt_demo -lm
 */
+#include "cli.h" /* first: it asks for POSIX */
 #define SAFERL_GP_IMPLEMENTATION
 #include "saferl_gp.h"
 
