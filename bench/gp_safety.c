@@ -13,7 +13,17 @@
      regret: max of f over the grid-connected region of g >= 0 around the seed, minus f at
      saferl_gp_safeopt_best after the last evaluation; a violation: an evaluation with g < 0
    The draws: L z with L the Cholesky factor of the grid's kernel matrix plus the least jitter
-   (1e-10 x 10^k) that factors, z standard normal (saferl_rng, seed = draw number). */
+   (1e-10 x 10^k) that factors, z standard normal (saferl_rng, seed = draw number).
+
+   Then the continuous-domain optimiser (saferl_gp_swarm_*) in 4-D and 8-D, also fixed before
+   any run: f and g drawn by 1000 random Fourier features (Rahimi and Recht 2007: the RBF
+   prior to within about 1/sqrt(1000) in covariance), lengthscale 0.3 (4-D) and 0.5 (8-D),
+   the same noise and constraint; 100 evaluations; 1000 samples a step, lattice 1024; SafeOpt
+   with GP expanders; the safe default beta (Gaussian tail over the lattice) and the constant
+   2 for contrast. In 4-D the seed is a point of the 7^4 grid with g >= 0.5 and the grid
+   version runs on the same function from the same seed (its beta over 2401 points); the
+   "gap to the grid" is f at the grid version's recommendation minus f at the swarm's. In
+   8-D the seed is a uniform point with g >= 0.5, no grid. */
 #define _POSIX_C_SOURCE 200809L
 #define SAFERL_GP_IMPLEMENTATION
 #include "saferl_gp.h"
@@ -175,6 +185,173 @@ static outcome run(const problem *p, const rule *r, const double *f, const doubl
     return out;
 }
 
+/* ---- continuous domains ---------------------------------------------------------------- */
+
+typedef struct fourier_function {
+    int dim;
+    double omega[1000 * 8], phase[1000], weight[1000];
+} fourier_function;
+
+static void fourier_draw(fourier_function *f, int dim, double lengthscale, saferl_rng *rng) {
+    int j, k;
+    f->dim = dim;
+    for (j = 0; j < 1000; ++j) {
+        for (k = 0; k < dim; ++k) f->omega[j * dim + k] = saferl_rng_normal(rng) / lengthscale;
+        f->phase[j] = 6.283185307179586 * saferl_rng_uniform(rng);
+        f->weight[j] = saferl_rng_normal(rng);
+    }
+}
+
+static double fourier_value(const fourier_function *f, const double *x) {
+    double s = 0.0;
+    int j, k;
+    for (j = 0; j < 1000; ++j) {
+        double a = f->phase[j];
+        for (k = 0; k < f->dim; ++k) a += f->omega[j * f->dim + k] * x[k];
+        s += f->weight[j] * cos(a);
+    }
+    return 0.044721359549995794 * s; /* sqrt(2 / 1000) */
+}
+
+/* One swarm run: violations, and f at its recommendation. */
+static outcome run_swarm(int dim, double lengthscale, const rule *r, const fourier_function *f, const fourier_function *g,
+                         const double *seed, saferl_rng *noise, double *recommended) {
+    problem shape;
+    saferl_gp objective, constraint_gp;
+    saferl_gp_constraint c;
+    saferl_gp_swarm_desc d;
+    saferl_gp_swarm swarm;
+    double lower[8], upper[8], x[8];
+    outcome out = {0, 0.0, 0.0};
+    double start = now_seconds();
+    int t, k;
+    shape.dim = dim;
+    shape.steps = 100;
+    shape.lengthscale = lengthscale;
+    objective = make_gp(&shape);
+    constraint_gp = make_gp(&shape);
+    for (k = 0; k < dim; ++k) {
+        lower[k] = 0.0;
+        upper[k] = 1.0;
+    }
+    c.gp = &constraint_gp;
+    c.threshold = 0.0;
+    c.upper = 0;
+    memset(&d, 0, sizeof d);
+    d.objective = &objective;
+    d.constraints = &c;
+    d.constraint_count = 1;
+    d.lower = lower;
+    d.upper = upper;
+    d.seeds = seed;
+    d.seed_count = 1;
+    d.expander_test = SAFERL_GP_EXPAND_GP;
+    d.beta_rule = r->beta_rule;
+    d.beta = r->beta;
+    d.seed = 1;
+    if (saferl_gp_swarm_create(&swarm, &d) < 0) {
+        fprintf(stderr, "gp_safety: swarm setup failed\n");
+        exit(1);
+    }
+    for (t = 0; t < shape.steps; ++t) {
+        double fv, gv;
+        if (saferl_gp_swarm_next(&swarm, x, NULL) < 0) break;
+        if (fourier_value(g, x) < 0.0) out.violations += 1;
+        fv = fourier_value(f, x) + NOISE_SD * saferl_rng_normal(noise);
+        gv = fourier_value(g, x) + NOISE_SD * saferl_rng_normal(noise);
+        if (saferl_gp_swarm_observe(&swarm, fv, &gv) < 0) break;
+    }
+    saferl_gp_swarm_best(&swarm, x);
+    *recommended = fourier_value(f, x);
+    out.seconds = now_seconds() - start;
+    saferl_gp_swarm_destroy(&swarm);
+    saferl_gp_destroy(&objective);
+    saferl_gp_destroy(&constraint_gp);
+    return out;
+}
+
+static void swarm_rows(int draws) {
+    static const rule rules[2] = {
+        {"Gaussian tail over the lattice (default)", SAFERL_GP_BETA_GAUSSIAN_TAIL, 0.0},
+        {"constant 2", SAFERL_GP_BETA_CONSTANT, 2.0},
+    };
+    static fourier_function f, g;
+    static double fz[2401], gz[2401];
+    problem grid;
+    int dims[2] = {4, 8}, a, s, i;
+    setup(&grid, 4, 7, 100, 0.3);
+    printf("\nsaferl_gp_swarm (SafeOpt, GP expanders, 1000 samples a step, lattice 1024) on prior draws "
+           "(1000 random Fourier features), %d draws\n", draws);
+    printf("%-4s %-42s %-10s %-10s %-9s %-9s %-10s %-8s\n", "d", "beta rule", "runs with", "violations", "f(best)",
+           "f(seed)", "gap to", "seconds");
+    printf("%-4s %-42s %-10s %-10s %-9s %-9s %-10s %-8s\n", "", "", "violation", "in all", "mean", "mean", "the grid",
+           "per run");
+    for (a = 0; a < 2; ++a) {
+        const int dim = dims[a];
+        const double lengthscale = dim == 4 ? 0.3 : 0.5;
+        int violated_runs[2] = {0, 0}, violations[2] = {0, 0};
+        double best_sum[2] = {0.0, 0.0}, seed_sum = 0.0, gap_sum = 0.0, seconds[2] = {0.0, 0.0};
+        int gap_runs = 0;
+        for (s = 0; s < draws; ++s) {
+            saferl_rng rng;
+            double seed[8], recommended;
+            uint32_t z, at = 0;
+            saferl_rng_seed(&rng, (uint32_t)(5000 + 100 * dim + s));
+            fourier_draw(&f, dim, lengthscale, &rng);
+            for (;;) {
+                int found = 0;
+                fourier_draw(&g, dim, lengthscale, &rng);
+                if (dim == 4) {
+                    uint32_t count = 0;
+                    for (z = 0; z < grid.m; ++z) count += (gz[z] = fourier_value(&g, grid.z + (size_t)z * 4)) >= 0.5;
+                    if (count) {
+                        do at = saferl_rng_bounded(&rng, grid.m);
+                        while (!(gz[at] >= 0.5));
+                        memcpy(seed, grid.z + (size_t)at * 4, 4 * sizeof(double));
+                        found = 1;
+                    }
+                } else {
+                    int tries;
+                    for (tries = 0; tries < 100000 && !found; ++tries) {
+                        for (i = 0; i < dim; ++i) seed[i] = saferl_rng_uniform(&rng);
+                        found = fourier_value(&g, seed) >= 0.5;
+                    }
+                }
+                if (found) break;
+            }
+            seed_sum += fourier_value(&f, seed);
+            for (i = 0; i < 2; ++i) {
+                saferl_rng noise;
+                outcome o;
+                saferl_rng_seed(&noise, (uint32_t)(7919 * (s + 1)));
+                o = run_swarm(dim, lengthscale, &rules[i], &f, &g, seed, &noise, &recommended);
+                violated_runs[i] += o.violations > 0;
+                violations[i] += o.violations;
+                best_sum[i] += recommended;
+                seconds[i] += o.seconds;
+                if (dim == 4 && i == 0) {
+                    /* the grid version on the same function, seed and noise */
+                    saferl_rng grid_noise;
+                    outcome go;
+                    for (z = 0; z < grid.m; ++z) fz[z] = fourier_value(&f, grid.z + (size_t)z * 4);
+                    saferl_rng_seed(&grid_noise, (uint32_t)(7919 * (s + 1)));
+                    go = run(&grid, &rules[0], fz, gz, at, &grid_noise);
+                    gap_sum += -go.regret - recommended;
+                    gap_runs += 1;
+                }
+            }
+        }
+        for (i = 0; i < 2; ++i) {
+            char gap[32] = "-";
+            if (dim == 4 && i == 0) snprintf(gap, sizeof gap, "%.3f", gap_sum / gap_runs);
+            printf("%-4d %-42s %4d/%-5d %-10d %-9.3f %-9.3f %-10s %-8.2f\n", dim, rules[i].name, violated_runs[i], draws,
+                   violations[i], best_sum[i] / draws, seed_sum / draws, gap, seconds[i] / draws);
+        }
+    }
+    free(grid.z);
+    free(grid.factor);
+}
+
 int main(int argc, char **argv) {
     static const rule rules[4] = {
         {"constant 1", SAFERL_GP_BETA_CONSTANT, 1.0},
@@ -184,16 +361,19 @@ int main(int argc, char **argv) {
     };
     static const struct { int dim, side, steps; double lengthscale; } shapes[3] = {
         {1, 101, 30, 0.1}, {2, 31, 60, 0.15}, {4, 7, 100, 0.3}};
-    int draws = 20, s, i, k;
-    for (i = 1; i < argc; ++i)
+    int draws = 20, swarm_only = 0, s, i, k;
+    for (i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--draws") == 0 && i + 1 < argc) draws = atoi(argv[++i]);
+        if (strcmp(argv[i], "--swarm-only") == 0) swarm_only = 1;
+    }
+    if (draws < 1 || draws > 64) draws = 20;
     printf("saferl_gp.h %s: SafeOpt (GP expanders) on functions drawn from the GP prior, %d draws per "
            "dimension,\nnoise sd %.2f; the same draws and noise for every rule\n", saferl_gp_version(), draws, NOISE_SD);
     printf("%-4s %-6s %-6s %-44s %-10s %-10s %-8s %-8s %-8s\n", "d", "|Z|", "steps", "beta rule", "runs with", "violations",
            "regret", "regret", "seconds");
     printf("%-4s %-6s %-6s %-44s %-10s %-10s %-8s %-8s %-8s\n", "", "", "", "", "violation", "in all", "mean", "median",
            "per run");
-    for (k = 0; k < 3; ++k) {
+    for (k = swarm_only ? 3 : 0; k < 3; ++k) {
         problem p;
         double *f, *g, *normal, regret[4][64], seconds[4];
         uint32_t *seeds, *queue;
@@ -243,5 +423,6 @@ int main(int argc, char **argv) {
         printf("     (prior draws: kernel matrix + %.0e jitter)\n", p.jitter);
         free(f); free(g); free(normal); free(seeds); free(queue); free(seen); free(p.z); free(p.factor);
     }
+    swarm_rows(draws);
     return 0;
 }
