@@ -23,6 +23,8 @@ $SSE bench/gp.c -o build/bench_gp_sse -lm
 $NATIVE bench/gp.c -o build/bench_gp_native -lm
 $BLIS bench/gp.c -o build/bench_gp_blis -lblis -lm
 
+# dgemm's rate (BLIS, one thread), the flop half of the PLS-scale rows' lower bounds
+DGEMM=$(OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1 build/bench_gp_blis --dgemm-rate)
 build/bench_gp_v2 --write build/gp_data.bin
 echo "sklearn, one thread ..."
 OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
@@ -32,10 +34,10 @@ echo "sklearn, default threading ..."
 
 echo
 echo "== portable, $V2, 1 thread; sklearn 1 thread"
-build/bench_gp_v2 --peer build/gp_peer_1.txt --config "$V2, 1 thread"
+build/bench_gp_v2 --peer build/gp_peer_1.txt --config "$V2, 1 thread" --dgemm-gflops "$DGEMM"
 echo
 echo "== BLIS, $BLIS, BLIS_NUM_THREADS=1; sklearn 1 thread"
-BLIS_NUM_THREADS=1 build/bench_gp_blis --peer build/gp_peer_1.txt --config "BLIS, 1 thread"
+BLIS_NUM_THREADS=1 build/bench_gp_blis --peer build/gp_peer_1.txt --config "BLIS, 1 thread" --dgemm-gflops "$DGEMM"
 echo
 echo "== BLIS with default threading; sklearn with default threading ($(nproc) cores)"
 build/bench_gp_blis --peer build/gp_peer_default.txt --config "BLIS, default threads"
