@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.3.0 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
-                          StageOpt, safe UCB, the PLS online stage)
+/* saferl_gp.h - v0.4.0 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+                          StageOpt, safe UCB, the PLS online stage, continuous boxes,
+                          constrained EI)
                           public domain or MIT; see the end of the file
 
    Safe Bayesian optimisation tunes the parameters of a system that must never violate a
@@ -57,7 +58,11 @@
       candidate grids        saferl_gp_grid_*: posterior over a fixed set Z kept up to date in
                              O(n |Z|) per added point; fantasy covariances for expander tests
       safe optimisation      saferl_gp_safeopt_*: SafeOpt, StageOpt, safe UCB; one objective GP,
-                             any number of constraint GPs with thresholds
+                             any number of constraint GPs with thresholds; safe by default
+                             (the beta schedule with the theory's guarantee); beside them
+                             constrained EI and EI under P(feasible) >= 1 - delta
+      continuous domains     saferl_gp_swarm_*: the same step on points sampled around the
+                             safe set in a box, d up to ~10
       PLS online stage       saferl_gp_pls_*: the ready routine with a log of evaluations
       numeric CSV            saferl_gp_csv_parse: rows of numbers from a memory buffer
 
@@ -157,6 +162,17 @@
                              until the widest expander is within stage_tolerance (zeta) or
                              stage1_steps are done; then stage 2 for ever: safe UCB
          SAFERL_GP_SAFE_UCB  argmax over the safe set of u_0
+      and, beside them, constrained Bayesian optimisation (not safe exploration: these may
+      evaluate where a constraint only probably holds). P(feasible) is, per GP, the normal
+      probability that its function lies between its constraints' thresholds, multiplied
+      over the GPs; "known feasible" is P(feasible) >= 1 - feasibility_delta (0 -> 0.05); the
+      incumbent is the best objective posterior mean among known-feasible candidates:
+         SAFERL_GP_CONSTRAINED_EI         argmax EI x P(feasible) (Gardner et al. 2014)
+         SAFERL_GP_CHANCE_CONSTRAINED_EI  argmax EI over the known-feasible candidates
+                                          (Gelbart, Snoek and Adams 2014)
+      While nothing is known feasible there is no incumbent: both take the candidate most
+      likely feasible (SAFERL_GP_CHOSE_FEASIBILITY), looking for a feasible region first.
+      They need no seed set.
       Expander tests are pruned as befelix/SafeOpt does: candidates by decreasing width, the
       first confirmed one wins (full_sets tests them all, for pictures).
       beta multiplies sd (it is beta^1/2 of the papers); t = evaluations + 1, k = the number of
@@ -206,6 +222,16 @@
       still overflow inside the algebra; results stay within the documented codes.
 
    REVISION HISTORY
+      0.4.0 (2026-12-04)  safe by default: the zero desc's beta is SAFERL_GP_BETA_GAUSSIAN_TAIL
+                          (the finite-set union bound, exact one-sided tail; the constant is
+                          SAFERL_GP_BETA_CONSTANT, now 3, by name); saferl_gp_predict takes a
+                          non-const GP, saferl_gp_predict_with_work is the const, thread-safe
+                          one; scales must be normal doubles and overflowing targets,
+                          posteriors and likelihoods are refused (SAFERL_ERR_NOT_FINITE);
+                          safeopt_observe refuses differing values for one GP;
+                          saferl_gp_safeopt_next split into the paper's sets (choices
+                          bit-identical); constrained-EI rules and their closed forms;
+                          saferl_gp_swarm_* for continuous boxes
       0.3.0 (2026-11-22)  runtime AVX2 dispatch of the hot loops in the portable build (no
                           FMA: bit-identical to the SSE code; SAFERL_NO_DISPATCH turns it
                           off); kernel rows from points copied by dimension, the exp in two
@@ -223,9 +249,9 @@
 #define SAFERL_GP_H
 
 #define SAFERL_GP_VERSION_MAJOR 0
-#define SAFERL_GP_VERSION_MINOR 3
+#define SAFERL_GP_VERSION_MINOR 4
 #define SAFERL_GP_VERSION_PATCH 0
-#define SAFERL_GP_VERSION_STRING "0.3.0"
+#define SAFERL_GP_VERSION_STRING "0.4.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
