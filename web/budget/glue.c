@@ -123,6 +123,12 @@ typedef struct glue_csv {
     void *work;
     size_t row_count, error_count, prompt_count, max_horizon;
     int status;
+    /* the set's estimate at the data's largest horizon, kept until the CSV or the confidence
+       changes: another H only rescales xi (E[T_i] does not depend on it), and the estimate
+       costs seconds at 10^4 prompts */
+    saferl_budget_set_summary set;
+    saferl_result set_result;
+    double set_confidence;
 } glue_csv;
 
 static glue_csv glue_csv_state;
@@ -204,19 +210,37 @@ static void glue_write_summary(const saferl_budget_summary *s, int result,
 
 /* The prompt set's summary: the pooled hazard's counts and means over prompts, with xi,
    E[T] and the regime of saferl_budget_set_estimate (H / mean_i E[T_i]). */
-static saferl_result glue_set_summary(const glue_csv *c, const saferl_budget_desc *desc, double *out) {
+static saferl_result glue_set_summary(glue_csv *c, const saferl_budget_desc *desc, double *out) {
     saferl_budget_summary pooled;
     saferl_budget_set_summary set;
-    size_t size = saferl_budget_set_memory_size(desc);
-    void *work;
     saferl_result r = saferl_budget_pool(c->summaries, c->prompt_count, desc, &pooled);
+    double scale;
     if (r < 0) return r;
     out[18] = pooled.xi_is_upper_bound ? NAN : pooled.xi;
-    work = size ? malloc(size) : NULL;
-    if (!work) return SAFERL_ERR_OUT_OF_MEMORY;
-    r = saferl_budget_set_estimate(c->summaries, c->prompt_count, desc, work, size, &set);
-    free(work);
-    if (r < 0) return r;
+    if (!c->set.method || c->set_confidence != desc->confidence) {
+        saferl_budget_desc at_data = *desc;
+        size_t size = saferl_budget_set_memory_size(desc);
+        void *work = size ? malloc(size) : NULL;
+        if (!work) return SAFERL_ERR_OUT_OF_MEMORY;
+        at_data.horizon = 0.0;
+        c->set_result = saferl_budget_set_estimate(c->summaries, c->prompt_count, &at_data, work, size, &c->set);
+        free(work);
+        if (c->set_result < 0) {
+            r = c->set_result;
+            memset(&c->set, 0, sizeof c->set);
+            return r;
+        }
+        c->set_confidence = desc->confidence;
+    }
+    r = c->set_result;
+    set = c->set;
+    scale = (desc->horizon > 0.0 ? desc->horizon : set.horizon) / set.horizon;
+    set.horizon *= scale;
+    set.xi *= scale;
+    set.xi_lo *= scale;
+    set.xi_hi *= scale;
+    set.regime = saferl_budget_regime_of(set.xi, desc);
+    set.regime_is_certain = saferl_budget_regime_of(set.xi_lo, desc) == saferl_budget_regime_of(set.xi_hi, desc);
     {
         double hazard_xi = out[18];
         pooled.xi = set.xi;
