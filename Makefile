@@ -32,6 +32,8 @@ BENCHES :=
 all: # the real prerequisites follow the fragments
 
 include $(sort $(wildcard mk/*.mk))
+# every example includes the shared argument parser and file writer
+$(EXAMPLES): examples/cli.h
 
 UNIT_BINARIES := $(UNIT_TESTS:%=$(BUILD)/test_%) $(UNIT_TESTS:%=$(BUILD)/static/test_%) \
                  $(UNIT_TESTS:%=$(BUILD)/counting/test_%) $(UNIT_TESTS:%=$(BUILD)/sanitize/test_%)

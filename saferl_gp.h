@@ -159,10 +159,26 @@
          SAFERL_GP_SAFE_UCB  argmax over the safe set of u_0
       Expander tests are pruned as befelix/SafeOpt does: candidates by decreasing width, the
       first confirmed one wins (full_sets tests them all, for pictures).
-      beta multiplies sd (it is beta^1/2 of the papers): a constant (default 2, befelix's), the
-      finite-set schedule sqrt(2 log(|Z| t^2 pi^2 / (6 delta))) (Srinivas et al.; PLS's alpha),
-      t = evaluations + 1, or a callback. With a heuristic beta the "provable" part does not
-      hold (Fiedler et al. 2024); safety is then as good as the model.
+      beta multiplies sd (it is beta^1/2 of the papers); t = evaluations + 1, k = the number of
+      constraints (1 without any), delta = desc.delta (0 -> 0.05). SAFE BY DEFAULT: the zero
+      desc takes SAFERL_GP_BETA_GAUSSIAN_TAIL,
+            beta_t = Q^-1(6 delta / (pi^2 t^2 |Z| k)),   Q(c) = P(N(0, 1) > c),
+      which keeps every evaluation safe with probability at least 1 - delta when the model is
+      right (f drawn from the GP prior with these hyperparameters, Gaussian noise of the
+      model's variance). Why: given the data, f(x) ~ N(mean_{t-1}(x), sd_{t-1}(x)^2) at each
+      fixed candidate and step, so P(f(x) < mean - beta_t sd) = Q(beta_t) exactly; the union
+      over the |Z| candidates, the k constraints and the steps (sum of 6 / (pi^2 t^2) = 1) is
+      at most delta. Only that pessimistic side certifies safety (the safe set reads l for a
+      g >= h constraint, u for a cost); the optimistic side only steers expansion. This is
+      Srinivas et al. 2010's Lemma 5.1 argument (the finite-set schedule SafeOpt and PLS
+      use), with the exact one-sided tail where they bound the two-sided one by e^(-beta^2/2):
+      beta 3.43 instead of 4.02 at |Z| = 100, t = 1, delta = 0.05; 5.63 instead of 6.09 at
+      |Z| = 961, t = 60. The Lipschitz safe set needs, besides, a true Lipschitz constant.
+      SAFERL_GP_BETA_FINITE_SET is that schedule, sqrt(2 log(|Z| t^2 pi^2 / (6 delta)))
+      (PLS's alpha_j; saferl_gp_pls keeps it, the paper's). SAFERL_GP_BETA_CONSTANT (desc.beta,
+      0 -> 2, befelix/SafeOpt's) and the callback carry no guarantee: with a heuristic beta
+      the "provable" part does not hold (Fiedler et al. 2024); safety is then as good as luck
+      (bench/run_gp.sh counts violations of each rule on prior-drawn functions).
 
    PLS (saferl_gp_pls_*), where the paper leaves room
       * L = 0: default SAFERL_GP_EXPAND_ALL_SAFE (GP-only safe set, uncertainty sampling in it);
@@ -178,8 +194,12 @@
       *_create / *_destroy through the desc's allocator (or SAFERL_MALLOC). Nothing else
       allocates; prediction, append, grid updates and safe-optimisation steps never do. No
       global state: different objects may be used from different threads at once (with BLIS,
-      BLIS's own threading is yours to set: BLIS_NUM_THREADS). One GP from several threads
-      needs your lock, even for prediction: it batches queries in the GP's own scratch blocks.
+      BLIS's own threading is yours to set: BLIS_NUM_THREADS). A function taking a const
+      object only reads it: threads may call saferl_gp_predict_with_work (each with its own
+      work), saferl_gp_predict_covariance, saferl_gp_kernel_value and the grid functions on
+      one GP at once while nothing changes it (tests/tsan/gp_threads.c runs under
+      ThreadSanitizer). saferl_gp_predict batches in the GP's own block, so it takes the GP
+      non-const: one GP from several threads through it needs your lock.
       A saferl_gp_safeopt points at its GPs and a saferl_gp_pls at its own members: do not move
       them after init. Bad data returns a negative saferl_result and leaves the object as it
       was; NaN and infinities are rejected. Finite but huge inputs (|x|, |y| near 1e300) may
@@ -450,9 +470,18 @@ SAFERL_GP_API saferl_result saferl_gp_set_normalization(saferl_gp *gp, double y_
 
 /* The kernel k(a, b) in normalised units (no noise). */
 SAFERL_GP_API double saferl_gp_kernel_value(const saferl_gp *gp, const double *a, const double *b);
-/* Posterior of the latent f at m query rows, in raw units; var may be NULL. Never allocates. */
-SAFERL_GP_API saferl_result saferl_gp_predict(const saferl_gp *gp, const double *x, uint32_t m,
-                                              double *mean, double *var);
+/* Posterior of the latent f at m query rows, in raw units; var may be NULL. Never allocates.
+   Batches the queries in the GP's own block, so it writes the GP: one GP from several
+   threads needs saferl_gp_predict_with_work. SAFERL_ERR_NOT_FINITE for a NaN/inf query, or
+   when a mean or variance overflowed (mean and var then hold no meaning). */
+SAFERL_GP_API saferl_result saferl_gp_predict(saferl_gp *gp, const double *x, uint32_t m, double *mean, double *var);
+/* The same with the caller's work (work_count doubles; saferl_gp_predict_work_count(gp) is
+   one full batch, any n = count doubles or more work in narrower batches, with BLIS more
+   is wider). Writes only mean, var and work: threads may predict from one GP at once, each
+   with its own work, while nothing changes the GP. */
+SAFERL_GP_API size_t saferl_gp_predict_work_count(const saferl_gp *gp);
+SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
+                                                        double *var, double *work, size_t work_count);
 /* Full m x m posterior covariance (row-major); work holds m * count doubles. */
 SAFERL_GP_API saferl_result saferl_gp_predict_covariance(const saferl_gp *gp, const double *x, uint32_t m,
                                                          double *mean, double *covariance,
@@ -526,10 +555,14 @@ typedef enum saferl_gp_expander_test {
     SAFERL_GP_EXPAND_LIPSCHITZ = 2
 } saferl_gp_expander_test;
 
+/* How beta (the multiple of sd in the bounds) is chosen; see SAFE OPTIMISATION in the notes. */
 typedef enum saferl_gp_beta_rule {
-    SAFERL_GP_BETA_CONSTANT = 0,
-    SAFERL_GP_BETA_FINITE_SET = 1, /* sqrt(2 log(|Z| t^2 pi^2 / (6 delta))) */
-    SAFERL_GP_BETA_CALLBACK = 2
+    SAFERL_GP_BETA_GAUSSIAN_TAIL = 0, /* the default: Q^-1(6 delta / (pi^2 t^2 |Z| k)), one-sided
+                                         Gaussian tail; the theory's guarantee, tighter */
+    SAFERL_GP_BETA_FINITE_SET = 1,    /* sqrt(2 log(|Z| t^2 pi^2 / (6 delta))) (Srinivas; PLS) */
+    SAFERL_GP_BETA_CALLBACK = 2,
+    SAFERL_GP_BETA_CONSTANT = 3       /* the heuristic: desc.beta (befelix/SafeOpt's 2); no
+                                         guarantee (it was the zero value before 0.4) */
 } saferl_gp_beta_rule;
 
 typedef struct saferl_gp_constraint {
@@ -548,9 +581,9 @@ typedef struct saferl_gp_safeopt_desc {
     saferl_gp_safe_rule rule;
     saferl_gp_expander_test expander_test;
     double lipschitz;          /* for SAFERL_GP_EXPAND_LIPSCHITZ, > 0 */
-    saferl_gp_beta_rule beta_rule;
-    double beta;               /* constant; 0 -> 2 */
-    double delta;              /* finite-set schedule; 0 -> 0.05 */
+    saferl_gp_beta_rule beta_rule; /* 0 -> SAFERL_GP_BETA_GAUSSIAN_TAIL (safe with prob. 1 - delta) */
+    double beta;               /* SAFERL_GP_BETA_CONSTANT's; 0 -> 2 */
+    double delta;              /* the schedules' failure probability, in (0, 1); 0 -> 0.05 */
     double (*beta_callback)(uint32_t t, void *user_data);
     void *beta_user_data;
     int no_intersection;       /* 1: bounds recomputed each step (befelix) instead of intersected */
@@ -615,7 +648,9 @@ SAFERL_GP_API void saferl_gp_safeopt_destroy(saferl_gp_safeopt *opt);
 /* Computes bounds and sets, and the next candidate. Never allocates. */
 SAFERL_GP_API saferl_result saferl_gp_safeopt_next(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step);
 /* Adds the evaluation of candidate index to every GP (constraint_values in constraint order)
-   and updates the grids in O(n |Z|). Bad values change nothing. */
+   and updates the grids in O(n |Z|). Bad values change nothing. A GP that is the objective
+   and a constraint (SafeOpt's f(x) >= h), or two constraints, models one function: the values
+   given for it must be equal, or SAFERL_ERR_INVALID_ARGUMENT. */
 SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, uint32_t index,
                                                       double objective_value, const double *constraint_values);
 /* The candidate with the best lower bound of the objective among the safe ones. */
@@ -815,6 +850,13 @@ static int saferl_gp__all_finite(const double *v, size_t n) {
         bad |= (bits & exponent) == exponent;
     }
     return bad == 0;
+}
+
+/* A scale (a variance, a lengthscale, y_scale) must be a positive normal double: a subnormal
+   one (below 2.2e-308) overflows when divided into anything (issue: y_scale = 1e-320 gave
+   NaN means). */
+static int saferl_gp__is_scale(double x) {
+    return x >= 2.2250738585072014e-308 && x <= SAFERL_GP__DOUBLE_MAX;
 }
 
 SAFERL_GP_API const char *saferl_gp_version(void) { return SAFERL_GP_VERSION_STRING; }
@@ -1456,13 +1498,14 @@ static saferl_result saferl_gp__check_desc(const saferl_gp_desc *d) {
     if (!saferl_gp__is_finite(d->signal_variance) || !saferl_gp__is_finite(d->noise_variance) ||
         !saferl_gp__is_finite(d->y_offset) || !saferl_gp__is_finite(d->y_scale))
         return SAFERL_ERR_NOT_FINITE;
-    if (!(d->signal_variance > 0.0) || d->noise_variance < 0.0 || !(d->y_scale > 0.0))
+    if (!saferl_gp__is_scale(d->signal_variance) || !saferl_gp__is_scale(d->y_scale) ||
+        !(d->noise_variance == 0.0 || saferl_gp__is_scale(d->noise_variance)))
         return SAFERL_ERR_INVALID_ARGUMENT;
     count = d->ard ? d->dim : 1;
     if (d->lengthscale)
         for (i = 0; i < count; ++i) {
             if (!saferl_gp__is_finite(d->lengthscale[i])) return SAFERL_ERR_NOT_FINITE;
-            if (!(d->lengthscale[i] > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+            if (!saferl_gp__is_scale(d->lengthscale[i])) return SAFERL_ERR_INVALID_ARGUMENT;
         }
     return SAFERL_OK;
 }
@@ -1595,19 +1638,32 @@ static void saferl_gp__solve_targets(saferl_gp *gp, const double *l, const doubl
     saferl_gp__solve_upper(l, gp->capacity, k, alpha);
 }
 
-/* Factors the current points with the current parameters into spare, then swaps: the model
-   is untouched when it fails. */
-static saferl_result saferl_gp__refactor(saferl_gp *gp, double jitter_start) {
-    double jitter = 0.0, *t;
-    saferl_result r = saferl_gp__factor(gp, gp->x, gp->count, gp->count, gp->spare, jitter_start, 6, &jitter);
-    if (r < 0) return r;
+/* Makes the factor in spare (of the n targets y, without row skip) the model's, if the targets
+   it whitens are finite: w and alpha are solved into scratch first, so that targets that
+   overflow in the normalised units (|y - y_offset| / y_scale beyond 1e308, or a solve that
+   does) are refused and the model stays as it was. */
+static saferl_result saferl_gp__commit_factor(saferl_gp *gp, const double *y, uint32_t n, uint32_t skip, double jitter) {
+    uint32_t rows = skip < n ? n - 1 : n;
+    double *whitened = gp->scratch, *alpha = gp->scratch + gp->capacity, *t;
+    saferl_gp__solve_targets(gp, gp->spare, y, n, skip, whitened, alpha);
+    if (!saferl_gp__all_finite(whitened, rows) || !saferl_gp__all_finite(alpha, rows)) return SAFERL_ERR_NOT_FINITE;
     t = gp->cholesky;
     gp->cholesky = gp->spare;
     gp->spare = t;
     gp->jitter = jitter;
-    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, gp->count, gp->count, gp->whitened, gp->alpha);
+    memcpy(gp->whitened, whitened, (size_t)rows * sizeof(double));
+    memcpy(gp->alpha, alpha, (size_t)rows * sizeof(double));
     gp->factor_epoch += 1;
     return SAFERL_OK;
+}
+
+/* Factors the current points with the current parameters into spare and commits: the model
+   is untouched when it fails. */
+static saferl_result saferl_gp__refactor(saferl_gp *gp, double jitter_start) {
+    double jitter = 0.0;
+    saferl_result r = saferl_gp__factor(gp, gp->x, gp->count, gp->count, gp->spare, jitter_start, 6, &jitter);
+    if (r < 0) return r;
+    return saferl_gp__commit_factor(gp, gp->y, gp->count, gp->count, jitter);
 }
 
 SAFERL_GP_API saferl_result saferl_gp_refit(saferl_gp *gp) {
@@ -1616,7 +1672,7 @@ SAFERL_GP_API saferl_result saferl_gp_refit(saferl_gp *gp) {
 }
 
 SAFERL_GP_API saferl_result saferl_gp_set_data(saferl_gp *gp, const double *x, const double *y, uint32_t n) {
-    double jitter = 0.0, *t;
+    double jitter = 0.0;
     saferl_result r;
     SAFERL_ASSERT(gp != NULL && gp->x != NULL);
     if (n > gp->capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
@@ -1624,24 +1680,19 @@ SAFERL_GP_API saferl_result saferl_gp_set_data(saferl_gp *gp, const double *x, c
     if (!saferl_gp__all_finite(x, (size_t)n * gp->dim) || !saferl_gp__all_finite(y, n)) return SAFERL_ERR_NOT_FINITE;
     r = saferl_gp__factor(gp, x, n, n, gp->spare, 0.0, 6, &jitter);
     if (r < 0) return r;
-    t = gp->cholesky;
-    gp->cholesky = gp->spare;
-    gp->spare = t;
-    gp->jitter = jitter;
+    if ((r = saferl_gp__commit_factor(gp, y, n, n, jitter)) < 0) return r;
     if (n) {
         memmove(gp->x, x, (size_t)n * gp->dim * sizeof(double));
         memmove(gp->y, y, (size_t)n * sizeof(double));
     }
     gp->count = n;
-    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, n, n, gp->whitened, gp->alpha);
-    gp->factor_epoch += 1;
     return SAFERL_OK;
 }
 
 SAFERL_GP_API saferl_result saferl_gp_add(saferl_gp *gp, const double *x, double y) {
     uint32_t n;
     size_t ld;
-    double *c, *row, kappa, d2, floor_d2;
+    double *c, *row, *alpha, kappa, d2, floor_d2, w;
     SAFERL_ASSERT(gp != NULL && gp->x != NULL && x != NULL);
     n = gp->count;
     ld = gp->capacity;
@@ -1664,13 +1715,19 @@ SAFERL_GP_API saferl_result saferl_gp_add(saferl_gp *gp, const double *x, double
         if (r < 0) gp->count = n;
         return r;
     }
-    row = gp->cholesky + (size_t)n * ld;
+    row = gp->cholesky + (size_t)n * ld; /* past the factor until the count grows */
     memcpy(row, c, (size_t)n * sizeof(double));
     row[n] = sqrt(d2);
-    gp->whitened[n] = ((y - gp->y_offset) / gp->y_scale - saferl_gp__dot(c, gp->whitened, n)) / row[n];
+    /* alpha into scratch first: a target that overflows in normalised units changes nothing */
+    alpha = gp->scratch + ld;
+    memcpy(alpha, gp->whitened, (size_t)n * sizeof(double));
+    alpha[n] = ((y - gp->y_offset) / gp->y_scale - saferl_gp__dot(c, gp->whitened, n)) / row[n];
+    w = alpha[n];
+    saferl_gp__solve_upper(gp->cholesky, ld, n + 1, alpha);
+    if (!saferl_gp__is_finite(w) || !saferl_gp__all_finite(alpha, n + 1)) return SAFERL_ERR_NOT_FINITE;
+    gp->whitened[n] = w;
+    memcpy(gp->alpha, alpha, (size_t)(n + 1) * sizeof(double));
     gp->count = n + 1;
-    memcpy(gp->alpha, gp->whitened, (size_t)(n + 1) * sizeof(double));
-    saferl_gp__solve_upper(gp->cholesky, ld, n + 1, gp->alpha);
     return SAFERL_OK;
 }
 
@@ -1685,7 +1742,7 @@ SAFERL_GP_API saferl_result saferl_gp_remove_last(saferl_gp *gp) {
 }
 
 SAFERL_GP_API saferl_result saferl_gp_remove(saferl_gp *gp, uint32_t index) {
-    double jitter = 0.0, *t;
+    double jitter = 0.0;
     saferl_result r;
     uint32_t n;
     SAFERL_ASSERT(gp != NULL);
@@ -1694,16 +1751,11 @@ SAFERL_GP_API saferl_result saferl_gp_remove(saferl_gp *gp, uint32_t index) {
     if (index == n - 1) return saferl_gp_remove_last(gp);
     r = saferl_gp__factor(gp, gp->x, n, index, gp->spare, gp->jitter, 6, &jitter);
     if (r < 0) return r;
-    t = gp->cholesky;
-    gp->cholesky = gp->spare;
-    gp->spare = t;
-    gp->jitter = jitter;
+    if ((r = saferl_gp__commit_factor(gp, gp->y, n, index, jitter)) < 0) return r;
     memmove(gp->x + (size_t)index * gp->dim, gp->x + (size_t)(index + 1) * gp->dim,
             (size_t)(n - 1 - index) * gp->dim * sizeof(double));
     memmove(gp->y + index, gp->y + index + 1, (size_t)(n - 1 - index) * sizeof(double));
     gp->count = n - 1;
-    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, gp->count, gp->count, gp->whitened, gp->alpha);
-    gp->factor_epoch += 1;
     return SAFERL_OK;
 }
 
@@ -1711,11 +1763,12 @@ static saferl_result saferl_gp__check_hyperparameters(const saferl_gp *gp, doubl
                                                       const double *lengthscale, double noise_variance) {
     uint32_t k;
     if (!saferl_gp__is_finite(signal_variance) || !saferl_gp__is_finite(noise_variance)) return SAFERL_ERR_NOT_FINITE;
-    if (!(signal_variance > 0.0) || noise_variance < 0.0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_scale(signal_variance) || !(noise_variance == 0.0 || saferl_gp__is_scale(noise_variance)))
+        return SAFERL_ERR_INVALID_ARGUMENT;
     if (lengthscale)
         for (k = 0; k < gp->lengthscale_count; ++k) {
             if (!saferl_gp__is_finite(lengthscale[k])) return SAFERL_ERR_NOT_FINITE;
-            if (!(lengthscale[k] > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+            if (!saferl_gp__is_scale(lengthscale[k])) return SAFERL_ERR_INVALID_ARGUMENT;
         }
     return SAFERL_OK;
 }
@@ -1774,7 +1827,7 @@ SAFERL_GP_API saferl_result saferl_gp_set_log_parameters(saferl_gp *gp, const do
 
 SAFERL_GP_API saferl_result saferl_gp_set_normalization(saferl_gp *gp, double y_offset, double y_scale) {
     if (!saferl_gp__is_finite(y_offset) || !saferl_gp__is_finite(y_scale)) return SAFERL_ERR_NOT_FINITE;
-    if (!(y_scale > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_scale(y_scale)) return SAFERL_ERR_INVALID_ARGUMENT;
     return saferl_gp__apply(gp, gp->signal_variance, NULL, gp->noise_variance, y_offset, y_scale);
 }
 
@@ -1792,47 +1845,58 @@ SAFERL_GP_API saferl_result saferl_gp_normalize_from_data(saferl_gp *gp) {
 
 /* ---- prediction ----------------------------------------------------------------------------- */
 
-SAFERL_GP_API saferl_result saferl_gp_predict(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
-                                              double *var) {
-    uint32_t start, n, dim;
-    size_t ld;
+SAFERL_GP_API size_t saferl_gp_predict_work_count(const saferl_gp *gp) {
+    return (size_t)SAFERL_GP_BLOCK * gp->capacity;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
+                                                        double *var, double *work, size_t work_count) {
+    uint32_t start, q, n, dim;
+    size_t ld, width;
+    const double scale2 = gp->y_scale * gp->y_scale;
     SAFERL_ASSERT(gp != NULL && gp->x != NULL);
     if (m && (!x || !mean)) return SAFERL_ERR_INVALID_ARGUMENT;
     n = gp->count;
     dim = gp->dim;
     ld = gp->capacity;
     if (!saferl_gp__all_finite(x, (size_t)m * dim)) return SAFERL_ERR_NOT_FINITE;
-    /* Queries in blocks, stored transposed (row i = k(x_i, block)) so that the triangular solve
-       runs along contiguous rows for every query of the block at once. Portable: blocks of
-       SAFERL_GP_BLOCK in gp->block (the solve keeps them in cache). BLIS: blocks as wide as
-       gp->spare holds (capacity^2 / n columns), so that trsm reads L once for many queries.
-       The mean is accumulated while each kernel row is in cache; the variance reduction
-       comes out of the solve (saferl_gp__solve_columns' column sums). */
-    {
-        double *block = gp->block;
-        size_t width = SAFERL_GP_BLOCK;
-#if defined(SAFERL_USE_BLIS)
-        if (n > 0 && (size_t)ld * ld / n > width) {
-            block = gp->spare;
-            width = (size_t)ld * ld / n;
-        }
+    /* Queries in blocks of `width`, stored transposed (row i = k(x_i, block)) so that the
+       triangular solve runs along contiguous rows for every query of the block at once.
+       Portable: at most SAFERL_GP_BLOCK a block (the solve keeps them in cache). BLIS: as wide
+       as the work holds, so that trsm reads L once for many queries. The mean is accumulated
+       while each kernel row is in cache; the variance reduction comes out of the solve
+       (saferl_gp__solve_columns' column sums). */
+    width = n ? work_count / n : SAFERL_GP_BLOCK;
+#if !defined(SAFERL_USE_BLIS)
+    if (width > SAFERL_GP_BLOCK) width = SAFERL_GP_BLOCK;
 #endif
-        for (start = 0; start < m; start += (uint32_t)width) {
-            uint32_t cols = (size_t)(m - start) < width ? m - start : (uint32_t)width, q;
-            double *mean_block = mean + start, scale2 = gp->y_scale * gp->y_scale;
-            for (q = 0; q < cols; ++q) mean_block[q] = 0.0;
-            saferl_gp__kernel_block(gp, gp->x, n, x + (size_t)start * dim, cols, block, cols);
-            saferl_gp__add_rows(mean_block, block, cols, gp->alpha, 1, 1.0, n, cols);
-            for (q = 0; q < cols; ++q) mean_block[q] = gp->y_offset + gp->y_scale * mean_block[q];
-            if (!var) continue;
-            saferl_gp__solve_columns(gp->cholesky, ld, n, block, cols, cols, var + start);
-            for (q = 0; q < cols; ++q) {
-                double s = gp->signal_variance - var[start + q];
-                var[start + q] = s > 0.0 ? scale2 * s : 0.0;
-            }
+    if (m && (width == 0 || !work)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    for (start = 0; start < m; start += (uint32_t)width) {
+        uint32_t cols = (size_t)(m - start) < width ? m - start : (uint32_t)width;
+        double *mean_block = mean + start;
+        for (q = 0; q < cols; ++q) mean_block[q] = 0.0;
+        saferl_gp__kernel_block(gp, gp->x, n, x + (size_t)start * dim, cols, work, cols);
+        saferl_gp__add_rows(mean_block, work, cols, gp->alpha, 1, 1.0, n, cols);
+        for (q = 0; q < cols; ++q) mean_block[q] = gp->y_offset + gp->y_scale * mean_block[q];
+        if (!var) continue;
+        saferl_gp__solve_columns(gp->cholesky, ld, n, work, cols, cols, var + start);
+        for (q = 0; q < cols; ++q) {
+            double s = gp->signal_variance - var[start + q];
+            var[start + q] = s > 0.0 ? scale2 * s : 0.0;
         }
     }
+    /* finite inputs can still overflow on the way (|y| near 1e308 with a small y_scale...) */
+    if (!saferl_gp__all_finite(mean, m) || (var && !saferl_gp__all_finite(var, m))) return SAFERL_ERR_NOT_FINITE;
     return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_predict(saferl_gp *gp, const double *x, uint32_t m, double *mean, double *var) {
+    SAFERL_ASSERT(gp != NULL && gp->x != NULL);
+#if defined(SAFERL_USE_BLIS)
+    if (gp->capacity > SAFERL_GP_BLOCK) /* spare is the wider buffer: one trsm for more queries */
+        return saferl_gp_predict_with_work(gp, x, m, mean, var, gp->spare, (size_t)gp->capacity * gp->capacity);
+#endif
+    return saferl_gp_predict_with_work(gp, x, m, mean, var, gp->block, saferl_gp_predict_work_count(gp));
 }
 
 SAFERL_GP_API saferl_result saferl_gp_predict_covariance(const saferl_gp *gp, const double *x, uint32_t m,
@@ -1875,7 +1939,7 @@ static double saferl_gp__lml_of_factor(const saferl_gp *gp) {
 SAFERL_GP_API saferl_result saferl_gp_log_marginal_likelihood(const saferl_gp *gp, double *lml) {
     SAFERL_ASSERT(gp != NULL && lml != NULL);
     *lml = saferl_gp__lml_of_factor(gp);
-    return SAFERL_OK;
+    return saferl_gp__is_finite(*lml) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE; /* w.w overflowed */
 }
 
 /* Gradient of the LML for the current factor. spare receives A^-1 (lower), computed as
@@ -1938,10 +2002,14 @@ static void saferl_gp__lml_gradient_of_factor(saferl_gp *gp, double *gradient) {
 
 SAFERL_GP_API saferl_result saferl_gp_log_marginal_likelihood_gradient(saferl_gp *gp, double *lml,
                                                                        double *gradient) {
+    double value;
     SAFERL_ASSERT(gp != NULL && gradient != NULL);
-    if (lml) *lml = saferl_gp__lml_of_factor(gp);
+    value = saferl_gp__lml_of_factor(gp);
+    if (lml) *lml = value;
     saferl_gp__lml_gradient_of_factor(gp, gradient);
-    return SAFERL_OK;
+    return saferl_gp__is_finite(value) && saferl_gp__all_finite(gradient, gp->lengthscale_count + 2)
+               ? SAFERL_OK
+               : SAFERL_ERR_NOT_FINITE;
 }
 
 /* ---- fitting (iRprop+ in log space) -------------------------------------------------------------- */
@@ -2144,6 +2212,15 @@ SAFERL_GP_API saferl_result saferl_gp_grid_init(saferl_gp_grid *grid, const safe
     return saferl_gp_grid_recompute(grid, gp);
 }
 
+/* A posterior that overflowed (finite data of extreme size) is not reported as one: the grid
+   is marked stale, so that the next update recomputes it, and the caller gets an error. */
+static saferl_result saferl_gp__grid_check(saferl_gp_grid *grid, const saferl_gp *gp) {
+    if (saferl_gp__all_finite(grid->mean, grid->count) && saferl_gp__all_finite(grid->var, grid->count))
+        return SAFERL_OK;
+    grid->epoch = gp->factor_epoch + 1u;
+    return SAFERL_ERR_NOT_FINITE;
+}
+
 SAFERL_GP_API saferl_result saferl_gp_grid_recompute(saferl_gp_grid *grid, const saferl_gp *gp) {
     uint32_t z, n = gp->count, m = grid->count;
     double scale2 = gp->y_scale * gp->y_scale;
@@ -2160,7 +2237,7 @@ SAFERL_GP_API saferl_result saferl_gp_grid_recompute(saferl_gp_grid *grid, const
     grid->data_count = n;
     grid->epoch = gp->factor_epoch;
     grid->full_updates += 1;
-    return SAFERL_OK;
+    return saferl_gp__grid_check(grid, gp);
 }
 
 /* The rank-1 step of a grid after one appended point: the new row of V is
@@ -2199,7 +2276,7 @@ SAFERL_GP_API saferl_result saferl_gp_grid_update(saferl_gp_grid *grid, const sa
     saferl_gp__grid_append(grid, gp);
     grid->data_count = gp->count;
     grid->rank1_updates += 1;
-    return SAFERL_OK;
+    return saferl_gp__grid_check(grid, gp);
 }
 
 SAFERL_GP_API saferl_result saferl_gp_grid_covariance_row(const saferl_gp_grid *grid, const saferl_gp *gp, uint32_t j,
@@ -2224,17 +2301,23 @@ static saferl_gp_safeopt_desc saferl_gp__safeopt_defaults(const saferl_gp_safeop
     return d;
 }
 
+/* Scale of a GP's widths: sqrt(k(x, x)) in raw units. */
+static double saferl_gp__width_scale(const saferl_gp *gp) { return sqrt(gp->signal_variance) * gp->y_scale; }
+
 static saferl_result saferl_gp__safeopt_check(const saferl_gp_safeopt_desc *d) {
     uint32_t i, seeds = 0;
     if (!d->candidates || d->candidate_count == 0 || !d->objective || !d->objective->x) return SAFERL_ERR_INVALID_ARGUMENT;
+    /* widths are divided by it: sqrt(1e-300) * 1e-300 underflows to 0 */
+    if (!saferl_gp__is_scale(saferl_gp__width_scale(d->objective))) return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->constraint_count > SAFERL_GP_MAX_CONSTRAINTS || (d->constraint_count && !d->constraints))
         return SAFERL_ERR_INVALID_ARGUMENT;
     if ((int)d->rule < 0 || (int)d->rule > 2 || (int)d->expander_test < 0 || (int)d->expander_test > 2 ||
-        (int)d->beta_rule < 0 || (int)d->beta_rule > 2)
+        (int)d->beta_rule < 0 || (int)d->beta_rule > 3)
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (i = 0; i < d->constraint_count; ++i) {
         const saferl_gp_constraint *c = &d->constraints[i];
         if (!c->gp || !c->gp->x || c->gp->dim != d->objective->dim) return SAFERL_ERR_INVALID_ARGUMENT;
+        if (!saferl_gp__is_scale(saferl_gp__width_scale(c->gp))) return SAFERL_ERR_INVALID_ARGUMENT;
         if (!saferl_gp__is_finite(c->threshold)) return SAFERL_ERR_NOT_FINITE;
     }
     if (!saferl_gp__all_finite(d->candidates, (size_t)d->candidate_count * d->objective->dim)) return SAFERL_ERR_NOT_FINITE;
@@ -2370,10 +2453,26 @@ SAFERL_GP_API void saferl_gp_safeopt_destroy(saferl_gp_safeopt *opt) {
     memset(opt, 0, sizeof *opt);
 }
 
+/* The c with Q(c) = P(N(0, 1) > c) = erfc(c / sqrt 2) / 2 = p, for p in (0, 1/2]: bisection on
+   [0, 40] (Q(40) < 1e-300), 64 halvings (an interval of 2e-18, below one ulp of c >= 1). */
+static double saferl_gp__normal_upper_quantile(double p) {
+    double lo = 0.0, hi = 40.0;
+    int i;
+    for (i = 0; i < 64; ++i) {
+        double mid = 0.5 * (lo + hi);
+        if (0.5 * erfc(mid * 0.70710678118654752440) > p) lo = mid;
+        else hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
 SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt) {
     const saferl_gp_safeopt_desc *d = &opt->desc;
     double t = (double)opt->evaluations + 1.0;
+    double k = d->constraint_count ? (double)d->constraint_count : 1.0;
     switch (d->beta_rule) {
+    case SAFERL_GP_BETA_GAUSSIAN_TAIL:
+        return saferl_gp__normal_upper_quantile(d->delta / (1.6449340668482264 * t * t * (double)d->candidate_count * k));
     case SAFERL_GP_BETA_FINITE_SET:
         return sqrt(2.0 * log((double)d->candidate_count * t * t * 1.6449340668482264 / d->delta));
     case SAFERL_GP_BETA_CALLBACK:
@@ -2383,8 +2482,6 @@ SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt) {
     }
 }
 
-/* Scale of a GP's widths: sqrt(k(x, x)) in raw units. */
-static double saferl_gp__width_scale(const saferl_gp *gp) { return sqrt(gp->signal_variance) * gp->y_scale; }
 
 /* Bounds of one GP over the candidates: [mean - beta sd, mean + beta sd], intersected with
    the previous ones (intersect) where the intersection is not empty; an empty one keeps the
@@ -2505,169 +2602,231 @@ static int saferl_gp__is_expander(saferl_gp_safeopt *opt, uint32_t j, double bet
     return 0;
 }
 
+/* ---- the safe optimiser's step, set by set -------------------------------------------------
+   SafeOpt's sets (Sui et al. 2015, section 3) in the order the step computes them: bounds
+   C_t, safe set S_t, maximisers M_t, expanders G_t, the choice. Each is one function named
+   with the paper's word; saferl_gp_safeopt_next calls them in turn. */
+
+/* A private flag beside the public ones: "was safe" marks S_{t-1} while the Lipschitz safe
+   set S_t is built from it (the public bits are recomputed from scratch every step). */
+#define SAFERL_GP__WAS_SAFE 16u
+
+/* Bounds: Q_t = [mean - beta sd, mean + beta sd] of the objective and of every constraint,
+   intersected into C_t unless no_intersection. Returns the model violations (empty
+   intersections). opt->width is the scratch for the standard deviations. */
+static uint32_t saferl_gp__bounds_of_every_gp(saferl_gp_safeopt *opt, double beta) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t r, m = d->candidate_count, violations = 0;
+    for (r = 0; r < 1 + d->constraint_count; ++r) {
+        const saferl_gp_grid *grid = &opt->grid[r == 0 ? 0 : opt->constraint_model[r - 1]];
+        violations += saferl_gp__bounds(grid->mean, grid->var, opt->lower + (size_t)r * m, opt->upper + (size_t)r * m,
+                                        opt->width, m, beta, !d->no_intersection);
+    }
+    return violations;
+}
+
+/* Whether every constraint certifies candidate z from its own bounds (the GP-only test). */
+static int saferl_gp__certified_everywhere(const saferl_gp_safeopt *opt, uint32_t z) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t i, m = d->candidate_count;
+    for (i = 0; i < d->constraint_count; ++i)
+        if (!saferl_gp__certified(&d->constraints[i], opt->lower[(size_t)(1 + i) * m + z],
+                                  opt->upper[(size_t)(1 + i) * m + z]))
+            return 0;
+    return 1;
+}
+
+/* Safe set with a Lipschitz constant: S_t = seeds, S_{t-1} (unless recompute_safe_set), and
+   every z with l_i(x) - L |x - z| >= h_i for all i at some x of S_{t-1}. */
+static void saferl_gp__safe_set_lipschitz(saferl_gp_safeopt *opt) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, x, i, m = d->candidate_count, k = d->constraint_count, dim = d->objective->dim;
+    for (z = 0; z < m; ++z) opt->flags[z] = (unsigned char)((opt->flags[z] & SAFERL_GP_SAFE) ? SAFERL_GP__WAS_SAFE : 0);
+    for (z = 0; z < m; ++z) {
+        int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP__WAS_SAFE));
+        for (x = 0; x < m && !safe; ++x) {
+            double dist;
+            int all = 1;
+            if (!(opt->flags[x] & SAFERL_GP__WAS_SAFE)) continue;
+            dist = d->lipschitz * saferl_gp__distance(d->candidates + (size_t)x * dim, d->candidates + (size_t)z * dim, dim);
+            for (i = 0; i < k && all; ++i) {
+                const saferl_gp_constraint *c = &d->constraints[i];
+                size_t at = (size_t)(1 + i) * m + x;
+                all = c->upper ? opt->upper[at] + dist <= c->threshold : opt->lower[at] - dist >= c->threshold;
+            }
+            safe = all;
+        }
+        if (safe) opt->flags[z] |= SAFERL_GP_SAFE;
+    }
+    for (z = 0; z < m; ++z) opt->flags[z] &= SAFERL_GP_SAFE;
+}
+
+/* Safe set S_t: the seeds, S_{t-1} (unless recompute_safe_set), and what the bounds certify
+   (GP-only, SafeOpt-MC) or reach (Lipschitz). Counts it into step; returns 1 if some
+   candidate is outside it. */
+static int saferl_gp__safe_set(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, m = d->candidate_count;
+    int unsafe_exists = 0;
+    if (d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ) {
+        saferl_gp__safe_set_lipschitz(opt);
+    } else {
+        for (z = 0; z < m; ++z) {
+            int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP_SAFE)) ||
+                       saferl_gp__certified_everywhere(opt, z);
+            opt->flags[z] = safe ? SAFERL_GP_SAFE : 0;
+        }
+    }
+    for (z = 0; z < m; ++z) {
+        if (opt->flags[z] & SAFERL_GP_SAFE) step->safe_count += 1;
+        else unsafe_exists = 1;
+    }
+    return unsafe_exists;
+}
+
+/* Widths w_t = u_t - l_t, scaled by each GP's sqrt(k(x, x)), the largest over the objective
+   and the constraints (SafeOpt), or over the constraints alone (StageOpt's stage 1). */
+static void saferl_gp__widths(saferl_gp_safeopt *opt) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, r, m = d->candidate_count, k = d->constraint_count;
+    const int stage1 = d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1;
+    for (z = 0; z < m; ++z) opt->width[z] = -1.0;
+    for (r = (stage1 && k > 0) ? 1 : 0; r < 1 + k; ++r) {
+        const saferl_gp *gp = r == 0 ? d->objective : d->constraints[r - 1].gp;
+        saferl_gp__widen(opt->width, opt->lower + (size_t)r * m, opt->upper + (size_t)r * m, saferl_gp__width_scale(gp), m);
+    }
+}
+
+/* Maximisers M_t = {x in S_t : u_0(x) >= max over S_t of l_0}. Returns the widest one's width
+   (-1 when there is none). */
+static double saferl_gp__maximizers(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step) {
+    uint32_t z, m = opt->desc.candidate_count;
+    double best_lower = -SAFERL_GP__INF, widest = -1.0;
+    for (z = 0; z < m; ++z)
+        if ((opt->flags[z] & SAFERL_GP_SAFE) && opt->lower[z] > best_lower) best_lower = opt->lower[z];
+    for (z = 0; z < m; ++z) {
+        if (!(opt->flags[z] & SAFERL_GP_SAFE) || !(opt->upper[z] >= best_lower)) continue;
+        opt->flags[z] |= SAFERL_GP_MAXIMIZER;
+        step->maximizer_count += 1;
+        if (opt->width[z] > widest) widest = opt->width[z];
+    }
+    return widest;
+}
+
+/* Expanders G_t: safe candidates tested by decreasing width (befelix/SafeOpt's pruning); the
+   first confirmed one is the widest and ends the search, unless full_sets. SafeOpt skips
+   maximisers and stops where a maximiser is at least as wide (neither could win the choice).
+   Returns the widest expander, or candidate_count when none was found. */
+static uint32_t saferl_gp__expanders(saferl_gp_safeopt *opt, double beta, double widest_maximizer, int unsafe_exists,
+                                     saferl_gp_safeopt_step *step) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    const int pruned = !d->full_sets, safeopt = d->rule == SAFERL_GP_SAFEOPT;
+    uint32_t z, m = d->candidate_count, found = m;
+    if (!unsafe_exists || d->constraint_count == 0) return m;
+    for (;;) {
+        uint32_t pick = m;
+        double w = -1.0;
+        for (z = 0; z < m; ++z) {
+            unsigned char f = opt->flags[z];
+            if (!(f & SAFERL_GP_SAFE) || (f & SAFERL_GP_TESTED)) continue;
+            if (safeopt && pruned && (f & SAFERL_GP_MAXIMIZER)) continue;
+            if (opt->width[z] > w) {
+                w = opt->width[z];
+                pick = z;
+            }
+        }
+        if (pick == m) break;
+        if (pruned && ((safeopt && w <= widest_maximizer) || (d->max_expander_tests && step->expander_tests >= d->max_expander_tests)))
+            break;
+        opt->flags[pick] |= SAFERL_GP_TESTED;
+        step->expander_tests += 1;
+        if (!saferl_gp__is_expander(opt, pick, beta)) continue;
+        opt->flags[pick] |= SAFERL_GP_EXPANDER;
+        step->expander_count += 1;
+        if (found == m) found = pick;
+        if (pruned) break;
+        if (d->expander_test == SAFERL_GP_EXPAND_ALL_SAFE) {
+            /* every safe point is one: no need to test them one by one */
+            for (z = 0; z < m; ++z)
+                if ((opt->flags[z] & SAFERL_GP_SAFE) && !(opt->flags[z] & SAFERL_GP_EXPANDER)) {
+                    opt->flags[z] |= SAFERL_GP_EXPANDER | SAFERL_GP_TESTED;
+                    step->expander_count += 1;
+                }
+            break;
+        }
+    }
+    return found;
+}
+
+/* The choice: SafeOpt the widest of G_t and M_t; StageOpt's stage 1 the widest expander; else
+   (safe UCB, StageOpt's stage 2, or nothing to choose from) argmax over S_t of u_0. */
+static uint32_t saferl_gp__choice(saferl_gp_safeopt *opt, uint32_t widest_expander, saferl_gp_safeopt_step *step) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, m = d->candidate_count, best = 0;
+    int have_best = 0;
+    if (d->rule == SAFERL_GP_SAFEOPT) {
+        for (z = 0; z < m; ++z) {
+            unsigned char f = opt->flags[z];
+            if (!(f & (SAFERL_GP_MAXIMIZER | SAFERL_GP_EXPANDER))) continue;
+            if (!have_best || opt->width[z] > step->width) {
+                have_best = 1;
+                best = z;
+                step->width = opt->width[z];
+                step->choice = (f & SAFERL_GP_EXPANDER) && !(f & SAFERL_GP_MAXIMIZER) ? SAFERL_GP_CHOSE_EXPANDER
+                                                                                     : SAFERL_GP_CHOSE_MAXIMIZER;
+            }
+        }
+        if (have_best) return best;
+    } else if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1) {
+        step->width = opt->width[widest_expander];
+        step->choice = SAFERL_GP_CHOSE_EXPANDER;
+        return widest_expander;
+    }
+    for (z = 0; z < m; ++z) {
+        if (!(opt->flags[z] & SAFERL_GP_SAFE)) continue;
+        if (!have_best || opt->upper[z] > opt->upper[best]) {
+            have_best = 1;
+            best = z;
+        }
+    }
+    step->choice = SAFERL_GP_CHOSE_UCB;
+    step->width = 0.0;
+    return best;
+}
+
 SAFERL_GP_API saferl_result saferl_gp_safeopt_next(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *out) {
     const saferl_gp_safeopt_desc *d;
     saferl_gp_safeopt_step step;
-    uint32_t m, k, rows, r, z, i, best = 0, dim;
-    double beta, best_lower = -SAFERL_GP__INF, best_width = -1.0, max_maximizer_width = -1.0;
-    int have_best = 0, unsafe_exists = 0, stage1;
+    uint32_t i, widest_expander;
+    double beta, widest_maximizer;
+    int unsafe_exists, stageopt;
     saferl_result res;
     SAFERL_ASSERT(opt != NULL && opt->flags != NULL);
     d = &opt->desc;
-    m = d->candidate_count;
-    k = d->constraint_count;
-    rows = 1 + k;
-    dim = d->objective->dim;
+    stageopt = d->rule == SAFERL_GP_STAGEOPT;
     memset(&step, 0, sizeof step);
     for (i = 0; i < opt->model_count; ++i)
         if ((res = saferl_gp_grid_update(&opt->grid[i], opt->model[i])) < 0) return res;
     beta = saferl_gp_safeopt_beta(opt);
     if (!saferl_gp__is_finite(beta) || !(beta >= 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
     step.beta = beta;
-    /* bounds (opt->width is the scratch for the standard deviations) */
-    for (r = 0; r < rows; ++r) {
-        const saferl_gp_grid *grid = &opt->grid[r == 0 ? 0 : opt->constraint_model[r - 1]];
-        step.model_violations += saferl_gp__bounds(grid->mean, grid->var, opt->lower + (size_t)r * m,
-                                                   opt->upper + (size_t)r * m, opt->width, m, beta, !d->no_intersection);
-    }
+    step.model_violations = saferl_gp__bounds_of_every_gp(opt, beta);
     opt->model_violations += step.model_violations;
-    /* safe set */
-    if (d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ) {
-        for (z = 0; z < m; ++z) opt->flags[z] = (unsigned char)((opt->flags[z] & SAFERL_GP_SAFE) ? 2 * SAFERL_GP_TESTED : 0);
-        for (z = 0; z < m; ++z) {
-            uint32_t x;
-            int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & (2 * SAFERL_GP_TESTED)));
-            for (x = 0; x < m && !safe; ++x) {
-                double dist;
-                int all = 1;
-                if (!(opt->flags[x] & (2 * SAFERL_GP_TESTED))) continue;
-                dist = d->lipschitz * saferl_gp__distance(d->candidates + (size_t)x * dim, d->candidates + (size_t)z * dim, dim);
-                for (i = 0; i < k && all; ++i) {
-                    const saferl_gp_constraint *c = &d->constraints[i];
-                    size_t at = (size_t)(1 + i) * m + x;
-                    all = c->upper ? opt->upper[at] + dist <= c->threshold : opt->lower[at] - dist >= c->threshold;
-                }
-                safe = all;
-            }
-            if (safe) opt->flags[z] |= SAFERL_GP_SAFE;
-        }
-        for (z = 0; z < m; ++z) opt->flags[z] &= SAFERL_GP_SAFE;
-    } else {
-        for (z = 0; z < m; ++z) {
-            int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP_SAFE));
-            if (!safe) {
-                int all = 1;
-                for (i = 0; i < k && all; ++i)
-                    all = saferl_gp__certified(&d->constraints[i], opt->lower[(size_t)(1 + i) * m + z],
-                                               opt->upper[(size_t)(1 + i) * m + z]);
-                safe = all;
-            }
-            opt->flags[z] = safe ? SAFERL_GP_SAFE : 0;
-        }
-    }
-    for (z = 0; z < m; ++z) {
-        if (!(opt->flags[z] & SAFERL_GP_SAFE)) {
-            unsafe_exists = 1;
-            continue;
-        }
-        step.safe_count += 1;
-        if (opt->lower[z] > best_lower) best_lower = opt->lower[z];
-    }
-    /* widths: SafeOpt all GPs, StageOpt stage 1 the constraints (the objective without any) */
-    stage1 = d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1;
-    for (z = 0; z < m; ++z) opt->width[z] = -1.0;
-    for (r = (stage1 && k > 0) ? 1 : 0; r < rows; ++r) {
-        const saferl_gp *gp = r == 0 ? d->objective : d->constraints[r - 1].gp;
-        saferl_gp__widen(opt->width, opt->lower + (size_t)r * m, opt->upper + (size_t)r * m, saferl_gp__width_scale(gp), m);
-    }
-    for (z = 0; z < m; ++z) {
-        const double w = opt->width[z];
-        if ((opt->flags[z] & SAFERL_GP_SAFE) && opt->upper[z] >= best_lower) {
-            opt->flags[z] |= SAFERL_GP_MAXIMIZER;
-            step.maximizer_count += 1;
-            if (w > max_maximizer_width) max_maximizer_width = w;
-        }
-    }
-    if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1 && d->stage1_steps && opt->evaluations >= d->stage1_steps)
-        opt->stage = 2;
-    if (d->rule == SAFERL_GP_SAFEOPT || (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1) || d->full_sets) {
-        /* expanders by decreasing width; the first confirmed one is the widest */
-        uint32_t found = m, tests = 0, limit = d->max_expander_tests;
-        for (;;) {
-            uint32_t pick = m;
-            double w = -1.0;
-            for (z = 0; z < m; ++z) {
-                unsigned char f = opt->flags[z];
-                if (!(f & SAFERL_GP_SAFE) || (f & SAFERL_GP_TESTED)) continue;
-                if (d->rule == SAFERL_GP_SAFEOPT && !d->full_sets && (f & SAFERL_GP_MAXIMIZER)) continue;
-                if (opt->width[z] > w) {
-                    w = opt->width[z];
-                    pick = z;
-                }
-            }
-            if (pick == m || !unsafe_exists || k == 0) break;
-            if (!d->full_sets) {
-                if (d->rule == SAFERL_GP_SAFEOPT && w <= max_maximizer_width) break; /* cannot win */
-                if (limit && tests >= limit) break;
-            }
-            opt->flags[pick] |= SAFERL_GP_TESTED;
-            tests += 1;
-            if (saferl_gp__is_expander(opt, pick, beta)) {
-                opt->flags[pick] |= SAFERL_GP_EXPANDER;
-                step.expander_count += 1;
-                if (found == m) found = pick;
-                if (!d->full_sets) break;
-                if (d->expander_test == SAFERL_GP_EXPAND_ALL_SAFE) {
-                    /* every safe point is one: no need to test them one by one */
-                    for (z = 0; z < m; ++z)
-                        if ((opt->flags[z] & SAFERL_GP_SAFE) && !(opt->flags[z] & SAFERL_GP_EXPANDER)) {
-                            opt->flags[z] |= SAFERL_GP_EXPANDER | SAFERL_GP_TESTED;
-                            step.expander_count += 1;
-                        }
-                    break;
-                }
-            }
-        }
-        step.expander_tests = tests;
-        if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1 &&
-            (found == m || !(opt->width[found] > d->stage_tolerance)))
+    unsafe_exists = saferl_gp__safe_set(opt, &step);
+    saferl_gp__widths(opt);
+    widest_maximizer = saferl_gp__maximizers(opt, &step);
+    if (stageopt && opt->stage == 1 && d->stage1_steps && opt->evaluations >= d->stage1_steps) opt->stage = 2;
+    widest_expander = d->candidate_count;
+    if (d->rule == SAFERL_GP_SAFEOPT || (stageopt && opt->stage == 1) || d->full_sets) {
+        widest_expander = saferl_gp__expanders(opt, beta, widest_maximizer, unsafe_exists, &step);
+        if (stageopt && opt->stage == 1 &&
+            (widest_expander == d->candidate_count || !(opt->width[widest_expander] > d->stage_tolerance)))
             opt->stage = 2; /* the widest expander is within zeta: exploit from now on */
-        if (d->rule == SAFERL_GP_SAFEOPT) {
-            for (z = 0; z < m; ++z) {
-                unsigned char f = opt->flags[z];
-                if (!(f & (SAFERL_GP_MAXIMIZER | SAFERL_GP_EXPANDER))) continue;
-                if (!have_best || opt->width[z] > best_width) {
-                    have_best = 1;
-                    best = z;
-                    best_width = opt->width[z];
-                    step.choice = (f & SAFERL_GP_EXPANDER) && !(f & SAFERL_GP_MAXIMIZER) ? SAFERL_GP_CHOSE_EXPANDER
-                                                                                          : SAFERL_GP_CHOSE_MAXIMIZER;
-                }
-            }
-        } else if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1) {
-            have_best = 1;
-            best = found;
-            best_width = opt->width[found];
-            step.choice = SAFERL_GP_CHOSE_EXPANDER;
-        }
     }
-    if (!have_best) {
-        /* safe UCB (also StageOpt's stage 2) */
-        for (z = 0; z < m; ++z) {
-            if (!(opt->flags[z] & SAFERL_GP_SAFE)) continue;
-            if (!have_best || opt->upper[z] > opt->upper[best]) {
-                have_best = 1;
-                best = z;
-            }
-        }
-        step.choice = SAFERL_GP_CHOSE_UCB;
-        best_width = 0.0;
-    }
-    step.index = best;
-    step.stage = d->rule == SAFERL_GP_STAGEOPT ? (int)opt->stage : 0;
-    step.width = best_width;
-    step.objective_upper = opt->upper[best];
-    opt->last_index = best;
+    step.index = saferl_gp__choice(opt, widest_expander, &step);
+    step.stage = stageopt ? (int)opt->stage : 0;
+    step.objective_upper = opt->upper[step.index];
+    opt->last_index = step.index;
     if (out) *out = step;
     return SAFERL_OK;
 }
@@ -2676,6 +2835,7 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, ui
                                                       const double *constraint_values) {
     const saferl_gp_safeopt_desc *d;
     double value[1 + SAFERL_GP_MAX_CONSTRAINTS];
+    int given[1 + SAFERL_GP_MAX_CONSTRAINTS];
     uint32_t i, added = 0;
     const double *x;
     saferl_result r = SAFERL_OK;
@@ -2685,9 +2845,16 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, ui
     if (d->constraint_count && !constraint_values) return SAFERL_ERR_INVALID_ARGUMENT;
     if (!saferl_gp__is_finite(objective_value) || !saferl_gp__all_finite(constraint_values, d->constraint_count))
         return SAFERL_ERR_NOT_FINITE;
+    /* one GP models one function: every value given for it (the objective's, a constraint's)
+       must be the same number, or the call is refused (it once kept the first silently) */
     value[0] = objective_value;
-    for (i = 0; i < d->constraint_count; ++i)
-        if (opt->constraint_model[i] != 0) value[opt->constraint_model[i]] = constraint_values[i];
+    for (i = 0; i < opt->model_count; ++i) given[i] = i == 0;
+    for (i = 0; i < d->constraint_count; ++i) {
+        const uint32_t model = opt->constraint_model[i];
+        if (given[model] && value[model] != constraint_values[i]) return SAFERL_ERR_INVALID_ARGUMENT;
+        value[model] = constraint_values[i];
+        given[model] = 1;
+    }
     for (i = 0; i < opt->model_count; ++i)
         if (opt->model[i]->count >= opt->model[i]->capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
     x = d->candidates + (size_t)index * d->objective->dim;
@@ -2700,7 +2867,12 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, ui
         while (added-- > 0) saferl_gp_remove_last(opt->model[added]);
         return r;
     }
-    for (i = 0; i < opt->model_count; ++i) saferl_gp_grid_update(&opt->grid[i], opt->model[i]);
+    for (i = 0; i < opt->model_count && r >= 0; ++i) r = saferl_gp_grid_update(&opt->grid[i], opt->model[i]);
+    if (r < 0) { /* a posterior that overflowed: the evaluation is not taken */
+        for (i = 0; i < opt->model_count; ++i) saferl_gp_remove_last(opt->model[i]);
+        for (i = 0; i < opt->model_count; ++i) saferl_gp_grid_update(&opt->grid[i], opt->model[i]);
+        return r;
+    }
     opt->evaluations += 1;
     return SAFERL_OK;
 }
@@ -2786,6 +2958,10 @@ SAFERL_GP_API size_t saferl_gp_pls_memory_size(const saferl_gp_pls_desc *desc) {
         scratch.reward_gp.x = scratch.cost_gp.x = (double *)desc->targets; /* only looked at, not used */
         scratch.reward_gp.dim = scratch.cost_gp.dim = desc->dim;
         scratch.reward_gp.capacity = scratch.cost_gp.capacity = rd.capacity;
+        scratch.reward_gp.signal_variance = rd.signal_variance;
+        scratch.reward_gp.y_scale = rd.y_scale;
+        scratch.cost_gp.signal_variance = cd.signal_variance;
+        scratch.cost_gp.y_scale = cd.y_scale;
         sd = saferl_gp__pls_safeopt_desc(&scratch, desc, &cost);
         c = saferl_gp_safeopt_memory_size(&sd);
     }

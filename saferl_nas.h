@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_nas.h - v0.1.0 - one-shot architecture search: AdvantageNAS and its rivals
+/* saferl_nas.h - v0.2.0 - one-shot architecture search: AdvantageNAS and its rivals
                            on a weight-sharing supernet; public domain or MIT (end of file)
 
    AdvantageNAS (Sato, Sakuma, Akimoto, AAAI 2021, arXiv:2012.06138) searches a cell by
@@ -9,9 +9,9 @@
    shares the architecture. One forward and one backward pass give the credit of every edge.
    This header holds the supernet (convolution, pooling, skip, zero and linear operations,
    forward and backward through the sampled operations only), the architecture
-   distribution, AdvantageNAS and its rivals (REINFORCE, PARSEC, GDAS, ProxylessNAS and
-   DARTS as the dense reference) with the update rules of the authors' code, and the
-   paper's teacher-student toy task.
+   distribution, AdvantageNAS and every rival the paper compares against (REINFORCE,
+   PARSEC, GDAS, ProxylessNAS, NASP, and SNAS and DARTS as the dense references) with the
+   update rules of the authors' comparison code, and the paper's teacher-student toy task.
 
    Do this:
       #define SAFERL_NAS_IMPLEMENTATION   (or SAFERL_IMPLEMENTATION for every saferl header)
@@ -97,13 +97,28 @@
         first reward is 0). PARSEC: 8 samples collected; G = sum_i softmax(L)_i (a_i - pi),
         one Adam step every 8 draws (Chainer skips steps with no gradient, so Adam's t counts
         steps taken). GDAS: z = softmax((log(pi + 0.001) + g) / tau), uniform clipped to
-        [0.001, 0.999], tau linear from 10 to 0.1 over max_iterations, straight-through gate
-        onehot(argmax z); the theta gradient is the exact chain rule through z.
+        [0.001, 0.999], tau linear from 10 to 0.1 over max_iterations (then held),
+        straight-through gate onehot(argmax z); theta's gradient is the exact chain rule
+        through z.
         ProxylessNAS: two ops evaluated with gate 1; grad[i] += sum_j A_j p_j (delta_ij -
         p_i) with p the softmax over the two; after Adam, log(sum exp theta_new / sum exp
         theta_old + 1e-4) is subtracted from the two sampled entries of that edge. (The
-        official rescale indexes narc[:, inx] and so mixes rows; we apply the intended
-        per-edge rule.) DARTS: gates = pi, theta grad = pi (g - <pi, g>) (first order).
+        official rescale indexes narc[:, inx] and so mixes rows; "proxyless" applies the
+        intended per-edge rule, "proxyless_official" the code's, with NumPy's semantics:
+        theta[r][inx[j]] -= offset[j] for every row r, the last j winning on repeated
+        columns.) DARTS (Liu, Simonyan, Yang, ICLR 2019, arXiv:1806.09055): gates = pi,
+        theta grad = pi (g - <pi, g>) (first order).
+      * SNAS (Xie, Zheng, Liu, Lin, ICLR 2019, arXiv:1812.09926): gates = z, the relaxed
+        Gumbel sample above (every op evaluated), tau = (cos(pi t / T) + 1) / 2 over
+        max_iterations T as in the comparison code (held past T - 1); theta's gradient is
+        the exact chain rule through z, as GDAS's. SNAS's resource term is not included.
+      * NASP (Yao, Xu, Tu, Zhu, AAAI 2020, arXiv:1905.13577): gates = onehot(argmax theta);
+        every operation is evaluated (strategy evaluate_all) so gate_grad holds every
+        gate's partial derivative, and theta's gradient is gate_grad itself; after the step
+        theta is constrained per edge as the comparison code's nasp_c2_const (shift up by a
+        negative minimum, divide by a maximum above 1). Departure from the NASP paper, as
+        in the comparison code: Adam instead of plain gradient steps, and that rescaling
+        instead of clipping to [0, 1].
       * Optimiser for theta: Chainer's Adam, theta -= alpha sqrt(1 - b2^t)/(1 - b1^t) m /
         (sqrt(v) + eps), after an optional weight decay (grad += wd theta) and an optional
         global-norm clip, in that order (the official hooks' order).
@@ -134,15 +149,19 @@
       object as it was; parsers report the column.
 
    REVISION HISTORY
+      0.2.0 (2026-12-04)  SNAS, NASP and the official code's ProxylessNAS rescale as
+                          strategies; saferl_nas_toy_arch_loss; a strategy may ask for
+                          every operation to be evaluated (evaluate_all); the GDAS and SNAS
+                          temperatures are held at their last value past max_iterations
       0.1.0 (2026-11-21)  first release
 */
 #ifndef SAFERL_NAS_H
 #define SAFERL_NAS_H
 
 #define SAFERL_NAS_VERSION_MAJOR 0
-#define SAFERL_NAS_VERSION_MINOR 1
+#define SAFERL_NAS_VERSION_MINOR 2
 #define SAFERL_NAS_VERSION_PATCH 0
-#define SAFERL_NAS_VERSION_STRING "0.1.0"
+#define SAFERL_NAS_VERSION_STRING "0.2.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_NAS_IMPLEMENTATION)
 #define SAFERL_NAS_IMPLEMENTATION
@@ -379,7 +398,10 @@ typedef enum saferl_nas_strategy_kind {
     SAFERL_NAS_GDAS = 3,       /* mode "GD" */
     SAFERL_NAS_PROXYLESS = 4,  /* mode "P" */
     SAFERL_NAS_DARTS = 5,      /* mode "D" (dense) */
-    SAFERL_NAS_STRATEGY_KINDS = 6
+    SAFERL_NAS_SNAS = 6,       /* mode "S" (dense, relaxed) */
+    SAFERL_NAS_NASP = 7,       /* mode "N" (one-hot forward, every gate's gradient) */
+    SAFERL_NAS_PROXYLESS_OFFICIAL = 8, /* mode "P" with the official code's rescale */
+    SAFERL_NAS_STRATEGY_KINDS = 9
 } saferl_nas_strategy_kind;
 
 struct saferl_nas_arch;
@@ -398,10 +420,14 @@ typedef struct saferl_nas_strategy {
     /* Optional: after the optimiser step, theta_before the values before it. */
     void (*after_step)(struct saferl_nas_arch *arch, const double *theta_before);
     void *user_data;
+    /* 1: the network evaluates every operation, gate 0 included, so that gate_grad holds
+       the partial derivative of every gate (NASP); 0: operations with gate 0 are skipped. */
+    int evaluate_all;
 } saferl_nas_strategy;
 
 SAFERL_NAS_API const saferl_nas_strategy *saferl_nas_strategy_builtin(saferl_nas_strategy_kind kind);
-/* "advantage", "reinforce", "parsec", "gdas", "proxyless", "darts" -> kind, or -1. */
+/* "advantage", "reinforce", "parsec", "gdas", "proxyless", "darts", "snas", "nasp",
+   "proxyless_official" -> kind, or -1. */
 SAFERL_NAS_API int saferl_nas_strategy_from_name(const char *name);
 
 #define SAFERL_NAS_PARSEC_MAX_SAMPLES 16
@@ -420,7 +446,7 @@ typedef struct saferl_nas_arch_desc {
     int with_baseline;            /* AdvantageNAS "with baseline" (mode A2) */
     int zero_op_rule;             /* AdvantageNAS: advantage of the zero op from the EMAs */
     int zero_op;                  /* index of the zero operation, when zero_op_rule */
-    int max_iterations;           /* GDAS temperature schedule length; 0 -> 2000 */
+    int max_iterations;           /* GDAS and SNAS temperature schedule length; 0 -> 2000 */
     double tau_start, tau_end;    /* GDAS temperature; 0 -> 10 and 0.1 */
     int parsec_samples;           /* 0 -> 8, at most SAFERL_NAS_PARSEC_MAX_SAMPLES */
     saferl_allocator allocator;   /* for saferl_nas_arch_create; zero -> SAFERL_MALLOC */
@@ -437,7 +463,7 @@ typedef struct saferl_nas_arch {
     double *adam_m, *adam_v;      /* (E,K) */
     double *advantage_ema;        /* (E,K) zero-op rule */
     double *edge_baseline;        /* (E) with_baseline */
-    double *gumbel_z;             /* (E,K) GDAS relaxed sample */
+    double *gumbel_z;             /* (E,K) GDAS and SNAS relaxed sample */
     double *scratch;              /* (E,K) */
     int *choice;                  /* (E) sampled op per edge */
     int *choice2;                 /* (E) ProxylessNAS's second op */
@@ -450,7 +476,7 @@ typedef struct saferl_nas_arch {
     double loss_baseline;         /* REINFORCE's EMA of the loss */
     int loss_baseline_set, advantage_ema_set, edge_baseline_set;
     long adam_steps;              /* t of Adam */
-    long iteration;               /* updates seen (GDAS schedule) */
+    long iteration;               /* updates seen (GDAS and SNAS schedules) */
     void *user_data;              /* free for a user strategy */
     void *owned_memory;           /* set by saferl_nas_arch_create */
 } saferl_nas_arch;
@@ -531,6 +557,7 @@ typedef struct saferl_nas_net {
     const int *labels;
     int batch;
     int forward_done;
+    int evaluated_all;            /* the last forward also evaluated gate-0 operations */
     void *owned_memory;
 } saferl_nas_net;
 
@@ -563,7 +590,8 @@ SAFERL_NAS_API saferl_result saferl_nas_net_evaluate(saferl_nas_net *net, const 
 SAFERL_NAS_API saferl_result saferl_nas_weight_step(saferl_nas_net *net, saferl_nas_arch *arch,
                                                     saferl_rng *rng, const float *inputs,
                                                     const int *labels, int batch, double *loss);
-/* Architecture step: draw, forward, backward into arch->gate_grad, saferl_nas_arch_update. */
+/* Architecture step: draw, forward (every operation when the strategy's evaluate_all is set),
+   backward into arch->gate_grad, saferl_nas_arch_update. */
 SAFERL_NAS_API saferl_result saferl_nas_arch_step(saferl_nas_net *net, saferl_nas_arch *arch,
                                                   saferl_rng *rng, const float *inputs,
                                                   const int *labels, int batch, double *loss);
@@ -613,6 +641,9 @@ SAFERL_NAS_API void saferl_nas_toy_sample(saferl_nas_toy *toy, saferl_rng *rng);
 /* MSE of the student with gates (P,K) on the current batch; gate_grad (optional, (P,K))
    gets dL/dgate (see ALGORITHMIC CHOICES for gates that are 0). */
 SAFERL_NAS_API double saferl_nas_toy_loss(const saferl_nas_toy *toy, const double *gates, double *gate_grad);
+/* The same for arch->gates into arch->gate_grad, evaluating every candidate when the strategy
+   asks (evaluate_all: NASP). Use this in a search loop. */
+SAFERL_NAS_API double saferl_nas_toy_arch_loss(const saferl_nas_toy *toy, saferl_nas_arch *arch);
 SAFERL_NAS_API int saferl_nas_toy_argmax_is_teacher(const saferl_nas_toy *toy, const saferl_nas_arch *arch);
 /* Runs a strategy on the toy task: iterations updates; *first_hit gets the number of
    updates after which the argmax first equals the teacher (iterations + 1 if never: the
@@ -1317,7 +1348,8 @@ SAFERL_NAS_API saferl_result saferl_nas_arch_update(saferl_nas_arch *arch, doubl
     step = arch->desc.strategy->gradient(arch, loss, arch->theta_grad);
     if (step < 0) return (saferl_result)step;
     ++arch->iteration;
-    if (loss < arch->best_loss && arch->desc.strategy != saferl_nas_strategy_builtin(SAFERL_NAS_DARTS)) {
+    if (loss < arch->best_loss && arch->desc.strategy != saferl_nas_strategy_builtin(SAFERL_NAS_DARTS) &&
+        arch->desc.strategy != saferl_nas_strategy_builtin(SAFERL_NAS_SNAS)) { /* dense: no sampled net */
         arch->best_loss = loss;
         for (e = 0; e < arch->edge_count; ++e) arch->best_choice[e] = arch->choice[e];
     }
@@ -1432,16 +1464,25 @@ static int saferl_nas__parsec_gradient(saferl_nas_arch *arch, double loss, doubl
     return 1;
 }
 
-/* GDAS: Gumbel softmax at temperature tau, straight-through one-hot gates */
+/* The relaxed strategies' schedules. GDAS: tau linear from tau_start to tau_end over
+   max_iterations, then held at tau_end. SNAS (the official comparison code's): tau =
+   (cos(pi t / T) + 1) / 2, held past t = T - 1 (at T it would be 0). */
 static double saferl_nas__gdas_tau(const saferl_nas_arch *arch) {
     double f = (double)arch->iteration / (double)arch->desc.max_iterations;
+    if (f > 1.0) f = 1.0;
     return arch->desc.tau_start - (arch->desc.tau_start - arch->desc.tau_end) * f;
 }
 
-static void saferl_nas__draw_gdas(saferl_nas_arch *arch, saferl_rng *rng) {
+static double saferl_nas__snas_tau(const saferl_nas_arch *arch) {
+    long t = arch->iteration < arch->desc.max_iterations ? arch->iteration : arch->desc.max_iterations - 1;
+    return (cos(3.14159265358979323846 * (double)t / (double)arch->desc.max_iterations) + 1.0) / 2.0;
+}
+
+/* z_e = softmax((log(pi_e + 0.001) + g) / tau) into arch->gumbel_z, g Gumbel noise from a
+   uniform clipped to [0.001, 0.999] (util.py gumbel_softmax); choice_e = argmax z_e */
+static void saferl_nas__gumbel_softmax(saferl_nas_arch *arch, saferl_rng *rng, double tau) {
     int e, k, K = arch->op_count;
-    double tau = saferl_nas__gdas_tau(arch), p[SAFERL_NAS_MAX_OPS], u[SAFERL_NAS_MAX_OPS];
-    memset(arch->gates, 0, (size_t)arch->edge_count * K * sizeof(double));
+    double p[SAFERL_NAS_MAX_OPS], u[SAFERL_NAS_MAX_OPS];
     for (e = 0; e < arch->edge_count; ++e) {
         double *z = arch->gumbel_z + (size_t)e * K;
         int best = 0;
@@ -1454,14 +1495,28 @@ static void saferl_nas__draw_gdas(saferl_nas_arch *arch, saferl_rng *rng) {
         saferl_nas__softmax(u, K, z);
         for (k = 1; k < K; ++k) if (z[k] > z[best]) best = k;
         arch->choice[e] = best;
-        arch->gates[(size_t)e * K + best] = 1.0;
     }
 }
 
-static int saferl_nas__gdas_gradient(saferl_nas_arch *arch, double loss, double *grad) {
+/* GDAS: straight-through one-hot gates of argmax z */
+static void saferl_nas__draw_gdas(saferl_nas_arch *arch, saferl_rng *rng) {
+    int e, K = arch->op_count;
+    saferl_nas__gumbel_softmax(arch, rng, saferl_nas__gdas_tau(arch));
+    memset(arch->gates, 0, (size_t)arch->edge_count * K * sizeof(double));
+    for (e = 0; e < arch->edge_count; ++e) arch->gates[(size_t)e * K + arch->choice[e]] = 1.0;
+}
+
+/* SNAS: the relaxed sample itself is the gates (every op evaluated) */
+static void saferl_nas__draw_snas(saferl_nas_arch *arch, saferl_rng *rng) {
+    saferl_nas__gumbel_softmax(arch, rng, saferl_nas__snas_tau(arch));
+    memcpy(arch->gates, arch->gumbel_z, (size_t)arch->edge_count * arch->op_count * sizeof(double));
+}
+
+/* theta's gradient through z = softmax((log(softmax(theta) + 0.001) + g) / tau), from dL/dz
+   = gate_grad (for GDAS the straight-through estimator's dL/dgate) */
+static int saferl_nas__gumbel_gradient(saferl_nas_arch *arch, double tau, double *grad) {
     int e, k, K = arch->op_count;
-    double tau = saferl_nas__gdas_tau(arch), p[SAFERL_NAS_MAX_OPS], du[SAFERL_NAS_MAX_OPS], dp[SAFERL_NAS_MAX_OPS];
-    (void)loss;
+    double p[SAFERL_NAS_MAX_OPS], du[SAFERL_NAS_MAX_OPS], dp[SAFERL_NAS_MAX_OPS];
     for (e = 0; e < arch->edge_count; ++e) {
         const double *z = arch->gumbel_z + (size_t)e * K, *dz = arch->gate_grad + (size_t)e * K;
         double zdz = 0.0, pdp = 0.0;
@@ -1475,6 +1530,16 @@ static int saferl_nas__gdas_gradient(saferl_nas_arch *arch, double loss, double 
         for (k = 0; k < K; ++k) grad[(size_t)e * K + k] = p[k] * (dp[k] - pdp); /* through softmax(theta) */
     }
     return saferl_nas__check_finite_grad(arch, grad) ? 1 : SAFERL_ERR_NOT_FINITE;
+}
+
+static int saferl_nas__gdas_gradient(saferl_nas_arch *arch, double loss, double *grad) {
+    (void)loss;
+    return saferl_nas__gumbel_gradient(arch, saferl_nas__gdas_tau(arch), grad);
+}
+
+static int saferl_nas__snas_gradient(saferl_nas_arch *arch, double loss, double *grad) {
+    (void)loss;
+    return saferl_nas__gumbel_gradient(arch, saferl_nas__snas_tau(arch), grad);
 }
 
 /* ProxylessNAS: two distinct ops per edge, drawn without replacement from pi_e */
@@ -1534,6 +1599,37 @@ static void saferl_nas__proxyless_rescale(saferl_nas_arch *arch, const double *t
     }
 }
 
+/* The official rescale (util.py rescale): narc[:, inx1] -= offset; narc[:, inx2] -= offset
+   with inx1, inx2 the smaller and larger sampled column of every row. NumPy's fancy
+   indexing makes that "for every row r and every j: theta[r][inx[j]] = value before the
+   statement - offset[j]", the last j winning where columns repeat, so every edge is shifted
+   by other edges' offsets at other edges' columns. Kept by name for comparisons. */
+static void saferl_nas__proxyless_rescale_official(saferl_nas_arch *arch, const double *theta_before) {
+    int e, j, r, pass, K = arch->op_count, E = arch->edge_count;
+    double *offset = arch->gumbel_z; /* (E) of this free (E,K) block: proxyless draws no Gumbel */
+    for (e = 0; e < E; ++e) {
+        double *t = arch->theta + (size_t)e * K;
+        const double *o = theta_before + (size_t)e * K;
+        double mo = o[0], mn = t[0], so = 0.0, sn = 0.0;
+        int k;
+        for (k = 1; k < K; ++k) { if (o[k] > mo) mo = o[k]; if (t[k] > mn) mn = t[k]; }
+        for (k = 0; k < K; ++k) { so += exp(o[k] - mo); sn += exp(t[k] - mn); }
+        offset[e] = log(exp(mn - mo) * sn / so + 0.0001);
+    }
+    for (pass = 0; pass < 2; ++pass) {
+        double shift[SAFERL_NAS_MAX_OPS]; /* per column: the last offset written there */
+        int k;
+        for (k = 0; k < K; ++k) shift[k] = 0.0;
+        for (j = 0; j < E; ++j) {
+            int lo = arch->choice[j] < arch->choice2[j] ? arch->choice[j] : arch->choice2[j];
+            int hi = arch->choice[j] < arch->choice2[j] ? arch->choice2[j] : arch->choice[j];
+            shift[pass == 0 ? lo : hi] = offset[j];
+        }
+        for (r = 0; r < E; ++r)
+            for (k = 0; k < K; ++k) arch->theta[(size_t)r * K + k] -= shift[k];
+    }
+}
+
 static void saferl_nas__draw_darts(saferl_nas_arch *arch, saferl_rng *rng) {
     int e, K = arch->op_count;
     (void)rng;
@@ -1556,13 +1652,59 @@ static int saferl_nas__darts_gradient(saferl_nas_arch *arch, double loss, double
     return saferl_nas__check_finite_grad(arch, grad) ? 1 : SAFERL_ERR_NOT_FINITE;
 }
 
+/* NASP (mode "N"): theta is kept in [0, 1] per edge by the comparison code's nasp_c2_const:
+   shift the row up by its minimum when that is negative, then divide by its maximum when
+   that exceeds 1. */
+static void saferl_nas__nasp_constrain(double *row, int K) {
+    double lo = row[0], hi;
+    int k;
+    for (k = 1; k < K; ++k) if (row[k] < lo) lo = row[k];
+    if (lo < 0.0) for (k = 0; k < K; ++k) row[k] -= lo;
+    hi = row[0];
+    for (k = 1; k < K; ++k) if (row[k] > hi) hi = row[k];
+    if (hi > 1.0) for (k = 0; k < K; ++k) row[k] /= hi;
+}
+
+/* one-hot gates of argmax theta (the constraint keeps the argmax, so theta is read only) */
+static void saferl_nas__draw_nasp(saferl_nas_arch *arch, saferl_rng *rng) {
+    int e, K = arch->op_count;
+    (void)rng;
+    saferl_nas_arch_argmax(arch, arch->choice);
+    memset(arch->gates, 0, (size_t)arch->edge_count * K * sizeof(double));
+    for (e = 0; e < arch->edge_count; ++e) arch->gates[(size_t)e * K + arch->choice[e]] = 1.0;
+}
+
+/* theta.grad = a.grad: every gate's partial derivative at the one-hot point */
+static int saferl_nas__nasp_gradient(saferl_nas_arch *arch, double loss, double *grad) {
+    (void)loss;
+    memcpy(grad, arch->gate_grad, (size_t)arch->edge_count * arch->op_count * sizeof(double));
+    return saferl_nas__check_finite_grad(arch, grad) ? 1 : SAFERL_ERR_NOT_FINITE;
+}
+
+/* The official code constrains theta in draw (before the step) and after it; Adam's move
+   does not depend on theta (without weight decay), so theta = c(c(before) + move). */
+static void saferl_nas__nasp_after_step(saferl_nas_arch *arch, const double *theta_before) {
+    int e, k, K = arch->op_count;
+    for (e = 0; e < arch->edge_count; ++e) {
+        double *t = arch->theta + (size_t)e * K, before[SAFERL_NAS_MAX_OPS];
+        for (k = 0; k < K; ++k) before[k] = theta_before[(size_t)e * K + k];
+        saferl_nas__nasp_constrain(before, K);
+        for (k = 0; k < K; ++k) t[k] = before[k] + (t[k] - theta_before[(size_t)e * K + k]);
+        saferl_nas__nasp_constrain(t, K);
+    }
+}
+
 static const saferl_nas_strategy saferl_nas__strategies[SAFERL_NAS_STRATEGY_KINDS] = {
-    {"advantage", saferl_nas__draw_categorical, saferl_nas__advantage_gradient, NULL, NULL},
-    {"reinforce", saferl_nas__draw_categorical, saferl_nas__reinforce_gradient, NULL, NULL},
-    {"parsec", saferl_nas__draw_categorical, saferl_nas__parsec_gradient, NULL, NULL},
-    {"gdas", saferl_nas__draw_gdas, saferl_nas__gdas_gradient, NULL, NULL},
-    {"proxyless", saferl_nas__draw_proxyless, saferl_nas__proxyless_gradient, saferl_nas__proxyless_rescale, NULL},
-    {"darts", saferl_nas__draw_darts, saferl_nas__darts_gradient, NULL, NULL}};
+    {"advantage", saferl_nas__draw_categorical, saferl_nas__advantage_gradient, NULL, NULL, 0},
+    {"reinforce", saferl_nas__draw_categorical, saferl_nas__reinforce_gradient, NULL, NULL, 0},
+    {"parsec", saferl_nas__draw_categorical, saferl_nas__parsec_gradient, NULL, NULL, 0},
+    {"gdas", saferl_nas__draw_gdas, saferl_nas__gdas_gradient, NULL, NULL, 0},
+    {"proxyless", saferl_nas__draw_proxyless, saferl_nas__proxyless_gradient, saferl_nas__proxyless_rescale, NULL, 0},
+    {"darts", saferl_nas__draw_darts, saferl_nas__darts_gradient, NULL, NULL, 0},
+    {"snas", saferl_nas__draw_snas, saferl_nas__snas_gradient, NULL, NULL, 0},
+    {"nasp", saferl_nas__draw_nasp, saferl_nas__nasp_gradient, saferl_nas__nasp_after_step, NULL, 1},
+    {"proxyless_official", saferl_nas__draw_proxyless, saferl_nas__proxyless_gradient,
+     saferl_nas__proxyless_rescale_official, NULL, 0}};
 
 SAFERL_NAS_API const saferl_nas_strategy *saferl_nas_strategy_builtin(saferl_nas_strategy_kind kind) {
     if ((int)kind < 0 || (int)kind >= SAFERL_NAS_STRATEGY_KINDS) return NULL;
@@ -1828,8 +1970,10 @@ static void saferl_nas__op_backward(saferl_nas_net *net, saferl_nas_op op, const
     }
 }
 
-SAFERL_NAS_API saferl_result saferl_nas_net_forward(saferl_nas_net *net, const float *inputs, const int *labels,
-                                                    int batch, const double *gates, double *loss, int *correct) {
+/* evaluate_all: operations with gate 0 are computed too (for their gate gradient, NASP) but
+   add nothing to the node and their weights are not trained */
+static saferl_result saferl_nas__net_forward(saferl_nas_net *net, const float *inputs, const int *labels, int batch,
+                                             const double *gates, int evaluate_all, double *loss, int *correct) {
     int E, K, N, l, to, from, k, b, image;
     size_t T, n, i, in_floats, HW, C;
     const float *x;
@@ -1874,12 +2018,12 @@ SAFERL_NAS_API saferl_result saferl_nas_net_forward(saferl_nas_net *net, const f
                 for (k = 0; k < K; ++k) {
                     size_t slot = ((size_t)l * E + e) * K + k, at = net->op_param_offset[slot];
                     float g = (float)gates[(size_t)e * K + k], *out = net->op_outputs + slot * T;
-                    if (gates[(size_t)e * K + k] == 0.0) continue;
-                    net->touched[slot] = 1;
+                    if (gates[(size_t)e * K + k] == 0.0 && !evaluate_all) continue;
+                    if (gates[(size_t)e * K + k] != 0.0) net->touched[slot] = 1;
                     if (net->ops[k] == SAFERL_NAS_NONE) continue;
                     saferl_nas__op_forward(net, net->ops[k], at == SAFERL_NAS__NO_PARAMS ? NULL : net->params + at,
                                            nodes + (size_t)from * T, out, batch);
-                    for (i = 0; i < n; ++i) node[i] += g * out[i];
+                    if (g != 0.0f) for (i = 0; i < n; ++i) node[i] += g * out[i];
                 }
             }
         }
@@ -1893,7 +2037,13 @@ SAFERL_NAS_API saferl_result saferl_nas_net_forward(saferl_nas_net *net, const f
                                (int)C, net->desc.classes);
     *loss = saferl_nas__softmax_crossentropy_forward(net->logits, labels, batch, net->desc.classes, correct);
     net->forward_done = 1;
+    net->evaluated_all = evaluate_all;
     return saferl_nas__is_finite(*loss) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE;
+}
+
+SAFERL_NAS_API saferl_result saferl_nas_net_forward(saferl_nas_net *net, const float *inputs, const int *labels,
+                                                    int batch, const double *gates, double *loss, int *correct) {
+    return saferl_nas__net_forward(net, inputs, labels, batch, gates, 0, loss, correct);
 }
 
 SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double *gate_grad) {
@@ -1951,12 +2101,19 @@ SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double
                     const float *out;
                     float *dout = net->scratch;
                     slot = ((size_t)l * E + e) * K + k;
-                    if (gate == 0.0) {
+                    if (gate == 0.0 && !net->evaluated_all) {
                         if (gate_grad) gate_grad[(size_t)e * K + k] += dsum; /* the constant a * 1 term */
                         continue;
                     }
                     if (net->ops[k] == SAFERL_NAS_NONE) continue; /* output 0: no gradient at all */
                     out = net->op_outputs + slot * T;
+                    if (gate == 0.0) { /* evaluated for its gate gradient only */
+                        double s = 0.0;
+                        if (!gate_grad) continue;
+                        for (i = 0; i < n; ++i) s += (double)dnode[i] * out[i];
+                        gate_grad[(size_t)e * K + k] += s;
+                        continue;
+                    }
                     at = net->op_param_offset[slot];
                     if (gate_grad) {
                         double s = 0.0;
@@ -2082,7 +2239,7 @@ SAFERL_NAS_API saferl_result saferl_nas_arch_step(saferl_nas_net *net, saferl_na
     SAFERL_ASSERT(net != NULL && arch != NULL && rng != NULL);
     if (arch->edge_count != net->edge_count || arch->op_count != net->op_count) return SAFERL_ERR_INVALID_ARGUMENT;
     saferl_nas_arch_draw(arch, rng);
-    r = saferl_nas_net_forward(net, inputs, labels, batch, arch->gates, &l, NULL);
+    r = saferl_nas__net_forward(net, inputs, labels, batch, arch->gates, arch->desc.strategy->evaluate_all, &l, NULL);
     if (r < 0) return r;
     r = saferl_nas_net_backward(net, arch->gate_grad);
     if (r < 0) return r;
@@ -2233,7 +2390,9 @@ SAFERL_NAS_API void saferl_nas_toy_sample(saferl_nas_toy *toy, saferl_rng *rng) 
     for (b = 0; b < toy->batch; ++b) toy->targets[b] = saferl_nas__toy_output(toy, b, teacher_gates, NULL);
 }
 
-SAFERL_NAS_API double saferl_nas_toy_loss(const saferl_nas_toy *toy, const double *gates, double *gate_grad) {
+/* evaluate_all: candidates with gate 0 are evaluated too (their gate gradient is the partial
+   derivative); otherwise they get the official GDAS "a * 1" term */
+static double saferl_nas__toy_loss(const saferl_nas_toy *toy, const double *gates, int evaluate_all, double *gate_grad) {
     int b, p, k, j, B;
     double loss = 0.0;
     SAFERL_ASSERT(toy != NULL && gates != NULL);
@@ -2255,7 +2414,7 @@ SAFERL_NAS_API double saferl_nas_toy_loss(const saferl_nas_toy *toy, const doubl
             }
             for (k = 0; k < SAFERL_NAS__TOY_K; ++k) {
                 double s = 0.0;
-                if (gates[p * SAFERL_NAS__TOY_K + k] == 0.0) {
+                if (gates[p * SAFERL_NAS__TOY_K + k] == 0.0 && !evaluate_all) {
                     gate_grad[p * SAFERL_NAS__TOY_K + k] += dsum; /* the official GDAS "a * 1" term */
                     continue;
                 }
@@ -2265,6 +2424,16 @@ SAFERL_NAS_API double saferl_nas_toy_loss(const saferl_nas_toy *toy, const doubl
         }
     }
     return loss / B;
+}
+
+SAFERL_NAS_API double saferl_nas_toy_loss(const saferl_nas_toy *toy, const double *gates, double *gate_grad) {
+    return saferl_nas__toy_loss(toy, gates, 0, gate_grad);
+}
+
+SAFERL_NAS_API double saferl_nas_toy_arch_loss(const saferl_nas_toy *toy, saferl_nas_arch *arch) {
+    SAFERL_ASSERT(toy != NULL && arch != NULL);
+    SAFERL_ASSERT(arch->edge_count == SAFERL_NAS__TOY_P && arch->op_count == SAFERL_NAS__TOY_K);
+    return saferl_nas__toy_loss(toy, arch->gates, arch->desc.strategy->evaluate_all, arch->gate_grad);
 }
 
 SAFERL_NAS_API int saferl_nas_toy_argmax_is_teacher(const saferl_nas_toy *toy, const saferl_nas_arch *arch) {
@@ -2296,7 +2465,7 @@ SAFERL_NAS_API saferl_result saferl_nas_toy_run(saferl_nas_toy *toy, saferl_nas_
         if (i == iterations) break;
         saferl_nas_toy_sample(toy, rng);
         saferl_nas_arch_draw(arch, rng);
-        r = saferl_nas_arch_update(arch, saferl_nas_toy_loss(toy, arch->gates, arch->gate_grad));
+        r = saferl_nas_arch_update(arch, saferl_nas_toy_arch_loss(toy, arch));
         if (r < 0) return r;
         if (hit > iterations && saferl_nas_toy_argmax_is_teacher(toy, arch)) hit = i + 1;
     }

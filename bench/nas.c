@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT OR Unlicense
 /* bench/nas.c - saferl_nas.h benchmarks (run through bench/run_nas.sh)
 
-   nas toy STRATEGY SEEDS ITERS     the paper's toy task with the official settings (Adam 1e-3,
-                                    beta1 0.9, batch 100, EMA 0.05) for seeds 1..SEEDS: one line
-                                    per seed: the first iteration at which the argmax equals
-                                    the teacher (ITERS + 1 = censored), the iteration from which
-                                    it stays equal to the end, and the final argmax's loss
+   nas toy STRATEGY SEEDS ITERS SCHEDULE
+                                    the paper's toy task with the official settings (Adam 1e-3,
+                                    beta1 0.9, batch 100, EMA 0.05; GDAS and SNAS temperatures
+                                    over SCHEDULE iterations) for seeds 1..SEEDS, ITERS updates:
+                                    one line per seed: the first iteration at which the argmax
+                                    equals the teacher (ITERS + 1 = not within ITERS), then the
+                                    argmax architecture's loss every 10 iterations
+   nas nb201 STRATEGY SEEDS STEPS SIGMA CSV
+                                    NAS-Bench-201 as a tabular stand-in (see nb201 below): the
+                                    argmax cell's CIFAR-10 test accuracy over the updates
    nas speed BATCH REPS             forward + backward of the supernet through one fixed cell
                                     (the same one bench/nas_torch.py builds), median time, and
                                     the AdvantageNAS architecture update per step */
@@ -29,44 +34,275 @@ static int compare(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static int toy(const char *name, int seeds, int iters) {
+/* The toy task for seeds 1..seeds through saferl_nas_toy_run, which logs the argmax
+   architecture's loss every 10 iterations on a fresh batch as toy.py does. Seed s draws the
+   same frozen weights and teacher for every strategy (the runs are paired). One line per
+   seed: name, seed, first hit (iters + 1 = never), then the iters / 10 + 1 logged losses. */
+static int toy(const char *name, int seeds, int iters, int schedule) {
     static unsigned char memory[1 << 22], arch_memory[1 << 16];
-    int kind = saferl_nas_strategy_from_name(name), seed, with_baseline = 0;
+    int kind = saferl_nas_strategy_from_name(name), seed, with_baseline = 0, i;
+    double *curve = (double *)malloc(sizeof(double) * (size_t)(iters / 10 + 1));
     if (strcmp(name, "advantage_b") == 0) { kind = SAFERL_NAS_ADVANTAGE; with_baseline = 1; }
-    if (kind < 0) { fprintf(stderr, "unknown strategy %s\n", name); return 2; }
+    if (kind < 0 || !curve) { fprintf(stderr, "unknown strategy %s\n", name); free(curve); return 2; }
     for (seed = 1; seed <= seeds; ++seed) {
         saferl_nas_toy toy_task;
         saferl_nas_arch arch;
         saferl_nas_arch_desc d;
         saferl_rng rng;
-        int i, hit = iters + 1, stays = iters + 1, p, ops[SAFERL_NAS_TOY_POSITIONS];
-        double gates[100], final_loss;
+        int hit;
         memset(&d, 0, sizeof d);
         d.edge_count = SAFERL_NAS_TOY_POSITIONS;
         d.op_count = SAFERL_NAS_TOY_CANDIDATES;
         d.strategy = saferl_nas_strategy_builtin((saferl_nas_strategy_kind)kind);
         d.with_baseline = with_baseline;
-        d.max_iterations = iters;
+        d.max_iterations = schedule; /* toy.py's niter (2000): GDAS's and SNAS's temperature schedules */
         saferl_rng_seed(&rng, (uint32_t)seed);
         if (saferl_nas_toy_init(&toy_task, 100, &rng, memory, sizeof memory) < 0 ||
-            saferl_nas_arch_init(&arch, &d, arch_memory, sizeof arch_memory) < 0)
+            saferl_nas_arch_init(&arch, &d, arch_memory, sizeof arch_memory) < 0 ||
+            saferl_nas_toy_run(&toy_task, &arch, &rng, iters, &hit, curve) < 0) {
+            free(curve);
             return 1;
-        for (i = 0; i < iters; ++i) {
-            int now_teacher;
-            saferl_nas_toy_sample(&toy_task, &rng);
-            saferl_nas_arch_draw(&arch, &rng);
-            if (saferl_nas_arch_update(&arch, saferl_nas_toy_loss(&toy_task, arch.gates, arch.gate_grad)) < 0) return 1;
-            now_teacher = saferl_nas_toy_argmax_is_teacher(&toy_task, &arch);
-            if (now_teacher && hit > iters) hit = i + 1;
-            if (now_teacher && stays > iters) stays = i + 1;
-            if (!now_teacher) stays = iters + 1;
         }
-        saferl_nas_arch_argmax(&arch, ops);
-        memset(gates, 0, sizeof gates);
-        for (p = 0; p < SAFERL_NAS_TOY_POSITIONS; ++p) gates[p * SAFERL_NAS_TOY_CANDIDATES + ops[p]] = 1.0;
-        saferl_nas_toy_sample(&toy_task, &rng);
-        final_loss = saferl_nas_toy_loss(&toy_task, gates, NULL);
-        printf("%s %d %d %d %.6g\n", name, seed, hit, stays, final_loss);
+        printf("%s %d %d", name, seed, hit);
+        for (i = 0; i <= iters / 10; ++i) printf(" %.9g", curve[i]);
+        printf("\n");
+        fflush(stdout);
+    }
+    free(curve);
+    return 0;
+}
+
+/* ---- NAS-Bench-201 as a tabular stand-in ------------------------------------------------
+   No shared weights: a step's loss surface is L(a) = (100 - acc(a)) / 100 + sigma eps_a, the
+   tabulated CIFAR-10 test error of cell a plus fresh N(0, sigma^2) noise per cell and step
+   (the noise a supernet's minibatch estimate would add). The search space is the paper's
+   without the zero op: 4 candidates per edge (skip, conv 1x1, conv 3x3, avg pool); a gate
+   set to 0 stands for "none" (zeroing the edge), which the table also holds. Gates reach
+   the table through its multilinear extension
+       f(g) = sum_a prod_e q_e(a_e) L(a),  q_e(none) = 1 - sum_k g_ek,  q_e(k) = g_ek,
+   equal to L(a) at a one-hot gate setting, with df/dg_ek = sum over the other edges of
+   prod q (L(.., k, ..) - L(.., none, ..)): at one-hot gates exactly AdvantageNAS's
+   L(a) - L(a with edge e zeroed). Every strategy reads f and these partial derivatives. */
+#define NB201_CELLS 15625
+#define NB201_K 4
+
+typedef struct nb201_table {
+    double error[NB201_CELLS];    /* (100 - CIFAR-10 test accuracy) / 100, by saferl_nas_nb201_code */
+    double noisy[NB201_CELLS];    /* this update's surface, filled on first read */
+    long stamp[NB201_CELLS];      /* the update whose value noisy[] holds (0 = none) */
+    long update;                  /* the current update, from 1 */
+    double sigma;
+    saferl_rng *rng;              /* draws the noise: N(0, sigma^2) per cell read, in reading order */
+} nb201_table;
+
+static double nb201_value(nb201_table *t, int code) {
+    if (t->stamp[code] != t->update) {
+        t->stamp[code] = t->update;
+        t->noisy[code] = t->error[code] + (t->sigma > 0.0 ? t->sigma * saferl_rng_normal(t->rng) : 0.0);
+    }
+    return t->noisy[code];
+}
+
+static int nb201_load(nb201_table *t, const char *path) {
+    char line[4096];
+    int loaded = 0, i;
+    FILE *f = fopen(path, "r");
+    if (!f) { perror(path); return -1; }
+    for (i = 0; i < NB201_CELLS; ++i) t->error[i] = -1.0;
+    if (!fgets(line, sizeof line, f)) { fclose(f); return -1; }
+    while (fgets(line, sizeof line, f)) {
+        char *arch = line;
+        saferl_nas_op ops[6];
+        int nodes, code;
+        double accuracy = strtod(line, NULL);
+        for (i = 0; i < 3 && arch; ++i) { arch = strchr(arch, ','); if (arch) ++arch; }
+        if (!arch) continue;
+        arch[strcspn(arch, ",\r\n")] = '\0';
+        if (saferl_nas_arch_string_parse(arch, strlen(arch), ops, 6, &nodes, NULL) != SAFERL_OK) continue;
+        code = saferl_nas_nb201_code(ops);
+        if (code < 0 || t->error[code] >= 0.0) continue;
+        t->error[code] = (100.0 - accuracy) / 100.0;
+        ++loaded;
+    }
+    fclose(f);
+    if (loaded != NB201_CELLS) { fprintf(stderr, "%s: %d of %d cells\n", path, loaded, NB201_CELLS); return -1; }
+    return 0;
+}
+
+/* f(gates) and df/dgates (6 x 4): d[e][j] sums, over the cells with a_e = j, the product
+   of the other edges' weights times L. A cell with two zero-weight edges adds nothing to
+   either, so the walk over the 5^6 cells (edge 5's op the slowest digit) skips those
+   subtrees: a one-hot setting reads 25 cells, DARTS's 10,240, and only those get noise. */
+static double nb201_extension(nb201_table *t, const double *gates, double *gate_grad) {
+    double q[6][5], d[6][5], f = 0.0, prefix[7];
+    int e, k, a[6], zeros[7], level = 5;
+    for (e = 0; e < 6; ++e) {
+        q[e][0] = 1.0;
+        for (k = 0; k < NB201_K; ++k) { q[e][k + 1] = gates[e * NB201_K + k]; q[e][0] -= q[e][k + 1]; }
+        for (k = 0; k < 5; ++k) d[e][k] = 0.0;
+    }
+    /* depth-first from edge 5 down to edge 0; prefix[e] and zeros[e] cover edges e..5 */
+    prefix[6] = 1.0;
+    zeros[6] = 0;
+    a[5] = -1;
+    while (level < 6) {
+        if (++a[level] == 5) { ++level; continue; }
+        zeros[level] = zeros[level + 1] + (q[level][a[level]] == 0.0);
+        prefix[level] = prefix[level + 1] * q[level][a[level]];
+        if (zeros[level] > 1) continue;
+        if (level > 0) { --level; a[level] = -1; continue; }
+        {
+            int code = 0, scale = 1;
+            double L;
+            for (e = 0; e < 6; ++e, scale *= 5) code += a[e] * scale;
+            L = nb201_value(t, code);
+            if (zeros[0] == 0) {
+                double suffix = 1.0; /* the other edges' product without dividing by q */
+                for (e = 0; e < 6; ++e) {
+                    double others = suffix, rest = 1.0;
+                    int j;
+                    for (j = e + 1; j < 6; ++j) rest *= q[j][a[j]];
+                    d[e][a[e]] += others * rest * L;
+                    suffix *= q[e][a[e]];
+                }
+                f += prefix[0] * L;
+            } else {
+                double w = 1.0;
+                int zero_edge = 0;
+                for (e = 0; e < 6; ++e) {
+                    if (q[e][a[e]] == 0.0) zero_edge = e;
+                    else w *= q[e][a[e]];
+                }
+                d[zero_edge][a[zero_edge]] += w * L;
+            }
+        }
+    }
+    for (e = 0; e < 6; ++e)
+        for (k = 0; k < NB201_K; ++k) gate_grad[e * NB201_K + k] = d[e][k + 1] - d[e][0];
+    return f;
+}
+
+/* The same by brute force over all 5^6 cells, for the check below. */
+static double nb201_extension_brute(nb201_table *t, const double *gates, double *gate_grad) {
+    double q[6][5], d[6][5], f = 0.0;
+    int e, k, j, code;
+    for (e = 0; e < 6; ++e) {
+        q[e][0] = 1.0;
+        for (k = 0; k < NB201_K; ++k) { q[e][k + 1] = gates[e * NB201_K + k]; q[e][0] -= q[e][k + 1]; }
+        for (k = 0; k < 5; ++k) d[e][k] = 0.0;
+    }
+    for (code = 0; code < NB201_CELLS; ++code) {
+        int a[6], c = code;
+        double w = 1.0, L = nb201_value(t, code);
+        for (e = 0; e < 6; ++e, c /= 5) { a[e] = c % 5; w *= q[e][a[e]]; }
+        f += w * L;
+        for (e = 0; e < 6; ++e) {
+            double others = 1.0;
+            for (j = 0; j < 6; ++j) if (j != e) others *= q[j][a[j]];
+            d[e][a[e]] += others * L;
+        }
+    }
+    for (e = 0; e < 6; ++e)
+        for (k = 0; k < NB201_K; ++k) gate_grad[e * NB201_K + k] = d[e][k + 1] - d[e][0];
+    return f;
+}
+
+/* f is affine in each gate, so central differences of the brute-force sum are its derivative
+   up to rounding; the pruned walk must agree with both, and at one-hot gates f is the cell's
+   value. Checked on random settings (dense, one-hot, one-hot with a mixed edge) before a run,
+   on the noise-free table. */
+static int nb201_extension_check(nb201_table *t, saferl_rng *rng) {
+    double gates[24], grad[24], brute[24], scratch[24], worst = 0.0, sigma = t->sigma;
+    int trial, i, e;
+    t->sigma = 0.0;
+    ++t->update;
+    for (trial = 0; trial < 4; ++trial) {
+        saferl_nas_op ops[6];
+        double f, fb;
+        for (i = 0; i < 24; ++i) gates[i] = trial < 2 ? saferl_rng_uniform(rng) - 0.2 : 0.0;
+        if (trial >= 2) {
+            for (e = 0; e < 6; ++e) { int k = (int)saferl_rng_bounded(rng, NB201_K); gates[e * NB201_K + k] = 1.0; ops[e] = (saferl_nas_op)(k + 1); }
+            if (trial == 2 && fabs(nb201_extension(t, gates, grad) - t->error[saferl_nas_nb201_code(ops)]) > 1e-12) return -1;
+            if (trial == 3) gates[2 * NB201_K + 1] += 0.5; /* a second op on edge 2 (ProxylessNAS-like) */
+        }
+        f = nb201_extension(t, gates, grad);
+        fb = nb201_extension_brute(t, gates, brute);
+        if (fabs(f - fb) > worst) worst = fabs(f - fb);
+        for (i = 0; i < 24; ++i) {
+            double keep = gates[i], up, down;
+            gates[i] = keep + 0.5; up = nb201_extension_brute(t, gates, scratch);
+            gates[i] = keep - 0.5; down = nb201_extension_brute(t, gates, scratch);
+            gates[i] = keep;
+            if (fabs(up - down - brute[i]) > worst) worst = fabs(up - down - brute[i]);
+            if (fabs(grad[i] - brute[i]) > worst) worst = fabs(grad[i] - brute[i]);
+        }
+    }
+    t->sigma = sigma;
+    return worst < 1e-9 ? 0 : -1; /* sums of 15625 terms of size <= 1: rounding ~1e-12 */
+}
+
+/* the argmax cell's code (candidate k is NB201 op k + 1) */
+static int nb201_argmax_code(const saferl_nas_arch *arch) {
+    saferl_nas_op ops[6];
+    int argmax[6], e;
+    saferl_nas_arch_argmax(arch, argmax);
+    for (e = 0; e < 6; ++e) ops[e] = (saferl_nas_op)(argmax[e] + 1);
+    return saferl_nas_nb201_code(ops);
+}
+
+/* One line per seed: name, seed, then the argmax cell's CIFAR-10 test accuracy every
+   steps / 50 updates (51 values), then the final argmax cell's string. Settings of the
+   official NAS-Bench-201 search: Adam 3e-4 with a cosine schedule over the updates, beta1
+   0.5, weight decay 3e-3, clip 1, EMA 0.05; GDAS and SNAS schedules over the updates. */
+static int nb201(const char *name, int seeds, int steps, double sigma, const char *path) {
+    static nb201_table table;
+    static unsigned char arch_memory[1 << 16];
+    int kind = saferl_nas_strategy_from_name(name), seed, every = steps / 50 > 0 ? steps / 50 : 1, with_baseline = 0;
+    if (strcmp(name, "advantage_b") == 0) { kind = SAFERL_NAS_ADVANTAGE; with_baseline = 1; }
+    if (kind < 0) { fprintf(stderr, "unknown strategy %s\n", name); return 2; }
+    if (nb201_load(&table, path) < 0) return 1;
+    {
+        saferl_rng check_rng;
+        saferl_rng_seed(&check_rng, 99);
+        table.rng = &check_rng;
+        if (nb201_extension_check(&table, &check_rng) < 0) { fprintf(stderr, "nb201: extension check failed\n"); return 1; }
+    }
+    table.sigma = sigma;
+    for (seed = 1; seed <= seeds; ++seed) {
+        saferl_nas_arch arch;
+        saferl_nas_arch_desc d;
+        saferl_rng rng;
+        saferl_nas_op ops[6];
+        char text[256];
+        int i, e, argmax[6];
+        memset(&d, 0, sizeof d);
+        d.edge_count = 6;
+        d.op_count = NB201_K;
+        d.strategy = saferl_nas_strategy_builtin((saferl_nas_strategy_kind)kind);
+        d.learning_rate = 3e-4;
+        d.beta1 = 0.5;
+        d.weight_decay = 3e-3;
+        d.clip_norm = 1.0;
+        d.max_iterations = steps;
+        d.with_baseline = with_baseline;
+        saferl_rng_seed(&rng, (uint32_t)seed);
+        table.rng = &rng;
+        if (saferl_nas_arch_init(&arch, &d, arch_memory, sizeof arch_memory) < 0) return 1;
+        printf("%s %d", name, seed);
+        for (i = 0; i <= steps; ++i) {
+            double loss;
+            if (i % every == 0) printf(" %.2f", 100.0 - 100.0 * table.error[nb201_argmax_code(&arch)]);
+            if (i == steps) break;
+            arch.desc.learning_rate = 3e-4 * 0.5 * (1.0 + cos(3.14159265358979323846 * i / steps));
+            ++table.update; /* a fresh noisy surface */
+            saferl_nas_arch_draw(&arch, &rng);
+            loss = nb201_extension(&table, arch.gates, arch.gate_grad);
+            if (saferl_nas_arch_update(&arch, loss) < 0) return 1;
+        }
+        saferl_nas_arch_argmax(&arch, argmax);
+        for (e = 0; e < 6; ++e) ops[e] = (saferl_nas_op)(argmax[e] + 1);
+        saferl_nas_arch_string_format(ops, 4, text, sizeof text, NULL);
+        printf(" %s\n", text);
         fflush(stdout);
     }
     return 0;
@@ -128,8 +364,11 @@ static int speed(int batch, int reps) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 5 && strcmp(argv[1], "toy") == 0) return toy(argv[2], atoi(argv[3]), atoi(argv[4]));
+    if (argc == 6 && strcmp(argv[1], "toy") == 0) return toy(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     if (argc == 4 && strcmp(argv[1], "speed") == 0) return speed(atoi(argv[2]), atoi(argv[3]));
-    fprintf(stderr, "usage: nas toy STRATEGY SEEDS ITERS | nas speed BATCH REPS\n");
+    if (argc == 7 && strcmp(argv[1], "nb201") == 0)
+        return nb201(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), argv[6]);
+    fprintf(stderr, "usage: nas toy STRATEGY SEEDS ITERS SCHEDULE | nas nb201 STRATEGY SEEDS STEPS SIGMA CSV | "
+                    "nas speed BATCH REPS\n");
     return 2;
 }

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Benchmarks of saferl_nas.h. Run from anywhere: bench/run_nas.sh
 #  1. The AdvantageNAS paper's toy task with the official settings fixed before running
-#     (Adam alpha 1e-3, beta1 0.9, batch 100, 2000 iterations, EMA coefficient 0.05; seeds
-#     1..10): per strategy the median iteration at which the argmax architecture first equals
-#     the teacher's (censored at 2001 = never), and the median iteration from which it stays
-#     equal. Two strategies run at a time (2 cores).
-#  2. Supernet samples per second, forward + backward through one fixed NAS-Bench-201 cell,
+#     (Adam alpha 1e-3, beta1 0.9, batch 100, EMA coefficient 0.05, GDAS's and SNAS's
+#     temperatures over toy.py's 2000 iterations; seeds 1..10, paired: a seed fixes the teacher
+#     and the frozen weights), every strategy the paper compares, run for the 600 iterations
+#     the paper's figure shows (the first 600 of a 2000-iteration run, identically). The paper's metric (its plot script): the argmax architecture's loss x 100,
+#     median and quartiles over seeds, iterations 0-600; the paired comparison with
+#     AdvantageNAS; first hits as a secondary column; the figure build/bench_nas_toy.png.
+#     Two strategies run at a time (2 cores).
+#  2. NAS-Bench-201 as a tabular stand-in (bench/nas.c nb201; needs ../shared/data/
+#     nb201_accuracy.csv, skipped without it): every strategy's architecture updates against
+#     the tabulated CIFAR-10 accuracies (a cell's loss is its test error plus noise), the
+#     argmax cell's test accuracy over the updates, 10 seeds. No shared weights: not the
+#     paper's supernet-on-CIFAR setting.
+#  3. Supernet samples per second, forward + backward through one fixed NAS-Bench-201 cell,
 #     against PyTorch on the same shapes (one thread on both sides), and the architecture
 #     update time per step; the same program compiled to WebAssembly and run under node, for
 #     the WebAssembly/native ratio.
@@ -15,35 +23,57 @@ mkdir -p build
 CC=${CC:-gcc}
 PY=${PY:-/usr/bin/python3}
 SEEDS=${SEEDS:-10}
-ITERS=${ITERS:-2000}
+ITERS=${ITERS:-600}        # the paper's figure shows iterations 0-600 of its 2000-iteration runs
+SCHEDULE=${SCHEDULE:-2000} # toy.py's niter: GDAS's and SNAS's temperature schedules
+PARTS=${PARTS:-toy nb201 speed}   # a subset runs only those parts
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+strategies_all="advantage advantage_b reinforce parsec gdas proxyless proxyless_official darts snas nasp"
 V2="$CC -std=gnu99 -O3 -march=x86-64-v2 -I."
 $V2 bench/nas.c -o build/bench_nas -lm
 $CC -std=gnu99 -O3 -march=x86-64-v2 -DSAFERL_USE_BLIS -I. bench/nas.c -o build/bench_nas_blis -lblis -lm 2>/dev/null || true
 
-echo "== toy task, $SEEDS seeds x $ITERS iterations, official hyperparameters ($V2)"
-rm -f build/bench_nas_toy_*.txt
+if part toy; then
+echo "== toy task, $SEEDS paired seeds x $ITERS iterations (schedules over $SCHEDULE), official hyperparameters ($V2)"
+echo "   the paper's metric: the argmax architecture's loss x 100, median [25%, 75%] over seeds"
+strategies=$strategies_all
 pids=()
-for s in advantage reinforce parsec advantage_b; do
-    build/bench_nas toy $s "$SEEDS" "$ITERS" >build/bench_nas_toy_$s.txt &
+for s in $strategies; do
+    build/bench_nas toy $s "$SEEDS" "$ITERS" "$SCHEDULE" >build/bench_nas_toy_$s.txt &
     pids+=($!)
     if [ ${#pids[@]} -ge 2 ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
 done
 for p in "${pids[@]}"; do wait "$p"; done
-"$PY" - "$ITERS" build/bench_nas_toy_{advantage,reinforce,parsec,advantage_b}.txt <<'PY'
-import statistics, sys
-iters = int(sys.argv[1])
-names = {"advantage": "AdvantageNAS", "reinforce": "REINFORCE", "parsec": "PARSEC", "advantage_b": "AdvantageNAS/w-b"}
-print("| strategy | median first hit | median stays from | found (of seeds) | first hits per seed |")
-print("|---|---|---|---|---|")
-for path in sys.argv[2:]:
-    rows = [line.split() for line in open(path)]
-    hits = [int(r[2]) for r in rows]
-    stays = [int(r[3]) for r in rows]
-    fmt = lambda v: ">%d" % iters if v > iters else "%g" % v
-    print("| %s | %s | %s | %d / %d | %s |" % (names[rows[0][0]], fmt(statistics.median(hits)), fmt(statistics.median(stays)),
-          sum(h <= iters for h in hits), len(hits), " ".join(fmt(h) for h in hits)))
-PY
+"$PY" bench/nas_toy_summary.py "$ITERS" build/bench_nas_toy_summary.txt $(for s in $strategies; do echo build/bench_nas_toy_$s.txt; done)
+if $CC -std=c99 -O2 -I. -I/usr/include/stb bench/nas_plot.c -o build/bench_nas_plot -lm 2>/dev/null; then
+    build/bench_nas_plot build/bench_nas_toy_summary.txt build/bench_nas_toy.png && echo "figure: build/bench_nas_toy.png"
+else
+    echo "figure skipped: stb headers missing (libstb-dev)"
+fi
+fi
 
+if part nb201; then
+echo
+NB201_TABLE=${NB201_TABLE:-../shared/data/nb201_accuracy.csv}
+NB201_STEPS=${NB201_STEPS:-10000}
+NB201_SIGMA=${NB201_SIGMA:-0.005}
+if [ -f "$NB201_TABLE" ]; then
+echo "== NAS-Bench-201 as a tabular stand-in (no shared weights): $SEEDS seeds x $NB201_STEPS updates,"
+echo "   a cell's loss its tabulated CIFAR-10 test error + N(0, $NB201_SIGMA^2) per cell and update;"
+echo "   Adam 3e-4 cosine, beta1 0.5, weight decay 3e-3, clip 1 (the official search's settings)"
+pids=()
+for s in $strategies_all; do
+    build/bench_nas nb201 $s "$SEEDS" "$NB201_STEPS" "$NB201_SIGMA" "$NB201_TABLE" >build/bench_nas_nb201_$s.txt &
+    pids+=($!)
+    if [ ${#pids[@]} -ge 2 ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+done
+for p in "${pids[@]}"; do wait "$p"; done
+"$PY" bench/nas_nb201_summary.py "$NB201_STEPS" $(for s in $strategies_all; do echo build/bench_nas_nb201_$s.txt; done)
+else
+    echo "NAS-Bench-201 table $NB201_TABLE not found: stand-in skipped"
+fi
+fi
+
+if part speed; then
 echo
 echo "== supernet speed: batch 32, 3x16x16 inputs, C = 16, one sampled cell, 1 thread"
 build/bench_nas speed 32 20 | sed 's/^/saferl (portable):  /'
@@ -57,4 +87,5 @@ if "$PY" -c "import torch" 2>/dev/null; then
     OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$PY" bench/nas_torch.py 32 20 | sed 's/^/peer:               /'
 else
     echo "peer: python3-torch not installed (tools/deps.sh bench installs it)"
+fi
 fi

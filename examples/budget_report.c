@@ -19,6 +19,7 @@
 
    Build: cc -std=c99 -O2 -I. -I/usr/include/stb examples/budget_report.c -o budget_report -lm
 */
+#include "cli.h" /* first: it asks for POSIX */
 #define _POSIX_C_SOURCE 200809L
 
 #define SAFERL_BUDGET_IMPLEMENTATION

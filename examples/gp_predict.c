@@ -18,6 +18,7 @@
 
    Build: cc -std=c99 -O2 -I. examples/gp_predict.c -o gp_predict -lm
 */
+#include "cli.h" /* first: it asks for POSIX */
 #define SAFERL_GP_IMPLEMENTATION
 #include "saferl_gp.h"
 

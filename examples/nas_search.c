@@ -24,6 +24,7 @@
    wins whenever the other operations still raise the loss).
 
    Build: cc -std=c99 -O2 -I. -I/usr/include/stb examples/nas_search.c -o nas_search -lm */
+#include "cli.h" /* first: it asks for POSIX */
 #define _POSIX_C_SOURCE 200809L
 
 #define SAFERL_NAS_IMPLEMENTATION
@@ -186,7 +187,7 @@ int main(int argc, char **argv) {
             if (i < iters) {
                 saferl_nas_toy_sample(&toy, &rng);
                 saferl_nas_arch_draw(&arch, &rng);
-                loss = saferl_nas_toy_loss(&toy, arch.gates, arch.gate_grad);
+                loss = saferl_nas_toy_arch_loss(&toy, &arch);
                 r = saferl_nas_arch_update(&arch, loss);
                 if (r < 0) {
                     fprintf(stderr, "nas_search: iteration %d: %s\n", i, saferl_result_string(r));

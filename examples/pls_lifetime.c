@@ -32,6 +32,7 @@
    hashes, and the ground truth), then loads them
    back and validates them. Every file is validated on load: a truncated or foreign file gives
    "file:line: reason" (or "file: reason" for binary files) and exit status 1. */
+#include "cli.h" /* first: it asks for POSIX */
 #define SAFERL_RL_IMPLEMENTATION
 #include "saferl_rl.h"
 #define SAFERL_GP_IMPLEMENTATION

@@ -16,6 +16,7 @@
    `rl_train --save`) is read into a buffer; the environment is the built-in one whose
    observation and action shapes the policy fits. Exit status 1 on a bad policy, 3 if a
    frame allocated. */
+#include "cli.h" /* first: it asks for POSIX */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

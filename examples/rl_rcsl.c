@@ -35,6 +35,7 @@
    Output is CSV on stdout; errors go to stderr as "rl_rcsl: path: reason" with exit 1 (bad
    files) or 2 (bad arguments). The policies act with the remaining targets, which drop by
    each step's reward and cost (Decision Transformer / CDT). */
+#include "cli.h" /* first: it asks for POSIX */
 #define SAFERL_RL_IMPLEMENTATION
 #include "saferl_rl.h"
 #define STB_IMAGE_WRITE_IMPLEMENTATION

@@ -14,7 +14,8 @@
                        solve the safety game of RULE (safety LTL) against the abstraction
                        text in FILE: the winning region and the shield's masks; exit 2 when
                        unrealisable
-   Errors: "file:line:column: message", exit 1. */
+   Errors: "file:line:column: message", exit 1; usage errors exit 2. */
+#include "cli.h" /* first: it asks for POSIX */
 #define SAFERL_SHIELD_IMPLEMENTATION
 #include "saferl_shield.h"
 
@@ -64,8 +65,10 @@ static char *read_file(const char *path, size_t *length) {
     }
     fclose(f);
     if (data) {
-        data[n] = '\0';
-        *length = (size_t)n;
+        size_t bom = cli_bom_length(data, (size_t)n);
+        memmove(data, data + bom, (size_t)n - bom);
+        data[n - (long)bom] = '\0';
+        *length = (size_t)n - bom;
     }
     return data;
 }
@@ -206,11 +209,16 @@ static int load_map(const char *path, saferl_shield_grid *grid) {
     return 0;
 }
 
-static void write_png(const char *path, const saferl_shield_grid *grid, const uint32_t *visits) {
+/* 0, or 1 after a message naming the path (the old file untouched). */
+static int write_png(const char *path, const saferl_shield_grid *grid, const uint32_t *visits) {
     const int scale = 24;
-    int width = (int)grid->width * scale, height = (int)grid->height * scale, x, y;
+    int width = (int)grid->width * scale, height = (int)grid->height * scale, x, y, failed;
     unsigned char *image = (unsigned char *)malloc((size_t)width * height * 3);
     uint32_t most = 1, i;
+    if (!image) {
+        fprintf(stderr, "%s: out of memory\n", path);
+        return 1;
+    }
     for (i = 0; i < grid->width * grid->height; ++i)
         if (visits[i] > most) most = visits[i];
     for (y = 0; y < height; ++y)
@@ -235,8 +243,19 @@ static void write_png(const char *path, const saferl_shield_grid *grid, const ui
             p[2] = c[2];
             if (x % scale == 0 || y % scale == 0) p[0] = p[1] = p[2] = 200;
         }
-    if (!stbi_write_png(path, width, height, 3, image, width * 3)) fprintf(stderr, "%s: cannot write\n", path);
+    {
+        int png_length = 0;
+        unsigned char *png = stbi_write_png_to_mem(image, width * 3, width, height, 3, &png_length);
+        if (!png) {
+            fprintf(stderr, "%s: cannot encode the image\n", path);
+            failed = 1;
+        } else {
+            failed = cli_write_file(path, png, (size_t)png_length);
+            STBIW_FREE(png);
+        }
+    }
     free(image);
+    return failed;
 }
 
 static int solve_game_file(const char *path, const char *rule_text, uint32_t horizon, double threshold) {
@@ -299,7 +318,23 @@ static int solve_game_file(const char *path, const char *rule_text, uint32_t hor
     return r == SAFERL_ERR_INFEASIBLE ? 2 : 0;
 }
 
-int main(int argc, char **argv) {
+#define USAGE "[--map FILE] [--seeds N] [--episodes N] [--slip P] [--horizon H] [--threshold T] [--png FILE]" \
+              " | --legend | --game FILE --rule RULE [--horizon H] [--threshold T]"
+
+static int print_legend(void) {
+    uint32_t count, k;
+    const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&count);
+    for (k = 0; k < count; ++k)
+        printf("%c  #%02x%02x%02x  %-12s label 0x%02x%s%s%s%s\n", legend[k].symbol, legend[k].rgba[0],
+               legend[k].rgba[1], legend[k].rgba[2], legend[k].name, legend[k].label,
+               legend[k].flags & SAFERL_SHIELD_CELL_WALL ? " wall" : "",
+               legend[k].flags & SAFERL_SHIELD_CELL_START ? " start" : "",
+               legend[k].flags & SAFERL_SHIELD_CELL_GOAL ? " goal" : "",
+               legend[k].flags & SAFERL_SHIELD_CELL_ITEM ? " item" : "");
+    return 0;
+}
+
+static int run(int argc, char **argv) {
     const char *map_path = NULL, *png_path = NULL, *game_path = NULL, *rule = NULL;
     uint32_t seeds = 5, episodes = 2000, horizon = SHIELD_HORIZON, seed, k;
     double slip = SAFERL_SHIELD_MINECRAFT_SLIP, threshold = SHIELD_THRESHOLD;
@@ -309,51 +344,34 @@ int main(int argc, char **argv) {
     void *game_memory;
     uint32_t *visits;
     result sum[VARIANTS], square[VARIANTS];
-    int i, variant;
-    for (i = 1; i < argc; i += 2) {
-        const char *arg = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(arg, "--legend") == 0) {
-            uint32_t count;
-            const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&count);
-            for (k = 0; k < count; ++k)
-                printf("%c  #%02x%02x%02x  %-12s label 0x%02x%s%s%s%s\n", legend[k].symbol, legend[k].rgba[0],
-                       legend[k].rgba[1], legend[k].rgba[2], legend[k].name, legend[k].label,
-                       legend[k].flags & SAFERL_SHIELD_CELL_WALL ? " wall" : "",
-                       legend[k].flags & SAFERL_SHIELD_CELL_START ? " start" : "",
-                       legend[k].flags & SAFERL_SHIELD_CELL_GOAL ? " goal" : "",
-                       legend[k].flags & SAFERL_SHIELD_CELL_ITEM ? " item" : "");
-            return 0;
-        }
-        if (!value) {
-            fprintf(stderr, "usage: %s [--map FILE] [--seeds N] [--episodes N] [--slip P] [--png FILE] | --legend | "
-                            "--game FILE --rule RULE [--horizon H] [--threshold T]\n", argv[0]);
-            return 1;
-        }
-        if (strcmp(arg, "--map") == 0) map_path = value;
-        else if (strcmp(arg, "--png") == 0) png_path = value;
-        else if (strcmp(arg, "--game") == 0) game_path = value;
-        else if (strcmp(arg, "--rule") == 0) rule = value;
-        else if (strcmp(arg, "--seeds") == 0) seeds = (uint32_t)strtoul(value, NULL, 10);
-        else if (strcmp(arg, "--episodes") == 0) episodes = (uint32_t)strtoul(value, NULL, 10);
-        else if (strcmp(arg, "--horizon") == 0) horizon = (uint32_t)strtoul(value, NULL, 10);
-        else if (strcmp(arg, "--threshold") == 0) threshold = strtod(value, NULL);
-        else if (strcmp(arg, "--slip") == 0) slip = strtod(value, NULL);
-        else {
-            fprintf(stderr, "unknown option %s\n", arg);
-            return 1;
-        }
+    int i, variant, legend = 0, failed = 0;
+    cli c;
+    cli_init(&c, argc, argv, USAGE);
+    for (i = 1; i < argc; ++i) {
+        const char *flag = argv[i], *v = NULL;
+        int bad = 0;
+        if (cli_is(&c, &i, "--legend", NULL)) legend = 1;
+        else if (cli_is(&c, &i, "--map", &v)) bad = !v || !(map_path = v);
+        else if (cli_is(&c, &i, "--png", &v)) bad = !v || !(png_path = v);
+        else if (cli_is(&c, &i, "--game", &v)) bad = !v || !(game_path = v);
+        else if (cli_is(&c, &i, "--rule", &v)) bad = !v || !(rule = v);
+        else if (cli_is(&c, &i, "--seeds", &v)) bad = !v || cli_count32(&c, flag, v, 1, 100000, &seeds);
+        else if (cli_is(&c, &i, "--episodes", &v)) bad = !v || cli_count32(&c, flag, v, STAGES, 100000000, &episodes);
+        else if (cli_is(&c, &i, "--horizon", &v)) bad = !v || cli_count32(&c, flag, v, 1, 100000, &horizon);
+        else if (cli_is(&c, &i, "--threshold", &v)) bad = !v || cli_real(&c, flag, v, 0.0, 1.0, 0, &threshold);
+        else if (cli_is(&c, &i, "--slip", &v)) bad = !v || cli_real(&c, flag, v, 0.0, 1.0, 0, &slip);
+        else return cli_usage_error(&c, "unknown option %s", flag);
+        if (bad) return 2;
+    }
+    if (legend) {
+        if (argc != 2) return cli_usage_error(&c, "--legend takes no other option");
+        return print_legend();
     }
     if (game_path || rule) {
-        if (!game_path || !rule) {
-            fprintf(stderr, "--game and --rule go together\n");
-            return 1;
-        }
+        if (!game_path || !rule) return cli_usage_error(&c, "--game and --rule go together");
+        if (map_path || png_path || cli_given(&c, "--seeds") || cli_given(&c, "--episodes") || cli_given(&c, "--slip"))
+            return cli_usage_error(&c, "--game solves one game: --map, --png, --seeds, --episodes and --slip do not apply");
         return solve_game_file(game_path, rule, horizon, threshold);
-    }
-    if (seeds == 0 || episodes < STAGES || !(slip >= 0.0 && slip <= 1.0)) {
-        fprintf(stderr, "seeds >= 1, episodes >= 4, slip in [0, 1]\n");
-        return 1;
     }
     if (load_map(map_path, &w.base) < 0) return 1;
     w.cells = w.base.width * w.base.height;
@@ -378,8 +396,19 @@ int main(int argc, char **argv) {
     game_memory = malloc(size);
     {
         saferl_shield_error error;
-        saferl_result r = saferl_shield_game_init(&w.game, &w.abstraction, &w.safeguard[STAGES - 1], &game_desc,
-                                                  game_memory, size, &error);
+        saferl_result r = game_memory ? saferl_shield_game_init(&w.game, &w.abstraction, &w.safeguard[STAGES - 1],
+                                                                &game_desc, game_memory, size, &error)
+                                      : SAFERL_ERR_OUT_OF_MEMORY;
+        if (r < 0 && r != SAFERL_ERR_INFEASIBLE) {
+            fprintf(stderr, "the shield's game: %s\n", r == SAFERL_ERR_OUT_OF_MEMORY ? "out of memory" : error.message);
+            free(game_memory);
+            free(w.offset);
+            free(w.successor);
+            free(w.probability);
+            free(w.grid.label);
+            saferl_shield_grid_destroy(&w.base);
+            return 1;
+        }
         printf("map %ux%u, slip %g, item shift %g; final safeguard (minecraft_7) against the slippery abstraction:\n",
                w.base.width, w.base.height, slip, SAFERL_SHIELD_MINECRAFT_SHIFT);
         printf("  sure shield: %s (%u of %u game states win)\n",
@@ -413,8 +442,8 @@ int main(int argc, char **argv) {
     printf("(violations: training episodes that violated minecraft_7, counted through every stage; final\n"
            " return: goal reached in greedy test episodes; test violations: per test episode)\n");
     if (png_path) {
-        write_png(png_path, &w.base, visits);
-        printf("map with the curriculum's visit counts (seed 1): %s\n", png_path);
+        failed = write_png(png_path, &w.base, visits);
+        if (!failed) printf("map with the curriculum's visit counts (seed 1): %s\n", png_path);
     }
     free(visits);
     free(game_memory);
@@ -423,5 +452,7 @@ int main(int argc, char **argv) {
     free(w.probability);
     free(w.grid.label); /* the grid's memory block starts with its labels */
     saferl_shield_grid_destroy(&w.base);
-    return 0;
+    return failed;
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

@@ -11,7 +11,8 @@
    sizes) and the number of evaluations that violated the true constraint; --summary prints
    only the totals. --png draws the GPs' bands, the threshold, the safe set, expanders,
    maximisers and the evaluations (1-D), or the objective's posterior mean as a heat map with
-   the safe set and the evaluations (2-D). beta: the finite-set schedule by default.
+   the safe set and the evaluations (2-D). beta: the library's safe default schedule
+   (SAFERL_GP_BETA_GAUSSIAN_TAIL) unless --beta gives a constant.
 
    --pls runs the PLS online stage (saferl_gp_pls_run) on a synthetic return-conditioned policy:
    targets z = (R, G) on a 21 x 21 grid, cost budget b = 20, the seed box R in [30, 50],
@@ -19,6 +20,7 @@
 
    Build: cc -std=c99 -O2 -I. -I/usr/include/stb examples/safeopt_demo.c -o safeopt_demo -lm
 */
+#include "cli.h" /* first: it asks for POSIX */
 #define SAFERL_GP_IMPLEMENTATION
 #include "saferl_gp.h"
 
@@ -229,7 +231,7 @@ static int run_safe(const options *o) {
     sd.rule = o->rule;
     sd.expander_test = o->expander;
     sd.lipschitz = 1.0;
-    sd.beta_rule = o->beta > 0.0 ? SAFERL_GP_BETA_CONSTANT : SAFERL_GP_BETA_FINITE_SET;
+    sd.beta_rule = o->beta > 0.0 ? SAFERL_GP_BETA_CONSTANT : SAFERL_GP_BETA_GAUSSIAN_TAIL;
     sd.beta = o->beta > 0.0 ? o->beta : 2.0;
     sd.full_sets = o->png != NULL && o->dim == 1;
     if (saferl_gp_safeopt_create(&opt, &sd) < 0) goto done;
@@ -270,7 +272,7 @@ static int run_safe(const options *o) {
                "(the best safe grid point: %.4f); certified safe: %u of %d\n",
                o->dim, o->rule == SAFERL_GP_SAFEOPT ? "SafeOpt" : o->rule == SAFERL_GP_STAGEOPT ? "StageOpt" : "safe UCB",
                o->expander == SAFERL_GP_EXPAND_GP ? "GP" : o->expander == SAFERL_GP_EXPAND_ALL_SAFE ? "all-safe" : "Lipschitz",
-               o->beta > 0.0 ? "constant" : "finite-set schedule", t, violations, f(z + (size_t)best * o->dim), best_safe,
+               o->beta > 0.0 ? "constant" : "safe schedule", t, violations, f(z + (size_t)best * o->dim), best_safe,
                st.safe_count, m);
         if (o->png) {
             if (o->dim == 1) draw_1d(o, &opt, z, m, xs, fs, gs, t);

@@ -13,6 +13,7 @@
                       (1-based) or "ok"; for a finite-trace automaton "ok" means the trace is
                       accepted, "not accepted" that it is not (yet)
    Bad input prints "file:line:column: what is wrong" and exits with status 1. */
+#include "cli.h" /* first: it asks for POSIX */
 #define SAFERL_SHIELD_IMPLEMENTATION
 #include "saferl_shield.h"
 

@@ -797,34 +797,186 @@ static double relaxed_loss(saferl_nas_arch *arch, const double *c, uint32_t seed
     return l;
 }
 
-TEST(gdas_and_darts_gradients_match_finite_differences) {
+TEST(gdas_darts_and_snas_gradients_match_finite_differences) {
+    /* GDAS reads dL/dz through its straight-through gates; DARTS and SNAS use the gates
+       themselves (pi, and the relaxed sample z). Central differences of step 1e-5: the
+       truncation error is about 1e-10 times the third derivative, which grows as 1/tau^3
+       (SNAS at t = 0.75 T has tau = 0.146): the bound is relative to the gradient's size. */
+    static const saferl_nas_strategy_kind kinds[3] = {SAFERL_NAS_GDAS, SAFERL_NAS_DARTS, SAFERL_NAS_SNAS};
     int kind;
-    for (kind = 0; kind < 2; ++kind) {
+    for (kind = 0; kind < 3; ++kind) {
         saferl_nas_arch arch;
         saferl_rng rng;
-        double c[12], grad[12], worst = 0.0;
-        int i;
-        make_arch(&arch, 3, 4, kind ? SAFERL_NAS_DARTS : SAFERL_NAS_GDAS);
-        arch.iteration = 1500; /* tau = 10 - 9.9 * 0.75 = 2.575 */
+        double c[12], grad[12], worst = 0.0, largest = 0.0;
+        int i, use_z = kinds[kind] == SAFERL_NAS_GDAS;
+        make_arch(&arch, 3, 4, kinds[kind]);
+        arch.iteration = 1500; /* GDAS tau = 10 - 9.9 * 0.75 = 2.575; SNAS (cos(0.75 pi) + 1) / 2 */
         saferl_rng_seed(&rng, 4);
         for (i = 0; i < 12; ++i) { c[i] = saferl_rng_normal(&rng); arch.theta[i] = 0.3 * saferl_rng_normal(&rng); }
-        relaxed_loss(&arch, c, 77, !kind ? 1 : 0);
+        relaxed_loss(&arch, c, 77, use_z);
         memcpy(arch.gate_grad, c, sizeof c);
         CHECK(arch.desc.strategy->gradient(&arch, 0.0, grad) == 1);
         for (i = 0; i < 12; ++i) {
             double keep = arch.theta[i], up, down, num;
-            arch.theta[i] = keep + 1e-5; up = relaxed_loss(&arch, c, 77, !kind);
-            arch.theta[i] = keep - 1e-5; down = relaxed_loss(&arch, c, 77, !kind);
+            arch.theta[i] = keep + 1e-5; up = relaxed_loss(&arch, c, 77, use_z);
+            arch.theta[i] = keep - 1e-5; down = relaxed_loss(&arch, c, 77, use_z);
             arch.theta[i] = keep;
             num = (up - down) / 2e-5;
             if (fabs(num - grad[i]) > worst) worst = fabs(num - grad[i]);
+            if (fabs(grad[i]) > largest) largest = fabs(grad[i]);
         }
-        CHECK(worst < 1e-7);
-        if (!kind) {
+        CHECK(largest > 1e-3 && worst < 1e-7 * (1.0 + largest));
+        if (kinds[kind] == SAFERL_NAS_GDAS) {
             CHECK_NEAR(saferl_nas__gdas_tau(&arch), 2.575, 1e-12);
             for (i = 0; i < 3; ++i) CHECK(arch.gates[i * 4 + arch.choice[i]] == 1.0);
+            arch.iteration = 2500; /* past the schedule: held at tau_end */
+            CHECK_NEAR(saferl_nas__gdas_tau(&arch), 0.1, 1e-12);
+        }
+        if (kinds[kind] == SAFERL_NAS_SNAS) {
+            double sum = 0.0;
+            CHECK_NEAR(saferl_nas__snas_tau(&arch), (1.0 - sqrt(0.5)) / 2.0, 1e-12);
+            for (i = 0; i < 4; ++i) sum += arch.gates[i];
+            CHECK_NEAR(sum, 1.0, 1e-12);
+            for (i = 0; i < 12; ++i) CHECK(arch.gates[i] == arch.gumbel_z[i] && arch.gates[i] > 0.0);
+            arch.iteration = 0;
+            CHECK(saferl_nas__snas_tau(&arch) == 1.0);
+            arch.iteration = 2000; /* held at t = T - 1, never 0 */
+            CHECK_NEAR(saferl_nas__snas_tau(&arch), (cos(3.14159265358979323846 * 1999.0 / 2000.0) + 1.0) / 2.0, 1e-15);
+            CHECK(saferl_nas__snas_tau(&arch) > 0.0);
         }
     }
+}
+
+/* nasp_c2_const written out from the comparison code, row by row */
+static void c2_constrain(double *row, int K) {
+    double lo = row[0], hi;
+    int k;
+    for (k = 1; k < K; ++k) lo = row[k] < lo ? row[k] : lo;
+    for (k = 0; k < K; ++k) row[k] -= lo < 0.0 ? lo : 0.0;
+    hi = row[0];
+    for (k = 1; k < K; ++k) hi = row[k] > hi ? row[k] : hi;
+    for (k = 0; k < K; ++k) row[k] /= hi > 1.0 ? hi : 1.0;
+}
+
+TEST(nasp_steps_on_every_gate_gradient_and_stays_in_the_box) {
+    saferl_nas_arch arch;
+    saferl_rng rng;
+    double row[3] = {-0.5, 2.0, 0.3}, expected[12], g, lr;
+    int i, e;
+    c2_constrain(row, 3);
+    CHECK(row[0] == 0.0 && row[1] == 1.0 && fabs(row[2] - 0.32) < 1e-15);
+    make_arch(&arch, 3, 4, SAFERL_NAS_NASP);
+    CHECK(arch.desc.strategy->evaluate_all == 1);
+    saferl_rng_seed(&rng, 12);
+    for (i = 0; i < 12; ++i) arch.theta[i] = 1.5 * saferl_rng_normal(&rng);
+    arch.theta[5] = 3.0; /* argmax of edge 1 */
+    saferl_nas_arch_draw(&arch, &rng);
+    CHECK(arch.choice[1] == 1 && arch.gates[5] == 1.0 && arch.gates[4] == 0.0);
+    for (i = 0; i < 12; ++i) arch.gate_grad[i] = 0.1 * (i % 5) - 0.2;
+    /* Chainer's first Adam step moves each coordinate by lr m / (sqrt(v) + eps) with
+       m = (1 - b1) g, v = (1 - b2) g^2, lr = alpha sqrt(1 - b2) / (1 - b1) */
+    lr = 1e-3 * sqrt(1.0 - 0.999) / (1.0 - 0.9);
+    for (e = 0; e < 3; ++e) {
+        for (i = 0; i < 4; ++i) expected[e * 4 + i] = arch.theta[e * 4 + i];
+        c2_constrain(expected + e * 4, 4);
+        for (i = 0; i < 4; ++i) {
+            g = arch.gate_grad[e * 4 + i];
+            expected[e * 4 + i] -= lr * (0.1 * g) / (sqrt(0.001 * g * g) + 1e-8);
+        }
+        c2_constrain(expected + e * 4, 4);
+    }
+    CHECK(saferl_nas_arch_update(&arch, 0.5) == SAFERL_OK);
+    for (i = 0; i < 12; ++i) {
+        CHECK(arch.theta_grad[i] == arch.gate_grad[i]);
+        CHECK_NEAR(arch.theta[i], expected[i], 1e-15);
+        CHECK(arch.theta[i] >= 0.0 && arch.theta[i] <= 1.0);
+    }
+}
+
+TEST(every_gate_gradient_when_the_strategy_evaluates_all) {
+    /* NASP's evaluate_all: operations with gate 0 are computed, so their gate gradient is the
+       partial derivative. On the toy task (double) against central differences to 1e-7; on
+       the float supernet against central differences of step 1e-3 to 2% (float rounding and
+       the curvature set that bound: a step of 1e-2 is already off by up to 15% on gates that
+       feed the second cell). */
+    static unsigned char memory[1 << 18];
+    saferl_nas_toy toy;
+    saferl_nas_arch arch;
+    saferl_nas_net net;
+    saferl_nas_net_desc desc = image_desc();
+    saferl_rng rng;
+    float x[3 * 40];
+    int y[3] = {2, 1, 0}, i, checked = 0;
+    double worst = 0.0, loss, grad[30], gates[30];
+    saferl_rng_seed(&rng, 31);
+    CHECK(saferl_nas_toy_init(&toy, 6, &rng, memory, sizeof memory) == SAFERL_OK);
+    saferl_nas_toy_sample(&toy, &rng);
+    {
+        saferl_nas_arch_desc d;
+        memset(&d, 0, sizeof d);
+        d.edge_count = 10;
+        d.op_count = 10;
+        d.strategy = saferl_nas_strategy_builtin(SAFERL_NAS_NASP);
+        CHECK(saferl_nas_arch_init(&arch, &d, arch_memory, sizeof arch_memory) == SAFERL_OK);
+    }
+    for (i = 0; i < 100; ++i) arch.theta[i] = saferl_rng_uniform(&rng);
+    saferl_nas_arch_draw(&arch, &rng);
+    saferl_nas_toy_arch_loss(&toy, &arch);
+    for (i = 0; i < 100; ++i) {
+        double keep = arch.gates[i], up, down;
+        arch.gates[i] = keep + 1e-5; up = saferl_nas_toy_loss(&toy, arch.gates, NULL);
+        arch.gates[i] = keep - 1e-5; down = saferl_nas_toy_loss(&toy, arch.gates, NULL);
+        arch.gates[i] = keep;
+        if (fabs((up - down) / 2e-5 - arch.gate_grad[i]) > worst) worst = fabs((up - down) / 2e-5 - arch.gate_grad[i]);
+    }
+    CHECK(worst < 1e-7);
+    CHECK(saferl_nas_net_init(&net, &desc, net_memory, sizeof net_memory) == SAFERL_OK);
+    fill_normal(x, (size_t)3 * net.sample_size, &rng, 1.0);
+    memset(gates, 0, sizeof gates);
+    for (i = 0; i < 6; ++i) gates[i * 5 + 1 + i % 4] = 1.0;
+    CHECK(saferl_nas__net_forward(&net, x, y, 3, gates, 1, &loss, NULL) == SAFERL_OK);
+    CHECK(saferl_nas_net_backward(&net, grad) == SAFERL_OK);
+    for (i = 0; i < 2 * 6 * 5; ++i) CHECK(net.touched[i] == (gates[i % 30] != 0.0)); /* only these are trained */
+    for (i = 0; i < 30; ++i) {
+        double up, down, num;
+        if (gates[i] != 0.0 || i % 5 == 0) continue; /* 'none' has no gradient */
+        gates[i] = 1e-3; up = net_loss(&net, x, y, 3, gates);
+        gates[i] = -1e-3; down = net_loss(&net, x, y, 3, gates);
+        gates[i] = 0.0;
+        num = (up - down) / 2e-3;
+        CHECK(fabs(num - grad[i]) <= 2e-2 * (fabs(num) > 1e-2 ? fabs(num) : 1e-2));
+        ++checked;
+    }
+    CHECK(checked == 18);
+}
+
+TEST(official_proxyless_rescale_mixes_rows) {
+    /* two edges, three ops; edge 0 sampled {0, 2}, edge 1 {1, 0}: NumPy's narc[:, [0, 0]] -=
+       [o0, o1] leaves column 0 of both rows minus o1 (the last write), then narc[:, [2, 1]]
+       -= [o0, o1] subtracts o0 from column 2 and o1 from column 1 of both rows */
+    saferl_nas_arch arch;
+    double before[6] = {0.1, -0.2, 0.3, 0.0, 0.5, -0.4}, after[6], o[2], expected[6];
+    int e, k;
+    make_arch(&arch, 2, 3, SAFERL_NAS_PROXYLESS_OFFICIAL);
+    arch.choice[0] = 0; arch.choice2[0] = 2;
+    arch.choice[1] = 1; arch.choice2[1] = 0;
+    for (k = 0; k < 6; ++k) after[k] = before[k] + 0.01 * (k + 1);
+    for (e = 0; e < 2; ++e) {
+        double so = 0.0, sn = 0.0;
+        for (k = 0; k < 3; ++k) { so += exp(before[e * 3 + k]); sn += exp(after[e * 3 + k]); }
+        o[e] = log(sn / so + 1e-4);
+    }
+    for (e = 0; e < 2; ++e) {
+        expected[e * 3 + 0] = after[e * 3 + 0] - o[1];
+        expected[e * 3 + 1] = after[e * 3 + 1] - o[1];
+        expected[e * 3 + 2] = after[e * 3 + 2] - o[0];
+    }
+    memcpy(arch.theta, after, sizeof after);
+    arch.desc.strategy->after_step(&arch, before);
+    for (k = 0; k < 6; ++k) CHECK_NEAR(arch.theta[k], expected[k], 1e-15);
+    CHECK(saferl_nas_strategy_from_name("proxyless_official") == SAFERL_NAS_PROXYLESS_OFFICIAL);
+    CHECK(saferl_nas_strategy_from_name("snas") == SAFERL_NAS_SNAS);
+    CHECK(saferl_nas_strategy_from_name("nasp") == SAFERL_NAS_NASP);
 }
 
 TEST(proxyless_update_by_hand) {
@@ -1064,7 +1216,10 @@ int main(void) {
     RUN(zero_operation_rule_by_hand);
     RUN(advantage_with_baseline_by_hand);
     RUN(reinforce_and_parsec_by_hand);
-    RUN(gdas_and_darts_gradients_match_finite_differences);
+    RUN(gdas_darts_and_snas_gradients_match_finite_differences);
+    RUN(nasp_steps_on_every_gate_gradient_and_stays_in_the_box);
+    RUN(every_gate_gradient_when_the_strategy_evaluates_all);
+    RUN(official_proxyless_rescale_mixes_rows);
     RUN(proxyless_update_by_hand);
     RUN(nan_loss_or_gradient_leaves_the_arch_unchanged);
     RUN(user_strategy_through_the_interface);

@@ -192,7 +192,7 @@ function compute() {
     v.sigma = state.sigma;
     [v.xi, v.p, v.variance, v.informative, v.samples, v.regime, v.progress, v.hLow, v.hHigh] = o;
   }
-  if (v.regime !== undefined) v.regimeName = regimeNames[v.regime];
+  if (v.regime !== undefined) v.regimeName = regimeNames[v.regime] ?? 'undetermined';
   M._budget_curves(curveLaw, curveMean, state.sigma, state.G, XI_MIN, XI_MAX, CURVE_POINTS, buf.curves);
   const c = f64(buf.curves, 5 * CURVE_POINTS);
   const part = (k) => c.slice(k * CURVE_POINTS, (k + 1) * CURVE_POINTS);

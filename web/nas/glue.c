@@ -213,7 +213,7 @@ GLUE_EXPORT int nas_run_step(nas_run *run, int count, double *out) {
             }
             saferl_nas_toy_sample(&run->toy, &run->rng);
             saferl_nas_arch_draw(&run->arch, &run->rng);
-            loss = saferl_nas_toy_loss(&run->toy, run->arch.gates, run->arch.gate_grad);
+            loss = saferl_nas_toy_arch_loss(&run->toy, &run->arch);
             r = saferl_nas_arch_update(&run->arch, loss);
         } else {
             double wloss, cosine = 0.5 * (1.0 + cos(3.14159265358979 * i / run->iters));
