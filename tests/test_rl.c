@@ -851,7 +851,7 @@ static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs
             *cost += c1 / CLIFF_AVERAGE;
         }
     }
-    *lambda = agent.lagrange_multiplier;
+    *lambda = agent.multiplier.value;
     saferl_rl_agent_destroy(&agent);
 }
 
@@ -957,7 +957,7 @@ TEST(cpo_gaussian_epochs_reproduce_without_allocating) {
         if (sa.step_fraction > 0.0) cases_seen += 1;
     }
     CHECK(cases_seen >= 1); /* at least one accepted step */
-    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations);
 #endif
@@ -1009,10 +1009,10 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
         CHECK(sa.kl >= 0.0 && sa.kl <= 0.01); /* the default trust region */
         CHECK(sa.step_fraction >= 0.0 && sa.step_fraction <= 1.0);
         CHECK(sa.lagrange_multiplier >= 0.0);
-        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.lagrange_multiplier);
+        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.value);
         if (sa.step_fraction > 0.0) *accepted += 1;
     }
-    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations);
 #endif
@@ -1173,12 +1173,12 @@ TEST(user_environment_errors_leave_the_agent_unchanged) {
         f.mode = mode;
         CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
         CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
-        memcpy(before, agent.params, sizeof(float) * agent.param_total);
+        memcpy(before, agent.networks.params, sizeof(float) * agent.networks.param_total);
         {
             long steps = agent.total_steps;
             float mean0 = agent.actor.obs_mean[0];
             CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_ERR_NOT_FINITE);
-            CHECK(memcmp(before, agent.params, sizeof(float) * agent.param_total) == 0);
+            CHECK(memcmp(before, agent.networks.params, sizeof(float) * agent.networks.param_total) == 0);
             CHECK(agent.total_steps == steps && agent.epoch == 1 && agent.actor.obs_mean[0] == mean0);
         }
         /* and it goes on once the environment behaves */
@@ -1216,7 +1216,7 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
         CHECK(saferl_rl_agent_epoch(&b, &sb) == SAFERL_OK);
         CHECK(sa.actor_loss == sb.actor_loss && sa.episode_return == sb.episode_return && sa.kl == sb.kl);
     }
-    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
     {
         float obs[4] = {0.1f, 0.0f, -0.05f, 0.2f}, act[1];
         saferl_rng rng;
@@ -1261,10 +1261,10 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
    were recorded before the update was reorganised into one table row per algorithm; a
    change that moves any bit of any epoch fails here. Native x86-64 and wasm32 have their own
    values (libm's exp and log differ in the last bits); BLIS sums in another order. */
-#define AGENT_PARAMS(agent) ((agent).params)
-#define AGENT_ADAM_M(agent) ((agent).adam_m)
-#define AGENT_ADAM_V(agent) ((agent).adam_v)
-#define AGENT_PARAM_TOTAL(agent) ((agent).param_total)
+#define AGENT_PARAMS(agent) ((agent).networks.params)
+#define AGENT_ADAM_M(agent) ((agent).networks.adam_m)
+#define AGENT_ADAM_V(agent) ((agent).networks.adam_v)
+#define AGENT_PARAM_TOTAL(agent) ((agent).networks.param_total)
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
     const unsigned char *p = (const unsigned char *)data;
@@ -1858,7 +1858,7 @@ TEST(focops_and_cup_epochs_reproduce_without_allocating) {
             CHECK(sa.lagrange_multiplier >= 0.0 && sa.lagrange_multiplier <= 2.0);
             CHECK(sa.kl == sa.kl && sa.optim_case == -1);
         }
-        CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+        CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
         CHECK(saferl_test_allocations == allocations);
 #endif
