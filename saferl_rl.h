@@ -766,6 +766,11 @@ typedef struct saferl_rl_policy {
     int action_dim;              /* actions (discrete) or dimensions (Gaussian) */
     float *params;               /* net params, then log_std (Gaussian) */
     float *obs_mean, *obs_std;   /* observation_dim each */
+    /* Set by saferl_rl_policy_load: each layer's weights again, transposed, so that acting on
+       one observation runs on contiguous vectors (same bits as without). NULL for a policy
+       you build (zero the struct first); set it to NULL if you change a loaded policy's
+       params, or load it again. */
+    const float *packed;
 } saferl_rl_policy;
 
 /* A thread's scratch for acting: yours, one per thread. Acting reads the policy and writes
@@ -822,6 +827,14 @@ SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, s
                                                double *mean_cost);
 
 #ifndef SAFERL_NO_STDIO
+/* The file helpers (all of this header's *_save_file and *_load_file). Saving writes
+   "<path>.tmp" beside path, checks every write, the flush and the close, then renames it
+   over path: on any failure path is untouched, the temporary removed, and the result is
+   SAFERL_ERR_IO with errno saying why (strerror). A path that is not a regular file (a
+   device, a pipe) is written in place. Loading: SAFERL_ERR_IO (errno) when the file cannot
+   be opened or read, SAFERL_ERR_OUT_OF_MEMORY, and otherwise what the buffer loader says
+   (SAFERL_ERR_CORRUPT, _VERSION, _NOT_FINITE); it allocates the file's length, then what
+   the checked content needs. */
 SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *policy, const char *path);
 /* Reads a file and loads it into memory from the allocator (NULL: SAFERL_MALLOC); release
    with saferl_rl_policy_free_file. */
@@ -1185,7 +1198,7 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_load(saferl_rl_dataset *dataset, c
 SAFERL_RL_API saferl_result saferl_rl_dataset_save_file(const saferl_rl_dataset *dataset, const char *path);
 /* Reads and checks a file, then creates *dataset sized exactly for it through allocator
    (NULL: SAFERL_MALLOC); release with saferl_rl_dataset_destroy. A file that cannot be read:
-   SAFERL_ERR_INVALID_ARGUMENT. */
+   SAFERL_ERR_IO (errno says why); the file helpers' contract is at saferl_rl_policy_save_file. */
 SAFERL_RL_API saferl_result saferl_rl_dataset_load_file(saferl_rl_dataset *dataset, const char *path,
                                                         const saferl_allocator *allocator);
 #endif
@@ -1456,6 +1469,10 @@ SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long f
 #endif
 #ifndef SAFERL_NO_STDIO
 #  include <stdio.h>
+#  include <errno.h>
+#  if defined(__unix__) || defined(__APPLE__)
+#    include <sys/stat.h>
+#  endif
 #endif
 #if defined(SAFERL_USE_BLIS)
 #  if defined(__EMSCRIPTEN__)
@@ -2094,6 +2111,70 @@ SAFERL_RL_API void saferl_rl_linear_forward(float *out, const float *inp, const 
     saferl_rl__linear_accumulate(out, inp, weight, B, C, OC);
 }
 
+/* out (OC) += x (C) weight_t (C,OC): one row through a layer whose weight is stored
+   transposed (a loaded policy's packed copy). Each output's sum starts from out and runs over
+   the inputs in order, the textbook loop's bits; the output units are contiguous, so four
+   vectors of sums advance together in registers while x[k] is broadcast (batch-1 acting:
+   the (OC,C) weight would need strided loads, one scalar sum at a time). */
+#if defined(__GNUC__) || defined(__clang__)
+#define SAFERL_RL__ROW_KERNEL(name, vector)                                                                        \
+    SAFERL_RL__BODY void name(float *out, const float *x, const float *weight_t, int C, int OC) {                   \
+        const int h = (int)(sizeof(vector) / sizeof(float));                                                       \
+        vector c0, c1, c2, c3, w;                                                                                  \
+        int o0, k;                                                                                                 \
+        for (o0 = 0; o0 + 4 * h <= OC; o0 += 4 * h) {                                                              \
+            memcpy(&c0, out + o0, sizeof c0);                                                                      \
+            memcpy(&c1, out + o0 + h, sizeof c1);                                                                  \
+            memcpy(&c2, out + o0 + 2 * h, sizeof c2);                                                              \
+            memcpy(&c3, out + o0 + 3 * h, sizeof c3);                                                              \
+            for (k = 0; k < C; ++k) {                                                                              \
+                const float *v = weight_t + (size_t)k * OC + o0;                                                   \
+                const float s = x[k];                                                                              \
+                memcpy(&w, v, sizeof w);                                                                           \
+                c0 += s * w;                                                                                       \
+                memcpy(&w, v + h, sizeof w);                                                                       \
+                c1 += s * w;                                                                                       \
+                memcpy(&w, v + 2 * h, sizeof w);                                                                   \
+                c2 += s * w;                                                                                       \
+                memcpy(&w, v + 3 * h, sizeof w);                                                                   \
+                c3 += s * w;                                                                                       \
+            }                                                                                                      \
+            memcpy(out + o0, &c0, sizeof c0);                                                                      \
+            memcpy(out + o0 + h, &c1, sizeof c1);                                                                  \
+            memcpy(out + o0 + 2 * h, &c2, sizeof c2);                                                              \
+            memcpy(out + o0 + 3 * h, &c3, sizeof c3);                                                              \
+        }                                                                                                          \
+        for (; o0 < OC; ++o0) { /* the last units one at a time */                                                \
+            float acc = out[o0];                                                                                   \
+            for (k = 0; k < C; ++k) acc += x[k] * weight_t[(size_t)k * OC + o0];                                   \
+            out[o0] = acc;                                                                                         \
+        }                                                                                                          \
+    }
+SAFERL_RL__ROW_KERNEL(saferl_rl__row_product_v4, saferl_rl__v4)
+SAFERL_RL__ROW_KERNEL(saferl_rl__row_product_v8, saferl_rl__v8)
+#if defined(SAFERL_RL__DISPATCH)
+__attribute__((target("avx2"))) static void saferl_rl__row_product_avx2(float *out, const float *x,
+                                                                         const float *weight_t, int C, int OC) {
+    saferl_rl__row_product_v8(out, x, weight_t, C, OC);
+}
+static void saferl_rl__row_product(float *out, const float *x, const float *weight_t, int C, int OC) {
+    if (saferl_rl__have_avx2()) saferl_rl__row_product_avx2(out, x, weight_t, C, OC);
+    else saferl_rl__row_product_v4(out, x, weight_t, C, OC);
+}
+#else
+static void saferl_rl__row_product(float *out, const float *x, const float *weight_t, int C, int OC) {
+    if (SAFERL_RL__TILE_WIDTH == 16) saferl_rl__row_product_v8(out, x, weight_t, C, OC);
+    else saferl_rl__row_product_v4(out, x, weight_t, C, OC);
+}
+#endif
+#else
+static void saferl_rl__row_product(float *out, const float *x, const float *weight_t, int C, int OC) {
+    int k, o;
+    for (k = 0; k < C; ++k)
+        for (o = 0; o < OC; ++o) out[o] += x[k] * weight_t[(size_t)k * OC + o];
+}
+#endif
+
 SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                                              const float *inp, const float *weight, int B, int C, int OC) {
     /* dout is (B,OC), inp is (B,C), weight is (OC,C); accumulates dinp (B,C) or NULL,
@@ -2568,6 +2649,47 @@ static size_t saferl_rl__policy_scratch_count(const saferl_rl_mlp *net) {
     return (size_t)net->sizes[0] + saferl_rl_mlp_activation_count(net, 1) + (size_t)net->sizes[net->layer_count];
 }
 
+/* A loaded policy's packed weights: every layer's (OC,C) weight transposed to (C,OC). */
+static size_t saferl_rl__packed_count(const saferl_rl_mlp *net) {
+    size_t count = 0;
+    int l;
+    for (l = 0; l < net->layer_count; ++l) count += (size_t)net->sizes[l] * (size_t)net->sizes[l + 1];
+    return count;
+}
+
+static void saferl_rl__pack(const saferl_rl_mlp *net, const float *params, float *packed) {
+    int l, o, c;
+    for (l = 0; l < net->layer_count; ++l) {
+        const int C = net->sizes[l], OC = net->sizes[l + 1];
+        for (o = 0; o < OC; ++o)
+            for (c = 0; c < C; ++c) packed[(size_t)c * OC + o] = params[(size_t)o * C + c];
+        params += (size_t)OC * (C + 1);
+        packed += (size_t)OC * C;
+    }
+}
+
+/* saferl_rl_mlp_forward for one row on the packed weights: the same bits. */
+static float *saferl_rl__forward_packed(const saferl_rl_policy *p, const float *inp, float *acts) {
+    const saferl_rl_mlp *net = &p->net;
+    const float *x = inp, *params = p->params, *packed = p->packed;
+    float *out = acts;
+    int l;
+    for (l = 0; l < net->layer_count; ++l) {
+        const int C = net->sizes[l], OC = net->sizes[l + 1];
+        memcpy(out, params + (size_t)OC * C, sizeof(float) * (size_t)OC); /* the bias */
+        saferl_rl__row_product(out, x, packed, C, OC);
+        if (l < net->layer_count - 1) {
+            if (net->activation == SAFERL_RL_TANH) saferl_rl_tanh_forward(out, out, OC);
+            else saferl_rl_relu_forward(out, out, OC);
+        }
+        params += (size_t)OC * (C + 1);
+        packed += (size_t)OC * C;
+        x = out;
+        out += OC;
+    }
+    return (float *)x;
+}
+
 SAFERL_RL_API size_t saferl_rl_policy_context_memory_size(const saferl_rl_policy *policy) {
     SAFERL_ASSERT(policy != NULL);
     if (policy->net.layer_count < 1) return 0; /* no network: nothing can act */
@@ -2695,8 +2817,10 @@ static saferl_result saferl_rl__parse_header(const unsigned char *in, size_t siz
     return SAFERL_OK;
 }
 
+/* a loaded policy's memory: params, obs_mean, obs_std, the packed weights */
 static size_t saferl_rl__policy_memory_floats(const saferl_rl_policy *shape) {
-    return saferl_rl_policy_param_count(shape) + 2 * (size_t)shape->observation_dim;
+    return saferl_rl_policy_param_count(shape) + 2 * (size_t)shape->observation_dim +
+           saferl_rl__packed_count(&shape->net);
 }
 
 /* Whether every activation and action stays finite for every input the normaliser lets
@@ -2770,6 +2894,8 @@ SAFERL_RL_API saferl_result saferl_rl_policy_load(saferl_rl_policy *policy, cons
     shape.params = f;
     shape.obs_mean = f + count;
     shape.obs_std = f + count + shape.observation_dim;
+    saferl_rl__pack(&shape.net, shape.params, f + count + 2 * (size_t)shape.observation_dim);
+    shape.packed = f + count + 2 * (size_t)shape.observation_dim;
     *policy = shape;
     return SAFERL_OK;
 }
@@ -2839,7 +2965,8 @@ static const float *saferl_rl__policy_head(const saferl_rl_policy *policy, safer
     if (!saferl_rl__all_finite(observation, policy->observation_dim)) return NULL;
     x = context->scratch;
     saferl_rl__normalize(policy, observation, x, 1);
-    head = saferl_rl_mlp_forward(&policy->net, policy->params, x, x + policy->observation_dim, 1);
+    head = policy->packed ? saferl_rl__forward_packed(policy, x, x + policy->observation_dim)
+                          : saferl_rl_mlp_forward(&policy->net, policy->params, x, x + policy->observation_dim, 1);
     if (!saferl_rl__all_finite(head, policy->action_dim)) return NULL; /* weights that overflow */
     *result = SAFERL_OK;
     return head;
@@ -2917,62 +3044,144 @@ SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, s
 }
 
 #ifndef SAFERL_NO_STDIO
-SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *policy, const char *path) {
-    size_t size = saferl_rl_policy_saved_size(policy), written = 0;
-    unsigned char chunk[4096];
+/* The file helpers. Writing follows SQLite's rule: the bytes go to "<path>.tmp" in the same
+   folder, every fwrite, the fflush and the fclose are checked, and only then is the
+   temporary renamed over path; on any failure it is removed and path is as it was. A path
+   that exists but is not a regular file (a device such as /dev/full or /dev/stdout, a pipe)
+   cannot be replaced and is written in place, every call still checked. Errors are
+   SAFERL_ERR_IO with errno as the failing call left it (strerror(errno) says why; EIO if
+   the C library gave no reason). Not done: fsync (not in C99), so a power cut may still
+   lose the new file; a symbolic link at path is replaced by the file, not followed; on
+   Windows, where rename does not replace, the old file is removed first. */
+/* What is at path: 0 nothing (or unknown: no stat outside POSIX), 1 a regular file, 2 a
+   folder, 3 something else (a device, a pipe). */
+static int saferl_rl__file_kind(const char *path) {
+#if defined(__unix__) || defined(__APPLE__)
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    return S_ISREG(st.st_mode) ? 1 : (S_ISDIR(st.st_mode) ? 2 : 3);
+#else
+    (void)path;
+    return 0;
+#endif
+}
+
+/* Writes, flushes and closes f; 0, or the errno of the first failure. */
+static int saferl_rl__write_all(FILE *f, const void *data, size_t size) {
+    int failed = size > 0 && fwrite(data, 1, size, f) != size;
+    int saved = failed ? errno : 0;
+    if (!failed && (fflush(f) != 0 || ferror(f))) {
+        failed = 1;
+        saved = errno;
+    }
+    if (fclose(f) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    return failed ? (saved ? saved : EIO) : 0;
+}
+
+static saferl_result saferl_rl__write_file(const char *path, const void *data, size_t size) {
+    size_t n;
+    char *temp;
     FILE *f;
-    saferl_result r = SAFERL_OK;
+    int failed;
+    if (!path || (!data && size > 0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (saferl_rl__file_kind(path) >= 2) { /* a folder fails here with EISDIR */
+        f = fopen(path, "wb");
+        failed = f ? saferl_rl__write_all(f, data, size) : (errno ? errno : EIO);
+        if (failed) errno = failed;
+        return failed ? SAFERL_ERR_IO : SAFERL_OK;
+    }
+    n = strlen(path);
+    temp = (char *)SAFERL_MALLOC(n + 5, NULL);
+    if (!temp) return SAFERL_ERR_OUT_OF_MEMORY;
+    memcpy(temp, path, n);
+    memcpy(temp + n, ".tmp", 5);
+    f = fopen(temp, "wb");
+    failed = f ? saferl_rl__write_all(f, data, size) : (errno ? errno : EIO);
+#if defined(_WIN32)
+    if (!failed) remove(path); /* rename does not replace there */
+#endif
+    if (!failed && rename(temp, path) != 0) failed = errno ? errno : EIO;
+    if (failed && f) remove(temp);
+    SAFERL_FREE(temp, NULL);
+    if (failed) errno = failed;
+    return failed ? SAFERL_ERR_IO : SAFERL_OK;
+}
+
+/* Reads a whole file into memory from the allocator (its length, what the file justifies);
+   *size its length. SAFERL_ERR_IO (errno set) when it cannot be opened, measured or read. */
+static saferl_result saferl_rl__read_file(const char *path, const saferl_allocator *allocator, unsigned char **data,
+                                          size_t *size) {
+    FILE *f;
+    long length;
+    int saved;
+    if (!path) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (saferl_rl__file_kind(path) == 2) { /* a folder opens on some systems; its "length" is not one */
+        errno = EISDIR;
+        return SAFERL_ERR_IO;
+    }
+    f = fopen(path, "rb");
+    if (!f) {
+        if (!errno) errno = EIO;
+        return SAFERL_ERR_IO;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        saved = errno ? errno : EIO;
+        fclose(f);
+        errno = saved;
+        return SAFERL_ERR_IO;
+    }
+    *data = (unsigned char *)saferl_rl__allocate(allocator, (size_t)length + 1);
+    if (!*data) {
+        fclose(f);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    if (fread(*data, 1, (size_t)length, f) != (size_t)length || ferror(f)) {
+        saved = errno ? errno : EIO;
+        fclose(f);
+        saferl_rl__release(allocator, *data);
+        errno = saved;
+        return SAFERL_ERR_IO;
+    }
+    fclose(f);
+    *size = (size_t)length;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *policy, const char *path) {
+    size_t size = saferl_rl_policy_saved_size(policy);
+    unsigned char chunk[4096];
+    saferl_result r;
     /* small policies go through a stack chunk; larger ones are written through a heap copy */
     unsigned char *buffer = size <= sizeof chunk ? chunk : (unsigned char *)SAFERL_MALLOC(size, NULL);
     if (!buffer) return SAFERL_ERR_OUT_OF_MEMORY;
-    saferl_rl_policy_save(policy, buffer, size, &written);
-    f = fopen(path, "wb");
-    if (!f) r = SAFERL_ERR_INVALID_ARGUMENT;
-    else {
-        if (fwrite(buffer, 1, size, f) != size) r = SAFERL_ERR_INVALID_ARGUMENT;
-        if (fclose(f) != 0) r = SAFERL_ERR_INVALID_ARGUMENT;
-    }
+    saferl_rl_policy_save(policy, buffer, size, NULL);
+    r = saferl_rl__write_file(path, buffer, size);
     if (buffer != chunk) SAFERL_FREE(buffer, NULL);
     return r;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_policy_load_file(saferl_rl_policy *policy, const char *path,
                                                        const saferl_allocator *allocator) {
-    FILE *f = fopen(path, "rb");
-    long length;
-    unsigned char *data;
+    unsigned char *data = NULL;
+    size_t size = 0, need = 0;
     void *memory;
-    size_t need = 0;
     saferl_result r;
-    if (!f) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return SAFERL_ERR_INVALID_ARGUMENT;
+    SAFERL_ASSERT(policy != NULL);
+    r = saferl_rl__read_file(path, allocator, &data, &size);
+    if (r != SAFERL_OK) return r;
+    r = saferl_rl_policy_load_size(data, size, &need);
+    if (r == SAFERL_OK) {
+        memory = saferl_rl__allocate(allocator, need);
+        if (!memory) r = SAFERL_ERR_OUT_OF_MEMORY;
+        else {
+            r = saferl_rl_policy_load(policy, data, size, memory, need);
+            if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
+        }
     }
-    data = (unsigned char *)saferl_rl__allocate(allocator, (size_t)length + 1);
-    if (!data) {
-        fclose(f);
-        return SAFERL_ERR_OUT_OF_MEMORY;
-    }
-    if (fread(data, 1, (size_t)length, f) != (size_t)length) {
-        fclose(f);
-        saferl_rl__release(allocator, data);
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    }
-    fclose(f);
-    r = saferl_rl_policy_load_size(data, (size_t)length, &need);
-    if (r != SAFERL_OK) {
-        saferl_rl__release(allocator, data);
-        return r;
-    }
-    memory = saferl_rl__allocate(allocator, need);
-    if (!memory) {
-        saferl_rl__release(allocator, data);
-        return SAFERL_ERR_OUT_OF_MEMORY;
-    }
-    r = saferl_rl_policy_load(policy, data, (size_t)length, memory, need);
     saferl_rl__release(allocator, data);
-    if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
     return r;
 }
 
@@ -2980,6 +3189,7 @@ SAFERL_RL_API void saferl_rl_policy_free_file(saferl_rl_policy *policy, const sa
     if (!policy || !policy->params) return;
     saferl_rl__release(allocator, policy->params);
     policy->params = policy->obs_mean = policy->obs_std = NULL;
+    policy->packed = NULL;
 }
 #endif
 
@@ -4781,41 +4991,6 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_load(saferl_rl_dataset *dataset, c
 }
 
 #ifndef SAFERL_NO_STDIO
-/* Writes size bytes to path. */
-static saferl_result saferl_rl__write_file(const char *path, const void *data, size_t size) {
-    FILE *f = fopen(path, "wb");
-    saferl_result r = SAFERL_OK;
-    if (!f) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (fwrite(data, 1, size, f) != size) r = SAFERL_ERR_INVALID_ARGUMENT;
-    if (fclose(f) != 0) r = SAFERL_ERR_INVALID_ARGUMENT;
-    return r;
-}
-
-/* Reads a whole file into memory from the allocator; *size its length. */
-static saferl_result saferl_rl__read_file(const char *path, const saferl_allocator *allocator, unsigned char **data,
-                                          size_t *size) {
-    FILE *f = fopen(path, "rb");
-    long length;
-    if (!f) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    }
-    *data = (unsigned char *)saferl_rl__allocate(allocator, (size_t)length + 1);
-    if (!*data) {
-        fclose(f);
-        return SAFERL_ERR_OUT_OF_MEMORY;
-    }
-    if (fread(*data, 1, (size_t)length, f) != (size_t)length) {
-        fclose(f);
-        saferl_rl__release(allocator, *data);
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    }
-    fclose(f);
-    *size = (size_t)length;
-    return SAFERL_OK;
-}
-
 SAFERL_RL_API saferl_result saferl_rl_dataset_save_file(const saferl_rl_dataset *dataset, const char *path) {
     size_t size = saferl_rl_dataset_saved_size(dataset);
     unsigned char *buffer = (unsigned char *)saferl_rl__allocate(&dataset->allocator, size);

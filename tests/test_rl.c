@@ -2358,6 +2358,99 @@ TEST(policies_that_cannot_act_finitely_are_refused) {
     }
 }
 
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static int file_equals(const char *path, const unsigned char *bytes, size_t size) {
+    static unsigned char back[1 << 16];
+    FILE *f = fopen(path, "rb");
+    size_t got;
+    if (!f) return 0;
+    got = fread(back, 1, sizeof back, f);
+    fclose(f);
+    return got == size && memcmp(back, bytes, size) == 0;
+}
+
+static int file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* Issue 15: saving replaces a file whole or not at all (a temporary beside it, renamed after
+   every write, flush and close succeeded), failures are SAFERL_ERR_IO with errno; loading
+   tells I/O errors from corrupt data. */
+TEST(file_helpers_replace_whole_or_not_at_all) {
+    static unsigned char a_bytes[1 << 16], b_bytes[1 << 16];
+    char path[96], temp[100];
+    random_policy a, b;
+    saferl_rl_policy loaded;
+    struct rlimit limit, saved_limit;
+    size_t a_size = 0, b_size = 0;
+    saferl_rng rng;
+    saferl_result r;
+    FILE *f;
+    saferl_rng_seed(&rng, 15);
+    sprintf(path, "/tmp/saferl_test_rl_%lu.srlp", (unsigned long)time(NULL) ^ (unsigned long)clock());
+    sprintf(temp, "%s.tmp", path);
+    random_policy_make(&a, &rng, 0, 1.0f);
+    random_policy_make(&b, &rng, 1, 1.0f);
+    while (saferl_rl_policy_saved_size(&b.policy) < 200) { /* larger than the file-size limit below */
+        free(b.memory);
+        random_policy_make(&b, &rng, 1, 1.0f);
+    }
+    saferl_rl_policy_save(&a.policy, a_bytes, sizeof a_bytes, &a_size);
+    saferl_rl_policy_save(&b.policy, b_bytes, sizeof b_bytes, &b_size);
+    CHECK(saferl_rl_policy_save_file(&a.policy, path) == SAFERL_OK && file_equals(path, a_bytes, a_size));
+    CHECK(!file_exists(temp));
+    CHECK(saferl_rl_policy_load_file(&loaded, path, NULL) == SAFERL_OK);
+    CHECK(loaded.observation_dim == a.policy.observation_dim);
+    saferl_rl_policy_free_file(&loaded, NULL);
+    /* a full device: written in place (never replaced), ENOSPC */
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, "/dev/full") == SAFERL_ERR_IO && errno == ENOSPC);
+    CHECK(saferl_rl__file_kind("/dev/full") == 3);
+    /* an absent folder */
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, "/tmp/saferl_no_such_folder/p.srlp") == SAFERL_ERR_IO && errno == ENOENT);
+    /* the temporary cannot be created (a folder holds its name): the old file stays */
+    CHECK(mkdir(temp, 0700) == 0);
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, path) == SAFERL_ERR_IO && errno == EISDIR);
+    CHECK(file_equals(path, a_bytes, a_size));
+    CHECK(remove(temp) == 0);
+    /* the disk fills mid-write (a file-size limit): the old file stays, no temporary is left */
+    CHECK(getrlimit(RLIMIT_FSIZE, &saved_limit) == 0);
+    limit = saved_limit;
+    limit.rlim_cur = 128;
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    errno = 0;
+    r = saferl_rl_policy_save_file(&b.policy, path);
+    CHECK(setrlimit(RLIMIT_FSIZE, &saved_limit) == 0);
+    signal(SIGXFSZ, SIG_DFL);
+    CHECK(r == SAFERL_ERR_IO && errno == EFBIG);
+    CHECK(file_equals(path, a_bytes, a_size) && !file_exists(temp));
+    CHECK(saferl_rl_policy_save_file(&b.policy, path) == SAFERL_OK && file_equals(path, b_bytes, b_size));
+    /* loading: absent and folder are I/O errors; a flipped byte is corrupt data */
+    errno = 0;
+    CHECK(saferl_rl_policy_load_file(&loaded, "/tmp/saferl_no_such_folder/p.srlp", NULL) == SAFERL_ERR_IO &&
+          errno == ENOENT);
+    errno = 0;
+    CHECK(saferl_rl_policy_load_file(&loaded, "/tmp", NULL) == SAFERL_ERR_IO && errno == EISDIR);
+    b_bytes[b_size / 2] ^= 1;
+    f = fopen(path, "wb");
+    CHECK(f && fwrite(b_bytes, 1, b_size, f) == b_size && fclose(f) == 0);
+    CHECK(saferl_rl_policy_load_file(&loaded, path, NULL) == SAFERL_ERR_CORRUPT);
+    CHECK(remove(path) == 0);
+    free(a.memory);
+    free(b.memory);
+}
+#endif
+
 /* ==== return-conditioned supervised learning: datasets, the conditioned policy, training ==== */
 
 /* A tabular gridworld policy as a one-layer network over the one-hot cell: the logit of the
@@ -3317,6 +3410,9 @@ int main(int argc, char **argv) {
     RUN(policy_context_of_the_documented_size_and_a_read_only_policy);
     RUN(policy_probabilities_and_mean_std_match_a_double_forward);
     RUN(policies_that_cannot_act_finitely_are_refused);
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+    RUN(file_helpers_replace_whole_or_not_at_all);
+#endif
     RUN(user_environment_errors_leave_the_agent_unchanged);
     RUN(same_seed_same_curve_and_no_allocation_in_epochs);
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
