@@ -273,7 +273,12 @@ static int run(int argc, char **argv) {
                 report.log_marginal_likelihood);
     }
     if (gp.jitter > 0.0) fprintf(stderr, "gp_predict: note: jitter %.3g added to the diagonal\n", gp.jitter);
-    saferl_gp_predict(&gp, query, query_rows, mean, var);
+    r = saferl_gp_predict(&gp, query, query_rows, mean, var);
+    if (r < 0) { /* a posterior that overflowed is an error, never printed as numbers */
+        fprintf(stderr, "gp_predict: predict: %s\n", saferl_result_string(r));
+        saferl_gp_destroy(&gp);
+        goto done;
+    }
     for (q = 0; q < query_rows; ++q) {
         double v = var[q] + (noisy ? gp.noise_variance * gp.y_scale * gp.y_scale : 0.0);
         printf("%.17g,%.17g\n", mean[q], v);

@@ -223,7 +223,14 @@ static int run_finetune(const env_config *c, const saferl_rl_policy *start, uint
     while (m->log.count < total && guard++ < 10000)
         if (saferl_rl_agent_epoch(&agent, NULL) < 0) break;
     make_env(c, &plain, &state);
-    saferl_rl_evaluate(&agent.actor, &plain, TRUTH_EPISODES, 0, 0, seed ^ 0x9e3779b9u, &ret, &cost);
+    {
+        saferl_rl_policy_context context;
+        size_t size = saferl_rl_policy_context_memory_size(&agent.actor);
+        void *memory = malloc(size);
+        if (memory && saferl_rl_policy_context_init(&context, memory, size) == SAFERL_OK)
+            saferl_rl_evaluate(&agent.actor, &context, &plain, TRUTH_EPISODES, 0, 0, seed ^ 0x9e3779b9u, &ret, &cost);
+        free(memory);
+    }
     m->final_reward = ret;
     m->final_cost = cost;
     m->final_index = -1;
@@ -466,7 +473,7 @@ static int compute_truth(const env_config *c, const conditioned *p, uint32_t see
         saferl_rng rng;
         grid_target(c, j, z);
         saferl_rng_seed(&rng, seed * 7919u + 1000003u * (uint32_t)j + 17u);
-        if (saferl_rl_rcsl_evaluate(&p->rcsl, &env, z[0], z[1], TRUTH_EPISODES, c->horizon, 0, &rng, returns, costs, NULL, NULL) < 0)
+        if (conditioned_evaluate(p, &env, z, TRUTH_EPISODES, c->horizon, &rng, returns, costs) < 0)
             return 0;
         for (e = 0; e < TRUTH_EPISODES; ++e) {
             sr += returns[e];
@@ -638,8 +645,16 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
                 double eps = i < c->behaviour_count ? c->epsilons[k] : 1.0, sr = 0, sc = 0;
                 double *rr = ep_return + (long)row * c->episodes_per_mix, *cc = ep_cost + (long)row * c->episodes_per_mix;
                 int n;
-                if (saferl_rl_dataset_collect(&dataset, pol, &env, c->episodes_per_mix, c->horizon, 0, eps, &rng, rr, cc) < 0)
-                    return 0;
+                saferl_rl_policy_context context;
+                size_t size = pol ? saferl_rl_policy_context_memory_size(pol) : 0;
+                void *memory = pol ? malloc(size) : NULL;
+                saferl_result r = pol && !memory ? SAFERL_ERR_OUT_OF_MEMORY : SAFERL_OK;
+                if (memory) saferl_rl_policy_context_init(&context, memory, size);
+                if (r == SAFERL_OK)
+                    r = saferl_rl_dataset_collect(&dataset, pol, pol ? &context : NULL, &env, c->episodes_per_mix,
+                                                  c->horizon, 0, eps, &rng, rr, cc);
+                free(memory);
+                if (r < 0) return 0;
                 for (n = 0; n < c->episodes_per_mix; ++n) {
                     sr += rr[n];
                     sc += cc[n];

@@ -272,6 +272,20 @@ static int conditioned_load(const unsigned char *data, size_t size, const summar
     return 1;
 }
 
+/* saferl_rl_rcsl_evaluate through a context of its own (acting only reads the policy). */
+static saferl_result conditioned_evaluate(const conditioned *p, const saferl_rl_env *env, const double *z, int episodes,
+                                          int horizon, saferl_rng *rng, double *returns, double *costs) {
+    saferl_rl_rcsl_context context;
+    size_t size = saferl_rl_rcsl_context_memory_size(&p->rcsl);
+    void *memory = malloc(size);
+    saferl_result r = memory ? saferl_rl_rcsl_context_init(&context, &p->rcsl, memory, size) : SAFERL_ERR_OUT_OF_MEMORY;
+    if (r == SAFERL_OK)
+        r = saferl_rl_rcsl_evaluate(&p->rcsl, &context, env, z[0], z[1], episodes, horizon, 0, rng, returns, costs, NULL,
+                                    NULL);
+    free(memory);
+    return r;
+}
+
 /* ---- deployment: evaluations of a target, each EPISODES_PER_EVAL episodes ---------------- */
 
 typedef struct episode_log {
@@ -308,8 +322,8 @@ static int deploy_evaluate(deployer *d, const double *z, double *reward, double 
     double sr = 0.0, sc = 0.0;
     int i;
     if (!log_reserve(d->log, EPISODES_PER_EVAL)) return 0;
-    if (saferl_rl_rcsl_evaluate(&d->policy->rcsl, &d->env, z[0], z[1], EPISODES_PER_EVAL, d->config->horizon, 0, &d->rng,
-                                d->log->returns + d->log->count, d->log->costs + d->log->count, NULL, NULL) < 0)
+    if (conditioned_evaluate(d->policy, &d->env, z, EPISODES_PER_EVAL, d->config->horizon, &d->rng,
+                             d->log->returns + d->log->count, d->log->costs + d->log->count) < 0)
         return 0;
     for (i = 0; i < EPISODES_PER_EVAL; ++i) {
         sr += d->log->returns[d->log->count + i];

@@ -112,9 +112,10 @@ static int run(int argc, char **argv) {
     cli c;
     long agent_count = 16, frames = 600, seed = 1, i, physics_steps = 0, calls = 0, episodes = 0, frame_allocations;
     unsigned char *buffer;
-    void *policy_memory;
+    void *policy_memory, *context_memory;
     size_t buffer_size = 0, memory_size = 0;
     saferl_rl_policy policy;
+    saferl_rl_policy_context context; /* the acting thread's scratch (one per thread) */
     saferl_rl_env probe;
     saferl_rl_builtin probe_state;
     saferl_rl_env_kind kind = SAFERL_RL_ENV_CARTPOLE;
@@ -159,6 +160,9 @@ static int run(int argc, char **argv) {
     r = saferl_rl_policy_load(&policy, buffer, buffer_size, policy_memory, memory_size);
     if (r < 0) return fail("load", r);
     engine_release(buffer, NULL); /* the policy lives in policy_memory now */
+    context_memory = engine_allocate(saferl_rl_policy_context_memory_size(&policy), NULL);
+    if (!context_memory) return fail("context memory", SAFERL_ERR_OUT_OF_MEMORY);
+    saferl_rl_policy_context_init(&context, context_memory, saferl_rl_policy_context_memory_size(&policy));
     for (k = 0; k < SAFERL_RL_ENV_KIND_COUNT && !found; ++k) {
         saferl_rl_env_builtin(&probe, &probe_state, (saferl_rl_env_kind)k);
         if (saferl_rl_policy_check_env(&policy, &probe) == SAFERL_OK) {
@@ -201,7 +205,7 @@ static int run(int argc, char **argv) {
                 agent *a = &agents[j];
                 float action[4], reward = 0.0f, cost = 0.0f;
                 int terminated = 0, truncated = 0;
-                r = saferl_rl_policy_act(&policy, a->observation, action, NULL);
+                r = saferl_rl_policy_act(&policy, &context, a->observation, action, NULL);
                 if (r < 0) return fail("act", r);
                 ++calls;
                 r = a->env.step(a->env.state, &a->rng, action, a->observation, &reward, &cost, &terminated, &truncated);
@@ -237,6 +241,7 @@ static int run(int argc, char **argv) {
         printf("episodes finished 0 (every agent still running)\n");
     printf("allocations during the frames: %ld\n", frame_allocations);
     engine_release(agents, NULL);
+    engine_release(context_memory, NULL);
     engine_release(policy_memory, NULL);
     return frame_allocations == 0 ? 0 : 3;
 }

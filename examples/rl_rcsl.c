@@ -108,7 +108,9 @@ static int fail(const char *path, saferl_result r) {
 #define GRID_CELLS (SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS)
 typedef struct path_policy {
     saferl_rl_policy policy;
-    float memory[4 * GRID_CELLS + 4 + GRID_CELLS + 16];
+    float memory[4 * GRID_CELLS + 4];
+    float scratch[GRID_CELLS + 4 + 4]; /* the acting context: observation, logits, action */
+    saferl_rl_policy_context context;
 } path_policy;
 
 /* One linear layer over the one-hot cell: logit 20 for the path's action, 0 for the rest.
@@ -123,7 +125,7 @@ static void path_policy_make(path_policy *p, int path_row) {
     p->policy.observation_dim = GRID_CELLS;
     p->policy.action_dim = 4;
     p->policy.params = p->memory;
-    p->policy.scratch = p->memory + 4 * GRID_CELLS + 4;
+    saferl_rl_policy_context_init(&p->context, p->scratch, sizeof p->scratch);
     for (cell = 0; cell < GRID_CELLS; ++cell) {
         int row = cell / C, column = cell % C;
         int action = column == C - 2 ? 0 : (row < path_row ? 2 : (row == path_row ? 1 : 0));
@@ -140,7 +142,7 @@ static saferl_result collect_behaviours(saferl_rl_dataset *ds, const saferl_rl_e
     for (i = 0; i < 3 && r == SAFERL_OK; ++i)
         for (j = 0; j < 4 && r == SAFERL_OK; ++j) {
             path_policy_make(&p, rows[i]);
-            r = saferl_rl_dataset_collect(ds, &p.policy, env, episodes, 0, 1, epsilons[j], rng, NULL, NULL);
+            r = saferl_rl_dataset_collect(ds, &p.policy, &p.context, env, episodes, 0, 1, epsilons[j], rng, NULL, NULL);
         }
     return r;
 }
@@ -228,6 +230,20 @@ static saferl_result grid_targets(const saferl_rl_dataset *ds, grid_result *g) {
     return SAFERL_OK;
 }
 
+/* saferl_rl_rcsl_evaluate through a context of its own (acting only reads the policy). */
+static saferl_result rcsl_evaluate(const saferl_rl_rcsl_policy *policy, const saferl_rl_env *env, double reward,
+                                   double cost, int episodes, saferl_rng *rng, double *mean_return, double *mean_cost) {
+    saferl_rl_rcsl_context context;
+    size_t size = saferl_rl_rcsl_context_memory_size(policy);
+    void *memory = malloc(size);
+    saferl_result r = memory ? saferl_rl_rcsl_context_init(&context, policy, memory, size) : SAFERL_ERR_OUT_OF_MEMORY;
+    if (r == SAFERL_OK)
+        r = saferl_rl_rcsl_evaluate(policy, &context, env, reward, cost, episodes, 0, 0, rng, NULL, NULL, mean_return,
+                                    mean_cost);
+    free(memory);
+    return r;
+}
+
 static saferl_result grid_evaluate(const saferl_rl_rcsl_policy *policy, const saferl_rl_env *env, int episodes,
                                    uint32_t seed, grid_result *g) {
     double rt[MAX_GRID * MAX_GRID], ct[MAX_GRID * MAX_GRID], ar[MAX_GRID * MAX_GRID], ac[MAX_GRID * MAX_GRID];
@@ -236,9 +252,8 @@ static saferl_result grid_evaluate(const saferl_rl_rcsl_policy *policy, const sa
     saferl_rng_seed(&rng, seed);
     for (i = 0; i < g->k; ++i)
         for (j = 0; j < g->k; ++j) {
-            saferl_result r = saferl_rl_rcsl_evaluate(policy, env, g->reward_target[j], g->cost_target[i], episodes, 0, 0,
-                                                      &rng, NULL, NULL, &g->achieved_return[i][j],
-                                                      &g->achieved_cost[i][j]);
+            saferl_result r = rcsl_evaluate(policy, env, g->reward_target[j], g->cost_target[i], episodes, &rng,
+                                            &g->achieved_return[i][j], &g->achieved_cost[i][j]);
             if (r != SAFERL_OK) return r;
             rt[n] = g->reward_target[j];
             ct[n] = g->cost_target[i];
@@ -391,9 +406,17 @@ static int cmd_collect(const options *o) {
     }
     saferl_rng_seed(&rng, (uint32_t)o->seed);
     if (o->behaviours) r = collect_behaviours(&ds, &env, episodes, &rng);
-    else
-        r = saferl_rl_dataset_collect(&ds, has_policy ? &policy : NULL, &env, episodes, 0, o->deterministic, o->epsilon,
-                                      &rng, NULL, NULL);
+    else {
+        saferl_rl_policy_context context;
+        size_t size = has_policy ? saferl_rl_policy_context_memory_size(&policy) : 0;
+        void *memory = has_policy ? malloc(size) : NULL;
+        r = has_policy && !memory ? SAFERL_ERR_OUT_OF_MEMORY : SAFERL_OK;
+        if (memory) saferl_rl_policy_context_init(&context, memory, size);
+        if (r == SAFERL_OK)
+            r = saferl_rl_dataset_collect(&ds, has_policy ? &policy : NULL, has_policy ? &context : NULL, &env, episodes, 0,
+                                          o->deterministic, o->epsilon, &rng, NULL, NULL);
+        free(memory);
+    }
     if (has_policy) saferl_rl_policy_free_file(&policy, NULL);
     if (r != SAFERL_OK) {
         saferl_rl_dataset_destroy(&ds);
@@ -501,7 +524,7 @@ static int cmd_eval(const options *o) {
         double mean_r, mean_c;
         saferl_rng rng;
         saferl_rng_seed(&rng, (uint32_t)o->seed);
-        r = saferl_rl_rcsl_evaluate(&policy, &env, o->reward, o->cost, episodes, 0, 0, &rng, NULL, NULL, &mean_r, &mean_c);
+        r = rcsl_evaluate(&policy, &env, o->reward, o->cost, episodes, &rng, &mean_r, &mean_c);
         if (r == SAFERL_OK) printf("reward_target,cost_target,return,cost\n%.3f,%.3f,%.3f,%.3f\n", o->reward, o->cost, mean_r, mean_c);
     } else {
         saferl_rl_dataset ds;

@@ -69,6 +69,7 @@ run_unit() {
         item "unit $t: ASan+UBSan clang" bash -c "make -s $BUILD/sanitize/test_$t && ASAN_OPTIONS=detect_leaks=1 $BUILD/sanitize/test_$t"
         item "unit $t: wasm32 under node" bash -c "make -s $BUILD/wasm/test_$t.js && node $BUILD/wasm/test_$t.js"
     done
+    item "unit rl: 4 threads act with one policy (ThreadSanitizer)" bash -c "make -s $BUILD/tsan/thread_rl && $BUILD/tsan/thread_rl"
     item "unit gp: threads predicting from one GP, TSan clang" bash -c "make -s $BUILD/tsan/gp_threads && $BUILD/tsan/gp_threads"
     suite_end unit
 }

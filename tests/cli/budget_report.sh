@@ -135,20 +135,27 @@ assert close(a["mean_tokens"], 600) and close(b["mean_tokens"], 800 / 3)
 assert a["informative_estimate"]["4"] == 1  # n = 4, c = 2: every group of 4 has both
 assert b["informative_estimate"]["4"] is None
 assert d["pooled"]["n"] == 7 and d["pooled"]["successes"] == 5
-# pooled, each prompt weighing the same: q = sum(D_i/n_i) / sum(S_i/n_i), xi = q * largest H
-assert close(d["pooled"]["xi"], 800 * (2 / 4 + 3 / 3) / (1200 / 4 + 800 / 3))
+assert d["pooled"]["estimand"] == "H / mean_i E[T_i]" and a["estimand"] == "H / E[T]"
+# the pooled hazard, each prompt weighing the same: q = sum(D_i/n_i) / sum(S_i/n_i), xi = q * largest H
+assert close(d["pooled_hazard"]["xi"], 800 * (2 / 4 + 3 / 3) / (1200 / 4 + 800 / 3))
 assert close(d["pooled"]["horizon"], 800)
+pool = d["pooled"]
+assert pool["xi_lo"] < pool["xi"] < pool["xi_hi"]
+assert close(pool["mean_tokens"], 800 / pool["xi"]) and pool["unsolved_prompts"] == 0
 '
 
 # with a common reference horizon of 1000: xi = 1000 D / S; pooled hazard as above
 run --json --horizon 1000 "$DATA/quoted_crlf.csv"
-jcheck "quoted_crlf --horizon 1000: xi = 1000 D/S, pooled horizons for the band 1.5/q .. 2/q" '
+jcheck "quoted_crlf --horizon 1000: xi = 1000 D/S, pooled hazard q, set horizons for the band" '
 a, b = d["prompts"]
 assert close(a["xi"], 1000 * 2 / 1200) and close(b["xi"], 1000 * 3 / 800)
 q = (2 / 4 + 3 / 3) / (1200 / 4 + 800 / 3)
+assert close(d["pooled_hazard"]["xi"], 1000 * q)
 pool = d["pooled"]
-assert close(pool["xi"], 1000 * q) and close(pool["horizon"], 1000)
-assert close(pool["horizon_for_band"][0], 1.5 / q, 1e-9) and close(pool["horizon_for_band"][1], 2.0 / q, 1e-9)
+assert close(pool["horizon"], 1000)
+# the set'"'"'s horizons for the band are 1.5 and 2 times its mean E[T]
+assert close(pool["horizon_for_band"][0], 1.5 * pool["mean_tokens"], 1e-9)
+assert close(pool["horizon_for_band"][1], 2.0 * pool["mean_tokens"], 1e-9)
 assert pool["regime"] == "ample"
 '
 
