@@ -3355,6 +3355,8 @@ SAFERL_GP_API size_t saferl_gp_pls_memory_size(const saferl_gp_pls_desc *desc) {
     if (!desc || saferl_gp__pls_check(desc) < 0) return 0;
     rd = saferl_gp__pls_gp_desc(desc, &desc->reward);
     cd = saferl_gp__pls_gp_desc(desc, &desc->cost);
+    rd = saferl_gp_desc_defaults(&rd); /* the scratch GPs below need the defaulted scales */
+    cd = saferl_gp_desc_defaults(&cd);
     a = saferl_gp_memory_size(&rd);
     b = saferl_gp_memory_size(&cd);
     {

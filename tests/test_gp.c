@@ -1211,6 +1211,35 @@ static int pls_evaluate(const double *z, double *reward, double *cost, void *use
     return 0;
 }
 
+static int constant_world(const double *target, double *reward_return, double *cost_return, void *user_data) {
+    (void)user_data;
+    *reward_return = target[0];
+    *cost_return = 0.5 * target[0];
+    return 0;
+}
+
+/* The PLS desc's zero GP parameters mean the defaults (signal variance 1): sizing once took the
+   raw zero for a scale and refused the desc (make demo failed). */
+TEST(pls_with_default_gp_parameters_runs) {
+    double targets[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    unsigned char seed[10] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    saferl_gp_pls_desc d;
+    saferl_gp_pls pls;
+    uint32_t count = 0;
+    memset(&d, 0, sizeof d);
+    d.targets = targets;
+    d.target_count = 10;
+    d.dim = 1;
+    d.seed_set = seed;
+    d.cost_limit = 2.0;
+    d.iterations = 5;
+    d.evaluate = constant_world;
+    CHECK(saferl_gp_pls_memory_size(&d) > 0);
+    CHECK(saferl_gp_pls_create(&pls, &d) == SAFERL_OK);
+    CHECK(saferl_gp_pls_run(&pls, NULL, 0, &count) == SAFERL_OK && count == 5);
+    saferl_gp_pls_destroy(&pls);
+}
+
 TEST(pls_online_stage_stays_within_the_budget) {
     enum { NR = 21, NG = 21, M = NR * NG };
     static double targets[M * 2];
@@ -1597,6 +1626,7 @@ int main(void) {
     RUN(safeopt_never_violates_and_finds_the_safe_optimum);
     RUN(stageopt_safe_ucb_and_lipschitz_never_violate);
     RUN(pls_online_stage_stays_within_the_budget);
+    RUN(pls_with_default_gp_parameters_runs);
     RUN(dispatch_solve_is_bit_identical);
     RUN(dispatch_kernel_rows_are_bit_identical);
     RUN(dispatch_dense_loops_are_bit_identical);
