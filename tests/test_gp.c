@@ -695,6 +695,35 @@ TEST(default_beta_is_the_gaussian_tail_schedule) {
         CHECK(saferl_gp_safeopt_beta(&opt) == 2.0);
         saferl_gp_safeopt_destroy(&opt);
     }
+    {
+        /* the per-step risk schedule (no |Z|), scipy's norm.isf(6 delta / (pi^2 t^2 k)); it
+           needs fresh bounds and safe sets, and says so */
+        static const struct { uint32_t t, k; double scipy; } risk[3] = {
+            {1, 1, 1.8750000970042433}, {60, 1, 4.302517091988706}, {10, 2, 3.6118984938522245}};
+        saferl_gp_safeopt_desc d;
+        saferl_gp_safeopt opt;
+        memset(&d, 0, sizeof d);
+        d.candidates = z;
+        d.candidate_count = 500;
+        d.objective = &gp;
+        d.constraints = c;
+        d.seed_set = seed;
+        d.beta_rule = SAFERL_GP_BETA_PER_STEP_RISK;
+        for (i = 0; i < 3; ++i) {
+            d.constraint_count = risk[i].k;
+            d.no_intersection = 0;
+            d.recompute_safe_set = 1;
+            CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+            d.no_intersection = 1;
+            d.recompute_safe_set = 0;
+            CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+            d.recompute_safe_set = 1;
+            CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+            opt.evaluations = risk[i].t - 1;
+            CHECK_NEAR(saferl_gp_safeopt_beta(&opt), risk[i].scipy, 1e-13);
+            saferl_gp_safeopt_destroy(&opt);
+        }
+    }
     saferl_gp_destroy(&gp);
     free(seed);
 }
