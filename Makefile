@@ -69,6 +69,7 @@ web: deps-web $(WEB_PAGES)
 	@mkdir -p $(BUILD)/web/vendor
 	@for f in $(WEB_STATIC); do mkdir -p $(BUILD)/$$(dirname $$f); cp $$f $(BUILD)/$$f; done
 	@cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css $(BUILD)/web/vendor/
+	@cp web/node_modules/dagre/dist/dagre.min.js $(BUILD)/web/vendor/
 	@echo "web: demos in $(BUILD)/web (make serve)"
 serve: web
 	node tests/browser/harness.mjs serve $(BUILD)/web 8000

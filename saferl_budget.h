@@ -1390,6 +1390,7 @@ static double saferl_budget__sample_gamma(saferl_rng *rng, double shape) {
         if (v <= 0.0) continue;
         v = v * v * v;
         u = 1.0 - saferl_rng_uniform(rng);
+        if (u < 1.0 - 0.0331 * (x * x) * (x * x)) break; /* the paper's squeeze: no logarithm */
         if (log(u) < 0.5 * x * x + d - d * v + d * log(v)) break;
     }
     return boost * d * (v > 0.0 ? v : 1.0);

@@ -1081,7 +1081,13 @@ TEST(allocation_happens_only_in_create) {
         saferl_budget_attempt a[3] = {{0, 1000, 100}, {0, 1000, 300}, {0, 1000, SAFERL_BUDGET_CENSORED}};
         saferl_budget_summary s;
         size_t rows, errors;
+        saferl_budget_summary two[2];
+        saferl_budget_set_summary set;
+        static double set_work[4000];
         saferl_budget_summarize(a, 3, NULL, &s);
+        saferl_budget_summarize(a, 2, NULL, &two[0]);
+        saferl_budget_summarize(a + 1, 2, NULL, &two[1]);
+        CHECK(saferl_budget_set_estimate(two, 2, NULL, set_work, sizeof set_work, &set) >= 0);
         saferl_budget_pool(&s, 1, NULL, &s);
         saferl_budget_csv_parse(good_csv, strlen(good_csv), NULL, 0, &rows, NULL, 0, &errors);
     }
