@@ -1598,6 +1598,38 @@ TEST(hot_loops_do_not_allocate) {
     CHECK(saferl_test_allocations == before);
 #endif
     saferl_gp_safeopt_destroy(&opt);
+    {
+        /* the continuous-domain step: memory from create, none per step */
+        saferl_gp cont = make_gp(1, 20, SAFERL_GP_RBF, 0, &ls, 1.0, 0.01);
+        const double lower = 0.0, upper = 10.0, start = 1.0; /* sin(1) >= -0.5: safe */
+        saferl_gp_swarm_desc sd;
+        saferl_gp_swarm swarm;
+        memset(&sd, 0, sizeof sd);
+        sd.objective = &cont;
+        sd.constraints = &c;
+        sd.constraint_count = 1;
+        c.gp = &cont;
+        sd.lower = &lower;
+        sd.upper = &upper;
+        sd.seeds = &start;
+        sd.seed_count = 1;
+        sd.samples = 64;
+        CHECK(saferl_gp_swarm_create(&swarm, &sd) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+        before = saferl_test_allocations;
+#endif
+        for (i = 0; i < 10; ++i) {
+            double x, v;
+            CHECK(saferl_gp_swarm_next(&swarm, &x, NULL) == SAFERL_OK);
+            v = sin(x);
+            CHECK(saferl_gp_swarm_observe(&swarm, v, &v) == SAFERL_OK);
+        }
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+        CHECK(saferl_test_allocations == before);
+#endif
+        saferl_gp_swarm_destroy(&swarm);
+        saferl_gp_destroy(&cont);
+    }
     saferl_gp_destroy(&gp);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_releases == saferl_test_allocations);
