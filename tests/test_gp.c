@@ -1114,7 +1114,7 @@ typedef struct safe_run_stats {
 /* SafeOpt's own setting: f is objective and constraint, f(x) >= h. Seeds: a point with
    f >= h + 1.2. Regret against the best point of the region connected to the seed where
    f >= h + 0.5. beta is a schedule with the theory's guarantee (delta = 0.05): the default
-   (Gaussian tail, about 3.4 to 5 here) or Srinivas' finite-set one (about 4 to 5.5): with a
+   (Gaussian tail, 3.37 to 5.19 here) or Srinivas' finite-set one (3.97 to 5.67): with a
    smaller seed margin the seed's neighbours can never be certified, and SafeOpt rightly
    stays put. */
 static void run_safe_1d(saferl_gp_safe_rule rule, saferl_gp_expander_test test, saferl_gp_beta_rule beta_rule, int seeds,
