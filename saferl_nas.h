@@ -25,6 +25,7 @@
       #define SAFERL_NAS_STATIC       every function static: a private copy per translation unit
       #define SAFERL_USE_BLIS         matrix products through BLIS (native only; link -lblis and
                                       compile that one file with -std=gnu99: blis.h is not C99)
+      #define SAFERL_NO_DISPATCH      no AVX2 copy of the products (see "the products" below)
 
    The header does no I/O: it takes decoded pixel buffers (float, planar CHW per image) and
    labels; examples/nas_images.h reads a folder of PNG/JPEG files with stb_image.
@@ -152,7 +153,9 @@
       0.2.0 (2026-12-04)  SNAS, NASP and the official code's ProxylessNAS rescale as
                           strategies; saferl_nas_toy_arch_loss; a strategy may ask for
                           every operation to be evaluated (evaluate_all); the GDAS and SNAS
-                          temperatures are held at their last value past max_iterations
+                          temperatures are held at their last value past max_iterations;
+                          the products on register tiles with a per-call AVX2 copy
+                          (bit-identical to the plain loops), im2col by contiguous runs
       0.1.0 (2026-11-21)  first release
 */
 #ifndef SAFERL_NAS_H
@@ -1115,7 +1118,10 @@ static void saferl_nas__im2col(float *col, const float *inp, int C, int H, int W
                     in = inp + ((size_t)c * H + iy) * W + (x_lo * stride - pad + kj) - (size_t)x_lo * stride;
                     for (x = 0; x < x_lo; ++x) out[x] = 0.0f;
                     if (stride == 1 && relu_input) /* the supernet's case: a loop the compiler vectorises */
-                        for (x = x_lo; x < x_hi; ++x) out[x] = in[x] > 0.0f ? in[x] : 0.0f;
+                        for (x = x_lo; x < x_hi; ++x) {
+                            float value = in[x];
+                            out[x] = value > 0.0f ? value : 0.0f;
+                        }
                     else if (stride == 1)
                         memcpy(out + x_lo, in + x_lo, (size_t)(x_hi - x_lo) * sizeof(float));
                     else
@@ -1145,11 +1151,23 @@ static void saferl_nas__col2im(float *dinp, const float *dcol, const float *inp,
                     size_t at;
                     if (iy < 0 || iy >= H) continue;
                     at = ((size_t)c * H + iy) * W + (x_lo * stride - pad + kj);
-                    if (stride == 1) { /* the supernet's case: a loop the compiler vectorises */
-                        float *d = dinp + at - x_lo;
+                    if (stride == 1) { /* the supernet's case: loops the compiler vectorises */
+                        float *d = dinp + at - x_lo, masked[64];
                         const float *v = inp + at - x_lo, *g = row + (size_t)y * Wo;
-                        if (relu_input) for (x = x_lo; x < x_hi; ++x) d[x] += v[x] > 0.0f ? g[x] : 0.0f;
-                        else for (x = x_lo; x < x_hi; ++x) d[x] += g[x];
+                        int x0, n;
+                        if (!relu_input) {
+                            for (x = x_lo; x < x_hi; ++x) d[x] += g[x];
+                            continue;
+                        }
+                        /* through a local chunk: d may alias v and g as far as the compiler knows */
+                        for (x0 = x_lo; x0 < x_hi; x0 += 64) {
+                            n = x_hi - x0 < 64 ? x_hi - x0 : 64;
+                            for (x = 0; x < n; ++x) { /* both loads unconditional: a select, no branch */
+                                float input = v[x0 + x], gradient = g[x0 + x];
+                                masked[x] = input > 0.0f ? gradient : 0.0f;
+                            }
+                            for (x = 0; x < n; ++x) d[x0 + x] += masked[x];
+                        }
                     } else {
                         for (x = x_lo; x < x_hi; ++x) {
                             size_t i = at + (size_t)(x - x_lo) * stride;
