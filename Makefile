@@ -32,6 +32,8 @@ BENCHES :=
 all: # the real prerequisites follow the fragments
 
 include $(sort $(wildcard mk/*.mk))
+# every example includes the shared argument parser and file writer
+$(EXAMPLES): examples/cli.h
 
 UNIT_BINARIES := $(UNIT_TESTS:%=$(BUILD)/test_%) $(UNIT_TESTS:%=$(BUILD)/static/test_%) \
                  $(UNIT_TESTS:%=$(BUILD)/counting/test_%) $(UNIT_TESTS:%=$(BUILD)/sanitize/test_%)
@@ -67,6 +69,7 @@ web: deps-web $(WEB_PAGES)
 	@mkdir -p $(BUILD)/web/vendor
 	@for f in $(WEB_STATIC); do mkdir -p $(BUILD)/$$(dirname $$f); cp $$f $(BUILD)/$$f; done
 	@cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css $(BUILD)/web/vendor/
+	@cp web/node_modules/dagre/dist/dagre.min.js $(BUILD)/web/vendor/
 	@echo "web: demos in $(BUILD)/web (make serve)"
 serve: web
 	node tests/browser/harness.mjs serve $(BUILD)/web 8000

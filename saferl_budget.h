@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_budget.h - v0.1.0 - relative-budget analysis for RL with verifiable rewards
+/* saferl_budget.h - v0.2.0 - relative-budget analysis for RL with verifiable rewards
                               public domain or MIT; see the end of the file
 
    The relative budget of a prompt is  xi = H / E[T]:  H the generation horizon (token
@@ -45,7 +45,9 @@
       attempts and their validation        saferl_budget_attempt, saferl_budget_check_attempt
       CSV of attempts, from a memory buffer saferl_budget_csv_parse, saferl_budget_index_prompts
       estimators                           saferl_budget_summarize (censored geometric MLE of
-                                           E[T], xi and its interval), saferl_budget_pool,
+                                           E[T], xi and its interval), saferl_budget_pool (the
+                                           pooled hazard), saferl_budget_set_estimate (a set's
+                                           H / mean_i E[T_i], empirical Bayes),
                                            saferl_budget_kaplan_meier (+ Greenwood), restricted mean
       theory helpers                       reward variance, informative-group probability and its
                                            unbiased estimate, pass@k, samples for one success,
@@ -69,15 +71,31 @@
         summary then reports xi = 0, xi_lo = 0, xi_hi = the exact upper bound, sets
         xi_is_upper_bound and the call returns SAFERL_BOUND_ONLY (positive: not an error, but
         never a number that looks exact).
-      * Pooling over a prompt set, each prompt weighing the same: with a_i = D_i / n_i and
-        b_i = S_i / n_i (successes and tokens at risk per attempt of prompt i) the pooled hazard
-        is q = sum a_i / sum b_i and xi = H q, H the largest of the prompts' horizons (or
-        desc.horizon). Without censoring 1/q is the mean of T over the prompt set, so this is
-        the paper's H / E[T] with E[T] taken over the prompts; a mean of per-prompt xi_i would
-        instead add up each prompt's small-sample bias (our Monte-Carlo: 85% coverage at 95%
-        with 8 attempts a prompt). The interval is the delta method's, with the within-prompt
-        variance sum_i sum_j (d_ij - q t_ij)^2 / n_i^2 / (sum b_i)^2 (the prompt set is taken
-        as fixed). The horizon for a target xi* is xi* / hazard for a prompt and for a set.
+      * A prompt set's xi (saferl_budget_set_estimate) is the paper's quantity for a data
+        set: H / mean_i E[T_i], E[T_i] = 1 / q_i, H the largest of the prompts' horizons (or
+        desc.horizon). With 8 attempts a prompt the per-prompt estimates are too noisy to
+        average (a mean of per-prompt xi_i covered 85% at 95%), and prompts that never
+        succeed have no estimate at all, so the prompts' hazards get a law of their own:
+        q_i ~ Beta(a, b), which is conjugate to the geometric likelihood q^D (1 - q)^(S - D).
+        a and b maximise the marginal likelihood prod_i B(a + D_i, b + S_i - D_i) / B(a, b)
+        (empirical Bayes; Newton's method in (ln a, ln(b/a)), ln a kept in [ln 1e-3,
+        ln 1e6]); the estimate and interval are the median and quantiles of posterior draws
+        of H / mean_i (1 / q_i), q_i ~ Beta(a + D_i, b + S_i - D_i), with (ln a, ln b) drawn
+        from the normal approximation of their likelihood so that the interval carries the
+        uncertainty of the fit too (Kass and Steffey 1989, "Approximate Bayesian inference in
+        conditionally independent hierarchical models"). A prompt with no success gets its
+        E[T_i] from the fitted law: the data alone bound it only from below, and the summary
+        says so (extrapolated, unsolved_prompts). The interval covers the set's value in
+        95% of prompt sets drawn from the model at moderate censoring; with few successes
+        (90% censored, 16 prompts) coverage falls to about 85%, and when T is not geometric
+        or the spread is not beta the estimate is biased: README.md has the table.
+      * saferl_budget_pool keeps the earlier pooled hazard under its own name: with
+        a_i = D_i / n_i and b_i = S_i / n_i, q = sum a_i / sum b_i, successes per token at
+        risk, each prompt weighing the same. Without censoring 1/q is the mean of T over the
+        prompts; with censoring it converges to sum_i p_i / sum_i E[min(T_i, H)] instead, a
+        harmonic mean of the rates that leans toward the easy prompts, and its interval (the
+        delta method's, the prompt set taken as fixed) covers H / mean_i E[T_i] rarely. The
+        horizon for a target xi* is xi* / hazard for a prompt and for a pooled summary.
       * Kaplan-Meier: events at a time are processed before censorings at the same time;
         Greenwood's formula gives the standard error of S(t) (as statsmodels' SurvfuncRight).
       * The regime is decided on xi with the band [balanced_low, balanced_high] of the desc
@@ -102,15 +120,24 @@
       leaves outputs untouched; NaN and infinities are rejected, never propagated.
 
    REVISION HISTORY
+      0.2.0 (2026-12-04)  saferl_budget_set_estimate: a prompt set's H / mean_i E[T_i] under
+                          censoring, by empirical Bayes on a beta-geometric model, with
+                          posterior intervals; saferl_budget_pool documented as the pooled
+                          hazard it is; desc.draws and desc.seed
+      0.1.1 (2026-12-04)  samples_for_success returns in constant time at every p (it never
+                          returned for 0 < p < 3e-16); NaN in gives NaN or an error out
+                          everywhere (km_survival(NaN) was 1, regime_of(NaN) "ample");
+                          restricted_mean and pool check the summaries and steps they are
+                          given; the CSV parser skips a UTF-8 byte-order mark
       0.1.0 (2026-11-21)  first release
 */
 #ifndef SAFERL_BUDGET_H
 #define SAFERL_BUDGET_H
 
 #define SAFERL_BUDGET_VERSION_MAJOR 0
-#define SAFERL_BUDGET_VERSION_MINOR 1
+#define SAFERL_BUDGET_VERSION_MINOR 2
 #define SAFERL_BUDGET_VERSION_PATCH 0
-#define SAFERL_BUDGET_VERSION_STRING "0.1.0"
+#define SAFERL_BUDGET_VERSION_STRING "0.2.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_BUDGET_IMPLEMENTATION)
 #define SAFERL_BUDGET_IMPLEMENTATION
@@ -301,7 +328,8 @@ SAFERL_BUDGET_API saferl_result saferl_budget_check_attempt(const saferl_budget_
 /* One row per attempt. An optional first line "prompt_id,horizon,tokens" is a header.
    prompt_id is any text (RFC 4180 quotes allowed); horizon a whole number > 0; tokens a
    whole number in [1, horizon], or empty or -1 for "none within the horizon". Blank lines and
-   lines starting with '#' are skipped; CRLF is accepted. */
+   lines starting with '#' are skipped; CRLF is accepted; a UTF-8 byte-order mark at the start
+   is skipped. */
 
 typedef struct saferl_budget_csv_row {
     size_t name_offset;   /* prompt_id: byte offset into the parsed text, inside any quotes; */
@@ -354,7 +382,8 @@ SAFERL_BUDGET_API saferl_result saferl_budget_group_by_prompt(const saferl_budge
 typedef enum saferl_budget_regime {
     SAFERL_BUDGET_DEFICIENT = 0, /* xi below the band: informative rollouts are rare */
     SAFERL_BUDGET_BALANCED = 1,  /* xi inside the band: the paper's most efficient */
-    SAFERL_BUDGET_AMPLE = 2      /* xi above the band: stable, diminishing gains */
+    SAFERL_BUDGET_AMPLE = 2,     /* xi above the band: stable, diminishing gains */
+    SAFERL_BUDGET_UNDETERMINED = -1 /* xi NaN (or a bad band): no regime */
 } saferl_budget_regime;
 
 typedef struct saferl_budget_desc {
@@ -362,6 +391,10 @@ typedef struct saferl_budget_desc {
     double balanced_low;  /* lower edge of the balanced band; 0 -> 1.5 (the paper's) */
     double balanced_high; /* upper edge; 0 -> 2.0 */
     double horizon;       /* reference horizon H of xi; 0 -> the largest among the attempts */
+    uint32_t draws;       /* posterior draws behind saferl_budget_set_estimate's interval;
+                             0 -> 2000 (Monte-Carlo error of the 95% limits: about 0.5% of
+                             coverage) */
+    uint32_t seed;        /* of those draws; 0 is a seed like any other */
 } saferl_budget_desc;
 
 /* The desc with every zero field replaced by its default. */
@@ -399,15 +432,54 @@ SAFERL_BUDGET_API saferl_result saferl_budget_summarize(const saferl_budget_atte
                                                         const saferl_budget_desc *desc,
                                                         saferl_budget_summary *summary);
 
-/* Pools per-prompt summaries made by saferl_budget_summarize with the same desc, each
-   prompt weighing the same (see STATISTICAL CHOICES). Pooled fields: success_rate,
-   reward_variance and model_success_probability are means over prompts; mean_tokens is
-   1 / hazard. One prompt pools to its own summary. SAFERL_BOUND_ONLY when no prompt had a
-   success. */
+/* The pooled hazard of a prompt set: successes per token at risk, each prompt weighing the
+   same, q = sum_i (D_i / n_i) / sum_i (S_i / n_i), with xi = H q. Under censoring this is
+   NOT H / mean_i E[T_i]: it converges to H sum_i p_i / sum_i E[min(T_i, H)], which leans
+   toward the easy prompts (see STATISTICAL CHOICES); saferl_budget_set_estimate estimates the
+   set's H / mean_i E[T_i]. Takes per-prompt summaries made by saferl_budget_summarize with
+   the same desc. Pooled fields: success_rate, reward_variance and model_success_probability
+   are means over prompts; mean_tokens is 1 / hazard. One prompt pools to its own summary.
+   SAFERL_BOUND_ONLY when no prompt had a success. */
 SAFERL_BUDGET_API saferl_result saferl_budget_pool(const saferl_budget_summary *per_prompt,
                                                    size_t prompt_count,
                                                    const saferl_budget_desc *desc,
                                                    saferl_budget_summary *pooled);
+
+/* The prompt set's relative budget  xi = H / mean_i E[T_i]  (E[T_i] = 1 / q_i), with an
+   interval, by empirical Bayes on a beta-geometric model (see STATISTICAL CHOICES). */
+typedef struct saferl_budget_set_summary {
+    size_t prompts;           /* P */
+    size_t attempts;          /* over all prompts */
+    size_t successes;
+    size_t unsolved_prompts;  /* prompts without a success: the data bound their E[T_i] only
+                                 from below; their values here are the fitted model's
+                                 extrapolation (extrapolated = 1) */
+    int extrapolated;
+    const char *method;       /* static text: how the numbers were obtained */
+    double horizon;           /* H of xi */
+    double prior_a, prior_b;  /* the fitted law q_i ~ Beta(a, b) (0 when none was fitted) */
+    double spread;            /* sd of ln E[T_i] across prompts under that law, sqrt(trigamma(a)) */
+    double log_likelihood;    /* marginal log-likelihood at the fit */
+    double mean_tokens;       /* mean_i E[T_i]: the posterior median */
+    double mean_tokens_lo, mean_tokens_hi;
+    double xi;                /* H / mean_tokens */
+    double xi_lo, xi_hi;      /* interval at desc.confidence: posterior quantiles */
+    int xi_is_upper_bound;    /* 1: no success anywhere, xi only bounded from above (xi_hi) */
+    saferl_budget_regime regime;
+    int regime_is_certain;    /* 1 when the whole interval lies in that regime */
+} saferl_budget_set_summary;
+
+/* Scratch bytes for saferl_budget_set_estimate: one double per posterior draw (0 when that
+   does not fit in a size_t). */
+SAFERL_BUDGET_API size_t saferl_budget_set_memory_size(const saferl_budget_desc *desc);
+/* From per-prompt summaries made by saferl_budget_summarize (with the same desc). Returns
+   SAFERL_OK, SAFERL_BOUND_ONLY when no prompt had a success, or a negative error (the
+   output untouched). Deterministic from desc.seed; never allocates; O(P (fit iterations +
+   draws)). */
+SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_summary *per_prompt,
+                                                           size_t prompt_count,
+                                                           const saferl_budget_desc *desc, void *work,
+                                                           size_t work_size, saferl_budget_set_summary *set);
 
 /* Interval for a binomial proportion of successes out of trials, as the summaries use it:
    Clopper-Pearson when successes < 100, Wilson from 100 on. */
@@ -436,11 +508,14 @@ SAFERL_BUDGET_API saferl_result saferl_budget_kaplan_meier(const saferl_budget_a
                                                            size_t count, void *work, size_t work_size,
                                                            saferl_budget_km_step *steps,
                                                            size_t step_capacity, size_t *step_count);
-/* S(t) from the steps (a right-continuous step function, 1 before the first event). */
+/* S(t) from the steps (a right-continuous step function, 1 before the first event); NaN
+   for t NaN. */
 SAFERL_BUDGET_API double saferl_budget_km_survival(const saferl_budget_km_step *steps, size_t step_count,
                                                    double t);
 /* Restricted mean  integral_0^tau S(u) du = E[min(T, tau)] for integer-valued T, and its
-   standard error (the usual Greenwood-type formula); se may be NULL. */
+   standard error (the usual Greenwood-type formula); se may be NULL. Steps that are not
+   finite, or not as saferl_budget_kaplan_meier makes them (times rising, S falling in
+   [0, 1], events <= at risk), are refused. */
 SAFERL_BUDGET_API saferl_result saferl_budget_km_restricted_mean(const saferl_budget_km_step *steps,
                                                                  size_t step_count, double tau,
                                                                  double *mean, double *se);
@@ -457,7 +532,11 @@ SAFERL_BUDGET_API double saferl_budget_informative_estimate(int n, int c, int gr
 SAFERL_BUDGET_API double saferl_budget_pass_at_k(int n, int c, int k);
 /* Unbiased pass^k, all of k succeed: C(c, k)/C(n, k). */
 SAFERL_BUDGET_API double saferl_budget_pass_all_k(int n, int c, int k);
-/* Smallest number of independent samples with P(at least one success) >= 1 - delta. */
+/* Smallest number of independent samples with P(at least one success) >= 1 - delta:
+   ceil(ln delta / ln(1 - p)), exact up to 2^53 samples. Above 2^53 (p below about 4e-16
+   ln(1/delta)) it is the closed form to double rounding; when even that exceeds the largest
+   double (p below about 1e-308) it is +infinity, read "more than 1.8e308". p = 0: infinity
+   (no number suffices). NaN for p outside [0, 1] or delta outside (0, 1). Constant time. */
 SAFERL_BUDGET_API double saferl_budget_samples_for_success(double p, double delta);
 /* p(H) = 1 - (1 - q)^H for T geometric with hazard q. */
 SAFERL_BUDGET_API double saferl_budget_geometric_success_probability(double hazard, double horizon);
@@ -533,7 +612,7 @@ SAFERL_BUDGET_API void saferl_budget_sim_destroy(saferl_budget_sim *sim);
 SAFERL_BUDGET_API saferl_result saferl_budget_sim_step(saferl_budget_sim *sim,
                                                        saferl_budget_sim_iteration *out);
 /* Tokens until the first success for T ~ Geometric(hazard) on {1, 2, ...}, by inversion
-   (one uniform draw); for what-if data. hazard in (0, 1]. */
+   (one uniform draw); for what-if data. hazard in (0, 1]; otherwise NaN, and no draw. */
 SAFERL_BUDGET_API double saferl_budget_sample_geometric(saferl_rng *rng, double hazard);
 /* Relative progress per generated token in the model: P_inf(p(xi), G) xi / p(xi). */
 SAFERL_BUDGET_API double saferl_budget_sim_progress_per_token(double xi, int group_size);
@@ -571,6 +650,7 @@ SAFERL_BUDGET_API const char *saferl_budget_version(void);
 
 #define SAFERL_BUDGET__INF HUGE_VAL /* +infinity on IEEE 754, which C99's Annex F gives */
 #define SAFERL_BUDGET__DOUBLE_MAX 1.7976931348623157e308
+#define SAFERL_BUDGET__EXACT_INTEGERS 9007199254740992.0 /* 2^53: every integer below is a double */
 
 static int saferl_budget__is_finite(double x) {
     return x == x && x <= SAFERL_BUDGET__DOUBLE_MAX && x >= -SAFERL_BUDGET__DOUBLE_MAX;
@@ -690,6 +770,9 @@ SAFERL_BUDGET_API saferl_result saferl_budget_csv_parse(const char *text, size_t
     int seen_content = 0;
     SAFERL_ASSERT(row_count != NULL && error_count != NULL);
     SAFERL_ASSERT(text != NULL || length == 0);
+    /* a UTF-8 byte-order mark (spreadsheets write one) is not part of the first prompt_id;
+       columns on line 1 count from after it */
+    if (length >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) position = 3;
     while (position < length) {
         size_t begin = position, end = position, k;
         saferl_budget__field fields[3];
@@ -957,6 +1040,7 @@ SAFERL_BUDGET_API saferl_budget_desc saferl_budget_desc_defaults(const saferl_bu
     if (d.confidence == 0.0) d.confidence = 0.95;
     if (d.balanced_low == 0.0) d.balanced_low = 1.5;
     if (d.balanced_high == 0.0) d.balanced_high = 2.0;
+    if (d.draws == 0) d.draws = 2000;
     return d;
 }
 
@@ -972,6 +1056,7 @@ static saferl_result saferl_budget__check_desc(const saferl_budget_desc *d) {
 
 SAFERL_BUDGET_API saferl_budget_regime saferl_budget_regime_of(double xi, const saferl_budget_desc *desc) {
     saferl_budget_desc d = saferl_budget_desc_defaults(desc);
+    if (xi != xi || saferl_budget__check_desc(&d) != SAFERL_OK) return SAFERL_BUDGET_UNDETERMINED;
     if (xi < d.balanced_low) return SAFERL_BUDGET_DEFICIENT;
     if (xi <= d.balanced_high) return SAFERL_BUDGET_BALANCED;
     return SAFERL_BUDGET_AMPLE;
@@ -982,6 +1067,7 @@ SAFERL_BUDGET_API const char *saferl_budget_regime_name(saferl_budget_regime reg
     case SAFERL_BUDGET_DEFICIENT: return "deficient";
     case SAFERL_BUDGET_BALANCED: return "balanced";
     case SAFERL_BUDGET_AMPLE: return "ample";
+    case SAFERL_BUDGET_UNDETERMINED: return "undetermined";
     }
     return "unknown";
 }
@@ -1055,6 +1141,21 @@ SAFERL_BUDGET_API saferl_result saferl_budget_summarize(const saferl_budget_atte
     return successes > 0.0 ? SAFERL_OK : SAFERL_BOUND_ONLY;
 }
 
+/* A per-prompt summary as saferl_budget_summarize makes it: finite, counts that agree. */
+static saferl_result saferl_budget__check_summary(const saferl_budget_summary *p) {
+    double n = (double)p->attempts;
+    if (!saferl_budget__is_finite(p->exposure) || !saferl_budget__is_finite(p->exposure_squares) ||
+        !saferl_budget__is_finite(p->horizon) || !saferl_budget__is_finite(p->success_tokens) ||
+        !saferl_budget__is_finite(p->success_rate) || !saferl_budget__is_finite(p->reward_variance) ||
+        !saferl_budget__is_finite(p->model_success_probability))
+        return SAFERL_ERR_NOT_FINITE;
+    if (p->attempts == 0 || !(p->exposure >= n) || !(p->horizon > 0.0) || (double)p->successes > n ||
+        p->success_tokens < (double)p->successes || p->success_tokens > p->exposure ||
+        p->exposure != floor(p->exposure))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    return SAFERL_OK;
+}
+
 SAFERL_BUDGET_API saferl_result saferl_budget_pool(const saferl_budget_summary *per_prompt,
                                                    size_t prompt_count,
                                                    const saferl_budget_desc *desc,
@@ -1070,7 +1171,7 @@ SAFERL_BUDGET_API saferl_result saferl_budget_pool(const saferl_budget_summary *
     if ((r = saferl_budget__check_desc(&d)) != SAFERL_OK) return r;
     if (prompt_count == 0) return SAFERL_ERR_NO_DATA;
     if (prompt_count == 1) { /* the delta method would only approximate the prompt's own interval */
-        if (per_prompt[0].attempts == 0 || !(per_prompt[0].horizon > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+        if ((r = saferl_budget__check_summary(&per_prompt[0])) != SAFERL_OK) return r;
         *pooled = per_prompt[0];
         return per_prompt[0].successes > 0 ? SAFERL_OK : SAFERL_BOUND_ONLY;
     }
@@ -1078,10 +1179,7 @@ SAFERL_BUDGET_API saferl_result saferl_budget_pool(const saferl_budget_summary *
     for (i = 0; i < prompt_count; ++i) {
         const saferl_budget_summary *p = &per_prompt[i];
         double n = (double)p->attempts;
-        if (p->attempts == 0 || !(p->exposure >= n) || !(p->horizon > 0.0) ||
-            !saferl_budget__is_finite(p->exposure) || !saferl_budget__is_finite(p->exposure_squares) ||
-            !saferl_budget__is_finite(p->horizon) || (double)p->successes > n)
-            return SAFERL_ERR_INVALID_ARGUMENT;
+        if ((r = saferl_budget__check_summary(p)) != SAFERL_OK) return r;
         successes_per_attempt += (double)p->successes / n;
         exposure_per_attempt += p->exposure / n;
         if (p->horizon > max_horizon) max_horizon = p->horizon;
@@ -1126,6 +1224,329 @@ SAFERL_BUDGET_API saferl_result saferl_budget_pool(const saferl_budget_summary *
     saferl_budget__finish_summary(&s, &d);
     *pooled = s;
     return s.successes > 0 ? SAFERL_OK : SAFERL_BOUND_ONLY;
+}
+
+/* ---- the prompt set's xi = H / mean_i E[T_i] ------------------------------------------- */
+
+/* The asymptotic series of ln Gamma, digamma and trigamma at x >= 15 (error below 1e-14),
+   without their leading terms, which the caller differences exactly against cancellation:
+   ln Gamma(x) = (x - 1/2) ln x - x + ln sqrt(2 pi) + s[0],  psi(x) = ln x - 1/(2x) + s[1],
+   psi'(x) = 1/x + s[2]. */
+static void saferl_budget__gamma_series(double x, double s[3]) {
+    double z = 1.0 / x, z2 = z * z;
+    s[0] = z * (1.0 / 12.0 - z2 * (1.0 / 360.0 - z2 * (1.0 / 1260.0 - z2 / 1680.0)));
+    s[1] = -z2 * (1.0 / 12.0 - z2 * (1.0 / 120.0 - z2 * (1.0 / 252.0 - z2 / 240.0)));
+    s[2] = z2 * (0.5 + z * (1.0 / 6.0 - z2 * (1.0 / 30.0 - z2 * (1.0 / 42.0 - z2 / 30.0))));
+}
+
+/* For x > 0 and a whole n >= 0: out[0] = ln Gamma(x + n) - ln Gamma(x), out[1] = psi(x + n)
+   - psi(x), out[2] = psi'(x + n) - psi'(x). Small n: the n terms of the recurrence. Large n:
+   x is raised to y >= 15 by the recurrence (its terms added back), then the series at y and
+   y + n. (libm's lgamma is not used: it writes the global signgam.) */
+static void saferl_budget__rising(double x, double n, double out[3]) {
+    double y = x, low[3], high[3], m, j;
+    out[0] = out[1] = out[2] = 0.0;
+    if (n <= 24.0) {
+        for (j = 0.0; j < n; j += 1.0) {
+            double t = 1.0 / (x + j);
+            out[0] += log(x + j);
+            out[1] += t;
+            out[2] -= t * t;
+        }
+        return;
+    }
+    while (y < 15.0) { /* at most 15 steps */
+        double t = 1.0 / y, u = 1.0 / (y + n);
+        out[0] += log(y / (y + n));
+        out[1] += t - u;
+        out[2] += u * u - t * t;
+        y += 1.0;
+    }
+    m = y + n;
+    saferl_budget__gamma_series(y, low);
+    saferl_budget__gamma_series(m, high);
+    out[0] += (y - 0.5) * log1p(n / y) + n * (log(m) - 1.0) + high[0] - low[0];
+    out[1] += log1p(n / y) + 0.5 * n / (m * y) + high[1] - low[1]; /* -1/(2m) + 1/(2y) */
+    out[2] += -n / (m * y) + high[2] - low[2];                       /* 1/m - 1/y */
+}
+
+/* The marginal log-likelihood of the beta-geometric model and its derivatives in
+   (ln a, ln b): prompt i has D_i successes and F_i = S_i - D_i failed tokens at risk, so its
+   likelihood is q^D_i (1 - q)^F_i and, with q ~ Beta(a, b), its marginal B(a + D_i, b + F_i)
+   / B(a, b). */
+typedef struct saferl_budget__beta_fit {
+    double log_a, log_b;
+    double loglik;
+    double gradient[2]; /* in (ln a, ln b) */
+    double hessian[3];  /* aa, ab, bb in (ln a, ln b) */
+} saferl_budget__beta_fit;
+
+static void saferl_budget__beta_loglik(const saferl_budget_summary *per_prompt, size_t prompt_count,
+                                       saferl_budget__beta_fit *fit) {
+    double a = exp(fit->log_a), b = exp(fit->log_b), g_a = 0.0, g_b = 0.0, h_aa = 0.0, h_bb = 0.0, h_ab = 0.0;
+    double loglik = 0.0;
+    size_t i;
+    for (i = 0; i < prompt_count; ++i) {
+        double d = (double)per_prompt[i].successes, s = per_prompt[i].exposure, ra[3], rb[3], rab[3];
+        saferl_budget__rising(a, d, ra);
+        saferl_budget__rising(b, s - d, rb);
+        saferl_budget__rising(a + b, s, rab);
+        loglik += ra[0] + rb[0] - rab[0];
+        g_a += ra[1] - rab[1];
+        g_b += rb[1] - rab[1];
+        h_aa += ra[2] - rab[2];
+        h_bb += rb[2] - rab[2];
+        h_ab -= rab[2];
+    }
+    fit->loglik = loglik;
+    fit->gradient[0] = a * g_a; /* chain rule: d/d ln a = a d/da */
+    fit->gradient[1] = b * g_b;
+    fit->hessian[0] = a * a * h_aa + a * g_a;
+    fit->hessian[1] = a * b * h_ab;
+    fit->hessian[2] = b * b * h_bb + b * g_b;
+}
+
+/* ln a is kept in [ln 1e-3, ln 1e6]: a = 1e6 is a spread of ln q of 0.001 (all prompts
+   alike), a = 1e-3 one of 30. */
+#define SAFERL_BUDGET__LOG_A_MIN (-6.907755278982137)
+#define SAFERL_BUDGET__LOG_A_MAX 13.815510557964274
+
+/* Newton's method on the marginal likelihood, started at a = 1 with the prior mean hazard
+   at the pooled one; a step that does not raise the likelihood is halved, and where ln a
+   sits on a bound with the gradient pointing out only ln(b / a) moves. Returns 1 when it
+   converged within 200 iterations: the next step promises a rise of the log-likelihood
+   below 1e-11 of its size (far below its statistical resolution, 1/2). */
+static int saferl_budget__fit_beta(const saferl_budget_summary *per_prompt, size_t prompt_count,
+                                   double successes, double exposure, saferl_budget__beta_fit *fit) {
+    int iteration;
+    fit->log_a = 0.0;
+    fit->log_b = log((exposure - successes) / successes);
+    saferl_budget__beta_loglik(per_prompt, prompt_count, fit);
+    for (iteration = 0; iteration < 200; ++iteration) {
+        const double *g = fit->gradient, *h = fit->hessian;
+        /* In (ln a, m = ln(b / a)), m about ln E[T], the two are far less correlated than
+           ln a and ln b: gradient gm, minus the hessian n. Where n is not positive definite
+           its diagonal is raised until it is (Levenberg-Marquardt). */
+        double gm[2], n[3], step[2], largest, rise, t = 1.0, det, lift = 0.0;
+        int halvings, pinned = (fit->log_a <= SAFERL_BUDGET__LOG_A_MIN + 1e-9 && g[0] + g[1] < 0.0) ||
+                               (fit->log_a >= SAFERL_BUDGET__LOG_A_MAX - 1e-9 && g[0] + g[1] > 0.0);
+        gm[0] = g[0] + g[1];
+        gm[1] = g[1];
+        n[0] = -(h[0] + 2.0 * h[1] + h[2]);
+        n[1] = -(h[1] + h[2]);
+        n[2] = -h[2];
+        if (pinned) {
+            step[0] = 0.0;
+            step[1] = gm[1] / (n[2] > 0.0 ? n[2] : fabs(n[2]) + 1.0);
+        } else {
+            double mid = 0.5 * (n[0] + n[2]), radius = sqrt(0.25 * (n[0] - n[2]) * (n[0] - n[2]) + n[1] * n[1]);
+            if (mid - radius <= 1e-9 * (fabs(mid) + radius)) lift = radius - mid + 1e-6 * (fabs(mid) + radius) + 1e-12;
+            det = (n[0] + lift) * (n[2] + lift) - n[1] * n[1];
+            step[0] = ((n[2] + lift) * gm[0] - n[1] * gm[1]) / det;
+            step[1] = ((n[0] + lift) * gm[1] - n[1] * gm[0]) / det;
+        }
+        rise = gm[0] * step[0] + gm[1] * step[1];
+        step[1] += step[0]; /* back to (ln a, ln b): ln b = ln a + m */
+        largest = fabs(step[0]) > fabs(step[1]) ? fabs(step[0]) : fabs(step[1]);
+        /* the rise the step promises, against the rounding of a sum of P log-likelihoods */
+        if (rise <= 1e-11 * (1.0 + fabs(fit->loglik))) return 1;
+        if (largest > 2.0) t = 2.0 / largest; /* at most a factor e^2 a step */
+        /* shortened, not bent, where it would leave [LOG_A_MIN, LOG_A_MAX] */
+        if (fit->log_a + t * step[0] > SAFERL_BUDGET__LOG_A_MAX) t = (SAFERL_BUDGET__LOG_A_MAX - fit->log_a) / step[0];
+        if (fit->log_a + t * step[0] < SAFERL_BUDGET__LOG_A_MIN) t = (SAFERL_BUDGET__LOG_A_MIN - fit->log_a) / step[0];
+        for (halvings = 0; halvings < 40; ++halvings, t *= 0.5) {
+            saferl_budget__beta_fit trial = *fit;
+            trial.log_a += t * step[0];
+            if (trial.log_a < SAFERL_BUDGET__LOG_A_MIN) trial.log_a = SAFERL_BUDGET__LOG_A_MIN;
+            if (trial.log_a > SAFERL_BUDGET__LOG_A_MAX) trial.log_a = SAFERL_BUDGET__LOG_A_MAX;
+            trial.log_b += t * step[1];
+            saferl_budget__beta_loglik(per_prompt, prompt_count, &trial);
+            if (trial.loglik > fit->loglik) {
+                *fit = trial;
+                break;
+            }
+        }
+        if (halvings == 40) return 0; /* a promised rise that no step finds */
+    }
+    return 0;
+}
+
+/* Gamma(shape, 1) by Marsaglia and Tsang (2000), "A simple method for generating gamma
+   variables": a transformed normal, accepted in over 95% of tries for shape >= 1; below 1,
+   Gamma(shape + 1) U^(1/shape). Tries are capped at 64 (the chance of needing more is below
+   1e-80), after which the last candidate is returned. */
+static double saferl_budget__sample_gamma(saferl_rng *rng, double shape) {
+    double boost = 1.0, d, c, v = 1.0;
+    int tries;
+    if (shape < 1.0) {
+        boost = pow(1.0 - saferl_rng_uniform(rng), 1.0 / shape);
+        shape += 1.0;
+    }
+    d = shape - 1.0 / 3.0;
+    c = 1.0 / sqrt(9.0 * d);
+    for (tries = 0; tries < 64; ++tries) {
+        double x = saferl_rng_normal(rng), u;
+        v = 1.0 + c * x;
+        if (v <= 0.0) continue;
+        v = v * v * v;
+        u = 1.0 - saferl_rng_uniform(rng);
+        if (u < 1.0 - 0.0331 * (x * x) * (x * x)) break; /* the paper's squeeze: no logarithm */
+        if (log(u) < 0.5 * x * x + d - d * v + d * log(v)) break;
+    }
+    return boost * d * (v > 0.0 ? v : 1.0);
+}
+
+/* In-place heapsort, ascending (the draws' quantiles; no recursion, no allocation). */
+static void saferl_budget__sort(double *v, size_t n) {
+    size_t start = n / 2, end = n;
+    while (end > 1) {
+        size_t root, child;
+        double top;
+        if (start > 0) {
+            --start;
+        } else {
+            --end;
+            top = v[end];
+            v[end] = v[0];
+            v[0] = top;
+        }
+        root = start;
+        top = v[root];
+        while ((child = 2 * root + 1) < end) {
+            if (child + 1 < end && v[child + 1] > v[child]) ++child;
+            if (!(v[child] > top)) break;
+            v[root] = v[child];
+            root = child;
+        }
+        v[root] = top;
+    }
+}
+
+/* The p-quantile of sorted values, interpolating between neighbours. */
+static double saferl_budget__quantile(const double *sorted, size_t n, double p) {
+    double position = p * (double)(n - 1), below = floor(position);
+    size_t k = (size_t)below;
+    if (k + 1 >= n) return sorted[n - 1];
+    return sorted[k] + (position - below) * (sorted[k + 1] - sorted[k]);
+}
+
+/* Posterior draws of xi = H / mean_i E[T_i]: the hyperparameters from the normal
+   approximation of their likelihood (ln a held at its bound when it sits there), then
+   q_i ~ Beta(a + D_i, b + F_i) for each prompt, as X / (X + Y) with X, Y gamma variates,
+   so that 1 / q_i = 1 + Y / X stays exact for small q_i. */
+static void saferl_budget__draw_xi(const saferl_budget_summary *per_prompt, size_t prompt_count,
+                                   const saferl_budget__beta_fit *fit, double horizon, saferl_rng *rng,
+                                   double *xi, size_t draws) {
+    const double *h = fit->hessian;
+    double det = h[0] * h[2] - h[1] * h[1], l11 = 0.0, l21 = 0.0, l22 = 0.0;
+    size_t m, i;
+    int free_a = fit->log_a > SAFERL_BUDGET__LOG_A_MIN && fit->log_a < SAFERL_BUDGET__LOG_A_MAX && h[0] < 0.0 &&
+                 det > 0.0;
+    if (free_a) { /* Cholesky factor of the covariance, the inverse of -hessian */
+        double c11 = -h[2] / det, c21 = h[1] / det, c22 = -h[0] / det;
+        l11 = sqrt(c11);
+        l21 = c21 / l11;
+        l22 = c22 - l21 * l21 > 0.0 ? sqrt(c22 - l21 * l21) : 0.0;
+    } else if (h[2] < 0.0) {
+        l22 = sqrt(-1.0 / h[2]);
+    }
+    for (m = 0; m < draws; ++m) {
+        double z1 = saferl_rng_normal(rng), z2 = saferl_rng_normal(rng), sum = 0.0;
+        double log_a = fit->log_a + l11 * z1, log_b = fit->log_b + l21 * z1 + l22 * z2, a, b;
+        if (log_a < SAFERL_BUDGET__LOG_A_MIN) log_a = SAFERL_BUDGET__LOG_A_MIN;
+        if (log_a > SAFERL_BUDGET__LOG_A_MAX) log_a = SAFERL_BUDGET__LOG_A_MAX;
+        a = exp(log_a);
+        b = exp(log_b);
+        for (i = 0; i < prompt_count; ++i) {
+            double d = (double)per_prompt[i].successes;
+            double x = saferl_budget__sample_gamma(rng, a + d);
+            double y = saferl_budget__sample_gamma(rng, b + per_prompt[i].exposure - d);
+            sum += x > 0.0 ? 1.0 + y / x : SAFERL_BUDGET__INF;
+        }
+        xi[m] = horizon * (double)prompt_count / sum; /* 0 when a draw's E[T] overflowed */
+    }
+}
+
+SAFERL_BUDGET_API size_t saferl_budget_set_memory_size(const saferl_budget_desc *desc) {
+    saferl_budget_desc d = saferl_budget_desc_defaults(desc);
+    uint64_t bytes = (uint64_t)d.draws * sizeof(double);
+    return (uint64_t)(size_t)bytes == bytes ? (size_t)bytes : 0; /* 0: too large for size_t */
+}
+
+/* Fills the regime and the E[T] side from xi, xi_lo, xi_hi and H. */
+static void saferl_budget__finish_set(saferl_budget_set_summary *s, const saferl_budget_desc *d) {
+    s->mean_tokens = s->xi > 0.0 ? s->horizon / s->xi : SAFERL_BUDGET__INF;
+    s->mean_tokens_lo = s->xi_hi > 0.0 ? s->horizon / s->xi_hi : SAFERL_BUDGET__INF;
+    s->mean_tokens_hi = s->xi_lo > 0.0 ? s->horizon / s->xi_lo : SAFERL_BUDGET__INF;
+    s->regime = saferl_budget_regime_of(s->xi, d);
+    s->regime_is_certain = saferl_budget_regime_of(s->xi_lo, d) == saferl_budget_regime_of(s->xi_hi, d);
+}
+
+SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_summary *per_prompt,
+                                                           size_t prompt_count,
+                                                           const saferl_budget_desc *desc, void *work,
+                                                           size_t work_size, saferl_budget_set_summary *set) {
+    saferl_budget_desc d = saferl_budget_desc_defaults(desc);
+    saferl_budget_set_summary s;
+    saferl_budget__beta_fit fit;
+    double successes = 0.0, exposure = 0.0, max_horizon = 0.0, alpha, trigamma[3];
+    saferl_result r;
+    saferl_rng rng;
+    size_t i;
+    SAFERL_ASSERT(set != NULL && (per_prompt != NULL || prompt_count == 0));
+    if ((r = saferl_budget__check_desc(&d)) != SAFERL_OK) return r;
+    if (prompt_count == 0) return SAFERL_ERR_NO_DATA;
+    memset(&s, 0, sizeof s);
+    for (i = 0; i < prompt_count; ++i) {
+        const saferl_budget_summary *p = &per_prompt[i];
+        if ((r = saferl_budget__check_summary(p)) != SAFERL_OK) return r;
+        s.attempts += p->attempts;
+        s.successes += p->successes;
+        s.unsolved_prompts += p->successes == 0;
+        successes += (double)p->successes;
+        exposure += p->exposure;
+        if (p->horizon > max_horizon) max_horizon = p->horizon;
+    }
+    if (saferl_budget_set_memory_size(&d) == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!work || work_size < saferl_budget_set_memory_size(&d)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    s.prompts = prompt_count;
+    s.horizon = d.horizon > 0.0 ? d.horizon : max_horizon;
+    alpha = 1.0 - d.confidence;
+    if (successes == 0.0 || prompt_count == 1) {
+        /* one prompt: its own geometric estimate and exact interval (a spread across one
+           prompt cannot be fitted). No success anywhere: mean_i E[T_i] >= 1 / mean_i q_i
+           (Jensen), and the exact bound on the pooled q bounds xi from above */
+        double q_lo, q_hi;
+        r = saferl_budget_proportion_interval(successes, exposure, d.confidence, &q_lo, &q_hi);
+        if (r != SAFERL_OK) return r;
+        s.method = successes == 0.0 ? "no success: exact upper bound of xi (Jensen, Clopper-Pearson)"
+                                    : "one prompt: censored geometric MLE, exact interval";
+        s.xi = s.horizon * successes / exposure;
+        s.xi_lo = s.horizon * q_lo;
+        s.xi_hi = s.horizon * q_hi;
+        s.xi_is_upper_bound = successes == 0.0;
+        saferl_budget__finish_set(&s, &d);
+        *set = s;
+        return successes > 0.0 ? SAFERL_OK : SAFERL_BOUND_ONLY;
+    }
+    if (!saferl_budget__fit_beta(per_prompt, prompt_count, successes, exposure, &fit))
+        return SAFERL_ERR_DID_NOT_CONVERGE;
+    saferl_rng_seed(&rng, d.seed);
+    saferl_budget__draw_xi(per_prompt, prompt_count, &fit, s.horizon, &rng, (double *)work, d.draws);
+    saferl_budget__sort((double *)work, d.draws);
+    s.method = "empirical Bayes: prompts' hazards Beta(a, b) by marginal likelihood, posterior draws";
+    s.extrapolated = s.unsolved_prompts > 0;
+    s.prior_a = exp(fit.log_a);
+    s.prior_b = exp(fit.log_b);
+    saferl_budget__rising(s.prior_a, 1e9, trigamma); /* psi'(a) = psi'(a + 1e9) - out[2] */
+    s.spread = sqrt(1e-9 - trigamma[2]);
+    s.log_likelihood = fit.loglik;
+    s.xi = saferl_budget__quantile((const double *)work, d.draws, 0.5);
+    s.xi_lo = saferl_budget__quantile((const double *)work, d.draws, alpha / 2.0);
+    s.xi_hi = saferl_budget__quantile((const double *)work, d.draws, 1.0 - alpha / 2.0);
+    saferl_budget__finish_set(&s, &d);
+    *set = s;
+    return SAFERL_OK;
 }
 
 /* ---- Kaplan-Meier ---------------------------------------------------------------------- */
@@ -1196,6 +1617,7 @@ SAFERL_BUDGET_API saferl_result saferl_budget_kaplan_meier(const saferl_budget_a
 SAFERL_BUDGET_API double saferl_budget_km_survival(const saferl_budget_km_step *steps, size_t step_count,
                                                    double t) {
     size_t lo = 0, hi = step_count;
+    if (t != t) return saferl_budget__nan(); /* NaN in, NaN out: no time is "before" NaN */
     /* the number of steps with time <= t */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -1205,14 +1627,35 @@ SAFERL_BUDGET_API double saferl_budget_km_survival(const saferl_budget_km_step *
     return lo == 0 ? 1.0 : steps[lo - 1].survival;
 }
 
+/* Steps as saferl_budget_kaplan_meier writes them: finite, times rising, S in [0, 1]
+   falling, 0 <= events <= at_risk. The caller may have built them. */
+static saferl_result saferl_budget__check_km_steps(const saferl_budget_km_step *steps, size_t step_count) {
+    double previous_time = 0.0, previous_survival = 1.0;
+    size_t i;
+    for (i = 0; i < step_count; ++i) {
+        const saferl_budget_km_step *s = &steps[i];
+        if (!saferl_budget__is_finite(s->time) || !saferl_budget__is_finite(s->survival) ||
+            !saferl_budget__is_finite(s->at_risk) || !saferl_budget__is_finite(s->events))
+            return SAFERL_ERR_NOT_FINITE;
+        if (!(s->time > previous_time) || !(s->survival >= 0.0 && s->survival <= previous_survival) ||
+            !(s->events >= 0.0 && s->events <= s->at_risk))
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        previous_time = s->time;
+        previous_survival = s->survival;
+    }
+    return SAFERL_OK;
+}
+
 SAFERL_BUDGET_API saferl_result saferl_budget_km_restricted_mean(const saferl_budget_km_step *steps,
                                                                  size_t step_count, double tau,
                                                                  double *mean, double *se) {
     double area = 0.0, previous_time = 0.0, previous_survival = 1.0, tail = 0.0, variance = 0.0;
     size_t i, inside = 0;
+    saferl_result r;
     SAFERL_ASSERT(mean != NULL && (steps != NULL || step_count == 0));
     if (!saferl_budget__is_finite(tau)) return SAFERL_ERR_NOT_FINITE;
     if (tau < 0.0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if ((r = saferl_budget__check_km_steps(steps, step_count)) != SAFERL_OK) return r;
     for (i = 0; i < step_count && steps[i].time <= tau; ++i) {
         area += previous_survival * (steps[i].time - previous_time);
         previous_time = steps[i].time;
@@ -1227,6 +1670,7 @@ SAFERL_BUDGET_API saferl_result saferl_budget_km_restricted_mean(const saferl_bu
         if (n > d) variance += tail * tail * d / (n * (n - d));
         if (i > 0) tail += steps[i - 1].survival * (steps[i].time - steps[i - 1].time);
     }
+    if (!saferl_budget__is_finite(area) || !saferl_budget__is_finite(variance)) return SAFERL_ERR_NOT_FINITE;
     *mean = area;
     if (se) *se = sqrt(variance);
     return SAFERL_OK;
@@ -1283,21 +1727,29 @@ SAFERL_BUDGET_API double saferl_budget_pass_all_k(int n, int c, int k) {
 }
 
 SAFERL_BUDGET_API double saferl_budget_samples_for_success(double p, double delta) {
-    double n;
+    double n, log_miss;
+    int step;
     if (!(p >= 0.0 && p <= 1.0) || !(delta > 0.0 && delta < 1.0)) return saferl_budget__nan();
     if (p == 0.0) return SAFERL_BUDGET__INF;
     if (p == 1.0) return 1.0;
-    /* smallest n with (1 - p)^n <= delta; fix the ceiling's rounding either way */
-    n = ceil(log(delta) / log1p(-p));
+    /* smallest n with (1 - p)^n <= delta: the closed form ln(delta) / ln(1 - p), rounded up */
+    log_miss = log1p(-p);
+    n = ceil(log(delta) / log_miss);
     if (n < 1.0) n = 1.0;
-    while (n > 1.0 && exp((n - 1.0) * log1p(-p)) <= delta) n -= 1.0;
-    while (exp(n * log1p(-p)) > delta) n += 1.0;
+    /* Beyond 2^53 doubles are spaced more than 1 apart: n - 1 == n, and the count is only
+       known to the closed form's rounding (relative 1e-15). Past the largest double the
+       closed form overflows to +infinity: "more than 1.8e308". */
+    if (!(n < SAFERL_BUDGET__EXACT_INTEGERS)) return n;
+    /* the division may round across an integer: at most a step each way fixes it */
+    for (step = 0; step < 2 && n > 1.0 && exp((n - 1.0) * log_miss) <= delta; ++step) n -= 1.0;
+    for (step = 0; step < 2 && exp(n * log_miss) > delta; ++step) n += 1.0;
     return n;
 }
 
 SAFERL_BUDGET_API double saferl_budget_geometric_success_probability(double hazard, double horizon) {
     if (!(hazard >= 0.0 && hazard <= 1.0) || !(horizon >= 0.0)) return saferl_budget__nan();
     if (hazard == 1.0) return horizon >= 1.0 ? 1.0 : 0.0;
+    if (hazard == 0.0) return 0.0; /* also for H = infinity, where the product is 0 * inf */
     return -expm1(floor(horizon) * log1p(-hazard));
 }
 
@@ -1319,7 +1771,9 @@ SAFERL_BUDGET_API double saferl_budget_markov_success_lower_bound(double xi) {
 SAFERL_BUDGET_API double saferl_budget_horizon_for_xi(const saferl_budget_summary *summary,
                                                       double target_xi) {
     SAFERL_ASSERT(summary != NULL);
-    if (!(target_xi >= 0.0) || !(summary->hazard >= 0.0)) return saferl_budget__nan();
+    if (!(target_xi >= 0.0) || !saferl_budget__is_finite(target_xi) || !(summary->hazard >= 0.0) ||
+        !(summary->hazard <= 1.0))
+        return saferl_budget__nan();
     return summary->hazard > 0.0 ? target_xi / summary->hazard : SAFERL_BUDGET__INF;
 }
 
@@ -1416,9 +1870,11 @@ SAFERL_BUDGET_API void saferl_budget_sim_destroy(saferl_budget_sim *sim) {
 }
 
 SAFERL_BUDGET_API double saferl_budget_sample_geometric(saferl_rng *rng, double hazard) {
-    double u = 1.0 - saferl_rng_uniform(rng); /* (0, 1]: the log stays finite */
+    double u;
     SAFERL_ASSERT(rng != NULL);
-    if (hazard >= 1.0) return 1.0;
+    if (!(hazard > 0.0 && hazard <= 1.0)) return saferl_budget__nan(); /* and draws nothing */
+    u = 1.0 - saferl_rng_uniform(rng); /* (0, 1]: the log stays finite */
+    if (hazard == 1.0) return 1.0;
     return 1.0 + floor(log(u) / log1p(-hazard));
 }
 
@@ -1465,7 +1921,7 @@ SAFERL_BUDGET_API saferl_result saferl_budget_sim_step(saferl_budget_sim *sim,
 
 SAFERL_BUDGET_API double saferl_budget_sim_progress_per_token(double xi, int group_size) {
     double p;
-    if (!(xi > 0.0) || group_size < 1) return saferl_budget__nan();
+    if (!(xi > 0.0) || !saferl_budget__is_finite(xi) || group_size < 1) return saferl_budget__nan();
     p = saferl_budget_success_probability_from_xi(xi);
     return saferl_budget_informative_probability(p, group_size) * xi / p;
 }

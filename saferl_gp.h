@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.3.0 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
-                          StageOpt, safe UCB, the PLS online stage)
+/* saferl_gp.h - v0.4.0 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+                          StageOpt, safe UCB, the PLS online stage, continuous boxes,
+                          constrained EI)
                           public domain or MIT; see the end of the file
 
    Safe Bayesian optimisation tunes the parameters of a system that must never violate a
@@ -57,7 +58,11 @@
       candidate grids        saferl_gp_grid_*: posterior over a fixed set Z kept up to date in
                              O(n |Z|) per added point; fantasy covariances for expander tests
       safe optimisation      saferl_gp_safeopt_*: SafeOpt, StageOpt, safe UCB; one objective GP,
-                             any number of constraint GPs with thresholds
+                             any number of constraint GPs with thresholds; safe by default
+                             (the beta schedule with the theory's guarantee); beside them
+                             constrained EI and EI under P(feasible) >= 1 - delta
+      continuous domains     saferl_gp_swarm_*: the same step on points sampled around the
+                             safe set in a box, d up to ~10
       PLS online stage       saferl_gp_pls_*: the ready routine with a log of evaluations
       numeric CSV            saferl_gp_csv_parse: rows of numbers from a memory buffer
 
@@ -157,12 +162,39 @@
                              until the widest expander is within stage_tolerance (zeta) or
                              stage1_steps are done; then stage 2 for ever: safe UCB
          SAFERL_GP_SAFE_UCB  argmax over the safe set of u_0
+      and, beside them, constrained Bayesian optimisation (not safe exploration: these may
+      evaluate where a constraint only probably holds). P(feasible) is, per GP, the normal
+      probability that its function lies between its constraints' thresholds, multiplied
+      over the GPs; "known feasible" is P(feasible) >= 1 - feasibility_delta (0 -> 0.05); the
+      incumbent is the best objective posterior mean among known-feasible candidates:
+         SAFERL_GP_CONSTRAINED_EI         argmax EI x P(feasible) (Gardner et al. 2014)
+         SAFERL_GP_CHANCE_CONSTRAINED_EI  argmax EI over the known-feasible candidates
+                                          (Gelbart, Snoek and Adams 2014)
+      While nothing is known feasible there is no incumbent: both take the candidate most
+      likely feasible (SAFERL_GP_CHOSE_FEASIBILITY), looking for a feasible region first.
+      They need no seed set.
       Expander tests are pruned as befelix/SafeOpt does: candidates by decreasing width, the
       first confirmed one wins (full_sets tests them all, for pictures).
-      beta multiplies sd (it is beta^1/2 of the papers): a constant (default 2, befelix's), the
-      finite-set schedule sqrt(2 log(|Z| t^2 pi^2 / (6 delta))) (Srinivas et al.; PLS's alpha),
-      t = evaluations + 1, or a callback. With a heuristic beta the "provable" part does not
-      hold (Fiedler et al. 2024); safety is then as good as the model.
+      beta multiplies sd (it is beta^1/2 of the papers); t = evaluations + 1, k = the number of
+      constraints (1 without any), delta = desc.delta (0 -> 0.05). SAFE BY DEFAULT: the zero
+      desc takes SAFERL_GP_BETA_GAUSSIAN_TAIL,
+            beta_t = Q^-1(6 delta / (pi^2 t^2 |Z| k)),   Q(c) = P(N(0, 1) > c),
+      which keeps every evaluation safe with probability at least 1 - delta when the model is
+      right (f drawn from the GP prior with these hyperparameters, Gaussian noise of the
+      model's variance). Why: given the data, f(x) ~ N(mean_{t-1}(x), sd_{t-1}(x)^2) at each
+      fixed candidate and step, so P(f(x) < mean - beta_t sd) = Q(beta_t) exactly; the union
+      over the |Z| candidates, the k constraints and the steps (sum of 6 / (pi^2 t^2) = 1) is
+      at most delta. Only that pessimistic side certifies safety (the safe set reads l for a
+      g >= h constraint, u for a cost); the optimistic side only steers expansion. This is
+      Srinivas et al. 2010's Lemma 5.1 argument (the finite-set schedule SafeOpt and PLS
+      use), with the exact one-sided tail where they bound the two-sided one by e^(-beta^2/2):
+      beta 3.43 instead of 4.02 at |Z| = 100, t = 1, delta = 0.05; 5.63 instead of 6.09 at
+      |Z| = 961, t = 60. The Lipschitz safe set needs, besides, a true Lipschitz constant.
+      SAFERL_GP_BETA_FINITE_SET is that schedule, sqrt(2 log(|Z| t^2 pi^2 / (6 delta)))
+      (PLS's alpha_j; saferl_gp_pls keeps it, the paper's). SAFERL_GP_BETA_CONSTANT (desc.beta,
+      0 -> 2, befelix/SafeOpt's) and the callback carry no guarantee: with a heuristic beta
+      the "provable" part does not hold (Fiedler et al. 2024); safety is then as good as luck
+      (bench/run_gp.sh counts violations of each rule on prior-drawn functions).
 
    PLS (saferl_gp_pls_*), where the paper leaves room
       * L = 0: default SAFERL_GP_EXPAND_ALL_SAFE (GP-only safe set, uncertainty sampling in it);
@@ -178,14 +210,28 @@
       *_create / *_destroy through the desc's allocator (or SAFERL_MALLOC). Nothing else
       allocates; prediction, append, grid updates and safe-optimisation steps never do. No
       global state: different objects may be used from different threads at once (with BLIS,
-      BLIS's own threading is yours to set: BLIS_NUM_THREADS). One GP from several threads
-      needs your lock, even for prediction: it batches queries in the GP's own scratch blocks.
+      BLIS's own threading is yours to set: BLIS_NUM_THREADS). A function taking a const
+      object only reads it: threads may call saferl_gp_predict_with_work (each with its own
+      work), saferl_gp_predict_covariance, saferl_gp_kernel_value and the grid functions on
+      one GP at once while nothing changes it (tests/tsan/gp_threads.c runs under
+      ThreadSanitizer). saferl_gp_predict batches in the GP's own block, so it takes the GP
+      non-const: one GP from several threads through it needs your lock.
       A saferl_gp_safeopt points at its GPs and a saferl_gp_pls at its own members: do not move
       them after init. Bad data returns a negative saferl_result and leaves the object as it
       was; NaN and infinities are rejected. Finite but huge inputs (|x|, |y| near 1e300) may
       still overflow inside the algebra; results stay within the documented codes.
 
    REVISION HISTORY
+      0.4.0 (2026-12-04)  safe by default: the zero desc's beta is SAFERL_GP_BETA_GAUSSIAN_TAIL
+                          (the finite-set union bound, exact one-sided tail; the constant is
+                          SAFERL_GP_BETA_CONSTANT, now 3, by name); saferl_gp_predict takes a
+                          non-const GP, saferl_gp_predict_with_work is the const, thread-safe
+                          one; scales must be normal doubles and overflowing targets,
+                          posteriors and likelihoods are refused (SAFERL_ERR_NOT_FINITE);
+                          safeopt_observe refuses differing values for one GP;
+                          saferl_gp_safeopt_next split into the paper's sets (choices
+                          bit-identical); constrained-EI rules and their closed forms;
+                          saferl_gp_swarm_* for continuous boxes
       0.3.0 (2026-11-22)  runtime AVX2 dispatch of the hot loops in the portable build (no
                           FMA: bit-identical to the SSE code; SAFERL_NO_DISPATCH turns it
                           off); kernel rows from points copied by dimension, the exp in two
@@ -203,9 +249,9 @@
 #define SAFERL_GP_H
 
 #define SAFERL_GP_VERSION_MAJOR 0
-#define SAFERL_GP_VERSION_MINOR 3
+#define SAFERL_GP_VERSION_MINOR 4
 #define SAFERL_GP_VERSION_PATCH 0
-#define SAFERL_GP_VERSION_STRING "0.3.0"
+#define SAFERL_GP_VERSION_STRING "0.4.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
@@ -450,9 +496,18 @@ SAFERL_GP_API saferl_result saferl_gp_set_normalization(saferl_gp *gp, double y_
 
 /* The kernel k(a, b) in normalised units (no noise). */
 SAFERL_GP_API double saferl_gp_kernel_value(const saferl_gp *gp, const double *a, const double *b);
-/* Posterior of the latent f at m query rows, in raw units; var may be NULL. Never allocates. */
-SAFERL_GP_API saferl_result saferl_gp_predict(const saferl_gp *gp, const double *x, uint32_t m,
-                                              double *mean, double *var);
+/* Posterior of the latent f at m query rows, in raw units; var may be NULL. Never allocates.
+   Batches the queries in the GP's own block, so it writes the GP: one GP from several
+   threads needs saferl_gp_predict_with_work. SAFERL_ERR_NOT_FINITE for a NaN/inf query, or
+   when a mean or variance overflowed (mean and var then hold no meaning). */
+SAFERL_GP_API saferl_result saferl_gp_predict(saferl_gp *gp, const double *x, uint32_t m, double *mean, double *var);
+/* The same with the caller's work (work_count doubles; saferl_gp_predict_work_count(gp) is
+   one full batch, any n = count doubles or more work in narrower batches, with BLIS more
+   is wider). Writes only mean, var and work: threads may predict from one GP at once, each
+   with its own work, while nothing changes the GP. */
+SAFERL_GP_API size_t saferl_gp_predict_work_count(const saferl_gp *gp);
+SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
+                                                        double *var, double *work, size_t work_count);
 /* Full m x m posterior covariance (row-major); work holds m * count doubles. */
 SAFERL_GP_API saferl_result saferl_gp_predict_covariance(const saferl_gp *gp, const double *x, uint32_t m,
                                                          double *mean, double *covariance,
@@ -517,7 +572,11 @@ SAFERL_GP_API saferl_result saferl_gp_grid_covariance_row(const saferl_gp_grid *
 typedef enum saferl_gp_safe_rule {
     SAFERL_GP_SAFEOPT = 0,
     SAFERL_GP_STAGEOPT = 1,
-    SAFERL_GP_SAFE_UCB = 2
+    SAFERL_GP_SAFE_UCB = 2,
+    /* constrained BO, not safe exploration: they may evaluate outside the safe set */
+    SAFERL_GP_CONSTRAINED_EI = 3,        /* argmax EI x P(feasible) (Gardner et al. 2014) */
+    SAFERL_GP_CHANCE_CONSTRAINED_EI = 4  /* argmax EI over P(feasible) >= 1 - feasibility_delta
+                                            (Gelbart et al. 2014's probabilistic constraints) */
 } saferl_gp_safe_rule;
 
 typedef enum saferl_gp_expander_test {
@@ -526,10 +585,14 @@ typedef enum saferl_gp_expander_test {
     SAFERL_GP_EXPAND_LIPSCHITZ = 2
 } saferl_gp_expander_test;
 
+/* How beta (the multiple of sd in the bounds) is chosen; see SAFE OPTIMISATION in the notes. */
 typedef enum saferl_gp_beta_rule {
-    SAFERL_GP_BETA_CONSTANT = 0,
-    SAFERL_GP_BETA_FINITE_SET = 1, /* sqrt(2 log(|Z| t^2 pi^2 / (6 delta))) */
-    SAFERL_GP_BETA_CALLBACK = 2
+    SAFERL_GP_BETA_GAUSSIAN_TAIL = 0, /* the default: Q^-1(6 delta / (pi^2 t^2 |Z| k)), one-sided
+                                         Gaussian tail; the theory's guarantee, tighter */
+    SAFERL_GP_BETA_FINITE_SET = 1,    /* sqrt(2 log(|Z| t^2 pi^2 / (6 delta))) (Srinivas; PLS) */
+    SAFERL_GP_BETA_CALLBACK = 2,
+    SAFERL_GP_BETA_CONSTANT = 3       /* the heuristic: desc.beta (befelix/SafeOpt's 2); no
+                                         guarantee (it was the zero value before 0.4) */
 } saferl_gp_beta_rule;
 
 typedef struct saferl_gp_constraint {
@@ -548,9 +611,9 @@ typedef struct saferl_gp_safeopt_desc {
     saferl_gp_safe_rule rule;
     saferl_gp_expander_test expander_test;
     double lipschitz;          /* for SAFERL_GP_EXPAND_LIPSCHITZ, > 0 */
-    saferl_gp_beta_rule beta_rule;
-    double beta;               /* constant; 0 -> 2 */
-    double delta;              /* finite-set schedule; 0 -> 0.05 */
+    saferl_gp_beta_rule beta_rule; /* 0 -> SAFERL_GP_BETA_GAUSSIAN_TAIL (safe with prob. 1 - delta) */
+    double beta;               /* SAFERL_GP_BETA_CONSTANT's; 0 -> 2 */
+    double delta;              /* the schedules' failure probability, in (0, 1); 0 -> 0.05 */
     double (*beta_callback)(uint32_t t, void *user_data);
     void *beta_user_data;
     int no_intersection;       /* 1: bounds recomputed each step (befelix) instead of intersected */
@@ -559,6 +622,8 @@ typedef struct saferl_gp_safeopt_desc {
     uint32_t stage1_steps;     /* StageOpt's T_0; 0 -> no limit */
     uint32_t max_expander_tests; /* per step for SAFERL_GP_EXPAND_GP; 0 -> no limit */
     int full_sets;             /* 1: test every expander candidate (for pictures) */
+    double feasibility_delta;  /* the constrained-EI rules: "known feasible" is P(every
+                                  constraint holds) >= 1 - feasibility_delta; 0 -> 0.05 */
     saferl_allocator allocator;
 } saferl_gp_safeopt_desc;
 
@@ -568,7 +633,9 @@ typedef enum saferl_gp_choice {
     SAFERL_GP_CHOSE_EXPANDER = 0,  /* widest expander */
     SAFERL_GP_CHOSE_MAXIMIZER = 1, /* widest maximiser */
     SAFERL_GP_CHOSE_UCB = 2,       /* largest upper bound of the objective in the safe set */
-    SAFERL_GP_CHOSE_SAFE_WIDEST = 3/* no expander and no maximiser left: widest safe point */
+    SAFERL_GP_CHOSE_SAFE_WIDEST = 3,/* no expander and no maximiser left: widest safe point */
+    SAFERL_GP_CHOSE_EXPECTED_IMPROVEMENT = 4, /* the constrained-EI rules' choice */
+    SAFERL_GP_CHOSE_FEASIBILITY = 5 /* no candidate known feasible yet: the most likely one */
 } saferl_gp_choice;
 
 typedef struct saferl_gp_safeopt_step {
@@ -580,6 +647,8 @@ typedef struct saferl_gp_safeopt_step {
     double objective_upper;    /* u_0 at the choice */
     uint32_t safe_count, maximizer_count, expander_count, expander_tests;
     uint32_t model_violations; /* empty interval intersections at this step */
+    double acquisition;        /* the constrained-EI rules: the value that decided */
+    double feasibility;        /* the constrained-EI rules: P(feasible) at the choice */
 } saferl_gp_safeopt_step;
 
 /* Set flags per candidate: bit SAFE, MAXIMIZER, EXPANDER (confirmed), TESTED (expander test run). */
@@ -600,6 +669,7 @@ typedef struct saferl_gp_safeopt {
     unsigned char *flags;      /* candidate_count */
     double *width;             /* candidate_count: the deciding scaled width */
     double *fantasy;           /* constraint_count x candidate_count: covariance rows */
+    double *feasibility;       /* candidate_count: P(every constraint holds) (constrained EI) */
     uint32_t *order;           /* candidate_count: expander candidates by width */
     uint32_t evaluations, stage, stage1_done;
     uint32_t last_index;
@@ -615,13 +685,81 @@ SAFERL_GP_API void saferl_gp_safeopt_destroy(saferl_gp_safeopt *opt);
 /* Computes bounds and sets, and the next candidate. Never allocates. */
 SAFERL_GP_API saferl_result saferl_gp_safeopt_next(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step);
 /* Adds the evaluation of candidate index to every GP (constraint_values in constraint order)
-   and updates the grids in O(n |Z|). Bad values change nothing. */
+   and updates the grids in O(n |Z|). Bad values change nothing. A GP that is the objective
+   and a constraint (SafeOpt's f(x) >= h), or two constraints, models one function: the values
+   given for it must be equal, or SAFERL_ERR_INVALID_ARGUMENT. */
 SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, uint32_t index,
                                                       double objective_value, const double *constraint_values);
 /* The candidate with the best lower bound of the objective among the safe ones. */
 SAFERL_GP_API uint32_t saferl_gp_safeopt_best(const saferl_gp_safeopt *opt);
 /* The beta the next step uses. */
 SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt);
+
+/* Closed forms of constrained Bayesian optimisation, for f ~ N(mean, var) (raw units).
+   P(lower <= f <= upper); either end may be infinite; var 0: 1 inside, 0 outside. */
+SAFERL_GP_API double saferl_gp_probability_between(double mean, double var, double lower, double upper);
+/* E[max(f - best, 0)] = (mean - best) Phi(u) + sd phi(u), u = (mean - best) / sd (maximising);
+   var 0: max(mean - best, 0). */
+SAFERL_GP_API double saferl_gp_expected_improvement(double mean, double var, double best);
+
+/* ---- continuous domains ------------------------------------------------------------------- */
+/* Safe optimisation in a box of dimension up to ~10, where no grid fits (7^8 points already
+   take 5.7 M): SafeOptSwarm's idea (Duivenvoorden et al. 2017) of looking for maximisers and
+   expanders only near the safe set, done by sampling. Every step draws `samples` points around
+   the known-safe points (the seeds and every evaluation so far) at radii from 1/20 to 2
+   lengthscales, snapped to a lattice of `lattice` points per dimension, and runs the grid
+   version's step on them plus the known-safe points: the same bounds, safety test, sets and
+   choice, with the known-safe points as the seed set (so the safe set only grows). beta is the
+   grid version's schedule with |Z| = lattice^d: every point ever evaluated is a lattice point,
+   so the finite-set union bound holds over the lattice without enumerating it (d = 8,
+   lattice 1024: |Z| = 1.2e24, beta_1 = 10.4 at delta 0.05, against 4.2 for a 7^4 grid). */
+typedef struct saferl_gp_swarm_desc {
+    saferl_gp *objective;      /* required; may also appear as a constraint */
+    const saferl_gp_constraint *constraints; /* copied */
+    uint32_t constraint_count; /* 0 .. SAFERL_GP_MAX_CONSTRAINTS */
+    const double *lower, *upper; /* the box: dim values each, lower < upper */
+    const double *seeds;       /* seed_count known-safe points (rows of dim), inside the box */
+    uint32_t seed_count;       /* at least 1 */
+    uint32_t samples;          /* points drawn per step; 0 -> 1000 */
+    uint32_t lattice;          /* points per dimension, >= 2; 0 -> 1024 */
+    saferl_gp_safe_rule rule;  /* SafeOpt, StageOpt or safe UCB (0: SafeOpt) */
+    saferl_gp_expander_test expander_test; /* as the grid version's (0: every safe point) */
+    double lipschitz;
+    saferl_gp_beta_rule beta_rule; /* 0 -> SAFERL_GP_BETA_GAUSSIAN_TAIL over the lattice */
+    double beta, delta;        /* as the grid version's: 0 -> 2, 0 -> 0.05 */
+    double stage_tolerance;    /* StageOpt's zeta; 0 -> 0.1 */
+    uint32_t seed;             /* of the sampling */
+    saferl_allocator allocator;
+} saferl_gp_swarm_desc;
+
+typedef struct saferl_gp_swarm {
+    saferl_gp_swarm_desc desc;
+    saferl_gp_constraint constraint[SAFERL_GP_MAX_CONSTRAINTS];
+    saferl_rng rng;
+    double *safe_points;       /* safe_count rows of dim: the seeds, then each evaluation */
+    uint32_t safe_count, safe_capacity;
+    double *candidates;        /* this step's: the safe points, then the samples */
+    unsigned char *known_safe; /* candidate flags: the first safe_count */
+    uint32_t candidate_count;
+    saferl_gp_safeopt step_opt;/* the grid version's step on this step's candidates */
+    void *step_memory;
+    size_t step_memory_size;
+    uint32_t evaluations, stage;
+    double *last_point;        /* dim values: what saferl_gp_swarm_next proposed */
+    void *owned_memory;
+} saferl_gp_swarm;
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_create(saferl_gp_swarm *swarm, const saferl_gp_swarm_desc *desc);
+SAFERL_GP_API void saferl_gp_swarm_destroy(saferl_gp_swarm *swarm);
+/* Samples this step's candidates, computes the sets and writes the point to evaluate (dim
+   values) into x; step as the grid version's (index: into this step's candidates). */
+SAFERL_GP_API saferl_result saferl_gp_swarm_next(saferl_gp_swarm *swarm, double *x, saferl_gp_safeopt_step *step);
+/* Adds the evaluation of the point the last saferl_gp_swarm_next proposed to every GP (the
+   grid version's rules for values) and keeps the point as known safe. */
+SAFERL_GP_API saferl_result saferl_gp_swarm_observe(saferl_gp_swarm *swarm, double objective_value,
+                                                    const double *constraint_values);
+/* The known-safe point with the best lower bound of the objective (dim values into x). */
+SAFERL_GP_API saferl_result saferl_gp_swarm_best(saferl_gp_swarm *swarm, double *x);
 
 /* ---- the PLS online stage ------------------------------------------------------------------ */
 
@@ -815,6 +953,13 @@ static int saferl_gp__all_finite(const double *v, size_t n) {
         bad |= (bits & exponent) == exponent;
     }
     return bad == 0;
+}
+
+/* A scale (a variance, a lengthscale, y_scale) must be a positive normal double: a subnormal
+   one (below 2.2e-308) overflows when divided into anything (issue: y_scale = 1e-320 gave
+   NaN means). */
+static int saferl_gp__is_scale(double x) {
+    return x >= 2.2250738585072014e-308 && x <= SAFERL_GP__DOUBLE_MAX;
 }
 
 SAFERL_GP_API const char *saferl_gp_version(void) { return SAFERL_GP_VERSION_STRING; }
@@ -1456,13 +1601,14 @@ static saferl_result saferl_gp__check_desc(const saferl_gp_desc *d) {
     if (!saferl_gp__is_finite(d->signal_variance) || !saferl_gp__is_finite(d->noise_variance) ||
         !saferl_gp__is_finite(d->y_offset) || !saferl_gp__is_finite(d->y_scale))
         return SAFERL_ERR_NOT_FINITE;
-    if (!(d->signal_variance > 0.0) || d->noise_variance < 0.0 || !(d->y_scale > 0.0))
+    if (!saferl_gp__is_scale(d->signal_variance) || !saferl_gp__is_scale(d->y_scale) ||
+        !(d->noise_variance == 0.0 || saferl_gp__is_scale(d->noise_variance)))
         return SAFERL_ERR_INVALID_ARGUMENT;
     count = d->ard ? d->dim : 1;
     if (d->lengthscale)
         for (i = 0; i < count; ++i) {
             if (!saferl_gp__is_finite(d->lengthscale[i])) return SAFERL_ERR_NOT_FINITE;
-            if (!(d->lengthscale[i] > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+            if (!saferl_gp__is_scale(d->lengthscale[i])) return SAFERL_ERR_INVALID_ARGUMENT;
         }
     return SAFERL_OK;
 }
@@ -1595,19 +1741,32 @@ static void saferl_gp__solve_targets(saferl_gp *gp, const double *l, const doubl
     saferl_gp__solve_upper(l, gp->capacity, k, alpha);
 }
 
-/* Factors the current points with the current parameters into spare, then swaps: the model
-   is untouched when it fails. */
-static saferl_result saferl_gp__refactor(saferl_gp *gp, double jitter_start) {
-    double jitter = 0.0, *t;
-    saferl_result r = saferl_gp__factor(gp, gp->x, gp->count, gp->count, gp->spare, jitter_start, 6, &jitter);
-    if (r < 0) return r;
+/* Makes the factor in spare (of the n targets y, without row skip) the model's, if the targets
+   it whitens are finite: w and alpha are solved into scratch first, so that targets that
+   overflow in the normalised units (|y - y_offset| / y_scale beyond 1e308, or a solve that
+   does) are refused and the model stays as it was. */
+static saferl_result saferl_gp__commit_factor(saferl_gp *gp, const double *y, uint32_t n, uint32_t skip, double jitter) {
+    uint32_t rows = skip < n ? n - 1 : n;
+    double *whitened = gp->scratch, *alpha = gp->scratch + gp->capacity, *t;
+    saferl_gp__solve_targets(gp, gp->spare, y, n, skip, whitened, alpha);
+    if (!saferl_gp__all_finite(whitened, rows) || !saferl_gp__all_finite(alpha, rows)) return SAFERL_ERR_NOT_FINITE;
     t = gp->cholesky;
     gp->cholesky = gp->spare;
     gp->spare = t;
     gp->jitter = jitter;
-    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, gp->count, gp->count, gp->whitened, gp->alpha);
+    memcpy(gp->whitened, whitened, (size_t)rows * sizeof(double));
+    memcpy(gp->alpha, alpha, (size_t)rows * sizeof(double));
     gp->factor_epoch += 1;
     return SAFERL_OK;
+}
+
+/* Factors the current points with the current parameters into spare and commits: the model
+   is untouched when it fails. */
+static saferl_result saferl_gp__refactor(saferl_gp *gp, double jitter_start) {
+    double jitter = 0.0;
+    saferl_result r = saferl_gp__factor(gp, gp->x, gp->count, gp->count, gp->spare, jitter_start, 6, &jitter);
+    if (r < 0) return r;
+    return saferl_gp__commit_factor(gp, gp->y, gp->count, gp->count, jitter);
 }
 
 SAFERL_GP_API saferl_result saferl_gp_refit(saferl_gp *gp) {
@@ -1616,7 +1775,7 @@ SAFERL_GP_API saferl_result saferl_gp_refit(saferl_gp *gp) {
 }
 
 SAFERL_GP_API saferl_result saferl_gp_set_data(saferl_gp *gp, const double *x, const double *y, uint32_t n) {
-    double jitter = 0.0, *t;
+    double jitter = 0.0;
     saferl_result r;
     SAFERL_ASSERT(gp != NULL && gp->x != NULL);
     if (n > gp->capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
@@ -1624,24 +1783,19 @@ SAFERL_GP_API saferl_result saferl_gp_set_data(saferl_gp *gp, const double *x, c
     if (!saferl_gp__all_finite(x, (size_t)n * gp->dim) || !saferl_gp__all_finite(y, n)) return SAFERL_ERR_NOT_FINITE;
     r = saferl_gp__factor(gp, x, n, n, gp->spare, 0.0, 6, &jitter);
     if (r < 0) return r;
-    t = gp->cholesky;
-    gp->cholesky = gp->spare;
-    gp->spare = t;
-    gp->jitter = jitter;
+    if ((r = saferl_gp__commit_factor(gp, y, n, n, jitter)) < 0) return r;
     if (n) {
         memmove(gp->x, x, (size_t)n * gp->dim * sizeof(double));
         memmove(gp->y, y, (size_t)n * sizeof(double));
     }
     gp->count = n;
-    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, n, n, gp->whitened, gp->alpha);
-    gp->factor_epoch += 1;
     return SAFERL_OK;
 }
 
 SAFERL_GP_API saferl_result saferl_gp_add(saferl_gp *gp, const double *x, double y) {
     uint32_t n;
     size_t ld;
-    double *c, *row, kappa, d2, floor_d2;
+    double *c, *row, *alpha, kappa, d2, floor_d2, w;
     SAFERL_ASSERT(gp != NULL && gp->x != NULL && x != NULL);
     n = gp->count;
     ld = gp->capacity;
@@ -1664,13 +1818,19 @@ SAFERL_GP_API saferl_result saferl_gp_add(saferl_gp *gp, const double *x, double
         if (r < 0) gp->count = n;
         return r;
     }
-    row = gp->cholesky + (size_t)n * ld;
+    row = gp->cholesky + (size_t)n * ld; /* past the factor until the count grows */
     memcpy(row, c, (size_t)n * sizeof(double));
     row[n] = sqrt(d2);
-    gp->whitened[n] = ((y - gp->y_offset) / gp->y_scale - saferl_gp__dot(c, gp->whitened, n)) / row[n];
+    /* alpha into scratch first: a target that overflows in normalised units changes nothing */
+    alpha = gp->scratch + ld;
+    memcpy(alpha, gp->whitened, (size_t)n * sizeof(double));
+    alpha[n] = ((y - gp->y_offset) / gp->y_scale - saferl_gp__dot(c, gp->whitened, n)) / row[n];
+    w = alpha[n];
+    saferl_gp__solve_upper(gp->cholesky, ld, n + 1, alpha);
+    if (!saferl_gp__is_finite(w) || !saferl_gp__all_finite(alpha, n + 1)) return SAFERL_ERR_NOT_FINITE;
+    gp->whitened[n] = w;
+    memcpy(gp->alpha, alpha, (size_t)(n + 1) * sizeof(double));
     gp->count = n + 1;
-    memcpy(gp->alpha, gp->whitened, (size_t)(n + 1) * sizeof(double));
-    saferl_gp__solve_upper(gp->cholesky, ld, n + 1, gp->alpha);
     return SAFERL_OK;
 }
 
@@ -1685,7 +1845,7 @@ SAFERL_GP_API saferl_result saferl_gp_remove_last(saferl_gp *gp) {
 }
 
 SAFERL_GP_API saferl_result saferl_gp_remove(saferl_gp *gp, uint32_t index) {
-    double jitter = 0.0, *t;
+    double jitter = 0.0;
     saferl_result r;
     uint32_t n;
     SAFERL_ASSERT(gp != NULL);
@@ -1694,16 +1854,11 @@ SAFERL_GP_API saferl_result saferl_gp_remove(saferl_gp *gp, uint32_t index) {
     if (index == n - 1) return saferl_gp_remove_last(gp);
     r = saferl_gp__factor(gp, gp->x, n, index, gp->spare, gp->jitter, 6, &jitter);
     if (r < 0) return r;
-    t = gp->cholesky;
-    gp->cholesky = gp->spare;
-    gp->spare = t;
-    gp->jitter = jitter;
+    if ((r = saferl_gp__commit_factor(gp, gp->y, n, index, jitter)) < 0) return r;
     memmove(gp->x + (size_t)index * gp->dim, gp->x + (size_t)(index + 1) * gp->dim,
             (size_t)(n - 1 - index) * gp->dim * sizeof(double));
     memmove(gp->y + index, gp->y + index + 1, (size_t)(n - 1 - index) * sizeof(double));
     gp->count = n - 1;
-    saferl_gp__solve_targets(gp, gp->cholesky, gp->y, gp->count, gp->count, gp->whitened, gp->alpha);
-    gp->factor_epoch += 1;
     return SAFERL_OK;
 }
 
@@ -1711,11 +1866,12 @@ static saferl_result saferl_gp__check_hyperparameters(const saferl_gp *gp, doubl
                                                       const double *lengthscale, double noise_variance) {
     uint32_t k;
     if (!saferl_gp__is_finite(signal_variance) || !saferl_gp__is_finite(noise_variance)) return SAFERL_ERR_NOT_FINITE;
-    if (!(signal_variance > 0.0) || noise_variance < 0.0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_scale(signal_variance) || !(noise_variance == 0.0 || saferl_gp__is_scale(noise_variance)))
+        return SAFERL_ERR_INVALID_ARGUMENT;
     if (lengthscale)
         for (k = 0; k < gp->lengthscale_count; ++k) {
             if (!saferl_gp__is_finite(lengthscale[k])) return SAFERL_ERR_NOT_FINITE;
-            if (!(lengthscale[k] > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+            if (!saferl_gp__is_scale(lengthscale[k])) return SAFERL_ERR_INVALID_ARGUMENT;
         }
     return SAFERL_OK;
 }
@@ -1774,7 +1930,7 @@ SAFERL_GP_API saferl_result saferl_gp_set_log_parameters(saferl_gp *gp, const do
 
 SAFERL_GP_API saferl_result saferl_gp_set_normalization(saferl_gp *gp, double y_offset, double y_scale) {
     if (!saferl_gp__is_finite(y_offset) || !saferl_gp__is_finite(y_scale)) return SAFERL_ERR_NOT_FINITE;
-    if (!(y_scale > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_scale(y_scale)) return SAFERL_ERR_INVALID_ARGUMENT;
     return saferl_gp__apply(gp, gp->signal_variance, NULL, gp->noise_variance, y_offset, y_scale);
 }
 
@@ -1792,47 +1948,58 @@ SAFERL_GP_API saferl_result saferl_gp_normalize_from_data(saferl_gp *gp) {
 
 /* ---- prediction ----------------------------------------------------------------------------- */
 
-SAFERL_GP_API saferl_result saferl_gp_predict(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
-                                              double *var) {
-    uint32_t start, n, dim;
-    size_t ld;
+SAFERL_GP_API size_t saferl_gp_predict_work_count(const saferl_gp *gp) {
+    return (size_t)SAFERL_GP_BLOCK * gp->capacity;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
+                                                        double *var, double *work, size_t work_count) {
+    uint32_t start, q, n, dim;
+    size_t ld, width;
+    const double scale2 = gp->y_scale * gp->y_scale;
     SAFERL_ASSERT(gp != NULL && gp->x != NULL);
     if (m && (!x || !mean)) return SAFERL_ERR_INVALID_ARGUMENT;
     n = gp->count;
     dim = gp->dim;
     ld = gp->capacity;
     if (!saferl_gp__all_finite(x, (size_t)m * dim)) return SAFERL_ERR_NOT_FINITE;
-    /* Queries in blocks, stored transposed (row i = k(x_i, block)) so that the triangular solve
-       runs along contiguous rows for every query of the block at once. Portable: blocks of
-       SAFERL_GP_BLOCK in gp->block (the solve keeps them in cache). BLIS: blocks as wide as
-       gp->spare holds (capacity^2 / n columns), so that trsm reads L once for many queries.
-       The mean is accumulated while each kernel row is in cache; the variance reduction
-       comes out of the solve (saferl_gp__solve_columns' column sums). */
-    {
-        double *block = gp->block;
-        size_t width = SAFERL_GP_BLOCK;
-#if defined(SAFERL_USE_BLIS)
-        if (n > 0 && (size_t)ld * ld / n > width) {
-            block = gp->spare;
-            width = (size_t)ld * ld / n;
-        }
+    /* Queries in blocks of `width`, stored transposed (row i = k(x_i, block)) so that the
+       triangular solve runs along contiguous rows for every query of the block at once.
+       Portable: at most SAFERL_GP_BLOCK a block (the solve keeps them in cache). BLIS: as wide
+       as the work holds, so that trsm reads L once for many queries. The mean is accumulated
+       while each kernel row is in cache; the variance reduction comes out of the solve
+       (saferl_gp__solve_columns' column sums). */
+    width = n ? work_count / n : SAFERL_GP_BLOCK;
+#if !defined(SAFERL_USE_BLIS)
+    if (width > SAFERL_GP_BLOCK) width = SAFERL_GP_BLOCK;
 #endif
-        for (start = 0; start < m; start += (uint32_t)width) {
-            uint32_t cols = (size_t)(m - start) < width ? m - start : (uint32_t)width, q;
-            double *mean_block = mean + start, scale2 = gp->y_scale * gp->y_scale;
-            for (q = 0; q < cols; ++q) mean_block[q] = 0.0;
-            saferl_gp__kernel_block(gp, gp->x, n, x + (size_t)start * dim, cols, block, cols);
-            saferl_gp__add_rows(mean_block, block, cols, gp->alpha, 1, 1.0, n, cols);
-            for (q = 0; q < cols; ++q) mean_block[q] = gp->y_offset + gp->y_scale * mean_block[q];
-            if (!var) continue;
-            saferl_gp__solve_columns(gp->cholesky, ld, n, block, cols, cols, var + start);
-            for (q = 0; q < cols; ++q) {
-                double s = gp->signal_variance - var[start + q];
-                var[start + q] = s > 0.0 ? scale2 * s : 0.0;
-            }
+    if (m && (width == 0 || !work)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    for (start = 0; start < m; start += (uint32_t)width) {
+        uint32_t cols = (size_t)(m - start) < width ? m - start : (uint32_t)width;
+        double *mean_block = mean + start;
+        for (q = 0; q < cols; ++q) mean_block[q] = 0.0;
+        saferl_gp__kernel_block(gp, gp->x, n, x + (size_t)start * dim, cols, work, cols);
+        saferl_gp__add_rows(mean_block, work, cols, gp->alpha, 1, 1.0, n, cols);
+        for (q = 0; q < cols; ++q) mean_block[q] = gp->y_offset + gp->y_scale * mean_block[q];
+        if (!var) continue;
+        saferl_gp__solve_columns(gp->cholesky, ld, n, work, cols, cols, var + start);
+        for (q = 0; q < cols; ++q) {
+            double s = gp->signal_variance - var[start + q];
+            var[start + q] = s > 0.0 ? scale2 * s : 0.0;
         }
     }
+    /* finite inputs can still overflow on the way (|y| near 1e308 with a small y_scale...) */
+    if (!saferl_gp__all_finite(mean, m) || (var && !saferl_gp__all_finite(var, m))) return SAFERL_ERR_NOT_FINITE;
     return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_predict(saferl_gp *gp, const double *x, uint32_t m, double *mean, double *var) {
+    SAFERL_ASSERT(gp != NULL && gp->x != NULL);
+#if defined(SAFERL_USE_BLIS)
+    if (gp->capacity > SAFERL_GP_BLOCK) /* spare is the wider buffer: one trsm for more queries */
+        return saferl_gp_predict_with_work(gp, x, m, mean, var, gp->spare, (size_t)gp->capacity * gp->capacity);
+#endif
+    return saferl_gp_predict_with_work(gp, x, m, mean, var, gp->block, saferl_gp_predict_work_count(gp));
 }
 
 SAFERL_GP_API saferl_result saferl_gp_predict_covariance(const saferl_gp *gp, const double *x, uint32_t m,
@@ -1875,7 +2042,7 @@ static double saferl_gp__lml_of_factor(const saferl_gp *gp) {
 SAFERL_GP_API saferl_result saferl_gp_log_marginal_likelihood(const saferl_gp *gp, double *lml) {
     SAFERL_ASSERT(gp != NULL && lml != NULL);
     *lml = saferl_gp__lml_of_factor(gp);
-    return SAFERL_OK;
+    return saferl_gp__is_finite(*lml) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE; /* w.w overflowed */
 }
 
 /* Gradient of the LML for the current factor. spare receives A^-1 (lower), computed as
@@ -1938,10 +2105,14 @@ static void saferl_gp__lml_gradient_of_factor(saferl_gp *gp, double *gradient) {
 
 SAFERL_GP_API saferl_result saferl_gp_log_marginal_likelihood_gradient(saferl_gp *gp, double *lml,
                                                                        double *gradient) {
+    double value;
     SAFERL_ASSERT(gp != NULL && gradient != NULL);
-    if (lml) *lml = saferl_gp__lml_of_factor(gp);
+    value = saferl_gp__lml_of_factor(gp);
+    if (lml) *lml = value;
     saferl_gp__lml_gradient_of_factor(gp, gradient);
-    return SAFERL_OK;
+    return saferl_gp__is_finite(value) && saferl_gp__all_finite(gradient, gp->lengthscale_count + 2)
+               ? SAFERL_OK
+               : SAFERL_ERR_NOT_FINITE;
 }
 
 /* ---- fitting (iRprop+ in log space) -------------------------------------------------------------- */
@@ -2144,6 +2315,15 @@ SAFERL_GP_API saferl_result saferl_gp_grid_init(saferl_gp_grid *grid, const safe
     return saferl_gp_grid_recompute(grid, gp);
 }
 
+/* A posterior that overflowed (finite data of extreme size) is not reported as one: the grid
+   is marked stale, so that the next update recomputes it, and the caller gets an error. */
+static saferl_result saferl_gp__grid_check(saferl_gp_grid *grid, const saferl_gp *gp) {
+    if (saferl_gp__all_finite(grid->mean, grid->count) && saferl_gp__all_finite(grid->var, grid->count))
+        return SAFERL_OK;
+    grid->epoch = gp->factor_epoch + 1u;
+    return SAFERL_ERR_NOT_FINITE;
+}
+
 SAFERL_GP_API saferl_result saferl_gp_grid_recompute(saferl_gp_grid *grid, const saferl_gp *gp) {
     uint32_t z, n = gp->count, m = grid->count;
     double scale2 = gp->y_scale * gp->y_scale;
@@ -2160,7 +2340,7 @@ SAFERL_GP_API saferl_result saferl_gp_grid_recompute(saferl_gp_grid *grid, const
     grid->data_count = n;
     grid->epoch = gp->factor_epoch;
     grid->full_updates += 1;
-    return SAFERL_OK;
+    return saferl_gp__grid_check(grid, gp);
 }
 
 /* The rank-1 step of a grid after one appended point: the new row of V is
@@ -2199,7 +2379,7 @@ SAFERL_GP_API saferl_result saferl_gp_grid_update(saferl_gp_grid *grid, const sa
     saferl_gp__grid_append(grid, gp);
     grid->data_count = gp->count;
     grid->rank1_updates += 1;
-    return SAFERL_OK;
+    return saferl_gp__grid_check(grid, gp);
 }
 
 SAFERL_GP_API saferl_result saferl_gp_grid_covariance_row(const saferl_gp_grid *grid, const saferl_gp *gp, uint32_t j,
@@ -2221,20 +2401,27 @@ static saferl_gp_safeopt_desc saferl_gp__safeopt_defaults(const saferl_gp_safeop
     if (d.beta == 0.0) d.beta = 2.0;
     if (d.delta == 0.0) d.delta = 0.05;
     if (d.stage_tolerance == 0.0) d.stage_tolerance = 0.1;
+    if (d.feasibility_delta == 0.0) d.feasibility_delta = 0.05;
     return d;
 }
+
+/* Scale of a GP's widths: sqrt(k(x, x)) in raw units. */
+static double saferl_gp__width_scale(const saferl_gp *gp) { return sqrt(gp->signal_variance) * gp->y_scale; }
 
 static saferl_result saferl_gp__safeopt_check(const saferl_gp_safeopt_desc *d) {
     uint32_t i, seeds = 0;
     if (!d->candidates || d->candidate_count == 0 || !d->objective || !d->objective->x) return SAFERL_ERR_INVALID_ARGUMENT;
+    /* widths are divided by it: sqrt(1e-300) * 1e-300 underflows to 0 */
+    if (!saferl_gp__is_scale(saferl_gp__width_scale(d->objective))) return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->constraint_count > SAFERL_GP_MAX_CONSTRAINTS || (d->constraint_count && !d->constraints))
         return SAFERL_ERR_INVALID_ARGUMENT;
-    if ((int)d->rule < 0 || (int)d->rule > 2 || (int)d->expander_test < 0 || (int)d->expander_test > 2 ||
-        (int)d->beta_rule < 0 || (int)d->beta_rule > 2)
+    if ((int)d->rule < 0 || (int)d->rule > 4 || (int)d->expander_test < 0 || (int)d->expander_test > 2 ||
+        (int)d->beta_rule < 0 || (int)d->beta_rule > 3)
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (i = 0; i < d->constraint_count; ++i) {
         const saferl_gp_constraint *c = &d->constraints[i];
         if (!c->gp || !c->gp->x || c->gp->dim != d->objective->dim) return SAFERL_ERR_INVALID_ARGUMENT;
+        if (!saferl_gp__is_scale(saferl_gp__width_scale(c->gp))) return SAFERL_ERR_INVALID_ARGUMENT;
         if (!saferl_gp__is_finite(c->threshold)) return SAFERL_ERR_NOT_FINITE;
     }
     if (!saferl_gp__all_finite(d->candidates, (size_t)d->candidate_count * d->objective->dim)) return SAFERL_ERR_NOT_FINITE;
@@ -2245,11 +2432,16 @@ static saferl_result saferl_gp__safeopt_check(const saferl_gp_safeopt_desc *d) {
         return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ && !(d->lipschitz > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->beta_rule == SAFERL_GP_BETA_CALLBACK && !d->beta_callback) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!d->seed_set) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_finite(d->feasibility_delta)) return SAFERL_ERR_NOT_FINITE;
+    if (!(d->feasibility_delta > 0.0 && d->feasibility_delta < 1.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!d->seed_set) /* the constrained-EI rules may go without: their safe set starts empty */
+        return d->rule >= SAFERL_GP_CONSTRAINED_EI ? SAFERL_OK : SAFERL_ERR_INVALID_ARGUMENT;
     for (i = 0; i < d->candidate_count; ++i) seeds += d->seed_set[i] != 0;
-    if (seeds == 0) return SAFERL_ERR_INVALID_ARGUMENT; /* a safe seed is required */
+    if (seeds == 0 && d->rule < SAFERL_GP_CONSTRAINED_EI) return SAFERL_ERR_INVALID_ARGUMENT; /* a safe seed is required */
     return SAFERL_OK;
 }
+
+static int saferl_gp__is_seed(const saferl_gp_safeopt_desc *d, uint32_t z) { return d->seed_set && d->seed_set[z]; }
 
 /* The distinct GPs: the objective, then each constraint's unless already listed. */
 static uint32_t saferl_gp__safeopt_models(const saferl_gp_safeopt_desc *d, saferl_gp **model, uint32_t *constraint_model) {
@@ -2278,6 +2470,7 @@ static void saferl_gp__safeopt_layout(saferl_gp_safeopt *opt, saferl_gp__arena *
     opt->width = (double *)saferl_gp__take(arena, m, sizeof(double));
     opt->fantasy = (double *)saferl_gp__take(arena, (size_t)(d->constraint_count ? d->constraint_count : 1) * m, sizeof(double));
     opt->order = (uint32_t *)saferl_gp__take(arena, m, sizeof(uint32_t));
+    opt->feasibility = (double *)saferl_gp__take(arena, m, sizeof(double));
     opt->flags = (unsigned char *)saferl_gp__take(arena, m, 1);
 }
 
@@ -2329,8 +2522,8 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_init(saferl_gp_safeopt *opt, const
         opt->upper[z] = SAFERL_GP__INF;
     }
     for (z = 0; z < m; ++z) {
-        opt->flags[z] = d.seed_set[z] ? SAFERL_GP_SAFE : 0;
-        if (!d.seed_set[z]) continue;
+        opt->flags[z] = saferl_gp__is_seed(&d, z) ? SAFERL_GP_SAFE : 0;
+        if (!saferl_gp__is_seed(&d, z)) continue;
         for (i = 0; i < d.constraint_count; ++i) {
             /* C_0 = [h, inf) on the seed set (PLS: Lambda_0 = [., b]) */
             if (d.constraints[i].upper) opt->upper[(size_t)(1 + i) * m + z] = d.constraints[i].threshold;
@@ -2370,21 +2563,38 @@ SAFERL_GP_API void saferl_gp_safeopt_destroy(saferl_gp_safeopt *opt) {
     memset(opt, 0, sizeof *opt);
 }
 
-SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt) {
-    const saferl_gp_safeopt_desc *d = &opt->desc;
-    double t = (double)opt->evaluations + 1.0;
+/* The c with Q(c) = P(N(0, 1) > c) = erfc(c / sqrt 2) / 2 = p, for p in (0, 1/2]: bisection on
+   [0, 40] (Q(40) < 1e-300), 64 halvings (an interval of 2e-18, below one ulp of c >= 1). */
+static double saferl_gp__normal_upper_quantile(double p) {
+    double lo = 0.0, hi = 40.0;
+    int i;
+    for (i = 0; i < 64; ++i) {
+        double mid = 0.5 * (lo + hi);
+        if (0.5 * erfc(mid * 0.70710678118654752440) > p) lo = mid;
+        else hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+/* beta at evaluation t (1-based) for a candidate set of set_size points and k constraints. */
+static double saferl_gp__beta_schedule(const saferl_gp_safeopt_desc *d, uint32_t t, double set_size) {
+    const double tt = (double)t, k = d->constraint_count ? (double)d->constraint_count : 1.0;
     switch (d->beta_rule) {
+    case SAFERL_GP_BETA_GAUSSIAN_TAIL:
+        return saferl_gp__normal_upper_quantile(d->delta / (1.6449340668482264 * tt * tt * set_size * k));
     case SAFERL_GP_BETA_FINITE_SET:
-        return sqrt(2.0 * log((double)d->candidate_count * t * t * 1.6449340668482264 / d->delta));
+        return sqrt(2.0 * log(set_size * tt * tt * 1.6449340668482264 / d->delta));
     case SAFERL_GP_BETA_CALLBACK:
-        return d->beta_callback(opt->evaluations + 1, d->beta_user_data);
+        return d->beta_callback(t, d->beta_user_data);
     default:
         return d->beta;
     }
 }
 
-/* Scale of a GP's widths: sqrt(k(x, x)) in raw units. */
-static double saferl_gp__width_scale(const saferl_gp *gp) { return sqrt(gp->signal_variance) * gp->y_scale; }
+SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt) {
+    return saferl_gp__beta_schedule(&opt->desc, opt->evaluations + 1, (double)opt->desc.candidate_count);
+}
+
 
 /* Bounds of one GP over the candidates: [mean - beta sd, mean + beta sd], intersected with
    the previous ones (intersect) where the intersection is not empty; an empty one keeps the
@@ -2505,169 +2715,321 @@ static int saferl_gp__is_expander(saferl_gp_safeopt *opt, uint32_t j, double bet
     return 0;
 }
 
+/* ---- the safe optimiser's step, set by set -------------------------------------------------
+   SafeOpt's sets (Sui et al. 2015, section 3) in the order the step computes them: bounds
+   C_t, safe set S_t, maximisers M_t, expanders G_t, the choice. Each is one function named
+   with the paper's word; saferl_gp_safeopt_next calls them in turn. */
+
+/* A private flag beside the public ones: "was safe" marks S_{t-1} while the Lipschitz safe
+   set S_t is built from it (the public bits are recomputed from scratch every step). */
+#define SAFERL_GP__WAS_SAFE 16u
+
+/* Bounds: Q_t = [mean - beta sd, mean + beta sd] of the objective and of every constraint,
+   intersected into C_t unless no_intersection. Returns the model violations (empty
+   intersections). opt->width is the scratch for the standard deviations. */
+static uint32_t saferl_gp__bounds_of_every_gp(saferl_gp_safeopt *opt, double beta) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t r, m = d->candidate_count, violations = 0;
+    for (r = 0; r < 1 + d->constraint_count; ++r) {
+        const saferl_gp_grid *grid = &opt->grid[r == 0 ? 0 : opt->constraint_model[r - 1]];
+        violations += saferl_gp__bounds(grid->mean, grid->var, opt->lower + (size_t)r * m, opt->upper + (size_t)r * m,
+                                        opt->width, m, beta, !d->no_intersection);
+    }
+    return violations;
+}
+
+/* Whether every constraint certifies candidate z from its own bounds (the GP-only test). */
+static int saferl_gp__certified_everywhere(const saferl_gp_safeopt *opt, uint32_t z) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t i, m = d->candidate_count;
+    for (i = 0; i < d->constraint_count; ++i)
+        if (!saferl_gp__certified(&d->constraints[i], opt->lower[(size_t)(1 + i) * m + z],
+                                  opt->upper[(size_t)(1 + i) * m + z]))
+            return 0;
+    return 1;
+}
+
+/* Safe set with a Lipschitz constant: S_t = seeds, S_{t-1} (unless recompute_safe_set), and
+   every z with l_i(x) - L |x - z| >= h_i for all i at some x of S_{t-1}. */
+static void saferl_gp__safe_set_lipschitz(saferl_gp_safeopt *opt) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, x, i, m = d->candidate_count, k = d->constraint_count, dim = d->objective->dim;
+    for (z = 0; z < m; ++z) opt->flags[z] = (unsigned char)((opt->flags[z] & SAFERL_GP_SAFE) ? SAFERL_GP__WAS_SAFE : 0);
+    for (z = 0; z < m; ++z) {
+        int safe = saferl_gp__is_seed(d, z) || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP__WAS_SAFE));
+        for (x = 0; x < m && !safe; ++x) {
+            double dist;
+            int all = 1;
+            if (!(opt->flags[x] & SAFERL_GP__WAS_SAFE)) continue;
+            dist = d->lipschitz * saferl_gp__distance(d->candidates + (size_t)x * dim, d->candidates + (size_t)z * dim, dim);
+            for (i = 0; i < k && all; ++i) {
+                const saferl_gp_constraint *c = &d->constraints[i];
+                size_t at = (size_t)(1 + i) * m + x;
+                all = c->upper ? opt->upper[at] + dist <= c->threshold : opt->lower[at] - dist >= c->threshold;
+            }
+            safe = all;
+        }
+        if (safe) opt->flags[z] |= SAFERL_GP_SAFE;
+    }
+    for (z = 0; z < m; ++z) opt->flags[z] &= SAFERL_GP_SAFE;
+}
+
+/* Safe set S_t: the seeds, S_{t-1} (unless recompute_safe_set), and what the bounds certify
+   (GP-only, SafeOpt-MC) or reach (Lipschitz). Counts it into step; returns 1 if some
+   candidate is outside it. */
+static int saferl_gp__safe_set(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, m = d->candidate_count;
+    int unsafe_exists = 0;
+    if (d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ) {
+        saferl_gp__safe_set_lipschitz(opt);
+    } else {
+        for (z = 0; z < m; ++z) {
+            int safe = saferl_gp__is_seed(d, z) || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP_SAFE)) ||
+                       saferl_gp__certified_everywhere(opt, z);
+            opt->flags[z] = safe ? SAFERL_GP_SAFE : 0;
+        }
+    }
+    for (z = 0; z < m; ++z) {
+        if (opt->flags[z] & SAFERL_GP_SAFE) step->safe_count += 1;
+        else unsafe_exists = 1;
+    }
+    return unsafe_exists;
+}
+
+/* Widths w_t = u_t - l_t, scaled by each GP's sqrt(k(x, x)), the largest over the objective
+   and the constraints (SafeOpt), or over the constraints alone (StageOpt's stage 1). */
+static void saferl_gp__widths(saferl_gp_safeopt *opt) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, r, m = d->candidate_count, k = d->constraint_count;
+    const int stage1 = d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1;
+    for (z = 0; z < m; ++z) opt->width[z] = -1.0;
+    for (r = (stage1 && k > 0) ? 1 : 0; r < 1 + k; ++r) {
+        const saferl_gp *gp = r == 0 ? d->objective : d->constraints[r - 1].gp;
+        saferl_gp__widen(opt->width, opt->lower + (size_t)r * m, opt->upper + (size_t)r * m, saferl_gp__width_scale(gp), m);
+    }
+}
+
+/* Maximisers M_t = {x in S_t : u_0(x) >= max over S_t of l_0}. Returns the widest one's width
+   (-1 when there is none). */
+static double saferl_gp__maximizers(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step) {
+    uint32_t z, m = opt->desc.candidate_count;
+    double best_lower = -SAFERL_GP__INF, widest = -1.0;
+    for (z = 0; z < m; ++z)
+        if ((opt->flags[z] & SAFERL_GP_SAFE) && opt->lower[z] > best_lower) best_lower = opt->lower[z];
+    for (z = 0; z < m; ++z) {
+        if (!(opt->flags[z] & SAFERL_GP_SAFE) || !(opt->upper[z] >= best_lower)) continue;
+        opt->flags[z] |= SAFERL_GP_MAXIMIZER;
+        step->maximizer_count += 1;
+        if (opt->width[z] > widest) widest = opt->width[z];
+    }
+    return widest;
+}
+
+/* Expanders G_t: safe candidates tested by decreasing width (befelix/SafeOpt's pruning); the
+   first confirmed one is the widest and ends the search, unless full_sets. SafeOpt skips
+   maximisers and stops where a maximiser is at least as wide (neither could win the choice).
+   Returns the widest expander, or candidate_count when none was found. */
+static uint32_t saferl_gp__expanders(saferl_gp_safeopt *opt, double beta, double widest_maximizer, int unsafe_exists,
+                                     saferl_gp_safeopt_step *step) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    const int pruned = !d->full_sets, safeopt = d->rule == SAFERL_GP_SAFEOPT;
+    uint32_t z, m = d->candidate_count, found = m;
+    if (!unsafe_exists || d->constraint_count == 0) return m;
+    for (;;) {
+        uint32_t pick = m;
+        double w = -1.0;
+        for (z = 0; z < m; ++z) {
+            unsigned char f = opt->flags[z];
+            if (!(f & SAFERL_GP_SAFE) || (f & SAFERL_GP_TESTED)) continue;
+            if (safeopt && pruned && (f & SAFERL_GP_MAXIMIZER)) continue;
+            if (opt->width[z] > w) {
+                w = opt->width[z];
+                pick = z;
+            }
+        }
+        if (pick == m) break;
+        if (pruned && ((safeopt && w <= widest_maximizer) || (d->max_expander_tests && step->expander_tests >= d->max_expander_tests)))
+            break;
+        opt->flags[pick] |= SAFERL_GP_TESTED;
+        step->expander_tests += 1;
+        if (!saferl_gp__is_expander(opt, pick, beta)) continue;
+        opt->flags[pick] |= SAFERL_GP_EXPANDER;
+        step->expander_count += 1;
+        if (found == m) found = pick;
+        if (pruned) break;
+        if (d->expander_test == SAFERL_GP_EXPAND_ALL_SAFE) {
+            /* every safe point is one: no need to test them one by one */
+            for (z = 0; z < m; ++z)
+                if ((opt->flags[z] & SAFERL_GP_SAFE) && !(opt->flags[z] & SAFERL_GP_EXPANDER)) {
+                    opt->flags[z] |= SAFERL_GP_EXPANDER | SAFERL_GP_TESTED;
+                    step->expander_count += 1;
+                }
+            break;
+        }
+    }
+    return found;
+}
+
+/* The choice: SafeOpt the widest of G_t and M_t; StageOpt's stage 1 the widest expander; else
+   (safe UCB, StageOpt's stage 2, or nothing to choose from) argmax over S_t of u_0. */
+static uint32_t saferl_gp__choice(saferl_gp_safeopt *opt, uint32_t widest_expander, saferl_gp_safeopt_step *step) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, m = d->candidate_count, best = 0;
+    int have_best = 0;
+    if (d->rule == SAFERL_GP_SAFEOPT) {
+        for (z = 0; z < m; ++z) {
+            unsigned char f = opt->flags[z];
+            if (!(f & (SAFERL_GP_MAXIMIZER | SAFERL_GP_EXPANDER))) continue;
+            if (!have_best || opt->width[z] > step->width) {
+                have_best = 1;
+                best = z;
+                step->width = opt->width[z];
+                step->choice = (f & SAFERL_GP_EXPANDER) && !(f & SAFERL_GP_MAXIMIZER) ? SAFERL_GP_CHOSE_EXPANDER
+                                                                                     : SAFERL_GP_CHOSE_MAXIMIZER;
+            }
+        }
+        if (have_best) return best;
+    } else if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1) {
+        step->width = opt->width[widest_expander];
+        step->choice = SAFERL_GP_CHOSE_EXPANDER;
+        return widest_expander;
+    }
+    for (z = 0; z < m; ++z) {
+        if (!(opt->flags[z] & SAFERL_GP_SAFE)) continue;
+        if (!have_best || opt->upper[z] > opt->upper[best]) {
+            have_best = 1;
+            best = z;
+        }
+    }
+    step->choice = SAFERL_GP_CHOSE_UCB;
+    step->width = 0.0;
+    return best;
+}
+
+/* ---- constrained Bayesian optimisation ---------------------------------------------------- */
+
+/* Phi(x) = P(N(0, 1) <= x) through erfc: accurate in both tails. */
+static double saferl_gp__normal_cdf(double x) { return 0.5 * erfc(-x * 0.70710678118654752440); }
+
+SAFERL_GP_API double saferl_gp_probability_between(double mean, double var, double lower, double upper) {
+    double sd, p;
+    if (!(lower <= upper) || mean != mean || !(var >= 0.0)) return 0.0;
+    if (var == 0.0) return mean >= lower && mean <= upper ? 1.0 : 0.0;
+    sd = sqrt(var);
+    /* a difference of the two lower tails, or of the two upper ones when the interval lies
+       above the mean: both terms tiny, so the difference keeps its digits far out */
+    if (mean <= lower) p = saferl_gp__normal_cdf((mean - lower) / sd) - saferl_gp__normal_cdf((mean - upper) / sd);
+    else p = saferl_gp__normal_cdf((upper - mean) / sd) - saferl_gp__normal_cdf((lower - mean) / sd);
+    return p > 0.0 ? p : 0.0;
+}
+
+SAFERL_GP_API double saferl_gp_expected_improvement(double mean, double var, double best) {
+    double sd, u;
+    if (!(var > 0.0)) return mean > best ? mean - best : 0.0;
+    sd = sqrt(var);
+    u = (mean - best) / sd;
+    return sd * (u * saferl_gp__normal_cdf(u) + 0.3989422804014326779 * exp(-0.5 * u * u));
+}
+
+/* P(every constraint holds) at each candidate into opt->feasibility: per GP the probability
+   that its function lies between its constraints' thresholds (a g >= h raises the lower end, a
+   cost g <= b lowers the upper one: exact for several constraints on one GP), multiplied over
+   the GPs (independent models). */
+static void saferl_gp__feasibility(saferl_gp_safeopt *opt) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, i, j, m = d->candidate_count;
+    for (z = 0; z < m; ++z) opt->feasibility[z] = 1.0;
+    for (j = 0; j < opt->model_count; ++j) {
+        const saferl_gp_grid *grid = &opt->grid[j];
+        double lower = -SAFERL_GP__INF, upper = SAFERL_GP__INF;
+        int constrained = 0;
+        for (i = 0; i < d->constraint_count; ++i) {
+            const saferl_gp_constraint *c = &d->constraints[i];
+            if (opt->constraint_model[i] != j) continue;
+            constrained = 1;
+            if (c->upper && c->threshold < upper) upper = c->threshold;
+            if (!c->upper && c->threshold > lower) lower = c->threshold;
+        }
+        if (!constrained) continue;
+        for (z = 0; z < m; ++z) opt->feasibility[z] *= saferl_gp_probability_between(grid->mean[z], grid->var[z], lower, upper);
+    }
+}
+
+/* The constrained-EI choice. The incumbent is the best posterior mean of the objective among
+   the candidates known feasible (P(feasible) >= 1 - feasibility_delta), as Gelbart et al.
+   (2014) define it for probabilistic constraints; noisy observations make the best observed
+   value a poor incumbent. SAFERL_GP_CONSTRAINED_EI maximises EI x P(feasible) over every
+   candidate (Gardner et al. 2014); SAFERL_GP_CHANCE_CONSTRAINED_EI maximises EI over the
+   known-feasible candidates only. When no candidate is known feasible yet there is no
+   incumbent: both look for feasibility first and take the candidate most likely feasible
+   (Gelbart et al.'s rule), SAFERL_GP_CHOSE_FEASIBILITY. */
+static uint32_t saferl_gp__constrained_choice(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    const saferl_gp_grid *objective = &opt->grid[0];
+    const double known = 1.0 - d->feasibility_delta;
+    const int weighted = d->rule == SAFERL_GP_CONSTRAINED_EI;
+    uint32_t z, m = d->candidate_count, best = m;
+    double incumbent = -SAFERL_GP__INF, value = -1.0;
+    saferl_gp__feasibility(opt);
+    for (z = 0; z < m; ++z)
+        if (opt->feasibility[z] >= known && objective->mean[z] > incumbent) incumbent = objective->mean[z];
+    if (incumbent == -SAFERL_GP__INF) {
+        for (z = 0; z < m; ++z)
+            if (opt->feasibility[z] > value) value = opt->feasibility[(best = z)];
+        step->choice = SAFERL_GP_CHOSE_FEASIBILITY;
+    } else {
+        for (z = 0; z < m; ++z) {
+            double a;
+            if (!weighted && !(opt->feasibility[z] >= known)) continue;
+            a = saferl_gp_expected_improvement(objective->mean[z], objective->var[z], incumbent);
+            if (weighted) a *= opt->feasibility[z];
+            if (a > value) {
+                value = a;
+                best = z;
+            }
+        }
+        step->choice = SAFERL_GP_CHOSE_EXPECTED_IMPROVEMENT;
+    }
+    step->acquisition = value;
+    step->feasibility = opt->feasibility[best];
+    return best;
+}
+
 SAFERL_GP_API saferl_result saferl_gp_safeopt_next(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *out) {
     const saferl_gp_safeopt_desc *d;
     saferl_gp_safeopt_step step;
-    uint32_t m, k, rows, r, z, i, best = 0, dim;
-    double beta, best_lower = -SAFERL_GP__INF, best_width = -1.0, max_maximizer_width = -1.0;
-    int have_best = 0, unsafe_exists = 0, stage1;
+    uint32_t i, widest_expander;
+    double beta, widest_maximizer;
+    int unsafe_exists, stageopt;
     saferl_result res;
     SAFERL_ASSERT(opt != NULL && opt->flags != NULL);
     d = &opt->desc;
-    m = d->candidate_count;
-    k = d->constraint_count;
-    rows = 1 + k;
-    dim = d->objective->dim;
+    stageopt = d->rule == SAFERL_GP_STAGEOPT;
     memset(&step, 0, sizeof step);
     for (i = 0; i < opt->model_count; ++i)
         if ((res = saferl_gp_grid_update(&opt->grid[i], opt->model[i])) < 0) return res;
     beta = saferl_gp_safeopt_beta(opt);
     if (!saferl_gp__is_finite(beta) || !(beta >= 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
     step.beta = beta;
-    /* bounds (opt->width is the scratch for the standard deviations) */
-    for (r = 0; r < rows; ++r) {
-        const saferl_gp_grid *grid = &opt->grid[r == 0 ? 0 : opt->constraint_model[r - 1]];
-        step.model_violations += saferl_gp__bounds(grid->mean, grid->var, opt->lower + (size_t)r * m,
-                                                   opt->upper + (size_t)r * m, opt->width, m, beta, !d->no_intersection);
-    }
+    step.model_violations = saferl_gp__bounds_of_every_gp(opt, beta);
     opt->model_violations += step.model_violations;
-    /* safe set */
-    if (d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ) {
-        for (z = 0; z < m; ++z) opt->flags[z] = (unsigned char)((opt->flags[z] & SAFERL_GP_SAFE) ? 2 * SAFERL_GP_TESTED : 0);
-        for (z = 0; z < m; ++z) {
-            uint32_t x;
-            int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & (2 * SAFERL_GP_TESTED)));
-            for (x = 0; x < m && !safe; ++x) {
-                double dist;
-                int all = 1;
-                if (!(opt->flags[x] & (2 * SAFERL_GP_TESTED))) continue;
-                dist = d->lipschitz * saferl_gp__distance(d->candidates + (size_t)x * dim, d->candidates + (size_t)z * dim, dim);
-                for (i = 0; i < k && all; ++i) {
-                    const saferl_gp_constraint *c = &d->constraints[i];
-                    size_t at = (size_t)(1 + i) * m + x;
-                    all = c->upper ? opt->upper[at] + dist <= c->threshold : opt->lower[at] - dist >= c->threshold;
-                }
-                safe = all;
-            }
-            if (safe) opt->flags[z] |= SAFERL_GP_SAFE;
-        }
-        for (z = 0; z < m; ++z) opt->flags[z] &= SAFERL_GP_SAFE;
-    } else {
-        for (z = 0; z < m; ++z) {
-            int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP_SAFE));
-            if (!safe) {
-                int all = 1;
-                for (i = 0; i < k && all; ++i)
-                    all = saferl_gp__certified(&d->constraints[i], opt->lower[(size_t)(1 + i) * m + z],
-                                               opt->upper[(size_t)(1 + i) * m + z]);
-                safe = all;
-            }
-            opt->flags[z] = safe ? SAFERL_GP_SAFE : 0;
-        }
-    }
-    for (z = 0; z < m; ++z) {
-        if (!(opt->flags[z] & SAFERL_GP_SAFE)) {
-            unsafe_exists = 1;
-            continue;
-        }
-        step.safe_count += 1;
-        if (opt->lower[z] > best_lower) best_lower = opt->lower[z];
-    }
-    /* widths: SafeOpt all GPs, StageOpt stage 1 the constraints (the objective without any) */
-    stage1 = d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1;
-    for (z = 0; z < m; ++z) opt->width[z] = -1.0;
-    for (r = (stage1 && k > 0) ? 1 : 0; r < rows; ++r) {
-        const saferl_gp *gp = r == 0 ? d->objective : d->constraints[r - 1].gp;
-        saferl_gp__widen(opt->width, opt->lower + (size_t)r * m, opt->upper + (size_t)r * m, saferl_gp__width_scale(gp), m);
-    }
-    for (z = 0; z < m; ++z) {
-        const double w = opt->width[z];
-        if ((opt->flags[z] & SAFERL_GP_SAFE) && opt->upper[z] >= best_lower) {
-            opt->flags[z] |= SAFERL_GP_MAXIMIZER;
-            step.maximizer_count += 1;
-            if (w > max_maximizer_width) max_maximizer_width = w;
-        }
-    }
-    if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1 && d->stage1_steps && opt->evaluations >= d->stage1_steps)
-        opt->stage = 2;
-    if (d->rule == SAFERL_GP_SAFEOPT || (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1) || d->full_sets) {
-        /* expanders by decreasing width; the first confirmed one is the widest */
-        uint32_t found = m, tests = 0, limit = d->max_expander_tests;
-        for (;;) {
-            uint32_t pick = m;
-            double w = -1.0;
-            for (z = 0; z < m; ++z) {
-                unsigned char f = opt->flags[z];
-                if (!(f & SAFERL_GP_SAFE) || (f & SAFERL_GP_TESTED)) continue;
-                if (d->rule == SAFERL_GP_SAFEOPT && !d->full_sets && (f & SAFERL_GP_MAXIMIZER)) continue;
-                if (opt->width[z] > w) {
-                    w = opt->width[z];
-                    pick = z;
-                }
-            }
-            if (pick == m || !unsafe_exists || k == 0) break;
-            if (!d->full_sets) {
-                if (d->rule == SAFERL_GP_SAFEOPT && w <= max_maximizer_width) break; /* cannot win */
-                if (limit && tests >= limit) break;
-            }
-            opt->flags[pick] |= SAFERL_GP_TESTED;
-            tests += 1;
-            if (saferl_gp__is_expander(opt, pick, beta)) {
-                opt->flags[pick] |= SAFERL_GP_EXPANDER;
-                step.expander_count += 1;
-                if (found == m) found = pick;
-                if (!d->full_sets) break;
-                if (d->expander_test == SAFERL_GP_EXPAND_ALL_SAFE) {
-                    /* every safe point is one: no need to test them one by one */
-                    for (z = 0; z < m; ++z)
-                        if ((opt->flags[z] & SAFERL_GP_SAFE) && !(opt->flags[z] & SAFERL_GP_EXPANDER)) {
-                            opt->flags[z] |= SAFERL_GP_EXPANDER | SAFERL_GP_TESTED;
-                            step.expander_count += 1;
-                        }
-                    break;
-                }
-            }
-        }
-        step.expander_tests = tests;
-        if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1 &&
-            (found == m || !(opt->width[found] > d->stage_tolerance)))
+    unsafe_exists = saferl_gp__safe_set(opt, &step);
+    saferl_gp__widths(opt);
+    widest_maximizer = saferl_gp__maximizers(opt, &step);
+    if (stageopt && opt->stage == 1 && d->stage1_steps && opt->evaluations >= d->stage1_steps) opt->stage = 2;
+    widest_expander = d->candidate_count;
+    if (d->rule == SAFERL_GP_SAFEOPT || (stageopt && opt->stage == 1) || d->full_sets) {
+        widest_expander = saferl_gp__expanders(opt, beta, widest_maximizer, unsafe_exists, &step);
+        if (stageopt && opt->stage == 1 &&
+            (widest_expander == d->candidate_count || !(opt->width[widest_expander] > d->stage_tolerance)))
             opt->stage = 2; /* the widest expander is within zeta: exploit from now on */
-        if (d->rule == SAFERL_GP_SAFEOPT) {
-            for (z = 0; z < m; ++z) {
-                unsigned char f = opt->flags[z];
-                if (!(f & (SAFERL_GP_MAXIMIZER | SAFERL_GP_EXPANDER))) continue;
-                if (!have_best || opt->width[z] > best_width) {
-                    have_best = 1;
-                    best = z;
-                    best_width = opt->width[z];
-                    step.choice = (f & SAFERL_GP_EXPANDER) && !(f & SAFERL_GP_MAXIMIZER) ? SAFERL_GP_CHOSE_EXPANDER
-                                                                                          : SAFERL_GP_CHOSE_MAXIMIZER;
-                }
-            }
-        } else if (d->rule == SAFERL_GP_STAGEOPT && opt->stage == 1) {
-            have_best = 1;
-            best = found;
-            best_width = opt->width[found];
-            step.choice = SAFERL_GP_CHOSE_EXPANDER;
-        }
     }
-    if (!have_best) {
-        /* safe UCB (also StageOpt's stage 2) */
-        for (z = 0; z < m; ++z) {
-            if (!(opt->flags[z] & SAFERL_GP_SAFE)) continue;
-            if (!have_best || opt->upper[z] > opt->upper[best]) {
-                have_best = 1;
-                best = z;
-            }
-        }
-        step.choice = SAFERL_GP_CHOSE_UCB;
-        best_width = 0.0;
-    }
-    step.index = best;
-    step.stage = d->rule == SAFERL_GP_STAGEOPT ? (int)opt->stage : 0;
-    step.width = best_width;
-    step.objective_upper = opt->upper[best];
-    opt->last_index = best;
+    step.index = d->rule >= SAFERL_GP_CONSTRAINED_EI ? saferl_gp__constrained_choice(opt, &step)
+                                                     : saferl_gp__choice(opt, widest_expander, &step);
+    step.stage = stageopt ? (int)opt->stage : 0;
+    step.objective_upper = opt->upper[step.index];
+    opt->last_index = step.index;
     if (out) *out = step;
     return SAFERL_OK;
 }
@@ -2676,6 +3038,7 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, ui
                                                       const double *constraint_values) {
     const saferl_gp_safeopt_desc *d;
     double value[1 + SAFERL_GP_MAX_CONSTRAINTS];
+    int given[1 + SAFERL_GP_MAX_CONSTRAINTS];
     uint32_t i, added = 0;
     const double *x;
     saferl_result r = SAFERL_OK;
@@ -2685,9 +3048,16 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, ui
     if (d->constraint_count && !constraint_values) return SAFERL_ERR_INVALID_ARGUMENT;
     if (!saferl_gp__is_finite(objective_value) || !saferl_gp__all_finite(constraint_values, d->constraint_count))
         return SAFERL_ERR_NOT_FINITE;
+    /* one GP models one function: every value given for it (the objective's, a constraint's)
+       must be the same number, or the call is refused (it once kept the first silently) */
     value[0] = objective_value;
-    for (i = 0; i < d->constraint_count; ++i)
-        if (opt->constraint_model[i] != 0) value[opt->constraint_model[i]] = constraint_values[i];
+    for (i = 0; i < opt->model_count; ++i) given[i] = i == 0;
+    for (i = 0; i < d->constraint_count; ++i) {
+        const uint32_t model = opt->constraint_model[i];
+        if (given[model] && value[model] != constraint_values[i]) return SAFERL_ERR_INVALID_ARGUMENT;
+        value[model] = constraint_values[i];
+        given[model] = 1;
+    }
     for (i = 0; i < opt->model_count; ++i)
         if (opt->model[i]->count >= opt->model[i]->capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
     x = d->candidates + (size_t)index * d->objective->dim;
@@ -2700,7 +3070,12 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, ui
         while (added-- > 0) saferl_gp_remove_last(opt->model[added]);
         return r;
     }
-    for (i = 0; i < opt->model_count; ++i) saferl_gp_grid_update(&opt->grid[i], opt->model[i]);
+    for (i = 0; i < opt->model_count && r >= 0; ++i) r = saferl_gp_grid_update(&opt->grid[i], opt->model[i]);
+    if (r < 0) { /* a posterior that overflowed: the evaluation is not taken */
+        for (i = 0; i < opt->model_count; ++i) saferl_gp_remove_last(opt->model[i]);
+        for (i = 0; i < opt->model_count; ++i) saferl_gp_grid_update(&opt->grid[i], opt->model[i]);
+        return r;
+    }
     opt->evaluations += 1;
     return SAFERL_OK;
 }
@@ -2719,6 +3094,211 @@ SAFERL_GP_API uint32_t saferl_gp_safeopt_best(const saferl_gp_safeopt *opt) {
         }
     }
     return best;
+}
+
+/* ---- continuous domains --------------------------------------------------------------------- */
+
+/* The grid version's desc for this step's candidates: the known-safe points are its seed set
+   (the safe set grows through them), fresh bounds each step, beta given. */
+static saferl_gp_safeopt_desc saferl_gp__swarm_step_desc(const saferl_gp_swarm *swarm, uint32_t candidate_count,
+                                                         double beta) {
+    const saferl_gp_swarm_desc *d = &swarm->desc;
+    saferl_gp_safeopt_desc sd;
+    memset(&sd, 0, sizeof sd);
+    sd.candidates = swarm->candidates;
+    sd.candidate_count = candidate_count;
+    sd.objective = d->objective;
+    sd.constraints = swarm->constraint;
+    sd.constraint_count = d->constraint_count;
+    sd.seed_set = swarm->known_safe;
+    sd.rule = d->rule;
+    sd.expander_test = d->expander_test;
+    sd.lipschitz = d->lipschitz;
+    sd.beta_rule = SAFERL_GP_BETA_CONSTANT;
+    sd.beta = beta;
+    sd.delta = d->delta;
+    sd.no_intersection = 1;
+    sd.recompute_safe_set = 1;
+    sd.stage_tolerance = d->stage_tolerance;
+    return sd;
+}
+
+static saferl_result saferl_gp__swarm_check(const saferl_gp_swarm_desc *d) {
+    uint32_t i, k, dim;
+    if (!d->objective || !d->objective->x || !d->lower || !d->upper || !d->seeds || d->seed_count == 0 ||
+        d->constraint_count > SAFERL_GP_MAX_CONSTRAINTS || (d->constraint_count && !d->constraints))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    dim = d->objective->dim;
+    if ((int)d->rule < 0 || (int)d->rule > 2 || d->lattice < 2 || d->beta_rule == SAFERL_GP_BETA_CALLBACK)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__all_finite(d->lower, dim) || !saferl_gp__all_finite(d->upper, dim) ||
+        !saferl_gp__all_finite(d->seeds, (size_t)d->seed_count * dim))
+        return SAFERL_ERR_NOT_FINITE;
+    for (k = 0; k < dim; ++k)
+        if (!(d->lower[k] < d->upper[k])) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < d->seed_count; ++i)
+        for (k = 0; k < dim; ++k)
+            if (!(d->seeds[(size_t)i * dim + k] >= d->lower[k] && d->seeds[(size_t)i * dim + k] <= d->upper[k]))
+                return SAFERL_ERR_INVALID_ARGUMENT;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_create(saferl_gp_swarm *swarm, const saferl_gp_swarm_desc *desc) {
+    saferl_gp_swarm_desc d;
+    saferl_gp_safeopt_desc sd;
+    saferl_gp__arena arena = {NULL, 0, 0};
+    uint32_t dim, i, candidate_capacity;
+    saferl_result r;
+    SAFERL_ASSERT(swarm != NULL && desc != NULL);
+    d = *desc;
+    if (d.samples == 0) d.samples = 1000;
+    if (d.lattice == 0) d.lattice = 1024;
+    if ((r = saferl_gp__swarm_check(&d)) < 0) return r;
+    memset(swarm, 0, sizeof *swarm);
+    for (i = 0; i < d.constraint_count && i < SAFERL_GP_MAX_CONSTRAINTS; ++i) swarm->constraint[i] = d.constraints[i];
+    dim = d.objective->dim;
+    swarm->safe_capacity = d.seed_count + d.objective->capacity;
+    candidate_capacity = swarm->safe_capacity + d.samples;
+    if (candidate_capacity < d.samples) return SAFERL_ERR_INVALID_ARGUMENT;
+    /* measure, allocate, lay out: the points and flags, then the step's memory separately
+       (its size is measured on real candidates) */
+    saferl_gp__take(&arena, (size_t)swarm->safe_capacity * dim, sizeof(double));
+    saferl_gp__take(&arena, (size_t)candidate_capacity * dim, sizeof(double));
+    saferl_gp__take(&arena, candidate_capacity, 1);
+    saferl_gp__take(&arena, dim, sizeof(double));
+    if (arena.overflow) return SAFERL_ERR_INVALID_ARGUMENT;
+    swarm->owned_memory = saferl_gp__allocate(&d.allocator, arena.used + 64u);
+    if (!swarm->owned_memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    arena.base = (unsigned char *)swarm->owned_memory + (64u - ((uintptr_t)swarm->owned_memory & 63u)) % 64u;
+    arena.used = 0;
+    swarm->safe_points = (double *)saferl_gp__take(&arena, (size_t)swarm->safe_capacity * dim, sizeof(double));
+    swarm->candidates = (double *)saferl_gp__take(&arena, (size_t)candidate_capacity * dim, sizeof(double));
+    swarm->known_safe = (unsigned char *)saferl_gp__take(&arena, candidate_capacity, 1);
+    swarm->last_point = (double *)saferl_gp__take(&arena, dim, sizeof(double));
+    swarm->desc = d;
+    swarm->desc.constraints = swarm->constraint;
+    memcpy(swarm->safe_points, d.seeds, (size_t)d.seed_count * dim * sizeof(double));
+    swarm->safe_count = d.seed_count;
+    for (i = 0; i < candidate_capacity; ++i) memcpy(swarm->candidates + (size_t)i * dim, d.seeds, dim * sizeof(double));
+    memset(swarm->known_safe, 0, candidate_capacity);
+    swarm->known_safe[0] = 1;
+    sd = saferl_gp__swarm_step_desc(swarm, candidate_capacity, 1.0);
+    sd.beta_rule = d.beta_rule; /* checked as the grid version checks it */
+    sd.beta = d.beta == 0.0 ? 2.0 : d.beta;
+    sd.delta = d.delta == 0.0 ? 0.05 : d.delta;
+    sd.stage_tolerance = d.stage_tolerance == 0.0 ? 0.1 : d.stage_tolerance;
+    swarm->desc.beta = sd.beta;
+    swarm->desc.delta = sd.delta;
+    swarm->desc.stage_tolerance = sd.stage_tolerance;
+    sd = saferl_gp__safeopt_defaults(&sd);
+    if ((r = saferl_gp__safeopt_check(&sd)) < 0 || !(swarm->step_memory_size = saferl_gp_safeopt_memory_size(&sd))) {
+        saferl_gp_swarm_destroy(swarm);
+        return r < 0 ? r : SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    swarm->step_memory = saferl_gp__allocate(&d.allocator, swarm->step_memory_size);
+    if (!swarm->step_memory) {
+        saferl_gp_swarm_destroy(swarm);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    saferl_rng_seed(&swarm->rng, d.seed);
+    swarm->stage = d.rule == SAFERL_GP_STAGEOPT ? 1 : 0;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API void saferl_gp_swarm_destroy(saferl_gp_swarm *swarm) {
+    if (!swarm) return;
+    if (swarm->step_memory) saferl_gp__release(&swarm->desc.allocator, swarm->step_memory);
+    if (swarm->owned_memory) saferl_gp__release(&swarm->desc.allocator, swarm->owned_memory);
+    memset(swarm, 0, sizeof *swarm);
+}
+
+/* One sample: a known-safe point moved by a radius drawn log-uniformly in [1/20, 2]
+   lengthscales (near: the boundary's fine structure; far: the next bump), along a Gaussian
+   direction, kept in the box and snapped to the lattice. */
+static void saferl_gp__swarm_sample(saferl_gp_swarm *swarm, double *x) {
+    const saferl_gp_swarm_desc *d = &swarm->desc;
+    const saferl_gp *gp = d->objective;
+    const uint32_t dim = gp->dim, from = saferl_rng_bounded(&swarm->rng, swarm->safe_count);
+    const double radius = 0.05 * exp(3.6888794541139363 * saferl_rng_uniform(&swarm->rng)); /* log(40) */
+    uint32_t k;
+    for (k = 0; k < dim; ++k) {
+        const double lengthscale = gp->lengthscale[gp->lengthscale_count == 1 ? 0 : k];
+        const double span = d->upper[k] - d->lower[k], cells = (double)(d->lattice - 1);
+        double v = swarm->safe_points[(size_t)from * dim + k] + radius * lengthscale * saferl_rng_normal(&swarm->rng);
+        v = v < d->lower[k] ? d->lower[k] : v > d->upper[k] ? d->upper[k] : v;
+        x[k] = d->lower[k] + floor((v - d->lower[k]) / span * cells + 0.5) * (span / cells);
+        if (x[k] > d->upper[k]) x[k] = d->upper[k];
+    }
+}
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_next(saferl_gp_swarm *swarm, double *x, saferl_gp_safeopt_step *step) {
+    const saferl_gp_swarm_desc *d;
+    saferl_gp_safeopt_desc sd;
+    saferl_gp_safeopt_step st;
+    uint32_t i, dim, count;
+    double beta;
+    saferl_result r;
+    SAFERL_ASSERT(swarm != NULL && swarm->candidates != NULL && x != NULL);
+    d = &swarm->desc;
+    dim = d->objective->dim;
+    sd = saferl_gp__swarm_step_desc(swarm, 1, d->beta);
+    sd.beta_rule = d->beta_rule;
+    beta = saferl_gp__beta_schedule(&sd, swarm->evaluations + 1, pow((double)d->lattice, (double)dim));
+    if (!saferl_gp__is_finite(beta) || !(beta > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    count = swarm->safe_count + d->samples;
+    memcpy(swarm->candidates, swarm->safe_points, (size_t)swarm->safe_count * dim * sizeof(double));
+    memset(swarm->known_safe, 0, count);
+    memset(swarm->known_safe, 1, swarm->safe_count);
+    for (i = swarm->safe_count; i < count; ++i) saferl_gp__swarm_sample(swarm, swarm->candidates + (size_t)i * dim);
+    sd = saferl_gp__swarm_step_desc(swarm, count, beta);
+    if ((r = saferl_gp_safeopt_init(&swarm->step_opt, &sd, swarm->step_memory, swarm->step_memory_size)) < 0) return r;
+    swarm->step_opt.stage = swarm->stage;
+    swarm->step_opt.evaluations = swarm->evaluations;
+    if ((r = saferl_gp_safeopt_next(&swarm->step_opt, &st)) < 0) return r;
+    swarm->stage = swarm->step_opt.stage;
+    memcpy(swarm->last_point, swarm->candidates + (size_t)st.index * dim, dim * sizeof(double));
+    memcpy(x, swarm->last_point, dim * sizeof(double));
+    swarm->candidate_count = count;
+    if (step) *step = st;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_observe(saferl_gp_swarm *swarm, double objective_value,
+                                                    const double *constraint_values) {
+    const uint32_t dim = swarm->desc.objective->dim;
+    saferl_result r;
+    SAFERL_ASSERT(swarm != NULL);
+    if (swarm->candidate_count == 0) return SAFERL_ERR_INVALID_ARGUMENT; /* nothing proposed yet */
+    if (swarm->safe_count >= swarm->safe_capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    r = saferl_gp_safeopt_observe(&swarm->step_opt, swarm->step_opt.last_index, objective_value, constraint_values);
+    if (r < 0) return r;
+    /* it was in the safe set when chosen: safe for good, as the grid version's S_t */
+    memcpy(swarm->safe_points + (size_t)swarm->safe_count * dim, swarm->last_point, dim * sizeof(double));
+    swarm->safe_count += 1;
+    swarm->evaluations += 1;
+    swarm->candidate_count = 0;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_best(saferl_gp_swarm *swarm, double *x) {
+    const uint32_t dim = swarm->desc.objective->dim;
+    saferl_gp_safeopt_desc sd = saferl_gp__swarm_step_desc(swarm, 1, swarm->desc.beta);
+    double beta, best = -SAFERL_GP__INF;
+    uint32_t i, at = 0;
+    sd.beta_rule = swarm->desc.beta_rule;
+    beta = saferl_gp__beta_schedule(&sd, swarm->evaluations + 1, pow((double)swarm->desc.lattice, (double)dim));
+    for (i = 0; i < swarm->safe_count; ++i) {
+        double mean, var, lower;
+        saferl_result r = saferl_gp_predict(swarm->desc.objective, swarm->safe_points + (size_t)i * dim, 1, &mean, &var);
+        if (r < 0) return r;
+        lower = mean - beta * sqrt(var);
+        if (lower > best) {
+            best = lower;
+            at = i;
+        }
+    }
+    memcpy(x, swarm->safe_points + (size_t)at * dim, dim * sizeof(double));
+    return SAFERL_OK;
 }
 
 /* ---- PLS ---------------------------------------------------------------------------------------- */
@@ -2786,6 +3366,10 @@ SAFERL_GP_API size_t saferl_gp_pls_memory_size(const saferl_gp_pls_desc *desc) {
         scratch.reward_gp.x = scratch.cost_gp.x = (double *)desc->targets; /* only looked at, not used */
         scratch.reward_gp.dim = scratch.cost_gp.dim = desc->dim;
         scratch.reward_gp.capacity = scratch.cost_gp.capacity = rd.capacity;
+        scratch.reward_gp.signal_variance = rd.signal_variance;
+        scratch.reward_gp.y_scale = rd.y_scale;
+        scratch.cost_gp.signal_variance = cd.signal_variance;
+        scratch.cost_gp.y_scale = cd.y_scale;
         sd = saferl_gp__pls_safeopt_desc(&scratch, desc, &cost);
         c = saferl_gp_safeopt_memory_size(&sd);
     }

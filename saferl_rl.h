@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.4.0 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
+/* saferl_rl.h - v0.4.1 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
@@ -61,8 +61,11 @@
                           _value_loss_*: forward/backward pairs on plain arrays
       networks            saferl_rl_mlp (one parameter block, one activation block), Adam,
                           global-norm gradient clipping
-      policies            saferl_rl_policy: act one observation without allocating; save to and
-                          load from a memory buffer (format below); file helpers
+      policies            saferl_rl_policy: act one observation without allocating, through a
+                          caller's saferl_rl_policy_context (one per thread; the policy is only
+                          read); the action distribution (saferl_rl_policy_probabilities,
+                          _mean_std); save to and load from a memory buffer (format below); file
+                          helpers
       trust region        saferl_rl_policy_fvp (closed-form Fisher-vector product),
                           saferl_rl_conjugate_gradient, saferl_rl_cpo_dual (the five cases),
                           saferl_rl_cpo_accept (the line search's acceptance rule),
@@ -249,8 +252,10 @@
              each; std 1 and mean 0 when no normalisation); then a CRC-32 (IEEE) of every
              byte before it. Sizes are at most 4096 a layer. The loader rejects another
              magic or a bad checksum (SAFERL_ERR_CORRUPT), another version
-             (SAFERL_ERR_VERSION), a short buffer (SAFERL_ERR_CORRUPT) and non-finite values
-             (SAFERL_ERR_NOT_FINITE) before it writes anything.
+             (SAFERL_ERR_VERSION), a short buffer (SAFERL_ERR_CORRUPT), non-finite values and
+             finite weights that could make an activation or action overflow for some input
+             in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
+             writes anything.
 
    RETURN-CONDITIONED SUPERVISED LEARNING (RCSL; an MLP or a small causal transformer)
       The offline stage of PLS (Wachi et al. 2025), after Decision Transformer (Chen et al.
@@ -346,7 +351,13 @@
       Nothing allocates except the *_create conveniences, through the desc's allocator (or
       SAFERL_MALLOC). saferl_rl_agent_memory_size + _init work on your memory; a rollout,
       an update and saferl_rl_policy_act never allocate. No global state: different objects
-      may be used from different threads at once. Bad data returns a negative saferl_result:
+      may be used from different threads at once. A const object is only read: acting writes
+      the caller's context (saferl_rl_policy_context, saferl_rl_rcsl_context; one per thread,
+      sized by *_context_memory_size), so many threads may act with one policy at once
+      (tests/thread_rl.c checks it under ThreadSanitizer). No function reports success with
+      a NaN or infinite result: acting checks the network's output and the action
+      (SAFERL_ERR_NOT_FINITE, the action untouched); loaders refuse MLP weights that could
+      overflow. Bad data returns a negative saferl_result:
       a user environment that returns NaN makes saferl_rl_agent_epoch return
       SAFERL_ERR_NOT_FINITE with the networks, optimiser, lambda, normaliser and statistics
       unchanged (the interrupted episodes are dropped and every environment is reset at the
@@ -746,8 +757,15 @@ typedef struct saferl_rl_policy {
     int action_dim;              /* actions (discrete) or dimensions (Gaussian) */
     float *params;               /* net params, then log_std (Gaussian) */
     float *obs_mean, *obs_std;   /* observation_dim each */
-    float *scratch;              /* saferl_rl_policy_act's activations (batch 1) */
 } saferl_rl_policy;
+
+/* A thread's scratch for acting: yours, one per thread. Acting reads the policy and writes
+   only the context, so any number of threads may act with one policy at once, each with its
+   own context. One context serves several policies when sized for the largest. */
+typedef struct saferl_rl_policy_context {
+    float *scratch;              /* the normalised observation, the activations, the action */
+    size_t scratch_count;        /* floats at scratch */
+} saferl_rl_policy_context;
 
 SAFERL_RL_API size_t saferl_rl_policy_param_count(const saferl_rl_policy *policy);
 /* Bytes saferl_rl_policy_save writes. */
@@ -761,19 +779,38 @@ SAFERL_RL_API saferl_result saferl_rl_policy_load_size(const void *buffer, size_
    released afterwards. On error nothing is written to policy or memory. */
 SAFERL_RL_API saferl_result saferl_rl_policy_load(saferl_rl_policy *policy, const void *buffer, size_t size,
                                                   void *memory, size_t memory_size);
+/* Bytes of a context for this policy (4-byte aligned memory); init lays one out on yours. */
+SAFERL_RL_API size_t saferl_rl_policy_context_memory_size(const saferl_rl_policy *policy);
+SAFERL_RL_API saferl_result saferl_rl_policy_context_init(saferl_rl_policy_context *context, void *memory,
+                                                          size_t memory_size);
 /* One observation in, one action out (action_dim floats; a discrete action as its index).
    rng NULL: deterministic (argmax, mean); otherwise a sample, Gaussian actions clipped to
-   [-1, 1]. SAFERL_ERR_NOT_FINITE for a NaN/inf observation (action untouched). No allocation. */
-SAFERL_RL_API saferl_result saferl_rl_policy_act(const saferl_rl_policy *policy, const float *observation,
-                                                 float *action, saferl_rng *rng);
+   [-1, 1]. Errors leave the action untouched: SAFERL_ERR_NOT_FINITE for a NaN/inf
+   observation, or when the network's output (logits, means) or the action is not finite
+   (weights that overflow: a policy built in memory; loading refuses such files);
+   SAFERL_ERR_BUFFER_TOO_SMALL for a context smaller than the policy needs. Reads the policy,
+   writes the context and rng only: thread-safe with a context per thread. No allocation. */
+SAFERL_RL_API saferl_result saferl_rl_policy_act(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                                 const float *observation, float *action, saferl_rng *rng);
+/* The action distribution policy_act draws from, for one observation (through the
+   normaliser). A discrete policy's action probabilities pi(a | s): action_dim floats, the
+   softmax of the logits. A Gaussian policy's mean and standard deviation per dimension
+   (action_dim floats each), before policy_act clips its action to [-1, 1]. Errors as
+   policy_act (SAFERL_ERR_INVALID_ARGUMENT for the other action kind); outputs untouched then. */
+SAFERL_RL_API saferl_result saferl_rl_policy_probabilities(const saferl_rl_policy *policy,
+                                                           saferl_rl_policy_context *context,
+                                                           const float *observation, float *probabilities);
+SAFERL_RL_API saferl_result saferl_rl_policy_mean_std(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                                      const float *observation, float *mean, float *std);
 /* SAFERL_ERR_INVALID_ARGUMENT when the policy does not fit env (dimensions, action kind). */
 SAFERL_RL_API saferl_result saferl_rl_policy_check_env(const saferl_rl_policy *policy, const saferl_rl_env *env);
 
 /* Average undiscounted return and cost of `episodes` episodes (each at most max_steps,
-   0 = unbounded until the environment ends it). */
-SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, const saferl_rl_env *env,
-                                               int episodes, int max_steps, int deterministic,
-                                               uint32_t seed, double *mean_return, double *mean_cost);
+   0 = unbounded until the environment ends it), acting through context. */
+SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                               const saferl_rl_env *env, int episodes, int max_steps,
+                                               int deterministic, uint32_t seed, double *mean_return,
+                                               double *mean_cost);
 
 #ifndef SAFERL_NO_STDIO
 SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *policy, const char *path);
@@ -871,6 +908,7 @@ typedef struct saferl_rl_flip_policy {
     double first_weight;        /* the probability of acting with first */
     saferl_rl_flip_mode mode;
     int current;                /* per episode: 0 first, 1 second (set by begin_episode) */
+    saferl_rl_policy_context *context; /* yours: scratch for acting, sized for the larger policy */
 } saferl_rl_flip_policy;
 
 /* Per episode: tosses this episode's coin (per step: nothing). */
@@ -1064,7 +1102,8 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_append_episode(saferl_rl_dataset *
                                                              const float *costs, long length, int terminated);
 
 /* Runs `episodes` episodes of `policy` on `env` and appends them. policy NULL: uniformly
-   random actions (discrete: uniform index; continuous: U[-1, 1] per dimension). With
+   random actions (discrete: uniform index; continuous: U[-1, 1] per dimension); otherwise
+   the policy acts through context (NULL without a policy). With
    probability epsilon (0..1) a step's action is such a random action instead of the
    policy's (epsilon-random mixtures of varying safety). deterministic != 0: the policy's
    argmax / mean, else a sample. Each episode lasts until the environment ends it or
@@ -1075,8 +1114,9 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_append_episode(saferl_rl_dataset *
    failed or returned NaN; a policy that does not fit env: SAFERL_ERR_INVALID_ARGUMENT) the
    dataset is left as it was before the call. No allocation. */
 SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset, const saferl_rl_policy *policy,
-                                                      const saferl_rl_env *env, int episodes, int max_steps,
-                                                      int deterministic, double epsilon, saferl_rng *rng,
+                                                      saferl_rl_policy_context *context, const saferl_rl_env *env,
+                                                      int episodes, int max_steps, int deterministic, double epsilon,
+                                                      saferl_rng *rng,
                                                       double *episode_returns, double *episode_costs);
 
 /* Undiscounted return and cost of episode e (0 <= e < episode_count). */
@@ -1172,16 +1212,18 @@ SAFERL_RL_API void saferl_rl_cdt_backward(const saferl_rl_cdt *cdt, const float 
                                           const float *steps, const int *timesteps, const float *acts,
                                           const float *dhead, float *dsteps, float *scratch, int B, int K);
 
-/* The rolling context a transformer policy acts from: the last `context` steps of the
-   current episode. Yours: size it with saferl_rl_rcsl_context_memory_size, reset it at
-   every episode start; acting never allocates. An MLP policy needs none (0 bytes; a NULL
-   context is fine). */
+/* A thread's scratch for acting with a conditioned policy, and the rolling window a
+   transformer policy acts from (the last `context` steps of the current episode). Yours:
+   size it with saferl_rl_rcsl_context_memory_size, one per thread, reset it at every
+   episode start; the policy itself is only read, and acting never allocates. */
 typedef struct saferl_rl_rcsl_context {
     int length;                     /* steps held, <= context */
     long timestep;                  /* steps taken in this episode */
-    float *steps;                   /* context rows of step inputs */
-    int *timesteps;                 /* context */
-    float *acts;                    /* one window's activations */
+    float *steps;                   /* transformer: context + 1 rows of step inputs (one spare) */
+    int *timesteps;                 /* transformer: context + 1 */
+    float *acts;                    /* transformer: one window's activations */
+    float *input;                   /* MLP: observation_dim + 2 floats (obs, R, C) */
+    saferl_rl_policy_context network; /* MLP: the network's scratch */
 } saferl_rl_rcsl_context;
 
 typedef enum saferl_rl_rcsl_architecture {
@@ -1198,26 +1240,25 @@ typedef struct saferl_rl_rcsl_policy {
     saferl_rl_policy policy;
     int observation_dim;            /* the environment's */
     float reward_scale, cost_scale; /* the network sees R / reward_scale, C / cost_scale */
-    float *input;                   /* observation_dim + 2 floats of scratch for acting */
     saferl_rl_rcsl_architecture architecture; /* 0 (a zeroed struct): the MLP in `policy` */
     /* The transformer form: `policy` keeps the action kind and size, the normaliser and
        params (pointing at cdt's parameters, log sigma last); its net is empty. */
     saferl_rl_cdt cdt;
-    saferl_rl_rcsl_context context; /* saferl_rl_rcsl_act's and _evaluate's scratch */
 } saferl_rl_rcsl_policy;
 
 /* One observation and the remaining targets in, one action out (action_dim floats; a
    discrete action as its index). rng NULL: deterministic (argmax / mean), else a sample
-   (Gaussian actions clipped to [-1, 1]). SAFERL_ERR_NOT_FINITE for NaN/inf inputs (action
-   untouched). No allocation; one policy must not act from two threads at once (scratch).
-   A transformer policy acts here as at the first step of an episode (a window of one step,
-   timestep 0); within episodes use saferl_rl_rcsl_step with a context. */
-SAFERL_RL_API saferl_result saferl_rl_rcsl_act(const saferl_rl_rcsl_policy *policy, const float *observation,
-                                               double reward_to_go, double cost_to_go, float *action,
-                                               saferl_rng *rng);
+   (Gaussian actions clipped to [-1, 1]). SAFERL_ERR_NOT_FINITE for NaN/inf inputs or a
+   non-finite network output or action (action untouched). No allocation; reads the policy,
+   writes the context: thread-safe with a context per thread. A transformer policy acts here
+   as at the first step of an episode (the context is reset: a window of one step, timestep
+   0); within episodes use saferl_rl_rcsl_step. */
+SAFERL_RL_API saferl_result saferl_rl_rcsl_act(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
+                                               const float *observation, double reward_to_go, double cost_to_go,
+                                               float *action, saferl_rng *rng);
 
-/* Bytes of a context for this policy (0 for an MLP); init lays it out on your memory
-   (8-byte aligned) and resets it. */
+/* Bytes of a context for this policy; init lays it out on your memory (8-byte aligned)
+   and resets it. */
 SAFERL_RL_API size_t saferl_rl_rcsl_context_memory_size(const saferl_rl_rcsl_policy *policy);
 SAFERL_RL_API saferl_result saferl_rl_rcsl_context_init(saferl_rl_rcsl_context *context,
                                                         const saferl_rl_rcsl_policy *policy, void *memory,
@@ -1227,7 +1268,8 @@ SAFERL_RL_API void saferl_rl_rcsl_context_reset(saferl_rl_rcsl_context *context)
 /* One step of an episode with either architecture: appends (observation, R, C) to the
    context (dropping the oldest step when full), acts from the window as saferl_rl_rcsl_act
    does and records the action for the next step's action token. An MLP ignores the context.
-   On error (NaN/inf input: SAFERL_ERR_NOT_FINITE) the context and action are untouched.
+   On error (NaN/inf input or output: SAFERL_ERR_NOT_FINITE) the context and the action are
+   untouched.
    No allocation; different contexts may act on one policy from different threads. */
 SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
                                                 const float *observation, double reward_to_go, double cost_to_go,
@@ -1236,11 +1278,12 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *pol
 /* Runs `episodes` episodes from the targets: R_0 = reward_target, C_0 = cost_target, then
    R <- R - r_t, C <- C - c_t after every step. rng drives the environment and, unless
    deterministic, the action sampling. Each episode lasts until the environment ends it or
-   max_steps (0: no limit of ours). Either architecture (a transformer acts through the
-   policy's own context, reset every episode). episode_returns / episode_costs (optional, `episodes`
+   max_steps (0: no limit of ours). Either architecture, acting through context (reset
+   every episode). episode_returns / episode_costs (optional, `episodes`
    doubles) get each episode's undiscounted return and cost; mean_return / mean_cost
    (optional) their means. No allocation. */
-SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy *policy, const saferl_rl_env *env,
+SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
+                                                    const saferl_rl_env *env,
                                                     double reward_target, double cost_target, int episodes,
                                                     int max_steps, int deterministic, saferl_rng *rng,
                                                     double *episode_returns, double *episode_costs,
@@ -1316,7 +1359,8 @@ SAFERL_RL_API size_t saferl_rl_rcsl_trainer_memory_size(const saferl_rl_rcsl_des
                                                         const saferl_rl_dataset *dataset);
 /* Computes the hindsight targets, the scales and the normaliser from the dataset, copies the
    conditioned inputs and initialises the network (seeded). SAFERL_ERR_NO_DATA for an empty
-   dataset. */
+   dataset; SAFERL_ERR_NOT_FINITE when a reward or cost to go (a sum of finite logged floats)
+   or a scale exceeds the float range. */
 SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_init(saferl_rl_rcsl_trainer *trainer, const saferl_rl_rcsl_desc *desc,
                                                         const saferl_rl_dataset *dataset, void *memory,
                                                         size_t memory_size);
@@ -2471,10 +2515,25 @@ SAFERL_RL_API size_t saferl_rl_policy_param_count(const saferl_rl_policy *policy
            (policy->action_kind == SAFERL_RL_GAUSSIAN ? (size_t)policy->action_dim : 0);
 }
 
-/* floats of saferl_rl_policy_act's scratch: the normalised observation, the activations,
-   the action distribution */
+/* floats of a policy context: the normalised observation, the activations (the head is
+   their last row), and the action drawn before it is known to be finite */
 static size_t saferl_rl__policy_scratch_count(const saferl_rl_mlp *net) {
     return (size_t)net->sizes[0] + saferl_rl_mlp_activation_count(net, 1) + (size_t)net->sizes[net->layer_count];
+}
+
+SAFERL_RL_API size_t saferl_rl_policy_context_memory_size(const saferl_rl_policy *policy) {
+    SAFERL_ASSERT(policy != NULL);
+    if (policy->net.layer_count < 1) return 0; /* no network: nothing can act */
+    return sizeof(float) * saferl_rl__policy_scratch_count(&policy->net);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_context_init(saferl_rl_policy_context *context, void *memory,
+                                                          size_t memory_size) {
+    SAFERL_ASSERT(context != NULL);
+    if (!memory || memory_size < sizeof(float)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    context->scratch = (float *)memory;
+    context->scratch_count = memory_size / sizeof(float);
+    return SAFERL_OK;
 }
 
 #define SAFERL_RL__MAGIC 0x504C5253u /* "SRLP" read as a little-endian uint32 */
@@ -2590,8 +2649,42 @@ static saferl_result saferl_rl__parse_header(const unsigned char *in, size_t siz
 }
 
 static size_t saferl_rl__policy_memory_floats(const saferl_rl_policy *shape) {
-    return saferl_rl_policy_param_count(shape) + 2 * (size_t)shape->observation_dim +
-           saferl_rl__policy_scratch_count(&shape->net);
+    return saferl_rl_policy_param_count(shape) + 2 * (size_t)shape->observation_dim;
+}
+
+/* Whether every activation and action stays finite for every input the normaliser lets
+   through (the box [-10, 10]^n): interval bounds in double, layer by layer,
+   |y_i| <= |b_i| + m sum_j |W_ij| with m the largest bound of the layer's inputs (after tanh
+   at most 1). Each float product and partial sum is then at most the bound times (1 + 2^-24)
+   per rounding (at most 4097 of them: a factor 1.0003), in any summation order, so a bound
+   below FLT_MAX / 2 proves that nothing overflows; softmax of finite logits is finite. A
+   Gaussian adds exp(log_std) |z| with |z| <= 8.6 (Box-Muller from a 53-bit uniform). Sound
+   but loose, so only weights near FLT_MAX are ever refused. params: the buffer's floats. */
+static int saferl_rl__policy_bounded(const saferl_rl_policy *shape, const unsigned char *params) {
+    const saferl_rl_mlp *net = &shape->net;
+    const double limit = 0.5 * 3.4028234663852886e38;
+    double m = 10.0; /* the normaliser's clip */
+    size_t at = 0;
+    int l, i, j;
+    for (l = 0; l < net->layer_count; ++l) {
+        const int in = net->sizes[l], out = net->sizes[l + 1];
+        double layer_max = 0.0;
+        for (i = 0; i < out; ++i) {
+            double row = 0.0;
+            for (j = 0; j < in; ++j) row += fabs((double)saferl_rl__get_f32(params + 4 * (at + (size_t)i * in + j)));
+            row = fabs((double)saferl_rl__get_f32(params + 4 * (at + (size_t)out * in + i))) + m * row;
+            if (row > layer_max) layer_max = row;
+        }
+        if (!(layer_max < limit)) return 0;
+        at += (size_t)out * in + out;
+        m = l + 1 < net->layer_count && net->activation == SAFERL_RL_TANH && layer_max > 1.0 ? 1.0 : layer_max;
+    }
+    if (shape->action_kind == SAFERL_RL_GAUSSIAN)
+        for (j = 0; j < shape->action_dim; ++j) {
+            double log_std = (double)saferl_rl__get_f32(params + 4 * (at + (size_t)j));
+            if (!(log_std < 88.0 && m + 8.6 * exp(log_std) < limit)) return 0;
+        }
+    return 1;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_policy_load_size(const void *buffer, size_t size, size_t *memory_size) {
@@ -2608,6 +2701,7 @@ SAFERL_RL_API saferl_result saferl_rl_policy_load_size(const void *buffer, size_
         if (!saferl_rl__finite(v)) return SAFERL_ERR_NOT_FINITE;
         if (i >= floats - (size_t)shape.observation_dim && !(v > 0.0f)) return SAFERL_ERR_CORRUPT; /* std */
     }
+    if (!saferl_rl__policy_bounded(&shape, in + off)) return SAFERL_ERR_NOT_FINITE;
     if (memory_size) *memory_size = sizeof(float) * saferl_rl__policy_memory_floats(&shape);
     return SAFERL_OK;
 }
@@ -2629,7 +2723,6 @@ SAFERL_RL_API saferl_result saferl_rl_policy_load(saferl_rl_policy *policy, cons
     shape.params = f;
     shape.obs_mean = f + count;
     shape.obs_std = f + count + shape.observation_dim;
-    shape.scratch = f + count + 2 * (size_t)shape.observation_dim;
     *policy = shape;
     return SAFERL_OK;
 }
@@ -2685,31 +2778,94 @@ static float saferl_rl__sample(const saferl_rl_policy *p, const float *head, flo
     }
 }
 
-SAFERL_RL_API saferl_result saferl_rl_policy_act(const saferl_rl_policy *policy, const float *observation,
-                                                 float *action, saferl_rng *rng) {
+/* The network's head row for one observation, computed in the context; NULL with *result
+   set for bad input, a context too small, or a head that is not finite. */
+static const float *saferl_rl__policy_head(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                           const float *observation, saferl_result *result) {
     float *x, *head;
-    int j;
-    SAFERL_ASSERT(policy != NULL && policy->scratch != NULL);
-    if (!observation || !action) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!saferl_rl__all_finite(observation, policy->observation_dim)) return SAFERL_ERR_NOT_FINITE;
-    x = policy->scratch;
+    SAFERL_ASSERT(policy != NULL);
+    *result = SAFERL_ERR_INVALID_ARGUMENT;
+    if (!context || !context->scratch || !observation || policy->net.layer_count < 1) return NULL;
+    *result = SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (context->scratch_count < saferl_rl__policy_scratch_count(&policy->net)) return NULL;
+    *result = SAFERL_ERR_NOT_FINITE;
+    if (!saferl_rl__all_finite(observation, policy->observation_dim)) return NULL;
+    x = context->scratch;
     saferl_rl__normalize(policy, observation, x, 1);
     head = saferl_rl_mlp_forward(&policy->net, policy->params, x, x + policy->observation_dim, 1);
-    saferl_rl__sample(policy, head, action, rng);
-    if (policy->action_kind == SAFERL_RL_GAUSSIAN)
-        for (j = 0; j < policy->action_dim; ++j) action[j] = saferl_rl__clampf(action[j], -1.0f, 1.0f);
+    if (!saferl_rl__all_finite(head, policy->action_dim)) return NULL; /* weights that overflow */
+    *result = SAFERL_OK;
+    return head;
+}
+
+/* Samples (rng) or picks (rng NULL) an action from a head row into `drawn` and copies it to
+   action only when it is finite (Gaussian actions clipped to [-1, 1]). */
+static saferl_result saferl_rl__act_from_head(const saferl_rl_policy *policy, const float *head, float *drawn,
+                                              float *action, saferl_rng *rng) {
+    int j, A = policy->action_kind == SAFERL_RL_GAUSSIAN ? policy->action_dim : 1;
+    saferl_rl__sample(policy, head, drawn, rng);
+    if (!saferl_rl__all_finite(drawn, A)) return SAFERL_ERR_NOT_FINITE; /* a log_std that overflows */
+    for (j = 0; j < A; ++j)
+        action[j] = policy->action_kind == SAFERL_RL_GAUSSIAN ? saferl_rl__clampf(drawn[j], -1.0f, 1.0f) : drawn[j];
     return SAFERL_OK;
 }
 
-SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, const saferl_rl_env *env,
-                                               int episodes, int max_steps, int deterministic, uint32_t seed,
-                                               double *mean_return, double *mean_cost) {
+SAFERL_RL_API saferl_result saferl_rl_policy_act(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                                 const float *observation, float *action, saferl_rng *rng) {
+    saferl_result r;
+    const float *head = saferl_rl__policy_head(policy, context, observation, &r);
+    if (!head) return r;
+    if (!action) return SAFERL_ERR_INVALID_ARGUMENT;
+    return saferl_rl__act_from_head(policy, head, context->scratch + context->scratch_count - policy->action_dim,
+                                    action, rng);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_probabilities(const saferl_rl_policy *policy,
+                                                           saferl_rl_policy_context *context,
+                                                           const float *observation, float *probabilities) {
+    saferl_result r;
+    const float *head;
+    float lse;
+    int j;
+    SAFERL_ASSERT(policy != NULL);
+    if (policy->action_kind != SAFERL_RL_DISCRETE || !probabilities) return SAFERL_ERR_INVALID_ARGUMENT;
+    head = saferl_rl__policy_head(policy, context, observation, &r);
+    if (!head) return r;
+    lse = saferl_rl__logsumexp(head, policy->action_dim);
+    for (j = 0; j < policy->action_dim; ++j) probabilities[j] = expf(head[j] - lse);
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_mean_std(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                                      const float *observation, float *mean, float *std) {
+    saferl_result r;
+    const float *head, *log_std;
+    int j;
+    SAFERL_ASSERT(policy != NULL);
+    if (policy->action_kind != SAFERL_RL_GAUSSIAN || !mean || !std) return SAFERL_ERR_INVALID_ARGUMENT;
+    head = saferl_rl__policy_head(policy, context, observation, &r);
+    if (!head) return r;
+    log_std = policy->params + saferl_rl_mlp_param_count(&policy->net);
+    for (j = 0; j < policy->action_dim; ++j)
+        if (!saferl_rl__finite(expf(log_std[j]))) return SAFERL_ERR_NOT_FINITE;
+    for (j = 0; j < policy->action_dim; ++j) {
+        mean[j] = head[j];
+        std[j] = expf(log_std[j]);
+    }
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                               const saferl_rl_env *env, int episodes, int max_steps,
+                                               int deterministic, uint32_t seed, double *mean_return,
+                                               double *mean_cost) {
     saferl_rl_flip_policy one; /* a mixture of one policy */
     if (!policy) return SAFERL_ERR_INVALID_ARGUMENT;
     one.first = one.second = policy;
     one.first_weight = 1.0;
     one.mode = SAFERL_RL_FLIP_PER_EPISODE;
     one.current = 0;
+    one.context = context;
     return saferl_rl_flip_evaluate(&one, env, episodes, max_steps, deterministic, seed, mean_return, mean_cost, NULL);
 }
 
@@ -2776,7 +2932,7 @@ SAFERL_RL_API saferl_result saferl_rl_policy_load_file(saferl_rl_policy *policy,
 SAFERL_RL_API void saferl_rl_policy_free_file(saferl_rl_policy *policy, const saferl_allocator *allocator) {
     if (!policy || !policy->params) return;
     saferl_rl__release(allocator, policy->params);
-    policy->params = policy->obs_mean = policy->obs_std = policy->scratch = NULL;
+    policy->params = policy->obs_mean = policy->obs_std = NULL;
 }
 #endif
 
@@ -3040,7 +3196,7 @@ SAFERL_RL_API saferl_result saferl_rl_flip_act(saferl_rl_flip_policy *flip, cons
     SAFERL_ASSERT(flip != NULL && coin != NULL);
     which = flip->mode == SAFERL_RL_FLIP_PER_STEP ? (saferl_rng_uniform(coin) < flip->first_weight ? 0 : 1)
                                                   : flip->current;
-    return saferl_rl_policy_act(which == 0 ? flip->first : flip->second, observation, action, rng);
+    return saferl_rl_policy_act(which == 0 ? flip->first : flip->second, flip->context, observation, action, rng);
 }
 
 SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip, const saferl_rl_env *env,
@@ -3212,7 +3368,6 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->adam_v, float, a->param_total);
     SAFERL_RL__TAKE(a->actor.obs_mean, float, O);
     SAFERL_RL__TAKE(a->actor.obs_std, float, O);
-    SAFERL_RL__TAKE(a->actor.scratch, float, saferl_rl__policy_scratch_count(&a->actor.net));
     SAFERL_RL__TAKE(a->acts_actor, float, saferl_rl_mlp_activation_count(&a->actor.net, (int)Bm));
     SAFERL_RL__TAKE(a->acts_reward, float, saferl_rl_mlp_activation_count(&a->reward_critic, (int)Bm));
     SAFERL_RL__TAKE(a->acts_cost, float, saferl_rl_mlp_activation_count(&a->cost_critic, (int)Bm));
@@ -4184,8 +4339,9 @@ static void saferl_rl__random_action(const saferl_rl_env *env, saferl_rng *rng, 
 }
 
 SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset, const saferl_rl_policy *policy,
-                                                      const saferl_rl_env *env, int episodes, int max_steps,
-                                                      int deterministic, double epsilon, saferl_rng *rng,
+                                                      saferl_rl_policy_context *context, const saferl_rl_env *env,
+                                                      int episodes, int max_steps, int deterministic, double epsilon,
+                                                      saferl_rng *rng,
                                                       double *episode_returns, double *episode_costs) {
     float obs[SAFERL_RL_MAX_WIDTH], action[SAFERL_RL_MAX_WIDTH];
     long steps0, episodes0;
@@ -4220,7 +4376,7 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset
                 break;
             }
             if (!policy || (epsilon > 0.0 && saferl_rng_uniform(rng) < epsilon)) saferl_rl__random_action(env, rng, action);
-            else r = saferl_rl_policy_act(policy, obs, action, deterministic ? NULL : rng);
+            else r = saferl_rl_policy_act(policy, context, obs, action, deterministic ? NULL : rng);
             if (r != SAFERL_OK) break;
             memcpy(dataset->observations + (size_t)at * O, obs, sizeof(float) * (size_t)O);
             memcpy(dataset->actions + (size_t)at * A, action, sizeof(float) * (size_t)A);
@@ -4904,40 +5060,44 @@ SAFERL_RL_API void saferl_rl_cdt_backward(const saferl_rl_cdt *cdt, const float 
 
 static size_t saferl_rl__cdt_step_width(const saferl_rl_cdt *m) { return (size_t)m->observation_dim + 2 + (size_t)m->action_input; }
 
-/* The context's memory: steps, timesteps, one window's activations. */
-static size_t saferl_rl__context_layout(const saferl_rl_cdt *m, saferl_rl_rcsl_context *c, unsigned char *base) {
-    size_t cursor = 0;
+/* The context's memory. Transformer: context + 1 rows of step inputs and timesteps (a new
+   step goes to the spare row while the window is full, so a step that fails changes
+   nothing), one window's activations. MLP: the input row, the network's scratch. */
+static size_t saferl_rl__context_layout(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *c,
+                                        unsigned char *base) {
+    const saferl_rl_cdt *m = &policy->cdt;
+    size_t cursor = 0, network;
     void *p;
-    saferl_rl__take(base, &cursor, sizeof(float) * (size_t)m->context * saferl_rl__cdt_step_width(m), &p);
-    c->steps = (float *)p;
-    saferl_rl__take(base, &cursor, sizeof(int) * (size_t)m->context, &p);
-    c->timesteps = (int *)p;
-    saferl_rl__take(base, &cursor, sizeof(float) * saferl_rl_cdt_activation_count(m, 1), &p);
-    c->acts = (float *)p;
-    c->length = 0;
-    c->timestep = 0;
+    memset(c, 0, sizeof *c);
+    if (policy->architecture == SAFERL_RL_RCSL_TRANSFORMER) {
+        saferl_rl__take(base, &cursor, sizeof(float) * (size_t)(m->context + 1) * saferl_rl__cdt_step_width(m), &p);
+        c->steps = (float *)p;
+        saferl_rl__take(base, &cursor, sizeof(int) * (size_t)(m->context + 1), &p);
+        c->timesteps = (int *)p;
+        saferl_rl__take(base, &cursor, sizeof(float) * saferl_rl_cdt_activation_count(m, 1), &p);
+        c->acts = (float *)p;
+        return cursor;
+    }
+    saferl_rl__take(base, &cursor, sizeof(float) * ((size_t)policy->observation_dim + 2), &p);
+    c->input = (float *)p;
+    network = saferl_rl_policy_context_memory_size(&policy->policy);
+    saferl_rl__take(base, &cursor, network, &p);
+    if (base) saferl_rl_policy_context_init(&c->network, p, network);
     return cursor;
 }
 
 SAFERL_RL_API size_t saferl_rl_rcsl_context_memory_size(const saferl_rl_rcsl_policy *policy) {
     saferl_rl_rcsl_context c;
     SAFERL_ASSERT(policy != NULL);
-    if (policy->architecture != SAFERL_RL_RCSL_TRANSFORMER) return 0;
-    return saferl_rl__context_layout(&policy->cdt, &c, NULL);
+    return saferl_rl__context_layout(policy, &c, NULL);
 }
 
 SAFERL_RL_API saferl_result saferl_rl_rcsl_context_init(saferl_rl_rcsl_context *context,
                                                         const saferl_rl_rcsl_policy *policy, void *memory,
                                                         size_t memory_size) {
-    size_t need;
     SAFERL_ASSERT(context != NULL && policy != NULL);
-    need = saferl_rl_rcsl_context_memory_size(policy);
-    if (need == 0) {
-        memset(context, 0, sizeof *context);
-        return SAFERL_OK;
-    }
-    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
-    saferl_rl__context_layout(&policy->cdt, context, (unsigned char *)memory);
+    if (!memory || memory_size < saferl_rl_rcsl_context_memory_size(policy)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    saferl_rl__context_layout(policy, context, (unsigned char *)memory);
     return SAFERL_OK;
 }
 
@@ -4947,6 +5107,20 @@ SAFERL_RL_API void saferl_rl_rcsl_context_reset(saferl_rl_rcsl_context *context)
     context->timestep = 0;
 }
 
+/* The MLP form's step: (observation, R, C) through the plain policy. */
+static saferl_result saferl_rl__rcsl_mlp_step(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
+                                              const float *observation, double reward_to_go, double cost_to_go,
+                                              float *action, saferl_rng *rng) {
+    const int O = policy->observation_dim;
+    if (!context || !context->input || !observation || !action) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_rl__finite(reward_to_go) || !saferl_rl__finite(cost_to_go)) return SAFERL_ERR_NOT_FINITE;
+    if (!saferl_rl__all_finite(observation, O)) return SAFERL_ERR_NOT_FINITE;
+    memcpy(context->input, observation, sizeof(float) * (size_t)O);
+    context->input[O] = (float)reward_to_go;
+    context->input[O + 1] = (float)cost_to_go;
+    return saferl_rl_policy_act(&policy->policy, &context->network, context->input, action, rng);
+}
+
 SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
                                                 const float *observation, double reward_to_go, double cost_to_go,
                                                 float *action, saferl_rng *rng) {
@@ -4954,11 +5128,12 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *pol
     saferl_rl__cdt_params o;
     saferl_rl_policy head_view;
     size_t E;
-    int O, K, j;
-    float *row, *head;
+    int O, K, first, length;
+    float *row, *head, *drawn;
+    saferl_result r;
     SAFERL_ASSERT(policy != NULL);
     if (policy->architecture != SAFERL_RL_RCSL_TRANSFORMER)
-        return saferl_rl_rcsl_act(policy, observation, reward_to_go, cost_to_go, action, rng);
+        return saferl_rl__rcsl_mlp_step(policy, context, observation, reward_to_go, cost_to_go, action, rng);
     if (!context || !context->steps || !observation || !action) return SAFERL_ERR_INVALID_ARGUMENT;
     if (!saferl_rl__finite(reward_to_go) || !saferl_rl__finite(cost_to_go)) return SAFERL_ERR_NOT_FINITE;
     m = &policy->cdt;
@@ -4966,60 +5141,53 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *pol
     K = m->context;
     E = saferl_rl__cdt_step_width(m);
     if (!saferl_rl__all_finite(observation, O)) return SAFERL_ERR_NOT_FINITE;
-    if (context->length >= K) { /* a full window: drop the oldest step */
-        memmove(context->steps, context->steps + E, sizeof(float) * E * (size_t)(K - 1));
-        memmove(context->timesteps, context->timesteps + 1, sizeof(int) * (size_t)(K - 1));
-        context->length = K - 1;
-    }
-    row = context->steps + (size_t)context->length * E;
+    first = context->length >= K ? 1 : 0; /* a full window drops its oldest step, on success */
+    length = context->length - first + 1;
+    row = context->steps + (size_t)context->length * E; /* the spare row when full */
     memcpy(row, observation, sizeof(float) * (size_t)O);
     row[O] = (float)reward_to_go;
     row[O + 1] = (float)cost_to_go;
     saferl_rl__normalize(&policy->policy, row, row, 1);
     memset(row + O + 2, 0, sizeof(float) * (size_t)m->action_input); /* unknown yet; the state token never sees it */
     context->timesteps[context->length] = saferl_rl__cdt_time(m, context->timestep > 100000 ? 100000 : (int)context->timestep);
-    context->length += 1;
-    head = saferl_rl_cdt_forward(m, policy->policy.params, context->steps, context->timesteps, context->acts, 1,
-                                 context->length);
-    head += (size_t)(context->length - 1) * m->head_dim;
+    head = saferl_rl_cdt_forward(m, policy->policy.params, context->steps + (size_t)first * E, context->timesteps + first,
+                                 context->acts, 1, length);
+    head += (size_t)(length - 1) * m->head_dim;
+    if (!saferl_rl__all_finite(head, m->head_dim)) return SAFERL_ERR_NOT_FINITE; /* weights that overflow */
     saferl_rl__cdt_param_layout(m, &o);
     memset(&head_view, 0, sizeof head_view); /* an empty net: the log sigma block is params[0..] */
     head_view.action_kind = policy->policy.action_kind;
     head_view.action_dim = policy->policy.action_dim;
     head_view.params = policy->policy.params + o.log_std;
-    saferl_rl__sample(&head_view, head, action, rng);
+    drawn = row + O + 2; /* the action slot, rewritten below */
+    r = saferl_rl__act_from_head(&head_view, head, drawn, action, rng);
+    if (r != SAFERL_OK) return r;
+    memset(drawn, 0, sizeof(float) * (size_t)m->action_input);
     if (policy->policy.action_kind == SAFERL_RL_GAUSSIAN)
-        for (j = 0; j < m->head_dim; ++j) action[j] = row[O + 2 + j] = saferl_rl__clampf(action[j], -1.0f, 1.0f);
+        memcpy(drawn, action, sizeof(float) * (size_t)m->head_dim);
     else
-        row[O + 2 + (int)action[0]] = 1.0f;
+        drawn[(int)action[0]] = 1.0f;
+    if (first) {
+        memmove(context->steps, context->steps + E, sizeof(float) * E * (size_t)K);
+        memmove(context->timesteps, context->timesteps + 1, sizeof(int) * (size_t)K);
+    }
+    context->length = length;
     context->timestep += 1;
     return SAFERL_OK;
 }
 
 /* ---- return-conditioned policies ------------------------------------------------------------- */
 
-SAFERL_RL_API saferl_result saferl_rl_rcsl_act(const saferl_rl_rcsl_policy *policy, const float *observation,
-                                               double reward_to_go, double cost_to_go, float *action,
-                                               saferl_rng *rng) {
-    int O;
+SAFERL_RL_API saferl_result saferl_rl_rcsl_act(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
+                                               const float *observation, double reward_to_go, double cost_to_go,
+                                               float *action, saferl_rng *rng) {
     SAFERL_ASSERT(policy != NULL);
-    if (policy->architecture == SAFERL_RL_RCSL_TRANSFORMER) { /* the first step of an episode */
-        saferl_rl_rcsl_context first = policy->context;
-        saferl_rl_rcsl_context_reset(&first);
-        return saferl_rl_rcsl_step(policy, &first, observation, reward_to_go, cost_to_go, action, rng);
-    }
-    SAFERL_ASSERT(policy->input != NULL);
-    if (!observation || !action) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!saferl_rl__finite(reward_to_go) || !saferl_rl__finite(cost_to_go)) return SAFERL_ERR_NOT_FINITE;
-    O = policy->observation_dim;
-    if (!saferl_rl__all_finite(observation, O)) return SAFERL_ERR_NOT_FINITE;
-    memcpy(policy->input, observation, sizeof(float) * (size_t)O);
-    policy->input[O] = (float)reward_to_go;
-    policy->input[O + 1] = (float)cost_to_go;
-    return saferl_rl_policy_act(&policy->policy, policy->input, action, rng);
+    saferl_rl_rcsl_context_reset(context); /* the transformer: the first step of an episode */
+    return saferl_rl_rcsl_step(policy, context, observation, reward_to_go, cost_to_go, action, rng);
 }
 
-SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy *policy, const saferl_rl_env *env,
+SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
+                                                    const saferl_rl_env *env,
                                                     double reward_target, double cost_target, int episodes,
                                                     int max_steps, int deterministic, saferl_rng *rng,
                                                     double *episode_returns, double *episode_costs,
@@ -5029,7 +5197,7 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy 
     int e, t;
     saferl_result r;
     SAFERL_ASSERT(policy != NULL);
-    if (!env || !rng || episodes < 1 || max_steps < 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!context || !env || !rng || episodes < 1 || max_steps < 0) return SAFERL_ERR_INVALID_ARGUMENT;
     if (!saferl_rl__finite(reward_target) || !saferl_rl__finite(cost_target)) return SAFERL_ERR_NOT_FINITE;
     if (env->observation_dim != policy->observation_dim) return SAFERL_ERR_INVALID_ARGUMENT;
     if (policy->policy.action_kind == SAFERL_RL_DISCRETE
@@ -5038,14 +5206,13 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy 
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (e = 0; e < episodes; ++e) {
         double reward_to_go = reward_target, cost_to_go = cost_target, ret = 0.0, cost_sum = 0.0;
-        saferl_rl_rcsl_context context = policy->context; /* the policy's scratch, this episode's window */
-        saferl_rl_rcsl_context_reset(&context);
+        saferl_rl_rcsl_context_reset(context);
         r = env->reset(env->state, rng, obs);
         if (r != SAFERL_OK) return r;
         for (t = 0; max_steps == 0 || t < max_steps; ++t) {
             float reward, cost;
             int terminated = 0, truncated = 0;
-            r = saferl_rl_rcsl_step(policy, &context, obs, reward_to_go, cost_to_go, action, deterministic ? NULL : rng);
+            r = saferl_rl_rcsl_step(policy, context, obs, reward_to_go, cost_to_go, action, deterministic ? NULL : rng);
             if (r != SAFERL_OK) return r;
             r = env->step(env->state, rng, action, obs, &reward, &cost, &terminated, &truncated);
             if (r != SAFERL_OK) return r;
@@ -5124,12 +5291,10 @@ static saferl_result saferl_rl__cdt_check_buffer(const unsigned char *in, size_t
     return SAFERL_OK;
 }
 
-/* A loaded transformer policy's memory: params, obs_mean, obs_std, input (O + 2 each), the
-   policy's own context. */
+/* A loaded transformer policy's memory: params, obs_mean, obs_std (O + 2 each). */
 static size_t saferl_rl__cdt_policy_layout(saferl_rl_rcsl_policy *p, unsigned char *base) {
     const size_t I = (size_t)p->observation_dim + 2;
-    size_t cursor = 0, at;
-    saferl_rl_rcsl_context c;
+    size_t cursor = 0;
     void *q;
     saferl_rl__take(base, &cursor, sizeof(float) * saferl_rl_cdt_param_count(&p->cdt), &q);
     p->policy.params = (float *)q;
@@ -5137,10 +5302,6 @@ static size_t saferl_rl__cdt_policy_layout(saferl_rl_rcsl_policy *p, unsigned ch
     p->policy.obs_mean = (float *)q;
     saferl_rl__take(base, &cursor, sizeof(float) * I, &q);
     p->policy.obs_std = (float *)q;
-    saferl_rl__take(base, &cursor, sizeof(float) * I, &q);
-    p->input = (float *)q;
-    at = saferl_rl__take(base, &cursor, saferl_rl__context_layout(&p->cdt, &c, NULL), NULL);
-    if (base) saferl_rl__context_layout(&p->cdt, &p->context, base + at);
     return cursor;
 }
 
@@ -5253,28 +5414,26 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_load_size(const void *buffer, size_t 
         return saferl_rl__cdt_load(NULL, (const unsigned char *)buffer, size, NULL, 0, memory_size);
     r = saferl_rl__rcsl_check((const unsigned char *)buffer, size, &inner, &policy_memory);
     if (r != SAFERL_OK) return r;
-    if (memory_size) *memory_size = policy_memory + sizeof(float) * (size_t)(saferl_rl__get_u32((const unsigned char *)buffer + 8) + 2);
+    if (memory_size) *memory_size = policy_memory;
     return SAFERL_OK;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_rcsl_load(saferl_rl_rcsl_policy *policy, const void *buffer, size_t size,
                                                 void *memory, size_t memory_size) {
     const unsigned char *in = (const unsigned char *)buffer;
-    size_t inner, policy_memory = 0, need;
+    size_t inner, policy_memory = 0;
     saferl_rl_rcsl_policy loaded;
     saferl_result r;
     SAFERL_ASSERT(policy != NULL);
     if (saferl_rl__rcsl_is_transformer(buffer, size)) return saferl_rl__cdt_load(policy, in, size, memory, memory_size, NULL);
     r = saferl_rl__rcsl_check(in, size, &inner, &policy_memory);
     if (r != SAFERL_OK) return r;
-    need = policy_memory + sizeof(float) * (size_t)(saferl_rl__get_u32(in + 8) + 2);
-    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (!memory || memory_size < policy_memory) return SAFERL_ERR_BUFFER_TOO_SMALL;
     memset(&loaded, 0, sizeof loaded);
     saferl_rl_policy_load(&loaded.policy, in + 16, inner, memory, policy_memory);
     loaded.observation_dim = (int)saferl_rl__get_u32(in + 8);
     loaded.reward_scale = loaded.policy.obs_std[loaded.observation_dim];
     loaded.cost_scale = loaded.policy.obs_std[loaded.observation_dim + 1];
-    loaded.input = (float *)((unsigned char *)memory + policy_memory);
     *policy = loaded;
     return SAFERL_OK;
 }
@@ -5345,16 +5504,15 @@ SAFERL_RL_API saferl_rl_rcsl_desc saferl_rl_rcsl_desc_defaults(const saferl_rl_r
 
 /* The transformer trainer's memory (the MLP's is saferl_rl__rcsl_layout below): parameters,
    gradients, Adam moments, the normaliser, each step's inputs, action, timestep and window
-   length, a minibatch of windows, activations, backward scratch, the policy's context. */
+   length, a minibatch of windows, activations, backward scratch. */
 static size_t saferl_rl__cdt_trainer_layout(saferl_rl_rcsl_trainer *t, unsigned char *base) {
     const saferl_rl_cdt *m = &t->policy.cdt;
     const size_t P = saferl_rl_cdt_param_count(m), N = (size_t)t->sample_count, I = (size_t)t->input_dim,
                  B = (size_t)t->minibatch, K = (size_t)m->context, E = saferl_rl__cdt_step_width(m),
                  Ad = (size_t)t->stored_action_dim, H = (size_t)t->head_dim;
-    size_t cursor = 0, at;
+    size_t cursor = 0;
     double floats = (double)N * (double)(I + Ad + 6) +
                     (double)B * K * (16.0 * K * m->head_count * m->layer_count + 4.0 * (14.0 * m->d_model + 4.0 * m->mlp_width) * m->layer_count);
-    saferl_rl_rcsl_context c;
     if (floats > (double)((size_t)-1 / 16)) return 0; /* sizes fit size_t (wasm32: 32 bits) */
     SAFERL_RL__TAKE(t->policy.policy.params, float, P);
     SAFERL_RL__TAKE(t->grads, float, P);
@@ -5362,7 +5520,6 @@ static size_t saferl_rl__cdt_trainer_layout(saferl_rl_rcsl_trainer *t, unsigned 
     SAFERL_RL__TAKE(t->adam_v, float, P);
     SAFERL_RL__TAKE(t->policy.policy.obs_mean, float, I);
     SAFERL_RL__TAKE(t->policy.policy.obs_std, float, I);
-    SAFERL_RL__TAKE(t->policy.input, float, I);
     SAFERL_RL__TAKE(t->inputs, float, N * I);
     SAFERL_RL__TAKE(t->targets, float, N * Ad);
     SAFERL_RL__TAKE(t->timesteps, int, N);
@@ -5377,8 +5534,6 @@ static size_t saferl_rl__cdt_trainer_layout(saferl_rl_rcsl_trainer *t, unsigned 
     SAFERL_RL__TAKE(t->dhead, float, B * K * H);
     SAFERL_RL__TAKE(t->logp, float, B * K);
     SAFERL_RL__TAKE(t->dlogp, float, B * K);
-    at = saferl_rl__take(base, &cursor, saferl_rl__context_layout(m, &c, NULL), NULL);
-    if (base) saferl_rl__context_layout(m, &t->policy.context, base + at);
     return cursor;
 }
 
@@ -5466,8 +5621,6 @@ static size_t saferl_rl__rcsl_layout(saferl_rl_rcsl_trainer *t, const saferl_rl_
     SAFERL_RL__RCSL_TAKE(t->adam_v, float, P);
     SAFERL_RL__RCSL_TAKE(t->policy.policy.obs_mean, float, I);
     SAFERL_RL__RCSL_TAKE(t->policy.policy.obs_std, float, I);
-    SAFERL_RL__RCSL_TAKE(t->policy.policy.scratch, float, saferl_rl__policy_scratch_count(net));
-    SAFERL_RL__RCSL_TAKE(t->policy.input, float, I);
     SAFERL_RL__RCSL_TAKE(t->inputs, float, N * I);
     SAFERL_RL__RCSL_TAKE(t->targets, float, N * (size_t)t->stored_action_dim);
     SAFERL_RL__RCSL_TAKE(t->acts, float, saferl_rl_mlp_activation_count(net, (int)B));
@@ -5592,6 +5745,11 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_init(saferl_rl_rcsl_trainer *
                                                              : (max_reward_to_go > 0.0 ? max_reward_to_go : 1.0));
     t.policy.cost_scale = (float)(t.desc.cost_scale > 0.0 ? t.desc.cost_scale : (max_cost_to_go > 0.0 ? max_cost_to_go : 1.0));
     if (!(t.policy.reward_scale > 0.0f) || !(t.policy.cost_scale > 0.0f)) return SAFERL_ERR_INVALID_ARGUMENT;
+    /* finite floats whose sums to go overflow a float (or a scale beyond one) would train on
+       inf / inf = NaN inputs */
+    if (!saferl_rl__finite(max_reward_to_go) || !saferl_rl__finite(max_cost_to_go) ||
+        !saferl_rl__finite(t.policy.reward_scale) || !saferl_rl__finite(t.policy.cost_scale))
+        return SAFERL_ERR_NOT_FINITE;
     /* the observation normaliser: the dataset's mean and standard deviation */
     for (j = 0; j < O; ++j) {
         double sum = 0.0, sum2 = 0.0, mean, var;

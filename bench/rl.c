@@ -97,6 +97,7 @@ typedef struct nets {
     float *obs, *obs_mean, *obs_std, *norm, *acts_actor, *acts_critic[2], *scratch;
     float *actions, *logp, *logp_old, *adv, *dlogp, *dhead, *targets[2], *dvalue;
     saferl_rl_policy policy;
+    saferl_rl_policy_context context;
 } nets;
 
 static float *fresh(size_t n) {
@@ -160,7 +161,8 @@ static void nets_init(nets *n) {
     n->policy.params = n->actor_params;
     n->policy.obs_mean = n->obs_mean;
     n->policy.obs_std = n->obs_std;
-    n->policy.scratch = fresh(OBS + saferl_rl_mlp_activation_count(&n->actor, 1) + ACT);
+    saferl_rl_policy_context_init(&n->context, fresh(saferl_rl_policy_context_memory_size(&n->policy) / sizeof(float)),
+                                  saferl_rl_policy_context_memory_size(&n->policy));
 }
 
 static void normalize(nets *n, int B) {
@@ -177,7 +179,7 @@ static void policy_forward(nets *n, int B, saferl_rng *rng) {
     const float *mean;
     int i, j;
     if (B == 1) {
-        saferl_rl_policy_act(&n->policy, n->obs, n->actions, rng);
+        saferl_rl_policy_act(&n->policy, &n->context, n->obs, n->actions, rng);
         return;
     }
     normalize(n, B);

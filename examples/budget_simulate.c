@@ -9,7 +9,9 @@
                               [--seed K]
         runs the header's learning-progress simulator at one horizon H from starts in each
         regime (E[T] = H / xi) and prints what each gains per generated token.
-        The simulator is our idealized model (see saferl_budget.h), not the paper's theorem. */
+        The simulator is our idealized model (see saferl_budget.h), not the paper's theorem.
+   Usage errors exit 2. */
+#include "cli.h" /* first: it asks for POSIX */
 #define SAFERL_BUDGET_IMPLEMENTATION
 #include "saferl_budget.h"
 
@@ -18,37 +20,38 @@
 #include <string.h>
 
 typedef struct options {
-    unsigned prompts, attempts, group, iterations, seed;
+    uint32_t prompts, attempts, group, iterations, seed;
     double horizon, mean_tokens, spread;
 } options;
 
-static int usage(void) {
-    fprintf(stderr, "usage: budget_simulate attempts|progress [--prompts P] [--attempts N] [--group G]\n"
-                    "         [--horizon H] [--mean-tokens M] [--spread S] [--iterations I] [--seed K]\n");
-    return 2;
-}
+#define USAGE "attempts|progress [--prompts P] [--attempts N] [--group G] [--horizon H] [--mean-tokens M]" \
+              " [--spread S] [--iterations I] [--seed K]"
 
-static int parse_options(int argc, char **argv, options *o) {
-    int i;
+/* 0, or 2 after the usage message. --attempts, --mean-tokens and --spread shape the attempts;
+   --group and --iterations the simulator: giving one to the other command is a usage error. */
+static int parse_options(cli *c, int argc, char **argv, int attempts_command, options *o) {
+    static const char *const attempts_only[] = {"--attempts", "--mean-tokens", "--spread"};
+    static const char *const progress_only[] = {"--group", "--iterations"};
+    int i, k;
     for (i = 2; i < argc; ++i) {
-        const char *name = argv[i];
-        char *end;
-        double value;
-        if (i + 1 >= argc) return 0;
-        value = strtod(argv[++i], &end);
-        if (*end != '\0' || !(value >= 0.0) || value > 1e12) return 0;
-        if (strcmp(name, "--prompts") == 0) o->prompts = (unsigned)value;
-        else if (strcmp(name, "--attempts") == 0) o->attempts = (unsigned)value;
-        else if (strcmp(name, "--group") == 0) o->group = (unsigned)value;
-        else if (strcmp(name, "--iterations") == 0) o->iterations = (unsigned)value;
-        else if (strcmp(name, "--seed") == 0) o->seed = (unsigned)value;
-        else if (strcmp(name, "--horizon") == 0) o->horizon = value;
-        else if (strcmp(name, "--mean-tokens") == 0) o->mean_tokens = value;
-        else if (strcmp(name, "--spread") == 0) o->spread = value;
-        else return 0;
+        const char *flag = argv[i], *v = NULL;
+        int bad;
+        if (cli_is(c, &i, "--prompts", &v)) bad = !v || cli_count32(c, flag, v, 1, 1000000, &o->prompts);
+        else if (cli_is(c, &i, "--attempts", &v)) bad = !v || cli_count32(c, flag, v, 1, 1000000, &o->attempts);
+        else if (cli_is(c, &i, "--group", &v)) bad = !v || cli_count32(c, flag, v, 1, 1000000, &o->group);
+        else if (cli_is(c, &i, "--iterations", &v)) bad = !v || cli_count32(c, flag, v, 1, 1000000, &o->iterations);
+        else if (cli_is(c, &i, "--seed", &v)) bad = !v || cli_count32(c, flag, v, 0, UINT32_MAX, &o->seed);
+        else if (cli_is(c, &i, "--horizon", &v)) bad = !v || cli_real(c, flag, v, 1.0, 2e9, 0, &o->horizon);
+        else if (cli_is(c, &i, "--mean-tokens", &v)) bad = !v || cli_real(c, flag, v, 1.0, 1e12, 0, &o->mean_tokens);
+        else if (cli_is(c, &i, "--spread", &v)) bad = !v || cli_real(c, flag, v, 0.0, 10.0, 0, &o->spread);
+        else return cli_usage_error(c, "unknown option %s", flag);
+        if (bad || c->failed) return 2;
     }
-    return o->prompts > 0 && o->attempts > 0 && o->group > 0 && o->horizon >= 1 && o->horizon < 2e9 &&
-           o->mean_tokens >= 1;
+    for (k = 0; k < 3 && !attempts_command; ++k)
+        if (cli_given(c, attempts_only[k])) return cli_usage_error(c, "%s is for the attempts command", attempts_only[k]);
+    for (k = 0; k < 2 && attempts_command; ++k)
+        if (cli_given(c, progress_only[k])) return cli_usage_error(c, "%s is for the progress command", progress_only[k]);
+    return 0;
 }
 
 static int write_attempts(const options *o) {
@@ -114,8 +117,11 @@ static int print_progress(const options *o) {
     return run_simulator(o, 0.3, o->iterations, 1);
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     options o;
+    cli c;
+    int attempts_command;
+    cli_init(&c, argc, argv, USAGE);
     memset(&o, 0, sizeof o);
     o.prompts = 64;
     o.attempts = 16;
@@ -124,8 +130,11 @@ int main(int argc, char **argv) {
     o.horizon = 1024;
     o.mean_tokens = 1024;
     o.spread = 0.0;
-    if (argc < 2 || !parse_options(argc, argv, &o)) return usage();
-    if (strcmp(argv[1], "attempts") == 0) return write_attempts(&o);
-    if (strcmp(argv[1], "progress") == 0) return print_progress(&o);
-    return usage();
+    if (argc < 2 || (strcmp(argv[1], "attempts") != 0 && strcmp(argv[1], "progress") != 0))
+        return cli_usage_error(&c, "the first argument is the command: attempts or progress");
+    attempts_command = strcmp(argv[1], "attempts") == 0;
+    if (parse_options(&c, argc, argv, attempts_command, &o)) return 2;
+    return attempts_command ? write_attempts(&o) : print_progress(&o);
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

@@ -3,7 +3,9 @@
    many agents on one gridworld are each monitored (the rule's automaton) and shielded (the
    solved safety game), with every byte allocated once before the first frame. A counting
    allocator proves the frames allocate nothing.
-   usage: engine_loop [agents (256)] [frames (600)] */
+   usage: engine_loop [agents (256, at most 1000000)] [frames (600, at most 1000000)]
+   Usage errors exit 2. */
+#include "cli.h" /* first: it asks for POSIX */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +34,8 @@ typedef struct agent {
     uint32_t corrections;
 } agent;
 
-int main(int argc, char **argv) {
-    uint32_t agent_count = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 256;
-    uint32_t frames = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 600, frame, i, legend_count;
+static int run(int argc, char **argv) {
+    uint32_t agent_count = 256, frames = 600, frame, i, legend_count;
     const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&legend_count);
     const char *map = saferl_shield_minecraft_map();
     saferl_allocator allocator = {engine_allocate, engine_release, NULL};
@@ -49,20 +50,33 @@ int main(int argc, char **argv) {
     long before;
     uint64_t violations = 0, corrections = 0, steps = 0;
     double start, seconds;
+    cli c;
+    cli_init(&c, argc, argv, "[agents] [frames]");
+    if (argc > 3) return cli_usage_error(&c, "at most two arguments");
+    if (argc > 1 && cli_count32(&c, "agents", argv[1], 1, 1000000, &agent_count)) return 2;
+    if (argc > 2 && cli_count32(&c, "frames", argv[2], 1, 1000000, &frames)) return 2;
     /* ---- load time: everything allocated here ---- */
-    if (agent_count == 0 || saferl_shield_grid_read_text(map, strlen(map), legend, legend_count, &grid, &allocator, &error) < 0) {
-        fprintf(stderr, "usage: engine_loop [agents >= 1] [frames]\n");
+    if (saferl_shield_grid_read_text(map, strlen(map), legend, legend_count, &grid, &allocator, &error) < 0) {
+        fprintf(stderr, "the built-in map: %s\n", error.message);
         return 1;
     }
     saferl_shield_minecraft_safeguard(3, &rule, rule_memory, sizeof rule_memory);
     offset = (uint32_t *)engine_allocate((grid.width * grid.height * 5 + 1) * sizeof(uint32_t), NULL);
     successor = (uint32_t *)engine_allocate(grid.width * grid.height * 25 * sizeof(uint32_t), NULL);
+    if (!offset || !successor) {
+        fprintf(stderr, "engine_loop: out of memory\n");
+        return 1;
+    }
     saferl_shield_grid_abstraction(&grid, 0.0, &abstraction, offset, successor, NULL); /* exact moves */
     if (saferl_shield_game_create(&game, &abstraction, &rule, NULL, &allocator, &error) < 0) {
         fprintf(stderr, "shield: %s\n", error.message);
         return 1;
     }
     agents = (agent *)engine_allocate(agent_count * sizeof(agent), NULL);
+    if (!agents) {
+        fprintf(stderr, "engine_loop: out of memory for %u agents\n", agent_count);
+        return 1;
+    }
     for (i = 0; i < agent_count; ++i) {
         agents[i].cell = grid.start;
         saferl_shield_monitor_init(&agents[i].monitor, &rule, 0.0, -1.0);
@@ -106,3 +120,5 @@ int main(int argc, char **argv) {
     saferl_shield_grid_destroy(&grid);
     return violations != 0 || allocations != before;
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

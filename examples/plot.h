@@ -30,6 +30,7 @@
 #ifndef SAFERL_EXAMPLES_PLOT_H
 #define SAFERL_EXAMPLES_PLOT_H
 
+#include "cli.h" /* the checked, atomic file write; include it (or this file) first */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -633,9 +634,18 @@ PLOT_DEF void plot_legend(plot_axes *ax, const plot_legend_entry *entries, size_
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-/* Returns 1 on success. */
+/* Encodes in memory, then writes the file whole or not at all (examples/cli.h). Returns 1 on
+   success; on failure a message naming the path is printed and any old file is untouched. */
 PLOT_DEF int plot_write_png(const plot_canvas *c, const char *path) {
-    return stbi_write_png(path, c->width, c->height, 4, c->pixels, c->width * 4) != 0;
+    int length = 0, failed;
+    unsigned char *png = stbi_write_png_to_mem(c->pixels, c->width * 4, c->width, c->height, 4, &length);
+    if (!png) {
+        fprintf(stderr, "%s: cannot encode the image\n", path);
+        return 0;
+    }
+    failed = cli_write_file(path, png, (size_t)length);
+    STBIW_FREE(png);
+    return !failed;
 }
 
 #endif /* SAFERL_EXAMPLES_PLOT_H */

@@ -23,7 +23,11 @@
    LP's mixture) and per step (the paper's Algorithm 2). Output lines:
       policy,index,cost_limit,return,cost,violation
       mixture,first,second,first_weight,return,constraint      (the LP's prediction)
-      flip,per-episode|per-step,return,cost,violation          (measured) */
+      flip,per-episode|per-step,return,cost,violation          (measured)
+
+   --cost-limit has no default (it states the problem). Usage errors (a bad, repeated or
+   inapplicable flag) exit 2; failures exit 1. Files are written whole or not at all. */
+#include "cli.h" /* first: it asks for POSIX */
 #define SAFERL_RL_IMPLEMENTATION
 #include "saferl_rl.h"
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -35,16 +39,28 @@
 #include <string.h>
 #include <time.h>
 
-static int usage(const char *msg) {
-    fprintf(stderr, "rl_train: %s\nusage: rl_train --env cartpole|pointgoal|gridworld|pendulum|cliff "
-                    "--algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup --cost-limit D --seed S --steps N [--save policy.bin] "
-                    "[--png curves.png] [--envs K] [--steps-per-epoch M]\n", msg);
-    return 2;
-}
-
-static int parse_number(const char *s, double *out);
+#define USAGE "--env cartpole|pointgoal|gridworld|pendulum|cliff --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup" \
+              " --cost-limit D [--seed S] [--steps N] [--save policy.bin] [--png curves.png] [--envs K]" \
+              " [--steps-per-epoch M]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
+              " [--constraint cost|violation] [--eval-episodes N] [--seed S] [--steps N]"
 
 #define FLIP_MAX 16
+
+/* saferl_rl_flip_evaluate (deterministic actions) through a context sized for the larger of
+   the two policies: acting writes only the context, never the policies. */
+static saferl_result flip_evaluate(saferl_rl_flip_policy *flip, const saferl_rl_env *env, int episodes, uint32_t seed,
+                                   double *ret, double *cost, double *violation) {
+    size_t a = saferl_rl_policy_context_memory_size(flip->first), b = saferl_rl_policy_context_memory_size(flip->second);
+    size_t size = a > b ? a : b;
+    saferl_rl_policy_context context;
+    void *memory = malloc(size);
+    saferl_result res = memory ? saferl_rl_policy_context_init(&context, memory, size) : SAFERL_ERR_OUT_OF_MEMORY;
+    flip->context = &context;
+    if (res == SAFERL_OK) res = saferl_rl_flip_evaluate(flip, env, episodes, 0, 1, seed, ret, cost, violation);
+    flip->context = NULL;
+    free(memory);
+    return res;
+}
 
 /* --algo flip: train at each cost limit, evaluate, solve the mixture LP, measure both modes. */
 static int run_flip(saferl_rl_desc desc, saferl_rl_env *envs, int env_count, const double *limits, int count,
@@ -70,8 +86,7 @@ static int run_flip(saferl_rl_desc desc, saferl_rl_env *envs, int env_count, con
         flip.mode = SAFERL_RL_FLIP_PER_EPISODE;
         flip.current = 0;
         if (res >= 0)
-            res = saferl_rl_flip_evaluate(&flip, &envs[0], eval_episodes, 0, 1, desc.seed + 1000u, &ret[i], &cost[i],
-                                          &violation[i]);
+            res = flip_evaluate(&flip, &envs[0], eval_episodes, desc.seed + 1000u, &ret[i], &cost[i], &violation[i]);
         if (res < 0) {
             fprintf(stderr, "rl_train: policy %d: %s\n", i, saferl_result_string(res));
             status = 1;
@@ -93,7 +108,7 @@ static int run_flip(saferl_rl_desc desc, saferl_rl_env *envs, int env_count, con
         flip.second = &agents[m.second].actor;
         flip.first_weight = m.first_weight;
         flip.mode = mode ? SAFERL_RL_FLIP_PER_STEP : SAFERL_RL_FLIP_PER_EPISODE;
-        res = saferl_rl_flip_evaluate(&flip, &envs[0], eval_episodes, 0, 1, desc.seed + 2000u, &r, &c, &v);
+        res = flip_evaluate(&flip, &envs[0], eval_episodes, desc.seed + 2000u, &r, &c, &v);
         if (res < 0) {
             fprintf(stderr, "rl_train: flip: %s\n", saferl_result_string(res));
             status = 1;
@@ -106,22 +121,54 @@ done:
     return status;
 }
 
-static int parse_number(const char *s, double *out) {
-    char *end;
-    double v;
-    if (!s || !*s) return 0;
-    v = strtod(s, &end);
-    if (*end || v != v) return 0;
-    *out = v;
-    return 1;
+/* The policy file, whole or not at all. 0, or 1 after a message naming the path. */
+static int save_policy(const saferl_rl_policy *policy, const char *path) {
+    size_t size = saferl_rl_policy_saved_size(policy), written = 0;
+    void *buffer = malloc(size);
+    int failed;
+    if (!buffer || saferl_rl_policy_save(policy, buffer, size, &written) < 0) {
+        fprintf(stderr, "%s: %s\n", path, buffer ? "the policy cannot be saved" : "out of memory");
+        free(buffer);
+        return 1;
+    }
+    failed = cli_write_file(path, buffer, written);
+    free(buffer);
+    return failed;
 }
 
-int main(int argc, char **argv) {
+/* --cost-limits d1,d2,...: at most FLIP_MAX finite limits >= 0. 0, or 2 after the usage message. */
+static int parse_limits(const cli *c, const char *text, double *limits, int *count) {
+    char buf[512], *tok;
+    if (strlen(text) >= sizeof buf) return cli_usage_error(c, "--cost-limits: too long");
+    strcpy(buf, text);
+    *count = 0;
+    for (tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (*count == FLIP_MAX) return cli_usage_error(c, "--cost-limits: at most %d limits", FLIP_MAX);
+        if (cli_real(c, "--cost-limits", tok, 0.0, HUGE_VAL, 0, &limits[(*count)++])) return 2;
+    }
+    return *count ? 0 : cli_usage_error(c, "--cost-limits: no limit given");
+}
+
+/* Flags of one mode given in the other are usage errors, not silently ignored. */
+static int check_mode(const cli *c, int flip_mode) {
+    static const char *const flip_only[] = {"--cost-limits", "--base", "--constraint", "--eval-episodes"};
+    static const char *const train_only[] = {"--save", "--png"};
+    int k;
+    for (k = 0; k < 4 && !flip_mode; ++k)
+        if (cli_given(c, flip_only[k])) return cli_usage_error(c, "%s needs --algo flip", flip_only[k]);
+    for (k = 0; k < 2 && flip_mode; ++k)
+        if (cli_given(c, train_only[k])) return cli_usage_error(c, "%s does not apply to --algo flip", train_only[k]);
+    return 0;
+}
+
+static int run(int argc, char **argv) {
     const char *env_name = NULL, *algo = "ppo-lag", *save = NULL, *png = "rl_train.png", *base = "cpo";
     const char *constraint = "cost";
-    double limits[FLIP_MAX], eval_episodes = 1000.0;
-    int limit_count = 0, flip_mode = 0;
-    double cost_limit = 25.0, seed = 0.0, steps = 100000.0, env_count = 1.0, per_epoch = 0.0;
+    double limits[FLIP_MAX], cost_limit = 0.0;
+    int limit_count = 0, flip_mode = 0, status = 0;
+    uint32_t seed = 0, eval_episodes = 1000, env_count = 1, per_epoch = 0;
+    uint64_t steps = 100000;
+    cli c;
     saferl_rl_builtin states[SAFERL_RL_MAX_ENVS];
     saferl_rl_env envs[SAFERL_RL_MAX_ENVS];
     saferl_rl_desc desc;
@@ -131,55 +178,41 @@ int main(int argc, char **argv) {
     int i, kind, epochs, n = 0;
     clock_t start = clock();
     saferl_result r;
+    cli_init(&c, argc, argv, USAGE);
     for (i = 1; i < argc; ++i) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int ok = 1;
-        if (!strcmp(a, "--env")) env_name = v;
-        else if (!strcmp(a, "--algo")) algo = v;
-        else if (!strcmp(a, "--save")) save = v;
-        else if (!strcmp(a, "--base")) base = v;
-        else if (!strcmp(a, "--constraint")) {
+        const char *flag = argv[i], *v = NULL;
+        int bad;
+        if (cli_is(&c, &i, "--env", &v)) bad = !v || !(env_name = v);
+        else if (cli_is(&c, &i, "--algo", &v)) bad = !v || !(algo = v);
+        else if (cli_is(&c, &i, "--save", &v)) bad = !v || !(save = v);
+        else if (cli_is(&c, &i, "--png", &v)) bad = !v || !(png = v);
+        else if (cli_is(&c, &i, "--base", &v)) bad = !v || !(base = v);
+        else if (cli_is(&c, &i, "--constraint", &v)) {
+            bad = !v || (strcmp(v, "cost") != 0 && strcmp(v, "violation") != 0);
+            if (v && bad) cli_usage_error(&c, "--constraint: cost or violation, not '%s'", v);
             constraint = v;
-            ok = v && (!strcmp(v, "cost") || !strcmp(v, "violation"));
-        }
-        else if (!strcmp(a, "--eval-episodes")) ok = parse_number(v, &eval_episodes) && eval_episodes >= 1 && eval_episodes <= 1e7;
-        else if (!strcmp(a, "--cost-limits")) {
-            char buf[512], *tok;
-            limit_count = 0;
-            ok = v && strlen(v) < sizeof buf;
-            if (ok) {
-                strcpy(buf, v);
-                for (tok = strtok(buf, ","); tok && ok; tok = strtok(NULL, ",")) {
-                    ok = limit_count < FLIP_MAX && parse_number(tok, &limits[limit_count]) && limits[limit_count] >= 0.0;
-                    ++limit_count;
-                }
-                ok = ok && limit_count >= 1;
-            }
-        }
-        else if (!strcmp(a, "--png")) png = v;
-        else if (!strcmp(a, "--cost-limit")) ok = parse_number(v, &cost_limit) && cost_limit >= 0.0;
-        else if (!strcmp(a, "--seed")) ok = parse_number(v, &seed) && seed >= 0.0 && seed <= 4294967295.0;
-        else if (!strcmp(a, "--steps")) ok = parse_number(v, &steps) && steps >= 1.0 && steps <= 1e9;
-        else if (!strcmp(a, "--envs")) ok = parse_number(v, &env_count) && env_count >= 1 && env_count <= SAFERL_RL_MAX_ENVS;
-        else if (!strcmp(a, "--steps-per-epoch")) ok = parse_number(v, &per_epoch) && per_epoch >= 1 && per_epoch <= 1e6;
-        else return usage("unknown option");
-        if (!ok || !v) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "bad value for %s: %s", a, v ? v : "(missing)");
-            return usage(msg);
-        }
-        ++i;
+        } else if (cli_is(&c, &i, "--eval-episodes", &v)) bad = !v || cli_count32(&c, flag, v, 1, 10000000, &eval_episodes);
+        else if (cli_is(&c, &i, "--cost-limits", &v)) bad = !v || parse_limits(&c, v, limits, &limit_count);
+        else if (cli_is(&c, &i, "--cost-limit", &v)) bad = !v || cli_real(&c, flag, v, 0.0, HUGE_VAL, 0, &cost_limit);
+        else if (cli_is(&c, &i, "--seed", &v)) bad = !v || cli_count32(&c, flag, v, 0, UINT32_MAX, &seed);
+        else if (cli_is(&c, &i, "--steps", &v)) bad = !v || cli_count(&c, flag, v, 1, 1000000000, &steps);
+        else if (cli_is(&c, &i, "--envs", &v)) bad = !v || cli_count32(&c, flag, v, 1, SAFERL_RL_MAX_ENVS, &env_count);
+        else if (cli_is(&c, &i, "--steps-per-epoch", &v)) bad = !v || cli_count32(&c, flag, v, 1, 1000000, &per_epoch);
+        else return cli_usage_error(&c, "unknown option %s", flag);
+        if (bad || c.failed) return 2;
     }
-    if (!env_name) return usage("--env is required");
+    if (!env_name) return cli_usage_error(&c, "--env is required");
+    if (!cli_given(&c, "--cost-limit")) return cli_usage_error(&c, "--cost-limit is required (it states the problem)");
+    if (check_mode(&c, !strcmp(algo, "flip"))) return 2;
     kind = saferl_rl_env_kind_from_name(env_name);
-    if (kind < 0) return usage("unknown environment");
+    if (kind < 0) return cli_usage_error(&c, "unknown environment %s", env_name);
     memset(&desc, 0, sizeof desc);
     if (!strcmp(algo, "flip")) {
-        if (limit_count < 1) return usage("--algo flip needs --cost-limits d1,d2,...");
+        if (limit_count < 1) return cli_usage_error(&c, "--algo flip needs --cost-limits d1,d2,...");
         algo = base;
         flip_mode = 1;
     }
-    if (!strcmp(algo, "flip")) return usage("--base flip: the base must be a training algorithm");
+    if (!strcmp(algo, "flip")) return cli_usage_error(&c, "--base flip: the base must be a training algorithm");
     else if (!strcmp(algo, "ppo")) desc.algorithm = SAFERL_RL_PPO;
     else if (!strcmp(algo, "ppo-lag")) desc.algorithm = SAFERL_RL_PPO_LAG;
     else if (!strcmp(algo, "pid-lag")) desc.algorithm = SAFERL_RL_PID_LAG;
@@ -188,14 +221,14 @@ int main(int argc, char **argv) {
     else if (!strcmp(algo, "trpo-lag")) desc.algorithm = SAFERL_RL_TRPO_LAG;
     else if (!strcmp(algo, "focops")) desc.algorithm = SAFERL_RL_FOCOPS;
     else if (!strcmp(algo, "cup")) desc.algorithm = SAFERL_RL_CUP;
-    else return usage("unknown algorithm");
+    else return cli_usage_error(&c, "unknown algorithm %s", algo);
     desc.cost_limit = cost_limit > 0.0 ? cost_limit : 1e-9;
-    desc.seed = (uint32_t)seed;
+    desc.seed = seed;
     desc.steps_per_epoch = per_epoch > 0 ? (int)per_epoch : 2000;
     desc.steps_per_epoch -= desc.steps_per_epoch % (int)env_count;
-    if (desc.steps_per_epoch < 1) return usage("--steps-per-epoch below --envs");
+    if (desc.steps_per_epoch < 1) return cli_usage_error(&c, "--steps-per-epoch below --envs");
     for (i = 0; i < (int)env_count; ++i) saferl_rl_env_builtin(&envs[i], &states[i], (saferl_rl_env_kind)kind);
-    epochs = (int)((steps + desc.steps_per_epoch - 1) / desc.steps_per_epoch);
+    epochs = (int)((steps + (uint64_t)desc.steps_per_epoch - 1) / (uint64_t)desc.steps_per_epoch);
     if (flip_mode)
         return run_flip(desc, envs, (int)env_count, limits, limit_count, cost_limit, epochs,
                         !strcmp(constraint, "violation"), (int)eval_episodes);
@@ -231,10 +264,16 @@ int main(int argc, char **argv) {
             ++n;
         }
     }
-    saferl_rl_evaluate(&agent.actor, &envs[0], 10, 0, 1, desc.seed + 1000u, &eval_ret, &eval_cost);
+    {
+        saferl_rl_flip_policy one = {0};
+        one.first = one.second = &agent.actor;
+        one.first_weight = 1.0;
+        flip_evaluate(&one, &envs[0], 10, desc.seed + 1000u, &eval_ret, &eval_cost, NULL);
+    }
     printf("eval,%.6g,%.6g\n", eval_ret, eval_cost);
-    if (save && saferl_rl_policy_save_file(&agent.actor, save) < 0) {
-        fprintf(stderr, "rl_train: cannot write %s\n", save);
+    if (save && save_policy(&agent.actor, save)) {
+        free(xs);
+        saferl_rl_agent_destroy(&agent);
         return 1;
     }
     if (png && n > 0) {
@@ -261,12 +300,14 @@ int main(int argc, char **argv) {
             legend[1].label = "cost"; legend[1].color = plot_rgb(210, 60, 30);
             legend[2].label = "cost limit d"; legend[2].color = plot_rgb(90, 90, 90);
             plot_legend(&ax, legend, 3, 1);
-            if (!plot_write_png(&canvas, png)) fprintf(stderr, "rl_train: cannot write %s\n", png);
+            status = !plot_write_png(&canvas, png);
             plot_canvas_free(&canvas);
         }
     }
     (void)lambdas;
     free(xs);
     saferl_rl_agent_destroy(&agent);
-    return 0;
+    return status;
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

@@ -33,3 +33,8 @@ demo-gp: $(BUILD)/safeopt_demo $(BUILD)/gp_predict
 	@echo
 bench-gp:
 	@bench/run_gp.sh
+
+# Threads predicting from one GP under ThreadSanitizer (tests/run.sh's unit suite runs it).
+$(BUILD)/tsan/gp_threads: tests/tsan/gp_threads.c saferl_gp.h tests/saferl_test.h
+	@mkdir -p $(@D)
+	$(CLANG) $(C_STRICT) -O1 -g -fsanitize=thread -o $@ $< -pthread -lm

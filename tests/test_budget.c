@@ -4,6 +4,8 @@
    under node as WebAssembly: the same file, the same expectations. */
 #include "saferl_test.h"
 
+#include <float.h>
+
 #define SAFERL_BUDGET_IMPLEMENTATION
 #include "../saferl_budget.h"
 
@@ -540,6 +542,140 @@ TEST(samples_for_success_is_minimal) {
     CHECK(saferl_budget_samples_for_success(1.0, 0.05) == 1.0);
 }
 
+TEST(samples_for_success_returns_at_the_extremes) {
+    /* The count is ln(1/delta) / -ln(1 - p); for tiny p, -ln(1 - p) = p (1 + p/2 + ...), so
+       ln(1/delta) / p is the answer to relative p/2 plus the closed form's rounding
+       (a few ulp). These calls never returned before the search was bounded. */
+    static const double tiny[4] = {1e-300, 1e-17, 3e-16, 1e-13};
+    const double delta = 0.05;
+    int i;
+    for (i = 0; i < 4; ++i) {
+        double n = saferl_budget_samples_for_success(tiny[i], delta), expected = -log(delta) / tiny[i];
+        CHECK(isfinite(n));
+        CHECK(fabs(n / expected - 1.0) <= tiny[i] + 8.0 * DBL_EPSILON);
+    }
+    /* below 2^53 the count is still the exact minimum, checked in long double */
+    {
+        double n = saferl_budget_samples_for_success(1e-13, delta);
+        long double miss = log1pl(-(long double)1e-13);
+        CHECK(n < 9007199254740992.0);
+        CHECK(expl((long double)n * miss) <= (long double)delta);
+        CHECK(expl(((long double)n - 1.0L) * miss) > (long double)delta);
+    }
+    /* the budget page's case: log-normal T with mean 1e6 tokens, sigma 1, H = 16 */
+    {
+        saferl_budget_tokens_model model = {SAFERL_BUDGET_LOGNORMAL, 1e6, 1.0};
+        double p = saferl_budget_model_success_probability(&model, 16.0);
+        double n = saferl_budget_samples_for_success(p, delta);
+        CHECK(p > 0.0 && p < 3e-16);
+        CHECK(isfinite(n) && n > 1e16);
+    }
+    /* p so small that the count exceeds the largest double: +infinity, "more than 1.8e308" */
+    CHECK(isinf(saferl_budget_samples_for_success(4.9406564584124654e-324, delta)));
+    /* p = 1 - 1e-16 (the double just below 1): one sample is enough */
+    CHECK(saferl_budget_samples_for_success(1.0 - 1e-16, delta) == 1.0);
+    CHECK(saferl_budget_samples_for_success(1.0 - 1e-16, 1e-300) == 19.0); /* (1.1e-16)^19 <= 1e-300 */
+    CHECK(isnan(saferl_budget_samples_for_success(NAN, delta)));
+    CHECK(isnan(saferl_budget_samples_for_success(0.5, NAN)));
+    CHECK(isnan(saferl_budget_samples_for_success(0.5, 0.0)));
+}
+
+TEST(nan_in_is_an_error_out) {
+    saferl_budget_attempt a[4] = {{0, 100, 10}, {0, 100, 40}, {0, 100, SAFERL_BUDGET_CENSORED}, {0, 100, 70}};
+    saferl_budget_km_step steps[4], bad[4];
+    saferl_budget_summary s[2], pooled, before;
+    saferl_rng rng, rng_before;
+    double work[202], mean = -1.0, se = -1.0;
+    size_t count;
+    CHECK(saferl_budget_kaplan_meier(a, 4, work, sizeof work, steps, 4, &count) == SAFERL_OK && count == 3);
+    /* S(NaN) is no number: it used to be 1 ("before every event") */
+    CHECK(isnan(saferl_budget_km_survival(steps, count, NAN)));
+    CHECK(saferl_budget_km_survival(steps, count, 0.5) == 1.0);
+    CHECK(saferl_budget_km_survival(steps, count, INFINITY) == steps[2].survival);
+    /* steps whose numbers are not finite are refused, not integrated into an OK NaN */
+    memcpy(bad, steps, sizeof bad);
+    bad[1].time = NAN;
+    CHECK(saferl_budget_km_restricted_mean(bad, count, 80.0, &mean, &se) == SAFERL_ERR_NOT_FINITE);
+    CHECK(mean == -1.0 && se == -1.0);
+    bad[1].time = steps[1].time;
+    bad[1].survival = INFINITY;
+    CHECK(saferl_budget_km_restricted_mean(bad, count, 80.0, &mean, &se) == SAFERL_ERR_NOT_FINITE);
+    bad[1].survival = 1.5; /* finite but not a probability */
+    CHECK(saferl_budget_km_restricted_mean(bad, count, 80.0, &mean, &se) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_budget_km_restricted_mean(steps, count, 80.0, &mean, &se) == SAFERL_OK && mean > 0.0);
+    /* a regime needs a number */
+    CHECK(saferl_budget_regime_of(NAN, NULL) == SAFERL_BUDGET_UNDETERMINED);
+    CHECK(strcmp(saferl_budget_regime_name(SAFERL_BUDGET_UNDETERMINED), "undetermined") == 0);
+    /* pooling summaries with a NaN anywhere: an error, and the output untouched */
+    saferl_budget_summarize(a, 2, NULL, &s[0]);
+    saferl_budget_summarize(a + 2, 2, NULL, &s[1]);
+    memset(&pooled, 0x5A, sizeof pooled);
+    before = pooled;
+    s[1].success_tokens = NAN;
+    CHECK(saferl_budget_pool(s, 2, NULL, &pooled) == SAFERL_ERR_NOT_FINITE);
+    s[1].success_tokens = 70.0;
+    s[0].success_rate = NAN;
+    CHECK(saferl_budget_pool(s, 2, NULL, &pooled) == SAFERL_ERR_NOT_FINITE);
+    CHECK(memcmp(&pooled, &before, sizeof pooled) == 0);
+    s[0].success_rate = 1.0;
+    CHECK(saferl_budget_pool(s, 2, NULL, &pooled) == SAFERL_OK && isfinite(pooled.xi_hi));
+    /* the pure functions answer NaN to NaN or to an infinity that has no answer */
+    CHECK(isnan(saferl_budget_horizon_for_xi(&pooled, NAN)));
+    CHECK(isnan(saferl_budget_horizon_for_xi(&pooled, INFINITY)));
+    CHECK(isnan(saferl_budget_geometric_success_probability(NAN, 100.0)));
+    CHECK(isnan(saferl_budget_geometric_success_probability(0.01, NAN)));
+    CHECK(saferl_budget_geometric_success_probability(0.0, INFINITY) == 0.0);
+    CHECK(isnan(saferl_budget_xi_from_success_probability(NAN)));
+    CHECK(isnan(saferl_budget_success_probability_from_xi(NAN)));
+    CHECK(isnan(saferl_budget_markov_success_lower_bound(NAN)));
+    CHECK(isnan(saferl_budget_sim_progress_per_token(NAN, 8)));
+    CHECK(isnan(saferl_budget_sim_progress_per_token(INFINITY, 8)));
+    {
+        saferl_budget_tokens_model model = {SAFERL_BUDGET_LOGNORMAL, NAN, 1.0};
+        CHECK(isnan(saferl_budget_model_success_probability(&model, 10.0)));
+        model.mean_tokens = 100.0;
+        CHECK(isnan(saferl_budget_model_success_probability(&model, NAN)));
+    }
+    /* a hazard outside (0, 1] draws nothing and answers NaN */
+    saferl_rng_seed(&rng, 4);
+    rng_before = rng;
+    CHECK(isnan(saferl_budget_sample_geometric(&rng, NAN)));
+    CHECK(isnan(saferl_budget_sample_geometric(&rng, 0.0)));
+    CHECK(memcmp(&rng, &rng_before, sizeof rng) == 0);
+}
+
+TEST(csv_skips_a_byte_order_mark) {
+    /* with and without the header line: "a" after a BOM is the same prompt as "a" */
+    static const char *texts[2] = {"\xEF\xBB\xBF" "a,10,5\na,10,\n", "\xEF\xBB\xBF" "prompt_id,horizon,tokens\na,10,5\na,10,\n"};
+    int k;
+    for (k = 0; k < 2; ++k) {
+        saferl_budget_csv_row rows[2];
+        saferl_budget_attempt attempts[2];
+        size_t row_count, error_count, prompts = 0, work[16];
+        CHECK(saferl_budget_csv_parse(texts[k], strlen(texts[k]), rows, 2, &row_count, NULL, 0, &error_count) ==
+              SAFERL_OK);
+        CHECK(row_count == 2 && error_count == 0);
+        CHECK(rows[0].name_length == 1 && texts[k][rows[0].name_offset] == 'a');
+        CHECK(saferl_budget_index_prompts(texts[k], rows, 2, work, sizeof work, attempts, &prompts, NULL) ==
+              SAFERL_OK);
+        CHECK(prompts == 1);
+    }
+    {
+        /* columns on line 1 count from after the mark */
+        const char *bad = "\xEF\xBB\xBF" "a,x,5\n";
+        saferl_budget_csv_error error;
+        size_t row_count, error_count;
+        CHECK(saferl_budget_csv_parse(bad, strlen(bad), NULL, 0, &row_count, &error, 1, &error_count) ==
+              SAFERL_ERR_PARSE);
+        CHECK(error.line == 1 && error.column == 3);
+        /* a mark anywhere else is ordinary text */
+        bad = "a,1,1\n\xEF\xBB\xBF" "a,1,1\n";
+        CHECK(saferl_budget_csv_parse(bad, strlen(bad), NULL, 0, &row_count, NULL, 0, &error_count) ==
+              SAFERL_ERR_BUFFER_TOO_SMALL);
+        CHECK(row_count == 2);
+    }
+}
+
 TEST(success_probabilities_and_regimes) {
     saferl_budget_tokens_model model = {SAFERL_BUDGET_GEOMETRIC, 100.0, 0.0};
     double q = 0.01, direct = 0.0;
@@ -654,6 +790,213 @@ TEST(geometric_mle_is_consistent) {
     CHECK(s.regime_is_certain == 0 || s.regime == SAFERL_BUDGET_BALANCED);
 }
 
+/* ---- the prompt set's xi = H / mean_i E[T_i] ------------------------------------------- */
+
+TEST(special_functions_match_their_sums) {
+    /* ln Gamma(x + n) - ln Gamma(x), psi(x + n) - psi(x) and psi'(x + n) - psi'(x) are the
+       sums of log(x + j), 1/(x + j) and -1/(x + j)^2 over j < n: summed here in long double,
+       against the header's series path (n > 24) and its short path */
+    static const double xs[7] = {1e-3, 0.37, 1.0, 7.5, 15.0, 2345.6, 3e7};
+    static const double ns[5] = {3.0, 25.0, 100.0, 5000.0, 200000.0};
+    int i, k;
+    for (i = 0; i < 7; ++i)
+        for (k = 0; k < 5; ++k) {
+            long double sum[3] = {0.0L, 0.0L, 0.0L}, j;
+            double out[3];
+            for (j = 0.0L; j < ns[k]; j += 1.0L) {
+                long double y = (long double)xs[i] + j;
+                sum[0] += logl(y);
+                sum[1] += 1.0L / y;
+                sum[2] -= 1.0L / (y * y);
+            }
+            saferl_budget__rising(xs[i], ns[k], out);
+            /* the series is good to 1e-14 relative; the sums' rounding is far below */
+            CHECK(fabs(out[0] - (double)sum[0]) <= 1e-13 * fabs((double)sum[0]) + 1e-13);
+            CHECK(fabs(out[1] - (double)sum[1]) <= 1e-12 * fabs((double)sum[1]));
+            CHECK(fabs(out[2] - (double)sum[2]) <= 1e-12 * fabs((double)sum[2]));
+        }
+}
+
+TEST(gamma_sampler_moments) {
+    /* Gamma(k, 1): mean k, variance k, third central moment 2k; 5-sigma bands */
+    static const double shapes[5] = {0.05, 0.3, 1.0, 4.5, 1e6};
+    const int n = 200000;
+    saferl_rng rng;
+    int i, k;
+    saferl_rng_seed(&rng, 8);
+    for (k = 0; k < 5; ++k) {
+        double shape = shapes[k], sum = 0.0, sum2 = 0.0, sum3 = 0.0, mean, var, skew;
+        for (i = 0; i < n; ++i) {
+            double x = saferl_budget__sample_gamma(&rng, shape) - shape;
+            CHECK(x + shape >= 0.0);
+            sum += x;
+            sum2 += x * x;
+            sum3 += x * x * x;
+        }
+        mean = sum / n;
+        var = sum2 / n - mean * mean;
+        skew = sum3 / n;
+        CHECK(fabs(mean) <= 5.0 * sqrt(shape / n));
+        CHECK(fabs(var / shape - 1.0) <= 5.0 * sqrt((2.0 + 6.0 / shape) / n)); /* kurtosis 6/k */
+        if (shape >= 1.0) CHECK(fabs(skew - 2.0 * shape) <= 0.1 * 2.0 * shape + 5.0 * sqrt(15.0 * shape * shape * shape / n));
+    }
+}
+
+/* P prompts with hazards q_i ~ Beta(a, b) (b set so the median E[T] is about 700) and n
+   geometric attempts each, censored at horizon; returns the set's H / mean_i E[T_i]. */
+static double make_prompt_set(saferl_rng *rng, int prompts, int n, double a, int horizon,
+                              saferl_budget_summary *summaries) {
+    static saferl_budget_attempt attempts[4096];
+    double inverse_sum = 0.0;
+    int i;
+    for (i = 0; i < prompts; ++i) {
+        double x = saferl_budget__sample_gamma(rng, a), y = saferl_budget__sample_gamma(rng, (a - 1.0 / 3.0) * 700.0);
+        double q = x / (x + y);
+        inverse_sum += 1.0 / q;
+        sample_prompt(rng, q, horizon, n, attempts);
+        saferl_budget_summarize(attempts, (size_t)n, NULL, &summaries[i]);
+    }
+    return (double)horizon * prompts / inverse_sum;
+}
+
+TEST(marginal_likelihood_derivatives_and_maximum) {
+    /* the gradient and hessian in (ln a, ln b) against central differences of the
+       log-likelihood (step 1e-4: truncation about 1e-8 relative), and the fit a maximum */
+    static saferl_budget_summary summaries[40];
+    saferl_budget__beta_fit fit, plus, minus;
+    double successes = 0.0, exposure = 0.0, h = 1e-4;
+    saferl_rng rng;
+    int i, k;
+    saferl_rng_seed(&rng, 31);
+    make_prompt_set(&rng, 40, 8, 3.0, 900, summaries);
+    for (i = 0; i < 40; ++i) {
+        successes += (double)summaries[i].successes;
+        exposure += summaries[i].exposure;
+    }
+    fit.log_a = 0.7;
+    fit.log_b = 7.2;
+    saferl_budget__beta_loglik(summaries, 40, &fit);
+    for (k = 0; k < 2; ++k) {
+        plus = minus = fit;
+        if (k == 0) { plus.log_a += h; minus.log_a -= h; }
+        else { plus.log_b += h; minus.log_b -= h; }
+        saferl_budget__beta_loglik(summaries, 40, &plus);
+        saferl_budget__beta_loglik(summaries, 40, &minus);
+        CHECK_NEAR(fit.gradient[k], (plus.loglik - minus.loglik) / (2 * h), 1e-6 * fabs(fit.gradient[k]) + 1e-6);
+        CHECK_NEAR(fit.hessian[k], (plus.gradient[0] - minus.gradient[0]) / (2 * h), 1e-6 * fabs(fit.hessian[k]));
+        CHECK_NEAR(fit.hessian[k + 1], (plus.gradient[1] - minus.gradient[1]) / (2 * h), 1e-6 * fabs(fit.hessian[k + 1]));
+    }
+    CHECK(saferl_budget__fit_beta(summaries, 40, successes, exposure, &fit));
+    CHECK(fabs(fit.gradient[0]) < 1e-4 && fabs(fit.gradient[1]) < 1e-4);
+    for (k = 0; k < 8; ++k) { /* every neighbour 0.01 away is lower */
+        saferl_budget__beta_fit near = fit;
+        near.log_a += 0.01 * cos(k * 0.785398163397448);
+        near.log_b += 0.01 * sin(k * 0.785398163397448);
+        saferl_budget__beta_loglik(summaries, 40, &near);
+        CHECK(near.loglik < fit.loglik);
+    }
+}
+
+TEST(set_estimate_is_consistent) {
+    /* 2000 attempts a prompt: each E[T_i] is nearly known, the estimate must sit on the set's
+       value and the interval must be narrow; with 8 attempts it is wide but still covers */
+    static saferl_budget_summary summaries[32];
+    static double work[2000];
+    saferl_budget_set_summary set;
+    saferl_budget_desc desc;
+    saferl_rng rng;
+    double truth;
+    memset(&desc, 0, sizeof desc);
+    saferl_rng_seed(&rng, 41);
+    truth = make_prompt_set(&rng, 32, 2000, 3.0, 1500, summaries);
+    CHECK(saferl_budget_set_estimate(summaries, 32, &desc, work, sizeof work, &set) == SAFERL_OK);
+    printf("        32 prompts x 2000: xi %.4f [%.4f, %.4f], truth %.4f, spread %.3f\n", set.xi, set.xi_lo,
+           set.xi_hi, truth, set.spread);
+    CHECK(set.xi_lo <= truth && truth <= set.xi_hi);
+    CHECK((set.xi_hi - set.xi_lo) / truth < 0.1);
+    CHECK(fabs(set.xi / truth - 1.0) < 0.03);
+    CHECK(set.prompts == 32 && set.attempts == 64000 && set.unsolved_prompts == 0 && !set.extrapolated);
+    CHECK(fabs(set.spread - 0.67) < 0.25); /* sqrt(trigamma(3)) = 0.63 */
+    CHECK_NEAR(set.mean_tokens, set.horizon / set.xi, 1e-12);
+}
+
+TEST(set_estimate_interval_coverage) {
+    /* the model holds (hazards Beta, T geometric): 16 prompts of 8 attempts, spread of ln q
+       0.6, about 30% of attempts censored; 1000 replications, 500 draws each; a new prompt
+       set each time, and the truth is that set's H / mean_i E[T_i] */
+    enum { P = 16, N = 8 };
+    static saferl_budget_summary summaries[P];
+    static double work[500];
+    saferl_budget_set_summary set;
+    saferl_budget_desc desc;
+    saferl_rng rng;
+    int r, covered = 0, pooled_covered = 0;
+    memset(&desc, 0, sizeof desc);
+    desc.draws = 500;
+    saferl_rng_seed(&rng, 2027);
+    for (r = 0; r < 1000; ++r) {
+        saferl_budget_summary pooled;
+        double truth = make_prompt_set(&rng, P, N, 3.3, 900, summaries);
+        desc.seed = (uint32_t)r;
+        if (saferl_budget_set_estimate(summaries, P, &desc, work, sizeof work, &set) < 0) continue;
+        covered += set.xi_lo <= truth && truth <= set.xi_hi;
+        saferl_budget_pool(summaries, P, NULL, &pooled);
+        pooled_covered += pooled.xi_lo <= truth && truth <= pooled.xi_hi;
+    }
+    printf("        set coverage %.3f (pooled hazard: %.3f)\n", covered / 1000.0, pooled_covered / 1000.0);
+    CHECK(covered >= 930 && covered <= 970);
+}
+
+TEST(set_estimate_special_cases) {
+    saferl_budget_attempt a[3] = {{0, 1000, 100}, {0, 1000, 300}, {0, 1000, SAFERL_BUDGET_CENSORED}};
+    saferl_budget_attempt none[2] = {{0, 1000, SAFERL_BUDGET_CENSORED}, {0, 700, SAFERL_BUDGET_CENSORED}};
+    saferl_budget_summary s[3], pooled;
+    saferl_budget_set_summary set, before, again;
+    saferl_budget_desc desc;
+    static double work[2000];
+    static saferl_budget_summary many[24];
+    saferl_rng rng;
+    memset(&desc, 0, sizeof desc);
+    CHECK(saferl_budget_set_memory_size(&desc) == 2000 * sizeof(double));
+    /* one prompt: its own estimate */
+    saferl_budget_summarize(a, 3, NULL, &s[0]);
+    CHECK(saferl_budget_set_estimate(s, 1, &desc, work, sizeof work, &set) == SAFERL_OK);
+    CHECK(set.xi == s[0].xi && set.xi_lo == s[0].xi_lo && set.xi_hi == s[0].xi_hi);
+    CHECK_NEAR(set.mean_tokens, 700.0, 1e-12);
+    /* nothing solved anywhere: the bound of the pooled hazard, which Jensen makes a bound
+       on the set's xi too */
+    saferl_budget_summarize(none, 1, NULL, &s[1]);
+    saferl_budget_summarize(none + 1, 1, NULL, &s[2]);
+    CHECK(saferl_budget_set_estimate(s + 1, 2, &desc, work, sizeof work, &set) == SAFERL_BOUND_ONLY);
+    CHECK(saferl_budget_pool(s + 1, 2, NULL, &pooled) == SAFERL_BOUND_ONLY);
+    CHECK(set.xi_is_upper_bound && set.xi == 0.0 && set.xi_hi == pooled.xi_hi);
+    CHECK(isinf(set.mean_tokens) && isinf(set.mean_tokens_hi));
+    /* unsolved prompts among solved ones: estimated by extrapolation, and said so */
+    CHECK(saferl_budget_set_estimate(s, 3, &desc, work, sizeof work, &set) == SAFERL_OK);
+    CHECK(set.unsolved_prompts == 2 && set.extrapolated);
+    /* bad input: an error, the output untouched */
+    memset(&set, 0x5A, sizeof set);
+    before = set;
+    CHECK(saferl_budget_set_estimate(s, 3, &desc, work, sizeof work - 1, &set) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_budget_set_estimate(s, 0, &desc, work, sizeof work, &set) == SAFERL_ERR_NO_DATA);
+    s[2].exposure = NAN;
+    CHECK(saferl_budget_set_estimate(s, 3, &desc, work, sizeof work, &set) == SAFERL_ERR_NOT_FINITE);
+    s[2].exposure = 0.5;
+    CHECK(saferl_budget_set_estimate(s, 3, &desc, work, sizeof work, &set) == SAFERL_ERR_INVALID_ARGUMENT);
+    desc.confidence = 2.0;
+    CHECK(saferl_budget_set_estimate(many, 3, &desc, work, sizeof work, &set) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(memcmp(&set, &before, sizeof set) == 0);
+    /* deterministic from the seed */
+    desc.confidence = 0.0;
+    saferl_rng_seed(&rng, 5);
+    make_prompt_set(&rng, 24, 8, 2.0, 600, many);
+    CHECK(saferl_budget_set_estimate(many, 24, &desc, work, sizeof work, &set) == SAFERL_OK);
+    CHECK(saferl_budget_set_estimate(many, 24, &desc, work, sizeof work, &again) == SAFERL_OK);
+    CHECK(set.xi == again.xi && set.xi_lo == again.xi_lo && set.xi_hi == again.xi_hi);
+    CHECK(set.xi_lo < set.xi && set.xi < set.xi_hi && set.prior_a > 0.0 && set.prior_b > 0.0);
+    CHECK(isfinite(set.spread) && isfinite(set.log_likelihood) && set.method != NULL);
+}
+
 /* ---- simulator --------------------------------------------------------------------------- */
 
 TEST(simulator_is_deterministic_and_learns) {
@@ -738,7 +1081,13 @@ TEST(allocation_happens_only_in_create) {
         saferl_budget_attempt a[3] = {{0, 1000, 100}, {0, 1000, 300}, {0, 1000, SAFERL_BUDGET_CENSORED}};
         saferl_budget_summary s;
         size_t rows, errors;
+        saferl_budget_summary two[2];
+        saferl_budget_set_summary set;
+        static double set_work[4000];
         saferl_budget_summarize(a, 3, NULL, &s);
+        saferl_budget_summarize(a, 2, NULL, &two[0]);
+        saferl_budget_summarize(a + 1, 2, NULL, &two[1]);
+        CHECK(saferl_budget_set_estimate(two, 2, NULL, set_work, sizeof set_work, &set) >= 0);
         saferl_budget_pool(&s, 1, NULL, &s);
         saferl_budget_csv_parse(good_csv, strlen(good_csv), NULL, 0, &rows, NULL, 0, &errors);
     }
@@ -777,10 +1126,19 @@ int main(void) {
     RUN(pass_at_k_matches_enumeration);
     RUN(informative_probability_closed_forms);
     RUN(samples_for_success_is_minimal);
+    RUN(samples_for_success_returns_at_the_extremes);
+    RUN(nan_in_is_an_error_out);
+    RUN(csv_skips_a_byte_order_mark);
     RUN(success_probabilities_and_regimes);
     RUN(xi_interval_coverage);
     RUN(pooled_interval_coverage);
     RUN(geometric_mle_is_consistent);
+    RUN(special_functions_match_their_sums);
+    RUN(gamma_sampler_moments);
+    RUN(marginal_likelihood_derivatives_and_maximum);
+    RUN(set_estimate_is_consistent);
+    RUN(set_estimate_interval_coverage);
+    RUN(set_estimate_special_cases);
     RUN(simulator_is_deterministic_and_learns);
     RUN(simulator_informative_rate_matches_theory);
     RUN(progress_per_token_peak);

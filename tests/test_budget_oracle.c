@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* Kaplan-Meier of saferl_budget.h against statsmodels' SurvfuncRight.
+/* Kaplan-Meier of saferl_budget.h against statsmodels' SurvfuncRight, and the fit behind
+   saferl_budget_set_estimate against scipy (see check_beta_fit below).
 
    build/test_budget_oracle [data_folder [name ...]]
 
@@ -228,6 +229,76 @@ done:
     return ok;
 }
 
+/* ---- the beta-geometric marginal likelihood against scipy -------------------------------- */
+
+static const char *beta_names[] = {"spread", "heavy_censoring", "no_spread", "varied"};
+
+/* eb_<name>_input.csv through the header's parser and per-prompt summaries; the fit and
+   the log-likelihood at a fixed point against scipy's (eb_<name>_expected.csv: the maximum,
+   then the fixed point). The fixed point's value to 1e-11 relative (two implementations of
+   ln B, each good to about 1e-14 a term); the maxima to 1e-9 relative (scipy's stopping
+   rule), where ours may only be higher. Returns 1 when they match. */
+static int check_beta_fit(const char *folder, const char *name) {
+    char in_path[1024], exp_path[1024];
+    saferl_budget_attempt *attempts = NULL, *sorted = NULL;
+    saferl_budget_summary *summaries = NULL;
+    size_t *start = NULL, prompts = 0, i;
+    double want[2][3], successes = 0.0, exposure = 0.0;
+    saferl_budget__beta_fit fit, fixed;
+    long n;
+    int ok = 0, k;
+    FILE *f;
+    snprintf(in_path, sizeof in_path, "%s/eb_%s_input.csv", folder, name);
+    snprintf(exp_path, sizeof exp_path, "%s/eb_%s_expected.csv", folder, name);
+    n = read_attempts(in_path, &attempts);
+    f = fopen(exp_path, "r");
+    if (n < 0 || !f || fscanf(f, "%*[^\n]\n") != 0 ||
+        fscanf(f, "%lf,%lf,%lf\n%lf,%lf,%lf", &want[0][0], &want[0][1], &want[0][2], &want[1][0], &want[1][1],
+               &want[1][2]) != 6) {
+        printf("FAIL  eb_%s: cannot read the fixtures\n", name);
+        goto done;
+    }
+    for (i = 0; i < (size_t)n; ++i)
+        if (attempts[i].prompt + 1 > prompts) prompts = attempts[i].prompt + 1;
+    sorted = (saferl_budget_attempt *)malloc((size_t)n * sizeof *sorted);
+    start = (size_t *)malloc((prompts + 1) * sizeof *start);
+    summaries = (saferl_budget_summary *)malloc(prompts * sizeof *summaries);
+    if (!sorted || !start || !summaries ||
+        saferl_budget_group_by_prompt(attempts, (size_t)n, prompts, sorted, start) != SAFERL_OK) {
+        printf("FAIL  eb_%s: grouping\n", name);
+        goto done;
+    }
+    for (i = 0; i < prompts; ++i) {
+        saferl_budget_summarize(sorted + start[i], start[i + 1] - start[i], NULL, &summaries[i]);
+        successes += (double)summaries[i].successes;
+        exposure += summaries[i].exposure;
+    }
+    fixed.log_a = want[1][0];
+    fixed.log_b = want[1][1];
+    saferl_budget__beta_loglik(summaries, prompts, &fixed);
+    if (!close_rel(fixed.loglik, want[1][2], 1e-11)) {
+        printf("FAIL  eb_%s: log-likelihood at (%g, %g) %.17g, scipy %.17g\n", name, want[1][0], want[1][1],
+               fixed.loglik, want[1][2]);
+        goto done;
+    }
+    k = saferl_budget__fit_beta(summaries, prompts, successes, exposure, &fit);
+    if (!k || fit.loglik < want[0][2] - 1e-9 * fabs(want[0][2]) || !close_rel(fit.loglik, want[0][2], 1e-9)) {
+        printf("FAIL  eb_%s: maximum %.17g at a = %g, b = %g (converged %d); scipy %.17g at a = %g, b = %g\n", name,
+               fit.loglik, exp(fit.log_a), exp(fit.log_b), k, want[0][2], exp(want[0][0]), exp(want[0][1]));
+        goto done;
+    }
+    printf("ok    eb_%s: %zu prompts; maximum %.12g at a = %.5g, b = %.5g (scipy %.12g at a = %.5g, b = %.5g)\n", name,
+           prompts, fit.loglik, exp(fit.log_a), exp(fit.log_b), want[0][2], exp(want[0][0]), exp(want[0][1]));
+    ok = 1;
+done:
+    if (f) fclose(f);
+    free(summaries);
+    free(start);
+    free(sorted);
+    free(attempts);
+    return ok;
+}
+
 int main(int argc, char **argv) {
     const char *folder = argc > 1 ? argv[1] : "tests/data/budget";
     int i, passed = 0, failed = 0;
@@ -236,6 +307,8 @@ int main(int argc, char **argv) {
     } else {
         for (i = 0; i < (int)(sizeof default_names / sizeof default_names[0]); ++i)
             check_dataset(folder, default_names[i]) ? ++passed : ++failed;
+        for (i = 0; i < (int)(sizeof beta_names / sizeof beta_names[0]); ++i)
+            check_beta_fit(folder, beta_names[i]) ? ++passed : ++failed;
     }
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -9,6 +9,8 @@
 #define SAFERL_GP_IMPLEMENTATION
 #include "../saferl_gp.h"
 
+#define SAFEOPT_FINGERPRINT_0_3 0x037b2fc179806f01ull
+
 /* six points in 2-D, three queries: the problem of the sklearn literals below */
 static const double X6[12] = {0.0, 0.5, 1.0, 1.5, 2.0, 0.2, 3.0, 2.5, 1.5, 3.0, 0.4, 2.2};
 static const double Y6[6] = {0.3, -0.2, 0.9, 1.4, -0.7, 0.1};
@@ -501,6 +503,106 @@ TEST(bad_input_is_rejected_and_changes_nothing) {
     saferl_gp_destroy(&gp);
 }
 
+/* Issue 15: y_scale = 1e-320 was accepted and predict returned OK with a NaN mean. Every scale
+   (signal variance, lengthscales, y_scale, a non-zero noise) must be a normal double. */
+TEST(subnormal_scales_are_refused) {
+    const double tiny = 1e-320, ls[2] = {1.0, 1.0}, tiny_ls[2] = {1.0, 1e-320};
+    saferl_gp_desc desc;
+    saferl_gp gp;
+    double q[2] = {0.5, 0.5}, mean, var;
+    memset(&desc, 0, sizeof desc);
+    desc.dim = 2;
+    desc.capacity = 8;
+    desc.ard = 1;
+    desc.lengthscale = ls;
+    desc.y_scale = tiny;
+    CHECK(saferl_gp_create(&gp, &desc) == SAFERL_ERR_INVALID_ARGUMENT);
+    desc.y_scale = 1.0;
+    desc.signal_variance = tiny;
+    CHECK(saferl_gp_create(&gp, &desc) == SAFERL_ERR_INVALID_ARGUMENT);
+    desc.signal_variance = 1.0;
+    desc.noise_variance = tiny;
+    CHECK(saferl_gp_create(&gp, &desc) == SAFERL_ERR_INVALID_ARGUMENT);
+    desc.noise_variance = 0.0;
+    desc.lengthscale = tiny_ls;
+    CHECK(saferl_gp_create(&gp, &desc) == SAFERL_ERR_INVALID_ARGUMENT);
+    desc.lengthscale = ls;
+    CHECK(saferl_gp_create(&gp, &desc) == SAFERL_OK);
+    CHECK(saferl_gp_set_data(&gp, X6, Y6, 6) == SAFERL_OK);
+    CHECK(saferl_gp_set_normalization(&gp, 0.0, tiny) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_gp_set_hyperparameters(&gp, tiny, ls, 0.01) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_gp_set_hyperparameters(&gp, 1.0, tiny_ls, 0.01) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(gp.y_scale == 1.0 && gp.signal_variance == 1.0);
+    CHECK(saferl_gp_predict(&gp, q, 1, &mean, &var) == SAFERL_OK && isfinite(mean) && isfinite(var));
+    saferl_gp_destroy(&gp);
+}
+
+/* A value of a random magnitude: ordinary, tiny, subnormal, huge, zero, negative, NaN, inf. */
+static double random_magnitude(saferl_rng *rng) {
+    static const double menu[] = {1.0, 1e-3, 1e3, 1e-150, 1e-300, 1e-310, 1e150, 1e300, 1.7e308, 0.0, -1.0};
+    uint32_t pick = saferl_rng_bounded(rng, 13);
+    double zero = 0.0;
+    if (pick == 11) return zero / zero;
+    if (pick == 12) return 1.0 / zero;
+    return menu[pick] * (0.5 + saferl_rng_uniform(rng));
+}
+
+/* The contract under a seeded generator of bad and extreme inputs: each call returns an error
+   (and the model keeps its count and factor) or a success whose every number is finite. */
+TEST(random_extreme_inputs_never_give_a_nonfinite_success) {
+    saferl_rng rng;
+    int trial, created = 0, predicted = 0;
+    saferl_rng_seed(&rng, 15);
+    for (trial = 0; trial < 400; ++trial) {
+        double ls[2], x[12], y[6], q[6], mean[3], var[3], lml, grad[5], extra[2], scale, offset;
+        unsigned char memory[8192];
+        saferl_gp_desc desc;
+        saferl_gp_grid grid;
+        saferl_gp gp;
+        uint32_t i, count, epoch;
+        memset(&desc, 0, sizeof desc);
+        desc.dim = 2;
+        desc.capacity = 8;
+        desc.ard = 1;
+        ls[0] = random_magnitude(&rng);
+        ls[1] = saferl_rng_uniform(&rng) < 0.5 ? 1.0 : random_magnitude(&rng);
+        desc.lengthscale = ls;
+        desc.signal_variance = saferl_rng_uniform(&rng) < 0.5 ? 1.0 : random_magnitude(&rng);
+        desc.noise_variance = saferl_rng_uniform(&rng) < 0.5 ? 1e-2 : random_magnitude(&rng);
+        desc.y_scale = saferl_rng_uniform(&rng) < 0.3 ? 1.0 : random_magnitude(&rng);
+        desc.y_offset = saferl_rng_uniform(&rng) < 0.5 ? 0.0 : random_magnitude(&rng);
+        scale = random_magnitude(&rng);
+        for (i = 0; i < 12; ++i) x[i] = 3.0 * saferl_rng_uniform(&rng);
+        for (i = 0; i < 6; ++i) y[i] = scale * (saferl_rng_uniform(&rng) - 0.5);
+        for (i = 0; i < 6; ++i) q[i] = 3.0 * saferl_rng_uniform(&rng);
+        if (saferl_gp_create(&gp, &desc) != SAFERL_OK) continue;
+        created += 1;
+        if (saferl_gp_set_data(&gp, x, y, 5) < 0) CHECK(gp.count == 0);
+        count = gp.count;
+        epoch = gp.factor_epoch;
+        extra[0] = 1.5;
+        extra[1] = 1.5;
+        if (saferl_gp_add(&gp, extra, random_magnitude(&rng)) < 0) CHECK(gp.count == count && gp.factor_epoch == epoch);
+        if (saferl_gp_predict(&gp, q, 3, mean, var) == SAFERL_OK) {
+            predicted += 1;
+            for (i = 0; i < 3; ++i) CHECK(isfinite(mean[i]) && isfinite(var[i]) && var[i] >= 0.0);
+        }
+        if (saferl_gp_log_marginal_likelihood(&gp, &lml) == SAFERL_OK) CHECK(isfinite(lml));
+        if (saferl_gp_log_marginal_likelihood_gradient(&gp, &lml, grad) == SAFERL_OK)
+            for (i = 0; i < 4; ++i) CHECK(isfinite(grad[i]));
+        offset = random_magnitude(&rng);
+        count = gp.count;
+        epoch = gp.factor_epoch;
+        if (saferl_gp_set_normalization(&gp, offset, random_magnitude(&rng)) < 0)
+            CHECK(gp.count == count && gp.factor_epoch == epoch);
+        if (saferl_gp_grid_memory_size(3, 8) <= sizeof memory &&
+            saferl_gp_grid_init(&grid, &gp, q, 3, memory, sizeof memory) == SAFERL_OK)
+            for (i = 0; i < 3; ++i) CHECK(isfinite(grid.mean[i]) && isfinite(grid.var[i]));
+        saferl_gp_destroy(&gp);
+    }
+    CHECK(created > 50 && predicted > 50); /* the generator reaches the calls it means to test */
+}
+
 TEST(empty_model_predicts_the_prior) {
     double ls = 1.0, q = 0.3, mean, var;
     saferl_gp_desc desc;
@@ -546,6 +648,418 @@ TEST(finite_set_beta_matches_the_table) {
     seed[3] = 0;
     CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_ERR_INVALID_ARGUMENT);
     saferl_gp_destroy(&gp);
+}
+
+/* The default beta (zero desc): the one-sided Gaussian tail of the finite-set union bound,
+   against Debian's scipy 1.10 norm.isf(6 delta / (pi^2 t^2 |Z| k)). A relative error e in
+   libm's erfc moves the quantile c by e Q(c) / phi(c) < e / c: 1e-13 leaves room for libms
+   a few hundred ulps off. */
+TEST(default_beta_is_the_gaussian_tail_schedule) {
+    static const struct { uint32_t z, k, t; double delta, scipy, finite_set; } cases[5] = {
+        {100, 1, 1, 0.05, 3.4280528486526807, 4.0245751979588675},
+        {100, 1, 50, 0.05, 5.162886311827531, 5.643163788668395},
+        {2500, 1, 1, 0.05, 4.221046428406264, 4.757620957344338},
+        {10000, 2, 20, 0.1, 5.659311163879495, 6.00034837564436},
+        {961, 1, 60, 0.05, 5.634348076355367, 6.0909927121019},
+    };
+    static double z[10000];
+    unsigned char *seed = (unsigned char *)calloc(10000, 1);
+    double ls = 1.0;
+    saferl_gp gp = make_gp(1, 4, SAFERL_GP_RBF, 0, &ls, 1.0, 0.01);
+    saferl_gp_constraint c[2];
+    int i;
+    for (i = 0; i < 10000; ++i) z[i] = i;
+    seed[0] = 1;
+    c[0].gp = c[1].gp = &gp;
+    c[0].threshold = c[1].threshold = 0.0;
+    c[0].upper = c[1].upper = 0;
+    for (i = 0; i < 5; ++i) {
+        saferl_gp_safeopt_desc d;
+        saferl_gp_safeopt opt;
+        memset(&d, 0, sizeof d); /* beta_rule 0: the default */
+        d.candidates = z;
+        d.candidate_count = cases[i].z;
+        d.objective = &gp;
+        d.constraints = c;
+        d.constraint_count = cases[i].k;
+        d.seed_set = seed;
+        d.delta = cases[i].delta == 0.05 ? 0.0 : cases[i].delta; /* 0 -> 0.05 */
+        CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+        opt.evaluations = cases[i].t - 1;
+        CHECK_NEAR(saferl_gp_safeopt_beta(&opt), cases[i].scipy, 1e-13);
+        if (cases[i].k == 1) {
+            opt.desc.beta_rule = SAFERL_GP_BETA_FINITE_SET;
+            CHECK_NEAR(saferl_gp_safeopt_beta(&opt), cases[i].finite_set, 1e-13);
+        }
+        opt.desc.beta_rule = SAFERL_GP_BETA_CONSTANT; /* the heuristic, by name: 0 -> 2 */
+        CHECK(saferl_gp_safeopt_beta(&opt) == 2.0);
+        saferl_gp_safeopt_destroy(&opt);
+    }
+    saferl_gp_destroy(&gp);
+    free(seed);
+}
+
+/* The constrained-BO closed forms against Debian's scipy 1.10 (norm.cdf differences and
+   (mu - b) Phi(u) + sd phi(u)), with far tails where a careless difference cancels to 0, and
+   EI against its integral E[max(f - b, 0)] = int_b^inf (f - b) N(f; mu, sd^2) df by Simpson's
+   rule on [b, mu + 12 sd] (smooth there; 4000 panels: error below 1e-12 of sd). The forms go
+   through erfc: a few ulps, 1e-13 relative after the differences. */
+TEST(constrained_bo_closed_forms) {
+    static const struct { double mean, var, lower, upper, scipy; } between[5] = {
+        {0.3, 0.49, -0.2, 1.1, 0.6359257834994658},
+        {2.0, 0.04, -1e300, 1.5, 0.006209665325776132},
+        {-1.0, 4.0, 0.5, 1e300, 0.2266273523768682},
+        {40.0, 1.0, 0.0, 30.0, 7.61985302416047e-24}, /* Phi(-10) - Phi(-40) */
+        {-40.0, 1.0, -30.0, 0.0, 7.61985302416047e-24}, /* the mirror image: upper tails */
+    };
+    static const struct { double mean, var, best, scipy; } improvement[4] = {
+        {0.3, 0.49, 0.5, 0.1905810357413501},
+        {1.0, 0.01, 0.2, 0.8},
+        {-3.0, 1.0, 2.0, 5.346165533833177e-08}, /* u = -5: u Phi(u) + phi(u) cancels 1.5 digits */
+        {0.0, 4.0, 0.0, 0.7978845608028654},
+    };
+    int i, k;
+    for (i = 0; i < 5; ++i) {
+        double p = saferl_gp_probability_between(between[i].mean, between[i].var, between[i].lower, between[i].upper);
+        CHECK(fabs(p - between[i].scipy) <= 1e-13 * between[i].scipy);
+    }
+    CHECK(saferl_gp_probability_between(1.0, 0.0, 0.0, 2.0) == 1.0 && saferl_gp_probability_between(3.0, 0.0, 0.0, 2.0) == 0.0);
+    CHECK(saferl_gp_probability_between(1.0, 1.0, 2.0, 0.0) == 0.0); /* empty interval */
+    for (i = 0; i < 4; ++i) {
+        const double mu = improvement[i].mean, sd = sqrt(improvement[i].var), b = improvement[i].best;
+        const double ei = saferl_gp_expected_improvement(mu, improvement[i].var, b);
+        const double top = mu + 12.0 * sd > b ? mu + 12.0 * sd : b, h = (top - b) / 4000.0;
+        double integral = 0.0;
+        CHECK(fabs(ei - improvement[i].scipy) <= 1e-13 * improvement[i].scipy);
+        for (k = 0; k <= 4000; ++k) {
+            double f = b + k * h, w = (k == 0 || k == 4000) ? 1.0 : (k % 2 ? 4.0 : 2.0);
+            integral += w * (f - b) * exp(-0.5 * (f - mu) * (f - mu) / (sd * sd)) / (sd * 2.5066282746310002);
+        }
+        integral *= h / 3.0;
+        CHECK(fabs(ei - integral) <= 1e-12 * sd);
+    }
+    CHECK(saferl_gp_expected_improvement(1.5, 0.0, 1.0) == 0.5 && saferl_gp_expected_improvement(0.5, 0.0, 1.0) == 0.0);
+}
+
+/* The constrained-EI rules pick what their definitions say, recomputed here from the grids'
+   posteriors and the closed forms: first (nothing known feasible) the most likely feasible
+   candidate, then EI x P(feasible) or EI over the known-feasible candidates; no seed needed. */
+TEST(constrained_ei_rules_choose_by_their_definitions) {
+    enum { M = 61 };
+    double ls = 0.15, z[M];
+    int rule, t;
+    for (t = 0; t < M; ++t) z[t] = t / 60.0;
+    for (rule = SAFERL_GP_CONSTRAINED_EI; rule <= SAFERL_GP_CHANCE_CONSTRAINED_EI; ++rule) {
+        saferl_gp f = make_gp(1, 32, SAFERL_GP_RBF, 0, &ls, 1.0, 1e-4), g = make_gp(1, 32, SAFERL_GP_RBF, 0, &ls, 1.0, 1e-4);
+        saferl_gp_constraint c;
+        saferl_gp_safeopt_desc d;
+        saferl_gp_safeopt opt;
+        int saw_feasibility = 0, saw_improvement = 0;
+        c.gp = &g;
+        c.threshold = 0.3; /* g >= 0.3: at the prior (mean 0, sd 1) nothing is known feasible */
+        c.upper = 0;
+        memset(&d, 0, sizeof d);
+        d.candidates = z;
+        d.candidate_count = M;
+        d.objective = &f;
+        d.constraints = &c;
+        d.constraint_count = 1;
+        d.rule = (saferl_gp_safe_rule)rule;
+        CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK); /* seed_set NULL */
+        for (t = 0; t < 12; ++t) {
+            saferl_gp_safeopt_step st;
+            const saferl_gp_grid *fg = &opt.grid[0], *gg = &opt.grid[1];
+            double incumbent = -HUGE_VAL, best_value = -1.0, x, fv, gv;
+            uint32_t k, expected = M;
+            CHECK(saferl_gp_safeopt_next(&opt, &st) == SAFERL_OK);
+            for (k = 0; k < M; ++k) {
+                double p = saferl_gp_probability_between(gg->mean[k], gg->var[k], 0.3, HUGE_VAL);
+                if (p >= 0.95 && fg->mean[k] > incumbent) incumbent = fg->mean[k];
+            }
+            for (k = 0; k < M; ++k) {
+                double p = saferl_gp_probability_between(gg->mean[k], gg->var[k], 0.3, HUGE_VAL), a;
+                if (incumbent == -HUGE_VAL) a = p;
+                else if (rule == SAFERL_GP_CONSTRAINED_EI) a = p * saferl_gp_expected_improvement(fg->mean[k], fg->var[k], incumbent);
+                else a = p >= 0.95 ? saferl_gp_expected_improvement(fg->mean[k], fg->var[k], incumbent) : -1.0;
+                if (a > best_value) {
+                    best_value = a;
+                    expected = k;
+                }
+            }
+            CHECK(st.index == expected);
+            CHECK(st.choice == (incumbent == -HUGE_VAL ? SAFERL_GP_CHOSE_FEASIBILITY : SAFERL_GP_CHOSE_EXPECTED_IMPROVEMENT));
+            saw_feasibility += st.choice == SAFERL_GP_CHOSE_FEASIBILITY;
+            saw_improvement += st.choice == SAFERL_GP_CHOSE_EXPECTED_IMPROVEMENT;
+            if (rule == SAFERL_GP_CHANCE_CONSTRAINED_EI && st.choice == SAFERL_GP_CHOSE_EXPECTED_IMPROVEMENT)
+                CHECK(st.feasibility >= 0.95);
+            x = z[st.index];
+            fv = sin(6.0 * x);
+            gv = 1.0 - 4.0 * (x - 0.5) * (x - 0.5);
+            CHECK(saferl_gp_safeopt_observe(&opt, st.index, fv, &gv) == SAFERL_OK);
+        }
+        CHECK(saw_feasibility >= 1 && saw_improvement >= 5);
+        saferl_gp_safeopt_destroy(&opt);
+        saferl_gp_destroy(&g);
+        saferl_gp_destroy(&f);
+    }
+}
+
+/* A function drawn (approximately) from the RBF prior of lengthscale ls on R^dim: random
+   Fourier features (Rahimi and Recht 2007), sqrt(2 / M) sum_j w_j cos(omega_j . x + b_j). */
+typedef struct fourier_function {
+    int dim, features;
+    double omega[400 * 8], phase[400], weight[400];
+} fourier_function;
+
+static void fourier_draw(fourier_function *f, int dim, double ls, saferl_rng *rng) {
+    int j, k;
+    f->dim = dim;
+    f->features = 400;
+    for (j = 0; j < f->features; ++j) {
+        for (k = 0; k < dim; ++k) f->omega[j * dim + k] = saferl_rng_normal(rng) / ls;
+        f->phase[j] = 6.283185307179586 * saferl_rng_uniform(rng);
+        f->weight[j] = saferl_rng_normal(rng);
+    }
+}
+
+static double fourier_value(const fourier_function *f, const double *x) {
+    double s = 0.0;
+    int j, k;
+    for (j = 0; j < f->features; ++j) {
+        double a = f->phase[j];
+        for (k = 0; k < f->dim; ++k) a += f->omega[j * f->dim + k] * x[k];
+        s += f->weight[j] * cos(a);
+    }
+    return sqrt(2.0 / f->features) * s;
+}
+
+/* The continuous-domain optimiser on 2-D prior draws with the safe beta: no evaluation where
+   the true g < 0, every proposal in the box and on the lattice (or a known-safe point), the
+   safe set growing past the seed; bad descs refused. */
+TEST(swarm_stays_safe_in_a_continuous_box) {
+    static fourier_function f, g;
+    const double lower[2] = {0.0, 0.0}, upper[2] = {1.0, 1.0};
+    double ls = 0.2;
+    int draw, violations = 0, moved = 0;
+    for (draw = 0; draw < 3; ++draw) {
+        saferl_gp fgp = make_gp(2, 24, SAFERL_GP_RBF, 0, &ls, 1.0, 0.0025), ggp = make_gp(2, 24, SAFERL_GP_RBF, 0, &ls, 1.0, 0.0025);
+        saferl_gp_constraint c;
+        saferl_gp_swarm_desc d;
+        saferl_gp_swarm swarm;
+        saferl_rng rng;
+        double seed[2], x[2], best[2];
+        int t, k;
+        saferl_rng_seed(&rng, (uint32_t)(300 + draw));
+        fourier_draw(&f, 2, ls, &rng);
+        do {
+            fourier_draw(&g, 2, ls, &rng);
+            for (t = 0; t < 200; ++t) {
+                seed[0] = saferl_rng_uniform(&rng);
+                seed[1] = saferl_rng_uniform(&rng);
+                if (fourier_value(&g, seed) >= 1.0) break;
+            }
+        } while (t == 200);
+        c.gp = &ggp;
+        c.threshold = 0.0;
+        c.upper = 0;
+        memset(&d, 0, sizeof d);
+        d.objective = &fgp;
+        d.constraints = &c;
+        d.constraint_count = 1;
+        d.lower = lower;
+        d.upper = upper;
+        d.seeds = seed;
+        d.seed_count = 1;
+        d.samples = 300;
+        d.expander_test = SAFERL_GP_EXPAND_GP;
+        d.seed = (uint32_t)draw;
+        CHECK(saferl_gp_swarm_create(&swarm, &d) == SAFERL_OK);
+        for (t = 0; t < 20; ++t) {
+            double fv, gv;
+            CHECK(saferl_gp_swarm_next(&swarm, x, NULL) == SAFERL_OK);
+            {
+                int on_lattice = 1;
+                for (k = 0; k < 2; ++k) {
+                    double cell = x[k] * 1023.0;
+                    CHECK(x[k] >= 0.0 && x[k] <= 1.0);
+                    on_lattice &= fabs(cell - floor(cell + 0.5)) < 1e-9;
+                }
+                CHECK(on_lattice || (x[0] == seed[0] && x[1] == seed[1]));
+            }
+            violations += fourier_value(&g, x) < 0.0;
+            moved += x[0] != seed[0] || x[1] != seed[1];
+            fv = fourier_value(&f, x) + 0.05 * saferl_rng_normal(&rng);
+            gv = fourier_value(&g, x) + 0.05 * saferl_rng_normal(&rng);
+            CHECK(saferl_gp_swarm_observe(&swarm, fv, &gv) == SAFERL_OK);
+        }
+        CHECK(saferl_gp_swarm_best(&swarm, best) == SAFERL_OK && fourier_value(&g, best) >= 0.0);
+        CHECK(swarm.safe_count == 21);
+        saferl_gp_swarm_destroy(&swarm);
+        /* bad descs */
+        {
+            double outside[2] = {1.5, 0.5};
+            d.seeds = outside;
+            CHECK(saferl_gp_swarm_create(&swarm, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+            d.seeds = seed;
+            d.lower = upper;
+            CHECK(saferl_gp_swarm_create(&swarm, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+            d.lower = lower;
+            d.lattice = 1;
+            CHECK(saferl_gp_swarm_create(&swarm, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+        }
+        saferl_gp_destroy(&ggp);
+        saferl_gp_destroy(&fgp);
+    }
+    printf("        swarm, 2-D prior draws: 3 runs of 20 evaluations, %d violations, %d evaluations away from the seed\n",
+           violations, moved);
+    CHECK(violations == 0);
+    CHECK(moved > 10);
+}
+
+/* Issue 24: with one GP as objective and constraint, observe kept the objective value and
+   dropped the constraint value. One GP is one function: differing values are refused. */
+TEST(one_gp_as_objective_and_constraint_takes_one_value) {
+    double ls = 1.0, z[5] = {0.0, 1.0, 2.0, 3.0, 4.0}, same = 0.7, other = 0.2, pair[2];
+    unsigned char seed[5] = {0, 0, 1, 0, 0};
+    saferl_gp gp = make_gp(1, 8, SAFERL_GP_RBF, 0, &ls, 1.0, 0.01), cost = make_gp(1, 8, SAFERL_GP_RBF, 0, &ls, 1.0, 0.01);
+    saferl_gp_constraint c[3];
+    saferl_gp_safeopt_desc d;
+    saferl_gp_safeopt opt;
+    c[0].gp = &gp;
+    c[0].threshold = 0.0;
+    c[0].upper = 0;
+    c[1].gp = &cost;
+    c[1].threshold = 1.0;
+    c[1].upper = 1;
+    c[2] = c[1];
+    c[2].threshold = 2.0;
+    memset(&d, 0, sizeof d);
+    d.candidates = z;
+    d.candidate_count = 5;
+    d.objective = &gp;
+    d.constraints = c;
+    d.constraint_count = 1;
+    d.seed_set = seed;
+    CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+    CHECK(saferl_gp_safeopt_observe(&opt, 2, same, &other) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(gp.count == 0 && opt.evaluations == 0);
+    CHECK(saferl_gp_safeopt_observe(&opt, 2, same, &same) == SAFERL_OK);
+    CHECK(gp.count == 1 && gp.y[0] == same && opt.evaluations == 1);
+    saferl_gp_safeopt_destroy(&opt);
+    /* two constraints on one cost GP: one cost value */
+    d.constraints = c + 1;
+    d.constraint_count = 2;
+    CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+    pair[0] = 0.5;
+    pair[1] = 0.6;
+    CHECK(saferl_gp_safeopt_observe(&opt, 2, same, pair) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(cost.count == 0 && gp.count == 1);
+    pair[1] = 0.5;
+    CHECK(saferl_gp_safeopt_observe(&opt, 2, same, pair) == SAFERL_OK);
+    CHECK(cost.count == 1 && cost.y[0] == 0.5 && gp.count == 2);
+    saferl_gp_safeopt_destroy(&opt);
+    saferl_gp_destroy(&cost);
+    saferl_gp_destroy(&gp);
+}
+
+/* FNV-1a over bytes: the fingerprint of a sequence of choices and sets. */
+static uint64_t fingerprint(uint64_t h, const void *data, size_t size) {
+    const unsigned char *p = (const unsigned char *)data;
+    size_t i;
+    for (i = 0; i < size; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Every rule, expander test and option of the safe optimiser on 1-D and 2-D grids, with
+   values computed from + and * only and uniform noise (bit-identical on every platform), and
+   constant betas: the fingerprint of every step's choice, counts and set flags. Its value was
+   recorded from saferl_gp.h 0.3.0, before saferl_gp_safeopt_next was split into the paper's
+   sets: the split (and anything later) must make the same choices, bit for bit. */
+static uint64_t safeopt_choices_fingerprint(uint32_t *chosen) {
+    enum { SIDE = 9, M2 = SIDE * SIDE, M1 = 41, STEPS = 14 };
+    static double z1[M1], z2[2 * M2];
+    uint64_t h = 14695981039346656037ull;
+    int i, config;
+    for (i = 0; i < M1; ++i) z1[i] = 0.1 * i;
+    for (i = 0; i < M2; ++i) {
+        z2[2 * i] = 0.25 * (i % SIDE);
+        z2[2 * i + 1] = 0.25 * (i / SIDE);
+    }
+    for (config = 0; config < 2 * 3 * 3 * 8; ++config) {
+        const int dim = 1 + config % 2, rule = (config / 2) % 3, test = (config / 6) % 3, options = config / 18;
+        const uint32_t m = dim == 1 ? M1 : M2;
+        const double *z = dim == 1 ? z1 : z2;
+        double ls = dim == 1 ? 0.6 : 0.8;
+        unsigned char seed[M2];
+        saferl_gp f = make_gp((uint32_t)dim, STEPS + 1, SAFERL_GP_RBF, 0, &ls, 1.0, 1e-3);
+        saferl_gp g = make_gp((uint32_t)dim, STEPS + 1, SAFERL_GP_MATERN52, 0, &ls, 1.0, 1e-3);
+        saferl_gp_constraint c[2];
+        saferl_gp_safeopt_desc d;
+        saferl_gp_safeopt opt;
+        saferl_rng rng;
+        int t;
+        saferl_rng_seed(&rng, (uint32_t)config);
+        for (i = 0; i < (int)m; ++i) {
+            const double *x = z + (size_t)i * dim;
+            double r2 = (x[0] - 1.2) * (x[0] - 1.2) + (dim == 2 ? (x[1] - 1.0) * (x[1] - 1.0) : 0.0);
+            seed[i] = r2 < 0.05;
+        }
+        c[0].gp = &g; /* g(x) = 1 - |x - (1.2, 1)|^2 >= 0.2 */
+        c[0].threshold = 0.2;
+        c[0].upper = 0;
+        c[1].gp = (options & 4) ? &f : &g; /* a cost on the objective's GP, or a second bound on g */
+        c[1].threshold = (options & 4) ? 1.5 : 0.9;
+        c[1].upper = 1;
+        memset(&d, 0, sizeof d);
+        d.candidates = z;
+        d.candidate_count = m;
+        d.objective = &f;
+        d.constraints = c;
+        d.constraint_count = 1 + ((options & 4) != 0);
+        d.seed_set = seed;
+        d.rule = (saferl_gp_safe_rule)rule;
+        d.expander_test = (saferl_gp_expander_test)test;
+        d.lipschitz = 2.0;
+        d.beta_rule = SAFERL_GP_BETA_CONSTANT;
+        d.beta = (options & 1) ? 3.0 : 2.0;
+        d.no_intersection = (options & 2) != 0;
+        d.recompute_safe_set = (options & 2) != 0;
+        d.full_sets = (config % 5) == 0;
+        d.stage_tolerance = 0.2;
+        d.stage1_steps = (options & 1) ? 6 : 0;
+        CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+        for (t = 0; t < STEPS; ++t) {
+            saferl_gp_safeopt_step st;
+            const double *x;
+            double r2, fv, gv[2];
+            CHECK(saferl_gp_safeopt_next(&opt, &st) == SAFERL_OK);
+            chosen[st.choice] += 1;
+            h = fingerprint(h, &st.index, sizeof st.index);
+            h = fingerprint(h, &st.choice, sizeof st.choice);
+            h = fingerprint(h, &st.stage, sizeof st.stage);
+            h = fingerprint(h, &st.safe_count, 4 * sizeof st.safe_count); /* safe, maximizer, expander counts, tests */
+            h = fingerprint(h, opt.flags, m);
+            x = z + (size_t)st.index * dim;
+            r2 = (x[0] - 1.2) * (x[0] - 1.2) + (dim == 2 ? (x[1] - 1.0) * (x[1] - 1.0) : 0.0);
+            fv = x[0] * (2.0 - x[0]) + 0.05 * (saferl_rng_uniform(&rng) - 0.5);
+            gv[0] = 1.0 - r2 + 0.05 * (saferl_rng_uniform(&rng) - 0.5);
+            gv[1] = (options & 4) ? fv : gv[0];
+            CHECK(saferl_gp_safeopt_observe(&opt, st.index, fv, gv) == SAFERL_OK);
+        }
+        saferl_gp_safeopt_destroy(&opt);
+        saferl_gp_destroy(&g);
+        saferl_gp_destroy(&f);
+    }
+    return h;
+}
+
+TEST(safeopt_choices_are_those_of_0_3) {
+    uint32_t chosen[4] = {0, 0, 0, 0};
+    uint64_t h = safeopt_choices_fingerprint(chosen);
+    printf("        fingerprint of 144 configurations x 14 steps: %016llx (%u expanders, %u maximisers, %u UCB)\n",
+           (unsigned long long)h, chosen[0], chosen[1], chosen[2]);
+    CHECK(chosen[0] > 100 && chosen[1] > 100 && chosen[2] > 100); /* every kind of choice is covered */
+    CHECK(h == SAFEOPT_FINGERPRINT_0_3);
 }
 
 /* A function drawn from the GP prior on the grid (the model is then well specified). */
@@ -1070,8 +1584,16 @@ int main(void) {
     RUN(fantasy_update_equals_adding_the_point);
     RUN(fit_raises_the_likelihood_to_a_stationary_point);
     RUN(bad_input_is_rejected_and_changes_nothing);
+    RUN(subnormal_scales_are_refused);
+    RUN(random_extreme_inputs_never_give_a_nonfinite_success);
     RUN(empty_model_predicts_the_prior);
     RUN(finite_set_beta_matches_the_table);
+    RUN(default_beta_is_the_gaussian_tail_schedule);
+    RUN(constrained_bo_closed_forms);
+    RUN(constrained_ei_rules_choose_by_their_definitions);
+    RUN(one_gp_as_objective_and_constraint_takes_one_value);
+    RUN(swarm_stays_safe_in_a_continuous_box);
+    RUN(safeopt_choices_are_those_of_0_3);
     RUN(safeopt_never_violates_and_finds_the_safe_optimum);
     RUN(stageopt_safe_ucb_and_lipschitz_never_violate);
     RUN(pls_online_stage_stays_within_the_budget);

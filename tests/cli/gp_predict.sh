@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Black-box test of examples/gp_predict: tests/cli/gp_predict.sh path/to/gp_predict
 # Expected values are scikit-learn's (tests/oracle/gp_sklearn.py wrote tests/data/gp/cli_*),
-# compared to 1e-9 relative to the largest magnitude of each column.
+# compared relative to the largest magnitude of each column, to max(1e-9, 1e-15 cond(K + noise I))
+# with cond from tests/data/gp/cli_conditioning.txt (two correct solvers differ by ~eps cond).
 set -u
 BIN=${1:?usage: tests/cli/gp_predict.sh path/to/gp_predict}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -10,16 +11,19 @@ DATA=$ROOT/tests/data/gp
 
 
 
-# close NAME EXPECTED.csv: stdout equals the file's mean,var rows to 1e-9 of each column's top
+# close NAME EXPECTED.csv: stdout equals the file's mean,var rows to the problem's tolerance
 close() {
-    local msg
+    local msg cond
     if [ "$status" -ne 0 ]; then bad "$1" "exit $status: $(head -c 300 "$TMP/err")"; return; fi
-    if msg=$(awk -F, 'NR == FNR { m[FNR] = $1; v[FNR] = $2; n = FNR
+    cond=$(awk -v f="$(basename "$2")" '$1 == f { print $2 }' "$DATA/cli_conditioning.txt")
+    [ -n "$cond" ] || { bad "$1" "no condition number for $(basename "$2") in cli_conditioning.txt"; return; }
+    if msg=$(awk -F, -v cond="$cond" 'BEGIN { tol = 1e-15 * cond; if (tol < 1e-9) tol = 1e-9 }
+             NR == FNR { m[FNR] = $1; v[FNR] = $2; n = FNR
                                   if ((($1 < 0) ? -$1 : $1) > tm) tm = ($1 < 0) ? -$1 : $1
                                   if ((($2 < 0) ? -$2 : $2) > tv) tv = ($2 < 0) ? -$2 : $2; next }
              { rows++; if (NF != 2) { print "line " FNR ": " NF " fields"; exit 1 }
                dm = $1 - m[FNR]; dv = $2 - v[FNR]; if (dm < 0) dm = -dm; if (dv < 0) dv = -dv
-               if (dm > 1e-9 * (tm > 1 ? tm : 1) || dv > 1e-9 * (tv > 1 ? tv : 1)) { print "line " FNR ": " $0 " vs " m[FNR] "," v[FNR]; exit 1 }
+               if (dm > tol * tm || dv > tol * tv) { print "line " FNR ": " $0 " vs " m[FNR] "," v[FNR]; exit 1 }
                if (length($1) < 15 && $1 != 0) { print "line " FNR ": not 17 significant digits: " $1; exit 1 } }
              END { if (rows != n) { print rows " rows, expected " n; exit 1 } }' "$2" "$TMP/out"); then
         ok "$1"
@@ -93,5 +97,15 @@ if [ "$status" -eq 0 ] && ! grep -qi nan "$TMP/out" && [ "$(wc -l <"$TMP/out")" 
 else
     bad "duplicate points without noise" "$(cat "$TMP/out" "$TMP/err" | head -c 300)"
 fi
+
+# Issue 15: repeated and inapplicable flags, the byte-order mark, failed writes
+usage_error "--noise-var twice: usage error (was last-wins)" --kernel rbf --lengthscale 1 --signal-var 1 --noise-var 0.1 --noise-var 0.2 "$T" "$Q"
+usage_error "--fit twice: usage error" --kernel rbf --lengthscale 1 --signal-var 1 --noise-var 0.1 --fit --fit "$T" "$Q"
+usage_error "--restarts without --fit: usage error (was ignored)" --kernel rbf --lengthscale 1 --signal-var 1 --noise-var 0.1 --restarts 3 "$T" "$Q"
+usage_error "--signal-var inf: usage error" --kernel rbf --lengthscale 1 --signal-var inf --noise-var 0.1 "$T" "$Q"
+printf '\357\273\277' | cat - "$T" >"$TMP/bom_train.csv"
+run --kernel rbf --lengthscale 0.8 --signal-var 1.5 --noise-var 1e-3 "$TMP/bom_train.csv" "$Q"
+close "training file with a BOM: the same predictions" "$DATA/cli_expected_rbf.csv"
+stdout_full "stdout on /dev/full: exit 1" --kernel rbf --lengthscale 0.8 --signal-var 1.5 --noise-var 1e-3 "$T" "$Q"
 
 finish

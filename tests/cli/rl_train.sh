@@ -63,7 +63,29 @@ else
 fi
 for args in "--env mujoco" "--env cliff --algo focops-x" "--env cliff --seed -1" "--env cliff --steps abc" "--env cliff --bogus 1" "--algo ppo" "--env cliff --algo flip" "--env cliff --algo flip --cost-limits 0.1,x" "--env cliff --algo flip --cost-limits 0.1 --constraint odd"; do
     # shellcheck disable=SC2086
-    run $args --png "$TMP/x.png"
-    if [ "$status" -ne 0 ] && [ -s "$TMP/err" ] && grep -q "rl_train:" "$TMP/err"; then ok "rejects: $args"; else bad "rejects: $args" "status $status"; fi
+    usage_error "rejects: $args" $args --cost-limit 1 --png "$TMP/x.png"
 done
+# Bad arguments (issue 15): each was silently ignored, truncated or last-wins
+usage_error "--constraint without --algo flip: usage error (was ignored)" --env cliff --cost-limit 1 --constraint violation --steps 1000
+usage_error "--seed 1.7: usage error (was seed 1)" --env cliff --cost-limit 1 --seed 1.7 --steps 1000
+usage_error "--seed 4294967296: usage error" --env cliff --cost-limit 1 --seed 4294967296 --steps 1000
+usage_error "--steps 5e9: usage error" --env cliff --cost-limit 1 --steps 5e9
+usage_error "--cost-limit twice: usage error (was last-wins)" --env cliff --cost-limit 1 --cost-limit 2 --steps 1000
+usage_error "--cost-limit inf: usage error" --env cliff --cost-limit inf --steps 1000
+usage_error "--cost-limit missing: usage error (it states the problem)" --env cliff --steps 1000
+usage_error "--save with --algo flip: usage error" --env cliff --algo flip --cost-limits 0.1 --cost-limit 1 --save "$TMP/x.bin"
+usage_error "--envs 0: usage error" --env cliff --cost-limit 1 --envs 0
+# Failed writes: exit 1 naming the file and the reason; the old file kept
+short="--env cliff --algo ppo-lag --cost-limit 0.2 --seed 3 --steps 1000 --steps-per-epoch 1000"
+# shellcheck disable=SC2086
+stdout_full "stdout on /dev/full: exit 1" $short --png "$TMP/y.png"
+# shellcheck disable=SC2086
+data_error "--save /dev/full: exit 1 with the reason" "/dev/full: No space left on device" $short --save /dev/full --png "$TMP/y.png"
+# shellcheck disable=SC2086
+data_error "--png /dev/full: exit 1 with the reason" "/dev/full: No space left on device" $short --png /dev/full
+mount_full
+# shellcheck disable=SC2086
+full_disk "--save on a full disk: exit 1, the old policy kept (was a truncated file)" "$FULL/p.bin" $short --save "$FULL/p.bin" --png "$TMP/y.png"
+# shellcheck disable=SC2086
+full_disk "--png on a full disk: exit 1, the old file kept" "$FULL/c.png" $short --png "$FULL/c.png"
 finish

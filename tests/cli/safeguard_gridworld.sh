@@ -92,4 +92,49 @@ if [ "$status" -eq 0 ] && grep -q 'sure shield: realisable' "$TMP/out" &&
     ok "no slips: realisable, zero violations with the shield"
 else bad "no slips: realisable, zero violations with the shield" "$(cat "$TMP/out" "$TMP/err")"; fi
 
+# Bad arguments (issue 15): each once crashed, hung or ran with a wrapped or truncated value
+usage_error "--threshold inf: usage error (was a segfault)" --threshold inf --seeds 1 --episodes 8
+usage_error "--threshold 2: usage error (was a segfault)" --threshold 2 --seeds 1 --episodes 8
+usage_error "--threshold nan: usage error" --threshold nan --seeds 1 --episodes 8
+usage_error "--horizon 0: usage error (was a segfault)" --horizon 0 --seeds 1 --episodes 8
+usage_error "--seeds -1: usage error (was a hang)" --seeds -1 --episodes 8
+usage_error "--horizon -1: usage error (was a hang)" --horizon -1 --seeds 1 --episodes 8
+usage_error "--episodes -1: usage error (was 99 episodes and exit 0)" --seeds 1 --episodes -1
+usage_error "--episodes 5e9: usage error (was 5)" --seeds 1 --episodes 5e9
+usage_error "--episodes 4294967297: usage error (no wrap)" --seeds 1 --episodes 4294967297
+usage_error "--seeds 1.7: usage error" --seeds 1.7 --episodes 8
+usage_error "--seeds ' 1': usage error" --seeds ' 1' --episodes 8
+usage_error "--slip abc: usage error (was 0)" --slip abc --seeds 1 --episodes 8
+usage_error "--slip 0.5x: usage error" --slip 0.5x --seeds 1 --episodes 8
+usage_error "--seeds twice: usage error" --seeds 1 --seeds 2 --episodes 8
+usage_error "--legend with other options: usage error" --legend --seeds 1
+usage_error "--game with --map: usage error" --game "$TMP/corridor.txt" --rule 'G !lava' --map "$ROOT/examples/maps/river.txt"
+usage_error "--game without --rule: usage error" --game "$TMP/corridor.txt"
+usage_error "unknown option: usage error" --seed 1
+usage_error "a flag without its value: usage error" --seeds
+usage_error "--setup other: usage error" --setup other --seeds 1 --episodes 8
+usage_error "--map with --setup official: usage error" --setup official --map "$ROOT/examples/maps/river.txt" --seeds 1 --episodes 8
+# The official set-up: its 10x10 layout 1, every row of the table
+run --setup official --seeds 1 --episodes 12
+if [ "$status" -eq 0 ] && grep -q '^official set-up: map 10x10, slip 0.05, all labels shifted together' "$TMP/out" &&
+   [ "$(grep -cE '^(no safeguard|final safeguard reward|shield \+ reward|progressive curriculum|curriculum, (same-rule transfer|no transfer|official learner)|zero-shot, official learner) ' "$TMP/out")" -eq 8 ]; then
+    ok "official set-up: its map and eight rows"
+else bad "official set-up: its map and eight rows" "status $status $(cat "$TMP/out" "$TMP/err")"; fi
+# A UTF-8 byte-order mark is not part of the text
+printf '\357\273\277' | cat - "$TMP/corridor.txt" >"$TMP/bom.txt"
+run --game "$TMP/bom.txt" --rule 'G !lava'
+if [ "$status" -eq 0 ] && grep -qx 'state 1 0 rank 0 allowed 1' "$TMP/out"; then ok "game file with a BOM"; else bad "game file with a BOM" "$(cat "$TMP/err")"; fi
+printf '\357\273\277' | cat - "$ROOT/examples/maps/river.txt" >"$TMP/bom_map.txt"
+run --map "$TMP/bom_map.txt" --seeds 1 --episodes 8 --slip 0
+if [ "$status" -eq 0 ] && grep -q 'sure shield: realisable' "$TMP/out"; then ok "map with a BOM"; else bad "map with a BOM" "$(cat "$TMP/err")"; fi
+# Failed writes: exit 1 with the path and the reason, the old file kept
+stdout_full "stdout on /dev/full: exit 1" --game "$TMP/corridor.txt" --rule 'G !lava'
+run --map "$ROOT/examples/maps/river.txt" --seeds 1 --episodes 8 --png /dev/full
+if [ "$status" -eq 1 ] && grep -q '/dev/full: No space left on device' "$TMP/err" && [ -c /dev/full ]; then
+    ok "--png /dev/full: exit 1, the device left a device"
+else bad "--png /dev/full" "status $status $(cat "$TMP/err")"; fi
+data_error "--png into a missing folder: exit 1 with the reason" "No such file or directory" --map "$ROOT/examples/maps/river.txt" --seeds 1 --episodes 8 --png "$TMP/no/such/dir/x.png"
+mount_full
+full_disk "--png on a full disk: exit 1, the old file kept" "$FULL/map.png" --map "$ROOT/examples/maps/river.txt" --seeds 1 --episodes 8 --png "$FULL/map.png"
+
 finish

@@ -47,10 +47,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(again);
     }
     for (i = 0; i < policy.observation_dim; ++i) obs[i] = (float)(i % 7) * 0.25f - 0.75f;
-    CHECK(saferl_rl_policy_act(&policy, obs, action, NULL) == SAFERL_OK);
-    if (policy.action_kind == SAFERL_RL_DISCRETE) CHECK(action[0] >= 0.0f && action[0] < (float)policy.action_dim);
-    else
-        for (i = 0; i < policy.action_dim; ++i) CHECK(action[i] >= -1.0f && action[i] <= 1.0f);
+    { /* a context of exactly the documented size: ASan sees any overflow; loaded policies act finitely */
+        saferl_rl_policy_context context;
+        size_t context_size = saferl_rl_policy_context_memory_size(&policy);
+        void *context_memory = malloc(context_size);
+        if (context_memory) {
+            CHECK(saferl_rl_policy_context_init(&context, context_memory, context_size) == SAFERL_OK);
+            CHECK(saferl_rl_policy_act(&policy, &context, obs, action, NULL) == SAFERL_OK);
+            if (policy.action_kind == SAFERL_RL_DISCRETE) CHECK(action[0] >= 0.0f && action[0] < (float)policy.action_dim);
+            else
+                for (i = 0; i < policy.action_dim; ++i) CHECK(action[i] >= -1.0f && action[i] <= 1.0f);
+            free(context_memory);
+        }
+    }
     free(memory);
     return 0;
 }

@@ -94,7 +94,7 @@ GLUE_EXPORT demo *gp_demo_create(int dim, int side, double lo, double hi, const 
     sd.rule = (saferl_gp_safe_rule)rule;
     sd.expander_test = (saferl_gp_expander_test)expander;
     sd.lipschitz = lipschitz;
-    sd.beta_rule = beta > 0 ? SAFERL_GP_BETA_CONSTANT : SAFERL_GP_BETA_FINITE_SET;
+    sd.beta_rule = beta > 0 ? SAFERL_GP_BETA_CONSTANT : SAFERL_GP_BETA_GAUSSIAN_TAIL;
     sd.beta = beta > 0 ? beta : 2.0;
     sd.full_sets = 1; /* test every expander candidate: the picture shows them all */
     if ((r = saferl_gp_safeopt_create(&d->opt, &sd)) < 0) { last_error = r; goto fail; }

@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+"""Beta-geometric marginal-likelihood fixtures for saferl_budget_set_estimate, by scipy.
+
+    /usr/bin/python3 tests/oracle/budget_beta_geometric.py            # rewrite the fixtures
+    /usr/bin/python3 tests/oracle/budget_beta_geometric.py --check    # recompute and compare
+
+The model: prompt i has hazard q_i ~ Beta(a, b); its attempts give D_i successes in S_i
+tokens at risk (sum of min(T, H)), so its marginal likelihood is
+B(a + D_i, b + S_i - D_i) / B(a, b). For each dataset <name> it writes, under
+tests/data/budget/:
+    eb_<name>_input.csv     attempts, prompt_id,horizon,tokens (the budget_report format)
+    eb_<name>_expected.csv  log_a,log_b,loglik: the maximum of the marginal log-likelihood
+                            (scipy.special.betaln and digamma, scipy.optimize.minimize, L-BFGS-B with
+                            ln a in [ln 1e-3, ln 1e6] as the header bounds it), then a second
+                            row: a fixed point (ln a, ln b) = (0.5, 7) and the
+                            log-likelihood there.
+
+--check recomputes both rows from the checked-in inputs and compares: the fixed point's
+log-likelihood to 1e-12 relative (the same function, two implementations of ln B), the
+maximum to 1e-9 relative (an optimiser's stopping rule). Exit status 0 when they match.
+"""
+import argparse
+import math
+import os
+import sys
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import betaln, digamma
+
+SEED = 20261204
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.normpath(os.path.join(HERE, "..", "data", "budget"))
+LOG_A_MIN, LOG_A_MAX = math.log(1e-3), math.log(1e6)
+FIXED = (0.5, 7.0)
+
+
+def attempts(rng, prompts, per_prompt, a, b, horizons):
+    """Rows (prompt, horizon, tokens or None): q_i ~ Beta(a, b) (a None: all q = b)."""
+    rows = []
+    for p in range(prompts):
+        q = b if a is None else rng.beta(a, b)
+        n = per_prompt if isinstance(per_prompt, int) else int(rng.integers(*per_prompt))
+        for _ in range(n):
+            h = int(horizons[rng.integers(len(horizons))])
+            t = int(rng.geometric(q))
+            rows.append(("p%d" % p, h, t if t <= h else None))
+    return rows
+
+
+def datasets():
+    rng = np.random.default_rng(SEED)
+    return {
+        "spread": attempts(rng, 50, 8, 3.0, 2100.0, [900]),
+        "heavy_censoring": attempts(rng, 40, 16, 1.5, 1500.0, [150]),
+        "no_spread": attempts(rng, 30, 10, None, 1.0 / 500.0, [600]),
+        "varied": attempts(rng, 20, (4, 41), 2.0, 600.0, [100, 400, 1000]),
+    }
+
+
+def counts(rows):
+    by = {}
+    for name, h, t in rows:
+        d, s = by.get(name, (0, 0))
+        by[name] = (d + (t is not None), s + (h if t is None else t))
+    d = np.array([v[0] for v in by.values()], dtype=float)
+    s = np.array([v[1] for v in by.values()], dtype=float)
+    return d, s
+
+
+def loglik(log_a, log_b, d, s):
+    a, b = math.exp(log_a), math.exp(log_b)
+    return float(np.sum(betaln(a + d, b + s - d) - betaln(a, b)))
+
+
+def gradient(log_a, log_b, d, s):
+    """d loglik / d(ln a, ln b), from digamma."""
+    a, b = math.exp(log_a), math.exp(log_b)
+    common = digamma(a + b + s) - digamma(a + b)
+    ga = np.sum(digamma(a + d) - digamma(a) - common)
+    gb = np.sum(digamma(b + s - d) - digamma(b) - common)
+    return a * ga, b * gb
+
+
+def fit(d, s):
+    # in (ln a, m = ln(b / a)), from the header's starting point: a = 1, mean q = D / S
+    start = [0.0, math.log((s.sum() - d.sum()) / d.sum())]
+
+    def f(x):
+        ga, gb = gradient(x[0], x[0] + x[1], d, s)
+        return -loglik(x[0], x[0] + x[1], d, s), -np.array([ga + gb, gb])
+
+    best = minimize(f, start, jac=True, method="L-BFGS-B", bounds=[(LOG_A_MIN, LOG_A_MAX), (None, None)],
+                    options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 10000})
+    x = best.x
+    return x[0], x[0] + x[1], -best.fun
+
+
+def table(rows):
+    d, s = counts(rows)
+    log_a, log_b, top = fit(d, s)
+    return [(log_a, log_b, top), (FIXED[0], FIXED[1], loglik(FIXED[0], FIXED[1], d, s))]
+
+
+def write_input(path, rows):
+    with open(path, "w", newline="\n") as f:
+        f.write("prompt_id,horizon,tokens\n")
+        for name, h, t in rows:
+            f.write("%s,%d,%s\n" % (name, h, "" if t is None else str(t)))
+
+
+def read_input(path):
+    rows = []
+    with open(path) as f:
+        next(f)
+        for line in f:
+            name, h, t = line.rstrip("\r\n").split(",")
+            rows.append((name, int(h), None if t in ("", "-1") else int(t)))
+    return rows
+
+
+def write_expected(path, tab):
+    with open(path, "w", newline="\n") as f:
+        f.write("log_a,log_b,loglik\n")
+        for r in tab:
+            f.write(",".join(repr(float(v)) for v in r) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="compare with the checked-in fixtures")
+    ap.add_argument("--data", default=DATA, help="fixture folder (default tests/data/budget)")
+    args = ap.parse_args()
+    sets = datasets()
+    if not args.check:
+        os.makedirs(args.data, exist_ok=True)
+        for name, rows in sets.items():
+            write_input(os.path.join(args.data, "eb_%s_input.csv" % name), rows)
+            tab = table(rows)
+            write_expected(os.path.join(args.data, "eb_%s_expected.csv" % name), tab)
+            print("eb_%s: %d attempts, a = %.6g, b = %.6g, loglik %.12g" % (name, len(rows), math.exp(tab[0][0]),
+                                                                           math.exp(tab[0][1]), tab[0][2]))
+        return 0
+    failures = 0
+    for name in sets:
+        inp = os.path.join(args.data, "eb_%s_input.csv" % name)
+        exp = os.path.join(args.data, "eb_%s_expected.csv" % name)
+        want = np.loadtxt(exp, delimiter=",", skiprows=1, ndmin=2)
+        got = table(read_input(inp))
+        ok = (abs(got[1][2] - want[1][2]) <= 1e-12 * abs(want[1][2]) and
+              abs(got[0][2] - want[0][2]) <= 1e-9 * abs(want[0][2]))
+        print("%s eb_%s: scipy %s the checked-in maximum (%.12g vs %.12g)" %
+              ("ok  " if ok else "FAIL", name, "reproduces" if ok else "DIFFERS from", got[0][2], want[0][2]))
+        failures += not ok
+    print("%d passed, %d failed" % (len(sets) - failures, failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
