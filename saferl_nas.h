@@ -63,6 +63,9 @@
    WHAT IS HERE, top to bottom
       operations and cells          saferl_nas_op (NAS-Bench-201's five + three vector ops),
                                     edges of a DAG cell, NAS-Bench-201 architecture strings
+      the products (internal)       every matrix product on one register-tiled kernel,
+                                    compiled also for AVX2 and chosen per call, results
+                                    bit-identical to plain loops (or BLIS)
       the architecture distribution saferl_nas_arch: softmax per edge, exact categorical
                                     sampling, argmax and process-best, entropy per edge,
                                     Adam as in Chainer, and the strategies behind one
@@ -71,7 +74,7 @@
                                     head; forward/backward through the sampled operations;
                                     gate gradients; SGD with momentum and weight decay;
                                     saferl_nas_weight_step / saferl_nas_arch_step alternate
-      data                          saferl_nas_synthetic_images, saferl_nas_check_images
+      data                          saferl_nas_synthetic_images, saferl_nas_check_data
       the toy task                  saferl_nas_toy (teacher-student, 10 x 10, frozen features)
 
    ALGORITHMIC CHOICES (what is computed, so it can be checked)
