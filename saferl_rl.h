@@ -39,11 +39,17 @@
           saferl_rl_agent agent;
           saferl_rl_desc desc = {0};                    // zero = the documented defaults
           saferl_rl_epoch_stats s;
+          const char *why;
           int epoch;
           saferl_rl_env_builtin(&env, &cart, SAFERL_RL_ENV_CARTPOLE);
           desc.algorithm = SAFERL_RL_PPO_LAG;
-          desc.cost_limit = 10.0;                       // at most 10 steps beyond |x| = 1 a run
-          if (saferl_rl_agent_create(&agent, &desc, &env, 1) < 0) return 1;
+          desc.cost_count = 1;                          // one constraint, no default:
+          desc.cost_limits[0] = 10.0;                   // at most 10 steps beyond |x| = 1 a run
+          if (saferl_rl_agent_create(&agent, &desc, &env, 1) < 0) {
+              saferl_rl_desc_check(&desc, &env, 1, &why); // e.g. "cost_limit: required ..."
+              fprintf(stderr, "%s\n", why);
+              return 1;
+          }
           for (epoch = 0; epoch < 5; ++epoch) {
               if (saferl_rl_agent_epoch(&agent, &s) < 0) break;
               printf("%d %.1f %.1f %.3f\n", epoch, s.episode_return, s.episode_cost, s.lagrange_multiplier);
@@ -355,6 +361,17 @@
              log sigma (Gaussian). The loader checks the shape, the exact length, the
              checksum, finite values (SAFERL_ERR_NOT_FINITE) and positive stds and scales
              before it writes anything.
+
+   DESC FIELDS (the rule for every desc in this header)
+      A field that states the problem has no default: the cost limits. A constrained
+      algorithm (all but PPO) without them is an error naming the field ("cost_limit:
+      required"), and 0 means a limit of 0. Every other field's zero means the default
+      written beside it. Where zero is itself a setting someone may want (a PID gain, the
+      critics' weight decay, CG damping, the initial multiplier) or "none" is (no bound on
+      FOCOPS / CUP's multiplier, no KL early stop), SAFERL_RL_NONE asks for it; any other
+      negative value there is an error, never silently 0. saferl_rl_desc_defaults is
+      idempotent (SAFERL_RL_NONE stays), so a filled desc can be handed back in unchanged.
+      saferl_rl_desc_check says which field is at fault and why.
 
    MEMORY, THREADS, ERRORS
       Nothing allocates except the *_create conveniences, through the desc's allocator (or
@@ -969,8 +986,13 @@ typedef enum saferl_rl_lambda_optimizer {
     SAFERL_RL_LAMBDA_ADAM = 1   /* OmniSafe's Adam on -lambda (J_C - d) */
 } saferl_rl_lambda_optimizer;
 
-/* Zero means the documented default. Where zero is itself a useful value, a negative
-   value asks for it (noted per field). */
+#define SAFERL_RL_MAX_COSTS 8
+/* Asks for "none" in a field whose zero means its default: a zero gain or coefficient, no
+   bound, no early stop (noted per field). Any other negative value there is an error. */
+#define SAFERL_RL_NONE (-1.0)
+
+/* The desc's rules (see DESC FIELDS above): the cost limits state the problem and have no
+   default (0 means 0); every other field's zero means the default written beside it. */
 typedef struct saferl_rl_desc {
     saferl_rl_algorithm algorithm;   /* PPO */
     uint32_t seed;                   /* 0 is a seed like any other */
@@ -981,31 +1003,34 @@ typedef struct saferl_rl_desc {
     int update_iters;                /* 10 passes over the batch */
     int minibatch;                   /* 64 */
     double clip;                     /* 0.2 */
-    double target_kl;                /* 0.02; negative: no early stop */
+    double target_kl;                /* 0.02; SAFERL_RL_NONE: no early stop */
     double gamma, lambda;            /* 0.99, 0.95 (reward GAE) */
     double cost_gamma, cost_lambda;  /* 0.99, 0.95 (cost GAE) */
     double actor_lr, critic_lr;      /* 3e-4, 1e-3 */
     int total_epochs;                /* > 0: both learning rates decay linearly to 0 over it */
     double max_grad_norm;            /* 40 */
-    double critic_norm_coef;         /* 0.001; negative: 0 */
+    double critic_norm_coef;         /* 0.001; SAFERL_RL_NONE: 0 */
     double init_log_std;             /* 0 (sigma 1) for Gaussian policies; negative allowed */
     int no_obs_normalize;            /* 0: normalise observations */
-    double cost_limit;               /* d: 25 */
-    double lagrange_init;            /* lambda_0: 0.001; negative: 0 */
+    /* the constraints E[episodic cost] <= d: required by every algorithm but PPO (a desc
+       without them fails: "cost_limit: required"); no default, 0 means 0 */
+    int cost_count;                  /* 1 (0 only for PPO) */
+    double cost_limits[SAFERL_RL_MAX_COSTS]; /* d, finite */
+    double lagrange_init;            /* lambda_0: 0.001; SAFERL_RL_NONE: 0 */
     double lambda_lr;                /* 0.035 */
     saferl_rl_lambda_optimizer lambda_optimizer; /* SGD */
-    double pid_kp, pid_ki, pid_kd;   /* 0.1, 0.01, 0.01; negative: 0 */
+    double pid_kp, pid_ki, pid_kd;   /* 0.1, 0.01, 0.01; SAFERL_RL_NONE: 0 */
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
     int episode_window;              /* 100 episodes for J_R, J_C */
     /* FOCOPS and CUP (their multiplier follows lambda_lr and lambda_optimizer as PPO-Lag) */
-    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: 2; negative: unbounded */
+    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: 2; SAFERL_RL_NONE: unbounded */
     double focops_temperature;       /* FOCOPS: lambda of the paper: 1.5 */
     double focops_kl_bound;          /* FOCOPS: delta of the paper's per-state KL mask: 0.02 */
     /* the trust-region fields serve CPO, PCPO and TRPO-Lag alike */
     double trust_region;             /* CPO: delta, the bound on the mean KL: 0.01 */
     int cg_iters;                    /* CPO: conjugate-gradient iterations: 15 */
-    double cg_damping;               /* CPO: F + damping I: 0.1; negative: 0 */
+    double cg_damping;               /* CPO: F + damping I: 0.1; SAFERL_RL_NONE: 0 */
     int line_search_steps;           /* CPO: backtracking steps (factor 0.8): 15 */
     saferl_allocator allocator;      /* for saferl_rl_agent_create */
 } saferl_rl_desc;
@@ -1096,8 +1121,14 @@ typedef struct saferl_rl_agent {
     void *owned_memory;
 } saferl_rl_agent;
 
-/* Fills the defaults (what the agent will use). */
+/* Fills the defaults (what the agent will use); SAFERL_RL_NONE stays as it is. */
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc);
+/* Checks desc and envs as saferl_rl_agent_init does. Returns SAFERL_OK or the error init
+   returns, and *message (optional; a static string) names the field at fault with what is
+   wrong, e.g. "cost_limit: required (cost_count = 1, cost_limits[0] = d)", or "ok". Call it
+   after a failed init or create to say why. */
+SAFERL_RL_API saferl_result saferl_rl_desc_check(const saferl_rl_desc *desc, const saferl_rl_env *envs,
+                                                 int env_count, const char **message);
 /* Bytes for saferl_rl_agent_init; 0 for an invalid desc or environment. */
 SAFERL_RL_API size_t saferl_rl_agent_memory_size(const saferl_rl_desc *desc, const saferl_rl_env *envs,
                                                  int env_count);
@@ -3527,17 +3558,11 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     if (d.critic_lr == 0.0) d.critic_lr = 1e-3;
     if (d.max_grad_norm == 0.0) d.max_grad_norm = 40.0;
     if (d.critic_norm_coef == 0.0) d.critic_norm_coef = 0.001;
-    else if (d.critic_norm_coef < 0.0) d.critic_norm_coef = 0.0;
-    if (d.cost_limit == 0.0) d.cost_limit = 25.0;
     if (d.lagrange_init == 0.0) d.lagrange_init = 0.001;
-    else if (d.lagrange_init < 0.0) d.lagrange_init = 0.0;
     if (d.lambda_lr == 0.0) d.lambda_lr = 0.035;
     if (d.pid_kp == 0.0) d.pid_kp = 0.1;
-    else if (d.pid_kp < 0.0) d.pid_kp = 0.0;
     if (d.pid_ki == 0.0) d.pid_ki = 0.01;
-    else if (d.pid_ki < 0.0) d.pid_ki = 0.0;
     if (d.pid_kd == 0.0) d.pid_kd = 0.01;
-    else if (d.pid_kd < 0.0) d.pid_kd = 0.0;
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
     if (d.lagrange_max == 0.0) d.lagrange_max = 2.0;
@@ -3546,51 +3571,12 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     if (d.trust_region == 0.0) d.trust_region = 0.01;
     if (d.cg_iters == 0) d.cg_iters = 15;
     if (d.cg_damping == 0.0) d.cg_damping = 0.1;
-    else if (d.cg_damping < 0.0) d.cg_damping = 0.0;
     if (d.line_search_steps == 0) d.line_search_steps = 15;
     return d;
 }
 
-static saferl_result saferl_rl__check_desc(const saferl_rl_desc *d) {
-    if ((int)d->algorithm < 0 || (int)d->algorithm >= SAFERL_RL_ALGORITHM_COUNT) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!(d->focops_temperature > 0.0) || !saferl_rl__finite(d->focops_temperature) || !(d->focops_kl_bound > 0.0) ||
-        !saferl_rl__finite(d->focops_kl_bound) || !saferl_rl__finite(d->lagrange_max))
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!(d->trust_region > 0.0 && d->trust_region <= 10.0) || d->cg_iters < 1 || d->cg_iters > 1000 ||
-        !saferl_rl__finite(d->cg_damping) || d->line_search_steps < 1 || d->line_search_steps > 1000)
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    if (d->steps_per_epoch < 1 || d->steps_per_epoch > (1 << 24) || d->update_iters < 1 || d->minibatch < 1 ||
-        d->minibatch > 65536 || d->episode_window < 1 || d->episode_window > (1 << 20) || d->pid_delay < 1 ||
-        d->pid_delay > 10000)
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!(d->clip > 0.0 && d->clip < 1.0) || !(d->gamma > 0.0 && d->gamma <= 1.0) ||
-        !(d->lambda > 0.0 && d->lambda <= 1.0) || !(d->cost_gamma > 0.0 && d->cost_gamma <= 1.0) ||
-        !(d->cost_lambda > 0.0 && d->cost_lambda <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
-        !(d->max_grad_norm > 0.0) || !(d->cost_limit >= 0.0 || d->cost_limit < 0.0) || !(d->lambda_lr > 0.0) ||
-        !(d->pid_ema_alpha >= 0.0 && d->pid_ema_alpha < 1.0) || !saferl_rl__finite(d->init_log_std) ||
-        !saferl_rl__finite(d->cost_limit) || !saferl_rl__finite(d->target_kl))
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    return SAFERL_OK;
-}
-
-static saferl_result saferl_rl__check_envs(const saferl_rl_env *envs, int env_count) {
-    int i;
-    if (!envs || env_count < 1 || env_count > SAFERL_RL_MAX_ENVS) return SAFERL_ERR_INVALID_ARGUMENT;
-    for (i = 0; i < env_count; ++i) {
-        const saferl_rl_env *e = &envs[i];
-        if (!e->reset || !e->step || e->observation_dim < 1 || e->observation_dim > SAFERL_RL_MAX_WIDTH)
-            return SAFERL_ERR_INVALID_ARGUMENT;
-        if (e->action_count == 0 ? (e->action_dim < 1 || e->action_dim > 64)
-                                 : (e->action_dim != 1 || e->action_count < 2 || e->action_count > 1024))
-            return SAFERL_ERR_INVALID_ARGUMENT;
-        if (e->observation_dim != envs[0].observation_dim || e->action_dim != envs[0].action_dim ||
-            e->action_count != envs[0].action_count)
-            return SAFERL_ERR_INVALID_ARGUMENT;
-    }
-    return SAFERL_OK;
-}
+/* SAFERL_RL_NONE is read as zero where it means zero (a gain, a coefficient, lambda_0). */
+static double saferl_rl__setting(double v) { return v == SAFERL_RL_NONE ? 0.0 : v; }
 
 /* ---- training: what an algorithm is -------------------------------------------------------- */
 
@@ -3894,7 +3880,7 @@ static void saferl_rl__dual_ascent(saferl_rl_agent *a, double error, int bounded
         *lambda -= d->lambda_lr * mh / (sqrt(vh) + 1e-8);
     }
     if (*lambda < 0.0) *lambda = 0.0;
-    if (bounded && d->lagrange_max >= 0.0 && *lambda > d->lagrange_max) *lambda = d->lagrange_max;
+    if (bounded && d->lagrange_max != SAFERL_RL_NONE && *lambda > d->lagrange_max) *lambda = d->lagrange_max;
 }
 
 /* Stooke, Achiam, Abbeel 2020, Algorithm 2, with OmniSafe's optional EMAs and delay. */
@@ -3914,7 +3900,8 @@ static void saferl_rl__pid(saferl_rl_agent *a, double cost_estimate, double erro
     if (derivative < 0.0) derivative = 0.0;
     a->multiplier.pid_history[a->multiplier.pid_history_next] = a->multiplier.pid_cost;
     a->multiplier.pid_history_next = (a->multiplier.pid_history_next + 1) % d->pid_delay;
-    lambda = d->pid_kp * a->multiplier.pid_error + d->pid_ki * a->multiplier.pid_integral + d->pid_kd * derivative;
+    lambda = saferl_rl__setting(d->pid_kp) * a->multiplier.pid_error +
+             saferl_rl__setting(d->pid_ki) * a->multiplier.pid_integral + saferl_rl__setting(d->pid_kd) * derivative;
     a->multiplier.value = lambda > 0.0 ? lambda : 0.0;
 }
 
@@ -3958,7 +3945,7 @@ static float saferl_rl__critic_step(saferl_rl_agent *a, int which, const float *
     size_t offset = (size_t)(params - a->networks.params), i, n = a->networks.critic_count;
     float *grads = a->networks.grads + offset, *acts = which == 0 ? a->work.acts_reward : a->work.acts_cost;
     const float *v;
-    float loss, coef = (float)a->desc.critic_norm_coef;
+    float loss, coef = (float)saferl_rl__setting(a->desc.critic_norm_coef);
     memset(grads, 0, sizeof(float) * n);
     v = saferl_rl_mlp_forward(net, params, a->minibatch.observations, acts, B);
     loss = saferl_rl_value_loss_forward(v, target, B);
@@ -4082,7 +4069,7 @@ static void saferl_rl__minibatch_passes(saferl_rl_agent *a, saferl_rl__update *u
         u->passes += 1;
         if (p->loss == SAFERL_RL__LOSS_NONE) continue; /* the critics alone: no KL to watch */
         u->kl = saferl_rl__batch_kl(a, p->reference, p->reference_log_std);
-        if (a->desc.target_kl > 0.0 && u->kl > a->desc.target_kl) break;
+        if (a->desc.target_kl != SAFERL_RL_NONE && u->kl > a->desc.target_kl) break;
     }
 }
 
@@ -4136,7 +4123,7 @@ static double saferl_rl__surrogate(saferl_rl_agent *a, const float *adv) {
 static void saferl_rl__agent_fvp(void *context, const float *v, float *out) {
     saferl_rl_agent *a = (saferl_rl_agent *)context;
     const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, Bm = a->networks.batch_max;
-    const float damping = (float)a->desc.cg_damping;
+    const float damping = (float)saferl_rl__setting(a->desc.cg_damping);
     size_t i;
     int start;
     memset(out, 0, sizeof(float) * a->networks.actor_count);
@@ -4294,8 +4281,8 @@ static void saferl_rl__cup_update(saferl_rl_agent *a, saferl_rl__update *u) {
    / L with L the mean episode length (see ALGORITHMS); none before an episode has ended. */
 static void saferl_rl__constrained_trust_region_update(saferl_rl_agent *a, saferl_rl__update *u) {
     if (u->cost_estimate != u->cost_estimate) return;
-    saferl_rl__trust_region_update(a, u->row->trust_region, (u->cost_estimate - a->desc.cost_limit) / u->episode_length,
-                                   u);
+    saferl_rl__trust_region_update(a, u->row->trust_region,
+                                   (u->cost_estimate - a->desc.cost_limits[0]) / u->episode_length, u);
 }
 
 /* TRPO-Lag: one TRPO step on the mixed advantage. */
@@ -4431,18 +4418,94 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     return cursor;
 }
 
-/* Everything but the memory: shapes and counts. */
+/* The first field at fault in a desc with its defaults filled in, as "field: what is
+   wrong", or NULL. The order is the desc's. */
+static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
+    const saferl_rl__algorithm_row *row;
+    int i;
+    if ((int)d->algorithm < 0 || (int)d->algorithm >= SAFERL_RL_ALGORITHM_COUNT) return "algorithm: unknown";
+    row = &saferl_rl__algorithms[d->algorithm];
+    if (d->hidden_count < 0 || d->hidden_count > SAFERL_RL_MAX_LAYERS - 1) return "hidden_count: 0..7, or -1";
+    for (i = 0; i < d->hidden_count; ++i)
+        if (d->hidden[i] < 1 || d->hidden[i] > SAFERL_RL_MAX_WIDTH) return "hidden: sizes 1..4096";
+    if (d->activation != SAFERL_RL_TANH && d->activation != SAFERL_RL_RELU) return "activation: unknown";
+    if (d->steps_per_epoch < 1 || d->steps_per_epoch > (1 << 24)) return "steps_per_epoch: 1..2^24";
+    if (d->update_iters < 1) return "update_iters: >= 1";
+    if (d->minibatch < 1 || d->minibatch > 65536) return "minibatch: 1..65536";
+    if (!(d->clip > 0.0 && d->clip < 1.0)) return "clip: in (0, 1)";
+    if (!(d->target_kl > 0.0 && d->target_kl <= 3.4e38) && d->target_kl != SAFERL_RL_NONE)
+        return "target_kl: > 0, or SAFERL_RL_NONE";
+    if (!(d->gamma > 0.0 && d->gamma <= 1.0)) return "gamma: in (0, 1]";
+    if (!(d->lambda > 0.0 && d->lambda <= 1.0)) return "lambda: in (0, 1]";
+    if (!(d->cost_gamma > 0.0 && d->cost_gamma <= 1.0)) return "cost_gamma: in (0, 1]";
+    if (!(d->cost_lambda > 0.0 && d->cost_lambda <= 1.0)) return "cost_lambda: in (0, 1]";
+    if (!(d->actor_lr > 0.0 && d->actor_lr <= 3.4e38)) return "actor_lr: > 0";
+    if (!(d->critic_lr > 0.0 && d->critic_lr <= 3.4e38)) return "critic_lr: > 0";
+    if (d->total_epochs < 0) return "total_epochs: >= 0";
+    if (!(d->max_grad_norm > 0.0 && d->max_grad_norm <= 3.4e38)) return "max_grad_norm: > 0";
+    if (!(d->critic_norm_coef >= 0.0 && d->critic_norm_coef <= 3.4e38) && d->critic_norm_coef != SAFERL_RL_NONE)
+        return "critic_norm_coef: >= 0, or SAFERL_RL_NONE";
+    if (!saferl_rl__finite(d->init_log_std)) return "init_log_std: not finite";
+    if (d->cost_count < 0 || d->cost_count > SAFERL_RL_MAX_COSTS) return "cost_count: 0..8";
+    if (d->cost_count == 0 && (row->multiplier != SAFERL_RL__NO_MULTIPLIER || (row->trust_region && row->trust_region->constrained)))
+        return "cost_limit: required (cost_count = 1, cost_limits[0] = d)";
+    if (d->cost_count > 1) return "cost_count: one constraint (several are not supported yet)";
+    for (i = 0; i < d->cost_count; ++i)
+        if (!saferl_rl__finite(d->cost_limits[i])) return "cost_limits: not finite";
+    if (!(d->lagrange_init >= 0.0 && d->lagrange_init <= 3.4e38) && d->lagrange_init != SAFERL_RL_NONE)
+        return "lagrange_init: >= 0, or SAFERL_RL_NONE";
+    if (!(d->lambda_lr > 0.0 && d->lambda_lr <= 3.4e38)) return "lambda_lr: > 0";
+    if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
+        return "lambda_optimizer: unknown";
+    if (!(d->pid_kp >= 0.0 && d->pid_kp <= 3.4e38) && d->pid_kp != SAFERL_RL_NONE) return "pid_kp: >= 0, or SAFERL_RL_NONE";
+    if (!(d->pid_ki >= 0.0 && d->pid_ki <= 3.4e38) && d->pid_ki != SAFERL_RL_NONE) return "pid_ki: >= 0, or SAFERL_RL_NONE";
+    if (!(d->pid_kd >= 0.0 && d->pid_kd <= 3.4e38) && d->pid_kd != SAFERL_RL_NONE) return "pid_kd: >= 0, or SAFERL_RL_NONE";
+    if (!(d->pid_ema_alpha >= 0.0 && d->pid_ema_alpha < 1.0)) return "pid_ema_alpha: in [0, 1)";
+    if (d->pid_delay < 1 || d->pid_delay > 10000) return "pid_delay: 1..10000";
+    if (d->episode_window < 1 || d->episode_window > (1 << 20)) return "episode_window: 1..2^20";
+    if (!(d->lagrange_max >= 0.0 && d->lagrange_max <= 3.4e38) && d->lagrange_max != SAFERL_RL_NONE)
+        return "lagrange_max: >= 0, or SAFERL_RL_NONE";
+    if (!(d->focops_temperature > 0.0 && d->focops_temperature <= 3.4e38)) return "focops_temperature: > 0";
+    if (!(d->focops_kl_bound > 0.0 && d->focops_kl_bound <= 3.4e38)) return "focops_kl_bound: > 0";
+    if (!(d->trust_region > 0.0 && d->trust_region <= 10.0)) return "trust_region: in (0, 10]";
+    if (d->cg_iters < 1 || d->cg_iters > 1000) return "cg_iters: 1..1000";
+    if (!(d->cg_damping >= 0.0 && d->cg_damping <= 3.4e38) && d->cg_damping != SAFERL_RL_NONE)
+        return "cg_damping: >= 0, or SAFERL_RL_NONE";
+    if (d->line_search_steps < 1 || d->line_search_steps > 1000) return "line_search_steps: 1..1000";
+    return NULL;
+}
+
+/* The first environment at fault, or NULL. */
+static const char *saferl_rl__envs_fault(const saferl_rl_env *envs, int env_count) {
+    int i;
+    if (!envs) return "envs: NULL";
+    if (env_count < 1 || env_count > SAFERL_RL_MAX_ENVS) return "env_count: 1..256";
+    for (i = 0; i < env_count; ++i) {
+        const saferl_rl_env *e = &envs[i];
+        if (!e->reset || !e->step) return "env: reset and step are required";
+        if (e->observation_dim < 1 || e->observation_dim > SAFERL_RL_MAX_WIDTH) return "env: observation_dim 1..4096";
+        if (e->action_count == 0 ? (e->action_dim < 1 || e->action_dim > 64)
+                                 : (e->action_dim != 1 || e->action_count < 2 || e->action_count > 1024))
+            return "env: action_dim 1..64 (continuous), or action_dim 1 and action_count 2..1024 (discrete)";
+        if (e->observation_dim != envs[0].observation_dim || e->action_dim != envs[0].action_dim ||
+            e->action_count != envs[0].action_count)
+            return "envs: all of one shape";
+    }
+    return NULL;
+}
+
+/* Everything but the memory: shapes and counts. *fault (optional): the field at fault. */
 static saferl_result saferl_rl__shape(saferl_rl_agent *a, const saferl_rl_desc *desc, const saferl_rl_env *envs,
-                                      int env_count) {
-    saferl_result r;
+                                      int env_count, const char **fault) {
+    const char *at;
     int O, H;
     memset(a, 0, sizeof *a);
     a->desc = saferl_rl_desc_defaults(desc);
-    r = saferl_rl__check_desc(&a->desc);
-    if (r != SAFERL_OK) return r;
-    r = saferl_rl__check_envs(envs, env_count);
-    if (r != SAFERL_OK) return r;
-    if (a->desc.steps_per_epoch % env_count != 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    at = saferl_rl__desc_fault(&a->desc);
+    if (!at) at = saferl_rl__envs_fault(envs, env_count);
+    if (!at && a->desc.steps_per_epoch % env_count != 0) at = "steps_per_epoch: a multiple of env_count";
+    if (fault) *fault = at ? at : "ok";
+    if (at) return SAFERL_ERR_INVALID_ARGUMENT;
     a->environments.count = env_count;
     memcpy(a->environments.envs, envs, sizeof(saferl_rl_env) * (size_t)env_count);
     a->environments.steps_each = a->desc.steps_per_epoch / env_count;
@@ -4454,11 +4517,9 @@ static saferl_result saferl_rl__shape(saferl_rl_agent *a, const saferl_rl_desc *
     a->actor.action_kind = envs[0].action_count ? SAFERL_RL_DISCRETE : SAFERL_RL_GAUSSIAN;
     a->actor.observation_dim = O;
     a->actor.action_dim = H;
-    r = saferl_rl_mlp_define(&a->actor.net, O, a->desc.hidden, a->desc.hidden_count, H, a->desc.activation);
-    if (r != SAFERL_OK) return r;
-    r = saferl_rl_mlp_define(&a->networks.reward_critic, O, a->desc.hidden, a->desc.hidden_count, 1,
-                             a->desc.activation);
-    if (r != SAFERL_OK) return r;
+    /* the sizes were checked: these cannot fail */
+    saferl_rl_mlp_define(&a->actor.net, O, a->desc.hidden, a->desc.hidden_count, H, a->desc.activation);
+    saferl_rl_mlp_define(&a->networks.reward_critic, O, a->desc.hidden, a->desc.hidden_count, 1, a->desc.activation);
     a->networks.cost_critic = a->networks.reward_critic;
     a->networks.actor_count = saferl_rl_policy_param_count(&a->actor);
     a->networks.critic_count = saferl_rl_mlp_param_count(&a->networks.reward_critic);
@@ -4466,10 +4527,16 @@ static saferl_result saferl_rl__shape(saferl_rl_agent *a, const saferl_rl_desc *
     return SAFERL_OK;
 }
 
+SAFERL_RL_API saferl_result saferl_rl_desc_check(const saferl_rl_desc *desc, const saferl_rl_env *envs, int env_count,
+                                                 const char **message) {
+    saferl_rl_agent a;
+    return saferl_rl__shape(&a, desc, envs, env_count, message);
+}
+
 SAFERL_RL_API size_t saferl_rl_agent_memory_size(const saferl_rl_desc *desc, const saferl_rl_env *envs,
                                                  int env_count) {
     saferl_rl_agent a;
-    if (saferl_rl__shape(&a, desc, envs, env_count) != SAFERL_OK) return 0;
+    if (saferl_rl__shape(&a, desc, envs, env_count, NULL) != SAFERL_OK) return 0;
     return saferl_rl__layout(&a, NULL) + 16;
 }
 
@@ -4482,7 +4549,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
     int e;
     saferl_result r;
     SAFERL_ASSERT(agent != NULL);
-    r = saferl_rl__shape(&a, desc, envs, env_count);
+    r = saferl_rl__shape(&a, desc, envs, env_count, NULL);
     if (r != SAFERL_OK) return r;
     need = saferl_rl__layout(&a, NULL) + 16;
     if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
@@ -4511,8 +4578,8 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
     for (e = 0; e < env_count; ++e)
         saferl_rng_seed(&a.environments.rngs[e], a.desc.seed * 2654435761u + 1u + (uint32_t)e);
     if (saferl_rl__algorithms[a.desc.algorithm].multiplier != SAFERL_RL__NO_MULTIPLIER)
-        a.multiplier.value = a.desc.lagrange_init;
-    a.multiplier.pid_integral = a.desc.pid_ki > 0.0 ? a.desc.lagrange_init / a.desc.pid_ki : 0.0;
+        a.multiplier.value = saferl_rl__setting(a.desc.lagrange_init);
+    a.multiplier.pid_integral = saferl_rl__setting(a.desc.pid_ki) > 0.0 ? a.multiplier.value / a.desc.pid_ki : 0.0;
     a.environments.needs_reset = 1;
     *agent = a;
     return SAFERL_OK;
@@ -4590,7 +4657,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     u.critic_lr = (float)(d->critic_lr * lr_scale);
     u.optim_case = -1;
     if (row->multiplier != SAFERL_RL__NO_MULTIPLIER && u.cost_estimate == u.cost_estimate) {
-        double error = u.cost_estimate - d->cost_limit;
+        double error = u.cost_estimate - d->cost_limits[0];
         if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, u.cost_estimate, error);
         else saferl_rl__dual_ascent(a, error, row->bounded_multiplier);
     }

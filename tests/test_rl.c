@@ -826,7 +826,8 @@ static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs
     d.gamma = d.cost_gamma = 1.0;
     d.actor_lr = 0.03;
     d.critic_lr = 0.1;
-    d.cost_limit = CLIFF_LIMIT;
+    d.cost_count = 1;
+    d.cost_limits[0] = CLIFF_LIMIT;
     d.lambda_lr = 0.5;
     d.pid_kp = 2.0;
     d.pid_ki = 0.5;
@@ -936,7 +937,8 @@ TEST(cpo_gaussian_epochs_reproduce_without_allocating) {
     d.hidden[0] = 16;
     d.steps_per_epoch = 400;
     d.update_iters = 2;
-    d.cost_limit = 0.5;
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.5;
     d.cg_iters = 10;
     for (k = 0; k < 2; ++k) {
         saferl_rl_env_builtin(&e1[k], &s1[k], SAFERL_RL_ENV_PENDULUM);
@@ -985,7 +987,8 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
     d.hidden[0] = 16;
     d.steps_per_epoch = 400;
     d.update_iters = 2;
-    d.cost_limit = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
+    d.cost_count = 1;
+    d.cost_limits[0] = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
     d.cg_iters = 10;
     d.lambda_lr = 1.0; /* TRPO-Lag: lambda visibly moves in a few epochs */
     for (k = 0; k < E; ++k) {
@@ -1042,7 +1045,8 @@ static saferl_rl_agent small_agent(saferl_rl_env *env, saferl_rl_builtin *s, saf
     d.hidden[1] = 8;
     d.steps_per_epoch = 200;
     d.update_iters = 2;
-    d.cost_limit = 5.0;
+    d.cost_count = 1;
+    d.cost_limits[0] = 5.0;
     saferl_rl_env_builtin(env, s, kind);
     CHECK(saferl_rl_agent_create(&agent, &d, env, 1) == SAFERL_OK);
     return agent;
@@ -1239,7 +1243,8 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
         d.hidden[0] = 16;
         d.steps_per_epoch = 400;
         d.update_iters = 2;
-        d.cost_limit = 0.5;
+        d.cost_count = 1;
+        d.cost_limits[0] = 0.5;
         for (k = 0; k < 4; ++k) saferl_rl_env_builtin(&e3[k], &s3[k], SAFERL_RL_ENV_PENDULUM);
         CHECK(saferl_rl_agent_create(&v, &d, e3, 4) == SAFERL_OK);
         for (k = 0; k < 2; ++k) CHECK(saferl_rl_agent_epoch(&v, &st) == SAFERL_OK);
@@ -1314,11 +1319,13 @@ static uint64_t fingerprint_case(int k) {
     d.algorithm = (saferl_rl_algorithm)(k < 16 ? k % 8 : 0);
     if (k < 8 || k >= 16) {
         env_count = 2;
-        d.cost_limit = 0.5;
+        d.cost_count = 1;
+        d.cost_limits[0] = 0.5;
         for (e = 0; e < 2; ++e) saferl_rl_env_builtin(&envs[e], &states[e], SAFERL_RL_ENV_CLIFF);
     } else {
         env_count = 1;
-        d.cost_limit = 0.5;
+        d.cost_count = 1;
+        d.cost_limits[0] = 0.5;
         saferl_rl_env_builtin(&envs[0], &states[0], SAFERL_RL_ENV_PENDULUM);
     }
     switch (k) {
@@ -1326,7 +1333,7 @@ static uint64_t fingerprint_case(int k) {
     case 17: d.algorithm = SAFERL_RL_PID_LAG; d.pid_ema_alpha = 0.95; d.pid_delay = 3; d.lagrange_init = 0.5; break;
     case 18: d.algorithm = SAFERL_RL_FOCOPS; d.total_epochs = 4; d.lagrange_max = 0.01; break;
     case 19: d.algorithm = SAFERL_RL_CUP; d.activation = SAFERL_RL_RELU; d.no_obs_normalize = 1; d.cost_gamma = 1.0; break;
-    case 20: d.algorithm = SAFERL_RL_CPO; d.cost_limit = 9.0; d.target_kl = -1.0; break;
+    case 20: d.algorithm = SAFERL_RL_CPO; d.cost_limits[0] = 9.0; d.target_kl = -1.0; break;
     case 21: d.algorithm = SAFERL_RL_TRPO_LAG; d.lagrange_init = -1.0; d.cg_iters = 5; d.line_search_steps = 3; break;
     default: break;
     }
@@ -1391,6 +1398,141 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         }
     }
     if (!expected) printf("        (no fingerprints recorded for this platform: same-seed runs compared only)\n");
+}
+
+/* ---- the desc: required cost limits, SAFERL_RL_NONE, messages naming the field ----------- */
+
+static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+TEST(cost_limit_is_required_and_zero_means_zero) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_desc d;
+    saferl_rl_agent agent, untouched;
+    saferl_rl_epoch_stats st;
+    const char *why = NULL;
+    int k;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    for (k = 0; k < SAFERL_RL_ALGORITHM_COUNT; ++k) {
+        memset(&d, 0, sizeof d);
+        d.algorithm = (saferl_rl_algorithm)k;
+        d.steps_per_epoch = 200;
+        memset(&agent, 0x5a, sizeof agent);
+        untouched = agent;
+        if (k == SAFERL_RL_PPO) { /* unconstrained: no limit needed */
+            CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_OK && strcmp(why, "ok") == 0);
+            continue;
+        }
+        CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(memcmp(&agent, &untouched, sizeof agent) == 0); /* nothing written */
+        CHECK(saferl_rl_agent_memory_size(&d, &env, 1) == 0);
+        CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(why != NULL && starts_with(why, "cost_limit: required"));
+        CHECK(strcmp(saferl_rl_algorithm_name((saferl_rl_algorithm)k), "unknown") != 0);
+        CHECK(saferl_rl_algorithm_from_name(saferl_rl_algorithm_name((saferl_rl_algorithm)k)) == k);
+    }
+    CHECK(saferl_rl_algorithm_from_name("ppo-lagrangian") == -1 && saferl_rl_algorithm_from_name(NULL) == -1);
+    /* d = 0 is a limit of 0: lambda climbs by lambda_lr J_C (the old reading, 25, made it fall) */
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PPO_LAG;
+    d.steps_per_epoch = 400;
+    d.update_iters = 1;
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.0;
+    d.lagrange_init = SAFERL_RL_NONE; /* starts at 0 */
+    CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
+    CHECK(agent.multiplier.value == 0.0);
+    for (k = 0; k < 3; ++k) {
+        double before = agent.multiplier.value;
+        CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+        if (st.episode_cost == st.episode_cost) CHECK(st.lagrange_multiplier == before + 0.035 * st.episode_cost);
+    }
+    CHECK(st.episode_cost > 0.0 && agent.multiplier.value > 0.0);
+    saferl_rl_agent_destroy(&agent);
+}
+
+/* A field's bad value and the name its message must start with. */
+typedef struct bad_field {
+    const char *name;
+    void (*set)(saferl_rl_desc *d, double v);
+} bad_field;
+static void set_clip(saferl_rl_desc *d, double v) { d->clip = v; }
+static void set_gamma(saferl_rl_desc *d, double v) { d->gamma = v; }
+static void set_actor_lr(saferl_rl_desc *d, double v) { d->actor_lr = v; }
+static void set_target_kl(saferl_rl_desc *d, double v) { d->target_kl = v; }
+static void set_critic_norm(saferl_rl_desc *d, double v) { d->critic_norm_coef = v; }
+static void set_limit(saferl_rl_desc *d, double v) { d->cost_limits[0] = v; }
+static void set_lagrange_init(saferl_rl_desc *d, double v) { d->lagrange_init = v; }
+static void set_lambda_lr(saferl_rl_desc *d, double v) { d->lambda_lr = v; }
+static void set_pid_kp(saferl_rl_desc *d, double v) { d->pid_kp = v; }
+static void set_pid_kd(saferl_rl_desc *d, double v) { d->pid_kd = v; }
+static void set_lagrange_max(saferl_rl_desc *d, double v) { d->lagrange_max = v; }
+static void set_cg_damping(saferl_rl_desc *d, double v) { d->cg_damping = v; }
+static void set_trust_region(saferl_rl_desc *d, double v) { d->trust_region = v; }
+static void set_focops_temperature(saferl_rl_desc *d, double v) { d->focops_temperature = v; }
+
+TEST(bad_desc_fields_are_named_and_none_is_zero) {
+    static const bad_field fields[] = {
+        {"clip", set_clip}, {"gamma", set_gamma}, {"actor_lr", set_actor_lr}, {"target_kl", set_target_kl},
+        {"critic_norm_coef", set_critic_norm}, {"cost_limits", set_limit}, {"lagrange_init", set_lagrange_init},
+        {"lambda_lr", set_lambda_lr}, {"pid_kp", set_pid_kp}, {"pid_kd", set_pid_kd},
+        {"lagrange_max", set_lagrange_max}, {"cg_damping", set_cg_damping}, {"trust_region", set_trust_region},
+        {"focops_temperature", set_focops_temperature}};
+    const int count = (int)(sizeof fields / sizeof fields[0]);
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_desc d, filled, twice;
+    saferl_rng rng;
+    const char *why;
+    int trial;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM);
+    saferl_rng_seed(&rng, 23);
+    /* random bad values in random fields: every one is refused and named (not cost_limits'
+       negative values, which are legal limits: costs may be negative) */
+    for (trial = 0; trial < 200; ++trial) {
+        const bad_field *f = &fields[saferl_rng_bounded(&rng, (uint32_t)count)];
+        double pick = saferl_rng_uniform(&rng), v;
+        memset(&d, 0, sizeof d);
+        d.algorithm = (saferl_rl_algorithm)saferl_rng_bounded(&rng, SAFERL_RL_ALGORITHM_COUNT);
+        d.cost_count = 1;
+        d.cost_limits[0] = 1.0;
+        v = pick < 0.3 ? saferl_rl__nan() : pick < 0.5 ? HUGE_VAL : pick < 0.7 ? -HUGE_VAL
+                                                                               : -0.5 - 10.0 * saferl_rng_uniform(&rng);
+        if (f->set == set_limit && v < 0.0 && v > -HUGE_VAL) v = saferl_rl__nan();
+        f->set(&d, v);
+        CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT);
+        if (!starts_with(why, f->name)) {
+            fprintf(stderr, "%s = %g gave \"%s\"\n", f->name, v, why);
+            CHECK(starts_with(why, f->name));
+        }
+    }
+    /* SAFERL_RL_NONE: zero (or none) where a zero means the default; the defaults are idempotent */
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PID_LAG;
+    d.cost_count = 1;
+    d.pid_kp = d.pid_kd = d.lagrange_init = d.critic_norm_coef = d.cg_damping = SAFERL_RL_NONE;
+    d.target_kl = d.lagrange_max = SAFERL_RL_NONE;
+    CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_OK);
+    filled = saferl_rl_desc_defaults(&d);
+    twice = saferl_rl_desc_defaults(&filled);
+    CHECK(memcmp(&filled, &twice, sizeof filled) == 0);
+    CHECK(filled.pid_kp == SAFERL_RL_NONE && filled.pid_ki == 0.01 && filled.cost_limits[0] == 0.0);
+    d.hidden[0] = 5000;
+    CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "hidden"));
+    d.hidden[0] = 0;
+    d.cost_count = 2;
+    CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+    d.cost_count = 1;
+    d.steps_per_epoch = 301;
+    {
+        saferl_rl_builtin s2[2];
+        saferl_rl_env e2[2];
+        saferl_rl_env_builtin(&e2[0], &s2[0], SAFERL_RL_ENV_PENDULUM);
+        saferl_rl_env_builtin(&e2[1], &s2[1], SAFERL_RL_ENV_CARTPOLE);
+        CHECK(saferl_rl_desc_check(&d, e2, 2, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "envs"));
+        e2[1] = e2[0];
+        CHECK(saferl_rl_desc_check(&d, e2, 2, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "steps_per_epoch"));
+    }
 }
 
 /* ---- trust region: Fisher-vector products, conjugate gradient, CPO's dual ------------------ */
@@ -1840,7 +1982,8 @@ TEST(focops_and_cup_epochs_reproduce_without_allocating) {
         d.hidden[0] = 16;
         d.steps_per_epoch = 400;
         d.update_iters = 3;
-        d.cost_limit = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
+        d.cost_count = 1;
+        d.cost_limits[0] = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
         d.lambda_lr = 1.0;
         for (k = 0; k < 2; ++k) {
             saferl_rl_env_builtin(&e1[k], &s1[k], kind);
@@ -3416,6 +3559,8 @@ int main(int argc, char **argv) {
     RUN(user_environment_errors_leave_the_agent_unchanged);
     RUN(same_seed_same_curve_and_no_allocation_in_epochs);
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
+    RUN(cost_limit_is_required_and_zero_means_zero);
+    RUN(bad_desc_fields_are_named_and_none_is_zero);
     RUN(fisher_vector_product_matches_the_explicit_fisher);
     RUN(conjugate_gradient_matches_a_direct_solve);
     RUN(cpo_dual_matches_a_brute_force_search_in_all_five_cases);
