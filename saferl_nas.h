@@ -25,6 +25,7 @@
       #define SAFERL_NAS_STATIC       every function static: a private copy per translation unit
       #define SAFERL_USE_BLIS         matrix products through BLIS (native only; link -lblis and
                                       compile that one file with -std=gnu99: blis.h is not C99)
+      #define SAFERL_NO_DISPATCH      no AVX2 copy of the products (see "the products" below)
 
    The header does no I/O: it takes decoded pixel buffers (float, planar CHW per image) and
    labels; examples/nas_images.h reads a folder of PNG/JPEG files with stb_image.
@@ -152,7 +153,9 @@
       0.2.0 (2026-12-04)  SNAS, NASP and the official code's ProxylessNAS rescale as
                           strategies; saferl_nas_toy_arch_loss; a strategy may ask for
                           every operation to be evaluated (evaluate_all); the GDAS and SNAS
-                          temperatures are held at their last value past max_iterations
+                          temperatures are held at their last value past max_iterations;
+                          the products on register tiles with a per-call AVX2 copy
+                          (bit-identical to the plain loops), im2col by contiguous runs
       0.1.0 (2026-11-21)  first release
 */
 #ifndef SAFERL_NAS_H
@@ -550,6 +553,7 @@ typedef struct saferl_nas_net {
     float *node_grad;             /* (N, T) */
     float *scratch, *scratch2;    /* (T) each */
     float *col, *col_grad;        /* im2col of one image */
+    float *conv_scratch;          /* a weight gradient and an output gradient, transposed */
     float *pooled, *pooled_grad;  /* (B, C) */
     float *logits;                /* (B, classes) softmax probabilities after forward */
     double *gates_used;           /* (E, K) copy of the last forward's gates */
@@ -1115,7 +1119,10 @@ static void saferl_nas__im2col(float *col, const float *inp, int C, int H, int W
                     in = inp + ((size_t)c * H + iy) * W + (x_lo * stride - pad + kj) - (size_t)x_lo * stride;
                     for (x = 0; x < x_lo; ++x) out[x] = 0.0f;
                     if (stride == 1 && relu_input) /* the supernet's case: a loop the compiler vectorises */
-                        for (x = x_lo; x < x_hi; ++x) out[x] = in[x] > 0.0f ? in[x] : 0.0f;
+                        for (x = x_lo; x < x_hi; ++x) {
+                            float value = in[x];
+                            out[x] = value > 0.0f ? value : 0.0f;
+                        }
                     else if (stride == 1)
                         memcpy(out + x_lo, in + x_lo, (size_t)(x_hi - x_lo) * sizeof(float));
                     else
@@ -1145,11 +1152,23 @@ static void saferl_nas__col2im(float *dinp, const float *dcol, const float *inp,
                     size_t at;
                     if (iy < 0 || iy >= H) continue;
                     at = ((size_t)c * H + iy) * W + (x_lo * stride - pad + kj);
-                    if (stride == 1) { /* the supernet's case: a loop the compiler vectorises */
-                        float *d = dinp + at - x_lo;
+                    if (stride == 1) { /* the supernet's case: loops the compiler vectorises */
+                        float *d = dinp + at - x_lo, masked[64];
                         const float *v = inp + at - x_lo, *g = row + (size_t)y * Wo;
-                        if (relu_input) for (x = x_lo; x < x_hi; ++x) d[x] += v[x] > 0.0f ? g[x] : 0.0f;
-                        else for (x = x_lo; x < x_hi; ++x) d[x] += g[x];
+                        int x0, n;
+                        if (!relu_input) {
+                            for (x = x_lo; x < x_hi; ++x) d[x] += g[x];
+                            continue;
+                        }
+                        /* through a local chunk: d may alias v and g as far as the compiler knows */
+                        for (x0 = x_lo; x0 < x_hi; x0 += 64) {
+                            n = x_hi - x0 < 64 ? x_hi - x0 : 64;
+                            for (x = 0; x < n; ++x) { /* both loads unconditional: a select, no branch */
+                                float input = v[x0 + x], gradient = g[x0 + x];
+                                masked[x] = input > 0.0f ? gradient : 0.0f;
+                            }
+                            for (x = 0; x < n; ++x) d[x0 + x] += masked[x];
+                        }
                     } else {
                         for (x = x_lo; x < x_hi; ++x) {
                             size_t i = at + (size_t)(x - x_lo) * stride;
@@ -1178,18 +1197,35 @@ static void saferl_nas__conv2d_forward(float *out, const float *inp, const float
 }
 
 /* dout is (B,OC,Ho,Wo); accumulates dweight (OC,C,k,k), dbias (OC) if not NULL and dinp
-   (B,C,H,W) if not NULL. col and col_grad are scratch of (C*k*k, Ho*Wo). */
+   (B,C,H,W) if not NULL. col and col_grad are scratch of (C*k*k, Ho*Wo), transposed of
+   C*k*k*OC + Ho*Wo*OC floats. The weight gradient is formed transposed, dweight^T (CKK,OC)
+   += col (CKK,HWo) dout_b^T (HWo,OC): the product's rows are then the long dimension, and
+   the panel it reads is a small transpose of dout_b (the other way round it would gather the
+   whole im2col matrix). Each element still adds images, then pixels, in ascending order. */
 static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                                         const float *inp, const float *weight, int B, int C, int H, int W,
                                         int OC, int k, int stride, int pad, int relu_input, float *col,
-                                        float *col_grad) {
+                                        float *col_grad, float *transposed) {
     int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
     int b, o, i, HWo = Ho * Wo, CKK = C * k * k;
+#if !defined(SAFERL_USE_BLIS)
+    float *dweight_t = transposed, *dout_t = transposed + (size_t)CKK * OC;
+    for (o = 0; o < OC; ++o)
+        for (i = 0; i < CKK; ++i) dweight_t[(size_t)i * OC + o] = dweight[(size_t)o * CKK + i];
+#else
+    (void)transposed;
+#endif
     for (b = 0; b < B; ++b) {
         const float *doutb = dout + (size_t)b * OC * HWo;
         const float *inpb = inp + (size_t)b * C * H * W;
         saferl_nas__im2col(col, inpb, C, H, W, k, stride, pad, relu_input);
+#if defined(SAFERL_USE_BLIS)
         saferl_nas__gemm(0, 1, OC, CKK, HWo, doutb, HWo, col, HWo, 1.0f, dweight, CKK);
+#else
+        for (o = 0; o < OC; ++o)
+            for (i = 0; i < HWo; ++i) dout_t[(size_t)i * OC + o] = doutb[(size_t)o * HWo + i];
+        saferl_nas__matmul_acc(dweight_t, OC, col, HWo, 1, dout_t, OC, CKK, HWo, OC);
+#endif
         if (dbias)
             for (o = 0; o < OC; ++o) {
                 float s = 0.0f;
@@ -1201,6 +1237,10 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
             saferl_nas__col2im(dinp + (size_t)b * C * H * W, col_grad, inpb, C, H, W, k, stride, pad, relu_input);
         }
     }
+#if !defined(SAFERL_USE_BLIS)
+    for (o = 0; o < OC; ++o)
+        for (i = 0; i < CKK; ++i) dweight[(size_t)o * CKK + i] = dweight_t[(size_t)i * OC + o];
+#endif
 }
 
 /* inp is (B,C,H,W), out is (B,C,H,W): 3x3 mean, stride 1, pad 1, padding not counted. */
@@ -1983,71 +2023,62 @@ static uint64_t saferl_nas__op_param_count(saferl_nas_op op, uint64_t C) {
 /* Lays the net out on base (NULL: measure); returns the bytes needed. */
 static uint64_t saferl_nas__net_layout(saferl_nas_net *net, const saferl_nas_net_desc *d, unsigned char *base) {
     saferl_nas__carver c;
-    uint64_t C = (uint64_t)d->channels, B = (uint64_t)d->max_batch, HW, T, params = 0, cols;
+    saferl_nas_net dummy; /* measuring: the same carves, into a throwaway struct */
+    uint64_t C = (uint64_t)d->channels, B = (uint64_t)d->max_batch, HW, T, params = 0, cols, transposed, widest;
     uint64_t E = (uint64_t)saferl_nas_edge_count(d->node_count), K = (uint64_t)d->op_count, slots;
     uint64_t L = (uint64_t)d->cell_count, in_size;
     uint64_t l, e, k;
     int image = d->kind == SAFERL_NAS_IMAGES;
+    if (!net) net = &dummy;
     HW = image ? (uint64_t)d->height * d->width : 1u;
     T = B * C * HW;
     in_size = image ? (uint64_t)d->in_channels * HW : (uint64_t)d->input_dim;
     slots = L * E * K;
     c.base = base;
     c.used = 0;
-    if (net) {
-        net->edge_count = (int)E;
-        net->op_count = (int)K;
-        net->tensor_size = (int)T;
-        net->sample_size = (int)in_size;
-        net->op_param_offset = (size_t *)saferl_nas__carve(&c, slots, sizeof(size_t));
-        net->touched = (unsigned char *)saferl_nas__carve(&c, slots, 1);
-    } else {
-        saferl_nas__carve(&c, slots, sizeof(size_t));
-        saferl_nas__carve(&c, slots, 1);
-    }
+    net->edge_count = (int)E;
+    net->op_count = (int)K;
+    net->tensor_size = (int)T;
+    net->sample_size = (int)in_size;
+    net->op_param_offset = (size_t *)saferl_nas__carve(&c, slots, sizeof(size_t));
+    net->touched = (unsigned char *)saferl_nas__carve(&c, slots, 1);
     /* parameter layout: stem, every (cell, edge, op), head */
-    if (net) { net->stem_weight = (size_t)params; }
+    net->stem_weight = (size_t)params;
     params += image ? C * d->in_channels * 9 : C * in_size;
-    if (net) net->stem_bias = (size_t)params;
+    net->stem_bias = (size_t)params;
     params += C;
     for (l = 0; l < L; ++l)
         for (e = 0; e < E; ++e)
             for (k = 0; k < K; ++k) {
                 uint64_t n = saferl_nas__op_param_count(d->ops[k], C);
-                if (net && base) net->op_param_offset[(l * E + e) * K + k] = n ? (size_t)params : SAFERL_NAS__NO_PARAMS;
+                if (base) net->op_param_offset[(l * E + e) * K + k] = n ? (size_t)params : SAFERL_NAS__NO_PARAMS;
                 params += n;
             }
-    if (net) net->head_weight = (size_t)params;
+    net->head_weight = (size_t)params;
     params += (uint64_t)d->classes * C;
-    if (net) net->head_bias = (size_t)params;
+    net->head_bias = (size_t)params;
     params += (uint64_t)d->classes;
-    if (net) net->param_count = (size_t)params;
-    cols = image ? (uint64_t)(d->in_channels > d->channels ? d->in_channels : d->channels) * 9 * HW : 1u;
-    if (net) {
-        net->params = (float *)saferl_nas__carve(&c, params, sizeof(float));
-        net->grads = (float *)saferl_nas__carve(&c, params, sizeof(float));
-        net->velocity = (float *)saferl_nas__carve(&c, params, sizeof(float));
-        net->nodes = (float *)saferl_nas__carve(&c, L * d->node_count * T, sizeof(float));
-        net->op_outputs = (float *)saferl_nas__carve(&c, slots * T, sizeof(float));
-        net->node_grad = (float *)saferl_nas__carve(&c, (uint64_t)d->node_count * T, sizeof(float));
-        net->scratch = (float *)saferl_nas__carve(&c, T, sizeof(float));
-        net->scratch2 = (float *)saferl_nas__carve(&c, T, sizeof(float));
-        net->col = (float *)saferl_nas__carve(&c, cols, sizeof(float));
-        net->col_grad = (float *)saferl_nas__carve(&c, cols, sizeof(float));
-        net->pooled = (float *)saferl_nas__carve(&c, B * C, sizeof(float));
-        net->pooled_grad = (float *)saferl_nas__carve(&c, B * C, sizeof(float));
-        net->logits = (float *)saferl_nas__carve(&c, B * (uint64_t)d->classes * 2u, sizeof(float));
-        net->gates_used = (double *)saferl_nas__carve(&c, E * K, sizeof(double));
-        net->activations = net->nodes;
-    } else {
-        saferl_nas__carve(&c, params * 3u, sizeof(float));
-        saferl_nas__carve(&c, L * d->node_count * T, sizeof(float));
-        saferl_nas__carve(&c, slots * T, sizeof(float));
-        saferl_nas__carve(&c, (uint64_t)d->node_count * T + 2u * T + 2u * cols + 2u * B * C, sizeof(float));
-        saferl_nas__carve(&c, B * (uint64_t)d->classes * 2u, sizeof(float));
-        saferl_nas__carve(&c, E * K, sizeof(double));
-    }
-    return c.used + 16u + 64u;
+    net->param_count = (size_t)params;
+    widest = (uint64_t)(d->in_channels > d->channels ? d->in_channels : d->channels);
+    cols = image ? widest * 9 * HW : 1u;
+    transposed = image ? widest * 9 * C + HW * C : 1u;
+    net->params = (float *)saferl_nas__carve(&c, params, sizeof(float));
+    net->grads = (float *)saferl_nas__carve(&c, params, sizeof(float));
+    net->velocity = (float *)saferl_nas__carve(&c, params, sizeof(float));
+    net->nodes = (float *)saferl_nas__carve(&c, L * d->node_count * T, sizeof(float));
+    net->op_outputs = (float *)saferl_nas__carve(&c, slots * T, sizeof(float));
+    net->node_grad = (float *)saferl_nas__carve(&c, (uint64_t)d->node_count * T, sizeof(float));
+    net->scratch = (float *)saferl_nas__carve(&c, T, sizeof(float));
+    net->scratch2 = (float *)saferl_nas__carve(&c, T, sizeof(float));
+    net->col = (float *)saferl_nas__carve(&c, cols, sizeof(float));
+    net->col_grad = (float *)saferl_nas__carve(&c, cols, sizeof(float));
+    net->conv_scratch = (float *)saferl_nas__carve(&c, transposed, sizeof(float));
+    net->pooled = (float *)saferl_nas__carve(&c, B * C, sizeof(float));
+    net->pooled_grad = (float *)saferl_nas__carve(&c, B * C, sizeof(float));
+    net->logits = (float *)saferl_nas__carve(&c, B * (uint64_t)d->classes * 2u, sizeof(float));
+    net->gates_used = (double *)saferl_nas__carve(&c, E * K, sizeof(double));
+    net->activations = net->nodes;
+    return c.used + 16u;
 }
 
 SAFERL_NAS_API size_t saferl_nas_net_memory_size(const saferl_nas_net_desc *desc) {
@@ -2155,10 +2186,12 @@ static void saferl_nas__op_backward(saferl_nas_net *net, saferl_nas_op op, const
     case SAFERL_NAS_NONE: break;
     case SAFERL_NAS_SKIP_CONNECT: for (i = 0; i < n; ++i) dx[i] += dout[i]; break;
     case SAFERL_NAS_NOR_CONV_1X1:
-        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 1, 1, 0, 1, net->col, net->col_grad);
+        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 1, 1, 0, 1, net->col, net->col_grad,
+                                    net->conv_scratch);
         break;
     case SAFERL_NAS_NOR_CONV_3X3:
-        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 3, 1, 1, 1, net->col, net->col_grad);
+        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 3, 1, 1, 1, net->col, net->col_grad,
+                                    net->conv_scratch);
         break;
     case SAFERL_NAS_AVG_POOL_3X3: saferl_nas__avgpool_backward(dx, dout, B, C, H, W); break;
     default:
@@ -2336,7 +2369,8 @@ SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double
     if (image)
         saferl_nas__conv2d_backward(NULL, net->grads + net->stem_weight, net->grads + net->stem_bias, net->node_grad,
                                     net->inputs, net->params + net->stem_weight, batch, net->desc.in_channels,
-                                    net->desc.height, net->desc.width, (int)C, 3, 1, 1, 0, net->col, net->col_grad);
+                                    net->desc.height, net->desc.width, (int)C, 3, 1, 1, 0, net->col, net->col_grad,
+                                    net->conv_scratch);
     else
         saferl_nas__linear_backward(NULL, net->grads + net->stem_weight, net->grads + net->stem_bias, net->node_grad,
                                     net->inputs, net->params + net->stem_weight, batch, net->sample_size, (int)C);

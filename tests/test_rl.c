@@ -851,7 +851,7 @@ static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs
             *cost += c1 / CLIFF_AVERAGE;
         }
     }
-    *lambda = agent.lagrange_multiplier;
+    *lambda = agent.multiplier.value;
     saferl_rl_agent_destroy(&agent);
 }
 
@@ -957,7 +957,7 @@ TEST(cpo_gaussian_epochs_reproduce_without_allocating) {
         if (sa.step_fraction > 0.0) cases_seen += 1;
     }
     CHECK(cases_seen >= 1); /* at least one accepted step */
-    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations);
 #endif
@@ -1009,10 +1009,10 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
         CHECK(sa.kl >= 0.0 && sa.kl <= 0.01); /* the default trust region */
         CHECK(sa.step_fraction >= 0.0 && sa.step_fraction <= 1.0);
         CHECK(sa.lagrange_multiplier >= 0.0);
-        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.lagrange_multiplier);
+        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.value);
         if (sa.step_fraction > 0.0) *accepted += 1;
     }
-    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations);
 #endif
@@ -1173,12 +1173,12 @@ TEST(user_environment_errors_leave_the_agent_unchanged) {
         f.mode = mode;
         CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
         CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
-        memcpy(before, agent.params, sizeof(float) * agent.param_total);
+        memcpy(before, agent.networks.params, sizeof(float) * agent.networks.param_total);
         {
             long steps = agent.total_steps;
             float mean0 = agent.actor.obs_mean[0];
             CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_ERR_NOT_FINITE);
-            CHECK(memcmp(before, agent.params, sizeof(float) * agent.param_total) == 0);
+            CHECK(memcmp(before, agent.networks.params, sizeof(float) * agent.networks.param_total) == 0);
             CHECK(agent.total_steps == steps && agent.epoch == 1 && agent.actor.obs_mean[0] == mean0);
         }
         /* and it goes on once the environment behaves */
@@ -1216,7 +1216,7 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
         CHECK(saferl_rl_agent_epoch(&b, &sb) == SAFERL_OK);
         CHECK(sa.actor_loss == sb.actor_loss && sa.episode_return == sb.episode_return && sa.kl == sb.kl);
     }
-    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
     {
         float obs[4] = {0.1f, 0.0f, -0.05f, 0.2f}, act[1];
         saferl_rng rng;
@@ -1261,10 +1261,10 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
    were recorded before the update was reorganised into one table row per algorithm; a
    change that moves any bit of any epoch fails here. Native x86-64 and wasm32 have their own
    values (libm's exp and log differ in the last bits); BLIS sums in another order. */
-#define AGENT_PARAMS(agent) ((agent).params)
-#define AGENT_ADAM_M(agent) ((agent).adam_m)
-#define AGENT_ADAM_V(agent) ((agent).adam_v)
-#define AGENT_PARAM_TOTAL(agent) ((agent).param_total)
+#define AGENT_PARAMS(agent) ((agent).networks.params)
+#define AGENT_ADAM_M(agent) ((agent).networks.adam_m)
+#define AGENT_ADAM_V(agent) ((agent).networks.adam_v)
+#define AGENT_PARAM_TOTAL(agent) ((agent).networks.param_total)
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
     const unsigned char *p = (const unsigned char *)data;
@@ -1858,7 +1858,7 @@ TEST(focops_and_cup_epochs_reproduce_without_allocating) {
             CHECK(sa.lagrange_multiplier >= 0.0 && sa.lagrange_multiplier <= 2.0);
             CHECK(sa.kl == sa.kl && sa.optim_case == -1);
         }
-        CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+        CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
         CHECK(saferl_test_allocations == allocations);
 #endif
@@ -2357,6 +2357,99 @@ TEST(policies_that_cannot_act_finitely_are_refused) {
         free(r.memory);
     }
 }
+
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static int file_equals(const char *path, const unsigned char *bytes, size_t size) {
+    static unsigned char back[1 << 16];
+    FILE *f = fopen(path, "rb");
+    size_t got;
+    if (!f) return 0;
+    got = fread(back, 1, sizeof back, f);
+    fclose(f);
+    return got == size && memcmp(back, bytes, size) == 0;
+}
+
+static int file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* Issue 15: saving replaces a file whole or not at all (a temporary beside it, renamed after
+   every write, flush and close succeeded), failures are SAFERL_ERR_IO with errno; loading
+   tells I/O errors from corrupt data. */
+TEST(file_helpers_replace_whole_or_not_at_all) {
+    static unsigned char a_bytes[1 << 16], b_bytes[1 << 16];
+    char path[96], temp[100];
+    random_policy a, b;
+    saferl_rl_policy loaded;
+    struct rlimit limit, saved_limit;
+    size_t a_size = 0, b_size = 0;
+    saferl_rng rng;
+    saferl_result r;
+    FILE *f;
+    saferl_rng_seed(&rng, 15);
+    sprintf(path, "/tmp/saferl_test_rl_%lu.srlp", (unsigned long)time(NULL) ^ (unsigned long)clock());
+    sprintf(temp, "%s.tmp", path);
+    random_policy_make(&a, &rng, 0, 1.0f);
+    random_policy_make(&b, &rng, 1, 1.0f);
+    while (saferl_rl_policy_saved_size(&b.policy) < 200) { /* larger than the file-size limit below */
+        free(b.memory);
+        random_policy_make(&b, &rng, 1, 1.0f);
+    }
+    saferl_rl_policy_save(&a.policy, a_bytes, sizeof a_bytes, &a_size);
+    saferl_rl_policy_save(&b.policy, b_bytes, sizeof b_bytes, &b_size);
+    CHECK(saferl_rl_policy_save_file(&a.policy, path) == SAFERL_OK && file_equals(path, a_bytes, a_size));
+    CHECK(!file_exists(temp));
+    CHECK(saferl_rl_policy_load_file(&loaded, path, NULL) == SAFERL_OK);
+    CHECK(loaded.observation_dim == a.policy.observation_dim);
+    saferl_rl_policy_free_file(&loaded, NULL);
+    /* a full device: written in place (never replaced), ENOSPC */
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, "/dev/full") == SAFERL_ERR_IO && errno == ENOSPC);
+    CHECK(saferl_rl__file_kind("/dev/full") == 3);
+    /* an absent folder */
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, "/tmp/saferl_no_such_folder/p.srlp") == SAFERL_ERR_IO && errno == ENOENT);
+    /* the temporary cannot be created (a folder holds its name): the old file stays */
+    CHECK(mkdir(temp, 0700) == 0);
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, path) == SAFERL_ERR_IO && errno == EISDIR);
+    CHECK(file_equals(path, a_bytes, a_size));
+    CHECK(remove(temp) == 0);
+    /* the disk fills mid-write (a file-size limit): the old file stays, no temporary is left */
+    CHECK(getrlimit(RLIMIT_FSIZE, &saved_limit) == 0);
+    limit = saved_limit;
+    limit.rlim_cur = 128;
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    errno = 0;
+    r = saferl_rl_policy_save_file(&b.policy, path);
+    CHECK(setrlimit(RLIMIT_FSIZE, &saved_limit) == 0);
+    signal(SIGXFSZ, SIG_DFL);
+    CHECK(r == SAFERL_ERR_IO && errno == EFBIG);
+    CHECK(file_equals(path, a_bytes, a_size) && !file_exists(temp));
+    CHECK(saferl_rl_policy_save_file(&b.policy, path) == SAFERL_OK && file_equals(path, b_bytes, b_size));
+    /* loading: absent and folder are I/O errors; a flipped byte is corrupt data */
+    errno = 0;
+    CHECK(saferl_rl_policy_load_file(&loaded, "/tmp/saferl_no_such_folder/p.srlp", NULL) == SAFERL_ERR_IO &&
+          errno == ENOENT);
+    errno = 0;
+    CHECK(saferl_rl_policy_load_file(&loaded, "/tmp", NULL) == SAFERL_ERR_IO && errno == EISDIR);
+    b_bytes[b_size / 2] ^= 1;
+    f = fopen(path, "wb");
+    CHECK(f && fwrite(b_bytes, 1, b_size, f) == b_size && fclose(f) == 0);
+    CHECK(saferl_rl_policy_load_file(&loaded, path, NULL) == SAFERL_ERR_CORRUPT);
+    CHECK(remove(path) == 0);
+    free(a.memory);
+    free(b.memory);
+}
+#endif
 
 /* ==== return-conditioned supervised learning: datasets, the conditioned policy, training ==== */
 
@@ -3317,6 +3410,9 @@ int main(int argc, char **argv) {
     RUN(policy_context_of_the_documented_size_and_a_read_only_policy);
     RUN(policy_probabilities_and_mean_std_match_a_double_forward);
     RUN(policies_that_cannot_act_finitely_are_refused);
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+    RUN(file_helpers_replace_whole_or_not_at_all);
+#endif
     RUN(user_environment_errors_leave_the_agent_unchanged);
     RUN(same_seed_same_curve_and_no_allocation_in_epochs);
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
