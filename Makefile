@@ -3,6 +3,7 @@
 #   make test     every test suite (installs what a fresh Debian machine lacks)
 #   make web      the WebAssembly demos into build/web;  make serve  on http://127.0.0.1:8000
 #   make bench    benchmarks against peers measured in the same run
+#   make fuzz     every fuzz target randomised for FUZZ_SECONDS (60) each
 #   make install PREFIX=/usr/local   headers and a pkg-config file
 # Each header's examples, pages, demo and benchmark live in mk/<name>.mk, which add to the
 # lists below; the unit, fuzz and browser tests are found by their file names.
