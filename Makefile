@@ -17,7 +17,9 @@ CXX_STRICT := -std=c++11 -Wall -Wextra -Wpedantic -Werror
 OPT := -O2 -g
 STB := -I/usr/include/stb
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-EMCC_WEB := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web -sSINGLE_FILE=1 \
+# pages load each module's .wasm beside its .mjs with streaming compilation (no base64 copy);
+# -sSINGLE_FILE=1 is only for the builds that run under node in tests
+EMCC_WEB := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web \
             -sALLOW_MEMORY_GROWTH=1 -sFILESYSTEM=0 -sMALLOC=emmalloc
 
 HEADERS := $(wildcard saferl_*.h)
@@ -76,6 +78,7 @@ web: deps-web $(WEB_PAGES)
 	@for f in $(WEB_STATIC); do mkdir -p $(BUILD)/$$(dirname $$f); cp $$f $(BUILD)/$$f; done
 	@cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css $(BUILD)/web/vendor/
 	@cp web/node_modules/dagre/dist/dagre.min.js $(BUILD)/web/vendor/
+	@cp $(HEADERS) README.md $(BUILD)/web/
 	@echo "web: demos in $(BUILD)/web (make serve)"
 serve: web
 	node tests/browser/harness.mjs serve $(BUILD)/web 8000

@@ -5,15 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
+import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
 
 let server, browser, lib;
 
 before(async () => {
   assert.ok(built('style.css', 'gp/index.html', 'gp/app.js', 'gp/gp.mjs'), 'build/web is incomplete: run make web first');
-  const { default: createGpModule } = await import(pathToFileURL(path.join(webRoot, 'gp', 'gp.mjs')).href);
-  lib = await createGpModule();
+  lib = await loadModule('gp');
   server = await serve();
   browser = await launchBrowser();
 });
