@@ -4,7 +4,7 @@
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
    expected episodic cost <= d (the cost limit). This header holds a cost-aware environment
-   interface with vectorised rollouts, five built-in environments, small float networks with
+   interface with vectorised rollouts, six built-in environments, small float networks with
    hand-written forward/backward passes (MLP, categorical and diagonal-Gaussian heads, reward
    and cost critics, Adam), PPO, PPO-Lagrangian, PID-Lagrangian, CPO, PCPO,
    TRPO-Lagrangian, FOCOPS and CUP for discrete and continuous actions, flipping-based
@@ -60,7 +60,8 @@
 
    WHAT IS HERE, top to bottom
       environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated),
-                          saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff;
+                          saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff,
+                          pendulum-v1; uncertainty parameters omega taken at reset;
                           saferl_rl_cliff_model: the tabular CMDP's exact P, r, c for an LP
       layers (llm.c)      saferl_rl_linear_*, _tanh_*, _relu_*, _categorical_*, _gaussian_*,
                           _ppo_clip_*, _categorical_kl_*, _gaussian_kl_*, _focops_*, _cup_*,
@@ -121,6 +122,14 @@
                  (g 10, m 1, l 1, dt 0.05, |theta'| <= 8, torque 2 a), start (0.3, -0.9),
                  reward -theta^2, cost 1 and termination when |theta| > 1.5, 200 steps.
                  Observation (cos theta, sin theta, theta' / 8); a in [-1, 1].
+      pendulum-v1  Gym's Pendulum-v1 (swing-up), its equations: th' += (3 g / (2 l) sin th
+                 + 3 / (m l^2) u) dt, clipped to |th'| <= 8, then th += th' dt; g 10, m 1,
+                 l 1, dt 0.05, torque u = 2 a (a in [-1, 1] clipped, so |u| <= 2); reward
+                 -(th_n^2 + 0.1 th'^2 + 0.001 u^2) on the state before the step, th_n th
+                 wrapped into [-pi, pi); start th ~ U[-pi, pi], th' ~ U[-1, 1]; never
+                 terminated, truncated at 200 steps; no cost (0). Observation (cos th,
+                 sin th, th') as Gym's (th' not scaled). Only departure: the action is Gym's
+                 torque divided by 2, as every continuous built-in acts in [-1, 1].
       cliff      The tabular CMDP: CliffWalking on 4 rows x 6 columns, start bottom left, goal
                  bottom right, cliff between them. Reward -1 a step; stepping into the cliff
                  costs 1 and returns the agent to the start (no reward penalty); slip
@@ -129,6 +138,10 @@
                  constrained optimum is one linear program (tests/ solves it).
       Continuous actions are in [-1, 1] per dimension; the built-ins clip. Discrete actions
       are passed as action[0] = the index (a small whole number in float).
+      Uncertainty parameters omega, taken at reset (saferl_rl_builtin_set_omega), nominal
+      value first, box Omega after it; every other constant stays as above:
+        cartpole     pole mass 0.1 in [0.05, 0.5] kg, pole half-length 0.5 in [0.25, 1.0] m
+        pendulum     mass 1 in [0.5, 1.5] kg, length 1 in [0.5, 1.5] m (both pendulums)
 
    ALGORITHMS (the papers' rules; where OmniSafe's code departs we follow the paper)
       Each algorithm is one row of the implementation's table (saferl_rl__algorithms): its
@@ -627,9 +640,11 @@ typedef enum saferl_rl_env_kind {
     SAFERL_RL_ENV_POINTGOAL = 1,
     SAFERL_RL_ENV_GRIDWORLD = 2,
     SAFERL_RL_ENV_PENDULUM = 3,
-    SAFERL_RL_ENV_CLIFF = 4
+    SAFERL_RL_ENV_CLIFF = 4,
+    SAFERL_RL_ENV_PENDULUM_V1 = 5
 } saferl_rl_env_kind;
-#define SAFERL_RL_ENV_KIND_COUNT 5
+#define SAFERL_RL_ENV_KIND_COUNT 6
+#define SAFERL_RL_MAX_OMEGA 2     /* uncertainty parameters of a built-in environment */
 
 #define SAFERL_RL_POINTGOAL_HAZARDS 8
 #define SAFERL_RL_LIDAR_BINS 16
@@ -651,6 +666,8 @@ typedef struct saferl_rl_builtin {
     double hazards[SAFERL_RL_POINTGOAL_HAZARDS][2];
     int cell;                     /* gridworld and cliff: row * columns + column */
     int goals_reached;
+    double omega[SAFERL_RL_MAX_OMEGA];      /* this episode's uncertainty parameters (read) */
+    double omega_next[SAFERL_RL_MAX_OMEGA]; /* taken at the next reset (saferl_rl_builtin_set_omega) */
 } saferl_rl_builtin;
 
 /* Fills env for a built-in kind; state is its storage (kept by pointer). */
@@ -659,6 +676,18 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
 /* "cartpole", "pointgoal", "gridworld", "pendulum", "cliff"; -1 for an unknown name. */
 SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name);
 SAFERL_RL_API const char *saferl_rl_env_kind_name(saferl_rl_env_kind kind);
+
+/* Uncertainty parameters omega (robust RL: max over policies of min over omega in Omega).
+   cartpole (pole mass, pole half-length), pendulum and pendulum-v1 (mass, length); the others
+   have none. Writes the box Omega = [lower, upper] and the nominal omega (the environment's
+   standard model) and returns how many parameters the kind has (0 for none, -1 for an
+   unknown kind); any pointer may be NULL. */
+SAFERL_RL_API int saferl_rl_builtin_omega_box(saferl_rl_env_kind kind, double *lower, double *upper,
+                                              double *nominal);
+/* Sets omega for the episodes that start at the next reset (the current episode keeps its
+   own). SAFERL_ERR_INVALID_ARGUMENT for a kind without parameters or omega outside Omega,
+   SAFERL_ERR_NOT_FINITE for NaN/Inf; the state is then unchanged. */
+SAFERL_RL_API saferl_result saferl_rl_builtin_set_omega(saferl_rl_builtin *state, const double *omega);
 
 /* The cliff CMDP as matrices, for an LP over occupation measures: transition[(s*4+a)*S + s']
    (S = SAFERL_RL_CLIFF_STATES; the goal cell is absorbing-terminal: its rows are zero),
@@ -1567,7 +1596,7 @@ static saferl_result saferl_rl__cartpole_reset(saferl_rl_builtin *e, saferl_rng 
 static saferl_result saferl_rl__cartpole_step(saferl_rl_builtin *e, const float *action, float *obs, float *reward,
                                               float *cost, int *terminated) {
     /* Gym CartPole-v1, Euler integration */
-    const double gravity = 9.8, masscart = 1.0, masspole = 0.1, length = 0.5, tau = 0.02;
+    const double gravity = 9.8, masscart = 1.0, masspole = e->omega[0], length = e->omega[1], tau = 0.02;
     const double total = masscart + masspole, polemass_length = masspole * length;
     double force = action[0] >= 0.5f ? 10.0 : -10.0;
     double x = e->x[0], x_dot = e->x[1], theta = e->x[2], theta_dot = e->x[3];
@@ -1712,6 +1741,33 @@ static saferl_result saferl_rl__pointgoal_step(saferl_rl_builtin *e, saferl_rng 
     return SAFERL_OK;
 }
 
+/* Gym's pendulum equations (Pendulum-v1 and the Safe Pendulum share them): th' += (3 g /
+   (2 l) sin th + 3 / (m l^2) u) dt, clipped to +-8, th += th' dt; g 10, dt 0.05, (m, l) = omega. */
+static void saferl_rl__pendulum_integrate(saferl_rl_builtin *e, double u) {
+    double m = e->omega[0], l = e->omega[1], theta_dot = e->x[1];
+    theta_dot += (3.0 * 10.0 / (2.0 * l) * sin(e->x[0]) + 3.0 / (m * l * l) * u) * 0.05;
+    if (theta_dot > 8.0) theta_dot = 8.0;
+    if (theta_dot < -8.0) theta_dot = -8.0;
+    e->x[0] += theta_dot * 0.05;
+    e->x[1] = theta_dot;
+}
+
+static saferl_result saferl_rl__pendulum_v1_step(saferl_rl_builtin *e, const float *action, float *obs,
+                                                 float *reward, float *cost) {
+    const double pi = 3.14159265358979323846;
+    double u, theta_n;
+    if (!saferl_rl__all_finite(action, 1)) return SAFERL_ERR_NOT_FINITE;
+    u = 2.0 * saferl_rl__clampf(action[0], -1.0f, 1.0f);
+    theta_n = saferl_rl__wrap_angle(e->x[0] + pi) - pi; /* Gym's angle_normalize */
+    *reward = (float)-(theta_n * theta_n + 0.1 * e->x[1] * e->x[1] + 0.001 * u * u);
+    *cost = 0.0f;
+    saferl_rl__pendulum_integrate(e, u);
+    obs[0] = (float)cos(e->x[0]);
+    obs[1] = (float)sin(e->x[0]);
+    obs[2] = (float)e->x[1];
+    return SAFERL_OK;
+}
+
 static void saferl_rl__pendulum_obs(const saferl_rl_builtin *e, float *obs) {
     obs[0] = (float)cos(e->x[0]);
     obs[1] = (float)sin(e->x[0]);
@@ -1748,6 +1804,8 @@ static void saferl_rl__one_hot(float *obs, int n, int index) {
 static saferl_result saferl_rl__builtin_reset(void *state, saferl_rng *rng, float *obs) {
     saferl_rl_builtin *e = (saferl_rl_builtin *)state;
     e->steps = 0;
+    e->omega[0] = e->omega_next[0];
+    e->omega[1] = e->omega_next[1];
     switch (e->kind) {
     case SAFERL_RL_ENV_CARTPOLE: return saferl_rl__cartpole_reset(e, rng, obs);
     case SAFERL_RL_ENV_POINTGOAL: return saferl_rl__pointgoal_reset(e, rng, obs);
@@ -1763,6 +1821,13 @@ static saferl_result saferl_rl__builtin_reset(void *state, saferl_rng *rng, floa
     case SAFERL_RL_ENV_CLIFF:
         e->cell = (SAFERL_RL_CLIFF_ROWS - 1) * SAFERL_RL_CLIFF_COLUMNS;
         saferl_rl__one_hot(obs, SAFERL_RL_CLIFF_STATES, e->cell);
+        return SAFERL_OK;
+    case SAFERL_RL_ENV_PENDULUM_V1: /* Gym: uniform on [-pi, pi] x [-1, 1] */
+        e->x[0] = -3.14159265358979323846 + 2.0 * 3.14159265358979323846 * saferl_rng_uniform(rng);
+        e->x[1] = -1.0 + 2.0 * saferl_rng_uniform(rng);
+        obs[0] = (float)cos(e->x[0]);
+        obs[1] = (float)sin(e->x[0]);
+        obs[2] = (float)e->x[1];
         return SAFERL_OK;
     }
     return SAFERL_ERR_INVALID_ARGUMENT;
@@ -1793,22 +1858,15 @@ static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const
         saferl_rl__one_hot(obs, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, e->cell);
         break;
     }
-    case SAFERL_RL_ENV_PENDULUM: {
-        double u, theta = e->x[0], theta_dot = e->x[1];
+    case SAFERL_RL_ENV_PENDULUM:
         if (!saferl_rl__all_finite(action, 1)) return SAFERL_ERR_NOT_FINITE;
-        u = 2.0 * saferl_rl__clampf(action[0], -1.0f, 1.0f);
-        theta_dot += (3.0 * 10.0 / 2.0 * sin(theta) + 3.0 * u) * 0.05;
-        if (theta_dot > 8.0) theta_dot = 8.0;
-        if (theta_dot < -8.0) theta_dot = -8.0;
-        theta += theta_dot * 0.05;
-        e->x[0] = theta;
-        e->x[1] = theta_dot;
-        *reward = (float)(-theta * theta);
-        *terminated = fabs(theta) > 1.5;
+        saferl_rl__pendulum_integrate(e, 2.0 * saferl_rl__clampf(action[0], -1.0f, 1.0f));
+        *reward = (float)(-e->x[0] * e->x[0]);
+        *terminated = fabs(e->x[0]) > 1.5;
         *cost = *terminated ? 1.0f : 0.0f;
         saferl_rl__pendulum_obs(e, obs);
         break;
-    }
+    case SAFERL_RL_ENV_PENDULUM_V1: r = saferl_rl__pendulum_v1_step(e, action, obs, reward, cost); break;
     case SAFERL_RL_ENV_CLIFF: {
         int row = e->cell / SAFERL_RL_CLIFF_COLUMNS, column = e->cell % SAFERL_RL_CLIFF_COLUMNS, a;
         if (!saferl_rl__valid_index(action, 4)) return SAFERL_ERR_INVALID_ARGUMENT;
@@ -1836,15 +1894,18 @@ static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const
 SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_builtin *state,
                                                   saferl_rl_env_kind kind) {
     static const int observation_dims[SAFERL_RL_ENV_KIND_COUNT] = {
-        4, 3 + 2 * SAFERL_RL_LIDAR_BINS, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, 3, SAFERL_RL_CLIFF_STATES};
-    static const int action_dims[SAFERL_RL_ENV_KIND_COUNT] = {1, 2, 1, 1, 1};
-    static const int action_counts[SAFERL_RL_ENV_KIND_COUNT] = {2, 0, 4, 0, 4};
-    static const int max_steps[SAFERL_RL_ENV_KIND_COUNT] = {500, 1000, 50, 200, 100};
+        4, 3 + 2 * SAFERL_RL_LIDAR_BINS, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, 3, SAFERL_RL_CLIFF_STATES, 3};
+    static const int action_dims[SAFERL_RL_ENV_KIND_COUNT] = {1, 2, 1, 1, 1, 1};
+    static const int action_counts[SAFERL_RL_ENV_KIND_COUNT] = {2, 0, 4, 0, 4, 0};
+    static const int max_steps[SAFERL_RL_ENV_KIND_COUNT] = {500, 1000, 50, 200, 100, 200};
     SAFERL_ASSERT(env != NULL && state != NULL);
     if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return SAFERL_ERR_INVALID_ARGUMENT;
     memset(state, 0, sizeof *state);
     state->kind = kind;
     state->max_steps = max_steps[kind];
+    saferl_rl_builtin_omega_box(kind, NULL, NULL, state->omega_next);
+    state->omega[0] = state->omega_next[0];
+    state->omega[1] = state->omega_next[1];
     env->observation_dim = observation_dims[kind];
     env->action_dim = action_dims[kind];
     env->action_count = action_counts[kind];
@@ -1855,7 +1916,7 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
 }
 
 static const char *const saferl_rl__env_names[SAFERL_RL_ENV_KIND_COUNT] = {"cartpole", "pointgoal", "gridworld",
-                                                                         "pendulum", "cliff"};
+                                                                         "pendulum", "cliff", "pendulum-v1"};
 
 SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name) {
     int i;
@@ -1868,6 +1929,38 @@ SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name) {
 SAFERL_RL_API const char *saferl_rl_env_kind_name(saferl_rl_env_kind kind) {
     if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return "unknown";
     return saferl_rl__env_names[kind];
+}
+
+SAFERL_RL_API int saferl_rl_builtin_omega_box(saferl_rl_env_kind kind, double *lower, double *upper,
+                                              double *nominal) {
+    static const double cartpole[3][2] = {{0.05, 0.25}, {0.5, 1.0}, {0.1, 0.5}}; /* lower, upper, nominal */
+    static const double pendulum[3][2] = {{0.5, 0.5}, {1.5, 1.5}, {1.0, 1.0}};
+    const double(*box)[2];
+    int i;
+    if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return -1;
+    if (kind == SAFERL_RL_ENV_CARTPOLE) box = cartpole;
+    else if (kind == SAFERL_RL_ENV_PENDULUM || kind == SAFERL_RL_ENV_PENDULUM_V1) box = pendulum;
+    else box = NULL;
+    for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i) {
+        if (lower) lower[i] = box ? box[0][i] : 0.0;
+        if (upper) upper[i] = box ? box[1][i] : 0.0;
+        if (nominal) nominal[i] = box ? box[2][i] : 0.0;
+    }
+    return box ? 2 : 0;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_builtin_set_omega(saferl_rl_builtin *state, const double *omega) {
+    double lower[SAFERL_RL_MAX_OMEGA], upper[SAFERL_RL_MAX_OMEGA];
+    int i, n;
+    SAFERL_ASSERT(state != NULL && omega != NULL);
+    n = saferl_rl_builtin_omega_box(state->kind, lower, upper, NULL);
+    if (n <= 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < n; ++i)
+        if (!saferl_rl__finite(omega[i])) return SAFERL_ERR_NOT_FINITE;
+    for (i = 0; i < n; ++i)
+        if (omega[i] < lower[i] || omega[i] > upper[i]) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < n; ++i) state->omega_next[i] = omega[i];
+    return SAFERL_OK;
 }
 
 SAFERL_RL_API void saferl_rl_cliff_model(double *transition, double *reward, double *cost, int *start, int *goal) {

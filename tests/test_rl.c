@@ -3524,10 +3524,144 @@ TEST(cdt_policy_trains_acts_and_round_trips) {
 }
 /* ==== end of the transformer form ==== */
 
+/* ==== off-policy: Pendulum-v1 and uncertainty parameters ==== */
+
+/* Pendulum-v1 against Gym's equations written out here (tests/oracle/rl_pendulum_v1.py checks
+   the same against numpy): one step from a set state, the reward on the state before the
+   step with the angle wrapped, the speed clip, truncation at 200 and never a termination,
+   the reset distribution (means and variances within 5 standard errors over 4000 resets). */
+TEST(pendulum_v1_follows_gym) {
+    const double pi = 3.14159265358979323846;
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rng rng;
+    float obs[3], act = 0.3f, reward, cost;
+    int term = 0, trunc = 0, i, n = 4000;
+    double th, thdot, u, sum0 = 0, sum1 = 0, sq0 = 0, sq1 = 0;
+    CHECK(saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1) == SAFERL_OK);
+    CHECK(env.observation_dim == 3 && env.action_dim == 1 && env.action_count == 0);
+    CHECK(saferl_rl_env_kind_from_name("pendulum-v1") == SAFERL_RL_ENV_PENDULUM_V1);
+    saferl_rng_seed(&rng, 11);
+    env.reset(env.state, &rng, obs);
+    s.x[0] = th = 7.0; /* wraps to 7 - 2 pi in the reward */
+    s.x[1] = thdot = -2.5;
+    u = 2.0 * (double)act;
+    CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_OK);
+    CHECK_NEAR(reward, -((th - 2 * pi) * (th - 2 * pi) + 0.1 * thdot * thdot + 0.001 * u * u), 1e-5);
+    thdot += (15.0 * sin(th) + 3.0 * u) * 0.05;
+    CHECK_NEAR(s.x[1], thdot, 1e-14);
+    CHECK_NEAR(s.x[0], th + thdot * 0.05, 1e-14);
+    CHECK(obs[2] == (float)s.x[1] && obs[0] == (float)cos(s.x[0]) && cost == 0.0f);
+    s.x[1] = 7.99; /* a = 5 clips to 1 (torque 2), and the speed clips to 8 */
+    act = 5.0f;
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    CHECK(s.x[1] == 8.0);
+    for (i = 2; i < 200; ++i) {
+        CHECK(!trunc && !term);
+        env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    }
+    CHECK(trunc && !term && s.steps == 200);
+    for (i = 0; i < n; ++i) {
+        env.reset(env.state, &rng, obs);
+        CHECK(s.x[0] >= -pi && s.x[0] <= pi && s.x[1] >= -1.0 && s.x[1] <= 1.0);
+        sum0 += s.x[0]; sq0 += s.x[0] * s.x[0];
+        sum1 += s.x[1]; sq1 += s.x[1] * s.x[1];
+    }
+    /* U[-a, a]: mean 0 (sd a / sqrt(3 n)), E x^2 = a^2 / 3 (sd of the mean of x^2: a^2 sqrt(4/45 / n)) */
+    CHECK(fabs(sum0 / n) < 5.0 * pi / sqrt(3.0 * n) && fabs(sum1 / n) < 5.0 / sqrt(3.0 * n));
+    CHECK(fabs(sq0 / n - pi * pi / 3.0) < 5.0 * pi * pi * sqrt(4.0 / 45.0 / n));
+    CHECK(fabs(sq1 / n - 1.0 / 3.0) < 5.0 * sqrt(4.0 / 45.0 / n));
+    act = 0.0f / (act - act);
+    CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_ERR_NOT_FINITE);
+}
+
+/* omega: the boxes, the nominal values bit-for-bit the old constants, rejection outside the
+   box and of NaN (state unchanged), taken at the next reset only, and the dynamics with
+   omega against the equations with m, l (pendulums) and pole mass, half-length (cartpole). */
+TEST(omega_taken_at_reset) {
+    saferl_rl_builtin s, before;
+    saferl_rl_env env;
+    saferl_rng rng;
+    double lo[2], hi[2], nominal[2], w[2] = {1.4, 0.6}, bad[2] = {1.6, 1.0}, th, thdot;
+    float obs[4], act = -0.7f, reward, cost;
+    int term, trunc;
+    CHECK(saferl_rl_builtin_omega_box(SAFERL_RL_ENV_PENDULUM_V1, lo, hi, nominal) == 2);
+    CHECK(lo[0] == 0.5 && hi[1] == 1.5 && nominal[0] == 1.0 && nominal[1] == 1.0);
+    CHECK(saferl_rl_builtin_omega_box(SAFERL_RL_ENV_CARTPOLE, lo, hi, nominal) == 2);
+    CHECK(nominal[0] == 0.1 && nominal[1] == 0.5 && lo[0] < 0.1 && hi[1] > 0.5);
+    CHECK(saferl_rl_builtin_omega_box(SAFERL_RL_ENV_CLIFF, lo, hi, nominal) == 0);
+    CHECK(saferl_rl_builtin_omega_box((saferl_rl_env_kind)99, NULL, NULL, NULL) == -1);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+    saferl_rng_seed(&rng, 3);
+    env.reset(env.state, &rng, obs);
+    before = s;
+    CHECK(saferl_rl_builtin_set_omega(&s, bad) == SAFERL_ERR_INVALID_ARGUMENT);
+    bad[0] = 0.0 / (bad[1] - bad[1]);
+    CHECK(saferl_rl_builtin_set_omega(&s, bad) == SAFERL_ERR_NOT_FINITE);
+    CHECK(memcmp(&s, &before, sizeof s) == 0);
+    CHECK(saferl_rl_builtin_set_omega(&s, w) == SAFERL_OK);
+    CHECK(s.omega[0] == 1.0 && s.omega[1] == 1.0); /* this episode keeps its omega */
+    env.reset(env.state, &rng, obs);
+    CHECK(s.omega[0] == 1.4 && s.omega[1] == 0.6);
+    th = s.x[0];
+    thdot = s.x[1];
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    thdot += (3.0 * 10.0 / (2.0 * 0.6) * sin(th) + 3.0 / (1.4 * 0.6 * 0.6) * (2.0 * act)) * 0.05;
+    CHECK_NEAR(s.x[1], thdot, 1e-13);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    CHECK(saferl_rl_builtin_set_omega(&s, w) == SAFERL_ERR_INVALID_ARGUMENT);
+    /* cartpole from rest with pole mass 0.3, half-length 0.8, one push right */
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CARTPOLE);
+    w[0] = 0.3;
+    w[1] = 0.8;
+    CHECK(saferl_rl_builtin_set_omega(&s, w) == SAFERL_OK);
+    env.reset(env.state, &rng, obs);
+    s.x[0] = s.x[1] = s.x[2] = s.x[3] = 0.0;
+    act = 1.0f;
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    CHECK_NEAR(s.x[3], -0.02 * (10.0 / 1.3) / (0.8 * (4.0 / 3.0 - 0.3 / 1.3)), 1e-12);
+}
+
+/* test_rl --pendulum-v1: episodes of Pendulum-v1 for tests/oracle/rl_pendulum_v1.py, which
+   recomputes every step with Gym's equations in numpy. Per episode "episode m l", "start th
+   th'", then per step "step a th th' reward obs0 obs1 obs2 truncated" (%.17g). Actions drawn
+   in [-1.5, 1.5] (so some clip), one episode at full torque (the speed clip), omega nominal or
+   drawn in the box. */
+static int dump_pendulum_v1(void) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rng rng;
+    double lo[2], hi[2];
+    float obs[3], act, reward, cost;
+    int term, trunc, episode, t;
+    saferl_rl_builtin_omega_box(SAFERL_RL_ENV_PENDULUM_V1, lo, hi, NULL);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+    saferl_rng_seed(&rng, 2026);
+    for (episode = 0; episode < 8; ++episode) {
+        if (episode >= 4) {
+            double w[2];
+            w[0] = lo[0] + (hi[0] - lo[0]) * saferl_rng_uniform(&rng);
+            w[1] = lo[1] + (hi[1] - lo[1]) * saferl_rng_uniform(&rng);
+            if (saferl_rl_builtin_set_omega(&s, w) != SAFERL_OK) return 1;
+        }
+        env.reset(env.state, &rng, obs);
+        printf("episode %.17g %.17g\nstart %.17g %.17g\n", s.omega[0], s.omega[1], s.x[0], s.x[1]);
+        for (t = 0, trunc = 0; !trunc; ++t) {
+            act = episode == 1 ? 1.0f : (float)(-1.5 + 3.0 * saferl_rng_uniform(&rng));
+            if (env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) != SAFERL_OK || term) return 1;
+            printf("step %.9g %.17g %.17g %.9g %.9g %.9g %.9g %d\n", (double)act, s.x[0], s.x[1], (double)reward,
+                   (double)obs[0], (double)obs[1], (double)obs[2], trunc);
+        }
+    }
+    return 0;
+}
+/* ==== end of off-policy ==== */
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
+    if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
     (void)argv;
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);
@@ -3586,5 +3720,7 @@ int main(int argc, char **argv) {
     RUN(cdt_later_steps_never_change_earlier_predictions);
     RUN(cdt_policy_trains_acts_and_round_trips);
     RUN(conditioned_policies_and_datasets_that_overflow_are_refused);
+    RUN(pendulum_v1_follows_gym);
+    RUN(omega_taken_at_reset);
     return saferl_test_finish();
 }
