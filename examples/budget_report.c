@@ -88,12 +88,15 @@ static int parse_double(const char *text, double *out) {
 /* Returns 0 on success, 2 on a usage error (after printing why), -1 for --help. */
 static int parse_options(int argc, char **argv, options *opt) {
     int i, only_files = 0;
+    cli c; /* only for the repeated-flag check; the messages here are this program's own */
+    cli_init(&c, argc, argv, "[--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0] [--horizon H] file.csv");
     memset(opt, 0, sizeof *opt);
     opt->confidence = 0.95;
     opt->band_low = 1.5;
     opt->band_high = 2.0;
     for (i = 1; i < argc; ++i) {
         const char *a = argv[i];
+        if (!only_files && a[0] == '-' && a[1] == '-' && a[2] != '\0' && cli_once(&c, a)) return 2;
         if (!only_files && strcmp(a, "--") == 0) {
             only_files = 1;
         } else if (!only_files && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
@@ -190,6 +193,11 @@ static int read_file(const char *path, char **text, size_t *length) {
         return 1;
     }
     fclose(f);
+    { /* a UTF-8 byte-order mark is not part of the first prompt's name */
+        size_t bom = cli_bom_length(buf, size);
+        memmove(buf, buf + bom, size - bom);
+        size -= bom;
+    }
     buf[size] = '\0';
     *text = buf;
     *length = size;
@@ -565,7 +573,7 @@ static int write_png(const char *png_path, const options *opt, const report_entr
 
 /* ---- main -------------------------------------------------------------------------------- */
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     options opt;
     char *text = NULL;
     size_t length = 0, row_count = 0, error_count = 0, prompt_count = 0, i, work_size;
@@ -762,3 +770,5 @@ done:
     free(text);
     return status;
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

@@ -111,6 +111,24 @@ test('a constant small beta is allowed and the violation counter reports what ha
   assert.deepEqual(errors, []);
 });
 
+test('the constrained-EI rules from the acquisition menu: what the library picks, and the URL keeps the rule', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'gp/index.html?seed=5');
+  await page.waitForFunction(() => window.__ready === true);
+  for (const rule of ['3', '4']) {
+    await page.selectOption('#rule', rule);
+    await page.waitForFunction((r) => window.__state && window.__state.settings.rule === r && window.__state.evaluations === 0,
+      Number(rule));
+    await clickTimes(page, '#step', 10);
+    const st = await page.evaluate(() => window.__state);
+    const expected = replay1d({ rule: Number(rule), expander: 1, beta: 0, noise: 0.05, seed: 5, steps: 10 });
+    assert.deepEqual(st.indices, expected.indices, 'the page picks what the library picks');
+    assert.equal(await page.textContent('#r-violations'), String(st.violations));
+    assert.match(await page.textContent('#r-choice'), /^(expected improvement|most likely feasible)$/);
+    assert.match(page.url(), new RegExp(`rule=${rule}`));
+  }
+  assert.deepEqual(errors, []);
+});
+
 // Strokes on the canvas in its own pixel units (the page maps them to grid values).
 async function stroke(page, points) {
   const box = await page.locator('#view').boundingBox();

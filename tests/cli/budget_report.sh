@@ -282,4 +282,21 @@ expect_status "two input files: exit 2" 2
 run --help
 expect_status "--help: exit 0" 0
 
+# Issue 15: repeated flags, the byte-order mark, failed writes
+usage_error "--json twice: usage error" --json --json "$DATA/one_prompt.csv"
+usage_error "--confidence twice: usage error (was last-wins)" --confidence 0.9 --confidence 0.8 "$DATA/one_prompt.csv"
+usage_error "--confidence nan: usage error" --confidence nan "$DATA/one_prompt.csv"
+printf '\357\273\277a,100,5\na,100,\n' >"$TMP/bom.csv"
+run "$TMP/bom.csv"
+if [ "$status" -eq 0 ] && head -1 "$TMP/out" | grep -q '2 attempts, 1 prompt;'; then ok "BOM + \"a\" and \"a\" are one prompt (were two)"
+else bad "BOM + \"a\" and \"a\" are one prompt" "$(head -1 "$TMP/out") $(cat "$TMP/err")"; fi
+printf '\357\273\277prompt_id,horizon,tokens\na,100,5\n' >"$TMP/bom_header.csv"
+run "$TMP/bom_header.csv"
+if [ "$status" -eq 0 ] && head -1 "$TMP/out" | grep -q '1 attempts\?, 1 prompt;'; then ok "BOM before the header line"
+else bad "BOM before the header line" "$(head -1 "$TMP/out") $(cat "$TMP/err")"; fi
+stdout_full "stdout on /dev/full: exit 1" "$DATA/one_prompt.csv"
+data_error "--png /dev/full: exit 1 with the reason" "/dev/full: No space left on device" --png /dev/full "$DATA/one_prompt.csv"
+mount_full
+full_disk "--png on a full disk: exit 1, the old file kept" "$FULL/r.png" --png "$FULL/r.png" "$DATA/one_prompt.csv"
+
 finish
