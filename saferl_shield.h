@@ -109,8 +109,13 @@
       A level's automaton uses states 0 .. n-1 with stable ids (state k = stage k) and a
       shared sink; one table Q(s, q, a) serves every level. The safeguard reward is task
       reward + r_safe per step, r_violation on entering the sink, which ends the episode. CRM
-      learns one real step for every active automaton state. At a level change, each (s, q)
-      new to the table gets the mean of Q(s, i, .) over the i of the previous level.
+      learns one real step for every active automaton state. Greedy choices break near-ties
+      (within tie_tolerance x the largest reward, 1e-6) at random: where no reward is
+      reachable yet, values are tiny echoes of distant violations, and exact ties freeze one
+      walk. At a level change, each (s, q) new to the table gets the mean of Q(s, i, .) over
+      the earlier i whose rule is at least as strict as q's (or exactly as strict: the
+      official code averages every earlier i, and saferl_shield_qtable_transfer_state gives
+      that lazy rule too). examples/safeguard_gridworld measures all of these.
 
    LABELS, PROPOSITIONS, LETTERS
       A label is a uint32_t: bit i set means proposition i of your vocabulary is true at this
@@ -225,11 +230,23 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
-      0.4.0 (2026-12-04)  the specification compiler closes on every formula: residuals in a
+      0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
+                          (tie_tolerance, reward_scale); transfer only from states at least
+                          as strict (transfer takes the new automaton; transfer_donors
+                          SAME_RULE), saferl_shield_dfa_at_least_as_strict,
+                          saferl_shield_qtable_transfer_state (the official lazy rule);
+                          the specification compiler closes on every formula: residuals in a
                           canonical form over the formula's atoms (antichain of minimal
                           cubes, Spot's implications, merged deadlines), progression memoised
                           (G(a) R G(b), G(a) W G(a) and G(p -> F[0..20] s) compile at lbt's
-                          minimal sizes instead of running into the work limit)
+                          minimal sizes instead of running into the work limit), successors
+                          memoised per state by the atoms' residuals; every text reader skips
+                          a UTF-8 byte-order mark; abstraction and HOA state counts above
+                          desc.max_states refused before allocating (a 38-byte file asked
+                          for 4.2 GB); game_desc.threshold must lie in [0, 1] and has no
+                          default (0 means 0); size-limit errors say line:column; "Fire"
+                          read as F(ire) suggests quoting; game_explain lists only
+                          reachable states (saferl_shield_game.reachable)
       0.3.1 (2026-11-21)  HOA and DOT writers factor guards along the diagram over more than
                           16 propositions (G !(a0 & b0) & ... over 16 pairs: complete HOA
                           10.5 MB -> 926 bytes); reward machines keep a sum of cubes
@@ -872,6 +889,18 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minecraft_safeguard(uint32_t level
 
 /* ---- progressive safeguards: tabular Q-learning on the product ---------------------------- */
 
+/* Which earlier automaton states give their values to a new one at a stage change.
+   STRICTER: those whose rule is at least as strict (they carry safety bias forward, never a
+   crossing the new rule forbids; but where the new rule allows more, e.g. lava once wood and
+   a bench are held, they also carry the old avoidance, so what the stage allows is rarely
+   explored: on the gridworld example the curriculum then seldom reaches the diamond).
+   SAME_RULE: only those forbidding exactly the same letters (states whose rule changed
+   start from zero and explore). */
+typedef enum saferl_shield_transfer_donors {
+    SAFERL_SHIELD_DONORS_STRICTER = 0,
+    SAFERL_SHIELD_DONORS_SAME_RULE = 1
+} saferl_shield_transfer_donors;
+
 /* Q(s, q, a) over environment states x automaton states x actions, with the safeguard reward
    and counterfactual updates for every automaton state (CRM). */
 typedef struct saferl_shield_qtable {
@@ -880,6 +909,12 @@ typedef struct saferl_shield_qtable {
     double gamma;                      /* discount (0.95) */
     double epsilon;                    /* exploration (0.1) */
     double r_safe, r_violation;        /* safeguard reward of a step (0, -1) */
+    double tie_tolerance;              /* greedy ties: values within tie_tolerance x
+                                          reward_scale of the best (1e-6; 0: exact ties) */
+    double reward_scale;               /* largest |r| the table has learned from (kept by
+                                          the updates: the tolerance follows the rewards) */
+    saferl_shield_transfer_donors transfer_donors; /* who donates at a stage change
+                                          (SAFERL_SHIELD_DONORS_STRICTER, the safe default) */
     double *value;                     /* ((s * Q) + q) * A + a */
     uint8_t *seen;                     /* per (s, q): updated at least once */
 } saferl_shield_qtable;
@@ -890,7 +925,12 @@ SAFERL_SHIELD_API size_t saferl_shield_qtable_memory_size(uint32_t env_states, u
 SAFERL_SHIELD_API saferl_result saferl_shield_qtable_init(saferl_shield_qtable *table, uint32_t env_states,
                                                           uint32_t automaton_states, uint32_t actions,
                                                           void *memory, size_t size);
-/* Epsilon-greedy among the actions in mask (0: all); ties broken at random. */
+/* Epsilon-greedy among the actions in mask (0: all). The greedy action is drawn uniformly
+   among the near-best: values within tie_tolerance * reward_scale of the best. Why: where
+   no reward is reachable yet (a curriculum's first, strict stages) values are tiny
+   discounted echoes of distant violations (-1e-57 .. -1e-6 of a reward); breaking only
+   exact ties turns them into one fixed "least risky" walk and exploration collapses. A
+   millionth of the largest reward is a difference no policy should be forced by. */
 SAFERL_SHIELD_API uint32_t saferl_shield_qtable_act(const saferl_shield_qtable *table, uint32_t s, uint32_t q,
                                                     uint32_t mask, double epsilon, saferl_rng *rng);
 /* The actions in mask ordered by value, best first (for the post-posed shield); returns k. */
@@ -907,10 +947,28 @@ SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *tab
                                                        uint32_t active_states, uint32_t s, uint32_t a,
                                                        uint32_t s2, uint32_t label2, double task_reward,
                                                        int task_done);
-/* Transfer to the next safeguard: every (s, q) with from_states <= q < to_states not seen
-   yet gets the mean of Q(s, i, .) over the seen i < from_states (the safeguards code's rule). */
-SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *table, uint32_t from_states,
-                                                     uint32_t to_states);
+/* 1 when automaton state `stricter` forbids every letter that `state` forbids (a letter
+   is forbidden in q when it leads from q into the sink): whatever is safe for one step
+   under `stricter` is safe under `state`. 0 otherwise, and for the sink or states out of
+   range. Costs state x letters loads. */
+SAFERL_SHIELD_API int saferl_shield_dfa_at_least_as_strict(const saferl_shield_dfa *dfa, uint32_t stricter,
+                                                           uint32_t state);
+/* One product state (s, q) not seen yet gets the mean of Q(s, i, .) over the donors i
+   that are seen (values unchanged when none is, or when (s, q) is seen). Returns the
+   number of donors averaged. The official code's lazy rule calls this at first visit. */
+SAFERL_SHIELD_API uint32_t saferl_shield_qtable_transfer_state(saferl_shield_qtable *table, uint32_t s, uint32_t q,
+                                                               const uint32_t *donors, uint32_t donor_count);
+/* Transfer to the next safeguard dfa: every (s, q) with from_states <= q < to_states not
+   seen yet gets the mean of Q(s, i, .) over the seen i < from_states whose rule is at least
+   as strict as q's (saferl_shield_dfa_at_least_as_strict in dfa; with table->transfer_donors
+   SAME_RULE, exactly as strict; at most the first 64 such i). Why not every earlier
+   state, as the official code does: the progressions relax rules as tools are acquired
+   (lava allowed with wood and a bench, creepers with armour); a value learned under a
+   stricter rule is a cautious estimate under a laxer one, but one learned under a laxer
+   rule is an optimistic, wrong one (minecraft_7's armour state 4 forbids the lava that
+   state 2 learned to cross), which is the opposite of carrying safety bias forward. */
+SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *table, const saferl_shield_dfa *dfa,
+                                                     uint32_t from_states, uint32_t to_states);
 
 #ifdef __cplusplus
 }
@@ -6814,6 +6872,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_qtable_init(saferl_shield_qtable *
     t->epsilon = 0.1;
     t->r_safe = 0.0;
     t->r_violation = -1.0;
+    t->tie_tolerance = 1e-6;
+    t->reward_scale = 0.0;
     pairs = (size_t)env_states * automaton_states;
     t->value = (double *)memory;
     t->seen = (uint8_t *)(t->value + pairs * actions);
@@ -6837,17 +6897,12 @@ SAFERL_SHIELD_API uint32_t saferl_shield_qtable_act(const saferl_shield_qtable *
             if (((mask >> a) & 1u) && pick-- == 0) return a;
     }
     for (a = 0; a < t->action_count; ++a)
-        if ((mask >> a) & 1u) {
-            if (v[a] > best) {
-                best = v[a];
-                count = 1;
-            } else if (v[a] == best) {
-                ++count;
-            }
-        }
+        if (((mask >> a) & 1u) && v[a] > best) best = v[a];
+    best -= t->tie_tolerance * t->reward_scale; /* the near-best are ties */
+    for (a = 0; a < t->action_count; ++a) count += ((mask >> a) & 1u) && v[a] >= best;
     pick = count > 1 ? saferl_rng_bounded(rng, count) : 0;
     for (a = 0; a < t->action_count; ++a)
-        if (((mask >> a) & 1u) && v[a] == best && pick-- == 0) return a;
+        if (((mask >> a) & 1u) && v[a] >= best && pick-- == 0) return a;
     return 0;
 }
 
@@ -6877,6 +6932,7 @@ SAFERL_SHIELD_API void saferl_shield_qtable_update(saferl_shield_qtable *t, uint
     size_t pair = (size_t)s * t->automaton_state_count + q;
     double *v = t->value + pair * t->action_count + a;
     double target = done ? r : r + t->gamma * saferl_shield__max_value(t, s2, q2);
+    if (fabs(r) > t->reward_scale) t->reward_scale = fabs(r);
     *v += t->alpha * (target - *v);
     t->seen[pair] = 1;
 }
@@ -6897,23 +6953,49 @@ SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, 
     }
 }
 
-SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *t, uint32_t from_states, uint32_t to_states) {
-    uint32_t s, q, i, a, Q = t->automaton_state_count, A = t->action_count;
-    if (to_states > Q) to_states = Q;
-    for (s = 0; s < t->env_state_count; ++s)
-        for (q = from_states; q < to_states; ++q) {
-            size_t pair = (size_t)s * Q + q;
-            uint32_t n = 0;
-            if (t->seen[pair]) continue;
-            for (a = 0; a < A; ++a) t->value[pair * A + a] = 0.0;
-            for (i = 0; i < from_states && i < Q; ++i)
-                if (t->seen[(size_t)s * Q + i]) {
-                    ++n;
-                    for (a = 0; a < A; ++a) t->value[pair * A + a] += t->value[((size_t)s * Q + i) * A + a];
-                }
-            if (n)
-                for (a = 0; a < A; ++a) t->value[pair * A + a] /= n;
-        }
+SAFERL_SHIELD_API int saferl_shield_dfa_at_least_as_strict(const saferl_shield_dfa *dfa, uint32_t stricter,
+                                                           uint32_t state) {
+    uint32_t letter;
+    if (stricter >= dfa->state_count || state >= dfa->state_count || stricter == dfa->sink || state == dfa->sink)
+        return 0;
+    for (letter = 0; letter < dfa->letter_count; ++letter)
+        if (dfa->next[((size_t)state << dfa->letter_bits) | letter] == dfa->sink &&
+            dfa->next[((size_t)stricter << dfa->letter_bits) | letter] != dfa->sink)
+            return 0;
+    return 1;
+}
+
+SAFERL_SHIELD_API uint32_t saferl_shield_qtable_transfer_state(saferl_shield_qtable *t, uint32_t s, uint32_t q,
+                                                               const uint32_t *donors, uint32_t donor_count) {
+    uint32_t Q = t->automaton_state_count, A = t->action_count, n = 0, k, a;
+    size_t pair = (size_t)s * Q + q;
+    double *v = t->value + pair * A;
+    if (s >= t->env_state_count || q >= Q || t->seen[pair]) return 0;
+    for (k = 0; k < donor_count; ++k) {
+        size_t donor = (size_t)s * Q + donors[k];
+        if (donors[k] >= Q || donors[k] == q || !t->seen[donor]) continue;
+        if (n++ == 0)
+            for (a = 0; a < A; ++a) v[a] = 0.0;
+        for (a = 0; a < A; ++a) v[a] += t->value[donor * A + a];
+    }
+    for (a = 0; n > 1 && a < A; ++a) v[a] /= n;
+    return n;
+}
+
+SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
+                                                     uint32_t from_states, uint32_t to_states) {
+    uint32_t donors[64], s, q, i;
+    if (to_states > t->automaton_state_count) to_states = t->automaton_state_count;
+    if (to_states > dfa->state_count) to_states = dfa->state_count;
+    for (q = from_states; q < to_states; ++q) {
+        uint32_t count = 0;
+        /* the donors of q: the earlier states at least as strict (at most 64, the first ones) */
+        for (i = 0; i < from_states && i < t->automaton_state_count && count < 64; ++i)
+            if (saferl_shield_dfa_at_least_as_strict(dfa, i, q) &&
+                (t->transfer_donors != SAFERL_SHIELD_DONORS_SAME_RULE || saferl_shield_dfa_at_least_as_strict(dfa, q, i)))
+                donors[count++] = i;
+        for (s = 0; count && s < t->env_state_count; ++s) saferl_shield_qtable_transfer_state(t, s, q, donors, count);
+    }
 }
 
 #endif /* SAFERL_SHIELD_IMPLEMENTATION_ONCE */

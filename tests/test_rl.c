@@ -9,6 +9,21 @@
 #define SAFERL_RL_IMPLEMENTATION
 #include "../saferl_rl.h"
 
+/* Scratch for acting, one thread: a policy context and a conditioned-policy context with
+   room for every policy in these tests (the sizing functions have their own tests). */
+static saferl_rl_policy_context *test_context(void) {
+    static float scratch[1 << 15];
+    static saferl_rl_policy_context context;
+    saferl_rl_policy_context_init(&context, scratch, sizeof scratch);
+    return &context;
+}
+static saferl_rl_rcsl_context *test_rcsl_context(const saferl_rl_rcsl_policy *policy) {
+    static double memory[1 << 16];
+    static saferl_rl_rcsl_context context;
+    CHECK(saferl_rl_rcsl_context_init(&context, policy, memory, sizeof memory) == SAFERL_OK);
+    return &context;
+}
+
 /* ---- finite differences ------------------------------------------------------------------- */
 
 /* A scalar function of a float vector: f(x) given as a callback over a context. */
@@ -811,7 +826,8 @@ static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs
     d.gamma = d.cost_gamma = 1.0;
     d.actor_lr = 0.03;
     d.critic_lr = 0.1;
-    d.cost_limit = CLIFF_LIMIT;
+    d.cost_count = 1;
+    d.cost_limits[0] = CLIFF_LIMIT;
     d.lambda_lr = 0.5;
     d.pid_kp = 2.0;
     d.pid_ki = 0.5;
@@ -836,7 +852,7 @@ static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs
             *cost += c1 / CLIFF_AVERAGE;
         }
     }
-    *lambda = agent.lagrange_multiplier;
+    *lambda = agent.multiplier.value;
     saferl_rl_agent_destroy(&agent);
 }
 
@@ -921,7 +937,8 @@ TEST(cpo_gaussian_epochs_reproduce_without_allocating) {
     d.hidden[0] = 16;
     d.steps_per_epoch = 400;
     d.update_iters = 2;
-    d.cost_limit = 0.5;
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.5;
     d.cg_iters = 10;
     for (k = 0; k < 2; ++k) {
         saferl_rl_env_builtin(&e1[k], &s1[k], SAFERL_RL_ENV_PENDULUM);
@@ -942,7 +959,7 @@ TEST(cpo_gaussian_epochs_reproduce_without_allocating) {
         if (sa.step_fraction > 0.0) cases_seen += 1;
     }
     CHECK(cases_seen >= 1); /* at least one accepted step */
-    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations);
 #endif
@@ -970,7 +987,8 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
     d.hidden[0] = 16;
     d.steps_per_epoch = 400;
     d.update_iters = 2;
-    d.cost_limit = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
+    d.cost_count = 1;
+    d.cost_limits[0] = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
     d.cg_iters = 10;
     d.lambda_lr = 1.0; /* TRPO-Lag: lambda visibly moves in a few epochs */
     for (k = 0; k < E; ++k) {
@@ -994,10 +1012,10 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
         CHECK(sa.kl >= 0.0 && sa.kl <= 0.01); /* the default trust region */
         CHECK(sa.step_fraction >= 0.0 && sa.step_fraction <= 1.0);
         CHECK(sa.lagrange_multiplier >= 0.0);
-        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.lagrange_multiplier);
+        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.value);
         if (sa.step_fraction > 0.0) *accepted += 1;
     }
-    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations);
 #endif
@@ -1027,7 +1045,8 @@ static saferl_rl_agent small_agent(saferl_rl_env *env, saferl_rl_builtin *s, saf
     d.hidden[1] = 8;
     d.steps_per_epoch = 200;
     d.update_iters = 2;
-    d.cost_limit = 5.0;
+    d.cost_count = 1;
+    d.cost_limits[0] = 5.0;
     saferl_rl_env_builtin(env, s, kind);
     CHECK(saferl_rl_agent_create(&agent, &d, env, 1) == SAFERL_OK);
     return agent;
@@ -1052,8 +1071,8 @@ TEST(policy_round_trip_and_bad_buffers) {
     CHECK(saferl_rl_policy_load(&loaded, buf, written, memory, need) == SAFERL_OK);
     saferl_rng_seed(&rng, 1);
     for (i = 0; i < 35; ++i) obs[i] = (float)(saferl_rng_uniform(&rng) - 0.5);
-    CHECK(saferl_rl_policy_act(&agent.actor, obs, a1, NULL) == SAFERL_OK);
-    CHECK(saferl_rl_policy_act(&loaded, obs, a2, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_policy_act(&agent.actor, test_context(), obs, a1, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_policy_act(&loaded, test_context(), obs, a2, NULL) == SAFERL_OK);
     CHECK(a1[0] == a2[0] && a1[1] == a2[1]); /* bit-identical actions */
     /* every truncation is rejected, and the policy is left untouched */
     memset(&untouched, 0x5a, sizeof untouched);
@@ -1091,7 +1110,7 @@ TEST(policy_round_trip_and_bad_buffers) {
     /* NaN observation: an error, the action untouched */
     obs[3] = (float)saferl_rl__nan();
     a2[0] = 7.0f;
-    CHECK(saferl_rl_policy_act(&loaded, obs, a2, NULL) == SAFERL_ERR_NOT_FINITE && a2[0] == 7.0f);
+    CHECK(saferl_rl_policy_act(&loaded, test_context(), obs, a2, NULL) == SAFERL_ERR_NOT_FINITE && a2[0] == 7.0f);
     /* wrong environment for this policy */
     {
         saferl_rl_builtin s2;
@@ -1158,12 +1177,12 @@ TEST(user_environment_errors_leave_the_agent_unchanged) {
         f.mode = mode;
         CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
         CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
-        memcpy(before, agent.params, sizeof(float) * agent.param_total);
+        memcpy(before, agent.networks.params, sizeof(float) * agent.networks.param_total);
         {
             long steps = agent.total_steps;
             float mean0 = agent.actor.obs_mean[0];
             CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_ERR_NOT_FINITE);
-            CHECK(memcmp(before, agent.params, sizeof(float) * agent.param_total) == 0);
+            CHECK(memcmp(before, agent.networks.params, sizeof(float) * agent.networks.param_total) == 0);
             CHECK(agent.total_steps == steps && agent.epoch == 1 && agent.actor.obs_mean[0] == mean0);
         }
         /* and it goes on once the environment behaves */
@@ -1201,12 +1220,12 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
         CHECK(saferl_rl_agent_epoch(&b, &sb) == SAFERL_OK);
         CHECK(sa.actor_loss == sb.actor_loss && sa.episode_return == sb.episode_return && sa.kl == sb.kl);
     }
-    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
     {
         float obs[4] = {0.1f, 0.0f, -0.05f, 0.2f}, act[1];
         saferl_rng rng;
         saferl_rng_seed(&rng, 2);
-        for (k = 0; k < 100; ++k) CHECK(saferl_rl_policy_act(&a.actor, obs, act, &rng) == SAFERL_OK);
+        for (k = 0; k < 100; ++k) CHECK(saferl_rl_policy_act(&a.actor, test_context(), obs, act, &rng) == SAFERL_OK);
     }
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations); /* epochs and act: no allocation */
@@ -1224,12 +1243,13 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
         d.hidden[0] = 16;
         d.steps_per_epoch = 400;
         d.update_iters = 2;
-        d.cost_limit = 0.5;
+        d.cost_count = 1;
+        d.cost_limits[0] = 0.5;
         for (k = 0; k < 4; ++k) saferl_rl_env_builtin(&e3[k], &s3[k], SAFERL_RL_ENV_PENDULUM);
         CHECK(saferl_rl_agent_create(&v, &d, e3, 4) == SAFERL_OK);
         for (k = 0; k < 2; ++k) CHECK(saferl_rl_agent_epoch(&v, &st) == SAFERL_OK);
         CHECK(st.total_steps == 800 && st.episodes >= 1 && st.cost_rate >= 0.0 && st.cost_rate <= 1.0);
-        CHECK(saferl_rl_evaluate(&v.actor, &e3[0], 2, 0, 1, 5, &ret, &cost) == SAFERL_OK);
+        CHECK(saferl_rl_evaluate(&v.actor, test_context(), &e3[0], 2, 0, 1, 5, &ret, &cost) == SAFERL_OK);
         CHECK(ret <= 0.0 && cost >= 0.0 && cost <= 1.0);
         saferl_rl_agent_destroy(&v);
     }
@@ -1246,10 +1266,10 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
    were recorded before the update was reorganised into one table row per algorithm; a
    change that moves any bit of any epoch fails here. Native x86-64 and wasm32 have their own
    values (libm's exp and log differ in the last bits); BLIS sums in another order. */
-#define AGENT_PARAMS(agent) ((agent).params)
-#define AGENT_ADAM_M(agent) ((agent).adam_m)
-#define AGENT_ADAM_V(agent) ((agent).adam_v)
-#define AGENT_PARAM_TOTAL(agent) ((agent).param_total)
+#define AGENT_PARAMS(agent) ((agent).networks.params)
+#define AGENT_ADAM_M(agent) ((agent).networks.adam_m)
+#define AGENT_ADAM_V(agent) ((agent).networks.adam_v)
+#define AGENT_PARAM_TOTAL(agent) ((agent).networks.param_total)
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
     const unsigned char *p = (const unsigned char *)data;
@@ -1299,11 +1319,13 @@ static uint64_t fingerprint_case(int k) {
     d.algorithm = (saferl_rl_algorithm)(k < 16 ? k % 8 : 0);
     if (k < 8 || k >= 16) {
         env_count = 2;
-        d.cost_limit = 0.5;
+        d.cost_count = 1;
+        d.cost_limits[0] = 0.5;
         for (e = 0; e < 2; ++e) saferl_rl_env_builtin(&envs[e], &states[e], SAFERL_RL_ENV_CLIFF);
     } else {
         env_count = 1;
-        d.cost_limit = 0.5;
+        d.cost_count = 1;
+        d.cost_limits[0] = 0.5;
         saferl_rl_env_builtin(&envs[0], &states[0], SAFERL_RL_ENV_PENDULUM);
     }
     switch (k) {
@@ -1311,7 +1333,7 @@ static uint64_t fingerprint_case(int k) {
     case 17: d.algorithm = SAFERL_RL_PID_LAG; d.pid_ema_alpha = 0.95; d.pid_delay = 3; d.lagrange_init = 0.5; break;
     case 18: d.algorithm = SAFERL_RL_FOCOPS; d.total_epochs = 4; d.lagrange_max = 0.01; break;
     case 19: d.algorithm = SAFERL_RL_CUP; d.activation = SAFERL_RL_RELU; d.no_obs_normalize = 1; d.cost_gamma = 1.0; break;
-    case 20: d.algorithm = SAFERL_RL_CPO; d.cost_limit = 9.0; d.target_kl = -1.0; break;
+    case 20: d.algorithm = SAFERL_RL_CPO; d.cost_limits[0] = 9.0; d.target_kl = -1.0; break;
     case 21: d.algorithm = SAFERL_RL_TRPO_LAG; d.lagrange_init = -1.0; d.cg_iters = 5; d.line_search_steps = 3; break;
     default: break;
     }
@@ -1376,6 +1398,141 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         }
     }
     if (!expected) printf("        (no fingerprints recorded for this platform: same-seed runs compared only)\n");
+}
+
+/* ---- the desc: required cost limits, SAFERL_RL_NONE, messages naming the field ----------- */
+
+static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+TEST(cost_limit_is_required_and_zero_means_zero) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_desc d;
+    saferl_rl_agent agent, untouched;
+    saferl_rl_epoch_stats st;
+    const char *why = NULL;
+    int k;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    for (k = 0; k < SAFERL_RL_ALGORITHM_COUNT; ++k) {
+        memset(&d, 0, sizeof d);
+        d.algorithm = (saferl_rl_algorithm)k;
+        d.steps_per_epoch = 200;
+        memset(&agent, 0x5a, sizeof agent);
+        untouched = agent;
+        if (k == SAFERL_RL_PPO) { /* unconstrained: no limit needed */
+            CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_OK && strcmp(why, "ok") == 0);
+            continue;
+        }
+        CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(memcmp(&agent, &untouched, sizeof agent) == 0); /* nothing written */
+        CHECK(saferl_rl_agent_memory_size(&d, &env, 1) == 0);
+        CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(why != NULL && starts_with(why, "cost_limit: required"));
+        CHECK(strcmp(saferl_rl_algorithm_name((saferl_rl_algorithm)k), "unknown") != 0);
+        CHECK(saferl_rl_algorithm_from_name(saferl_rl_algorithm_name((saferl_rl_algorithm)k)) == k);
+    }
+    CHECK(saferl_rl_algorithm_from_name("ppo-lagrangian") == -1 && saferl_rl_algorithm_from_name(NULL) == -1);
+    /* d = 0 is a limit of 0: lambda climbs by lambda_lr J_C (the old reading, 25, made it fall) */
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PPO_LAG;
+    d.steps_per_epoch = 400;
+    d.update_iters = 1;
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.0;
+    d.lagrange_init = SAFERL_RL_NONE; /* starts at 0 */
+    CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
+    CHECK(agent.multiplier.value == 0.0);
+    for (k = 0; k < 3; ++k) {
+        double before = agent.multiplier.value;
+        CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+        if (st.episode_cost == st.episode_cost) CHECK(st.lagrange_multiplier == before + 0.035 * st.episode_cost);
+    }
+    CHECK(st.episode_cost > 0.0 && agent.multiplier.value > 0.0);
+    saferl_rl_agent_destroy(&agent);
+}
+
+/* A field's bad value and the name its message must start with. */
+typedef struct bad_field {
+    const char *name;
+    void (*set)(saferl_rl_desc *d, double v);
+} bad_field;
+static void set_clip(saferl_rl_desc *d, double v) { d->clip = v; }
+static void set_gamma(saferl_rl_desc *d, double v) { d->gamma = v; }
+static void set_actor_lr(saferl_rl_desc *d, double v) { d->actor_lr = v; }
+static void set_target_kl(saferl_rl_desc *d, double v) { d->target_kl = v; }
+static void set_critic_norm(saferl_rl_desc *d, double v) { d->critic_norm_coef = v; }
+static void set_limit(saferl_rl_desc *d, double v) { d->cost_limits[0] = v; }
+static void set_lagrange_init(saferl_rl_desc *d, double v) { d->lagrange_init = v; }
+static void set_lambda_lr(saferl_rl_desc *d, double v) { d->lambda_lr = v; }
+static void set_pid_kp(saferl_rl_desc *d, double v) { d->pid_kp = v; }
+static void set_pid_kd(saferl_rl_desc *d, double v) { d->pid_kd = v; }
+static void set_lagrange_max(saferl_rl_desc *d, double v) { d->lagrange_max = v; }
+static void set_cg_damping(saferl_rl_desc *d, double v) { d->cg_damping = v; }
+static void set_trust_region(saferl_rl_desc *d, double v) { d->trust_region = v; }
+static void set_focops_temperature(saferl_rl_desc *d, double v) { d->focops_temperature = v; }
+
+TEST(bad_desc_fields_are_named_and_none_is_zero) {
+    static const bad_field fields[] = {
+        {"clip", set_clip}, {"gamma", set_gamma}, {"actor_lr", set_actor_lr}, {"target_kl", set_target_kl},
+        {"critic_norm_coef", set_critic_norm}, {"cost_limits", set_limit}, {"lagrange_init", set_lagrange_init},
+        {"lambda_lr", set_lambda_lr}, {"pid_kp", set_pid_kp}, {"pid_kd", set_pid_kd},
+        {"lagrange_max", set_lagrange_max}, {"cg_damping", set_cg_damping}, {"trust_region", set_trust_region},
+        {"focops_temperature", set_focops_temperature}};
+    const int count = (int)(sizeof fields / sizeof fields[0]);
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_desc d, filled, twice;
+    saferl_rng rng;
+    const char *why;
+    int trial;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM);
+    saferl_rng_seed(&rng, 23);
+    /* random bad values in random fields: every one is refused and named (not cost_limits'
+       negative values, which are legal limits: costs may be negative) */
+    for (trial = 0; trial < 200; ++trial) {
+        const bad_field *f = &fields[saferl_rng_bounded(&rng, (uint32_t)count)];
+        double pick = saferl_rng_uniform(&rng), v;
+        memset(&d, 0, sizeof d);
+        d.algorithm = (saferl_rl_algorithm)saferl_rng_bounded(&rng, SAFERL_RL_ALGORITHM_COUNT);
+        d.cost_count = 1;
+        d.cost_limits[0] = 1.0;
+        v = pick < 0.3 ? saferl_rl__nan() : pick < 0.5 ? HUGE_VAL : pick < 0.7 ? -HUGE_VAL
+                                                                               : -0.5 - 10.0 * saferl_rng_uniform(&rng);
+        if (f->set == set_limit && v < 0.0 && v > -HUGE_VAL) v = saferl_rl__nan();
+        f->set(&d, v);
+        CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT);
+        if (!starts_with(why, f->name)) {
+            fprintf(stderr, "%s = %g gave \"%s\"\n", f->name, v, why);
+            CHECK(starts_with(why, f->name));
+        }
+    }
+    /* SAFERL_RL_NONE: zero (or none) where a zero means the default; the defaults are idempotent */
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PID_LAG;
+    d.cost_count = 1;
+    d.pid_kp = d.pid_kd = d.lagrange_init = d.critic_norm_coef = d.cg_damping = SAFERL_RL_NONE;
+    d.target_kl = d.lagrange_max = SAFERL_RL_NONE;
+    CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_OK);
+    filled = saferl_rl_desc_defaults(&d);
+    twice = saferl_rl_desc_defaults(&filled);
+    CHECK(memcmp(&filled, &twice, sizeof filled) == 0);
+    CHECK(filled.pid_kp == SAFERL_RL_NONE && filled.pid_ki == 0.01 && filled.cost_limits[0] == 0.0);
+    d.hidden[0] = 5000;
+    CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "hidden"));
+    d.hidden[0] = 0;
+    d.cost_count = 2;
+    CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+    d.cost_count = 1;
+    d.steps_per_epoch = 301;
+    {
+        saferl_rl_builtin s2[2];
+        saferl_rl_env e2[2];
+        saferl_rl_env_builtin(&e2[0], &s2[0], SAFERL_RL_ENV_PENDULUM);
+        saferl_rl_env_builtin(&e2[1], &s2[1], SAFERL_RL_ENV_CARTPOLE);
+        CHECK(saferl_rl_desc_check(&d, e2, 2, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "envs"));
+        e2[1] = e2[0];
+        CHECK(saferl_rl_desc_check(&d, e2, 2, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "steps_per_epoch"));
+    }
 }
 
 /* ---- trust region: Fisher-vector products, conjugate gradient, CPO's dual ------------------ */
@@ -1825,7 +1982,8 @@ TEST(focops_and_cup_epochs_reproduce_without_allocating) {
         d.hidden[0] = 16;
         d.steps_per_epoch = 400;
         d.update_iters = 3;
-        d.cost_limit = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
+        d.cost_count = 1;
+        d.cost_limits[0] = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
         d.lambda_lr = 1.0;
         for (k = 0; k < 2; ++k) {
             saferl_rl_env_builtin(&e1[k], &s1[k], kind);
@@ -1843,7 +2001,7 @@ TEST(focops_and_cup_epochs_reproduce_without_allocating) {
             CHECK(sa.lagrange_multiplier >= 0.0 && sa.lagrange_multiplier <= 2.0);
             CHECK(sa.kl == sa.kl && sa.optim_case == -1);
         }
-        CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+        CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
         CHECK(saferl_test_allocations == allocations);
 #endif
@@ -1942,7 +2100,7 @@ static void route_policy(saferl_rl_policy *p, float *params, float *scratch, int
     p->observation_dim = S_N;
     p->action_dim = 4;
     p->params = params;
-    p->scratch = scratch;
+    (void)scratch;
     memset(params, 0, sizeof(float) * saferl_rl_policy_param_count(p));
     for (s = 0; s < S_N; ++s) {
         int row = s / SAFERL_RL_CLIFF_COLUMNS, col = s % SAFERL_RL_CLIFF_COLUMNS, a;
@@ -1985,6 +2143,7 @@ TEST(flipping_per_episode_and_per_step_match_their_exact_values) {
     flip.first_weight = m.first_weight;
     flip.mode = SAFERL_RL_FLIP_PER_EPISODE;
     flip.current = 0;
+    flip.context = test_context();
     CHECK(saferl_rl_flip_evaluate(&flip, &env, 20000, 0, 1, 5u, &value[0], &risk[0], &v) == SAFERL_OK);
     flip.mode = SAFERL_RL_FLIP_PER_STEP;
     CHECK(saferl_rl_flip_evaluate(&flip, &env, 20000, 0, 1, 6u, &value[1], &risk[1], &v) == SAFERL_OK);
@@ -1999,7 +2158,7 @@ TEST(flipping_per_episode_and_per_step_match_their_exact_values) {
     flip.second = &top;
     flip.first_weight = 1.0;
     CHECK(saferl_rl_flip_evaluate(&flip, &env, 50, 0, 1, 7u, &r, &c, &v) == SAFERL_OK);
-    CHECK(saferl_rl_evaluate(&top, &env, 50, 0, 1, 7u, &value[0], &risk[0]) == SAFERL_OK);
+    CHECK(saferl_rl_evaluate(&top, test_context(), &env, 50, 0, 1, 7u, &value[0], &risk[0]) == SAFERL_OK);
     CHECK(r == value[0] && c == risk[0]);
     flip.first_weight = 1.5;
     CHECK(saferl_rl_flip_evaluate(&flip, &env, 50, 0, 1, 7u, &r, &c, &v) == SAFERL_ERR_INVALID_ARGUMENT);
@@ -2147,6 +2306,294 @@ static int dump_mixture_lp(void) {
     return 0;
 }
 
+/* ==== acting: contexts, the action distribution, outputs that cannot be finite ==== */
+
+/* A random MLP policy of a seeded shape on memory from malloc (weights scaled by `scale`). */
+typedef struct random_policy {
+    saferl_rl_policy policy;
+    float *memory;
+} random_policy;
+
+static void random_policy_make(random_policy *r, saferl_rng *rng, int gaussian, float scale) {
+    int hidden[3], l, count = (int)saferl_rng_bounded(rng, 3), O = 1 + (int)saferl_rng_bounded(rng, 12);
+    int A = gaussian ? 1 + (int)saferl_rng_bounded(rng, 4) : 2 + (int)saferl_rng_bounded(rng, 5);
+    size_t P, i;
+    for (l = 0; l < count; ++l) hidden[l] = 1 + (int)saferl_rng_bounded(rng, 40);
+    memset(r, 0, sizeof *r);
+    CHECK(saferl_rl_mlp_define(&r->policy.net, O, hidden, count, A,
+                               saferl_rng_bounded(rng, 2) ? SAFERL_RL_RELU : SAFERL_RL_TANH) == SAFERL_OK);
+    r->policy.action_kind = gaussian ? SAFERL_RL_GAUSSIAN : SAFERL_RL_DISCRETE;
+    r->policy.observation_dim = O;
+    r->policy.action_dim = A;
+    P = saferl_rl_policy_param_count(&r->policy);
+    r->memory = (float *)malloc(sizeof(float) * (P + 2 * (size_t)O));
+    r->policy.params = r->memory;
+    r->policy.obs_mean = r->memory + P;
+    r->policy.obs_std = r->memory + P + O;
+    saferl_rl_mlp_init_params(&r->policy.net, r->policy.params, rng, 1.0f);
+    for (i = 0; i < saferl_rl_mlp_param_count(&r->policy.net); ++i) r->policy.params[i] *= scale;
+    for (i = saferl_rl_mlp_param_count(&r->policy.net); i < P; ++i) r->policy.params[i] = (float)(saferl_rng_uniform(rng) - 0.5);
+    for (l = 0; l < O; ++l) {
+        r->policy.obs_mean[l] = (float)saferl_rng_normal(rng);
+        r->policy.obs_std[l] = (float)(0.5 + saferl_rng_uniform(rng));
+    }
+}
+
+/* The head (logits or means) of a policy for one observation, in double with plain loops. */
+static void reference_head(const saferl_rl_policy *p, const float *obs, double *head) {
+    double a[SAFERL_RL_MAX_WIDTH], b[SAFERL_RL_MAX_WIDTH];
+    const float *w = p->params;
+    int l, i, j;
+    for (j = 0; j < p->observation_dim; ++j) {
+        double v = ((double)obs[j] - p->obs_mean[j]) / p->obs_std[j];
+        a[j] = v < -10.0 ? -10.0 : (v > 10.0 ? 10.0 : v);
+    }
+    for (l = 0; l < p->net.layer_count; ++l) {
+        int in = p->net.sizes[l], out = p->net.sizes[l + 1];
+        for (i = 0; i < out; ++i) {
+            double s = w[(size_t)out * in + i];
+            for (j = 0; j < in; ++j) s += (double)w[(size_t)i * in + j] * a[j];
+            if (l + 1 < p->net.layer_count) s = p->net.activation == SAFERL_RL_TANH ? tanh(s) : (s > 0.0 ? s : 0.0);
+            b[i] = s;
+        }
+        w += (size_t)out * in + out;
+        memcpy(a, b, sizeof(double) * (size_t)out);
+    }
+    memcpy(head, a, sizeof(double) * (size_t)p->action_dim);
+}
+
+TEST(policy_context_of_the_documented_size_and_a_read_only_policy) {
+    saferl_rng rng;
+    int k;
+    saferl_rng_seed(&rng, 11);
+    for (k = 0; k < 40; ++k) {
+        random_policy r;
+        saferl_rl_policy_context context;
+        size_t size, P;
+        float obs[16], action[8], untouched[8] = {7, 7, 7, 7, 7, 7, 7, 7}, *before, *memory;
+        int i;
+        random_policy_make(&r, &rng, k % 2, 1.0f);
+        P = saferl_rl_policy_param_count(&r.policy) + 2 * (size_t)r.policy.observation_dim;
+        size = saferl_rl_policy_context_memory_size(&r.policy);
+        memory = (float *)malloc(size); /* exactly: ASan sees a write past it */
+        before = (float *)malloc(sizeof(float) * P);
+        memcpy(before, r.memory, sizeof(float) * P);
+        for (i = 0; i < r.policy.observation_dim; ++i) obs[i] = (float)(3.0 * saferl_rng_normal(&rng));
+        CHECK(saferl_rl_policy_context_init(&context, memory, size - sizeof(float)) == SAFERL_OK);
+        memcpy(action, untouched, sizeof action);
+        CHECK(saferl_rl_policy_act(&r.policy, &context, obs, action, NULL) == SAFERL_ERR_BUFFER_TOO_SMALL);
+        CHECK(memcmp(action, untouched, sizeof action) == 0);
+        CHECK(saferl_rl_policy_context_init(&context, memory, size) == SAFERL_OK);
+        CHECK(saferl_rl_policy_act(&r.policy, &context, obs, action, NULL) == SAFERL_OK);
+        CHECK(saferl_rl_policy_act(&r.policy, &context, obs, action, &rng) == SAFERL_OK);
+        CHECK(memcmp(before, r.memory, sizeof(float) * P) == 0); /* the policy was only read */
+        CHECK(saferl_rl_policy_context_init(&context, NULL, size) == SAFERL_ERR_BUFFER_TOO_SMALL);
+        free(before);
+        free(memory);
+        free(r.memory);
+    }
+}
+
+TEST(policy_probabilities_and_mean_std_match_a_double_forward) {
+    saferl_rng rng;
+    int k;
+    saferl_rng_seed(&rng, 12);
+    for (k = 0; k < 60; ++k) {
+        random_policy r;
+        float obs[16], out[8], std[8], action[8];
+        double head[8], total = 0.0, lse = -1e300;
+        int i, j, argmax = 0, A;
+        random_policy_make(&r, &rng, k % 2, 1.0f);
+        A = r.policy.action_dim;
+        for (i = 0; i < r.policy.observation_dim; ++i) obs[i] = (float)(3.0 * saferl_rng_normal(&rng));
+        reference_head(&r.policy, obs, head);
+        if (r.policy.action_kind == SAFERL_RL_DISCRETE) {
+            CHECK(saferl_rl_policy_mean_std(&r.policy, test_context(), obs, out, std) == SAFERL_ERR_INVALID_ARGUMENT);
+            CHECK(saferl_rl_policy_probabilities(&r.policy, test_context(), obs, out) == SAFERL_OK);
+            for (j = 0; j < A; ++j) lse = lse > head[j] ? lse + log1p(exp(head[j] - lse)) : head[j] + log1p(exp(lse - head[j]));
+            for (j = 0; j < A; ++j) {
+                /* float forward and softmax against double: a few float roundings per layer of
+                   at most 41 terms, relative to the logits' size */
+                CHECK_NEAR(out[j], exp(head[j] - lse), 1e-5 * (1.0 + fabs(head[j])));
+                total += out[j];
+                if (head[j] > head[argmax]) argmax = j;
+            }
+            CHECK_NEAR(total, 1.0, 1e-6 * A);
+            CHECK(saferl_rl_policy_act(&r.policy, test_context(), obs, action, NULL) == SAFERL_OK);
+            CHECK((int)action[0] == argmax || fabs(head[(int)action[0]] - head[argmax]) < 1e-5);
+        } else {
+            const float *log_std = r.policy.params + saferl_rl_mlp_param_count(&r.policy.net);
+            CHECK(saferl_rl_policy_probabilities(&r.policy, test_context(), obs, out) == SAFERL_ERR_INVALID_ARGUMENT);
+            CHECK(saferl_rl_policy_mean_std(&r.policy, test_context(), obs, out, std) == SAFERL_OK);
+            CHECK(saferl_rl_policy_act(&r.policy, test_context(), obs, action, NULL) == SAFERL_OK);
+            for (j = 0; j < A; ++j) {
+                CHECK_NEAR(out[j], head[j], 1e-5 * (1.0 + fabs(head[j])));
+                CHECK_NEAR(std[j], exp((double)log_std[j]), 1e-6);
+                CHECK(action[j] == (out[j] < -1.0f ? -1.0f : (out[j] > 1.0f ? 1.0f : out[j]))); /* act: the mean, clipped */
+            }
+        }
+        free(r.memory);
+    }
+}
+
+/* Issue 15: weights so large that the outputs overflow. Loaded files are refused
+   (SAFERL_ERR_NOT_FINITE); a policy built in memory acts with SAFERL_ERR_NOT_FINITE and the
+   action untouched; whatever loads acts finitely on any finite observation. */
+TEST(policies_that_cannot_act_finitely_are_refused) {
+    static unsigned char buffer[1 << 16];
+    static float memory[1 << 14];
+    saferl_rng rng;
+    int k, refused = 0, loaded = 0;
+    saferl_rng_seed(&rng, 13);
+    for (k = 0; k < 200; ++k) {
+        random_policy r;
+        saferl_rl_policy back;
+        size_t written = 0, need = 0;
+        float obs[16], action[8];
+        saferl_result res;
+        int i, t;
+        /* weights from 1 to 1e38 in magnitude; a Gaussian's log_std now and then huge */
+        random_policy_make(&r, &rng, k % 2, (float)pow(10.0, 38.0 * saferl_rng_uniform(&rng)));
+        if (k % 2 && k % 10 == 1) r.policy.params[saferl_rl_mlp_param_count(&r.policy.net)] = 100.0f;
+        CHECK(saferl_rl_policy_save(&r.policy, buffer, sizeof buffer, &written) == SAFERL_OK);
+        res = saferl_rl_policy_load_size(buffer, written, &need);
+        CHECK(res == SAFERL_OK || res == SAFERL_ERR_NOT_FINITE);
+        if (res == SAFERL_OK) {
+            ++loaded;
+            CHECK(saferl_rl_policy_load(&back, buffer, written, memory, sizeof memory) == SAFERL_OK);
+            for (t = 0; t < 20; ++t) { /* anywhere, the clip box's corners and beyond */
+                for (i = 0; i < back.observation_dim; ++i)
+                    obs[i] = (float)(t < 10 ? 1e30 * saferl_rng_normal(&rng) : 5.0 * saferl_rng_normal(&rng));
+                CHECK(saferl_rl_policy_act(&back, test_context(), obs, action, t % 2 ? &rng : NULL) == SAFERL_OK);
+                for (i = 0; i < (back.action_kind == SAFERL_RL_GAUSSIAN ? back.action_dim : 1); ++i)
+                    CHECK(saferl_rl__finite(action[i]));
+            }
+        } else {
+            ++refused;
+            CHECK(saferl_rl_policy_load(&back, buffer, written, memory, sizeof memory) == SAFERL_ERR_NOT_FINITE);
+        }
+        free(r.memory);
+    }
+    printf("        %d random policies loaded, %d refused\n", loaded, refused);
+    CHECK(loaded > 20 && refused > 20);
+    { /* in memory: +3e38 and -3e38 on two inputs of 10 give inf - inf; a log_std of 100 */
+        random_policy r;
+        float obs[16], action[8], untouched[8] = {7, 7, 7, 7, 7, 7, 7, 7}, std[8];
+        int i;
+        random_policy_make(&r, &rng, 1, 1.0f);
+        while (r.policy.observation_dim < 2) { /* two inputs to cancel */
+            free(r.memory);
+            random_policy_make(&r, &rng, 1, 1.0f);
+        }
+        for (i = 0; i < r.policy.observation_dim; ++i) obs[i] = r.policy.obs_mean[i] + 20.0f * r.policy.obs_std[i];
+        r.policy.params[0] = 3e38f;
+        r.policy.params[1] = -3e38f;
+        memcpy(action, untouched, sizeof action);
+        CHECK(saferl_rl_policy_act(&r.policy, test_context(), obs, action, NULL) == SAFERL_ERR_NOT_FINITE);
+        CHECK(saferl_rl_policy_mean_std(&r.policy, test_context(), obs, action, std) == SAFERL_ERR_NOT_FINITE);
+        CHECK(memcmp(action, untouched, sizeof action) == 0);
+        r.policy.params[0] = r.policy.params[1] = 0.0f;
+        r.policy.params[saferl_rl_mlp_param_count(&r.policy.net)] = 100.0f; /* sigma = e^100 */
+        CHECK(saferl_rl_policy_act(&r.policy, test_context(), obs, action, NULL) == SAFERL_ERR_NOT_FINITE);
+        CHECK(saferl_rl_policy_act(&r.policy, test_context(), obs, action, &rng) == SAFERL_ERR_NOT_FINITE);
+        CHECK(memcmp(action, untouched, sizeof action) == 0);
+        free(r.memory);
+    }
+}
+
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static int file_equals(const char *path, const unsigned char *bytes, size_t size) {
+    static unsigned char back[1 << 16];
+    FILE *f = fopen(path, "rb");
+    size_t got;
+    if (!f) return 0;
+    got = fread(back, 1, sizeof back, f);
+    fclose(f);
+    return got == size && memcmp(back, bytes, size) == 0;
+}
+
+static int file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* Issue 15: saving replaces a file whole or not at all (a temporary beside it, renamed after
+   every write, flush and close succeeded), failures are SAFERL_ERR_IO with errno; loading
+   tells I/O errors from corrupt data. */
+TEST(file_helpers_replace_whole_or_not_at_all) {
+    static unsigned char a_bytes[1 << 16], b_bytes[1 << 16];
+    char path[96], temp[100];
+    random_policy a, b;
+    saferl_rl_policy loaded;
+    struct rlimit limit, saved_limit;
+    size_t a_size = 0, b_size = 0;
+    saferl_rng rng;
+    saferl_result r;
+    FILE *f;
+    saferl_rng_seed(&rng, 15);
+    sprintf(path, "/tmp/saferl_test_rl_%lu.srlp", (unsigned long)time(NULL) ^ (unsigned long)clock());
+    sprintf(temp, "%s.tmp", path);
+    random_policy_make(&a, &rng, 0, 1.0f);
+    random_policy_make(&b, &rng, 1, 1.0f);
+    while (saferl_rl_policy_saved_size(&b.policy) < 200) { /* larger than the file-size limit below */
+        free(b.memory);
+        random_policy_make(&b, &rng, 1, 1.0f);
+    }
+    saferl_rl_policy_save(&a.policy, a_bytes, sizeof a_bytes, &a_size);
+    saferl_rl_policy_save(&b.policy, b_bytes, sizeof b_bytes, &b_size);
+    CHECK(saferl_rl_policy_save_file(&a.policy, path) == SAFERL_OK && file_equals(path, a_bytes, a_size));
+    CHECK(!file_exists(temp));
+    CHECK(saferl_rl_policy_load_file(&loaded, path, NULL) == SAFERL_OK);
+    CHECK(loaded.observation_dim == a.policy.observation_dim);
+    saferl_rl_policy_free_file(&loaded, NULL);
+    /* a full device: written in place (never replaced), ENOSPC */
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, "/dev/full") == SAFERL_ERR_IO && errno == ENOSPC);
+    CHECK(saferl_rl__file_kind("/dev/full") == 3);
+    /* an absent folder */
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, "/tmp/saferl_no_such_folder/p.srlp") == SAFERL_ERR_IO && errno == ENOENT);
+    /* the temporary cannot be created (a folder holds its name): the old file stays */
+    CHECK(mkdir(temp, 0700) == 0);
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, path) == SAFERL_ERR_IO && errno == EISDIR);
+    CHECK(file_equals(path, a_bytes, a_size));
+    CHECK(remove(temp) == 0);
+    /* the disk fills mid-write (a file-size limit): the old file stays, no temporary is left */
+    CHECK(getrlimit(RLIMIT_FSIZE, &saved_limit) == 0);
+    limit = saved_limit;
+    limit.rlim_cur = 128;
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    errno = 0;
+    r = saferl_rl_policy_save_file(&b.policy, path);
+    CHECK(setrlimit(RLIMIT_FSIZE, &saved_limit) == 0);
+    signal(SIGXFSZ, SIG_DFL);
+    CHECK(r == SAFERL_ERR_IO && errno == EFBIG);
+    CHECK(file_equals(path, a_bytes, a_size) && !file_exists(temp));
+    CHECK(saferl_rl_policy_save_file(&b.policy, path) == SAFERL_OK && file_equals(path, b_bytes, b_size));
+    /* loading: absent and folder are I/O errors; a flipped byte is corrupt data */
+    errno = 0;
+    CHECK(saferl_rl_policy_load_file(&loaded, "/tmp/saferl_no_such_folder/p.srlp", NULL) == SAFERL_ERR_IO &&
+          errno == ENOENT);
+    errno = 0;
+    CHECK(saferl_rl_policy_load_file(&loaded, "/tmp", NULL) == SAFERL_ERR_IO && errno == EISDIR);
+    b_bytes[b_size / 2] ^= 1;
+    f = fopen(path, "wb");
+    CHECK(f && fwrite(b_bytes, 1, b_size, f) == b_size && fclose(f) == 0);
+    CHECK(saferl_rl_policy_load_file(&loaded, path, NULL) == SAFERL_ERR_CORRUPT);
+    CHECK(remove(path) == 0);
+    free(a.memory);
+    free(b.memory);
+}
+#endif
+
 /* ==== return-conditioned supervised learning: datasets, the conditioned policy, training ==== */
 
 /* A tabular gridworld policy as a one-layer network over the one-hot cell: the logit of the
@@ -2161,7 +2608,6 @@ static void gridworld_path_policy(saferl_rl_policy *p, float *memory, int path_r
     p->observation_dim = S;
     p->action_dim = 4;
     p->params = memory;
-    p->scratch = memory + 4 * S + 4;
     memset(memory, 0, sizeof(float) * (size_t)(4 * S + 4));
     for (cell = 0; cell < S; ++cell) {
         int row = cell / C, column = cell % C;
@@ -2200,8 +2646,8 @@ TEST(rcsl_dataset_collect_round_trip_and_bad_buffers) {
     CHECK(saferl_rl_dataset_create(&ds, &d) == SAFERL_OK);
     gridworld_path_policy(&lava, policy_memory, 1);
     saferl_rng_seed(&rng, 3);
-    CHECK(saferl_rl_dataset_collect(&ds, &lava, &env, 4, 0, 1, 0.0, &rng, returns, costs) == SAFERL_OK);
-    CHECK(saferl_rl_dataset_collect(&ds, NULL, &env, 4, 30, 0, 0.0, &rng, returns + 4, costs + 4) == SAFERL_OK);
+    CHECK(saferl_rl_dataset_collect(&ds, &lava, test_context(), &env, 4, 0, 1, 0.0, &rng, returns, costs) == SAFERL_OK);
+    CHECK(saferl_rl_dataset_collect(&ds, NULL, NULL, &env, 4, 30, 0, 0.0, &rng, returns + 4, costs + 4) == SAFERL_OK);
     CHECK(ds.episode_count == 8 && ds.step_count > 8);
     for (e = 0; e < 8; ++e) { /* the recorded episodes are what the collector reported */
         double r, c;
@@ -2217,7 +2663,7 @@ TEST(rcsl_dataset_collect_round_trip_and_bad_buffers) {
     /* no room: an error, the dataset as it was */
     {
         long steps = ds.step_count;
-        CHECK(saferl_rl_dataset_collect(&ds, NULL, &env, 1, 0, 0, 0.0, &rng, NULL, NULL) == SAFERL_ERR_BUFFER_TOO_SMALL);
+        CHECK(saferl_rl_dataset_collect(&ds, NULL, NULL, &env, 1, 0, 0, 0.0, &rng, NULL, NULL) == SAFERL_ERR_BUFFER_TOO_SMALL);
         CHECK(ds.step_count == steps && ds.episode_count == 8 && ds.episode_start[8] == steps);
     }
     /* round trip, bit-exact */
@@ -2307,7 +2753,7 @@ TEST(rcsl_dataset_collect_round_trip_and_bad_buffers) {
         saferl_rl_env_builtin(&pend, &ps, SAFERL_RL_ENV_PENDULUM);
         d = saferl_rl_dataset_desc_for_env(&pend, 300, 3);
         CHECK(saferl_rl_dataset_create(&pd, &d) == SAFERL_OK && saferl_rl_dataset_create(&pb, &d) == SAFERL_OK);
-        CHECK(saferl_rl_dataset_collect(&pd, NULL, &pend, 3, 100, 0, 0.0, &rng, NULL, NULL) == SAFERL_OK);
+        CHECK(saferl_rl_dataset_collect(&pd, NULL, NULL, &pend, 3, 100, 0, 0.0, &rng, NULL, NULL) == SAFERL_OK);
         for (i = 0; i < (size_t)pd.step_count; ++i) CHECK(pd.actions[i] >= -1.0f && pd.actions[i] <= 1.0f);
         size = saferl_rl_dataset_saved_size(&pd);
         free(buf);
@@ -2410,7 +2856,7 @@ TEST(rcsl_loss_and_conditioning_match_finite_differences) {
         {
             double nll = 0.0;
             for (t = 0; t < 20; ++t) {
-                float *row = tr.policy.input, a[2];
+                float row[5], a[2];
                 double logp = 0.0;
                 const float *head;
                 memcpy(row, tr.inputs + t * 5, sizeof(float) * 5);
@@ -2453,8 +2899,8 @@ static void lava_or_detour_dataset(saferl_rl_dataset *ds, saferl_rl_env *env, ui
     gridworld_path_policy(&detour, memory[1], 3);
     saferl_rng_seed(&rng, seed);
     saferl_rl_dataset_create(ds, &d);
-    saferl_rl_dataset_collect(ds, &lava, env, 40, 0, 1, 0.0, &rng, NULL, NULL);
-    saferl_rl_dataset_collect(ds, &detour, env, 40, 0, 1, 0.0, &rng, NULL, NULL);
+    saferl_rl_dataset_collect(ds, &lava, test_context(), env, 40, 0, 1, 0.0, &rng, NULL, NULL);
+    saferl_rl_dataset_collect(ds, &detour, test_context(), env, 40, 0, 1, 0.0, &rng, NULL, NULL);
 }
 
 TEST(rcsl_policy_follows_the_cost_target_and_round_trips) {
@@ -2493,9 +2939,9 @@ TEST(rcsl_policy_follows_the_cost_target_and_round_trips) {
     CHECK(loss_last < 0.5 * loss_first);
     /* condition on the two behaviours' returns: the cost target picks the path */
     saferl_rng_seed(&rng, 9);
-    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, &env, 40.0, 0.0, 20, 0, 1, &rng, NULL, NULL, &ret_low, &cost_low) ==
+    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, test_rcsl_context(&tr.policy), &env, 40.0, 0.0, 20, 0, 1, &rng, NULL, NULL, &ret_low, &cost_low) ==
           SAFERL_OK);
-    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, &env, 44.0, 3.0, 20, 0, 1, &rng, NULL, NULL, &ret_high, &cost_high) ==
+    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, test_rcsl_context(&tr.policy), &env, 44.0, 3.0, 20, 0, 1, &rng, NULL, NULL, &ret_high, &cost_high) ==
           SAFERL_OK);
     CHECK(cost_low < 0.5 && cost_high > 2.0 && ret_high > ret_low);
     /* round trip: bit-identical actions */
@@ -2514,13 +2960,13 @@ TEST(rcsl_policy_follows_the_cost_target_and_round_trips) {
         for (cell = 10; cell < 53; cell += 3) {
             memset(obs, 0, sizeof obs);
             obs[cell] = 1.0f;
-            CHECK(saferl_rl_rcsl_act(&tr.policy, obs, 41.5, 1.0, &a1, NULL) == SAFERL_OK);
-            CHECK(saferl_rl_rcsl_act(&loaded, obs, 41.5, 1.0, &a2, NULL) == SAFERL_OK);
+            CHECK(saferl_rl_rcsl_act(&tr.policy, test_rcsl_context(&tr.policy), obs, 41.5, 1.0, &a1, NULL) == SAFERL_OK);
+            CHECK(saferl_rl_rcsl_act(&loaded, test_rcsl_context(&loaded), obs, 41.5, 1.0, &a2, NULL) == SAFERL_OK);
             CHECK(a1 == a2);
         }
         obs[0] = 0.0f;
         a2 = 9.0f;
-        CHECK(saferl_rl_rcsl_act(&loaded, obs, saferl_rl__nan(), 1.0, &a2, NULL) == SAFERL_ERR_NOT_FINITE && a2 == 9.0f);
+        CHECK(saferl_rl_rcsl_act(&loaded, test_rcsl_context(&loaded), obs, saferl_rl__nan(), 1.0, &a2, NULL) == SAFERL_ERR_NOT_FINITE && a2 == 9.0f);
     }
     /* the embedded policy is a version-1 policy file that the plain loader still reads */
     CHECK(saferl_rl_policy_load_size(buf + 16, size - 20, &need) == SAFERL_OK);
@@ -2861,6 +3307,109 @@ TEST(cdt_later_steps_never_change_earlier_predictions) {
     free(acts);
 }
 
+/* Issue 15 for the conditioned forms: an "SRLC" MLP file whose weights overflow is refused; a
+   transformer whose head overflows acts with SAFERL_ERR_NOT_FINITE and leaves its context as
+   it was; a dataset whose sums to go overflow a float does not train on inf / inf. */
+TEST(conditioned_policies_and_datasets_that_overflow_are_refused) {
+    static unsigned char buffer[1 << 16];
+    static float memory[1 << 15];
+    saferl_rng rng;
+    saferl_rl_rcsl_policy c;
+    size_t written = 0, need = 0;
+    saferl_rng_seed(&rng, 14);
+    { /* the MLP form: a policy over (obs, R, C) with one weight near FLT_MAX */
+        random_policy r;
+        int i;
+        random_policy_make(&r, &rng, 0, 1.0f);
+        while (r.policy.observation_dim < 3) {
+            free(r.memory);
+            random_policy_make(&r, &rng, 0, 1.0f);
+        }
+        memset(&c, 0, sizeof c);
+        c.policy = r.policy;
+        c.observation_dim = r.policy.observation_dim - 2;
+        for (i = c.observation_dim; i < r.policy.observation_dim; ++i) r.policy.obs_mean[i] = 0.0f;
+        c.reward_scale = r.policy.obs_std[c.observation_dim];
+        c.cost_scale = r.policy.obs_std[c.observation_dim + 1];
+        CHECK(saferl_rl_rcsl_save(&c, buffer, sizeof buffer, &written) == SAFERL_OK);
+        CHECK(saferl_rl_rcsl_load_size(buffer, written, &need) == SAFERL_OK);
+        for (i = 0; i < r.policy.net.sizes[1]; ++i) c.policy.params[(size_t)i * r.policy.observation_dim] = 3e38f;
+        CHECK(saferl_rl_rcsl_save(&c, buffer, sizeof buffer, &written) == SAFERL_OK);
+        CHECK(saferl_rl_rcsl_load_size(buffer, written, &need) == SAFERL_ERR_NOT_FINITE);
+        CHECK(saferl_rl_rcsl_load(&c, buffer, written, memory, sizeof memory) == SAFERL_ERR_NOT_FINITE);
+        free(r.memory);
+    }
+    { /* the transformer form in memory, its head's weights near FLT_MAX */
+        saferl_rl_cdt m;
+        saferl_rl__cdt_params o;
+        saferl_rl_rcsl_context context;
+        float obs[3] = {0.5f, -1.0f, 2.0f}, action[2] = {7.0f, 7.0f}, *params, *before;
+        size_t P, steps_bytes, k;
+        int step;
+        memset(&m, 0, sizeof m);
+        m.observation_dim = 3;
+        m.action_input = m.head_dim = 2;
+        m.gaussian = 1;
+        m.context = 3;
+        m.layer_count = 1;
+        m.head_count = 2;
+        m.d_model = 8;
+        m.mlp_width = 16;
+        m.max_timestep = 10;
+        CHECK(saferl_rl_cdt_check(&m) == SAFERL_OK);
+        P = saferl_rl_cdt_param_count(&m);
+        params = (float *)malloc(sizeof(float) * (P + 10));
+        saferl_rl__cdt_policy_shape(&c, &m);
+        saferl_rl_cdt_init_params(&m, params, &rng, 0.0f);
+        c.policy.params = params;
+        c.policy.obs_mean = params + P;
+        c.policy.obs_std = params + P + 5;
+        for (k = 0; k < 5; ++k) {
+            c.policy.obs_mean[k] = 0.0f;
+            c.policy.obs_std[k] = 1.0f;
+        }
+        c.reward_scale = c.cost_scale = 1.0f;
+        CHECK(saferl_rl_rcsl_context_init(&context, &c, memory, sizeof memory) == SAFERL_OK);
+        for (step = 0; step < 5; ++step) /* past a full window */
+            CHECK(saferl_rl_rcsl_step(&c, &context, obs, 5.0 - step, 1.0, action, NULL) == SAFERL_OK);
+        saferl_rl__cdt_param_layout(&m, &o);
+        for (k = 0; k < 2 * (size_t)m.d_model; ++k) params[o.head_w + k] = k % 2 ? -3e38f : 3e38f;
+        steps_bytes = sizeof(float) * (size_t)(m.context + 1) * saferl_rl__cdt_step_width(&m);
+        before = (float *)malloc(steps_bytes);
+        memcpy(before, context.steps, steps_bytes);
+        action[0] = action[1] = 7.0f;
+        CHECK(saferl_rl_rcsl_step(&c, &context, obs, 0.0, 1.0, action, NULL) == SAFERL_ERR_NOT_FINITE);
+        CHECK(action[0] == 7.0f && action[1] == 7.0f && context.length == 3 && context.timestep == 5);
+        CHECK(memcmp(before, context.steps, sizeof(float) * (size_t)m.context * saferl_rl__cdt_step_width(&m)) == 0);
+        free(before);
+        free(params);
+    }
+    { /* a dataset of finite rewards whose sum to go overflows a float */
+        saferl_rl_dataset ds;
+        saferl_rl_dataset_desc d;
+        saferl_rl_rcsl_desc rd;
+        saferl_rl_rcsl_trainer tr;
+        float obs[3] = {0.0f, 1.0f, 2.0f}, actions[3] = {0.0f, 1.0f, 0.0f}, rewards[3] = {3e38f, 3e38f, 1.0f},
+              costs[3] = {0.0f, 0.0f, 0.0f};
+        memset(&d, 0, sizeof d);
+        d.observation_dim = 1;
+        d.action_dim = 1;
+        d.action_count = 2;
+        d.max_steps = 3;
+        d.max_episodes = 1;
+        memset(&rd, 0, sizeof rd);
+        CHECK(saferl_rl_dataset_create(&ds, &d) == SAFERL_OK);
+        CHECK(saferl_rl_dataset_append_episode(&ds, obs, actions, rewards, costs, 3, 1) == SAFERL_OK);
+        CHECK(saferl_rl_rcsl_trainer_create(&tr, &rd, &ds) == SAFERL_ERR_NOT_FINITE);
+        rewards[0] = rewards[1] = 1.0f;
+        saferl_rl_dataset_clear(&ds);
+        CHECK(saferl_rl_dataset_append_episode(&ds, obs, actions, rewards, costs, 3, 1) == SAFERL_OK);
+        CHECK(saferl_rl_rcsl_trainer_create(&tr, &rd, &ds) == SAFERL_OK);
+        saferl_rl_rcsl_trainer_destroy(&tr);
+        saferl_rl_dataset_destroy(&ds);
+    }
+}
+
 TEST(cdt_policy_trains_acts_and_round_trips) {
     saferl_rl_builtin s;
     saferl_rl_env env;
@@ -2897,9 +3446,9 @@ TEST(cdt_policy_trains_acts_and_round_trips) {
 #endif
     CHECK(saferl_rl_rcsl_train(&tr, 190, &loss_last) == SAFERL_OK);
     saferl_rng_seed(&rng, 9);
-    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, &env, 40.0, 0.0, 10, 0, 1, &rng, NULL, NULL, &ret_low, &cost_low) ==
+    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, test_rcsl_context(&tr.policy), &env, 40.0, 0.0, 10, 0, 1, &rng, NULL, NULL, &ret_low, &cost_low) ==
           SAFERL_OK);
-    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, &env, 44.0, 3.0, 10, 0, 1, &rng, NULL, NULL, &ret_high, &cost_high) ==
+    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, test_rcsl_context(&tr.policy), &env, 44.0, 3.0, 10, 0, 1, &rng, NULL, NULL, &ret_high, &cost_high) ==
           SAFERL_OK);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations); /* training and acting never allocate */
@@ -2946,7 +3495,7 @@ TEST(cdt_policy_trains_acts_and_round_trips) {
         /* the stateless act is the first step of an episode */
         saferl_rl_rcsl_context_reset(&c2);
         CHECK(saferl_rl_rcsl_step(&loaded, &c2, obs, 41.5, 1.0, &a1, NULL) == SAFERL_OK);
-        CHECK(saferl_rl_rcsl_act(&loaded, obs, 41.5, 1.0, &a2, NULL) == SAFERL_OK && a1 == a2);
+        CHECK(saferl_rl_rcsl_act(&loaded, test_rcsl_context(&loaded), obs, 41.5, 1.0, &a2, NULL) == SAFERL_OK && a1 == a2);
     }
     free(m1);
     free(m2);
@@ -2975,10 +3524,144 @@ TEST(cdt_policy_trains_acts_and_round_trips) {
 }
 /* ==== end of the transformer form ==== */
 
+/* ==== off-policy: Pendulum-v1 and uncertainty parameters ==== */
+
+/* Pendulum-v1 against Gym's equations written out here (tests/oracle/rl_pendulum_v1.py checks
+   the same against numpy): one step from a set state, the reward on the state before the
+   step with the angle wrapped, the speed clip, truncation at 200 and never a termination,
+   the reset distribution (means and variances within 5 standard errors over 4000 resets). */
+TEST(pendulum_v1_follows_gym) {
+    const double pi = 3.14159265358979323846;
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rng rng;
+    float obs[3], act = 0.3f, reward, cost;
+    int term = 0, trunc = 0, i, n = 4000;
+    double th, thdot, u, sum0 = 0, sum1 = 0, sq0 = 0, sq1 = 0;
+    CHECK(saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1) == SAFERL_OK);
+    CHECK(env.observation_dim == 3 && env.action_dim == 1 && env.action_count == 0);
+    CHECK(saferl_rl_env_kind_from_name("pendulum-v1") == SAFERL_RL_ENV_PENDULUM_V1);
+    saferl_rng_seed(&rng, 11);
+    env.reset(env.state, &rng, obs);
+    s.x[0] = th = 7.0; /* wraps to 7 - 2 pi in the reward */
+    s.x[1] = thdot = -2.5;
+    u = 2.0 * (double)act;
+    CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_OK);
+    CHECK_NEAR(reward, -((th - 2 * pi) * (th - 2 * pi) + 0.1 * thdot * thdot + 0.001 * u * u), 1e-5);
+    thdot += (15.0 * sin(th) + 3.0 * u) * 0.05;
+    CHECK_NEAR(s.x[1], thdot, 1e-14);
+    CHECK_NEAR(s.x[0], th + thdot * 0.05, 1e-14);
+    CHECK(obs[2] == (float)s.x[1] && obs[0] == (float)cos(s.x[0]) && cost == 0.0f);
+    s.x[1] = 7.99; /* a = 5 clips to 1 (torque 2), and the speed clips to 8 */
+    act = 5.0f;
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    CHECK(s.x[1] == 8.0);
+    for (i = 2; i < 200; ++i) {
+        CHECK(!trunc && !term);
+        env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    }
+    CHECK(trunc && !term && s.steps == 200);
+    for (i = 0; i < n; ++i) {
+        env.reset(env.state, &rng, obs);
+        CHECK(s.x[0] >= -pi && s.x[0] <= pi && s.x[1] >= -1.0 && s.x[1] <= 1.0);
+        sum0 += s.x[0]; sq0 += s.x[0] * s.x[0];
+        sum1 += s.x[1]; sq1 += s.x[1] * s.x[1];
+    }
+    /* U[-a, a]: mean 0 (sd a / sqrt(3 n)), E x^2 = a^2 / 3 (sd of the mean of x^2: a^2 sqrt(4/45 / n)) */
+    CHECK(fabs(sum0 / n) < 5.0 * pi / sqrt(3.0 * n) && fabs(sum1 / n) < 5.0 / sqrt(3.0 * n));
+    CHECK(fabs(sq0 / n - pi * pi / 3.0) < 5.0 * pi * pi * sqrt(4.0 / 45.0 / n));
+    CHECK(fabs(sq1 / n - 1.0 / 3.0) < 5.0 * sqrt(4.0 / 45.0 / n));
+    act = 0.0f / (act - act);
+    CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_ERR_NOT_FINITE);
+}
+
+/* omega: the boxes, the nominal values bit-for-bit the old constants, rejection outside the
+   box and of NaN (state unchanged), taken at the next reset only, and the dynamics with
+   omega against the equations with m, l (pendulums) and pole mass, half-length (cartpole). */
+TEST(omega_taken_at_reset) {
+    saferl_rl_builtin s, before;
+    saferl_rl_env env;
+    saferl_rng rng;
+    double lo[2], hi[2], nominal[2], w[2] = {1.4, 0.6}, bad[2] = {1.6, 1.0}, th, thdot;
+    float obs[4], act = -0.7f, reward, cost;
+    int term, trunc;
+    CHECK(saferl_rl_builtin_omega_box(SAFERL_RL_ENV_PENDULUM_V1, lo, hi, nominal) == 2);
+    CHECK(lo[0] == 0.5 && hi[1] == 1.5 && nominal[0] == 1.0 && nominal[1] == 1.0);
+    CHECK(saferl_rl_builtin_omega_box(SAFERL_RL_ENV_CARTPOLE, lo, hi, nominal) == 2);
+    CHECK(nominal[0] == 0.1 && nominal[1] == 0.5 && lo[0] < 0.1 && hi[1] > 0.5);
+    CHECK(saferl_rl_builtin_omega_box(SAFERL_RL_ENV_CLIFF, lo, hi, nominal) == 0);
+    CHECK(saferl_rl_builtin_omega_box((saferl_rl_env_kind)99, NULL, NULL, NULL) == -1);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+    saferl_rng_seed(&rng, 3);
+    env.reset(env.state, &rng, obs);
+    before = s;
+    CHECK(saferl_rl_builtin_set_omega(&s, bad) == SAFERL_ERR_INVALID_ARGUMENT);
+    bad[0] = 0.0 / (bad[1] - bad[1]);
+    CHECK(saferl_rl_builtin_set_omega(&s, bad) == SAFERL_ERR_NOT_FINITE);
+    CHECK(memcmp(&s, &before, sizeof s) == 0);
+    CHECK(saferl_rl_builtin_set_omega(&s, w) == SAFERL_OK);
+    CHECK(s.omega[0] == 1.0 && s.omega[1] == 1.0); /* this episode keeps its omega */
+    env.reset(env.state, &rng, obs);
+    CHECK(s.omega[0] == 1.4 && s.omega[1] == 0.6);
+    th = s.x[0];
+    thdot = s.x[1];
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    thdot += (3.0 * 10.0 / (2.0 * 0.6) * sin(th) + 3.0 / (1.4 * 0.6 * 0.6) * (2.0 * act)) * 0.05;
+    CHECK_NEAR(s.x[1], thdot, 1e-13);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    CHECK(saferl_rl_builtin_set_omega(&s, w) == SAFERL_ERR_INVALID_ARGUMENT);
+    /* cartpole from rest with pole mass 0.3, half-length 0.8, one push right */
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CARTPOLE);
+    w[0] = 0.3;
+    w[1] = 0.8;
+    CHECK(saferl_rl_builtin_set_omega(&s, w) == SAFERL_OK);
+    env.reset(env.state, &rng, obs);
+    s.x[0] = s.x[1] = s.x[2] = s.x[3] = 0.0;
+    act = 1.0f;
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    CHECK_NEAR(s.x[3], -0.02 * (10.0 / 1.3) / (0.8 * (4.0 / 3.0 - 0.3 / 1.3)), 1e-12);
+}
+
+/* test_rl --pendulum-v1: episodes of Pendulum-v1 for tests/oracle/rl_pendulum_v1.py, which
+   recomputes every step with Gym's equations in numpy. Per episode "episode m l", "start th
+   th'", then per step "step a th th' reward obs0 obs1 obs2 truncated" (%.17g). Actions drawn
+   in [-1.5, 1.5] (so some clip), one episode at full torque (the speed clip), omega nominal or
+   drawn in the box. */
+static int dump_pendulum_v1(void) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rng rng;
+    double lo[2], hi[2];
+    float obs[3], act, reward, cost;
+    int term, trunc, episode, t;
+    saferl_rl_builtin_omega_box(SAFERL_RL_ENV_PENDULUM_V1, lo, hi, NULL);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+    saferl_rng_seed(&rng, 2026);
+    for (episode = 0; episode < 8; ++episode) {
+        if (episode >= 4) {
+            double w[2];
+            w[0] = lo[0] + (hi[0] - lo[0]) * saferl_rng_uniform(&rng);
+            w[1] = lo[1] + (hi[1] - lo[1]) * saferl_rng_uniform(&rng);
+            if (saferl_rl_builtin_set_omega(&s, w) != SAFERL_OK) return 1;
+        }
+        env.reset(env.state, &rng, obs);
+        printf("episode %.17g %.17g\nstart %.17g %.17g\n", s.omega[0], s.omega[1], s.x[0], s.x[1]);
+        for (t = 0, trunc = 0; !trunc; ++t) {
+            act = episode == 1 ? 1.0f : (float)(-1.5 + 3.0 * saferl_rng_uniform(&rng));
+            if (env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) != SAFERL_OK || term) return 1;
+            printf("step %.9g %.17g %.17g %.9g %.9g %.9g %.9g %d\n", (double)act, s.x[0], s.x[1], (double)reward,
+                   (double)obs[0], (double)obs[1], (double)obs[2], trunc);
+        }
+    }
+    return 0;
+}
+/* ==== end of off-policy ==== */
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
+    if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
     (void)argv;
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);
@@ -3001,9 +3684,17 @@ int main(int argc, char **argv) {
     RUN(cliff_trpo_lag_reaches_the_lp_optimum);
     RUN(cpo_gaussian_epochs_reproduce_without_allocating);
     RUN(policy_round_trip_and_bad_buffers);
+    RUN(policy_context_of_the_documented_size_and_a_read_only_policy);
+    RUN(policy_probabilities_and_mean_std_match_a_double_forward);
+    RUN(policies_that_cannot_act_finitely_are_refused);
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+    RUN(file_helpers_replace_whole_or_not_at_all);
+#endif
     RUN(user_environment_errors_leave_the_agent_unchanged);
     RUN(same_seed_same_curve_and_no_allocation_in_epochs);
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
+    RUN(cost_limit_is_required_and_zero_means_zero);
+    RUN(bad_desc_fields_are_named_and_none_is_zero);
     RUN(fisher_vector_product_matches_the_explicit_fisher);
     RUN(conjugate_gradient_matches_a_direct_solve);
     RUN(cpo_dual_matches_a_brute_force_search_in_all_five_cases);
@@ -3028,5 +3719,8 @@ int main(int argc, char **argv) {
     RUN(cdt_loss_matches_finite_differences);
     RUN(cdt_later_steps_never_change_earlier_predictions);
     RUN(cdt_policy_trains_acts_and_round_trips);
+    RUN(conditioned_policies_and_datasets_that_overflow_are_refused);
+    RUN(pendulum_v1_follows_gym);
+    RUN(omega_taken_at_reset);
     return saferl_test_finish();
 }

@@ -1428,10 +1428,112 @@ TEST(crm_updates_every_automaton_state_and_transfer_averages) {
     CHECK(table.value[(2 * 6 + 2) * 5 + 3] == 0.0 && table.seen[2 * 6 + 2] == 0);
     /* transfer to 3 states: (2, 2) gets the mean of (2, 0) and (2, 1); (0, 2) was seen: kept */
     table.value[(2 * 6 + 1) * 5 + 0] = 0.5;
-    saferl_shield_qtable_transfer(&table, 2, 3);
+    saferl_shield_qtable_transfer(&table, &rule, 2, 3);
     CHECK(table.value[(2 * 6 + 2) * 5 + 3] == 1.0 && table.value[(2 * 6 + 2) * 5 + 0] == 0.25);
     CHECK(table.value[(0 * 6 + 2) * 5 + 1] == 0.0);
     CHECK(saferl_shield_qtable_rank(&table, 2, 2, ranked) == 5 && ranked[0] == 3 && ranked[1] == 0);
+}
+
+/* Greedy choice breaks near-ties at random. Values a few discounted violations away
+   (-1e-57 .. -1e-7 of the largest reward) are ties, drawn uniformly: each action's share of
+   5000 draws within 5 binomial standard deviations of 1/5. Exact-equality ties would pick
+   the one exact maximum every time. A real difference (1e-2 of a reward) is not a tie, the
+   rule does not depend on the reward's unit, and tie_tolerance = 0 restores exact ties. */
+TEST(greedy_breaks_near_ties_at_random) {
+    static unsigned char table_memory[2048];
+    saferl_shield_qtable table;
+    saferl_rng values, rng;
+    uint32_t trial, a, draw, count[5];
+    const uint32_t draws = 5000;
+    const double share = 0.2, spread = 5.0 * sqrt(share * (1.0 - share) / draws);
+    saferl_rng_seed(&values, 17);
+    for (trial = 0; trial < 6; ++trial) {
+        double unit = trial % 3 == 0 ? 1e-3 : trial % 3 == 1 ? 1.0 : 1e3; /* the reward's unit */
+        uint32_t best = saferl_rng_bounded(&values, 5), worse = (best + 1 + saferl_rng_bounded(&values, 4)) % 5;
+        CHECK(saferl_shield_qtable_init(&table, 2, 1, 5, table_memory, sizeof table_memory) == SAFERL_OK);
+        table.alpha = 1.0;
+        saferl_shield_qtable_update(&table, 1, 0, 0, -unit, 0, 0, 1); /* a violation elsewhere */
+        CHECK(table.reward_scale == unit);
+        for (a = 0; a < 5; ++a) /* -u 10^-e with e uniform in [7, 57] */
+            table.value[a] = a == best ? 0.0 : -unit * saferl_rng_uniform(&values) *
+                                                   pow(10.0, -7.0 - 50.0 * saferl_rng_uniform(&values));
+        saferl_rng_seed(&rng, 100 + trial);
+        memset(count, 0, sizeof count);
+        for (draw = 0; draw < draws; ++draw) ++count[saferl_shield_qtable_act(&table, 0, 0, 0, 0.0, &rng)];
+        for (a = 0; a < 5; ++a) CHECK(fabs((double)count[a] / draws - share) < spread);
+        /* a real difference is not a tie; masked actions are never drawn */
+        table.value[worse] = -1e-2 * unit;
+        for (draw = 0; draw < 1000; ++draw) {
+            uint32_t pick = saferl_shield_qtable_act(&table, 0, 0, 0, 0.0, &rng);
+            CHECK(pick != worse);
+            CHECK(saferl_shield_qtable_act(&table, 0, 0, 1u << worse, 0.0, &rng) == worse);
+        }
+        table.tie_tolerance = 0.0; /* exact ties: the one exact maximum */
+        for (draw = 0; draw < 100; ++draw) CHECK(saferl_shield_qtable_act(&table, 0, 0, 0, 0.0, &rng) == best);
+    }
+}
+
+/* Strictness between automaton states: minecraft_7's rules by hand (0, 1 and 3 forbid lava
+   and creepers, 2 only creepers, 4 only lava), then random automata against the definition
+   read through labels (not letters). The transfer into minecraft_7's new states 3 and 4
+   averages states 0 and 1 only: state 2 learned to cross lava, which 3 and 4 forbid. */
+TEST(transfer_copies_only_from_states_at_least_as_strict) {
+    static unsigned char memory[4096], random_memory[4096], table_memory[4096];
+    static const uint32_t forbids[5] = {3, 3, 2, 3, 1}; /* bit 0 lava, bit 1 creeper */
+    saferl_shield_dfa rule, random_rule;
+    saferl_shield_qtable table;
+    saferl_rng rng;
+    uint32_t i, j, trial, donors[4] = {0, 1, 2, 3}, a;
+    CHECK(saferl_shield_minecraft_safeguard(3, &rule, memory, sizeof memory) == SAFERL_OK);
+    for (i = 0; i < 6; ++i)
+        for (j = 0; j < 6; ++j)
+            CHECK(saferl_shield_dfa_at_least_as_strict(&rule, i, j) ==
+                  (i < 5 && j < 5 && (forbids[i] & forbids[j]) == forbids[j]));
+    saferl_rng_seed(&rng, 5);
+    for (trial = 0; trial < 50; ++trial) {
+        uint32_t states = 2 + saferl_rng_bounded(&rng, 6), letter, label;
+        CHECK(saferl_shield_dfa_init(&random_rule, states, 3, 0, random_memory, sizeof random_memory) == SAFERL_OK);
+        random_rule.sink = states - 1;
+        random_rule.flags[states - 1] = 0;
+        for (i = 0; i + 1 < states; ++i) /* sink with probability 1/4, else any live state */
+            for (letter = 0; letter < 8; ++letter)
+                random_rule.next[(i << 3) | letter] =
+                    saferl_rng_bounded(&rng, 4) == 0 ? states - 1 : saferl_rng_bounded(&rng, states - 1);
+        CHECK(saferl_shield_dfa_finish(&random_rule) == SAFERL_OK);
+        for (i = 0; i < states; ++i)
+            for (j = 0; j < states; ++j) {
+                int expected = i + 1 < states && j + 1 < states;
+                for (label = 0; label < 8; ++label)
+                    if (saferl_shield_next(&random_rule, j, label) == random_rule.sink &&
+                        saferl_shield_next(&random_rule, i, label) != random_rule.sink)
+                        expected = 0;
+                CHECK(saferl_shield_dfa_at_least_as_strict(&random_rule, i, j) == expected);
+            }
+    }
+    CHECK(saferl_shield_qtable_init(&table, 2, 6, 5, table_memory, sizeof table_memory) == SAFERL_OK);
+    for (i = 0; i < 3; ++i) { /* seen: Q(0, 0) = -1, Q(0, 1) = -0.5, Q(0, 2) = 4 (crossing lava) */
+        table.seen[0 * 6 + i] = 1;
+        for (a = 0; a < 5; ++a) table.value[(0 * 6 + i) * 5 + a] = i == 0 ? -1.0 : i == 1 ? -0.5 : 4.0 + a;
+    }
+    table.seen[1 * 6 + 4] = 1; /* seen states keep their values */
+    table.value[(1 * 6 + 4) * 5 + 2] = 7.0;
+    saferl_shield_qtable_transfer(&table, &rule, 3, 5);
+    for (a = 0; a < 5; ++a) {
+        CHECK(table.value[(0 * 6 + 3) * 5 + a] == -0.75 && table.value[(0 * 6 + 4) * 5 + a] == -0.75);
+        CHECK(table.value[(1 * 6 + 3) * 5 + a] == 0.0); /* no seen donor: unchanged */
+    }
+    CHECK(table.value[(1 * 6 + 4) * 5 + 2] == 7.0 && table.seen[0 * 6 + 3] == 0);
+    /* exactly as strict: 3 from 0 and 1 (the same rule), 4 from none */
+    for (a = 0; a < 5; ++a) table.value[(0 * 6 + 3) * 5 + a] = table.value[(0 * 6 + 4) * 5 + a] = 0.0;
+    table.transfer_donors = SAFERL_SHIELD_DONORS_SAME_RULE;
+    table.value[(0 * 6 + 1) * 5 + 4] = -0.25;
+    saferl_shield_qtable_transfer(&table, &rule, 3, 5);
+    CHECK(table.value[(0 * 6 + 3) * 5 + 0] == -0.75 && table.value[(0 * 6 + 3) * 5 + 4] == -0.625);
+    CHECK(table.value[(0 * 6 + 4) * 5 + 0] == 0.0 && table.value[(0 * 6 + 4) * 5 + 4] == 0.0);
+    /* the lazy rule of the official code: any donors given, the seen ones averaged */
+    CHECK(saferl_shield_qtable_transfer_state(&table, 0, 5, donors, 4) == 3);
+    CHECK_NEAR(table.value[(0 * 6 + 5) * 5 + 4], (-1.0 - 0.25 + 8.0) / 3.0, 1e-15);
+    CHECK(saferl_shield_qtable_transfer_state(&table, 1, 4, donors, 4) == 0);
 }
 
 /* A text with a UTF-8 byte-order mark in front (an editor's, not the text's). */
@@ -1623,6 +1725,8 @@ int main(void) {
     RUN(minecraft_safeguards_follow_the_code);
     RUN(shielded_agent_never_violates_on_the_gridworld);
     RUN(crm_updates_every_automaton_state_and_transfer_averages);
+    RUN(greedy_breaks_near_ties_at_random);
+    RUN(transfer_copies_only_from_states_at_least_as_strict);
     RUN(a_name_read_as_an_operator_suggests_quotes);
     RUN(every_reader_skips_a_byte_order_mark);
     RUN(explain_lists_only_reachable_losing_states);
