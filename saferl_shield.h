@@ -162,8 +162,9 @@
 
    CONSTRUCTIONS (say what is computed, so results can be checked)
       * Parsing follows Spot's syntax and precedence, lowest first: -> <-> (right), |, xor, &,
-        U W R M S (right), then the prefix operators ! X F G Y Z O H N and the bounded X[n],
-        F[a..b], G[a..b] (also written [a:b] or [a,b]; G[a..] has no upper bound). As in Spot,
+        U W R M S (right), then the prefix operators ! X F G Y Z O H N ([] is G and <> is F, as
+        in Spot) and the bounded X[n], F[a..b], G[a..b] (also written [a:b] or [a,b]; G[a..]
+        has no upper bound). As in Spot,
         "GFa" reads G F a; quote a proposition ("Fire") that starts with an operator letter.
       * Safety LTL: the formula goes to negation normal form (!(a U b) = !a R !b, !(a W b) =
         !a M !b, !X a = X !a, ...), where only X, G, W, R, bounded F and G, & and | over
@@ -3236,6 +3237,10 @@ static void saferl_shield__lex(saferl_shield__formulas *f) {
     if (SAFERL_SHIELD__IS("||")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_OR, 2);
     if (SAFERL_SHIELD__IS("\\/")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_OR, 2);
     if (SAFERL_SHIELD__IS("..")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_RANGE, 2);
+    if (SAFERL_SHIELD__IS("[]") || SAFERL_SHIELD__IS("<>")) { /* Spot's (and SPIN's) G and F */
+        f->token_op = s[p] == '[' ? SAFERL_SHIELD__ALWAYS : SAFERL_SHIELD__EVENTUALLY;
+        SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_UNARY, 2);
+    }
     switch (s[p]) {
     case '(': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_LPAREN, 1);
     case ')': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_RPAREN, 1);

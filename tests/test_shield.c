@@ -448,6 +448,10 @@ TEST(thirty_two_propositions_hoa_round_trip_and_canonical_tables) {
 
 TEST(precedence_is_spots) {
     CHECK(same_language("a | b & c", "a | (b & c)", SAFERL_SHIELD_LTL) == 1);
+    CHECK(same_language("[](a -> X !a)", "G(a -> X !a)", SAFERL_SHIELD_LTL) == 1); /* Spot's [] and <> */
+    CHECK(same_language("[]!<>(a & X a)", "G !F(a & X a)", SAFERL_SHIELD_LTL) == 1);
+    CHECK(same_language("<>a & []b", "F a & G b", SAFERL_SHIELD_LTLF) == 1);
+    CHECK(same_language("a <-> b", "(a & b) | (!a & !b)", SAFERL_SHIELD_LTL) == 1);
     CHECK(same_language("a | b & c", "(a | b) & c", SAFERL_SHIELD_LTL) == 0);
     CHECK(same_language("a xor b & c", "a xor (b & c)", SAFERL_SHIELD_LTL) == 1);
     CHECK(same_language("a | b xor c", "a | (b xor c)", SAFERL_SHIELD_LTL) == 1);
