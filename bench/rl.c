@@ -336,7 +336,7 @@ static void bench_cpo(const char *batch_dir) {
         saferl_rl_env env;
         saferl_rl_desc desc;
         saferl_rl_agent a;
-        saferl_rl_epoch_stats st;
+        saferl_rl__update st; /* the private update record the routine fills */
         saferl_rng rng;
         double times[REPEATS], cpu[REPEATS], mean;
         float *theta_old;
@@ -344,29 +344,31 @@ static void bench_cpo(const char *batch_dir) {
         size_t n;
         memset(&desc, 0, sizeof desc);
         desc.algorithm = SAFERL_RL_CPO;
+        desc.cost_count = 1;
+        desc.cost_limits[0] = 25.0; /* the limit this row always ran with */
         desc.steps_per_epoch = N;
         desc.seed = 5;
         saferl_rl_env_builtin(&env, &state, shape == 0 ? SAFERL_RL_ENV_POINTGOAL : SAFERL_RL_ENV_CARTPOLE);
         if (saferl_rl_agent_create(&a, &desc, &env, 1) != SAFERL_OK) exit(1);
         O = a.actor.observation_dim;
-        H = a.head_width;
-        Ad = a.stored_action_dim;
-        n = a.actor_count;
+        H = a.networks.head_width;
+        Ad = a.networks.stored_action_dim;
+        n = a.networks.actor_count;
         saferl_rng_seed(&rng, 11);
         /* a trained-looking actor: every layer at gain 1 (the agent starts the head at 0.01) */
-        saferl_rl_mlp_init_params(&a.actor.net, a.params, &rng, 1.0f);
+        saferl_rl_mlp_init_params(&a.actor.net, a.networks.params, &rng, 1.0f);
         if (shape == 0)
-            for (j = 0; j < H; ++j) a.params[saferl_rl_mlp_param_count(&a.actor.net) + j] = -0.5f;
-        for (i = 0; i < N * O; ++i) a.obs[i] = (float)saferl_rng_normal(&rng);
-        for (start = 0; start < N; start += a.batch_max) {
-            int B = N - start < a.batch_max ? N - start : a.batch_max, b;
-            const float *head = saferl_rl_mlp_forward(&a.actor.net, a.params, a.obs + (size_t)start * O, a.acts_actor, B);
-            memcpy(a.old_dist + (size_t)start * H, head, sizeof(float) * (size_t)B * H);
+            for (j = 0; j < H; ++j) a.networks.params[saferl_rl_mlp_param_count(&a.actor.net) + j] = -0.5f;
+        for (i = 0; i < N * O; ++i) a.rollout.observations[i] = (float)saferl_rng_normal(&rng);
+        for (start = 0; start < N; start += a.networks.batch_max) {
+            int B = N - start < a.networks.batch_max ? N - start : a.networks.batch_max, b;
+            const float *head = saferl_rl_mlp_forward(&a.actor.net, a.networks.params, a.rollout.observations + (size_t)start * O, a.work.acts_actor, B);
+            memcpy(a.rollout.old_heads + (size_t)start * H, head, sizeof(float) * (size_t)B * H);
             for (b = 0; b < B; ++b) {
                 const float *z = head + (size_t)b * H;
-                float *act = a.actions + (size_t)(start + b) * Ad;
+                float *act = a.rollout.actions + (size_t)(start + b) * Ad;
                 if (shape == 0) {
-                    const float *log_std = a.params + saferl_rl_mlp_param_count(&a.actor.net);
+                    const float *log_std = a.networks.params + saferl_rl_mlp_param_count(&a.actor.net);
                     for (j = 0; j < H; ++j) act[j] = z[j] + expf(log_std[j]) * (float)saferl_rng_normal(&rng);
                 } else { /* a draw from the softmax */
                     double u = saferl_rng_uniform(&rng), total = 0.0, cum = 0.0;
@@ -382,19 +384,19 @@ static void bench_cpo(const char *batch_dir) {
                 }
             }
             if (shape == 0)
-                saferl_rl_gaussian_logprob_forward(a.logp_old + start, head,
-                                                   a.params + saferl_rl_mlp_param_count(&a.actor.net),
-                                                   a.actions + (size_t)start * Ad, B, H);
+                saferl_rl_gaussian_logprob_forward(a.rollout.logp_old + start, head,
+                                                   a.networks.params + saferl_rl_mlp_param_count(&a.actor.net),
+                                                   a.rollout.actions + (size_t)start * Ad, B, H);
             else
-                saferl_rl_categorical_logprob_forward(a.logp_old + start, head, a.actions + (size_t)start * Ad, B, H);
+                saferl_rl_categorical_logprob_forward(a.rollout.logp_old + start, head, a.rollout.actions + (size_t)start * Ad, B, H);
         }
-        if (shape == 0) memcpy(a.old_log_std, a.params + saferl_rl_mlp_param_count(&a.actor.net), sizeof(float) * H);
-        for (mean = 0.0, i = 0; i < N; ++i) mean += (a.adv_r[i] = (float)saferl_rng_normal(&rng));
-        for (i = 0; i < N; ++i) a.adv_r[i] -= (float)(mean / N); /* unit variance by construction */
-        for (mean = 0.0, i = 0; i < N; ++i) mean += (a.adv_c[i] = (float)saferl_rng_normal(&rng));
-        for (i = 0; i < N; ++i) a.adv_c[i] -= (float)(mean / N);
+        if (shape == 0) memcpy(a.rollout.old_log_std, a.networks.params + saferl_rl_mlp_param_count(&a.actor.net), sizeof(float) * H);
+        for (mean = 0.0, i = 0; i < N; ++i) mean += (a.rollout.reward_advantages[i] = (float)saferl_rng_normal(&rng));
+        for (i = 0; i < N; ++i) a.rollout.reward_advantages[i] -= (float)(mean / N); /* unit variance by construction */
+        for (mean = 0.0, i = 0; i < N; ++i) mean += (a.rollout.cost_advantages[i] = (float)saferl_rng_normal(&rng));
+        for (i = 0; i < N; ++i) a.rollout.cost_advantages[i] -= (float)(mean / N);
         theta_old = fresh(n);
-        memcpy(theta_old, a.params, sizeof(float) * n);
+        memcpy(theta_old, a.networks.params, sizeof(float) * n);
         if (batch_dir) {
             char path[1024];
             FILE *f;
@@ -405,28 +407,29 @@ static void bench_cpo(const char *batch_dir) {
             f = fopen(path, "wb");
             if (!f || fwrite(header, sizeof header, 1, f) != 1 || fwrite(&c, sizeof c, 1, f) != 1 ||
                 fwrite(theta_old, sizeof(float), n, f) != n ||
-                fwrite(a.obs, sizeof(float), (size_t)N * O, f) != (size_t)N * O ||
-                fwrite(a.actions, sizeof(float), (size_t)N * Ad, f) != (size_t)N * Ad ||
-                fwrite(a.logp_old, sizeof(float), (size_t)N, f) != (size_t)N ||
-                fwrite(a.adv_r, sizeof(float), (size_t)N, f) != (size_t)N ||
-                fwrite(a.adv_c, sizeof(float), (size_t)N, f) != (size_t)N || fclose(f) != 0) {
+                fwrite(a.rollout.observations, sizeof(float), (size_t)N * O, f) != (size_t)N * O ||
+                fwrite(a.rollout.actions, sizeof(float), (size_t)N * Ad, f) != (size_t)N * Ad ||
+                fwrite(a.rollout.logp_old, sizeof(float), (size_t)N, f) != (size_t)N ||
+                fwrite(a.rollout.reward_advantages, sizeof(float), (size_t)N, f) != (size_t)N ||
+                fwrite(a.rollout.cost_advantages, sizeof(float), (size_t)N, f) != (size_t)N || fclose(f) != 0) {
                 fprintf(stderr, "bench_rl: cannot write %s\n", path);
                 exit(1);
             }
         }
         for (rep = 0; rep < REPEATS; ++rep) {
             double t0, c0;
-            memcpy(a.params, theta_old, sizeof(float) * n);
+            memcpy(a.networks.params, theta_old, sizeof(float) * n);
             t0 = now();
             c0 = cpu_now();
-            saferl_rl__trust_region_update(&a, CPO_C, &st); /* the agent's routine (private) */
+            memset(&st, 0, sizeof st);
+            saferl_rl__trust_region_update(&a, &saferl_rl__cpo_rule, CPO_C, &st); /* the agent's routine (private) */
             cpu[rep] = cpu_now() - c0;
             times[rep] = now() - t0;
         }
         printf("cpo_update_%s %.4g\n", name, median(times, REPEATS));
         printf("cpo_update_cpu_%s %.4g\n", name, median(cpu, REPEATS));
         printf("cpo_info_%s case=%d fraction=%.4g kl=%.4g nu=%.4g params=%zu\n", name, st.optim_case, st.step_fraction,
-               st.kl, st.lagrange_multiplier, n);
+               st.kl, st.multiplier, n);
         free(theta_old);
         saferl_rl_agent_destroy(&a);
     }

@@ -4,7 +4,8 @@
 # median of 5; MONA's own figure includes its start-up), the WebAssembly/native ratio; shield
 # synthesis on a 128x128 gridworld x 8-state rule, the shield query, tabular agent steps/s
 # (the reference BDD tool is not packaged: its published 9x9 figure is quoted), and the
-# multi-seed safeguard table (examples/safeguard_gridworld, 10 seeds).
+# multi-seed safeguard tables (examples/safeguard_gridworld, 10 seeds, our map and the official
+# grockious/safeguardedRL set-up side by side).
 # Single-threaded on both sides. Run from anywhere: bench/run_shield.sh
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -71,6 +72,7 @@ if command -v emcc >/dev/null; then
 fi
 
 echo
-echo "== progressive safeguards table, 10 seeds (examples/safeguard_gridworld)"
+echo "== progressive safeguards, 10 seeds: our map and the official set-up (examples/safeguard_gridworld)"
 make -s build/safeguard_gridworld
-build/safeguard_gridworld --seeds 10
+uptime
+build/safeguard_gridworld --setup both --seeds 10 --png build/safeguard_gridworld.png

@@ -66,7 +66,8 @@ static unsigned char *train_tiny_policy(uint32_t seed, size_t *size) {
     int epoch;
     memset(&desc, 0, sizeof desc);
     desc.algorithm = SAFERL_RL_PPO_LAG;
-    desc.cost_limit = 10.0;
+    desc.cost_count = 1;
+    desc.cost_limits[0] = 10.0;
     desc.seed = seed;
     desc.hidden[0] = desc.hidden[1] = 32;
     desc.steps_per_epoch = 1000;
@@ -106,8 +107,10 @@ static unsigned char *read_file(const char *path, size_t *size) {
     return bytes;
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     const char *policy_path = NULL, *write_path = NULL;
+    uint64_t n = 0;
+    cli c;
     long agent_count = 16, frames = 600, seed = 1, i, physics_steps = 0, calls = 0, episodes = 0, frame_allocations;
     unsigned char *buffer;
     void *policy_memory, *context_memory;
@@ -122,32 +125,21 @@ int main(int argc, char **argv) {
     double accumulator = 0.0, simulated = 0.0, sum_return = 0.0, sum_cost = 0.0, act_seconds = 0.0;
     int k, found = 0;
     saferl_result r;
-    for (i = 1; i < argc; i += 2) { /* every option takes a value */
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end = NULL;
-        long n = 0;
-        if (!v) {
-            fprintf(stderr, "policy_in_engine: %s needs a value\n", a);
-            return 2;
-        }
-        if (!strcmp(a, "--policy")) policy_path = v;
-        else if (!strcmp(a, "--write-policy")) write_path = v;
-        else {
-            n = strtol(v, &end, 10);
-            if (!*v || *end || n < 0 || (strcmp(a, "--seed") && n < 1)) {
-                fprintf(stderr, "policy_in_engine: bad value for %s: %s\n", a, v);
-                return 2;
-            }
-            if (!strcmp(a, "--agents") && n <= MAX_AGENTS) agent_count = n;
-            else if (!strcmp(a, "--frames") && n <= 10000000) frames = n;
-            else if (!strcmp(a, "--seed") && n <= 4294967295L) seed = n;
-            else {
-                fprintf(stderr, "policy_in_engine: unknown option or value out of range: %s %s\n"
-                                "usage: policy_in_engine [--policy FILE] [--write-policy FILE] [--agents K <= %d] "
-                                "[--frames N] [--seed S]\n", a, v, MAX_AGENTS);
-                return 2;
-            }
-        }
+    cli_init(&c, argc, argv, "[--policy FILE] [--write-policy FILE] [--agents K] [--frames N] [--seed S]");
+    for (i = 1; i < argc; ++i) { /* every option takes a value */
+        int at = (int)i, bad;
+        const char *flag = argv[at], *v = NULL;
+        if (cli_is(&c, &at, "--policy", &v)) bad = !(policy_path = v);
+        else if (cli_is(&c, &at, "--write-policy", &v)) bad = !(write_path = v);
+        else if (cli_is(&c, &at, "--agents", &v)) bad = !v || cli_count(&c, flag, v, 1, MAX_AGENTS, &n);
+        else if (cli_is(&c, &at, "--frames", &v)) bad = !v || cli_count(&c, flag, v, 1, 10000000, &n);
+        else if (cli_is(&c, &at, "--seed", &v)) bad = !v || cli_count(&c, flag, v, 0, UINT32_MAX, &n);
+        else return cli_usage_error(&c, "unknown option %s", flag);
+        if (bad || c.failed) return 2;
+        if (!strcmp(flag, "--agents")) agent_count = (long)n;
+        else if (!strcmp(flag, "--frames")) frames = (long)n;
+        else if (!strcmp(flag, "--seed")) seed = (long)n;
+        i = at;
     }
 
     /* ---- load time: everything allocated here ---- */
@@ -161,13 +153,7 @@ int main(int argc, char **argv) {
         buffer = train_tiny_policy((uint32_t)seed, &buffer_size);
         if (!buffer) return fail("training", SAFERL_ERR_OUT_OF_MEMORY);
     }
-    if (write_path) {
-        FILE *f = fopen(write_path, "wb");
-        if (!f || fwrite(buffer, 1, buffer_size, f) != buffer_size || fclose(f) != 0) {
-            fprintf(stderr, "policy_in_engine: cannot write %s\n", write_path);
-            return 1;
-        }
-    }
+    if (write_path && cli_write_file(write_path, buffer, buffer_size)) return 1;
     r = saferl_rl_policy_load_size(buffer, buffer_size, &memory_size);
     if (r < 0) return fail(policy_path ? policy_path : "policy buffer", r);
     policy_memory = engine_allocate(memory_size, NULL);
@@ -260,3 +246,5 @@ int main(int argc, char **argv) {
     engine_release(policy_memory, NULL);
     return frame_allocations == 0 ? 0 : 3;
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

@@ -8,16 +8,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
-import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot, repoRoot } from './harness.mjs';
+import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot, repoRoot } from './harness.mjs';
 
 let server, browser, lib;
 
 before(async () => {
   assert.ok(built('style.css', 'nas/index.html', 'nas/app.js', 'nas/nas.mjs', 'vendor/uPlot.iife.min.js'),
     'build/web is incomplete: run make web first');
-  const { default: createNasModule } = await import(pathToFileURL(path.join(webRoot, 'nas', 'nas.mjs')).href);
-  lib = await createNasModule();
+  lib = await loadModule('nas');
   server = await serve();
   browser = await launchBrowser({ width: 1280, height: 1500 });
 });

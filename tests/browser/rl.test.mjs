@@ -5,16 +5,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
+import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
 
 let server, browser, lib;
 
 before(async () => {
   assert.ok(built('index.html', 'style.css', 'rl/index.html', 'rl/app.js', 'rl/worker.js', 'rl/rl.mjs',
     'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css'), 'build/web is incomplete: run make web first');
-  const { default: createRlModule } = await import(pathToFileURL(path.join(webRoot, 'rl', 'rl.mjs')).href);
-  lib = await createRlModule();
+  lib = await loadModule('rl');
   server = await serve();
   browser = await launchBrowser();
 });

@@ -30,7 +30,7 @@ const buf = {
   curves: M._malloc(5 * CURVE_POINTS * 8),
   point: M._malloc(16 * 8),
   readout: M._malloc(8 * 8),
-  summary: M._malloc(18 * 8),
+  summary: M._malloc(22 * 8),
   ints: M._malloc(8 * 4),
   sim: M._malloc(4 * SIM_CHUNK * 8),
 };
@@ -136,11 +136,12 @@ function parseCsv(text) {
   };
 }
 
-// Per-prompt summaries and the pooled one at the current H, from the glue's buffers.
+// Per-prompt summaries and the prompt set's (xi = H / mean_i E[T_i], empirical Bayes) at the
+// current H, from the glue's buffers.
 function summarizeCsv() {
   const names = ['attempts', 'successes', 'xi', 'xiLo', 'xiHi', 'upperBound', 'regime', 'certain',
     'successRate', 'modelP', 'meanTokens', 'meanLo', 'meanHi', 'hazard', 'horizon', 'result',
-    'hBandLo', 'hBandHi'];
+    'hBandLo', 'hBandHi', 'hazardXi', 'unsolved', 'extrapolated', 'spread'];
   const count = M._budget_csv_summarize(textPtr, state.H, state.lo, state.hi, 0.95);
   if (count < 0) return { error: cstr(M._budget_result_string(count)) };
   const decoder = new TextDecoder();
@@ -223,7 +224,7 @@ function renderReadout(v) {
   setText('r-hlo', has ? fmtInt(v.hLow) : '—');
   setText('r-hhi', has ? `${fmtInt(v.hHigh)} tokens` : '—');
   setText('r-mean', v.mean !== undefined ? fmt(v.mean) : '—');
-  setText('r-mean-src', v.law === 'csv' ? '(pooled geometric fit)' : v.law === 'lognormal' ? `(log-normal, σ = ${state.sigma})` : '(geometric)');
+  setText('r-mean-src', v.law === 'csv' ? (v.csv && v.csv.pooled && v.csv.pooled.extrapolated ? '(mean over prompts, empirical Bayes; unsolved prompts extrapolated)' : '(mean over prompts, empirical Bayes)') : v.law === 'lognormal' ? `(log-normal, σ = ${state.sigma})` : '(geometric)');
   setText('plot-law', v.law === 'csv' ? '— geometric fit of the CSV' : v.law === 'lognormal' ? `— log-normal T, σ = ${state.sigma}` : '— geometric T');
 }
 
@@ -265,7 +266,7 @@ function renderCsv(v) {
   for (const p of [...shownPrompts, s.pooled]) {
     if (p === s.pooled && s.prompts.length > shownPrompts.length) {
       const more = document.createElement('tr');
-      const td = cell(more, `… ${s.prompts.length - shownPrompts.length} more prompts (all are in the plot and the pooled row)`);
+      const td = cell(more, `… ${s.prompts.length - shownPrompts.length} more prompts (all are in the plot and the set's row)`);
       td.colSpan = 9;
       td.className = 'muted';
       body.appendChild(more);
@@ -273,7 +274,12 @@ function renderCsv(v) {
     const tr = document.createElement('tr');
     const pooled = p === s.pooled;
     if (pooled) tr.className = 'pooled';
-    cell(tr, pooled ? `pooled (${s.prompts.length} prompts)` : p.name);
+    const label = cell(tr, pooled ? `set: H / mean E[T] (${s.prompts.length} prompts)` : p.name);
+    if (pooled) {
+      label.title = `empirical Bayes over the prompts' hazards` +
+        (p.extrapolated ? `; ${p.unsolved} prompt(s) never succeeded: their E[T] is extrapolated by the fit, the data alone bound it only from below` : '') +
+        (Number.isFinite(p.hazardXi) ? `; pooled hazard x H (successes per token at risk, not H / mean E[T] under censoring): ${fmt(p.hazardXi, 3)}` : '');
+    }
     cell(tr, fmtInt(p.attempts));
     cell(tr, fmtInt(p.successes));
     cell(tr, fmt(p.successRate, 3));

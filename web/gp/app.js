@@ -101,7 +101,7 @@ function readSettings() {
   return {
     dim: Number(document.querySelector('input[name=dim]:checked').value),
     fn: $('fn').value,
-    rule: Number(document.querySelector('input[name=rule]:checked').value),
+    rule: Number($('rule').value),
     expander: Number($('expander').value),
     beta: Number($('beta').value),
     noise: Number($('noise').value),
@@ -113,7 +113,7 @@ function applyUrl() {
   const q = new URLSearchParams(location.search);
   const set = (name, value) => { const el = document.querySelector(`input[name=${name}][value="${value}"]`); if (el) el.checked = true; };
   if (q.has('dim')) set('dim', q.get('dim'));
-  if (q.has('rule')) set('rule', q.get('rule'));
+  if (q.has('rule') && ['0', '1', '2', '3', '4'].includes(q.get('rule'))) $('rule').value = q.get('rule');
   if (q.has('fn') && ['bump', 'hills', 'draw'].includes(q.get('fn'))) $('fn').value = q.get('fn');
   if (q.has('exp') && ['0', '1', '2'].includes(q.get('exp'))) $('expander').value = q.get('exp');
   for (const [key, id] of [['beta', 'beta'], ['noise', 'noise'], ['seed', 'seed']]) if (q.has(key)) $(id).value = q.get(key);
@@ -350,7 +350,7 @@ function render() {
   $('r-violations').classList.toggle('bad', violations > 0);
   $('r-safe').textContent = `${safe} of ${n}`;
   $('r-sets').textContent = `${expanders} / ${maximizers}`;
-  const names = ['expander', 'maximiser', 'safe UCB', 'widest safe'];
+  const names = ['expander', 'maximiser', 'safe UCB', 'widest safe', 'expected improvement', 'most likely feasible'];
   $('r-choice').textContent = evaluations ? `${names[lib._gp_demo_last_choice(demo)]}${s.rule === 1 ? `, stage ${lib._gp_demo_stage(demo)}` : ''}` : '-';
   $('r-beta').textContent = lib._gp_demo_beta(demo).toFixed(3);
   const best = lib._gp_demo_best(demo);
@@ -386,7 +386,7 @@ $('run').addEventListener('click', () => {
   requestAnimationFrame(runFrames);
 });
 $('reset').addEventListener('click', () => { stopRun(); reset(); render(); });
-for (const el of document.querySelectorAll('input[name=dim], input[name=rule], #fn, #expander, #beta, #noise, #seed')) {
+for (const el of document.querySelectorAll('input[name=dim], #rule, #fn, #expander, #beta, #noise, #seed')) {
   el.addEventListener('change', () => { stopRun(); labels(); reset(); render(); });
   el.addEventListener('input', labels);
 }

@@ -3,9 +3,23 @@
 // (worker.js), and after each epoch sends the policy as an SRLP buffer, which the page's own
 // instance of rl.mjs loads (saferl_rl_policy_load) and runs deterministically on its own copy
 // of the environment, drawn on the canvas.
-import createRlModule from './rl.mjs';
-
-const lib = await createRlModule();
+//
+// The module is fetched once: the page reads rl.mjs as text and imports it from a Blob URL, and
+// compiles rl.wasm while it downloads (compileStreaming); the worker gets the same Blob URL and
+// the compiled WebAssembly.Module, which instantiates without another download.
+const [rlScript, rlWasm] = await Promise.all([
+  fetch(new URL('./rl.mjs', import.meta.url)).then((r) => r.text()),
+  WebAssembly.compileStreaming(fetch(new URL('./rl.wasm', import.meta.url))),
+]);
+const rlScriptUrl = URL.createObjectURL(new Blob([rlScript], { type: 'text/javascript' }));
+const { default: createRlModule } = await import(rlScriptUrl);
+const lib = await createRlModule({
+  locateFile: (file) => new URL(file, import.meta.url).href, // its URL under a Blob URL
+  instantiateWasm(imports, receive) {
+    WebAssembly.instantiate(rlWasm, imports).then((instance) => receive(instance, rlWasm));
+    return {};
+  },
+});
 const $ = (id) => document.getElementById(id);
 const canvas = $('view');
 const ctx = canvas.getContext('2d');
@@ -140,6 +154,7 @@ function setStatus(text, bad = false) {
 
 // ---- the worker ---------------------------------------------------------------------------------
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+worker.postMessage({ type: 'module', scriptUrl: rlScriptUrl, wasmModule: rlWasm });
 let workerReady;
 const workerReadyPromise = new Promise((resolve) => { workerReady = resolve; });
 worker.onmessage = (event) => {
