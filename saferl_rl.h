@@ -414,9 +414,27 @@
       are bit-identical whichever runs (tests/test_rl.c checks it) and a run replays exactly on
       any x86-64 machine. SAFERL_NO_DISPATCH keeps only the portable copy. With
       SAFERL_USE_BLIS, batches of 16 or more go to BLIS's sgemm instead (other summation
-      order: results agree to rounding).
+      order: results agree to rounding). Acting on one observation reads a loaded policy's
+      packed weights (each layer transposed at load time, saferl_rl_policy.packed): the output
+      units are contiguous, so a few vectors of sums advance in registers where the (OC, C)
+      layout needs a strided load per product; each sum keeps its order, so the bits are those
+      of the unpacked policy (tests/test_rl.c checks it on random shapes).
 
    REVISION HISTORY
+      0.5.0 (2026-12-04)  acting is thread-safe: a const policy is only read; scratch is the
+                          caller's saferl_rl_policy_context (saferl_rl_policy_context_memory_size,
+                          _init), taken by saferl_rl_policy_act, _evaluate, _dataset_collect and
+                          saferl_rl_flip_policy.context; the policy struct lost `scratch`, the
+                          conditioned policy its `input` and `context` (saferl_rl_rcsl_act and
+                          _evaluate take a saferl_rl_rcsl_context, which now serves both forms);
+                          saferl_rl_policy_probabilities and _mean_std; no NaN reported as OK:
+                          acting checks the network's output and the action, the loaders refuse
+                          MLP weights that could overflow on the normaliser's clip box (an
+                          interval bound), RCSL training refuses sums to go beyond the float
+                          range; the file helpers write a temporary and rename it (SAFERL_ERR_IO
+                          with errno on failure, the old file untouched) and loading tells I/O
+                          errors from corrupt data; a loaded policy keeps its weights packed
+                          (transposed) for batch-1 acting on contiguous vectors (same bits)
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -3287,25 +3305,31 @@ SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *p
     return r;
 }
 
+/* Reads path, checks it with load_size and allocates what that asks for (*need bytes at
+   *memory); on success release *data after loading from it. */
+static saferl_result saferl_rl__read_for_load(const char *path, const saferl_allocator *allocator,
+                                              saferl_result (*load_size)(const void *, size_t, size_t *),
+                                              unsigned char **data, size_t *size, void **memory, size_t *need) {
+    saferl_result r = saferl_rl__read_file(path, allocator, data, size);
+    if (r != SAFERL_OK) return r;
+    r = load_size(*data, *size, need);
+    if (r == SAFERL_OK && !(*memory = saferl_rl__allocate(allocator, *need))) r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (r != SAFERL_OK) saferl_rl__release(allocator, *data);
+    return r;
+}
+
 SAFERL_RL_API saferl_result saferl_rl_policy_load_file(saferl_rl_policy *policy, const char *path,
                                                        const saferl_allocator *allocator) {
     unsigned char *data = NULL;
     size_t size = 0, need = 0;
-    void *memory;
+    void *memory = NULL;
     saferl_result r;
     SAFERL_ASSERT(policy != NULL);
-    r = saferl_rl__read_file(path, allocator, &data, &size);
+    r = saferl_rl__read_for_load(path, allocator, saferl_rl_policy_load_size, &data, &size, &memory, &need);
     if (r != SAFERL_OK) return r;
-    r = saferl_rl_policy_load_size(data, size, &need);
-    if (r == SAFERL_OK) {
-        memory = saferl_rl__allocate(allocator, need);
-        if (!memory) r = SAFERL_ERR_OUT_OF_MEMORY;
-        else {
-            r = saferl_rl_policy_load(policy, data, size, memory, need);
-            if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
-        }
-    }
+    r = saferl_rl_policy_load(policy, data, size, memory, need);
     saferl_rl__release(allocator, data);
+    if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
     return r;
 }
 
@@ -6022,21 +6046,14 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_load_file(saferl_rl_rcsl_policy *poli
                                                      const saferl_allocator *allocator) {
     unsigned char *data = NULL;
     size_t size = 0, need = 0;
-    void *memory;
+    void *memory = NULL;
     saferl_result r;
     SAFERL_ASSERT(policy != NULL);
-    r = saferl_rl__read_file(path, allocator, &data, &size);
+    r = saferl_rl__read_for_load(path, allocator, saferl_rl_rcsl_load_size, &data, &size, &memory, &need);
     if (r != SAFERL_OK) return r;
-    r = saferl_rl_rcsl_load_size(data, size, &need);
-    if (r == SAFERL_OK) {
-        memory = saferl_rl__allocate(allocator, need);
-        if (!memory) r = SAFERL_ERR_OUT_OF_MEMORY;
-        else {
-            r = saferl_rl_rcsl_load(policy, data, size, memory, need);
-            if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
-        }
-    }
+    r = saferl_rl_rcsl_load(policy, data, size, memory, need);
     saferl_rl__release(allocator, data);
+    if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
     return r;
 }
 

@@ -2388,6 +2388,25 @@ TEST(policy_context_of_the_documented_size_and_a_read_only_policy) {
         CHECK(saferl_rl_policy_act(&r.policy, &context, obs, action, &rng) == SAFERL_OK);
         CHECK(memcmp(before, r.memory, sizeof(float) * P) == 0); /* the policy was only read */
         CHECK(saferl_rl_policy_context_init(&context, NULL, size) == SAFERL_ERR_BUFFER_TOO_SMALL);
+        { /* loaded, the policy acts on its packed weights: the same bits as built */
+            static unsigned char buffer[1 << 16];
+            static float loaded_memory[1 << 14];
+            saferl_rl_policy loaded;
+            saferl_rng r1, r2;
+            float a1[8], a2[8];
+            size_t written = 0;
+            CHECK(saferl_rl_policy_save(&r.policy, buffer, sizeof buffer, &written) == SAFERL_OK);
+            CHECK(saferl_rl_policy_load(&loaded, buffer, written, loaded_memory, sizeof loaded_memory) == SAFERL_OK);
+            CHECK(loaded.packed != NULL && r.policy.packed == NULL);
+            saferl_rng_seed(&r1, (uint32_t)k);
+            saferl_rng_seed(&r2, (uint32_t)k);
+            for (i = 0; i < 5; ++i) {
+                CHECK(saferl_rl_policy_act(&r.policy, &context, obs, a1, i % 2 ? &r1 : NULL) == SAFERL_OK);
+                CHECK(saferl_rl_policy_act(&loaded, &context, obs, a2, i % 2 ? &r2 : NULL) == SAFERL_OK);
+                CHECK(memcmp(a1, a2, sizeof(float) * (size_t)(k % 2 ? r.policy.action_dim : 1)) == 0);
+                obs[i % r.policy.observation_dim] += 0.5f;
+            }
+        }
         free(before);
         free(memory);
         free(r.memory);
