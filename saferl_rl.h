@@ -4,7 +4,7 @@
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
    expected episodic cost <= d (the cost limit). This header holds a cost-aware environment
-   interface with vectorised rollouts, five built-in environments, small float networks with
+   interface with vectorised rollouts, six built-in environments, small float networks with
    hand-written forward/backward passes (MLP, categorical and diagonal-Gaussian heads, reward
    and cost critics, Adam), PPO, PPO-Lagrangian, PID-Lagrangian, CPO, PCPO,
    TRPO-Lagrangian, FOCOPS and CUP for discrete and continuous actions, flipping-based
@@ -39,11 +39,17 @@
           saferl_rl_agent agent;
           saferl_rl_desc desc = {0};                    // zero = the documented defaults
           saferl_rl_epoch_stats s;
+          const char *why;
           int epoch;
           saferl_rl_env_builtin(&env, &cart, SAFERL_RL_ENV_CARTPOLE);
           desc.algorithm = SAFERL_RL_PPO_LAG;
-          desc.cost_limit = 10.0;                       // at most 10 steps beyond |x| = 1 a run
-          if (saferl_rl_agent_create(&agent, &desc, &env, 1) < 0) return 1;
+          desc.cost_count = 1;                          // one constraint, no default:
+          desc.cost_limits[0] = 10.0;                   // at most 10 steps beyond |x| = 1 a run
+          if (saferl_rl_agent_create(&agent, &desc, &env, 1) < 0) {
+              saferl_rl_desc_check(&desc, &env, 1, &why); // e.g. "cost_limit: required ..."
+              fprintf(stderr, "%s\n", why);
+              return 1;
+          }
           for (epoch = 0; epoch < 5; ++epoch) {
               if (saferl_rl_agent_epoch(&agent, &s) < 0) break;
               printf("%d %.1f %.1f %.3f\n", epoch, s.episode_return, s.episode_cost, s.lagrange_multiplier);
@@ -54,7 +60,8 @@
 
    WHAT IS HERE, top to bottom
       environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated),
-                          saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff;
+                          saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff,
+                          pendulum-v1; uncertainty parameters omega taken at reset;
                           saferl_rl_cliff_model: the tabular CMDP's exact P, r, c for an LP
       layers (llm.c)      saferl_rl_linear_*, _tanh_*, _relu_*, _categorical_*, _gaussian_*,
                           _ppo_clip_*, _categorical_kl_*, _gaussian_kl_*, _focops_*, _cup_*,
@@ -73,9 +80,12 @@
       flipping            saferl_rl_mixture_solve (the exact mixture LP), saferl_rl_flip_policy
                           (a coin between two policies, per episode or per step),
                           saferl_rl_flip_evaluate (return, cost, violation probability)
-      training            saferl_rl_agent: rollouts, GAE for reward and cost, PPO / PPO-Lag /
-                          PID-Lag / CPO / PCPO / TRPO-Lag / FOCOPS / CUP updates, episode and
-                          cost-rate metrics, evaluation
+      training            saferl_rl_agent: one table row per algorithm (PPO, PPO-Lag, PID-Lag,
+                          CPO, PCPO, TRPO-Lag, FOCOPS, CUP) saying what it needs (a multiplier,
+                          advantage mixing, a second-order step, a reference distribution) and
+                          its actor update; an epoch is rollout -> advantages -> multiplier
+                          update -> the row's actor update -> critics; episode and cost-rate
+                          metrics, evaluation
       offline data        saferl_rl_dataset: logged episodes, a collector for any policy, a
                           versioned binary format (RCSL section below)
       RCSL                saferl_rl_rcsl_policy conditioned on the reward and cost to go,
@@ -112,6 +122,14 @@
                  (g 10, m 1, l 1, dt 0.05, |theta'| <= 8, torque 2 a), start (0.3, -0.9),
                  reward -theta^2, cost 1 and termination when |theta| > 1.5, 200 steps.
                  Observation (cos theta, sin theta, theta' / 8); a in [-1, 1].
+      pendulum-v1  Gym's Pendulum-v1 (swing-up), its equations: th' += (3 g / (2 l) sin th
+                 + 3 / (m l^2) u) dt, clipped to |th'| <= 8, then th += th' dt; g 10, m 1,
+                 l 1, dt 0.05, torque u = 2 a (a in [-1, 1] clipped, so |u| <= 2); reward
+                 -(th_n^2 + 0.1 th'^2 + 0.001 u^2) on the state before the step, th_n th
+                 wrapped into [-pi, pi); start th ~ U[-pi, pi], th' ~ U[-1, 1]; never
+                 terminated, truncated at 200 steps; no cost (0). Observation (cos th,
+                 sin th, th') as Gym's (th' not scaled). Only departure: the action is Gym's
+                 torque divided by 2, as every continuous built-in acts in [-1, 1].
       cliff      The tabular CMDP: CliffWalking on 4 rows x 6 columns, start bottom left, goal
                  bottom right, cliff between them. Reward -1 a step; stepping into the cliff
                  costs 1 and returns the agent to the start (no reward penalty); slip
@@ -120,8 +138,18 @@
                  constrained optimum is one linear program (tests/ solves it).
       Continuous actions are in [-1, 1] per dimension; the built-ins clip. Discrete actions
       are passed as action[0] = the index (a small whole number in float).
+      Uncertainty parameters omega, taken at reset (saferl_rl_builtin_set_omega), nominal
+      value first, box Omega after it; every other constant stays as above:
+        cartpole     pole mass 0.1 in [0.05, 0.5] kg, pole half-length 0.5 in [0.25, 1.0] m
+        pendulum     mass 1 in [0.5, 1.5] kg, length 1 in [0.5, 1.5] m (both pendulums)
 
    ALGORITHMS (the papers' rules; where OmniSafe's code departs we follow the paper)
+      Each algorithm is one row of the implementation's table (saferl_rl__algorithms): its
+      multiplier rule (none, dual ascent, PID), how the reward step's advantage mixes in the
+      cost, its trust-region rule if it takes a second-order step, the reference its KL is
+      measured from, and its update_actor. saferl_rl_agent_epoch is the same for all: rollout
+      -> advantages -> multiplier update -> the row's update_actor -> the critics (inside the
+      first-order rows' minibatch passes, in passes of their own after a trust-region step).
       * GAE for reward and cost: delta_t = x_t + gamma V(s_t+1) - V(s_t), A_t = sum_k
         (gamma lambda)^k delta_t+k, targets A_t + V(s_t); the bootstrap is 0 on termination,
         V(final observation) on truncation, V(current observation) at the end of an epoch.
@@ -346,6 +374,17 @@
              log sigma (Gaussian). The loader checks the shape, the exact length, the
              checksum, finite values (SAFERL_ERR_NOT_FINITE) and positive stds and scales
              before it writes anything.
+
+   DESC FIELDS (the rule for every desc in this header)
+      A field that states the problem has no default: the cost limits. A constrained
+      algorithm (all but PPO) without them is an error naming the field ("cost_limit:
+      required"), and 0 means a limit of 0. Every other field's zero means the default
+      written beside it. Where zero is itself a setting someone may want (a PID gain, the
+      critics' weight decay, CG damping, the initial multiplier) or "none" is (no bound on
+      FOCOPS / CUP's multiplier, no KL early stop), SAFERL_RL_NONE asks for it; any other
+      negative value there is an error, never silently 0. saferl_rl_desc_defaults is
+      idempotent (SAFERL_RL_NONE stays), so a filled desc can be handed back in unchanged.
+      saferl_rl_desc_check says which field is at fault and why.
 
    MEMORY, THREADS, ERRORS
       Nothing allocates except the *_create conveniences, through the desc's allocator (or
@@ -601,9 +640,11 @@ typedef enum saferl_rl_env_kind {
     SAFERL_RL_ENV_POINTGOAL = 1,
     SAFERL_RL_ENV_GRIDWORLD = 2,
     SAFERL_RL_ENV_PENDULUM = 3,
-    SAFERL_RL_ENV_CLIFF = 4
+    SAFERL_RL_ENV_CLIFF = 4,
+    SAFERL_RL_ENV_PENDULUM_V1 = 5
 } saferl_rl_env_kind;
-#define SAFERL_RL_ENV_KIND_COUNT 5
+#define SAFERL_RL_ENV_KIND_COUNT 6
+#define SAFERL_RL_MAX_OMEGA 2     /* uncertainty parameters of a built-in environment */
 
 #define SAFERL_RL_POINTGOAL_HAZARDS 8
 #define SAFERL_RL_LIDAR_BINS 16
@@ -625,6 +666,8 @@ typedef struct saferl_rl_builtin {
     double hazards[SAFERL_RL_POINTGOAL_HAZARDS][2];
     int cell;                     /* gridworld and cliff: row * columns + column */
     int goals_reached;
+    double omega[SAFERL_RL_MAX_OMEGA];      /* this episode's uncertainty parameters (read) */
+    double omega_next[SAFERL_RL_MAX_OMEGA]; /* taken at the next reset (saferl_rl_builtin_set_omega) */
 } saferl_rl_builtin;
 
 /* Fills env for a built-in kind; state is its storage (kept by pointer). */
@@ -633,6 +676,18 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
 /* "cartpole", "pointgoal", "gridworld", "pendulum", "cliff"; -1 for an unknown name. */
 SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name);
 SAFERL_RL_API const char *saferl_rl_env_kind_name(saferl_rl_env_kind kind);
+
+/* Uncertainty parameters omega (robust RL: max over policies of min over omega in Omega).
+   cartpole (pole mass, pole half-length), pendulum and pendulum-v1 (mass, length); the others
+   have none. Writes the box Omega = [lower, upper] and the nominal omega (the environment's
+   standard model) and returns how many parameters the kind has (0 for none, -1 for an
+   unknown kind); any pointer may be NULL. */
+SAFERL_RL_API int saferl_rl_builtin_omega_box(saferl_rl_env_kind kind, double *lower, double *upper,
+                                              double *nominal);
+/* Sets omega for the episodes that start at the next reset (the current episode keeps its
+   own). SAFERL_ERR_INVALID_ARGUMENT for a kind without parameters or omega outside Omega,
+   SAFERL_ERR_NOT_FINITE for NaN/Inf; the state is then unchanged. */
+SAFERL_RL_API saferl_result saferl_rl_builtin_set_omega(saferl_rl_builtin *state, const double *omega);
 
 /* The cliff CMDP as matrices, for an LP over occupation measures: transition[(s*4+a)*S + s']
    (S = SAFERL_RL_CLIFF_STATES; the goal cell is absorbing-terminal: its rows are zero),
@@ -757,6 +812,11 @@ typedef struct saferl_rl_policy {
     int action_dim;              /* actions (discrete) or dimensions (Gaussian) */
     float *params;               /* net params, then log_std (Gaussian) */
     float *obs_mean, *obs_std;   /* observation_dim each */
+    /* Set by saferl_rl_policy_load: each layer's weights again, transposed, so that acting on
+       one observation runs on contiguous vectors (same bits as without). NULL for a policy
+       you build (zero the struct first); set it to NULL if you change a loaded policy's
+       params, or load it again. */
+    const float *packed;
 } saferl_rl_policy;
 
 /* A thread's scratch for acting: yours, one per thread. Acting reads the policy and writes
@@ -813,6 +873,14 @@ SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, s
                                                double *mean_cost);
 
 #ifndef SAFERL_NO_STDIO
+/* The file helpers (all of this header's *_save_file and *_load_file). Saving writes
+   "<path>.tmp" beside path, checks every write, the flush and the close, then renames it
+   over path: on any failure path is untouched, the temporary removed, and the result is
+   SAFERL_ERR_IO with errno saying why (strerror). A path that is not a regular file (a
+   device, a pipe) is written in place. Loading: SAFERL_ERR_IO (errno) when the file cannot
+   be opened or read, SAFERL_ERR_OUT_OF_MEMORY, and otherwise what the buffer loader says
+   (SAFERL_ERR_CORRUPT, _VERSION, _NOT_FINITE); it allocates the file's length, then what
+   the checked content needs. */
 SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *policy, const char *path);
 /* Reads a file and loads it into memory from the allocator (NULL: SAFERL_MALLOC); release
    with saferl_rl_policy_free_file. */
@@ -936,14 +1004,24 @@ typedef enum saferl_rl_algorithm {
     SAFERL_RL_FOCOPS = 6,    /* first-order: the non-parametric optimum, then a KL projection onto it */
     SAFERL_RL_CUP = 7        /* first-order: PPO on the reward, then a projection that lowers the cost */
 } saferl_rl_algorithm;
+#define SAFERL_RL_ALGORITHM_COUNT 8
+
+/* "ppo", "ppo-lag", "pid-lag", "cpo", "pcpo", "trpo-lag", "focops", "cup"; -1 for an unknown name. */
+SAFERL_RL_API int saferl_rl_algorithm_from_name(const char *name);
+SAFERL_RL_API const char *saferl_rl_algorithm_name(saferl_rl_algorithm algorithm);
 
 typedef enum saferl_rl_lambda_optimizer {
     SAFERL_RL_LAMBDA_SGD = 0,   /* the paper's projected gradient step (default) */
     SAFERL_RL_LAMBDA_ADAM = 1   /* OmniSafe's Adam on -lambda (J_C - d) */
 } saferl_rl_lambda_optimizer;
 
-/* Zero means the documented default. Where zero is itself a useful value, a negative
-   value asks for it (noted per field). */
+#define SAFERL_RL_MAX_COSTS 8
+/* Asks for "none" in a field whose zero means its default: a zero gain or coefficient, no
+   bound, no early stop (noted per field). Any other negative value there is an error. */
+#define SAFERL_RL_NONE (-1.0)
+
+/* The desc's rules (see DESC FIELDS above): the cost limits state the problem and have no
+   default (0 means 0); every other field's zero means the default written beside it. */
 typedef struct saferl_rl_desc {
     saferl_rl_algorithm algorithm;   /* PPO */
     uint32_t seed;                   /* 0 is a seed like any other */
@@ -954,31 +1032,34 @@ typedef struct saferl_rl_desc {
     int update_iters;                /* 10 passes over the batch */
     int minibatch;                   /* 64 */
     double clip;                     /* 0.2 */
-    double target_kl;                /* 0.02; negative: no early stop */
+    double target_kl;                /* 0.02; SAFERL_RL_NONE: no early stop */
     double gamma, lambda;            /* 0.99, 0.95 (reward GAE) */
     double cost_gamma, cost_lambda;  /* 0.99, 0.95 (cost GAE) */
     double actor_lr, critic_lr;      /* 3e-4, 1e-3 */
     int total_epochs;                /* > 0: both learning rates decay linearly to 0 over it */
     double max_grad_norm;            /* 40 */
-    double critic_norm_coef;         /* 0.001; negative: 0 */
+    double critic_norm_coef;         /* 0.001; SAFERL_RL_NONE: 0 */
     double init_log_std;             /* 0 (sigma 1) for Gaussian policies; negative allowed */
     int no_obs_normalize;            /* 0: normalise observations */
-    double cost_limit;               /* d: 25 */
-    double lagrange_init;            /* lambda_0: 0.001; negative: 0 */
+    /* the constraints E[episodic cost] <= d: required by every algorithm but PPO (a desc
+       without them fails: "cost_limit: required"); no default, 0 means 0 */
+    int cost_count;                  /* 1 (0 only for PPO) */
+    double cost_limits[SAFERL_RL_MAX_COSTS]; /* d, finite */
+    double lagrange_init;            /* lambda_0: 0.001; SAFERL_RL_NONE: 0 */
     double lambda_lr;                /* 0.035 */
     saferl_rl_lambda_optimizer lambda_optimizer; /* SGD */
-    double pid_kp, pid_ki, pid_kd;   /* 0.1, 0.01, 0.01; negative: 0 */
+    double pid_kp, pid_ki, pid_kd;   /* 0.1, 0.01, 0.01; SAFERL_RL_NONE: 0 */
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
     int episode_window;              /* 100 episodes for J_R, J_C */
     /* FOCOPS and CUP (their multiplier follows lambda_lr and lambda_optimizer as PPO-Lag) */
-    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: 2; negative: unbounded */
+    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: 2; SAFERL_RL_NONE: unbounded */
     double focops_temperature;       /* FOCOPS: lambda of the paper: 1.5 */
     double focops_kl_bound;          /* FOCOPS: delta of the paper's per-state KL mask: 0.02 */
     /* the trust-region fields serve CPO, PCPO and TRPO-Lag alike */
     double trust_region;             /* CPO: delta, the bound on the mean KL: 0.01 */
     int cg_iters;                    /* CPO: conjugate-gradient iterations: 15 */
-    double cg_damping;               /* CPO: F + damping I: 0.1; negative: 0 */
+    double cg_damping;               /* CPO: F + damping I: 0.1; SAFERL_RL_NONE: 0 */
     int line_search_steps;           /* CPO: backtracking steps (factor 0.8): 15 */
     saferl_allocator allocator;      /* for saferl_rl_agent_create */
 } saferl_rl_desc;
@@ -1002,42 +1083,81 @@ typedef struct saferl_rl_epoch_stats {
 
 #define SAFERL_RL_MAX_ENVS 256
 
+/* The agent: read desc, actor and the statistics freely. The parts below them are the
+   training state, grouped by what works on them; they are internal (laid out by
+   saferl_rl_agent_init on its memory) but named so a reader sees what each update touches. */
 typedef struct saferl_rl_agent {
     saferl_rl_desc desc;          /* with the defaults filled in */
-    saferl_rl_env envs[SAFERL_RL_MAX_ENVS];
-    int env_count;
-    saferl_rl_policy actor;       /* points into params */
-    saferl_rl_mlp reward_critic, cost_critic;
-    /* parameter blocks, each laid out actor | reward critic | cost critic */
-    float *params, *grads, *adam_m, *adam_v;
-    size_t actor_count, critic_count, param_total;
+    saferl_rl_policy actor;       /* points into networks.params */
     /* statistics */
+    int epoch;
     long total_steps;
     double total_cost;
-    int epoch;
-    double lagrange_multiplier;
-    /* the rest is internal */
-    int steps_per_env, head_width, stored_action_dim, batch_max, needs_reset, window_count, window_next;
-    float *acts_actor, *acts_reward, *acts_cost, *backward_scratch, *dhead, *dvalue, *logp, *dlogp;
-    float *obs, *actions, *logp_old, *old_dist, *rewards, *costs, *value_r, *value_c;
-    float *adv_r, *adv_c, *ret_r, *ret_c, *old_log_std;
-    float *mb_obs, *mb_actions, *mb_logp_old, *mb_adv, *mb_ret_r, *mb_ret_c;
-    float *tr_g, *tr_b, *tr_x, *tr_p, *tr_step, *tr_old, *tr_work; /* trust-region methods only */
-    float *ref_dist, *ref_log_std, *mb_ref, *sample_kl, *dkl; /* FOCOPS and CUP: the KL's reference */
-    float *env_obs, *env_obs_norm, *env_actions, *env_next_obs;
-    float *window_return, *window_cost, *pending_return, *pending_cost;
-    double *obs_count_mean_m2, *pending_stats, *episode_return, *episode_cost, *pid_history;
-    int *perm, *path_start;
+    struct { /* the environments, stepped in lockstep */
+        saferl_rl_env envs[SAFERL_RL_MAX_ENVS];
+        int count, steps_each, needs_reset;
+        float *observations, *normalized, *actions, *next_observations; /* a row each */
+        double *episode_return, *episode_cost; /* of each open episode */
+        int *path_start;          /* the rollout row where each open episode's path starts */
+        saferl_rng *rngs;
+    } environments;
+    struct { /* one parameter block laid out actor | reward critic | cost critic */
+        saferl_rl_mlp reward_critic, cost_critic;
+        float *params, *grads, *adam_m, *adam_v;
+        size_t actor_count, critic_count, param_total;
+        long adam_step;
+        int head_width;           /* logits (discrete) or means (Gaussian) */
+        int stored_action_dim;    /* floats an action takes in the buffers */
+        int batch_max;            /* the largest batch a network sees at once */
+    } networks;
+    struct { /* activations and gradients for a batch of up to batch_max */
+        float *acts_actor, *acts_reward, *acts_cost, *backward_scratch, *dhead, *dvalue, *logp, *dlogp;
+        float *sample_kl, *dkl;   /* FOCOPS and CUP: the per-state KL and its gradient */
+    } work;
+    struct { /* the epoch's steps: environment e's at rows [e T, (e + 1) T), T = steps_each */
+        float *observations;      /* normalised: the networks' input */
+        float *actions, *logp_old, *old_heads, *old_log_std; /* the policy that acted */
+        float *rewards, *costs, *reward_values, *cost_values;
+        float *reward_advantages, *cost_advantages, *reward_returns, *cost_returns;
+    } rollout;
+    struct { /* rows of the rollout in a shuffled order */
+        int *order;
+        float *observations, *actions, *logp_old, *advantages, *reward_returns, *cost_returns;
+        float *reference;         /* FOCOPS and CUP: the reference policy's heads */
+    } minibatch;
+    struct { /* CPO, PCPO, TRPO-Lag: g, b, x = F^-1 g, p = F^-1 b, the step, theta_old, CG */
+        float *reward_gradient, *cost_gradient, *reward_direction, *cost_direction, *step, *params_old, *cg_work;
+    } trust_region;
+    struct { /* CUP: the mid-point policy its projection stays near */
+        float *heads, *log_std;
+    } reference;
+    struct { /* the Lagrange multiplier and its controller's state */
+        double value;
+        long adam_step;           /* lambda_optimizer Adam */
+        double adam_m, adam_v;
+        double pid_integral, pid_error, pid_cost, *pid_history;
+        int pid_history_next;
+    } multiplier;
+    struct { /* finished episodes: the window J_R and J_C are measured over */
+        int count, next;
+        float *returns, *costs;
+        float *pending_returns, *pending_costs; /* this rollout's, committed when it succeeds */
+    } episodes;
+    struct { /* the observation normaliser's running count, mean and M2 */
+        double *count_mean_m2, *pending;
+    } normalizer;
     saferl_rng rng;
-    saferl_rng *env_rngs;
-    long adam_step, lambda_step;
-    double lambda_adam_m, lambda_adam_v, pid_integral, pid_p, pid_cost_ema;
-    int pid_history_next;
     void *owned_memory;
 } saferl_rl_agent;
 
-/* Fills the defaults (what the agent will use). */
+/* Fills the defaults (what the agent will use); SAFERL_RL_NONE stays as it is. */
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc);
+/* Checks desc and envs as saferl_rl_agent_init does. Returns SAFERL_OK or the error init
+   returns, and *message (optional; a static string) names the field at fault with what is
+   wrong, e.g. "cost_limit: required (cost_count = 1, cost_limits[0] = d)", or "ok". Call it
+   after a failed init or create to say why. */
+SAFERL_RL_API saferl_result saferl_rl_desc_check(const saferl_rl_desc *desc, const saferl_rl_env *envs,
+                                                 int env_count, const char **message);
 /* Bytes for saferl_rl_agent_init; 0 for an invalid desc or environment. */
 SAFERL_RL_API size_t saferl_rl_agent_memory_size(const saferl_rl_desc *desc, const saferl_rl_env *envs,
                                                  int env_count);
@@ -1138,7 +1258,7 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_load(saferl_rl_dataset *dataset, c
 SAFERL_RL_API saferl_result saferl_rl_dataset_save_file(const saferl_rl_dataset *dataset, const char *path);
 /* Reads and checks a file, then creates *dataset sized exactly for it through allocator
    (NULL: SAFERL_MALLOC); release with saferl_rl_dataset_destroy. A file that cannot be read:
-   SAFERL_ERR_INVALID_ARGUMENT. */
+   SAFERL_ERR_IO (errno says why); the file helpers' contract is at saferl_rl_policy_save_file. */
 SAFERL_RL_API saferl_result saferl_rl_dataset_load_file(saferl_rl_dataset *dataset, const char *path,
                                                         const saferl_allocator *allocator);
 #endif
@@ -1409,6 +1529,10 @@ SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long f
 #endif
 #ifndef SAFERL_NO_STDIO
 #  include <stdio.h>
+#  include <errno.h>
+#  if defined(__unix__) || defined(__APPLE__)
+#    include <sys/stat.h>
+#  endif
 #endif
 #if defined(SAFERL_USE_BLIS)
 #  if defined(__EMSCRIPTEN__)
@@ -1472,7 +1596,7 @@ static saferl_result saferl_rl__cartpole_reset(saferl_rl_builtin *e, saferl_rng 
 static saferl_result saferl_rl__cartpole_step(saferl_rl_builtin *e, const float *action, float *obs, float *reward,
                                               float *cost, int *terminated) {
     /* Gym CartPole-v1, Euler integration */
-    const double gravity = 9.8, masscart = 1.0, masspole = 0.1, length = 0.5, tau = 0.02;
+    const double gravity = 9.8, masscart = 1.0, masspole = e->omega[0], length = e->omega[1], tau = 0.02;
     const double total = masscart + masspole, polemass_length = masspole * length;
     double force = action[0] >= 0.5f ? 10.0 : -10.0;
     double x = e->x[0], x_dot = e->x[1], theta = e->x[2], theta_dot = e->x[3];
@@ -1617,6 +1741,33 @@ static saferl_result saferl_rl__pointgoal_step(saferl_rl_builtin *e, saferl_rng 
     return SAFERL_OK;
 }
 
+/* Gym's pendulum equations (Pendulum-v1 and the Safe Pendulum share them): th' += (3 g /
+   (2 l) sin th + 3 / (m l^2) u) dt, clipped to +-8, th += th' dt; g 10, dt 0.05, (m, l) = omega. */
+static void saferl_rl__pendulum_integrate(saferl_rl_builtin *e, double u) {
+    double m = e->omega[0], l = e->omega[1], theta_dot = e->x[1];
+    theta_dot += (3.0 * 10.0 / (2.0 * l) * sin(e->x[0]) + 3.0 / (m * l * l) * u) * 0.05;
+    if (theta_dot > 8.0) theta_dot = 8.0;
+    if (theta_dot < -8.0) theta_dot = -8.0;
+    e->x[0] += theta_dot * 0.05;
+    e->x[1] = theta_dot;
+}
+
+static saferl_result saferl_rl__pendulum_v1_step(saferl_rl_builtin *e, const float *action, float *obs,
+                                                 float *reward, float *cost) {
+    const double pi = 3.14159265358979323846;
+    double u, theta_n;
+    if (!saferl_rl__all_finite(action, 1)) return SAFERL_ERR_NOT_FINITE;
+    u = 2.0 * saferl_rl__clampf(action[0], -1.0f, 1.0f);
+    theta_n = saferl_rl__wrap_angle(e->x[0] + pi) - pi; /* Gym's angle_normalize */
+    *reward = (float)-(theta_n * theta_n + 0.1 * e->x[1] * e->x[1] + 0.001 * u * u);
+    *cost = 0.0f;
+    saferl_rl__pendulum_integrate(e, u);
+    obs[0] = (float)cos(e->x[0]);
+    obs[1] = (float)sin(e->x[0]);
+    obs[2] = (float)e->x[1];
+    return SAFERL_OK;
+}
+
 static void saferl_rl__pendulum_obs(const saferl_rl_builtin *e, float *obs) {
     obs[0] = (float)cos(e->x[0]);
     obs[1] = (float)sin(e->x[0]);
@@ -1653,6 +1804,8 @@ static void saferl_rl__one_hot(float *obs, int n, int index) {
 static saferl_result saferl_rl__builtin_reset(void *state, saferl_rng *rng, float *obs) {
     saferl_rl_builtin *e = (saferl_rl_builtin *)state;
     e->steps = 0;
+    e->omega[0] = e->omega_next[0];
+    e->omega[1] = e->omega_next[1];
     switch (e->kind) {
     case SAFERL_RL_ENV_CARTPOLE: return saferl_rl__cartpole_reset(e, rng, obs);
     case SAFERL_RL_ENV_POINTGOAL: return saferl_rl__pointgoal_reset(e, rng, obs);
@@ -1668,6 +1821,13 @@ static saferl_result saferl_rl__builtin_reset(void *state, saferl_rng *rng, floa
     case SAFERL_RL_ENV_CLIFF:
         e->cell = (SAFERL_RL_CLIFF_ROWS - 1) * SAFERL_RL_CLIFF_COLUMNS;
         saferl_rl__one_hot(obs, SAFERL_RL_CLIFF_STATES, e->cell);
+        return SAFERL_OK;
+    case SAFERL_RL_ENV_PENDULUM_V1: /* Gym: uniform on [-pi, pi] x [-1, 1] */
+        e->x[0] = -3.14159265358979323846 + 2.0 * 3.14159265358979323846 * saferl_rng_uniform(rng);
+        e->x[1] = -1.0 + 2.0 * saferl_rng_uniform(rng);
+        obs[0] = (float)cos(e->x[0]);
+        obs[1] = (float)sin(e->x[0]);
+        obs[2] = (float)e->x[1];
         return SAFERL_OK;
     }
     return SAFERL_ERR_INVALID_ARGUMENT;
@@ -1698,22 +1858,15 @@ static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const
         saferl_rl__one_hot(obs, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, e->cell);
         break;
     }
-    case SAFERL_RL_ENV_PENDULUM: {
-        double u, theta = e->x[0], theta_dot = e->x[1];
+    case SAFERL_RL_ENV_PENDULUM:
         if (!saferl_rl__all_finite(action, 1)) return SAFERL_ERR_NOT_FINITE;
-        u = 2.0 * saferl_rl__clampf(action[0], -1.0f, 1.0f);
-        theta_dot += (3.0 * 10.0 / 2.0 * sin(theta) + 3.0 * u) * 0.05;
-        if (theta_dot > 8.0) theta_dot = 8.0;
-        if (theta_dot < -8.0) theta_dot = -8.0;
-        theta += theta_dot * 0.05;
-        e->x[0] = theta;
-        e->x[1] = theta_dot;
-        *reward = (float)(-theta * theta);
-        *terminated = fabs(theta) > 1.5;
+        saferl_rl__pendulum_integrate(e, 2.0 * saferl_rl__clampf(action[0], -1.0f, 1.0f));
+        *reward = (float)(-e->x[0] * e->x[0]);
+        *terminated = fabs(e->x[0]) > 1.5;
         *cost = *terminated ? 1.0f : 0.0f;
         saferl_rl__pendulum_obs(e, obs);
         break;
-    }
+    case SAFERL_RL_ENV_PENDULUM_V1: r = saferl_rl__pendulum_v1_step(e, action, obs, reward, cost); break;
     case SAFERL_RL_ENV_CLIFF: {
         int row = e->cell / SAFERL_RL_CLIFF_COLUMNS, column = e->cell % SAFERL_RL_CLIFF_COLUMNS, a;
         if (!saferl_rl__valid_index(action, 4)) return SAFERL_ERR_INVALID_ARGUMENT;
@@ -1741,15 +1894,18 @@ static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const
 SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_builtin *state,
                                                   saferl_rl_env_kind kind) {
     static const int observation_dims[SAFERL_RL_ENV_KIND_COUNT] = {
-        4, 3 + 2 * SAFERL_RL_LIDAR_BINS, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, 3, SAFERL_RL_CLIFF_STATES};
-    static const int action_dims[SAFERL_RL_ENV_KIND_COUNT] = {1, 2, 1, 1, 1};
-    static const int action_counts[SAFERL_RL_ENV_KIND_COUNT] = {2, 0, 4, 0, 4};
-    static const int max_steps[SAFERL_RL_ENV_KIND_COUNT] = {500, 1000, 50, 200, 100};
+        4, 3 + 2 * SAFERL_RL_LIDAR_BINS, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, 3, SAFERL_RL_CLIFF_STATES, 3};
+    static const int action_dims[SAFERL_RL_ENV_KIND_COUNT] = {1, 2, 1, 1, 1, 1};
+    static const int action_counts[SAFERL_RL_ENV_KIND_COUNT] = {2, 0, 4, 0, 4, 0};
+    static const int max_steps[SAFERL_RL_ENV_KIND_COUNT] = {500, 1000, 50, 200, 100, 200};
     SAFERL_ASSERT(env != NULL && state != NULL);
     if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return SAFERL_ERR_INVALID_ARGUMENT;
     memset(state, 0, sizeof *state);
     state->kind = kind;
     state->max_steps = max_steps[kind];
+    saferl_rl_builtin_omega_box(kind, NULL, NULL, state->omega_next);
+    state->omega[0] = state->omega_next[0];
+    state->omega[1] = state->omega_next[1];
     env->observation_dim = observation_dims[kind];
     env->action_dim = action_dims[kind];
     env->action_count = action_counts[kind];
@@ -1760,7 +1916,7 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
 }
 
 static const char *const saferl_rl__env_names[SAFERL_RL_ENV_KIND_COUNT] = {"cartpole", "pointgoal", "gridworld",
-                                                                         "pendulum", "cliff"};
+                                                                         "pendulum", "cliff", "pendulum-v1"};
 
 SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name) {
     int i;
@@ -1773,6 +1929,38 @@ SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name) {
 SAFERL_RL_API const char *saferl_rl_env_kind_name(saferl_rl_env_kind kind) {
     if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return "unknown";
     return saferl_rl__env_names[kind];
+}
+
+SAFERL_RL_API int saferl_rl_builtin_omega_box(saferl_rl_env_kind kind, double *lower, double *upper,
+                                              double *nominal) {
+    static const double cartpole[3][2] = {{0.05, 0.25}, {0.5, 1.0}, {0.1, 0.5}}; /* lower, upper, nominal */
+    static const double pendulum[3][2] = {{0.5, 0.5}, {1.5, 1.5}, {1.0, 1.0}};
+    const double(*box)[2];
+    int i;
+    if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return -1;
+    if (kind == SAFERL_RL_ENV_CARTPOLE) box = cartpole;
+    else if (kind == SAFERL_RL_ENV_PENDULUM || kind == SAFERL_RL_ENV_PENDULUM_V1) box = pendulum;
+    else box = NULL;
+    for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i) {
+        if (lower) lower[i] = box ? box[0][i] : 0.0;
+        if (upper) upper[i] = box ? box[1][i] : 0.0;
+        if (nominal) nominal[i] = box ? box[2][i] : 0.0;
+    }
+    return box ? 2 : 0;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_builtin_set_omega(saferl_rl_builtin *state, const double *omega) {
+    double lower[SAFERL_RL_MAX_OMEGA], upper[SAFERL_RL_MAX_OMEGA];
+    int i, n;
+    SAFERL_ASSERT(state != NULL && omega != NULL);
+    n = saferl_rl_builtin_omega_box(state->kind, lower, upper, NULL);
+    if (n <= 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < n; ++i)
+        if (!saferl_rl__finite(omega[i])) return SAFERL_ERR_NOT_FINITE;
+    for (i = 0; i < n; ++i)
+        if (omega[i] < lower[i] || omega[i] > upper[i]) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < n; ++i) state->omega_next[i] = omega[i];
+    return SAFERL_OK;
 }
 
 SAFERL_RL_API void saferl_rl_cliff_model(double *transition, double *reward, double *cost, int *start, int *goal) {
@@ -2046,6 +2234,70 @@ SAFERL_RL_API void saferl_rl_linear_forward(float *out, const float *inp, const 
         for (o = 0; o < OC; ++o) out[(size_t)b * OC + o] = bias ? bias[o] : 0.0f;
     saferl_rl__linear_accumulate(out, inp, weight, B, C, OC);
 }
+
+/* out (OC) += x (C) weight_t (C,OC): one row through a layer whose weight is stored
+   transposed (a loaded policy's packed copy). Each output's sum starts from out and runs over
+   the inputs in order, the textbook loop's bits; the output units are contiguous, so four
+   vectors of sums advance together in registers while x[k] is broadcast (batch-1 acting:
+   the (OC,C) weight would need strided loads, one scalar sum at a time). */
+#if defined(__GNUC__) || defined(__clang__)
+#define SAFERL_RL__ROW_KERNEL(name, vector)                                                                        \
+    SAFERL_RL__BODY void name(float *out, const float *x, const float *weight_t, int C, int OC) {                   \
+        const int h = (int)(sizeof(vector) / sizeof(float));                                                       \
+        vector c0, c1, c2, c3, w;                                                                                  \
+        int o0, k;                                                                                                 \
+        for (o0 = 0; o0 + 4 * h <= OC; o0 += 4 * h) {                                                              \
+            memcpy(&c0, out + o0, sizeof c0);                                                                      \
+            memcpy(&c1, out + o0 + h, sizeof c1);                                                                  \
+            memcpy(&c2, out + o0 + 2 * h, sizeof c2);                                                              \
+            memcpy(&c3, out + o0 + 3 * h, sizeof c3);                                                              \
+            for (k = 0; k < C; ++k) {                                                                              \
+                const float *v = weight_t + (size_t)k * OC + o0;                                                   \
+                const float s = x[k];                                                                              \
+                memcpy(&w, v, sizeof w);                                                                           \
+                c0 += s * w;                                                                                       \
+                memcpy(&w, v + h, sizeof w);                                                                       \
+                c1 += s * w;                                                                                       \
+                memcpy(&w, v + 2 * h, sizeof w);                                                                   \
+                c2 += s * w;                                                                                       \
+                memcpy(&w, v + 3 * h, sizeof w);                                                                   \
+                c3 += s * w;                                                                                       \
+            }                                                                                                      \
+            memcpy(out + o0, &c0, sizeof c0);                                                                      \
+            memcpy(out + o0 + h, &c1, sizeof c1);                                                                  \
+            memcpy(out + o0 + 2 * h, &c2, sizeof c2);                                                              \
+            memcpy(out + o0 + 3 * h, &c3, sizeof c3);                                                              \
+        }                                                                                                          \
+        for (; o0 < OC; ++o0) { /* the last units one at a time */                                                \
+            float acc = out[o0];                                                                                   \
+            for (k = 0; k < C; ++k) acc += x[k] * weight_t[(size_t)k * OC + o0];                                   \
+            out[o0] = acc;                                                                                         \
+        }                                                                                                          \
+    }
+SAFERL_RL__ROW_KERNEL(saferl_rl__row_product_v4, saferl_rl__v4)
+SAFERL_RL__ROW_KERNEL(saferl_rl__row_product_v8, saferl_rl__v8)
+#if defined(SAFERL_RL__DISPATCH)
+__attribute__((target("avx2"))) static void saferl_rl__row_product_avx2(float *out, const float *x,
+                                                                         const float *weight_t, int C, int OC) {
+    saferl_rl__row_product_v8(out, x, weight_t, C, OC);
+}
+static void saferl_rl__row_product(float *out, const float *x, const float *weight_t, int C, int OC) {
+    if (saferl_rl__have_avx2()) saferl_rl__row_product_avx2(out, x, weight_t, C, OC);
+    else saferl_rl__row_product_v4(out, x, weight_t, C, OC);
+}
+#else
+static void saferl_rl__row_product(float *out, const float *x, const float *weight_t, int C, int OC) {
+    if (SAFERL_RL__TILE_WIDTH == 16) saferl_rl__row_product_v8(out, x, weight_t, C, OC);
+    else saferl_rl__row_product_v4(out, x, weight_t, C, OC);
+}
+#endif
+#else
+static void saferl_rl__row_product(float *out, const float *x, const float *weight_t, int C, int OC) {
+    int k, o;
+    for (k = 0; k < C; ++k)
+        for (o = 0; o < OC; ++o) out[o] += x[k] * weight_t[(size_t)k * OC + o];
+}
+#endif
 
 SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                                              const float *inp, const float *weight, int B, int C, int OC) {
@@ -2521,6 +2773,47 @@ static size_t saferl_rl__policy_scratch_count(const saferl_rl_mlp *net) {
     return (size_t)net->sizes[0] + saferl_rl_mlp_activation_count(net, 1) + (size_t)net->sizes[net->layer_count];
 }
 
+/* A loaded policy's packed weights: every layer's (OC,C) weight transposed to (C,OC). */
+static size_t saferl_rl__packed_count(const saferl_rl_mlp *net) {
+    size_t count = 0;
+    int l;
+    for (l = 0; l < net->layer_count; ++l) count += (size_t)net->sizes[l] * (size_t)net->sizes[l + 1];
+    return count;
+}
+
+static void saferl_rl__pack(const saferl_rl_mlp *net, const float *params, float *packed) {
+    int l, o, c;
+    for (l = 0; l < net->layer_count; ++l) {
+        const int C = net->sizes[l], OC = net->sizes[l + 1];
+        for (o = 0; o < OC; ++o)
+            for (c = 0; c < C; ++c) packed[(size_t)c * OC + o] = params[(size_t)o * C + c];
+        params += (size_t)OC * (C + 1);
+        packed += (size_t)OC * C;
+    }
+}
+
+/* saferl_rl_mlp_forward for one row on the packed weights: the same bits. */
+static float *saferl_rl__forward_packed(const saferl_rl_policy *p, const float *inp, float *acts) {
+    const saferl_rl_mlp *net = &p->net;
+    const float *x = inp, *params = p->params, *packed = p->packed;
+    float *out = acts;
+    int l;
+    for (l = 0; l < net->layer_count; ++l) {
+        const int C = net->sizes[l], OC = net->sizes[l + 1];
+        memcpy(out, params + (size_t)OC * C, sizeof(float) * (size_t)OC); /* the bias */
+        saferl_rl__row_product(out, x, packed, C, OC);
+        if (l < net->layer_count - 1) {
+            if (net->activation == SAFERL_RL_TANH) saferl_rl_tanh_forward(out, out, OC);
+            else saferl_rl_relu_forward(out, out, OC);
+        }
+        params += (size_t)OC * (C + 1);
+        packed += (size_t)OC * C;
+        x = out;
+        out += OC;
+    }
+    return (float *)x;
+}
+
 SAFERL_RL_API size_t saferl_rl_policy_context_memory_size(const saferl_rl_policy *policy) {
     SAFERL_ASSERT(policy != NULL);
     if (policy->net.layer_count < 1) return 0; /* no network: nothing can act */
@@ -2648,8 +2941,10 @@ static saferl_result saferl_rl__parse_header(const unsigned char *in, size_t siz
     return SAFERL_OK;
 }
 
+/* a loaded policy's memory: params, obs_mean, obs_std, the packed weights */
 static size_t saferl_rl__policy_memory_floats(const saferl_rl_policy *shape) {
-    return saferl_rl_policy_param_count(shape) + 2 * (size_t)shape->observation_dim;
+    return saferl_rl_policy_param_count(shape) + 2 * (size_t)shape->observation_dim +
+           saferl_rl__packed_count(&shape->net);
 }
 
 /* Whether every activation and action stays finite for every input the normaliser lets
@@ -2723,6 +3018,8 @@ SAFERL_RL_API saferl_result saferl_rl_policy_load(saferl_rl_policy *policy, cons
     shape.params = f;
     shape.obs_mean = f + count;
     shape.obs_std = f + count + shape.observation_dim;
+    saferl_rl__pack(&shape.net, shape.params, f + count + 2 * (size_t)shape.observation_dim);
+    shape.packed = f + count + 2 * (size_t)shape.observation_dim;
     *policy = shape;
     return SAFERL_OK;
 }
@@ -2792,7 +3089,8 @@ static const float *saferl_rl__policy_head(const saferl_rl_policy *policy, safer
     if (!saferl_rl__all_finite(observation, policy->observation_dim)) return NULL;
     x = context->scratch;
     saferl_rl__normalize(policy, observation, x, 1);
-    head = saferl_rl_mlp_forward(&policy->net, policy->params, x, x + policy->observation_dim, 1);
+    head = policy->packed ? saferl_rl__forward_packed(policy, x, x + policy->observation_dim)
+                          : saferl_rl_mlp_forward(&policy->net, policy->params, x, x + policy->observation_dim, 1);
     if (!saferl_rl__all_finite(head, policy->action_dim)) return NULL; /* weights that overflow */
     *result = SAFERL_OK;
     return head;
@@ -2870,62 +3168,144 @@ SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, s
 }
 
 #ifndef SAFERL_NO_STDIO
-SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *policy, const char *path) {
-    size_t size = saferl_rl_policy_saved_size(policy), written = 0;
-    unsigned char chunk[4096];
+/* The file helpers. Writing follows SQLite's rule: the bytes go to "<path>.tmp" in the same
+   folder, every fwrite, the fflush and the fclose are checked, and only then is the
+   temporary renamed over path; on any failure it is removed and path is as it was. A path
+   that exists but is not a regular file (a device such as /dev/full or /dev/stdout, a pipe)
+   cannot be replaced and is written in place, every call still checked. Errors are
+   SAFERL_ERR_IO with errno as the failing call left it (strerror(errno) says why; EIO if
+   the C library gave no reason). Not done: fsync (not in C99), so a power cut may still
+   lose the new file; a symbolic link at path is replaced by the file, not followed; on
+   Windows, where rename does not replace, the old file is removed first. */
+/* What is at path: 0 nothing (or unknown: no stat outside POSIX), 1 a regular file, 2 a
+   folder, 3 something else (a device, a pipe). */
+static int saferl_rl__file_kind(const char *path) {
+#if defined(__unix__) || defined(__APPLE__)
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    return S_ISREG(st.st_mode) ? 1 : (S_ISDIR(st.st_mode) ? 2 : 3);
+#else
+    (void)path;
+    return 0;
+#endif
+}
+
+/* Writes, flushes and closes f; 0, or the errno of the first failure. */
+static int saferl_rl__write_all(FILE *f, const void *data, size_t size) {
+    int failed = size > 0 && fwrite(data, 1, size, f) != size;
+    int saved = failed ? errno : 0;
+    if (!failed && (fflush(f) != 0 || ferror(f))) {
+        failed = 1;
+        saved = errno;
+    }
+    if (fclose(f) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    return failed ? (saved ? saved : EIO) : 0;
+}
+
+static saferl_result saferl_rl__write_file(const char *path, const void *data, size_t size) {
+    size_t n;
+    char *temp;
     FILE *f;
-    saferl_result r = SAFERL_OK;
+    int failed;
+    if (!path || (!data && size > 0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (saferl_rl__file_kind(path) >= 2) { /* a folder fails here with EISDIR */
+        f = fopen(path, "wb");
+        failed = f ? saferl_rl__write_all(f, data, size) : (errno ? errno : EIO);
+        if (failed) errno = failed;
+        return failed ? SAFERL_ERR_IO : SAFERL_OK;
+    }
+    n = strlen(path);
+    temp = (char *)SAFERL_MALLOC(n + 5, NULL);
+    if (!temp) return SAFERL_ERR_OUT_OF_MEMORY;
+    memcpy(temp, path, n);
+    memcpy(temp + n, ".tmp", 5);
+    f = fopen(temp, "wb");
+    failed = f ? saferl_rl__write_all(f, data, size) : (errno ? errno : EIO);
+#if defined(_WIN32)
+    if (!failed) remove(path); /* rename does not replace there */
+#endif
+    if (!failed && rename(temp, path) != 0) failed = errno ? errno : EIO;
+    if (failed && f) remove(temp);
+    SAFERL_FREE(temp, NULL);
+    if (failed) errno = failed;
+    return failed ? SAFERL_ERR_IO : SAFERL_OK;
+}
+
+/* Reads a whole file into memory from the allocator (its length, what the file justifies);
+   *size its length. SAFERL_ERR_IO (errno set) when it cannot be opened, measured or read. */
+static saferl_result saferl_rl__read_file(const char *path, const saferl_allocator *allocator, unsigned char **data,
+                                          size_t *size) {
+    FILE *f;
+    long length;
+    int saved;
+    if (!path) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (saferl_rl__file_kind(path) == 2) { /* a folder opens on some systems; its "length" is not one */
+        errno = EISDIR;
+        return SAFERL_ERR_IO;
+    }
+    f = fopen(path, "rb");
+    if (!f) {
+        if (!errno) errno = EIO;
+        return SAFERL_ERR_IO;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        saved = errno ? errno : EIO;
+        fclose(f);
+        errno = saved;
+        return SAFERL_ERR_IO;
+    }
+    *data = (unsigned char *)saferl_rl__allocate(allocator, (size_t)length + 1);
+    if (!*data) {
+        fclose(f);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    if (fread(*data, 1, (size_t)length, f) != (size_t)length || ferror(f)) {
+        saved = errno ? errno : EIO;
+        fclose(f);
+        saferl_rl__release(allocator, *data);
+        errno = saved;
+        return SAFERL_ERR_IO;
+    }
+    fclose(f);
+    *size = (size_t)length;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *policy, const char *path) {
+    size_t size = saferl_rl_policy_saved_size(policy);
+    unsigned char chunk[4096];
+    saferl_result r;
     /* small policies go through a stack chunk; larger ones are written through a heap copy */
     unsigned char *buffer = size <= sizeof chunk ? chunk : (unsigned char *)SAFERL_MALLOC(size, NULL);
     if (!buffer) return SAFERL_ERR_OUT_OF_MEMORY;
-    saferl_rl_policy_save(policy, buffer, size, &written);
-    f = fopen(path, "wb");
-    if (!f) r = SAFERL_ERR_INVALID_ARGUMENT;
-    else {
-        if (fwrite(buffer, 1, size, f) != size) r = SAFERL_ERR_INVALID_ARGUMENT;
-        if (fclose(f) != 0) r = SAFERL_ERR_INVALID_ARGUMENT;
-    }
+    saferl_rl_policy_save(policy, buffer, size, NULL);
+    r = saferl_rl__write_file(path, buffer, size);
     if (buffer != chunk) SAFERL_FREE(buffer, NULL);
     return r;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_policy_load_file(saferl_rl_policy *policy, const char *path,
                                                        const saferl_allocator *allocator) {
-    FILE *f = fopen(path, "rb");
-    long length;
-    unsigned char *data;
+    unsigned char *data = NULL;
+    size_t size = 0, need = 0;
     void *memory;
-    size_t need = 0;
     saferl_result r;
-    if (!f) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return SAFERL_ERR_INVALID_ARGUMENT;
+    SAFERL_ASSERT(policy != NULL);
+    r = saferl_rl__read_file(path, allocator, &data, &size);
+    if (r != SAFERL_OK) return r;
+    r = saferl_rl_policy_load_size(data, size, &need);
+    if (r == SAFERL_OK) {
+        memory = saferl_rl__allocate(allocator, need);
+        if (!memory) r = SAFERL_ERR_OUT_OF_MEMORY;
+        else {
+            r = saferl_rl_policy_load(policy, data, size, memory, need);
+            if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
+        }
     }
-    data = (unsigned char *)saferl_rl__allocate(allocator, (size_t)length + 1);
-    if (!data) {
-        fclose(f);
-        return SAFERL_ERR_OUT_OF_MEMORY;
-    }
-    if (fread(data, 1, (size_t)length, f) != (size_t)length) {
-        fclose(f);
-        saferl_rl__release(allocator, data);
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    }
-    fclose(f);
-    r = saferl_rl_policy_load_size(data, (size_t)length, &need);
-    if (r != SAFERL_OK) {
-        saferl_rl__release(allocator, data);
-        return r;
-    }
-    memory = saferl_rl__allocate(allocator, need);
-    if (!memory) {
-        saferl_rl__release(allocator, data);
-        return SAFERL_ERR_OUT_OF_MEMORY;
-    }
-    r = saferl_rl_policy_load(policy, data, (size_t)length, memory, need);
     saferl_rl__release(allocator, data);
-    if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
     return r;
 }
 
@@ -2933,10 +3313,9 @@ SAFERL_RL_API void saferl_rl_policy_free_file(saferl_rl_policy *policy, const sa
     if (!policy || !policy->params) return;
     saferl_rl__release(allocator, policy->params);
     policy->params = policy->obs_mean = policy->obs_std = NULL;
+    policy->packed = NULL;
 }
 #endif
-
-/* ---- training ------------------------------------------------------------------------------- */
 
 /* ---- trust region ---------------------------------------------------------------------------- */
 
@@ -3243,6 +3622,8 @@ SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip,
     return SAFERL_OK;
 }
 
+/* ---- training: the agent's desc ----------------------------------------------------------- */
+
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
     saferl_rl_desc d;
     if (desc) d = *desc;
@@ -3270,17 +3651,11 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     if (d.critic_lr == 0.0) d.critic_lr = 1e-3;
     if (d.max_grad_norm == 0.0) d.max_grad_norm = 40.0;
     if (d.critic_norm_coef == 0.0) d.critic_norm_coef = 0.001;
-    else if (d.critic_norm_coef < 0.0) d.critic_norm_coef = 0.0;
-    if (d.cost_limit == 0.0) d.cost_limit = 25.0;
     if (d.lagrange_init == 0.0) d.lagrange_init = 0.001;
-    else if (d.lagrange_init < 0.0) d.lagrange_init = 0.0;
     if (d.lambda_lr == 0.0) d.lambda_lr = 0.035;
     if (d.pid_kp == 0.0) d.pid_kp = 0.1;
-    else if (d.pid_kp < 0.0) d.pid_kp = 0.0;
     if (d.pid_ki == 0.0) d.pid_ki = 0.01;
-    else if (d.pid_ki < 0.0) d.pid_ki = 0.0;
     if (d.pid_kd == 0.0) d.pid_kd = 0.01;
-    else if (d.pid_kd < 0.0) d.pid_kd = 0.0;
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
     if (d.lagrange_max == 0.0) d.lagrange_max = 2.0;
@@ -3289,62 +3664,768 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     if (d.trust_region == 0.0) d.trust_region = 0.01;
     if (d.cg_iters == 0) d.cg_iters = 15;
     if (d.cg_damping == 0.0) d.cg_damping = 0.1;
-    else if (d.cg_damping < 0.0) d.cg_damping = 0.0;
     if (d.line_search_steps == 0) d.line_search_steps = 15;
     return d;
 }
 
-/* PPO-Lag, PID-Lag, TRPO-Lag, FOCOPS and CUP carry a Lagrange multiplier; the rest keep it at 0. */
-static int saferl_rl__uses_lambda(saferl_rl_algorithm algorithm) {
-    return algorithm == SAFERL_RL_PPO_LAG || algorithm == SAFERL_RL_PID_LAG || algorithm == SAFERL_RL_TRPO_LAG ||
-           algorithm == SAFERL_RL_FOCOPS || algorithm == SAFERL_RL_CUP;
-}
+/* SAFERL_RL_NONE is read as zero where it means zero (a gain, a coefficient, lambda_0). */
+static double saferl_rl__setting(double v) { return v == SAFERL_RL_NONE ? 0.0 : v; }
 
-/* CPO, PCPO and TRPO-Lag move the actor once per epoch by a trust-region step. */
-static int saferl_rl__second_order(saferl_rl_algorithm algorithm) {
-    return algorithm == SAFERL_RL_CPO || algorithm == SAFERL_RL_PCPO || algorithm == SAFERL_RL_TRPO_LAG;
-}
+/* ---- training: what an algorithm is -------------------------------------------------------- */
 
-static saferl_result saferl_rl__check_desc(const saferl_rl_desc *d) {
-    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_CUP) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!(d->focops_temperature > 0.0) || !saferl_rl__finite(d->focops_temperature) || !(d->focops_kl_bound > 0.0) ||
-        !saferl_rl__finite(d->focops_kl_bound) || !saferl_rl__finite(d->lagrange_max))
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!(d->trust_region > 0.0 && d->trust_region <= 10.0) || d->cg_iters < 1 || d->cg_iters > 1000 ||
-        !saferl_rl__finite(d->cg_damping) || d->line_search_steps < 1 || d->line_search_steps > 1000)
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    if (d->steps_per_epoch < 1 || d->steps_per_epoch > (1 << 24) || d->update_iters < 1 || d->minibatch < 1 ||
-        d->minibatch > 65536 || d->episode_window < 1 || d->episode_window > (1 << 20) || d->pid_delay < 1 ||
-        d->pid_delay > 10000)
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!(d->clip > 0.0 && d->clip < 1.0) || !(d->gamma > 0.0 && d->gamma <= 1.0) ||
-        !(d->lambda > 0.0 && d->lambda <= 1.0) || !(d->cost_gamma > 0.0 && d->cost_gamma <= 1.0) ||
-        !(d->cost_lambda > 0.0 && d->cost_lambda <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
-        !(d->max_grad_norm > 0.0) || !(d->cost_limit >= 0.0 || d->cost_limit < 0.0) || !(d->lambda_lr > 0.0) ||
-        !(d->pid_ema_alpha >= 0.0 && d->pid_ema_alpha < 1.0) || !saferl_rl__finite(d->init_log_std) ||
-        !saferl_rl__finite(d->cost_limit) || !saferl_rl__finite(d->target_kl))
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    return SAFERL_OK;
-}
+/* Every algorithm is one row of saferl_rl__algorithms (below the updates). An epoch is
+      rollout -> advantages -> multiplier update -> row->update_actor -> row->update_critics
+   and the row says what each step needs: the multiplier's rule, how the reward step's
+   advantage mixes in the cost, whether it takes a second-order step (the trust-region
+   scratch) and which reference distribution its KL is measured from (the memory layout
+   sizes every part from these). The on-policy rows train the critics inside the actor's
+   minibatch passes (OmniSafe's loop) or, after a trust-region step, in passes of their own.
+   An off-policy row (TD3, SAC) would bring a replay buffer and Q critics as further parts
+   and its own update_critics; the epoch's shape stays. */
+typedef enum saferl_rl__multiplier_rule {
+    SAFERL_RL__NO_MULTIPLIER = 0,
+    SAFERL_RL__DUAL_ASCENT = 1,       /* lambda_lr, lambda_optimizer */
+    SAFERL_RL__PID = 2                /* pid_kp, pid_ki, pid_kd, pid_ema_alpha, pid_delay */
+} saferl_rl__multiplier_rule;
 
-static saferl_result saferl_rl__check_envs(const saferl_rl_env *envs, int env_count) {
+typedef enum saferl_rl__mixing {
+    SAFERL_RL__REWARD_ALONE = 0,      /* the reward advantage (the cost enters elsewhere, if at all) */
+    SAFERL_RL__MIX_NORMALISED = 1,    /* (A_R - lambda A_C) / (1 + lambda) */
+    SAFERL_RL__MIX_PLAIN = 2          /* A_R - nu A_C (FOCOPS's paper) */
+} saferl_rl__mixing;
+
+typedef enum saferl_rl__reference {
+    SAFERL_RL__NO_REFERENCE = 0,
+    SAFERL_RL__ROLLOUT_REFERENCE = 1, /* the KL from the rollout's policy (FOCOPS) */
+    SAFERL_RL__MIDPOINT_REFERENCE = 2 /* the KL from the actor after a first stage (CUP) */
+} saferl_rl__reference;
+
+typedef enum saferl_rl__actor_loss {
+    SAFERL_RL__LOSS_NONE = 0,         /* no actor step: the critics alone */
+    SAFERL_RL__LOSS_PPO_CLIP = 1,
+    SAFERL_RL__LOSS_FOCOPS = 2,
+    SAFERL_RL__LOSS_CUP = 3
+} saferl_rl__actor_loss;
+
+/* A second-order step: which dual or projection gives it, whether the cost constrains it,
+   and the case its line search tests (-1: the step's own). */
+typedef struct saferl_rl__trust_region_rule {
+    int constrained;
+    int accept_case;
+    saferl_result (*step)(double q, double r, double s, double c, double delta, double bb, saferl_rl_cpo_step *st);
+} saferl_rl__trust_region_rule;
+
+/* What one epoch's update knows and what it reports (the rows fill the second half). */
+typedef struct saferl_rl__update {
+    const struct saferl_rl__algorithm_row *row;
+    double cost_estimate;             /* J_C over the episode window; NaN before the first episode ends */
+    double episode_length;            /* the epoch's mean (steps per environment when none finished) */
+    float actor_lr, critic_lr;        /* this epoch's, after the linear decay */
+    int passes;
+    double kl, step_fraction, multiplier;
+    float actor_loss, reward_critic_loss, cost_critic_loss;
+    int optim_case;
+} saferl_rl__update;
+
+/* A sequence of minibatch passes (saferl_rl__minibatch_passes). */
+typedef struct saferl_rl__passes {
+    saferl_rl__actor_loss loss;
+    int critics;                      /* the critics step in the same minibatches */
+    const float *advantages;          /* the actor's advantage per rollout row */
+    const float *reference;           /* heads the KL (and its early stop) is measured from */
+    const float *reference_log_std;
+    double cost_weight;               /* CUP's projection */
+} saferl_rl__passes;
+
+typedef struct saferl_rl__algorithm_row {
+    const char *name;
+    saferl_rl__multiplier_rule multiplier;
+    int bounded_multiplier;           /* projected onto [0, lagrange_max] (FOCOPS, CUP) */
+    saferl_rl__mixing mixing;
+    const saferl_rl__trust_region_rule *trust_region; /* NULL: first order */
+    saferl_rl__reference reference;
+    void (*update_actor)(saferl_rl_agent *a, saferl_rl__update *u);
+    void (*update_critics)(saferl_rl_agent *a, saferl_rl__update *u); /* NULL: inside update_actor */
+} saferl_rl__algorithm_row;
+
+/* ---- training: rollouts ------------------------------------------------------------------- */
+
+/* GAE over one path [start, end) of values v and signal x, with the bootstrap value. */
+static void saferl_rl__gae(const float *x, const float *v, float *adv, float *ret, int start, int end, double boot,
+                           double gamma, double lambda) {
+    double a = 0.0, next = boot;
     int i;
-    if (!envs || env_count < 1 || env_count > SAFERL_RL_MAX_ENVS) return SAFERL_ERR_INVALID_ARGUMENT;
-    for (i = 0; i < env_count; ++i) {
-        const saferl_rl_env *e = &envs[i];
-        if (!e->reset || !e->step || e->observation_dim < 1 || e->observation_dim > SAFERL_RL_MAX_WIDTH)
-            return SAFERL_ERR_INVALID_ARGUMENT;
-        if (e->action_count == 0 ? (e->action_dim < 1 || e->action_dim > 64)
-                                 : (e->action_dim != 1 || e->action_count < 2 || e->action_count > 1024))
-            return SAFERL_ERR_INVALID_ARGUMENT;
-        if (e->observation_dim != envs[0].observation_dim || e->action_dim != envs[0].action_dim ||
-            e->action_count != envs[0].action_count)
-            return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = end - 1; i >= start; --i) {
+        double delta = x[i] + gamma * next - v[i];
+        a = delta + gamma * lambda * a;
+        adv[i] = (float)a;
+        ret[i] = (float)(a + v[i]);
+        next = v[i];
+    }
+}
+
+static void saferl_rl__finish_path(saferl_rl_agent *a, int start, int end, double boot_r, double boot_c) {
+    saferl_rl__gae(a->rollout.rewards, a->rollout.reward_values, a->rollout.reward_advantages,
+                   a->rollout.reward_returns, start, end, boot_r, a->desc.gamma, a->desc.lambda);
+    saferl_rl__gae(a->rollout.costs, a->rollout.cost_values, a->rollout.cost_advantages, a->rollout.cost_returns,
+                   start, end, boot_c, a->desc.cost_gamma, a->desc.cost_lambda);
+}
+
+static float *saferl_rl__critic_params(saferl_rl_agent *a, int which) {
+    return a->networks.params + a->networks.actor_count + (size_t)which * a->networks.critic_count;
+}
+
+/* Critic values for B normalised observations. */
+static void saferl_rl__values(saferl_rl_agent *a, const float *x, int B, float *vr, float *vc) {
+    const float *out = saferl_rl_mlp_forward(&a->networks.reward_critic, saferl_rl__critic_params(a, 0), x,
+                                             a->work.acts_reward, B);
+    int b;
+    for (b = 0; b < B; ++b) vr[b] = out[b];
+    out = saferl_rl_mlp_forward(&a->networks.cost_critic, saferl_rl__critic_params(a, 1), x, a->work.acts_cost, B);
+    for (b = 0; b < B; ++b) vc[b] = out[b];
+}
+
+static saferl_result saferl_rl__reset_all(saferl_rl_agent *a) {
+    const int O = a->actor.observation_dim;
+    int e;
+    for (e = 0; e < a->environments.count; ++e) {
+        saferl_rl_env *env = &a->environments.envs[e];
+        float *obs = a->environments.observations + (size_t)e * O;
+        saferl_result r = env->reset(env->state, &a->environments.rngs[e], obs);
+        if (r != SAFERL_OK) return r;
+        if (!saferl_rl__all_finite(obs, O)) return SAFERL_ERR_NOT_FINITE;
+        a->environments.episode_return[e] = a->environments.episode_cost[e] = 0.0;
     }
     return SAFERL_OK;
 }
+
+/* Accumulates raw observations for the normaliser (committed after a good rollout). */
+static void saferl_rl__pending_observe(saferl_rl_agent *a, const float *obs) {
+    int i, O = a->actor.observation_dim;
+    double *s = a->normalizer.pending;
+    s[0] += 1.0;
+    for (i = 0; i < O; ++i) {
+        s[1 + i] += obs[i];
+        s[1 + O + i] += (double)obs[i] * obs[i];
+    }
+}
+
+/* Chan et al.'s parallel merge of the pending batch into the running mean and M2. */
+static void saferl_rl__commit_normalizer(saferl_rl_agent *a) {
+    int i, O = a->actor.observation_dim;
+    double *s = a->normalizer.count_mean_m2, *p = a->normalizer.pending, n = p[0], total;
+    if (!a->actor.obs_mean || n <= 0.0) return;
+    total = s[0] + n;
+    for (i = 0; i < O; ++i) {
+        double mean_b = p[1 + i] / n, m2_b = p[1 + O + i] - n * mean_b * mean_b;
+        double delta = mean_b - s[1 + i];
+        if (m2_b < 0.0) m2_b = 0.0;
+        s[1 + O + i] += m2_b + delta * delta * s[0] * n / total;
+        s[1 + i] += delta * n / total;
+        a->actor.obs_mean[i] = (float)s[1 + i];
+        a->actor.obs_std[i] = (float)(total > 1.0 ? sqrt(s[1 + O + i] / total) : 1.0);
+        if (!(a->actor.obs_std[i] >= 1e-2f)) a->actor.obs_std[i] = 1e-2f;
+    }
+    s[0] = total;
+}
+
+/* Environment e's step t of the rollout (row idx): records the observation, the sampled
+   action and the critics' values, steps the environment, and on an episode's end computes
+   the path's GAE and resets. head, vr, vc: the actor's and critics' outputs for the
+   environments' current observations. */
+static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx, const float *head, const float *vr,
+                                             const float *vc, int *episodes, double *cost_sum) {
+    const int O = a->actor.observation_dim, H = a->networks.head_width, Ad = a->networks.stored_action_dim;
+    int i, terminated = 0, truncated = 0;
+    float reward = 0.0f, cost = 0.0f, *next = a->environments.next_observations + (size_t)e * O;
+    float *actions = a->rollout.actions + (size_t)idx * Ad, *env_actions = a->environments.actions + (size_t)e * Ad;
+    saferl_rl_env *env = &a->environments.envs[e];
+    saferl_result r;
+    memcpy(a->rollout.observations + (size_t)idx * O, a->environments.normalized + (size_t)e * O,
+           sizeof(float) * (size_t)O);
+    saferl_rl__pending_observe(a, a->environments.observations + (size_t)e * O);
+    memcpy(a->rollout.old_heads + (size_t)idx * H, head + (size_t)e * H, sizeof(float) * (size_t)H);
+    a->rollout.logp_old[idx] = saferl_rl__sample(&a->actor, head + (size_t)e * H, actions, &a->rng);
+    a->rollout.reward_values[idx] = vr[e];
+    a->rollout.cost_values[idx] = vc[e];
+    for (i = 0; i < Ad; ++i)
+        env_actions[i] = a->actor.action_kind == SAFERL_RL_GAUSSIAN ? saferl_rl__clampf(actions[i], -1.0f, 1.0f)
+                                                                    : actions[i];
+    r = env->step(env->state, &a->environments.rngs[e], env_actions, next, &reward, &cost, &terminated, &truncated);
+    if (r != SAFERL_OK) return r;
+    if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost) || !saferl_rl__all_finite(next, O))
+        return SAFERL_ERR_NOT_FINITE;
+    a->rollout.rewards[idx] = reward;
+    a->rollout.costs[idx] = cost;
+    *cost_sum += cost;
+    a->environments.episode_return[e] += reward;
+    a->environments.episode_cost[e] += cost;
+    if (terminated || truncated) {
+        double boot_r = 0.0, boot_c = 0.0;
+        if (!terminated) { /* a time limit: bootstrap from the final observation */
+            float value_r, value_c, *x = a->environments.normalized + (size_t)e * O;
+            saferl_rl__normalize(&a->actor, next, x, 1);
+            saferl_rl__values(a, x, 1, &value_r, &value_c);
+            boot_r = value_r;
+            boot_c = value_c;
+        }
+        saferl_rl__finish_path(a, a->environments.path_start[e], idx + 1, boot_r, boot_c);
+        a->environments.path_start[e] = idx + 1;
+        a->episodes.pending_returns[*episodes] = (float)a->environments.episode_return[e];
+        a->episodes.pending_costs[*episodes] = (float)a->environments.episode_cost[e];
+        *episodes += 1;
+        a->environments.episode_return[e] = a->environments.episode_cost[e] = 0.0;
+        r = env->reset(env->state, &a->environments.rngs[e], next);
+        if (r != SAFERL_OK) return r;
+        if (!saferl_rl__all_finite(next, O)) return SAFERL_ERR_NOT_FINITE;
+    }
+    return SAFERL_OK;
+}
+
+/* steps_per_epoch steps over the environments in lockstep into the rollout buffers, with
+   each path's GAE. The statistics go to pending buffers the epoch commits on success. */
+static saferl_result saferl_rl__rollout(saferl_rl_agent *a, int *episodes_out, double *steps_cost) {
+    const int O = a->actor.observation_dim, H = a->networks.head_width, E = a->environments.count;
+    const int T = a->environments.steps_each;
+    float *vr = a->work.dvalue, *vc = a->work.logp; /* the critics' values: free buffers here */
+    int t, e, i, episodes = 0;
+    double cost_sum = 0.0;
+    saferl_result r;
+    if (a->environments.needs_reset) {
+        r = saferl_rl__reset_all(a);
+        if (r != SAFERL_OK) return r;
+        a->environments.needs_reset = 0;
+    }
+    memset(a->normalizer.pending, 0, sizeof(double) * (1 + 2 * (size_t)O));
+    for (e = 0; e < E; ++e) a->environments.path_start[e] = e * T;
+    if (a->actor.action_kind == SAFERL_RL_GAUSSIAN)
+        for (i = 0; i < H; ++i) a->rollout.old_log_std[i] = a->networks.params[saferl_rl_mlp_param_count(&a->actor.net) + i];
+    for (t = 0; t < T; ++t) {
+        const float *head;
+        saferl_rl__normalize(&a->actor, a->environments.observations, a->environments.normalized, E);
+        head = saferl_rl_mlp_forward(&a->actor.net, a->networks.params, a->environments.normalized, a->work.acts_actor, E);
+        saferl_rl__values(a, a->environments.normalized, E, vr, vc);
+        for (e = 0; e < E; ++e) {
+            r = saferl_rl__rollout_step(a, e, e * T + t, head, vr, vc, &episodes, &cost_sum);
+            if (r != SAFERL_OK) return r;
+        }
+        memcpy(a->environments.observations, a->environments.next_observations, sizeof(float) * (size_t)E * O);
+    }
+    /* the epoch cuts the open episodes: bootstrap with V(current observation) */
+    saferl_rl__normalize(&a->actor, a->environments.observations, a->environments.normalized, E);
+    saferl_rl__values(a, a->environments.normalized, E, vr, vc);
+    for (e = 0; e < E; ++e)
+        if (a->environments.path_start[e] < (e + 1) * T)
+            saferl_rl__finish_path(a, a->environments.path_start[e], (e + 1) * T, vr[e], vc[e]);
+    *episodes_out = episodes;
+    *steps_cost = cost_sum;
+    return SAFERL_OK;
+}
+
+/* ---- training: advantages and the multiplier ----------------------------------------------- */
+
+static double saferl_rl__window_mean(const float *w, int n) {
+    double s = 0.0;
+    int i;
+    if (n == 0) return saferl_rl__nan();
+    for (i = 0; i < n; ++i) s += w[i];
+    return s / n;
+}
+
+/* Once per epoch, as OmniSafe: reward advantages standardised (torch.std, unbiased), cost
+   advantages centred. The mixed advantage is formed from the centred cost advantage in
+   double before it is stored, as it always was (the bits of every epoch depend on it). */
+static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, double multiplier) {
+    const int N = a->desc.steps_per_epoch;
+    float *adv_r = a->rollout.reward_advantages, *adv_c = a->rollout.cost_advantages;
+    double mean = 0.0, var = 0.0, norm;
+    int i;
+    for (i = 0; i < N; ++i) mean += adv_r[i];
+    mean /= N;
+    for (i = 0; i < N; ++i) var += (adv_r[i] - mean) * (adv_r[i] - mean);
+    var = N > 1 ? var / (N - 1) : 0.0;
+    for (i = 0; i < N; ++i) adv_r[i] = (float)((adv_r[i] - mean) / (sqrt(var) + 1e-8));
+    mean = 0.0;
+    for (i = 0; i < N; ++i) mean += adv_c[i];
+    mean /= N;
+    if (mixing != SAFERL_RL__REWARD_ALONE) { /* FOCOPS's paper: A_R - nu A_C; the others / (1 + lambda) */
+        norm = mixing == SAFERL_RL__MIX_PLAIN ? 1.0 : 1.0 + multiplier;
+        for (i = 0; i < N; ++i) adv_r[i] = (float)((adv_r[i] - multiplier * (adv_c[i] - mean)) / norm);
+    }
+    for (i = 0; i < N; ++i) adv_c[i] = (float)(adv_c[i] - mean);
+}
+
+/* The paper's projected gradient step lambda <- max(0, lambda + lambda_lr (J_C - d)), or
+   OmniSafe's Adam on the loss -lambda (J_C - d); FOCOPS and CUP then project onto
+   [0, lagrange_max]. */
+static void saferl_rl__dual_ascent(saferl_rl_agent *a, double error, int bounded) {
+    const saferl_rl_desc *d = &a->desc;
+    double *lambda = &a->multiplier.value;
+    if (d->lambda_optimizer == SAFERL_RL_LAMBDA_SGD) {
+        *lambda += d->lambda_lr * error;
+    } else {
+        double g = -error, mh, vh;
+        a->multiplier.adam_step += 1;
+        a->multiplier.adam_m = 0.9 * a->multiplier.adam_m + 0.1 * g;
+        a->multiplier.adam_v = 0.999 * a->multiplier.adam_v + 0.001 * g * g;
+        mh = a->multiplier.adam_m / (1.0 - pow(0.9, (double)a->multiplier.adam_step));
+        vh = a->multiplier.adam_v / (1.0 - pow(0.999, (double)a->multiplier.adam_step));
+        *lambda -= d->lambda_lr * mh / (sqrt(vh) + 1e-8);
+    }
+    if (*lambda < 0.0) *lambda = 0.0;
+    if (bounded && d->lagrange_max != SAFERL_RL_NONE && *lambda > d->lagrange_max) *lambda = d->lagrange_max;
+}
+
+/* Stooke, Achiam, Abbeel 2020, Algorithm 2, with OmniSafe's optional EMAs and delay. */
+static void saferl_rl__pid(saferl_rl_agent *a, double cost_estimate, double error) {
+    const saferl_rl_desc *d = &a->desc;
+    double derivative, lambda;
+    if (d->pid_ema_alpha > 0.0) {
+        a->multiplier.pid_error = d->pid_ema_alpha * a->multiplier.pid_error + (1.0 - d->pid_ema_alpha) * error;
+        a->multiplier.pid_cost = d->pid_ema_alpha * a->multiplier.pid_cost + (1.0 - d->pid_ema_alpha) * cost_estimate;
+    } else {
+        a->multiplier.pid_error = error;
+        a->multiplier.pid_cost = cost_estimate;
+    }
+    a->multiplier.pid_integral += error;
+    if (a->multiplier.pid_integral < 0.0) a->multiplier.pid_integral = 0.0;
+    derivative = a->multiplier.pid_cost - a->multiplier.pid_history[a->multiplier.pid_history_next]; /* the oldest */
+    if (derivative < 0.0) derivative = 0.0;
+    a->multiplier.pid_history[a->multiplier.pid_history_next] = a->multiplier.pid_cost;
+    a->multiplier.pid_history_next = (a->multiplier.pid_history_next + 1) % d->pid_delay;
+    lambda = saferl_rl__setting(d->pid_kp) * a->multiplier.pid_error +
+             saferl_rl__setting(d->pid_ki) * a->multiplier.pid_integral + saferl_rl__setting(d->pid_kd) * derivative;
+    a->multiplier.value = lambda > 0.0 ? lambda : 0.0;
+}
+
+/* ---- training: actor and critic updates ---------------------------------------------------- */
+
+/* Mean over the batch of KL(pi_ref || pi), summed over action dimensions; pi_ref is the
+   rollout's policy (old_heads, old_log_std) or CUP's mid-point. */
+static double saferl_rl__batch_kl(saferl_rl_agent *a, const float *ref_dist, const float *ref_log_std) {
+    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->networks.head_width;
+    const int Bm = a->networks.batch_max;
+    const float *log_std = a->networks.params + saferl_rl_mlp_param_count(&a->actor.net);
+    double total = 0.0;
+    int start, b, j;
+    for (start = 0; start < N; start += Bm) {
+        int B = N - start < Bm ? N - start : Bm;
+        const float *head = saferl_rl_mlp_forward(&a->actor.net, a->networks.params,
+                                                  a->rollout.observations + (size_t)start * O, a->work.acts_actor, B);
+        for (b = 0; b < B; ++b) {
+            const float *z_new = head + (size_t)b * H, *z_old = ref_dist + (size_t)(start + b) * H;
+            if (a->actor.action_kind == SAFERL_RL_DISCRETE) {
+                float lse_new = saferl_rl__logsumexp(z_new, H), lse_old = saferl_rl__logsumexp(z_old, H);
+                for (j = 0; j < H; ++j) {
+                    double lp_old = z_old[j] - lse_old, lp_new = z_new[j] - lse_new;
+                    total += exp(lp_old) * (lp_old - lp_new);
+                }
+            } else {
+                for (j = 0; j < H; ++j) {
+                    double var_old = exp(2.0 * ref_log_std[j]), var_new = exp(2.0 * log_std[j]);
+                    double dm = (double)z_old[j] - z_new[j];
+                    total += log_std[j] - ref_log_std[j] + (var_old + dm * dm) / (2.0 * var_new) - 0.5;
+                }
+            }
+        }
+    }
+    return total / N;
+}
+
+static float saferl_rl__critic_step(saferl_rl_agent *a, int which, const float *target, int B, float lr) {
+    saferl_rl_mlp *net = which == 0 ? &a->networks.reward_critic : &a->networks.cost_critic;
+    float *params = saferl_rl__critic_params(a, which);
+    size_t offset = (size_t)(params - a->networks.params), i, n = a->networks.critic_count;
+    float *grads = a->networks.grads + offset, *acts = which == 0 ? a->work.acts_reward : a->work.acts_cost;
+    const float *v;
+    float loss, coef = (float)saferl_rl__setting(a->desc.critic_norm_coef);
+    memset(grads, 0, sizeof(float) * n);
+    v = saferl_rl_mlp_forward(net, params, a->minibatch.observations, acts, B);
+    loss = saferl_rl_value_loss_forward(v, target, B);
+    memset(a->work.dvalue, 0, sizeof(float) * (size_t)B);
+    saferl_rl_value_loss_backward(a->work.dvalue, v, target, 1.0f, B);
+    saferl_rl_mlp_backward(net, params, grads, a->minibatch.observations, acts, a->work.dvalue, NULL,
+                           a->work.backward_scratch, B);
+    for (i = 0; i < n; ++i) { /* OmniSafe's critic_norm: + coef |theta|^2 */
+        loss += coef * params[i] * params[i];
+        grads[i] += 2.0f * coef * params[i];
+    }
+    saferl_rl_clip_grad_norm(grads, n, (float)a->desc.max_grad_norm);
+    saferl_rl_adam_update(params, grads, a->networks.adam_m + offset, a->networks.adam_v + offset, n, lr, 0.9f,
+                          0.999f, 1e-8f, a->networks.adam_step);
+    return loss;
+}
+
+/* One minibatch step of the actor on a first-order loss: PPO's clipped surrogate of
+   minibatch.advantages; FOCOPS's loss (the advantages A_R - nu A_C, the KL from the rollout's
+   policy); CUP's projection (the cost advantages weighted by cost_weight, the KL from the
+   mid-point). The KL losses read the reference heads from minibatch.reference and its log
+   sigma from ref_log_std. Backward, gradient-norm clipping, Adam. Returns the loss. */
+static float saferl_rl__actor_step(saferl_rl_agent *a, int B, float lr, saferl_rl__actor_loss kind,
+                                   const float *ref_log_std, double cost_weight) {
+    const int H = a->networks.head_width, gaussian = a->actor.action_kind == SAFERL_RL_GAUSSIAN;
+    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
+    const float *head, *log_std = a->networks.params + net_count, *act = a->minibatch.actions;
+    const float *ref = a->minibatch.reference, *logp_old = a->minibatch.logp_old, *adv = a->minibatch.advantages;
+    float *dlog_std = a->networks.grads + net_count, loss;
+    memset(a->networks.grads, 0, sizeof(float) * a->networks.actor_count);
+    head = saferl_rl_mlp_forward(&a->actor.net, a->networks.params, a->minibatch.observations, a->work.acts_actor, B);
+    if (gaussian) saferl_rl_gaussian_logprob_forward(a->work.logp, head, log_std, act, B, H);
+    else saferl_rl_categorical_logprob_forward(a->work.logp, head, act, B, H);
+    if (kind != SAFERL_RL__LOSS_PPO_CLIP) {
+        if (gaussian) saferl_rl_gaussian_kl_forward(a->work.sample_kl, head, log_std, ref, ref_log_std, B, H);
+        else saferl_rl_categorical_kl_forward(a->work.sample_kl, head, ref, B, H);
+    }
+    memset(a->work.dlogp, 0, sizeof(float) * (size_t)B);
+    if (kind == SAFERL_RL__LOSS_PPO_CLIP) {
+        float clip = (float)a->desc.clip;
+        loss = saferl_rl_ppo_clip_forward(a->work.logp, logp_old, adv, clip, B);
+        saferl_rl_ppo_clip_backward(a->work.dlogp, a->work.logp, logp_old, adv, clip, 1.0f, B);
+    } else if (kind == SAFERL_RL__LOSS_FOCOPS) {
+        float temperature = (float)a->desc.focops_temperature, bound = (float)a->desc.focops_kl_bound;
+        memset(a->work.dkl, 0, sizeof(float) * (size_t)B);
+        loss = saferl_rl_focops_forward(a->work.logp, logp_old, a->work.sample_kl, adv, temperature, bound, B);
+        saferl_rl_focops_backward(a->work.dlogp, a->work.dkl, a->work.logp, logp_old, a->work.sample_kl, adv,
+                                  temperature, bound, 1.0f, B);
+    } else {
+        memset(a->work.dkl, 0, sizeof(float) * (size_t)B);
+        loss = saferl_rl_cup_forward(a->work.logp, logp_old, a->work.sample_kl, adv, (float)cost_weight, B);
+        saferl_rl_cup_backward(a->work.dlogp, a->work.dkl, a->work.logp, logp_old, adv, (float)cost_weight, 1.0f, B);
+    }
+    memset(a->work.dhead, 0, sizeof(float) * (size_t)B * H);
+    if (gaussian) saferl_rl_gaussian_logprob_backward(a->work.dhead, dlog_std, head, log_std, act, a->work.dlogp, B, H);
+    else saferl_rl_categorical_logprob_backward(a->work.dhead, head, act, a->work.dlogp, B, H);
+    if (kind != SAFERL_RL__LOSS_PPO_CLIP) {
+        if (gaussian)
+            saferl_rl_gaussian_kl_backward(a->work.dhead, dlog_std, head, log_std, ref, ref_log_std, a->work.dkl, B, H);
+        else
+            saferl_rl_categorical_kl_backward(a->work.dhead, head, ref, a->work.dkl, B, H);
+    }
+    saferl_rl_mlp_backward(&a->actor.net, a->networks.params, a->networks.grads, a->minibatch.observations,
+                           a->work.acts_actor, a->work.dhead, NULL, a->work.backward_scratch, B);
+    saferl_rl_clip_grad_norm(a->networks.grads, a->networks.actor_count, (float)a->desc.max_grad_norm);
+    saferl_rl_adam_update(a->networks.params, a->networks.grads, a->networks.adam_m, a->networks.adam_v,
+                          a->networks.actor_count, lr, 0.9f, 0.999f, 1e-8f, a->networks.adam_step);
+    return loss;
+}
+
+/* A fresh random order of the batch for one pass (Fisher-Yates). */
+static void saferl_rl__shuffle(saferl_rl_agent *a) {
+    int i, N = a->desc.steps_per_epoch, *order = a->minibatch.order;
+    for (i = 0; i < N; ++i) order[i] = i;
+    for (i = N - 1; i > 0; --i) {
+        int j = (int)saferl_rng_bounded(&a->rng, (uint32_t)i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
+/* Minibatch rows order[start .. start + B) from the rollout; the advantages from adv, the
+   reference heads from ref (NULL: none). */
+static void saferl_rl__gather(saferl_rl_agent *a, int start, int B, const float *adv, const float *ref) {
+    const int O = a->actor.observation_dim, Ad = a->networks.stored_action_dim, H = a->networks.head_width;
+    int b;
+    for (b = 0; b < B; ++b) {
+        int k = a->minibatch.order[start + b];
+        memcpy(a->minibatch.observations + (size_t)b * O, a->rollout.observations + (size_t)k * O,
+               sizeof(float) * (size_t)O);
+        memcpy(a->minibatch.actions + (size_t)b * Ad, a->rollout.actions + (size_t)k * Ad, sizeof(float) * (size_t)Ad);
+        if (ref) memcpy(a->minibatch.reference + (size_t)b * H, ref + (size_t)k * H, sizeof(float) * (size_t)H);
+        a->minibatch.logp_old[b] = a->rollout.logp_old[k];
+        a->minibatch.advantages[b] = adv[k];
+        a->minibatch.reward_returns[b] = a->rollout.reward_returns[k];
+        a->minibatch.cost_returns[b] = a->rollout.cost_returns[k];
+    }
+}
+
+/* update_iters passes of shuffled minibatches (OmniSafe's loop). In each minibatch the
+   critics step first (when p->critics), then the actor on p->loss (none: the critics alone).
+   After each pass that moved the actor: the batch's KL(reference || pi) and PPO's early stop
+   at target_kl. Adds the passes, the last losses and the last KL to u. */
+static void saferl_rl__minibatch_passes(saferl_rl_agent *a, saferl_rl__update *u, const saferl_rl__passes *p) {
+    const int N = a->desc.steps_per_epoch, M = a->desc.minibatch;
+    const float *gathered_ref = p->loss == SAFERL_RL__LOSS_FOCOPS || p->loss == SAFERL_RL__LOSS_CUP ? p->reference : NULL;
+    int pass, start;
+    for (pass = 0; pass < a->desc.update_iters; ++pass) {
+        saferl_rl__shuffle(a);
+        for (start = 0; start < N; start += M) {
+            int B = N - start < M ? N - start : M;
+            saferl_rl__gather(a, start, B, p->advantages, gathered_ref);
+            a->networks.adam_step += 1;
+            if (p->critics) {
+                u->reward_critic_loss = saferl_rl__critic_step(a, 0, a->minibatch.reward_returns, B, u->critic_lr);
+                u->cost_critic_loss = saferl_rl__critic_step(a, 1, a->minibatch.cost_returns, B, u->critic_lr);
+            }
+            if (p->loss != SAFERL_RL__LOSS_NONE)
+                u->actor_loss = saferl_rl__actor_step(a, B, u->actor_lr, p->loss, p->reference_log_std, p->cost_weight);
+        }
+        u->passes += 1;
+        if (p->loss == SAFERL_RL__LOSS_NONE) continue; /* the critics alone: no KL to watch */
+        u->kl = saferl_rl__batch_kl(a, p->reference, p->reference_log_std);
+        if (a->desc.target_kl != SAFERL_RL_NONE && u->kl > a->desc.target_kl) break;
+    }
+}
+
+/* out = gradient at the current parameters of the surrogate mean(rho A) over the batch
+   (rho = pi / pi_old is 1 there, so this is mean(A grad log pi)). */
+static void saferl_rl__surrogate_grad(saferl_rl_agent *a, const float *adv, float *out) {
+    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->networks.head_width;
+    const int Bm = a->networks.batch_max, Ad = a->networks.stored_action_dim;
+    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
+    const float *params = a->networks.params;
+    int start, b;
+    memset(out, 0, sizeof(float) * a->networks.actor_count);
+    for (start = 0; start < N; start += Bm) {
+        int B = N - start < Bm ? N - start : Bm;
+        const float *inp = a->rollout.observations + (size_t)start * O, *act = a->rollout.actions + (size_t)start * Ad;
+        const float *head = saferl_rl_mlp_forward(&a->actor.net, params, inp, a->work.acts_actor, B);
+        for (b = 0; b < B; ++b) a->work.dlogp[b] = adv[start + b] / (float)N;
+        memset(a->work.dhead, 0, sizeof(float) * (size_t)B * H);
+        if (a->actor.action_kind == SAFERL_RL_DISCRETE)
+            saferl_rl_categorical_logprob_backward(a->work.dhead, head, act, a->work.dlogp, B, H);
+        else
+            saferl_rl_gaussian_logprob_backward(a->work.dhead, out + net_count, head, params + net_count, act,
+                                                a->work.dlogp, B, H);
+        saferl_rl_mlp_backward(&a->actor.net, params, out, inp, a->work.acts_actor, a->work.dhead, NULL,
+                               a->work.backward_scratch, B);
+    }
+}
+
+/* mean(rho A) over the batch at the current parameters. */
+static double saferl_rl__surrogate(saferl_rl_agent *a, const float *adv) {
+    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->networks.head_width;
+    const int Bm = a->networks.batch_max, Ad = a->networks.stored_action_dim;
+    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
+    double total = 0.0;
+    int start, b;
+    for (start = 0; start < N; start += Bm) {
+        int B = N - start < Bm ? N - start : Bm;
+        const float *act = a->rollout.actions + (size_t)start * Ad;
+        const float *head = saferl_rl_mlp_forward(&a->actor.net, a->networks.params,
+                                                  a->rollout.observations + (size_t)start * O, a->work.acts_actor, B);
+        if (a->actor.action_kind == SAFERL_RL_DISCRETE)
+            saferl_rl_categorical_logprob_forward(a->work.logp, head, act, B, H);
+        else
+            saferl_rl_gaussian_logprob_forward(a->work.logp, head, a->networks.params + net_count, act, B, H);
+        for (b = 0; b < B; ++b) total += exp((double)a->work.logp[b] - a->rollout.logp_old[start + b]) * adv[start + b];
+    }
+    return total / N;
+}
+
+/* The batch's Fisher-vector product with damping (a saferl_rl_matvec over the agent). */
+static void saferl_rl__agent_fvp(void *context, const float *v, float *out) {
+    saferl_rl_agent *a = (saferl_rl_agent *)context;
+    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, Bm = a->networks.batch_max;
+    const float damping = (float)saferl_rl__setting(a->desc.cg_damping);
+    size_t i;
+    int start;
+    memset(out, 0, sizeof(float) * a->networks.actor_count);
+    for (start = 0; start < N; start += Bm) {
+        int B = N - start < Bm ? N - start : Bm;
+        saferl_rl__fvp_accumulate(&a->actor, a->rollout.observations + (size_t)start * O, B, v, out, 1.0f / (float)N,
+                                  a->work.acts_actor, a->work.backward_scratch, a->work.dhead);
+    }
+    for (i = 0; i < a->networks.actor_count; ++i) out[i] += damping * v[i];
+}
+
+/* The trust-region step rules: CPO's dual, PCPO's projection, and the plain TRPO step
+   sqrt(2 delta / q) x (CPO's case 4: no constraint). */
+static saferl_result saferl_rl__pcpo_rule(double q, double r, double s, double c, double delta, double bb,
+                                          saferl_rl_cpo_step *st) {
+    (void)bb;
+    return saferl_rl_pcpo_step(q, r, s, c, delta, st);
+}
+static saferl_result saferl_rl__trpo_rule(double q, double r, double s, double c, double delta, double bb,
+                                          saferl_rl_cpo_step *st) {
+    (void)r;
+    (void)s;
+    (void)c;
+    (void)bb;
+    return saferl_rl_cpo_dual(q, 0.0, 0.0, -1.0, delta, 0.0, st);
+}
+static const saferl_rl__trust_region_rule saferl_rl__cpo_rule = {1, -1, saferl_rl_cpo_dual};
+/* PCPO's line search tests KL and cost only (case 1): the projected step need not raise the
+   reward surrogate */
+static const saferl_rl__trust_region_rule saferl_rl__pcpo_projection = {1, 1, saferl_rl__pcpo_rule};
+static const saferl_rl__trust_region_rule saferl_rl__trpo_step = {0, -1, saferl_rl__trpo_rule};
+
+/* One trust-region step on the actor from the batch's advantages (the reward advantages
+   already mixed for TRPO-Lag); c the scaled violation (constrained rules). g = grad of the
+   reward surrogate, x = F^-1 g by CG; a constrained rule also b and p = F^-1 b. The rule
+   gives the step; backtracking theta_old + 0.8^j step accepted by saferl_rl_cpo_accept (the
+   rule's case, or the step's own; without a constraint the cost test is off). Leaves the
+   actor unchanged when there is no step or no backtracking step is accepted. Reports the
+   case, the accepted fraction, the KL and (constrained rules) the constraint's multiplier. */
+static void saferl_rl__trust_region_update(saferl_rl_agent *a, const saferl_rl__trust_region_rule *rule, double c,
+                                           saferl_rl__update *u) {
+    const size_t n = a->networks.actor_count;
+    const double delta = a->desc.trust_region;
+    float *params = a->networks.params, *g = a->trust_region.reward_gradient, *b = a->trust_region.cost_gradient;
+    float *x = a->trust_region.reward_direction, *p = a->trust_region.cost_direction, *step = a->trust_region.step;
+    float *old = a->trust_region.params_old;
+    const float *adv_r = a->rollout.reward_advantages, *adv_c = a->rollout.cost_advantages;
+    double q, r = 0.0, s = 0.0, bb = 0.0, frac = 1.0, reward_old, cost_old = 0.0, kl = 0.0;
+    saferl_rl_cpo_step st;
+    size_t i;
+    int j, accepted = 0, accept_case;
+    u->optim_case = -1;
+    u->step_fraction = 0.0;
+    saferl_rl__surrogate_grad(a, adv_r, g);
+    saferl_rl_conjugate_gradient(saferl_rl__agent_fvp, a, g, x, n, a->desc.cg_iters, a->trust_region.cg_work);
+    q = saferl_rl__dot(g, x, n);
+    if (rule->constrained) {
+        saferl_rl__surrogate_grad(a, adv_c, b);
+        saferl_rl_conjugate_gradient(saferl_rl__agent_fvp, a, b, p, n, a->desc.cg_iters, a->trust_region.cg_work);
+        r = saferl_rl__dot(g, p, n);
+        s = saferl_rl__dot(b, p, n);
+        bb = saferl_rl__dot(b, b, n);
+    } else {
+        memset(p, 0, sizeof(float) * n);
+    }
+    if (rule->step(q, r, s, c, delta, bb, &st) != SAFERL_OK) return;
+    u->optim_case = st.optim_case;
+    u->kl = 0.0;
+    accept_case = rule->accept_case >= 0 ? rule->accept_case : st.optim_case;
+    for (i = 0; i < n; ++i) step[i] = (float)(st.x_coef * x[i] - st.p_coef * p[i]);
+    if (!saferl_rl__all_finite(step, (int)n)) return;
+    memcpy(old, params, sizeof(float) * n);
+    reward_old = saferl_rl__surrogate(a, adv_r);
+    if (rule->constrained) cost_old = saferl_rl__surrogate(a, adv_c);
+    for (j = 0; j < a->desc.line_search_steps; ++j) {
+        double reward_new, cost_new = 0.0;
+        for (i = 0; i < n; ++i) params[i] = old[i] + (float)frac * step[i];
+        kl = saferl_rl__batch_kl(a, a->rollout.old_heads, a->rollout.old_log_std);
+        reward_new = saferl_rl__surrogate(a, adv_r);
+        if (rule->constrained) cost_new = saferl_rl__surrogate(a, adv_c);
+        if (saferl_rl_cpo_accept(accept_case, kl, delta, reward_new - reward_old, cost_new - cost_old,
+                                 rule->constrained ? c : 0.0)) {
+            accepted = 1;
+            break;
+        }
+        frac *= 0.8;
+    }
+    if (!accepted) {
+        memcpy(params, old, sizeof(float) * n);
+        frac = 0.0;
+        kl = 0.0;
+    }
+    u->step_fraction = frac;
+    u->kl = kl;
+    if (rule->constrained) u->multiplier = st.nu;
+}
+
+/* ---- training: the algorithms' updates and their table ------------------------------------ */
+
+/* update_iters passes on a first-order loss with the critics alongside, the KL (and the early
+   stop) measured from the rollout's policy. */
+static void saferl_rl__first_order_passes(saferl_rl_agent *a, saferl_rl__update *u, saferl_rl__actor_loss loss) {
+    saferl_rl__passes p;
+    memset(&p, 0, sizeof p);
+    p.loss = loss;
+    p.critics = 1;
+    p.advantages = a->rollout.reward_advantages;
+    p.reference = a->rollout.old_heads;
+    p.reference_log_std = a->rollout.old_log_std;
+    saferl_rl__minibatch_passes(a, u, &p);
+}
+
+/* PPO, PPO-Lag, PID-Lag: PPO's clipped surrogate of the (mixed) advantage. */
+static void saferl_rl__ppo_update(saferl_rl_agent *a, saferl_rl__update *u) {
+    saferl_rl__first_order_passes(a, u, SAFERL_RL__LOSS_PPO_CLIP);
+}
+
+/* FOCOPS: its loss on A_R - nu A_C, the per-state KL from the rollout's policy. */
+static void saferl_rl__focops_update(saferl_rl_agent *a, saferl_rl__update *u) {
+    saferl_rl__first_order_passes(a, u, SAFERL_RL__LOSS_FOCOPS);
+}
+
+/* CUP: stage 1, PPO's passes on A_R alone (critics alongside); stage 2, the actor after it is
+   the mid-point pi_mid, and passes on mean(w rho A_C + KL(pi || pi_mid)) lower the cost, with
+   w = nu (1 - gamma_c lambda_c) (1 - gamma_c^L) / (1 - gamma_c): the paper's
+   (1 - gamma lambda) / (1 - gamma) with 1 / (1 - gamma) summed over the mean episode's L steps
+   (L when gamma_c = 1; see ALGORITHMS). */
+static void saferl_rl__cup_update(saferl_rl_agent *a, saferl_rl__update *u) {
+    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->networks.head_width;
+    const int Bm = a->networks.batch_max;
+    const double gc = a->desc.cost_gamma, L = u->episode_length;
+    const double horizon = gc < 1.0 ? (1.0 - pow(gc, L)) / (1.0 - gc) : L;
+    saferl_rl__passes p;
+    int start;
+    saferl_rl__ppo_update(a, u);
+    for (start = 0; start < N; start += Bm) {
+        int B = N - start < Bm ? N - start : Bm;
+        const float *head = saferl_rl_mlp_forward(&a->actor.net, a->networks.params,
+                                                  a->rollout.observations + (size_t)start * O, a->work.acts_actor, B);
+        memcpy(a->reference.heads + (size_t)start * H, head, sizeof(float) * (size_t)B * H);
+    }
+    if (a->actor.action_kind == SAFERL_RL_GAUSSIAN)
+        memcpy(a->reference.log_std, a->networks.params + saferl_rl_mlp_param_count(&a->actor.net),
+               sizeof(float) * (size_t)H);
+    memset(&p, 0, sizeof p);
+    p.loss = SAFERL_RL__LOSS_CUP;
+    p.advantages = a->rollout.cost_advantages;
+    p.reference = a->reference.heads;
+    p.reference_log_std = a->reference.log_std;
+    p.cost_weight = a->multiplier.value * (1.0 - gc * a->desc.cost_lambda) * horizon;
+    saferl_rl__minibatch_passes(a, u, &p);
+}
+
+/* CPO, PCPO: one step of the row's rule on the constraint linearised per step, c = (J_C - d)
+   / L with L the mean episode length (see ALGORITHMS); none before an episode has ended. */
+static void saferl_rl__constrained_trust_region_update(saferl_rl_agent *a, saferl_rl__update *u) {
+    if (u->cost_estimate != u->cost_estimate) return;
+    saferl_rl__trust_region_update(a, u->row->trust_region,
+                                   (u->cost_estimate - a->desc.cost_limits[0]) / u->episode_length, u);
+}
+
+/* TRPO-Lag: one TRPO step on the mixed advantage. */
+static void saferl_rl__trpo_update(saferl_rl_agent *a, saferl_rl__update *u) {
+    saferl_rl__trust_region_update(a, u->row->trust_region, 0.0, u);
+}
+
+/* After a trust-region step: update_iters passes of the critics alone. */
+static void saferl_rl__critic_passes(saferl_rl_agent *a, saferl_rl__update *u) {
+    saferl_rl__passes p;
+    memset(&p, 0, sizeof p);
+    p.critics = 1;
+    p.advantages = a->rollout.reward_advantages;
+    saferl_rl__minibatch_passes(a, u, &p);
+}
+
+/* In saferl_rl_algorithm's order. */
+static const saferl_rl__algorithm_row saferl_rl__algorithms[SAFERL_RL_ALGORITHM_COUNT] = {
+    /* name       multiplier             bounded mixing                      second order */
+    {"ppo",      SAFERL_RL__NO_MULTIPLIER, 0, SAFERL_RL__REWARD_ALONE,    NULL,
+     SAFERL_RL__NO_REFERENCE, saferl_rl__ppo_update, NULL},
+    {"ppo-lag",  SAFERL_RL__DUAL_ASCENT,   0, SAFERL_RL__MIX_NORMALISED,  NULL,
+     SAFERL_RL__NO_REFERENCE, saferl_rl__ppo_update, NULL},
+    {"pid-lag",  SAFERL_RL__PID,           0, SAFERL_RL__MIX_NORMALISED,  NULL,
+     SAFERL_RL__NO_REFERENCE, saferl_rl__ppo_update, NULL},
+    {"cpo",      SAFERL_RL__NO_MULTIPLIER, 0, SAFERL_RL__REWARD_ALONE,    &saferl_rl__cpo_rule,
+     SAFERL_RL__NO_REFERENCE, saferl_rl__constrained_trust_region_update, saferl_rl__critic_passes},
+    {"pcpo",     SAFERL_RL__NO_MULTIPLIER, 0, SAFERL_RL__REWARD_ALONE,    &saferl_rl__pcpo_projection,
+     SAFERL_RL__NO_REFERENCE, saferl_rl__constrained_trust_region_update, saferl_rl__critic_passes},
+    {"trpo-lag", SAFERL_RL__DUAL_ASCENT,   0, SAFERL_RL__MIX_NORMALISED,  &saferl_rl__trpo_step,
+     SAFERL_RL__NO_REFERENCE, saferl_rl__trpo_update, saferl_rl__critic_passes},
+    {"focops",   SAFERL_RL__DUAL_ASCENT,   1, SAFERL_RL__MIX_PLAIN,       NULL,
+     SAFERL_RL__ROLLOUT_REFERENCE, saferl_rl__focops_update, NULL},
+    {"cup",      SAFERL_RL__DUAL_ASCENT,   1, SAFERL_RL__REWARD_ALONE,    NULL,
+     SAFERL_RL__MIDPOINT_REFERENCE, saferl_rl__cup_update, NULL}};
+
+SAFERL_RL_API const char *saferl_rl_algorithm_name(saferl_rl_algorithm algorithm) {
+    if ((int)algorithm < 0 || (int)algorithm >= SAFERL_RL_ALGORITHM_COUNT) return "unknown";
+    return saferl_rl__algorithms[algorithm].name;
+}
+
+SAFERL_RL_API int saferl_rl_algorithm_from_name(const char *name) {
+    int i;
+    if (!name) return -1;
+    for (i = 0; i < SAFERL_RL_ALGORITHM_COUNT; ++i)
+        if (strcmp(name, saferl_rl__algorithms[i].name) == 0) return i;
+    return -1;
+}
+
+/* ---- training: the agent's memory ---------------------------------------------------------- */
 
 /* Carves the agent's arrays out of base (or only measures when base is NULL). */
 static size_t saferl_rl__take(unsigned char *base, size_t *cursor, size_t bytes, void **out) {
@@ -3356,120 +4437,199 @@ static size_t saferl_rl__take(unsigned char *base, size_t *cursor, size_t bytes,
 
 #define SAFERL_RL__TAKE(field, type, n) saferl_rl__take(base, &cursor, sizeof(type) * (size_t)(n), (void **)&(field))
 
+/* The parts every row needs, then what its row asks for (trust-region scratch, a reference). */
 static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
-    size_t cursor = 0, N = (size_t)a->desc.steps_per_epoch, E = (size_t)a->env_count;
-    size_t O = (size_t)a->actor.observation_dim, H = (size_t)a->head_width, Ad = (size_t)a->stored_action_dim;
-    size_t M = (size_t)a->desc.minibatch, Bm = (size_t)a->batch_max, W = (size_t)a->desc.episode_window;
-    int width = saferl_rl__mlp_max_width(&a->actor.net), wr = saferl_rl__mlp_max_width(&a->reward_critic);
+    const saferl_rl__algorithm_row *row = &saferl_rl__algorithms[a->desc.algorithm];
+    size_t cursor = 0, N = (size_t)a->desc.steps_per_epoch, E = (size_t)a->environments.count;
+    size_t O = (size_t)a->actor.observation_dim, H = (size_t)a->networks.head_width;
+    size_t Ad = (size_t)a->networks.stored_action_dim, P = a->networks.param_total;
+    size_t M = (size_t)a->desc.minibatch, Bm = (size_t)a->networks.batch_max, W = (size_t)a->desc.episode_window;
+    size_t tr = row->trust_region ? a->networks.actor_count : 0, kl = row->reference ? 1 : 0;
+    int width = saferl_rl__mlp_max_width(&a->actor.net), wr = saferl_rl__mlp_max_width(&a->networks.reward_critic);
     if (wr > width) width = wr;
-    SAFERL_RL__TAKE(a->params, float, a->param_total);
-    SAFERL_RL__TAKE(a->grads, float, a->param_total);
-    SAFERL_RL__TAKE(a->adam_m, float, a->param_total);
-    SAFERL_RL__TAKE(a->adam_v, float, a->param_total);
+    SAFERL_RL__TAKE(a->networks.params, float, P);
+    SAFERL_RL__TAKE(a->networks.grads, float, P);
+    SAFERL_RL__TAKE(a->networks.adam_m, float, P);
+    SAFERL_RL__TAKE(a->networks.adam_v, float, P);
     SAFERL_RL__TAKE(a->actor.obs_mean, float, O);
     SAFERL_RL__TAKE(a->actor.obs_std, float, O);
-    SAFERL_RL__TAKE(a->acts_actor, float, saferl_rl_mlp_activation_count(&a->actor.net, (int)Bm));
-    SAFERL_RL__TAKE(a->acts_reward, float, saferl_rl_mlp_activation_count(&a->reward_critic, (int)Bm));
-    SAFERL_RL__TAKE(a->acts_cost, float, saferl_rl_mlp_activation_count(&a->cost_critic, (int)Bm));
-    SAFERL_RL__TAKE(a->backward_scratch, float, 2 * Bm * (size_t)width);
-    SAFERL_RL__TAKE(a->dhead, float, Bm * H);
-    SAFERL_RL__TAKE(a->dvalue, float, Bm);
-    SAFERL_RL__TAKE(a->logp, float, Bm);
-    SAFERL_RL__TAKE(a->dlogp, float, Bm);
-    SAFERL_RL__TAKE(a->obs, float, N * O);
-    SAFERL_RL__TAKE(a->actions, float, N * Ad);
-    SAFERL_RL__TAKE(a->logp_old, float, N);
-    SAFERL_RL__TAKE(a->old_dist, float, N * H);
-    SAFERL_RL__TAKE(a->rewards, float, N);
-    SAFERL_RL__TAKE(a->costs, float, N);
-    SAFERL_RL__TAKE(a->value_r, float, N);
-    SAFERL_RL__TAKE(a->value_c, float, N);
-    SAFERL_RL__TAKE(a->adv_r, float, N);
-    SAFERL_RL__TAKE(a->adv_c, float, N);
-    SAFERL_RL__TAKE(a->ret_r, float, N);
-    SAFERL_RL__TAKE(a->ret_c, float, N);
-    SAFERL_RL__TAKE(a->old_log_std, float, H);
-    SAFERL_RL__TAKE(a->mb_obs, float, M * O);
-    SAFERL_RL__TAKE(a->mb_actions, float, M * Ad);
-    SAFERL_RL__TAKE(a->mb_logp_old, float, M);
-    SAFERL_RL__TAKE(a->mb_adv, float, M);
-    SAFERL_RL__TAKE(a->mb_ret_r, float, M);
-    SAFERL_RL__TAKE(a->mb_ret_c, float, M);
-    {
-        size_t tr = saferl_rl__second_order(a->desc.algorithm) ? a->actor_count : 0;
-        SAFERL_RL__TAKE(a->tr_g, float, tr);
-        SAFERL_RL__TAKE(a->tr_b, float, tr);
-        SAFERL_RL__TAKE(a->tr_x, float, tr);
-        SAFERL_RL__TAKE(a->tr_p, float, tr);
-        SAFERL_RL__TAKE(a->tr_step, float, tr);
-        SAFERL_RL__TAKE(a->tr_old, float, tr);
-        SAFERL_RL__TAKE(a->tr_work, float, 3 * tr);
-    }
-    { /* FOCOPS measures the KL from the rollout's policy (old_dist), CUP from its mid-point */
-        int projection = a->desc.algorithm == SAFERL_RL_FOCOPS || a->desc.algorithm == SAFERL_RL_CUP;
-        SAFERL_RL__TAKE(a->ref_dist, float, a->desc.algorithm == SAFERL_RL_CUP ? N * H : 0);
-        SAFERL_RL__TAKE(a->ref_log_std, float, projection ? H : 0);
-        SAFERL_RL__TAKE(a->mb_ref, float, projection ? M * H : 0);
-        SAFERL_RL__TAKE(a->sample_kl, float, projection ? Bm : 0);
-        SAFERL_RL__TAKE(a->dkl, float, projection ? Bm : 0);
-    }
-    SAFERL_RL__TAKE(a->env_obs, float, E * O);
-    SAFERL_RL__TAKE(a->env_obs_norm, float, Bm * O);
-    SAFERL_RL__TAKE(a->env_actions, float, E * Ad);
-    SAFERL_RL__TAKE(a->env_next_obs, float, E * O);
-    SAFERL_RL__TAKE(a->window_return, float, W);
-    SAFERL_RL__TAKE(a->window_cost, float, W);
-    SAFERL_RL__TAKE(a->pending_return, float, N);
-    SAFERL_RL__TAKE(a->pending_cost, float, N);
-    SAFERL_RL__TAKE(a->obs_count_mean_m2, double, 1 + 2 * O);
-    SAFERL_RL__TAKE(a->pending_stats, double, 1 + 2 * O);
-    SAFERL_RL__TAKE(a->episode_return, double, E);
-    SAFERL_RL__TAKE(a->episode_cost, double, E);
-    SAFERL_RL__TAKE(a->pid_history, double, a->desc.pid_delay);
-    SAFERL_RL__TAKE(a->perm, int, N);
-    SAFERL_RL__TAKE(a->path_start, int, E);
-    SAFERL_RL__TAKE(a->env_rngs, saferl_rng, E);
+    SAFERL_RL__TAKE(a->work.acts_actor, float, saferl_rl_mlp_activation_count(&a->actor.net, (int)Bm));
+    SAFERL_RL__TAKE(a->work.acts_reward, float, saferl_rl_mlp_activation_count(&a->networks.reward_critic, (int)Bm));
+    SAFERL_RL__TAKE(a->work.acts_cost, float, saferl_rl_mlp_activation_count(&a->networks.cost_critic, (int)Bm));
+    SAFERL_RL__TAKE(a->work.backward_scratch, float, 2 * Bm * (size_t)width);
+    SAFERL_RL__TAKE(a->work.dhead, float, Bm * H);
+    SAFERL_RL__TAKE(a->work.dvalue, float, Bm);
+    SAFERL_RL__TAKE(a->work.logp, float, Bm);
+    SAFERL_RL__TAKE(a->work.dlogp, float, Bm);
+    SAFERL_RL__TAKE(a->work.sample_kl, float, kl * Bm);
+    SAFERL_RL__TAKE(a->work.dkl, float, kl * Bm);
+    SAFERL_RL__TAKE(a->rollout.observations, float, N * O);
+    SAFERL_RL__TAKE(a->rollout.actions, float, N * Ad);
+    SAFERL_RL__TAKE(a->rollout.logp_old, float, N);
+    SAFERL_RL__TAKE(a->rollout.old_heads, float, N * H);
+    SAFERL_RL__TAKE(a->rollout.old_log_std, float, H);
+    SAFERL_RL__TAKE(a->rollout.rewards, float, N);
+    SAFERL_RL__TAKE(a->rollout.costs, float, N);
+    SAFERL_RL__TAKE(a->rollout.reward_values, float, N);
+    SAFERL_RL__TAKE(a->rollout.cost_values, float, N);
+    SAFERL_RL__TAKE(a->rollout.reward_advantages, float, N);
+    SAFERL_RL__TAKE(a->rollout.cost_advantages, float, N);
+    SAFERL_RL__TAKE(a->rollout.reward_returns, float, N);
+    SAFERL_RL__TAKE(a->rollout.cost_returns, float, N);
+    SAFERL_RL__TAKE(a->minibatch.order, int, N);
+    SAFERL_RL__TAKE(a->minibatch.observations, float, M * O);
+    SAFERL_RL__TAKE(a->minibatch.actions, float, M * Ad);
+    SAFERL_RL__TAKE(a->minibatch.logp_old, float, M);
+    SAFERL_RL__TAKE(a->minibatch.advantages, float, M);
+    SAFERL_RL__TAKE(a->minibatch.reward_returns, float, M);
+    SAFERL_RL__TAKE(a->minibatch.cost_returns, float, M);
+    SAFERL_RL__TAKE(a->minibatch.reference, float, kl * M * H);
+    SAFERL_RL__TAKE(a->trust_region.reward_gradient, float, tr);
+    SAFERL_RL__TAKE(a->trust_region.cost_gradient, float, tr);
+    SAFERL_RL__TAKE(a->trust_region.reward_direction, float, tr);
+    SAFERL_RL__TAKE(a->trust_region.cost_direction, float, tr);
+    SAFERL_RL__TAKE(a->trust_region.step, float, tr);
+    SAFERL_RL__TAKE(a->trust_region.params_old, float, tr);
+    SAFERL_RL__TAKE(a->trust_region.cg_work, float, 3 * tr);
+    SAFERL_RL__TAKE(a->reference.heads, float, row->reference == SAFERL_RL__MIDPOINT_REFERENCE ? N * H : 0);
+    SAFERL_RL__TAKE(a->reference.log_std, float, kl * H);
+    SAFERL_RL__TAKE(a->multiplier.pid_history, double, a->desc.pid_delay);
+    SAFERL_RL__TAKE(a->environments.observations, float, E * O);
+    SAFERL_RL__TAKE(a->environments.normalized, float, Bm * O);
+    SAFERL_RL__TAKE(a->environments.actions, float, E * Ad);
+    SAFERL_RL__TAKE(a->environments.next_observations, float, E * O);
+    SAFERL_RL__TAKE(a->environments.episode_return, double, E);
+    SAFERL_RL__TAKE(a->environments.episode_cost, double, E);
+    SAFERL_RL__TAKE(a->environments.path_start, int, E);
+    SAFERL_RL__TAKE(a->environments.rngs, saferl_rng, E);
+    SAFERL_RL__TAKE(a->episodes.returns, float, W);
+    SAFERL_RL__TAKE(a->episodes.costs, float, W);
+    SAFERL_RL__TAKE(a->episodes.pending_returns, float, N);
+    SAFERL_RL__TAKE(a->episodes.pending_costs, float, N);
+    SAFERL_RL__TAKE(a->normalizer.count_mean_m2, double, 1 + 2 * O);
+    SAFERL_RL__TAKE(a->normalizer.pending, double, 1 + 2 * O);
     return cursor;
 }
 
-/* Everything but the memory: shapes and counts. */
+/* The first field at fault in a desc with its defaults filled in, as "field: what is
+   wrong", or NULL. The order is the desc's. */
+static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
+    const saferl_rl__algorithm_row *row;
+    int i;
+    if ((int)d->algorithm < 0 || (int)d->algorithm >= SAFERL_RL_ALGORITHM_COUNT) return "algorithm: unknown";
+    row = &saferl_rl__algorithms[d->algorithm];
+    if (d->hidden_count < 0 || d->hidden_count > SAFERL_RL_MAX_LAYERS - 1) return "hidden_count: 0..7, or -1";
+    for (i = 0; i < d->hidden_count; ++i)
+        if (d->hidden[i] < 1 || d->hidden[i] > SAFERL_RL_MAX_WIDTH) return "hidden: sizes 1..4096";
+    if (d->activation != SAFERL_RL_TANH && d->activation != SAFERL_RL_RELU) return "activation: unknown";
+    if (d->steps_per_epoch < 1 || d->steps_per_epoch > (1 << 24)) return "steps_per_epoch: 1..2^24";
+    if (d->update_iters < 1) return "update_iters: >= 1";
+    if (d->minibatch < 1 || d->minibatch > 65536) return "minibatch: 1..65536";
+    if (!(d->clip > 0.0 && d->clip < 1.0)) return "clip: in (0, 1)";
+    if (!(d->target_kl > 0.0 && d->target_kl <= 3.4e38) && d->target_kl != SAFERL_RL_NONE)
+        return "target_kl: > 0, or SAFERL_RL_NONE";
+    if (!(d->gamma > 0.0 && d->gamma <= 1.0)) return "gamma: in (0, 1]";
+    if (!(d->lambda > 0.0 && d->lambda <= 1.0)) return "lambda: in (0, 1]";
+    if (!(d->cost_gamma > 0.0 && d->cost_gamma <= 1.0)) return "cost_gamma: in (0, 1]";
+    if (!(d->cost_lambda > 0.0 && d->cost_lambda <= 1.0)) return "cost_lambda: in (0, 1]";
+    if (!(d->actor_lr > 0.0 && d->actor_lr <= 3.4e38)) return "actor_lr: > 0";
+    if (!(d->critic_lr > 0.0 && d->critic_lr <= 3.4e38)) return "critic_lr: > 0";
+    if (d->total_epochs < 0) return "total_epochs: >= 0";
+    if (!(d->max_grad_norm > 0.0 && d->max_grad_norm <= 3.4e38)) return "max_grad_norm: > 0";
+    if (!(d->critic_norm_coef >= 0.0 && d->critic_norm_coef <= 3.4e38) && d->critic_norm_coef != SAFERL_RL_NONE)
+        return "critic_norm_coef: >= 0, or SAFERL_RL_NONE";
+    if (!saferl_rl__finite(d->init_log_std)) return "init_log_std: not finite";
+    if (d->cost_count < 0 || d->cost_count > SAFERL_RL_MAX_COSTS) return "cost_count: 0..8";
+    if (d->cost_count == 0 && (row->multiplier != SAFERL_RL__NO_MULTIPLIER || (row->trust_region && row->trust_region->constrained)))
+        return "cost_limit: required (cost_count = 1, cost_limits[0] = d)";
+    if (d->cost_count > 1) return "cost_count: one constraint (several are not supported yet)";
+    for (i = 0; i < d->cost_count; ++i)
+        if (!saferl_rl__finite(d->cost_limits[i])) return "cost_limits: not finite";
+    if (!(d->lagrange_init >= 0.0 && d->lagrange_init <= 3.4e38) && d->lagrange_init != SAFERL_RL_NONE)
+        return "lagrange_init: >= 0, or SAFERL_RL_NONE";
+    if (!(d->lambda_lr > 0.0 && d->lambda_lr <= 3.4e38)) return "lambda_lr: > 0";
+    if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
+        return "lambda_optimizer: unknown";
+    if (!(d->pid_kp >= 0.0 && d->pid_kp <= 3.4e38) && d->pid_kp != SAFERL_RL_NONE) return "pid_kp: >= 0, or SAFERL_RL_NONE";
+    if (!(d->pid_ki >= 0.0 && d->pid_ki <= 3.4e38) && d->pid_ki != SAFERL_RL_NONE) return "pid_ki: >= 0, or SAFERL_RL_NONE";
+    if (!(d->pid_kd >= 0.0 && d->pid_kd <= 3.4e38) && d->pid_kd != SAFERL_RL_NONE) return "pid_kd: >= 0, or SAFERL_RL_NONE";
+    if (!(d->pid_ema_alpha >= 0.0 && d->pid_ema_alpha < 1.0)) return "pid_ema_alpha: in [0, 1)";
+    if (d->pid_delay < 1 || d->pid_delay > 10000) return "pid_delay: 1..10000";
+    if (d->episode_window < 1 || d->episode_window > (1 << 20)) return "episode_window: 1..2^20";
+    if (!(d->lagrange_max >= 0.0 && d->lagrange_max <= 3.4e38) && d->lagrange_max != SAFERL_RL_NONE)
+        return "lagrange_max: >= 0, or SAFERL_RL_NONE";
+    if (!(d->focops_temperature > 0.0 && d->focops_temperature <= 3.4e38)) return "focops_temperature: > 0";
+    if (!(d->focops_kl_bound > 0.0 && d->focops_kl_bound <= 3.4e38)) return "focops_kl_bound: > 0";
+    if (!(d->trust_region > 0.0 && d->trust_region <= 10.0)) return "trust_region: in (0, 10]";
+    if (d->cg_iters < 1 || d->cg_iters > 1000) return "cg_iters: 1..1000";
+    if (!(d->cg_damping >= 0.0 && d->cg_damping <= 3.4e38) && d->cg_damping != SAFERL_RL_NONE)
+        return "cg_damping: >= 0, or SAFERL_RL_NONE";
+    if (d->line_search_steps < 1 || d->line_search_steps > 1000) return "line_search_steps: 1..1000";
+    return NULL;
+}
+
+/* The first environment at fault, or NULL. */
+static const char *saferl_rl__envs_fault(const saferl_rl_env *envs, int env_count) {
+    int i;
+    if (!envs) return "envs: NULL";
+    if (env_count < 1 || env_count > SAFERL_RL_MAX_ENVS) return "env_count: 1..256";
+    for (i = 0; i < env_count; ++i) {
+        const saferl_rl_env *e = &envs[i];
+        if (!e->reset || !e->step) return "env: reset and step are required";
+        if (e->observation_dim < 1 || e->observation_dim > SAFERL_RL_MAX_WIDTH) return "env: observation_dim 1..4096";
+        if (e->action_count == 0 ? (e->action_dim < 1 || e->action_dim > 64)
+                                 : (e->action_dim != 1 || e->action_count < 2 || e->action_count > 1024))
+            return "env: action_dim 1..64 (continuous), or action_dim 1 and action_count 2..1024 (discrete)";
+        if (e->observation_dim != envs[0].observation_dim || e->action_dim != envs[0].action_dim ||
+            e->action_count != envs[0].action_count)
+            return "envs: all of one shape";
+    }
+    return NULL;
+}
+
+/* Everything but the memory: shapes and counts. *fault (optional): the field at fault. */
 static saferl_result saferl_rl__shape(saferl_rl_agent *a, const saferl_rl_desc *desc, const saferl_rl_env *envs,
-                                      int env_count) {
-    saferl_result r;
+                                      int env_count, const char **fault) {
+    const char *at;
     int O, H;
     memset(a, 0, sizeof *a);
     a->desc = saferl_rl_desc_defaults(desc);
-    r = saferl_rl__check_desc(&a->desc);
-    if (r != SAFERL_OK) return r;
-    r = saferl_rl__check_envs(envs, env_count);
-    if (r != SAFERL_OK) return r;
-    if (a->desc.steps_per_epoch % env_count != 0) return SAFERL_ERR_INVALID_ARGUMENT;
-    a->env_count = env_count;
-    memcpy(a->envs, envs, sizeof(saferl_rl_env) * (size_t)env_count);
+    at = saferl_rl__desc_fault(&a->desc);
+    if (!at) at = saferl_rl__envs_fault(envs, env_count);
+    if (!at && a->desc.steps_per_epoch % env_count != 0) at = "steps_per_epoch: a multiple of env_count";
+    if (fault) *fault = at ? at : "ok";
+    if (at) return SAFERL_ERR_INVALID_ARGUMENT;
+    a->environments.count = env_count;
+    memcpy(a->environments.envs, envs, sizeof(saferl_rl_env) * (size_t)env_count);
+    a->environments.steps_each = a->desc.steps_per_epoch / env_count;
     O = envs[0].observation_dim;
     H = envs[0].action_count ? envs[0].action_count : envs[0].action_dim;
-    a->head_width = H;
-    a->stored_action_dim = envs[0].action_dim;
-    a->steps_per_env = a->desc.steps_per_epoch / env_count;
-    a->batch_max = a->desc.minibatch > env_count ? a->desc.minibatch : env_count;
+    a->networks.head_width = H;
+    a->networks.stored_action_dim = envs[0].action_dim;
+    a->networks.batch_max = a->desc.minibatch > env_count ? a->desc.minibatch : env_count;
     a->actor.action_kind = envs[0].action_count ? SAFERL_RL_DISCRETE : SAFERL_RL_GAUSSIAN;
     a->actor.observation_dim = O;
     a->actor.action_dim = H;
-    r = saferl_rl_mlp_define(&a->actor.net, O, a->desc.hidden, a->desc.hidden_count, H, a->desc.activation);
-    if (r != SAFERL_OK) return r;
-    r = saferl_rl_mlp_define(&a->reward_critic, O, a->desc.hidden, a->desc.hidden_count, 1, a->desc.activation);
-    if (r != SAFERL_OK) return r;
-    a->cost_critic = a->reward_critic;
-    a->actor_count = saferl_rl_policy_param_count(&a->actor);
-    a->critic_count = saferl_rl_mlp_param_count(&a->reward_critic);
-    a->param_total = a->actor_count + 2 * a->critic_count;
+    /* the sizes were checked: these cannot fail */
+    saferl_rl_mlp_define(&a->actor.net, O, a->desc.hidden, a->desc.hidden_count, H, a->desc.activation);
+    saferl_rl_mlp_define(&a->networks.reward_critic, O, a->desc.hidden, a->desc.hidden_count, 1, a->desc.activation);
+    a->networks.cost_critic = a->networks.reward_critic;
+    a->networks.actor_count = saferl_rl_policy_param_count(&a->actor);
+    a->networks.critic_count = saferl_rl_mlp_param_count(&a->networks.reward_critic);
+    a->networks.param_total = a->networks.actor_count + 2 * a->networks.critic_count;
     return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_desc_check(const saferl_rl_desc *desc, const saferl_rl_env *envs, int env_count,
+                                                 const char **message) {
+    saferl_rl_agent a;
+    return saferl_rl__shape(&a, desc, envs, env_count, message);
 }
 
 SAFERL_RL_API size_t saferl_rl_agent_memory_size(const saferl_rl_desc *desc, const saferl_rl_env *envs,
                                                  int env_count) {
     saferl_rl_agent a;
-    if (saferl_rl__shape(&a, desc, envs, env_count) != SAFERL_OK) return 0;
+    if (saferl_rl__shape(&a, desc, envs, env_count, NULL) != SAFERL_OK) return 0;
     return saferl_rl__layout(&a, NULL) + 16;
 }
 
@@ -3478,40 +4638,42 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
                                                  size_t memory_size) {
     saferl_rl_agent a;
     unsigned char *base;
-    size_t need, i;
+    size_t need, i, net_count;
     int e;
     saferl_result r;
     SAFERL_ASSERT(agent != NULL);
-    r = saferl_rl__shape(&a, desc, envs, env_count);
+    r = saferl_rl__shape(&a, desc, envs, env_count, NULL);
     if (r != SAFERL_OK) return r;
     need = saferl_rl__layout(&a, NULL) + 16;
     if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
     base = (unsigned char *)memory + ((16 - ((uintptr_t)memory & 15)) & 15);
     saferl_rl__layout(&a, base);
-    memset(a.params, 0, sizeof(float) * a.param_total);
-    memset(a.grads, 0, sizeof(float) * a.param_total);
-    memset(a.adam_m, 0, sizeof(float) * a.param_total);
-    memset(a.adam_v, 0, sizeof(float) * a.param_total);
+    memset(a.networks.params, 0, sizeof(float) * a.networks.param_total);
+    memset(a.networks.grads, 0, sizeof(float) * a.networks.param_total);
+    memset(a.networks.adam_m, 0, sizeof(float) * a.networks.param_total);
+    memset(a.networks.adam_v, 0, sizeof(float) * a.networks.param_total);
     saferl_rng_seed(&a.rng, a.desc.seed);
     /* policy output layer scaled by 0.01 (small initial logits / means, as in most PPO code) */
-    saferl_rl_mlp_init_params(&a.actor.net, a.params, &a.rng, 0.01f);
-    a.actor.params = a.params;
+    saferl_rl_mlp_init_params(&a.actor.net, a.networks.params, &a.rng, 0.01f);
+    a.actor.params = a.networks.params;
+    net_count = saferl_rl_mlp_param_count(&a.actor.net);
     if (a.actor.action_kind == SAFERL_RL_GAUSSIAN)
-        for (i = 0; i < (size_t)a.head_width; ++i)
-            a.params[saferl_rl_mlp_param_count(&a.actor.net) + i] = (float)a.desc.init_log_std;
-    saferl_rl_mlp_init_params(&a.reward_critic, a.params + a.actor_count, &a.rng, 1.0f);
-    saferl_rl_mlp_init_params(&a.cost_critic, a.params + a.actor_count + a.critic_count, &a.rng, 1.0f);
+        for (i = 0; i < (size_t)a.networks.head_width; ++i) a.networks.params[net_count + i] = (float)a.desc.init_log_std;
+    saferl_rl_mlp_init_params(&a.networks.reward_critic, saferl_rl__critic_params(&a, 0), &a.rng, 1.0f);
+    saferl_rl_mlp_init_params(&a.networks.cost_critic, saferl_rl__critic_params(&a, 1), &a.rng, 1.0f);
     for (i = 0; i < (size_t)a.actor.observation_dim; ++i) {
         a.actor.obs_mean[i] = 0.0f;
         a.actor.obs_std[i] = 1.0f;
     }
     if (a.desc.no_obs_normalize) a.actor.obs_mean = a.actor.obs_std = NULL;
-    memset(a.obs_count_mean_m2, 0, sizeof(double) * (1 + 2 * (size_t)a.actor.observation_dim));
-    memset(a.pid_history, 0, sizeof(double) * (size_t)a.desc.pid_delay);
-    for (e = 0; e < env_count; ++e) saferl_rng_seed(&a.env_rngs[e], a.desc.seed * 2654435761u + 1u + (uint32_t)e);
-    a.lagrange_multiplier = saferl_rl__uses_lambda(a.desc.algorithm) ? a.desc.lagrange_init : 0.0;
-    a.pid_integral = a.desc.pid_ki > 0.0 ? a.desc.lagrange_init / a.desc.pid_ki : 0.0;
-    a.needs_reset = 1;
+    memset(a.normalizer.count_mean_m2, 0, sizeof(double) * (1 + 2 * (size_t)a.actor.observation_dim));
+    memset(a.multiplier.pid_history, 0, sizeof(double) * (size_t)a.desc.pid_delay);
+    for (e = 0; e < env_count; ++e)
+        saferl_rng_seed(&a.environments.rngs[e], a.desc.seed * 2654435761u + 1u + (uint32_t)e);
+    if (saferl_rl__algorithms[a.desc.algorithm].multiplier != SAFERL_RL__NO_MULTIPLIER)
+        a.multiplier.value = saferl_rl__setting(a.desc.lagrange_init);
+    a.multiplier.pid_integral = saferl_rl__setting(a.desc.pid_ki) > 0.0 ? a.multiplier.value / a.desc.pid_ki : 0.0;
+    a.environments.needs_reset = 1;
     *agent = a;
     return SAFERL_OK;
 }
@@ -3539,637 +4701,78 @@ SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent) {
     if (!agent || !agent->owned_memory) return;
     saferl_rl__release(&agent->desc.allocator, agent->owned_memory);
     agent->owned_memory = NULL;
-    agent->params = NULL;
+    agent->networks.params = NULL;
 }
 
-/* GAE over one path [start, end) of values v and signal x, with the bootstrap value. */
-static void saferl_rl__gae(const float *x, const float *v, float *adv, float *ret, int start, int end, double boot,
-                           double gamma, double lambda) {
-    double a = 0.0, next = boot;
-    int i;
-    for (i = end - 1; i >= start; --i) {
-        double delta = x[i] + gamma * next - v[i];
-        a = delta + gamma * lambda * a;
-        adv[i] = (float)a;
-        ret[i] = (float)(a + v[i]);
-        next = v[i];
-    }
-}
+/* ---- training: the epoch -------------------------------------------------------------------- */
 
-static void saferl_rl__finish_path(saferl_rl_agent *a, int start, int end, double boot_r, double boot_c) {
-    saferl_rl__gae(a->rewards, a->value_r, a->adv_r, a->ret_r, start, end, boot_r, a->desc.gamma, a->desc.lambda);
-    saferl_rl__gae(a->costs, a->value_c, a->adv_c, a->ret_c, start, end, boot_c, a->desc.cost_gamma,
-                   a->desc.cost_lambda);
-}
-
-static float *saferl_rl__critic_params(saferl_rl_agent *a, int which) {
-    return a->params + a->actor_count + (size_t)which * a->critic_count;
-}
-
-/* Critic values for B normalised observations. */
-static void saferl_rl__values(saferl_rl_agent *a, const float *x, int B, float *vr, float *vc) {
-    const float *out = saferl_rl_mlp_forward(&a->reward_critic, saferl_rl__critic_params(a, 0), x, a->acts_reward, B);
-    int b;
-    for (b = 0; b < B; ++b) vr[b] = out[b];
-    out = saferl_rl_mlp_forward(&a->cost_critic, saferl_rl__critic_params(a, 1), x, a->acts_cost, B);
-    for (b = 0; b < B; ++b) vc[b] = out[b];
-}
-
-static saferl_result saferl_rl__reset_all(saferl_rl_agent *a) {
-    int e;
-    for (e = 0; e < a->env_count; ++e) {
-        saferl_rl_env *env = &a->envs[e];
-        saferl_result r = env->reset(env->state, &a->env_rngs[e], a->env_obs + (size_t)e * a->actor.observation_dim);
-        if (r != SAFERL_OK) return r;
-        if (!saferl_rl__all_finite(a->env_obs + (size_t)e * a->actor.observation_dim, a->actor.observation_dim))
-            return SAFERL_ERR_NOT_FINITE;
-        a->episode_return[e] = a->episode_cost[e] = 0.0;
+/* The rollout's statistics become the agent's: steps, cost, normaliser, the episode window. */
+static void saferl_rl__commit_rollout(saferl_rl_agent *a, int episodes, double steps_cost) {
+    int i, W = a->desc.episode_window;
+    a->epoch += 1;
+    a->total_steps += a->desc.steps_per_epoch;
+    a->total_cost += steps_cost;
+    saferl_rl__commit_normalizer(a);
+    for (i = 0; i < episodes; ++i) {
+        a->episodes.returns[a->episodes.next] = a->episodes.pending_returns[i];
+        a->episodes.costs[a->episodes.next] = a->episodes.pending_costs[i];
+        a->episodes.next = (a->episodes.next + 1) % W;
+        if (a->episodes.count < W) a->episodes.count += 1;
     }
-    return SAFERL_OK;
-}
-
-/* Accumulates raw observations for the normaliser (committed after a good rollout). */
-static void saferl_rl__pending_observe(saferl_rl_agent *a, const float *obs) {
-    int i, O = a->actor.observation_dim;
-    double *s = a->pending_stats;
-    s[0] += 1.0;
-    for (i = 0; i < O; ++i) {
-        s[1 + i] += obs[i];
-        s[1 + O + i] += (double)obs[i] * obs[i];
-    }
-}
-
-/* Chan et al.'s parallel merge of the pending batch into the running mean and M2. */
-static void saferl_rl__commit_normalizer(saferl_rl_agent *a) {
-    int i, O = a->actor.observation_dim;
-    double *s = a->obs_count_mean_m2, *p = a->pending_stats, n = p[0], total;
-    if (!a->actor.obs_mean || n <= 0.0) return;
-    total = s[0] + n;
-    for (i = 0; i < O; ++i) {
-        double mean_b = p[1 + i] / n, m2_b = p[1 + O + i] - n * mean_b * mean_b;
-        double delta = mean_b - s[1 + i];
-        if (m2_b < 0.0) m2_b = 0.0;
-        s[1 + O + i] += m2_b + delta * delta * s[0] * n / total;
-        s[1 + i] += delta * n / total;
-        a->actor.obs_mean[i] = (float)s[1 + i];
-        a->actor.obs_std[i] = (float)(total > 1.0 ? sqrt(s[1 + O + i] / total) : 1.0);
-        if (!(a->actor.obs_std[i] >= 1e-2f)) a->actor.obs_std[i] = 1e-2f;
-    }
-    s[0] = total;
-}
-
-static saferl_result saferl_rl__rollout(saferl_rl_agent *a, int *episodes_out, double *steps_cost) {
-    const int O = a->actor.observation_dim, H = a->head_width, Ad = a->stored_action_dim, E = a->env_count;
-    const int T = a->steps_per_env;
-    int t, e, i, episodes = 0;
-    double cost_sum = 0.0;
-    saferl_result r;
-    if (a->needs_reset) {
-        r = saferl_rl__reset_all(a);
-        if (r != SAFERL_OK) return r;
-        a->needs_reset = 0;
-    }
-    memset(a->pending_stats, 0, sizeof(double) * (1 + 2 * (size_t)O));
-    for (e = 0; e < E; ++e) a->path_start[e] = e * T;
-    if (a->actor.action_kind == SAFERL_RL_GAUSSIAN)
-        for (i = 0; i < H; ++i) a->old_log_std[i] = a->params[saferl_rl_mlp_param_count(&a->actor.net) + i];
-    for (t = 0; t < T; ++t) {
-        const float *head;
-        saferl_rl__normalize(&a->actor, a->env_obs, a->env_obs_norm, E);
-        head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->env_obs_norm, a->acts_actor, E);
-        saferl_rl__values(a, a->env_obs_norm, E, a->dvalue, a->logp); /* dvalue, logp: scratch here */
-        for (e = 0; e < E; ++e) {
-            int idx = e * T + t, terminated = 0, truncated = 0;
-            float reward = 0.0f, cost = 0.0f, *next = a->env_next_obs + (size_t)e * O;
-            saferl_rl_env *env = &a->envs[e];
-            memcpy(a->obs + (size_t)idx * O, a->env_obs_norm + (size_t)e * O, sizeof(float) * (size_t)O);
-            saferl_rl__pending_observe(a, a->env_obs + (size_t)e * O);
-            memcpy(a->old_dist + (size_t)idx * H, head + (size_t)e * H, sizeof(float) * (size_t)H);
-            a->logp_old[idx] = saferl_rl__sample(&a->actor, head + (size_t)e * H, a->actions + (size_t)idx * Ad, &a->rng);
-            a->value_r[idx] = a->dvalue[e];
-            a->value_c[idx] = a->logp[e];
-            for (i = 0; i < Ad; ++i) {
-                float v = a->actions[(size_t)idx * Ad + i];
-                a->env_actions[(size_t)e * Ad + i] = a->actor.action_kind == SAFERL_RL_GAUSSIAN ? saferl_rl__clampf(v, -1.0f, 1.0f) : v;
-            }
-            r = env->step(env->state, &a->env_rngs[e], a->env_actions + (size_t)e * Ad, next, &reward, &cost,
-                          &terminated, &truncated);
-            if (r != SAFERL_OK) return r;
-            if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost) || !saferl_rl__all_finite(next, O))
-                return SAFERL_ERR_NOT_FINITE;
-            a->rewards[idx] = reward;
-            a->costs[idx] = cost;
-            cost_sum += cost;
-            a->episode_return[e] += reward;
-            a->episode_cost[e] += cost;
-            if (terminated || truncated) {
-                double boot_r = 0.0, boot_c = 0.0;
-                if (!terminated) {
-                    float vr, vc;
-                    saferl_rl__normalize(&a->actor, next, a->env_obs_norm + (size_t)e * O, 1);
-                    saferl_rl__values(a, a->env_obs_norm + (size_t)e * O, 1, &vr, &vc);
-                    boot_r = vr;
-                    boot_c = vc;
-                }
-                saferl_rl__finish_path(a, a->path_start[e], idx + 1, boot_r, boot_c);
-                a->path_start[e] = idx + 1;
-                a->pending_return[episodes] = (float)a->episode_return[e];
-                a->pending_cost[episodes] = (float)a->episode_cost[e];
-                ++episodes;
-                a->episode_return[e] = a->episode_cost[e] = 0.0;
-                r = env->reset(env->state, &a->env_rngs[e], next);
-                if (r != SAFERL_OK) return r;
-                if (!saferl_rl__all_finite(next, O)) return SAFERL_ERR_NOT_FINITE;
-            }
-        }
-        memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)E * O);
-    }
-    /* the epoch cuts the open episodes: bootstrap with V(current observation) */
-    saferl_rl__normalize(&a->actor, a->env_obs, a->env_obs_norm, E);
-    saferl_rl__values(a, a->env_obs_norm, E, a->dvalue, a->logp);
-    for (e = 0; e < E; ++e)
-        if (a->path_start[e] < (e + 1) * T) saferl_rl__finish_path(a, a->path_start[e], (e + 1) * T, a->dvalue[e], a->logp[e]);
-    *episodes_out = episodes;
-    *steps_cost = cost_sum;
-    return SAFERL_OK;
-}
-
-static double saferl_rl__window_mean(const float *w, int n) {
-    double s = 0.0;
-    int i;
-    if (n == 0) return saferl_rl__nan();
-    for (i = 0; i < n; ++i) s += w[i];
-    return s / n;
-}
-
-/* lambda for this epoch's update, from J_C (NaN: no finished episode yet, keep lambda). */
-static void saferl_rl__update_lambda(saferl_rl_agent *a, double cost_estimate) {
-    const saferl_rl_desc *d = &a->desc;
-    double error;
-    if (!saferl_rl__uses_lambda(d->algorithm) || cost_estimate != cost_estimate) return;
-    error = cost_estimate - d->cost_limit;
-    if (d->algorithm != SAFERL_RL_PID_LAG) {
-        if (d->lambda_optimizer == SAFERL_RL_LAMBDA_SGD) {
-            a->lagrange_multiplier += d->lambda_lr * error;
-        } else { /* Adam on the loss -lambda * error, as OmniSafe */
-            double g = -error, mh, vh;
-            a->lambda_step += 1;
-            a->lambda_adam_m = 0.9 * a->lambda_adam_m + 0.1 * g;
-            a->lambda_adam_v = 0.999 * a->lambda_adam_v + 0.001 * g * g;
-            mh = a->lambda_adam_m / (1.0 - pow(0.9, (double)a->lambda_step));
-            vh = a->lambda_adam_v / (1.0 - pow(0.999, (double)a->lambda_step));
-            a->lagrange_multiplier -= d->lambda_lr * mh / (sqrt(vh) + 1e-8);
-        }
-        if (a->lagrange_multiplier < 0.0) a->lagrange_multiplier = 0.0;
-        if ((d->algorithm == SAFERL_RL_FOCOPS || d->algorithm == SAFERL_RL_CUP) && d->lagrange_max >= 0.0 &&
-            a->lagrange_multiplier > d->lagrange_max)
-            a->lagrange_multiplier = d->lagrange_max; /* the papers' projection onto [0, nu_max] */
-    } else {
-        double p, cost_smooth, derivative, lambda;
-        if (d->pid_ema_alpha > 0.0) {
-            a->pid_p = d->pid_ema_alpha * a->pid_p + (1.0 - d->pid_ema_alpha) * error;
-            a->pid_cost_ema = d->pid_ema_alpha * a->pid_cost_ema + (1.0 - d->pid_ema_alpha) * cost_estimate;
-        } else {
-            a->pid_p = error;
-            a->pid_cost_ema = cost_estimate;
-        }
-        p = a->pid_p;
-        cost_smooth = a->pid_cost_ema;
-        a->pid_integral += error;
-        if (a->pid_integral < 0.0) a->pid_integral = 0.0;
-        derivative = cost_smooth - a->pid_history[a->pid_history_next]; /* the oldest entry */
-        if (derivative < 0.0) derivative = 0.0;
-        a->pid_history[a->pid_history_next] = cost_smooth;
-        a->pid_history_next = (a->pid_history_next + 1) % d->pid_delay;
-        lambda = d->pid_kp * p + d->pid_ki * a->pid_integral + d->pid_kd * derivative;
-        a->lagrange_multiplier = lambda > 0.0 ? lambda : 0.0;
-    }
-}
-
-/* Mean over the batch of KL(pi_ref || pi), summed over action dimensions; pi_ref is the
-   rollout's policy (old_dist, old_log_std) or CUP's mid-point. */
-static double saferl_rl__batch_kl(saferl_rl_agent *a, const float *ref_dist, const float *ref_log_std) {
-    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->head_width, Bm = a->batch_max;
-    const float *log_std = a->params + saferl_rl_mlp_param_count(&a->actor.net);
-    double total = 0.0;
-    int start, b, j;
-    for (start = 0; start < N; start += Bm) {
-        int B = N - start < Bm ? N - start : Bm;
-        const float *head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->obs + (size_t)start * O, a->acts_actor, B);
-        for (b = 0; b < B; ++b) {
-            const float *z_new = head + (size_t)b * H, *z_old = ref_dist + (size_t)(start + b) * H;
-            if (a->actor.action_kind == SAFERL_RL_DISCRETE) {
-                float lse_new = saferl_rl__logsumexp(z_new, H), lse_old = saferl_rl__logsumexp(z_old, H);
-                for (j = 0; j < H; ++j) {
-                    double lp_old = z_old[j] - lse_old, lp_new = z_new[j] - lse_new;
-                    total += exp(lp_old) * (lp_old - lp_new);
-                }
-            } else {
-                for (j = 0; j < H; ++j) {
-                    double var_old = exp(2.0 * ref_log_std[j]), var_new = exp(2.0 * log_std[j]);
-                    double dm = (double)z_old[j] - z_new[j];
-                    total += log_std[j] - ref_log_std[j] + (var_old + dm * dm) / (2.0 * var_new) - 0.5;
-                }
-            }
-        }
-    }
-    return total / N;
-}
-
-static float saferl_rl__critic_step(saferl_rl_agent *a, int which, const float *target, int B, float lr) {
-    saferl_rl_mlp *net = which == 0 ? &a->reward_critic : &a->cost_critic;
-    float *params = saferl_rl__critic_params(a, which);
-    float *grads = a->grads + (params - a->params), *acts = which == 0 ? a->acts_reward : a->acts_cost;
-    const float *v;
-    float loss, coef = (float)a->desc.critic_norm_coef;
-    size_t i, n = a->critic_count;
-    memset(grads, 0, sizeof(float) * n);
-    v = saferl_rl_mlp_forward(net, params, a->mb_obs, acts, B);
-    loss = saferl_rl_value_loss_forward(v, target, B);
-    memset(a->dvalue, 0, sizeof(float) * (size_t)B);
-    saferl_rl_value_loss_backward(a->dvalue, v, target, 1.0f, B);
-    saferl_rl_mlp_backward(net, params, grads, a->mb_obs, acts, a->dvalue, NULL, a->backward_scratch, B);
-    for (i = 0; i < n; ++i) { /* OmniSafe's critic_norm: + coef |theta|^2 */
-        loss += coef * params[i] * params[i];
-        grads[i] += 2.0f * coef * params[i];
-    }
-    saferl_rl_clip_grad_norm(grads, n, (float)a->desc.max_grad_norm);
-    saferl_rl_adam_update(params, grads, a->adam_m + (params - a->params), a->adam_v + (params - a->params), n, lr,
-                          0.9f, 0.999f, 1e-8f, a->adam_step);
-    return loss;
-}
-
-/* The actor's step once dhead (and the log sigma gradient) holds d loss / d head: backward
-   through the network, gradient-norm clipping, Adam. */
-static void saferl_rl__actor_apply(saferl_rl_agent *a, int B, float lr) {
-    saferl_rl_mlp_backward(&a->actor.net, a->params, a->grads, a->mb_obs, a->acts_actor, a->dhead, NULL,
-                           a->backward_scratch, B);
-    saferl_rl_clip_grad_norm(a->grads, a->actor_count, (float)a->desc.max_grad_norm);
-    saferl_rl_adam_update(a->params, a->grads, a->adam_m, a->adam_v, a->actor_count, lr, 0.9f, 0.999f, 1e-8f,
-                          a->adam_step);
-}
-
-static float saferl_rl__actor_step(saferl_rl_agent *a, int B, float lr) {
-    const int H = a->head_width;
-    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
-    const float *head;
-    float loss;
-    memset(a->grads, 0, sizeof(float) * a->actor_count);
-    head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->mb_obs, a->acts_actor, B);
-    if (a->actor.action_kind == SAFERL_RL_DISCRETE)
-        saferl_rl_categorical_logprob_forward(a->logp, head, a->mb_actions, B, H);
-    else
-        saferl_rl_gaussian_logprob_forward(a->logp, head, a->params + net_count, a->mb_actions, B, H);
-    loss = saferl_rl_ppo_clip_forward(a->logp, a->mb_logp_old, a->mb_adv, (float)a->desc.clip, B);
-    memset(a->dlogp, 0, sizeof(float) * (size_t)B);
-    saferl_rl_ppo_clip_backward(a->dlogp, a->logp, a->mb_logp_old, a->mb_adv, (float)a->desc.clip, 1.0f, B);
-    memset(a->dhead, 0, sizeof(float) * (size_t)B * H);
-    if (a->actor.action_kind == SAFERL_RL_DISCRETE)
-        saferl_rl_categorical_logprob_backward(a->dhead, head, a->mb_actions, a->dlogp, B, H);
-    else
-        saferl_rl_gaussian_logprob_backward(a->dhead, a->grads + net_count, head, a->params + net_count, a->mb_actions,
-                                            a->dlogp, B, H);
-    saferl_rl__actor_apply(a, B, lr);
-    return loss;
-}
-
-/* One minibatch step of FOCOPS's loss (mb_adv the mixed advantage A_R - nu A_C, mb_ref the
-   rollout policy's heads) or of CUP's projection loss (mb_adv the cost advantage, weighted by
-   cost_weight = nu (1 - gamma lambda) / (1 - gamma); mb_ref the mid-point's heads). ref_log_std:
-   the reference's log sigma (Gaussian). */
-static float saferl_rl__projection_step(saferl_rl_agent *a, int B, float lr, const float *ref_log_std,
-                                        double cost_weight) {
-    const int H = a->head_width, gaussian = a->actor.action_kind == SAFERL_RL_GAUSSIAN;
-    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
-    const float *head, *log_std = a->params + net_count;
-    float loss;
-    memset(a->grads, 0, sizeof(float) * a->actor_count);
-    head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->mb_obs, a->acts_actor, B);
-    if (gaussian) {
-        saferl_rl_gaussian_logprob_forward(a->logp, head, log_std, a->mb_actions, B, H);
-        saferl_rl_gaussian_kl_forward(a->sample_kl, head, log_std, a->mb_ref, ref_log_std, B, H);
-    } else {
-        saferl_rl_categorical_logprob_forward(a->logp, head, a->mb_actions, B, H);
-        saferl_rl_categorical_kl_forward(a->sample_kl, head, a->mb_ref, B, H);
-    }
-    memset(a->dlogp, 0, sizeof(float) * (size_t)B);
-    memset(a->dkl, 0, sizeof(float) * (size_t)B);
-    if (a->desc.algorithm == SAFERL_RL_FOCOPS) {
-        float temperature = (float)a->desc.focops_temperature, bound = (float)a->desc.focops_kl_bound;
-        loss = saferl_rl_focops_forward(a->logp, a->mb_logp_old, a->sample_kl, a->mb_adv, temperature, bound, B);
-        saferl_rl_focops_backward(a->dlogp, a->dkl, a->logp, a->mb_logp_old, a->sample_kl, a->mb_adv, temperature,
-                                  bound, 1.0f, B);
-    } else {
-        loss = saferl_rl_cup_forward(a->logp, a->mb_logp_old, a->sample_kl, a->mb_adv, (float)cost_weight, B);
-        saferl_rl_cup_backward(a->dlogp, a->dkl, a->logp, a->mb_logp_old, a->mb_adv, (float)cost_weight, 1.0f, B);
-    }
-    memset(a->dhead, 0, sizeof(float) * (size_t)B * H);
-    if (gaussian) {
-        saferl_rl_gaussian_logprob_backward(a->dhead, a->grads + net_count, head, log_std, a->mb_actions, a->dlogp, B, H);
-        saferl_rl_gaussian_kl_backward(a->dhead, a->grads + net_count, head, log_std, a->mb_ref, ref_log_std, a->dkl, B,
-                                       H);
-    } else {
-        saferl_rl_categorical_logprob_backward(a->dhead, head, a->mb_actions, a->dlogp, B, H);
-        saferl_rl_categorical_kl_backward(a->dhead, head, a->mb_ref, a->dkl, B, H);
-    }
-    saferl_rl__actor_apply(a, B, lr);
-    return loss;
-}
-
-/* A fresh random order of the batch for one pass (Fisher-Yates). */
-static void saferl_rl__shuffle(saferl_rl_agent *a) {
-    int i, N = a->desc.steps_per_epoch;
-    for (i = 0; i < N; ++i) a->perm[i] = i;
-    for (i = N - 1; i > 0; --i) {
-        int j = (int)saferl_rng_bounded(&a->rng, (uint32_t)i + 1), t = a->perm[i];
-        a->perm[i] = a->perm[j];
-        a->perm[j] = t;
-    }
-}
-
-/* Minibatch rows perm[start .. start + B) into the mb_* arrays; advantages from adv, the
-   reference heads from ref (NULL: none). */
-static void saferl_rl__gather(saferl_rl_agent *a, int start, int B, const float *adv, const float *ref) {
-    const int O = a->actor.observation_dim, Ad = a->stored_action_dim, H = a->head_width;
-    int b;
-    for (b = 0; b < B; ++b) {
-        int k = a->perm[start + b];
-        memcpy(a->mb_obs + (size_t)b * O, a->obs + (size_t)k * O, sizeof(float) * (size_t)O);
-        memcpy(a->mb_actions + (size_t)b * Ad, a->actions + (size_t)k * Ad, sizeof(float) * (size_t)Ad);
-        if (ref) memcpy(a->mb_ref + (size_t)b * H, ref + (size_t)k * H, sizeof(float) * (size_t)H);
-        a->mb_logp_old[b] = a->logp_old[k];
-        a->mb_adv[b] = adv[k];
-        a->mb_ret_r[b] = a->ret_r[k];
-        a->mb_ret_c[b] = a->ret_c[k];
-    }
-}
-
-/* CUP's second stage: the actor after the PPO stage is the mid-point pi_{k+1/2}; passes of
-   minibatch steps on mean(cost_weight rho A_C + KL(pi || pi_mid)), stopped when the batch's
-   KL(pi_mid || pi) exceeds target_kl. Returns the last loss; adds the passes. */
-static float saferl_rl__cup_projection(saferl_rl_agent *a, double cost_weight, float lr, int *passes, double *kl) {
-    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->head_width, Bm = a->batch_max;
-    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
-    float loss = 0.0f;
-    int start, pass;
-    for (start = 0; start < N; start += Bm) {
-        int B = N - start < Bm ? N - start : Bm;
-        const float *head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->obs + (size_t)start * O, a->acts_actor, B);
-        memcpy(a->ref_dist + (size_t)start * H, head, sizeof(float) * (size_t)B * H);
-    }
-    if (a->actor.action_kind == SAFERL_RL_GAUSSIAN) memcpy(a->ref_log_std, a->params + net_count, sizeof(float) * (size_t)H);
-    for (pass = 0; pass < a->desc.update_iters; ++pass) {
-        saferl_rl__shuffle(a);
-        for (start = 0; start < N; start += a->desc.minibatch) {
-            int B = N - start < a->desc.minibatch ? N - start : a->desc.minibatch;
-            saferl_rl__gather(a, start, B, a->adv_c, a->ref_dist);
-            a->adam_step += 1;
-            loss = saferl_rl__projection_step(a, B, lr, a->ref_log_std, cost_weight);
-        }
-        *passes += 1;
-        *kl = saferl_rl__batch_kl(a, a->ref_dist, a->ref_log_std);
-        if (a->desc.target_kl > 0.0 && *kl > a->desc.target_kl) break;
-    }
-    return loss;
-}
-
-/* out = gradient at the current parameters of the surrogate mean(rho A) over the batch
-   (rho = pi / pi_old is 1 there, so this is mean(A grad log pi)). */
-static void saferl_rl__surrogate_grad(saferl_rl_agent *a, const float *adv, float *out) {
-    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->head_width, Bm = a->batch_max;
-    const int Ad = a->stored_action_dim;
-    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
-    int start, b;
-    memset(out, 0, sizeof(float) * a->actor_count);
-    for (start = 0; start < N; start += Bm) {
-        int B = N - start < Bm ? N - start : Bm;
-        const float *inp = a->obs + (size_t)start * O, *act = a->actions + (size_t)start * Ad;
-        const float *head = saferl_rl_mlp_forward(&a->actor.net, a->params, inp, a->acts_actor, B);
-        for (b = 0; b < B; ++b) a->dlogp[b] = adv[start + b] / (float)N;
-        memset(a->dhead, 0, sizeof(float) * (size_t)B * H);
-        if (a->actor.action_kind == SAFERL_RL_DISCRETE)
-            saferl_rl_categorical_logprob_backward(a->dhead, head, act, a->dlogp, B, H);
-        else
-            saferl_rl_gaussian_logprob_backward(a->dhead, out + net_count, head, a->params + net_count, act, a->dlogp,
-                                                B, H);
-        saferl_rl_mlp_backward(&a->actor.net, a->params, out, inp, a->acts_actor, a->dhead, NULL, a->backward_scratch,
-                               B);
-    }
-}
-
-/* mean(rho A) over the batch at the current parameters. */
-static double saferl_rl__surrogate(saferl_rl_agent *a, const float *adv) {
-    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->head_width, Bm = a->batch_max;
-    const int Ad = a->stored_action_dim;
-    const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
-    double total = 0.0;
-    int start, b;
-    for (start = 0; start < N; start += Bm) {
-        int B = N - start < Bm ? N - start : Bm;
-        const float *act = a->actions + (size_t)start * Ad;
-        const float *head = saferl_rl_mlp_forward(&a->actor.net, a->params, a->obs + (size_t)start * O, a->acts_actor, B);
-        if (a->actor.action_kind == SAFERL_RL_DISCRETE)
-            saferl_rl_categorical_logprob_forward(a->logp, head, act, B, H);
-        else
-            saferl_rl_gaussian_logprob_forward(a->logp, head, a->params + net_count, act, B, H);
-        for (b = 0; b < B; ++b) total += exp((double)a->logp[b] - a->logp_old[start + b]) * adv[start + b];
-    }
-    return total / N;
-}
-
-/* The batch's Fisher-vector product with damping (a saferl_rl_matvec over the agent). */
-static void saferl_rl__agent_fvp(void *context, const float *v, float *out) {
-    saferl_rl_agent *a = (saferl_rl_agent *)context;
-    const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, Bm = a->batch_max;
-    const float damping = (float)a->desc.cg_damping;
-    size_t i;
-    int start;
-    memset(out, 0, sizeof(float) * a->actor_count);
-    for (start = 0; start < N; start += Bm) {
-        int B = N - start < Bm ? N - start : Bm;
-        saferl_rl__fvp_accumulate(&a->actor, a->obs + (size_t)start * O, B, v, out, 1.0f / (float)N, a->acts_actor,
-                                  a->backward_scratch, a->dhead);
-    }
-    for (i = 0; i < a->actor_count; ++i) out[i] += damping * v[i];
-}
-
-/* One trust-region step on the actor from the batch's advantages (adv_r already mixed for
-   TRPO-Lag); c the scaled violation (CPO, PCPO). g = grad of the reward surrogate, x = F^-1 g
-   by CG; CPO and PCPO also b and p = F^-1 b. The step: CPO's dual, PCPO's projection, or the
-   TRPO step sqrt(2 delta / q) x (CPO's case 4 with no constraint). Backtracking
-   theta_old + 0.8^j step accepted by saferl_rl_cpo_accept: CPO with its case; PCPO as case 1
-   (KL and cost only: the projected step need not raise the reward surrogate); TRPO-Lag as
-   case 4 with the cost test off (KL and reward only). Leaves the actor unchanged when there
-   is no step or no backtracking step is accepted. */
-static void saferl_rl__trust_region_update(saferl_rl_agent *a, double c, saferl_rl_epoch_stats *out) {
-    const size_t n = a->actor_count;
-    const double delta = a->desc.trust_region;
-    const saferl_rl_algorithm algorithm = a->desc.algorithm;
-    const int constrained = algorithm != SAFERL_RL_TRPO_LAG;
-    double q, r = 0.0, s = 0.0, bb = 0.0, frac = 1.0, reward_old, cost_old = 0.0, kl = 0.0;
-    saferl_rl_cpo_step st;
-    saferl_result res;
-    size_t i;
-    int j, accepted = 0, accept_case;
-    out->optim_case = -1;
-    out->step_fraction = 0.0;
-    saferl_rl__surrogate_grad(a, a->adv_r, a->tr_g);
-    saferl_rl_conjugate_gradient(saferl_rl__agent_fvp, a, a->tr_g, a->tr_x, n, a->desc.cg_iters, a->tr_work);
-    q = saferl_rl__dot(a->tr_g, a->tr_x, n);
-    if (constrained) {
-        saferl_rl__surrogate_grad(a, a->adv_c, a->tr_b);
-        saferl_rl_conjugate_gradient(saferl_rl__agent_fvp, a, a->tr_b, a->tr_p, n, a->desc.cg_iters, a->tr_work);
-        r = saferl_rl__dot(a->tr_g, a->tr_p, n);
-        s = saferl_rl__dot(a->tr_b, a->tr_p, n);
-        bb = saferl_rl__dot(a->tr_b, a->tr_b, n);
-    } else {
-        memset(a->tr_p, 0, sizeof(float) * n);
-    }
-    if (algorithm == SAFERL_RL_CPO) res = saferl_rl_cpo_dual(q, r, s, c, delta, bb, &st);
-    else if (algorithm == SAFERL_RL_PCPO) res = saferl_rl_pcpo_step(q, r, s, c, delta, &st);
-    else res = saferl_rl_cpo_dual(q, 0.0, 0.0, -1.0, delta, 0.0, &st); /* case 4: the TRPO step */
-    if (res != SAFERL_OK) return;
-    out->optim_case = st.optim_case;
-    out->kl = 0.0;
-    accept_case = algorithm == SAFERL_RL_PCPO ? 1 : st.optim_case;
-    for (i = 0; i < n; ++i) a->tr_step[i] = (float)(st.x_coef * a->tr_x[i] - st.p_coef * a->tr_p[i]);
-    if (!saferl_rl__all_finite(a->tr_step, (int)n)) return;
-    memcpy(a->tr_old, a->params, sizeof(float) * n);
-    reward_old = saferl_rl__surrogate(a, a->adv_r);
-    if (constrained) cost_old = saferl_rl__surrogate(a, a->adv_c);
-    for (j = 0; j < a->desc.line_search_steps; ++j) {
-        double reward_new, cost_new = 0.0;
-        for (i = 0; i < n; ++i) a->params[i] = a->tr_old[i] + (float)frac * a->tr_step[i];
-        kl = saferl_rl__batch_kl(a, a->old_dist, a->old_log_std);
-        reward_new = saferl_rl__surrogate(a, a->adv_r);
-        if (constrained) cost_new = saferl_rl__surrogate(a, a->adv_c);
-        if (saferl_rl_cpo_accept(accept_case, kl, delta, reward_new - reward_old, cost_new - cost_old,
-                                 constrained ? c : 0.0)) {
-            accepted = 1;
-            break;
-        }
-        frac *= 0.8;
-    }
-    if (!accepted) {
-        memcpy(a->params, a->tr_old, sizeof(float) * n);
-        frac = 0.0;
-        kl = 0.0;
-    }
-    out->step_fraction = frac;
-    out->kl = kl;
-    out->lagrange_multiplier = st.nu;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats) {
     saferl_rl_agent *a = agent;
+    const saferl_rl__algorithm_row *row;
     const saferl_rl_desc *d;
-    int N, episodes = 0, i, pass, passes = 0, window_n;
-    double steps_cost = 0.0, mean, var, lr_scale = 1.0, kl = 0.0, cost_estimate, mix, length;
-    float actor_loss = 0.0f, loss_r = 0.0f, loss_c = 0.0f;
-    saferl_rl_epoch_stats cpo_stats;
+    int episodes = 0;
+    double steps_cost = 0.0, lr_scale = 1.0;
+    saferl_rl__update u;
     saferl_result r;
-    SAFERL_ASSERT(agent != NULL && agent->params != NULL);
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
     d = &a->desc;
-    N = d->steps_per_epoch;
+    row = &saferl_rl__algorithms[d->algorithm];
     r = saferl_rl__rollout(a, &episodes, &steps_cost);
     if (r != SAFERL_OK) {
-        a->needs_reset = 1; /* drop the interrupted episodes; nothing learned from them */
+        a->environments.needs_reset = 1; /* drop the interrupted episodes; nothing learned from them */
         return r;
     }
-    /* commit the rollout's statistics */
-    a->epoch += 1;
-    a->total_steps += N;
-    a->total_cost += steps_cost;
-    saferl_rl__commit_normalizer(a);
-    for (i = 0; i < episodes; ++i) {
-        a->window_return[a->window_next] = a->pending_return[i];
-        a->window_cost[a->window_next] = a->pending_cost[i];
-        a->window_next = (a->window_next + 1) % d->episode_window;
-        if (a->window_count < d->episode_window) a->window_count += 1;
-    }
-    window_n = a->window_count;
-    cost_estimate = saferl_rl__window_mean(a->window_cost, window_n);
-    saferl_rl__update_lambda(a, cost_estimate);
-    /* advantages: reward standardised, cost centred, then mixed */
-    mean = var = 0.0;
-    for (i = 0; i < N; ++i) mean += a->adv_r[i];
-    mean /= N;
-    for (i = 0; i < N; ++i) var += (a->adv_r[i] - mean) * (a->adv_r[i] - mean);
-    var = N > 1 ? var / (N - 1) : 0.0; /* torch.std: unbiased */
-    for (i = 0; i < N; ++i) a->adv_r[i] = (float)((a->adv_r[i] - mean) / (sqrt(var) + 1e-8));
-    mean = 0.0;
-    for (i = 0; i < N; ++i) mean += a->adv_c[i];
-    mean /= N;
-    mix = saferl_rl__uses_lambda(d->algorithm) && d->algorithm != SAFERL_RL_CUP ? a->lagrange_multiplier : 0.0;
-    { /* FOCOPS mixes as its paper, A_R - nu A_C (OmniSafe also divides by 1 + nu) */
-        double norm = d->algorithm == SAFERL_RL_FOCOPS ? 1.0 : 1.0 + mix;
-        for (i = 0; i < N; ++i) a->adv_r[i] = (float)((a->adv_r[i] - mix * (a->adv_c[i] - mean)) / norm);
-    }
-    /* the mean episode length of the epoch (steps per environment when none finished) */
-    length = episodes > 0 ? (double)N / episodes : (double)a->steps_per_env;
-    cpo_stats.optim_case = -1;
-    cpo_stats.step_fraction = 0.0;
-    cpo_stats.lagrange_multiplier = 0.0;
-    cpo_stats.kl = 0.0;
-    if (d->algorithm == SAFERL_RL_CPO || d->algorithm == SAFERL_RL_PCPO) {
-        /* the constraint linearised per step: (J_C - d) / mean episode length (see ALGORITHMS) */
-        for (i = 0; i < N; ++i) a->adv_c[i] = (float)(a->adv_c[i] - mean);
-        if (cost_estimate == cost_estimate)
-            saferl_rl__trust_region_update(a, (cost_estimate - d->cost_limit) / length, &cpo_stats);
-        mix = cpo_stats.lagrange_multiplier;
-        kl = cpo_stats.kl;
-    } else if (d->algorithm == SAFERL_RL_TRPO_LAG) { /* the mixed advantage; lambda reported as mix */
-        saferl_rl__trust_region_update(a, 0.0, &cpo_stats);
-        kl = cpo_stats.kl;
-    }
+    saferl_rl__commit_rollout(a, episodes, steps_cost);
+    memset(&u, 0, sizeof u);
+    u.row = row;
+    u.cost_estimate = saferl_rl__window_mean(a->episodes.costs, a->episodes.count);
+    u.episode_length = episodes > 0 ? (double)d->steps_per_epoch / episodes : (double)a->environments.steps_each;
     if (d->total_epochs > 0) {
         lr_scale = 1.0 - (double)(a->epoch - 1) / d->total_epochs;
         if (lr_scale < 0.0) lr_scale = 0.0;
     }
-    for (pass = 0; pass < d->update_iters; ++pass) {
-        int start;
-        saferl_rl__shuffle(a);
-        for (start = 0; start < N; start += d->minibatch) {
-            int B = N - start < d->minibatch ? N - start : d->minibatch;
-            saferl_rl__gather(a, start, B, a->adv_r, d->algorithm == SAFERL_RL_FOCOPS ? a->old_dist : NULL);
-            a->adam_step += 1;
-            loss_r = saferl_rl__critic_step(a, 0, a->mb_ret_r, B, (float)(d->critic_lr * lr_scale));
-            loss_c = saferl_rl__critic_step(a, 1, a->mb_ret_c, B, (float)(d->critic_lr * lr_scale));
-            if (d->algorithm == SAFERL_RL_FOCOPS)
-                actor_loss = saferl_rl__projection_step(a, B, (float)(d->actor_lr * lr_scale), a->old_log_std, 0.0);
-            else if (!saferl_rl__second_order(d->algorithm))
-                actor_loss = saferl_rl__actor_step(a, B, (float)(d->actor_lr * lr_scale));
-        }
-        passes = pass + 1;
-        if (saferl_rl__second_order(d->algorithm)) continue; /* the critics alone: the actor moved once, above */
-        kl = saferl_rl__batch_kl(a, a->old_dist, a->old_log_std);
-        if (d->target_kl > 0.0 && kl > d->target_kl) break;
+    u.actor_lr = (float)(d->actor_lr * lr_scale);
+    u.critic_lr = (float)(d->critic_lr * lr_scale);
+    u.optim_case = -1;
+    if (row->multiplier != SAFERL_RL__NO_MULTIPLIER && u.cost_estimate == u.cost_estimate) {
+        double error = u.cost_estimate - d->cost_limits[0];
+        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, u.cost_estimate, error);
+        else saferl_rl__dual_ascent(a, error, row->bounded_multiplier);
     }
-    if (d->algorithm == SAFERL_RL_CUP) {
-        /* the projection's weight nu (1 - gamma_c lambda_c) (1 - gamma_c^L) / (1 - gamma_c): the
-           paper's (1 - gamma lambda) / (1 - gamma) with 1 / (1 - gamma) summed over the mean
-           episode's L steps (L when gamma_c = 1; see ALGORITHMS) */
-        double gc = d->cost_gamma, horizon = gc < 1.0 ? (1.0 - pow(gc, length)) / (1.0 - gc) : length;
-        mix = a->lagrange_multiplier;
-        for (i = 0; i < N; ++i) a->adv_c[i] = (float)(a->adv_c[i] - mean);
-        actor_loss = saferl_rl__cup_projection(a, mix * (1.0 - gc * d->cost_lambda) * horizon,
-                                               (float)(d->actor_lr * lr_scale), &passes, &kl);
-    }
+    u.multiplier = a->multiplier.value; /* 0 for the rows without one; CPO and PCPO report their nu */
+    saferl_rl__advantages(a, row->mixing, a->multiplier.value);
+    row->update_actor(a, &u);
+    if (row->update_critics) row->update_critics(a, &u);
     if (stats) {
         stats->epoch = a->epoch;
         stats->total_steps = a->total_steps;
-        stats->episode_return = saferl_rl__window_mean(a->window_return, window_n);
-        stats->episode_cost = cost_estimate;
-        stats->lagrange_multiplier = mix;
+        stats->episode_return = saferl_rl__window_mean(a->episodes.returns, a->episodes.count);
+        stats->episode_cost = u.cost_estimate;
+        stats->lagrange_multiplier = u.multiplier;
         stats->cost_rate = a->total_cost / (double)a->total_steps;
         stats->episodes = episodes;
-        stats->update_passes = passes;
-        stats->kl = kl;
-        stats->actor_loss = actor_loss;
-        stats->reward_critic_loss = loss_r;
-        stats->cost_critic_loss = loss_c;
-        stats->optim_case = cpo_stats.optim_case;
-        stats->step_fraction = cpo_stats.step_fraction;
+        stats->update_passes = u.passes;
+        stats->kl = u.kl;
+        stats->actor_loss = u.actor_loss;
+        stats->reward_critic_loss = u.reward_critic_loss;
+        stats->cost_critic_loss = u.cost_critic_loss;
+        stats->optim_case = u.optim_case;
+        stats->step_fraction = u.step_fraction;
     }
     return SAFERL_OK;
 }
@@ -4548,41 +5151,6 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_load(saferl_rl_dataset *dataset, c
 }
 
 #ifndef SAFERL_NO_STDIO
-/* Writes size bytes to path. */
-static saferl_result saferl_rl__write_file(const char *path, const void *data, size_t size) {
-    FILE *f = fopen(path, "wb");
-    saferl_result r = SAFERL_OK;
-    if (!f) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (fwrite(data, 1, size, f) != size) r = SAFERL_ERR_INVALID_ARGUMENT;
-    if (fclose(f) != 0) r = SAFERL_ERR_INVALID_ARGUMENT;
-    return r;
-}
-
-/* Reads a whole file into memory from the allocator; *size its length. */
-static saferl_result saferl_rl__read_file(const char *path, const saferl_allocator *allocator, unsigned char **data,
-                                          size_t *size) {
-    FILE *f = fopen(path, "rb");
-    long length;
-    if (!f) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    }
-    *data = (unsigned char *)saferl_rl__allocate(allocator, (size_t)length + 1);
-    if (!*data) {
-        fclose(f);
-        return SAFERL_ERR_OUT_OF_MEMORY;
-    }
-    if (fread(*data, 1, (size_t)length, f) != (size_t)length) {
-        fclose(f);
-        saferl_rl__release(allocator, *data);
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    }
-    fclose(f);
-    *size = (size_t)length;
-    return SAFERL_OK;
-}
-
 SAFERL_RL_API saferl_result saferl_rl_dataset_save_file(const saferl_rl_dataset *dataset, const char *path) {
     size_t size = saferl_rl_dataset_saved_size(dataset);
     unsigned char *buffer = (unsigned char *)saferl_rl__allocate(&dataset->allocator, size);

@@ -10,6 +10,8 @@
      the model's noise variance 0.0025; the constraint g(x) >= 0
      seed: one grid point with g >= 0.5 drawn uniformly (a draw without one is redrawn)
      SafeOpt, GP-only (fantasy) expanders, bounds intersected; 30 / 60 / 100 evaluations
+     beta rules: constant 1 and 2, the finite-set and Gaussian-tail schedules (bounds
+     intersected, safe set growing), the per-step risk schedule (fresh bounds and safe set)
      regret: max of f over the grid-connected region of g >= 0 around the seed, minus f at
      saferl_gp_safeopt_best after the last evaluation; a violation: an evaluation with g < 0
    The draws: L z with L the Cholesky factor of the grid's kernel matrix plus the least jitter
@@ -19,8 +21,8 @@
    any run: f and g drawn by 1000 random Fourier features (Rahimi and Recht 2007: the RBF
    prior to within about 1/sqrt(1000) in covariance), lengthscale 0.3 (4-D) and 0.5 (8-D),
    the same noise and constraint; 100 evaluations; 1000 samples a step, lattice 1024; SafeOpt
-   with GP expanders; the safe default beta (Gaussian tail over the lattice) and the constant
-   2 for contrast. In 4-D the seed is a point of the 7^4 grid with g >= 0.5 and the grid
+   with GP expanders; the safe default beta (Gaussian tail over the lattice), the per-step
+   risk schedule and the constant 2 for contrast. In 4-D the seed is a point of the 7^4 grid with g >= 0.5 and the grid
    version runs on the same function from the same seed (its beta over 2401 points); the
    "gap to the grid" is f at the grid version's recommendation minus f at the swarm's. In
    8-D the seed is a uniform point with g >= 0.5, no grid. */
@@ -35,6 +37,7 @@
 #include "bench_timing.h"
 
 #define NOISE_SD 0.05
+#define RULES 5
 
 typedef struct problem {
     int dim, side, steps;
@@ -48,6 +51,7 @@ typedef struct rule {
     const char *name;
     saferl_gp_beta_rule beta_rule;
     double beta;
+    int fresh; /* bounds and safe set recomputed each step (the per-step risk rule needs it) */
 } rule;
 
 static saferl_gp make_gp(const problem *p) {
@@ -159,6 +163,7 @@ static outcome run(const problem *p, const rule *r, const double *f, const doubl
     d.expander_test = SAFERL_GP_EXPAND_GP;
     d.beta_rule = r->beta_rule;
     d.beta = r->beta;
+    d.no_intersection = d.recompute_safe_set = r->fresh;
     if (saferl_gp_safeopt_create(&opt, &d) < 0) {
         fprintf(stderr, "gp_safety: safeopt setup failed\n");
         exit(1);
@@ -271,9 +276,10 @@ static outcome run_swarm(int dim, double lengthscale, const rule *r, const fouri
 }
 
 static void swarm_rows(int draws) {
-    static const rule rules[2] = {
-        {"Gaussian tail over the lattice (default)", SAFERL_GP_BETA_GAUSSIAN_TAIL, 0.0},
-        {"constant 2", SAFERL_GP_BETA_CONSTANT, 2.0},
+    static const rule rules[3] = {
+        {"Gaussian tail over the lattice (default)", SAFERL_GP_BETA_GAUSSIAN_TAIL, 0.0, 1},
+        {"constant 2", SAFERL_GP_BETA_CONSTANT, 2.0, 1},
+        {"per-step risk, delta 0.05", SAFERL_GP_BETA_PER_STEP_RISK, 0.0, 1},
     };
     static fourier_function f, g;
     static double fz[2401], gz[2401];
@@ -289,8 +295,8 @@ static void swarm_rows(int draws) {
     for (a = 0; a < 2; ++a) {
         const int dim = dims[a];
         const double lengthscale = dim == 4 ? 0.3 : 0.5;
-        int violated_runs[2] = {0, 0}, violations[2] = {0, 0};
-        double best_sum[2] = {0.0, 0.0}, seed_sum = 0.0, gap_sum = 0.0, seconds[2] = {0.0, 0.0};
+        int violated_runs[3] = {0, 0, 0}, violations[3] = {0, 0, 0};
+        double best_sum[3] = {0.0, 0.0, 0.0}, seed_sum = 0.0, gap_sum = 0.0, seconds[3] = {0.0, 0.0, 0.0};
         int gap_runs = 0;
         for (s = 0; s < draws; ++s) {
             saferl_rng rng;
@@ -320,7 +326,7 @@ static void swarm_rows(int draws) {
                 if (found) break;
             }
             seed_sum += fourier_value(&f, seed);
-            for (i = 0; i < 2; ++i) {
+            for (i = 0; i < 3; ++i) {
                 saferl_rng noise;
                 outcome o;
                 saferl_rng_seed(&noise, (uint32_t)(7919 * (s + 1)));
@@ -341,7 +347,7 @@ static void swarm_rows(int draws) {
                 }
             }
         }
-        for (i = 0; i < 2; ++i) {
+        for (i = 0; i < 3; ++i) {
             char gap[32] = "-";
             if (dim == 4 && i == 0) snprintf(gap, sizeof gap, "%.3f", gap_sum / gap_runs);
             printf("%-4d %-42s %4d/%-5d %-10d %-9.3f %-9.3f %-10s %-8.2f\n", dim, rules[i].name, violated_runs[i], draws,
@@ -353,11 +359,12 @@ static void swarm_rows(int draws) {
 }
 
 int main(int argc, char **argv) {
-    static const rule rules[4] = {
-        {"constant 1", SAFERL_GP_BETA_CONSTANT, 1.0},
-        {"constant 2 (0.3's default)", SAFERL_GP_BETA_CONSTANT, 2.0},
-        {"finite set, delta 0.05", SAFERL_GP_BETA_FINITE_SET, 0.0},
-        {"Gaussian tail, delta 0.05 (0.4's default)", SAFERL_GP_BETA_GAUSSIAN_TAIL, 0.0},
+    static const rule rules[RULES] = {
+        {"constant 1", SAFERL_GP_BETA_CONSTANT, 1.0, 0},
+        {"constant 2 (0.3's default)", SAFERL_GP_BETA_CONSTANT, 2.0, 0},
+        {"finite set, delta 0.05", SAFERL_GP_BETA_FINITE_SET, 0.0, 0},
+        {"Gaussian tail, delta 0.05 (0.4's default)", SAFERL_GP_BETA_GAUSSIAN_TAIL, 0.0, 0},
+        {"per-step risk, delta 0.05, fresh sets", SAFERL_GP_BETA_PER_STEP_RISK, 0.0, 1},
     };
     static const struct { int dim, side, steps; double lengthscale; } shapes[3] = {
         {1, 101, 30, 0.1}, {2, 31, 60, 0.15}, {4, 7, 100, 0.3}};
@@ -375,10 +382,10 @@ int main(int argc, char **argv) {
            "per run");
     for (k = swarm_only ? 3 : 0; k < 3; ++k) {
         problem p;
-        double *f, *g, *normal, regret[4][64], seconds[4];
+        double *f, *g, *normal, regret[RULES][64], seconds[RULES];
         uint32_t *seeds, *queue;
         unsigned char *seen;
-        int violated_runs[4] = {0, 0, 0, 0}, violations[4] = {0, 0, 0, 0};
+        int violated_runs[RULES] = {0}, violations[RULES] = {0};
         setup(&p, shapes[k].dim, shapes[k].side, shapes[k].steps, shapes[k].lengthscale);
         f = (double *)malloc((size_t)draws * p.m * sizeof(double));
         g = (double *)malloc((size_t)draws * p.m * sizeof(double));
@@ -402,7 +409,7 @@ int main(int argc, char **argv) {
         for (s = 0; s < draws && s < 64; ++s) {
             const double *fs = f + (size_t)s * p.m, *gs = g + (size_t)s * p.m;
             double best = reachable_best(&p, fs, gs, seeds[s], queue, seen);
-            for (i = 0; i < 4; ++i) {
+            for (i = 0; i < RULES; ++i) {
                 saferl_rng noise;
                 outcome o;
                 saferl_rng_seed(&noise, (uint32_t)(7919 * (s + 1)));
@@ -413,7 +420,7 @@ int main(int argc, char **argv) {
                 seconds[i] += o.seconds;
             }
         }
-        for (i = 0; i < 4; ++i) {
+        for (i = 0; i < RULES; ++i) {
             double mean = 0.0;
             int n = draws < 64 ? draws : 64;
             for (s = 0; s < n; ++s) mean += regret[i][s] / n;

@@ -5,7 +5,9 @@
    bench_rl envs            environment steps per second of every built-in (uniformly random
                             actions, reset at the end of an episode; median of 5 runs)
    bench_rl nets            per call, median of 5 runs: policy forward (normalise, actor MLP,
-                            Gaussian sample; batch 1 through saferl_rl_policy_act) and forward
+                            Gaussian sample; batch 1 through saferl_rl_policy_act on the policy
+                            saved and loaded, which packs its weights, as a game acts; the
+                            _in_memory row acts with the policy as built) and forward
                             + backward of the actor (PPO clip loss on the Gaussian
                             log-likelihood) and the two critics (MSE), batches 1, 64, 1024;
                             PointGoal's shapes: 35 inputs, 64-64 tanh, 2 Gaussian actions
@@ -96,8 +98,9 @@ typedef struct nets {
     float *actor_params, *actor_grads, *log_std, *dlog_std, *critic_params[2], *critic_grads[2];
     float *obs, *obs_mean, *obs_std, *norm, *acts_actor, *acts_critic[2], *scratch;
     float *actions, *logp, *logp_old, *adv, *dlogp, *dhead, *targets[2], *dvalue;
-    saferl_rl_policy policy;
+    saferl_rl_policy policy, loaded; /* built in memory; saved and loaded (a game's path) */
     saferl_rl_policy_context context;
+    int act_in_memory;                /* batch 1 through `policy` instead of `loaded` */
 } nets;
 
 static float *fresh(size_t n) {
@@ -163,6 +166,18 @@ static void nets_init(nets *n) {
     n->policy.obs_std = n->obs_std;
     saferl_rl_policy_context_init(&n->context, fresh(saferl_rl_policy_context_memory_size(&n->policy) / sizeof(float)),
                                   saferl_rl_policy_context_memory_size(&n->policy));
+    { /* the same policy through its file format: loading packs the weights for batch 1 */
+        size_t size = saferl_rl_policy_saved_size(&n->policy), need = 0;
+        unsigned char *buffer = (unsigned char *)fresh(size / sizeof(float) + 1);
+        saferl_rl_policy_save(&n->policy, buffer, size, NULL);
+        saferl_rl_policy_load_size(buffer, size, &need);
+        if (saferl_rl_policy_load(&n->loaded, buffer, size, fresh(need / sizeof(float) + 1), need) != SAFERL_OK) {
+            fprintf(stderr, "bench_rl: cannot load the policy\n");
+            exit(1);
+        }
+        free(buffer);
+    }
+    n->act_in_memory = 0;
 }
 
 static void normalize(nets *n, int B) {
@@ -179,7 +194,7 @@ static void policy_forward(nets *n, int B, saferl_rng *rng) {
     const float *mean;
     int i, j;
     if (B == 1) {
-        saferl_rl_policy_act(&n->policy, &n->context, n->obs, n->actions, rng);
+        saferl_rl_policy_act(n->act_in_memory ? &n->policy : &n->loaded, &n->context, n->obs, n->actions, rng);
         return;
     }
     normalize(n, B);
@@ -225,17 +240,20 @@ static void bench_nets(void) {
     nets_init(&n);
     saferl_rng_seed(&rng, 3);
     normalize(&n, MAX_BATCH);
-    for (what = 0; what < 2; ++what)
-        for (bi = 0; bi < 3; ++bi) {
+    /* what 0: policy forward (batch 1: a loaded policy, as a game acts); 1: forward + backward;
+       2: batch 1 through the policy built in memory (no packed weights) */
+    for (what = 0; what < 3; ++what)
+        for (bi = 0; bi < (what == 2 ? 1 : 3); ++bi) {
             int B = batches[bi];
             double per_call[REPEATS];
             long calls = 1;
+            n.act_in_memory = what == 2;
             /* calibrate: enough calls for ~0.1 s a repeat */
             for (;;) {
                 double t0 = now();
                 long c;
                 for (c = 0; c < calls; ++c) {
-                    if (what == 0) policy_forward(&n, B, &rng);
+                    if (what != 1) policy_forward(&n, B, &rng);
                     else train_step(&n, B);
                 }
                 if (now() - t0 > 0.05) break;
@@ -246,12 +264,13 @@ static void bench_nets(void) {
                 double t0 = now();
                 long c;
                 for (c = 0; c < calls; ++c) {
-                    if (what == 0) policy_forward(&n, B, &rng);
+                    if (what != 1) policy_forward(&n, B, &rng);
                     else train_step(&n, B);
                 }
                 per_call[rep] = (now() - t0) / (double)calls;
             }
-            printf("%s_b%d %.4g\n", what == 0 ? "policy_forward" : "fwd_bwd_actor_2critics", B, median(per_call, REPEATS));
+            printf("%s_b%d %.4g\n", what == 0 ? "policy_forward" : (what == 1 ? "fwd_bwd_actor_2critics" : "policy_forward_in_memory"),
+                   B, median(per_call, REPEATS));
         }
 }
 
@@ -317,7 +336,7 @@ static void bench_cpo(const char *batch_dir) {
         saferl_rl_env env;
         saferl_rl_desc desc;
         saferl_rl_agent a;
-        saferl_rl_epoch_stats st;
+        saferl_rl__update st; /* the private update record the routine fills */
         saferl_rng rng;
         double times[REPEATS], cpu[REPEATS], mean;
         float *theta_old;
@@ -325,29 +344,31 @@ static void bench_cpo(const char *batch_dir) {
         size_t n;
         memset(&desc, 0, sizeof desc);
         desc.algorithm = SAFERL_RL_CPO;
+        desc.cost_count = 1;
+        desc.cost_limits[0] = 25.0; /* the limit this row always ran with */
         desc.steps_per_epoch = N;
         desc.seed = 5;
         saferl_rl_env_builtin(&env, &state, shape == 0 ? SAFERL_RL_ENV_POINTGOAL : SAFERL_RL_ENV_CARTPOLE);
         if (saferl_rl_agent_create(&a, &desc, &env, 1) != SAFERL_OK) exit(1);
         O = a.actor.observation_dim;
-        H = a.head_width;
-        Ad = a.stored_action_dim;
-        n = a.actor_count;
+        H = a.networks.head_width;
+        Ad = a.networks.stored_action_dim;
+        n = a.networks.actor_count;
         saferl_rng_seed(&rng, 11);
         /* a trained-looking actor: every layer at gain 1 (the agent starts the head at 0.01) */
-        saferl_rl_mlp_init_params(&a.actor.net, a.params, &rng, 1.0f);
+        saferl_rl_mlp_init_params(&a.actor.net, a.networks.params, &rng, 1.0f);
         if (shape == 0)
-            for (j = 0; j < H; ++j) a.params[saferl_rl_mlp_param_count(&a.actor.net) + j] = -0.5f;
-        for (i = 0; i < N * O; ++i) a.obs[i] = (float)saferl_rng_normal(&rng);
-        for (start = 0; start < N; start += a.batch_max) {
-            int B = N - start < a.batch_max ? N - start : a.batch_max, b;
-            const float *head = saferl_rl_mlp_forward(&a.actor.net, a.params, a.obs + (size_t)start * O, a.acts_actor, B);
-            memcpy(a.old_dist + (size_t)start * H, head, sizeof(float) * (size_t)B * H);
+            for (j = 0; j < H; ++j) a.networks.params[saferl_rl_mlp_param_count(&a.actor.net) + j] = -0.5f;
+        for (i = 0; i < N * O; ++i) a.rollout.observations[i] = (float)saferl_rng_normal(&rng);
+        for (start = 0; start < N; start += a.networks.batch_max) {
+            int B = N - start < a.networks.batch_max ? N - start : a.networks.batch_max, b;
+            const float *head = saferl_rl_mlp_forward(&a.actor.net, a.networks.params, a.rollout.observations + (size_t)start * O, a.work.acts_actor, B);
+            memcpy(a.rollout.old_heads + (size_t)start * H, head, sizeof(float) * (size_t)B * H);
             for (b = 0; b < B; ++b) {
                 const float *z = head + (size_t)b * H;
-                float *act = a.actions + (size_t)(start + b) * Ad;
+                float *act = a.rollout.actions + (size_t)(start + b) * Ad;
                 if (shape == 0) {
-                    const float *log_std = a.params + saferl_rl_mlp_param_count(&a.actor.net);
+                    const float *log_std = a.networks.params + saferl_rl_mlp_param_count(&a.actor.net);
                     for (j = 0; j < H; ++j) act[j] = z[j] + expf(log_std[j]) * (float)saferl_rng_normal(&rng);
                 } else { /* a draw from the softmax */
                     double u = saferl_rng_uniform(&rng), total = 0.0, cum = 0.0;
@@ -363,19 +384,19 @@ static void bench_cpo(const char *batch_dir) {
                 }
             }
             if (shape == 0)
-                saferl_rl_gaussian_logprob_forward(a.logp_old + start, head,
-                                                   a.params + saferl_rl_mlp_param_count(&a.actor.net),
-                                                   a.actions + (size_t)start * Ad, B, H);
+                saferl_rl_gaussian_logprob_forward(a.rollout.logp_old + start, head,
+                                                   a.networks.params + saferl_rl_mlp_param_count(&a.actor.net),
+                                                   a.rollout.actions + (size_t)start * Ad, B, H);
             else
-                saferl_rl_categorical_logprob_forward(a.logp_old + start, head, a.actions + (size_t)start * Ad, B, H);
+                saferl_rl_categorical_logprob_forward(a.rollout.logp_old + start, head, a.rollout.actions + (size_t)start * Ad, B, H);
         }
-        if (shape == 0) memcpy(a.old_log_std, a.params + saferl_rl_mlp_param_count(&a.actor.net), sizeof(float) * H);
-        for (mean = 0.0, i = 0; i < N; ++i) mean += (a.adv_r[i] = (float)saferl_rng_normal(&rng));
-        for (i = 0; i < N; ++i) a.adv_r[i] -= (float)(mean / N); /* unit variance by construction */
-        for (mean = 0.0, i = 0; i < N; ++i) mean += (a.adv_c[i] = (float)saferl_rng_normal(&rng));
-        for (i = 0; i < N; ++i) a.adv_c[i] -= (float)(mean / N);
+        if (shape == 0) memcpy(a.rollout.old_log_std, a.networks.params + saferl_rl_mlp_param_count(&a.actor.net), sizeof(float) * H);
+        for (mean = 0.0, i = 0; i < N; ++i) mean += (a.rollout.reward_advantages[i] = (float)saferl_rng_normal(&rng));
+        for (i = 0; i < N; ++i) a.rollout.reward_advantages[i] -= (float)(mean / N); /* unit variance by construction */
+        for (mean = 0.0, i = 0; i < N; ++i) mean += (a.rollout.cost_advantages[i] = (float)saferl_rng_normal(&rng));
+        for (i = 0; i < N; ++i) a.rollout.cost_advantages[i] -= (float)(mean / N);
         theta_old = fresh(n);
-        memcpy(theta_old, a.params, sizeof(float) * n);
+        memcpy(theta_old, a.networks.params, sizeof(float) * n);
         if (batch_dir) {
             char path[1024];
             FILE *f;
@@ -386,28 +407,29 @@ static void bench_cpo(const char *batch_dir) {
             f = fopen(path, "wb");
             if (!f || fwrite(header, sizeof header, 1, f) != 1 || fwrite(&c, sizeof c, 1, f) != 1 ||
                 fwrite(theta_old, sizeof(float), n, f) != n ||
-                fwrite(a.obs, sizeof(float), (size_t)N * O, f) != (size_t)N * O ||
-                fwrite(a.actions, sizeof(float), (size_t)N * Ad, f) != (size_t)N * Ad ||
-                fwrite(a.logp_old, sizeof(float), (size_t)N, f) != (size_t)N ||
-                fwrite(a.adv_r, sizeof(float), (size_t)N, f) != (size_t)N ||
-                fwrite(a.adv_c, sizeof(float), (size_t)N, f) != (size_t)N || fclose(f) != 0) {
+                fwrite(a.rollout.observations, sizeof(float), (size_t)N * O, f) != (size_t)N * O ||
+                fwrite(a.rollout.actions, sizeof(float), (size_t)N * Ad, f) != (size_t)N * Ad ||
+                fwrite(a.rollout.logp_old, sizeof(float), (size_t)N, f) != (size_t)N ||
+                fwrite(a.rollout.reward_advantages, sizeof(float), (size_t)N, f) != (size_t)N ||
+                fwrite(a.rollout.cost_advantages, sizeof(float), (size_t)N, f) != (size_t)N || fclose(f) != 0) {
                 fprintf(stderr, "bench_rl: cannot write %s\n", path);
                 exit(1);
             }
         }
         for (rep = 0; rep < REPEATS; ++rep) {
             double t0, c0;
-            memcpy(a.params, theta_old, sizeof(float) * n);
+            memcpy(a.networks.params, theta_old, sizeof(float) * n);
             t0 = now();
             c0 = cpu_now();
-            saferl_rl__trust_region_update(&a, CPO_C, &st); /* the agent's routine (private) */
+            memset(&st, 0, sizeof st);
+            saferl_rl__trust_region_update(&a, &saferl_rl__cpo_rule, CPO_C, &st); /* the agent's routine (private) */
             cpu[rep] = cpu_now() - c0;
             times[rep] = now() - t0;
         }
         printf("cpo_update_%s %.4g\n", name, median(times, REPEATS));
         printf("cpo_update_cpu_%s %.4g\n", name, median(cpu, REPEATS));
         printf("cpo_info_%s case=%d fraction=%.4g kl=%.4g nu=%.4g params=%zu\n", name, st.optim_case, st.step_fraction,
-               st.kl, st.lagrange_multiplier, n);
+               st.kl, st.multiplier, n);
         free(theta_old);
         saferl_rl_agent_destroy(&a);
     }

@@ -11,9 +11,12 @@ BUILD=build
 LOGS=$BUILD/logs
 mkdir -p "$LOGS"
 # Fuzzing in make test is reproducible: a fixed seed and a fixed number of runs (the time is
-# only a cap). FUZZ_SEED=0 lets libFuzzer pick a seed; long randomised runs go in make bench.
+# only a cap). FUZZ_SEED=0 lets libFuzzer pick a seed; `make fuzz FUZZ_SECONDS=N` runs every
+# target randomised (FUZZ_RUNS=-1) for N seconds.
 FUZZ_SEED=${FUZZ_SEED:-1}
 FUZZ_RUNS=${FUZZ_RUNS:-40000}
+# the CRC-repaired builds reach the expensive checks on nearly every input: fewer runs
+FUZZ_CRC_RUNS=${FUZZ_CRC_RUNS:-$([ "$FUZZ_RUNS" = -1 ] && echo -1 || echo 8000)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 
 passed=0
@@ -233,22 +236,29 @@ run_cli() {
     suite_end cli
 }
 
-fuzz_one() { # name
-    local corpus=$BUILD/fuzz_corpus/$1
-    mkdir -p "$corpus"
+fuzz_one() { # name [extra corpus]
+    local corpus=$BUILD/fuzz_corpus/$1 runs=$FUZZ_RUNS
+    case "$1" in *_crc) runs=$FUZZ_CRC_RUNS ;; esac
+    mkdir -p "$corpus" "tests/fuzz/corpus/$1"
     mkdir -p "$BUILD/fuzz_artifacts"
-    make -s "$BUILD/fuzz_$1" && "$BUILD/fuzz_$1" -seed="$FUZZ_SEED" -runs="$FUZZ_RUNS" \
+    make -s "$BUILD/fuzz_$1" && "$BUILD/fuzz_$1" -seed="$FUZZ_SEED" -runs="$runs" \
         -max_total_time="$FUZZ_SECONDS" -timeout=5 -print_final_stats=1 \
         -artifact_prefix="$BUILD/fuzz_artifacts/$1-" \
-        "$corpus" "tests/fuzz/corpus/$1"
+        "$corpus" "tests/fuzz/corpus/$1" ${2:+"$2"}
 }
 
+# Targets for checksummed formats (they include fuzz_crc_repair.h) run twice: as they are,
+# and built with the CRC repaired, on their own corpus plus the plain one.
 run_fuzz() {
     suite "fuzz ($FUZZ_RUNS runs each, seed $FUZZ_SEED)"
-    local f
+    local f name
     for f in tests/fuzz/fuzz_*.c; do
-        f=$(basename "$f" .c)
-        item "fuzz ${f#fuzz_}" fuzz_one "${f#fuzz_}"
+        name=$(basename "$f" .c)
+        name=${name#fuzz_}
+        item "fuzz $name" fuzz_one "$name"
+        if grep -q fuzz_crc_repair.h "$f"; then
+            item "fuzz $name, CRC repaired" fuzz_one "${name}_crc" "tests/fuzz/corpus/$name"
+        fi
     done
     suite_end fuzz
 }

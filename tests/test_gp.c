@@ -695,6 +695,35 @@ TEST(default_beta_is_the_gaussian_tail_schedule) {
         CHECK(saferl_gp_safeopt_beta(&opt) == 2.0);
         saferl_gp_safeopt_destroy(&opt);
     }
+    {
+        /* the per-step risk schedule (no |Z|), scipy's norm.isf(6 delta / (pi^2 t^2 k)); it
+           needs fresh bounds and safe sets, and says so */
+        static const struct { uint32_t t, k; double scipy; } risk[3] = {
+            {1, 1, 1.8750000970042433}, {60, 1, 4.302517091988706}, {10, 2, 3.6118984938522245}};
+        saferl_gp_safeopt_desc d;
+        saferl_gp_safeopt opt;
+        memset(&d, 0, sizeof d);
+        d.candidates = z;
+        d.candidate_count = 500;
+        d.objective = &gp;
+        d.constraints = c;
+        d.seed_set = seed;
+        d.beta_rule = SAFERL_GP_BETA_PER_STEP_RISK;
+        for (i = 0; i < 3; ++i) {
+            d.constraint_count = risk[i].k;
+            d.no_intersection = 0;
+            d.recompute_safe_set = 1;
+            CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+            d.no_intersection = 1;
+            d.recompute_safe_set = 0;
+            CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+            d.recompute_safe_set = 1;
+            CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+            opt.evaluations = risk[i].t - 1;
+            CHECK_NEAR(saferl_gp_safeopt_beta(&opt), risk[i].scipy, 1e-13);
+            saferl_gp_safeopt_destroy(&opt);
+        }
+    }
     saferl_gp_destroy(&gp);
     free(seed);
 }
@@ -1084,11 +1113,12 @@ typedef struct safe_run_stats {
 
 /* SafeOpt's own setting: f is objective and constraint, f(x) >= h. Seeds: a point with
    f >= h + 1.2. Regret against the best point of the region connected to the seed where
-   f >= h + 0.5. beta is the theory's finite-set schedule (delta = 0.05), about 4 to 5.5 here:
-   with a smaller seed margin the seed's neighbours can never be certified, and SafeOpt
-   rightly stays put. */
-static void run_safe_1d(saferl_gp_safe_rule rule, saferl_gp_expander_test test, int seeds, int steps,
-                        safe_run_stats *stats) {
+   f >= h + 0.5. beta is a schedule with the theory's guarantee (delta = 0.05): the default
+   (Gaussian tail, 3.37 to 5.19 here) or Srinivas' finite-set one (3.97 to 5.67): with a
+   smaller seed margin the seed's neighbours can never be certified, and SafeOpt rightly
+   stays put. */
+static void run_safe_1d(saferl_gp_safe_rule rule, saferl_gp_expander_test test, saferl_gp_beta_rule beta_rule, int seeds,
+                        int steps, safe_run_stats *stats) {
     enum { M = 81 };
     static double z[M], f[2 * M], work[M * M];
     double ls = 1.0, noise = 0.0025, h = -0.8;
@@ -1133,7 +1163,7 @@ static void run_safe_1d(saferl_gp_safe_rule rule, saferl_gp_expander_test test, 
         d.rule = rule;
         d.expander_test = test;
         d.lipschitz = 3.0;
-        d.beta_rule = SAFERL_GP_BETA_FINITE_SET; /* the theory's beta: a constant 3 did violate */
+        d.beta_rule = beta_rule; /* a schedule with the theory's guarantee: a constant 3 did violate */
         d.delta = 0.05;
         d.stage_tolerance = 0.3;
         CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
@@ -1162,8 +1192,8 @@ static void run_safe_1d(saferl_gp_safe_rule rule, saferl_gp_expander_test test, 
 
 TEST(safeopt_never_violates_and_finds_the_safe_optimum) {
     safe_run_stats st;
-    run_safe_1d(SAFERL_GP_SAFEOPT, SAFERL_GP_EXPAND_GP, 100, 60, &st);
-    printf("        SafeOpt (GP expanders): %d runs, %d evaluations, %d violations, %d within 0.1 of the best "
+    run_safe_1d(SAFERL_GP_SAFEOPT, SAFERL_GP_EXPAND_GP, SAFERL_GP_BETA_GAUSSIAN_TAIL, 100, 60, &st); /* the default */
+    printf("        SafeOpt (GP expanders, the default beta): %d runs, %d evaluations, %d violations, %d within 0.1 of the best "
            "reachable (worst regret %.3f)\n", st.runs, st.evaluations, st.violations, st.within_tolerance, st.worst_regret);
     CHECK(st.runs >= 60);
     CHECK(st.violations == 0);
@@ -1172,19 +1202,19 @@ TEST(safeopt_never_violates_and_finds_the_safe_optimum) {
 
 TEST(stageopt_safe_ucb_and_lipschitz_never_violate) {
     safe_run_stats st;
-    run_safe_1d(SAFERL_GP_STAGEOPT, SAFERL_GP_EXPAND_GP, 50, 40, &st);
+    run_safe_1d(SAFERL_GP_STAGEOPT, SAFERL_GP_EXPAND_GP, SAFERL_GP_BETA_FINITE_SET, 50, 40, &st);
     printf("        StageOpt (GP expanders): %d runs, %d violations, %d within 0.1\n", st.runs, st.violations,
            st.within_tolerance);
     CHECK(st.runs >= 30 && st.violations == 0);
     CHECK(st.within_tolerance * 10 >= st.runs * 8);
-    run_safe_1d(SAFERL_GP_STAGEOPT, SAFERL_GP_EXPAND_ALL_SAFE, 50, 40, &st);
+    run_safe_1d(SAFERL_GP_STAGEOPT, SAFERL_GP_EXPAND_ALL_SAFE, SAFERL_GP_BETA_FINITE_SET, 50, 40, &st);
     printf("        StageOpt (L = 0 reading): %d runs, %d violations, %d within 0.1\n", st.runs, st.violations,
            st.within_tolerance);
     CHECK(st.runs >= 30 && st.violations == 0);
-    run_safe_1d(SAFERL_GP_SAFE_UCB, SAFERL_GP_EXPAND_GP, 50, 40, &st);
+    run_safe_1d(SAFERL_GP_SAFE_UCB, SAFERL_GP_EXPAND_GP, SAFERL_GP_BETA_FINITE_SET, 50, 40, &st);
     printf("        safe UCB: %d runs, %d violations, %d within 0.1\n", st.runs, st.violations, st.within_tolerance);
     CHECK(st.runs >= 30 && st.violations == 0);
-    run_safe_1d(SAFERL_GP_SAFEOPT, SAFERL_GP_EXPAND_LIPSCHITZ, 30, 30, &st);
+    run_safe_1d(SAFERL_GP_SAFEOPT, SAFERL_GP_EXPAND_LIPSCHITZ, SAFERL_GP_BETA_FINITE_SET, 30, 30, &st);
     printf("        SafeOpt (Lipschitz 3): %d runs, %d violations, %d within 0.1\n", st.runs, st.violations,
            st.within_tolerance);
     CHECK(st.runs >= 18 && st.violations == 0);
@@ -1209,6 +1239,35 @@ static int pls_evaluate(const double *z, double *reward, double *cost, void *use
     *reward = true_reward(z) + 1.0 * saferl_rng_normal(&w->rng);
     *cost = true_cost(z) + 0.3 * saferl_rng_normal(&w->rng);
     return 0;
+}
+
+static int constant_world(const double *target, double *reward_return, double *cost_return, void *user_data) {
+    (void)user_data;
+    *reward_return = target[0];
+    *cost_return = 0.5 * target[0];
+    return 0;
+}
+
+/* The PLS desc's zero GP parameters mean the defaults (signal variance 1): sizing once took the
+   raw zero for a scale and refused the desc (make demo failed). */
+TEST(pls_with_default_gp_parameters_runs) {
+    double targets[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    unsigned char seed[10] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    saferl_gp_pls_desc d;
+    saferl_gp_pls pls;
+    uint32_t count = 0;
+    memset(&d, 0, sizeof d);
+    d.targets = targets;
+    d.target_count = 10;
+    d.dim = 1;
+    d.seed_set = seed;
+    d.cost_limit = 2.0;
+    d.iterations = 5;
+    d.evaluate = constant_world;
+    CHECK(saferl_gp_pls_memory_size(&d) > 0);
+    CHECK(saferl_gp_pls_create(&pls, &d) == SAFERL_OK);
+    CHECK(saferl_gp_pls_run(&pls, NULL, 0, &count) == SAFERL_OK && count == 5);
+    saferl_gp_pls_destroy(&pls);
 }
 
 TEST(pls_online_stage_stays_within_the_budget) {
@@ -1540,6 +1599,38 @@ TEST(hot_loops_do_not_allocate) {
     CHECK(saferl_test_allocations == before);
 #endif
     saferl_gp_safeopt_destroy(&opt);
+    {
+        /* the continuous-domain step: memory from create, none per step */
+        saferl_gp cont = make_gp(1, 20, SAFERL_GP_RBF, 0, &ls, 1.0, 0.01);
+        const double lower = 0.0, upper = 10.0, start = 1.0; /* sin(1) >= -0.5: safe */
+        saferl_gp_swarm_desc sd;
+        saferl_gp_swarm swarm;
+        memset(&sd, 0, sizeof sd);
+        sd.objective = &cont;
+        sd.constraints = &c;
+        sd.constraint_count = 1;
+        c.gp = &cont;
+        sd.lower = &lower;
+        sd.upper = &upper;
+        sd.seeds = &start;
+        sd.seed_count = 1;
+        sd.samples = 64;
+        CHECK(saferl_gp_swarm_create(&swarm, &sd) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+        before = saferl_test_allocations;
+#endif
+        for (i = 0; i < 10; ++i) {
+            double x, v;
+            CHECK(saferl_gp_swarm_next(&swarm, &x, NULL) == SAFERL_OK);
+            v = sin(x);
+            CHECK(saferl_gp_swarm_observe(&swarm, v, &v) == SAFERL_OK);
+        }
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+        CHECK(saferl_test_allocations == before);
+#endif
+        saferl_gp_swarm_destroy(&swarm);
+        saferl_gp_destroy(&cont);
+    }
     saferl_gp_destroy(&gp);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_releases == saferl_test_allocations);
@@ -1597,6 +1688,7 @@ int main(void) {
     RUN(safeopt_never_violates_and_finds_the_safe_optimum);
     RUN(stageopt_safe_ucb_and_lipschitz_never_violate);
     RUN(pls_online_stage_stays_within_the_budget);
+    RUN(pls_with_default_gp_parameters_runs);
     RUN(dispatch_solve_is_bit_identical);
     RUN(dispatch_kernel_rows_are_bit_identical);
     RUN(dispatch_dense_loops_are_bit_identical);

@@ -126,7 +126,7 @@ static void conv_check(int B, int C, int H, int W, int OC, int k, int stride, in
     int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
     size_t nin = (size_t)B * C * H * W, nw = (size_t)OC * C * k * k, nout = (size_t)B * OC * Ho * Wo, i;
     float x[2 * 3 * 7 * 7], w[4 * 3 * 9], bias[4], out[2 * 4 * 7 * 7], r[2 * 4 * 7 * 7];
-    float dx[2 * 3 * 7 * 7], dw[4 * 3 * 9], db[4], col[3 * 9 * 49], dcol[3 * 9 * 49];
+    float dx[2 * 3 * 7 * 7], dw[4 * 3 * 9], db[4], col[3 * 9 * 49], dcol[3 * 9 * 49], transposed[3 * 9 * 4 + 49 * 4];
     double num_x[2 * 3 * 7 * 7], num_w[4 * 3 * 9], num_b[4];
     const float h = 1e-2f;
     saferl_rng rng;
@@ -139,7 +139,7 @@ static void conv_check(int B, int C, int H, int W, int OC, int k, int stride, in
     for (i = 0; i < nin; ++i) if (fabs(x[i]) < 0.05) x[i] = 0.1f;
     memset(dx, 0, sizeof dx); memset(dw, 0, sizeof dw); memset(db, 0, sizeof db);
     saferl_nas__conv2d_forward(out, x, w, bias, B, C, H, W, OC, k, stride, pad, relu_input, col);
-    saferl_nas__conv2d_backward(dx, dw, db, r, x, w, B, C, H, W, OC, k, stride, pad, relu_input, col, dcol);
+    saferl_nas__conv2d_backward(dx, dw, db, r, x, w, B, C, H, W, OC, k, stride, pad, relu_input, col, dcol, transposed);
 #define SAFERL_NAS_TEST_FD(array, count, numeric)                                                       \
     for (i = 0; i < (count); ++i) {                                                                     \
         float keep = array[i];                                                                          \
@@ -297,8 +297,8 @@ TEST(gemm_variants_match_the_definition) {
                     if (saferl_nas__have_avx2()) { /* the other instantiation, called directly */
                         for (i = 0; i < m; ++i)
                             for (j = 0; j < n; ++j) c[i * ldc + j] = beta ? 0.25f * (float)(i - j) : 0.0f;
-                        if (!tb) saferl_nas__matmul_acc_portable(c, ldc, a, ta ? 1 : lda, ta ? lda : 1, b, ldb, m, k, n);
-                        else saferl_nas__matmul_acc_bt_portable(c, ldc, a, ta ? 1 : lda, ta ? lda : 1, b, ldb, m, n, k);
+                        if (!tb) saferl_nas__matmul_acc_portable(c, ldc, a, ta ? 1 : lda, ta ? lda : 1, b, ldb, m, k, n, 0);
+                        else saferl_nas__matmul_acc_bt_portable(c, ldc, a, ta ? 1 : lda, ta ? lda : 1, b, ldb, m, n, k, 0);
                         for (i = 0; i < m; ++i)
                             for (j = 0; j < n; ++j) bad += memcmp(&c[i * ldc + j], &ref[i * ldc + j], sizeof(float)) != 0;
                     }

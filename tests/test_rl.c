@@ -826,7 +826,8 @@ static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs
     d.gamma = d.cost_gamma = 1.0;
     d.actor_lr = 0.03;
     d.critic_lr = 0.1;
-    d.cost_limit = CLIFF_LIMIT;
+    d.cost_count = 1;
+    d.cost_limits[0] = CLIFF_LIMIT;
     d.lambda_lr = 0.5;
     d.pid_kp = 2.0;
     d.pid_ki = 0.5;
@@ -851,7 +852,7 @@ static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs
             *cost += c1 / CLIFF_AVERAGE;
         }
     }
-    *lambda = agent.lagrange_multiplier;
+    *lambda = agent.multiplier.value;
     saferl_rl_agent_destroy(&agent);
 }
 
@@ -936,7 +937,8 @@ TEST(cpo_gaussian_epochs_reproduce_without_allocating) {
     d.hidden[0] = 16;
     d.steps_per_epoch = 400;
     d.update_iters = 2;
-    d.cost_limit = 0.5;
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.5;
     d.cg_iters = 10;
     for (k = 0; k < 2; ++k) {
         saferl_rl_env_builtin(&e1[k], &s1[k], SAFERL_RL_ENV_PENDULUM);
@@ -957,7 +959,7 @@ TEST(cpo_gaussian_epochs_reproduce_without_allocating) {
         if (sa.step_fraction > 0.0) cases_seen += 1;
     }
     CHECK(cases_seen >= 1); /* at least one accepted step */
-    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations);
 #endif
@@ -985,7 +987,8 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
     d.hidden[0] = 16;
     d.steps_per_epoch = 400;
     d.update_iters = 2;
-    d.cost_limit = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
+    d.cost_count = 1;
+    d.cost_limits[0] = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
     d.cg_iters = 10;
     d.lambda_lr = 1.0; /* TRPO-Lag: lambda visibly moves in a few epochs */
     for (k = 0; k < E; ++k) {
@@ -1009,10 +1012,10 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
         CHECK(sa.kl >= 0.0 && sa.kl <= 0.01); /* the default trust region */
         CHECK(sa.step_fraction >= 0.0 && sa.step_fraction <= 1.0);
         CHECK(sa.lagrange_multiplier >= 0.0);
-        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.lagrange_multiplier);
+        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.value);
         if (sa.step_fraction > 0.0) *accepted += 1;
     }
-    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations);
 #endif
@@ -1042,7 +1045,8 @@ static saferl_rl_agent small_agent(saferl_rl_env *env, saferl_rl_builtin *s, saf
     d.hidden[1] = 8;
     d.steps_per_epoch = 200;
     d.update_iters = 2;
-    d.cost_limit = 5.0;
+    d.cost_count = 1;
+    d.cost_limits[0] = 5.0;
     saferl_rl_env_builtin(env, s, kind);
     CHECK(saferl_rl_agent_create(&agent, &d, env, 1) == SAFERL_OK);
     return agent;
@@ -1173,12 +1177,12 @@ TEST(user_environment_errors_leave_the_agent_unchanged) {
         f.mode = mode;
         CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
         CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
-        memcpy(before, agent.params, sizeof(float) * agent.param_total);
+        memcpy(before, agent.networks.params, sizeof(float) * agent.networks.param_total);
         {
             long steps = agent.total_steps;
             float mean0 = agent.actor.obs_mean[0];
             CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_ERR_NOT_FINITE);
-            CHECK(memcmp(before, agent.params, sizeof(float) * agent.param_total) == 0);
+            CHECK(memcmp(before, agent.networks.params, sizeof(float) * agent.networks.param_total) == 0);
             CHECK(agent.total_steps == steps && agent.epoch == 1 && agent.actor.obs_mean[0] == mean0);
         }
         /* and it goes on once the environment behaves */
@@ -1216,7 +1220,7 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
         CHECK(saferl_rl_agent_epoch(&b, &sb) == SAFERL_OK);
         CHECK(sa.actor_loss == sb.actor_loss && sa.episode_return == sb.episode_return && sa.kl == sb.kl);
     }
-    CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+    CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
     {
         float obs[4] = {0.1f, 0.0f, -0.05f, 0.2f}, act[1];
         saferl_rng rng;
@@ -1239,7 +1243,8 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
         d.hidden[0] = 16;
         d.steps_per_epoch = 400;
         d.update_iters = 2;
-        d.cost_limit = 0.5;
+        d.cost_count = 1;
+        d.cost_limits[0] = 0.5;
         for (k = 0; k < 4; ++k) saferl_rl_env_builtin(&e3[k], &s3[k], SAFERL_RL_ENV_PENDULUM);
         CHECK(saferl_rl_agent_create(&v, &d, e3, 4) == SAFERL_OK);
         for (k = 0; k < 2; ++k) CHECK(saferl_rl_agent_epoch(&v, &st) == SAFERL_OK);
@@ -1261,10 +1266,10 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
    were recorded before the update was reorganised into one table row per algorithm; a
    change that moves any bit of any epoch fails here. Native x86-64 and wasm32 have their own
    values (libm's exp and log differ in the last bits); BLIS sums in another order. */
-#define AGENT_PARAMS(agent) ((agent).params)
-#define AGENT_ADAM_M(agent) ((agent).adam_m)
-#define AGENT_ADAM_V(agent) ((agent).adam_v)
-#define AGENT_PARAM_TOTAL(agent) ((agent).param_total)
+#define AGENT_PARAMS(agent) ((agent).networks.params)
+#define AGENT_ADAM_M(agent) ((agent).networks.adam_m)
+#define AGENT_ADAM_V(agent) ((agent).networks.adam_v)
+#define AGENT_PARAM_TOTAL(agent) ((agent).networks.param_total)
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
     const unsigned char *p = (const unsigned char *)data;
@@ -1314,11 +1319,13 @@ static uint64_t fingerprint_case(int k) {
     d.algorithm = (saferl_rl_algorithm)(k < 16 ? k % 8 : 0);
     if (k < 8 || k >= 16) {
         env_count = 2;
-        d.cost_limit = 0.5;
+        d.cost_count = 1;
+        d.cost_limits[0] = 0.5;
         for (e = 0; e < 2; ++e) saferl_rl_env_builtin(&envs[e], &states[e], SAFERL_RL_ENV_CLIFF);
     } else {
         env_count = 1;
-        d.cost_limit = 0.5;
+        d.cost_count = 1;
+        d.cost_limits[0] = 0.5;
         saferl_rl_env_builtin(&envs[0], &states[0], SAFERL_RL_ENV_PENDULUM);
     }
     switch (k) {
@@ -1326,7 +1333,7 @@ static uint64_t fingerprint_case(int k) {
     case 17: d.algorithm = SAFERL_RL_PID_LAG; d.pid_ema_alpha = 0.95; d.pid_delay = 3; d.lagrange_init = 0.5; break;
     case 18: d.algorithm = SAFERL_RL_FOCOPS; d.total_epochs = 4; d.lagrange_max = 0.01; break;
     case 19: d.algorithm = SAFERL_RL_CUP; d.activation = SAFERL_RL_RELU; d.no_obs_normalize = 1; d.cost_gamma = 1.0; break;
-    case 20: d.algorithm = SAFERL_RL_CPO; d.cost_limit = 9.0; d.target_kl = -1.0; break;
+    case 20: d.algorithm = SAFERL_RL_CPO; d.cost_limits[0] = 9.0; d.target_kl = -1.0; break;
     case 21: d.algorithm = SAFERL_RL_TRPO_LAG; d.lagrange_init = -1.0; d.cg_iters = 5; d.line_search_steps = 3; break;
     default: break;
     }
@@ -1391,6 +1398,141 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         }
     }
     if (!expected) printf("        (no fingerprints recorded for this platform: same-seed runs compared only)\n");
+}
+
+/* ---- the desc: required cost limits, SAFERL_RL_NONE, messages naming the field ----------- */
+
+static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+TEST(cost_limit_is_required_and_zero_means_zero) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_desc d;
+    saferl_rl_agent agent, untouched;
+    saferl_rl_epoch_stats st;
+    const char *why = NULL;
+    int k;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    for (k = 0; k < SAFERL_RL_ALGORITHM_COUNT; ++k) {
+        memset(&d, 0, sizeof d);
+        d.algorithm = (saferl_rl_algorithm)k;
+        d.steps_per_epoch = 200;
+        memset(&agent, 0x5a, sizeof agent);
+        untouched = agent;
+        if (k == SAFERL_RL_PPO) { /* unconstrained: no limit needed */
+            CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_OK && strcmp(why, "ok") == 0);
+            continue;
+        }
+        CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(memcmp(&agent, &untouched, sizeof agent) == 0); /* nothing written */
+        CHECK(saferl_rl_agent_memory_size(&d, &env, 1) == 0);
+        CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(why != NULL && starts_with(why, "cost_limit: required"));
+        CHECK(strcmp(saferl_rl_algorithm_name((saferl_rl_algorithm)k), "unknown") != 0);
+        CHECK(saferl_rl_algorithm_from_name(saferl_rl_algorithm_name((saferl_rl_algorithm)k)) == k);
+    }
+    CHECK(saferl_rl_algorithm_from_name("ppo-lagrangian") == -1 && saferl_rl_algorithm_from_name(NULL) == -1);
+    /* d = 0 is a limit of 0: lambda climbs by lambda_lr J_C (the old reading, 25, made it fall) */
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PPO_LAG;
+    d.steps_per_epoch = 400;
+    d.update_iters = 1;
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.0;
+    d.lagrange_init = SAFERL_RL_NONE; /* starts at 0 */
+    CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
+    CHECK(agent.multiplier.value == 0.0);
+    for (k = 0; k < 3; ++k) {
+        double before = agent.multiplier.value;
+        CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+        if (st.episode_cost == st.episode_cost) CHECK(st.lagrange_multiplier == before + 0.035 * st.episode_cost);
+    }
+    CHECK(st.episode_cost > 0.0 && agent.multiplier.value > 0.0);
+    saferl_rl_agent_destroy(&agent);
+}
+
+/* A field's bad value and the name its message must start with. */
+typedef struct bad_field {
+    const char *name;
+    void (*set)(saferl_rl_desc *d, double v);
+} bad_field;
+static void set_clip(saferl_rl_desc *d, double v) { d->clip = v; }
+static void set_gamma(saferl_rl_desc *d, double v) { d->gamma = v; }
+static void set_actor_lr(saferl_rl_desc *d, double v) { d->actor_lr = v; }
+static void set_target_kl(saferl_rl_desc *d, double v) { d->target_kl = v; }
+static void set_critic_norm(saferl_rl_desc *d, double v) { d->critic_norm_coef = v; }
+static void set_limit(saferl_rl_desc *d, double v) { d->cost_limits[0] = v; }
+static void set_lagrange_init(saferl_rl_desc *d, double v) { d->lagrange_init = v; }
+static void set_lambda_lr(saferl_rl_desc *d, double v) { d->lambda_lr = v; }
+static void set_pid_kp(saferl_rl_desc *d, double v) { d->pid_kp = v; }
+static void set_pid_kd(saferl_rl_desc *d, double v) { d->pid_kd = v; }
+static void set_lagrange_max(saferl_rl_desc *d, double v) { d->lagrange_max = v; }
+static void set_cg_damping(saferl_rl_desc *d, double v) { d->cg_damping = v; }
+static void set_trust_region(saferl_rl_desc *d, double v) { d->trust_region = v; }
+static void set_focops_temperature(saferl_rl_desc *d, double v) { d->focops_temperature = v; }
+
+TEST(bad_desc_fields_are_named_and_none_is_zero) {
+    static const bad_field fields[] = {
+        {"clip", set_clip}, {"gamma", set_gamma}, {"actor_lr", set_actor_lr}, {"target_kl", set_target_kl},
+        {"critic_norm_coef", set_critic_norm}, {"cost_limits", set_limit}, {"lagrange_init", set_lagrange_init},
+        {"lambda_lr", set_lambda_lr}, {"pid_kp", set_pid_kp}, {"pid_kd", set_pid_kd},
+        {"lagrange_max", set_lagrange_max}, {"cg_damping", set_cg_damping}, {"trust_region", set_trust_region},
+        {"focops_temperature", set_focops_temperature}};
+    const int count = (int)(sizeof fields / sizeof fields[0]);
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_desc d, filled, twice;
+    saferl_rng rng;
+    const char *why;
+    int trial;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM);
+    saferl_rng_seed(&rng, 23);
+    /* random bad values in random fields: every one is refused and named (not cost_limits'
+       negative values, which are legal limits: costs may be negative) */
+    for (trial = 0; trial < 200; ++trial) {
+        const bad_field *f = &fields[saferl_rng_bounded(&rng, (uint32_t)count)];
+        double pick = saferl_rng_uniform(&rng), v;
+        memset(&d, 0, sizeof d);
+        d.algorithm = (saferl_rl_algorithm)saferl_rng_bounded(&rng, SAFERL_RL_ALGORITHM_COUNT);
+        d.cost_count = 1;
+        d.cost_limits[0] = 1.0;
+        v = pick < 0.3 ? saferl_rl__nan() : pick < 0.5 ? HUGE_VAL : pick < 0.7 ? -HUGE_VAL
+                                                                               : -0.5 - 10.0 * saferl_rng_uniform(&rng);
+        if (f->set == set_limit && v < 0.0 && v > -HUGE_VAL) v = saferl_rl__nan();
+        f->set(&d, v);
+        CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT);
+        if (!starts_with(why, f->name)) {
+            fprintf(stderr, "%s = %g gave \"%s\"\n", f->name, v, why);
+            CHECK(starts_with(why, f->name));
+        }
+    }
+    /* SAFERL_RL_NONE: zero (or none) where a zero means the default; the defaults are idempotent */
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PID_LAG;
+    d.cost_count = 1;
+    d.pid_kp = d.pid_kd = d.lagrange_init = d.critic_norm_coef = d.cg_damping = SAFERL_RL_NONE;
+    d.target_kl = d.lagrange_max = SAFERL_RL_NONE;
+    CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_OK);
+    filled = saferl_rl_desc_defaults(&d);
+    twice = saferl_rl_desc_defaults(&filled);
+    CHECK(memcmp(&filled, &twice, sizeof filled) == 0);
+    CHECK(filled.pid_kp == SAFERL_RL_NONE && filled.pid_ki == 0.01 && filled.cost_limits[0] == 0.0);
+    d.hidden[0] = 5000;
+    CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "hidden"));
+    d.hidden[0] = 0;
+    d.cost_count = 2;
+    CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+    d.cost_count = 1;
+    d.steps_per_epoch = 301;
+    {
+        saferl_rl_builtin s2[2];
+        saferl_rl_env e2[2];
+        saferl_rl_env_builtin(&e2[0], &s2[0], SAFERL_RL_ENV_PENDULUM);
+        saferl_rl_env_builtin(&e2[1], &s2[1], SAFERL_RL_ENV_CARTPOLE);
+        CHECK(saferl_rl_desc_check(&d, e2, 2, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "envs"));
+        e2[1] = e2[0];
+        CHECK(saferl_rl_desc_check(&d, e2, 2, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "steps_per_epoch"));
+    }
 }
 
 /* ---- trust region: Fisher-vector products, conjugate gradient, CPO's dual ------------------ */
@@ -1840,7 +1982,8 @@ TEST(focops_and_cup_epochs_reproduce_without_allocating) {
         d.hidden[0] = 16;
         d.steps_per_epoch = 400;
         d.update_iters = 3;
-        d.cost_limit = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
+        d.cost_count = 1;
+        d.cost_limits[0] = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
         d.lambda_lr = 1.0;
         for (k = 0; k < 2; ++k) {
             saferl_rl_env_builtin(&e1[k], &s1[k], kind);
@@ -1858,7 +2001,7 @@ TEST(focops_and_cup_epochs_reproduce_without_allocating) {
             CHECK(sa.lagrange_multiplier >= 0.0 && sa.lagrange_multiplier <= 2.0);
             CHECK(sa.kl == sa.kl && sa.optim_case == -1);
         }
-        CHECK(memcmp(a.params, b.params, sizeof(float) * a.param_total) == 0);
+        CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
         CHECK(saferl_test_allocations == allocations);
 #endif
@@ -2357,6 +2500,99 @@ TEST(policies_that_cannot_act_finitely_are_refused) {
         free(r.memory);
     }
 }
+
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static int file_equals(const char *path, const unsigned char *bytes, size_t size) {
+    static unsigned char back[1 << 16];
+    FILE *f = fopen(path, "rb");
+    size_t got;
+    if (!f) return 0;
+    got = fread(back, 1, sizeof back, f);
+    fclose(f);
+    return got == size && memcmp(back, bytes, size) == 0;
+}
+
+static int file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* Issue 15: saving replaces a file whole or not at all (a temporary beside it, renamed after
+   every write, flush and close succeeded), failures are SAFERL_ERR_IO with errno; loading
+   tells I/O errors from corrupt data. */
+TEST(file_helpers_replace_whole_or_not_at_all) {
+    static unsigned char a_bytes[1 << 16], b_bytes[1 << 16];
+    char path[96], temp[100];
+    random_policy a, b;
+    saferl_rl_policy loaded;
+    struct rlimit limit, saved_limit;
+    size_t a_size = 0, b_size = 0;
+    saferl_rng rng;
+    saferl_result r;
+    FILE *f;
+    saferl_rng_seed(&rng, 15);
+    sprintf(path, "/tmp/saferl_test_rl_%lu.srlp", (unsigned long)time(NULL) ^ (unsigned long)clock());
+    sprintf(temp, "%s.tmp", path);
+    random_policy_make(&a, &rng, 0, 1.0f);
+    random_policy_make(&b, &rng, 1, 1.0f);
+    while (saferl_rl_policy_saved_size(&b.policy) < 200) { /* larger than the file-size limit below */
+        free(b.memory);
+        random_policy_make(&b, &rng, 1, 1.0f);
+    }
+    saferl_rl_policy_save(&a.policy, a_bytes, sizeof a_bytes, &a_size);
+    saferl_rl_policy_save(&b.policy, b_bytes, sizeof b_bytes, &b_size);
+    CHECK(saferl_rl_policy_save_file(&a.policy, path) == SAFERL_OK && file_equals(path, a_bytes, a_size));
+    CHECK(!file_exists(temp));
+    CHECK(saferl_rl_policy_load_file(&loaded, path, NULL) == SAFERL_OK);
+    CHECK(loaded.observation_dim == a.policy.observation_dim);
+    saferl_rl_policy_free_file(&loaded, NULL);
+    /* a full device: written in place (never replaced), ENOSPC */
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, "/dev/full") == SAFERL_ERR_IO && errno == ENOSPC);
+    CHECK(saferl_rl__file_kind("/dev/full") == 3);
+    /* an absent folder */
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, "/tmp/saferl_no_such_folder/p.srlp") == SAFERL_ERR_IO && errno == ENOENT);
+    /* the temporary cannot be created (a folder holds its name): the old file stays */
+    CHECK(mkdir(temp, 0700) == 0);
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, path) == SAFERL_ERR_IO && errno == EISDIR);
+    CHECK(file_equals(path, a_bytes, a_size));
+    CHECK(remove(temp) == 0);
+    /* the disk fills mid-write (a file-size limit): the old file stays, no temporary is left */
+    CHECK(getrlimit(RLIMIT_FSIZE, &saved_limit) == 0);
+    limit = saved_limit;
+    limit.rlim_cur = 128;
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    errno = 0;
+    r = saferl_rl_policy_save_file(&b.policy, path);
+    CHECK(setrlimit(RLIMIT_FSIZE, &saved_limit) == 0);
+    signal(SIGXFSZ, SIG_DFL);
+    CHECK(r == SAFERL_ERR_IO && errno == EFBIG);
+    CHECK(file_equals(path, a_bytes, a_size) && !file_exists(temp));
+    CHECK(saferl_rl_policy_save_file(&b.policy, path) == SAFERL_OK && file_equals(path, b_bytes, b_size));
+    /* loading: absent and folder are I/O errors; a flipped byte is corrupt data */
+    errno = 0;
+    CHECK(saferl_rl_policy_load_file(&loaded, "/tmp/saferl_no_such_folder/p.srlp", NULL) == SAFERL_ERR_IO &&
+          errno == ENOENT);
+    errno = 0;
+    CHECK(saferl_rl_policy_load_file(&loaded, "/tmp", NULL) == SAFERL_ERR_IO && errno == EISDIR);
+    b_bytes[b_size / 2] ^= 1;
+    f = fopen(path, "wb");
+    CHECK(f && fwrite(b_bytes, 1, b_size, f) == b_size && fclose(f) == 0);
+    CHECK(saferl_rl_policy_load_file(&loaded, path, NULL) == SAFERL_ERR_CORRUPT);
+    CHECK(remove(path) == 0);
+    free(a.memory);
+    free(b.memory);
+}
+#endif
 
 /* ==== return-conditioned supervised learning: datasets, the conditioned policy, training ==== */
 
@@ -3288,10 +3524,144 @@ TEST(cdt_policy_trains_acts_and_round_trips) {
 }
 /* ==== end of the transformer form ==== */
 
+/* ==== off-policy: Pendulum-v1 and uncertainty parameters ==== */
+
+/* Pendulum-v1 against Gym's equations written out here (tests/oracle/rl_pendulum_v1.py checks
+   the same against numpy): one step from a set state, the reward on the state before the
+   step with the angle wrapped, the speed clip, truncation at 200 and never a termination,
+   the reset distribution (means and variances within 5 standard errors over 4000 resets). */
+TEST(pendulum_v1_follows_gym) {
+    const double pi = 3.14159265358979323846;
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rng rng;
+    float obs[3], act = 0.3f, reward, cost;
+    int term = 0, trunc = 0, i, n = 4000;
+    double th, thdot, u, sum0 = 0, sum1 = 0, sq0 = 0, sq1 = 0;
+    CHECK(saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1) == SAFERL_OK);
+    CHECK(env.observation_dim == 3 && env.action_dim == 1 && env.action_count == 0);
+    CHECK(saferl_rl_env_kind_from_name("pendulum-v1") == SAFERL_RL_ENV_PENDULUM_V1);
+    saferl_rng_seed(&rng, 11);
+    env.reset(env.state, &rng, obs);
+    s.x[0] = th = 7.0; /* wraps to 7 - 2 pi in the reward */
+    s.x[1] = thdot = -2.5;
+    u = 2.0 * (double)act;
+    CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_OK);
+    CHECK_NEAR(reward, -((th - 2 * pi) * (th - 2 * pi) + 0.1 * thdot * thdot + 0.001 * u * u), 1e-5);
+    thdot += (15.0 * sin(th) + 3.0 * u) * 0.05;
+    CHECK_NEAR(s.x[1], thdot, 1e-14);
+    CHECK_NEAR(s.x[0], th + thdot * 0.05, 1e-14);
+    CHECK(obs[2] == (float)s.x[1] && obs[0] == (float)cos(s.x[0]) && cost == 0.0f);
+    s.x[1] = 7.99; /* a = 5 clips to 1 (torque 2), and the speed clips to 8 */
+    act = 5.0f;
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    CHECK(s.x[1] == 8.0);
+    for (i = 2; i < 200; ++i) {
+        CHECK(!trunc && !term);
+        env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    }
+    CHECK(trunc && !term && s.steps == 200);
+    for (i = 0; i < n; ++i) {
+        env.reset(env.state, &rng, obs);
+        CHECK(s.x[0] >= -pi && s.x[0] <= pi && s.x[1] >= -1.0 && s.x[1] <= 1.0);
+        sum0 += s.x[0]; sq0 += s.x[0] * s.x[0];
+        sum1 += s.x[1]; sq1 += s.x[1] * s.x[1];
+    }
+    /* U[-a, a]: mean 0 (sd a / sqrt(3 n)), E x^2 = a^2 / 3 (sd of the mean of x^2: a^2 sqrt(4/45 / n)) */
+    CHECK(fabs(sum0 / n) < 5.0 * pi / sqrt(3.0 * n) && fabs(sum1 / n) < 5.0 / sqrt(3.0 * n));
+    CHECK(fabs(sq0 / n - pi * pi / 3.0) < 5.0 * pi * pi * sqrt(4.0 / 45.0 / n));
+    CHECK(fabs(sq1 / n - 1.0 / 3.0) < 5.0 * sqrt(4.0 / 45.0 / n));
+    act = 0.0f / (act - act);
+    CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_ERR_NOT_FINITE);
+}
+
+/* omega: the boxes, the nominal values bit-for-bit the old constants, rejection outside the
+   box and of NaN (state unchanged), taken at the next reset only, and the dynamics with
+   omega against the equations with m, l (pendulums) and pole mass, half-length (cartpole). */
+TEST(omega_taken_at_reset) {
+    saferl_rl_builtin s, before;
+    saferl_rl_env env;
+    saferl_rng rng;
+    double lo[2], hi[2], nominal[2], w[2] = {1.4, 0.6}, bad[2] = {1.6, 1.0}, th, thdot;
+    float obs[4], act = -0.7f, reward, cost;
+    int term, trunc;
+    CHECK(saferl_rl_builtin_omega_box(SAFERL_RL_ENV_PENDULUM_V1, lo, hi, nominal) == 2);
+    CHECK(lo[0] == 0.5 && hi[1] == 1.5 && nominal[0] == 1.0 && nominal[1] == 1.0);
+    CHECK(saferl_rl_builtin_omega_box(SAFERL_RL_ENV_CARTPOLE, lo, hi, nominal) == 2);
+    CHECK(nominal[0] == 0.1 && nominal[1] == 0.5 && lo[0] < 0.1 && hi[1] > 0.5);
+    CHECK(saferl_rl_builtin_omega_box(SAFERL_RL_ENV_CLIFF, lo, hi, nominal) == 0);
+    CHECK(saferl_rl_builtin_omega_box((saferl_rl_env_kind)99, NULL, NULL, NULL) == -1);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+    saferl_rng_seed(&rng, 3);
+    env.reset(env.state, &rng, obs);
+    before = s;
+    CHECK(saferl_rl_builtin_set_omega(&s, bad) == SAFERL_ERR_INVALID_ARGUMENT);
+    bad[0] = 0.0 / (bad[1] - bad[1]);
+    CHECK(saferl_rl_builtin_set_omega(&s, bad) == SAFERL_ERR_NOT_FINITE);
+    CHECK(memcmp(&s, &before, sizeof s) == 0);
+    CHECK(saferl_rl_builtin_set_omega(&s, w) == SAFERL_OK);
+    CHECK(s.omega[0] == 1.0 && s.omega[1] == 1.0); /* this episode keeps its omega */
+    env.reset(env.state, &rng, obs);
+    CHECK(s.omega[0] == 1.4 && s.omega[1] == 0.6);
+    th = s.x[0];
+    thdot = s.x[1];
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    thdot += (3.0 * 10.0 / (2.0 * 0.6) * sin(th) + 3.0 / (1.4 * 0.6 * 0.6) * (2.0 * act)) * 0.05;
+    CHECK_NEAR(s.x[1], thdot, 1e-13);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    CHECK(saferl_rl_builtin_set_omega(&s, w) == SAFERL_ERR_INVALID_ARGUMENT);
+    /* cartpole from rest with pole mass 0.3, half-length 0.8, one push right */
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CARTPOLE);
+    w[0] = 0.3;
+    w[1] = 0.8;
+    CHECK(saferl_rl_builtin_set_omega(&s, w) == SAFERL_OK);
+    env.reset(env.state, &rng, obs);
+    s.x[0] = s.x[1] = s.x[2] = s.x[3] = 0.0;
+    act = 1.0f;
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    CHECK_NEAR(s.x[3], -0.02 * (10.0 / 1.3) / (0.8 * (4.0 / 3.0 - 0.3 / 1.3)), 1e-12);
+}
+
+/* test_rl --pendulum-v1: episodes of Pendulum-v1 for tests/oracle/rl_pendulum_v1.py, which
+   recomputes every step with Gym's equations in numpy. Per episode "episode m l", "start th
+   th'", then per step "step a th th' reward obs0 obs1 obs2 truncated" (%.17g). Actions drawn
+   in [-1.5, 1.5] (so some clip), one episode at full torque (the speed clip), omega nominal or
+   drawn in the box. */
+static int dump_pendulum_v1(void) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rng rng;
+    double lo[2], hi[2];
+    float obs[3], act, reward, cost;
+    int term, trunc, episode, t;
+    saferl_rl_builtin_omega_box(SAFERL_RL_ENV_PENDULUM_V1, lo, hi, NULL);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+    saferl_rng_seed(&rng, 2026);
+    for (episode = 0; episode < 8; ++episode) {
+        if (episode >= 4) {
+            double w[2];
+            w[0] = lo[0] + (hi[0] - lo[0]) * saferl_rng_uniform(&rng);
+            w[1] = lo[1] + (hi[1] - lo[1]) * saferl_rng_uniform(&rng);
+            if (saferl_rl_builtin_set_omega(&s, w) != SAFERL_OK) return 1;
+        }
+        env.reset(env.state, &rng, obs);
+        printf("episode %.17g %.17g\nstart %.17g %.17g\n", s.omega[0], s.omega[1], s.x[0], s.x[1]);
+        for (t = 0, trunc = 0; !trunc; ++t) {
+            act = episode == 1 ? 1.0f : (float)(-1.5 + 3.0 * saferl_rng_uniform(&rng));
+            if (env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) != SAFERL_OK || term) return 1;
+            printf("step %.9g %.17g %.17g %.9g %.9g %.9g %.9g %d\n", (double)act, s.x[0], s.x[1], (double)reward,
+                   (double)obs[0], (double)obs[1], (double)obs[2], trunc);
+        }
+    }
+    return 0;
+}
+/* ==== end of off-policy ==== */
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
+    if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
     (void)argv;
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);
@@ -3317,9 +3687,14 @@ int main(int argc, char **argv) {
     RUN(policy_context_of_the_documented_size_and_a_read_only_policy);
     RUN(policy_probabilities_and_mean_std_match_a_double_forward);
     RUN(policies_that_cannot_act_finitely_are_refused);
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+    RUN(file_helpers_replace_whole_or_not_at_all);
+#endif
     RUN(user_environment_errors_leave_the_agent_unchanged);
     RUN(same_seed_same_curve_and_no_allocation_in_epochs);
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
+    RUN(cost_limit_is_required_and_zero_means_zero);
+    RUN(bad_desc_fields_are_named_and_none_is_zero);
     RUN(fisher_vector_product_matches_the_explicit_fisher);
     RUN(conjugate_gradient_matches_a_direct_solve);
     RUN(cpo_dual_matches_a_brute_force_search_in_all_five_cases);
@@ -3345,5 +3720,7 @@ int main(int argc, char **argv) {
     RUN(cdt_later_steps_never_change_earlier_predictions);
     RUN(cdt_policy_trains_acts_and_round_trips);
     RUN(conditioned_policies_and_datasets_that_overflow_are_refused);
+    RUN(pendulum_v1_follows_gym);
+    RUN(omega_taken_at_reset);
     return saferl_test_finish();
 }

@@ -1639,6 +1639,30 @@ TEST(readers_bound_what_they_allocate) {
     saferl_shield_abstraction_destroy(&ab);
 }
 
+/* "Fire" reads as F(ire), as in Spot; with a vocabulary the error says to quote it, at the F. */
+TEST(a_name_read_as_an_operator_suggests_quotes) {
+    saferl_shield_desc desc;
+    saferl_shield_dfa dfa;
+    saferl_shield_error error;
+    const char *rule = "G(a -> X !Fire)";
+    memset(&desc, 0, sizeof desc);
+    desc.vocabulary = names;
+    desc.vocabulary_count = 14;
+    CHECK(saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 1 && error.column == 11);
+    CHECK(strstr(error.message, "'ire'") != NULL && strstr(error.message, "\"Fire\"") != NULL &&
+          strstr(error.message, "quote") != NULL);
+    rule = "G(a -> X !GFire2)"; /* two operator letters, a name not in the vocabulary at all */
+    CHECK(saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.column == 11 && strstr(error.message, "\"GFire2\"") != NULL);
+    rule = "G(a -> X !ire)"; /* nothing glued: the plain message */
+    CHECK(saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.column == 11 && strstr(error.message, "quote") == NULL);
+    rule = "G(a -> X !\"Fire\")";
+    CHECK(saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) == SAFERL_OK);
+    saferl_shield_dfa_destroy(&dfa);
+}
+
 TEST(allocations_are_all_released) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations > 0);
@@ -1681,6 +1705,7 @@ int main(void) {
     RUN(crm_updates_every_automaton_state_and_transfer_averages);
     RUN(greedy_breaks_near_ties_at_random);
     RUN(transfer_copies_only_from_states_at_least_as_strict);
+    RUN(a_name_read_as_an_operator_suggests_quotes);
     RUN(every_reader_skips_a_byte_order_mark);
     RUN(readers_bound_what_they_allocate);
     RUN(allocations_are_all_released);

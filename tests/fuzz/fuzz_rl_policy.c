@@ -2,6 +2,7 @@
 /* libFuzzer target: the policy-buffer loader (saferl_rl_policy_load_size / _load) and, for
    buffers it accepts, saferl_rl_policy_act and a save that must give the same bytes back.
 
+   Built also with -DFUZZ_REPAIR_CRC (build/fuzz_<name>_crc): see fuzz_crc_repair.h.
    clang -g -O1 -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_rl_policy.c \
          -o build/fuzz_rl_policy -lm
    build/fuzz_rl_policy -max_total_time=15 build/corpus_rl_policy tests/fuzz/corpus/rl_policy */
@@ -16,9 +17,7 @@
         if (!(x)) __builtin_trap(); \
     } while (0)
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+static int fuzz_target(const uint8_t *data, size_t size) {
     size_t need = 0, written = 0;
     saferl_rl_policy policy, before;
     saferl_result r = saferl_rl_policy_load_size(data, size, &need);
@@ -63,3 +62,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(memory);
     return 0;
 }
+
+#include "fuzz_crc_repair.h" /* the entry point; -DFUZZ_REPAIR_CRC repairs the CRC first */

@@ -86,7 +86,7 @@ onmessage = (event) => {
     lib._free(namePtr);
     trainer = lib._rl_trainer_create(kind, m.algorithm, m.costLimit, m.seed, m.stepsPerEpoch, 64);
     if (!trainer) {
-      postMessage({ type: 'error', message: cstr(lib._rl_result_string(lib._rl_last_error())) });
+      postMessage({ type: 'error', message: cstr(lib._rl_last_message()) });
       return;
     }
     epochCount = 0;
