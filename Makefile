@@ -3,6 +3,7 @@
 #   make test     every test suite (installs what a fresh Debian machine lacks)
 #   make web      the WebAssembly demos into build/web;  make serve  on http://127.0.0.1:8000
 #   make bench    benchmarks against peers measured in the same run
+#   make fuzz     every fuzz target randomised for FUZZ_SECONDS (60) each
 #   make install PREFIX=/usr/local   headers and a pkg-config file
 # Each header's examples, pages, demo and benchmark live in mk/<name>.mk, which add to the
 # lists below; the unit, fuzz and browser tests are found by their file names.
@@ -16,19 +17,24 @@ CXX_STRICT := -std=c++11 -Wall -Wextra -Wpedantic -Werror
 OPT := -O2 -g
 STB := -I/usr/include/stb
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-EMCC_WEB := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web -sSINGLE_FILE=1 \
+# pages load each module's .wasm beside its .mjs with streaming compilation (no base64 copy);
+# -sSINGLE_FILE=1 is only for the builds that run under node in tests
+EMCC_WEB := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web \
             -sALLOW_MEMORY_GROWTH=1 -sFILESYSTEM=0 -sMALLOC=emmalloc
 
 HEADERS := $(wildcard saferl_*.h)
 UNIT_TESTS := $(patsubst tests/test_%.c,%,$(filter-out %_oracle.c,$(wildcard tests/test_*.c)))
 FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+# targets for checksummed formats also build with the CRC repaired (tests/fuzz/fuzz_crc_repair.h)
+CRC_FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz_%_crc,$(shell grep -l fuzz_crc_repair.h tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
 EXAMPLES :=
 EXTRA_TESTS :=
 WEB_PAGES :=
 DEMOS :=
 BENCHES :=
 
-.PHONY: all demo test web serve bench install clean deps-demo deps-test deps-web deps-bench
+.PHONY: all demo test web serve bench fuzz install clean deps-demo deps-test deps-web deps-bench
 all: # the real prerequisites follow the fragments
 
 include $(sort $(wildcard mk/*.mk))
@@ -37,7 +43,7 @@ $(EXAMPLES): examples/cli.h
 
 UNIT_BINARIES := $(UNIT_TESTS:%=$(BUILD)/test_%) $(UNIT_TESTS:%=$(BUILD)/static/test_%) \
                  $(UNIT_TESTS:%=$(BUILD)/counting/test_%) $(UNIT_TESTS:%=$(BUILD)/sanitize/test_%)
-all: $(EXAMPLES) $(UNIT_BINARIES) $(EXTRA_TESTS) $(FUZZERS)
+all: $(EXAMPLES) $(UNIT_BINARIES) $(EXTRA_TESTS) $(FUZZERS) $(CRC_FUZZERS)
 
 deps-demo deps-test deps-web deps-bench:
 	@tools/deps.sh $(@:deps-%=%)
@@ -59,6 +65,8 @@ $(BUILD)/wasm/test_%.js: tests/test_%.c saferl_%.h tests/saferl_test.h
 	$(EMCC) $(C_STRICT) -O2 -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 -o $@ $<
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) $(wildcard tests/fuzz/*.h) | $(BUILD)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< -lm
+$(BUILD)/fuzz_%_crc: tests/fuzz/fuzz_%.c $(HEADERS) $(wildcard tests/fuzz/*.h) | $(BUILD)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZ_REPAIR_CRC -I. -o $@ $< -lm
 
 $(BUILD):
 	@mkdir -p $@
@@ -69,6 +77,8 @@ web: deps-web $(WEB_PAGES)
 	@mkdir -p $(BUILD)/web/vendor
 	@for f in $(WEB_STATIC); do mkdir -p $(BUILD)/$$(dirname $$f); cp $$f $(BUILD)/$$f; done
 	@cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css $(BUILD)/web/vendor/
+	@cp web/node_modules/dagre/dist/dagre.min.js $(BUILD)/web/vendor/
+	@cp $(HEADERS) README.md $(BUILD)/web/
 	@echo "web: demos in $(BUILD)/web (make serve)"
 serve: web
 	node tests/browser/harness.mjs serve $(BUILD)/web 8000
@@ -79,8 +89,13 @@ demo: deps-demo $(filter demo-pls,$(DEMOS)) $(filter-out demo-pls,$(DEMOS))
 test: deps-test
 	@tests/run.sh
 
-# ---- benchmarks, install, clean ------------------------------------------------------------
+# ---- benchmarks, fuzzing, install, clean ------------------------------------------------------
 bench: deps-bench $(BENCHES)
+
+# randomised fuzzing of every target (and its CRC-repaired build) for FUZZ_SECONDS each;
+# new inputs gather in build/fuzz_corpus/, crashes in build/fuzz_artifacts/
+fuzz: deps-test
+	@FUZZ_SEED=0 FUZZ_RUNS=-1 FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh fuzz
 
 install:
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/pkgconfig

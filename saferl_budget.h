@@ -85,10 +85,13 @@
         uncertainty of the fit too (Kass and Steffey 1989, "Approximate Bayesian inference in
         conditionally independent hierarchical models"). A prompt with no success gets its
         E[T_i] from the fitted law: the data alone bound it only from below, and the summary
-        says so (extrapolated, unsolved_prompts). The interval covers the set's value in
-        95% of prompt sets drawn from the model at moderate censoring; with few successes
-        (90% censored, 16 prompts) coverage falls to about 85%, and when T is not geometric
-        or the spread is not beta the estimate is biased: README.md has the table.
+        says so (extrapolated, unsolved_prompts). In prompt sets drawn from the model the
+        95% interval covers the set's value in 0.93-0.97 of them up to 60% censoring when
+        the prompts differ (sd of ln E[T_i] 0.6 or 1); with under one success a prompt (90%
+        censored, 8 attempts) in 0.81-0.93, and when all prompts are alike in 0.89-0.93 at
+        30-90% censoring. When T is not geometric no
+        pooling repairs the per-prompt likelihood, and the estimate is biased (a mixture of
+        a fast and a slow mode: by half). README.md has the tables.
       * saferl_budget_pool keeps the earlier pooled hazard under its own name: with
         a_i = D_i / n_i and b_i = S_i / n_i, q = sum a_i / sum b_i, successes per token at
         risk, each prompt weighing the same. Without censoring 1/q is the mean of T over the
@@ -1390,6 +1393,7 @@ static double saferl_budget__sample_gamma(saferl_rng *rng, double shape) {
         if (v <= 0.0) continue;
         v = v * v * v;
         u = 1.0 - saferl_rng_uniform(rng);
+        if (u < 1.0 - 0.0331 * (x * x) * (x * x)) break; /* the paper's squeeze: no logarithm */
         if (log(u) < 0.5 * x * x + d - d * v + d * log(v)) break;
     }
     return boost * d * (v > 0.0 ? v : 1.0);
@@ -1511,15 +1515,19 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     s.prompts = prompt_count;
     s.horizon = d.horizon > 0.0 ? d.horizon : max_horizon;
     alpha = 1.0 - d.confidence;
-    if (successes == 0.0 || prompt_count == 1) {
+    if (successes == 0.0 || prompt_count == 1 || successes == exposure) {
         /* one prompt: its own geometric estimate and exact interval (a spread across one
            prompt cannot be fitted). No success anywhere: mean_i E[T_i] >= 1 / mean_i q_i
-           (Jensen), and the exact bound on the pooled q bounds xi from above */
+           (Jensen), and the exact bound on the pooled q bounds xi from above. Every attempt
+           solved at its first token: no failed token to fit a spread on (b -> 0); every
+           E[T_i] is near 1, and the pooled q's exact interval says how near */
         double q_lo, q_hi;
         r = saferl_budget_proportion_interval(successes, exposure, d.confidence, &q_lo, &q_hi);
         if (r != SAFERL_OK) return r;
-        s.method = successes == 0.0 ? "no success: exact upper bound of xi (Jensen, Clopper-Pearson)"
-                                    : "one prompt: censored geometric MLE, exact interval";
+        s.method = successes == 0.0        ? "no success: exact upper bound of xi (Jensen, Clopper-Pearson)"
+                   : prompt_count == 1     ? "one prompt: censored geometric MLE, exact interval"
+                                           : "every attempt solved at its first token: pooled geometric MLE, "
+                                             "exact interval";
         s.xi = s.horizon * successes / exposure;
         s.xi_lo = s.horizon * q_lo;
         s.xi_hi = s.horizon * q_hi;
@@ -1537,8 +1545,9 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     s.extrapolated = s.unsolved_prompts > 0;
     s.prior_a = exp(fit.log_a);
     s.prior_b = exp(fit.log_b);
-    saferl_budget__rising(s.prior_a, 1e9, trigamma); /* psi'(a) = psi'(a + 1e9) - out[2] */
-    s.spread = sqrt(1e-9 - trigamma[2]);
+    /* psi'(a) = psi'(a + N) - out[2], psi'(a + N) = 1/(a + N) + 1/(2 (a + N)^2) + ... */
+    saferl_budget__rising(s.prior_a, 1e9, trigamma);
+    s.spread = sqrt(1.0 / (s.prior_a + 1e9) + 0.5 / ((s.prior_a + 1e9) * (s.prior_a + 1e9)) - trigamma[2]);
     s.log_likelihood = fit.loglik;
     s.xi = saferl_budget__quantile((const double *)work, d.draws, 0.5);
     s.xi_lo = saferl_budget__quantile((const double *)work, d.draws, alpha / 2.0);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.3.0 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
-                          StageOpt, safe UCB, the PLS online stage)
+/* saferl_gp.h - v0.4.0 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+                          StageOpt, safe UCB, the PLS online stage, continuous boxes,
+                          constrained EI)
                           public domain or MIT; see the end of the file
 
    Safe Bayesian optimisation tunes the parameters of a system that must never violate a
@@ -57,7 +58,11 @@
       candidate grids        saferl_gp_grid_*: posterior over a fixed set Z kept up to date in
                              O(n |Z|) per added point; fantasy covariances for expander tests
       safe optimisation      saferl_gp_safeopt_*: SafeOpt, StageOpt, safe UCB; one objective GP,
-                             any number of constraint GPs with thresholds
+                             any number of constraint GPs with thresholds; safe by default
+                             (the beta schedule with the theory's guarantee); beside them
+                             constrained EI and EI under P(feasible) >= 1 - delta
+      continuous domains     saferl_gp_swarm_*: the same step on points sampled around the
+                             safe set in a box, d up to ~10
       PLS online stage       saferl_gp_pls_*: the ready routine with a log of evaluations
       numeric CSV            saferl_gp_csv_parse: rows of numbers from a memory buffer
 
@@ -157,6 +162,17 @@
                              until the widest expander is within stage_tolerance (zeta) or
                              stage1_steps are done; then stage 2 for ever: safe UCB
          SAFERL_GP_SAFE_UCB  argmax over the safe set of u_0
+      and, beside them, constrained Bayesian optimisation (not safe exploration: these may
+      evaluate where a constraint only probably holds). P(feasible) is, per GP, the normal
+      probability that its function lies between its constraints' thresholds, multiplied
+      over the GPs; "known feasible" is P(feasible) >= 1 - feasibility_delta (0 -> 0.05); the
+      incumbent is the best objective posterior mean among known-feasible candidates:
+         SAFERL_GP_CONSTRAINED_EI         argmax EI x P(feasible) (Gardner et al. 2014)
+         SAFERL_GP_CHANCE_CONSTRAINED_EI  argmax EI over the known-feasible candidates
+                                          (Gelbart, Snoek and Adams 2014)
+      While nothing is known feasible there is no incumbent: both take the candidate most
+      likely feasible (SAFERL_GP_CHOSE_FEASIBILITY), looking for a feasible region first.
+      They need no seed set.
       Expander tests are pruned as befelix/SafeOpt does: candidates by decreasing width, the
       first confirmed one wins (full_sets tests them all, for pictures).
       beta multiplies sd (it is beta^1/2 of the papers); t = evaluations + 1, k = the number of
@@ -174,7 +190,16 @@
       use), with the exact one-sided tail where they bound the two-sided one by e^(-beta^2/2):
       beta 3.43 instead of 4.02 at |Z| = 100, t = 1, delta = 0.05; 5.63 instead of 6.09 at
       |Z| = 961, t = 60. The Lipschitz safe set needs, besides, a true Lipschitz constant.
-      SAFERL_GP_BETA_FINITE_SET is that schedule, sqrt(2 log(|Z| t^2 pi^2 / (6 delta)))
+      SAFERL_GP_BETA_PER_STEP_RISK, Q^-1(6 delta / (pi^2 t^2 k)), drops |Z|: the point x_t
+      evaluated at step t is a function of the data so far, so given the data g(x_t) is
+      normal with the posterior's mean and sd, and P(g(x_t) < h | data) <= Q(beta_t) / k per
+      constraint when its fresh lower bound certifies it; summed over the steps, P(some
+      evaluation is unsafe) <= delta (the per-step risk of Schreiter et al. 2015, "Safe
+      exploration for active learning with Gaussian processes"). It holds only when every
+      evaluated point is certified by the current posterior, so it requires no_intersection
+      and recompute_safe_set (the seeds and, in saferl_gp_swarm, points evaluated before stay
+      safe: re-evaluating adds no new risk). beta 1.87 at t = 1, 4.30 at t = 60 (delta 0.05).
+      SAFERL_GP_BETA_FINITE_SET is Srinivas et al.'s, sqrt(2 log(|Z| t^2 pi^2 / (6 delta)))
       (PLS's alpha_j; saferl_gp_pls keeps it, the paper's). SAFERL_GP_BETA_CONSTANT (desc.beta,
       0 -> 2, befelix/SafeOpt's) and the callback carry no guarantee: with a heuristic beta
       the "provable" part does not hold (Fiedler et al. 2024); safety is then as good as luck
@@ -206,6 +231,16 @@
       still overflow inside the algebra; results stay within the documented codes.
 
    REVISION HISTORY
+      0.4.0 (2026-12-04)  safe by default: the zero desc's beta is SAFERL_GP_BETA_GAUSSIAN_TAIL
+                          (the finite-set union bound, exact one-sided tail; the constant is
+                          SAFERL_GP_BETA_CONSTANT, now 3, by name); saferl_gp_predict takes a
+                          non-const GP, saferl_gp_predict_with_work is the const, thread-safe
+                          one; scales must be normal doubles and overflowing targets,
+                          posteriors and likelihoods are refused (SAFERL_ERR_NOT_FINITE);
+                          safeopt_observe refuses differing values for one GP;
+                          saferl_gp_safeopt_next split into the paper's sets (choices
+                          bit-identical); constrained-EI rules and their closed forms;
+                          saferl_gp_swarm_* for continuous boxes
       0.3.0 (2026-11-22)  runtime AVX2 dispatch of the hot loops in the portable build (no
                           FMA: bit-identical to the SSE code; SAFERL_NO_DISPATCH turns it
                           off); kernel rows from points copied by dimension, the exp in two
@@ -223,9 +258,9 @@
 #define SAFERL_GP_H
 
 #define SAFERL_GP_VERSION_MAJOR 0
-#define SAFERL_GP_VERSION_MINOR 3
+#define SAFERL_GP_VERSION_MINOR 4
 #define SAFERL_GP_VERSION_PATCH 0
-#define SAFERL_GP_VERSION_STRING "0.3.0"
+#define SAFERL_GP_VERSION_STRING "0.4.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
@@ -546,7 +581,11 @@ SAFERL_GP_API saferl_result saferl_gp_grid_covariance_row(const saferl_gp_grid *
 typedef enum saferl_gp_safe_rule {
     SAFERL_GP_SAFEOPT = 0,
     SAFERL_GP_STAGEOPT = 1,
-    SAFERL_GP_SAFE_UCB = 2
+    SAFERL_GP_SAFE_UCB = 2,
+    /* constrained BO, not safe exploration: they may evaluate outside the safe set */
+    SAFERL_GP_CONSTRAINED_EI = 3,        /* argmax EI x P(feasible) (Gardner et al. 2014) */
+    SAFERL_GP_CHANCE_CONSTRAINED_EI = 4  /* argmax EI over P(feasible) >= 1 - feasibility_delta
+                                            (Gelbart et al. 2014's probabilistic constraints) */
 } saferl_gp_safe_rule;
 
 typedef enum saferl_gp_expander_test {
@@ -561,8 +600,11 @@ typedef enum saferl_gp_beta_rule {
                                          Gaussian tail; the theory's guarantee, tighter */
     SAFERL_GP_BETA_FINITE_SET = 1,    /* sqrt(2 log(|Z| t^2 pi^2 / (6 delta))) (Srinivas; PLS) */
     SAFERL_GP_BETA_CALLBACK = 2,
-    SAFERL_GP_BETA_CONSTANT = 3       /* the heuristic: desc.beta (befelix/SafeOpt's 2); no
+    SAFERL_GP_BETA_CONSTANT = 3,      /* the heuristic: desc.beta (befelix/SafeOpt's 2); no
                                          guarantee (it was the zero value before 0.4) */
+    SAFERL_GP_BETA_PER_STEP_RISK = 4  /* Q^-1(6 delta / (pi^2 t^2 k)): the same guarantee
+                                         without |Z|, for fresh bounds and safe sets only
+                                         (no_intersection and recompute_safe_set set) */
 } saferl_gp_beta_rule;
 
 typedef struct saferl_gp_constraint {
@@ -592,6 +634,8 @@ typedef struct saferl_gp_safeopt_desc {
     uint32_t stage1_steps;     /* StageOpt's T_0; 0 -> no limit */
     uint32_t max_expander_tests; /* per step for SAFERL_GP_EXPAND_GP; 0 -> no limit */
     int full_sets;             /* 1: test every expander candidate (for pictures) */
+    double feasibility_delta;  /* the constrained-EI rules: "known feasible" is P(every
+                                  constraint holds) >= 1 - feasibility_delta; 0 -> 0.05 */
     saferl_allocator allocator;
 } saferl_gp_safeopt_desc;
 
@@ -601,7 +645,9 @@ typedef enum saferl_gp_choice {
     SAFERL_GP_CHOSE_EXPANDER = 0,  /* widest expander */
     SAFERL_GP_CHOSE_MAXIMIZER = 1, /* widest maximiser */
     SAFERL_GP_CHOSE_UCB = 2,       /* largest upper bound of the objective in the safe set */
-    SAFERL_GP_CHOSE_SAFE_WIDEST = 3/* no expander and no maximiser left: widest safe point */
+    SAFERL_GP_CHOSE_SAFE_WIDEST = 3,/* no expander and no maximiser left: widest safe point */
+    SAFERL_GP_CHOSE_EXPECTED_IMPROVEMENT = 4, /* the constrained-EI rules' choice */
+    SAFERL_GP_CHOSE_FEASIBILITY = 5 /* no candidate known feasible yet: the most likely one */
 } saferl_gp_choice;
 
 typedef struct saferl_gp_safeopt_step {
@@ -613,6 +659,8 @@ typedef struct saferl_gp_safeopt_step {
     double objective_upper;    /* u_0 at the choice */
     uint32_t safe_count, maximizer_count, expander_count, expander_tests;
     uint32_t model_violations; /* empty interval intersections at this step */
+    double acquisition;        /* the constrained-EI rules: the value that decided */
+    double feasibility;        /* the constrained-EI rules: P(feasible) at the choice */
 } saferl_gp_safeopt_step;
 
 /* Set flags per candidate: bit SAFE, MAXIMIZER, EXPANDER (confirmed), TESTED (expander test run). */
@@ -633,6 +681,7 @@ typedef struct saferl_gp_safeopt {
     unsigned char *flags;      /* candidate_count */
     double *width;             /* candidate_count: the deciding scaled width */
     double *fantasy;           /* constraint_count x candidate_count: covariance rows */
+    double *feasibility;       /* candidate_count: P(every constraint holds) (constrained EI) */
     uint32_t *order;           /* candidate_count: expander candidates by width */
     uint32_t evaluations, stage, stage1_done;
     uint32_t last_index;
@@ -657,6 +706,74 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_observe(saferl_gp_safeopt *opt, ui
 SAFERL_GP_API uint32_t saferl_gp_safeopt_best(const saferl_gp_safeopt *opt);
 /* The beta the next step uses. */
 SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt);
+
+/* Closed forms of constrained Bayesian optimisation, for f ~ N(mean, var) (raw units).
+   P(lower <= f <= upper); either end may be infinite; var 0: 1 inside, 0 outside. */
+SAFERL_GP_API double saferl_gp_probability_between(double mean, double var, double lower, double upper);
+/* E[max(f - best, 0)] = (mean - best) Phi(u) + sd phi(u), u = (mean - best) / sd (maximising);
+   var 0: max(mean - best, 0). */
+SAFERL_GP_API double saferl_gp_expected_improvement(double mean, double var, double best);
+
+/* ---- continuous domains ------------------------------------------------------------------- */
+/* Safe optimisation in a box of dimension up to ~10, where no grid fits (7^8 points already
+   take 5.7 M): SafeOptSwarm's idea (Duivenvoorden et al. 2017) of looking for maximisers and
+   expanders only near the safe set, done by sampling. Every step draws `samples` points around
+   the known-safe points (the seeds and every evaluation so far) at radii from 1/20 to 2
+   lengthscales, snapped to a lattice of `lattice` points per dimension, and runs the grid
+   version's step on them plus the known-safe points: the same bounds, safety test, sets and
+   choice, with the known-safe points as the seed set (so the safe set only grows). beta is the
+   grid version's schedule with |Z| = lattice^d: every point evaluated, the seeds aside, is a
+   lattice point, so the finite-set union bound holds over the lattice without enumerating
+   it (d = 8, lattice 1024: |Z| = 1.2e24, beta_1 = 10.55 at delta 0.05, against 4.21 for a
+   7^4 grid; SAFERL_GP_BETA_PER_STEP_RISK drops |Z| altogether). */
+typedef struct saferl_gp_swarm_desc {
+    saferl_gp *objective;      /* required; may also appear as a constraint */
+    const saferl_gp_constraint *constraints; /* copied */
+    uint32_t constraint_count; /* 0 .. SAFERL_GP_MAX_CONSTRAINTS */
+    const double *lower, *upper; /* the box: dim values each, lower < upper */
+    const double *seeds;       /* seed_count known-safe points (rows of dim), inside the box */
+    uint32_t seed_count;       /* at least 1 */
+    uint32_t samples;          /* points drawn per step; 0 -> 1000 */
+    uint32_t lattice;          /* points per dimension, >= 2; 0 -> 1024 */
+    saferl_gp_safe_rule rule;  /* SafeOpt, StageOpt or safe UCB (0: SafeOpt) */
+    saferl_gp_expander_test expander_test; /* as the grid version's (0: every safe point) */
+    double lipschitz;          /* for SAFERL_GP_EXPAND_LIPSCHITZ, > 0 */
+    saferl_gp_beta_rule beta_rule; /* 0 -> SAFERL_GP_BETA_GAUSSIAN_TAIL over the lattice; not
+                                      the callback */
+    double beta, delta;        /* as the grid version's: 0 -> 2, 0 -> 0.05 */
+    double stage_tolerance;    /* StageOpt's zeta; 0 -> 0.1 */
+    uint32_t seed;             /* of the sampling */
+    saferl_allocator allocator;
+} saferl_gp_swarm_desc;
+
+typedef struct saferl_gp_swarm {
+    saferl_gp_swarm_desc desc;
+    saferl_gp_constraint constraint[SAFERL_GP_MAX_CONSTRAINTS];
+    saferl_rng rng;
+    double *safe_points;       /* safe_count rows of dim: the seeds, then each evaluation */
+    uint32_t safe_count, safe_capacity;
+    double *candidates;        /* this step's: the safe points, then the samples */
+    unsigned char *known_safe; /* candidate flags: the first safe_count */
+    uint32_t candidate_count;
+    saferl_gp_safeopt step_opt;/* the grid version's step on this step's candidates */
+    void *step_memory;
+    size_t step_memory_size;
+    uint32_t evaluations, stage;
+    double *last_point;        /* dim values: what saferl_gp_swarm_next proposed */
+    void *owned_memory;
+} saferl_gp_swarm;
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_create(saferl_gp_swarm *swarm, const saferl_gp_swarm_desc *desc);
+SAFERL_GP_API void saferl_gp_swarm_destroy(saferl_gp_swarm *swarm);
+/* Samples this step's candidates, computes the sets and writes the point to evaluate (dim
+   values) into x; step as the grid version's (index: into this step's candidates). */
+SAFERL_GP_API saferl_result saferl_gp_swarm_next(saferl_gp_swarm *swarm, double *x, saferl_gp_safeopt_step *step);
+/* Adds the evaluation of the point the last saferl_gp_swarm_next proposed to every GP (the
+   grid version's rules for values) and keeps the point as known safe. */
+SAFERL_GP_API saferl_result saferl_gp_swarm_observe(saferl_gp_swarm *swarm, double objective_value,
+                                                    const double *constraint_values);
+/* The known-safe point with the best lower bound of the objective (dim values into x). */
+SAFERL_GP_API saferl_result saferl_gp_swarm_best(saferl_gp_swarm *swarm, double *x);
 
 /* ---- the PLS online stage ------------------------------------------------------------------ */
 
@@ -2298,6 +2415,7 @@ static saferl_gp_safeopt_desc saferl_gp__safeopt_defaults(const saferl_gp_safeop
     if (d.beta == 0.0) d.beta = 2.0;
     if (d.delta == 0.0) d.delta = 0.05;
     if (d.stage_tolerance == 0.0) d.stage_tolerance = 0.1;
+    if (d.feasibility_delta == 0.0) d.feasibility_delta = 0.05;
     return d;
 }
 
@@ -2311,8 +2429,8 @@ static saferl_result saferl_gp__safeopt_check(const saferl_gp_safeopt_desc *d) {
     if (!saferl_gp__is_scale(saferl_gp__width_scale(d->objective))) return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->constraint_count > SAFERL_GP_MAX_CONSTRAINTS || (d->constraint_count && !d->constraints))
         return SAFERL_ERR_INVALID_ARGUMENT;
-    if ((int)d->rule < 0 || (int)d->rule > 2 || (int)d->expander_test < 0 || (int)d->expander_test > 2 ||
-        (int)d->beta_rule < 0 || (int)d->beta_rule > 3)
+    if ((int)d->rule < 0 || (int)d->rule > 4 || (int)d->expander_test < 0 || (int)d->expander_test > 2 ||
+        (int)d->beta_rule < 0 || (int)d->beta_rule > 4)
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (i = 0; i < d->constraint_count; ++i) {
         const saferl_gp_constraint *c = &d->constraints[i];
@@ -2328,11 +2446,20 @@ static saferl_result saferl_gp__safeopt_check(const saferl_gp_safeopt_desc *d) {
         return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->expander_test == SAFERL_GP_EXPAND_LIPSCHITZ && !(d->lipschitz > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->beta_rule == SAFERL_GP_BETA_CALLBACK && !d->beta_callback) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!d->seed_set) return SAFERL_ERR_INVALID_ARGUMENT;
+    /* its guarantee is about the posterior at the point chosen now: bounds kept from earlier
+       steps would certify with older posteriors */
+    if (d->beta_rule == SAFERL_GP_BETA_PER_STEP_RISK && !(d->no_intersection && d->recompute_safe_set))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__is_finite(d->feasibility_delta)) return SAFERL_ERR_NOT_FINITE;
+    if (!(d->feasibility_delta > 0.0 && d->feasibility_delta < 1.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!d->seed_set) /* the constrained-EI rules may go without: their safe set starts empty */
+        return d->rule >= SAFERL_GP_CONSTRAINED_EI ? SAFERL_OK : SAFERL_ERR_INVALID_ARGUMENT;
     for (i = 0; i < d->candidate_count; ++i) seeds += d->seed_set[i] != 0;
-    if (seeds == 0) return SAFERL_ERR_INVALID_ARGUMENT; /* a safe seed is required */
+    if (seeds == 0 && d->rule < SAFERL_GP_CONSTRAINED_EI) return SAFERL_ERR_INVALID_ARGUMENT; /* a safe seed is required */
     return SAFERL_OK;
 }
+
+static int saferl_gp__is_seed(const saferl_gp_safeopt_desc *d, uint32_t z) { return d->seed_set && d->seed_set[z]; }
 
 /* The distinct GPs: the objective, then each constraint's unless already listed. */
 static uint32_t saferl_gp__safeopt_models(const saferl_gp_safeopt_desc *d, saferl_gp **model, uint32_t *constraint_model) {
@@ -2361,6 +2488,7 @@ static void saferl_gp__safeopt_layout(saferl_gp_safeopt *opt, saferl_gp__arena *
     opt->width = (double *)saferl_gp__take(arena, m, sizeof(double));
     opt->fantasy = (double *)saferl_gp__take(arena, (size_t)(d->constraint_count ? d->constraint_count : 1) * m, sizeof(double));
     opt->order = (uint32_t *)saferl_gp__take(arena, m, sizeof(uint32_t));
+    opt->feasibility = (double *)saferl_gp__take(arena, m, sizeof(double));
     opt->flags = (unsigned char *)saferl_gp__take(arena, m, 1);
 }
 
@@ -2412,8 +2540,8 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_init(saferl_gp_safeopt *opt, const
         opt->upper[z] = SAFERL_GP__INF;
     }
     for (z = 0; z < m; ++z) {
-        opt->flags[z] = d.seed_set[z] ? SAFERL_GP_SAFE : 0;
-        if (!d.seed_set[z]) continue;
+        opt->flags[z] = saferl_gp__is_seed(&d, z) ? SAFERL_GP_SAFE : 0;
+        if (!saferl_gp__is_seed(&d, z)) continue;
         for (i = 0; i < d.constraint_count; ++i) {
             /* C_0 = [h, inf) on the seed set (PLS: Lambda_0 = [., b]) */
             if (d.constraints[i].upper) opt->upper[(size_t)(1 + i) * m + z] = d.constraints[i].threshold;
@@ -2466,20 +2594,25 @@ static double saferl_gp__normal_upper_quantile(double p) {
     return 0.5 * (lo + hi);
 }
 
-SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt) {
-    const saferl_gp_safeopt_desc *d = &opt->desc;
-    double t = (double)opt->evaluations + 1.0;
-    double k = d->constraint_count ? (double)d->constraint_count : 1.0;
+/* beta at evaluation t (1-based) for a candidate set of set_size points and k constraints. */
+static double saferl_gp__beta_schedule(const saferl_gp_safeopt_desc *d, uint32_t t, double set_size) {
+    const double tt = (double)t, k = d->constraint_count ? (double)d->constraint_count : 1.0;
     switch (d->beta_rule) {
     case SAFERL_GP_BETA_GAUSSIAN_TAIL:
-        return saferl_gp__normal_upper_quantile(d->delta / (1.6449340668482264 * t * t * (double)d->candidate_count * k));
+        return saferl_gp__normal_upper_quantile(d->delta / (1.6449340668482264 * tt * tt * set_size * k));
+    case SAFERL_GP_BETA_PER_STEP_RISK:
+        return saferl_gp__normal_upper_quantile(d->delta / (1.6449340668482264 * tt * tt * k));
     case SAFERL_GP_BETA_FINITE_SET:
-        return sqrt(2.0 * log((double)d->candidate_count * t * t * 1.6449340668482264 / d->delta));
+        return sqrt(2.0 * log(set_size * tt * tt * 1.6449340668482264 / d->delta));
     case SAFERL_GP_BETA_CALLBACK:
-        return d->beta_callback(opt->evaluations + 1, d->beta_user_data);
+        return d->beta_callback(t, d->beta_user_data);
     default:
         return d->beta;
     }
+}
+
+SAFERL_GP_API double saferl_gp_safeopt_beta(const saferl_gp_safeopt *opt) {
+    return saferl_gp__beta_schedule(&opt->desc, opt->evaluations + 1, (double)opt->desc.candidate_count);
 }
 
 
@@ -2643,7 +2776,7 @@ static void saferl_gp__safe_set_lipschitz(saferl_gp_safeopt *opt) {
     uint32_t z, x, i, m = d->candidate_count, k = d->constraint_count, dim = d->objective->dim;
     for (z = 0; z < m; ++z) opt->flags[z] = (unsigned char)((opt->flags[z] & SAFERL_GP_SAFE) ? SAFERL_GP__WAS_SAFE : 0);
     for (z = 0; z < m; ++z) {
-        int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP__WAS_SAFE));
+        int safe = saferl_gp__is_seed(d, z) || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP__WAS_SAFE));
         for (x = 0; x < m && !safe; ++x) {
             double dist;
             int all = 1;
@@ -2672,7 +2805,7 @@ static int saferl_gp__safe_set(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *s
         saferl_gp__safe_set_lipschitz(opt);
     } else {
         for (z = 0; z < m; ++z) {
-            int safe = d->seed_set[z] != 0 || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP_SAFE)) ||
+            int safe = saferl_gp__is_seed(d, z) || (!d->recompute_safe_set && (opt->flags[z] & SAFERL_GP_SAFE)) ||
                        saferl_gp__certified_everywhere(opt, z);
             opt->flags[z] = safe ? SAFERL_GP_SAFE : 0;
         }
@@ -2794,6 +2927,95 @@ static uint32_t saferl_gp__choice(saferl_gp_safeopt *opt, uint32_t widest_expand
     return best;
 }
 
+/* ---- constrained Bayesian optimisation ---------------------------------------------------- */
+
+/* Phi(x) = P(N(0, 1) <= x) through erfc: accurate in both tails. */
+static double saferl_gp__normal_cdf(double x) { return 0.5 * erfc(-x * 0.70710678118654752440); }
+
+SAFERL_GP_API double saferl_gp_probability_between(double mean, double var, double lower, double upper) {
+    double sd, p;
+    if (!(lower <= upper) || mean != mean || !(var >= 0.0)) return 0.0;
+    if (var == 0.0) return mean >= lower && mean <= upper ? 1.0 : 0.0;
+    sd = sqrt(var);
+    /* a difference of the two lower tails, or of the two upper ones when the interval lies
+       above the mean: both terms tiny, so the difference keeps its digits far out */
+    if (mean <= lower) p = saferl_gp__normal_cdf((mean - lower) / sd) - saferl_gp__normal_cdf((mean - upper) / sd);
+    else p = saferl_gp__normal_cdf((upper - mean) / sd) - saferl_gp__normal_cdf((lower - mean) / sd);
+    return p > 0.0 ? p : 0.0;
+}
+
+SAFERL_GP_API double saferl_gp_expected_improvement(double mean, double var, double best) {
+    double sd, u;
+    if (!(var > 0.0)) return mean > best ? mean - best : 0.0;
+    sd = sqrt(var);
+    u = (mean - best) / sd;
+    return sd * (u * saferl_gp__normal_cdf(u) + 0.3989422804014326779 * exp(-0.5 * u * u));
+}
+
+/* P(every constraint holds) at each candidate into opt->feasibility: per GP the probability
+   that its function lies between its constraints' thresholds (a g >= h raises the lower end, a
+   cost g <= b lowers the upper one: exact for several constraints on one GP), multiplied over
+   the GPs (independent models). */
+static void saferl_gp__feasibility(saferl_gp_safeopt *opt) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    uint32_t z, i, j, m = d->candidate_count;
+    for (z = 0; z < m; ++z) opt->feasibility[z] = 1.0;
+    for (j = 0; j < opt->model_count; ++j) {
+        const saferl_gp_grid *grid = &opt->grid[j];
+        double lower = -SAFERL_GP__INF, upper = SAFERL_GP__INF;
+        int constrained = 0;
+        for (i = 0; i < d->constraint_count; ++i) {
+            const saferl_gp_constraint *c = &d->constraints[i];
+            if (opt->constraint_model[i] != j) continue;
+            constrained = 1;
+            if (c->upper && c->threshold < upper) upper = c->threshold;
+            if (!c->upper && c->threshold > lower) lower = c->threshold;
+        }
+        if (!constrained) continue;
+        for (z = 0; z < m; ++z) opt->feasibility[z] *= saferl_gp_probability_between(grid->mean[z], grid->var[z], lower, upper);
+    }
+}
+
+/* The constrained-EI choice. The incumbent is the best posterior mean of the objective among
+   the candidates known feasible (P(feasible) >= 1 - feasibility_delta), as Gelbart et al.
+   (2014) define it for probabilistic constraints; noisy observations make the best observed
+   value a poor incumbent. SAFERL_GP_CONSTRAINED_EI maximises EI x P(feasible) over every
+   candidate (Gardner et al. 2014); SAFERL_GP_CHANCE_CONSTRAINED_EI maximises EI over the
+   known-feasible candidates only. When no candidate is known feasible yet there is no
+   incumbent: both look for feasibility first and take the candidate most likely feasible
+   (Gelbart et al.'s rule), SAFERL_GP_CHOSE_FEASIBILITY. */
+static uint32_t saferl_gp__constrained_choice(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *step) {
+    const saferl_gp_safeopt_desc *d = &opt->desc;
+    const saferl_gp_grid *objective = &opt->grid[0];
+    const double known = 1.0 - d->feasibility_delta;
+    const int weighted = d->rule == SAFERL_GP_CONSTRAINED_EI;
+    uint32_t z, m = d->candidate_count, best = m;
+    double incumbent = -SAFERL_GP__INF, value = -1.0;
+    saferl_gp__feasibility(opt);
+    for (z = 0; z < m; ++z)
+        if (opt->feasibility[z] >= known && objective->mean[z] > incumbent) incumbent = objective->mean[z];
+    if (incumbent == -SAFERL_GP__INF) {
+        for (z = 0; z < m; ++z)
+            if (opt->feasibility[z] > value) value = opt->feasibility[(best = z)];
+        step->choice = SAFERL_GP_CHOSE_FEASIBILITY;
+    } else {
+        for (z = 0; z < m; ++z) {
+            double a;
+            if (!weighted && !(opt->feasibility[z] >= known)) continue;
+            a = saferl_gp_expected_improvement(objective->mean[z], objective->var[z], incumbent);
+            if (weighted) a *= opt->feasibility[z];
+            if (a > value) {
+                value = a;
+                best = z;
+            }
+        }
+        step->choice = SAFERL_GP_CHOSE_EXPECTED_IMPROVEMENT;
+    }
+    step->acquisition = value;
+    step->feasibility = opt->feasibility[best];
+    return best;
+}
+
 SAFERL_GP_API saferl_result saferl_gp_safeopt_next(saferl_gp_safeopt *opt, saferl_gp_safeopt_step *out) {
     const saferl_gp_safeopt_desc *d;
     saferl_gp_safeopt_step step;
@@ -2823,7 +3045,8 @@ SAFERL_GP_API saferl_result saferl_gp_safeopt_next(saferl_gp_safeopt *opt, safer
             (widest_expander == d->candidate_count || !(opt->width[widest_expander] > d->stage_tolerance)))
             opt->stage = 2; /* the widest expander is within zeta: exploit from now on */
     }
-    step.index = saferl_gp__choice(opt, widest_expander, &step);
+    step.index = d->rule >= SAFERL_GP_CONSTRAINED_EI ? saferl_gp__constrained_choice(opt, &step)
+                                                     : saferl_gp__choice(opt, widest_expander, &step);
     step.stage = stageopt ? (int)opt->stage : 0;
     step.objective_upper = opt->upper[step.index];
     opt->last_index = step.index;
@@ -2893,6 +3116,211 @@ SAFERL_GP_API uint32_t saferl_gp_safeopt_best(const saferl_gp_safeopt *opt) {
     return best;
 }
 
+/* ---- continuous domains --------------------------------------------------------------------- */
+
+/* The grid version's desc for this step's candidates: the known-safe points are its seed set
+   (the safe set grows through them), fresh bounds each step, beta given. */
+static saferl_gp_safeopt_desc saferl_gp__swarm_step_desc(const saferl_gp_swarm *swarm, uint32_t candidate_count,
+                                                         double beta) {
+    const saferl_gp_swarm_desc *d = &swarm->desc;
+    saferl_gp_safeopt_desc sd;
+    memset(&sd, 0, sizeof sd);
+    sd.candidates = swarm->candidates;
+    sd.candidate_count = candidate_count;
+    sd.objective = d->objective;
+    sd.constraints = swarm->constraint;
+    sd.constraint_count = d->constraint_count;
+    sd.seed_set = swarm->known_safe;
+    sd.rule = d->rule;
+    sd.expander_test = d->expander_test;
+    sd.lipschitz = d->lipschitz;
+    sd.beta_rule = SAFERL_GP_BETA_CONSTANT;
+    sd.beta = beta;
+    sd.delta = d->delta;
+    sd.no_intersection = 1;
+    sd.recompute_safe_set = 1;
+    sd.stage_tolerance = d->stage_tolerance;
+    return sd;
+}
+
+static saferl_result saferl_gp__swarm_check(const saferl_gp_swarm_desc *d) {
+    uint32_t i, k, dim;
+    if (!d->objective || !d->objective->x || !d->lower || !d->upper || !d->seeds || d->seed_count == 0 ||
+        d->constraint_count > SAFERL_GP_MAX_CONSTRAINTS || (d->constraint_count && !d->constraints))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    dim = d->objective->dim;
+    if ((int)d->rule < 0 || (int)d->rule > 2 || d->lattice < 2 || d->beta_rule == SAFERL_GP_BETA_CALLBACK)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_gp__all_finite(d->lower, dim) || !saferl_gp__all_finite(d->upper, dim) ||
+        !saferl_gp__all_finite(d->seeds, (size_t)d->seed_count * dim))
+        return SAFERL_ERR_NOT_FINITE;
+    for (k = 0; k < dim; ++k)
+        if (!(d->lower[k] < d->upper[k])) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < d->seed_count; ++i)
+        for (k = 0; k < dim; ++k)
+            if (!(d->seeds[(size_t)i * dim + k] >= d->lower[k] && d->seeds[(size_t)i * dim + k] <= d->upper[k]))
+                return SAFERL_ERR_INVALID_ARGUMENT;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_create(saferl_gp_swarm *swarm, const saferl_gp_swarm_desc *desc) {
+    saferl_gp_swarm_desc d;
+    saferl_gp_safeopt_desc sd;
+    saferl_gp__arena arena = {NULL, 0, 0};
+    uint32_t dim, i, candidate_capacity;
+    saferl_result r;
+    SAFERL_ASSERT(swarm != NULL && desc != NULL);
+    d = *desc;
+    if (d.samples == 0) d.samples = 1000;
+    if (d.lattice == 0) d.lattice = 1024;
+    if ((r = saferl_gp__swarm_check(&d)) < 0) return r;
+    memset(swarm, 0, sizeof *swarm);
+    for (i = 0; i < d.constraint_count && i < SAFERL_GP_MAX_CONSTRAINTS; ++i) swarm->constraint[i] = d.constraints[i];
+    dim = d.objective->dim;
+    swarm->safe_capacity = d.seed_count + d.objective->capacity;
+    candidate_capacity = swarm->safe_capacity + d.samples;
+    if (candidate_capacity < d.samples) return SAFERL_ERR_INVALID_ARGUMENT;
+    /* measure, allocate, lay out: the points and flags, then the step's memory separately
+       (its size is measured on real candidates) */
+    saferl_gp__take(&arena, (size_t)swarm->safe_capacity * dim, sizeof(double));
+    saferl_gp__take(&arena, (size_t)candidate_capacity * dim, sizeof(double));
+    saferl_gp__take(&arena, candidate_capacity, 1);
+    saferl_gp__take(&arena, dim, sizeof(double));
+    if (arena.overflow) return SAFERL_ERR_INVALID_ARGUMENT;
+    swarm->owned_memory = saferl_gp__allocate(&d.allocator, arena.used + 64u);
+    if (!swarm->owned_memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    arena.base = (unsigned char *)swarm->owned_memory + (64u - ((uintptr_t)swarm->owned_memory & 63u)) % 64u;
+    arena.used = 0;
+    swarm->safe_points = (double *)saferl_gp__take(&arena, (size_t)swarm->safe_capacity * dim, sizeof(double));
+    swarm->candidates = (double *)saferl_gp__take(&arena, (size_t)candidate_capacity * dim, sizeof(double));
+    swarm->known_safe = (unsigned char *)saferl_gp__take(&arena, candidate_capacity, 1);
+    swarm->last_point = (double *)saferl_gp__take(&arena, dim, sizeof(double));
+    swarm->desc = d;
+    swarm->desc.constraints = swarm->constraint;
+    memcpy(swarm->safe_points, d.seeds, (size_t)d.seed_count * dim * sizeof(double));
+    swarm->safe_count = d.seed_count;
+    for (i = 0; i < candidate_capacity; ++i) memcpy(swarm->candidates + (size_t)i * dim, d.seeds, dim * sizeof(double));
+    memset(swarm->known_safe, 0, candidate_capacity);
+    swarm->known_safe[0] = 1;
+    sd = saferl_gp__swarm_step_desc(swarm, candidate_capacity, 1.0);
+    sd.beta_rule = d.beta_rule; /* checked as the grid version checks it */
+    sd.beta = d.beta == 0.0 ? 2.0 : d.beta;
+    sd.delta = d.delta == 0.0 ? 0.05 : d.delta;
+    sd.stage_tolerance = d.stage_tolerance == 0.0 ? 0.1 : d.stage_tolerance;
+    swarm->desc.beta = sd.beta;
+    swarm->desc.delta = sd.delta;
+    swarm->desc.stage_tolerance = sd.stage_tolerance;
+    sd = saferl_gp__safeopt_defaults(&sd);
+    if ((r = saferl_gp__safeopt_check(&sd)) < 0 || !(swarm->step_memory_size = saferl_gp_safeopt_memory_size(&sd))) {
+        saferl_gp_swarm_destroy(swarm);
+        return r < 0 ? r : SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    swarm->step_memory = saferl_gp__allocate(&d.allocator, swarm->step_memory_size);
+    if (!swarm->step_memory) {
+        saferl_gp_swarm_destroy(swarm);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    saferl_rng_seed(&swarm->rng, d.seed);
+    swarm->stage = d.rule == SAFERL_GP_STAGEOPT ? 1 : 0;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API void saferl_gp_swarm_destroy(saferl_gp_swarm *swarm) {
+    if (!swarm) return;
+    if (swarm->step_memory) saferl_gp__release(&swarm->desc.allocator, swarm->step_memory);
+    if (swarm->owned_memory) saferl_gp__release(&swarm->desc.allocator, swarm->owned_memory);
+    memset(swarm, 0, sizeof *swarm);
+}
+
+/* One sample: a known-safe point moved by a radius drawn log-uniformly in [1/20, 2]
+   lengthscales (near: the boundary's fine structure; far: the next bump), along a Gaussian
+   direction, kept in the box and snapped to the lattice. */
+static void saferl_gp__swarm_sample(saferl_gp_swarm *swarm, double *x) {
+    const saferl_gp_swarm_desc *d = &swarm->desc;
+    const saferl_gp *gp = d->objective;
+    const uint32_t dim = gp->dim, from = saferl_rng_bounded(&swarm->rng, swarm->safe_count);
+    const double radius = 0.05 * exp(3.6888794541139363 * saferl_rng_uniform(&swarm->rng)); /* log(40) */
+    uint32_t k;
+    for (k = 0; k < dim; ++k) {
+        const double lengthscale = gp->lengthscale[gp->lengthscale_count == 1 ? 0 : k];
+        const double span = d->upper[k] - d->lower[k], cells = (double)(d->lattice - 1);
+        double v = swarm->safe_points[(size_t)from * dim + k] + radius * lengthscale * saferl_rng_normal(&swarm->rng);
+        v = v < d->lower[k] ? d->lower[k] : v > d->upper[k] ? d->upper[k] : v;
+        x[k] = d->lower[k] + floor((v - d->lower[k]) / span * cells + 0.5) * (span / cells);
+        if (x[k] > d->upper[k]) x[k] = d->upper[k];
+    }
+}
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_next(saferl_gp_swarm *swarm, double *x, saferl_gp_safeopt_step *step) {
+    const saferl_gp_swarm_desc *d;
+    saferl_gp_safeopt_desc sd;
+    saferl_gp_safeopt_step st;
+    uint32_t i, dim, count;
+    double beta;
+    saferl_result r;
+    SAFERL_ASSERT(swarm != NULL && swarm->candidates != NULL && x != NULL);
+    d = &swarm->desc;
+    dim = d->objective->dim;
+    sd = saferl_gp__swarm_step_desc(swarm, 1, d->beta);
+    sd.beta_rule = d->beta_rule;
+    beta = saferl_gp__beta_schedule(&sd, swarm->evaluations + 1, pow((double)d->lattice, (double)dim));
+    if (!saferl_gp__is_finite(beta) || !(beta > 0.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    count = swarm->safe_count + d->samples;
+    memcpy(swarm->candidates, swarm->safe_points, (size_t)swarm->safe_count * dim * sizeof(double));
+    memset(swarm->known_safe, 0, count);
+    memset(swarm->known_safe, 1, swarm->safe_count);
+    for (i = swarm->safe_count; i < count; ++i) saferl_gp__swarm_sample(swarm, swarm->candidates + (size_t)i * dim);
+    sd = saferl_gp__swarm_step_desc(swarm, count, beta);
+    if ((r = saferl_gp_safeopt_init(&swarm->step_opt, &sd, swarm->step_memory, swarm->step_memory_size)) < 0) return r;
+    swarm->step_opt.stage = swarm->stage;
+    swarm->step_opt.evaluations = swarm->evaluations;
+    if ((r = saferl_gp_safeopt_next(&swarm->step_opt, &st)) < 0) return r;
+    swarm->stage = swarm->step_opt.stage;
+    memcpy(swarm->last_point, swarm->candidates + (size_t)st.index * dim, dim * sizeof(double));
+    memcpy(x, swarm->last_point, dim * sizeof(double));
+    swarm->candidate_count = count;
+    if (step) *step = st;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_observe(saferl_gp_swarm *swarm, double objective_value,
+                                                    const double *constraint_values) {
+    const uint32_t dim = swarm->desc.objective->dim;
+    saferl_result r;
+    SAFERL_ASSERT(swarm != NULL);
+    if (swarm->candidate_count == 0) return SAFERL_ERR_INVALID_ARGUMENT; /* nothing proposed yet */
+    if (swarm->safe_count >= swarm->safe_capacity) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    r = saferl_gp_safeopt_observe(&swarm->step_opt, swarm->step_opt.last_index, objective_value, constraint_values);
+    if (r < 0) return r;
+    /* it was in the safe set when chosen: safe for good, as the grid version's S_t */
+    memcpy(swarm->safe_points + (size_t)swarm->safe_count * dim, swarm->last_point, dim * sizeof(double));
+    swarm->safe_count += 1;
+    swarm->evaluations += 1;
+    swarm->candidate_count = 0;
+    return SAFERL_OK;
+}
+
+SAFERL_GP_API saferl_result saferl_gp_swarm_best(saferl_gp_swarm *swarm, double *x) {
+    const uint32_t dim = swarm->desc.objective->dim;
+    saferl_gp_safeopt_desc sd = saferl_gp__swarm_step_desc(swarm, 1, swarm->desc.beta);
+    double beta, best = -SAFERL_GP__INF;
+    uint32_t i, at = 0;
+    sd.beta_rule = swarm->desc.beta_rule;
+    beta = saferl_gp__beta_schedule(&sd, swarm->evaluations + 1, pow((double)swarm->desc.lattice, (double)dim));
+    for (i = 0; i < swarm->safe_count; ++i) {
+        double mean, var, lower;
+        saferl_result r = saferl_gp_predict(swarm->desc.objective, swarm->safe_points + (size_t)i * dim, 1, &mean, &var);
+        if (r < 0) return r;
+        lower = mean - beta * sqrt(var);
+        if (lower > best) {
+            best = lower;
+            at = i;
+        }
+    }
+    memcpy(x, swarm->safe_points + (size_t)at * dim, dim * sizeof(double));
+    return SAFERL_OK;
+}
+
 /* ---- PLS ---------------------------------------------------------------------------------------- */
 
 static saferl_gp_desc saferl_gp__pls_gp_desc(const saferl_gp_pls_desc *d, const saferl_gp_pls_gp *g) {
@@ -2947,6 +3375,8 @@ SAFERL_GP_API size_t saferl_gp_pls_memory_size(const saferl_gp_pls_desc *desc) {
     if (!desc || saferl_gp__pls_check(desc) < 0) return 0;
     rd = saferl_gp__pls_gp_desc(desc, &desc->reward);
     cd = saferl_gp__pls_gp_desc(desc, &desc->cost);
+    rd = saferl_gp_desc_defaults(&rd); /* the scratch GPs below need the defaulted scales */
+    cd = saferl_gp_desc_defaults(&cd);
     a = saferl_gp_memory_size(&rd);
     b = saferl_gp_memory_size(&cd);
     {

@@ -25,6 +25,7 @@
       #define SAFERL_NAS_STATIC       every function static: a private copy per translation unit
       #define SAFERL_USE_BLIS         matrix products through BLIS (native only; link -lblis and
                                       compile that one file with -std=gnu99: blis.h is not C99)
+      #define SAFERL_NO_DISPATCH      no AVX2 copy of the products (see "the products" below)
 
    The header does no I/O: it takes decoded pixel buffers (float, planar CHW per image) and
    labels; examples/nas_images.h reads a folder of PNG/JPEG files with stb_image.
@@ -62,6 +63,9 @@
    WHAT IS HERE, top to bottom
       operations and cells          saferl_nas_op (NAS-Bench-201's five + three vector ops),
                                     edges of a DAG cell, NAS-Bench-201 architecture strings
+      the products (internal)       every matrix product on one register-tiled kernel,
+                                    compiled also for AVX2 and chosen per call, results
+                                    bit-identical to plain loops (or BLIS)
       the architecture distribution saferl_nas_arch: softmax per edge, exact categorical
                                     sampling, argmax and process-best, entropy per edge,
                                     Adam as in Chainer, and the strategies behind one
@@ -70,7 +74,7 @@
                                     head; forward/backward through the sampled operations;
                                     gate gradients; SGD with momentum and weight decay;
                                     saferl_nas_weight_step / saferl_nas_arch_step alternate
-      data                          saferl_nas_synthetic_images, saferl_nas_check_images
+      data                          saferl_nas_synthetic_images, saferl_nas_check_data
       the toy task                  saferl_nas_toy (teacher-student, 10 x 10, frozen features)
 
    ALGORITHMIC CHOICES (what is computed, so it can be checked)
@@ -152,7 +156,9 @@
       0.2.0 (2026-12-04)  SNAS, NASP and the official code's ProxylessNAS rescale as
                           strategies; saferl_nas_toy_arch_loss; a strategy may ask for
                           every operation to be evaluated (evaluate_all); the GDAS and SNAS
-                          temperatures are held at their last value past max_iterations
+                          temperatures are held at their last value past max_iterations;
+                          the products on register tiles with a per-call AVX2 copy
+                          (bit-identical to the plain loops), im2col by contiguous runs
       0.1.0 (2026-11-21)  first release
 */
 #ifndef SAFERL_NAS_H
@@ -550,6 +556,7 @@ typedef struct saferl_nas_net {
     float *node_grad;             /* (N, T) */
     float *scratch, *scratch2;    /* (T) each */
     float *col, *col_grad;        /* im2col of one image */
+    float *conv_scratch;          /* a weight gradient and an output gradient, transposed */
     float *pooled, *pooled_grad;  /* (B, C) */
     float *logits;                /* (B, classes) softmax probabilities after forward */
     double *gates_used;           /* (E, K) copy of the last forward's gates */
@@ -867,53 +874,243 @@ SAFERL_NAS_API void saferl_nas_nb201_decode(int32_t code, saferl_nas_op ops[SAFE
 
 /* ---- numeric kernels --------------------------------------------------------------------- */
 
-/* Row-major single-precision C = alpha op(A) op(B) + beta C; op(A) is (m,k), op(B) is (k,n).
-   trans_a: A is stored (k,m); trans_b: B is stored (n,k). Inner loops run over contiguous
-   memory so the compiler can vectorise them. */
-static void saferl_nas__gemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
-                             int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+/* ---- the products: register tiles, dispatched ---------------------------------------------
+   Every product of the supernet and the toy task runs through one register-blocked kernel (the
+   pattern of saferl_rl.h's layers). Each output element is one running sum in the textbook
+   loop's order: it starts from the value in C (after beta) and adds a_ik b_kj for k ascending.
+   So the results are bit-for-bit those of the plain loops, and the same in every
+   instantiation. The speed comes from advancing a tile of such sums at once: they are
+   independent, so they stay in registers and the column loop becomes SIMD multiplies and adds
+   over contiguous memory. With AVX the tile is 6 rows x 16 columns (12 of the 16 registers of
+   32 bytes); where vectors are 16 bytes (SSE, wasm simd128) it is 4 x 8.
+   Runtime dispatch: a portable build (say -march=x86-64-v2) also compiles the products for
+   AVX2 and picks that copy per call when the CPU has it, as PyTorch and BLAS pick kernels at
+   run time. Without FMA on purpose: target("avx2") alone cannot contract a * b + c, so every
+   lane does the same multiplies and adds in the same order as the SSE code and the results
+   are bit-identical on every x86-64 CPU. SAFERL_NO_DISPATCH keeps only the portable copy. */
+#if !defined(SAFERL_NO_DISPATCH) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(__AVX2__) && !defined(__EMSCRIPTEN__) && !defined(SAFERL_USE_BLIS)
+#  define SAFERL_NAS__DISPATCH 1
+/* __builtin_cpu_init makes the check valid even when called from a constructor */
+static int saferl_nas__have_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+}
+#endif
+#if defined(__GNUC__) || defined(__clang__)
+#  define SAFERL_NAS__BODY static inline __attribute__((always_inline))
+#else
+#  define SAFERL_NAS__BODY static
+#endif
+#define SAFERL_NAS__TILE_COLS 16 /* the widest tile; packed panels are this wide */
+#define SAFERL_NAS__MAX_TILE_ROWS 6
+#define SAFERL_NAS__PANEL_K 64   /* rows of one packed panel: a 4 KiB stack buffer */
+#if defined(__AVX__)
+#  define SAFERL_NAS__TILE_ROWS 6
+#  define SAFERL_NAS__TILE_WIDTH 16
+#else
+#  define SAFERL_NAS__TILE_ROWS 4
+#  define SAFERL_NAS__TILE_WIDTH 8
+#endif
+
+/* One tile: y[i][n0 .. n0 + 2 h - 1] += sum over k of a[i][k * a_k] V[k][n0 ..] for i <
+   tile_rows (4 or 6, a constant once inlined), k ascending, h floats a vector; the first
+   `rows` rows are stored. from_zero: the sums start from 0 instead of y (C = product, with
+   no pass to clear C first). Each row's sums are two named vectors (GCC's and clang's generic
+   vectors), one register each: as an array the compilers keep them in memory. Written once
+   in this macro, stamped out for both vector widths. Other compilers get the same
+   arithmetic on arrays, in the same order (saferl_nas__matmul_acc_body). */
+#if defined(__GNUC__) || defined(__clang__)
+typedef float saferl_nas__v4 __attribute__((vector_size(4 * sizeof(float))));
+typedef float saferl_nas__v8 __attribute__((vector_size(8 * sizeof(float))));
+#define SAFERL_NAS__MATMUL_TILE(name, vector)                                                                      \
+    SAFERL_NAS__BODY void name(float *const *y, int rows, int n0, const float *const *a, int a_k, const float *V,  \
+                               int ldv, int K, const int tile_rows, int from_zero) {                               \
+        const int h = (int)(sizeof(vector) / sizeof(float));                                                       \
+        vector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, v0, v1, zero = {0};                     \
+        int k;                                                                                                     \
+        if (from_zero) {                                                                                           \
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = zero;                          \
+        } else {                                                                                                   \
+            memcpy(&c00, y[0] + n0, sizeof c00);                                                                   \
+            memcpy(&c01, y[0] + n0 + h, sizeof c01);                                                               \
+            memcpy(&c10, y[1] + n0, sizeof c10);                                                                   \
+            memcpy(&c11, y[1] + n0 + h, sizeof c11);                                                               \
+            memcpy(&c20, y[2] + n0, sizeof c20);                                                                   \
+            memcpy(&c21, y[2] + n0 + h, sizeof c21);                                                               \
+            memcpy(&c30, y[3] + n0, sizeof c30);                                                                   \
+            memcpy(&c31, y[3] + n0 + h, sizeof c31);                                                               \
+            c40 = c41 = c50 = c51 = c30;                                                                           \
+            if (tile_rows == 6) {                                                                                  \
+                memcpy(&c40, y[4] + n0, sizeof c40);                                                               \
+                memcpy(&c41, y[4] + n0 + h, sizeof c41);                                                           \
+                memcpy(&c50, y[5] + n0, sizeof c50);                                                               \
+                memcpy(&c51, y[5] + n0 + h, sizeof c51);                                                           \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (k = 0; k < K; ++k) {                                                                                  \
+            const float *v = V + (size_t)k * ldv + n0;                                                             \
+            const size_t at = (size_t)k * a_k;                                                                     \
+            memcpy(&v0, v, sizeof v0);                                                                             \
+            memcpy(&v1, v + h, sizeof v1);                                                                         \
+            c00 += a[0][at] * v0;                                                                                  \
+            c01 += a[0][at] * v1;                                                                                  \
+            c10 += a[1][at] * v0;                                                                                  \
+            c11 += a[1][at] * v1;                                                                                  \
+            c20 += a[2][at] * v0;                                                                                  \
+            c21 += a[2][at] * v1;                                                                                  \
+            c30 += a[3][at] * v0;                                                                                  \
+            c31 += a[3][at] * v1;                                                                                  \
+            if (tile_rows == 6) {                                                                                  \
+                c40 += a[4][at] * v0;                                                                              \
+                c41 += a[4][at] * v1;                                                                              \
+                c50 += a[5][at] * v0;                                                                              \
+                c51 += a[5][at] * v1;                                                                              \
+            }                                                                                                      \
+        }                                                                                                          \
+        memcpy(y[0] + n0, &c00, sizeof c00);                                                                       \
+        memcpy(y[0] + n0 + h, &c01, sizeof c01);                                                                   \
+        if (rows > 1) memcpy(y[1] + n0, &c10, sizeof c10), memcpy(y[1] + n0 + h, &c11, sizeof c11);               \
+        if (rows > 2) memcpy(y[2] + n0, &c20, sizeof c20), memcpy(y[2] + n0 + h, &c21, sizeof c21);               \
+        if (rows > 3) memcpy(y[3] + n0, &c30, sizeof c30), memcpy(y[3] + n0 + h, &c31, sizeof c31);               \
+        if (tile_rows == 6 && rows > 4) memcpy(y[4] + n0, &c40, sizeof c40), memcpy(y[4] + n0 + h, &c41, sizeof c41); \
+        if (tile_rows == 6 && rows > 5) memcpy(y[5] + n0, &c50, sizeof c50), memcpy(y[5] + n0 + h, &c51, sizeof c51); \
+    }
+SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile8, saferl_nas__v4)
+SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile16, saferl_nas__v8)
+#endif
+
+/* Y (R,N; row stride ldy) += A (R,K) V (K,N; row stride ldv), A's element (r,k) at
+   A[r * a_row + k * a_k]; each element of Y adds its terms for k ascending, starting from 0
+   instead of Y's value when from_zero. */
+SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int tile_cols, float *Y, int ldy,
+                                                 const float *A, int a_row, int a_k, const float *V, int ldv, int R,
+                                                 int K, int N, int from_zero) {
+    const int full_cols = N - N % tile_cols;
+    int r0, n0, n, k, i;
+    for (r0 = 0; r0 < R; r0 += tile_rows) {
+        const int rows = R - r0 < tile_rows ? R - r0 : tile_rows;
+        const float *a[SAFERL_NAS__MAX_TILE_ROWS];
+        float *y[SAFERL_NAS__MAX_TILE_ROWS];
+        /* a tile past the last row repeats it (computed, not stored): fixed-size loops */
+        for (i = 0; i < tile_rows; ++i) {
+            a[i] = A + (size_t)(r0 + (i < rows ? i : rows - 1)) * a_row;
+            y[i] = Y + (size_t)(r0 + (i < rows ? i : rows - 1)) * ldy;
+        }
+        for (n0 = 0; n0 < full_cols; n0 += tile_cols) {
+#if defined(__GNUC__) || defined(__clang__)
+            if (tile_cols == 16) saferl_nas__matmul_tile16(y, rows, n0, a, a_k, V, ldv, K, tile_rows, from_zero);
+            else saferl_nas__matmul_tile8(y, rows, n0, a, a_k, V, ldv, K, tile_rows, from_zero);
+#else
+            float acc[SAFERL_NAS__MAX_TILE_ROWS][SAFERL_NAS__TILE_COLS];
+            int j;
+            for (i = 0; i < tile_rows; ++i)
+                for (j = 0; j < tile_cols; ++j) acc[i][j] = from_zero ? 0.0f : y[i][n0 + j];
+            for (k = 0; k < K; ++k) {
+                const float *v = V + (size_t)k * ldv + n0;
+                for (i = 0; i < tile_rows; ++i) {
+                    const float s = a[i][(size_t)k * a_k];
+                    for (j = 0; j < tile_cols; ++j) acc[i][j] += s * v[j];
+                }
+            }
+            for (i = 0; i < rows; ++i)
+                for (j = 0; j < tile_cols; ++j) y[i][n0 + j] = acc[i][j];
+#endif
+        }
+        /* the last N % tile_cols columns one at a time, the tile's rows still together */
+        for (n = full_cols; n < N; ++n) {
+            float acc[SAFERL_NAS__MAX_TILE_ROWS];
+            for (i = 0; i < tile_rows; ++i) acc[i] = from_zero ? 0.0f : y[i][n];
+            for (k = 0; k < K; ++k) {
+                const float v = V[(size_t)k * ldv + n];
+                for (i = 0; i < tile_rows; ++i) acc[i] += a[i][(size_t)k * a_k] * v;
+            }
+            for (i = 0; i < rows; ++i) y[i][n] = acc[i];
+        }
+    }
+}
+
+/* C (m,n) += op(A) B^T with B stored (n,k) (from 0 when from_zero): B^T is packed a panel of
+   16 columns by 64 rows at a time (zero padding columns are computed, never stored), k
+   ascending across panels. */
+SAFERL_NAS__BODY void saferl_nas__matmul_acc_bt_body(const int tile_rows, const int tile_cols, float *c, int ldc,
+                                                    const float *a, int a_row, int a_k, const float *b, int ldb,
+                                                    int m, int n, int k, int from_zero) {
+    enum { PK = SAFERL_NAS__PANEL_K, PN = SAFERL_NAS__TILE_COLS };
+    float panel[SAFERL_NAS__PANEL_K * SAFERL_NAS__TILE_COLS];
+    int n0, k0, p, j;
+    for (n0 = 0; n0 < n; n0 += PN) {
+        const int nn = n - n0 < PN ? n - n0 : PN;
+        for (k0 = 0; k0 < k; k0 += PK) {
+            const int kn = k - k0 < PK ? k - k0 : PK;
+            for (p = 0; p < kn; ++p)
+                for (j = 0; j < PN; ++j) panel[p * PN + j] = j < nn ? b[(size_t)(n0 + j) * ldb + k0 + p] : 0.0f;
+            saferl_nas__matmul_acc_body(tile_rows, tile_cols, c + n0, ldc, a + (size_t)k0 * a_k, a_row, a_k, panel,
+                                        PN, m, kn, nn, from_zero && k0 == 0);
+        }
+    }
+}
+
+/* The two instantiations and the choice per call (or the one the build's vectors fit):
+   name(params) calls name_body(tile rows, tile columns, args...). */
+#if defined(SAFERL_NAS__DISPATCH)
+#define SAFERL_NAS__DISPATCHED(name, params, ...)                                                                  \
+    static void name##_portable params { name##_body(4, 8, __VA_ARGS__); }                                         \
+    __attribute__((target("avx2"))) static void name##_avx2 params { name##_body(6, 16, __VA_ARGS__); }            \
+    static void name params {                                                                                      \
+        if (saferl_nas__have_avx2()) name##_avx2(__VA_ARGS__);                                                     \
+        else name##_portable(__VA_ARGS__);                                                                         \
+    }
+#else
+#define SAFERL_NAS__DISPATCHED(name, params, ...)                                                                  \
+    static void name params { name##_body(SAFERL_NAS__TILE_ROWS, SAFERL_NAS__TILE_WIDTH, __VA_ARGS__); }
+#endif
+#if !defined(SAFERL_USE_BLIS) /* with BLIS, saferl_nas__gemm calls bli_sgemm */
+SAFERL_NAS__DISPATCHED(saferl_nas__matmul_acc,
+                       (float *Y, int ldy, const float *A, int a_row, int a_k, const float *V, int ldv, int R, int K,
+                        int N, int from_zero),
+                       Y, ldy, A, a_row, a_k, V, ldv, R, K, N, from_zero)
+SAFERL_NAS__DISPATCHED(saferl_nas__matmul_acc_bt,
+                       (float *c, int ldc, const float *a, int a_row, int a_k, const float *b, int ldb, int m, int n,
+                        int k, int from_zero),
+                       c, ldc, a, a_row, a_k, b, ldb, m, n, k, from_zero)
+#endif
+
+/* Row-major single-precision C = op(A) op(B) + beta C; op(A) is (m,k), op(B) is (k,n).
+   trans_a: A is stored (k,m); trans_b: B is stored (n,k). beta is 0 or 1. */
+static void saferl_nas__gemm(int trans_a, int trans_b, int m, int n, int k, const float *a, int lda,
+                             const float *b, int ldb, float beta, float *c, int ldc) {
 #if defined(SAFERL_USE_BLIS)
+    float one = 1.0f;
     bli_sgemm(trans_a ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, trans_b ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE,
-              (dim_t)m, (dim_t)n, (dim_t)k, &alpha, (float *)a, (inc_t)lda, 1, (float *)b, (inc_t)ldb, 1,
+              (dim_t)m, (dim_t)n, (dim_t)k, &one, (float *)a, (inc_t)lda, 1, (float *)b, (inc_t)ldb, 1,
               &beta, c, (inc_t)ldc, 1);
 #else
-    int i, j, p;
-    for (i = 0; i < m; ++i) {
-        float *ci = c + (size_t)i * ldc;
-        if (beta == 0.0f) for (j = 0; j < n; ++j) ci[j] = 0.0f;
-        else if (beta != 1.0f) for (j = 0; j < n; ++j) ci[j] *= beta;
+    int from_zero = beta == 0.0f;
+    SAFERL_ASSERT(beta == 0.0f || beta == 1.0f);
+    if (from_zero && k == 0) { /* nothing to add: C = 0 */
+        int i;
+        for (i = 0; i < m; ++i) memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(float));
+        return;
     }
-    if (!trans_b) {
-        for (i = 0; i < m; ++i) {
-            float *ci = c + (size_t)i * ldc;
-            for (p = 0; p < k; ++p) {
-                float s = alpha * (trans_a ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]);
-                const float *bp = b + (size_t)p * ldb;
-                if (s == 0.0f) continue;
-                for (j = 0; j < n; ++j) ci[j] += s * bp[j];
-            }
-        }
-    } else {
-        for (i = 0; i < m; ++i) {
-            float *ci = c + (size_t)i * ldc;
-            for (j = 0; j < n; ++j) {
-                const float *bj = b + (size_t)j * ldb;
-                float s = 0.0f;
-                if (!trans_a) {
-                    const float *ai = a + (size_t)i * lda;
-                    for (p = 0; p < k; ++p) s += ai[p] * bj[p];
-                } else {
-                    for (p = 0; p < k; ++p) s += a[(size_t)p * lda + i] * bj[p];
-                }
-                ci[j] += alpha * s;
-            }
-        }
-    }
+    if (!trans_b) saferl_nas__matmul_acc(c, ldc, a, trans_a ? 1 : lda, trans_a ? lda : 1, b, ldb, m, k, n, from_zero);
+    else saferl_nas__matmul_acc_bt(c, ldc, a, trans_a ? 1 : lda, trans_a ? lda : 1, b, ldb, m, n, k, from_zero);
 #endif
 }
 
+/* The output columns x in [*x_lo, *x_hi) of kernel column kj read inside the image (ix = x *
+   stride - pad + kj in [0, W)); the others read padding. */
+static void saferl_nas__valid_columns(int W, int Wo, int kj, int stride, int pad, int *x_lo, int *x_hi) {
+    int lo = 0, hi = Wo;
+    while (lo < Wo && lo * stride - pad + kj < 0) ++lo;
+    while (hi > lo && (hi - 1) * stride - pad + kj >= W) --hi;
+    *x_lo = lo;
+    *x_hi = hi;
+}
+
 /* im2col of one image: inp is (C,H,W), col is (C*k*k, Ho*Wo); relu_input applies ReLU to
-   the input on the way (nor_conv's leading ReLU). */
+   the input on the way (nor_conv's leading ReLU). Rows are filled by contiguous runs: the
+   padding part is zero, the rest a (strided) copy of an input row. */
 static void saferl_nas__im2col(float *col, const float *inp, int C, int H, int W, int k, int stride,
                                int pad, int relu_input) {
     int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
@@ -922,17 +1119,31 @@ static void saferl_nas__im2col(float *col, const float *inp, int C, int H, int W
         for (ki = 0; ki < k; ++ki)
             for (kj = 0; kj < k; ++kj) {
                 float *row = col + ((size_t)(c * k + ki) * k + kj) * Ho * Wo;
+                int x_lo, x_hi;
+                saferl_nas__valid_columns(W, Wo, kj, stride, pad, &x_lo, &x_hi);
                 for (y = 0; y < Ho; ++y) {
                     int iy = y * stride - pad + ki;
-                    for (x = 0; x < Wo; ++x) {
-                        int ix = x * stride - pad + kj;
-                        float v = 0.0f;
-                        if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
-                            v = inp[((size_t)c * H + iy) * W + ix];
-                            if (relu_input && v < 0.0f) v = 0.0f;
-                        }
-                        row[y * Wo + x] = v;
+                    float *out = row + (size_t)y * Wo;
+                    const float *in;
+                    if (iy < 0 || iy >= H) {
+                        memset(out, 0, (size_t)Wo * sizeof(float));
+                        continue;
                     }
+                    in = inp + ((size_t)c * H + iy) * W + (x_lo * stride - pad + kj) - (size_t)x_lo * stride;
+                    for (x = 0; x < x_lo; ++x) out[x] = 0.0f;
+                    if (stride == 1 && relu_input) /* the supernet's case: a loop the compiler vectorises */
+                        for (x = x_lo; x < x_hi; ++x) {
+                            float value = in[x];
+                            out[x] = value > 0.0f ? value : 0.0f;
+                        }
+                    else if (stride == 1)
+                        memcpy(out + x_lo, in + x_lo, (size_t)(x_hi - x_lo) * sizeof(float));
+                    else
+                        for (x = x_lo; x < x_hi; ++x) {
+                            float v = in[(size_t)x * stride];
+                            out[x] = relu_input && !(v > 0.0f) ? 0.0f : v;
+                        }
+                    for (x = x_hi; x < Wo; ++x) out[x] = 0.0f;
                 }
             }
 }
@@ -947,16 +1158,35 @@ static void saferl_nas__col2im(float *dinp, const float *dcol, const float *inp,
         for (ki = 0; ki < k; ++ki)
             for (kj = 0; kj < k; ++kj) {
                 const float *row = dcol + ((size_t)(c * k + ki) * k + kj) * Ho * Wo;
+                int x_lo, x_hi;
+                saferl_nas__valid_columns(W, Wo, kj, stride, pad, &x_lo, &x_hi);
                 for (y = 0; y < Ho; ++y) {
                     int iy = y * stride - pad + ki;
+                    size_t at;
                     if (iy < 0 || iy >= H) continue;
-                    for (x = 0; x < Wo; ++x) {
-                        int ix = x * stride - pad + kj;
-                        size_t at;
-                        if (ix < 0 || ix >= W) continue;
-                        at = ((size_t)c * H + iy) * W + ix;
-                        if (relu_input && !(inp[at] > 0.0f)) continue;
-                        dinp[at] += row[y * Wo + x];
+                    at = ((size_t)c * H + iy) * W + (x_lo * stride - pad + kj);
+                    if (stride == 1) { /* the supernet's case: loops the compiler vectorises */
+                        float *d = dinp + at - x_lo, masked[64];
+                        const float *v = inp + at - x_lo, *g = row + (size_t)y * Wo;
+                        int x0, n;
+                        if (!relu_input) {
+                            for (x = x_lo; x < x_hi; ++x) d[x] += g[x];
+                            continue;
+                        }
+                        /* through a local chunk: d may alias v and g as far as the compiler knows */
+                        for (x0 = x_lo; x0 < x_hi; x0 += 64) {
+                            n = x_hi - x0 < 64 ? x_hi - x0 : 64;
+                            for (x = 0; x < n; ++x) { /* both loads unconditional: a select, no branch */
+                                float input = v[x0 + x], gradient = g[x0 + x];
+                                masked[x] = input > 0.0f ? gradient : 0.0f;
+                            }
+                            for (x = 0; x < n; ++x) d[x0 + x] += masked[x];
+                        }
+                    } else {
+                        for (x = x_lo; x < x_hi; ++x) {
+                            size_t i = at + (size_t)(x - x_lo) * stride;
+                            dinp[i] += relu_input && !(inp[i] > 0.0f) ? 0.0f : row[y * Wo + x];
+                        }
                     }
                 }
             }
@@ -972,7 +1202,7 @@ static void saferl_nas__conv2d_forward(float *out, const float *inp, const float
     for (b = 0; b < B; ++b) {
         float *outb = out + (size_t)b * OC * HWo;
         saferl_nas__im2col(col, inp + (size_t)b * C * H * W, C, H, W, k, stride, pad, relu_input);
-        saferl_nas__gemm(0, 0, OC, HWo, CKK, 1.0f, weight, CKK, col, HWo, 0.0f, outb, HWo);
+        saferl_nas__gemm(0, 0, OC, HWo, CKK, weight, CKK, col, HWo, 0.0f, outb, HWo);
         if (bias)
             for (o = 0; o < OC; ++o)
                 for (i = 0; i < HWo; ++i) outb[(size_t)o * HWo + i] += bias[o];
@@ -980,18 +1210,35 @@ static void saferl_nas__conv2d_forward(float *out, const float *inp, const float
 }
 
 /* dout is (B,OC,Ho,Wo); accumulates dweight (OC,C,k,k), dbias (OC) if not NULL and dinp
-   (B,C,H,W) if not NULL. col and col_grad are scratch of (C*k*k, Ho*Wo). */
+   (B,C,H,W) if not NULL. col and col_grad are scratch of (C*k*k, Ho*Wo), transposed of
+   C*k*k*OC + Ho*Wo*OC floats. The weight gradient is formed transposed, dweight^T (CKK,OC)
+   += col (CKK,HWo) dout_b^T (HWo,OC): the product's rows are then the long dimension, and
+   the panel it reads is a small transpose of dout_b (the other way round it would gather the
+   whole im2col matrix). Each element still adds images, then pixels, in ascending order. */
 static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                                         const float *inp, const float *weight, int B, int C, int H, int W,
                                         int OC, int k, int stride, int pad, int relu_input, float *col,
-                                        float *col_grad) {
+                                        float *col_grad, float *transposed) {
     int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
     int b, o, i, HWo = Ho * Wo, CKK = C * k * k;
+#if !defined(SAFERL_USE_BLIS)
+    float *dweight_t = transposed, *dout_t = transposed + (size_t)CKK * OC;
+    for (o = 0; o < OC; ++o)
+        for (i = 0; i < CKK; ++i) dweight_t[(size_t)i * OC + o] = dweight[(size_t)o * CKK + i];
+#else
+    (void)transposed;
+#endif
     for (b = 0; b < B; ++b) {
         const float *doutb = dout + (size_t)b * OC * HWo;
         const float *inpb = inp + (size_t)b * C * H * W;
         saferl_nas__im2col(col, inpb, C, H, W, k, stride, pad, relu_input);
-        saferl_nas__gemm(0, 1, OC, CKK, HWo, 1.0f, doutb, HWo, col, HWo, 1.0f, dweight, CKK);
+#if defined(SAFERL_USE_BLIS)
+        saferl_nas__gemm(0, 1, OC, CKK, HWo, doutb, HWo, col, HWo, 1.0f, dweight, CKK);
+#else
+        for (o = 0; o < OC; ++o)
+            for (i = 0; i < HWo; ++i) dout_t[(size_t)i * OC + o] = doutb[(size_t)o * HWo + i];
+        saferl_nas__matmul_acc(dweight_t, OC, col, HWo, 1, dout_t, OC, CKK, HWo, OC, 0);
+#endif
         if (dbias)
             for (o = 0; o < OC; ++o) {
                 float s = 0.0f;
@@ -999,10 +1246,14 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
                 dbias[o] += s;
             }
         if (dinp) {
-            saferl_nas__gemm(1, 0, CKK, HWo, OC, 1.0f, weight, CKK, doutb, HWo, 0.0f, col_grad, HWo);
+            saferl_nas__gemm(1, 0, CKK, HWo, OC, weight, CKK, doutb, HWo, 0.0f, col_grad, HWo);
             saferl_nas__col2im(dinp + (size_t)b * C * H * W, col_grad, inpb, C, H, W, k, stride, pad, relu_input);
         }
     }
+#if !defined(SAFERL_USE_BLIS)
+    for (o = 0; o < OC; ++o)
+        for (i = 0; i < CKK; ++i) dweight[(size_t)o * CKK + i] = dweight_t[(size_t)i * OC + o];
+#endif
 }
 
 /* inp is (B,C,H,W), out is (B,C,H,W): 3x3 mean, stride 1, pad 1, padding not counted. */
@@ -1048,7 +1299,7 @@ static void saferl_nas__avgpool_backward(float *dinp, const float *dout, int B, 
 static void saferl_nas__linear_forward(float *out, const float *inp, const float *weight, const float *bias,
                                        int B, int C, int OC) {
     int b, o;
-    saferl_nas__gemm(0, 1, B, OC, C, 1.0f, inp, C, weight, C, 0.0f, out, OC);
+    saferl_nas__gemm(0, 1, B, OC, C, inp, C, weight, C, 0.0f, out, OC);
     if (bias)
         for (b = 0; b < B; ++b)
             for (o = 0; o < OC; ++o) out[(size_t)b * OC + o] += bias[o];
@@ -1058,8 +1309,8 @@ static void saferl_nas__linear_forward(float *out, const float *inp, const float
 static void saferl_nas__linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                                         const float *inp, const float *weight, int B, int C, int OC) {
     int b, o;
-    if (dinp) saferl_nas__gemm(0, 0, B, C, OC, 1.0f, dout, OC, weight, C, 1.0f, dinp, C);
-    saferl_nas__gemm(1, 0, OC, C, B, 1.0f, dout, OC, inp, C, 1.0f, dweight, C);
+    if (dinp) saferl_nas__gemm(0, 0, B, C, OC, dout, OC, weight, C, 1.0f, dinp, C);
+    saferl_nas__gemm(1, 0, OC, C, B, dout, OC, inp, C, 1.0f, dweight, C);
     if (dbias)
         for (b = 0; b < B; ++b)
             for (o = 0; o < OC; ++o) dbias[o] += dout[(size_t)b * OC + o];
@@ -1785,71 +2036,62 @@ static uint64_t saferl_nas__op_param_count(saferl_nas_op op, uint64_t C) {
 /* Lays the net out on base (NULL: measure); returns the bytes needed. */
 static uint64_t saferl_nas__net_layout(saferl_nas_net *net, const saferl_nas_net_desc *d, unsigned char *base) {
     saferl_nas__carver c;
-    uint64_t C = (uint64_t)d->channels, B = (uint64_t)d->max_batch, HW, T, params = 0, cols;
+    saferl_nas_net dummy; /* measuring: the same carves, into a throwaway struct */
+    uint64_t C = (uint64_t)d->channels, B = (uint64_t)d->max_batch, HW, T, params = 0, cols, transposed, widest;
     uint64_t E = (uint64_t)saferl_nas_edge_count(d->node_count), K = (uint64_t)d->op_count, slots;
     uint64_t L = (uint64_t)d->cell_count, in_size;
     uint64_t l, e, k;
     int image = d->kind == SAFERL_NAS_IMAGES;
+    if (!net) net = &dummy;
     HW = image ? (uint64_t)d->height * d->width : 1u;
     T = B * C * HW;
     in_size = image ? (uint64_t)d->in_channels * HW : (uint64_t)d->input_dim;
     slots = L * E * K;
     c.base = base;
     c.used = 0;
-    if (net) {
-        net->edge_count = (int)E;
-        net->op_count = (int)K;
-        net->tensor_size = (int)T;
-        net->sample_size = (int)in_size;
-        net->op_param_offset = (size_t *)saferl_nas__carve(&c, slots, sizeof(size_t));
-        net->touched = (unsigned char *)saferl_nas__carve(&c, slots, 1);
-    } else {
-        saferl_nas__carve(&c, slots, sizeof(size_t));
-        saferl_nas__carve(&c, slots, 1);
-    }
+    net->edge_count = (int)E;
+    net->op_count = (int)K;
+    net->tensor_size = (int)T;
+    net->sample_size = (int)in_size;
+    net->op_param_offset = (size_t *)saferl_nas__carve(&c, slots, sizeof(size_t));
+    net->touched = (unsigned char *)saferl_nas__carve(&c, slots, 1);
     /* parameter layout: stem, every (cell, edge, op), head */
-    if (net) { net->stem_weight = (size_t)params; }
+    net->stem_weight = (size_t)params;
     params += image ? C * d->in_channels * 9 : C * in_size;
-    if (net) net->stem_bias = (size_t)params;
+    net->stem_bias = (size_t)params;
     params += C;
     for (l = 0; l < L; ++l)
         for (e = 0; e < E; ++e)
             for (k = 0; k < K; ++k) {
                 uint64_t n = saferl_nas__op_param_count(d->ops[k], C);
-                if (net && base) net->op_param_offset[(l * E + e) * K + k] = n ? (size_t)params : SAFERL_NAS__NO_PARAMS;
+                if (base) net->op_param_offset[(l * E + e) * K + k] = n ? (size_t)params : SAFERL_NAS__NO_PARAMS;
                 params += n;
             }
-    if (net) net->head_weight = (size_t)params;
+    net->head_weight = (size_t)params;
     params += (uint64_t)d->classes * C;
-    if (net) net->head_bias = (size_t)params;
+    net->head_bias = (size_t)params;
     params += (uint64_t)d->classes;
-    if (net) net->param_count = (size_t)params;
-    cols = image ? (uint64_t)(d->in_channels > d->channels ? d->in_channels : d->channels) * 9 * HW : 1u;
-    if (net) {
-        net->params = (float *)saferl_nas__carve(&c, params, sizeof(float));
-        net->grads = (float *)saferl_nas__carve(&c, params, sizeof(float));
-        net->velocity = (float *)saferl_nas__carve(&c, params, sizeof(float));
-        net->nodes = (float *)saferl_nas__carve(&c, L * d->node_count * T, sizeof(float));
-        net->op_outputs = (float *)saferl_nas__carve(&c, slots * T, sizeof(float));
-        net->node_grad = (float *)saferl_nas__carve(&c, (uint64_t)d->node_count * T, sizeof(float));
-        net->scratch = (float *)saferl_nas__carve(&c, T, sizeof(float));
-        net->scratch2 = (float *)saferl_nas__carve(&c, T, sizeof(float));
-        net->col = (float *)saferl_nas__carve(&c, cols, sizeof(float));
-        net->col_grad = (float *)saferl_nas__carve(&c, cols, sizeof(float));
-        net->pooled = (float *)saferl_nas__carve(&c, B * C, sizeof(float));
-        net->pooled_grad = (float *)saferl_nas__carve(&c, B * C, sizeof(float));
-        net->logits = (float *)saferl_nas__carve(&c, B * (uint64_t)d->classes * 2u, sizeof(float));
-        net->gates_used = (double *)saferl_nas__carve(&c, E * K, sizeof(double));
-        net->activations = net->nodes;
-    } else {
-        saferl_nas__carve(&c, params * 3u, sizeof(float));
-        saferl_nas__carve(&c, L * d->node_count * T, sizeof(float));
-        saferl_nas__carve(&c, slots * T, sizeof(float));
-        saferl_nas__carve(&c, (uint64_t)d->node_count * T + 2u * T + 2u * cols + 2u * B * C, sizeof(float));
-        saferl_nas__carve(&c, B * (uint64_t)d->classes * 2u, sizeof(float));
-        saferl_nas__carve(&c, E * K, sizeof(double));
-    }
-    return c.used + 16u + 64u;
+    net->param_count = (size_t)params;
+    widest = (uint64_t)(d->in_channels > d->channels ? d->in_channels : d->channels);
+    cols = image ? widest * 9 * HW : 1u;
+    transposed = image ? widest * 9 * C + HW * C : 1u;
+    net->params = (float *)saferl_nas__carve(&c, params, sizeof(float));
+    net->grads = (float *)saferl_nas__carve(&c, params, sizeof(float));
+    net->velocity = (float *)saferl_nas__carve(&c, params, sizeof(float));
+    net->nodes = (float *)saferl_nas__carve(&c, L * d->node_count * T, sizeof(float));
+    net->op_outputs = (float *)saferl_nas__carve(&c, slots * T, sizeof(float));
+    net->node_grad = (float *)saferl_nas__carve(&c, (uint64_t)d->node_count * T, sizeof(float));
+    net->scratch = (float *)saferl_nas__carve(&c, T, sizeof(float));
+    net->scratch2 = (float *)saferl_nas__carve(&c, T, sizeof(float));
+    net->col = (float *)saferl_nas__carve(&c, cols, sizeof(float));
+    net->col_grad = (float *)saferl_nas__carve(&c, cols, sizeof(float));
+    net->conv_scratch = (float *)saferl_nas__carve(&c, transposed, sizeof(float));
+    net->pooled = (float *)saferl_nas__carve(&c, B * C, sizeof(float));
+    net->pooled_grad = (float *)saferl_nas__carve(&c, B * C, sizeof(float));
+    net->logits = (float *)saferl_nas__carve(&c, B * (uint64_t)d->classes * 2u, sizeof(float));
+    net->gates_used = (double *)saferl_nas__carve(&c, E * K, sizeof(double));
+    net->activations = net->nodes;
+    return c.used + 16u;
 }
 
 SAFERL_NAS_API size_t saferl_nas_net_memory_size(const saferl_nas_net_desc *desc) {
@@ -1957,10 +2199,12 @@ static void saferl_nas__op_backward(saferl_nas_net *net, saferl_nas_op op, const
     case SAFERL_NAS_NONE: break;
     case SAFERL_NAS_SKIP_CONNECT: for (i = 0; i < n; ++i) dx[i] += dout[i]; break;
     case SAFERL_NAS_NOR_CONV_1X1:
-        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 1, 1, 0, 1, net->col, net->col_grad);
+        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 1, 1, 0, 1, net->col, net->col_grad,
+                                    net->conv_scratch);
         break;
     case SAFERL_NAS_NOR_CONV_3X3:
-        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 3, 1, 1, 1, net->col, net->col_grad);
+        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 3, 1, 1, 1, net->col, net->col_grad,
+                                    net->conv_scratch);
         break;
     case SAFERL_NAS_AVG_POOL_3X3: saferl_nas__avgpool_backward(dx, dout, B, C, H, W); break;
     default:
@@ -2138,7 +2382,8 @@ SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double
     if (image)
         saferl_nas__conv2d_backward(NULL, net->grads + net->stem_weight, net->grads + net->stem_bias, net->node_grad,
                                     net->inputs, net->params + net->stem_weight, batch, net->desc.in_channels,
-                                    net->desc.height, net->desc.width, (int)C, 3, 1, 1, 0, net->col, net->col_grad);
+                                    net->desc.height, net->desc.width, (int)C, 3, 1, 1, 0, net->col, net->col_grad,
+                                    net->conv_scratch);
     else
         saferl_nas__linear_backward(NULL, net->grads + net->stem_weight, net->grads + net->stem_bias, net->node_grad,
                                     net->inputs, net->params + net->stem_weight, batch, net->sample_size, (int)C);
@@ -2379,7 +2624,7 @@ SAFERL_NAS_API void saferl_nas_toy_sample(saferl_nas_toy *toy, saferl_rng *rng) 
         saferl_nas__im2col(col, toy->inputs + (size_t)b * SAFERL_NAS__TOY_IN, 1, SAFERL_NAS_TOY_SIDE, SAFERL_NAS_TOY_SIDE,
                            SAFERL_NAS_TOY_KERNEL, 2, 0, 0);
         saferl_nas__gemm(0, 0, SAFERL_NAS__TOY_P * SAFERL_NAS__TOY_K, SAFERL_NAS__TOY_F,
-                         SAFERL_NAS_TOY_KERNEL * SAFERL_NAS_TOY_KERNEL, 1.0f, &toy->conv1_weight[0][0][0],
+                         SAFERL_NAS_TOY_KERNEL * SAFERL_NAS_TOY_KERNEL, &toy->conv1_weight[0][0][0],
                          SAFERL_NAS_TOY_KERNEL * SAFERL_NAS_TOY_KERNEL, col, SAFERL_NAS__TOY_F, 0.0f, f, SAFERL_NAS__TOY_F);
         for (p = 0; p < SAFERL_NAS__TOY_P; ++p)
             for (k = 0; k < SAFERL_NAS__TOY_K; ++k)

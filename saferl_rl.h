@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.4.0 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
+/* saferl_rl.h - v0.4.1 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
    expected episodic cost <= d (the cost limit). This header holds a cost-aware environment
-   interface with vectorised rollouts, five built-in environments, small float networks with
+   interface with vectorised rollouts, six built-in environments, small float networks with
    hand-written forward/backward passes (MLP, categorical and diagonal-Gaussian heads, reward
    and cost critics, Adam), PPO, PPO-Lagrangian, PID-Lagrangian, CPO, PCPO,
    TRPO-Lagrangian, FOCOPS and CUP for discrete and continuous actions, flipping-based
@@ -60,15 +60,19 @@
 
    WHAT IS HERE, top to bottom
       environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated),
-                          saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff;
+                          saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff,
+                          pendulum-v1; uncertainty parameters omega taken at reset;
                           saferl_rl_cliff_model: the tabular CMDP's exact P, r, c for an LP
       layers (llm.c)      saferl_rl_linear_*, _tanh_*, _relu_*, _categorical_*, _gaussian_*,
                           _ppo_clip_*, _categorical_kl_*, _gaussian_kl_*, _focops_*, _cup_*,
                           _value_loss_*: forward/backward pairs on plain arrays
       networks            saferl_rl_mlp (one parameter block, one activation block), Adam,
                           global-norm gradient clipping
-      policies            saferl_rl_policy: act one observation without allocating; save to and
-                          load from a memory buffer (format below); file helpers
+      policies            saferl_rl_policy: act one observation without allocating, through a
+                          caller's saferl_rl_policy_context (one per thread; the policy is only
+                          read); the action distribution (saferl_rl_policy_probabilities,
+                          _mean_std); save to and load from a memory buffer (format below); file
+                          helpers
       trust region        saferl_rl_policy_fvp (closed-form Fisher-vector product),
                           saferl_rl_conjugate_gradient, saferl_rl_cpo_dual (the five cases),
                           saferl_rl_cpo_accept (the line search's acceptance rule),
@@ -82,6 +86,11 @@
                           its actor update; an epoch is rollout -> advantages -> multiplier
                           update -> the row's actor update -> critics; episode and cost-rate
                           metrics, evaluation
+      off-policy          saferl_rl_replay (a ring of transitions in caller memory) and
+                          saferl_rl_offpolicy_agent: TD3 (twin critics, target policy smoothing,
+                          delayed actor, Polyak targets) and SAC (twin critics, tanh-squashed
+                          Gaussian with the log-prob correction, automatic temperature);
+                          _act, _update (one gradient step), _train (an environment loop)
       offline data        saferl_rl_dataset: logged episodes, a collector for any policy, a
                           versioned binary format (RCSL section below)
       RCSL                saferl_rl_rcsl_policy conditioned on the reward and cost to go,
@@ -91,6 +100,20 @@
                           transformer (_layernorm_*, _gelu_*, _attention_*, _cdt_embed_*,
                           _cdt_forward / _backward), a second RCSL architecture acting from a
                           rolling saferl_rl_rcsl_context
+
+   OFF-POLICY (the papers' rules, defaults from them; 256-256 ReLU networks, Adam 3e-4,
+   batch 256, gamma 0.99, tau 0.005, 1000 uniform random steps before the first update, then
+   one update per environment step)
+      * TD3 (Fujimoto et al. 2018): y = r + gamma (1 - done) min_i Q'_i(s', clip(pi'(s') +
+        clip(0.2 N, +-0.5), +-1)); critics minimise sum_i mean (Q_i - y)^2; every 2nd step the
+        actor minimises -mean Q1(s, pi(s)) and all targets move by tau. Acting adds N(0, 0.1).
+      * SAC (Haarnoja et al. 2018, the automatic-temperature version): a = tanh(u), u = mean +
+        std n, log std clamped to [-20, 2], log pi(a|s) = sum log N(u) - log(1 - tanh(u)^2)
+        (computed as 2 (log 2 - u - softplus(-2u))); y = r + gamma (1 - done) (min_i Q'_i(s',
+        a') - alpha log pi(a'|s')), a' from the current policy; actor loss mean(alpha log pi -
+        min_i Q_i(s, a)); temperature loss -log alpha mean(log pi + target entropy), target
+        entropy -action_dim; no target actor; targets move by tau every step.
+      * done is the environment's terminated flag: truncated transitions bootstrap.
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
       cartpole   Gym's CartPole-v1 dynamics (g 9.8, cart 1.0 kg, pole 0.1 kg, half-length 0.5,
@@ -118,6 +141,14 @@
                  (g 10, m 1, l 1, dt 0.05, |theta'| <= 8, torque 2 a), start (0.3, -0.9),
                  reward -theta^2, cost 1 and termination when |theta| > 1.5, 200 steps.
                  Observation (cos theta, sin theta, theta' / 8); a in [-1, 1].
+      pendulum-v1  Gym's Pendulum-v1 (swing-up), its equations: th' += (3 g / (2 l) sin th
+                 + 3 / (m l^2) u) dt, clipped to |th'| <= 8, then th += th' dt; g 10, m 1,
+                 l 1, dt 0.05, torque u = 2 a (a in [-1, 1] clipped, so |u| <= 2); reward
+                 -(th_n^2 + 0.1 th'^2 + 0.001 u^2) on the state before the step, th_n th
+                 wrapped into [-pi, pi); start th ~ U[-pi, pi], th' ~ U[-1, 1]; never
+                 terminated, truncated at 200 steps; no cost (0). Observation (cos th,
+                 sin th, th') as Gym's (th' not scaled). Only departure: the action is Gym's
+                 torque divided by 2, as every continuous built-in acts in [-1, 1].
       cliff      The tabular CMDP: CliffWalking on 4 rows x 6 columns, start bottom left, goal
                  bottom right, cliff between them. Reward -1 a step; stepping into the cliff
                  costs 1 and returns the agent to the start (no reward penalty); slip
@@ -126,6 +157,10 @@
                  constrained optimum is one linear program (tests/ solves it).
       Continuous actions are in [-1, 1] per dimension; the built-ins clip. Discrete actions
       are passed as action[0] = the index (a small whole number in float).
+      Uncertainty parameters omega, taken at reset (saferl_rl_builtin_set_omega), nominal
+      value first, box Omega after it; every other constant stays as above:
+        cartpole     pole mass 0.1 in [0.05, 0.5] kg, pole half-length 0.5 in [0.25, 1.0] m
+        pendulum     mass 1 in [0.5, 1.5] kg, length 1 in [0.5, 1.5] m (both pendulums)
 
    ALGORITHMS (the papers' rules; where OmniSafe's code departs we follow the paper)
       Each algorithm is one row of the implementation's table (saferl_rl__algorithms): its
@@ -275,8 +310,10 @@
              each; std 1 and mean 0 when no normalisation); then a CRC-32 (IEEE) of every
              byte before it. Sizes are at most 4096 a layer. The loader rejects another
              magic or a bad checksum (SAFERL_ERR_CORRUPT), another version
-             (SAFERL_ERR_VERSION), a short buffer (SAFERL_ERR_CORRUPT) and non-finite values
-             (SAFERL_ERR_NOT_FINITE) before it writes anything.
+             (SAFERL_ERR_VERSION), a short buffer (SAFERL_ERR_CORRUPT), non-finite values and
+             finite weights that could make an activation or action overflow for some input
+             in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
+             writes anything.
 
    RETURN-CONDITIONED SUPERVISED LEARNING (RCSL; an MLP or a small causal transformer)
       The offline stage of PLS (Wachi et al. 2025), after Decision Transformer (Chen et al.
@@ -383,7 +420,13 @@
       Nothing allocates except the *_create conveniences, through the desc's allocator (or
       SAFERL_MALLOC). saferl_rl_agent_memory_size + _init work on your memory; a rollout,
       an update and saferl_rl_policy_act never allocate. No global state: different objects
-      may be used from different threads at once. Bad data returns a negative saferl_result:
+      may be used from different threads at once. A const object is only read: acting writes
+      the caller's context (saferl_rl_policy_context, saferl_rl_rcsl_context; one per thread,
+      sized by *_context_memory_size), so many threads may act with one policy at once
+      (tests/thread_rl.c checks it under ThreadSanitizer). No function reports success with
+      a NaN or infinite result: acting checks the network's output and the action
+      (SAFERL_ERR_NOT_FINITE, the action untouched); loaders refuse MLP weights that could
+      overflow. Bad data returns a negative saferl_result:
       a user environment that returns NaN makes saferl_rl_agent_epoch return
       SAFERL_ERR_NOT_FINITE with the networks, optimiser, lambda, normaliser and statistics
       unchanged (the interrupted episodes are dropped and every environment is reset at the
@@ -401,9 +444,27 @@
       are bit-identical whichever runs (tests/test_rl.c checks it) and a run replays exactly on
       any x86-64 machine. SAFERL_NO_DISPATCH keeps only the portable copy. With
       SAFERL_USE_BLIS, batches of 16 or more go to BLIS's sgemm instead (other summation
-      order: results agree to rounding).
+      order: results agree to rounding). Acting on one observation reads a loaded policy's
+      packed weights (each layer transposed at load time, saferl_rl_policy.packed): the output
+      units are contiguous, so a few vectors of sums advance in registers where the (OC, C)
+      layout needs a strided load per product; each sum keeps its order, so the bits are those
+      of the unpacked policy (tests/test_rl.c checks it on random shapes).
 
    REVISION HISTORY
+      0.5.0 (2026-12-04)  acting is thread-safe: a const policy is only read; scratch is the
+                          caller's saferl_rl_policy_context (saferl_rl_policy_context_memory_size,
+                          _init), taken by saferl_rl_policy_act, _evaluate, _dataset_collect and
+                          saferl_rl_flip_policy.context; the policy struct lost `scratch`, the
+                          conditioned policy its `input` and `context` (saferl_rl_rcsl_act and
+                          _evaluate take a saferl_rl_rcsl_context, which now serves both forms);
+                          saferl_rl_policy_probabilities and _mean_std; no NaN reported as OK:
+                          acting checks the network's output and the action, the loaders refuse
+                          MLP weights that could overflow on the normaliser's clip box (an
+                          interval bound), RCSL training refuses sums to go beyond the float
+                          range; the file helpers write a temporary and rename it (SAFERL_ERR_IO
+                          with errno on failure, the old file untouched) and loading tells I/O
+                          errors from corrupt data; a loaded policy keeps its weights packed
+                          (transposed) for batch-1 acting on contiguous vectors (same bits)
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -629,9 +690,11 @@ typedef enum saferl_rl_env_kind {
     SAFERL_RL_ENV_POINTGOAL = 1,
     SAFERL_RL_ENV_GRIDWORLD = 2,
     SAFERL_RL_ENV_PENDULUM = 3,
-    SAFERL_RL_ENV_CLIFF = 4
+    SAFERL_RL_ENV_CLIFF = 4,
+    SAFERL_RL_ENV_PENDULUM_V1 = 5
 } saferl_rl_env_kind;
-#define SAFERL_RL_ENV_KIND_COUNT 5
+#define SAFERL_RL_ENV_KIND_COUNT 6
+#define SAFERL_RL_MAX_OMEGA 2     /* uncertainty parameters of a built-in environment */
 
 #define SAFERL_RL_POINTGOAL_HAZARDS 8
 #define SAFERL_RL_LIDAR_BINS 16
@@ -653,6 +716,8 @@ typedef struct saferl_rl_builtin {
     double hazards[SAFERL_RL_POINTGOAL_HAZARDS][2];
     int cell;                     /* gridworld and cliff: row * columns + column */
     int goals_reached;
+    double omega[SAFERL_RL_MAX_OMEGA];      /* this episode's uncertainty parameters (read) */
+    double omega_next[SAFERL_RL_MAX_OMEGA]; /* taken at the next reset (saferl_rl_builtin_set_omega) */
 } saferl_rl_builtin;
 
 /* Fills env for a built-in kind; state is its storage (kept by pointer). */
@@ -661,6 +726,18 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
 /* "cartpole", "pointgoal", "gridworld", "pendulum", "cliff"; -1 for an unknown name. */
 SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name);
 SAFERL_RL_API const char *saferl_rl_env_kind_name(saferl_rl_env_kind kind);
+
+/* Uncertainty parameters omega (robust RL: max over policies of min over omega in Omega).
+   cartpole (pole mass, pole half-length), pendulum and pendulum-v1 (mass, length); the others
+   have none. Writes the box Omega = [lower, upper] and the nominal omega (the environment's
+   standard model) and returns how many parameters the kind has (0 for none, -1 for an
+   unknown kind); any pointer may be NULL. */
+SAFERL_RL_API int saferl_rl_builtin_omega_box(saferl_rl_env_kind kind, double *lower, double *upper,
+                                              double *nominal);
+/* Sets omega for the episodes that start at the next reset (the current episode keeps its
+   own). SAFERL_ERR_INVALID_ARGUMENT for a kind without parameters or omega outside Omega,
+   SAFERL_ERR_NOT_FINITE for NaN/Inf; the state is then unchanged. */
+SAFERL_RL_API saferl_result saferl_rl_builtin_set_omega(saferl_rl_builtin *state, const double *omega);
 
 /* The cliff CMDP as matrices, for an LP over occupation measures: transition[(s*4+a)*S + s']
    (S = SAFERL_RL_CLIFF_STATES; the goal cell is absorbing-terminal: its rows are zero),
@@ -785,8 +862,20 @@ typedef struct saferl_rl_policy {
     int action_dim;              /* actions (discrete) or dimensions (Gaussian) */
     float *params;               /* net params, then log_std (Gaussian) */
     float *obs_mean, *obs_std;   /* observation_dim each */
-    float *scratch;              /* saferl_rl_policy_act's activations (batch 1) */
+    /* Set by saferl_rl_policy_load: each layer's weights again, transposed, so that acting on
+       one observation runs on contiguous vectors (same bits as without). NULL for a policy
+       you build (zero the struct first); set it to NULL if you change a loaded policy's
+       params, or load it again. */
+    const float *packed;
 } saferl_rl_policy;
+
+/* A thread's scratch for acting: yours, one per thread. Acting reads the policy and writes
+   only the context, so any number of threads may act with one policy at once, each with its
+   own context. One context serves several policies when sized for the largest. */
+typedef struct saferl_rl_policy_context {
+    float *scratch;              /* the normalised observation, the activations, the action */
+    size_t scratch_count;        /* floats at scratch */
+} saferl_rl_policy_context;
 
 SAFERL_RL_API size_t saferl_rl_policy_param_count(const saferl_rl_policy *policy);
 /* Bytes saferl_rl_policy_save writes. */
@@ -800,21 +889,48 @@ SAFERL_RL_API saferl_result saferl_rl_policy_load_size(const void *buffer, size_
    released afterwards. On error nothing is written to policy or memory. */
 SAFERL_RL_API saferl_result saferl_rl_policy_load(saferl_rl_policy *policy, const void *buffer, size_t size,
                                                   void *memory, size_t memory_size);
+/* Bytes of a context for this policy (4-byte aligned memory); init lays one out on yours. */
+SAFERL_RL_API size_t saferl_rl_policy_context_memory_size(const saferl_rl_policy *policy);
+SAFERL_RL_API saferl_result saferl_rl_policy_context_init(saferl_rl_policy_context *context, void *memory,
+                                                          size_t memory_size);
 /* One observation in, one action out (action_dim floats; a discrete action as its index).
    rng NULL: deterministic (argmax, mean); otherwise a sample, Gaussian actions clipped to
-   [-1, 1]. SAFERL_ERR_NOT_FINITE for a NaN/inf observation (action untouched). No allocation. */
-SAFERL_RL_API saferl_result saferl_rl_policy_act(const saferl_rl_policy *policy, const float *observation,
-                                                 float *action, saferl_rng *rng);
+   [-1, 1]. Errors leave the action untouched: SAFERL_ERR_NOT_FINITE for a NaN/inf
+   observation, or when the network's output (logits, means) or the action is not finite
+   (weights that overflow: a policy built in memory; loading refuses such files);
+   SAFERL_ERR_BUFFER_TOO_SMALL for a context smaller than the policy needs. Reads the policy,
+   writes the context and rng only: thread-safe with a context per thread. No allocation. */
+SAFERL_RL_API saferl_result saferl_rl_policy_act(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                                 const float *observation, float *action, saferl_rng *rng);
+/* The action distribution policy_act draws from, for one observation (through the
+   normaliser). A discrete policy's action probabilities pi(a | s): action_dim floats, the
+   softmax of the logits. A Gaussian policy's mean and standard deviation per dimension
+   (action_dim floats each), before policy_act clips its action to [-1, 1]. Errors as
+   policy_act (SAFERL_ERR_INVALID_ARGUMENT for the other action kind); outputs untouched then. */
+SAFERL_RL_API saferl_result saferl_rl_policy_probabilities(const saferl_rl_policy *policy,
+                                                           saferl_rl_policy_context *context,
+                                                           const float *observation, float *probabilities);
+SAFERL_RL_API saferl_result saferl_rl_policy_mean_std(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                                      const float *observation, float *mean, float *std);
 /* SAFERL_ERR_INVALID_ARGUMENT when the policy does not fit env (dimensions, action kind). */
 SAFERL_RL_API saferl_result saferl_rl_policy_check_env(const saferl_rl_policy *policy, const saferl_rl_env *env);
 
 /* Average undiscounted return and cost of `episodes` episodes (each at most max_steps,
-   0 = unbounded until the environment ends it). */
-SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, const saferl_rl_env *env,
-                                               int episodes, int max_steps, int deterministic,
-                                               uint32_t seed, double *mean_return, double *mean_cost);
+   0 = unbounded until the environment ends it), acting through context. */
+SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                               const saferl_rl_env *env, int episodes, int max_steps,
+                                               int deterministic, uint32_t seed, double *mean_return,
+                                               double *mean_cost);
 
 #ifndef SAFERL_NO_STDIO
+/* The file helpers (all of this header's *_save_file and *_load_file). Saving writes
+   "<path>.tmp" beside path, checks every write, the flush and the close, then renames it
+   over path: on any failure path is untouched, the temporary removed, and the result is
+   SAFERL_ERR_IO with errno saying why (strerror). A path that is not a regular file (a
+   device, a pipe) is written in place. Loading: SAFERL_ERR_IO (errno) when the file cannot
+   be opened or read, SAFERL_ERR_OUT_OF_MEMORY, and otherwise what the buffer loader says
+   (SAFERL_ERR_CORRUPT, _VERSION, _NOT_FINITE); it allocates the file's length, then what
+   the checked content needs. */
 SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *policy, const char *path);
 /* Reads a file and loads it into memory from the allocator (NULL: SAFERL_MALLOC); release
    with saferl_rl_policy_free_file. */
@@ -910,6 +1026,7 @@ typedef struct saferl_rl_flip_policy {
     double first_weight;        /* the probability of acting with first */
     saferl_rl_flip_mode mode;
     int current;                /* per episode: 0 first, 1 second (set by begin_episode) */
+    saferl_rl_policy_context *context; /* yours: scratch for acting, sized for the larger policy */
 } saferl_rl_flip_policy;
 
 /* Per episode: tosses this episode's coin (per step: nothing). */
@@ -1166,7 +1283,8 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_append_episode(saferl_rl_dataset *
                                                              const float *costs, long length, int terminated);
 
 /* Runs `episodes` episodes of `policy` on `env` and appends them. policy NULL: uniformly
-   random actions (discrete: uniform index; continuous: U[-1, 1] per dimension). With
+   random actions (discrete: uniform index; continuous: U[-1, 1] per dimension); otherwise
+   the policy acts through context (NULL without a policy). With
    probability epsilon (0..1) a step's action is such a random action instead of the
    policy's (epsilon-random mixtures of varying safety). deterministic != 0: the policy's
    argmax / mean, else a sample. Each episode lasts until the environment ends it or
@@ -1177,8 +1295,9 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_append_episode(saferl_rl_dataset *
    failed or returned NaN; a policy that does not fit env: SAFERL_ERR_INVALID_ARGUMENT) the
    dataset is left as it was before the call. No allocation. */
 SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset, const saferl_rl_policy *policy,
-                                                      const saferl_rl_env *env, int episodes, int max_steps,
-                                                      int deterministic, double epsilon, saferl_rng *rng,
+                                                      saferl_rl_policy_context *context, const saferl_rl_env *env,
+                                                      int episodes, int max_steps, int deterministic, double epsilon,
+                                                      saferl_rng *rng,
                                                       double *episode_returns, double *episode_costs);
 
 /* Undiscounted return and cost of episode e (0 <= e < episode_count). */
@@ -1200,7 +1319,7 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_load(saferl_rl_dataset *dataset, c
 SAFERL_RL_API saferl_result saferl_rl_dataset_save_file(const saferl_rl_dataset *dataset, const char *path);
 /* Reads and checks a file, then creates *dataset sized exactly for it through allocator
    (NULL: SAFERL_MALLOC); release with saferl_rl_dataset_destroy. A file that cannot be read:
-   SAFERL_ERR_INVALID_ARGUMENT. */
+   SAFERL_ERR_IO (errno says why); the file helpers' contract is at saferl_rl_policy_save_file. */
 SAFERL_RL_API saferl_result saferl_rl_dataset_load_file(saferl_rl_dataset *dataset, const char *path,
                                                         const saferl_allocator *allocator);
 #endif
@@ -1274,16 +1393,18 @@ SAFERL_RL_API void saferl_rl_cdt_backward(const saferl_rl_cdt *cdt, const float 
                                           const float *steps, const int *timesteps, const float *acts,
                                           const float *dhead, float *dsteps, float *scratch, int B, int K);
 
-/* The rolling context a transformer policy acts from: the last `context` steps of the
-   current episode. Yours: size it with saferl_rl_rcsl_context_memory_size, reset it at
-   every episode start; acting never allocates. An MLP policy needs none (0 bytes; a NULL
-   context is fine). */
+/* A thread's scratch for acting with a conditioned policy, and the rolling window a
+   transformer policy acts from (the last `context` steps of the current episode). Yours:
+   size it with saferl_rl_rcsl_context_memory_size, one per thread, reset it at every
+   episode start; the policy itself is only read, and acting never allocates. */
 typedef struct saferl_rl_rcsl_context {
     int length;                     /* steps held, <= context */
     long timestep;                  /* steps taken in this episode */
-    float *steps;                   /* context rows of step inputs */
-    int *timesteps;                 /* context */
-    float *acts;                    /* one window's activations */
+    float *steps;                   /* transformer: context + 1 rows of step inputs (one spare) */
+    int *timesteps;                 /* transformer: context + 1 */
+    float *acts;                    /* transformer: one window's activations */
+    float *input;                   /* MLP: observation_dim + 2 floats (obs, R, C) */
+    saferl_rl_policy_context network; /* MLP: the network's scratch */
 } saferl_rl_rcsl_context;
 
 typedef enum saferl_rl_rcsl_architecture {
@@ -1300,26 +1421,25 @@ typedef struct saferl_rl_rcsl_policy {
     saferl_rl_policy policy;
     int observation_dim;            /* the environment's */
     float reward_scale, cost_scale; /* the network sees R / reward_scale, C / cost_scale */
-    float *input;                   /* observation_dim + 2 floats of scratch for acting */
     saferl_rl_rcsl_architecture architecture; /* 0 (a zeroed struct): the MLP in `policy` */
     /* The transformer form: `policy` keeps the action kind and size, the normaliser and
        params (pointing at cdt's parameters, log sigma last); its net is empty. */
     saferl_rl_cdt cdt;
-    saferl_rl_rcsl_context context; /* saferl_rl_rcsl_act's and _evaluate's scratch */
 } saferl_rl_rcsl_policy;
 
 /* One observation and the remaining targets in, one action out (action_dim floats; a
    discrete action as its index). rng NULL: deterministic (argmax / mean), else a sample
-   (Gaussian actions clipped to [-1, 1]). SAFERL_ERR_NOT_FINITE for NaN/inf inputs (action
-   untouched). No allocation; one policy must not act from two threads at once (scratch).
-   A transformer policy acts here as at the first step of an episode (a window of one step,
-   timestep 0); within episodes use saferl_rl_rcsl_step with a context. */
-SAFERL_RL_API saferl_result saferl_rl_rcsl_act(const saferl_rl_rcsl_policy *policy, const float *observation,
-                                               double reward_to_go, double cost_to_go, float *action,
-                                               saferl_rng *rng);
+   (Gaussian actions clipped to [-1, 1]). SAFERL_ERR_NOT_FINITE for NaN/inf inputs or a
+   non-finite network output or action (action untouched). No allocation; reads the policy,
+   writes the context: thread-safe with a context per thread. A transformer policy acts here
+   as at the first step of an episode (the context is reset: a window of one step, timestep
+   0); within episodes use saferl_rl_rcsl_step. */
+SAFERL_RL_API saferl_result saferl_rl_rcsl_act(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
+                                               const float *observation, double reward_to_go, double cost_to_go,
+                                               float *action, saferl_rng *rng);
 
-/* Bytes of a context for this policy (0 for an MLP); init lays it out on your memory
-   (8-byte aligned) and resets it. */
+/* Bytes of a context for this policy; init lays it out on your memory (8-byte aligned)
+   and resets it. */
 SAFERL_RL_API size_t saferl_rl_rcsl_context_memory_size(const saferl_rl_rcsl_policy *policy);
 SAFERL_RL_API saferl_result saferl_rl_rcsl_context_init(saferl_rl_rcsl_context *context,
                                                         const saferl_rl_rcsl_policy *policy, void *memory,
@@ -1329,7 +1449,8 @@ SAFERL_RL_API void saferl_rl_rcsl_context_reset(saferl_rl_rcsl_context *context)
 /* One step of an episode with either architecture: appends (observation, R, C) to the
    context (dropping the oldest step when full), acts from the window as saferl_rl_rcsl_act
    does and records the action for the next step's action token. An MLP ignores the context.
-   On error (NaN/inf input: SAFERL_ERR_NOT_FINITE) the context and action are untouched.
+   On error (NaN/inf input or output: SAFERL_ERR_NOT_FINITE) the context and the action are
+   untouched.
    No allocation; different contexts may act on one policy from different threads. */
 SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
                                                 const float *observation, double reward_to_go, double cost_to_go,
@@ -1338,11 +1459,12 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *pol
 /* Runs `episodes` episodes from the targets: R_0 = reward_target, C_0 = cost_target, then
    R <- R - r_t, C <- C - c_t after every step. rng drives the environment and, unless
    deterministic, the action sampling. Each episode lasts until the environment ends it or
-   max_steps (0: no limit of ours). Either architecture (a transformer acts through the
-   policy's own context, reset every episode). episode_returns / episode_costs (optional, `episodes`
+   max_steps (0: no limit of ours). Either architecture, acting through context (reset
+   every episode). episode_returns / episode_costs (optional, `episodes`
    doubles) get each episode's undiscounted return and cost; mean_return / mean_cost
    (optional) their means. No allocation. */
-SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy *policy, const saferl_rl_env *env,
+SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
+                                                    const saferl_rl_env *env,
                                                     double reward_target, double cost_target, int episodes,
                                                     int max_steps, int deterministic, saferl_rng *rng,
                                                     double *episode_returns, double *episode_costs,
@@ -1418,7 +1540,8 @@ SAFERL_RL_API size_t saferl_rl_rcsl_trainer_memory_size(const saferl_rl_rcsl_des
                                                         const saferl_rl_dataset *dataset);
 /* Computes the hindsight targets, the scales and the normaliser from the dataset, copies the
    conditioned inputs and initialises the network (seeded). SAFERL_ERR_NO_DATA for an empty
-   dataset. */
+   dataset; SAFERL_ERR_NOT_FINITE when a reward or cost to go (a sum of finite logged floats)
+   or a scale exceeds the float range. */
 SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_init(saferl_rl_rcsl_trainer *trainer, const saferl_rl_rcsl_desc *desc,
                                                         const saferl_rl_dataset *dataset, void *memory,
                                                         size_t memory_size);
@@ -1439,6 +1562,114 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_train(saferl_rl_rcsl_trainer *trainer
    their valid steps, and dinputs must be NULL. */
 SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long first, int count, float *grads,
                                          float *dinputs);
+
+/* ---- off-policy: a replay buffer, TD3 and SAC ---------------------------------------------- */
+
+/* Transitions in caller memory, a ring: the oldest is overwritten once capacity is reached.
+   done is 1 for a true end (terminated: no bootstrap), 0 otherwise (a truncation bootstraps). */
+typedef struct saferl_rl_replay {
+    int capacity, observation_dim, action_dim;
+    int size, next;                /* transitions held, the slot written next */
+    float *observations, *actions, *rewards, *costs, *next_observations, *dones;
+} saferl_rl_replay;
+
+/* Bytes for capacity transitions; 0 for a dimension or capacity < 1 or a size that overflows. */
+SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim);
+SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int capacity, int observation_dim,
+                                                  int action_dim, void *memory, size_t memory_size);
+/* SAFERL_ERR_NOT_FINITE (nothing stored) for a NaN/Inf anywhere in the transition. */
+SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const float *observation,
+                                                 const float *action, float reward, float cost,
+                                                 const float *next_observation, int terminated);
+
+typedef enum saferl_rl_offpolicy_algorithm {
+    SAFERL_RL_TD3 = 0,     /* Fujimoto, van Hoof, Meger 2018 */
+    SAFERL_RL_SAC = 1      /* Haarnoja et al. 2018 (v2: twin critics, automatic temperature) */
+} saferl_rl_offpolicy_algorithm;
+
+/* Zero = the default written beside each field. */
+typedef struct saferl_rl_offpolicy_desc {
+    saferl_rl_offpolicy_algorithm algorithm;
+    int hidden_sizes[SAFERL_RL_MAX_LAYERS - 1]; /* 256, 256 (both papers); ReLU */
+    int hidden_count;          /* 0 = 2; SAFERL_RL_OFFPOLICY_LINEAR for no hidden layer */
+    int batch_size;            /* 256 */
+    int random_steps;          /* uniform random actions first: 0 = 1000 (updates start after them) */
+    double gamma;              /* 0.99 */
+    double polyak_tau;         /* 0.005: target <- tau online + (1 - tau) target */
+    double actor_lr, critic_lr;/* 3e-4 each (Adam) */
+    /* TD3 */
+    double exploration_noise;  /* 0.1: Gaussian std added to the action while acting */
+    double target_noise;       /* 0.2: target policy smoothing std ... */
+    double target_noise_clip;  /* 0.5: ... clipped to +-this */
+    int policy_delay;          /* 2: actor and targets updated every policy_delay critic steps */
+    /* SAC */
+    double initial_temperature;/* 1.0: alpha at the start */
+    double temperature_lr;     /* 3e-4: Adam on log alpha */
+    double target_entropy;     /* 0 = -action_dim; SAFERL_RL_OFFPOLICY_ZERO_ENTROPY for 0 */
+    uint32_t seed;
+} saferl_rl_offpolicy_desc;
+#define SAFERL_RL_OFFPOLICY_LINEAR (-1)
+#define SAFERL_RL_OFFPOLICY_ZERO_ENTROPY (-1e300)
+
+/* The agent: an actor (TD3: tanh of the network; SAC: the network's means and log-stds,
+   log-std clamped to [-20, 2], a = tanh(mean + std noise)), twin critics Q(s, a) on the
+   concatenated input, their Polyak targets (and TD3's target actor), Adam state, and a batch's
+   buffers: update and act never allocate. Observations are used as given (no normaliser). */
+typedef struct saferl_rl_offpolicy_agent {
+    saferl_rl_offpolicy_desc desc;  /* with the defaults filled in */
+    int observation_dim, action_dim;
+    saferl_rl_mlp actor_net, critic_net;
+    size_t actor_count, critic_count;  /* parameters of the actor, of one critic */
+    float *actor, *actor_target, *critic[2], *critic_target[2];
+    float *actor_grad, *critic_grad[2], *actor_m, *actor_v, *critic_m[2], *critic_v[2];
+    float log_temperature, temperature_m, temperature_v; /* SAC: log alpha and its Adam moments */
+    long critic_steps, actor_steps, temperature_steps, env_steps;
+    /* a batch (B = batch_size): transitions, critic inputs, noise, activations, gradients */
+    float *obs, *act, *rew, *done, *next_obs, *q_input, *noise, *target, *pre_tanh, *new_act, *logp;
+    float *actor_acts, *critic_acts[2], *head_grad, *q_grad[2], *q_input_grad, *scratch;
+    saferl_rng rng;
+    /* the environment loop of saferl_rl_offpolicy_train */
+    float *env_obs, *env_next_obs, *env_action;
+    int episode_started;
+    double episode_return, episode_cost, last_return, last_cost;
+    long episodes;
+    void *memory;                      /* set by _create */
+    saferl_allocator allocator;
+} saferl_rl_offpolicy_agent;
+
+/* 0 for an invalid desc or dimensions. */
+SAFERL_RL_API size_t saferl_rl_offpolicy_memory_size(const saferl_rl_offpolicy_desc *desc, int observation_dim,
+                                                     int action_dim);
+/* Networks initialised from desc->seed (PyTorch's uniform), targets equal to them. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *agent, const saferl_rl_offpolicy_desc *desc,
+                                                     int observation_dim, int action_dim, void *memory,
+                                                     size_t memory_size);
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_create(saferl_rl_offpolicy_agent *agent,
+                                                       const saferl_rl_offpolicy_desc *desc, int observation_dim,
+                                                       int action_dim);
+SAFERL_RL_API void saferl_rl_offpolicy_destroy(saferl_rl_offpolicy_agent *agent);
+/* One action in [-1, 1]^A for one observation: explore = 1 adds TD3's noise or samples SAC's
+   policy; 0 gives the deterministic action (TD3's actor, SAC's tanh(mean)). */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *agent, const float *observation,
+                                                    int explore, float *action);
+/* One gradient step on a batch drawn uniformly (with replacement) from the replay buffer:
+   the critics; then (TD3 every policy_delay steps) the actor, SAC's temperature and the
+   Polyak targets. SAFERL_ERR_NO_DATA while the buffer is empty. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay);
+/* `steps` environment steps (random actions for the first random_steps of the agent's life,
+   then the exploring actor), each stored in the replay and followed by one update once the
+   random steps are over. Episodes continue across calls. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
+                                                      saferl_rl_replay *replay, long steps);
+
+/* The pieces of an update, on the agent's batch buffers (obs, act, rew, done, next_obs) with
+   the given standard-normal noise (B x A): exposed for the tests. critic_targets writes y;
+   critic_loss returns sum over both critics of mean (Q_i - y)^2 and adds its gradient into
+   critic_grad[0/1]; actor_loss returns TD3's -mean Q1(s, pi(s)) or SAC's mean(alpha logp -
+   min_i Q_i) and adds its gradient into actor_grad (critic_grad is overwritten as scratch). */
+SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *agent, const float *noise, float *y);
+SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *agent, const float *y, int gradient);
+SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *agent, const float *noise, int gradient);
 
 #ifdef __cplusplus
 }
@@ -1467,6 +1698,10 @@ SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long f
 #endif
 #ifndef SAFERL_NO_STDIO
 #  include <stdio.h>
+#  include <errno.h>
+#  if defined(__unix__) || defined(__APPLE__)
+#    include <sys/stat.h>
+#  endif
 #endif
 #if defined(SAFERL_USE_BLIS)
 #  if defined(__EMSCRIPTEN__)
@@ -1530,7 +1765,7 @@ static saferl_result saferl_rl__cartpole_reset(saferl_rl_builtin *e, saferl_rng 
 static saferl_result saferl_rl__cartpole_step(saferl_rl_builtin *e, const float *action, float *obs, float *reward,
                                               float *cost, int *terminated) {
     /* Gym CartPole-v1, Euler integration */
-    const double gravity = 9.8, masscart = 1.0, masspole = 0.1, length = 0.5, tau = 0.02;
+    const double gravity = 9.8, masscart = 1.0, masspole = e->omega[0], length = e->omega[1], tau = 0.02;
     const double total = masscart + masspole, polemass_length = masspole * length;
     double force = action[0] >= 0.5f ? 10.0 : -10.0;
     double x = e->x[0], x_dot = e->x[1], theta = e->x[2], theta_dot = e->x[3];
@@ -1675,6 +1910,33 @@ static saferl_result saferl_rl__pointgoal_step(saferl_rl_builtin *e, saferl_rng 
     return SAFERL_OK;
 }
 
+/* Gym's pendulum equations (Pendulum-v1 and the Safe Pendulum share them): th' += (3 g /
+   (2 l) sin th + 3 / (m l^2) u) dt, clipped to +-8, th += th' dt; g 10, dt 0.05, (m, l) = omega. */
+static void saferl_rl__pendulum_integrate(saferl_rl_builtin *e, double u) {
+    double m = e->omega[0], l = e->omega[1], theta_dot = e->x[1];
+    theta_dot += (3.0 * 10.0 / (2.0 * l) * sin(e->x[0]) + 3.0 / (m * l * l) * u) * 0.05;
+    if (theta_dot > 8.0) theta_dot = 8.0;
+    if (theta_dot < -8.0) theta_dot = -8.0;
+    e->x[0] += theta_dot * 0.05;
+    e->x[1] = theta_dot;
+}
+
+static saferl_result saferl_rl__pendulum_v1_step(saferl_rl_builtin *e, const float *action, float *obs,
+                                                 float *reward, float *cost) {
+    const double pi = 3.14159265358979323846;
+    double u, theta_n;
+    if (!saferl_rl__all_finite(action, 1)) return SAFERL_ERR_NOT_FINITE;
+    u = 2.0 * saferl_rl__clampf(action[0], -1.0f, 1.0f);
+    theta_n = saferl_rl__wrap_angle(e->x[0] + pi) - pi; /* Gym's angle_normalize */
+    *reward = (float)-(theta_n * theta_n + 0.1 * e->x[1] * e->x[1] + 0.001 * u * u);
+    *cost = 0.0f;
+    saferl_rl__pendulum_integrate(e, u);
+    obs[0] = (float)cos(e->x[0]);
+    obs[1] = (float)sin(e->x[0]);
+    obs[2] = (float)e->x[1];
+    return SAFERL_OK;
+}
+
 static void saferl_rl__pendulum_obs(const saferl_rl_builtin *e, float *obs) {
     obs[0] = (float)cos(e->x[0]);
     obs[1] = (float)sin(e->x[0]);
@@ -1711,6 +1973,8 @@ static void saferl_rl__one_hot(float *obs, int n, int index) {
 static saferl_result saferl_rl__builtin_reset(void *state, saferl_rng *rng, float *obs) {
     saferl_rl_builtin *e = (saferl_rl_builtin *)state;
     e->steps = 0;
+    e->omega[0] = e->omega_next[0];
+    e->omega[1] = e->omega_next[1];
     switch (e->kind) {
     case SAFERL_RL_ENV_CARTPOLE: return saferl_rl__cartpole_reset(e, rng, obs);
     case SAFERL_RL_ENV_POINTGOAL: return saferl_rl__pointgoal_reset(e, rng, obs);
@@ -1726,6 +1990,13 @@ static saferl_result saferl_rl__builtin_reset(void *state, saferl_rng *rng, floa
     case SAFERL_RL_ENV_CLIFF:
         e->cell = (SAFERL_RL_CLIFF_ROWS - 1) * SAFERL_RL_CLIFF_COLUMNS;
         saferl_rl__one_hot(obs, SAFERL_RL_CLIFF_STATES, e->cell);
+        return SAFERL_OK;
+    case SAFERL_RL_ENV_PENDULUM_V1: /* Gym: uniform on [-pi, pi] x [-1, 1] */
+        e->x[0] = -3.14159265358979323846 + 2.0 * 3.14159265358979323846 * saferl_rng_uniform(rng);
+        e->x[1] = -1.0 + 2.0 * saferl_rng_uniform(rng);
+        obs[0] = (float)cos(e->x[0]);
+        obs[1] = (float)sin(e->x[0]);
+        obs[2] = (float)e->x[1];
         return SAFERL_OK;
     }
     return SAFERL_ERR_INVALID_ARGUMENT;
@@ -1756,22 +2027,15 @@ static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const
         saferl_rl__one_hot(obs, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, e->cell);
         break;
     }
-    case SAFERL_RL_ENV_PENDULUM: {
-        double u, theta = e->x[0], theta_dot = e->x[1];
+    case SAFERL_RL_ENV_PENDULUM:
         if (!saferl_rl__all_finite(action, 1)) return SAFERL_ERR_NOT_FINITE;
-        u = 2.0 * saferl_rl__clampf(action[0], -1.0f, 1.0f);
-        theta_dot += (3.0 * 10.0 / 2.0 * sin(theta) + 3.0 * u) * 0.05;
-        if (theta_dot > 8.0) theta_dot = 8.0;
-        if (theta_dot < -8.0) theta_dot = -8.0;
-        theta += theta_dot * 0.05;
-        e->x[0] = theta;
-        e->x[1] = theta_dot;
-        *reward = (float)(-theta * theta);
-        *terminated = fabs(theta) > 1.5;
+        saferl_rl__pendulum_integrate(e, 2.0 * saferl_rl__clampf(action[0], -1.0f, 1.0f));
+        *reward = (float)(-e->x[0] * e->x[0]);
+        *terminated = fabs(e->x[0]) > 1.5;
         *cost = *terminated ? 1.0f : 0.0f;
         saferl_rl__pendulum_obs(e, obs);
         break;
-    }
+    case SAFERL_RL_ENV_PENDULUM_V1: r = saferl_rl__pendulum_v1_step(e, action, obs, reward, cost); break;
     case SAFERL_RL_ENV_CLIFF: {
         int row = e->cell / SAFERL_RL_CLIFF_COLUMNS, column = e->cell % SAFERL_RL_CLIFF_COLUMNS, a;
         if (!saferl_rl__valid_index(action, 4)) return SAFERL_ERR_INVALID_ARGUMENT;
@@ -1799,15 +2063,18 @@ static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const
 SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_builtin *state,
                                                   saferl_rl_env_kind kind) {
     static const int observation_dims[SAFERL_RL_ENV_KIND_COUNT] = {
-        4, 3 + 2 * SAFERL_RL_LIDAR_BINS, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, 3, SAFERL_RL_CLIFF_STATES};
-    static const int action_dims[SAFERL_RL_ENV_KIND_COUNT] = {1, 2, 1, 1, 1};
-    static const int action_counts[SAFERL_RL_ENV_KIND_COUNT] = {2, 0, 4, 0, 4};
-    static const int max_steps[SAFERL_RL_ENV_KIND_COUNT] = {500, 1000, 50, 200, 100};
+        4, 3 + 2 * SAFERL_RL_LIDAR_BINS, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, 3, SAFERL_RL_CLIFF_STATES, 3};
+    static const int action_dims[SAFERL_RL_ENV_KIND_COUNT] = {1, 2, 1, 1, 1, 1};
+    static const int action_counts[SAFERL_RL_ENV_KIND_COUNT] = {2, 0, 4, 0, 4, 0};
+    static const int max_steps[SAFERL_RL_ENV_KIND_COUNT] = {500, 1000, 50, 200, 100, 200};
     SAFERL_ASSERT(env != NULL && state != NULL);
     if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return SAFERL_ERR_INVALID_ARGUMENT;
     memset(state, 0, sizeof *state);
     state->kind = kind;
     state->max_steps = max_steps[kind];
+    saferl_rl_builtin_omega_box(kind, NULL, NULL, state->omega_next);
+    state->omega[0] = state->omega_next[0];
+    state->omega[1] = state->omega_next[1];
     env->observation_dim = observation_dims[kind];
     env->action_dim = action_dims[kind];
     env->action_count = action_counts[kind];
@@ -1819,7 +2086,7 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
 }
 
 static const char *const saferl_rl__env_names[SAFERL_RL_ENV_KIND_COUNT] = {"cartpole", "pointgoal", "gridworld",
-                                                                         "pendulum", "cliff"};
+                                                                         "pendulum", "cliff", "pendulum-v1"};
 
 SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name) {
     int i;
@@ -1832,6 +2099,38 @@ SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name) {
 SAFERL_RL_API const char *saferl_rl_env_kind_name(saferl_rl_env_kind kind) {
     if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return "unknown";
     return saferl_rl__env_names[kind];
+}
+
+SAFERL_RL_API int saferl_rl_builtin_omega_box(saferl_rl_env_kind kind, double *lower, double *upper,
+                                              double *nominal) {
+    static const double cartpole[3][2] = {{0.05, 0.25}, {0.5, 1.0}, {0.1, 0.5}}; /* lower, upper, nominal */
+    static const double pendulum[3][2] = {{0.5, 0.5}, {1.5, 1.5}, {1.0, 1.0}};
+    const double(*box)[2];
+    int i;
+    if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return -1;
+    if (kind == SAFERL_RL_ENV_CARTPOLE) box = cartpole;
+    else if (kind == SAFERL_RL_ENV_PENDULUM || kind == SAFERL_RL_ENV_PENDULUM_V1) box = pendulum;
+    else box = NULL;
+    for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i) {
+        if (lower) lower[i] = box ? box[0][i] : 0.0;
+        if (upper) upper[i] = box ? box[1][i] : 0.0;
+        if (nominal) nominal[i] = box ? box[2][i] : 0.0;
+    }
+    return box ? 2 : 0;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_builtin_set_omega(saferl_rl_builtin *state, const double *omega) {
+    double lower[SAFERL_RL_MAX_OMEGA], upper[SAFERL_RL_MAX_OMEGA];
+    int i, n;
+    SAFERL_ASSERT(state != NULL && omega != NULL);
+    n = saferl_rl_builtin_omega_box(state->kind, lower, upper, NULL);
+    if (n <= 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < n; ++i)
+        if (!saferl_rl__finite(omega[i])) return SAFERL_ERR_NOT_FINITE;
+    for (i = 0; i < n; ++i)
+        if (omega[i] < lower[i] || omega[i] > upper[i]) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < n; ++i) state->omega_next[i] = omega[i];
+    return SAFERL_OK;
 }
 
 SAFERL_RL_API void saferl_rl_cliff_model(double *transition, double *reward, double *cost, int *start, int *goal) {
@@ -2105,6 +2404,70 @@ SAFERL_RL_API void saferl_rl_linear_forward(float *out, const float *inp, const 
         for (o = 0; o < OC; ++o) out[(size_t)b * OC + o] = bias ? bias[o] : 0.0f;
     saferl_rl__linear_accumulate(out, inp, weight, B, C, OC);
 }
+
+/* out (OC) += x (C) weight_t (C,OC): one row through a layer whose weight is stored
+   transposed (a loaded policy's packed copy). Each output's sum starts from out and runs over
+   the inputs in order, the textbook loop's bits; the output units are contiguous, so four
+   vectors of sums advance together in registers while x[k] is broadcast (batch-1 acting:
+   the (OC,C) weight would need strided loads, one scalar sum at a time). */
+#if defined(__GNUC__) || defined(__clang__)
+#define SAFERL_RL__ROW_KERNEL(name, vector)                                                                        \
+    SAFERL_RL__BODY void name(float *out, const float *x, const float *weight_t, int C, int OC) {                   \
+        const int h = (int)(sizeof(vector) / sizeof(float));                                                       \
+        vector c0, c1, c2, c3, w;                                                                                  \
+        int o0, k;                                                                                                 \
+        for (o0 = 0; o0 + 4 * h <= OC; o0 += 4 * h) {                                                              \
+            memcpy(&c0, out + o0, sizeof c0);                                                                      \
+            memcpy(&c1, out + o0 + h, sizeof c1);                                                                  \
+            memcpy(&c2, out + o0 + 2 * h, sizeof c2);                                                              \
+            memcpy(&c3, out + o0 + 3 * h, sizeof c3);                                                              \
+            for (k = 0; k < C; ++k) {                                                                              \
+                const float *v = weight_t + (size_t)k * OC + o0;                                                   \
+                const float s = x[k];                                                                              \
+                memcpy(&w, v, sizeof w);                                                                           \
+                c0 += s * w;                                                                                       \
+                memcpy(&w, v + h, sizeof w);                                                                       \
+                c1 += s * w;                                                                                       \
+                memcpy(&w, v + 2 * h, sizeof w);                                                                   \
+                c2 += s * w;                                                                                       \
+                memcpy(&w, v + 3 * h, sizeof w);                                                                   \
+                c3 += s * w;                                                                                       \
+            }                                                                                                      \
+            memcpy(out + o0, &c0, sizeof c0);                                                                      \
+            memcpy(out + o0 + h, &c1, sizeof c1);                                                                  \
+            memcpy(out + o0 + 2 * h, &c2, sizeof c2);                                                              \
+            memcpy(out + o0 + 3 * h, &c3, sizeof c3);                                                              \
+        }                                                                                                          \
+        for (; o0 < OC; ++o0) { /* the last units one at a time */                                                \
+            float acc = out[o0];                                                                                   \
+            for (k = 0; k < C; ++k) acc += x[k] * weight_t[(size_t)k * OC + o0];                                   \
+            out[o0] = acc;                                                                                         \
+        }                                                                                                          \
+    }
+SAFERL_RL__ROW_KERNEL(saferl_rl__row_product_v4, saferl_rl__v4)
+SAFERL_RL__ROW_KERNEL(saferl_rl__row_product_v8, saferl_rl__v8)
+#if defined(SAFERL_RL__DISPATCH)
+__attribute__((target("avx2"))) static void saferl_rl__row_product_avx2(float *out, const float *x,
+                                                                         const float *weight_t, int C, int OC) {
+    saferl_rl__row_product_v8(out, x, weight_t, C, OC);
+}
+static void saferl_rl__row_product(float *out, const float *x, const float *weight_t, int C, int OC) {
+    if (saferl_rl__have_avx2()) saferl_rl__row_product_avx2(out, x, weight_t, C, OC);
+    else saferl_rl__row_product_v4(out, x, weight_t, C, OC);
+}
+#else
+static void saferl_rl__row_product(float *out, const float *x, const float *weight_t, int C, int OC) {
+    if (SAFERL_RL__TILE_WIDTH == 16) saferl_rl__row_product_v8(out, x, weight_t, C, OC);
+    else saferl_rl__row_product_v4(out, x, weight_t, C, OC);
+}
+#endif
+#else
+static void saferl_rl__row_product(float *out, const float *x, const float *weight_t, int C, int OC) {
+    int k, o;
+    for (k = 0; k < C; ++k)
+        for (o = 0; o < OC; ++o) out[o] += x[k] * weight_t[(size_t)k * OC + o];
+}
+#endif
 
 SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                                              const float *inp, const float *weight, int B, int C, int OC) {
@@ -2574,10 +2937,66 @@ SAFERL_RL_API size_t saferl_rl_policy_param_count(const saferl_rl_policy *policy
            (policy->action_kind == SAFERL_RL_GAUSSIAN ? (size_t)policy->action_dim : 0);
 }
 
-/* floats of saferl_rl_policy_act's scratch: the normalised observation, the activations,
-   the action distribution */
+/* floats of a policy context: the normalised observation, the activations (the head is
+   their last row), and the action drawn before it is known to be finite */
 static size_t saferl_rl__policy_scratch_count(const saferl_rl_mlp *net) {
     return (size_t)net->sizes[0] + saferl_rl_mlp_activation_count(net, 1) + (size_t)net->sizes[net->layer_count];
+}
+
+/* A loaded policy's packed weights: every layer's (OC,C) weight transposed to (C,OC). */
+static size_t saferl_rl__packed_count(const saferl_rl_mlp *net) {
+    size_t count = 0;
+    int l;
+    for (l = 0; l < net->layer_count; ++l) count += (size_t)net->sizes[l] * (size_t)net->sizes[l + 1];
+    return count;
+}
+
+static void saferl_rl__pack(const saferl_rl_mlp *net, const float *params, float *packed) {
+    int l, o, c;
+    for (l = 0; l < net->layer_count; ++l) {
+        const int C = net->sizes[l], OC = net->sizes[l + 1];
+        for (o = 0; o < OC; ++o)
+            for (c = 0; c < C; ++c) packed[(size_t)c * OC + o] = params[(size_t)o * C + c];
+        params += (size_t)OC * (C + 1);
+        packed += (size_t)OC * C;
+    }
+}
+
+/* saferl_rl_mlp_forward for one row on the packed weights: the same bits. */
+static float *saferl_rl__forward_packed(const saferl_rl_policy *p, const float *inp, float *acts) {
+    const saferl_rl_mlp *net = &p->net;
+    const float *x = inp, *params = p->params, *packed = p->packed;
+    float *out = acts;
+    int l;
+    for (l = 0; l < net->layer_count; ++l) {
+        const int C = net->sizes[l], OC = net->sizes[l + 1];
+        memcpy(out, params + (size_t)OC * C, sizeof(float) * (size_t)OC); /* the bias */
+        saferl_rl__row_product(out, x, packed, C, OC);
+        if (l < net->layer_count - 1) {
+            if (net->activation == SAFERL_RL_TANH) saferl_rl_tanh_forward(out, out, OC);
+            else saferl_rl_relu_forward(out, out, OC);
+        }
+        params += (size_t)OC * (C + 1);
+        packed += (size_t)OC * C;
+        x = out;
+        out += OC;
+    }
+    return (float *)x;
+}
+
+SAFERL_RL_API size_t saferl_rl_policy_context_memory_size(const saferl_rl_policy *policy) {
+    SAFERL_ASSERT(policy != NULL);
+    if (policy->net.layer_count < 1) return 0; /* no network: nothing can act */
+    return sizeof(float) * saferl_rl__policy_scratch_count(&policy->net);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_context_init(saferl_rl_policy_context *context, void *memory,
+                                                          size_t memory_size) {
+    SAFERL_ASSERT(context != NULL);
+    if (!memory || memory_size < sizeof(float)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    context->scratch = (float *)memory;
+    context->scratch_count = memory_size / sizeof(float);
+    return SAFERL_OK;
 }
 
 #define SAFERL_RL__MAGIC 0x504C5253u /* "SRLP" read as a little-endian uint32 */
@@ -2692,9 +3111,45 @@ static saferl_result saferl_rl__parse_header(const unsigned char *in, size_t siz
     return SAFERL_OK;
 }
 
+/* a loaded policy's memory: params, obs_mean, obs_std, the packed weights */
 static size_t saferl_rl__policy_memory_floats(const saferl_rl_policy *shape) {
     return saferl_rl_policy_param_count(shape) + 2 * (size_t)shape->observation_dim +
-           saferl_rl__policy_scratch_count(&shape->net);
+           saferl_rl__packed_count(&shape->net);
+}
+
+/* Whether every activation and action stays finite for every input the normaliser lets
+   through (the box [-10, 10]^n): interval bounds in double, layer by layer,
+   |y_i| <= |b_i| + m sum_j |W_ij| with m the largest bound of the layer's inputs (after tanh
+   at most 1). Each float product and partial sum is then at most the bound times (1 + 2^-24)
+   per rounding (at most 4097 of them: a factor 1.0003), in any summation order, so a bound
+   below FLT_MAX / 2 proves that nothing overflows; softmax of finite logits is finite. A
+   Gaussian adds exp(log_std) |z| with |z| <= 8.6 (Box-Muller from a 53-bit uniform). Sound
+   but loose, so only weights near FLT_MAX are ever refused. params: the buffer's floats. */
+static int saferl_rl__policy_bounded(const saferl_rl_policy *shape, const unsigned char *params) {
+    const saferl_rl_mlp *net = &shape->net;
+    const double limit = 0.5 * 3.4028234663852886e38;
+    double m = 10.0; /* the normaliser's clip */
+    size_t at = 0;
+    int l, i, j;
+    for (l = 0; l < net->layer_count; ++l) {
+        const int in = net->sizes[l], out = net->sizes[l + 1];
+        double layer_max = 0.0;
+        for (i = 0; i < out; ++i) {
+            double row = 0.0;
+            for (j = 0; j < in; ++j) row += fabs((double)saferl_rl__get_f32(params + 4 * (at + (size_t)i * in + j)));
+            row = fabs((double)saferl_rl__get_f32(params + 4 * (at + (size_t)out * in + i))) + m * row;
+            if (row > layer_max) layer_max = row;
+        }
+        if (!(layer_max < limit)) return 0;
+        at += (size_t)out * in + out;
+        m = l + 1 < net->layer_count && net->activation == SAFERL_RL_TANH && layer_max > 1.0 ? 1.0 : layer_max;
+    }
+    if (shape->action_kind == SAFERL_RL_GAUSSIAN)
+        for (j = 0; j < shape->action_dim; ++j) {
+            double log_std = (double)saferl_rl__get_f32(params + 4 * (at + (size_t)j));
+            if (!(log_std < 88.0 && m + 8.6 * exp(log_std) < limit)) return 0;
+        }
+    return 1;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_policy_load_size(const void *buffer, size_t size, size_t *memory_size) {
@@ -2711,6 +3166,7 @@ SAFERL_RL_API saferl_result saferl_rl_policy_load_size(const void *buffer, size_
         if (!saferl_rl__finite(v)) return SAFERL_ERR_NOT_FINITE;
         if (i >= floats - (size_t)shape.observation_dim && !(v > 0.0f)) return SAFERL_ERR_CORRUPT; /* std */
     }
+    if (!saferl_rl__policy_bounded(&shape, in + off)) return SAFERL_ERR_NOT_FINITE;
     if (memory_size) *memory_size = sizeof(float) * saferl_rl__policy_memory_floats(&shape);
     return SAFERL_OK;
 }
@@ -2732,7 +3188,8 @@ SAFERL_RL_API saferl_result saferl_rl_policy_load(saferl_rl_policy *policy, cons
     shape.params = f;
     shape.obs_mean = f + count;
     shape.obs_std = f + count + shape.observation_dim;
-    shape.scratch = f + count + 2 * (size_t)shape.observation_dim;
+    saferl_rl__pack(&shape.net, shape.params, f + count + 2 * (size_t)shape.observation_dim);
+    shape.packed = f + count + 2 * (size_t)shape.observation_dim;
     *policy = shape;
     return SAFERL_OK;
 }
@@ -2788,89 +3245,241 @@ static float saferl_rl__sample(const saferl_rl_policy *p, const float *head, flo
     }
 }
 
-SAFERL_RL_API saferl_result saferl_rl_policy_act(const saferl_rl_policy *policy, const float *observation,
-                                                 float *action, saferl_rng *rng) {
+/* The network's head row for one observation, computed in the context; NULL with *result
+   set for bad input, a context too small, or a head that is not finite. */
+static const float *saferl_rl__policy_head(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                           const float *observation, saferl_result *result) {
     float *x, *head;
-    int j;
-    SAFERL_ASSERT(policy != NULL && policy->scratch != NULL);
-    if (!observation || !action) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!saferl_rl__all_finite(observation, policy->observation_dim)) return SAFERL_ERR_NOT_FINITE;
-    x = policy->scratch;
+    SAFERL_ASSERT(policy != NULL);
+    *result = SAFERL_ERR_INVALID_ARGUMENT;
+    if (!context || !context->scratch || !observation || policy->net.layer_count < 1) return NULL;
+    *result = SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (context->scratch_count < saferl_rl__policy_scratch_count(&policy->net)) return NULL;
+    *result = SAFERL_ERR_NOT_FINITE;
+    if (!saferl_rl__all_finite(observation, policy->observation_dim)) return NULL;
+    x = context->scratch;
     saferl_rl__normalize(policy, observation, x, 1);
-    head = saferl_rl_mlp_forward(&policy->net, policy->params, x, x + policy->observation_dim, 1);
-    saferl_rl__sample(policy, head, action, rng);
-    if (policy->action_kind == SAFERL_RL_GAUSSIAN)
-        for (j = 0; j < policy->action_dim; ++j) action[j] = saferl_rl__clampf(action[j], -1.0f, 1.0f);
+    head = policy->packed ? saferl_rl__forward_packed(policy, x, x + policy->observation_dim)
+                          : saferl_rl_mlp_forward(&policy->net, policy->params, x, x + policy->observation_dim, 1);
+    if (!saferl_rl__all_finite(head, policy->action_dim)) return NULL; /* weights that overflow */
+    *result = SAFERL_OK;
+    return head;
+}
+
+/* Samples (rng) or picks (rng NULL) an action from a head row into `drawn` and copies it to
+   action only when it is finite (Gaussian actions clipped to [-1, 1]). */
+static saferl_result saferl_rl__act_from_head(const saferl_rl_policy *policy, const float *head, float *drawn,
+                                              float *action, saferl_rng *rng) {
+    int j, A = policy->action_kind == SAFERL_RL_GAUSSIAN ? policy->action_dim : 1;
+    saferl_rl__sample(policy, head, drawn, rng);
+    if (!saferl_rl__all_finite(drawn, A)) return SAFERL_ERR_NOT_FINITE; /* a log_std that overflows */
+    for (j = 0; j < A; ++j)
+        action[j] = policy->action_kind == SAFERL_RL_GAUSSIAN ? saferl_rl__clampf(drawn[j], -1.0f, 1.0f) : drawn[j];
     return SAFERL_OK;
 }
 
-SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, const saferl_rl_env *env,
-                                               int episodes, int max_steps, int deterministic, uint32_t seed,
-                                               double *mean_return, double *mean_cost) {
+SAFERL_RL_API saferl_result saferl_rl_policy_act(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                                 const float *observation, float *action, saferl_rng *rng) {
+    saferl_result r;
+    const float *head = saferl_rl__policy_head(policy, context, observation, &r);
+    if (!head) return r;
+    if (!action) return SAFERL_ERR_INVALID_ARGUMENT;
+    return saferl_rl__act_from_head(policy, head, context->scratch + context->scratch_count - policy->action_dim,
+                                    action, rng);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_probabilities(const saferl_rl_policy *policy,
+                                                           saferl_rl_policy_context *context,
+                                                           const float *observation, float *probabilities) {
+    saferl_result r;
+    const float *head;
+    float lse;
+    int j;
+    SAFERL_ASSERT(policy != NULL);
+    if (policy->action_kind != SAFERL_RL_DISCRETE || !probabilities) return SAFERL_ERR_INVALID_ARGUMENT;
+    head = saferl_rl__policy_head(policy, context, observation, &r);
+    if (!head) return r;
+    lse = saferl_rl__logsumexp(head, policy->action_dim);
+    for (j = 0; j < policy->action_dim; ++j) probabilities[j] = expf(head[j] - lse);
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_mean_std(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                                      const float *observation, float *mean, float *std) {
+    saferl_result r;
+    const float *head, *log_std;
+    int j;
+    SAFERL_ASSERT(policy != NULL);
+    if (policy->action_kind != SAFERL_RL_GAUSSIAN || !mean || !std) return SAFERL_ERR_INVALID_ARGUMENT;
+    head = saferl_rl__policy_head(policy, context, observation, &r);
+    if (!head) return r;
+    log_std = policy->params + saferl_rl_mlp_param_count(&policy->net);
+    for (j = 0; j < policy->action_dim; ++j)
+        if (!saferl_rl__finite(expf(log_std[j]))) return SAFERL_ERR_NOT_FINITE;
+    for (j = 0; j < policy->action_dim; ++j) {
+        mean[j] = head[j];
+        std[j] = expf(log_std[j]);
+    }
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
+                                               const saferl_rl_env *env, int episodes, int max_steps,
+                                               int deterministic, uint32_t seed, double *mean_return,
+                                               double *mean_cost) {
     saferl_rl_flip_policy one; /* a mixture of one policy */
     if (!policy) return SAFERL_ERR_INVALID_ARGUMENT;
     one.first = one.second = policy;
     one.first_weight = 1.0;
     one.mode = SAFERL_RL_FLIP_PER_EPISODE;
     one.current = 0;
+    one.context = context;
     return saferl_rl_flip_evaluate(&one, env, episodes, max_steps, deterministic, seed, mean_return, mean_cost, NULL);
 }
 
 #ifndef SAFERL_NO_STDIO
-SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *policy, const char *path) {
-    size_t size = saferl_rl_policy_saved_size(policy), written = 0;
-    unsigned char chunk[4096];
+/* The file helpers. Writing follows SQLite's rule: the bytes go to "<path>.tmp" in the same
+   folder, every fwrite, the fflush and the fclose are checked, and only then is the
+   temporary renamed over path; on any failure it is removed and path is as it was. A path
+   that exists but is not a regular file (a device such as /dev/full or /dev/stdout, a pipe)
+   cannot be replaced and is written in place, every call still checked. Errors are
+   SAFERL_ERR_IO with errno as the failing call left it (strerror(errno) says why; EIO if
+   the C library gave no reason). Not done: fsync (not in C99), so a power cut may still
+   lose the new file; a symbolic link at path is replaced by the file, not followed; on
+   Windows, where rename does not replace, the old file is removed first. */
+/* What is at path: 0 nothing (or unknown: no stat outside POSIX), 1 a regular file, 2 a
+   folder, 3 something else (a device, a pipe). */
+static int saferl_rl__file_kind(const char *path) {
+#if defined(__unix__) || defined(__APPLE__)
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    return S_ISREG(st.st_mode) ? 1 : (S_ISDIR(st.st_mode) ? 2 : 3);
+#else
+    (void)path;
+    return 0;
+#endif
+}
+
+/* Writes, flushes and closes f; 0, or the errno of the first failure. */
+static int saferl_rl__write_all(FILE *f, const void *data, size_t size) {
+    int failed = size > 0 && fwrite(data, 1, size, f) != size;
+    int saved = failed ? errno : 0;
+    if (!failed && (fflush(f) != 0 || ferror(f))) {
+        failed = 1;
+        saved = errno;
+    }
+    if (fclose(f) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    return failed ? (saved ? saved : EIO) : 0;
+}
+
+static saferl_result saferl_rl__write_file(const char *path, const void *data, size_t size) {
+    size_t n;
+    char *temp;
     FILE *f;
-    saferl_result r = SAFERL_OK;
+    int failed;
+    if (!path || (!data && size > 0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (saferl_rl__file_kind(path) >= 2) { /* a folder fails here with EISDIR */
+        f = fopen(path, "wb");
+        failed = f ? saferl_rl__write_all(f, data, size) : (errno ? errno : EIO);
+        if (failed) errno = failed;
+        return failed ? SAFERL_ERR_IO : SAFERL_OK;
+    }
+    n = strlen(path);
+    temp = (char *)SAFERL_MALLOC(n + 5, NULL);
+    if (!temp) return SAFERL_ERR_OUT_OF_MEMORY;
+    memcpy(temp, path, n);
+    memcpy(temp + n, ".tmp", 5);
+    f = fopen(temp, "wb");
+    failed = f ? saferl_rl__write_all(f, data, size) : (errno ? errno : EIO);
+#if defined(_WIN32)
+    if (!failed) remove(path); /* rename does not replace there */
+#endif
+    if (!failed && rename(temp, path) != 0) failed = errno ? errno : EIO;
+    if (failed && f) remove(temp);
+    SAFERL_FREE(temp, NULL);
+    if (failed) errno = failed;
+    return failed ? SAFERL_ERR_IO : SAFERL_OK;
+}
+
+/* Reads a whole file into memory from the allocator (its length, what the file justifies);
+   *size its length. SAFERL_ERR_IO (errno set) when it cannot be opened, measured or read. */
+static saferl_result saferl_rl__read_file(const char *path, const saferl_allocator *allocator, unsigned char **data,
+                                          size_t *size) {
+    FILE *f;
+    long length;
+    int saved;
+    if (!path) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (saferl_rl__file_kind(path) == 2) { /* a folder opens on some systems; its "length" is not one */
+        errno = EISDIR;
+        return SAFERL_ERR_IO;
+    }
+    f = fopen(path, "rb");
+    if (!f) {
+        if (!errno) errno = EIO;
+        return SAFERL_ERR_IO;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        saved = errno ? errno : EIO;
+        fclose(f);
+        errno = saved;
+        return SAFERL_ERR_IO;
+    }
+    *data = (unsigned char *)saferl_rl__allocate(allocator, (size_t)length + 1);
+    if (!*data) {
+        fclose(f);
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    if (fread(*data, 1, (size_t)length, f) != (size_t)length || ferror(f)) {
+        saved = errno ? errno : EIO;
+        fclose(f);
+        saferl_rl__release(allocator, *data);
+        errno = saved;
+        return SAFERL_ERR_IO;
+    }
+    fclose(f);
+    *size = (size_t)length;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *policy, const char *path) {
+    size_t size = saferl_rl_policy_saved_size(policy);
+    unsigned char chunk[4096];
+    saferl_result r;
     /* small policies go through a stack chunk; larger ones are written through a heap copy */
     unsigned char *buffer = size <= sizeof chunk ? chunk : (unsigned char *)SAFERL_MALLOC(size, NULL);
     if (!buffer) return SAFERL_ERR_OUT_OF_MEMORY;
-    saferl_rl_policy_save(policy, buffer, size, &written);
-    f = fopen(path, "wb");
-    if (!f) r = SAFERL_ERR_INVALID_ARGUMENT;
-    else {
-        if (fwrite(buffer, 1, size, f) != size) r = SAFERL_ERR_INVALID_ARGUMENT;
-        if (fclose(f) != 0) r = SAFERL_ERR_INVALID_ARGUMENT;
-    }
+    saferl_rl_policy_save(policy, buffer, size, NULL);
+    r = saferl_rl__write_file(path, buffer, size);
     if (buffer != chunk) SAFERL_FREE(buffer, NULL);
+    return r;
+}
+
+/* Reads path, checks it with load_size and allocates what that asks for (*need bytes at
+   *memory); on success release *data after loading from it. */
+static saferl_result saferl_rl__read_for_load(const char *path, const saferl_allocator *allocator,
+                                              saferl_result (*load_size)(const void *, size_t, size_t *),
+                                              unsigned char **data, size_t *size, void **memory, size_t *need) {
+    saferl_result r = saferl_rl__read_file(path, allocator, data, size);
+    if (r != SAFERL_OK) return r;
+    r = load_size(*data, *size, need);
+    if (r == SAFERL_OK && !(*memory = saferl_rl__allocate(allocator, *need))) r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (r != SAFERL_OK) saferl_rl__release(allocator, *data);
     return r;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_policy_load_file(saferl_rl_policy *policy, const char *path,
                                                        const saferl_allocator *allocator) {
-    FILE *f = fopen(path, "rb");
-    long length;
-    unsigned char *data;
-    void *memory;
-    size_t need = 0;
+    unsigned char *data = NULL;
+    size_t size = 0, need = 0;
+    void *memory = NULL;
     saferl_result r;
-    if (!f) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    }
-    data = (unsigned char *)saferl_rl__allocate(allocator, (size_t)length + 1);
-    if (!data) {
-        fclose(f);
-        return SAFERL_ERR_OUT_OF_MEMORY;
-    }
-    if (fread(data, 1, (size_t)length, f) != (size_t)length) {
-        fclose(f);
-        saferl_rl__release(allocator, data);
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    }
-    fclose(f);
-    r = saferl_rl_policy_load_size(data, (size_t)length, &need);
-    if (r != SAFERL_OK) {
-        saferl_rl__release(allocator, data);
-        return r;
-    }
-    memory = saferl_rl__allocate(allocator, need);
-    if (!memory) {
-        saferl_rl__release(allocator, data);
-        return SAFERL_ERR_OUT_OF_MEMORY;
-    }
-    r = saferl_rl_policy_load(policy, data, (size_t)length, memory, need);
+    SAFERL_ASSERT(policy != NULL);
+    r = saferl_rl__read_for_load(path, allocator, saferl_rl_policy_load_size, &data, &size, &memory, &need);
+    if (r != SAFERL_OK) return r;
+    r = saferl_rl_policy_load(policy, data, size, memory, need);
     saferl_rl__release(allocator, data);
     if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
     return r;
@@ -2879,7 +3488,8 @@ SAFERL_RL_API saferl_result saferl_rl_policy_load_file(saferl_rl_policy *policy,
 SAFERL_RL_API void saferl_rl_policy_free_file(saferl_rl_policy *policy, const saferl_allocator *allocator) {
     if (!policy || !policy->params) return;
     saferl_rl__release(allocator, policy->params);
-    policy->params = policy->obs_mean = policy->obs_std = policy->scratch = NULL;
+    policy->params = policy->obs_mean = policy->obs_std = NULL;
+    policy->packed = NULL;
 }
 #endif
 
@@ -3141,7 +3751,7 @@ SAFERL_RL_API saferl_result saferl_rl_flip_act(saferl_rl_flip_policy *flip, cons
     SAFERL_ASSERT(flip != NULL && coin != NULL);
     which = flip->mode == SAFERL_RL_FLIP_PER_STEP ? (saferl_rng_uniform(coin) < flip->first_weight ? 0 : 1)
                                                   : flip->current;
-    return saferl_rl_policy_act(which == 0 ? flip->first : flip->second, observation, action, rng);
+    return saferl_rl_policy_act(which == 0 ? flip->first : flip->second, flip->context, observation, action, rng);
 }
 
 SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip, const saferl_rl_env *env,
@@ -4089,7 +4699,6 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->networks.adam_v, float, P);
     SAFERL_RL__TAKE(a->actor.obs_mean, float, O);
     SAFERL_RL__TAKE(a->actor.obs_std, float, O);
-    SAFERL_RL__TAKE(a->actor.scratch, float, saferl_rl__policy_scratch_count(&a->actor.net));
     SAFERL_RL__TAKE(a->work.acts_actor, float, saferl_rl_mlp_activation_count(&a->actor.net, (int)Bm));
     SAFERL_RL__TAKE(a->work.acts_reward, float, saferl_rl_mlp_activation_count(&a->networks.reward_critic, (int)Bm));
     SAFERL_RL__TAKE(a->work.acts_cost, float, saferl_rl_mlp_activation_count(&a->networks.cost_critic, (int)Bm));
@@ -4604,8 +5213,9 @@ static void saferl_rl__random_action(const saferl_rl_env *env, saferl_rng *rng, 
 }
 
 SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset, const saferl_rl_policy *policy,
-                                                      const saferl_rl_env *env, int episodes, int max_steps,
-                                                      int deterministic, double epsilon, saferl_rng *rng,
+                                                      saferl_rl_policy_context *context, const saferl_rl_env *env,
+                                                      int episodes, int max_steps, int deterministic, double epsilon,
+                                                      saferl_rng *rng,
                                                       double *episode_returns, double *episode_costs) {
     float obs[SAFERL_RL_MAX_WIDTH], action[SAFERL_RL_MAX_WIDTH];
     long steps0, episodes0;
@@ -4640,7 +5250,7 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset
                 break;
             }
             if (!policy || (epsilon > 0.0 && saferl_rng_uniform(rng) < epsilon)) saferl_rl__random_action(env, rng, action);
-            else r = saferl_rl_policy_act(policy, obs, action, deterministic ? NULL : rng);
+            else r = saferl_rl_policy_act(policy, context, obs, action, deterministic ? NULL : rng);
             if (r != SAFERL_OK) break;
             memcpy(dataset->observations + (size_t)at * O, obs, sizeof(float) * (size_t)O);
             memcpy(dataset->actions + (size_t)at * A, action, sizeof(float) * (size_t)A);
@@ -4813,41 +5423,6 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_load(saferl_rl_dataset *dataset, c
 }
 
 #ifndef SAFERL_NO_STDIO
-/* Writes size bytes to path. */
-static saferl_result saferl_rl__write_file(const char *path, const void *data, size_t size) {
-    FILE *f = fopen(path, "wb");
-    saferl_result r = SAFERL_OK;
-    if (!f) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (fwrite(data, 1, size, f) != size) r = SAFERL_ERR_INVALID_ARGUMENT;
-    if (fclose(f) != 0) r = SAFERL_ERR_INVALID_ARGUMENT;
-    return r;
-}
-
-/* Reads a whole file into memory from the allocator; *size its length. */
-static saferl_result saferl_rl__read_file(const char *path, const saferl_allocator *allocator, unsigned char **data,
-                                          size_t *size) {
-    FILE *f = fopen(path, "rb");
-    long length;
-    if (!f) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (fseek(f, 0, SEEK_END) != 0 || (length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    }
-    *data = (unsigned char *)saferl_rl__allocate(allocator, (size_t)length + 1);
-    if (!*data) {
-        fclose(f);
-        return SAFERL_ERR_OUT_OF_MEMORY;
-    }
-    if (fread(*data, 1, (size_t)length, f) != (size_t)length) {
-        fclose(f);
-        saferl_rl__release(allocator, *data);
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    }
-    fclose(f);
-    *size = (size_t)length;
-    return SAFERL_OK;
-}
-
 SAFERL_RL_API saferl_result saferl_rl_dataset_save_file(const saferl_rl_dataset *dataset, const char *path) {
     size_t size = saferl_rl_dataset_saved_size(dataset);
     unsigned char *buffer = (unsigned char *)saferl_rl__allocate(&dataset->allocator, size);
@@ -5325,40 +5900,44 @@ SAFERL_RL_API void saferl_rl_cdt_backward(const saferl_rl_cdt *cdt, const float 
 
 static size_t saferl_rl__cdt_step_width(const saferl_rl_cdt *m) { return (size_t)m->observation_dim + 2 + (size_t)m->action_input; }
 
-/* The context's memory: steps, timesteps, one window's activations. */
-static size_t saferl_rl__context_layout(const saferl_rl_cdt *m, saferl_rl_rcsl_context *c, unsigned char *base) {
-    size_t cursor = 0;
+/* The context's memory. Transformer: context + 1 rows of step inputs and timesteps (a new
+   step goes to the spare row while the window is full, so a step that fails changes
+   nothing), one window's activations. MLP: the input row, the network's scratch. */
+static size_t saferl_rl__context_layout(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *c,
+                                        unsigned char *base) {
+    const saferl_rl_cdt *m = &policy->cdt;
+    size_t cursor = 0, network;
     void *p;
-    saferl_rl__take(base, &cursor, sizeof(float) * (size_t)m->context * saferl_rl__cdt_step_width(m), &p);
-    c->steps = (float *)p;
-    saferl_rl__take(base, &cursor, sizeof(int) * (size_t)m->context, &p);
-    c->timesteps = (int *)p;
-    saferl_rl__take(base, &cursor, sizeof(float) * saferl_rl_cdt_activation_count(m, 1), &p);
-    c->acts = (float *)p;
-    c->length = 0;
-    c->timestep = 0;
+    memset(c, 0, sizeof *c);
+    if (policy->architecture == SAFERL_RL_RCSL_TRANSFORMER) {
+        saferl_rl__take(base, &cursor, sizeof(float) * (size_t)(m->context + 1) * saferl_rl__cdt_step_width(m), &p);
+        c->steps = (float *)p;
+        saferl_rl__take(base, &cursor, sizeof(int) * (size_t)(m->context + 1), &p);
+        c->timesteps = (int *)p;
+        saferl_rl__take(base, &cursor, sizeof(float) * saferl_rl_cdt_activation_count(m, 1), &p);
+        c->acts = (float *)p;
+        return cursor;
+    }
+    saferl_rl__take(base, &cursor, sizeof(float) * ((size_t)policy->observation_dim + 2), &p);
+    c->input = (float *)p;
+    network = saferl_rl_policy_context_memory_size(&policy->policy);
+    saferl_rl__take(base, &cursor, network, &p);
+    if (base) saferl_rl_policy_context_init(&c->network, p, network);
     return cursor;
 }
 
 SAFERL_RL_API size_t saferl_rl_rcsl_context_memory_size(const saferl_rl_rcsl_policy *policy) {
     saferl_rl_rcsl_context c;
     SAFERL_ASSERT(policy != NULL);
-    if (policy->architecture != SAFERL_RL_RCSL_TRANSFORMER) return 0;
-    return saferl_rl__context_layout(&policy->cdt, &c, NULL);
+    return saferl_rl__context_layout(policy, &c, NULL);
 }
 
 SAFERL_RL_API saferl_result saferl_rl_rcsl_context_init(saferl_rl_rcsl_context *context,
                                                         const saferl_rl_rcsl_policy *policy, void *memory,
                                                         size_t memory_size) {
-    size_t need;
     SAFERL_ASSERT(context != NULL && policy != NULL);
-    need = saferl_rl_rcsl_context_memory_size(policy);
-    if (need == 0) {
-        memset(context, 0, sizeof *context);
-        return SAFERL_OK;
-    }
-    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
-    saferl_rl__context_layout(&policy->cdt, context, (unsigned char *)memory);
+    if (!memory || memory_size < saferl_rl_rcsl_context_memory_size(policy)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    saferl_rl__context_layout(policy, context, (unsigned char *)memory);
     return SAFERL_OK;
 }
 
@@ -5368,6 +5947,20 @@ SAFERL_RL_API void saferl_rl_rcsl_context_reset(saferl_rl_rcsl_context *context)
     context->timestep = 0;
 }
 
+/* The MLP form's step: (observation, R, C) through the plain policy. */
+static saferl_result saferl_rl__rcsl_mlp_step(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
+                                              const float *observation, double reward_to_go, double cost_to_go,
+                                              float *action, saferl_rng *rng) {
+    const int O = policy->observation_dim;
+    if (!context || !context->input || !observation || !action) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_rl__finite(reward_to_go) || !saferl_rl__finite(cost_to_go)) return SAFERL_ERR_NOT_FINITE;
+    if (!saferl_rl__all_finite(observation, O)) return SAFERL_ERR_NOT_FINITE;
+    memcpy(context->input, observation, sizeof(float) * (size_t)O);
+    context->input[O] = (float)reward_to_go;
+    context->input[O + 1] = (float)cost_to_go;
+    return saferl_rl_policy_act(&policy->policy, &context->network, context->input, action, rng);
+}
+
 SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
                                                 const float *observation, double reward_to_go, double cost_to_go,
                                                 float *action, saferl_rng *rng) {
@@ -5375,11 +5968,12 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *pol
     saferl_rl__cdt_params o;
     saferl_rl_policy head_view;
     size_t E;
-    int O, K, j;
-    float *row, *head;
+    int O, K, first, length;
+    float *row, *head, *drawn;
+    saferl_result r;
     SAFERL_ASSERT(policy != NULL);
     if (policy->architecture != SAFERL_RL_RCSL_TRANSFORMER)
-        return saferl_rl_rcsl_act(policy, observation, reward_to_go, cost_to_go, action, rng);
+        return saferl_rl__rcsl_mlp_step(policy, context, observation, reward_to_go, cost_to_go, action, rng);
     if (!context || !context->steps || !observation || !action) return SAFERL_ERR_INVALID_ARGUMENT;
     if (!saferl_rl__finite(reward_to_go) || !saferl_rl__finite(cost_to_go)) return SAFERL_ERR_NOT_FINITE;
     m = &policy->cdt;
@@ -5387,60 +5981,53 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *pol
     K = m->context;
     E = saferl_rl__cdt_step_width(m);
     if (!saferl_rl__all_finite(observation, O)) return SAFERL_ERR_NOT_FINITE;
-    if (context->length >= K) { /* a full window: drop the oldest step */
-        memmove(context->steps, context->steps + E, sizeof(float) * E * (size_t)(K - 1));
-        memmove(context->timesteps, context->timesteps + 1, sizeof(int) * (size_t)(K - 1));
-        context->length = K - 1;
-    }
-    row = context->steps + (size_t)context->length * E;
+    first = context->length >= K ? 1 : 0; /* a full window drops its oldest step, on success */
+    length = context->length - first + 1;
+    row = context->steps + (size_t)context->length * E; /* the spare row when full */
     memcpy(row, observation, sizeof(float) * (size_t)O);
     row[O] = (float)reward_to_go;
     row[O + 1] = (float)cost_to_go;
     saferl_rl__normalize(&policy->policy, row, row, 1);
     memset(row + O + 2, 0, sizeof(float) * (size_t)m->action_input); /* unknown yet; the state token never sees it */
     context->timesteps[context->length] = saferl_rl__cdt_time(m, context->timestep > 100000 ? 100000 : (int)context->timestep);
-    context->length += 1;
-    head = saferl_rl_cdt_forward(m, policy->policy.params, context->steps, context->timesteps, context->acts, 1,
-                                 context->length);
-    head += (size_t)(context->length - 1) * m->head_dim;
+    head = saferl_rl_cdt_forward(m, policy->policy.params, context->steps + (size_t)first * E, context->timesteps + first,
+                                 context->acts, 1, length);
+    head += (size_t)(length - 1) * m->head_dim;
+    if (!saferl_rl__all_finite(head, m->head_dim)) return SAFERL_ERR_NOT_FINITE; /* weights that overflow */
     saferl_rl__cdt_param_layout(m, &o);
     memset(&head_view, 0, sizeof head_view); /* an empty net: the log sigma block is params[0..] */
     head_view.action_kind = policy->policy.action_kind;
     head_view.action_dim = policy->policy.action_dim;
     head_view.params = policy->policy.params + o.log_std;
-    saferl_rl__sample(&head_view, head, action, rng);
+    drawn = row + O + 2; /* the action slot, rewritten below */
+    r = saferl_rl__act_from_head(&head_view, head, drawn, action, rng);
+    if (r != SAFERL_OK) return r;
+    memset(drawn, 0, sizeof(float) * (size_t)m->action_input);
     if (policy->policy.action_kind == SAFERL_RL_GAUSSIAN)
-        for (j = 0; j < m->head_dim; ++j) action[j] = row[O + 2 + j] = saferl_rl__clampf(action[j], -1.0f, 1.0f);
+        memcpy(drawn, action, sizeof(float) * (size_t)m->head_dim);
     else
-        row[O + 2 + (int)action[0]] = 1.0f;
+        drawn[(int)action[0]] = 1.0f;
+    if (first) {
+        memmove(context->steps, context->steps + E, sizeof(float) * E * (size_t)K);
+        memmove(context->timesteps, context->timesteps + 1, sizeof(int) * (size_t)K);
+    }
+    context->length = length;
     context->timestep += 1;
     return SAFERL_OK;
 }
 
 /* ---- return-conditioned policies ------------------------------------------------------------- */
 
-SAFERL_RL_API saferl_result saferl_rl_rcsl_act(const saferl_rl_rcsl_policy *policy, const float *observation,
-                                               double reward_to_go, double cost_to_go, float *action,
-                                               saferl_rng *rng) {
-    int O;
+SAFERL_RL_API saferl_result saferl_rl_rcsl_act(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
+                                               const float *observation, double reward_to_go, double cost_to_go,
+                                               float *action, saferl_rng *rng) {
     SAFERL_ASSERT(policy != NULL);
-    if (policy->architecture == SAFERL_RL_RCSL_TRANSFORMER) { /* the first step of an episode */
-        saferl_rl_rcsl_context first = policy->context;
-        saferl_rl_rcsl_context_reset(&first);
-        return saferl_rl_rcsl_step(policy, &first, observation, reward_to_go, cost_to_go, action, rng);
-    }
-    SAFERL_ASSERT(policy->input != NULL);
-    if (!observation || !action) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!saferl_rl__finite(reward_to_go) || !saferl_rl__finite(cost_to_go)) return SAFERL_ERR_NOT_FINITE;
-    O = policy->observation_dim;
-    if (!saferl_rl__all_finite(observation, O)) return SAFERL_ERR_NOT_FINITE;
-    memcpy(policy->input, observation, sizeof(float) * (size_t)O);
-    policy->input[O] = (float)reward_to_go;
-    policy->input[O + 1] = (float)cost_to_go;
-    return saferl_rl_policy_act(&policy->policy, policy->input, action, rng);
+    saferl_rl_rcsl_context_reset(context); /* the transformer: the first step of an episode */
+    return saferl_rl_rcsl_step(policy, context, observation, reward_to_go, cost_to_go, action, rng);
 }
 
-SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy *policy, const saferl_rl_env *env,
+SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy *policy, saferl_rl_rcsl_context *context,
+                                                    const saferl_rl_env *env,
                                                     double reward_target, double cost_target, int episodes,
                                                     int max_steps, int deterministic, saferl_rng *rng,
                                                     double *episode_returns, double *episode_costs,
@@ -5450,7 +6037,7 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy 
     int e, t;
     saferl_result r;
     SAFERL_ASSERT(policy != NULL);
-    if (!env || !rng || episodes < 1 || max_steps < 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!context || !env || !rng || episodes < 1 || max_steps < 0) return SAFERL_ERR_INVALID_ARGUMENT;
     if (!saferl_rl__finite(reward_target) || !saferl_rl__finite(cost_target)) return SAFERL_ERR_NOT_FINITE;
     if (env->observation_dim != policy->observation_dim) return SAFERL_ERR_INVALID_ARGUMENT;
     if (policy->policy.action_kind == SAFERL_RL_DISCRETE
@@ -5459,14 +6046,13 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy 
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (e = 0; e < episodes; ++e) {
         double reward_to_go = reward_target, cost_to_go = cost_target, ret = 0.0, cost_sum = 0.0;
-        saferl_rl_rcsl_context context = policy->context; /* the policy's scratch, this episode's window */
-        saferl_rl_rcsl_context_reset(&context);
+        saferl_rl_rcsl_context_reset(context);
         r = env->reset(env->state, rng, obs);
         if (r != SAFERL_OK) return r;
         for (t = 0; max_steps == 0 || t < max_steps; ++t) {
             float reward, cost, costs[SAFERL_RL_MAX_COSTS] = {0.0f}; /* several costs: the first is measured */
             int terminated = 0, truncated = 0;
-            r = saferl_rl_rcsl_step(policy, &context, obs, reward_to_go, cost_to_go, action, deterministic ? NULL : rng);
+            r = saferl_rl_rcsl_step(policy, context, obs, reward_to_go, cost_to_go, action, deterministic ? NULL : rng);
             if (r != SAFERL_OK) return r;
             r = env->step(env->state, rng, action, obs, &reward, costs, &terminated, &truncated);
             cost = costs[0];
@@ -5546,12 +6132,10 @@ static saferl_result saferl_rl__cdt_check_buffer(const unsigned char *in, size_t
     return SAFERL_OK;
 }
 
-/* A loaded transformer policy's memory: params, obs_mean, obs_std, input (O + 2 each), the
-   policy's own context. */
+/* A loaded transformer policy's memory: params, obs_mean, obs_std (O + 2 each). */
 static size_t saferl_rl__cdt_policy_layout(saferl_rl_rcsl_policy *p, unsigned char *base) {
     const size_t I = (size_t)p->observation_dim + 2;
-    size_t cursor = 0, at;
-    saferl_rl_rcsl_context c;
+    size_t cursor = 0;
     void *q;
     saferl_rl__take(base, &cursor, sizeof(float) * saferl_rl_cdt_param_count(&p->cdt), &q);
     p->policy.params = (float *)q;
@@ -5559,10 +6143,6 @@ static size_t saferl_rl__cdt_policy_layout(saferl_rl_rcsl_policy *p, unsigned ch
     p->policy.obs_mean = (float *)q;
     saferl_rl__take(base, &cursor, sizeof(float) * I, &q);
     p->policy.obs_std = (float *)q;
-    saferl_rl__take(base, &cursor, sizeof(float) * I, &q);
-    p->input = (float *)q;
-    at = saferl_rl__take(base, &cursor, saferl_rl__context_layout(&p->cdt, &c, NULL), NULL);
-    if (base) saferl_rl__context_layout(&p->cdt, &p->context, base + at);
     return cursor;
 }
 
@@ -5675,28 +6255,26 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_load_size(const void *buffer, size_t 
         return saferl_rl__cdt_load(NULL, (const unsigned char *)buffer, size, NULL, 0, memory_size);
     r = saferl_rl__rcsl_check((const unsigned char *)buffer, size, &inner, &policy_memory);
     if (r != SAFERL_OK) return r;
-    if (memory_size) *memory_size = policy_memory + sizeof(float) * (size_t)(saferl_rl__get_u32((const unsigned char *)buffer + 8) + 2);
+    if (memory_size) *memory_size = policy_memory;
     return SAFERL_OK;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_rcsl_load(saferl_rl_rcsl_policy *policy, const void *buffer, size_t size,
                                                 void *memory, size_t memory_size) {
     const unsigned char *in = (const unsigned char *)buffer;
-    size_t inner, policy_memory = 0, need;
+    size_t inner, policy_memory = 0;
     saferl_rl_rcsl_policy loaded;
     saferl_result r;
     SAFERL_ASSERT(policy != NULL);
     if (saferl_rl__rcsl_is_transformer(buffer, size)) return saferl_rl__cdt_load(policy, in, size, memory, memory_size, NULL);
     r = saferl_rl__rcsl_check(in, size, &inner, &policy_memory);
     if (r != SAFERL_OK) return r;
-    need = policy_memory + sizeof(float) * (size_t)(saferl_rl__get_u32(in + 8) + 2);
-    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (!memory || memory_size < policy_memory) return SAFERL_ERR_BUFFER_TOO_SMALL;
     memset(&loaded, 0, sizeof loaded);
     saferl_rl_policy_load(&loaded.policy, in + 16, inner, memory, policy_memory);
     loaded.observation_dim = (int)saferl_rl__get_u32(in + 8);
     loaded.reward_scale = loaded.policy.obs_std[loaded.observation_dim];
     loaded.cost_scale = loaded.policy.obs_std[loaded.observation_dim + 1];
-    loaded.input = (float *)((unsigned char *)memory + policy_memory);
     *policy = loaded;
     return SAFERL_OK;
 }
@@ -5717,21 +6295,14 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_load_file(saferl_rl_rcsl_policy *poli
                                                      const saferl_allocator *allocator) {
     unsigned char *data = NULL;
     size_t size = 0, need = 0;
-    void *memory;
+    void *memory = NULL;
     saferl_result r;
     SAFERL_ASSERT(policy != NULL);
-    r = saferl_rl__read_file(path, allocator, &data, &size);
+    r = saferl_rl__read_for_load(path, allocator, saferl_rl_rcsl_load_size, &data, &size, &memory, &need);
     if (r != SAFERL_OK) return r;
-    r = saferl_rl_rcsl_load_size(data, size, &need);
-    if (r == SAFERL_OK) {
-        memory = saferl_rl__allocate(allocator, need);
-        if (!memory) r = SAFERL_ERR_OUT_OF_MEMORY;
-        else {
-            r = saferl_rl_rcsl_load(policy, data, size, memory, need);
-            if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
-        }
-    }
+    r = saferl_rl_rcsl_load(policy, data, size, memory, need);
     saferl_rl__release(allocator, data);
+    if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
     return r;
 }
 
@@ -5767,16 +6338,15 @@ SAFERL_RL_API saferl_rl_rcsl_desc saferl_rl_rcsl_desc_defaults(const saferl_rl_r
 
 /* The transformer trainer's memory (the MLP's is saferl_rl__rcsl_layout below): parameters,
    gradients, Adam moments, the normaliser, each step's inputs, action, timestep and window
-   length, a minibatch of windows, activations, backward scratch, the policy's context. */
+   length, a minibatch of windows, activations, backward scratch. */
 static size_t saferl_rl__cdt_trainer_layout(saferl_rl_rcsl_trainer *t, unsigned char *base) {
     const saferl_rl_cdt *m = &t->policy.cdt;
     const size_t P = saferl_rl_cdt_param_count(m), N = (size_t)t->sample_count, I = (size_t)t->input_dim,
                  B = (size_t)t->minibatch, K = (size_t)m->context, E = saferl_rl__cdt_step_width(m),
                  Ad = (size_t)t->stored_action_dim, H = (size_t)t->head_dim;
-    size_t cursor = 0, at;
+    size_t cursor = 0;
     double floats = (double)N * (double)(I + Ad + 6) +
                     (double)B * K * (16.0 * K * m->head_count * m->layer_count + 4.0 * (14.0 * m->d_model + 4.0 * m->mlp_width) * m->layer_count);
-    saferl_rl_rcsl_context c;
     if (floats > (double)((size_t)-1 / 16)) return 0; /* sizes fit size_t (wasm32: 32 bits) */
     SAFERL_RL__TAKE(t->policy.policy.params, float, P);
     SAFERL_RL__TAKE(t->grads, float, P);
@@ -5784,7 +6354,6 @@ static size_t saferl_rl__cdt_trainer_layout(saferl_rl_rcsl_trainer *t, unsigned 
     SAFERL_RL__TAKE(t->adam_v, float, P);
     SAFERL_RL__TAKE(t->policy.policy.obs_mean, float, I);
     SAFERL_RL__TAKE(t->policy.policy.obs_std, float, I);
-    SAFERL_RL__TAKE(t->policy.input, float, I);
     SAFERL_RL__TAKE(t->inputs, float, N * I);
     SAFERL_RL__TAKE(t->targets, float, N * Ad);
     SAFERL_RL__TAKE(t->timesteps, int, N);
@@ -5799,8 +6368,6 @@ static size_t saferl_rl__cdt_trainer_layout(saferl_rl_rcsl_trainer *t, unsigned 
     SAFERL_RL__TAKE(t->dhead, float, B * K * H);
     SAFERL_RL__TAKE(t->logp, float, B * K);
     SAFERL_RL__TAKE(t->dlogp, float, B * K);
-    at = saferl_rl__take(base, &cursor, saferl_rl__context_layout(m, &c, NULL), NULL);
-    if (base) saferl_rl__context_layout(m, &t->policy.context, base + at);
     return cursor;
 }
 
@@ -5888,8 +6455,6 @@ static size_t saferl_rl__rcsl_layout(saferl_rl_rcsl_trainer *t, const saferl_rl_
     SAFERL_RL__RCSL_TAKE(t->adam_v, float, P);
     SAFERL_RL__RCSL_TAKE(t->policy.policy.obs_mean, float, I);
     SAFERL_RL__RCSL_TAKE(t->policy.policy.obs_std, float, I);
-    SAFERL_RL__RCSL_TAKE(t->policy.policy.scratch, float, saferl_rl__policy_scratch_count(net));
-    SAFERL_RL__RCSL_TAKE(t->policy.input, float, I);
     SAFERL_RL__RCSL_TAKE(t->inputs, float, N * I);
     SAFERL_RL__RCSL_TAKE(t->targets, float, N * (size_t)t->stored_action_dim);
     SAFERL_RL__RCSL_TAKE(t->acts, float, saferl_rl_mlp_activation_count(net, (int)B));
@@ -6014,6 +6579,11 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_init(saferl_rl_rcsl_trainer *
                                                              : (max_reward_to_go > 0.0 ? max_reward_to_go : 1.0));
     t.policy.cost_scale = (float)(t.desc.cost_scale > 0.0 ? t.desc.cost_scale : (max_cost_to_go > 0.0 ? max_cost_to_go : 1.0));
     if (!(t.policy.reward_scale > 0.0f) || !(t.policy.cost_scale > 0.0f)) return SAFERL_ERR_INVALID_ARGUMENT;
+    /* finite floats whose sums to go overflow a float (or a scale beyond one) would train on
+       inf / inf = NaN inputs */
+    if (!saferl_rl__finite(max_reward_to_go) || !saferl_rl__finite(max_cost_to_go) ||
+        !saferl_rl__finite(t.policy.reward_scale) || !saferl_rl__finite(t.policy.cost_scale))
+        return SAFERL_ERR_NOT_FINITE;
     /* the observation normaliser: the dataset's mean and standard deviation */
     for (j = 0; j < O; ++j) {
         double sum = 0.0, sum2 = 0.0, mean, var;
@@ -6154,6 +6724,462 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_train(saferl_rl_rcsl_trainer *trainer
     }
     t->last_loss = steps > 0 ? total / steps : t->last_loss;
     if (mean_loss) *mean_loss = steps > 0 ? total / steps : t->last_loss;
+    return SAFERL_OK;
+}
+
+/* ---- off-policy: a replay buffer, TD3 and SAC ------------------------------------------------ */
+
+SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim) {
+    size_t per;
+    if (capacity < 1 || observation_dim < 1 || action_dim < 1 || observation_dim > SAFERL_RL_MAX_WIDTH ||
+        action_dim > SAFERL_RL_MAX_WIDTH)
+        return 0;
+    per = sizeof(float) * (2 * (size_t)observation_dim + (size_t)action_dim + 3);
+    if ((size_t)capacity > ((size_t)-1) / per) return 0; /* wasm32: size_t is 32 bits */
+    return per * (size_t)capacity;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int capacity, int observation_dim,
+                                                  int action_dim, void *memory, size_t memory_size) {
+    size_t need = saferl_rl_replay_memory_size(capacity, observation_dim, action_dim), n = (size_t)capacity;
+    float *f = (float *)memory;
+    SAFERL_ASSERT(replay != NULL);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (memory == NULL || memory_size < need) return SAFERL_ERR_OUT_OF_MEMORY;
+    replay->capacity = capacity;
+    replay->observation_dim = observation_dim;
+    replay->action_dim = action_dim;
+    replay->size = replay->next = 0;
+    replay->observations = f;
+    replay->next_observations = f + n * observation_dim;
+    replay->actions = replay->next_observations + n * observation_dim;
+    replay->rewards = replay->actions + n * action_dim;
+    replay->costs = replay->rewards + n;
+    replay->dones = replay->costs + n;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const float *observation,
+                                                 const float *action, float reward, float cost,
+                                                 const float *next_observation, int terminated) {
+    int O = replay->observation_dim, A = replay->action_dim;
+    size_t at = (size_t)replay->next;
+    if (!saferl_rl__all_finite(observation, O) || !saferl_rl__all_finite(next_observation, O) ||
+        !saferl_rl__all_finite(action, A) || !saferl_rl__finite(reward) || !saferl_rl__finite(cost))
+        return SAFERL_ERR_NOT_FINITE;
+    memcpy(replay->observations + at * O, observation, sizeof(float) * (size_t)O);
+    memcpy(replay->next_observations + at * O, next_observation, sizeof(float) * (size_t)O);
+    memcpy(replay->actions + at * A, action, sizeof(float) * (size_t)A);
+    replay->rewards[at] = reward;
+    replay->costs[at] = cost;
+    replay->dones[at] = terminated ? 1.0f : 0.0f;
+    replay->next = (replay->next + 1) % replay->capacity;
+    if (replay->size < replay->capacity) replay->size += 1;
+    return SAFERL_OK;
+}
+
+/* The desc with its defaults; SAFERL_ERR_INVALID_ARGUMENT for a value out of range. */
+static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, const saferl_rl_offpolicy_desc *in,
+                                                   int action_dim) {
+    int i;
+    *d = *in;
+    if (d->hidden_count == 0) {
+        d->hidden_count = 2;
+        d->hidden_sizes[0] = d->hidden_sizes[0] ? d->hidden_sizes[0] : 256;
+        d->hidden_sizes[1] = d->hidden_sizes[1] ? d->hidden_sizes[1] : 256;
+    } else if (d->hidden_count == SAFERL_RL_OFFPOLICY_LINEAR) {
+        d->hidden_count = 0;
+    }
+    if (d->hidden_count < 0 || d->hidden_count > SAFERL_RL_MAX_LAYERS - 1) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < d->hidden_count; ++i)
+        if (d->hidden_sizes[i] < 1 || d->hidden_sizes[i] > SAFERL_RL_MAX_WIDTH) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->batch_size == 0) d->batch_size = 256;
+    if (d->random_steps == 0) d->random_steps = 1000;
+    if (d->gamma == 0.0) d->gamma = 0.99;
+    if (d->polyak_tau == 0.0) d->polyak_tau = 0.005;
+    if (d->actor_lr == 0.0) d->actor_lr = 3e-4;
+    if (d->critic_lr == 0.0) d->critic_lr = 3e-4;
+    if (d->exploration_noise == 0.0) d->exploration_noise = 0.1;
+    if (d->target_noise == 0.0) d->target_noise = 0.2;
+    if (d->target_noise_clip == 0.0) d->target_noise_clip = 0.5;
+    if (d->policy_delay == 0) d->policy_delay = 2;
+    if (d->initial_temperature == 0.0) d->initial_temperature = 1.0;
+    if (d->temperature_lr == 0.0) d->temperature_lr = 3e-4;
+    if (d->target_entropy == 0.0) d->target_entropy = -(double)action_dim;
+    else if (d->target_entropy == SAFERL_RL_OFFPOLICY_ZERO_ENTROPY) d->target_entropy = 0.0;
+    if ((d->algorithm != SAFERL_RL_TD3 && d->algorithm != SAFERL_RL_SAC) || d->batch_size < 1 ||
+        d->batch_size > 65536 || d->random_steps < 0 || !(d->gamma >= 0.0 && d->gamma <= 1.0) ||
+        !(d->polyak_tau > 0.0 && d->polyak_tau <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
+        !(d->exploration_noise > 0.0) || !(d->target_noise > 0.0) || !(d->target_noise_clip > 0.0) ||
+        d->policy_delay < 1 || !(d->initial_temperature > 0.0 && d->initial_temperature < 1e30) ||
+        !(d->temperature_lr > 0.0) || !saferl_rl__finite(d->target_entropy))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    return SAFERL_OK;
+}
+
+/* Lays the agent's arrays out from base (NULL: only measures); returns the bytes used. */
+static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned char *base) {
+    const size_t B = (size_t)a->desc.batch_size, O = (size_t)a->observation_dim, A = (size_t)a->action_dim;
+    const size_t in = O + A, Pa = a->actor_count, Pc = a->critic_count;
+    size_t cursor = 0;
+    int width = saferl_rl__mlp_max_width(&a->actor_net), i;
+    float **actor_parts[5];
+    float **critic_parts[5];
+    actor_parts[0] = &a->actor; actor_parts[1] = &a->actor_target; actor_parts[2] = &a->actor_grad;
+    actor_parts[3] = &a->actor_m; actor_parts[4] = &a->actor_v;
+    critic_parts[0] = a->critic; critic_parts[1] = a->critic_target; critic_parts[2] = a->critic_grad;
+    critic_parts[3] = a->critic_m; critic_parts[4] = a->critic_v;
+    if (saferl_rl__mlp_max_width(&a->critic_net) > width) width = saferl_rl__mlp_max_width(&a->critic_net);
+    for (i = 0; i < 5; ++i) SAFERL_RL__TAKE(*actor_parts[i], float, Pa);
+    for (i = 0; i < 10; ++i) SAFERL_RL__TAKE(critic_parts[i / 2][i % 2], float, Pc);
+    SAFERL_RL__TAKE(a->obs, float, B * O);
+    SAFERL_RL__TAKE(a->next_obs, float, B * O);
+    SAFERL_RL__TAKE(a->act, float, B * A);
+    SAFERL_RL__TAKE(a->noise, float, B * A);
+    SAFERL_RL__TAKE(a->pre_tanh, float, B * A);
+    SAFERL_RL__TAKE(a->new_act, float, B * A);
+    SAFERL_RL__TAKE(a->rew, float, B);
+    SAFERL_RL__TAKE(a->done, float, B);
+    SAFERL_RL__TAKE(a->target, float, B);
+    SAFERL_RL__TAKE(a->logp, float, B);
+    SAFERL_RL__TAKE(a->q_input, float, B * in);
+    SAFERL_RL__TAKE(a->q_input_grad, float, B * in);
+    SAFERL_RL__TAKE(a->actor_acts, float, saferl_rl_mlp_activation_count(&a->actor_net, (int)B));
+    SAFERL_RL__TAKE(a->critic_acts[0], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
+    SAFERL_RL__TAKE(a->critic_acts[1], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
+    SAFERL_RL__TAKE(a->head_grad, float, B * (size_t)a->actor_net.sizes[a->actor_net.layer_count]);
+    SAFERL_RL__TAKE(a->q_grad[0], float, B);
+    SAFERL_RL__TAKE(a->q_grad[1], float, B);
+    SAFERL_RL__TAKE(a->scratch, float, 2 * B * (size_t)width);
+    SAFERL_RL__TAKE(a->env_obs, float, O);
+    SAFERL_RL__TAKE(a->env_next_obs, float, O);
+    SAFERL_RL__TAKE(a->env_action, float, A);
+    return cursor;
+}
+
+/* The networks and desc of an agent (no memory yet). */
+static saferl_result saferl_rl__offpolicy_shape(saferl_rl_offpolicy_agent *a, const saferl_rl_offpolicy_desc *desc,
+                                                int observation_dim, int action_dim) {
+    saferl_result r;
+    if (observation_dim < 1 || action_dim < 1 || observation_dim + action_dim > SAFERL_RL_MAX_WIDTH)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(a, 0, sizeof *a);
+    if ((r = saferl_rl__offpolicy_defaults(&a->desc, desc, action_dim)) != SAFERL_OK) return r;
+    a->observation_dim = observation_dim;
+    a->action_dim = action_dim;
+    r = saferl_rl_mlp_define(&a->actor_net, observation_dim, a->desc.hidden_sizes, a->desc.hidden_count,
+                             a->desc.algorithm == SAFERL_RL_SAC ? 2 * action_dim : action_dim, SAFERL_RL_RELU);
+    if (r == SAFERL_OK)
+        r = saferl_rl_mlp_define(&a->critic_net, observation_dim + action_dim, a->desc.hidden_sizes,
+                                 a->desc.hidden_count, 1, SAFERL_RL_RELU);
+    a->actor_count = saferl_rl_mlp_param_count(&a->actor_net);
+    a->critic_count = saferl_rl_mlp_param_count(&a->critic_net);
+    return r;
+}
+
+SAFERL_RL_API size_t saferl_rl_offpolicy_memory_size(const saferl_rl_offpolicy_desc *desc, int observation_dim,
+                                                     int action_dim) {
+    saferl_rl_offpolicy_agent a;
+    if (desc == NULL || saferl_rl__offpolicy_shape(&a, desc, observation_dim, action_dim) != SAFERL_OK) return 0;
+    return saferl_rl__offpolicy_layout(&a, NULL);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *agent, const saferl_rl_offpolicy_desc *desc,
+                                                     int observation_dim, int action_dim, void *memory,
+                                                     size_t memory_size) {
+    saferl_rl_offpolicy_agent a;
+    saferl_result r;
+    size_t need;
+    int i;
+    SAFERL_ASSERT(agent != NULL && desc != NULL);
+    if ((r = saferl_rl__offpolicy_shape(&a, desc, observation_dim, action_dim)) != SAFERL_OK) return r;
+    need = saferl_rl__offpolicy_layout(&a, NULL);
+    if (memory == NULL || memory_size < need) return SAFERL_ERR_OUT_OF_MEMORY;
+    memset(memory, 0, need);
+    saferl_rl__offpolicy_layout(&a, (unsigned char *)memory);
+    saferl_rng_seed(&a.rng, a.desc.seed);
+    saferl_rl_mlp_init_params(&a.actor_net, a.actor, &a.rng, 1.0f);
+    memcpy(a.actor_target, a.actor, sizeof(float) * a.actor_count);
+    for (i = 0; i < 2; ++i) {
+        saferl_rl_mlp_init_params(&a.critic_net, a.critic[i], &a.rng, 1.0f);
+        memcpy(a.critic_target[i], a.critic[i], sizeof(float) * a.critic_count);
+    }
+    a.log_temperature = (float)log(a.desc.initial_temperature);
+    *agent = a;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_create(saferl_rl_offpolicy_agent *agent,
+                                                       const saferl_rl_offpolicy_desc *desc, int observation_dim,
+                                                       int action_dim) {
+    size_t size = saferl_rl_offpolicy_memory_size(desc, observation_dim, action_dim);
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(agent != NULL && desc != NULL);
+    if (size == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memory = SAFERL_MALLOC(size, NULL);
+    if (memory == NULL) return SAFERL_ERR_OUT_OF_MEMORY;
+    if ((r = saferl_rl_offpolicy_init(agent, desc, observation_dim, action_dim, memory, size)) != SAFERL_OK) {
+        SAFERL_FREE(memory, NULL);
+        return r;
+    }
+    agent->memory = memory;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API void saferl_rl_offpolicy_destroy(saferl_rl_offpolicy_agent *agent) {
+    if (agent == NULL) return;
+    if (agent->memory) SAFERL_FREE(agent->memory, NULL);
+    memset(agent, 0, sizeof *agent);
+}
+
+/* q_input (B, O + A) = [observations, actions] row by row. */
+static void saferl_rl__concat_rows(float *out, const float *x, int X, const float *y, int Y, int B) {
+    int b;
+    for (b = 0; b < B; ++b) {
+        memcpy(out + (size_t)b * (X + Y), x + (size_t)b * X, sizeof(float) * (size_t)X);
+        memcpy(out + (size_t)b * (X + Y) + X, y + (size_t)b * Y, sizeof(float) * (size_t)Y);
+    }
+}
+
+/* SAC's tanh-squashed Gaussian from the actor's head (B, 2A: means, log-stds) and standard
+   normal noise: pre_tanh u = mean + std noise, new_act = tanh(u), logp = sum_j log N(u_j; mean,
+   std) - log(1 - tanh(u_j)^2), the last term as 2 (log 2 - u - softplus(-2u)) (stable for
+   large |u|). */
+static void saferl_rl__squash(saferl_rl_offpolicy_agent *a, const float *head, const float *noise, int B) {
+    const int A = a->action_dim;
+    const double half_log_two_pi = 0.91893853320467274178, log_two = 0.69314718055994530942;
+    int b, j;
+    for (b = 0; b < B; ++b) {
+        double logp = 0.0;
+        for (j = 0; j < A; ++j) {
+            double log_std = saferl_rl__clampf(head[b * 2 * A + A + j], -20.0f, 2.0f), n = noise[b * A + j];
+            double u = head[b * 2 * A + j] + exp(log_std) * n, m2u = -2.0 * u;
+            double softplus = m2u > 0.0 ? m2u + log1p(exp(-m2u)) : log1p(exp(m2u));
+            a->pre_tanh[b * A + j] = (float)u;
+            a->new_act[b * A + j] = (float)tanh(u);
+            logp += -0.5 * n * n - log_std - half_log_two_pi - 2.0 * (log_two - u - softplus);
+        }
+        a->logp[b] = (float)logp;
+    }
+}
+
+SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y) {
+    const int B = a->desc.batch_size, A = a->action_dim;
+    const float *q[2];
+    int b, i;
+    if (a->desc.algorithm == SAFERL_RL_TD3) { /* target policy smoothing */
+        const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor_target, a->next_obs, a->actor_acts, B);
+        float clip = (float)a->desc.target_noise_clip;
+        for (b = 0; b < B * A; ++b) {
+            float eps = saferl_rl__clampf((float)a->desc.target_noise * noise[b], -clip, clip);
+            a->new_act[b] = saferl_rl__clampf(tanhf(head[b]) + eps, -1.0f, 1.0f);
+        }
+    } else { /* SAC: a' from the current policy */
+        saferl_rl__squash(a, saferl_rl_mlp_forward(&a->actor_net, a->actor, a->next_obs, a->actor_acts, B), noise, B);
+    }
+    saferl_rl__concat_rows(a->q_input, a->next_obs, a->observation_dim, a->new_act, A, B);
+    for (i = 0; i < 2; ++i) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic_target[i], a->q_input, a->critic_acts[i], B);
+    for (b = 0; b < B; ++b) {
+        double next = q[0][b] < q[1][b] ? q[0][b] : q[1][b];
+        if (a->desc.algorithm == SAFERL_RL_SAC) next -= exp((double)a->log_temperature) * a->logp[b];
+        y[b] = (float)(a->rew[b] + a->desc.gamma * (1.0 - a->done[b]) * next);
+    }
+}
+
+SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *a, const float *y, int gradient) {
+    const int B = a->desc.batch_size;
+    double loss = 0.0;
+    int i;
+    saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->act, a->action_dim, B);
+    for (i = 0; i < 2; ++i) {
+        const float *q = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
+        loss += saferl_rl_value_loss_forward(q, y, B);
+        if (!gradient) continue;
+        memset(a->q_grad[i], 0, sizeof(float) * (size_t)B);
+        saferl_rl_value_loss_backward(a->q_grad[i], q, y, 1.0f, B);
+        saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
+                               a->q_grad[i], NULL, a->scratch, B);
+    }
+    return loss;
+}
+
+/* The actor's loss through the critics: q_grad[i] holds dloss/dQ_i; back through both critics
+   to the actions (their parameter gradients are scratch), then through the head. */
+static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise, int critics) {
+    const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, in = O + A;
+    const float alpha = (float)exp((double)a->log_temperature);
+    int b, j, i;
+    memset(a->q_input_grad, 0, sizeof(float) * (size_t)B * in);
+    for (i = 0; i < critics; ++i) {
+        memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
+        saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
+                               a->q_grad[i], a->q_input_grad, a->scratch, B);
+    }
+    for (b = 0; b < B; ++b)
+        for (j = 0; j < A; ++j) {
+            float act = a->new_act[b * A + j], dact = a->q_input_grad[b * in + O + j];
+            if (a->desc.algorithm == SAFERL_RL_TD3) {
+                a->head_grad[b * A + j] = dact * (1.0f - act * act);
+            } else { /* d/du of alpha logp / B is alpha 2 tanh(u) / B; d/dlog_std adds -alpha / B */
+                float raw_log_std = head[b * 2 * A + A + j], log_std = saferl_rl__clampf(raw_log_std, -20.0f, 2.0f);
+                float du = alpha * 2.0f * act / (float)B + dact * (1.0f - act * act);
+                a->head_grad[b * 2 * A + j] = du;
+                a->head_grad[b * 2 * A + A + j] = raw_log_std == log_std
+                    ? -alpha / (float)B + du * expf(log_std) * noise[b * A + j] : 0.0f;
+            }
+        }
+    saferl_rl_mlp_backward(&a->actor_net, a->actor, a->actor_grad, a->obs, a->actor_acts, a->head_grad, NULL,
+                           a->scratch, B);
+}
+
+SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a, const float *noise, int gradient) {
+    const int B = a->desc.batch_size, A = a->action_dim, sac = a->desc.algorithm == SAFERL_RL_SAC;
+    const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
+    const float *q[2];
+    double loss = 0.0, alpha = exp((double)a->log_temperature);
+    int b, i;
+    if (sac) saferl_rl__squash(a, head, noise, B);
+    else
+        for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
+    saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->new_act, A, B);
+    for (i = 0; i < 1 + sac; ++i) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
+    for (b = 0; b < B; ++b) {
+        int k = sac && q[1][b] < q[0][b]; /* the smaller critic, as min(Q1, Q2) */
+        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b];
+        a->q_grad[k][b] = -1.0f / (float)B;
+        if (sac) a->q_grad[1 - k][b] = 0.0f;
+    }
+    if (gradient) saferl_rl__actor_backward(a, head, noise, 1 + sac);
+    return loss / B;
+}
+
+static void saferl_rl__polyak(float *target, const float *online, size_t count, float tau) {
+    size_t i;
+    for (i = 0; i < count; ++i) target[i] += tau * (online[i] - target[i]);
+}
+
+static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
+    const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim;
+    int b;
+    for (b = 0; b < B; ++b) {
+        size_t k = saferl_rng_bounded(&a->rng, (uint32_t)replay->size);
+        memcpy(a->obs + (size_t)b * O, replay->observations + k * O, sizeof(float) * (size_t)O);
+        memcpy(a->next_obs + (size_t)b * O, replay->next_observations + k * O, sizeof(float) * (size_t)O);
+        memcpy(a->act + (size_t)b * A, replay->actions + k * A, sizeof(float) * (size_t)A);
+        a->rew[b] = replay->rewards[k];
+        a->done[b] = replay->dones[k];
+    }
+}
+
+static void saferl_rl__fill_normal(float *x, size_t n, saferl_rng *rng) {
+    size_t i;
+    for (i = 0; i < n; ++i) x[i] = (float)saferl_rng_normal(rng);
+}
+
+/* SAC's temperature: loss -log alpha mean(logp + target entropy), one Adam step on log alpha. */
+static void saferl_rl__temperature_step(saferl_rl_offpolicy_agent *a) {
+    const int B = a->desc.batch_size;
+    double mean = 0.0;
+    float grad;
+    int b;
+    for (b = 0; b < B; ++b) mean += a->logp[b];
+    grad = (float)-(mean / B + a->desc.target_entropy);
+    a->temperature_steps += 1;
+    saferl_rl_adam_update(&a->log_temperature, &grad, &a->temperature_m, &a->temperature_v, 1,
+                          (float)a->desc.temperature_lr, 0.9f, 0.999f, 1e-8f, a->temperature_steps);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
+    const int B = a->desc.batch_size, A = a->action_dim, sac = a->desc.algorithm == SAFERL_RL_SAC;
+    const float tau = (float)a->desc.polyak_tau;
+    int i;
+    SAFERL_ASSERT(a != NULL && replay != NULL);
+    if (replay->size < 1) return SAFERL_ERR_NO_DATA;
+    if (replay->observation_dim != a->observation_dim || replay->action_dim != A) return SAFERL_ERR_INVALID_ARGUMENT;
+    saferl_rl__offpolicy_sample(a, replay);
+    saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
+    saferl_rl_offpolicy_critic_targets(a, a->noise, a->target);
+    for (i = 0; i < 2; ++i) memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
+    saferl_rl_offpolicy_critic_loss(a, a->target, 1);
+    a->critic_steps += 1;
+    for (i = 0; i < 2; ++i)
+        saferl_rl_adam_update(a->critic[i], a->critic_grad[i], a->critic_m[i], a->critic_v[i], a->critic_count,
+                              (float)a->desc.critic_lr, 0.9f, 0.999f, 1e-8f, a->critic_steps);
+    if (!sac && a->critic_steps % a->desc.policy_delay != 0) return SAFERL_OK;
+    if (sac) saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
+    memset(a->actor_grad, 0, sizeof(float) * a->actor_count);
+    saferl_rl_offpolicy_actor_loss(a, a->noise, 1);
+    a->actor_steps += 1;
+    saferl_rl_adam_update(a->actor, a->actor_grad, a->actor_m, a->actor_v, a->actor_count, (float)a->desc.actor_lr,
+                          0.9f, 0.999f, 1e-8f, a->actor_steps);
+    if (sac) saferl_rl__temperature_step(a);
+    else saferl_rl__polyak(a->actor_target, a->actor, a->actor_count, tau);
+    for (i = 0; i < 2; ++i) saferl_rl__polyak(a->critic_target[i], a->critic[i], a->critic_count, tau);
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a, const float *observation,
+                                                    int explore, float *action) {
+    const int A = a->action_dim;
+    const float *head;
+    int j;
+    SAFERL_ASSERT(a != NULL && observation != NULL && action != NULL);
+    if (!saferl_rl__all_finite(observation, a->observation_dim)) return SAFERL_ERR_NOT_FINITE;
+    head = saferl_rl_mlp_forward(&a->actor_net, a->actor, observation, a->actor_acts, 1);
+    if (a->desc.algorithm == SAFERL_RL_SAC && explore) {
+        saferl_rl__fill_normal(a->noise, (size_t)A, &a->rng);
+        saferl_rl__squash(a, head, a->noise, 1);
+        memcpy(action, a->new_act, sizeof(float) * (size_t)A);
+    } else {
+        for (j = 0; j < A; ++j) {
+            float noise = explore ? (float)(a->desc.exploration_noise * saferl_rng_normal(&a->rng)) : 0.0f;
+            action[j] = saferl_rl__clampf(tanhf(head[j]) + noise, -1.0f, 1.0f);
+        }
+    }
+    return saferl_rl__all_finite(action, A) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *a, const saferl_rl_env *env,
+                                                      saferl_rl_replay *replay, long steps) {
+    const int O = a->observation_dim, A = a->action_dim;
+    long t;
+    int j;
+    SAFERL_ASSERT(a != NULL && env != NULL && replay != NULL);
+    if (env->action_count != 0 || env->observation_dim != O || env->action_dim != A ||
+        replay->observation_dim != O || replay->action_dim != A || steps < 0)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    for (t = 0; t < steps; ++t) {
+        float reward, cost;
+        int terminated = 0, truncated = 0;
+        saferl_result r;
+        if (!a->episode_started) {
+            if ((r = env->reset(env->state, &a->rng, a->env_obs)) != SAFERL_OK) return r;
+            a->episode_started = 1;
+            a->episode_return = a->episode_cost = 0.0;
+        }
+        if (a->env_steps < a->desc.random_steps) {
+            for (j = 0; j < A; ++j) a->env_action[j] = (float)(2.0 * saferl_rng_uniform(&a->rng) - 1.0);
+        } else if ((r = saferl_rl_offpolicy_act(a, a->env_obs, 1, a->env_action)) != SAFERL_OK) {
+            return r;
+        }
+        r = env->step(env->state, &a->rng, a->env_action, a->env_next_obs, &reward, &cost, &terminated, &truncated);
+        if (r != SAFERL_OK) return r;
+        if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost, a->env_next_obs, terminated)) != SAFERL_OK)
+            return r;
+        a->episode_return += reward;
+        a->episode_cost += cost;
+        a->env_steps += 1;
+        if (terminated || truncated) {
+            a->episodes += 1;
+            a->last_return = a->episode_return;
+            a->last_cost = a->episode_cost;
+            a->episode_started = 0;
+        } else {
+            memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)O);
+        }
+        if (a->env_steps >= a->desc.random_steps && (r = saferl_rl_offpolicy_update(a, replay)) != SAFERL_OK) return r;
+    }
     return SAFERL_OK;
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.3.1 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.4.0 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -109,8 +109,13 @@
       A level's automaton uses states 0 .. n-1 with stable ids (state k = stage k) and a
       shared sink; one table Q(s, q, a) serves every level. The safeguard reward is task
       reward + r_safe per step, r_violation on entering the sink, which ends the episode. CRM
-      learns one real step for every active automaton state. At a level change, each (s, q)
-      new to the table gets the mean of Q(s, i, .) over the i of the previous level.
+      learns one real step for every active automaton state. Greedy choices break near-ties
+      (within tie_tolerance x the largest reward, 1e-6) at random: where no reward is
+      reachable yet, values are tiny echoes of distant violations, and exact ties freeze one
+      walk. At a level change, each (s, q) new to the table gets the mean of Q(s, i, .) over
+      the earlier i whose rule is at least as strict as q's (or exactly as strict: the
+      official code averages every earlier i, and saferl_shield_qtable_transfer_state gives
+      that lazy rule too). examples/safeguard_gridworld measures all of these.
 
    LABELS, PROPOSITIONS, LETTERS
       A label is a uint32_t: bit i set means proposition i of your vocabulary is true at this
@@ -157,18 +162,32 @@
 
    CONSTRUCTIONS (say what is computed, so results can be checked)
       * Parsing follows Spot's syntax and precedence, lowest first: -> <-> (right), |, xor, &,
-        U W R M S (right), then the prefix operators ! X F G Y Z O H N and the bounded X[n],
-        F[a..b], G[a..b] (also written [a:b] or [a,b]; G[a..] has no upper bound). As in Spot,
+        U W R M S (right), then the prefix operators ! X F G Y Z O H N ([] is G and <> is F, as
+        in Spot) and the bounded X[n], F[a..b], G[a..b] (also written [a:b] or [a,b]; G[a..]
+        has no upper bound). As in Spot,
         "GFa" reads G F a; quote a proposition ("Fire") that starts with an operator letter.
       * Safety LTL: the formula goes to negation normal form (!(a U b) = !a R !b, !(a W b) =
         !a M !b, !X a = X !a, ...), where only X, G, W, R, bounded F and G, & and | over
         literals may remain: F, U and M are liveness obligations no finite prefix can break,
         and are rejected with their position. The DFA's states are residual formulas
-        (Bacchus-Kabanza progression), hash-consed with sorted, deduplicated conjunctions and
-        disjunctions and p & !p = false, explored breadth first over all letters; then every
+        (Bacchus-Kabanza progression), explored breadth first over all letters; then every
         state with no infinite safe future (the greatest fixpoint of "has a successor that
         is alive") joins the sink, which gives the earliest detection the bad-prefix semantics
         asks for (G(X p & X !p) is violated at step 1); then minimisation.
+      * Why it terminates (and its bound): progression only rebuilds & and | over the atoms of
+        the formula (its literals and temporal subformulas, and the bounded ones with smaller
+        bounds: a set of n atoms fixed by the formula). Every residual is put in one form:
+        the antichain of its minimal cubes (sorted, hash-consed conjunctions of atoms; a
+        residual is positive in its atoms, and such a function has exactly one antichain of
+        minimal cubes, so propositionally equal residuals are one state), sharpened by sure
+        implications between atoms as in Spot: G a & a = G a, (a R b) & b = a R b, F[0..i] x &
+        F[0..j] x = F[0..min] x (pending deadlines merge), G[0..i] x & G[0..j] x = G[0..max] x,
+        and a cube implied by another is dropped. So there are at most 2^(2^n) states (in
+        practice a few per state of the minimal monitor: G(a) R G(b) needs 2 residuals,
+        G(p -> F[0..k] s) k + 2). Progression is memoised per (node, letter); compile time is
+        residuals x 2^k letters x (cubes^2 x atoms) up to 16 propositions, and residuals x
+        diagram size above; desc.max_states and a work limit of 1024 steps per allowed state
+        bound it, and the error then points at the formula.
       * LTLf: X is the strong next (a next step must exist) as in De Giacomo-Vardi and MONA-
         based tools; N (or X[!] for strong, N for weak) is the weak next. Note Spot's --ltlf
         reads plain X as weak. States are (residual, whether the trace read so far satisfies
@@ -207,12 +226,28 @@
    LIMITS
       32 propositions per automaton (16 for past-time formulas and reward-machine files),
       2^32 - 2 states in principle, desc.max_states (default 1 << 20) in practice; compile
-      time is states x 2^k x formula size up to 16 propositions, and states x diagram size
-      above. Reward machines: constant reward functions only (ConstantRewardFunction), one-
+      time: see CONSTRUCTIONS (residuals x letters x canonical-form work). Reward machines: constant reward functions only (ConstantRewardFunction), one-
       character propositions, as in the original code. HOA: deterministic, one start state,
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
+                          (tie_tolerance, reward_scale); transfer only from states at least
+                          as strict (transfer takes the new automaton; transfer_donors
+                          SAME_RULE), saferl_shield_dfa_at_least_as_strict,
+                          saferl_shield_qtable_transfer_state (the official lazy rule);
+                          the specification compiler closes on every formula: residuals in a
+                          canonical form over the formula's atoms (antichain of minimal
+                          cubes, Spot's implications, merged deadlines), progression memoised
+                          (G(a) R G(b), G(a) W G(a) and G(p -> F[0..20] s) compile at lbt's
+                          minimal sizes instead of running into the work limit), successors
+                          memoised per state by the atoms' residuals; every text reader skips
+                          a UTF-8 byte-order mark; abstraction and HOA state counts above
+                          desc.max_states refused before allocating (a 38-byte file asked
+                          for 4.2 GB); game_desc.threshold must lie in [0, 1] and has no
+                          default (0 means 0); size-limit errors say line:column; "Fire"
+                          read as F(ire) suggests quoting; game_explain lists only
+                          reachable states (saferl_shield_game.reachable)
       0.3.1 (2026-11-21)  HOA and DOT writers factor guards along the diagram over more than
                           16 propositions (G !(a0 & b0) & ... over 16 pairs: complete HOA
                           10.5 MB -> 926 bytes); reward machines keep a sum of cubes
@@ -236,9 +271,9 @@
 #define SAFERL_SHIELD_H
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
-#define SAFERL_SHIELD_VERSION_MINOR 3
-#define SAFERL_SHIELD_VERSION_PATCH 1
-#define SAFERL_SHIELD_VERSION_STRING "0.3.1"
+#define SAFERL_SHIELD_VERSION_MINOR 4
+#define SAFERL_SHIELD_VERSION_PATCH 0
+#define SAFERL_SHIELD_VERSION_STRING "0.4.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -672,7 +707,8 @@ typedef struct saferl_shield_game_desc {
     uint32_t horizon;                  /* probabilistic shield: steps looked ahead (0: none; it
                                           needs the abstraction's probabilities) */
     double threshold;                  /* allow a when P(no violation within horizon | a, then
-                                          the safest play) >= threshold; 0 -> 0.9 */
+                                          the safest play) >= threshold, in [0, 1]; no default:
+                                          it states your risk (0 means 0: every action) */
 } saferl_shield_game_desc;
 
 /* The safety game of an automaton against an abstraction, solved. Game state
@@ -696,6 +732,8 @@ typedef struct saferl_shield_game {
                                           (their mask holds the safest actions) */
     uint32_t horizon;
     double threshold;
+    uint8_t *reachable;                /* per game state: 1 when some play from the initial state
+                                          reaches it (any actions, any successors) */
     /* scratch kept for saferl_shield_game_solve, so solving again does not allocate */
     size_t edge_capacity;
     uint32_t *letter_id, *letter_next, *pred_offset, *pred, *queue, letter_capacity;
@@ -757,7 +795,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_explain(const saferl_shield_g
       S A: T@0.9 U@0.1             or a distribution (a line without @: one successor, p = 1)
    Names take label bits through desc.vocabulary when given, else in order of first
    appearance (prop_name). Errors give line and column: a successor that is not a state
-   (dangling), a repeated (S, A), probabilities that do not sum to 1. */
+   (dangling), a repeated (S, A), probabilities that do not sum to 1, more states than
+   desc.max_states (0: 1 << 20; checked before anything is allocated). */
 SAFERL_SHIELD_API saferl_result saferl_shield_read_abstraction(const char *text, size_t length,
                                                                const saferl_shield_desc *desc,
                                                                saferl_shield_abstraction *abstraction,
@@ -851,6 +890,18 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minecraft_safeguard(uint32_t level
 
 /* ---- progressive safeguards: tabular Q-learning on the product ---------------------------- */
 
+/* Which earlier automaton states give their values to a new one at a stage change.
+   STRICTER: those whose rule is at least as strict (they carry safety bias forward, never a
+   crossing the new rule forbids; but where the new rule allows more, e.g. lava once wood and
+   a bench are held, they also carry the old avoidance, so what the stage allows is rarely
+   explored: on the gridworld example the curriculum then seldom reaches the diamond).
+   SAME_RULE: only those forbidding exactly the same letters (states whose rule changed
+   start from zero and explore). */
+typedef enum saferl_shield_transfer_donors {
+    SAFERL_SHIELD_DONORS_STRICTER = 0,
+    SAFERL_SHIELD_DONORS_SAME_RULE = 1
+} saferl_shield_transfer_donors;
+
 /* Q(s, q, a) over environment states x automaton states x actions, with the safeguard reward
    and counterfactual updates for every automaton state (CRM). */
 typedef struct saferl_shield_qtable {
@@ -859,6 +910,12 @@ typedef struct saferl_shield_qtable {
     double gamma;                      /* discount (0.95) */
     double epsilon;                    /* exploration (0.1) */
     double r_safe, r_violation;        /* safeguard reward of a step (0, -1) */
+    double tie_tolerance;              /* greedy ties: values within tie_tolerance x
+                                          reward_scale of the best (1e-6; 0: exact ties) */
+    double reward_scale;               /* largest |r| the table has learned from (kept by
+                                          the updates: the tolerance follows the rewards) */
+    saferl_shield_transfer_donors transfer_donors; /* who donates at a stage change
+                                          (SAFERL_SHIELD_DONORS_STRICTER, the safe default) */
     double *value;                     /* ((s * Q) + q) * A + a */
     uint8_t *seen;                     /* per (s, q): updated at least once */
 } saferl_shield_qtable;
@@ -869,7 +926,12 @@ SAFERL_SHIELD_API size_t saferl_shield_qtable_memory_size(uint32_t env_states, u
 SAFERL_SHIELD_API saferl_result saferl_shield_qtable_init(saferl_shield_qtable *table, uint32_t env_states,
                                                           uint32_t automaton_states, uint32_t actions,
                                                           void *memory, size_t size);
-/* Epsilon-greedy among the actions in mask (0: all); ties broken at random. */
+/* Epsilon-greedy among the actions in mask (0: all). The greedy action is drawn uniformly
+   among the near-best: values within tie_tolerance * reward_scale of the best. Why: where
+   no reward is reachable yet (a curriculum's first, strict stages) values are tiny
+   discounted echoes of distant violations (-1e-57 .. -1e-6 of a reward); breaking only
+   exact ties turns them into one fixed "least risky" walk and exploration collapses. A
+   millionth of the largest reward is a difference no policy should be forced by. */
 SAFERL_SHIELD_API uint32_t saferl_shield_qtable_act(const saferl_shield_qtable *table, uint32_t s, uint32_t q,
                                                     uint32_t mask, double epsilon, saferl_rng *rng);
 /* The actions in mask ordered by value, best first (for the post-posed shield); returns k. */
@@ -886,10 +948,28 @@ SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *tab
                                                        uint32_t active_states, uint32_t s, uint32_t a,
                                                        uint32_t s2, uint32_t label2, double task_reward,
                                                        int task_done);
-/* Transfer to the next safeguard: every (s, q) with from_states <= q < to_states not seen
-   yet gets the mean of Q(s, i, .) over the seen i < from_states (the safeguards code's rule). */
-SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *table, uint32_t from_states,
-                                                     uint32_t to_states);
+/* 1 when automaton state `stricter` forbids every letter that `state` forbids (a letter
+   is forbidden in q when it leads from q into the sink): whatever is safe for one step
+   under `stricter` is safe under `state`. 0 otherwise, and for the sink or states out of
+   range. Costs state x letters loads. */
+SAFERL_SHIELD_API int saferl_shield_dfa_at_least_as_strict(const saferl_shield_dfa *dfa, uint32_t stricter,
+                                                           uint32_t state);
+/* One product state (s, q) not seen yet gets the mean of Q(s, i, .) over the donors i
+   that are seen (values unchanged when none is, or when (s, q) is seen). Returns the
+   number of donors averaged. The official code's lazy rule calls this at first visit. */
+SAFERL_SHIELD_API uint32_t saferl_shield_qtable_transfer_state(saferl_shield_qtable *table, uint32_t s, uint32_t q,
+                                                               const uint32_t *donors, uint32_t donor_count);
+/* Transfer to the next safeguard dfa: every (s, q) with from_states <= q < to_states not
+   seen yet gets the mean of Q(s, i, .) over the seen i < from_states whose rule is at least
+   as strict as q's (saferl_shield_dfa_at_least_as_strict in dfa; with table->transfer_donors
+   SAME_RULE, exactly as strict; at most the first 64 such i). Why not every earlier
+   state, as the official code does: the progressions relax rules as tools are acquired
+   (lava allowed with wood and a bench, creepers with armour); a value learned under a
+   stricter rule is a cautious estimate under a laxer one, but one learned under a laxer
+   rule is an optimistic, wrong one (minecraft_7's armour state 4 forbids the lava that
+   state 2 learned to cross), which is the opposite of carrying safety bias forward. */
+SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *table, const saferl_shield_dfa *dfa,
+                                                     uint32_t from_states, uint32_t to_states);
 
 #ifdef __cplusplus
 }
@@ -955,6 +1035,15 @@ static void saferl_shield__clear_error(saferl_shield_error *error) {
         error->code = SAFERL_OK;
         error->line = error->column = 0;
         error->message[0] = '\0';
+    }
+}
+
+/* Every text reader starts here: a UTF-8 byte-order mark is skipped (an editor's, not the
+   text's), so line 1, column 1 is the first character after it. */
+static void saferl_shield__skip_bom(const char **text, size_t *length) {
+    if (*text && *length >= 3 && memcmp(*text, "\xEF\xBB\xBF", 3) == 0) {
+        *text += 3;
+        *length -= 3;
     }
 }
 
@@ -2863,6 +2952,17 @@ typedef struct saferl_shield__formulas {
     uint32_t *table;                   /* node id + 1 */
     size_t table_capacity;
     saferl_shield__vec operands;       /* uint32_t: scratch of the junction builder */
+    saferl_shield__index canon_ids;    /* canonical forms, memoised: node -> canon_results */
+    saferl_shield__vec canon_results;  /* uint32_t */
+    saferl_shield__vec cubes, cubes_x, cubes_y, cube_ids; /* uint32_t: scratch of saferl_shield__canon */
+    saferl_shield__vec succ_state, succ_acc, succ_atom, succ_next, succ_out; /* of saferl_shield__successor */
+    saferl_shield__vec succ_atoms, succ_tuples; /* the expanded state's atoms; memo entries */
+    saferl_shield__index succ_memo;    /* hash of the atoms' residuals -> entry */
+    uint32_t succ_residual;            /* the state being expanded (FALSE: none yet) */
+    saferl_shield__index progress_ids; /* progression, memoised: (node, letter) -> progress_results */
+    saferl_shield__vec progress_results;
+    uint32_t root;                     /* the parsed formula, for errors about the whole of it */
+    int simplify;                      /* implications between atoms on (tests turn them off) */
     size_t work, work_limit;
     int out_of_memory, over_budget, failed;
     saferl_shield_error *error;
@@ -2946,16 +3046,17 @@ static uint32_t saferl_shield__make(saferl_shield__formulas *f, uint32_t op, uin
     return (uint32_t)f->nodes.count - 1;
 }
 
-static void saferl_shield__flatten(saferl_shield__formulas *f, uint32_t op, uint32_t id) {
+/* Appends the operands of a chain of op (id itself when it is no op) to out. */
+static void saferl_shield__flatten(saferl_shield__formulas *f, uint32_t op, uint32_t id, saferl_shield__vec *out) {
     const saferl_shield__node *n = saferl_shield__at(f, id);
     uint32_t *slot;
     if (n->op == op) {
         uint32_t a = n->a, b = n->b;
-        saferl_shield__flatten(f, op, a);
-        saferl_shield__flatten(f, op, b);
+        saferl_shield__flatten(f, op, a, out);
+        saferl_shield__flatten(f, op, b, out);
         return;
     }
-    slot = (uint32_t *)saferl_shield__vec_push(&f->operands);
+    slot = (uint32_t *)saferl_shield__vec_push(out);
     if (!slot) f->out_of_memory = 1;
     else *slot = id;
 }
@@ -2977,8 +3078,8 @@ static uint32_t saferl_shield__junction(saferl_shield__formulas *f, uint32_t op,
     if (y == neutral || x == y) return x;
     if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
     f->operands.count = 0;
-    saferl_shield__flatten(f, op, x);
-    saferl_shield__flatten(f, op, y);
+    saferl_shield__flatten(f, op, x, &f->operands);
+    saferl_shield__flatten(f, op, y, &f->operands);
     if (f->out_of_memory) return SAFERL_SHIELD__FALSE;
     list = (uint32_t *)(void *)f->operands.data;
     count = f->operands.count;
@@ -3022,11 +3123,29 @@ static int saferl_shield__formulas_start(saferl_shield__formulas *f, const safer
     f->desc = desc;
     f->error = error;
     f->logic = desc->logic;
+    f->simplify = 1;
     f->work_limit = (size_t)(desc->max_states ? desc->max_states : (1u << 20));
     if (f->work_limit < 4096) f->work_limit = 4096;
     f->work_limit = f->work_limit > ((size_t)-1) / 4096 ? (size_t)-1 : f->work_limit * 1024;
     saferl_shield__vec_start(&f->nodes, sizeof(saferl_shield__node), allocator);
     saferl_shield__vec_start(&f->operands, sizeof(uint32_t), allocator);
+    saferl_shield__index_start(&f->canon_ids, allocator);
+    saferl_shield__vec_start(&f->canon_results, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->cubes, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->cubes_x, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->cubes_y, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->cube_ids, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_state, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_acc, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_atom, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_next, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_out, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_atoms, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_tuples, sizeof(uint32_t), allocator);
+    saferl_shield__index_start(&f->succ_memo, allocator);
+    f->succ_residual = SAFERL_SHIELD__FALSE;
+    saferl_shield__index_start(&f->progress_ids, allocator);
+    saferl_shield__vec_start(&f->progress_results, sizeof(uint32_t), allocator);
     saferl_shield__make(f, SAFERL_SHIELD__TRUE, 0, 0, 0, 0, 0, 0);
     saferl_shield__make(f, SAFERL_SHIELD__FALSE, 0, 0, 0, 0, 0, 0);
     return f->out_of_memory ? -1 : 0;
@@ -3035,6 +3154,22 @@ static int saferl_shield__formulas_start(saferl_shield__formulas *f, const safer
 static void saferl_shield__formulas_free(saferl_shield__formulas *f) {
     saferl_shield__vec_free(&f->nodes);
     saferl_shield__vec_free(&f->operands);
+    saferl_shield__index_free(&f->canon_ids);
+    saferl_shield__vec_free(&f->canon_results);
+    saferl_shield__vec_free(&f->cubes);
+    saferl_shield__vec_free(&f->cubes_x);
+    saferl_shield__vec_free(&f->cubes_y);
+    saferl_shield__vec_free(&f->cube_ids);
+    saferl_shield__vec_free(&f->succ_state);
+    saferl_shield__vec_free(&f->succ_acc);
+    saferl_shield__vec_free(&f->succ_atom);
+    saferl_shield__vec_free(&f->succ_next);
+    saferl_shield__vec_free(&f->succ_out);
+    saferl_shield__vec_free(&f->succ_atoms);
+    saferl_shield__vec_free(&f->succ_tuples);
+    saferl_shield__index_free(&f->succ_memo);
+    saferl_shield__index_free(&f->progress_ids);
+    saferl_shield__vec_free(&f->progress_results);
     saferl_shield__release(f->allocator, f->table);
     f->table = NULL;
 }
@@ -3102,6 +3237,10 @@ static void saferl_shield__lex(saferl_shield__formulas *f) {
     if (SAFERL_SHIELD__IS("||")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_OR, 2);
     if (SAFERL_SHIELD__IS("\\/")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_OR, 2);
     if (SAFERL_SHIELD__IS("..")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_RANGE, 2);
+    if (SAFERL_SHIELD__IS("[]") || SAFERL_SHIELD__IS("<>")) { /* Spot's (and SPIN's) G and F */
+        f->token_op = s[p] == '[' ? SAFERL_SHIELD__ALWAYS : SAFERL_SHIELD__EVENTUALLY;
+        SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_UNARY, 2);
+    }
     switch (s[p]) {
     case '(': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_LPAREN, 1);
     case ')': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_RPAREN, 1);
@@ -3210,10 +3349,24 @@ static uint32_t saferl_shield__prop(saferl_shield__formulas *f) {
             if (v && strlen(v) == len && memcmp(v, name, len) == 0) break;
         }
         if (bit == f->desc->vocabulary_count) {
-            char message[80];
+            char message[80], advice[120];
+            size_t start = f->token_start;
+            /* "Fire" reads as F(ire), as in Spot: operator letters glued in front of the name */
+            while (start > 0 && saferl_shield__is_unary_letter(f, f->text[start - 1]) &&
+                   (start == 1 || !saferl_shield__ident_char(f->text[start - 2]) ||
+                    saferl_shield__is_unary_letter(f, f->text[start - 2])))
+                --start;
             snprintf(message, sizeof message, "unknown proposition '%.*s'", (int)len, name);
-            saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line, f->token_column, message,
-                                  " (not in the vocabulary)");
+            if (start < f->token_start && f->token_start - start + len < SAFERL_SHIELD_NAME_CAPACITY) {
+                snprintf(advice, sizeof advice, " (not in the vocabulary): '%.*s' before it is read as an operator; "
+                         "to mean \"%.*s\", quote it", (int)(f->token_start - start), f->text + start,
+                         (int)(f->token_start - start + len), f->text + start);
+                saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line,
+                                      f->token_column - (uint32_t)(f->token_start - start), message, advice);
+            } else {
+                saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line, f->token_column, message,
+                                      " (not in the vocabulary)");
+            }
             return SAFERL_SHIELD__FALSE;
         }
     } else {
@@ -3425,6 +3578,7 @@ static uint32_t saferl_shield__parse_implication(saferl_shield__formulas *f) {
 
 static uint32_t saferl_shield__parse(saferl_shield__formulas *f, const char *text, size_t length) {
     uint32_t root;
+    saferl_shield__skip_bom(&text, &length);
     f->text = text;
     f->length = length;
     f->pos = f->line_start = 0;
@@ -3438,9 +3592,11 @@ static uint32_t saferl_shield__parse(saferl_shield__formulas *f, const char *tex
         else
             saferl_shield__unexpected(f, "an operator or the end");
     }
-    if (!f->failed && f->out_of_memory) saferl_shield__syntax(f, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
+    if (!f->failed && f->out_of_memory)
+        saferl_shield__syntax(f, SAFERL_ERR_OUT_OF_MEMORY, f->token_line, f->token_column, "out of memory", NULL);
     if (!f->failed && f->over_budget)
-        saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, 0, 0, "formula too large (work limit; raise desc.max_states)", NULL);
+        saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, f->token_line, f->token_column,
+                              "formula too large (work limit; raise desc.max_states)", NULL);
     return root;
 }
 
@@ -3574,19 +3730,13 @@ static uint32_t saferl_shield__nnf(saferl_shield__formulas *f, uint32_t id, int 
     return result;
 }
 
-/* The residual of id after reading letter: what the rest of the trace must satisfy. */
-static uint32_t saferl_shield__progress(saferl_shield__formulas *f, uint32_t id, uint32_t letter) {
+static uint32_t saferl_shield__progress(saferl_shield__formulas *f, uint32_t id, uint32_t letter);
+
+/* One progression rule: the residual of id (a temporal operator, & or |) after letter. */
+static uint32_t saferl_shield__progress_rule(saferl_shield__formulas *f, uint32_t id, uint32_t letter) {
     saferl_shield__node n = *saferl_shield__at(f, id);
-    if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
-    if (++f->work > f->work_limit) {
-        f->over_budget = 1;
-        return SAFERL_SHIELD__FALSE;
-    }
 #define SAFERL_SHIELD__P(x) saferl_shield__progress(f, (x), letter)
     switch (n.op) {
-    case SAFERL_SHIELD__TRUE: case SAFERL_SHIELD__FALSE: return id;
-    case SAFERL_SHIELD__PROP: return ((letter >> f->letter_bit[n.a]) & 1u) ? SAFERL_SHIELD__TRUE : SAFERL_SHIELD__FALSE;
-    case SAFERL_SHIELD__NPROP: return ((letter >> f->letter_bit[n.a]) & 1u) ? SAFERL_SHIELD__FALSE : SAFERL_SHIELD__TRUE;
     case SAFERL_SHIELD__AND: {
         uint32_t a = SAFERL_SHIELD__P(n.a);
         return a == SAFERL_SHIELD__FALSE ? a : saferl_shield__and(f, a, SAFERL_SHIELD__P(n.b));
@@ -3595,7 +3745,6 @@ static uint32_t saferl_shield__progress(saferl_shield__formulas *f, uint32_t id,
         uint32_t a = SAFERL_SHIELD__P(n.a);
         return a == SAFERL_SHIELD__TRUE ? a : saferl_shield__or(f, a, SAFERL_SHIELD__P(n.b));
     }
-    case SAFERL_SHIELD__NEXT: case SAFERL_SHIELD__WEAK_NEXT: return n.a;
     case SAFERL_SHIELD__ALWAYS: return saferl_shield__and(f, SAFERL_SHIELD__P(n.a), id);
     case SAFERL_SHIELD__EVENTUALLY: return saferl_shield__or(f, SAFERL_SHIELD__P(n.a), id);
     case SAFERL_SHIELD__UNTIL: case SAFERL_SHIELD__WEAK_UNTIL:
@@ -3615,6 +3764,35 @@ static uint32_t saferl_shield__progress(saferl_shield__formulas *f, uint32_t id,
     default: return SAFERL_SHIELD__FALSE;
     }
 #undef SAFERL_SHIELD__P
+}
+
+/* The residual of id after reading letter: what the rest of the trace must satisfy. Memoised
+   per (node, letter): the atoms of one state recur in its cubes and in the next states. */
+static uint32_t saferl_shield__progress(saferl_shield__formulas *f, uint32_t id, uint32_t letter) {
+    const saferl_shield__node *n = saferl_shield__at(f, id);
+    uint32_t k, result;
+    int added;
+    if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
+    if (++f->work > f->work_limit) {
+        f->over_budget = 1;
+        return SAFERL_SHIELD__FALSE;
+    }
+    switch (n->op) {
+    case SAFERL_SHIELD__TRUE: case SAFERL_SHIELD__FALSE: return id;
+    case SAFERL_SHIELD__PROP: return ((letter >> f->letter_bit[n->a]) & 1u) ? SAFERL_SHIELD__TRUE : SAFERL_SHIELD__FALSE;
+    case SAFERL_SHIELD__NPROP: return ((letter >> f->letter_bit[n->a]) & 1u) ? SAFERL_SHIELD__FALSE : SAFERL_SHIELD__TRUE;
+    case SAFERL_SHIELD__NEXT: case SAFERL_SHIELD__WEAK_NEXT: return n->a;
+    default: break;
+    }
+    if (saferl_shield__index_get(&f->progress_ids, ((uint64_t)id << 16) | letter, &k, &added) < 0 ||
+        (added && !saferl_shield__vec_push(&f->progress_results))) {
+        f->out_of_memory = 1;
+        return SAFERL_SHIELD__FALSE;
+    }
+    if (!added) return ((const uint32_t *)(void *)f->progress_results.data)[k];
+    result = saferl_shield__progress_rule(f, id, letter);
+    ((uint32_t *)(void *)f->progress_results.data)[k] = result;
+    return result;
 }
 
 /* LTLf: does a trace whose last step is letter satisfy id at that step? */
@@ -3640,6 +3818,315 @@ static int saferl_shield__holds_at_end(saferl_shield__formulas *f, uint32_t id, 
     }
 }
 
+/* ---- formulas: residuals in a canonical form over temporal atoms ------------------------ */
+
+/* States from a finite set (the notes, CONSTRUCTIONS, say why): a residual is rebuilt as
+   the antichain of its minimal cubes over the formula's atoms, sharpened by implications
+   between atoms. */
+
+/* Does atom u imply atom v on every trace, finite or infinite? (u != v; a few sure rules.) */
+static int saferl_shield__implies(saferl_shield__formulas *f, uint32_t u, uint32_t v) {
+    const saferl_shield__node *x = saferl_shield__at(f, u), *y = saferl_shield__at(f, v);
+    if (!f->simplify) return 0;
+    switch (x->op) {
+    case SAFERL_SHIELD__ALWAYS: /* G a => a, G[i..j] a, a W b, b R a */
+        if (x->a == v) return 1;
+        if (y->op == SAFERL_SHIELD__BOUNDED_G && y->a == x->a) return 1;
+        if ((y->op == SAFERL_SHIELD__WEAK_UNTIL && y->a == x->a) || (y->op == SAFERL_SHIELD__RELEASE && y->b == x->a))
+            return 1;
+        break;
+    case SAFERL_SHIELD__RELEASE: case SAFERL_SHIELD__STRONG_RELEASE: /* a R b => b; a M b => a R b */
+        if (x->b == v) return 1;
+        if (x->op == SAFERL_SHIELD__STRONG_RELEASE && y->op == SAFERL_SHIELD__RELEASE && x->a == y->a && x->b == y->b) return 1;
+        break;
+    case SAFERL_SHIELD__UNTIL: /* a U b => a W b */
+        if (y->op == SAFERL_SHIELD__WEAK_UNTIL && x->a == y->a && x->b == y->b) return 1;
+        break;
+    case SAFERL_SHIELD__BOUNDED_F: /* a smaller window is the stronger promise */
+        if (y->op == SAFERL_SHIELD__BOUNDED_F && y->a == x->a && y->lo <= x->lo && x->hi <= y->hi) return 1;
+        break;
+    case SAFERL_SHIELD__BOUNDED_G: /* a larger window is the stronger rule; G[0..j] a => a */
+        if (y->op == SAFERL_SHIELD__BOUNDED_G && y->a == x->a && x->lo <= y->lo && y->hi <= x->hi) return 1;
+        if (x->lo == 0 && x->a == v) return 1;
+        break;
+    default: break;
+    }
+    switch (y->op) { /* b => a W b, a U b; a => F a, F[0..j] a */
+    case SAFERL_SHIELD__WEAK_UNTIL: case SAFERL_SHIELD__UNTIL: return y->b == u;
+    case SAFERL_SHIELD__EVENTUALLY: return y->a == u;
+    case SAFERL_SHIELD__BOUNDED_F: return y->lo == 0 && y->a == u;
+    default: return 0;
+    }
+}
+
+/* Appends the cubes of a residual in canonical form to out, each as its atom count followed
+   by its atoms in increasing id (false: none; true: one empty cube). */
+static void saferl_shield__put_cubes(saferl_shield__formulas *f, uint32_t dnf, saferl_shield__vec *out) {
+    int more = dnf != SAFERL_SHIELD__FALSE;
+    while (more && !f->out_of_memory) {
+        const saferl_shield__node *n = saferl_shield__at(f, dnf);
+        size_t count_at = out->count;
+        uint32_t cube = n->op == SAFERL_SHIELD__OR ? n->a : dnf;
+        more = n->op == SAFERL_SHIELD__OR;
+        dnf = n->b;
+        if (!saferl_shield__vec_push(out)) f->out_of_memory = 1;
+        else if (cube != SAFERL_SHIELD__TRUE) saferl_shield__flatten(f, SAFERL_SHIELD__AND, cube, out);
+        if (!f->out_of_memory) ((uint32_t *)(void *)out->data)[count_at] = (uint32_t)(out->count - count_at - 1);
+    }
+}
+
+#define SAFERL_SHIELD__FROM_A 0x80000000u /* merged cube: the atom came from the left cube */
+#define SAFERL_SHIELD__FROM_B 0x40000000u /* ... from the right one (both: from both) */
+
+/* The merge of two reduced cubes x and y (count, then atoms; merged: atoms tagged with their
+   side), without the atoms an atom of the other side implies: a reduced cube has no such
+   pair inside it, so only pairs across are looked at. 0 when it holds p and !p (the cube is
+   false), else 1; count is updated and the tags are cleared. */
+static int saferl_shield__reduce_cube(saferl_shield__formulas *f, const uint32_t *x, const uint32_t *y, uint32_t *atoms,
+                                      uint32_t *count) {
+    const uint32_t tags = SAFERL_SHIELD__FROM_A | SAFERL_SHIELD__FROM_B;
+    uint32_t i, j, kept = 0;
+    for (j = 0; j < *count; ++j) {
+        uint32_t u = atoms[j] & ~tags, side = atoms[j] & tags;
+        const uint32_t *other = side == SAFERL_SHIELD__FROM_A ? y : x;
+        const saferl_shield__node *n = saferl_shield__at(f, u);
+        int implied = 0, literal = n->op == SAFERL_SHIELD__PROP || n->op == SAFERL_SHIELD__NPROP;
+        for (i = 1; side != tags && i <= other[0] && !implied; ++i) { /* in both: never implied */
+            const saferl_shield__node *m = saferl_shield__at(f, other[i]);
+            if (literal && m->a == n->a && m->op == (n->op == SAFERL_SHIELD__PROP ? SAFERL_SHIELD__NPROP : SAFERL_SHIELD__PROP))
+                return 0;
+            implied = saferl_shield__implies(f, other[i], u);
+        }
+        if (!implied) atoms[kept++] = u;
+    }
+    *count = kept;
+    return 1;
+}
+
+/* Does cube b imply cube a: is every atom of a an atom of b or implied by one? */
+static int saferl_shield__cube_implied(saferl_shield__formulas *f, const uint32_t *a, uint32_t na, const uint32_t *b,
+                                       uint32_t nb) {
+    uint32_t i, j;
+    for (i = 0; i < na; ++i) {
+        int found = 0;
+        for (j = 0; j < nb && !found; ++j) found = a[i] == b[j] || saferl_shield__implies(f, b[j], a[i]);
+        if (!found) return 0;
+    }
+    return 1;
+}
+
+/* The conjunction of two cube lists (x, y) appended to out: every pair merged and reduced. */
+static void saferl_shield__cube_product(saferl_shield__formulas *f, const saferl_shield__vec *x,
+                                        const saferl_shield__vec *y, saferl_shield__vec *out) {
+    size_t p, q;
+    for (p = 0; p < x->count; p += 1 + ((const uint32_t *)(void *)x->data)[p])
+        for (q = 0; q < y->count; q += 1 + ((const uint32_t *)(void *)y->data)[q]) {
+            const uint32_t *a = (const uint32_t *)(void *)x->data + p, *b = (const uint32_t *)(void *)y->data + q;
+            uint32_t i = 1, j = 1, count = 0, *cube;
+            size_t start = out->count;
+            f->work += a[0] + b[0] + 1;
+            if (saferl_shield__vec_reserve(out, start + 1 + a[0] + b[0]) < 0) {
+                f->out_of_memory = 1;
+                return;
+            }
+            cube = (uint32_t *)(void *)out->data + start;
+            while (i <= a[0] || j <= b[0]) { /* merge of two sorted lists, tagged by side */
+                uint32_t next = j > b[0] || (i <= a[0] && a[i] <= b[j]) ? a[i] : b[j], tag = 0;
+                if (i <= a[0] && a[i] == next) ++i, tag |= SAFERL_SHIELD__FROM_A;
+                if (j <= b[0] && b[j] == next) ++j, tag |= SAFERL_SHIELD__FROM_B;
+                cube[1 + count++] = next | tag;
+            }
+            if (!saferl_shield__reduce_cube(f, a, b, cube + 1, &count)) continue;
+            cube[0] = count;
+            out->count = start + 1 + count;
+        }
+}
+
+/* The canonical node of a cube list: a cube another one implies is dropped,
+   each cube a conjunction chain in increasing atom id, the cubes a disjunction chain in
+   increasing id (the shape saferl_shield__junction gives, so and/or agree with it). */
+static uint32_t saferl_shield__cubes_node(saferl_shield__formulas *f, const saferl_shield__vec *cubes) {
+    const uint32_t *w = (const uint32_t *)(void *)cubes->data;
+    const uint32_t dropped = 0x80000000u;
+    uint32_t *at, i, j, m, kept = 0, result;
+    size_t p;
+    f->cube_ids.count = 0;
+    for (p = 0; p < cubes->count; p += 1 + w[p]) {
+        uint32_t *slot = (uint32_t *)saferl_shield__vec_push(&f->cube_ids);
+        if (!slot) {
+            f->out_of_memory = 1;
+            return SAFERL_SHIELD__FALSE;
+        }
+        *slot = (uint32_t)p;
+    }
+    at = (uint32_t *)(void *)f->cube_ids.data;
+    m = (uint32_t)f->cube_ids.count;
+    f->work += (size_t)m * m;
+    for (j = 0; j < m; ++j) /* a dropped cube implies a kept one, so dropping is sound */
+        for (i = 0; i < m; ++i)
+            if (i != j && !(at[i] & dropped) &&
+                saferl_shield__cube_implied(f, w + at[i] + 1, w[at[i]], w + at[j] + 1, w[at[j]])) {
+                at[j] |= dropped;
+                break;
+            }
+    for (j = 0; j < m; ++j) {
+        const uint32_t *cube = w + at[j];
+        if (at[j] & dropped) continue;
+        if (cube[0] == 0) return SAFERL_SHIELD__TRUE;
+        result = cube[cube[0]];
+        for (i = cube[0] - 1; i > 0; --i) {
+            const saferl_shield__node *a = saferl_shield__at(f, cube[i]);
+            result = saferl_shield__make(f, SAFERL_SHIELD__AND, cube[i], result, 0, 0, a->line, a->column);
+        }
+        at[kept++] = result;
+    }
+    if (kept == 0) return SAFERL_SHIELD__FALSE;
+    qsort(at, kept, sizeof(uint32_t), saferl_shield__compare_ids);
+    result = at[kept - 1];
+    for (j = kept - 1; j > 0; --j) {
+        const saferl_shield__node *a = saferl_shield__at(f, at[j - 1]);
+        result = saferl_shield__make(f, SAFERL_SHIELD__OR, at[j - 1], result, 0, 0, a->line, a->column);
+    }
+    return result;
+}
+
+/* The canonical form of a residual built from & and | over atoms (memoised per node). */
+static uint32_t saferl_shield__canon(saferl_shield__formulas *f, uint32_t id) {
+    saferl_shield__node n = *saferl_shield__at(f, id);
+    uint32_t k, x, y, result;
+    int added;
+    if (n.op != SAFERL_SHIELD__AND && n.op != SAFERL_SHIELD__OR) return id;
+    if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
+    if (saferl_shield__index_get(&f->canon_ids, id, &k, &added) < 0 ||
+        (added && !saferl_shield__vec_push(&f->canon_results))) {
+        f->out_of_memory = 1;
+        return SAFERL_SHIELD__FALSE;
+    }
+    if (!added) return ((const uint32_t *)(void *)f->canon_results.data)[k];
+    x = saferl_shield__canon(f, n.a);
+    y = saferl_shield__canon(f, n.b);
+    f->cubes.count = 0;
+    if (n.op == SAFERL_SHIELD__OR) {
+        saferl_shield__put_cubes(f, x, &f->cubes);
+        saferl_shield__put_cubes(f, y, &f->cubes);
+    } else {
+        f->cubes_x.count = f->cubes_y.count = 0;
+        saferl_shield__put_cubes(f, x, &f->cubes_x);
+        saferl_shield__put_cubes(f, y, &f->cubes_y);
+        saferl_shield__cube_product(f, &f->cubes_x, &f->cubes_y, &f->cubes);
+    }
+    if (++f->work > f->work_limit) f->over_budget = 1;
+    result = f->out_of_memory || f->over_budget ? (uint32_t)SAFERL_SHIELD__FALSE : saferl_shield__cubes_node(f, &f->cubes);
+    ((uint32_t *)(void *)f->canon_results.data)[k] = result;
+    return result;
+}
+
+/* Starts the expansion of a state: its cubes, its distinct atoms (sorted) and an empty memo
+   of successors by the atoms' residuals. */
+static void saferl_shield__successor_start(saferl_shield__formulas *f, uint32_t residual) {
+    const uint32_t *w;
+    uint32_t *atoms;
+    size_t p, i, kept = 0;
+    f->succ_residual = residual;
+    f->succ_state.count = f->succ_atoms.count = f->succ_tuples.count = 0;
+    saferl_shield__index_free(&f->succ_memo);
+    saferl_shield__index_start(&f->succ_memo, f->allocator);
+    saferl_shield__put_cubes(f, residual, &f->succ_state);
+    w = (const uint32_t *)(void *)f->succ_state.data;
+    for (p = 0; p < f->succ_state.count && !f->out_of_memory; p += 1 + w[p])
+        for (i = 1; i <= w[p]; ++i) {
+            uint32_t *slot = (uint32_t *)saferl_shield__vec_push(&f->succ_atoms);
+            if (!slot) f->out_of_memory = 1;
+            else *slot = w[p + i];
+        }
+    atoms = (uint32_t *)(void *)f->succ_atoms.data;
+    if (f->succ_atoms.count) qsort(atoms, f->succ_atoms.count, sizeof(uint32_t), saferl_shield__compare_ids);
+    for (i = 0; i < f->succ_atoms.count; ++i)
+        if (!kept || atoms[kept - 1] != atoms[i]) atoms[kept++] = atoms[i];
+    f->succ_atoms.count = kept;
+}
+
+/* The product over the state's cubes with each atom's residual taken from after[] (indexed
+   like succ_atoms): the union of the cubes' conjunctions, in canonical form. */
+static uint32_t saferl_shield__successor_product(saferl_shield__formulas *f, const uint32_t *after) {
+    saferl_shield__vec *acc = &f->succ_acc, *atom = &f->succ_atom, *out = &f->succ_out;
+    const uint32_t *atoms = (const uint32_t *)(void *)f->succ_atoms.data;
+    size_t p;
+    out->count = 0;
+    for (p = 0; p < f->succ_state.count && !f->out_of_memory && !f->over_budget;
+         p += 1 + ((const uint32_t *)(void *)f->succ_state.data)[p]) {
+        uint32_t i, n = ((const uint32_t *)(void *)f->succ_state.data)[p];
+        acc->count = 0;
+        if (!saferl_shield__vec_push(acc)) f->out_of_memory = 1; /* one empty cube: true */
+        for (i = 0; i < n && acc->count; ++i) {
+            uint32_t a = ((const uint32_t *)(void *)f->succ_state.data)[p + 1 + i];
+            size_t low = 0, high = f->succ_atoms.count;
+            saferl_shield__vec swap;
+            while (high - low > 1) { /* a is one of the sorted atoms */
+                size_t mid = (low + high) / 2;
+                if (atoms[mid] <= a) low = mid;
+                else high = mid;
+            }
+            atom->count = f->succ_next.count = 0;
+            saferl_shield__put_cubes(f, after[low], atom);
+            saferl_shield__cube_product(f, acc, atom, &f->succ_next);
+            swap = *acc;
+            *acc = f->succ_next;
+            f->succ_next = swap;
+        }
+        if (!acc->count) continue; /* the cube became false */
+        if (saferl_shield__vec_reserve(out, out->count + acc->count) < 0) f->out_of_memory = 1;
+        else {
+            memcpy((uint32_t *)(void *)out->data + out->count, acc->data, acc->count * sizeof(uint32_t));
+            out->count += acc->count;
+        }
+    }
+    if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
+    return saferl_shield__cubes_node(f, out);
+}
+
+/* The state after residual (canonical) reads letter: each atom's residual in canonical form
+   (memoised per atom and letter), then their conjunction per cube and the union of the
+   cubes. Letters that leave every atom with the same residuals give the same state, so the
+   product is memoised per state by those residuals (most letters of a state share one). The
+   memo of progression is dropped when it grows past a million entries (between calls). */
+static uint32_t saferl_shield__successor(saferl_shield__formulas *f, uint32_t residual, uint32_t letter) {
+    size_t m, i;
+    uint32_t *tuple, k, result;
+    uint64_t hash = 0x9E3779B97F4A7C15ull;
+    int added;
+    if (f->progress_ids.keys.count > (1u << 20)) {
+        saferl_shield__index_free(&f->progress_ids);
+        saferl_shield__index_start(&f->progress_ids, f->allocator);
+        f->progress_results.count = 0;
+    }
+    if (residual != f->succ_residual) saferl_shield__successor_start(f, residual);
+    m = f->succ_atoms.count;
+    if (saferl_shield__vec_reserve(&f->succ_tuples, f->succ_tuples.count + m + 1) < 0) f->out_of_memory = 1;
+    if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
+    tuple = (uint32_t *)(void *)f->succ_tuples.data + f->succ_tuples.count;
+    for (i = 0; i < m; ++i) {
+        uint32_t a = ((const uint32_t *)(void *)f->succ_atoms.data)[i];
+        tuple[i] = saferl_shield__canon(f, saferl_shield__progress(f, a, letter));
+        hash = saferl_shield__mix(hash ^ tuple[i]);
+        tuple = (uint32_t *)(void *)f->succ_tuples.data + f->succ_tuples.count; /* canon may not grow it, but be safe */
+    }
+    if (saferl_shield__index_get(&f->succ_memo, hash, &k, &added) < 0) {
+        f->out_of_memory = 1;
+        return SAFERL_SHIELD__FALSE;
+    }
+    if (!added) { /* entry k's tuple sits at k * (m + 1); a hash collision is computed afresh */
+        const uint32_t *old = (const uint32_t *)(void *)f->succ_tuples.data + (size_t)k * (m + 1);
+        if (memcmp(old, tuple, m * sizeof(uint32_t)) == 0) return old[m];
+        return saferl_shield__successor_product(f, tuple);
+    }
+    result = saferl_shield__successor_product(f, tuple);
+    tuple = (uint32_t *)(void *)f->succ_tuples.data + f->succ_tuples.count;
+    tuple[m] = result;
+    f->succ_tuples.count += m + 1;
+    return result;
+}
+
 /* Puts the used propositions on the automaton in label-bit order. */
 static void saferl_shield__name_props(saferl_shield__formulas *f, saferl_shield_dfa *d) {
     uint32_t bit, j = 0;
@@ -3658,9 +4145,11 @@ static void saferl_shield__assign_letter_bits(saferl_shield__formulas *f) {
         if (f->used[bit]) f->letter_bit[bit] = j++;
 }
 
+/* The formula as a whole is too big: the error points at its first operator. */
 static saferl_result saferl_shield__too_big(saferl_shield__formulas *f) {
-    if (f->out_of_memory) return saferl_shield__fail(f->error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
-    return saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, 0, 0,
+    const saferl_shield__node *n = saferl_shield__at(f, f->root);
+    if (f->out_of_memory) return saferl_shield__fail(f->error, SAFERL_ERR_OUT_OF_MEMORY, n->line, n->column, "out of memory", NULL);
+    return saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, n->line, n->column,
                                "the automaton is larger than desc.max_states (or the work limit)", NULL);
 }
 
@@ -3779,7 +4268,7 @@ static saferl_result saferl_shield__compile_symbolic(saferl_shield__formulas *f,
     saferl_shield__vec_start(&stamp, sizeof(uint32_t), f->allocator);
     saferl_shield__vec_start(&stack, sizeof(uint32_t), f->allocator);
     saferl_shield__dd_start(&dd, f->allocator);
-#define SAFERL_SHIELD__KEY(leaf) (((uint64_t)saferl_shield__progress(f, (leaf), 0) << 1) | \
+#define SAFERL_SHIELD__KEY(leaf) (((uint64_t)saferl_shield__canon(f, saferl_shield__progress(f, (leaf), 0)) << 1) | \
                                   (uint64_t)(finite ? saferl_shield__holds_at_end(f, (leaf), 0) : 0))
     if (saferl_shield__index_get(&states, (uint64_t)root << 1, &id, NULL) < 0) goto done;
     for (head = 0; head < states.keys.count; ++head) {
@@ -3883,7 +4372,7 @@ static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, u
         uint32_t residual = (uint32_t)(((const uint64_t *)states.keys.data)[head] >> 1);
         if (saferl_shield__vec_reserve(&next, next.count + letters) < 0) goto done;
         for (letter = 0; letter < letters; ++letter) {
-            uint32_t after = saferl_shield__progress(f, residual, letter);
+            uint32_t after = saferl_shield__successor(f, residual, letter);
             uint64_t accepted = finite ? (uint64_t)saferl_shield__holds_at_end(f, residual, letter) : 0;
             if (f->out_of_memory || f->over_budget || states.keys.count > max_states) {
                 r = saferl_shield__too_big(f);
@@ -4066,8 +4555,9 @@ static saferl_result saferl_shield__reject_op(saferl_shield__formulas *f, uint32
     return saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, n->line, n->column, message, advice);
 }
 
-SAFERL_SHIELD_API saferl_result saferl_shield_compile(const char *text, size_t length, const saferl_shield_desc *desc,
-                                                      saferl_shield_dfa *dfa, saferl_shield_error *error) {
+/* saferl_shield_compile; simplify = 0 keeps only the canonical form (the tests compare). */
+static saferl_result saferl_shield__compile(const char *text, size_t length, const saferl_shield_desc *desc,
+                                           saferl_shield_dfa *dfa, saferl_shield_error *error, int simplify) {
     saferl_shield__formulas f;
     saferl_shield_desc zero;
     const saferl_allocator *allocator;
@@ -4090,7 +4580,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_compile(const char *text, size_t l
         saferl_shield__formulas_free(&f);
         return saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
     }
-    root = saferl_shield__parse(&f, text ? text : "", length);
+    f.simplify = simplify;
+    root = f.root = saferl_shield__parse(&f, text ? text : "", length);
     if (f.failed) {
         r = error ? error->code : SAFERL_ERR_PARSE;
         if (r >= 0) r = SAFERL_ERR_PARSE;
@@ -4154,6 +4645,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_compile(const char *text, size_t l
             goto done;
         }
     }
+    root = saferl_shield__canon(&f, root);
     r = saferl_shield__compile_future(&f, root, logic == SAFERL_SHIELD_LTLF, dfa);
 done:
     saferl_shield__release(allocator, seen);
@@ -4161,6 +4653,11 @@ done:
     saferl_shield__formulas_free(&f);
     if (r < 0 && error && error->code == SAFERL_OK) saferl_shield__fail(error, r, 0, 0, saferl_result_string(r), NULL);
     return r;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_compile(const char *text, size_t length, const saferl_shield_desc *desc,
+                                                      saferl_shield_dfa *dfa, saferl_shield_error *error) {
+    return saferl_shield__compile(text, length, desc, dfa, error, 1);
 }
 
 /* ---- HOA --------------------------------------------------------------------------------- */
@@ -4517,12 +5014,14 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
     const saferl_allocator *allocator;
     saferl_shield__vec edges, marked_states, declared;
     saferl_shield_dfa raw;
+    saferl_shield__skip_bom(&text, &length);
     saferl_shield__dd dd;
     saferl_shield__classes classes;
     unsigned char *state_mark = NULL, *live = NULL;
     char names[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
     uint32_t state_label = SAFERL_SHIELD_LEAF | 1u, *trans = NULL;
     uint32_t states = 0, start = SAFERL_SHIELD_NO_STATE, max_state = 0, q, letter, sink;
+    uint32_t max_states = desc && desc->max_states ? desc->max_states : (1u << 20);
     int have_states = 0, have_ap = 0, acceptance = -1, finite = 0, have_state_label = 0, in_state = 0;
     uint32_t current = 0;
     size_t first_edge = 0, i;
@@ -4566,6 +5065,10 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
             saferl_shield__hoa_lex(&h);
             if (h.token != SAFERL_SHIELD__HT_INT || h.number > (1ul << 24)) {
                 saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "States: a number up to 2^24 expected", NULL);
+                break;
+            }
+            if (h.number > max_states) { /* before any allocation */
+                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "States: more than desc.max_states", NULL);
                 break;
             }
             states = (uint32_t)h.number;
@@ -4778,6 +5281,10 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
     if (!h.failed && dd.failed) saferl_shield__hoa_fail(&h, SAFERL_ERR_OUT_OF_MEMORY, "out of memory", NULL);
     if (h.failed) goto failed;
     if (!have_states) states = max_state + 1;
+    if (states > max_states) {
+        saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "a state number above desc.max_states", NULL);
+        goto failed;
+    }
     if (states == 0 || start >= states || max_state >= states) {
         saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "a state number at or above States:", NULL);
         goto failed;
@@ -4975,9 +5482,11 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_rm(const char *text, size_t l
     uint32_t *map = NULL; /* dense id -> state number in the automaton */
     int seen_initial = 0, seen_terminal = 0;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
-    const char *s = text ? text : "";
+    const char *s;
     SAFERL_ASSERT(dfa != NULL);
     if (!text) length = 0;
+    saferl_shield__skip_bom(&text, &length);
+    s = text ? text : "";
     if (!desc) {
         memset(&zero, 0, sizeof zero);
         desc = &zero;
@@ -5258,6 +5767,7 @@ SAFERL_SHIELD_API saferl_shield_format saferl_shield_detect_format(const char *t
     size_t p = 0, line_end;
     int number_line = 0;
     if (!text) return SAFERL_SHIELD_FORMULA;
+    saferl_shield__skip_bom(&text, &length);
     while (p < length && (text[p] == ' ' || text[p] == '\t' || text[p] == '\r' || text[p] == '\n')) ++p;
     if (length - p >= 4 && memcmp(text + p, "HOA:", 4) == 0) return SAFERL_SHIELD_HOA;
     /* a reward machine: a line holding one number (and maybe a comment), then a [list] line */
@@ -5325,7 +5835,8 @@ static int saferl_shield__game_measure(const saferl_shield_abstraction *a, const
     words += a->state_count + l->letters * dfa->state_count + a->state_count + 1 + l->edges;
     doubles = l->probabilistic ? l->game_states * 3 : 0;
     if (words > max_size / 8 || doubles > max_size / 16) return -1;
-    l->size = doubles * sizeof(double) + words * sizeof(uint32_t) + 64;
+    if (l->game_states > max_size / 4) return -1;
+    l->size = doubles * sizeof(double) + words * sizeof(uint32_t) + l->game_states + 64; /* + reachable */
     return 0;
 }
 
@@ -5393,6 +5904,9 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_init(saferl_shield_game *game
     saferl_result r;
     SAFERL_ASSERT(game != NULL);
     saferl_shield__clear_error(error);
+    if (desc && !(desc->threshold >= 0.0 && desc->threshold <= 1.0))
+        return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0,
+                                   "game_desc.threshold must be a probability in [0, 1]", NULL);
     if (saferl_shield__game_measure(abstraction, dfa, desc, &l) < 0)
         return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0,
                                    "game: empty or too large, more than 32 actions, or a probabilistic shield "
@@ -5410,8 +5924,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_init(saferl_shield_game *game
     g.letter_capacity = (uint32_t)l.letters;
     if (l.probabilistic) {
         g.horizon = desc->horizon;
-        g.threshold = desc->threshold > 0.0 ? desc->threshold : 0.9;
-        if (!(g.threshold <= 1.0)) return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "game: threshold above 1", NULL);
+        g.threshold = desc->threshold;
         g.safety = (double *)(void *)p;
         p += l.game_states * sizeof(double);
         g.value_scratch = (double *)(void *)p;
@@ -5434,6 +5947,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_init(saferl_shield_game *game
     g.pred_offset = (uint32_t *)(void *)p;
     p += ((size_t)abstraction->state_count + 1) * sizeof(uint32_t);
     g.pred = (uint32_t *)(void *)p;
+    p += l.edges * sizeof(uint32_t);
+    g.reachable = (uint8_t *)p;
     *game = g;
     return saferl_shield_game_solve(game, abstraction, dfa, error);
 }
@@ -5519,6 +6034,26 @@ static void saferl_shield__solve_probabilistic(saferl_shield_game *g, const safe
         }
     }
     for (i = 0; i < G; ++i) g->safety[i] = previous[i];
+}
+
+/* The game states some play reaches from the initial one (breadth first; the queue is free
+   once the attractor is done). The sink's states are reached but not left. */
+static void saferl_shield__game_reach(saferl_shield_game *g, const saferl_shield_abstraction *a, uint32_t sink) {
+    uint32_t Q = g->automaton_state_count, A = g->action_count, head = 0, tail = 0, act, e;
+    memset(g->reachable, 0, g->game_state_count);
+    g->reachable[g->initial] = 1;
+    g->queue[tail++] = g->initial;
+    while (head < tail) {
+        uint32_t gi = g->queue[head++], s = gi / Q, q = gi % Q;
+        if (q == sink) continue;
+        for (act = 0; act < A; ++act)
+            for (e = a->offset[(size_t)s * A + act]; e < a->offset[(size_t)s * A + act + 1]; ++e) {
+                uint32_t t = a->successor[e], gj = t * Q + g->letter_next[(size_t)g->letter_id[t] * Q + q];
+                if (g->reachable[gj]) continue;
+                g->reachable[gj] = 1;
+                g->queue[tail++] = gj;
+            }
+    }
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, const saferl_shield_abstraction *a,
@@ -5614,6 +6149,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, 
     g->winning_count = g->game_state_count - tail;
     g->initial = a->initial * Q + g->letter_next[(size_t)g->letter_id[a->initial] * Q + dfa->initial];
     g->initial_winning = g->losing_rank[g->initial] == 0;
+    saferl_shield__game_reach(g, a, sink);
     if (g->horizon) saferl_shield__solve_probabilistic(g, a, sink);
     if (!g->initial_winning) {
         char detail[200];
@@ -5665,14 +6201,16 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_explain(const saferl_shield_g
                  (unsigned long)g->losing_rank[g->initial] - 1);
         saferl_shield__put(&t, line);
     }
-    /* the losing states that have not violated yet, latest-forced first: where it fails */
+    /* the reachable losing states that have not violated yet, latest-forced first: where it
+       fails (an unreachable wall cell is no one's problem) */
     for (rank = 0xFFFFFFFFu; listed < 16;) {
         uint32_t best = 0;
         for (i = 0; i < g->game_state_count; ++i)
-            if (g->losing_rank[i] > 1 && g->losing_rank[i] < rank && g->losing_rank[i] > best) best = g->losing_rank[i];
+            if (g->reachable[i] && g->losing_rank[i] > 1 && g->losing_rank[i] < rank && g->losing_rank[i] > best)
+                best = g->losing_rank[i];
         if (!best) break;
         for (i = 0; i < g->game_state_count && listed < 16; ++i)
-            if (g->losing_rank[i] == best) {
+            if (g->reachable[i] && g->losing_rank[i] == best) {
                 if (!listed++) saferl_shield__put(&t, "losing states (abstraction state, automaton state: steps to a forced violation):\n");
                 snprintf(line, sizeof line, "  %lu, %lu: %lu\n", (unsigned long)(i / Q), (unsigned long)(i % Q),
                          (unsigned long)best - 1);
@@ -5739,6 +6277,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_abstraction(const char *text,
     saferl_shield_abstraction result;
     const saferl_allocator *allocator = desc ? &desc->allocator : NULL;
     uint32_t S = 0, A = 0, I = 0, have_header = 0, *count = NULL, *label = NULL, *offset = NULL, *successor = NULL;
+    uint32_t max_states = desc && desc->max_states ? desc->max_states : (1u << 20);
     double *probability = NULL;
     int pass, probabilistic = 0;
     uint32_t multi_line = 0, multi_column = 0, successor_column = 0;
@@ -5749,6 +6288,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_abstraction(const char *text,
     saferl_shield__clear_error(error);
     memset(&result, 0, sizeof result);
     if (!text) return saferl_shield__fail(error, SAFERL_ERR_PARSE, 1, 1, "abstraction: no text", NULL);
+    saferl_shield__skip_bom(&text, &length);
 #define SAFERL_SHIELD__AFAIL(message, detail)                                                            \
     do {                                                                                                 \
         r = saferl_shield__fail(error, SAFERL_ERR_PARSE, x.line, saferl_shield__column(&x), message, detail); \
@@ -5770,6 +6310,12 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_abstraction(const char *text,
             if (!have_header) {
                 if (saferl_shield__read_word(&x, "states") < 0 || saferl_shield__read_uint(&x, 1u << 24, &S) < 0 || S == 0)
                     SAFERL_SHIELD__AFAIL("expected 'states N' with 1 <= N < 2^24", NULL);
+                if (S > max_states) { /* before any allocation: a tiny file may not claim gigabytes */
+                    char detail[64];
+                    snprintf(detail, sizeof detail, " (%lu)", (unsigned long)max_states);
+                    while (x.pos > 0 && x.text[x.pos - 1] >= '0' && x.text[x.pos - 1] <= '9') --x.pos;
+                    SAFERL_SHIELD__AFAIL("more states than desc.max_states", detail);
+                }
                 if (saferl_shield__read_word(&x, "actions") < 0 || saferl_shield__read_uint(&x, 33, &A) < 0 || A == 0)
                     SAFERL_SHIELD__AFAIL("expected 'actions A' with 1 <= A <= 32", NULL);
                 if (saferl_shield__read_word(&x, "initial") < 0 || saferl_shield__read_uint(&x, S, &I) < 0)
@@ -6037,6 +6583,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_grid_read_text(const char *text, s
     unsigned char map[256];
     SAFERL_ASSERT(out != NULL);
     saferl_shield__clear_error(error);
+    saferl_shield__skip_bom(&text, &length);
     if (!text || !legend || legend_count == 0 || legend_count > 255)
         return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "map: no text or a bad legend", NULL);
     memset(map, 0xFF, sizeof map);
@@ -6330,6 +6877,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_qtable_init(saferl_shield_qtable *
     t->epsilon = 0.1;
     t->r_safe = 0.0;
     t->r_violation = -1.0;
+    t->tie_tolerance = 1e-6;
+    t->reward_scale = 0.0;
     pairs = (size_t)env_states * automaton_states;
     t->value = (double *)memory;
     t->seen = (uint8_t *)(t->value + pairs * actions);
@@ -6353,17 +6902,12 @@ SAFERL_SHIELD_API uint32_t saferl_shield_qtable_act(const saferl_shield_qtable *
             if (((mask >> a) & 1u) && pick-- == 0) return a;
     }
     for (a = 0; a < t->action_count; ++a)
-        if ((mask >> a) & 1u) {
-            if (v[a] > best) {
-                best = v[a];
-                count = 1;
-            } else if (v[a] == best) {
-                ++count;
-            }
-        }
+        if (((mask >> a) & 1u) && v[a] > best) best = v[a];
+    best -= t->tie_tolerance * t->reward_scale; /* the near-best are ties */
+    for (a = 0; a < t->action_count; ++a) count += ((mask >> a) & 1u) && v[a] >= best;
     pick = count > 1 ? saferl_rng_bounded(rng, count) : 0;
     for (a = 0; a < t->action_count; ++a)
-        if (((mask >> a) & 1u) && v[a] == best && pick-- == 0) return a;
+        if (((mask >> a) & 1u) && v[a] >= best && pick-- == 0) return a;
     return 0;
 }
 
@@ -6393,6 +6937,7 @@ SAFERL_SHIELD_API void saferl_shield_qtable_update(saferl_shield_qtable *t, uint
     size_t pair = (size_t)s * t->automaton_state_count + q;
     double *v = t->value + pair * t->action_count + a;
     double target = done ? r : r + t->gamma * saferl_shield__max_value(t, s2, q2);
+    if (fabs(r) > t->reward_scale) t->reward_scale = fabs(r);
     *v += t->alpha * (target - *v);
     t->seen[pair] = 1;
 }
@@ -6413,23 +6958,49 @@ SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, 
     }
 }
 
-SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *t, uint32_t from_states, uint32_t to_states) {
-    uint32_t s, q, i, a, Q = t->automaton_state_count, A = t->action_count;
-    if (to_states > Q) to_states = Q;
-    for (s = 0; s < t->env_state_count; ++s)
-        for (q = from_states; q < to_states; ++q) {
-            size_t pair = (size_t)s * Q + q;
-            uint32_t n = 0;
-            if (t->seen[pair]) continue;
-            for (a = 0; a < A; ++a) t->value[pair * A + a] = 0.0;
-            for (i = 0; i < from_states && i < Q; ++i)
-                if (t->seen[(size_t)s * Q + i]) {
-                    ++n;
-                    for (a = 0; a < A; ++a) t->value[pair * A + a] += t->value[((size_t)s * Q + i) * A + a];
-                }
-            if (n)
-                for (a = 0; a < A; ++a) t->value[pair * A + a] /= n;
-        }
+SAFERL_SHIELD_API int saferl_shield_dfa_at_least_as_strict(const saferl_shield_dfa *dfa, uint32_t stricter,
+                                                           uint32_t state) {
+    uint32_t letter;
+    if (stricter >= dfa->state_count || state >= dfa->state_count || stricter == dfa->sink || state == dfa->sink)
+        return 0;
+    for (letter = 0; letter < dfa->letter_count; ++letter)
+        if (dfa->next[((size_t)state << dfa->letter_bits) | letter] == dfa->sink &&
+            dfa->next[((size_t)stricter << dfa->letter_bits) | letter] != dfa->sink)
+            return 0;
+    return 1;
+}
+
+SAFERL_SHIELD_API uint32_t saferl_shield_qtable_transfer_state(saferl_shield_qtable *t, uint32_t s, uint32_t q,
+                                                               const uint32_t *donors, uint32_t donor_count) {
+    uint32_t Q = t->automaton_state_count, A = t->action_count, n = 0, k, a;
+    size_t pair = (size_t)s * Q + q;
+    double *v = t->value + pair * A;
+    if (s >= t->env_state_count || q >= Q || t->seen[pair]) return 0;
+    for (k = 0; k < donor_count; ++k) {
+        size_t donor = (size_t)s * Q + donors[k];
+        if (donors[k] >= Q || donors[k] == q || !t->seen[donor]) continue;
+        if (n++ == 0)
+            for (a = 0; a < A; ++a) v[a] = 0.0;
+        for (a = 0; a < A; ++a) v[a] += t->value[donor * A + a];
+    }
+    for (a = 0; n > 1 && a < A; ++a) v[a] /= n;
+    return n;
+}
+
+SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
+                                                     uint32_t from_states, uint32_t to_states) {
+    uint32_t donors[64], s, q, i;
+    if (to_states > t->automaton_state_count) to_states = t->automaton_state_count;
+    if (to_states > dfa->state_count) to_states = dfa->state_count;
+    for (q = from_states; q < to_states; ++q) {
+        uint32_t count = 0;
+        /* the donors of q: the earlier states at least as strict (at most 64, the first ones) */
+        for (i = 0; i < from_states && i < t->automaton_state_count && count < 64; ++i)
+            if (saferl_shield_dfa_at_least_as_strict(dfa, i, q) &&
+                (t->transfer_donors != SAFERL_SHIELD_DONORS_SAME_RULE || saferl_shield_dfa_at_least_as_strict(dfa, q, i)))
+                donors[count++] = i;
+        for (s = 0; count && s < t->env_state_count; ++s) saferl_shield_qtable_transfer_state(t, s, q, donors, count);
+    }
 }
 
 #endif /* SAFERL_SHIELD_IMPLEMENTATION_ONCE */

@@ -8,6 +8,9 @@
      gp --peer FILE --config TEXT        our timings, the table with the peer's and the ratios
      gp --quick                          the PLS-scale and safe-step rows only (WebAssembly)
      gp --dump FILE                      also writes every measurement as "key seconds"
+     gp --dgemm-gflops R                 the machine's dgemm rate (BLIS, one thread), for the
+                                         lower bounds printed beside the PLS-scale rows
+     gp --dgemm-rate                     (BLIS build) measures that rate and prints it
 
    Kernel RBF, lengthscale 0.8, signal variance 1, noise 1e-4 (scikit-learn: alpha). Timings are
    medians of repeats; "fit" is the factorisation with fixed hyperparameters (sklearn's fit with
@@ -78,14 +81,74 @@ static double peer(const char *key) {
 
 static FILE *dump_file; /* --dump: every measurement as "key seconds" */
 
-static void row(const char *what, const char *key, double ours) {
+/* A row's lower bound: no code does the row faster than its flops at dgemm's rate, nor than
+   its kernel values at the vectorised exp's time per value measured alone. Both from the
+   fastest of their repeats: on a busy machine a slow repeat would inflate the bound. */
+static double dgemm_gflops;      /* --dgemm-gflops; 0: unknown (the flop half is left out) */
+static double exp_seconds_per_value;
+
+static double lower_bound(double flops, double kernel_values) {
+    double by_flops = dgemm_gflops > 0.0 ? flops / (dgemm_gflops * 1e9) : 0.0, by_exp = kernel_values * exp_seconds_per_value;
+    return by_flops > by_exp ? by_flops : by_exp;
+}
+
+/* The kernel's exp alone: s2 rho(r^2) of the RBF kernel (the range reduction and polynomial
+   the kernel rows run) over 10^4 squared distances in [0, 30], in place, the copy untimed. */
+static double time_exp_per_value(void) {
+    enum { COUNT = 10000, REPEATS = 41 };
+    static double source[COUNT], work[COUNT];
+    double t[REPEATS];
+    int i, r;
+    for (i = 0; i < COUNT; ++i) source[i] = 30.0 * i / COUNT;
+    for (r = 0; r < REPEATS; ++r) {
+        double start;
+        memcpy(work, source, sizeof work);
+        start = now_seconds();
+        saferl_gp__rho_row(SAFERL_GP_RBF, 1.0, work, COUNT);
+        t[r] = now_seconds() - start;
+        sink += work[COUNT / 2];
+    }
+    return median(t, REPEATS) > 0.0 ? t[0] / COUNT : 0.0; /* sorted by median(): t[0] is the fastest */
+}
+
+#if defined(SAFERL_USE_BLIS)
+/* BLIS dgemm's rate, n = 384, the fastest of 41 (2 n^3 flops each; short runs catch quiet moments). */
+static double dgemm_rate(void) {
+    const dim_t n = 384;
+    double *a = (double *)malloc((size_t)n * n * sizeof(double)), *b = (double *)malloc((size_t)n * n * sizeof(double));
+    double *c = (double *)malloc((size_t)n * n * sizeof(double)), one = 1.0, zero = 0.0, t[41];
+    size_t k;
+    int r;
+    for (k = 0; k < (size_t)n * n; ++k) {
+        a[k] = (double)(k % 97) / 97.0;
+        b[k] = (double)(k % 89) / 89.0;
+    }
+    for (r = 0; r < 41; ++r) {
+        double start = now_seconds();
+        bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, n, n, n, &one, a, n, 1, b, n, 1, &zero, c, n, 1);
+        t[r] = now_seconds() - start;
+    }
+    sink += c[n];
+    free(a);
+    free(b);
+    free(c);
+    median(t, 41); /* sorts */
+    return 2.0 * (double)n * n * n / t[0] * 1e-9;
+}
+#endif
+
+static void row_bound(const char *what, const char *key, double ours, double bound) {
     double theirs = peer(key);
     if (dump_file) fprintf(dump_file, "%s %.9g\n", key, ours);
     if (theirs > 0.0)
-        printf("  %-44s %11.4g ms %11.4g ms %9.1fx\n", what, 1e3 * ours, 1e3 * theirs, theirs / ours);
+        printf("  %-44s %11.4g ms %11.4g ms %9.1fx", what, 1e3 * ours, 1e3 * theirs, theirs / ours);
     else
-        printf("  %-44s %11.4g ms %14s %10s\n", what, 1e3 * ours, "-", "-");
+        printf("  %-44s %11.4g ms %14s %10s", what, 1e3 * ours, "-", "-");
+    if (bound > 0.0) printf(" %11.4g ms %7.2fx", 1e3 * bound, ours / bound);
+    printf("\n");
 }
+
+static void row(const char *what, const char *key, double ours) { row_bound(what, key, ours, 0.0); }
 
 /* ---- measurements ------------------------------------------------------------------------ */
 
@@ -246,13 +309,21 @@ static void pls_rows(void) {
     /* untimed warm-up: WebAssembly engines first run baseline code and switch to optimised
        code only on later calls (V8's Liftoff, then TurboFan); native code is unaffected */
     sink += time_fit_predict(200, 10000, 1) + time_add_update(200, 10000, 1);
-    printf("\nPLS scale (d = 2)                               ours            sklearn    speed-up\n");
+    exp_seconds_per_value = time_exp_per_value();
+    printf("\nlower bound of a row: max(its flops at dgemm's rate, %s; its kernel values at the exp's\n"
+           "%.3g ns a value, measured alone); the last column is ours / bound\n",
+           dgemm_gflops > 0.0 ? "given" : "not given: left out", 1e9 * exp_seconds_per_value);
+    if (dgemm_gflops > 0.0) printf("dgemm rate: %.2f GFLOP/s\n", dgemm_gflops);
+    printf("\nPLS scale (d = 2)                               ours            sklearn    speed-up      bound   ours/bound\n");
     for (a = 0; a < 4; ++a)
         for (b = 0; b < 2; ++b) {
+            /* Cholesky n^3 / 3, the variance solve n^2 |Z|, the mean 2 n |Z|; kernel values
+               n (n - 1) / 2 for K and n |Z| for the queries */
+            const double n = ns[a], m = ms[b];
             snprintf(what, sizeof what, "fit + predict, n = %u, |Z| = %u", ns[a], ms[b]);
             snprintf(key, sizeof key, "fit_predict_%u_%u", ns[a], ms[b]);
             largest = time_fit_predict(ns[a], ms[b], 7);
-            row(what, key, largest);
+            row_bound(what, key, largest, lower_bound(n * n * n / 3.0 + n * n * m + 2.0 * n * m, n * (n - 1.0) / 2.0 + n * m));
         }
     {
         /* The ceiling at the large end: both sides must do the triangular solve of the
@@ -268,9 +339,12 @@ static void pls_rows(void) {
     }
     for (a = 0; a < 4; ++a)
         for (b = 0; b < 2; ++b) {
+            /* the append's two triangular solves 2 n^2, the grid row c^T V 2 n |Z|; kernel
+               values n + |Z| */
+            const double n = ns[a], m = ms[b];
             snprintf(what, sizeof what, "add 1 point + update |Z|, n = %u, |Z| = %u", ns[a], ms[b]);
             snprintf(key, sizeof key, "add_update_%u_%u", ns[a], ms[b]);
-            row(what, key, time_add_update(ns[a], ms[b], 9));
+            row_bound(what, key, time_add_update(ns[a], ms[b], 9), lower_bound(2.0 * n * n + 2.0 * n * m, n + m));
         }
     {
         uint32_t tests_pls = 0, tests_gp = 0;
@@ -303,6 +377,13 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) config = argv[++i];
         else if (strcmp(argv[i], "--quick") == 0) quick = 1;
         else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) dump_file = fopen(argv[++i], "w");
+        else if (strcmp(argv[i], "--dgemm-gflops") == 0 && i + 1 < argc) dgemm_gflops = atof(argv[++i]);
+#if defined(SAFERL_USE_BLIS)
+        else if (strcmp(argv[i], "--dgemm-rate") == 0) {
+            printf("%.3f\n", dgemm_rate());
+            return 0;
+        }
+#endif
     }
     printf("saferl_gp.h %s, %s; kernel RBF, d = 2; medians\n", saferl_gp_version(), config);
 #if defined(SAFERL_USE_BLIS)

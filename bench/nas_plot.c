@@ -52,12 +52,12 @@ int main(int argc, char **argv) {
         if (all[s].n == MAX_POINTS) continue;
         i = all[s].n++;
         all[s].x[i] = it; all[s].q25[i] = a; all[s].median[i] = b; all[s].q75[i] = c;
-        if (b > y_max) y_max = b;
+        if (c > y_max) y_max = c;
     }
     fclose(f);
     if (count == 0) { fprintf(stderr, "%s: no data\n", argv[1]); return 1; }
     if (!plot_canvas_init(&canvas, 1100, 640, plot_rgb(255, 255, 255))) return 1;
-    plot_axes_init(&ax, &canvas, 90, 50, 760, 570);
+    plot_axes_init(&ax, &canvas, 90, 80, 760, 570);
     plot_axes_range(&ax, 0.0, 600.0, 0.0, y_max * 1.05, PLOT_LINEAR);
     plot_axes_draw(&ax, "iteration", "argmax architecture's loss x 100",
                    "toy task: median over seeds, 25-75% band");
@@ -83,7 +83,7 @@ int main(int argc, char **argv) {
         legend[s].marker = (plot_marker)0;
     }
     plot_clip_reset(&canvas);
-    plot_legend_at(&ax, 780, 50, legend, (size_t)count);
+    plot_legend_at(&ax, 780, 80, legend, (size_t)count);
     if (!plot_write_png(&canvas, argv[2])) { fprintf(stderr, "%s: cannot write\n", argv[2]); plot_canvas_free(&canvas); return 1; }
     plot_canvas_free(&canvas);
     return 0;

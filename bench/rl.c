@@ -5,7 +5,9 @@
    bench_rl envs            environment steps per second of every built-in (uniformly random
                             actions, reset at the end of an episode; median of 5 runs)
    bench_rl nets            per call, median of 5 runs: policy forward (normalise, actor MLP,
-                            Gaussian sample; batch 1 through saferl_rl_policy_act) and forward
+                            Gaussian sample; batch 1 through saferl_rl_policy_act on the policy
+                            saved and loaded, which packs its weights, as a game acts; the
+                            _in_memory row acts with the policy as built) and forward
                             + backward of the actor (PPO clip loss on the Gaussian
                             log-likelihood) and the two critics (MSE), batches 1, 64, 1024;
                             PointGoal's shapes: 35 inputs, 64-64 tanh, 2 Gaussian actions
@@ -96,7 +98,9 @@ typedef struct nets {
     float *actor_params, *actor_grads, *log_std, *dlog_std, *critic_params[2], *critic_grads[2];
     float *obs, *obs_mean, *obs_std, *norm, *acts_actor, *acts_critic[2], *scratch;
     float *actions, *logp, *logp_old, *adv, *dlogp, *dhead, *targets[2], *dvalue;
-    saferl_rl_policy policy;
+    saferl_rl_policy policy, loaded; /* built in memory; saved and loaded (a game's path) */
+    saferl_rl_policy_context context;
+    int act_in_memory;                /* batch 1 through `policy` instead of `loaded` */
 } nets;
 
 static float *fresh(size_t n) {
@@ -160,7 +164,20 @@ static void nets_init(nets *n) {
     n->policy.params = n->actor_params;
     n->policy.obs_mean = n->obs_mean;
     n->policy.obs_std = n->obs_std;
-    n->policy.scratch = fresh(OBS + saferl_rl_mlp_activation_count(&n->actor, 1) + ACT);
+    saferl_rl_policy_context_init(&n->context, fresh(saferl_rl_policy_context_memory_size(&n->policy) / sizeof(float)),
+                                  saferl_rl_policy_context_memory_size(&n->policy));
+    { /* the same policy through its file format: loading packs the weights for batch 1 */
+        size_t size = saferl_rl_policy_saved_size(&n->policy), need = 0;
+        unsigned char *buffer = (unsigned char *)fresh(size / sizeof(float) + 1);
+        saferl_rl_policy_save(&n->policy, buffer, size, NULL);
+        saferl_rl_policy_load_size(buffer, size, &need);
+        if (saferl_rl_policy_load(&n->loaded, buffer, size, fresh(need / sizeof(float) + 1), need) != SAFERL_OK) {
+            fprintf(stderr, "bench_rl: cannot load the policy\n");
+            exit(1);
+        }
+        free(buffer);
+    }
+    n->act_in_memory = 0;
 }
 
 static void normalize(nets *n, int B) {
@@ -177,7 +194,7 @@ static void policy_forward(nets *n, int B, saferl_rng *rng) {
     const float *mean;
     int i, j;
     if (B == 1) {
-        saferl_rl_policy_act(&n->policy, n->obs, n->actions, rng);
+        saferl_rl_policy_act(n->act_in_memory ? &n->policy : &n->loaded, &n->context, n->obs, n->actions, rng);
         return;
     }
     normalize(n, B);
@@ -223,17 +240,20 @@ static void bench_nets(void) {
     nets_init(&n);
     saferl_rng_seed(&rng, 3);
     normalize(&n, MAX_BATCH);
-    for (what = 0; what < 2; ++what)
-        for (bi = 0; bi < 3; ++bi) {
+    /* what 0: policy forward (batch 1: a loaded policy, as a game acts); 1: forward + backward;
+       2: batch 1 through the policy built in memory (no packed weights) */
+    for (what = 0; what < 3; ++what)
+        for (bi = 0; bi < (what == 2 ? 1 : 3); ++bi) {
             int B = batches[bi];
             double per_call[REPEATS];
             long calls = 1;
+            n.act_in_memory = what == 2;
             /* calibrate: enough calls for ~0.1 s a repeat */
             for (;;) {
                 double t0 = now();
                 long c;
                 for (c = 0; c < calls; ++c) {
-                    if (what == 0) policy_forward(&n, B, &rng);
+                    if (what != 1) policy_forward(&n, B, &rng);
                     else train_step(&n, B);
                 }
                 if (now() - t0 > 0.05) break;
@@ -244,12 +264,13 @@ static void bench_nets(void) {
                 double t0 = now();
                 long c;
                 for (c = 0; c < calls; ++c) {
-                    if (what == 0) policy_forward(&n, B, &rng);
+                    if (what != 1) policy_forward(&n, B, &rng);
                     else train_step(&n, B);
                 }
                 per_call[rep] = (now() - t0) / (double)calls;
             }
-            printf("%s_b%d %.4g\n", what == 0 ? "policy_forward" : "fwd_bwd_actor_2critics", B, median(per_call, REPEATS));
+            printf("%s_b%d %.4g\n", what == 0 ? "policy_forward" : (what == 1 ? "fwd_bwd_actor_2critics" : "policy_forward_in_memory"),
+                   B, median(per_call, REPEATS));
         }
 }
 

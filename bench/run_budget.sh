@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of saferl_budget.h's estimators against statsmodels and numpy on the same
-# 10^7 attempts, single-threaded on both sides. Run from anywhere: bench/run_budget.sh
+# 10^7 attempts, single-threaded on both sides; then the coverage grid of the prompt set's
+# interval (bench/run_budget_coverage.sh). Run from anywhere: bench/run_budget.sh
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -23,3 +24,6 @@ echo
 echo "== $NATIVE (reported separately)"
 build/bench_budget_native --peer build/budget_peer.txt --config "$NATIVE, 1 thread"
 rm -f build/budget_records.bin
+
+echo
+bench/run_budget_coverage.sh

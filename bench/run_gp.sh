@@ -2,7 +2,10 @@
 # Benchmark of saferl_gp.h against scikit-learn on the same data, one thread on both sides,
 # then with default threading; the portable path (its hot loops picked at run time: AVX2 or
 # SSE) and the BLIS path; the SSE code alone (SAFERL_NO_DISPATCH) and -march=native for the
-# PLS-scale rows; WebAssembly against native for those rows. Run from anywhere: bench/run_gp.sh
+# PLS-scale rows; WebAssembly against native for those rows; then the safety and regret of the
+# safe optimiser's beta rules on prior-drawn functions (bench/gp_safety.c). The load average
+# is printed before and after: the timings mean little on a busy machine.
+# Run from anywhere: bench/run_gp.sh
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -13,11 +16,15 @@ SSE="$CC -O3 -march=x86-64-v2 -DSAFERL_NO_DISPATCH -I."
 NATIVE="$CC -O3 -march=native -I."
 BLIS="$CC -std=gnu99 -O3 -march=x86-64-v2 -DSAFERL_USE_BLIS -I."
 
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 $V2 bench/gp.c -o build/bench_gp_v2 -lm
+$V2 bench/gp_safety.c -o build/bench_gp_safety -lm
 $SSE bench/gp.c -o build/bench_gp_sse -lm
 $NATIVE bench/gp.c -o build/bench_gp_native -lm
 $BLIS bench/gp.c -o build/bench_gp_blis -lblis -lm
 
+# dgemm's rate (BLIS, one thread), the flop half of the PLS-scale rows' lower bounds
+DGEMM=$(OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1 build/bench_gp_blis --dgemm-rate)
 build/bench_gp_v2 --write build/gp_data.bin
 echo "sklearn, one thread ..."
 OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
@@ -27,10 +34,10 @@ echo "sklearn, default threading ..."
 
 echo
 echo "== portable, $V2, 1 thread; sklearn 1 thread"
-build/bench_gp_v2 --peer build/gp_peer_1.txt --config "$V2, 1 thread"
+build/bench_gp_v2 --peer build/gp_peer_1.txt --config "$V2, 1 thread" --dgemm-gflops "$DGEMM"
 echo
 echo "== BLIS, $BLIS, BLIS_NUM_THREADS=1; sklearn 1 thread"
-BLIS_NUM_THREADS=1 build/bench_gp_blis --peer build/gp_peer_1.txt --config "BLIS, 1 thread"
+BLIS_NUM_THREADS=1 build/bench_gp_blis --peer build/gp_peer_1.txt --config "BLIS, 1 thread" --dgemm-gflops "$DGEMM"
 echo
 echo "== BLIS with default threading; sklearn with default threading ($(nproc) cores)"
 build/bench_gp_blis --peer build/gp_peer_default.txt --config "BLIS, default threads"
@@ -55,4 +62,8 @@ if command -v emcc >/dev/null; then
                           $1, 1e3 * native[$1], 1e3 * sse[$1], 1e3 * $2, $2 / native[$1], $2 / sse[$1] }' \
         build/gp_native_quick.txt build/gp_sse_quick.txt build/gp_wasm.txt
 fi
+echo
+echo "== safety and regret of the beta rules on functions drawn from the GP prior"
+build/bench_gp_safety --draws 20
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 rm -f build/gp_data.bin

@@ -79,7 +79,7 @@ echo "== supernet speed: batch 32, 3x16x16 inputs, C = 16, one sampled cell, 1 t
 build/bench_nas speed 32 20 | sed 's/^/saferl (portable):  /'
 [ -x build/bench_nas_blis ] && BLIS_NUM_THREADS=1 build/bench_nas_blis speed 32 20 | head -1 | sed 's/^/saferl (BLIS):      /'
 if command -v emcc >/dev/null; then
-    NODE_PATH=/usr/share/nodejs emcc -O3 -std=gnu99 -I. bench/nas.c -o build/bench_nas.js \
+    NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -std=gnu99 -I. bench/nas.c -o build/bench_nas.js \
         -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1
     node build/bench_nas.js speed 32 20 | sed 's/^/saferl (wasm, node): /'
 fi

@@ -44,12 +44,16 @@ if command -v emcc >/dev/null && command -v node >/dev/null; then
         bench/rl.c -o build/bench_rl.js 2>/dev/null && have_wasm=1
 fi
 make -s build/rl_train
+# the machine's load beside every timed section: timings on a busy machine are not an idle one's
+load() { echo "  (load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime))"; }
 
 echo "== environment steps per second, random actions ($V2, 1 thread)"
+load
 build/bench_rl_v2 envs | tee build/bench_rl_envs.txt | sed 's/^env_steps_per_s_/  /'
 
 echo
 echo "== networks: PointGoal shapes (35-64-64-2 Gaussian actor, two 35-64-64-1 critics), seconds a call"
+load
 build/bench_rl_v2 nets >build/bench_rl_ours.txt
 build/bench_rl_native nets >build/bench_rl_native.txt
 build/bench_rl_sse nets >build/bench_rl_sse.txt
@@ -71,13 +75,16 @@ def column(table, key, t):
     return f"{v:.3g} | {t / v:.2f}x" if v else "- | -"
 for key in ours:
     name, batch = key.rsplit("_b", 1)
-    o, t = float(ours[key]), float(torch[key])
+    # the in-memory row (a policy as built, not loaded) is compared with the same PyTorch figure
+    o, t = float(ours[key]), float(torch[key.replace("_in_memory", "")])
     print(f"| {name} | {batch} | {o:.3g} | {t:.3g} | {t / o:.2f}x | {column(sse, key, t)} | {column(native, key, t)} | {column(blis, key, t)} |")
 PY
+load
 
 echo
 seeds=$(seq 1 "$SOLVE_SEEDS" | tr '\n' ' ')
 echo "== time to solve CartPole (PPO, defaults; window mean >= 475 over 100 episodes), seeds $seeds"
+load
 # shellcheck disable=SC2086
 build/bench_rl_v2 solve $seeds | tee build/bench_rl_solve_native.txt | sed 's/^/  native /'
 if [ "$have_wasm" = 1 ]; then
@@ -167,6 +174,7 @@ PY
 echo
 echo "== one CPO policy update on a fixed batch of 4000 steps (g, b, 2 x 15 CG Fisher-vector products,"
 echo "   the dual, the line search; the critics not included), seconds; 1 thread each"
+load
 mkdir -p build/bench_rl_cpo
 build/bench_rl_v2 cpo build/bench_rl_cpo >build/bench_rl_cpo/ours.txt
 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" bench/rl_torch.py cpo build/bench_rl_cpo \

@@ -8,11 +8,15 @@
    (tokens empty or -1 when no correct solution appeared within the horizon; an optional
    header line; '#' comments and blank lines are skipped; RFC 4180 quotes; CRLF is fine).
 
-   Prints, per prompt and pooled over the set: xi with its interval, the regime, the success
+   Prints, per prompt and for the prompt set: xi with its interval, the regime, the success
    rate p, the reward variance p(1 - p), P(informative group) for G = 4, 8, 16 (the model
    value from p and the unbiased estimate from the counts), E[T] with its standard error and
-   the horizons that would put the prompt (or the set) in the balanced band. --json prints
-   the same as one JSON object; --png draws the theory curves with the prompts on them.
+   the horizons that would put the prompt (or the set) in the balanced band. The set's xi
+   is H / mean_i E[T_i] (saferl_budget_set_estimate: empirical Bayes over the prompts'
+   hazards; prompts that never succeeded are extrapolated by the fit, and the report says
+   so); the earlier pooled hazard follows under its own name. --json prints the same as one
+   JSON object ("pooled" is the set, with its "estimand"; "pooled_hazard" the pooled
+   hazard); --png draws the theory curves with the prompts on them.
 
    Exit status: 0 report printed, 1 bad or unreadable input (every bad line is listed as
    file:line: reason), 2 usage error.
@@ -56,6 +60,7 @@ typedef struct report_entry {
     double informative[GROUP_SIZES];          /* model value from p */
     double informative_estimate[GROUP_SIZES]; /* unbiased estimate; NaN when n < G */
     double horizon_band[2];     /* horizons for xi = band_low and band_high (INFINITY: unknown) */
+    const saferl_budget_set_summary *set; /* the prompt set's estimate (NULL for a prompt) */
 } report_entry;
 
 static void usage(FILE *out) {
@@ -83,12 +88,15 @@ static int parse_double(const char *text, double *out) {
 /* Returns 0 on success, 2 on a usage error (after printing why), -1 for --help. */
 static int parse_options(int argc, char **argv, options *opt) {
     int i, only_files = 0;
+    cli c; /* only for the repeated-flag check; the messages here are this program's own */
+    cli_init(&c, argc, argv, "[--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0] [--horizon H] file.csv");
     memset(opt, 0, sizeof *opt);
     opt->confidence = 0.95;
     opt->band_low = 1.5;
     opt->band_high = 2.0;
     for (i = 1; i < argc; ++i) {
         const char *a = argv[i];
+        if (!only_files && a[0] == '-' && a[1] == '-' && a[2] != '\0' && cli_once(&c, a)) return 2;
         if (!only_files && strcmp(a, "--") == 0) {
             only_files = 1;
         } else if (!only_files && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
@@ -185,6 +193,11 @@ static int read_file(const char *path, char **text, size_t *length) {
         return 1;
     }
     fclose(f);
+    { /* a UTF-8 byte-order mark is not part of the first prompt's name */
+        size_t bom = cli_bom_length(buf, size);
+        memmove(buf, buf + bom, size - bom);
+        size -= bom;
+    }
     buf[size] = '\0';
     *text = buf;
     *length = size;
@@ -238,7 +251,7 @@ static void print_entry_text(const report_entry *e, const options *opt, size_t p
         printf("prompt \"%s\": %zu attempts, %zu solved, horizon %.6g\n", e->name, s->attempts, s->successes,
                s->horizon);
     else
-        printf("pooled over %zu prompt%s (each weighs the same): %zu attempts, %zu solved, horizon %.6g\n",
+        printf("prompt set of %zu prompt%s, xi = H / mean_i E[T_i]: %zu attempts, %zu solved, horizon %.6g\n",
                prompt_count, prompt_count == 1 ? "" : "s", s->attempts, s->successes, s->horizon);
     if (s->xi_is_upper_bound || e->result == SAFERL_BOUND_ONLY)
         printf("  xi             <= %.4g (no success: only an upper bound, %.3g%% confidence)\n", s->xi_hi,
@@ -260,7 +273,10 @@ static void print_entry_text(const report_entry *e, const options *opt, size_t p
         printf(")");
     }
     printf("\n");
-    if (isfinite(s->mean_tokens))
+    if (isfinite(s->mean_tokens) && e->set)
+        printf("  mean E[T]      %.4g tokens (%.3g%% interval [%.4g, %.4g])\n", s->mean_tokens,
+               100.0 * opt->confidence, s->mean_tokens_lo, s->mean_tokens_hi);
+    else if (isfinite(s->mean_tokens))
         printf("  E[T]           %.4g tokens (SE %.3g; %.3g%% interval [%.4g, %.4g])\n", s->mean_tokens,
                s->mean_tokens_se, 100.0 * opt->confidence, s->mean_tokens_lo, s->mean_tokens_hi);
     else if (isfinite(s->mean_tokens_lo) && s->mean_tokens_lo > 0.0)
@@ -275,6 +291,30 @@ static void print_entry_text(const report_entry *e, const options *opt, size_t p
                opt->band_low, opt->band_high, opt->band_low / s->hazard_hi);
     else
         printf("  horizon for xi in [%.4g, %.4g]: unknown (no success)\n", opt->band_low, opt->band_high);
+    if (e->set) {
+        const saferl_budget_set_summary *t = e->set;
+        printf("  method         %s\n", t->method);
+        if (t->prior_a > 0.0)
+            printf("  spread         sd of ln E[T_i] across prompts %.3g (fitted Beta(%.4g, %.4g) of the hazards)\n",
+                   t->spread, t->prior_a, t->prior_b);
+        if (t->extrapolated)
+            printf("  unsolved       %zu prompt%s never succeeded: the data bound %s E[T_i] only from below; the\n"
+                   "                 estimate extrapolates %s from the fitted spread\n",
+                   t->unsolved_prompts, t->unsolved_prompts == 1 ? "" : "s", t->unsolved_prompts == 1 ? "its" : "their",
+                   t->unsolved_prompts == 1 ? "it" : "them");
+    }
+}
+
+/* The earlier pooled quantity, under its own name. */
+static void print_hazard_text(const report_entry *e, const options *opt) {
+    const saferl_budget_summary *s = &e->summary;
+    printf("pooled hazard  (successes per token at risk, each prompt weighing the same; under censoring\n"
+           "               not H / mean_i E[T_i] but H sum p_i / sum E[min(T_i, H)])\n");
+    if (s->xi_is_upper_bound || e->result == SAFERL_BOUND_ONLY)
+        printf("  H x hazard     <= %.4g\n", s->xi_hi);
+    else
+        printf("  H x hazard     %.4g  [%.4g, %.4g] (%.3g%% interval)\n", s->xi, s->xi_lo, s->xi_hi,
+               100.0 * opt->confidence);
 }
 
 /* ---- JSON -------------------------------------------------------------------------------- */
@@ -368,7 +408,32 @@ static void print_entry_json(const report_entry *e, const char *indent) {
     json_number(e->horizon_band[0]);
     fputs(", ", stdout);
     json_number(e->horizon_band[1]);
-    fputs("]}", stdout);
+    fputs("]", stdout);
+    if (e->set) {
+        fputs(", \"estimand\": \"H / mean_i E[T_i]\", \"method\": ", stdout);
+        json_string(e->set->method);
+        printf(", \"unsolved_prompts\": %zu, \"extrapolated\": ", e->set->unsolved_prompts);
+        json_bool(e->set->extrapolated);
+        fputs(", \"spread\": ", stdout);
+        json_number(e->set->prior_a > 0.0 ? e->set->spread : NAN);
+    } else {
+        fputs(", \"estimand\": \"H / E[T]\"", stdout);
+    }
+    fputs("}", stdout);
+}
+
+static void print_hazard_json(const report_entry *e) {
+    const saferl_budget_summary *s = &e->summary;
+    int bound_only = s->xi_is_upper_bound || e->result == SAFERL_BOUND_ONLY;
+    fputs("{\"estimand\": \"H sum_i(D_i/n_i) / sum_i(S_i/n_i)\", \"xi\": ", stdout);
+    json_number(bound_only ? NAN : s->xi);
+    fputs(", \"xi_lo\": ", stdout);
+    json_number(s->xi_lo);
+    fputs(", \"xi_hi\": ", stdout);
+    json_number(s->xi_hi);
+    fputs(", \"xi_is_upper_bound\": ", stdout);
+    json_bool(bound_only);
+    fputs("}", stdout);
 }
 
 /* ---- PNG --------------------------------------------------------------------------------- */
@@ -467,8 +532,8 @@ static int write_png(const char *png_path, const options *opt, const report_entr
         plot_vline(&ax, x, 2.5, 1, c_pool);
         if (bound && plot_px(&ax, x) > ax.left + 30 && plot_px(&ax, x) <= ax.right) /* "this or less" */
             plot_marker_at(&canvas, plot_px(&ax, x) - 2, ax.top + 24, PLOT_MARKER_LEFT_ARROW, 12.0, c_pool);
-        if (bound) snprintf(pooled_note, sizeof pooled_note, "pooled xi <= %.3g", s->xi_hi);
-        else snprintf(pooled_note, sizeof pooled_note, "pooled xi = %.3g [%.3g, %.3g]", s->xi, s->xi_lo, s->xi_hi);
+        if (bound) snprintf(pooled_note, sizeof pooled_note, "set xi <= %.3g", s->xi_hi);
+        else snprintf(pooled_note, sizeof pooled_note, "set xi = %.3g [%.3g, %.3g]", s->xi, s->xi_lo, s->xi_hi);
     }
 
     {
@@ -478,7 +543,7 @@ static int write_png(const char *png_path, const options *opt, const report_entr
             {"P(informative), G = 8", PLOT_LEGEND_LINE, c_inf, PLOT_MARKER_DISC},
             {"prompt: (xi, observed p)", PLOT_LEGEND_MARKER, c_prompt, PLOT_MARKER_DISC},
             {"no success: xi <= bound", PLOT_LEGEND_MARKER, c_bound, PLOT_MARKER_LEFT_ARROW},
-            {"pooled xi", PLOT_LEGEND_DASHED, c_pool, PLOT_MARKER_DISC},
+            {"set: H / mean E[T_i]", PLOT_LEGEND_DASHED, c_pool, PLOT_MARKER_DISC},
             {"deficient", PLOT_LEGEND_BAND, b_def, PLOT_MARKER_DISC},
             {"balanced", PLOT_LEGEND_BAND, b_bal, PLOT_MARKER_DISC},
             {"ample", PLOT_LEGEND_BAND, b_amp, PLOT_MARKER_DISC}};
@@ -508,7 +573,7 @@ static int write_png(const char *png_path, const options *opt, const report_entr
 
 /* ---- main -------------------------------------------------------------------------------- */
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     options opt;
     char *text = NULL;
     size_t length = 0, row_count = 0, error_count = 0, prompt_count = 0, i, work_size;
@@ -517,8 +582,10 @@ int main(int argc, char **argv) {
     saferl_budget_attempt *attempts = NULL, *sorted = NULL;
     size_t *first_row = NULL, *prompt_start = NULL;
     void *work = NULL;
-    report_entry *entries = NULL, pooled;
+    report_entry *entries = NULL, pooled, hazard;
     saferl_budget_summary *summaries = NULL;
+    saferl_budget_set_summary set;
+    void *set_work = NULL;
     saferl_budget_desc desc;
     saferl_result r;
     int status = 1, u = parse_options(argc, argv, &opt);
@@ -600,12 +667,38 @@ int main(int argc, char **argv) {
         fill_theory(e, &opt);
         summaries[i] = e->summary;
     }
-    memset(&pooled, 0, sizeof pooled);
-    pooled.result = saferl_budget_pool(summaries, prompt_count, &desc, &pooled.summary);
-    if (pooled.result < 0) {
-        fprintf(stderr, "%s: pooling: %s\n", opt.path, saferl_result_string(pooled.result));
+    memset(&hazard, 0, sizeof hazard);
+    hazard.result = saferl_budget_pool(summaries, prompt_count, &desc, &hazard.summary);
+    if (hazard.result < 0) {
+        fprintf(stderr, "%s: pooling: %s\n", opt.path, saferl_result_string(hazard.result));
         goto done;
     }
+    /* the set's xi = H / mean_i E[T_i]; the pooled entry keeps the pooled hazard's counts and
+       means over prompts, and takes xi, E[T] and the regime from the set's estimate */
+    set_work = malloc(saferl_budget_set_memory_size(&desc));
+    if (!set_work) goto out_of_memory;
+    memset(&pooled, 0, sizeof pooled);
+    pooled.result = saferl_budget_set_estimate(summaries, prompt_count, &desc, set_work,
+                                               saferl_budget_set_memory_size(&desc), &set);
+    if (pooled.result < 0) {
+        fprintf(stderr, "%s: the prompt set's estimate: %s\n", opt.path, saferl_result_string(pooled.result));
+        goto done;
+    }
+    pooled.set = &set;
+    pooled.summary = hazard.summary;
+    pooled.summary.xi = set.xi;
+    pooled.summary.xi_lo = set.xi_lo;
+    pooled.summary.xi_hi = set.xi_hi;
+    pooled.summary.xi_is_upper_bound = set.xi_is_upper_bound;
+    pooled.summary.hazard = set.xi / set.horizon;
+    pooled.summary.hazard_lo = set.xi_lo / set.horizon;
+    pooled.summary.hazard_hi = set.xi_hi / set.horizon;
+    pooled.summary.mean_tokens = set.mean_tokens;
+    pooled.summary.mean_tokens_lo = set.mean_tokens_lo;
+    pooled.summary.mean_tokens_hi = set.mean_tokens_hi;
+    pooled.summary.mean_tokens_se = NAN; /* a posterior interval, no standard error */
+    pooled.summary.regime = set.regime;
+    pooled.summary.regime_is_certain = set.regime_is_certain;
     fill_theory(&pooled, &opt);
     /* A set's chance of an informative group is the mean over its prompts (groups are drawn
        per prompt), not the value at the mean p, which Jensen's inequality would overstate. */
@@ -630,6 +723,8 @@ int main(int argc, char **argv) {
         }
         printf("\n],\n\"pooled\": ");
         print_entry_json(&pooled, "");
+        printf(",\n\"pooled_hazard\": ");
+        print_hazard_json(&hazard);
         printf(",\n\"band\": [");
         json_number(opt.band_low);
         printf(", ");
@@ -645,6 +740,8 @@ int main(int argc, char **argv) {
             printf("\n");
         }
         print_entry_text(&pooled, &opt, prompt_count);
+        printf("\n");
+        print_hazard_text(&hazard, &opt);
     }
     if (opt.png_path) {
         if (!write_png(opt.png_path, &opt, entries, prompt_count, &pooled)) {
@@ -662,6 +759,7 @@ done:
         for (i = 0; i < prompt_count; ++i) free(entries[i].name);
     free(entries);
     free(summaries);
+    free(set_work);
     free(prompt_start);
     free(first_row);
     free(sorted);
@@ -672,3 +770,5 @@ done:
     free(text);
     return status;
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

@@ -45,7 +45,7 @@ static int parse_options(cli *c, int argc, char **argv, int attempts_command, op
         else if (cli_is(c, &i, "--mean-tokens", &v)) bad = !v || cli_real(c, flag, v, 1.0, 1e12, 0, &o->mean_tokens);
         else if (cli_is(c, &i, "--spread", &v)) bad = !v || cli_real(c, flag, v, 0.0, 10.0, 0, &o->spread);
         else return cli_usage_error(c, "unknown option %s", flag);
-        if (bad) return 2;
+        if (bad || c->failed) return 2;
     }
     for (k = 0; k < 3 && !attempts_command; ++k)
         if (cli_given(c, attempts_only[k])) return cli_usage_error(c, "%s is for the attempts command", attempts_only[k]);

@@ -10,9 +10,13 @@
       cli c;
       cli_init(&c, argc, argv, "[--seeds N] [--slip P] [--png FILE]");
       for (i = 1; i < argc; ++i) {
-          const char *flag = argv[i], *value;
-          if (cli_is(&c, &i, "--seeds", &value)) { if (!value || cli_count(&c, flag, value, 1, 1000, &seeds)) return 2; }
+          const char *flag = argv[i], *v;
+          int bad = 0;
+          if (cli_is(&c, &i, "--seeds", &v)) bad = !v || cli_count32(&c, flag, v, 1, 1000, &seeds);
+          else if (cli_is(&c, &i, "--legend", NULL)) legend = 1;
           ...
+          else return cli_usage_error(&c, "unknown option %s", flag);
+          if (bad || c.failed) return 2;
       }
    Counts take digits only: no sign, no fraction, no exponent, no blank, nothing after, nothing
    above the flag's maximum (so -1 never wraps to 4294967295 and 5e9 never becomes 5). Reals
@@ -62,6 +66,7 @@ typedef struct cli {
     char **argv;
     const char *seen[CLI_MAX_FLAGS];   /* flags given so far: a second one is a usage error */
     int seen_count;
+    int failed;                        /* cli_is printed a usage error (repeated flag, no value) */
 } cli;
 
 CLI_DEF void cli_init(cli *c, int argc, char **argv, const char *usage) {
@@ -102,19 +107,20 @@ CLI_DEF int cli_given(const cli *c, const char *flag) {
     return 0;
 }
 
-/* argv[*i] is `flag`? Then it is recorded (a duplicate sets *value to NULL after printing the
-   error, as does a missing value), *i steps over the value, and 1 is returned. A flag without
-   a value passes value = NULL and is recorded all the same. */
+/* argv[*i] is `flag`? Then it is recorded, *i steps over its value (value != NULL: the flag
+   takes one) and 1 is returned. A repeated flag or a missing value prints the usage error,
+   sets c->failed and *value = NULL: the caller returns 2 when c->failed is set. */
 CLI_DEF int cli_is(cli *c, int *i, const char *flag, const char **value) {
     if (strcmp(c->argv[*i], flag) != 0) return 0;
+    if (value) *value = NULL;
     if (cli_once(c, flag)) {
-        if (value) *value = NULL;
+        c->failed = 1;
         return 1;
     }
     if (!value) return 1;
     if (*i + 1 >= c->argc) {
         cli_usage_error(c, "%s needs a value", flag);
-        *value = NULL;
+        c->failed = 1;
         return 1;
     }
     *value = c->argv[++*i];

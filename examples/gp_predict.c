@@ -69,6 +69,11 @@ static char *read_file(const char *path, size_t *length) {
         used += got;
     } while (got > 0);
     fclose(f);
+    { /* a UTF-8 byte-order mark is not part of the first field */
+        size_t bom = cli_bom_length(buffer, used);
+        memmove(buffer, buffer + bom, used - bom);
+        used -= bom;
+    }
     *length = used;
     return buffer;
 }
@@ -101,7 +106,7 @@ static double *load_csv(const char *path, uint32_t *rows, uint32_t *columns) {
     return values;
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     const char *kernel_name = NULL, *paths[2] = {NULL, NULL};
     double lengthscale[64], signal = -1.0, noise = -1.0;
     int lengthscale_count = 0, fit = 0, noisy = 0, normalize = 0, path_count = 0, i;
@@ -112,9 +117,12 @@ int main(int argc, char **argv) {
     saferl_gp gp;
     saferl_result r;
     int status = 1;
+    cli c; /* the repeated-flag check; the other messages here are this program's own */
+    cli_init(&c, argc, argv, "--kernel K --lengthscale L[,L...] --signal-var S --noise-var N [options] train.csv query.csv");
 
     for (i = 1; i < argc; ++i) {
         const char *a = argv[i];
+        if (a[0] == '-' && a[1] == '-' && cli_once(&c, a)) return 2;
         if (strcmp(a, "--fit") == 0) fit = 1;
         else if (strcmp(a, "--noisy") == 0) noisy = 1;
         else if (strcmp(a, "--normalize") == 0) normalize = 1;
@@ -127,16 +135,18 @@ int main(int argc, char **argv) {
             else if (strcmp(a, "--signal-var") == 0) {
                 if (!parse_double(v, &signal) || !(signal > 0.0)) {
                     fprintf(stderr, "gp_predict: --signal-var must be a positive number\n");
+                    usage(stderr);
                     return 2;
                 }
             } else if (strcmp(a, "--noise-var") == 0) {
                 if (!parse_double(v, &noise) || noise < 0.0) {
                     fprintf(stderr, "gp_predict: --noise-var must be a number >= 0\n");
+                    usage(stderr);
                     return 2;
                 }
             } else if (strcmp(a, "--lengthscale") == 0) {
                 char buffer[2048], *token, *rest;
-                if (strlen(v) >= sizeof buffer) return 2;
+                if (strlen(v) >= sizeof buffer) return cli_usage_error(&c, "--lengthscale: too long");
                 strcpy(buffer, v);
                 for (token = buffer; token; token = rest) {
                     rest = strchr(token, ',');
@@ -144,6 +154,7 @@ int main(int argc, char **argv) {
                     if (lengthscale_count >= 64 || !parse_double(token, &lengthscale[lengthscale_count]) ||
                         !(lengthscale[lengthscale_count] > 0.0)) {
                         fprintf(stderr, "gp_predict: --lengthscale takes up to 64 positive numbers, comma-separated\n");
+                        usage(stderr);
                         return 2;
                     }
                     ++lengthscale_count;
@@ -153,6 +164,7 @@ int main(int argc, char **argv) {
                 unsigned long n = strtoul(v, &end, 10);
                 if (*end || end == v || n > 1000000ul) {
                     fprintf(stderr, "gp_predict: %s takes a whole number\n", a);
+                    usage(stderr);
                     return 2;
                 }
                 if (a[2] == 'r') restarts = n;
@@ -179,12 +191,15 @@ int main(int argc, char **argv) {
     else if (strcmp(kernel_name, "matern52") == 0) desc.kernel = SAFERL_GP_MATERN52;
     else {
         fprintf(stderr, "gp_predict: --kernel is rbf, matern32 or matern52\n");
+        usage(stderr);
         return 2;
     }
     if (!kernel_name || lengthscale_count == 0 || signal < 0.0 || noise < 0.0 || path_count != 2) {
         usage(stderr);
         return 2;
     }
+    if (!fit && (cli_given(&c, "--restarts") || cli_given(&c, "--seed")))
+        return cli_usage_error(&c, "--restarts and --seed shape --fit: give --fit, or neither");
 
     train = load_csv(paths[0], &train_rows, &train_columns);
     if (!train) goto done;
@@ -258,7 +273,12 @@ int main(int argc, char **argv) {
                 report.log_marginal_likelihood);
     }
     if (gp.jitter > 0.0) fprintf(stderr, "gp_predict: note: jitter %.3g added to the diagonal\n", gp.jitter);
-    saferl_gp_predict(&gp, query, query_rows, mean, var);
+    r = saferl_gp_predict(&gp, query, query_rows, mean, var);
+    if (r < 0) { /* a posterior that overflowed is an error, never printed as numbers */
+        fprintf(stderr, "gp_predict: predict: %s\n", saferl_result_string(r));
+        saferl_gp_destroy(&gp);
+        goto done;
+    }
     for (q = 0; q < query_rows; ++q) {
         double v = var[q] + (noisy ? gp.noise_variance * gp.y_scale * gp.y_scale : 0.0);
         printf("%.17g,%.17g\n", mean[q], v);
@@ -274,3 +294,5 @@ done:
     free(var);
     return status;
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

@@ -37,6 +37,7 @@
 #define STB_IMAGE_IMPLEMENTATION
 #include "nas_images.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,10 +53,14 @@ static int usage(const char *why) {
     return 2;
 }
 
+/* digits only (no sign, blank or fraction), in [lo, hi] */
 static int parse_int(const char *text, int lo, int hi, int *out) {
     char *end;
-    long v = strtol(text, &end, 10);
-    if (*text == '\0' || *end != '\0' || v < lo || v > hi) return 0;
+    long v;
+    if (*text < '0' || *text > '9') return 0;
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (*end != '\0' || errno == ERANGE || v < lo || v > hi) return 0;
     *out = (int)v;
     return 1;
 }
@@ -111,7 +116,7 @@ static int write_png(const char *path, const double *history, int snapshots, con
     return s;
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     const char *task = NULL, *folder = NULL, *strategy_name = "advantage", *png = NULL;
     int seed = 1, iters = -1, batch = 0, resize = 0, gray = 0, channels = 8, cells = 1, zero_rule = 0, with_baseline = 0;
     int i, kind, edges, ops, snapshots = 0, snapshot_iter[SNAPSHOTS], status = 0;
@@ -121,9 +126,12 @@ int main(int argc, char **argv) {
     saferl_rng rng;
     saferl_nas_arch arch;
     saferl_nas_arch_desc ad;
+    cli c; /* the repeated-flag check */
+    cli_init(&c, argc, argv, "--task toy|synthetic|images DIR --strategy S [options] (see the top of nas_search.c)");
     memset(&ad, 0, sizeof ad);
     for (i = 1; i < argc; ++i) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] == '-' && a[1] == '-' && cli_once(&c, a)) return 2;
         if (strcmp(a, "--task") == 0 && v) {
             task = v;
             ++i;
@@ -335,3 +343,5 @@ int main(int argc, char **argv) {
     }
     return usage("unknown --task");
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

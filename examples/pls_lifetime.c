@@ -58,19 +58,46 @@ static unsigned char *read_file(const char *path, size_t *size) {
             free(data);
             data = NULL;
         }
-        if (data) {
-            data[n] = 0;
-            *size = (size_t)n;
+        if (data) { /* a UTF-8 byte-order mark is not part of a text file's first line */
+            size_t bom = cli_bom_length((const char *)data, (size_t)n);
+            memmove(data, data + bom, (size_t)n - bom);
+            data[(size_t)n - bom] = 0;
+            *size = (size_t)n - bom;
         }
     }
     fclose(f);
     return data;
 }
 
+/* A saved policy or dataset, written whole or not at all: 1, or 0 after a message naming the path. */
+static int write_saved(const char *path, unsigned char *buffer, size_t size, saferl_result saved) {
+    int ok = saved == SAFERL_OK && cli_write_file(path, buffer, size) == 0;
+    if (saved != SAFERL_OK) fprintf(stderr, "%s: %s\n", path, buffer ? saferl_result_string(saved) : "out of memory");
+    free(buffer);
+    return ok;
+}
+
+static int save_policy_file(const saferl_rl_policy *policy, const char *path) {
+    size_t size = saferl_rl_policy_saved_size(policy), written = 0;
+    unsigned char *buffer = (unsigned char *)malloc(size);
+    saferl_result r = buffer ? saferl_rl_policy_save(policy, buffer, size, &written) : SAFERL_ERR_OUT_OF_MEMORY;
+    return write_saved(path, buffer, written, r);
+}
+
+static int save_dataset_file(const saferl_rl_dataset *dataset, const char *path) {
+    size_t size = saferl_rl_dataset_saved_size(dataset), written = 0;
+    unsigned char *buffer = (unsigned char *)malloc(size);
+    saferl_result r = buffer ? saferl_rl_dataset_save(dataset, buffer, size, &written) : SAFERL_ERR_OUT_OF_MEMORY;
+    return write_saved(path, buffer, written, r);
+}
+
+/* Written whole or not at all (examples/cli.h); 1 on success, 0 after a message naming the path. */
 static int write_summary(const char *path, const env_config *c, const summary *s) {
-    FILE *f = fopen(path, "w");
+    cli_output out;
+    FILE *f;
     int i;
-    if (!f) return 0;
+    if (cli_output_open(&out, path, 0)) return 0;
+    f = out.file;
     fprintf(f, "%s\n", SUMMARY_MAGIC);
     fprintf(f, "env,%s\nseed,%u\nhorizon,%d\nbudget,%.17g\n", s->env, s->seed, s->horizon, s->budget);
     fprintf(f, "dataset,%ld,%ld\n", s->dataset_episodes, s->dataset_steps);
@@ -88,7 +115,7 @@ static int write_summary(const char *path, const env_config *c, const summary *s
         fprintf(f, "truth,%d,%.17g,%.17g,%.17g,%.17g\n", i, z[0], z[1], s->truth_reward[i], s->truth_cost[i]);
     }
     fprintf(f, "end,%d\n", s->truth_count);
-    return fclose(f) == 0;
+    return cli_output_commit(&out) == 0;
 }
 
 /* Reads and validates a summary written for config c; prints path:line: reason on failure. */
@@ -197,7 +224,14 @@ static int run_finetune(const env_config *c, const saferl_rl_policy *start, uint
     while (m->log.count < total && guard++ < 10000)
         if (saferl_rl_agent_epoch(&agent, NULL) < 0) break;
     make_env(c, &plain, &state);
-    saferl_rl_evaluate(&agent.actor, &plain, TRUTH_EPISODES, 0, 0, seed ^ 0x9e3779b9u, &ret, &cost);
+    {
+        saferl_rl_policy_context context;
+        size_t size = saferl_rl_policy_context_memory_size(&agent.actor);
+        void *memory = malloc(size);
+        if (memory && saferl_rl_policy_context_init(&context, memory, size) == SAFERL_OK)
+            saferl_rl_evaluate(&agent.actor, &context, &plain, TRUTH_EPISODES, 0, 0, seed ^ 0x9e3779b9u, &ret, &cost);
+        free(memory);
+    }
     m->final_reward = ret;
     m->final_cost = cost;
     m->final_index = -1;
@@ -248,15 +282,19 @@ static void color_bar(plot_canvas *canvas, int x, int top, int bottom, double lo
     plot_text(canvas, x + 18, bottom - 8, buf, 1.5, plot_rgb(30, 30, 30));
 }
 
-static void png_cost_bound(const char *path, const env_config *c, const summary *s, const grid_state *g,
+static int png_cost_bound(const char *path, const env_config *c, const summary *s, const grid_state *g,
                            const method_result *m) {
     plot_canvas canvas;
+    int ok;
     plot_axes ax;
     double lo, hi, shown[MAX_GRID];
     int j, i;
     char title[200];
     plot_legend_entry legend[4];
-    if (!plot_canvas_init(&canvas, 900, 800, plot_rgb(255, 255, 255))) return;
+    if (!plot_canvas_init(&canvas, 900, 800, plot_rgb(255, 255, 255))) {
+        fprintf(stderr, "%s: out of memory\n", path);
+        return 0;
+    }
     lo = 0.0;
     hi = 3.0 * c->budget; /* the interesting range: up to 3 b */
     for (j = 0; j < g->count; ++j) shown[j] = g->cost_upper[j];
@@ -301,17 +339,22 @@ static void png_cost_bound(const char *path, const env_config *c, const summary 
     legend[3].label = "final target"; legend[3].kind = PLOT_LEGEND_MARKER; legend[3].marker = PLOT_MARKER_TRIANGLE;
     legend[3].color = plot_rgb(255, 120, 0);
     plot_legend_at(&ax, 80, 670, legend, 4);
-    if (!plot_write_png(&canvas, path)) fprintf(stderr, "pls_lifetime: cannot write %s\n", path);
+    ok = plot_write_png(&canvas, path);
     plot_canvas_free(&canvas);
+    return ok;
 }
 
-static void png_truth(const char *path, const env_config *c, const summary *s) {
+static int png_truth(const char *path, const env_config *c, const summary *s) {
     plot_canvas canvas;
+    int ok;
     plot_axes ax;
     double lo = 1e300, hi = -1e300;
     int j;
     char title[160];
-    if (!plot_canvas_init(&canvas, 1300, 590, plot_rgb(255, 255, 255))) return;
+    if (!plot_canvas_init(&canvas, 1300, 590, plot_rgb(255, 255, 255))) {
+        fprintf(stderr, "%s: out of memory\n", path);
+        return 0;
+    }
     for (j = 0; j < s->truth_count; ++j) {
         if (s->truth_reward[j] < lo) lo = s->truth_reward[j];
         if (s->truth_reward[j] > hi) hi = s->truth_reward[j];
@@ -336,19 +379,24 @@ static void png_truth(const char *path, const env_config *c, const summary *s) {
             plot_marker_at(&canvas, plot_px(&ax, z[0]), plot_py(&ax, z[1]), PLOT_MARKER_SQUARE, 7, plot_rgb(220, 40, 40));
         }
     color_bar(&canvas, 1225, 90, 520, lo, hi);
-    if (!plot_write_png(&canvas, path)) fprintf(stderr, "pls_lifetime: cannot write %s\n", path);
+    ok = plot_write_png(&canvas, path);
     plot_canvas_free(&canvas);
+    return ok;
 }
 
-static void png_episodes(const char *path, const env_config *c, const method_result *methods, int count) {
+static int png_episodes(const char *path, const env_config *c, const method_result *methods, int count) {
     static const int colors[4][3] = {{30, 90, 200}, {120, 120, 120}, {210, 60, 30}, {40, 160, 70}};
     plot_canvas canvas;
+    int ok;
     plot_axes ax;
     plot_legend_entry legend[5];
     double rmin = 1e300, rmax = -1e300, cmax = c->budget, xs[2], ys[2];
     int k, i, n = 0;
     char title[160];
-    if (!plot_canvas_init(&canvas, 1000, 840, plot_rgb(255, 255, 255))) return;
+    if (!plot_canvas_init(&canvas, 1000, 840, plot_rgb(255, 255, 255))) {
+        fprintf(stderr, "%s: out of memory\n", path);
+        return 0;
+    }
     for (k = 0; k < count; ++k) {
         for (i = 0; i < methods[k].log.count; ++i) {
             if (methods[k].log.returns[i] < rmin) rmin = methods[k].log.returns[i];
@@ -408,8 +456,9 @@ static void png_episodes(const char *path, const env_config *c, const method_res
     legend[count].kind = PLOT_LEGEND_LINE;
     legend[count].color = plot_rgb(0, 0, 0);
     plot_legend(&ax, legend, (size_t)count + 1, 1);
-    if (!plot_write_png(&canvas, path)) fprintf(stderr, "pls_lifetime: cannot write %s\n", path);
+    ok = plot_write_png(&canvas, path);
     plot_canvas_free(&canvas);
+    return ok;
 }
 
 /* ---- ground truth and the grid's checks --------------------------------------------------- */
@@ -425,7 +474,7 @@ static int compute_truth(const env_config *c, const conditioned *p, uint32_t see
         saferl_rng rng;
         grid_target(c, j, z);
         saferl_rng_seed(&rng, seed * 7919u + 1000003u * (uint32_t)j + 17u);
-        if (saferl_rl_rcsl_evaluate(&p->rcsl, &env, z[0], z[1], TRUTH_EPISODES, c->horizon, 0, &rng, returns, costs, NULL, NULL) < 0)
+        if (conditioned_evaluate(p, &env, z, TRUTH_EPISODES, c->horizon, &rng, returns, costs) < 0)
             return 0;
         for (e = 0; e < TRUTH_EPISODES; ++e) {
             sr += returns[e];
@@ -597,8 +646,16 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
                 double eps = i < c->behaviour_count ? c->epsilons[k] : 1.0, sr = 0, sc = 0;
                 double *rr = ep_return + (long)row * c->episodes_per_mix, *cc = ep_cost + (long)row * c->episodes_per_mix;
                 int n;
-                if (saferl_rl_dataset_collect(&dataset, pol, &env, c->episodes_per_mix, c->horizon, 0, eps, &rng, rr, cc) < 0)
-                    return 0;
+                saferl_rl_policy_context context;
+                size_t size = pol ? saferl_rl_policy_context_memory_size(pol) : 0;
+                void *memory = pol ? malloc(size) : NULL;
+                saferl_result r = pol && !memory ? SAFERL_ERR_OUT_OF_MEMORY : SAFERL_OK;
+                if (memory) saferl_rl_policy_context_init(&context, memory, size);
+                if (r == SAFERL_OK)
+                    r = saferl_rl_dataset_collect(&dataset, pol, pol ? &context : NULL, &env, c->episodes_per_mix,
+                                                  c->horizon, 0, eps, &rng, rr, cc);
+                free(memory);
+                if (r < 0) return 0;
                 for (n = 0; n < c->episodes_per_mix; ++n) {
                     sr += rr[n];
                     sc += cc[n];
@@ -659,9 +716,9 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
     /* the fine-tuning baseline starts from the best-return behaviour policy */
     if (out_dir) {
         path_join(path, sizeof path, out_dir, c->name, ".behaviour");
-        if (saferl_rl_policy_save_file(&agents[best].actor, path) < 0 ||
-            !file_checksum(path, &s->behaviour_bytes, &s->behaviour_hash)) {
-            fprintf(stderr, "%s: cannot write\n", path);
+        if (!save_policy_file(&agents[best].actor, path)) return 0;
+        if (!file_checksum(path, &s->behaviour_bytes, &s->behaviour_hash)) {
+            fprintf(stderr, "%s: cannot read back\n", path);
             return 0;
         }
     }
@@ -682,9 +739,9 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
     s->dataset_steps = dataset.step_count;
     if (dataset_path) {
         saferl_rl_dataset check;
-        if (saferl_rl_dataset_save_file(&dataset, dataset_path) < 0 ||
-            saferl_rl_dataset_load_file(&check, dataset_path, NULL) < 0) {
-            fprintf(stderr, "%s: cannot write or read back the dataset\n", dataset_path);
+        if (!save_dataset_file(&dataset, dataset_path)) return 0;
+        if (saferl_rl_dataset_load_file(&check, dataset_path, NULL) < 0) {
+            fprintf(stderr, "%s: cannot read back the dataset\n", dataset_path);
             return 0;
         }
         saferl_rl_dataset_destroy(&check);
@@ -711,11 +768,9 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
         s->policy_bytes = (uint32_t)size;
         s->policy_hash = artifact_hash(buf, size);
         if (out_dir) {
-            FILE *f;
             path_join(path, sizeof path, out_dir, c->name, ".rcsl");
-            f = fopen(path, "wb");
-            if (!f || fwrite(buf, 1, size, f) != size || fclose(f) != 0) {
-                fprintf(stderr, "%s: cannot write\n", path);
+            if (cli_write_file(path, buf, size)) {
+                free(buf);
                 return 0;
             }
             free(buf);
@@ -772,10 +827,13 @@ static void free_methods(method_result *m) {
     }
 }
 
+/* Written whole or not at all; 1 on success, 0 after a message naming the path. */
 static int write_log(const char *path, const env_config *c, const summary *s, const method_result *m, int count) {
-    FILE *f = fopen(path, "w");
+    cli_output out;
+    FILE *f;
     int k, i;
-    if (!f) return 0;
+    if (cli_output_open(&out, path, 0)) return 0;
+    f = out.file;
     fprintf(f, "# pls_lifetime log v1\nmethod,evaluation,index,reward_target,cost_target,stage,reward,cost,true_cost\n");
     for (k = 0; k < count; ++k) {
         if (m[k].unsafe_evaluations < 0) continue;
@@ -786,7 +844,7 @@ static int write_log(const char *path, const env_config *c, const summary *s, co
                     m[k].eval_stage[i], m[k].eval_reward[i], m[k].eval_cost[i], s->truth_cost[m[k].eval_index[i]]);
         }
     }
-    return fclose(f) == 0;
+    return cli_output_commit(&out) == 0;
 }
 
 static int deploy_all(pipeline *p, uint32_t seed, int finetune, grid_state *g, method_result *m) {
@@ -861,19 +919,16 @@ static int command_deploy(pipeline *p, uint32_t seed, const char *png_dir, const
     if (png_dir) {
         char path[1024];
         path_join(path, sizeof path, png_dir, c->name, "_pls_cost_bound.png");
-        png_cost_bound(path, c, &p->sum, g, &m[0]);
+        ok &= png_cost_bound(path, c, &p->sum, g, &m[0]);
         printf("figures: %s", path);
         path_join(path, sizeof path, png_dir, c->name, "_pls_episodes.png");
-        png_episodes(path, c, m, finetune ? METHOD_COUNT : METHOD_COUNT - 1);
+        ok &= png_episodes(path, c, m, finetune ? METHOD_COUNT : METHOD_COUNT - 1);
         printf(" %s", path);
         path_join(path, sizeof path, png_dir, c->name, "_pls_truth.png");
-        png_truth(path, c, &p->sum);
+        ok &= png_truth(path, c, &p->sum);
         printf(" %s\n", path);
     }
-    if (log_path && !write_log(log_path, c, &p->sum, m, METHOD_COUNT)) {
-        fprintf(stderr, "%s: cannot write\n", log_path);
-        ok = 0;
-    }
+    if (log_path && !write_log(log_path, c, &p->sum, m, METHOD_COUNT)) ok = 0;
     free_methods(m);
     free(g);
     return ok ? 0 : 1;
@@ -1024,61 +1079,62 @@ static int check_file(const char *path) {
 
 /* ---- command line --------------------------------------------------------------------------- */
 
-static int usage(const char *msg) {
-    fprintf(stderr,
-            "pls_lifetime: %s\n"
-            "usage: pls_lifetime run        --env gridworld|pointgoal [--seed S] [--out DIR] [--png-dir D] [--no-finetune]\n"
-            "       pls_lifetime regenerate --env gridworld|pointgoal [--seed S] --out DIR [--dataset FILE]\n"
-            "       pls_lifetime deploy     --env gridworld|pointgoal --data DIR [--seed S] [--png-dir D] [--log FILE]\n"
-            "                               [--no-finetune] [--brief]\n"
-            "       pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune]\n"
-            "       pls_lifetime check      FILE...\n",
-            msg);
-    return 2;
-}
+#define USAGE "run        --env gridworld|pointgoal [--seed S] [--out DIR] [--png-dir D] [--no-finetune]\n" \
+              "       pls_lifetime regenerate --env gridworld|pointgoal [--seed S] --out DIR [--dataset FILE]\n" \
+              "       pls_lifetime deploy     --env gridworld|pointgoal --data DIR [--seed S] [--png-dir D] [--log FILE]\n" \
+              "                               [--no-finetune] [--brief]\n" \
+              "       pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune]\n" \
+              "       pls_lifetime check      FILE..."
 
-int main(int argc, char **argv) {
+/* The flags each command takes: any other is a usage error, never silently ignored. */
+static const char *const command_flags[4][9] = {
+    {"run", "--env", "--seed", "--out", "--png-dir", "--no-finetune", "--log", "--dataset"},
+    {"regenerate", "--env", "--seed", "--out", "--dataset"},
+    {"deploy", "--env", "--data", "--seed", "--png-dir", "--log", "--no-finetune", "--brief"},
+    {"bench", "--env", "--data", "--seeds", "--no-finetune"}};
+
+static int run(int argc, char **argv) {
     const char *command, *env_name = NULL, *out = NULL, *data = NULL, *png_dir = NULL, *log_path = NULL, *dataset = NULL;
-    double seed = 1, seeds = 10;
-    int finetune = 1, brief = 0, i, status;
+    uint32_t seed = 1, seeds = 10;
+    int finetune = 1, brief = 0, i, k, status, which;
     const env_config *c;
     pipeline p;
-    if (argc < 2) return usage("a command is required");
+    cli cl;
+    cli_init(&cl, argc, argv, USAGE);
+    if (argc < 2) return cli_usage_error(&cl, "a command is required");
     command = argv[1];
     if (!strcmp(command, "check")) {
         int ok = 1;
-        if (argc < 3) return usage("check needs files");
+        if (argc < 3) return cli_usage_error(&cl, "check needs files");
         for (i = 2; i < argc; ++i) ok &= check_file(argv[i]);
         return ok ? 0 : 1;
     }
+    for (which = 0; which < 4 && strcmp(command, command_flags[which][0]) != 0; ++which) {}
+    if (which == 4) return cli_usage_error(&cl, "unknown command %s", command);
     for (i = 2; i < argc; ++i) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int ok = 1, flag = 0;
-        if (!strcmp(a, "--no-finetune")) finetune = 0, flag = 1;
-        else if (!strcmp(a, "--brief")) brief = 1, flag = 1;
-        else if (!strcmp(a, "--env")) env_name = v;
-        else if (!strcmp(a, "--out")) out = v;
-        else if (!strcmp(a, "--data")) data = v;
-        else if (!strcmp(a, "--png-dir")) png_dir = v;
-        else if (!strcmp(a, "--log")) log_path = v;
-        else if (!strcmp(a, "--dataset")) dataset = v;
-        else if (!strcmp(a, "--seed")) ok = v && parse_double(v, &seed) && seed >= 0 && seed <= 4294967295.0 && seed == floor(seed);
-        else if (!strcmp(a, "--seeds")) ok = v && parse_double(v, &seeds) && seeds >= 1 && seeds <= 1000 && seeds == floor(seeds);
-        else return usage("unknown option");
-        if (flag) continue;
-        if (!ok || !v) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "bad value for %s: %s", a, v ? v : "(missing)");
-            return usage(msg);
-        }
-        ++i;
+        const char *flag = argv[i], *v = NULL;
+        int bad = 0, allowed = 0;
+        if (cli_is(&cl, &i, "--no-finetune", NULL)) finetune = 0;
+        else if (cli_is(&cl, &i, "--brief", NULL)) brief = 1;
+        else if (cli_is(&cl, &i, "--env", &v)) env_name = v;
+        else if (cli_is(&cl, &i, "--out", &v)) out = v;
+        else if (cli_is(&cl, &i, "--data", &v)) data = v;
+        else if (cli_is(&cl, &i, "--png-dir", &v)) png_dir = v;
+        else if (cli_is(&cl, &i, "--log", &v)) log_path = v;
+        else if (cli_is(&cl, &i, "--dataset", &v)) dataset = v;
+        else if (cli_is(&cl, &i, "--seed", &v)) bad = !v || cli_count32(&cl, flag, v, 0, UINT32_MAX, &seed);
+        else if (cli_is(&cl, &i, "--seeds", &v)) bad = !v || cli_count32(&cl, flag, v, 1, 1000, &seeds);
+        else return cli_usage_error(&cl, "unknown option %s", flag);
+        if (bad || cl.failed) return 2;
+        for (k = 1; k < 9 && command_flags[which][k]; ++k) allowed |= !strcmp(command_flags[which][k], flag);
+        if (!allowed) return cli_usage_error(&cl, "%s does not apply to %s", flag, command);
     }
     c = config_by_name(env_name);
-    if (!c) return usage(env_name ? "unknown environment" : "--env is required");
+    if (!c) return cli_usage_error(&cl, env_name ? "unknown environment %s" : "--env is required", env_name);
     memset(&p, 0, sizeof p);
     p.config = c;
     if (!strcmp(command, "run") || !strcmp(command, "regenerate")) {
-        if (!strcmp(command, "regenerate") && !out) return usage("regenerate needs --out DIR");
+        if (!strcmp(command, "regenerate") && !out) return cli_usage_error(&cl, "regenerate needs --out DIR");
         printf("== %s: offline stage (seed %u)\n", c->name, (uint32_t)seed);
         if (!offline_stage(c, (uint32_t)seed, out, dataset, &p)) {
             fprintf(stderr, "pls_lifetime: the offline stage failed\n");
@@ -1101,7 +1157,7 @@ int main(int argc, char **argv) {
         return status;
     }
     if (!strcmp(command, "deploy") || !strcmp(command, "bench")) {
-        if (!data) return usage("--data DIR is required");
+        if (!data) return cli_usage_error(&cl, "--data DIR is required");
         if (!load_artifacts(c, data, &p)) {
             pipeline_free(&p);
             return 1;
@@ -1111,5 +1167,7 @@ int main(int argc, char **argv) {
         pipeline_free(&p);
         return status;
     }
-    return usage("unknown command");
+    return cli_usage_error(&cl, "unknown command %s", command);
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

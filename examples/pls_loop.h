@@ -174,12 +174,12 @@ static int parse_summary(char *text, size_t size, const env_config *c, summary *
         } else if (!strcmp(f[0], "seed") && n == 2 && v[0] >= 0 && v[0] <= 4294967295.0) s->seed = (uint32_t)v[0];
         else if (!strcmp(f[0], "horizon") && n == 2) {
             if (v[0] != c->horizon) why = "horizon differs from this program's setting";
-            s->horizon = (int)v[0];
+            else s->horizon = c->horizon; /* converted only once known to fit */
         } else if (!strcmp(f[0], "budget") && n == 2) {
             if (v[0] != c->budget) why = "budget b differs from this program's setting";
             s->budget = v[0];
             seen_budget = 1;
-        } else if (!strcmp(f[0], "dataset") && n == 3 && v[0] >= 1 && v[1] >= v[0]) {
+        } else if (!strcmp(f[0], "dataset") && n == 3 && v[0] >= 1 && v[1] >= v[0] && v[1] <= 2147483647.0) {
             s->dataset_episodes = (long)v[0];
             s->dataset_steps = (long)v[1];
         } else if (!strcmp(f[0], "episode_reward") && n == 4 && v[1] > 0 && v[2] > 0) {
@@ -192,11 +192,13 @@ static int parse_summary(char *text, size_t size, const env_config *c, summary *
             s->cost_sd = v[1];
             s->cost_noise_sd = v[2];
             seen_scales |= 2;
-        } else if (!strcmp(f[0], "policy") && n == 3 && v[0] >= 16 && v[1] >= 0 && v[1] <= 4294967295.0) {
+        } else if (!strcmp(f[0], "policy") && n == 3 && v[0] >= 16 && v[0] <= 4294967295.0 && v[1] >= 0 &&
+                   v[1] <= 4294967295.0) {
             s->policy_bytes = (uint32_t)v[0];
             s->policy_hash = (uint32_t)v[1];
             seen_policy |= 1;
-        } else if (!strcmp(f[0], "behaviour") && n == 3 && v[0] >= 16 && v[1] >= 0 && v[1] <= 4294967295.0) {
+        } else if (!strcmp(f[0], "behaviour") && n == 3 && v[0] >= 16 && v[0] <= 4294967295.0 && v[1] >= 0 &&
+                   v[1] <= 4294967295.0) {
             s->behaviour_bytes = (uint32_t)v[0];
             s->behaviour_hash = (uint32_t)v[1];
             seen_policy |= 2;
@@ -270,6 +272,20 @@ static int conditioned_load(const unsigned char *data, size_t size, const summar
     return 1;
 }
 
+/* saferl_rl_rcsl_evaluate through a context of its own (acting only reads the policy). */
+static saferl_result conditioned_evaluate(const conditioned *p, const saferl_rl_env *env, const double *z, int episodes,
+                                          int horizon, saferl_rng *rng, double *returns, double *costs) {
+    saferl_rl_rcsl_context context;
+    size_t size = saferl_rl_rcsl_context_memory_size(&p->rcsl);
+    void *memory = malloc(size);
+    saferl_result r = memory ? saferl_rl_rcsl_context_init(&context, &p->rcsl, memory, size) : SAFERL_ERR_OUT_OF_MEMORY;
+    if (r == SAFERL_OK)
+        r = saferl_rl_rcsl_evaluate(&p->rcsl, &context, env, z[0], z[1], episodes, horizon, 0, rng, returns, costs, NULL,
+                                    NULL);
+    free(memory);
+    return r;
+}
+
 /* ---- deployment: evaluations of a target, each EPISODES_PER_EVAL episodes ---------------- */
 
 typedef struct episode_log {
@@ -306,8 +322,8 @@ static int deploy_evaluate(deployer *d, const double *z, double *reward, double 
     double sr = 0.0, sc = 0.0;
     int i;
     if (!log_reserve(d->log, EPISODES_PER_EVAL)) return 0;
-    if (saferl_rl_rcsl_evaluate(&d->policy->rcsl, &d->env, z[0], z[1], EPISODES_PER_EVAL, d->config->horizon, 0, &d->rng,
-                                d->log->returns + d->log->count, d->log->costs + d->log->count, NULL, NULL) < 0)
+    if (conditioned_evaluate(d->policy, &d->env, z, EPISODES_PER_EVAL, d->config->horizon, &d->rng,
+                             d->log->returns + d->log->count, d->log->costs + d->log->count) < 0)
         return 0;
     for (i = 0; i < EPISODES_PER_EVAL; ++i) {
         sr += d->log->returns[d->log->count + i];
@@ -356,12 +372,11 @@ static void fill_grid(const env_config *c, grid_state *g) {
     }
 }
 
+/* Clamped in floating point first: a far-off (or NaN) target never reaches an int conversion. */
 static int nearest_index(const env_config *c, double r, double g) {
-    int i = (int)floor((r - c->r_min) / c->r_step + 0.5), k = (int)floor((g - c->g_min) / c->g_step + 0.5);
-    if (i < 0) i = 0;
-    if (i >= c->r_count) i = c->r_count - 1;
-    if (k < 0) k = 0;
-    if (k >= c->g_count) k = c->g_count - 1;
+    double x = floor((r - c->r_min) / c->r_step + 0.5), y = floor((g - c->g_min) / c->g_step + 0.5);
+    int i = x >= 0.0 ? (x < c->r_count - 1 ? (int)x : c->r_count - 1) : 0;
+    int k = y >= 0.0 ? (y < c->g_count - 1 ? (int)y : c->g_count - 1) : 0;
     return i * c->g_count + k;
 }
 

@@ -107,13 +107,16 @@ static unsigned char *read_file(const char *path, size_t *size) {
     return bytes;
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     const char *policy_path = NULL, *write_path = NULL;
+    uint64_t n = 0;
+    cli c;
     long agent_count = 16, frames = 600, seed = 1, i, physics_steps = 0, calls = 0, episodes = 0, frame_allocations;
     unsigned char *buffer;
-    void *policy_memory;
+    void *policy_memory, *context_memory;
     size_t buffer_size = 0, memory_size = 0;
     saferl_rl_policy policy;
+    saferl_rl_policy_context context; /* the acting thread's scratch (one per thread) */
     saferl_rl_env probe;
     saferl_rl_builtin probe_state;
     saferl_rl_env_kind kind = SAFERL_RL_ENV_CARTPOLE;
@@ -122,32 +125,21 @@ int main(int argc, char **argv) {
     double accumulator = 0.0, simulated = 0.0, sum_return = 0.0, sum_cost = 0.0, act_seconds = 0.0;
     int k, found = 0;
     saferl_result r;
-    for (i = 1; i < argc; i += 2) { /* every option takes a value */
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end = NULL;
-        long n = 0;
-        if (!v) {
-            fprintf(stderr, "policy_in_engine: %s needs a value\n", a);
-            return 2;
-        }
-        if (!strcmp(a, "--policy")) policy_path = v;
-        else if (!strcmp(a, "--write-policy")) write_path = v;
-        else {
-            n = strtol(v, &end, 10);
-            if (!*v || *end || n < 0 || (strcmp(a, "--seed") && n < 1)) {
-                fprintf(stderr, "policy_in_engine: bad value for %s: %s\n", a, v);
-                return 2;
-            }
-            if (!strcmp(a, "--agents") && n <= MAX_AGENTS) agent_count = n;
-            else if (!strcmp(a, "--frames") && n <= 10000000) frames = n;
-            else if (!strcmp(a, "--seed") && n <= 4294967295L) seed = n;
-            else {
-                fprintf(stderr, "policy_in_engine: unknown option or value out of range: %s %s\n"
-                                "usage: policy_in_engine [--policy FILE] [--write-policy FILE] [--agents K <= %d] "
-                                "[--frames N] [--seed S]\n", a, v, MAX_AGENTS);
-                return 2;
-            }
-        }
+    cli_init(&c, argc, argv, "[--policy FILE] [--write-policy FILE] [--agents K] [--frames N] [--seed S]");
+    for (i = 1; i < argc; ++i) { /* every option takes a value */
+        int at = (int)i, bad;
+        const char *flag = argv[at], *v = NULL;
+        if (cli_is(&c, &at, "--policy", &v)) bad = !(policy_path = v);
+        else if (cli_is(&c, &at, "--write-policy", &v)) bad = !(write_path = v);
+        else if (cli_is(&c, &at, "--agents", &v)) bad = !v || cli_count(&c, flag, v, 1, MAX_AGENTS, &n);
+        else if (cli_is(&c, &at, "--frames", &v)) bad = !v || cli_count(&c, flag, v, 1, 10000000, &n);
+        else if (cli_is(&c, &at, "--seed", &v)) bad = !v || cli_count(&c, flag, v, 0, UINT32_MAX, &n);
+        else return cli_usage_error(&c, "unknown option %s", flag);
+        if (bad || c.failed) return 2;
+        if (!strcmp(flag, "--agents")) agent_count = (long)n;
+        else if (!strcmp(flag, "--frames")) frames = (long)n;
+        else if (!strcmp(flag, "--seed")) seed = (long)n;
+        i = at;
     }
 
     /* ---- load time: everything allocated here ---- */
@@ -161,13 +153,7 @@ int main(int argc, char **argv) {
         buffer = train_tiny_policy((uint32_t)seed, &buffer_size);
         if (!buffer) return fail("training", SAFERL_ERR_OUT_OF_MEMORY);
     }
-    if (write_path) {
-        FILE *f = fopen(write_path, "wb");
-        if (!f || fwrite(buffer, 1, buffer_size, f) != buffer_size || fclose(f) != 0) {
-            fprintf(stderr, "policy_in_engine: cannot write %s\n", write_path);
-            return 1;
-        }
-    }
+    if (write_path && cli_write_file(write_path, buffer, buffer_size)) return 1;
     r = saferl_rl_policy_load_size(buffer, buffer_size, &memory_size);
     if (r < 0) return fail(policy_path ? policy_path : "policy buffer", r);
     policy_memory = engine_allocate(memory_size, NULL);
@@ -175,6 +161,9 @@ int main(int argc, char **argv) {
     r = saferl_rl_policy_load(&policy, buffer, buffer_size, policy_memory, memory_size);
     if (r < 0) return fail("load", r);
     engine_release(buffer, NULL); /* the policy lives in policy_memory now */
+    context_memory = engine_allocate(saferl_rl_policy_context_memory_size(&policy), NULL);
+    if (!context_memory) return fail("context memory", SAFERL_ERR_OUT_OF_MEMORY);
+    saferl_rl_policy_context_init(&context, context_memory, saferl_rl_policy_context_memory_size(&policy));
     for (k = 0; k < SAFERL_RL_ENV_KIND_COUNT && !found; ++k) {
         saferl_rl_env_builtin(&probe, &probe_state, (saferl_rl_env_kind)k);
         if (saferl_rl_policy_check_env(&policy, &probe) == SAFERL_OK) {
@@ -217,7 +206,7 @@ int main(int argc, char **argv) {
                 agent *a = &agents[j];
                 float action[4], reward = 0.0f, cost = 0.0f;
                 int terminated = 0, truncated = 0;
-                r = saferl_rl_policy_act(&policy, a->observation, action, NULL);
+                r = saferl_rl_policy_act(&policy, &context, a->observation, action, NULL);
                 if (r < 0) return fail("act", r);
                 ++calls;
                 r = a->env.step(a->env.state, &a->rng, action, a->observation, &reward, &cost, &terminated, &truncated);
@@ -253,6 +242,9 @@ int main(int argc, char **argv) {
         printf("episodes finished 0 (every agent still running)\n");
     printf("allocations during the frames: %ld\n", frame_allocations);
     engine_release(agents, NULL);
+    engine_release(context_memory, NULL);
     engine_release(policy_memory, NULL);
     return frame_allocations == 0 ? 0 : 3;
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

@@ -50,34 +50,52 @@
 #define MAX_GRID 9
 #define MAX_SEEDS 8
 
-static int usage(const char *msg) {
-    fprintf(stderr,
-            "rl_rcsl: %s\nusage: rl_rcsl collect --env NAME --out data.srld --seed S [--policy p.srlp] [--epsilon E] "
-            "[--episodes N] [--deterministic] [--append] [--behaviours]\n"
-            "       rl_rcsl train --data data.srld --out p.srlc --seed S [--steps N] [--hidden 64,64] [--minibatch B] "
-            "[--lr L] [--arch mlp|transformer] [--context K] [--layers L] [--heads H] [--d-model D]\n"
-            "       rl_rcsl eval --policy p.srlc --env NAME --seed S [--episodes N] (--reward R --cost C | --grid KxK "
-            "--data data.srld [--png grid.png])\n"
-            "       rl_rcsl check --seeds 1,2,3 [--png check.png] [--arch mlp|transformer]\n",
-            msg);
-    return 2;
+#define USAGE "collect --env NAME --out data.srld [--seed S] [--policy p.srlp] [--epsilon E] [--episodes N]" \
+              " [--deterministic] [--append] [--behaviours]\n" \
+              "       rl_rcsl train --data data.srld --out p.srlc [--seed S] [--steps N] [--hidden 64,64] [--minibatch B]" \
+              " [--lr L] [--arch mlp|transformer] [--context K] [--layers L] [--heads H] [--d-model D]\n" \
+              "       rl_rcsl eval --policy p.srlc --env NAME [--seed S] [--episodes N] (--reward R --cost C | --grid KxK" \
+              " --data data.srld [--png grid.png])\n" \
+              "       rl_rcsl check [--seeds 1,2,3] [--png check.png] [--arch mlp|transformer]"
+
+/* Bytes from a saver, written whole or not at all. 0, or 1 after a message naming the path. */
+static int write_saved(const char *path, unsigned char *buffer, size_t size, saferl_result saved) {
+    int failed;
+    if (saved != SAFERL_OK) {
+        fprintf(stderr, "rl_rcsl: %s: %s\n", path, buffer ? saferl_result_string(saved) : "out of memory");
+        free(buffer);
+        return 1;
+    }
+    failed = cli_write_file(path, buffer, size);
+    free(buffer);
+    return failed;
 }
 
-static int parse_number(const char *s, double *out) {
-    char *end;
-    double v;
-    if (!s || !*s) return 0;
-    v = strtod(s, &end);
-    if (*end || v != v) return 0;
-    *out = v;
-    return 1;
+static int save_dataset(const saferl_rl_dataset *ds, const char *path) {
+    size_t size = saferl_rl_dataset_saved_size(ds), written = 0;
+    unsigned char *buffer = (unsigned char *)malloc(size);
+    saferl_result r = buffer ? saferl_rl_dataset_save(ds, buffer, size, &written) : SAFERL_ERR_OUT_OF_MEMORY;
+    return write_saved(path, buffer, written, r);
 }
 
-static int parse_count(const char *s, int lo, int hi, int *out) {
-    double v;
-    if (!parse_number(s, &v) || v != (double)(int)v || v < lo || v > hi) return 0;
-    *out = (int)v;
-    return 1;
+static int save_rcsl(const saferl_rl_rcsl_policy *policy, const char *path) {
+    size_t size = saferl_rl_rcsl_saved_size(policy), written = 0;
+    unsigned char *buffer = (unsigned char *)malloc(size);
+    saferl_result r = buffer ? saferl_rl_rcsl_save(policy, buffer, size, &written) : SAFERL_ERR_OUT_OF_MEMORY;
+    return write_saved(path, buffer, written, r);
+}
+
+/* "a,b,c": up to max whole numbers in [lo, hi] into out. 0, or 2 after the usage message. */
+static int parse_list(const cli *c, const char *flag, const char *text, int lo, int hi, int max, int *out, int *count) {
+    char buf[256], *tok;
+    if (strlen(text) >= sizeof buf) return cli_usage_error(c, "%s: too long", flag);
+    strcpy(buf, text);
+    *count = 0;
+    for (tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (*count == max) return cli_usage_error(c, "%s: at most %d values", flag, max);
+        if (cli_count_int(c, flag, tok, lo, hi, &out[(*count)++])) return 2;
+    }
+    return *count ? 0 : cli_usage_error(c, "%s: no value given", flag);
 }
 
 static int fail(const char *path, saferl_result r) {
@@ -90,7 +108,9 @@ static int fail(const char *path, saferl_result r) {
 #define GRID_CELLS (SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS)
 typedef struct path_policy {
     saferl_rl_policy policy;
-    float memory[4 * GRID_CELLS + 4 + GRID_CELLS + 16];
+    float memory[4 * GRID_CELLS + 4];
+    float scratch[GRID_CELLS + 4 + 4]; /* the acting context: observation, logits, action */
+    saferl_rl_policy_context context;
 } path_policy;
 
 /* One linear layer over the one-hot cell: logit 20 for the path's action, 0 for the rest.
@@ -105,7 +125,7 @@ static void path_policy_make(path_policy *p, int path_row) {
     p->policy.observation_dim = GRID_CELLS;
     p->policy.action_dim = 4;
     p->policy.params = p->memory;
-    p->policy.scratch = p->memory + 4 * GRID_CELLS + 4;
+    saferl_rl_policy_context_init(&p->context, p->scratch, sizeof p->scratch);
     for (cell = 0; cell < GRID_CELLS; ++cell) {
         int row = cell / C, column = cell % C;
         int action = column == C - 2 ? 0 : (row < path_row ? 2 : (row == path_row ? 1 : 0));
@@ -122,7 +142,7 @@ static saferl_result collect_behaviours(saferl_rl_dataset *ds, const saferl_rl_e
     for (i = 0; i < 3 && r == SAFERL_OK; ++i)
         for (j = 0; j < 4 && r == SAFERL_OK; ++j) {
             path_policy_make(&p, rows[i]);
-            r = saferl_rl_dataset_collect(ds, &p.policy, env, episodes, 0, 1, epsilons[j], rng, NULL, NULL);
+            r = saferl_rl_dataset_collect(ds, &p.policy, &p.context, env, episodes, 0, 1, epsilons[j], rng, NULL, NULL);
         }
     return r;
 }
@@ -210,6 +230,20 @@ static saferl_result grid_targets(const saferl_rl_dataset *ds, grid_result *g) {
     return SAFERL_OK;
 }
 
+/* saferl_rl_rcsl_evaluate through a context of its own (acting only reads the policy). */
+static saferl_result rcsl_evaluate(const saferl_rl_rcsl_policy *policy, const saferl_rl_env *env, double reward,
+                                   double cost, int episodes, saferl_rng *rng, double *mean_return, double *mean_cost) {
+    saferl_rl_rcsl_context context;
+    size_t size = saferl_rl_rcsl_context_memory_size(policy);
+    void *memory = malloc(size);
+    saferl_result r = memory ? saferl_rl_rcsl_context_init(&context, policy, memory, size) : SAFERL_ERR_OUT_OF_MEMORY;
+    if (r == SAFERL_OK)
+        r = saferl_rl_rcsl_evaluate(policy, &context, env, reward, cost, episodes, 0, 0, rng, NULL, NULL, mean_return,
+                                    mean_cost);
+    free(memory);
+    return r;
+}
+
 static saferl_result grid_evaluate(const saferl_rl_rcsl_policy *policy, const saferl_rl_env *env, int episodes,
                                    uint32_t seed, grid_result *g) {
     double rt[MAX_GRID * MAX_GRID], ct[MAX_GRID * MAX_GRID], ar[MAX_GRID * MAX_GRID], ac[MAX_GRID * MAX_GRID];
@@ -218,9 +252,8 @@ static saferl_result grid_evaluate(const saferl_rl_rcsl_policy *policy, const sa
     saferl_rng_seed(&rng, seed);
     for (i = 0; i < g->k; ++i)
         for (j = 0; j < g->k; ++j) {
-            saferl_result r = saferl_rl_rcsl_evaluate(policy, env, g->reward_target[j], g->cost_target[i], episodes, 0, 0,
-                                                      &rng, NULL, NULL, &g->achieved_return[i][j],
-                                                      &g->achieved_cost[i][j]);
+            saferl_result r = rcsl_evaluate(policy, env, g->reward_target[j], g->cost_target[i], episodes, &rng,
+                                            &g->achieved_return[i][j], &g->achieved_cost[i][j]);
             if (r != SAFERL_OK) return r;
             rt[n] = g->reward_target[j];
             ct[n] = g->cost_target[i];
@@ -300,11 +333,15 @@ static int write_grid_png(const char *path, const grid_result *g, int rows, cons
 
 typedef struct options {
     const char *env, *out, *data, *policy, *png, *seeds;
-    double seed, epsilon, reward, cost, lr;
+    uint32_t seed;
+    double epsilon, reward, cost, lr;
     int episodes, steps, minibatch, deterministic, append, behaviours, grid, has_reward, has_cost;
     int transformer, context, layers, heads, d_model;
     int hidden[SAFERL_RL_MAX_LAYERS - 1], hidden_count;
+    const cli *cli; /* for usage errors */
 } options;
+
+static int usage(const options *o, const char *msg) { return cli_usage_error(o->cli, "%s", msg); }
 
 static int env_from_name(const char *name, saferl_rl_env *env, saferl_rl_builtin *state) {
     int kind = name ? saferl_rl_env_kind_from_name(name) : -1;
@@ -323,10 +360,10 @@ static int cmd_collect(const options *o) {
     saferl_result r;
     long extra_steps, extra_episodes, kept_steps = 0, kept_episodes = 0;
     int episodes = o->episodes > 0 ? o->episodes : 60, has_policy = 0;
-    if (!env_from_name(o->env, &env, &state)) return usage("--env: cartpole, pointgoal, gridworld, pendulum or cliff");
-    if (!o->out) return usage("--out is required");
-    if (o->behaviours && env.observation_dim != GRID_CELLS) return usage("--behaviours needs --env gridworld");
-    if (o->behaviours && o->policy) return usage("--behaviours and --policy exclude each other");
+    if (!env_from_name(o->env, &env, &state)) return usage(o, "--env: cartpole, pointgoal, gridworld, pendulum or cliff");
+    if (!o->out) return usage(o, "--out is required");
+    if (o->behaviours && env.observation_dim != GRID_CELLS) return usage(o, "--behaviours needs --env gridworld");
+    if (o->behaviours && o->policy) return usage(o, "--behaviours and --policy exclude each other");
     if (o->policy) {
         r = saferl_rl_policy_load_file(&policy, o->policy, NULL);
         if (r != SAFERL_OK) return fail(o->policy, r);
@@ -369,14 +406,26 @@ static int cmd_collect(const options *o) {
     }
     saferl_rng_seed(&rng, (uint32_t)o->seed);
     if (o->behaviours) r = collect_behaviours(&ds, &env, episodes, &rng);
-    else
-        r = saferl_rl_dataset_collect(&ds, has_policy ? &policy : NULL, &env, episodes, 0, o->deterministic, o->epsilon,
-                                      &rng, NULL, NULL);
+    else {
+        saferl_rl_policy_context context;
+        size_t size = has_policy ? saferl_rl_policy_context_memory_size(&policy) : 0;
+        void *memory = has_policy ? malloc(size) : NULL;
+        r = has_policy && !memory ? SAFERL_ERR_OUT_OF_MEMORY : SAFERL_OK;
+        if (memory) saferl_rl_policy_context_init(&context, memory, size);
+        if (r == SAFERL_OK)
+            r = saferl_rl_dataset_collect(&ds, has_policy ? &policy : NULL, has_policy ? &context : NULL, &env, episodes, 0,
+                                          o->deterministic, o->epsilon, &rng, NULL, NULL);
+        free(memory);
+    }
     if (has_policy) saferl_rl_policy_free_file(&policy, NULL);
-    if (r == SAFERL_OK) r = saferl_rl_dataset_save_file(&ds, o->out);
     if (r != SAFERL_OK) {
         saferl_rl_dataset_destroy(&ds);
         return fail(o->out, r);
+    }
+    /* the whole dataset (kept episodes first) into a temporary, renamed over the old file */
+    if (save_dataset(&ds, o->out)) {
+        saferl_rl_dataset_destroy(&ds);
+        return 1;
     }
     {
         double mean_r = 0.0, mean_c = 0.0, er, ec;
@@ -423,15 +472,16 @@ static int cmd_train(const options *o) {
     saferl_rl_rcsl_trainer tr;
     saferl_rl_rcsl_desc d = train_desc(o);
     saferl_result r;
-    int steps = o->steps > 0 ? o->steps : 3000, done = 0;
+    int steps = o->steps > 0 ? o->steps : 3000, done = 0, failed = 0;
     clock_t start;
-    if (!o->data || !o->out) return usage("train needs --data and --out");
+    if (!o->data || !o->out) return usage(o, "train needs --data and --out");
     r = saferl_rl_dataset_load_file(&ds, o->data, NULL);
     if (r != SAFERL_OK) return fail(o->data, r);
     r = saferl_rl_rcsl_trainer_create(&tr, &d, &ds);
-    if (r != SAFERL_OK) {
+    if (r != SAFERL_OK) { /* the settings, or the dataset's shape: say both */
+        fprintf(stderr, "rl_rcsl: cannot train on %s with these settings: %s\n", o->data, saferl_result_string(r));
         saferl_rl_dataset_destroy(&ds);
-        return fail(o->data, r);
+        return 1;
     }
     printf("step,loss\n");
     start = clock();
@@ -446,11 +496,11 @@ static int cmd_train(const options *o) {
     if (r == SAFERL_OK) {
         double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
         printf("samples_per_second,%.0f\n", seconds > 0 ? (double)steps * tr.minibatch / seconds : 0.0);
-        r = saferl_rl_rcsl_save_file(&tr.policy, o->out);
+        failed = save_rcsl(&tr.policy, o->out);
     }
     saferl_rl_rcsl_trainer_destroy(&tr);
     saferl_rl_dataset_destroy(&ds);
-    return r == SAFERL_OK ? 0 : fail(o->out, r);
+    return r == SAFERL_OK ? failed : fail("training", r);
 }
 
 static int cmd_eval(const options *o) {
@@ -459,10 +509,10 @@ static int cmd_eval(const options *o) {
     saferl_rl_rcsl_policy policy;
     saferl_result r;
     int episodes = o->episodes > 0 ? o->episodes : 50;
-    if (!o->policy) return usage("eval needs --policy");
-    if (!env_from_name(o->env, &env, &state)) return usage("--env: cartpole, pointgoal, gridworld, pendulum or cliff");
-    if (!o->grid && !(o->has_reward && o->has_cost)) return usage("eval needs --reward and --cost, or --grid");
-    if (o->grid && !o->data) return usage("--grid needs --data (the targets span its episodes)");
+    if (!o->policy) return usage(o, "eval needs --policy");
+    if (!env_from_name(o->env, &env, &state)) return usage(o, "--env: cartpole, pointgoal, gridworld, pendulum or cliff");
+    if (!o->grid && !(o->has_reward && o->has_cost)) return usage(o, "eval needs --reward and --cost, or --grid");
+    if (o->grid && !o->data) return usage(o, "--grid needs --data (the targets span its episodes)");
     r = saferl_rl_rcsl_load_file(&policy, o->policy, NULL);
     if (r != SAFERL_OK) return fail(o->policy, r);
     if (policy.observation_dim != env.observation_dim) {
@@ -474,7 +524,7 @@ static int cmd_eval(const options *o) {
         double mean_r, mean_c;
         saferl_rng rng;
         saferl_rng_seed(&rng, (uint32_t)o->seed);
-        r = saferl_rl_rcsl_evaluate(&policy, &env, o->reward, o->cost, episodes, 0, 0, &rng, NULL, NULL, &mean_r, &mean_c);
+        r = rcsl_evaluate(&policy, &env, o->reward, o->cost, episodes, &rng, &mean_r, &mean_c);
         if (r == SAFERL_OK) printf("reward_target,cost_target,return,cost\n%.3f,%.3f,%.3f,%.3f\n", o->reward, o->cost, mean_r, mean_c);
     } else {
         saferl_rl_dataset ds;
@@ -506,15 +556,7 @@ static int cmd_eval(const options *o) {
 static int cmd_check(const options *o) {
     static grid_result g[MAX_SEEDS];
     int seeds[MAX_SEEDS], n = 0, s;
-    const char *p = o->seeds ? o->seeds : "1,2,3";
-    while (*p) {
-        char *end;
-        long v = strtol(p, &end, 10);
-        if (end == p || v < 0 || v > 0x7FFFFFFFL || n == MAX_SEEDS || (*end && *end != ',')) return usage("--seeds: up to 8 seeds like 1,2,3");
-        seeds[n++] = (int)v;
-        p = *end ? end + 1 : end;
-    }
-    if (n == 0) return usage("--seeds: up to 8 seeds like 1,2,3");
+    if (parse_list(o->cli, "--seeds", o->seeds ? o->seeds : "1,2,3", 0, 0x7FFFFFFF, MAX_SEEDS, seeds, &n)) return 2;
     printf("seed,reward_target,cost_target,return,cost\n");
     for (s = 0; s < n; ++s) {
         saferl_rl_builtin state;
@@ -562,68 +604,93 @@ static int cmd_check(const options *o) {
     return 0;
 }
 
-int main(int argc, char **argv) {
-    options o;
-    const char *command;
-    int i;
-    memset(&o, 0, sizeof o);
-    if (argc < 2) return usage("a command is required: collect, train, eval or check");
-    command = argv[1];
-    for (i = 2; i < argc; ++i) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int ok = 1, flag = 0;
-        if (!strcmp(a, "--env")) o.env = v;
-        else if (!strcmp(a, "--out")) o.out = v;
-        else if (!strcmp(a, "--data")) o.data = v;
-        else if (!strcmp(a, "--policy")) o.policy = v;
-        else if (!strcmp(a, "--png")) o.png = v;
-        else if (!strcmp(a, "--seeds")) o.seeds = v;
-        else if (!strcmp(a, "--seed")) ok = parse_number(v, &o.seed) && o.seed >= 0 && o.seed <= 4294967295.0 && o.seed == (double)(uint32_t)o.seed;
-        else if (!strcmp(a, "--epsilon")) ok = parse_number(v, &o.epsilon) && o.epsilon >= 0.0 && o.epsilon <= 1.0;
-        else if (!strcmp(a, "--reward")) ok = (o.has_reward = parse_number(v, &o.reward));
-        else if (!strcmp(a, "--cost")) ok = (o.has_cost = parse_number(v, &o.cost));
-        else if (!strcmp(a, "--lr")) ok = parse_number(v, &o.lr) && o.lr > 0.0;
-        else if (!strcmp(a, "--episodes")) ok = parse_count(v, 1, 1000000, &o.episodes);
-        else if (!strcmp(a, "--steps")) ok = parse_count(v, 1, 100000000, &o.steps);
-        else if (!strcmp(a, "--minibatch")) ok = parse_count(v, 1, 65536, &o.minibatch);
-        else if (!strcmp(a, "--arch")) ok = v && (!strcmp(v, "mlp") || !strcmp(v, "transformer")) && ((o.transformer = !strcmp(v, "transformer")) || 1);
-        else if (!strcmp(a, "--context")) ok = parse_count(v, 1, SAFERL_RL_CDT_MAX_CONTEXT, &o.context);
-        else if (!strcmp(a, "--layers")) ok = parse_count(v, 1, SAFERL_RL_MAX_LAYERS, &o.layers);
-        else if (!strcmp(a, "--heads")) ok = parse_count(v, 1, 16, &o.heads);
-        else if (!strcmp(a, "--d-model")) ok = parse_count(v, 1, 1024, &o.d_model);
-        else if (!strcmp(a, "--grid")) {
-            int k1 = 0, k2 = 0;
-            ok = v && sscanf(v, "%dx%d", &k1, &k2) == 2 && k1 == k2 && k1 >= 2 && k1 <= MAX_GRID;
-            o.grid = k1;
-        } else if (!strcmp(a, "--hidden")) {
-            const char *p = v;
-            o.hidden_count = 0;
-            ok = p != NULL;
-            while (ok && *p) {
-                char *end;
-                long w = strtol(p, &end, 10);
-                ok = end != p && w >= 1 && w <= 4096 && o.hidden_count < SAFERL_RL_MAX_LAYERS - 1 && (*end == ',' || !*end);
-                if (ok) o.hidden[o.hidden_count++] = (int)w;
-                p = *end ? end + 1 : end;
-            }
-        } else if (!strcmp(a, "--deterministic")) flag = o.deterministic = 1;
-        else if (!strcmp(a, "--append")) flag = o.append = 1;
-        else if (!strcmp(a, "--behaviours")) flag = o.behaviours = 1;
-        else {
-            fprintf(stderr, "rl_rcsl: unknown option %s\n", a);
-            return usage("see the options below");
-        }
-        if (!flag) {
-            if (!v || !ok) {
-                fprintf(stderr, "rl_rcsl: bad value for %s\n", a);
-                return usage("see the options below");
-            }
-            ++i;
-        }
-    }
-    if (!strcmp(command, "collect")) return cmd_collect(&o);
-    if (!strcmp(command, "train")) return cmd_train(&o);
-    if (!strcmp(command, "eval")) return cmd_eval(&o);
-    if (!strcmp(command, "check")) return cmd_check(&o);
-    return usage("unknown command (collect, train, eval, check)");
+/* The flags each command takes: any other is a usage error, never silently ignored. */
+static const char *const command_flags[4][13] = {
+    {"collect", "--env", "--out", "--seed", "--policy", "--epsilon", "--episodes", "--deterministic", "--append",
+     "--behaviours"},
+    {"train", "--data", "--out", "--seed", "--steps", "--hidden", "--minibatch", "--lr", "--arch", "--context",
+     "--layers", "--heads", "--d-model"},
+    {"eval", "--policy", "--env", "--seed", "--episodes", "--reward", "--cost", "--grid", "--data", "--png"},
+    {"check", "--seeds", "--png", "--arch"}};
+
+static int flag_allowed(int command, const char *flag) {
+    int k;
+    for (k = 1; k < 13 && command_flags[command][k]; ++k)
+        if (!strcmp(command_flags[command][k], flag)) return 1;
+    return 0;
 }
+
+/* --grid KxK (2 <= K <= MAX_GRID). 0, or 2 after the usage message. */
+static int parse_grid(const cli *c, const char *text, int *k) {
+    char buf[32], *x;
+    int k2 = 0;
+    if (strlen(text) >= sizeof buf || !(x = strchr(strcpy(buf, text), 'x')))
+        return cli_usage_error(c, "--grid: KxK with 2 <= K <= %d, not '%s'", MAX_GRID, text);
+    *x = '\0';
+    if (cli_count_int(c, "--grid", buf, 2, MAX_GRID, k) || cli_count_int(c, "--grid", x + 1, 2, MAX_GRID, &k2)) return 2;
+    return k2 == *k ? 0 : cli_usage_error(c, "--grid: a square KxK grid, not '%s'", text);
+}
+
+/* One flag at argv[*i] (and its value): 0, or 2 after the usage message. */
+static int parse_flag(cli *c, int *i, options *o) {
+    const char *flag = c->argv[*i], *v = NULL;
+    if (cli_is(c, i, "--deterministic", NULL)) o->deterministic = 1;
+    else if (cli_is(c, i, "--append", NULL)) o->append = 1;
+    else if (cli_is(c, i, "--behaviours", NULL)) o->behaviours = 1;
+    else if (cli_is(c, i, "--env", &v)) o->env = v;
+    else if (cli_is(c, i, "--out", &v)) o->out = v;
+    else if (cli_is(c, i, "--data", &v)) o->data = v;
+    else if (cli_is(c, i, "--policy", &v)) o->policy = v;
+    else if (cli_is(c, i, "--png", &v)) o->png = v;
+    else if (cli_is(c, i, "--seeds", &v)) o->seeds = v;
+    else if (cli_is(c, i, "--seed", &v)) return !v || cli_count32(c, flag, v, 0, UINT32_MAX, &o->seed) ? 2 : 0;
+    else if (cli_is(c, i, "--epsilon", &v)) return !v || cli_real(c, flag, v, 0.0, 1.0, 0, &o->epsilon) ? 2 : 0;
+    else if (cli_is(c, i, "--reward", &v)) {
+        if (!v || cli_real(c, flag, v, -HUGE_VAL, HUGE_VAL, 0, &o->reward)) return 2;
+        o->has_reward = 1;
+    } else if (cli_is(c, i, "--cost", &v)) {
+        if (!v || cli_real(c, flag, v, -HUGE_VAL, HUGE_VAL, 0, &o->cost)) return 2;
+        o->has_cost = 1;
+    } else if (cli_is(c, i, "--lr", &v)) return !v || cli_real(c, flag, v, 1e-12, 10.0, 0, &o->lr) ? 2 : 0;
+    else if (cli_is(c, i, "--episodes", &v)) return !v || cli_count_int(c, flag, v, 1, 1000000, &o->episodes) ? 2 : 0;
+    else if (cli_is(c, i, "--steps", &v)) return !v || cli_count_int(c, flag, v, 1, 100000000, &o->steps) ? 2 : 0;
+    else if (cli_is(c, i, "--minibatch", &v)) return !v || cli_count_int(c, flag, v, 1, 65536, &o->minibatch) ? 2 : 0;
+    else if (cli_is(c, i, "--context", &v))
+        return !v || cli_count_int(c, flag, v, 1, SAFERL_RL_CDT_MAX_CONTEXT, &o->context) ? 2 : 0;
+    else if (cli_is(c, i, "--layers", &v)) return !v || cli_count_int(c, flag, v, 1, SAFERL_RL_MAX_LAYERS, &o->layers) ? 2 : 0;
+    else if (cli_is(c, i, "--heads", &v)) return !v || cli_count_int(c, flag, v, 1, 16, &o->heads) ? 2 : 0;
+    else if (cli_is(c, i, "--d-model", &v)) return !v || cli_count_int(c, flag, v, 1, 1024, &o->d_model) ? 2 : 0;
+    else if (cli_is(c, i, "--hidden", &v))
+        return !v || parse_list(c, flag, v, 1, 4096, SAFERL_RL_MAX_LAYERS - 1, o->hidden, &o->hidden_count) ? 2 : 0;
+    else if (cli_is(c, i, "--grid", &v)) return !v || parse_grid(c, v, &o->grid) ? 2 : 0;
+    else if (cli_is(c, i, "--arch", &v)) {
+        if (!v) return 2;
+        if (strcmp(v, "mlp") != 0 && strcmp(v, "transformer") != 0)
+            return cli_usage_error(c, "--arch: mlp or transformer, not '%s'", v);
+        o->transformer = !strcmp(v, "transformer");
+    } else return cli_usage_error(c, "unknown option %s", flag);
+    return c->failed ? 2 : 0;
+}
+
+static int run(int argc, char **argv) {
+    static int (*const commands[4])(const options *) = {cmd_collect, cmd_train, cmd_eval, cmd_check};
+    options o;
+    cli c;
+    int i, command;
+    cli_init(&c, argc, argv, USAGE);
+    memset(&o, 0, sizeof o);
+    o.cli = &c;
+    if (argc < 2) return usage(&o, "a command is required: collect, train, eval or check");
+    for (command = 0; command < 4 && strcmp(argv[1], command_flags[command][0]) != 0; ++command) {}
+    if (command == 4) return usage(&o, "unknown command (collect, train, eval, check)");
+    for (i = 2; i < argc; ++i) {
+        const char *flag = argv[i];
+        if (parse_flag(&c, &i, &o) || c.failed) return 2;
+        if (!flag_allowed(command, flag)) return cli_usage_error(&c, "%s does not apply to %s", flag, argv[1]);
+    }
+    if (command == 2 && o.grid && (o.has_reward || o.has_cost))
+        return cli_usage_error(&c, "--grid and --reward/--cost exclude each other");
+    return commands[command](&o);
+}
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

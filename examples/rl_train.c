@@ -46,6 +46,22 @@
 
 #define FLIP_MAX 16
 
+/* saferl_rl_flip_evaluate (deterministic actions) through a context sized for the larger of
+   the two policies: acting writes only the context, never the policies. */
+static saferl_result flip_evaluate(saferl_rl_flip_policy *flip, const saferl_rl_env *env, int episodes, uint32_t seed,
+                                   double *ret, double *cost, double *violation) {
+    size_t a = saferl_rl_policy_context_memory_size(flip->first), b = saferl_rl_policy_context_memory_size(flip->second);
+    size_t size = a > b ? a : b;
+    saferl_rl_policy_context context;
+    void *memory = malloc(size);
+    saferl_result res = memory ? saferl_rl_policy_context_init(&context, memory, size) : SAFERL_ERR_OUT_OF_MEMORY;
+    flip->context = &context;
+    if (res == SAFERL_OK) res = saferl_rl_flip_evaluate(flip, env, episodes, 0, 1, seed, ret, cost, violation);
+    flip->context = NULL;
+    free(memory);
+    return res;
+}
+
 /* --algo flip: train at each cost limit, evaluate, solve the mixture LP, measure both modes. */
 static int run_flip(saferl_rl_desc desc, saferl_rl_env *envs, int env_count, const double *limits, int count,
                     double cost_limit, int epochs, int by_violation, int eval_episodes) {
@@ -71,8 +87,7 @@ static int run_flip(saferl_rl_desc desc, saferl_rl_env *envs, int env_count, con
         flip.mode = SAFERL_RL_FLIP_PER_EPISODE;
         flip.current = 0;
         if (res >= 0)
-            res = saferl_rl_flip_evaluate(&flip, &envs[0], eval_episodes, 0, 1, desc.seed + 1000u, &ret[i], &cost[i],
-                                          &violation[i]);
+            res = flip_evaluate(&flip, &envs[0], eval_episodes, desc.seed + 1000u, &ret[i], &cost[i], &violation[i]);
         if (res < 0) {
             fprintf(stderr, "rl_train: policy %d: %s\n", i, saferl_result_string(res));
             status = 1;
@@ -94,7 +109,7 @@ static int run_flip(saferl_rl_desc desc, saferl_rl_env *envs, int env_count, con
         flip.second = &agents[m.second].actor;
         flip.first_weight = m.first_weight;
         flip.mode = mode ? SAFERL_RL_FLIP_PER_STEP : SAFERL_RL_FLIP_PER_EPISODE;
-        res = saferl_rl_flip_evaluate(&flip, &envs[0], eval_episodes, 0, 1, desc.seed + 2000u, &r, &c, &v);
+        res = flip_evaluate(&flip, &envs[0], eval_episodes, desc.seed + 2000u, &r, &c, &v);
         if (res < 0) {
             fprintf(stderr, "rl_train: flip: %s\n", saferl_result_string(res));
             status = 1;
@@ -185,7 +200,7 @@ static int run(int argc, char **argv) {
         else if (cli_is(&c, &i, "--envs", &v)) bad = !v || cli_count32(&c, flag, v, 1, SAFERL_RL_MAX_ENVS, &env_count);
         else if (cli_is(&c, &i, "--steps-per-epoch", &v)) bad = !v || cli_count32(&c, flag, v, 1, 1000000, &per_epoch);
         else return cli_usage_error(&c, "unknown option %s", flag);
-        if (bad) return 2;
+        if (bad || c.failed) return 2;
     }
     if (!env_name) return cli_usage_error(&c, "--env is required");
     if (!cli_given(&c, "--cost-limit")) return cli_usage_error(&c, "--cost-limit is required (it states the problem)");
@@ -253,7 +268,12 @@ static int run(int argc, char **argv) {
             ++n;
         }
     }
-    saferl_rl_evaluate(&agent.actor, &envs[0], 10, 0, 1, desc.seed + 1000u, &eval_ret, &eval_cost);
+    {
+        saferl_rl_flip_policy one = {0};
+        one.first = one.second = &agent.actor;
+        one.first_weight = 1.0;
+        flip_evaluate(&one, &envs[0], 10, desc.seed + 1000u, &eval_ret, &eval_cost, NULL);
+    }
     printf("eval,%.6g,%.6g\n", eval_ret, eval_cost);
     if (save && save_policy(&agent.actor, save)) {
         free(xs);

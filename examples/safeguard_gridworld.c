@@ -6,8 +6,10 @@
    Prints violations of the final safeguard counted through all training and the final return.
 
    usage: safeguard_gridworld [options]
+     --setup S         ours (default), official (grockious/safeguardedRL's set-up) or both
      --map FILE        ASCII map (.txt) or image (.png, one pixel a cell; the legend's colours)
-     --seeds N         seeds 1..N (5)        --episodes N   training episodes per run (2000)
+     --seeds N         seeds 1..N (5)        --episodes N   training episodes per run (2000;
+                                                            official set-up 5000)
      --slip P          slip probability (0.05)               --png FILE  map + visit counts
      --legend          print the legend and exit
      --game FILE --rule RULE [--horizon H --threshold T]
@@ -28,27 +30,16 @@
 #endif
 #define STB_IMAGE_IMPLEMENTATION
 #include "stb_image.h"
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#define STB_IMAGE_WRITE_STATIC
-#include "stb_image_write.h"
 #if defined(__GNUC__) || defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#include "plot.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Settings fixed before the first run (see the report in the header's notes). */
-#define STAGES 4
-#define MAX_STEPS 100
-#define EVAL_EPISODES 100
-#define SHIELD_HORIZON 10
-#define SHIELD_THRESHOLD 0.9
-
-enum { NO_SAFEGUARD, SAFEGUARD_REWARD, SHIELD, PROGRESSIVE, VARIANTS };
-static const char *const variant_name[VARIANTS] = {"no safeguard", "final safeguard reward", "shield + reward",
-                                                   "progressive curriculum"};
 
 static char *read_file(const char *path, size_t *length) {
     FILE *f = fopen(path, "rb");
@@ -78,103 +69,248 @@ static int ends_with(const char *s, const char *suffix) {
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* Two benchmarks, their settings fixed before the first run and not changed after it.
+
+   OURS: the 12x10 walled map of saferl_shield_minecraft_map (a diamond behind lava: reward 1
+   on reaching it, which ends the episode), items moved one by one (place_items, 0.05 each
+   way), safeguard reward 0 per safe step and -1 on a violation (which ends the episode),
+   alpha 0.5, gamma 0.95, epsilon 0.1, 100-step episodes, 2000 episodes (500 per stage).
+
+   OFFICIAL: grockious/safeguardedRL's minecraft.py, point by point:
+   1. the 10x10 open grid of layout 1, start (row 5, column 2), no task reward (the diamond
+      is only a label);                                        2. all labels shifted together
+   by +1 or -1 with probability 0.05 each at reset;           3. +0.1 per step that stays
+   safe, -0.1 on a violation, which ends the episode;          4. alpha 0.9, gamma 0.9,
+   epsilon 0.1;                                                5. 1000-step episodes;
+   6. 5000 episodes, stage int(episode / 1666) (so minecraft_7 gets the last 2 episodes);
+   7. plain Q-learning on the product state (no CRM); on an epsilon step the random action
+      is executed but the greedy one is credited, greedy ties broken only when exact;
+   8. lazy transfer: a product state met for the first time gets the mean of Q(s, i, .) over
+      the existing (s, i), i < stage index (the state itself included, at 0, when i = q);
+   9. test: 100 episodes of 1000 greedy steps on minecraft_7, success = no violation; an
+      unseen product state acts by Q(s, 0, .), or "right" when (s, 0) is unseen too;
+   10. violations of the active safeguard counted (and of the final one, as the paper does).
+   Departures: (7, 8) "existing" is the official dictionary's key set, kept here as a
+   `created` flag per product state, but a donor is averaged only once it has been updated
+   (the library's rule): a state created as the last of an episode and never left differs;
+   our random numbers are not Python's; zero-shot (not in the script) is minecraft_7 from
+   the first episode with no transfer.
+
+   Rows, in both: no safeguard (task reward only), the final safeguard's reward and shield
+   + reward (the library's learner: CRM over the rule's states, near-ties broken at random),
+   the curriculum with that learner (transfer at each stage change from states at least as
+   strict, the library's default), two rows added after the first 10-seed run showed that
+   curriculum seldom reaching the diamond on our map (transfer only from states with the
+   same rule; no transfer), the curriculum and zero-shot with the official learner (7, 8
+   above). Shield: the
+   sure one when the placed map's game is realisable, else P(no violation in 10 steps) >=
+   0.9. Test: 100 greedy episodes and 100 with epsilon 0.05 on the final rule; success =
+   the goal reached without a violation of the final rule (official: no violation). */
+#define STAGES 4
+#define TEST_EPISODES 100
+#define TEST_EPSILON 0.05
+#define SHIELD_HORIZON 10
+#define SHIELD_THRESHOLD 0.9
+
+typedef struct setup {
+    const char *name;
+    uint32_t episodes, stage_divisor, max_steps; /* stage = min(episode / (episodes / divisor), 3) */
+    double alpha, gamma, epsilon, r_safe, r_violation;
+    int official_shift;                           /* labels shifted together (else per item) */
+    int task_reward;                              /* the goal ends the episode with reward 1 */
+} setup;
+
+static const setup setup_ours = {"our map", 2000, 4, 100, 0.5, 0.95, 0.1, 0.0, -1.0, 0, 1};
+static const setup setup_official = {"official set-up", 5000, 3, 1000, 0.9, 0.9, 0.1, 0.1, -0.1, 1, 0};
+
+enum { NO_SAFEGUARD, FINAL_REWARD, SHIELD, CURRICULUM, CURRICULUM_SAME_RULE, CURRICULUM_NO_TRANSFER,
+       CURRICULUM_OFFICIAL, ZERO_SHOT_OFFICIAL, VARIANTS };
+static const char *const variant_name[VARIANTS] = {
+    "no safeguard", "final safeguard reward", "shield + reward", "progressive curriculum",
+    "curriculum, same-rule transfer", "curriculum, no transfer", "curriculum, official learner",
+    "zero-shot, official learner"};
+
 typedef struct world {
-    saferl_shield_grid base, grid;
+    saferl_shield_legend_entry legend[16];
+    saferl_shield_grid base[3], grid;  /* official: placements shifted by -1, 0, +1 */
+    uint32_t placements;
     saferl_shield_dfa safeguard[STAGES];
     unsigned char safeguard_memory[STAGES][4096];
     saferl_shield_abstraction abstraction;
     uint32_t *offset, *successor;
     double *probability, slip;
     saferl_shield_game game;
+    void *game_memory;
     uint32_t cells;
 } world;
 
+/* What one run (a variant, a seed) measured. */
 typedef struct result {
-    double violations, final_return, eval_violations, shield_corrections;
+    double violations_final, violations_active; /* training episodes that violated the rule */
+    double train_success;                       /* over the last quarter of training */
+    double test_greedy, test_explore;           /* success in test episodes */
+    double value_start;                         /* max_a Q(start, initial state) */
 } result;
 
-/* One training run of a variant with one seed; visits (optional) counts cells. */
-static result train(world *w, int variant, uint32_t seed, uint32_t episodes, uint32_t *visits) {
+typedef struct agent {
     saferl_shield_qtable table;
     void *table_memory;
+    uint8_t *created;                  /* official learner: the product states its dictionary holds */
     saferl_rng rng;
-    result out = {0, 0, 0, 0};
-    const saferl_shield_dfa *final_rule = &w->safeguard[STAGES - 1];
-    uint32_t episode, stage = STAGES - 1, k;
-    size_t size = saferl_shield_qtable_memory_size(w->cells, 6, SAFERL_SHIELD_GRID_ACTIONS);
-    table_memory = malloc(size);
-    saferl_shield_qtable_init(&table, w->cells, 6, SAFERL_SHIELD_GRID_ACTIONS, table_memory, size);
-    saferl_rng_seed(&rng, seed);
-    for (episode = 0; episode < episodes + EVAL_EPISODES; ++episode) {
-        int evaluating = episode >= episodes, shielded = variant == SHIELD;
-        const saferl_shield_dfa *rule;
-        uint32_t active, s, q, q_final, t;
-        int violated_final = 0;
-        double task_return = 0.0;
-        if (variant == PROGRESSIVE && !evaluating) {
-            uint32_t next_stage = episode * STAGES / episodes;
-            if (episode == 0) stage = 0;
-            else if (next_stage != stage) {
-                saferl_shield_qtable_transfer(&table, saferl_shield_minecraft_states(stage),
-                                              saferl_shield_minecraft_states(next_stage));
-                stage = next_stage;
-            }
-        } else if (evaluating) {
-            stage = STAGES - 1;
-        }
-        rule = &w->safeguard[stage];
-        active = variant == NO_SAFEGUARD ? 1 : saferl_shield_minecraft_states(stage);
-        saferl_shield_grid_place_items(&w->grid, &w->base, SAFERL_SHIELD_MINECRAFT_SHIFT, &rng);
-        if (shielded && saferl_shield_game_solve(&w->game, &w->abstraction, final_rule, NULL) < 0 &&
-            !w->game.initial_winning) {
-            /* the probabilistic masks are still there: the start is only less safe */
-        }
-        s = w->grid.start;
-        q = variant == NO_SAFEGUARD ? 0 : saferl_shield_next(rule, rule->initial, w->grid.label[s]);
-        q_final = saferl_shield_next(final_rule, final_rule->initial, w->grid.label[s]);
-        for (t = 0; t < MAX_STEPS; ++t) {
-            /* the sure shield when the game is realisable, else the probabilistic one */
-            uint32_t mask = !shielded ? 0
-                            : w->game.initial_winning ? w->game.allowed[(size_t)s * 6 + q_final]
-                                                      : w->game.allowed_probably[(size_t)s * 6 + q_final];
-            uint32_t a, s2, q2;
-            int goal, violated;
-            double r;
-            a = saferl_shield_qtable_act(&table, s, q, mask, evaluating ? 0.0 : table.epsilon, &rng);
-            s2 = saferl_shield_grid_step(&w->grid, s, a, w->slip, &rng);
-            if (visits && !evaluating) ++visits[s2];
-            goal = (w->grid.legend[w->grid.kind[s2]].flags & SAFERL_SHIELD_CELL_GOAL) != 0;
-            r = goal ? 1.0 : 0.0;
-            q_final = saferl_shield_next(final_rule, q_final, w->grid.label[s2]);
-            if (q_final == final_rule->sink && !violated_final) {
-                violated_final = 1;
-                if (evaluating) out.eval_violations += 1;
-                else out.violations += 1;
-            }
-            if (variant == NO_SAFEGUARD) {
-                if (!evaluating) saferl_shield_qtable_update(&table, s, 0, a, r, s2, 0, goal);
-                q2 = 0;
-                violated = evaluating && violated_final;
-            } else {
-                q2 = saferl_shield_next(rule, q, w->grid.label[s2]);
-                violated = q2 == rule->sink;
-                if (!evaluating)
-                    saferl_shield_qtable_update_crm(&table, rule, active, s, a, s2, w->grid.label[s2], r, goal);
-            }
-            task_return += r;
-            s = s2;
-            q = q2;
-            if (goal || violated) break;
-        }
-        if (evaluating) out.final_return += task_return;
+    int variant, official;
+} agent;
+
+typedef struct outcome {
+    int violated_final, violated_active, success;
+} outcome;
+
+/* Items placed at reset: one of the official placements, or each item moved on its own. */
+static void place(world *w, const setup *set, saferl_rng *rng) {
+    if (set->official_shift) {
+        double u = saferl_rng_uniform(rng);
+        saferl_shield_grid_place_items(&w->grid, &w->base[u < 0.05 ? 2 : u < 0.1 ? 0 : 1], 0.0, NULL);
+    } else {
+        saferl_shield_grid_place_items(&w->grid, &w->base[0], SAFERL_SHIELD_MINECRAFT_SHIFT, rng);
     }
-    out.final_return /= EVAL_EPISODES;
-    out.eval_violations /= EVAL_EPISODES;
-    (void)k;
-    free(table_memory);
+}
+
+/* The official learner's lazy transfer into (s, q), created now at stage index `stage`. */
+static void official_create(agent *ag, uint32_t s, uint32_t q, uint32_t stage) {
+    static const uint32_t donors[STAGES] = {0, 1, 2, 3};
+    size_t pair = (size_t)s * ag->table.automaton_state_count + q;
+    uint32_t n, a;
+    if (ag->created[pair]) return;
+    ag->created[pair] = 1;
+    if (ag->variant == ZERO_SHOT_OFFICIAL) return;
+    n = saferl_shield_qtable_transfer_state(&ag->table, s, q, donors, stage);
+    if (n && q < stage) /* the script's loop meets the new key itself, still at 0 */
+        for (a = 0; a < ag->table.action_count; ++a) ag->table.value[pair * ag->table.action_count + a] *= n / (n + 1.0);
+}
+
+/* The greedy action of the official test: Q(s, 0) where (s, q) is unseen, else "right". */
+static uint32_t official_test_state(const agent *ag, uint32_t s, uint32_t q) {
+    size_t Q = ag->table.automaton_state_count;
+    if (ag->created[s * Q + q]) return q;
+    return ag->created[s * Q] ? 0 : SAFERL_SHIELD_NO_STATE;
+}
+
+/* One episode at `stage`; learning when `learn`, acting epsilon-greedily. */
+static outcome episode(world *w, const setup *set, agent *ag, uint32_t stage, int learn, double epsilon,
+                       uint32_t *visits) {
+    const saferl_shield_dfa *rule = &w->safeguard[stage], *final_rule = &w->safeguard[STAGES - 1];
+    int safeguarded = ag->variant != NO_SAFEGUARD, shielded = ag->variant == SHIELD;
+    uint32_t active = saferl_shield_minecraft_states(stage), s, q, q_final, t;
+    outcome out = {0, 0, 0};
+    int reached = 0;
+    place(w, set, &ag->rng);
+    if (shielded) saferl_shield_game_solve(&w->game, &w->abstraction, final_rule, NULL); /* either shield */
+    s = w->grid.start;
+    q = safeguarded ? saferl_shield_next(rule, rule->initial, w->grid.label[s]) : 0;
+    q_final = saferl_shield_next(final_rule, final_rule->initial, w->grid.label[s]);
+    for (t = 0; t < set->max_steps; ++t) {
+        uint32_t mask = !shielded ? 0 : (w->game.initial_winning ? w->game.allowed : w->game.allowed_probably)
+                                             [(size_t)s * w->game.automaton_state_count + q_final];
+        uint32_t a, credited, s2, q2, seen_q = q;
+        int goal;
+        double r;
+        if (ag->official && !learn) seen_q = official_test_state(ag, s, q);
+        if (ag->official) { /* greedy by exact ties; the random action of an epsilon step is not credited */
+            credited = seen_q == SAFERL_SHIELD_NO_STATE ? SAFERL_SHIELD_RIGHT
+                                                         : saferl_shield_qtable_act(&ag->table, s, seen_q, 0, 0.0, &ag->rng);
+            a = saferl_rng_uniform(&ag->rng) < epsilon ? saferl_rng_bounded(&ag->rng, SAFERL_SHIELD_GRID_ACTIONS)
+                                                       : credited;
+        } else {
+            a = credited = saferl_shield_qtable_act(&ag->table, s, q, mask, epsilon, &ag->rng);
+        }
+        s2 = saferl_shield_grid_step(&w->grid, s, a, w->slip, &ag->rng);
+        if (visits) ++visits[s2];
+        goal = set->task_reward && (w->grid.legend[w->grid.kind[s2]].flags & SAFERL_SHIELD_CELL_GOAL) != 0;
+        r = goal ? 1.0 : 0.0;
+        reached |= goal;
+        q_final = saferl_shield_next(final_rule, q_final, w->grid.label[s2]);
+        if (q_final == final_rule->sink) out.violated_final = 1;
+        q2 = safeguarded ? saferl_shield_next(rule, q, w->grid.label[s2]) : 0;
+        if (safeguarded && q2 == rule->sink) out.violated_active = 1;
+        if (learn && !safeguarded) {
+            saferl_shield_qtable_update(&ag->table, s, 0, a, r, s2, 0, goal);
+        } else if (learn && ag->official) {
+            official_create(ag, s2, q2, stage);
+            r += q2 == rule->sink ? set->r_violation : set->r_safe;
+            saferl_shield_qtable_update(&ag->table, s, q, credited, r, s2, q2, 0);
+        } else if (learn) {
+            saferl_shield_qtable_update_crm(&ag->table, rule, active, s, a, s2, w->grid.label[s2], r, goal);
+        }
+        s = s2;
+        q = q2;
+        if (goal || out.violated_active || (!learn && out.violated_final)) break;
+    }
+    out.success = !out.violated_final && (reached || !set->task_reward);
     return out;
 }
 
+/* The stage of a training episode: the curricula step through the four safeguards. */
+static uint32_t stage_of(const setup *set, int variant, uint32_t episode) {
+    uint32_t length = set->episodes / set->stage_divisor, stage;
+    if (variant == NO_SAFEGUARD || variant == FINAL_REWARD || variant == SHIELD || variant == ZERO_SHOT_OFFICIAL)
+        return STAGES - 1;
+    stage = length ? episode / length : STAGES - 1;
+    return stage < STAGES - 1 ? stage : STAGES - 1;
+}
+
+/* One training run of a variant with one seed, then its tests; visits (optional) counts
+   the cells entered in training. */
+static result train(world *w, const setup *set, int variant, uint32_t seed, uint32_t *visits) {
+    agent ag;
+    result out;
+    uint32_t e, stage = 0, last_quarter = set->episodes - set->episodes / 4;
+    size_t size = saferl_shield_qtable_memory_size(w->cells, 6, SAFERL_SHIELD_GRID_ACTIONS);
+    memset(&out, 0, sizeof out);
+    ag.variant = variant;
+    ag.official = variant == CURRICULUM_OFFICIAL || variant == ZERO_SHOT_OFFICIAL;
+    ag.table_memory = malloc(size);
+    ag.created = (uint8_t *)calloc((size_t)w->cells * 6, 1);
+    if (!ag.table_memory || !ag.created ||
+        saferl_shield_qtable_init(&ag.table, w->cells, 6, SAFERL_SHIELD_GRID_ACTIONS, ag.table_memory, size) < 0) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    ag.table.alpha = set->alpha;
+    ag.table.gamma = set->gamma;
+    ag.table.epsilon = set->epsilon;
+    ag.table.r_safe = set->r_safe;
+    ag.table.r_violation = set->r_violation;
+    if (ag.official) ag.table.tie_tolerance = 0.0; /* numpy's Qs == max(Qs) */
+    if (variant == CURRICULUM_SAME_RULE) ag.table.transfer_donors = SAFERL_SHIELD_DONORS_SAME_RULE;
+    ag.created[(size_t)w->base[0].start * 6] = 1;  /* the script creates the start state first */
+    saferl_rng_seed(&ag.rng, seed);
+    for (e = 0; e < set->episodes; ++e) {
+        uint32_t next_stage = stage_of(set, variant, e);
+        outcome o;
+        if ((variant == CURRICULUM || variant == CURRICULUM_SAME_RULE) && e > 0 && next_stage != stage)
+            saferl_shield_qtable_transfer(&ag.table, &w->safeguard[next_stage], saferl_shield_minecraft_states(stage),
+                                          saferl_shield_minecraft_states(next_stage));
+        stage = next_stage;
+        o = episode(w, set, &ag, stage, 1, ag.table.epsilon, visits);
+        out.violations_final += o.violated_final;
+        out.violations_active += o.violated_active;
+        if (e >= last_quarter) out.train_success += o.success;
+    }
+    out.train_success /= set->episodes - last_quarter;
+    for (e = 0; e < 2 * TEST_EPISODES; ++e)
+        if (episode(w, set, &ag, STAGES - 1, 0, e < TEST_EPISODES ? 0.0 : TEST_EPSILON, NULL).success) {
+            if (e < TEST_EPISODES) out.test_greedy += 1.0 / TEST_EPISODES;
+            else out.test_explore += 1.0 / TEST_EPISODES;
+        }
+    {
+        const double *v = ag.table.value + (size_t)w->base[0].start * 6 * SAFERL_SHIELD_GRID_ACTIONS;
+        uint32_t a;
+        out.value_start = v[0];
+        for (a = 1; a < SAFERL_SHIELD_GRID_ACTIONS; ++a) out.value_start = v[a] > out.value_start ? v[a] : out.value_start;
+    }
+    free(ag.table_memory);
+    free(ag.created);
+    return out;
+}
 static int load_map(const char *path, saferl_shield_grid *grid) {
     uint32_t legend_count;
     const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&legend_count);
@@ -209,53 +345,79 @@ static int load_map(const char *path, saferl_shield_grid *grid) {
     return 0;
 }
 
-/* 0, or 1 after a message naming the path (the old file untouched). */
-static int write_png(const char *path, const saferl_shield_grid *grid, const uint32_t *visits) {
-    const int scale = 24;
-    int width = (int)grid->width * scale, height = (int)grid->height * scale, x, y, failed;
-    unsigned char *image = (unsigned char *)malloc((size_t)width * height * 3);
-    uint32_t most = 1, i;
-    if (!image) {
+/* The map with the visit counts of one run: cells at 32 pixels with their coordinates, a
+   dark square per cell whose side grows with the square root of its visits, and beside it
+   the legend (each kind of cell on this map) and the scale of the squares in visits.
+   0, or 1 after a message naming the path (the old file untouched). */
+static int write_png(const char *path, const saferl_shield_grid *grid, const uint32_t *visits, const char *title) {
+    const int cell = 32, left = 34, top = 40, inner = cell - 8;
+    int map_w = (int)grid->width * cell, map_h = (int)grid->height * cell, panel = left + map_w + 24;
+    int height, y, k, ok, kinds = 0;
+    uint32_t most = 1, i, x, present[256] = {0};
+    plot_canvas c;
+    plot_color ink = plot_rgb(30, 30, 30), mark = plot_rgb(20, 20, 90);
+    char text[96];
+    for (i = 0; i < grid->width * grid->height; ++i) {
+        if (visits[i] > most) most = visits[i];
+        present[grid->kind[i]] = 1;
+    }
+    for (i = 0; i < grid->legend_count; ++i) kinds += (int)present[i];
+    height = top + 22 + 22 * kinds + 34 + 4 * (cell + 4) + 10; /* the legend panel */
+    if (height < top + map_h + 40) height = top + map_h + 40;
+    if (!plot_canvas_init(&c, panel + 320, height, plot_rgb(255, 255, 255))) {
         fprintf(stderr, "%s: out of memory\n", path);
         return 1;
     }
-    for (i = 0; i < grid->width * grid->height; ++i)
-        if (visits[i] > most) most = visits[i];
-    for (y = 0; y < height; ++y)
-        for (x = 0; x < width; ++x) {
-            uint32_t cell = (uint32_t)(y / scale) * grid->width + (uint32_t)(x / scale);
-            const uint8_t *c = grid->legend[grid->kind[cell]].rgba;
-            double heat = sqrt((double)visits[cell] / most);
-            int inset = x % scale >= 6 && x % scale < scale - 6 && y % scale >= 6 && y % scale < scale - 6;
-            unsigned char *p = image + ((size_t)y * width + x) * 3;
-            if (inset && visits[cell]) { /* the visit count as a dark square of growing size */
-                double edge = 0.5 * (scale - 12) * (1.0 - heat);
-                int cx = x % scale - 6, cy = y % scale - 6;
-                if (cx >= edge && cx < scale - 12 - edge && cy >= edge && cy < scale - 12 - edge) {
-                    p[0] = 20;
-                    p[1] = 20;
-                    p[2] = 90;
-                    continue;
-                }
-            }
-            p[0] = c[0];
-            p[1] = c[1];
-            p[2] = c[2];
-            if (x % scale == 0 || y % scale == 0) p[0] = p[1] = p[2] = 200;
-        }
-    {
-        int png_length = 0;
-        unsigned char *png = stbi_write_png_to_mem(image, width * 3, width, height, 3, &png_length);
-        if (!png) {
-            fprintf(stderr, "%s: cannot encode the image\n", path);
-            failed = 1;
-        } else {
-            failed = cli_write_file(path, png, (size_t)png_length);
-            STBIW_FREE(png);
-        }
+    plot_text(&c, left, 10, title, 2.0, ink);
+    for (i = 0; i < grid->width * grid->height; ++i) {
+        double x0 = left + (double)(i % grid->width) * cell, y0 = top + (double)(i / grid->width) * cell;
+        double side = inner * sqrt((double)visits[i] / most), pad = 0.5 * (cell - side);
+        const uint8_t *rgba = grid->legend[grid->kind[i]].rgba;
+        plot_fill_rect(&c, x0, y0, x0 + cell, y0 + cell, plot_rgb(rgba[0], rgba[1], rgba[2]));
+        if (visits[i]) plot_fill_rect(&c, x0 + pad, y0 + pad, x0 + pad + side, y0 + pad + side, mark);
     }
-    free(image);
-    return failed;
+    for (x = 0; x <= grid->width; ++x) plot_line(&c, left + x * cell, top, left + x * cell, top + map_h, 1.0, plot_rgb(190, 190, 190));
+    for (x = 0; x <= grid->height; ++x) plot_line(&c, left, top + x * cell, left + map_w, top + x * cell, 1.0, plot_rgb(190, 190, 190));
+    for (x = 0; x < grid->width; ++x) { /* the scale: cell coordinates along both edges */
+        snprintf(text, sizeof text, "%u", x);
+        plot_text_aligned(&c, left + (x + 0.5) * cell, top + map_h + 4, text, 1.5, 1, 0, ink);
+    }
+    for (x = 0; x < grid->height; ++x) {
+        snprintf(text, sizeof text, "%u", x);
+        plot_text_aligned(&c, left - 6, top + (x + 0.5) * cell, text, 1.5, 2, 1, ink);
+    }
+    plot_text(&c, left, top + map_h + 20, "x right, y down; a cell = a move", 1.5, ink);
+    plot_text(&c, panel, top, "cells", 2.0, ink);
+    for (k = 0, y = top + 22, i = 0; i < grid->legend_count; ++i) {
+        const saferl_shield_legend_entry *e = &grid->legend[i];
+        if (!present[i]) continue;
+        plot_fill_rect(&c, panel, y, panel + 16, y + 16, plot_rgb(e->rgba[0], e->rgba[1], e->rgba[2]));
+        plot_line(&c, panel, y, panel + 16, y, 1.0, plot_rgb(150, 150, 150));
+        plot_line(&c, panel, y + 16, panel + 16, y + 16, 1.0, plot_rgb(150, 150, 150));
+        plot_line(&c, panel, y, panel, y + 16, 1.0, plot_rgb(150, 150, 150));
+        plot_line(&c, panel + 16, y, panel + 16, y + 16, 1.0, plot_rgb(150, 150, 150));
+        snprintf(text, sizeof text, "%s%s", e->name,
+                 e->flags & SAFERL_SHIELD_CELL_GOAL ? " (goal)" : e->flags & SAFERL_SHIELD_CELL_ITEM ? " (item)" : "");
+        plot_text(&c, panel + 24, y + 3, text, 1.5, ink);
+        y += 22;
+        ++k;
+    }
+    y += 12;
+    plot_text(&c, panel, y, "visits per cell", 2.0, ink);
+    y += 22;
+    for (k = 0; k < 4; ++k) { /* most, most/4, most/16, most/64 */
+        uint32_t count = most >> (2 * k);
+        double side = inner * sqrt((double)count / most), pad = 0.5 * (cell - side);
+        if (!count) break;
+        plot_fill_rect(&c, panel, y, panel + cell, y + cell, plot_rgb(235, 235, 235));
+        plot_fill_rect(&c, panel + pad, y + pad, panel + pad + side, y + pad + side, mark);
+        snprintf(text, sizeof text, k ? "%u" : "%u (most; side ~ sqrt)", count);
+        plot_text(&c, panel + cell + 8, y + cell / 2 - 5, text, 1.5, ink);
+        y += cell + 4;
+    }
+    ok = plot_write_png(&c, path);
+    plot_canvas_free(&c);
+    return !ok;
 }
 
 static int solve_game_file(const char *path, const char *rule_text, uint32_t horizon, double threshold) {
@@ -318,8 +480,148 @@ static int solve_game_file(const char *path, const char *rule_text, uint32_t hor
     return r == SAFERL_ERR_INFEASIBLE ? 2 : 0;
 }
 
-#define USAGE "[--map FILE] [--seeds N] [--episodes N] [--slip P] [--horizon H] [--threshold T] [--png FILE]" \
-              " | --legend | --game FILE --rule RULE [--horizon H] [--threshold T]"
+/* minecraft.py's layout 1 with every label shifted by `shift` (-1, 0, +1), assigned in the
+   script's order (a later label overwrites an earlier one); row = the script's first index. */
+static void official_layout(char text[10][11], int shift) {
+    int r, c;
+    for (r = 0; r < 10; ++r) {
+        for (c = 0; c < 10; ++c) text[r][c] = '.';
+        text[r][10] = '\n';
+    }
+    for (r = 0; r < 3; ++r) text[r][5] = 'L';
+    text[2][8] = text[2][9] = 'L';
+    text[0][0] = text[4 + shift][5] = 'C';
+    text[2][2 + shift] = text[7][3 + shift] = text[5 + shift][7] = 'w';
+    text[0][3 + shift] = text[4 + shift][0] = text[9][4 + shift] = 'i';
+    text[6 + shift][1] = text[6][5 + shift] = text[4 + shift][9] = 'b';
+    text[2 + shift][4] = text[9][0] = text[7][7 + shift] = 't';
+    text[0][7] = 'D';
+    text[5][2] = 'S';
+}
+
+/* The world of a set-up: its map(s), the four safeguards, the slippery abstraction and the
+   shield's game against the final safeguard. Prints what the shield can promise. */
+static int build_world(world *w, const setup *set, const char *map_path, double slip, uint32_t horizon,
+                       double threshold) {
+    saferl_shield_game_desc game_desc;
+    saferl_shield_error error;
+    saferl_result r;
+    uint32_t k, count;
+    size_t size;
+    const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&count);
+    memset(w, 0, sizeof *w);
+    memcpy(w->legend, legend, count * sizeof *legend);
+    if (set->official_shift) {
+        for (k = 0; k < count; ++k) /* the diamond is a label only; labels move as one layout */
+            w->legend[k].flags &= ~(uint32_t)(SAFERL_SHIELD_CELL_GOAL | SAFERL_SHIELD_CELL_ITEM);
+        for (k = 0; k < 3; ++k) {
+            char text[10][11];
+            official_layout(text, (int)k - 1);
+            if (saferl_shield_grid_read_text(&text[0][0], sizeof text, w->legend, count, &w->base[k], NULL, &error) < 0) {
+                fprintf(stderr, "official layout: %s\n", error.message);
+                return -1;
+            }
+            w->placements = k + 1;
+        }
+    } else {
+        if (load_map(map_path, &w->base[0]) < 0) return -1;
+        w->placements = 1;
+    }
+    w->cells = w->base[0].width * w->base[0].height;
+    w->slip = slip;
+    size = saferl_shield_grid_memory_size(w->base[0].width, w->base[0].height);
+    if (saferl_shield_grid_init(&w->grid, w->base[0].width, w->base[0].height, w->base[0].legend,
+                                w->base[0].legend_count, malloc(size), size) == SAFERL_OK)
+        saferl_shield_grid_place_items(&w->grid, &w->base[set->official_shift ? 1 : 0], 0.0, NULL);
+    for (k = 0; k < STAGES; ++k)
+        saferl_shield_minecraft_safeguard(k, &w->safeguard[k], w->safeguard_memory[k], sizeof w->safeguard_memory[k]);
+    w->offset = (uint32_t *)malloc((w->cells * 5 + 1) * sizeof(uint32_t));
+    w->successor = (uint32_t *)malloc((size_t)w->cells * 25 * sizeof(uint32_t));
+    w->probability = (double *)malloc((size_t)w->cells * 25 * sizeof(double));
+    if (!w->grid.label || !w->offset || !w->successor || !w->probability) {
+        fprintf(stderr, "out of memory\n");
+        return -1;
+    }
+    saferl_shield_grid_abstraction(&w->grid, slip, &w->abstraction, w->offset, w->successor, w->probability);
+    memset(&game_desc, 0, sizeof game_desc);
+    game_desc.horizon = horizon;
+    game_desc.threshold = threshold;
+    size = saferl_shield_game_memory_size(&w->abstraction, &w->safeguard[STAGES - 1], &game_desc);
+    w->game_memory = malloc(size);
+    r = w->game_memory ? saferl_shield_game_init(&w->game, &w->abstraction, &w->safeguard[STAGES - 1], &game_desc, w->game_memory,
+                                      size, &error)
+            : SAFERL_ERR_OUT_OF_MEMORY;
+    if (r < 0 && r != SAFERL_ERR_INFEASIBLE) {
+        fprintf(stderr, "the shield's game: %s\n", r == SAFERL_ERR_OUT_OF_MEMORY ? "out of memory" : error.message);
+        return -1;
+    }
+    printf("%s: map %ux%u, slip %g, %s; final safeguard (minecraft_7) against the slippery abstraction:\n", set->name,
+           w->base[0].width, w->base[0].height, slip,
+           set->official_shift ? "all labels shifted together by +-1 (0.05 each)" : "items moved one by one (0.05 each way)");
+    printf("  sure shield: %s (%u of %u game states win)\n",
+           r == SAFERL_OK ? "realisable" : "unrealisable, the start is losing", w->game.winning_count,
+           w->game.game_state_count);
+    printf("  shield used: allow a when P(no violation in %u steps) >= %g (start %.4f)%s\n", horizon, threshold,
+           w->game.safety[w->game.initial], r == SAFERL_OK ? "; realisable: the sure shield is used" : "");
+    return 0;
+}
+
+static void free_world(world *w) {
+    uint32_t k;
+    free(w->game_memory);
+    free(w->offset);
+    free(w->successor);
+    free(w->probability);
+    free(w->grid.label); /* the grid's memory block starts with its labels */
+    for (k = 0; k < w->placements; ++k) saferl_shield_grid_destroy(&w->base[k]);
+}
+
+/* Every variant over seeds 1..seeds: the table of means (+- sample standard deviations). */
+static void report(world *w, const setup *set, uint32_t seeds, uint32_t *visits) {
+    int variant;
+    printf("%u seeds x %u training episodes (stage length %u for the curricula), %u steps at most;\n"
+           "alpha %g, gamma %g, epsilon %g, reward %+g per safe step, %+g per violation%s\n",
+           seeds, set->episodes, set->episodes / set->stage_divisor, set->max_steps, set->alpha, set->gamma,
+           set->epsilon, set->r_safe, set->r_violation, set->task_reward ? ", 1 at the goal" : ", no task reward");
+    printf("%-30s %20s %16s %8s %8s %8s %8s %6s\n", "", "violations, training", "", "success", "test", "test", "value", "seeds");
+    printf("%-30s %16s %16s %8s %8s %8s %8s %6s\n", "variant", "final rule", "active rule", "train", "greedy",
+           "eps 0.05", "at start", "> 0");
+    for (variant = 0; variant < VARIANTS; ++variant) {
+        double sum[3] = {0, 0, 0}, square[3] = {0, 0, 0}, train_success = 0, greedy = 0, explore = 0, value = 0;
+        uint32_t seed, succeeding = 0, m;
+        for (seed = 1; seed <= seeds; ++seed) {
+            result r = train(w, set, variant, seed, variant == CURRICULUM && seed == 1 ? visits : NULL);
+            double x[3];
+            x[0] = r.violations_final;
+            x[1] = r.violations_active;
+            x[2] = 0;
+            for (m = 0; m < 2; ++m) {
+                sum[m] += x[m];
+                square[m] += x[m] * x[m];
+            }
+            train_success += r.train_success;
+            greedy += r.test_greedy;
+            explore += r.test_explore;
+            value += r.value_start;
+            succeeding += r.test_greedy > 0;
+        }
+        printf("%-30s", variant_name[variant]);
+        for (m = 0; m < 2; ++m) {
+            double mean = sum[m] / seeds, sd = seeds > 1 ? sqrt(fmax(0.0, (square[m] - seeds * mean * mean) / (seeds - 1))) : 0;
+            if (m == 1 && variant == NO_SAFEGUARD) printf(" %16s", "-");
+            else printf(" %8.1f +- %6.1f", mean, sd);
+        }
+        printf(" %8.3f %8.3f %8.3f %8.3f %3u/%-2u\n", train_success / seeds, greedy / seeds, explore / seeds,
+               value / seeds, succeeding, seeds);
+    }
+    printf("(violations: training episodes that violated the rule; success: %s without a violation of\n"
+           " the final rule, in the last quarter of training and in %u test episodes; seeds > 0: seeds with a\n"
+           " greedy test success)\n\n",
+           set->task_reward ? "the goal reached" : "all steps", TEST_EPISODES);
+}
+
+#define USAGE "[--setup ours|official|both] [--map FILE] [--seeds N] [--episodes N] [--slip P] [--horizon H]" \
+              " [--threshold T] [--png FILE] | --legend | --game FILE --rule RULE [--horizon H] [--threshold T]"
 
 static int print_legend(void) {
     uint32_t count, k;
@@ -334,23 +636,48 @@ static int print_legend(void) {
     return 0;
 }
 
-static int run(int argc, char **argv) {
-    const char *map_path = NULL, *png_path = NULL, *game_path = NULL, *rule = NULL;
-    uint32_t seeds = 5, episodes = 2000, horizon = SHIELD_HORIZON, seed, k;
-    double slip = SAFERL_SHIELD_MINECRAFT_SLIP, threshold = SHIELD_THRESHOLD;
+/* Each set-up asked for: its world, its table, its PNG (the first set-up's). */
+static int run_setups(const char *which, const char *map_path, const char *png_path, uint32_t seeds, uint32_t episodes,
+                      double slip, uint32_t horizon, double threshold) {
     static world w;
-    saferl_shield_game_desc game_desc;
-    size_t size;
-    void *game_memory;
-    uint32_t *visits;
-    result sum[VARIANTS], square[VARIANTS];
-    int i, variant, legend = 0, failed = 0;
+    setup sets[2];
+    uint32_t k, n = 0;
+    int failed = 0;
+    if (strcmp(which, "official")) sets[n++] = setup_ours;
+    if (strcmp(which, "ours")) sets[n++] = setup_official;
+    for (k = 0; k < n && !failed; ++k) {
+        uint32_t *visits;
+        if (episodes) sets[k].episodes = episodes;
+        if (build_world(&w, &sets[k], map_path, slip, horizon, threshold) < 0 ||
+            !(visits = (uint32_t *)calloc(w.cells, sizeof(uint32_t)))) {
+            free_world(&w);
+            return 1;
+        }
+        report(&w, &sets[k], seeds, visits);
+        if (png_path && k == 0) {
+            char title[96];
+            snprintf(title, sizeof title, "%s: cells entered in training, curriculum, seed 1", sets[k].name);
+            failed = write_png(png_path, &w.base[sets[k].official_shift ? 1 : 0], visits, title);
+            if (!failed) printf("map with the curriculum's visit counts (seed 1): %s\n", png_path);
+        }
+        free(visits);
+        free_world(&w);
+    }
+    return failed;
+}
+
+static int run(int argc, char **argv) {
+    const char *map_path = NULL, *png_path = NULL, *game_path = NULL, *rule = NULL, *which = "ours";
+    uint32_t seeds = 5, episodes = 0, horizon = SHIELD_HORIZON;
+    double slip = SAFERL_SHIELD_MINECRAFT_SLIP, threshold = SHIELD_THRESHOLD;
+    int i, legend = 0;
     cli c;
     cli_init(&c, argc, argv, USAGE);
     for (i = 1; i < argc; ++i) {
         const char *flag = argv[i], *v = NULL;
         int bad = 0;
         if (cli_is(&c, &i, "--legend", NULL)) legend = 1;
+        else if (cli_is(&c, &i, "--setup", &v)) bad = !v || !(which = v);
         else if (cli_is(&c, &i, "--map", &v)) bad = !v || !(map_path = v);
         else if (cli_is(&c, &i, "--png", &v)) bad = !v || !(png_path = v);
         else if (cli_is(&c, &i, "--game", &v)) bad = !v || !(game_path = v);
@@ -361,7 +688,7 @@ static int run(int argc, char **argv) {
         else if (cli_is(&c, &i, "--threshold", &v)) bad = !v || cli_real(&c, flag, v, 0.0, 1.0, 0, &threshold);
         else if (cli_is(&c, &i, "--slip", &v)) bad = !v || cli_real(&c, flag, v, 0.0, 1.0, 0, &slip);
         else return cli_usage_error(&c, "unknown option %s", flag);
-        if (bad) return 2;
+        if (bad || c.failed) return 2;
     }
     if (legend) {
         if (argc != 2) return cli_usage_error(&c, "--legend takes no other option");
@@ -369,90 +696,17 @@ static int run(int argc, char **argv) {
     }
     if (game_path || rule) {
         if (!game_path || !rule) return cli_usage_error(&c, "--game and --rule go together");
-        if (map_path || png_path || cli_given(&c, "--seeds") || cli_given(&c, "--episodes") || cli_given(&c, "--slip"))
-            return cli_usage_error(&c, "--game solves one game: --map, --png, --seeds, --episodes and --slip do not apply");
+        if (map_path || png_path || cli_given(&c, "--seeds") || cli_given(&c, "--episodes") || cli_given(&c, "--slip") ||
+            cli_given(&c, "--setup"))
+            return cli_usage_error(&c, "--game solves one game: --map, --png, --seeds, --episodes, --slip and --setup "
+                                       "do not apply");
         return solve_game_file(game_path, rule, horizon, threshold);
     }
-    if (load_map(map_path, &w.base) < 0) return 1;
-    w.cells = w.base.width * w.base.height;
-    w.slip = slip;
-    {
-        size_t grid_size = saferl_shield_grid_memory_size(w.base.width, w.base.height);
-        saferl_shield_grid_init(&w.grid, w.base.width, w.base.height, w.base.legend, w.base.legend_count,
-                                malloc(grid_size), grid_size);
-    }
-    saferl_shield_grid_place_items(&w.grid, &w.base, 0.0, NULL);
-    for (k = 0; k < STAGES; ++k)
-        saferl_shield_minecraft_safeguard(k, &w.safeguard[k], w.safeguard_memory[k], sizeof w.safeguard_memory[k]);
-    w.offset = (uint32_t *)malloc((w.cells * 5 + 1) * sizeof(uint32_t));
-    w.successor = (uint32_t *)malloc((size_t)w.cells * 25 * sizeof(uint32_t));
-    w.probability = (double *)malloc((size_t)w.cells * 25 * sizeof(double));
-    saferl_shield_grid_abstraction(&w.grid, slip, &w.abstraction, w.offset, w.successor,
-                                   w.probability);
-    memset(&game_desc, 0, sizeof game_desc);
-    game_desc.horizon = horizon;
-    game_desc.threshold = threshold;
-    size = saferl_shield_game_memory_size(&w.abstraction, &w.safeguard[STAGES - 1], &game_desc);
-    game_memory = malloc(size);
-    {
-        saferl_shield_error error;
-        saferl_result r = game_memory ? saferl_shield_game_init(&w.game, &w.abstraction, &w.safeguard[STAGES - 1],
-                                                                &game_desc, game_memory, size, &error)
-                                      : SAFERL_ERR_OUT_OF_MEMORY;
-        if (r < 0 && r != SAFERL_ERR_INFEASIBLE) {
-            fprintf(stderr, "the shield's game: %s\n", r == SAFERL_ERR_OUT_OF_MEMORY ? "out of memory" : error.message);
-            free(game_memory);
-            free(w.offset);
-            free(w.successor);
-            free(w.probability);
-            free(w.grid.label);
-            saferl_shield_grid_destroy(&w.base);
-            return 1;
-        }
-        printf("map %ux%u, slip %g, item shift %g; final safeguard (minecraft_7) against the slippery abstraction:\n",
-               w.base.width, w.base.height, slip, SAFERL_SHIELD_MINECRAFT_SHIFT);
-        printf("  sure shield: %s (%u of %u game states win)\n",
-               r == SAFERL_OK ? "realisable" : "unrealisable, the start is losing", w.game.winning_count,
-               w.game.game_state_count);
-        printf("  shield used: allow a when P(no violation in %u steps) >= %g (start %.4f)%s\n", horizon, threshold,
-               w.game.safety[w.game.initial], r == SAFERL_OK ? "; realisable: the sure shield is used" : "");
-    }
-    visits = (uint32_t *)calloc(w.cells, sizeof(uint32_t));
-    memset(sum, 0, sizeof sum);
-    memset(square, 0, sizeof square);
-    for (variant = 0; variant < VARIANTS; ++variant)
-        for (seed = 1; seed <= seeds; ++seed) {
-            result r = train(&w, variant, seed, episodes, variant == PROGRESSIVE && seed == 1 ? visits : NULL);
-            sum[variant].violations += r.violations;
-            square[variant].violations += r.violations * r.violations;
-            sum[variant].final_return += r.final_return;
-            square[variant].final_return += r.final_return * r.final_return;
-            sum[variant].eval_violations += r.eval_violations;
-        }
-    printf("\n%u seeds x %u training episodes (%u per stage for the curriculum), %u steps at most\n", seeds, episodes,
-           episodes / STAGES, MAX_STEPS);
-    printf("%-24s %22s %18s %16s\n", "variant", "violations (final)", "final return", "test violations");
-    for (variant = 0; variant < VARIANTS; ++variant) {
-        double n = seeds, mv = sum[variant].violations / n, mr = sum[variant].final_return / n;
-        double sv = seeds > 1 ? sqrt(fmax(0.0, (square[variant].violations - n * mv * mv) / (n - 1))) : 0.0;
-        double sr = seeds > 1 ? sqrt(fmax(0.0, (square[variant].final_return - n * mr * mr) / (n - 1))) : 0.0;
-        printf("%-24s %13.1f +- %5.1f %10.3f +- %5.3f %16.3f\n", variant_name[variant], mv, sv, mr, sr,
-               sum[variant].eval_violations / n);
-    }
-    printf("(violations: training episodes that violated minecraft_7, counted through every stage; final\n"
-           " return: goal reached in greedy test episodes; test violations: per test episode)\n");
-    if (png_path) {
-        failed = write_png(png_path, &w.base, visits);
-        if (!failed) printf("map with the curriculum's visit counts (seed 1): %s\n", png_path);
-    }
-    free(visits);
-    free(game_memory);
-    free(w.offset);
-    free(w.successor);
-    free(w.probability);
-    free(w.grid.label); /* the grid's memory block starts with its labels */
-    saferl_shield_grid_destroy(&w.base);
-    return failed;
+    if (strcmp(which, "ours") && strcmp(which, "official") && strcmp(which, "both"))
+        return cli_usage_error(&c, "--setup is ours, official or both, not %s", which);
+    if (map_path && !strcmp(which, "official"))
+        return cli_usage_error(&c, "--map is our map; the official set-up has its own layout");
+    return run_setups(which, map_path, png_path, seeds, episodes, slip, horizon, threshold);
 }
 
 int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

@@ -63,7 +63,8 @@ static void usage(FILE *out) {
                  "       safeopt_demo --pls [--steps N] [--seed S] [--summary]\n");
 }
 
-static void draw_1d(const options *o, const saferl_gp_safeopt *opt, const double *z, int m, const double *xs,
+/* The draw_* functions return 0, or 1 when the PNG could not be written (after the message). */
+static int draw_1d(const options *o, const saferl_gp_safeopt *opt, const double *z, int m, const double *xs,
                     const double *fs, const double *gs, int n) {
     plot_canvas canvas;
     plot_axes top, bottom;
@@ -71,11 +72,11 @@ static void draw_1d(const options *o, const saferl_gp_safeopt *opt, const double
     double *mean_f = (double *)malloc(m * sizeof(double)), *mean_g = (double *)malloc(m * sizeof(double)), zero[2] = {0, 0};
     double ends[2];
     plot_legend_entry legend[6];
-    int i;
+    int i, failed;
     if (!f_true || !g_true || !mean_f || !mean_g || !plot_canvas_init(&canvas, 1000, 760, plot_rgb(255, 255, 255))) {
         fprintf(stderr, "safeopt_demo: out of memory\n");
         free(f_true); free(g_true); free(mean_f); free(mean_g);
-        return;
+        return 1;
     }
     for (i = 0; i < m; ++i) {
         f_true[i] = objective_1d(z + i);
@@ -133,17 +134,21 @@ static void draw_1d(const options *o, const saferl_gp_safeopt *opt, const double
     legend[4].marker = PLOT_MARKER_TRIANGLE;
     legend[5].label = "safe set"; legend[5].kind = PLOT_LEGEND_BAND; legend[5].color = plot_rgba(60, 170, 90, 60);
     plot_legend(&top, legend, 6, 1);
-    if (!plot_write_png(&canvas, o->png)) fprintf(stderr, "safeopt_demo: cannot write %s\n", o->png);
+    failed = !plot_write_png(&canvas, o->png);
     plot_canvas_free(&canvas);
     free(f_true); free(g_true); free(mean_f); free(mean_g);
+    return failed;
 }
 
-static void draw_2d(const options *o, const saferl_gp_safeopt *opt, const double *z, int side, const double *xs, int n) {
+static int draw_2d(const options *o, const saferl_gp_safeopt *opt, const double *z, int side, const double *xs, int n) {
     plot_canvas canvas;
     plot_axes ax;
     double lo = 1e300, hi = -1e300, cell;
-    int i, m = side * side;
-    if (!plot_canvas_init(&canvas, 760, 780, plot_rgb(255, 255, 255))) return;
+    int i, m = side * side, failed;
+    if (!plot_canvas_init(&canvas, 760, 780, plot_rgb(255, 255, 255))) {
+        fprintf(stderr, "safeopt_demo: out of memory\n");
+        return 1;
+    }
     plot_axes_init(&ax, &canvas, 80, 70, 730, 720);
     plot_axes_range(&ax, z[0], z[2 * (m - 1)], z[1], z[2 * (m - 1) + 1], PLOT_LINEAR);
     for (i = 0; i < m; ++i) {
@@ -167,8 +172,9 @@ static void draw_2d(const options *o, const saferl_gp_safeopt *opt, const double
                   plot_py(&ax, 1.5 + r * sin(b)), 2.0, plot_rgb(200, 0, 0));
     }
     for (i = 0; i < n; ++i) plot_points(&ax, xs + 2 * i, xs + 2 * i + 1, 1, PLOT_MARKER_RING, 9, plot_rgb(0, 0, 0));
-    if (!plot_write_png(&canvas, o->png)) fprintf(stderr, "safeopt_demo: cannot write %s\n", o->png);
+    failed = !plot_write_png(&canvas, o->png);
     plot_canvas_free(&canvas);
+    return failed;
 }
 
 static const char *choice_name(saferl_gp_choice c) {
@@ -182,6 +188,7 @@ static const char *choice_name(saferl_gp_choice c) {
 
 static int run_safe(const options *o) {
     int side = o->dim == 1 ? 201 : 41, m = o->dim == 1 ? side : side * side, i, t, violations = 0, status = 1;
+    int png_failed = 0;
     double *z = (double *)malloc((size_t)m * o->dim * sizeof(double)), *xs = NULL, *fs = NULL, *gs = NULL;
     unsigned char *seed = (unsigned char *)calloc((size_t)m, 1);
     double ls_f = o->dim == 1 ? 1.0 : 1.0, ls_g = o->dim == 1 ? 2.0 : 1.5;
@@ -274,15 +281,12 @@ static int run_safe(const options *o) {
                o->expander == SAFERL_GP_EXPAND_GP ? "GP" : o->expander == SAFERL_GP_EXPAND_ALL_SAFE ? "all-safe" : "Lipschitz",
                o->beta > 0.0 ? "constant" : "safe schedule", t, violations, f(z + (size_t)best * o->dim), best_safe,
                st.safe_count, m);
-        if (o->png) {
-            if (o->dim == 1) draw_1d(o, &opt, z, m, xs, fs, gs, t);
-            else draw_2d(o, &opt, z, side, xs, t);
-        }
+        if (o->png) png_failed = o->dim == 1 ? draw_1d(o, &opt, z, m, xs, fs, gs, t) : draw_2d(o, &opt, z, side, xs, t);
     }
     saferl_gp_safeopt_destroy(&opt);
-    status = 0;
+    status = png_failed;
 done:
-    if (status) fprintf(stderr, "safeopt_demo: setup failed\n");
+    if (status && !png_failed) fprintf(stderr, "safeopt_demo: setup failed\n");
     saferl_gp_destroy(&gp_f);
     saferl_gp_destroy(&gp_g);
     free(z); free(seed); free(xs); free(fs); free(gs);
@@ -363,9 +367,13 @@ static int run_pls(const options *o) {
     return r < 0;
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     options o;
     int i;
+    cli c;
+    uint32_t n = 0;
+    cli_init(&c, argc, argv, "[--dim 1|2] [--rule safeopt|stageopt|ucb] [--expander gp|all|lipschitz] [--beta B]"
+                             " [--steps N] [--seed S] [--png out.png] [--summary]  |  --pls [--steps N] [--seed S] [--summary]");
     memset(&o, 0, sizeof o);
     o.dim = 1;
     o.steps = 40;
@@ -373,33 +381,37 @@ int main(int argc, char **argv) {
     o.rule = SAFERL_GP_SAFEOPT;
     o.expander = SAFERL_GP_EXPAND_GP;
     for (i = 1; i < argc; ++i) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--summary") == 0) o.summary = 1;
-        else if (strcmp(a, "--pls") == 0) o.pls = 1;
-        else if (strcmp(a, "--help") == 0) {
+        const char *flag = argv[i], *v = NULL;
+        int bad = 0;
+        if (cli_is(&c, &i, "--summary", NULL)) o.summary = 1;
+        else if (cli_is(&c, &i, "--pls", NULL)) o.pls = 1;
+        else if (cli_is(&c, &i, "--help", NULL)) {
             usage(stdout);
             return 0;
-        } else if (v && strcmp(a, "--dim") == 0 && (strcmp(v, "1") == 0 || strcmp(v, "2") == 0)) o.dim = atoi(argv[++i]);
-        else if (v && strcmp(a, "--steps") == 0 && atoi(v) > 0 && atoi(v) <= 2000) o.steps = atoi(argv[++i]);
-        else if (v && strcmp(a, "--seed") == 0) o.seed = (uint32_t)strtoul(argv[++i], NULL, 10);
-        else if (v && strcmp(a, "--beta") == 0 && atof(v) > 0.0) o.beta = atof(argv[++i]);
-        else if (v && strcmp(a, "--png") == 0) o.png = argv[++i];
-        else if (v && strcmp(a, "--rule") == 0) {
-            ++i;
-            if (strcmp(v, "safeopt") == 0) o.rule = SAFERL_GP_SAFEOPT;
+        } else if (cli_is(&c, &i, "--dim", &v)) bad = !v || cli_count32(&c, flag, v, 1, 2, &n) || !(o.dim = (int)n);
+        else if (cli_is(&c, &i, "--steps", &v)) bad = !v || cli_count32(&c, flag, v, 1, 2000, &n) || !(o.steps = (int)n);
+        else if (cli_is(&c, &i, "--seed", &v)) bad = !v || cli_count32(&c, flag, v, 0, UINT32_MAX, &o.seed);
+        else if (cli_is(&c, &i, "--beta", &v)) bad = !v || cli_real(&c, flag, v, 1e-12, 1e6, 0, &o.beta);
+        else if (cli_is(&c, &i, "--png", &v)) bad = !(o.png = v);
+        else if (cli_is(&c, &i, "--rule", &v)) {
+            if (!v) bad = 1;
+            else if (strcmp(v, "safeopt") == 0) o.rule = SAFERL_GP_SAFEOPT;
             else if (strcmp(v, "stageopt") == 0) o.rule = SAFERL_GP_STAGEOPT;
             else if (strcmp(v, "ucb") == 0) o.rule = SAFERL_GP_SAFE_UCB;
-            else { usage(stderr); return 2; }
-        } else if (v && strcmp(a, "--expander") == 0) {
-            ++i;
-            if (strcmp(v, "gp") == 0) o.expander = SAFERL_GP_EXPAND_GP;
+            else return cli_usage_error(&c, "--rule: safeopt, stageopt or ucb, not '%s'", v);
+        } else if (cli_is(&c, &i, "--expander", &v)) {
+            if (!v) bad = 1;
+            else if (strcmp(v, "gp") == 0) o.expander = SAFERL_GP_EXPAND_GP;
             else if (strcmp(v, "all") == 0) o.expander = SAFERL_GP_EXPAND_ALL_SAFE;
             else if (strcmp(v, "lipschitz") == 0) o.expander = SAFERL_GP_EXPAND_LIPSCHITZ;
-            else { usage(stderr); return 2; }
-        } else {
-            usage(stderr);
-            return 2;
-        }
+            else return cli_usage_error(&c, "--expander: gp, all or lipschitz, not '%s'", v);
+        } else return cli_usage_error(&c, "unknown option %s", flag);
+        if (bad || c.failed) return 2;
     }
+    if (o.pls && (cli_given(&c, "--dim") || cli_given(&c, "--rule") || cli_given(&c, "--expander") ||
+                  cli_given(&c, "--beta") || cli_given(&c, "--png")))
+        return cli_usage_error(&c, "--pls takes only --steps, --seed and --summary");
     return o.pls ? run_pls(&o) : run_safe(&o);
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

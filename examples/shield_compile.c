@@ -37,16 +37,15 @@ static char *read_file(const char *path, size_t *length) {
     }
     fclose(f);
     if (data) {
-        data[size] = '\0';
-        *length = (size_t)size;
+        size_t bom = cli_bom_length(data, (size_t)size);
+        memmove(data, data + bom, (size_t)size - bom);
+        data[(size_t)size - bom] = '\0';
+        *length = (size_t)size - bom;
     }
     return data;
 }
 
-static int usage(void) {
-    fprintf(stderr, "usage: shield_compile [--ltlf] [--dot | --complete | --rm] [--check trace.txt] (-e 'formula' | file)\n");
-    return 2;
-}
+#define USAGE "[--ltlf] [--dot | --complete | --rm | --check trace.txt] (-e 'formula' | file)"
 
 /* Runs the trace through a monitor; prints the verdict. */
 static int check_trace(const saferl_shield_dfa *dfa, const char *path) {
@@ -93,9 +92,10 @@ static int check_trace(const saferl_shield_dfa *dfa, const char *path) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     const char *expression = NULL, *path = NULL, *trace = NULL, *shown;
     int dot = 0, complete = 0, rm = 0, i, status = 0;
+    cli c;
     saferl_shield_desc desc;
     saferl_shield_dfa dfa;
     saferl_shield_error error;
@@ -104,18 +104,22 @@ int main(int argc, char **argv) {
     size_t length = 0, needed = 0;
     memset(&desc, 0, sizeof desc);
     desc.logic = SAFERL_SHIELD_AUTO_PAST;
+    cli_init(&c, argc, argv, USAGE);
     for (i = 1; i < argc; ++i) {
-        if (strcmp(argv[i], "--ltlf") == 0) desc.logic = SAFERL_SHIELD_LTLF;
-        else if (strcmp(argv[i], "--dot") == 0) dot = 1;
-        else if (strcmp(argv[i], "--complete") == 0) complete = 1;
-        else if (strcmp(argv[i], "--rm") == 0) rm = 1;
-        else if (strcmp(argv[i], "--check") == 0 && i + 1 < argc) trace = argv[++i];
-        else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc) expression = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1] != '\0') return usage();
+        const char *v = NULL;
+        if (cli_is(&c, &i, "--ltlf", NULL)) desc.logic = SAFERL_SHIELD_LTLF;
+        else if (cli_is(&c, &i, "--dot", NULL)) dot = 1;
+        else if (cli_is(&c, &i, "--complete", NULL)) complete = 1;
+        else if (cli_is(&c, &i, "--rm", NULL)) rm = 1;
+        else if (cli_is(&c, &i, "--check", &v)) trace = v;
+        else if (cli_is(&c, &i, "-e", &v)) expression = v;
+        else if (argv[i][0] == '-' && argv[i][1] != '\0') return cli_usage_error(&c, "unknown option %s", argv[i]);
         else if (!path) path = argv[i];
-        else return usage();
+        else return cli_usage_error(&c, "one input file, not two (%s and %s)", path, argv[i]);
+        if (c.failed) return 2;
     }
-    if ((expression != NULL) == (path != NULL)) return usage();
+    if ((expression != NULL) == (path != NULL)) return cli_usage_error(&c, "give a formula with -e or a file, one of the two");
+    if (dot + complete + rm + (trace != NULL) > 1) return cli_usage_error(&c, "--dot, --complete, --rm and --check exclude each other");
     if (expression) {
         text = (char *)malloc(strlen(expression) + 1);
         if (!text) return 1;
@@ -164,3 +168,5 @@ int main(int argc, char **argv) {
     free(text);
     return status;
 }
+
+int main(int argc, char **argv) { return cli_finish(run(argc, argv)); }

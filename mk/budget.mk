@@ -23,7 +23,7 @@ demo-budget: $(BUILD)/budget_report $(BUILD)/budget_simulate
 	@echo "== saferl_budget.h: relative budget xi = H / E[T] of simulated rollout logs"
 	@$(BUILD)/budget_simulate attempts --prompts 12 --attempts 32 --horizon 2048 --mean-tokens 1400 \
 	  --spread 0.9 --seed 1 > $(BUILD)/demo/budget_attempts.csv
-	@$(BUILD)/budget_report --png $(BUILD)/demo/budget.png $(BUILD)/demo/budget_attempts.csv | sed -n '1p;/^pooled/,$$p'
+	@$(BUILD)/budget_report --png $(BUILD)/demo/budget.png $(BUILD)/demo/budget_attempts.csv | sed -n '1p;/^prompt set/,$$p'
 	@echo
 	@$(BUILD)/budget_simulate progress --seed 1
 	@echo "figures: $(BUILD)/demo/budget.png"

@@ -40,3 +40,8 @@ $(BUILD)/web/rl/rl.mjs: web/rl/glue.c saferl_rl.h
 EXAMPLES += $(BUILD)/rl_rcsl
 $(BUILD)/rl_rcsl: examples/rl_rcsl.c examples/plot.h saferl_rl.h | $(BUILD)
 	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples $(STB) -o $@ $< -lm
+
+# four threads act with one policy, each with its own context, under ThreadSanitizer
+$(BUILD)/tsan/thread_rl: tests/thread_rl.c saferl_rl.h | $(BUILD)
+	@mkdir -p $(@D)
+	$(CLANG) $(C_STRICT) -O1 -g -fsanitize=thread -I. -o $@ $< -lm -lpthread

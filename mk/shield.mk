@@ -8,7 +8,7 @@ BENCHES += bench-shield
 $(BUILD)/shield_compile: examples/shield_compile.c saferl_shield.h | $(BUILD)
 	$(CC) $(C_STRICT) $(OPT) -I. -o $@ $< -lm
 
-$(BUILD)/safeguard_gridworld: examples/safeguard_gridworld.c saferl_shield.h | $(BUILD)
+$(BUILD)/safeguard_gridworld: examples/safeguard_gridworld.c examples/plot.h examples/cli.h saferl_shield.h | $(BUILD)
 	$(CC) $(C_STRICT) $(OPT) -I. $(STB) -o $@ $< -lm
 $(BUILD)/engine_loop: examples/engine_loop.c saferl_shield.h | $(BUILD)
 	$(CC) $(C_STRICT) $(OPT) -I. -o $@ $< -lm
@@ -28,7 +28,7 @@ demo-shield: $(BUILD)/shield_compile $(BUILD)/safeguard_gridworld $(BUILD)/engin
 	@printf "trace creeper, creeper, (none), lava, lava: first violating step (1-based) = "
 	@$(BUILD)/shield_compile --check $(BUILD)/demo/shield_trace.txt -e 'G(lava -> X !lava) & G(creeper -> F[0..2] !creeper)'
 	@echo "== progressive safeguards and shields on the Minecraft-inspired gridworld (3 seeds)"
-	@$(BUILD)/safeguard_gridworld --seeds 3 --png $(BUILD)/demo/safeguard_gridworld.png | sed -n '1,3p;5,$$p'
+	@$(BUILD)/safeguard_gridworld --seeds 3 --png $(BUILD)/demo/safeguard_gridworld.png
 	@$(BUILD)/engine_loop | tail -2
 	@echo "figures: $(BUILD)/demo/shield.dot (graphviz: dot -Tpng), $(BUILD)/demo/safeguard_gridworld.png"
 	@echo

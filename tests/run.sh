@@ -11,9 +11,12 @@ BUILD=build
 LOGS=$BUILD/logs
 mkdir -p "$LOGS"
 # Fuzzing in make test is reproducible: a fixed seed and a fixed number of runs (the time is
-# only a cap). FUZZ_SEED=0 lets libFuzzer pick a seed; long randomised runs go in make bench.
+# only a cap). FUZZ_SEED=0 lets libFuzzer pick a seed; `make fuzz FUZZ_SECONDS=N` runs every
+# target randomised (FUZZ_RUNS=-1) for N seconds.
 FUZZ_SEED=${FUZZ_SEED:-1}
 FUZZ_RUNS=${FUZZ_RUNS:-40000}
+# the CRC-repaired builds reach the expensive checks on nearly every input: fewer runs
+FUZZ_CRC_RUNS=${FUZZ_CRC_RUNS:-$([ "$FUZZ_RUNS" = -1 ] && echo -1 || echo 8000)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 
 passed=0
@@ -68,6 +71,7 @@ run_unit() {
         item "unit $t: ASan+UBSan clang" bash -c "make -s $BUILD/sanitize/test_$t && ASAN_OPTIONS=detect_leaks=1 $BUILD/sanitize/test_$t"
         item "unit $t: wasm32 under node" bash -c "make -s $BUILD/wasm/test_$t.js && node $BUILD/wasm/test_$t.js"
     done
+    item "unit rl: 4 threads act with one policy (ThreadSanitizer)" bash -c "make -s $BUILD/tsan/thread_rl && $BUILD/tsan/thread_rl"
     item "unit gp: threads predicting from one GP, TSan clang" bash -c "make -s $BUILD/tsan/gp_threads && $BUILD/tsan/gp_threads"
     suite_end unit
 }
@@ -159,8 +163,33 @@ quick_start_compiles() { # the README/header quick start, against an installed c
         -o "$dir/quick_start" $(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --libs saferl) && "$dir/quick_start"
 }
 
+# Each header's version, said five times: the banner (line 2), MAJOR.MINOR.PATCH, the _STRING,
+# its README row and its variable in tools/saferl.pc.in (saferl_<name>_version). All agree.
+versions_agree() {
+    local h name upper banner major minor patch string readme pc bad=0
+    for h in "${headers[@]}"; do
+        name=$(basename "$h" .h)
+        upper=$(upper "$name")
+        banner=$(sed -n '2s/.* - v\([0-9][0-9.]*\) - .*/\1/p' "$h")
+        major=$(sed -n "s/^#define ${upper}_VERSION_MAJOR \([0-9]*\)\$/\1/p" "$h")
+        minor=$(sed -n "s/^#define ${upper}_VERSION_MINOR \([0-9]*\)\$/\1/p" "$h")
+        patch=$(sed -n "s/^#define ${upper}_VERSION_PATCH \([0-9]*\)\$/\1/p" "$h")
+        string=$(sed -n "s/^#define ${upper}_VERSION_STRING \"\([0-9.]*\)\"\$/\1/p" "$h")
+        readme=$(grep "^| \`$h\` |" README.md | sed -n 's/.*| \([0-9][0-9.]*\) |$/\1/p')
+        pc=$(sed -n "s/^${name}_version=\([0-9.]*\)\$/\1/p" tools/saferl.pc.in)
+        echo "$h: banner $banner, macros $major.$minor.$patch, string $string, README $readme, saferl.pc.in $pc"
+        if [ -z "$banner" ] || [ -z "$string" ] || [ "$banner" != "$major.$minor.$patch" ] || [ "$banner" != "$string" ] ||
+           [ "$banner" != "$readme" ] || [ "$banner" != "$pc" ]; then
+            echo "  DISAGREE"
+            bad=1
+        fi
+    done
+    return $bad
+}
+
 run_compile() {
     suite compile
+    item "versions agree: banner, macros, README row, saferl.pc.in" versions_agree
     local h cc
     mkdir -p $BUILD/compile
     item "common block identical in every header" tools/common_block.sh check
@@ -183,6 +212,7 @@ run_compile() {
     done
     item "common blocks of two versions: #error" version_mismatch_is_an_error
     item "quick start compiles against make install + pkg-config" quick_start_compiles
+    item "each demo page's C snippet compiles and runs" tests/web_snippets.sh
     suite_end compile
 }
 
@@ -206,22 +236,29 @@ run_cli() {
     suite_end cli
 }
 
-fuzz_one() { # name
-    local corpus=$BUILD/fuzz_corpus/$1
-    mkdir -p "$corpus"
+fuzz_one() { # name [extra corpus]
+    local corpus=$BUILD/fuzz_corpus/$1 runs=$FUZZ_RUNS
+    case "$1" in *_crc) runs=$FUZZ_CRC_RUNS ;; esac
+    mkdir -p "$corpus" "tests/fuzz/corpus/$1"
     mkdir -p "$BUILD/fuzz_artifacts"
-    make -s "$BUILD/fuzz_$1" && "$BUILD/fuzz_$1" -seed="$FUZZ_SEED" -runs="$FUZZ_RUNS" \
+    make -s "$BUILD/fuzz_$1" && "$BUILD/fuzz_$1" -seed="$FUZZ_SEED" -runs="$runs" \
         -max_total_time="$FUZZ_SECONDS" -timeout=5 -print_final_stats=1 \
         -artifact_prefix="$BUILD/fuzz_artifacts/$1-" \
-        "$corpus" "tests/fuzz/corpus/$1"
+        "$corpus" "tests/fuzz/corpus/$1" ${2:+"$2"}
 }
 
+# Targets for checksummed formats (they include fuzz_crc_repair.h) run twice: as they are,
+# and built with the CRC repaired, on their own corpus plus the plain one.
 run_fuzz() {
     suite "fuzz ($FUZZ_RUNS runs each, seed $FUZZ_SEED)"
-    local f
+    local f name
     for f in tests/fuzz/fuzz_*.c; do
-        f=$(basename "$f" .c)
-        item "fuzz ${f#fuzz_}" fuzz_one "${f#fuzz_}"
+        name=$(basename "$f" .c)
+        name=${name#fuzz_}
+        item "fuzz $name" fuzz_one "$name"
+        if grep -q fuzz_crc_repair.h "$f"; then
+            item "fuzz $name, CRC repaired" fuzz_one "${name}_crc" "tests/fuzz/corpus/$name"
+        fi
     done
     suite_end fuzz
 }

@@ -947,6 +947,54 @@ TEST(set_estimate_interval_coverage) {
     CHECK(covered >= 930 && covered <= 970);
 }
 
+TEST(set_estimate_on_random_sets_is_sane) {
+    /* 300 prompt sets from a seeded generator, hazards log-uniform in [1e-5, 1], horizons
+       1 .. 2000 per attempt, 1 .. 10 attempts a prompt: whatever comes out is finite,
+       ordered and inside [0, H] (E[T] >= 1), or an error; nothing NaN reported as OK */
+    static saferl_budget_attempt attempts[10];
+    static saferl_budget_summary summaries[20];
+    static double work[400];
+    saferl_budget_desc desc;
+    saferl_rng rng;
+    int r, i, k, bad = 0, errors = 0;
+    memset(&desc, 0, sizeof desc);
+    desc.draws = 200;
+    saferl_rng_seed(&rng, 77);
+    for (r = 0; r < 300; ++r) {
+        int prompts = 2 + (int)saferl_rng_bounded(&rng, 19);
+        saferl_budget_set_summary set;
+        saferl_result result;
+        for (i = 0; i < prompts; ++i) {
+            int n = 1 + (int)saferl_rng_bounded(&rng, 10);
+            double q = exp(-11.5 * saferl_rng_uniform(&rng));
+            for (k = 0; k < n; ++k) {
+                int32_t horizon = 1 + (int32_t)saferl_rng_bounded(&rng, 2000);
+                double t = saferl_budget_sample_geometric(&rng, q);
+                attempts[k].prompt = 0;
+                attempts[k].horizon = horizon;
+                attempts[k].tokens = t <= horizon ? (int32_t)t : SAFERL_BUDGET_CENSORED;
+            }
+            saferl_budget_summarize(attempts, (size_t)n, NULL, &summaries[i]);
+        }
+        desc.seed = (uint32_t)r;
+        result = saferl_budget_set_estimate(summaries, (size_t)prompts, &desc, work, sizeof work, &set);
+        if (result < 0) {
+            ++errors;
+            continue;
+        }
+        if (!(set.xi_lo >= 0.0 && set.xi_lo <= set.xi && set.xi <= set.xi_hi && set.xi_hi <= set.horizon) ||
+            !isfinite(set.xi_hi) || !(set.mean_tokens >= 1.0 || isinf(set.mean_tokens)) ||
+            (result == SAFERL_OK && !(set.xi > 0.0)) || isnan(set.spread) || isnan(set.log_likelihood)) {
+            printf("        set %d: result %d xi %g [%g, %g] H %g a %g b %g\n", r, (int)result, set.xi, set.xi_lo,
+                   set.xi_hi, set.horizon, set.prior_a, set.prior_b);
+            ++bad;
+        }
+    }
+    printf("        300 random sets: %d errors, %d insane\n", errors, bad);
+    CHECK(bad == 0);
+    CHECK(errors <= 3); /* a fit that does not converge is an error, and should be rare */
+}
+
 TEST(set_estimate_special_cases) {
     saferl_budget_attempt a[3] = {{0, 1000, 100}, {0, 1000, 300}, {0, 1000, SAFERL_BUDGET_CENSORED}};
     saferl_budget_attempt none[2] = {{0, 1000, SAFERL_BUDGET_CENSORED}, {0, 700, SAFERL_BUDGET_CENSORED}};
@@ -971,6 +1019,15 @@ TEST(set_estimate_special_cases) {
     CHECK(saferl_budget_pool(s + 1, 2, NULL, &pooled) == SAFERL_BOUND_ONLY);
     CHECK(set.xi_is_upper_bound && set.xi == 0.0 && set.xi_hi == pooled.xi_hi);
     CHECK(isinf(set.mean_tokens) && isinf(set.mean_tokens_hi));
+    /* every attempt solved at its first token: no spread to fit, the pooled exact interval */
+    {
+        saferl_budget_attempt ones[4] = {{0, 10, 1}, {0, 10, 1}, {0, 10, 1}, {0, 10, 1}};
+        saferl_budget_summary first[2];
+        saferl_budget_summarize(ones, 2, NULL, &first[0]);
+        saferl_budget_summarize(ones + 2, 2, NULL, &first[1]);
+        CHECK(saferl_budget_set_estimate(first, 2, &desc, work, sizeof work, &set) == SAFERL_OK);
+        CHECK(set.xi == 10.0 && set.xi_hi == 10.0 && set.xi_lo > 0.0 && set.xi_lo < 10.0 && set.prior_a == 0.0);
+    }
     /* unsolved prompts among solved ones: estimated by extrapolation, and said so */
     CHECK(saferl_budget_set_estimate(s, 3, &desc, work, sizeof work, &set) == SAFERL_OK);
     CHECK(set.unsolved_prompts == 2 && set.extrapolated);
@@ -1081,7 +1138,13 @@ TEST(allocation_happens_only_in_create) {
         saferl_budget_attempt a[3] = {{0, 1000, 100}, {0, 1000, 300}, {0, 1000, SAFERL_BUDGET_CENSORED}};
         saferl_budget_summary s;
         size_t rows, errors;
+        saferl_budget_summary two[2];
+        saferl_budget_set_summary set;
+        static double set_work[4000];
         saferl_budget_summarize(a, 3, NULL, &s);
+        saferl_budget_summarize(a, 2, NULL, &two[0]);
+        saferl_budget_summarize(a + 1, 2, NULL, &two[1]);
+        CHECK(saferl_budget_set_estimate(two, 2, NULL, set_work, sizeof set_work, &set) >= 0);
         saferl_budget_pool(&s, 1, NULL, &s);
         saferl_budget_csv_parse(good_csv, strlen(good_csv), NULL, 0, &rows, NULL, 0, &errors);
     }
@@ -1133,6 +1196,7 @@ int main(void) {
     RUN(set_estimate_is_consistent);
     RUN(set_estimate_interval_coverage);
     RUN(set_estimate_special_cases);
+    RUN(set_estimate_on_random_sets_is_sane);
     RUN(simulator_is_deterministic_and_learns);
     RUN(simulator_informative_rate_matches_theory);
     RUN(progress_per_token_peak);

@@ -695,8 +695,254 @@ TEST(default_beta_is_the_gaussian_tail_schedule) {
         CHECK(saferl_gp_safeopt_beta(&opt) == 2.0);
         saferl_gp_safeopt_destroy(&opt);
     }
+    {
+        /* the per-step risk schedule (no |Z|), scipy's norm.isf(6 delta / (pi^2 t^2 k)); it
+           needs fresh bounds and safe sets, and says so */
+        static const struct { uint32_t t, k; double scipy; } risk[3] = {
+            {1, 1, 1.8750000970042433}, {60, 1, 4.302517091988706}, {10, 2, 3.6118984938522245}};
+        saferl_gp_safeopt_desc d;
+        saferl_gp_safeopt opt;
+        memset(&d, 0, sizeof d);
+        d.candidates = z;
+        d.candidate_count = 500;
+        d.objective = &gp;
+        d.constraints = c;
+        d.seed_set = seed;
+        d.beta_rule = SAFERL_GP_BETA_PER_STEP_RISK;
+        for (i = 0; i < 3; ++i) {
+            d.constraint_count = risk[i].k;
+            d.no_intersection = 0;
+            d.recompute_safe_set = 1;
+            CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+            d.no_intersection = 1;
+            d.recompute_safe_set = 0;
+            CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+            d.recompute_safe_set = 1;
+            CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
+            opt.evaluations = risk[i].t - 1;
+            CHECK_NEAR(saferl_gp_safeopt_beta(&opt), risk[i].scipy, 1e-13);
+            saferl_gp_safeopt_destroy(&opt);
+        }
+    }
     saferl_gp_destroy(&gp);
     free(seed);
+}
+
+/* The constrained-BO closed forms against Debian's scipy 1.10 (norm.cdf differences and
+   (mu - b) Phi(u) + sd phi(u)), with far tails where a careless difference cancels to 0, and
+   EI against its integral E[max(f - b, 0)] = int_b^inf (f - b) N(f; mu, sd^2) df by Simpson's
+   rule on [b, mu + 12 sd] (smooth there; 4000 panels: error below 1e-12 of sd). The forms go
+   through erfc: a few ulps, 1e-13 relative after the differences. */
+TEST(constrained_bo_closed_forms) {
+    static const struct { double mean, var, lower, upper, scipy; } between[5] = {
+        {0.3, 0.49, -0.2, 1.1, 0.6359257834994658},
+        {2.0, 0.04, -1e300, 1.5, 0.006209665325776132},
+        {-1.0, 4.0, 0.5, 1e300, 0.2266273523768682},
+        {40.0, 1.0, 0.0, 30.0, 7.61985302416047e-24}, /* Phi(-10) - Phi(-40) */
+        {-40.0, 1.0, -30.0, 0.0, 7.61985302416047e-24}, /* the mirror image: upper tails */
+    };
+    static const struct { double mean, var, best, scipy; } improvement[4] = {
+        {0.3, 0.49, 0.5, 0.1905810357413501},
+        {1.0, 0.01, 0.2, 0.8},
+        {-3.0, 1.0, 2.0, 5.346165533833177e-08}, /* u = -5: u Phi(u) + phi(u) cancels 1.5 digits */
+        {0.0, 4.0, 0.0, 0.7978845608028654},
+    };
+    int i, k;
+    for (i = 0; i < 5; ++i) {
+        double p = saferl_gp_probability_between(between[i].mean, between[i].var, between[i].lower, between[i].upper);
+        CHECK(fabs(p - between[i].scipy) <= 1e-13 * between[i].scipy);
+    }
+    CHECK(saferl_gp_probability_between(1.0, 0.0, 0.0, 2.0) == 1.0 && saferl_gp_probability_between(3.0, 0.0, 0.0, 2.0) == 0.0);
+    CHECK(saferl_gp_probability_between(1.0, 1.0, 2.0, 0.0) == 0.0); /* empty interval */
+    for (i = 0; i < 4; ++i) {
+        const double mu = improvement[i].mean, sd = sqrt(improvement[i].var), b = improvement[i].best;
+        const double ei = saferl_gp_expected_improvement(mu, improvement[i].var, b);
+        const double top = mu + 12.0 * sd > b ? mu + 12.0 * sd : b, h = (top - b) / 4000.0;
+        double integral = 0.0;
+        CHECK(fabs(ei - improvement[i].scipy) <= 1e-13 * improvement[i].scipy);
+        for (k = 0; k <= 4000; ++k) {
+            double f = b + k * h, w = (k == 0 || k == 4000) ? 1.0 : (k % 2 ? 4.0 : 2.0);
+            integral += w * (f - b) * exp(-0.5 * (f - mu) * (f - mu) / (sd * sd)) / (sd * 2.5066282746310002);
+        }
+        integral *= h / 3.0;
+        CHECK(fabs(ei - integral) <= 1e-12 * sd);
+    }
+    CHECK(saferl_gp_expected_improvement(1.5, 0.0, 1.0) == 0.5 && saferl_gp_expected_improvement(0.5, 0.0, 1.0) == 0.0);
+}
+
+/* The constrained-EI rules pick what their definitions say, recomputed here from the grids'
+   posteriors and the closed forms: first (nothing known feasible) the most likely feasible
+   candidate, then EI x P(feasible) or EI over the known-feasible candidates; no seed needed. */
+TEST(constrained_ei_rules_choose_by_their_definitions) {
+    enum { M = 61 };
+    double ls = 0.15, z[M];
+    int rule, t;
+    for (t = 0; t < M; ++t) z[t] = t / 60.0;
+    for (rule = SAFERL_GP_CONSTRAINED_EI; rule <= SAFERL_GP_CHANCE_CONSTRAINED_EI; ++rule) {
+        saferl_gp f = make_gp(1, 32, SAFERL_GP_RBF, 0, &ls, 1.0, 1e-4), g = make_gp(1, 32, SAFERL_GP_RBF, 0, &ls, 1.0, 1e-4);
+        saferl_gp_constraint c;
+        saferl_gp_safeopt_desc d;
+        saferl_gp_safeopt opt;
+        int saw_feasibility = 0, saw_improvement = 0;
+        c.gp = &g;
+        c.threshold = 0.3; /* g >= 0.3: at the prior (mean 0, sd 1) nothing is known feasible */
+        c.upper = 0;
+        memset(&d, 0, sizeof d);
+        d.candidates = z;
+        d.candidate_count = M;
+        d.objective = &f;
+        d.constraints = &c;
+        d.constraint_count = 1;
+        d.rule = (saferl_gp_safe_rule)rule;
+        CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK); /* seed_set NULL */
+        for (t = 0; t < 12; ++t) {
+            saferl_gp_safeopt_step st;
+            const saferl_gp_grid *fg = &opt.grid[0], *gg = &opt.grid[1];
+            double incumbent = -HUGE_VAL, best_value = -1.0, x, fv, gv;
+            uint32_t k, expected = M;
+            CHECK(saferl_gp_safeopt_next(&opt, &st) == SAFERL_OK);
+            for (k = 0; k < M; ++k) {
+                double p = saferl_gp_probability_between(gg->mean[k], gg->var[k], 0.3, HUGE_VAL);
+                if (p >= 0.95 && fg->mean[k] > incumbent) incumbent = fg->mean[k];
+            }
+            for (k = 0; k < M; ++k) {
+                double p = saferl_gp_probability_between(gg->mean[k], gg->var[k], 0.3, HUGE_VAL), a;
+                if (incumbent == -HUGE_VAL) a = p;
+                else if (rule == SAFERL_GP_CONSTRAINED_EI) a = p * saferl_gp_expected_improvement(fg->mean[k], fg->var[k], incumbent);
+                else a = p >= 0.95 ? saferl_gp_expected_improvement(fg->mean[k], fg->var[k], incumbent) : -1.0;
+                if (a > best_value) {
+                    best_value = a;
+                    expected = k;
+                }
+            }
+            CHECK(st.index == expected);
+            CHECK(st.choice == (incumbent == -HUGE_VAL ? SAFERL_GP_CHOSE_FEASIBILITY : SAFERL_GP_CHOSE_EXPECTED_IMPROVEMENT));
+            saw_feasibility += st.choice == SAFERL_GP_CHOSE_FEASIBILITY;
+            saw_improvement += st.choice == SAFERL_GP_CHOSE_EXPECTED_IMPROVEMENT;
+            if (rule == SAFERL_GP_CHANCE_CONSTRAINED_EI && st.choice == SAFERL_GP_CHOSE_EXPECTED_IMPROVEMENT)
+                CHECK(st.feasibility >= 0.95);
+            x = z[st.index];
+            fv = sin(6.0 * x);
+            gv = 1.0 - 4.0 * (x - 0.5) * (x - 0.5);
+            CHECK(saferl_gp_safeopt_observe(&opt, st.index, fv, &gv) == SAFERL_OK);
+        }
+        CHECK(saw_feasibility >= 1 && saw_improvement >= 5);
+        saferl_gp_safeopt_destroy(&opt);
+        saferl_gp_destroy(&g);
+        saferl_gp_destroy(&f);
+    }
+}
+
+/* A function drawn (approximately) from the RBF prior of lengthscale ls on R^dim: random
+   Fourier features (Rahimi and Recht 2007), sqrt(2 / M) sum_j w_j cos(omega_j . x + b_j). */
+typedef struct fourier_function {
+    int dim, features;
+    double omega[400 * 8], phase[400], weight[400];
+} fourier_function;
+
+static void fourier_draw(fourier_function *f, int dim, double ls, saferl_rng *rng) {
+    int j, k;
+    f->dim = dim;
+    f->features = 400;
+    for (j = 0; j < f->features; ++j) {
+        for (k = 0; k < dim; ++k) f->omega[j * dim + k] = saferl_rng_normal(rng) / ls;
+        f->phase[j] = 6.283185307179586 * saferl_rng_uniform(rng);
+        f->weight[j] = saferl_rng_normal(rng);
+    }
+}
+
+static double fourier_value(const fourier_function *f, const double *x) {
+    double s = 0.0;
+    int j, k;
+    for (j = 0; j < f->features; ++j) {
+        double a = f->phase[j];
+        for (k = 0; k < f->dim; ++k) a += f->omega[j * f->dim + k] * x[k];
+        s += f->weight[j] * cos(a);
+    }
+    return sqrt(2.0 / f->features) * s;
+}
+
+/* The continuous-domain optimiser on 2-D prior draws with the safe beta: no evaluation where
+   the true g < 0, every proposal in the box and on the lattice (or a known-safe point), the
+   safe set growing past the seed; bad descs refused. */
+TEST(swarm_stays_safe_in_a_continuous_box) {
+    static fourier_function f, g;
+    const double lower[2] = {0.0, 0.0}, upper[2] = {1.0, 1.0};
+    double ls = 0.2;
+    int draw, violations = 0, moved = 0;
+    for (draw = 0; draw < 3; ++draw) {
+        saferl_gp fgp = make_gp(2, 24, SAFERL_GP_RBF, 0, &ls, 1.0, 0.0025), ggp = make_gp(2, 24, SAFERL_GP_RBF, 0, &ls, 1.0, 0.0025);
+        saferl_gp_constraint c;
+        saferl_gp_swarm_desc d;
+        saferl_gp_swarm swarm;
+        saferl_rng rng;
+        double seed[2], x[2], best[2];
+        int t, k;
+        saferl_rng_seed(&rng, (uint32_t)(300 + draw));
+        fourier_draw(&f, 2, ls, &rng);
+        do {
+            fourier_draw(&g, 2, ls, &rng);
+            for (t = 0; t < 200; ++t) {
+                seed[0] = saferl_rng_uniform(&rng);
+                seed[1] = saferl_rng_uniform(&rng);
+                if (fourier_value(&g, seed) >= 1.0) break;
+            }
+        } while (t == 200);
+        c.gp = &ggp;
+        c.threshold = 0.0;
+        c.upper = 0;
+        memset(&d, 0, sizeof d);
+        d.objective = &fgp;
+        d.constraints = &c;
+        d.constraint_count = 1;
+        d.lower = lower;
+        d.upper = upper;
+        d.seeds = seed;
+        d.seed_count = 1;
+        d.samples = 300;
+        d.expander_test = SAFERL_GP_EXPAND_GP;
+        d.seed = (uint32_t)draw;
+        CHECK(saferl_gp_swarm_create(&swarm, &d) == SAFERL_OK);
+        for (t = 0; t < 20; ++t) {
+            double fv, gv;
+            CHECK(saferl_gp_swarm_next(&swarm, x, NULL) == SAFERL_OK);
+            {
+                int on_lattice = 1;
+                for (k = 0; k < 2; ++k) {
+                    double cell = x[k] * 1023.0;
+                    CHECK(x[k] >= 0.0 && x[k] <= 1.0);
+                    on_lattice &= fabs(cell - floor(cell + 0.5)) < 1e-9;
+                }
+                CHECK(on_lattice || (x[0] == seed[0] && x[1] == seed[1]));
+            }
+            violations += fourier_value(&g, x) < 0.0;
+            moved += x[0] != seed[0] || x[1] != seed[1];
+            fv = fourier_value(&f, x) + 0.05 * saferl_rng_normal(&rng);
+            gv = fourier_value(&g, x) + 0.05 * saferl_rng_normal(&rng);
+            CHECK(saferl_gp_swarm_observe(&swarm, fv, &gv) == SAFERL_OK);
+        }
+        CHECK(saferl_gp_swarm_best(&swarm, best) == SAFERL_OK && fourier_value(&g, best) >= 0.0);
+        CHECK(swarm.safe_count == 21);
+        saferl_gp_swarm_destroy(&swarm);
+        /* bad descs */
+        {
+            double outside[2] = {1.5, 0.5};
+            d.seeds = outside;
+            CHECK(saferl_gp_swarm_create(&swarm, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+            d.seeds = seed;
+            d.lower = upper;
+            CHECK(saferl_gp_swarm_create(&swarm, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+            d.lower = lower;
+            d.lattice = 1;
+            CHECK(saferl_gp_swarm_create(&swarm, &d) == SAFERL_ERR_INVALID_ARGUMENT);
+        }
+        saferl_gp_destroy(&ggp);
+        saferl_gp_destroy(&fgp);
+    }
+    printf("        swarm, 2-D prior draws: 3 runs of 20 evaluations, %d violations, %d evaluations away from the seed\n",
+           violations, moved);
+    CHECK(violations == 0);
+    CHECK(moved > 10);
 }
 
 /* Issue 24: with one GP as objective and constraint, observe kept the objective value and
@@ -867,11 +1113,12 @@ typedef struct safe_run_stats {
 
 /* SafeOpt's own setting: f is objective and constraint, f(x) >= h. Seeds: a point with
    f >= h + 1.2. Regret against the best point of the region connected to the seed where
-   f >= h + 0.5. beta is the theory's finite-set schedule (delta = 0.05), about 4 to 5.5 here:
-   with a smaller seed margin the seed's neighbours can never be certified, and SafeOpt
-   rightly stays put. */
-static void run_safe_1d(saferl_gp_safe_rule rule, saferl_gp_expander_test test, int seeds, int steps,
-                        safe_run_stats *stats) {
+   f >= h + 0.5. beta is a schedule with the theory's guarantee (delta = 0.05): the default
+   (Gaussian tail, 3.37 to 5.19 here) or Srinivas' finite-set one (3.97 to 5.67): with a
+   smaller seed margin the seed's neighbours can never be certified, and SafeOpt rightly
+   stays put. */
+static void run_safe_1d(saferl_gp_safe_rule rule, saferl_gp_expander_test test, saferl_gp_beta_rule beta_rule, int seeds,
+                        int steps, safe_run_stats *stats) {
     enum { M = 81 };
     static double z[M], f[2 * M], work[M * M];
     double ls = 1.0, noise = 0.0025, h = -0.8;
@@ -916,7 +1163,7 @@ static void run_safe_1d(saferl_gp_safe_rule rule, saferl_gp_expander_test test, 
         d.rule = rule;
         d.expander_test = test;
         d.lipschitz = 3.0;
-        d.beta_rule = SAFERL_GP_BETA_FINITE_SET; /* the theory's beta: a constant 3 did violate */
+        d.beta_rule = beta_rule; /* a schedule with the theory's guarantee: a constant 3 did violate */
         d.delta = 0.05;
         d.stage_tolerance = 0.3;
         CHECK(saferl_gp_safeopt_create(&opt, &d) == SAFERL_OK);
@@ -945,8 +1192,8 @@ static void run_safe_1d(saferl_gp_safe_rule rule, saferl_gp_expander_test test, 
 
 TEST(safeopt_never_violates_and_finds_the_safe_optimum) {
     safe_run_stats st;
-    run_safe_1d(SAFERL_GP_SAFEOPT, SAFERL_GP_EXPAND_GP, 100, 60, &st);
-    printf("        SafeOpt (GP expanders): %d runs, %d evaluations, %d violations, %d within 0.1 of the best "
+    run_safe_1d(SAFERL_GP_SAFEOPT, SAFERL_GP_EXPAND_GP, SAFERL_GP_BETA_GAUSSIAN_TAIL, 100, 60, &st); /* the default */
+    printf("        SafeOpt (GP expanders, the default beta): %d runs, %d evaluations, %d violations, %d within 0.1 of the best "
            "reachable (worst regret %.3f)\n", st.runs, st.evaluations, st.violations, st.within_tolerance, st.worst_regret);
     CHECK(st.runs >= 60);
     CHECK(st.violations == 0);
@@ -955,19 +1202,19 @@ TEST(safeopt_never_violates_and_finds_the_safe_optimum) {
 
 TEST(stageopt_safe_ucb_and_lipschitz_never_violate) {
     safe_run_stats st;
-    run_safe_1d(SAFERL_GP_STAGEOPT, SAFERL_GP_EXPAND_GP, 50, 40, &st);
+    run_safe_1d(SAFERL_GP_STAGEOPT, SAFERL_GP_EXPAND_GP, SAFERL_GP_BETA_FINITE_SET, 50, 40, &st);
     printf("        StageOpt (GP expanders): %d runs, %d violations, %d within 0.1\n", st.runs, st.violations,
            st.within_tolerance);
     CHECK(st.runs >= 30 && st.violations == 0);
     CHECK(st.within_tolerance * 10 >= st.runs * 8);
-    run_safe_1d(SAFERL_GP_STAGEOPT, SAFERL_GP_EXPAND_ALL_SAFE, 50, 40, &st);
+    run_safe_1d(SAFERL_GP_STAGEOPT, SAFERL_GP_EXPAND_ALL_SAFE, SAFERL_GP_BETA_FINITE_SET, 50, 40, &st);
     printf("        StageOpt (L = 0 reading): %d runs, %d violations, %d within 0.1\n", st.runs, st.violations,
            st.within_tolerance);
     CHECK(st.runs >= 30 && st.violations == 0);
-    run_safe_1d(SAFERL_GP_SAFE_UCB, SAFERL_GP_EXPAND_GP, 50, 40, &st);
+    run_safe_1d(SAFERL_GP_SAFE_UCB, SAFERL_GP_EXPAND_GP, SAFERL_GP_BETA_FINITE_SET, 50, 40, &st);
     printf("        safe UCB: %d runs, %d violations, %d within 0.1\n", st.runs, st.violations, st.within_tolerance);
     CHECK(st.runs >= 30 && st.violations == 0);
-    run_safe_1d(SAFERL_GP_SAFEOPT, SAFERL_GP_EXPAND_LIPSCHITZ, 30, 30, &st);
+    run_safe_1d(SAFERL_GP_SAFEOPT, SAFERL_GP_EXPAND_LIPSCHITZ, SAFERL_GP_BETA_FINITE_SET, 30, 30, &st);
     printf("        SafeOpt (Lipschitz 3): %d runs, %d violations, %d within 0.1\n", st.runs, st.violations,
            st.within_tolerance);
     CHECK(st.runs >= 18 && st.violations == 0);
@@ -992,6 +1239,35 @@ static int pls_evaluate(const double *z, double *reward, double *cost, void *use
     *reward = true_reward(z) + 1.0 * saferl_rng_normal(&w->rng);
     *cost = true_cost(z) + 0.3 * saferl_rng_normal(&w->rng);
     return 0;
+}
+
+static int constant_world(const double *target, double *reward_return, double *cost_return, void *user_data) {
+    (void)user_data;
+    *reward_return = target[0];
+    *cost_return = 0.5 * target[0];
+    return 0;
+}
+
+/* The PLS desc's zero GP parameters mean the defaults (signal variance 1): sizing once took the
+   raw zero for a scale and refused the desc (make demo failed). */
+TEST(pls_with_default_gp_parameters_runs) {
+    double targets[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    unsigned char seed[10] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    saferl_gp_pls_desc d;
+    saferl_gp_pls pls;
+    uint32_t count = 0;
+    memset(&d, 0, sizeof d);
+    d.targets = targets;
+    d.target_count = 10;
+    d.dim = 1;
+    d.seed_set = seed;
+    d.cost_limit = 2.0;
+    d.iterations = 5;
+    d.evaluate = constant_world;
+    CHECK(saferl_gp_pls_memory_size(&d) > 0);
+    CHECK(saferl_gp_pls_create(&pls, &d) == SAFERL_OK);
+    CHECK(saferl_gp_pls_run(&pls, NULL, 0, &count) == SAFERL_OK && count == 5);
+    saferl_gp_pls_destroy(&pls);
 }
 
 TEST(pls_online_stage_stays_within_the_budget) {
@@ -1323,6 +1599,38 @@ TEST(hot_loops_do_not_allocate) {
     CHECK(saferl_test_allocations == before);
 #endif
     saferl_gp_safeopt_destroy(&opt);
+    {
+        /* the continuous-domain step: memory from create, none per step */
+        saferl_gp cont = make_gp(1, 20, SAFERL_GP_RBF, 0, &ls, 1.0, 0.01);
+        const double lower = 0.0, upper = 10.0, start = 1.0; /* sin(1) >= -0.5: safe */
+        saferl_gp_swarm_desc sd;
+        saferl_gp_swarm swarm;
+        memset(&sd, 0, sizeof sd);
+        sd.objective = &cont;
+        sd.constraints = &c;
+        sd.constraint_count = 1;
+        c.gp = &cont;
+        sd.lower = &lower;
+        sd.upper = &upper;
+        sd.seeds = &start;
+        sd.seed_count = 1;
+        sd.samples = 64;
+        CHECK(saferl_gp_swarm_create(&swarm, &sd) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+        before = saferl_test_allocations;
+#endif
+        for (i = 0; i < 10; ++i) {
+            double x, v;
+            CHECK(saferl_gp_swarm_next(&swarm, &x, NULL) == SAFERL_OK);
+            v = sin(x);
+            CHECK(saferl_gp_swarm_observe(&swarm, v, &v) == SAFERL_OK);
+        }
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+        CHECK(saferl_test_allocations == before);
+#endif
+        saferl_gp_swarm_destroy(&swarm);
+        saferl_gp_destroy(&cont);
+    }
     saferl_gp_destroy(&gp);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_releases == saferl_test_allocations);
@@ -1372,11 +1680,15 @@ int main(void) {
     RUN(empty_model_predicts_the_prior);
     RUN(finite_set_beta_matches_the_table);
     RUN(default_beta_is_the_gaussian_tail_schedule);
+    RUN(constrained_bo_closed_forms);
+    RUN(constrained_ei_rules_choose_by_their_definitions);
     RUN(one_gp_as_objective_and_constraint_takes_one_value);
+    RUN(swarm_stays_safe_in_a_continuous_box);
     RUN(safeopt_choices_are_those_of_0_3);
     RUN(safeopt_never_violates_and_finds_the_safe_optimum);
     RUN(stageopt_safe_ucb_and_lipschitz_never_violate);
     RUN(pls_online_stage_stays_within_the_budget);
+    RUN(pls_with_default_gp_parameters_runs);
     RUN(dispatch_solve_is_bit_identical);
     RUN(dispatch_kernel_rows_are_bit_identical);
     RUN(dispatch_dense_loops_are_bit_identical);

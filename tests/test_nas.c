@@ -126,7 +126,7 @@ static void conv_check(int B, int C, int H, int W, int OC, int k, int stride, in
     int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
     size_t nin = (size_t)B * C * H * W, nw = (size_t)OC * C * k * k, nout = (size_t)B * OC * Ho * Wo, i;
     float x[2 * 3 * 7 * 7], w[4 * 3 * 9], bias[4], out[2 * 4 * 7 * 7], r[2 * 4 * 7 * 7];
-    float dx[2 * 3 * 7 * 7], dw[4 * 3 * 9], db[4], col[3 * 9 * 49], dcol[3 * 9 * 49];
+    float dx[2 * 3 * 7 * 7], dw[4 * 3 * 9], db[4], col[3 * 9 * 49], dcol[3 * 9 * 49], transposed[3 * 9 * 4 + 49 * 4];
     double num_x[2 * 3 * 7 * 7], num_w[4 * 3 * 9], num_b[4];
     const float h = 1e-2f;
     saferl_rng rng;
@@ -139,7 +139,7 @@ static void conv_check(int B, int C, int H, int W, int OC, int k, int stride, in
     for (i = 0; i < nin; ++i) if (fabs(x[i]) < 0.05) x[i] = 0.1f;
     memset(dx, 0, sizeof dx); memset(dw, 0, sizeof dw); memset(db, 0, sizeof db);
     saferl_nas__conv2d_forward(out, x, w, bias, B, C, H, W, OC, k, stride, pad, relu_input, col);
-    saferl_nas__conv2d_backward(dx, dw, db, r, x, w, B, C, H, W, OC, k, stride, pad, relu_input, col, dcol);
+    saferl_nas__conv2d_backward(dx, dw, db, r, x, w, B, C, H, W, OC, k, stride, pad, relu_input, col, dcol, transposed);
 #define SAFERL_NAS_TEST_FD(array, count, numeric)                                                       \
     for (i = 0; i < (count); ++i) {                                                                     \
         float keep = array[i];                                                                          \
@@ -264,25 +264,53 @@ TEST(small_layers_match_finite_differences) {
 }
 
 TEST(gemm_variants_match_the_definition) {
-    float a[3 * 4], b[4 * 5], c[3 * 5], at[4 * 3], bt[5 * 4];
-    int i, j, p, ta, tb;
+    /* the tiled products against the plain loops, bit for bit: each element starts from C
+       (beta 0 or 1) and adds a_ip b_pj for p ascending. Shapes straddle the tiles (4 x 8,
+       6 x 16) and the 64-row packed panels of the transposed case. With dispatch, the
+       portable and the AVX2 instantiations are compared with each other as well. */
+    static const int shapes[][3] = {{3, 5, 4}, {16, 256, 144}, {7, 17, 70}, {13, 33, 129}, {1, 1, 1}};
+    static float a[200 * 300], b[300 * 300], c[200 * 300], ref[200 * 300];
+    int s, i, j, p, ta, tb;
     saferl_rng rng;
     saferl_rng_seed(&rng, 5);
-    fill_normal(a, 12, &rng, 1.0);
-    fill_normal(b, 20, &rng, 1.0);
-    for (i = 0; i < 3; ++i) for (p = 0; p < 4; ++p) at[p * 3 + i] = a[i * 4 + p];
-    for (p = 0; p < 4; ++p) for (j = 0; j < 5; ++j) bt[j * 4 + p] = b[p * 5 + j];
-    for (ta = 0; ta < 2; ++ta)
-        for (tb = 0; tb < 2; ++tb) {
-            for (i = 0; i < 15; ++i) c[i] = 1.0f;
-            saferl_nas__gemm(ta, tb, 3, 5, 4, 2.0f, ta ? at : a, ta ? 3 : 4, tb ? bt : b, tb ? 4 : 5, 0.5f, c, 5);
-            for (i = 0; i < 3; ++i)
-                for (j = 0; j < 5; ++j) {
-                    double s = 0.0;
-                    for (p = 0; p < 4; ++p) s += (double)a[i * 4 + p] * b[p * 5 + j];
-                    CHECK_NEAR(c[i * 5 + j], 2.0 * s + 0.5, 1e-5);
+    fill_normal(a, sizeof a / sizeof a[0], &rng, 1.0);
+    fill_normal(b, sizeof b / sizeof b[0], &rng, 1.0);
+    for (s = 0; s < (int)(sizeof shapes / sizeof shapes[0]); ++s) {
+        const int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+        for (ta = 0; ta < 2; ++ta)
+            for (tb = 0; tb < 2; ++tb) {
+                const int lda = ta ? m + 1 : k + 2, ldb = tb ? k + 3 : n + 1, ldc = n + 2; /* strided */
+                int beta, bad = 0;
+                for (beta = 0; beta < 2; ++beta) {
+                    for (i = 0; i < m; ++i)
+                        for (j = 0; j < n; ++j) {
+                            float sum = beta ? 0.25f * (float)(i - j) : 0.0f;
+                            for (p = 0; p < k; ++p)
+                                sum += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+                            ref[i * ldc + j] = sum;
+                            c[i * ldc + j] = beta ? 0.25f * (float)(i - j) : 12345.0f;
+                        }
+                    saferl_nas__gemm(ta, tb, m, n, k, a, lda, b, ldb, (float)beta, c, ldc);
+                    for (i = 0; i < m; ++i)
+                        for (j = 0; j < n; ++j) bad += memcmp(&c[i * ldc + j], &ref[i * ldc + j], sizeof(float)) != 0;
+#if defined(SAFERL_NAS__DISPATCH)
+                    if (saferl_nas__have_avx2()) { /* the other instantiation, called directly */
+                        for (i = 0; i < m; ++i)
+                            for (j = 0; j < n; ++j) c[i * ldc + j] = beta ? 0.25f * (float)(i - j) : 0.0f;
+                        if (!tb) saferl_nas__matmul_acc_portable(c, ldc, a, ta ? 1 : lda, ta ? lda : 1, b, ldb, m, k, n, 0);
+                        else saferl_nas__matmul_acc_bt_portable(c, ldc, a, ta ? 1 : lda, ta ? lda : 1, b, ldb, m, n, k, 0);
+                        for (i = 0; i < m; ++i)
+                            for (j = 0; j < n; ++j) bad += memcmp(&c[i * ldc + j], &ref[i * ldc + j], sizeof(float)) != 0;
+                    }
+#endif
                 }
-        }
+#if defined(SAFERL_USE_BLIS)
+                (void)bad; /* BLIS sums in its own order: the supernet tests bound it */
+#else
+                CHECK(bad == 0);
+#endif
+            }
+    }
 }
 
 /* ---- the supernet -------------------------------------------------------------------------- */

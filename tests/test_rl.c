@@ -9,6 +9,21 @@
 #define SAFERL_RL_IMPLEMENTATION
 #include "../saferl_rl.h"
 
+/* Scratch for acting, one thread: a policy context and a conditioned-policy context with
+   room for every policy in these tests (the sizing functions have their own tests). */
+static saferl_rl_policy_context *test_context(void) {
+    static float scratch[1 << 15];
+    static saferl_rl_policy_context context;
+    saferl_rl_policy_context_init(&context, scratch, sizeof scratch);
+    return &context;
+}
+static saferl_rl_rcsl_context *test_rcsl_context(const saferl_rl_rcsl_policy *policy) {
+    static double memory[1 << 16];
+    static saferl_rl_rcsl_context context;
+    CHECK(saferl_rl_rcsl_context_init(&context, policy, memory, sizeof memory) == SAFERL_OK);
+    return &context;
+}
+
 /* ---- finite differences ------------------------------------------------------------------- */
 
 /* A scalar function of a float vector: f(x) given as a callback over a context. */
@@ -1056,8 +1071,8 @@ TEST(policy_round_trip_and_bad_buffers) {
     CHECK(saferl_rl_policy_load(&loaded, buf, written, memory, need) == SAFERL_OK);
     saferl_rng_seed(&rng, 1);
     for (i = 0; i < 35; ++i) obs[i] = (float)(saferl_rng_uniform(&rng) - 0.5);
-    CHECK(saferl_rl_policy_act(&agent.actor, obs, a1, NULL) == SAFERL_OK);
-    CHECK(saferl_rl_policy_act(&loaded, obs, a2, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_policy_act(&agent.actor, test_context(), obs, a1, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_policy_act(&loaded, test_context(), obs, a2, NULL) == SAFERL_OK);
     CHECK(a1[0] == a2[0] && a1[1] == a2[1]); /* bit-identical actions */
     /* every truncation is rejected, and the policy is left untouched */
     memset(&untouched, 0x5a, sizeof untouched);
@@ -1095,7 +1110,7 @@ TEST(policy_round_trip_and_bad_buffers) {
     /* NaN observation: an error, the action untouched */
     obs[3] = (float)saferl_rl__nan();
     a2[0] = 7.0f;
-    CHECK(saferl_rl_policy_act(&loaded, obs, a2, NULL) == SAFERL_ERR_NOT_FINITE && a2[0] == 7.0f);
+    CHECK(saferl_rl_policy_act(&loaded, test_context(), obs, a2, NULL) == SAFERL_ERR_NOT_FINITE && a2[0] == 7.0f);
     /* wrong environment for this policy */
     {
         saferl_rl_builtin s2;
@@ -1210,7 +1225,7 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
         float obs[4] = {0.1f, 0.0f, -0.05f, 0.2f}, act[1];
         saferl_rng rng;
         saferl_rng_seed(&rng, 2);
-        for (k = 0; k < 100; ++k) CHECK(saferl_rl_policy_act(&a.actor, obs, act, &rng) == SAFERL_OK);
+        for (k = 0; k < 100; ++k) CHECK(saferl_rl_policy_act(&a.actor, test_context(), obs, act, &rng) == SAFERL_OK);
     }
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations); /* epochs and act: no allocation */
@@ -1234,7 +1249,7 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
         CHECK(saferl_rl_agent_create(&v, &d, e3, 4) == SAFERL_OK);
         for (k = 0; k < 2; ++k) CHECK(saferl_rl_agent_epoch(&v, &st) == SAFERL_OK);
         CHECK(st.total_steps == 800 && st.episodes >= 1 && st.cost_rate >= 0.0 && st.cost_rate <= 1.0);
-        CHECK(saferl_rl_evaluate(&v.actor, &e3[0], 2, 0, 1, 5, &ret, &cost) == SAFERL_OK);
+        CHECK(saferl_rl_evaluate(&v.actor, test_context(), &e3[0], 2, 0, 1, 5, &ret, &cost) == SAFERL_OK);
         CHECK(ret <= 0.0 && cost >= 0.0 && cost <= 1.0);
         saferl_rl_agent_destroy(&v);
     }
@@ -2304,7 +2319,7 @@ static void route_policy(saferl_rl_policy *p, float *params, float *scratch, int
     p->observation_dim = S_N;
     p->action_dim = 4;
     p->params = params;
-    p->scratch = scratch;
+    (void)scratch;
     memset(params, 0, sizeof(float) * saferl_rl_policy_param_count(p));
     for (s = 0; s < S_N; ++s) {
         int row = s / SAFERL_RL_CLIFF_COLUMNS, col = s % SAFERL_RL_CLIFF_COLUMNS, a;
@@ -2347,6 +2362,7 @@ TEST(flipping_per_episode_and_per_step_match_their_exact_values) {
     flip.first_weight = m.first_weight;
     flip.mode = SAFERL_RL_FLIP_PER_EPISODE;
     flip.current = 0;
+    flip.context = test_context();
     CHECK(saferl_rl_flip_evaluate(&flip, &env, 20000, 0, 1, 5u, &value[0], &risk[0], &v) == SAFERL_OK);
     flip.mode = SAFERL_RL_FLIP_PER_STEP;
     CHECK(saferl_rl_flip_evaluate(&flip, &env, 20000, 0, 1, 6u, &value[1], &risk[1], &v) == SAFERL_OK);
@@ -2361,7 +2377,7 @@ TEST(flipping_per_episode_and_per_step_match_their_exact_values) {
     flip.second = &top;
     flip.first_weight = 1.0;
     CHECK(saferl_rl_flip_evaluate(&flip, &env, 50, 0, 1, 7u, &r, &c, &v) == SAFERL_OK);
-    CHECK(saferl_rl_evaluate(&top, &env, 50, 0, 1, 7u, &value[0], &risk[0]) == SAFERL_OK);
+    CHECK(saferl_rl_evaluate(&top, test_context(), &env, 50, 0, 1, 7u, &value[0], &risk[0]) == SAFERL_OK);
     CHECK(r == value[0] && c == risk[0]);
     flip.first_weight = 1.5;
     CHECK(saferl_rl_flip_evaluate(&flip, &env, 50, 0, 1, 7u, &r, &c, &v) == SAFERL_ERR_INVALID_ARGUMENT);
@@ -2509,6 +2525,313 @@ static int dump_mixture_lp(void) {
     return 0;
 }
 
+/* ==== acting: contexts, the action distribution, outputs that cannot be finite ==== */
+
+/* A random MLP policy of a seeded shape on memory from malloc (weights scaled by `scale`). */
+typedef struct random_policy {
+    saferl_rl_policy policy;
+    float *memory;
+} random_policy;
+
+static void random_policy_make(random_policy *r, saferl_rng *rng, int gaussian, float scale) {
+    int hidden[3], l, count = (int)saferl_rng_bounded(rng, 3), O = 1 + (int)saferl_rng_bounded(rng, 12);
+    int A = gaussian ? 1 + (int)saferl_rng_bounded(rng, 4) : 2 + (int)saferl_rng_bounded(rng, 5);
+    size_t P, i;
+    for (l = 0; l < count; ++l) hidden[l] = 1 + (int)saferl_rng_bounded(rng, 40);
+    memset(r, 0, sizeof *r);
+    CHECK(saferl_rl_mlp_define(&r->policy.net, O, hidden, count, A,
+                               saferl_rng_bounded(rng, 2) ? SAFERL_RL_RELU : SAFERL_RL_TANH) == SAFERL_OK);
+    r->policy.action_kind = gaussian ? SAFERL_RL_GAUSSIAN : SAFERL_RL_DISCRETE;
+    r->policy.observation_dim = O;
+    r->policy.action_dim = A;
+    P = saferl_rl_policy_param_count(&r->policy);
+    r->memory = (float *)malloc(sizeof(float) * (P + 2 * (size_t)O));
+    r->policy.params = r->memory;
+    r->policy.obs_mean = r->memory + P;
+    r->policy.obs_std = r->memory + P + O;
+    saferl_rl_mlp_init_params(&r->policy.net, r->policy.params, rng, 1.0f);
+    for (i = 0; i < saferl_rl_mlp_param_count(&r->policy.net); ++i) r->policy.params[i] *= scale;
+    for (i = saferl_rl_mlp_param_count(&r->policy.net); i < P; ++i) r->policy.params[i] = (float)(saferl_rng_uniform(rng) - 0.5);
+    for (l = 0; l < O; ++l) {
+        r->policy.obs_mean[l] = (float)saferl_rng_normal(rng);
+        r->policy.obs_std[l] = (float)(0.5 + saferl_rng_uniform(rng));
+    }
+}
+
+/* The head (logits or means) of a policy for one observation, in double with plain loops. */
+static void reference_head(const saferl_rl_policy *p, const float *obs, double *head) {
+    double a[SAFERL_RL_MAX_WIDTH], b[SAFERL_RL_MAX_WIDTH];
+    const float *w = p->params;
+    int l, i, j;
+    for (j = 0; j < p->observation_dim; ++j) {
+        double v = ((double)obs[j] - p->obs_mean[j]) / p->obs_std[j];
+        a[j] = v < -10.0 ? -10.0 : (v > 10.0 ? 10.0 : v);
+    }
+    for (l = 0; l < p->net.layer_count; ++l) {
+        int in = p->net.sizes[l], out = p->net.sizes[l + 1];
+        for (i = 0; i < out; ++i) {
+            double s = w[(size_t)out * in + i];
+            for (j = 0; j < in; ++j) s += (double)w[(size_t)i * in + j] * a[j];
+            if (l + 1 < p->net.layer_count) s = p->net.activation == SAFERL_RL_TANH ? tanh(s) : (s > 0.0 ? s : 0.0);
+            b[i] = s;
+        }
+        w += (size_t)out * in + out;
+        memcpy(a, b, sizeof(double) * (size_t)out);
+    }
+    memcpy(head, a, sizeof(double) * (size_t)p->action_dim);
+}
+
+TEST(policy_context_of_the_documented_size_and_a_read_only_policy) {
+    saferl_rng rng;
+    int k;
+    saferl_rng_seed(&rng, 11);
+    for (k = 0; k < 40; ++k) {
+        random_policy r;
+        saferl_rl_policy_context context;
+        size_t size, P;
+        float obs[16], action[8], untouched[8] = {7, 7, 7, 7, 7, 7, 7, 7}, *before, *memory;
+        int i;
+        random_policy_make(&r, &rng, k % 2, 1.0f);
+        P = saferl_rl_policy_param_count(&r.policy) + 2 * (size_t)r.policy.observation_dim;
+        size = saferl_rl_policy_context_memory_size(&r.policy);
+        memory = (float *)malloc(size); /* exactly: ASan sees a write past it */
+        before = (float *)malloc(sizeof(float) * P);
+        memcpy(before, r.memory, sizeof(float) * P);
+        for (i = 0; i < r.policy.observation_dim; ++i) obs[i] = (float)(3.0 * saferl_rng_normal(&rng));
+        CHECK(saferl_rl_policy_context_init(&context, memory, size - sizeof(float)) == SAFERL_OK);
+        memcpy(action, untouched, sizeof action);
+        CHECK(saferl_rl_policy_act(&r.policy, &context, obs, action, NULL) == SAFERL_ERR_BUFFER_TOO_SMALL);
+        CHECK(memcmp(action, untouched, sizeof action) == 0);
+        CHECK(saferl_rl_policy_context_init(&context, memory, size) == SAFERL_OK);
+        CHECK(saferl_rl_policy_act(&r.policy, &context, obs, action, NULL) == SAFERL_OK);
+        CHECK(saferl_rl_policy_act(&r.policy, &context, obs, action, &rng) == SAFERL_OK);
+        CHECK(memcmp(before, r.memory, sizeof(float) * P) == 0); /* the policy was only read */
+        CHECK(saferl_rl_policy_context_init(&context, NULL, size) == SAFERL_ERR_BUFFER_TOO_SMALL);
+        { /* loaded, the policy acts on its packed weights: the same bits as built */
+            static unsigned char buffer[1 << 16];
+            static float loaded_memory[1 << 14];
+            saferl_rl_policy loaded;
+            saferl_rng r1, r2;
+            float a1[8], a2[8];
+            size_t written = 0;
+            CHECK(saferl_rl_policy_save(&r.policy, buffer, sizeof buffer, &written) == SAFERL_OK);
+            CHECK(saferl_rl_policy_load(&loaded, buffer, written, loaded_memory, sizeof loaded_memory) == SAFERL_OK);
+            CHECK(loaded.packed != NULL && r.policy.packed == NULL);
+            saferl_rng_seed(&r1, (uint32_t)k);
+            saferl_rng_seed(&r2, (uint32_t)k);
+            for (i = 0; i < 5; ++i) {
+                CHECK(saferl_rl_policy_act(&r.policy, &context, obs, a1, i % 2 ? &r1 : NULL) == SAFERL_OK);
+                CHECK(saferl_rl_policy_act(&loaded, &context, obs, a2, i % 2 ? &r2 : NULL) == SAFERL_OK);
+                CHECK(memcmp(a1, a2, sizeof(float) * (size_t)(k % 2 ? r.policy.action_dim : 1)) == 0);
+                obs[i % r.policy.observation_dim] += 0.5f;
+            }
+        }
+        free(before);
+        free(memory);
+        free(r.memory);
+    }
+}
+
+TEST(policy_probabilities_and_mean_std_match_a_double_forward) {
+    saferl_rng rng;
+    int k;
+    saferl_rng_seed(&rng, 12);
+    for (k = 0; k < 60; ++k) {
+        random_policy r;
+        float obs[16], out[8], std[8], action[8];
+        double head[8], total = 0.0, lse = -1e300;
+        int i, j, argmax = 0, A;
+        random_policy_make(&r, &rng, k % 2, 1.0f);
+        A = r.policy.action_dim;
+        for (i = 0; i < r.policy.observation_dim; ++i) obs[i] = (float)(3.0 * saferl_rng_normal(&rng));
+        reference_head(&r.policy, obs, head);
+        if (r.policy.action_kind == SAFERL_RL_DISCRETE) {
+            CHECK(saferl_rl_policy_mean_std(&r.policy, test_context(), obs, out, std) == SAFERL_ERR_INVALID_ARGUMENT);
+            CHECK(saferl_rl_policy_probabilities(&r.policy, test_context(), obs, out) == SAFERL_OK);
+            for (j = 0; j < A; ++j) lse = lse > head[j] ? lse + log1p(exp(head[j] - lse)) : head[j] + log1p(exp(lse - head[j]));
+            for (j = 0; j < A; ++j) {
+                /* float forward and softmax against double: a few float roundings per layer of
+                   at most 41 terms, relative to the logits' size */
+                CHECK_NEAR(out[j], exp(head[j] - lse), 1e-5 * (1.0 + fabs(head[j])));
+                total += out[j];
+                if (head[j] > head[argmax]) argmax = j;
+            }
+            CHECK_NEAR(total, 1.0, 1e-6 * A);
+            CHECK(saferl_rl_policy_act(&r.policy, test_context(), obs, action, NULL) == SAFERL_OK);
+            CHECK((int)action[0] == argmax || fabs(head[(int)action[0]] - head[argmax]) < 1e-5);
+        } else {
+            const float *log_std = r.policy.params + saferl_rl_mlp_param_count(&r.policy.net);
+            CHECK(saferl_rl_policy_probabilities(&r.policy, test_context(), obs, out) == SAFERL_ERR_INVALID_ARGUMENT);
+            CHECK(saferl_rl_policy_mean_std(&r.policy, test_context(), obs, out, std) == SAFERL_OK);
+            CHECK(saferl_rl_policy_act(&r.policy, test_context(), obs, action, NULL) == SAFERL_OK);
+            for (j = 0; j < A; ++j) {
+                CHECK_NEAR(out[j], head[j], 1e-5 * (1.0 + fabs(head[j])));
+                CHECK_NEAR(std[j], exp((double)log_std[j]), 1e-6);
+                CHECK(action[j] == (out[j] < -1.0f ? -1.0f : (out[j] > 1.0f ? 1.0f : out[j]))); /* act: the mean, clipped */
+            }
+        }
+        free(r.memory);
+    }
+}
+
+/* Issue 15: weights so large that the outputs overflow. Loaded files are refused
+   (SAFERL_ERR_NOT_FINITE); a policy built in memory acts with SAFERL_ERR_NOT_FINITE and the
+   action untouched; whatever loads acts finitely on any finite observation. */
+TEST(policies_that_cannot_act_finitely_are_refused) {
+    static unsigned char buffer[1 << 16];
+    static float memory[1 << 14];
+    saferl_rng rng;
+    int k, refused = 0, loaded = 0;
+    saferl_rng_seed(&rng, 13);
+    for (k = 0; k < 200; ++k) {
+        random_policy r;
+        saferl_rl_policy back;
+        size_t written = 0, need = 0;
+        float obs[16], action[8];
+        saferl_result res;
+        int i, t;
+        /* weights from 1 to 1e38 in magnitude; a Gaussian's log_std now and then huge */
+        random_policy_make(&r, &rng, k % 2, (float)pow(10.0, 38.0 * saferl_rng_uniform(&rng)));
+        if (k % 2 && k % 10 == 1) r.policy.params[saferl_rl_mlp_param_count(&r.policy.net)] = 100.0f;
+        CHECK(saferl_rl_policy_save(&r.policy, buffer, sizeof buffer, &written) == SAFERL_OK);
+        res = saferl_rl_policy_load_size(buffer, written, &need);
+        CHECK(res == SAFERL_OK || res == SAFERL_ERR_NOT_FINITE);
+        if (res == SAFERL_OK) {
+            ++loaded;
+            CHECK(saferl_rl_policy_load(&back, buffer, written, memory, sizeof memory) == SAFERL_OK);
+            for (t = 0; t < 20; ++t) { /* anywhere, the clip box's corners and beyond */
+                for (i = 0; i < back.observation_dim; ++i)
+                    obs[i] = (float)(t < 10 ? 1e30 * saferl_rng_normal(&rng) : 5.0 * saferl_rng_normal(&rng));
+                CHECK(saferl_rl_policy_act(&back, test_context(), obs, action, t % 2 ? &rng : NULL) == SAFERL_OK);
+                for (i = 0; i < (back.action_kind == SAFERL_RL_GAUSSIAN ? back.action_dim : 1); ++i)
+                    CHECK(saferl_rl__finite(action[i]));
+            }
+        } else {
+            ++refused;
+            CHECK(saferl_rl_policy_load(&back, buffer, written, memory, sizeof memory) == SAFERL_ERR_NOT_FINITE);
+        }
+        free(r.memory);
+    }
+    printf("        %d random policies loaded, %d refused\n", loaded, refused);
+    CHECK(loaded > 20 && refused > 20);
+    { /* in memory: +3e38 and -3e38 on two inputs of 10 give inf - inf; a log_std of 100 */
+        random_policy r;
+        float obs[16], action[8], untouched[8] = {7, 7, 7, 7, 7, 7, 7, 7}, std[8];
+        int i;
+        random_policy_make(&r, &rng, 1, 1.0f);
+        while (r.policy.observation_dim < 2) { /* two inputs to cancel */
+            free(r.memory);
+            random_policy_make(&r, &rng, 1, 1.0f);
+        }
+        for (i = 0; i < r.policy.observation_dim; ++i) obs[i] = r.policy.obs_mean[i] + 20.0f * r.policy.obs_std[i];
+        r.policy.params[0] = 3e38f;
+        r.policy.params[1] = -3e38f;
+        memcpy(action, untouched, sizeof action);
+        CHECK(saferl_rl_policy_act(&r.policy, test_context(), obs, action, NULL) == SAFERL_ERR_NOT_FINITE);
+        CHECK(saferl_rl_policy_mean_std(&r.policy, test_context(), obs, action, std) == SAFERL_ERR_NOT_FINITE);
+        CHECK(memcmp(action, untouched, sizeof action) == 0);
+        r.policy.params[0] = r.policy.params[1] = 0.0f;
+        r.policy.params[saferl_rl_mlp_param_count(&r.policy.net)] = 100.0f; /* sigma = e^100 */
+        CHECK(saferl_rl_policy_act(&r.policy, test_context(), obs, action, NULL) == SAFERL_ERR_NOT_FINITE);
+        CHECK(saferl_rl_policy_act(&r.policy, test_context(), obs, action, &rng) == SAFERL_ERR_NOT_FINITE);
+        CHECK(memcmp(action, untouched, sizeof action) == 0);
+        free(r.memory);
+    }
+}
+
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static int file_equals(const char *path, const unsigned char *bytes, size_t size) {
+    static unsigned char back[1 << 16];
+    FILE *f = fopen(path, "rb");
+    size_t got;
+    if (!f) return 0;
+    got = fread(back, 1, sizeof back, f);
+    fclose(f);
+    return got == size && memcmp(back, bytes, size) == 0;
+}
+
+static int file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+/* Issue 15: saving replaces a file whole or not at all (a temporary beside it, renamed after
+   every write, flush and close succeeded), failures are SAFERL_ERR_IO with errno; loading
+   tells I/O errors from corrupt data. */
+TEST(file_helpers_replace_whole_or_not_at_all) {
+    static unsigned char a_bytes[1 << 16], b_bytes[1 << 16];
+    char path[96], temp[100];
+    random_policy a, b;
+    saferl_rl_policy loaded;
+    struct rlimit limit, saved_limit;
+    size_t a_size = 0, b_size = 0;
+    saferl_rng rng;
+    saferl_result r;
+    FILE *f;
+    saferl_rng_seed(&rng, 15);
+    sprintf(path, "/tmp/saferl_test_rl_%lu.srlp", (unsigned long)time(NULL) ^ (unsigned long)clock());
+    sprintf(temp, "%s.tmp", path);
+    random_policy_make(&a, &rng, 0, 1.0f);
+    random_policy_make(&b, &rng, 1, 1.0f);
+    while (saferl_rl_policy_saved_size(&b.policy) < 200) { /* larger than the file-size limit below */
+        free(b.memory);
+        random_policy_make(&b, &rng, 1, 1.0f);
+    }
+    saferl_rl_policy_save(&a.policy, a_bytes, sizeof a_bytes, &a_size);
+    saferl_rl_policy_save(&b.policy, b_bytes, sizeof b_bytes, &b_size);
+    CHECK(saferl_rl_policy_save_file(&a.policy, path) == SAFERL_OK && file_equals(path, a_bytes, a_size));
+    CHECK(!file_exists(temp));
+    CHECK(saferl_rl_policy_load_file(&loaded, path, NULL) == SAFERL_OK);
+    CHECK(loaded.observation_dim == a.policy.observation_dim);
+    saferl_rl_policy_free_file(&loaded, NULL);
+    /* a full device: written in place (never replaced), ENOSPC */
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, "/dev/full") == SAFERL_ERR_IO && errno == ENOSPC);
+    CHECK(saferl_rl__file_kind("/dev/full") == 3);
+    /* an absent folder */
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, "/tmp/saferl_no_such_folder/p.srlp") == SAFERL_ERR_IO && errno == ENOENT);
+    /* the temporary cannot be created (a folder holds its name): the old file stays */
+    CHECK(mkdir(temp, 0700) == 0);
+    errno = 0;
+    CHECK(saferl_rl_policy_save_file(&b.policy, path) == SAFERL_ERR_IO && errno == EISDIR);
+    CHECK(file_equals(path, a_bytes, a_size));
+    CHECK(remove(temp) == 0);
+    /* the disk fills mid-write (a file-size limit): the old file stays, no temporary is left */
+    CHECK(getrlimit(RLIMIT_FSIZE, &saved_limit) == 0);
+    limit = saved_limit;
+    limit.rlim_cur = 128;
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    errno = 0;
+    r = saferl_rl_policy_save_file(&b.policy, path);
+    CHECK(setrlimit(RLIMIT_FSIZE, &saved_limit) == 0);
+    signal(SIGXFSZ, SIG_DFL);
+    CHECK(r == SAFERL_ERR_IO && errno == EFBIG);
+    CHECK(file_equals(path, a_bytes, a_size) && !file_exists(temp));
+    CHECK(saferl_rl_policy_save_file(&b.policy, path) == SAFERL_OK && file_equals(path, b_bytes, b_size));
+    /* loading: absent and folder are I/O errors; a flipped byte is corrupt data */
+    errno = 0;
+    CHECK(saferl_rl_policy_load_file(&loaded, "/tmp/saferl_no_such_folder/p.srlp", NULL) == SAFERL_ERR_IO &&
+          errno == ENOENT);
+    errno = 0;
+    CHECK(saferl_rl_policy_load_file(&loaded, "/tmp", NULL) == SAFERL_ERR_IO && errno == EISDIR);
+    b_bytes[b_size / 2] ^= 1;
+    f = fopen(path, "wb");
+    CHECK(f && fwrite(b_bytes, 1, b_size, f) == b_size && fclose(f) == 0);
+    CHECK(saferl_rl_policy_load_file(&loaded, path, NULL) == SAFERL_ERR_CORRUPT);
+    CHECK(remove(path) == 0);
+    free(a.memory);
+    free(b.memory);
+}
+#endif
+
 /* ==== return-conditioned supervised learning: datasets, the conditioned policy, training ==== */
 
 /* A tabular gridworld policy as a one-layer network over the one-hot cell: the logit of the
@@ -2523,7 +2846,6 @@ static void gridworld_path_policy(saferl_rl_policy *p, float *memory, int path_r
     p->observation_dim = S;
     p->action_dim = 4;
     p->params = memory;
-    p->scratch = memory + 4 * S + 4;
     memset(memory, 0, sizeof(float) * (size_t)(4 * S + 4));
     for (cell = 0; cell < S; ++cell) {
         int row = cell / C, column = cell % C;
@@ -2562,8 +2884,8 @@ TEST(rcsl_dataset_collect_round_trip_and_bad_buffers) {
     CHECK(saferl_rl_dataset_create(&ds, &d) == SAFERL_OK);
     gridworld_path_policy(&lava, policy_memory, 1);
     saferl_rng_seed(&rng, 3);
-    CHECK(saferl_rl_dataset_collect(&ds, &lava, &env, 4, 0, 1, 0.0, &rng, returns, costs) == SAFERL_OK);
-    CHECK(saferl_rl_dataset_collect(&ds, NULL, &env, 4, 30, 0, 0.0, &rng, returns + 4, costs + 4) == SAFERL_OK);
+    CHECK(saferl_rl_dataset_collect(&ds, &lava, test_context(), &env, 4, 0, 1, 0.0, &rng, returns, costs) == SAFERL_OK);
+    CHECK(saferl_rl_dataset_collect(&ds, NULL, NULL, &env, 4, 30, 0, 0.0, &rng, returns + 4, costs + 4) == SAFERL_OK);
     CHECK(ds.episode_count == 8 && ds.step_count > 8);
     for (e = 0; e < 8; ++e) { /* the recorded episodes are what the collector reported */
         double r, c;
@@ -2579,7 +2901,7 @@ TEST(rcsl_dataset_collect_round_trip_and_bad_buffers) {
     /* no room: an error, the dataset as it was */
     {
         long steps = ds.step_count;
-        CHECK(saferl_rl_dataset_collect(&ds, NULL, &env, 1, 0, 0, 0.0, &rng, NULL, NULL) == SAFERL_ERR_BUFFER_TOO_SMALL);
+        CHECK(saferl_rl_dataset_collect(&ds, NULL, NULL, &env, 1, 0, 0, 0.0, &rng, NULL, NULL) == SAFERL_ERR_BUFFER_TOO_SMALL);
         CHECK(ds.step_count == steps && ds.episode_count == 8 && ds.episode_start[8] == steps);
     }
     /* round trip, bit-exact */
@@ -2669,7 +2991,7 @@ TEST(rcsl_dataset_collect_round_trip_and_bad_buffers) {
         saferl_rl_env_builtin(&pend, &ps, SAFERL_RL_ENV_PENDULUM);
         d = saferl_rl_dataset_desc_for_env(&pend, 300, 3);
         CHECK(saferl_rl_dataset_create(&pd, &d) == SAFERL_OK && saferl_rl_dataset_create(&pb, &d) == SAFERL_OK);
-        CHECK(saferl_rl_dataset_collect(&pd, NULL, &pend, 3, 100, 0, 0.0, &rng, NULL, NULL) == SAFERL_OK);
+        CHECK(saferl_rl_dataset_collect(&pd, NULL, NULL, &pend, 3, 100, 0, 0.0, &rng, NULL, NULL) == SAFERL_OK);
         for (i = 0; i < (size_t)pd.step_count; ++i) CHECK(pd.actions[i] >= -1.0f && pd.actions[i] <= 1.0f);
         size = saferl_rl_dataset_saved_size(&pd);
         free(buf);
@@ -2772,7 +3094,7 @@ TEST(rcsl_loss_and_conditioning_match_finite_differences) {
         {
             double nll = 0.0;
             for (t = 0; t < 20; ++t) {
-                float *row = tr.policy.input, a[2];
+                float row[5], a[2];
                 double logp = 0.0;
                 const float *head;
                 memcpy(row, tr.inputs + t * 5, sizeof(float) * 5);
@@ -2815,8 +3137,8 @@ static void lava_or_detour_dataset(saferl_rl_dataset *ds, saferl_rl_env *env, ui
     gridworld_path_policy(&detour, memory[1], 3);
     saferl_rng_seed(&rng, seed);
     saferl_rl_dataset_create(ds, &d);
-    saferl_rl_dataset_collect(ds, &lava, env, 40, 0, 1, 0.0, &rng, NULL, NULL);
-    saferl_rl_dataset_collect(ds, &detour, env, 40, 0, 1, 0.0, &rng, NULL, NULL);
+    saferl_rl_dataset_collect(ds, &lava, test_context(), env, 40, 0, 1, 0.0, &rng, NULL, NULL);
+    saferl_rl_dataset_collect(ds, &detour, test_context(), env, 40, 0, 1, 0.0, &rng, NULL, NULL);
 }
 
 TEST(rcsl_policy_follows_the_cost_target_and_round_trips) {
@@ -2855,9 +3177,9 @@ TEST(rcsl_policy_follows_the_cost_target_and_round_trips) {
     CHECK(loss_last < 0.5 * loss_first);
     /* condition on the two behaviours' returns: the cost target picks the path */
     saferl_rng_seed(&rng, 9);
-    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, &env, 40.0, 0.0, 20, 0, 1, &rng, NULL, NULL, &ret_low, &cost_low) ==
+    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, test_rcsl_context(&tr.policy), &env, 40.0, 0.0, 20, 0, 1, &rng, NULL, NULL, &ret_low, &cost_low) ==
           SAFERL_OK);
-    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, &env, 44.0, 3.0, 20, 0, 1, &rng, NULL, NULL, &ret_high, &cost_high) ==
+    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, test_rcsl_context(&tr.policy), &env, 44.0, 3.0, 20, 0, 1, &rng, NULL, NULL, &ret_high, &cost_high) ==
           SAFERL_OK);
     CHECK(cost_low < 0.5 && cost_high > 2.0 && ret_high > ret_low);
     /* round trip: bit-identical actions */
@@ -2876,13 +3198,13 @@ TEST(rcsl_policy_follows_the_cost_target_and_round_trips) {
         for (cell = 10; cell < 53; cell += 3) {
             memset(obs, 0, sizeof obs);
             obs[cell] = 1.0f;
-            CHECK(saferl_rl_rcsl_act(&tr.policy, obs, 41.5, 1.0, &a1, NULL) == SAFERL_OK);
-            CHECK(saferl_rl_rcsl_act(&loaded, obs, 41.5, 1.0, &a2, NULL) == SAFERL_OK);
+            CHECK(saferl_rl_rcsl_act(&tr.policy, test_rcsl_context(&tr.policy), obs, 41.5, 1.0, &a1, NULL) == SAFERL_OK);
+            CHECK(saferl_rl_rcsl_act(&loaded, test_rcsl_context(&loaded), obs, 41.5, 1.0, &a2, NULL) == SAFERL_OK);
             CHECK(a1 == a2);
         }
         obs[0] = 0.0f;
         a2 = 9.0f;
-        CHECK(saferl_rl_rcsl_act(&loaded, obs, saferl_rl__nan(), 1.0, &a2, NULL) == SAFERL_ERR_NOT_FINITE && a2 == 9.0f);
+        CHECK(saferl_rl_rcsl_act(&loaded, test_rcsl_context(&loaded), obs, saferl_rl__nan(), 1.0, &a2, NULL) == SAFERL_ERR_NOT_FINITE && a2 == 9.0f);
     }
     /* the embedded policy is a version-1 policy file that the plain loader still reads */
     CHECK(saferl_rl_policy_load_size(buf + 16, size - 20, &need) == SAFERL_OK);
@@ -3223,6 +3545,109 @@ TEST(cdt_later_steps_never_change_earlier_predictions) {
     free(acts);
 }
 
+/* Issue 15 for the conditioned forms: an "SRLC" MLP file whose weights overflow is refused; a
+   transformer whose head overflows acts with SAFERL_ERR_NOT_FINITE and leaves its context as
+   it was; a dataset whose sums to go overflow a float does not train on inf / inf. */
+TEST(conditioned_policies_and_datasets_that_overflow_are_refused) {
+    static unsigned char buffer[1 << 16];
+    static float memory[1 << 15];
+    saferl_rng rng;
+    saferl_rl_rcsl_policy c;
+    size_t written = 0, need = 0;
+    saferl_rng_seed(&rng, 14);
+    { /* the MLP form: a policy over (obs, R, C) with one weight near FLT_MAX */
+        random_policy r;
+        int i;
+        random_policy_make(&r, &rng, 0, 1.0f);
+        while (r.policy.observation_dim < 3) {
+            free(r.memory);
+            random_policy_make(&r, &rng, 0, 1.0f);
+        }
+        memset(&c, 0, sizeof c);
+        c.policy = r.policy;
+        c.observation_dim = r.policy.observation_dim - 2;
+        for (i = c.observation_dim; i < r.policy.observation_dim; ++i) r.policy.obs_mean[i] = 0.0f;
+        c.reward_scale = r.policy.obs_std[c.observation_dim];
+        c.cost_scale = r.policy.obs_std[c.observation_dim + 1];
+        CHECK(saferl_rl_rcsl_save(&c, buffer, sizeof buffer, &written) == SAFERL_OK);
+        CHECK(saferl_rl_rcsl_load_size(buffer, written, &need) == SAFERL_OK);
+        for (i = 0; i < r.policy.net.sizes[1]; ++i) c.policy.params[(size_t)i * r.policy.observation_dim] = 3e38f;
+        CHECK(saferl_rl_rcsl_save(&c, buffer, sizeof buffer, &written) == SAFERL_OK);
+        CHECK(saferl_rl_rcsl_load_size(buffer, written, &need) == SAFERL_ERR_NOT_FINITE);
+        CHECK(saferl_rl_rcsl_load(&c, buffer, written, memory, sizeof memory) == SAFERL_ERR_NOT_FINITE);
+        free(r.memory);
+    }
+    { /* the transformer form in memory, its head's weights near FLT_MAX */
+        saferl_rl_cdt m;
+        saferl_rl__cdt_params o;
+        saferl_rl_rcsl_context context;
+        float obs[3] = {0.5f, -1.0f, 2.0f}, action[2] = {7.0f, 7.0f}, *params, *before;
+        size_t P, steps_bytes, k;
+        int step;
+        memset(&m, 0, sizeof m);
+        m.observation_dim = 3;
+        m.action_input = m.head_dim = 2;
+        m.gaussian = 1;
+        m.context = 3;
+        m.layer_count = 1;
+        m.head_count = 2;
+        m.d_model = 8;
+        m.mlp_width = 16;
+        m.max_timestep = 10;
+        CHECK(saferl_rl_cdt_check(&m) == SAFERL_OK);
+        P = saferl_rl_cdt_param_count(&m);
+        params = (float *)malloc(sizeof(float) * (P + 10));
+        saferl_rl__cdt_policy_shape(&c, &m);
+        saferl_rl_cdt_init_params(&m, params, &rng, 0.0f);
+        c.policy.params = params;
+        c.policy.obs_mean = params + P;
+        c.policy.obs_std = params + P + 5;
+        for (k = 0; k < 5; ++k) {
+            c.policy.obs_mean[k] = 0.0f;
+            c.policy.obs_std[k] = 1.0f;
+        }
+        c.reward_scale = c.cost_scale = 1.0f;
+        CHECK(saferl_rl_rcsl_context_init(&context, &c, memory, sizeof memory) == SAFERL_OK);
+        for (step = 0; step < 5; ++step) /* past a full window */
+            CHECK(saferl_rl_rcsl_step(&c, &context, obs, 5.0 - step, 1.0, action, NULL) == SAFERL_OK);
+        saferl_rl__cdt_param_layout(&m, &o);
+        for (k = 0; k < 2 * (size_t)m.d_model; ++k) params[o.head_w + k] = k % 2 ? -3e38f : 3e38f;
+        steps_bytes = sizeof(float) * (size_t)(m.context + 1) * saferl_rl__cdt_step_width(&m);
+        before = (float *)malloc(steps_bytes);
+        memcpy(before, context.steps, steps_bytes);
+        action[0] = action[1] = 7.0f;
+        CHECK(saferl_rl_rcsl_step(&c, &context, obs, 0.0, 1.0, action, NULL) == SAFERL_ERR_NOT_FINITE);
+        CHECK(action[0] == 7.0f && action[1] == 7.0f && context.length == 3 && context.timestep == 5);
+        CHECK(memcmp(before, context.steps, sizeof(float) * (size_t)m.context * saferl_rl__cdt_step_width(&m)) == 0);
+        free(before);
+        free(params);
+    }
+    { /* a dataset of finite rewards whose sum to go overflows a float */
+        saferl_rl_dataset ds;
+        saferl_rl_dataset_desc d;
+        saferl_rl_rcsl_desc rd;
+        saferl_rl_rcsl_trainer tr;
+        float obs[3] = {0.0f, 1.0f, 2.0f}, actions[3] = {0.0f, 1.0f, 0.0f}, rewards[3] = {3e38f, 3e38f, 1.0f},
+              costs[3] = {0.0f, 0.0f, 0.0f};
+        memset(&d, 0, sizeof d);
+        d.observation_dim = 1;
+        d.action_dim = 1;
+        d.action_count = 2;
+        d.max_steps = 3;
+        d.max_episodes = 1;
+        memset(&rd, 0, sizeof rd);
+        CHECK(saferl_rl_dataset_create(&ds, &d) == SAFERL_OK);
+        CHECK(saferl_rl_dataset_append_episode(&ds, obs, actions, rewards, costs, 3, 1) == SAFERL_OK);
+        CHECK(saferl_rl_rcsl_trainer_create(&tr, &rd, &ds) == SAFERL_ERR_NOT_FINITE);
+        rewards[0] = rewards[1] = 1.0f;
+        saferl_rl_dataset_clear(&ds);
+        CHECK(saferl_rl_dataset_append_episode(&ds, obs, actions, rewards, costs, 3, 1) == SAFERL_OK);
+        CHECK(saferl_rl_rcsl_trainer_create(&tr, &rd, &ds) == SAFERL_OK);
+        saferl_rl_rcsl_trainer_destroy(&tr);
+        saferl_rl_dataset_destroy(&ds);
+    }
+}
+
 TEST(cdt_policy_trains_acts_and_round_trips) {
     saferl_rl_builtin s;
     saferl_rl_env env;
@@ -3259,9 +3684,9 @@ TEST(cdt_policy_trains_acts_and_round_trips) {
 #endif
     CHECK(saferl_rl_rcsl_train(&tr, 190, &loss_last) == SAFERL_OK);
     saferl_rng_seed(&rng, 9);
-    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, &env, 40.0, 0.0, 10, 0, 1, &rng, NULL, NULL, &ret_low, &cost_low) ==
+    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, test_rcsl_context(&tr.policy), &env, 40.0, 0.0, 10, 0, 1, &rng, NULL, NULL, &ret_low, &cost_low) ==
           SAFERL_OK);
-    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, &env, 44.0, 3.0, 10, 0, 1, &rng, NULL, NULL, &ret_high, &cost_high) ==
+    CHECK(saferl_rl_rcsl_evaluate(&tr.policy, test_rcsl_context(&tr.policy), &env, 44.0, 3.0, 10, 0, 1, &rng, NULL, NULL, &ret_high, &cost_high) ==
           SAFERL_OK);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations); /* training and acting never allocate */
@@ -3308,7 +3733,7 @@ TEST(cdt_policy_trains_acts_and_round_trips) {
         /* the stateless act is the first step of an episode */
         saferl_rl_rcsl_context_reset(&c2);
         CHECK(saferl_rl_rcsl_step(&loaded, &c2, obs, 41.5, 1.0, &a1, NULL) == SAFERL_OK);
-        CHECK(saferl_rl_rcsl_act(&loaded, obs, 41.5, 1.0, &a2, NULL) == SAFERL_OK && a1 == a2);
+        CHECK(saferl_rl_rcsl_act(&loaded, test_rcsl_context(&loaded), obs, 41.5, 1.0, &a2, NULL) == SAFERL_OK && a1 == a2);
     }
     free(m1);
     free(m2);
@@ -3337,10 +3762,345 @@ TEST(cdt_policy_trains_acts_and_round_trips) {
 }
 /* ==== end of the transformer form ==== */
 
+/* ==== off-policy: Pendulum-v1 and uncertainty parameters ==== */
+
+/* Pendulum-v1 against Gym's equations written out here (tests/oracle/rl_pendulum_v1.py checks
+   the same against numpy): one step from a set state, the reward on the state before the
+   step with the angle wrapped, the speed clip, truncation at 200 and never a termination,
+   the reset distribution (means and variances within 5 standard errors over 4000 resets). */
+TEST(pendulum_v1_follows_gym) {
+    const double pi = 3.14159265358979323846;
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rng rng;
+    float obs[3], act = 0.3f, reward, cost;
+    int term = 0, trunc = 0, i, n = 4000;
+    double th, thdot, u, sum0 = 0, sum1 = 0, sq0 = 0, sq1 = 0;
+    CHECK(saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1) == SAFERL_OK);
+    CHECK(env.observation_dim == 3 && env.action_dim == 1 && env.action_count == 0);
+    CHECK(saferl_rl_env_kind_from_name("pendulum-v1") == SAFERL_RL_ENV_PENDULUM_V1);
+    saferl_rng_seed(&rng, 11);
+    env.reset(env.state, &rng, obs);
+    s.x[0] = th = 7.0; /* wraps to 7 - 2 pi in the reward */
+    s.x[1] = thdot = -2.5;
+    u = 2.0 * (double)act;
+    CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_OK);
+    CHECK_NEAR(reward, -((th - 2 * pi) * (th - 2 * pi) + 0.1 * thdot * thdot + 0.001 * u * u), 1e-5);
+    thdot += (15.0 * sin(th) + 3.0 * u) * 0.05;
+    CHECK_NEAR(s.x[1], thdot, 1e-14);
+    CHECK_NEAR(s.x[0], th + thdot * 0.05, 1e-14);
+    CHECK(obs[2] == (float)s.x[1] && obs[0] == (float)cos(s.x[0]) && cost == 0.0f);
+    s.x[1] = 7.99; /* a = 5 clips to 1 (torque 2), and the speed clips to 8 */
+    act = 5.0f;
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    CHECK(s.x[1] == 8.0);
+    for (i = 2; i < 200; ++i) {
+        CHECK(!trunc && !term);
+        env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    }
+    CHECK(trunc && !term && s.steps == 200);
+    for (i = 0; i < n; ++i) {
+        env.reset(env.state, &rng, obs);
+        CHECK(s.x[0] >= -pi && s.x[0] <= pi && s.x[1] >= -1.0 && s.x[1] <= 1.0);
+        sum0 += s.x[0]; sq0 += s.x[0] * s.x[0];
+        sum1 += s.x[1]; sq1 += s.x[1] * s.x[1];
+    }
+    /* U[-a, a]: mean 0 (sd a / sqrt(3 n)), E x^2 = a^2 / 3 (sd of the mean of x^2: a^2 sqrt(4/45 / n)) */
+    CHECK(fabs(sum0 / n) < 5.0 * pi / sqrt(3.0 * n) && fabs(sum1 / n) < 5.0 / sqrt(3.0 * n));
+    CHECK(fabs(sq0 / n - pi * pi / 3.0) < 5.0 * pi * pi * sqrt(4.0 / 45.0 / n));
+    CHECK(fabs(sq1 / n - 1.0 / 3.0) < 5.0 * sqrt(4.0 / 45.0 / n));
+    act = 0.0f / (act - act);
+    CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_ERR_NOT_FINITE);
+}
+
+/* omega: the boxes, the nominal values bit-for-bit the old constants, rejection outside the
+   box and of NaN (state unchanged), taken at the next reset only, and the dynamics with
+   omega against the equations with m, l (pendulums) and pole mass, half-length (cartpole). */
+TEST(omega_taken_at_reset) {
+    saferl_rl_builtin s, before;
+    saferl_rl_env env;
+    saferl_rng rng;
+    double lo[2], hi[2], nominal[2], w[2] = {1.4, 0.6}, bad[2] = {1.6, 1.0}, th, thdot;
+    float obs[4], act = -0.7f, reward, cost;
+    int term, trunc;
+    CHECK(saferl_rl_builtin_omega_box(SAFERL_RL_ENV_PENDULUM_V1, lo, hi, nominal) == 2);
+    CHECK(lo[0] == 0.5 && hi[1] == 1.5 && nominal[0] == 1.0 && nominal[1] == 1.0);
+    CHECK(saferl_rl_builtin_omega_box(SAFERL_RL_ENV_CARTPOLE, lo, hi, nominal) == 2);
+    CHECK(nominal[0] == 0.1 && nominal[1] == 0.5 && lo[0] < 0.1 && hi[1] > 0.5);
+    CHECK(saferl_rl_builtin_omega_box(SAFERL_RL_ENV_CLIFF, lo, hi, nominal) == 0);
+    CHECK(saferl_rl_builtin_omega_box((saferl_rl_env_kind)99, NULL, NULL, NULL) == -1);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+    saferl_rng_seed(&rng, 3);
+    env.reset(env.state, &rng, obs);
+    before = s;
+    CHECK(saferl_rl_builtin_set_omega(&s, bad) == SAFERL_ERR_INVALID_ARGUMENT);
+    bad[0] = 0.0 / (bad[1] - bad[1]);
+    CHECK(saferl_rl_builtin_set_omega(&s, bad) == SAFERL_ERR_NOT_FINITE);
+    CHECK(memcmp(&s, &before, sizeof s) == 0);
+    CHECK(saferl_rl_builtin_set_omega(&s, w) == SAFERL_OK);
+    CHECK(s.omega[0] == 1.0 && s.omega[1] == 1.0); /* this episode keeps its omega */
+    env.reset(env.state, &rng, obs);
+    CHECK(s.omega[0] == 1.4 && s.omega[1] == 0.6);
+    th = s.x[0];
+    thdot = s.x[1];
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    thdot += (3.0 * 10.0 / (2.0 * 0.6) * sin(th) + 3.0 / (1.4 * 0.6 * 0.6) * (2.0 * act)) * 0.05;
+    CHECK_NEAR(s.x[1], thdot, 1e-13);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    CHECK(saferl_rl_builtin_set_omega(&s, w) == SAFERL_ERR_INVALID_ARGUMENT);
+    /* cartpole from rest with pole mass 0.3, half-length 0.8, one push right */
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CARTPOLE);
+    w[0] = 0.3;
+    w[1] = 0.8;
+    CHECK(saferl_rl_builtin_set_omega(&s, w) == SAFERL_OK);
+    env.reset(env.state, &rng, obs);
+    s.x[0] = s.x[1] = s.x[2] = s.x[3] = 0.0;
+    act = 1.0f;
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    CHECK_NEAR(s.x[3], -0.02 * (10.0 / 1.3) / (0.8 * (4.0 / 3.0 - 0.3 / 1.3)), 1e-12);
+}
+
+/* test_rl --pendulum-v1: episodes of Pendulum-v1 for tests/oracle/rl_pendulum_v1.py, which
+   recomputes every step with Gym's equations in numpy. Per episode "episode m l", "start th
+   th'", then per step "step a th th' reward obs0 obs1 obs2 truncated" (%.17g). Actions drawn
+   in [-1.5, 1.5] (so some clip), one episode at full torque (the speed clip), omega nominal or
+   drawn in the box. */
+static int dump_pendulum_v1(void) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rng rng;
+    double lo[2], hi[2];
+    float obs[3], act, reward, cost;
+    int term, trunc, episode, t;
+    saferl_rl_builtin_omega_box(SAFERL_RL_ENV_PENDULUM_V1, lo, hi, NULL);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+    saferl_rng_seed(&rng, 2026);
+    for (episode = 0; episode < 8; ++episode) {
+        if (episode >= 4) {
+            double w[2];
+            w[0] = lo[0] + (hi[0] - lo[0]) * saferl_rng_uniform(&rng);
+            w[1] = lo[1] + (hi[1] - lo[1]) * saferl_rng_uniform(&rng);
+            if (saferl_rl_builtin_set_omega(&s, w) != SAFERL_OK) return 1;
+        }
+        env.reset(env.state, &rng, obs);
+        printf("episode %.17g %.17g\nstart %.17g %.17g\n", s.omega[0], s.omega[1], s.x[0], s.x[1]);
+        for (t = 0, trunc = 0; !trunc; ++t) {
+            act = episode == 1 ? 1.0f : (float)(-1.5 + 3.0 * saferl_rng_uniform(&rng));
+            if (env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) != SAFERL_OK || term) return 1;
+            printf("step %.9g %.17g %.17g %.9g %.9g %.9g %.9g %d\n", (double)act, s.x[0], s.x[1], (double)reward,
+                   (double)obs[0], (double)obs[1], (double)obs[2], trunc);
+        }
+    }
+    return 0;
+}
+/* ---- off-policy: replay buffer, TD3 and SAC ---- */
+
+static saferl_rl_offpolicy_desc offpolicy_test_desc(saferl_rl_offpolicy_algorithm algorithm, int hidden, int B) {
+    saferl_rl_offpolicy_desc d;
+    memset(&d, 0, sizeof d);
+    d.algorithm = algorithm;
+    d.hidden_count = hidden ? 2 : SAFERL_RL_OFFPOLICY_LINEAR;
+    d.hidden_sizes[0] = d.hidden_sizes[1] = hidden;
+    d.batch_size = B;
+    d.seed = 17;
+    d.initial_temperature = 0.3;
+    return d;
+}
+
+static void offpolicy_fill_batch(saferl_rl_offpolicy_agent *a, saferl_rng *rng) {
+    int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, b;
+    fill_uniform(a->obs, B * O, rng, -1.0, 1.0);
+    fill_uniform(a->next_obs, B * O, rng, -1.0, 1.0);
+    fill_uniform(a->act, B * A, rng, -1.0, 1.0);
+    fill_uniform(a->rew, B, rng, -2.0, 1.0);
+    for (b = 0; b < B; ++b) a->done[b] = (float)(b % 3 == 0);
+}
+
+/* A linear critic (no hidden layer) by hand: w . [s, a] + bias. */
+static double linear_q(const float *w, int in, const float *s, int O, const double *act) {
+    double q = w[in];
+    int k;
+    for (k = 0; k < O; ++k) q += (double)w[k] * s[k];
+    for (k = O; k < in; ++k) q += (double)w[k] * act[k - O];
+    return q;
+}
+
+/* Critic targets of TD3 (target actor, clipped smoothing noise, min of the target critics,
+   no bootstrap after a termination) and SAC (current actor, squashed sample, minus alpha log
+   pi with the Gaussian density and the tanh Jacobian written out) by hand in double, with
+   linear networks, against saferl_rl_offpolicy_critic_targets. Targets and online networks
+   differ (the targets are perturbed) so that using the wrong one shows. */
+TEST(offpolicy_critic_targets_match_hand_computation) {
+    const int O = 3, A = 2, B = 6, in = O + A;
+    int algorithm;
+    for (algorithm = 0; algorithm < 2; ++algorithm) {
+        saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 0, B);
+        saferl_rl_offpolicy_agent a;
+        saferl_rng rng;
+        float noise[6 * 2], y[6];
+        int b, j, k, i;
+        d.target_noise = 0.4; /* clips at 0.5 for |noise| > 1.25 */
+        CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
+        saferl_rng_seed(&rng, 99);
+        for (i = 0; i < 2; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
+        fill_uniform(a.actor_target, (int)a.actor_count, &rng, -2.0, 2.0);
+        fill_uniform(a.actor, (int)a.actor_count, &rng, -2.0, 2.0);
+        offpolicy_fill_batch(&a, &rng);
+        fill_uniform(noise, B * A, &rng, -2.5, 2.5);
+        saferl_rl_offpolicy_critic_targets(&a, noise, y);
+        for (b = 0; b < B; ++b) {
+            double next_act[2], logp = 0.0, q1, q2, expect;
+            const float *s = a.next_obs + b * O;
+            for (j = 0; j < A; ++j) {
+                const float *w = algorithm == 0 ? a.actor_target : a.actor;
+                double mean = w[O * (algorithm == 0 ? A : 2 * A) + j], log_std;
+                int outputs = algorithm == 0 ? A : 2 * A;
+                for (k = 0; k < O; ++k) mean += (double)w[j * O + k] * s[k];
+                if (algorithm == 0) {
+                    double eps = 0.4 * noise[b * A + j];
+                    eps = eps > 0.5 ? 0.5 : eps < -0.5 ? -0.5 : eps;
+                    next_act[j] = tanh(mean) + eps;
+                    next_act[j] = next_act[j] > 1.0 ? 1.0 : next_act[j] < -1.0 ? -1.0 : next_act[j];
+                } else {
+                    double u, sd;
+                    log_std = w[O * outputs + A + j];
+                    for (k = 0; k < O; ++k) log_std += (double)w[(A + j) * O + k] * s[k];
+                    log_std = log_std > 2.0 ? 2.0 : log_std < -20.0 ? -20.0 : log_std;
+                    sd = exp(log_std);
+                    u = mean + sd * noise[b * A + j];
+                    next_act[j] = tanh(u);
+                    logp += -0.5 * ((u - mean) / sd) * ((u - mean) / sd) - log(sd * sqrt(2.0 * 3.14159265358979323846)) -
+                            log(1.0 - tanh(u) * tanh(u));
+                }
+            }
+            q1 = linear_q(a.critic_target[0], in, s, O, next_act);
+            q2 = linear_q(a.critic_target[1], in, s, O, next_act);
+            expect = (q1 < q2 ? q1 : q2) - (algorithm == 1 ? 0.3 * logp : 0.0);
+            expect = a.rew[b] + 0.99 * (b % 3 == 0 ? 0.0 : expect);
+            /* float networks against double: a few float ulps of the terms (|terms| < 50) */
+            CHECK_NEAR(y[b], expect, 2e-5 * (1.0 + fabs(expect)));
+        }
+        saferl_rl_offpolicy_destroy(&a);
+    }
+}
+
+typedef struct offpolicy_fd { saferl_rl_offpolicy_agent *agent; const float *y, *noise; int actor; } offpolicy_fd;
+static double offpolicy_loss(void *ctx) {
+    offpolicy_fd *c = (offpolicy_fd *)ctx;
+    return c->actor ? saferl_rl_offpolicy_actor_loss(c->agent, c->noise, 0) : saferl_rl_offpolicy_critic_loss(c->agent, c->y, 0);
+}
+
+/* The critics' loss in both critics' parameters and the actor's loss (TD3: through Q1 and the
+   tanh; SAC: through min(Q1, Q2), the squashed sample and alpha log pi) in the actor's
+   parameters, against central differences in float; 16-16 ReLU networks, random inputs. */
+TEST(offpolicy_gradients_match_finite_differences) {
+    const int O = 3, A = 2, B = 5;
+    int algorithm, i;
+    for (algorithm = 0; algorithm < 2; ++algorithm) {
+        saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 16, B);
+        saferl_rl_offpolicy_agent a;
+        saferl_rng rng;
+        float noise[5 * 2], y[5];
+        offpolicy_fd c;
+        CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
+        saferl_rng_seed(&rng, 5 + algorithm);
+        offpolicy_fill_batch(&a, &rng);
+        for (i = 0; i < B * A; ++i) noise[i] = (float)saferl_rng_normal(&rng);
+        fill_uniform(y, B, &rng, -1.0, 1.0);
+        c.agent = &a;
+        c.y = y;
+        c.noise = noise;
+        c.actor = 0;
+        for (i = 0; i < 2; ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
+        saferl_rl_offpolicy_critic_loss(&a, y, 1);
+        CHECK(grad_error(offpolicy_loss, &c, a.critic[0], a.critic_grad[0], (int)a.critic_count, 2e-3f) < 5e-3);
+        CHECK(grad_error(offpolicy_loss, &c, a.critic[1], a.critic_grad[1], (int)a.critic_count, 2e-3f) < 5e-3);
+        c.actor = 1;
+        memset(a.actor_grad, 0, sizeof(float) * a.actor_count);
+        saferl_rl_offpolicy_actor_loss(&a, noise, 1);
+        CHECK(grad_error(offpolicy_loss, &c, a.actor, a.actor_grad, (int)a.actor_count, 2e-3f) < 5e-3);
+        saferl_rl_offpolicy_destroy(&a);
+    }
+}
+
+/* Bad input: a NaN transition is refused and the buffer unchanged; invalid descs and
+   dimensions; an update on an empty buffer; a discrete environment for the loop. */
+TEST(offpolicy_refuses_bad_input) {
+    saferl_rl_offpolicy_desc d = offpolicy_test_desc(SAFERL_RL_SAC, 8, 4);
+    saferl_rl_offpolicy_agent a;
+    saferl_rl_replay replay, before;
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    float memory[64], obs[3] = {0.1f, 0.2f, 0.3f}, act[1] = {0.5f};
+    CHECK(saferl_rl_replay_memory_size(0, 3, 1) == 0 && saferl_rl_replay_memory_size(4, 0, 1) == 0);
+    CHECK(saferl_rl_replay_init(&replay, 4, 3, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_replay_init(&before, 40, 3, 1, memory, sizeof memory) == SAFERL_ERR_OUT_OF_MEMORY);
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_update(&a, &replay) == SAFERL_ERR_NO_DATA);
+    before = replay;
+    obs[1] = 0.0f / (obs[0] - obs[0]);
+    CHECK(saferl_rl_replay_add(&replay, obs, act, 1.0f, 0.0f, obs, 0) == SAFERL_ERR_NOT_FINITE);
+    CHECK(memcmp(&before, &replay, sizeof replay) == 0);
+    CHECK(saferl_rl_offpolicy_act(&a, obs, 1, act) == SAFERL_ERR_NOT_FINITE);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    CHECK(saferl_rl_offpolicy_train(&a, &env, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
+    saferl_rl_offpolicy_destroy(&a);
+    d.gamma = 1.5;
+    CHECK(saferl_rl_offpolicy_memory_size(&d, 3, 1) == 0);
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.gamma = 0.0;
+    d.policy_delay = -1;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.policy_delay = 0;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 0, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+}
+
+/* TD3 and SAC on Pendulum-v1, a short run (1500 steps, 500 random, 32-32, batch 64): the same
+   seed gives bit-identical networks and temperature, no allocation while training, and the
+   Polyak targets moved off their start. (How well they learn is measured in bench/.) */
+TEST(offpolicy_training_is_deterministic_and_allocation_free) {
+    int algorithm, run;
+    for (algorithm = 0; algorithm < 2; ++algorithm) {
+        saferl_rl_offpolicy_agent a[2];
+        saferl_rl_builtin s;
+        saferl_rl_env env;
+        saferl_rl_replay replay;
+        static float memory[2][1500 * 10];
+        saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 32, 64);
+        d.random_steps = 500;
+        for (run = 0; run < 2; ++run) {
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            long allocations;
+#endif
+            saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+            CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
+            CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            allocations = saferl_test_allocations;
+#endif
+            CHECK(saferl_rl_offpolicy_train(&a[run], &env, &replay, 1500) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            CHECK(saferl_test_allocations == allocations);
+#endif
+            CHECK(replay.size == 1500 && a[run].episodes == 7 && a[run].critic_steps == 1001);
+            CHECK(a[run].actor_steps == (algorithm == 0 ? 500 : 1001));
+            CHECK(memcmp(a[run].critic_target[0], a[run].critic[0], sizeof(float) * a[run].critic_count) != 0);
+        }
+        CHECK(memcmp(a[0].actor, a[1].actor, sizeof(float) * a[0].actor_count) == 0);
+        CHECK(memcmp(a[0].critic[1], a[1].critic[1], sizeof(float) * a[0].critic_count) == 0);
+        CHECK(a[0].log_temperature == a[1].log_temperature && a[0].last_return == a[1].last_return);
+        CHECK(algorithm == 0 || a[0].log_temperature != (float)log(0.3)); /* the temperature moved */
+        saferl_rl_offpolicy_destroy(&a[0]);
+        saferl_rl_offpolicy_destroy(&a[1]);
+    }
+}
+/* ==== end of off-policy ==== */
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
+    if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
     (void)argv;
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);
@@ -3363,6 +4123,12 @@ int main(int argc, char **argv) {
     RUN(cliff_trpo_lag_reaches_the_lp_optimum);
     RUN(cpo_gaussian_epochs_reproduce_without_allocating);
     RUN(policy_round_trip_and_bad_buffers);
+    RUN(policy_context_of_the_documented_size_and_a_read_only_policy);
+    RUN(policy_probabilities_and_mean_std_match_a_double_forward);
+    RUN(policies_that_cannot_act_finitely_are_refused);
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+    RUN(file_helpers_replace_whole_or_not_at_all);
+#endif
     RUN(user_environment_errors_leave_the_agent_unchanged);
     RUN(same_seed_same_curve_and_no_allocation_in_epochs);
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
@@ -3393,5 +4159,12 @@ int main(int argc, char **argv) {
     RUN(cdt_loss_matches_finite_differences);
     RUN(cdt_later_steps_never_change_earlier_predictions);
     RUN(cdt_policy_trains_acts_and_round_trips);
+    RUN(conditioned_policies_and_datasets_that_overflow_are_refused);
+    RUN(pendulum_v1_follows_gym);
+    RUN(omega_taken_at_reset);
+    RUN(offpolicy_critic_targets_match_hand_computation);
+    RUN(offpolicy_gradients_match_finite_differences);
+    RUN(offpolicy_refuses_bad_input);
+    RUN(offpolicy_training_is_deterministic_and_allocation_free);
     return saferl_test_finish();
 }

@@ -448,6 +448,10 @@ TEST(thirty_two_propositions_hoa_round_trip_and_canonical_tables) {
 
 TEST(precedence_is_spots) {
     CHECK(same_language("a | b & c", "a | (b & c)", SAFERL_SHIELD_LTL) == 1);
+    CHECK(same_language("[](a -> X !a)", "G(a -> X !a)", SAFERL_SHIELD_LTL) == 1); /* Spot's [] and <> */
+    CHECK(same_language("[]!<>(a & X a)", "G !F(a & X a)", SAFERL_SHIELD_LTL) == 1);
+    CHECK(same_language("<>a & []b", "F a & G b", SAFERL_SHIELD_LTLF) == 1);
+    CHECK(same_language("a <-> b", "(a & b) | (!a & !b)", SAFERL_SHIELD_LTL) == 1);
     CHECK(same_language("a | b & c", "(a | b) & c", SAFERL_SHIELD_LTL) == 0);
     CHECK(same_language("a xor b & c", "a xor (b & c)", SAFERL_SHIELD_LTL) == 1);
     CHECK(same_language("a | b xor c", "a | (b xor c)", SAFERL_SHIELD_LTL) == 1);
@@ -483,6 +487,96 @@ TEST(bounded_response) {
     CHECK(first_violation(&dfa, late, 4) == 3);
     CHECK(first_violation(&dfa, in_time, 4) == 0);
     saferl_shield_dfa_destroy(&dfa);
+}
+
+/* Formulas that used to run into the work limit (issue 16): persistent operands of W and R,
+   pending deadlines, and both. Sizes are lbt's minimal monitors (tests/oracle/shield_random.py
+   derives them), plus the sink. */
+TEST(every_formula_closes_at_the_minimal_size) {
+    static const struct { const char *formula; uint32_t states; } cases[] = {
+        {"G(a) W G(a)", 2}, {"G(b) R G(b)", 2}, {"G b W G b", 2}, {"G(a) R G(b)", 2},
+        {"(a W b) R (a W b)", 3}, {"G(a) W !F(b)", 4}, {"(!a W (a R X(a)))", 4},
+        {"(!a W ((!b R c) R (a W b)))", 7}, {"((!a W (a R X(a))) W (!a W ((!b R c) R (a W b))))", 7},
+        {"G(p -> F[0..20] s)", 22}, {"G(p -> F[0..10] s) & G(q -> F[0..10] r)", 122},
+        {"G(p -> F[0..3] s) & G(q -> F[0..3] r)", 17}};
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        saferl_shield_dfa dfa;
+        CHECK(compile(cases[i].formula, &dfa) == SAFERL_OK);
+        if (dfa.state_count != cases[i].states)
+            fprintf(stderr, "%s: %u states, expected %u\n", cases[i].formula, dfa.state_count, cases[i].states);
+        CHECK(dfa.state_count == cases[i].states);
+        saferl_shield_dfa_destroy(&dfa);
+    }
+}
+
+/* A random safety formula of about n nodes over propositions a..(a + props - 1): every
+   operator, F U M only under a negation or left of an implication (safety again). */
+static void random_formula(saferl_rng *rng, int n, int props, int safety, char *out, size_t capacity) {
+    static const char *const safe_ops[] = {"X", "G", "W", "R", "F[]", "G[]", "!", "&", "|", "->"};
+    static const char *const guarantee_ops[] = {"X", "F", "U", "M", "F[]", "!", "&", "|"};
+    char left[512], right[512];
+    const char *op;
+    int split;
+    if (n <= 1 || capacity < 1200) {
+        snprintf(out, capacity, "%s%c", saferl_rng_bounded(rng, 3) == 0 ? "!" : "", 'a' + (int)saferl_rng_bounded(rng, (uint32_t)props));
+        return;
+    }
+    op = safety ? safe_ops[saferl_rng_bounded(rng, n == 2 ? 2 : 10)] : guarantee_ops[saferl_rng_bounded(rng, n == 2 ? 2 : 8)];
+    if (op[0] == '!' || n == 2 || op[1] == '[' || ((op[0] == 'X' || op[0] == 'G' || op[0] == 'F') && op[1] == 0)) {
+        random_formula(rng, n - 1, props, op[0] == '!' ? !safety : safety, left, sizeof left);
+        if (op[1] == '[') {
+            uint32_t lo = saferl_rng_bounded(rng, 2), hi = lo + saferl_rng_bounded(rng, 3);
+            snprintf(out, capacity, "%c[%u..%u](%s)", op[0], lo, hi, left);
+        } else {
+            snprintf(out, capacity, "%s(%s)", op, left);
+        }
+        return;
+    }
+    split = 1 + (int)saferl_rng_bounded(rng, (uint32_t)(n - 2));
+    random_formula(rng, split, props, op[0] == '-' ? 0 : safety, left, sizeof left);
+    random_formula(rng, n - 1 - split, props, safety, right, sizeof right);
+    snprintf(out, capacity, "(%s) %s (%s)", left, op, right);
+}
+
+/* The implications between atoms (G a & a = G a, (a R b) & b = a R b, merged deadlines,
+   absorption across cubes) against the canonical form alone, on seeded random formulas: the
+   same language, and after minimisation the same table. */
+TEST(simplifications_keep_the_language) {
+    saferl_rng rng;
+    char formula[2048];
+    int i, compared = 0;
+    saferl_rng_seed(&rng, 16);
+    for (i = 0; i < 150; ++i) {
+        saferl_shield_dfa plain, simplified;
+        saferl_shield_error error;
+        saferl_shield_desc desc;
+        saferl_result r1, r2;
+        memset(&desc, 0, sizeof desc);
+        desc.logic = (i % 3 == 2) ? SAFERL_SHIELD_LTLF : SAFERL_SHIELD_LTL;
+        desc.vocabulary = names + 1;
+        desc.vocabulary_count = 4;
+        random_formula(&rng, 4 + (int)saferl_rng_bounded(&rng, 10), 2 + (int)saferl_rng_bounded(&rng, 3), 1, formula,
+                       sizeof formula);
+        r1 = saferl_shield__compile(formula, strlen(formula), &desc, &simplified, &error, 1);
+        r2 = saferl_shield__compile(formula, strlen(formula), &desc, &plain, &error, 0);
+        CHECK(r1 == r2);
+        if (r1 < 0 || r2 < 0) {
+            fprintf(stderr, "%s: %s\n", formula, error.message);
+            if (r1 >= 0) saferl_shield_dfa_destroy(&simplified);
+            if (r2 >= 0) saferl_shield_dfa_destroy(&plain);
+            continue;
+        }
+        if (!equivalent(&plain, &simplified) || plain.state_count != simplified.state_count ||
+            memcmp(plain.next, simplified.next, (size_t)plain.state_count * plain.letter_count * sizeof(uint32_t)) != 0) {
+            fprintf(stderr, "simplified and plain differ: %s\n", formula);
+            CHECK(0);
+        }
+        ++compared;
+        saferl_shield_dfa_destroy(&plain);
+        saferl_shield_dfa_destroy(&simplified);
+    }
+    CHECK(compared == 150);
 }
 
 TEST(equivalence_gives_a_shortest_counterexample) {
@@ -1338,10 +1432,261 @@ TEST(crm_updates_every_automaton_state_and_transfer_averages) {
     CHECK(table.value[(2 * 6 + 2) * 5 + 3] == 0.0 && table.seen[2 * 6 + 2] == 0);
     /* transfer to 3 states: (2, 2) gets the mean of (2, 0) and (2, 1); (0, 2) was seen: kept */
     table.value[(2 * 6 + 1) * 5 + 0] = 0.5;
-    saferl_shield_qtable_transfer(&table, 2, 3);
+    saferl_shield_qtable_transfer(&table, &rule, 2, 3);
     CHECK(table.value[(2 * 6 + 2) * 5 + 3] == 1.0 && table.value[(2 * 6 + 2) * 5 + 0] == 0.25);
     CHECK(table.value[(0 * 6 + 2) * 5 + 1] == 0.0);
     CHECK(saferl_shield_qtable_rank(&table, 2, 2, ranked) == 5 && ranked[0] == 3 && ranked[1] == 0);
+}
+
+/* Greedy choice breaks near-ties at random. Values a few discounted violations away
+   (-1e-57 .. -1e-7 of the largest reward) are ties, drawn uniformly: each action's share of
+   5000 draws within 5 binomial standard deviations of 1/5. Exact-equality ties would pick
+   the one exact maximum every time. A real difference (1e-2 of a reward) is not a tie, the
+   rule does not depend on the reward's unit, and tie_tolerance = 0 restores exact ties. */
+TEST(greedy_breaks_near_ties_at_random) {
+    static unsigned char table_memory[2048];
+    saferl_shield_qtable table;
+    saferl_rng values, rng;
+    uint32_t trial, a, draw, count[5];
+    const uint32_t draws = 5000;
+    const double share = 0.2, spread = 5.0 * sqrt(share * (1.0 - share) / draws);
+    saferl_rng_seed(&values, 17);
+    for (trial = 0; trial < 6; ++trial) {
+        double unit = trial % 3 == 0 ? 1e-3 : trial % 3 == 1 ? 1.0 : 1e3; /* the reward's unit */
+        uint32_t best = saferl_rng_bounded(&values, 5), worse = (best + 1 + saferl_rng_bounded(&values, 4)) % 5;
+        CHECK(saferl_shield_qtable_init(&table, 2, 1, 5, table_memory, sizeof table_memory) == SAFERL_OK);
+        table.alpha = 1.0;
+        saferl_shield_qtable_update(&table, 1, 0, 0, -unit, 0, 0, 1); /* a violation elsewhere */
+        CHECK(table.reward_scale == unit);
+        for (a = 0; a < 5; ++a) /* -u 10^-e with e uniform in [7, 57] */
+            table.value[a] = a == best ? 0.0 : -unit * saferl_rng_uniform(&values) *
+                                                   pow(10.0, -7.0 - 50.0 * saferl_rng_uniform(&values));
+        saferl_rng_seed(&rng, 100 + trial);
+        memset(count, 0, sizeof count);
+        for (draw = 0; draw < draws; ++draw) ++count[saferl_shield_qtable_act(&table, 0, 0, 0, 0.0, &rng)];
+        for (a = 0; a < 5; ++a) CHECK(fabs((double)count[a] / draws - share) < spread);
+        /* a real difference is not a tie; masked actions are never drawn */
+        table.value[worse] = -1e-2 * unit;
+        for (draw = 0; draw < 1000; ++draw) {
+            uint32_t pick = saferl_shield_qtable_act(&table, 0, 0, 0, 0.0, &rng);
+            CHECK(pick != worse);
+            CHECK(saferl_shield_qtable_act(&table, 0, 0, 1u << worse, 0.0, &rng) == worse);
+        }
+        table.tie_tolerance = 0.0; /* exact ties: the one exact maximum */
+        for (draw = 0; draw < 100; ++draw) CHECK(saferl_shield_qtable_act(&table, 0, 0, 0, 0.0, &rng) == best);
+    }
+}
+
+/* Strictness between automaton states: minecraft_7's rules by hand (0, 1 and 3 forbid lava
+   and creepers, 2 only creepers, 4 only lava), then random automata against the definition
+   read through labels (not letters). The transfer into minecraft_7's new states 3 and 4
+   averages states 0 and 1 only: state 2 learned to cross lava, which 3 and 4 forbid. */
+TEST(transfer_copies_only_from_states_at_least_as_strict) {
+    static unsigned char memory[4096], random_memory[4096], table_memory[4096];
+    static const uint32_t forbids[5] = {3, 3, 2, 3, 1}; /* bit 0 lava, bit 1 creeper */
+    saferl_shield_dfa rule, random_rule;
+    saferl_shield_qtable table;
+    saferl_rng rng;
+    uint32_t i, j, trial, donors[4] = {0, 1, 2, 3}, a;
+    CHECK(saferl_shield_minecraft_safeguard(3, &rule, memory, sizeof memory) == SAFERL_OK);
+    for (i = 0; i < 6; ++i)
+        for (j = 0; j < 6; ++j)
+            CHECK(saferl_shield_dfa_at_least_as_strict(&rule, i, j) ==
+                  (i < 5 && j < 5 && (forbids[i] & forbids[j]) == forbids[j]));
+    saferl_rng_seed(&rng, 5);
+    for (trial = 0; trial < 50; ++trial) {
+        uint32_t states = 2 + saferl_rng_bounded(&rng, 6), letter, label;
+        CHECK(saferl_shield_dfa_init(&random_rule, states, 3, 0, random_memory, sizeof random_memory) == SAFERL_OK);
+        random_rule.sink = states - 1;
+        random_rule.flags[states - 1] = 0;
+        for (i = 0; i + 1 < states; ++i) /* sink with probability 1/4, else any live state */
+            for (letter = 0; letter < 8; ++letter)
+                random_rule.next[(i << 3) | letter] =
+                    saferl_rng_bounded(&rng, 4) == 0 ? states - 1 : saferl_rng_bounded(&rng, states - 1);
+        CHECK(saferl_shield_dfa_finish(&random_rule) == SAFERL_OK);
+        for (i = 0; i < states; ++i)
+            for (j = 0; j < states; ++j) {
+                int expected = i + 1 < states && j + 1 < states;
+                for (label = 0; label < 8; ++label)
+                    if (saferl_shield_next(&random_rule, j, label) == random_rule.sink &&
+                        saferl_shield_next(&random_rule, i, label) != random_rule.sink)
+                        expected = 0;
+                CHECK(saferl_shield_dfa_at_least_as_strict(&random_rule, i, j) == expected);
+            }
+    }
+    CHECK(saferl_shield_qtable_init(&table, 2, 6, 5, table_memory, sizeof table_memory) == SAFERL_OK);
+    for (i = 0; i < 3; ++i) { /* seen: Q(0, 0) = -1, Q(0, 1) = -0.5, Q(0, 2) = 4 (crossing lava) */
+        table.seen[0 * 6 + i] = 1;
+        for (a = 0; a < 5; ++a) table.value[(0 * 6 + i) * 5 + a] = i == 0 ? -1.0 : i == 1 ? -0.5 : 4.0 + a;
+    }
+    table.seen[1 * 6 + 4] = 1; /* seen states keep their values */
+    table.value[(1 * 6 + 4) * 5 + 2] = 7.0;
+    saferl_shield_qtable_transfer(&table, &rule, 3, 5);
+    for (a = 0; a < 5; ++a) {
+        CHECK(table.value[(0 * 6 + 3) * 5 + a] == -0.75 && table.value[(0 * 6 + 4) * 5 + a] == -0.75);
+        CHECK(table.value[(1 * 6 + 3) * 5 + a] == 0.0); /* no seen donor: unchanged */
+    }
+    CHECK(table.value[(1 * 6 + 4) * 5 + 2] == 7.0 && table.seen[0 * 6 + 3] == 0);
+    /* exactly as strict: 3 from 0 and 1 (the same rule), 4 from none */
+    for (a = 0; a < 5; ++a) table.value[(0 * 6 + 3) * 5 + a] = table.value[(0 * 6 + 4) * 5 + a] = 0.0;
+    table.transfer_donors = SAFERL_SHIELD_DONORS_SAME_RULE;
+    table.value[(0 * 6 + 1) * 5 + 4] = -0.25;
+    saferl_shield_qtable_transfer(&table, &rule, 3, 5);
+    CHECK(table.value[(0 * 6 + 3) * 5 + 0] == -0.75 && table.value[(0 * 6 + 3) * 5 + 4] == -0.625);
+    CHECK(table.value[(0 * 6 + 4) * 5 + 0] == 0.0 && table.value[(0 * 6 + 4) * 5 + 4] == 0.0);
+    /* the lazy rule of the official code: any donors given, the seen ones averaged */
+    CHECK(saferl_shield_qtable_transfer_state(&table, 0, 5, donors, 4) == 3);
+    CHECK_NEAR(table.value[(0 * 6 + 5) * 5 + 4], (-1.0 - 0.25 + 8.0) / 3.0, 1e-15);
+    CHECK(saferl_shield_qtable_transfer_state(&table, 1, 4, donors, 4) == 0);
+}
+
+/* A text with a UTF-8 byte-order mark in front (an editor's, not the text's). */
+static const char *with_bom(const char *plain, char *buffer, size_t capacity) {
+    snprintf(buffer, capacity, "\xEF\xBB\xBF%s", plain);
+    return buffer;
+}
+
+/* Issue 15: every marked reader skips a byte-order mark, and positions stay those of the marked. */
+TEST(every_reader_skips_a_byte_order_mark) {
+    static char buffer[4096];
+    const char *hoa = "HOA: v1\nStates: 1\nStart: 0\nAP: 1 \"a\"\nacc-name: all\nAcceptance: 0 t\n--BODY--\n"
+                      "State: 0\n[0] 0\n--END--\n";
+    const char *rm = "0\n[1]\n(0,0,'!a',ConstantRewardFunction(0))\n(0,1,'a',ConstantRewardFunction(1))\n";
+    const char *abstraction = "states 2 actions 1 initial 0\nlabel 1 lava\n0 0: 1\n1 0: 0\n";
+    const char *map = "#####\n#S..#\n#####\n";
+    uint32_t legend_count;
+    const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&legend_count);
+    saferl_shield_dfa a, b;
+    saferl_shield_abstraction ab;
+    saferl_shield_grid grid;
+    saferl_shield_error error;
+    const char *marked;
+    /* formula: same automaton, and an error column counted after the mark */
+    marked = with_bom("G(a -> X !a)", buffer, sizeof buffer);
+    CHECK(compile_named(marked, SAFERL_SHIELD_LTL, &a) == SAFERL_OK);
+    CHECK(compile_named("G(a -> X !a)", SAFERL_SHIELD_LTL, &b) == SAFERL_OK);
+    CHECK(equivalent(&a, &b) == 1);
+    saferl_shield_dfa_destroy(&a);
+    saferl_shield_dfa_destroy(&b);
+    marked = with_bom("G(a & )", buffer, sizeof buffer);
+    CHECK(compile_logic(marked, SAFERL_SHIELD_LTL, &a, &error) == SAFERL_ERR_PARSE && error.line == 1 && error.column == 7);
+    /* HOA, reward machine, and the format detector */
+    marked = with_bom(hoa, buffer, sizeof buffer);
+    CHECK(saferl_shield_detect_format(marked, strlen(marked)) == SAFERL_SHIELD_HOA);
+    CHECK(saferl_shield_read_hoa(marked, strlen(marked), NULL, &a, &error) == SAFERL_OK);
+    CHECK(a.prop_count == 1 && strcmp(a.prop_name[0], "a") == 0);
+    saferl_shield_dfa_destroy(&a);
+    marked = with_bom(rm, buffer, sizeof buffer);
+    CHECK(saferl_shield_detect_format(marked, strlen(marked)) == SAFERL_SHIELD_REWARD_MACHINE);
+    CHECK(saferl_shield_read_rm(marked, strlen(marked), NULL, &a, &error) == SAFERL_OK);
+    CHECK(a.prop_count == 1);
+    saferl_shield_dfa_destroy(&a);
+    CHECK(saferl_shield_load(marked, strlen(marked), NULL, &a, &error) == SAFERL_OK);
+    saferl_shield_dfa_destroy(&a);
+    /* abstraction marked and gridworld marked */
+    marked = with_bom(abstraction, buffer, sizeof buffer);
+    CHECK(saferl_shield_read_abstraction(marked, strlen(marked), NULL, &ab, &error) == SAFERL_OK);
+    CHECK(ab.state_count == 2 && ab.label[1] == 1u);
+    saferl_shield_abstraction_destroy(&ab);
+    marked = with_bom("states 2 actions 1 initial 0\n0 0: 7\n", buffer, sizeof buffer);
+    CHECK(saferl_shield_read_abstraction(marked, strlen(marked), NULL, &ab, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 2 && error.column == 6);
+    marked = with_bom(map, buffer, sizeof buffer);
+    CHECK(saferl_shield_grid_read_text(marked, strlen(marked), legend, legend_count, &grid, NULL, &error) == SAFERL_OK);
+    CHECK(grid.width == 5 && grid.height == 3 && grid.start == 6);
+    saferl_shield_grid_destroy(&grid);
+}
+
+/* Issue 15: a 38-byte file may not make the reader allocate gigabytes; thresholds are
+   probabilities; limits say where. */
+TEST(readers_bound_what_they_allocate) {
+    const char *huge = "states 16777215 actions 32 initial 0\n";
+    const char *hoa = "HOA: v1\nStates: 16000000\nStart: 0\nAP: 16 \"a\" \"b\" \"c\" \"d\" \"e\" \"f\" \"g\" \"h\" \"i\" "
+                      "\"j\" \"k\" \"l\" \"m\" \"n\" \"o\" \"p\"\nAcceptance: 0 t\n--BODY--\n--END--\n";
+    saferl_shield_abstraction ab;
+    saferl_shield_error error;
+    saferl_shield_dfa dfa;
+    saferl_shield_desc desc;
+    saferl_shield_game game;
+    saferl_shield_game_desc game_desc;
+    static unsigned char memory[1 << 16];
+    const char *corridor = "states 2 actions 1 initial 0\nlabel 1 lava\n0 0: 0@0.5 1@0.5\n1 0: 1\n";
+    const double bad[4] = {NAN, -0.1, 1.5, INFINITY};
+    int i;
+    CHECK(saferl_shield_read_abstraction(huge, strlen(huge), NULL, &ab, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 1 && error.column == 8 && strstr(error.message, "desc.max_states") != NULL);
+    CHECK(saferl_shield_read_hoa(hoa, strlen(hoa), NULL, &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
+    CHECK(error.line == 2 && error.column == 9 && strstr(error.message, "desc.max_states") != NULL);
+    /* the formula's state limit points at the formula, not 0:0 */
+    memset(&desc, 0, sizeof desc);
+    desc.max_states = 5;
+    CHECK(saferl_shield_compile(" G(p -> F[0..20] s)", 19, &desc, &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
+    CHECK(error.line == 1 && error.column == 2 && strstr(error.message, "max_states") != NULL);
+    /* thresholds: NaN, negative, above 1 and infinity refused, the game untouched; 0 and 1 taken */
+    CHECK(saferl_shield_read_abstraction(corridor, strlen(corridor), NULL, &ab, &error) == SAFERL_OK);
+    CHECK(compile("G !lava", &dfa) == SAFERL_OK);
+    memset(&game_desc, 0, sizeof game_desc);
+    game_desc.horizon = 3;
+    for (i = 0; i < 4; ++i) {
+        memset(&game, 0xAB, sizeof game);
+        game_desc.threshold = bad[i];
+        CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) ==
+              SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(strstr(error.message, "threshold") != NULL && game.env_state_count == 0xABABABABu);
+    }
+    game_desc.threshold = 0.0; /* 0 means 0: every available action */
+    CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) >= SAFERL_ERR_INFEASIBLE);
+    CHECK(game.allowed_probably[0 * dfa.state_count + dfa.initial] == 1u);
+    game_desc.threshold = 1.0;
+    CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) >= SAFERL_ERR_INFEASIBLE);
+    saferl_shield_dfa_destroy(&dfa);
+    saferl_shield_abstraction_destroy(&ab);
+}
+
+/* "Fire" reads as F(ire), as in Spot; with a vocabulary the error says to quote it, at the F. */
+TEST(a_name_read_as_an_operator_suggests_quotes) {
+    saferl_shield_desc desc;
+    saferl_shield_dfa dfa;
+    saferl_shield_error error;
+    const char *rule = "G(a -> X !Fire)";
+    memset(&desc, 0, sizeof desc);
+    desc.vocabulary = names;
+    desc.vocabulary_count = 14;
+    CHECK(saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 1 && error.column == 11);
+    CHECK(strstr(error.message, "'ire'") != NULL && strstr(error.message, "\"Fire\"") != NULL &&
+          strstr(error.message, "quote") != NULL);
+    rule = "G(a -> X !GFire2)"; /* two operator letters, a name not in the vocabulary at all */
+    CHECK(saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.column == 11 && strstr(error.message, "\"GFire2\"") != NULL);
+    rule = "G(a -> X !ire)"; /* nothing glued: the plain message */
+    CHECK(saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.column == 11 && strstr(error.message, "quote") == NULL);
+    rule = "G(a -> X !\"Fire\")";
+    CHECK(saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) == SAFERL_OK);
+    saferl_shield_dfa_destroy(&dfa);
+}
+
+/* game_explain lists where the play can go: state 2 must walk into lava (state 1), but no
+   play from the start reaches either. */
+TEST(explain_lists_only_reachable_losing_states) {
+    const char *corridor = "states 4 actions 1 initial 0\nlabel 1 lava\n0 0: 3\n3 0: 0\n1 0: 1\n2 0: 1\n";
+    saferl_shield_abstraction ab;
+    saferl_shield_dfa dfa;
+    saferl_shield_game game;
+    saferl_shield_error error;
+    static char explained[2048];
+    size_t length = 0;
+    CHECK(saferl_shield_read_abstraction(corridor, strlen(corridor), NULL, &ab, &error) == SAFERL_OK);
+    CHECK(compile("G !lava", &dfa) == SAFERL_OK);
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_OK);
+    CHECK(game.losing_rank[saferl_shield_game_state(&game, 2, dfa.initial)] == 2); /* it does lose */
+    CHECK(game.reachable[game.initial] && !game.reachable[saferl_shield_game_state(&game, 2, dfa.initial)]);
+    CHECK(saferl_shield_game_explain(&game, explained, sizeof explained, &length) == SAFERL_OK);
+    CHECK(strstr(explained, "realisable") != NULL && strstr(explained, "losing states") == NULL);
+    saferl_shield_game_destroy(&game);
+    saferl_shield_dfa_destroy(&dfa);
+    saferl_shield_abstraction_destroy(&ab);
 }
 
 TEST(allocations_are_all_released) {
@@ -1359,6 +1704,8 @@ int main(void) {
     RUN(errors_point_at_line_and_column);
     RUN(precedence_is_spots);
     RUN(bounded_response);
+    RUN(every_formula_closes_at_the_minimal_size);
+    RUN(simplifications_keep_the_language);
     RUN(equivalence_gives_a_shortest_counterexample);
     RUN(product_and_complement);
     RUN(product_prunes_joint_dead_ends);
@@ -1382,6 +1729,12 @@ int main(void) {
     RUN(minecraft_safeguards_follow_the_code);
     RUN(shielded_agent_never_violates_on_the_gridworld);
     RUN(crm_updates_every_automaton_state_and_transfer_averages);
+    RUN(greedy_breaks_near_ties_at_random);
+    RUN(transfer_copies_only_from_states_at_least_as_strict);
+    RUN(a_name_read_as_an_operator_suggests_quotes);
+    RUN(every_reader_skips_a_byte_order_mark);
+    RUN(explain_lists_only_reachable_losing_states);
+    RUN(readers_bound_what_they_allocate);
     RUN(allocations_are_all_released);
     return saferl_test_finish();
 }

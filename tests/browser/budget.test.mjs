@@ -4,16 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
+import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
 
 let server, browser, lib;
 
 before(async () => {
   assert.ok(built('index.html', 'style.css', 'budget/index.html', 'budget/app.js', 'budget/budget.mjs',
     'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css'), 'build/web is incomplete: run make web first');
-  const { default: createBudgetModule } = await import(pathToFileURL(path.join(webRoot, 'budget', 'budget.mjs')).href);
-  lib = await createBudgetModule();
+  lib = await loadModule('budget');
   server = await serve();
   browser = await launchBrowser();
 });
@@ -75,13 +73,13 @@ function expectedCsvErrors(text) {
 // The pooled summary of a CSV at horizon H (index 0..: per prompt; last: pooled).
 function expectedCsvPooled(text, H, lo, hi) {
   const bytes = new TextEncoder().encode(text);
-  const ptr = lib._malloc(bytes.length + 1), out = lib._malloc(18 * 8), ints = lib._malloc(16);
+  const ptr = lib._malloc(bytes.length + 1), out = lib._malloc(22 * 8), ints = lib._malloc(16);
   lib.HEAPU8.set(bytes, ptr);
   assert.ok(lib._budget_csv_parse(ptr, bytes.length, 50) >= 0);
   const prompts = lib._budget_csv_summarize(ptr, H, lo, hi, 0.95);
   assert.ok(prompts > 0);
   assert.ok(lib._budget_csv_prompt(prompts, lo, hi, H, 0.95, out, ints) >= 0);
-  const v = Array.from(new Float64Array(lib.HEAPF64.buffer, out, 18));
+  const v = Array.from(new Float64Array(lib.HEAPF64.buffer, out, 22));
   lib._free(ptr);
   lib._free(out);
   lib._free(ints);

@@ -8,16 +8,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
+import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
 
 let server, browser, lib;
 
 before(async () => {
   assert.ok(built('index.html', 'style.css', 'shield/index.html', 'shield/app.js', 'shield/shield.mjs'),
     'build/web is incomplete: run make web first');
-  const { default: createShieldModule } = await import(pathToFileURL(path.join(webRoot, 'shield', 'shield.mjs')).href);
-  lib = await createShieldModule();
+  lib = await loadModule('shield');
   server = await serve();
   browser = await launchBrowser();
 });
@@ -206,4 +204,110 @@ test('a painted gridworld: the shielded agent never violates, the counters are t
   assert.match(await again.page.textContent('#world-status'), /^the rule over the map's propositions \(lava, creeper, wood, work_bench, iron, smith_table, diamond\): /);
   assert.deepEqual(errors, []);
   assert.deepEqual(again.errors, []);
+});
+
+test('the agents can be watched: one step a second, pause, step, full speed; the curriculum runs beside them', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'shield/index.html');
+  await page.waitForFunction(() => window.__ready === true);
+  const steps = async () => (await page.evaluate(() => window.__shield.learn())).agents.map((a) => a.steps);
+  assert.equal((await page.evaluate(() => window.__shield.learn())).agents.length, 3);
+  await page.fill('#speed', '0'); // 1 step a second
+  await page.dispatchEvent('#speed', 'input');
+  assert.equal(await page.textContent('#speed-text'), '1 steps/s');
+  await page.click('#run');
+  await page.waitForTimeout(2500);
+  const slow = await steps();
+  // about 2.5 steps each at 1 step/s (frames may lag on a loaded machine, never run ahead)
+  for (const n of slow) assert.ok(n >= 1 && n <= 4, `at 1 step/s an agent took ${n} steps in 2.5 s`);
+  await page.click('#stop'); // pause
+  const paused = await steps();
+  await page.waitForTimeout(1200);
+  assert.deepEqual(await steps(), paused, 'paused agents moved');
+  await page.click('#world-step');
+  assert.deepEqual(await steps(), paused.map((n) => n + 1), 'step moves every agent by one step');
+  await page.fill('#speed', '6'); // full speed: whole episodes per frame
+  await page.dispatchEvent('#speed', 'input');
+  assert.equal(await page.textContent('#speed-text'), 'full');
+  await page.fill('#episodes', '120');
+  await page.dispatchEvent('#episodes', 'change');
+  await page.click('#run');
+  await page.waitForFunction(() => !window.__shield.learn().running, null, { timeout: 60000 });
+  const done = await page.evaluate(() => window.__shield.learn());
+  for (const a of done.agents) assert.ok(a.episodes >= 120, `an agent stopped at ${a.episodes} episodes`);
+  assert.match(await page.textContent('#stage2'), /^1 of 4$/); // 500 episodes a stage
+  assert.match(page.url(), /[?&]speed=6(&|$)/);
+  // the curriculum's transfer rule is the module's: its counters are a replay in Node
+  await page.check('#same-rule');
+  await page.dispatchEvent('#same-rule', 'change');
+  await page.fill('#stage', '50');
+  await page.dispatchEvent('#stage', 'change');
+  await page.fill('#episodes', '220');
+  await page.dispatchEvent('#episodes', 'change');
+  await page.click('#run');
+  await page.waitForFunction(() => !window.__shield.learn().running && window.__shield.learn().agents[2].episodes >= 220, null, { timeout: 60000 });
+  const shown = (await page.evaluate(() => window.__shield.learn())).agents[2];
+  assert.match(await page.textContent('#stage2'), /^4 of 4$/);
+  const { mapText, rule } = await page.evaluate(() => window.__shield.learn());
+  withString(mapText, (p, n) => lib._grid_load(p, n));
+  withString(rule, (p, n) => lib._grid_rule(p, n, 0));
+  lib._world_reset_staged(1, 0, 0, 0.1, 100, 50, 1);
+  lib._agent_run(2, 220);
+  assert.deepEqual([shown.episodes, shown.violations, shown.goals, shown.steps],
+    [lib._agent_episodes(2), lib._agent_violations(2), lib._agent_goals(2), lib._agent_steps(2)]);
+  lib._world_reset_staged(1, 0, 0, 0.1, 100, 50, 0);
+  lib._agent_run(2, 220);
+  assert.notEqual(lib._agent_steps(2), shown.steps, 'the transfer rule changed nothing');
+  assert.deepEqual(errors, []);
+});
+
+test('a 97-state rule is drawn inside its canvas, its guards in a table; a failed compile leaves nothing stale', async () => {
+  for (const width of [1280, 390]) {
+    const { page, errors } = await openPage(browser.context, null);
+    await page.setViewportSize({ width, height: 1400 });
+    await page.goto(server.url + 'shield/index.html');
+    await page.waitForFunction(() => window.__ready === true);
+    const rule = 'G(a -> X[5] b) & G(c -> F[0..2] d)'; // 96 live states and the sink
+    assert.equal(compileInNode(rule).states, 97);
+    await setRule(page, rule);
+    const graph = await page.evaluate(() => window.__shield.graph);
+    assert.equal(graph.states, 97);
+    assert.equal(graph.labelled, false);
+    const { bounds } = graph;
+    assert.ok(bounds.x0 >= 0 && bounds.y0 >= 0 && bounds.x1 <= graph.width && bounds.y1 <= graph.height,
+      `drawing ${JSON.stringify(bounds)} outside its ${graph.width}x${graph.height} canvas at ${width} px`);
+    assert.equal(await page.locator("#graph-table tr").count(), 98); // a header and 97 states
+    // a small rule: drawn with its guards, no table
+    await setRule(page, 'G(lava -> X !lava)');
+    const small = await page.evaluate(() => window.__shield.graph);
+    assert.equal(small.labelled, true);
+    assert.ok(small.bounds.x0 >= 0 && small.bounds.y0 >= 0 && small.bounds.x1 <= small.width && small.bounds.y1 <= small.height);
+    assert.equal(await page.locator('#graph-table tr').count(), 0);
+    // step a trace, then a rule that does not compile: no readout of the old automaton stays
+    await check(page, ['lava']);
+    assert.equal(await page.textContent('#state'), '1');
+    await setRule(page, 'G(lava -> F lava)');
+    assert.match(await page.textContent('#status'), /^line 1, column/);
+    for (const id of ['state', 'steps', 'reward', 'verdict', 'trace', 'hoa', 'props']) assert.equal(await page.textContent(`#${id}`), '', `#${id} stale`);
+    assert.equal(await page.evaluate(() => window.__shield.graph), null);
+    if (width === 390) await page.screenshot({ path: path.join(ensureScreenshotDir(), 'shield_390.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
+test('an unrealisable game is a sentence, and its losing cells are drawn', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'shield/index.html?slip=0.05');
+  await page.waitForFunction(() => window.__ready === true);
+  const status = await page.textContent('#world-status');
+  assert.match(status, /^unrealisable: the start is losing: whatever the agent does, the map's slips can force a violation of the rule within \d+ steps? from the start \(\d+ of \d+ \(cell, rule state\) pairs lose; hatched on the shielded agent's map\); the shielded agent uses the probabilistic shield/);
+  assert.ok(!status.includes('\n') && !/rank/.test(status), 'the raw dump is still shown');
+  // the hatched cells are the module's losing ones for the shielded agent's rule state
+  const hatched = await page.evaluate(() => window.__shield.hatched);
+  const { mapText, rule } = await page.evaluate(() => window.__shield.learn());
+  replayInNode(mapText, rule, { seed: 1, slip: 0.05 }, 0);
+  const expected = [];
+  for (let i = 0; i < mapText.replace(/\n/g, '').length; ++i) if (lib._world_losing_rank(i, hatched.q)) expected.push(i);
+  assert.deepEqual(hatched.cells, expected);
+  assert.ok(expected.length > 0 && expected.length < 120, `${expected.length} losing cells`);
+  assert.deepEqual(errors, []);
 });

@@ -135,20 +135,27 @@ assert close(a["mean_tokens"], 600) and close(b["mean_tokens"], 800 / 3)
 assert a["informative_estimate"]["4"] == 1  # n = 4, c = 2: every group of 4 has both
 assert b["informative_estimate"]["4"] is None
 assert d["pooled"]["n"] == 7 and d["pooled"]["successes"] == 5
-# pooled, each prompt weighing the same: q = sum(D_i/n_i) / sum(S_i/n_i), xi = q * largest H
-assert close(d["pooled"]["xi"], 800 * (2 / 4 + 3 / 3) / (1200 / 4 + 800 / 3))
+assert d["pooled"]["estimand"] == "H / mean_i E[T_i]" and a["estimand"] == "H / E[T]"
+# the pooled hazard, each prompt weighing the same: q = sum(D_i/n_i) / sum(S_i/n_i), xi = q * largest H
+assert close(d["pooled_hazard"]["xi"], 800 * (2 / 4 + 3 / 3) / (1200 / 4 + 800 / 3))
 assert close(d["pooled"]["horizon"], 800)
+pool = d["pooled"]
+assert pool["xi_lo"] < pool["xi"] < pool["xi_hi"]
+assert close(pool["mean_tokens"], 800 / pool["xi"]) and pool["unsolved_prompts"] == 0
 '
 
 # with a common reference horizon of 1000: xi = 1000 D / S; pooled hazard as above
 run --json --horizon 1000 "$DATA/quoted_crlf.csv"
-jcheck "quoted_crlf --horizon 1000: xi = 1000 D/S, pooled horizons for the band 1.5/q .. 2/q" '
+jcheck "quoted_crlf --horizon 1000: xi = 1000 D/S, pooled hazard q, set horizons for the band" '
 a, b = d["prompts"]
 assert close(a["xi"], 1000 * 2 / 1200) and close(b["xi"], 1000 * 3 / 800)
 q = (2 / 4 + 3 / 3) / (1200 / 4 + 800 / 3)
+assert close(d["pooled_hazard"]["xi"], 1000 * q)
 pool = d["pooled"]
-assert close(pool["xi"], 1000 * q) and close(pool["horizon"], 1000)
-assert close(pool["horizon_for_band"][0], 1.5 / q, 1e-9) and close(pool["horizon_for_band"][1], 2.0 / q, 1e-9)
+assert close(pool["horizon"], 1000)
+# the set'"'"'s horizons for the band are 1.5 and 2 times its mean E[T]
+assert close(pool["horizon_for_band"][0], 1.5 * pool["mean_tokens"], 1e-9)
+assert close(pool["horizon_for_band"][1], 2.0 * pool["mean_tokens"], 1e-9)
 assert pool["regime"] == "ample"
 '
 
@@ -274,5 +281,22 @@ run "$DATA/one_prompt.csv" "$DATA/estimate.csv"
 expect_status "two input files: exit 2" 2
 run --help
 expect_status "--help: exit 0" 0
+
+# Issue 15: repeated flags, the byte-order mark, failed writes
+usage_error "--json twice: usage error" --json --json "$DATA/one_prompt.csv"
+usage_error "--confidence twice: usage error (was last-wins)" --confidence 0.9 --confidence 0.8 "$DATA/one_prompt.csv"
+usage_error "--confidence nan: usage error" --confidence nan "$DATA/one_prompt.csv"
+printf '\357\273\277a,100,5\na,100,\n' >"$TMP/bom.csv"
+run "$TMP/bom.csv"
+if [ "$status" -eq 0 ] && head -1 "$TMP/out" | grep -q '2 attempts, 1 prompt;'; then ok "BOM + \"a\" and \"a\" are one prompt (were two)"
+else bad "BOM + \"a\" and \"a\" are one prompt" "$(head -1 "$TMP/out") $(cat "$TMP/err")"; fi
+printf '\357\273\277prompt_id,horizon,tokens\na,100,5\n' >"$TMP/bom_header.csv"
+run "$TMP/bom_header.csv"
+if [ "$status" -eq 0 ] && head -1 "$TMP/out" | grep -q '1 attempts\?, 1 prompt;'; then ok "BOM before the header line"
+else bad "BOM before the header line" "$(head -1 "$TMP/out") $(cat "$TMP/err")"; fi
+stdout_full "stdout on /dev/full: exit 1" "$DATA/one_prompt.csv"
+data_error "--png /dev/full: exit 1 with the reason" "/dev/full: No space left on device" --png /dev/full "$DATA/one_prompt.csv"
+mount_full
+full_disk "--png on a full disk: exit 1, the old file kept" "$FULL/r.png" --png "$FULL/r.png" "$DATA/one_prompt.csv"
 
 finish

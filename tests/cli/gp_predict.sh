@@ -98,4 +98,14 @@ else
     bad "duplicate points without noise" "$(cat "$TMP/out" "$TMP/err" | head -c 300)"
 fi
 
+# Issue 15: repeated and inapplicable flags, the byte-order mark, failed writes
+usage_error "--noise-var twice: usage error (was last-wins)" --kernel rbf --lengthscale 1 --signal-var 1 --noise-var 0.1 --noise-var 0.2 "$T" "$Q"
+usage_error "--fit twice: usage error" --kernel rbf --lengthscale 1 --signal-var 1 --noise-var 0.1 --fit --fit "$T" "$Q"
+usage_error "--restarts without --fit: usage error (was ignored)" --kernel rbf --lengthscale 1 --signal-var 1 --noise-var 0.1 --restarts 3 "$T" "$Q"
+usage_error "--signal-var inf: usage error" --kernel rbf --lengthscale 1 --signal-var inf --noise-var 0.1 "$T" "$Q"
+printf '\357\273\277' | cat - "$T" >"$TMP/bom_train.csv"
+run --kernel rbf --lengthscale 0.8 --signal-var 1.5 --noise-var 1e-3 "$TMP/bom_train.csv" "$Q"
+close "training file with a BOM: the same predictions" "$DATA/cli_expected_rbf.csv"
+stdout_full "stdout on /dev/full: exit 1" --kernel rbf --lengthscale 0.8 --signal-var 1.5 --noise-var 1e-3 "$T" "$Q"
+
 finish

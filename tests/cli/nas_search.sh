@@ -87,4 +87,14 @@ if [ $status -eq 2 ] && grep -q -- '--task is required' "$TMP/err"; then ok "mis
 run --task toy --strategy advantage --iters 5 --png /nonexistent/dir/x.png
 if [ $status -ne 0 ] && grep -q 'cannot write /nonexistent/dir/x.png' "$TMP/err"; then ok "unwritable PNG"; else bad "unwritable PNG"; fi
 
+# Issue 15: signs, fractions, repeats; failed writes
+usage_error "--seed 1.7: usage error" --task toy --strategy advantage --iters 5 --seed 1.7
+usage_error "--iters +5: usage error" --task toy --strategy advantage --iters +5
+usage_error "--iters 5e9: usage error" --task toy --strategy advantage --iters 5e9
+usage_error "--strategy twice: usage error (was last-wins)" --task toy --strategy advantage --strategy darts --iters 5
+stdout_full "stdout on /dev/full: exit 1" --task toy --strategy advantage --iters 5
+data_error "--png /dev/full: exit 1 with the reason" "/dev/full: No space left on device" --task toy --strategy advantage --iters 5 --png /dev/full
+mount_full
+full_disk "--png on a full disk: exit 1, the old file kept" "$FULL/n.png" --task toy --strategy advantage --iters 5 --png "$FULL/n.png"
+
 finish

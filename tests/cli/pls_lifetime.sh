@@ -11,8 +11,7 @@ run
 [ "$status" -eq 2 ] && grep -q "usage" "$TMP/err" && ok "no command: usage, status 2" || bad "no command: usage, status 2"
 run deploy --env marsworld --data "$DATA"
 [ "$status" -eq 2 ] && grep -q "unknown environment" "$TMP/err" && ok "unknown environment" || bad "unknown environment"
-run deploy --env gridworld --data "$DATA" --seed -3
-[ "$status" -eq 2 ] && grep -q "bad value for --seed" "$TMP/err" && ok "bad seed" || bad "bad seed"
+usage_error "bad seed" deploy --env gridworld --data "$DATA" --seed -3
 run deploy --env gridworld
 [ "$status" -eq 2 ] && grep -q -- "--data" "$TMP/err" && ok "deploy needs --data" || bad "deploy needs --data"
 
@@ -93,4 +92,32 @@ if [ -f "$DATA/pointgoal.rcsl" ]; then
     [ "$status" -eq 1 ] && grep -q "gridworld.csv:[0-9]*: written for another environment" "$TMP/err" &&
         ok "another environment's summary rejected" || bad "another environment's summary rejected" "$(cat "$TMP/err")"
 fi
+# Issue 15: strict arguments, crafted summaries (UBSan float-to-int), failed writes
+usage_error "--seed 1.7: usage error" deploy --env gridworld --data "$DATA" --seed 1.7
+usage_error "--seeds 5e9: usage error" bench --env gridworld --data "$DATA" --seeds 5e9
+usage_error "--seed twice: usage error (was last-wins)" deploy --env gridworld --data "$DATA" --seed 1 --seed 2
+usage_error "--seeds with deploy: usage error (was ignored)" deploy --env gridworld --data "$DATA" --seeds 3
+usage_error "--out with deploy: usage error (was ignored)" deploy --env gridworld --data "$DATA" --out "$TMP"
+if [ -f "$DATA/gridworld.csv" ]; then
+    for crafted in "policy,1e30,1049876571" "behaviour,1e300,3941294304" "dataset,1500,1e30" "horizon,1e300"; do
+        key=${crafted%%,*}
+        line=$(grep -n "^$key," "$DATA/gridworld.csv" | head -1 | cut -d: -f1)
+        sed "s/^$key,.*/$crafted/" "$DATA/gridworld.csv" >"$TMP/crafted.csv"
+        run check "$TMP/crafted.csv"
+        if [ "$status" -eq 1 ] && grep -q "crafted.csv:$line: " "$TMP/err"; then ok "crafted summary '$crafted': file:line, no overflow"
+        else bad "crafted summary '$crafted'" "status $status $(cat "$TMP/err")"; fi
+    done
+    printf '\357\273\277' | cat - "$DATA/gridworld.csv" >"$TMP/bom.csv"
+    run check "$TMP/bom.csv"
+    [ "$status" -eq 0 ] && ok "summary with a BOM" || bad "summary with a BOM" "$(cat "$TMP/err")"
+    stdout_full "stdout on /dev/full: exit 1" check "$DATA/gridworld.csv"
+    data_error "--log /dev/full: exit 1 with the reason" "/dev/full: No space left on device" \
+        deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --brief --log /dev/full
+    data_error "--png-dir on a missing folder: exit 1 with the reason" "No such file or directory" \
+        deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --brief --png-dir "$TMP/no/such"
+    mount_full
+    full_disk "--log on a full disk: exit 1, the old log kept" "$FULL/log.csv" \
+        deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --brief --log "$FULL/log.csv"
+fi
+
 finish

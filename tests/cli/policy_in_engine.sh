@@ -25,7 +25,7 @@ grep -v '^trained' "$TMP/out" | sed 's/, [0-9.]* us a call.*//' >"$TMP/b"
 # a continuous policy from rl_train, if it was built next to this binary
 RL_TRAIN=$(dirname "$BIN")/rl_train
 if [ -x "$RL_TRAIN" ]; then
-    "$RL_TRAIN" --env pendulum --algo ppo --seed 1 --steps 400 --steps-per-epoch 400 --save "$TMP/pend.bin" \
+    "$RL_TRAIN" --env pendulum --algo ppo --cost-limit 1 --seed 1 --steps 400 --steps-per-epoch 400 --save "$TMP/pend.bin" \
         --png "$TMP/pend.png" >/dev/null 2>&1
     run --policy "$TMP/pend.bin" --agents 4 --frames 120
     [ "$status" -eq 0 ] && grep -q "^environment: pendulum" "$TMP/out" && grep -qx "allocations during the frames: 0" "$TMP/out" &&
@@ -53,4 +53,15 @@ for args in "--agents 0" "--agents 5000" "--frames x" "--bogus 1" "--policy"; do
     run $args
     if [ "$status" -eq 2 ] && grep -q "policy_in_engine:" "$TMP/err"; then ok "rejects: $args"; else bad "rejects: $args" "status $status"; fi
 done
+# Issue 15: signs, fractions, repeats; failed writes
+usage_error "--agents -1: usage error" --agents -1
+usage_error "--agents +4: usage error" --agents +4
+usage_error "--seed 1.7: usage error" --seed 1.7
+usage_error "--frames 5e9: usage error" --frames 5e9
+usage_error "--agents twice: usage error" --agents 2 --agents 3
+stdout_full "stdout on /dev/full: exit 1" --frames 10
+data_error "--write-policy /dev/full: exit 1 with the reason" "/dev/full: No space left on device" --frames 10 --write-policy /dev/full
+mount_full
+full_disk "--write-policy on a full disk: exit 1, the old file kept" "$FULL/p.bin" --frames 10 --write-policy "$FULL/p.bin"
+
 finish

@@ -82,4 +82,33 @@ for args in "" "fly --env cliff" "collect --out $TMP/x" "collect --env mujoco --
     run $args
     if [ "$status" -eq 2 ] && grep -q "rl_rcsl:" "$TMP/err"; then ok "rejects: ${args:-no command}"; else bad "rejects: ${args:-no command}" "status $status"; fi
 done
+# Bad arguments (issue 15)
+usage_error "--lr inf: usage error (was blamed on the data file)" train --data "$TMP/d.srld" --out "$TMP/x.srlc" --lr inf
+usage_error "--lr nan: usage error" train --data "$TMP/d.srld" --out "$TMP/x.srlc" --lr nan
+usage_error "--seed 1.7: usage error" collect --env cliff --out "$TMP/x" --seed 1.7
+usage_error "--episodes -1: usage error" collect --env cliff --out "$TMP/x" --episodes -1
+usage_error "--episodes 5e9: usage error" collect --env cliff --out "$TMP/x" --episodes 5e9
+usage_error "--seed twice: usage error" collect --env cliff --out "$TMP/x" --seed 1 --seed 2
+usage_error "--steps with collect: usage error (was ignored)" collect --env cliff --out "$TMP/x" --steps 10
+usage_error "--grid with --reward: usage error" eval --policy "$TMP/p.srlc" --env gridworld --grid 3x3 --data "$TMP/d.srld" --reward 1 --cost 0
+usage_error "--hidden 32,-1: usage error" train --data "$TMP/d.srld" --out "$TMP/x.srlc" --hidden 32,-1
+usage_error "--seeds 1,+2: usage error" check --seeds 1,+2
+# Failed writes: exit 1 naming the file and the reason, the old file kept
+stdout_full "stdout on /dev/full: exit 1" eval --policy "$TMP/p.srlc" --env gridworld --seed 2 --episodes 2 --reward 40 --cost 0
+data_error "train --out /dev/full: exit 1 with the reason" "/dev/full: No space left on device" \
+    train --data "$TMP/d.srld" --out /dev/full --seed 1 --steps 10 --hidden 8
+mount_full
+if [ -n "$FULL" ]; then
+    cp "$TMP/d.srld" "$FULL/d.srld"
+    before=$(cksum <"$FULL/d.srld")
+    head -c 2000000 /dev/zero >"$FULL/fill" 2>/dev/null
+    run collect --env gridworld --epsilon 1 --episodes 5 --seed 5 --out "$FULL/d.srld" --append
+    if [ "$status" -eq 1 ] && grep -q "d.srld: No space left on device" "$TMP/err" && [ "$(cksum <"$FULL/d.srld")" = "$before" ] &&
+       [ -z "$(ls "$FULL" | grep -F '.tmp-')" ]; then
+        ok "--append on a full disk: exit 1, the dataset kept (was replaced by a corrupt one)"
+    else bad "--append on a full disk" "status $status $(cat "$TMP/err")"; fi
+    rm -f "$FULL/fill" "$FULL/d.srld"
+fi
+full_disk "train --out on a full disk: exit 1, the old policy kept" "$FULL/p.srlc" \
+    train --data "$TMP/d.srld" --out "$FULL/p.srlc" --seed 1 --steps 10 --hidden 8
 finish

@@ -112,6 +112,14 @@ usage_error "--game with --map: usage error" --game "$TMP/corridor.txt" --rule '
 usage_error "--game without --rule: usage error" --game "$TMP/corridor.txt"
 usage_error "unknown option: usage error" --seed 1
 usage_error "a flag without its value: usage error" --seeds
+usage_error "--setup other: usage error" --setup other --seeds 1 --episodes 8
+usage_error "--map with --setup official: usage error" --setup official --map "$ROOT/examples/maps/river.txt" --seeds 1 --episodes 8
+# The official set-up: its 10x10 layout 1, every row of the table
+run --setup official --seeds 1 --episodes 12
+if [ "$status" -eq 0 ] && grep -q '^official set-up: map 10x10, slip 0.05, all labels shifted together' "$TMP/out" &&
+   [ "$(grep -cE '^(no safeguard|final safeguard reward|shield \+ reward|progressive curriculum|curriculum, (same-rule transfer|no transfer|official learner)|zero-shot, official learner) ' "$TMP/out")" -eq 8 ]; then
+    ok "official set-up: its map and eight rows"
+else bad "official set-up: its map and eight rows" "status $status $(cat "$TMP/out" "$TMP/err")"; fi
 # A UTF-8 byte-order mark is not part of the text
 printf '\357\273\277' | cat - "$TMP/corridor.txt" >"$TMP/bom.txt"
 run --game "$TMP/bom.txt" --rule 'G !lava'

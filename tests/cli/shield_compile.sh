@@ -87,4 +87,23 @@ expect_error "unknown proposition in a trace" 1 "trace:2:1: unknown proposition 
 run
 if [ "$status" -eq 2 ]; then ok "usage"; else bad "usage"; fi
 
+# Bad arguments (issue 15): conflicting and repeated flags were silently resolved
+usage_error "--dot --rm: usage error (was one silently picked)" --dot --rm -e 'G !a'
+usage_error "--dot --complete: usage error" --dot --complete -e 'G !a'
+usage_error "--check with --dot: usage error" --dot --check "$TMP/trace" -e 'G !a'
+usage_error "--dot twice: usage error" --dot --dot -e 'G !a'
+usage_error "-e twice: usage error (was last-wins)" -e 'G !a' -e 'G !b'
+usage_error "-e and a file: usage error" -e 'G !a' "$DATA/office.rm"
+usage_error "two files: usage error" "$DATA/office.rm" "$DATA/office.rm"
+usage_error "--check without its file: usage error" -e 'G !a' --check
+usage_error "unknown option: usage error" --frob -e 'G !a'
+# A UTF-8 byte-order mark starts a file, not a formula
+printf '\357\273\277' | cat - "$DATA/office.rm" >"$TMP/bom.rm"
+run --rm "$TMP/bom.rm"
+if [ "$status" -eq 0 ] && grep -q "^(1,2,'!n&g',ConstantRewardFunction(1))$" "$TMP/out"; then ok "reward machine with a BOM"; else bad "reward machine with a BOM" "$(cat "$TMP/err")"; fi
+printf '\357\273\277lava\nlava\n' >"$TMP/bom_trace"
+run --check "$TMP/bom_trace" -e 'G(lava -> X !lava)'
+expect "trace with a BOM: its first step has lava" "2"
+stdout_full "stdout on /dev/full: exit 1" -e 'G(a -> X b)'
+
 finish

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT OR Unlicense
 /* libFuzzer target: saferl_budget_csv_parse, saferl_budget_index_prompts, group_by_prompt,
-   saferl_budget_summarize / _pool and (for small horizons) saferl_budget_kaplan_meier.
+   saferl_budget_summarize / _pool / _set_estimate and (for small horizons)
+   saferl_budget_kaplan_meier.
 
    clang -g -O1 -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_budget_csv.c \
          -o build/fuzz_budget_csv -lm
@@ -158,6 +159,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     r = saferl_budget_pool(summaries, prompts, &desc, &pooled);
     check_summary(&pooled, r);
     CHECK(pooled.attempts == row_count);
+
+    /* the set's estimate (few draws: its invariants, not its precision): an error, or
+       finite, ordered numbers inside [0, H] */
+    if (prompts <= 64) {
+        saferl_budget_desc few = desc;
+        saferl_budget_set_summary set;
+        double set_work[32];
+        few.draws = 32;
+        r = saferl_budget_set_estimate(summaries, prompts, &few, set_work, sizeof set_work, &set);
+        CHECK(r == SAFERL_OK || r == SAFERL_BOUND_ONLY || r == SAFERL_ERR_DID_NOT_CONVERGE);
+        if (r >= 0) {
+            CHECK(set.attempts == row_count && set.prompts == prompts);
+            CHECK(isfinite(set.xi_hi) && set.xi_lo >= 0.0 && set.xi_lo <= set.xi && set.xi <= set.xi_hi);
+            CHECK(set.xi_hi <= set.horizon * (1 + 1e-12));
+            CHECK(!isnan(set.mean_tokens) && !isnan(set.spread) && !isnan(set.log_likelihood));
+            CHECK((r == SAFERL_BOUND_ONLY) == (set.xi_is_upper_bound != 0));
+        }
+    }
 
     /* Kaplan-Meier needs counters up to the largest horizon: only for small ones */
     if (max_horizon <= 100000) {

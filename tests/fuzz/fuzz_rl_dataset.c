@@ -3,6 +3,7 @@
    buffers it accepts, a save that must give the same bytes back and episode sums that agree
    with the steps.
 
+   Built also with -DFUZZ_REPAIR_CRC (build/fuzz_<name>_crc): see fuzz_crc_repair.h.
    clang -g -O1 -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_rl_dataset.c \
          -o build/fuzz_rl_dataset -lm
    build/fuzz_rl_dataset -max_total_time=15 build/corpus_rl_dataset tests/fuzz/corpus/rl_dataset */
@@ -17,9 +18,7 @@
         if (!(x)) __builtin_trap(); \
     } while (0)
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+static int fuzz_target(const uint8_t *data, size_t size) {
     saferl_rl_dataset_desc desc, grid;
     saferl_rl_dataset ds, before;
     saferl_result r = saferl_rl_dataset_load_info(data, size, &desc);
@@ -70,3 +69,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(memory);
     return 0;
 }
+
+#include "fuzz_crc_repair.h" /* the entry point; -DFUZZ_REPAIR_CRC repairs the CRC first */

@@ -11,6 +11,9 @@
 #     checked-in strings of the NAS-Bench-201 README always.
 #  3. PyTorch (python3-torch, when installed): one image cell's forward, its input, weight
 #     and gate gradients recomputed by torch.autograd from the values the C code dumps.
+#  4. NumPy: the official ProxylessNAS rescale (util.py rescale, whose fancy indexing mixes
+#     rows) applied by NumPy itself to 200 random cases the C code dumps, against
+#     "proxyless_official"'s result.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p build/oracle
@@ -168,10 +171,44 @@ static void dump_cell(const char *path) {
     fclose(f);
 }
 
+/* random rescale cases: E K, the sampled pair per edge, theta before and after a move, and
+   the C result of the official rescale */
+static void dump_rescale(const char *path) {
+    static unsigned char amem[1 << 14];
+    FILE *f = fopen(path, "w");
+    saferl_rng rng;
+    int c, i;
+    saferl_rng_seed(&rng, 17);
+    for (c = 0; c < 200; ++c) {
+        saferl_nas_arch arch;
+        saferl_nas_arch_desc ad;
+        int E = 1 + (int)saferl_rng_bounded(&rng, 6), K = 2 + (int)saferl_rng_bounded(&rng, 5), e;
+        double before[6 * 6];
+        memset(&ad, 0, sizeof ad);
+        ad.edge_count = E; ad.op_count = K;
+        ad.strategy = saferl_nas_strategy_builtin(SAFERL_NAS_PROXYLESS_OFFICIAL);
+        saferl_nas_arch_init(&arch, &ad, amem, sizeof amem);
+        for (i = 0; i < E * K; ++i) { before[i] = saferl_rng_normal(&rng); arch.theta[i] = before[i] + 0.1 * saferl_rng_normal(&rng); }
+        for (e = 0; e < E; ++e) {
+            arch.choice[e] = (int)saferl_rng_bounded(&rng, (uint32_t)K);
+            arch.choice2[e] = (arch.choice[e] + 1 + (int)saferl_rng_bounded(&rng, (uint32_t)K - 1)) % K;
+        }
+        fprintf(f, "%d %d", E, K);
+        for (e = 0; e < E; ++e) fprintf(f, " %d %d", arch.choice[e], arch.choice2[e]);
+        for (i = 0; i < E * K; ++i) fprintf(f, " %.17g", before[i]);
+        for (i = 0; i < E * K; ++i) fprintf(f, " %.17g", arch.theta[i]);
+        arch.desc.strategy->after_step(&arch, before);
+        for (i = 0; i < E * K; ++i) fprintf(f, " %.17g", arch.theta[i]);
+        fprintf(f, "\n");
+    }
+    fclose(f);
+}
+
 int main(int argc, char **argv) {
     brute_force();
     strings(argc > 1 ? argv[1] : NULL);
     if (argc > 2) dump_cell(argv[2]);
+    if (argc > 3) dump_rescale(argv[3]);
     printf("%s\n", failures ? "oracle nas: FAILED" : "oracle nas: ok");
     return failures ? 1 : 0;
 }
@@ -179,7 +216,37 @@ C
 gcc -std=c99 -O2 -Wall -Wextra -Werror -I. build/oracle/nas_oracle.c -o build/oracle/nas_oracle -lm
 table=../shared/data/nb201_accuracy.csv
 [ -f "$table" ] || table=
-build/oracle/nas_oracle "${table:-/nonexistent}" build/oracle/nas_cell.txt
+build/oracle/nas_oracle "${table:-/nonexistent}" build/oracle/nas_cell.txt build/oracle/nas_rescale.txt
+if /usr/bin/python3 -c "import numpy" 2>/dev/null; then
+    /usr/bin/python3 - build/oracle/nas_rescale.txt <<'PY'
+# util.py's rescale as the official code writes it, run by NumPy (float64 here: the C code is
+# double; the official ran float32 on CuPy, whose repeated-index assignment order is not
+# specified). A mismatch beyond rounding (1e-12 on values of order 1) fails.
+import sys
+import numpy as np
+worst = 0.0
+for line in open(sys.argv[1]):
+    v = line.split()
+    E, K = int(v[0]), int(v[1])
+    pairs = np.array([int(t) for t in v[2:2 + 2 * E]]).reshape(E, 2)
+    nums = np.array([float(t) for t in v[2 + 2 * E:]])
+    oarc, narc, c_result = nums[:E * K].reshape(E, K), nums[E * K:2 * E * K].reshape(E, K).copy(), nums[2 * E * K:].reshape(E, K)
+    mask = np.zeros((E, K))
+    mask[np.arange(E), pairs[:, 0]] = 1
+    mask[np.arange(E), pairs[:, 1]] = 1
+    inx = np.where(mask != 0)[1].reshape((E, 2))
+    inx1, inx2 = inx[:, 0], inx[:, 1]
+    ratio = np.sum(np.exp(narc), axis=1) / np.sum(np.exp(oarc), axis=1)
+    offset = np.log(ratio + 0.0001)
+    narc[:, inx1] -= offset
+    narc[:, inx2] -= offset
+    worst = max(worst, float(np.abs(narc - c_result).max()))
+print("numpy's official ProxylessNAS rescale on 200 random cases: worst difference %.2g" % worst)
+sys.exit(0 if worst < 1e-12 else 1)
+PY
+else
+    echo "python3-numpy not installed: the rescale cross-check is skipped"
+fi
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then
     /usr/bin/python3 - build/oracle/nas_cell.txt <<'PY'
 # The same two-cell image supernet in torch: stem conv3x3+bias, cells of 4 nodes with

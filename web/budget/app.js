@@ -1,6 +1,7 @@
 // app.js - the relative-budget instrument of saferl_budget.h. Every number shown comes from
 // the header's C code through budget.mjs (glue.c); this file only moves numbers and draws.
 import createBudgetModule from './budget.mjs';
+import { speedControl } from '../speed.js';
 
 const $ = (id) => document.getElementById(id);
 const XI_MIN = 0.05, XI_MAX = 20, CURVE_POINTS = 241, DELTA = 0.05;
@@ -30,7 +31,7 @@ const buf = {
   curves: M._malloc(5 * CURVE_POINTS * 8),
   point: M._malloc(16 * 8),
   readout: M._malloc(8 * 8),
-  summary: M._malloc(18 * 8),
+  summary: M._malloc(22 * 8),
   ints: M._malloc(8 * 4),
   sim: M._malloc(4 * SIM_CHUNK * 8),
 };
@@ -60,15 +61,29 @@ function clampKey(key, value) {
   return v;
 }
 
+// A bad value in the URL is reported under the caption and replaced by the default.
+function urlMessage(text) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  $('url-messages').appendChild(li);
+}
+
 function readUrl() {
   const q = new URLSearchParams(location.search);
-  if (LAWS.includes(q.get('law'))) state.law = q.get('law');
+  if (q.has('law')) {
+    if (LAWS.includes(q.get('law'))) state.law = q.get('law');
+    else urlMessage(`law in the URL: "${q.get('law')}" is not one of ${LAWS.join(', ')}; showing ${DEFAULTS.law}`);
+  }
   for (const key of Object.keys(NUMERIC)) {
     if (!q.has(key)) continue;
-    const v = Number(q.get(key));
-    if (Number.isFinite(v)) state[key] = clampKey(key, v);
+    const raw = q.get(key), v = Number(raw), [lo, hi] = NUMERIC[key];
+    if (raw.trim() !== '' && Number.isFinite(v) && v >= lo && v <= hi && (!INTEGER.has(key) || Number.isInteger(v))) state[key] = v;
+    else urlMessage(`${key} in the URL: "${raw}" is not ${INTEGER.has(key) ? 'an integer' : 'a number'} from ${lo} to ${hi}; using ${DEFAULTS[key]}`);
   }
-  if (!(state.lo < state.hi)) { state.lo = DEFAULTS.lo; state.hi = DEFAULTS.hi; }
+  if (!(state.lo < state.hi)) {
+    urlMessage(`lo and hi in the URL: the band [${state.lo}, ${state.hi}] is empty; using [${DEFAULTS.lo}, ${DEFAULTS.hi}]`);
+    state.lo = DEFAULTS.lo; state.hi = DEFAULTS.hi;
+  }
   if (q.has('csv')) state.csv = q.get('csv');
   else if (q.get('csvlong') === '1') csvNote = 'This link\'s CSV was too long for the URL: the example is shown instead.';
 }
@@ -136,11 +151,12 @@ function parseCsv(text) {
   };
 }
 
-// Per-prompt summaries and the pooled one at the current H, from the glue's buffers.
+// Per-prompt summaries and the prompt set's (xi = H / mean_i E[T_i], empirical Bayes) at the
+// current H, from the glue's buffers.
 function summarizeCsv() {
   const names = ['attempts', 'successes', 'xi', 'xiLo', 'xiHi', 'upperBound', 'regime', 'certain',
     'successRate', 'modelP', 'meanTokens', 'meanLo', 'meanHi', 'hazard', 'horizon', 'result',
-    'hBandLo', 'hBandHi'];
+    'hBandLo', 'hBandHi', 'hazardXi', 'unsolved', 'extrapolated', 'spread'];
   const count = M._budget_csv_summarize(textPtr, state.H, state.lo, state.hi, 0.95);
   if (count < 0) return { error: cstr(M._budget_result_string(count)) };
   const decoder = new TextDecoder();
@@ -223,7 +239,7 @@ function renderReadout(v) {
   setText('r-hlo', has ? fmtInt(v.hLow) : '—');
   setText('r-hhi', has ? `${fmtInt(v.hHigh)} tokens` : '—');
   setText('r-mean', v.mean !== undefined ? fmt(v.mean) : '—');
-  setText('r-mean-src', v.law === 'csv' ? '(pooled geometric fit)' : v.law === 'lognormal' ? `(log-normal, σ = ${state.sigma})` : '(geometric)');
+  setText('r-mean-src', v.law === 'csv' ? (v.csv && v.csv.pooled && v.csv.pooled.extrapolated ? '(mean over prompts, empirical Bayes; unsolved prompts extrapolated)' : '(mean over prompts, empirical Bayes)') : v.law === 'lognormal' ? `(log-normal, σ = ${state.sigma})` : '(geometric)');
   setText('plot-law', v.law === 'csv' ? '— geometric fit of the CSV' : v.law === 'lognormal' ? `— log-normal T, σ = ${state.sigma}` : '— geometric T');
 }
 
@@ -265,7 +281,7 @@ function renderCsv(v) {
   for (const p of [...shownPrompts, s.pooled]) {
     if (p === s.pooled && s.prompts.length > shownPrompts.length) {
       const more = document.createElement('tr');
-      const td = cell(more, `… ${s.prompts.length - shownPrompts.length} more prompts (all are in the plot and the pooled row)`);
+      const td = cell(more, `… ${s.prompts.length - shownPrompts.length} more prompts (all are in the plot and the set's row)`);
       td.colSpan = 9;
       td.className = 'muted';
       body.appendChild(more);
@@ -273,7 +289,12 @@ function renderCsv(v) {
     const tr = document.createElement('tr');
     const pooled = p === s.pooled;
     if (pooled) tr.className = 'pooled';
-    cell(tr, pooled ? `pooled (${s.prompts.length} prompts)` : p.name);
+    const label = cell(tr, pooled ? `set: H / mean E[T] (${s.prompts.length} prompts)` : p.name);
+    if (pooled) {
+      label.title = `empirical Bayes over the prompts' hazards` +
+        (p.extrapolated ? `; ${p.unsolved} prompt(s) never succeeded: their E[T] is extrapolated by the fit, the data alone bound it only from below` : '') +
+        (Number.isFinite(p.hazardXi) ? `; pooled hazard x H (successes per token at risk, not H / mean E[T] under censoring): ${fmt(p.hazardXi, 3)}` : '');
+    }
     cell(tr, fmtInt(p.attempts));
     cell(tr, fmtInt(p.successes));
     cell(tr, fmt(p.successRate, 3));
@@ -485,14 +506,22 @@ function simDraw() {
   publish();
 }
 
-function simFrame() {
+// run: iterations at the speed control's rate (fast: as many as 10 ms a frame allow)
+const simSpeed = speedControl($('speed'), $('speed-text'), [10, 100, Infinity], 'iterations/s');
+let simOwed = 0, simLastFrame = 0;
+function simFrame(now) {
   if (!sim.running) return;
   const start = performance.now();
   const target = state.iters;
+  const rate = simSpeed();
+  simOwed = Number.isFinite(rate) ? Math.min(simOwed + (simLastFrame ? now - simLastFrame : 16) * rate / 1000, 100) : Infinity;
+  simLastFrame = now;
   // about 2e5 rollouts a slice keeps each slice to a few milliseconds whatever P and G are
   const slice = Math.max(1, Math.min(SIM_CHUNK, Math.floor(2e5 / (state.P * state.G))));
-  while (performance.now() - start < 10 && sim.iteration[sim.iteration.length - 1] < target && sim.running) {
-    simSteps(Math.min(slice, target - sim.iteration[sim.iteration.length - 1]));
+  while (performance.now() - start < 10 && simOwed >= 1 && sim.iteration[sim.iteration.length - 1] < target && sim.running) {
+    const count = Math.min(slice, Math.floor(simOwed), target - sim.iteration[sim.iteration.length - 1]);
+    simSteps(count);
+    simOwed -= count;
   }
   if (sim.iteration[sim.iteration.length - 1] >= target) sim.running = false;
   simDraw();
@@ -594,6 +623,8 @@ bind('sim-run', 'click', () => {
   if (sim.running) { sim.running = false; simDraw(); return; }
   if (sim.iteration[sim.iteration.length - 1] >= state.iters) simReset();
   sim.running = true;
+  simOwed = 0;
+  simLastFrame = 0;
   requestAnimationFrame(simFrame);
 });
 bind('sim-reset', 'click', () => { simReset(); });

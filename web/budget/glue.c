@@ -109,8 +109,10 @@ GLUE_EXPORT int budget_point(int law, double mean_tokens, double log_sigma, doub
 
 /* ---- CSV of attempts ------------------------------------------------------------------- */
 
-/* Fields written per prompt (and once more for the pooled summary) by budget_csv_*. */
-#define GLUE_SUMMARY_FIELDS 18
+/* Fields written per prompt (and once more for the prompt set) by budget_csv_*: 18 of the
+   summary, then the pooled hazard's xi, unsolved prompts, extrapolated (0/1) and the fitted
+   spread (NaN for a prompt). */
+#define GLUE_SUMMARY_FIELDS 22
 
 typedef struct glue_csv {
     saferl_budget_csv_row *rows;
@@ -121,6 +123,12 @@ typedef struct glue_csv {
     void *work;
     size_t row_count, error_count, prompt_count, max_horizon;
     int status;
+    /* the set's estimate at the data's largest horizon, kept until the CSV or the confidence
+       changes: another H only rescales xi (E[T_i] does not depend on it), and the estimate
+       costs seconds at 10^4 prompts */
+    saferl_budget_set_summary set;
+    saferl_result set_result;
+    double set_confidence;
 } glue_csv;
 
 static glue_csv glue_csv_state;
@@ -196,6 +204,64 @@ static void glue_write_summary(const saferl_budget_summary *s, int result,
     out[15] = (double)result;
     out[16] = saferl_budget_horizon_for_xi(s, desc->balanced_low);
     out[17] = saferl_budget_horizon_for_xi(s, desc->balanced_high);
+    out[18] = out[21] = NAN;
+    out[19] = out[20] = 0.0;
+}
+
+/* The prompt set's summary: the pooled hazard's counts and means over prompts, with xi,
+   E[T] and the regime of saferl_budget_set_estimate (H / mean_i E[T_i]). */
+static saferl_result glue_set_summary(glue_csv *c, const saferl_budget_desc *desc, double *out) {
+    saferl_budget_summary pooled;
+    saferl_budget_set_summary set;
+    saferl_result r = saferl_budget_pool(c->summaries, c->prompt_count, desc, &pooled);
+    double scale;
+    if (r < 0) return r;
+    out[18] = pooled.xi_is_upper_bound ? NAN : pooled.xi;
+    if (!c->set.method || c->set_confidence != desc->confidence) {
+        saferl_budget_desc at_data = *desc;
+        size_t size = saferl_budget_set_memory_size(desc);
+        void *work = size ? malloc(size) : NULL;
+        if (!work) return SAFERL_ERR_OUT_OF_MEMORY;
+        at_data.horizon = 0.0;
+        c->set_result = saferl_budget_set_estimate(c->summaries, c->prompt_count, &at_data, work, size, &c->set);
+        free(work);
+        if (c->set_result < 0) {
+            r = c->set_result;
+            memset(&c->set, 0, sizeof c->set);
+            return r;
+        }
+        c->set_confidence = desc->confidence;
+    }
+    r = c->set_result;
+    set = c->set;
+    scale = (desc->horizon > 0.0 ? desc->horizon : set.horizon) / set.horizon;
+    set.horizon *= scale;
+    set.xi *= scale;
+    set.xi_lo *= scale;
+    set.xi_hi *= scale;
+    set.regime = saferl_budget_regime_of(set.xi, desc);
+    set.regime_is_certain = saferl_budget_regime_of(set.xi_lo, desc) == saferl_budget_regime_of(set.xi_hi, desc);
+    {
+        double hazard_xi = out[18];
+        pooled.xi = set.xi;
+        pooled.xi_lo = set.xi_lo;
+        pooled.xi_hi = set.xi_hi;
+        pooled.xi_is_upper_bound = set.xi_is_upper_bound;
+        pooled.hazard = set.xi / set.horizon;
+        pooled.hazard_lo = set.xi_lo / set.horizon;
+        pooled.hazard_hi = set.xi_hi / set.horizon;
+        pooled.mean_tokens = set.mean_tokens;
+        pooled.mean_tokens_lo = set.mean_tokens_lo;
+        pooled.mean_tokens_hi = set.mean_tokens_hi;
+        pooled.regime = set.regime;
+        pooled.regime_is_certain = set.regime_is_certain;
+        glue_write_summary(&pooled, r, desc, out);
+        out[18] = hazard_xi;
+        out[19] = (double)set.unsolved_prompts;
+        out[20] = (double)set.extrapolated;
+        out[21] = set.prior_a > 0.0 ? set.spread : NAN;
+    }
+    return r;
 }
 
 /* Summarises the parsed rows at reference horizon H (0: the largest among the attempts):
@@ -238,20 +304,17 @@ GLUE_EXPORT int budget_csv_summarize(const char *text, double horizon, double ba
     return (int)c->prompt_count;
 }
 
-/* Prompt i's summary (i == prompt count: the pooled one) into out (GLUE_SUMMARY_FIELDS
+/* Prompt i's summary (i == prompt count: the prompt set's) into out (GLUE_SUMMARY_FIELDS
    doubles); name gets the byte offset and length of its prompt_id in the text. */
 GLUE_EXPORT int budget_csv_prompt(int i, double balanced_low, double balanced_high,
                                   double horizon, double confidence, double *out, int *name) {
     glue_csv *c = &glue_csv_state;
     saferl_budget_desc desc = glue_desc(balanced_low, balanced_high, horizon);
-    saferl_budget_summary pooled;
     saferl_result r;
     desc.confidence = confidence > 0.0 ? confidence : desc.confidence;
     if (i < 0 || (size_t)i > c->prompt_count || !c->summaries) return SAFERL_ERR_INVALID_ARGUMENT;
     if ((size_t)i == c->prompt_count) {
-        r = saferl_budget_pool(c->summaries, c->prompt_count, &desc, &pooled);
-        if (r < 0) return r;
-        glue_write_summary(&pooled, r, &desc, out);
+        r = glue_set_summary(c, &desc, out);
         name[0] = name[1] = 0;
         return r;
     }

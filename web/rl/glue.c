@@ -24,7 +24,8 @@ typedef struct rl_player {
     saferl_rl_builtin state;
     saferl_rl_env env;
     saferl_rl_policy policy;
-    void *memory;
+    saferl_rl_policy_context context;
+    void *memory, *context_memory;
     saferl_rng rng;
     float obs[64];
     double episode_return, episode_cost;
@@ -124,8 +125,13 @@ GLUE_EXPORT rl_player *rl_player_create(int kind, const unsigned char *buffer, i
     if (r >= 0 && !(p->memory = malloc(need))) r = SAFERL_ERR_OUT_OF_MEMORY;
     if (r >= 0) r = saferl_rl_policy_load(&p->policy, buffer, (size_t)size, p->memory, need);
     if (r >= 0) r = saferl_rl_policy_check_env(&p->policy, &p->env);
+    if (r >= 0 && !(p->context_memory = malloc(saferl_rl_policy_context_memory_size(&p->policy))))
+        r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (r >= 0)
+        r = saferl_rl_policy_context_init(&p->context, p->context_memory, saferl_rl_policy_context_memory_size(&p->policy));
     if (r < 0) {
         last_error = r;
+        free(p->context_memory);
         free(p->memory);
         free(p);
         return NULL;
@@ -136,6 +142,7 @@ GLUE_EXPORT rl_player *rl_player_create(int kind, const unsigned char *buffer, i
 
 GLUE_EXPORT void rl_player_destroy(rl_player *p) {
     if (!p) return;
+    free(p->context_memory);
     free(p->memory);
     free(p);
 }
@@ -178,7 +185,7 @@ GLUE_EXPORT int rl_player_step(rl_player *p, double *out) {
     int terminated = 0, truncated = 0;
     saferl_result r;
     if (!p->done) {
-        r = saferl_rl_policy_act(&p->policy, p->obs, action, NULL);
+        r = saferl_rl_policy_act(&p->policy, &p->context, p->obs, action, NULL);
         if (r >= 0) r = p->env.step(p->env.state, &p->rng, action, p->obs, &reward, &cost, &terminated, &truncated);
         if (r < 0) return r;
         p->episode_return += reward;

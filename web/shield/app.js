@@ -1,7 +1,7 @@
 // app.js - web/shield: compile a rule, draw its minimal automaton, step a trace; paint a
 // gridworld and watch two agents learn on it, without and with the rule's preemptive shield.
-// Every state, edge and verdict comes from saferl_shield.h (glue.c); the layout is ours: states
-// on a circle, edges as arcs labelled by the letters' guard (dagre would lay out bigger ones).
+// Every state, edge and verdict comes from saferl_shield.h (glue.c); dagre lays the automaton
+// out. A third agent learns through the header's progressive curriculum.
 import createShieldModule from './shield.mjs';
 
 const lib = await createShieldModule();
@@ -27,58 +27,117 @@ function guardOf(q, dest) { // the letters of q leading to dest, as a short text
   return letters.map((l) => state.props.map((p, j) => ((l >> j) & 1 ? '' : '!') + p.name).join('&') || 'true').join(' | ');
 }
 
-function draw() {
-  const canvas = $('graph'), ctx = canvas.getContext('2d');
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  if (!state.compiled) return;
-  const n = lib._shield_state_count(), sink = lib._shield_sink(), cur = lib._shield_state();
-  const cx = canvas.width / 2, cy = canvas.height / 2, R = Math.min(cx, cy) - 60;
-  const pos = [];
-  for (let q = 0; q < n; ++q) {
-    const a = -Math.PI / 2 + (2 * Math.PI * q) / n;
-    pos.push(n === 1 ? [cx, cy] : [cx + R * Math.cos(a) * 1.6, cy + R * Math.sin(a)]);
-  }
-  ctx.font = '12px monospace';
-  const count = lib._shield_letter_count();
+// The automaton laid out by dagre (layered, left to right), scaled to fit the canvas at
+// whatever size the page gives it; above GRAPH_LABELS states the guards go to a table.
+const GRAPH_LABELS = 40;
+
+function layoutGraph() {
+  const n = lib._shield_state_count(), count = lib._shield_letter_count(), labelled = n <= GRAPH_LABELS;
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: labelled ? 60 : 30, edgesep: 8, marginx: 8, marginy: 8 });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (let q = 0; q < n; ++q) g.setNode(String(q), { width: 40, height: 40 });
+  const loops = [], edges = [];
   for (let q = 0; q < n; ++q) {
     const dests = new Set();
     for (let l = 0; l < count; ++l) dests.add(lib._shield_next(q, l));
     for (const d of dests) {
       const label = guardOf(q, d);
-      ctx.strokeStyle = d === sink && q !== sink ? '#c0392b' : '#555';
-      ctx.fillStyle = ctx.strokeStyle;
-      const [x1, y1] = pos[q], [x2, y2] = pos[d];
-      ctx.beginPath();
-      if (q === d) {
-        ctx.arc(x1, y1 - 30, 12, 0, 2 * Math.PI);
-        ctx.stroke();
-        ctx.fillText(label, x1 - 20, y1 - 46);
-      } else {
-        const mx = (x1 + x2) / 2 + (y2 - y1) * 0.15, my = (y1 + y2) / 2 - (x2 - x1) * 0.15;
-        ctx.moveTo(x1, y1);
-        ctx.quadraticCurveTo(mx, my, x2, y2);
-        ctx.stroke();
-        const t = 0.8, ax = (1 - t) * (1 - t) * x1 + 2 * t * (1 - t) * mx + t * t * x2, ay = (1 - t) * (1 - t) * y1 + 2 * t * (1 - t) * my + t * t * y2;
-        ctx.fillRect(ax - 3, ay - 3, 6, 6);
-        ctx.fillText(label, mx - 20, my);
-      }
+      if (d === q) { loops.push({ q, label }); continue; }
+      edges.push({ q, d, label });
+      g.setEdge(String(q), String(d), labelled ? { label, width: 7 * Math.min(label.length, 40), height: 14, labelpos: 'c' } : {}, `${q}>${d}`);
     }
   }
-  for (let q = 0; q < n; ++q) {
-    const [x, y] = pos[q];
+  dagre.layout(g);
+  const nodes = [];
+  for (let q = 0; q < n; ++q) { const v = g.node(String(q)); nodes.push({ q, x: v.x, y: v.y }); }
+  for (const e of edges) { const v = g.edge(String(e.q), String(e.d), `${e.q}>${e.d}`); e.points = v.points; e.lx = v.x; e.ly = v.y; }
+  return { n, nodes, edges, loops, labelled, width: g.graph().width, height: g.graph().height };
+}
+
+function guardTable(layout) { // every state's edges, one row a state
+  const rows = [];
+  for (let q = 0; q < layout.n; ++q) {
+    const out = layout.edges.filter((e) => e.q === q).map((e) => `→${e.d}: ${e.label}`);
+    const loop = layout.loops.find((e) => e.q === q);
+    if (loop) out.unshift(`↺: ${loop.label}`);
+    rows.push(`<tr><th>${q}${q === state.sink ? ' (sink)' : ''}${q === lib._shield_initial() ? ' (start)' : ''}</th><td>${out.join('<br>')}</td></tr>`);
+  }
+  return `<table><tr><th>state</th><th>edges (guard)</th></tr>${rows.join('')}</table>`;
+}
+
+function draw() {
+  const canvas = $('graph'), ctx = canvas.getContext('2d');
+  const ratio = window.devicePixelRatio || 1, cssWidth = Math.max(200, canvas.clientWidth || 600);
+  const layout = state.compiled ? (state.layout ??= layoutGraph()) : null;
+  const aspect = layout ? layout.height / Math.max(1, layout.width) : 0.35;
+  const cssHeight = Math.min(640, Math.max(240, cssWidth * aspect));
+  canvas.style.height = `${cssHeight}px`;
+  canvas.width = Math.round(cssWidth * ratio);
+  canvas.height = Math.round(cssHeight * ratio);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  state.graph = null;
+  $('graph-table').innerHTML = layout && !layout.labelled ? guardTable(layout) : '';
+  if (!layout) return;
+  // the layout's box scaled into the canvas (never above 1.5x), centred
+  const pad = 6 * ratio, scale = Math.min((canvas.width - 2 * pad) / layout.width, (canvas.height - 2 * pad) / layout.height, 1.5 * ratio);
+  const ox = (canvas.width - layout.width * scale) / 2, oy = (canvas.height - layout.height * scale) / 2;
+  const X = (x) => ox + x * scale, Y = (y) => oy + y * scale, r = 20 * scale;
+  const bounds = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+  const grow = (x0, y0, x1, y1) => { bounds.x0 = Math.min(bounds.x0, x0); bounds.y0 = Math.min(bounds.y0, y0); bounds.x1 = Math.max(bounds.x1, x1); bounds.y1 = Math.max(bounds.y1, y1); };
+  const sink = state.sink, cur = lib._shield_state(), font = Math.max(7, Math.min(13 * ratio, 12 * scale));
+  ctx.font = `${font}px monospace`;
+  ctx.lineWidth = Math.max(0.5, scale);
+  for (const e of layout.edges) {
+    ctx.strokeStyle = e.d === sink ? '#c0392b' : '#555';
+    ctx.fillStyle = ctx.strokeStyle;
     ctx.beginPath();
-    ctx.arc(x, y, 20, 0, 2 * Math.PI);
+    e.points.forEach((p, i) => { if (i) ctx.lineTo(X(p.x), Y(p.y)); else ctx.moveTo(X(p.x), Y(p.y)); grow(X(p.x), Y(p.y), X(p.x), Y(p.y)); });
+    ctx.stroke();
+    const [a, b] = e.points.slice(-2), angle = Math.atan2(b.y - a.y, b.x - a.x), h = Math.max(3, 7 * scale);
+    ctx.beginPath(); // the arrow head at the target's border
+    ctx.moveTo(X(b.x), Y(b.y));
+    ctx.lineTo(X(b.x) - h * Math.cos(angle - 0.4), Y(b.y) - h * Math.sin(angle - 0.4));
+    ctx.lineTo(X(b.x) - h * Math.cos(angle + 0.4), Y(b.y) - h * Math.sin(angle + 0.4));
+    ctx.fill();
+    if (layout.labelled && e.lx !== undefined) {
+      const w = ctx.measureText(e.label).width;
+      ctx.fillText(e.label, X(e.lx) - w / 2, Y(e.ly) + font / 3);
+      grow(X(e.lx) - w / 2, Y(e.ly) - font, X(e.lx) + w / 2, Y(e.ly) + font / 3);
+    }
+  }
+  for (const node of layout.nodes) {
+    const x = X(node.x), y = Y(node.y), q = node.q;
+    const loop = layout.loops.find((e) => e.q === q);
+    if (loop) { // a self-loop: a small circle above the state
+      ctx.strokeStyle = '#555';
+      ctx.beginPath();
+      ctx.arc(x, y - r, r * 0.45, 0, 2 * Math.PI);
+      ctx.stroke();
+      grow(x - r * 0.45, y - r * 1.45, x + r * 0.45, y);
+      if (layout.labelled) {
+        const w = ctx.measureText(loop.label).width, lx = Math.min(Math.max(x - w / 2, 2), canvas.width - w - 2);
+        const ly = Math.max(y - r * 1.5, font);
+        ctx.fillStyle = '#555';
+        ctx.fillText(loop.label, lx, ly);
+        grow(lx, ly - font, lx + w, ly);
+      }
+    }
+    ctx.beginPath();
+    ctx.arc(x, y, r, 0, 2 * Math.PI);
     ctx.fillStyle = q === sink ? '#f4a6a6' : q === cur ? '#ffe08a' : '#eef3fb';
     ctx.fill();
-    ctx.lineWidth = q === cur ? 3 : 1;
-    ctx.strokeStyle = '#222';
+    ctx.lineWidth = q === cur ? 3 : Math.max(0.5, scale);
+    ctx.strokeStyle = q === lib._shield_initial() ? '#2d5fb3' : '#222';
     ctx.stroke();
-    if (lib._shield_finite() && lib._shield_accepting(q)) { ctx.beginPath(); ctx.arc(x, y, 16, 0, 2 * Math.PI); ctx.stroke(); }
-    ctx.lineWidth = 1;
+    if (lib._shield_finite() && lib._shield_accepting(q)) { ctx.beginPath(); ctx.arc(x, y, r * 0.8, 0, 2 * Math.PI); ctx.stroke(); }
+    ctx.lineWidth = Math.max(0.5, scale);
     ctx.fillStyle = '#222';
-    ctx.fillText(String(q), x - 4, y + 4);
-    if (q === lib._shield_initial()) ctx.fillText('start', x - 16, y + 34);
+    const t = String(q), w = ctx.measureText(t).width;
+    ctx.fillText(t, x - w / 2, y + font / 3);
+    grow(x - r, y - r, x + r, y + r);
   }
+  state.graph = { width: canvas.width, height: canvas.height, bounds, states: layout.n, labelled: layout.labelled };
 }
 
 function showMonitor() {
@@ -100,14 +159,21 @@ function compile() {
   world.rule = text;
   world.logic = logic;
   gridRule();
-  if (r < 0) {
+  state.layout = null;
+  if (r < 0) { // nothing of the previous automaton stays on screen
     $('status').textContent = `line ${lib._shield_error_line()}, column ${lib._shield_error_column()}: ${cstr(lib._shield_error_message())}`;
     $('status').className = 'bad';
     state.error = $('status').textContent;
+    state.compiled = false;
+    state.props = [];
+    state.trace = [];
+    for (const id of ['hoa', 'dot', 'props', 'state', 'steps', 'reward', 'verdict', 'trace']) $(id).textContent = '';
+    draw();
     return;
   }
   state.error = null;
   state.compiled = true;
+  $('reward').textContent = '';
   const k = lib._shield_prop_count();
   state.props = [];
   for (let j = 0; j < k; ++j) state.props.push({ name: cstr(lib._shield_prop_name(j)), bit: lib._shield_prop_bit(j) });
@@ -155,16 +221,21 @@ const URL_SYMBOL = { '#': '-' }; // '#' would end the URL's query
 const FROM_URL = { '-': '#' };
 const MAX_SIDE = 32;
 const RIVER = '##############\n#S...w....L..#\n#.........L.D#\n#..b......L..#\n#.........L..#\n#..i......LLL#\n#......C.....#\n#..t.........#\n##############\n';
-const COLORS = ['#c0392b', '#1e7b34'];
-const NAMES = ['no shield', 'preemptive shield'];
+const COLORS = ['#c0392b', '#1e7b34', '#2d5fb3'];
+const NAMES = ['no shield', 'preemptive shield', 'curriculum'];
+const AGENTS = 3;
+// the speed control: steps per second of every agent, up to full speed (time slices of episodes)
+const SPEEDS = [1, 3, 10, 30, 100, 1000, Infinity];
+const emptySeries = () => Array.from({ length: AGENTS }, () => ({ ret: [], cumViolations: [] }));
 
 const world = {
   rule: '', logic: 0, width: 0, height: 0, kinds: [], paint: KIND['#'],
-  seed: 1, slip: 0, shift: 0, epsilon: 0.1, runEpisodes: 500,
+  seed: 1, slip: 0, shift: 0, epsilon: 0.1, runEpisodes: 500, stageEpisodes: 500, sameRule: false, speed: SPEEDS.length - 1,
   ready: false, result: 0, error: null, mapError: null, running: false, target: 0,
-  series: [{ ret: [], cumViolations: [] }, { ret: [], cumViolations: [] }],
+  series: emptySeries(),
 };
 state.world = world;
+const cursor = { x: 0, y: 0, shown: false }; // the keyboard's cell on the map editor
 
 function mapText() {
   let text = '';
@@ -220,6 +291,9 @@ function updateURL() {
   url.searchParams.set('shift', String(world.shift));
   url.searchParams.set('eps', String(world.epsilon));
   url.searchParams.set('n', String(world.runEpisodes));
+  url.searchParams.set('stage', String(world.stageEpisodes));
+  url.searchParams.set('same', world.sameRule ? '1' : '0');
+  url.searchParams.set('speed', String(world.speed));
   const done = Math.min(lib._agent_episodes(0), lib._agent_episodes(1));
   if (world.ready && done > 0) url.searchParams.set('ep', String(done)); else url.searchParams.delete('ep');
   history.replaceState(null, '', url);
@@ -242,9 +316,10 @@ function gridRule() {
 function resetWorld() {
   stopRun();
   world.ready = false;
-  world.series = [{ ret: [], cumViolations: [] }, { ret: [], cumViolations: [] }];
+  world.series = emptySeries();
   if (!world.mapError && !world.error && world.width) {
-    world.result = lib._world_reset(world.seed, world.slip, world.shift, world.epsilon, 100);
+    world.result = lib._world_reset_staged(world.seed, world.slip, world.shift, world.epsilon, 100, world.stageEpisodes,
+      world.sameRule ? 1 : 0);
     world.ready = world.result === 0 || world.result === -10;
     if (!world.ready) world.error = `the game could not be laid out (${world.result})`;
   }
@@ -262,13 +337,16 @@ function shieldText() {
   const fallback = lib._world_probabilistic()
     ? `the shielded agent uses the probabilistic shield (P(safe for 10 steps) ≥ 0.9; ${lib._world_start_safety().toFixed(4)} at the start)`
     : 'the shielded agent acts unshielded';
-  return `unrealisable: the start is losing (${wins} of ${all} pairs win); ${fallback}. ${cstr(lib._world_explain()).trim()}`;
+  const rank = lib._world_initial_rank();
+  return `unrealisable: the start is losing: whatever the agent does, the map's slips can force a violation of the rule ` +
+    `within ${rank - 1} step${rank === 2 ? '' : 's'} from the start (${all - wins} of ${all} (cell, rule state) pairs lose; ` +
+    `hatched on the shielded agent's map); ${fallback}.`;
 }
 
 // ---- learning ----
 
 function collect() { // new episodes from the module into the plotted series
-  for (let k = 0; k < 2; ++k) {
+  for (let k = 0; k < AGENTS; ++k) {
     const s = world.series[k], n = Math.min(lib._agent_episodes(k), 100000);
     const ret = lib._agent_returns(k) >> 3, vio = lib._agent_violated(k);
     for (let i = s.ret.length; i < n; ++i) {
@@ -287,10 +365,9 @@ function counters(k) {
     returnSum: s.ret.reduce((a, b) => a + b, 0) };
 }
 
-function stepBoth() {
+function stepAll() { // one environment step of every agent
   if (!world.ready) return;
-  lib._agent_step(0);
-  lib._agent_step(1);
+  for (let k = 0; k < AGENTS; ++k) lib._agent_step(k);
   collect();
   showWorld();
   updateURL();
@@ -302,17 +379,28 @@ function runTo(target) {
   if (!world.ready) return;
   world.target = Math.min(target, 100000);
   world.running = true;
+  let last = performance.now(), budget = 0;
   const frame = () => {
     if (!world.running) return;
-    const t0 = performance.now();
+    const t0 = performance.now(), rate = SPEEDS[world.speed];
     let left = true;
-    while (performance.now() - t0 < 14 && left) { // a slice per frame; the agents in lockstep
-      left = false;
-      for (let k = 0; k < 2; ++k) {
-        const need = world.target - lib._agent_episodes(k);
-        if (need > 0) { lib._agent_run(k, Math.min(need, 10)); left = left || need > 10; }
+    if (Number.isFinite(rate)) { // so many steps a second: each agent one step at a time
+      budget = Math.min(budget + (rate * (t0 - last)) / 1000, rate);
+      for (; budget >= 1 && left; budget -= 1) {
+        left = false;
+        for (let k = 0; k < AGENTS; ++k) if (lib._agent_episodes(k) < world.target) { lib._agent_step(k); left = true; }
+      }
+      left = [...Array(AGENTS).keys()].some((k) => lib._agent_episodes(k) < world.target);
+    } else {
+      while (performance.now() - t0 < 14 && left) { // a slice per frame; the agents in lockstep
+        left = false;
+        for (let k = 0; k < AGENTS; ++k) {
+          const need = world.target - lib._agent_episodes(k);
+          if (need > 0) { lib._agent_run(k, Math.min(need, 10)); left = left || need > 10; }
+        }
       }
     }
+    last = t0;
     collect();
     showWorld();
     if (!left) { world.running = false; updateURL(); showWorld(); return; }
@@ -365,6 +453,23 @@ function drawAgent(k) {
       ctx.fillStyle = 'rgba(20,20,90,0.35)';
       ctx.fillRect(x + (c - side) / 2, y + (c - side) / 2, side, side);
     }
+    if (k === 1) { // cells that lose the safety game in the agent's current rule state: hatched
+      const q = lib._agent_state(1);
+      ctx.strokeStyle = 'rgba(120,0,0,0.55)';
+      ctx.lineWidth = 1;
+      state.hatched = { q, cells: [] };
+      for (let i = 0; i < cells; ++i) {
+        if (!lib._world_losing_rank(i, q)) continue;
+        state.hatched.cells.push(i);
+        const x = (i % world.width) * c, y = Math.floor(i / world.width) * c;
+        ctx.beginPath();
+        for (let d = 0.25; d < 2; d += 0.25) {
+          ctx.moveTo(x + Math.max(0, d - 1) * c, y + Math.min(1, d) * c);
+          ctx.lineTo(x + Math.min(1, d) * c, y + Math.max(0, d - 1) * c);
+        }
+        ctx.stroke();
+      }
+    }
     const trail = lib._agent_trail(k) >> 2, n = lib._agent_trail_length(k);
     const centre = (cell) => [(cell % world.width) * c + c / 2, Math.floor(cell / world.width) * c + c / 2];
     if (n > 1) {
@@ -405,20 +510,19 @@ function makePlot(el, label) {
     width: plotWidth(el), height: 220,
     scales: { x: { time: false } },
     axes: [{ label: 'episode' }, { label }],
-    series: [{ label: 'episode' },
-      { label: NAMES[0], stroke: COLORS[0], width: 2, value: (u, v) => (v == null ? '—' : v.toFixed(3).replace(/\.?0+$/, '')) },
-      { label: NAMES[1], stroke: COLORS[1], width: 2, value: (u, v) => (v == null ? '—' : v.toFixed(3).replace(/\.?0+$/, '')) }],
+    series: [{ label: 'episode' }, ...NAMES.map((name, k) => ({ label: name, stroke: COLORS[k], width: 2,
+      value: (u, v) => (v == null ? '—' : v.toFixed(3).replace(/\.?0+$/, '')) }))],
     cursor: { drag: { x: false, y: false } },
-  }, [[], [], []], el);
+  }, [[], ...NAMES.map(() => [])], el);
 }
 const violationPlot = makePlot($('plot-violations'), 'violations so far');
 const returnPlot = makePlot($('plot-returns'), 'return (mean of last 100)');
 
 function plotData() { // at most about 2000 points a curve: every stride-th episode
-  const n = Math.max(world.series[0].ret.length, world.series[1].ret.length), stride = Math.max(1, Math.ceil(n / 2000));
-  const x = [], v = [[], []], r = [[], []];
+  const n = Math.max(...world.series.map((s) => s.ret.length)), stride = Math.max(1, Math.ceil(n / 2000));
+  const x = [], v = world.series.map(() => []), r = world.series.map(() => []);
   const window_ = 100;
-  for (let k = 0; k < 2; ++k) {
+  for (let k = 0; k < AGENTS; ++k) {
     const s = world.series[k].ret;
     let run = 0;
     for (let i = 0; i < n; ++i) {
@@ -438,7 +542,7 @@ function showWorld() {
   $('world-status').className = world.error || world.mapError ? 'bad' : (world.ready && !lib._world_initial_winning() ? 'warn' : '');
   $('map-code').textContent = encodeMap();
   drawEditor();
-  for (let k = 0; k < 2; ++k) {
+  for (let k = 0; k < AGENTS; ++k) {
     drawAgent(k);
     const c = world.ready ? counters(k) : null;
     $(`episodes${k}`).textContent = c ? String(c.episodes) : '—';
@@ -448,18 +552,26 @@ function showWorld() {
     $(`steps${k}`).textContent = c ? String(c.steps) : '—';
     $(`rstate${k}`).textContent = world.ready ? String(lib._agent_state(k)) : '—';
     if (k === 1) $('restricted1').textContent = c ? String(c.restricted) : '—';
+    if (k === 2) $('stage2').textContent = world.ready ? `${lib._agent_stage(2) + 1} of 4` : '—';
   }
+  $('speed-text').textContent = Number.isFinite(SPEEDS[world.speed]) ? `${SPEEDS[world.speed]} steps/s` : 'full';
   $('run').disabled = world.running || !world.ready;
   $('stop').disabled = !world.running;
   const { x, v, r } = plotData();
-  violationPlot.setData([x, v[0], v[1]]);
-  returnPlot.setData([x, r[0], r[1]]);
+  violationPlot.setData([x, ...v]);
+  returnPlot.setData([x, ...r]);
 }
 
 // ---- the editor ----
 
 function drawEditor() {
   drawMap($('map'), (i) => world.kinds[i]);
+  if (cursor.shown) { // the keyboard's cell
+    const canvas = $('map'), c = cellSize(canvas), g = canvas.getContext('2d');
+    g.strokeStyle = '#2f6fdf';
+    g.lineWidth = 3;
+    g.strokeRect(cursor.x * c + 1.5, cursor.y * c + 1.5, c - 3, c - 3);
+  }
 }
 
 function mapChanged() {
@@ -472,12 +584,33 @@ function paintAt(event) {
   const x = Math.floor(((event.clientX - box.left) * canvas.width) / box.width / c);
   const y = Math.floor(((event.clientY - box.top) * canvas.height) / box.height / c);
   if (x < 0 || y < 0 || x >= world.width || y >= world.height) return false;
+  return paintCell(x, y);
+}
+
+// Paints cell (x, y) with the chosen kind (one start: painting it moves it); false if unchanged.
+function paintCell(x, y) {
   const i = y * world.width + x;
   if (world.kinds[i] === world.paint) return false;
   if (world.paint === START) for (let j = 0; j < world.kinds.length; ++j) if (world.kinds[j] === START) world.kinds[j] = KIND['.'];
   world.kinds[i] = world.paint;
   return true;
 }
+
+// the keyboard path: the map takes the focus, arrow keys move a cursor cell, space or Enter
+// paints it with the chosen kind
+$('map').addEventListener('keydown', (e) => {
+  const move = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[e.key];
+  if (move) {
+    cursor.x = Math.min(world.width - 1, Math.max(0, cursor.x + move[0]));
+    cursor.y = Math.min(world.height - 1, Math.max(0, cursor.y + move[1]));
+  } else if (e.key === ' ' || e.key === 'Enter') {
+    if (paintCell(cursor.x, cursor.y)) mapChanged();
+  } else return;
+  e.preventDefault();
+  cursor.shown = true;
+  drawEditor();
+});
+$('map').addEventListener('blur', () => { cursor.shown = false; drawEditor(); });
 
 let painting = false, painted = false;
 $('map').addEventListener('pointerdown', (e) => { painting = true; painted = paintAt(e) || painted; drawEditor(); });
@@ -512,14 +645,19 @@ function readSettings() {
   world.shift = Math.min(0.25, Math.max(0, Number($('shift').value) || 0));
   world.epsilon = Math.min(1, Math.max(0, Number($('epsilon').value) || 0));
   world.runEpisodes = Math.max(1, Math.floor(Number($('episodes').value)) || 1);
+  world.stageEpisodes = Math.max(1, Math.floor(Number($('stage').value)) || 1);
+  world.sameRule = $('same-rule').checked;
+  world.speed = Math.min(SPEEDS.length - 1, Math.max(0, Math.floor(Number($('speed').value)) || 0));
 }
 function writeSettings() {
   $('seed').value = world.seed; $('slip').value = world.slip; $('shift').value = world.shift;
   $('epsilon').value = world.epsilon; $('episodes').value = world.runEpisodes;
+  $('stage').value = world.stageEpisodes; $('speed').value = world.speed; $('same-rule').checked = world.sameRule;
   $('width').value = world.width; $('height').value = world.height;
 }
 
-for (const id of ['seed', 'slip', 'shift', 'epsilon']) $(id).addEventListener('change', () => { readSettings(); resetWorld(); });
+for (const id of ['seed', 'slip', 'shift', 'epsilon', 'stage', 'same-rule']) $(id).addEventListener('change', () => { readSettings(); resetWorld(); });
+$('speed').addEventListener('input', () => { readSettings(); updateURL(); showWorld(); });
 $('episodes').addEventListener('change', () => { readSettings(); updateURL(); });
 $('resize').addEventListener('click', () => {
   const w = Math.min(MAX_SIDE, Math.max(3, Math.floor(Number($('width').value)) || 3));
@@ -535,11 +673,12 @@ $('preset').addEventListener('change', () => {
   writeSettings();
   mapChanged();
 });
-$('world-step').addEventListener('click', stepBoth);
+$('world-step').addEventListener('click', () => { stopRun(); stepAll(); });
 $('run').addEventListener('click', () => { readSettings(); runTo(Math.max(lib._agent_episodes(0), lib._agent_episodes(1)) + world.runEpisodes); });
 $('stop').addEventListener('click', () => { stopRun(); collect(); updateURL(); showWorld(); });
 $('world-reset').addEventListener('click', () => { readSettings(); resetWorld(); });
 window.addEventListener('resize', () => {
+  draw();
   violationPlot.setSize({ width: plotWidth($('plot-violations')), height: 220 });
   returnPlot.setSize({ width: plotWidth($('plot-returns')), height: 220 });
 });
@@ -547,7 +686,9 @@ window.addEventListener('resize', () => {
 // what the tests read
 state.learn = () => ({ ready: world.ready, running: world.running, mapText: mapText(), map: encodeMap(), rule: world.rule,
   initialWinning: world.ready ? lib._world_initial_winning() === 1 : null, status: $('world-status').textContent,
-  agents: [0, 1].map((k) => ({ ...counters(k), returns: world.series[k].ret.slice() })) });
+  speed: SPEEDS[world.speed], graph: state.graph,
+  agents: [...Array(AGENTS).keys()].map((k) => ({ ...counters(k), returns: world.series[k].ret.slice(),
+    cell: world.ready ? lib._agent_cell(k) : -1, inEpisode: world.ready ? lib._agent_in_episode(k) === 1 : false })) });
 
 // ---- start: URL, map, rule, and the run the URL names ----
 
@@ -557,22 +698,43 @@ $('formula').addEventListener('keydown', (e) => { if (e.key === 'Enter') compile
 $('step').addEventListener('click', step);
 $('reset').addEventListener('click', () => { lib._shield_reset(); state.trace = []; $('reward').textContent = ''; showMonitor(); });
 const params = new URL(window.location.href).searchParams;
+// A bad value in the URL is reported under the caption and replaced by the default.
+function urlMessage(text) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  $('url-messages').append(li);
+}
 if (params.get('f')) $('formula').value = params.get('f');
-if (params.get('logic') === '2') document.querySelector('input[name=logic][value="2"]').checked = true;
-const num = (key, fallback) => (params.has(key) && Number.isFinite(Number(params.get(key))) ? Number(params.get(key)) : fallback);
-world.seed = num('seed', 1);
-world.slip = num('slip', 0);
-world.shift = num('shift', 0);
-world.epsilon = num('eps', 0.1);
-world.runEpisodes = num('n', 500);
-setKindsFromText(decodeMap(params.get('m')) ?? cstr(lib._grid_default_map()));
+if (params.has('logic')) {
+  if (params.get('logic') === '2') document.querySelector('input[name=logic][value="2"]').checked = true;
+  else if (params.get('logic') !== '0') urlMessage(`logic in the URL: "${params.get('logic')}" is not 0 (safety LTL) or 2 (LTLf); using 0`);
+}
+// num(key, default, lo, hi, integer): the URL's value when it is one, else the default and a message
+const num = (key, fallback, lo, hi, integer) => {
+  if (!params.has(key)) return fallback;
+  const raw = params.get(key), v = Number(raw);
+  if (raw.trim() !== '' && Number.isFinite(v) && v >= lo && v <= hi && (!integer || Number.isInteger(v))) return v;
+  urlMessage(`${key} in the URL: "${raw}" is not ${integer ? 'an integer' : 'a number'} from ${lo} to ${hi}; using ${fallback}`);
+  return fallback;
+};
+world.seed = num('seed', 1, 0, 4294967295, true);
+world.slip = num('slip', 0, 0, 1, false);
+world.shift = num('shift', 0, 0, 0.25, false);
+world.epsilon = num('eps', 0.1, 0, 1, false);
+world.runEpisodes = num('n', 500, 1, 1000000, true);
+world.stageEpisodes = num('stage', 500, 1, 1000000, true);
+world.sameRule = params.get('same') === '1';
+world.speed = num('speed', SPEEDS.length - 1, 0, SPEEDS.length - 1, true);
+const mapFromUrl = decodeMap(params.get('m'));
+if (params.has('m') && mapFromUrl === null) urlMessage(`m in the URL: "${params.get('m').slice(0, 40)}" is not a map code; showing the default map`);
+setKindsFromText(mapFromUrl ?? cstr(lib._grid_default_map()));
 writeSettings();
 readSettings();
 gridLoad();
 compile();
-const replay = Math.min(100000, Math.floor(num('ep', 0)));
+const replay = num('ep', 0, 0, 100000, true);
 if (world.ready && replay > 0) { // the URL names a run: redo it, on the same seed
-  for (let k = 0; k < 2; ++k) lib._agent_run(k, replay);
+  for (let k = 0; k < AGENTS; ++k) lib._agent_run(k, replay);
   collect();
   showWorld();
   updateURL();

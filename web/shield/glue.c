@@ -92,7 +92,10 @@ GLUE_EXPORT int shield_steps(void) { return (int)monitor.steps; }
    is the automaton's input. Two agents learn on the same map with the same seed: tabular
    Q-learning over (cell, rule state) with the safeguard reward and counterfactual updates
    (CRM), one free, one under the preemptive shield of the safety game against the map's
-   abstraction (slips included; item placement re-solved at each reset). */
+   abstraction (slips included; item placement re-solved at each reset). A third follows the
+   progressive curriculum: the header's four Minecraft safeguards (minecraft_1, _2, _6, _7)
+   in turn, a stage every stage_episodes episodes, values carried into each new stage's
+   states from the states at least as strict; its violations are of its own final rule. */
 #define GLUE_MAX_EPISODES 100000u
 #define GLUE_TRAIL 512u
 
@@ -115,8 +118,14 @@ static saferl_shield_game game;
 static void *game_memory;
 static int game_result;
 
+#define GLUE_AGENTS 3
+#define GLUE_STAGES 4
+
 typedef struct agent {
-    int shielded;
+    int shielded, curriculum;
+    uint32_t stage;                    /* curriculum: the safeguard trained now (0 .. 3) */
+    uint32_t q_final;                  /* curriculum: the state of its final rule, minecraft_7 */
+    int final_violated;
     saferl_shield_grid grid;           /* the base map with this agent's item placement */
     void *grid_memory, *table_memory;
     saferl_shield_qtable table;
@@ -129,7 +138,13 @@ typedef struct agent {
     uint32_t *visits;
     uint32_t trail[GLUE_TRAIL], trail_length, last_trail[GLUE_TRAIL], last_trail_length;
 } agent;
-static agent agents[2];
+static agent agents[GLUE_AGENTS];
+static saferl_shield_dfa stages[GLUE_STAGES];
+static unsigned char stage_memory[GLUE_STAGES][4096];
+static uint32_t stage_episodes;
+
+/* The automaton agent a learns from: the page's rule, or the curriculum's current stage. */
+static const saferl_shield_dfa *agent_rule(const agent *a) { return a->curriculum ? &stages[a->stage] : &rule; }
 
 static void legend_once(void) {
     uint32_t k, bit;
@@ -163,7 +178,7 @@ GLUE_EXPORT const char *grid_error_message(void) { return grid_error.message; }
 
 static void world_release(void) {
     int k;
-    for (k = 0; k < 2; ++k) {
+    for (k = 0; k < GLUE_AGENTS; ++k) {
         agent *a = &agents[k];
         free(a->grid_memory);
         free(a->table_memory);
@@ -229,9 +244,19 @@ static void agent_begin(agent *a) {
         /* item placement is observed at reset: the shield's game is solved on this map */
         if (a->shielded) game_result = saferl_shield_game_solve(&game, &abstraction, &rule, NULL);
     }
+    if (a->curriculum) { /* the stage of this episode; new states take values at a change */
+        uint32_t stage = stage_episodes ? a->episodes / stage_episodes : GLUE_STAGES - 1;
+        if (stage > GLUE_STAGES - 1) stage = GLUE_STAGES - 1;
+        if (stage != a->stage)
+            saferl_shield_qtable_transfer(&a->table, &stages[stage], saferl_shield_minecraft_states(a->stage),
+                                          saferl_shield_minecraft_states(stage));
+        a->stage = stage;
+    }
     start = a->grid.start;
     a->cell = start;
-    a->q = saferl_shield_next(&rule, rule.initial, a->grid.label[start]);
+    a->q = saferl_shield_next(agent_rule(a), agent_rule(a)->initial, a->grid.label[start]);
+    a->q_final = saferl_shield_next(&stages[GLUE_STAGES - 1], 0, a->grid.label[start]);
+    a->final_violated = a->q_final == stages[GLUE_STAGES - 1].sink;
     a->t = 0;
     a->episode_return = 0.0;
     a->trail[0] = start;
@@ -264,13 +289,15 @@ static uint32_t shield_mask(uint32_t cell, uint32_t q) {
    when the step ended the episode. */
 GLUE_EXPORT int agent_step(int k) {
     agent *a = &agents[k];
+    const saferl_shield_dfa *dfa;
     uint32_t action, next, q2;
     int goal, violated;
     double r;
     if (!world_ready || a->episodes >= GLUE_MAX_EPISODES) return -1;
     if (!a->in_episode) {
         agent_begin(a);
-        if (rule.sink != SAFERL_SHIELD_NO_STATE && a->q == rule.sink) { /* the start's label violates */
+        dfa = agent_rule(a);
+        if (dfa->sink != SAFERL_SHIELD_NO_STATE && a->q == dfa->sink) { /* the start's label violates */
             a->episode_return = a->table.r_violation;
             agent_end(a, 1, 0);
             return 1;
@@ -278,14 +305,18 @@ GLUE_EXPORT int agent_step(int k) {
     }
     a->mask = a->shielded ? shield_mask(a->cell, a->q) : 0;
     if (a->mask && a->mask != (1u << SAFERL_SHIELD_GRID_ACTIONS) - 1) ++a->restricted;
+    dfa = agent_rule(a);
     action = saferl_shield_qtable_act(&a->table, a->cell, a->q, a->mask, world_epsilon, &a->rng);
     next = saferl_shield_grid_step(&a->grid, a->cell, action, world_slip, &a->rng);
     goal = (a->grid.legend[a->grid.kind[next]].flags & SAFERL_SHIELD_CELL_GOAL) != 0;
     r = goal ? 1.0 : 0.0;
-    q2 = saferl_shield_next(&rule, a->q, a->grid.label[next]);
-    violated = rule.sink != SAFERL_SHIELD_NO_STATE && q2 == rule.sink;
-    saferl_shield_qtable_update_crm(&a->table, &rule, rule.state_count, a->cell, action, next,
-                                    a->grid.label[next], r, goal);
+    q2 = saferl_shield_next(dfa, a->q, a->grid.label[next]);
+    violated = dfa->sink != SAFERL_SHIELD_NO_STATE && q2 == dfa->sink;
+    a->q_final = saferl_shield_next(&stages[GLUE_STAGES - 1], a->q_final, a->grid.label[next]);
+    a->final_violated |= a->q_final == stages[GLUE_STAGES - 1].sink;
+    saferl_shield_qtable_update_crm(&a->table, dfa,
+                                    a->curriculum ? saferl_shield_minecraft_states(a->stage) : dfa->state_count,
+                                    a->cell, action, next, a->grid.label[next], r, goal);
     a->episode_return += r + (violated ? a->table.r_violation : a->table.r_safe);
     ++a->visits[next];
     ++a->steps;
@@ -294,7 +325,7 @@ GLUE_EXPORT int agent_step(int k) {
     a->q = q2;
     ++a->t;
     if (goal || violated || a->t >= world_max_steps) {
-        agent_end(a, violated, goal);
+        agent_end(a, a->curriculum ? a->final_violated : violated, goal);
         return 1;
     }
     return 0;
@@ -310,8 +341,11 @@ GLUE_EXPORT int agent_run(int k, int episodes) {
 /* Lays the world out for the current map and rule and starts both agents from zero with
    the same seed. Returns the game's result: 0, or SAFERL_ERR_INFEASIBLE when the start is
    losing (the page then says so and the shielded agent uses the probabilistic shield, or
-   none); another negative value when nothing could be laid out. */
-GLUE_EXPORT int world_reset(int seed, double slip, double shift, double epsilon, int max_steps) {
+   none); another negative value when nothing could be laid out. stage_length: the
+   curriculum's episodes per stage (0: 500); same_rule: its transfer copies values only
+   between states with the same rule (else from states at least as strict, the default). */
+GLUE_EXPORT int world_reset_staged(int seed, double slip, double shift, double epsilon, int max_steps,
+                                   int stage_length, int same_rule) {
     uint32_t cells, k;
     size_t size;
     saferl_shield_game_desc desc;
@@ -323,12 +357,15 @@ GLUE_EXPORT int world_reset(int seed, double slip, double shift, double epsilon,
     world_epsilon = epsilon;
     world_max_steps = max_steps > 0 ? (uint32_t)max_steps : 100;
     cells = base_grid.width * base_grid.height;
-    for (k = 0; k < 2; ++k) {
+    stage_episodes = stage_length > 0 ? (uint32_t)stage_length : 500;
+    for (k = 0; k < GLUE_STAGES; ++k) saferl_shield_minecraft_safeguard(k, &stages[k], stage_memory[k], sizeof stage_memory[k]);
+    for (k = 0; k < GLUE_AGENTS; ++k) {
         agent *a = &agents[k];
         size_t grid_size = saferl_shield_grid_memory_size(base_grid.width, base_grid.height);
-        a->shielded = (int)k;
+        a->shielded = k == 1;
+        a->curriculum = k == 2;
         a->grid_memory = malloc(grid_size);
-        size = saferl_shield_qtable_memory_size(cells, rule.state_count, SAFERL_SHIELD_GRID_ACTIONS);
+        size = saferl_shield_qtable_memory_size(cells, agent_rule(a)->state_count, SAFERL_SHIELD_GRID_ACTIONS);
         a->table_memory = malloc(size);
         a->returns = (double *)malloc(GLUE_MAX_EPISODES * sizeof(double));
         a->violated = (uint8_t *)malloc(GLUE_MAX_EPISODES);
@@ -340,7 +377,9 @@ GLUE_EXPORT int world_reset(int seed, double slip, double shift, double epsilon,
         saferl_shield_grid_init(&a->grid, base_grid.width, base_grid.height, legend, legend_count, a->grid_memory,
                                 grid_size);
         saferl_shield_grid_place_items(&a->grid, &base_grid, 0.0, NULL);
-        saferl_shield_qtable_init(&a->table, cells, rule.state_count, SAFERL_SHIELD_GRID_ACTIONS, a->table_memory, size);
+        saferl_shield_qtable_init(&a->table, cells, agent_rule(a)->state_count, SAFERL_SHIELD_GRID_ACTIONS,
+                                  a->table_memory, size);
+        if (a->curriculum && same_rule) a->table.transfer_donors = SAFERL_SHIELD_DONORS_SAME_RULE;
         saferl_rng_seed(&a->rng, (uint32_t)seed);
     }
     abstraction_offset = (uint32_t *)malloc(((size_t)cells * SAFERL_SHIELD_GRID_ACTIONS + 1) * sizeof(uint32_t));
@@ -372,6 +411,10 @@ GLUE_EXPORT int world_reset(int seed, double slip, double shift, double epsilon,
     return r;
 }
 
+GLUE_EXPORT int world_reset(int seed, double slip, double shift, double epsilon, int max_steps) {
+    return world_reset_staged(seed, slip, shift, epsilon, max_steps, 0, 0);
+}
+
 GLUE_EXPORT int world_initial_winning(void) { return world_ready && game.initial_winning; }
 GLUE_EXPORT int world_winning_count(void) { return world_ready ? (int)game.winning_count : 0; }
 GLUE_EXPORT int world_game_states(void) { return world_ready ? (int)game.game_state_count : 0; }
@@ -379,6 +422,15 @@ GLUE_EXPORT int world_probabilistic(void) { return world_ready && game.allowed_p
 GLUE_EXPORT double world_start_safety(void) { return world_ready && game.safety ? game.safety[game.initial] : 1.0; }
 /* The preemptive shield's mask at (cell, q) on the shielded agent's current map. */
 GLUE_EXPORT int world_allowed(int cell, int q) { return world_ready ? (int)shield_mask((uint32_t)cell, (uint32_t)q) : 0; }
+/* The attractor level of (cell, q) on the shielded agent's map: 0 winning; r >= 1, the
+   environment can force a violation within r - 1 steps. */
+GLUE_EXPORT int world_losing_rank(int cell, int q) {
+    return world_ready ? (int)game.losing_rank[saferl_shield_game_state(&game, (uint32_t)cell, (uint32_t)q)] : 0;
+}
+GLUE_EXPORT int world_initial_rank(void) { return world_ready ? (int)game.losing_rank[game.initial] : 0; }
+GLUE_EXPORT int world_rule_initial(int cell) {
+    return world_ready ? (int)saferl_shield_next(&rule, rule.initial, agents[1].grid.label[cell]) : 0;
+}
 GLUE_EXPORT const char *world_explain(void) {
     size_t length = 0;
     free(text_out);
@@ -391,6 +443,7 @@ GLUE_EXPORT const char *world_explain(void) {
 }
 
 GLUE_EXPORT int agent_cell(int k) { return (int)agents[k].cell; }
+GLUE_EXPORT int agent_stage(int k) { return (int)agents[k].stage; }
 GLUE_EXPORT int agent_state(int k) { return (int)agents[k].q; }
 GLUE_EXPORT int agent_in_episode(int k) { return (int)agents[k].in_episode; }
 GLUE_EXPORT int agent_mask(int k) { return (int)agents[k].mask; }

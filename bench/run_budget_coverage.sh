@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Coverage of saferl_budget_set_estimate's 95% interval for a prompt set's H / mean_i E[T_i]:
+# the grid of (prompts, attempts, spread, censoring) where the model holds, then cells where
+# it does not. 1000 fixed-seed replications a cell, 2000 posterior draws each (the default).
+# Run from anywhere: bench/run_budget_coverage.sh [prompt counts...] (default 16 64: about an
+# hour on a loaded 2-core machine; 256 takes four times the 64 rows, 10^4 about 150 times)
+set -eu
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p build
+CC=${CC:-gcc}
+$CC -O3 -march=x86-64-v2 -I. bench/budget_coverage.c -o build/bench_budget_coverage -lm
+prompts=${*:-16 64}
+echo "== the model holds: hazards Beta, T geometric (uptime: $(uptime | sed 's/.*load/load/'))"
+cells=()
+for p in $prompts; do
+    for n in 8 32; do
+        for spread in 0 0.6 1.0; do
+            for censored in 0 0.3 0.6 0.9; do cells+=(--cell "$p,$n,beta,$spread,$censored"); done
+        done
+    done
+done
+build/bench_budget_coverage --replications 1000 "${cells[@]}"
+echo
+echo "== the model does not hold (64 prompts, 8 attempts)"
+cells=()
+for censored in 0.3 0.6 0.9; do
+    cells+=(--cell "64,8,lognormal,0.6,$censored" --cell "64,8,lognormal,1.0,$censored")
+    cells+=(--cell "64,8,lntokens,0.6,$censored" --cell "64,8,mixture,0.6,$censored")
+done
+build/bench_budget_coverage --replications 1000 "${cells[@]}"
+echo "(uptime: $(uptime | sed 's/.*load/load/'))"
