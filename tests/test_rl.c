@@ -852,7 +852,7 @@ static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs
             *cost += c1 / CLIFF_AVERAGE;
         }
     }
-    *lambda = agent.multiplier.value;
+    *lambda = agent.multiplier.value[0];
     saferl_rl_agent_destroy(&agent);
 }
 
@@ -1012,7 +1012,7 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
         CHECK(sa.kl >= 0.0 && sa.kl <= 0.01); /* the default trust region */
         CHECK(sa.step_fraction >= 0.0 && sa.step_fraction <= 1.0);
         CHECK(sa.lagrange_multiplier >= 0.0);
-        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.value);
+        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.value[0]);
         if (sa.step_fraction > 0.0) *accepted += 1;
     }
     CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
@@ -1441,13 +1441,13 @@ TEST(cost_limit_is_required_and_zero_means_zero) {
     d.cost_limits[0] = 0.0;
     d.lagrange_init = SAFERL_RL_NONE; /* starts at 0 */
     CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
-    CHECK(agent.multiplier.value == 0.0);
+    CHECK(agent.multiplier.value[0] == 0.0);
     for (k = 0; k < 3; ++k) {
-        double before = agent.multiplier.value;
+        double before = agent.multiplier.value[0];
         CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
         if (st.episode_cost == st.episode_cost) CHECK(st.lagrange_multiplier == before + 0.035 * st.episode_cost);
     }
-    CHECK(st.episode_cost > 0.0 && agent.multiplier.value > 0.0);
+    CHECK(st.episode_cost > 0.0 && agent.multiplier.value[0] > 0.0);
     saferl_rl_agent_destroy(&agent);
 }
 
@@ -1532,6 +1532,225 @@ TEST(bad_desc_fields_are_named_and_none_is_zero) {
         CHECK(saferl_rl_desc_check(&d, e2, 2, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "envs"));
         e2[1] = e2[0];
         CHECK(saferl_rl_desc_check(&d, e2, 2, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "steps_per_epoch"));
+    }
+}
+
+/* ---- several constraints: a random two-cost bandit CMDP and its exact LP -------------------- */
+
+#define MC_ACTIONS 4
+typedef struct two_cost_bandit {
+    double reward[MC_ACTIONS], cost[2][MC_ACTIONS];
+} two_cost_bandit;
+
+static saferl_result two_cost_reset(void *state, saferl_rng *rng, float *observation) {
+    (void)state;
+    (void)rng;
+    observation[0] = 1.0f;
+    return SAFERL_OK;
+}
+
+/* One step: the action's reward and its two costs (each drawn 0/1 with its mean), then the end. */
+static saferl_result two_cost_step(void *state, saferl_rng *rng, const float *action, float *observation, float *reward,
+                                   float *cost, int *terminated, int *truncated) {
+    const two_cost_bandit *b = (const two_cost_bandit *)state;
+    int a = (int)action[0], k;
+    if (a < 0 || a >= MC_ACTIONS) return SAFERL_ERR_INVALID_ARGUMENT;
+    observation[0] = 1.0f;
+    *reward = (float)b->reward[a];
+    for (k = 0; k < 2; ++k) cost[k] = saferl_rng_uniform(rng) < b->cost[k][a] ? 1.0f : 0.0f;
+    *terminated = 1;
+    *truncated = 0;
+    return SAFERL_OK;
+}
+
+/* max sum p_a r_a subject to sum p_a c_ka <= d_k, p in the simplex, by its vertices: every
+   choice of 3 active constraints among the 2 costs and the 4 bounds p_a = 0, with sum p = 1. */
+static double two_cost_lp(const two_cost_bandit *b, const double *d, double *best_p) {
+    double best = -1e300;
+    int mask;
+    for (mask = 0; mask < 64; ++mask) {
+        double m[4][5], p[4];
+        int rows = 0, j, i, c, ok = 1, bits = 0;
+        for (j = 0; j < 6; ++j) bits += (mask >> j) & 1;
+        if (bits != 3) continue;
+        for (j = 0; j < 4; ++j) m[rows][j] = 1.0;
+        m[rows++][4] = 1.0;
+        for (c = 0; c < 6; ++c) {
+            if (!((mask >> c) & 1)) continue;
+            for (j = 0; j < 4; ++j) m[rows][j] = c < 2 ? b->cost[c][j] : (j == c - 2 ? 1.0 : 0.0);
+            m[rows++][4] = c < 2 ? d[c] : 0.0;
+        }
+        for (i = 0; i < 4 && ok; ++i) { /* Gauss-Jordan with partial pivoting */
+            int piv = i;
+            for (j = i + 1; j < 4; ++j)
+                if (fabs(m[j][i]) > fabs(m[piv][i])) piv = j;
+            if (fabs(m[piv][i]) < 1e-12) { ok = 0; break; }
+            for (j = 0; j < 5; ++j) { double t = m[i][j]; m[i][j] = m[piv][j]; m[piv][j] = t; }
+            for (j = 0; j < 4; ++j) {
+                double f;
+                if (j == i) continue;
+                f = m[j][i] / m[i][i];
+                for (c = i; c < 5; ++c) m[j][c] -= f * m[i][c];
+            }
+        }
+        if (!ok) continue;
+        for (i = 0; i < 4; ++i) p[i] = m[i][4] / m[i][i];
+        for (i = 0; i < 4; ++i) ok = ok && p[i] >= -1e-12;
+        for (c = 0; c < 2 && ok; ++c) {
+            double s = 0.0;
+            for (j = 0; j < 4; ++j) s += p[j] * b->cost[c][j];
+            ok = s <= d[c] + 1e-12;
+        }
+        if (ok) {
+            double v = 0.0;
+            for (j = 0; j < 4; ++j) v += p[j] * b->reward[j];
+            if (v > best) {
+                best = v;
+                memcpy(best_p, p, sizeof p);
+            }
+        }
+    }
+    return best;
+}
+
+/* A random instance whose LP has both constraints binding (the unconstrained best breaks
+   both, the LP is feasible and cannot meet either limit with slack). */
+static void two_cost_generate(two_cost_bandit *b, double *d, saferl_rng *rng) {
+    for (;;) {
+        double p[4], value, q[4];
+        int j, k, top = 0, binding = 1;
+        for (j = 0; j < MC_ACTIONS; ++j) {
+            b->reward[j] = saferl_rng_uniform(rng);
+            for (k = 0; k < 2; ++k) b->cost[k][j] = saferl_rng_uniform(rng);
+        }
+        for (j = 1; j < MC_ACTIONS; ++j)
+            if (b->reward[j] > b->reward[top]) top = j;
+        for (k = 0; k < 2; ++k) d[k] = (0.3 + 0.4 * saferl_rng_uniform(rng)) * b->cost[k][top];
+        value = two_cost_lp(b, d, p);
+        if (value < -1e299) continue;
+        for (k = 0; k < 2; ++k) { /* each limit binds: relaxing it raises the optimum */
+            double dd[2];
+            dd[0] = d[0], dd[1] = d[1];
+            dd[k] += 0.05;
+            binding = binding && two_cost_lp(b, dd, q) > value + 1e-3;
+        }
+        if (binding) return;
+    }
+}
+
+/* The bandit as a user writes it: one constant observation, two costs. */
+static void two_cost_env(saferl_rl_env *env, two_cost_bandit *b) {
+    memset(env, 0, sizeof *env);
+    env->observation_dim = env->action_dim = 1;
+    env->action_count = MC_ACTIONS;
+    env->cost_count = 2;
+    env->state = b;
+    env->reset = two_cost_reset;
+    env->step = two_cost_step;
+}
+
+/* The policy's exact action probabilities at the bandit's one observation. */
+static void two_cost_policy(const saferl_rl_agent *agent, double *p) {
+    float x = 1.0f, acts[4096];
+    const float *z;
+    double m = -1e300, s = 0.0;
+    int j;
+    if (agent->actor.obs_mean) x = (1.0f - agent->actor.obs_mean[0]) / agent->actor.obs_std[0];
+    z = saferl_rl_mlp_forward(&agent->actor.net, agent->actor.params, &x, acts, 1);
+    for (j = 0; j < MC_ACTIONS; ++j) m = z[j] > m ? z[j] : m;
+    for (j = 0; j < MC_ACTIONS; ++j) s += (p[j] = exp(z[j] - m));
+    for (j = 0; j < MC_ACTIONS; ++j) p[j] /= s;
+}
+
+TEST(two_constraints_reach_their_lp_optimum) {
+    static const saferl_rl_algorithm algorithms[] = {SAFERL_RL_PPO_LAG, SAFERL_RL_TRPO_LAG};
+    saferl_rng rng;
+    int instance, which;
+    saferl_rng_seed(&rng, 77);
+    for (instance = 0; instance < 3; ++instance) {
+        two_cost_bandit b;
+        double d[2], lp_p[4], lp;
+        two_cost_generate(&b, d, &rng);
+        lp = two_cost_lp(&b, d, lp_p);
+        for (which = 0; which < 2; ++which) {
+            saferl_rl_env env;
+            saferl_rl_desc desc;
+            saferl_rl_agent agent;
+            saferl_rl_epoch_stats st;
+            double p[4], value = 0.0, c[2] = {0.0, 0.0};
+            int epoch, j, k;
+            two_cost_env(&env, &b);
+            memset(&desc, 0, sizeof desc);
+            desc.algorithm = algorithms[which];
+            desc.seed = 10u + (uint32_t)instance;
+            desc.hidden[0] = desc.hidden[1] = 16;
+            desc.steps_per_epoch = 500;
+            desc.episode_window = 500; /* J_C's standard error <= 0.5 / sqrt(500) = 0.022 */
+            desc.cost_count = 2;
+            desc.cost_limits[0] = d[0];
+            desc.cost_limits[1] = d[1];
+            /* lambda must outgrow the standardised reward advantage before the softmax collapses
+               onto the greedy action: a step of 5 per unit of violation (costs of order 1) */
+            desc.lambda_lr = 5.0;
+            desc.lagrange_init = SAFERL_RL_NONE;
+            CHECK(saferl_rl_agent_create(&agent, &desc, &env, 1) == SAFERL_OK);
+            for (epoch = 0; epoch < 150; ++epoch) {
+                CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+                if (epoch < 100) continue;
+                /* primal-dual iterates circle the saddle point: their average converges */
+                two_cost_policy(&agent, p);
+                for (j = 0; j < MC_ACTIONS; ++j) {
+                    value += p[j] * b.reward[j] / 50.0;
+                    for (k = 0; k < 2; ++k) c[k] += p[j] * b.cost[k][j] / 50.0;
+                }
+            }
+            printf("        %-8s instance %d: mean of the last 50 policies: return %.4f (LP %.4f) costs %.4f %.4f (d %.4f %.4f) lambda %.3f %.3f\n",
+                   saferl_rl_algorithm_name(desc.algorithm), instance, value, lp, c[0], c[1], d[0], d[1],
+                   st.lagrange_multipliers[0], st.lagrange_multipliers[1]);
+            CHECK(st.cost_count == 2 && st.lagrange_multipliers[0] > 0.0 && st.lagrange_multipliers[1] > 0.0);
+            /* the multipliers act on J_C over 500 episodes, whose standard error is <= 0.022:
+               two of them on each side */
+            CHECK(c[0] <= d[0] + 0.045 && c[1] <= d[1] + 0.045);
+            CHECK(value >= lp - 0.045);
+            saferl_rl_agent_destroy(&agent);
+        }
+    }
+    { /* the other rows with two constraints: CPO and PCPO refuse (their step becomes a QP),
+         the multiplier rows run with one multiplier a constraint */
+        static const saferl_rl_algorithm rows[] = {SAFERL_RL_PID_LAG, SAFERL_RL_FOCOPS, SAFERL_RL_CUP};
+        two_cost_bandit b;
+        saferl_rl_env env;
+        saferl_rl_desc desc;
+        saferl_rl_agent agent;
+        saferl_rl_epoch_stats st;
+        const char *why;
+        double d[2];
+        int r, epoch;
+        two_cost_generate(&b, d, &rng);
+        two_cost_env(&env, &b);
+        memset(&desc, 0, sizeof desc);
+        desc.steps_per_epoch = 200;
+        desc.cost_count = 2;
+        desc.cost_limits[0] = d[0];
+        desc.cost_limits[1] = d[1];
+        desc.algorithm = SAFERL_RL_CPO;
+        CHECK(saferl_rl_desc_check(&desc, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+        desc.algorithm = SAFERL_RL_PCPO;
+        CHECK(saferl_rl_desc_check(&desc, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+        desc.cost_count = 1; /* one limit for two costs */
+        desc.algorithm = SAFERL_RL_PPO_LAG;
+        CHECK(saferl_rl_desc_check(&desc, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+        desc.cost_count = 2;
+        desc.lambda_lr = 5.0;
+        for (r = 0; r < 3; ++r) {
+            desc.algorithm = rows[r];
+            CHECK(saferl_rl_agent_create(&agent, &desc, &env, 1) == SAFERL_OK);
+            for (epoch = 0; epoch < 3; ++epoch) CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+            CHECK(st.cost_count == 2 && st.episode_costs[1] == st.episode_costs[1] && st.episode_costs[0] == st.episode_cost);
+            CHECK(st.lagrange_multipliers[0] == agent.multiplier.value[0] &&
+                  st.lagrange_multipliers[1] == agent.multiplier.value[1] && agent.multiplier.value[1] > 0.0);
+            saferl_rl_agent_destroy(&agent);
+        }
     }
 }
 
@@ -3915,6 +4134,7 @@ int main(int argc, char **argv) {
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
     RUN(cost_limit_is_required_and_zero_means_zero);
     RUN(bad_desc_fields_are_named_and_none_is_zero);
+    RUN(two_constraints_reach_their_lp_optimum);
     RUN(fisher_vector_product_matches_the_explicit_fisher);
     RUN(conjugate_gradient_matches_a_direct_solve);
     RUN(cpo_dual_matches_a_brute_force_search_in_all_five_cases);
