@@ -101,7 +101,7 @@ fi
 #   build/pls_lifetime regenerate --env gridworld --out examples/pls_data
 # and commit the files with the change that moved them.
 if [ -f "$DATA/gridworld.csv" ]; then
-    REGEN="$(dirname "$BIN")/pls_regen"
+    REGEN="$(dirname "$BIN")/pls_regen/cli"
     rm -rf "$REGEN" && mkdir -p "$REGEN"
     run regenerate --env gridworld --out "$REGEN"
     if [ "$status" -ne 0 ]; then
