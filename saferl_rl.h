@@ -7150,7 +7150,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
         replay->observation_dim != O || replay->action_dim != A || steps < 0)
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (t = 0; t < steps; ++t) {
-        float reward, cost;
+        float reward, cost, costs[SAFERL_RL_MAX_COSTS] = {0.0f}; /* several costs: the first is kept */
         int terminated = 0, truncated = 0;
         saferl_result r;
         if (!a->episode_started) {
@@ -7163,7 +7163,8 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
         } else if ((r = saferl_rl_offpolicy_act(a, a->env_obs, 1, a->env_action)) != SAFERL_OK) {
             return r;
         }
-        r = env->step(env->state, &a->rng, a->env_action, a->env_next_obs, &reward, &cost, &terminated, &truncated);
+        r = env->step(env->state, &a->rng, a->env_action, a->env_next_obs, &reward, costs, &terminated, &truncated);
+        cost = costs[0];
         if (r != SAFERL_OK) return r;
         if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost, a->env_next_obs, terminated)) != SAFERL_OK)
             return r;
