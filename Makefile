@@ -3,6 +3,7 @@
 #   make test     every test suite (installs what a fresh Debian machine lacks)
 #   make web      the WebAssembly demos into build/web;  make serve  on http://127.0.0.1:8000
 #   make bench    benchmarks against peers measured in the same run
+#   make fuzz     every fuzz target randomised for FUZZ_SECONDS (60) each
 #   make install PREFIX=/usr/local   headers and a pkg-config file
 # Each header's examples, pages, demo and benchmark live in mk/<name>.mk, which add to the
 # lists below; the unit, fuzz and browser tests are found by their file names.
@@ -16,7 +17,9 @@ CXX_STRICT := -std=c++11 -Wall -Wextra -Wpedantic -Werror
 OPT := -O2 -g
 STB := -I/usr/include/stb
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-EMCC_WEB := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web -sSINGLE_FILE=1 \
+# pages load each module's .wasm beside its .mjs with streaming compilation (no base64 copy);
+# -sSINGLE_FILE=1 is only for the builds that run under node in tests
+EMCC_WEB := -O3 -sMODULARIZE=1 -sEXPORT_ES6=1 -sENVIRONMENT=web \
             -sALLOW_MEMORY_GROWTH=1 -sFILESYSTEM=0 -sMALLOC=emmalloc
 
 HEADERS := $(wildcard saferl_*.h)
@@ -75,6 +78,7 @@ web: deps-web $(WEB_PAGES)
 	@for f in $(WEB_STATIC); do mkdir -p $(BUILD)/$$(dirname $$f); cp $$f $(BUILD)/$$f; done
 	@cp web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css $(BUILD)/web/vendor/
 	@cp web/node_modules/dagre/dist/dagre.min.js $(BUILD)/web/vendor/
+	@cp $(HEADERS) README.md $(BUILD)/web/
 	@echo "web: demos in $(BUILD)/web (make serve)"
 serve: web
 	node tests/browser/harness.mjs serve $(BUILD)/web 8000

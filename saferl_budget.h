@@ -85,10 +85,13 @@
         uncertainty of the fit too (Kass and Steffey 1989, "Approximate Bayesian inference in
         conditionally independent hierarchical models"). A prompt with no success gets its
         E[T_i] from the fitted law: the data alone bound it only from below, and the summary
-        says so (extrapolated, unsolved_prompts). The interval covers the set's value in
-        95% of prompt sets drawn from the model at moderate censoring; with few successes
-        (90% censored, 16 prompts) coverage falls to about 85%, and when T is not geometric
-        or the spread is not beta the estimate is biased: README.md has the table.
+        says so (extrapolated, unsolved_prompts). In prompt sets drawn from the model the
+        95% interval covers the set's value in 0.93-0.97 of them up to 60% censoring when
+        the prompts differ (sd of ln E[T_i] 0.6 or 1); with under one success a prompt (90%
+        censored, 8 attempts) in 0.81-0.93, and when all prompts are alike in 0.89-0.93 at
+        30-90% censoring. When T is not geometric no
+        pooling repairs the per-prompt likelihood, and the estimate is biased (a mixture of
+        a fast and a slow mode: by half). README.md has the tables.
       * saferl_budget_pool keeps the earlier pooled hazard under its own name: with
         a_i = D_i / n_i and b_i = S_i / n_i, q = sum a_i / sum b_i, successes per token at
         risk, each prompt weighing the same. Without censoring 1/q is the mean of T over the

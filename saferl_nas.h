@@ -63,6 +63,9 @@
    WHAT IS HERE, top to bottom
       operations and cells          saferl_nas_op (NAS-Bench-201's five + three vector ops),
                                     edges of a DAG cell, NAS-Bench-201 architecture strings
+      the products (internal)       every matrix product on one register-tiled kernel,
+                                    compiled also for AVX2 and chosen per call, results
+                                    bit-identical to plain loops (or BLIS)
       the architecture distribution saferl_nas_arch: softmax per edge, exact categorical
                                     sampling, argmax and process-best, entropy per edge,
                                     Adam as in Chainer, and the strategies behind one
@@ -71,7 +74,7 @@
                                     head; forward/backward through the sampled operations;
                                     gate gradients; SGD with momentum and weight decay;
                                     saferl_nas_weight_step / saferl_nas_arch_step alternate
-      data                          saferl_nas_synthetic_images, saferl_nas_check_images
+      data                          saferl_nas_synthetic_images, saferl_nas_check_data
       the toy task                  saferl_nas_toy (teacher-student, 10 x 10, frozen features)
 
    ALGORITHMIC CHOICES (what is computed, so it can be checked)
@@ -912,7 +915,8 @@ static int saferl_nas__have_avx2(void) {
 
 /* One tile: y[i][n0 .. n0 + 2 h - 1] += sum over k of a[i][k * a_k] V[k][n0 ..] for i <
    tile_rows (4 or 6, a constant once inlined), k ascending, h floats a vector; the first
-   `rows` rows are stored. Each row's sums are two named vectors (GCC's and clang's generic
+   `rows` rows are stored. from_zero: the sums start from 0 instead of y (C = product, with
+   no pass to clear C first). Each row's sums are two named vectors (GCC's and clang's generic
    vectors), one register each: as an array the compilers keep them in memory. Written once
    in this macro, stamped out for both vector widths. Other compilers get the same
    arithmetic on arrays, in the same order (saferl_nas__matmul_acc_body). */
@@ -921,24 +925,28 @@ typedef float saferl_nas__v4 __attribute__((vector_size(4 * sizeof(float))));
 typedef float saferl_nas__v8 __attribute__((vector_size(8 * sizeof(float))));
 #define SAFERL_NAS__MATMUL_TILE(name, vector)                                                                      \
     SAFERL_NAS__BODY void name(float *const *y, int rows, int n0, const float *const *a, int a_k, const float *V,  \
-                               int ldv, int K, const int tile_rows) {                                              \
+                               int ldv, int K, const int tile_rows, int from_zero) {                               \
         const int h = (int)(sizeof(vector) / sizeof(float));                                                       \
-        vector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, v0, v1;                                 \
+        vector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, v0, v1, zero = {0};                     \
         int k;                                                                                                     \
-        memcpy(&c00, y[0] + n0, sizeof c00);                                                                       \
-        memcpy(&c01, y[0] + n0 + h, sizeof c01);                                                                   \
-        memcpy(&c10, y[1] + n0, sizeof c10);                                                                       \
-        memcpy(&c11, y[1] + n0 + h, sizeof c11);                                                                   \
-        memcpy(&c20, y[2] + n0, sizeof c20);                                                                       \
-        memcpy(&c21, y[2] + n0 + h, sizeof c21);                                                                   \
-        memcpy(&c30, y[3] + n0, sizeof c30);                                                                       \
-        memcpy(&c31, y[3] + n0 + h, sizeof c31);                                                                   \
-        c40 = c41 = c50 = c51 = c30;                                                                               \
-        if (tile_rows == 6) {                                                                                      \
-            memcpy(&c40, y[4] + n0, sizeof c40);                                                                   \
-            memcpy(&c41, y[4] + n0 + h, sizeof c41);                                                               \
-            memcpy(&c50, y[5] + n0, sizeof c50);                                                                   \
-            memcpy(&c51, y[5] + n0 + h, sizeof c51);                                                               \
+        if (from_zero) {                                                                                           \
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = zero;                          \
+        } else {                                                                                                   \
+            memcpy(&c00, y[0] + n0, sizeof c00);                                                                   \
+            memcpy(&c01, y[0] + n0 + h, sizeof c01);                                                               \
+            memcpy(&c10, y[1] + n0, sizeof c10);                                                                   \
+            memcpy(&c11, y[1] + n0 + h, sizeof c11);                                                               \
+            memcpy(&c20, y[2] + n0, sizeof c20);                                                                   \
+            memcpy(&c21, y[2] + n0 + h, sizeof c21);                                                               \
+            memcpy(&c30, y[3] + n0, sizeof c30);                                                                   \
+            memcpy(&c31, y[3] + n0 + h, sizeof c31);                                                               \
+            c40 = c41 = c50 = c51 = c30;                                                                           \
+            if (tile_rows == 6) {                                                                                  \
+                memcpy(&c40, y[4] + n0, sizeof c40);                                                               \
+                memcpy(&c41, y[4] + n0 + h, sizeof c41);                                                           \
+                memcpy(&c50, y[5] + n0, sizeof c50);                                                               \
+                memcpy(&c51, y[5] + n0 + h, sizeof c51);                                                           \
+            }                                                                                                      \
         }                                                                                                          \
         for (k = 0; k < K; ++k) {                                                                                  \
             const float *v = V + (size_t)k * ldv + n0;                                                             \
@@ -973,10 +981,11 @@ SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile16, saferl_nas__v8)
 #endif
 
 /* Y (R,N; row stride ldy) += A (R,K) V (K,N; row stride ldv), A's element (r,k) at
-   A[r * a_row + k * a_k]; each element of Y adds its terms for k ascending. */
+   A[r * a_row + k * a_k]; each element of Y adds its terms for k ascending, starting from 0
+   instead of Y's value when from_zero. */
 SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int tile_cols, float *Y, int ldy,
                                                  const float *A, int a_row, int a_k, const float *V, int ldv, int R,
-                                                 int K, int N) {
+                                                 int K, int N, int from_zero) {
     const int full_cols = N - N % tile_cols;
     int r0, n0, n, k, i;
     for (r0 = 0; r0 < R; r0 += tile_rows) {
@@ -990,13 +999,13 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
         }
         for (n0 = 0; n0 < full_cols; n0 += tile_cols) {
 #if defined(__GNUC__) || defined(__clang__)
-            if (tile_cols == 16) saferl_nas__matmul_tile16(y, rows, n0, a, a_k, V, ldv, K, tile_rows);
-            else saferl_nas__matmul_tile8(y, rows, n0, a, a_k, V, ldv, K, tile_rows);
+            if (tile_cols == 16) saferl_nas__matmul_tile16(y, rows, n0, a, a_k, V, ldv, K, tile_rows, from_zero);
+            else saferl_nas__matmul_tile8(y, rows, n0, a, a_k, V, ldv, K, tile_rows, from_zero);
 #else
             float acc[SAFERL_NAS__MAX_TILE_ROWS][SAFERL_NAS__TILE_COLS];
             int j;
             for (i = 0; i < tile_rows; ++i)
-                for (j = 0; j < tile_cols; ++j) acc[i][j] = y[i][n0 + j];
+                for (j = 0; j < tile_cols; ++j) acc[i][j] = from_zero ? 0.0f : y[i][n0 + j];
             for (k = 0; k < K; ++k) {
                 const float *v = V + (size_t)k * ldv + n0;
                 for (i = 0; i < tile_rows; ++i) {
@@ -1011,7 +1020,7 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
         /* the last N % tile_cols columns one at a time, the tile's rows still together */
         for (n = full_cols; n < N; ++n) {
             float acc[SAFERL_NAS__MAX_TILE_ROWS];
-            for (i = 0; i < tile_rows; ++i) acc[i] = y[i][n];
+            for (i = 0; i < tile_rows; ++i) acc[i] = from_zero ? 0.0f : y[i][n];
             for (k = 0; k < K; ++k) {
                 const float v = V[(size_t)k * ldv + n];
                 for (i = 0; i < tile_rows; ++i) acc[i] += a[i][(size_t)k * a_k] * v;
@@ -1021,11 +1030,12 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
     }
 }
 
-/* C (m,n) += op(A) B^T with B stored (n,k): B^T is packed a panel of 16 columns by 64 rows
-   at a time (zero padding columns are computed, never stored), k ascending across panels. */
+/* C (m,n) += op(A) B^T with B stored (n,k) (from 0 when from_zero): B^T is packed a panel of
+   16 columns by 64 rows at a time (zero padding columns are computed, never stored), k
+   ascending across panels. */
 SAFERL_NAS__BODY void saferl_nas__matmul_acc_bt_body(const int tile_rows, const int tile_cols, float *c, int ldc,
                                                     const float *a, int a_row, int a_k, const float *b, int ldb,
-                                                    int m, int n, int k) {
+                                                    int m, int n, int k, int from_zero) {
     enum { PK = SAFERL_NAS__PANEL_K, PN = SAFERL_NAS__TILE_COLS };
     float panel[SAFERL_NAS__PANEL_K * SAFERL_NAS__TILE_COLS];
     int n0, k0, p, j;
@@ -1036,7 +1046,7 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_bt_body(const int tile_rows, const 
             for (p = 0; p < kn; ++p)
                 for (j = 0; j < PN; ++j) panel[p * PN + j] = j < nn ? b[(size_t)(n0 + j) * ldb + k0 + p] : 0.0f;
             saferl_nas__matmul_acc_body(tile_rows, tile_cols, c + n0, ldc, a + (size_t)k0 * a_k, a_row, a_k, panel,
-                                        PN, m, kn, nn);
+                                        PN, m, kn, nn, from_zero && k0 == 0);
         }
     }
 }
@@ -1058,12 +1068,12 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_bt_body(const int tile_rows, const 
 #if !defined(SAFERL_USE_BLIS) /* with BLIS, saferl_nas__gemm calls bli_sgemm */
 SAFERL_NAS__DISPATCHED(saferl_nas__matmul_acc,
                        (float *Y, int ldy, const float *A, int a_row, int a_k, const float *V, int ldv, int R, int K,
-                        int N),
-                       Y, ldy, A, a_row, a_k, V, ldv, R, K, N)
+                        int N, int from_zero),
+                       Y, ldy, A, a_row, a_k, V, ldv, R, K, N, from_zero)
 SAFERL_NAS__DISPATCHED(saferl_nas__matmul_acc_bt,
                        (float *c, int ldc, const float *a, int a_row, int a_k, const float *b, int ldb, int m, int n,
-                        int k),
-                       c, ldc, a, a_row, a_k, b, ldb, m, n, k)
+                        int k, int from_zero),
+                       c, ldc, a, a_row, a_k, b, ldb, m, n, k, from_zero)
 #endif
 
 /* Row-major single-precision C = op(A) op(B) + beta C; op(A) is (m,k), op(B) is (k,n).
@@ -1076,12 +1086,15 @@ static void saferl_nas__gemm(int trans_a, int trans_b, int m, int n, int k, cons
               (dim_t)m, (dim_t)n, (dim_t)k, &one, (float *)a, (inc_t)lda, 1, (float *)b, (inc_t)ldb, 1,
               &beta, c, (inc_t)ldc, 1);
 #else
-    int i;
+    int from_zero = beta == 0.0f;
     SAFERL_ASSERT(beta == 0.0f || beta == 1.0f);
-    if (beta == 0.0f)
+    if (from_zero && k == 0) { /* nothing to add: C = 0 */
+        int i;
         for (i = 0; i < m; ++i) memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(float));
-    if (!trans_b) saferl_nas__matmul_acc(c, ldc, a, trans_a ? 1 : lda, trans_a ? lda : 1, b, ldb, m, k, n);
-    else saferl_nas__matmul_acc_bt(c, ldc, a, trans_a ? 1 : lda, trans_a ? lda : 1, b, ldb, m, n, k);
+        return;
+    }
+    if (!trans_b) saferl_nas__matmul_acc(c, ldc, a, trans_a ? 1 : lda, trans_a ? lda : 1, b, ldb, m, k, n, from_zero);
+    else saferl_nas__matmul_acc_bt(c, ldc, a, trans_a ? 1 : lda, trans_a ? lda : 1, b, ldb, m, n, k, from_zero);
 #endif
 }
 
@@ -1224,7 +1237,7 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
 #else
         for (o = 0; o < OC; ++o)
             for (i = 0; i < HWo; ++i) dout_t[(size_t)i * OC + o] = doutb[(size_t)o * HWo + i];
-        saferl_nas__matmul_acc(dweight_t, OC, col, HWo, 1, dout_t, OC, CKK, HWo, OC);
+        saferl_nas__matmul_acc(dweight_t, OC, col, HWo, 1, dout_t, OC, CKK, HWo, OC, 0);
 #endif
         if (dbias)
             for (o = 0; o < OC; ++o) {

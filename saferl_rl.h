@@ -39,11 +39,17 @@
           saferl_rl_agent agent;
           saferl_rl_desc desc = {0};                    // zero = the documented defaults
           saferl_rl_epoch_stats s;
+          const char *why;
           int epoch;
           saferl_rl_env_builtin(&env, &cart, SAFERL_RL_ENV_CARTPOLE);
           desc.algorithm = SAFERL_RL_PPO_LAG;
-          desc.cost_limit = 10.0;                       // at most 10 steps beyond |x| = 1 a run
-          if (saferl_rl_agent_create(&agent, &desc, &env, 1) < 0) return 1;
+          desc.cost_count = 1;                          // one constraint, no default:
+          desc.cost_limits[0] = 10.0;                   // at most 10 steps beyond |x| = 1 a run
+          if (saferl_rl_agent_create(&agent, &desc, &env, 1) < 0) {
+              saferl_rl_desc_check(&desc, &env, 1, &why); // e.g. "cost_limit: required ..."
+              fprintf(stderr, "%s\n", why);
+              return 1;
+          }
           for (epoch = 0; epoch < 5; ++epoch) {
               if (saferl_rl_agent_epoch(&agent, &s) < 0) break;
               printf("%d %.1f %.1f %.3f\n", epoch, s.episode_return, s.episode_cost, s.lagrange_multiplier);
@@ -288,6 +294,17 @@
         policy at a 17% violation probability) is not reproduced: its environment's geometry
         is not given in enough detail to rebuild it. That cliff mixture is the stand-in the
         unit test computes; tests/oracle/rl.sh checks the LP against scipy's linprog.
+      * Several constraints (an environment with cost_count = k <= 8, a limit each in the
+        desc): every cost has its own critic, GAE and window estimate J_Ci. The Lagrangian rows
+        keep a multiplier per constraint, each updated by its own rule from its own violation
+        (PID: a controller each); the mixed advantage is (A_R - sum_i lambda_i A_Ci) / (1 +
+        sum_i lambda_i) (FOCOPS: A_R - sum_i nu_i A_Ci), CUP's projection weighs each A_Ci by
+        its nu_i. CPO and PCPO take one constraint: with k > 1 CPO's dual (Achiam et al.,
+        appendix 10.2) and PCPO's projection onto the intersection of k half-spaces are small
+        quadratic programs that are not solved here, so a desc asking for them is refused
+        ("cost_count: ..."). saferl_rl_evaluate, the flipping and dataset helpers measure
+        the first cost. tests/test_rl.c checks PPO-Lag and TRPO-Lag on random two-cost
+        CMDPs against their exact LP.
       Return-conditioned policies (offline, supervised) have their own section below (RCSL).
 
    POLICY FORMAT (version 1; all integers uint32 and floats IEEE-754 binary32, little endian)
@@ -396,6 +413,17 @@
              checksum, finite values (SAFERL_ERR_NOT_FINITE) and positive stds and scales
              before it writes anything.
 
+   DESC FIELDS (the rule for every desc in this header)
+      A field that states the problem has no default: the cost limits. A constrained
+      algorithm (all but PPO) without them is an error naming the field ("cost_limit:
+      required"), and 0 means a limit of 0. Every other field's zero means the default
+      written beside it. Where zero is itself a setting someone may want (a PID gain, the
+      critics' weight decay, CG damping, the initial multiplier) or "none" is (no bound on
+      FOCOPS / CUP's multiplier, no KL early stop), SAFERL_RL_NONE asks for it; any other
+      negative value there is an error, never silently 0. saferl_rl_desc_defaults is
+      idempotent (SAFERL_RL_NONE stays), so a filled desc can be handed back in unchanged.
+      saferl_rl_desc_check says which field is at fault and why.
+
    MEMORY, THREADS, ERRORS
       Nothing allocates except the *_create conveniences, through the desc's allocator (or
       SAFERL_MALLOC). saferl_rl_agent_memory_size + _init work on your memory; a rollout,
@@ -424,9 +452,27 @@
       are bit-identical whichever runs (tests/test_rl.c checks it) and a run replays exactly on
       any x86-64 machine. SAFERL_NO_DISPATCH keeps only the portable copy. With
       SAFERL_USE_BLIS, batches of 16 or more go to BLIS's sgemm instead (other summation
-      order: results agree to rounding).
+      order: results agree to rounding). Acting on one observation reads a loaded policy's
+      packed weights (each layer transposed at load time, saferl_rl_policy.packed): the output
+      units are contiguous, so a few vectors of sums advance in registers where the (OC, C)
+      layout needs a strided load per product; each sum keeps its order, so the bits are those
+      of the unpacked policy (tests/test_rl.c checks it on random shapes).
 
    REVISION HISTORY
+      0.5.0 (2026-12-04)  acting is thread-safe: a const policy is only read; scratch is the
+                          caller's saferl_rl_policy_context (saferl_rl_policy_context_memory_size,
+                          _init), taken by saferl_rl_policy_act, _evaluate, _dataset_collect and
+                          saferl_rl_flip_policy.context; the policy struct lost `scratch`, the
+                          conditioned policy its `input` and `context` (saferl_rl_rcsl_act and
+                          _evaluate take a saferl_rl_rcsl_context, which now serves both forms);
+                          saferl_rl_policy_probabilities and _mean_std; no NaN reported as OK:
+                          acting checks the network's output and the action, the loaders refuse
+                          MLP weights that could overflow on the normaliser's clip box (an
+                          interval bound), RCSL training refuses sums to go beyond the float
+                          range; the file helpers write a temporary and rename it (SAFERL_ERR_IO
+                          with errno on failure, the old file untouched) and loading tells I/O
+                          errors from corrupt data; a loaded policy keeps its weights packed
+                          (transposed) for batch-1 acting on contiguous vectors (same bits)
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -634,7 +680,8 @@ SAFERL_RL_API const char *saferl_rl_version(void);
 /* A constrained MDP. reset and step write observation_dim floats; step reads action_dim
    floats (continuous, in [-1, 1]) or action[0] = index (discrete). Randomness comes from the
    rng handed in, so a rollout seeded once reproduces. An environment ends an episode with
-   *terminated (a true end: no bootstrap) or *truncated (a time limit: bootstrap). */
+   *terminated (a true end: no bootstrap) or *truncated (a time limit: bootstrap). step writes
+   cost_count costs (one when cost_count is 0), each bounded by its own limit in the desc. */
 typedef struct saferl_rl_env {
     int observation_dim;
     int action_dim;        /* continuous: the dimension; discrete: 1 */
@@ -643,6 +690,7 @@ typedef struct saferl_rl_env {
     saferl_result (*reset)(void *state, saferl_rng *rng, float *observation);
     saferl_result (*step)(void *state, saferl_rng *rng, const float *action, float *observation,
                           float *reward, float *cost, int *terminated, int *truncated);
+    int cost_count;        /* costs a step writes, 0..8 (0: one, as 1) */
 } saferl_rl_env;
 
 typedef enum saferl_rl_env_kind {
@@ -1025,8 +1073,13 @@ typedef enum saferl_rl_lambda_optimizer {
     SAFERL_RL_LAMBDA_ADAM = 1   /* OmniSafe's Adam on -lambda (J_C - d) */
 } saferl_rl_lambda_optimizer;
 
-/* Zero means the documented default. Where zero is itself a useful value, a negative
-   value asks for it (noted per field). */
+#define SAFERL_RL_MAX_COSTS 8
+/* Asks for "none" in a field whose zero means its default: a zero gain or coefficient, no
+   bound, no early stop (noted per field). Any other negative value there is an error. */
+#define SAFERL_RL_NONE (-1.0)
+
+/* The desc's rules (see DESC FIELDS above): the cost limits state the problem and have no
+   default (0 means 0); every other field's zero means the default written beside it. */
 typedef struct saferl_rl_desc {
     saferl_rl_algorithm algorithm;   /* PPO */
     uint32_t seed;                   /* 0 is a seed like any other */
@@ -1037,31 +1090,34 @@ typedef struct saferl_rl_desc {
     int update_iters;                /* 10 passes over the batch */
     int minibatch;                   /* 64 */
     double clip;                     /* 0.2 */
-    double target_kl;                /* 0.02; negative: no early stop */
+    double target_kl;                /* 0.02; SAFERL_RL_NONE: no early stop */
     double gamma, lambda;            /* 0.99, 0.95 (reward GAE) */
     double cost_gamma, cost_lambda;  /* 0.99, 0.95 (cost GAE) */
     double actor_lr, critic_lr;      /* 3e-4, 1e-3 */
     int total_epochs;                /* > 0: both learning rates decay linearly to 0 over it */
     double max_grad_norm;            /* 40 */
-    double critic_norm_coef;         /* 0.001; negative: 0 */
+    double critic_norm_coef;         /* 0.001; SAFERL_RL_NONE: 0 */
     double init_log_std;             /* 0 (sigma 1) for Gaussian policies; negative allowed */
     int no_obs_normalize;            /* 0: normalise observations */
-    double cost_limit;               /* d: 25 */
-    double lagrange_init;            /* lambda_0: 0.001; negative: 0 */
+    /* the constraints E[episodic cost] <= d: required by every algorithm but PPO (a desc
+       without them fails: "cost_limit: required"); no default, 0 means 0 */
+    int cost_count;                  /* 1 (0 only for PPO) */
+    double cost_limits[SAFERL_RL_MAX_COSTS]; /* d, finite */
+    double lagrange_init;            /* lambda_0: 0.001; SAFERL_RL_NONE: 0 */
     double lambda_lr;                /* 0.035 */
     saferl_rl_lambda_optimizer lambda_optimizer; /* SGD */
-    double pid_kp, pid_ki, pid_kd;   /* 0.1, 0.01, 0.01; negative: 0 */
+    double pid_kp, pid_ki, pid_kd;   /* 0.1, 0.01, 0.01; SAFERL_RL_NONE: 0 */
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
     int episode_window;              /* 100 episodes for J_R, J_C */
     /* FOCOPS and CUP (their multiplier follows lambda_lr and lambda_optimizer as PPO-Lag) */
-    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: 2; negative: unbounded */
+    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: 2; SAFERL_RL_NONE: unbounded */
     double focops_temperature;       /* FOCOPS: lambda of the paper: 1.5 */
     double focops_kl_bound;          /* FOCOPS: delta of the paper's per-state KL mask: 0.02 */
     /* the trust-region fields serve CPO, PCPO and TRPO-Lag alike */
     double trust_region;             /* CPO: delta, the bound on the mean KL: 0.01 */
     int cg_iters;                    /* CPO: conjugate-gradient iterations: 15 */
-    double cg_damping;               /* CPO: F + damping I: 0.1; negative: 0 */
+    double cg_damping;               /* CPO: F + damping I: 0.1; SAFERL_RL_NONE: 0 */
     int line_search_steps;           /* CPO: backtracking steps (factor 0.8): 15 */
     saferl_allocator allocator;      /* for saferl_rl_agent_create */
 } saferl_rl_desc;
@@ -1074,6 +1130,10 @@ typedef struct saferl_rl_epoch_stats {
     double episode_cost;        /* J_C, the same window */
     double lagrange_multiplier; /* lambda used for this epoch's update */
     double cost_rate;           /* all cost / all steps since the start */
+    int cost_count;             /* the constraints; per constraint (episode_cost, lagrange_multiplier
+                                   and cost_rate are constraint 0's): */
+    double episode_costs[SAFERL_RL_MAX_COSTS], lagrange_multipliers[SAFERL_RL_MAX_COSTS];
+    double cost_rates[SAFERL_RL_MAX_COSTS];
     int episodes;               /* finished this epoch */
     int update_passes;          /* passes done before the KL stop */
     double kl;                  /* after the last pass */
@@ -1094,17 +1154,20 @@ typedef struct saferl_rl_agent {
     /* statistics */
     int epoch;
     long total_steps;
-    double total_cost;
+    double total_cost[SAFERL_RL_MAX_COSTS]; /* per constraint */
     struct { /* the environments, stepped in lockstep */
         saferl_rl_env envs[SAFERL_RL_MAX_ENVS];
         int count, steps_each, needs_reset;
         float *observations, *normalized, *actions, *next_observations; /* a row each */
-        double *episode_return, *episode_cost; /* of each open episode */
+        double *episode_return, *episode_cost; /* of each open episode (costs: cost_count a row) */
+        float *step_costs;        /* one step's costs */
+        float *values;            /* the critics' values of the current observations: reward, costs */
         int *path_start;          /* the rollout row where each open episode's path starts */
         saferl_rng *rngs;
     } environments;
-    struct { /* one parameter block laid out actor | reward critic | cost critic */
-        saferl_rl_mlp reward_critic, cost_critic;
+    struct { /* one parameter block laid out actor | reward critic | cost critic 0 | ... */
+        saferl_rl_mlp reward_critic, cost_critic; /* cost_critic: every cost critic's shape */
+        int cost_count;           /* cost critics: the environment's costs */
         float *params, *grads, *adam_m, *adam_v;
         size_t actor_count, critic_count, param_total;
         long adam_step;
@@ -1116,7 +1179,8 @@ typedef struct saferl_rl_agent {
         float *acts_actor, *acts_reward, *acts_cost, *backward_scratch, *dhead, *dvalue, *logp, *dlogp;
         float *sample_kl, *dkl;   /* FOCOPS and CUP: the per-state KL and its gradient */
     } work;
-    struct { /* the epoch's steps: environment e's at rows [e T, (e + 1) T), T = steps_each */
+    struct { /* the epoch's steps: environment e's at rows [e T, (e + 1) T), T = steps_each; the
+                cost arrays hold cost_count blocks of steps_per_epoch rows */
         float *observations;      /* normalised: the networks' input */
         float *actions, *logp_old, *old_heads, *old_log_std; /* the policy that acted */
         float *rewards, *costs, *reward_values, *cost_values;
@@ -1124,7 +1188,8 @@ typedef struct saferl_rl_agent {
     } rollout;
     struct { /* rows of the rollout in a shuffled order */
         int *order;
-        float *observations, *actions, *logp_old, *advantages, *reward_returns, *cost_returns;
+        float *observations, *actions, *logp_old, *advantages, *reward_returns;
+        float *cost_returns;      /* cost_count blocks of minibatch rows */
         float *reference;         /* FOCOPS and CUP: the reference policy's heads */
     } minibatch;
     struct { /* CPO, PCPO, TRPO-Lag: g, b, x = F^-1 g, p = F^-1 b, the step, theta_old, CG */
@@ -1132,17 +1197,19 @@ typedef struct saferl_rl_agent {
     } trust_region;
     struct { /* CUP: the mid-point policy its projection stays near */
         float *heads, *log_std;
+        float *cost_advantages;   /* several constraints: their weighted sum */
     } reference;
-    struct { /* the Lagrange multiplier and its controller's state */
-        double value;
+    struct { /* a Lagrange multiplier per constraint and its controller's state */
+        double value[SAFERL_RL_MAX_COSTS];
         long adam_step;           /* lambda_optimizer Adam */
-        double adam_m, adam_v;
-        double pid_integral, pid_error, pid_cost, *pid_history;
+        double adam_m[SAFERL_RL_MAX_COSTS], adam_v[SAFERL_RL_MAX_COSTS];
+        double pid_integral[SAFERL_RL_MAX_COSTS], pid_error[SAFERL_RL_MAX_COSTS], pid_cost[SAFERL_RL_MAX_COSTS];
+        double *pid_history;      /* pid_delay a constraint */
         int pid_history_next;
     } multiplier;
     struct { /* finished episodes: the window J_R and J_C are measured over */
         int count, next;
-        float *returns, *costs;
+        float *returns, *costs;   /* costs: cost_count a row */
         float *pending_returns, *pending_costs; /* this rollout's, committed when it succeeds */
     } episodes;
     struct { /* the observation normaliser's running count, mean and M2 */
@@ -1152,8 +1219,14 @@ typedef struct saferl_rl_agent {
     void *owned_memory;
 } saferl_rl_agent;
 
-/* Fills the defaults (what the agent will use). */
+/* Fills the defaults (what the agent will use); SAFERL_RL_NONE stays as it is. */
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc);
+/* Checks desc and envs as saferl_rl_agent_init does. Returns SAFERL_OK or the error init
+   returns, and *message (optional; a static string) names the field at fault with what is
+   wrong, e.g. "cost_limit: required (cost_count = 1, cost_limits[0] = d)", or "ok". Call it
+   after a failed init or create to say why. */
+SAFERL_RL_API saferl_result saferl_rl_desc_check(const saferl_rl_desc *desc, const saferl_rl_env *envs,
+                                                 int env_count, const char **message);
 /* Bytes for saferl_rl_agent_init; 0 for an invalid desc or environment. */
 SAFERL_RL_API size_t saferl_rl_agent_memory_size(const saferl_rl_desc *desc, const saferl_rl_env *envs,
                                                  int env_count);
@@ -2038,6 +2111,7 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
     env->state = state;
     env->reset = saferl_rl__builtin_reset;
     env->step = saferl_rl__builtin_step;
+    env->cost_count = 1;
     return SAFERL_OK;
 }
 
@@ -3413,25 +3487,31 @@ SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *p
     return r;
 }
 
+/* Reads path, checks it with load_size and allocates what that asks for (*need bytes at
+   *memory); on success release *data after loading from it. */
+static saferl_result saferl_rl__read_for_load(const char *path, const saferl_allocator *allocator,
+                                              saferl_result (*load_size)(const void *, size_t, size_t *),
+                                              unsigned char **data, size_t *size, void **memory, size_t *need) {
+    saferl_result r = saferl_rl__read_file(path, allocator, data, size);
+    if (r != SAFERL_OK) return r;
+    r = load_size(*data, *size, need);
+    if (r == SAFERL_OK && !(*memory = saferl_rl__allocate(allocator, *need))) r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (r != SAFERL_OK) saferl_rl__release(allocator, *data);
+    return r;
+}
+
 SAFERL_RL_API saferl_result saferl_rl_policy_load_file(saferl_rl_policy *policy, const char *path,
                                                        const saferl_allocator *allocator) {
     unsigned char *data = NULL;
     size_t size = 0, need = 0;
-    void *memory;
+    void *memory = NULL;
     saferl_result r;
     SAFERL_ASSERT(policy != NULL);
-    r = saferl_rl__read_file(path, allocator, &data, &size);
+    r = saferl_rl__read_for_load(path, allocator, saferl_rl_policy_load_size, &data, &size, &memory, &need);
     if (r != SAFERL_OK) return r;
-    r = saferl_rl_policy_load_size(data, size, &need);
-    if (r == SAFERL_OK) {
-        memory = saferl_rl__allocate(allocator, need);
-        if (!memory) r = SAFERL_ERR_OUT_OF_MEMORY;
-        else {
-            r = saferl_rl_policy_load(policy, data, size, memory, need);
-            if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
-        }
-    }
+    r = saferl_rl_policy_load(policy, data, size, memory, need);
     saferl_rl__release(allocator, data);
+    if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
     return r;
 }
 
@@ -3728,11 +3808,12 @@ SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip,
         if (r != SAFERL_OK) return r;
         saferl_rl_flip_begin_episode(flip, &coin);
         for (t = 0; max_steps <= 0 || t < max_steps; ++t) {
-            float reward, cost;
+            float reward, cost, costs[SAFERL_RL_MAX_COSTS] = {0.0f}; /* several costs: the first is measured */
             int terminated = 0, truncated = 0;
             r = saferl_rl_flip_act(flip, obs, action, &coin, deterministic ? NULL : &act_rng);
             if (r != SAFERL_OK) return r;
-            r = env->step(env->state, &env_rng, action, obs, &reward, &cost, &terminated, &truncated);
+            r = env->step(env->state, &env_rng, action, obs, &reward, costs, &terminated, &truncated);
+            cost = costs[0];
             if (r != SAFERL_OK) return r;
             if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost)) return SAFERL_ERR_NOT_FINITE;
             total_return += reward;
@@ -3777,17 +3858,11 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     if (d.critic_lr == 0.0) d.critic_lr = 1e-3;
     if (d.max_grad_norm == 0.0) d.max_grad_norm = 40.0;
     if (d.critic_norm_coef == 0.0) d.critic_norm_coef = 0.001;
-    else if (d.critic_norm_coef < 0.0) d.critic_norm_coef = 0.0;
-    if (d.cost_limit == 0.0) d.cost_limit = 25.0;
     if (d.lagrange_init == 0.0) d.lagrange_init = 0.001;
-    else if (d.lagrange_init < 0.0) d.lagrange_init = 0.0;
     if (d.lambda_lr == 0.0) d.lambda_lr = 0.035;
     if (d.pid_kp == 0.0) d.pid_kp = 0.1;
-    else if (d.pid_kp < 0.0) d.pid_kp = 0.0;
     if (d.pid_ki == 0.0) d.pid_ki = 0.01;
-    else if (d.pid_ki < 0.0) d.pid_ki = 0.0;
     if (d.pid_kd == 0.0) d.pid_kd = 0.01;
-    else if (d.pid_kd < 0.0) d.pid_kd = 0.0;
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
     if (d.lagrange_max == 0.0) d.lagrange_max = 2.0;
@@ -3796,51 +3871,12 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     if (d.trust_region == 0.0) d.trust_region = 0.01;
     if (d.cg_iters == 0) d.cg_iters = 15;
     if (d.cg_damping == 0.0) d.cg_damping = 0.1;
-    else if (d.cg_damping < 0.0) d.cg_damping = 0.0;
     if (d.line_search_steps == 0) d.line_search_steps = 15;
     return d;
 }
 
-static saferl_result saferl_rl__check_desc(const saferl_rl_desc *d) {
-    if ((int)d->algorithm < 0 || (int)d->algorithm >= SAFERL_RL_ALGORITHM_COUNT) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!(d->focops_temperature > 0.0) || !saferl_rl__finite(d->focops_temperature) || !(d->focops_kl_bound > 0.0) ||
-        !saferl_rl__finite(d->focops_kl_bound) || !saferl_rl__finite(d->lagrange_max))
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!(d->trust_region > 0.0 && d->trust_region <= 10.0) || d->cg_iters < 1 || d->cg_iters > 1000 ||
-        !saferl_rl__finite(d->cg_damping) || d->line_search_steps < 1 || d->line_search_steps > 1000)
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    if (d->steps_per_epoch < 1 || d->steps_per_epoch > (1 << 24) || d->update_iters < 1 || d->minibatch < 1 ||
-        d->minibatch > 65536 || d->episode_window < 1 || d->episode_window > (1 << 20) || d->pid_delay < 1 ||
-        d->pid_delay > 10000)
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!(d->clip > 0.0 && d->clip < 1.0) || !(d->gamma > 0.0 && d->gamma <= 1.0) ||
-        !(d->lambda > 0.0 && d->lambda <= 1.0) || !(d->cost_gamma > 0.0 && d->cost_gamma <= 1.0) ||
-        !(d->cost_lambda > 0.0 && d->cost_lambda <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
-        !(d->max_grad_norm > 0.0) || !(d->cost_limit >= 0.0 || d->cost_limit < 0.0) || !(d->lambda_lr > 0.0) ||
-        !(d->pid_ema_alpha >= 0.0 && d->pid_ema_alpha < 1.0) || !saferl_rl__finite(d->init_log_std) ||
-        !saferl_rl__finite(d->cost_limit) || !saferl_rl__finite(d->target_kl))
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
-        return SAFERL_ERR_INVALID_ARGUMENT;
-    return SAFERL_OK;
-}
-
-static saferl_result saferl_rl__check_envs(const saferl_rl_env *envs, int env_count) {
-    int i;
-    if (!envs || env_count < 1 || env_count > SAFERL_RL_MAX_ENVS) return SAFERL_ERR_INVALID_ARGUMENT;
-    for (i = 0; i < env_count; ++i) {
-        const saferl_rl_env *e = &envs[i];
-        if (!e->reset || !e->step || e->observation_dim < 1 || e->observation_dim > SAFERL_RL_MAX_WIDTH)
-            return SAFERL_ERR_INVALID_ARGUMENT;
-        if (e->action_count == 0 ? (e->action_dim < 1 || e->action_dim > 64)
-                                 : (e->action_dim != 1 || e->action_count < 2 || e->action_count > 1024))
-            return SAFERL_ERR_INVALID_ARGUMENT;
-        if (e->observation_dim != envs[0].observation_dim || e->action_dim != envs[0].action_dim ||
-            e->action_count != envs[0].action_count)
-            return SAFERL_ERR_INVALID_ARGUMENT;
-    }
-    return SAFERL_OK;
-}
+/* SAFERL_RL_NONE is read as zero where it means zero (a gain, a coefficient, lambda_0). */
+static double saferl_rl__setting(double v) { return v == SAFERL_RL_NONE ? 0.0 : v; }
 
 /* ---- training: what an algorithm is -------------------------------------------------------- */
 
@@ -3889,7 +3925,7 @@ typedef struct saferl_rl__trust_region_rule {
 /* What one epoch's update knows and what it reports (the rows fill the second half). */
 typedef struct saferl_rl__update {
     const struct saferl_rl__algorithm_row *row;
-    double cost_estimate;             /* J_C over the episode window; NaN before the first episode ends */
+    double cost_estimate[SAFERL_RL_MAX_COSTS]; /* J_C over the episode window; NaN before an episode ends */
     double episode_length;            /* the epoch's mean (steps per environment when none finished) */
     float actor_lr, critic_lr;        /* this epoch's, after the linear decay */
     int passes;
@@ -3935,25 +3971,34 @@ static void saferl_rl__gae(const float *x, const float *v, float *adv, float *re
     }
 }
 
-static void saferl_rl__finish_path(saferl_rl_agent *a, int start, int end, double boot_r, double boot_c) {
+/* boot: the reward's bootstrap value, then each cost's at stride apart. */
+static void saferl_rl__finish_path(saferl_rl_agent *a, int start, int end, const float *boot, int stride) {
+    const size_t N = (size_t)a->desc.steps_per_epoch;
+    int k;
     saferl_rl__gae(a->rollout.rewards, a->rollout.reward_values, a->rollout.reward_advantages,
-                   a->rollout.reward_returns, start, end, boot_r, a->desc.gamma, a->desc.lambda);
-    saferl_rl__gae(a->rollout.costs, a->rollout.cost_values, a->rollout.cost_advantages, a->rollout.cost_returns,
-                   start, end, boot_c, a->desc.cost_gamma, a->desc.cost_lambda);
+                   a->rollout.reward_returns, start, end, boot[0], a->desc.gamma, a->desc.lambda);
+    for (k = 0; k < a->networks.cost_count; ++k)
+        saferl_rl__gae(a->rollout.costs + k * N, a->rollout.cost_values + k * N, a->rollout.cost_advantages + k * N,
+                       a->rollout.cost_returns + k * N, start, end, boot[(size_t)(1 + k) * stride], a->desc.cost_gamma,
+                       a->desc.cost_lambda);
 }
 
 static float *saferl_rl__critic_params(saferl_rl_agent *a, int which) {
     return a->networks.params + a->networks.actor_count + (size_t)which * a->networks.critic_count;
 }
 
-/* Critic values for B normalised observations. */
-static void saferl_rl__values(saferl_rl_agent *a, const float *x, int B, float *vr, float *vc) {
+/* Critic values for B normalised observations: the reward critic's into values[0, B), cost
+   critic k's into values[(1 + k) B, (2 + k) B). */
+static void saferl_rl__values(saferl_rl_agent *a, const float *x, int B, float *values) {
     const float *out = saferl_rl_mlp_forward(&a->networks.reward_critic, saferl_rl__critic_params(a, 0), x,
                                              a->work.acts_reward, B);
-    int b;
-    for (b = 0; b < B; ++b) vr[b] = out[b];
-    out = saferl_rl_mlp_forward(&a->networks.cost_critic, saferl_rl__critic_params(a, 1), x, a->work.acts_cost, B);
-    for (b = 0; b < B; ++b) vc[b] = out[b];
+    int b, k;
+    for (b = 0; b < B; ++b) values[b] = out[b];
+    for (k = 0; k < a->networks.cost_count; ++k) {
+        float *vc = values + (size_t)(1 + k) * B;
+        out = saferl_rl_mlp_forward(&a->networks.cost_critic, saferl_rl__critic_params(a, 1 + k), x, a->work.acts_cost, B);
+        for (b = 0; b < B; ++b) vc[b] = out[b];
+    }
 }
 
 static saferl_result saferl_rl__reset_all(saferl_rl_agent *a) {
@@ -3965,7 +4010,9 @@ static saferl_result saferl_rl__reset_all(saferl_rl_agent *a) {
         saferl_result r = env->reset(env->state, &a->environments.rngs[e], obs);
         if (r != SAFERL_OK) return r;
         if (!saferl_rl__all_finite(obs, O)) return SAFERL_ERR_NOT_FINITE;
-        a->environments.episode_return[e] = a->environments.episode_cost[e] = 0.0;
+        a->environments.episode_return[e] = 0.0;
+        memset(a->environments.episode_cost + (size_t)e * a->networks.cost_count, 0,
+               sizeof(double) * (size_t)a->networks.cost_count);
     }
     return SAFERL_OK;
 }
@@ -4002,14 +4049,17 @@ static void saferl_rl__commit_normalizer(saferl_rl_agent *a) {
 
 /* Environment e's step t of the rollout (row idx): records the observation, the sampled
    action and the critics' values, steps the environment, and on an episode's end computes
-   the path's GAE and resets. head, vr, vc: the actor's and critics' outputs for the
-   environments' current observations. */
-static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx, const float *head, const float *vr,
-                                             const float *vc, int *episodes, double *cost_sum) {
+   the path's GAE and resets. head, values: the actor's and critics' outputs for the
+   environments' current observations (saferl_rl__values' layout). cost_sum: per cost. */
+static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx, const float *head, const float *values,
+                                             int *episodes, double *cost_sum) {
     const int O = a->actor.observation_dim, H = a->networks.head_width, Ad = a->networks.stored_action_dim;
-    int i, terminated = 0, truncated = 0;
-    float reward = 0.0f, cost = 0.0f, *next = a->environments.next_observations + (size_t)e * O;
+    const int E = a->environments.count, K = a->networks.cost_count;
+    const size_t N = (size_t)a->desc.steps_per_epoch;
+    int i, k, terminated = 0, truncated = 0;
+    float reward = 0.0f, *costs = a->environments.step_costs, *next = a->environments.next_observations + (size_t)e * O;
     float *actions = a->rollout.actions + (size_t)idx * Ad, *env_actions = a->environments.actions + (size_t)e * Ad;
+    double *episode_cost = a->environments.episode_cost + (size_t)e * K;
     saferl_rl_env *env = &a->environments.envs[e];
     saferl_result r;
     memcpy(a->rollout.observations + (size_t)idx * O, a->environments.normalized + (size_t)e * O,
@@ -4017,35 +4067,37 @@ static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx,
     saferl_rl__pending_observe(a, a->environments.observations + (size_t)e * O);
     memcpy(a->rollout.old_heads + (size_t)idx * H, head + (size_t)e * H, sizeof(float) * (size_t)H);
     a->rollout.logp_old[idx] = saferl_rl__sample(&a->actor, head + (size_t)e * H, actions, &a->rng);
-    a->rollout.reward_values[idx] = vr[e];
-    a->rollout.cost_values[idx] = vc[e];
+    a->rollout.reward_values[idx] = values[e];
+    for (k = 0; k < K; ++k) a->rollout.cost_values[k * N + (size_t)idx] = values[(size_t)(1 + k) * E + (size_t)e];
     for (i = 0; i < Ad; ++i)
         env_actions[i] = a->actor.action_kind == SAFERL_RL_GAUSSIAN ? saferl_rl__clampf(actions[i], -1.0f, 1.0f)
                                                                     : actions[i];
-    r = env->step(env->state, &a->environments.rngs[e], env_actions, next, &reward, &cost, &terminated, &truncated);
+    memset(costs, 0, sizeof(float) * (size_t)K);
+    r = env->step(env->state, &a->environments.rngs[e], env_actions, next, &reward, costs, &terminated, &truncated);
     if (r != SAFERL_OK) return r;
-    if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost) || !saferl_rl__all_finite(next, O))
+    if (!saferl_rl__finite(reward) || !saferl_rl__all_finite(costs, K) || !saferl_rl__all_finite(next, O))
         return SAFERL_ERR_NOT_FINITE;
     a->rollout.rewards[idx] = reward;
-    a->rollout.costs[idx] = cost;
-    *cost_sum += cost;
     a->environments.episode_return[e] += reward;
-    a->environments.episode_cost[e] += cost;
+    for (k = 0; k < K; ++k) {
+        a->rollout.costs[k * N + (size_t)idx] = costs[k];
+        cost_sum[k] += costs[k];
+        episode_cost[k] += costs[k];
+    }
     if (terminated || truncated) {
-        double boot_r = 0.0, boot_c = 0.0;
+        float boot[1 + SAFERL_RL_MAX_COSTS] = {0.0f};
         if (!terminated) { /* a time limit: bootstrap from the final observation */
-            float value_r, value_c, *x = a->environments.normalized + (size_t)e * O;
+            float *x = a->environments.normalized + (size_t)e * O;
             saferl_rl__normalize(&a->actor, next, x, 1);
-            saferl_rl__values(a, x, 1, &value_r, &value_c);
-            boot_r = value_r;
-            boot_c = value_c;
+            saferl_rl__values(a, x, 1, boot);
         }
-        saferl_rl__finish_path(a, a->environments.path_start[e], idx + 1, boot_r, boot_c);
+        saferl_rl__finish_path(a, a->environments.path_start[e], idx + 1, boot, 1);
         a->environments.path_start[e] = idx + 1;
         a->episodes.pending_returns[*episodes] = (float)a->environments.episode_return[e];
-        a->episodes.pending_costs[*episodes] = (float)a->environments.episode_cost[e];
+        for (k = 0; k < K; ++k) a->episodes.pending_costs[(size_t)*episodes * K + k] = (float)episode_cost[k];
         *episodes += 1;
-        a->environments.episode_return[e] = a->environments.episode_cost[e] = 0.0;
+        a->environments.episode_return[e] = 0.0;
+        memset(episode_cost, 0, sizeof(double) * (size_t)K);
         r = env->reset(env->state, &a->environments.rngs[e], next);
         if (r != SAFERL_OK) return r;
         if (!saferl_rl__all_finite(next, O)) return SAFERL_ERR_NOT_FINITE;
@@ -4054,13 +4106,13 @@ static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx,
 }
 
 /* steps_per_epoch steps over the environments in lockstep into the rollout buffers, with
-   each path's GAE. The statistics go to pending buffers the epoch commits on success. */
+   each path's GAE. The statistics go to pending buffers the epoch commits on success;
+   steps_cost gets each cost's sum. */
 static saferl_result saferl_rl__rollout(saferl_rl_agent *a, int *episodes_out, double *steps_cost) {
     const int O = a->actor.observation_dim, H = a->networks.head_width, E = a->environments.count;
     const int T = a->environments.steps_each;
-    float *vr = a->work.dvalue, *vc = a->work.logp; /* the critics' values: free buffers here */
+    float *values = a->environments.values;
     int t, e, i, episodes = 0;
-    double cost_sum = 0.0;
     saferl_result r;
     if (a->environments.needs_reset) {
         r = saferl_rl__reset_all(a);
@@ -4068,6 +4120,7 @@ static saferl_result saferl_rl__rollout(saferl_rl_agent *a, int *episodes_out, d
         a->environments.needs_reset = 0;
     }
     memset(a->normalizer.pending, 0, sizeof(double) * (1 + 2 * (size_t)O));
+    for (i = 0; i < a->networks.cost_count; ++i) steps_cost[i] = 0.0;
     for (e = 0; e < E; ++e) a->environments.path_start[e] = e * T;
     if (a->actor.action_kind == SAFERL_RL_GAUSSIAN)
         for (i = 0; i < H; ++i) a->rollout.old_log_std[i] = a->networks.params[saferl_rl_mlp_param_count(&a->actor.net) + i];
@@ -4075,97 +4128,124 @@ static saferl_result saferl_rl__rollout(saferl_rl_agent *a, int *episodes_out, d
         const float *head;
         saferl_rl__normalize(&a->actor, a->environments.observations, a->environments.normalized, E);
         head = saferl_rl_mlp_forward(&a->actor.net, a->networks.params, a->environments.normalized, a->work.acts_actor, E);
-        saferl_rl__values(a, a->environments.normalized, E, vr, vc);
+        saferl_rl__values(a, a->environments.normalized, E, values);
         for (e = 0; e < E; ++e) {
-            r = saferl_rl__rollout_step(a, e, e * T + t, head, vr, vc, &episodes, &cost_sum);
+            r = saferl_rl__rollout_step(a, e, e * T + t, head, values, &episodes, steps_cost);
             if (r != SAFERL_OK) return r;
         }
         memcpy(a->environments.observations, a->environments.next_observations, sizeof(float) * (size_t)E * O);
     }
     /* the epoch cuts the open episodes: bootstrap with V(current observation) */
     saferl_rl__normalize(&a->actor, a->environments.observations, a->environments.normalized, E);
-    saferl_rl__values(a, a->environments.normalized, E, vr, vc);
+    saferl_rl__values(a, a->environments.normalized, E, values);
     for (e = 0; e < E; ++e)
         if (a->environments.path_start[e] < (e + 1) * T)
-            saferl_rl__finish_path(a, a->environments.path_start[e], (e + 1) * T, vr[e], vc[e]);
+            saferl_rl__finish_path(a, a->environments.path_start[e], (e + 1) * T, values + e, E);
     *episodes_out = episodes;
-    *steps_cost = cost_sum;
     return SAFERL_OK;
 }
 
 /* ---- training: advantages and the multiplier ----------------------------------------------- */
 
-static double saferl_rl__window_mean(const float *w, int n) {
+/* The mean of n window entries stride apart (NaN for none). */
+static double saferl_rl__window_mean(const float *w, int n, int stride) {
     double s = 0.0;
     int i;
     if (n == 0) return saferl_rl__nan();
-    for (i = 0; i < n; ++i) s += w[i];
+    for (i = 0; i < n; ++i) s += w[(size_t)i * stride];
     return s / n;
 }
 
-/* Once per epoch, as OmniSafe: reward advantages standardised (torch.std, unbiased), cost
-   advantages centred. The mixed advantage is formed from the centred cost advantage in
-   double before it is stored, as it always was (the bits of every epoch depend on it). */
-static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, double multiplier) {
-    const int N = a->desc.steps_per_epoch;
+/* Once per epoch, as OmniSafe: reward advantages standardised (torch.std, unbiased), each
+   cost's advantages centred. A mixing row's reward advantage takes the centred cost
+   advantages weighted by the multipliers, formed in double before it is stored. */
+static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, const double *multipliers) {
+    const int N = a->desc.steps_per_epoch, K = a->networks.cost_count;
     float *adv_r = a->rollout.reward_advantages, *adv_c = a->rollout.cost_advantages;
-    double mean = 0.0, var = 0.0, norm;
-    int i;
+    double mean = 0.0, var = 0.0, cost_mean[SAFERL_RL_MAX_COSTS], norm = 1.0;
+    int i, k;
     for (i = 0; i < N; ++i) mean += adv_r[i];
     mean /= N;
     for (i = 0; i < N; ++i) var += (adv_r[i] - mean) * (adv_r[i] - mean);
     var = N > 1 ? var / (N - 1) : 0.0;
     for (i = 0; i < N; ++i) adv_r[i] = (float)((adv_r[i] - mean) / (sqrt(var) + 1e-8));
-    mean = 0.0;
-    for (i = 0; i < N; ++i) mean += adv_c[i];
-    mean /= N;
-    if (mixing != SAFERL_RL__REWARD_ALONE) { /* FOCOPS's paper: A_R - nu A_C; the others / (1 + lambda) */
-        norm = mixing == SAFERL_RL__MIX_PLAIN ? 1.0 : 1.0 + multiplier;
-        for (i = 0; i < N; ++i) adv_r[i] = (float)((adv_r[i] - multiplier * (adv_c[i] - mean)) / norm);
+    for (k = 0; k < K; ++k) {
+        const float *c = adv_c + (size_t)k * N;
+        cost_mean[k] = 0.0;
+        for (i = 0; i < N; ++i) cost_mean[k] += c[i];
+        cost_mean[k] /= N;
     }
-    for (i = 0; i < N; ++i) adv_c[i] = (float)(adv_c[i] - mean);
+    if (mixing != SAFERL_RL__REWARD_ALONE) { /* FOCOPS's paper: A_R - sum nu A_C; the others / (1 + sum lambda) */
+        double total = 0.0;
+        for (k = 0; k < K; ++k) total += multipliers[k];
+        if (mixing == SAFERL_RL__MIX_NORMALISED) norm = 1.0 + total;
+        for (i = 0; i < N; ++i) {
+            double penalty = 0.0;
+            for (k = 0; k < K; ++k) penalty += multipliers[k] * (adv_c[(size_t)k * N + i] - cost_mean[k]);
+            adv_r[i] = (float)((adv_r[i] - penalty) / norm);
+        }
+    }
+    for (k = 0; k < K; ++k)
+        for (i = 0; i < N; ++i) adv_c[(size_t)k * N + i] = (float)(adv_c[(size_t)k * N + i] - cost_mean[k]);
 }
 
-/* The paper's projected gradient step lambda <- max(0, lambda + lambda_lr (J_C - d)), or
-   OmniSafe's Adam on the loss -lambda (J_C - d); FOCOPS and CUP then project onto
-   [0, lagrange_max]. */
-static void saferl_rl__dual_ascent(saferl_rl_agent *a, double error, int bounded) {
+/* Constraint k's projected gradient step lambda <- max(0, lambda + lambda_lr (J_C - d)) (the
+   paper's), or OmniSafe's Adam on the loss -lambda (J_C - d) (the step count advanced once
+   an epoch by the caller); FOCOPS and CUP then project onto [0, lagrange_max]. */
+static void saferl_rl__dual_ascent(saferl_rl_agent *a, int k, double error, int bounded) {
     const saferl_rl_desc *d = &a->desc;
-    double *lambda = &a->multiplier.value;
+    double *lambda = &a->multiplier.value[k];
     if (d->lambda_optimizer == SAFERL_RL_LAMBDA_SGD) {
         *lambda += d->lambda_lr * error;
     } else {
         double g = -error, mh, vh;
-        a->multiplier.adam_step += 1;
-        a->multiplier.adam_m = 0.9 * a->multiplier.adam_m + 0.1 * g;
-        a->multiplier.adam_v = 0.999 * a->multiplier.adam_v + 0.001 * g * g;
-        mh = a->multiplier.adam_m / (1.0 - pow(0.9, (double)a->multiplier.adam_step));
-        vh = a->multiplier.adam_v / (1.0 - pow(0.999, (double)a->multiplier.adam_step));
+        a->multiplier.adam_m[k] = 0.9 * a->multiplier.adam_m[k] + 0.1 * g;
+        a->multiplier.adam_v[k] = 0.999 * a->multiplier.adam_v[k] + 0.001 * g * g;
+        mh = a->multiplier.adam_m[k] / (1.0 - pow(0.9, (double)a->multiplier.adam_step));
+        vh = a->multiplier.adam_v[k] / (1.0 - pow(0.999, (double)a->multiplier.adam_step));
         *lambda -= d->lambda_lr * mh / (sqrt(vh) + 1e-8);
     }
     if (*lambda < 0.0) *lambda = 0.0;
-    if (bounded && d->lagrange_max >= 0.0 && *lambda > d->lagrange_max) *lambda = d->lagrange_max;
+    if (bounded && d->lagrange_max != SAFERL_RL_NONE && *lambda > d->lagrange_max) *lambda = d->lagrange_max;
 }
 
-/* Stooke, Achiam, Abbeel 2020, Algorithm 2, with OmniSafe's optional EMAs and delay. */
-static void saferl_rl__pid(saferl_rl_agent *a, double cost_estimate, double error) {
+/* Stooke, Achiam, Abbeel 2020, Algorithm 2, with OmniSafe's optional EMAs and delay, for
+   constraint k (the caller advances the delay line once an epoch). */
+static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_estimate, double error) {
     const saferl_rl_desc *d = &a->desc;
-    double derivative, lambda;
+    double derivative, lambda, *history = a->multiplier.pid_history + (size_t)k * d->pid_delay;
+    double *smoothed_error = &a->multiplier.pid_error[k], *smoothed_cost = &a->multiplier.pid_cost[k];
+    double *integral = &a->multiplier.pid_integral[k];
     if (d->pid_ema_alpha > 0.0) {
-        a->multiplier.pid_error = d->pid_ema_alpha * a->multiplier.pid_error + (1.0 - d->pid_ema_alpha) * error;
-        a->multiplier.pid_cost = d->pid_ema_alpha * a->multiplier.pid_cost + (1.0 - d->pid_ema_alpha) * cost_estimate;
+        *smoothed_error = d->pid_ema_alpha * *smoothed_error + (1.0 - d->pid_ema_alpha) * error;
+        *smoothed_cost = d->pid_ema_alpha * *smoothed_cost + (1.0 - d->pid_ema_alpha) * cost_estimate;
     } else {
-        a->multiplier.pid_error = error;
-        a->multiplier.pid_cost = cost_estimate;
+        *smoothed_error = error;
+        *smoothed_cost = cost_estimate;
     }
-    a->multiplier.pid_integral += error;
-    if (a->multiplier.pid_integral < 0.0) a->multiplier.pid_integral = 0.0;
-    derivative = a->multiplier.pid_cost - a->multiplier.pid_history[a->multiplier.pid_history_next]; /* the oldest */
+    *integral += error;
+    if (*integral < 0.0) *integral = 0.0;
+    derivative = *smoothed_cost - history[a->multiplier.pid_history_next]; /* the oldest */
     if (derivative < 0.0) derivative = 0.0;
-    a->multiplier.pid_history[a->multiplier.pid_history_next] = a->multiplier.pid_cost;
-    a->multiplier.pid_history_next = (a->multiplier.pid_history_next + 1) % d->pid_delay;
-    lambda = d->pid_kp * a->multiplier.pid_error + d->pid_ki * a->multiplier.pid_integral + d->pid_kd * derivative;
-    a->multiplier.value = lambda > 0.0 ? lambda : 0.0;
+    history[a->multiplier.pid_history_next] = *smoothed_cost;
+    lambda = saferl_rl__setting(d->pid_kp) * *smoothed_error + saferl_rl__setting(d->pid_ki) * *integral +
+             saferl_rl__setting(d->pid_kd) * derivative;
+    a->multiplier.value[k] = lambda > 0.0 ? lambda : 0.0;
+}
+
+/* Every constraint's multiplier from its J_C (none before the first episode has ended). */
+static void saferl_rl__update_multipliers(saferl_rl_agent *a, const saferl_rl__algorithm_row *row,
+                                          const double *cost_estimates) {
+    int k;
+    if (row->multiplier == SAFERL_RL__NO_MULTIPLIER || cost_estimates[0] != cost_estimates[0]) return;
+    if (a->desc.lambda_optimizer == SAFERL_RL_LAMBDA_ADAM) a->multiplier.adam_step += 1;
+    for (k = 0; k < a->desc.cost_count; ++k) {
+        double error = cost_estimates[k] - a->desc.cost_limits[k];
+        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, k, cost_estimates[k], error);
+        else saferl_rl__dual_ascent(a, k, error, row->bounded_multiplier);
+    }
+    if (row->multiplier == SAFERL_RL__PID)
+        a->multiplier.pid_history_next = (a->multiplier.pid_history_next + 1) % a->desc.pid_delay;
 }
 
 /* ---- training: actor and critic updates ---------------------------------------------------- */
@@ -4202,13 +4282,14 @@ static double saferl_rl__batch_kl(saferl_rl_agent *a, const float *ref_dist, con
     return total / N;
 }
 
+/* One minibatch step of critic `which` (0 the reward's, 1 + k cost k's) towards target. */
 static float saferl_rl__critic_step(saferl_rl_agent *a, int which, const float *target, int B, float lr) {
     saferl_rl_mlp *net = which == 0 ? &a->networks.reward_critic : &a->networks.cost_critic;
     float *params = saferl_rl__critic_params(a, which);
     size_t offset = (size_t)(params - a->networks.params), i, n = a->networks.critic_count;
     float *grads = a->networks.grads + offset, *acts = which == 0 ? a->work.acts_reward : a->work.acts_cost;
     const float *v;
-    float loss, coef = (float)a->desc.critic_norm_coef;
+    float loss, coef = (float)saferl_rl__setting(a->desc.critic_norm_coef);
     memset(grads, 0, sizeof(float) * n);
     v = saferl_rl_mlp_forward(net, params, a->minibatch.observations, acts, B);
     loss = saferl_rl_value_loss_forward(v, target, B);
@@ -4294,7 +4375,7 @@ static void saferl_rl__shuffle(saferl_rl_agent *a) {
    reference heads from ref (NULL: none). */
 static void saferl_rl__gather(saferl_rl_agent *a, int start, int B, const float *adv, const float *ref) {
     const int O = a->actor.observation_dim, Ad = a->networks.stored_action_dim, H = a->networks.head_width;
-    int b;
+    int b, c;
     for (b = 0; b < B; ++b) {
         int k = a->minibatch.order[start + b];
         memcpy(a->minibatch.observations + (size_t)b * O, a->rollout.observations + (size_t)k * O,
@@ -4304,7 +4385,9 @@ static void saferl_rl__gather(saferl_rl_agent *a, int start, int B, const float 
         a->minibatch.logp_old[b] = a->rollout.logp_old[k];
         a->minibatch.advantages[b] = adv[k];
         a->minibatch.reward_returns[b] = a->rollout.reward_returns[k];
-        a->minibatch.cost_returns[b] = a->rollout.cost_returns[k];
+        for (c = 0; c < a->networks.cost_count; ++c)
+            a->minibatch.cost_returns[(size_t)c * a->desc.minibatch + b] =
+                a->rollout.cost_returns[(size_t)c * a->desc.steps_per_epoch + k];
     }
 }
 
@@ -4323,8 +4406,13 @@ static void saferl_rl__minibatch_passes(saferl_rl_agent *a, saferl_rl__update *u
             saferl_rl__gather(a, start, B, p->advantages, gathered_ref);
             a->networks.adam_step += 1;
             if (p->critics) {
+                int k;
                 u->reward_critic_loss = saferl_rl__critic_step(a, 0, a->minibatch.reward_returns, B, u->critic_lr);
-                u->cost_critic_loss = saferl_rl__critic_step(a, 1, a->minibatch.cost_returns, B, u->critic_lr);
+                for (k = 0; k < a->networks.cost_count; ++k) {
+                    float loss = saferl_rl__critic_step(a, 1 + k, a->minibatch.cost_returns + (size_t)k * M, B,
+                                                        u->critic_lr);
+                    if (k == 0) u->cost_critic_loss = loss; /* constraint 0's, as the statistics report */
+                }
             }
             if (p->loss != SAFERL_RL__LOSS_NONE)
                 u->actor_loss = saferl_rl__actor_step(a, B, u->actor_lr, p->loss, p->reference_log_std, p->cost_weight);
@@ -4332,7 +4420,7 @@ static void saferl_rl__minibatch_passes(saferl_rl_agent *a, saferl_rl__update *u
         u->passes += 1;
         if (p->loss == SAFERL_RL__LOSS_NONE) continue; /* the critics alone: no KL to watch */
         u->kl = saferl_rl__batch_kl(a, p->reference, p->reference_log_std);
-        if (a->desc.target_kl > 0.0 && u->kl > a->desc.target_kl) break;
+        if (a->desc.target_kl != SAFERL_RL_NONE && u->kl > a->desc.target_kl) break;
     }
 }
 
@@ -4386,7 +4474,7 @@ static double saferl_rl__surrogate(saferl_rl_agent *a, const float *adv) {
 static void saferl_rl__agent_fvp(void *context, const float *v, float *out) {
     saferl_rl_agent *a = (saferl_rl_agent *)context;
     const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, Bm = a->networks.batch_max;
-    const float damping = (float)a->desc.cg_damping;
+    const float damping = (float)saferl_rl__setting(a->desc.cg_damping);
     size_t i;
     int start;
     memset(out, 0, sizeof(float) * a->networks.actor_count);
@@ -4509,6 +4597,24 @@ static void saferl_rl__focops_update(saferl_rl_agent *a, saferl_rl__update *u) {
     saferl_rl__first_order_passes(a, u, SAFERL_RL__LOSS_FOCOPS);
 }
 
+/* CUP's cost term sum_k w_k rho A_Ck with w_k = nu_k factor horizon, as one advantage and one
+   weight: A = sum_k (w_k / w) A_Ck and w = sum_k w_k (one constraint: its own advantages, w_0). */
+static const float *saferl_rl__cup_cost_advantages(saferl_rl_agent *a, double factor, double horizon, double *weight) {
+    const int N = a->desc.steps_per_epoch, K = a->networks.cost_count;
+    float *out = a->reference.cost_advantages;
+    double w[SAFERL_RL_MAX_COSTS], total = 0.0;
+    int i, k;
+    for (k = 0; k < K; ++k) total += (w[k] = a->multiplier.value[k] * factor * horizon);
+    *weight = total;
+    if (K == 1 || !(total > 0.0)) return a->rollout.cost_advantages;
+    for (i = 0; i < N; ++i) {
+        double sum = 0.0;
+        for (k = 0; k < K; ++k) sum += w[k] / total * a->rollout.cost_advantages[(size_t)k * N + i];
+        out[i] = (float)sum;
+    }
+    return out;
+}
+
 /* CUP: stage 1, PPO's passes on A_R alone (critics alongside); stage 2, the actor after it is
    the mid-point pi_mid, and passes on mean(w rho A_C + KL(pi || pi_mid)) lower the cost, with
    w = nu (1 - gamma_c lambda_c) (1 - gamma_c^L) / (1 - gamma_c): the paper's
@@ -4533,19 +4639,18 @@ static void saferl_rl__cup_update(saferl_rl_agent *a, saferl_rl__update *u) {
                sizeof(float) * (size_t)H);
     memset(&p, 0, sizeof p);
     p.loss = SAFERL_RL__LOSS_CUP;
-    p.advantages = a->rollout.cost_advantages;
+    p.advantages = saferl_rl__cup_cost_advantages(a, 1.0 - gc * a->desc.cost_lambda, horizon, &p.cost_weight);
     p.reference = a->reference.heads;
     p.reference_log_std = a->reference.log_std;
-    p.cost_weight = a->multiplier.value * (1.0 - gc * a->desc.cost_lambda) * horizon;
     saferl_rl__minibatch_passes(a, u, &p);
 }
 
 /* CPO, PCPO: one step of the row's rule on the constraint linearised per step, c = (J_C - d)
    / L with L the mean episode length (see ALGORITHMS); none before an episode has ended. */
 static void saferl_rl__constrained_trust_region_update(saferl_rl_agent *a, saferl_rl__update *u) {
-    if (u->cost_estimate != u->cost_estimate) return;
-    saferl_rl__trust_region_update(a, u->row->trust_region, (u->cost_estimate - a->desc.cost_limit) / u->episode_length,
-                                   u);
+    if (u->cost_estimate[0] != u->cost_estimate[0]) return;
+    saferl_rl__trust_region_update(a, u->row->trust_region,
+                                   (u->cost_estimate[0] - a->desc.cost_limits[0]) / u->episode_length, u);
 }
 
 /* TRPO-Lag: one TRPO step on the mixed advantage. */
@@ -4615,6 +4720,7 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     size_t Ad = (size_t)a->networks.stored_action_dim, P = a->networks.param_total;
     size_t M = (size_t)a->desc.minibatch, Bm = (size_t)a->networks.batch_max, W = (size_t)a->desc.episode_window;
     size_t tr = row->trust_region ? a->networks.actor_count : 0, kl = row->reference ? 1 : 0;
+    size_t K = (size_t)a->networks.cost_count;
     int width = saferl_rl__mlp_max_width(&a->actor.net), wr = saferl_rl__mlp_max_width(&a->networks.reward_critic);
     if (wr > width) width = wr;
     SAFERL_RL__TAKE(a->networks.params, float, P);
@@ -4639,20 +4745,20 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->rollout.old_heads, float, N * H);
     SAFERL_RL__TAKE(a->rollout.old_log_std, float, H);
     SAFERL_RL__TAKE(a->rollout.rewards, float, N);
-    SAFERL_RL__TAKE(a->rollout.costs, float, N);
+    SAFERL_RL__TAKE(a->rollout.costs, float, K * N);
     SAFERL_RL__TAKE(a->rollout.reward_values, float, N);
-    SAFERL_RL__TAKE(a->rollout.cost_values, float, N);
+    SAFERL_RL__TAKE(a->rollout.cost_values, float, K * N);
     SAFERL_RL__TAKE(a->rollout.reward_advantages, float, N);
-    SAFERL_RL__TAKE(a->rollout.cost_advantages, float, N);
+    SAFERL_RL__TAKE(a->rollout.cost_advantages, float, K * N);
     SAFERL_RL__TAKE(a->rollout.reward_returns, float, N);
-    SAFERL_RL__TAKE(a->rollout.cost_returns, float, N);
+    SAFERL_RL__TAKE(a->rollout.cost_returns, float, K * N);
     SAFERL_RL__TAKE(a->minibatch.order, int, N);
     SAFERL_RL__TAKE(a->minibatch.observations, float, M * O);
     SAFERL_RL__TAKE(a->minibatch.actions, float, M * Ad);
     SAFERL_RL__TAKE(a->minibatch.logp_old, float, M);
     SAFERL_RL__TAKE(a->minibatch.advantages, float, M);
     SAFERL_RL__TAKE(a->minibatch.reward_returns, float, M);
-    SAFERL_RL__TAKE(a->minibatch.cost_returns, float, M);
+    SAFERL_RL__TAKE(a->minibatch.cost_returns, float, K * M);
     SAFERL_RL__TAKE(a->minibatch.reference, float, kl * M * H);
     SAFERL_RL__TAKE(a->trust_region.reward_gradient, float, tr);
     SAFERL_RL__TAKE(a->trust_region.cost_gradient, float, tr);
@@ -4663,36 +4769,122 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->trust_region.cg_work, float, 3 * tr);
     SAFERL_RL__TAKE(a->reference.heads, float, row->reference == SAFERL_RL__MIDPOINT_REFERENCE ? N * H : 0);
     SAFERL_RL__TAKE(a->reference.log_std, float, kl * H);
-    SAFERL_RL__TAKE(a->multiplier.pid_history, double, a->desc.pid_delay);
+    SAFERL_RL__TAKE(a->reference.cost_advantages, float, row->reference == SAFERL_RL__MIDPOINT_REFERENCE && K > 1 ? N : 0);
+    SAFERL_RL__TAKE(a->multiplier.pid_history, double, K * (size_t)a->desc.pid_delay);
     SAFERL_RL__TAKE(a->environments.observations, float, E * O);
     SAFERL_RL__TAKE(a->environments.normalized, float, Bm * O);
     SAFERL_RL__TAKE(a->environments.actions, float, E * Ad);
     SAFERL_RL__TAKE(a->environments.next_observations, float, E * O);
     SAFERL_RL__TAKE(a->environments.episode_return, double, E);
-    SAFERL_RL__TAKE(a->environments.episode_cost, double, E);
+    SAFERL_RL__TAKE(a->environments.episode_cost, double, E * K);
+    SAFERL_RL__TAKE(a->environments.step_costs, float, K);
+    SAFERL_RL__TAKE(a->environments.values, float, (1 + K) * E);
     SAFERL_RL__TAKE(a->environments.path_start, int, E);
     SAFERL_RL__TAKE(a->environments.rngs, saferl_rng, E);
     SAFERL_RL__TAKE(a->episodes.returns, float, W);
-    SAFERL_RL__TAKE(a->episodes.costs, float, W);
+    SAFERL_RL__TAKE(a->episodes.costs, float, W * K);
     SAFERL_RL__TAKE(a->episodes.pending_returns, float, N);
-    SAFERL_RL__TAKE(a->episodes.pending_costs, float, N);
+    SAFERL_RL__TAKE(a->episodes.pending_costs, float, N * K);
     SAFERL_RL__TAKE(a->normalizer.count_mean_m2, double, 1 + 2 * O);
     SAFERL_RL__TAKE(a->normalizer.pending, double, 1 + 2 * O);
     return cursor;
 }
 
-/* Everything but the memory: shapes and counts. */
+/* The first field at fault in a desc with its defaults filled in, as "field: what is
+   wrong", or NULL. The order is the desc's. */
+static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
+    const saferl_rl__algorithm_row *row;
+    int i;
+    if ((int)d->algorithm < 0 || (int)d->algorithm >= SAFERL_RL_ALGORITHM_COUNT) return "algorithm: unknown";
+    row = &saferl_rl__algorithms[d->algorithm];
+    if (d->hidden_count < 0 || d->hidden_count > SAFERL_RL_MAX_LAYERS - 1) return "hidden_count: 0..7, or -1";
+    for (i = 0; i < d->hidden_count; ++i)
+        if (d->hidden[i] < 1 || d->hidden[i] > SAFERL_RL_MAX_WIDTH) return "hidden: sizes 1..4096";
+    if (d->activation != SAFERL_RL_TANH && d->activation != SAFERL_RL_RELU) return "activation: unknown";
+    if (d->steps_per_epoch < 1 || d->steps_per_epoch > (1 << 24)) return "steps_per_epoch: 1..2^24";
+    if (d->update_iters < 1) return "update_iters: >= 1";
+    if (d->minibatch < 1 || d->minibatch > 65536) return "minibatch: 1..65536";
+    if (!(d->clip > 0.0 && d->clip < 1.0)) return "clip: in (0, 1)";
+    if (!(d->target_kl > 0.0 && d->target_kl <= 3.4e38) && d->target_kl != SAFERL_RL_NONE)
+        return "target_kl: > 0, or SAFERL_RL_NONE";
+    if (!(d->gamma > 0.0 && d->gamma <= 1.0)) return "gamma: in (0, 1]";
+    if (!(d->lambda > 0.0 && d->lambda <= 1.0)) return "lambda: in (0, 1]";
+    if (!(d->cost_gamma > 0.0 && d->cost_gamma <= 1.0)) return "cost_gamma: in (0, 1]";
+    if (!(d->cost_lambda > 0.0 && d->cost_lambda <= 1.0)) return "cost_lambda: in (0, 1]";
+    if (!(d->actor_lr > 0.0 && d->actor_lr <= 3.4e38)) return "actor_lr: > 0";
+    if (!(d->critic_lr > 0.0 && d->critic_lr <= 3.4e38)) return "critic_lr: > 0";
+    if (d->total_epochs < 0) return "total_epochs: >= 0";
+    if (!(d->max_grad_norm > 0.0 && d->max_grad_norm <= 3.4e38)) return "max_grad_norm: > 0";
+    if (!(d->critic_norm_coef >= 0.0 && d->critic_norm_coef <= 3.4e38) && d->critic_norm_coef != SAFERL_RL_NONE)
+        return "critic_norm_coef: >= 0, or SAFERL_RL_NONE";
+    if (!saferl_rl__finite(d->init_log_std)) return "init_log_std: not finite";
+    if (d->cost_count < 0 || d->cost_count > SAFERL_RL_MAX_COSTS) return "cost_count: 0..8";
+    if (d->cost_count == 0 && (row->multiplier != SAFERL_RL__NO_MULTIPLIER || (row->trust_region && row->trust_region->constrained)))
+        return "cost_limit: required (cost_count = 1, cost_limits[0] = d)";
+    if (d->cost_count > 1 && row->trust_region && row->trust_region->constrained)
+        return "cost_count: CPO and PCPO take one constraint (several make their step a QP, not solved here)";
+    for (i = 0; i < d->cost_count; ++i)
+        if (!saferl_rl__finite(d->cost_limits[i])) return "cost_limits: not finite";
+    if (!(d->lagrange_init >= 0.0 && d->lagrange_init <= 3.4e38) && d->lagrange_init != SAFERL_RL_NONE)
+        return "lagrange_init: >= 0, or SAFERL_RL_NONE";
+    if (!(d->lambda_lr > 0.0 && d->lambda_lr <= 3.4e38)) return "lambda_lr: > 0";
+    if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
+        return "lambda_optimizer: unknown";
+    if (!(d->pid_kp >= 0.0 && d->pid_kp <= 3.4e38) && d->pid_kp != SAFERL_RL_NONE) return "pid_kp: >= 0, or SAFERL_RL_NONE";
+    if (!(d->pid_ki >= 0.0 && d->pid_ki <= 3.4e38) && d->pid_ki != SAFERL_RL_NONE) return "pid_ki: >= 0, or SAFERL_RL_NONE";
+    if (!(d->pid_kd >= 0.0 && d->pid_kd <= 3.4e38) && d->pid_kd != SAFERL_RL_NONE) return "pid_kd: >= 0, or SAFERL_RL_NONE";
+    if (!(d->pid_ema_alpha >= 0.0 && d->pid_ema_alpha < 1.0)) return "pid_ema_alpha: in [0, 1)";
+    if (d->pid_delay < 1 || d->pid_delay > 10000) return "pid_delay: 1..10000";
+    if (d->episode_window < 1 || d->episode_window > (1 << 20)) return "episode_window: 1..2^20";
+    if (!(d->lagrange_max >= 0.0 && d->lagrange_max <= 3.4e38) && d->lagrange_max != SAFERL_RL_NONE)
+        return "lagrange_max: >= 0, or SAFERL_RL_NONE";
+    if (!(d->focops_temperature > 0.0 && d->focops_temperature <= 3.4e38)) return "focops_temperature: > 0";
+    if (!(d->focops_kl_bound > 0.0 && d->focops_kl_bound <= 3.4e38)) return "focops_kl_bound: > 0";
+    if (!(d->trust_region > 0.0 && d->trust_region <= 10.0)) return "trust_region: in (0, 10]";
+    if (d->cg_iters < 1 || d->cg_iters > 1000) return "cg_iters: 1..1000";
+    if (!(d->cg_damping >= 0.0 && d->cg_damping <= 3.4e38) && d->cg_damping != SAFERL_RL_NONE)
+        return "cg_damping: >= 0, or SAFERL_RL_NONE";
+    if (d->line_search_steps < 1 || d->line_search_steps > 1000) return "line_search_steps: 1..1000";
+    return NULL;
+}
+
+/* The costs an environment's step writes. */
+static int saferl_rl__env_costs(const saferl_rl_env *env) { return env->cost_count > 0 ? env->cost_count : 1; }
+
+/* The first environment at fault, or NULL. */
+static const char *saferl_rl__envs_fault(const saferl_rl_env *envs, int env_count) {
+    int i;
+    if (!envs) return "envs: NULL";
+    if (env_count < 1 || env_count > SAFERL_RL_MAX_ENVS) return "env_count: 1..256";
+    for (i = 0; i < env_count; ++i) {
+        const saferl_rl_env *e = &envs[i];
+        if (!e->reset || !e->step) return "env: reset and step are required";
+        if (e->observation_dim < 1 || e->observation_dim > SAFERL_RL_MAX_WIDTH) return "env: observation_dim 1..4096";
+        if (e->action_count == 0 ? (e->action_dim < 1 || e->action_dim > 64)
+                                 : (e->action_dim != 1 || e->action_count < 2 || e->action_count > 1024))
+            return "env: action_dim 1..64 (continuous), or action_dim 1 and action_count 2..1024 (discrete)";
+        if (e->cost_count < 0 || e->cost_count > SAFERL_RL_MAX_COSTS) return "env: cost_count 0..8";
+        if (e->observation_dim != envs[0].observation_dim || e->action_dim != envs[0].action_dim ||
+            e->action_count != envs[0].action_count || saferl_rl__env_costs(e) != saferl_rl__env_costs(&envs[0]))
+            return "envs: all of one shape";
+    }
+    return NULL;
+}
+
+/* Everything but the memory: shapes and counts. *fault (optional): the field at fault. */
 static saferl_result saferl_rl__shape(saferl_rl_agent *a, const saferl_rl_desc *desc, const saferl_rl_env *envs,
-                                      int env_count) {
-    saferl_result r;
+                                      int env_count, const char **fault) {
+    const char *at;
     int O, H;
     memset(a, 0, sizeof *a);
     a->desc = saferl_rl_desc_defaults(desc);
-    r = saferl_rl__check_desc(&a->desc);
-    if (r != SAFERL_OK) return r;
-    r = saferl_rl__check_envs(envs, env_count);
-    if (r != SAFERL_OK) return r;
-    if (a->desc.steps_per_epoch % env_count != 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    at = saferl_rl__desc_fault(&a->desc);
+    if (!at) at = saferl_rl__envs_fault(envs, env_count);
+    if (!at && a->desc.steps_per_epoch % env_count != 0) at = "steps_per_epoch: a multiple of env_count";
+    if (!at && a->desc.cost_count != 0 && a->desc.cost_count != saferl_rl__env_costs(&envs[0]))
+        at = "cost_count: one limit for each cost the environment returns (its cost_count)";
+    if (fault) *fault = at ? at : "ok";
+    if (at) return SAFERL_ERR_INVALID_ARGUMENT;
     a->environments.count = env_count;
     memcpy(a->environments.envs, envs, sizeof(saferl_rl_env) * (size_t)env_count);
     a->environments.steps_each = a->desc.steps_per_epoch / env_count;
@@ -4704,22 +4896,27 @@ static saferl_result saferl_rl__shape(saferl_rl_agent *a, const saferl_rl_desc *
     a->actor.action_kind = envs[0].action_count ? SAFERL_RL_DISCRETE : SAFERL_RL_GAUSSIAN;
     a->actor.observation_dim = O;
     a->actor.action_dim = H;
-    r = saferl_rl_mlp_define(&a->actor.net, O, a->desc.hidden, a->desc.hidden_count, H, a->desc.activation);
-    if (r != SAFERL_OK) return r;
-    r = saferl_rl_mlp_define(&a->networks.reward_critic, O, a->desc.hidden, a->desc.hidden_count, 1,
-                             a->desc.activation);
-    if (r != SAFERL_OK) return r;
+    /* the sizes were checked: these cannot fail */
+    saferl_rl_mlp_define(&a->actor.net, O, a->desc.hidden, a->desc.hidden_count, H, a->desc.activation);
+    saferl_rl_mlp_define(&a->networks.reward_critic, O, a->desc.hidden, a->desc.hidden_count, 1, a->desc.activation);
     a->networks.cost_critic = a->networks.reward_critic;
+    a->networks.cost_count = saferl_rl__env_costs(&envs[0]);
     a->networks.actor_count = saferl_rl_policy_param_count(&a->actor);
     a->networks.critic_count = saferl_rl_mlp_param_count(&a->networks.reward_critic);
-    a->networks.param_total = a->networks.actor_count + 2 * a->networks.critic_count;
+    a->networks.param_total = a->networks.actor_count + (size_t)(1 + a->networks.cost_count) * a->networks.critic_count;
     return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_desc_check(const saferl_rl_desc *desc, const saferl_rl_env *envs, int env_count,
+                                                 const char **message) {
+    saferl_rl_agent a;
+    return saferl_rl__shape(&a, desc, envs, env_count, message);
 }
 
 SAFERL_RL_API size_t saferl_rl_agent_memory_size(const saferl_rl_desc *desc, const saferl_rl_env *envs,
                                                  int env_count) {
     saferl_rl_agent a;
-    if (saferl_rl__shape(&a, desc, envs, env_count) != SAFERL_OK) return 0;
+    if (saferl_rl__shape(&a, desc, envs, env_count, NULL) != SAFERL_OK) return 0;
     return saferl_rl__layout(&a, NULL) + 16;
 }
 
@@ -4732,7 +4929,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
     int e;
     saferl_result r;
     SAFERL_ASSERT(agent != NULL);
-    r = saferl_rl__shape(&a, desc, envs, env_count);
+    r = saferl_rl__shape(&a, desc, envs, env_count, NULL);
     if (r != SAFERL_OK) return r;
     need = saferl_rl__layout(&a, NULL) + 16;
     if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
@@ -4750,19 +4947,23 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
     if (a.actor.action_kind == SAFERL_RL_GAUSSIAN)
         for (i = 0; i < (size_t)a.networks.head_width; ++i) a.networks.params[net_count + i] = (float)a.desc.init_log_std;
     saferl_rl_mlp_init_params(&a.networks.reward_critic, saferl_rl__critic_params(&a, 0), &a.rng, 1.0f);
-    saferl_rl_mlp_init_params(&a.networks.cost_critic, saferl_rl__critic_params(&a, 1), &a.rng, 1.0f);
+    for (e = 0; e < a.networks.cost_count; ++e)
+        saferl_rl_mlp_init_params(&a.networks.cost_critic, saferl_rl__critic_params(&a, 1 + e), &a.rng, 1.0f);
     for (i = 0; i < (size_t)a.actor.observation_dim; ++i) {
         a.actor.obs_mean[i] = 0.0f;
         a.actor.obs_std[i] = 1.0f;
     }
     if (a.desc.no_obs_normalize) a.actor.obs_mean = a.actor.obs_std = NULL;
     memset(a.normalizer.count_mean_m2, 0, sizeof(double) * (1 + 2 * (size_t)a.actor.observation_dim));
-    memset(a.multiplier.pid_history, 0, sizeof(double) * (size_t)a.desc.pid_delay);
+    memset(a.multiplier.pid_history, 0, sizeof(double) * (size_t)a.networks.cost_count * a.desc.pid_delay);
     for (e = 0; e < env_count; ++e)
         saferl_rng_seed(&a.environments.rngs[e], a.desc.seed * 2654435761u + 1u + (uint32_t)e);
     if (saferl_rl__algorithms[a.desc.algorithm].multiplier != SAFERL_RL__NO_MULTIPLIER)
-        a.multiplier.value = a.desc.lagrange_init;
-    a.multiplier.pid_integral = a.desc.pid_ki > 0.0 ? a.desc.lagrange_init / a.desc.pid_ki : 0.0;
+        for (i = 0; i < (size_t)a.desc.cost_count; ++i) {
+            a.multiplier.value[i] = saferl_rl__setting(a.desc.lagrange_init);
+            a.multiplier.pid_integral[i] =
+                saferl_rl__setting(a.desc.pid_ki) > 0.0 ? a.multiplier.value[i] / a.desc.pid_ki : 0.0;
+        }
     a.environments.needs_reset = 1;
     *agent = a;
     return SAFERL_OK;
@@ -4796,33 +4997,61 @@ SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent) {
 
 /* ---- training: the epoch -------------------------------------------------------------------- */
 
-/* The rollout's statistics become the agent's: steps, cost, normaliser, the episode window. */
-static void saferl_rl__commit_rollout(saferl_rl_agent *a, int episodes, double steps_cost) {
-    int i, W = a->desc.episode_window;
+/* The rollout's statistics become the agent's: steps, costs, normaliser, the episode window. */
+static void saferl_rl__commit_rollout(saferl_rl_agent *a, int episodes, const double *steps_cost) {
+    const int W = a->desc.episode_window, K = a->networks.cost_count;
+    int i, k;
     a->epoch += 1;
     a->total_steps += a->desc.steps_per_epoch;
-    a->total_cost += steps_cost;
+    for (k = 0; k < K; ++k) a->total_cost[k] += steps_cost[k];
     saferl_rl__commit_normalizer(a);
     for (i = 0; i < episodes; ++i) {
         a->episodes.returns[a->episodes.next] = a->episodes.pending_returns[i];
-        a->episodes.costs[a->episodes.next] = a->episodes.pending_costs[i];
+        for (k = 0; k < K; ++k)
+            a->episodes.costs[(size_t)a->episodes.next * K + k] = a->episodes.pending_costs[(size_t)i * K + k];
         a->episodes.next = (a->episodes.next + 1) % W;
         if (a->episodes.count < W) a->episodes.count += 1;
     }
+}
+
+static void saferl_rl__report(const saferl_rl_agent *a, const saferl_rl__update *u, int episodes,
+                              saferl_rl_epoch_stats *stats) {
+    int k;
+    memset(stats, 0, sizeof *stats);
+    stats->epoch = a->epoch;
+    stats->total_steps = a->total_steps;
+    stats->episode_return = saferl_rl__window_mean(a->episodes.returns, a->episodes.count, 1);
+    stats->cost_count = a->networks.cost_count;
+    for (k = 0; k < a->networks.cost_count; ++k) {
+        stats->episode_costs[k] = u->cost_estimate[k];
+        stats->lagrange_multipliers[k] = k == 0 ? u->multiplier : a->multiplier.value[k];
+        stats->cost_rates[k] = a->total_cost[k] / (double)a->total_steps;
+    }
+    stats->episode_cost = stats->episode_costs[0];
+    stats->lagrange_multiplier = stats->lagrange_multipliers[0];
+    stats->cost_rate = stats->cost_rates[0];
+    stats->episodes = episodes;
+    stats->update_passes = u->passes;
+    stats->kl = u->kl;
+    stats->actor_loss = u->actor_loss;
+    stats->reward_critic_loss = u->reward_critic_loss;
+    stats->cost_critic_loss = u->cost_critic_loss;
+    stats->optim_case = u->optim_case;
+    stats->step_fraction = u->step_fraction;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats) {
     saferl_rl_agent *a = agent;
     const saferl_rl__algorithm_row *row;
     const saferl_rl_desc *d;
-    int episodes = 0;
-    double steps_cost = 0.0, lr_scale = 1.0;
+    int episodes = 0, k;
+    double steps_cost[SAFERL_RL_MAX_COSTS], lr_scale = 1.0;
     saferl_rl__update u;
     saferl_result r;
     SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
     d = &a->desc;
     row = &saferl_rl__algorithms[d->algorithm];
-    r = saferl_rl__rollout(a, &episodes, &steps_cost);
+    r = saferl_rl__rollout(a, &episodes, steps_cost);
     if (r != SAFERL_OK) {
         a->environments.needs_reset = 1; /* drop the interrupted episodes; nothing learned from them */
         return r;
@@ -4830,7 +5059,8 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     saferl_rl__commit_rollout(a, episodes, steps_cost);
     memset(&u, 0, sizeof u);
     u.row = row;
-    u.cost_estimate = saferl_rl__window_mean(a->episodes.costs, a->episodes.count);
+    for (k = 0; k < a->networks.cost_count; ++k)
+        u.cost_estimate[k] = saferl_rl__window_mean(a->episodes.costs + k, a->episodes.count, a->networks.cost_count);
     u.episode_length = episodes > 0 ? (double)d->steps_per_epoch / episodes : (double)a->environments.steps_each;
     if (d->total_epochs > 0) {
         lr_scale = 1.0 - (double)(a->epoch - 1) / d->total_epochs;
@@ -4839,31 +5069,12 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     u.actor_lr = (float)(d->actor_lr * lr_scale);
     u.critic_lr = (float)(d->critic_lr * lr_scale);
     u.optim_case = -1;
-    if (row->multiplier != SAFERL_RL__NO_MULTIPLIER && u.cost_estimate == u.cost_estimate) {
-        double error = u.cost_estimate - d->cost_limit;
-        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, u.cost_estimate, error);
-        else saferl_rl__dual_ascent(a, error, row->bounded_multiplier);
-    }
-    u.multiplier = a->multiplier.value; /* 0 for the rows without one; CPO and PCPO report their nu */
+    saferl_rl__update_multipliers(a, row, u.cost_estimate);
+    u.multiplier = a->multiplier.value[0]; /* 0 for the rows without one; CPO and PCPO report their nu */
     saferl_rl__advantages(a, row->mixing, a->multiplier.value);
     row->update_actor(a, &u);
     if (row->update_critics) row->update_critics(a, &u);
-    if (stats) {
-        stats->epoch = a->epoch;
-        stats->total_steps = a->total_steps;
-        stats->episode_return = saferl_rl__window_mean(a->episodes.returns, a->episodes.count);
-        stats->episode_cost = u.cost_estimate;
-        stats->lagrange_multiplier = u.multiplier;
-        stats->cost_rate = a->total_cost / (double)a->total_steps;
-        stats->episodes = episodes;
-        stats->update_passes = u.passes;
-        stats->kl = u.kl;
-        stats->actor_loss = u.actor_loss;
-        stats->reward_critic_loss = u.reward_critic_loss;
-        stats->cost_critic_loss = u.cost_critic_loss;
-        stats->optim_case = u.optim_case;
-        stats->step_fraction = u.step_fraction;
-    }
+    if (stats) saferl_rl__report(a, &u, episodes, stats);
     return SAFERL_OK;
 }
 
@@ -5062,7 +5273,7 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset
         if (r == SAFERL_OK && !saferl_rl__all_finite(obs, O)) r = SAFERL_ERR_NOT_FINITE;
         for (t = 0; r == SAFERL_OK && (max_steps == 0 || t < max_steps); ++t) {
             long at = dataset->step_count;
-            float reward = 0.0f, cost = 0.0f;
+            float reward = 0.0f, cost = 0.0f, costs[SAFERL_RL_MAX_COSTS] = {0.0f}; /* several: the first */
             int terminated = 0, truncated = 0;
             if (at >= dataset->max_steps) {
                 r = SAFERL_ERR_BUFFER_TOO_SMALL;
@@ -5073,7 +5284,8 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset
             if (r != SAFERL_OK) break;
             memcpy(dataset->observations + (size_t)at * O, obs, sizeof(float) * (size_t)O);
             memcpy(dataset->actions + (size_t)at * A, action, sizeof(float) * (size_t)A);
-            r = env->step(env->state, rng, action, obs, &reward, &cost, &terminated, &truncated);
+            r = env->step(env->state, rng, action, obs, &reward, costs, &terminated, &truncated);
+            cost = costs[0];
             if (r != SAFERL_OK) break;
             if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost) || !saferl_rl__all_finite(obs, O)) {
                 r = SAFERL_ERR_NOT_FINITE;
@@ -5868,11 +6080,12 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy 
         r = env->reset(env->state, rng, obs);
         if (r != SAFERL_OK) return r;
         for (t = 0; max_steps == 0 || t < max_steps; ++t) {
-            float reward, cost;
+            float reward, cost, costs[SAFERL_RL_MAX_COSTS] = {0.0f}; /* several costs: the first is measured */
             int terminated = 0, truncated = 0;
             r = saferl_rl_rcsl_step(policy, context, obs, reward_to_go, cost_to_go, action, deterministic ? NULL : rng);
             if (r != SAFERL_OK) return r;
-            r = env->step(env->state, rng, action, obs, &reward, &cost, &terminated, &truncated);
+            r = env->step(env->state, rng, action, obs, &reward, costs, &terminated, &truncated);
+            cost = costs[0];
             if (r != SAFERL_OK) return r;
             if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost)) return SAFERL_ERR_NOT_FINITE;
             reward_to_go -= reward; /* Decision Transformer / CDT: what is left to collect */
@@ -6112,21 +6325,14 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_load_file(saferl_rl_rcsl_policy *poli
                                                      const saferl_allocator *allocator) {
     unsigned char *data = NULL;
     size_t size = 0, need = 0;
-    void *memory;
+    void *memory = NULL;
     saferl_result r;
     SAFERL_ASSERT(policy != NULL);
-    r = saferl_rl__read_file(path, allocator, &data, &size);
+    r = saferl_rl__read_for_load(path, allocator, saferl_rl_rcsl_load_size, &data, &size, &memory, &need);
     if (r != SAFERL_OK) return r;
-    r = saferl_rl_rcsl_load_size(data, size, &need);
-    if (r == SAFERL_OK) {
-        memory = saferl_rl__allocate(allocator, need);
-        if (!memory) r = SAFERL_ERR_OUT_OF_MEMORY;
-        else {
-            r = saferl_rl_rcsl_load(policy, data, size, memory, need);
-            if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
-        }
-    }
+    r = saferl_rl_rcsl_load(policy, data, size, memory, need);
     saferl_rl__release(allocator, data);
+    if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
     return r;
 }
 

@@ -162,8 +162,9 @@
 
    CONSTRUCTIONS (say what is computed, so results can be checked)
       * Parsing follows Spot's syntax and precedence, lowest first: -> <-> (right), |, xor, &,
-        U W R M S (right), then the prefix operators ! X F G Y Z O H N and the bounded X[n],
-        F[a..b], G[a..b] (also written [a:b] or [a,b]; G[a..] has no upper bound). As in Spot,
+        U W R M S (right), then the prefix operators ! X F G Y Z O H N ([] is G and <> is F, as
+        in Spot) and the bounded X[n], F[a..b], G[a..b] (also written [a:b] or [a,b]; G[a..]
+        has no upper bound). As in Spot,
         "GFa" reads G F a; quote a proposition ("Fire") that starts with an operator letter.
       * Safety LTL: the formula goes to negation normal form (!(a U b) = !a R !b, !(a W b) =
         !a M !b, !X a = X !a, ...), where only X, G, W, R, bounded F and G, & and | over
@@ -239,7 +240,14 @@
                           canonical form over the formula's atoms (antichain of minimal
                           cubes, Spot's implications, merged deadlines), progression memoised
                           (G(a) R G(b), G(a) W G(a) and G(p -> F[0..20] s) compile at lbt's
-                          minimal sizes instead of running into the work limit)
+                          minimal sizes instead of running into the work limit), successors
+                          memoised per state by the atoms' residuals; every text reader skips
+                          a UTF-8 byte-order mark; abstraction and HOA state counts above
+                          desc.max_states refused before allocating (a 38-byte file asked
+                          for 4.2 GB); game_desc.threshold must lie in [0, 1] and has no
+                          default (0 means 0); size-limit errors say line:column; "Fire"
+                          read as F(ire) suggests quoting; game_explain lists only
+                          reachable states (saferl_shield_game.reachable)
       0.3.1 (2026-11-21)  HOA and DOT writers factor guards along the diagram over more than
                           16 propositions (G !(a0 & b0) & ... over 16 pairs: complete HOA
                           10.5 MB -> 926 bytes); reward machines keep a sum of cubes
@@ -724,6 +732,8 @@ typedef struct saferl_shield_game {
                                           (their mask holds the safest actions) */
     uint32_t horizon;
     double threshold;
+    uint8_t *reachable;                /* per game state: 1 when some play from the initial state
+                                          reaches it (any actions, any successors) */
     /* scratch kept for saferl_shield_game_solve, so solving again does not allocate */
     size_t edge_capacity;
     uint32_t *letter_id, *letter_next, *pred_offset, *pred, *queue, letter_capacity;
@@ -774,7 +784,8 @@ SAFERL_SHIELD_API uint32_t saferl_shield_game_correct(const saferl_shield_game *
                                                       uint32_t s, uint32_t q, const uint32_t *ranked,
                                                       uint32_t k, int *corrected);
 /* Why the initial state is (or is not) winning, in words: its losing rank, |W|, and up to 16
-   losing states that have not violated yet with their ranks. Writer convention as for HOA. */
+   losing states that some play reaches and that have not violated yet, with their ranks.
+   Writer convention as for HOA. */
 SAFERL_SHIELD_API saferl_result saferl_shield_game_explain(const saferl_shield_game *game, char *buffer,
                                                            size_t capacity, size_t *length);
 
@@ -2945,6 +2956,10 @@ typedef struct saferl_shield__formulas {
     saferl_shield__index canon_ids;    /* canonical forms, memoised: node -> canon_results */
     saferl_shield__vec canon_results;  /* uint32_t */
     saferl_shield__vec cubes, cubes_x, cubes_y, cube_ids; /* uint32_t: scratch of saferl_shield__canon */
+    saferl_shield__vec succ_state, succ_acc, succ_atom, succ_next, succ_out; /* of saferl_shield__successor */
+    saferl_shield__vec succ_atoms, succ_tuples; /* the expanded state's atoms; memo entries */
+    saferl_shield__index succ_memo;    /* hash of the atoms' residuals -> entry */
+    uint32_t succ_residual;            /* the state being expanded (FALSE: none yet) */
     saferl_shield__index progress_ids; /* progression, memoised: (node, letter) -> progress_results */
     saferl_shield__vec progress_results;
     uint32_t root;                     /* the parsed formula, for errors about the whole of it */
@@ -3121,6 +3136,15 @@ static int saferl_shield__formulas_start(saferl_shield__formulas *f, const safer
     saferl_shield__vec_start(&f->cubes_x, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->cubes_y, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->cube_ids, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_state, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_acc, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_atom, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_next, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_out, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_atoms, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->succ_tuples, sizeof(uint32_t), allocator);
+    saferl_shield__index_start(&f->succ_memo, allocator);
+    f->succ_residual = SAFERL_SHIELD__FALSE;
     saferl_shield__index_start(&f->progress_ids, allocator);
     saferl_shield__vec_start(&f->progress_results, sizeof(uint32_t), allocator);
     saferl_shield__make(f, SAFERL_SHIELD__TRUE, 0, 0, 0, 0, 0, 0);
@@ -3137,6 +3161,14 @@ static void saferl_shield__formulas_free(saferl_shield__formulas *f) {
     saferl_shield__vec_free(&f->cubes_x);
     saferl_shield__vec_free(&f->cubes_y);
     saferl_shield__vec_free(&f->cube_ids);
+    saferl_shield__vec_free(&f->succ_state);
+    saferl_shield__vec_free(&f->succ_acc);
+    saferl_shield__vec_free(&f->succ_atom);
+    saferl_shield__vec_free(&f->succ_next);
+    saferl_shield__vec_free(&f->succ_out);
+    saferl_shield__vec_free(&f->succ_atoms);
+    saferl_shield__vec_free(&f->succ_tuples);
+    saferl_shield__index_free(&f->succ_memo);
     saferl_shield__index_free(&f->progress_ids);
     saferl_shield__vec_free(&f->progress_results);
     saferl_shield__release(f->allocator, f->table);
@@ -3206,6 +3238,10 @@ static void saferl_shield__lex(saferl_shield__formulas *f) {
     if (SAFERL_SHIELD__IS("||")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_OR, 2);
     if (SAFERL_SHIELD__IS("\\/")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_OR, 2);
     if (SAFERL_SHIELD__IS("..")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_RANGE, 2);
+    if (SAFERL_SHIELD__IS("[]") || SAFERL_SHIELD__IS("<>")) { /* Spot's (and SPIN's) G and F */
+        f->token_op = s[p] == '[' ? SAFERL_SHIELD__ALWAYS : SAFERL_SHIELD__EVENTUALLY;
+        SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_UNARY, 2);
+    }
     switch (s[p]) {
     case '(': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_LPAREN, 1);
     case ')': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_RPAREN, 1);
@@ -3314,10 +3350,24 @@ static uint32_t saferl_shield__prop(saferl_shield__formulas *f) {
             if (v && strlen(v) == len && memcmp(v, name, len) == 0) break;
         }
         if (bit == f->desc->vocabulary_count) {
-            char message[80];
+            char message[80], advice[120];
+            size_t start = f->token_start;
+            /* "Fire" reads as F(ire), as in Spot: operator letters glued in front of the name */
+            while (start > 0 && saferl_shield__is_unary_letter(f, f->text[start - 1]) &&
+                   (start == 1 || !saferl_shield__ident_char(f->text[start - 2]) ||
+                    saferl_shield__is_unary_letter(f, f->text[start - 2])))
+                --start;
             snprintf(message, sizeof message, "unknown proposition '%.*s'", (int)len, name);
-            saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line, f->token_column, message,
-                                  " (not in the vocabulary)");
+            if (start < f->token_start && f->token_start - start + len < SAFERL_SHIELD_NAME_CAPACITY) {
+                snprintf(advice, sizeof advice, " (not in the vocabulary): '%.*s' before it is read as an operator; "
+                         "to mean \"%.*s\", quote it", (int)(f->token_start - start), f->text + start,
+                         (int)(f->token_start - start + len), f->text + start);
+                saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line,
+                                      f->token_column - (uint32_t)(f->token_start - start), message, advice);
+            } else {
+                saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line, f->token_column, message,
+                                      " (not in the vocabulary)");
+            }
             return SAFERL_SHIELD__FALSE;
         }
     } else {
@@ -3826,22 +3876,29 @@ static void saferl_shield__put_cubes(saferl_shield__formulas *f, uint32_t dnf, s
     }
 }
 
-/* A cube's atoms (sorted, distinct) without those another of its atoms implies; 0 when it
-   holds p and !p (the cube is false), else 1. count is updated. */
-static int saferl_shield__reduce_cube(saferl_shield__formulas *f, uint32_t *atoms, uint32_t *count) {
+#define SAFERL_SHIELD__FROM_A 0x80000000u /* merged cube: the atom came from the left cube */
+#define SAFERL_SHIELD__FROM_B 0x40000000u /* ... from the right one (both: from both) */
+
+/* The merge of two reduced cubes x and y (count, then atoms; merged: atoms tagged with their
+   side), without the atoms an atom of the other side implies: a reduced cube has no such
+   pair inside it, so only pairs across are looked at. 0 when it holds p and !p (the cube is
+   false), else 1; count is updated and the tags are cleared. */
+static int saferl_shield__reduce_cube(saferl_shield__formulas *f, const uint32_t *x, const uint32_t *y, uint32_t *atoms,
+                                      uint32_t *count) {
+    const uint32_t tags = SAFERL_SHIELD__FROM_A | SAFERL_SHIELD__FROM_B;
     uint32_t i, j, kept = 0;
     for (j = 0; j < *count; ++j) {
-        const saferl_shield__node *n = saferl_shield__at(f, atoms[j]);
-        int implied = 0;
-        if (n->op == SAFERL_SHIELD__PROP || n->op == SAFERL_SHIELD__NPROP)
-            for (i = 0; i < *count; ++i) {
-                const saferl_shield__node *m = saferl_shield__at(f, atoms[i]);
-                if (m->a == n->a && m->op == (n->op == SAFERL_SHIELD__PROP ? SAFERL_SHIELD__NPROP : SAFERL_SHIELD__PROP))
-                    return 0;
-            }
-        for (i = 0; i < kept && !implied; ++i) implied = saferl_shield__implies(f, atoms[i], atoms[j]);
-        for (i = j + 1; i < *count && !implied; ++i) implied = saferl_shield__implies(f, atoms[i], atoms[j]);
-        if (!implied) atoms[kept++] = atoms[j];
+        uint32_t u = atoms[j] & ~tags, side = atoms[j] & tags;
+        const uint32_t *other = side == SAFERL_SHIELD__FROM_A ? y : x;
+        const saferl_shield__node *n = saferl_shield__at(f, u);
+        int implied = 0, literal = n->op == SAFERL_SHIELD__PROP || n->op == SAFERL_SHIELD__NPROP;
+        for (i = 1; side != tags && i <= other[0] && !implied; ++i) { /* in both: never implied */
+            const saferl_shield__node *m = saferl_shield__at(f, other[i]);
+            if (literal && m->a == n->a && m->op == (n->op == SAFERL_SHIELD__PROP ? SAFERL_SHIELD__NPROP : SAFERL_SHIELD__PROP))
+                return 0;
+            implied = saferl_shield__implies(f, other[i], u);
+        }
+        if (!implied) atoms[kept++] = u;
     }
     *count = kept;
     return 1;
@@ -3874,28 +3931,28 @@ static void saferl_shield__cube_product(saferl_shield__formulas *f, const saferl
                 return;
             }
             cube = (uint32_t *)(void *)out->data + start;
-            while (i <= a[0] || j <= b[0]) { /* merge of two sorted lists */
-                uint32_t next = j > b[0] || (i <= a[0] && a[i] <= b[j]) ? a[i] : b[j];
-                if (i <= a[0] && a[i] == next) ++i;
-                if (j <= b[0] && b[j] == next) ++j;
-                cube[1 + count++] = next;
+            while (i <= a[0] || j <= b[0]) { /* merge of two sorted lists, tagged by side */
+                uint32_t next = j > b[0] || (i <= a[0] && a[i] <= b[j]) ? a[i] : b[j], tag = 0;
+                if (i <= a[0] && a[i] == next) ++i, tag |= SAFERL_SHIELD__FROM_A;
+                if (j <= b[0] && b[j] == next) ++j, tag |= SAFERL_SHIELD__FROM_B;
+                cube[1 + count++] = next | tag;
             }
-            if (!saferl_shield__reduce_cube(f, cube + 1, &count)) continue;
+            if (!saferl_shield__reduce_cube(f, a, b, cube + 1, &count)) continue;
             cube[0] = count;
             out->count = start + 1 + count;
         }
 }
 
-/* The canonical node of the cube list in f->cubes: a cube another one implies is dropped,
+/* The canonical node of a cube list: a cube another one implies is dropped,
    each cube a conjunction chain in increasing atom id, the cubes a disjunction chain in
    increasing id (the shape saferl_shield__junction gives, so and/or agree with it). */
-static uint32_t saferl_shield__cubes_node(saferl_shield__formulas *f) {
-    const uint32_t *w = (const uint32_t *)(void *)f->cubes.data;
+static uint32_t saferl_shield__cubes_node(saferl_shield__formulas *f, const saferl_shield__vec *cubes) {
+    const uint32_t *w = (const uint32_t *)(void *)cubes->data;
     const uint32_t dropped = 0x80000000u;
     uint32_t *at, i, j, m, kept = 0, result;
     size_t p;
     f->cube_ids.count = 0;
-    for (p = 0; p < f->cubes.count; p += 1 + w[p]) {
+    for (p = 0; p < cubes->count; p += 1 + w[p]) {
         uint32_t *slot = (uint32_t *)saferl_shield__vec_push(&f->cube_ids);
         if (!slot) {
             f->out_of_memory = 1;
@@ -3960,20 +4017,115 @@ static uint32_t saferl_shield__canon(saferl_shield__formulas *f, uint32_t id) {
         saferl_shield__cube_product(f, &f->cubes_x, &f->cubes_y, &f->cubes);
     }
     if (++f->work > f->work_limit) f->over_budget = 1;
-    result = f->out_of_memory || f->over_budget ? (uint32_t)SAFERL_SHIELD__FALSE : saferl_shield__cubes_node(f);
+    result = f->out_of_memory || f->over_budget ? (uint32_t)SAFERL_SHIELD__FALSE : saferl_shield__cubes_node(f, &f->cubes);
     ((uint32_t *)(void *)f->canon_results.data)[k] = result;
     return result;
 }
 
-/* The state after residual reads letter: progression, then the canonical form. The memo of
-   progression is dropped when it grows past a million entries (here, between two calls). */
+/* Starts the expansion of a state: its cubes, its distinct atoms (sorted) and an empty memo
+   of successors by the atoms' residuals. */
+static void saferl_shield__successor_start(saferl_shield__formulas *f, uint32_t residual) {
+    const uint32_t *w;
+    uint32_t *atoms;
+    size_t p, i, kept = 0;
+    f->succ_residual = residual;
+    f->succ_state.count = f->succ_atoms.count = f->succ_tuples.count = 0;
+    saferl_shield__index_free(&f->succ_memo);
+    saferl_shield__index_start(&f->succ_memo, f->allocator);
+    saferl_shield__put_cubes(f, residual, &f->succ_state);
+    w = (const uint32_t *)(void *)f->succ_state.data;
+    for (p = 0; p < f->succ_state.count && !f->out_of_memory; p += 1 + w[p])
+        for (i = 1; i <= w[p]; ++i) {
+            uint32_t *slot = (uint32_t *)saferl_shield__vec_push(&f->succ_atoms);
+            if (!slot) f->out_of_memory = 1;
+            else *slot = w[p + i];
+        }
+    atoms = (uint32_t *)(void *)f->succ_atoms.data;
+    if (f->succ_atoms.count) qsort(atoms, f->succ_atoms.count, sizeof(uint32_t), saferl_shield__compare_ids);
+    for (i = 0; i < f->succ_atoms.count; ++i)
+        if (!kept || atoms[kept - 1] != atoms[i]) atoms[kept++] = atoms[i];
+    f->succ_atoms.count = kept;
+}
+
+/* The product over the state's cubes with each atom's residual taken from after[] (indexed
+   like succ_atoms): the union of the cubes' conjunctions, in canonical form. */
+static uint32_t saferl_shield__successor_product(saferl_shield__formulas *f, const uint32_t *after) {
+    saferl_shield__vec *acc = &f->succ_acc, *atom = &f->succ_atom, *out = &f->succ_out;
+    const uint32_t *atoms = (const uint32_t *)(void *)f->succ_atoms.data;
+    size_t p;
+    out->count = 0;
+    for (p = 0; p < f->succ_state.count && !f->out_of_memory && !f->over_budget;
+         p += 1 + ((const uint32_t *)(void *)f->succ_state.data)[p]) {
+        uint32_t i, n = ((const uint32_t *)(void *)f->succ_state.data)[p];
+        acc->count = 0;
+        if (!saferl_shield__vec_push(acc)) f->out_of_memory = 1; /* one empty cube: true */
+        for (i = 0; i < n && acc->count; ++i) {
+            uint32_t a = ((const uint32_t *)(void *)f->succ_state.data)[p + 1 + i];
+            size_t low = 0, high = f->succ_atoms.count;
+            saferl_shield__vec swap;
+            while (high - low > 1) { /* a is one of the sorted atoms */
+                size_t mid = (low + high) / 2;
+                if (atoms[mid] <= a) low = mid;
+                else high = mid;
+            }
+            atom->count = f->succ_next.count = 0;
+            saferl_shield__put_cubes(f, after[low], atom);
+            saferl_shield__cube_product(f, acc, atom, &f->succ_next);
+            swap = *acc;
+            *acc = f->succ_next;
+            f->succ_next = swap;
+        }
+        if (!acc->count) continue; /* the cube became false */
+        if (saferl_shield__vec_reserve(out, out->count + acc->count) < 0) f->out_of_memory = 1;
+        else {
+            memcpy((uint32_t *)(void *)out->data + out->count, acc->data, acc->count * sizeof(uint32_t));
+            out->count += acc->count;
+        }
+    }
+    if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
+    return saferl_shield__cubes_node(f, out);
+}
+
+/* The state after residual (canonical) reads letter: each atom's residual in canonical form
+   (memoised per atom and letter), then their conjunction per cube and the union of the
+   cubes. Letters that leave every atom with the same residuals give the same state, so the
+   product is memoised per state by those residuals (most letters of a state share one). The
+   memo of progression is dropped when it grows past a million entries (between calls). */
 static uint32_t saferl_shield__successor(saferl_shield__formulas *f, uint32_t residual, uint32_t letter) {
+    size_t m, i;
+    uint32_t *tuple, k, result;
+    uint64_t hash = 0x9E3779B97F4A7C15ull;
+    int added;
     if (f->progress_ids.keys.count > (1u << 20)) {
         saferl_shield__index_free(&f->progress_ids);
         saferl_shield__index_start(&f->progress_ids, f->allocator);
         f->progress_results.count = 0;
     }
-    return saferl_shield__canon(f, saferl_shield__progress(f, residual, letter));
+    if (residual != f->succ_residual) saferl_shield__successor_start(f, residual);
+    m = f->succ_atoms.count;
+    if (saferl_shield__vec_reserve(&f->succ_tuples, f->succ_tuples.count + m + 1) < 0) f->out_of_memory = 1;
+    if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
+    tuple = (uint32_t *)(void *)f->succ_tuples.data + f->succ_tuples.count;
+    for (i = 0; i < m; ++i) {
+        uint32_t a = ((const uint32_t *)(void *)f->succ_atoms.data)[i];
+        tuple[i] = saferl_shield__canon(f, saferl_shield__progress(f, a, letter));
+        hash = saferl_shield__mix(hash ^ tuple[i]);
+        tuple = (uint32_t *)(void *)f->succ_tuples.data + f->succ_tuples.count; /* canon may not grow it, but be safe */
+    }
+    if (saferl_shield__index_get(&f->succ_memo, hash, &k, &added) < 0) {
+        f->out_of_memory = 1;
+        return SAFERL_SHIELD__FALSE;
+    }
+    if (!added) { /* entry k's tuple sits at k * (m + 1); a hash collision is computed afresh */
+        const uint32_t *old = (const uint32_t *)(void *)f->succ_tuples.data + (size_t)k * (m + 1);
+        if (memcmp(old, tuple, m * sizeof(uint32_t)) == 0) return old[m];
+        return saferl_shield__successor_product(f, tuple);
+    }
+    result = saferl_shield__successor_product(f, tuple);
+    tuple = (uint32_t *)(void *)f->succ_tuples.data + f->succ_tuples.count;
+    tuple[m] = result;
+    f->succ_tuples.count += m + 1;
+    return result;
 }
 
 /* Puts the used propositions on the automaton in label-bit order. */
@@ -4117,7 +4269,7 @@ static saferl_result saferl_shield__compile_symbolic(saferl_shield__formulas *f,
     saferl_shield__vec_start(&stamp, sizeof(uint32_t), f->allocator);
     saferl_shield__vec_start(&stack, sizeof(uint32_t), f->allocator);
     saferl_shield__dd_start(&dd, f->allocator);
-#define SAFERL_SHIELD__KEY(leaf) (((uint64_t)saferl_shield__successor(f, (leaf), 0) << 1) | \
+#define SAFERL_SHIELD__KEY(leaf) (((uint64_t)saferl_shield__canon(f, saferl_shield__progress(f, (leaf), 0)) << 1) | \
                                   (uint64_t)(finite ? saferl_shield__holds_at_end(f, (leaf), 0) : 0))
     if (saferl_shield__index_get(&states, (uint64_t)root << 1, &id, NULL) < 0) goto done;
     for (head = 0; head < states.keys.count; ++head) {
@@ -5684,7 +5836,8 @@ static int saferl_shield__game_measure(const saferl_shield_abstraction *a, const
     words += a->state_count + l->letters * dfa->state_count + a->state_count + 1 + l->edges;
     doubles = l->probabilistic ? l->game_states * 3 : 0;
     if (words > max_size / 8 || doubles > max_size / 16) return -1;
-    l->size = doubles * sizeof(double) + words * sizeof(uint32_t) + 64;
+    if (l->game_states > max_size / 4) return -1;
+    l->size = doubles * sizeof(double) + words * sizeof(uint32_t) + l->game_states + 64; /* + reachable */
     return 0;
 }
 
@@ -5795,6 +5948,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_init(saferl_shield_game *game
     g.pred_offset = (uint32_t *)(void *)p;
     p += ((size_t)abstraction->state_count + 1) * sizeof(uint32_t);
     g.pred = (uint32_t *)(void *)p;
+    p += l.edges * sizeof(uint32_t);
+    g.reachable = (uint8_t *)p;
     *game = g;
     return saferl_shield_game_solve(game, abstraction, dfa, error);
 }
@@ -5880,6 +6035,26 @@ static void saferl_shield__solve_probabilistic(saferl_shield_game *g, const safe
         }
     }
     for (i = 0; i < G; ++i) g->safety[i] = previous[i];
+}
+
+/* The game states some play reaches from the initial one (breadth first; the queue is free
+   once the attractor is done). The sink's states are reached but not left. */
+static void saferl_shield__game_reach(saferl_shield_game *g, const saferl_shield_abstraction *a, uint32_t sink) {
+    uint32_t Q = g->automaton_state_count, A = g->action_count, head = 0, tail = 0, act, e;
+    memset(g->reachable, 0, g->game_state_count);
+    g->reachable[g->initial] = 1;
+    g->queue[tail++] = g->initial;
+    while (head < tail) {
+        uint32_t gi = g->queue[head++], s = gi / Q, q = gi % Q;
+        if (q == sink) continue;
+        for (act = 0; act < A; ++act)
+            for (e = a->offset[(size_t)s * A + act]; e < a->offset[(size_t)s * A + act + 1]; ++e) {
+                uint32_t t = a->successor[e], gj = t * Q + g->letter_next[(size_t)g->letter_id[t] * Q + q];
+                if (g->reachable[gj]) continue;
+                g->reachable[gj] = 1;
+                g->queue[tail++] = gj;
+            }
+    }
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, const saferl_shield_abstraction *a,
@@ -5975,6 +6150,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, 
     g->winning_count = g->game_state_count - tail;
     g->initial = a->initial * Q + g->letter_next[(size_t)g->letter_id[a->initial] * Q + dfa->initial];
     g->initial_winning = g->losing_rank[g->initial] == 0;
+    saferl_shield__game_reach(g, a, sink);
     if (g->horizon) saferl_shield__solve_probabilistic(g, a, sink);
     if (!g->initial_winning) {
         char detail[200];
@@ -6026,14 +6202,16 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_explain(const saferl_shield_g
                  (unsigned long)g->losing_rank[g->initial] - 1);
         saferl_shield__put(&t, line);
     }
-    /* the losing states that have not violated yet, latest-forced first: where it fails */
+    /* the reachable losing states that have not violated yet, latest-forced first: where it
+       fails (an unreachable wall cell is no one's problem) */
     for (rank = 0xFFFFFFFFu; listed < 16;) {
         uint32_t best = 0;
         for (i = 0; i < g->game_state_count; ++i)
-            if (g->losing_rank[i] > 1 && g->losing_rank[i] < rank && g->losing_rank[i] > best) best = g->losing_rank[i];
+            if (g->reachable[i] && g->losing_rank[i] > 1 && g->losing_rank[i] < rank && g->losing_rank[i] > best)
+                best = g->losing_rank[i];
         if (!best) break;
         for (i = 0; i < g->game_state_count && listed < 16; ++i)
-            if (g->losing_rank[i] == best) {
+            if (g->reachable[i] && g->losing_rank[i] == best) {
                 if (!listed++) saferl_shield__put(&t, "losing states (abstraction state, automaton state: steps to a forced violation):\n");
                 snprintf(line, sizeof line, "  %lu, %lu: %lu\n", (unsigned long)(i / Q), (unsigned long)(i % Q),
                          (unsigned long)best - 1);

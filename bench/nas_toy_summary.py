@@ -42,21 +42,22 @@ for path in paths:
         f = line.split()
         runs.setdefault(f[0], {})[int(f[1])] = (int(f[2]), [100.0 * float(x) for x in f[3:]])
 ref = runs.get("advantage", {})
-fmt = lambda q: "%.3f [%.3f, %.3f]" % (q[1], q[0], q[2])
+fmt = lambda q: "—" if q is None else "%.3f [%.3f, %.3f]" % (q[1], q[0], q[2])
 print("| strategy | median loss x100 at 100 | at 300 | at 600 | per-seed mean over 0-600 | "
       "AdvantageNAS lower (paired seeds, sign test) | median first hit within %d (found) |" % iters)
 print("|---|---|---|---|---|---|---|")
 with open(summary_out, "w") as out:
     for name, seeds in runs.items():
         curves = [seeds[s][1] for s in sorted(seeds)]
-        at = lambda i: [quantile([c[i] for c in curves], q) for q in (0.25, 0.5, 0.75)]
-        means = {s: statistics.fmean(seeds[s][1][:LAST + 1]) for s in seeds}
+        last = min(LAST, min(len(c) for c in curves) - 1)  # a shorter run: up to its end
+        at = lambda i: [quantile([c[i] for c in curves], q) for q in (0.25, 0.5, 0.75)] if i <= last else None
+        means = {s: statistics.fmean(seeds[s][1][:last + 1]) for s in seeds}
         m = [quantile(list(means.values()), q) for q in (0.25, 0.5, 0.75)]
         if name == "advantage":
             paired = "—"
         else:
             common = [s for s in means if s in ref]
-            ref_means = {s: statistics.fmean(ref[s][1][:LAST + 1]) for s in common}
+            ref_means = {s: statistics.fmean(ref[s][1][:last + 1]) for s in common}
             wins = sum(ref_means[s] < means[s] for s in common)  # AdvantageNAS lower
             losses = sum(ref_means[s] > means[s] for s in common)
             paired = "%d of %d (p = %.2g)" % (wins, len(common), sign_test(wins, losses))
@@ -65,6 +66,6 @@ with open(summary_out, "w") as out:
         print("| %s | %s | %s | %s | %s | %s | %s (%d/%d) |" % (
             labels.get(name, name), fmt(at(10)), fmt(at(30)), fmt(at(60)), fmt(m), paired,
             ">%d" % iters if med > iters else "%g" % med, sum(h <= iters for h in hits), len(hits)))
-        for i in range(LAST + 1):
+        for i in range(last + 1):
             q = at(i)
             out.write("%s %d %.6g %.6g %.6g\n" % (name, 10 * i, q[0], q[1], q[2]))

@@ -344,6 +344,8 @@ static void bench_cpo(const char *batch_dir) {
         size_t n;
         memset(&desc, 0, sizeof desc);
         desc.algorithm = SAFERL_RL_CPO;
+        desc.cost_count = 1;
+        desc.cost_limits[0] = 25.0; /* the limit this row always ran with */
         desc.steps_per_epoch = N;
         desc.seed = 5;
         saferl_rl_env_builtin(&env, &state, shape == 0 ? SAFERL_RL_ENV_POINTGOAL : SAFERL_RL_ENV_CARTPOLE);

@@ -22,6 +22,93 @@ static void family(char *out, size_t cap, int n, int k) {
         len += (size_t)snprintf(out + len, cap - len, "%sG(a%d -> F[0..%d] b%d)", i ? " & " : "", i, k, i);
 }
 
+/* The family's sizes: n rules with deadline k, every minimal DFA up to about 500 states
+   ((k + 1)^n + 1 of them). */
+static const int family_sizes[][2] = {{1, 1}, {1, 2}, {1, 4}, {1, 8}, {1, 16}, {1, 32}, {1, 64}, {1, 128},
+                                      {1, 256}, {1, 498}, {2, 1}, {2, 2}, {2, 4}, {2, 8}, {2, 12}, {2, 16},
+                                      {2, 21}, {3, 1}, {3, 2}, {3, 3}, {3, 4}, {3, 5}, {3, 6}, {4, 1}, {4, 2},
+                                      {4, 3}};
+#define FAMILY_SIZES ((int)(sizeof family_sizes / sizeof family_sizes[0]))
+
+/* A random safety formula of about n nodes over p0 .. p(props - 1), the generator of
+   tests/oracle/shield_random.py: every operator, F U M only under a negation or left of an
+   implication (safety again), bounds up to [2..5]. */
+static void random_formula(saferl_rng *rng, int n, int props, int safety, char *out, size_t capacity) {
+    static const char *const safe_ops[] = {"X", "G", "!", "W", "R", "F[]", "G[]", "&", "|", "->", "&", "|"};
+    static const char *const guarantee_ops[] = {"X", "F", "!", "U", "M", "F[]", "&", "|", "&", "|"};
+    char left[2048], right[2048];
+    const char *op;
+    int split;
+    if (n <= 1) {
+        snprintf(out, capacity, "%sp%u", saferl_rng_bounded(rng, 5) < 2 ? "!" : "", saferl_rng_bounded(rng, (uint32_t)props));
+        return;
+    }
+    op = safety ? safe_ops[saferl_rng_bounded(rng, n == 2 ? 3 : 12)] : guarantee_ops[saferl_rng_bounded(rng, n == 2 ? 3 : 10)];
+    if (n == 2 || op[0] == '!' || op[1] == '[' || op[1] == '\0') {
+        if (op[0] == '&' || op[0] == '|' || op[0] == 'W' || op[0] == 'R' || op[0] == 'U' || op[0] == 'M') op = "X";
+        random_formula(rng, n - 1, props, op[0] == '!' ? !safety : safety, left, sizeof left);
+        if (op[1] == '[') {
+            uint32_t lo = saferl_rng_bounded(rng, 3), hi = lo + saferl_rng_bounded(rng, 4);
+            snprintf(out, capacity, "%c[%u..%u](%s)", op[0], lo, hi, left);
+        } else {
+            snprintf(out, capacity, "%s(%s)", op, left);
+        }
+        return;
+    }
+    split = 1 + (int)saferl_rng_bounded(rng, (uint32_t)(n - 2));
+    random_formula(rng, split, props, op[0] == '-' ? 0 : safety, left, sizeof left);
+    random_formula(rng, n - 1 - split, props, safety, right, sizeof right);
+    snprintf(out, capacity, "(%s) %s (%s)", left, op, right);
+}
+
+/* 2b. every random safety formula of 5 to 25 nodes, 2 to 6 propositions: compile time in
+       process (best of 3 per formula), its distribution and the slowest formula. */
+static void random_formulas_bench(int count) {
+    static char formula[8192], worst[8192];
+    static double t[4096];
+    saferl_shield_desc desc;
+    saferl_shield_dfa dfa;
+    saferl_shield_error error;
+    saferl_rng rng;
+    int i, rep, refused = 0, over_5ms = 0;
+    uint32_t largest = 0;
+    double worst_time = -1.0;
+    if (count > 4096) count = 4096;
+    memset(&desc, 0, sizeof desc);
+    saferl_rng_seed(&rng, 20261204);
+    for (i = 0; i < count; ++i) {
+        int nodes = 5 + (int)saferl_rng_bounded(&rng, 21), props = 2 + (int)saferl_rng_bounded(&rng, 5);
+        double best = 1e30;
+        random_formula(&rng, nodes, props, 1, formula, sizeof formula);
+        for (rep = 0; rep < 3; ++rep) {
+            double start = now_seconds(), elapsed;
+            saferl_result r = saferl_shield_compile(formula, strlen(formula), &desc, &dfa, &error);
+            elapsed = (now_seconds() - start) * 1e3;
+            if (elapsed < best) best = elapsed;
+            if (r < 0) {
+                if (rep == 0) {
+                    ++refused;
+                    printf("  refused: %s: %s\n", formula, error.message);
+                }
+                break;
+            }
+            if (dfa.state_count > largest) largest = dfa.state_count;
+            saferl_shield_dfa_destroy(&dfa);
+        }
+        t[i] = best;
+        if (best > 5.0) ++over_5ms;
+        if (best > worst_time) {
+            worst_time = best;
+            memcpy(worst, formula, strlen(formula) + 1);
+        }
+    }
+    qsort(t, (size_t)count, sizeof(double), compare_doubles);
+    printf("\nrandom safety formulas (seed 20261204, %d formulas of 5-25 nodes, 2-6 propositions), compile ms:\n", count);
+    printf("  median %.3f  p90 %.3f  p99 %.3f  max %.3f   over 5 ms: %d, refused: %d, largest %u states\n",
+           t[count / 2], t[count * 9 / 10], t[count * 99 / 100], t[count - 1], over_5ms, refused, largest);
+    printf("  slowest: %s\n", worst);
+}
+
 /* 3. shields: a 128x128 gridworld (10% lava, 20% water, walls around) against an 8-state
       rule ("never lava, at most 6 water steps in a row": states count the water steps, 7 is
       the sink); synthesis with exact moves and with slips (5 successors an action), the
@@ -157,13 +244,12 @@ int main(int argc, char **argv) {
     saferl_shield_desc desc;
     saferl_shield_dfa dfa;
     saferl_shield_error error;
-    int n, k, rep;
+    int n, k, rep, i;
     if (argc > 1 && strcmp(argv[1], "--formulas") == 0) {
-        for (n = 1; n <= 3; ++n)
-            for (k = 1; k <= 4; k += 1) {
-                family(formula, sizeof formula, n, k);
-                printf("%d %d %s\n", n, k, formula);
-            }
+        for (i = 0; i < FAMILY_SIZES; ++i) {
+            family(formula, sizeof formula, family_sizes[i][0], family_sizes[i][1]);
+            printf("%d %d %s\n", family_sizes[i][0], family_sizes[i][1], formula);
+        }
         return 0;
     }
     memset(&desc, 0, sizeof desc);
@@ -232,10 +318,11 @@ int main(int argc, char **argv) {
     }
     /* 2. compile time and minimal size by formula size, safety LTL and LTLf */
     printf("\n%-4s %-3s %-7s %-12s %-12s %-12s %-12s\n", "n", "k", "length", "LTL states", "LTL ms", "LTLf states", "LTLf ms");
-    for (n = 1; n <= 3; ++n)
-        for (k = 1; k <= 4; k += 1) {
+    for (i = 0; i < FAMILY_SIZES; ++i) {
             double t_ltl[5], t_ltlf[5];
             uint32_t s_ltl = 0, s_ltlf = 0;
+            n = family_sizes[i][0];
+            k = family_sizes[i][1];
             family(formula, sizeof formula, n, k);
             for (rep = 0; rep < 5; ++rep) {
                 double start = now_seconds();
@@ -254,6 +341,7 @@ int main(int argc, char **argv) {
             printf("%-4d %-3d %-7u %-12u %-12.3f %-12u %-12.3f\n", n, k, (unsigned)strlen(formula), s_ltl, median(t_ltl, 5),
                    s_ltlf, median(t_ltlf, 5));
         }
+    random_formulas_bench(1000);
     shield_bench();
     return 0;
 }

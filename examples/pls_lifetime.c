@@ -185,7 +185,8 @@ static saferl_rl_desc behaviour_desc(const env_config *c, double cost_limit, uin
     saferl_rl_desc d;
     memset(&d, 0, sizeof d);
     d.algorithm = SAFERL_RL_PPO_LAG;
-    d.cost_limit = cost_limit;
+    d.cost_count = 1;
+    d.cost_limits[0] = cost_limit;
     d.seed = seed;
     d.steps_per_epoch = c->kind == SAFERL_RL_ENV_GRIDWORLD ? 2000 : 4 * c->horizon;
     d.no_obs_normalize = 1; /* the weights alone are the policy: fine-tuning starts from them */

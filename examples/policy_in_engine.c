@@ -66,7 +66,8 @@ static unsigned char *train_tiny_policy(uint32_t seed, size_t *size) {
     int epoch;
     memset(&desc, 0, sizeof desc);
     desc.algorithm = SAFERL_RL_PPO_LAG;
-    desc.cost_limit = 10.0;
+    desc.cost_count = 1;
+    desc.cost_limits[0] = 10.0;
     desc.seed = seed;
     desc.hidden[0] = desc.hidden[1] = 32;
     desc.steps_per_epoch = 1000;

@@ -73,7 +73,8 @@ static int run_flip(saferl_rl_desc desc, saferl_rl_env *envs, int env_count, con
     int i, e, mode, status = 0;
     for (i = 0; i < count; ++i) {
         saferl_rl_epoch_stats st;
-        desc.cost_limit = limits[i] > 0.0 ? limits[i] : 1e-9;
+        desc.cost_count = 1;
+        desc.cost_limits[0] = limits[i];
         res = saferl_rl_agent_create(&agents[i], &desc, envs, env_count);
         if (res < 0) {
             fprintf(stderr, "rl_train: %s\n", saferl_result_string(res));
@@ -222,7 +223,8 @@ static int run(int argc, char **argv) {
     else if (!strcmp(algo, "focops")) desc.algorithm = SAFERL_RL_FOCOPS;
     else if (!strcmp(algo, "cup")) desc.algorithm = SAFERL_RL_CUP;
     else return cli_usage_error(&c, "unknown algorithm %s", algo);
-    desc.cost_limit = cost_limit > 0.0 ? cost_limit : 1e-9;
+    desc.cost_count = 1;
+    desc.cost_limits[0] = cost_limit;
     desc.seed = seed;
     desc.steps_per_epoch = per_epoch > 0 ? (int)per_epoch : 2000;
     desc.steps_per_epoch -= desc.steps_per_epoch % (int)env_count;
@@ -234,7 +236,9 @@ static int run(int argc, char **argv) {
                         !strcmp(constraint, "violation"), (int)eval_episodes);
     r = saferl_rl_agent_create(&agent, &desc, envs, (int)env_count);
     if (r < 0) {
-        fprintf(stderr, "rl_train: %s\n", saferl_result_string(r));
+        const char *why = saferl_result_string(r);
+        if (r == SAFERL_ERR_INVALID_ARGUMENT) saferl_rl_desc_check(&desc, envs, (int)env_count, &why);
+        fprintf(stderr, "rl_train: %s\n", why);
         return 1;
     }
     xs = (double *)malloc(sizeof(double) * 4 * (size_t)epochs);

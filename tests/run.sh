@@ -15,6 +15,8 @@ mkdir -p "$LOGS"
 # target randomised (FUZZ_RUNS=-1) for N seconds.
 FUZZ_SEED=${FUZZ_SEED:-1}
 FUZZ_RUNS=${FUZZ_RUNS:-40000}
+# the CRC-repaired builds reach the expensive checks on nearly every input: fewer runs
+FUZZ_CRC_RUNS=${FUZZ_CRC_RUNS:-$([ "$FUZZ_RUNS" = -1 ] && echo -1 || echo 8000)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 
 passed=0
@@ -210,6 +212,7 @@ run_compile() {
     done
     item "common blocks of two versions: #error" version_mismatch_is_an_error
     item "quick start compiles against make install + pkg-config" quick_start_compiles
+    item "each demo page's C snippet compiles and runs" tests/web_snippets.sh
     suite_end compile
 }
 
@@ -234,10 +237,11 @@ run_cli() {
 }
 
 fuzz_one() { # name [extra corpus]
-    local corpus=$BUILD/fuzz_corpus/$1
+    local corpus=$BUILD/fuzz_corpus/$1 runs=$FUZZ_RUNS
+    case "$1" in *_crc) runs=$FUZZ_CRC_RUNS ;; esac
     mkdir -p "$corpus" "tests/fuzz/corpus/$1"
     mkdir -p "$BUILD/fuzz_artifacts"
-    make -s "$BUILD/fuzz_$1" && "$BUILD/fuzz_$1" -seed="$FUZZ_SEED" -runs="$FUZZ_RUNS" \
+    make -s "$BUILD/fuzz_$1" && "$BUILD/fuzz_$1" -seed="$FUZZ_SEED" -runs="$runs" \
         -max_total_time="$FUZZ_SECONDS" -timeout=5 -print_final_stats=1 \
         -artifact_prefix="$BUILD/fuzz_artifacts/$1-" \
         "$corpus" "tests/fuzz/corpus/$1" ${2:+"$2"}

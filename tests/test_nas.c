@@ -297,8 +297,8 @@ TEST(gemm_variants_match_the_definition) {
                     if (saferl_nas__have_avx2()) { /* the other instantiation, called directly */
                         for (i = 0; i < m; ++i)
                             for (j = 0; j < n; ++j) c[i * ldc + j] = beta ? 0.25f * (float)(i - j) : 0.0f;
-                        if (!tb) saferl_nas__matmul_acc_portable(c, ldc, a, ta ? 1 : lda, ta ? lda : 1, b, ldb, m, k, n);
-                        else saferl_nas__matmul_acc_bt_portable(c, ldc, a, ta ? 1 : lda, ta ? lda : 1, b, ldb, m, n, k);
+                        if (!tb) saferl_nas__matmul_acc_portable(c, ldc, a, ta ? 1 : lda, ta ? lda : 1, b, ldb, m, k, n, 0);
+                        else saferl_nas__matmul_acc_bt_portable(c, ldc, a, ta ? 1 : lda, ta ? lda : 1, b, ldb, m, n, k, 0);
                         for (i = 0; i < m; ++i)
                             for (j = 0; j < n; ++j) bad += memcmp(&c[i * ldc + j], &ref[i * ldc + j], sizeof(float)) != 0;
                     }

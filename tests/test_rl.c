@@ -826,7 +826,8 @@ static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs
     d.gamma = d.cost_gamma = 1.0;
     d.actor_lr = 0.03;
     d.critic_lr = 0.1;
-    d.cost_limit = CLIFF_LIMIT;
+    d.cost_count = 1;
+    d.cost_limits[0] = CLIFF_LIMIT;
     d.lambda_lr = 0.5;
     d.pid_kp = 2.0;
     d.pid_ki = 0.5;
@@ -851,7 +852,7 @@ static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs
             *cost += c1 / CLIFF_AVERAGE;
         }
     }
-    *lambda = agent.multiplier.value;
+    *lambda = agent.multiplier.value[0];
     saferl_rl_agent_destroy(&agent);
 }
 
@@ -936,7 +937,8 @@ TEST(cpo_gaussian_epochs_reproduce_without_allocating) {
     d.hidden[0] = 16;
     d.steps_per_epoch = 400;
     d.update_iters = 2;
-    d.cost_limit = 0.5;
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.5;
     d.cg_iters = 10;
     for (k = 0; k < 2; ++k) {
         saferl_rl_env_builtin(&e1[k], &s1[k], SAFERL_RL_ENV_PENDULUM);
@@ -985,7 +987,8 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
     d.hidden[0] = 16;
     d.steps_per_epoch = 400;
     d.update_iters = 2;
-    d.cost_limit = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
+    d.cost_count = 1;
+    d.cost_limits[0] = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
     d.cg_iters = 10;
     d.lambda_lr = 1.0; /* TRPO-Lag: lambda visibly moves in a few epochs */
     for (k = 0; k < E; ++k) {
@@ -1009,7 +1012,7 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
         CHECK(sa.kl >= 0.0 && sa.kl <= 0.01); /* the default trust region */
         CHECK(sa.step_fraction >= 0.0 && sa.step_fraction <= 1.0);
         CHECK(sa.lagrange_multiplier >= 0.0);
-        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.value);
+        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.value[0]);
         if (sa.step_fraction > 0.0) *accepted += 1;
     }
     CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
@@ -1042,7 +1045,8 @@ static saferl_rl_agent small_agent(saferl_rl_env *env, saferl_rl_builtin *s, saf
     d.hidden[1] = 8;
     d.steps_per_epoch = 200;
     d.update_iters = 2;
-    d.cost_limit = 5.0;
+    d.cost_count = 1;
+    d.cost_limits[0] = 5.0;
     saferl_rl_env_builtin(env, s, kind);
     CHECK(saferl_rl_agent_create(&agent, &d, env, 1) == SAFERL_OK);
     return agent;
@@ -1239,7 +1243,8 @@ TEST(same_seed_same_curve_and_no_allocation_in_epochs) {
         d.hidden[0] = 16;
         d.steps_per_epoch = 400;
         d.update_iters = 2;
-        d.cost_limit = 0.5;
+        d.cost_count = 1;
+        d.cost_limits[0] = 0.5;
         for (k = 0; k < 4; ++k) saferl_rl_env_builtin(&e3[k], &s3[k], SAFERL_RL_ENV_PENDULUM);
         CHECK(saferl_rl_agent_create(&v, &d, e3, 4) == SAFERL_OK);
         for (k = 0; k < 2; ++k) CHECK(saferl_rl_agent_epoch(&v, &st) == SAFERL_OK);
@@ -1314,11 +1319,13 @@ static uint64_t fingerprint_case(int k) {
     d.algorithm = (saferl_rl_algorithm)(k < 16 ? k % 8 : 0);
     if (k < 8 || k >= 16) {
         env_count = 2;
-        d.cost_limit = 0.5;
+        d.cost_count = 1;
+        d.cost_limits[0] = 0.5;
         for (e = 0; e < 2; ++e) saferl_rl_env_builtin(&envs[e], &states[e], SAFERL_RL_ENV_CLIFF);
     } else {
         env_count = 1;
-        d.cost_limit = 0.5;
+        d.cost_count = 1;
+        d.cost_limits[0] = 0.5;
         saferl_rl_env_builtin(&envs[0], &states[0], SAFERL_RL_ENV_PENDULUM);
     }
     switch (k) {
@@ -1326,7 +1333,7 @@ static uint64_t fingerprint_case(int k) {
     case 17: d.algorithm = SAFERL_RL_PID_LAG; d.pid_ema_alpha = 0.95; d.pid_delay = 3; d.lagrange_init = 0.5; break;
     case 18: d.algorithm = SAFERL_RL_FOCOPS; d.total_epochs = 4; d.lagrange_max = 0.01; break;
     case 19: d.algorithm = SAFERL_RL_CUP; d.activation = SAFERL_RL_RELU; d.no_obs_normalize = 1; d.cost_gamma = 1.0; break;
-    case 20: d.algorithm = SAFERL_RL_CPO; d.cost_limit = 9.0; d.target_kl = -1.0; break;
+    case 20: d.algorithm = SAFERL_RL_CPO; d.cost_limits[0] = 9.0; d.target_kl = -1.0; break;
     case 21: d.algorithm = SAFERL_RL_TRPO_LAG; d.lagrange_init = -1.0; d.cg_iters = 5; d.line_search_steps = 3; break;
     default: break;
     }
@@ -1391,6 +1398,360 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         }
     }
     if (!expected) printf("        (no fingerprints recorded for this platform: same-seed runs compared only)\n");
+}
+
+/* ---- the desc: required cost limits, SAFERL_RL_NONE, messages naming the field ----------- */
+
+static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+TEST(cost_limit_is_required_and_zero_means_zero) {
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_desc d;
+    saferl_rl_agent agent, untouched;
+    saferl_rl_epoch_stats st;
+    const char *why = NULL;
+    int k;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    for (k = 0; k < SAFERL_RL_ALGORITHM_COUNT; ++k) {
+        memset(&d, 0, sizeof d);
+        d.algorithm = (saferl_rl_algorithm)k;
+        d.steps_per_epoch = 200;
+        memset(&agent, 0x5a, sizeof agent);
+        untouched = agent;
+        if (k == SAFERL_RL_PPO) { /* unconstrained: no limit needed */
+            CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_OK && strcmp(why, "ok") == 0);
+            continue;
+        }
+        CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(memcmp(&agent, &untouched, sizeof agent) == 0); /* nothing written */
+        CHECK(saferl_rl_agent_memory_size(&d, &env, 1) == 0);
+        CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(why != NULL && starts_with(why, "cost_limit: required"));
+        CHECK(strcmp(saferl_rl_algorithm_name((saferl_rl_algorithm)k), "unknown") != 0);
+        CHECK(saferl_rl_algorithm_from_name(saferl_rl_algorithm_name((saferl_rl_algorithm)k)) == k);
+    }
+    CHECK(saferl_rl_algorithm_from_name("ppo-lagrangian") == -1 && saferl_rl_algorithm_from_name(NULL) == -1);
+    /* d = 0 is a limit of 0: lambda climbs by lambda_lr J_C (the old reading, 25, made it fall) */
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PPO_LAG;
+    d.steps_per_epoch = 400;
+    d.update_iters = 1;
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.0;
+    d.lagrange_init = SAFERL_RL_NONE; /* starts at 0 */
+    CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
+    CHECK(agent.multiplier.value[0] == 0.0);
+    for (k = 0; k < 3; ++k) {
+        double before = agent.multiplier.value[0];
+        CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+        if (st.episode_cost == st.episode_cost) CHECK(st.lagrange_multiplier == before + 0.035 * st.episode_cost);
+    }
+    CHECK(st.episode_cost > 0.0 && agent.multiplier.value[0] > 0.0);
+    saferl_rl_agent_destroy(&agent);
+}
+
+/* A field's bad value and the name its message must start with. */
+typedef struct bad_field {
+    const char *name;
+    void (*set)(saferl_rl_desc *d, double v);
+} bad_field;
+static void set_clip(saferl_rl_desc *d, double v) { d->clip = v; }
+static void set_gamma(saferl_rl_desc *d, double v) { d->gamma = v; }
+static void set_actor_lr(saferl_rl_desc *d, double v) { d->actor_lr = v; }
+static void set_target_kl(saferl_rl_desc *d, double v) { d->target_kl = v; }
+static void set_critic_norm(saferl_rl_desc *d, double v) { d->critic_norm_coef = v; }
+static void set_limit(saferl_rl_desc *d, double v) { d->cost_limits[0] = v; }
+static void set_lagrange_init(saferl_rl_desc *d, double v) { d->lagrange_init = v; }
+static void set_lambda_lr(saferl_rl_desc *d, double v) { d->lambda_lr = v; }
+static void set_pid_kp(saferl_rl_desc *d, double v) { d->pid_kp = v; }
+static void set_pid_kd(saferl_rl_desc *d, double v) { d->pid_kd = v; }
+static void set_lagrange_max(saferl_rl_desc *d, double v) { d->lagrange_max = v; }
+static void set_cg_damping(saferl_rl_desc *d, double v) { d->cg_damping = v; }
+static void set_trust_region(saferl_rl_desc *d, double v) { d->trust_region = v; }
+static void set_focops_temperature(saferl_rl_desc *d, double v) { d->focops_temperature = v; }
+
+TEST(bad_desc_fields_are_named_and_none_is_zero) {
+    static const bad_field fields[] = {
+        {"clip", set_clip}, {"gamma", set_gamma}, {"actor_lr", set_actor_lr}, {"target_kl", set_target_kl},
+        {"critic_norm_coef", set_critic_norm}, {"cost_limits", set_limit}, {"lagrange_init", set_lagrange_init},
+        {"lambda_lr", set_lambda_lr}, {"pid_kp", set_pid_kp}, {"pid_kd", set_pid_kd},
+        {"lagrange_max", set_lagrange_max}, {"cg_damping", set_cg_damping}, {"trust_region", set_trust_region},
+        {"focops_temperature", set_focops_temperature}};
+    const int count = (int)(sizeof fields / sizeof fields[0]);
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_desc d, filled, twice;
+    saferl_rng rng;
+    const char *why;
+    int trial;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM);
+    saferl_rng_seed(&rng, 23);
+    /* random bad values in random fields: every one is refused and named (not cost_limits'
+       negative values, which are legal limits: costs may be negative) */
+    for (trial = 0; trial < 200; ++trial) {
+        const bad_field *f = &fields[saferl_rng_bounded(&rng, (uint32_t)count)];
+        double pick = saferl_rng_uniform(&rng), v;
+        memset(&d, 0, sizeof d);
+        d.algorithm = (saferl_rl_algorithm)saferl_rng_bounded(&rng, SAFERL_RL_ALGORITHM_COUNT);
+        d.cost_count = 1;
+        d.cost_limits[0] = 1.0;
+        v = pick < 0.3 ? saferl_rl__nan() : pick < 0.5 ? HUGE_VAL : pick < 0.7 ? -HUGE_VAL
+                                                                               : -0.5 - 10.0 * saferl_rng_uniform(&rng);
+        if (f->set == set_limit && v < 0.0 && v > -HUGE_VAL) v = saferl_rl__nan();
+        f->set(&d, v);
+        CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT);
+        if (!starts_with(why, f->name)) {
+            fprintf(stderr, "%s = %g gave \"%s\"\n", f->name, v, why);
+            CHECK(starts_with(why, f->name));
+        }
+    }
+    /* SAFERL_RL_NONE: zero (or none) where a zero means the default; the defaults are idempotent */
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PID_LAG;
+    d.cost_count = 1;
+    d.pid_kp = d.pid_kd = d.lagrange_init = d.critic_norm_coef = d.cg_damping = SAFERL_RL_NONE;
+    d.target_kl = d.lagrange_max = SAFERL_RL_NONE;
+    CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_OK);
+    filled = saferl_rl_desc_defaults(&d);
+    twice = saferl_rl_desc_defaults(&filled);
+    CHECK(memcmp(&filled, &twice, sizeof filled) == 0);
+    CHECK(filled.pid_kp == SAFERL_RL_NONE && filled.pid_ki == 0.01 && filled.cost_limits[0] == 0.0);
+    d.hidden[0] = 5000;
+    CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "hidden"));
+    d.hidden[0] = 0;
+    d.cost_count = 2;
+    CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+    d.cost_count = 1;
+    d.steps_per_epoch = 301;
+    {
+        saferl_rl_builtin s2[2];
+        saferl_rl_env e2[2];
+        saferl_rl_env_builtin(&e2[0], &s2[0], SAFERL_RL_ENV_PENDULUM);
+        saferl_rl_env_builtin(&e2[1], &s2[1], SAFERL_RL_ENV_CARTPOLE);
+        CHECK(saferl_rl_desc_check(&d, e2, 2, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "envs"));
+        e2[1] = e2[0];
+        CHECK(saferl_rl_desc_check(&d, e2, 2, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "steps_per_epoch"));
+    }
+}
+
+/* ---- several constraints: a random two-cost bandit CMDP and its exact LP -------------------- */
+
+#define MC_ACTIONS 4
+typedef struct two_cost_bandit {
+    double reward[MC_ACTIONS], cost[2][MC_ACTIONS];
+} two_cost_bandit;
+
+static saferl_result two_cost_reset(void *state, saferl_rng *rng, float *observation) {
+    (void)state;
+    (void)rng;
+    observation[0] = 1.0f;
+    return SAFERL_OK;
+}
+
+/* One step: the action's reward and its two costs (each drawn 0/1 with its mean), then the end. */
+static saferl_result two_cost_step(void *state, saferl_rng *rng, const float *action, float *observation, float *reward,
+                                   float *cost, int *terminated, int *truncated) {
+    const two_cost_bandit *b = (const two_cost_bandit *)state;
+    int a = (int)action[0], k;
+    if (a < 0 || a >= MC_ACTIONS) return SAFERL_ERR_INVALID_ARGUMENT;
+    observation[0] = 1.0f;
+    *reward = (float)b->reward[a];
+    for (k = 0; k < 2; ++k) cost[k] = saferl_rng_uniform(rng) < b->cost[k][a] ? 1.0f : 0.0f;
+    *terminated = 1;
+    *truncated = 0;
+    return SAFERL_OK;
+}
+
+/* max sum p_a r_a subject to sum p_a c_ka <= d_k, p in the simplex, by its vertices: every
+   choice of 3 active constraints among the 2 costs and the 4 bounds p_a = 0, with sum p = 1. */
+static double two_cost_lp(const two_cost_bandit *b, const double *d, double *best_p) {
+    double best = -1e300;
+    int mask;
+    for (mask = 0; mask < 64; ++mask) {
+        double m[4][5], p[4];
+        int rows = 0, j, i, c, ok = 1, bits = 0;
+        for (j = 0; j < 6; ++j) bits += (mask >> j) & 1;
+        if (bits != 3) continue;
+        for (j = 0; j < 4; ++j) m[rows][j] = 1.0;
+        m[rows++][4] = 1.0;
+        for (c = 0; c < 6; ++c) {
+            if (!((mask >> c) & 1)) continue;
+            for (j = 0; j < 4; ++j) m[rows][j] = c < 2 ? b->cost[c][j] : (j == c - 2 ? 1.0 : 0.0);
+            m[rows++][4] = c < 2 ? d[c] : 0.0;
+        }
+        for (i = 0; i < 4 && ok; ++i) { /* Gauss-Jordan with partial pivoting */
+            int piv = i;
+            for (j = i + 1; j < 4; ++j)
+                if (fabs(m[j][i]) > fabs(m[piv][i])) piv = j;
+            if (fabs(m[piv][i]) < 1e-12) { ok = 0; break; }
+            for (j = 0; j < 5; ++j) { double t = m[i][j]; m[i][j] = m[piv][j]; m[piv][j] = t; }
+            for (j = 0; j < 4; ++j) {
+                double f;
+                if (j == i) continue;
+                f = m[j][i] / m[i][i];
+                for (c = i; c < 5; ++c) m[j][c] -= f * m[i][c];
+            }
+        }
+        if (!ok) continue;
+        for (i = 0; i < 4; ++i) p[i] = m[i][4] / m[i][i];
+        for (i = 0; i < 4; ++i) ok = ok && p[i] >= -1e-12;
+        for (c = 0; c < 2 && ok; ++c) {
+            double s = 0.0;
+            for (j = 0; j < 4; ++j) s += p[j] * b->cost[c][j];
+            ok = s <= d[c] + 1e-12;
+        }
+        if (ok) {
+            double v = 0.0;
+            for (j = 0; j < 4; ++j) v += p[j] * b->reward[j];
+            if (v > best) {
+                best = v;
+                memcpy(best_p, p, sizeof p);
+            }
+        }
+    }
+    return best;
+}
+
+/* A random instance whose LP has both constraints binding (the unconstrained best breaks
+   both, the LP is feasible and cannot meet either limit with slack). */
+static void two_cost_generate(two_cost_bandit *b, double *d, saferl_rng *rng) {
+    for (;;) {
+        double p[4], value, q[4];
+        int j, k, top = 0, binding = 1;
+        for (j = 0; j < MC_ACTIONS; ++j) {
+            b->reward[j] = saferl_rng_uniform(rng);
+            for (k = 0; k < 2; ++k) b->cost[k][j] = saferl_rng_uniform(rng);
+        }
+        for (j = 1; j < MC_ACTIONS; ++j)
+            if (b->reward[j] > b->reward[top]) top = j;
+        for (k = 0; k < 2; ++k) d[k] = (0.3 + 0.4 * saferl_rng_uniform(rng)) * b->cost[k][top];
+        value = two_cost_lp(b, d, p);
+        if (value < -1e299) continue;
+        for (k = 0; k < 2; ++k) { /* each limit binds: relaxing it raises the optimum */
+            double dd[2];
+            dd[0] = d[0], dd[1] = d[1];
+            dd[k] += 0.05;
+            binding = binding && two_cost_lp(b, dd, q) > value + 1e-3;
+        }
+        if (binding) return;
+    }
+}
+
+/* The bandit as a user writes it: one constant observation, two costs. */
+static void two_cost_env(saferl_rl_env *env, two_cost_bandit *b) {
+    memset(env, 0, sizeof *env);
+    env->observation_dim = env->action_dim = 1;
+    env->action_count = MC_ACTIONS;
+    env->cost_count = 2;
+    env->state = b;
+    env->reset = two_cost_reset;
+    env->step = two_cost_step;
+}
+
+/* The policy's exact action probabilities at the bandit's one observation. */
+static void two_cost_policy(const saferl_rl_agent *agent, double *p) {
+    float x = 1.0f, acts[4096];
+    const float *z;
+    double m = -1e300, s = 0.0;
+    int j;
+    if (agent->actor.obs_mean) x = (1.0f - agent->actor.obs_mean[0]) / agent->actor.obs_std[0];
+    z = saferl_rl_mlp_forward(&agent->actor.net, agent->actor.params, &x, acts, 1);
+    for (j = 0; j < MC_ACTIONS; ++j) m = z[j] > m ? z[j] : m;
+    for (j = 0; j < MC_ACTIONS; ++j) s += (p[j] = exp(z[j] - m));
+    for (j = 0; j < MC_ACTIONS; ++j) p[j] /= s;
+}
+
+TEST(two_constraints_reach_their_lp_optimum) {
+    static const saferl_rl_algorithm algorithms[] = {SAFERL_RL_PPO_LAG, SAFERL_RL_TRPO_LAG};
+    saferl_rng rng;
+    int instance, which;
+    saferl_rng_seed(&rng, 77);
+    for (instance = 0; instance < 3; ++instance) {
+        two_cost_bandit b;
+        double d[2], lp_p[4], lp;
+        two_cost_generate(&b, d, &rng);
+        lp = two_cost_lp(&b, d, lp_p);
+        for (which = 0; which < 2; ++which) {
+            saferl_rl_env env;
+            saferl_rl_desc desc;
+            saferl_rl_agent agent;
+            saferl_rl_epoch_stats st;
+            double p[4], value = 0.0, c[2] = {0.0, 0.0};
+            int epoch, j, k;
+            two_cost_env(&env, &b);
+            memset(&desc, 0, sizeof desc);
+            desc.algorithm = algorithms[which];
+            desc.seed = 10u + (uint32_t)instance;
+            desc.hidden[0] = desc.hidden[1] = 16;
+            desc.steps_per_epoch = 500;
+            desc.episode_window = 500; /* J_C's standard error <= 0.5 / sqrt(500) = 0.022 */
+            desc.cost_count = 2;
+            desc.cost_limits[0] = d[0];
+            desc.cost_limits[1] = d[1];
+            /* lambda must outgrow the standardised reward advantage before the softmax collapses
+               onto the greedy action: a step of 5 per unit of violation (costs of order 1) */
+            desc.lambda_lr = 5.0;
+            desc.lagrange_init = SAFERL_RL_NONE;
+            CHECK(saferl_rl_agent_create(&agent, &desc, &env, 1) == SAFERL_OK);
+            for (epoch = 0; epoch < 150; ++epoch) {
+                CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+                if (epoch < 100) continue;
+                /* primal-dual iterates circle the saddle point: their average converges */
+                two_cost_policy(&agent, p);
+                for (j = 0; j < MC_ACTIONS; ++j) {
+                    value += p[j] * b.reward[j] / 50.0;
+                    for (k = 0; k < 2; ++k) c[k] += p[j] * b.cost[k][j] / 50.0;
+                }
+            }
+            printf("        %-8s instance %d: mean of the last 50 policies: return %.4f (LP %.4f) costs %.4f %.4f (d %.4f %.4f) lambda %.3f %.3f\n",
+                   saferl_rl_algorithm_name(desc.algorithm), instance, value, lp, c[0], c[1], d[0], d[1],
+                   st.lagrange_multipliers[0], st.lagrange_multipliers[1]);
+            CHECK(st.cost_count == 2 && st.lagrange_multipliers[0] > 0.0 && st.lagrange_multipliers[1] > 0.0);
+            /* the multipliers act on J_C over 500 episodes, whose standard error is <= 0.022:
+               two of them on each side */
+            CHECK(c[0] <= d[0] + 0.045 && c[1] <= d[1] + 0.045);
+            CHECK(value >= lp - 0.045);
+            saferl_rl_agent_destroy(&agent);
+        }
+    }
+    { /* the other rows with two constraints: CPO and PCPO refuse (their step becomes a QP),
+         the multiplier rows run with one multiplier a constraint */
+        static const saferl_rl_algorithm rows[] = {SAFERL_RL_PID_LAG, SAFERL_RL_FOCOPS, SAFERL_RL_CUP};
+        two_cost_bandit b;
+        saferl_rl_env env;
+        saferl_rl_desc desc;
+        saferl_rl_agent agent;
+        saferl_rl_epoch_stats st;
+        const char *why;
+        double d[2];
+        int r, epoch;
+        two_cost_generate(&b, d, &rng);
+        two_cost_env(&env, &b);
+        memset(&desc, 0, sizeof desc);
+        desc.steps_per_epoch = 200;
+        desc.cost_count = 2;
+        desc.cost_limits[0] = d[0];
+        desc.cost_limits[1] = d[1];
+        desc.algorithm = SAFERL_RL_CPO;
+        CHECK(saferl_rl_desc_check(&desc, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+        desc.algorithm = SAFERL_RL_PCPO;
+        CHECK(saferl_rl_desc_check(&desc, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+        desc.cost_count = 1; /* one limit for two costs */
+        desc.algorithm = SAFERL_RL_PPO_LAG;
+        CHECK(saferl_rl_desc_check(&desc, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+        desc.cost_count = 2;
+        desc.lambda_lr = 5.0;
+        for (r = 0; r < 3; ++r) {
+            desc.algorithm = rows[r];
+            CHECK(saferl_rl_agent_create(&agent, &desc, &env, 1) == SAFERL_OK);
+            for (epoch = 0; epoch < 3; ++epoch) CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+            CHECK(st.cost_count == 2 && st.episode_costs[1] == st.episode_costs[1] && st.episode_costs[0] == st.episode_cost);
+            CHECK(st.lagrange_multipliers[0] == agent.multiplier.value[0] &&
+                  st.lagrange_multipliers[1] == agent.multiplier.value[1] && agent.multiplier.value[1] > 0.0);
+            saferl_rl_agent_destroy(&agent);
+        }
+    }
 }
 
 /* ---- trust region: Fisher-vector products, conjugate gradient, CPO's dual ------------------ */
@@ -1840,7 +2201,8 @@ TEST(focops_and_cup_epochs_reproduce_without_allocating) {
         d.hidden[0] = 16;
         d.steps_per_epoch = 400;
         d.update_iters = 3;
-        d.cost_limit = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
+        d.cost_count = 1;
+        d.cost_limits[0] = kind == SAFERL_RL_ENV_PENDULUM ? 0.5 : 0.05;
         d.lambda_lr = 1.0;
         for (k = 0; k < 2; ++k) {
             saferl_rl_env_builtin(&e1[k], &s1[k], kind);
@@ -2245,6 +2607,25 @@ TEST(policy_context_of_the_documented_size_and_a_read_only_policy) {
         CHECK(saferl_rl_policy_act(&r.policy, &context, obs, action, &rng) == SAFERL_OK);
         CHECK(memcmp(before, r.memory, sizeof(float) * P) == 0); /* the policy was only read */
         CHECK(saferl_rl_policy_context_init(&context, NULL, size) == SAFERL_ERR_BUFFER_TOO_SMALL);
+        { /* loaded, the policy acts on its packed weights: the same bits as built */
+            static unsigned char buffer[1 << 16];
+            static float loaded_memory[1 << 14];
+            saferl_rl_policy loaded;
+            saferl_rng r1, r2;
+            float a1[8], a2[8];
+            size_t written = 0;
+            CHECK(saferl_rl_policy_save(&r.policy, buffer, sizeof buffer, &written) == SAFERL_OK);
+            CHECK(saferl_rl_policy_load(&loaded, buffer, written, loaded_memory, sizeof loaded_memory) == SAFERL_OK);
+            CHECK(loaded.packed != NULL && r.policy.packed == NULL);
+            saferl_rng_seed(&r1, (uint32_t)k);
+            saferl_rng_seed(&r2, (uint32_t)k);
+            for (i = 0; i < 5; ++i) {
+                CHECK(saferl_rl_policy_act(&r.policy, &context, obs, a1, i % 2 ? &r1 : NULL) == SAFERL_OK);
+                CHECK(saferl_rl_policy_act(&loaded, &context, obs, a2, i % 2 ? &r2 : NULL) == SAFERL_OK);
+                CHECK(memcmp(a1, a2, sizeof(float) * (size_t)(k % 2 ? r.policy.action_dim : 1)) == 0);
+                obs[i % r.policy.observation_dim] += 0.5f;
+            }
+        }
         free(before);
         free(memory);
         free(r.memory);
@@ -3794,6 +4175,9 @@ int main(int argc, char **argv) {
     RUN(user_environment_errors_leave_the_agent_unchanged);
     RUN(same_seed_same_curve_and_no_allocation_in_epochs);
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
+    RUN(cost_limit_is_required_and_zero_means_zero);
+    RUN(bad_desc_fields_are_named_and_none_is_zero);
+    RUN(two_constraints_reach_their_lp_optimum);
     RUN(fisher_vector_product_matches_the_explicit_fisher);
     RUN(conjugate_gradient_matches_a_direct_solve);
     RUN(cpo_dual_matches_a_brute_force_search_in_all_five_cases);

@@ -448,6 +448,10 @@ TEST(thirty_two_propositions_hoa_round_trip_and_canonical_tables) {
 
 TEST(precedence_is_spots) {
     CHECK(same_language("a | b & c", "a | (b & c)", SAFERL_SHIELD_LTL) == 1);
+    CHECK(same_language("[](a -> X !a)", "G(a -> X !a)", SAFERL_SHIELD_LTL) == 1); /* Spot's [] and <> */
+    CHECK(same_language("[]!<>(a & X a)", "G !F(a & X a)", SAFERL_SHIELD_LTL) == 1);
+    CHECK(same_language("<>a & []b", "F a & G b", SAFERL_SHIELD_LTLF) == 1);
+    CHECK(same_language("a <-> b", "(a & b) | (!a & !b)", SAFERL_SHIELD_LTL) == 1);
     CHECK(same_language("a | b & c", "(a | b) & c", SAFERL_SHIELD_LTL) == 0);
     CHECK(same_language("a xor b & c", "a xor (b & c)", SAFERL_SHIELD_LTL) == 1);
     CHECK(same_language("a | b xor c", "a | (b xor c)", SAFERL_SHIELD_LTL) == 1);
@@ -1639,6 +1643,52 @@ TEST(readers_bound_what_they_allocate) {
     saferl_shield_abstraction_destroy(&ab);
 }
 
+/* "Fire" reads as F(ire), as in Spot; with a vocabulary the error says to quote it, at the F. */
+TEST(a_name_read_as_an_operator_suggests_quotes) {
+    saferl_shield_desc desc;
+    saferl_shield_dfa dfa;
+    saferl_shield_error error;
+    const char *rule = "G(a -> X !Fire)";
+    memset(&desc, 0, sizeof desc);
+    desc.vocabulary = names;
+    desc.vocabulary_count = 14;
+    CHECK(saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 1 && error.column == 11);
+    CHECK(strstr(error.message, "'ire'") != NULL && strstr(error.message, "\"Fire\"") != NULL &&
+          strstr(error.message, "quote") != NULL);
+    rule = "G(a -> X !GFire2)"; /* two operator letters, a name not in the vocabulary at all */
+    CHECK(saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.column == 11 && strstr(error.message, "\"GFire2\"") != NULL);
+    rule = "G(a -> X !ire)"; /* nothing glued: the plain message */
+    CHECK(saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.column == 11 && strstr(error.message, "quote") == NULL);
+    rule = "G(a -> X !\"Fire\")";
+    CHECK(saferl_shield_compile(rule, strlen(rule), &desc, &dfa, &error) == SAFERL_OK);
+    saferl_shield_dfa_destroy(&dfa);
+}
+
+/* game_explain lists where the play can go: state 2 must walk into lava (state 1), but no
+   play from the start reaches either. */
+TEST(explain_lists_only_reachable_losing_states) {
+    const char *corridor = "states 4 actions 1 initial 0\nlabel 1 lava\n0 0: 3\n3 0: 0\n1 0: 1\n2 0: 1\n";
+    saferl_shield_abstraction ab;
+    saferl_shield_dfa dfa;
+    saferl_shield_game game;
+    saferl_shield_error error;
+    static char explained[2048];
+    size_t length = 0;
+    CHECK(saferl_shield_read_abstraction(corridor, strlen(corridor), NULL, &ab, &error) == SAFERL_OK);
+    CHECK(compile("G !lava", &dfa) == SAFERL_OK);
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_OK);
+    CHECK(game.losing_rank[saferl_shield_game_state(&game, 2, dfa.initial)] == 2); /* it does lose */
+    CHECK(game.reachable[game.initial] && !game.reachable[saferl_shield_game_state(&game, 2, dfa.initial)]);
+    CHECK(saferl_shield_game_explain(&game, explained, sizeof explained, &length) == SAFERL_OK);
+    CHECK(strstr(explained, "realisable") != NULL && strstr(explained, "losing states") == NULL);
+    saferl_shield_game_destroy(&game);
+    saferl_shield_dfa_destroy(&dfa);
+    saferl_shield_abstraction_destroy(&ab);
+}
+
 TEST(allocations_are_all_released) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations > 0);
@@ -1681,7 +1731,9 @@ int main(void) {
     RUN(crm_updates_every_automaton_state_and_transfer_averages);
     RUN(greedy_breaks_near_ties_at_random);
     RUN(transfer_copies_only_from_states_at_least_as_strict);
+    RUN(a_name_read_as_an_operator_suggests_quotes);
     RUN(every_reader_skips_a_byte_order_mark);
+    RUN(explain_lists_only_reachable_losing_states);
     RUN(readers_bound_what_they_allocate);
     RUN(allocations_are_all_released);
     return saferl_test_finish();

@@ -4,16 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
+import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
 
 let server, browser, lib;
 
 before(async () => {
   assert.ok(built('index.html', 'style.css', 'budget/index.html', 'budget/app.js', 'budget/budget.mjs',
     'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css'), 'build/web is incomplete: run make web first');
-  const { default: createBudgetModule } = await import(pathToFileURL(path.join(webRoot, 'budget', 'budget.mjs')).href);
-  lib = await createBudgetModule();
+  lib = await loadModule('budget');
   server = await serve();
   browser = await launchBrowser();
 });

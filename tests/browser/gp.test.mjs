@@ -5,15 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
+import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
 
 let server, browser, lib;
 
 before(async () => {
   assert.ok(built('style.css', 'gp/index.html', 'gp/app.js', 'gp/gp.mjs'), 'build/web is incomplete: run make web first');
-  const { default: createGpModule } = await import(pathToFileURL(path.join(webRoot, 'gp', 'gp.mjs')).href);
-  lib = await createGpModule();
+  lib = await loadModule('gp');
   server = await serve();
   browser = await launchBrowser();
 });
@@ -164,7 +162,7 @@ test('a drawn function round-trips through the URL: the same function and the sa
   assert.deepEqual(st2.indices, st.indices, 'the same run after the reload');
   assert.equal(st2.violations, st.violations);
   assert.equal(st2.safe, st.safe);
-  assert.equal(await again.textContent('#url-errors'), '');
+  assert.equal(await again.textContent('#url-messages'), '');
   await again.screenshot({ path: path.join(ensureScreenshotDir(), 'gp_drawn.png'), fullPage: true });
   assert.deepEqual(errors, []);
   assert.deepEqual(errorsAgain, []);
@@ -183,7 +181,7 @@ test('a bad or foreign drawn= value is reported and the page still runs', async 
   ];
   for (const [value, message] of cases) {
     const { page, errors } = await openPage(browser.context, `${server.url}gp/index.html?fn=draw&steps=3&drawn=${encodeURIComponent(value)}`);
-    assert.match(await page.textContent('#url-errors'), message);
+    assert.match(await page.textContent('#url-messages'), message);
     const st = await page.evaluate(() => window.__state);
     assert.deepEqual(st.drawn, fallback, 'the default drawing is used');
     assert.equal(st.evaluations, 3, 'the run goes on');

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 // node_modules lives in web/, so resolve playwright-core from there.
 const requireFromWeb = createRequire(new URL('../../web/package.json', import.meta.url));
@@ -26,6 +26,8 @@ const MIME = {
   '.svg': 'image/svg+xml',
   '.csv': 'text/csv; charset=utf-8',
   '.txt': 'text/plain; charset=utf-8',
+  '.h': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
 };
 
 // Serves root on 127.0.0.1 (port 0: a free one). Resolves to { url, close() }; url ends with '/'.
@@ -109,6 +111,14 @@ export async function openPage(context, url) {
 export function ensureScreenshotDir() {
   fs.mkdirSync(screenshotDir, { recursive: true });
   return screenshotDir;
+}
+
+// A page's WebAssembly module in node: build/web/<name>/<name>.mjs is built for the browser, where
+// it compiles <name>.wasm while fetching it; node's fetch cannot read a file, so the bytes are given.
+export async function loadModule(name) {
+  const dir = path.join(webRoot, name);
+  const { default: factory } = await import(pathToFileURL(path.join(dir, `${name}.mjs`)).href);
+  return factory({ wasmBinary: fs.readFileSync(path.join(dir, `${name}.wasm`)) });
 }
 
 // True when build/web holds the given files (relative to build/web); tests skip otherwise.

@@ -8,16 +8,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
-import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot, repoRoot } from './harness.mjs';
+import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot, repoRoot } from './harness.mjs';
 
 let server, browser, lib;
 
 before(async () => {
   assert.ok(built('style.css', 'nas/index.html', 'nas/app.js', 'nas/nas.mjs', 'vendor/uPlot.iife.min.js'),
     'build/web is incomplete: run make web first');
-  const { default: createNasModule } = await import(pathToFileURL(path.join(webRoot, 'nas', 'nas.mjs')).href);
-  lib = await createNasModule();
+  lib = await loadModule('nas');
   server = await serve();
   browser = await launchBrowser({ width: 1280, height: 1500 });
 });
@@ -144,7 +142,7 @@ test('toy task: the page runs the library\'s searches, sliced across frames; the
 test('toy task with the official settings is the nas_search CLI\'s run', async (t) => {
   const cli = path.join(repoRoot, 'build', 'nas_search');
   const { page, errors } = await openPage(browser.context,
-    `${server.url}nas/index.html?task=toy&a=advantage&b=parsec&seed=3&iters=60&at=60`);
+    `${server.url}nas/index.html?task=toy&a=advantage&b=parsec&seed=3&iters=60&alr=0&at=60`);
   await finished(page, 60);
   const st = await state(page);
   const expected = replay({ task: 'toy', strategy: 'advantage', seed: 3, iters: 60, steps: 60 });

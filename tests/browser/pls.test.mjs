@@ -9,8 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
-import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot, repoRoot } from './harness.mjs';
+import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot, repoRoot } from './harness.mjs';
 
 let server, browser, lib;
 const SEED = 3;
@@ -18,8 +17,7 @@ const SEED = 3;
 before(async () => {
   assert.ok(built('style.css', 'pls/index.html', 'pls/app.js', 'pls/pls.mjs', 'pls/gridworld.rcsl', 'pls/gridworld.csv',
     'vendor/uPlot.iife.min.js'), 'build/web is incomplete: run make web first');
-  const { default: createPlsModule } = await import(pathToFileURL(path.join(webRoot, 'pls', 'pls.mjs')).href);
-  lib = await createPlsModule();
+  lib = await loadModule('pls');
   server = await serve();
   browser = await launchBrowser({ width: 1280, height: 1700 });
 });

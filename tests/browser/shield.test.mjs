@@ -8,16 +8,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
+import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
 
 let server, browser, lib;
 
 before(async () => {
   assert.ok(built('index.html', 'style.css', 'shield/index.html', 'shield/app.js', 'shield/shield.mjs'),
     'build/web is incomplete: run make web first');
-  const { default: createShieldModule } = await import(pathToFileURL(path.join(webRoot, 'shield', 'shield.mjs')).href);
-  lib = await createShieldModule();
+  lib = await loadModule('shield');
   server = await serve();
   browser = await launchBrowser();
 });

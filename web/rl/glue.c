@@ -33,10 +33,13 @@ typedef struct rl_player {
 } rl_player;
 
 static int last_error;
+static const char *last_message = "ok"; /* the desc field at fault (saferl_rl_desc_check) */
 
 GLUE_EXPORT const char *rl_version(void) { return saferl_rl_version(); }
 GLUE_EXPORT const char *rl_result_string(int r) { return saferl_result_string((saferl_result)r); }
 GLUE_EXPORT int rl_last_error(void) { return last_error; }
+/* What was wrong with the last trainer asked for, naming the field ("cost_limit: required"). */
+GLUE_EXPORT const char *rl_last_message(void) { return last_message; }
 GLUE_EXPORT int rl_env_from_name(const char *name) { return saferl_rl_env_kind_from_name(name); }
 
 /* algorithm: saferl_rl_algorithm's value (0 PPO, 1 PPO-Lag, 2 PID-Lag, 3 CPO, 4 PCPO,
@@ -47,26 +50,31 @@ GLUE_EXPORT rl_trainer *rl_trainer_create(int kind, int algorithm, double cost_l
     saferl_rl_desc desc;
     saferl_result r;
     last_error = SAFERL_ERR_OUT_OF_MEMORY;
+    last_message = saferl_result_string(SAFERL_ERR_OUT_OF_MEMORY);
     if (!t) return NULL;
     last_error = saferl_rl_env_builtin(&t->env, &t->state, (saferl_rl_env_kind)kind);
-    if (last_error < 0 || algorithm < SAFERL_RL_PPO || algorithm > SAFERL_RL_CUP || !(cost_limit >= 0.0)) {
-        if (last_error >= 0) last_error = SAFERL_ERR_INVALID_ARGUMENT;
+    if (last_error < 0) {
+        last_message = "env: unknown kind";
         free(t);
         return NULL;
     }
     memset(&desc, 0, sizeof desc);
     desc.algorithm = (saferl_rl_algorithm)algorithm;
-    desc.cost_limit = cost_limit > 0.0 ? cost_limit : 1e-9; /* 0 would mean the default 25 */
+    desc.cost_count = 1;
+    desc.cost_limits[0] = cost_limit; /* 0 means 0 */
     desc.seed = (uint32_t)seed;
     desc.steps_per_epoch = steps_per_epoch;
     desc.hidden[0] = desc.hidden[1] = hidden;
     r = saferl_rl_agent_create(&t->agent, &desc, &t->env, 1);
     if (r < 0) {
         last_error = r;
+        last_message = saferl_result_string(r);
+        if (r == SAFERL_ERR_INVALID_ARGUMENT) saferl_rl_desc_check(&desc, &t->env, 1, &last_message);
         free(t);
         return NULL;
     }
     last_error = 0;
+    last_message = "ok";
     return t;
 }
 

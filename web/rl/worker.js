@@ -1,11 +1,11 @@
 // worker.js - the training loop of web/rl/ in a Web Worker: one epoch of saferl_rl.h at a
 // time (rl.mjs, glue.c), then the epoch's statistics and the policy as an SRLP buffer go to
 // the page. Between epochs the worker yields to its message queue, so stop and resume act at
-// the next epoch boundary.
-import createRlModule from './rl.mjs';
-
-const lib = await createRlModule();
-const out = lib._malloc(10 * 8);
+// the next epoch boundary. The page fetched rl.mjs and compiled rl.wasm once; its first message
+// hands both over (a Blob URL of the script and the compiled WebAssembly.Module), so nothing is
+// fetched twice.
+let lib = null;
+let out = 0;
 let trainer = 0;
 let running = false;
 let maxEpochs = 0;
@@ -56,9 +56,26 @@ async function loop() {
   }
 }
 
+async function load(scriptUrl, wasmModule) {
+  const { default: createRlModule } = await import(scriptUrl);
+  lib = await createRlModule({
+    locateFile: (file) => new URL(file, import.meta.url).href, // its URL under a Blob URL
+    instantiateWasm(imports, receive) {
+      WebAssembly.instantiate(wasmModule, imports).then((instance) => receive(instance, wasmModule));
+      return {};
+    },
+  });
+  out = lib._malloc(10 * 8);
+  postMessage({ type: 'ready', version: cstr(lib._rl_version()) });
+}
+
 onmessage = (event) => {
   const m = event.data;
-  if (m.type === 'start') {
+  if (m.type === 'module') {
+    load(m.scriptUrl, m.wasmModule).catch((e) => postMessage({ type: 'error', message: String(e) }));
+  } else if (!lib) {
+    postMessage({ type: 'error', message: 'the worker has no module yet' });
+  } else if (m.type === 'start') {
     generation += 1;
     running = false;
     if (trainer) lib._rl_trainer_destroy(trainer);
@@ -69,7 +86,7 @@ onmessage = (event) => {
     lib._free(namePtr);
     trainer = lib._rl_trainer_create(kind, m.algorithm, m.costLimit, m.seed, m.stepsPerEpoch, 64);
     if (!trainer) {
-      postMessage({ type: 'error', message: cstr(lib._rl_result_string(lib._rl_last_error())) });
+      postMessage({ type: 'error', message: cstr(lib._rl_last_message()) });
       return;
     }
     epochCount = 0;
@@ -91,4 +108,3 @@ onmessage = (event) => {
   }
 };
 
-postMessage({ type: 'ready', version: cstr(lib._rl_version()) });
