@@ -89,7 +89,8 @@
       off-policy          saferl_rl_replay (a ring of transitions in caller memory) and
                           saferl_rl_offpolicy_agent: TD3 (twin critics, target policy smoothing,
                           delayed actor, Polyak targets) and SAC (twin critics, tanh-squashed
-                          Gaussian with the log-prob correction, automatic temperature);
+                          Gaussian with the log-prob correction, automatic temperature), and
+                          their Lagrangian forms (a cost critic, a multiplier);
                           _act, _update (one gradient step), _train (an environment loop)
       offline data        saferl_rl_dataset: logged episodes, a collector for any policy, a
                           versioned binary format (RCSL section below)
@@ -113,6 +114,13 @@
         a') - alpha log pi(a'|s')), a' from the current policy; actor loss mean(alpha log pi -
         min_i Q_i(s, a)); temperature loss -log alpha mean(log pi + target entropy), target
         entropy -action_dim; no target actor; targets move by tau every step.
+      * TD3-Lag and SAC-Lag (as OmniSafe's TD3Lag / SACLag): a cost critic Q_C with its Polyak
+        target, y_C = c + cost_gamma (1 - done) Q_C'(s', a') with the reward target's a' (no
+        entropy term); the actor's loss adds lambda Q_C(s, pi(s)) and is divided by (1 +
+        lambda); after each finished episode lambda <- max(0, lambda + Adam step (lr 0.01) on
+        J_C - d), J_C that episode's undiscounted cost. Adam's step is about lr whatever the
+        cost's scale (the scale-free choice; a plain gradient step would need a lr per scale).
+        One constraint (cost_count 1); the cost limit is required.
       * done is the environment's terminated flag: truncated transitions bootstrap.
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
@@ -1584,13 +1592,17 @@ SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const
 
 typedef enum saferl_rl_offpolicy_algorithm {
     SAFERL_RL_TD3 = 0,     /* Fujimoto, van Hoof, Meger 2018 */
-    SAFERL_RL_SAC = 1      /* Haarnoja et al. 2018 (v2: twin critics, automatic temperature) */
+    SAFERL_RL_SAC = 1,     /* Haarnoja et al. 2018 (v2: twin critics, automatic temperature) */
+    SAFERL_RL_TD3_LAG = 2, /* TD3 with a cost critic and a Lagrange multiplier */
+    SAFERL_RL_SAC_LAG = 3  /* SAC with a cost critic and a Lagrange multiplier */
 } saferl_rl_offpolicy_algorithm;
+#define SAFERL_RL_MAX_COSTS 8
 
 /* Zero = the default written beside each field. */
 typedef struct saferl_rl_offpolicy_desc {
     saferl_rl_offpolicy_algorithm algorithm;
-    int hidden_sizes[SAFERL_RL_MAX_LAYERS - 1]; /* 256, 256 (both papers); ReLU */
+    int hidden_sizes[SAFERL_RL_MAX_LAYERS - 1]; /* 256, 256 (both papers) */
+    int tanh_hidden;           /* 0: ReLU after each hidden layer (both papers); 1: tanh */
     int hidden_count;          /* 0 = 2; SAFERL_RL_OFFPOLICY_LINEAR for no hidden layer */
     int batch_size;            /* 256 */
     int random_steps;          /* uniform random actions first: 0 = 1000 (updates start after them) */
@@ -1606,6 +1618,12 @@ typedef struct saferl_rl_offpolicy_desc {
     double initial_temperature;/* 1.0: alpha at the start */
     double temperature_lr;     /* 3e-4: Adam on log alpha */
     double target_entropy;     /* 0 = -action_dim; SAFERL_RL_OFFPOLICY_ZERO_ENTROPY for 0 */
+    /* the Lagrangian forms: the constraint has no default */
+    int cost_count;            /* required: 1 (one constraint; more are not offered here yet) */
+    double cost_limits[SAFERL_RL_MAX_COSTS]; /* d: the episodic cost limit, 0 means 0 */
+    double cost_gamma;         /* 0.99: the cost critic's discount */
+    double lagrange_init;      /* lambda_0 >= 0: zero is zero */
+    double lagrange_lr;        /* 0.01: Adam on lambda once per finished episode */
     uint32_t seed;
 } saferl_rl_offpolicy_desc;
 #define SAFERL_RL_OFFPOLICY_LINEAR (-1)
@@ -1620,13 +1638,16 @@ typedef struct saferl_rl_offpolicy_agent {
     int observation_dim, action_dim;
     saferl_rl_mlp actor_net, critic_net;
     size_t actor_count, critic_count;  /* parameters of the actor, of one critic */
-    float *actor, *actor_target, *critic[2], *critic_target[2];
-    float *actor_grad, *critic_grad[2], *actor_m, *actor_v, *critic_m[2], *critic_v[2];
+    /* critic[0], critic[1]: the twin reward critics; critic[2]: the cost critic (Lagrangian) */
+    float *actor, *actor_target, *critic[3], *critic_target[3];
+    float *actor_grad, *critic_grad[3], *actor_m, *actor_v, *critic_m[3], *critic_v[3];
+    float lagrange, lagrange_m, lagrange_v;                  /* the multiplier, its Adam moments */
+    long lagrange_steps;
     float log_temperature, temperature_m, temperature_v; /* SAC: log alpha and its Adam moments */
     long critic_steps, actor_steps, temperature_steps, env_steps;
     /* a batch (B = batch_size): transitions, critic inputs, noise, activations, gradients */
-    float *obs, *act, *rew, *done, *next_obs, *q_input, *noise, *target, *pre_tanh, *new_act, *logp;
-    float *actor_acts, *critic_acts[2], *head_grad, *q_grad[2], *q_input_grad, *scratch;
+    float *obs, *act, *rew, *cost, *done, *next_obs, *q_input, *noise, *target, *cost_target, *pre_tanh;
+    float *new_act, *logp, *actor_acts, *critic_acts[3], *head_grad, *q_grad[3], *q_input_grad, *scratch;
     saferl_rng rng;
     /* the environment loop of saferl_rl_offpolicy_train */
     float *env_obs, *env_next_obs, *env_action;
@@ -1653,22 +1674,31 @@ SAFERL_RL_API void saferl_rl_offpolicy_destroy(saferl_rl_offpolicy_agent *agent)
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *agent, const float *observation,
                                                     int explore, float *action);
 /* One gradient step on a batch drawn uniformly (with replacement) from the replay buffer:
-   the critics; then (TD3 every policy_delay steps) the actor, SAC's temperature and the
-   Polyak targets. SAFERL_ERR_NO_DATA while the buffer is empty. */
+   the critics (and the cost critic); then (TD3 every policy_delay steps) the actor, SAC's
+   temperature and the Polyak targets. SAFERL_ERR_NO_DATA while the buffer is empty. */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay);
 /* `steps` environment steps (random actions for the first random_steps of the agent's life,
    then the exploring actor), each stored in the replay and followed by one update once the
-   random steps are over. Episodes continue across calls. */
+   random steps are over. Episodes continue across calls. The Lagrangian forms step the
+   multiplier at the end of every episode (saferl_rl_offpolicy_multiplier_step). */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
                                                       saferl_rl_replay *replay, long steps);
+/* Lagrangian forms: lambda <- max(0, lambda + Adam step on (episode_cost - d)), one step for
+   one finished episode's undiscounted cost. SAFERL_ERR_NOT_FINITE for NaN/Inf (unchanged);
+   SAFERL_ERR_INVALID_ARGUMENT for TD3 and SAC. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *agent, double episode_cost);
 
 /* The pieces of an update, on the agent's batch buffers (obs, act, rew, done, next_obs) with
-   the given standard-normal noise (B x A): exposed for the tests. critic_targets writes y;
-   critic_loss returns sum over both critics of mean (Q_i - y)^2 and adds its gradient into
-   critic_grad[0/1]; actor_loss returns TD3's -mean Q1(s, pi(s)) or SAC's mean(alpha logp -
-   min_i Q_i) and adds its gradient into actor_grad (critic_grad is overwritten as scratch). */
-SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *agent, const float *noise, float *y);
-SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *agent, const float *y, int gradient);
+   the given standard-normal noise (B x A): exposed for the tests. critic_targets writes y
+   (and the cost critic's yc for the Lagrangian forms; yc may be NULL otherwise);
+   critic_loss returns sum over the critics of mean (Q_i - y)^2 (the cost critic against yc)
+   and adds its gradient into critic_grad[i]; actor_loss returns TD3's -mean Q1(s, pi(s)) or
+   SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus lambda Q_C and divided
+   by (1 + lambda), and adds its gradient into actor_grad (critic_grad is scratch here). */
+SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *agent, const float *noise, float *y,
+                                                      float *yc);
+SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *agent, const float *y, const float *yc,
+                                                     int gradient);
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *agent, const float *noise, int gradient);
 
 #ifdef __cplusplus
@@ -6778,6 +6808,14 @@ SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const
     return SAFERL_OK;
 }
 
+static int saferl_rl__is_sac(const saferl_rl_offpolicy_agent *a) {
+    return a->desc.algorithm == SAFERL_RL_SAC || a->desc.algorithm == SAFERL_RL_SAC_LAG;
+}
+/* The critics an update trains: the twin reward critics, and the cost critic if Lagrangian. */
+static int saferl_rl__critics(const saferl_rl_offpolicy_agent *a) {
+    return a->desc.algorithm == SAFERL_RL_TD3_LAG || a->desc.algorithm == SAFERL_RL_SAC_LAG ? 3 : 2;
+}
+
 /* The desc with its defaults; SAFERL_ERR_INVALID_ARGUMENT for a value out of range. */
 static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, const saferl_rl_offpolicy_desc *in,
                                                    int action_dim) {
@@ -6790,7 +6828,8 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     } else if (d->hidden_count == SAFERL_RL_OFFPOLICY_LINEAR) {
         d->hidden_count = 0;
     }
-    if (d->hidden_count < 0 || d->hidden_count > SAFERL_RL_MAX_LAYERS - 1) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->hidden_count < 0 || d->hidden_count > SAFERL_RL_MAX_LAYERS - 1 || (d->tanh_hidden & ~1) != 0)
+        return SAFERL_ERR_INVALID_ARGUMENT;
     for (i = 0; i < d->hidden_count; ++i)
         if (d->hidden_sizes[i] < 1 || d->hidden_sizes[i] > SAFERL_RL_MAX_WIDTH) return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->batch_size == 0) d->batch_size = 256;
@@ -6807,7 +6846,16 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     if (d->temperature_lr == 0.0) d->temperature_lr = 3e-4;
     if (d->target_entropy == 0.0) d->target_entropy = -(double)action_dim;
     else if (d->target_entropy == SAFERL_RL_OFFPOLICY_ZERO_ENTROPY) d->target_entropy = 0.0;
-    if ((d->algorithm != SAFERL_RL_TD3 && d->algorithm != SAFERL_RL_SAC) || d->batch_size < 1 ||
+    if (d->cost_gamma == 0.0) d->cost_gamma = 0.99;
+    if (d->lagrange_lr == 0.0) d->lagrange_lr = 0.01;
+    if (d->algorithm == SAFERL_RL_TD3_LAG || d->algorithm == SAFERL_RL_SAC_LAG) {
+        if (d->cost_count != 1 || !(d->cost_limits[0] >= 0.0 && d->cost_limits[0] < 1e300)) /* required */
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        if (!(d->lagrange_init >= 0.0 && d->lagrange_init < 1e30) || !(d->lagrange_lr > 0.0) ||
+            !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0))
+            return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_SAC_LAG || d->batch_size < 1 ||
         d->batch_size > 65536 || d->random_steps < 0 || !(d->gamma >= 0.0 && d->gamma <= 1.0) ||
         !(d->polyak_tau > 0.0 && d->polyak_tau <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
         !(d->exploration_noise > 0.0) || !(d->target_noise > 0.0) || !(d->target_noise_clip > 0.0) ||
@@ -6831,7 +6879,8 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     critic_parts[3] = a->critic_m; critic_parts[4] = a->critic_v;
     if (saferl_rl__mlp_max_width(&a->critic_net) > width) width = saferl_rl__mlp_max_width(&a->critic_net);
     for (i = 0; i < 5; ++i) SAFERL_RL__TAKE(*actor_parts[i], float, Pa);
-    for (i = 0; i < 10; ++i) SAFERL_RL__TAKE(critic_parts[i / 2][i % 2], float, Pc);
+    for (i = 0; i < 5 * saferl_rl__critics(a); ++i)
+        SAFERL_RL__TAKE(critic_parts[i / saferl_rl__critics(a)][i % saferl_rl__critics(a)], float, Pc);
     SAFERL_RL__TAKE(a->obs, float, B * O);
     SAFERL_RL__TAKE(a->next_obs, float, B * O);
     SAFERL_RL__TAKE(a->act, float, B * A);
@@ -6839,17 +6888,19 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     SAFERL_RL__TAKE(a->pre_tanh, float, B * A);
     SAFERL_RL__TAKE(a->new_act, float, B * A);
     SAFERL_RL__TAKE(a->rew, float, B);
+    SAFERL_RL__TAKE(a->cost, float, B);
+    SAFERL_RL__TAKE(a->cost_target, float, B);
     SAFERL_RL__TAKE(a->done, float, B);
     SAFERL_RL__TAKE(a->target, float, B);
     SAFERL_RL__TAKE(a->logp, float, B);
     SAFERL_RL__TAKE(a->q_input, float, B * in);
     SAFERL_RL__TAKE(a->q_input_grad, float, B * in);
     SAFERL_RL__TAKE(a->actor_acts, float, saferl_rl_mlp_activation_count(&a->actor_net, (int)B));
-    SAFERL_RL__TAKE(a->critic_acts[0], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
-    SAFERL_RL__TAKE(a->critic_acts[1], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
+    for (i = 0; i < saferl_rl__critics(a); ++i) {
+        SAFERL_RL__TAKE(a->critic_acts[i], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
+        SAFERL_RL__TAKE(a->q_grad[i], float, B);
+    }
     SAFERL_RL__TAKE(a->head_grad, float, B * (size_t)a->actor_net.sizes[a->actor_net.layer_count]);
-    SAFERL_RL__TAKE(a->q_grad[0], float, B);
-    SAFERL_RL__TAKE(a->q_grad[1], float, B);
     SAFERL_RL__TAKE(a->scratch, float, 2 * B * (size_t)width);
     SAFERL_RL__TAKE(a->env_obs, float, O);
     SAFERL_RL__TAKE(a->env_next_obs, float, O);
@@ -6860,6 +6911,7 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
 /* The networks and desc of an agent (no memory yet). */
 static saferl_result saferl_rl__offpolicy_shape(saferl_rl_offpolicy_agent *a, const saferl_rl_offpolicy_desc *desc,
                                                 int observation_dim, int action_dim) {
+    saferl_rl_activation activation;
     saferl_result r;
     if (observation_dim < 1 || action_dim < 1 || observation_dim + action_dim > SAFERL_RL_MAX_WIDTH)
         return SAFERL_ERR_INVALID_ARGUMENT;
@@ -6867,11 +6919,12 @@ static saferl_result saferl_rl__offpolicy_shape(saferl_rl_offpolicy_agent *a, co
     if ((r = saferl_rl__offpolicy_defaults(&a->desc, desc, action_dim)) != SAFERL_OK) return r;
     a->observation_dim = observation_dim;
     a->action_dim = action_dim;
+    activation = a->desc.tanh_hidden ? SAFERL_RL_TANH : SAFERL_RL_RELU;
     r = saferl_rl_mlp_define(&a->actor_net, observation_dim, a->desc.hidden_sizes, a->desc.hidden_count,
-                             a->desc.algorithm == SAFERL_RL_SAC ? 2 * action_dim : action_dim, SAFERL_RL_RELU);
+                             saferl_rl__is_sac(a) ? 2 * action_dim : action_dim, activation);
     if (r == SAFERL_OK)
         r = saferl_rl_mlp_define(&a->critic_net, observation_dim + action_dim, a->desc.hidden_sizes,
-                                 a->desc.hidden_count, 1, SAFERL_RL_RELU);
+                                 a->desc.hidden_count, 1, activation);
     a->actor_count = saferl_rl_mlp_param_count(&a->actor_net);
     a->critic_count = saferl_rl_mlp_param_count(&a->critic_net);
     return r;
@@ -6900,11 +6953,12 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *
     saferl_rng_seed(&a.rng, a.desc.seed);
     saferl_rl_mlp_init_params(&a.actor_net, a.actor, &a.rng, 1.0f);
     memcpy(a.actor_target, a.actor, sizeof(float) * a.actor_count);
-    for (i = 0; i < 2; ++i) {
+    for (i = 0; i < saferl_rl__critics(&a); ++i) {
         saferl_rl_mlp_init_params(&a.critic_net, a.critic[i], &a.rng, 1.0f);
         memcpy(a.critic_target[i], a.critic[i], sizeof(float) * a.critic_count);
     }
     a.log_temperature = (float)log(a.desc.initial_temperature);
+    a.lagrange = saferl_rl__critics(&a) == 3 ? (float)a.desc.lagrange_init : 0.0f; /* 0 keeps TD3, SAC exact */
     *agent = a;
     return SAFERL_OK;
 }
@@ -6964,11 +7018,12 @@ static void saferl_rl__squash(saferl_rl_offpolicy_agent *a, const float *head, c
     }
 }
 
-SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y) {
-    const int B = a->desc.batch_size, A = a->action_dim;
-    const float *q[2];
+SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y,
+                                                      float *yc) {
+    const int B = a->desc.batch_size, A = a->action_dim, critics = saferl_rl__critics(a);
+    const float *q[3];
     int b, i;
-    if (a->desc.algorithm == SAFERL_RL_TD3) { /* target policy smoothing */
+    if (!saferl_rl__is_sac(a)) { /* target policy smoothing */
         const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor_target, a->next_obs, a->actor_acts, B);
         float clip = (float)a->desc.target_noise_clip;
         for (b = 0; b < B * A; ++b) {
@@ -6979,25 +7034,28 @@ SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent 
         saferl_rl__squash(a, saferl_rl_mlp_forward(&a->actor_net, a->actor, a->next_obs, a->actor_acts, B), noise, B);
     }
     saferl_rl__concat_rows(a->q_input, a->next_obs, a->observation_dim, a->new_act, A, B);
-    for (i = 0; i < 2; ++i) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic_target[i], a->q_input, a->critic_acts[i], B);
+    for (i = 0; i < critics; ++i)
+        q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic_target[i], a->q_input, a->critic_acts[i], B);
     for (b = 0; b < B; ++b) {
         double next = q[0][b] < q[1][b] ? q[0][b] : q[1][b];
-        if (a->desc.algorithm == SAFERL_RL_SAC) next -= exp((double)a->log_temperature) * a->logp[b];
+        if (saferl_rl__is_sac(a)) next -= exp((double)a->log_temperature) * a->logp[b];
         y[b] = (float)(a->rew[b] + a->desc.gamma * (1.0 - a->done[b]) * next);
+        if (critics == 3) yc[b] = (float)(a->cost[b] + a->desc.cost_gamma * (1.0 - a->done[b]) * q[2][b]);
     }
 }
 
-SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *a, const float *y, int gradient) {
+SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *a, const float *y, const float *yc,
+                                                     int gradient) {
     const int B = a->desc.batch_size;
     double loss = 0.0;
     int i;
     saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->act, a->action_dim, B);
-    for (i = 0; i < 2; ++i) {
+    for (i = 0; i < saferl_rl__critics(a); ++i) {
         const float *q = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
-        loss += saferl_rl_value_loss_forward(q, y, B);
+        loss += saferl_rl_value_loss_forward(q, i == 2 ? yc : y, B);
         if (!gradient) continue;
         memset(a->q_grad[i], 0, sizeof(float) * (size_t)B);
-        saferl_rl_value_loss_backward(a->q_grad[i], q, y, 1.0f, B);
+        saferl_rl_value_loss_backward(a->q_grad[i], q, i == 2 ? yc : y, 1.0f, B);
         saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
                                a->q_grad[i], NULL, a->scratch, B);
     }
@@ -7006,12 +7064,13 @@ SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *
 
 /* The actor's loss through the critics: q_grad[i] holds dloss/dQ_i; back through both critics
    to the actions (their parameter gradients are scratch), then through the head. */
-static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise, int critics) {
+static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise) {
     const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, in = O + A;
-    const float alpha = (float)exp((double)a->log_temperature);
+    const float alpha = (float)(exp((double)a->log_temperature) / (1.0 + a->lagrange)); /* as in the loss */
     int b, j, i;
     memset(a->q_input_grad, 0, sizeof(float) * (size_t)B * in);
-    for (i = 0; i < critics; ++i) {
+    for (i = 0; i < saferl_rl__critics(a); ++i) {
+        if (i == 1 && !saferl_rl__is_sac(a)) continue; /* TD3's actor follows Q1 only */
         memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
         saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
                                a->q_grad[i], a->q_input_grad, a->scratch, B);
@@ -7019,7 +7078,7 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
     for (b = 0; b < B; ++b)
         for (j = 0; j < A; ++j) {
             float act = a->new_act[b * A + j], dact = a->q_input_grad[b * in + O + j];
-            if (a->desc.algorithm == SAFERL_RL_TD3) {
+            if (!saferl_rl__is_sac(a)) {
                 a->head_grad[b * A + j] = dact * (1.0f - act * act);
             } else { /* d/du of alpha logp / B is alpha 2 tanh(u) / B; d/dlog_std adds -alpha / B */
                 float raw_log_std = head[b * 2 * A + A + j], log_std = saferl_rl__clampf(raw_log_std, -20.0f, 2.0f);
@@ -7034,24 +7093,27 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
 }
 
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a, const float *noise, int gradient) {
-    const int B = a->desc.batch_size, A = a->action_dim, sac = a->desc.algorithm == SAFERL_RL_SAC;
+    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), lag = saferl_rl__critics(a) == 3;
     const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
-    const float *q[2];
-    double loss = 0.0, alpha = exp((double)a->log_temperature);
+    const float *q[3] = {NULL, NULL, NULL};
+    const double alpha = exp((double)a->log_temperature), lambda = a->lagrange, scale = 1.0 / (1.0 + lambda);
+    double loss = 0.0;
     int b, i;
     if (sac) saferl_rl__squash(a, head, noise, B);
     else
         for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
     saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->new_act, A, B);
-    for (i = 0; i < 1 + sac; ++i) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
+    for (i = 0; i < saferl_rl__critics(a); ++i)
+        if (i != 1 || sac) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
     for (b = 0; b < B; ++b) {
         int k = sac && q[1][b] < q[0][b]; /* the smaller critic, as min(Q1, Q2) */
-        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b];
-        a->q_grad[k][b] = -1.0f / (float)B;
+        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b] + (lag ? lambda * q[2][b] : 0.0);
+        a->q_grad[k][b] = (float)(-scale / B);
         if (sac) a->q_grad[1 - k][b] = 0.0f;
+        if (lag) a->q_grad[2][b] = (float)(lambda * scale / B);
     }
-    if (gradient) saferl_rl__actor_backward(a, head, noise, 1 + sac);
-    return loss / B;
+    if (gradient) saferl_rl__actor_backward(a, head, noise);
+    return loss * scale / B;
 }
 
 static void saferl_rl__polyak(float *target, const float *online, size_t count, float tau) {
@@ -7068,6 +7130,7 @@ static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const safe
         memcpy(a->next_obs + (size_t)b * O, replay->next_observations + k * O, sizeof(float) * (size_t)O);
         memcpy(a->act + (size_t)b * A, replay->actions + k * A, sizeof(float) * (size_t)A);
         a->rew[b] = replay->rewards[k];
+        a->cost[b] = replay->costs[k];
         a->done[b] = replay->dones[k];
     }
 }
@@ -7091,7 +7154,7 @@ static void saferl_rl__temperature_step(saferl_rl_offpolicy_agent *a) {
 }
 
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
-    const int B = a->desc.batch_size, A = a->action_dim, sac = a->desc.algorithm == SAFERL_RL_SAC;
+    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), critics = saferl_rl__critics(a);
     const float tau = (float)a->desc.polyak_tau;
     int i;
     SAFERL_ASSERT(a != NULL && replay != NULL);
@@ -7099,11 +7162,11 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
     if (replay->observation_dim != a->observation_dim || replay->action_dim != A) return SAFERL_ERR_INVALID_ARGUMENT;
     saferl_rl__offpolicy_sample(a, replay);
     saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
-    saferl_rl_offpolicy_critic_targets(a, a->noise, a->target);
-    for (i = 0; i < 2; ++i) memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
-    saferl_rl_offpolicy_critic_loss(a, a->target, 1);
+    saferl_rl_offpolicy_critic_targets(a, a->noise, a->target, a->cost_target);
+    for (i = 0; i < critics; ++i) memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
+    saferl_rl_offpolicy_critic_loss(a, a->target, a->cost_target, 1);
     a->critic_steps += 1;
-    for (i = 0; i < 2; ++i)
+    for (i = 0; i < critics; ++i)
         saferl_rl_adam_update(a->critic[i], a->critic_grad[i], a->critic_m[i], a->critic_v[i], a->critic_count,
                               (float)a->desc.critic_lr, 0.9f, 0.999f, 1e-8f, a->critic_steps);
     if (!sac && a->critic_steps % a->desc.policy_delay != 0) return SAFERL_OK;
@@ -7115,7 +7178,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
                           0.9f, 0.999f, 1e-8f, a->actor_steps);
     if (sac) saferl_rl__temperature_step(a);
     else saferl_rl__polyak(a->actor_target, a->actor, a->actor_count, tau);
-    for (i = 0; i < 2; ++i) saferl_rl__polyak(a->critic_target[i], a->critic[i], a->critic_count, tau);
+    for (i = 0; i < critics; ++i) saferl_rl__polyak(a->critic_target[i], a->critic[i], a->critic_count, tau);
     return SAFERL_OK;
 }
 
@@ -7127,7 +7190,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
     SAFERL_ASSERT(a != NULL && observation != NULL && action != NULL);
     if (!saferl_rl__all_finite(observation, a->observation_dim)) return SAFERL_ERR_NOT_FINITE;
     head = saferl_rl_mlp_forward(&a->actor_net, a->actor, observation, a->actor_acts, 1);
-    if (a->desc.algorithm == SAFERL_RL_SAC && explore) {
+    if (saferl_rl__is_sac(a) && explore) {
         saferl_rl__fill_normal(a->noise, (size_t)A, &a->rng);
         saferl_rl__squash(a, head, a->noise, 1);
         memcpy(action, a->new_act, sizeof(float) * (size_t)A);
@@ -7138,6 +7201,21 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
         }
     }
     return saferl_rl__all_finite(action, A) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *a, double episode_cost) {
+    float grad, lambda = a->lagrange, m = a->lagrange_m, v = a->lagrange_v;
+    SAFERL_ASSERT(a != NULL);
+    if (saferl_rl__critics(a) != 3) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_rl__finite(episode_cost)) return SAFERL_ERR_NOT_FINITE;
+    grad = (float)-(episode_cost - a->desc.cost_limits[0]); /* ascent on lambda (J_C - d) */
+    saferl_rl_adam_update(&lambda, &grad, &m, &v, 1, (float)a->desc.lagrange_lr, 0.9f, 0.999f, 1e-8f,
+                          a->lagrange_steps + 1);
+    a->lagrange = lambda > 0.0f ? lambda : 0.0f;
+    a->lagrange_m = m;
+    a->lagrange_v = v;
+    a->lagrange_steps += 1;
+    return SAFERL_OK;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *a, const saferl_rl_env *env,
@@ -7176,6 +7254,8 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
             a->last_return = a->episode_return;
             a->last_cost = a->episode_cost;
             a->episode_started = 0;
+            if (saferl_rl__critics(a) == 3 && (r = saferl_rl_offpolicy_multiplier_step(a, a->episode_cost)) != SAFERL_OK)
+                return r;
         } else {
             memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)O);
         }

@@ -3904,6 +3904,10 @@ static saferl_rl_offpolicy_desc offpolicy_test_desc(saferl_rl_offpolicy_algorith
     d.batch_size = B;
     d.seed = 17;
     d.initial_temperature = 0.3;
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.25;
+    d.lagrange_init = 0.7;
+    d.cost_gamma = 0.9;
     return d;
 }
 
@@ -3913,6 +3917,7 @@ static void offpolicy_fill_batch(saferl_rl_offpolicy_agent *a, saferl_rng *rng) 
     fill_uniform(a->next_obs, B * O, rng, -1.0, 1.0);
     fill_uniform(a->act, B * A, rng, -1.0, 1.0);
     fill_uniform(a->rew, B, rng, -2.0, 1.0);
+    fill_uniform(a->cost, B, rng, 0.0, 1.0);
     for (b = 0; b < B; ++b) a->done[b] = (float)(b % 3 == 0);
 }
 
@@ -3927,36 +3932,37 @@ static double linear_q(const float *w, int in, const float *s, int O, const doub
 
 /* Critic targets of TD3 (target actor, clipped smoothing noise, min of the target critics,
    no bootstrap after a termination) and SAC (current actor, squashed sample, minus alpha log
-   pi with the Gaussian density and the tanh Jacobian written out) by hand in double, with
+   pi with the Gaussian density and the tanh Jacobian written out), and the Lagrangian forms'
+   cost target c + gamma_c (1 - done) Q_C'(s', a') with the same a', by hand in double, with
    linear networks, against saferl_rl_offpolicy_critic_targets. Targets and online networks
    differ (the targets are perturbed) so that using the wrong one shows. */
 TEST(offpolicy_critic_targets_match_hand_computation) {
     const int O = 3, A = 2, B = 6, in = O + A;
     int algorithm;
-    for (algorithm = 0; algorithm < 2; ++algorithm) {
+    for (algorithm = 0; algorithm < 4; ++algorithm) {
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 0, B);
         saferl_rl_offpolicy_agent a;
         saferl_rng rng;
-        float noise[6 * 2], y[6];
-        int b, j, k, i;
+        float noise[6 * 2], y[6], yc[6];
+        int b, j, k, i, sac = algorithm % 2 == 1, lag = algorithm >= 2;
         d.target_noise = 0.4; /* clips at 0.5 for |noise| > 1.25 */
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
         saferl_rng_seed(&rng, 99);
-        for (i = 0; i < 2; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
+        for (i = 0; i < 2 + lag; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
         fill_uniform(a.actor_target, (int)a.actor_count, &rng, -2.0, 2.0);
         fill_uniform(a.actor, (int)a.actor_count, &rng, -2.0, 2.0);
         offpolicy_fill_batch(&a, &rng);
         fill_uniform(noise, B * A, &rng, -2.5, 2.5);
-        saferl_rl_offpolicy_critic_targets(&a, noise, y);
+        saferl_rl_offpolicy_critic_targets(&a, noise, y, yc);
         for (b = 0; b < B; ++b) {
             double next_act[2], logp = 0.0, q1, q2, expect;
             const float *s = a.next_obs + b * O;
             for (j = 0; j < A; ++j) {
-                const float *w = algorithm == 0 ? a.actor_target : a.actor;
-                double mean = w[O * (algorithm == 0 ? A : 2 * A) + j], log_std;
-                int outputs = algorithm == 0 ? A : 2 * A;
+                const float *w = !sac ? a.actor_target : a.actor;
+                double mean = w[O * (!sac ? A : 2 * A) + j], log_std;
+                int outputs = !sac ? A : 2 * A;
                 for (k = 0; k < O; ++k) mean += (double)w[j * O + k] * s[k];
-                if (algorithm == 0) {
+                if (!sac) {
                     double eps = 0.4 * noise[b * A + j];
                     eps = eps > 0.5 ? 0.5 : eps < -0.5 ? -0.5 : eps;
                     next_act[j] = tanh(mean) + eps;
@@ -3975,46 +3981,56 @@ TEST(offpolicy_critic_targets_match_hand_computation) {
             }
             q1 = linear_q(a.critic_target[0], in, s, O, next_act);
             q2 = linear_q(a.critic_target[1], in, s, O, next_act);
-            expect = (q1 < q2 ? q1 : q2) - (algorithm == 1 ? 0.3 * logp : 0.0);
+            expect = (q1 < q2 ? q1 : q2) - (sac ? 0.3 * logp : 0.0);
             expect = a.rew[b] + 0.99 * (b % 3 == 0 ? 0.0 : expect);
             /* float networks against double: a few float ulps of the terms (|terms| < 50) */
             CHECK_NEAR(y[b], expect, 2e-5 * (1.0 + fabs(expect)));
+            if (lag) {
+                expect = a.cost[b] + 0.9 * (b % 3 == 0 ? 0.0 : linear_q(a.critic_target[2], in, s, O, next_act));
+                CHECK_NEAR(yc[b], expect, 2e-5 * (1.0 + fabs(expect)));
+            }
         }
         saferl_rl_offpolicy_destroy(&a);
     }
 }
 
-typedef struct offpolicy_fd { saferl_rl_offpolicy_agent *agent; const float *y, *noise; int actor; } offpolicy_fd;
+typedef struct offpolicy_fd { saferl_rl_offpolicy_agent *agent; const float *y, *yc, *noise; int actor; } offpolicy_fd;
 static double offpolicy_loss(void *ctx) {
     offpolicy_fd *c = (offpolicy_fd *)ctx;
-    return c->actor ? saferl_rl_offpolicy_actor_loss(c->agent, c->noise, 0) : saferl_rl_offpolicy_critic_loss(c->agent, c->y, 0);
+    return c->actor ? saferl_rl_offpolicy_actor_loss(c->agent, c->noise, 0)
+                    : saferl_rl_offpolicy_critic_loss(c->agent, c->y, c->yc, 0);
 }
 
 /* The critics' loss in both critics' parameters and the actor's loss (TD3: through Q1 and the
    tanh; SAC: through min(Q1, Q2), the squashed sample and alpha log pi) in the actor's
-   parameters, against central differences in float; 16-16 ReLU networks, random inputs. */
+   parameters (the Lagrangian forms: plus lambda Q_C, over 1 + lambda, lambda 0.7), against
+   central differences in float; 16-16 tanh networks (ReLU's kinks and the switch of min(Q1, Q2)
+   would meet the differences' step now and then), random inputs. */
 TEST(offpolicy_gradients_match_finite_differences) {
     const int O = 3, A = 2, B = 5;
     int algorithm, i;
-    for (algorithm = 0; algorithm < 2; ++algorithm) {
+    for (algorithm = 0; algorithm < 4; ++algorithm) {
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 16, B);
         saferl_rl_offpolicy_agent a;
         saferl_rng rng;
-        float noise[5 * 2], y[5];
+        float noise[5 * 2], y[5], yc[5];
         offpolicy_fd c;
+        d.tanh_hidden = 1;
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
         saferl_rng_seed(&rng, 5 + algorithm);
         offpolicy_fill_batch(&a, &rng);
         for (i = 0; i < B * A; ++i) noise[i] = (float)saferl_rng_normal(&rng);
         fill_uniform(y, B, &rng, -1.0, 1.0);
+        fill_uniform(yc, B, &rng, 0.0, 2.0);
         c.agent = &a;
         c.y = y;
+        c.yc = yc;
         c.noise = noise;
         c.actor = 0;
-        for (i = 0; i < 2; ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
-        saferl_rl_offpolicy_critic_loss(&a, y, 1);
-        CHECK(grad_error(offpolicy_loss, &c, a.critic[0], a.critic_grad[0], (int)a.critic_count, 2e-3f) < 5e-3);
-        CHECK(grad_error(offpolicy_loss, &c, a.critic[1], a.critic_grad[1], (int)a.critic_count, 2e-3f) < 5e-3);
+        for (i = 0; i < 2 + (algorithm >= 2); ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
+        saferl_rl_offpolicy_critic_loss(&a, y, yc, 1);
+        for (i = 0; i < 2 + (algorithm >= 2); ++i)
+            CHECK(grad_error(offpolicy_loss, &c, a.critic[i], a.critic_grad[i], (int)a.critic_count, 2e-3f) < 5e-3);
         c.actor = 1;
         memset(a.actor_grad, 0, sizeof(float) * a.actor_count);
         saferl_rl_offpolicy_actor_loss(&a, noise, 1);
@@ -4053,14 +4069,39 @@ TEST(offpolicy_refuses_bad_input) {
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
     d.policy_delay = 0;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 0, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    /* the Lagrangian forms: the constraint is required (0 means 0); the multiplier's step */
+    d.algorithm = SAFERL_RL_SAC_LAG;
+    d.cost_count = 0;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.0;
+    d.lagrange_init = 0.5;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0 / (d.gamma - d.gamma)) == SAFERL_ERR_NOT_FINITE);
+    CHECK(a.lagrange == 0.5f && a.lagrange_steps == 0);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 3.0) == SAFERL_OK); /* Adam's first step: lr */
+    CHECK_NEAR(a.lagrange, 0.51, 1e-6);
+    saferl_rl_offpolicy_destroy(&a);
+    d.lagrange_init = 0.005; /* a cost at the limit 0 exactly: no move; below it cannot go */
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0) == SAFERL_OK && a.lagrange == 0.005f);
+    d.cost_limits[0] = 1.0;
+    a.desc.cost_limits[0] = 1.0;
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0) == SAFERL_OK && a.lagrange == 0.0f);
+    saferl_rl_offpolicy_destroy(&a);
+    d.algorithm = SAFERL_RL_TD3;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 1.0) == SAFERL_ERR_INVALID_ARGUMENT);
+    saferl_rl_offpolicy_destroy(&a);
 }
 
-/* TD3 and SAC on Pendulum-v1, a short run (1500 steps, 500 random, 32-32, batch 64): the same
-   seed gives bit-identical networks and temperature, no allocation while training, and the
-   Polyak targets moved off their start. (How well they learn is measured in bench/.) */
+/* TD3 and SAC on Pendulum-v1, TD3-Lag and SAC-Lag on the Safe Pendulum, a short run (1500
+   steps, 500 random, 32-32, batch 64): the same seed gives bit-identical networks, temperature
+   and multiplier, no allocation while training, the Polyak targets moved off their start, one
+   multiplier step per episode. (How well they learn is measured in bench/.) */
 TEST(offpolicy_training_is_deterministic_and_allocation_free) {
     int algorithm, run;
-    for (algorithm = 0; algorithm < 2; ++algorithm) {
+    for (algorithm = 0; algorithm < 4; ++algorithm) {
         saferl_rl_offpolicy_agent a[2];
         saferl_rl_builtin s;
         saferl_rl_env env;
@@ -4072,7 +4113,7 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
             long allocations;
 #endif
-            saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+            saferl_rl_env_builtin(&env, &s, algorithm < 2 ? SAFERL_RL_ENV_PENDULUM_V1 : SAFERL_RL_ENV_PENDULUM);
             CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
             CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
@@ -4082,14 +4123,16 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
             CHECK(saferl_test_allocations == allocations);
 #endif
-            CHECK(replay.size == 1500 && a[run].episodes == 7 && a[run].critic_steps == 1001);
-            CHECK(a[run].actor_steps == (algorithm == 0 ? 500 : 1001));
+            CHECK(replay.size == 1500 && (algorithm >= 2 || a[run].episodes == 7) && a[run].critic_steps == 1001);
+            CHECK(a[run].actor_steps == (algorithm % 2 == 0 ? 500 : 1001));
+            CHECK(a[run].lagrange_steps == (algorithm >= 2 ? a[run].episodes : 0) && a[run].episodes > 0);
             CHECK(memcmp(a[run].critic_target[0], a[run].critic[0], sizeof(float) * a[run].critic_count) != 0);
         }
         CHECK(memcmp(a[0].actor, a[1].actor, sizeof(float) * a[0].actor_count) == 0);
         CHECK(memcmp(a[0].critic[1], a[1].critic[1], sizeof(float) * a[0].critic_count) == 0);
         CHECK(a[0].log_temperature == a[1].log_temperature && a[0].last_return == a[1].last_return);
-        CHECK(algorithm == 0 || a[0].log_temperature != (float)log(0.3)); /* the temperature moved */
+        CHECK(a[0].lagrange == a[1].lagrange);
+        CHECK(algorithm % 2 == 0 || a[0].log_temperature != (float)log(0.3)); /* the temperature moved */
         saferl_rl_offpolicy_destroy(&a[0]);
         saferl_rl_offpolicy_destroy(&a[1]);
     }
