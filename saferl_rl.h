@@ -86,6 +86,11 @@
                           its actor update; an epoch is rollout -> advantages -> multiplier
                           update -> the row's actor update -> critics; episode and cost-rate
                           metrics, evaluation
+      off-policy          saferl_rl_replay (a ring of transitions in caller memory) and
+                          saferl_rl_offpolicy_agent: TD3 (twin critics, target policy smoothing,
+                          delayed actor, Polyak targets) and SAC (twin critics, tanh-squashed
+                          Gaussian with the log-prob correction, automatic temperature);
+                          _act, _update (one gradient step), _train (an environment loop)
       offline data        saferl_rl_dataset: logged episodes, a collector for any policy, a
                           versioned binary format (RCSL section below)
       RCSL                saferl_rl_rcsl_policy conditioned on the reward and cost to go,
@@ -95,6 +100,20 @@
                           transformer (_layernorm_*, _gelu_*, _attention_*, _cdt_embed_*,
                           _cdt_forward / _backward), a second RCSL architecture acting from a
                           rolling saferl_rl_rcsl_context
+
+   OFF-POLICY (the papers' rules, defaults from them; 256-256 ReLU networks, Adam 3e-4,
+   batch 256, gamma 0.99, tau 0.005, 1000 uniform random steps before the first update, then
+   one update per environment step)
+      * TD3 (Fujimoto et al. 2018): y = r + gamma (1 - done) min_i Q'_i(s', clip(pi'(s') +
+        clip(0.2 N, +-0.5), +-1)); critics minimise sum_i mean (Q_i - y)^2; every 2nd step the
+        actor minimises -mean Q1(s, pi(s)) and all targets move by tau. Acting adds N(0, 0.1).
+      * SAC (Haarnoja et al. 2018, the automatic-temperature version): a = tanh(u), u = mean +
+        std n, log std clamped to [-20, 2], log pi(a|s) = sum log N(u) - log(1 - tanh(u)^2)
+        (computed as 2 (log 2 - u - softplus(-2u))); y = r + gamma (1 - done) (min_i Q'_i(s',
+        a') - alpha log pi(a'|s')), a' from the current policy; actor loss mean(alpha log pi -
+        min_i Q_i(s, a)); temperature loss -log alpha mean(log pi + target entropy), target
+        entropy -action_dim; no target actor; targets move by tau every step.
+      * done is the environment's terminated flag: truncated transitions bootstrap.
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
       cartpole   Gym's CartPole-v1 dynamics (g 9.8, cart 1.0 kg, pole 0.1 kg, half-length 0.5,
@@ -414,9 +433,27 @@
       are bit-identical whichever runs (tests/test_rl.c checks it) and a run replays exactly on
       any x86-64 machine. SAFERL_NO_DISPATCH keeps only the portable copy. With
       SAFERL_USE_BLIS, batches of 16 or more go to BLIS's sgemm instead (other summation
-      order: results agree to rounding).
+      order: results agree to rounding). Acting on one observation reads a loaded policy's
+      packed weights (each layer transposed at load time, saferl_rl_policy.packed): the output
+      units are contiguous, so a few vectors of sums advance in registers where the (OC, C)
+      layout needs a strided load per product; each sum keeps its order, so the bits are those
+      of the unpacked policy (tests/test_rl.c checks it on random shapes).
 
    REVISION HISTORY
+      0.5.0 (2026-12-04)  acting is thread-safe: a const policy is only read; scratch is the
+                          caller's saferl_rl_policy_context (saferl_rl_policy_context_memory_size,
+                          _init), taken by saferl_rl_policy_act, _evaluate, _dataset_collect and
+                          saferl_rl_flip_policy.context; the policy struct lost `scratch`, the
+                          conditioned policy its `input` and `context` (saferl_rl_rcsl_act and
+                          _evaluate take a saferl_rl_rcsl_context, which now serves both forms);
+                          saferl_rl_policy_probabilities and _mean_std; no NaN reported as OK:
+                          acting checks the network's output and the action, the loaders refuse
+                          MLP weights that could overflow on the normaliser's clip box (an
+                          interval bound), RCSL training refuses sums to go beyond the float
+                          range; the file helpers write a temporary and rename it (SAFERL_ERR_IO
+                          with errno on failure, the old file untouched) and loading tells I/O
+                          errors from corrupt data; a loaded policy keeps its weights packed
+                          (transposed) for batch-1 acting on contiguous vectors (same bits)
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -1501,6 +1538,114 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_train(saferl_rl_rcsl_trainer *trainer
    their valid steps, and dinputs must be NULL. */
 SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long first, int count, float *grads,
                                          float *dinputs);
+
+/* ---- off-policy: a replay buffer, TD3 and SAC ---------------------------------------------- */
+
+/* Transitions in caller memory, a ring: the oldest is overwritten once capacity is reached.
+   done is 1 for a true end (terminated: no bootstrap), 0 otherwise (a truncation bootstraps). */
+typedef struct saferl_rl_replay {
+    int capacity, observation_dim, action_dim;
+    int size, next;                /* transitions held, the slot written next */
+    float *observations, *actions, *rewards, *costs, *next_observations, *dones;
+} saferl_rl_replay;
+
+/* Bytes for capacity transitions; 0 for a dimension or capacity < 1 or a size that overflows. */
+SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim);
+SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int capacity, int observation_dim,
+                                                  int action_dim, void *memory, size_t memory_size);
+/* SAFERL_ERR_NOT_FINITE (nothing stored) for a NaN/Inf anywhere in the transition. */
+SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const float *observation,
+                                                 const float *action, float reward, float cost,
+                                                 const float *next_observation, int terminated);
+
+typedef enum saferl_rl_offpolicy_algorithm {
+    SAFERL_RL_TD3 = 0,     /* Fujimoto, van Hoof, Meger 2018 */
+    SAFERL_RL_SAC = 1      /* Haarnoja et al. 2018 (v2: twin critics, automatic temperature) */
+} saferl_rl_offpolicy_algorithm;
+
+/* Zero = the default written beside each field. */
+typedef struct saferl_rl_offpolicy_desc {
+    saferl_rl_offpolicy_algorithm algorithm;
+    int hidden_sizes[SAFERL_RL_MAX_LAYERS - 1]; /* 256, 256 (both papers); ReLU */
+    int hidden_count;          /* 0 = 2; SAFERL_RL_OFFPOLICY_LINEAR for no hidden layer */
+    int batch_size;            /* 256 */
+    int random_steps;          /* uniform random actions first: 0 = 1000 (updates start after them) */
+    double gamma;              /* 0.99 */
+    double polyak_tau;         /* 0.005: target <- tau online + (1 - tau) target */
+    double actor_lr, critic_lr;/* 3e-4 each (Adam) */
+    /* TD3 */
+    double exploration_noise;  /* 0.1: Gaussian std added to the action while acting */
+    double target_noise;       /* 0.2: target policy smoothing std ... */
+    double target_noise_clip;  /* 0.5: ... clipped to +-this */
+    int policy_delay;          /* 2: actor and targets updated every policy_delay critic steps */
+    /* SAC */
+    double initial_temperature;/* 1.0: alpha at the start */
+    double temperature_lr;     /* 3e-4: Adam on log alpha */
+    double target_entropy;     /* 0 = -action_dim; SAFERL_RL_OFFPOLICY_ZERO_ENTROPY for 0 */
+    uint32_t seed;
+} saferl_rl_offpolicy_desc;
+#define SAFERL_RL_OFFPOLICY_LINEAR (-1)
+#define SAFERL_RL_OFFPOLICY_ZERO_ENTROPY (-1e300)
+
+/* The agent: an actor (TD3: tanh of the network; SAC: the network's means and log-stds,
+   log-std clamped to [-20, 2], a = tanh(mean + std noise)), twin critics Q(s, a) on the
+   concatenated input, their Polyak targets (and TD3's target actor), Adam state, and a batch's
+   buffers: update and act never allocate. Observations are used as given (no normaliser). */
+typedef struct saferl_rl_offpolicy_agent {
+    saferl_rl_offpolicy_desc desc;  /* with the defaults filled in */
+    int observation_dim, action_dim;
+    saferl_rl_mlp actor_net, critic_net;
+    size_t actor_count, critic_count;  /* parameters of the actor, of one critic */
+    float *actor, *actor_target, *critic[2], *critic_target[2];
+    float *actor_grad, *critic_grad[2], *actor_m, *actor_v, *critic_m[2], *critic_v[2];
+    float log_temperature, temperature_m, temperature_v; /* SAC: log alpha and its Adam moments */
+    long critic_steps, actor_steps, temperature_steps, env_steps;
+    /* a batch (B = batch_size): transitions, critic inputs, noise, activations, gradients */
+    float *obs, *act, *rew, *done, *next_obs, *q_input, *noise, *target, *pre_tanh, *new_act, *logp;
+    float *actor_acts, *critic_acts[2], *head_grad, *q_grad[2], *q_input_grad, *scratch;
+    saferl_rng rng;
+    /* the environment loop of saferl_rl_offpolicy_train */
+    float *env_obs, *env_next_obs, *env_action;
+    int episode_started;
+    double episode_return, episode_cost, last_return, last_cost;
+    long episodes;
+    void *memory;                      /* set by _create */
+    saferl_allocator allocator;
+} saferl_rl_offpolicy_agent;
+
+/* 0 for an invalid desc or dimensions. */
+SAFERL_RL_API size_t saferl_rl_offpolicy_memory_size(const saferl_rl_offpolicy_desc *desc, int observation_dim,
+                                                     int action_dim);
+/* Networks initialised from desc->seed (PyTorch's uniform), targets equal to them. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *agent, const saferl_rl_offpolicy_desc *desc,
+                                                     int observation_dim, int action_dim, void *memory,
+                                                     size_t memory_size);
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_create(saferl_rl_offpolicy_agent *agent,
+                                                       const saferl_rl_offpolicy_desc *desc, int observation_dim,
+                                                       int action_dim);
+SAFERL_RL_API void saferl_rl_offpolicy_destroy(saferl_rl_offpolicy_agent *agent);
+/* One action in [-1, 1]^A for one observation: explore = 1 adds TD3's noise or samples SAC's
+   policy; 0 gives the deterministic action (TD3's actor, SAC's tanh(mean)). */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *agent, const float *observation,
+                                                    int explore, float *action);
+/* One gradient step on a batch drawn uniformly (with replacement) from the replay buffer:
+   the critics; then (TD3 every policy_delay steps) the actor, SAC's temperature and the
+   Polyak targets. SAFERL_ERR_NO_DATA while the buffer is empty. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay);
+/* `steps` environment steps (random actions for the first random_steps of the agent's life,
+   then the exploring actor), each stored in the replay and followed by one update once the
+   random steps are over. Episodes continue across calls. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
+                                                      saferl_rl_replay *replay, long steps);
+
+/* The pieces of an update, on the agent's batch buffers (obs, act, rew, done, next_obs) with
+   the given standard-normal noise (B x A): exposed for the tests. critic_targets writes y;
+   critic_loss returns sum over both critics of mean (Q_i - y)^2 and adds its gradient into
+   critic_grad[0/1]; actor_loss returns TD3's -mean Q1(s, pi(s)) or SAC's mean(alpha logp -
+   min_i Q_i) and adds its gradient into actor_grad (critic_grad is overwritten as scratch). */
+SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *agent, const float *noise, float *y);
+SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *agent, const float *y, int gradient);
+SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *agent, const float *noise, int gradient);
 
 /* ---- preference optimisation: DPO, SACPO and the cost-minimal poisoning LP ------------------
    A "language model" in miniature: P prompts, K responses each, a categorical policy given by
@@ -3396,25 +3541,31 @@ SAFERL_RL_API saferl_result saferl_rl_policy_save_file(const saferl_rl_policy *p
     return r;
 }
 
+/* Reads path, checks it with load_size and allocates what that asks for (*need bytes at
+   *memory); on success release *data after loading from it. */
+static saferl_result saferl_rl__read_for_load(const char *path, const saferl_allocator *allocator,
+                                              saferl_result (*load_size)(const void *, size_t, size_t *),
+                                              unsigned char **data, size_t *size, void **memory, size_t *need) {
+    saferl_result r = saferl_rl__read_file(path, allocator, data, size);
+    if (r != SAFERL_OK) return r;
+    r = load_size(*data, *size, need);
+    if (r == SAFERL_OK && !(*memory = saferl_rl__allocate(allocator, *need))) r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (r != SAFERL_OK) saferl_rl__release(allocator, *data);
+    return r;
+}
+
 SAFERL_RL_API saferl_result saferl_rl_policy_load_file(saferl_rl_policy *policy, const char *path,
                                                        const saferl_allocator *allocator) {
     unsigned char *data = NULL;
     size_t size = 0, need = 0;
-    void *memory;
+    void *memory = NULL;
     saferl_result r;
     SAFERL_ASSERT(policy != NULL);
-    r = saferl_rl__read_file(path, allocator, &data, &size);
+    r = saferl_rl__read_for_load(path, allocator, saferl_rl_policy_load_size, &data, &size, &memory, &need);
     if (r != SAFERL_OK) return r;
-    r = saferl_rl_policy_load_size(data, size, &need);
-    if (r == SAFERL_OK) {
-        memory = saferl_rl__allocate(allocator, need);
-        if (!memory) r = SAFERL_ERR_OUT_OF_MEMORY;
-        else {
-            r = saferl_rl_policy_load(policy, data, size, memory, need);
-            if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
-        }
-    }
+    r = saferl_rl_policy_load(policy, data, size, memory, need);
     saferl_rl__release(allocator, data);
+    if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
     return r;
 }
 
@@ -6131,21 +6282,14 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_load_file(saferl_rl_rcsl_policy *poli
                                                      const saferl_allocator *allocator) {
     unsigned char *data = NULL;
     size_t size = 0, need = 0;
-    void *memory;
+    void *memory = NULL;
     saferl_result r;
     SAFERL_ASSERT(policy != NULL);
-    r = saferl_rl__read_file(path, allocator, &data, &size);
+    r = saferl_rl__read_for_load(path, allocator, saferl_rl_rcsl_load_size, &data, &size, &memory, &need);
     if (r != SAFERL_OK) return r;
-    r = saferl_rl_rcsl_load_size(data, size, &need);
-    if (r == SAFERL_OK) {
-        memory = saferl_rl__allocate(allocator, need);
-        if (!memory) r = SAFERL_ERR_OUT_OF_MEMORY;
-        else {
-            r = saferl_rl_rcsl_load(policy, data, size, memory, need);
-            if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
-        }
-    }
+    r = saferl_rl_rcsl_load(policy, data, size, memory, need);
     saferl_rl__release(allocator, data);
+    if (r != SAFERL_OK) saferl_rl__release(allocator, memory);
     return r;
 }
 
@@ -6567,6 +6711,462 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_train(saferl_rl_rcsl_trainer *trainer
     }
     t->last_loss = steps > 0 ? total / steps : t->last_loss;
     if (mean_loss) *mean_loss = steps > 0 ? total / steps : t->last_loss;
+    return SAFERL_OK;
+}
+
+/* ---- off-policy: a replay buffer, TD3 and SAC ------------------------------------------------ */
+
+SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim) {
+    size_t per;
+    if (capacity < 1 || observation_dim < 1 || action_dim < 1 || observation_dim > SAFERL_RL_MAX_WIDTH ||
+        action_dim > SAFERL_RL_MAX_WIDTH)
+        return 0;
+    per = sizeof(float) * (2 * (size_t)observation_dim + (size_t)action_dim + 3);
+    if ((size_t)capacity > ((size_t)-1) / per) return 0; /* wasm32: size_t is 32 bits */
+    return per * (size_t)capacity;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int capacity, int observation_dim,
+                                                  int action_dim, void *memory, size_t memory_size) {
+    size_t need = saferl_rl_replay_memory_size(capacity, observation_dim, action_dim), n = (size_t)capacity;
+    float *f = (float *)memory;
+    SAFERL_ASSERT(replay != NULL);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (memory == NULL || memory_size < need) return SAFERL_ERR_OUT_OF_MEMORY;
+    replay->capacity = capacity;
+    replay->observation_dim = observation_dim;
+    replay->action_dim = action_dim;
+    replay->size = replay->next = 0;
+    replay->observations = f;
+    replay->next_observations = f + n * observation_dim;
+    replay->actions = replay->next_observations + n * observation_dim;
+    replay->rewards = replay->actions + n * action_dim;
+    replay->costs = replay->rewards + n;
+    replay->dones = replay->costs + n;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const float *observation,
+                                                 const float *action, float reward, float cost,
+                                                 const float *next_observation, int terminated) {
+    int O = replay->observation_dim, A = replay->action_dim;
+    size_t at = (size_t)replay->next;
+    if (!saferl_rl__all_finite(observation, O) || !saferl_rl__all_finite(next_observation, O) ||
+        !saferl_rl__all_finite(action, A) || !saferl_rl__finite(reward) || !saferl_rl__finite(cost))
+        return SAFERL_ERR_NOT_FINITE;
+    memcpy(replay->observations + at * O, observation, sizeof(float) * (size_t)O);
+    memcpy(replay->next_observations + at * O, next_observation, sizeof(float) * (size_t)O);
+    memcpy(replay->actions + at * A, action, sizeof(float) * (size_t)A);
+    replay->rewards[at] = reward;
+    replay->costs[at] = cost;
+    replay->dones[at] = terminated ? 1.0f : 0.0f;
+    replay->next = (replay->next + 1) % replay->capacity;
+    if (replay->size < replay->capacity) replay->size += 1;
+    return SAFERL_OK;
+}
+
+/* The desc with its defaults; SAFERL_ERR_INVALID_ARGUMENT for a value out of range. */
+static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, const saferl_rl_offpolicy_desc *in,
+                                                   int action_dim) {
+    int i;
+    *d = *in;
+    if (d->hidden_count == 0) {
+        d->hidden_count = 2;
+        d->hidden_sizes[0] = d->hidden_sizes[0] ? d->hidden_sizes[0] : 256;
+        d->hidden_sizes[1] = d->hidden_sizes[1] ? d->hidden_sizes[1] : 256;
+    } else if (d->hidden_count == SAFERL_RL_OFFPOLICY_LINEAR) {
+        d->hidden_count = 0;
+    }
+    if (d->hidden_count < 0 || d->hidden_count > SAFERL_RL_MAX_LAYERS - 1) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < d->hidden_count; ++i)
+        if (d->hidden_sizes[i] < 1 || d->hidden_sizes[i] > SAFERL_RL_MAX_WIDTH) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->batch_size == 0) d->batch_size = 256;
+    if (d->random_steps == 0) d->random_steps = 1000;
+    if (d->gamma == 0.0) d->gamma = 0.99;
+    if (d->polyak_tau == 0.0) d->polyak_tau = 0.005;
+    if (d->actor_lr == 0.0) d->actor_lr = 3e-4;
+    if (d->critic_lr == 0.0) d->critic_lr = 3e-4;
+    if (d->exploration_noise == 0.0) d->exploration_noise = 0.1;
+    if (d->target_noise == 0.0) d->target_noise = 0.2;
+    if (d->target_noise_clip == 0.0) d->target_noise_clip = 0.5;
+    if (d->policy_delay == 0) d->policy_delay = 2;
+    if (d->initial_temperature == 0.0) d->initial_temperature = 1.0;
+    if (d->temperature_lr == 0.0) d->temperature_lr = 3e-4;
+    if (d->target_entropy == 0.0) d->target_entropy = -(double)action_dim;
+    else if (d->target_entropy == SAFERL_RL_OFFPOLICY_ZERO_ENTROPY) d->target_entropy = 0.0;
+    if ((d->algorithm != SAFERL_RL_TD3 && d->algorithm != SAFERL_RL_SAC) || d->batch_size < 1 ||
+        d->batch_size > 65536 || d->random_steps < 0 || !(d->gamma >= 0.0 && d->gamma <= 1.0) ||
+        !(d->polyak_tau > 0.0 && d->polyak_tau <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
+        !(d->exploration_noise > 0.0) || !(d->target_noise > 0.0) || !(d->target_noise_clip > 0.0) ||
+        d->policy_delay < 1 || !(d->initial_temperature > 0.0 && d->initial_temperature < 1e30) ||
+        !(d->temperature_lr > 0.0) || !saferl_rl__finite(d->target_entropy))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    return SAFERL_OK;
+}
+
+/* Lays the agent's arrays out from base (NULL: only measures); returns the bytes used. */
+static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned char *base) {
+    const size_t B = (size_t)a->desc.batch_size, O = (size_t)a->observation_dim, A = (size_t)a->action_dim;
+    const size_t in = O + A, Pa = a->actor_count, Pc = a->critic_count;
+    size_t cursor = 0;
+    int width = saferl_rl__mlp_max_width(&a->actor_net), i;
+    float **actor_parts[5];
+    float **critic_parts[5];
+    actor_parts[0] = &a->actor; actor_parts[1] = &a->actor_target; actor_parts[2] = &a->actor_grad;
+    actor_parts[3] = &a->actor_m; actor_parts[4] = &a->actor_v;
+    critic_parts[0] = a->critic; critic_parts[1] = a->critic_target; critic_parts[2] = a->critic_grad;
+    critic_parts[3] = a->critic_m; critic_parts[4] = a->critic_v;
+    if (saferl_rl__mlp_max_width(&a->critic_net) > width) width = saferl_rl__mlp_max_width(&a->critic_net);
+    for (i = 0; i < 5; ++i) SAFERL_RL__TAKE(*actor_parts[i], float, Pa);
+    for (i = 0; i < 10; ++i) SAFERL_RL__TAKE(critic_parts[i / 2][i % 2], float, Pc);
+    SAFERL_RL__TAKE(a->obs, float, B * O);
+    SAFERL_RL__TAKE(a->next_obs, float, B * O);
+    SAFERL_RL__TAKE(a->act, float, B * A);
+    SAFERL_RL__TAKE(a->noise, float, B * A);
+    SAFERL_RL__TAKE(a->pre_tanh, float, B * A);
+    SAFERL_RL__TAKE(a->new_act, float, B * A);
+    SAFERL_RL__TAKE(a->rew, float, B);
+    SAFERL_RL__TAKE(a->done, float, B);
+    SAFERL_RL__TAKE(a->target, float, B);
+    SAFERL_RL__TAKE(a->logp, float, B);
+    SAFERL_RL__TAKE(a->q_input, float, B * in);
+    SAFERL_RL__TAKE(a->q_input_grad, float, B * in);
+    SAFERL_RL__TAKE(a->actor_acts, float, saferl_rl_mlp_activation_count(&a->actor_net, (int)B));
+    SAFERL_RL__TAKE(a->critic_acts[0], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
+    SAFERL_RL__TAKE(a->critic_acts[1], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
+    SAFERL_RL__TAKE(a->head_grad, float, B * (size_t)a->actor_net.sizes[a->actor_net.layer_count]);
+    SAFERL_RL__TAKE(a->q_grad[0], float, B);
+    SAFERL_RL__TAKE(a->q_grad[1], float, B);
+    SAFERL_RL__TAKE(a->scratch, float, 2 * B * (size_t)width);
+    SAFERL_RL__TAKE(a->env_obs, float, O);
+    SAFERL_RL__TAKE(a->env_next_obs, float, O);
+    SAFERL_RL__TAKE(a->env_action, float, A);
+    return cursor;
+}
+
+/* The networks and desc of an agent (no memory yet). */
+static saferl_result saferl_rl__offpolicy_shape(saferl_rl_offpolicy_agent *a, const saferl_rl_offpolicy_desc *desc,
+                                                int observation_dim, int action_dim) {
+    saferl_result r;
+    if (observation_dim < 1 || action_dim < 1 || observation_dim + action_dim > SAFERL_RL_MAX_WIDTH)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(a, 0, sizeof *a);
+    if ((r = saferl_rl__offpolicy_defaults(&a->desc, desc, action_dim)) != SAFERL_OK) return r;
+    a->observation_dim = observation_dim;
+    a->action_dim = action_dim;
+    r = saferl_rl_mlp_define(&a->actor_net, observation_dim, a->desc.hidden_sizes, a->desc.hidden_count,
+                             a->desc.algorithm == SAFERL_RL_SAC ? 2 * action_dim : action_dim, SAFERL_RL_RELU);
+    if (r == SAFERL_OK)
+        r = saferl_rl_mlp_define(&a->critic_net, observation_dim + action_dim, a->desc.hidden_sizes,
+                                 a->desc.hidden_count, 1, SAFERL_RL_RELU);
+    a->actor_count = saferl_rl_mlp_param_count(&a->actor_net);
+    a->critic_count = saferl_rl_mlp_param_count(&a->critic_net);
+    return r;
+}
+
+SAFERL_RL_API size_t saferl_rl_offpolicy_memory_size(const saferl_rl_offpolicy_desc *desc, int observation_dim,
+                                                     int action_dim) {
+    saferl_rl_offpolicy_agent a;
+    if (desc == NULL || saferl_rl__offpolicy_shape(&a, desc, observation_dim, action_dim) != SAFERL_OK) return 0;
+    return saferl_rl__offpolicy_layout(&a, NULL);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *agent, const saferl_rl_offpolicy_desc *desc,
+                                                     int observation_dim, int action_dim, void *memory,
+                                                     size_t memory_size) {
+    saferl_rl_offpolicy_agent a;
+    saferl_result r;
+    size_t need;
+    int i;
+    SAFERL_ASSERT(agent != NULL && desc != NULL);
+    if ((r = saferl_rl__offpolicy_shape(&a, desc, observation_dim, action_dim)) != SAFERL_OK) return r;
+    need = saferl_rl__offpolicy_layout(&a, NULL);
+    if (memory == NULL || memory_size < need) return SAFERL_ERR_OUT_OF_MEMORY;
+    memset(memory, 0, need);
+    saferl_rl__offpolicy_layout(&a, (unsigned char *)memory);
+    saferl_rng_seed(&a.rng, a.desc.seed);
+    saferl_rl_mlp_init_params(&a.actor_net, a.actor, &a.rng, 1.0f);
+    memcpy(a.actor_target, a.actor, sizeof(float) * a.actor_count);
+    for (i = 0; i < 2; ++i) {
+        saferl_rl_mlp_init_params(&a.critic_net, a.critic[i], &a.rng, 1.0f);
+        memcpy(a.critic_target[i], a.critic[i], sizeof(float) * a.critic_count);
+    }
+    a.log_temperature = (float)log(a.desc.initial_temperature);
+    *agent = a;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_create(saferl_rl_offpolicy_agent *agent,
+                                                       const saferl_rl_offpolicy_desc *desc, int observation_dim,
+                                                       int action_dim) {
+    size_t size = saferl_rl_offpolicy_memory_size(desc, observation_dim, action_dim);
+    void *memory;
+    saferl_result r;
+    SAFERL_ASSERT(agent != NULL && desc != NULL);
+    if (size == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    memory = SAFERL_MALLOC(size, NULL);
+    if (memory == NULL) return SAFERL_ERR_OUT_OF_MEMORY;
+    if ((r = saferl_rl_offpolicy_init(agent, desc, observation_dim, action_dim, memory, size)) != SAFERL_OK) {
+        SAFERL_FREE(memory, NULL);
+        return r;
+    }
+    agent->memory = memory;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API void saferl_rl_offpolicy_destroy(saferl_rl_offpolicy_agent *agent) {
+    if (agent == NULL) return;
+    if (agent->memory) SAFERL_FREE(agent->memory, NULL);
+    memset(agent, 0, sizeof *agent);
+}
+
+/* q_input (B, O + A) = [observations, actions] row by row. */
+static void saferl_rl__concat_rows(float *out, const float *x, int X, const float *y, int Y, int B) {
+    int b;
+    for (b = 0; b < B; ++b) {
+        memcpy(out + (size_t)b * (X + Y), x + (size_t)b * X, sizeof(float) * (size_t)X);
+        memcpy(out + (size_t)b * (X + Y) + X, y + (size_t)b * Y, sizeof(float) * (size_t)Y);
+    }
+}
+
+/* SAC's tanh-squashed Gaussian from the actor's head (B, 2A: means, log-stds) and standard
+   normal noise: pre_tanh u = mean + std noise, new_act = tanh(u), logp = sum_j log N(u_j; mean,
+   std) - log(1 - tanh(u_j)^2), the last term as 2 (log 2 - u - softplus(-2u)) (stable for
+   large |u|). */
+static void saferl_rl__squash(saferl_rl_offpolicy_agent *a, const float *head, const float *noise, int B) {
+    const int A = a->action_dim;
+    const double half_log_two_pi = 0.91893853320467274178, log_two = 0.69314718055994530942;
+    int b, j;
+    for (b = 0; b < B; ++b) {
+        double logp = 0.0;
+        for (j = 0; j < A; ++j) {
+            double log_std = saferl_rl__clampf(head[b * 2 * A + A + j], -20.0f, 2.0f), n = noise[b * A + j];
+            double u = head[b * 2 * A + j] + exp(log_std) * n, m2u = -2.0 * u;
+            double softplus = m2u > 0.0 ? m2u + log1p(exp(-m2u)) : log1p(exp(m2u));
+            a->pre_tanh[b * A + j] = (float)u;
+            a->new_act[b * A + j] = (float)tanh(u);
+            logp += -0.5 * n * n - log_std - half_log_two_pi - 2.0 * (log_two - u - softplus);
+        }
+        a->logp[b] = (float)logp;
+    }
+}
+
+SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y) {
+    const int B = a->desc.batch_size, A = a->action_dim;
+    const float *q[2];
+    int b, i;
+    if (a->desc.algorithm == SAFERL_RL_TD3) { /* target policy smoothing */
+        const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor_target, a->next_obs, a->actor_acts, B);
+        float clip = (float)a->desc.target_noise_clip;
+        for (b = 0; b < B * A; ++b) {
+            float eps = saferl_rl__clampf((float)a->desc.target_noise * noise[b], -clip, clip);
+            a->new_act[b] = saferl_rl__clampf(tanhf(head[b]) + eps, -1.0f, 1.0f);
+        }
+    } else { /* SAC: a' from the current policy */
+        saferl_rl__squash(a, saferl_rl_mlp_forward(&a->actor_net, a->actor, a->next_obs, a->actor_acts, B), noise, B);
+    }
+    saferl_rl__concat_rows(a->q_input, a->next_obs, a->observation_dim, a->new_act, A, B);
+    for (i = 0; i < 2; ++i) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic_target[i], a->q_input, a->critic_acts[i], B);
+    for (b = 0; b < B; ++b) {
+        double next = q[0][b] < q[1][b] ? q[0][b] : q[1][b];
+        if (a->desc.algorithm == SAFERL_RL_SAC) next -= exp((double)a->log_temperature) * a->logp[b];
+        y[b] = (float)(a->rew[b] + a->desc.gamma * (1.0 - a->done[b]) * next);
+    }
+}
+
+SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *a, const float *y, int gradient) {
+    const int B = a->desc.batch_size;
+    double loss = 0.0;
+    int i;
+    saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->act, a->action_dim, B);
+    for (i = 0; i < 2; ++i) {
+        const float *q = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
+        loss += saferl_rl_value_loss_forward(q, y, B);
+        if (!gradient) continue;
+        memset(a->q_grad[i], 0, sizeof(float) * (size_t)B);
+        saferl_rl_value_loss_backward(a->q_grad[i], q, y, 1.0f, B);
+        saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
+                               a->q_grad[i], NULL, a->scratch, B);
+    }
+    return loss;
+}
+
+/* The actor's loss through the critics: q_grad[i] holds dloss/dQ_i; back through both critics
+   to the actions (their parameter gradients are scratch), then through the head. */
+static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise, int critics) {
+    const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, in = O + A;
+    const float alpha = (float)exp((double)a->log_temperature);
+    int b, j, i;
+    memset(a->q_input_grad, 0, sizeof(float) * (size_t)B * in);
+    for (i = 0; i < critics; ++i) {
+        memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
+        saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
+                               a->q_grad[i], a->q_input_grad, a->scratch, B);
+    }
+    for (b = 0; b < B; ++b)
+        for (j = 0; j < A; ++j) {
+            float act = a->new_act[b * A + j], dact = a->q_input_grad[b * in + O + j];
+            if (a->desc.algorithm == SAFERL_RL_TD3) {
+                a->head_grad[b * A + j] = dact * (1.0f - act * act);
+            } else { /* d/du of alpha logp / B is alpha 2 tanh(u) / B; d/dlog_std adds -alpha / B */
+                float raw_log_std = head[b * 2 * A + A + j], log_std = saferl_rl__clampf(raw_log_std, -20.0f, 2.0f);
+                float du = alpha * 2.0f * act / (float)B + dact * (1.0f - act * act);
+                a->head_grad[b * 2 * A + j] = du;
+                a->head_grad[b * 2 * A + A + j] = raw_log_std == log_std
+                    ? -alpha / (float)B + du * expf(log_std) * noise[b * A + j] : 0.0f;
+            }
+        }
+    saferl_rl_mlp_backward(&a->actor_net, a->actor, a->actor_grad, a->obs, a->actor_acts, a->head_grad, NULL,
+                           a->scratch, B);
+}
+
+SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a, const float *noise, int gradient) {
+    const int B = a->desc.batch_size, A = a->action_dim, sac = a->desc.algorithm == SAFERL_RL_SAC;
+    const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
+    const float *q[2];
+    double loss = 0.0, alpha = exp((double)a->log_temperature);
+    int b, i;
+    if (sac) saferl_rl__squash(a, head, noise, B);
+    else
+        for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
+    saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->new_act, A, B);
+    for (i = 0; i < 1 + sac; ++i) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
+    for (b = 0; b < B; ++b) {
+        int k = sac && q[1][b] < q[0][b]; /* the smaller critic, as min(Q1, Q2) */
+        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b];
+        a->q_grad[k][b] = -1.0f / (float)B;
+        if (sac) a->q_grad[1 - k][b] = 0.0f;
+    }
+    if (gradient) saferl_rl__actor_backward(a, head, noise, 1 + sac);
+    return loss / B;
+}
+
+static void saferl_rl__polyak(float *target, const float *online, size_t count, float tau) {
+    size_t i;
+    for (i = 0; i < count; ++i) target[i] += tau * (online[i] - target[i]);
+}
+
+static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
+    const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim;
+    int b;
+    for (b = 0; b < B; ++b) {
+        size_t k = saferl_rng_bounded(&a->rng, (uint32_t)replay->size);
+        memcpy(a->obs + (size_t)b * O, replay->observations + k * O, sizeof(float) * (size_t)O);
+        memcpy(a->next_obs + (size_t)b * O, replay->next_observations + k * O, sizeof(float) * (size_t)O);
+        memcpy(a->act + (size_t)b * A, replay->actions + k * A, sizeof(float) * (size_t)A);
+        a->rew[b] = replay->rewards[k];
+        a->done[b] = replay->dones[k];
+    }
+}
+
+static void saferl_rl__fill_normal(float *x, size_t n, saferl_rng *rng) {
+    size_t i;
+    for (i = 0; i < n; ++i) x[i] = (float)saferl_rng_normal(rng);
+}
+
+/* SAC's temperature: loss -log alpha mean(logp + target entropy), one Adam step on log alpha. */
+static void saferl_rl__temperature_step(saferl_rl_offpolicy_agent *a) {
+    const int B = a->desc.batch_size;
+    double mean = 0.0;
+    float grad;
+    int b;
+    for (b = 0; b < B; ++b) mean += a->logp[b];
+    grad = (float)-(mean / B + a->desc.target_entropy);
+    a->temperature_steps += 1;
+    saferl_rl_adam_update(&a->log_temperature, &grad, &a->temperature_m, &a->temperature_v, 1,
+                          (float)a->desc.temperature_lr, 0.9f, 0.999f, 1e-8f, a->temperature_steps);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
+    const int B = a->desc.batch_size, A = a->action_dim, sac = a->desc.algorithm == SAFERL_RL_SAC;
+    const float tau = (float)a->desc.polyak_tau;
+    int i;
+    SAFERL_ASSERT(a != NULL && replay != NULL);
+    if (replay->size < 1) return SAFERL_ERR_NO_DATA;
+    if (replay->observation_dim != a->observation_dim || replay->action_dim != A) return SAFERL_ERR_INVALID_ARGUMENT;
+    saferl_rl__offpolicy_sample(a, replay);
+    saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
+    saferl_rl_offpolicy_critic_targets(a, a->noise, a->target);
+    for (i = 0; i < 2; ++i) memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
+    saferl_rl_offpolicy_critic_loss(a, a->target, 1);
+    a->critic_steps += 1;
+    for (i = 0; i < 2; ++i)
+        saferl_rl_adam_update(a->critic[i], a->critic_grad[i], a->critic_m[i], a->critic_v[i], a->critic_count,
+                              (float)a->desc.critic_lr, 0.9f, 0.999f, 1e-8f, a->critic_steps);
+    if (!sac && a->critic_steps % a->desc.policy_delay != 0) return SAFERL_OK;
+    if (sac) saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
+    memset(a->actor_grad, 0, sizeof(float) * a->actor_count);
+    saferl_rl_offpolicy_actor_loss(a, a->noise, 1);
+    a->actor_steps += 1;
+    saferl_rl_adam_update(a->actor, a->actor_grad, a->actor_m, a->actor_v, a->actor_count, (float)a->desc.actor_lr,
+                          0.9f, 0.999f, 1e-8f, a->actor_steps);
+    if (sac) saferl_rl__temperature_step(a);
+    else saferl_rl__polyak(a->actor_target, a->actor, a->actor_count, tau);
+    for (i = 0; i < 2; ++i) saferl_rl__polyak(a->critic_target[i], a->critic[i], a->critic_count, tau);
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a, const float *observation,
+                                                    int explore, float *action) {
+    const int A = a->action_dim;
+    const float *head;
+    int j;
+    SAFERL_ASSERT(a != NULL && observation != NULL && action != NULL);
+    if (!saferl_rl__all_finite(observation, a->observation_dim)) return SAFERL_ERR_NOT_FINITE;
+    head = saferl_rl_mlp_forward(&a->actor_net, a->actor, observation, a->actor_acts, 1);
+    if (a->desc.algorithm == SAFERL_RL_SAC && explore) {
+        saferl_rl__fill_normal(a->noise, (size_t)A, &a->rng);
+        saferl_rl__squash(a, head, a->noise, 1);
+        memcpy(action, a->new_act, sizeof(float) * (size_t)A);
+    } else {
+        for (j = 0; j < A; ++j) {
+            float noise = explore ? (float)(a->desc.exploration_noise * saferl_rng_normal(&a->rng)) : 0.0f;
+            action[j] = saferl_rl__clampf(tanhf(head[j]) + noise, -1.0f, 1.0f);
+        }
+    }
+    return saferl_rl__all_finite(action, A) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *a, const saferl_rl_env *env,
+                                                      saferl_rl_replay *replay, long steps) {
+    const int O = a->observation_dim, A = a->action_dim;
+    long t;
+    int j;
+    SAFERL_ASSERT(a != NULL && env != NULL && replay != NULL);
+    if (env->action_count != 0 || env->observation_dim != O || env->action_dim != A ||
+        replay->observation_dim != O || replay->action_dim != A || steps < 0)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    for (t = 0; t < steps; ++t) {
+        float reward, cost;
+        int terminated = 0, truncated = 0;
+        saferl_result r;
+        if (!a->episode_started) {
+            if ((r = env->reset(env->state, &a->rng, a->env_obs)) != SAFERL_OK) return r;
+            a->episode_started = 1;
+            a->episode_return = a->episode_cost = 0.0;
+        }
+        if (a->env_steps < a->desc.random_steps) {
+            for (j = 0; j < A; ++j) a->env_action[j] = (float)(2.0 * saferl_rng_uniform(&a->rng) - 1.0);
+        } else if ((r = saferl_rl_offpolicy_act(a, a->env_obs, 1, a->env_action)) != SAFERL_OK) {
+            return r;
+        }
+        r = env->step(env->state, &a->rng, a->env_action, a->env_next_obs, &reward, &cost, &terminated, &truncated);
+        if (r != SAFERL_OK) return r;
+        if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost, a->env_next_obs, terminated)) != SAFERL_OK)
+            return r;
+        a->episode_return += reward;
+        a->episode_cost += cost;
+        a->env_steps += 1;
+        if (terminated || truncated) {
+            a->episodes += 1;
+            a->last_return = a->episode_return;
+            a->last_cost = a->episode_cost;
+            a->episode_started = 0;
+        } else {
+            memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)O);
+        }
+        if (a->env_steps >= a->desc.random_steps && (r = saferl_rl_offpolicy_update(a, replay)) != SAFERL_OK) return r;
+    }
     return SAFERL_OK;
 }
 

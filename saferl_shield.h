@@ -162,8 +162,9 @@
 
    CONSTRUCTIONS (say what is computed, so results can be checked)
       * Parsing follows Spot's syntax and precedence, lowest first: -> <-> (right), |, xor, &,
-        U W R M S (right), then the prefix operators ! X F G Y Z O H N and the bounded X[n],
-        F[a..b], G[a..b] (also written [a:b] or [a,b]; G[a..] has no upper bound). As in Spot,
+        U W R M S (right), then the prefix operators ! X F G Y Z O H N ([] is G and <> is F, as
+        in Spot) and the bounded X[n], F[a..b], G[a..b] (also written [a:b] or [a,b]; G[a..]
+        has no upper bound). As in Spot,
         "GFa" reads G F a; quote a proposition ("Fire") that starts with an operator letter.
       * Safety LTL: the formula goes to negation normal form (!(a U b) = !a R !b, !(a W b) =
         !a M !b, !X a = X !a, ...), where only X, G, W, R, bounded F and G, & and | over
@@ -239,7 +240,14 @@
                           canonical form over the formula's atoms (antichain of minimal
                           cubes, Spot's implications, merged deadlines), progression memoised
                           (G(a) R G(b), G(a) W G(a) and G(p -> F[0..20] s) compile at lbt's
-                          minimal sizes instead of running into the work limit)
+                          minimal sizes instead of running into the work limit), successors
+                          memoised per state by the atoms' residuals; every text reader skips
+                          a UTF-8 byte-order mark; abstraction and HOA state counts above
+                          desc.max_states refused before allocating (a 38-byte file asked
+                          for 4.2 GB); game_desc.threshold must lie in [0, 1] and has no
+                          default (0 means 0); size-limit errors say line:column; "Fire"
+                          read as F(ire) suggests quoting; game_explain lists only
+                          reachable states (saferl_shield_game.reachable)
       0.3.1 (2026-11-21)  HOA and DOT writers factor guards along the diagram over more than
                           16 propositions (G !(a0 & b0) & ... over 16 pairs: complete HOA
                           10.5 MB -> 926 bytes); reward machines keep a sum of cubes
@@ -724,6 +732,8 @@ typedef struct saferl_shield_game {
                                           (their mask holds the safest actions) */
     uint32_t horizon;
     double threshold;
+    uint8_t *reachable;                /* per game state: 1 when some play from the initial state
+                                          reaches it (any actions, any successors) */
     /* scratch kept for saferl_shield_game_solve, so solving again does not allocate */
     size_t edge_capacity;
     uint32_t *letter_id, *letter_next, *pred_offset, *pred, *queue, letter_capacity;
@@ -3227,6 +3237,10 @@ static void saferl_shield__lex(saferl_shield__formulas *f) {
     if (SAFERL_SHIELD__IS("||")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_OR, 2);
     if (SAFERL_SHIELD__IS("\\/")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_OR, 2);
     if (SAFERL_SHIELD__IS("..")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_RANGE, 2);
+    if (SAFERL_SHIELD__IS("[]") || SAFERL_SHIELD__IS("<>")) { /* Spot's (and SPIN's) G and F */
+        f->token_op = s[p] == '[' ? SAFERL_SHIELD__ALWAYS : SAFERL_SHIELD__EVENTUALLY;
+        SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_UNARY, 2);
+    }
     switch (s[p]) {
     case '(': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_LPAREN, 1);
     case ')': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_RPAREN, 1);
@@ -5821,7 +5835,8 @@ static int saferl_shield__game_measure(const saferl_shield_abstraction *a, const
     words += a->state_count + l->letters * dfa->state_count + a->state_count + 1 + l->edges;
     doubles = l->probabilistic ? l->game_states * 3 : 0;
     if (words > max_size / 8 || doubles > max_size / 16) return -1;
-    l->size = doubles * sizeof(double) + words * sizeof(uint32_t) + 64;
+    if (l->game_states > max_size / 4) return -1;
+    l->size = doubles * sizeof(double) + words * sizeof(uint32_t) + l->game_states + 64; /* + reachable */
     return 0;
 }
 
@@ -5932,6 +5947,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_init(saferl_shield_game *game
     g.pred_offset = (uint32_t *)(void *)p;
     p += ((size_t)abstraction->state_count + 1) * sizeof(uint32_t);
     g.pred = (uint32_t *)(void *)p;
+    p += l.edges * sizeof(uint32_t);
+    g.reachable = (uint8_t *)p;
     *game = g;
     return saferl_shield_game_solve(game, abstraction, dfa, error);
 }
@@ -6017,6 +6034,26 @@ static void saferl_shield__solve_probabilistic(saferl_shield_game *g, const safe
         }
     }
     for (i = 0; i < G; ++i) g->safety[i] = previous[i];
+}
+
+/* The game states some play reaches from the initial one (breadth first; the queue is free
+   once the attractor is done). The sink's states are reached but not left. */
+static void saferl_shield__game_reach(saferl_shield_game *g, const saferl_shield_abstraction *a, uint32_t sink) {
+    uint32_t Q = g->automaton_state_count, A = g->action_count, head = 0, tail = 0, act, e;
+    memset(g->reachable, 0, g->game_state_count);
+    g->reachable[g->initial] = 1;
+    g->queue[tail++] = g->initial;
+    while (head < tail) {
+        uint32_t gi = g->queue[head++], s = gi / Q, q = gi % Q;
+        if (q == sink) continue;
+        for (act = 0; act < A; ++act)
+            for (e = a->offset[(size_t)s * A + act]; e < a->offset[(size_t)s * A + act + 1]; ++e) {
+                uint32_t t = a->successor[e], gj = t * Q + g->letter_next[(size_t)g->letter_id[t] * Q + q];
+                if (g->reachable[gj]) continue;
+                g->reachable[gj] = 1;
+                g->queue[tail++] = gj;
+            }
+    }
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, const saferl_shield_abstraction *a,
@@ -6112,6 +6149,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, 
     g->winning_count = g->game_state_count - tail;
     g->initial = a->initial * Q + g->letter_next[(size_t)g->letter_id[a->initial] * Q + dfa->initial];
     g->initial_winning = g->losing_rank[g->initial] == 0;
+    saferl_shield__game_reach(g, a, sink);
     if (g->horizon) saferl_shield__solve_probabilistic(g, a, sink);
     if (!g->initial_winning) {
         char detail[200];
@@ -6163,14 +6201,16 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_explain(const saferl_shield_g
                  (unsigned long)g->losing_rank[g->initial] - 1);
         saferl_shield__put(&t, line);
     }
-    /* the losing states that have not violated yet, latest-forced first: where it fails */
+    /* the reachable losing states that have not violated yet, latest-forced first: where it
+       fails (an unreachable wall cell is no one's problem) */
     for (rank = 0xFFFFFFFFu; listed < 16;) {
         uint32_t best = 0;
         for (i = 0; i < g->game_state_count; ++i)
-            if (g->losing_rank[i] > 1 && g->losing_rank[i] < rank && g->losing_rank[i] > best) best = g->losing_rank[i];
+            if (g->reachable[i] && g->losing_rank[i] > 1 && g->losing_rank[i] < rank && g->losing_rank[i] > best)
+                best = g->losing_rank[i];
         if (!best) break;
         for (i = 0; i < g->game_state_count && listed < 16; ++i)
-            if (g->losing_rank[i] == best) {
+            if (g->reachable[i] && g->losing_rank[i] == best) {
                 if (!listed++) saferl_shield__put(&t, "losing states (abstraction state, automaton state: steps to a forced violation):\n");
                 snprintf(line, sizeof line, "  %lu, %lu: %lu\n", (unsigned long)(i / Q), (unsigned long)(i % Q),
                          (unsigned long)best - 1);

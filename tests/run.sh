@@ -212,6 +212,7 @@ run_compile() {
     done
     item "common blocks of two versions: #error" version_mismatch_is_an_error
     item "quick start compiles against make install + pkg-config" quick_start_compiles
+    item "each demo page's C snippet compiles and runs" tests/web_snippets.sh
     suite_end compile
 }
 

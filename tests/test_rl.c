@@ -2388,6 +2388,25 @@ TEST(policy_context_of_the_documented_size_and_a_read_only_policy) {
         CHECK(saferl_rl_policy_act(&r.policy, &context, obs, action, &rng) == SAFERL_OK);
         CHECK(memcmp(before, r.memory, sizeof(float) * P) == 0); /* the policy was only read */
         CHECK(saferl_rl_policy_context_init(&context, NULL, size) == SAFERL_ERR_BUFFER_TOO_SMALL);
+        { /* loaded, the policy acts on its packed weights: the same bits as built */
+            static unsigned char buffer[1 << 16];
+            static float loaded_memory[1 << 14];
+            saferl_rl_policy loaded;
+            saferl_rng r1, r2;
+            float a1[8], a2[8];
+            size_t written = 0;
+            CHECK(saferl_rl_policy_save(&r.policy, buffer, sizeof buffer, &written) == SAFERL_OK);
+            CHECK(saferl_rl_policy_load(&loaded, buffer, written, loaded_memory, sizeof loaded_memory) == SAFERL_OK);
+            CHECK(loaded.packed != NULL && r.policy.packed == NULL);
+            saferl_rng_seed(&r1, (uint32_t)k);
+            saferl_rng_seed(&r2, (uint32_t)k);
+            for (i = 0; i < 5; ++i) {
+                CHECK(saferl_rl_policy_act(&r.policy, &context, obs, a1, i % 2 ? &r1 : NULL) == SAFERL_OK);
+                CHECK(saferl_rl_policy_act(&loaded, &context, obs, a2, i % 2 ? &r2 : NULL) == SAFERL_OK);
+                CHECK(memcmp(a1, a2, sizeof(float) * (size_t)(k % 2 ? r.policy.action_dim : 1)) == 0);
+                obs[i % r.policy.observation_dim] += 0.5f;
+            }
+        }
         free(before);
         free(memory);
         free(r.memory);
@@ -3655,6 +3674,207 @@ static int dump_pendulum_v1(void) {
     }
     return 0;
 }
+/* ---- off-policy: replay buffer, TD3 and SAC ---- */
+
+static saferl_rl_offpolicy_desc offpolicy_test_desc(saferl_rl_offpolicy_algorithm algorithm, int hidden, int B) {
+    saferl_rl_offpolicy_desc d;
+    memset(&d, 0, sizeof d);
+    d.algorithm = algorithm;
+    d.hidden_count = hidden ? 2 : SAFERL_RL_OFFPOLICY_LINEAR;
+    d.hidden_sizes[0] = d.hidden_sizes[1] = hidden;
+    d.batch_size = B;
+    d.seed = 17;
+    d.initial_temperature = 0.3;
+    return d;
+}
+
+static void offpolicy_fill_batch(saferl_rl_offpolicy_agent *a, saferl_rng *rng) {
+    int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, b;
+    fill_uniform(a->obs, B * O, rng, -1.0, 1.0);
+    fill_uniform(a->next_obs, B * O, rng, -1.0, 1.0);
+    fill_uniform(a->act, B * A, rng, -1.0, 1.0);
+    fill_uniform(a->rew, B, rng, -2.0, 1.0);
+    for (b = 0; b < B; ++b) a->done[b] = (float)(b % 3 == 0);
+}
+
+/* A linear critic (no hidden layer) by hand: w . [s, a] + bias. */
+static double linear_q(const float *w, int in, const float *s, int O, const double *act) {
+    double q = w[in];
+    int k;
+    for (k = 0; k < O; ++k) q += (double)w[k] * s[k];
+    for (k = O; k < in; ++k) q += (double)w[k] * act[k - O];
+    return q;
+}
+
+/* Critic targets of TD3 (target actor, clipped smoothing noise, min of the target critics,
+   no bootstrap after a termination) and SAC (current actor, squashed sample, minus alpha log
+   pi with the Gaussian density and the tanh Jacobian written out) by hand in double, with
+   linear networks, against saferl_rl_offpolicy_critic_targets. Targets and online networks
+   differ (the targets are perturbed) so that using the wrong one shows. */
+TEST(offpolicy_critic_targets_match_hand_computation) {
+    const int O = 3, A = 2, B = 6, in = O + A;
+    int algorithm;
+    for (algorithm = 0; algorithm < 2; ++algorithm) {
+        saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 0, B);
+        saferl_rl_offpolicy_agent a;
+        saferl_rng rng;
+        float noise[6 * 2], y[6];
+        int b, j, k, i;
+        d.target_noise = 0.4; /* clips at 0.5 for |noise| > 1.25 */
+        CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
+        saferl_rng_seed(&rng, 99);
+        for (i = 0; i < 2; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
+        fill_uniform(a.actor_target, (int)a.actor_count, &rng, -2.0, 2.0);
+        fill_uniform(a.actor, (int)a.actor_count, &rng, -2.0, 2.0);
+        offpolicy_fill_batch(&a, &rng);
+        fill_uniform(noise, B * A, &rng, -2.5, 2.5);
+        saferl_rl_offpolicy_critic_targets(&a, noise, y);
+        for (b = 0; b < B; ++b) {
+            double next_act[2], logp = 0.0, q1, q2, expect;
+            const float *s = a.next_obs + b * O;
+            for (j = 0; j < A; ++j) {
+                const float *w = algorithm == 0 ? a.actor_target : a.actor;
+                double mean = w[O * (algorithm == 0 ? A : 2 * A) + j], log_std;
+                int outputs = algorithm == 0 ? A : 2 * A;
+                for (k = 0; k < O; ++k) mean += (double)w[j * O + k] * s[k];
+                if (algorithm == 0) {
+                    double eps = 0.4 * noise[b * A + j];
+                    eps = eps > 0.5 ? 0.5 : eps < -0.5 ? -0.5 : eps;
+                    next_act[j] = tanh(mean) + eps;
+                    next_act[j] = next_act[j] > 1.0 ? 1.0 : next_act[j] < -1.0 ? -1.0 : next_act[j];
+                } else {
+                    double u, sd;
+                    log_std = w[O * outputs + A + j];
+                    for (k = 0; k < O; ++k) log_std += (double)w[(A + j) * O + k] * s[k];
+                    log_std = log_std > 2.0 ? 2.0 : log_std < -20.0 ? -20.0 : log_std;
+                    sd = exp(log_std);
+                    u = mean + sd * noise[b * A + j];
+                    next_act[j] = tanh(u);
+                    logp += -0.5 * ((u - mean) / sd) * ((u - mean) / sd) - log(sd * sqrt(2.0 * 3.14159265358979323846)) -
+                            log(1.0 - tanh(u) * tanh(u));
+                }
+            }
+            q1 = linear_q(a.critic_target[0], in, s, O, next_act);
+            q2 = linear_q(a.critic_target[1], in, s, O, next_act);
+            expect = (q1 < q2 ? q1 : q2) - (algorithm == 1 ? 0.3 * logp : 0.0);
+            expect = a.rew[b] + 0.99 * (b % 3 == 0 ? 0.0 : expect);
+            /* float networks against double: a few float ulps of the terms (|terms| < 50) */
+            CHECK_NEAR(y[b], expect, 2e-5 * (1.0 + fabs(expect)));
+        }
+        saferl_rl_offpolicy_destroy(&a);
+    }
+}
+
+typedef struct offpolicy_fd { saferl_rl_offpolicy_agent *agent; const float *y, *noise; int actor; } offpolicy_fd;
+static double offpolicy_loss(void *ctx) {
+    offpolicy_fd *c = (offpolicy_fd *)ctx;
+    return c->actor ? saferl_rl_offpolicy_actor_loss(c->agent, c->noise, 0) : saferl_rl_offpolicy_critic_loss(c->agent, c->y, 0);
+}
+
+/* The critics' loss in both critics' parameters and the actor's loss (TD3: through Q1 and the
+   tanh; SAC: through min(Q1, Q2), the squashed sample and alpha log pi) in the actor's
+   parameters, against central differences in float; 16-16 ReLU networks, random inputs. */
+TEST(offpolicy_gradients_match_finite_differences) {
+    const int O = 3, A = 2, B = 5;
+    int algorithm, i;
+    for (algorithm = 0; algorithm < 2; ++algorithm) {
+        saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 16, B);
+        saferl_rl_offpolicy_agent a;
+        saferl_rng rng;
+        float noise[5 * 2], y[5];
+        offpolicy_fd c;
+        CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
+        saferl_rng_seed(&rng, 5 + algorithm);
+        offpolicy_fill_batch(&a, &rng);
+        for (i = 0; i < B * A; ++i) noise[i] = (float)saferl_rng_normal(&rng);
+        fill_uniform(y, B, &rng, -1.0, 1.0);
+        c.agent = &a;
+        c.y = y;
+        c.noise = noise;
+        c.actor = 0;
+        for (i = 0; i < 2; ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
+        saferl_rl_offpolicy_critic_loss(&a, y, 1);
+        CHECK(grad_error(offpolicy_loss, &c, a.critic[0], a.critic_grad[0], (int)a.critic_count, 2e-3f) < 5e-3);
+        CHECK(grad_error(offpolicy_loss, &c, a.critic[1], a.critic_grad[1], (int)a.critic_count, 2e-3f) < 5e-3);
+        c.actor = 1;
+        memset(a.actor_grad, 0, sizeof(float) * a.actor_count);
+        saferl_rl_offpolicy_actor_loss(&a, noise, 1);
+        CHECK(grad_error(offpolicy_loss, &c, a.actor, a.actor_grad, (int)a.actor_count, 2e-3f) < 5e-3);
+        saferl_rl_offpolicy_destroy(&a);
+    }
+}
+
+/* Bad input: a NaN transition is refused and the buffer unchanged; invalid descs and
+   dimensions; an update on an empty buffer; a discrete environment for the loop. */
+TEST(offpolicy_refuses_bad_input) {
+    saferl_rl_offpolicy_desc d = offpolicy_test_desc(SAFERL_RL_SAC, 8, 4);
+    saferl_rl_offpolicy_agent a;
+    saferl_rl_replay replay, before;
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    float memory[64], obs[3] = {0.1f, 0.2f, 0.3f}, act[1] = {0.5f};
+    CHECK(saferl_rl_replay_memory_size(0, 3, 1) == 0 && saferl_rl_replay_memory_size(4, 0, 1) == 0);
+    CHECK(saferl_rl_replay_init(&replay, 4, 3, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_replay_init(&before, 40, 3, 1, memory, sizeof memory) == SAFERL_ERR_OUT_OF_MEMORY);
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_update(&a, &replay) == SAFERL_ERR_NO_DATA);
+    before = replay;
+    obs[1] = 0.0f / (obs[0] - obs[0]);
+    CHECK(saferl_rl_replay_add(&replay, obs, act, 1.0f, 0.0f, obs, 0) == SAFERL_ERR_NOT_FINITE);
+    CHECK(memcmp(&before, &replay, sizeof replay) == 0);
+    CHECK(saferl_rl_offpolicy_act(&a, obs, 1, act) == SAFERL_ERR_NOT_FINITE);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    CHECK(saferl_rl_offpolicy_train(&a, &env, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
+    saferl_rl_offpolicy_destroy(&a);
+    d.gamma = 1.5;
+    CHECK(saferl_rl_offpolicy_memory_size(&d, 3, 1) == 0);
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.gamma = 0.0;
+    d.policy_delay = -1;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.policy_delay = 0;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 0, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+}
+
+/* TD3 and SAC on Pendulum-v1, a short run (1500 steps, 500 random, 32-32, batch 64): the same
+   seed gives bit-identical networks and temperature, no allocation while training, and the
+   Polyak targets moved off their start. (How well they learn is measured in bench/.) */
+TEST(offpolicy_training_is_deterministic_and_allocation_free) {
+    int algorithm, run;
+    for (algorithm = 0; algorithm < 2; ++algorithm) {
+        saferl_rl_offpolicy_agent a[2];
+        saferl_rl_builtin s;
+        saferl_rl_env env;
+        saferl_rl_replay replay;
+        static float memory[2][1500 * 10];
+        saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 32, 64);
+        d.random_steps = 500;
+        for (run = 0; run < 2; ++run) {
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            long allocations;
+#endif
+            saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+            CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
+            CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            allocations = saferl_test_allocations;
+#endif
+            CHECK(saferl_rl_offpolicy_train(&a[run], &env, &replay, 1500) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            CHECK(saferl_test_allocations == allocations);
+#endif
+            CHECK(replay.size == 1500 && a[run].episodes == 7 && a[run].critic_steps == 1001);
+            CHECK(a[run].actor_steps == (algorithm == 0 ? 500 : 1001));
+            CHECK(memcmp(a[run].critic_target[0], a[run].critic[0], sizeof(float) * a[run].critic_count) != 0);
+        }
+        CHECK(memcmp(a[0].actor, a[1].actor, sizeof(float) * a[0].actor_count) == 0);
+        CHECK(memcmp(a[0].critic[1], a[1].critic[1], sizeof(float) * a[0].critic_count) == 0);
+        CHECK(a[0].log_temperature == a[1].log_temperature && a[0].last_return == a[1].last_return);
+        CHECK(algorithm == 0 || a[0].log_temperature != (float)log(0.3)); /* the temperature moved */
+        saferl_rl_offpolicy_destroy(&a[0]);
+        saferl_rl_offpolicy_destroy(&a[1]);
+    }
+}
 /* ==== end of off-policy ==== */
 
 /* ---- preference optimisation: DPO, SACPO -------------------------------------------------------
@@ -4187,6 +4407,10 @@ int main(int argc, char **argv) {
     RUN(conditioned_policies_and_datasets_that_overflow_are_refused);
     RUN(pendulum_v1_follows_gym);
     RUN(omega_taken_at_reset);
+    RUN(offpolicy_critic_targets_match_hand_computation);
+    RUN(offpolicy_gradients_match_finite_differences);
+    RUN(offpolicy_refuses_bad_input);
+    RUN(offpolicy_training_is_deterministic_and_allocation_free);
     /* preference optimisation */
     RUN(dpo_loss_matches_finite_differences_and_refuses_bad_input);
     RUN(dpo_fit_minimises_the_loss_and_refuses_data_without_a_minimiser);

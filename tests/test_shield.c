@@ -448,6 +448,10 @@ TEST(thirty_two_propositions_hoa_round_trip_and_canonical_tables) {
 
 TEST(precedence_is_spots) {
     CHECK(same_language("a | b & c", "a | (b & c)", SAFERL_SHIELD_LTL) == 1);
+    CHECK(same_language("[](a -> X !a)", "G(a -> X !a)", SAFERL_SHIELD_LTL) == 1); /* Spot's [] and <> */
+    CHECK(same_language("[]!<>(a & X a)", "G !F(a & X a)", SAFERL_SHIELD_LTL) == 1);
+    CHECK(same_language("<>a & []b", "F a & G b", SAFERL_SHIELD_LTLF) == 1);
+    CHECK(same_language("a <-> b", "(a & b) | (!a & !b)", SAFERL_SHIELD_LTL) == 1);
     CHECK(same_language("a | b & c", "(a | b) & c", SAFERL_SHIELD_LTL) == 0);
     CHECK(same_language("a xor b & c", "a xor (b & c)", SAFERL_SHIELD_LTL) == 1);
     CHECK(same_language("a | b xor c", "a | (b xor c)", SAFERL_SHIELD_LTL) == 1);
@@ -1663,6 +1667,28 @@ TEST(a_name_read_as_an_operator_suggests_quotes) {
     saferl_shield_dfa_destroy(&dfa);
 }
 
+/* game_explain lists where the play can go: state 2 must walk into lava (state 1), but no
+   play from the start reaches either. */
+TEST(explain_lists_only_reachable_losing_states) {
+    const char *corridor = "states 4 actions 1 initial 0\nlabel 1 lava\n0 0: 3\n3 0: 0\n1 0: 1\n2 0: 1\n";
+    saferl_shield_abstraction ab;
+    saferl_shield_dfa dfa;
+    saferl_shield_game game;
+    saferl_shield_error error;
+    static char explained[2048];
+    size_t length = 0;
+    CHECK(saferl_shield_read_abstraction(corridor, strlen(corridor), NULL, &ab, &error) == SAFERL_OK);
+    CHECK(compile("G !lava", &dfa) == SAFERL_OK);
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_OK);
+    CHECK(game.losing_rank[saferl_shield_game_state(&game, 2, dfa.initial)] == 2); /* it does lose */
+    CHECK(game.reachable[game.initial] && !game.reachable[saferl_shield_game_state(&game, 2, dfa.initial)]);
+    CHECK(saferl_shield_game_explain(&game, explained, sizeof explained, &length) == SAFERL_OK);
+    CHECK(strstr(explained, "realisable") != NULL && strstr(explained, "losing states") == NULL);
+    saferl_shield_game_destroy(&game);
+    saferl_shield_dfa_destroy(&dfa);
+    saferl_shield_abstraction_destroy(&ab);
+}
+
 TEST(allocations_are_all_released) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations > 0);
@@ -1707,6 +1733,7 @@ int main(void) {
     RUN(transfer_copies_only_from_states_at_least_as_strict);
     RUN(a_name_read_as_an_operator_suggests_quotes);
     RUN(every_reader_skips_a_byte_order_mark);
+    RUN(explain_lists_only_reachable_losing_states);
     RUN(readers_bound_what_they_allocate);
     RUN(allocations_are_all_released);
     return saferl_test_finish();

@@ -162,7 +162,7 @@ test('a drawn function round-trips through the URL: the same function and the sa
   assert.deepEqual(st2.indices, st.indices, 'the same run after the reload');
   assert.equal(st2.violations, st.violations);
   assert.equal(st2.safe, st.safe);
-  assert.equal(await again.textContent('#url-errors'), '');
+  assert.equal(await again.textContent('#url-messages'), '');
   await again.screenshot({ path: path.join(ensureScreenshotDir(), 'gp_drawn.png'), fullPage: true });
   assert.deepEqual(errors, []);
   assert.deepEqual(errorsAgain, []);
@@ -181,7 +181,7 @@ test('a bad or foreign drawn= value is reported and the page still runs', async 
   ];
   for (const [value, message] of cases) {
     const { page, errors } = await openPage(browser.context, `${server.url}gp/index.html?fn=draw&steps=3&drawn=${encodeURIComponent(value)}`);
-    assert.match(await page.textContent('#url-errors'), message);
+    assert.match(await page.textContent('#url-messages'), message);
     const st = await page.evaluate(() => window.__state);
     assert.deepEqual(st.drawn, fallback, 'the default drawing is used');
     assert.equal(st.evaluations, 3, 'the run goes on');

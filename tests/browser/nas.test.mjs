@@ -142,7 +142,7 @@ test('toy task: the page runs the library\'s searches, sliced across frames; the
 test('toy task with the official settings is the nas_search CLI\'s run', async (t) => {
   const cli = path.join(repoRoot, 'build', 'nas_search');
   const { page, errors } = await openPage(browser.context,
-    `${server.url}nas/index.html?task=toy&a=advantage&b=parsec&seed=3&iters=60&at=60`);
+    `${server.url}nas/index.html?task=toy&a=advantage&b=parsec&seed=3&iters=60&alr=0&at=60`);
   await finished(page, 60);
   const st = await state(page);
   const expected = replay({ task: 'toy', strategy: 'advantage', seed: 3, iters: 60, steps: 60 });

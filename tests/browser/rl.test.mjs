@@ -44,7 +44,7 @@ function sameNumber(a, b, what) {
 }
 
 test('rl demo: the worker trains the seed\'s learning curve; stop, resume and replay', async () => {
-  const url = server.url + 'rl/index.html?env=cliff&algo=ppo-lag&d=0.2&seed=3&spe=500';
+  const url = server.url + 'rl/index.html?env=cliff&algo=ppo-lag&d=0.2&seed=3&spe=500&epochs=0';
   const { page, errors } = await openPage(browser.context, url);
   assert.equal(await page.$eval('#env', (el) => el.value), 'cliff');
   assert.equal(await page.$eval('#d', (el) => el.value), '0.2');
@@ -123,10 +123,14 @@ test('rl demo: continuous actions (PointGoal) run to the requested length; bad U
 
   const bad = await openPage(browser.context, server.url + 'rl/index.html?env=mujoco&algo=trpo&d=-3&spe=abc');
   const settings = await bad.page.evaluate(() => window.__rl.settings);
-  assert.equal(settings.env, 'cartpole');
+  assert.equal(settings.env, 'gridworld');
   assert.equal(settings.algo, 'ppo-lag');
-  assert.equal(settings.d, 0); // clamped at 0: a cost limit is never negative
-  assert.equal(settings.spe, 1000);
+  assert.equal(settings.d, 0.5); // a negative cost limit is reported, the environment's default used
+  assert.equal(settings.spe, 2000);
+  const messages = await bad.page.$$eval('#url-messages li', (li) => li.map((e) => e.textContent));
+  assert.equal(messages.length, 4, messages.join('\n'));
+  assert.match(messages.join('\n'), /env in the URL: "mujoco"/);
+  assert.match(messages.join('\n'), /d in the URL: "-3"/);
   assert.deepEqual(bad.errors, []);
   await bad.page.close();
 });

@@ -8,6 +8,9 @@ BIN=${1:?usage: tests/cli/safeopt_demo.sh path/to/safeopt_demo}
 run --steps 5 --summary --png "$TMP/s.png"
 if [ "$status" -eq 0 ] && grep -q '^1-D SafeOpt .*5 evaluations' "$TMP/out" && is_png "$TMP/s.png"; then ok "1-D SafeOpt, 5 steps, a PNG"
 else bad "1-D SafeOpt, 5 steps, a PNG" "status $status $(head -c 300 "$TMP/err")"; fi
+run --pls --steps 40 --summary
+if [ "$status" -eq 0 ] && grep -q '^PLS online stage: 40 evaluations' "$TMP/out"; then ok "PLS, 40 steps"
+else bad "PLS, 40 steps" "status $status $(head -c 300 "$TMP/err")"; fi
 usage_error "--seed 1.7: usage error (was seed 1)" --steps 5 --seed 1.7
 usage_error "--seed -1: usage error (was 4294967295)" --steps 5 --seed -1
 usage_error "--steps 0: usage error" --steps 0

@@ -1,6 +1,7 @@
 // app.js - the relative-budget instrument of saferl_budget.h. Every number shown comes from
 // the header's C code through budget.mjs (glue.c); this file only moves numbers and draws.
 import createBudgetModule from './budget.mjs';
+import { speedControl } from '../speed.js';
 
 const $ = (id) => document.getElementById(id);
 const XI_MIN = 0.05, XI_MAX = 20, CURVE_POINTS = 241, DELTA = 0.05;
@@ -60,15 +61,29 @@ function clampKey(key, value) {
   return v;
 }
 
+// A bad value in the URL is reported under the caption and replaced by the default.
+function urlMessage(text) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  $('url-messages').appendChild(li);
+}
+
 function readUrl() {
   const q = new URLSearchParams(location.search);
-  if (LAWS.includes(q.get('law'))) state.law = q.get('law');
+  if (q.has('law')) {
+    if (LAWS.includes(q.get('law'))) state.law = q.get('law');
+    else urlMessage(`law in the URL: "${q.get('law')}" is not one of ${LAWS.join(', ')}; showing ${DEFAULTS.law}`);
+  }
   for (const key of Object.keys(NUMERIC)) {
     if (!q.has(key)) continue;
-    const v = Number(q.get(key));
-    if (Number.isFinite(v)) state[key] = clampKey(key, v);
+    const raw = q.get(key), v = Number(raw), [lo, hi] = NUMERIC[key];
+    if (raw.trim() !== '' && Number.isFinite(v) && v >= lo && v <= hi && (!INTEGER.has(key) || Number.isInteger(v))) state[key] = v;
+    else urlMessage(`${key} in the URL: "${raw}" is not ${INTEGER.has(key) ? 'an integer' : 'a number'} from ${lo} to ${hi}; using ${DEFAULTS[key]}`);
   }
-  if (!(state.lo < state.hi)) { state.lo = DEFAULTS.lo; state.hi = DEFAULTS.hi; }
+  if (!(state.lo < state.hi)) {
+    urlMessage(`lo and hi in the URL: the band [${state.lo}, ${state.hi}] is empty; using [${DEFAULTS.lo}, ${DEFAULTS.hi}]`);
+    state.lo = DEFAULTS.lo; state.hi = DEFAULTS.hi;
+  }
   if (q.has('csv')) state.csv = q.get('csv');
   else if (q.get('csvlong') === '1') csvNote = 'This link\'s CSV was too long for the URL: the example is shown instead.';
 }
@@ -491,14 +506,22 @@ function simDraw() {
   publish();
 }
 
-function simFrame() {
+// run: iterations at the speed control's rate (fast: as many as 10 ms a frame allow)
+const simSpeed = speedControl($('speed'), $('speed-text'), [10, 100, Infinity], 'iterations/s');
+let simOwed = 0, simLastFrame = 0;
+function simFrame(now) {
   if (!sim.running) return;
   const start = performance.now();
   const target = state.iters;
+  const rate = simSpeed();
+  simOwed = Number.isFinite(rate) ? Math.min(simOwed + (simLastFrame ? now - simLastFrame : 16) * rate / 1000, 100) : Infinity;
+  simLastFrame = now;
   // about 2e5 rollouts a slice keeps each slice to a few milliseconds whatever P and G are
   const slice = Math.max(1, Math.min(SIM_CHUNK, Math.floor(2e5 / (state.P * state.G))));
-  while (performance.now() - start < 10 && sim.iteration[sim.iteration.length - 1] < target && sim.running) {
-    simSteps(Math.min(slice, target - sim.iteration[sim.iteration.length - 1]));
+  while (performance.now() - start < 10 && simOwed >= 1 && sim.iteration[sim.iteration.length - 1] < target && sim.running) {
+    const count = Math.min(slice, Math.floor(simOwed), target - sim.iteration[sim.iteration.length - 1]);
+    simSteps(count);
+    simOwed -= count;
   }
   if (sim.iteration[sim.iteration.length - 1] >= target) sim.running = false;
   simDraw();
@@ -600,6 +623,8 @@ bind('sim-run', 'click', () => {
   if (sim.running) { sim.running = false; simDraw(); return; }
   if (sim.iteration[sim.iteration.length - 1] >= state.iters) simReset();
   sim.running = true;
+  simOwed = 0;
+  simLastFrame = 0;
   requestAnimationFrame(simFrame);
 });
 bind('sim-reset', 'click', () => { simReset(); });

@@ -2,6 +2,7 @@
 // stepping in WebAssembly, the bands, sets and evaluations drawn on a canvas. The URL holds the
 // settings, the number of steps and a drawn function, so a link reproduces the run.
 import createGpModule from './gp.mjs';
+import { speedControl } from '../speed.js';
 
 const lib = await createGpModule();
 const $ = (id) => document.getElementById(id);
@@ -109,26 +110,46 @@ function readSettings() {
   };
 }
 
+// A bad value in the URL is reported under the caption and the control keeps its default.
+function urlMessage(text) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  $('url-messages').append(li);
+}
+
 function applyUrl() {
   const q = new URLSearchParams(location.search);
-  const set = (name, value) => { const el = document.querySelector(`input[name=${name}][value="${value}"]`); if (el) el.checked = true; };
-  if (q.has('dim')) set('dim', q.get('dim'));
-  if (q.has('rule') && ['0', '1', '2', '3', '4'].includes(q.get('rule'))) $('rule').value = q.get('rule');
-  if (q.has('fn') && ['bump', 'hills', 'draw'].includes(q.get('fn'))) $('fn').value = q.get('fn');
-  if (q.has('exp') && ['0', '1', '2'].includes(q.get('exp'))) $('expander').value = q.get('exp');
-  for (const [key, id] of [['beta', 'beta'], ['noise', 'noise'], ['seed', 'seed']]) if (q.has(key)) $(id).value = q.get(key);
-  $('url-errors').textContent = '';
+  $('url-messages').textContent = '';
+  const choice = (key, values, apply, shown) => {
+    if (!q.has(key)) return;
+    if (values.includes(q.get(key))) apply(q.get(key));
+    else urlMessage(`${key} in the URL: "${q.get(key)}" is not one of ${values.join(', ')}; showing ${shown()}`);
+  };
+  choice('dim', ['1', '2'], (v) => { document.querySelector(`input[name=dim][value="${v}"]`).checked = true; },
+    () => document.querySelector('input[name=dim]:checked').value);
+  choice('rule', ['0', '1', '2', '3', '4'], (v) => { $('rule').value = v; }, () => $('rule').value);
+  choice('fn', ['bump', 'hills', 'draw'], (v) => { $('fn').value = v; }, () => $('fn').value);
+  choice('exp', ['0', '1', '2'], (v) => { $('expander').value = v; }, () => $('expander').value);
+  // numbers: within the control's own range (seed an integer)
+  for (const [key, id] of [['beta', 'beta'], ['noise', 'noise'], ['seed', 'seed']]) {
+    if (!q.has(key)) continue;
+    const el = $(id), raw = q.get(key), v = Number(raw), lo = Number(el.min), hi = Number(el.max);
+    if (raw.trim() !== '' && Number.isFinite(v) && v >= lo && v <= hi && (key !== 'seed' || Number.isInteger(v))) el.value = raw;
+    else urlMessage(`${key} in the URL: "${raw}" is not ${key === 'seed' ? 'an integer' : 'a number'} from ${lo} to ${hi}; using ${el.value}`);
+  }
   if (q.has('drawn')) {
     try {
       drawn = decodeDrawn(q.get('drawn'));
     } catch (e) {
       drawn = null; // the page starts from its default drawing and says why
-      const li = document.createElement('li');
-      li.textContent = `drawn= in the URL ignored: ${e.message}`;
-      $('url-errors').append(li);
+      urlMessage(`drawn= in the URL ignored: ${e.message}`);
     }
   }
-  return Math.min(CAPACITY, Math.max(0, Math.floor(Number(q.get('steps')) || 0)));
+  if (!q.has('steps')) return 0;
+  const raw = q.get('steps'), steps = Number(raw);
+  if (raw.trim() !== '' && Number.isInteger(steps) && steps >= 0 && steps <= CAPACITY) return steps;
+  urlMessage(`steps in the URL: "${raw}" is not an integer from 0 to ${CAPACITY}; starting at 0`);
+  return 0;
 }
 
 function writeUrl() {
@@ -185,6 +206,10 @@ function reset() {
   if (demo) lib._gp_demo_destroy(demo);
   demo = 0;
   const s = readSettings();
+  // drawing: a finger draws instead of scrolling, and the figure takes the keyboard's focus
+  const drawing = s.dim === 1 && s.fn === 'draw';
+  canvas.style.touchAction = drawing ? 'none' : '';
+  canvas.tabIndex = drawing ? 0 : -1;
   const { xs, count, grid } = gridPoints(s);
   const t = truth(s, xs, count);
   const bytes = count * 8;
@@ -363,13 +388,18 @@ function render() {
 }
 
 // ---- controls --------------------------------------------------------------------------------
-let running = 0;
+// run 20: evaluations at the speed control's rate (slow 1, normal 4 a second, fast one a frame)
+const speed = speedControl($('speed'), $('speed-text'), [1, 4, Infinity], 'evaluations/s');
+let running = 0, lastStep = 0;
 function stopRun() { running = 0; $('run').textContent = 'run 20'; }
-function runFrames() {
+function runFrames(now) {
   if (!running) return;
-  if (!step()) { stopRun(); render(); return; }
-  running -= 1;
-  render();
+  if (now - lastStep >= 1000 / speed()) {
+    lastStep = now;
+    if (!step()) { stopRun(); render(); return; }
+    running -= 1;
+    render();
+  }
   if (running) requestAnimationFrame(runFrames); else stopRun();
 }
 
@@ -382,7 +412,8 @@ $('step').addEventListener('click', () => { stopRun(); step(); render(); });
 $('run').addEventListener('click', () => {
   if (running) { stopRun(); return; }
   running = 20;
-  $('run').textContent = 'stop';
+  lastStep = 0;
+  $('run').textContent = 'pause';
   requestAnimationFrame(runFrames);
 });
 $('reset').addEventListener('click', () => { stopRun(); reset(); render(); });
@@ -401,13 +432,34 @@ function paint(ev) {
   const top = cy < 320, p = top ? { top: 20, bottom: 300, ymin: -1.5, ymax: 3.2 } : { top: 340, bottom: 620, ymin: -2, ymax: 2 };
   const x = state.grid.lo + ((cx - 50) / (canvas.width - 65)) * (state.grid.hi - state.grid.lo);
   const y = p.ymin + ((p.bottom - cy) / (p.bottom - p.top)) * (p.ymax - p.ymin);
-  const target = top ? drawn.f : drawn.g;
+  bump(top ? drawn.f : drawn.g, x, y);
+}
+// pulls the drawn function towards y around x (a Gaussian bump of width 0.35)
+function bump(target, x, y) {
   for (let i = 0; i < target.length; ++i) {
     const w = Math.exp(-0.5 * ((state.xs[i] - x) / 0.35) ** 2);
     target[i] = (1 - w) * target[i] + w * y;
   }
   snapDrawn(drawn);
 }
+// the keyboard path: with the figure focused, left/right move along x, up/down raise or lower f
+// there (with Shift: g)
+let drawAt = 100;
+canvas.addEventListener('keydown', (ev) => {
+  const s = state.settings;
+  if (!s || s.dim !== 1 || s.fn !== 'draw' || !drawn) return;
+  const dx = { ArrowLeft: -5, ArrowRight: 5 }[ev.key], dy = { ArrowUp: 0.1, ArrowDown: -0.1 }[ev.key];
+  if (dx === undefined && dy === undefined) return;
+  ev.preventDefault();
+  if (dx) drawAt = Math.min(state.xs.length - 1, Math.max(0, drawAt + dx));
+  else {
+    const target = ev.shiftKey ? drawn.g : drawn.f;
+    bump(target, state.xs[drawAt], target[drawAt] + dy);
+    reset();
+    render();
+  }
+  $('draw-status').textContent = `drawing at x = ${state.xs[drawAt].toFixed(2)}: f ${drawn.f[drawAt].toFixed(2)}, g ${drawn.g[drawAt].toFixed(2)}`;
+});
 canvas.addEventListener('pointerdown', (ev) => { dragging = true; paint(ev); });
 canvas.addEventListener('pointermove', (ev) => { if (dragging) { paint(ev); if (state.indices.length === 0) { reset(); render(); } } });
 window.addEventListener('pointerup', () => { if (dragging) { dragging = false; reset(); render(); } });

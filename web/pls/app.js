@@ -4,6 +4,7 @@
 // drawn on a canvas, the episodes with uPlot. The URL holds env, method, seed and steps, so a link
 // reproduces the run; a bad value in it is reported and replaced by the default.
 import createPlsModule from './pls.mjs';
+import { speedControl } from '../speed.js';
 
 const lib = await createPlsModule();
 const $ = (id) => document.getElementById(id);
@@ -334,6 +335,8 @@ function render() {
 }
 
 // ---- controls ---------------------------------------------------------------------------------
+// play: evaluations at the speed control's rate
+const speed = speedControl($('speed'), $('speed-text'), [1, 4, 20], 'evaluations/s');
 let timer = 0;
 function stop() {
   if (timer) clearTimeout(timer);
@@ -343,7 +346,7 @@ function stop() {
 function tick() {
   if (!step()) { stop(); render(); return; }
   render();
-  timer = S.indices.length < EVALUATIONS ? setTimeout(tick, 250) : 0;
+  timer = S.indices.length < EVALUATIONS ? setTimeout(tick, 1000 / speed()) : 0;
   if (!timer) stop();
 }
 $('step').addEventListener('click', () => { stop(); step(); render(); });

@@ -7,6 +7,8 @@
 // The module is fetched once: the page reads rl.mjs as text and imports it from a Blob URL, and
 // compiles rl.wasm while it downloads (compileStreaming); the worker gets the same Blob URL and
 // the compiled WebAssembly.Module, which instantiates without another download.
+import { speedControl } from '../speed.js';
+
 const [rlScript, rlWasm] = await Promise.all([
   fetch(new URL('./rl.mjs', import.meta.url)).then((r) => r.text()),
   WebAssembly.compileStreaming(fetch(new URL('./rl.wasm', import.meta.url))),
@@ -38,6 +40,9 @@ const NOTES = {
   pendulum: 'Safe Pendulum: reward -theta^2; falling past 1.5 rad (red) costs 1 and ends the episode.',
   cliff: 'Tabular cliff (4 x 6): -1 a step; falling (red) costs 1 and returns to S; moves slip with p 0.1.',
 };
+// the replay's speed: environment steps a frame at normal speed (above), times these factors
+const replaySpeed = speedControl($('speed'), $('speed-text'), [0.25, 1, 4], '× normal');
+let replayPaused = false, replayOwed = 0;
 const GRID = ['#########', '#A LLL G#', '#       #', '#       #', '#       #', '#  LLL  #', '#########'];
 const STEPS_PER_FRAME = { cartpole: 1, pointgoal: 4, gridworld: 1, pendulum: 1, cliff: 1 };
 const FRAMES_PER_STEP = { cartpole: 1, pointgoal: 1, gridworld: 8, pendulum: 2, cliff: 8 };
@@ -53,8 +58,13 @@ const stateBuf = lib._malloc(32 * 8);
 const readState = () => Array.from(new Float64Array(lib.HEAPF64.buffer, stateBuf, 32));
 
 // ---- state (window.__rl is what the browser test reads) ---------------------------------------
+// The default run succeeds visibly: PPO-Lagrangian on the lava gridworld meets d = 0.5 within 15
+// epochs of 2000 steps (natively, seeds 1-3 end at cost 0.37, 0.24, 0.17 and return 41; PPO alone
+// ends near cost 3).
+const DEFAULTS = { env: 'gridworld', algo: 'ppo-lag', d: DEFAULT_D.gridworld, seed: 1, spe: 2000, epochs: 15 };
 const S = {
-  settings: { env: 'cartpole', algo: 'ppo-lag', d: 10, seed: 1, spe: 1000, epochs: 0 },
+  settings: { ...DEFAULTS },
+  run: null,                  // the settings the current run was started with (plots, replay)
   epochs: [],                 // {epoch, steps, ret, cost, lambda, rate}
   running: false,
   started: false,
@@ -64,21 +74,39 @@ const S = {
 };
 window.__rl = S;
 
+// A bad value in the URL is reported under the caption and replaced by the default.
+function urlMessage(text) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  $('url-messages').appendChild(li);
+}
+
 function readUrl() {
   const q = new URLSearchParams(location.search);
-  if (ENVS.includes(q.get('env'))) S.settings.env = q.get('env');
-  S.settings.d = DEFAULT_D[S.settings.env];
-  if (ALGOS.includes(q.get('algo'))) S.settings.algo = q.get('algo');
+  const s = S.settings;
+  const choice = (key, list) => {
+    if (!q.has(key)) return;
+    if (list.includes(q.get(key))) s[key] = q.get(key);
+    else urlMessage(`${key} in the URL: "${q.get(key)}" is not one of ${list.join(', ')}; showing ${s[key]}`);
+  };
+  choice('env', ENVS);
+  s.d = DEFAULT_D[s.env];
+  choice('algo', ALGOS);
   const num = (key, lo, hi, int) => {
     if (!q.has(key)) return;
-    let v = Number(q.get(key));
-    if (int) v = Math.round(v);
-    if (Number.isFinite(v)) S.settings[key] = Math.min(hi, Math.max(lo, v));
+    const raw = q.get(key), v = Number(raw);
+    if (raw.trim() !== '' && Number.isFinite(v) && v >= lo && v <= hi && (!int || Number.isInteger(v))) s[key] = v;
+    else urlMessage(`${key} in the URL: "${raw}" is not ${int ? 'an integer' : 'a number'} from ${lo} to ${hi}; using ${s[key]}`);
   };
   num('d', 0, 1e6, false);
   num('seed', 0, 2147483647, true);
   num('spe', 100, 20000, true);
   num('epochs', 0, 100000, true);
+  // A run lives in this page's worker: a reload cannot bring it back, but it is deterministic.
+  if (q.has('trained')) {
+    setStatus(`this link's run had trained ${q.get('trained')} epochs; a run is not kept across reloads, but the same `
+      + 'settings and seed train the same curves: press train to run it again');
+  }
 }
 
 function writeUrl() {
@@ -89,7 +117,8 @@ function writeUrl() {
   q.set('d', String(s.d));
   q.set('seed', String(s.seed));
   q.set('spe', String(s.spe));
-  if (s.epochs) q.set('epochs', String(s.epochs));
+  q.set('epochs', String(s.epochs));
+  if (S.started && S.epochs.length) q.set('trained', String(S.epochs.length)); // the run these settings trained
   history.replaceState(null, '', '?' + q.toString());
 }
 
@@ -100,7 +129,10 @@ function syncControls() {
   $('d').value = String(s.d);
   $('seed').value = String(s.seed);
   $('spe').value = String(s.spe);
-  $('view-note').textContent = NOTES[s.env];
+  $('epochs').value = String(s.epochs);
+  $('view-note').textContent = NOTES[runEnv()];
+  // a run's settings are locked while it trains; changed afterwards, they start a new run
+  for (const id of ['env', 'algo', 'd', 'seed', 'spe', 'epochs']) $(id).disabled = S.running;
   $('stop').disabled = !S.running;
   $('resume').disabled = S.running || !S.started;
   $('replay').disabled = !S.policy;
@@ -126,7 +158,8 @@ function redrawPlots() {
   const x = S.epochs.map((e) => e.steps);
   const nan = (v) => (Number.isFinite(v) ? v : null);
   plots.ret.setData([x, S.epochs.map((e) => nan(e.ret))]);
-  plots.cost.setData([x, S.epochs.map((e) => nan(e.cost)), x.map(() => S.settings.d)]);
+  const d = S.run ? S.run.d : S.settings.d;
+  plots.cost.setData([x, S.epochs.map((e) => nan(e.cost)), x.map(() => d)]);
   plots.lambda.setData([x, S.epochs.map((e) => e.lambda)]);
 }
 
@@ -136,13 +169,13 @@ function showReadout() {
   if (e) {
     $('r-epoch').textContent = `${e.epoch} / ${e.steps}`;
     $('r-return').textContent = fmt(e.ret);
-    $('r-cost').textContent = `${fmt(e.cost)} vs ${S.settings.d}`;
+    $('r-cost').textContent = `${fmt(e.cost)} vs ${S.run.d}`;
     $('r-lambda').textContent = fmt(e.lambda);
     $('r-rate').textContent = fmt(e.rate);
     $('r-trust').textContent = e.optimCase >= 0 ? `case ${e.optimCase}, step ${fmt(e.stepFraction, 3)}`
-      : (SECOND_ORDER.includes(S.settings.algo) ? 'no step' : '—');
+      : (SECOND_ORDER.includes(S.run.algo) ? 'no step' : '—');
   }
-  $('r-multiplier').textContent = MULTIPLIER[S.settings.algo] || 'λ';
+  $('r-multiplier').textContent = MULTIPLIER[(S.run || S.settings).algo] || 'λ';
   const f = S.replay.finished[S.replay.finished.length - 1];
   $('r-replay').textContent = f ? `${fmt(f.ret)} / ${fmt(f.cost)}` : '—';
 }
@@ -169,10 +202,15 @@ worker.onmessage = (event) => {
     redrawPlots();
     showReadout();
     if (S.running) setStatus(`training: epoch ${m.epoch}, ${m.steps} steps`);
+    writeUrl();
     syncControls();
   } else if (m.type === 'stopped') {
     S.running = false;
-    setStatus(m.reason === 'done' ? `done: ${S.epochs.length} epochs` : `stopped after epoch ${S.epochs.length}`);
+    const last = S.epochs[S.epochs.length - 1];
+    const verdict = last && Number.isFinite(last.cost)
+      ? (last.cost <= S.run.d ? `; cost ${fmt(last.cost)} ≤ d = ${S.run.d}: the limit is met` : `; cost ${fmt(last.cost)} > d = ${S.run.d}: not met yet (resume to train on)`)
+      : '';
+    setStatus((m.reason === 'done' ? `done: ${S.epochs.length} epochs` : `stopped after epoch ${S.epochs.length}`) + verdict);
     syncControls();
   } else if (m.type === 'error') {
     S.running = false;
@@ -189,6 +227,7 @@ async function start() {
   S.epochs = [];
   S.policy = null;
   S.error = '';
+  S.run = { ...S.settings };
   dropReplay();
   redrawPlots();
   S.running = true;
@@ -207,8 +246,13 @@ function readControls() {
   s.d = Number.isFinite(d) && d >= 0 ? d : DEFAULT_D[s.env];
   s.seed = Math.max(0, Math.round(Number($('seed').value) || 0));
   const spe = Math.round(Number($('spe').value));
-  s.spe = Number.isFinite(spe) ? Math.min(20000, Math.max(100, spe)) : 1000;
+  s.spe = Number.isFinite(spe) ? Math.min(20000, Math.max(100, spe)) : DEFAULTS.spe;
+  const epochs = Math.round(Number($('epochs').value));
+  s.epochs = Number.isFinite(epochs) ? Math.min(100000, Math.max(0, epochs)) : DEFAULTS.epochs;
 }
+
+// the environment being shown: the run's, else the one picked
+const runEnv = () => (S.run ? S.run.env : S.settings.env);
 
 // ---- the replay ---------------------------------------------------------------------------------
 function dropReplay() {
@@ -224,7 +268,7 @@ function loadReplay() {
   const bytes = S.policy.bytes;
   const ptr = lib._malloc(bytes.length);
   lib.HEAPU8.set(bytes, ptr);
-  const kind = ENVS.indexOf(S.settings.env);
+  const kind = ENVS.indexOf(runEnv());
   const player = lib._rl_player_create(kind, ptr, bytes.length);
   lib._free(ptr);
   if (!player) {
@@ -249,26 +293,32 @@ function tick() {
   if (r.player) {
     if (r.done) {
       if (++r.pause > 40) loadReplay(); // the next episode with the newest policy
-    } else if (frame % FRAMES_PER_STEP[S.settings.env] === 0) {
-      for (let i = 0; i < STEPS_PER_FRAME[S.settings.env] && !r.done; ++i) {
-        const done = lib._rl_player_step(r.player, stateBuf);
-        if (done < 0) {
-          setStatus(`replay: ${cstr(lib._rl_result_string(done))}`, true);
-          dropReplay();
-          break;
-        }
-        r.state = readState();
-        r.steps = r.state[0];
-        if (done) {
-          r.done = true;
-          r.finished.push({ epoch: r.policyEpoch, steps: r.state[0], ret: r.state[2], cost: r.state[3] });
-          showReadout();
-        }
-      }
+    } else if (!replayPaused) {
+      replayOwed += replaySpeed() * STEPS_PER_FRAME[runEnv()] / FRAMES_PER_STEP[runEnv()];
+      for (; replayOwed >= 1 && !r.done; replayOwed -= 1) replayStep();
     }
   }
   draw();
   requestAnimationFrame(tick);
+}
+
+// One environment step of the replay (the step button, or the animation).
+function replayStep() {
+  const r = S.replay;
+  if (!r.player || r.done) return;
+  const done = lib._rl_player_step(r.player, stateBuf);
+  if (done < 0) {
+    setStatus(`replay: ${cstr(lib._rl_result_string(done))}`, true);
+    dropReplay();
+    return;
+  }
+  r.state = readState();
+  r.steps = r.state[0];
+  if (done) {
+    r.done = true;
+    r.finished.push({ epoch: r.policyEpoch, steps: r.state[0], ret: r.state[2], cost: r.state[3] });
+    showReadout();
+  }
 }
 
 // ---- drawing ----------------------------------------------------------------------------------
@@ -278,7 +328,7 @@ function draw() {
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, W, H);
   const s = S.replay.state;
-  const env = S.settings.env;
+  const env = runEnv();
   if (env === 'gridworld' || env === 'cliff') drawGrid(env, s);
   else if (env === 'cartpole') drawCartpole(s);
   else if (env === 'pendulum') drawPendulum(s);
@@ -395,14 +445,22 @@ $('version').textContent = `saferl_rl ${cstr(lib._rl_version())}`;
 readUrl();
 syncControls();
 redrawPlots();
+// Settings changed after a run stopped belong to the next run: resume would mix them, so it
+// is off until train starts that run; the curves and the replay stay the stopped run's.
+function settingsChanged() {
+  if (S.started && !S.running) {
+    S.started = false;
+    setStatus('settings changed: train starts a new run with them');
+  }
+  syncControls();
+  writeUrl();
+}
 $('env').addEventListener('change', () => {
   S.settings.env = $('env').value;
   S.settings.d = DEFAULT_D[S.settings.env];
-  dropReplay();
-  syncControls();
-  writeUrl();
+  settingsChanged();
 });
-for (const id of ['algo', 'd', 'seed', 'spe']) $(id).addEventListener('change', () => { readControls(); writeUrl(); redrawPlots(); showReadout(); });
+for (const id of ['algo', 'd', 'seed', 'spe', 'epochs']) $(id).addEventListener('change', () => { readControls(); settingsChanged(); });
 $('start').addEventListener('click', start);
 $('stop').addEventListener('click', () => { worker.postMessage({ type: 'stop' }); });
 $('resume').addEventListener('click', () => {
@@ -413,7 +471,13 @@ $('resume').addEventListener('click', () => {
   syncControls();
 });
 $('replay').addEventListener('click', loadReplay);
+$('replay-pause').addEventListener('click', () => {
+  replayPaused = !replayPaused;
+  $('replay-pause').textContent = replayPaused ? 'play' : 'pause';
+  $('replay-step').disabled = !replayPaused;
+});
+$('replay-step').addEventListener('click', () => { replayStep(); draw(); });
 await workerReadyPromise;
-setStatus('ready: pick a problem and train');
+if (!new URLSearchParams(location.search).has('trained')) setStatus('ready: press train');
 requestAnimationFrame(tick);
 window.__ready = true;

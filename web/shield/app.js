@@ -235,6 +235,7 @@ const world = {
   series: emptySeries(),
 };
 state.world = world;
+const cursor = { x: 0, y: 0, shown: false }; // the keyboard's cell on the map editor
 
 function mapText() {
   let text = '';
@@ -565,6 +566,12 @@ function showWorld() {
 
 function drawEditor() {
   drawMap($('map'), (i) => world.kinds[i]);
+  if (cursor.shown) { // the keyboard's cell
+    const canvas = $('map'), c = cellSize(canvas), g = canvas.getContext('2d');
+    g.strokeStyle = '#2f6fdf';
+    g.lineWidth = 3;
+    g.strokeRect(cursor.x * c + 1.5, cursor.y * c + 1.5, c - 3, c - 3);
+  }
 }
 
 function mapChanged() {
@@ -577,12 +584,33 @@ function paintAt(event) {
   const x = Math.floor(((event.clientX - box.left) * canvas.width) / box.width / c);
   const y = Math.floor(((event.clientY - box.top) * canvas.height) / box.height / c);
   if (x < 0 || y < 0 || x >= world.width || y >= world.height) return false;
+  return paintCell(x, y);
+}
+
+// Paints cell (x, y) with the chosen kind (one start: painting it moves it); false if unchanged.
+function paintCell(x, y) {
   const i = y * world.width + x;
   if (world.kinds[i] === world.paint) return false;
   if (world.paint === START) for (let j = 0; j < world.kinds.length; ++j) if (world.kinds[j] === START) world.kinds[j] = KIND['.'];
   world.kinds[i] = world.paint;
   return true;
 }
+
+// the keyboard path: the map takes the focus, arrow keys move a cursor cell, space or Enter
+// paints it with the chosen kind
+$('map').addEventListener('keydown', (e) => {
+  const move = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[e.key];
+  if (move) {
+    cursor.x = Math.min(world.width - 1, Math.max(0, cursor.x + move[0]));
+    cursor.y = Math.min(world.height - 1, Math.max(0, cursor.y + move[1]));
+  } else if (e.key === ' ' || e.key === 'Enter') {
+    if (paintCell(cursor.x, cursor.y)) mapChanged();
+  } else return;
+  e.preventDefault();
+  cursor.shown = true;
+  drawEditor();
+});
+$('map').addEventListener('blur', () => { cursor.shown = false; drawEditor(); });
 
 let painting = false, painted = false;
 $('map').addEventListener('pointerdown', (e) => { painting = true; painted = paintAt(e) || painted; drawEditor(); });
@@ -670,23 +698,41 @@ $('formula').addEventListener('keydown', (e) => { if (e.key === 'Enter') compile
 $('step').addEventListener('click', step);
 $('reset').addEventListener('click', () => { lib._shield_reset(); state.trace = []; $('reward').textContent = ''; showMonitor(); });
 const params = new URL(window.location.href).searchParams;
+// A bad value in the URL is reported under the caption and replaced by the default.
+function urlMessage(text) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  $('url-messages').append(li);
+}
 if (params.get('f')) $('formula').value = params.get('f');
-if (params.get('logic') === '2') document.querySelector('input[name=logic][value="2"]').checked = true;
-const num = (key, fallback) => (params.has(key) && Number.isFinite(Number(params.get(key))) ? Number(params.get(key)) : fallback);
-world.seed = num('seed', 1);
-world.slip = num('slip', 0);
-world.shift = num('shift', 0);
-world.epsilon = num('eps', 0.1);
-world.runEpisodes = num('n', 500);
-world.stageEpisodes = Math.max(1, Math.floor(num('stage', 500)));
+if (params.has('logic')) {
+  if (params.get('logic') === '2') document.querySelector('input[name=logic][value="2"]').checked = true;
+  else if (params.get('logic') !== '0') urlMessage(`logic in the URL: "${params.get('logic')}" is not 0 (safety LTL) or 2 (LTLf); using 0`);
+}
+// num(key, default, lo, hi, integer): the URL's value when it is one, else the default and a message
+const num = (key, fallback, lo, hi, integer) => {
+  if (!params.has(key)) return fallback;
+  const raw = params.get(key), v = Number(raw);
+  if (raw.trim() !== '' && Number.isFinite(v) && v >= lo && v <= hi && (!integer || Number.isInteger(v))) return v;
+  urlMessage(`${key} in the URL: "${raw}" is not ${integer ? 'an integer' : 'a number'} from ${lo} to ${hi}; using ${fallback}`);
+  return fallback;
+};
+world.seed = num('seed', 1, 0, 4294967295, true);
+world.slip = num('slip', 0, 0, 1, false);
+world.shift = num('shift', 0, 0, 0.25, false);
+world.epsilon = num('eps', 0.1, 0, 1, false);
+world.runEpisodes = num('n', 500, 1, 1000000, true);
+world.stageEpisodes = num('stage', 500, 1, 1000000, true);
 world.sameRule = params.get('same') === '1';
-world.speed = Math.min(SPEEDS.length - 1, Math.max(0, Math.floor(num('speed', SPEEDS.length - 1))));
-setKindsFromText(decodeMap(params.get('m')) ?? cstr(lib._grid_default_map()));
+world.speed = num('speed', SPEEDS.length - 1, 0, SPEEDS.length - 1, true);
+const mapFromUrl = decodeMap(params.get('m'));
+if (params.has('m') && mapFromUrl === null) urlMessage(`m in the URL: "${params.get('m').slice(0, 40)}" is not a map code; showing the default map`);
+setKindsFromText(mapFromUrl ?? cstr(lib._grid_default_map()));
 writeSettings();
 readSettings();
 gridLoad();
 compile();
-const replay = Math.min(100000, Math.floor(num('ep', 0)));
+const replay = num('ep', 0, 0, 100000, true);
 if (world.ready && replay > 0) { // the URL names a run: redo it, on the same seed
   for (let k = 0; k < AGENTS; ++k) lib._agent_run(k, replay);
   collect();

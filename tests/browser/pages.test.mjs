@@ -1,0 +1,208 @@
+// pages.test.mjs - what every demo page owes a visitor, on a laptop (1280x800) and a phone
+// (390x844): no console error, nothing wider than the screen, text of at least 11 px, a label for
+// every input and a text alternative for every canvas, the caption ("what you are looking at",
+// "try this"), the C snippet and the links to the header and README (served by make web), the
+// default run reaching its success condition, and bad URL values answered by a visible message.
+// Screenshots go to build/screenshots/<page>-<width>.png. Needs the web build (make web).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { serve, launchBrowser, openPage, ensureScreenshotDir, built } from './harness.mjs';
+
+const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
+
+// Per page: the header it links, a URL with bad values, and how its default run succeeds
+// (run: what to do, then a function evaluated in the page that must become true; check: a
+// function of the page's state that must hold then, returning '' or what is wrong).
+const PAGES = {
+  budget: {
+    header: 'saferl_budget.h',
+    bad: '?law=weibull&H=-5&G=abc',
+    // the default view: H = 1024 with E[T] = 640 is in the balanced band
+    success: { wait: () => window.__budget && window.__budget.regimeName === 'balanced' },
+  },
+  gp: {
+    header: 'saferl_gp.h',
+    bad: '?beta=abc&dim=3&steps=-2',
+    success: {
+      click: '#run',
+      wait: () => window.__state && window.__state.evaluations >= 20,
+      check: () => (window.__state.violations === 0 ? '' : `${window.__state.violations} violations`),
+    },
+  },
+  nas: {
+    header: 'saferl_nas.h',
+    bad: '?at=999999&task=cifar&alr=1',
+    // the heat maps move within seconds: some operation's probability leaves the uniform 0.1
+    success: {
+      click: '#run',
+      wait: () => window.__nas.runs.every((r) => Math.max(...r.probabilities) > 0.3),
+    },
+  },
+  pls: {
+    header: 'saferl_gp.h',
+    bad: '?env=mujoco&seed=x',
+    // 20 evaluations, none of a truly unsafe target, ending on the best truly safe one
+    success: {
+      click: '#play',
+      wait: () => window.__state && window.__state.evaluations >= 20,
+      check: () => (window.__state.unsafeEvaluations === 0 ? '' : `${window.__state.unsafeEvaluations} unsafe evaluations`),
+    },
+  },
+  rl: {
+    header: 'saferl_rl.h',
+    bad: '?env=mujoco&d=-3&spe=abc',
+    // the default run meets its cost limit by its last epoch (15 epochs; at one width only)
+    success: {
+      click: '#start',
+      once: true,
+      wait: () => !window.__rl.running && window.__rl.epochs.length >= window.__rl.run.epochs,
+      check: () => {
+        const last = window.__rl.epochs[window.__rl.epochs.length - 1];
+        return last.cost <= window.__rl.run.d ? '' : `cost ${last.cost} above d = ${window.__rl.run.d}`;
+      },
+    },
+  },
+  shield: {
+    header: 'saferl_shield.h',
+    bad: '?slip=7&speed=x',
+    // one run: the shielded agent (1) never violates the rule with exact moves
+    success: {
+      click: '#run',
+      wait: () => !window.__shield.world.running && window.__shield.world.series[1].ret.length >= window.__shield.world.runEpisodes,
+      check: () => (document.getElementById('violations1').textContent === '0' ? ''
+        : `the shielded agent violated the rule ${document.getElementById('violations1').textContent} times`),
+    },
+  },
+};
+
+let server, browser;
+before(async () => {
+  assert.ok(built('index.html', 'style.css', 'README.md', ...Object.keys(PAGES).map((p) => `${p}/index.html`)),
+    'build/web is incomplete: run make web first');
+  server = await serve();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+// What the page shows a visitor, measured in the page: '' entries are fine.
+function layoutProblems() {
+  const problems = [];
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth > width + 1) {
+    const wide = [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > width + 1
+      && getComputedStyle(el).position !== 'absolute' && el.offsetParent !== null).slice(0, 3);
+    problems.push(`page ${document.documentElement.scrollWidth} px wide at ${width}: ${wide.map((el) => el.tagName + (el.id ? '#' + el.id : '')).join(', ')}`);
+  }
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.offsetParent === null) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 11) { problems.push(`text of ${size} px: ${el.tagName} "${el.textContent.trim().slice(0, 30)}"`); break; }
+  }
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden') continue;
+    if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby') && !el.title) {
+      problems.push(`no label: ${el.tagName} ${el.id || el.name || el.type}`);
+    }
+  }
+  for (const c of document.querySelectorAll('canvas')) {
+    if (!c.getAttribute('aria-label') && !c.closest('[aria-label]')) problems.push(`canvas without a text alternative: ${c.id || c.className}`);
+  }
+  return problems;
+}
+
+test('the hub lists every page and the code, at both widths', async () => {
+  for (const vp of VIEWPORTS) {
+    const { page, errors } = await openPage(browser.context, server.url + 'index.html');
+    await page.setViewportSize(vp);
+    const links = await page.$$eval('a', (a) => a.map((e) => e.getAttribute('href')));
+    for (const name of Object.keys(PAGES)) assert.ok(links.includes(`./${name}/index.html`), `hub links ${name}`);
+    for (const href of links.filter((h) => h.endsWith('.h') || h.endsWith('.md'))) {
+      const status = await page.evaluate(async (h) => (await fetch(h)).status, href);
+      assert.equal(status, 200, `${href} is served`);
+    }
+    assert.deepEqual(await page.evaluate(layoutProblems), []);
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
+for (const [name, spec] of Object.entries(PAGES)) {
+  test(`${name}: caption, snippet, links, layout, default run and bad URL values at 1280 and 390 px`, async () => {
+    for (const [i, vp] of VIEWPORTS.entries()) {
+      const { page, errors } = await openPage(browser.context, null);
+      await page.setViewportSize(vp);
+      await page.goto(`${server.url}${name}/index.html`);
+      await page.waitForFunction(() => window.__ready === true, null, { timeout: 30000 });
+
+      const caption = await page.textContent('#caption');
+      assert.match(caption, /What you are looking at:/);
+      assert.match(caption, /Try this:/);
+      const snippet = await page.textContent('code[data-snippet]');
+      assert.match(snippet, new RegExp(`#include "${spec.header.replace('.', '\\.')}"`), 'the snippet includes the header');
+      const links = await page.$$eval('#about a', (a) => a.map((e) => e.getAttribute('href')));
+      assert.ok(links.includes(`../${spec.header}`) && links.includes('../README.md'), links.join(' '));
+      assert.ok(links.some((h) => /^https:\/\//.test(h)), 'a paper is cited with a link');
+      for (const href of [`../${spec.header}`, '../README.md']) {
+        assert.equal(await page.evaluate(async (h) => (await fetch(h)).status, href), 200, `${href} is served`);
+      }
+      assert.deepEqual(await page.evaluate(layoutProblems), [], `${name} at ${vp.width} px`);
+
+      const s = spec.success;
+      if (!s.once || i === VIEWPORTS.length - 1) {
+        if (s.click) await page.click(s.click);
+        await page.waitForFunction(s.wait, null, { timeout: 240000, polling: 250 });
+        if (s.check) assert.equal(await page.evaluate(s.check), '', `${name}: the default run`);
+      }
+      assert.deepEqual(await page.evaluate(layoutProblems), [], `${name} at ${vp.width} px, after the run`);
+      await page.screenshot({ path: path.join(ensureScreenshotDir(), `${name}-${vp.width}.png`), fullPage: true });
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+    // bad URL values: a visible message naming the parameter, and the page still works
+    const bad = await openPage(browser.context, `${server.url}${name}/index.html${spec.bad}`);
+    const messages = await bad.page.$$eval('.errors li', (li) => li.filter((e) => e.offsetParent !== null).map((e) => e.textContent));
+    const first = spec.bad.slice(1).split('&')[0].split('=')[0];
+    assert.ok(messages.some((m) => m.startsWith(`${first} in the URL`)), `${name}: ${JSON.stringify(messages)}`);
+    assert.deepEqual(bad.errors, []);
+    await bad.page.close();
+  });
+}
+
+test('keyboard paths: NAS edge selection, shield map painting, GP drawing', async () => {
+  const nas = await openPage(browser.context, `${server.url}nas/index.html`);
+  await nas.page.focus('#view');
+  await nas.page.keyboard.press('ArrowDown');
+  await nas.page.keyboard.press('ArrowDown');
+  assert.equal(await nas.page.evaluate(() => window.__nas.settings.edge), 2);
+  assert.deepEqual(nas.errors, []);
+  await nas.page.close();
+
+  const shield = await openPage(browser.context, `${server.url}shield/index.html`);
+  const width = await shield.page.evaluate(() => window.__shield.world.width);
+  const target = width + 1; // one right and one down from the top-left cell
+  // paint with a kind the target cell does not have
+  const kind = await shield.page.evaluate((t) => (window.__shield.world.kinds[t] === 0 ? 1 : 0), target);
+  await shield.page.click(`#palette input[value="${kind}"]`);
+  const before = await shield.page.evaluate(() => window.__shield.world.kinds.slice());
+  await shield.page.focus('#map');
+  await shield.page.keyboard.press('ArrowRight');
+  await shield.page.keyboard.press('ArrowDown');
+  await shield.page.keyboard.press('Space');
+  const after = await shield.page.evaluate(() => window.__shield.world.kinds.slice());
+  const changed = after.map((k, i) => (k !== before[i] ? i : -1)).filter((i) => i >= 0);
+  assert.ok(changed.includes(target) && after[target] === kind, `painted cells ${changed}`);
+  assert.deepEqual(shield.errors, []);
+  await shield.page.close();
+
+  const gp = await openPage(browser.context, `${server.url}gp/index.html?fn=draw`);
+  await gp.page.focus('#view');
+  for (let i = 0; i < 5; ++i) await gp.page.keyboard.press('ArrowUp');
+  assert.match(await gp.page.textContent('#draw-status'), /^drawing at x = /);
+  assert.deepEqual(gp.errors, []);
+  await gp.page.close();
+});
