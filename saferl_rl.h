@@ -100,6 +100,12 @@
                           transformer (_layernorm_*, _gelu_*, _attention_*, _cdt_embed_*,
                           _cdt_forward / _backward), a second RCSL architecture acting from a
                           rolling saferl_rl_rcsl_context
+      preference opt.     the last section: a tabular categorical policy (K responses for each
+                          of P prompts), saferl_rl_dpo_loss / _fit, Bradley-Terry preference
+                          data (saferl_rl_preferences_sample), the constrained optimum's closed
+                          form and multiplier, SACPO's two steps (saferl_rl_sacpo), P-SACPO's
+                          saferl_rl_weight_merge; saferl_rl_poison_lp, the cost-minimal
+                          label-flip poisoning LP (a dense bounded-variable simplex)
 
    OFF-POLICY (the papers' rules, defaults from them; 256-256 ReLU networks, Adam 3e-4,
    batch 256, gamma 0.99, tau 0.005, 1000 uniform random steps before the first update, then
