@@ -5,9 +5,10 @@
 # behaviour policy; regenerate with build/pls_lifetime regenerate --env E --out examples/pls_data),
 # deployment seeds 1..SEEDS (10), 20 evaluations x 20 episodes per method and seed, b and the
 # target grid from env_configs. Per seed and method: (a) evaluations whose target is truly unsafe,
-# (b) deployment episodes with cost > b, the final target's (or fine-tuned policy's) true reward
-# and cost. There is no peer program for this table: the baselines run in the same process on
-# the same policy and seeds.
+# by the 200-episode truth and, from 2000 fresh episodes a target, only where the cost's 95%
+# interval lies above b (undecided targets counted beside), (b) deployment episodes with cost > b,
+# the final target's (or fine-tuned policy's) true reward and cost. There is no peer program for
+# this table: the baselines run in the same process on the same policy and seeds.
 # First, the artifacts' reproducibility: each environment's offline stage is regenerated (seed 1,
 # about 7 s of CPU for the gridworld, 5 minutes for PointGoal) into build/pls_regen/ENV and compared
 # bit for bit with examples/pls_data; a difference names the summary lines that moved and makes
