@@ -89,7 +89,8 @@
       off-policy          saferl_rl_replay (a ring of transitions in caller memory) and
                           saferl_rl_offpolicy_agent: TD3 (twin critics, target policy smoothing,
                           delayed actor, Polyak targets) and SAC (twin critics, tanh-squashed
-                          Gaussian with the log-prob correction, automatic temperature);
+                          Gaussian with the log-prob correction, automatic temperature), and
+                          their Lagrangian forms (a cost critic, a multiplier);
                           _act, _update (one gradient step), _train (an environment loop)
       offline data        saferl_rl_dataset: logged episodes, a collector for any policy, a
                           versioned binary format (RCSL section below)
@@ -119,6 +120,13 @@
         a') - alpha log pi(a'|s')), a' from the current policy; actor loss mean(alpha log pi -
         min_i Q_i(s, a)); temperature loss -log alpha mean(log pi + target entropy), target
         entropy -action_dim; no target actor; targets move by tau every step.
+      * TD3-Lag and SAC-Lag (as OmniSafe's TD3Lag / SACLag): a cost critic Q_C with its Polyak
+        target, y_C = c + cost_gamma (1 - done) Q_C'(s', a') with the reward target's a' (no
+        entropy term); the actor's loss adds lambda Q_C(s, pi(s)) and is divided by (1 +
+        lambda); after each finished episode lambda <- max(0, lambda + Adam step (lr 0.01) on
+        J_C - d), J_C that episode's undiscounted cost. Adam's step is about lr whatever the
+        cost's scale (the scale-free choice; a plain gradient step would need a lr per scale).
+        One constraint (cost_count 1); the cost limit is required.
       * done is the environment's terminated flag: truncated transitions bootstrap.
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
@@ -292,6 +300,17 @@
         policy at a 17% violation probability) is not reproduced: its environment's geometry
         is not given in enough detail to rebuild it. That cliff mixture is the stand-in the
         unit test computes; tests/oracle/rl.sh checks the LP against scipy's linprog.
+      * Several constraints (an environment with cost_count = k <= 8, a limit each in the
+        desc): every cost has its own critic, GAE and window estimate J_Ci. The Lagrangian rows
+        keep a multiplier per constraint, each updated by its own rule from its own violation
+        (PID: a controller each); the mixed advantage is (A_R - sum_i lambda_i A_Ci) / (1 +
+        sum_i lambda_i) (FOCOPS: A_R - sum_i nu_i A_Ci), CUP's projection weighs each A_Ci by
+        its nu_i. CPO and PCPO take one constraint: with k > 1 CPO's dual (Achiam et al.,
+        appendix 10.2) and PCPO's projection onto the intersection of k half-spaces are small
+        quadratic programs that are not solved here, so a desc asking for them is refused
+        ("cost_count: ..."). saferl_rl_evaluate, the flipping and dataset helpers measure
+        the first cost. tests/test_rl.c checks PPO-Lag and TRPO-Lag on random two-cost
+        CMDPs against their exact LP.
       Return-conditioned policies (offline, supervised) have their own section below (RCSL).
 
    POLICY FORMAT (version 1; all integers uint32 and floats IEEE-754 binary32, little endian)
@@ -667,7 +686,8 @@ SAFERL_RL_API const char *saferl_rl_version(void);
 /* A constrained MDP. reset and step write observation_dim floats; step reads action_dim
    floats (continuous, in [-1, 1]) or action[0] = index (discrete). Randomness comes from the
    rng handed in, so a rollout seeded once reproduces. An environment ends an episode with
-   *terminated (a true end: no bootstrap) or *truncated (a time limit: bootstrap). */
+   *terminated (a true end: no bootstrap) or *truncated (a time limit: bootstrap). step writes
+   cost_count costs (one when cost_count is 0), each bounded by its own limit in the desc. */
 typedef struct saferl_rl_env {
     int observation_dim;
     int action_dim;        /* continuous: the dimension; discrete: 1 */
@@ -676,6 +696,7 @@ typedef struct saferl_rl_env {
     saferl_result (*reset)(void *state, saferl_rng *rng, float *observation);
     saferl_result (*step)(void *state, saferl_rng *rng, const float *action, float *observation,
                           float *reward, float *cost, int *terminated, int *truncated);
+    int cost_count;        /* costs a step writes, 0..8 (0: one, as 1) */
 } saferl_rl_env;
 
 typedef enum saferl_rl_env_kind {
@@ -1115,6 +1136,10 @@ typedef struct saferl_rl_epoch_stats {
     double episode_cost;        /* J_C, the same window */
     double lagrange_multiplier; /* lambda used for this epoch's update */
     double cost_rate;           /* all cost / all steps since the start */
+    int cost_count;             /* the constraints; per constraint (episode_cost, lagrange_multiplier
+                                   and cost_rate are constraint 0's): */
+    double episode_costs[SAFERL_RL_MAX_COSTS], lagrange_multipliers[SAFERL_RL_MAX_COSTS];
+    double cost_rates[SAFERL_RL_MAX_COSTS];
     int episodes;               /* finished this epoch */
     int update_passes;          /* passes done before the KL stop */
     double kl;                  /* after the last pass */
@@ -1135,17 +1160,20 @@ typedef struct saferl_rl_agent {
     /* statistics */
     int epoch;
     long total_steps;
-    double total_cost;
+    double total_cost[SAFERL_RL_MAX_COSTS]; /* per constraint */
     struct { /* the environments, stepped in lockstep */
         saferl_rl_env envs[SAFERL_RL_MAX_ENVS];
         int count, steps_each, needs_reset;
         float *observations, *normalized, *actions, *next_observations; /* a row each */
-        double *episode_return, *episode_cost; /* of each open episode */
+        double *episode_return, *episode_cost; /* of each open episode (costs: cost_count a row) */
+        float *step_costs;        /* one step's costs */
+        float *values;            /* the critics' values of the current observations: reward, costs */
         int *path_start;          /* the rollout row where each open episode's path starts */
         saferl_rng *rngs;
     } environments;
-    struct { /* one parameter block laid out actor | reward critic | cost critic */
-        saferl_rl_mlp reward_critic, cost_critic;
+    struct { /* one parameter block laid out actor | reward critic | cost critic 0 | ... */
+        saferl_rl_mlp reward_critic, cost_critic; /* cost_critic: every cost critic's shape */
+        int cost_count;           /* cost critics: the environment's costs */
         float *params, *grads, *adam_m, *adam_v;
         size_t actor_count, critic_count, param_total;
         long adam_step;
@@ -1157,7 +1185,8 @@ typedef struct saferl_rl_agent {
         float *acts_actor, *acts_reward, *acts_cost, *backward_scratch, *dhead, *dvalue, *logp, *dlogp;
         float *sample_kl, *dkl;   /* FOCOPS and CUP: the per-state KL and its gradient */
     } work;
-    struct { /* the epoch's steps: environment e's at rows [e T, (e + 1) T), T = steps_each */
+    struct { /* the epoch's steps: environment e's at rows [e T, (e + 1) T), T = steps_each; the
+                cost arrays hold cost_count blocks of steps_per_epoch rows */
         float *observations;      /* normalised: the networks' input */
         float *actions, *logp_old, *old_heads, *old_log_std; /* the policy that acted */
         float *rewards, *costs, *reward_values, *cost_values;
@@ -1165,7 +1194,8 @@ typedef struct saferl_rl_agent {
     } rollout;
     struct { /* rows of the rollout in a shuffled order */
         int *order;
-        float *observations, *actions, *logp_old, *advantages, *reward_returns, *cost_returns;
+        float *observations, *actions, *logp_old, *advantages, *reward_returns;
+        float *cost_returns;      /* cost_count blocks of minibatch rows */
         float *reference;         /* FOCOPS and CUP: the reference policy's heads */
     } minibatch;
     struct { /* CPO, PCPO, TRPO-Lag: g, b, x = F^-1 g, p = F^-1 b, the step, theta_old, CG */
@@ -1173,17 +1203,19 @@ typedef struct saferl_rl_agent {
     } trust_region;
     struct { /* CUP: the mid-point policy its projection stays near */
         float *heads, *log_std;
+        float *cost_advantages;   /* several constraints: their weighted sum */
     } reference;
-    struct { /* the Lagrange multiplier and its controller's state */
-        double value;
+    struct { /* a Lagrange multiplier per constraint and its controller's state */
+        double value[SAFERL_RL_MAX_COSTS];
         long adam_step;           /* lambda_optimizer Adam */
-        double adam_m, adam_v;
-        double pid_integral, pid_error, pid_cost, *pid_history;
+        double adam_m[SAFERL_RL_MAX_COSTS], adam_v[SAFERL_RL_MAX_COSTS];
+        double pid_integral[SAFERL_RL_MAX_COSTS], pid_error[SAFERL_RL_MAX_COSTS], pid_cost[SAFERL_RL_MAX_COSTS];
+        double *pid_history;      /* pid_delay a constraint */
         int pid_history_next;
     } multiplier;
     struct { /* finished episodes: the window J_R and J_C are measured over */
         int count, next;
-        float *returns, *costs;
+        float *returns, *costs;   /* costs: cost_count a row */
         float *pending_returns, *pending_costs; /* this rollout's, committed when it succeeds */
     } episodes;
     struct { /* the observation normaliser's running count, mean and M2 */
@@ -1566,13 +1598,17 @@ SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const
 
 typedef enum saferl_rl_offpolicy_algorithm {
     SAFERL_RL_TD3 = 0,     /* Fujimoto, van Hoof, Meger 2018 */
-    SAFERL_RL_SAC = 1      /* Haarnoja et al. 2018 (v2: twin critics, automatic temperature) */
+    SAFERL_RL_SAC = 1,     /* Haarnoja et al. 2018 (v2: twin critics, automatic temperature) */
+    SAFERL_RL_TD3_LAG = 2, /* TD3 with a cost critic and a Lagrange multiplier */
+    SAFERL_RL_SAC_LAG = 3  /* SAC with a cost critic and a Lagrange multiplier */
 } saferl_rl_offpolicy_algorithm;
+#define SAFERL_RL_MAX_COSTS 8
 
 /* Zero = the default written beside each field. */
 typedef struct saferl_rl_offpolicy_desc {
     saferl_rl_offpolicy_algorithm algorithm;
-    int hidden_sizes[SAFERL_RL_MAX_LAYERS - 1]; /* 256, 256 (both papers); ReLU */
+    int hidden_sizes[SAFERL_RL_MAX_LAYERS - 1]; /* 256, 256 (both papers) */
+    int tanh_hidden;           /* 0: ReLU after each hidden layer (both papers); 1: tanh */
     int hidden_count;          /* 0 = 2; SAFERL_RL_OFFPOLICY_LINEAR for no hidden layer */
     int batch_size;            /* 256 */
     int random_steps;          /* uniform random actions first: 0 = 1000 (updates start after them) */
@@ -1588,6 +1624,12 @@ typedef struct saferl_rl_offpolicy_desc {
     double initial_temperature;/* 1.0: alpha at the start */
     double temperature_lr;     /* 3e-4: Adam on log alpha */
     double target_entropy;     /* 0 = -action_dim; SAFERL_RL_OFFPOLICY_ZERO_ENTROPY for 0 */
+    /* the Lagrangian forms: the constraint has no default */
+    int cost_count;            /* required: 1 (one constraint; more are not offered here yet) */
+    double cost_limits[SAFERL_RL_MAX_COSTS]; /* d: the episodic cost limit, 0 means 0 */
+    double cost_gamma;         /* 0.99: the cost critic's discount */
+    double lagrange_init;      /* lambda_0 >= 0: zero is zero */
+    double lagrange_lr;        /* 0.01: Adam on lambda once per finished episode */
     uint32_t seed;
 } saferl_rl_offpolicy_desc;
 #define SAFERL_RL_OFFPOLICY_LINEAR (-1)
@@ -1602,13 +1644,16 @@ typedef struct saferl_rl_offpolicy_agent {
     int observation_dim, action_dim;
     saferl_rl_mlp actor_net, critic_net;
     size_t actor_count, critic_count;  /* parameters of the actor, of one critic */
-    float *actor, *actor_target, *critic[2], *critic_target[2];
-    float *actor_grad, *critic_grad[2], *actor_m, *actor_v, *critic_m[2], *critic_v[2];
+    /* critic[0], critic[1]: the twin reward critics; critic[2]: the cost critic (Lagrangian) */
+    float *actor, *actor_target, *critic[3], *critic_target[3];
+    float *actor_grad, *critic_grad[3], *actor_m, *actor_v, *critic_m[3], *critic_v[3];
+    float lagrange, lagrange_m, lagrange_v;                  /* the multiplier, its Adam moments */
+    long lagrange_steps;
     float log_temperature, temperature_m, temperature_v; /* SAC: log alpha and its Adam moments */
     long critic_steps, actor_steps, temperature_steps, env_steps;
     /* a batch (B = batch_size): transitions, critic inputs, noise, activations, gradients */
-    float *obs, *act, *rew, *done, *next_obs, *q_input, *noise, *target, *pre_tanh, *new_act, *logp;
-    float *actor_acts, *critic_acts[2], *head_grad, *q_grad[2], *q_input_grad, *scratch;
+    float *obs, *act, *rew, *cost, *done, *next_obs, *q_input, *noise, *target, *cost_target, *pre_tanh;
+    float *new_act, *logp, *actor_acts, *critic_acts[3], *head_grad, *q_grad[3], *q_input_grad, *scratch;
     saferl_rng rng;
     /* the environment loop of saferl_rl_offpolicy_train */
     float *env_obs, *env_next_obs, *env_action;
@@ -1635,22 +1680,31 @@ SAFERL_RL_API void saferl_rl_offpolicy_destroy(saferl_rl_offpolicy_agent *agent)
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *agent, const float *observation,
                                                     int explore, float *action);
 /* One gradient step on a batch drawn uniformly (with replacement) from the replay buffer:
-   the critics; then (TD3 every policy_delay steps) the actor, SAC's temperature and the
-   Polyak targets. SAFERL_ERR_NO_DATA while the buffer is empty. */
+   the critics (and the cost critic); then (TD3 every policy_delay steps) the actor, SAC's
+   temperature and the Polyak targets. SAFERL_ERR_NO_DATA while the buffer is empty. */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay);
 /* `steps` environment steps (random actions for the first random_steps of the agent's life,
    then the exploring actor), each stored in the replay and followed by one update once the
-   random steps are over. Episodes continue across calls. */
+   random steps are over. Episodes continue across calls. The Lagrangian forms step the
+   multiplier at the end of every episode (saferl_rl_offpolicy_multiplier_step). */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
                                                       saferl_rl_replay *replay, long steps);
+/* Lagrangian forms: lambda <- max(0, lambda + Adam step on (episode_cost - d)), one step for
+   one finished episode's undiscounted cost. SAFERL_ERR_NOT_FINITE for NaN/Inf (unchanged);
+   SAFERL_ERR_INVALID_ARGUMENT for TD3 and SAC. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *agent, double episode_cost);
 
 /* The pieces of an update, on the agent's batch buffers (obs, act, rew, done, next_obs) with
-   the given standard-normal noise (B x A): exposed for the tests. critic_targets writes y;
-   critic_loss returns sum over both critics of mean (Q_i - y)^2 and adds its gradient into
-   critic_grad[0/1]; actor_loss returns TD3's -mean Q1(s, pi(s)) or SAC's mean(alpha logp -
-   min_i Q_i) and adds its gradient into actor_grad (critic_grad is overwritten as scratch). */
-SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *agent, const float *noise, float *y);
-SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *agent, const float *y, int gradient);
+   the given standard-normal noise (B x A): exposed for the tests. critic_targets writes y
+   (and the cost critic's yc for the Lagrangian forms; yc may be NULL otherwise);
+   critic_loss returns sum over the critics of mean (Q_i - y)^2 (the cost critic against yc)
+   and adds its gradient into critic_grad[i]; actor_loss returns TD3's -mean Q1(s, pi(s)) or
+   SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus lambda Q_C and divided
+   by (1 + lambda), and adds its gradient into actor_grad (critic_grad is scratch here). */
+SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *agent, const float *noise, float *y,
+                                                      float *yc);
+SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *agent, const float *y, const float *yc,
+                                                     int gradient);
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *agent, const float *noise, int gradient);
 
 /* ---- preference optimisation: DPO, SACPO and the cost-minimal poisoning LP ------------------
@@ -2172,6 +2226,7 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
     env->state = state;
     env->reset = saferl_rl__builtin_reset;
     env->step = saferl_rl__builtin_step;
+    env->cost_count = 1;
     return SAFERL_OK;
 }
 
@@ -3868,11 +3923,12 @@ SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip,
         if (r != SAFERL_OK) return r;
         saferl_rl_flip_begin_episode(flip, &coin);
         for (t = 0; max_steps <= 0 || t < max_steps; ++t) {
-            float reward, cost;
+            float reward, cost, costs[SAFERL_RL_MAX_COSTS] = {0.0f}; /* several costs: the first is measured */
             int terminated = 0, truncated = 0;
             r = saferl_rl_flip_act(flip, obs, action, &coin, deterministic ? NULL : &act_rng);
             if (r != SAFERL_OK) return r;
-            r = env->step(env->state, &env_rng, action, obs, &reward, &cost, &terminated, &truncated);
+            r = env->step(env->state, &env_rng, action, obs, &reward, costs, &terminated, &truncated);
+            cost = costs[0];
             if (r != SAFERL_OK) return r;
             if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost)) return SAFERL_ERR_NOT_FINITE;
             total_return += reward;
@@ -3984,7 +4040,7 @@ typedef struct saferl_rl__trust_region_rule {
 /* What one epoch's update knows and what it reports (the rows fill the second half). */
 typedef struct saferl_rl__update {
     const struct saferl_rl__algorithm_row *row;
-    double cost_estimate;             /* J_C over the episode window; NaN before the first episode ends */
+    double cost_estimate[SAFERL_RL_MAX_COSTS]; /* J_C over the episode window; NaN before an episode ends */
     double episode_length;            /* the epoch's mean (steps per environment when none finished) */
     float actor_lr, critic_lr;        /* this epoch's, after the linear decay */
     int passes;
@@ -4030,25 +4086,34 @@ static void saferl_rl__gae(const float *x, const float *v, float *adv, float *re
     }
 }
 
-static void saferl_rl__finish_path(saferl_rl_agent *a, int start, int end, double boot_r, double boot_c) {
+/* boot: the reward's bootstrap value, then each cost's at stride apart. */
+static void saferl_rl__finish_path(saferl_rl_agent *a, int start, int end, const float *boot, int stride) {
+    const size_t N = (size_t)a->desc.steps_per_epoch;
+    int k;
     saferl_rl__gae(a->rollout.rewards, a->rollout.reward_values, a->rollout.reward_advantages,
-                   a->rollout.reward_returns, start, end, boot_r, a->desc.gamma, a->desc.lambda);
-    saferl_rl__gae(a->rollout.costs, a->rollout.cost_values, a->rollout.cost_advantages, a->rollout.cost_returns,
-                   start, end, boot_c, a->desc.cost_gamma, a->desc.cost_lambda);
+                   a->rollout.reward_returns, start, end, boot[0], a->desc.gamma, a->desc.lambda);
+    for (k = 0; k < a->networks.cost_count; ++k)
+        saferl_rl__gae(a->rollout.costs + k * N, a->rollout.cost_values + k * N, a->rollout.cost_advantages + k * N,
+                       a->rollout.cost_returns + k * N, start, end, boot[(size_t)(1 + k) * stride], a->desc.cost_gamma,
+                       a->desc.cost_lambda);
 }
 
 static float *saferl_rl__critic_params(saferl_rl_agent *a, int which) {
     return a->networks.params + a->networks.actor_count + (size_t)which * a->networks.critic_count;
 }
 
-/* Critic values for B normalised observations. */
-static void saferl_rl__values(saferl_rl_agent *a, const float *x, int B, float *vr, float *vc) {
+/* Critic values for B normalised observations: the reward critic's into values[0, B), cost
+   critic k's into values[(1 + k) B, (2 + k) B). */
+static void saferl_rl__values(saferl_rl_agent *a, const float *x, int B, float *values) {
     const float *out = saferl_rl_mlp_forward(&a->networks.reward_critic, saferl_rl__critic_params(a, 0), x,
                                              a->work.acts_reward, B);
-    int b;
-    for (b = 0; b < B; ++b) vr[b] = out[b];
-    out = saferl_rl_mlp_forward(&a->networks.cost_critic, saferl_rl__critic_params(a, 1), x, a->work.acts_cost, B);
-    for (b = 0; b < B; ++b) vc[b] = out[b];
+    int b, k;
+    for (b = 0; b < B; ++b) values[b] = out[b];
+    for (k = 0; k < a->networks.cost_count; ++k) {
+        float *vc = values + (size_t)(1 + k) * B;
+        out = saferl_rl_mlp_forward(&a->networks.cost_critic, saferl_rl__critic_params(a, 1 + k), x, a->work.acts_cost, B);
+        for (b = 0; b < B; ++b) vc[b] = out[b];
+    }
 }
 
 static saferl_result saferl_rl__reset_all(saferl_rl_agent *a) {
@@ -4060,7 +4125,9 @@ static saferl_result saferl_rl__reset_all(saferl_rl_agent *a) {
         saferl_result r = env->reset(env->state, &a->environments.rngs[e], obs);
         if (r != SAFERL_OK) return r;
         if (!saferl_rl__all_finite(obs, O)) return SAFERL_ERR_NOT_FINITE;
-        a->environments.episode_return[e] = a->environments.episode_cost[e] = 0.0;
+        a->environments.episode_return[e] = 0.0;
+        memset(a->environments.episode_cost + (size_t)e * a->networks.cost_count, 0,
+               sizeof(double) * (size_t)a->networks.cost_count);
     }
     return SAFERL_OK;
 }
@@ -4097,14 +4164,17 @@ static void saferl_rl__commit_normalizer(saferl_rl_agent *a) {
 
 /* Environment e's step t of the rollout (row idx): records the observation, the sampled
    action and the critics' values, steps the environment, and on an episode's end computes
-   the path's GAE and resets. head, vr, vc: the actor's and critics' outputs for the
-   environments' current observations. */
-static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx, const float *head, const float *vr,
-                                             const float *vc, int *episodes, double *cost_sum) {
+   the path's GAE and resets. head, values: the actor's and critics' outputs for the
+   environments' current observations (saferl_rl__values' layout). cost_sum: per cost. */
+static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx, const float *head, const float *values,
+                                             int *episodes, double *cost_sum) {
     const int O = a->actor.observation_dim, H = a->networks.head_width, Ad = a->networks.stored_action_dim;
-    int i, terminated = 0, truncated = 0;
-    float reward = 0.0f, cost = 0.0f, *next = a->environments.next_observations + (size_t)e * O;
+    const int E = a->environments.count, K = a->networks.cost_count;
+    const size_t N = (size_t)a->desc.steps_per_epoch;
+    int i, k, terminated = 0, truncated = 0;
+    float reward = 0.0f, *costs = a->environments.step_costs, *next = a->environments.next_observations + (size_t)e * O;
     float *actions = a->rollout.actions + (size_t)idx * Ad, *env_actions = a->environments.actions + (size_t)e * Ad;
+    double *episode_cost = a->environments.episode_cost + (size_t)e * K;
     saferl_rl_env *env = &a->environments.envs[e];
     saferl_result r;
     memcpy(a->rollout.observations + (size_t)idx * O, a->environments.normalized + (size_t)e * O,
@@ -4112,35 +4182,37 @@ static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx,
     saferl_rl__pending_observe(a, a->environments.observations + (size_t)e * O);
     memcpy(a->rollout.old_heads + (size_t)idx * H, head + (size_t)e * H, sizeof(float) * (size_t)H);
     a->rollout.logp_old[idx] = saferl_rl__sample(&a->actor, head + (size_t)e * H, actions, &a->rng);
-    a->rollout.reward_values[idx] = vr[e];
-    a->rollout.cost_values[idx] = vc[e];
+    a->rollout.reward_values[idx] = values[e];
+    for (k = 0; k < K; ++k) a->rollout.cost_values[k * N + (size_t)idx] = values[(size_t)(1 + k) * E + (size_t)e];
     for (i = 0; i < Ad; ++i)
         env_actions[i] = a->actor.action_kind == SAFERL_RL_GAUSSIAN ? saferl_rl__clampf(actions[i], -1.0f, 1.0f)
                                                                     : actions[i];
-    r = env->step(env->state, &a->environments.rngs[e], env_actions, next, &reward, &cost, &terminated, &truncated);
+    memset(costs, 0, sizeof(float) * (size_t)K);
+    r = env->step(env->state, &a->environments.rngs[e], env_actions, next, &reward, costs, &terminated, &truncated);
     if (r != SAFERL_OK) return r;
-    if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost) || !saferl_rl__all_finite(next, O))
+    if (!saferl_rl__finite(reward) || !saferl_rl__all_finite(costs, K) || !saferl_rl__all_finite(next, O))
         return SAFERL_ERR_NOT_FINITE;
     a->rollout.rewards[idx] = reward;
-    a->rollout.costs[idx] = cost;
-    *cost_sum += cost;
     a->environments.episode_return[e] += reward;
-    a->environments.episode_cost[e] += cost;
+    for (k = 0; k < K; ++k) {
+        a->rollout.costs[k * N + (size_t)idx] = costs[k];
+        cost_sum[k] += costs[k];
+        episode_cost[k] += costs[k];
+    }
     if (terminated || truncated) {
-        double boot_r = 0.0, boot_c = 0.0;
+        float boot[1 + SAFERL_RL_MAX_COSTS] = {0.0f};
         if (!terminated) { /* a time limit: bootstrap from the final observation */
-            float value_r, value_c, *x = a->environments.normalized + (size_t)e * O;
+            float *x = a->environments.normalized + (size_t)e * O;
             saferl_rl__normalize(&a->actor, next, x, 1);
-            saferl_rl__values(a, x, 1, &value_r, &value_c);
-            boot_r = value_r;
-            boot_c = value_c;
+            saferl_rl__values(a, x, 1, boot);
         }
-        saferl_rl__finish_path(a, a->environments.path_start[e], idx + 1, boot_r, boot_c);
+        saferl_rl__finish_path(a, a->environments.path_start[e], idx + 1, boot, 1);
         a->environments.path_start[e] = idx + 1;
         a->episodes.pending_returns[*episodes] = (float)a->environments.episode_return[e];
-        a->episodes.pending_costs[*episodes] = (float)a->environments.episode_cost[e];
+        for (k = 0; k < K; ++k) a->episodes.pending_costs[(size_t)*episodes * K + k] = (float)episode_cost[k];
         *episodes += 1;
-        a->environments.episode_return[e] = a->environments.episode_cost[e] = 0.0;
+        a->environments.episode_return[e] = 0.0;
+        memset(episode_cost, 0, sizeof(double) * (size_t)K);
         r = env->reset(env->state, &a->environments.rngs[e], next);
         if (r != SAFERL_OK) return r;
         if (!saferl_rl__all_finite(next, O)) return SAFERL_ERR_NOT_FINITE;
@@ -4149,13 +4221,13 @@ static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx,
 }
 
 /* steps_per_epoch steps over the environments in lockstep into the rollout buffers, with
-   each path's GAE. The statistics go to pending buffers the epoch commits on success. */
+   each path's GAE. The statistics go to pending buffers the epoch commits on success;
+   steps_cost gets each cost's sum. */
 static saferl_result saferl_rl__rollout(saferl_rl_agent *a, int *episodes_out, double *steps_cost) {
     const int O = a->actor.observation_dim, H = a->networks.head_width, E = a->environments.count;
     const int T = a->environments.steps_each;
-    float *vr = a->work.dvalue, *vc = a->work.logp; /* the critics' values: free buffers here */
+    float *values = a->environments.values;
     int t, e, i, episodes = 0;
-    double cost_sum = 0.0;
     saferl_result r;
     if (a->environments.needs_reset) {
         r = saferl_rl__reset_all(a);
@@ -4163,6 +4235,7 @@ static saferl_result saferl_rl__rollout(saferl_rl_agent *a, int *episodes_out, d
         a->environments.needs_reset = 0;
     }
     memset(a->normalizer.pending, 0, sizeof(double) * (1 + 2 * (size_t)O));
+    for (i = 0; i < a->networks.cost_count; ++i) steps_cost[i] = 0.0;
     for (e = 0; e < E; ++e) a->environments.path_start[e] = e * T;
     if (a->actor.action_kind == SAFERL_RL_GAUSSIAN)
         for (i = 0; i < H; ++i) a->rollout.old_log_std[i] = a->networks.params[saferl_rl_mlp_param_count(&a->actor.net) + i];
@@ -4170,98 +4243,124 @@ static saferl_result saferl_rl__rollout(saferl_rl_agent *a, int *episodes_out, d
         const float *head;
         saferl_rl__normalize(&a->actor, a->environments.observations, a->environments.normalized, E);
         head = saferl_rl_mlp_forward(&a->actor.net, a->networks.params, a->environments.normalized, a->work.acts_actor, E);
-        saferl_rl__values(a, a->environments.normalized, E, vr, vc);
+        saferl_rl__values(a, a->environments.normalized, E, values);
         for (e = 0; e < E; ++e) {
-            r = saferl_rl__rollout_step(a, e, e * T + t, head, vr, vc, &episodes, &cost_sum);
+            r = saferl_rl__rollout_step(a, e, e * T + t, head, values, &episodes, steps_cost);
             if (r != SAFERL_OK) return r;
         }
         memcpy(a->environments.observations, a->environments.next_observations, sizeof(float) * (size_t)E * O);
     }
     /* the epoch cuts the open episodes: bootstrap with V(current observation) */
     saferl_rl__normalize(&a->actor, a->environments.observations, a->environments.normalized, E);
-    saferl_rl__values(a, a->environments.normalized, E, vr, vc);
+    saferl_rl__values(a, a->environments.normalized, E, values);
     for (e = 0; e < E; ++e)
         if (a->environments.path_start[e] < (e + 1) * T)
-            saferl_rl__finish_path(a, a->environments.path_start[e], (e + 1) * T, vr[e], vc[e]);
+            saferl_rl__finish_path(a, a->environments.path_start[e], (e + 1) * T, values + e, E);
     *episodes_out = episodes;
-    *steps_cost = cost_sum;
     return SAFERL_OK;
 }
 
 /* ---- training: advantages and the multiplier ----------------------------------------------- */
 
-static double saferl_rl__window_mean(const float *w, int n) {
+/* The mean of n window entries stride apart (NaN for none). */
+static double saferl_rl__window_mean(const float *w, int n, int stride) {
     double s = 0.0;
     int i;
     if (n == 0) return saferl_rl__nan();
-    for (i = 0; i < n; ++i) s += w[i];
+    for (i = 0; i < n; ++i) s += w[(size_t)i * stride];
     return s / n;
 }
 
-/* Once per epoch, as OmniSafe: reward advantages standardised (torch.std, unbiased), cost
-   advantages centred. The mixed advantage is formed from the centred cost advantage in
-   double before it is stored, as it always was (the bits of every epoch depend on it). */
-static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, double multiplier) {
-    const int N = a->desc.steps_per_epoch;
+/* Once per epoch, as OmniSafe: reward advantages standardised (torch.std, unbiased), each
+   cost's advantages centred. A mixing row's reward advantage takes the centred cost
+   advantages weighted by the multipliers, formed in double before it is stored. */
+static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, const double *multipliers) {
+    const int N = a->desc.steps_per_epoch, K = a->networks.cost_count;
     float *adv_r = a->rollout.reward_advantages, *adv_c = a->rollout.cost_advantages;
-    double mean = 0.0, var = 0.0, norm;
-    int i;
+    double mean = 0.0, var = 0.0, cost_mean[SAFERL_RL_MAX_COSTS], norm = 1.0;
+    int i, k;
     for (i = 0; i < N; ++i) mean += adv_r[i];
     mean /= N;
     for (i = 0; i < N; ++i) var += (adv_r[i] - mean) * (adv_r[i] - mean);
     var = N > 1 ? var / (N - 1) : 0.0;
     for (i = 0; i < N; ++i) adv_r[i] = (float)((adv_r[i] - mean) / (sqrt(var) + 1e-8));
-    mean = 0.0;
-    for (i = 0; i < N; ++i) mean += adv_c[i];
-    mean /= N;
-    if (mixing != SAFERL_RL__REWARD_ALONE) { /* FOCOPS's paper: A_R - nu A_C; the others / (1 + lambda) */
-        norm = mixing == SAFERL_RL__MIX_PLAIN ? 1.0 : 1.0 + multiplier;
-        for (i = 0; i < N; ++i) adv_r[i] = (float)((adv_r[i] - multiplier * (adv_c[i] - mean)) / norm);
+    for (k = 0; k < K; ++k) {
+        const float *c = adv_c + (size_t)k * N;
+        cost_mean[k] = 0.0;
+        for (i = 0; i < N; ++i) cost_mean[k] += c[i];
+        cost_mean[k] /= N;
     }
-    for (i = 0; i < N; ++i) adv_c[i] = (float)(adv_c[i] - mean);
+    if (mixing != SAFERL_RL__REWARD_ALONE) { /* FOCOPS's paper: A_R - sum nu A_C; the others / (1 + sum lambda) */
+        double total = 0.0;
+        for (k = 0; k < K; ++k) total += multipliers[k];
+        if (mixing == SAFERL_RL__MIX_NORMALISED) norm = 1.0 + total;
+        for (i = 0; i < N; ++i) {
+            double penalty = 0.0;
+            for (k = 0; k < K; ++k) penalty += multipliers[k] * (adv_c[(size_t)k * N + i] - cost_mean[k]);
+            adv_r[i] = (float)((adv_r[i] - penalty) / norm);
+        }
+    }
+    for (k = 0; k < K; ++k)
+        for (i = 0; i < N; ++i) adv_c[(size_t)k * N + i] = (float)(adv_c[(size_t)k * N + i] - cost_mean[k]);
 }
 
-/* The paper's projected gradient step lambda <- max(0, lambda + lambda_lr (J_C - d)), or
-   OmniSafe's Adam on the loss -lambda (J_C - d); FOCOPS and CUP then project onto
-   [0, lagrange_max]. */
-static void saferl_rl__dual_ascent(saferl_rl_agent *a, double error, int bounded) {
+/* Constraint k's projected gradient step lambda <- max(0, lambda + lambda_lr (J_C - d)) (the
+   paper's), or OmniSafe's Adam on the loss -lambda (J_C - d) (the step count advanced once
+   an epoch by the caller); FOCOPS and CUP then project onto [0, lagrange_max]. */
+static void saferl_rl__dual_ascent(saferl_rl_agent *a, int k, double error, int bounded) {
     const saferl_rl_desc *d = &a->desc;
-    double *lambda = &a->multiplier.value;
+    double *lambda = &a->multiplier.value[k];
     if (d->lambda_optimizer == SAFERL_RL_LAMBDA_SGD) {
         *lambda += d->lambda_lr * error;
     } else {
         double g = -error, mh, vh;
-        a->multiplier.adam_step += 1;
-        a->multiplier.adam_m = 0.9 * a->multiplier.adam_m + 0.1 * g;
-        a->multiplier.adam_v = 0.999 * a->multiplier.adam_v + 0.001 * g * g;
-        mh = a->multiplier.adam_m / (1.0 - pow(0.9, (double)a->multiplier.adam_step));
-        vh = a->multiplier.adam_v / (1.0 - pow(0.999, (double)a->multiplier.adam_step));
+        a->multiplier.adam_m[k] = 0.9 * a->multiplier.adam_m[k] + 0.1 * g;
+        a->multiplier.adam_v[k] = 0.999 * a->multiplier.adam_v[k] + 0.001 * g * g;
+        mh = a->multiplier.adam_m[k] / (1.0 - pow(0.9, (double)a->multiplier.adam_step));
+        vh = a->multiplier.adam_v[k] / (1.0 - pow(0.999, (double)a->multiplier.adam_step));
         *lambda -= d->lambda_lr * mh / (sqrt(vh) + 1e-8);
     }
     if (*lambda < 0.0) *lambda = 0.0;
     if (bounded && d->lagrange_max != SAFERL_RL_NONE && *lambda > d->lagrange_max) *lambda = d->lagrange_max;
 }
 
-/* Stooke, Achiam, Abbeel 2020, Algorithm 2, with OmniSafe's optional EMAs and delay. */
-static void saferl_rl__pid(saferl_rl_agent *a, double cost_estimate, double error) {
+/* Stooke, Achiam, Abbeel 2020, Algorithm 2, with OmniSafe's optional EMAs and delay, for
+   constraint k (the caller advances the delay line once an epoch). */
+static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_estimate, double error) {
     const saferl_rl_desc *d = &a->desc;
-    double derivative, lambda;
+    double derivative, lambda, *history = a->multiplier.pid_history + (size_t)k * d->pid_delay;
+    double *smoothed_error = &a->multiplier.pid_error[k], *smoothed_cost = &a->multiplier.pid_cost[k];
+    double *integral = &a->multiplier.pid_integral[k];
     if (d->pid_ema_alpha > 0.0) {
-        a->multiplier.pid_error = d->pid_ema_alpha * a->multiplier.pid_error + (1.0 - d->pid_ema_alpha) * error;
-        a->multiplier.pid_cost = d->pid_ema_alpha * a->multiplier.pid_cost + (1.0 - d->pid_ema_alpha) * cost_estimate;
+        *smoothed_error = d->pid_ema_alpha * *smoothed_error + (1.0 - d->pid_ema_alpha) * error;
+        *smoothed_cost = d->pid_ema_alpha * *smoothed_cost + (1.0 - d->pid_ema_alpha) * cost_estimate;
     } else {
-        a->multiplier.pid_error = error;
-        a->multiplier.pid_cost = cost_estimate;
+        *smoothed_error = error;
+        *smoothed_cost = cost_estimate;
     }
-    a->multiplier.pid_integral += error;
-    if (a->multiplier.pid_integral < 0.0) a->multiplier.pid_integral = 0.0;
-    derivative = a->multiplier.pid_cost - a->multiplier.pid_history[a->multiplier.pid_history_next]; /* the oldest */
+    *integral += error;
+    if (*integral < 0.0) *integral = 0.0;
+    derivative = *smoothed_cost - history[a->multiplier.pid_history_next]; /* the oldest */
     if (derivative < 0.0) derivative = 0.0;
-    a->multiplier.pid_history[a->multiplier.pid_history_next] = a->multiplier.pid_cost;
-    a->multiplier.pid_history_next = (a->multiplier.pid_history_next + 1) % d->pid_delay;
-    lambda = saferl_rl__setting(d->pid_kp) * a->multiplier.pid_error +
-             saferl_rl__setting(d->pid_ki) * a->multiplier.pid_integral + saferl_rl__setting(d->pid_kd) * derivative;
-    a->multiplier.value = lambda > 0.0 ? lambda : 0.0;
+    history[a->multiplier.pid_history_next] = *smoothed_cost;
+    lambda = saferl_rl__setting(d->pid_kp) * *smoothed_error + saferl_rl__setting(d->pid_ki) * *integral +
+             saferl_rl__setting(d->pid_kd) * derivative;
+    a->multiplier.value[k] = lambda > 0.0 ? lambda : 0.0;
+}
+
+/* Every constraint's multiplier from its J_C (none before the first episode has ended). */
+static void saferl_rl__update_multipliers(saferl_rl_agent *a, const saferl_rl__algorithm_row *row,
+                                          const double *cost_estimates) {
+    int k;
+    if (row->multiplier == SAFERL_RL__NO_MULTIPLIER || cost_estimates[0] != cost_estimates[0]) return;
+    if (a->desc.lambda_optimizer == SAFERL_RL_LAMBDA_ADAM) a->multiplier.adam_step += 1;
+    for (k = 0; k < a->desc.cost_count; ++k) {
+        double error = cost_estimates[k] - a->desc.cost_limits[k];
+        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, k, cost_estimates[k], error);
+        else saferl_rl__dual_ascent(a, k, error, row->bounded_multiplier);
+    }
+    if (row->multiplier == SAFERL_RL__PID)
+        a->multiplier.pid_history_next = (a->multiplier.pid_history_next + 1) % a->desc.pid_delay;
 }
 
 /* ---- training: actor and critic updates ---------------------------------------------------- */
@@ -4298,6 +4397,7 @@ static double saferl_rl__batch_kl(saferl_rl_agent *a, const float *ref_dist, con
     return total / N;
 }
 
+/* One minibatch step of critic `which` (0 the reward's, 1 + k cost k's) towards target. */
 static float saferl_rl__critic_step(saferl_rl_agent *a, int which, const float *target, int B, float lr) {
     saferl_rl_mlp *net = which == 0 ? &a->networks.reward_critic : &a->networks.cost_critic;
     float *params = saferl_rl__critic_params(a, which);
@@ -4390,7 +4490,7 @@ static void saferl_rl__shuffle(saferl_rl_agent *a) {
    reference heads from ref (NULL: none). */
 static void saferl_rl__gather(saferl_rl_agent *a, int start, int B, const float *adv, const float *ref) {
     const int O = a->actor.observation_dim, Ad = a->networks.stored_action_dim, H = a->networks.head_width;
-    int b;
+    int b, c;
     for (b = 0; b < B; ++b) {
         int k = a->minibatch.order[start + b];
         memcpy(a->minibatch.observations + (size_t)b * O, a->rollout.observations + (size_t)k * O,
@@ -4400,7 +4500,9 @@ static void saferl_rl__gather(saferl_rl_agent *a, int start, int B, const float 
         a->minibatch.logp_old[b] = a->rollout.logp_old[k];
         a->minibatch.advantages[b] = adv[k];
         a->minibatch.reward_returns[b] = a->rollout.reward_returns[k];
-        a->minibatch.cost_returns[b] = a->rollout.cost_returns[k];
+        for (c = 0; c < a->networks.cost_count; ++c)
+            a->minibatch.cost_returns[(size_t)c * a->desc.minibatch + b] =
+                a->rollout.cost_returns[(size_t)c * a->desc.steps_per_epoch + k];
     }
 }
 
@@ -4419,8 +4521,13 @@ static void saferl_rl__minibatch_passes(saferl_rl_agent *a, saferl_rl__update *u
             saferl_rl__gather(a, start, B, p->advantages, gathered_ref);
             a->networks.adam_step += 1;
             if (p->critics) {
+                int k;
                 u->reward_critic_loss = saferl_rl__critic_step(a, 0, a->minibatch.reward_returns, B, u->critic_lr);
-                u->cost_critic_loss = saferl_rl__critic_step(a, 1, a->minibatch.cost_returns, B, u->critic_lr);
+                for (k = 0; k < a->networks.cost_count; ++k) {
+                    float loss = saferl_rl__critic_step(a, 1 + k, a->minibatch.cost_returns + (size_t)k * M, B,
+                                                        u->critic_lr);
+                    if (k == 0) u->cost_critic_loss = loss; /* constraint 0's, as the statistics report */
+                }
             }
             if (p->loss != SAFERL_RL__LOSS_NONE)
                 u->actor_loss = saferl_rl__actor_step(a, B, u->actor_lr, p->loss, p->reference_log_std, p->cost_weight);
@@ -4605,6 +4712,24 @@ static void saferl_rl__focops_update(saferl_rl_agent *a, saferl_rl__update *u) {
     saferl_rl__first_order_passes(a, u, SAFERL_RL__LOSS_FOCOPS);
 }
 
+/* CUP's cost term sum_k w_k rho A_Ck with w_k = nu_k factor horizon, as one advantage and one
+   weight: A = sum_k (w_k / w) A_Ck and w = sum_k w_k (one constraint: its own advantages, w_0). */
+static const float *saferl_rl__cup_cost_advantages(saferl_rl_agent *a, double factor, double horizon, double *weight) {
+    const int N = a->desc.steps_per_epoch, K = a->networks.cost_count;
+    float *out = a->reference.cost_advantages;
+    double w[SAFERL_RL_MAX_COSTS], total = 0.0;
+    int i, k;
+    for (k = 0; k < K; ++k) total += (w[k] = a->multiplier.value[k] * factor * horizon);
+    *weight = total;
+    if (K == 1 || !(total > 0.0)) return a->rollout.cost_advantages;
+    for (i = 0; i < N; ++i) {
+        double sum = 0.0;
+        for (k = 0; k < K; ++k) sum += w[k] / total * a->rollout.cost_advantages[(size_t)k * N + i];
+        out[i] = (float)sum;
+    }
+    return out;
+}
+
 /* CUP: stage 1, PPO's passes on A_R alone (critics alongside); stage 2, the actor after it is
    the mid-point pi_mid, and passes on mean(w rho A_C + KL(pi || pi_mid)) lower the cost, with
    w = nu (1 - gamma_c lambda_c) (1 - gamma_c^L) / (1 - gamma_c): the paper's
@@ -4629,19 +4754,18 @@ static void saferl_rl__cup_update(saferl_rl_agent *a, saferl_rl__update *u) {
                sizeof(float) * (size_t)H);
     memset(&p, 0, sizeof p);
     p.loss = SAFERL_RL__LOSS_CUP;
-    p.advantages = a->rollout.cost_advantages;
+    p.advantages = saferl_rl__cup_cost_advantages(a, 1.0 - gc * a->desc.cost_lambda, horizon, &p.cost_weight);
     p.reference = a->reference.heads;
     p.reference_log_std = a->reference.log_std;
-    p.cost_weight = a->multiplier.value * (1.0 - gc * a->desc.cost_lambda) * horizon;
     saferl_rl__minibatch_passes(a, u, &p);
 }
 
 /* CPO, PCPO: one step of the row's rule on the constraint linearised per step, c = (J_C - d)
    / L with L the mean episode length (see ALGORITHMS); none before an episode has ended. */
 static void saferl_rl__constrained_trust_region_update(saferl_rl_agent *a, saferl_rl__update *u) {
-    if (u->cost_estimate != u->cost_estimate) return;
+    if (u->cost_estimate[0] != u->cost_estimate[0]) return;
     saferl_rl__trust_region_update(a, u->row->trust_region,
-                                   (u->cost_estimate - a->desc.cost_limits[0]) / u->episode_length, u);
+                                   (u->cost_estimate[0] - a->desc.cost_limits[0]) / u->episode_length, u);
 }
 
 /* TRPO-Lag: one TRPO step on the mixed advantage. */
@@ -4711,6 +4835,7 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     size_t Ad = (size_t)a->networks.stored_action_dim, P = a->networks.param_total;
     size_t M = (size_t)a->desc.minibatch, Bm = (size_t)a->networks.batch_max, W = (size_t)a->desc.episode_window;
     size_t tr = row->trust_region ? a->networks.actor_count : 0, kl = row->reference ? 1 : 0;
+    size_t K = (size_t)a->networks.cost_count;
     int width = saferl_rl__mlp_max_width(&a->actor.net), wr = saferl_rl__mlp_max_width(&a->networks.reward_critic);
     if (wr > width) width = wr;
     SAFERL_RL__TAKE(a->networks.params, float, P);
@@ -4735,20 +4860,20 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->rollout.old_heads, float, N * H);
     SAFERL_RL__TAKE(a->rollout.old_log_std, float, H);
     SAFERL_RL__TAKE(a->rollout.rewards, float, N);
-    SAFERL_RL__TAKE(a->rollout.costs, float, N);
+    SAFERL_RL__TAKE(a->rollout.costs, float, K * N);
     SAFERL_RL__TAKE(a->rollout.reward_values, float, N);
-    SAFERL_RL__TAKE(a->rollout.cost_values, float, N);
+    SAFERL_RL__TAKE(a->rollout.cost_values, float, K * N);
     SAFERL_RL__TAKE(a->rollout.reward_advantages, float, N);
-    SAFERL_RL__TAKE(a->rollout.cost_advantages, float, N);
+    SAFERL_RL__TAKE(a->rollout.cost_advantages, float, K * N);
     SAFERL_RL__TAKE(a->rollout.reward_returns, float, N);
-    SAFERL_RL__TAKE(a->rollout.cost_returns, float, N);
+    SAFERL_RL__TAKE(a->rollout.cost_returns, float, K * N);
     SAFERL_RL__TAKE(a->minibatch.order, int, N);
     SAFERL_RL__TAKE(a->minibatch.observations, float, M * O);
     SAFERL_RL__TAKE(a->minibatch.actions, float, M * Ad);
     SAFERL_RL__TAKE(a->minibatch.logp_old, float, M);
     SAFERL_RL__TAKE(a->minibatch.advantages, float, M);
     SAFERL_RL__TAKE(a->minibatch.reward_returns, float, M);
-    SAFERL_RL__TAKE(a->minibatch.cost_returns, float, M);
+    SAFERL_RL__TAKE(a->minibatch.cost_returns, float, K * M);
     SAFERL_RL__TAKE(a->minibatch.reference, float, kl * M * H);
     SAFERL_RL__TAKE(a->trust_region.reward_gradient, float, tr);
     SAFERL_RL__TAKE(a->trust_region.cost_gradient, float, tr);
@@ -4759,19 +4884,22 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->trust_region.cg_work, float, 3 * tr);
     SAFERL_RL__TAKE(a->reference.heads, float, row->reference == SAFERL_RL__MIDPOINT_REFERENCE ? N * H : 0);
     SAFERL_RL__TAKE(a->reference.log_std, float, kl * H);
-    SAFERL_RL__TAKE(a->multiplier.pid_history, double, a->desc.pid_delay);
+    SAFERL_RL__TAKE(a->reference.cost_advantages, float, row->reference == SAFERL_RL__MIDPOINT_REFERENCE && K > 1 ? N : 0);
+    SAFERL_RL__TAKE(a->multiplier.pid_history, double, K * (size_t)a->desc.pid_delay);
     SAFERL_RL__TAKE(a->environments.observations, float, E * O);
     SAFERL_RL__TAKE(a->environments.normalized, float, Bm * O);
     SAFERL_RL__TAKE(a->environments.actions, float, E * Ad);
     SAFERL_RL__TAKE(a->environments.next_observations, float, E * O);
     SAFERL_RL__TAKE(a->environments.episode_return, double, E);
-    SAFERL_RL__TAKE(a->environments.episode_cost, double, E);
+    SAFERL_RL__TAKE(a->environments.episode_cost, double, E * K);
+    SAFERL_RL__TAKE(a->environments.step_costs, float, K);
+    SAFERL_RL__TAKE(a->environments.values, float, (1 + K) * E);
     SAFERL_RL__TAKE(a->environments.path_start, int, E);
     SAFERL_RL__TAKE(a->environments.rngs, saferl_rng, E);
     SAFERL_RL__TAKE(a->episodes.returns, float, W);
-    SAFERL_RL__TAKE(a->episodes.costs, float, W);
+    SAFERL_RL__TAKE(a->episodes.costs, float, W * K);
     SAFERL_RL__TAKE(a->episodes.pending_returns, float, N);
-    SAFERL_RL__TAKE(a->episodes.pending_costs, float, N);
+    SAFERL_RL__TAKE(a->episodes.pending_costs, float, N * K);
     SAFERL_RL__TAKE(a->normalizer.count_mean_m2, double, 1 + 2 * O);
     SAFERL_RL__TAKE(a->normalizer.pending, double, 1 + 2 * O);
     return cursor;
@@ -4808,7 +4936,8 @@ static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
     if (d->cost_count < 0 || d->cost_count > SAFERL_RL_MAX_COSTS) return "cost_count: 0..8";
     if (d->cost_count == 0 && (row->multiplier != SAFERL_RL__NO_MULTIPLIER || (row->trust_region && row->trust_region->constrained)))
         return "cost_limit: required (cost_count = 1, cost_limits[0] = d)";
-    if (d->cost_count > 1) return "cost_count: one constraint (several are not supported yet)";
+    if (d->cost_count > 1 && row->trust_region && row->trust_region->constrained)
+        return "cost_count: CPO and PCPO take one constraint (several make their step a QP, not solved here)";
     for (i = 0; i < d->cost_count; ++i)
         if (!saferl_rl__finite(d->cost_limits[i])) return "cost_limits: not finite";
     if (!(d->lagrange_init >= 0.0 && d->lagrange_init <= 3.4e38) && d->lagrange_init != SAFERL_RL_NONE)
@@ -4834,6 +4963,9 @@ static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
     return NULL;
 }
 
+/* The costs an environment's step writes. */
+static int saferl_rl__env_costs(const saferl_rl_env *env) { return env->cost_count > 0 ? env->cost_count : 1; }
+
 /* The first environment at fault, or NULL. */
 static const char *saferl_rl__envs_fault(const saferl_rl_env *envs, int env_count) {
     int i;
@@ -4846,8 +4978,9 @@ static const char *saferl_rl__envs_fault(const saferl_rl_env *envs, int env_coun
         if (e->action_count == 0 ? (e->action_dim < 1 || e->action_dim > 64)
                                  : (e->action_dim != 1 || e->action_count < 2 || e->action_count > 1024))
             return "env: action_dim 1..64 (continuous), or action_dim 1 and action_count 2..1024 (discrete)";
+        if (e->cost_count < 0 || e->cost_count > SAFERL_RL_MAX_COSTS) return "env: cost_count 0..8";
         if (e->observation_dim != envs[0].observation_dim || e->action_dim != envs[0].action_dim ||
-            e->action_count != envs[0].action_count)
+            e->action_count != envs[0].action_count || saferl_rl__env_costs(e) != saferl_rl__env_costs(&envs[0]))
             return "envs: all of one shape";
     }
     return NULL;
@@ -4863,6 +4996,8 @@ static saferl_result saferl_rl__shape(saferl_rl_agent *a, const saferl_rl_desc *
     at = saferl_rl__desc_fault(&a->desc);
     if (!at) at = saferl_rl__envs_fault(envs, env_count);
     if (!at && a->desc.steps_per_epoch % env_count != 0) at = "steps_per_epoch: a multiple of env_count";
+    if (!at && a->desc.cost_count != 0 && a->desc.cost_count != saferl_rl__env_costs(&envs[0]))
+        at = "cost_count: one limit for each cost the environment returns (its cost_count)";
     if (fault) *fault = at ? at : "ok";
     if (at) return SAFERL_ERR_INVALID_ARGUMENT;
     a->environments.count = env_count;
@@ -4880,9 +5015,10 @@ static saferl_result saferl_rl__shape(saferl_rl_agent *a, const saferl_rl_desc *
     saferl_rl_mlp_define(&a->actor.net, O, a->desc.hidden, a->desc.hidden_count, H, a->desc.activation);
     saferl_rl_mlp_define(&a->networks.reward_critic, O, a->desc.hidden, a->desc.hidden_count, 1, a->desc.activation);
     a->networks.cost_critic = a->networks.reward_critic;
+    a->networks.cost_count = saferl_rl__env_costs(&envs[0]);
     a->networks.actor_count = saferl_rl_policy_param_count(&a->actor);
     a->networks.critic_count = saferl_rl_mlp_param_count(&a->networks.reward_critic);
-    a->networks.param_total = a->networks.actor_count + 2 * a->networks.critic_count;
+    a->networks.param_total = a->networks.actor_count + (size_t)(1 + a->networks.cost_count) * a->networks.critic_count;
     return SAFERL_OK;
 }
 
@@ -4926,19 +5062,23 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
     if (a.actor.action_kind == SAFERL_RL_GAUSSIAN)
         for (i = 0; i < (size_t)a.networks.head_width; ++i) a.networks.params[net_count + i] = (float)a.desc.init_log_std;
     saferl_rl_mlp_init_params(&a.networks.reward_critic, saferl_rl__critic_params(&a, 0), &a.rng, 1.0f);
-    saferl_rl_mlp_init_params(&a.networks.cost_critic, saferl_rl__critic_params(&a, 1), &a.rng, 1.0f);
+    for (e = 0; e < a.networks.cost_count; ++e)
+        saferl_rl_mlp_init_params(&a.networks.cost_critic, saferl_rl__critic_params(&a, 1 + e), &a.rng, 1.0f);
     for (i = 0; i < (size_t)a.actor.observation_dim; ++i) {
         a.actor.obs_mean[i] = 0.0f;
         a.actor.obs_std[i] = 1.0f;
     }
     if (a.desc.no_obs_normalize) a.actor.obs_mean = a.actor.obs_std = NULL;
     memset(a.normalizer.count_mean_m2, 0, sizeof(double) * (1 + 2 * (size_t)a.actor.observation_dim));
-    memset(a.multiplier.pid_history, 0, sizeof(double) * (size_t)a.desc.pid_delay);
+    memset(a.multiplier.pid_history, 0, sizeof(double) * (size_t)a.networks.cost_count * a.desc.pid_delay);
     for (e = 0; e < env_count; ++e)
         saferl_rng_seed(&a.environments.rngs[e], a.desc.seed * 2654435761u + 1u + (uint32_t)e);
     if (saferl_rl__algorithms[a.desc.algorithm].multiplier != SAFERL_RL__NO_MULTIPLIER)
-        a.multiplier.value = saferl_rl__setting(a.desc.lagrange_init);
-    a.multiplier.pid_integral = saferl_rl__setting(a.desc.pid_ki) > 0.0 ? a.multiplier.value / a.desc.pid_ki : 0.0;
+        for (i = 0; i < (size_t)a.desc.cost_count; ++i) {
+            a.multiplier.value[i] = saferl_rl__setting(a.desc.lagrange_init);
+            a.multiplier.pid_integral[i] =
+                saferl_rl__setting(a.desc.pid_ki) > 0.0 ? a.multiplier.value[i] / a.desc.pid_ki : 0.0;
+        }
     a.environments.needs_reset = 1;
     *agent = a;
     return SAFERL_OK;
@@ -4972,33 +5112,61 @@ SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent) {
 
 /* ---- training: the epoch -------------------------------------------------------------------- */
 
-/* The rollout's statistics become the agent's: steps, cost, normaliser, the episode window. */
-static void saferl_rl__commit_rollout(saferl_rl_agent *a, int episodes, double steps_cost) {
-    int i, W = a->desc.episode_window;
+/* The rollout's statistics become the agent's: steps, costs, normaliser, the episode window. */
+static void saferl_rl__commit_rollout(saferl_rl_agent *a, int episodes, const double *steps_cost) {
+    const int W = a->desc.episode_window, K = a->networks.cost_count;
+    int i, k;
     a->epoch += 1;
     a->total_steps += a->desc.steps_per_epoch;
-    a->total_cost += steps_cost;
+    for (k = 0; k < K; ++k) a->total_cost[k] += steps_cost[k];
     saferl_rl__commit_normalizer(a);
     for (i = 0; i < episodes; ++i) {
         a->episodes.returns[a->episodes.next] = a->episodes.pending_returns[i];
-        a->episodes.costs[a->episodes.next] = a->episodes.pending_costs[i];
+        for (k = 0; k < K; ++k)
+            a->episodes.costs[(size_t)a->episodes.next * K + k] = a->episodes.pending_costs[(size_t)i * K + k];
         a->episodes.next = (a->episodes.next + 1) % W;
         if (a->episodes.count < W) a->episodes.count += 1;
     }
+}
+
+static void saferl_rl__report(const saferl_rl_agent *a, const saferl_rl__update *u, int episodes,
+                              saferl_rl_epoch_stats *stats) {
+    int k;
+    memset(stats, 0, sizeof *stats);
+    stats->epoch = a->epoch;
+    stats->total_steps = a->total_steps;
+    stats->episode_return = saferl_rl__window_mean(a->episodes.returns, a->episodes.count, 1);
+    stats->cost_count = a->networks.cost_count;
+    for (k = 0; k < a->networks.cost_count; ++k) {
+        stats->episode_costs[k] = u->cost_estimate[k];
+        stats->lagrange_multipliers[k] = k == 0 ? u->multiplier : a->multiplier.value[k];
+        stats->cost_rates[k] = a->total_cost[k] / (double)a->total_steps;
+    }
+    stats->episode_cost = stats->episode_costs[0];
+    stats->lagrange_multiplier = stats->lagrange_multipliers[0];
+    stats->cost_rate = stats->cost_rates[0];
+    stats->episodes = episodes;
+    stats->update_passes = u->passes;
+    stats->kl = u->kl;
+    stats->actor_loss = u->actor_loss;
+    stats->reward_critic_loss = u->reward_critic_loss;
+    stats->cost_critic_loss = u->cost_critic_loss;
+    stats->optim_case = u->optim_case;
+    stats->step_fraction = u->step_fraction;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats) {
     saferl_rl_agent *a = agent;
     const saferl_rl__algorithm_row *row;
     const saferl_rl_desc *d;
-    int episodes = 0;
-    double steps_cost = 0.0, lr_scale = 1.0;
+    int episodes = 0, k;
+    double steps_cost[SAFERL_RL_MAX_COSTS], lr_scale = 1.0;
     saferl_rl__update u;
     saferl_result r;
     SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
     d = &a->desc;
     row = &saferl_rl__algorithms[d->algorithm];
-    r = saferl_rl__rollout(a, &episodes, &steps_cost);
+    r = saferl_rl__rollout(a, &episodes, steps_cost);
     if (r != SAFERL_OK) {
         a->environments.needs_reset = 1; /* drop the interrupted episodes; nothing learned from them */
         return r;
@@ -5006,7 +5174,8 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     saferl_rl__commit_rollout(a, episodes, steps_cost);
     memset(&u, 0, sizeof u);
     u.row = row;
-    u.cost_estimate = saferl_rl__window_mean(a->episodes.costs, a->episodes.count);
+    for (k = 0; k < a->networks.cost_count; ++k)
+        u.cost_estimate[k] = saferl_rl__window_mean(a->episodes.costs + k, a->episodes.count, a->networks.cost_count);
     u.episode_length = episodes > 0 ? (double)d->steps_per_epoch / episodes : (double)a->environments.steps_each;
     if (d->total_epochs > 0) {
         lr_scale = 1.0 - (double)(a->epoch - 1) / d->total_epochs;
@@ -5015,31 +5184,12 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     u.actor_lr = (float)(d->actor_lr * lr_scale);
     u.critic_lr = (float)(d->critic_lr * lr_scale);
     u.optim_case = -1;
-    if (row->multiplier != SAFERL_RL__NO_MULTIPLIER && u.cost_estimate == u.cost_estimate) {
-        double error = u.cost_estimate - d->cost_limits[0];
-        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, u.cost_estimate, error);
-        else saferl_rl__dual_ascent(a, error, row->bounded_multiplier);
-    }
-    u.multiplier = a->multiplier.value; /* 0 for the rows without one; CPO and PCPO report their nu */
+    saferl_rl__update_multipliers(a, row, u.cost_estimate);
+    u.multiplier = a->multiplier.value[0]; /* 0 for the rows without one; CPO and PCPO report their nu */
     saferl_rl__advantages(a, row->mixing, a->multiplier.value);
     row->update_actor(a, &u);
     if (row->update_critics) row->update_critics(a, &u);
-    if (stats) {
-        stats->epoch = a->epoch;
-        stats->total_steps = a->total_steps;
-        stats->episode_return = saferl_rl__window_mean(a->episodes.returns, a->episodes.count);
-        stats->episode_cost = u.cost_estimate;
-        stats->lagrange_multiplier = u.multiplier;
-        stats->cost_rate = a->total_cost / (double)a->total_steps;
-        stats->episodes = episodes;
-        stats->update_passes = u.passes;
-        stats->kl = u.kl;
-        stats->actor_loss = u.actor_loss;
-        stats->reward_critic_loss = u.reward_critic_loss;
-        stats->cost_critic_loss = u.cost_critic_loss;
-        stats->optim_case = u.optim_case;
-        stats->step_fraction = u.step_fraction;
-    }
+    if (stats) saferl_rl__report(a, &u, episodes, stats);
     return SAFERL_OK;
 }
 
@@ -5238,7 +5388,7 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset
         if (r == SAFERL_OK && !saferl_rl__all_finite(obs, O)) r = SAFERL_ERR_NOT_FINITE;
         for (t = 0; r == SAFERL_OK && (max_steps == 0 || t < max_steps); ++t) {
             long at = dataset->step_count;
-            float reward = 0.0f, cost = 0.0f;
+            float reward = 0.0f, cost = 0.0f, costs[SAFERL_RL_MAX_COSTS] = {0.0f}; /* several: the first */
             int terminated = 0, truncated = 0;
             if (at >= dataset->max_steps) {
                 r = SAFERL_ERR_BUFFER_TOO_SMALL;
@@ -5249,7 +5399,8 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset
             if (r != SAFERL_OK) break;
             memcpy(dataset->observations + (size_t)at * O, obs, sizeof(float) * (size_t)O);
             memcpy(dataset->actions + (size_t)at * A, action, sizeof(float) * (size_t)A);
-            r = env->step(env->state, rng, action, obs, &reward, &cost, &terminated, &truncated);
+            r = env->step(env->state, rng, action, obs, &reward, costs, &terminated, &truncated);
+            cost = costs[0];
             if (r != SAFERL_OK) break;
             if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost) || !saferl_rl__all_finite(obs, O)) {
                 r = SAFERL_ERR_NOT_FINITE;
@@ -6044,11 +6195,12 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy 
         r = env->reset(env->state, rng, obs);
         if (r != SAFERL_OK) return r;
         for (t = 0; max_steps == 0 || t < max_steps; ++t) {
-            float reward, cost;
+            float reward, cost, costs[SAFERL_RL_MAX_COSTS] = {0.0f}; /* several costs: the first is measured */
             int terminated = 0, truncated = 0;
             r = saferl_rl_rcsl_step(policy, context, obs, reward_to_go, cost_to_go, action, deterministic ? NULL : rng);
             if (r != SAFERL_OK) return r;
-            r = env->step(env->state, rng, action, obs, &reward, &cost, &terminated, &truncated);
+            r = env->step(env->state, rng, action, obs, &reward, costs, &terminated, &truncated);
+            cost = costs[0];
             if (r != SAFERL_OK) return r;
             if (!saferl_rl__finite(reward) || !saferl_rl__finite(cost)) return SAFERL_ERR_NOT_FINITE;
             reward_to_go -= reward; /* Decision Transformer / CDT: what is left to collect */
@@ -6771,6 +6923,14 @@ SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const
     return SAFERL_OK;
 }
 
+static int saferl_rl__is_sac(const saferl_rl_offpolicy_agent *a) {
+    return a->desc.algorithm == SAFERL_RL_SAC || a->desc.algorithm == SAFERL_RL_SAC_LAG;
+}
+/* The critics an update trains: the twin reward critics, and the cost critic if Lagrangian. */
+static int saferl_rl__critics(const saferl_rl_offpolicy_agent *a) {
+    return a->desc.algorithm == SAFERL_RL_TD3_LAG || a->desc.algorithm == SAFERL_RL_SAC_LAG ? 3 : 2;
+}
+
 /* The desc with its defaults; SAFERL_ERR_INVALID_ARGUMENT for a value out of range. */
 static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, const saferl_rl_offpolicy_desc *in,
                                                    int action_dim) {
@@ -6783,7 +6943,8 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     } else if (d->hidden_count == SAFERL_RL_OFFPOLICY_LINEAR) {
         d->hidden_count = 0;
     }
-    if (d->hidden_count < 0 || d->hidden_count > SAFERL_RL_MAX_LAYERS - 1) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->hidden_count < 0 || d->hidden_count > SAFERL_RL_MAX_LAYERS - 1 || (d->tanh_hidden & ~1) != 0)
+        return SAFERL_ERR_INVALID_ARGUMENT;
     for (i = 0; i < d->hidden_count; ++i)
         if (d->hidden_sizes[i] < 1 || d->hidden_sizes[i] > SAFERL_RL_MAX_WIDTH) return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->batch_size == 0) d->batch_size = 256;
@@ -6800,7 +6961,16 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     if (d->temperature_lr == 0.0) d->temperature_lr = 3e-4;
     if (d->target_entropy == 0.0) d->target_entropy = -(double)action_dim;
     else if (d->target_entropy == SAFERL_RL_OFFPOLICY_ZERO_ENTROPY) d->target_entropy = 0.0;
-    if ((d->algorithm != SAFERL_RL_TD3 && d->algorithm != SAFERL_RL_SAC) || d->batch_size < 1 ||
+    if (d->cost_gamma == 0.0) d->cost_gamma = 0.99;
+    if (d->lagrange_lr == 0.0) d->lagrange_lr = 0.01;
+    if (d->algorithm == SAFERL_RL_TD3_LAG || d->algorithm == SAFERL_RL_SAC_LAG) {
+        if (d->cost_count != 1 || !(d->cost_limits[0] >= 0.0 && d->cost_limits[0] < 1e300)) /* required */
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        if (!(d->lagrange_init >= 0.0 && d->lagrange_init < 1e30) || !(d->lagrange_lr > 0.0) ||
+            !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0))
+            return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_SAC_LAG || d->batch_size < 1 ||
         d->batch_size > 65536 || d->random_steps < 0 || !(d->gamma >= 0.0 && d->gamma <= 1.0) ||
         !(d->polyak_tau > 0.0 && d->polyak_tau <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
         !(d->exploration_noise > 0.0) || !(d->target_noise > 0.0) || !(d->target_noise_clip > 0.0) ||
@@ -6824,7 +6994,8 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     critic_parts[3] = a->critic_m; critic_parts[4] = a->critic_v;
     if (saferl_rl__mlp_max_width(&a->critic_net) > width) width = saferl_rl__mlp_max_width(&a->critic_net);
     for (i = 0; i < 5; ++i) SAFERL_RL__TAKE(*actor_parts[i], float, Pa);
-    for (i = 0; i < 10; ++i) SAFERL_RL__TAKE(critic_parts[i / 2][i % 2], float, Pc);
+    for (i = 0; i < 5 * saferl_rl__critics(a); ++i)
+        SAFERL_RL__TAKE(critic_parts[i / saferl_rl__critics(a)][i % saferl_rl__critics(a)], float, Pc);
     SAFERL_RL__TAKE(a->obs, float, B * O);
     SAFERL_RL__TAKE(a->next_obs, float, B * O);
     SAFERL_RL__TAKE(a->act, float, B * A);
@@ -6832,17 +7003,19 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     SAFERL_RL__TAKE(a->pre_tanh, float, B * A);
     SAFERL_RL__TAKE(a->new_act, float, B * A);
     SAFERL_RL__TAKE(a->rew, float, B);
+    SAFERL_RL__TAKE(a->cost, float, B);
+    SAFERL_RL__TAKE(a->cost_target, float, B);
     SAFERL_RL__TAKE(a->done, float, B);
     SAFERL_RL__TAKE(a->target, float, B);
     SAFERL_RL__TAKE(a->logp, float, B);
     SAFERL_RL__TAKE(a->q_input, float, B * in);
     SAFERL_RL__TAKE(a->q_input_grad, float, B * in);
     SAFERL_RL__TAKE(a->actor_acts, float, saferl_rl_mlp_activation_count(&a->actor_net, (int)B));
-    SAFERL_RL__TAKE(a->critic_acts[0], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
-    SAFERL_RL__TAKE(a->critic_acts[1], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
+    for (i = 0; i < saferl_rl__critics(a); ++i) {
+        SAFERL_RL__TAKE(a->critic_acts[i], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
+        SAFERL_RL__TAKE(a->q_grad[i], float, B);
+    }
     SAFERL_RL__TAKE(a->head_grad, float, B * (size_t)a->actor_net.sizes[a->actor_net.layer_count]);
-    SAFERL_RL__TAKE(a->q_grad[0], float, B);
-    SAFERL_RL__TAKE(a->q_grad[1], float, B);
     SAFERL_RL__TAKE(a->scratch, float, 2 * B * (size_t)width);
     SAFERL_RL__TAKE(a->env_obs, float, O);
     SAFERL_RL__TAKE(a->env_next_obs, float, O);
@@ -6853,6 +7026,7 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
 /* The networks and desc of an agent (no memory yet). */
 static saferl_result saferl_rl__offpolicy_shape(saferl_rl_offpolicy_agent *a, const saferl_rl_offpolicy_desc *desc,
                                                 int observation_dim, int action_dim) {
+    saferl_rl_activation activation;
     saferl_result r;
     if (observation_dim < 1 || action_dim < 1 || observation_dim + action_dim > SAFERL_RL_MAX_WIDTH)
         return SAFERL_ERR_INVALID_ARGUMENT;
@@ -6860,11 +7034,12 @@ static saferl_result saferl_rl__offpolicy_shape(saferl_rl_offpolicy_agent *a, co
     if ((r = saferl_rl__offpolicy_defaults(&a->desc, desc, action_dim)) != SAFERL_OK) return r;
     a->observation_dim = observation_dim;
     a->action_dim = action_dim;
+    activation = a->desc.tanh_hidden ? SAFERL_RL_TANH : SAFERL_RL_RELU;
     r = saferl_rl_mlp_define(&a->actor_net, observation_dim, a->desc.hidden_sizes, a->desc.hidden_count,
-                             a->desc.algorithm == SAFERL_RL_SAC ? 2 * action_dim : action_dim, SAFERL_RL_RELU);
+                             saferl_rl__is_sac(a) ? 2 * action_dim : action_dim, activation);
     if (r == SAFERL_OK)
         r = saferl_rl_mlp_define(&a->critic_net, observation_dim + action_dim, a->desc.hidden_sizes,
-                                 a->desc.hidden_count, 1, SAFERL_RL_RELU);
+                                 a->desc.hidden_count, 1, activation);
     a->actor_count = saferl_rl_mlp_param_count(&a->actor_net);
     a->critic_count = saferl_rl_mlp_param_count(&a->critic_net);
     return r;
@@ -6893,11 +7068,12 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *
     saferl_rng_seed(&a.rng, a.desc.seed);
     saferl_rl_mlp_init_params(&a.actor_net, a.actor, &a.rng, 1.0f);
     memcpy(a.actor_target, a.actor, sizeof(float) * a.actor_count);
-    for (i = 0; i < 2; ++i) {
+    for (i = 0; i < saferl_rl__critics(&a); ++i) {
         saferl_rl_mlp_init_params(&a.critic_net, a.critic[i], &a.rng, 1.0f);
         memcpy(a.critic_target[i], a.critic[i], sizeof(float) * a.critic_count);
     }
     a.log_temperature = (float)log(a.desc.initial_temperature);
+    a.lagrange = saferl_rl__critics(&a) == 3 ? (float)a.desc.lagrange_init : 0.0f; /* 0 keeps TD3, SAC exact */
     *agent = a;
     return SAFERL_OK;
 }
@@ -6957,11 +7133,12 @@ static void saferl_rl__squash(saferl_rl_offpolicy_agent *a, const float *head, c
     }
 }
 
-SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y) {
-    const int B = a->desc.batch_size, A = a->action_dim;
-    const float *q[2];
+SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y,
+                                                      float *yc) {
+    const int B = a->desc.batch_size, A = a->action_dim, critics = saferl_rl__critics(a);
+    const float *q[3];
     int b, i;
-    if (a->desc.algorithm == SAFERL_RL_TD3) { /* target policy smoothing */
+    if (!saferl_rl__is_sac(a)) { /* target policy smoothing */
         const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor_target, a->next_obs, a->actor_acts, B);
         float clip = (float)a->desc.target_noise_clip;
         for (b = 0; b < B * A; ++b) {
@@ -6972,25 +7149,28 @@ SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent 
         saferl_rl__squash(a, saferl_rl_mlp_forward(&a->actor_net, a->actor, a->next_obs, a->actor_acts, B), noise, B);
     }
     saferl_rl__concat_rows(a->q_input, a->next_obs, a->observation_dim, a->new_act, A, B);
-    for (i = 0; i < 2; ++i) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic_target[i], a->q_input, a->critic_acts[i], B);
+    for (i = 0; i < critics; ++i)
+        q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic_target[i], a->q_input, a->critic_acts[i], B);
     for (b = 0; b < B; ++b) {
         double next = q[0][b] < q[1][b] ? q[0][b] : q[1][b];
-        if (a->desc.algorithm == SAFERL_RL_SAC) next -= exp((double)a->log_temperature) * a->logp[b];
+        if (saferl_rl__is_sac(a)) next -= exp((double)a->log_temperature) * a->logp[b];
         y[b] = (float)(a->rew[b] + a->desc.gamma * (1.0 - a->done[b]) * next);
+        if (critics == 3) yc[b] = (float)(a->cost[b] + a->desc.cost_gamma * (1.0 - a->done[b]) * q[2][b]);
     }
 }
 
-SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *a, const float *y, int gradient) {
+SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *a, const float *y, const float *yc,
+                                                     int gradient) {
     const int B = a->desc.batch_size;
     double loss = 0.0;
     int i;
     saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->act, a->action_dim, B);
-    for (i = 0; i < 2; ++i) {
+    for (i = 0; i < saferl_rl__critics(a); ++i) {
         const float *q = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
-        loss += saferl_rl_value_loss_forward(q, y, B);
+        loss += saferl_rl_value_loss_forward(q, i == 2 ? yc : y, B);
         if (!gradient) continue;
         memset(a->q_grad[i], 0, sizeof(float) * (size_t)B);
-        saferl_rl_value_loss_backward(a->q_grad[i], q, y, 1.0f, B);
+        saferl_rl_value_loss_backward(a->q_grad[i], q, i == 2 ? yc : y, 1.0f, B);
         saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
                                a->q_grad[i], NULL, a->scratch, B);
     }
@@ -6999,12 +7179,13 @@ SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *
 
 /* The actor's loss through the critics: q_grad[i] holds dloss/dQ_i; back through both critics
    to the actions (their parameter gradients are scratch), then through the head. */
-static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise, int critics) {
+static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise) {
     const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, in = O + A;
-    const float alpha = (float)exp((double)a->log_temperature);
+    const float alpha = (float)(exp((double)a->log_temperature) / (1.0 + a->lagrange)); /* as in the loss */
     int b, j, i;
     memset(a->q_input_grad, 0, sizeof(float) * (size_t)B * in);
-    for (i = 0; i < critics; ++i) {
+    for (i = 0; i < saferl_rl__critics(a); ++i) {
+        if (i == 1 && !saferl_rl__is_sac(a)) continue; /* TD3's actor follows Q1 only */
         memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
         saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
                                a->q_grad[i], a->q_input_grad, a->scratch, B);
@@ -7012,7 +7193,7 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
     for (b = 0; b < B; ++b)
         for (j = 0; j < A; ++j) {
             float act = a->new_act[b * A + j], dact = a->q_input_grad[b * in + O + j];
-            if (a->desc.algorithm == SAFERL_RL_TD3) {
+            if (!saferl_rl__is_sac(a)) {
                 a->head_grad[b * A + j] = dact * (1.0f - act * act);
             } else { /* d/du of alpha logp / B is alpha 2 tanh(u) / B; d/dlog_std adds -alpha / B */
                 float raw_log_std = head[b * 2 * A + A + j], log_std = saferl_rl__clampf(raw_log_std, -20.0f, 2.0f);
@@ -7027,24 +7208,27 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
 }
 
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a, const float *noise, int gradient) {
-    const int B = a->desc.batch_size, A = a->action_dim, sac = a->desc.algorithm == SAFERL_RL_SAC;
+    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), lag = saferl_rl__critics(a) == 3;
     const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
-    const float *q[2];
-    double loss = 0.0, alpha = exp((double)a->log_temperature);
+    const float *q[3] = {NULL, NULL, NULL};
+    const double alpha = exp((double)a->log_temperature), lambda = a->lagrange, scale = 1.0 / (1.0 + lambda);
+    double loss = 0.0;
     int b, i;
     if (sac) saferl_rl__squash(a, head, noise, B);
     else
         for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
     saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->new_act, A, B);
-    for (i = 0; i < 1 + sac; ++i) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
+    for (i = 0; i < saferl_rl__critics(a); ++i)
+        if (i != 1 || sac) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
     for (b = 0; b < B; ++b) {
         int k = sac && q[1][b] < q[0][b]; /* the smaller critic, as min(Q1, Q2) */
-        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b];
-        a->q_grad[k][b] = -1.0f / (float)B;
+        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b] + (lag ? lambda * q[2][b] : 0.0);
+        a->q_grad[k][b] = (float)(-scale / B);
         if (sac) a->q_grad[1 - k][b] = 0.0f;
+        if (lag) a->q_grad[2][b] = (float)(lambda * scale / B);
     }
-    if (gradient) saferl_rl__actor_backward(a, head, noise, 1 + sac);
-    return loss / B;
+    if (gradient) saferl_rl__actor_backward(a, head, noise);
+    return loss * scale / B;
 }
 
 static void saferl_rl__polyak(float *target, const float *online, size_t count, float tau) {
@@ -7061,6 +7245,7 @@ static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const safe
         memcpy(a->next_obs + (size_t)b * O, replay->next_observations + k * O, sizeof(float) * (size_t)O);
         memcpy(a->act + (size_t)b * A, replay->actions + k * A, sizeof(float) * (size_t)A);
         a->rew[b] = replay->rewards[k];
+        a->cost[b] = replay->costs[k];
         a->done[b] = replay->dones[k];
     }
 }
@@ -7084,7 +7269,7 @@ static void saferl_rl__temperature_step(saferl_rl_offpolicy_agent *a) {
 }
 
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
-    const int B = a->desc.batch_size, A = a->action_dim, sac = a->desc.algorithm == SAFERL_RL_SAC;
+    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), critics = saferl_rl__critics(a);
     const float tau = (float)a->desc.polyak_tau;
     int i;
     SAFERL_ASSERT(a != NULL && replay != NULL);
@@ -7092,11 +7277,11 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
     if (replay->observation_dim != a->observation_dim || replay->action_dim != A) return SAFERL_ERR_INVALID_ARGUMENT;
     saferl_rl__offpolicy_sample(a, replay);
     saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
-    saferl_rl_offpolicy_critic_targets(a, a->noise, a->target);
-    for (i = 0; i < 2; ++i) memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
-    saferl_rl_offpolicy_critic_loss(a, a->target, 1);
+    saferl_rl_offpolicy_critic_targets(a, a->noise, a->target, a->cost_target);
+    for (i = 0; i < critics; ++i) memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
+    saferl_rl_offpolicy_critic_loss(a, a->target, a->cost_target, 1);
     a->critic_steps += 1;
-    for (i = 0; i < 2; ++i)
+    for (i = 0; i < critics; ++i)
         saferl_rl_adam_update(a->critic[i], a->critic_grad[i], a->critic_m[i], a->critic_v[i], a->critic_count,
                               (float)a->desc.critic_lr, 0.9f, 0.999f, 1e-8f, a->critic_steps);
     if (!sac && a->critic_steps % a->desc.policy_delay != 0) return SAFERL_OK;
@@ -7108,7 +7293,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
                           0.9f, 0.999f, 1e-8f, a->actor_steps);
     if (sac) saferl_rl__temperature_step(a);
     else saferl_rl__polyak(a->actor_target, a->actor, a->actor_count, tau);
-    for (i = 0; i < 2; ++i) saferl_rl__polyak(a->critic_target[i], a->critic[i], a->critic_count, tau);
+    for (i = 0; i < critics; ++i) saferl_rl__polyak(a->critic_target[i], a->critic[i], a->critic_count, tau);
     return SAFERL_OK;
 }
 
@@ -7120,7 +7305,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
     SAFERL_ASSERT(a != NULL && observation != NULL && action != NULL);
     if (!saferl_rl__all_finite(observation, a->observation_dim)) return SAFERL_ERR_NOT_FINITE;
     head = saferl_rl_mlp_forward(&a->actor_net, a->actor, observation, a->actor_acts, 1);
-    if (a->desc.algorithm == SAFERL_RL_SAC && explore) {
+    if (saferl_rl__is_sac(a) && explore) {
         saferl_rl__fill_normal(a->noise, (size_t)A, &a->rng);
         saferl_rl__squash(a, head, a->noise, 1);
         memcpy(action, a->new_act, sizeof(float) * (size_t)A);
@@ -7133,6 +7318,21 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
     return saferl_rl__all_finite(action, A) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE;
 }
 
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *a, double episode_cost) {
+    float grad, lambda = a->lagrange, m = a->lagrange_m, v = a->lagrange_v;
+    SAFERL_ASSERT(a != NULL);
+    if (saferl_rl__critics(a) != 3) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_rl__finite(episode_cost)) return SAFERL_ERR_NOT_FINITE;
+    grad = (float)-(episode_cost - a->desc.cost_limits[0]); /* ascent on lambda (J_C - d) */
+    saferl_rl_adam_update(&lambda, &grad, &m, &v, 1, (float)a->desc.lagrange_lr, 0.9f, 0.999f, 1e-8f,
+                          a->lagrange_steps + 1);
+    a->lagrange = lambda > 0.0f ? lambda : 0.0f;
+    a->lagrange_m = m;
+    a->lagrange_v = v;
+    a->lagrange_steps += 1;
+    return SAFERL_OK;
+}
+
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *a, const saferl_rl_env *env,
                                                       saferl_rl_replay *replay, long steps) {
     const int O = a->observation_dim, A = a->action_dim;
@@ -7143,7 +7343,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
         replay->observation_dim != O || replay->action_dim != A || steps < 0)
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (t = 0; t < steps; ++t) {
-        float reward, cost;
+        float reward, cost, costs[SAFERL_RL_MAX_COSTS] = {0.0f}; /* several costs: the first is kept */
         int terminated = 0, truncated = 0;
         saferl_result r;
         if (!a->episode_started) {
@@ -7156,7 +7356,8 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
         } else if ((r = saferl_rl_offpolicy_act(a, a->env_obs, 1, a->env_action)) != SAFERL_OK) {
             return r;
         }
-        r = env->step(env->state, &a->rng, a->env_action, a->env_next_obs, &reward, &cost, &terminated, &truncated);
+        r = env->step(env->state, &a->rng, a->env_action, a->env_next_obs, &reward, costs, &terminated, &truncated);
+        cost = costs[0];
         if (r != SAFERL_OK) return r;
         if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost, a->env_next_obs, terminated)) != SAFERL_OK)
             return r;
@@ -7168,6 +7369,8 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
             a->last_return = a->episode_return;
             a->last_cost = a->episode_cost;
             a->episode_started = 0;
+            if (saferl_rl__critics(a) == 3 && (r = saferl_rl_offpolicy_multiplier_step(a, a->episode_cost)) != SAFERL_OK)
+                return r;
         } else {
             memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)O);
         }

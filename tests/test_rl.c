@@ -852,7 +852,7 @@ static void cliff_train(saferl_rl_algorithm algorithm, uint32_t seed, int epochs
             *cost += c1 / CLIFF_AVERAGE;
         }
     }
-    *lambda = agent.multiplier.value;
+    *lambda = agent.multiplier.value[0];
     saferl_rl_agent_destroy(&agent);
 }
 
@@ -1012,7 +1012,7 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
         CHECK(sa.kl >= 0.0 && sa.kl <= 0.01); /* the default trust region */
         CHECK(sa.step_fraction >= 0.0 && sa.step_fraction <= 1.0);
         CHECK(sa.lagrange_multiplier >= 0.0);
-        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.value);
+        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.value[0]);
         if (sa.step_fraction > 0.0) *accepted += 1;
     }
     CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
@@ -1441,13 +1441,13 @@ TEST(cost_limit_is_required_and_zero_means_zero) {
     d.cost_limits[0] = 0.0;
     d.lagrange_init = SAFERL_RL_NONE; /* starts at 0 */
     CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
-    CHECK(agent.multiplier.value == 0.0);
+    CHECK(agent.multiplier.value[0] == 0.0);
     for (k = 0; k < 3; ++k) {
-        double before = agent.multiplier.value;
+        double before = agent.multiplier.value[0];
         CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
         if (st.episode_cost == st.episode_cost) CHECK(st.lagrange_multiplier == before + 0.035 * st.episode_cost);
     }
-    CHECK(st.episode_cost > 0.0 && agent.multiplier.value > 0.0);
+    CHECK(st.episode_cost > 0.0 && agent.multiplier.value[0] > 0.0);
     saferl_rl_agent_destroy(&agent);
 }
 
@@ -1532,6 +1532,225 @@ TEST(bad_desc_fields_are_named_and_none_is_zero) {
         CHECK(saferl_rl_desc_check(&d, e2, 2, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "envs"));
         e2[1] = e2[0];
         CHECK(saferl_rl_desc_check(&d, e2, 2, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "steps_per_epoch"));
+    }
+}
+
+/* ---- several constraints: a random two-cost bandit CMDP and its exact LP -------------------- */
+
+#define MC_ACTIONS 4
+typedef struct two_cost_bandit {
+    double reward[MC_ACTIONS], cost[2][MC_ACTIONS];
+} two_cost_bandit;
+
+static saferl_result two_cost_reset(void *state, saferl_rng *rng, float *observation) {
+    (void)state;
+    (void)rng;
+    observation[0] = 1.0f;
+    return SAFERL_OK;
+}
+
+/* One step: the action's reward and its two costs (each drawn 0/1 with its mean), then the end. */
+static saferl_result two_cost_step(void *state, saferl_rng *rng, const float *action, float *observation, float *reward,
+                                   float *cost, int *terminated, int *truncated) {
+    const two_cost_bandit *b = (const two_cost_bandit *)state;
+    int a = (int)action[0], k;
+    if (a < 0 || a >= MC_ACTIONS) return SAFERL_ERR_INVALID_ARGUMENT;
+    observation[0] = 1.0f;
+    *reward = (float)b->reward[a];
+    for (k = 0; k < 2; ++k) cost[k] = saferl_rng_uniform(rng) < b->cost[k][a] ? 1.0f : 0.0f;
+    *terminated = 1;
+    *truncated = 0;
+    return SAFERL_OK;
+}
+
+/* max sum p_a r_a subject to sum p_a c_ka <= d_k, p in the simplex, by its vertices: every
+   choice of 3 active constraints among the 2 costs and the 4 bounds p_a = 0, with sum p = 1. */
+static double two_cost_lp(const two_cost_bandit *b, const double *d, double *best_p) {
+    double best = -1e300;
+    int mask;
+    for (mask = 0; mask < 64; ++mask) {
+        double m[4][5], p[4];
+        int rows = 0, j, i, c, ok = 1, bits = 0;
+        for (j = 0; j < 6; ++j) bits += (mask >> j) & 1;
+        if (bits != 3) continue;
+        for (j = 0; j < 4; ++j) m[rows][j] = 1.0;
+        m[rows++][4] = 1.0;
+        for (c = 0; c < 6; ++c) {
+            if (!((mask >> c) & 1)) continue;
+            for (j = 0; j < 4; ++j) m[rows][j] = c < 2 ? b->cost[c][j] : (j == c - 2 ? 1.0 : 0.0);
+            m[rows++][4] = c < 2 ? d[c] : 0.0;
+        }
+        for (i = 0; i < 4 && ok; ++i) { /* Gauss-Jordan with partial pivoting */
+            int piv = i;
+            for (j = i + 1; j < 4; ++j)
+                if (fabs(m[j][i]) > fabs(m[piv][i])) piv = j;
+            if (fabs(m[piv][i]) < 1e-12) { ok = 0; break; }
+            for (j = 0; j < 5; ++j) { double t = m[i][j]; m[i][j] = m[piv][j]; m[piv][j] = t; }
+            for (j = 0; j < 4; ++j) {
+                double f;
+                if (j == i) continue;
+                f = m[j][i] / m[i][i];
+                for (c = i; c < 5; ++c) m[j][c] -= f * m[i][c];
+            }
+        }
+        if (!ok) continue;
+        for (i = 0; i < 4; ++i) p[i] = m[i][4] / m[i][i];
+        for (i = 0; i < 4; ++i) ok = ok && p[i] >= -1e-12;
+        for (c = 0; c < 2 && ok; ++c) {
+            double s = 0.0;
+            for (j = 0; j < 4; ++j) s += p[j] * b->cost[c][j];
+            ok = s <= d[c] + 1e-12;
+        }
+        if (ok) {
+            double v = 0.0;
+            for (j = 0; j < 4; ++j) v += p[j] * b->reward[j];
+            if (v > best) {
+                best = v;
+                memcpy(best_p, p, sizeof p);
+            }
+        }
+    }
+    return best;
+}
+
+/* A random instance whose LP has both constraints binding (the unconstrained best breaks
+   both, the LP is feasible and cannot meet either limit with slack). */
+static void two_cost_generate(two_cost_bandit *b, double *d, saferl_rng *rng) {
+    for (;;) {
+        double p[4], value, q[4];
+        int j, k, top = 0, binding = 1;
+        for (j = 0; j < MC_ACTIONS; ++j) {
+            b->reward[j] = saferl_rng_uniform(rng);
+            for (k = 0; k < 2; ++k) b->cost[k][j] = saferl_rng_uniform(rng);
+        }
+        for (j = 1; j < MC_ACTIONS; ++j)
+            if (b->reward[j] > b->reward[top]) top = j;
+        for (k = 0; k < 2; ++k) d[k] = (0.3 + 0.4 * saferl_rng_uniform(rng)) * b->cost[k][top];
+        value = two_cost_lp(b, d, p);
+        if (value < -1e299) continue;
+        for (k = 0; k < 2; ++k) { /* each limit binds: relaxing it raises the optimum */
+            double dd[2];
+            dd[0] = d[0], dd[1] = d[1];
+            dd[k] += 0.05;
+            binding = binding && two_cost_lp(b, dd, q) > value + 1e-3;
+        }
+        if (binding) return;
+    }
+}
+
+/* The bandit as a user writes it: one constant observation, two costs. */
+static void two_cost_env(saferl_rl_env *env, two_cost_bandit *b) {
+    memset(env, 0, sizeof *env);
+    env->observation_dim = env->action_dim = 1;
+    env->action_count = MC_ACTIONS;
+    env->cost_count = 2;
+    env->state = b;
+    env->reset = two_cost_reset;
+    env->step = two_cost_step;
+}
+
+/* The policy's exact action probabilities at the bandit's one observation. */
+static void two_cost_policy(const saferl_rl_agent *agent, double *p) {
+    float x = 1.0f, acts[4096];
+    const float *z;
+    double m = -1e300, s = 0.0;
+    int j;
+    if (agent->actor.obs_mean) x = (1.0f - agent->actor.obs_mean[0]) / agent->actor.obs_std[0];
+    z = saferl_rl_mlp_forward(&agent->actor.net, agent->actor.params, &x, acts, 1);
+    for (j = 0; j < MC_ACTIONS; ++j) m = z[j] > m ? z[j] : m;
+    for (j = 0; j < MC_ACTIONS; ++j) s += (p[j] = exp(z[j] - m));
+    for (j = 0; j < MC_ACTIONS; ++j) p[j] /= s;
+}
+
+TEST(two_constraints_reach_their_lp_optimum) {
+    static const saferl_rl_algorithm algorithms[] = {SAFERL_RL_PPO_LAG, SAFERL_RL_TRPO_LAG};
+    saferl_rng rng;
+    int instance, which;
+    saferl_rng_seed(&rng, 77);
+    for (instance = 0; instance < 3; ++instance) {
+        two_cost_bandit b;
+        double d[2], lp_p[4], lp;
+        two_cost_generate(&b, d, &rng);
+        lp = two_cost_lp(&b, d, lp_p);
+        for (which = 0; which < 2; ++which) {
+            saferl_rl_env env;
+            saferl_rl_desc desc;
+            saferl_rl_agent agent;
+            saferl_rl_epoch_stats st;
+            double p[4], value = 0.0, c[2] = {0.0, 0.0};
+            int epoch, j, k;
+            two_cost_env(&env, &b);
+            memset(&desc, 0, sizeof desc);
+            desc.algorithm = algorithms[which];
+            desc.seed = 10u + (uint32_t)instance;
+            desc.hidden[0] = desc.hidden[1] = 16;
+            desc.steps_per_epoch = 500;
+            desc.episode_window = 500; /* J_C's standard error <= 0.5 / sqrt(500) = 0.022 */
+            desc.cost_count = 2;
+            desc.cost_limits[0] = d[0];
+            desc.cost_limits[1] = d[1];
+            /* lambda must outgrow the standardised reward advantage before the softmax collapses
+               onto the greedy action: a step of 5 per unit of violation (costs of order 1) */
+            desc.lambda_lr = 5.0;
+            desc.lagrange_init = SAFERL_RL_NONE;
+            CHECK(saferl_rl_agent_create(&agent, &desc, &env, 1) == SAFERL_OK);
+            for (epoch = 0; epoch < 150; ++epoch) {
+                CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+                if (epoch < 100) continue;
+                /* primal-dual iterates circle the saddle point: their average converges */
+                two_cost_policy(&agent, p);
+                for (j = 0; j < MC_ACTIONS; ++j) {
+                    value += p[j] * b.reward[j] / 50.0;
+                    for (k = 0; k < 2; ++k) c[k] += p[j] * b.cost[k][j] / 50.0;
+                }
+            }
+            printf("        %-8s instance %d: mean of the last 50 policies: return %.4f (LP %.4f) costs %.4f %.4f (d %.4f %.4f) lambda %.3f %.3f\n",
+                   saferl_rl_algorithm_name(desc.algorithm), instance, value, lp, c[0], c[1], d[0], d[1],
+                   st.lagrange_multipliers[0], st.lagrange_multipliers[1]);
+            CHECK(st.cost_count == 2 && st.lagrange_multipliers[0] > 0.0 && st.lagrange_multipliers[1] > 0.0);
+            /* the multipliers act on J_C over 500 episodes, whose standard error is <= 0.022:
+               two of them on each side */
+            CHECK(c[0] <= d[0] + 0.045 && c[1] <= d[1] + 0.045);
+            CHECK(value >= lp - 0.045);
+            saferl_rl_agent_destroy(&agent);
+        }
+    }
+    { /* the other rows with two constraints: CPO and PCPO refuse (their step becomes a QP),
+         the multiplier rows run with one multiplier a constraint */
+        static const saferl_rl_algorithm rows[] = {SAFERL_RL_PID_LAG, SAFERL_RL_FOCOPS, SAFERL_RL_CUP};
+        two_cost_bandit b;
+        saferl_rl_env env;
+        saferl_rl_desc desc;
+        saferl_rl_agent agent;
+        saferl_rl_epoch_stats st;
+        const char *why;
+        double d[2];
+        int r, epoch;
+        two_cost_generate(&b, d, &rng);
+        two_cost_env(&env, &b);
+        memset(&desc, 0, sizeof desc);
+        desc.steps_per_epoch = 200;
+        desc.cost_count = 2;
+        desc.cost_limits[0] = d[0];
+        desc.cost_limits[1] = d[1];
+        desc.algorithm = SAFERL_RL_CPO;
+        CHECK(saferl_rl_desc_check(&desc, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+        desc.algorithm = SAFERL_RL_PCPO;
+        CHECK(saferl_rl_desc_check(&desc, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+        desc.cost_count = 1; /* one limit for two costs */
+        desc.algorithm = SAFERL_RL_PPO_LAG;
+        CHECK(saferl_rl_desc_check(&desc, &env, 1, &why) == SAFERL_ERR_INVALID_ARGUMENT && starts_with(why, "cost_count"));
+        desc.cost_count = 2;
+        desc.lambda_lr = 5.0;
+        for (r = 0; r < 3; ++r) {
+            desc.algorithm = rows[r];
+            CHECK(saferl_rl_agent_create(&agent, &desc, &env, 1) == SAFERL_OK);
+            for (epoch = 0; epoch < 3; ++epoch) CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+            CHECK(st.cost_count == 2 && st.episode_costs[1] == st.episode_costs[1] && st.episode_costs[0] == st.episode_cost);
+            CHECK(st.lagrange_multipliers[0] == agent.multiplier.value[0] &&
+                  st.lagrange_multipliers[1] == agent.multiplier.value[1] && agent.multiplier.value[1] > 0.0);
+            saferl_rl_agent_destroy(&agent);
+        }
     }
 }
 
@@ -3685,6 +3904,10 @@ static saferl_rl_offpolicy_desc offpolicy_test_desc(saferl_rl_offpolicy_algorith
     d.batch_size = B;
     d.seed = 17;
     d.initial_temperature = 0.3;
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.25;
+    d.lagrange_init = 0.7;
+    d.cost_gamma = 0.9;
     return d;
 }
 
@@ -3694,6 +3917,7 @@ static void offpolicy_fill_batch(saferl_rl_offpolicy_agent *a, saferl_rng *rng) 
     fill_uniform(a->next_obs, B * O, rng, -1.0, 1.0);
     fill_uniform(a->act, B * A, rng, -1.0, 1.0);
     fill_uniform(a->rew, B, rng, -2.0, 1.0);
+    fill_uniform(a->cost, B, rng, 0.0, 1.0);
     for (b = 0; b < B; ++b) a->done[b] = (float)(b % 3 == 0);
 }
 
@@ -3708,36 +3932,37 @@ static double linear_q(const float *w, int in, const float *s, int O, const doub
 
 /* Critic targets of TD3 (target actor, clipped smoothing noise, min of the target critics,
    no bootstrap after a termination) and SAC (current actor, squashed sample, minus alpha log
-   pi with the Gaussian density and the tanh Jacobian written out) by hand in double, with
+   pi with the Gaussian density and the tanh Jacobian written out), and the Lagrangian forms'
+   cost target c + gamma_c (1 - done) Q_C'(s', a') with the same a', by hand in double, with
    linear networks, against saferl_rl_offpolicy_critic_targets. Targets and online networks
    differ (the targets are perturbed) so that using the wrong one shows. */
 TEST(offpolicy_critic_targets_match_hand_computation) {
     const int O = 3, A = 2, B = 6, in = O + A;
     int algorithm;
-    for (algorithm = 0; algorithm < 2; ++algorithm) {
+    for (algorithm = 0; algorithm < 4; ++algorithm) {
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 0, B);
         saferl_rl_offpolicy_agent a;
         saferl_rng rng;
-        float noise[6 * 2], y[6];
-        int b, j, k, i;
+        float noise[6 * 2], y[6], yc[6];
+        int b, j, k, i, sac = algorithm % 2 == 1, lag = algorithm >= 2;
         d.target_noise = 0.4; /* clips at 0.5 for |noise| > 1.25 */
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
         saferl_rng_seed(&rng, 99);
-        for (i = 0; i < 2; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
+        for (i = 0; i < 2 + lag; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
         fill_uniform(a.actor_target, (int)a.actor_count, &rng, -2.0, 2.0);
         fill_uniform(a.actor, (int)a.actor_count, &rng, -2.0, 2.0);
         offpolicy_fill_batch(&a, &rng);
         fill_uniform(noise, B * A, &rng, -2.5, 2.5);
-        saferl_rl_offpolicy_critic_targets(&a, noise, y);
+        saferl_rl_offpolicy_critic_targets(&a, noise, y, yc);
         for (b = 0; b < B; ++b) {
             double next_act[2], logp = 0.0, q1, q2, expect;
             const float *s = a.next_obs + b * O;
             for (j = 0; j < A; ++j) {
-                const float *w = algorithm == 0 ? a.actor_target : a.actor;
-                double mean = w[O * (algorithm == 0 ? A : 2 * A) + j], log_std;
-                int outputs = algorithm == 0 ? A : 2 * A;
+                const float *w = !sac ? a.actor_target : a.actor;
+                double mean = w[O * (!sac ? A : 2 * A) + j], log_std;
+                int outputs = !sac ? A : 2 * A;
                 for (k = 0; k < O; ++k) mean += (double)w[j * O + k] * s[k];
-                if (algorithm == 0) {
+                if (!sac) {
                     double eps = 0.4 * noise[b * A + j];
                     eps = eps > 0.5 ? 0.5 : eps < -0.5 ? -0.5 : eps;
                     next_act[j] = tanh(mean) + eps;
@@ -3756,46 +3981,56 @@ TEST(offpolicy_critic_targets_match_hand_computation) {
             }
             q1 = linear_q(a.critic_target[0], in, s, O, next_act);
             q2 = linear_q(a.critic_target[1], in, s, O, next_act);
-            expect = (q1 < q2 ? q1 : q2) - (algorithm == 1 ? 0.3 * logp : 0.0);
+            expect = (q1 < q2 ? q1 : q2) - (sac ? 0.3 * logp : 0.0);
             expect = a.rew[b] + 0.99 * (b % 3 == 0 ? 0.0 : expect);
             /* float networks against double: a few float ulps of the terms (|terms| < 50) */
             CHECK_NEAR(y[b], expect, 2e-5 * (1.0 + fabs(expect)));
+            if (lag) {
+                expect = a.cost[b] + 0.9 * (b % 3 == 0 ? 0.0 : linear_q(a.critic_target[2], in, s, O, next_act));
+                CHECK_NEAR(yc[b], expect, 2e-5 * (1.0 + fabs(expect)));
+            }
         }
         saferl_rl_offpolicy_destroy(&a);
     }
 }
 
-typedef struct offpolicy_fd { saferl_rl_offpolicy_agent *agent; const float *y, *noise; int actor; } offpolicy_fd;
+typedef struct offpolicy_fd { saferl_rl_offpolicy_agent *agent; const float *y, *yc, *noise; int actor; } offpolicy_fd;
 static double offpolicy_loss(void *ctx) {
     offpolicy_fd *c = (offpolicy_fd *)ctx;
-    return c->actor ? saferl_rl_offpolicy_actor_loss(c->agent, c->noise, 0) : saferl_rl_offpolicy_critic_loss(c->agent, c->y, 0);
+    return c->actor ? saferl_rl_offpolicy_actor_loss(c->agent, c->noise, 0)
+                    : saferl_rl_offpolicy_critic_loss(c->agent, c->y, c->yc, 0);
 }
 
 /* The critics' loss in both critics' parameters and the actor's loss (TD3: through Q1 and the
    tanh; SAC: through min(Q1, Q2), the squashed sample and alpha log pi) in the actor's
-   parameters, against central differences in float; 16-16 ReLU networks, random inputs. */
+   parameters (the Lagrangian forms: plus lambda Q_C, over 1 + lambda, lambda 0.7), against
+   central differences in float; 16-16 tanh networks (ReLU's kinks and the switch of min(Q1, Q2)
+   would meet the differences' step now and then), random inputs. */
 TEST(offpolicy_gradients_match_finite_differences) {
     const int O = 3, A = 2, B = 5;
     int algorithm, i;
-    for (algorithm = 0; algorithm < 2; ++algorithm) {
+    for (algorithm = 0; algorithm < 4; ++algorithm) {
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 16, B);
         saferl_rl_offpolicy_agent a;
         saferl_rng rng;
-        float noise[5 * 2], y[5];
+        float noise[5 * 2], y[5], yc[5];
         offpolicy_fd c;
+        d.tanh_hidden = 1;
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
         saferl_rng_seed(&rng, 5 + algorithm);
         offpolicy_fill_batch(&a, &rng);
         for (i = 0; i < B * A; ++i) noise[i] = (float)saferl_rng_normal(&rng);
         fill_uniform(y, B, &rng, -1.0, 1.0);
+        fill_uniform(yc, B, &rng, 0.0, 2.0);
         c.agent = &a;
         c.y = y;
+        c.yc = yc;
         c.noise = noise;
         c.actor = 0;
-        for (i = 0; i < 2; ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
-        saferl_rl_offpolicy_critic_loss(&a, y, 1);
-        CHECK(grad_error(offpolicy_loss, &c, a.critic[0], a.critic_grad[0], (int)a.critic_count, 2e-3f) < 5e-3);
-        CHECK(grad_error(offpolicy_loss, &c, a.critic[1], a.critic_grad[1], (int)a.critic_count, 2e-3f) < 5e-3);
+        for (i = 0; i < 2 + (algorithm >= 2); ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
+        saferl_rl_offpolicy_critic_loss(&a, y, yc, 1);
+        for (i = 0; i < 2 + (algorithm >= 2); ++i)
+            CHECK(grad_error(offpolicy_loss, &c, a.critic[i], a.critic_grad[i], (int)a.critic_count, 2e-3f) < 5e-3);
         c.actor = 1;
         memset(a.actor_grad, 0, sizeof(float) * a.actor_count);
         saferl_rl_offpolicy_actor_loss(&a, noise, 1);
@@ -3834,14 +4069,39 @@ TEST(offpolicy_refuses_bad_input) {
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
     d.policy_delay = 0;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 0, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    /* the Lagrangian forms: the constraint is required (0 means 0); the multiplier's step */
+    d.algorithm = SAFERL_RL_SAC_LAG;
+    d.cost_count = 0;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.0;
+    d.lagrange_init = 0.5;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0 / (d.gamma - d.gamma)) == SAFERL_ERR_NOT_FINITE);
+    CHECK(a.lagrange == 0.5f && a.lagrange_steps == 0);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 3.0) == SAFERL_OK); /* Adam's first step: lr */
+    CHECK_NEAR(a.lagrange, 0.51, 1e-6);
+    saferl_rl_offpolicy_destroy(&a);
+    d.lagrange_init = 0.005; /* a cost at the limit 0 exactly: no move; below it cannot go */
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0) == SAFERL_OK && a.lagrange == 0.005f);
+    d.cost_limits[0] = 1.0;
+    a.desc.cost_limits[0] = 1.0;
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0) == SAFERL_OK && a.lagrange == 0.0f);
+    saferl_rl_offpolicy_destroy(&a);
+    d.algorithm = SAFERL_RL_TD3;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 1.0) == SAFERL_ERR_INVALID_ARGUMENT);
+    saferl_rl_offpolicy_destroy(&a);
 }
 
-/* TD3 and SAC on Pendulum-v1, a short run (1500 steps, 500 random, 32-32, batch 64): the same
-   seed gives bit-identical networks and temperature, no allocation while training, and the
-   Polyak targets moved off their start. (How well they learn is measured in bench/.) */
+/* TD3 and SAC on Pendulum-v1, TD3-Lag and SAC-Lag on the Safe Pendulum, a short run (1500
+   steps, 500 random, 32-32, batch 64): the same seed gives bit-identical networks, temperature
+   and multiplier, no allocation while training, the Polyak targets moved off their start, one
+   multiplier step per episode. (How well they learn is measured in bench/.) */
 TEST(offpolicy_training_is_deterministic_and_allocation_free) {
     int algorithm, run;
-    for (algorithm = 0; algorithm < 2; ++algorithm) {
+    for (algorithm = 0; algorithm < 4; ++algorithm) {
         saferl_rl_offpolicy_agent a[2];
         saferl_rl_builtin s;
         saferl_rl_env env;
@@ -3853,7 +4113,7 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
             long allocations;
 #endif
-            saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+            saferl_rl_env_builtin(&env, &s, algorithm < 2 ? SAFERL_RL_ENV_PENDULUM_V1 : SAFERL_RL_ENV_PENDULUM);
             CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
             CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
@@ -3863,14 +4123,16 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
             CHECK(saferl_test_allocations == allocations);
 #endif
-            CHECK(replay.size == 1500 && a[run].episodes == 7 && a[run].critic_steps == 1001);
-            CHECK(a[run].actor_steps == (algorithm == 0 ? 500 : 1001));
+            CHECK(replay.size == 1500 && (algorithm >= 2 || a[run].episodes == 7) && a[run].critic_steps == 1001);
+            CHECK(a[run].actor_steps == (algorithm % 2 == 0 ? 500 : 1001));
+            CHECK(a[run].lagrange_steps == (algorithm >= 2 ? a[run].episodes : 0) && a[run].episodes > 0);
             CHECK(memcmp(a[run].critic_target[0], a[run].critic[0], sizeof(float) * a[run].critic_count) != 0);
         }
         CHECK(memcmp(a[0].actor, a[1].actor, sizeof(float) * a[0].actor_count) == 0);
         CHECK(memcmp(a[0].critic[1], a[1].critic[1], sizeof(float) * a[0].critic_count) == 0);
         CHECK(a[0].log_temperature == a[1].log_temperature && a[0].last_return == a[1].last_return);
-        CHECK(algorithm == 0 || a[0].log_temperature != (float)log(0.3)); /* the temperature moved */
+        CHECK(a[0].lagrange == a[1].lagrange);
+        CHECK(algorithm % 2 == 0 || a[0].log_temperature != (float)log(0.3)); /* the temperature moved */
         saferl_rl_offpolicy_destroy(&a[0]);
         saferl_rl_offpolicy_destroy(&a[1]);
     }
@@ -4427,6 +4689,7 @@ int main(int argc, char **argv) {
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
     RUN(cost_limit_is_required_and_zero_means_zero);
     RUN(bad_desc_fields_are_named_and_none_is_zero);
+    RUN(two_constraints_reach_their_lp_optimum);
     RUN(fisher_vector_product_matches_the_explicit_fisher);
     RUN(conjugate_gradient_matches_a_direct_solve);
     RUN(cpo_dual_matches_a_brute_force_search_in_all_five_cases);
