@@ -58,6 +58,10 @@
           return 0;
       }
 
+      Your own environment is a saferl_rl_env: reset and step functions on your state, the
+      observation and action sizes and the number of costs; examples/custom_env.c trains one
+      (a delivery cart with a speeding cost) with PPO-Lagrangian in about 60 lines.
+
    WHAT IS HERE, top to bottom
       environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated),
                           saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff,
