@@ -93,7 +93,8 @@
       off-policy          saferl_rl_replay (a ring of transitions in caller memory) and
                           saferl_rl_offpolicy_agent: TD3 (twin critics, target policy smoothing,
                           delayed actor, Polyak targets) and SAC (twin critics, tanh-squashed
-                          Gaussian with the log-prob correction, automatic temperature);
+                          Gaussian with the log-prob correction, automatic temperature), and
+                          their Lagrangian forms (a cost critic, a multiplier);
                           _act, _update (one gradient step), _train (an environment loop)
       offline data        saferl_rl_dataset: logged episodes, a collector for any policy, a
                           versioned binary format (RCSL section below)
@@ -104,6 +105,12 @@
                           transformer (_layernorm_*, _gelu_*, _attention_*, _cdt_embed_*,
                           _cdt_forward / _backward), a second RCSL architecture acting from a
                           rolling saferl_rl_rcsl_context
+      preference opt.     the last section: a tabular categorical policy (K responses for each
+                          of P prompts), saferl_rl_dpo_loss / _fit, Bradley-Terry preference
+                          data (saferl_rl_preferences_sample), the constrained optimum's closed
+                          form and multiplier, SACPO's two steps (saferl_rl_sacpo), P-SACPO's
+                          saferl_rl_weight_merge; saferl_rl_poison_lp, the cost-minimal
+                          label-flip poisoning LP (a dense bounded-variable simplex)
 
    OFF-POLICY (the papers' rules, defaults from them; 256-256 ReLU networks, Adam 3e-4,
    batch 256, gamma 0.99, tau 0.005, 1000 uniform random steps before the first update, then
@@ -117,6 +124,13 @@
         a') - alpha log pi(a'|s')), a' from the current policy; actor loss mean(alpha log pi -
         min_i Q_i(s, a)); temperature loss -log alpha mean(log pi + target entropy), target
         entropy -action_dim; no target actor; targets move by tau every step.
+      * TD3-Lag and SAC-Lag (as OmniSafe's TD3Lag / SACLag): a cost critic Q_C with its Polyak
+        target, y_C = c + cost_gamma (1 - done) Q_C'(s', a') with the reward target's a' (no
+        entropy term); the actor's loss adds lambda Q_C(s, pi(s)) and is divided by (1 +
+        lambda); after each finished episode lambda <- max(0, lambda + Adam step (lr 0.01) on
+        J_C - d), J_C that episode's undiscounted cost. Adam's step is about lr whatever the
+        cost's scale (the scale-free choice; a plain gradient step would need a lr per scale).
+        One constraint (cost_count 1); the cost limit is required.
       * done is the environment's terminated flag: truncated transitions bootstrap.
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
@@ -1597,13 +1611,17 @@ SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const
 
 typedef enum saferl_rl_offpolicy_algorithm {
     SAFERL_RL_TD3 = 0,     /* Fujimoto, van Hoof, Meger 2018 */
-    SAFERL_RL_SAC = 1      /* Haarnoja et al. 2018 (v2: twin critics, automatic temperature) */
+    SAFERL_RL_SAC = 1,     /* Haarnoja et al. 2018 (v2: twin critics, automatic temperature) */
+    SAFERL_RL_TD3_LAG = 2, /* TD3 with a cost critic and a Lagrange multiplier */
+    SAFERL_RL_SAC_LAG = 3  /* SAC with a cost critic and a Lagrange multiplier */
 } saferl_rl_offpolicy_algorithm;
+#define SAFERL_RL_MAX_COSTS 8
 
 /* Zero = the default written beside each field. */
 typedef struct saferl_rl_offpolicy_desc {
     saferl_rl_offpolicy_algorithm algorithm;
-    int hidden_sizes[SAFERL_RL_MAX_LAYERS - 1]; /* 256, 256 (both papers); ReLU */
+    int hidden_sizes[SAFERL_RL_MAX_LAYERS - 1]; /* 256, 256 (both papers) */
+    int tanh_hidden;           /* 0: ReLU after each hidden layer (both papers); 1: tanh */
     int hidden_count;          /* 0 = 2; SAFERL_RL_OFFPOLICY_LINEAR for no hidden layer */
     int batch_size;            /* 256 */
     int random_steps;          /* uniform random actions first: 0 = 1000 (updates start after them) */
@@ -1619,6 +1637,12 @@ typedef struct saferl_rl_offpolicy_desc {
     double initial_temperature;/* 1.0: alpha at the start */
     double temperature_lr;     /* 3e-4: Adam on log alpha */
     double target_entropy;     /* 0 = -action_dim; SAFERL_RL_OFFPOLICY_ZERO_ENTROPY for 0 */
+    /* the Lagrangian forms: the constraint has no default */
+    int cost_count;            /* required: 1 (one constraint; more are not offered here yet) */
+    double cost_limits[SAFERL_RL_MAX_COSTS]; /* d: the episodic cost limit, 0 means 0 */
+    double cost_gamma;         /* 0.99: the cost critic's discount */
+    double lagrange_init;      /* lambda_0 >= 0: zero is zero */
+    double lagrange_lr;        /* 0.01: Adam on lambda once per finished episode */
     uint32_t seed;
 } saferl_rl_offpolicy_desc;
 #define SAFERL_RL_OFFPOLICY_LINEAR (-1)
@@ -1633,13 +1657,16 @@ typedef struct saferl_rl_offpolicy_agent {
     int observation_dim, action_dim;
     saferl_rl_mlp actor_net, critic_net;
     size_t actor_count, critic_count;  /* parameters of the actor, of one critic */
-    float *actor, *actor_target, *critic[2], *critic_target[2];
-    float *actor_grad, *critic_grad[2], *actor_m, *actor_v, *critic_m[2], *critic_v[2];
+    /* critic[0], critic[1]: the twin reward critics; critic[2]: the cost critic (Lagrangian) */
+    float *actor, *actor_target, *critic[3], *critic_target[3];
+    float *actor_grad, *critic_grad[3], *actor_m, *actor_v, *critic_m[3], *critic_v[3];
+    float lagrange, lagrange_m, lagrange_v;                  /* the multiplier, its Adam moments */
+    long lagrange_steps;
     float log_temperature, temperature_m, temperature_v; /* SAC: log alpha and its Adam moments */
     long critic_steps, actor_steps, temperature_steps, env_steps;
     /* a batch (B = batch_size): transitions, critic inputs, noise, activations, gradients */
-    float *obs, *act, *rew, *done, *next_obs, *q_input, *noise, *target, *pre_tanh, *new_act, *logp;
-    float *actor_acts, *critic_acts[2], *head_grad, *q_grad[2], *q_input_grad, *scratch;
+    float *obs, *act, *rew, *cost, *done, *next_obs, *q_input, *noise, *target, *cost_target, *pre_tanh;
+    float *new_act, *logp, *actor_acts, *critic_acts[3], *head_grad, *q_grad[3], *q_input_grad, *scratch;
     saferl_rng rng;
     /* the environment loop of saferl_rl_offpolicy_train */
     float *env_obs, *env_next_obs, *env_action;
@@ -1666,23 +1693,141 @@ SAFERL_RL_API void saferl_rl_offpolicy_destroy(saferl_rl_offpolicy_agent *agent)
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *agent, const float *observation,
                                                     int explore, float *action);
 /* One gradient step on a batch drawn uniformly (with replacement) from the replay buffer:
-   the critics; then (TD3 every policy_delay steps) the actor, SAC's temperature and the
-   Polyak targets. SAFERL_ERR_NO_DATA while the buffer is empty. */
+   the critics (and the cost critic); then (TD3 every policy_delay steps) the actor, SAC's
+   temperature and the Polyak targets. SAFERL_ERR_NO_DATA while the buffer is empty. */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay);
 /* `steps` environment steps (random actions for the first random_steps of the agent's life,
    then the exploring actor), each stored in the replay and followed by one update once the
-   random steps are over. Episodes continue across calls. */
+   random steps are over. Episodes continue across calls. The Lagrangian forms step the
+   multiplier at the end of every episode (saferl_rl_offpolicy_multiplier_step). */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
                                                       saferl_rl_replay *replay, long steps);
+/* Lagrangian forms: lambda <- max(0, lambda + Adam step on (episode_cost - d)), one step for
+   one finished episode's undiscounted cost. SAFERL_ERR_NOT_FINITE for NaN/Inf (unchanged);
+   SAFERL_ERR_INVALID_ARGUMENT for TD3 and SAC. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *agent, double episode_cost);
 
 /* The pieces of an update, on the agent's batch buffers (obs, act, rew, done, next_obs) with
-   the given standard-normal noise (B x A): exposed for the tests. critic_targets writes y;
-   critic_loss returns sum over both critics of mean (Q_i - y)^2 and adds its gradient into
-   critic_grad[0/1]; actor_loss returns TD3's -mean Q1(s, pi(s)) or SAC's mean(alpha logp -
-   min_i Q_i) and adds its gradient into actor_grad (critic_grad is overwritten as scratch). */
-SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *agent, const float *noise, float *y);
-SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *agent, const float *y, int gradient);
+   the given standard-normal noise (B x A): exposed for the tests. critic_targets writes y
+   (and the cost critic's yc for the Lagrangian forms; yc may be NULL otherwise);
+   critic_loss returns sum over the critics of mean (Q_i - y)^2 (the cost critic against yc)
+   and adds its gradient into critic_grad[i]; actor_loss returns TD3's -mean Q1(s, pi(s)) or
+   SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus lambda Q_C and divided
+   by (1 + lambda), and adds its gradient into actor_grad (critic_grad is scratch here). */
+SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *agent, const float *noise, float *y,
+                                                      float *yc);
+SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *agent, const float *y, const float *yc,
+                                                     int gradient);
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *agent, const float *noise, int gradient);
+
+/* ---- preference optimisation: DPO, SACPO and the cost-minimal poisoning LP ------------------
+   A "language model" in miniature: P prompts, K responses each, a categorical policy given by
+   a row of K logits per prompt (P x K doubles, row-major), prompts equally likely. With
+   tabular logits every quantity below has a closed form, so the methods can be checked
+   against it.
+
+   DPO (Rafailov et al., NeurIPS 2023) on preferences (x, y_w, y_l) minimises
+      L(theta) = -(1/n) sum log sigmoid(beta [(log pi(y_w|x) - log pi_ref(y_w|x))
+                                               - (log pi(y_l|x) - log pi_ref(y_l|x))])
+   whose minimiser under Bradley-Terry data P(y_w > y_l) = sigmoid(r(x,y_w) - r(x,y_l)) is,
+   as the data grow, pi_r ∝ pi_ref exp(r / beta). SACPO (Wachi et al., NeurIPS 2024) reaches
+   the constrained optimum  max E[r] - beta KL(pi || pi_ref)  s.t.  E[g] >= b  (g a safety
+   score, higher is safer), pi* ∝ pi_ref exp((r + lambda g) / beta), in two such steps: DPO
+   with beta on the reward data from pi_ref, then DPO with beta / lambda on the safety data
+   from the first step's policy. P-SACPO merges the two steps' weights,
+   theta = (1 - q) theta_r + q theta_rg (for tabular logits: the closed form at q lambda).
+
+   With tabular logits log pi(y_w|x) - log pi(y_l|x) is a logit difference, so the loss is a
+   logistic regression in each prompt's row: convex, and saferl_rl_dpo_fit minimises it by
+   Newton's method instead of running gradient steps to their limit. */
+
+/* One preference: at `prompt`, response `chosen` was preferred to `rejected`. */
+typedef struct saferl_rl_preference {
+    int prompt, chosen, rejected;
+} saferl_rl_preference;
+
+/* probabilities[x,y] = softmax of logits row x (P x K). */
+SAFERL_RL_API void saferl_rl_tabular_probabilities(double *probabilities, const double *logits, int prompt_count,
+                                                   int response_count);
+/* The mean over prompts of sum_y pi(y|x) value[x,y]: E[r] or E[g] of the policy. */
+SAFERL_RL_API double saferl_rl_tabular_expectation(const double *logits, const double *value, int prompt_count,
+                                                   int response_count);
+/* The mean over prompts of the total variation distance between two policies' rows. */
+SAFERL_RL_API double saferl_rl_tabular_total_variation(const double *logits_a, const double *logits_b,
+                                                       int prompt_count, int response_count);
+/* n Bradley-Terry preferences from a known score (P x K; reward r or safety g): the prompt
+   uniform, two distinct responses uniform, the first chosen with probability
+   sigmoid(score[x,y1] - score[x,y2]). Deterministic from the rng. */
+SAFERL_RL_API saferl_result saferl_rl_preferences_sample(saferl_rl_preference *preferences, long count,
+                                                         const double *score, int prompt_count,
+                                                         int response_count, saferl_rng *rng);
+/* The DPO loss of `logits` against the reference `reference_logits` at temperature beta > 0
+   (mean over the n preferences). grad (optional, P x K) receives += dL/dlogits. NaN for bad
+   arguments (an index out of range, beta <= 0 or not finite, n < 1). */
+SAFERL_RL_API double saferl_rl_dpo_loss(const double *logits, const double *reference_logits, int prompt_count,
+                                        int response_count, const saferl_rl_preference *preferences, long count,
+                                        double beta, double *grad);
+/* doubles of scratch saferl_rl_dpo_fit and saferl_rl_sacpo need: 2 P K + 2 K^2 + 3 K */
+SAFERL_RL_API size_t saferl_rl_dpo_scratch_count(int prompt_count, int response_count);
+/* The minimiser of the DPO loss from the reference, written to logits (P x K) only on success;
+   each row's first logit stays the reference's (the loss does not see a row's shift).
+   Newton's method with a backtracking line search per prompt, to a gradient norm of 1e-10
+   relative to beta. SAFERL_ERR_NO_DATA: a prompt whose compared responses do not connect all
+   K (the minimiser is not unique); SAFERL_ERR_DID_NOT_CONVERGE: data that some response
+   always wins or always loses (the minimiser is at infinity). */
+SAFERL_RL_API saferl_result saferl_rl_dpo_fit(double *logits, const double *reference_logits, int prompt_count,
+                                              int response_count, const saferl_rl_preference *preferences,
+                                              long count, double beta, double *scratch, size_t scratch_count);
+/* The constrained optimum's closed form: logits = reference + (reward + lambda safety) / beta
+   (safety may be NULL for lambda = 0). */
+SAFERL_RL_API saferl_result saferl_rl_preference_optimum(double *logits, const double *reference_logits,
+                                                         const double *reward, const double *safety,
+                                                         int prompt_count, int response_count, double beta,
+                                                         double lambda);
+/* The multiplier of the constrained optimum for the safety threshold b (no default): the
+   smallest lambda >= 0 with E[g] of the closed form >= b, by bisection to a relative 1e-12.
+   SAFERL_ERR_INFEASIBLE when b is not below the mean over prompts of max_y g (what lambda ->
+   infinity reaches) and the reference-side optimum does not already meet it. */
+SAFERL_RL_API saferl_result saferl_rl_preference_multiplier(const double *reference_logits, const double *reward,
+                                                            const double *safety, int prompt_count,
+                                                            int response_count, double beta, double threshold,
+                                                            double *lambda);
+/* SACPO's two steps: reward_logits = DPO(beta) on the reward preferences from the reference;
+   logits = DPO(beta / lambda) on the safety preferences from reward_logits (lambda = 0:
+   logits = reward_logits, the safety data unused). Nothing is written unless both steps
+   succeed; errors as saferl_rl_dpo_fit. */
+SAFERL_RL_API saferl_result saferl_rl_sacpo(double *logits, double *reward_logits, const double *reference_logits,
+                                            int prompt_count, int response_count,
+                                            const saferl_rl_preference *reward_preferences, long reward_count,
+                                            const saferl_rl_preference *safety_preferences, long safety_count,
+                                            double beta, double lambda, double *scratch, size_t scratch_count);
+/* P-SACPO's weight merge: merged = (1 - q) a + q b over n weights, q in [0, 1]. */
+SAFERL_RL_API saferl_result saferl_rl_weight_merge(double *merged, const double *a, const double *b, size_t count,
+                                                   double q);
+
+/* Cost-minimal label-flip poisoning (arXiv 2511.09105): with a linear reward r(x, y) = phi^T w
+   the Bradley-Terry log-likelihood's gradient, sum_i (theta_i - sigmoid(phi_i^T w)) phi_i,
+   sees the labels theta only through Phi^T theta, so an attack theta_A (labels in [0, 1],
+   1 = the first response preferred) can be replaced by the cheapest labels with the same
+   Phi^T theta:
+      min ||D zeta||_1  s.t.  Phi^T zeta = Phi^T (theta_A - theta_O),  0 <= theta_O + zeta <= 1
+   (Phi is N x d, one feature difference phi(x, y1) - phi(x, y2) per row; D diagonal > 0, the
+   cost of changing each label). saferl_rl_poison_lp solves it exactly by a dense bounded-
+   variable simplex on the d equality rows (zeta = zeta+ - zeta-, each with its box), two
+   phases, Dantzig's rule with Bland's after a run of degenerate steps. The optimum it returns
+   is a vertex: at most d labels take a value strictly inside their box; every other label is
+   kept or moved to a bound. Memory: the d x (2N + d) tableau and a few vectors, from the
+   caller. Tolerances are relative: pivots 1e-9 (tableau entries B^-1 A do not change with
+   Phi's scale), reduced costs 1e-9 max D, phase one's residual 1e-9 N max|Phi|. */
+SAFERL_RL_API size_t saferl_rl_poison_lp_memory_size(int sample_count, int feature_dim);
+/* labels (N, written on success) = theta_O + zeta at the optimum; *total_cost (optional) =
+   ||D zeta||_1. flip_costs NULL: all 1. SAFERL_ERR_INVALID_ARGUMENT for labels outside
+   [0, 1] or costs <= 0; SAFERL_ERR_NOT_FINITE for NaN/Inf; SAFERL_ERR_DID_NOT_CONVERGE if
+   the iteration cap (50 (2N + 2d)) is reached. */
+SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_cost, const double *features,
+                                                const double *original_labels, const double *attack_labels,
+                                                const double *flip_costs, int sample_count, int feature_dim,
+                                                void *memory, size_t memory_size);
 
 #ifdef __cplusplus
 }
@@ -6791,6 +6936,14 @@ SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const
     return SAFERL_OK;
 }
 
+static int saferl_rl__is_sac(const saferl_rl_offpolicy_agent *a) {
+    return a->desc.algorithm == SAFERL_RL_SAC || a->desc.algorithm == SAFERL_RL_SAC_LAG;
+}
+/* The critics an update trains: the twin reward critics, and the cost critic if Lagrangian. */
+static int saferl_rl__critics(const saferl_rl_offpolicy_agent *a) {
+    return a->desc.algorithm == SAFERL_RL_TD3_LAG || a->desc.algorithm == SAFERL_RL_SAC_LAG ? 3 : 2;
+}
+
 /* The desc with its defaults; SAFERL_ERR_INVALID_ARGUMENT for a value out of range. */
 static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, const saferl_rl_offpolicy_desc *in,
                                                    int action_dim) {
@@ -6803,7 +6956,8 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     } else if (d->hidden_count == SAFERL_RL_OFFPOLICY_LINEAR) {
         d->hidden_count = 0;
     }
-    if (d->hidden_count < 0 || d->hidden_count > SAFERL_RL_MAX_LAYERS - 1) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->hidden_count < 0 || d->hidden_count > SAFERL_RL_MAX_LAYERS - 1 || (d->tanh_hidden & ~1) != 0)
+        return SAFERL_ERR_INVALID_ARGUMENT;
     for (i = 0; i < d->hidden_count; ++i)
         if (d->hidden_sizes[i] < 1 || d->hidden_sizes[i] > SAFERL_RL_MAX_WIDTH) return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->batch_size == 0) d->batch_size = 256;
@@ -6820,7 +6974,16 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     if (d->temperature_lr == 0.0) d->temperature_lr = 3e-4;
     if (d->target_entropy == 0.0) d->target_entropy = -(double)action_dim;
     else if (d->target_entropy == SAFERL_RL_OFFPOLICY_ZERO_ENTROPY) d->target_entropy = 0.0;
-    if ((d->algorithm != SAFERL_RL_TD3 && d->algorithm != SAFERL_RL_SAC) || d->batch_size < 1 ||
+    if (d->cost_gamma == 0.0) d->cost_gamma = 0.99;
+    if (d->lagrange_lr == 0.0) d->lagrange_lr = 0.01;
+    if (d->algorithm == SAFERL_RL_TD3_LAG || d->algorithm == SAFERL_RL_SAC_LAG) {
+        if (d->cost_count != 1 || !(d->cost_limits[0] >= 0.0 && d->cost_limits[0] < 1e300)) /* required */
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        if (!(d->lagrange_init >= 0.0 && d->lagrange_init < 1e30) || !(d->lagrange_lr > 0.0) ||
+            !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0))
+            return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_SAC_LAG || d->batch_size < 1 ||
         d->batch_size > 65536 || d->random_steps < 0 || !(d->gamma >= 0.0 && d->gamma <= 1.0) ||
         !(d->polyak_tau > 0.0 && d->polyak_tau <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
         !(d->exploration_noise > 0.0) || !(d->target_noise > 0.0) || !(d->target_noise_clip > 0.0) ||
@@ -6844,7 +7007,8 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     critic_parts[3] = a->critic_m; critic_parts[4] = a->critic_v;
     if (saferl_rl__mlp_max_width(&a->critic_net) > width) width = saferl_rl__mlp_max_width(&a->critic_net);
     for (i = 0; i < 5; ++i) SAFERL_RL__TAKE(*actor_parts[i], float, Pa);
-    for (i = 0; i < 10; ++i) SAFERL_RL__TAKE(critic_parts[i / 2][i % 2], float, Pc);
+    for (i = 0; i < 5 * saferl_rl__critics(a); ++i)
+        SAFERL_RL__TAKE(critic_parts[i / saferl_rl__critics(a)][i % saferl_rl__critics(a)], float, Pc);
     SAFERL_RL__TAKE(a->obs, float, B * O);
     SAFERL_RL__TAKE(a->next_obs, float, B * O);
     SAFERL_RL__TAKE(a->act, float, B * A);
@@ -6852,17 +7016,19 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     SAFERL_RL__TAKE(a->pre_tanh, float, B * A);
     SAFERL_RL__TAKE(a->new_act, float, B * A);
     SAFERL_RL__TAKE(a->rew, float, B);
+    SAFERL_RL__TAKE(a->cost, float, B);
+    SAFERL_RL__TAKE(a->cost_target, float, B);
     SAFERL_RL__TAKE(a->done, float, B);
     SAFERL_RL__TAKE(a->target, float, B);
     SAFERL_RL__TAKE(a->logp, float, B);
     SAFERL_RL__TAKE(a->q_input, float, B * in);
     SAFERL_RL__TAKE(a->q_input_grad, float, B * in);
     SAFERL_RL__TAKE(a->actor_acts, float, saferl_rl_mlp_activation_count(&a->actor_net, (int)B));
-    SAFERL_RL__TAKE(a->critic_acts[0], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
-    SAFERL_RL__TAKE(a->critic_acts[1], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
+    for (i = 0; i < saferl_rl__critics(a); ++i) {
+        SAFERL_RL__TAKE(a->critic_acts[i], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
+        SAFERL_RL__TAKE(a->q_grad[i], float, B);
+    }
     SAFERL_RL__TAKE(a->head_grad, float, B * (size_t)a->actor_net.sizes[a->actor_net.layer_count]);
-    SAFERL_RL__TAKE(a->q_grad[0], float, B);
-    SAFERL_RL__TAKE(a->q_grad[1], float, B);
     SAFERL_RL__TAKE(a->scratch, float, 2 * B * (size_t)width);
     SAFERL_RL__TAKE(a->env_obs, float, O);
     SAFERL_RL__TAKE(a->env_next_obs, float, O);
@@ -6873,6 +7039,7 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
 /* The networks and desc of an agent (no memory yet). */
 static saferl_result saferl_rl__offpolicy_shape(saferl_rl_offpolicy_agent *a, const saferl_rl_offpolicy_desc *desc,
                                                 int observation_dim, int action_dim) {
+    saferl_rl_activation activation;
     saferl_result r;
     if (observation_dim < 1 || action_dim < 1 || observation_dim + action_dim > SAFERL_RL_MAX_WIDTH)
         return SAFERL_ERR_INVALID_ARGUMENT;
@@ -6880,11 +7047,12 @@ static saferl_result saferl_rl__offpolicy_shape(saferl_rl_offpolicy_agent *a, co
     if ((r = saferl_rl__offpolicy_defaults(&a->desc, desc, action_dim)) != SAFERL_OK) return r;
     a->observation_dim = observation_dim;
     a->action_dim = action_dim;
+    activation = a->desc.tanh_hidden ? SAFERL_RL_TANH : SAFERL_RL_RELU;
     r = saferl_rl_mlp_define(&a->actor_net, observation_dim, a->desc.hidden_sizes, a->desc.hidden_count,
-                             a->desc.algorithm == SAFERL_RL_SAC ? 2 * action_dim : action_dim, SAFERL_RL_RELU);
+                             saferl_rl__is_sac(a) ? 2 * action_dim : action_dim, activation);
     if (r == SAFERL_OK)
         r = saferl_rl_mlp_define(&a->critic_net, observation_dim + action_dim, a->desc.hidden_sizes,
-                                 a->desc.hidden_count, 1, SAFERL_RL_RELU);
+                                 a->desc.hidden_count, 1, activation);
     a->actor_count = saferl_rl_mlp_param_count(&a->actor_net);
     a->critic_count = saferl_rl_mlp_param_count(&a->critic_net);
     return r;
@@ -6913,11 +7081,12 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *
     saferl_rng_seed(&a.rng, a.desc.seed);
     saferl_rl_mlp_init_params(&a.actor_net, a.actor, &a.rng, 1.0f);
     memcpy(a.actor_target, a.actor, sizeof(float) * a.actor_count);
-    for (i = 0; i < 2; ++i) {
+    for (i = 0; i < saferl_rl__critics(&a); ++i) {
         saferl_rl_mlp_init_params(&a.critic_net, a.critic[i], &a.rng, 1.0f);
         memcpy(a.critic_target[i], a.critic[i], sizeof(float) * a.critic_count);
     }
     a.log_temperature = (float)log(a.desc.initial_temperature);
+    a.lagrange = saferl_rl__critics(&a) == 3 ? (float)a.desc.lagrange_init : 0.0f; /* 0 keeps TD3, SAC exact */
     *agent = a;
     return SAFERL_OK;
 }
@@ -6977,11 +7146,12 @@ static void saferl_rl__squash(saferl_rl_offpolicy_agent *a, const float *head, c
     }
 }
 
-SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y) {
-    const int B = a->desc.batch_size, A = a->action_dim;
-    const float *q[2];
+SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y,
+                                                      float *yc) {
+    const int B = a->desc.batch_size, A = a->action_dim, critics = saferl_rl__critics(a);
+    const float *q[3];
     int b, i;
-    if (a->desc.algorithm == SAFERL_RL_TD3) { /* target policy smoothing */
+    if (!saferl_rl__is_sac(a)) { /* target policy smoothing */
         const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor_target, a->next_obs, a->actor_acts, B);
         float clip = (float)a->desc.target_noise_clip;
         for (b = 0; b < B * A; ++b) {
@@ -6992,25 +7162,28 @@ SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent 
         saferl_rl__squash(a, saferl_rl_mlp_forward(&a->actor_net, a->actor, a->next_obs, a->actor_acts, B), noise, B);
     }
     saferl_rl__concat_rows(a->q_input, a->next_obs, a->observation_dim, a->new_act, A, B);
-    for (i = 0; i < 2; ++i) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic_target[i], a->q_input, a->critic_acts[i], B);
+    for (i = 0; i < critics; ++i)
+        q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic_target[i], a->q_input, a->critic_acts[i], B);
     for (b = 0; b < B; ++b) {
         double next = q[0][b] < q[1][b] ? q[0][b] : q[1][b];
-        if (a->desc.algorithm == SAFERL_RL_SAC) next -= exp((double)a->log_temperature) * a->logp[b];
+        if (saferl_rl__is_sac(a)) next -= exp((double)a->log_temperature) * a->logp[b];
         y[b] = (float)(a->rew[b] + a->desc.gamma * (1.0 - a->done[b]) * next);
+        if (critics == 3) yc[b] = (float)(a->cost[b] + a->desc.cost_gamma * (1.0 - a->done[b]) * q[2][b]);
     }
 }
 
-SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *a, const float *y, int gradient) {
+SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *a, const float *y, const float *yc,
+                                                     int gradient) {
     const int B = a->desc.batch_size;
     double loss = 0.0;
     int i;
     saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->act, a->action_dim, B);
-    for (i = 0; i < 2; ++i) {
+    for (i = 0; i < saferl_rl__critics(a); ++i) {
         const float *q = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
-        loss += saferl_rl_value_loss_forward(q, y, B);
+        loss += saferl_rl_value_loss_forward(q, i == 2 ? yc : y, B);
         if (!gradient) continue;
         memset(a->q_grad[i], 0, sizeof(float) * (size_t)B);
-        saferl_rl_value_loss_backward(a->q_grad[i], q, y, 1.0f, B);
+        saferl_rl_value_loss_backward(a->q_grad[i], q, i == 2 ? yc : y, 1.0f, B);
         saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
                                a->q_grad[i], NULL, a->scratch, B);
     }
@@ -7019,12 +7192,13 @@ SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *
 
 /* The actor's loss through the critics: q_grad[i] holds dloss/dQ_i; back through both critics
    to the actions (their parameter gradients are scratch), then through the head. */
-static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise, int critics) {
+static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise) {
     const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, in = O + A;
-    const float alpha = (float)exp((double)a->log_temperature);
+    const float alpha = (float)(exp((double)a->log_temperature) / (1.0 + a->lagrange)); /* as in the loss */
     int b, j, i;
     memset(a->q_input_grad, 0, sizeof(float) * (size_t)B * in);
-    for (i = 0; i < critics; ++i) {
+    for (i = 0; i < saferl_rl__critics(a); ++i) {
+        if (i == 1 && !saferl_rl__is_sac(a)) continue; /* TD3's actor follows Q1 only */
         memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
         saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
                                a->q_grad[i], a->q_input_grad, a->scratch, B);
@@ -7032,7 +7206,7 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
     for (b = 0; b < B; ++b)
         for (j = 0; j < A; ++j) {
             float act = a->new_act[b * A + j], dact = a->q_input_grad[b * in + O + j];
-            if (a->desc.algorithm == SAFERL_RL_TD3) {
+            if (!saferl_rl__is_sac(a)) {
                 a->head_grad[b * A + j] = dact * (1.0f - act * act);
             } else { /* d/du of alpha logp / B is alpha 2 tanh(u) / B; d/dlog_std adds -alpha / B */
                 float raw_log_std = head[b * 2 * A + A + j], log_std = saferl_rl__clampf(raw_log_std, -20.0f, 2.0f);
@@ -7047,24 +7221,27 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
 }
 
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a, const float *noise, int gradient) {
-    const int B = a->desc.batch_size, A = a->action_dim, sac = a->desc.algorithm == SAFERL_RL_SAC;
+    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), lag = saferl_rl__critics(a) == 3;
     const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
-    const float *q[2];
-    double loss = 0.0, alpha = exp((double)a->log_temperature);
+    const float *q[3] = {NULL, NULL, NULL};
+    const double alpha = exp((double)a->log_temperature), lambda = a->lagrange, scale = 1.0 / (1.0 + lambda);
+    double loss = 0.0;
     int b, i;
     if (sac) saferl_rl__squash(a, head, noise, B);
     else
         for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
     saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->new_act, A, B);
-    for (i = 0; i < 1 + sac; ++i) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
+    for (i = 0; i < saferl_rl__critics(a); ++i)
+        if (i != 1 || sac) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
     for (b = 0; b < B; ++b) {
         int k = sac && q[1][b] < q[0][b]; /* the smaller critic, as min(Q1, Q2) */
-        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b];
-        a->q_grad[k][b] = -1.0f / (float)B;
+        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b] + (lag ? lambda * q[2][b] : 0.0);
+        a->q_grad[k][b] = (float)(-scale / B);
         if (sac) a->q_grad[1 - k][b] = 0.0f;
+        if (lag) a->q_grad[2][b] = (float)(lambda * scale / B);
     }
-    if (gradient) saferl_rl__actor_backward(a, head, noise, 1 + sac);
-    return loss / B;
+    if (gradient) saferl_rl__actor_backward(a, head, noise);
+    return loss * scale / B;
 }
 
 static void saferl_rl__polyak(float *target, const float *online, size_t count, float tau) {
@@ -7081,6 +7258,7 @@ static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const safe
         memcpy(a->next_obs + (size_t)b * O, replay->next_observations + k * O, sizeof(float) * (size_t)O);
         memcpy(a->act + (size_t)b * A, replay->actions + k * A, sizeof(float) * (size_t)A);
         a->rew[b] = replay->rewards[k];
+        a->cost[b] = replay->costs[k];
         a->done[b] = replay->dones[k];
     }
 }
@@ -7104,7 +7282,7 @@ static void saferl_rl__temperature_step(saferl_rl_offpolicy_agent *a) {
 }
 
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
-    const int B = a->desc.batch_size, A = a->action_dim, sac = a->desc.algorithm == SAFERL_RL_SAC;
+    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), critics = saferl_rl__critics(a);
     const float tau = (float)a->desc.polyak_tau;
     int i;
     SAFERL_ASSERT(a != NULL && replay != NULL);
@@ -7112,11 +7290,11 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
     if (replay->observation_dim != a->observation_dim || replay->action_dim != A) return SAFERL_ERR_INVALID_ARGUMENT;
     saferl_rl__offpolicy_sample(a, replay);
     saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
-    saferl_rl_offpolicy_critic_targets(a, a->noise, a->target);
-    for (i = 0; i < 2; ++i) memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
-    saferl_rl_offpolicy_critic_loss(a, a->target, 1);
+    saferl_rl_offpolicy_critic_targets(a, a->noise, a->target, a->cost_target);
+    for (i = 0; i < critics; ++i) memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
+    saferl_rl_offpolicy_critic_loss(a, a->target, a->cost_target, 1);
     a->critic_steps += 1;
-    for (i = 0; i < 2; ++i)
+    for (i = 0; i < critics; ++i)
         saferl_rl_adam_update(a->critic[i], a->critic_grad[i], a->critic_m[i], a->critic_v[i], a->critic_count,
                               (float)a->desc.critic_lr, 0.9f, 0.999f, 1e-8f, a->critic_steps);
     if (!sac && a->critic_steps % a->desc.policy_delay != 0) return SAFERL_OK;
@@ -7128,7 +7306,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
                           0.9f, 0.999f, 1e-8f, a->actor_steps);
     if (sac) saferl_rl__temperature_step(a);
     else saferl_rl__polyak(a->actor_target, a->actor, a->actor_count, tau);
-    for (i = 0; i < 2; ++i) saferl_rl__polyak(a->critic_target[i], a->critic[i], a->critic_count, tau);
+    for (i = 0; i < critics; ++i) saferl_rl__polyak(a->critic_target[i], a->critic[i], a->critic_count, tau);
     return SAFERL_OK;
 }
 
@@ -7140,7 +7318,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
     SAFERL_ASSERT(a != NULL && observation != NULL && action != NULL);
     if (!saferl_rl__all_finite(observation, a->observation_dim)) return SAFERL_ERR_NOT_FINITE;
     head = saferl_rl_mlp_forward(&a->actor_net, a->actor, observation, a->actor_acts, 1);
-    if (a->desc.algorithm == SAFERL_RL_SAC && explore) {
+    if (saferl_rl__is_sac(a) && explore) {
         saferl_rl__fill_normal(a->noise, (size_t)A, &a->rng);
         saferl_rl__squash(a, head, a->noise, 1);
         memcpy(action, a->new_act, sizeof(float) * (size_t)A);
@@ -7151,6 +7329,21 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
         }
     }
     return saferl_rl__all_finite(action, A) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *a, double episode_cost) {
+    float grad, lambda = a->lagrange, m = a->lagrange_m, v = a->lagrange_v;
+    SAFERL_ASSERT(a != NULL);
+    if (saferl_rl__critics(a) != 3) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_rl__finite(episode_cost)) return SAFERL_ERR_NOT_FINITE;
+    grad = (float)-(episode_cost - a->desc.cost_limits[0]); /* ascent on lambda (J_C - d) */
+    saferl_rl_adam_update(&lambda, &grad, &m, &v, 1, (float)a->desc.lagrange_lr, 0.9f, 0.999f, 1e-8f,
+                          a->lagrange_steps + 1);
+    a->lagrange = lambda > 0.0f ? lambda : 0.0f;
+    a->lagrange_m = m;
+    a->lagrange_v = v;
+    a->lagrange_steps += 1;
+    return SAFERL_OK;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *a, const saferl_rl_env *env,
@@ -7189,11 +7382,644 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
             a->last_return = a->episode_return;
             a->last_cost = a->episode_cost;
             a->episode_started = 0;
+            if (saferl_rl__critics(a) == 3 && (r = saferl_rl_offpolicy_multiplier_step(a, a->episode_cost)) != SAFERL_OK)
+                return r;
         } else {
             memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)O);
         }
         if (a->env_steps >= a->desc.random_steps && (r = saferl_rl_offpolicy_update(a, replay)) != SAFERL_OK) return r;
     }
+    return SAFERL_OK;
+}
+
+/* ---- preference optimisation ------------------------------------------------------------------ */
+
+static int saferl_rl__pref_shape_ok(int prompt_count, int response_count) {
+    return prompt_count >= 1 && response_count >= 1 && (size_t)prompt_count <= ((size_t)-1 >> 4) / (size_t)response_count;
+}
+
+/* log sum_y exp(z_y) of one row, shifted by its maximum so no term overflows */
+static double saferl_rl__row_log_normaliser(const double *z, int K) {
+    double m = z[0], s = 0.0;
+    int y;
+    for (y = 1; y < K; ++y) m = z[y] > m ? z[y] : m;
+    for (y = 0; y < K; ++y) s += exp(z[y] - m);
+    return m + log(s);
+}
+
+/* log sigmoid(z) = -softplus(-z), without overflow for either sign */
+static double saferl_rl__log_sigmoid(double z) {
+    return (z < 0.0 ? z : 0.0) - log1p(exp(-fabs(z)));
+}
+static double saferl_rl__sigmoid(double z) {
+    return z >= 0.0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
+}
+
+/* sum_y softmax(z)_y value_y for the row z_y = base_y + c_r r_y + c_g g_y (r, g may be NULL):
+   a policy's row (c_r = c_g = 0) or the closed-form optimum's, without a buffer */
+static double saferl_rl__softmax_expectation(const double *base, const double *r, const double *g, double c_r,
+                                             double c_g, const double *value, int K) {
+    double m = -HUGE_VAL, s = 0.0, e = 0.0;
+    int y;
+    for (y = 0; y < K; ++y) {
+        double z = base[y] + (r ? c_r * r[y] : 0.0) + (g ? c_g * g[y] : 0.0);
+        m = z > m ? z : m;
+    }
+    for (y = 0; y < K; ++y) {
+        double z = base[y] + (r ? c_r * r[y] : 0.0) + (g ? c_g * g[y] : 0.0), w = exp(z - m);
+        s += w;
+        e += w * value[y];
+    }
+    return e / s;
+}
+
+SAFERL_RL_API void saferl_rl_tabular_probabilities(double *probabilities, const double *logits, int prompt_count,
+                                                   int response_count) {
+    const int K = response_count;
+    int x, y;
+    SAFERL_ASSERT(probabilities != NULL && logits != NULL && saferl_rl__pref_shape_ok(prompt_count, K));
+    for (x = 0; x < prompt_count; ++x) {
+        const double *z = logits + (size_t)x * K;
+        const double lse = saferl_rl__row_log_normaliser(z, K);
+        for (y = 0; y < K; ++y) probabilities[(size_t)x * K + y] = exp(z[y] - lse);
+    }
+}
+
+SAFERL_RL_API double saferl_rl_tabular_expectation(const double *logits, const double *value, int prompt_count,
+                                                   int response_count) {
+    double total = 0.0;
+    int x;
+    SAFERL_ASSERT(logits != NULL && value != NULL && saferl_rl__pref_shape_ok(prompt_count, response_count));
+    for (x = 0; x < prompt_count; ++x) {
+        const size_t row = (size_t)x * response_count;
+        total += saferl_rl__softmax_expectation(logits + row, NULL, NULL, 0.0, 0.0, value + row, response_count);
+    }
+    return total / prompt_count;
+}
+
+SAFERL_RL_API double saferl_rl_tabular_total_variation(const double *logits_a, const double *logits_b,
+                                                       int prompt_count, int response_count) {
+    const int K = response_count;
+    double total = 0.0;
+    int x, y;
+    SAFERL_ASSERT(logits_a != NULL && logits_b != NULL && saferl_rl__pref_shape_ok(prompt_count, K));
+    for (x = 0; x < prompt_count; ++x) {
+        const double *a = logits_a + (size_t)x * K, *b = logits_b + (size_t)x * K;
+        const double la = saferl_rl__row_log_normaliser(a, K), lb = saferl_rl__row_log_normaliser(b, K);
+        double row = 0.0;
+        for (y = 0; y < K; ++y) row += fabs(exp(a[y] - la) - exp(b[y] - lb));
+        total += 0.5 * row;
+    }
+    return total / prompt_count;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_preferences_sample(saferl_rl_preference *preferences, long count,
+                                                         const double *score, int prompt_count,
+                                                         int response_count, saferl_rng *rng) {
+    const int K = response_count;
+    long i;
+    size_t j;
+    SAFERL_ASSERT(preferences != NULL && score != NULL && rng != NULL);
+    if (count < 0 || K < 2 || !saferl_rl__pref_shape_ok(prompt_count, K)) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (j = 0; j < (size_t)prompt_count * K; ++j)
+        if (!saferl_rl__finite(score[j])) return SAFERL_ERR_NOT_FINITE;
+    for (i = 0; i < count; ++i) {
+        const int x = (int)saferl_rng_bounded(rng, (uint32_t)prompt_count);
+        const int y1 = (int)saferl_rng_bounded(rng, (uint32_t)K);
+        int y2 = (int)saferl_rng_bounded(rng, (uint32_t)(K - 1));
+        const double *s = score + (size_t)x * K;
+        y2 += y2 >= y1; /* uniform over the other K - 1 responses */
+        preferences[i].prompt = x;
+        if (saferl_rng_uniform(rng) < saferl_rl__sigmoid(s[y1] - s[y2])) {
+            preferences[i].chosen = y1;
+            preferences[i].rejected = y2;
+        } else {
+            preferences[i].chosen = y2;
+            preferences[i].rejected = y1;
+        }
+    }
+    return SAFERL_OK;
+}
+
+static int saferl_rl__preferences_ok(const saferl_rl_preference *preferences, long count, int prompt_count,
+                                     int response_count) {
+    long i;
+    for (i = 0; i < count; ++i) {
+        const saferl_rl_preference *p = preferences + i;
+        if (p->prompt < 0 || p->prompt >= prompt_count || p->chosen < 0 || p->chosen >= response_count ||
+            p->rejected < 0 || p->rejected >= response_count || p->chosen == p->rejected)
+            return 0;
+    }
+    return 1;
+}
+
+SAFERL_RL_API double saferl_rl_dpo_loss(const double *logits, const double *reference_logits, int prompt_count,
+                                        int response_count, const saferl_rl_preference *preferences, long count,
+                                        double beta, double *grad) {
+    const int K = response_count;
+    double loss = 0.0;
+    long i;
+    SAFERL_ASSERT(logits != NULL && reference_logits != NULL && preferences != NULL);
+    if (count < 1 || !(beta > 0.0) || !saferl_rl__finite(beta) || !saferl_rl__pref_shape_ok(prompt_count, K) ||
+        !saferl_rl__preferences_ok(preferences, count, prompt_count, K))
+        return saferl_rl__nan();
+    for (i = 0; i < count; ++i) {
+        const size_t row = (size_t)preferences[i].prompt * K, w = row + preferences[i].chosen,
+                     l = row + preferences[i].rejected;
+        /* log pi(y_w) - log pi(y_l) is a logit difference: the row's normaliser cancels */
+        const double z = beta * ((logits[w] - reference_logits[w]) - (logits[l] - reference_logits[l]));
+        loss -= saferl_rl__log_sigmoid(z);
+        if (grad) {
+            const double dz = -saferl_rl__sigmoid(-z) / (double)count; /* d(-log sigmoid z)/dz / n */
+            grad[w] += beta * dz;
+            grad[l] -= beta * dz;
+        }
+    }
+    return loss / (double)count;
+}
+
+SAFERL_RL_API size_t saferl_rl_dpo_scratch_count(int prompt_count, int response_count) {
+    const size_t K = (size_t)response_count;
+    if (!saferl_rl__pref_shape_ok(prompt_count, response_count)) return 0;
+    return 2 * (size_t)prompt_count * K + 2 * K * K + 3 * K;
+}
+
+/* Marks every response reachable from response 0 through the comparison counts W (K x K,
+   W[i K + j] = times i beat j): along wins (direction 1), losses (-1) or either (0). */
+static int saferl_rl__comparisons_reach_all(const double *W, int K, int direction, double *mark) {
+    int changed = 1, i, j, reached = 1;
+    for (i = 0; i < K; ++i) mark[i] = i == 0;
+    while (changed) { /* K passes at most; K is small */
+        changed = 0;
+        for (i = 0; i < K; ++i)
+            for (j = 0; j < K; ++j) {
+                const double e = direction > 0 ? W[i * K + j] : direction < 0 ? W[j * K + i] : W[i * K + j] + W[j * K + i];
+                if (mark[i] != 0.0 && mark[j] == 0.0 && e > 0.0) mark[j] = 1.0, changed = 1, ++reached;
+            }
+    }
+    return reached == K;
+}
+
+/* One prompt's DPO loss in d = logits - reference, f = -(1/n) sum W_ij log sigmoid(beta (d_i - d_j)),
+   and (when grad is not NULL) its gradient and Hessian (K x K). */
+static double saferl_rl__dpo_prompt(const double *W, const double *d, int K, double beta, double n, double *grad,
+                                    double *hess) {
+    double f = 0.0;
+    int i, j;
+    if (grad) memset(grad, 0, sizeof(double) * K), memset(hess, 0, sizeof(double) * K * K);
+    for (i = 0; i < K; ++i)
+        for (j = 0; j < K; ++j) {
+            const double w = W[i * K + j], z = beta * (d[i] - d[j]);
+            if (w == 0.0) continue;
+            f -= w * saferl_rl__log_sigmoid(z) / n;
+            if (grad) {
+                const double s = saferl_rl__sigmoid(-z), h = w * beta * beta * s * (1.0 - s) / n;
+                grad[i] -= w * beta * s / n;
+                grad[j] += w * beta * s / n;
+                hess[i * K + i] += h, hess[j * K + j] += h, hess[i * K + j] -= h, hess[j * K + i] -= h;
+            }
+        }
+    return f;
+}
+
+/* Solves A x = b in place (b becomes x) for a symmetric positive definite n x n A with row
+   stride `stride`, by Cholesky (A is overwritten). 0 if A is not positive definite. */
+static int saferl_rl__cholesky_solve(double *A, int n, int stride, double *b) {
+    int i, j, k;
+    for (j = 0; j < n; ++j) {
+        double s = A[j * stride + j];
+        for (k = 0; k < j; ++k) s -= A[j * stride + k] * A[j * stride + k];
+        if (!(s > 0.0)) return 0;
+        A[j * stride + j] = sqrt(s);
+        for (i = j + 1; i < n; ++i) {
+            double t = A[i * stride + j];
+            for (k = 0; k < j; ++k) t -= A[i * stride + k] * A[j * stride + k];
+            A[i * stride + j] = t / A[j * stride + j];
+        }
+    }
+    for (i = 0; i < n; ++i) { /* L y = b */
+        for (k = 0; k < i; ++k) b[i] -= A[i * stride + k] * b[k];
+        b[i] /= A[i * stride + i];
+    }
+    for (i = n - 1; i >= 0; --i) { /* L^T x = y */
+        for (k = i + 1; k < n; ++k) b[i] -= A[k * stride + i] * b[k];
+        b[i] /= A[i * stride + i];
+    }
+    return 1;
+}
+
+/* Newton's method on one prompt's d (d[0] held at 0, the loss's free shift). W holds the
+   comparison counts; scratch is 2 K + K^2 (the K x K Hessian, the gradient, a trial point). */
+static saferl_result saferl_rl__dpo_newton(const double *W, double *d, int K, double beta, double *scratch) {
+    double *hess = scratch, *grad = hess + (size_t)K * K, *trial = grad + K, n = 0.0, f;
+    int i, iteration;
+    for (i = 0; i < K * K; ++i) n += W[i];
+    memset(d, 0, sizeof(double) * K);
+    if (K == 1) return SAFERL_OK;
+    for (iteration = 0; iteration < 200; ++iteration) {
+        double gmax = 0.0, slope = 0.0, t = 1.0, ft;
+        f = saferl_rl__dpo_prompt(W, d, K, beta, n, grad, hess);
+        for (i = 1; i < K; ++i) gmax = fabs(grad[i]) > gmax ? fabs(grad[i]) : gmax;
+        if (gmax <= 1e-10 * beta) return SAFERL_OK;
+        for (i = 1; i < K; ++i) trial[i] = -grad[i];
+        /* the Hessian without row and column 0 is positive definite on connected data */
+        if (!saferl_rl__cholesky_solve(hess + K + 1, K - 1, K, trial + 1)) return SAFERL_ERR_DID_NOT_CONVERGE;
+        for (i = 1; i < K; ++i) slope += grad[i] * trial[i], grad[i] = trial[i]; /* grad now holds the step */
+        for (;;) { /* backtracking (Armijo) */
+            trial[0] = 0.0;
+            for (i = 1; i < K; ++i) trial[i] = d[i] + t * grad[i];
+            ft = saferl_rl__dpo_prompt(W, trial, K, beta, n, NULL, NULL);
+            if (ft <= f + 1e-4 * t * slope || t < 1e-12) break;
+            t *= 0.5;
+        }
+        if (!(ft <= f)) return SAFERL_OK; /* no further decrease at rounding level */
+        memcpy(d, trial, sizeof(double) * K);
+    }
+    return SAFERL_ERR_DID_NOT_CONVERGE;
+}
+
+/* The fit into `out` (P x K), leaving `out` untouched on error; scratch as the public count
+   less P K. */
+static saferl_result saferl_rl__dpo_fit_into(double *out, const double *reference_logits, int P, int K,
+                                             const saferl_rl_preference *preferences, long count, double beta,
+                                             double *scratch) {
+    double *fit = scratch, *W = fit + (size_t)P * K, *work = W + (size_t)K * K;
+    long i;
+    int x, y;
+    for (x = 0; x < P; ++x) {
+        double *d = fit + (size_t)x * K;
+        saferl_result r;
+        memset(W, 0, sizeof(double) * K * K);
+        for (i = 0; i < count; ++i) /* P is small: one scan of the data per prompt */
+            if (preferences[i].prompt == x) W[preferences[i].chosen * K + preferences[i].rejected] += 1.0;
+        /* Zermelo's condition: the maximiser exists and is unique (up to the shift) iff
+           every response beats and is beaten along a path to every other one */
+        if (!saferl_rl__comparisons_reach_all(W, K, 0, work)) return SAFERL_ERR_NO_DATA;
+        if (!saferl_rl__comparisons_reach_all(W, K, 1, work) || !saferl_rl__comparisons_reach_all(W, K, -1, work))
+            return SAFERL_ERR_DID_NOT_CONVERGE;
+        r = saferl_rl__dpo_newton(W, d, K, beta, work);
+        if (r < 0) return r;
+        for (y = 0; y < K; ++y) d[y] += reference_logits[(size_t)x * K + y];
+    }
+    memcpy(out, fit, sizeof(double) * P * K);
+    return SAFERL_OK;
+}
+
+static saferl_result saferl_rl__dpo_check(const double *reference_logits, int P, int K,
+                                          const saferl_rl_preference *preferences, long count, double beta,
+                                          size_t scratch_count) {
+    size_t j;
+    if (!saferl_rl__pref_shape_ok(P, K) || count < 0 || !(beta > 0.0) || !saferl_rl__finite(beta))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (scratch_count < saferl_rl_dpo_scratch_count(P, K)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (!saferl_rl__preferences_ok(preferences, count, P, K)) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (j = 0; j < (size_t)P * K; ++j)
+        if (!saferl_rl__finite(reference_logits[j])) return SAFERL_ERR_NOT_FINITE;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_dpo_fit(double *logits, const double *reference_logits, int prompt_count,
+                                              int response_count, const saferl_rl_preference *preferences,
+                                              long count, double beta, double *scratch, size_t scratch_count) {
+    saferl_result r;
+    SAFERL_ASSERT(logits != NULL && reference_logits != NULL && scratch != NULL && (preferences || count == 0));
+    r = saferl_rl__dpo_check(reference_logits, prompt_count, response_count, preferences, count, beta,
+                             scratch_count);
+    if (r < 0) return r;
+    return saferl_rl__dpo_fit_into(logits, reference_logits, prompt_count, response_count, preferences, count, beta,
+                                   scratch);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_sacpo(double *logits, double *reward_logits, const double *reference_logits,
+                                            int prompt_count, int response_count,
+                                            const saferl_rl_preference *reward_preferences, long reward_count,
+                                            const saferl_rl_preference *safety_preferences, long safety_count,
+                                            double beta, double lambda, double *scratch, size_t scratch_count) {
+    const int P = prompt_count, K = response_count;
+    double *step1 = scratch, *rest = scratch + (size_t)P * K;
+    saferl_result r;
+    SAFERL_ASSERT(logits != NULL && reward_logits != NULL && reference_logits != NULL && scratch != NULL);
+    if (!(lambda >= 0.0) || !saferl_rl__finite(lambda)) return SAFERL_ERR_INVALID_ARGUMENT;
+    r = saferl_rl__dpo_check(reference_logits, P, K, reward_preferences, reward_count, beta, scratch_count);
+    if (r < 0) return r;
+    if (lambda > 0.0) {
+        r = saferl_rl__dpo_check(reference_logits, P, K, safety_preferences, safety_count, beta / lambda,
+                                 scratch_count);
+        if (r < 0) return r;
+    }
+    r = saferl_rl__dpo_fit_into(step1, reference_logits, P, K, reward_preferences, reward_count, beta, rest);
+    if (r < 0) return r;
+    if (lambda > 0.0) { /* realign the reward-aligned policy to safety: pi_r exp(lambda g / beta) */
+        r = saferl_rl__dpo_fit_into(logits, step1, P, K, safety_preferences, safety_count, beta / lambda, rest);
+        if (r < 0) return r;
+    } else {
+        memcpy(logits, step1, sizeof(double) * P * K);
+    }
+    memcpy(reward_logits, step1, sizeof(double) * P * K);
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_preference_optimum(double *logits, const double *reference_logits,
+                                                         const double *reward, const double *safety,
+                                                         int prompt_count, int response_count, double beta,
+                                                         double lambda) {
+    size_t j, n;
+    SAFERL_ASSERT(logits != NULL && reference_logits != NULL && reward != NULL && (safety || lambda == 0.0));
+    if (!saferl_rl__pref_shape_ok(prompt_count, response_count) || !(beta > 0.0) || !(lambda >= 0.0) ||
+        !saferl_rl__finite(beta) || !saferl_rl__finite(lambda))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    n = (size_t)prompt_count * response_count;
+    for (j = 0; j < n; ++j)
+        if (!saferl_rl__finite(reference_logits[j]) || !saferl_rl__finite(reward[j]) ||
+            (safety && !saferl_rl__finite(safety[j])))
+            return SAFERL_ERR_NOT_FINITE;
+    for (j = 0; j < n; ++j)
+        logits[j] = reference_logits[j] + (reward[j] + (lambda > 0.0 ? lambda * safety[j] : 0.0)) / beta;
+    return SAFERL_OK;
+}
+
+/* E[g] of the closed-form optimum at multiplier lambda */
+static double saferl_rl__optimum_safety(const double *reference_logits, const double *reward, const double *safety,
+                                        int P, int K, double beta, double lambda) {
+    double total = 0.0;
+    int x;
+    for (x = 0; x < P; ++x) {
+        const size_t row = (size_t)x * K;
+        total += saferl_rl__softmax_expectation(reference_logits + row, reward + row, safety + row, 1.0 / beta,
+                                                lambda / beta, safety + row, K);
+    }
+    return total / P;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_preference_multiplier(const double *reference_logits, const double *reward,
+                                                            const double *safety, int prompt_count,
+                                                            int response_count, double beta, double threshold,
+                                                            double *lambda) {
+    const int P = prompt_count, K = response_count;
+    double lo = 0.0, hi = 1.0, best = 0.0;
+    size_t j;
+    int x, y;
+    SAFERL_ASSERT(reference_logits != NULL && reward != NULL && safety != NULL && lambda != NULL);
+    if (!saferl_rl__pref_shape_ok(P, K) || !(beta > 0.0) || !saferl_rl__finite(beta)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_rl__finite(threshold)) return SAFERL_ERR_NOT_FINITE;
+    for (j = 0; j < (size_t)P * K; ++j)
+        if (!saferl_rl__finite(reference_logits[j]) || !saferl_rl__finite(reward[j]) || !saferl_rl__finite(safety[j]))
+            return SAFERL_ERR_NOT_FINITE;
+    if (saferl_rl__optimum_safety(reference_logits, reward, safety, P, K, beta, 0.0) >= threshold) {
+        *lambda = 0.0;
+        return SAFERL_OK;
+    }
+    for (x = 0; x < P; ++x) { /* lambda -> infinity puts each row's mass on its safest responses */
+        double m = safety[(size_t)x * K];
+        for (y = 1; y < K; ++y) m = safety[(size_t)x * K + y] > m ? safety[(size_t)x * K + y] : m;
+        best += m / P;
+    }
+    if (threshold >= best) return SAFERL_ERR_INFEASIBLE;
+    /* E[g] grows with lambda (its derivative is the policy's variance of g over beta) */
+    while (saferl_rl__optimum_safety(reference_logits, reward, safety, P, K, beta, hi) < threshold) {
+        lo = hi;
+        hi *= 2.0;
+        if (hi > 1e300) return SAFERL_ERR_DID_NOT_CONVERGE;
+    }
+    while (hi - lo > 1e-12 * hi) {
+        const double mid = 0.5 * (lo + hi);
+        if (mid <= lo || mid >= hi) break;
+        if (saferl_rl__optimum_safety(reference_logits, reward, safety, P, K, beta, mid) >= threshold) hi = mid;
+        else lo = mid;
+    }
+    *lambda = hi; /* the end that meets the threshold */
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_weight_merge(double *merged, const double *a, const double *b, size_t count,
+                                                   double q) {
+    size_t j;
+    SAFERL_ASSERT(merged != NULL && a != NULL && b != NULL);
+    if (!(q >= 0.0 && q <= 1.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (j = 0; j < count; ++j) merged[j] = (1.0 - q) * a[j] + q * b[j];
+    return SAFERL_OK;
+}
+
+/* ---- the poisoning LP: a dense bounded-variable simplex ----------------------------------------- */
+
+/* min c^T x  s.t.  T x = x_B (T = B^-1 [A I] as a d x n tableau), 0 <= x <= upper */
+typedef struct saferl_rl__simplex {
+    int m, n;            /* rows, columns (2N structural, then m artificial) */
+    double *tableau;     /* m x n */
+    double *basic_value; /* m: the values of the basic variables */
+    double *upper;       /* n: the upper bounds (HUGE_VAL: none) */
+    double *cost;        /* n */
+    double *reduced;     /* n: reduced costs */
+    int *basis;          /* m: the column basic in each row */
+    int *state;          /* n: 0 at its lower bound, 1 at its upper, 2 basic */
+} saferl_rl__simplex;
+
+static void saferl_rl__simplex_price(saferl_rl__simplex *s) { /* reduced = c - c_B^T T */
+    int i, j;
+    memcpy(s->reduced, s->cost, sizeof(double) * s->n);
+    for (i = 0; i < s->m; ++i) {
+        const double cb = s->cost[s->basis[i]];
+        const double *row = s->tableau + (size_t)i * s->n;
+        if (cb != 0.0)
+            for (j = 0; j < s->n; ++j) s->reduced[j] -= cb * row[j];
+    }
+}
+
+/* the entering column (-1: optimal): Dantzig's largest improvement, or Bland's lowest index */
+static int saferl_rl__simplex_enter(const saferl_rl__simplex *s, double tolerance, int bland) {
+    int j, best = -1;
+    double best_gain = tolerance;
+    for (j = 0; j < s->n; ++j) {
+        double gain;
+        if (s->state[j] == 2 || s->upper[j] <= 0.0) continue;
+        gain = s->state[j] == 0 ? -s->reduced[j] : s->reduced[j];
+        if (gain > best_gain) {
+            best = j;
+            if (bland) break;
+            best_gain = gain;
+        }
+    }
+    return best;
+}
+
+/* Exchanges column j into the basis in row r: row r scaled to a unit pivot, eliminated from
+   the other rows and the reduced costs. */
+static void saferl_rl__simplex_pivot(saferl_rl__simplex *s, int r, int j) {
+    const int n = s->n;
+    double *pivot_row = s->tableau + (size_t)r * n;
+    const double inv = 1.0 / pivot_row[j];
+    int i, k;
+    for (k = 0; k < n; ++k) pivot_row[k] *= inv;
+    for (i = 0; i < s->m; ++i) {
+        double *row = s->tableau + (size_t)i * n;
+        const double f = row[j];
+        if (i == r || f == 0.0) continue;
+        for (k = 0; k < n; ++k) row[k] -= f * pivot_row[k];
+    }
+    {
+        const double f = s->reduced[j];
+        for (k = 0; k < n; ++k) s->reduced[k] -= f * pivot_row[k];
+    }
+}
+
+/* Runs the simplex from a feasible basis to an optimum. 0 on success. */
+static saferl_result saferl_rl__simplex_solve(saferl_rl__simplex *s, double cost_tolerance) {
+    const long cap = 50L * (s->n + s->m);
+    long iteration;
+    int degenerate_run = 0;
+    saferl_rl__simplex_price(s);
+    for (iteration = 0; iteration < cap; ++iteration) {
+        const int j = saferl_rl__simplex_enter(s, cost_tolerance, degenerate_run > 50);
+        double step, direction;
+        int i, leave = -1, leave_to_upper = 0;
+        if (j < 0) return SAFERL_OK;
+        direction = s->state[j] == 0 ? 1.0 : -1.0;
+        step = s->upper[j]; /* the entering variable's own box, a bound flip */
+        for (i = 0; i < s->m; ++i) { /* the ratio test on each basic variable's box */
+            const double alpha = direction * s->tableau[(size_t)i * s->n + j], ub = s->upper[s->basis[i]];
+            double limit;
+            if (alpha > 1e-9) limit = s->basic_value[i] / alpha;
+            else if (alpha < -1e-9 && ub < HUGE_VAL) limit = (ub - s->basic_value[i]) / -alpha;
+            else continue;
+            limit = limit > 0.0 ? limit : 0.0;
+            if (limit < step || (limit == step && leave >= 0 && s->basis[i] < s->basis[leave])) {
+                step = limit;
+                leave = i;
+                leave_to_upper = alpha < 0.0;
+            }
+        }
+        if (step >= HUGE_VAL) return SAFERL_ERR_UNSUPPORTED; /* unbounded: not for this LP's boxes */
+        degenerate_run = step > 0.0 ? 0 : degenerate_run + 1;
+        for (i = 0; i < s->m; ++i) s->basic_value[i] -= step * direction * s->tableau[(size_t)i * s->n + j];
+        if (leave < 0) { /* the entering variable reached its other bound first */
+            s->state[j] = 1 - s->state[j];
+            continue;
+        }
+        s->state[s->basis[leave]] = leave_to_upper;
+        s->basic_value[leave] = direction > 0.0 ? step : s->upper[j] - step;
+        s->basis[leave] = j;
+        s->state[j] = 2;
+        saferl_rl__simplex_pivot(s, leave, j);
+    }
+    return SAFERL_ERR_DID_NOT_CONVERGE;
+}
+
+SAFERL_RL_API size_t saferl_rl_poison_lp_memory_size(int sample_count, int feature_dim) {
+    size_t m, n;
+    if (sample_count < 1 || feature_dim < 1 || sample_count > (1 << 24) || feature_dim > (1 << 12)) return 0;
+    m = (size_t)feature_dim;
+    n = 2 * (size_t)sample_count + m;
+    if (m > ((size_t)-1 / sizeof(double) - 4 * n - m) / n) return 0; /* wasm32: no wrap-around */
+    return sizeof(double) * (m * n + m + 3 * n) + sizeof(int) * (m + n);
+}
+
+static saferl_result saferl_rl__poison_check(const double *features, const double *original, const double *attack,
+                                             const double *flip_costs, int N, int d) {
+    size_t k;
+    for (k = 0; k < (size_t)N * d; ++k)
+        if (!saferl_rl__finite(features[k])) return SAFERL_ERR_NOT_FINITE;
+    for (k = 0; k < (size_t)N; ++k) {
+        if (!saferl_rl__finite(original[k]) || !saferl_rl__finite(attack[k]) ||
+            (flip_costs && !saferl_rl__finite(flip_costs[k])))
+            return SAFERL_ERR_NOT_FINITE;
+        if (!(original[k] >= 0.0 && original[k] <= 1.0 && attack[k] >= 0.0 && attack[k] <= 1.0) ||
+            (flip_costs && !(flip_costs[k] > 0.0)))
+            return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    return SAFERL_OK;
+}
+
+/* The phase-one tableau: rows Phi^T zeta+ - Phi^T zeta- + a = b, each signed so b >= 0, the
+   artificials a basic. Returns max |Phi|. */
+static double saferl_rl__poison_setup(saferl_rl__simplex *s, const double *features, const double *original,
+                                      const double *attack, int N, int d) {
+    double largest = 0.0;
+    int i, k;
+    memset(s->tableau, 0, sizeof(double) * (size_t)s->m * s->n);
+    for (i = 0; i < d; ++i) {
+        double b = 0.0, sign;
+        for (k = 0; k < N; ++k) b += features[(size_t)k * d + i] * (attack[k] - original[k]);
+        sign = b < 0.0 ? -1.0 : 1.0;
+        for (k = 0; k < N; ++k) {
+            const double phi = features[(size_t)k * d + i];
+            s->tableau[(size_t)i * s->n + k] = sign * phi;
+            s->tableau[(size_t)i * s->n + N + k] = -sign * phi;
+            largest = fabs(phi) > largest ? fabs(phi) : largest;
+        }
+        s->tableau[(size_t)i * s->n + 2 * N + i] = 1.0;
+        s->basic_value[i] = sign * b;
+        s->basis[i] = 2 * N + i;
+    }
+    for (k = 0; k < N; ++k) {
+        s->upper[k] = 1.0 - original[k]; /* zeta+ raises the label up to 1 */
+        s->upper[N + k] = original[k];   /* zeta- lowers it down to 0 */
+        s->state[k] = s->state[N + k] = 0;
+    }
+    for (i = 0; i < d; ++i) s->upper[2 * N + i] = HUGE_VAL, s->state[2 * N + i] = 2;
+    return largest;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_cost, const double *features,
+                                                const double *original_labels, const double *attack_labels,
+                                                const double *flip_costs, int sample_count, int feature_dim,
+                                                void *memory, size_t memory_size) {
+    const int N = sample_count, d = feature_dim;
+    const size_t need = saferl_rl_poison_lp_memory_size(N, d);
+    saferl_rl__simplex s;
+    double largest, residual = 0.0, max_cost = 0.0, total = 0.0;
+    saferl_result r;
+    int i, k;
+    SAFERL_ASSERT(labels != NULL && features != NULL && original_labels != NULL && attack_labels != NULL);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    r = saferl_rl__poison_check(features, original_labels, attack_labels, flip_costs, N, d);
+    if (r < 0) return r;
+    s.m = d;
+    s.n = 2 * N + d;
+    s.tableau = (double *)memory;
+    s.basic_value = s.tableau + (size_t)s.m * s.n;
+    s.upper = s.basic_value + s.m;
+    s.cost = s.upper + s.n;
+    s.reduced = s.cost + s.n;
+    s.basis = (int *)(void *)(s.reduced + s.n);
+    s.state = s.basis + s.m;
+    largest = saferl_rl__poison_setup(&s, features, original_labels, attack_labels, N, d);
+    /* phase one: drive the artificials to zero (theta_A - theta_O is feasible, so it can) */
+    for (k = 0; k < s.n; ++k) s.cost[k] = k >= 2 * N ? 1.0 : 0.0;
+    r = saferl_rl__simplex_solve(&s, 1e-9);
+    if (r < 0) return r;
+    for (i = 0; i < d; ++i)
+        if (s.basis[i] >= 2 * N) residual += s.basic_value[i];
+    if (residual > 1e-9 * N * largest) return SAFERL_ERR_DID_NOT_CONVERGE;
+    /* phase two: the artificials are held at zero (a box [0, 0]) and the flip costs priced */
+    for (i = 0; i < d; ++i) s.upper[2 * N + i] = 0.0;
+    for (k = 0; k < N; ++k) {
+        s.cost[k] = s.cost[N + k] = flip_costs ? flip_costs[k] : 1.0;
+        max_cost = s.cost[k] > max_cost ? s.cost[k] : max_cost;
+    }
+    for (i = 0; i < d; ++i) s.cost[2 * N + i] = 0.0;
+    r = saferl_rl__simplex_solve(&s, 1e-9 * max_cost);
+    if (r < 0) return r;
+    /* read the vertex off: nonbasic columns at a bound, basic ones from the tableau */
+    for (k = 0; k < N; ++k) {
+        double x[2];
+        int h;
+        for (h = 0; h < 2; ++h) x[h] = s.state[h * N + k] == 1 ? s.upper[h * N + k] : 0.0;
+        labels[k] = x[0] - x[1];
+    }
+    for (i = 0; i < d; ++i) {
+        const int j = s.basis[i];
+        double v = s.basic_value[i] < 0.0 ? 0.0 : s.basic_value[i];
+        if (j >= 2 * N) continue;
+        v = v > s.upper[j] ? s.upper[j] : v;
+        labels[j % N] += j < N ? v : -v;
+    }
+    for (k = 0; k < N; ++k) {
+        total += s.cost[k] * fabs(labels[k]);
+        labels[k] += original_labels[k];
+        labels[k] = labels[k] < 0.0 ? 0.0 : labels[k] > 1.0 ? 1.0 : labels[k];
+    }
+    if (total_cost) *total_cost = total;
     return SAFERL_OK;
 }
 

@@ -784,7 +784,8 @@ SAFERL_SHIELD_API uint32_t saferl_shield_game_correct(const saferl_shield_game *
                                                       uint32_t s, uint32_t q, const uint32_t *ranked,
                                                       uint32_t k, int *corrected);
 /* Why the initial state is (or is not) winning, in words: its losing rank, |W|, and up to 16
-   losing states that have not violated yet with their ranks. Writer convention as for HOA. */
+   losing states that some play reaches and that have not violated yet, with their ranks.
+   Writer convention as for HOA. */
 SAFERL_SHIELD_API saferl_result saferl_shield_game_explain(const saferl_shield_game *game, char *buffer,
                                                            size_t capacity, size_t *length);
 

@@ -85,6 +85,9 @@ if command -v lbt >/dev/null; then
     make -s build/shield_compile
     /usr/bin/python3 tests/oracle/shield_random.py build/shield_compile 120 | tail -n 3
 fi
+if command -v mona >/dev/null; then
+    /usr/bin/python3 tests/oracle/shield_random.py build/shield_compile 1000 20261204 --ltlf | tail -n 3
+fi
 
 echo
 echo "== progressive safeguards, 10 seeds: our map and the official set-up (examples/safeguard_gridworld)"

@@ -49,3 +49,8 @@ $(BUILD)/rl_rcsl: examples/rl_rcsl.c examples/plot.h saferl_rl.h | $(BUILD)
 $(BUILD)/tsan/thread_rl: tests/thread_rl.c saferl_rl.h | $(BUILD)
 	@mkdir -p $(@D)
 	$(CLANG) $(C_STRICT) -O1 -g -fsanitize=thread -I. -o $@ $< -lm -lpthread
+
+# preference optimisation: SACPO against its closed form, the poisoning LP against a naive attack
+EXAMPLES += $(BUILD)/preference_align
+$(BUILD)/preference_align: examples/preference_align.c saferl_rl.h | $(BUILD)
+	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples -o $@ $< -lm

@@ -3904,6 +3904,10 @@ static saferl_rl_offpolicy_desc offpolicy_test_desc(saferl_rl_offpolicy_algorith
     d.batch_size = B;
     d.seed = 17;
     d.initial_temperature = 0.3;
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.25;
+    d.lagrange_init = 0.7;
+    d.cost_gamma = 0.9;
     return d;
 }
 
@@ -3913,6 +3917,7 @@ static void offpolicy_fill_batch(saferl_rl_offpolicy_agent *a, saferl_rng *rng) 
     fill_uniform(a->next_obs, B * O, rng, -1.0, 1.0);
     fill_uniform(a->act, B * A, rng, -1.0, 1.0);
     fill_uniform(a->rew, B, rng, -2.0, 1.0);
+    fill_uniform(a->cost, B, rng, 0.0, 1.0);
     for (b = 0; b < B; ++b) a->done[b] = (float)(b % 3 == 0);
 }
 
@@ -3927,36 +3932,37 @@ static double linear_q(const float *w, int in, const float *s, int O, const doub
 
 /* Critic targets of TD3 (target actor, clipped smoothing noise, min of the target critics,
    no bootstrap after a termination) and SAC (current actor, squashed sample, minus alpha log
-   pi with the Gaussian density and the tanh Jacobian written out) by hand in double, with
+   pi with the Gaussian density and the tanh Jacobian written out), and the Lagrangian forms'
+   cost target c + gamma_c (1 - done) Q_C'(s', a') with the same a', by hand in double, with
    linear networks, against saferl_rl_offpolicy_critic_targets. Targets and online networks
    differ (the targets are perturbed) so that using the wrong one shows. */
 TEST(offpolicy_critic_targets_match_hand_computation) {
     const int O = 3, A = 2, B = 6, in = O + A;
     int algorithm;
-    for (algorithm = 0; algorithm < 2; ++algorithm) {
+    for (algorithm = 0; algorithm < 4; ++algorithm) {
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 0, B);
         saferl_rl_offpolicy_agent a;
         saferl_rng rng;
-        float noise[6 * 2], y[6];
-        int b, j, k, i;
+        float noise[6 * 2], y[6], yc[6];
+        int b, j, k, i, sac = algorithm % 2 == 1, lag = algorithm >= 2;
         d.target_noise = 0.4; /* clips at 0.5 for |noise| > 1.25 */
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
         saferl_rng_seed(&rng, 99);
-        for (i = 0; i < 2; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
+        for (i = 0; i < 2 + lag; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
         fill_uniform(a.actor_target, (int)a.actor_count, &rng, -2.0, 2.0);
         fill_uniform(a.actor, (int)a.actor_count, &rng, -2.0, 2.0);
         offpolicy_fill_batch(&a, &rng);
         fill_uniform(noise, B * A, &rng, -2.5, 2.5);
-        saferl_rl_offpolicy_critic_targets(&a, noise, y);
+        saferl_rl_offpolicy_critic_targets(&a, noise, y, yc);
         for (b = 0; b < B; ++b) {
             double next_act[2], logp = 0.0, q1, q2, expect;
             const float *s = a.next_obs + b * O;
             for (j = 0; j < A; ++j) {
-                const float *w = algorithm == 0 ? a.actor_target : a.actor;
-                double mean = w[O * (algorithm == 0 ? A : 2 * A) + j], log_std;
-                int outputs = algorithm == 0 ? A : 2 * A;
+                const float *w = !sac ? a.actor_target : a.actor;
+                double mean = w[O * (!sac ? A : 2 * A) + j], log_std;
+                int outputs = !sac ? A : 2 * A;
                 for (k = 0; k < O; ++k) mean += (double)w[j * O + k] * s[k];
-                if (algorithm == 0) {
+                if (!sac) {
                     double eps = 0.4 * noise[b * A + j];
                     eps = eps > 0.5 ? 0.5 : eps < -0.5 ? -0.5 : eps;
                     next_act[j] = tanh(mean) + eps;
@@ -3975,46 +3981,56 @@ TEST(offpolicy_critic_targets_match_hand_computation) {
             }
             q1 = linear_q(a.critic_target[0], in, s, O, next_act);
             q2 = linear_q(a.critic_target[1], in, s, O, next_act);
-            expect = (q1 < q2 ? q1 : q2) - (algorithm == 1 ? 0.3 * logp : 0.0);
+            expect = (q1 < q2 ? q1 : q2) - (sac ? 0.3 * logp : 0.0);
             expect = a.rew[b] + 0.99 * (b % 3 == 0 ? 0.0 : expect);
             /* float networks against double: a few float ulps of the terms (|terms| < 50) */
             CHECK_NEAR(y[b], expect, 2e-5 * (1.0 + fabs(expect)));
+            if (lag) {
+                expect = a.cost[b] + 0.9 * (b % 3 == 0 ? 0.0 : linear_q(a.critic_target[2], in, s, O, next_act));
+                CHECK_NEAR(yc[b], expect, 2e-5 * (1.0 + fabs(expect)));
+            }
         }
         saferl_rl_offpolicy_destroy(&a);
     }
 }
 
-typedef struct offpolicy_fd { saferl_rl_offpolicy_agent *agent; const float *y, *noise; int actor; } offpolicy_fd;
+typedef struct offpolicy_fd { saferl_rl_offpolicy_agent *agent; const float *y, *yc, *noise; int actor; } offpolicy_fd;
 static double offpolicy_loss(void *ctx) {
     offpolicy_fd *c = (offpolicy_fd *)ctx;
-    return c->actor ? saferl_rl_offpolicy_actor_loss(c->agent, c->noise, 0) : saferl_rl_offpolicy_critic_loss(c->agent, c->y, 0);
+    return c->actor ? saferl_rl_offpolicy_actor_loss(c->agent, c->noise, 0)
+                    : saferl_rl_offpolicy_critic_loss(c->agent, c->y, c->yc, 0);
 }
 
 /* The critics' loss in both critics' parameters and the actor's loss (TD3: through Q1 and the
    tanh; SAC: through min(Q1, Q2), the squashed sample and alpha log pi) in the actor's
-   parameters, against central differences in float; 16-16 ReLU networks, random inputs. */
+   parameters (the Lagrangian forms: plus lambda Q_C, over 1 + lambda, lambda 0.7), against
+   central differences in float; 16-16 tanh networks (ReLU's kinks and the switch of min(Q1, Q2)
+   would meet the differences' step now and then), random inputs. */
 TEST(offpolicy_gradients_match_finite_differences) {
     const int O = 3, A = 2, B = 5;
     int algorithm, i;
-    for (algorithm = 0; algorithm < 2; ++algorithm) {
+    for (algorithm = 0; algorithm < 4; ++algorithm) {
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 16, B);
         saferl_rl_offpolicy_agent a;
         saferl_rng rng;
-        float noise[5 * 2], y[5];
+        float noise[5 * 2], y[5], yc[5];
         offpolicy_fd c;
+        d.tanh_hidden = 1;
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
         saferl_rng_seed(&rng, 5 + algorithm);
         offpolicy_fill_batch(&a, &rng);
         for (i = 0; i < B * A; ++i) noise[i] = (float)saferl_rng_normal(&rng);
         fill_uniform(y, B, &rng, -1.0, 1.0);
+        fill_uniform(yc, B, &rng, 0.0, 2.0);
         c.agent = &a;
         c.y = y;
+        c.yc = yc;
         c.noise = noise;
         c.actor = 0;
-        for (i = 0; i < 2; ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
-        saferl_rl_offpolicy_critic_loss(&a, y, 1);
-        CHECK(grad_error(offpolicy_loss, &c, a.critic[0], a.critic_grad[0], (int)a.critic_count, 2e-3f) < 5e-3);
-        CHECK(grad_error(offpolicy_loss, &c, a.critic[1], a.critic_grad[1], (int)a.critic_count, 2e-3f) < 5e-3);
+        for (i = 0; i < 2 + (algorithm >= 2); ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
+        saferl_rl_offpolicy_critic_loss(&a, y, yc, 1);
+        for (i = 0; i < 2 + (algorithm >= 2); ++i)
+            CHECK(grad_error(offpolicy_loss, &c, a.critic[i], a.critic_grad[i], (int)a.critic_count, 2e-3f) < 5e-3);
         c.actor = 1;
         memset(a.actor_grad, 0, sizeof(float) * a.actor_count);
         saferl_rl_offpolicy_actor_loss(&a, noise, 1);
@@ -4053,14 +4069,39 @@ TEST(offpolicy_refuses_bad_input) {
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
     d.policy_delay = 0;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 0, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    /* the Lagrangian forms: the constraint is required (0 means 0); the multiplier's step */
+    d.algorithm = SAFERL_RL_SAC_LAG;
+    d.cost_count = 0;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.cost_count = 1;
+    d.cost_limits[0] = 0.0;
+    d.lagrange_init = 0.5;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0 / (d.gamma - d.gamma)) == SAFERL_ERR_NOT_FINITE);
+    CHECK(a.lagrange == 0.5f && a.lagrange_steps == 0);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 3.0) == SAFERL_OK); /* Adam's first step: lr */
+    CHECK_NEAR(a.lagrange, 0.51, 1e-6);
+    saferl_rl_offpolicy_destroy(&a);
+    d.lagrange_init = 0.005; /* a cost at the limit 0 exactly: no move; below it cannot go */
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0) == SAFERL_OK && a.lagrange == 0.005f);
+    d.cost_limits[0] = 1.0;
+    a.desc.cost_limits[0] = 1.0;
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0) == SAFERL_OK && a.lagrange == 0.0f);
+    saferl_rl_offpolicy_destroy(&a);
+    d.algorithm = SAFERL_RL_TD3;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 1.0) == SAFERL_ERR_INVALID_ARGUMENT);
+    saferl_rl_offpolicy_destroy(&a);
 }
 
-/* TD3 and SAC on Pendulum-v1, a short run (1500 steps, 500 random, 32-32, batch 64): the same
-   seed gives bit-identical networks and temperature, no allocation while training, and the
-   Polyak targets moved off their start. (How well they learn is measured in bench/.) */
+/* TD3 and SAC on Pendulum-v1, TD3-Lag and SAC-Lag on the Safe Pendulum, a short run (1500
+   steps, 500 random, 32-32, batch 64): the same seed gives bit-identical networks, temperature
+   and multiplier, no allocation while training, the Polyak targets moved off their start, one
+   multiplier step per episode. (How well they learn is measured in bench/.) */
 TEST(offpolicy_training_is_deterministic_and_allocation_free) {
     int algorithm, run;
-    for (algorithm = 0; algorithm < 2; ++algorithm) {
+    for (algorithm = 0; algorithm < 4; ++algorithm) {
         saferl_rl_offpolicy_agent a[2];
         saferl_rl_builtin s;
         saferl_rl_env env;
@@ -4072,7 +4113,7 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
             long allocations;
 #endif
-            saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+            saferl_rl_env_builtin(&env, &s, algorithm < 2 ? SAFERL_RL_ENV_PENDULUM_V1 : SAFERL_RL_ENV_PENDULUM);
             CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
             CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
@@ -4082,25 +4123,492 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
             CHECK(saferl_test_allocations == allocations);
 #endif
-            CHECK(replay.size == 1500 && a[run].episodes == 7 && a[run].critic_steps == 1001);
-            CHECK(a[run].actor_steps == (algorithm == 0 ? 500 : 1001));
+            CHECK(replay.size == 1500 && (algorithm >= 2 || a[run].episodes == 7) && a[run].critic_steps == 1001);
+            CHECK(a[run].actor_steps == (algorithm % 2 == 0 ? 500 : 1001));
+            CHECK(a[run].lagrange_steps == (algorithm >= 2 ? a[run].episodes : 0) && a[run].episodes > 0);
             CHECK(memcmp(a[run].critic_target[0], a[run].critic[0], sizeof(float) * a[run].critic_count) != 0);
         }
         CHECK(memcmp(a[0].actor, a[1].actor, sizeof(float) * a[0].actor_count) == 0);
         CHECK(memcmp(a[0].critic[1], a[1].critic[1], sizeof(float) * a[0].critic_count) == 0);
         CHECK(a[0].log_temperature == a[1].log_temperature && a[0].last_return == a[1].last_return);
-        CHECK(algorithm == 0 || a[0].log_temperature != (float)log(0.3)); /* the temperature moved */
+        CHECK(a[0].lagrange == a[1].lagrange);
+        CHECK(algorithm % 2 == 0 || a[0].log_temperature != (float)log(0.3)); /* the temperature moved */
         saferl_rl_offpolicy_destroy(&a[0]);
         saferl_rl_offpolicy_destroy(&a[1]);
     }
 }
 /* ==== end of off-policy ==== */
 
+/* ---- preference optimisation: DPO, SACPO -------------------------------------------------------
+   A tabular "language model" of PREF_P prompts and PREF_K responses; reward r and safety g drawn
+   uniformly in [-1, 1] (so every Bradley-Terry probability lies in [sigmoid(-2), sigmoid(2)]). */
+enum { PREF_P = 4, PREF_K = 5, PREF_MAX_DATA = 32000 };
+
+static void pref_problem(saferl_rng *rng, double *reference, double *reward, double *safety) {
+    int j;
+    for (j = 0; j < PREF_P * PREF_K; ++j) {
+        reference[j] = 0.5 * saferl_rng_normal(rng);
+        reward[j] = 2.0 * saferl_rng_uniform(rng) - 1.0;
+        safety[j] = 2.0 * saferl_rng_uniform(rng) - 1.0;
+    }
+}
+
+/* the fewest times one unordered pair of responses was compared at one prompt, over all of them */
+static double pref_min_pair_count(const saferl_rl_preference *data, long n) {
+    static double count[PREF_P][PREF_K][PREF_K];
+    double least = HUGE_VAL;
+    long i;
+    int x, a, b;
+    memset(count, 0, sizeof count);
+    for (i = 0; i < n; ++i) {
+        a = data[i].chosen < data[i].rejected ? data[i].chosen : data[i].rejected;
+        b = data[i].chosen + data[i].rejected - a;
+        count[data[i].prompt][a][b] += 1.0;
+    }
+    for (x = 0; x < PREF_P; ++x)
+        for (a = 0; a < PREF_K; ++a)
+            for (b = a + 1; b < PREF_K; ++b) least = count[x][a][b] < least ? count[x][a][b] : least;
+    return least;
+}
+
+/* the least Bradley-Terry variance sigmoid(s_a - s_b)(1 - sigmoid) over pairs of one prompt */
+static double pref_min_variance(const double *score) {
+    double least = 0.25;
+    int x, a, b;
+    for (x = 0; x < PREF_P; ++x)
+        for (a = 0; a < PREF_K; ++a)
+            for (b = a + 1; b < PREF_K; ++b) {
+                double s = 1.0 / (1.0 + exp(-(score[x * PREF_K + a] - score[x * PREF_K + b])));
+                least = s * (1.0 - s) < least ? s * (1.0 - s) : least;
+            }
+    return least;
+}
+
+typedef struct pref_loss_ctx {
+    double *logits;
+    const double *reference;
+    const saferl_rl_preference *data;
+    long n;
+    double beta;
+} pref_loss_ctx;
+
+TEST(dpo_loss_matches_finite_differences_and_refuses_bad_input) {
+    static saferl_rl_preference data[64];
+    double reference[PREF_P * PREF_K], reward[PREF_P * PREF_K], safety[PREF_P * PREF_K];
+    double logits[PREF_P * PREF_K], grad[PREF_P * PREF_K];
+    saferl_rng rng;
+    int seed, j;
+    for (seed = 1; seed <= 5; ++seed) {
+        double beta, worst = 0.0;
+        saferl_rng_seed(&rng, (uint32_t)seed);
+        beta = 0.1 + 2.0 * saferl_rng_uniform(&rng);
+        pref_problem(&rng, reference, reward, safety);
+        for (j = 0; j < PREF_P * PREF_K; ++j) logits[j] = saferl_rng_normal(&rng), grad[j] = 0.0;
+        CHECK(saferl_rl_preferences_sample(data, 64, reward, PREF_P, PREF_K, &rng) == SAFERL_OK);
+        CHECK(saferl_rl__finite(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 64, beta, grad)));
+        for (j = 0; j < PREF_P * PREF_K; ++j) {
+            /* central differences in double: truncation h^2 |f'''| / 6 <= h^2 beta^3 and rounding
+               ~ 1e-16 |f| / h; with h = 1e-5 both are far below 1e-7 (beta <= 2.1, f <= 30) */
+            const double h = 1e-5, saved = logits[j];
+            double fp, fm;
+            logits[j] = saved + h;
+            fp = saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 64, beta, NULL);
+            logits[j] = saved - h;
+            fm = saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 64, beta, NULL);
+            logits[j] = saved;
+            worst = fmax(worst, fabs((fp - fm) / (2.0 * h) - grad[j]));
+        }
+        CHECK(worst < 1e-7);
+    }
+    /* bad input: NaN, never a number */
+    CHECK(!saferl_rl__finite(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 64, 0.0, NULL)));
+    CHECK(!saferl_rl__finite(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 0, 1.0, NULL)));
+    data[3].rejected = data[3].chosen;
+    CHECK(!saferl_rl__finite(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 64, 1.0, NULL)));
+    data[3].rejected = PREF_K;
+    CHECK(!saferl_rl__finite(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 64, 1.0, NULL)));
+}
+
+/* The fit is the loss's minimiser: its gradient there is zero up to Newton's stopping rule,
+   and data without a unique minimiser are refused with the logits left as they were. */
+TEST(dpo_fit_minimises_the_loss_and_refuses_data_without_a_minimiser) {
+    static saferl_rl_preference data[4000];
+    static double scratch[2 * PREF_P * PREF_K + 2 * PREF_K * PREF_K + 3 * PREF_K];
+    double reference[PREF_P * PREF_K], reward[PREF_P * PREF_K], safety[PREF_P * PREF_K];
+    double logits[PREF_P * PREF_K], grad[PREF_P * PREF_K], before[PREF_P * PREF_K];
+    const double beta = 0.3;
+    saferl_rng rng;
+    int j;
+    CHECK(saferl_rl_dpo_scratch_count(PREF_P, PREF_K) == sizeof scratch / sizeof scratch[0]);
+    saferl_rng_seed(&rng, 7);
+    pref_problem(&rng, reference, reward, safety);
+    CHECK(saferl_rl_preferences_sample(data, 4000, reward, PREF_P, PREF_K, &rng) == SAFERL_OK);
+    CHECK(saferl_rl_dpo_fit(logits, reference, PREF_P, PREF_K, data, 4000, beta, scratch,
+                            sizeof scratch / sizeof scratch[0]) == SAFERL_OK);
+    memset(grad, 0, sizeof grad);
+    saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 4000, beta, grad);
+    /* the stopping rule is |per-prompt gradient| <= 1e-10 beta; the mean over all data scales it
+       by that prompt's share (<= 1) */
+    for (j = 0; j < PREF_P * PREF_K; ++j) CHECK(fabs(grad[j]) <= 1e-10 * beta);
+    for (j = 0; j < PREF_P; ++j) CHECK(logits[j * PREF_K] == reference[j * PREF_K]);
+    /* a small step any way raises the loss (a minimum, not a saddle or a maximum) */
+    {
+        const double at = saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 4000, beta, NULL);
+        for (j = 0; j < PREF_P * PREF_K; ++j) {
+            if (j % PREF_K == 0) continue;
+            logits[j] += 1e-3;
+            CHECK(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 4000, beta, NULL) > at);
+            logits[j] -= 2e-3;
+            CHECK(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 4000, beta, NULL) > at);
+            logits[j] += 1e-3;
+        }
+    }
+    memcpy(before, logits, sizeof logits);
+    /* response 4 never compared at prompt 0: not unique */
+    {
+        long i, n = 0;
+        static saferl_rl_preference cut[4000];
+        for (i = 0; i < 4000; ++i)
+            if (!(data[i].prompt == 0 && (data[i].chosen == 4 || data[i].rejected == 4))) cut[n++] = data[i];
+        CHECK(saferl_rl_dpo_fit(logits, reference, PREF_P, PREF_K, cut, n, beta, scratch,
+                                sizeof scratch / sizeof scratch[0]) == SAFERL_ERR_NO_DATA);
+        /* response 4 at prompt 0 always loses: the minimiser is at infinity */
+        n = 0;
+        for (i = 0; i < 4000; ++i)
+            if (!(data[i].prompt == 0 && data[i].chosen == 4)) cut[n++] = data[i];
+        CHECK(saferl_rl_dpo_fit(logits, reference, PREF_P, PREF_K, cut, n, beta, scratch,
+                                sizeof scratch / sizeof scratch[0]) == SAFERL_ERR_DID_NOT_CONVERGE);
+    }
+    CHECK(saferl_rl_dpo_fit(logits, reference, PREF_P, PREF_K, data, 4000, beta, scratch, 10) ==
+          SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_rl_dpo_fit(logits, reference, PREF_P, PREF_K, data, 4000, -1.0, scratch,
+                            sizeof scratch / sizeof scratch[0]) == SAFERL_ERR_INVALID_ARGUMENT);
+    reference[5] = NAN;
+    CHECK(saferl_rl_dpo_fit(logits, reference, PREF_P, PREF_K, data, 4000, beta, scratch,
+                            sizeof scratch / sizeof scratch[0]) == SAFERL_ERR_NOT_FINITE);
+    CHECK(memcmp(before, logits, sizeof logits) == 0);
+}
+
+/* SACPO's two DPO steps against the closed form pi* ∝ pi_ref exp((r + lambda g) / beta) at the
+   multiplier that meets a safety threshold, as the data grow. The bound: to first order the
+   fitted logits err by e = (eps_r + lambda eps_g) / beta, eps the Bradley-Terry maximum-
+   likelihood errors, whose contrasts have variance <= 1 / (K m v) with m the fewest
+   comparisons of a pair and v the least sigmoid(1 - sigmoid) of a pair (the Fisher
+   information dominates m v times the complete graph's Laplacian). Jensen then gives
+   E[TV] <= 0.5 sqrt((1 + lambda^2) / (beta^2 K m v)); we allow 3 times that (the mean over
+   prompts concentrates; m and v are worst cases), and ask that 16x the data shrink the
+   distance at least 2x (the first-order rate is 4x). */
+TEST(sacpo_approaches_the_closed_form_optimum_and_meets_the_threshold) {
+    static saferl_rl_preference reward_data[PREF_MAX_DATA], safety_data[PREF_MAX_DATA];
+    static double scratch[2 * PREF_P * PREF_K + 2 * PREF_K * PREF_K + 3 * PREF_K];
+    const size_t S = sizeof scratch / sizeof scratch[0];
+    double reference[PREF_P * PREF_K], reward[PREF_P * PREF_K], safety[PREF_P * PREF_K];
+    double optimum[PREF_P * PREF_K], logits[PREF_P * PREF_K], reward_logits[PREF_P * PREF_K];
+    double merged[PREF_P * PREF_K], partial[PREF_P * PREF_K], partial_r[PREF_P * PREF_K];
+    const double beta = 0.5;
+    double lambda, threshold, unconstrained, best = 0.0, range = 0.0, tv[2] = {0, 0};
+    saferl_rng rng;
+    int round, x, y;
+    saferl_rng_seed(&rng, 22);
+    pref_problem(&rng, reference, reward, safety);
+    for (x = 0; x < PREF_P; ++x) {
+        double lo = HUGE_VAL, hi = -HUGE_VAL;
+        for (y = 0; y < PREF_K; ++y) lo = fmin(lo, safety[x * PREF_K + y]), hi = fmax(hi, safety[x * PREF_K + y]);
+        best += hi / PREF_P;
+        range = fmax(range, hi - lo);
+    }
+    CHECK(saferl_rl_preference_optimum(optimum, reference, reward, NULL, PREF_P, PREF_K, beta, 0.0) == SAFERL_OK);
+    unconstrained = saferl_rl_tabular_expectation(optimum, safety, PREF_P, PREF_K);
+    threshold = unconstrained + 0.5 * (best - unconstrained); /* binding: halfway to the safest */
+    CHECK(saferl_rl_preference_multiplier(reference, reward, safety, PREF_P, PREF_K, beta, threshold, &lambda) ==
+          SAFERL_OK);
+    CHECK(lambda > 0.0);
+    CHECK(saferl_rl_preference_optimum(optimum, reference, reward, safety, PREF_P, PREF_K, beta, lambda) ==
+          SAFERL_OK);
+    CHECK(saferl_rl_tabular_expectation(optimum, safety, PREF_P, PREF_K) >= threshold);
+    { /* the expectation is the probabilities' weighted sum (rows summing to 1 within K ulps) */
+        double probabilities[PREF_P * PREF_K], sum = 0.0;
+        saferl_rl_tabular_probabilities(probabilities, optimum, PREF_P, PREF_K);
+        for (x = 0; x < PREF_P; ++x) {
+            double row = 0.0;
+            for (y = 0; y < PREF_K; ++y)
+                row += probabilities[x * PREF_K + y], sum += probabilities[x * PREF_K + y] * safety[x * PREF_K + y];
+            CHECK(fabs(row - 1.0) <= PREF_K * 2.220446049250313e-16);
+        }
+        CHECK(fabs(sum / PREF_P - saferl_rl_tabular_expectation(optimum, safety, PREF_P, PREF_K)) <=
+              4 * PREF_K * 2.220446049250313e-16);
+    }
+    CHECK(saferl_rl_preference_optimum(partial, reference, reward, safety, PREF_P, PREF_K, beta,
+                                       lambda * (1.0 - 1e-9)) == SAFERL_OK);
+    CHECK(saferl_rl_tabular_expectation(partial, safety, PREF_P, PREF_K) < threshold); /* the least such lambda */
+    CHECK(saferl_rl_preference_multiplier(reference, reward, safety, PREF_P, PREF_K, beta, best, &lambda) ==
+          SAFERL_ERR_INFEASIBLE);
+    CHECK(saferl_rl_preference_multiplier(reference, reward, safety, PREF_P, PREF_K, beta, threshold, &lambda) ==
+          SAFERL_OK);
+    for (round = 0; round < 2; ++round) {
+        const long n = round == 0 ? PREF_MAX_DATA / 16 : PREF_MAX_DATA;
+        double m, v, bound;
+        saferl_rng_seed(&rng, (uint32_t)(100 + round));
+        CHECK(saferl_rl_preferences_sample(reward_data, n, reward, PREF_P, PREF_K, &rng) == SAFERL_OK);
+        CHECK(saferl_rl_preferences_sample(safety_data, n, safety, PREF_P, PREF_K, &rng) == SAFERL_OK);
+        CHECK(saferl_rl_sacpo(logits, reward_logits, reference, PREF_P, PREF_K, reward_data, n, safety_data, n, beta,
+                              lambda, scratch, S) == SAFERL_OK);
+        tv[round] = saferl_rl_tabular_total_variation(logits, optimum, PREF_P, PREF_K);
+        m = fmin(pref_min_pair_count(reward_data, n), pref_min_pair_count(safety_data, n));
+        v = fmin(pref_min_variance(reward), pref_min_variance(safety));
+        bound = 3.0 * 0.5 * sqrt((1.0 + lambda * lambda) / (beta * beta * PREF_K * m * v));
+        printf("        n = %5ld: TV(SACPO, closed form) = %.4f, bound %.4f; E[g] = %.4f, threshold %.4f\n", n,
+               tv[round], bound, saferl_rl_tabular_expectation(logits, safety, PREF_P, PREF_K), threshold);
+        CHECK(tv[round] <= bound);
+        /* the safety constraint, up to what the estimate can move E[g]: |dE[g]| <= TV range(g) */
+        CHECK(saferl_rl_tabular_expectation(logits, safety, PREF_P, PREF_K) >= threshold - tv[round] * range);
+    }
+    CHECK(tv[1] < 0.5 * tv[0]);
+    /* P-SACPO: merging the two steps' tabular logits with weight q is SACPO at q lambda on the
+       same data; the steps agree to Newton's stopping rule, far below 1e-6 in TV */
+    CHECK(saferl_rl_weight_merge(merged, reward_logits, logits, PREF_P * PREF_K, 0.25) == SAFERL_OK);
+    CHECK(saferl_rl_sacpo(partial, partial_r, reference, PREF_P, PREF_K, reward_data, PREF_MAX_DATA, safety_data,
+                          PREF_MAX_DATA, beta, 0.25 * lambda, scratch, S) == SAFERL_OK);
+    CHECK(saferl_rl_tabular_total_variation(merged, partial, PREF_P, PREF_K) < 1e-6);
+    CHECK(saferl_rl_weight_merge(merged, reward_logits, logits, PREF_P * PREF_K, 1.5) == SAFERL_ERR_INVALID_ARGUMENT);
+    /* lambda = 0 is DPO on the reward alone; a bad lambda leaves both outputs as they were */
+    CHECK(saferl_rl_sacpo(partial, partial_r, reference, PREF_P, PREF_K, reward_data, PREF_MAX_DATA, NULL, 0, beta,
+                          0.0, scratch, S) == SAFERL_OK);
+    CHECK(memcmp(partial, partial_r, sizeof partial) == 0);
+    memcpy(merged, partial, sizeof partial);
+    CHECK(saferl_rl_sacpo(partial, partial_r, reference, PREF_P, PREF_K, reward_data, PREF_MAX_DATA, safety_data,
+                          PREF_MAX_DATA, beta, -1.0, scratch, S) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_rl_sacpo(partial, partial_r, reference, PREF_P, PREF_K, reward_data, PREF_MAX_DATA, safety_data,
+                          PREF_MAX_DATA, beta, NAN, scratch, S) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(memcmp(partial, merged, sizeof partial) == 0);
+}
+
+#include <time.h>
+
+/* ---- preference optimisation: the poisoning LP ------------------------------------------------
+   Random instances: Gaussian features scaled by 10^u (u in [-3, 3]: the tolerances must not
+   depend on Phi's scale), original labels drawn Bradley-Terry from a random linear reward,
+   a naive attack that flips a random quarter of them, random flip costs in [0.5, 2]. */
+enum { POISON_MAX_N = 2000, POISON_MAX_D = 64 };
+
+typedef struct poison_instance {
+    int n, d;
+    double scale;
+    double features[POISON_MAX_N * POISON_MAX_D];
+    double original[POISON_MAX_N], attack[POISON_MAX_N], costs[POISON_MAX_N], labels[POISON_MAX_N];
+} poison_instance;
+
+static void poison_draw(poison_instance *p, int n, int d, uint32_t seed) {
+    double w[POISON_MAX_D];
+    saferl_rng rng;
+    int k, i;
+    saferl_rng_seed(&rng, seed);
+    p->n = n, p->d = d;
+    p->scale = pow(10.0, 6.0 * saferl_rng_uniform(&rng) - 3.0);
+    for (i = 0; i < d; ++i) w[i] = saferl_rng_normal(&rng);
+    for (k = 0; k < n; ++k) {
+        double z = 0.0;
+        for (i = 0; i < d; ++i) {
+            const double phi = saferl_rng_normal(&rng);
+            p->features[k * d + i] = p->scale * phi;
+            z += phi * w[i];
+        }
+        p->original[k] = saferl_rng_uniform(&rng) < 1.0 / (1.0 + exp(-z)) ? 1.0 : 0.0;
+        p->attack[k] = saferl_rng_uniform(&rng) < 0.25 ? 1.0 - p->original[k] : p->original[k];
+        p->costs[k] = 0.5 + 1.5 * saferl_rng_uniform(&rng);
+    }
+}
+
+/* max_i |(Phi^T (labels - attack))_i|, and the tolerance it must meet: ten times the LP's
+   phase-one tolerance, 1e-9 N max|Phi| */
+static double poison_residual(const poison_instance *p, double *tolerance) {
+    double worst = 0.0, largest = 0.0;
+    int i, k;
+    for (i = 0; i < p->d; ++i) {
+        double r = 0.0;
+        for (k = 0; k < p->n; ++k) {
+            r += p->features[k * p->d + i] * (p->labels[k] - p->attack[k]);
+            largest = fmax(largest, fabs(p->features[k * p->d + i]));
+        }
+        worst = fmax(worst, fabs(r));
+    }
+    *tolerance = 1e-8 * p->n * largest;
+    return worst;
+}
+
+/* Bradley-Terry maximum likelihood with soft labels by Newton's method (the reward a learner
+   fits), to a gradient of 1e-13 N max|Phi|. 0 if it does not converge. */
+static int poison_fit_reward(const poison_instance *p, const double *labels, double *w) {
+    double hess[POISON_MAX_D * POISON_MAX_D], grad[POISON_MAX_D], largest = 0.0;
+    int it, i, j, k, d = p->d;
+    for (k = 0; k < p->n * d; ++k) largest = fmax(largest, fabs(p->features[k]));
+    for (i = 0; i < d; ++i) w[i] = 0.0;
+    for (it = 0; it < 100; ++it) {
+        double gmax = 0.0;
+        memset(hess, 0, sizeof hess);
+        memset(grad, 0, sizeof grad);
+        for (k = 0; k < p->n; ++k) {
+            const double *phi = p->features + k * d;
+            double z = 0.0, s;
+            for (i = 0; i < d; ++i) z += phi[i] * w[i];
+            s = 1.0 / (1.0 + exp(-z));
+            for (i = 0; i < d; ++i) {
+                grad[i] += (labels[k] - s) * phi[i];
+                for (j = 0; j < d; ++j) hess[i * d + j] += s * (1.0 - s) * phi[i] * phi[j];
+            }
+        }
+        for (i = 0; i < d; ++i) gmax = fmax(gmax, fabs(grad[i]));
+        if (gmax <= 1e-13 * p->n * largest) return 1;
+        if (!saferl_rl__cholesky_solve(hess, d, d, grad)) return 0;
+        for (i = 0; i < d; ++i) w[i] += grad[i];
+    }
+    return 0;
+}
+
+/* Every vertex of a tiny instance (d = 2): two labels basic (solved from the 2 x 2 system),
+   every other one kept or flipped; the cheapest feasible one. */
+static double poison_brute_force(const poison_instance *p) {
+    const int n = p->n;
+    double best = HUGE_VAL;
+    int a, b;
+    long mask;
+    for (a = 0; a < n; ++a)
+        for (b = a + 1; b < n; ++b)
+            for (mask = 0; mask < (1L << n); ++mask) {
+                double rhs[2] = {0, 0}, z[2], det, cost = 0.0;
+                const double *fa = p->features + a * 2, *fb = p->features + b * 2;
+                int k, ok = 1;
+                if (mask & ((1L << a) | (1L << b))) continue;
+                for (k = 0; k < n; ++k) {
+                    const double zeta = (mask >> k) & 1 ? 1.0 - 2.0 * p->original[k] : 0.0;
+                    rhs[0] += p->features[k * 2] * (p->attack[k] - p->original[k] - zeta);
+                    rhs[1] += p->features[k * 2 + 1] * (p->attack[k] - p->original[k] - zeta);
+                    cost += p->costs[k] * fabs(zeta);
+                }
+                det = fa[0] * fb[1] - fb[0] * fa[1];
+                if (fabs(det) < 1e-12 * p->scale * p->scale) continue;
+                z[0] = (rhs[0] * fb[1] - fb[0] * rhs[1]) / det;
+                z[1] = (fa[0] * rhs[1] - rhs[0] * fa[1]) / det;
+                for (k = 0; k < 2; ++k) {
+                    const double o = p->original[k == 0 ? a : b];
+                    if (o + z[k] < -1e-12 || o + z[k] > 1.0 + 1e-12) ok = 0;
+                }
+                cost += p->costs[a] * fabs(z[0]) + p->costs[b] * fabs(z[1]);
+                if (ok && cost < best) best = cost;
+            }
+    return best;
+}
+
+TEST(poison_lp_keeps_the_learned_reward_and_matches_brute_force) {
+    static poison_instance p;
+    static double memory[64 * (2 * 64 + 8) + 8 * 64 + 4 * 200];
+    int seed;
+    for (seed = 1; seed <= 12; ++seed) {
+        const int d = seed <= 4 ? 2 : 2 + seed % 5, n = seed <= 4 ? 12 : 60;
+        double cost, naive = 0.0, tolerance, residual, w_attack[8], w_poison[8], wmax = 0.0, dw = 0.0;
+        int k, i, changed = 0, fractional = 0, attack_flips = 0;
+        poison_draw(&p, n, d, (uint32_t)(500 + seed));
+        CHECK(saferl_rl_poison_lp_memory_size(n, d) <= sizeof memory);
+        CHECK(saferl_rl_poison_lp(p.labels, &cost, p.features, p.original, p.attack, p.costs, n, d, memory,
+                                  sizeof memory) == SAFERL_OK);
+        for (k = 0; k < n; ++k) {
+            naive += p.costs[k] * fabs(p.attack[k] - p.original[k]);
+            attack_flips += p.attack[k] != p.original[k];
+            changed += p.labels[k] != p.original[k];
+            fractional += p.labels[k] > 0.0 && p.labels[k] < 1.0;
+            CHECK(p.labels[k] >= 0.0 && p.labels[k] <= 1.0);
+        }
+        residual = poison_residual(&p, &tolerance);
+        CHECK(residual <= tolerance);
+        CHECK(cost <= naive * (1.0 + 1e-12));
+        CHECK(fractional <= d); /* a vertex */
+        if (n <= 12) { /* the cost of the best vertex, by enumeration: relative to its size */
+            const double best = poison_brute_force(&p);
+            CHECK(fabs(cost - best) <= 1e-9 * fmax(best, 1.0));
+        }
+        /* the learner's reward: the same from the attack's labels and from the LP's */
+        CHECK(poison_fit_reward(&p, p.attack, w_attack));
+        CHECK(poison_fit_reward(&p, p.labels, w_poison));
+        for (i = 0; i < d; ++i) wmax = fmax(wmax, fabs(w_attack[i])), dw = fmax(dw, fabs(w_attack[i] - w_poison[i]));
+        /* the labels' statistic agrees to `tolerance`; the Hessian's inverse (<= 1e3 / scale^2
+           for these draws, N >= 12 Gaussian rows) turns that into the reward's difference */
+        CHECK(dw <= 1e-6 * (1.0 + wmax));
+        if (seed == 12)
+            printf("        N %d d %d: naive attack changes %d labels (cost %.3f), the LP %d (cost %.3f, %d fractional)\n",
+                   n, d, attack_flips, naive, changed, cost, fractional);
+    }
+    /* bad input leaves the labels as they were */
+    for (seed = 0; seed < p.n; ++seed) p.labels[seed] = -7.0;
+    CHECK(saferl_rl_poison_lp(p.labels, NULL, p.features, p.original, p.attack, p.costs, p.n, p.d, memory, 16) ==
+          SAFERL_ERR_BUFFER_TOO_SMALL);
+    p.attack[3] = 1.5;
+    CHECK(saferl_rl_poison_lp(p.labels, NULL, p.features, p.original, p.attack, p.costs, p.n, p.d, memory,
+                              sizeof memory) == SAFERL_ERR_INVALID_ARGUMENT);
+    p.attack[3] = NAN;
+    CHECK(saferl_rl_poison_lp(p.labels, NULL, p.features, p.original, p.attack, p.costs, p.n, p.d, memory,
+                              sizeof memory) == SAFERL_ERR_NOT_FINITE);
+    p.attack[3] = 0.0;
+    p.costs[5] = 0.0;
+    CHECK(saferl_rl_poison_lp(p.labels, NULL, p.features, p.original, p.attack, p.costs, p.n, p.d, memory,
+                              sizeof memory) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_rl_poison_lp(p.labels, NULL, p.features, p.original, p.attack, p.costs, 0, p.d, memory,
+                              sizeof memory) == SAFERL_ERR_INVALID_ARGUMENT);
+    for (seed = 0; seed < p.n; ++seed) CHECK(p.labels[seed] == -7.0);
+}
+
+/* `test_rl --poison-lp`: seeded instances (small ones for the oracle's optimum, then N = 2000
+   with d = 8, 16, 32, 64) and this header's answers, for tests/oracle/rl_poison.sh to re-solve
+   with scipy's linprog. Per case: "case N d", N lines of features, then lines "original",
+   "attack", "costs", "labels" (N numbers each), "result COST NAIVE_FLIPS LP_CHANGED
+   FRACTIONAL SECONDS". */
+static void dump_vector(const char *name, const double *v, int n) {
+    int k;
+    printf("%s", name);
+    for (k = 0; k < n; ++k) printf(" %.17g", v[k]);
+    printf("\n");
+}
+static int dump_poison_lp(void) {
+    static poison_instance p;
+    static double memory[POISON_MAX_D * (2 * POISON_MAX_N + POISON_MAX_D) + 4 * (2 * POISON_MAX_N + POISON_MAX_D)];
+    static const int sizes[][2] = {{30, 2}, {50, 3}, {80, 5}, {120, 8}, {200, 4}, {200, 8}, {400, 12},
+                                   {2000, 8}, {2000, 16}, {2000, 32}, {2000, 64}};
+    int c, k, i;
+    for (c = 0; c < (int)(sizeof sizes / sizeof sizes[0]); ++c) {
+        const int n = sizes[c][0], d = sizes[c][1];
+        double cost, seconds;
+        int flips = 0, changed = 0, fractional = 0;
+        clock_t start;
+        poison_draw(&p, n, d, (uint32_t)(900 + c));
+        start = clock();
+        if (saferl_rl_poison_lp(p.labels, &cost, p.features, p.original, p.attack, p.costs, n, d, memory,
+                                sizeof memory) != SAFERL_OK)
+            return 1;
+        seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
+        printf("case %d %d\n", n, d);
+        for (k = 0; k < n; ++k) {
+            for (i = 0; i < d; ++i) printf(i ? " %.17g" : "%.17g", p.features[k * d + i]);
+            printf("\n");
+        }
+        dump_vector("original", p.original, n);
+        dump_vector("attack", p.attack, n);
+        dump_vector("costs", p.costs, n);
+        dump_vector("labels", p.labels, n);
+        for (k = 0; k < n; ++k) {
+            flips += p.attack[k] != p.original[k];
+            changed += p.labels[k] != p.original[k];
+            fractional += p.labels[k] > 0.0 && p.labels[k] < 1.0;
+        }
+        printf("result %.17g %d %d %d %.4f\n", cost, flips, changed, fractional, seconds);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
     if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
+    if (argc > 1 && strcmp(argv[1], "--poison-lp") == 0) return dump_poison_lp();
     (void)argv;
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);
@@ -4166,5 +4674,10 @@ int main(int argc, char **argv) {
     RUN(offpolicy_gradients_match_finite_differences);
     RUN(offpolicy_refuses_bad_input);
     RUN(offpolicy_training_is_deterministic_and_allocation_free);
+    /* preference optimisation */
+    RUN(dpo_loss_matches_finite_differences_and_refuses_bad_input);
+    RUN(dpo_fit_minimises_the_loss_and_refuses_data_without_a_minimiser);
+    RUN(sacpo_approaches_the_closed_form_optimum_and_meets_the_threshold);
+    RUN(poison_lp_keeps_the_learned_reward_and_matches_brute_force);
     return saferl_test_finish();
 }

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # saferl_shield.h against lbt (safety LTL, with lasso-word brute force) and MONA (past-time
-# LTL and LTLf): the checked-in tool outputs always, a fresh run when the tools are installed.
+# LTL and LTLf): the checked-in tool outputs always, a fresh run when the tools are installed;
+# random LTLf formulas against MONA when it is installed.
 # Then safety games (part 2) against their definition: random small games solved by brute
 # force in Python (tests/oracle/shield_games.py), the library through safeguard_gridworld.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 make -s build/shield_compile build/safeguard_gridworld
 /usr/bin/python3 tests/oracle/shield_oracle.py build/shield_compile "$@"
+# seeded random formulas read as LTLf against MONA (a few seconds; make bench runs more, and
+# the safety ones against lbt, which is slower)
+if command -v mona >/dev/null; then
+    /usr/bin/python3 tests/oracle/shield_random.py build/shield_compile 40 16 --ltlf | tail -n 1
+fi
 /usr/bin/python3 tests/oracle/shield_games.py build/safeguard_gridworld 150

@@ -7,11 +7,14 @@ shield_oracle.py (lbt's bad prefixes with the emptiness check of the continuatio
 by the LTL semantics), and its size is compared with the minimal monitor derived from lbt: the
 subset construction over lbt's live states (a prefix is bad when no live state remains), then
 Moore's minimisation. Equal sizes mean our automaton is minimal too.
-usage: shield_random.py path/to/shield_compile COUNT [SEED]"""
+With --ltlf the same formulas are read as LTLf and checked against MONA's minimal DFA of the
+same property (language equivalence over non-empty traces, as shield_oracle.py does).
+usage: shield_random.py path/to/shield_compile COUNT [SEED] [--ltlf]"""
 import itertools, os, random, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.argv = [sys.argv[0]] + sys.argv[1:]
+LTLF = "--ltlf" in sys.argv
+sys.argv = [a for a in sys.argv if a != "--ltlf"]
 import shield_oracle as oracle  # noqa: E402  (reads BIN from sys.argv[1])
 
 def run_lbt(args, stdin):
@@ -22,6 +25,16 @@ def run_lbt(args, stdin):
     except subprocess.TimeoutExpired:
         return None
     return run.stdout if run.returncode == 0 else None
+
+class ToolFailed(Exception):
+    pass
+
+def tool_or_raise(name, args, stdin, fixture):
+    """shield_oracle's run_tool without fixtures: a crash or a time-out skips the formula."""
+    out = run_lbt(args, stdin)
+    if out is None:
+        raise ToolFailed(name)
+    return out
 
 def literal(rng, props):
     p = rng.choice(props)
@@ -109,10 +122,27 @@ def main():
     count = int(sys.argv[2])
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 20261204
     rng = random.Random(seed)
-    oracle.run_tool = lambda name, args, stdin, fixture: run_lbt(args, stdin)
+    oracle.run_tool = tool_or_raise
     skipped = 0
     sizes_equal = 0
     started = time.time()
+    if LTLF:
+        for i in range(count):
+            k = rng.randint(2, 6)
+            props = ["p%d" % j for j in range(k)]
+            formula = safety(rng, props, rng.randint(5, 25))
+            before = oracle.failures
+            try:
+                oracle.check_mona(1000 + i, formula, "ltlf", rng)
+            except ToolFailed:
+                skipped += 1
+                print("formula %d: MONA crashed or took over 60 s, skipped: %s" % (i, formula))
+                continue
+            if oracle.failures != before:
+                print("formula %d: %s" % (i, formula))
+        print("random LTLf formulas (seed %d) against MONA: %d, MONA skipped %d; %d checks, %d failures, %.0f s"
+              % (seed, count, skipped, oracle.checks, oracle.failures, time.time() - started))
+        return 1 if oracle.failures else 0
     for i in range(count):
         k = rng.randint(2, 6)
         props = ["p%d" % j for j in range(k)]
@@ -126,7 +156,11 @@ def main():
             skipped += 1
             print("formula %d: lbt crashed or took over 60 s, skipped: %s" % (i, formula))
             continue
-        oracle.check_safety(1000 + i, formula, rng)
+        try:
+            oracle.check_safety(1000 + i, formula, rng)
+        except ToolFailed:
+            skipped += 1
+            continue
         if oracle.failures != before:
             print("formula %d: %s" % (i, formula))
             continue

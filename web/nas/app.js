@@ -295,19 +295,25 @@ function renderReadout() {
 
 // ---- the canvas: a heat map of the probabilities per run ------------------------------------
 let layout = null;
+// The canvas is drawn at its displayed width, so its text keeps its size on a phone; below
+// 640 px the two runs stack (A above B) and the numbers are left out where a cell is too small.
 function drawHeatmaps() {
-  const W = canvas.width;
+  const W = Math.max(300, Math.round(canvas.clientWidth || 960));
+  if (canvas.width !== W) canvas.width = W;
   if (!runs.length) { ctx.clearRect(0, 0, W, canvas.height); return; }
   const toy = settings.task === 'toy', E = runs[0].E, K = runs[0].K;
-  const gap = 36, labelW = toy ? 52 : 44, top = 56, rowH = toy ? 36 : 50;
-  const panelW = (W - gap) / 2, cellW = (panelW - labelW - 8) / K;
-  const H = top + E * rowH + 14;
+  const gap = 36, labelW = toy ? 58 : 44, top = 56, rowH = toy ? 36 : 50, stacked = W < 640;
+  const panelW = stacked ? W : (W - gap) / 2, cellW = (panelW - labelW - 8) / K;
+  const panelH = top + E * rowH + 14, H = stacked ? 2 * panelH : panelH;
   if (canvas.height !== H) canvas.height = H;
   ctx.clearRect(0, 0, W, H);
-  layout = { top, rowH, E };
+  layout = { top, rowH, E, panelH };
   ctx.textBaseline = 'middle';
+  const numbers = cellW >= (toy ? 30 : 40);
   runs.forEach((r, j) => {
-    const x0 = j * (panelW + gap), gx = x0 + labelW;
+    const x0 = stacked ? 0 : j * (panelW + gap), gx = x0 + labelW;
+    ctx.save();
+    if (stacked) ctx.translate(0, j * panelH);
     ctx.fillStyle = RUN_COLORS[j];
     ctx.font = '600 15px system-ui, sans-serif';
     ctx.textAlign = 'left';
@@ -338,7 +344,7 @@ function drawHeatmaps() {
         ctx.fillStyle = t > 0.55 ? '#fff' : '#333';
         ctx.font = '11px ui-monospace, monospace';
         ctx.textAlign = 'center';
-        ctx.fillText(p.toFixed(toy ? 2 : 3), x + cellW / 2, y + rowH / 2 - (toy ? 3 : 5));
+        if (numbers) ctx.fillText(p.toFixed(toy ? 2 : 3), x + cellW / 2, y + rowH / 2 - (toy ? 3 : 5));
         if (r.teacher && r.teacher[e] === k) {
           ctx.strokeStyle = '#e08c00';
           ctx.lineWidth = 3;
@@ -358,6 +364,7 @@ function drawHeatmaps() {
       }
     }
     ctx.lineWidth = 1;
+    ctx.restore();
   });
   layout.panelW = panelW;
   layout.gap = gap;
@@ -379,7 +386,7 @@ function selectEdge(e) {
 canvas.addEventListener('click', (ev) => {
   if (!layout) return;
   const rect = canvas.getBoundingClientRect();
-  const y = ((ev.clientY - rect.top) / rect.height) * canvas.height;
+  const y = (((ev.clientY - rect.top) / rect.height) * canvas.height) % layout.panelH; // either run's rows
   selectEdge(Math.floor((y - layout.top) / layout.rowH));
 });
 // the keyboard path: the heat maps take the focus, arrow keys move the selected edge
@@ -515,6 +522,7 @@ window.addEventListener('resize', () => {
   resizeTimer = setTimeout(() => {
     for (const [key, id] of [['loss', 'plot-loss'], ['entropy', 'plot-entropy'], ['edgeA', 'plot-edge-a'], ['edgeB', 'plot-edge-b']])
       charts[key]?.setSize({ width: chartWidth(id), height: charts[key].height });
+    drawHeatmaps();
   }, 150);
 });
 
