@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.4.1 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
+/* saferl_rl.h - v0.5.0 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
@@ -57,6 +57,10 @@
           saferl_rl_agent_destroy(&agent);
           return 0;
       }
+
+      Your own environment is a saferl_rl_env: reset and step functions on your state, the
+      observation and action sizes and the number of costs; examples/custom_env.c trains one
+      (a delivery cart with a speeding cost) with PPO-Lagrangian in about 60 lines.
 
    WHAT IS HERE, top to bottom
       environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated),
@@ -478,7 +482,16 @@
                           range; the file helpers write a temporary and rename it (SAFERL_ERR_IO
                           with errno on failure, the old file untouched) and loading tells I/O
                           errors from corrupt data; a loaded policy keeps its weights packed
-                          (transposed) for batch-1 acting on contiguous vectors (same bits)
+                          (transposed) for batch-1 acting on contiguous vectors (same bits).
+                          Training: one table row per algorithm (multiplier rule, advantage
+                          mixing, trust-region rule, reference distribution, update_actor), the
+                          agent's fields in named parts, every epoch bit-identical to 0.4's (a
+                          fingerprint test); the cost limits are required (cost_count and
+                          cost_limits[] replace cost_limit, whose 0 meant 25; 0 now means 0),
+                          SAFERL_RL_NONE asks for a zero gain or no bound where 0 means the
+                          default (other negatives are errors), saferl_rl_desc_check names the
+                          field at fault; several constraints (an environment's cost_count up
+                          to 8, a multiplier each; CPO and PCPO take one); algorithm names
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -506,9 +519,9 @@
 #define SAFERL_RL_H
 
 #define SAFERL_RL_VERSION_MAJOR 0
-#define SAFERL_RL_VERSION_MINOR 4
-#define SAFERL_RL_VERSION_PATCH 1
-#define SAFERL_RL_VERSION_STRING "0.4.1"
+#define SAFERL_RL_VERSION_MINOR 5
+#define SAFERL_RL_VERSION_PATCH 0
+#define SAFERL_RL_VERSION_STRING "0.5.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_RL_IMPLEMENTATION)
 #define SAFERL_RL_IMPLEMENTATION

@@ -12,6 +12,10 @@ $(BUILD)/rl_train: examples/rl_train.c examples/plot.h saferl_rl.h | $(BUILD)
 	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples $(STB) -o $@ $< -lm
 $(BUILD)/policy_in_engine: examples/policy_in_engine.c saferl_rl.h | $(BUILD)
 	$(CC) $(C_STRICT) -O3 -g -I. -o $@ $< -lm
+# a user's own environment trained with PPO-Lag (the quick start's longer form)
+EXAMPLES += $(BUILD)/custom_env
+$(BUILD)/custom_env: examples/custom_env.c saferl_rl.h | $(BUILD)
+	$(CC) $(C_STRICT) -O3 -g -I. -o $@ $< -lm
 $(BUILD)/test_rl_blis: tests/test_rl.c saferl_rl.h tests/saferl_test.h | $(BUILD)
 	$(CC) $(RL_C_GNU_BLIS) $(OPT) -o $@ $< -lblis -lm
 

@@ -4289,6 +4289,53 @@ TEST(dpo_fit_minimises_the_loss_and_refuses_data_without_a_minimiser) {
     CHECK(memcmp(before, logits, sizeof logits) == 0);
 }
 
+/* max E[r] - beta KL(pi || pi_ref) (means over prompts), the objective SACPO solves */
+static double pref_objective(const double *logits, const double *reference, const double *reward, double beta) {
+    double p[PREF_P * PREF_K], q[PREF_P * PREF_K], kl = 0.0;
+    int j;
+    saferl_rl_tabular_probabilities(p, logits, PREF_P, PREF_K);
+    saferl_rl_tabular_probabilities(q, reference, PREF_P, PREF_K);
+    for (j = 0; j < PREF_P * PREF_K; ++j) kl += p[j] > 0.0 ? p[j] * log(p[j] / q[j]) : 0.0;
+    return saferl_rl_tabular_expectation(logits, reward, PREF_P, PREF_K) - beta * kl / PREF_P;
+}
+
+/* The closed form with its multiplier is the constrained optimum (weak duality: pi* maximises
+   the Lagrangian, so no policy with E[g] >= b does better): 2000 random policies near pi*
+   that meet the threshold never beat it, beyond rounding (1e-12 of the objective's terms,
+   which are O(1) here). */
+TEST(closed_form_beats_every_feasible_policy_nearby) {
+    double reference[PREF_P * PREF_K], reward[PREF_P * PREF_K], safety[PREF_P * PREF_K];
+    double optimum[PREF_P * PREF_K], trial[PREF_P * PREF_K], unconstrained, best = 0.0, threshold, lambda, at;
+    const double beta = 0.5;
+    saferl_rng rng;
+    int t, j, feasible = 0, x, y;
+    saferl_rng_seed(&rng, 33);
+    pref_problem(&rng, reference, reward, safety);
+    for (x = 0; x < PREF_P; ++x) {
+        double hi = -HUGE_VAL;
+        for (y = 0; y < PREF_K; ++y) hi = fmax(hi, safety[x * PREF_K + y]);
+        best += hi / PREF_P;
+    }
+    saferl_rl_preference_optimum(optimum, reference, reward, NULL, PREF_P, PREF_K, beta, 0.0);
+    unconstrained = saferl_rl_tabular_expectation(optimum, safety, PREF_P, PREF_K);
+    threshold = unconstrained + 0.3 * (best - unconstrained);
+    CHECK(saferl_rl_preference_multiplier(reference, reward, safety, PREF_P, PREF_K, beta, threshold, &lambda) ==
+          SAFERL_OK);
+    CHECK(saferl_rl_preference_optimum(optimum, reference, reward, safety, PREF_P, PREF_K, beta, lambda) == SAFERL_OK);
+    at = pref_objective(optimum, reference, reward, beta);
+    for (t = 0; t < 2000; ++t) {
+        const double size = t < 1000 ? 0.01 : 0.3;
+        for (j = 0; j < PREF_P * PREF_K; ++j) trial[j] = optimum[j] + size * saferl_rng_normal(&rng);
+        if (saferl_rl_tabular_expectation(trial, safety, PREF_P, PREF_K) < threshold) continue;
+        ++feasible;
+        CHECK(pref_objective(trial, reference, reward, beta) <= at + 1e-12);
+    }
+    CHECK(feasible > 200); /* the check saw policies on the feasible side */
+    /* and the unconstrained optimum, which breaks the constraint, does beat it */
+    saferl_rl_preference_optimum(trial, reference, reward, NULL, PREF_P, PREF_K, beta, 0.0);
+    CHECK(pref_objective(trial, reference, reward, beta) > at);
+}
+
 /* SACPO's two DPO steps against the closed form pi* ∝ pi_ref exp((r + lambda g) / beta) at the
    multiplier that meets a safety threshold, as the data grow. The bound: to first order the
    fitted logits err by e = (eps_r + lambda eps_g) / beta, eps the Bradley-Terry maximum-
@@ -4677,6 +4724,7 @@ int main(int argc, char **argv) {
     /* preference optimisation */
     RUN(dpo_loss_matches_finite_differences_and_refuses_bad_input);
     RUN(dpo_fit_minimises_the_loss_and_refuses_data_without_a_minimiser);
+    RUN(closed_form_beats_every_feasible_policy_nearby);
     RUN(sacpo_approaches_the_closed_form_optimum_and_meets_the_threshold);
     RUN(poison_lp_keeps_the_learned_reward_and_matches_brute_force);
     return saferl_test_finish();
