@@ -6,7 +6,8 @@ everywhere, batch 100, gamma 0.99, tau 0.005, 1000 uniformly random steps then o
 step, 10,000 environment steps. Pendulum-v1's equations in numpy (gymnasium is not packaged by
 Debian; the same equations tests/oracle/rl_pendulum_v1.py checks saferl_rl.h against).
 
-usage: rl_sac_torch.py SEED   prints sac_pendulum_seconds and sac_pendulum_eval_return
+usage: rl_sac_torch.py SEED   prints sac_pendulum_seconds (wall), sac_pendulum_cpu_seconds (the
+process's CPU time) and sac_pendulum_eval_return
 """
 import math
 import sys
@@ -72,7 +73,7 @@ def run(seed):
     next_buf = np.zeros((STEPS, 3), np.float32)
     act_buf = np.zeros((STEPS, 1), np.float32)
     rew_buf = np.zeros(STEPS, np.float32)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     obs = env.reset()
     for step in range(STEPS):
         if step < RANDOM_STEPS:
@@ -112,7 +113,7 @@ def run(seed):
             for t, c in zip(targets, critics):
                 for pt, pc in zip(t.parameters(), c.parameters()):
                     pt.mul_(1 - TAU).add_(TAU * pc)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     total = 0.0
     for _ in range(10):
         obs, done = env.reset(), False
@@ -121,7 +122,8 @@ def run(seed):
                 head = actor(torch.as_tensor(obs).unsqueeze(0))
             obs, reward, done = env.step(float(torch.tanh(head[0, 0])))
             total += reward
-    print("sac_pendulum_seconds %.4f\nsac_pendulum_eval_return %.1f" % (seconds, total / 10.0))
+    print("sac_pendulum_seconds %.4f\nsac_pendulum_cpu_seconds %.4f\nsac_pendulum_eval_return %.1f"
+          % (seconds, cpu_seconds, total / 10.0))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 # (bench/rl_offpolicy.c, -O3 -march=x86-64-v2) against PyTorch (bench/rl_sac_torch.py, same
 # algorithm and settings, torch.set_num_threads(1)), RUNS (3) alternating runs with seeds
 # 1..RUNS, medians and the ratio torch / ours, beside RLtools' published 2.59 s (its paper's
-# laptop CPU; not this machine). The load average is printed beside the figures. About
+# laptop CPU; not this machine). Wall and CPU time (the process's; steadier when the machine
+# is shared). The load average is printed beside the figures. About
 # 3-4 minutes per run pair on an idle core (PyTorch takes most of it).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -26,15 +27,16 @@ done
 echo "  (load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 [ "$have_torch" = 1 ] || echo "  python3-torch missing: ours only (apt-get install python3-torch)"
 awk '$3 == "sac_pendulum_seconds" { t[$1] = t[$1] " " $4 }
+     $3 == "sac_pendulum_cpu_seconds" { c[$1] = c[$1] " " $4 }
      $3 == "sac_pendulum_eval_return" { r[$1] = r[$1] " " $4 }
      function median(s,   v, n, i, j, x) { n = split(s, v, " ")
          for (i = 2; i <= n; ++i) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; --j) v[j + 1] = v[j]; v[j + 1] = x }
          return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
      END {
-         printf "  ours:    median %.2f s   (eval returns:%s)\n", median(t["ours"]), r["ours"]
+         printf "  ours:    median wall %.2f s, CPU %.2f s   (eval returns:%s)\n", median(t["ours"]), median(c["ours"]), r["ours"]
          if ("torch" in t) {
-             printf "  PyTorch: median %.2f s   (eval returns:%s)\n", median(t["torch"]), r["torch"]
-             printf "  ratio PyTorch / ours: %.1fx\n", median(t["torch"]) / median(t["ours"])
+             printf "  PyTorch: median wall %.2f s, CPU %.2f s   (eval returns:%s)\n", median(t["torch"]), median(c["torch"]), r["torch"]
+             printf "  ratio PyTorch / ours: wall %.1fx, CPU %.1fx\n", median(t["torch"]) / median(t["ours"]), median(c["torch"]) / median(c["ours"])
          }
          print "  RLtools (published, its laptop CPU, not measured here): 2.59 s"
      }' build/bench_rl_offpolicy.txt
