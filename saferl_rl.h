@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.4.1 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
+/* saferl_rl.h - v0.5.0 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
@@ -58,6 +58,10 @@
           return 0;
       }
 
+      Your own environment is a saferl_rl_env: reset and step functions on your state, the
+      observation and action sizes and the number of costs; examples/custom_env.c trains one
+      (a delivery cart with a speeding cost) with PPO-Lagrangian in about 60 lines.
+
    WHAT IS HERE, top to bottom
       environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated),
                           saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff,
@@ -101,6 +105,12 @@
                           transformer (_layernorm_*, _gelu_*, _attention_*, _cdt_embed_*,
                           _cdt_forward / _backward), a second RCSL architecture acting from a
                           rolling saferl_rl_rcsl_context
+      preference opt.     the last section: a tabular categorical policy (K responses for each
+                          of P prompts), saferl_rl_dpo_loss / _fit, Bradley-Terry preference
+                          data (saferl_rl_preferences_sample), the constrained optimum's closed
+                          form and multiplier, SACPO's two steps (saferl_rl_sacpo), P-SACPO's
+                          saferl_rl_weight_merge; saferl_rl_poison_lp, the cost-minimal
+                          label-flip poisoning LP (a dense bounded-variable simplex)
 
    OFF-POLICY (the papers' rules, defaults from them; 256-256 ReLU networks, Adam 3e-4,
    batch 256, gamma 0.99, tau 0.005, 1000 uniform random steps before the first update, then
@@ -472,7 +482,16 @@
                           range; the file helpers write a temporary and rename it (SAFERL_ERR_IO
                           with errno on failure, the old file untouched) and loading tells I/O
                           errors from corrupt data; a loaded policy keeps its weights packed
-                          (transposed) for batch-1 acting on contiguous vectors (same bits)
+                          (transposed) for batch-1 acting on contiguous vectors (same bits).
+                          Training: one table row per algorithm (multiplier rule, advantage
+                          mixing, trust-region rule, reference distribution, update_actor), the
+                          agent's fields in named parts, every epoch bit-identical to 0.4's (a
+                          fingerprint test); the cost limits are required (cost_count and
+                          cost_limits[] replace cost_limit, whose 0 meant 25; 0 now means 0),
+                          SAFERL_RL_NONE asks for a zero gain or no bound where 0 means the
+                          default (other negatives are errors), saferl_rl_desc_check names the
+                          field at fault; several constraints (an environment's cost_count up
+                          to 8, a multiplier each; CPO and PCPO take one); algorithm names
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -500,9 +519,9 @@
 #define SAFERL_RL_H
 
 #define SAFERL_RL_VERSION_MAJOR 0
-#define SAFERL_RL_VERSION_MINOR 4
-#define SAFERL_RL_VERSION_PATCH 1
-#define SAFERL_RL_VERSION_STRING "0.4.1"
+#define SAFERL_RL_VERSION_MINOR 5
+#define SAFERL_RL_VERSION_PATCH 0
+#define SAFERL_RL_VERSION_STRING "0.5.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_RL_IMPLEMENTATION)
 #define SAFERL_RL_IMPLEMENTATION
@@ -1701,6 +1720,115 @@ SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent 
 SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *agent, const float *y, const float *yc,
                                                      int gradient);
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *agent, const float *noise, int gradient);
+
+/* ---- preference optimisation: DPO, SACPO and the cost-minimal poisoning LP ------------------
+   A "language model" in miniature: P prompts, K responses each, a categorical policy given by
+   a row of K logits per prompt (P x K doubles, row-major), prompts equally likely. With
+   tabular logits every quantity below has a closed form, so the methods can be checked
+   against it.
+
+   DPO (Rafailov et al., NeurIPS 2023) on preferences (x, y_w, y_l) minimises
+      L(theta) = -(1/n) sum log sigmoid(beta [(log pi(y_w|x) - log pi_ref(y_w|x))
+                                               - (log pi(y_l|x) - log pi_ref(y_l|x))])
+   whose minimiser under Bradley-Terry data P(y_w > y_l) = sigmoid(r(x,y_w) - r(x,y_l)) is,
+   as the data grow, pi_r ∝ pi_ref exp(r / beta). SACPO (Wachi et al., NeurIPS 2024) reaches
+   the constrained optimum  max E[r] - beta KL(pi || pi_ref)  s.t.  E[g] >= b  (g a safety
+   score, higher is safer), pi* ∝ pi_ref exp((r + lambda g) / beta), in two such steps: DPO
+   with beta on the reward data from pi_ref, then DPO with beta / lambda on the safety data
+   from the first step's policy. P-SACPO merges the two steps' weights,
+   theta = (1 - q) theta_r + q theta_rg (for tabular logits: the closed form at q lambda).
+
+   With tabular logits log pi(y_w|x) - log pi(y_l|x) is a logit difference, so the loss is a
+   logistic regression in each prompt's row: convex, and saferl_rl_dpo_fit minimises it by
+   Newton's method instead of running gradient steps to their limit. */
+
+/* One preference: at `prompt`, response `chosen` was preferred to `rejected`. */
+typedef struct saferl_rl_preference {
+    int prompt, chosen, rejected;
+} saferl_rl_preference;
+
+/* probabilities[x,y] = softmax of logits row x (P x K). */
+SAFERL_RL_API void saferl_rl_tabular_probabilities(double *probabilities, const double *logits, int prompt_count,
+                                                   int response_count);
+/* The mean over prompts of sum_y pi(y|x) value[x,y]: E[r] or E[g] of the policy. */
+SAFERL_RL_API double saferl_rl_tabular_expectation(const double *logits, const double *value, int prompt_count,
+                                                   int response_count);
+/* The mean over prompts of the total variation distance between two policies' rows. */
+SAFERL_RL_API double saferl_rl_tabular_total_variation(const double *logits_a, const double *logits_b,
+                                                       int prompt_count, int response_count);
+/* n Bradley-Terry preferences from a known score (P x K; reward r or safety g): the prompt
+   uniform, two distinct responses uniform, the first chosen with probability
+   sigmoid(score[x,y1] - score[x,y2]). Deterministic from the rng. */
+SAFERL_RL_API saferl_result saferl_rl_preferences_sample(saferl_rl_preference *preferences, long count,
+                                                         const double *score, int prompt_count,
+                                                         int response_count, saferl_rng *rng);
+/* The DPO loss of `logits` against the reference `reference_logits` at temperature beta > 0
+   (mean over the n preferences). grad (optional, P x K) receives += dL/dlogits. NaN for bad
+   arguments (an index out of range, beta <= 0 or not finite, n < 1). */
+SAFERL_RL_API double saferl_rl_dpo_loss(const double *logits, const double *reference_logits, int prompt_count,
+                                        int response_count, const saferl_rl_preference *preferences, long count,
+                                        double beta, double *grad);
+/* doubles of scratch saferl_rl_dpo_fit and saferl_rl_sacpo need: 2 P K + 2 K^2 + 3 K */
+SAFERL_RL_API size_t saferl_rl_dpo_scratch_count(int prompt_count, int response_count);
+/* The minimiser of the DPO loss from the reference, written to logits (P x K) only on success;
+   each row's first logit stays the reference's (the loss does not see a row's shift).
+   Newton's method with a backtracking line search per prompt, to a gradient norm of 1e-10
+   relative to beta. SAFERL_ERR_NO_DATA: a prompt whose compared responses do not connect all
+   K (the minimiser is not unique); SAFERL_ERR_DID_NOT_CONVERGE: data that some response
+   always wins or always loses (the minimiser is at infinity). */
+SAFERL_RL_API saferl_result saferl_rl_dpo_fit(double *logits, const double *reference_logits, int prompt_count,
+                                              int response_count, const saferl_rl_preference *preferences,
+                                              long count, double beta, double *scratch, size_t scratch_count);
+/* The constrained optimum's closed form: logits = reference + (reward + lambda safety) / beta
+   (safety may be NULL for lambda = 0). */
+SAFERL_RL_API saferl_result saferl_rl_preference_optimum(double *logits, const double *reference_logits,
+                                                         const double *reward, const double *safety,
+                                                         int prompt_count, int response_count, double beta,
+                                                         double lambda);
+/* The multiplier of the constrained optimum for the safety threshold b (no default): the
+   smallest lambda >= 0 with E[g] of the closed form >= b, by bisection to a relative 1e-12.
+   SAFERL_ERR_INFEASIBLE when b is not below the mean over prompts of max_y g (what lambda ->
+   infinity reaches) and the reference-side optimum does not already meet it. */
+SAFERL_RL_API saferl_result saferl_rl_preference_multiplier(const double *reference_logits, const double *reward,
+                                                            const double *safety, int prompt_count,
+                                                            int response_count, double beta, double threshold,
+                                                            double *lambda);
+/* SACPO's two steps: reward_logits = DPO(beta) on the reward preferences from the reference;
+   logits = DPO(beta / lambda) on the safety preferences from reward_logits (lambda = 0:
+   logits = reward_logits, the safety data unused). Nothing is written unless both steps
+   succeed; errors as saferl_rl_dpo_fit. */
+SAFERL_RL_API saferl_result saferl_rl_sacpo(double *logits, double *reward_logits, const double *reference_logits,
+                                            int prompt_count, int response_count,
+                                            const saferl_rl_preference *reward_preferences, long reward_count,
+                                            const saferl_rl_preference *safety_preferences, long safety_count,
+                                            double beta, double lambda, double *scratch, size_t scratch_count);
+/* P-SACPO's weight merge: merged = (1 - q) a + q b over n weights, q in [0, 1]. */
+SAFERL_RL_API saferl_result saferl_rl_weight_merge(double *merged, const double *a, const double *b, size_t count,
+                                                   double q);
+
+/* Cost-minimal label-flip poisoning (arXiv 2511.09105): with a linear reward r(x, y) = phi^T w
+   the Bradley-Terry log-likelihood's gradient, sum_i (theta_i - sigmoid(phi_i^T w)) phi_i,
+   sees the labels theta only through Phi^T theta, so an attack theta_A (labels in [0, 1],
+   1 = the first response preferred) can be replaced by the cheapest labels with the same
+   Phi^T theta:
+      min ||D zeta||_1  s.t.  Phi^T zeta = Phi^T (theta_A - theta_O),  0 <= theta_O + zeta <= 1
+   (Phi is N x d, one feature difference phi(x, y1) - phi(x, y2) per row; D diagonal > 0, the
+   cost of changing each label). saferl_rl_poison_lp solves it exactly by a dense bounded-
+   variable simplex on the d equality rows (zeta = zeta+ - zeta-, each with its box), two
+   phases, Dantzig's rule with Bland's after a run of degenerate steps. The optimum it returns
+   is a vertex: at most d labels take a value strictly inside their box; every other label is
+   kept or moved to a bound. Memory: the d x (2N + d) tableau and a few vectors, from the
+   caller. Tolerances are relative: pivots 1e-9 (tableau entries B^-1 A do not change with
+   Phi's scale), reduced costs 1e-9 max D, phase one's residual 1e-9 N max|Phi|. */
+SAFERL_RL_API size_t saferl_rl_poison_lp_memory_size(int sample_count, int feature_dim);
+/* labels (N, written on success) = theta_O + zeta at the optimum; *total_cost (optional) =
+   ||D zeta||_1. flip_costs NULL: all 1. SAFERL_ERR_INVALID_ARGUMENT for labels outside
+   [0, 1] or costs <= 0; SAFERL_ERR_NOT_FINITE for NaN/Inf; SAFERL_ERR_DID_NOT_CONVERGE if
+   the iteration cap (50 (2N + 2d)) is reached. */
+SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_cost, const double *features,
+                                                const double *original_labels, const double *attack_labels,
+                                                const double *flip_costs, int sample_count, int feature_dim,
+                                                void *memory, size_t memory_size);
 
 #ifdef __cplusplus
 }
@@ -7262,6 +7390,637 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
         }
         if (a->env_steps >= a->desc.random_steps && (r = saferl_rl_offpolicy_update(a, replay)) != SAFERL_OK) return r;
     }
+    return SAFERL_OK;
+}
+
+/* ---- preference optimisation ------------------------------------------------------------------ */
+
+static int saferl_rl__pref_shape_ok(int prompt_count, int response_count) {
+    return prompt_count >= 1 && response_count >= 1 && (size_t)prompt_count <= ((size_t)-1 >> 4) / (size_t)response_count;
+}
+
+/* log sum_y exp(z_y) of one row, shifted by its maximum so no term overflows */
+static double saferl_rl__row_log_normaliser(const double *z, int K) {
+    double m = z[0], s = 0.0;
+    int y;
+    for (y = 1; y < K; ++y) m = z[y] > m ? z[y] : m;
+    for (y = 0; y < K; ++y) s += exp(z[y] - m);
+    return m + log(s);
+}
+
+/* log sigmoid(z) = -softplus(-z), without overflow for either sign */
+static double saferl_rl__log_sigmoid(double z) {
+    return (z < 0.0 ? z : 0.0) - log1p(exp(-fabs(z)));
+}
+static double saferl_rl__sigmoid(double z) {
+    return z >= 0.0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
+}
+
+/* sum_y softmax(z)_y value_y for the row z_y = base_y + c_r r_y + c_g g_y (r, g may be NULL):
+   a policy's row (c_r = c_g = 0) or the closed-form optimum's, without a buffer */
+static double saferl_rl__softmax_expectation(const double *base, const double *r, const double *g, double c_r,
+                                             double c_g, const double *value, int K) {
+    double m = -HUGE_VAL, s = 0.0, e = 0.0;
+    int y;
+    for (y = 0; y < K; ++y) {
+        double z = base[y] + (r ? c_r * r[y] : 0.0) + (g ? c_g * g[y] : 0.0);
+        m = z > m ? z : m;
+    }
+    for (y = 0; y < K; ++y) {
+        double z = base[y] + (r ? c_r * r[y] : 0.0) + (g ? c_g * g[y] : 0.0), w = exp(z - m);
+        s += w;
+        e += w * value[y];
+    }
+    return e / s;
+}
+
+SAFERL_RL_API void saferl_rl_tabular_probabilities(double *probabilities, const double *logits, int prompt_count,
+                                                   int response_count) {
+    const int K = response_count;
+    int x, y;
+    SAFERL_ASSERT(probabilities != NULL && logits != NULL && saferl_rl__pref_shape_ok(prompt_count, K));
+    for (x = 0; x < prompt_count; ++x) {
+        const double *z = logits + (size_t)x * K;
+        const double lse = saferl_rl__row_log_normaliser(z, K);
+        for (y = 0; y < K; ++y) probabilities[(size_t)x * K + y] = exp(z[y] - lse);
+    }
+}
+
+SAFERL_RL_API double saferl_rl_tabular_expectation(const double *logits, const double *value, int prompt_count,
+                                                   int response_count) {
+    double total = 0.0;
+    int x;
+    SAFERL_ASSERT(logits != NULL && value != NULL && saferl_rl__pref_shape_ok(prompt_count, response_count));
+    for (x = 0; x < prompt_count; ++x) {
+        const size_t row = (size_t)x * response_count;
+        total += saferl_rl__softmax_expectation(logits + row, NULL, NULL, 0.0, 0.0, value + row, response_count);
+    }
+    return total / prompt_count;
+}
+
+SAFERL_RL_API double saferl_rl_tabular_total_variation(const double *logits_a, const double *logits_b,
+                                                       int prompt_count, int response_count) {
+    const int K = response_count;
+    double total = 0.0;
+    int x, y;
+    SAFERL_ASSERT(logits_a != NULL && logits_b != NULL && saferl_rl__pref_shape_ok(prompt_count, K));
+    for (x = 0; x < prompt_count; ++x) {
+        const double *a = logits_a + (size_t)x * K, *b = logits_b + (size_t)x * K;
+        const double la = saferl_rl__row_log_normaliser(a, K), lb = saferl_rl__row_log_normaliser(b, K);
+        double row = 0.0;
+        for (y = 0; y < K; ++y) row += fabs(exp(a[y] - la) - exp(b[y] - lb));
+        total += 0.5 * row;
+    }
+    return total / prompt_count;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_preferences_sample(saferl_rl_preference *preferences, long count,
+                                                         const double *score, int prompt_count,
+                                                         int response_count, saferl_rng *rng) {
+    const int K = response_count;
+    long i;
+    size_t j;
+    SAFERL_ASSERT(preferences != NULL && score != NULL && rng != NULL);
+    if (count < 0 || K < 2 || !saferl_rl__pref_shape_ok(prompt_count, K)) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (j = 0; j < (size_t)prompt_count * K; ++j)
+        if (!saferl_rl__finite(score[j])) return SAFERL_ERR_NOT_FINITE;
+    for (i = 0; i < count; ++i) {
+        const int x = (int)saferl_rng_bounded(rng, (uint32_t)prompt_count);
+        const int y1 = (int)saferl_rng_bounded(rng, (uint32_t)K);
+        int y2 = (int)saferl_rng_bounded(rng, (uint32_t)(K - 1));
+        const double *s = score + (size_t)x * K;
+        y2 += y2 >= y1; /* uniform over the other K - 1 responses */
+        preferences[i].prompt = x;
+        if (saferl_rng_uniform(rng) < saferl_rl__sigmoid(s[y1] - s[y2])) {
+            preferences[i].chosen = y1;
+            preferences[i].rejected = y2;
+        } else {
+            preferences[i].chosen = y2;
+            preferences[i].rejected = y1;
+        }
+    }
+    return SAFERL_OK;
+}
+
+static int saferl_rl__preferences_ok(const saferl_rl_preference *preferences, long count, int prompt_count,
+                                     int response_count) {
+    long i;
+    for (i = 0; i < count; ++i) {
+        const saferl_rl_preference *p = preferences + i;
+        if (p->prompt < 0 || p->prompt >= prompt_count || p->chosen < 0 || p->chosen >= response_count ||
+            p->rejected < 0 || p->rejected >= response_count || p->chosen == p->rejected)
+            return 0;
+    }
+    return 1;
+}
+
+SAFERL_RL_API double saferl_rl_dpo_loss(const double *logits, const double *reference_logits, int prompt_count,
+                                        int response_count, const saferl_rl_preference *preferences, long count,
+                                        double beta, double *grad) {
+    const int K = response_count;
+    double loss = 0.0;
+    long i;
+    SAFERL_ASSERT(logits != NULL && reference_logits != NULL && preferences != NULL);
+    if (count < 1 || !(beta > 0.0) || !saferl_rl__finite(beta) || !saferl_rl__pref_shape_ok(prompt_count, K) ||
+        !saferl_rl__preferences_ok(preferences, count, prompt_count, K))
+        return saferl_rl__nan();
+    for (i = 0; i < count; ++i) {
+        const size_t row = (size_t)preferences[i].prompt * K, w = row + preferences[i].chosen,
+                     l = row + preferences[i].rejected;
+        /* log pi(y_w) - log pi(y_l) is a logit difference: the row's normaliser cancels */
+        const double z = beta * ((logits[w] - reference_logits[w]) - (logits[l] - reference_logits[l]));
+        loss -= saferl_rl__log_sigmoid(z);
+        if (grad) {
+            const double dz = -saferl_rl__sigmoid(-z) / (double)count; /* d(-log sigmoid z)/dz / n */
+            grad[w] += beta * dz;
+            grad[l] -= beta * dz;
+        }
+    }
+    return loss / (double)count;
+}
+
+SAFERL_RL_API size_t saferl_rl_dpo_scratch_count(int prompt_count, int response_count) {
+    const size_t K = (size_t)response_count;
+    if (!saferl_rl__pref_shape_ok(prompt_count, response_count)) return 0;
+    return 2 * (size_t)prompt_count * K + 2 * K * K + 3 * K;
+}
+
+/* Marks every response reachable from response 0 through the comparison counts W (K x K,
+   W[i K + j] = times i beat j): along wins (direction 1), losses (-1) or either (0). */
+static int saferl_rl__comparisons_reach_all(const double *W, int K, int direction, double *mark) {
+    int changed = 1, i, j, reached = 1;
+    for (i = 0; i < K; ++i) mark[i] = i == 0;
+    while (changed) { /* K passes at most; K is small */
+        changed = 0;
+        for (i = 0; i < K; ++i)
+            for (j = 0; j < K; ++j) {
+                const double e = direction > 0 ? W[i * K + j] : direction < 0 ? W[j * K + i] : W[i * K + j] + W[j * K + i];
+                if (mark[i] != 0.0 && mark[j] == 0.0 && e > 0.0) mark[j] = 1.0, changed = 1, ++reached;
+            }
+    }
+    return reached == K;
+}
+
+/* One prompt's DPO loss in d = logits - reference, f = -(1/n) sum W_ij log sigmoid(beta (d_i - d_j)),
+   and (when grad is not NULL) its gradient and Hessian (K x K). */
+static double saferl_rl__dpo_prompt(const double *W, const double *d, int K, double beta, double n, double *grad,
+                                    double *hess) {
+    double f = 0.0;
+    int i, j;
+    if (grad) memset(grad, 0, sizeof(double) * K), memset(hess, 0, sizeof(double) * K * K);
+    for (i = 0; i < K; ++i)
+        for (j = 0; j < K; ++j) {
+            const double w = W[i * K + j], z = beta * (d[i] - d[j]);
+            if (w == 0.0) continue;
+            f -= w * saferl_rl__log_sigmoid(z) / n;
+            if (grad) {
+                const double s = saferl_rl__sigmoid(-z), h = w * beta * beta * s * (1.0 - s) / n;
+                grad[i] -= w * beta * s / n;
+                grad[j] += w * beta * s / n;
+                hess[i * K + i] += h, hess[j * K + j] += h, hess[i * K + j] -= h, hess[j * K + i] -= h;
+            }
+        }
+    return f;
+}
+
+/* Solves A x = b in place (b becomes x) for a symmetric positive definite n x n A with row
+   stride `stride`, by Cholesky (A is overwritten). 0 if A is not positive definite. */
+static int saferl_rl__cholesky_solve(double *A, int n, int stride, double *b) {
+    int i, j, k;
+    for (j = 0; j < n; ++j) {
+        double s = A[j * stride + j];
+        for (k = 0; k < j; ++k) s -= A[j * stride + k] * A[j * stride + k];
+        if (!(s > 0.0)) return 0;
+        A[j * stride + j] = sqrt(s);
+        for (i = j + 1; i < n; ++i) {
+            double t = A[i * stride + j];
+            for (k = 0; k < j; ++k) t -= A[i * stride + k] * A[j * stride + k];
+            A[i * stride + j] = t / A[j * stride + j];
+        }
+    }
+    for (i = 0; i < n; ++i) { /* L y = b */
+        for (k = 0; k < i; ++k) b[i] -= A[i * stride + k] * b[k];
+        b[i] /= A[i * stride + i];
+    }
+    for (i = n - 1; i >= 0; --i) { /* L^T x = y */
+        for (k = i + 1; k < n; ++k) b[i] -= A[k * stride + i] * b[k];
+        b[i] /= A[i * stride + i];
+    }
+    return 1;
+}
+
+/* Newton's method on one prompt's d (d[0] held at 0, the loss's free shift). W holds the
+   comparison counts; scratch is 2 K + K^2 (the K x K Hessian, the gradient, a trial point). */
+static saferl_result saferl_rl__dpo_newton(const double *W, double *d, int K, double beta, double *scratch) {
+    double *hess = scratch, *grad = hess + (size_t)K * K, *trial = grad + K, n = 0.0, f;
+    int i, iteration;
+    for (i = 0; i < K * K; ++i) n += W[i];
+    memset(d, 0, sizeof(double) * K);
+    if (K == 1) return SAFERL_OK;
+    for (iteration = 0; iteration < 200; ++iteration) {
+        double gmax = 0.0, slope = 0.0, t = 1.0, ft;
+        f = saferl_rl__dpo_prompt(W, d, K, beta, n, grad, hess);
+        for (i = 1; i < K; ++i) gmax = fabs(grad[i]) > gmax ? fabs(grad[i]) : gmax;
+        if (gmax <= 1e-10 * beta) return SAFERL_OK;
+        for (i = 1; i < K; ++i) trial[i] = -grad[i];
+        /* the Hessian without row and column 0 is positive definite on connected data */
+        if (!saferl_rl__cholesky_solve(hess + K + 1, K - 1, K, trial + 1)) return SAFERL_ERR_DID_NOT_CONVERGE;
+        for (i = 1; i < K; ++i) slope += grad[i] * trial[i], grad[i] = trial[i]; /* grad now holds the step */
+        for (;;) { /* backtracking (Armijo) */
+            trial[0] = 0.0;
+            for (i = 1; i < K; ++i) trial[i] = d[i] + t * grad[i];
+            ft = saferl_rl__dpo_prompt(W, trial, K, beta, n, NULL, NULL);
+            if (ft <= f + 1e-4 * t * slope || t < 1e-12) break;
+            t *= 0.5;
+        }
+        if (!(ft <= f)) return SAFERL_OK; /* no further decrease at rounding level */
+        memcpy(d, trial, sizeof(double) * K);
+    }
+    return SAFERL_ERR_DID_NOT_CONVERGE;
+}
+
+/* The fit into `out` (P x K), leaving `out` untouched on error; scratch as the public count
+   less P K. */
+static saferl_result saferl_rl__dpo_fit_into(double *out, const double *reference_logits, int P, int K,
+                                             const saferl_rl_preference *preferences, long count, double beta,
+                                             double *scratch) {
+    double *fit = scratch, *W = fit + (size_t)P * K, *work = W + (size_t)K * K;
+    long i;
+    int x, y;
+    for (x = 0; x < P; ++x) {
+        double *d = fit + (size_t)x * K;
+        saferl_result r;
+        memset(W, 0, sizeof(double) * K * K);
+        for (i = 0; i < count; ++i) /* P is small: one scan of the data per prompt */
+            if (preferences[i].prompt == x) W[preferences[i].chosen * K + preferences[i].rejected] += 1.0;
+        /* Zermelo's condition: the maximiser exists and is unique (up to the shift) iff
+           every response beats and is beaten along a path to every other one */
+        if (!saferl_rl__comparisons_reach_all(W, K, 0, work)) return SAFERL_ERR_NO_DATA;
+        if (!saferl_rl__comparisons_reach_all(W, K, 1, work) || !saferl_rl__comparisons_reach_all(W, K, -1, work))
+            return SAFERL_ERR_DID_NOT_CONVERGE;
+        r = saferl_rl__dpo_newton(W, d, K, beta, work);
+        if (r < 0) return r;
+        for (y = 0; y < K; ++y) d[y] += reference_logits[(size_t)x * K + y];
+    }
+    memcpy(out, fit, sizeof(double) * P * K);
+    return SAFERL_OK;
+}
+
+static saferl_result saferl_rl__dpo_check(const double *reference_logits, int P, int K,
+                                          const saferl_rl_preference *preferences, long count, double beta,
+                                          size_t scratch_count) {
+    size_t j;
+    if (!saferl_rl__pref_shape_ok(P, K) || count < 0 || !(beta > 0.0) || !saferl_rl__finite(beta))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (scratch_count < saferl_rl_dpo_scratch_count(P, K)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (!saferl_rl__preferences_ok(preferences, count, P, K)) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (j = 0; j < (size_t)P * K; ++j)
+        if (!saferl_rl__finite(reference_logits[j])) return SAFERL_ERR_NOT_FINITE;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_dpo_fit(double *logits, const double *reference_logits, int prompt_count,
+                                              int response_count, const saferl_rl_preference *preferences,
+                                              long count, double beta, double *scratch, size_t scratch_count) {
+    saferl_result r;
+    SAFERL_ASSERT(logits != NULL && reference_logits != NULL && scratch != NULL && (preferences || count == 0));
+    r = saferl_rl__dpo_check(reference_logits, prompt_count, response_count, preferences, count, beta,
+                             scratch_count);
+    if (r < 0) return r;
+    return saferl_rl__dpo_fit_into(logits, reference_logits, prompt_count, response_count, preferences, count, beta,
+                                   scratch);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_sacpo(double *logits, double *reward_logits, const double *reference_logits,
+                                            int prompt_count, int response_count,
+                                            const saferl_rl_preference *reward_preferences, long reward_count,
+                                            const saferl_rl_preference *safety_preferences, long safety_count,
+                                            double beta, double lambda, double *scratch, size_t scratch_count) {
+    const int P = prompt_count, K = response_count;
+    double *step1 = scratch, *rest = scratch + (size_t)P * K;
+    saferl_result r;
+    SAFERL_ASSERT(logits != NULL && reward_logits != NULL && reference_logits != NULL && scratch != NULL);
+    if (!(lambda >= 0.0) || !saferl_rl__finite(lambda)) return SAFERL_ERR_INVALID_ARGUMENT;
+    r = saferl_rl__dpo_check(reference_logits, P, K, reward_preferences, reward_count, beta, scratch_count);
+    if (r < 0) return r;
+    if (lambda > 0.0) {
+        r = saferl_rl__dpo_check(reference_logits, P, K, safety_preferences, safety_count, beta / lambda,
+                                 scratch_count);
+        if (r < 0) return r;
+    }
+    r = saferl_rl__dpo_fit_into(step1, reference_logits, P, K, reward_preferences, reward_count, beta, rest);
+    if (r < 0) return r;
+    if (lambda > 0.0) { /* realign the reward-aligned policy to safety: pi_r exp(lambda g / beta) */
+        r = saferl_rl__dpo_fit_into(logits, step1, P, K, safety_preferences, safety_count, beta / lambda, rest);
+        if (r < 0) return r;
+    } else {
+        memcpy(logits, step1, sizeof(double) * P * K);
+    }
+    memcpy(reward_logits, step1, sizeof(double) * P * K);
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_preference_optimum(double *logits, const double *reference_logits,
+                                                         const double *reward, const double *safety,
+                                                         int prompt_count, int response_count, double beta,
+                                                         double lambda) {
+    size_t j, n;
+    SAFERL_ASSERT(logits != NULL && reference_logits != NULL && reward != NULL && (safety || lambda == 0.0));
+    if (!saferl_rl__pref_shape_ok(prompt_count, response_count) || !(beta > 0.0) || !(lambda >= 0.0) ||
+        !saferl_rl__finite(beta) || !saferl_rl__finite(lambda))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    n = (size_t)prompt_count * response_count;
+    for (j = 0; j < n; ++j)
+        if (!saferl_rl__finite(reference_logits[j]) || !saferl_rl__finite(reward[j]) ||
+            (safety && !saferl_rl__finite(safety[j])))
+            return SAFERL_ERR_NOT_FINITE;
+    for (j = 0; j < n; ++j)
+        logits[j] = reference_logits[j] + (reward[j] + (lambda > 0.0 ? lambda * safety[j] : 0.0)) / beta;
+    return SAFERL_OK;
+}
+
+/* E[g] of the closed-form optimum at multiplier lambda */
+static double saferl_rl__optimum_safety(const double *reference_logits, const double *reward, const double *safety,
+                                        int P, int K, double beta, double lambda) {
+    double total = 0.0;
+    int x;
+    for (x = 0; x < P; ++x) {
+        const size_t row = (size_t)x * K;
+        total += saferl_rl__softmax_expectation(reference_logits + row, reward + row, safety + row, 1.0 / beta,
+                                                lambda / beta, safety + row, K);
+    }
+    return total / P;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_preference_multiplier(const double *reference_logits, const double *reward,
+                                                            const double *safety, int prompt_count,
+                                                            int response_count, double beta, double threshold,
+                                                            double *lambda) {
+    const int P = prompt_count, K = response_count;
+    double lo = 0.0, hi = 1.0, best = 0.0;
+    size_t j;
+    int x, y;
+    SAFERL_ASSERT(reference_logits != NULL && reward != NULL && safety != NULL && lambda != NULL);
+    if (!saferl_rl__pref_shape_ok(P, K) || !(beta > 0.0) || !saferl_rl__finite(beta)) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_rl__finite(threshold)) return SAFERL_ERR_NOT_FINITE;
+    for (j = 0; j < (size_t)P * K; ++j)
+        if (!saferl_rl__finite(reference_logits[j]) || !saferl_rl__finite(reward[j]) || !saferl_rl__finite(safety[j]))
+            return SAFERL_ERR_NOT_FINITE;
+    if (saferl_rl__optimum_safety(reference_logits, reward, safety, P, K, beta, 0.0) >= threshold) {
+        *lambda = 0.0;
+        return SAFERL_OK;
+    }
+    for (x = 0; x < P; ++x) { /* lambda -> infinity puts each row's mass on its safest responses */
+        double m = safety[(size_t)x * K];
+        for (y = 1; y < K; ++y) m = safety[(size_t)x * K + y] > m ? safety[(size_t)x * K + y] : m;
+        best += m / P;
+    }
+    if (threshold >= best) return SAFERL_ERR_INFEASIBLE;
+    /* E[g] grows with lambda (its derivative is the policy's variance of g over beta) */
+    while (saferl_rl__optimum_safety(reference_logits, reward, safety, P, K, beta, hi) < threshold) {
+        lo = hi;
+        hi *= 2.0;
+        if (hi > 1e300) return SAFERL_ERR_DID_NOT_CONVERGE;
+    }
+    while (hi - lo > 1e-12 * hi) {
+        const double mid = 0.5 * (lo + hi);
+        if (mid <= lo || mid >= hi) break;
+        if (saferl_rl__optimum_safety(reference_logits, reward, safety, P, K, beta, mid) >= threshold) hi = mid;
+        else lo = mid;
+    }
+    *lambda = hi; /* the end that meets the threshold */
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_weight_merge(double *merged, const double *a, const double *b, size_t count,
+                                                   double q) {
+    size_t j;
+    SAFERL_ASSERT(merged != NULL && a != NULL && b != NULL);
+    if (!(q >= 0.0 && q <= 1.0)) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (j = 0; j < count; ++j) merged[j] = (1.0 - q) * a[j] + q * b[j];
+    return SAFERL_OK;
+}
+
+/* ---- the poisoning LP: a dense bounded-variable simplex ----------------------------------------- */
+
+/* min c^T x  s.t.  T x = x_B (T = B^-1 [A I] as a d x n tableau), 0 <= x <= upper */
+typedef struct saferl_rl__simplex {
+    int m, n;            /* rows, columns (2N structural, then m artificial) */
+    double *tableau;     /* m x n */
+    double *basic_value; /* m: the values of the basic variables */
+    double *upper;       /* n: the upper bounds (HUGE_VAL: none) */
+    double *cost;        /* n */
+    double *reduced;     /* n: reduced costs */
+    int *basis;          /* m: the column basic in each row */
+    int *state;          /* n: 0 at its lower bound, 1 at its upper, 2 basic */
+} saferl_rl__simplex;
+
+static void saferl_rl__simplex_price(saferl_rl__simplex *s) { /* reduced = c - c_B^T T */
+    int i, j;
+    memcpy(s->reduced, s->cost, sizeof(double) * s->n);
+    for (i = 0; i < s->m; ++i) {
+        const double cb = s->cost[s->basis[i]];
+        const double *row = s->tableau + (size_t)i * s->n;
+        if (cb != 0.0)
+            for (j = 0; j < s->n; ++j) s->reduced[j] -= cb * row[j];
+    }
+}
+
+/* the entering column (-1: optimal): Dantzig's largest improvement, or Bland's lowest index */
+static int saferl_rl__simplex_enter(const saferl_rl__simplex *s, double tolerance, int bland) {
+    int j, best = -1;
+    double best_gain = tolerance;
+    for (j = 0; j < s->n; ++j) {
+        double gain;
+        if (s->state[j] == 2 || s->upper[j] <= 0.0) continue;
+        gain = s->state[j] == 0 ? -s->reduced[j] : s->reduced[j];
+        if (gain > best_gain) {
+            best = j;
+            if (bland) break;
+            best_gain = gain;
+        }
+    }
+    return best;
+}
+
+/* Exchanges column j into the basis in row r: row r scaled to a unit pivot, eliminated from
+   the other rows and the reduced costs. */
+static void saferl_rl__simplex_pivot(saferl_rl__simplex *s, int r, int j) {
+    const int n = s->n;
+    double *pivot_row = s->tableau + (size_t)r * n;
+    const double inv = 1.0 / pivot_row[j];
+    int i, k;
+    for (k = 0; k < n; ++k) pivot_row[k] *= inv;
+    for (i = 0; i < s->m; ++i) {
+        double *row = s->tableau + (size_t)i * n;
+        const double f = row[j];
+        if (i == r || f == 0.0) continue;
+        for (k = 0; k < n; ++k) row[k] -= f * pivot_row[k];
+    }
+    {
+        const double f = s->reduced[j];
+        for (k = 0; k < n; ++k) s->reduced[k] -= f * pivot_row[k];
+    }
+}
+
+/* Runs the simplex from a feasible basis to an optimum. 0 on success. */
+static saferl_result saferl_rl__simplex_solve(saferl_rl__simplex *s, double cost_tolerance) {
+    const long cap = 50L * (s->n + s->m);
+    long iteration;
+    int degenerate_run = 0;
+    saferl_rl__simplex_price(s);
+    for (iteration = 0; iteration < cap; ++iteration) {
+        const int j = saferl_rl__simplex_enter(s, cost_tolerance, degenerate_run > 50);
+        double step, direction;
+        int i, leave = -1, leave_to_upper = 0;
+        if (j < 0) return SAFERL_OK;
+        direction = s->state[j] == 0 ? 1.0 : -1.0;
+        step = s->upper[j]; /* the entering variable's own box, a bound flip */
+        for (i = 0; i < s->m; ++i) { /* the ratio test on each basic variable's box */
+            const double alpha = direction * s->tableau[(size_t)i * s->n + j], ub = s->upper[s->basis[i]];
+            double limit;
+            if (alpha > 1e-9) limit = s->basic_value[i] / alpha;
+            else if (alpha < -1e-9 && ub < HUGE_VAL) limit = (ub - s->basic_value[i]) / -alpha;
+            else continue;
+            limit = limit > 0.0 ? limit : 0.0;
+            if (limit < step || (limit == step && leave >= 0 && s->basis[i] < s->basis[leave])) {
+                step = limit;
+                leave = i;
+                leave_to_upper = alpha < 0.0;
+            }
+        }
+        if (step >= HUGE_VAL) return SAFERL_ERR_UNSUPPORTED; /* unbounded: not for this LP's boxes */
+        degenerate_run = step > 0.0 ? 0 : degenerate_run + 1;
+        for (i = 0; i < s->m; ++i) s->basic_value[i] -= step * direction * s->tableau[(size_t)i * s->n + j];
+        if (leave < 0) { /* the entering variable reached its other bound first */
+            s->state[j] = 1 - s->state[j];
+            continue;
+        }
+        s->state[s->basis[leave]] = leave_to_upper;
+        s->basic_value[leave] = direction > 0.0 ? step : s->upper[j] - step;
+        s->basis[leave] = j;
+        s->state[j] = 2;
+        saferl_rl__simplex_pivot(s, leave, j);
+    }
+    return SAFERL_ERR_DID_NOT_CONVERGE;
+}
+
+SAFERL_RL_API size_t saferl_rl_poison_lp_memory_size(int sample_count, int feature_dim) {
+    size_t m, n;
+    if (sample_count < 1 || feature_dim < 1 || sample_count > (1 << 24) || feature_dim > (1 << 12)) return 0;
+    m = (size_t)feature_dim;
+    n = 2 * (size_t)sample_count + m;
+    if (m > ((size_t)-1 / sizeof(double) - 4 * n - m) / n) return 0; /* wasm32: no wrap-around */
+    return sizeof(double) * (m * n + m + 3 * n) + sizeof(int) * (m + n);
+}
+
+static saferl_result saferl_rl__poison_check(const double *features, const double *original, const double *attack,
+                                             const double *flip_costs, int N, int d) {
+    size_t k;
+    for (k = 0; k < (size_t)N * d; ++k)
+        if (!saferl_rl__finite(features[k])) return SAFERL_ERR_NOT_FINITE;
+    for (k = 0; k < (size_t)N; ++k) {
+        if (!saferl_rl__finite(original[k]) || !saferl_rl__finite(attack[k]) ||
+            (flip_costs && !saferl_rl__finite(flip_costs[k])))
+            return SAFERL_ERR_NOT_FINITE;
+        if (!(original[k] >= 0.0 && original[k] <= 1.0 && attack[k] >= 0.0 && attack[k] <= 1.0) ||
+            (flip_costs && !(flip_costs[k] > 0.0)))
+            return SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    return SAFERL_OK;
+}
+
+/* The phase-one tableau: rows Phi^T zeta+ - Phi^T zeta- + a = b, each signed so b >= 0, the
+   artificials a basic. Returns max |Phi|. */
+static double saferl_rl__poison_setup(saferl_rl__simplex *s, const double *features, const double *original,
+                                      const double *attack, int N, int d) {
+    double largest = 0.0;
+    int i, k;
+    memset(s->tableau, 0, sizeof(double) * (size_t)s->m * s->n);
+    for (i = 0; i < d; ++i) {
+        double b = 0.0, sign;
+        for (k = 0; k < N; ++k) b += features[(size_t)k * d + i] * (attack[k] - original[k]);
+        sign = b < 0.0 ? -1.0 : 1.0;
+        for (k = 0; k < N; ++k) {
+            const double phi = features[(size_t)k * d + i];
+            s->tableau[(size_t)i * s->n + k] = sign * phi;
+            s->tableau[(size_t)i * s->n + N + k] = -sign * phi;
+            largest = fabs(phi) > largest ? fabs(phi) : largest;
+        }
+        s->tableau[(size_t)i * s->n + 2 * N + i] = 1.0;
+        s->basic_value[i] = sign * b;
+        s->basis[i] = 2 * N + i;
+    }
+    for (k = 0; k < N; ++k) {
+        s->upper[k] = 1.0 - original[k]; /* zeta+ raises the label up to 1 */
+        s->upper[N + k] = original[k];   /* zeta- lowers it down to 0 */
+        s->state[k] = s->state[N + k] = 0;
+    }
+    for (i = 0; i < d; ++i) s->upper[2 * N + i] = HUGE_VAL, s->state[2 * N + i] = 2;
+    return largest;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_cost, const double *features,
+                                                const double *original_labels, const double *attack_labels,
+                                                const double *flip_costs, int sample_count, int feature_dim,
+                                                void *memory, size_t memory_size) {
+    const int N = sample_count, d = feature_dim;
+    const size_t need = saferl_rl_poison_lp_memory_size(N, d);
+    saferl_rl__simplex s;
+    double largest, residual = 0.0, max_cost = 0.0, total = 0.0;
+    saferl_result r;
+    int i, k;
+    SAFERL_ASSERT(labels != NULL && features != NULL && original_labels != NULL && attack_labels != NULL);
+    if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || memory_size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    r = saferl_rl__poison_check(features, original_labels, attack_labels, flip_costs, N, d);
+    if (r < 0) return r;
+    s.m = d;
+    s.n = 2 * N + d;
+    s.tableau = (double *)memory;
+    s.basic_value = s.tableau + (size_t)s.m * s.n;
+    s.upper = s.basic_value + s.m;
+    s.cost = s.upper + s.n;
+    s.reduced = s.cost + s.n;
+    s.basis = (int *)(void *)(s.reduced + s.n);
+    s.state = s.basis + s.m;
+    largest = saferl_rl__poison_setup(&s, features, original_labels, attack_labels, N, d);
+    /* phase one: drive the artificials to zero (theta_A - theta_O is feasible, so it can) */
+    for (k = 0; k < s.n; ++k) s.cost[k] = k >= 2 * N ? 1.0 : 0.0;
+    r = saferl_rl__simplex_solve(&s, 1e-9);
+    if (r < 0) return r;
+    for (i = 0; i < d; ++i)
+        if (s.basis[i] >= 2 * N) residual += s.basic_value[i];
+    if (residual > 1e-9 * N * largest) return SAFERL_ERR_DID_NOT_CONVERGE;
+    /* phase two: the artificials are held at zero (a box [0, 0]) and the flip costs priced */
+    for (i = 0; i < d; ++i) s.upper[2 * N + i] = 0.0;
+    for (k = 0; k < N; ++k) {
+        s.cost[k] = s.cost[N + k] = flip_costs ? flip_costs[k] : 1.0;
+        max_cost = s.cost[k] > max_cost ? s.cost[k] : max_cost;
+    }
+    for (i = 0; i < d; ++i) s.cost[2 * N + i] = 0.0;
+    r = saferl_rl__simplex_solve(&s, 1e-9 * max_cost);
+    if (r < 0) return r;
+    /* read the vertex off: nonbasic columns at a bound, basic ones from the tableau */
+    for (k = 0; k < N; ++k) {
+        double x[2];
+        int h;
+        for (h = 0; h < 2; ++h) x[h] = s.state[h * N + k] == 1 ? s.upper[h * N + k] : 0.0;
+        labels[k] = x[0] - x[1];
+    }
+    for (i = 0; i < d; ++i) {
+        const int j = s.basis[i];
+        double v = s.basic_value[i] < 0.0 ? 0.0 : s.basic_value[i];
+        if (j >= 2 * N) continue;
+        v = v > s.upper[j] ? s.upper[j] : v;
+        labels[j % N] += j < N ? v : -v;
+    }
+    for (k = 0; k < N; ++k) {
+        total += s.cost[k] * fabs(labels[k]);
+        labels[k] += original_labels[k];
+        labels[k] = labels[k] < 0.0 ? 0.0 : labels[k] > 1.0 ? 1.0 : labels[k];
+    }
+    if (total_cost) *total_cost = total;
     return SAFERL_OK;
 }
 

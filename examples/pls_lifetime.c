@@ -23,7 +23,9 @@
       show, with the budget as cost target), unconstrained GP-UCB over the same grid, and online
       fine-tuning of the best-return behaviour policy with PPO-Lag for the same 400 episodes.
    Counted per method: (a) evaluations whose target is truly unsafe, (b) deployment episodes
-   with cost > b; the final target's (or fine-tuned policy's) true reward and cost.
+   with cost > b; the final target's (or fine-tuned policy's) true reward and cost. bench also
+   measures every target again with 2000 fresh episodes and a 95% interval on its cost, and counts
+   (a) only for targets whose interval lies above b, the undecided ones beside it.
 
    Every setting (grid, b, seed set, GP hyperparameters, episodes) is fixed in env_configs (pls_loop.h),
    before anything runs. regenerate writes DIR/<env>.rcsl (the conditioned policy, "SRLC"),
@@ -487,6 +489,60 @@ static int compute_truth(const env_config *c, const conditioned *p, uint32_t see
     return 1;
 }
 
+/* Ground truth with error bars, for the bench's counts: each target's cost from
+   INTERVAL_EPISODES fresh episodes (a stream apart from the summary's 200-episode truth) and its
+   95% normal interval, mean +- 1.96 sd / sqrt(n) (n = 2000 makes the CLT fair even for PointGoal's
+   bimodal costs). A target is certainly unsafe when the interval lies above b, certainly safe when
+   it lies at or below b, and undecided otherwise. One fixed n, no sequential looks, so the 95% is
+   per target as stated (not corrected for the 64 targets). */
+#define INTERVAL_EPISODES 2000
+enum { TRUTH_SAFE = -1, TRUTH_UNDECIDED = 0, TRUTH_UNSAFE = 1 };
+typedef struct truth_intervals {
+    double reward[MAX_GRID], cost[MAX_GRID], cost_half_width[MAX_GRID];
+    int verdict[MAX_GRID]; /* TRUTH_SAFE, TRUTH_UNDECIDED or TRUTH_UNSAFE */
+} truth_intervals;
+
+static int compute_truth_intervals(const env_config *c, const conditioned *p, uint32_t seed, truth_intervals *t) {
+    saferl_rl_builtin state;
+    saferl_rl_env env;
+    double returns[TRUTH_EPISODES], costs[TRUTH_EPISODES];
+    int j, e, batch;
+    make_env(c, &env, &state);
+    for (j = 0; j < grid_count(c); ++j) {
+        double z[2], sr = 0.0, sc = 0.0, scc = 0.0, n = INTERVAL_EPISODES, var;
+        saferl_rng rng;
+        grid_target(c, j, z);
+        saferl_rng_seed(&rng, seed * 7919u + 1000003u * (uint32_t)j + 0x2545f491u);
+        for (batch = 0; batch < INTERVAL_EPISODES / TRUTH_EPISODES; ++batch) {
+            if (conditioned_evaluate(p, &env, z, TRUTH_EPISODES, c->horizon, &rng, returns, costs) < 0) return 0;
+            for (e = 0; e < TRUTH_EPISODES; ++e) {
+                sr += returns[e];
+                sc += costs[e];
+                scc += costs[e] * costs[e];
+            }
+        }
+        var = (scc - sc * sc / n) / (n - 1);
+        t->reward[j] = sr / n;
+        t->cost[j] = sc / n;
+        t->cost_half_width[j] = 1.96 * sqrt(var > 0 ? var : 0.0) / sqrt(n);
+        t->verdict[j] = t->cost[j] - t->cost_half_width[j] > c->budget    ? TRUTH_UNSAFE
+                        : t->cost[j] + t->cost_half_width[j] <= c->budget ? TRUTH_SAFE
+                                                                          : TRUTH_UNDECIDED;
+    }
+    return 1;
+}
+
+/* Evaluations of a method whose target is certainly unsafe (*unsafe) or undecided (*undecided). */
+static void count_by_interval(const method_result *m, const truth_intervals *t, int *unsafe, int *undecided) {
+    int i;
+    *unsafe = *undecided = 0;
+    if (m->unsafe_evaluations < 0) return;
+    for (i = 0; i < EVALUATIONS; ++i) {
+        *unsafe += t->verdict[m->eval_index[i]] == TRUTH_UNSAFE;
+        *undecided += t->verdict[m->eval_index[i]] == TRUTH_UNDECIDED;
+    }
+}
+
 static double correlation(const double *x, const double *y, int n) {
     double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
     int i;
@@ -939,14 +995,35 @@ static int command_bench(pipeline *p, int seeds, int finetune) {
     grid_state *g = (grid_state *)calloc(1, sizeof *g);
     method_result m[METHOD_COUNT];
     double sum_a[METHOD_COUNT] = {0}, sum_b[METHOD_COUNT] = {0}, sum_r[METHOD_COUNT] = {0}, sum_c[METHOD_COUNT] = {0};
-    int max_a[METHOD_COUNT] = {0}, max_b[METHOD_COUNT] = {0}, within = 0, seed, k, best;
-    if (!g) return 1;
-    fill_grid(c, g);
-    if (!grid_facts(c, &p->sum, g, 1, &best)) {
+    double sum_u[METHOD_COUNT] = {0}, sum_d[METHOD_COUNT] = {0};
+    int max_a[METHOD_COUNT] = {0}, max_b[METHOD_COUNT] = {0}, max_u[METHOD_COUNT] = {0}, max_d[METHOD_COUNT] = {0};
+    int within = 0, within_certified = 0, seed, k, j, best, best_certified = -1, verdicts[3] = {0};
+    truth_intervals *t = (truth_intervals *)calloc(1, sizeof *t);
+    if (!g || !t) {
         free(g);
+        free(t);
         return 1;
     }
-    printf("seed  method                         (a)  (b)   final_reward  final_cost\n");
+    fill_grid(c, g);
+    if (!grid_facts(c, &p->sum, g, 1, &best) || !compute_truth_intervals(c, &p->policy, p->sum.seed, t)) {
+        free(g);
+        free(t);
+        return 1;
+    }
+    for (j = 0; j < g->count; ++j) {
+        verdicts[t->verdict[j] + 1] += 1;
+        if (t->verdict[j] == TRUTH_SAFE && (best_certified < 0 || t->reward[j] > t->reward[best_certified])) best_certified = j;
+    }
+    printf("truth with intervals (%d fresh episodes a target, cost mean +- 1.96 sd/sqrt(n)): %d certainly unsafe, "
+           "%d certainly safe, %d undecided",
+           INTERVAL_EPISODES, verdicts[2], verdicts[0], verdicts[1]);
+    if (best_certified >= 0)
+        printf("; best certainly safe target (R %g, G %g): reward %.3f, cost %.3f +- %.3f\n", g->targets[2 * best_certified],
+               g->targets[2 * best_certified + 1], t->reward[best_certified], t->cost[best_certified],
+               t->cost_half_width[best_certified]);
+    else
+        printf("; no certainly safe target\n");
+    printf("seed  method                         (a)  (b)   final_reward  final_cost  (a, interval)  undecided\n");
     for (seed = 1; seed <= seeds; ++seed) {
         if (!deploy_all(p, (uint32_t)seed, finetune, g, m)) {
             fprintf(stderr, "pls_lifetime: deployment failed (seed %d)\n", seed);
@@ -956,8 +1033,14 @@ static int command_bench(pipeline *p, int seeds, int finetune) {
         }
         for (k = 0; k < METHOD_COUNT; ++k) {
             if (m[k].final_index == -2) continue;
-            printf("%4d  %-30s %3d  %3d   %12.3f  %10.3f\n", seed, m[k].name, m[k].unsafe_evaluations, m[k].unsafe_episodes,
-                   m[k].final_reward, m[k].final_cost);
+            int certainly_unsafe, undecided;
+            count_by_interval(&m[k], t, &certainly_unsafe, &undecided);
+            printf("%4d  %-30s %3d  %3d   %12.3f  %10.3f  %13d  %9d\n", seed, m[k].name, m[k].unsafe_evaluations,
+                   m[k].unsafe_episodes, m[k].final_reward, m[k].final_cost, certainly_unsafe, undecided);
+            sum_u[k] += certainly_unsafe;
+            sum_d[k] += undecided;
+            if (certainly_unsafe > max_u[k]) max_u[k] = certainly_unsafe;
+            if (undecided > max_d[k]) max_d[k] = undecided;
             sum_a[k] += m[k].unsafe_evaluations;
             sum_b[k] += m[k].unsafe_episodes;
             sum_r[k] += m[k].final_reward;
@@ -966,25 +1049,36 @@ static int command_bench(pipeline *p, int seeds, int finetune) {
             if (m[k].unsafe_episodes > max_b[k]) max_b[k] = m[k].unsafe_episodes;
         }
         within += fabs(p->sum.truth_reward[best] - m[0].final_reward) <= 0.1 * fabs(p->sum.truth_reward[best]);
+        if (best_certified >= 0 && m[0].final_index >= 0)
+            within_certified += fabs(t->reward[best_certified] - t->reward[m[0].final_index]) <=
+                                0.1 * fabs(t->reward[best_certified]);
         fflush(stdout);
         free_methods(m);
     }
     printf("\n%s over %d seeds (b = %g; %d evaluations x %d episodes = %d deployment episodes per method and seed)\n",
            c->name, seeds, c->budget, EVALUATIONS, EPISODES_PER_EVAL, EVALUATIONS * EPISODES_PER_EVAL);
-    printf("| method | (a) unsafe evaluations, mean (max) | (b) episodes with cost > b, mean (max) | final true reward | final true cost |\n");
-    printf("|---|---|---|---|---|\n");
+    printf("| method | (a) unsafe evaluations, mean (max) | (a) certainly unsafe (interval above b), mean (max) | "
+           "undecided evaluations, mean (max) | (b) episodes with cost > b, mean (max) | final true reward | final true cost |\n");
+    printf("|---|---|---|---|---|---|---|\n");
     for (k = 0; k < METHOD_COUNT; ++k) {
-        char a[48];
+        char a[48], u[96];
         if (m[k].final_index == -2 || !m[k].name) continue;
         if (m[k].unsafe_evaluations < 0) snprintf(a, sizeof a, "-");
         else snprintf(a, sizeof a, "%.1f (%d)", sum_a[k] / seeds, max_a[k]);
-        printf("| %s | %s | %.1f (%d) | %.3f | %.3f |\n", m[k].name, a, sum_b[k] / seeds, max_b[k], sum_r[k] / seeds,
-               sum_c[k] / seeds);
+        if (m[k].unsafe_evaluations < 0) snprintf(u, sizeof u, "- | -");
+        else snprintf(u, sizeof u, "%.1f (%d) | %.1f (%d)", sum_u[k] / seeds, max_u[k], sum_d[k] / seeds, max_d[k]);
+        printf("| %s | %s | %s | %.1f (%d) | %.3f | %.3f |\n", m[k].name, a, u, sum_b[k] / seeds, max_b[k],
+               sum_r[k] / seeds, sum_c[k] / seeds);
     }
     printf("best truly safe target: reward %.3f, cost %.3f; PLS's final target within 10%% of it in %d of %d seeds; "
            "PLS's worst (a) = %d (the paper's worst case: 5)\n",
            p->sum.truth_reward[best], p->sum.truth_cost[best], within, seeds, max_a[0]);
+    if (best_certified >= 0)
+        printf("by the intervals: PLS's final target within 10%% of the best certainly safe target's reward in %d of %d "
+               "seeds; PLS's worst certainly-unsafe count = %d\n",
+               within_certified, seeds, max_u[0]);
     free(g);
+    free(t);
     return 0;
 }
 

@@ -12,6 +12,10 @@ $(BUILD)/rl_train: examples/rl_train.c examples/plot.h saferl_rl.h | $(BUILD)
 	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples $(STB) -o $@ $< -lm
 $(BUILD)/policy_in_engine: examples/policy_in_engine.c saferl_rl.h | $(BUILD)
 	$(CC) $(C_STRICT) -O3 -g -I. -o $@ $< -lm
+# a user's own environment trained with PPO-Lag (the quick start's longer form)
+EXAMPLES += $(BUILD)/custom_env
+$(BUILD)/custom_env: examples/custom_env.c saferl_rl.h | $(BUILD)
+	$(CC) $(C_STRICT) -O3 -g -I. -o $@ $< -lm
 $(BUILD)/test_rl_blis: tests/test_rl.c saferl_rl.h tests/saferl_test.h | $(BUILD)
 	$(CC) $(RL_C_GNU_BLIS) $(OPT) -o $@ $< -lblis -lm
 
@@ -45,3 +49,8 @@ $(BUILD)/rl_rcsl: examples/rl_rcsl.c examples/plot.h saferl_rl.h | $(BUILD)
 $(BUILD)/tsan/thread_rl: tests/thread_rl.c saferl_rl.h | $(BUILD)
 	@mkdir -p $(@D)
 	$(CLANG) $(C_STRICT) -O1 -g -fsanitize=thread -I. -o $@ $< -lm -lpthread
+
+# preference optimisation: SACPO against its closed form, the poisoning LP against a naive attack
+EXAMPLES += $(BUILD)/preference_align
+$(BUILD)/preference_align: examples/preference_align.c saferl_rl.h | $(BUILD)
+	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples -o $@ $< -lm

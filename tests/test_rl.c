@@ -4139,11 +4139,523 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
 }
 /* ==== end of off-policy ==== */
 
+/* ---- preference optimisation: DPO, SACPO -------------------------------------------------------
+   A tabular "language model" of PREF_P prompts and PREF_K responses; reward r and safety g drawn
+   uniformly in [-1, 1] (so every Bradley-Terry probability lies in [sigmoid(-2), sigmoid(2)]). */
+enum { PREF_P = 4, PREF_K = 5, PREF_MAX_DATA = 32000 };
+
+static void pref_problem(saferl_rng *rng, double *reference, double *reward, double *safety) {
+    int j;
+    for (j = 0; j < PREF_P * PREF_K; ++j) {
+        reference[j] = 0.5 * saferl_rng_normal(rng);
+        reward[j] = 2.0 * saferl_rng_uniform(rng) - 1.0;
+        safety[j] = 2.0 * saferl_rng_uniform(rng) - 1.0;
+    }
+}
+
+/* the fewest times one unordered pair of responses was compared at one prompt, over all of them */
+static double pref_min_pair_count(const saferl_rl_preference *data, long n) {
+    static double count[PREF_P][PREF_K][PREF_K];
+    double least = HUGE_VAL;
+    long i;
+    int x, a, b;
+    memset(count, 0, sizeof count);
+    for (i = 0; i < n; ++i) {
+        a = data[i].chosen < data[i].rejected ? data[i].chosen : data[i].rejected;
+        b = data[i].chosen + data[i].rejected - a;
+        count[data[i].prompt][a][b] += 1.0;
+    }
+    for (x = 0; x < PREF_P; ++x)
+        for (a = 0; a < PREF_K; ++a)
+            for (b = a + 1; b < PREF_K; ++b) least = count[x][a][b] < least ? count[x][a][b] : least;
+    return least;
+}
+
+/* the least Bradley-Terry variance sigmoid(s_a - s_b)(1 - sigmoid) over pairs of one prompt */
+static double pref_min_variance(const double *score) {
+    double least = 0.25;
+    int x, a, b;
+    for (x = 0; x < PREF_P; ++x)
+        for (a = 0; a < PREF_K; ++a)
+            for (b = a + 1; b < PREF_K; ++b) {
+                double s = 1.0 / (1.0 + exp(-(score[x * PREF_K + a] - score[x * PREF_K + b])));
+                least = s * (1.0 - s) < least ? s * (1.0 - s) : least;
+            }
+    return least;
+}
+
+typedef struct pref_loss_ctx {
+    double *logits;
+    const double *reference;
+    const saferl_rl_preference *data;
+    long n;
+    double beta;
+} pref_loss_ctx;
+
+TEST(dpo_loss_matches_finite_differences_and_refuses_bad_input) {
+    static saferl_rl_preference data[64];
+    double reference[PREF_P * PREF_K], reward[PREF_P * PREF_K], safety[PREF_P * PREF_K];
+    double logits[PREF_P * PREF_K], grad[PREF_P * PREF_K];
+    saferl_rng rng;
+    int seed, j;
+    for (seed = 1; seed <= 5; ++seed) {
+        double beta, worst = 0.0;
+        saferl_rng_seed(&rng, (uint32_t)seed);
+        beta = 0.1 + 2.0 * saferl_rng_uniform(&rng);
+        pref_problem(&rng, reference, reward, safety);
+        for (j = 0; j < PREF_P * PREF_K; ++j) logits[j] = saferl_rng_normal(&rng), grad[j] = 0.0;
+        CHECK(saferl_rl_preferences_sample(data, 64, reward, PREF_P, PREF_K, &rng) == SAFERL_OK);
+        CHECK(saferl_rl__finite(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 64, beta, grad)));
+        for (j = 0; j < PREF_P * PREF_K; ++j) {
+            /* central differences in double: truncation h^2 |f'''| / 6 <= h^2 beta^3 and rounding
+               ~ 1e-16 |f| / h; with h = 1e-5 both are far below 1e-7 (beta <= 2.1, f <= 30) */
+            const double h = 1e-5, saved = logits[j];
+            double fp, fm;
+            logits[j] = saved + h;
+            fp = saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 64, beta, NULL);
+            logits[j] = saved - h;
+            fm = saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 64, beta, NULL);
+            logits[j] = saved;
+            worst = fmax(worst, fabs((fp - fm) / (2.0 * h) - grad[j]));
+        }
+        CHECK(worst < 1e-7);
+    }
+    /* bad input: NaN, never a number */
+    CHECK(!saferl_rl__finite(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 64, 0.0, NULL)));
+    CHECK(!saferl_rl__finite(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 0, 1.0, NULL)));
+    data[3].rejected = data[3].chosen;
+    CHECK(!saferl_rl__finite(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 64, 1.0, NULL)));
+    data[3].rejected = PREF_K;
+    CHECK(!saferl_rl__finite(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 64, 1.0, NULL)));
+}
+
+/* The fit is the loss's minimiser: its gradient there is zero up to Newton's stopping rule,
+   and data without a unique minimiser are refused with the logits left as they were. */
+TEST(dpo_fit_minimises_the_loss_and_refuses_data_without_a_minimiser) {
+    static saferl_rl_preference data[4000];
+    static double scratch[2 * PREF_P * PREF_K + 2 * PREF_K * PREF_K + 3 * PREF_K];
+    double reference[PREF_P * PREF_K], reward[PREF_P * PREF_K], safety[PREF_P * PREF_K];
+    double logits[PREF_P * PREF_K], grad[PREF_P * PREF_K], before[PREF_P * PREF_K];
+    const double beta = 0.3;
+    saferl_rng rng;
+    int j;
+    CHECK(saferl_rl_dpo_scratch_count(PREF_P, PREF_K) == sizeof scratch / sizeof scratch[0]);
+    saferl_rng_seed(&rng, 7);
+    pref_problem(&rng, reference, reward, safety);
+    CHECK(saferl_rl_preferences_sample(data, 4000, reward, PREF_P, PREF_K, &rng) == SAFERL_OK);
+    CHECK(saferl_rl_dpo_fit(logits, reference, PREF_P, PREF_K, data, 4000, beta, scratch,
+                            sizeof scratch / sizeof scratch[0]) == SAFERL_OK);
+    memset(grad, 0, sizeof grad);
+    saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 4000, beta, grad);
+    /* the stopping rule is |per-prompt gradient| <= 1e-10 beta; the mean over all data scales it
+       by that prompt's share (<= 1) */
+    for (j = 0; j < PREF_P * PREF_K; ++j) CHECK(fabs(grad[j]) <= 1e-10 * beta);
+    for (j = 0; j < PREF_P; ++j) CHECK(logits[j * PREF_K] == reference[j * PREF_K]);
+    /* a small step any way raises the loss (a minimum, not a saddle or a maximum) */
+    {
+        const double at = saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 4000, beta, NULL);
+        for (j = 0; j < PREF_P * PREF_K; ++j) {
+            if (j % PREF_K == 0) continue;
+            logits[j] += 1e-3;
+            CHECK(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 4000, beta, NULL) > at);
+            logits[j] -= 2e-3;
+            CHECK(saferl_rl_dpo_loss(logits, reference, PREF_P, PREF_K, data, 4000, beta, NULL) > at);
+            logits[j] += 1e-3;
+        }
+    }
+    memcpy(before, logits, sizeof logits);
+    /* response 4 never compared at prompt 0: not unique */
+    {
+        long i, n = 0;
+        static saferl_rl_preference cut[4000];
+        for (i = 0; i < 4000; ++i)
+            if (!(data[i].prompt == 0 && (data[i].chosen == 4 || data[i].rejected == 4))) cut[n++] = data[i];
+        CHECK(saferl_rl_dpo_fit(logits, reference, PREF_P, PREF_K, cut, n, beta, scratch,
+                                sizeof scratch / sizeof scratch[0]) == SAFERL_ERR_NO_DATA);
+        /* response 4 at prompt 0 always loses: the minimiser is at infinity */
+        n = 0;
+        for (i = 0; i < 4000; ++i)
+            if (!(data[i].prompt == 0 && data[i].chosen == 4)) cut[n++] = data[i];
+        CHECK(saferl_rl_dpo_fit(logits, reference, PREF_P, PREF_K, cut, n, beta, scratch,
+                                sizeof scratch / sizeof scratch[0]) == SAFERL_ERR_DID_NOT_CONVERGE);
+    }
+    CHECK(saferl_rl_dpo_fit(logits, reference, PREF_P, PREF_K, data, 4000, beta, scratch, 10) ==
+          SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_rl_dpo_fit(logits, reference, PREF_P, PREF_K, data, 4000, -1.0, scratch,
+                            sizeof scratch / sizeof scratch[0]) == SAFERL_ERR_INVALID_ARGUMENT);
+    reference[5] = NAN;
+    CHECK(saferl_rl_dpo_fit(logits, reference, PREF_P, PREF_K, data, 4000, beta, scratch,
+                            sizeof scratch / sizeof scratch[0]) == SAFERL_ERR_NOT_FINITE);
+    CHECK(memcmp(before, logits, sizeof logits) == 0);
+}
+
+/* max E[r] - beta KL(pi || pi_ref) (means over prompts), the objective SACPO solves */
+static double pref_objective(const double *logits, const double *reference, const double *reward, double beta) {
+    double p[PREF_P * PREF_K], q[PREF_P * PREF_K], kl = 0.0;
+    int j;
+    saferl_rl_tabular_probabilities(p, logits, PREF_P, PREF_K);
+    saferl_rl_tabular_probabilities(q, reference, PREF_P, PREF_K);
+    for (j = 0; j < PREF_P * PREF_K; ++j) kl += p[j] > 0.0 ? p[j] * log(p[j] / q[j]) : 0.0;
+    return saferl_rl_tabular_expectation(logits, reward, PREF_P, PREF_K) - beta * kl / PREF_P;
+}
+
+/* The closed form with its multiplier is the constrained optimum (weak duality: pi* maximises
+   the Lagrangian, so no policy with E[g] >= b does better): 2000 random policies near pi*
+   that meet the threshold never beat it, beyond rounding (1e-12 of the objective's terms,
+   which are O(1) here). */
+TEST(closed_form_beats_every_feasible_policy_nearby) {
+    double reference[PREF_P * PREF_K], reward[PREF_P * PREF_K], safety[PREF_P * PREF_K];
+    double optimum[PREF_P * PREF_K], trial[PREF_P * PREF_K], unconstrained, best = 0.0, threshold, lambda, at;
+    const double beta = 0.5;
+    saferl_rng rng;
+    int t, j, feasible = 0, x, y;
+    saferl_rng_seed(&rng, 33);
+    pref_problem(&rng, reference, reward, safety);
+    for (x = 0; x < PREF_P; ++x) {
+        double hi = -HUGE_VAL;
+        for (y = 0; y < PREF_K; ++y) hi = fmax(hi, safety[x * PREF_K + y]);
+        best += hi / PREF_P;
+    }
+    saferl_rl_preference_optimum(optimum, reference, reward, NULL, PREF_P, PREF_K, beta, 0.0);
+    unconstrained = saferl_rl_tabular_expectation(optimum, safety, PREF_P, PREF_K);
+    threshold = unconstrained + 0.3 * (best - unconstrained);
+    CHECK(saferl_rl_preference_multiplier(reference, reward, safety, PREF_P, PREF_K, beta, threshold, &lambda) ==
+          SAFERL_OK);
+    CHECK(saferl_rl_preference_optimum(optimum, reference, reward, safety, PREF_P, PREF_K, beta, lambda) == SAFERL_OK);
+    at = pref_objective(optimum, reference, reward, beta);
+    for (t = 0; t < 2000; ++t) {
+        const double size = t < 1000 ? 0.01 : 0.3;
+        for (j = 0; j < PREF_P * PREF_K; ++j) trial[j] = optimum[j] + size * saferl_rng_normal(&rng);
+        if (saferl_rl_tabular_expectation(trial, safety, PREF_P, PREF_K) < threshold) continue;
+        ++feasible;
+        CHECK(pref_objective(trial, reference, reward, beta) <= at + 1e-12);
+    }
+    CHECK(feasible > 200); /* the check saw policies on the feasible side */
+    /* and the unconstrained optimum, which breaks the constraint, does beat it */
+    saferl_rl_preference_optimum(trial, reference, reward, NULL, PREF_P, PREF_K, beta, 0.0);
+    CHECK(pref_objective(trial, reference, reward, beta) > at);
+}
+
+/* SACPO's two DPO steps against the closed form pi* ∝ pi_ref exp((r + lambda g) / beta) at the
+   multiplier that meets a safety threshold, as the data grow. The bound: to first order the
+   fitted logits err by e = (eps_r + lambda eps_g) / beta, eps the Bradley-Terry maximum-
+   likelihood errors, whose contrasts have variance <= 1 / (K m v) with m the fewest
+   comparisons of a pair and v the least sigmoid(1 - sigmoid) of a pair (the Fisher
+   information dominates m v times the complete graph's Laplacian). Jensen then gives
+   E[TV] <= 0.5 sqrt((1 + lambda^2) / (beta^2 K m v)); we allow 3 times that (the mean over
+   prompts concentrates; m and v are worst cases), and ask that 16x the data shrink the
+   distance at least 2x (the first-order rate is 4x). */
+TEST(sacpo_approaches_the_closed_form_optimum_and_meets_the_threshold) {
+    static saferl_rl_preference reward_data[PREF_MAX_DATA], safety_data[PREF_MAX_DATA];
+    static double scratch[2 * PREF_P * PREF_K + 2 * PREF_K * PREF_K + 3 * PREF_K];
+    const size_t S = sizeof scratch / sizeof scratch[0];
+    double reference[PREF_P * PREF_K], reward[PREF_P * PREF_K], safety[PREF_P * PREF_K];
+    double optimum[PREF_P * PREF_K], logits[PREF_P * PREF_K], reward_logits[PREF_P * PREF_K];
+    double merged[PREF_P * PREF_K], partial[PREF_P * PREF_K], partial_r[PREF_P * PREF_K];
+    const double beta = 0.5;
+    double lambda, threshold, unconstrained, best = 0.0, range = 0.0, tv[2] = {0, 0};
+    saferl_rng rng;
+    int round, x, y;
+    saferl_rng_seed(&rng, 22);
+    pref_problem(&rng, reference, reward, safety);
+    for (x = 0; x < PREF_P; ++x) {
+        double lo = HUGE_VAL, hi = -HUGE_VAL;
+        for (y = 0; y < PREF_K; ++y) lo = fmin(lo, safety[x * PREF_K + y]), hi = fmax(hi, safety[x * PREF_K + y]);
+        best += hi / PREF_P;
+        range = fmax(range, hi - lo);
+    }
+    CHECK(saferl_rl_preference_optimum(optimum, reference, reward, NULL, PREF_P, PREF_K, beta, 0.0) == SAFERL_OK);
+    unconstrained = saferl_rl_tabular_expectation(optimum, safety, PREF_P, PREF_K);
+    threshold = unconstrained + 0.5 * (best - unconstrained); /* binding: halfway to the safest */
+    CHECK(saferl_rl_preference_multiplier(reference, reward, safety, PREF_P, PREF_K, beta, threshold, &lambda) ==
+          SAFERL_OK);
+    CHECK(lambda > 0.0);
+    CHECK(saferl_rl_preference_optimum(optimum, reference, reward, safety, PREF_P, PREF_K, beta, lambda) ==
+          SAFERL_OK);
+    CHECK(saferl_rl_tabular_expectation(optimum, safety, PREF_P, PREF_K) >= threshold);
+    { /* the expectation is the probabilities' weighted sum (rows summing to 1 within K ulps) */
+        double probabilities[PREF_P * PREF_K], sum = 0.0;
+        saferl_rl_tabular_probabilities(probabilities, optimum, PREF_P, PREF_K);
+        for (x = 0; x < PREF_P; ++x) {
+            double row = 0.0;
+            for (y = 0; y < PREF_K; ++y)
+                row += probabilities[x * PREF_K + y], sum += probabilities[x * PREF_K + y] * safety[x * PREF_K + y];
+            CHECK(fabs(row - 1.0) <= PREF_K * 2.220446049250313e-16);
+        }
+        CHECK(fabs(sum / PREF_P - saferl_rl_tabular_expectation(optimum, safety, PREF_P, PREF_K)) <=
+              4 * PREF_K * 2.220446049250313e-16);
+    }
+    CHECK(saferl_rl_preference_optimum(partial, reference, reward, safety, PREF_P, PREF_K, beta,
+                                       lambda * (1.0 - 1e-9)) == SAFERL_OK);
+    CHECK(saferl_rl_tabular_expectation(partial, safety, PREF_P, PREF_K) < threshold); /* the least such lambda */
+    CHECK(saferl_rl_preference_multiplier(reference, reward, safety, PREF_P, PREF_K, beta, best, &lambda) ==
+          SAFERL_ERR_INFEASIBLE);
+    CHECK(saferl_rl_preference_multiplier(reference, reward, safety, PREF_P, PREF_K, beta, threshold, &lambda) ==
+          SAFERL_OK);
+    for (round = 0; round < 2; ++round) {
+        const long n = round == 0 ? PREF_MAX_DATA / 16 : PREF_MAX_DATA;
+        double m, v, bound;
+        saferl_rng_seed(&rng, (uint32_t)(100 + round));
+        CHECK(saferl_rl_preferences_sample(reward_data, n, reward, PREF_P, PREF_K, &rng) == SAFERL_OK);
+        CHECK(saferl_rl_preferences_sample(safety_data, n, safety, PREF_P, PREF_K, &rng) == SAFERL_OK);
+        CHECK(saferl_rl_sacpo(logits, reward_logits, reference, PREF_P, PREF_K, reward_data, n, safety_data, n, beta,
+                              lambda, scratch, S) == SAFERL_OK);
+        tv[round] = saferl_rl_tabular_total_variation(logits, optimum, PREF_P, PREF_K);
+        m = fmin(pref_min_pair_count(reward_data, n), pref_min_pair_count(safety_data, n));
+        v = fmin(pref_min_variance(reward), pref_min_variance(safety));
+        bound = 3.0 * 0.5 * sqrt((1.0 + lambda * lambda) / (beta * beta * PREF_K * m * v));
+        printf("        n = %5ld: TV(SACPO, closed form) = %.4f, bound %.4f; E[g] = %.4f, threshold %.4f\n", n,
+               tv[round], bound, saferl_rl_tabular_expectation(logits, safety, PREF_P, PREF_K), threshold);
+        CHECK(tv[round] <= bound);
+        /* the safety constraint, up to what the estimate can move E[g]: |dE[g]| <= TV range(g) */
+        CHECK(saferl_rl_tabular_expectation(logits, safety, PREF_P, PREF_K) >= threshold - tv[round] * range);
+    }
+    CHECK(tv[1] < 0.5 * tv[0]);
+    /* P-SACPO: merging the two steps' tabular logits with weight q is SACPO at q lambda on the
+       same data; the steps agree to Newton's stopping rule, far below 1e-6 in TV */
+    CHECK(saferl_rl_weight_merge(merged, reward_logits, logits, PREF_P * PREF_K, 0.25) == SAFERL_OK);
+    CHECK(saferl_rl_sacpo(partial, partial_r, reference, PREF_P, PREF_K, reward_data, PREF_MAX_DATA, safety_data,
+                          PREF_MAX_DATA, beta, 0.25 * lambda, scratch, S) == SAFERL_OK);
+    CHECK(saferl_rl_tabular_total_variation(merged, partial, PREF_P, PREF_K) < 1e-6);
+    CHECK(saferl_rl_weight_merge(merged, reward_logits, logits, PREF_P * PREF_K, 1.5) == SAFERL_ERR_INVALID_ARGUMENT);
+    /* lambda = 0 is DPO on the reward alone; a bad lambda leaves both outputs as they were */
+    CHECK(saferl_rl_sacpo(partial, partial_r, reference, PREF_P, PREF_K, reward_data, PREF_MAX_DATA, NULL, 0, beta,
+                          0.0, scratch, S) == SAFERL_OK);
+    CHECK(memcmp(partial, partial_r, sizeof partial) == 0);
+    memcpy(merged, partial, sizeof partial);
+    CHECK(saferl_rl_sacpo(partial, partial_r, reference, PREF_P, PREF_K, reward_data, PREF_MAX_DATA, safety_data,
+                          PREF_MAX_DATA, beta, -1.0, scratch, S) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_rl_sacpo(partial, partial_r, reference, PREF_P, PREF_K, reward_data, PREF_MAX_DATA, safety_data,
+                          PREF_MAX_DATA, beta, NAN, scratch, S) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(memcmp(partial, merged, sizeof partial) == 0);
+}
+
+#include <time.h>
+
+/* ---- preference optimisation: the poisoning LP ------------------------------------------------
+   Random instances: Gaussian features scaled by 10^u (u in [-3, 3]: the tolerances must not
+   depend on Phi's scale), original labels drawn Bradley-Terry from a random linear reward,
+   a naive attack that flips a random quarter of them, random flip costs in [0.5, 2]. */
+enum { POISON_MAX_N = 2000, POISON_MAX_D = 64 };
+
+typedef struct poison_instance {
+    int n, d;
+    double scale;
+    double features[POISON_MAX_N * POISON_MAX_D];
+    double original[POISON_MAX_N], attack[POISON_MAX_N], costs[POISON_MAX_N], labels[POISON_MAX_N];
+} poison_instance;
+
+static void poison_draw(poison_instance *p, int n, int d, uint32_t seed) {
+    double w[POISON_MAX_D];
+    saferl_rng rng;
+    int k, i;
+    saferl_rng_seed(&rng, seed);
+    p->n = n, p->d = d;
+    p->scale = pow(10.0, 6.0 * saferl_rng_uniform(&rng) - 3.0);
+    for (i = 0; i < d; ++i) w[i] = saferl_rng_normal(&rng);
+    for (k = 0; k < n; ++k) {
+        double z = 0.0;
+        for (i = 0; i < d; ++i) {
+            const double phi = saferl_rng_normal(&rng);
+            p->features[k * d + i] = p->scale * phi;
+            z += phi * w[i];
+        }
+        p->original[k] = saferl_rng_uniform(&rng) < 1.0 / (1.0 + exp(-z)) ? 1.0 : 0.0;
+        p->attack[k] = saferl_rng_uniform(&rng) < 0.25 ? 1.0 - p->original[k] : p->original[k];
+        p->costs[k] = 0.5 + 1.5 * saferl_rng_uniform(&rng);
+    }
+}
+
+/* max_i |(Phi^T (labels - attack))_i|, and the tolerance it must meet: ten times the LP's
+   phase-one tolerance, 1e-9 N max|Phi| */
+static double poison_residual(const poison_instance *p, double *tolerance) {
+    double worst = 0.0, largest = 0.0;
+    int i, k;
+    for (i = 0; i < p->d; ++i) {
+        double r = 0.0;
+        for (k = 0; k < p->n; ++k) {
+            r += p->features[k * p->d + i] * (p->labels[k] - p->attack[k]);
+            largest = fmax(largest, fabs(p->features[k * p->d + i]));
+        }
+        worst = fmax(worst, fabs(r));
+    }
+    *tolerance = 1e-8 * p->n * largest;
+    return worst;
+}
+
+/* Bradley-Terry maximum likelihood with soft labels by Newton's method (the reward a learner
+   fits), to a gradient of 1e-13 N max|Phi|. 0 if it does not converge. */
+static int poison_fit_reward(const poison_instance *p, const double *labels, double *w) {
+    double hess[POISON_MAX_D * POISON_MAX_D], grad[POISON_MAX_D], largest = 0.0;
+    int it, i, j, k, d = p->d;
+    for (k = 0; k < p->n * d; ++k) largest = fmax(largest, fabs(p->features[k]));
+    for (i = 0; i < d; ++i) w[i] = 0.0;
+    for (it = 0; it < 100; ++it) {
+        double gmax = 0.0;
+        memset(hess, 0, sizeof hess);
+        memset(grad, 0, sizeof grad);
+        for (k = 0; k < p->n; ++k) {
+            const double *phi = p->features + k * d;
+            double z = 0.0, s;
+            for (i = 0; i < d; ++i) z += phi[i] * w[i];
+            s = 1.0 / (1.0 + exp(-z));
+            for (i = 0; i < d; ++i) {
+                grad[i] += (labels[k] - s) * phi[i];
+                for (j = 0; j < d; ++j) hess[i * d + j] += s * (1.0 - s) * phi[i] * phi[j];
+            }
+        }
+        for (i = 0; i < d; ++i) gmax = fmax(gmax, fabs(grad[i]));
+        if (gmax <= 1e-13 * p->n * largest) return 1;
+        if (!saferl_rl__cholesky_solve(hess, d, d, grad)) return 0;
+        for (i = 0; i < d; ++i) w[i] += grad[i];
+    }
+    return 0;
+}
+
+/* Every vertex of a tiny instance (d = 2): two labels basic (solved from the 2 x 2 system),
+   every other one kept or flipped; the cheapest feasible one. */
+static double poison_brute_force(const poison_instance *p) {
+    const int n = p->n;
+    double best = HUGE_VAL;
+    int a, b;
+    long mask;
+    for (a = 0; a < n; ++a)
+        for (b = a + 1; b < n; ++b)
+            for (mask = 0; mask < (1L << n); ++mask) {
+                double rhs[2] = {0, 0}, z[2], det, cost = 0.0;
+                const double *fa = p->features + a * 2, *fb = p->features + b * 2;
+                int k, ok = 1;
+                if (mask & ((1L << a) | (1L << b))) continue;
+                for (k = 0; k < n; ++k) {
+                    const double zeta = (mask >> k) & 1 ? 1.0 - 2.0 * p->original[k] : 0.0;
+                    rhs[0] += p->features[k * 2] * (p->attack[k] - p->original[k] - zeta);
+                    rhs[1] += p->features[k * 2 + 1] * (p->attack[k] - p->original[k] - zeta);
+                    cost += p->costs[k] * fabs(zeta);
+                }
+                det = fa[0] * fb[1] - fb[0] * fa[1];
+                if (fabs(det) < 1e-12 * p->scale * p->scale) continue;
+                z[0] = (rhs[0] * fb[1] - fb[0] * rhs[1]) / det;
+                z[1] = (fa[0] * rhs[1] - rhs[0] * fa[1]) / det;
+                for (k = 0; k < 2; ++k) {
+                    const double o = p->original[k == 0 ? a : b];
+                    if (o + z[k] < -1e-12 || o + z[k] > 1.0 + 1e-12) ok = 0;
+                }
+                cost += p->costs[a] * fabs(z[0]) + p->costs[b] * fabs(z[1]);
+                if (ok && cost < best) best = cost;
+            }
+    return best;
+}
+
+TEST(poison_lp_keeps_the_learned_reward_and_matches_brute_force) {
+    static poison_instance p;
+    static double memory[64 * (2 * 64 + 8) + 8 * 64 + 4 * 200];
+    int seed;
+    for (seed = 1; seed <= 12; ++seed) {
+        const int d = seed <= 4 ? 2 : 2 + seed % 5, n = seed <= 4 ? 12 : 60;
+        double cost, naive = 0.0, tolerance, residual, w_attack[8], w_poison[8], wmax = 0.0, dw = 0.0;
+        int k, i, changed = 0, fractional = 0, attack_flips = 0;
+        poison_draw(&p, n, d, (uint32_t)(500 + seed));
+        CHECK(saferl_rl_poison_lp_memory_size(n, d) <= sizeof memory);
+        CHECK(saferl_rl_poison_lp(p.labels, &cost, p.features, p.original, p.attack, p.costs, n, d, memory,
+                                  sizeof memory) == SAFERL_OK);
+        for (k = 0; k < n; ++k) {
+            naive += p.costs[k] * fabs(p.attack[k] - p.original[k]);
+            attack_flips += p.attack[k] != p.original[k];
+            changed += p.labels[k] != p.original[k];
+            fractional += p.labels[k] > 0.0 && p.labels[k] < 1.0;
+            CHECK(p.labels[k] >= 0.0 && p.labels[k] <= 1.0);
+        }
+        residual = poison_residual(&p, &tolerance);
+        CHECK(residual <= tolerance);
+        CHECK(cost <= naive * (1.0 + 1e-12));
+        CHECK(fractional <= d); /* a vertex */
+        if (n <= 12) { /* the cost of the best vertex, by enumeration: relative to its size */
+            const double best = poison_brute_force(&p);
+            CHECK(fabs(cost - best) <= 1e-9 * fmax(best, 1.0));
+        }
+        /* the learner's reward: the same from the attack's labels and from the LP's */
+        CHECK(poison_fit_reward(&p, p.attack, w_attack));
+        CHECK(poison_fit_reward(&p, p.labels, w_poison));
+        for (i = 0; i < d; ++i) wmax = fmax(wmax, fabs(w_attack[i])), dw = fmax(dw, fabs(w_attack[i] - w_poison[i]));
+        /* the labels' statistic agrees to `tolerance`; the Hessian's inverse (<= 1e3 / scale^2
+           for these draws, N >= 12 Gaussian rows) turns that into the reward's difference */
+        CHECK(dw <= 1e-6 * (1.0 + wmax));
+        if (seed == 12)
+            printf("        N %d d %d: naive attack changes %d labels (cost %.3f), the LP %d (cost %.3f, %d fractional)\n",
+                   n, d, attack_flips, naive, changed, cost, fractional);
+    }
+    /* bad input leaves the labels as they were */
+    for (seed = 0; seed < p.n; ++seed) p.labels[seed] = -7.0;
+    CHECK(saferl_rl_poison_lp(p.labels, NULL, p.features, p.original, p.attack, p.costs, p.n, p.d, memory, 16) ==
+          SAFERL_ERR_BUFFER_TOO_SMALL);
+    p.attack[3] = 1.5;
+    CHECK(saferl_rl_poison_lp(p.labels, NULL, p.features, p.original, p.attack, p.costs, p.n, p.d, memory,
+                              sizeof memory) == SAFERL_ERR_INVALID_ARGUMENT);
+    p.attack[3] = NAN;
+    CHECK(saferl_rl_poison_lp(p.labels, NULL, p.features, p.original, p.attack, p.costs, p.n, p.d, memory,
+                              sizeof memory) == SAFERL_ERR_NOT_FINITE);
+    p.attack[3] = 0.0;
+    p.costs[5] = 0.0;
+    CHECK(saferl_rl_poison_lp(p.labels, NULL, p.features, p.original, p.attack, p.costs, p.n, p.d, memory,
+                              sizeof memory) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_rl_poison_lp(p.labels, NULL, p.features, p.original, p.attack, p.costs, 0, p.d, memory,
+                              sizeof memory) == SAFERL_ERR_INVALID_ARGUMENT);
+    for (seed = 0; seed < p.n; ++seed) CHECK(p.labels[seed] == -7.0);
+}
+
+/* `test_rl --poison-lp`: seeded instances (small ones for the oracle's optimum, then N = 2000
+   with d = 8, 16, 32, 64) and this header's answers, for tests/oracle/rl_poison.sh to re-solve
+   with scipy's linprog. Per case: "case N d", N lines of features, then lines "original",
+   "attack", "costs", "labels" (N numbers each), "result COST NAIVE_FLIPS LP_CHANGED
+   FRACTIONAL SECONDS". */
+static void dump_vector(const char *name, const double *v, int n) {
+    int k;
+    printf("%s", name);
+    for (k = 0; k < n; ++k) printf(" %.17g", v[k]);
+    printf("\n");
+}
+static int dump_poison_lp(void) {
+    static poison_instance p;
+    static double memory[POISON_MAX_D * (2 * POISON_MAX_N + POISON_MAX_D) + 4 * (2 * POISON_MAX_N + POISON_MAX_D)];
+    static const int sizes[][2] = {{30, 2}, {50, 3}, {80, 5}, {120, 8}, {200, 4}, {200, 8}, {400, 12},
+                                   {2000, 8}, {2000, 16}, {2000, 32}, {2000, 64}};
+    int c, k, i;
+    for (c = 0; c < (int)(sizeof sizes / sizeof sizes[0]); ++c) {
+        const int n = sizes[c][0], d = sizes[c][1];
+        double cost, seconds;
+        int flips = 0, changed = 0, fractional = 0;
+        clock_t start;
+        poison_draw(&p, n, d, (uint32_t)(900 + c));
+        start = clock();
+        if (saferl_rl_poison_lp(p.labels, &cost, p.features, p.original, p.attack, p.costs, n, d, memory,
+                                sizeof memory) != SAFERL_OK)
+            return 1;
+        seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
+        printf("case %d %d\n", n, d);
+        for (k = 0; k < n; ++k) {
+            for (i = 0; i < d; ++i) printf(i ? " %.17g" : "%.17g", p.features[k * d + i]);
+            printf("\n");
+        }
+        dump_vector("original", p.original, n);
+        dump_vector("attack", p.attack, n);
+        dump_vector("costs", p.costs, n);
+        dump_vector("labels", p.labels, n);
+        for (k = 0; k < n; ++k) {
+            flips += p.attack[k] != p.original[k];
+            changed += p.labels[k] != p.original[k];
+            fractional += p.labels[k] > 0.0 && p.labels[k] < 1.0;
+        }
+        printf("result %.17g %d %d %d %.4f\n", cost, flips, changed, fractional, seconds);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
     if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
+    if (argc > 1 && strcmp(argv[1], "--poison-lp") == 0) return dump_poison_lp();
     (void)argv;
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);
@@ -4209,5 +4721,11 @@ int main(int argc, char **argv) {
     RUN(offpolicy_gradients_match_finite_differences);
     RUN(offpolicy_refuses_bad_input);
     RUN(offpolicy_training_is_deterministic_and_allocation_free);
+    /* preference optimisation */
+    RUN(dpo_loss_matches_finite_differences_and_refuses_bad_input);
+    RUN(dpo_fit_minimises_the_loss_and_refuses_data_without_a_minimiser);
+    RUN(closed_form_beats_every_feasible_policy_nearby);
+    RUN(sacpo_approaches_the_closed_form_optimum_and_meets_the_threshold);
+    RUN(poison_lp_keeps_the_learned_reward_and_matches_brute_force);
     return saferl_test_finish();
 }

@@ -7,6 +7,9 @@ import { speedControl } from '../speed.js';
 const lib = await createGpModule();
 const $ = (id) => document.getElementById(id);
 const canvas = $('view');
+// canvas text in CSS pixels: the canvas is drawn at a fixed size and shown narrower on a phone,
+// so its fonts grow by the ratio to stay readable
+const textPx = (size) => Math.round(size * Math.max(1, canvas.width / (canvas.clientWidth || canvas.width)));
 const ctx = canvas.getContext('2d');
 
 const GRID1 = { side: 201, lo: 0, hi: 10 };
@@ -267,7 +270,7 @@ function draw1d() {
     ctx.strokeStyle = '#bbb';
     ctx.strokeRect(left, p.top, right - left, p.bottom - p.top);
     ctx.fillStyle = '#555';
-    ctx.font = '13px sans-serif';
+    ctx.font = `${textPx(13)}px sans-serif`;
     ctx.fillText(p.label, left + 6, p.top + 15);
     for (let y = Math.ceil(p.ymin); y <= p.ymax; ++y) {
       ctx.fillText(String(y), 8, py(y) + 4);
@@ -355,7 +358,7 @@ function draw2d() {
     ctx.fillRect(bx, top + (k * size) / 200, 20, size / 200 + 1);
   }
   ctx.fillStyle = '#333';
-  ctx.font = '13px sans-serif';
+  ctx.font = `${textPx(13)}px sans-serif`;
   ctx.fillText(hi.toFixed(2), bx + 26, top + 10);
   ctx.fillText(lo.toFixed(2), bx + 26, top + size);
   ctx.fillText('mean of f', bx + 26, top + size / 2);

@@ -11,6 +11,9 @@ const $ = (id) => document.getElementById(id);
 const ENVS = ['gridworld', 'pointgoal'];
 const METHODS = { pls: 0, fixed: 1, ucb: 2 };
 const canvas = $('map');
+// canvas text in CSS pixels: the canvas is drawn at a fixed size and shown narrower on a phone,
+// so its fonts grow by the ratio to stay readable
+const textPx = (size) => Math.round(size * Math.max(1, canvas.width / (canvas.clientWidth || canvas.width)));
 const ctx = canvas.getContext('2d');
 const EVALUATIONS = lib._pls_evaluations_max();
 const PER_EVAL = lib._pls_episodes_per_evaluation();
@@ -170,7 +173,7 @@ function drawMap() {
   const pls = S.method === 'pls', hi = 3 * g.b;
   const values = pls ? f64(lib._pls_cost_upper(s), g.n) : g.truthCost;
   const safe = u8(lib._pls_safe(s), g.n);
-  ctx.font = '12px sans-serif';
+  ctx.font = `${textPx(12)}px sans-serif`;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
   for (let j = 0; j < g.n; ++j) {
@@ -232,7 +235,7 @@ function drawMap() {
   }
   // axes
   ctx.fillStyle = '#333';
-  ctx.font = '13px sans-serif';
+  ctx.font = `${textPx(13)}px sans-serif`;
   for (let i = 0; i < g.rCount; ++i) ctx.fillText(String(g.rMin + i * g.rStep), left + (i + 0.5) * cw, bottom + 14);
   ctx.textAlign = 'right';
   for (let k = 0; k < g.gCount; ++k) ctx.fillText(String(g.gMin + k * g.gStep), left - 8, bottom - (k + 0.5) * ch);
