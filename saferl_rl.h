@@ -1615,7 +1615,6 @@ typedef enum saferl_rl_offpolicy_algorithm {
     SAFERL_RL_TD3_LAG = 2, /* TD3 with a cost critic and a Lagrange multiplier */
     SAFERL_RL_SAC_LAG = 3  /* SAC with a cost critic and a Lagrange multiplier */
 } saferl_rl_offpolicy_algorithm;
-#define SAFERL_RL_MAX_COSTS 8
 
 /* Zero = the default written beside each field. */
 typedef struct saferl_rl_offpolicy_desc {
@@ -1624,7 +1623,8 @@ typedef struct saferl_rl_offpolicy_desc {
     int tanh_hidden;           /* 0: ReLU after each hidden layer (both papers); 1: tanh */
     int hidden_count;          /* 0 = 2; SAFERL_RL_OFFPOLICY_LINEAR for no hidden layer */
     int batch_size;            /* 256 */
-    int random_steps;          /* uniform random actions first: 0 = 1000 (updates start after them) */
+    int random_steps;          /* uniform random actions first: 1000; SAFERL_RL_NONE: none
+                                  (updates start after them) */
     double gamma;              /* 0.99 */
     double polyak_tau;         /* 0.005: target <- tau online + (1 - tau) target */
     double actor_lr, critic_lr;/* 3e-4 each (Adam) */
@@ -1698,7 +1698,8 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay);
 /* `steps` environment steps (random actions for the first random_steps of the agent's life,
    then the exploring actor), each stored in the replay and followed by one update once the
-   random steps are over. Episodes continue across calls. The Lagrangian forms step the
+   random steps are over. Episodes continue across calls. A continuous-action environment with
+   one cost (cost_count 0 or 1); SAFERL_ERR_INVALID_ARGUMENT otherwise. The Lagrangian forms step the
    multiplier at the end of every episode (saferl_rl_offpolicy_multiplier_step). */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
                                                       saferl_rl_replay *replay, long steps);
@@ -6962,6 +6963,7 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
         if (d->hidden_sizes[i] < 1 || d->hidden_sizes[i] > SAFERL_RL_MAX_WIDTH) return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->batch_size == 0) d->batch_size = 256;
     if (d->random_steps == 0) d->random_steps = 1000;
+    else if (d->random_steps == (int)SAFERL_RL_NONE) d->random_steps = 0;
     if (d->gamma == 0.0) d->gamma = 0.99;
     if (d->polyak_tau == 0.0) d->polyak_tau = 0.005;
     if (d->actor_lr == 0.0) d->actor_lr = 3e-4;
@@ -7352,11 +7354,11 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
     long t;
     int j;
     SAFERL_ASSERT(a != NULL && env != NULL && replay != NULL);
-    if (env->action_count != 0 || env->observation_dim != O || env->action_dim != A ||
+    if (env->action_count != 0 || env->observation_dim != O || env->action_dim != A || env->cost_count > 1 ||
         replay->observation_dim != O || replay->action_dim != A || steps < 0)
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (t = 0; t < steps; ++t) {
-        float reward, cost, costs[SAFERL_RL_MAX_COSTS] = {0.0f}; /* several costs: the first is kept */
+        float reward, cost[SAFERL_RL_MAX_COSTS];
         int terminated = 0, truncated = 0;
         saferl_result r;
         if (!a->episode_started) {
@@ -7369,13 +7371,12 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
         } else if ((r = saferl_rl_offpolicy_act(a, a->env_obs, 1, a->env_action)) != SAFERL_OK) {
             return r;
         }
-        r = env->step(env->state, &a->rng, a->env_action, a->env_next_obs, &reward, costs, &terminated, &truncated);
-        cost = costs[0];
+        r = env->step(env->state, &a->rng, a->env_action, a->env_next_obs, &reward, cost, &terminated, &truncated);
         if (r != SAFERL_OK) return r;
-        if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost, a->env_next_obs, terminated)) != SAFERL_OK)
+        if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost[0], a->env_next_obs, terminated)) != SAFERL_OK)
             return r;
         a->episode_return += reward;
-        a->episode_cost += cost;
+        a->episode_cost += cost[0];
         a->env_steps += 1;
         if (terminated || truncated) {
             a->episodes += 1;

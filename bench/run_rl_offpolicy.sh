@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SAC on Gym's Pendulum-v1, 10,000 steps, 64-64 networks, one thread: saferl_rl.h
+# (bench/rl_offpolicy.c, -O3 -march=x86-64-v2) against PyTorch (bench/rl_sac_torch.py, same
+# algorithm and settings, torch.set_num_threads(1)), RUNS (3) alternating runs with seeds
+# 1..RUNS, medians and the ratio torch / ours, beside RLtools' published 2.59 s (its paper's
+# laptop CPU; not this machine). Wall and CPU time (the process's; steadier when the machine
+# is shared). The load average is printed beside the figures. About
+# 3-4 minutes per run pair on an idle core (PyTorch takes most of it).
+set -eu
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p build
+CC=${CC:-gcc}
+PY=${PY:-/usr/bin/python3}
+RUNS=${RUNS:-3}
+$CC -std=gnu99 -O3 -march=x86-64-v2 -I. bench/rl_offpolicy.c -o build/bench_rl_offpolicy -lm
+have_torch=0
+$PY -c "import torch" 2>/dev/null && have_torch=1
+echo "== SAC on Pendulum-v1: 10,000 steps, 64-64 ReLU, batch 100, 1000 random steps, 1 thread"
+echo "  (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+: >build/bench_rl_offpolicy.txt
+for seed in $(seq 1 "$RUNS"); do
+    build/bench_rl_offpolicy "$seed" | sed "s/^/ours $seed /" | tee -a build/bench_rl_offpolicy.txt
+    if [ "$have_torch" = 1 ]; then
+        $PY bench/rl_sac_torch.py "$seed" | sed "s/^/torch $seed /" | tee -a build/bench_rl_offpolicy.txt
+    fi
+done
+echo "  (load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
+[ "$have_torch" = 1 ] || echo "  python3-torch missing: ours only (apt-get install python3-torch)"
+awk '$3 == "sac_pendulum_seconds" { t[$1] = t[$1] " " $4 }
+     $3 == "sac_pendulum_cpu_seconds" { c[$1] = c[$1] " " $4 }
+     $3 == "sac_pendulum_eval_return" { r[$1] = r[$1] " " $4 }
+     function median(s,   v, n, i, j, x) { n = split(s, v, " ")
+         for (i = 2; i <= n; ++i) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; --j) v[j + 1] = v[j]; v[j + 1] = x }
+         return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
+     END {
+         printf "  ours:    median wall %.2f s, CPU %.2f s   (eval returns:%s)\n", median(t["ours"]), median(c["ours"]), r["ours"]
+         if ("torch" in t) {
+             printf "  PyTorch: median wall %.2f s, CPU %.2f s   (eval returns:%s)\n", median(t["torch"]), median(c["torch"]), r["torch"]
+             printf "  ratio PyTorch / ours: wall %.1fx, CPU %.1fx\n", median(t["torch"]) / median(t["ours"]), median(c["torch"]) / median(c["ours"])
+         }
+         print "  RLtools (published, its laptop CPU, not measured here): 2.59 s"
+     }' build/bench_rl_offpolicy.txt
