@@ -491,7 +491,12 @@
                           SAFERL_RL_NONE asks for a zero gain or no bound where 0 means the
                           default (other negatives are errors), saferl_rl_desc_check names the
                           field at fault; several constraints (an environment's cost_count up
-                          to 8, a multiplier each; CPO and PCPO take one); algorithm names
+                          to 8, a multiplier each; CPO and PCPO take one); algorithm names.
+                          Gym's Pendulum-v1 built in; uncertainty parameters omega (pendulums,
+                          CartPole) taken at reset; a replay buffer in caller memory; TD3, SAC,
+                          TD3-Lagrangian and SAC-Lagrangian (saferl_rl_offpolicy_*). Preference
+                          optimisation for tabular categorical policies: DPO, SACPO, P-SACPO,
+                          the constrained optimum's closed form, the label-flip poisoning LP
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
