@@ -639,7 +639,8 @@ static int load_behaviour(const char *path, const summary *s, const env_config *
         return 0;
     }
     if ((r = saferl_rl_policy_load_file(&p->behaviour, path, NULL)) < 0) {
-        fprintf(stderr, "%s: not a valid policy: %s\n", path, saferl_result_string(r));
+        fprintf(stderr, "%s: %s%s\n", path, r == SAFERL_ERR_IO ? "cannot read: " : "not a valid policy: ",
+                r == SAFERL_ERR_IO ? strerror(errno) : saferl_result_string(r));
         return 0;
     }
     p->have_behaviour_file = 1;

@@ -98,8 +98,10 @@ static int parse_list(const cli *c, const char *flag, const char *text, int lo, 
     return *count ? 0 : cli_usage_error(c, "%s: no value given", flag);
 }
 
+/* A file error names the OS's reason (the loaders leave errno for SAFERL_ERR_IO). */
 static int fail(const char *path, saferl_result r) {
-    fprintf(stderr, "rl_rcsl: %s: %s\n", path, saferl_result_string(r));
+    const char *reason = r == SAFERL_ERR_IO ? strerror(errno) : saferl_result_string(r);
+    fprintf(stderr, "rl_rcsl: %s: %s\n", path, reason);
     return 1;
 }
 
@@ -391,7 +393,11 @@ static int cmd_collect(const options *o) {
         saferl_rl_dataset old;
         unsigned char *buf;
         size_t size;
-        saferl_rl_dataset_load_file(&old, o->out, NULL);
+        r = saferl_rl_dataset_load_file(&old, o->out, NULL); /* the file may have changed since */
+        if (r != SAFERL_OK) {
+            saferl_rl_dataset_destroy(&ds);
+            return fail(o->out, r);
+        }
         size = saferl_rl_dataset_saved_size(&old);
         buf = (unsigned char *)malloc(size);
         if (!buf) return fail(o->out, SAFERL_ERR_OUT_OF_MEMORY);

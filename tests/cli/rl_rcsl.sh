@@ -97,6 +97,11 @@ usage_error "--seeds 1,+2: usage error" check --seeds 1,+2
 stdout_full "stdout on /dev/full: exit 1" eval --policy "$TMP/p.srlc" --env gridworld --seed 2 --episodes 2 --reward 40 --cost 0
 data_error "train --out /dev/full: exit 1 with the reason" "/dev/full: No space left on device" \
     train --data "$TMP/d.srld" --out /dev/full --seed 1 --steps 10 --hidden 8
+# Failed reads name the OS's reason, not a library code
+data_error "eval of an absent policy: the OS's reason" "absent.srlc: No such file or directory" \
+    eval --policy "$TMP/absent.srlc" --env gridworld --reward 40 --cost 0
+data_error "collect --append to an absent dataset: the OS's reason" "absent.srld: No such file or directory" \
+    collect --env gridworld --out "$TMP/absent.srld" --append --episodes 2
 mount_full
 if [ -n "$FULL" ]; then
     cp "$TMP/d.srld" "$FULL/d.srld"
