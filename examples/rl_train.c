@@ -5,7 +5,7 @@
             --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup
             --cost-limit D --seed S --steps N [--save policy.bin] [--png curves.png]
             [--envs K] [--steps-per-epoch M]
-   rl_train --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag [--cost-limit D]
+   rl_train --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]
             [--hidden H] --seed S --steps N [--steps-per-epoch M] [--png curves.png]
    rl_train --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]
             [--constraint cost|violation] [--eval-episodes N] --seed S --steps N
@@ -33,7 +33,11 @@
    One line per M steps (default 2000): epoch,steps,return,cost,lambda,seconds with the mean
    return and cost of the episodes that ended in those steps (nan if none did); then
    "eval,return,cost" of the deterministic actor over 10 episodes. --cost-limit is required for
-   the -lag forms and does not apply to td3 and sac; --save and --envs are on-policy only.
+   the -lag forms and does not apply to the others; --save and --envs are on-policy only.
+   m2td3 (worst-case robust TD3) and dr-td3 (TD3 with omega uniform at every reset) train over
+   the environment's uncertainty box Omega (pendulum, pendulum-v1: mass and length in
+   [0.5, 1.5]); eval is at the nominal omega, and a last line "grid,worst_return,mean_return"
+   evaluates the deterministic actor on a 3 x 3 grid over Omega (2 episodes a point).
 
    --cost-limit has no default (it states the problem). Usage errors (a bad, repeated or
    inapplicable flag) exit 2; failures exit 1. Files are written whole or not at all. */
@@ -53,7 +57,7 @@
               " --cost-limit D [--seed S] [--steps N] [--save policy.bin] [--png curves.png] [--envs K]" \
               " [--steps-per-epoch M]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
               " [--constraint cost|violation] [--eval-episodes N] [--seed S] [--steps N]" \
-              "  |  --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag [--cost-limit D]" \
+              "  |  --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]" \
               " [--hidden H] [--seed S] [--steps N] [--steps-per-epoch M] [--png curves.png]"
 
 #define FLIP_MAX 16
@@ -209,7 +213,7 @@ static int write_curves(const char *png, const double *xs, const double *rets, c
 }
 
 /* The off-policy algorithms' names, in saferl_rl_offpolicy_algorithm's order. */
-static const char *const offpolicy_names[] = {"td3", "sac", "td3-lag", "sac-lag"};
+static const char *const offpolicy_names[] = {"td3", "sac", "td3-lag", "sac-lag", "m2td3", "dr-td3"};
 #define OFFPOLICY_COUNT ((int)(sizeof offpolicy_names / sizeof offpolicy_names[0]))
 
 static int offpolicy_index(const char *algo) {
@@ -220,14 +224,15 @@ static int offpolicy_index(const char *algo) {
 }
 
 /* The deterministic actor's mean return and cost over `episodes` episodes (its own RNG, so
-   training's stream is untouched). */
-static saferl_result offpolicy_evaluate(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env, int episodes,
-                                        uint32_t seed, double *ret, double *cost) {
+   training's stream is untouched), at omega if not NULL. */
+static saferl_result offpolicy_evaluate(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env, const double *omega,
+                                        int episodes, uint32_t seed, double *ret, double *cost) {
     float obs[SAFERL_RL_MAX_WIDTH], action[SAFERL_RL_MAX_WIDTH], reward, costs[SAFERL_RL_MAX_COSTS];
     saferl_rng rng;
     saferl_result r;
     int e;
     saferl_rng_seed(&rng, seed);
+    if (omega && (r = saferl_rl_builtin_set_omega((saferl_rl_builtin *)env->state, omega)) != SAFERL_OK) return r;
     *ret = *cost = 0.0;
     for (e = 0; e < episodes; ++e) {
         int terminated = 0, truncated = 0;
@@ -241,6 +246,28 @@ static saferl_result offpolicy_evaluate(saferl_rl_offpolicy_agent *agent, const 
         }
     }
     return SAFERL_OK;
+}
+
+/* The robust forms: the deterministic actor's return on a 3 x 3 grid over Omega (corners,
+   edges' midpoints, centre), 2 episodes a point: "grid,worst_return,mean_return". */
+static int grid_evaluate(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env, uint32_t seed) {
+    double lower[SAFERL_RL_MAX_OMEGA], upper[SAFERL_RL_MAX_OMEGA], omega[SAFERL_RL_MAX_OMEGA], ret, cost;
+    double worst = HUGE_VAL, mean = 0.0;
+    int g, points = 9;
+    saferl_result r;
+    saferl_rl_builtin_omega_box(((saferl_rl_builtin *)env->state)->kind, lower, upper, NULL);
+    for (g = 0; g < points; ++g) {
+        omega[0] = lower[0] + 0.5 * (g % 3) * (upper[0] - lower[0]);
+        omega[1] = lower[1] + 0.5 * (g / 3) * (upper[1] - lower[1]);
+        if ((r = offpolicy_evaluate(agent, env, omega, 2, seed + 2000u + (uint32_t)g, &ret, &cost)) != SAFERL_OK) {
+            fprintf(stderr, "rl_train: grid evaluation: %s\n", saferl_result_string(r));
+            return 1;
+        }
+        worst = ret < worst ? ret : worst;
+        mean += ret / points;
+    }
+    printf("grid,%.6g,%.6g\n", worst, mean);
+    return 0;
 }
 
 /* --algo td3|sac|td3-lag|sac-lag: one line per --steps-per-epoch steps with the mean return
@@ -257,6 +284,8 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
     double *xs, *rets, *costs, ymin = 0.0, ymax = 1.0, eval_ret, eval_cost;
     uint64_t t = 0;
     int epoch, n = 0, status = 0, lag = algorithm == SAFERL_RL_TD3_LAG || algorithm == SAFERL_RL_SAC_LAG;
+    int robust = algorithm == SAFERL_RL_M2TD3 || algorithm == SAFERL_RL_DR_TD3, W = 0;
+    double nominal[SAFERL_RL_MAX_OMEGA] = {1.0, 1.0};
     clock_t start = clock();
     saferl_result r;
     saferl_rl_env_builtin(&env, &state, kind);
@@ -264,6 +293,14 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
         return cli_usage_error(c, "--algo %s needs continuous actions (--env pendulum, pendulum-v1 or pointgoal)",
                                offpolicy_names[algorithm]);
     memset(&desc, 0, sizeof desc);
+    if (robust) { /* Omega: the environment's documented box */
+        desc.omega_dim = saferl_rl_builtin_omega_box(kind, desc.omega_lower, desc.omega_upper, nominal);
+        if (desc.omega_dim <= 0)
+            return cli_usage_error(c, "--algo %s needs uncertainty parameters (--env pendulum or pendulum-v1)",
+                                   offpolicy_names[algorithm]);
+        desc.omega_schedule_steps = (long)steps;
+        W = algorithm == SAFERL_RL_M2TD3 ? desc.omega_dim : 0;
+    }
     desc.algorithm = (saferl_rl_offpolicy_algorithm)algorithm;
     desc.hidden_sizes[0] = desc.hidden_sizes[1] = (int)hidden;
     desc.seed = seed;
@@ -271,10 +308,10 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
         desc.cost_count = 1;
         desc.cost_limits[0] = cost_limit;
     }
-    memory = malloc(saferl_rl_replay_memory_size((int)capacity, env.observation_dim, env.action_dim));
+    memory = malloc(saferl_rl_replay_memory_size((int)capacity, env.observation_dim + W, env.action_dim));
     xs = (double *)malloc(sizeof(double) * 3 * (size_t)((steps + per_epoch - 1) / per_epoch));
-    r = memory && xs ? saferl_rl_replay_init(&replay, (int)capacity, env.observation_dim, env.action_dim, memory,
-                                             saferl_rl_replay_memory_size((int)capacity, env.observation_dim, env.action_dim))
+    r = memory && xs ? saferl_rl_replay_init(&replay, (int)capacity, env.observation_dim + W, env.action_dim, memory,
+                                             saferl_rl_replay_memory_size((int)capacity, env.observation_dim + W, env.action_dim))
                      : SAFERL_ERR_OUT_OF_MEMORY;
     if (r == SAFERL_OK) r = saferl_rl_offpolicy_create(&agent, &desc, env.observation_dim, env.action_dim);
     if (r != SAFERL_OK) {
@@ -292,7 +329,8 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
         uint64_t end = t + per_epoch < steps ? t + per_epoch : steps;
         for (; t < end && status == 0; ++t) { /* step by step to see every episode's end */
             episodes = agent.episodes;
-            if ((r = saferl_rl_offpolicy_train(&agent, &env, &replay, 1)) != SAFERL_OK) {
+            r = saferl_rl_offpolicy_train_robust(&agent, &env, robust ? saferl_rl_builtin_omega_hook : NULL, &replay, 1);
+            if (r != SAFERL_OK) {
                 fprintf(stderr, "rl_train: step %lu: %s\n", (unsigned long)t + 1, saferl_result_string(r));
                 status = 1;
             } else if (agent.episodes != episodes) {
@@ -316,11 +354,13 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
             ++n;
         }
     }
-    if (status == 0 && (r = offpolicy_evaluate(&agent, &env, 10, seed + 1000u, &eval_ret, &eval_cost)) != SAFERL_OK) {
+    if (status == 0 && (r = offpolicy_evaluate(&agent, &env, robust ? nominal : NULL, 10, seed + 1000u, &eval_ret,
+                                               &eval_cost)) != SAFERL_OK) {
         fprintf(stderr, "rl_train: evaluation: %s\n", saferl_result_string(r));
         status = 1;
     }
     if (status == 0) printf("eval,%.6g,%.6g\n", eval_ret, eval_cost);
+    if (status == 0 && robust) status = grid_evaluate(&agent, &env, seed);
     if (status == 0 && png && n > 0)
         status = write_curves(png, xs, rets, costs, n, ymin, ymax, cost_limit, lag, env_name, offpolicy_names[algorithm], seed);
     saferl_rl_offpolicy_destroy(&agent);

@@ -4137,6 +4137,307 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
         saferl_rl_offpolicy_destroy(&a[1]);
     }
 }
+
+/* ---- M2TD3 and DR-TD3 ---- */
+
+static saferl_rl_offpolicy_desc m2td3_test_desc(int hidden, int B) {
+    saferl_rl_offpolicy_desc d = offpolicy_test_desc(SAFERL_RL_M2TD3, hidden, B);
+    d.omega_dim = 2;
+    d.omega_lower[0] = 0.5; d.omega_upper[0] = 1.5;
+    d.omega_lower[1] = -2.0; d.omega_upper[1] = 0.5; /* unequal widths: box coordinates show */
+    d.omega_schedule_steps = 3000;
+    return d;
+}
+
+/* A batch's omega inside the box (and on its faces now and then, where the target clips). */
+static void m2td3_fill_omega(saferl_rl_offpolicy_agent *a, saferl_rng *rng) {
+    int b, i, W = a->omega_width;
+    for (b = 0; b < a->desc.batch_size; ++b)
+        for (i = 0; i < W; ++i) {
+            double lo = a->desc.omega_lower[i], hi = a->desc.omega_upper[i], u = saferl_rng_uniform(rng);
+            a->omega[b * W + i] = (float)(b % 4 == 3 ? (i ? lo : hi) : lo + u * (hi - lo));
+        }
+}
+
+/* With linear networks, by hand in double: the critic target with omega's clipped smoothing
+   noise clipped again to Omega (in each coordinate's own half-width), and the worst candidate
+   (least mean Q1(s, tanh(actor(s)), omega_hat_k) over the batch) by brute force. */
+TEST(m2td3_critic_target_and_worst_candidate_match_hand_computation) {
+    const int O = 3, A = 2, W = 2, B = 8, in = O + A + W;
+    saferl_rl_offpolicy_desc d = m2td3_test_desc(0, B);
+    saferl_rl_offpolicy_agent a;
+    saferl_rng rng;
+    float noise[8 * 2], y[8];
+    double least = 1e300, mean[5];
+    int b, j, k, i, worst = -1;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
+    CHECK(a.omega_width == W && a.critic_net.sizes[0] == in && a.desc.candidate_count == 5);
+    saferl_rng_seed(&rng, 71);
+    for (i = 0; i < 2; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
+    fill_uniform(a.critic[0], (int)a.critic_count, &rng, -1.0, 1.0);
+    fill_uniform(a.actor_target, (int)a.actor_count, &rng, -2.0, 2.0);
+    fill_uniform(a.actor, (int)a.actor_count, &rng, -2.0, 2.0);
+    offpolicy_fill_batch(&a, &rng);
+    m2td3_fill_omega(&a, &rng);
+    for (i = 0; i < B * A; ++i) noise[i] = (float)(2.5 * saferl_rng_normal(&rng));
+    for (i = 0; i < B * W; ++i) a.omega_noise[i] = (float)(3.0 * saferl_rng_normal(&rng)); /* often clipped */
+    saferl_rl_offpolicy_critic_targets(&a, noise, y, NULL);
+    for (b = 0; b < B; ++b) {
+        double x[7], q1, q2, expect;
+        const float *s = a.next_obs + b * O;
+        for (k = 0; k < O; ++k) x[k] = s[k];
+        for (j = 0; j < A; ++j) {
+            double m = a.actor_target[O * A + j], eps = 0.2 * noise[b * A + j];
+            for (k = 0; k < O; ++k) m += (double)a.actor_target[j * O + k] * s[k];
+            eps = eps > 0.5 ? 0.5 : eps < -0.5 ? -0.5 : eps;
+            x[O + j] = tanh(m) + eps > 1.0 ? 1.0 : tanh(m) + eps < -1.0 ? -1.0 : tanh(m) + eps;
+        }
+        for (i = 0; i < W; ++i) {
+            double lo = d.omega_lower[i], hi = d.omega_upper[i], half = 0.5 * (hi - lo);
+            double eps = 0.2 * half * a.omega_noise[b * W + i], w;
+            eps = eps > 0.5 * half ? 0.5 * half : eps < -0.5 * half ? -0.5 * half : eps;
+            w = a.omega[b * W + i] + eps;
+            x[O + A + i] = w > hi ? hi : w < lo ? lo : w;
+        }
+        for (q1 = a.critic_target[0][in], q2 = a.critic_target[1][in], k = 0; k < in; ++k) {
+            q1 += (double)a.critic_target[0][k] * x[k];
+            q2 += (double)a.critic_target[1][k] * x[k];
+        }
+        expect = a.rew[b] + 0.99 * (b % 3 == 0 ? 0.0 : (q1 < q2 ? q1 : q2));
+        CHECK_NEAR(y[b], expect, 2e-5 * (1.0 + fabs(expect)));
+    }
+    for (k = 0; k < 5; ++k) {
+        mean[k] = 0.0;
+        for (b = 0; b < B; ++b) {
+            double q = a.critic[0][in];
+            const float *s = a.obs + b * O;
+            for (i = 0; i < O; ++i) q += (double)a.critic[0][i] * s[i];
+            for (j = 0; j < A; ++j) {
+                double m = a.actor[O * A + j];
+                for (i = 0; i < O; ++i) m += (double)a.actor[j * O + i] * s[i];
+                q += (double)a.critic[0][O + j] * tanh(m);
+            }
+            for (i = 0; i < W; ++i) q += (double)a.critic[0][O + A + i] * a.candidates[k * W + i];
+            mean[k] += q / B;
+        }
+        if (mean[k] < least) least = mean[k], worst = k;
+    }
+    CHECK_NEAR(saferl_rl_offpolicy_worst_candidate(&a), least, 2e-5 * (1.0 + fabs(least)));
+    CHECK(a.worst == worst);
+    for (k = 0; k < 5; ++k) /* the runner-up is not within rounding of the worst */
+        CHECK(k == worst || mean[k] - least > 1e-4);
+    saferl_rl_offpolicy_destroy(&a);
+}
+
+typedef struct candidate_fd { saferl_rl_offpolicy_agent *agent; const float *noise; } candidate_fd;
+static double m2td3_mean_q1(void *ctx) { /* mean Q1(s, pi(s), omega_hat_worst) */
+    candidate_fd *c = (candidate_fd *)ctx;
+    return -saferl_rl_offpolicy_actor_loss(c->agent, c->noise, 0);
+}
+
+/* M2TD3's critics take omega: the critic loss in both critics' parameters, the actor loss in
+   the actor's, and d mean Q1 / d omega_hat (the candidate's descent direction) against central
+   differences; 16-16 tanh networks, random batch and candidates in Omega. */
+TEST(m2td3_gradients_match_finite_differences) {
+    const int O = 3, A = 2, B = 5;
+    saferl_rl_offpolicy_desc d = m2td3_test_desc(16, B);
+    saferl_rl_offpolicy_agent a;
+    saferl_rng rng;
+    float noise[5 * 2], y[5];
+    offpolicy_fd c;
+    candidate_fd cc;
+    int i, k;
+    d.tanh_hidden = 1;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
+    saferl_rng_seed(&rng, 23);
+    offpolicy_fill_batch(&a, &rng);
+    m2td3_fill_omega(&a, &rng);
+    for (i = 0; i < B * A; ++i) noise[i] = (float)saferl_rng_normal(&rng);
+    fill_uniform(y, B, &rng, -1.0, 1.0);
+    c.agent = &a;
+    c.y = y;
+    c.yc = NULL;
+    c.noise = noise;
+    c.actor = 0;
+    for (i = 0; i < 2; ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
+    saferl_rl_offpolicy_critic_loss(&a, y, NULL, 1);
+    for (i = 0; i < 2; ++i)
+        CHECK(grad_error(offpolicy_loss, &c, a.critic[i], a.critic_grad[i], (int)a.critic_count, 2e-3f) < 5e-3);
+    c.actor = 1;
+    cc.agent = &a;
+    cc.noise = noise;
+    for (k = 0; k < 5; k += 2) {
+        a.worst = k;
+        memset(a.actor_grad, 0, sizeof(float) * a.actor_count);
+        saferl_rl_offpolicy_actor_loss(&a, noise, 1);
+        CHECK(grad_error(offpolicy_loss, &c, a.actor, a.actor_grad, (int)a.actor_count, 2e-3f) < 5e-3);
+        CHECK(grad_error(m2td3_mean_q1, &cc, a.candidates + k * 2, a.candidate_grad, 2, 2e-3f) < 5e-3);
+        CHECK(a.candidate_grad[0] != 0.0f && a.candidate_grad[1] != 0.0f);
+    }
+    saferl_rl_offpolicy_destroy(&a);
+}
+
+/* M2TD3 and DR-TD3 on Pendulum-v1 with omega = (mass, length) on Omega = [0.5, 1.5]^2 (the
+   built-in box), 2500 steps (500 random), 32-32, batch 64, in chunks of 50 steps: every
+   episode's omega, every replayed omega and every candidate stays in Omega; M2TD3's
+   candidates move and the restart rule fires; the same seed gives bit-identical networks,
+   candidates and probabilities; no allocation while training. */
+TEST(m2td3_training_stays_in_omega_is_deterministic_and_allocation_free) {
+    int algorithm, run, t, i, k;
+    for (algorithm = SAFERL_RL_M2TD3; algorithm <= SAFERL_RL_DR_TD3; ++algorithm) {
+        saferl_rl_offpolicy_agent a[2];
+        saferl_rl_builtin s;
+        saferl_rl_env env;
+        saferl_rl_replay replay;
+        static float memory[2][2500 * 14];
+        saferl_rl_offpolicy_desc d = m2td3_test_desc(32, 64);
+        int W = algorithm == SAFERL_RL_M2TD3 ? 2 : 0, inside = 1, moved = 0;
+        d.algorithm = (saferl_rl_offpolicy_algorithm)algorithm;
+        d.random_steps = 500;
+        saferl_rl_builtin_omega_box(SAFERL_RL_ENV_PENDULUM_V1, d.omega_lower, d.omega_upper, NULL);
+        for (run = 0; run < 2; ++run) {
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            long allocations;
+#endif
+            float start[10];
+            saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+            CHECK(saferl_rl_replay_init(&replay, 2500, 3 + W, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
+            CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
+            if (W) memcpy(start, a[run].candidates, sizeof start);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            allocations = saferl_test_allocations;
+#endif
+            for (t = 0; t < 2500; t += 50) {
+                CHECK(saferl_rl_offpolicy_train_robust(&a[run], &env, saferl_rl_builtin_omega_hook, &replay, 50) == SAFERL_OK);
+                for (i = 0; i < 2; ++i)
+                    inside &= s.omega[i] >= d.omega_lower[i] && s.omega[i] <= d.omega_upper[i] &&
+                              s.omega[i] == a[run].env_omega[i];
+                for (k = 0; k < (W ? 5 : 0); ++k)
+                    for (i = 0; i < 2; ++i)
+                        inside &= a[run].candidates[k * 2 + i] >= d.omega_lower[i] &&
+                                  a[run].candidates[k * 2 + i] <= d.omega_upper[i];
+            }
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            CHECK(saferl_test_allocations == allocations);
+#endif
+            for (k = 0; k < replay.size * W; ++k) {
+                float w = replay.observations[(k / W) * 5 + 3 + k % W];
+                inside &= w >= d.omega_lower[k % W] && w <= d.omega_upper[k % W] &&
+                          w == replay.next_observations[(k / W) * 5 + 3 + k % W];
+            }
+            if (W) moved = memcmp(start, a[run].candidates, sizeof start) != 0;
+            CHECK(inside);
+            CHECK(a[run].episodes == 12 && a[run].critic_steps == 2001 && a[run].actor_steps == 1000);
+            CHECK(!W || (moved && a[run].restarts > 0));
+        }
+        CHECK(memcmp(a[0].actor, a[1].actor, sizeof(float) * a[0].actor_count) == 0);
+        CHECK(memcmp(a[0].critic[1], a[1].critic[1], sizeof(float) * a[0].critic_count) == 0);
+        CHECK(!W || memcmp(a[0].candidates, a[1].candidates, sizeof(float) * 10) == 0);
+        CHECK(!W || memcmp(a[0].candidate_prob, a[1].candidate_prob, sizeof(double) * 5) == 0);
+        CHECK(a[0].last_return == a[1].last_return && a[0].env_omega[0] == a[1].env_omega[0]);
+        saferl_rl_offpolicy_destroy(&a[0]);
+        saferl_rl_offpolicy_destroy(&a[1]);
+    }
+}
+
+/* The restart rule at an episode's start: of the pair at distance 0 the first is redrawn, and
+   the candidate of probability 0.01 < 0.05; the others stay (up to one Adam step, <= lr in box
+   coordinates, if one was the worst of the update that follows). */
+TEST(m2td3_restarts_close_and_unlikely_candidates) {
+    static const float u[5][2] = {{0.1f, 0.1f}, {0.1f, 0.1f}, {0.5f, 0.9f}, {0.9f, 0.5f}, {0.9f, 0.9f}};
+    static const double prob[5] = {0.3, 0.3, 0.2, 0.01, 0.19};
+    static float memory[800 * 14];
+    saferl_rl_offpolicy_desc d = m2td3_test_desc(8, 16);
+    saferl_rl_offpolicy_agent a;
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_replay replay;
+    long restarts;
+    int k, i;
+    d.random_steps = 200;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+    CHECK(saferl_rl_replay_init(&replay, 800, 5, 1, memory, sizeof memory) == SAFERL_OK);
+    d.omega_lower[1] = 0.5;
+    d.omega_upper[1] = 1.5;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_train_robust(&a, &env, saferl_rl_builtin_omega_hook, &replay, 400) == SAFERL_OK);
+    CHECK(a.episode_started == 0 && a.episodes == 2); /* at an episode boundary */
+    for (k = 0; k < 5; ++k) {
+        for (i = 0; i < 2; ++i) {
+            a.candidates[k * 2 + i] = 0.5f + (a.candidate_u[k * 2 + i] = u[k][i]);
+            a.candidate_m[k * 2 + i] = a.candidate_v[k * 2 + i] = 0.0f; /* so Adam's next step is <= lr */
+        }
+        a.candidate_steps[k] = 0;
+        a.candidate_prob[k] = prob[k];
+    }
+    restarts = a.restarts;
+    CHECK(saferl_rl_offpolicy_train_robust(&a, &env, saferl_rl_builtin_omega_hook, &replay, 1) == SAFERL_OK);
+    CHECK(a.restarts == restarts + 2);
+    CHECK(a.candidate_u[0] != u[0][0] && a.candidate_u[6] != u[3][0]);
+    for (k = 1; k < 5; k += (k == 2 ? 2 : 1))
+        for (i = 0; i < 2; ++i) CHECK_NEAR(a.candidate_u[k * 2 + i], u[k][i], 3.01e-4);
+    CHECK(a.candidate_steps[0] + a.candidate_steps[1] + a.candidate_steps[2] + a.candidate_steps[3] +
+          a.candidate_steps[4] <= 1); /* one update: at most one actor step */
+    saferl_rl_offpolicy_destroy(&a);
+}
+
+/* Omega is required (it states the problem); the M2TD3 loop needs its setter and a replay of
+   [s, omega]; a setter's error is returned. */
+TEST(m2td3_refuses_bad_input) {
+    static float memory[100 * 14];
+    saferl_rl_offpolicy_desc d = m2td3_test_desc(8, 4);
+    saferl_rl_offpolicy_agent a;
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_replay replay;
+    d.omega_dim = 0;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.algorithm = SAFERL_RL_DR_TD3;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.algorithm = SAFERL_RL_M2TD3;
+    d.omega_dim = 2;
+    d.omega_upper[1] = d.omega_lower[1];
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.omega_upper[1] = 0.0 / (d.gamma - d.gamma);
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.omega_upper[1] = 0.5;
+    d.omega_schedule_steps = 0;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.omega_schedule_steps = 100;
+    d.candidate_count = 1;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.candidate_count = 0;
+    d.omega_std_end = 2.0; /* above the start */
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.omega_std_end = 0.0;
+    d.omega_lower[0] = d.omega_lower[1] = 0.5; /* Pendulum-v1's box */
+    d.omega_upper[0] = d.omega_upper[1] = 1.5;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+    CHECK(saferl_rl_replay_init(&replay, 100, 3, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_train_robust(&a, &env, saferl_rl_builtin_omega_hook, &replay, 10) ==
+          SAFERL_ERR_INVALID_ARGUMENT); /* a replay without omega */
+    CHECK(saferl_rl_replay_init(&replay, 100, 5, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_train(&a, &env, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_rl_offpolicy_update(&a, &replay) == SAFERL_ERR_NO_DATA);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_POINTGOAL); /* no omega: the setter refuses */
+    saferl_rl_offpolicy_destroy(&a);
+    CHECK(saferl_rl_offpolicy_create(&a, &d, env.observation_dim, env.action_dim) == SAFERL_OK);
+    {
+        static float big[100 * 200];
+        CHECK(saferl_rl_replay_init(&replay, 100, env.observation_dim + 2, env.action_dim, big, sizeof big) == SAFERL_OK);
+    }
+    CHECK(saferl_rl_offpolicy_train_robust(&a, &env, saferl_rl_builtin_omega_hook, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(replay.size == 0 && a.env_steps == 0);
+    saferl_rl_offpolicy_destroy(&a);
+    d.algorithm = SAFERL_RL_TD3; /* the setter is for the robust forms only */
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
+    CHECK(saferl_rl_replay_init(&replay, 100, 3, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_train_robust(&a, &env, saferl_rl_builtin_omega_hook, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_rl_offpolicy_train_robust(&a, &env, NULL, &replay, 10) == SAFERL_OK);
+    saferl_rl_offpolicy_destroy(&a);
+}
 /* ==== end of off-policy ==== */
 
 /* ---- preference optimisation: DPO, SACPO -------------------------------------------------------
@@ -4721,6 +5022,11 @@ int main(int argc, char **argv) {
     RUN(offpolicy_gradients_match_finite_differences);
     RUN(offpolicy_refuses_bad_input);
     RUN(offpolicy_training_is_deterministic_and_allocation_free);
+    RUN(m2td3_critic_target_and_worst_candidate_match_hand_computation);
+    RUN(m2td3_gradients_match_finite_differences);
+    RUN(m2td3_training_stays_in_omega_is_deterministic_and_allocation_free);
+    RUN(m2td3_restarts_close_and_unlikely_candidates);
+    RUN(m2td3_refuses_bad_input);
     /* preference optimisation */
     RUN(dpo_loss_matches_finite_differences_and_refuses_bad_input);
     RUN(dpo_fit_minimises_the_loss_and_refuses_data_without_a_minimiser);

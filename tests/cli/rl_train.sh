@@ -82,6 +82,21 @@ done
 run --env pendulum-v1 --algo sac --seed 1 --steps 1200 --steps-per-epoch 600 --hidden 8 --png "$TMP/o3.png"
 [ "$status" -eq 0 ] && awk -F, '/^[0-9]/ { if ($4 != 0) bad = 1 } END { exit bad }' "$TMP/out" &&
     ok "pendulum-v1 sac runs (no cost)" || bad "pendulum-v1 sac runs" "status $status: $(cat "$TMP/err")"
+# M2TD3 and DR-TD3 over Pendulum-v1's mass and length
+for algo in m2td3 dr-td3; do
+    run --env pendulum-v1 --algo $algo --seed 3 --steps 1400 --steps-per-epoch 700 --hidden 16 --png "$TMP/r.png"
+    [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && grep -q '^eval,' "$TMP/out" &&
+        ok "pendulum-v1 $algo runs" || bad "pendulum-v1 $algo runs" "status $status: $(cat "$TMP/err")"
+    tail -1 "$TMP/out" | awk -F, '{ exit !($1 == "grid" && NF == 3 && $2 <= $3 && $2 < 0) }' &&
+        ok "$algo: grid line, worst <= mean" || bad "$algo: grid line" "$(tail -1 "$TMP/out")"
+    cp "$TMP/out" "$TMP/a"
+    run --env pendulum-v1 --algo $algo --seed 3 --steps 1400 --steps-per-epoch 700 --hidden 16 --png "$TMP/r.png"
+    cut -d, -f1-5 "$TMP/out" >"$TMP/b"
+    cut -d, -f1-5 "$TMP/a" | cmp -s - "$TMP/b" && ok "$algo: same seed, same curve and grid" || bad "$algo: same seed, same curve"
+done
+usage_error "m2td3 on pointgoal (no omega): usage error" --env pointgoal --algo m2td3 --steps 100
+usage_error "dr-td3 on cartpole (discrete): usage error" --env cartpole --algo dr-td3 --steps 100
+usage_error "m2td3 with --cost-limit: usage error" --env pendulum --algo m2td3 --cost-limit 1 --steps 100
 usage_error "td3-lag without --cost-limit: usage error (it states the problem)" --env pendulum --algo td3-lag --steps 100
 grep -q -- '--cost-limit is required for --algo td3-lag' "$TMP/err" && ok "the error names --cost-limit" || bad "the error names --cost-limit" "$(cat "$TMP/err")"
 usage_error "sac-lag without --cost-limit: usage error" --env pendulum --algo sac-lag --steps 100
