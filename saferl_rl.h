@@ -1179,8 +1179,8 @@ typedef struct saferl_rl_agent {
     int epoch;
     long total_steps;
     double total_cost[SAFERL_RL_MAX_COSTS]; /* per constraint */
-    struct { /* the environments, stepped in lockstep */
-        saferl_rl_env envs[SAFERL_RL_MAX_ENVS];
+    struct { /* the environments, stepped in lockstep (all of this lives in the agent's memory) */
+        saferl_rl_env *envs;      /* copies of the env structs handed to init */
         int count, steps_each, needs_reset;
         float *observations, *normalized, *actions, *next_observations; /* a row each */
         double *episode_return, *episode_cost; /* of each open episode (costs: cost_count a row) */
@@ -1254,8 +1254,9 @@ SAFERL_RL_API saferl_result saferl_rl_desc_check(const saferl_rl_desc *desc, con
 /* Bytes for saferl_rl_agent_init; 0 for an invalid desc or environment. */
 SAFERL_RL_API size_t saferl_rl_agent_memory_size(const saferl_rl_desc *desc, const saferl_rl_env *envs,
                                                  int env_count);
-/* env_count environments (at most 256, all of the same shape) are stepped in lockstep;
-   agent keeps copies of the env structs (their state pointers must stay valid). */
+/* env_count environments (at most SAFERL_RL_MAX_ENVS, all of the same shape) are stepped in
+   lockstep; agent keeps copies of the env structs in its memory (their state pointers must
+   stay valid), so the struct itself holds no per-environment slots. */
 SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const saferl_rl_desc *desc,
                                                  const saferl_rl_env *envs, int env_count,
                                                  void *memory, size_t memory_size);
@@ -4905,6 +4906,7 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->reference.log_std, float, kl * H);
     SAFERL_RL__TAKE(a->reference.cost_advantages, float, row->reference == SAFERL_RL__MIDPOINT_REFERENCE && K > 1 ? N : 0);
     SAFERL_RL__TAKE(a->multiplier.pid_history, double, K * (size_t)a->desc.pid_delay);
+    SAFERL_RL__TAKE(a->environments.envs, saferl_rl_env, E);
     SAFERL_RL__TAKE(a->environments.observations, float, E * O);
     SAFERL_RL__TAKE(a->environments.normalized, float, Bm * O);
     SAFERL_RL__TAKE(a->environments.actions, float, E * Ad);
@@ -5020,7 +5022,6 @@ static saferl_result saferl_rl__shape(saferl_rl_agent *a, const saferl_rl_desc *
     if (fault) *fault = at ? at : "ok";
     if (at) return SAFERL_ERR_INVALID_ARGUMENT;
     a->environments.count = env_count;
-    memcpy(a->environments.envs, envs, sizeof(saferl_rl_env) * (size_t)env_count);
     a->environments.steps_each = a->desc.steps_per_epoch / env_count;
     O = envs[0].observation_dim;
     H = envs[0].action_count ? envs[0].action_count : envs[0].action_dim;
@@ -5090,6 +5091,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
     if (a.desc.no_obs_normalize) a.actor.obs_mean = a.actor.obs_std = NULL;
     memset(a.normalizer.count_mean_m2, 0, sizeof(double) * (1 + 2 * (size_t)a.actor.observation_dim));
     memset(a.multiplier.pid_history, 0, sizeof(double) * (size_t)a.networks.cost_count * a.desc.pid_delay);
+    memcpy(a.environments.envs, envs, sizeof(saferl_rl_env) * (size_t)env_count);
     for (e = 0; e < env_count; ++e)
         saferl_rng_seed(&a.environments.rngs[e], a.desc.seed * 2654435761u + 1u + (uint32_t)e);
     if (saferl_rl__algorithms[a.desc.algorithm].multiplier != SAFERL_RL__NO_MULTIPLIER)
@@ -7631,6 +7633,14 @@ static saferl_result saferl_rl__dpo_newton(const double *W, double *d, int K, do
         /* the Hessian without row and column 0 is positive definite on connected data */
         if (!saferl_rl__cholesky_solve(hess + K + 1, K - 1, K, trial + 1)) return SAFERL_ERR_DID_NOT_CONVERGE;
         for (i = 1; i < K; ++i) slope += grad[i] * trial[i], grad[i] = trial[i]; /* grad now holds the step */
+        /* Near the minimum the step's decrease, about -slope / 2, is below the rounding of f
+           (K^2 terms): the loss cannot judge it, but the problem is convex and the Newton step
+           is then exact to second order, so it is taken whole. Without this the line search
+           stalls a few 1e-11 short of the gradient tolerance on large data sets. */
+        if (-slope <= 1e-14 * (f + 1.0)) {
+            for (i = 1; i < K; ++i) d[i] += grad[i];
+            continue;
+        }
         for (;;) { /* backtracking (Armijo) */
             trial[0] = 0.0;
             for (i = 1; i < K; ++i) trial[i] = d[i] + t * grad[i];
@@ -7638,7 +7648,7 @@ static saferl_result saferl_rl__dpo_newton(const double *W, double *d, int K, do
             if (ft <= f + 1e-4 * t * slope || t < 1e-12) break;
             t *= 0.5;
         }
-        if (!(ft <= f)) return SAFERL_OK; /* no further decrease at rounding level */
+        if (!(ft < f)) return SAFERL_OK; /* no further decrease at rounding level */
         memcpy(d, trial, sizeof(double) * K);
     }
     return SAFERL_ERR_DID_NOT_CONVERGE;

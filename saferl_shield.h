@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.4.0 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.5.0 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -102,8 +102,8 @@
       * Item placement is observed at reset: solve the game again (saferl_shield_game_solve,
         no allocation) on the placed map. SlipperyGrid's slips go in any direction, so on a
         map with reachable lava the sure game is unrealisable (the environment can walk the
-        agent into it one slip at a time): that is reported, and the probabilistic shield is
-        the one to use there.
+        agent into it one slip at a time): saferl_shield_game_realisable reports it (the game
+        is still SAFERL_OK and complete), and the probabilistic shield is the one to use.
 
    PROGRESSIVE SAFEGUARDS (after the official code, grockious/safeguardedRL)
       A level's automaton uses states 0 .. n-1 with stable ids (state k = stage k) and a
@@ -231,6 +231,11 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.5.0 (2026-12-05)  game_init, game_create and game_solve return SAFERL_OK with a
+                          complete game whenever the inputs are valid, also when the
+                          specification is unrealisable (was SAFERL_ERR_INFEASIBLE, a negative
+                          result that left a game to use and destroy);
+                          saferl_shield_game_realisable says whether the start wins and why not
       0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
                           (tie_tolerance, reward_scale); transfer only from states at least
                           as strict (transfer takes the new automaton; transfer_donors
@@ -271,9 +276,9 @@
 #define SAFERL_SHIELD_H
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
-#define SAFERL_SHIELD_VERSION_MINOR 4
+#define SAFERL_SHIELD_VERSION_MINOR 5
 #define SAFERL_SHIELD_VERSION_PATCH 0
-#define SAFERL_SHIELD_VERSION_STRING "0.4.0"
+#define SAFERL_SHIELD_VERSION_STRING "0.5.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -747,10 +752,12 @@ SAFERL_SHIELD_API size_t saferl_shield_game_memory_size(const saferl_shield_abst
                                                         const saferl_shield_dfa *dfa,
                                                         const saferl_shield_game_desc *desc);
 /* Lays the game out on memory (8-byte aligned) and solves it. A violation is entering the
-   automaton's sink. SAFERL_ERR_INVALID_ARGUMENT (with the state, action and successor in
-   error->message) for a malformed abstraction; SAFERL_ERR_INFEASIBLE when the initial state
-   is losing or W is empty: the one negative result after which the game is complete, so
-   that losing_rank and saferl_shield_game_explain say where the specification fails. */
+   automaton's sink. SAFERL_OK whenever the inputs are valid, the game complete and usable,
+   also when the specification is unrealisable (the initial state loses): ask
+   saferl_shield_game_realisable, read losing_rank and saferl_shield_game_explain for where it
+   fails, and use the probabilistic shield (allowed_probably) there. A negative result
+   (SAFERL_ERR_INVALID_ARGUMENT with the state, action and successor in error->message for a
+   malformed abstraction, a bad threshold, a small buffer) leaves *game as it was. */
 SAFERL_SHIELD_API saferl_result saferl_shield_game_init(saferl_shield_game *game,
                                                         const saferl_shield_abstraction *abstraction,
                                                         const saferl_shield_dfa *dfa,
@@ -768,6 +775,11 @@ SAFERL_SHIELD_API void saferl_shield_game_destroy(saferl_shield_game *game);
 SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *game,
                                                          const saferl_shield_abstraction *abstraction,
                                                          const saferl_shield_dfa *dfa, saferl_shield_error *error);
+/* 1 when the initial state wins: the preemptive shield (allowed) keeps every play out of
+   the sink. 0 when the environment can force a violation from the start; then *why (may be
+   NULL) says which state and within how many steps. A probabilistic game's start meets the
+   threshold when safety[initial] >= threshold. */
+SAFERL_SHIELD_API int saferl_shield_game_realisable(const saferl_shield_game *game, saferl_shield_error *why);
 /* The game state of abstraction state s with automaton state q. */
 static inline uint32_t saferl_shield_game_state(const saferl_shield_game *game, uint32_t s, uint32_t q) {
     return s * game->automaton_state_count + q;
@@ -6001,7 +6013,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_create(saferl_shield_game *ga
     memory = saferl_shield__allocate(allocator, size);
     if (!memory) return saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "game: out of memory", NULL);
     r = saferl_shield_game_init(game, abstraction, dfa, desc, memory, size, error);
-    if (r < 0 && r != SAFERL_ERR_INFEASIBLE) {
+    if (r < 0) {
         saferl_shield__release(allocator, memory);
         return r;
     }
@@ -6186,15 +6198,23 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, 
     g->initial_winning = g->losing_rank[g->initial] == 0;
     saferl_shield__game_reach(g, a, sink);
     if (g->horizon) saferl_shield__solve_probabilistic(g, a, sink);
-    if (!g->initial_winning) {
-        char detail[200];
-        snprintf(detail, sizeof detail, " (abstraction state %lu, automaton state %lu) is losing: violation "
-                 "forced within %lu steps; %lu of %lu game states win",
-                 (unsigned long)a->initial, (unsigned long)(g->initial % Q), (unsigned long)g->losing_rank[g->initial] - 1,
-                 (unsigned long)g->winning_count, (unsigned long)g->game_state_count);
-        return saferl_shield__fail(error, SAFERL_ERR_INFEASIBLE, 0, 0, "unrealisable: the initial state", detail);
-    }
     return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API int saferl_shield_game_realisable(const saferl_shield_game *game, saferl_shield_error *why) {
+    char detail[200];
+    uint32_t Q;
+    SAFERL_ASSERT(game != NULL);
+    saferl_shield__clear_error(why);
+    if (game->initial_winning) return 1;
+    Q = game->automaton_state_count;
+    snprintf(detail, sizeof detail, " (abstraction state %lu, automaton state %lu) is losing: violation "
+             "forced within %lu steps; %lu of %lu game states win",
+             (unsigned long)(game->initial / Q), (unsigned long)(game->initial % Q),
+             (unsigned long)game->losing_rank[game->initial] - 1, (unsigned long)game->winning_count,
+             (unsigned long)game->game_state_count);
+    saferl_shield__fail(why, SAFERL_ERR_INFEASIBLE, 0, 0, "unrealisable: the initial state", detail);
+    return 0;
 }
 
 SAFERL_SHIELD_API uint32_t saferl_shield_game_correct(const saferl_shield_game *game, const uint32_t *mask,

@@ -1087,10 +1087,12 @@ TEST(preemptive_shield_is_the_winning_strategies_by_brute_force) {
                 blocked_checked += expected != 0;
             }
         CHECK(game.winning_count == winning);
-        CHECK((r == SAFERL_OK) == (game.initial_winning == 1));
-        CHECK(r == SAFERL_OK || (r == SAFERL_ERR_INFEASIBLE && strstr(error.message, "unrealisable") != NULL));
+        CHECK(r == SAFERL_OK && error.message[0] == '\0'); /* unrealisable is a result, not an error */
+        CHECK(saferl_shield_game_realisable(&game, &error) == game.initial_winning);
+        CHECK(game.initial_winning == !game.losing_rank[game.initial]);
+        CHECK(game.initial_winning || strstr(error.message, "unrealisable") != NULL);
         games_with_losing += winning < S * Q - 1;
-        games_winning += r == SAFERL_OK;
+        games_winning += (uint32_t)game.initial_winning;
     }
     CHECK(games_with_losing > 100 && games_winning > 100); /* both kinds were exercised */
     CHECK(blocked_checked > 1000);
@@ -1106,7 +1108,9 @@ TEST(shielded_play_never_violates_on_small_games) {
         saferl_shield_game game;
         uint32_t s, q, i;
         random_small_game(&g, &rng, 0);
-        if (saferl_shield_game_init(&game, &g.abstraction, &g.dfa, NULL, memory, sizeof memory, NULL) != SAFERL_OK) continue;
+        if (saferl_shield_game_init(&game, &g.abstraction, &g.dfa, NULL, memory, sizeof memory, NULL) != SAFERL_OK ||
+            !saferl_shield_game_realisable(&game, NULL))
+            continue;
         s = g.abstraction.initial;
         q = saferl_shield_next(&g.dfa, g.dfa.initial, g.label[s]);
         for (i = 0; i < 200; ++i) {
@@ -1206,6 +1210,67 @@ TEST(post_posed_and_probabilistic_shields) {
     saferl_shield_dfa_destroy(&dfa);
 }
 
+/* Counts what the game takes from and gives back to the allocator; refuses once "budget"
+   allocations have been made (-1: never). */
+typedef struct counting {
+    long allocations, releases, budget;
+} counting;
+static void *counting_allocate(size_t size, void *user_data) {
+    counting *c = (counting *)user_data;
+    if (c->budget >= 0 && c->allocations >= c->budget) return NULL;
+    ++c->allocations;
+    return malloc(size);
+}
+static void counting_release(void *pointer, void *user_data) {
+    ++((counting *)user_data)->releases;
+    free(pointer);
+}
+
+/* The family rule: a negative result changes nothing. Every refused create (a bad threshold,
+   a dangling successor, probabilities that do not sum to 1, no memory) leaves the game's
+   bytes as they were and gives back everything it took; an unrealisable game is SAFERL_OK,
+   owns its memory, and destroy returns it. */
+TEST(a_refused_game_leaves_nothing) {
+    saferl_shield_abstraction ab;
+    saferl_shield_dfa dfa;
+    saferl_shield_game game, before;
+    saferl_shield_game_desc desc;
+    saferl_shield_error error;
+    saferl_allocator allocator;
+    counting count = {0, 0, -1};
+    uint32_t label[3], offset[7], successor[7], kase;
+    double probability[7];
+    CHECK(compile("G !lava", &dfa) == SAFERL_OK);
+    allocator.allocate = counting_allocate;
+    allocator.release = counting_release;
+    allocator.user_data = &count;
+    for (kase = 0; kase < 4; ++kase) {
+        corridor(&ab, label, offset, successor, probability);
+        memset(&desc, 0, sizeof desc);
+        desc.horizon = 2;
+        desc.threshold = 0.5;
+        if (kase == 0) desc.threshold = -0.25;
+        if (kase == 1) successor[3] = 9;
+        if (kase == 2) probability[3] = 0.5;
+        count.budget = kase == 3 ? 0 : -1;
+        memset(&game, 0x5A, sizeof game);
+        before = game;
+        CHECK(saferl_shield_game_create(&game, &ab, &dfa, &desc, &allocator, &error) < 0);
+        CHECK(memcmp(&game, &before, sizeof game) == 0 && error.message[0] != '\0');
+        CHECK(count.allocations == count.releases);
+    }
+    /* unrealisable: the start is lava; a usable game, released by destroy */
+    corridor(&ab, label, offset, successor, probability);
+    ab.initial = 2;
+    count.budget = -1;
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, &desc, &allocator, &error) == SAFERL_OK);
+    CHECK(count.allocations == count.releases + 1 && !saferl_shield_game_realisable(&game, NULL));
+    CHECK(game.allowed_probably != NULL && game.safety[game.initial] == 0.0);
+    saferl_shield_game_destroy(&game);
+    CHECK(count.allocations == count.releases);
+    saferl_shield_dfa_destroy(&dfa);
+}
+
 TEST(unrealisable_specifications_say_where) {
     saferl_shield_abstraction ab;
     saferl_shield_dfa dfa;
@@ -1218,7 +1283,9 @@ TEST(unrealisable_specifications_say_where) {
     corridor(&ab, label, offset, successor, probability);
     ab.probability = NULL;
     ab.initial = 2; /* starting in the lava */
-    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_ERR_INFEASIBLE);
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_OK);
+    CHECK(saferl_shield_game_realisable(&game, NULL) == 0);
+    CHECK(saferl_shield_game_realisable(&game, &error) == 0);
     CHECK(strstr(error.message, "unrealisable") != NULL && strstr(error.message, "abstraction state 2") != NULL);
     CHECK(game.initial_winning == 0 && game.winning_count == 2);
     CHECK(saferl_shield_game_explain(&game, text, sizeof text, &length) == SAFERL_OK);
@@ -1230,8 +1297,9 @@ TEST(unrealisable_specifications_say_where) {
     successor[2] = 2;
     successor[3] = 2;
     ab.initial = 0;
-    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_ERR_INFEASIBLE);
-    CHECK(game.winning_count == 0);
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_OK);
+    CHECK(game.winning_count == 0 && !saferl_shield_game_realisable(&game, &error));
+    CHECK(strstr(error.message, "within 1 steps") != NULL);
     CHECK(saferl_shield_game_explain(&game, text, sizeof text, &length) == SAFERL_OK);
     CHECK(strstr(text, "within 1 steps") != NULL && strstr(text, "  0, 0: 1") != NULL);
     saferl_shield_game_destroy(&game);
@@ -1360,7 +1428,8 @@ TEST(shielded_agent_never_violates_on_the_gridworld) {
     saferl_shield_grid_abstraction(&grid, SAFERL_SHIELD_MINECRAFT_SLIP, &ab, offset, successor, probability);
     CHECK(saferl_shield_game_memory_size(&ab, &final_rule, NULL) <= sizeof game_memory);
     CHECK(saferl_shield_game_init(&game, &ab, &final_rule, NULL, game_memory, sizeof game_memory, &error) ==
-          SAFERL_ERR_INFEASIBLE);
+          SAFERL_OK);
+    CHECK(!saferl_shield_game_realisable(&game, &error));
     CHECK(strstr(error.message, "unrealisable") != NULL && game.losing_rank[game.initial] > 2);
     saferl_shield_grid_abstraction(&grid, 0.0, &ab, offset, successor, probability);
     CHECK(saferl_shield_game_solve(&game, &ab, &final_rule, NULL) == SAFERL_OK);
@@ -1380,7 +1449,8 @@ TEST(shielded_agent_never_violates_on_the_gridworld) {
         for (episode = 0; episode < 60; ++episode) {
             uint32_t s, q, t;
             saferl_shield_grid_place_items(&grid, &base, SAFERL_SHIELD_MINECRAFT_SHIFT, &rng);
-            if (saferl_shield_game_solve(&game, &ab, &final_rule, NULL) != SAFERL_OK) {
+            if (saferl_shield_game_solve(&game, &ab, &final_rule, NULL) != SAFERL_OK ||
+                !saferl_shield_game_realisable(&game, NULL)) {
                 CHECK(0); /* the start is winning on every placement of this map */
                 continue;
             }
@@ -1635,10 +1705,10 @@ TEST(readers_bound_what_they_allocate) {
         CHECK(strstr(error.message, "threshold") != NULL && game.env_state_count == 0xABABABABu);
     }
     game_desc.threshold = 0.0; /* 0 means 0: every available action */
-    CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) >= SAFERL_ERR_INFEASIBLE);
+    CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) == SAFERL_OK);
     CHECK(game.allowed_probably[0 * dfa.state_count + dfa.initial] == 1u);
     game_desc.threshold = 1.0;
-    CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) >= SAFERL_ERR_INFEASIBLE);
+    CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) == SAFERL_OK);
     saferl_shield_dfa_destroy(&dfa);
     saferl_shield_abstraction_destroy(&ab);
 }
@@ -1828,6 +1898,7 @@ int main(void) {
     RUN(shielded_play_never_violates_on_small_games);
     RUN(post_posed_and_probabilistic_shields);
     RUN(unrealisable_specifications_say_where);
+    RUN(a_refused_game_leaves_nothing);
     RUN(abstraction_text);
     RUN(gridworlds_from_text_and_pixels);
     RUN(minecraft_safeguards_follow_the_code);
