@@ -60,10 +60,13 @@
 
       Your own environment is a saferl_rl_env: reset and step functions on your state, the
       observation and action sizes and the number of costs; examples/custom_env.c trains one
-      (a delivery cart with a speeding cost) with PPO-Lagrangian in about 60 lines.
+      (a delivery cart with a speeding cost) with PPO-Lagrangian in about 60 lines. An engine
+      or simulator that advances many copies in one call also sets step_batch (the agent then
+      steps all env_count copies with one call a step; the results are the same bits).
 
    WHAT IS HERE, top to bottom
-      environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated),
+      environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated;
+                          step_batch, an optional hook stepping every copy in one call),
                           saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff,
                           pendulum-v1; uncertainty parameters omega taken at reset;
                           saferl_rl_cliff_model: the tabular CMDP's exact P, r, c for an LP
@@ -454,7 +457,8 @@
 
    MEMORY, THREADS, ERRORS
       Nothing allocates except the *_create conveniences, through the desc's allocator (or
-      SAFERL_MALLOC). saferl_rl_agent_memory_size + _init work on your memory; a rollout,
+      SAFERL_MALLOC). saferl_rl_agent_memory_size + _init work on your memory (which also
+      holds the agent's copies of the env structs and each copy's rng and open episode); a rollout,
       an update and saferl_rl_policy_act never allocate. No global state: different objects
       may be used from different threads at once. A const object is only read: acting writes
       the caller's context (saferl_rl_policy_context, saferl_rl_rcsl_context; one per thread,
@@ -510,7 +514,10 @@
                           default (other negatives are errors), saferl_rl_desc_check names the
                           field at fault; several constraints (an environment's cost_count up
                           to 8, a multiplier each; CPO and PCPO take one); algorithm names.
-                          Gym's Pendulum-v1 built in; uncertainty parameters omega (pendulums,
+                          The environments' slots live in the agent's memory, not in its
+                          struct (13,928 -> 1,648 bytes on x86-64); saferl_rl_env.step_batch, a
+                          batch step hook (the built-in CartPole has one; bit-identical
+                          training either way, tested). Gym's Pendulum-v1 built in; uncertainty parameters omega (pendulums,
                           CartPole) taken at reset; a replay buffer in caller memory; TD3, SAC,
                           TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3
                           (saferl_rl_offpolicy_*). Preference
@@ -724,7 +731,18 @@ SAFERL_RL_API const char *saferl_rl_version(void);
    floats (continuous, in [-1, 1]) or action[0] = index (discrete). Randomness comes from the
    rng handed in, so a rollout seeded once reproduces. An environment ends an episode with
    *terminated (a true end: no bootstrap) or *truncated (a time limit: bootstrap). step writes
-   cost_count costs (one when cost_count is 0), each bounded by its own limit in the desc. */
+   cost_count costs (one when cost_count is 0), each bounded by its own limit in the desc.
+
+   step_batch (optional) is the batch step hook, for a game engine or a vectorised simulator
+   that advances all its copies in one call. The agent trains env_count environments in
+   lockstep; when they all have the same step_batch it calls it once a step instead of step
+   once per copy: states[i] and rngs[i] are copy i's (the state pointers of the env structs
+   handed to the agent, in order); actions, observations and costs are copies rows of
+   action_dim, observation_dim and cost_count floats; rewards, terminated and truncated one
+   per copy (all zeroed before the call). Each copy must come out as step would have left it
+   (the agent resets ended copies afterwards, one by one, through reset), so a batch and the
+   per-copy step train bit-identically. NULL: step per copy. Other users of an environment
+   (evaluation, data collection, off-policy training) step one copy and call step only. */
 typedef struct saferl_rl_env {
     int observation_dim;
     int action_dim;        /* continuous: the dimension; discrete: 1 */
@@ -734,6 +752,9 @@ typedef struct saferl_rl_env {
     saferl_result (*step)(void *state, saferl_rng *rng, const float *action, float *observation,
                           float *reward, float *cost, int *terminated, int *truncated);
     int cost_count;        /* costs a step writes, 0..8 (0: one, as 1) */
+    saferl_result (*step_batch)(void *const *states, saferl_rng *rngs, int copies, const float *actions,
+                                float *observations, float *rewards, float *costs, int *terminated,
+                                int *truncated); /* optional (NULL: step per copy) */
 } saferl_rl_env;
 
 typedef enum saferl_rl_env_kind {
@@ -1203,7 +1224,9 @@ typedef struct saferl_rl_agent {
         int count, steps_each, needs_reset;
         float *observations, *normalized, *actions, *next_observations; /* a row each */
         double *episode_return, *episode_cost; /* of each open episode (costs: cost_count a row) */
-        float *step_costs;        /* one step's costs */
+        void **states;            /* each env's state pointer, for step_batch */
+        float *rewards, *costs;   /* one step's: a reward a copy, cost_count costs a copy */
+        int *terminated, *truncated; /* one step's: a flag each a copy */
         float *values;            /* the critics' values of the current observations: reward, costs */
         int *path_start;          /* the rollout row where each open episode's path starts */
         saferl_rng *rngs;
@@ -2237,6 +2260,12 @@ static saferl_result saferl_rl__builtin_reset(void *state, saferl_rng *rng, floa
     return SAFERL_ERR_INVALID_ARGUMENT;
 }
 
+/* One more step of the episode: the time limit truncates one that did not terminate. */
+static void saferl_rl__count_step(saferl_rl_builtin *e, int terminated, int *truncated) {
+    e->steps += 1;
+    *truncated = !terminated && e->steps >= e->max_steps;
+}
+
 static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const float *action, float *obs,
                                              float *reward, float *cost, int *terminated, int *truncated) {
     saferl_rl_builtin *e = (saferl_rl_builtin *)state;
@@ -2290,8 +2319,27 @@ static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const
     default: return SAFERL_ERR_INVALID_ARGUMENT;
     }
     if (r != SAFERL_OK) return r;
-    e->steps += 1;
-    *truncated = !*terminated && e->steps >= e->max_steps;
+    saferl_rl__count_step(e, *terminated, truncated);
+    return SAFERL_OK;
+}
+
+/* CartPole's step_batch: every copy in one call, with builtin_step's arithmetic copy by copy,
+   so batch and single-step rollouts train bit-identically (a test checks). */
+static saferl_result saferl_rl__cartpole_step_batch(void *const *states, saferl_rng *rngs, int copies,
+                                                    const float *actions, float *observations, float *rewards,
+                                                    float *costs, int *terminated, int *truncated) {
+    int i;
+    (void)rngs; /* CartPole's step draws nothing */
+    for (i = 0; i < copies; ++i) {
+        saferl_rl_builtin *e = (saferl_rl_builtin *)states[i];
+        saferl_result r;
+        if (e->kind != SAFERL_RL_ENV_CARTPOLE) return SAFERL_ERR_INVALID_ARGUMENT;
+        terminated[i] = 0;
+        r = saferl_rl__cartpole_step(e, actions + i, observations + 4 * (size_t)i, rewards + i, costs + i,
+                                     terminated + i);
+        if (r != SAFERL_OK) return r;
+        saferl_rl__count_step(e, terminated[i], truncated + i);
+    }
     return SAFERL_OK;
 }
 
@@ -2317,6 +2365,7 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
     env->reset = saferl_rl__builtin_reset;
     env->step = saferl_rl__builtin_step;
     env->cost_count = 1;
+    env->step_batch = kind == SAFERL_RL_ENV_CARTPOLE ? saferl_rl__cartpole_step_batch : NULL;
     return SAFERL_OK;
 }
 
@@ -4252,21 +4301,15 @@ static void saferl_rl__commit_normalizer(saferl_rl_agent *a) {
     s[0] = total;
 }
 
-/* Environment e's step t of the rollout (row idx): records the observation, the sampled
-   action and the critics' values, steps the environment, and on an episode's end computes
-   the path's GAE and resets. head, values: the actor's and critics' outputs for the
-   environments' current observations (saferl_rl__values' layout). cost_sum: per cost. */
-static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx, const float *head, const float *values,
-                                             int *episodes, double *cost_sum) {
+/* Environment e's part of rollout row idx before the step: records the observation, samples
+   the action and keeps the critics' values. head, values: the actor's and critics' outputs
+   for the environments' current observations (saferl_rl__values' layout). */
+static void saferl_rl__rollout_act(saferl_rl_agent *a, int e, int idx, const float *head, const float *values) {
     const int O = a->actor.observation_dim, H = a->networks.head_width, Ad = a->networks.stored_action_dim;
     const int E = a->environments.count, K = a->networks.cost_count;
     const size_t N = (size_t)a->desc.steps_per_epoch;
-    int i, k, terminated = 0, truncated = 0;
-    float reward = 0.0f, *costs = a->environments.step_costs, *next = a->environments.next_observations + (size_t)e * O;
+    int i, k;
     float *actions = a->rollout.actions + (size_t)idx * Ad, *env_actions = a->environments.actions + (size_t)e * Ad;
-    double *episode_cost = a->environments.episode_cost + (size_t)e * K;
-    saferl_rl_env *env = &a->environments.envs[e];
-    saferl_result r;
     memcpy(a->rollout.observations + (size_t)idx * O, a->environments.normalized + (size_t)e * O,
            sizeof(float) * (size_t)O);
     saferl_rl__pending_observe(a, a->environments.observations + (size_t)e * O);
@@ -4277,9 +4320,46 @@ static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx,
     for (i = 0; i < Ad; ++i)
         env_actions[i] = a->actor.action_kind == SAFERL_RL_GAUSSIAN ? saferl_rl__clampf(actions[i], -1.0f, 1.0f)
                                                                     : actions[i];
-    memset(costs, 0, sizeof(float) * (size_t)K);
-    r = env->step(env->state, &a->environments.rngs[e], env_actions, next, &reward, costs, &terminated, &truncated);
-    if (r != SAFERL_OK) return r;
+}
+
+/* Steps every environment once on environments.actions into next_observations and the
+   step's rewards, costs and flags: one step_batch call when the environments have one, else
+   step copy by copy. Each copy has its own state and rng, so the two give the same bits. */
+static saferl_result saferl_rl__step_environments(saferl_rl_agent *a) {
+    const int O = a->actor.observation_dim, Ad = a->networks.stored_action_dim;
+    const int E = a->environments.count, K = a->networks.cost_count;
+    const saferl_rl_env *envs = a->environments.envs;
+    int e;
+    memset(a->environments.rewards, 0, sizeof(float) * (size_t)E);
+    memset(a->environments.costs, 0, sizeof(float) * (size_t)E * K);
+    memset(a->environments.terminated, 0, sizeof(int) * (size_t)E);
+    memset(a->environments.truncated, 0, sizeof(int) * (size_t)E);
+    if (envs[0].step_batch)
+        return envs[0].step_batch(a->environments.states, a->environments.rngs, E, a->environments.actions,
+                                  a->environments.next_observations, a->environments.rewards, a->environments.costs,
+                                  a->environments.terminated, a->environments.truncated);
+    for (e = 0; e < E; ++e) {
+        saferl_result r = envs[e].step(envs[e].state, &a->environments.rngs[e], a->environments.actions + (size_t)e * Ad,
+                                       a->environments.next_observations + (size_t)e * O, &a->environments.rewards[e],
+                                       a->environments.costs + (size_t)e * K, &a->environments.terminated[e],
+                                       &a->environments.truncated[e]);
+        if (r != SAFERL_OK) return r;
+    }
+    return SAFERL_OK;
+}
+
+/* Environment e's part of rollout row idx after the step: records the reward and costs and,
+   when its episode ended, computes the path's GAE, queues the episode's statistics and
+   resets the environment. cost_sum: per cost. */
+static saferl_result saferl_rl__rollout_record(saferl_rl_agent *a, int e, int idx, int *episodes, double *cost_sum) {
+    const int O = a->actor.observation_dim, K = a->networks.cost_count;
+    const size_t N = (size_t)a->desc.steps_per_epoch;
+    const float reward = a->environments.rewards[e], *costs = a->environments.costs + (size_t)e * K;
+    float *next = a->environments.next_observations + (size_t)e * O;
+    double *episode_cost = a->environments.episode_cost + (size_t)e * K;
+    saferl_rl_env *env = &a->environments.envs[e];
+    int k;
+    saferl_result r;
     if (!saferl_rl__finite(reward) || !saferl_rl__all_finite(costs, K) || !saferl_rl__all_finite(next, O))
         return SAFERL_ERR_NOT_FINITE;
     a->rollout.rewards[idx] = reward;
@@ -4289,9 +4369,9 @@ static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx,
         cost_sum[k] += costs[k];
         episode_cost[k] += costs[k];
     }
-    if (terminated || truncated) {
+    if (a->environments.terminated[e] || a->environments.truncated[e]) {
         float boot[1 + SAFERL_RL_MAX_COSTS] = {0.0f};
-        if (!terminated) { /* a time limit: bootstrap from the final observation */
+        if (!a->environments.terminated[e]) { /* a time limit: bootstrap from the final observation */
             float *x = a->environments.normalized + (size_t)e * O;
             saferl_rl__normalize(&a->actor, next, x, 1);
             saferl_rl__values(a, x, 1, boot);
@@ -4334,8 +4414,11 @@ static saferl_result saferl_rl__rollout(saferl_rl_agent *a, int *episodes_out, d
         saferl_rl__normalize(&a->actor, a->environments.observations, a->environments.normalized, E);
         head = saferl_rl_mlp_forward(&a->actor.net, a->networks.params, a->environments.normalized, a->work.acts_actor, E);
         saferl_rl__values(a, a->environments.normalized, E, values);
+        for (e = 0; e < E; ++e) saferl_rl__rollout_act(a, e, e * T + t, head, values);
+        r = saferl_rl__step_environments(a);
+        if (r != SAFERL_OK) return r;
         for (e = 0; e < E; ++e) {
-            r = saferl_rl__rollout_step(a, e, e * T + t, head, values, &episodes, steps_cost);
+            r = saferl_rl__rollout_record(a, e, e * T + t, &episodes, steps_cost);
             if (r != SAFERL_OK) return r;
         }
         memcpy(a->environments.observations, a->environments.next_observations, sizeof(float) * (size_t)E * O);
@@ -4983,7 +5066,11 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->environments.next_observations, float, E * O);
     SAFERL_RL__TAKE(a->environments.episode_return, double, E);
     SAFERL_RL__TAKE(a->environments.episode_cost, double, E * K);
-    SAFERL_RL__TAKE(a->environments.step_costs, float, K);
+    SAFERL_RL__TAKE(a->environments.states, void *, E);
+    SAFERL_RL__TAKE(a->environments.rewards, float, E);
+    SAFERL_RL__TAKE(a->environments.costs, float, E * K);
+    SAFERL_RL__TAKE(a->environments.terminated, int, E);
+    SAFERL_RL__TAKE(a->environments.truncated, int, E);
     SAFERL_RL__TAKE(a->environments.values, float, (1 + K) * E);
     SAFERL_RL__TAKE(a->environments.path_start, int, E);
     SAFERL_RL__TAKE(a->environments.rngs, saferl_rng, E);
@@ -5073,6 +5160,7 @@ static const char *saferl_rl__envs_fault(const saferl_rl_env *envs, int env_coun
         if (e->observation_dim != envs[0].observation_dim || e->action_dim != envs[0].action_dim ||
             e->action_count != envs[0].action_count || saferl_rl__env_costs(e) != saferl_rl__env_costs(&envs[0]))
             return "envs: all of one shape";
+        if (e->step_batch != envs[0].step_batch) return "envs: step_batch the same for all (or NULL for all)";
     }
     return NULL;
 }
@@ -5162,6 +5250,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
     memset(a.normalizer.count_mean_m2, 0, sizeof(double) * (1 + 2 * (size_t)a.actor.observation_dim));
     memset(a.multiplier.pid_history, 0, sizeof(double) * (size_t)a.networks.cost_count * a.desc.pid_delay);
     memcpy(a.environments.envs, envs, sizeof(saferl_rl_env) * (size_t)env_count);
+    for (e = 0; e < env_count; ++e) a.environments.states[e] = envs[e].state;
     for (e = 0; e < env_count; ++e)
         saferl_rng_seed(&a.environments.rngs[e], a.desc.seed * 2654435761u + 1u + (uint32_t)e);
     if (saferl_rl__algorithms[a.desc.algorithm].multiplier != SAFERL_RL__NO_MULTIPLIER)

@@ -1760,6 +1760,163 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
 
 static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
 
+/* A user's environment for the batch step hook: a noisy walk on a line with two costs
+   (beyond x = 1.2; a hard push), continuous action, 30-step episodes. The batch form is
+   written in the hook's layout (rows per copy) and counts its calls; poison_at makes copy 2
+   report a NaN reward at that batch call. */
+typedef struct walk {
+    double x;
+    int steps;
+    long *single_calls, *batch_calls;
+    long poison_at;
+} walk;
+
+static saferl_result walk_reset(void *state, saferl_rng *rng, float *obs) {
+    walk *w = (walk *)state;
+    w->x = -0.5 + saferl_rng_uniform(rng);
+    w->steps = 0;
+    obs[0] = (float)w->x;
+    obs[1] = 0.0f;
+    return SAFERL_OK;
+}
+
+static void walk_advance(walk *w, saferl_rng *rng, float push, float *obs, float *reward, float *cost,
+                         int *terminated, int *truncated) {
+    w->x += 0.1 * push + 0.05 * (saferl_rng_uniform(rng) - 0.5);
+    w->steps += 1;
+    obs[0] = (float)w->x;
+    obs[1] = (float)w->steps / 30.0f;
+    *reward = (float)-fabs(w->x - 1.0);
+    cost[0] = w->x > 1.2 ? 1.0f : 0.0f;
+    cost[1] = fabs(push) > 0.8 ? 1.0f : 0.0f;
+    *terminated = fabs(w->x) > 3.0;
+    *truncated = !*terminated && w->steps >= 30;
+}
+
+static saferl_result walk_step(void *state, saferl_rng *rng, const float *action, float *obs, float *reward,
+                               float *cost, int *terminated, int *truncated) {
+    walk *w = (walk *)state;
+    *w->single_calls += 1;
+    walk_advance(w, rng, action[0], obs, reward, cost, terminated, truncated);
+    return SAFERL_OK;
+}
+
+static saferl_result walk_step_batch(void *const *states, saferl_rng *rngs, int copies, const float *actions,
+                                     float *obs, float *rewards, float *costs, int *terminated, int *truncated) {
+    int i;
+    walk *first = (walk *)states[0];
+    *first->batch_calls += 1;
+    for (i = 0; i < copies; ++i)
+        walk_advance((walk *)states[i], &rngs[i], actions[i], obs + 2 * i, &rewards[i], costs + 2 * i,
+                     &terminated[i], &truncated[i]);
+    if (copies > 2 && *first->batch_calls == first->poison_at) rewards[2] = (float)nan("");
+    return SAFERL_OK;
+}
+
+/* Trains `epochs` epochs and hashes every epoch's statistics, the parameters and Adam's
+   moments (0 when an epoch fails). */
+static uint64_t train_hash(const saferl_rl_desc *d, const saferl_rl_env *envs, int env_count, int epochs) {
+    saferl_rl_agent agent;
+    saferl_rl_epoch_stats s;
+    uint64_t h = 0xcbf29ce484222325ull;
+    int epoch;
+    if (saferl_rl_agent_create(&agent, d, envs, env_count) != SAFERL_OK) return 0;
+    for (epoch = 0; epoch < epochs; ++epoch) {
+        if (saferl_rl_agent_epoch(&agent, &s) != SAFERL_OK) h = 0;
+        h = hash_stats(h, &s);
+    }
+    h = fnv1a(h, AGENT_PARAMS(agent), sizeof(float) * AGENT_PARAM_TOTAL(agent));
+    h = fnv1a(h, AGENT_ADAM_M(agent), sizeof(float) * AGENT_PARAM_TOTAL(agent));
+    h = fnv1a(h, AGENT_ADAM_V(agent), sizeof(float) * AGENT_PARAM_TOTAL(agent));
+    saferl_rl_agent_destroy(&agent);
+    return h;
+}
+
+TEST(batch_step_hook_trains_bit_identically_to_single_steps) {
+    static const saferl_rl_algorithm algorithms[3] = {SAFERL_RL_PPO_LAG, SAFERL_RL_CPO, SAFERL_RL_FOCOPS};
+    saferl_rl_builtin states[8];
+    saferl_rl_env envs[8];
+    walk walks[8];
+    saferl_rl_desc d;
+    const char *why = NULL;
+    long single_calls = 0, batch_calls = 0;
+    int a, E, e;
+    memset(&d, 0, sizeof d);
+    d.hidden[0] = d.hidden[1] = 16;
+    d.steps_per_epoch = 240;
+    d.update_iters = 2;
+    d.minibatch = 60;
+    d.cost_count = 1;
+    d.cost_limits[0] = 5.0;
+    /* built-in CartPole: its step_batch against its step, 1, 3 and 8 copies */
+    for (a = 0; a < 3; ++a)
+        for (E = 1; E <= 8; E = E == 1 ? 3 : 2 * E + 2) {
+            uint64_t batch, single;
+            d.algorithm = algorithms[a];
+            d.seed = 40u + (uint32_t)(a * 10 + E);
+            for (e = 0; e < E; ++e) saferl_rl_env_builtin(&envs[e], &states[e], SAFERL_RL_ENV_CARTPOLE);
+            CHECK(envs[0].step_batch != NULL);
+            batch = train_hash(&d, envs, E, 3);
+            for (e = 0; e < E; ++e) {
+                saferl_rl_env_builtin(&envs[e], &states[e], SAFERL_RL_ENV_CARTPOLE);
+                envs[e].step_batch = NULL;
+            }
+            single = train_hash(&d, envs, E, 3);
+            CHECK(batch != 0 && batch == single);
+        }
+    /* a user's environment with two costs and a random step, 4 copies; the batch path calls
+       step_batch once a step and step never */
+    d.algorithm = SAFERL_RL_PPO_LAG;
+    d.seed = 5;
+    d.cost_count = 2;
+    d.cost_limits[0] = 2.0;
+    d.cost_limits[1] = 1.0;
+    for (e = 0; e < 4; ++e) {
+        memset(&envs[e], 0, sizeof envs[e]);
+        memset(&walks[e], 0, sizeof walks[e]);
+        walks[e].single_calls = &single_calls;
+        walks[e].batch_calls = &batch_calls;
+        envs[e].observation_dim = 2;
+        envs[e].action_dim = 1;
+        envs[e].cost_count = 2;
+        envs[e].state = &walks[e];
+        envs[e].reset = walk_reset;
+        envs[e].step = walk_step;
+        envs[e].step_batch = walk_step_batch;
+    }
+    {
+        uint64_t batch = train_hash(&d, envs, 4, 3), single;
+        CHECK(batch != 0 && single_calls == 0 && batch_calls == 3 * 240 / 4);
+        for (e = 0; e < 4; ++e) envs[e].step_batch = NULL;
+        single = train_hash(&d, envs, 4, 3);
+        CHECK(single == batch && single_calls == 3 * 240 && batch_calls == 3 * 240 / 4);
+        /* mixing batch and single-step copies is refused, with the field named */
+        envs[0].step_batch = walk_step_batch;
+        CHECK(saferl_rl_desc_check(&d, envs, 4, &why) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(why && strncmp(why, "envs: step_batch", 16) == 0);
+    }
+    /* a NaN from the batch fails the epoch and leaves the agent as it was */
+    {
+        saferl_rl_agent agent;
+        saferl_rl_epoch_stats st;
+        static float before[4096];
+        long steps;
+        for (e = 0; e < 4; ++e) envs[e].step_batch = walk_step_batch;
+        batch_calls = 0;
+        walks[0].poison_at = 60 + 17; /* the second epoch's 17th step */
+        CHECK(saferl_rl_agent_create(&agent, &d, envs, 4) == SAFERL_OK);
+        CHECK(AGENT_PARAM_TOTAL(agent) <= 4096);
+        CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+        memcpy(before, AGENT_PARAMS(agent), sizeof(float) * AGENT_PARAM_TOTAL(agent));
+        steps = agent.total_steps;
+        CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_ERR_NOT_FINITE);
+        CHECK(memcmp(before, AGENT_PARAMS(agent), sizeof(float) * AGENT_PARAM_TOTAL(agent)) == 0);
+        CHECK(agent.total_steps == steps && agent.epoch == 1);
+        CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK && st.epoch == 2);
+        saferl_rl_agent_destroy(&agent);
+    }
+}
+
 TEST(cost_limit_is_required_and_zero_means_zero) {
     saferl_rl_builtin s;
     saferl_rl_env env;
@@ -5416,6 +5573,7 @@ int main(int argc, char **argv) {
     RUN(user_environment_errors_leave_the_agent_unchanged);
     RUN(same_seed_same_curve_and_no_allocation_in_epochs);
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
+    RUN(batch_step_hook_trains_bit_identically_to_single_steps);
     RUN(cost_limit_is_required_and_zero_means_zero);
     RUN(bad_desc_fields_are_named_and_none_is_zero);
     RUN(two_constraints_reach_their_lp_optimum);
