@@ -7633,6 +7633,14 @@ static saferl_result saferl_rl__dpo_newton(const double *W, double *d, int K, do
         /* the Hessian without row and column 0 is positive definite on connected data */
         if (!saferl_rl__cholesky_solve(hess + K + 1, K - 1, K, trial + 1)) return SAFERL_ERR_DID_NOT_CONVERGE;
         for (i = 1; i < K; ++i) slope += grad[i] * trial[i], grad[i] = trial[i]; /* grad now holds the step */
+        /* Near the minimum the step's decrease, about -slope / 2, is below the rounding of f
+           (K^2 terms): the loss cannot judge it, but the problem is convex and the Newton step
+           is then exact to second order, so it is taken whole. Without this the line search
+           stalls a few 1e-11 short of the gradient tolerance on large data sets. */
+        if (-slope <= 1e-14 * (f + 1.0)) {
+            for (i = 1; i < K; ++i) d[i] += grad[i];
+            continue;
+        }
         for (;;) { /* backtracking (Armijo) */
             trial[0] = 0.0;
             for (i = 1; i < K; ++i) trial[i] = d[i] + t * grad[i];
@@ -7640,7 +7648,7 @@ static saferl_result saferl_rl__dpo_newton(const double *W, double *d, int K, do
             if (ft <= f + 1e-4 * t * slope || t < 1e-12) break;
             t *= 0.5;
         }
-        if (!(ft <= f)) return SAFERL_OK; /* no further decrease at rounding level */
+        if (!(ft < f)) return SAFERL_OK; /* no further decrease at rounding level */
         memcpy(d, trial, sizeof(double) * K);
     }
     return SAFERL_ERR_DID_NOT_CONVERGE;

@@ -9,6 +9,9 @@
 # tests/data/rl/mixture_lp_cases.txt (random sets of (J_i, J_C,i), infeasible and degenerate
 # ones) through `test_rl --mixture-lp`, against linprog's optimum in the fixture, and re-solved
 # by tests/data/rl/mixture_linprog.py when scipy is installed.
+# And the random tabular CMDPs of tests/test_rl.c (`test_rl --cmdp-lp`: 6 generator seeds x cost
+# scales 1, 10, 100), re-solved by tests/data/rl/cmdp_linprog.py with linprog (scipy needed; the
+# unit test checks the same LP against brute force over all deterministic policies).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 FIXTURE=tests/data/rl/cliff_lp_expected.txt
@@ -69,4 +72,11 @@ awk 'NR == FNR { if ($1 !~ /^#/) e[$1] = $2; next }
 if [ "$have_scipy" = 1 ]; then
     echo "== re-solving the mixture cases with scipy.optimize.linprog (weights checked, not only values)"
     /usr/bin/python3 tests/data/rl/mixture_linprog.py "$MIX_CASES" "$MIX_FIXTURE" "$tmp/mixture"
+fi
+echo "== random tabular CMDPs (tests/test_rl.c's generator, 6 seeds x cost scales 1/10/100): the simplex against linprog"
+build/test_rl --cmdp-lp >"$tmp/cmdp"
+if [ "$have_scipy" = 1 ]; then
+    (cd tests/data/rl && /usr/bin/python3 cmdp_linprog.py "$tmp/cmdp")
+else
+    echo "  scipy not installed: skipped (the unit test checks the LP against brute force)"
 fi
