@@ -5242,6 +5242,57 @@ static int saferl_shield__vocabulary_bit(const saferl_shield_desc *desc, const c
     return -1;
 }
 
+/* good[q] for Buchi Inf(0): an accepting run starts at q, that is q reaches a strongly connected
+   component with a marked edge inside it (a cycle through that edge). Tarjan's algorithm without
+   recursion finishes a component after every component it reaches, so good is settled when the
+   component closes: O(states x letters) in all. (An iterated fixpoint over Z costs a round per
+   state removed: quadratic, a minute for a 3 MB chain of states.) on_stack: n bytes of scratch. */
+static int saferl_shield__buchi_good(const saferl_shield_dfa *raw, const unsigned char *edge_mark, unsigned char *good,
+                                     unsigned char *on_stack, const saferl_allocator *allocator) {
+    const uint32_t n = raw->state_count, letters = raw->letter_count;
+    uint32_t *number, *low, *stack, *call, *next_letter, *component, root, visits = 0, sp = 0, depth = 0;
+    if ((uint64_t)n * 6u * sizeof(uint32_t) > (uint64_t)(size_t)-1) return -1; /* wasm32 */
+    number = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * 6 * sizeof(uint32_t));
+    if (!number) return -1;
+    low = number + n, stack = low + n, call = stack + n, next_letter = call + n, component = next_letter + n;
+    memset(number, 0, (size_t)n * sizeof(uint32_t)); /* 0: not visited yet */
+    memset(on_stack, 0, n);
+    for (root = 0; root < n; ++root) {
+        if (number[root]) continue;
+        number[root] = low[root] = ++visits, stack[sp++] = root, on_stack[root] = 1;
+        call[depth] = root, next_letter[depth++] = 0;
+        while (depth) {
+            const uint32_t q = call[depth - 1];
+            if (next_letter[depth - 1] < letters) {
+                const uint32_t p = raw->next[((size_t)q << raw->letter_bits) | next_letter[depth - 1]++];
+                if (!number[p]) {
+                    number[p] = low[p] = ++visits, stack[sp++] = p, on_stack[p] = 1;
+                    call[depth] = p, next_letter[depth++] = 0;
+                } else if (on_stack[p] && number[p] < low[q]) {
+                    low[q] = number[p];
+                }
+                continue;
+            }
+            if (--depth && low[q] < low[call[depth - 1]]) low[call[depth - 1]] = low[q];
+            if (low[q] == number[q]) { /* q roots a component: stack[from..sp) */
+                uint32_t from = sp, k, letter;
+                int accepting = 0;
+                do component[stack[--from]] = q; while (stack[from] != q);
+                for (k = from; k < sp; ++k)
+                    for (letter = 0; letter < letters; ++letter) {
+                        const size_t at = ((size_t)stack[k] << raw->letter_bits) | letter;
+                        const uint32_t p = raw->next[at];
+                        if (component[p] == q ? edge_mark[at] != 0 : good[p] != 0) accepting = 1;
+                    }
+                for (k = from; k < sp; ++k) good[stack[k]] = (unsigned char)accepting, on_stack[stack[k]] = 0;
+                sp = from;
+            }
+        }
+    }
+    saferl_shield__release(allocator, number);
+    return 0;
+}
+
 /* Buchi Inf(0) as a safety language. good[q]: an accepting run starts at q (the greatest set
    Z whose states all reach a marked edge into Z). The language is safety exactly when no
    reachable cycle of unmarked edges stays among good states: then every run that stays among
@@ -5252,29 +5303,12 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
                                            const unsigned char *edge_mark, uint32_t start, unsigned char *good,
                                            unsigned char *seen, const saferl_allocator *allocator) {
     uint32_t n = raw->state_count, q, letter, head = 0, tail = 0, done = 0, nodes = 0;
-    uint32_t *order = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * 2 * sizeof(uint32_t));
-    uint32_t *indegree = order ? order + n : NULL;
-    int changed = 1;
+    uint32_t *order;
+    uint32_t *indegree;
+    if (saferl_shield__buchi_good(raw, edge_mark, good, seen, allocator) < 0) return -1;
+    order = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * 2 * sizeof(uint32_t));
+    indegree = order ? order + n : NULL;
     if (!order) return -1;
-    for (q = 0; q < n; ++q) good[q] = 1;
-    while (changed) { /* Z := the states that reach a marked edge into Z */
-        changed = 0;
-        memset(seen, 0, n);
-        for (;;) {
-            int grew = 0;
-            for (q = 0; q < n; ++q) {
-                if (seen[q]) continue;
-                for (letter = 0; letter < raw->letter_count; ++letter) {
-                    size_t at = ((size_t)q << raw->letter_bits) | letter;
-                    if ((edge_mark[at] && good[raw->next[at]]) || seen[raw->next[at]]) break;
-                }
-                if (letter < raw->letter_count) seen[q] = 1, grew = 1;
-            }
-            if (!grew) break;
-        }
-        for (q = 0; q < n; ++q)
-            if (good[q] != seen[q]) good[q] = seen[q], changed = 1;
-    }
     /* the reachable good states, then Kahn's order on their unmarked edges: what is left over
        lies on (or behind) an unmarked cycle */
     memset(seen, 0, n);

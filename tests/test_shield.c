@@ -1824,6 +1824,110 @@ TEST(allocations_are_all_released) {
 #endif
 }
 
+/* Inf(0) HOA files on random deterministic automata (seeded): the reader's verdict and its
+   monitor against the textbook fixpoint, the greatest Z whose states all reach a marked edge
+   into Z, iterated here as written; and a chain of 100,000 states (2.6 MB) that the iterated
+   fixpoint inside the reader took about a minute for (one round per state removed). */
+static void buchi_fixpoint(int n, const int next[][2], const int mark[][2], int *good) {
+    int changed = 1, q, a, grew;
+    int seen[8];
+    for (q = 0; q < n; ++q) good[q] = 1;
+    while (changed) {
+        changed = 0;
+        for (q = 0; q < n; ++q) seen[q] = 0;
+        do {
+            grew = 0;
+            for (q = 0; q < n; ++q)
+                for (a = 0; a < 2 && !seen[q]; ++a)
+                    if ((mark[q][a] && good[next[q][a]]) || seen[next[q][a]]) seen[q] = 1, grew = 1;
+        } while (grew);
+        for (q = 0; q < n; ++q)
+            if (good[q] != seen[q]) good[q] = seen[q], changed = 1;
+    }
+}
+
+TEST(hoa_buchi_check_agrees_with_the_fixpoint_in_linear_time) {
+    saferl_rng rng;
+    int round, accepted = 0, refused = 0;
+    saferl_rng_seed(&rng, 15u);
+    for (round = 0; round < 300; ++round) {
+        int n = 1 + (int)saferl_rng_bounded(&rng, 7), next[8][2], mark[8][2], good[8], q, a, len = 0, changed;
+        int reach[8] = {0}, cyclic = 0, left[8];
+        saferl_shield_dfa dfa;
+        saferl_shield_error error;
+        saferl_result r;
+        len += sprintf(text + len, "HOA: v1\nStates: %d\nStart: 0\nAP: 1 \"a\"\nAcceptance: 1 Inf(0)\n--BODY--\n", n);
+        for (q = 0; q < n; ++q) {
+            len += sprintf(text + len, "State: %d\n", q);
+            for (a = 0; a < 2; ++a) {
+                next[q][a] = (int)saferl_rng_bounded(&rng, (uint32_t)n);
+                mark[q][a] = saferl_rng_bounded(&rng, 3) != 0;
+                len += sprintf(text + len, "[%s0] %d%s\n", a ? "" : "!", next[q][a], mark[q][a] ? " {0}" : "");
+            }
+        }
+        len += sprintf(text + len, "--END--\n");
+        buchi_fixpoint(n, (const int(*)[2])next, (const int(*)[2])mark, good);
+        /* safety iff no unmarked cycle among the reachable good states (peeling sources) */
+        reach[0] = 1;
+        for (changed = 1; changed;)
+            for (changed = 0, q = 0; q < n; ++q)
+                for (a = 0; a < 2; ++a)
+                    if (reach[q] && !reach[next[q][a]]) reach[next[q][a]] = 1, changed = 1;
+        for (q = 0; q < n; ++q) left[q] = reach[q] && good[q];
+        for (changed = 1; changed;)
+            for (changed = 0, q = 0; q < n; ++q) {
+                int has_in = 0, p;
+                if (!left[q]) continue;
+                for (p = 0; p < n; ++p)
+                    for (a = 0; a < 2; ++a) has_in |= left[p] && !mark[p][a] && next[p][a] == q;
+                if (!has_in) left[q] = 0, changed = 1;
+            }
+        for (q = 0; q < n; ++q) cyclic |= left[q];
+        r = saferl_shield_read_hoa(text, (size_t)len, NULL, &dfa, &error);
+        CHECK(r == (cyclic ? SAFERL_ERR_UNSUPPORTED : SAFERL_OK));
+        if (r != SAFERL_OK) {
+            refused += 1;
+            continue;
+        }
+        accepted += 1;
+        { /* every word of length 6: the monitor is in its sink exactly when the run left good */
+            uint32_t word;
+            int t;
+            for (word = 0; word < 64; ++word) {
+                saferl_shield_monitor m;
+                saferl_shield_monitor_init(&m, &dfa, 0.0, -1.0);
+                for (q = 0, t = 0; t < 6; ++t) {
+                    a = (int)((word >> t) & 1u);
+                    saferl_shield_monitor_step(&m, (uint32_t)a, NULL);
+                    q = next[q][a];
+                    CHECK(saferl_shield_monitor_violated(&m) == !good[q]);
+                }
+            }
+        }
+        saferl_shield_dfa_destroy(&dfa);
+    }
+    CHECK(accepted > 30 && refused > 30); /* both verdicts exercised */
+    {
+        const int n = 100000;
+        size_t cap = (size_t)n * 32 + 256, len = 0;
+        char *chain = (char *)malloc(cap);
+        saferl_shield_dfa dfa;
+        saferl_shield_error error;
+        saferl_result r;
+        int q;
+        CHECK(chain != NULL);
+        if (!chain) return;
+        len += (size_t)sprintf(chain, "HOA: v1\nStates: %d\nStart: 0\nAP: 1 \"a\"\nAcceptance: 1 Inf(0)\n--BODY--\n", n);
+        for (q = 0; q + 1 < n; ++q) len += (size_t)sprintf(chain + len, "State: %d\n[t] %d {0}\n", q, q + 1);
+        len += (size_t)sprintf(chain + len, "State: %d\n[t] %d\n--END--\n", n - 1, n - 1);
+        /* no accepting run anywhere: the empty language, a monitor violated at once */
+        r = saferl_shield_read_hoa(chain, len, NULL, &dfa, &error);
+        CHECK(r == SAFERL_OK);
+        if (r == SAFERL_OK) saferl_shield_dfa_destroy(&dfa);
+        free(chain);
+    }
+}
+
 int main(void) {
     RUN(never_two_lava_steps);
     RUN(bad_prefixes_are_detected_at_once);
@@ -1864,6 +1968,7 @@ int main(void) {
     RUN(every_reader_skips_a_byte_order_mark);
     RUN(explain_lists_only_reachable_losing_states);
     RUN(readers_bound_what_they_allocate);
+    RUN(hoa_buchi_check_agrees_with_the_fixpoint_in_linear_time);
     RUN(allocations_are_all_released);
     return saferl_test_finish();
 }
