@@ -1904,194 +1904,238 @@ static uint64_t saferl_shield__hash_words(const uint32_t *words, size_t count) {
     return h;
 }
 
-SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *d, saferl_shield_dfa *out,
-                                                       const saferl_allocator *allocator) {
-    uint32_t n, letters, m = 0, q, letter, class_count = 0, old_count, *order = NULL, *id = NULL,
-             *cls = NULL, *fresh = NULL, *sig = NULL, *table = NULL, *rep = NULL, *renumber = NULL,
-             *queue = NULL, *old_of = NULL, dd_root = SAFERL_SHIELD_LEAF;
-    size_t sig_len, table_capacity = 64, head, i;
-    saferl_shield__index first;
-    saferl_shield__dd dd;
+/* Interning of rows: rows holds count rows of width words; number[i] gets the number of row
+   i's content, numbered in order of first appearance (*distinct of them). table: scratch of
+   capacity slots, a power of two at least 2 x count. The one table behind minimisation's
+   partition refinement and letter merging. */
+static void saferl_shield__number_rows(const uint32_t *rows, uint32_t count, size_t width, uint32_t *table,
+                                       size_t capacity, uint32_t *number, uint32_t *distinct) {
+    uint32_t i;
+    *distinct = 0;
+    memset(table, 0, capacity * sizeof(uint32_t));
+    for (i = 0; i < count; ++i) {
+        const uint32_t *w = rows + (size_t)i * width;
+        size_t h = (size_t)saferl_shield__hash_words(w, width) & (capacity - 1);
+        for (;;) {
+            if (!table[h]) {
+                table[h] = i + 1;
+                number[i] = (*distinct)++;
+                break;
+            }
+            if (memcmp(rows + (size_t)(table[h] - 1) * width, w, width * sizeof(uint32_t)) == 0) {
+                number[i] = number[table[h] - 1];
+                break;
+            }
+            h = (h + 1) & (capacity - 1);
+        }
+    }
+}
+
+/* Scratch of saferl_shield_minimize, phase by phase. */
+typedef struct saferl_shield__minimize {
+    const saferl_shield_dfa *d;
+    const saferl_allocator *allocator;
+    uint32_t m;                        /* reachable states, order[0 .. m) breadth first */
+    uint32_t *order, *id;              /* state of position i; position of a state (NO_STATE) */
+    uint32_t *cls, class_count;        /* the class of position i */
+    uint32_t *rep, *renumber, *queue;  /* per class: a member state, its final number, BFS queue */
+    uint32_t letters, *old_of;         /* result letters; d's letter of each */
+    uint32_t *table;                   /* the interning table */
+    size_t table_capacity;
+    saferl_shield__dd dd;              /* symbolic: the classifier over merged letters */
+    int dd_used;
+    uint32_t dd_root;
     saferl_shield__classes classes;
-    int dd_used = 0;
-    saferl_shield_dfa result;
-    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
-    SAFERL_ASSERT(d != NULL && out != NULL);
-    if (!d->next || d->state_count == 0 || d->initial >= d->state_count) return SAFERL_ERR_INVALID_ARGUMENT;
-    memset(&classes, 0, sizeof classes);
-    n = d->state_count;
-    letters = d->letter_count;
-    sig_len = 1 + (size_t)letters * (d->reward ? 3 : 1);
-    saferl_shield__index_start(&first, allocator);
-    order = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * sizeof(uint32_t));
-    id = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * sizeof(uint32_t));
-    if (!order || !id) goto done;
-    for (q = 0; q < n; ++q) id[q] = SAFERL_SHIELD_NO_STATE;
-    order[m] = d->initial;
-    id[d->initial] = m++;
-    for (head = 0; head < m; ++head)
-        for (letter = 0; letter < letters; ++letter) {
-            uint32_t t = d->next[((size_t)order[head] << d->letter_bits) | letter];
-            if (id[t] == SAFERL_SHIELD_NO_STATE) {
-                id[t] = m;
-                order[m++] = t;
+} saferl_shield__minimize;
+
+/* Phase 1: the states reachable from the initial one, numbered breadth first. */
+static saferl_result saferl_shield__minimize_reach(saferl_shield__minimize *z) {
+    const saferl_shield_dfa *d = z->d;
+    uint32_t q, letter, n = d->state_count;
+    size_t head;
+    z->order = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)n * sizeof(uint32_t));
+    z->id = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)n * sizeof(uint32_t));
+    if (!z->order || !z->id) return SAFERL_ERR_OUT_OF_MEMORY;
+    for (q = 0; q < n; ++q) z->id[q] = SAFERL_SHIELD_NO_STATE;
+    z->m = 0;
+    z->order[z->m] = d->initial;
+    z->id[d->initial] = z->m++;
+    for (head = 0; head < z->m; ++head)
+        for (letter = 0; letter < d->letter_count; ++letter) {
+            uint32_t t = d->next[((size_t)z->order[head] << d->letter_bits) | letter];
+            if (z->id[t] == SAFERL_SHIELD_NO_STATE) {
+                z->id[t] = z->m;
+                z->order[z->m++] = t;
             }
         }
-    while (table_capacity < 2 * (size_t)m) table_capacity *= 2;
-    cls = (uint32_t *)saferl_shield__allocate(allocator, (size_t)m * sizeof(uint32_t));
-    fresh = (uint32_t *)saferl_shield__allocate(allocator, (size_t)m * sizeof(uint32_t));
-    table = (uint32_t *)saferl_shield__allocate(allocator, table_capacity * sizeof(uint32_t));
-    if (!cls || !fresh || !table || (size_t)m > ((size_t)-1) / sizeof(uint32_t) / sig_len) goto done;
-    sig = (uint32_t *)saferl_shield__allocate(allocator, (size_t)m * sig_len * sizeof(uint32_t));
-    if (!sig) goto done;
-    for (i = 0; i < m; ++i) {
-        uint32_t s = order[i];
+    return SAFERL_OK;
+}
+
+/* Phase 2: Moore's refinement from the partition by (accepting, terminal, stage, sink): a
+   state's signature is its class, its successors' classes and its edge rewards, interned
+   into the next partition until the number of classes stays. */
+static saferl_result saferl_shield__minimize_refine(saferl_shield__minimize *z) {
+    const saferl_shield_dfa *d = z->d;
+    uint32_t letters = d->letter_count, letter, old_count, *sig, *fresh;
+    size_t sig_len = 1 + (size_t)letters * (d->reward ? 3 : 1), i;
+    saferl_shield__index first;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    z->table_capacity = 64;
+    while (z->table_capacity < 2 * (size_t)z->m || z->table_capacity < 2 * (size_t)letters) z->table_capacity *= 2;
+    z->cls = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->m * sizeof(uint32_t));
+    z->table = (uint32_t *)saferl_shield__allocate(z->allocator, z->table_capacity * sizeof(uint32_t));
+    if (!z->cls || !z->table || (size_t)z->m > ((size_t)-1) / sizeof(uint32_t) / sig_len) return r;
+    fresh = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->m * sizeof(uint32_t));
+    sig = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->m * sig_len * sizeof(uint32_t));
+    saferl_shield__index_start(&first, z->allocator);
+    if (!fresh || !sig) goto done;
+    for (i = 0; i < z->m; ++i) {
+        uint32_t s = z->order[i];
         uint64_t key = (uint64_t)(d->flags[s] & (SAFERL_SHIELD_ACCEPTING | SAFERL_SHIELD_TERMINAL)) |
                        ((uint64_t)d->stage[s] << 8) | ((uint64_t)(s == d->sink) << 24);
-        if (saferl_shield__index_get(&first, key, &cls[i], NULL) < 0) goto done;
+        if (saferl_shield__index_get(&first, key, &z->cls[i], NULL) < 0) goto done;
     }
-    class_count = (uint32_t)first.keys.count;
+    z->class_count = (uint32_t)first.keys.count;
     do {
-        old_count = class_count;
-        class_count = 0;
-        memset(table, 0, table_capacity * sizeof(uint32_t));
-        for (i = 0; i < m; ++i) {
-            uint32_t *w = sig + i * sig_len, s = order[i];
-            size_t base = (size_t)s << d->letter_bits, h;
-            w[0] = cls[i];
+        old_count = z->class_count;
+        for (i = 0; i < z->m; ++i) {
+            uint32_t *w = sig + i * sig_len;
+            size_t base = (size_t)z->order[i] << d->letter_bits;
+            w[0] = z->cls[i];
             for (letter = 0; letter < letters; ++letter) {
-                w[1 + letter] = cls[id[d->next[base + letter]]];
+                w[1 + letter] = z->cls[z->id[d->next[base + letter]]];
                 if (d->reward) memcpy(&w[1 + letters + 2 * (size_t)letter], &d->reward[base + letter], sizeof(double));
             }
-            h = (size_t)saferl_shield__hash_words(w, sig_len) & (table_capacity - 1);
-            for (;;) {
-                if (!table[h]) {
-                    table[h] = (uint32_t)i + 1;
-                    fresh[i] = class_count++;
-                    break;
-                }
-                if (memcmp(sig + (size_t)(table[h] - 1) * sig_len, w, sig_len * sizeof(uint32_t)) == 0) {
-                    fresh[i] = fresh[table[h] - 1];
-                    break;
-                }
-                h = (h + 1) & (table_capacity - 1);
+        }
+        saferl_shield__number_rows(sig, z->m, sig_len, z->table, z->table_capacity, fresh, &z->class_count);
+        memcpy(z->cls, fresh, (size_t)z->m * sizeof(uint32_t));
+    } while (z->class_count != old_count);
+    r = SAFERL_OK;
+done:
+    saferl_shield__index_free(&first);
+    saferl_shield__release(z->allocator, fresh);
+    saferl_shield__release(z->allocator, sig);
+    return r;
+}
+
+/* Phase 3 (symbolic automata): merge the letters every minimal state treats alike (equal
+   columns, interned), rebuild the classifier over the merged letters and number them by its
+   canonical diagram, so that equal languages give identical automata as on the dense path. */
+static saferl_result saferl_shield__minimize_letters(saferl_shield__minimize *z) {
+    const saferl_shield_dfa *d = z->d;
+    uint32_t letters = d->letter_count, *merged = z->old_of + letters, merged_count = 0, letter, c, root, *col;
+    size_t col_len = (size_t)z->class_count * (d->reward ? 3 : 1);
+    saferl_result r;
+    if ((size_t)letters > ((size_t)-1) / sizeof(uint32_t) / col_len) return SAFERL_ERR_OUT_OF_MEMORY;
+    col = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)letters * col_len * sizeof(uint32_t));
+    if (!col) return SAFERL_ERR_OUT_OF_MEMORY;
+    for (letter = 0; letter < letters; ++letter) {
+        uint32_t *w = col + letter * col_len;
+        for (c = 0; c < z->class_count; ++c) {
+            size_t at = ((size_t)z->rep[c] << d->letter_bits) | letter;
+            w[c] = z->cls[z->id[d->next[at]]];
+            if (d->reward) memcpy(&w[z->class_count + 2 * (size_t)c], &d->reward[at], sizeof(double));
+        }
+    }
+    saferl_shield__number_rows(col, letters, col_len, z->table, z->table_capacity, merged, &merged_count);
+    saferl_shield__release(z->allocator, col);
+    saferl_shield__dd_start(&z->dd, z->allocator);
+    z->dd_used = 1;
+    root = saferl_shield__dd_classifier(&z->dd, d, merged, z->allocator);
+    r = saferl_shield__classes_plan(&z->dd, root, merged_count, &z->classes, z->allocator);
+    if (r != SAFERL_OK) return r;
+    z->letters = z->classes.letters;
+    for (letter = 0; letter < z->letters; ++letter) z->old_of[letter] = saferl_shield_letter(d, z->classes.label[letter]);
+    z->dd_root = root;
+    return SAFERL_OK;
+}
+
+/* Phase 4: the classes numbered breadth first from the initial one, letters in increasing
+   order (equal languages give identical tables), written into a new automaton. */
+static saferl_result saferl_shield__minimize_write(saferl_shield__minimize *z, saferl_shield_dfa *out) {
+    const saferl_shield_dfa *d = z->d;
+    uint32_t count = 0, letter, i;
+    size_t head;
+    saferl_shield_dfa result;
+    saferl_result r;
+    z->queue[count] = z->cls[0];
+    z->renumber[z->cls[0]] = count++;
+    for (head = 0; head < count; ++head)
+        for (letter = 0; letter < z->letters; ++letter) {
+            uint32_t c = z->cls[z->id[d->next[((size_t)z->rep[z->queue[head]] << d->letter_bits) | z->old_of[letter]]]];
+            if (z->renumber[c] == SAFERL_SHIELD_NO_STATE) {
+                z->renumber[c] = count;
+                z->queue[count++] = c;
             }
         }
-        memcpy(cls, fresh, (size_t)m * sizeof(uint32_t));
-    } while (class_count != old_count);
-    rep = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
-    renumber = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
-    queue = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
-    old_of = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * 2 * sizeof(uint32_t));
-    if (!rep || !renumber || !queue || !old_of) goto done;
-    for (i = 0; i < class_count; ++i) rep[i] = renumber[i] = SAFERL_SHIELD_NO_STATE;
-    for (i = 0; i < m; ++i)
-        if (rep[cls[i]] == SAFERL_SHIELD_NO_STATE) rep[cls[i]] = order[i];
-    for (letter = 0; letter < letters; ++letter) old_of[letter] = letter;
     if (d->node) {
-        /* symbolic: merge the letters every minimal state treats alike (equal columns), rebuild
-           the classifier over the merged letters and number them by its canonical diagram, so
-           that equal languages give identical automata as on the dense path */
-        uint32_t *merged = old_of + letters, merged_count = 0, root;
-        size_t col_len = (size_t)class_count * (d->reward ? 3 : 1), cap = 64;
-        uint32_t *col = NULL, *slots = NULL;
-        while (cap < 2 * (size_t)letters) cap *= 2;
-        if ((size_t)letters > ((size_t)-1) / sizeof(uint32_t) / col_len) goto done;
-        col = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * col_len * sizeof(uint32_t));
-        slots = (uint32_t *)saferl_shield__allocate(allocator, cap * sizeof(uint32_t));
-        if (col && slots) {
-            memset(slots, 0, cap * sizeof(uint32_t));
-            for (letter = 0; letter < letters; ++letter) {
-                uint32_t *w = col + letter * col_len, c;
-                size_t h;
-                for (c = 0; c < class_count; ++c) {
-                    size_t at = ((size_t)rep[c] << d->letter_bits) | letter;
-                    w[c] = cls[id[d->next[at]]];
-                    if (d->reward) memcpy(&w[class_count + 2 * (size_t)c], &d->reward[at], sizeof(double));
-                }
-                h = (size_t)saferl_shield__hash_words(w, col_len) & (cap - 1);
-                for (;;) {
-                    if (!slots[h]) {
-                        slots[h] = letter + 1;
-                        merged[letter] = merged_count++;
-                        break;
-                    }
-                    if (memcmp(col + (size_t)(slots[h] - 1) * col_len, w, col_len * sizeof(uint32_t)) == 0) {
-                        merged[letter] = merged[slots[h] - 1];
-                        break;
-                    }
-                    h = (h + 1) & (cap - 1);
-                }
-            }
-        }
-        saferl_shield__release(allocator, col);
-        saferl_shield__release(allocator, slots);
-        if (!col || !slots) goto done;
-        saferl_shield__dd_start(&dd, allocator);
-        dd_used = 1;
-        root = saferl_shield__dd_classifier(&dd, d, merged, allocator);
-        r = saferl_shield__classes_plan(&dd, root, merged_count, &classes, allocator);
-        if (r != SAFERL_OK) goto done;
-        r = SAFERL_ERR_OUT_OF_MEMORY;
-        letters = classes.letters;
-        for (letter = 0; letter < letters; ++letter) old_of[letter] = saferl_shield_letter(d, classes.label[letter]);
-        dd_root = root;
-    }
-    /* number the classes breadth first from the initial one, letters in increasing order */
-    {
-        uint32_t count = 0;
-        queue[count] = cls[0];
-        renumber[cls[0]] = count++;
-        for (head = 0; head < count; ++head)
-            for (letter = 0; letter < letters; ++letter) {
-                uint32_t c = cls[id[d->next[((size_t)rep[queue[head]] << d->letter_bits) | old_of[letter]]]];
-                if (renumber[c] == SAFERL_SHIELD_NO_STATE) {
-                    renumber[c] = count;
-                    queue[count++] = c;
-                }
-            }
-    }
-    if (d->node) {
-        r = saferl_shield__dfa_new(&result, class_count, d->prop_count, letters, classes.rows.count, classes.rows.width,
-                                   d->reward != NULL, allocator);
-        if (r != SAFERL_OK) goto done;
+        r = saferl_shield__dfa_new(&result, z->class_count, d->prop_count, z->letters, z->classes.rows.count,
+                                   z->classes.rows.width, d->reward != NULL, z->allocator);
+        if (r != SAFERL_OK) return r;
         memcpy(result.prop_bit, d->prop_bit, sizeof result.prop_bit);
         memcpy(result.prop_name, d->prop_name, sizeof result.prop_name);
-        saferl_shield__dd_install(&dd, dd_root, classes.letter_of, classes.label, &classes.rows, &result);
+        saferl_shield__dd_install(&z->dd, z->dd_root, z->classes.letter_of, z->classes.label, &z->classes.rows, &result);
     } else {
-        r = saferl_shield__dfa_like(&result, class_count, d, d->reward != NULL, allocator);
-        if (r != SAFERL_OK) goto done;
+        r = saferl_shield__dfa_like(&result, z->class_count, d, d->reward != NULL, z->allocator);
+        if (r != SAFERL_OK) return r;
     }
-    for (i = 0; i < class_count; ++i) {
-        uint32_t s = rep[queue[i]];
-        size_t from = (size_t)s << d->letter_bits, to = i << result.letter_bits;
-        for (letter = 0; letter < letters; ++letter) {
-            result.next[to + letter] = renumber[cls[id[d->next[from + old_of[letter]]]]];
-            if (d->reward) result.reward[to + letter] = d->reward[from + old_of[letter]];
+    for (i = 0; i < z->class_count; ++i) {
+        uint32_t s = z->rep[z->queue[i]];
+        size_t from = (size_t)s << d->letter_bits, to = (size_t)i << result.letter_bits;
+        for (letter = 0; letter < z->letters; ++letter) {
+            result.next[to + letter] = z->renumber[z->cls[z->id[d->next[from + z->old_of[letter]]]]];
+            if (d->reward) result.reward[to + letter] = d->reward[from + z->old_of[letter]];
         }
         result.flags[i] = d->flags[s];
         result.stage[i] = d->stage[s];
     }
     result.initial = 0;
-    result.sink = (d->sink != SAFERL_SHIELD_NO_STATE && id[d->sink] != SAFERL_SHIELD_NO_STATE)
-                      ? renumber[cls[id[d->sink]]] : SAFERL_SHIELD_NO_STATE;
+    result.sink = (d->sink != SAFERL_SHIELD_NO_STATE && z->id[d->sink] != SAFERL_SHIELD_NO_STATE)
+                      ? z->renumber[z->cls[z->id[d->sink]]] : SAFERL_SHIELD_NO_STATE;
     result.semantics = d->semantics;
     *out = result;
-    r = SAFERL_OK;
-done:
-    saferl_shield__index_free(&first);
-    saferl_shield__release(allocator, order);
-    saferl_shield__release(allocator, id);
-    saferl_shield__release(allocator, cls);
-    saferl_shield__release(allocator, fresh);
-    saferl_shield__release(allocator, sig);
-    saferl_shield__release(allocator, table);
-    saferl_shield__release(allocator, rep);
-    saferl_shield__release(allocator, renumber);
-    saferl_shield__release(allocator, queue);
-    saferl_shield__release(allocator, old_of);
-    saferl_shield__classes_free(&classes, allocator);
-    if (dd_used) saferl_shield__dd_free(&dd);
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *d, saferl_shield_dfa *out,
+                                                       const saferl_allocator *allocator) {
+    saferl_shield__minimize z;
+    saferl_result r;
+    uint32_t letter, i;
+    SAFERL_ASSERT(d != NULL && out != NULL);
+    if (!d->next || d->state_count == 0 || d->initial >= d->state_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(&z, 0, sizeof z);
+    z.d = d;
+    z.allocator = allocator;
+    z.dd_root = SAFERL_SHIELD_LEAF;
+    r = saferl_shield__minimize_reach(&z);
+    if (r == SAFERL_OK) r = saferl_shield__minimize_refine(&z);
+    if (r == SAFERL_OK) {
+        z.rep = (uint32_t *)saferl_shield__allocate(allocator, (size_t)z.class_count * sizeof(uint32_t));
+        z.renumber = (uint32_t *)saferl_shield__allocate(allocator, (size_t)z.class_count * sizeof(uint32_t));
+        z.queue = (uint32_t *)saferl_shield__allocate(allocator, (size_t)z.class_count * sizeof(uint32_t));
+        z.old_of = (uint32_t *)saferl_shield__allocate(allocator, (size_t)d->letter_count * 2 * sizeof(uint32_t));
+        if (!z.rep || !z.renumber || !z.queue || !z.old_of) r = SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    if (r == SAFERL_OK) {
+        for (i = 0; i < z.class_count; ++i) z.rep[i] = z.renumber[i] = SAFERL_SHIELD_NO_STATE;
+        for (i = 0; i < z.m; ++i)
+            if (z.rep[z.cls[i]] == SAFERL_SHIELD_NO_STATE) z.rep[z.cls[i]] = z.order[i];
+        z.letters = d->letter_count;
+        for (letter = 0; letter < z.letters; ++letter) z.old_of[letter] = letter;
+        if (d->node) r = saferl_shield__minimize_letters(&z);
+    }
+    if (r == SAFERL_OK) r = saferl_shield__minimize_write(&z, out);
+    saferl_shield__release(allocator, z.order);
+    saferl_shield__release(allocator, z.id);
+    saferl_shield__release(allocator, z.cls);
+    saferl_shield__release(allocator, z.table);
+    saferl_shield__release(allocator, z.rep);
+    saferl_shield__release(allocator, z.renumber);
+    saferl_shield__release(allocator, z.queue);
+    saferl_shield__release(allocator, z.old_of);
+    saferl_shield__classes_free(&z.classes, allocator);
+    if (z.dd_used) saferl_shield__dd_free(&z.dd);
     return r;
 }
 
