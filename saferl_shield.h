@@ -255,7 +255,10 @@
                           safety formulas written with F, U and M compile ((p U q) | G p,
                           F q -> (!p U q): 37 of Dwyer et al.'s 55 patterns), the others are
                           refused as before: the safety closure by a fair-cycle check of the
-                          residuals' cubes, safety decided against the negation
+                          residuals' cubes, safety decided against the negation; minimize in
+                          named phases over one row-interning table; a HOA Inf(0) that is not
+                          safety and a reward-machine guard with a control character say
+                          line:column (were 0:0)
       0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
                           (tie_tolerance, reward_scale); transfer only from states at least
                           as strict (transfer takes the new automaton; transfer_donors
@@ -5345,7 +5348,8 @@ static int saferl_shield__buchi_good(const saferl_shield_dfa *raw, const unsigne
    every prefix extendable yet is rejected (a liveness obligation): refused. seen: scratch. */
 static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_shield_dfa *raw,
                                            const unsigned char *edge_mark, uint32_t start, unsigned char *good,
-                                           unsigned char *seen, const saferl_allocator *allocator) {
+                                           unsigned char *seen, const saferl_shield__vec *declared,
+                                           const saferl_allocator *allocator) {
     uint32_t n = raw->state_count, q, letter, head = 0, tail = 0, done = 0, nodes = 0;
     uint32_t *order;
     uint32_t *indegree;
@@ -5388,11 +5392,19 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
     }
     if (done < nodes) {
         char message[160];
+        size_t i;
         for (q = 0; q < n && !(seen[q] && good[q] && indegree[q] > 0); ++q) continue;
         snprintf(message, sizeof message,
                  "Inf(0) that is not a safety condition: state %u lies on a cycle of unmarked edges from which "
                  "acceptance is still possible", (unsigned)q);
         h->token_line = h->token_column = 0;
+        for (i = 0; i < declared->count; ++i) { /* the error points at "State: q" */
+            const saferl_shield__hoa_edge *d = (const saferl_shield__hoa_edge *)(void *)declared->data + i;
+            if (d->source == q) {
+                h->token_line = d->line;
+                h->token_column = d->column;
+            }
+        }
         saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, message, NULL);
     }
     saferl_shield__release(allocator, order);
@@ -5787,7 +5799,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
                 if (m < states) raw.flags[m] = SAFERL_SHIELD_ACCEPTING;
             }
         } else if (!h.failed && acceptance == SAFERL_SHIELD__ACC_BUCHI) {
-            if (saferl_shield__hoa_buchi_safety(&h, &raw, edge_mark, start, live, state_mark, allocator) < 0) {
+            if (saferl_shield__hoa_buchi_safety(&h, &raw, edge_mark, start, live, state_mark, &declared, allocator) < 0) {
                 saferl_shield__release(allocator, edge_mark);
                 saferl_shield_dfa_destroy(&raw);
                 goto out_of_memory;
@@ -5985,6 +5997,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_rm(const char *text, size_t l
                         if (negated) c->care = ~0u;
                     } else if (k - lit == 5 && memcmp(s + lit, "False", 5) == 0) {
                         if (!negated) c->care = ~0u;
+                    } else if (k - lit == 1 && ((unsigned char)s[lit] < 33 || s[lit] == 127)) {
+                        SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, lit, "a proposition is a printable character");
                     } else if (k - lit == 1 && s[lit] != '(' && s[lit] != ')' && s[lit] != '!') {
                         uint32_t j;
                         for (j = 0; j < prop_count && props[j] != s[lit]; ++j) {}
