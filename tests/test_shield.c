@@ -579,6 +579,63 @@ TEST(simplifications_keep_the_language) {
     CHECK(compared == 150);
 }
 
+/* Safety properties written with F, U and M compile (to the automaton of the same property
+   written with W and R), the others are refused with the liveness message. On seeded random
+   safety formulas A and B: (A U B) | G A = A W B, (A M B) | G B = A R B, and Dwyer's
+   "absence before" shape F p -> (A U p) = (A W p) | G !p for a proposition p. */
+TEST(safety_formulas_written_with_eventualities) {
+    static const char *const refused[] = {"a U b", "F a", "G F a", "G(a -> F b)", "(a U b) | G c", "X F a | G b"};
+    static const struct { const char *with, *without; } same[] = {
+        {"F p -> (!a U p)", "(!a W p) | G !p"}, {"(F a) & G !a", "false"}, {"F a | G !a", "true"},
+        {"X(G a & F !a) | b", "b"}, {"(G a | F b) & G !b", "G a & G !b"}};
+    saferl_rng rng;
+    char a[1300], b[1300], with[4000], without[4000];
+    int i, j, compared = 0;
+    saferl_shield_dfa x, y;
+    saferl_shield_error error;
+    for (i = 0; i < (int)(sizeof refused / sizeof refused[0]); ++i) {
+        CHECK(compile_logic(refused[i], SAFERL_SHIELD_LTL, &x, &error) == SAFERL_ERR_UNSUPPORTED);
+        CHECK(strstr(error.message, "no finite prefix can violate") != NULL && error.line == 1 && error.column > 0);
+    }
+    for (i = 0; i < (int)(sizeof same / sizeof same[0]); ++i) {
+        CHECK(compile_named(same[i].with, SAFERL_SHIELD_LTL, &x) == SAFERL_OK);
+        CHECK(compile_named(same[i].without, SAFERL_SHIELD_LTL, &y) == SAFERL_OK);
+        if (equivalent(&x, &y) != 1) fprintf(stderr, "%s differs from %s\n", same[i].with, same[i].without);
+        CHECK(equivalent(&x, &y) == 1 && x.state_count == y.state_count);
+        saferl_shield_dfa_destroy(&x);
+        saferl_shield_dfa_destroy(&y);
+    }
+    saferl_rng_seed(&rng, 17);
+    for (i = 0; i < 60; ++i) {
+        random_formula(&rng, 2 + (int)saferl_rng_bounded(&rng, 6), 3, 1, a, sizeof a);
+        random_formula(&rng, 2 + (int)saferl_rng_bounded(&rng, 6), 3, 1, b, sizeof b);
+        for (j = 0; j < 3; ++j) {
+            if (j == 0) snprintf(with, sizeof with, "((%s) U (%s)) | G(%s)", a, b, a);
+            if (j == 0) snprintf(without, sizeof without, "(%s) W (%s)", a, b);
+            if (j == 1) snprintf(with, sizeof with, "((%s) M (%s)) | G(%s)", a, b, b);
+            if (j == 1) snprintf(without, sizeof without, "(%s) R (%s)", a, b);
+            if (j == 2) { /* B a proposition: G !B is then safety too */
+                char p = (char)('a' + saferl_rng_bounded(&rng, 3));
+                snprintf(with, sizeof with, "F(%c) -> ((%s) U (%c))", p, a, p);
+                snprintf(without, sizeof without, "((%s) W (%c)) | G !(%c)", a, p, p);
+            }
+            if (compile_named(with, SAFERL_SHIELD_LTL, &x) != SAFERL_OK) {
+                CHECK(0);
+                continue;
+            }
+            CHECK(compile_named(without, SAFERL_SHIELD_LTL, &y) == SAFERL_OK);
+            if (equivalent(&x, &y) != 1 || x.state_count != y.state_count) {
+                fprintf(stderr, "%s: %u states, %s: %u\n", with, x.state_count, without, y.state_count);
+                CHECK(0);
+            }
+            compared += 1;
+            saferl_shield_dfa_destroy(&x);
+            saferl_shield_dfa_destroy(&y);
+        }
+    }
+    CHECK(compared == 180);
+}
+
 TEST(equivalence_gives_a_shortest_counterexample) {
     saferl_shield_dfa a, b;
     uint32_t trace[8];
@@ -1880,6 +1937,7 @@ int main(void) {
     RUN(bounded_response);
     RUN(every_formula_closes_at_the_minimal_size);
     RUN(simplifications_keep_the_language);
+    RUN(safety_formulas_written_with_eventualities);
     RUN(equivalence_gives_a_shortest_counterexample);
     RUN(product_and_complement);
     RUN(product_prunes_joint_dead_ends);
