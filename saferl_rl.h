@@ -220,17 +220,40 @@
         critics: MSE + critic_norm_coef |theta|^2 in the same minibatch loop; Adam; gradient
         norm clipped per network.
       * PPO-Lag (Ray, Achiam, Amodei 2019): once per epoch, BEFORE the policy update,
-        lambda <- max(0, lambda + lambda_lr (J_C - d)), J_C the mean undiscounted cost of the
-        last episode_window finished episodes; then A = (A_R - lambda A_C) / (1 + lambda).
-        This is the paper's projected gradient step; OmniSafe steps lambda with Adam
-        (lr 0.035), which moves it by about +-lr whatever the violation: lambda_optimizer =
-        SAFERL_RL_LAMBDA_ADAM gives that for parity.
-      * PID-Lag (Stooke, Achiam, Abbeel 2020, Algorithm 2): e = J_C - d, I <- max(0, I + e),
-        D = max(0, J_C - J_C,prev), lambda = max(0, Kp e + Ki I + Kd D), same mixed
+        lambda <- max(0, lambda + lambda_lr e), e the violation of J_C, the mean undiscounted
+        cost of the last episode_window finished episodes (see "multiplier scale" below);
+        then A = (A_R - lambda A_C) / (1 + lambda). This is the paper's projected gradient
+        step; OmniSafe steps lambda with Adam (lr 0.035), which moves it by about +-lr
+        whatever the violation: lambda_optimizer = SAFERL_RL_LAMBDA_ADAM gives that.
+      * PID-Lag (Stooke, Achiam, Abbeel 2020, Algorithm 2): e the violation, I <- max(0, I +
+        e), D = max(0, e - e_prev), lambda = max(0, Kp e + Ki I + Kd D), same mixed
         advantage. OmniSafe (like rlpyt) also smooths e and J_C by EMAs (alpha 0.95) and
         takes D against a 10-epoch delay: pid_ema_alpha and pid_delay give that; the
-        defaults are the paper's (no smoothing, delay 1) with OmniSafe's gains (0.1, 0.01,
-        0.01).
+        defaults are the paper's (no smoothing, delay 1).
+      * Multiplier scale (multiplier_scale). The papers' lambda is measured per unit of cost:
+        e = J_C - d, A_C only centred, so lambda* and every step size (OmniSafe's lambda_lr
+        0.035, PID gains 0.1 / 0.01 / 0.01, FOCOPS / CUP's bound 2) hold for one cost scale
+        (Safety-Gym's, d = 25). With costs 100 times larger the same step is 100 times larger
+        and lambda* 100 times smaller, so the dual step is 10^4 times too large relative to
+        it; on random tabular CMDPs (tests/test_rl.c) PPO-Lag with those defaults ended below
+        the LP's return at cost scale 100 (and above d at scale 1, per the issue's user).
+        The default, SAFERL_RL_MULTIPLIER_RELATIVE, makes lambda a pure number on any cost
+        scale, in the spirit of Stooke et al.'s reward-scale invariance: (1) the cost
+        advantages the multiplier weighs are standardised like the reward's (divided by
+        their standard deviation over the batch; zero when the batch met no cost, as they
+        are then only the critic's error), so lambda weighs two unit-scale signals; (2) the
+        violation is relative, e = (J_C - d) / max(|J_C|, |d|): the step is measured
+        against the limit or, when the cost is above it, the cost itself, never against d
+        alone, so d = 0 works (any cost gives e = 1, lambda climbs by lambda_lr an epoch
+        until the cost is 0; J_C = d = 0 gives 0); e lies in [-1, 1) for costs >= 0, so
+        an overshoot is undone at a bounded rate. Defaults: lambda_lr 2, PID Kp 1, Ki 2, Kd
+        0, FOCOPS / CUP's nu unbounded (a bound can make a reachable limit unreachable: with
+        OmniSafe's 2, CUP ended at 1.4 d on one development CMDP). They were chosen on
+        development CMDPs (generator seeds 101-103, 2 seeds, lambda_lr 0.2 .. 5) before the
+        test grid (seeds 1-3) was run; bench/run_rl.sh prints that grid. Several
+        constraints: the same per constraint. SAFERL_RL_MULTIPLIER_COST_UNITS keeps the
+        papers' units and OmniSafe's defaults (bit for bit the previous releases' results).
+        CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
       * Observations are normalised by running mean and standard deviation (floored at
         1e-2, clipped to +-10), updated after each rollout, saved with the policy.
       * Metrics: mean episodic return and cost over the window (stochastic training policy),
@@ -287,8 +310,8 @@
       All three second-order methods share one routine (gradients, CG, step, line search),
       then train the critics as PPO does.
       * FOCOPS (Zhang, Vuong, Ross 2020): nu first, as PPO-Lag's lambda (lambda_lr,
-        lambda_optimizer) and then projected onto [0, lagrange_max] (2, OmniSafe's bound; the
-        paper's nu_max); the advantage A = A_R - nu A_C as in the paper (OmniSafe divides by
+        lambda_optimizer) and then projected onto [0, lagrange_max] (the paper's nu_max;
+        none by default, OmniSafe's 2 in cost units); the advantage A = A_R - nu A_C as in the paper (OmniSafe divides by
         1 + nu); then update_iters passes of minibatch Adam steps on
         mean((KL(pi || pi_old)(s) - rho A / focops_temperature) 1[KL(pi || pi_old)(s) <=
         focops_kl_bound]), the indicator held fixed (temperature 1.5 and bound 0.02, the
@@ -517,7 +540,11 @@
                           The environments' slots live in the agent's memory, not in its
                           struct (13,928 -> 1,648 bytes on x86-64); saferl_rl_env.step_batch, a
                           batch step hook (the built-in CartPole has one; bit-identical
-                          training either way, tested). Gym's Pendulum-v1 built in; uncertainty parameters omega (pendulums,
+                          training either way, tested). Multipliers hold on any cost scale:
+                          multiplier_scale RELATIVE (the default: standardised cost advantages,
+                          relative violation, lambda_lr 2, PID 1 / 2 / 0, FOCOPS / CUP
+                          unbounded) or COST_UNITS (0.4's). Gym's Pendulum-v1 built in;
+                          uncertainty parameters omega (pendulums,
                           CartPole) taken at reset; a replay buffer in caller memory; TD3, SAC,
                           TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3
                           (saferl_rl_offpolicy_*). Preference
@@ -1137,6 +1164,12 @@ typedef enum saferl_rl_lambda_optimizer {
     SAFERL_RL_LAMBDA_ADAM = 1   /* OmniSafe's Adam on -lambda (J_C - d) */
 } saferl_rl_lambda_optimizer;
 
+/* The units a multiplier is measured in (see ALGORITHMS, "multiplier scale"). */
+typedef enum saferl_rl_multiplier_scale {
+    SAFERL_RL_MULTIPLIER_RELATIVE = 0,  /* default: a pure number, the same on any cost scale */
+    SAFERL_RL_MULTIPLIER_COST_UNITS = 1 /* the papers' and OmniSafe's: per unit of cost */
+} saferl_rl_multiplier_scale;
+
 #define SAFERL_RL_MAX_COSTS 8
 /* Asks for "none" in a field whose zero means its default: a zero gain or coefficient, no
    bound, no early stop (noted per field). Any other negative value there is an error. */
@@ -1168,14 +1201,17 @@ typedef struct saferl_rl_desc {
     int cost_count;                  /* 1 (0 only for PPO) */
     double cost_limits[SAFERL_RL_MAX_COSTS]; /* d, finite */
     double lagrange_init;            /* lambda_0: 0.001; SAFERL_RL_NONE: 0 */
-    double lambda_lr;                /* 0.035 */
+    saferl_rl_multiplier_scale multiplier_scale; /* RELATIVE (scale-free); COST_UNITS: OmniSafe's */
+    double lambda_lr;                /* RELATIVE: 2; COST_UNITS: 0.035 */
     saferl_rl_lambda_optimizer lambda_optimizer; /* SGD */
-    double pid_kp, pid_ki, pid_kd;   /* 0.1, 0.01, 0.01; SAFERL_RL_NONE: 0 */
+    double pid_kp, pid_ki, pid_kd;   /* RELATIVE: 1, 2, SAFERL_RL_NONE; COST_UNITS: 0.1, 0.01,
+                                        0.01; SAFERL_RL_NONE: 0 */
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
     int episode_window;              /* 100 episodes for J_R, J_C */
     /* FOCOPS and CUP (their multiplier follows lambda_lr and lambda_optimizer as PPO-Lag) */
-    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: 2; SAFERL_RL_NONE: unbounded */
+    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: RELATIVE: SAFERL_RL_NONE
+                                        (unbounded); COST_UNITS: 2 */
     double focops_temperature;       /* FOCOPS: lambda of the paper: 1.5 */
     double focops_kl_bound;          /* FOCOPS: delta of the paper's per-state KL mask: 0.02 */
     /* the trust-region fields serve CPO, PCPO and TRPO-Lag alike */
@@ -4085,6 +4121,13 @@ SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip,
 
 /* ---- training: the agent's desc ----------------------------------------------------------- */
 
+/* The relative multiplier's defaults (see ALGORITHMS, "multiplier scale"): lambda moves by
+   lambda_lr times the relative violation an epoch; PID gains on the same violation. */
+#define SAFERL_RL__LAMBDA_LR 2.0
+#define SAFERL_RL__PID_KP 1.0
+#define SAFERL_RL__PID_KI 2.0
+#define SAFERL_RL__PID_KD SAFERL_RL_NONE
+
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
     saferl_rl_desc d;
     if (desc) d = *desc;
@@ -4113,13 +4156,21 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     if (d.max_grad_norm == 0.0) d.max_grad_norm = 40.0;
     if (d.critic_norm_coef == 0.0) d.critic_norm_coef = 0.001;
     if (d.lagrange_init == 0.0) d.lagrange_init = 0.001;
-    if (d.lambda_lr == 0.0) d.lambda_lr = 0.035;
-    if (d.pid_kp == 0.0) d.pid_kp = 0.1;
-    if (d.pid_ki == 0.0) d.pid_ki = 0.01;
-    if (d.pid_kd == 0.0) d.pid_kd = 0.01;
+    if (d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS) {
+        if (d.lambda_lr == 0.0) d.lambda_lr = 0.035;
+        if (d.pid_kp == 0.0) d.pid_kp = 0.1;
+        if (d.pid_ki == 0.0) d.pid_ki = 0.01;
+        if (d.pid_kd == 0.0) d.pid_kd = 0.01;
+    } else {
+        if (d.lambda_lr == 0.0) d.lambda_lr = SAFERL_RL__LAMBDA_LR;
+        if (d.pid_kp == 0.0) d.pid_kp = SAFERL_RL__PID_KP;
+        if (d.pid_ki == 0.0) d.pid_ki = SAFERL_RL__PID_KI;
+        if (d.pid_kd == 0.0) d.pid_kd = SAFERL_RL__PID_KD;
+    }
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
-    if (d.lagrange_max == 0.0) d.lagrange_max = 2.0;
+    if (d.lagrange_max == 0.0)
+        d.lagrange_max = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS ? 2.0 : SAFERL_RL_NONE;
     if (d.focops_temperature == 0.0) d.focops_temperature = 1.5;
     if (d.focops_kl_bound == 0.0) d.focops_kl_bound = 0.02;
     if (d.trust_region == 0.0) d.trust_region = 0.01;
@@ -4444,13 +4495,30 @@ static double saferl_rl__window_mean(const float *w, int n, int stride) {
     return s / n;
 }
 
+/* The factor that standardises constraint k's centred cost advantages for a relative multiplier:
+   1 / their standard deviation (unbiased, as the reward's), or 0 when the rollout met no cost of
+   that kind (its advantages are then only the critic's error, and no signal to weigh). */
+static double saferl_rl__cost_advantage_scale(const saferl_rl_agent *a, int k, double mean) {
+    const int N = a->desc.steps_per_epoch;
+    const float *adv = a->rollout.cost_advantages + (size_t)k * N, *cost = a->rollout.costs + (size_t)k * N;
+    double var = 0.0;
+    int i, any = 0;
+    for (i = 0; i < N; ++i) {
+        any = any || cost[i] != 0.0f;
+        var += (adv[i] - mean) * (adv[i] - mean);
+    }
+    var = N > 1 ? var / (N - 1) : 0.0;
+    return any && var > 0.0 ? 1.0 / sqrt(var) : 0.0;
+}
+
 /* Once per epoch, as OmniSafe: reward advantages standardised (torch.std, unbiased), each
-   cost's advantages centred. A mixing row's reward advantage takes the centred cost
+   cost's advantages centred (and standardised for a relative multiplier). A mixing row's reward advantage takes the centred cost
    advantages weighted by the multipliers, formed in double before it is stored. */
-static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, const double *multipliers) {
+static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, const double *multipliers,
+                                  int standardise_costs) {
     const int N = a->desc.steps_per_epoch, K = a->networks.cost_count;
     float *adv_r = a->rollout.reward_advantages, *adv_c = a->rollout.cost_advantages;
-    double mean = 0.0, var = 0.0, cost_mean[SAFERL_RL_MAX_COSTS], norm = 1.0;
+    double mean = 0.0, var = 0.0, cost_mean[SAFERL_RL_MAX_COSTS], cost_scale[SAFERL_RL_MAX_COSTS], norm = 1.0;
     int i, k;
     for (i = 0; i < N; ++i) mean += adv_r[i];
     mean /= N;
@@ -4462,6 +4530,7 @@ static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, 
         cost_mean[k] = 0.0;
         for (i = 0; i < N; ++i) cost_mean[k] += c[i];
         cost_mean[k] /= N;
+        cost_scale[k] = standardise_costs ? saferl_rl__cost_advantage_scale(a, k, cost_mean[k]) : 1.0;
     }
     if (mixing != SAFERL_RL__REWARD_ALONE) { /* FOCOPS's paper: A_R - sum nu A_C; the others / (1 + sum lambda) */
         double total = 0.0;
@@ -4469,12 +4538,13 @@ static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, 
         if (mixing == SAFERL_RL__MIX_NORMALISED) norm = 1.0 + total;
         for (i = 0; i < N; ++i) {
             double penalty = 0.0;
-            for (k = 0; k < K; ++k) penalty += multipliers[k] * (adv_c[(size_t)k * N + i] - cost_mean[k]);
+            for (k = 0; k < K; ++k) penalty += multipliers[k] * ((adv_c[(size_t)k * N + i] - cost_mean[k]) * cost_scale[k]);
             adv_r[i] = (float)((adv_r[i] - penalty) / norm);
         }
     }
     for (k = 0; k < K; ++k)
-        for (i = 0; i < N; ++i) adv_c[(size_t)k * N + i] = (float)(adv_c[(size_t)k * N + i] - cost_mean[k]);
+        for (i = 0; i < N; ++i)
+            adv_c[(size_t)k * N + i] = (float)((adv_c[(size_t)k * N + i] - cost_mean[k]) * cost_scale[k]);
 }
 
 /* Constraint k's projected gradient step lambda <- max(0, lambda + lambda_lr (J_C - d)) (the
@@ -4499,17 +4569,17 @@ static void saferl_rl__dual_ascent(saferl_rl_agent *a, int k, double error, int 
 
 /* Stooke, Achiam, Abbeel 2020, Algorithm 2, with OmniSafe's optional EMAs and delay, for
    constraint k (the caller advances the delay line once an epoch). */
-static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_estimate, double error) {
+static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_signal, double error) {
     const saferl_rl_desc *d = &a->desc;
     double derivative, lambda, *history = a->multiplier.pid_history + (size_t)k * d->pid_delay;
     double *smoothed_error = &a->multiplier.pid_error[k], *smoothed_cost = &a->multiplier.pid_cost[k];
     double *integral = &a->multiplier.pid_integral[k];
     if (d->pid_ema_alpha > 0.0) {
         *smoothed_error = d->pid_ema_alpha * *smoothed_error + (1.0 - d->pid_ema_alpha) * error;
-        *smoothed_cost = d->pid_ema_alpha * *smoothed_cost + (1.0 - d->pid_ema_alpha) * cost_estimate;
+        *smoothed_cost = d->pid_ema_alpha * *smoothed_cost + (1.0 - d->pid_ema_alpha) * cost_signal;
     } else {
         *smoothed_error = error;
-        *smoothed_cost = cost_estimate;
+        *smoothed_cost = cost_signal;
     }
     *integral += error;
     if (*integral < 0.0) *integral = 0.0;
@@ -4521,15 +4591,22 @@ static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_estimate, doub
     a->multiplier.value[k] = lambda > 0.0 ? lambda : 0.0;
 }
 
-/* Every constraint's multiplier from its J_C (none before the first episode has ended). */
+/* Every constraint's multiplier from its J_C (none before the first episode has ended). The
+   violation is J_C - d in cost units, or relative, (J_C - d) / max(|J_C|, |d|): a pure number
+   (in [-1, 1) for costs >= 0), 0 for J_C = d = 0, 1 for any cost against a limit of 0. The PID's derivative acts on
+   J_C in cost units and on the relative violation otherwise (the same thing up to the scale:
+   d is constant). */
 static void saferl_rl__update_multipliers(saferl_rl_agent *a, const saferl_rl__algorithm_row *row,
                                           const double *cost_estimates) {
+    const int relative = a->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE;
     int k;
     if (row->multiplier == SAFERL_RL__NO_MULTIPLIER || cost_estimates[0] != cost_estimates[0]) return;
     if (a->desc.lambda_optimizer == SAFERL_RL_LAMBDA_ADAM) a->multiplier.adam_step += 1;
     for (k = 0; k < a->desc.cost_count; ++k) {
-        double error = cost_estimates[k] - a->desc.cost_limits[k];
-        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, k, cost_estimates[k], error);
+        const double J = cost_estimates[k], d = a->desc.cost_limits[k], scale = fabs(J) > fabs(d) ? fabs(J) : fabs(d);
+        double error = J - d;
+        if (relative) error = scale > 0.0 ? error / scale : 0.0;
+        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, k, relative ? error : J, error);
         else saferl_rl__dual_ascent(a, k, error, row->bounded_multiplier);
     }
     if (row->multiplier == SAFERL_RL__PID)
@@ -5120,6 +5197,8 @@ static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
         if (!saferl_rl__finite(d->cost_limits[i])) return "cost_limits: not finite";
     if (!(d->lagrange_init >= 0.0 && d->lagrange_init <= 3.4e38) && d->lagrange_init != SAFERL_RL_NONE)
         return "lagrange_init: >= 0, or SAFERL_RL_NONE";
+    if (d->multiplier_scale != SAFERL_RL_MULTIPLIER_RELATIVE && d->multiplier_scale != SAFERL_RL_MULTIPLIER_COST_UNITS)
+        return "multiplier_scale: unknown";
     if (!(d->lambda_lr > 0.0 && d->lambda_lr <= 3.4e38)) return "lambda_lr: > 0";
     if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
         return "lambda_optimizer: unknown";
@@ -5366,7 +5445,8 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     u.optim_case = -1;
     saferl_rl__update_multipliers(a, row, u.cost_estimate);
     u.multiplier = a->multiplier.value[0]; /* 0 for the rows without one; CPO and PCPO report their nu */
-    saferl_rl__advantages(a, row->mixing, a->multiplier.value);
+    saferl_rl__advantages(a, row->mixing, a->multiplier.value,
+                          row->multiplier != SAFERL_RL__NO_MULTIPLIER && d->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE);
     row->update_actor(a, &u);
     if (row->update_critics) row->update_critics(a, &u);
     if (stats) saferl_rl__report(a, &u, episodes, stats);
