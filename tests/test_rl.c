@@ -4475,8 +4475,9 @@ static saferl_rl_offpolicy_desc offpolicy_test_desc(saferl_rl_offpolicy_algorith
     d.batch_size = B;
     d.seed = 17;
     d.initial_temperature = 0.3;
-    d.cost_count = 1;
+    d.cost_count = 2; /* two constraints: a cost critic and a multiplier each */
     d.cost_limits[0] = 0.25;
+    d.cost_limits[1] = 1.5;
     d.lagrange_init = 0.7;
     d.cost_gamma = 0.9;
     return d;
@@ -4488,7 +4489,7 @@ static void offpolicy_fill_batch(saferl_rl_offpolicy_agent *a, saferl_rng *rng) 
     fill_uniform(a->next_obs, B * O, rng, -1.0, 1.0);
     fill_uniform(a->act, B * A, rng, -1.0, 1.0);
     fill_uniform(a->rew, B, rng, -2.0, 1.0);
-    fill_uniform(a->cost, B, rng, 0.0, 1.0);
+    fill_uniform(a->cost, B * a->desc.cost_count, rng, 0.0, 1.0); /* a row per constraint */
     for (b = 0; b < B; ++b) a->done[b] = (float)(b % 3 == 0);
 }
 
@@ -4504,8 +4505,8 @@ static double linear_q(const float *w, int in, const float *s, int O, const doub
 /* Critic targets of TD3 (target actor, clipped smoothing noise, min of the target critics,
    no bootstrap after a termination) and SAC (current actor, squashed sample, minus alpha log
    pi with the Gaussian density and the tanh Jacobian written out), and the Lagrangian forms'
-   cost target c + gamma_c (1 - done) Q_C'(s', a') with the same a', by hand in double, with
-   linear networks, against saferl_rl_offpolicy_critic_targets. Targets and online networks
+   cost targets c_i + gamma_c (1 - done) Q_Ci'(s', a') with the same a' (two constraints), by
+   hand in double, with linear networks, against saferl_rl_offpolicy_critic_targets. Targets and online networks
    differ (the targets are perturbed) so that using the wrong one shows. */
 TEST(offpolicy_critic_targets_match_hand_computation) {
     const int O = 3, A = 2, B = 6, in = O + A;
@@ -4514,12 +4515,12 @@ TEST(offpolicy_critic_targets_match_hand_computation) {
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 0, B);
         saferl_rl_offpolicy_agent a;
         saferl_rng rng;
-        float noise[6 * 2], y[6], yc[6];
+        float noise[6 * 2], y[6], yc[2 * 6];
         int b, j, k, i, sac = algorithm % 2 == 1, lag = algorithm >= 2;
         d.target_noise = 0.4; /* clips at 0.5 for |noise| > 1.25 */
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
         saferl_rng_seed(&rng, 99);
-        for (i = 0; i < 2 + lag; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
+        for (i = 0; i < 2 + 2 * lag; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
         fill_uniform(a.actor_target, (int)a.actor_count, &rng, -2.0, 2.0);
         fill_uniform(a.actor, (int)a.actor_count, &rng, -2.0, 2.0);
         offpolicy_fill_batch(&a, &rng);
@@ -4556,9 +4557,9 @@ TEST(offpolicy_critic_targets_match_hand_computation) {
             expect = a.rew[b] + 0.99 * (b % 3 == 0 ? 0.0 : expect);
             /* float networks against double: a few float ulps of the terms (|terms| < 50) */
             CHECK_NEAR(y[b], expect, 2e-5 * (1.0 + fabs(expect)));
-            if (lag) {
-                expect = a.cost[b] + 0.9 * (b % 3 == 0 ? 0.0 : linear_q(a.critic_target[2], in, s, O, next_act));
-                CHECK_NEAR(yc[b], expect, 2e-5 * (1.0 + fabs(expect)));
+            for (i = 0; i < 2 * lag; ++i) { /* each constraint's target from its own critic and cost */
+                expect = a.cost[i * B + b] + 0.9 * (b % 3 == 0 ? 0.0 : linear_q(a.critic_target[2 + i], in, s, O, next_act));
+                CHECK_NEAR(yc[i * B + b], expect, 2e-5 * (1.0 + fabs(expect)));
             }
         }
         saferl_rl_offpolicy_destroy(&a);
@@ -4574,8 +4575,8 @@ static double offpolicy_loss(void *ctx) {
 
 /* The critics' loss in both critics' parameters and the actor's loss (TD3: through Q1 and the
    tanh; SAC: through min(Q1, Q2), the squashed sample and alpha log pi) in the actor's
-   parameters (the Lagrangian forms: plus lambda Q_C, over 1 + lambda, lambda 0.7), against
-   central differences in float; 16-16 tanh networks (ReLU's kinks and the switch of min(Q1, Q2)
+   parameters (the Lagrangian forms, two constraints: plus sum_i lambda_i Q_Ci over 1 + sum_i
+   lambda_i, lambdas 0.7 and 0.3), against central differences in float; 16-16 tanh networks (ReLU's kinks and the switch of min(Q1, Q2)
    would meet the differences' step now and then), random inputs. */
 TEST(offpolicy_gradients_match_finite_differences) {
     const int O = 3, A = 2, B = 5;
@@ -4584,23 +4585,24 @@ TEST(offpolicy_gradients_match_finite_differences) {
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 16, B);
         saferl_rl_offpolicy_agent a;
         saferl_rng rng;
-        float noise[5 * 2], y[5], yc[5];
+        float noise[5 * 2], y[5], yc[2 * 5];
         offpolicy_fd c;
         d.tanh_hidden = 1;
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
+        a.lagrange[1] = algorithm >= 2 ? 0.3f : 0.0f; /* two different multipliers */
         saferl_rng_seed(&rng, 5 + algorithm);
         offpolicy_fill_batch(&a, &rng);
         for (i = 0; i < B * A; ++i) noise[i] = (float)saferl_rng_normal(&rng);
         fill_uniform(y, B, &rng, -1.0, 1.0);
-        fill_uniform(yc, B, &rng, 0.0, 2.0);
+        fill_uniform(yc, 2 * B, &rng, 0.0, 2.0);
         c.agent = &a;
         c.y = y;
         c.yc = yc;
         c.noise = noise;
         c.actor = 0;
-        for (i = 0; i < 2 + (algorithm >= 2); ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
+        for (i = 0; i < 2 + 2 * (algorithm >= 2); ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
         saferl_rl_offpolicy_critic_loss(&a, y, yc, 1);
-        for (i = 0; i < 2 + (algorithm >= 2); ++i)
+        for (i = 0; i < 2 + 2 * (algorithm >= 2); ++i)
             CHECK(grad_error(offpolicy_loss, &c, a.critic[i], a.critic_grad[i], (int)a.critic_count, 2e-3f) < 5e-3);
         c.actor = 1;
         memset(a.actor_grad, 0, sizeof(float) * a.actor_count);
@@ -4613,20 +4615,22 @@ TEST(offpolicy_gradients_match_finite_differences) {
 /* Bad input: a NaN transition is refused and the buffer unchanged; invalid descs and
    dimensions; an update on an empty buffer; a discrete environment for the loop. */
 TEST(offpolicy_refuses_bad_input) {
+    const double zero = 0.0, three = 3.0, not_finite = 0.0 / (zero - zero);
     saferl_rl_offpolicy_desc d = offpolicy_test_desc(SAFERL_RL_SAC, 8, 4);
     saferl_rl_offpolicy_agent a;
     saferl_rl_replay replay, before;
     saferl_rl_builtin s;
     saferl_rl_env env;
     float memory[64], obs[3] = {0.1f, 0.2f, 0.3f}, act[1] = {0.5f};
-    CHECK(saferl_rl_replay_memory_size(0, 3, 1) == 0 && saferl_rl_replay_memory_size(4, 0, 1) == 0);
-    CHECK(saferl_rl_replay_init(&replay, 4, 3, 1, memory, sizeof memory) == SAFERL_OK);
-    CHECK(saferl_rl_replay_init(&before, 40, 3, 1, memory, sizeof memory) == SAFERL_ERR_OUT_OF_MEMORY);
+    CHECK(saferl_rl_replay_memory_size(0, 3, 1, 1) == 0 && saferl_rl_replay_memory_size(4, 0, 1, 1) == 0 &&
+          saferl_rl_replay_memory_size(4, 3, 1, SAFERL_RL_MAX_COSTS + 1) == 0 && saferl_rl_replay_memory_size(4, 3, 1, -1) == 0);
+    CHECK(saferl_rl_replay_init(&replay, 4, 3, 1, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_replay_init(&before, 40, 3, 1, 1, memory, sizeof memory) == SAFERL_ERR_OUT_OF_MEMORY);
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
     CHECK(saferl_rl_offpolicy_update(&a, &replay) == SAFERL_ERR_NO_DATA);
     before = replay;
     obs[1] = 0.0f / (obs[0] - obs[0]);
-    CHECK(saferl_rl_replay_add(&replay, obs, act, 1.0f, 0.0f, obs, 0) == SAFERL_ERR_NOT_FINITE);
+    CHECK(saferl_rl_replay_add(&replay, obs, act, 1.0f, act, obs, 0) == SAFERL_ERR_NOT_FINITE);
     CHECK(memcmp(&before, &replay, sizeof replay) == 0);
     CHECK(saferl_rl_offpolicy_act(&a, obs, 1, act) == SAFERL_ERR_NOT_FINITE);
     saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
@@ -4648,21 +4652,41 @@ TEST(offpolicy_refuses_bad_input) {
     d.cost_limits[0] = 0.0;
     d.lagrange_init = 0.5;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
-    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0 / (d.gamma - d.gamma)) == SAFERL_ERR_NOT_FINITE);
-    CHECK(a.lagrange == 0.5f && a.lagrange_steps == 0);
-    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 3.0) == SAFERL_OK); /* Adam's first step: lr */
-    CHECK_NEAR(a.lagrange, 0.51, 1e-6);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, &not_finite) == SAFERL_ERR_NOT_FINITE);
+    CHECK(a.lagrange[0] == 0.5f && a.lagrange_steps == 0);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, &three) == SAFERL_OK); /* Adam's first step: lr */
+    CHECK_NEAR(a.lagrange[0], 0.51, 1e-6);
     saferl_rl_offpolicy_destroy(&a);
     d.lagrange_init = 0.005; /* a cost at the limit 0 exactly: no move; below it cannot go */
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
-    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0) == SAFERL_OK && a.lagrange == 0.005f);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, &zero) == SAFERL_OK && a.lagrange[0] == 0.005f);
     d.cost_limits[0] = 1.0;
     a.desc.cost_limits[0] = 1.0;
-    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0) == SAFERL_OK && a.lagrange == 0.0f);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, &zero) == SAFERL_OK && a.lagrange[0] == 0.0f);
     saferl_rl_offpolicy_destroy(&a);
+    d.cost_count = 2; /* a multiplier per constraint, each on its own violation; a NaN moves none */
+    d.cost_limits[0] = 0.25;
+    d.cost_limits[1] = 1.5;
+    d.lagrange_init = 0.5;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    {
+        const double costs[2] = {3.0, 0.0}, bad[2] = {3.0, not_finite};
+        CHECK(saferl_rl_offpolicy_multiplier_step(&a, bad) == SAFERL_ERR_NOT_FINITE);
+        CHECK(a.lagrange[0] == 0.5f && a.lagrange[1] == 0.5f && a.lagrange_steps == 0);
+        CHECK(saferl_rl_offpolicy_multiplier_step(&a, costs) == SAFERL_OK);
+        CHECK_NEAR(a.lagrange[0], 0.51, 1e-6);
+        CHECK_NEAR(a.lagrange[1], 0.49, 1e-6);
+    }
+    saferl_rl_offpolicy_destroy(&a);
+    d.cost_count = SAFERL_RL_MAX_COSTS + 1;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.cost_count = 2;
+    d.cost_limits[1] = -1.0;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.cost_limits[1] = 1.5;
     d.algorithm = SAFERL_RL_TD3;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
-    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 1.0) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, &three) == SAFERL_ERR_INVALID_ARGUMENT);
     saferl_rl_offpolicy_destroy(&a);
 }
 
@@ -4680,12 +4704,13 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
         static float memory[2][1500 * 10];
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 32, 64);
         d.random_steps = 500;
+        d.cost_count = 1; /* the Safe Pendulum's one cost */
         for (run = 0; run < 2; ++run) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
             long allocations;
 #endif
             saferl_rl_env_builtin(&env, &s, algorithm < 2 ? SAFERL_RL_ENV_PENDULUM_V1 : SAFERL_RL_ENV_PENDULUM);
-            CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
+            CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
             CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
             allocations = saferl_test_allocations;
@@ -4702,10 +4727,77 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
         CHECK(memcmp(a[0].actor, a[1].actor, sizeof(float) * a[0].actor_count) == 0);
         CHECK(memcmp(a[0].critic[1], a[1].critic[1], sizeof(float) * a[0].critic_count) == 0);
         CHECK(a[0].log_temperature == a[1].log_temperature && a[0].last_return == a[1].last_return);
-        CHECK(a[0].lagrange == a[1].lagrange);
+        CHECK(a[0].lagrange[0] == a[1].lagrange[0]);
         CHECK(algorithm % 2 == 0 || a[0].log_temperature != (float)log(0.3)); /* the temperature moved */
         saferl_rl_offpolicy_destroy(&a[0]);
         saferl_rl_offpolicy_destroy(&a[1]);
+    }
+}
+
+/* The Safe Pendulum with a second cost: 1 for a step whose torque exceeds half the range. */
+typedef struct torque_cost_state { saferl_rl_env pendulum; saferl_rl_builtin state; } torque_cost_state;
+static saferl_result torque_cost_reset(void *state, saferl_rng *rng, float *observation) {
+    torque_cost_state *s = (torque_cost_state *)state;
+    return s->pendulum.reset(s->pendulum.state, rng, observation);
+}
+static saferl_result torque_cost_step(void *state, saferl_rng *rng, const float *action, float *observation,
+                                   float *reward, float *cost, int *terminated, int *truncated) {
+    torque_cost_state *s = (torque_cost_state *)state;
+    cost[1] = fabsf(action[0]) > 0.5f ? 1.0f : 0.0f;
+    return s->pendulum.step(s->pendulum.state, rng, action, observation, reward, cost, terminated, truncated);
+}
+
+/* SAC-Lag and TD3-Lag with two constraints on that environment, 1500 steps (500 random), 32-32:
+   every transition's second cost in the replay is the torque rule's, each multiplier took one
+   step per episode and they differ (their own violations), bit-identical from the seed, no
+   allocation; an agent of one constraint or a replay of one cost is refused. */
+TEST(offpolicy_two_constraints_train_without_allocating) {
+    int algorithm, run, k, consistent = 1;
+    for (algorithm = SAFERL_RL_TD3_LAG; algorithm <= SAFERL_RL_SAC_LAG; ++algorithm) {
+        saferl_rl_offpolicy_agent a[2];
+        torque_cost_state s;
+        saferl_rl_env env;
+        saferl_rl_replay replay;
+        static float memory[2][1500 * 12];
+        saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 32, 64);
+        d.random_steps = 500;
+        saferl_rl_env_builtin(&s.pendulum, &s.state, SAFERL_RL_ENV_PENDULUM);
+        env = s.pendulum;
+        env.state = &s;
+        env.reset = torque_cost_reset;
+        env.step = torque_cost_step;
+        env.cost_count = 2;
+        for (run = 0; run < 2; ++run) {
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            long allocations;
+#endif
+            CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, 2, memory[run], sizeof memory[run]) == SAFERL_OK);
+            CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            allocations = saferl_test_allocations;
+#endif
+            CHECK(saferl_rl_offpolicy_train(&a[run], &env, &replay, 1500) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            CHECK(saferl_test_allocations == allocations);
+#endif
+            for (k = 0; k < replay.size; ++k)
+                consistent &= replay.costs[k * 2 + 1] == (fabsf(replay.actions[k]) > 0.5f ? 1.0f : 0.0f);
+            CHECK(a[run].episodes > 0 && a[run].lagrange_steps == a[run].episodes && a[run].critic_steps == 1001);
+            CHECK(a[run].lagrange[0] != a[run].lagrange[1]);
+        }
+        CHECK(consistent);
+        CHECK(memcmp(a[0].critic[3], a[1].critic[3], sizeof(float) * a[0].critic_count) == 0);
+        CHECK(memcmp(a[0].actor, a[1].actor, sizeof(float) * a[0].actor_count) == 0);
+        CHECK(a[0].lagrange[1] == a[1].lagrange[1] && a[0].last_cost[1] == a[1].last_cost[1]);
+        saferl_rl_offpolicy_destroy(&a[1]);
+        CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, 1, memory[1], sizeof memory[1]) == SAFERL_OK);
+        CHECK(saferl_rl_offpolicy_train(&a[0], &env, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
+        saferl_rl_offpolicy_destroy(&a[0]);
+        d.cost_count = 1;
+        CHECK(saferl_rl_offpolicy_create(&a[0], &d, 3, 1) == SAFERL_OK);
+        CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, 2, memory[1], sizeof memory[1]) == SAFERL_OK);
+        CHECK(saferl_rl_offpolicy_train(&a[0], &env, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
+        saferl_rl_offpolicy_destroy(&a[0]);
     }
 }
 
@@ -4872,7 +4964,7 @@ TEST(m2td3_training_stays_in_omega_is_deterministic_and_allocation_free) {
 #endif
             float start[10];
             saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
-            CHECK(saferl_rl_replay_init(&replay, 2500, 3 + W, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
+            CHECK(saferl_rl_replay_init(&replay, 2500, 3 + W, 1, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
             CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
             if (W) memcpy(start, a[run].candidates, sizeof start);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
@@ -4927,7 +5019,7 @@ TEST(m2td3_restarts_close_and_unlikely_candidates) {
     int k, i;
     d.random_steps = 200;
     saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
-    CHECK(saferl_rl_replay_init(&replay, 800, 5, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_replay_init(&replay, 800, 5, 1, 1, memory, sizeof memory) == SAFERL_OK);
     d.omega_lower[1] = 0.5;
     d.omega_upper[1] = 1.5;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
@@ -4985,10 +5077,10 @@ TEST(m2td3_refuses_bad_input) {
     d.omega_upper[0] = d.omega_upper[1] = 1.5;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
     saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
-    CHECK(saferl_rl_replay_init(&replay, 100, 3, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_replay_init(&replay, 100, 3, 1, 1, memory, sizeof memory) == SAFERL_OK);
     CHECK(saferl_rl_offpolicy_train_robust(&a, &env, saferl_rl_builtin_omega_hook, &replay, 10) ==
           SAFERL_ERR_INVALID_ARGUMENT); /* a replay without omega */
-    CHECK(saferl_rl_replay_init(&replay, 100, 5, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_replay_init(&replay, 100, 5, 1, 1, memory, sizeof memory) == SAFERL_OK);
     CHECK(saferl_rl_offpolicy_train(&a, &env, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
     CHECK(saferl_rl_offpolicy_update(&a, &replay) == SAFERL_ERR_NO_DATA);
     saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_POINTGOAL); /* no omega: the setter refuses */
@@ -4996,7 +5088,7 @@ TEST(m2td3_refuses_bad_input) {
     CHECK(saferl_rl_offpolicy_create(&a, &d, env.observation_dim, env.action_dim) == SAFERL_OK);
     {
         static float big[100 * 200];
-        CHECK(saferl_rl_replay_init(&replay, 100, env.observation_dim + 2, env.action_dim, big, sizeof big) == SAFERL_OK);
+        CHECK(saferl_rl_replay_init(&replay, 100, env.observation_dim + 2, env.action_dim, 1, big, sizeof big) == SAFERL_OK);
     }
     CHECK(saferl_rl_offpolicy_train_robust(&a, &env, saferl_rl_builtin_omega_hook, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
     CHECK(replay.size == 0 && a.env_steps == 0);
@@ -5004,7 +5096,7 @@ TEST(m2td3_refuses_bad_input) {
     d.algorithm = SAFERL_RL_TD3; /* the setter is for the robust forms only */
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
     saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
-    CHECK(saferl_rl_replay_init(&replay, 100, 3, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_replay_init(&replay, 100, 3, 1, 1, memory, sizeof memory) == SAFERL_OK);
     CHECK(saferl_rl_offpolicy_train_robust(&a, &env, saferl_rl_builtin_omega_hook, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
     CHECK(saferl_rl_offpolicy_train_robust(&a, &env, NULL, &replay, 10) == SAFERL_OK);
     saferl_rl_offpolicy_destroy(&a);
@@ -6080,6 +6172,7 @@ int main(int argc, char **argv) {
     RUN(offpolicy_gradients_match_finite_differences);
     RUN(offpolicy_refuses_bad_input);
     RUN(offpolicy_training_is_deterministic_and_allocation_free);
+    RUN(offpolicy_two_constraints_train_without_allocating);
     RUN(m2td3_critic_target_and_worst_candidate_match_hand_computation);
     RUN(m2td3_gradients_match_finite_differences);
     RUN(m2td3_training_stays_in_omega_is_deterministic_and_allocation_free);
