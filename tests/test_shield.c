@@ -780,7 +780,7 @@ TEST(hoa_reader_accepts_other_tools_and_refuses_clearly) {
     /* Buchi that is not a safety condition: GF a */
     CHECK(read_hoa("HOA: v1\nStates: 1\nStart: 0\nAP: 1 \"a\"\nAcceptance: 1 Inf(0)\n--BODY--\nState: 0\n[0] 0 {0}\n[!0] 0\n--END--\n",
                    &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
-    CHECK(strstr(error.message, "not a safety condition") != NULL);
+    CHECK(strstr(error.message, "not a safety condition") != NULL && error.line == 7 && error.column == 8);
     /* Buchi (g & !lava)* lava lava^w: state 1 loops on unmarked edges yet can still reach the
        accepting state 2, so every prefix of (g & !lava)^w is extendable but the word is
        rejected: a liveness obligation (found by fuzzing; once read as "lava lava*") */
@@ -788,6 +788,7 @@ TEST(hoa_reader_accepts_other_tools_and_refuses_clearly) {
                    "State: 1\n[!0&!1] 0\n[0&!1] 1\n[1] 2\nState: 2 {0}\n[!1] 1\n[1] 2\n--END--\n",
                    &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
     CHECK(strstr(error.message, "not a safety condition") != NULL && strstr(error.message, "state 1") != NULL);
+    CHECK(error.line == 7 && error.column == 8); /* at "State: 1" */
     /* the same states as a safety language (state 1 marked too) is accepted: G(!g -> lava)
        until lava, then lava forever */
     CHECK(read_hoa("HOA: v1\nStates: 3\nStart: 1\nAP: 2 \"g\" \"lava\"\nAcceptance: 1 Inf(0)\n--BODY--\n"
@@ -870,6 +871,11 @@ TEST(reward_machines_keep_edges_by_source_and_guard) {
     rm = "0\n[]\n(0,0,'ab',ConstantRewardFunction(1))\n";
     CHECK(saferl_shield_read_rm(rm, strlen(rm), NULL, &dfa, &error) == SAFERL_ERR_PARSE);
     CHECK(error.line == 3 && error.column == 7);
+    { /* a NUL byte as a proposition (found by fuzzing; was refused at 0:0) */
+        static const char nul[] = "0\n[]\n(0,0,'!f&!\0',ConstantRewardFunction(1))\n";
+        CHECK(saferl_shield_read_rm(nul, sizeof nul - 1, NULL, &dfa, &error) == SAFERL_ERR_PARSE);
+        CHECK(error.line == 3 && error.column == 11 && strstr(error.message, "printable") != NULL);
+    }
 }
 
 TEST(past_time_monitors) {
