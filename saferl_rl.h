@@ -497,7 +497,10 @@
       a user environment that returns NaN makes saferl_rl_agent_epoch return
       SAFERL_ERR_NOT_FINITE with the networks, optimiser, lambda, normaliser and statistics
       unchanged (the interrupted episodes are dropped and every environment is reset at the
-      next epoch). The same seed gives the same learning curve; native and WebAssembly agree
+      next epoch). An update whose losses or gradients overflow on finite data (rewards near
+      the float range, weights near it in a loaded checkpoint) also returns
+      SAFERL_ERR_NOT_FINITE, but after the fact: the networks hold that update, so go back
+      to a checkpoint saved before it. The same seed gives the same learning curve; native and WebAssembly agree
       to rounding (libm's tanh and exp differ in the last bits).
 
    SPEED
@@ -5291,6 +5294,9 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     saferl_rl__advantages(a, row->mixing, a->multiplier.value);
     row->update_actor(a, &u);
     if (row->update_critics) row->update_critics(a, &u);
+    /* finite data can still overflow a loss or gradient (rewards near FLT_MAX, huge weights):
+       never report such an update as a success */
+    if (!saferl_rl__all_finite(a->networks.params, (int)a->networks.param_total)) return SAFERL_ERR_NOT_FINITE;
     if (stats) saferl_rl__report(a, &u, episodes, stats);
     return SAFERL_OK;
 }

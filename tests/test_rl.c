@@ -5029,6 +5029,46 @@ TEST(checkpoint_of_built_in_and_user_environments_do_not_mix) {
     saferl_rl_agent_destroy(&b);
 }
 
+/* A one-step environment whose finite reward (3e38) overflows the critic's squared error. */
+static saferl_result huge_reward_reset(void *state, saferl_rng *rng, float *observation) {
+    (void)state;
+    (void)rng;
+    observation[0] = 1.0f;
+    return SAFERL_OK;
+}
+static saferl_result huge_reward_step(void *state, saferl_rng *rng, const float *action, float *observation,
+                                      float *reward, float *cost, int *terminated, int *truncated) {
+    (void)state;
+    (void)rng;
+    (void)action;
+    observation[0] = 1.0f;
+    *reward = 3e38f;
+    cost[0] = 0.0f;
+    *terminated = 1;
+    *truncated = 0;
+    return SAFERL_OK;
+}
+
+/* Found by fuzz_rl_checkpoint (a loaded weight of 1e28): an epoch whose update overflowed on
+   finite data returned SAFERL_OK with NaN parameters. */
+TEST(an_update_that_overflows_on_finite_data_is_not_a_success) {
+    saferl_rl_env env;
+    saferl_rl_desc d;
+    saferl_rl_agent agent;
+    saferl_rl_epoch_stats s;
+    memset(&env, 0, sizeof env);
+    env.observation_dim = 1;
+    env.action_dim = 1;
+    env.action_count = 2;
+    env.reset = huge_reward_reset;
+    env.step = huge_reward_step;
+    memset(&d, 0, sizeof d);
+    d.steps_per_epoch = 64;
+    CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&agent, &s) == SAFERL_ERR_NOT_FINITE);
+    saferl_rl_agent_destroy(&agent);
+}
+
 #if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
 TEST(checkpoint_files_round_trip_and_report_the_os_reason) {
     static unsigned char buffer[1 << 18];
@@ -5099,6 +5139,7 @@ int main(int argc, char **argv) {
     RUN(checkpoint_resume_is_bit_identical_to_an_uninterrupted_run);
     RUN(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged);
     RUN(checkpoint_of_built_in_and_user_environments_do_not_mix);
+    RUN(an_update_that_overflows_on_finite_data_is_not_a_success);
 #if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
     RUN(checkpoint_files_round_trip_and_report_the_os_reason);
 #endif
