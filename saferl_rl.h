@@ -60,10 +60,13 @@
 
       Your own environment is a saferl_rl_env: reset and step functions on your state, the
       observation and action sizes and the number of costs; examples/custom_env.c trains one
-      (a delivery cart with a speeding cost) with PPO-Lagrangian in about 60 lines.
+      (a delivery cart with a speeding cost) with PPO-Lagrangian in about 60 lines. An engine
+      or simulator that advances many copies in one call also sets step_batch (the agent then
+      steps all env_count copies with one call a step; the results are the same bits).
 
    WHAT IS HERE, top to bottom
-      environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated),
+      environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated;
+                          step_batch, an optional hook stepping every copy in one call),
                           saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff,
                           pendulum-v1; uncertainty parameters omega taken at reset;
                           saferl_rl_cliff_model: the tabular CMDP's exact P, r, c for an LP
@@ -96,8 +99,10 @@
                           saferl_rl_offpolicy_agent: TD3 (twin critics, target policy smoothing,
                           delayed actor, Polyak targets) and SAC (twin critics, tanh-squashed
                           Gaussian with the log-prob correction, automatic temperature), and
-                          their Lagrangian forms (a cost critic, a multiplier);
-                          _act, _update (one gradient step), _train (an environment loop)
+                          their Lagrangian forms (a cost critic, a multiplier); M2TD3 (worst-case
+                          robust over omega) and DR-TD3 (domain randomisation);
+                          _act, _update (one gradient step), _train and _train_robust (an
+                          environment loop; the robust forms set omega at every reset)
       offline data        saferl_rl_dataset: logged episodes, a collector for any policy, a
                           versioned binary format (RCSL section below)
       RCSL                saferl_rl_rcsl_policy conditioned on the reward and cost to go,
@@ -133,6 +138,22 @@
         J_C - d), J_C that episode's undiscounted cost. Adam's step is about lr whatever the
         cost's scale (the scale-free choice; a plain gradient step would need a lr per scale).
         One constraint (cost_count 1); the cost limit is required.
+      * M2TD3 (Tanabe et al., NeurIPS 2022; as the paper and akimotolab/M2TD3): max over pi of
+        min over omega in Omega of J(pi, omega). The twin critics take omega as a third input,
+        Q(s, a, omega), learnt from transitions stored with their episode's omega; the target
+        smooths omega too (omega + clip(0.2 h N, +-0.5 h), clipped to Omega; h the half-width).
+        K = 5 candidates omega_hat_k: at each actor step the one of least mean Q1(s, pi(s),
+        omega_hat_k) is the worst; the actor ascends Q1 at it, and it descends Q1 (Adam, lr
+        3e-4, in box coordinates u = (omega - lo) / (hi - lo), projected onto [0, 1]: the
+        paper's projected gradient step; the code's sigmoid parametrisation differs). Each
+        candidate's probability p_k <- (1 - c) p_k + c [k was the worst], c = 1 / the last
+        episode's length. At each reset after the random steps: candidates within L1 0.1 of
+        another (box coordinates), then those with p_k < 0.05, are redrawn uniformly (p_k the
+        others' mean); a candidate drawn by p plus N(0, sigma^2 h^2), sigma annealed linearly
+        1 -> 0.1 over omega_schedule_steps (the paper's schedule; the official M2TD3 code
+        never calls its annealing, its Soft-M2TD3 does), clipped to Omega, is the episode's
+        omega. The random steps draw omega uniformly. The policy does not see omega.
+      * DR-TD3: TD3 on omega uniform on Omega at each reset; its critics do not take omega.
       * done is the environment's terminated flag: truncated transitions bootstrap.
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
@@ -485,7 +506,8 @@
 
    MEMORY, THREADS, ERRORS
       Nothing allocates except the *_create conveniences, through the desc's allocator (or
-      SAFERL_MALLOC). saferl_rl_agent_memory_size + _init work on your memory; a rollout,
+      SAFERL_MALLOC). saferl_rl_agent_memory_size + _init work on your memory (which also
+      holds the agent's copies of the env structs and each copy's rng and open episode); a rollout,
       an update and saferl_rl_policy_act never allocate. No global state: different objects
       may be used from different threads at once. A const object is only read: acting writes
       the caller's context (saferl_rl_policy_context, saferl_rl_rcsl_context; one per thread,
@@ -544,9 +566,13 @@
                           default (other negatives are errors), saferl_rl_desc_check names the
                           field at fault; several constraints (an environment's cost_count up
                           to 8, a multiplier each; CPO and PCPO take one); algorithm names.
-                          Gym's Pendulum-v1 built in; uncertainty parameters omega (pendulums,
+                          The environments' slots live in the agent's memory, not in its
+                          struct (13,928 -> 1,648 bytes on x86-64); saferl_rl_env.step_batch, a
+                          batch step hook (the built-in CartPole has one; bit-identical
+                          training either way, tested). Gym's Pendulum-v1 built in; uncertainty parameters omega (pendulums,
                           CartPole) taken at reset; a replay buffer in caller memory; TD3, SAC,
-                          TD3-Lagrangian and SAC-Lagrangian (saferl_rl_offpolicy_*). Preference
+                          TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3
+                          (saferl_rl_offpolicy_*). Preference
                           optimisation for tabular categorical policies: DPO, SACPO, P-SACPO,
                           the constrained optimum's closed form, the label-flip poisoning LP.
                           Checkpoints of the on-policy agent's whole training state ("SRLK":
@@ -761,7 +787,18 @@ SAFERL_RL_API const char *saferl_rl_version(void);
    floats (continuous, in [-1, 1]) or action[0] = index (discrete). Randomness comes from the
    rng handed in, so a rollout seeded once reproduces. An environment ends an episode with
    *terminated (a true end: no bootstrap) or *truncated (a time limit: bootstrap). step writes
-   cost_count costs (one when cost_count is 0), each bounded by its own limit in the desc. */
+   cost_count costs (one when cost_count is 0), each bounded by its own limit in the desc.
+
+   step_batch (optional) is the batch step hook, for a game engine or a vectorised simulator
+   that advances all its copies in one call. The agent trains env_count environments in
+   lockstep; when they all have the same step_batch it calls it once a step instead of step
+   once per copy: states[i] and rngs[i] are copy i's (the state pointers of the env structs
+   handed to the agent, in order); actions, observations and costs are copies rows of
+   action_dim, observation_dim and cost_count floats; rewards, terminated and truncated one
+   per copy (all zeroed before the call). Each copy must come out as step would have left it
+   (the agent resets ended copies afterwards, one by one, through reset), so a batch and the
+   per-copy step train bit-identically. NULL: step per copy. Other users of an environment
+   (evaluation, data collection, off-policy training) step one copy and call step only. */
 typedef struct saferl_rl_env {
     int observation_dim;
     int action_dim;        /* continuous: the dimension; discrete: 1 */
@@ -771,6 +808,9 @@ typedef struct saferl_rl_env {
     saferl_result (*step)(void *state, saferl_rng *rng, const float *action, float *observation,
                           float *reward, float *cost, int *terminated, int *truncated);
     int cost_count;        /* costs a step writes, 0..8 (0: one, as 1) */
+    saferl_result (*step_batch)(void *const *states, saferl_rng *rngs, int copies, const float *actions,
+                                float *observations, float *rewards, float *costs, int *terminated,
+                                int *truncated); /* optional (NULL: step per copy) */
 } saferl_rl_env;
 
 typedef enum saferl_rl_env_kind {
@@ -1235,12 +1275,14 @@ typedef struct saferl_rl_agent {
     int epoch;
     long total_steps;
     double total_cost[SAFERL_RL_MAX_COSTS]; /* per constraint */
-    struct { /* the environments, stepped in lockstep */
-        saferl_rl_env envs[SAFERL_RL_MAX_ENVS];
+    struct { /* the environments, stepped in lockstep (all of this lives in the agent's memory) */
+        saferl_rl_env *envs;      /* copies of the env structs handed to init */
         int count, steps_each, needs_reset;
         float *observations, *normalized, *actions, *next_observations; /* a row each */
         double *episode_return, *episode_cost; /* of each open episode (costs: cost_count a row) */
-        float *step_costs;        /* one step's costs */
+        void **states;            /* each env's state pointer, for step_batch */
+        float *rewards, *costs;   /* one step's: a reward a copy, cost_count costs a copy */
+        int *terminated, *truncated; /* one step's: a flag each a copy */
         float *values;            /* the critics' values of the current observations: reward, costs */
         int *path_start;          /* the rollout row where each open episode's path starts */
         saferl_rng *rngs;
@@ -1310,8 +1352,9 @@ SAFERL_RL_API saferl_result saferl_rl_desc_check(const saferl_rl_desc *desc, con
 /* Bytes for saferl_rl_agent_init; 0 for an invalid desc or environment. */
 SAFERL_RL_API size_t saferl_rl_agent_memory_size(const saferl_rl_desc *desc, const saferl_rl_env *envs,
                                                  int env_count);
-/* env_count environments (at most 256, all of the same shape) are stepped in lockstep;
-   agent keeps copies of the env structs (their state pointers must stay valid). */
+/* env_count environments (at most SAFERL_RL_MAX_ENVS, all of the same shape) are stepped in
+   lockstep; agent keeps copies of the env structs in its memory (their state pointers must
+   stay valid), so the struct itself holds no per-environment slots. */
 SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const saferl_rl_desc *desc,
                                                  const saferl_rl_env *envs, int env_count,
                                                  void *memory, size_t memory_size);
@@ -1704,8 +1747,11 @@ typedef enum saferl_rl_offpolicy_algorithm {
     SAFERL_RL_TD3 = 0,     /* Fujimoto, van Hoof, Meger 2018 */
     SAFERL_RL_SAC = 1,     /* Haarnoja et al. 2018 (v2: twin critics, automatic temperature) */
     SAFERL_RL_TD3_LAG = 2, /* TD3 with a cost critic and a Lagrange multiplier */
-    SAFERL_RL_SAC_LAG = 3  /* SAC with a cost critic and a Lagrange multiplier */
+    SAFERL_RL_SAC_LAG = 3, /* SAC with a cost critic and a Lagrange multiplier */
+    SAFERL_RL_M2TD3 = 4,   /* Tanabe et al. 2022: max over the policy of min over omega in Omega */
+    SAFERL_RL_DR_TD3 = 5   /* TD3 with omega uniform on Omega at every reset (domain randomisation) */
 } saferl_rl_offpolicy_algorithm;
+#define SAFERL_RL_MAX_CANDIDATES 64 /* M2TD3's worst-case candidates */
 
 /* Zero = the default written beside each field. */
 typedef struct saferl_rl_offpolicy_desc {
@@ -1734,6 +1780,22 @@ typedef struct saferl_rl_offpolicy_desc {
     double cost_gamma;         /* 0.99: the cost critic's discount */
     double lagrange_init;      /* lambda_0 >= 0: zero is zero */
     double lagrange_lr;        /* 0.01: Adam on lambda once per finished episode */
+    /* M2TD3 and DR-TD3: the uncertainty set Omega, a box, has no default (it states the problem);
+       the widths below are fractions of its half-width (hi - lo) / 2 per coordinate */
+    int omega_dim;                               /* required: 1..SAFERL_RL_MAX_OMEGA */
+    double omega_lower[SAFERL_RL_MAX_OMEGA];     /* required: lower < upper, finite */
+    double omega_upper[SAFERL_RL_MAX_OMEGA];
+    long omega_schedule_steps; /* M2TD3, required: the environment steps over which omega's
+                                  exploration std anneals (the planned training length) */
+    int candidate_count;       /* M2TD3: 5 worst-case candidates omega_hat_k (2..64) */
+    double candidate_lr;       /* 3e-4: Adam on a candidate, in box coordinates (lo + u (hi - lo)) */
+    double omega_std_start;    /* 1.0: omega's exploration std at step 0 ... */
+    double omega_std_end;      /* 0.1: ... annealed linearly to this at omega_schedule_steps */
+    double omega_target_noise; /* 0.2: target smoothing of omega in the critic target, std ... */
+    double omega_target_clip;  /* 0.5: ... clipped to +-this */
+    double restart_probability;/* 0.05: a candidate chosen less often than this is redrawn */
+    double restart_distance;   /* 0.1: of two candidates closer than this (L1, box coordinates),
+                                  the first is redrawn */
     uint32_t seed;
 } saferl_rl_offpolicy_desc;
 #define SAFERL_RL_OFFPOLICY_LINEAR (-1)
@@ -1759,8 +1821,19 @@ typedef struct saferl_rl_offpolicy_agent {
     float *obs, *act, *rew, *cost, *done, *next_obs, *q_input, *noise, *target, *cost_target, *pre_tanh;
     float *new_act, *logp, *actor_acts, *critic_acts[3], *head_grad, *q_grad[3], *q_input_grad, *scratch;
     saferl_rng rng;
-    /* the environment loop of saferl_rl_offpolicy_train */
+    /* M2TD3: the critics read [s, a, omega] (omega_width = omega_dim; 0 otherwise) */
+    int omega_width;
+    float *candidates;                  /* K x W worst-case candidates omega_hat_k, in Omega */
+    float *candidate_u, *candidate_m, *candidate_v; /* K x W: box coordinates, their Adam moments */
+    long *candidate_steps;              /* K: Adam steps since the candidate was (re)drawn */
+    double *candidate_prob;             /* K: how often each was the worst lately (sums to 1) */
+    float candidate_grad[SAFERL_RL_MAX_OMEGA]; /* d mean Q1(s, pi(s), omega_hat_worst) / d omega */
+    int worst;                          /* the candidate of the last actor update */
+    long restarts, episode_length, last_episode_length;
+    float *omega, *next_omega, *omega_noise; /* a batch's omega (B x W), its target, their noise */
+    /* the environment loop of saferl_rl_offpolicy_train: observations are [s, omega] for M2TD3 */
     float *env_obs, *env_next_obs, *env_action;
+    double env_omega[SAFERL_RL_MAX_OMEGA];  /* this episode's omega (M2TD3, DR-TD3) */
     int episode_started;
     double episode_return, episode_cost, last_return, last_cost;
     long episodes;
@@ -1790,10 +1863,24 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
 /* `steps` environment steps (random actions for the first random_steps of the agent's life,
    then the exploring actor), each stored in the replay and followed by one update once the
    random steps are over. Episodes continue across calls. A continuous-action environment with
-   one cost (cost_count 0 or 1); SAFERL_ERR_INVALID_ARGUMENT otherwise. The Lagrangian forms step the
+   one cost (cost_count 0 or 1); SAFERL_ERR_INVALID_ARGUMENT otherwise (and for M2TD3 and DR-TD3,
+   which train through saferl_rl_offpolicy_train_robust). The Lagrangian forms step the
    multiplier at the end of every episode (saferl_rl_offpolicy_multiplier_step). */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
                                                       saferl_rl_replay *replay, long steps);
+/* M2TD3 and DR-TD3: before every reset the loop draws this episode's omega and hands it to
+   set_omega(env->state, omega) (for a built-in environment: saferl_rl_builtin_omega_hook).
+   DR-TD3: omega uniform on Omega. M2TD3: uniform during the random steps; afterwards the
+   restart rule (candidates too close, then candidates unlikely, are redrawn uniformly), a
+   candidate drawn by candidate_prob, plus Gaussian noise of the annealed std, clipped to Omega.
+   M2TD3's replay holds [observation, omega] as its observations (observation_dim + omega_dim).
+   The other algorithms take set_omega NULL (then this is saferl_rl_offpolicy_train). */
+typedef saferl_result (*saferl_rl_omega_setter)(void *env_state, const double *omega);
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
+                                                             saferl_rl_omega_setter set_omega, saferl_rl_replay *replay,
+                                                             long steps);
+/* saferl_rl_builtin_set_omega for the state of saferl_rl_env_builtin (a saferl_rl_builtin). */
+SAFERL_RL_API saferl_result saferl_rl_builtin_omega_hook(void *builtin_state, const double *omega);
 /* Lagrangian forms: lambda <- max(0, lambda + Adam step on (episode_cost - d)), one step for
    one finished episode's undiscounted cost. SAFERL_ERR_NOT_FINITE for NaN/Inf (unchanged);
    SAFERL_ERR_INVALID_ARGUMENT for TD3 and SAC. */
@@ -1805,12 +1892,19 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpol
    critic_loss returns sum over the critics of mean (Q_i - y)^2 (the cost critic against yc)
    and adds its gradient into critic_grad[i]; actor_loss returns TD3's -mean Q1(s, pi(s)) or
    SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus lambda Q_C and divided
-   by (1 + lambda), and adds its gradient into actor_grad (critic_grad is scratch here). */
+   by (1 + lambda), and adds its gradient into actor_grad (critic_grad is scratch here).
+   M2TD3: the batch's omega (omega, B x W) is the critics' third input; the target's omega is
+   omega + clipped omega_noise (B x W, standard normal, set by the caller) clipped to Omega;
+   actor_loss is -mean Q1(s, pi(s), omega_hat_worst) for the candidate `worst`, and its
+   gradient also writes candidate_grad = d mean Q1 / d omega_hat_worst (what the candidate
+   descends). offpolicy_worst_candidate sets `worst`: the candidate of least mean
+   Q1(s, pi(s), omega_hat_k) on the batch (the last of equals), and returns that mean. */
 SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *agent, const float *noise, float *y,
                                                       float *yc);
 SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *agent, const float *y, const float *yc,
                                                      int gradient);
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *agent, const float *noise, int gradient);
+SAFERL_RL_API double saferl_rl_offpolicy_worst_candidate(saferl_rl_offpolicy_agent *agent);
 
 /* ---- preference optimisation: DPO, SACPO and the cost-minimal poisoning LP ------------------
    A "language model" in miniature: P prompts, K responses each, a categorical policy given by
@@ -2252,6 +2346,12 @@ static saferl_result saferl_rl__builtin_reset(void *state, saferl_rng *rng, floa
     return SAFERL_ERR_INVALID_ARGUMENT;
 }
 
+/* One more step of the episode: the time limit truncates one that did not terminate. */
+static void saferl_rl__count_step(saferl_rl_builtin *e, int terminated, int *truncated) {
+    e->steps += 1;
+    *truncated = !terminated && e->steps >= e->max_steps;
+}
+
 static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const float *action, float *obs,
                                              float *reward, float *cost, int *terminated, int *truncated) {
     saferl_rl_builtin *e = (saferl_rl_builtin *)state;
@@ -2305,8 +2405,27 @@ static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const
     default: return SAFERL_ERR_INVALID_ARGUMENT;
     }
     if (r != SAFERL_OK) return r;
-    e->steps += 1;
-    *truncated = !*terminated && e->steps >= e->max_steps;
+    saferl_rl__count_step(e, *terminated, truncated);
+    return SAFERL_OK;
+}
+
+/* CartPole's step_batch: every copy in one call, with builtin_step's arithmetic copy by copy,
+   so batch and single-step rollouts train bit-identically (a test checks). */
+static saferl_result saferl_rl__cartpole_step_batch(void *const *states, saferl_rng *rngs, int copies,
+                                                    const float *actions, float *observations, float *rewards,
+                                                    float *costs, int *terminated, int *truncated) {
+    int i;
+    (void)rngs; /* CartPole's step draws nothing */
+    for (i = 0; i < copies; ++i) {
+        saferl_rl_builtin *e = (saferl_rl_builtin *)states[i];
+        saferl_result r;
+        if (e->kind != SAFERL_RL_ENV_CARTPOLE) return SAFERL_ERR_INVALID_ARGUMENT;
+        terminated[i] = 0;
+        r = saferl_rl__cartpole_step(e, actions + i, observations + 4 * (size_t)i, rewards + i, costs + i,
+                                     terminated + i);
+        if (r != SAFERL_OK) return r;
+        saferl_rl__count_step(e, terminated[i], truncated + i);
+    }
     return SAFERL_OK;
 }
 
@@ -2332,6 +2451,7 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
     env->reset = saferl_rl__builtin_reset;
     env->step = saferl_rl__builtin_step;
     env->cost_count = 1;
+    env->step_batch = kind == SAFERL_RL_ENV_CARTPOLE ? saferl_rl__cartpole_step_batch : NULL;
     return SAFERL_OK;
 }
 
@@ -4267,21 +4387,15 @@ static void saferl_rl__commit_normalizer(saferl_rl_agent *a) {
     s[0] = total;
 }
 
-/* Environment e's step t of the rollout (row idx): records the observation, the sampled
-   action and the critics' values, steps the environment, and on an episode's end computes
-   the path's GAE and resets. head, values: the actor's and critics' outputs for the
-   environments' current observations (saferl_rl__values' layout). cost_sum: per cost. */
-static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx, const float *head, const float *values,
-                                             int *episodes, double *cost_sum) {
+/* Environment e's part of rollout row idx before the step: records the observation, samples
+   the action and keeps the critics' values. head, values: the actor's and critics' outputs
+   for the environments' current observations (saferl_rl__values' layout). */
+static void saferl_rl__rollout_act(saferl_rl_agent *a, int e, int idx, const float *head, const float *values) {
     const int O = a->actor.observation_dim, H = a->networks.head_width, Ad = a->networks.stored_action_dim;
     const int E = a->environments.count, K = a->networks.cost_count;
     const size_t N = (size_t)a->desc.steps_per_epoch;
-    int i, k, terminated = 0, truncated = 0;
-    float reward = 0.0f, *costs = a->environments.step_costs, *next = a->environments.next_observations + (size_t)e * O;
+    int i, k;
     float *actions = a->rollout.actions + (size_t)idx * Ad, *env_actions = a->environments.actions + (size_t)e * Ad;
-    double *episode_cost = a->environments.episode_cost + (size_t)e * K;
-    saferl_rl_env *env = &a->environments.envs[e];
-    saferl_result r;
     memcpy(a->rollout.observations + (size_t)idx * O, a->environments.normalized + (size_t)e * O,
            sizeof(float) * (size_t)O);
     saferl_rl__pending_observe(a, a->environments.observations + (size_t)e * O);
@@ -4292,9 +4406,46 @@ static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx,
     for (i = 0; i < Ad; ++i)
         env_actions[i] = a->actor.action_kind == SAFERL_RL_GAUSSIAN ? saferl_rl__clampf(actions[i], -1.0f, 1.0f)
                                                                     : actions[i];
-    memset(costs, 0, sizeof(float) * (size_t)K);
-    r = env->step(env->state, &a->environments.rngs[e], env_actions, next, &reward, costs, &terminated, &truncated);
-    if (r != SAFERL_OK) return r;
+}
+
+/* Steps every environment once on environments.actions into next_observations and the
+   step's rewards, costs and flags: one step_batch call when the environments have one, else
+   step copy by copy. Each copy has its own state and rng, so the two give the same bits. */
+static saferl_result saferl_rl__step_environments(saferl_rl_agent *a) {
+    const int O = a->actor.observation_dim, Ad = a->networks.stored_action_dim;
+    const int E = a->environments.count, K = a->networks.cost_count;
+    const saferl_rl_env *envs = a->environments.envs;
+    int e;
+    memset(a->environments.rewards, 0, sizeof(float) * (size_t)E);
+    memset(a->environments.costs, 0, sizeof(float) * (size_t)E * K);
+    memset(a->environments.terminated, 0, sizeof(int) * (size_t)E);
+    memset(a->environments.truncated, 0, sizeof(int) * (size_t)E);
+    if (envs[0].step_batch)
+        return envs[0].step_batch(a->environments.states, a->environments.rngs, E, a->environments.actions,
+                                  a->environments.next_observations, a->environments.rewards, a->environments.costs,
+                                  a->environments.terminated, a->environments.truncated);
+    for (e = 0; e < E; ++e) {
+        saferl_result r = envs[e].step(envs[e].state, &a->environments.rngs[e], a->environments.actions + (size_t)e * Ad,
+                                       a->environments.next_observations + (size_t)e * O, &a->environments.rewards[e],
+                                       a->environments.costs + (size_t)e * K, &a->environments.terminated[e],
+                                       &a->environments.truncated[e]);
+        if (r != SAFERL_OK) return r;
+    }
+    return SAFERL_OK;
+}
+
+/* Environment e's part of rollout row idx after the step: records the reward and costs and,
+   when its episode ended, computes the path's GAE, queues the episode's statistics and
+   resets the environment. cost_sum: per cost. */
+static saferl_result saferl_rl__rollout_record(saferl_rl_agent *a, int e, int idx, int *episodes, double *cost_sum) {
+    const int O = a->actor.observation_dim, K = a->networks.cost_count;
+    const size_t N = (size_t)a->desc.steps_per_epoch;
+    const float reward = a->environments.rewards[e], *costs = a->environments.costs + (size_t)e * K;
+    float *next = a->environments.next_observations + (size_t)e * O;
+    double *episode_cost = a->environments.episode_cost + (size_t)e * K;
+    saferl_rl_env *env = &a->environments.envs[e];
+    int k;
+    saferl_result r;
     if (!saferl_rl__finite(reward) || !saferl_rl__all_finite(costs, K) || !saferl_rl__all_finite(next, O))
         return SAFERL_ERR_NOT_FINITE;
     a->rollout.rewards[idx] = reward;
@@ -4304,9 +4455,9 @@ static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx,
         cost_sum[k] += costs[k];
         episode_cost[k] += costs[k];
     }
-    if (terminated || truncated) {
+    if (a->environments.terminated[e] || a->environments.truncated[e]) {
         float boot[1 + SAFERL_RL_MAX_COSTS] = {0.0f};
-        if (!terminated) { /* a time limit: bootstrap from the final observation */
+        if (!a->environments.terminated[e]) { /* a time limit: bootstrap from the final observation */
             float *x = a->environments.normalized + (size_t)e * O;
             saferl_rl__normalize(&a->actor, next, x, 1);
             saferl_rl__values(a, x, 1, boot);
@@ -4349,8 +4500,11 @@ static saferl_result saferl_rl__rollout(saferl_rl_agent *a, int *episodes_out, d
         saferl_rl__normalize(&a->actor, a->environments.observations, a->environments.normalized, E);
         head = saferl_rl_mlp_forward(&a->actor.net, a->networks.params, a->environments.normalized, a->work.acts_actor, E);
         saferl_rl__values(a, a->environments.normalized, E, values);
+        for (e = 0; e < E; ++e) saferl_rl__rollout_act(a, e, e * T + t, head, values);
+        r = saferl_rl__step_environments(a);
+        if (r != SAFERL_OK) return r;
         for (e = 0; e < E; ++e) {
-            r = saferl_rl__rollout_step(a, e, e * T + t, head, values, &episodes, steps_cost);
+            r = saferl_rl__rollout_record(a, e, e * T + t, &episodes, steps_cost);
             if (r != SAFERL_OK) return r;
         }
         memcpy(a->environments.observations, a->environments.next_observations, sizeof(float) * (size_t)E * O);
@@ -4991,13 +5145,18 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->reference.log_std, float, kl * H);
     SAFERL_RL__TAKE(a->reference.cost_advantages, float, row->reference == SAFERL_RL__MIDPOINT_REFERENCE && K > 1 ? N : 0);
     SAFERL_RL__TAKE(a->multiplier.pid_history, double, K * (size_t)a->desc.pid_delay);
+    SAFERL_RL__TAKE(a->environments.envs, saferl_rl_env, E);
     SAFERL_RL__TAKE(a->environments.observations, float, E * O);
     SAFERL_RL__TAKE(a->environments.normalized, float, Bm * O);
     SAFERL_RL__TAKE(a->environments.actions, float, E * Ad);
     SAFERL_RL__TAKE(a->environments.next_observations, float, E * O);
     SAFERL_RL__TAKE(a->environments.episode_return, double, E);
     SAFERL_RL__TAKE(a->environments.episode_cost, double, E * K);
-    SAFERL_RL__TAKE(a->environments.step_costs, float, K);
+    SAFERL_RL__TAKE(a->environments.states, void *, E);
+    SAFERL_RL__TAKE(a->environments.rewards, float, E);
+    SAFERL_RL__TAKE(a->environments.costs, float, E * K);
+    SAFERL_RL__TAKE(a->environments.terminated, int, E);
+    SAFERL_RL__TAKE(a->environments.truncated, int, E);
     SAFERL_RL__TAKE(a->environments.values, float, (1 + K) * E);
     SAFERL_RL__TAKE(a->environments.path_start, int, E);
     SAFERL_RL__TAKE(a->environments.rngs, saferl_rng, E);
@@ -5087,6 +5246,7 @@ static const char *saferl_rl__envs_fault(const saferl_rl_env *envs, int env_coun
         if (e->observation_dim != envs[0].observation_dim || e->action_dim != envs[0].action_dim ||
             e->action_count != envs[0].action_count || saferl_rl__env_costs(e) != saferl_rl__env_costs(&envs[0]))
             return "envs: all of one shape";
+        if (e->step_batch != envs[0].step_batch) return "envs: step_batch the same for all (or NULL for all)";
     }
     return NULL;
 }
@@ -5106,7 +5266,6 @@ static saferl_result saferl_rl__shape(saferl_rl_agent *a, const saferl_rl_desc *
     if (fault) *fault = at ? at : "ok";
     if (at) return SAFERL_ERR_INVALID_ARGUMENT;
     a->environments.count = env_count;
-    memcpy(a->environments.envs, envs, sizeof(saferl_rl_env) * (size_t)env_count);
     a->environments.steps_each = a->desc.steps_per_epoch / env_count;
     O = envs[0].observation_dim;
     H = envs[0].action_count ? envs[0].action_count : envs[0].action_dim;
@@ -5176,6 +5335,8 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
     if (a.desc.no_obs_normalize) a.actor.obs_mean = a.actor.obs_std = NULL;
     memset(a.normalizer.count_mean_m2, 0, sizeof(double) * (1 + 2 * (size_t)a.actor.observation_dim));
     memset(a.multiplier.pid_history, 0, sizeof(double) * (size_t)a.networks.cost_count * a.desc.pid_delay);
+    memcpy(a.environments.envs, envs, sizeof(saferl_rl_env) * (size_t)env_count);
+    for (e = 0; e < env_count; ++e) a.environments.states[e] = envs[e].state;
     for (e = 0; e < env_count; ++e)
         saferl_rng_seed(&a.environments.rngs[e], a.desc.seed * 2654435761u + 1u + (uint32_t)e);
     if (saferl_rl__algorithms[a.desc.algorithm].multiplier != SAFERL_RL__NO_MULTIPLIER)
@@ -7504,6 +7665,32 @@ static int saferl_rl__critics(const saferl_rl_offpolicy_agent *a) {
     return a->desc.algorithm == SAFERL_RL_TD3_LAG || a->desc.algorithm == SAFERL_RL_SAC_LAG ? 3 : 2;
 }
 
+/* M2TD3's and DR-TD3's part of the desc: Omega is required, the rest defaults. */
+static saferl_result saferl_rl__robust_defaults(saferl_rl_offpolicy_desc *d) {
+    int i;
+    if (d->omega_dim < 1 || d->omega_dim > SAFERL_RL_MAX_OMEGA) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < d->omega_dim; ++i)
+        if (!(d->omega_lower[i] < d->omega_upper[i]) || !saferl_rl__finite(d->omega_lower[i]) ||
+            !saferl_rl__finite(d->omega_upper[i]))
+            return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->algorithm == SAFERL_RL_DR_TD3) return SAFERL_OK;
+    if (d->candidate_count == 0) d->candidate_count = 5;
+    if (d->candidate_lr == 0.0) d->candidate_lr = 3e-4;
+    if (d->omega_std_start == 0.0) d->omega_std_start = 1.0;
+    if (d->omega_std_end == 0.0) d->omega_std_end = 0.1;
+    if (d->omega_target_noise == 0.0) d->omega_target_noise = 0.2;
+    if (d->omega_target_clip == 0.0) d->omega_target_clip = 0.5;
+    if (d->restart_probability == 0.0) d->restart_probability = 0.05;
+    if (d->restart_distance == 0.0) d->restart_distance = 0.1;
+    if (d->omega_schedule_steps < 1 || d->candidate_count < 2 || d->candidate_count > SAFERL_RL_MAX_CANDIDATES ||
+        !(d->candidate_lr > 0.0) || !(d->omega_std_start > 0.0 && d->omega_std_start < 1e30) ||
+        !(d->omega_std_end > 0.0 && d->omega_std_end <= d->omega_std_start) || !(d->omega_target_noise > 0.0) ||
+        !(d->omega_target_clip > 0.0) || !(d->restart_probability > 0.0 && d->restart_probability < 1.0) ||
+        !(d->restart_distance > 0.0 && d->restart_distance < 1e30))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    return SAFERL_OK;
+}
+
 /* The desc with its defaults; SAFERL_ERR_INVALID_ARGUMENT for a value out of range. */
 static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, const saferl_rl_offpolicy_desc *in,
                                                    int action_dim) {
@@ -7537,6 +7724,8 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     else if (d->target_entropy == SAFERL_RL_OFFPOLICY_ZERO_ENTROPY) d->target_entropy = 0.0;
     if (d->cost_gamma == 0.0) d->cost_gamma = 0.99;
     if (d->lagrange_lr == 0.0) d->lagrange_lr = 0.01;
+    if ((d->algorithm == SAFERL_RL_M2TD3 || d->algorithm == SAFERL_RL_DR_TD3) && saferl_rl__robust_defaults(d) != SAFERL_OK)
+        return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->algorithm == SAFERL_RL_TD3_LAG || d->algorithm == SAFERL_RL_SAC_LAG) {
         if (d->cost_count != 1 || !(d->cost_limits[0] >= 0.0 && d->cost_limits[0] < 1e300)) /* required */
             return SAFERL_ERR_INVALID_ARGUMENT;
@@ -7544,7 +7733,7 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
             !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0))
             return SAFERL_ERR_INVALID_ARGUMENT;
     }
-    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_SAC_LAG || d->batch_size < 1 ||
+    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_DR_TD3 || d->batch_size < 1 ||
         d->batch_size > 65536 || d->random_steps < 0 || !(d->gamma >= 0.0 && d->gamma <= 1.0) ||
         !(d->polyak_tau > 0.0 && d->polyak_tau <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
         !(d->exploration_noise > 0.0) || !(d->target_noise > 0.0) || !(d->target_noise_clip > 0.0) ||
@@ -7557,7 +7746,8 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
 /* Lays the agent's arrays out from base (NULL: only measures); returns the bytes used. */
 static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned char *base) {
     const size_t B = (size_t)a->desc.batch_size, O = (size_t)a->observation_dim, A = (size_t)a->action_dim;
-    const size_t in = O + A, Pa = a->actor_count, Pc = a->critic_count;
+    const size_t W = (size_t)a->omega_width, K = W ? (size_t)a->desc.candidate_count : 0;
+    const size_t in = O + A + W, Pa = a->actor_count, Pc = a->critic_count;
     size_t cursor = 0;
     int width = saferl_rl__mlp_max_width(&a->actor_net), i;
     float **actor_parts[5];
@@ -7591,9 +7781,18 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     }
     SAFERL_RL__TAKE(a->head_grad, float, B * (size_t)a->actor_net.sizes[a->actor_net.layer_count]);
     SAFERL_RL__TAKE(a->scratch, float, 2 * B * (size_t)width);
-    SAFERL_RL__TAKE(a->env_obs, float, O);
-    SAFERL_RL__TAKE(a->env_next_obs, float, O);
+    SAFERL_RL__TAKE(a->env_obs, float, O + W);
+    SAFERL_RL__TAKE(a->env_next_obs, float, O + W);
     SAFERL_RL__TAKE(a->env_action, float, A);
+    SAFERL_RL__TAKE(a->omega, float, B * W);
+    SAFERL_RL__TAKE(a->next_omega, float, B * W);
+    SAFERL_RL__TAKE(a->omega_noise, float, B * W);
+    SAFERL_RL__TAKE(a->candidates, float, K * W);
+    SAFERL_RL__TAKE(a->candidate_u, float, K * W);
+    SAFERL_RL__TAKE(a->candidate_m, float, K * W);
+    SAFERL_RL__TAKE(a->candidate_v, float, K * W);
+    SAFERL_RL__TAKE(a->candidate_steps, long, K);
+    SAFERL_RL__TAKE(a->candidate_prob, double, K);
     return cursor;
 }
 
@@ -7608,15 +7807,43 @@ static saferl_result saferl_rl__offpolicy_shape(saferl_rl_offpolicy_agent *a, co
     if ((r = saferl_rl__offpolicy_defaults(&a->desc, desc, action_dim)) != SAFERL_OK) return r;
     a->observation_dim = observation_dim;
     a->action_dim = action_dim;
+    a->omega_width = a->desc.algorithm == SAFERL_RL_M2TD3 ? a->desc.omega_dim : 0;
+    if (observation_dim + action_dim + a->omega_width > SAFERL_RL_MAX_WIDTH) return SAFERL_ERR_INVALID_ARGUMENT;
     activation = a->desc.tanh_hidden ? SAFERL_RL_TANH : SAFERL_RL_RELU;
     r = saferl_rl_mlp_define(&a->actor_net, observation_dim, a->desc.hidden_sizes, a->desc.hidden_count,
                              saferl_rl__is_sac(a) ? 2 * action_dim : action_dim, activation);
     if (r == SAFERL_OK)
-        r = saferl_rl_mlp_define(&a->critic_net, observation_dim + action_dim, a->desc.hidden_sizes,
+        r = saferl_rl_mlp_define(&a->critic_net, observation_dim + action_dim + a->omega_width, a->desc.hidden_sizes,
                                  a->desc.hidden_count, 1, activation);
     a->actor_count = saferl_rl_mlp_param_count(&a->actor_net);
     a->critic_count = saferl_rl_mlp_param_count(&a->critic_net);
     return r;
+}
+
+/* q_input (B, O + A + W) = [observations, actions, omega] row by row; omega_stride 0 repeats
+   one omega in every row (a candidate), W (M2TD3's omega_width) may be 0. */
+static void saferl_rl__critic_input(saferl_rl_offpolicy_agent *a, const float *s, const float *act, const float *omega,
+                                    int omega_stride, int B) {
+    const int O = a->observation_dim, A = a->action_dim, W = a->omega_width, in = O + A + W;
+    int b;
+    for (b = 0; b < B; ++b) {
+        memcpy(a->q_input + (size_t)b * in, s + (size_t)b * O, sizeof(float) * (size_t)O);
+        memcpy(a->q_input + (size_t)b * in + O, act + (size_t)b * A, sizeof(float) * (size_t)A);
+        if (W) memcpy(a->q_input + (size_t)b * in + O + A, omega + (size_t)b * omega_stride, sizeof(float) * (size_t)W);
+    }
+}
+
+/* Candidate k redrawn uniformly on Omega with fresh Adam moments (init and the restart rule). */
+static void saferl_rl__candidate_draw(saferl_rl_offpolicy_agent *a, int k) {
+    const int W = a->omega_width;
+    int i;
+    for (i = 0; i < W; ++i) {
+        double lo = a->desc.omega_lower[i], hi = a->desc.omega_upper[i], u = saferl_rng_uniform(&a->rng);
+        a->candidate_u[k * W + i] = (float)u;
+        a->candidates[k * W + i] = (float)(lo + u * (hi - lo));
+        a->candidate_m[k * W + i] = a->candidate_v[k * W + i] = 0.0f;
+    }
+    a->candidate_steps[k] = 0;
 }
 
 SAFERL_RL_API size_t saferl_rl_offpolicy_memory_size(const saferl_rl_offpolicy_desc *desc, int observation_dim,
@@ -7646,6 +7873,10 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *
         saferl_rl_mlp_init_params(&a.critic_net, a.critic[i], &a.rng, 1.0f);
         memcpy(a.critic_target[i], a.critic[i], sizeof(float) * a.critic_count);
     }
+    for (i = 0; i < (a.omega_width ? a.desc.candidate_count : 0); ++i) {
+        saferl_rl__candidate_draw(&a, i);
+        a.candidate_prob[i] = 1.0 / a.desc.candidate_count;
+    }
     a.log_temperature = (float)log(a.desc.initial_temperature);
     a.lagrange = saferl_rl__critics(&a) == 3 ? (float)a.desc.lagrange_init : 0.0f; /* 0 keeps TD3, SAC exact */
     *agent = a;
@@ -7674,15 +7905,6 @@ SAFERL_RL_API void saferl_rl_offpolicy_destroy(saferl_rl_offpolicy_agent *agent)
     if (agent == NULL) return;
     if (agent->memory) SAFERL_FREE(agent->memory, NULL);
     memset(agent, 0, sizeof *agent);
-}
-
-/* q_input (B, O + A) = [observations, actions] row by row. */
-static void saferl_rl__concat_rows(float *out, const float *x, int X, const float *y, int Y, int B) {
-    int b;
-    for (b = 0; b < B; ++b) {
-        memcpy(out + (size_t)b * (X + Y), x + (size_t)b * X, sizeof(float) * (size_t)X);
-        memcpy(out + (size_t)b * (X + Y) + X, y + (size_t)b * Y, sizeof(float) * (size_t)Y);
-    }
 }
 
 /* SAC's tanh-squashed Gaussian from the actor's head (B, 2A: means, log-stds) and standard
@@ -7722,7 +7944,16 @@ SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent 
     } else { /* SAC: a' from the current policy */
         saferl_rl__squash(a, saferl_rl_mlp_forward(&a->actor_net, a->actor, a->next_obs, a->actor_acts, B), noise, B);
     }
-    saferl_rl__concat_rows(a->q_input, a->next_obs, a->observation_dim, a->new_act, A, B);
+    if (a->omega_width) { /* M2TD3: target smoothing of omega too, inside Omega */
+        const int W = a->omega_width;
+        for (b = 0; b < B * W; ++b) {
+            double half = 0.5 * (a->desc.omega_upper[b % W] - a->desc.omega_lower[b % W]);
+            double clip = a->desc.omega_target_clip * half;
+            double eps = saferl_rl__clamp(a->desc.omega_target_noise * half * a->omega_noise[b], -clip, clip);
+            a->next_omega[b] = (float)saferl_rl__clamp(a->omega[b] + eps, a->desc.omega_lower[b % W], a->desc.omega_upper[b % W]);
+        }
+    }
+    saferl_rl__critic_input(a, a->next_obs, a->new_act, a->next_omega, a->omega_width, B);
     for (i = 0; i < critics; ++i)
         q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic_target[i], a->q_input, a->critic_acts[i], B);
     for (b = 0; b < B; ++b) {
@@ -7738,7 +7969,7 @@ SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *
     const int B = a->desc.batch_size;
     double loss = 0.0;
     int i;
-    saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->act, a->action_dim, B);
+    saferl_rl__critic_input(a, a->obs, a->act, a->omega, a->omega_width, B);
     for (i = 0; i < saferl_rl__critics(a); ++i) {
         const float *q = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
         loss += saferl_rl_value_loss_forward(q, i == 2 ? yc : y, B);
@@ -7754,7 +7985,7 @@ SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *
 /* The actor's loss through the critics: q_grad[i] holds dloss/dQ_i; back through both critics
    to the actions (their parameter gradients are scratch), then through the head. */
 static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise) {
-    const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, in = O + A;
+    const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, W = a->omega_width, in = O + A + W;
     const float alpha = (float)(exp((double)a->log_temperature) / (1.0 + a->lagrange)); /* as in the loss */
     int b, j, i;
     memset(a->q_input_grad, 0, sizeof(float) * (size_t)B * in);
@@ -7763,6 +7994,11 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
         memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
         saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
                                a->q_grad[i], a->q_input_grad, a->scratch, B);
+    }
+    for (j = 0; j < W; ++j) { /* M2TD3: the loss is -mean Q1, the candidate's gradient + mean Q1 */
+        double sum = 0.0;
+        for (b = 0; b < B; ++b) sum += a->q_input_grad[b * in + O + A + j];
+        a->candidate_grad[j] = (float)-sum;
     }
     for (b = 0; b < B; ++b)
         for (j = 0; j < A; ++j) {
@@ -7791,7 +8027,7 @@ SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a
     if (sac) saferl_rl__squash(a, head, noise, B);
     else
         for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
-    saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->new_act, A, B);
+    saferl_rl__critic_input(a, a->obs, a->new_act, a->candidates + (size_t)a->worst * a->omega_width, 0, B);
     for (i = 0; i < saferl_rl__critics(a); ++i)
         if (i != 1 || sac) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
     for (b = 0; b < B; ++b) {
@@ -7805,18 +8041,43 @@ SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a
     return loss * scale / B;
 }
 
+SAFERL_RL_API double saferl_rl_offpolicy_worst_candidate(saferl_rl_offpolicy_agent *a) {
+    const int B = a->desc.batch_size, A = a->action_dim, W = a->omega_width;
+    const float *head;
+    double least = 0.0;
+    int b, k;
+    SAFERL_ASSERT(a != NULL && W > 0);
+    head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
+    for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
+    for (k = 0; k < a->desc.candidate_count; ++k) {
+        const float *q;
+        double mean = 0.0;
+        saferl_rl__critic_input(a, a->obs, a->new_act, a->candidates + (size_t)k * W, 0, B);
+        q = saferl_rl_mlp_forward(&a->critic_net, a->critic[0], a->q_input, a->critic_acts[0], B);
+        for (b = 0; b < B; ++b) mean += q[b];
+        mean /= B;
+        if (k == 0 || mean <= least) { /* the last of equals, as the paper's code */
+            least = mean;
+            a->worst = k;
+        }
+    }
+    return least;
+}
+
 static void saferl_rl__polyak(float *target, const float *online, size_t count, float tau) {
     size_t i;
     for (i = 0; i < count; ++i) target[i] += tau * (online[i] - target[i]);
 }
 
+/* M2TD3's replay rows are [s, omega] (width O + W): s and omega go to their own batches. */
 static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
-    const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim;
+    const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, W = a->omega_width, row = O + W;
     int b;
     for (b = 0; b < B; ++b) {
         size_t k = saferl_rng_bounded(&a->rng, (uint32_t)replay->size);
-        memcpy(a->obs + (size_t)b * O, replay->observations + k * O, sizeof(float) * (size_t)O);
-        memcpy(a->next_obs + (size_t)b * O, replay->next_observations + k * O, sizeof(float) * (size_t)O);
+        memcpy(a->obs + (size_t)b * O, replay->observations + k * row, sizeof(float) * (size_t)O);
+        memcpy(a->next_obs + (size_t)b * O, replay->next_observations + k * row, sizeof(float) * (size_t)O);
+        if (W) memcpy(a->omega + (size_t)b * W, replay->observations + k * row + O, sizeof(float) * (size_t)W);
         memcpy(a->act + (size_t)b * A, replay->actions + k * A, sizeof(float) * (size_t)A);
         a->rew[b] = replay->rewards[k];
         a->cost[b] = replay->costs[k];
@@ -7842,15 +8103,39 @@ static void saferl_rl__temperature_step(saferl_rl_offpolicy_agent *a) {
                           (float)a->desc.temperature_lr, 0.9f, 0.999f, 1e-8f, a->temperature_steps);
 }
 
+/* M2TD3: the worst candidate descends mean Q1 (Adam in box coordinates u, then projected onto
+   [0, 1]); each candidate's probability moves toward "was the worst" by 1 / (the last
+   episode's length), so it estimates how often it is the worst per step. */
+static void saferl_rl__candidate_step(saferl_rl_offpolicy_agent *a) {
+    const int W = a->omega_width, k = a->worst;
+    float grad[SAFERL_RL_MAX_OMEGA];
+    int i;
+    for (i = 0; i < W; ++i) grad[i] = a->candidate_grad[i] * (float)(a->desc.omega_upper[i] - a->desc.omega_lower[i]);
+    a->candidate_steps[k] += 1;
+    saferl_rl_adam_update(a->candidate_u + k * W, grad, a->candidate_m + k * W, a->candidate_v + k * W, (size_t)W,
+                          (float)a->desc.candidate_lr, 0.9f, 0.999f, 1e-8f, a->candidate_steps[k]);
+    for (i = 0; i < W; ++i) {
+        double lo = a->desc.omega_lower[i], hi = a->desc.omega_upper[i];
+        a->candidate_u[k * W + i] = saferl_rl__clampf(a->candidate_u[k * W + i], 0.0f, 1.0f);
+        a->candidates[k * W + i] = (float)saferl_rl__clamp(lo + a->candidate_u[k * W + i] * (hi - lo), lo, hi);
+    }
+    if (a->last_episode_length > 0) {
+        double c = 1.0 / (double)a->last_episode_length;
+        for (i = 0; i < a->desc.candidate_count; ++i) a->candidate_prob[i] = (1.0 - c) * a->candidate_prob[i] + c * (i == k);
+    }
+}
+
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
     const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), critics = saferl_rl__critics(a);
     const float tau = (float)a->desc.polyak_tau;
     int i;
     SAFERL_ASSERT(a != NULL && replay != NULL);
     if (replay->size < 1) return SAFERL_ERR_NO_DATA;
-    if (replay->observation_dim != a->observation_dim || replay->action_dim != A) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (replay->observation_dim != a->observation_dim + a->omega_width || replay->action_dim != A)
+        return SAFERL_ERR_INVALID_ARGUMENT;
     saferl_rl__offpolicy_sample(a, replay);
     saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
+    saferl_rl__fill_normal(a->omega_noise, (size_t)B * a->omega_width, &a->rng);
     saferl_rl_offpolicy_critic_targets(a, a->noise, a->target, a->cost_target);
     for (i = 0; i < critics; ++i) memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
     saferl_rl_offpolicy_critic_loss(a, a->target, a->cost_target, 1);
@@ -7860,11 +8145,13 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
                               (float)a->desc.critic_lr, 0.9f, 0.999f, 1e-8f, a->critic_steps);
     if (!sac && a->critic_steps % a->desc.policy_delay != 0) return SAFERL_OK;
     if (sac) saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
+    if (a->omega_width) saferl_rl_offpolicy_worst_candidate(a);
     memset(a->actor_grad, 0, sizeof(float) * a->actor_count);
     saferl_rl_offpolicy_actor_loss(a, a->noise, 1);
     a->actor_steps += 1;
     saferl_rl_adam_update(a->actor, a->actor_grad, a->actor_m, a->actor_v, a->actor_count, (float)a->desc.actor_lr,
                           0.9f, 0.999f, 1e-8f, a->actor_steps);
+    if (a->omega_width) saferl_rl__candidate_step(a);
     if (sac) saferl_rl__temperature_step(a);
     else saferl_rl__polyak(a->actor_target, a->actor, a->actor_count, tau);
     for (i = 0; i < critics; ++i) saferl_rl__polyak(a->critic_target[i], a->critic[i], a->critic_count, tau);
@@ -7907,23 +8194,84 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpol
     return SAFERL_OK;
 }
 
-SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *a, const saferl_rl_env *env,
-                                                      saferl_rl_replay *replay, long steps) {
-    const int O = a->observation_dim, A = a->action_dim;
+/* M2TD3's restart rule, before an episode's omega is drawn: of two candidates within
+   restart_distance (L1, box coordinates) the first is redrawn, then every candidate less likely
+   than restart_probability; a redrawn candidate's probability is the mean of the others'. */
+static void saferl_rl__candidate_restarts(saferl_rl_offpolicy_agent *a) {
+    const int K = a->desc.candidate_count, W = a->omega_width;
+    unsigned char close[SAFERL_RL_MAX_CANDIDATES];
+    int i, j, k;
+    for (i = 0; i < K; ++i) {
+        close[i] = 0;
+        for (j = i + 1; j < K && !close[i]; ++j) {
+            double distance = 0.0;
+            for (k = 0; k < W; ++k) distance += fabs((double)a->candidate_u[i * W + k] - a->candidate_u[j * W + k]);
+            close[i] = distance <= a->desc.restart_distance;
+        }
+    }
+    for (i = 0; i < K; ++i) {
+        double others = 0.0;
+        if (!close[i] && a->candidate_prob[i] >= a->desc.restart_probability) continue;
+        saferl_rl__candidate_draw(a, i);
+        for (j = 0; j < K; ++j) others += j == i ? 0.0 : a->candidate_prob[j];
+        a->candidate_prob[i] = others / (K - 1);
+        a->restarts += 1;
+    }
+}
+
+/* The next episode's omega: DR-TD3 and M2TD3's random steps uniform on Omega; M2TD3 then a
+   candidate by candidate_prob plus noise of std omega_std (annealed from start to end over
+   omega_schedule_steps, times the half-width), clipped to Omega. */
+static void saferl_rl__episode_omega(saferl_rl_offpolicy_agent *a) {
+    const int W = a->desc.omega_dim, K = a->desc.candidate_count;
+    const double progress = a->env_steps < a->desc.omega_schedule_steps ? (double)a->env_steps / a->desc.omega_schedule_steps : 1.0;
+    double total = 0.0, x;
+    int i, k;
+    if (a->desc.algorithm == SAFERL_RL_DR_TD3 || a->env_steps < a->desc.random_steps) {
+        for (i = 0; i < W; ++i)
+            a->env_omega[i] = a->desc.omega_lower[i] + saferl_rng_uniform(&a->rng) * (a->desc.omega_upper[i] - a->desc.omega_lower[i]);
+        return;
+    }
+    saferl_rl__candidate_restarts(a);
+    for (k = 0; k < K; ++k) total += a->candidate_prob[k];
+    for (k = 0; k < K; ++k) a->candidate_prob[k] /= total;
+    x = saferl_rng_uniform(&a->rng);
+    for (k = 0; k < K - 1 && x >= a->candidate_prob[k]; ++k) x -= a->candidate_prob[k];
+    for (i = 0; i < W; ++i) {
+        double lo = a->desc.omega_lower[i], hi = a->desc.omega_upper[i];
+        double std = 0.5 * (hi - lo) * (a->desc.omega_std_start + progress * (a->desc.omega_std_end - a->desc.omega_std_start));
+        a->env_omega[i] = saferl_rl__clamp(a->candidates[k * W + i] + std * saferl_rng_normal(&a->rng), lo, hi);
+    }
+}
+
+SAFERL_RL_API saferl_result saferl_rl_builtin_omega_hook(void *builtin_state, const double *omega) {
+    return saferl_rl_builtin_set_omega((saferl_rl_builtin *)builtin_state, omega);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy_agent *a, const saferl_rl_env *env,
+                                                             saferl_rl_omega_setter set_omega, saferl_rl_replay *replay,
+                                                             long steps) {
+    const int O = a->observation_dim, A = a->action_dim, W = a->omega_width;
+    const int robust = a->desc.algorithm == SAFERL_RL_M2TD3 || a->desc.algorithm == SAFERL_RL_DR_TD3;
     long t;
     int j;
     SAFERL_ASSERT(a != NULL && env != NULL && replay != NULL);
     if (env->action_count != 0 || env->observation_dim != O || env->action_dim != A || env->cost_count > 1 ||
-        replay->observation_dim != O || replay->action_dim != A || steps < 0)
+        replay->observation_dim != O + W || replay->action_dim != A || steps < 0 || robust != (set_omega != NULL))
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (t = 0; t < steps; ++t) {
         float reward, cost[SAFERL_RL_MAX_COSTS];
         int terminated = 0, truncated = 0;
         saferl_result r;
         if (!a->episode_started) {
+            if (robust) {
+                saferl_rl__episode_omega(a);
+                if ((r = set_omega(env->state, a->env_omega)) != SAFERL_OK) return r;
+            }
             if ((r = env->reset(env->state, &a->rng, a->env_obs)) != SAFERL_OK) return r;
             a->episode_started = 1;
             a->episode_return = a->episode_cost = 0.0;
+            a->episode_length = 0;
         }
         if (a->env_steps < a->desc.random_steps) {
             for (j = 0; j < A; ++j) a->env_action[j] = (float)(2.0 * saferl_rng_uniform(&a->rng) - 1.0);
@@ -7932,24 +8280,32 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
         }
         r = env->step(env->state, &a->rng, a->env_action, a->env_next_obs, &reward, cost, &terminated, &truncated);
         if (r != SAFERL_OK) return r;
+        for (j = 0; j < W; ++j) a->env_obs[O + j] = a->env_next_obs[O + j] = (float)a->env_omega[j];
         if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost[0], a->env_next_obs, terminated)) != SAFERL_OK)
             return r;
         a->episode_return += reward;
         a->episode_cost += cost[0];
+        a->episode_length += 1;
         a->env_steps += 1;
         if (terminated || truncated) {
             a->episodes += 1;
             a->last_return = a->episode_return;
             a->last_cost = a->episode_cost;
+            a->last_episode_length = a->episode_length;
             a->episode_started = 0;
             if (saferl_rl__critics(a) == 3 && (r = saferl_rl_offpolicy_multiplier_step(a, a->episode_cost)) != SAFERL_OK)
                 return r;
         } else {
-            memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)O);
+            memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)(O + W));
         }
         if (a->env_steps >= a->desc.random_steps && (r = saferl_rl_offpolicy_update(a, replay)) != SAFERL_OK) return r;
     }
     return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *a, const saferl_rl_env *env,
+                                                      saferl_rl_replay *replay, long steps) {
+    return saferl_rl_offpolicy_train_robust(a, env, NULL, replay, steps);
 }
 
 /* ---- preference optimisation ------------------------------------------------------------------ */
@@ -8185,6 +8541,14 @@ static saferl_result saferl_rl__dpo_newton(const double *W, double *d, int K, do
         /* the Hessian without row and column 0 is positive definite on connected data */
         if (!saferl_rl__cholesky_solve(hess + K + 1, K - 1, K, trial + 1)) return SAFERL_ERR_DID_NOT_CONVERGE;
         for (i = 1; i < K; ++i) slope += grad[i] * trial[i], grad[i] = trial[i]; /* grad now holds the step */
+        /* Near the minimum the step's decrease, about -slope / 2, is below the rounding of f
+           (K^2 terms): the loss cannot judge it, but the problem is convex and the Newton step
+           is then exact to second order, so it is taken whole. Without this the line search
+           stalls a few 1e-11 short of the gradient tolerance on large data sets. */
+        if (-slope <= 1e-14 * (f + 1.0)) {
+            for (i = 1; i < K; ++i) d[i] += grad[i];
+            continue;
+        }
         for (;;) { /* backtracking (Armijo) */
             trial[0] = 0.0;
             for (i = 1; i < K; ++i) trial[i] = d[i] + t * grad[i];
@@ -8192,7 +8556,7 @@ static saferl_result saferl_rl__dpo_newton(const double *W, double *d, int K, do
             if (ft <= f + 1e-4 * t * slope || t < 1e-12) break;
             t *= 0.5;
         }
-        if (!(ft <= f)) return SAFERL_OK; /* no further decrease at rounding level */
+        if (!(ft < f)) return SAFERL_OK; /* no further decrease at rounding level */
         memcpy(d, trial, sizeof(double) * K);
     }
     return SAFERL_ERR_DID_NOT_CONVERGE;

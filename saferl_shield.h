@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.4.0 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.5.0 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -102,8 +102,8 @@
       * Item placement is observed at reset: solve the game again (saferl_shield_game_solve,
         no allocation) on the placed map. SlipperyGrid's slips go in any direction, so on a
         map with reachable lava the sure game is unrealisable (the environment can walk the
-        agent into it one slip at a time): that is reported, and the probabilistic shield is
-        the one to use there.
+        agent into it one slip at a time): saferl_shield_game_realisable reports it (the game
+        is still SAFERL_OK and complete), and the probabilistic shield is the one to use.
 
    PROGRESSIVE SAFEGUARDS (after the official code, grockious/safeguardedRL)
       A level's automaton uses states 0 .. n-1 with stable ids (state k = stage k) and a
@@ -231,6 +231,11 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.5.0 (2026-12-05)  game_init, game_create and game_solve return SAFERL_OK with a
+                          complete game whenever the inputs are valid, also when the
+                          specification is unrealisable (was SAFERL_ERR_INFEASIBLE, a negative
+                          result that left a game to use and destroy);
+                          saferl_shield_game_realisable says whether the start wins and why not
       0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
                           (tie_tolerance, reward_scale); transfer only from states at least
                           as strict (transfer takes the new automaton; transfer_donors
@@ -271,9 +276,9 @@
 #define SAFERL_SHIELD_H
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
-#define SAFERL_SHIELD_VERSION_MINOR 4
+#define SAFERL_SHIELD_VERSION_MINOR 5
 #define SAFERL_SHIELD_VERSION_PATCH 0
-#define SAFERL_SHIELD_VERSION_STRING "0.4.0"
+#define SAFERL_SHIELD_VERSION_STRING "0.5.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -747,10 +752,12 @@ SAFERL_SHIELD_API size_t saferl_shield_game_memory_size(const saferl_shield_abst
                                                         const saferl_shield_dfa *dfa,
                                                         const saferl_shield_game_desc *desc);
 /* Lays the game out on memory (8-byte aligned) and solves it. A violation is entering the
-   automaton's sink. SAFERL_ERR_INVALID_ARGUMENT (with the state, action and successor in
-   error->message) for a malformed abstraction; SAFERL_ERR_INFEASIBLE when the initial state
-   is losing or W is empty: the one negative result after which the game is complete, so
-   that losing_rank and saferl_shield_game_explain say where the specification fails. */
+   automaton's sink. SAFERL_OK whenever the inputs are valid, the game complete and usable,
+   also when the specification is unrealisable (the initial state loses): ask
+   saferl_shield_game_realisable, read losing_rank and saferl_shield_game_explain for where it
+   fails, and use the probabilistic shield (allowed_probably) there. A negative result
+   (SAFERL_ERR_INVALID_ARGUMENT with the state, action and successor in error->message for a
+   malformed abstraction, a bad threshold, a small buffer) leaves *game as it was. */
 SAFERL_SHIELD_API saferl_result saferl_shield_game_init(saferl_shield_game *game,
                                                         const saferl_shield_abstraction *abstraction,
                                                         const saferl_shield_dfa *dfa,
@@ -768,6 +775,11 @@ SAFERL_SHIELD_API void saferl_shield_game_destroy(saferl_shield_game *game);
 SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *game,
                                                          const saferl_shield_abstraction *abstraction,
                                                          const saferl_shield_dfa *dfa, saferl_shield_error *error);
+/* 1 when the initial state wins: the preemptive shield (allowed) keeps every play out of
+   the sink. 0 when the environment can force a violation from the start; then *why (may be
+   NULL) says which state and within how many steps. A probabilistic game's start meets the
+   threshold when safety[initial] >= threshold. */
+SAFERL_SHIELD_API int saferl_shield_game_realisable(const saferl_shield_game *game, saferl_shield_error *why);
 /* The game state of abstraction state s with automaton state q. */
 static inline uint32_t saferl_shield_game_state(const saferl_shield_game *game, uint32_t s, uint32_t q) {
     return s * game->automaton_state_count + q;
@@ -4929,6 +4941,57 @@ static int saferl_shield__vocabulary_bit(const saferl_shield_desc *desc, const c
     return -1;
 }
 
+/* good[q] for Buchi Inf(0): an accepting run starts at q, that is q reaches a strongly connected
+   component with a marked edge inside it (a cycle through that edge). Tarjan's algorithm without
+   recursion finishes a component after every component it reaches, so good is settled when the
+   component closes: O(states x letters) in all. (An iterated fixpoint over Z costs a round per
+   state removed: quadratic, a minute for a 3 MB chain of states.) on_stack: n bytes of scratch. */
+static int saferl_shield__buchi_good(const saferl_shield_dfa *raw, const unsigned char *edge_mark, unsigned char *good,
+                                     unsigned char *on_stack, const saferl_allocator *allocator) {
+    const uint32_t n = raw->state_count, letters = raw->letter_count;
+    uint32_t *number, *low, *stack, *call, *next_letter, *component, root, visits = 0, sp = 0, depth = 0;
+    if ((uint64_t)n * 6u * sizeof(uint32_t) > (uint64_t)(size_t)-1) return -1; /* wasm32 */
+    number = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * 6 * sizeof(uint32_t));
+    if (!number) return -1;
+    low = number + n, stack = low + n, call = stack + n, next_letter = call + n, component = next_letter + n;
+    memset(number, 0, (size_t)n * sizeof(uint32_t)); /* 0: not visited yet */
+    memset(on_stack, 0, n);
+    for (root = 0; root < n; ++root) {
+        if (number[root]) continue;
+        number[root] = low[root] = ++visits, stack[sp++] = root, on_stack[root] = 1;
+        call[depth] = root, next_letter[depth++] = 0;
+        while (depth) {
+            const uint32_t q = call[depth - 1];
+            if (next_letter[depth - 1] < letters) {
+                const uint32_t p = raw->next[((size_t)q << raw->letter_bits) | next_letter[depth - 1]++];
+                if (!number[p]) {
+                    number[p] = low[p] = ++visits, stack[sp++] = p, on_stack[p] = 1;
+                    call[depth] = p, next_letter[depth++] = 0;
+                } else if (on_stack[p] && number[p] < low[q]) {
+                    low[q] = number[p];
+                }
+                continue;
+            }
+            if (--depth && low[q] < low[call[depth - 1]]) low[call[depth - 1]] = low[q];
+            if (low[q] == number[q]) { /* q roots a component: stack[from..sp) */
+                uint32_t from = sp, k, letter;
+                int accepting = 0;
+                do component[stack[--from]] = q; while (stack[from] != q);
+                for (k = from; k < sp; ++k)
+                    for (letter = 0; letter < letters; ++letter) {
+                        const size_t at = ((size_t)stack[k] << raw->letter_bits) | letter;
+                        const uint32_t p = raw->next[at];
+                        if (component[p] == q ? edge_mark[at] != 0 : good[p] != 0) accepting = 1;
+                    }
+                for (k = from; k < sp; ++k) good[stack[k]] = (unsigned char)accepting, on_stack[stack[k]] = 0;
+                sp = from;
+            }
+        }
+    }
+    saferl_shield__release(allocator, number);
+    return 0;
+}
+
 /* Buchi Inf(0) as a safety language. good[q]: an accepting run starts at q (the greatest set
    Z whose states all reach a marked edge into Z). The language is safety exactly when no
    reachable cycle of unmarked edges stays among good states: then every run that stays among
@@ -4939,29 +5002,12 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
                                            const unsigned char *edge_mark, uint32_t start, unsigned char *good,
                                            unsigned char *seen, const saferl_allocator *allocator) {
     uint32_t n = raw->state_count, q, letter, head = 0, tail = 0, done = 0, nodes = 0;
-    uint32_t *order = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * 2 * sizeof(uint32_t));
-    uint32_t *indegree = order ? order + n : NULL;
-    int changed = 1;
+    uint32_t *order;
+    uint32_t *indegree;
+    if (saferl_shield__buchi_good(raw, edge_mark, good, seen, allocator) < 0) return -1;
+    order = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * 2 * sizeof(uint32_t));
+    indegree = order ? order + n : NULL;
     if (!order) return -1;
-    for (q = 0; q < n; ++q) good[q] = 1;
-    while (changed) { /* Z := the states that reach a marked edge into Z */
-        changed = 0;
-        memset(seen, 0, n);
-        for (;;) {
-            int grew = 0;
-            for (q = 0; q < n; ++q) {
-                if (seen[q]) continue;
-                for (letter = 0; letter < raw->letter_count; ++letter) {
-                    size_t at = ((size_t)q << raw->letter_bits) | letter;
-                    if ((edge_mark[at] && good[raw->next[at]]) || seen[raw->next[at]]) break;
-                }
-                if (letter < raw->letter_count) seen[q] = 1, grew = 1;
-            }
-            if (!grew) break;
-        }
-        for (q = 0; q < n; ++q)
-            if (good[q] != seen[q]) good[q] = seen[q], changed = 1;
-    }
     /* the reachable good states, then Kahn's order on their unmarked edges: what is left over
        lies on (or behind) an unmarked cycle */
     memset(seen, 0, n);
@@ -5967,7 +6013,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_create(saferl_shield_game *ga
     memory = saferl_shield__allocate(allocator, size);
     if (!memory) return saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "game: out of memory", NULL);
     r = saferl_shield_game_init(game, abstraction, dfa, desc, memory, size, error);
-    if (r < 0 && r != SAFERL_ERR_INFEASIBLE) {
+    if (r < 0) {
         saferl_shield__release(allocator, memory);
         return r;
     }
@@ -6152,15 +6198,23 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_solve(saferl_shield_game *g, 
     g->initial_winning = g->losing_rank[g->initial] == 0;
     saferl_shield__game_reach(g, a, sink);
     if (g->horizon) saferl_shield__solve_probabilistic(g, a, sink);
-    if (!g->initial_winning) {
-        char detail[200];
-        snprintf(detail, sizeof detail, " (abstraction state %lu, automaton state %lu) is losing: violation "
-                 "forced within %lu steps; %lu of %lu game states win",
-                 (unsigned long)a->initial, (unsigned long)(g->initial % Q), (unsigned long)g->losing_rank[g->initial] - 1,
-                 (unsigned long)g->winning_count, (unsigned long)g->game_state_count);
-        return saferl_shield__fail(error, SAFERL_ERR_INFEASIBLE, 0, 0, "unrealisable: the initial state", detail);
-    }
     return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API int saferl_shield_game_realisable(const saferl_shield_game *game, saferl_shield_error *why) {
+    char detail[200];
+    uint32_t Q;
+    SAFERL_ASSERT(game != NULL);
+    saferl_shield__clear_error(why);
+    if (game->initial_winning) return 1;
+    Q = game->automaton_state_count;
+    snprintf(detail, sizeof detail, " (abstraction state %lu, automaton state %lu) is losing: violation "
+             "forced within %lu steps; %lu of %lu game states win",
+             (unsigned long)(game->initial / Q), (unsigned long)(game->initial % Q),
+             (unsigned long)game->losing_rank[game->initial] - 1, (unsigned long)game->winning_count,
+             (unsigned long)game->game_state_count);
+    saferl_shield__fail(why, SAFERL_ERR_INFEASIBLE, 0, 0, "unrealisable: the initial state", detail);
+    return 0;
 }
 
 SAFERL_SHIELD_API uint32_t saferl_shield_game_correct(const saferl_shield_game *game, const uint32_t *mask,

@@ -2,8 +2,9 @@
 /* nas_search - one-shot architecture search with saferl_nas.h
 
    nas_search --task toy|synthetic|images DIR --strategy advantage|reinforce|parsec|gdas|
-              proxyless|darts [--seed S] [--iters N] [--batch B] [--png FILE]
-              [--resize N] [--gray] [--channels C] [--cells L] [--with-zero] [--with-baseline]
+              proxyless|darts|snas|nasp|proxyless_official [--seed S] [--iters N] [--batch B]
+              [--png FILE] [--resize N] [--gray] [--channels C] [--cells L] [--with-zero]
+              [--with-baseline]
 
    Prints the learning curve as CSV on stdout (iteration, the sampled architecture's loss,
    the argmax architecture's loss, the mean entropy per edge), then the final architecture
@@ -48,7 +49,7 @@
 static int usage(const char *why) {
     if (why) fprintf(stderr, "nas_search: %s\n", why);
     fprintf(stderr, "usage: nas_search --task toy|synthetic|images DIR --strategy advantage|reinforce|parsec|gdas|"
-                    "proxyless|darts [--seed S] [--iters N] [--batch B] [--png FILE] [--resize N] [--gray] "
+                    "proxyless|darts|snas|nasp|proxyless_official [--seed S] [--iters N] [--batch B] [--png FILE] [--resize N] [--gray] "
                     "[--channels C] [--cells L] [--with-zero] [--with-baseline]\n");
     return 2;
 }

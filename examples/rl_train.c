@@ -5,6 +5,8 @@
             --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup
             --cost-limit D --seed S --steps N [--save policy.bin] [--png curves.png]
             [--envs K] [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]
+   rl_train --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]
+            [--hidden H] --seed S --steps N [--steps-per-epoch M] [--png curves.png]
    rl_train --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]
             [--constraint cost|violation] [--eval-episodes N] --seed S --steps N
 
@@ -20,7 +22,7 @@
    --resume FILE loads one into an agent made from the same flags and trains from the epoch
    after it up to --steps in all, printing the same epoch lines as a run never interrupted
    (the seconds column aside). A checkpoint from other flags is refused with the field that
-   differs.
+   differs. Both are for the on-policy algorithms.
 
    --algo flip trains one policy per cost limit d_i with --base (default cpo), evaluates each
    deterministic policy over --eval-episodes episodes (default 1000), solves the mixture LP
@@ -30,6 +32,19 @@
       policy,index,cost_limit,return,cost,violation
       mixture,first,second,first_weight,return,constraint      (the LP's prediction)
       flip,per-episode|per-step,return,cost,violation          (measured)
+
+   --algo td3|sac|td3-lag|sac-lag trains saferl_rl_offpolicy_agent (hidden layers H-H, default
+   256-256 as in both papers; replay of min(N, 10^6) transitions; 1000 random steps, then one
+   update per step) on a continuous-action environment (pendulum-v1 is Gym's Pendulum-v1).
+   One line per M steps (default 2000): epoch,steps,return,cost,lambda,seconds with the mean
+   return and cost of the episodes that ended in those steps (nan if none did); then
+   "eval,return,cost" of the deterministic actor over 10 episodes. --cost-limit is required for
+   the -lag forms and does not apply to the others; --save, --envs, --save-checkpoint and
+   --resume are on-policy only.
+   m2td3 (worst-case robust TD3) and dr-td3 (TD3 with omega uniform at every reset) train over
+   the environment's uncertainty box Omega (pendulum, pendulum-v1: mass and length in
+   [0.5, 1.5]); eval is at the nominal omega, and a last line "grid,worst_return,mean_return"
+   evaluates the deterministic actor on a 3 x 3 grid over Omega (2 episodes a point).
 
    --cost-limit has no default (it states the problem). Usage errors (a bad, repeated or
    inapplicable flag) exit 2; failures exit 1. Files are written whole or not at all. */
@@ -48,7 +63,9 @@
 #define USAGE "--env cartpole|pointgoal|gridworld|pendulum|cliff --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup" \
               " --cost-limit D [--seed S] [--steps N] [--save policy.bin] [--png curves.png] [--envs K]" \
               " [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
-              " [--constraint cost|violation] [--eval-episodes N] [--seed S] [--steps N]"
+              " [--constraint cost|violation] [--eval-episodes N] [--seed S] [--steps N]" \
+              "  |  --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]" \
+              " [--hidden H] [--seed S] [--steps N] [--steps-per-epoch M] [--png curves.png]"
 
 #define FLIP_MAX 16
 
@@ -195,12 +212,221 @@ static int check_mode(const cli *c, int flip_mode) {
     return 0;
 }
 
+/* The learning curves as a PNG (the cost limit drawn when has_limit). 0, or 1 when the write failed. */
+static int write_curves(const char *png, const double *xs, const double *rets, const double *costs, int n, double ymin,
+                        double ymax, double cost_limit, int has_limit, const char *env_name, const char *algo,
+                        uint32_t seed) {
+    plot_canvas canvas;
+    plot_axes ax;
+    plot_legend_entry legend[3];
+    double lx[2], ly[2];
+    char title[160];
+    int status;
+    if (has_limit && cost_limit < ymin) ymin = cost_limit;
+    if (has_limit && cost_limit > ymax) ymax = cost_limit;
+    if (ymax <= ymin) ymax = ymin + 1.0;
+    if (!plot_canvas_init(&canvas, 900, 560, plot_rgb(255, 255, 255))) return 0;
+    plot_axes_init(&ax, &canvas, 80, 50, 860, 500);
+    plot_axes_range(&ax, 0.0, xs[n - 1] > 0 ? xs[n - 1] : 1.0, ymin, ymax + 0.05 * (ymax - ymin), PLOT_LINEAR);
+    if (has_limit) snprintf(title, sizeof title, "%s, %s, d = %g, seed %u", env_name, algo, cost_limit, seed);
+    else snprintf(title, sizeof title, "%s, %s, seed %u", env_name, algo, seed);
+    plot_axes_draw(&ax, "environment steps", "episodic return / cost", title);
+    plot_polyline(&ax, xs, rets, (size_t)n, 2.0, plot_rgb(30, 90, 200));
+    plot_polyline(&ax, xs, costs, (size_t)n, 2.0, plot_rgb(210, 60, 30));
+    lx[0] = 0.0; lx[1] = xs[n - 1];
+    ly[0] = ly[1] = cost_limit;
+    if (has_limit) plot_polyline(&ax, lx, ly, 2, 1.5, plot_rgb(90, 90, 90));
+    memset(legend, 0, sizeof legend);
+    legend[0].label = "return"; legend[0].color = plot_rgb(30, 90, 200);
+    legend[1].label = "cost"; legend[1].color = plot_rgb(210, 60, 30);
+    legend[2].label = "cost limit d"; legend[2].color = plot_rgb(90, 90, 90);
+    plot_legend(&ax, legend, has_limit ? 3 : 2, 1);
+    status = !plot_write_png(&canvas, png);
+    plot_canvas_free(&canvas);
+    return status;
+}
+
+/* The off-policy algorithms' names, in saferl_rl_offpolicy_algorithm's order. */
+static const char *const offpolicy_names[] = {"td3", "sac", "td3-lag", "sac-lag", "m2td3", "dr-td3"};
+#define OFFPOLICY_COUNT ((int)(sizeof offpolicy_names / sizeof offpolicy_names[0]))
+
+static int offpolicy_index(const char *algo) {
+    int k;
+    for (k = 0; k < OFFPOLICY_COUNT; ++k)
+        if (!strcmp(algo, offpolicy_names[k])) return k;
+    return -1;
+}
+
+/* The deterministic actor's mean return and cost over `episodes` episodes (its own RNG, so
+   training's stream is untouched), at omega if not NULL. */
+static saferl_result offpolicy_evaluate(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env, const double *omega,
+                                        int episodes, uint32_t seed, double *ret, double *cost) {
+    float obs[SAFERL_RL_MAX_WIDTH], action[SAFERL_RL_MAX_WIDTH], reward, costs[SAFERL_RL_MAX_COSTS];
+    saferl_rng rng;
+    saferl_result r;
+    int e;
+    saferl_rng_seed(&rng, seed);
+    if (omega && (r = saferl_rl_builtin_set_omega((saferl_rl_builtin *)env->state, omega)) != SAFERL_OK) return r;
+    *ret = *cost = 0.0;
+    for (e = 0; e < episodes; ++e) {
+        int terminated = 0, truncated = 0;
+        if ((r = env->reset(env->state, &rng, obs)) != SAFERL_OK) return r;
+        while (!terminated && !truncated) {
+            if ((r = saferl_rl_offpolicy_act(agent, obs, 0, action)) != SAFERL_OK) return r;
+            r = env->step(env->state, &rng, action, obs, &reward, costs, &terminated, &truncated);
+            if (r != SAFERL_OK) return r;
+            *ret += reward / episodes;
+            *cost += costs[0] / episodes;
+        }
+    }
+    return SAFERL_OK;
+}
+
+/* The robust forms: the deterministic actor's return on a 3 x 3 grid over Omega (corners,
+   edges' midpoints, centre), 2 episodes a point: "grid,worst_return,mean_return". */
+static int grid_evaluate(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env, uint32_t seed) {
+    double lower[SAFERL_RL_MAX_OMEGA], upper[SAFERL_RL_MAX_OMEGA], omega[SAFERL_RL_MAX_OMEGA], ret, cost;
+    double worst = HUGE_VAL, mean = 0.0;
+    int g, points = 9;
+    saferl_result r;
+    saferl_rl_builtin_omega_box(((saferl_rl_builtin *)env->state)->kind, lower, upper, NULL);
+    for (g = 0; g < points; ++g) {
+        omega[0] = lower[0] + 0.5 * (g % 3) * (upper[0] - lower[0]);
+        omega[1] = lower[1] + 0.5 * (g / 3) * (upper[1] - lower[1]);
+        if ((r = offpolicy_evaluate(agent, env, omega, 2, seed + 2000u + (uint32_t)g, &ret, &cost)) != SAFERL_OK) {
+            fprintf(stderr, "rl_train: grid evaluation: %s\n", saferl_result_string(r));
+            return 1;
+        }
+        worst = ret < worst ? ret : worst;
+        mean += ret / points;
+    }
+    printf("grid,%.6g,%.6g\n", worst, mean);
+    return 0;
+}
+
+/* --algo td3|sac|td3-lag|sac-lag: one line per --steps-per-epoch steps with the mean return
+   and cost of the episodes that ended in it, then the deterministic actor's evaluation. */
+static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, const char *env_name, double cost_limit,
+                         uint32_t seed, uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png) {
+    saferl_rl_offpolicy_desc desc;
+    saferl_rl_offpolicy_agent agent;
+    saferl_rl_builtin state;
+    saferl_rl_env env;
+    saferl_rl_replay replay;
+    size_t capacity = steps < 1000000 ? (size_t)steps : 1000000; /* the papers' replay size */
+    void *memory;
+    double *xs, *rets, *costs, ymin = 0.0, ymax = 1.0, eval_ret, eval_cost;
+    uint64_t t = 0;
+    int epoch, n = 0, status = 0, lag = algorithm == SAFERL_RL_TD3_LAG || algorithm == SAFERL_RL_SAC_LAG;
+    int robust = algorithm == SAFERL_RL_M2TD3 || algorithm == SAFERL_RL_DR_TD3, W = 0;
+    double nominal[SAFERL_RL_MAX_OMEGA] = {1.0, 1.0};
+    clock_t start = clock();
+    saferl_result r;
+    saferl_rl_env_builtin(&env, &state, kind);
+    if (env.action_count != 0)
+        return cli_usage_error(c, "--algo %s needs continuous actions (--env pendulum, pendulum-v1 or pointgoal)",
+                               offpolicy_names[algorithm]);
+    memset(&desc, 0, sizeof desc);
+    if (robust) { /* Omega: the environment's documented box */
+        desc.omega_dim = saferl_rl_builtin_omega_box(kind, desc.omega_lower, desc.omega_upper, nominal);
+        if (desc.omega_dim <= 0)
+            return cli_usage_error(c, "--algo %s needs uncertainty parameters (--env pendulum or pendulum-v1)",
+                                   offpolicy_names[algorithm]);
+        desc.omega_schedule_steps = (long)steps;
+        W = algorithm == SAFERL_RL_M2TD3 ? desc.omega_dim : 0;
+    }
+    desc.algorithm = (saferl_rl_offpolicy_algorithm)algorithm;
+    desc.hidden_sizes[0] = desc.hidden_sizes[1] = (int)hidden;
+    desc.seed = seed;
+    if (lag) {
+        desc.cost_count = 1;
+        desc.cost_limits[0] = cost_limit;
+    }
+    memory = malloc(saferl_rl_replay_memory_size((int)capacity, env.observation_dim + W, env.action_dim));
+    xs = (double *)malloc(sizeof(double) * 3 * (size_t)((steps + per_epoch - 1) / per_epoch));
+    r = memory && xs ? saferl_rl_replay_init(&replay, (int)capacity, env.observation_dim + W, env.action_dim, memory,
+                                             saferl_rl_replay_memory_size((int)capacity, env.observation_dim + W, env.action_dim))
+                     : SAFERL_ERR_OUT_OF_MEMORY;
+    if (r == SAFERL_OK) r = saferl_rl_offpolicy_create(&agent, &desc, env.observation_dim, env.action_dim);
+    if (r != SAFERL_OK) {
+        fprintf(stderr, "rl_train: %s\n", saferl_result_string(r));
+        free(memory);
+        free(xs);
+        return 1;
+    }
+    rets = xs + (steps + per_epoch - 1) / per_epoch;
+    costs = rets + (steps + per_epoch - 1) / per_epoch;
+    printf("epoch,steps,return,cost,lambda,seconds\n");
+    for (epoch = 1; t < steps; ++epoch) {
+        double sum_ret = 0.0, sum_cost = 0.0;
+        long ended = 0, episodes;
+        uint64_t end = t + per_epoch < steps ? t + per_epoch : steps;
+        for (; t < end && status == 0; ++t) { /* step by step to see every episode's end */
+            episodes = agent.episodes;
+            r = saferl_rl_offpolicy_train_robust(&agent, &env, robust ? saferl_rl_builtin_omega_hook : NULL, &replay, 1);
+            if (r != SAFERL_OK) {
+                fprintf(stderr, "rl_train: step %lu: %s\n", (unsigned long)t + 1, saferl_result_string(r));
+                status = 1;
+            } else if (agent.episodes != episodes) {
+                sum_ret += agent.last_return;
+                sum_cost += agent.last_cost;
+                ended += 1;
+            }
+        }
+        if (status) break;
+        printf("%d,%lu,%.6g,%.6g,%.6g,%.3f\n", epoch, (unsigned long)t, ended ? sum_ret / ended : NAN,
+               ended ? sum_cost / ended : NAN, (double)agent.lagrange, (double)(clock() - start) / CLOCKS_PER_SEC);
+        fflush(stdout);
+        if (ended) {
+            xs[n] = (double)t;
+            rets[n] = sum_ret / ended;
+            costs[n] = sum_cost / ended;
+            if (n == 0 || rets[n] < ymin) ymin = rets[n];
+            if (n == 0 || rets[n] > ymax) ymax = rets[n];
+            if (costs[n] < ymin) ymin = costs[n];
+            if (costs[n] > ymax) ymax = costs[n];
+            ++n;
+        }
+    }
+    if (status == 0 && (r = offpolicy_evaluate(&agent, &env, robust ? nominal : NULL, 10, seed + 1000u, &eval_ret,
+                                               &eval_cost)) != SAFERL_OK) {
+        fprintf(stderr, "rl_train: evaluation: %s\n", saferl_result_string(r));
+        status = 1;
+    }
+    if (status == 0) printf("eval,%.6g,%.6g\n", eval_ret, eval_cost);
+    if (status == 0 && robust) status = grid_evaluate(&agent, &env, seed);
+    if (status == 0 && png && n > 0)
+        status = write_curves(png, xs, rets, costs, n, ymin, ymax, cost_limit, lag, env_name, offpolicy_names[algorithm], seed);
+    saferl_rl_offpolicy_destroy(&agent);
+    free(memory);
+    free(xs);
+    return status;
+}
+
+/* The off-policy path's flags: --cost-limit states the -lag forms' problem (required) and does
+   not apply to the others; flags of the on-policy path are usage errors. */
+static int offpolicy_args(const cli *c, const char *algo, const char *env_name, double cost_limit, uint32_t seed,
+                          uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png) {
+    static const char *const not_here[] = {"--save", "--envs", "--cost-limits", "--base", "--constraint", "--eval-episodes",
+                                           "--save-checkpoint", "--resume"};
+    int algorithm = offpolicy_index(algo), lag = algorithm == SAFERL_RL_TD3_LAG || algorithm == SAFERL_RL_SAC_LAG, k, kind;
+    for (k = 0; k < (int)(sizeof not_here / sizeof not_here[0]); ++k)
+        if (cli_given(c, not_here[k])) return cli_usage_error(c, "%s does not apply to --algo %s", not_here[k], algo);
+    if (lag && !cli_given(c, "--cost-limit"))
+        return cli_usage_error(c, "--cost-limit is required for --algo %s (it states the problem)", algo);
+    if (!lag && cli_given(c, "--cost-limit")) return cli_usage_error(c, "--cost-limit does not apply to --algo %s", algo);
+    kind = saferl_rl_env_kind_from_name(env_name);
+    if (kind < 0) return cli_usage_error(c, "unknown environment %s", env_name);
+    return run_offpolicy(c, algorithm, (saferl_rl_env_kind)kind, env_name, cost_limit, seed, steps,
+                         per_epoch ? per_epoch : 2000, hidden, png);
+}
+
 static int run(int argc, char **argv) {
     const char *env_name = NULL, *algo = "ppo-lag", *save = NULL, *png = "rl_train.png", *base = "cpo";
     const char *constraint = "cost", *checkpoint = NULL, *resume_from = NULL;
     double limits[FLIP_MAX], cost_limit = 0.0;
     int limit_count = 0, flip_mode = 0, status = 0;
-    uint32_t seed = 0, eval_episodes = 1000, env_count = 1, per_epoch = 0;
+    uint32_t seed = 0, eval_episodes = 1000, env_count = 1, per_epoch = 0, hidden = 256;
     uint64_t steps = 100000;
     cli c;
     saferl_rl_builtin states[SAFERL_RL_MAX_ENVS];
@@ -234,10 +460,13 @@ static int run(int argc, char **argv) {
         else if (cli_is(&c, &i, "--steps", &v)) bad = !v || cli_count(&c, flag, v, 1, 1000000000, &steps);
         else if (cli_is(&c, &i, "--envs", &v)) bad = !v || cli_count32(&c, flag, v, 1, SAFERL_RL_MAX_ENVS, &env_count);
         else if (cli_is(&c, &i, "--steps-per-epoch", &v)) bad = !v || cli_count32(&c, flag, v, 1, 1000000, &per_epoch);
+        else if (cli_is(&c, &i, "--hidden", &v)) bad = !v || cli_count32(&c, flag, v, 1, SAFERL_RL_MAX_WIDTH, &hidden);
         else return cli_usage_error(&c, "unknown option %s", flag);
         if (bad || c.failed) return 2;
     }
     if (!env_name) return cli_usage_error(&c, "--env is required");
+    if (offpolicy_index(algo) >= 0) return offpolicy_args(&c, algo, env_name, cost_limit, seed, steps, per_epoch, hidden, png);
+    if (cli_given(&c, "--hidden")) return cli_usage_error(&c, "--hidden applies to the off-policy algorithms");
     if (!cli_given(&c, "--cost-limit")) return cli_usage_error(&c, "--cost-limit is required (it states the problem)");
     if (check_mode(&c, !strcmp(algo, "flip"))) return 2;
     kind = saferl_rl_env_kind_from_name(env_name);
@@ -325,34 +554,7 @@ static int run(int argc, char **argv) {
         saferl_rl_agent_destroy(&agent);
         return 1;
     }
-    if (png && n > 0) {
-        plot_canvas canvas;
-        plot_axes ax;
-        double lx[2], ly[2];
-        char title[160];
-        if (cost_limit < ymin) ymin = cost_limit;
-        if (cost_limit > ymax) ymax = cost_limit;
-        if (ymax <= ymin) ymax = ymin + 1.0;
-        if (plot_canvas_init(&canvas, 900, 560, plot_rgb(255, 255, 255))) {
-            plot_legend_entry legend[3];
-            plot_axes_init(&ax, &canvas, 80, 50, 860, 500);
-            plot_axes_range(&ax, 0.0, xs[n - 1] > 0 ? xs[n - 1] : 1.0, ymin, ymax + 0.05 * (ymax - ymin), PLOT_LINEAR);
-            snprintf(title, sizeof title, "%s, %s, d = %g, seed %u", env_name, algo, cost_limit, desc.seed);
-            plot_axes_draw(&ax, "environment steps", "episodic return / cost", title);
-            plot_polyline(&ax, xs, rets, (size_t)n, 2.0, plot_rgb(30, 90, 200));
-            plot_polyline(&ax, xs, costs, (size_t)n, 2.0, plot_rgb(210, 60, 30));
-            lx[0] = 0.0; lx[1] = xs[n - 1];
-            ly[0] = ly[1] = cost_limit;
-            plot_polyline(&ax, lx, ly, 2, 1.5, plot_rgb(90, 90, 90));
-            memset(legend, 0, sizeof legend);
-            legend[0].label = "return"; legend[0].color = plot_rgb(30, 90, 200);
-            legend[1].label = "cost"; legend[1].color = plot_rgb(210, 60, 30);
-            legend[2].label = "cost limit d"; legend[2].color = plot_rgb(90, 90, 90);
-            plot_legend(&ax, legend, 3, 1);
-            status = !plot_write_png(&canvas, png);
-            plot_canvas_free(&canvas);
-        }
-    }
+    if (png && n > 0) status = write_curves(png, xs, rets, costs, n, ymin, ymax, cost_limit, 1, env_name, algo, desc.seed);
     (void)lambdas;
     free(xs);
     saferl_rl_agent_destroy(&agent);

@@ -421,6 +421,7 @@ static int write_png(const char *path, const saferl_shield_grid *grid, const uin
 }
 
 static int solve_game_file(const char *path, const char *rule_text, uint32_t horizon, double threshold) {
+    int realisable;
     size_t length, text_length;
     char *text = read_file(path, &length), *explain;
     saferl_shield_abstraction ab;
@@ -455,7 +456,7 @@ static int solve_game_file(const char *path, const char *rule_text, uint32_t hor
     game_desc.horizon = ab.probability ? horizon : 0;
     game_desc.threshold = threshold;
     r = saferl_shield_game_create(&game, &ab, &dfa, &game_desc, NULL, &error);
-    if (r < 0 && r != SAFERL_ERR_INFEASIBLE) {
+    if (r < 0) {
         fprintf(stderr, "%s: %s\n", path, error.message);
         saferl_shield_dfa_destroy(&dfa);
         saferl_shield_abstraction_destroy(&ab);
@@ -474,10 +475,11 @@ static int solve_game_file(const char *path, const char *rule_text, uint32_t hor
     saferl_shield_game_explain(&game, explain, text_length + 1, &text_length);
     fputs(explain, stdout);
     free(explain);
+    realisable = saferl_shield_game_realisable(&game, NULL);
     saferl_shield_game_destroy(&game);
     saferl_shield_dfa_destroy(&dfa);
     saferl_shield_abstraction_destroy(&ab);
-    return r == SAFERL_ERR_INFEASIBLE ? 2 : 0;
+    return realisable ? 0 : 2;
 }
 
 /* minecraft.py's layout 1 with every label shifted by `shift` (-1, 0, +1), assigned in the
@@ -551,7 +553,7 @@ static int build_world(world *w, const setup *set, const char *map_path, double 
     r = w->game_memory ? saferl_shield_game_init(&w->game, &w->abstraction, &w->safeguard[STAGES - 1], &game_desc, w->game_memory,
                                       size, &error)
             : SAFERL_ERR_OUT_OF_MEMORY;
-    if (r < 0 && r != SAFERL_ERR_INFEASIBLE) {
+    if (r < 0) {
         fprintf(stderr, "the shield's game: %s\n", r == SAFERL_ERR_OUT_OF_MEMORY ? "out of memory" : error.message);
         return -1;
     }
@@ -559,10 +561,10 @@ static int build_world(world *w, const setup *set, const char *map_path, double 
            w->base[0].width, w->base[0].height, slip,
            set->official_shift ? "all labels shifted together by +-1 (0.05 each)" : "items moved one by one (0.05 each way)");
     printf("  sure shield: %s (%u of %u game states win)\n",
-           r == SAFERL_OK ? "realisable" : "unrealisable, the start is losing", w->game.winning_count,
+           w->game.initial_winning ? "realisable" : "unrealisable, the start is losing", w->game.winning_count,
            w->game.game_state_count);
     printf("  shield used: allow a when P(no violation in %u steps) >= %g (start %.4f)%s\n", horizon, threshold,
-           w->game.safety[w->game.initial], r == SAFERL_OK ? "; realisable: the sure shield is used" : "");
+           w->game.safety[w->game.initial], w->game.initial_winning ? "; realisable: the sure shield is used" : "");
     return 0;
 }
 

@@ -188,6 +188,7 @@ static int check_fit(const char *dir) {
 static void dump(void) {
     enum { N = 300, M = 500, D = 2 };
     static double x[N * D], y[N], q[M * D], mean[M], var[M], grad[4], cov[16], work[4 * N];
+    const double s2 = 1.5, noise = 1e-3;
     double ls[2] = {0.7, 1.3}, lml;
     saferl_gp gp;
     saferl_gp_grid grid;
@@ -199,7 +200,7 @@ static void dump(void) {
     for (i = 0; i < N * D; ++i) x[i] = 10.0 * saferl_rng_uniform(&rng);
     for (i = 0; i < N; ++i) y[i] = sin(x[2 * i]) * cos(0.5 * x[2 * i + 1]) + 0.05 * saferl_rng_normal(&rng);
     for (i = 0; i < M * D; ++i) q[i] = 10.0 * saferl_rng_uniform(&rng);
-    gp = make_gp(SAFERL_GP_MATERN52, 1, D, N + 10, ls, 1.5, 1e-3);
+    gp = make_gp(SAFERL_GP_MATERN52, 1, D, N + 10, ls, s2, noise);
     saferl_gp_set_data(&gp, x, y, N - 10);
     size = saferl_gp_grid_memory_size(M, gp.capacity);
     memory = malloc(size);
@@ -222,7 +223,9 @@ static void dump(void) {
     saferl_gp_predict_covariance(&gp, q, 4, NULL, cov, work, 4 * N);
     printf("covariance");
     for (i = 0; i < 16; ++i) printf(" %.17g", cov[i]);
-    printf("\n");
+    /* cond(K + noise I) <= (N s2 + noise) / noise: |k(x, x')| <= s2 bounds the largest
+       eigenvalue by a row sum (Gershgorin), and K is positive semidefinite */
+    printf("\ncond_bound %.17g\n", (N * s2 + noise) / noise);
     free(memory);
     saferl_gp_destroy(&gp);
 }

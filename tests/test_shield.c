@@ -1087,10 +1087,12 @@ TEST(preemptive_shield_is_the_winning_strategies_by_brute_force) {
                 blocked_checked += expected != 0;
             }
         CHECK(game.winning_count == winning);
-        CHECK((r == SAFERL_OK) == (game.initial_winning == 1));
-        CHECK(r == SAFERL_OK || (r == SAFERL_ERR_INFEASIBLE && strstr(error.message, "unrealisable") != NULL));
+        CHECK(r == SAFERL_OK && error.message[0] == '\0'); /* unrealisable is a result, not an error */
+        CHECK(saferl_shield_game_realisable(&game, &error) == game.initial_winning);
+        CHECK(game.initial_winning == !game.losing_rank[game.initial]);
+        CHECK(game.initial_winning || strstr(error.message, "unrealisable") != NULL);
         games_with_losing += winning < S * Q - 1;
-        games_winning += r == SAFERL_OK;
+        games_winning += (uint32_t)game.initial_winning;
     }
     CHECK(games_with_losing > 100 && games_winning > 100); /* both kinds were exercised */
     CHECK(blocked_checked > 1000);
@@ -1106,7 +1108,9 @@ TEST(shielded_play_never_violates_on_small_games) {
         saferl_shield_game game;
         uint32_t s, q, i;
         random_small_game(&g, &rng, 0);
-        if (saferl_shield_game_init(&game, &g.abstraction, &g.dfa, NULL, memory, sizeof memory, NULL) != SAFERL_OK) continue;
+        if (saferl_shield_game_init(&game, &g.abstraction, &g.dfa, NULL, memory, sizeof memory, NULL) != SAFERL_OK ||
+            !saferl_shield_game_realisable(&game, NULL))
+            continue;
         s = g.abstraction.initial;
         q = saferl_shield_next(&g.dfa, g.dfa.initial, g.label[s]);
         for (i = 0; i < 200; ++i) {
@@ -1206,6 +1210,67 @@ TEST(post_posed_and_probabilistic_shields) {
     saferl_shield_dfa_destroy(&dfa);
 }
 
+/* Counts what the game takes from and gives back to the allocator; refuses once "budget"
+   allocations have been made (-1: never). */
+typedef struct counting {
+    long allocations, releases, budget;
+} counting;
+static void *counting_allocate(size_t size, void *user_data) {
+    counting *c = (counting *)user_data;
+    if (c->budget >= 0 && c->allocations >= c->budget) return NULL;
+    ++c->allocations;
+    return malloc(size);
+}
+static void counting_release(void *pointer, void *user_data) {
+    ++((counting *)user_data)->releases;
+    free(pointer);
+}
+
+/* The family rule: a negative result changes nothing. Every refused create (a bad threshold,
+   a dangling successor, probabilities that do not sum to 1, no memory) leaves the game's
+   bytes as they were and gives back everything it took; an unrealisable game is SAFERL_OK,
+   owns its memory, and destroy returns it. */
+TEST(a_refused_game_leaves_nothing) {
+    saferl_shield_abstraction ab;
+    saferl_shield_dfa dfa;
+    saferl_shield_game game, before;
+    saferl_shield_game_desc desc;
+    saferl_shield_error error;
+    saferl_allocator allocator;
+    counting count = {0, 0, -1};
+    uint32_t label[3], offset[7], successor[7], kase;
+    double probability[7];
+    CHECK(compile("G !lava", &dfa) == SAFERL_OK);
+    allocator.allocate = counting_allocate;
+    allocator.release = counting_release;
+    allocator.user_data = &count;
+    for (kase = 0; kase < 4; ++kase) {
+        corridor(&ab, label, offset, successor, probability);
+        memset(&desc, 0, sizeof desc);
+        desc.horizon = 2;
+        desc.threshold = 0.5;
+        if (kase == 0) desc.threshold = -0.25;
+        if (kase == 1) successor[3] = 9;
+        if (kase == 2) probability[3] = 0.5;
+        count.budget = kase == 3 ? 0 : -1;
+        memset(&game, 0x5A, sizeof game);
+        before = game;
+        CHECK(saferl_shield_game_create(&game, &ab, &dfa, &desc, &allocator, &error) < 0);
+        CHECK(memcmp(&game, &before, sizeof game) == 0 && error.message[0] != '\0');
+        CHECK(count.allocations == count.releases);
+    }
+    /* unrealisable: the start is lava; a usable game, released by destroy */
+    corridor(&ab, label, offset, successor, probability);
+    ab.initial = 2;
+    count.budget = -1;
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, &desc, &allocator, &error) == SAFERL_OK);
+    CHECK(count.allocations == count.releases + 1 && !saferl_shield_game_realisable(&game, NULL));
+    CHECK(game.allowed_probably != NULL && game.safety[game.initial] == 0.0);
+    saferl_shield_game_destroy(&game);
+    CHECK(count.allocations == count.releases);
+    saferl_shield_dfa_destroy(&dfa);
+}
+
 TEST(unrealisable_specifications_say_where) {
     saferl_shield_abstraction ab;
     saferl_shield_dfa dfa;
@@ -1218,7 +1283,9 @@ TEST(unrealisable_specifications_say_where) {
     corridor(&ab, label, offset, successor, probability);
     ab.probability = NULL;
     ab.initial = 2; /* starting in the lava */
-    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_ERR_INFEASIBLE);
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_OK);
+    CHECK(saferl_shield_game_realisable(&game, NULL) == 0);
+    CHECK(saferl_shield_game_realisable(&game, &error) == 0);
     CHECK(strstr(error.message, "unrealisable") != NULL && strstr(error.message, "abstraction state 2") != NULL);
     CHECK(game.initial_winning == 0 && game.winning_count == 2);
     CHECK(saferl_shield_game_explain(&game, text, sizeof text, &length) == SAFERL_OK);
@@ -1230,8 +1297,9 @@ TEST(unrealisable_specifications_say_where) {
     successor[2] = 2;
     successor[3] = 2;
     ab.initial = 0;
-    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_ERR_INFEASIBLE);
-    CHECK(game.winning_count == 0);
+    CHECK(saferl_shield_game_create(&game, &ab, &dfa, NULL, NULL, &error) == SAFERL_OK);
+    CHECK(game.winning_count == 0 && !saferl_shield_game_realisable(&game, &error));
+    CHECK(strstr(error.message, "within 1 steps") != NULL);
     CHECK(saferl_shield_game_explain(&game, text, sizeof text, &length) == SAFERL_OK);
     CHECK(strstr(text, "within 1 steps") != NULL && strstr(text, "  0, 0: 1") != NULL);
     saferl_shield_game_destroy(&game);
@@ -1360,7 +1428,8 @@ TEST(shielded_agent_never_violates_on_the_gridworld) {
     saferl_shield_grid_abstraction(&grid, SAFERL_SHIELD_MINECRAFT_SLIP, &ab, offset, successor, probability);
     CHECK(saferl_shield_game_memory_size(&ab, &final_rule, NULL) <= sizeof game_memory);
     CHECK(saferl_shield_game_init(&game, &ab, &final_rule, NULL, game_memory, sizeof game_memory, &error) ==
-          SAFERL_ERR_INFEASIBLE);
+          SAFERL_OK);
+    CHECK(!saferl_shield_game_realisable(&game, &error));
     CHECK(strstr(error.message, "unrealisable") != NULL && game.losing_rank[game.initial] > 2);
     saferl_shield_grid_abstraction(&grid, 0.0, &ab, offset, successor, probability);
     CHECK(saferl_shield_game_solve(&game, &ab, &final_rule, NULL) == SAFERL_OK);
@@ -1380,7 +1449,8 @@ TEST(shielded_agent_never_violates_on_the_gridworld) {
         for (episode = 0; episode < 60; ++episode) {
             uint32_t s, q, t;
             saferl_shield_grid_place_items(&grid, &base, SAFERL_SHIELD_MINECRAFT_SHIFT, &rng);
-            if (saferl_shield_game_solve(&game, &ab, &final_rule, NULL) != SAFERL_OK) {
+            if (saferl_shield_game_solve(&game, &ab, &final_rule, NULL) != SAFERL_OK ||
+                !saferl_shield_game_realisable(&game, NULL)) {
                 CHECK(0); /* the start is winning on every placement of this map */
                 continue;
             }
@@ -1635,10 +1705,10 @@ TEST(readers_bound_what_they_allocate) {
         CHECK(strstr(error.message, "threshold") != NULL && game.env_state_count == 0xABABABABu);
     }
     game_desc.threshold = 0.0; /* 0 means 0: every available action */
-    CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) >= SAFERL_ERR_INFEASIBLE);
+    CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) == SAFERL_OK);
     CHECK(game.allowed_probably[0 * dfa.state_count + dfa.initial] == 1u);
     game_desc.threshold = 1.0;
-    CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) >= SAFERL_ERR_INFEASIBLE);
+    CHECK(saferl_shield_game_init(&game, &ab, &dfa, &game_desc, memory, sizeof memory, &error) == SAFERL_OK);
     saferl_shield_dfa_destroy(&dfa);
     saferl_shield_abstraction_destroy(&ab);
 }
@@ -1697,6 +1767,110 @@ TEST(allocations_are_all_released) {
 #endif
 }
 
+/* Inf(0) HOA files on random deterministic automata (seeded): the reader's verdict and its
+   monitor against the textbook fixpoint, the greatest Z whose states all reach a marked edge
+   into Z, iterated here as written; and a chain of 100,000 states (2.6 MB) that the iterated
+   fixpoint inside the reader took about a minute for (one round per state removed). */
+static void buchi_fixpoint(int n, const int next[][2], const int mark[][2], int *good) {
+    int changed = 1, q, a, grew;
+    int seen[8];
+    for (q = 0; q < n; ++q) good[q] = 1;
+    while (changed) {
+        changed = 0;
+        for (q = 0; q < n; ++q) seen[q] = 0;
+        do {
+            grew = 0;
+            for (q = 0; q < n; ++q)
+                for (a = 0; a < 2 && !seen[q]; ++a)
+                    if ((mark[q][a] && good[next[q][a]]) || seen[next[q][a]]) seen[q] = 1, grew = 1;
+        } while (grew);
+        for (q = 0; q < n; ++q)
+            if (good[q] != seen[q]) good[q] = seen[q], changed = 1;
+    }
+}
+
+TEST(hoa_buchi_check_agrees_with_the_fixpoint_in_linear_time) {
+    saferl_rng rng;
+    int round, accepted = 0, refused = 0;
+    saferl_rng_seed(&rng, 15u);
+    for (round = 0; round < 300; ++round) {
+        int n = 1 + (int)saferl_rng_bounded(&rng, 7), next[8][2], mark[8][2], good[8], q, a, len = 0, changed;
+        int reach[8] = {0}, cyclic = 0, left[8];
+        saferl_shield_dfa dfa;
+        saferl_shield_error error;
+        saferl_result r;
+        len += sprintf(text + len, "HOA: v1\nStates: %d\nStart: 0\nAP: 1 \"a\"\nAcceptance: 1 Inf(0)\n--BODY--\n", n);
+        for (q = 0; q < n; ++q) {
+            len += sprintf(text + len, "State: %d\n", q);
+            for (a = 0; a < 2; ++a) {
+                next[q][a] = (int)saferl_rng_bounded(&rng, (uint32_t)n);
+                mark[q][a] = saferl_rng_bounded(&rng, 3) != 0;
+                len += sprintf(text + len, "[%s0] %d%s\n", a ? "" : "!", next[q][a], mark[q][a] ? " {0}" : "");
+            }
+        }
+        len += sprintf(text + len, "--END--\n");
+        buchi_fixpoint(n, (const int(*)[2])next, (const int(*)[2])mark, good);
+        /* safety iff no unmarked cycle among the reachable good states (peeling sources) */
+        reach[0] = 1;
+        for (changed = 1; changed;)
+            for (changed = 0, q = 0; q < n; ++q)
+                for (a = 0; a < 2; ++a)
+                    if (reach[q] && !reach[next[q][a]]) reach[next[q][a]] = 1, changed = 1;
+        for (q = 0; q < n; ++q) left[q] = reach[q] && good[q];
+        for (changed = 1; changed;)
+            for (changed = 0, q = 0; q < n; ++q) {
+                int has_in = 0, p;
+                if (!left[q]) continue;
+                for (p = 0; p < n; ++p)
+                    for (a = 0; a < 2; ++a) has_in |= left[p] && !mark[p][a] && next[p][a] == q;
+                if (!has_in) left[q] = 0, changed = 1;
+            }
+        for (q = 0; q < n; ++q) cyclic |= left[q];
+        r = saferl_shield_read_hoa(text, (size_t)len, NULL, &dfa, &error);
+        CHECK(r == (cyclic ? SAFERL_ERR_UNSUPPORTED : SAFERL_OK));
+        if (r != SAFERL_OK) {
+            refused += 1;
+            continue;
+        }
+        accepted += 1;
+        { /* every word of length 6: the monitor is in its sink exactly when the run left good */
+            uint32_t word;
+            int t;
+            for (word = 0; word < 64; ++word) {
+                saferl_shield_monitor m;
+                saferl_shield_monitor_init(&m, &dfa, 0.0, -1.0);
+                for (q = 0, t = 0; t < 6; ++t) {
+                    a = (int)((word >> t) & 1u);
+                    saferl_shield_monitor_step(&m, (uint32_t)a, NULL);
+                    q = next[q][a];
+                    CHECK(saferl_shield_monitor_violated(&m) == !good[q]);
+                }
+            }
+        }
+        saferl_shield_dfa_destroy(&dfa);
+    }
+    CHECK(accepted > 30 && refused > 30); /* both verdicts exercised */
+    {
+        const int n = 100000;
+        size_t cap = (size_t)n * 32 + 256, len = 0;
+        char *chain = (char *)malloc(cap);
+        saferl_shield_dfa dfa;
+        saferl_shield_error error;
+        saferl_result r;
+        int q;
+        CHECK(chain != NULL);
+        if (!chain) return;
+        len += (size_t)sprintf(chain, "HOA: v1\nStates: %d\nStart: 0\nAP: 1 \"a\"\nAcceptance: 1 Inf(0)\n--BODY--\n", n);
+        for (q = 0; q + 1 < n; ++q) len += (size_t)sprintf(chain + len, "State: %d\n[t] %d {0}\n", q, q + 1);
+        len += (size_t)sprintf(chain + len, "State: %d\n[t] %d\n--END--\n", n - 1, n - 1);
+        /* no accepting run anywhere: the empty language, a monitor violated at once */
+        r = saferl_shield_read_hoa(chain, len, NULL, &dfa, &error);
+        CHECK(r == SAFERL_OK);
+        if (r == SAFERL_OK) saferl_shield_dfa_destroy(&dfa);
+        free(chain);
+    }
+}
+
 int main(void) {
     RUN(never_two_lava_steps);
     RUN(bad_prefixes_are_detected_at_once);
@@ -1724,6 +1898,7 @@ int main(void) {
     RUN(shielded_play_never_violates_on_small_games);
     RUN(post_posed_and_probabilistic_shields);
     RUN(unrealisable_specifications_say_where);
+    RUN(a_refused_game_leaves_nothing);
     RUN(abstraction_text);
     RUN(gridworlds_from_text_and_pixels);
     RUN(minecraft_safeguards_follow_the_code);
@@ -1735,6 +1910,7 @@ int main(void) {
     RUN(every_reader_skips_a_byte_order_mark);
     RUN(explain_lists_only_reachable_losing_states);
     RUN(readers_bound_what_they_allocate);
+    RUN(hoa_buchi_check_agrees_with_the_fixpoint_in_linear_time);
     RUN(allocations_are_all_released);
     return saferl_test_finish();
 }

@@ -189,3 +189,24 @@ test('a bad or foreign drawn= value is reported and the page still runs', async 
     await page.close();
   }
 });
+
+test('on a phone (390x844) the figure, its step and run buttons and the speed are in the first screen', async () => {
+  const { page, errors } = await openPage(browser.context, null);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(server.url + 'gp/index.html');
+  await page.waitForFunction(() => window.__ready === true, null, { timeout: 30000 });
+  for (const id of ['#view', '#step', '#run', '#reset', '#speed']) {
+    const box = await page.locator(id).boundingBox();
+    assert.ok(box && box.y >= 0 && box.y + box.height <= 844 && box.x >= 0 && box.x + box.width <= 390,
+      `${id} at ${JSON.stringify(box)}`);
+  }
+  // the figure's text stays readable: tick labels of at least 11 CSS pixels
+  const tick = await page.evaluate(() => window.__state.tickCssPx);
+  assert.ok(tick >= 11, `tick labels of ${tick} px`);
+  // the step button moves the figure without scrolling
+  await page.click('#step');
+  assert.equal(await page.evaluate(() => [window.__state.evaluations, window.scrollY].join()), '1,0');
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'gp-phone-first-screen.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

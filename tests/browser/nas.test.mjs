@@ -25,7 +25,7 @@ after(async () => {
   await server?.close();
 });
 
-const STRATEGIES = ['advantage', 'reinforce', 'parsec', 'gdas', 'proxyless', 'darts'];
+const STRATEGIES = ['advantage', 'reinforce', 'parsec', 'gdas', 'proxyless', 'darts', 'snas', 'nasp', 'proxyless_official'];
 const IMAGES = { count: 400, side: 10, channels: 4, batch: 16 }; // the page's image set
 
 function cstr(ptr) {
@@ -123,18 +123,107 @@ test('toy task: the page runs the library\'s searches, sliced across frames; the
   assert.ok(expected[0].entropy.at(-1) < Math.log(10) - 0.1, `entropy ${expected[0].entropy.at(-1)}`);
   await page.screenshot({ path: path.join(ensureScreenshotDir(), 'nas.png'), fullPage: true });
 
-  // the URL carries the settings and the iterations done; opening it replays the same runs
-  await page.waitForFunction(() => new URLSearchParams(location.search).get('at') === '300');
+  // the URL carries the settings and the iterations done, its fragment a checkpoint of the view;
+  // opening it restores the view without running the searches
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('at') === '300' && location.hash.length > 1);
   const url = new URL(page.url());
   for (const [key, value] of new URLSearchParams(query)) assert.equal(url.searchParams.get(key), value, key);
+  const readout = async (p) => p.$$eval('#readout td, #readout th, [id^=r-a-], [id^=r-b-]', (els) => els.map((el) => el.textContent));
+  const shown = await readout(page);
   const again = await openPage(browser.context, url.href);
-  await finished(again.page, 300);
   const restored = await state(again.page);
-  checkRun(restored.runs[0], expected[0], 'A from the URL');
-  checkRun(restored.runs[1], expected[1], 'B from the URL');
+  assert.ok(restored.restored && restored.restoredAt === 300 && !restored.running, 'restored, not replayed');
+  restored.runs.forEach((r, j) => {
+    const e = expected[j], what = `${'AB'[j]} from the checkpoint`;
+    assert.equal(r.iteration, 300, `${what}: iteration`);
+    assert.deepEqual(r.argmax, e.argmax, `${what}: argmax`);
+    assert.deepEqual(r.best, e.best, `${what}: process-best`);
+    assert.equal(r.firstHit, e.firstHit, `${what}: first hit`);
+    // float32: half an ulp of a number below 1
+    r.probabilities.forEach((p, i) => assert.ok(Math.abs(p - e.probabilities[i]) <= 2 ** -25, `${what}: p[${i}]`));
+    // the curves: samples of the live values (entropy float32; the edge's probabilities as bytes)
+    assert.ok(r.curves.x.length >= 50 && r.curves.x.at(-1) === 300 && r.curves.x[0] === 0, `${what}: sample points`);
+    r.curves.x.forEach((x, i) => {
+      if (x > 0) assert.ok(Math.abs(r.curves.entropy[i] - e.entropy[x - 1]) <= 1e-6 * e.entropy[x - 1], `${what}: entropy at ${x}`);
+    });
+  });
+  assert.deepEqual(await readout(again.page), shown, 'the readout is the one the link was copied from');
   assert.equal(await again.page.$eval('#alr', (el) => el.value), '0.01');
+  // run from a restored view recomputes the searches from 0 and goes on to the end: the same runs
+  await again.page.click('#run');
+  await finished(again.page, 300);
+  const rerun = await state(again.page);
+  assert.ok(!rerun.restored);
+  checkRun(rerun.runs[0], expected[0], 'A recomputed after the checkpoint');
+  checkRun(rerun.runs[1], expected[1], 'B recomputed after the checkpoint');
   assert.deepEqual(again.errors, []);
   await again.page.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a link restores the default view in under 2 s from its checkpoint; a bad checkpoint is named', async () => {
+  // the default settings (2000 iterations); a link without a checkpoint (as before) is replayed
+  // to its `at`, and the page then writes one. The checkpoint's size does not grow with `at`
+  // (the curves are sampled), so restoring at 300 costs what it costs at 2000.
+  const { page, errors } = await openPage(browser.context, `${server.url}nas/index.html?at=300`);
+  await finished(page, 300);
+  await page.waitForFunction(() => location.hash.startsWith('#view='));
+  const url = page.url();
+  const live = await state(page);
+  await page.close();
+  assert.ok(url.length < 10000, `the link is ${url.length} characters`);
+  // the time to a ready page: the plain page, then the link (alternated, medians of 3). The goal
+  // is under 2 s; on a loaded machine the plain page alone may take that long, so the test asks
+  // that the checkpoint add under 0.5 s to it, and under 2 s in all when the plain page takes
+  // under 1.5 s.
+  const times = { plain: [], link: [] };
+  let again;
+  for (let i = 0; i < 3; ++i) {
+    for (const [key, link] of [['plain', `${server.url}nas/index.html`], ['link', url]]) {
+      const t0 = Date.now();
+      const opened = await openPage(browser.context, link);
+      times[key].push(Date.now() - t0);
+      if (key === 'link' && i === 2) again = opened;
+      else await opened.page.close();
+    }
+  }
+  const median = (xs) => xs.slice().sort((x, y) => x - y)[1];
+  const plain = median(times.plain), restoredIn = median(times.link);
+  const st = await state(again.page);
+  assert.ok(st.restored && st.iteration === 300, 'restored at 300');
+  console.log(`# NAS link of ${url.length} characters ready in ${restoredIn} ms; the plain page in ${plain} ms (medians of 3)`);
+  assert.ok(restoredIn - plain < 500, `the checkpoint adds ${restoredIn - plain} ms`);
+  if (plain < 1500) assert.ok(restoredIn < 2000, `restored in ${restoredIn} ms`);
+  st.runs.forEach((r, j) => {
+    assert.deepEqual(r.argmax, live.runs[j].argmax);
+    assert.equal(r.firstHit, live.runs[j].firstHit);
+  });
+  await again.page.screenshot({ path: path.join(ensureScreenshotDir(), 'nas-restored.png'), fullPage: true });
+  assert.deepEqual(again.errors, []);
+  await again.page.close();
+  // a damaged checkpoint, or one for other settings, is named and the runs are recomputed
+  const damaged = url.replace(/#view=(.{20})./, '#view=$1!');
+  const otherSeed = url.replace(/([?&])seed=1&/, '$1seed=2&');
+  assert.notEqual(otherSeed, url);
+  for (const [link, why] of [[damaged, /cannot be used/], [otherSeed, /other settings/]]) {
+    const bad = await openPage(browser.context, link);
+    assert.match(await bad.page.textContent('#url-messages'), why);
+    const s = await state(bad.page);
+    assert.ok(!s.restored && s.running, 'recomputing');
+    assert.deepEqual(bad.errors, []);
+    await bad.page.close();
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('the strategy menus list every strategy the header has', async () => {
+  const { page, errors } = await openPage(browser.context, `${server.url}nas/index.html`);
+  const names = await page.$$eval('#strategy-a option', (els) => els.map((el) => el.value));
+  const header = [];
+  for (let kind = 0; cstr(lib._nas_strategy_name(kind)) !== '?'; ++kind) header.push(cstr(lib._nas_strategy_name(kind)));
+  assert.deepEqual(names, header);
+  assert.deepEqual(header, STRATEGIES);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -192,6 +281,16 @@ test('image task: NAS-Bench-201 cell, zero-op rule, edge selection', async () =>
   await page.waitForFunction(() => new URLSearchParams(location.search).get('edge') === '3');
   assert.match(await page.textContent('#edge-title-a'), /edge 3\u21900/);
   await page.screenshot({ path: path.join(ensureScreenshotDir(), 'nas-images.png'), fullPage: true });
+  // the link's checkpoint restores the image view: architectures, accuracy, the followed edge
+  await page.waitForFunction(() => location.hash.startsWith('#view='));
+  const again = await openPage(browser.context, page.url());
+  const restored = await state(again.page);
+  assert.ok(restored.restored && restored.iteration === 40);
+  for (const id of ['#r-a-argmax', '#r-b-argmax', '#r-a-best', '#r-a-score', '#r-b-score', '#r-a-entropy', '#edge-title-a'])
+    assert.equal(await again.page.textContent(id), await page.textContent(id), id);
+  assert.equal(restored.runs[0].archString, expected[0].archString);
+  assert.deepEqual(again.errors, []);
+  await again.page.close();
   assert.deepEqual(errors, []);
   await page.close();
 });

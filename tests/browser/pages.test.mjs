@@ -23,6 +23,7 @@ const PAGES = {
   },
   gp: {
     header: 'saferl_gp.h',
+    firstScreen: { figure: '#view', controls: ['#step', '#run', '#reset', '#speed'] },
     bad: '?beta=abc&dim=3&steps=-2',
     success: {
       click: '#run',
@@ -32,6 +33,7 @@ const PAGES = {
   },
   nas: {
     header: 'saferl_nas.h',
+    firstScreen: { figure: '#view', controls: ['#step', '#run', '#reset', '#speed'] },
     bad: '?at=999999&task=cifar&alr=1',
     // the heat maps move within seconds: some operation's probability leaves the uniform 0.1
     success: {
@@ -41,6 +43,7 @@ const PAGES = {
   },
   pls: {
     header: 'saferl_gp.h',
+    firstScreen: { figure: '#map', controls: ['#step', '#play', '#reset', '#speed'] },
     bad: '?env=mujoco&seed=x',
     // 20 evaluations, none of a truly unsafe target, ending on the best truly safe one
     success: {
@@ -151,6 +154,15 @@ for (const [name, spec] of Object.entries(PAGES)) {
         assert.equal(await page.evaluate(async (h) => (await fetch(h)).status, href), 200, `${href} is served`);
       }
       assert.deepEqual(await page.evaluate(layoutProblems), [], `${name} at ${vp.width} px`);
+      // the buttons that move the figure, and at least 200 px of the figure, on the first screen
+      for (const id of spec.firstScreen ? spec.firstScreen.controls : []) {
+        const box = await page.locator(id).boundingBox();
+        assert.ok(box && box.y >= 0 && box.y + box.height <= vp.height, `${name} at ${vp.width} px: ${id} at ${box && box.y}`);
+      }
+      if (spec.firstScreen) {
+        const box = await page.locator(spec.firstScreen.figure).boundingBox();
+        assert.ok(box.y + Math.min(200, box.height) <= vp.height, `${name} at ${vp.width} px: the figure starts at ${box.y}`);
+      }
 
       const s = spec.success;
       if (!s.once || i === VIEWPORTS.length - 1) {
@@ -170,6 +182,21 @@ for (const [name, spec] of Object.entries(PAGES)) {
     assert.ok(messages.some((m) => m.startsWith(`${first} in the URL`)), `${name}: ${JSON.stringify(messages)}`);
     assert.deepEqual(bad.errors, []);
     await bad.page.close();
+
+    // the speed control's position travels in the URL (speed=0|1|2, the shield page's index);
+    // a bad value is answered with a message
+    const slow = await openPage(browser.context, `${server.url}${name}/index.html?speed=0`);
+    assert.equal(await slow.page.$eval('#speed', (el) => el.value), '0', `${name}: speed=0 opens slow`);
+    assert.equal(new URL(slow.page.url()).searchParams.get('speed'), '0', `${name}: the page's URL keeps speed=0`);
+    await slow.page.$eval('#speed', (el) => { el.value = '1'; el.dispatchEvent(new Event('input')); });
+    assert.equal(new URL(slow.page.url()).searchParams.get('speed'), '1', `${name}: moving the slider writes speed`);
+    assert.deepEqual(slow.errors, []);
+    await slow.page.close();
+    const fast = await openPage(browser.context, `${server.url}${name}/index.html?speed=fast`);
+    const answer = await fast.page.$$eval('.errors li', (li) => li.filter((e) => e.offsetParent !== null).map((e) => e.textContent));
+    assert.ok(answer.some((m) => m.startsWith('speed in the URL')), `${name}: ${JSON.stringify(answer)}`);
+    assert.deepEqual(fast.errors, []);
+    await fast.page.close();
   });
 }
 
@@ -203,6 +230,62 @@ test('keyboard paths: NAS edge selection, shield map painting, GP drawing', asyn
   await gp.page.focus('#view');
   for (let i = 0; i < 5; ++i) await gp.page.keyboard.press('ArrowUp');
   assert.match(await gp.page.textContent('#draw-status'), /^drawing at x = /);
+  assert.deepEqual(gp.errors, []);
+  await gp.page.close();
+});
+
+// A finger through the browser's own touch input (Chrome DevTools Protocol, touch emulation on):
+// a tap or a drag at CSS pixel (x, y) of the page.
+async function touch(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
+  const drag = async (points) => {
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: points[0][0], y: points[0][1] }] });
+    for (const [x, y] of points.slice(1)) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y }] });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  };
+  return { tap: (x, y) => drag([[x, y]]), drag }; // a tap: down and up in place (the browser makes it a click)
+}
+
+test('touch works where the mouse does: NAS edge selection, shield map painting, GP drawing', async () => {
+  const nas = await openPage(browser.context, `${server.url}nas/index.html`);
+  const box = await nas.page.locator('#view').boundingBox();
+  const height = await nas.page.evaluate(() => document.getElementById('view').height);
+  const finger = await touch(nas.page);
+  await finger.tap(box.x + box.width * 0.3, box.y + ((56 + 4.5 * 36) / height) * box.height); // the fifth row
+  await nas.page.waitForFunction(() => window.__nas.settings.edge === 4);
+  assert.deepEqual(nas.errors, []);
+  await nas.page.close();
+
+  const shield = await openPage(browser.context, `${server.url}shield/index.html`);
+  const kind = await shield.page.evaluate(() => (window.__shield.world.kinds[1] === 0 ? 1 : 0));
+  await shield.page.click(`#palette input[value="${kind}"]`);
+  const before = await shield.page.evaluate(() => window.__shield.world.kinds.slice());
+  const map = await shield.page.locator('#map').boundingBox();
+  // the page's cell size in canvas pixels (shield/app.js cellSize), then CSS pixels
+  const cells = await shield.page.evaluate(() => {
+    const c = document.getElementById('map'), w = window.__shield.world;
+    return [w.width, Math.floor(Math.min(c.width / w.width, c.height / w.height)), c.width, c.height];
+  });
+  const cell = (cx, cy) => [map.x + ((cx + 0.5) * cells[1] * map.width) / cells[2], map.y + ((cy + 0.5) * cells[1] * map.height) / cells[3]];
+  await (await touch(shield.page)).drag([cell(1, 0), cell(2, 0), cell(3, 0)]);
+  await shield.page.waitForFunction((b) => window.__shield.world.kinds.some((k, i) => k !== b[i]), before);
+  const after = await shield.page.evaluate(() => window.__shield.world.kinds.slice());
+  const changed = after.map((k, i) => (k !== before[i] ? i : -1)).filter((i) => i >= 0);
+  assert.ok(changed.length > 0 && changed.every((i) => after[i] === kind && Math.floor(i / cells[0]) === 0), `painted ${changed}`);
+  assert.deepEqual(shield.errors, []);
+  await shield.page.close();
+
+  const gp = await openPage(browser.context, `${server.url}gp/index.html?fn=draw`);
+  const start = await gp.page.evaluate(() => window.__state.drawn.f.slice());
+  const view = await gp.page.locator('#view').boundingBox();
+  await (await touch(gp.page)).drag([[view.x + view.width * 0.3, view.y + view.height * 0.1],
+    [view.x + view.width * 0.35, view.y + view.height * 0.1], [view.x + view.width * 0.4, view.y + view.height * 0.1]]);
+  await gp.page.waitForFunction((f) => window.__state.drawn.f.some((v, i) => Math.abs(v - f[i]) > 0.1), start);
+  // outside draw mode a finger on the figure scrolls the page: the figure does not take it
+  assert.equal(await gp.page.evaluate(() => getComputedStyle(document.getElementById('view')).touchAction), 'none');
+  await gp.page.selectOption('#fn', 'bump');
+  assert.equal(await gp.page.evaluate(() => getComputedStyle(document.getElementById('view')).touchAction), 'auto');
   assert.deepEqual(gp.errors, []);
   await gp.page.close();
 });

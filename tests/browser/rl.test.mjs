@@ -161,3 +161,34 @@ test('rl demo: a second-order method (CPO) trains in the page as the library doe
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('rl demo: a reload (a link with trained=N) trains the run again to epoch N; resume goes on', async () => {
+  const query = 'env=cliff&algo=ppo-lag&d=0.2&seed=3&spe=500&epochs=5';
+  const { page, errors } = await openPage(browser.context, `${server.url}rl/index.html?${query}&trained=2`);
+  await page.waitForFunction(() => !window.__rl.running && window.__rl.epochs.length === 2, null, { timeout: 60000 });
+  const expected = expectedCurve(4, 1, 0.2, 3, 500, 5);
+  const check = async (n) => {
+    const shown = await page.evaluate(() => window.__rl.epochs);
+    assert.equal(shown.length, n);
+    for (let i = 0; i < n; ++i)
+      for (const k of ['ret', 'cost', 'lambda']) sameNumber(shown[i][k] ?? NaN, expected[i][k], `epoch ${i + 1} ${k}`);
+  };
+  await check(2);
+  assert.match(await page.textContent('#status'), /back at epoch 2 of the link's run/);
+  assert.equal(new URL(page.url()).searchParams.get('trained'), '2');
+  // the settings stay locked while it re-trains and are free again now; resume trains on to 5
+  assert.equal(await page.$eval('#seed', (el) => el.disabled), false);
+  await page.click('#resume');
+  await page.waitForFunction(() => !window.__rl.running && window.__rl.epochs.length === 5, null, { timeout: 60000 });
+  await check(5);
+  assert.deepEqual(errors, []);
+  await page.close();
+  // a bad trained= value is answered and nothing is trained
+  for (const bad of ['abc', '6', '0']) {
+    const b = await openPage(browser.context, `${server.url}rl/index.html?${query}&trained=${bad}`);
+    assert.match(await b.page.textContent('#url-messages'), /trained in the URL/);
+    assert.equal(await b.page.evaluate(() => window.__rl.started), false);
+    assert.deepEqual(b.errors, []);
+    await b.page.close();
+  }
+});

@@ -25,7 +25,7 @@ run --task toy --strategy advantage --seed 1 --iters 600 --batch 50
 if cmp -s "$TMP/out" "$TMP/first"; then ok "toy: same seed, same output"; else bad "toy: not deterministic"; fi
 run --task toy --strategy advantage --seed 2 --iters 100 --batch 50
 if ! cmp -s "$TMP/out" "$TMP/first"; then ok "toy: another seed, another run"; else bad "toy: seed ignored"; fi
-for s in reinforce parsec gdas proxyless darts; do
+for s in reinforce parsec gdas proxyless darts snas nasp proxyless_official; do
     run --task toy --strategy $s --seed 3 --iters 100 --batch 20
     if [ $status -eq 0 ] && grep -q '^# argmax:' "$TMP/out" && ! grep -qi 'nan,nan' "$TMP/out"; then ok "toy: $s runs"; else bad "toy: $s" "$(tail -2 "$TMP/err")"; fi
 done
@@ -80,6 +80,13 @@ run --task images "$TMP/nonexistent" --strategy advantage
 if [ $status -ne 0 ] && grep -q 'nonexistent: cannot open' "$TMP/err"; then ok "images: missing folder"; else bad "images: missing folder"; fi
 run --task toy --strategy simulated_annealing
 if [ $status -eq 2 ] && grep -q 'unknown --strategy' "$TMP/err"; then ok "unknown strategy"; else bad "unknown strategy"; fi
+# the usage line names every strategy the header's table has
+usage_line=$(grep '^usage:' "$TMP/err")
+missing=""
+for s in $(sed -n '/saferl_nas__strategies\[SAFERL_NAS_STRATEGY_KINDS\] = {/,/};/p' "$(dirname "$0")/../../saferl_nas.h" | grep -o '{"[a-z_]*"' | tr -d '{"'); do
+    case "$usage_line" in *"|$s|"*|*"|$s "*|*" $s|"*) ;; *) missing="$missing $s" ;; esac
+done
+if [ -n "$usage_line" ] && [ -z "$missing" ]; then ok "usage lists every strategy"; else bad "usage lacks:$missing"; fi
 run --task toy --iters -5
 if [ $status -eq 2 ] && grep -q 'bad --iters' "$TMP/err"; then ok "bad --iters"; else bad "bad --iters"; fi
 run --strategy advantage

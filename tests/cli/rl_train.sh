@@ -61,6 +61,53 @@ if [ "$status" -eq 0 ]; then
 else
     bad "flip prints the LP's mixture" "not run"
 fi
+# Off-policy (issue 21): td3, sac, td3-lag, sac-lag on continuous-action environments
+for algo in td3 sac td3-lag sac-lag; do
+    limit=""
+    case $algo in *-lag) limit="--cost-limit 5" ;; esac
+    # shellcheck disable=SC2086
+    run --env pendulum --algo $algo $limit --seed 2 --steps 1400 --steps-per-epoch 700 --hidden 16 --png "$TMP/o.png"
+    [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && tail -1 "$TMP/out" | grep -Eq '^eval,-?[0-9.]+(e[-+]?[0-9]+)?,[0-9.]+' &&
+        is_png "$TMP/o.png" && ok "pendulum $algo runs: 2 epoch lines, eval, PNG" || bad "pendulum $algo runs" "status $status: $(cat "$TMP/err")"
+    awk -F, '/^[0-9]/ { if (NF != 6 || $2 != $1 * 700 || $5 < 0) bad = 1 } END { exit bad }' "$TMP/out" &&
+        ok "$algo lines have 6 fields, the step count and lambda >= 0" || bad "$algo lines" "$(cat "$TMP/out")"
+    case $algo in *-lag) ;; *) awk -F, '/^[0-9]/ { if ($5 != 0) bad = 1 } END { exit bad }' "$TMP/out" &&
+        ok "$algo keeps lambda 0" || bad "$algo keeps lambda 0" ;; esac
+    cut -d, -f1-5 "$TMP/out" >"$TMP/a"
+    # shellcheck disable=SC2086
+    run --env pendulum --algo $algo $limit --seed 2 --steps 1400 --steps-per-epoch 700 --hidden 16 --png "$TMP/o2.png"
+    cut -d, -f1-5 "$TMP/out" >"$TMP/b"
+    cmp -s "$TMP/a" "$TMP/b" && ok "$algo: same seed, same curve and evaluation" || bad "$algo: same seed, same curve"
+done
+run --env pendulum-v1 --algo sac --seed 1 --steps 1200 --steps-per-epoch 600 --hidden 8 --png "$TMP/o3.png"
+[ "$status" -eq 0 ] && awk -F, '/^[0-9]/ { if ($4 != 0) bad = 1 } END { exit bad }' "$TMP/out" &&
+    ok "pendulum-v1 sac runs (no cost)" || bad "pendulum-v1 sac runs" "status $status: $(cat "$TMP/err")"
+# M2TD3 and DR-TD3 over Pendulum-v1's mass and length
+for algo in m2td3 dr-td3; do
+    run --env pendulum-v1 --algo $algo --seed 3 --steps 1400 --steps-per-epoch 700 --hidden 16 --png "$TMP/r.png"
+    [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && grep -q '^eval,' "$TMP/out" &&
+        ok "pendulum-v1 $algo runs" || bad "pendulum-v1 $algo runs" "status $status: $(cat "$TMP/err")"
+    tail -1 "$TMP/out" | awk -F, '{ exit !($1 == "grid" && NF == 3 && $2 <= $3 && $2 < 0) }' &&
+        ok "$algo: grid line, worst <= mean" || bad "$algo: grid line" "$(tail -1 "$TMP/out")"
+    cp "$TMP/out" "$TMP/a"
+    run --env pendulum-v1 --algo $algo --seed 3 --steps 1400 --steps-per-epoch 700 --hidden 16 --png "$TMP/r.png"
+    cut -d, -f1-5 "$TMP/out" >"$TMP/b"
+    cut -d, -f1-5 "$TMP/a" | cmp -s - "$TMP/b" && ok "$algo: same seed, same curve and grid" || bad "$algo: same seed, same curve"
+done
+usage_error "m2td3 on pointgoal (no omega): usage error" --env pointgoal --algo m2td3 --steps 100
+usage_error "dr-td3 on cartpole (discrete): usage error" --env cartpole --algo dr-td3 --steps 100
+usage_error "m2td3 with --cost-limit: usage error" --env pendulum --algo m2td3 --cost-limit 1 --steps 100
+usage_error "td3-lag without --cost-limit: usage error (it states the problem)" --env pendulum --algo td3-lag --steps 100
+grep -q -- '--cost-limit is required for --algo td3-lag' "$TMP/err" && ok "the error names --cost-limit" || bad "the error names --cost-limit" "$(cat "$TMP/err")"
+usage_error "sac-lag without --cost-limit: usage error" --env pendulum --algo sac-lag --steps 100
+usage_error "td3 with --cost-limit: usage error (it does not apply)" --env pendulum --algo td3 --cost-limit 1 --steps 100
+usage_error "sac on a discrete environment: usage error" --env cliff --algo sac --steps 100
+usage_error "sac --save: usage error (on-policy only)" --env pendulum --algo sac --steps 100 --save "$TMP/x.bin"
+usage_error "td3 --envs 2: usage error" --env pendulum --algo td3 --steps 100 --envs 2
+usage_error "--hidden 0: usage error" --env pendulum --algo td3 --steps 100 --hidden 0
+usage_error "--hidden with ppo: usage error" --env pendulum --algo ppo --cost-limit 1 --steps 100 --hidden 8
+usage_error "--hidden 1.5: usage error" --env pendulum --algo td3 --steps 100 --hidden 1.5
+data_error "td3 --png /dev/full: exit 1 with the reason" "/dev/full: No space left on device" --env pendulum --algo td3 --steps 700 --hidden 8 --png /dev/full
 for args in "--env mujoco" "--env cliff --algo focops-x" "--env cliff --seed -1" "--env cliff --steps abc" "--env cliff --bogus 1" "--algo ppo" "--env cliff --algo flip" "--env cliff --algo flip --cost-limits 0.1,x" "--env cliff --algo flip --cost-limits 0.1 --constraint odd"; do
     # shellcheck disable=SC2086
     usage_error "rejects: $args" $args --cost-limit 1 --png "$TMP/x.png"

@@ -39,7 +39,7 @@ static void check_grid(const saferl_shield_grid *g) {
     CHECK(saferl_shield_minecraft_safeguard(3, &rule, dfa_memory, sizeof dfa_memory) == SAFERL_OK);
     {
         saferl_result r = saferl_shield_game_create(&game, &ab, &rule, NULL, NULL, NULL);
-        CHECK(r == SAFERL_OK || r == SAFERL_ERR_INFEASIBLE);
+        CHECK(r == SAFERL_OK); /* unrealisable or not, a usable game */
         saferl_shield_game_destroy(&game);
     }
     free(offset);

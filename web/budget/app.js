@@ -1,7 +1,7 @@
 // app.js - the relative-budget instrument of saferl_budget.h. Every number shown comes from
 // the header's C code through budget.mjs (glue.c); this file only moves numbers and draws.
 import createBudgetModule from './budget.mjs';
-import { speedControl } from '../speed.js';
+import { speedControl, speedParam } from '../speed.js';
 
 const $ = (id) => document.getElementById(id);
 const XI_MIN = 0.05, XI_MAX = 20, CURVE_POINTS = 241, DELTA = 0.05;
@@ -99,6 +99,7 @@ function writeUrl() {
     if (state.csv.length <= URL_CSV_LIMIT && encodeURIComponent(state.csv).length <= URL_CSV_LIMIT) q.set('csv', state.csv);
     else q.set('csvlong', '1');
   }
+  q.set('speed', speedParam($('speed')));
   history.replaceState(null, '', `${location.pathname}?${q.toString()}`);
 }
 
@@ -507,7 +508,7 @@ function simDraw() {
 }
 
 // run: iterations at the speed control's rate (fast: as many as 10 ms a frame allow)
-const simSpeed = speedControl($('speed'), $('speed-text'), [10, 100, Infinity], 'iterations/s');
+const simSpeed = speedControl($('speed'), $('speed-text'), [10, 100, Infinity], 'iterations/s', urlMessage);
 let simOwed = 0, simLastFrame = 0;
 function simFrame(now) {
   if (!sim.running) return;

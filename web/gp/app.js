@@ -2,7 +2,7 @@
 // stepping in WebAssembly, the bands, sets and evaluations drawn on a canvas. The URL holds the
 // settings, the number of steps and a drawn function, so a link reproduces the run.
 import createGpModule from './gp.mjs';
-import { speedControl } from '../speed.js';
+import { speedControl, speedParam } from '../speed.js';
 
 const lib = await createGpModule();
 const $ = (id) => document.getElementById(id);
@@ -122,7 +122,6 @@ function urlMessage(text) {
 
 function applyUrl() {
   const q = new URLSearchParams(location.search);
-  $('url-messages').textContent = '';
   const choice = (key, values, apply, shown) => {
     if (!q.has(key)) return;
     if (values.includes(q.get(key))) apply(q.get(key));
@@ -160,6 +159,7 @@ function writeUrl() {
   const q = new URLSearchParams({ dim: s.dim, fn: s.fn, rule: s.rule, exp: s.expander, beta: s.beta, noise: s.noise,
     seed: s.seed, steps: state.indices.length });
   if (s.fn === 'draw' && s.dim === 1 && drawn) q.set('drawn', encodeDrawn(drawn));
+  q.set('speed', speedParam($('speed')));
   history.replaceState(null, '', `${location.pathname}?${q.toString()}`);
 }
 
@@ -250,15 +250,26 @@ function array(which, n) { return new Float64Array(lib.HEAPF64.buffer, lib._gp_d
 // ---- drawing ---------------------------------------------------------------------------------
 const COLORS = { truth: '#1f1f1f', f: '#2f6fdf', g: '#d9822b', safe: 'rgba(60,170,90,0.16)', max: '#e08c00', exp: '#9628b4', bad: '#c0392b' };
 
+// The 1-D figure's two panels (f above g) in canvas pixels; the room for the tick labels grows
+// with the text, which is scaled up when the canvas is shown narrower (phones).
+function panels1d() {
+  const tick = textPx(12), gap = 14 + tick, top = 20, h = (canvas.height - top - gap - (tick + 10)) / 2;
+  return {
+    left: 50, right: canvas.width - 15, tick,
+    list: [{ top, bottom: top + h, ymin: -1.5, ymax: 3.2 }, { top: top + h + gap, bottom: top + 2 * h + gap, ymin: -2, ymax: 2 }],
+  };
+}
+
 function draw1d() {
   const n = state.count, W = canvas.width, H = canvas.height;
   const flags = new Uint8Array(lib.HEAPU8.buffer, lib._gp_demo_flags(demo), n);
   const lo = [array(4, n), array(6, n)], hi = [array(5, n), array(7, n)], mean = [array(0, n), array(2, n)];
+  const { left, right, tick, list } = panels1d();
   const panels = [
-    { top: 20, bottom: 300, ymin: -1.5, ymax: 3.2, truth: state.truthF, color: COLORS.f, label: 'objective f' },
-    { top: 340, bottom: 620, ymin: -2, ymax: 2, truth: state.truthG, color: COLORS.g, label: 'constraint g (safe: g >= 0)' },
+    { ...list[0], truth: state.truthF, color: COLORS.f, label: 'objective f' },
+    { ...list[1], truth: state.truthG, color: COLORS.g, label: 'constraint g (safe: g >= 0)' },
   ];
-  const left = 50, right = W - 15, x0 = state.grid.lo, x1 = state.grid.hi;
+  const x0 = state.grid.lo, x1 = state.grid.hi;
   const px = (x) => left + ((x - x0) / (x1 - x0)) * (right - left);
   ctx.clearRect(0, 0, W, H);
   panels.forEach((p, k) => {
@@ -271,9 +282,10 @@ function draw1d() {
     ctx.strokeRect(left, p.top, right - left, p.bottom - p.top);
     ctx.fillStyle = '#555';
     ctx.font = `${textPx(13)}px sans-serif`;
-    ctx.fillText(p.label, left + 6, p.top + 15);
+    ctx.fillText(p.label, left + 6, p.top + 2 + textPx(13));
+    ctx.font = `${tick}px sans-serif`;
     for (let y = Math.ceil(p.ymin); y <= p.ymax; ++y) {
-      ctx.fillText(String(y), 8, py(y) + 4);
+      ctx.fillText(String(y), 8, py(y) + tick / 3);
       ctx.strokeStyle = '#eee';
       ctx.beginPath(); ctx.moveTo(left, py(y)); ctx.lineTo(right, py(y)); ctx.stroke();
     }
@@ -312,7 +324,12 @@ function draw1d() {
     }
   }
   ctx.fillStyle = '#555';
-  for (let x = 0; x <= 10; x += 2) ctx.fillText(String(x), px(x) - 4, 636);
+  ctx.font = `${tick}px sans-serif`;
+  for (let x = 0; x <= 10; x += 2) {
+    ctx.textAlign = x === 10 ? 'right' : 'center';
+    ctx.fillText(String(x), x === 10 ? right : px(x), H - 6);
+  }
+  ctx.textAlign = 'left';
 }
 
 function draw2d() {
@@ -386,13 +403,14 @@ function render() {
   $('view-title').textContent = s.dim === 1 ? 'Objective f and constraint g' : 'Objective f (heat map), true constraint boundary in red';
   window.__state = { evaluations, violations, safe, expanders, maximizers, indices: state.indices.slice(), best,
     beta: lib._gp_demo_beta(demo), settings: s,
+    tickCssPx: (textPx(12) * canvas.clientWidth) / canvas.width, // the tick labels' size on screen
     drawn: s.fn === 'draw' && s.dim === 1 && drawn ? { f: Array.from(drawn.f), g: Array.from(drawn.g) } : null };
   writeUrl();
 }
 
 // ---- controls --------------------------------------------------------------------------------
 // run 20: evaluations at the speed control's rate (slow 1, normal 4 a second, fast one a frame)
-const speed = speedControl($('speed'), $('speed-text'), [1, 4, Infinity], 'evaluations/s');
+const speed = speedControl($('speed'), $('speed-text'), [1, 4, Infinity], 'evaluations/s', urlMessage);
 let running = 0, lastStep = 0;
 function stopRun() { running = 0; $('run').textContent = 'run 20'; }
 function runFrames(now) {
@@ -432,8 +450,8 @@ function paint(ev) {
   if (!s || s.dim !== 1 || s.fn !== 'draw' || !drawn) return;
   const rect = canvas.getBoundingClientRect();
   const cx = ((ev.clientX - rect.left) / rect.width) * canvas.width, cy = ((ev.clientY - rect.top) / rect.height) * canvas.height;
-  const top = cy < 320, p = top ? { top: 20, bottom: 300, ymin: -1.5, ymax: 3.2 } : { top: 340, bottom: 620, ymin: -2, ymax: 2 };
-  const x = state.grid.lo + ((cx - 50) / (canvas.width - 65)) * (state.grid.hi - state.grid.lo);
+  const { left, right, list } = panels1d(), top = cy < (list[0].bottom + list[1].top) / 2, p = top ? list[0] : list[1];
+  const x = state.grid.lo + ((cx - left) / (right - left)) * (state.grid.hi - state.grid.lo);
   const y = p.ymin + ((p.bottom - cy) / (p.bottom - p.top)) * (p.ymax - p.ymin);
   bump(top ? drawn.f : drawn.g, x, y);
 }

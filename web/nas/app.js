@@ -1,18 +1,30 @@
 // app.js - two architecture searches of saferl_nas.h side by side. Every loss, probability and
 // architecture comes from the header through nas.mjs (glue.c); this file moves numbers and
 // draws. Runs are sliced across animation frames (a few milliseconds of work per frame), so
-// the page stays responsive; the URL holds the settings and the iterations done.
+// the page stays responsive; the URL holds the settings and the iterations done, its fragment a
+// checkpoint of the view (see "the link's checkpoint").
 import createNasModule from './nas.mjs';
-import { speedControl } from '../speed.js';
+import { speedControl, speedParam } from '../speed.js';
 
 const lib = await createNasModule();
 const $ = (id) => document.getElementById(id);
 const canvas = $('view');
 const ctx = canvas.getContext('2d');
+const utf8 = new TextDecoder();
+function cstr(ptr) {
+  const heap = lib.HEAPU8;
+  let end = ptr;
+  while (heap[end] !== 0) ++end;
+  return utf8.decode(heap.subarray(ptr, end));
+}
 
-const STRATEGIES = ['advantage', 'reinforce', 'parsec', 'gdas', 'proxyless', 'darts'];
+// every strategy the header has, by its kind (saferl_nas_strategy_kind), named by the header
+const STRATEGIES = [];
+for (let kind = 0; cstr(lib._nas_strategy_name(kind)) !== '?'; ++kind) STRATEGIES.push(cstr(lib._nas_strategy_name(kind)));
 const LABELS = { advantage: 'AdvantageNAS', reinforce: 'REINFORCE', parsec: 'PARSEC', gdas: 'GDAS',
-  proxyless: 'ProxylessNAS', darts: 'DARTS (dense)' };
+  proxyless: 'ProxylessNAS', darts: 'DARTS (dense)', snas: 'SNAS', nasp: 'NASP',
+  proxyless_official: 'ProxylessNAS (official code\u2019s rescale)' };
+const strategyLabel = (name) => LABELS[name] || name;
 const TASKS = ['toy', 'images'];
 // The image set is smaller than nas_search's (800 images of 12 x 12, width 8, batch 32) so a
 // step fits a frame; the glue takes nas_search's sizes as well.
@@ -25,13 +37,6 @@ const OP_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc9
 const SHORT_OPS = { none: 'none', skip_connect: 'skip', nor_conv_1x1: 'conv 1x1', nor_conv_3x3: 'conv 3x3', avg_pool_3x3: 'pool 3x3' };
 const DEFAULT_ITERS = { toy: 2000, images: 400 };
 
-const utf8 = new TextDecoder();
-function cstr(ptr) {
-  const heap = lib.HEAPU8;
-  let end = ptr;
-  while (heap[end] !== 0) ++end;
-  return utf8.decode(heap.subarray(ptr, end));
-}
 const ints = lib._malloc(16 * 4);
 const probBuf = lib._malloc(16 * 16 * 8);
 const i32 = (n) => Array.from(new Int32Array(lib.HEAP32.buffer, ints, n));
@@ -87,8 +92,12 @@ function readUrl() {
 
 function writeUrl() {
   const q = new URLSearchParams({ task: settings.task, a: settings.a, b: settings.b, seed: settings.seed,
-    iters: settings.iters, wb: settings.wb, zero: settings.zero, alr: settings.alr, edge: settings.edge, at: iteration });
-  history.replaceState(null, '', `${location.pathname}?${q.toString()}`);
+    iters: settings.iters, wb: settings.wb, zero: settings.zero, alr: settings.alr, edge: settings.edge, at: iteration,
+    speed: speedParam($('speed')) });
+  let fragment = '';
+  if (restoredAt) fragment = `#view=${restoredFragment}`;
+  else if (iteration > 0 && !failure && runs.length === 2) fragment = `#view=${encodeCheckpoint()}`;
+  history.replaceState(null, '', `${location.pathname}?${q.toString()}${fragment}`);
 }
 
 function settingsToControls() {
@@ -154,6 +163,8 @@ function destroyRuns() {
 function reset() {
   stop();
   destroyRuns();
+  restoredAt = 0;
+  restoredFragment = '';
   iteration = 0;
   target = 0;
   failure = '';
@@ -172,7 +183,7 @@ function stepBoth() {
   for (const r of runs) {
     const n = lib._nas_run_step(r.ptr, 1, r.record);
     if (n !== 1) {
-      failure = `${LABELS[r.name]} at iteration ${iteration}: ${cstr(lib._nas_result_string(n))}`;
+      failure = `${strategyLabel(r.name)} at iteration ${iteration}: ${cstr(lib._nas_result_string(n))}`;
       return false;
     }
     const rec = new Float64Array(lib.HEAPF64.buffer, r.record, r.recordSize);
@@ -193,12 +204,12 @@ function stepBoth() {
 // ---- running across frames ------------------------------------------------------------------
 let urlTimer = 0;
 // run: iterations of both searches at the speed control's rate; fast fills each frame's budget
-const speed = speedControl($('speed'), $('speed-text'), [10, 100, Infinity], 'iterations/s');
-let owed = 0, lastFrame = 0, fullSpeed = false; // fullSpeed: a link's replay
+const speed = speedControl($('speed'), $('speed-text'), [10, 100, Infinity], 'iterations/s', urlMessage);
+let owed = 0, lastFrame = 0, fullUntil = 0; // full speed below fullUntil: recomputing a link's view
 function frame(now) {
   if (!running) return;
   const t0 = performance.now();
-  const rate = fullSpeed ? Infinity : speed();
+  const rate = iteration < fullUntil ? Infinity : speed();
   owed = Math.min(owed + (lastFrame ? (now - lastFrame) : 16) * rate / 1000, 1e9);
   lastFrame = now;
   let more = true;
@@ -212,7 +223,7 @@ function frame(now) {
   if (running) requestAnimationFrame(frame);
 }
 function start(to, full = false) {
-  fullSpeed = full;
+  fullUntil = full ? to : 0;
   target = Math.min(settings.iters, to);
   if (iteration >= target || failure) return;
   running = true;
@@ -240,24 +251,47 @@ function architecture(r, which) {
   return i32(r.E);
 }
 
-function archText(r, which) {
-  if (settings.task === 'images') return cstr(lib._nas_run_arch_string(r.ptr, which));
-  return architecture(r, which).join(' ');
+// What the view draws of a run: the library's state now, or the link's checkpoint.
+function view(r) {
+  if (r.checkpoint) return r.checkpoint;
+  lib._nas_run_info(r.ptr, ints);
+  const [, , , at, firstHit] = i32(6);
+  return {
+    iteration: at, firstHit, argmax: architecture(r, 0), best: at > 0 ? architecture(r, 1) : null,
+    probabilities: r.probabilities, ema: r.ema, lastArgmaxLoss: r.lastArgmaxLoss,
+    entropy: r.entropy.length ? r.entropy[r.entropy.length - 1] : Math.log(r.K), accuracy: lib._nas_run_accuracy(r.ptr),
+  };
+}
+
+// NAS-Bench-201's string of a cell, "|op~0|+|op~0|op~1|+|op~0|op~1|op~2|" (saferl_nas_arch_string_format).
+function nb201String(r, choice) {
+  let text = '', e = 0;
+  for (let to = 1; e < choice.length; ++to) {
+    text += to > 1 ? '+|' : '|';
+    for (let from = 0; from < to; ++from, ++e) text += `${r.ops[choice[e]]}~${from}|`;
+  }
+  return text;
+}
+
+function archText(r, choice) {
+  if (!choice) return '\u2014';
+  return settings.task === 'images' ? nb201String(r, choice) : choice.join(' ');
 }
 
 function snapshot() {
   return {
     settings: { ...settings }, iteration, running, target, failure,
+    restored: restoredAt > 0, restoredAt, urlLength: location.href.length,
     runs: runs.map((r) => {
-      lib._nas_run_info(r.ptr, ints);
-      const info = i32(6);
+      const v = view(r);
       return {
-        strategy: r.name, edges: r.E, ops: r.K, iteration: info[3], firstHit: info[4],
-        argmax: architecture(r, 0), best: architecture(r, 1), teacher: r.teacher,
-        archString: settings.task === 'images' ? cstr(lib._nas_run_arch_string(r.ptr, 0)) : null,
-        probabilities: Array.from(r.probabilities),
-        loss: r.loss.slice(), argmaxLoss: r.argmaxLoss.slice(), entropy: r.entropy.slice(),
-        accuracy: lib._nas_run_accuracy(r.ptr),
+        strategy: r.name, edges: r.E, ops: r.K, iteration: v.iteration, firstHit: v.firstHit,
+        argmax: v.argmax, best: v.best ?? architecture(r, 1), teacher: r.teacher,
+        archString: settings.task === 'images' ? nb201String(r, v.argmax) : null,
+        probabilities: Array.from(v.probabilities), accuracy: v.accuracy,
+        // the live run's every value; a restored view has the checkpoint's samples (curves)
+        loss: r.checkpoint ? null : r.loss.slice(), argmaxLoss: r.checkpoint ? null : r.argmaxLoss.slice(),
+        entropy: r.checkpoint ? null : r.entropy.slice(), curves: r.checkpoint ? r.checkpoint.curves : null,
       };
     }),
   };
@@ -269,28 +303,158 @@ function renderReadout() {
   $('r-score-label').textContent = toy ? 'edges = teacher' : 'argmax accuracy, held-out half';
   $('row-hit').classList.toggle('hidden', !toy);
   runs.forEach((r, j) => {
-    const side = j === 0 ? 'a' : 'b';
-    lib._nas_run_info(r.ptr, ints);
-    const info = i32(6);
-    $(`h-${side}`).textContent = `${'AB'[j]}: ${LABELS[r.name]}${r.name === 'advantage' && settings.wb ? ' + baseline' : ''}`;
-    $(`r-${side}-iter`).textContent = String(info[3]);
-    $(`r-${side}-argmax-loss`).textContent = fmt(r.lastArgmaxLoss);
-    $(`r-${side}-loss`).textContent = fmt(r.ema);
-    $(`r-${side}-entropy`).textContent = fmt(r.entropy.length ? r.entropy[r.entropy.length - 1] : Math.log(r.K));
-    $(`r-${side}-argmax`).textContent = archText(r, 0);
-    $(`r-${side}-best`).textContent = info[3] > 0 ? archText(r, 1) : '—';
+    const side = j === 0 ? 'a' : 'b', v = view(r);
+    $(`h-${side}`).textContent = `${'AB'[j]}: ${strategyLabel(r.name)}${r.name === 'advantage' && settings.wb ? ' + baseline' : ''}`;
+    $(`r-${side}-iter`).textContent = String(v.iteration);
+    $(`r-${side}-argmax-loss`).textContent = fmt(v.lastArgmaxLoss);
+    $(`r-${side}-loss`).textContent = fmt(v.ema);
+    $(`r-${side}-entropy`).textContent = fmt(v.entropy);
+    $(`r-${side}-argmax`).textContent = archText(r, v.argmax);
+    $(`r-${side}-best`).textContent = archText(r, v.best);
     if (toy) {
-      const am = architecture(r, 0);
-      $(`r-${side}-score`).textContent = `${am.filter((op, e) => op === r.teacher[e]).length} of ${r.E}`;
-      $(`r-${side}-hit`).textContent = info[4] > 0 ? String(info[4]) : 'not yet';
+      $(`r-${side}-score`).textContent = `${v.argmax.filter((op, e) => op === r.teacher[e]).length} of ${r.E}`;
+      $(`r-${side}-hit`).textContent = v.firstHit > 0 ? String(v.firstHit) : 'not yet';
     } else {
-      const acc = lib._nas_run_accuracy(r.ptr);
-      $(`r-${side}-score`).textContent = Number.isFinite(acc) ? acc.toFixed(3) : '—';
+      $(`r-${side}-score`).textContent = Number.isFinite(v.accuracy) ? v.accuracy.toFixed(3) : '—';
     }
   });
   const status = $('status');
   status.classList.toggle('bad', !!failure);
-  status.textContent = failure || `iteration ${iteration} of ${settings.iters}${running ? ' — running' : ''}`;
+  status.textContent = failure || (restoredAt ? `iteration ${iteration} of ${settings.iters}, restored from the link\u2019s `
+    + 'checkpoint of the view; run, step or another edge first recompute the runs from iteration 0 at full speed'
+    : `iteration ${iteration} of ${settings.iters}${running ? (iteration < fullUntil ? ' \u2014 recomputing' : ' \u2014 running') : ''}`);
+}
+
+// ---- the link's checkpoint of the view ------------------------------------------------------
+// A link restores what the page drew at `at` from a checkpoint in its fragment instead of
+// replaying the runs (2000 toy iterations take a minute or more on a slow machine). Per run it
+// holds the state the view draws: every probability (float32), the argmax and process-best
+// architectures, the first hit, the readout's numbers, and the curves sampled at CURVE_POINTS
+// iterations (the selected edge's probabilities as bytes: a chart's resolution). A hash of the
+// settings ties it to its query. Run, step or another edge need the runs themselves: the page
+// then recomputes them from iteration 0 at full speed and carries on.
+const CHECKPOINT_VERSION = 1, CURVE_POINTS = 80;
+let restoredAt = 0, restoredFragment = '';
+
+function settingsHash(at) { // FNV-1a of the settings the checkpoint belongs to
+  const text = [settings.task, settings.a, settings.b, settings.seed, settings.iters, settings.wb, settings.zero,
+    settings.alr, settings.edge, at].join('|');
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; ++i) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+function byteWriter() {
+  const bytes = [], scratch = new DataView(new ArrayBuffer(4));
+  const put = (n) => { for (let i = 0; i < n; ++i) bytes.push(scratch.getUint8(i)); };
+  return {
+    bytes,
+    u8: (v) => bytes.push(v & 255),
+    u16: (v) => { scratch.setUint16(0, v, true); put(2); },
+    u32: (v) => { scratch.setUint32(0, v >>> 0, true); put(4); },
+    i32: (v) => { scratch.setInt32(0, v, true); put(4); },
+    f32: (v) => { scratch.setFloat32(0, v == null ? NaN : v, true); put(4); },
+  };
+}
+function byteReader(bytes) {
+  const data = new DataView(bytes.buffer);
+  let at = 0;
+  const take = (n) => { if (at + n > bytes.length) throw new Error('the checkpoint is cut short'); at += n; return at - n; };
+  return {
+    u8: () => data.getUint8(take(1)), u16: () => data.getUint16(take(2), true), u32: () => data.getUint32(take(4), true),
+    i32: () => data.getInt32(take(4), true),
+    f32: () => { const v = data.getFloat32(take(4), true); return Number.isNaN(v) ? null : v; },
+    done: () => at === bytes.length,
+  };
+}
+
+// Sample iterations 0 .. n (CURVE_POINTS + 1 of them at most, both ends included).
+function sampleIterations(n) {
+  const count = Math.min(n, CURVE_POINTS), xs = [];
+  for (let i = 0; i <= count; ++i) xs.push(count ? Math.round((i * n) / count) : 0);
+  return xs;
+}
+// The argmax losses as the loss chart places them: [x, value] pairs, at most CURVE_POINTS.
+function argmaxDots(r) {
+  const toy = settings.task === 'toy', dots = [];
+  r.argmaxLoss.forEach((v, i) => { if (v !== null && !(toy && v === 0)) dots.push([toy ? i : i + 1, v]); });
+  if (dots.length <= CURVE_POINTS) return dots;
+  return Array.from({ length: CURVE_POINTS }, (_, i) => dots[Math.round((i * (dots.length - 1)) / (CURVE_POINTS - 1))]);
+}
+
+function encodeCheckpoint() {
+  const w = byteWriter(), xs = sampleIterations(iteration), e = settings.edge;
+  w.u8(CHECKPOINT_VERSION);
+  w.u32(settingsHash(iteration));
+  for (const r of runs) {
+    const v = view(r);
+    w.i32(v.firstHit);
+    v.argmax.forEach(w.u8);
+    (v.best ?? v.argmax).forEach(w.u8);
+    [v.ema, v.lastArgmaxLoss, v.entropy, v.accuracy].forEach(w.f32);
+    v.probabilities.forEach(w.f32);
+    w.u8(xs.length);
+    for (const x of xs) {
+      w.u16(x);
+      w.f32(x ? r.lossEma[x - 1] : null);
+      w.f32(x ? r.entropy[x - 1] : Math.log(r.K));
+      for (let k = 0; k < r.K; ++k)
+        w.u8(Math.round(255 * (x ? r.history[((x - 1) * r.E + e) * r.K + k] : r.initial[e * r.K + k])));
+    }
+    const dots = argmaxDots(r);
+    w.u8(dots.length);
+    for (const [x, value] of dots) { w.u16(x); w.f32(value); }
+  }
+  let text = '';
+  for (const b of w.bytes) text += String.fromCharCode(b);
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+// Installs the checkpoint on the fresh runs (reset()); a message and false when it does not fit.
+function restoreCheckpoint(fragment, at) {
+  try {
+    const text = atob(fragment.replace(/-/g, '+').replace(/_/g, '/'));
+    const rd = byteReader(Uint8Array.from(text, (c) => c.charCodeAt(0)));
+    if (rd.u8() !== CHECKPOINT_VERSION) throw new Error('it is of another version');
+    if (rd.u32() !== settingsHash(at)) throw new Error('it belongs to other settings');
+    const views = runs.map((r) => {
+      const choice = () => Array.from({ length: r.E }, () => {
+        const op = rd.u8();
+        if (op >= r.K) throw new Error('an operation is out of range');
+        return op;
+      });
+      const v = { iteration: at, firstHit: rd.i32(), argmax: choice(), best: choice() };
+      [v.ema, v.lastArgmaxLoss, v.entropy, v.accuracy] = [rd.f32(), rd.f32(), rd.f32(), rd.f32()];
+      v.probabilities = Float64Array.from({ length: r.E * r.K }, () => rd.f32() ?? NaN);
+      if (!v.probabilities.every((p) => p >= 0 && p <= 1)) throw new Error('a probability is out of range');
+      const curves = { x: [], lossEma: [], entropy: [], edge: [], dots: [] };
+      for (let n = rd.u8(), i = 0; i < n; ++i) {
+        curves.x.push(rd.u16());
+        curves.lossEma.push(rd.f32());
+        curves.entropy.push(rd.f32());
+        curves.edge.push(Array.from({ length: r.K }, () => rd.u8() / 255));
+      }
+      for (let n = rd.u8(), i = 0; i < n; ++i) curves.dots.push([rd.u16(), rd.f32()]);
+      v.curves = curves;
+      return v;
+    });
+    if (!rd.done()) throw new Error('it has bytes to spare');
+    runs.forEach((r, j) => { r.checkpoint = views[j]; });
+    iteration = at;
+    restoredAt = at;
+    restoredFragment = fragment;
+    return true;
+  } catch (err) {
+    urlMessage(`the link's checkpoint of the view cannot be used (${err.message.replace(/^.*: /, '')}); recomputing ${at} iterations`);
+    return false;
+  }
+}
+
+// Back from the checkpoint to live runs at iteration 0; returns the checkpoint's iteration.
+function leaveCheckpoint() {
+  const at = restoredAt;
+  reset();
+  return at;
 }
 
 // ---- the canvas: a heat map of the probabilities per run ------------------------------------
@@ -317,7 +481,7 @@ function drawHeatmaps() {
     ctx.fillStyle = RUN_COLORS[j];
     ctx.font = '600 15px system-ui, sans-serif';
     ctx.textAlign = 'left';
-    ctx.fillText(`${'AB'[j]}: ${LABELS[r.name]}`, x0, 14);
+    ctx.fillText(`${'AB'[j]}: ${strategyLabel(r.name)}`, x0, 14);
     ctx.fillStyle = '#5b6472';
     ctx.font = '12px system-ui, sans-serif';
     ctx.textAlign = 'right';
@@ -327,7 +491,7 @@ function drawHeatmaps() {
       const name = toy ? String(k) : SHORT_OPS[r.ops[k]] || r.ops[k];
       ctx.fillText(name, gx + (k + 0.5) * cellW, top - 12);
     }
-    const am = architecture(r, 0);
+    const v = view(r), am = v.argmax;
     for (let e = 0; e < E; ++e) {
       const y = top + e * rowH;
       ctx.textAlign = 'right';
@@ -337,7 +501,7 @@ function drawHeatmaps() {
       if (!toy) { const [from, to] = edgeNodes(e); label = `${to}\u2190${from}`; }
       ctx.fillText(label, gx - 8, y + rowH / 2);
       for (let k = 0; k < K; ++k) {
-        const p = r.probabilities[e * K + k], t = Math.pow(Math.min(1, Math.max(0, p)), 0.6);
+        const p = v.probabilities[e * K + k], t = Math.pow(Math.min(1, Math.max(0, p)), 0.6);
         const x = gx + k * cellW;
         ctx.fillStyle = `rgb(${Math.round(255 - 225 * t)},${Math.round(255 - 175 * t)},${Math.round(255 - 60 * t)})`;
         ctx.fillRect(x + 1, y + 1, cellW - 2, rowH - 2);
@@ -378,8 +542,10 @@ function edgeNodes(e) { // (1<-0), (2<-0), (2<-1), (3<-0), ...
 
 function selectEdge(e) {
   if (!layout || e < 0 || e >= layout.E) return;
+  const at = restoredAt ? leaveCheckpoint() : 0;
   settings.edge = e;
   buildEdgeCharts();
+  if (at) start(at, true);
   render();
   writeUrl();
 }
@@ -443,7 +609,7 @@ function buildEdgeCharts() {
     let label = `edge ${e}`;
     if (!toy) { const [from, to] = edgeNodes(e); label = `edge ${to}\u2190${from}`; }
     $(j === 0 ? 'edge-title-a' : 'edge-title-b').textContent =
-      `${'AB'[j]}: ${LABELS[r.name]} \u2014 probabilities of ${label}${toy ? ` (teacher: op ${r.teacher[e]})` : ''}`;
+      `${'AB'[j]}: ${strategyLabel(r.name)} \u2014 probabilities of ${label}${toy ? ` (teacher: op ${r.teacher[e]})` : ''}`;
     const series = [{ label: 'iteration' }];
     for (let k = 0; k < r.K; ++k) {
       const isTeacher = toy && r.teacher[e] === k;
@@ -459,8 +625,23 @@ function buildEdgeCharts() {
   });
 }
 
+// A restored view's curves: both runs' samples and argmax dots on one x axis (gaps spanned).
+function renderCheckpointCharts() {
+  const xs = [...new Set(runs.flatMap((r) => [...r.checkpoint.curves.x, ...r.checkpoint.curves.dots.map(([x]) => x)]))]
+    .sort((a, b) => a - b);
+  const at = (pairs) => { const m = new Map(pairs); return xs.map((x) => (m.has(x) ? m.get(x) : null)); };
+  const line = (r, key) => at(r.checkpoint.curves.x.map((x, i) => [x, r.checkpoint.curves[key][i]]));
+  charts.loss.setData([xs, ...runs.map((r) => line(r, 'lossEma')), ...runs.map((r) => at(r.checkpoint.curves.dots))]);
+  charts.entropy.setData([xs, ...runs.map((r) => line(r, 'entropy'))]);
+  runs.forEach((r, j) => {
+    const c = r.checkpoint.curves;
+    charts[j === 0 ? 'edgeA' : 'edgeB'].setData([c.x, ...Array.from({ length: r.K }, (_, k) => c.edge.map((p) => p[k]))]);
+  });
+}
+
 function renderCharts() {
   if (!runs.length || !charts.loss) return;
+  if (restoredAt) { renderCheckpointCharts(); return; }
   const toy = settings.task === 'toy';
   const xs = Array.from({ length: iteration + 1 }, (_, i) => i);
   // iteration 0 is the start: the uniform distribution, before any loss
@@ -503,14 +684,20 @@ for (const s of STRATEGIES)
   for (const id of ['strategy-a', 'strategy-b']) {
     const o = document.createElement('option');
     o.value = s;
-    o.textContent = LABELS[s];
+    o.textContent = strategyLabel(s);
     $(id).appendChild(o);
   }
 
-$('step').addEventListener('click', () => { stop(); start(iteration + 10, true); });
+$('step').addEventListener('click', () => {
+  stop();
+  const at = restoredAt ? leaveCheckpoint() : iteration;
+  start(at + 10, true);
+});
 $('run').addEventListener('click', () => {
   if (running) { stop(); render(); return; }
+  const at = restoredAt ? leaveCheckpoint() : 0;
   start(settings.iters);
+  fullUntil = at;
 });
 $('reset').addEventListener('click', () => { reset(); render(); });
 for (const el of document.querySelectorAll('input[name=task], #strategy-a, #strategy-b, #seed, #iters, #wb, #zero, #alr'))
@@ -529,9 +716,10 @@ window.addEventListener('resize', () => {
 $('version').textContent = 'saferl_nas.h ' + cstr(lib._nas_version());
 // Tests read the state through window.__nas (computed when read).
 Object.defineProperty(window, '__nas', { get: snapshot });
-const replay = readUrl();
+const linkAt = readUrl();
 settingsToControls();
 reset();
+const fragment = new URLSearchParams(location.hash.slice(1)).get('view');
+if (linkAt > 0 && !(fragment && restoreCheckpoint(fragment, linkAt))) start(linkAt, true); // an old link: replay
 render();
-if (replay > 0) start(replay, true);
 window.__ready = true;

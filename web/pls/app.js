@@ -4,7 +4,7 @@
 // drawn on a canvas, the episodes with uPlot. The URL holds env, method, seed and steps, so a link
 // reproduces the run; a bad value in it is reported and replaced by the default.
 import createPlsModule from './pls.mjs';
-import { speedControl } from '../speed.js';
+import { speedControl, speedParam } from '../speed.js';
 
 const lib = await createPlsModule();
 const $ = (id) => document.getElementById(id);
@@ -64,7 +64,8 @@ function applyUrl() {
 }
 
 function writeUrl() {
-  const q = new URLSearchParams({ env: S.env, method: S.method, seed: S.seed, steps: S.indices.length });
+  const q = new URLSearchParams({ env: S.env, method: S.method, seed: S.seed, steps: S.indices.length,
+    speed: speedParam($('speed')) });
   history.replaceState(null, '', `${location.pathname}?${q.toString()}`);
 }
 
@@ -339,7 +340,7 @@ function render() {
 
 // ---- controls ---------------------------------------------------------------------------------
 // play: evaluations at the speed control's rate
-const speed = speedControl($('speed'), $('speed-text'), [1, 4, 20], 'evaluations/s');
+const speed = speedControl($('speed'), $('speed-text'), [1, 4, 20], 'evaluations/s', message);
 let timer = 0;
 function stop() {
   if (timer) clearTimeout(timer);

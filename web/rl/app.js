@@ -7,7 +7,7 @@
 // The module is fetched once: the page reads rl.mjs as text and imports it from a Blob URL, and
 // compiles rl.wasm while it downloads (compileStreaming); the worker gets the same Blob URL and
 // the compiled WebAssembly.Module, which instantiates without another download.
-import { speedControl } from '../speed.js';
+import { speedControl, speedParam } from '../speed.js';
 
 const [rlScript, rlWasm] = await Promise.all([
   fetch(new URL('./rl.mjs', import.meta.url)).then((r) => r.text()),
@@ -41,7 +41,7 @@ const NOTES = {
   cliff: 'Tabular cliff (4 x 6): -1 a step; falling (red) costs 1 and returns to S; moves slip with p 0.1.',
 };
 // the replay's speed: environment steps a frame at normal speed (above), times these factors
-const replaySpeed = speedControl($('speed'), $('speed-text'), [0.25, 1, 4], '× normal');
+const replaySpeed = speedControl($('speed'), $('speed-text'), [0.25, 1, 4], '× normal', urlMessage);
 let replayPaused = false, replayOwed = 0;
 const GRID = ['#########', '#A LLL G#', '#       #', '#       #', '#       #', '#  LLL  #', '#########'];
 const STEPS_PER_FRAME = { cartpole: 1, pointgoal: 4, gridworld: 1, pendulum: 1, cliff: 1 };
@@ -68,6 +68,7 @@ const S = {
   epochs: [],                 // {epoch, steps, ret, cost, lambda, rate}
   running: false,
   started: false,
+  restoring: 0,               // > 0: re-training a link's run up to this epoch
   policy: null,               // the newest SRLP buffer
   replay: { player: 0, policyEpoch: 0, episode: 0, steps: 0, ret: 0, cost: 0, done: false, finished: [], state: null },
   error: '',
@@ -102,11 +103,14 @@ function readUrl() {
   num('seed', 0, 2147483647, true);
   num('spe', 100, 20000, true);
   num('epochs', 0, 100000, true);
-  // A run lives in this page's worker: a reload cannot bring it back, but it is deterministic.
-  if (q.has('trained')) {
-    setStatus(`this link's run had trained ${q.get('trained')} epochs; a run is not kept across reloads, but the same `
-      + 'settings and seed train the same curves: press train to run it again');
-  }
+  // A run lives in this page's worker and cannot be stored, but it is deterministic: the same
+  // settings and seed train the same epochs. A link (or a reload) with trained=N trains the run
+  // again up to epoch N and stops there, as it was; resume goes on from it.
+  if (!q.has('trained')) return 0;
+  const raw = q.get('trained'), n = Number(raw), most = s.epochs > 0 ? s.epochs : 100000;
+  if (/^[0-9]+$/.test(raw) && n >= 1 && n <= most) return n;
+  urlMessage(`trained in the URL: "${raw}" is not an epoch count from 1 to ${most}; not re-training`);
+  return 0;
 }
 
 function writeUrl() {
@@ -118,7 +122,9 @@ function writeUrl() {
   q.set('seed', String(s.seed));
   q.set('spe', String(s.spe));
   q.set('epochs', String(s.epochs));
-  if (S.started && S.epochs.length) q.set('trained', String(S.epochs.length)); // the run these settings trained
+  // the run these settings trained (while a link's run is re-trained: the epoch it goes back to)
+  if (S.started && (S.epochs.length || S.restoring)) q.set('trained', String(Math.max(S.restoring, S.epochs.length)));
+  q.set('speed', speedParam($('speed')));
   history.replaceState(null, '', '?' + q.toString());
 }
 
@@ -201,7 +207,8 @@ worker.onmessage = (event) => {
     if (!S.replay.player) loadReplay();
     redrawPlots();
     showReadout();
-    if (S.running) setStatus(`training: epoch ${m.epoch}, ${m.steps} steps`);
+    if (S.running) setStatus(S.restoring ? `re-training the link's run: epoch ${m.epoch} of ${S.restoring} (the same settings and seed give the same run)`
+      : `training: epoch ${m.epoch}, ${m.steps} steps`);
     writeUrl();
     syncControls();
   } else if (m.type === 'stopped') {
@@ -210,7 +217,11 @@ worker.onmessage = (event) => {
     const verdict = last && Number.isFinite(last.cost)
       ? (last.cost <= S.run.d ? `; cost ${fmt(last.cost)} ≤ d = ${S.run.d}: the limit is met` : `; cost ${fmt(last.cost)} > d = ${S.run.d}: not met yet (resume to train on)`)
       : '';
-    setStatus((m.reason === 'done' ? `done: ${S.epochs.length} epochs` : `stopped after epoch ${S.epochs.length}`) + verdict);
+    const restored = S.restoring && m.reason === 'done';
+    S.restoring = 0;
+    if (restored && S.epochs.length < S.run.epochs) setStatus(`back at epoch ${S.epochs.length} of the link's run, re-trained `
+      + `from its settings and seed; resume trains on to epoch ${S.run.epochs}` + verdict);
+    else setStatus((m.reason === 'done' ? `done: ${S.epochs.length} epochs` : `stopped after epoch ${S.epochs.length}`) + verdict);
     syncControls();
   } else if (m.type === 'error') {
     S.running = false;
@@ -220,7 +231,8 @@ worker.onmessage = (event) => {
   }
 };
 
-async function start() {
+// until: 0 trains the run's epochs; N > 0 trains the run again up to epoch N (a link's run).
+async function start(until = 0) {
   readControls();
   writeUrl();
   await workerReadyPromise;
@@ -232,8 +244,9 @@ async function start() {
   redrawPlots();
   S.running = true;
   S.started = true;
+  S.restoring = until;
   worker.postMessage({ type: 'start', env: S.settings.env, algorithm: ALGOS.indexOf(S.settings.algo),
-    costLimit: S.settings.d, seed: S.settings.seed, stepsPerEpoch: S.settings.spe, maxEpochs: S.settings.epochs });
+    costLimit: S.settings.d, seed: S.settings.seed, stepsPerEpoch: S.settings.spe, maxEpochs: until || S.settings.epochs });
   syncControls();
 }
 
@@ -442,7 +455,7 @@ function drawPointgoal(s) {
 
 // ---- wiring -------------------------------------------------------------------------------------
 $('version').textContent = `saferl_rl ${cstr(lib._rl_version())}`;
-readUrl();
+const linkTrained = readUrl();
 syncControls();
 redrawPlots();
 // Settings changed after a run stopped belong to the next run: resume would mix them, so it
@@ -461,13 +474,13 @@ $('env').addEventListener('change', () => {
   settingsChanged();
 });
 for (const id of ['algo', 'd', 'seed', 'spe', 'epochs']) $(id).addEventListener('change', () => { readControls(); settingsChanged(); });
-$('start').addEventListener('click', start);
+$('start').addEventListener('click', () => start());
 $('stop').addEventListener('click', () => { worker.postMessage({ type: 'stop' }); });
 $('resume').addEventListener('click', () => {
   if (S.running || !S.started) return;
   S.running = true;
   setStatus('training resumed');
-  worker.postMessage({ type: 'resume' });
+  worker.postMessage({ type: 'resume', maxEpochs: S.run.epochs });
   syncControls();
 });
 $('replay').addEventListener('click', loadReplay);
@@ -478,6 +491,7 @@ $('replay-pause').addEventListener('click', () => {
 });
 $('replay-step').addEventListener('click', () => { replayStep(); draw(); });
 await workerReadyPromise;
-if (!new URLSearchParams(location.search).has('trained')) setStatus('ready: press train');
+if (linkTrained) start(linkTrained);
+else setStatus('ready: press train');
 requestAnimationFrame(tick);
 window.__ready = true;

@@ -99,8 +99,9 @@ onmessage = (event) => {
       running = false;
       postMessage({ type: 'stopped', reason: 'stop' });
     }
-  } else if (m.type === 'resume') {
+  } else if (m.type === 'resume') { // maxEpochs: the run's length now (0: no end)
     if (trainer && !running) {
+      if (m.maxEpochs !== undefined) maxEpochs = m.maxEpochs;
       running = true;
       generation += 1;
       loop();

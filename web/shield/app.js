@@ -320,7 +320,7 @@ function resetWorld() {
   if (!world.mapError && !world.error && world.width) {
     world.result = lib._world_reset_staged(world.seed, world.slip, world.shift, world.epsilon, 100, world.stageEpisodes,
       world.sameRule ? 1 : 0);
-    world.ready = world.result === 0 || world.result === -10;
+    world.ready = world.result === 0;
     if (!world.ready) world.error = `the game could not be laid out (${world.result})`;
   }
   showWorld();

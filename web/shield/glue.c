@@ -116,7 +116,6 @@ static uint32_t *abstraction_offset, *abstraction_successor;
 static double *abstraction_probability;
 static saferl_shield_game game;
 static void *game_memory;
-static int game_result;
 
 #define GLUE_AGENTS 3
 #define GLUE_STAGES 4
@@ -242,7 +241,7 @@ static void agent_begin(agent *a) {
     if (world_shift > 0.0) {
         saferl_shield_grid_place_items(&a->grid, &base_grid, world_shift, &a->rng);
         /* item placement is observed at reset: the shield's game is solved on this map */
-        if (a->shielded) game_result = saferl_shield_game_solve(&game, &abstraction, &rule, NULL);
+        if (a->shielded) saferl_shield_game_solve(&game, &abstraction, &rule, NULL);
     }
     if (a->curriculum) { /* the stage of this episode; new states take values at a change */
         uint32_t stage = stage_episodes ? a->episodes / stage_episodes : GLUE_STAGES - 1;
@@ -339,9 +338,9 @@ GLUE_EXPORT int agent_run(int k, int episodes) {
 }
 
 /* Lays the world out for the current map and rule and starts both agents from zero with
-   the same seed. Returns the game's result: 0, or SAFERL_ERR_INFEASIBLE when the start is
-   losing (the page then says so and the shielded agent uses the probabilistic shield, or
-   none); another negative value when nothing could be laid out. stage_length: the
+   the same seed. Returns 0 when the world is laid out, also when the start is losing
+   (world_initial_winning is then 0: the page says so and the shielded agent uses the
+   probabilistic shield, or none); a negative value when nothing could be laid out. stage_length: the
    curriculum's episodes per stage (0: 500); same_rule: its transfer copies values only
    between states with the same rule (else from states at least as strict, the default). */
 GLUE_EXPORT int world_reset_staged(int seed, double slip, double shift, double epsilon, int max_steps,
@@ -402,11 +401,10 @@ GLUE_EXPORT int world_reset_staged(int seed, double slip, double shift, double e
         return SAFERL_ERR_OUT_OF_MEMORY;
     }
     r = saferl_shield_game_init(&game, &abstraction, &rule, &desc, game_memory, size, &grid_error);
-    if (r < 0 && r != SAFERL_ERR_INFEASIBLE) {
+    if (r < 0) {
         world_release();
         return r;
     }
-    game_result = r;
     world_ready = 1;
     return r;
 }
