@@ -93,6 +93,8 @@
                           its actor update; an epoch is rollout -> advantages -> multiplier
                           update -> the row's actor update -> critics; episode and cost-rate
                           metrics, evaluation
+      checkpoints         the agent's whole training state saved and loaded ("SRLK", format
+                          below): resume bit for bit; a refused load changes nothing
       off-policy          saferl_rl_replay (a ring of transitions in caller memory) and
                           saferl_rl_offpolicy_agent: TD3 (twin critics, target policy smoothing,
                           delayed actor, Polyak targets) and SAC (twin critics, tanh-squashed
@@ -380,6 +382,53 @@
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
 
+   CHECKPOINT FORMAT ("SRLK", version 1; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (1)
+             8   sections in this order, each a 4-byte tag, its payload's byte length, the
+                 payload; uint32, binary32 and binary64 (doubles), little endian; a uint64 as
+                 two uint32, low first
+             then a CRC-32 (IEEE) of every byte before it.
+      DESC  every desc field with its defaults filled in, in the desc's order (ints as uint32,
+            doubles as binary64; hidden all 7 entries, cost_limits all 8), then env_count and
+            the environment's observation_dim, action_dim, action_count and cost count. The
+            seed is recorded but not compared (the generators below replace it); any other
+            difference from the loading agent's desc is refused with a message naming the
+            field ("lambda_lr: the checkpoint's differs from this agent's desc").
+      NETS  the parameter block (actor, log std, reward critic, each cost critic), Adam's
+            first and second moments over it (binary32), Adam's step count (uint64).
+      NORM  the actor's normaliser mean and std (binary32, absent when no_obs_normalize), the
+            running count, means and M2 (binary64).
+      MULT  per constraint: the multiplier; the lambda_optimizer Adam step (uint64) and
+            moments; the PID integral, error and cost (EMAs) and the pid_delay line, its
+            position.
+      EPIS  the window of finished episodes: count, next position, then count returns and
+            count x cost_count costs (binary32).
+      PROG  epoch, total steps (uint64), each cost's total (binary64), the agent's generator
+            (xoshiro256**: four uint64).
+      ENVS  needs_reset (1: no episode is open), then per environment its generator; if
+            episodes are open, its current observation, the open episode's return and
+            costs so far (binary64); 1 if it is a built-in environment, then the built-in's
+            state (kind, max_steps, steps, cell, goals_reached, then x[4], heading, yaw_rate,
+            goal[2], goal_distance, hazards[8][2], omega[2], omega_next[2] as binary64).
+      Not held: the rollout, minibatch and trust-region buffers (rebuilt every epoch), the
+      allocator, and a user's environment's state. A checkpoint is taken between epochs,
+      where episodes may be open (an epoch ends mid-episode and the next one continues it);
+      the built-ins' states are saved, so resuming is exact. For your own environment the
+      caller owns its state: save it beside the checkpoint and restore it before the next
+      epoch (tests/test_rl.c does so), or call saferl_rl_agent_restart_episodes after
+      loading, which drops the open episodes (every environment is reset before the next
+      epoch's first step: a valid run, no longer bit-identical to an uninterrupted one).
+      Loading is two-phase: every section is parsed and checked (lengths, ranges, finite
+      values, weights within the policy loader's interval bound, Adam moments within what
+      gradients clipped to max_grad_norm can give, stds above their floor, multipliers
+      >= 0, a window position consistent with its count, a non-zero generator state, omega
+      in its box) without writing, then written; on any failure the agent and the built-ins' states
+      are unchanged (SAFERL_ERR_CORRUPT, _VERSION, _NOT_FINITE, or _INVALID_ARGUMENT for
+      another desc or environment). Resuming from a checkpoint gives the same epochs, bit
+      for bit, as the run that was never interrupted (tests/test_rl.c: PPO-Lag discrete,
+      CPO continuous, PID-Lag with two costs, CUP, TRPO-Lag). The off-policy agent has no
+      checkpoint yet.
+
    RETURN-CONDITIONED SUPERVISED LEARNING (RCSL; an MLP or a small causal transformer)
       The offline stage of PLS (Wachi et al. 2025), after Decision Transformer (Chen et al.
       2021) and the Constrained Decision Transformer (CDT, Liu et al. 2023), in two
@@ -496,7 +545,10 @@
       a user environment that returns NaN makes saferl_rl_agent_epoch return
       SAFERL_ERR_NOT_FINITE with the networks, optimiser, lambda, normaliser and statistics
       unchanged (the interrupted episodes are dropped and every environment is reset at the
-      next epoch). The same seed gives the same learning curve; native and WebAssembly agree
+      next epoch). An update whose losses or gradients overflow on finite data (rewards near
+      the float range, weights near it in a loaded checkpoint) also returns
+      SAFERL_ERR_NOT_FINITE, but after the fact: the networks hold that update, so go back
+      to a checkpoint saved before it. The same seed gives the same learning curve; native and WebAssembly agree
       to rounding (libm's tanh and exp differ in the last bits).
 
    SPEED
@@ -552,7 +604,11 @@
                           TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3
                           (saferl_rl_offpolicy_*). Preference
                           optimisation for tabular categorical policies: DPO, SACPO, P-SACPO,
-                          the constrained optimum's closed form, the label-flip poisoning LP
+                          the constrained optimum's closed form, the label-flip poisoning LP.
+                          Checkpoints of the on-policy agent's whole training state ("SRLK":
+                          saferl_rl_agent_checkpoint_save / _load / _size / _save_file /
+                          _load_file, saferl_rl_agent_restart_episodes): resuming gives the
+                          same epochs bit for bit; a refused load leaves the agent unchanged
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -1347,6 +1403,36 @@ SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent);
 /* One epoch: rollout of steps_per_epoch steps, lambda update, PPO update (CPO, PCPO,
    TRPO-Lag: one trust-region step, then the critics). stats optional. */
 SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats);
+
+/* ---- checkpoints: the whole training state ("SRLK", format below) ------------------------ */
+
+/* Bytes saferl_rl_agent_checkpoint_save writes for this agent (exact). */
+SAFERL_RL_API size_t saferl_rl_agent_checkpoint_size(const saferl_rl_agent *agent);
+/* Writes the agent's training state (networks, Adam, multipliers, normaliser, episode window,
+   counters, random generators, the open episodes and the built-in environments' states) to
+   buffer. SAFERL_ERR_BUFFER_TOO_SMALL if capacity is short; *written (optional) the bytes. */
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save(const saferl_rl_agent *agent, void *buffer,
+                                                            size_t capacity, size_t *written);
+/* Loads a checkpoint into an agent initialised from the same desc (the seed may differ: the
+   checkpoint's generators replace it) and environments of the same shape and kinds. Every
+   byte is checked before the agent is written: on failure the agent and its environments
+   are unchanged. SAFERL_ERR_CORRUPT (bad magic, length, checksum, a value out of range),
+   SAFERL_ERR_VERSION, SAFERL_ERR_NOT_FINITE, SAFERL_ERR_INVALID_ARGUMENT (another desc or
+   environment). *message (optional; a static string) says what, e.g. "steps_per_epoch: the
+   checkpoint's differs from this agent's desc", or "ok". A user's environment is not in the
+   checkpoint: restore its state as it was at the save, or call
+   saferl_rl_agent_restart_episodes (see CHECKPOINT FORMAT). */
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load(saferl_rl_agent *agent, const void *data, size_t size,
+                                                            const char **message);
+/* Drops the open episodes: every environment is reset at the start of the next epoch. */
+SAFERL_RL_API void saferl_rl_agent_restart_episodes(saferl_rl_agent *agent);
+#ifndef SAFERL_NO_STDIO
+/* The same through a file, written atomically (a temporary renamed over path; SAFERL_ERR_IO
+   with errno on failure, the old file untouched). Loading reads through the desc's allocator. */
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save_file(const saferl_rl_agent *agent, const char *path);
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load_file(saferl_rl_agent *agent, const char *path,
+                                                                 const char **message);
+#endif
 
 /* ---- offline data: logged trajectories ------------------------------------------------ */
 
@@ -5464,9 +5550,477 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
                           row->multiplier != SAFERL_RL__NO_MULTIPLIER && d->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE);
     row->update_actor(a, &u);
     if (row->update_critics) row->update_critics(a, &u);
+    /* finite data can still overflow a loss or gradient (rewards near FLT_MAX, huge weights):
+       never report such an update as a success */
+    if (!saferl_rl__all_finite(a->networks.params, (int)a->networks.param_total)) return SAFERL_ERR_NOT_FINITE;
     if (stats) saferl_rl__report(a, &u, episodes, stats);
     return SAFERL_OK;
 }
+
+/* ---- checkpoints ------------------------------------------------------------------------------ */
+
+#define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
+#define SAFERL_RL__CHECKPOINT_VERSION 1u
+#define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
+
+static void saferl_rl__put_f64(unsigned char *p, double v) {
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    saferl_rl__put_u32(p, (uint32_t)u);
+    saferl_rl__put_u32(p + 4, (uint32_t)(u >> 32));
+}
+
+static double saferl_rl__get_f64(const unsigned char *p) {
+    uint64_t u = (uint64_t)saferl_rl__get_u32(p) | (uint64_t)saferl_rl__get_u32(p + 4) << 32;
+    double v;
+    memcpy(&v, &u, 8);
+    return v;
+}
+
+/* One walk over the agent states the format for every use: measuring, saving, checking a
+   buffer without writing anything, and loading what the check accepted (which then cannot
+   fail). So the saver and the loader cannot disagree, and loading is two-phase. */
+typedef enum saferl_rl__checkpoint_mode {
+    SAFERL_RL__MEASURE,
+    SAFERL_RL__SAVE,
+    SAFERL_RL__CHECK,
+    SAFERL_RL__LOAD
+} saferl_rl__checkpoint_mode;
+
+typedef struct saferl_rl__checkpoint_io {
+    saferl_rl__checkpoint_mode mode;
+    unsigned char *data;          /* written only when saving; NULL when measuring */
+    size_t at, size, section;     /* the cursor, the end of the sections, the open section */
+    saferl_result result;         /* the first failure (checking) */
+    const char *message;
+} saferl_rl__checkpoint_io;
+
+static void saferl_rl__checkpoint_fail(saferl_rl__checkpoint_io *io, saferl_result r, const char *message) {
+    if (io->result != SAFERL_OK) return;
+    io->result = r;
+    io->message = message;
+}
+
+/* The next n bytes (NULL when measuring or after a failure); reading past the end fails. */
+static unsigned char *saferl_rl__checkpoint_take(saferl_rl__checkpoint_io *io, size_t n) {
+    unsigned char *p;
+    if (io->result != SAFERL_OK) return NULL;
+    if (io->mode != SAFERL_RL__MEASURE && n > io->size - io->at) {
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "checkpoint: truncated (a section runs past the end)");
+        return NULL;
+    }
+    p = io->mode == SAFERL_RL__MEASURE ? NULL : io->data + io->at;
+    io->at += n;
+    return p;
+}
+
+/* A uint32 in [lo, hi]: written when saving; the value read when checking or loading. */
+static uint32_t saferl_rl__checkpoint_u32(saferl_rl__checkpoint_io *io, uint32_t value, uint32_t lo, uint32_t hi,
+                                          const char *what) {
+    unsigned char *p = saferl_rl__checkpoint_take(io, 4);
+    if (!p) return value;
+    if (io->mode == SAFERL_RL__SAVE) {
+        saferl_rl__put_u32(p, value);
+        return value;
+    }
+    value = saferl_rl__get_u32(p);
+    if (value < lo || value > hi) saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, what);
+    return value;
+}
+
+/* An int field in [lo, hi] (lo >= 0), loaded into *field; returns the checkpoint's value. */
+static int saferl_rl__checkpoint_int(saferl_rl__checkpoint_io *io, int *field, int lo, int hi, const char *what) {
+    int v = (int)saferl_rl__checkpoint_u32(io, (uint32_t)*field, (uint32_t)lo, (uint32_t)hi, what);
+    if (io->mode == SAFERL_RL__LOAD) *field = v;
+    return v;
+}
+
+static uint64_t saferl_rl__checkpoint_u64(saferl_rl__checkpoint_io *io, uint64_t value) {
+    uint64_t lo = saferl_rl__checkpoint_u32(io, (uint32_t)value, 0, 0xFFFFFFFFu, NULL);
+    return lo | (uint64_t)saferl_rl__checkpoint_u32(io, (uint32_t)(value >> 32), 0, 0xFFFFFFFFu, NULL) << 32;
+}
+
+/* A step counter (a long: 32 bits in wasm32, so a larger count is refused there). */
+static void saferl_rl__checkpoint_count(saferl_rl__checkpoint_io *io, long *field, const char *what) {
+    uint64_t v = saferl_rl__checkpoint_u64(io, (uint64_t)*field);
+    if (io->mode == SAFERL_RL__CHECK && v > (uint64_t)(~0ul >> 1)) saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, what);
+    if (io->mode == SAFERL_RL__LOAD) *field = (long)v;
+}
+
+/* n floats (4 bytes) or doubles (8), finite and in [lo, hi]. */
+static void saferl_rl__checkpoint_reals(saferl_rl__checkpoint_io *io, float *f, double *d, size_t n, double lo, double hi,
+                                        const char *what) {
+    const size_t width = f ? 4 : 8;
+    unsigned char *p = saferl_rl__checkpoint_take(io, width * n);
+    size_t i;
+    if (!p) return;
+    for (i = 0; i < n; ++i, p += width) {
+        double v;
+        if (io->mode == SAFERL_RL__SAVE) {
+            if (f) saferl_rl__put_f32(p, f[i]);
+            else saferl_rl__put_f64(p, d[i]);
+            continue;
+        }
+        v = f ? (double)saferl_rl__get_f32(p) : saferl_rl__get_f64(p);
+        if (io->mode == SAFERL_RL__CHECK) {
+            const double big = f ? 3.4e38 : 1.7976931348623157e308;
+            if (!(v == v && v <= big && v >= -big) || v < lo || v > hi) {
+                saferl_rl__checkpoint_fail(io, v == v && v <= big && v >= -big ? SAFERL_ERR_CORRUPT : SAFERL_ERR_NOT_FINITE,
+                                           what);
+                return;
+            }
+        } else if (f) {
+            f[i] = (float)v;
+        } else {
+            d[i] = v;
+        }
+    }
+}
+
+#define SAFERL_RL__FLOATS(io, x, n, lo, what) saferl_rl__checkpoint_reals(io, x, NULL, n, lo, SAFERL_RL__ANY, what)
+#define SAFERL_RL__DOUBLES(io, x, n, lo, what) saferl_rl__checkpoint_reals(io, NULL, x, n, lo, SAFERL_RL__ANY, what)
+
+/* A value the agent already has (its desc, its shape): another one is refused with what. */
+static void saferl_rl__checkpoint_same(saferl_rl__checkpoint_io *io, uint32_t value, const char *what) {
+    unsigned char *p = saferl_rl__checkpoint_take(io, 4);
+    if (p && io->mode == SAFERL_RL__SAVE) saferl_rl__put_u32(p, value);
+    else if (p && io->mode == SAFERL_RL__CHECK && saferl_rl__get_u32(p) != value)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_INVALID_ARGUMENT, what);
+}
+
+static void saferl_rl__checkpoint_same_real(saferl_rl__checkpoint_io *io, double value, const char *what) {
+    unsigned char *p = saferl_rl__checkpoint_take(io, 8);
+    unsigned char bits[8];
+    saferl_rl__put_f64(bits, value); /* compared bit for bit: SAFERL_RL_NONE stays itself */
+    if (p && io->mode == SAFERL_RL__SAVE) memcpy(p, bits, 8);
+    else if (p && io->mode == SAFERL_RL__CHECK && memcmp(p, bits, 8) != 0)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_INVALID_ARGUMENT, what);
+}
+
+static void saferl_rl__checkpoint_rng(saferl_rl__checkpoint_io *io, saferl_rng *rng) {
+    uint64_t s[4];
+    int i;
+    for (i = 0; i < 4; ++i) s[i] = saferl_rl__checkpoint_u64(io, rng->s[i]);
+    if (io->mode == SAFERL_RL__CHECK && !(s[0] | s[1] | s[2] | s[3])) /* xoshiro's one fixed point */
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "random generator: an all-zero state");
+    if (io->mode == SAFERL_RL__LOAD) memcpy(rng->s, s, sizeof s);
+}
+
+/* A section: a tag, its byte length, its fields. */
+static void saferl_rl__checkpoint_begin(saferl_rl__checkpoint_io *io, uint32_t tag, const char *missing) {
+    io->section = io->at;
+    saferl_rl__checkpoint_u32(io, tag, tag, tag, missing);
+    saferl_rl__checkpoint_u32(io, 0, 0, 0xFFFFFFFFu, NULL); /* the length, known at the end */
+}
+
+static void saferl_rl__checkpoint_end(saferl_rl__checkpoint_io *io, const char *what) {
+    size_t length = io->at - io->section - 8;
+    if (io->result != SAFERL_OK) return;
+    if (io->mode == SAFERL_RL__SAVE) saferl_rl__put_u32(io->data + io->section + 4, (uint32_t)length);
+    else if (io->mode == SAFERL_RL__CHECK && saferl_rl__get_u32(io->data + io->section + 4) != length)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, what);
+}
+
+#define SAFERL_RL__DIFFERS ": the checkpoint's differs from this agent's desc"
+#define SAFERL_RL__SAME_INT(io, field) saferl_rl__checkpoint_same(io, (uint32_t)(d->field), #field SAFERL_RL__DIFFERS)
+#define SAFERL_RL__SAME_REAL(io, field) saferl_rl__checkpoint_same_real(io, d->field, #field SAFERL_RL__DIFFERS)
+
+/* "DESC": every desc field with its defaults filled in (the seed is only recorded: the
+   generators below replace it) and the environments' shape. */
+static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const saferl_rl_desc *d = &a->desc;
+    const saferl_rl_env *env = &a->environments.envs[0];
+    uint32_t seed;
+    int i;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('D', 'E', 'S', 'C'), "checkpoint: the DESC section is missing");
+    SAFERL_RL__SAME_INT(io, algorithm);
+    seed = saferl_rl__checkpoint_u32(io, d->seed, 0, 0xFFFFFFFFu, NULL);
+    if (io->mode == SAFERL_RL__LOAD) a->desc.seed = seed;
+    SAFERL_RL__SAME_INT(io, hidden_count);
+    for (i = 0; i < SAFERL_RL_MAX_LAYERS - 1; ++i)
+        saferl_rl__checkpoint_same(io, (uint32_t)d->hidden[i], "hidden" SAFERL_RL__DIFFERS);
+    SAFERL_RL__SAME_INT(io, activation);
+    SAFERL_RL__SAME_INT(io, steps_per_epoch);
+    SAFERL_RL__SAME_INT(io, update_iters);
+    SAFERL_RL__SAME_INT(io, minibatch);
+    SAFERL_RL__SAME_REAL(io, clip);
+    SAFERL_RL__SAME_REAL(io, target_kl);
+    SAFERL_RL__SAME_REAL(io, gamma);
+    SAFERL_RL__SAME_REAL(io, lambda);
+    SAFERL_RL__SAME_REAL(io, cost_gamma);
+    SAFERL_RL__SAME_REAL(io, cost_lambda);
+    SAFERL_RL__SAME_REAL(io, actor_lr);
+    SAFERL_RL__SAME_REAL(io, critic_lr);
+    SAFERL_RL__SAME_INT(io, total_epochs);
+    SAFERL_RL__SAME_REAL(io, max_grad_norm);
+    SAFERL_RL__SAME_REAL(io, critic_norm_coef);
+    SAFERL_RL__SAME_REAL(io, init_log_std);
+    SAFERL_RL__SAME_INT(io, no_obs_normalize);
+    SAFERL_RL__SAME_INT(io, cost_count);
+    for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i)
+        saferl_rl__checkpoint_same_real(io, d->cost_limits[i], "cost_limits" SAFERL_RL__DIFFERS);
+    SAFERL_RL__SAME_REAL(io, lagrange_init);
+    SAFERL_RL__SAME_REAL(io, lambda_lr);
+    SAFERL_RL__SAME_INT(io, lambda_optimizer);
+    SAFERL_RL__SAME_REAL(io, pid_kp);
+    SAFERL_RL__SAME_REAL(io, pid_ki);
+    SAFERL_RL__SAME_REAL(io, pid_kd);
+    SAFERL_RL__SAME_REAL(io, pid_ema_alpha);
+    SAFERL_RL__SAME_INT(io, pid_delay);
+    SAFERL_RL__SAME_INT(io, episode_window);
+    SAFERL_RL__SAME_REAL(io, lagrange_max);
+    SAFERL_RL__SAME_REAL(io, focops_temperature);
+    SAFERL_RL__SAME_REAL(io, focops_kl_bound);
+    SAFERL_RL__SAME_REAL(io, trust_region);
+    SAFERL_RL__SAME_INT(io, cg_iters);
+    SAFERL_RL__SAME_REAL(io, cg_damping);
+    SAFERL_RL__SAME_INT(io, line_search_steps);
+    saferl_rl__checkpoint_same(io, (uint32_t)a->environments.count, "env_count: the checkpoint's differs from this agent's");
+    saferl_rl__checkpoint_same(io, (uint32_t)env->observation_dim, "env: observation_dim differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)env->action_dim, "env: action_dim differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)env->action_count, "env: action_count differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)a->networks.cost_count, "env: cost_count differs from the checkpoint's");
+    saferl_rl__checkpoint_end(io, "checkpoint: the DESC section's length is wrong");
+}
+
+/* Whether the actor and every critic in the parameter block (params: its bytes) pass the
+   policy loader's interval bound: no forward pass on a normalised input can overflow. */
+static int saferl_rl__networks_bounded(const saferl_rl_agent *a, const unsigned char *params) {
+    saferl_rl_policy critic;
+    int k;
+    if (!saferl_rl__policy_bounded(&a->actor, params)) return 0;
+    memset(&critic, 0, sizeof critic);
+    critic.net = a->networks.reward_critic; /* every cost critic has its shape */
+    critic.action_kind = SAFERL_RL_DISCRETE;
+    for (k = 0; k <= a->networks.cost_count; ++k)
+        if (!saferl_rl__policy_bounded(&critic, params + 4 * (a->networks.actor_count + (size_t)k * a->networks.critic_count)))
+            return 0;
+    return 1;
+}
+
+/* "NETS": actor, log std, reward and cost critics in one block, Adam's moments and step. The
+   moments average gradients clipped to max_grad_norm, so training never leaves |m| <= c and
+   v <= c^2 (c = max_grad_norm, here with room for rounding); beyond that is refused. */
+static void saferl_rl__checkpoint_networks(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const size_t P = a->networks.param_total, at = io->at + 8;
+    const double c = 1.001 * a->desc.max_grad_norm;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('N', 'E', 'T', 'S'), "checkpoint: the NETS section is missing");
+    SAFERL_RL__FLOATS(io, a->networks.params, P, -SAFERL_RL__ANY, "networks: a parameter is not finite");
+    if (io->mode == SAFERL_RL__CHECK && io->result == SAFERL_OK && !saferl_rl__networks_bounded(a, io->data + at))
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_NOT_FINITE, "networks: weights that could overflow a forward pass");
+    saferl_rl__checkpoint_reals(io, a->networks.adam_m, NULL, P, -c, c, "networks: an Adam first moment beyond max_grad_norm");
+    saferl_rl__checkpoint_reals(io, a->networks.adam_v, NULL, P, 0.0, c * c,
+                                "networks: an Adam second moment negative or beyond max_grad_norm^2");
+    saferl_rl__checkpoint_count(io, &a->networks.adam_step, "networks: Adam's step count is out of range");
+    saferl_rl__checkpoint_end(io, "checkpoint: the NETS section's length is wrong");
+}
+
+/* "NORM": the normaliser the actor reads (mean, std) and its running count, mean and M2. */
+static void saferl_rl__checkpoint_normalizer(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const size_t O = (size_t)a->actor.observation_dim;
+    double *s = a->normalizer.count_mean_m2;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('N', 'O', 'R', 'M'), "checkpoint: the NORM section is missing");
+    if (a->actor.obs_mean) {
+        SAFERL_RL__FLOATS(io, a->actor.obs_mean, O, -SAFERL_RL__ANY, "normalizer: a mean is not finite");
+        SAFERL_RL__FLOATS(io, a->actor.obs_std, O, (double)1e-2f, "normalizer: a std is below its floor 0.01");
+    }
+    SAFERL_RL__DOUBLES(io, s, 1, 0.0, "normalizer: the count is negative");
+    SAFERL_RL__DOUBLES(io, s + 1, O, -SAFERL_RL__ANY, "normalizer: a running mean is not finite");
+    SAFERL_RL__DOUBLES(io, s + 1 + O, O, 0.0, "normalizer: a running M2 is negative");
+    saferl_rl__checkpoint_end(io, "checkpoint: the NORM section's length is wrong");
+}
+
+/* "MULT": a multiplier per constraint, the Adam state of lambda_optimizer, the PID state. */
+static void saferl_rl__checkpoint_multipliers(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const size_t K = (size_t)a->networks.cost_count;
+    const int delay = a->desc.pid_delay;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('M', 'U', 'L', 'T'), "checkpoint: the MULT section is missing");
+    SAFERL_RL__DOUBLES(io, a->multiplier.value, K, 0.0, "multipliers: a multiplier is negative");
+    saferl_rl__checkpoint_count(io, &a->multiplier.adam_step, "multipliers: Adam's step count is out of range");
+    SAFERL_RL__DOUBLES(io, a->multiplier.adam_m, K, -SAFERL_RL__ANY, "multipliers: an Adam moment is not finite");
+    SAFERL_RL__DOUBLES(io, a->multiplier.adam_v, K, 0.0, "multipliers: an Adam second moment is negative");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_integral, K, 0.0, "multipliers: a PID integral is negative");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_error, K, -SAFERL_RL__ANY, "multipliers: a PID error is not finite");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_cost, K, -SAFERL_RL__ANY, "multipliers: a PID cost is not finite");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_history, K * (size_t)delay, -SAFERL_RL__ANY,
+                       "multipliers: a PID delayed cost is not finite");
+    saferl_rl__checkpoint_int(io, &a->multiplier.pid_history_next, 0, delay - 1, "multipliers: the PID delay line's position");
+    saferl_rl__checkpoint_end(io, "checkpoint: the MULT section's length is wrong");
+}
+
+/* "EPIS": the window of finished episodes J_R and J_C are measured over (only its filled
+   entries), then "PROG": epochs, steps, each cost's total, the agent's generator. */
+static void saferl_rl__checkpoint_progress(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const int W = a->desc.episode_window, K = a->networks.cost_count;
+    int count, next;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('E', 'P', 'I', 'S'), "checkpoint: the EPIS section is missing");
+    count = saferl_rl__checkpoint_int(io, &a->episodes.count, 0, W, "episodes: more than episode_window");
+    next = saferl_rl__checkpoint_int(io, &a->episodes.next, 0, W - 1, "episodes: the window's position");
+    if (io->mode == SAFERL_RL__CHECK && count < W && next != count)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "episodes: a window not yet full must end at its count");
+    SAFERL_RL__FLOATS(io, a->episodes.returns, (size_t)count, -SAFERL_RL__ANY, "episodes: a return is not finite");
+    SAFERL_RL__FLOATS(io, a->episodes.costs, (size_t)count * K, -SAFERL_RL__ANY, "episodes: a cost is not finite");
+    saferl_rl__checkpoint_end(io, "checkpoint: the EPIS section's length is wrong");
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('P', 'R', 'O', 'G'), "checkpoint: the PROG section is missing");
+    saferl_rl__checkpoint_int(io, &a->epoch, 0, 0x7FFFFFFF, "progress: the epoch is out of range");
+    saferl_rl__checkpoint_count(io, &a->total_steps, "progress: the step count is out of range");
+    SAFERL_RL__DOUBLES(io, a->total_cost, (size_t)K, -SAFERL_RL__ANY, "progress: a total cost is not finite");
+    saferl_rl__checkpoint_rng(io, &a->rng);
+    saferl_rl__checkpoint_end(io, "checkpoint: the PROG section's length is wrong");
+}
+
+/* A built-in environment's state (saferl_rl_builtin); its kind and max_steps must be the
+   live one's, omega must lie in the kind's box. */
+static void saferl_rl__checkpoint_builtin(saferl_rl__checkpoint_io *io, saferl_rl_builtin *b) {
+    double lower[SAFERL_RL_MAX_OMEGA], upper[SAFERL_RL_MAX_OMEGA];
+    int n = saferl_rl_builtin_omega_box(b->kind, lower, upper, NULL), i, j;
+    int cells = b->kind == SAFERL_RL_ENV_CLIFF ? SAFERL_RL_CLIFF_STATES : SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS;
+    saferl_rl__checkpoint_same(io, (uint32_t)b->kind, "environments: a built-in environment of another kind");
+    saferl_rl__checkpoint_same(io, (uint32_t)b->max_steps, "environments: a built-in environment with another max_steps");
+    saferl_rl__checkpoint_int(io, &b->steps, 0, b->max_steps > 0 ? b->max_steps : 0, "environments: steps out of range");
+    saferl_rl__checkpoint_int(io, &b->cell, 0, cells - 1, "environments: a cell out of range");
+    saferl_rl__checkpoint_int(io, &b->goals_reached, 0, 0x7FFFFFFF, "environments: goals_reached out of range");
+    SAFERL_RL__DOUBLES(io, b->x, 4, -SAFERL_RL__ANY, "environments: a state variable is not finite");
+    SAFERL_RL__DOUBLES(io, &b->heading, 1, -SAFERL_RL__ANY, "environments: the heading is not finite");
+    SAFERL_RL__DOUBLES(io, &b->yaw_rate, 1, -SAFERL_RL__ANY, "environments: the yaw rate is not finite");
+    SAFERL_RL__DOUBLES(io, b->goal, 2, -SAFERL_RL__ANY, "environments: the goal is not finite");
+    SAFERL_RL__DOUBLES(io, &b->goal_distance, 1, -SAFERL_RL__ANY, "environments: the goal distance is not finite");
+    for (i = 0; i < SAFERL_RL_POINTGOAL_HAZARDS; ++i)
+        SAFERL_RL__DOUBLES(io, b->hazards[i], 2, -SAFERL_RL__ANY, "environments: a hazard is not finite");
+    for (j = 0; j < 2; ++j) {
+        double *omega = j == 0 ? b->omega : b->omega_next;
+        for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i)
+            saferl_rl__checkpoint_reals(io, NULL, omega + i, 1, i < n ? lower[i] : -SAFERL_RL__ANY,
+                                        i < n ? upper[i] : SAFERL_RL__ANY, "environments: omega outside its box");
+    }
+}
+
+/* "ENVS": whether the episodes are open; per environment its generator, and for an open
+   episode its current observation and return and costs so far; a built-in's state. */
+static void saferl_rl__checkpoint_environments(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const int E = a->environments.count, O = a->actor.observation_dim, K = a->networks.cost_count;
+    int e, closed;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('E', 'N', 'V', 'S'), "checkpoint: the ENVS section is missing");
+    closed = saferl_rl__checkpoint_int(io, &a->environments.needs_reset, 0, 1, "environments: needs_reset is 0 or 1");
+    for (e = 0; e < E && io->result == SAFERL_OK; ++e) {
+        saferl_rl_env *env = &a->environments.envs[e];
+        int builtin = env->reset == saferl_rl__builtin_reset;
+        saferl_rl__checkpoint_rng(io, &a->environments.rngs[e]);
+        if (!closed) {
+            SAFERL_RL__FLOATS(io, a->environments.observations + (size_t)e * O, (size_t)O, -SAFERL_RL__ANY,
+                              "environments: an observation is not finite");
+            SAFERL_RL__DOUBLES(io, a->environments.episode_return + e, 1, -SAFERL_RL__ANY,
+                               "environments: an open episode's return is not finite");
+            SAFERL_RL__DOUBLES(io, a->environments.episode_cost + (size_t)e * K, (size_t)K, -SAFERL_RL__ANY,
+                               "environments: an open episode's cost is not finite");
+        }
+        saferl_rl__checkpoint_same(io, (uint32_t)builtin,
+                                   "environments: a built-in environment in one of agent and checkpoint, a user's in the other");
+        if (builtin && io->result == SAFERL_OK) saferl_rl__checkpoint_builtin(io, (saferl_rl_builtin *)env->state);
+    }
+    saferl_rl__checkpoint_end(io, "checkpoint: the ENVS section's length is wrong");
+}
+
+/* The sections in their order, after the 8-byte magic and version. */
+static void saferl_rl__checkpoint_walk(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    io->at = 8;
+    saferl_rl__checkpoint_desc(io, a);
+    saferl_rl__checkpoint_networks(io, a);
+    saferl_rl__checkpoint_normalizer(io, a);
+    saferl_rl__checkpoint_multipliers(io, a);
+    saferl_rl__checkpoint_progress(io, a);
+    saferl_rl__checkpoint_environments(io, a);
+    if (io->mode == SAFERL_RL__CHECK && io->at != io->size)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "checkpoint: bytes after the last section");
+}
+
+SAFERL_RL_API size_t saferl_rl_agent_checkpoint_size(const saferl_rl_agent *agent) {
+    saferl_rl__checkpoint_io io;
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    memset(&io, 0, sizeof io);
+    io.mode = SAFERL_RL__MEASURE;
+    saferl_rl__checkpoint_walk(&io, (saferl_rl_agent *)agent); /* measuring only reads */
+    return io.at + 4;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save(const saferl_rl_agent *agent, void *buffer,
+                                                            size_t capacity, size_t *written) {
+    size_t need = saferl_rl_agent_checkpoint_size(agent);
+    saferl_rl__checkpoint_io io;
+    if (!buffer || capacity < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(&io, 0, sizeof io);
+    io.mode = SAFERL_RL__SAVE;
+    io.data = (unsigned char *)buffer;
+    io.size = need - 4;
+    saferl_rl__put_u32(io.data, SAFERL_RL__CHECKPOINT_MAGIC);
+    saferl_rl__put_u32(io.data + 4, SAFERL_RL__CHECKPOINT_VERSION);
+    saferl_rl__checkpoint_walk(&io, (saferl_rl_agent *)agent); /* saving only reads the agent */
+    saferl_rl__put_u32(io.data + io.size, saferl_rl__crc32(io.data, io.size));
+    if (written) *written = need;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load(saferl_rl_agent *agent, const void *data, size_t size,
+                                                            const char **message) {
+    const unsigned char *in = (const unsigned char *)data;
+    saferl_rl__checkpoint_io io;
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    memset(&io, 0, sizeof io);
+    if (!in || size < 12 || saferl_rl__get_u32(in) != SAFERL_RL__CHECKPOINT_MAGIC)
+        saferl_rl__checkpoint_fail(&io, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint (magic \"SRLK\")");
+    else if (saferl_rl__get_u32(in + 4) != SAFERL_RL__CHECKPOINT_VERSION)
+        saferl_rl__checkpoint_fail(&io, SAFERL_ERR_VERSION, "checkpoint: another format version");
+    else if (saferl_rl__get_u32(in + size - 4) != saferl_rl__crc32(in, size - 4))
+        saferl_rl__checkpoint_fail(&io, SAFERL_ERR_CORRUPT, "checkpoint: the checksum does not match");
+    if (io.result == SAFERL_OK) { /* phase one: check every byte, write nothing */
+        io.mode = SAFERL_RL__CHECK;
+        io.data = (unsigned char *)(uintptr_t)in; /* read only: written when saving alone */
+        io.size = size - 4;
+        saferl_rl__checkpoint_walk(&io, agent);
+    }
+    if (io.result == SAFERL_OK) { /* phase two: what phase one accepted, into the agent */
+        io.mode = SAFERL_RL__LOAD;
+        saferl_rl__checkpoint_walk(&io, agent);
+        io.message = "ok";
+    }
+    if (message) *message = io.message;
+    return io.result;
+}
+
+SAFERL_RL_API void saferl_rl_agent_restart_episodes(saferl_rl_agent *agent) {
+    SAFERL_ASSERT(agent != NULL);
+    agent->environments.needs_reset = 1;
+}
+
+#ifndef SAFERL_NO_STDIO
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save_file(const saferl_rl_agent *agent, const char *path) {
+    size_t size = saferl_rl_agent_checkpoint_size(agent);
+    unsigned char *buffer = (unsigned char *)saferl_rl__allocate(&agent->desc.allocator, size);
+    saferl_result r;
+    if (!buffer) return SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_rl_agent_checkpoint_save(agent, buffer, size, NULL);
+    r = saferl_rl__write_file(path, buffer, size);
+    saferl_rl__release(&agent->desc.allocator, buffer);
+    return r;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load_file(saferl_rl_agent *agent, const char *path,
+                                                                 const char **message) {
+    unsigned char *data = NULL;
+    size_t size = 0;
+    saferl_result r;
+    SAFERL_ASSERT(agent != NULL);
+    r = saferl_rl__read_file(path, &agent->desc.allocator, &data, &size);
+    if (r != SAFERL_OK) {
+        if (message) *message = "checkpoint: the file could not be read (errno says why)";
+        return r;
+    }
+    r = saferl_rl_agent_checkpoint_load(agent, data, size, message);
+    saferl_rl__release(&agent->desc.allocator, data);
+    return r;
+}
+#endif
 
 /* ---- offline data ------------------------------------------------------------------------------ */
 

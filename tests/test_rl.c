@@ -6095,6 +6095,455 @@ static int dump_bchg(void) {
     return 0;
 }
 
+/* ---- checkpoints: resume bit for bit, refuse bad input without a trace --------------------- */
+
+/* A user's environment with two costs and state that spans epochs: a walk on 0..6 for 10
+   steps (truncated), action 0 left, 1 stay, 2 right; reward the position / 6; cost 0 while
+   beyond 4, cost 1 a coin (p 0.3) on every move. The caller saves and restores `lane_state`
+   beside a checkpoint, as CHECKPOINT FORMAT asks of a user's environment. */
+typedef struct lane_state {
+    int position, steps;
+} lane_state;
+
+static void lane_observe(const lane_state *w, float *observation) {
+    observation[0] = (float)w->position / 6.0f;
+    observation[1] = (float)w->steps / 10.0f;
+}
+
+static saferl_result lane_reset(void *state, saferl_rng *rng, float *observation) {
+    lane_state *w = (lane_state *)state;
+    w->position = (int)saferl_rng_bounded(rng, 3);
+    w->steps = 0;
+    lane_observe(w, observation);
+    return SAFERL_OK;
+}
+
+static saferl_result lane_step(void *state, saferl_rng *rng, const float *action, float *observation, float *reward,
+                               float *cost, int *terminated, int *truncated) {
+    lane_state *w = (lane_state *)state;
+    int move = (int)action[0] - 1;
+    if (move < -1 || move > 1) return SAFERL_ERR_INVALID_ARGUMENT;
+    w->position += move;
+    if (w->position < 0) w->position = 0;
+    if (w->position > 6) w->position = 6;
+    w->steps += 1;
+    *reward = (float)w->position / 6.0f;
+    cost[0] = w->position > 4 ? 1.0f : 0.0f;
+    cost[1] = move != 0 && saferl_rng_uniform(rng) < 0.3 ? 1.0f : 0.0f;
+    *terminated = 0;
+    *truncated = w->steps >= 10;
+    lane_observe(w, observation);
+    return SAFERL_OK;
+}
+
+/* The environments of a checkpoint case: built-ins of one kind, or the walk. */
+typedef struct checkpoint_envs {
+    saferl_rl_builtin builtins[2];
+    lane_state walks[2];
+    saferl_rl_env envs[2];
+} checkpoint_envs;
+
+static void checkpoint_envs_make(checkpoint_envs *c, int kind, int count) {
+    int e;
+    memset(c, 0, sizeof *c);
+    for (e = 0; e < count; ++e) {
+        if (kind >= 0) {
+            saferl_rl_env_builtin(&c->envs[e], &c->builtins[e], (saferl_rl_env_kind)kind);
+            continue;
+        }
+        c->envs[e].observation_dim = 2;
+        c->envs[e].action_dim = 1;
+        c->envs[e].action_count = 3;
+        c->envs[e].state = &c->walks[e];
+        c->envs[e].reset = lane_reset;
+        c->envs[e].step = lane_step;
+        c->envs[e].cost_count = 2;
+    }
+}
+
+/* Case k: its desc, environment kind (-1 the walk) and environment count. */
+static void checkpoint_case(int k, saferl_rl_desc *d, int *kind, int *count) {
+    memset(d, 0, sizeof *d);
+    d->seed = 70u + (uint32_t)k;
+    d->hidden[0] = d->hidden[1] = 16;
+    d->steps_per_epoch = 256;
+    d->update_iters = 3;
+    d->cost_count = 1;
+    d->cost_limits[0] = 5.0;
+    *count = 2;
+    switch (k) {
+    case 0: d->algorithm = SAFERL_RL_PPO_LAG; *kind = SAFERL_RL_ENV_CARTPOLE; break;
+    case 1: d->algorithm = SAFERL_RL_CPO; *kind = SAFERL_RL_ENV_PENDULUM; *count = 1; d->cost_limits[0] = 0.2; break;
+    case 2: /* two costs, a PID controller each, with OmniSafe's EMAs and a delay line */
+        d->algorithm = SAFERL_RL_PID_LAG;
+        *kind = -1;
+        d->cost_count = 2;
+        d->cost_limits[0] = 1.0;
+        d->cost_limits[1] = 0.5;
+        d->pid_ema_alpha = 0.95;
+        d->pid_delay = 3;
+        break;
+    case 3: /* CUP's mid-point reference, a bounded multiplier and Adam on it */
+        d->algorithm = SAFERL_RL_CUP;
+        *kind = SAFERL_RL_ENV_POINTGOAL;
+        *count = 1;
+        d->lambda_optimizer = SAFERL_RL_LAMBDA_ADAM;
+        d->cost_limits[0] = 0.0;
+        break;
+    default: d->algorithm = SAFERL_RL_TRPO_LAG; *kind = SAFERL_RL_ENV_GRIDWORLD; d->total_epochs = 5; break;
+    }
+}
+#define CHECKPOINT_CASES 5
+
+/* Everything an agent holds: its struct, its whole memory block and its environments' states. */
+static uint64_t agent_hash(const saferl_rl_agent *agent, const checkpoint_envs *c, int count) {
+    size_t size = saferl_rl_agent_memory_size(&agent->desc, agent->environments.envs, count);
+    uint64_t h = fnv1a(0xcbf29ce484222325ull, agent, sizeof *agent);
+    h = fnv1a(h, agent->owned_memory, size);
+    return fnv1a(h, c, sizeof *c);
+}
+
+static int agent_state_equal(const saferl_rl_agent *a, const saferl_rl_agent *b) {
+    const size_t O = (size_t)a->actor.observation_dim, P = AGENT_PARAM_TOTAL(*a);
+    return P == AGENT_PARAM_TOTAL(*b) && memcmp(AGENT_PARAMS(*a), AGENT_PARAMS(*b), 4 * P) == 0 &&
+           memcmp(AGENT_ADAM_M(*a), AGENT_ADAM_M(*b), 4 * P) == 0 && memcmp(AGENT_ADAM_V(*a), AGENT_ADAM_V(*b), 4 * P) == 0 &&
+           (!a->actor.obs_mean || (memcmp(a->actor.obs_mean, b->actor.obs_mean, 4 * O) == 0 &&
+                                   memcmp(a->actor.obs_std, b->actor.obs_std, 4 * O) == 0));
+}
+
+TEST(checkpoint_resume_is_bit_identical_to_an_uninterrupted_run) {
+    enum { N = 5, SPLIT = 2 };
+    static unsigned char buffer[1 << 20], again[1 << 20];
+    int k;
+    for (k = 0; k < CHECKPOINT_CASES; ++k) {
+        checkpoint_envs straight, resumed;
+        lane_state saved_walks[2];
+        saferl_rl_epoch_stats expected[N], s;
+        saferl_rl_agent a, b;
+        saferl_rl_desc d;
+        size_t size = 0, size_again = 0;
+        const char *why = NULL;
+        int kind, count, epoch;
+        checkpoint_case(k, &d, &kind, &count);
+        checkpoint_envs_make(&straight, kind, count);
+        CHECK(saferl_rl_agent_create(&a, &d, straight.envs, count) == SAFERL_OK);
+        for (epoch = 0; epoch < N; ++epoch) CHECK(saferl_rl_agent_epoch(&a, &expected[epoch]) == SAFERL_OK);
+        /* k epochs, save, destroy, create anew (another seed: the checkpoint replaces it), load */
+        checkpoint_envs_make(&resumed, kind, count);
+        CHECK(saferl_rl_agent_create(&b, &d, resumed.envs, count) == SAFERL_OK);
+        for (epoch = 0; epoch < SPLIT; ++epoch) {
+            CHECK(saferl_rl_agent_epoch(&b, &s) == SAFERL_OK);
+            CHECK(memcmp(&s, &expected[epoch], sizeof s) == 0);
+        }
+        size = saferl_rl_agent_checkpoint_size(&b);
+        CHECK(size <= sizeof buffer);
+        CHECK(saferl_rl_agent_checkpoint_save(&b, buffer, size - 1, NULL) == SAFERL_ERR_BUFFER_TOO_SMALL);
+        CHECK(saferl_rl_agent_checkpoint_save(&b, buffer, size, &size_again) == SAFERL_OK && size_again == size);
+        memcpy(saved_walks, resumed.walks, sizeof saved_walks);
+        saferl_rl_agent_destroy(&b);
+        checkpoint_envs_make(&resumed, kind, count);
+        d.seed += 1000;
+        CHECK(saferl_rl_agent_create(&b, &d, resumed.envs, count) == SAFERL_OK);
+        CHECK(saferl_rl_agent_checkpoint_load(&b, buffer, size, &why) == SAFERL_OK && strcmp(why, "ok") == 0);
+        CHECK(b.desc.seed == d.seed - 1000);
+        memcpy(resumed.walks, saved_walks, sizeof saved_walks); /* the user's environment: the caller's part */
+        CHECK(saferl_rl_agent_checkpoint_save(&b, again, sizeof again, &size_again) == SAFERL_OK);
+        CHECK(size_again == size && memcmp(again, buffer, size) == 0); /* a faithful round trip */
+        for (epoch = SPLIT; epoch < N; ++epoch) {
+            CHECK(saferl_rl_agent_epoch(&b, &s) == SAFERL_OK);
+            if (memcmp(&s, &expected[epoch], sizeof s) != 0)
+                fprintf(stderr, "case %d epoch %d: return %.17g vs %.17g\n", k, epoch + 1, s.episode_return,
+                        expected[epoch].episode_return);
+            CHECK(memcmp(&s, &expected[epoch], sizeof s) == 0);
+        }
+        CHECK(agent_state_equal(&a, &b));
+        CHECK(memcmp(straight.builtins, resumed.builtins, sizeof straight.builtins) == 0);
+        CHECK(memcmp(straight.walks, resumed.walks, sizeof straight.walks) == 0);
+        saferl_rl_agent_destroy(&a);
+        saferl_rl_agent_destroy(&b);
+    }
+}
+
+static void put_le32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+static uint32_t get_le32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The CRC-32 (IEEE) of the bytes before the last four, written there: a corruption that
+   reaches the checks behind the checksum. */
+static void repair_crc(unsigned char *p, size_t size) {
+    uint32_t crc = 0xFFFFFFFFu;
+    size_t i;
+    int k;
+    for (i = 0; i + 4 < size; ++i) {
+        crc ^= p[i];
+        for (k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    put_le32(p + size - 4, ~crc);
+}
+
+/* The offset of section tag's payload (its length at offset - 4), or 0. */
+static size_t find_section(const unsigned char *p, size_t size, const char *tag) {
+    size_t at = 8;
+    while (at + 8 <= size - 4) {
+        if (memcmp(p + at, tag, 4) == 0) return at + 8;
+        at += 8 + get_le32(p + at + 4);
+    }
+    return 0;
+}
+
+/* Loads bad into target: must fail with r_expected (0: any failure) and leave target and its
+   environments unchanged. */
+static void refused_unchanged(saferl_rl_agent *target, const checkpoint_envs *envs, int count, const unsigned char *bad,
+                              size_t size, saferl_result r_expected, const char *message_prefix) {
+    uint64_t before = agent_hash(target, envs, count);
+    const char *why = NULL;
+    saferl_result r = saferl_rl_agent_checkpoint_load(target, bad, size, &why);
+    CHECK(r < 0 && (r_expected == 0 || r == r_expected));
+    CHECK(why != NULL && strcmp(why, "ok") != 0);
+    if (message_prefix && why && strncmp(why, message_prefix, strlen(message_prefix)) != 0)
+        fprintf(stderr, "message \"%s\", expected \"%s...\"\n", why, message_prefix);
+    CHECK(!message_prefix || (why && strncmp(why, message_prefix, strlen(message_prefix)) == 0));
+    CHECK(agent_hash(target, envs, count) == before);
+}
+
+TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
+    static unsigned char good[1 << 18], bad[1 << 18], pristine[1 << 18];
+    checkpoint_envs source_envs, target_envs, other_envs;
+    saferl_rl_agent source, target, other;
+    saferl_rl_desc d, changed;
+    saferl_rng rng;
+    size_t size = 0, pristine_size = 0, at;
+    uint64_t target_hash;
+    int kind, count, trial, accepted = 0, refused = 0;
+    checkpoint_case(2, &d, &kind, &count); /* the two-cost PID case: every section in use */
+    checkpoint_envs_make(&source_envs, kind, count);
+    checkpoint_envs_make(&target_envs, kind, count);
+    CHECK(saferl_rl_agent_create(&source, &d, source_envs.envs, count) == SAFERL_OK);
+    CHECK(saferl_rl_agent_create(&target, &d, target_envs.envs, count) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&source, NULL) == SAFERL_OK && saferl_rl_agent_epoch(&source, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&target, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_save(&source, good, sizeof good, &size) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_save(&target, pristine, sizeof pristine, &pristine_size) == SAFERL_OK);
+    target_hash = agent_hash(&target, &target_envs, count);
+    /* every truncation, and the buffer with a byte more */
+    for (at = 0; at < size; at += at < 64 || size - at < 64 ? 1 : 37) refused_unchanged(&target, &target_envs, count, good, at, 0, NULL);
+    memcpy(bad, good, size);
+    bad[size] = 0;
+    refused_unchanged(&target, &target_envs, count, bad, size + 1, SAFERL_ERR_CORRUPT, "checkpoint: ");
+    /* another magic; another version (with a good checksum); a bad checksum */
+    memcpy(bad, good, size);
+    bad[0] ^= 1;
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint");
+    memcpy(bad, good, size);
+    put_le32(bad + 4, 2);
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
+    memcpy(bad, good, size);
+    bad[size / 2] ^= 0x10;
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: the checksum");
+    /* a section's length one too large or small; a NaN parameter; a negative multiplier */
+    memcpy(bad, good, size);
+    at = find_section(bad, size, "NETS");
+    CHECK(at > 0);
+    put_le32(bad + at - 4, get_le32(bad + at - 4) + 4);
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: the NETS");
+    put_le32(bad + at - 4, get_le32(bad + at - 4) - 8);
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: the NETS");
+    memcpy(bad, good, size);
+    put_le32(bad + at + 4 * 3, 0x7FC00000u);
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_NOT_FINITE, "networks: a parameter");
+    memcpy(bad, good, size);
+    put_le32(bad + at + 4 * 3, 0x7E967699u); /* 1e38: finite, but a forward pass could overflow */
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_NOT_FINITE, "networks: weights that could");
+    memcpy(bad, good, size); /* an Adam moment that clipped gradients (max_grad_norm 40) cannot reach */
+    put_le32(bad + at + 4 * AGENT_PARAM_TOTAL(source), 0x42480000u); /* 50.0f */
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "networks: an Adam first moment");
+    memcpy(bad, good, size);
+    at = find_section(bad, size, "MULT");
+    CHECK(at > 0);
+    bad[at + 8 + 7] |= 0x80; /* the second multiplier's sign */
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "multipliers: a multiplier");
+    CHECK(agent_hash(&target, &target_envs, count) == target_hash);
+    /* random bit flips, with and without a repaired checksum: refused and unchanged, or loaded
+       (a flip in a mantissa is a valid state); then the target is put back from its own save
+       (which holds its whole training state, not the unused entries of its buffers) */
+    saferl_rng_seed(&rng, 8);
+    for (trial = 0; trial < 400; ++trial) {
+        uint64_t before = agent_hash(&target, &target_envs, count);
+        memcpy(bad, good, size);
+        bad[saferl_rng_bounded(&rng, (uint32_t)size)] ^= (unsigned char)(1u << saferl_rng_bounded(&rng, 8));
+        if (trial % 4 != 0) repair_crc(bad, size);
+        if (saferl_rl_agent_checkpoint_load(&target, bad, size, NULL) == SAFERL_OK) {
+            accepted += 1;
+            CHECK(saferl_rl_agent_checkpoint_load(&target, pristine, pristine_size, NULL) == SAFERL_OK);
+            CHECK(saferl_rl_agent_checkpoint_save(&target, bad, sizeof bad, &at) == SAFERL_OK);
+            CHECK(at == pristine_size && memcmp(bad, pristine, at) == 0);
+        } else {
+            refused += 1;
+            CHECK(agent_hash(&target, &target_envs, count) == before);
+        }
+    }
+    CHECK(refused > 0 && accepted > 0);
+    /* another desc: refused, naming the field */
+    changed = d;
+    changed.lambda_lr = 0.5;
+    checkpoint_envs_make(&other_envs, kind, count);
+    CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
+    refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "lambda_lr: ");
+    saferl_rl_agent_destroy(&other);
+    changed = d;
+    changed.cost_limits[1] = 0.25;
+    CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
+    refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "cost_limits: ");
+    saferl_rl_agent_destroy(&other);
+    changed = d;
+    changed.hidden[1] = 8;
+    CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
+    refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "hidden: ");
+    saferl_rl_agent_destroy(&other);
+    changed = d;
+    changed.steps_per_epoch = 128;
+    CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
+    refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "steps_per_epoch: ");
+    saferl_rl_agent_destroy(&other);
+    saferl_rl_agent_destroy(&source);
+    saferl_rl_agent_destroy(&target);
+}
+
+TEST(checkpoint_of_built_in_and_user_environments_do_not_mix) {
+    static unsigned char buffer[1 << 18];
+    checkpoint_envs cliff, lane, grid;
+    saferl_rl_agent a, b;
+    saferl_rl_epoch_stats s;
+    saferl_rl_desc d;
+    size_t size = 0;
+    const char *why = NULL;
+    uint64_t before;
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PPO_LAG;
+    d.steps_per_epoch = 64;
+    d.hidden[0] = d.hidden[1] = 8;
+    d.cost_count = 1;
+    d.cost_limits[0] = 1.0;
+    checkpoint_envs_make(&cliff, SAFERL_RL_ENV_CLIFF, 1);
+    checkpoint_envs_make(&grid, SAFERL_RL_ENV_CLIFF, 1);
+    checkpoint_envs_make(&lane, -1, 1);
+    lane.envs[0].observation_dim = 24; /* the cliff's shape, a user's environment */
+    lane.envs[0].action_count = 4;
+    lane.envs[0].cost_count = 1;
+    CHECK(saferl_rl_agent_create(&a, &d, cliff.envs, 1) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&a, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_save(&a, buffer, sizeof buffer, &size) == SAFERL_OK);
+    CHECK(saferl_rl_agent_create(&b, &d, lane.envs, 1) == SAFERL_OK);
+    refused_unchanged(&b, &lane, 1, buffer, size, SAFERL_ERR_INVALID_ARGUMENT, "environments: a built-in");
+    saferl_rl_agent_destroy(&b);
+    /* a built-in of another kind (the cliff's shape changed by hand) */
+    grid.builtins[0].kind = SAFERL_RL_ENV_GRIDWORLD;
+    CHECK(saferl_rl_agent_create(&b, &d, grid.envs, 1) == SAFERL_OK);
+    before = agent_hash(&b, &grid, 1);
+    CHECK(saferl_rl_agent_checkpoint_load(&b, buffer, size, &why) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(strncmp(why, "environments: a built-in environment of another kind", 40) == 0);
+    CHECK(agent_hash(&b, &grid, 1) == before);
+    saferl_rl_agent_destroy(&b);
+    saferl_rl_agent_destroy(&a);
+    /* a user's environment whose state was not restored: restart_episodes resets it before the
+       next epoch's first step (64 steps: 6 whole 10-step walks); without it the lane left at
+       step 999 ends at that first step, and 6 whole walks follow */
+    d.cost_count = 2;
+    d.cost_limits[1] = 1.0;
+    checkpoint_envs_make(&lane, -1, 1);
+    CHECK(saferl_rl_agent_create(&b, &d, lane.envs, 1) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&b, &s) == SAFERL_OK);
+    lane.walks[0].steps = 999;
+    saferl_rl_agent_restart_episodes(&b);
+    CHECK(saferl_rl_agent_epoch(&b, &s) == SAFERL_OK && s.episodes == 6);
+    lane.walks[0].steps = 999;
+    CHECK(saferl_rl_agent_epoch(&b, &s) == SAFERL_OK && s.episodes == 7);
+    saferl_rl_agent_destroy(&b);
+}
+
+/* A one-step environment whose finite reward (3e38) overflows the critic's squared error. */
+static saferl_result huge_reward_reset(void *state, saferl_rng *rng, float *observation) {
+    (void)state;
+    (void)rng;
+    observation[0] = 1.0f;
+    return SAFERL_OK;
+}
+static saferl_result huge_reward_step(void *state, saferl_rng *rng, const float *action, float *observation,
+                                      float *reward, float *cost, int *terminated, int *truncated) {
+    (void)state;
+    (void)rng;
+    (void)action;
+    observation[0] = 1.0f;
+    *reward = 3e38f;
+    cost[0] = 0.0f;
+    *terminated = 1;
+    *truncated = 0;
+    return SAFERL_OK;
+}
+
+/* Found by fuzz_rl_checkpoint (a loaded weight of 1e28): an epoch whose update overflowed on
+   finite data returned SAFERL_OK with NaN parameters. */
+TEST(an_update_that_overflows_on_finite_data_is_not_a_success) {
+    saferl_rl_env env;
+    saferl_rl_desc d;
+    saferl_rl_agent agent;
+    saferl_rl_epoch_stats s;
+    memset(&env, 0, sizeof env);
+    env.observation_dim = 1;
+    env.action_dim = 1;
+    env.action_count = 2;
+    env.reset = huge_reward_reset;
+    env.step = huge_reward_step;
+    memset(&d, 0, sizeof d);
+    d.steps_per_epoch = 64;
+    CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&agent, &s) == SAFERL_ERR_NOT_FINITE);
+    saferl_rl_agent_destroy(&agent);
+}
+
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+TEST(checkpoint_files_round_trip_and_report_the_os_reason) {
+    static unsigned char buffer[1 << 18];
+    checkpoint_envs envs;
+    saferl_rl_agent a, b;
+    saferl_rl_desc d;
+    char path[96];
+    size_t size = 0;
+    const char *why = NULL;
+    int kind, count;
+    checkpoint_case(0, &d, &kind, &count);
+    checkpoint_envs_make(&envs, kind, count);
+    sprintf(path, "/tmp/saferl_test_rl_%lu.srlk", (unsigned long)time(NULL) ^ (unsigned long)clock());
+    CHECK(saferl_rl_agent_create(&a, &d, envs.envs, count) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&a, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_save(&a, buffer, sizeof buffer, &size) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_save_file(&a, path) == SAFERL_OK && file_equals(path, buffer, size));
+    CHECK(saferl_rl_agent_create(&b, &d, envs.envs, count) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_load_file(&b, path, &why) == SAFERL_OK && agent_state_equal(&a, &b));
+    remove(path);
+    errno = 0;
+    CHECK(saferl_rl_agent_checkpoint_load_file(&b, path, &why) == SAFERL_ERR_IO && errno == ENOENT);
+    errno = 0;
+    CHECK(saferl_rl_agent_checkpoint_save_file(&a, "/tmp/saferl_no_such_folder/c.srlk") == SAFERL_ERR_IO &&
+          errno == ENOENT);
+    saferl_rl_agent_destroy(&a);
+    saferl_rl_agent_destroy(&b);
+}
+#endif
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
@@ -6137,6 +6586,13 @@ int main(int argc, char **argv) {
     RUN(user_environment_errors_leave_the_agent_unchanged);
     RUN(same_seed_same_curve_and_no_allocation_in_epochs);
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
+    RUN(checkpoint_resume_is_bit_identical_to_an_uninterrupted_run);
+    RUN(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged);
+    RUN(checkpoint_of_built_in_and_user_environments_do_not_mix);
+    RUN(an_update_that_overflows_on_finite_data_is_not_a_success);
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+    RUN(checkpoint_files_round_trip_and_report_the_os_reason);
+#endif
     RUN(batch_step_hook_trains_bit_identically_to_single_steps);
     RUN(cost_limit_is_required_and_zero_means_zero);
     RUN(bad_desc_fields_are_named_and_none_is_zero);
