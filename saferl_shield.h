@@ -1480,28 +1480,65 @@ SAFERL_SHIELD_API uint16_t saferl_shield_monitor_stage(const saferl_shield_monit
 
 /* ---- settling: dead states into one sink ---------------------------------------------------- */
 
-/* Every state that is not "alive" joins one sink (a non-accepting trap). prune_dead: alive is
-   the greatest set of accepting states with a successor in the set (states with an infinite
-   safe future: the bad-prefix semantics); otherwise alive is "can reach an accepting state". */
+/* alive[q] on entry: accepting. prune_dead: alive becomes the greatest set of accepting states
+   with a successor in the set (states with an infinite safe future: the bad-prefix semantics);
+   otherwise "can reach an accepting state". A worklist over the predecessors, each edge looked
+   at once or twice: linear (sweeping until nothing changes costs a sweep per state settled,
+   minutes for a long chain). */
+static int saferl_shield__alive_states(const saferl_shield_dfa *d, int prune_dead, unsigned char *alive,
+                                       const saferl_allocator *allocator) {
+    const uint32_t n = d->state_count, letters = d->letter_count;
+    const size_t edges = (size_t)n * letters;
+    uint32_t *first, *from, *queue, *live_successors, q, letter, head = 0, tail = 0;
+    size_t i;
+    if ((uint64_t)edges + 3u * (uint64_t)n + 1u > (uint64_t)((size_t)-1) / sizeof(uint32_t)) return -1;
+    first = (uint32_t *)saferl_shield__allocate(allocator, (edges + 3 * (size_t)n + 1) * sizeof(uint32_t));
+    if (!first) return -1;
+    from = first + n + 1, queue = from + edges, live_successors = queue + n;
+    memset(first, 0, ((size_t)n + 1) * sizeof(uint32_t)); /* predecessors by target, counting sort */
+    for (q = 0; q < n; ++q)
+        for (letter = 0; letter < letters; ++letter) ++first[d->next[((size_t)q << d->letter_bits) | letter] + 1];
+    for (q = 0; q < n; ++q) first[q + 1] += first[q];
+    memset(queue, 0, (size_t)n * sizeof(uint32_t)); /* the fill of each target's list, for now */
+    for (q = 0; q < n; ++q)
+        for (letter = 0; letter < letters; ++letter) {
+            const uint32_t t = d->next[((size_t)q << d->letter_bits) | letter];
+            from[first[t] + queue[t]++] = q;
+        }
+    for (q = 0; q < n; ++q) {
+        live_successors[q] = 0;
+        if (prune_dead)
+            for (letter = 0; letter < letters; ++letter) live_successors[q] += alive[d->next[((size_t)q << d->letter_bits) | letter]];
+        if (prune_dead ? alive[q] && !live_successors[q] : alive[q]) queue[tail++] = q;
+    }
+    if (prune_dead)
+        for (i = 0; i < tail; ++i) alive[queue[i]] = 0;
+    while (head < tail) { /* each state enters the queue once */
+        const uint32_t t = queue[head++];
+        uint32_t k;
+        for (k = first[t]; k < first[t + 1]; ++k) {
+            const uint32_t p = from[k];
+            if (prune_dead ? alive[p] && --live_successors[p] == 0 : !alive[p]) {
+                alive[p] = (unsigned char)!prune_dead;
+                queue[tail++] = p;
+            }
+        }
+    }
+    saferl_shield__release(allocator, first);
+    return 0;
+}
+
+/* Every state that is not "alive" (saferl_shield__alive_states) joins one sink (a non-accepting
+   trap). */
 static saferl_result saferl_shield__settle(saferl_shield_dfa *d, int prune_dead, const saferl_allocator *allocator) {
     uint32_t n = d->state_count, q, letter, letters = d->letter_count, sink = SAFERL_SHIELD_NO_STATE;
     unsigned char *alive = (unsigned char *)saferl_shield__allocate(allocator, n);
-    int changed = 1;
     size_t i, edges = (size_t)n << d->letter_bits;
     if (!alive) return SAFERL_ERR_OUT_OF_MEMORY;
     for (q = 0; q < n; ++q) alive[q] = (d->flags[q] & SAFERL_SHIELD_ACCEPTING) ? 1 : 0;
-    while (changed) {
-        changed = 0;
-        for (q = 0; q < n; ++q) {
-            const uint32_t *row = d->next + ((size_t)q << d->letter_bits);
-            int any = 0;
-            if (prune_dead ? !alive[q] : alive[q]) continue;
-            for (letter = 0; letter < letters && !any; ++letter) any = alive[row[letter]];
-            if (prune_dead ? !any : any) {
-                alive[q] = (unsigned char)!prune_dead;
-                changed = 1;
-            }
-        }
+    if (saferl_shield__alive_states(d, prune_dead, alive, allocator) < 0) {
+        saferl_shield__release(allocator, alive);
+        return SAFERL_ERR_OUT_OF_MEMORY;
     }
     for (q = 0; q < n && sink == SAFERL_SHIELD_NO_STATE; ++q)
         if (!alive[q]) sink = q;

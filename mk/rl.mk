@@ -57,3 +57,10 @@ $(BUILD)/tsan/thread_rl: tests/thread_rl.c saferl_rl.h | $(BUILD)
 EXAMPLES += $(BUILD)/preference_align
 $(BUILD)/preference_align: examples/preference_align.c saferl_rl.h | $(BUILD)
 	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples -o $@ $< -lm
+
+# the SACPO page: its own module (preference optimisation only)
+WEB_PAGES += $(BUILD)/web/align/align.mjs
+$(BUILD)/web/align/align.mjs: web/align/glue.c saferl_rl.h
+	@mkdir -p $(@D)
+	$(EMCC) $(C_STRICT) -I. $(EMCC_WEB) -sEXPORT_NAME=createAlignModule \
+	  -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=HEAPF64,HEAPU8 -o $@ $<
