@@ -522,7 +522,10 @@
                           TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3
                           (saferl_rl_offpolicy_*). Preference
                           optimisation for tabular categorical policies: DPO, SACPO, P-SACPO,
-                          the constrained optimum's closed form, the label-flip poisoning LP
+                          the constrained optimum's closed form, the label-flip poisoning LP;
+                          saferl_rl_dpo_fit reaches its gradient tolerance on large data sets
+                          (Newton's last step is taken whole when its decrease is below the
+                          loss's rounding; it used to stall and report DID_NOT_CONVERGE)
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
