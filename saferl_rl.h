@@ -604,7 +604,10 @@
                           TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3
                           (saferl_rl_offpolicy_*). Preference
                           optimisation for tabular categorical policies: DPO, SACPO, P-SACPO,
-                          the constrained optimum's closed form, the label-flip poisoning LP.
+                          the constrained optimum's closed form, the label-flip poisoning LP;
+                          saferl_rl_dpo_fit reaches its gradient tolerance on large data sets
+                          (Newton's last step is taken whole when its decrease is below the
+                          loss's rounding; it used to stall and report DID_NOT_CONVERGE).
                           Checkpoints of the on-policy agent's whole training state ("SRLK":
                           saferl_rl_agent_checkpoint_save / _load / _size / _save_file /
                           _load_file, saferl_rl_agent_restart_episodes): resuming gives the
