@@ -215,9 +215,9 @@
         safety monitor with the same bad-prefix semantics as above: violated at the step
         where psi is false, or earlier when psi must fail at every continuation; a bare psi
         is a finite-trace language accepted where psi holds at the last step.
-      * Minimisation is Moore's partition refinement, starting from the partition by
-        (accepting, terminal, stage) and refining by successors' classes and edge rewards, so
-        stages and rewards survive. States are numbered breadth first from the initial one,
+      * Minimisation is Hopcroft's partition refinement (O(n k log n)), starting from the
+        partition by (accepting, terminal, stage, edge rewards) and refining by successors'
+        classes, so stages and rewards survive. States are numbered breadth first from the initial one,
         letters in increasing order: equal languages give identical tables. Symbolic: the
         letters every minimal state treats alike are merged (the coarsest classes), the
         diagram is rebuilt over them, and letters and rows are numbered by a low-first walk
@@ -1992,7 +1992,7 @@ static void saferl_shield__classes_free(saferl_shield__classes *c, const saferl_
     saferl_shield__rows_free(&c->rows, allocator);
 }
 
-/* ---- minimisation (Moore) ------------------------------------------------------------------ */
+/* ---- minimisation (Hopcroft) --------------------------------------------------------------- */
 
 /* A new automaton of state_count states over model's propositions and letters (its
    classifier copied when symbolic). */
@@ -2088,24 +2088,16 @@ static saferl_result saferl_shield__minimize_reach(saferl_shield__minimize *z) {
     return SAFERL_OK;
 }
 
-/* Phase 2: Moore's refinement from the partition by (accepting, terminal, stage, sink): a
-   state's signature is its class, its successors' classes and its edge rewards, interned
-   into the next partition until the number of classes stays. */
-static saferl_result saferl_shield__minimize_refine(saferl_shield__minimize *z) {
+/* Phase 2a: the partition Hopcroft starts from: states apart by (accepting, terminal, stage,
+   sink) and, with rewards, by their row of edge rewards (compared bit for bit). Rewards never
+   change, so splitting by them once here is what Moore's rounds did again and again. */
+static saferl_result saferl_shield__minimize_start(saferl_shield__minimize *z) {
     const saferl_shield_dfa *d = z->d;
-    uint32_t letters = d->letter_count, letter, old_count, *sig, *fresh;
-    size_t sig_len = 1 + (size_t)letters * (d->reward ? 3 : 1), i;
+    uint32_t letters = d->letter_count, letter, *rows = NULL;
+    size_t width = 1 + 2 * (size_t)letters, i;
     saferl_shield__index first;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
-    z->table_capacity = 64;
-    while (z->table_capacity < 2 * (size_t)z->m || z->table_capacity < 2 * (size_t)letters) z->table_capacity *= 2;
-    z->cls = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->m * sizeof(uint32_t));
-    z->table = (uint32_t *)saferl_shield__allocate(z->allocator, z->table_capacity * sizeof(uint32_t));
-    if (!z->cls || !z->table || (size_t)z->m > ((size_t)-1) / sizeof(uint32_t) / sig_len) return r;
-    fresh = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->m * sizeof(uint32_t));
-    sig = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->m * sig_len * sizeof(uint32_t));
     saferl_shield__index_start(&first, z->allocator);
-    if (!fresh || !sig) goto done;
     for (i = 0; i < z->m; ++i) {
         uint32_t s = z->order[i];
         uint64_t key = (uint64_t)(d->flags[s] & (SAFERL_SHIELD_ACCEPTING | SAFERL_SHIELD_TERMINAL)) |
@@ -2113,26 +2105,134 @@ static saferl_result saferl_shield__minimize_refine(saferl_shield__minimize *z) 
         if (saferl_shield__index_get(&first, key, &z->cls[i], NULL) < 0) goto done;
     }
     z->class_count = (uint32_t)first.keys.count;
-    do {
-        old_count = z->class_count;
+    if (d->reward) {
+        if ((size_t)z->m > ((size_t)-1) / sizeof(uint32_t) / width) goto done;
+        rows = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->m * width * sizeof(uint32_t));
+        if (!rows) goto done;
         for (i = 0; i < z->m; ++i) {
-            uint32_t *w = sig + i * sig_len;
-            size_t base = (size_t)z->order[i] << d->letter_bits;
+            uint32_t *w = rows + i * width;
             w[0] = z->cls[i];
-            for (letter = 0; letter < letters; ++letter) {
-                w[1 + letter] = z->cls[z->id[d->next[base + letter]]];
-                if (d->reward) memcpy(&w[1 + letters + 2 * (size_t)letter], &d->reward[base + letter], sizeof(double));
-            }
+            for (letter = 0; letter < letters; ++letter)
+                memcpy(&w[1 + 2 * (size_t)letter], &d->reward[((size_t)z->order[i] << d->letter_bits) | letter],
+                       sizeof(double));
         }
-        saferl_shield__number_rows(sig, z->m, sig_len, z->table, z->table_capacity, fresh, &z->class_count);
-        memcpy(z->cls, fresh, (size_t)z->m * sizeof(uint32_t));
-    } while (z->class_count != old_count);
+        saferl_shield__number_rows(rows, z->m, width, z->table, z->table_capacity, z->cls, &z->class_count);
+    }
     r = SAFERL_OK;
 done:
     saferl_shield__index_free(&first);
-    saferl_shield__release(z->allocator, fresh);
-    saferl_shield__release(z->allocator, sig);
+    saferl_shield__release(z->allocator, rows);
     return r;
+}
+
+/* Hopcroft's partition: the positions of each block lie together in element[first .. end);
+   a split moves the states that reach the splitter to the front (the marked part). */
+typedef struct saferl_shield__blocks {
+    uint32_t *element, *where, *first, *end, *marked, *work, *waiting, *touched, *splitter;
+    uint32_t work_count, count;
+} saferl_shield__blocks;
+
+static void saferl_shield__blocks_wait(saferl_shield__blocks *b, uint32_t block) {
+    b->waiting[block] = 1;
+    b->work[b->work_count++] = block;
+}
+
+/* Splits every block by "has its letter-successor in the splitter" (pre: the splitter's
+   predecessors under letter, pre_start its offsets). The new block takes the marked part; the
+   smaller half waits unless the whole block was already waiting (then both do). */
+static void saferl_shield__blocks_split(saferl_shield__blocks *b, uint32_t *cls, uint32_t size, const uint32_t *pre,
+                                        const uint32_t *pre_start) {
+    uint32_t i, j, touched = 0;
+    for (i = 0; i < size; ++i)
+        for (j = pre_start[b->splitter[i]]; j < pre_start[b->splitter[i] + 1]; ++j) {
+            uint32_t p = pre[j], c = cls[p], at = b->first[c] + b->marked[c], other = b->element[at];
+            b->element[at] = p;
+            b->element[b->where[p]] = other;
+            b->where[other] = b->where[p];
+            b->where[p] = at;
+            if (b->marked[c]++ == 0) b->touched[touched++] = c;
+        }
+    for (i = 0; i < touched; ++i) {
+        uint32_t c = b->touched[i], fresh = b->count, size_c = b->end[c] - b->first[c], m = b->marked[c];
+        b->marked[c] = 0;
+        if (m == size_c) continue;
+        b->count++;
+        b->first[fresh] = b->first[c];
+        b->end[fresh] = b->first[c] + m;
+        b->first[c] = b->end[fresh];
+        b->marked[fresh] = b->waiting[fresh] = 0;
+        for (j = b->first[fresh]; j < b->end[fresh]; ++j) cls[b->element[j]] = fresh;
+        if (b->waiting[c] || m <= size_c - m) saferl_shield__blocks_wait(b, fresh);
+        else saferl_shield__blocks_wait(b, c);
+    }
+}
+
+/* Phase 2: Hopcroft's refinement (O(n k log n)) of the starting partition to the coarsest one
+   that agrees on every letter's successor class: the same partition Moore's rounds reach (only
+   its class numbers differ, and the write phase numbers classes itself). Predecessor lists per
+   letter (each letter's lists hold exactly m entries) and the blocks live in one block sized up
+   front. */
+static saferl_result saferl_shield__minimize_refine(saferl_shield__minimize *z) {
+    const saferl_shield_dfa *d = z->d;
+    uint32_t letters = d->letter_count, m = z->m, letter, i, largest = 0, *memory, *pre, *pre_start;
+    saferl_shield__blocks b;
+    saferl_result r;
+    z->table_capacity = 64;
+    while (z->table_capacity < 2 * (size_t)m || z->table_capacity < 2 * (size_t)letters) z->table_capacity *= 2;
+    z->cls = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)m * sizeof(uint32_t));
+    z->table = (uint32_t *)saferl_shield__allocate(z->allocator, z->table_capacity * sizeof(uint32_t));
+    if (!z->cls || !z->table) return SAFERL_ERR_OUT_OF_MEMORY;
+    r = saferl_shield__minimize_start(z);
+    if (r != SAFERL_OK) return r;
+    if ((size_t)letters > (((size_t)-1) / sizeof(uint32_t) - 9 * (size_t)m) / (2 * (size_t)m + 1))
+        return SAFERL_ERR_OUT_OF_MEMORY;
+    memory = (uint32_t *)saferl_shield__allocate(z->allocator,
+                                                  ((size_t)letters * (2 * (size_t)m + 1) + 9 * (size_t)m) * sizeof(uint32_t));
+    if (!memory) return SAFERL_ERR_OUT_OF_MEMORY;
+    pre = memory;
+    pre_start = pre + (size_t)letters * m;
+    b.element = pre_start + (size_t)letters * (m + 1);
+    b.where = b.element + m, b.first = b.where + m, b.end = b.first + m, b.marked = b.end + m;
+    b.work = b.marked + m, b.waiting = b.work + m, b.touched = b.waiting + m, b.splitter = b.touched + m;
+    /* predecessors per letter, by counting sort on the successor's position */
+    for (letter = 0; letter < letters; ++letter) {
+        uint32_t *start = pre_start + (size_t)letter * (m + 1), *list = pre + (size_t)letter * m;
+        memset(start, 0, ((size_t)m + 1) * sizeof(uint32_t));
+        for (i = 0; i < m; ++i) start[z->id[d->next[((size_t)z->order[i] << d->letter_bits) | letter]] + 1]++;
+        for (i = 0; i < m; ++i) start[i + 1] += start[i];
+        memcpy(b.marked, start, (size_t)m * sizeof(uint32_t));
+        for (i = 0; i < m; ++i) list[b.marked[z->id[d->next[((size_t)z->order[i] << d->letter_bits) | letter]]]++] = i;
+    }
+    /* the starting blocks, laid out by counting sort; all but the largest wait */
+    memset(b.first, 0, (size_t)m * sizeof(uint32_t));
+    for (i = 0; i < m; ++i) b.first[z->cls[i]]++;
+    for (i = 0; i < z->class_count; ++i) {
+        uint32_t size = b.first[i];
+        b.first[i] = i ? b.end[i - 1] : 0;
+        b.end[i] = b.first[i] + size;
+        b.marked[i] = b.waiting[i] = 0;
+        if (size > b.end[largest] - b.first[largest]) largest = i;
+    }
+    for (i = 0; i < m; ++i) {
+        b.where[i] = b.first[z->cls[i]] + b.marked[z->cls[i]]++;
+        b.element[b.where[i]] = i;
+    }
+    b.work_count = 0;
+    b.count = z->class_count;
+    for (i = 0; i < b.count; ++i) {
+        b.marked[i] = 0;
+        if (i != largest) saferl_shield__blocks_wait(&b, i);
+    }
+    while (b.work_count) {
+        uint32_t splitter = b.work[--b.work_count], size = b.end[splitter] - b.first[splitter];
+        b.waiting[splitter] = 0;
+        memcpy(b.splitter, b.element + b.first[splitter], (size_t)size * sizeof(uint32_t));
+        for (letter = 0; letter < letters; ++letter)
+            saferl_shield__blocks_split(&b, z->cls, size, pre + (size_t)letter * m, pre_start + (size_t)letter * (m + 1));
+    }
+    z->class_count = b.count;
+    saferl_shield__release(z->allocator, memory);
+    return SAFERL_OK;
 }
 
 /* Phase 3 (symbolic automata): merge the letters every minimal state treats alike (equal
@@ -2214,11 +2314,44 @@ static saferl_result saferl_shield__minimize_write(saferl_shield__minimize *z, s
     return SAFERL_OK;
 }
 
+/* Phases 3 and 4 after the refinement: a representative per class (its first state breadth
+   first), merged letters when symbolic, the table written. */
+static saferl_result saferl_shield__minimize_finish(saferl_shield__minimize *z, saferl_shield_dfa *out) {
+    const saferl_shield_dfa *d = z->d;
+    uint32_t letter, i;
+    saferl_result r = SAFERL_OK;
+    z->rep = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->class_count * sizeof(uint32_t));
+    z->renumber = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->class_count * sizeof(uint32_t));
+    z->queue = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->class_count * sizeof(uint32_t));
+    z->old_of = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)d->letter_count * 2 * sizeof(uint32_t));
+    if (!z->rep || !z->renumber || !z->queue || !z->old_of) return SAFERL_ERR_OUT_OF_MEMORY;
+    for (i = 0; i < z->class_count; ++i) z->rep[i] = z->renumber[i] = SAFERL_SHIELD_NO_STATE;
+    for (i = 0; i < z->m; ++i)
+        if (z->rep[z->cls[i]] == SAFERL_SHIELD_NO_STATE) z->rep[z->cls[i]] = z->order[i];
+    z->letters = d->letter_count;
+    for (letter = 0; letter < z->letters; ++letter) z->old_of[letter] = letter;
+    if (d->node) r = saferl_shield__minimize_letters(z);
+    if (r == SAFERL_OK) r = saferl_shield__minimize_write(z, out);
+    return r;
+}
+
+static void saferl_shield__minimize_free(saferl_shield__minimize *z) {
+    saferl_shield__release(z->allocator, z->order);
+    saferl_shield__release(z->allocator, z->id);
+    saferl_shield__release(z->allocator, z->cls);
+    saferl_shield__release(z->allocator, z->table);
+    saferl_shield__release(z->allocator, z->rep);
+    saferl_shield__release(z->allocator, z->renumber);
+    saferl_shield__release(z->allocator, z->queue);
+    saferl_shield__release(z->allocator, z->old_of);
+    saferl_shield__classes_free(&z->classes, z->allocator);
+    if (z->dd_used) saferl_shield__dd_free(&z->dd);
+}
+
 SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *d, saferl_shield_dfa *out,
                                                        const saferl_allocator *allocator) {
     saferl_shield__minimize z;
     saferl_result r;
-    uint32_t letter, i;
     SAFERL_ASSERT(d != NULL && out != NULL);
     if (!d->next || d->state_count == 0 || d->initial >= d->state_count) return SAFERL_ERR_INVALID_ARGUMENT;
     memset(&z, 0, sizeof z);
@@ -2227,32 +2360,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *
     z.dd_root = SAFERL_SHIELD_LEAF;
     r = saferl_shield__minimize_reach(&z);
     if (r == SAFERL_OK) r = saferl_shield__minimize_refine(&z);
-    if (r == SAFERL_OK) {
-        z.rep = (uint32_t *)saferl_shield__allocate(allocator, (size_t)z.class_count * sizeof(uint32_t));
-        z.renumber = (uint32_t *)saferl_shield__allocate(allocator, (size_t)z.class_count * sizeof(uint32_t));
-        z.queue = (uint32_t *)saferl_shield__allocate(allocator, (size_t)z.class_count * sizeof(uint32_t));
-        z.old_of = (uint32_t *)saferl_shield__allocate(allocator, (size_t)d->letter_count * 2 * sizeof(uint32_t));
-        if (!z.rep || !z.renumber || !z.queue || !z.old_of) r = SAFERL_ERR_OUT_OF_MEMORY;
-    }
-    if (r == SAFERL_OK) {
-        for (i = 0; i < z.class_count; ++i) z.rep[i] = z.renumber[i] = SAFERL_SHIELD_NO_STATE;
-        for (i = 0; i < z.m; ++i)
-            if (z.rep[z.cls[i]] == SAFERL_SHIELD_NO_STATE) z.rep[z.cls[i]] = z.order[i];
-        z.letters = d->letter_count;
-        for (letter = 0; letter < z.letters; ++letter) z.old_of[letter] = letter;
-        if (d->node) r = saferl_shield__minimize_letters(&z);
-    }
-    if (r == SAFERL_OK) r = saferl_shield__minimize_write(&z, out);
-    saferl_shield__release(allocator, z.order);
-    saferl_shield__release(allocator, z.id);
-    saferl_shield__release(allocator, z.cls);
-    saferl_shield__release(allocator, z.table);
-    saferl_shield__release(allocator, z.rep);
-    saferl_shield__release(allocator, z.renumber);
-    saferl_shield__release(allocator, z.queue);
-    saferl_shield__release(allocator, z.old_of);
-    saferl_shield__classes_free(&z.classes, allocator);
-    if (z.dd_used) saferl_shield__dd_free(&z.dd);
+    if (r == SAFERL_OK) r = saferl_shield__minimize_finish(&z, out);
+    saferl_shield__minimize_free(&z);
     return r;
 }
 
