@@ -60,10 +60,13 @@
 
       Your own environment is a saferl_rl_env: reset and step functions on your state, the
       observation and action sizes and the number of costs; examples/custom_env.c trains one
-      (a delivery cart with a speeding cost) with PPO-Lagrangian in about 60 lines.
+      (a delivery cart with a speeding cost) with PPO-Lagrangian in about 60 lines. An engine
+      or simulator that advances many copies in one call also sets step_batch (the agent then
+      steps all env_count copies with one call a step; the results are the same bits).
 
    WHAT IS HERE, top to bottom
-      environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated),
+      environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated;
+                          step_batch, an optional hook stepping every copy in one call),
                           saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff,
                           pendulum-v1; uncertainty parameters omega taken at reset;
                           saferl_rl_cliff_model: the tabular CMDP's exact P, r, c for an LP
@@ -90,6 +93,8 @@
                           its actor update; an epoch is rollout -> advantages -> multiplier
                           update -> the row's actor update -> critics; episode and cost-rate
                           metrics, evaluation
+      checkpoints         the agent's whole training state saved and loaded ("SRLK", format
+                          below): resume bit for bit; a refused load changes nothing
       off-policy          saferl_rl_replay (a ring of transitions in caller memory) and
                           saferl_rl_offpolicy_agent: TD3 (twin critics, target policy smoothing,
                           delayed actor, Polyak targets) and SAC (twin critics, tanh-squashed
@@ -220,17 +225,40 @@
         critics: MSE + critic_norm_coef |theta|^2 in the same minibatch loop; Adam; gradient
         norm clipped per network.
       * PPO-Lag (Ray, Achiam, Amodei 2019): once per epoch, BEFORE the policy update,
-        lambda <- max(0, lambda + lambda_lr (J_C - d)), J_C the mean undiscounted cost of the
-        last episode_window finished episodes; then A = (A_R - lambda A_C) / (1 + lambda).
-        This is the paper's projected gradient step; OmniSafe steps lambda with Adam
-        (lr 0.035), which moves it by about +-lr whatever the violation: lambda_optimizer =
-        SAFERL_RL_LAMBDA_ADAM gives that for parity.
-      * PID-Lag (Stooke, Achiam, Abbeel 2020, Algorithm 2): e = J_C - d, I <- max(0, I + e),
-        D = max(0, J_C - J_C,prev), lambda = max(0, Kp e + Ki I + Kd D), same mixed
+        lambda <- max(0, lambda + lambda_lr e), e the violation of J_C, the mean undiscounted
+        cost of the last episode_window finished episodes (see "multiplier scale" below);
+        then A = (A_R - lambda A_C) / (1 + lambda). This is the paper's projected gradient
+        step; OmniSafe steps lambda with Adam (lr 0.035), which moves it by about +-lr
+        whatever the violation: lambda_optimizer = SAFERL_RL_LAMBDA_ADAM gives that.
+      * PID-Lag (Stooke, Achiam, Abbeel 2020, Algorithm 2): e the violation, I <- max(0, I +
+        e), D = max(0, e - e_prev), lambda = max(0, Kp e + Ki I + Kd D), same mixed
         advantage. OmniSafe (like rlpyt) also smooths e and J_C by EMAs (alpha 0.95) and
         takes D against a 10-epoch delay: pid_ema_alpha and pid_delay give that; the
-        defaults are the paper's (no smoothing, delay 1) with OmniSafe's gains (0.1, 0.01,
-        0.01).
+        defaults are the paper's (no smoothing, delay 1).
+      * Multiplier scale (multiplier_scale). The papers' lambda is measured per unit of cost:
+        e = J_C - d, A_C only centred, so lambda* and every step size (OmniSafe's lambda_lr
+        0.035, PID gains 0.1 / 0.01 / 0.01, FOCOPS / CUP's bound 2) hold for one cost scale
+        (Safety-Gym's, d = 25). With costs 100 times larger the same step is 100 times larger
+        and lambda* 100 times smaller, so the dual step is 10^4 times too large relative to
+        it; on random tabular CMDPs (tests/test_rl.c) PPO-Lag with those defaults ended below
+        the LP's return at cost scale 100 (and above d at scale 1, per the issue's user).
+        The default, SAFERL_RL_MULTIPLIER_RELATIVE, makes lambda a pure number on any cost
+        scale, in the spirit of Stooke et al.'s reward-scale invariance: (1) the cost
+        advantages the multiplier weighs are standardised like the reward's (divided by
+        their standard deviation over the batch; zero when the batch met no cost, as they
+        are then only the critic's error), so lambda weighs two unit-scale signals; (2) the
+        violation is relative, e = (J_C - d) / max(|J_C|, |d|): the step is measured
+        against the limit or, when the cost is above it, the cost itself, never against d
+        alone, so d = 0 works (any cost gives e = 1, lambda climbs by lambda_lr an epoch
+        until the cost is 0; J_C = d = 0 gives 0); e lies in [-1, 1) for costs >= 0, so
+        an overshoot is undone at a bounded rate. Defaults: lambda_lr 2, PID Kp 1, Ki 2, Kd
+        0, FOCOPS / CUP's nu unbounded (a bound can make a reachable limit unreachable: with
+        OmniSafe's 2, CUP ended at 1.4 d on one development CMDP). They were chosen on
+        development CMDPs (generator seeds 101-103, 2 seeds, lambda_lr 0.2 .. 5) before the
+        test grid (seeds 1-3) was run; bench/run_rl.sh prints that grid. Several
+        constraints: the same per constraint. SAFERL_RL_MULTIPLIER_COST_UNITS keeps the
+        papers' units and OmniSafe's defaults (bit for bit the previous releases' results).
+        CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
       * Observations are normalised by running mean and standard deviation (floored at
         1e-2, clipped to +-10), updated after each rollout, saved with the policy.
       * Metrics: mean episodic return and cost over the window (stochastic training policy),
@@ -287,8 +315,8 @@
       All three second-order methods share one routine (gradients, CG, step, line search),
       then train the critics as PPO does.
       * FOCOPS (Zhang, Vuong, Ross 2020): nu first, as PPO-Lag's lambda (lambda_lr,
-        lambda_optimizer) and then projected onto [0, lagrange_max] (2, OmniSafe's bound; the
-        paper's nu_max); the advantage A = A_R - nu A_C as in the paper (OmniSafe divides by
+        lambda_optimizer) and then projected onto [0, lagrange_max] (the paper's nu_max;
+        none by default, OmniSafe's 2 in cost units); the advantage A = A_R - nu A_C as in the paper (OmniSafe divides by
         1 + nu); then update_iters passes of minibatch Adam steps on
         mean((KL(pi || pi_old)(s) - rho A / focops_temperature) 1[KL(pi || pi_old)(s) <=
         focops_kl_bound]), the indicator held fixed (temperature 1.5 and bound 0.02, the
@@ -353,6 +381,53 @@
              finite weights that could make an activation or action overflow for some input
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
+
+   CHECKPOINT FORMAT ("SRLK", version 1; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (1)
+             8   sections in this order, each a 4-byte tag, its payload's byte length, the
+                 payload; uint32, binary32 and binary64 (doubles), little endian; a uint64 as
+                 two uint32, low first
+             then a CRC-32 (IEEE) of every byte before it.
+      DESC  every desc field with its defaults filled in, in the desc's order (ints as uint32,
+            doubles as binary64; hidden all 7 entries, cost_limits all 8), then env_count and
+            the environment's observation_dim, action_dim, action_count and cost count. The
+            seed is recorded but not compared (the generators below replace it); any other
+            difference from the loading agent's desc is refused with a message naming the
+            field ("lambda_lr: the checkpoint's differs from this agent's desc").
+      NETS  the parameter block (actor, log std, reward critic, each cost critic), Adam's
+            first and second moments over it (binary32), Adam's step count (uint64).
+      NORM  the actor's normaliser mean and std (binary32, absent when no_obs_normalize), the
+            running count, means and M2 (binary64).
+      MULT  per constraint: the multiplier; the lambda_optimizer Adam step (uint64) and
+            moments; the PID integral, error and cost (EMAs) and the pid_delay line, its
+            position.
+      EPIS  the window of finished episodes: count, next position, then count returns and
+            count x cost_count costs (binary32).
+      PROG  epoch, total steps (uint64), each cost's total (binary64), the agent's generator
+            (xoshiro256**: four uint64).
+      ENVS  needs_reset (1: no episode is open), then per environment its generator; if
+            episodes are open, its current observation, the open episode's return and
+            costs so far (binary64); 1 if it is a built-in environment, then the built-in's
+            state (kind, max_steps, steps, cell, goals_reached, then x[4], heading, yaw_rate,
+            goal[2], goal_distance, hazards[8][2], omega[2], omega_next[2] as binary64).
+      Not held: the rollout, minibatch and trust-region buffers (rebuilt every epoch), the
+      allocator, and a user's environment's state. A checkpoint is taken between epochs,
+      where episodes may be open (an epoch ends mid-episode and the next one continues it);
+      the built-ins' states are saved, so resuming is exact. For your own environment the
+      caller owns its state: save it beside the checkpoint and restore it before the next
+      epoch (tests/test_rl.c does so), or call saferl_rl_agent_restart_episodes after
+      loading, which drops the open episodes (every environment is reset before the next
+      epoch's first step: a valid run, no longer bit-identical to an uninterrupted one).
+      Loading is two-phase: every section is parsed and checked (lengths, ranges, finite
+      values, weights within the policy loader's interval bound, Adam moments within what
+      gradients clipped to max_grad_norm can give, stds above their floor, multipliers
+      >= 0, a window position consistent with its count, a non-zero generator state, omega
+      in its box) without writing, then written; on any failure the agent and the built-ins' states
+      are unchanged (SAFERL_ERR_CORRUPT, _VERSION, _NOT_FINITE, or _INVALID_ARGUMENT for
+      another desc or environment). Resuming from a checkpoint gives the same epochs, bit
+      for bit, as the run that was never interrupted (tests/test_rl.c: PPO-Lag discrete,
+      CPO continuous, PID-Lag with two costs, CUP, TRPO-Lag). The off-policy agent has no
+      checkpoint yet.
 
    RETURN-CONDITIONED SUPERVISED LEARNING (RCSL; an MLP or a small causal transformer)
       The offline stage of PLS (Wachi et al. 2025), after Decision Transformer (Chen et al.
@@ -457,7 +532,8 @@
 
    MEMORY, THREADS, ERRORS
       Nothing allocates except the *_create conveniences, through the desc's allocator (or
-      SAFERL_MALLOC). saferl_rl_agent_memory_size + _init work on your memory; a rollout,
+      SAFERL_MALLOC). saferl_rl_agent_memory_size + _init work on your memory (which also
+      holds the agent's copies of the env structs and each copy's rng and open episode); a rollout,
       an update and saferl_rl_policy_act never allocate. No global state: different objects
       may be used from different threads at once. A const object is only read: acting writes
       the caller's context (saferl_rl_policy_context, saferl_rl_rcsl_context; one per thread,
@@ -469,7 +545,10 @@
       a user environment that returns NaN makes saferl_rl_agent_epoch return
       SAFERL_ERR_NOT_FINITE with the networks, optimiser, lambda, normaliser and statistics
       unchanged (the interrupted episodes are dropped and every environment is reset at the
-      next epoch). The same seed gives the same learning curve; native and WebAssembly agree
+      next epoch). An update whose losses or gradients overflow on finite data (rewards near
+      the float range, weights near it in a loaded checkpoint) also returns
+      SAFERL_ERR_NOT_FINITE, but after the fact: the networks hold that update, so go back
+      to a checkpoint saved before it. The same seed gives the same learning curve; native and WebAssembly agree
       to rounding (libm's tanh and exp differ in the last bits).
 
    SPEED
@@ -513,12 +592,23 @@
                           default (other negatives are errors), saferl_rl_desc_check names the
                           field at fault; several constraints (an environment's cost_count up
                           to 8, a multiplier each; CPO and PCPO take one); algorithm names.
-                          Gym's Pendulum-v1 built in; uncertainty parameters omega (pendulums,
+                          The environments' slots live in the agent's memory, not in its
+                          struct (13,928 -> 1,648 bytes on x86-64); saferl_rl_env.step_batch, a
+                          batch step hook (the built-in CartPole has one; bit-identical
+                          training either way, tested). Multipliers hold on any cost scale:
+                          multiplier_scale RELATIVE (the default: standardised cost advantages,
+                          relative violation, lambda_lr 2, PID 1 / 2 / 0, FOCOPS / CUP
+                          unbounded) or COST_UNITS (0.4's). Gym's Pendulum-v1 built in;
+                          uncertainty parameters omega (pendulums,
                           CartPole) taken at reset; a replay buffer in caller memory; TD3, SAC,
                           TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3
                           (saferl_rl_offpolicy_*). Preference
                           optimisation for tabular categorical policies: DPO, SACPO, P-SACPO,
-                          the constrained optimum's closed form, the label-flip poisoning LP
+                          the constrained optimum's closed form, the label-flip poisoning LP.
+                          Checkpoints of the on-policy agent's whole training state ("SRLK":
+                          saferl_rl_agent_checkpoint_save / _load / _size / _save_file /
+                          _load_file, saferl_rl_agent_restart_episodes): resuming gives the
+                          same epochs bit for bit; a refused load leaves the agent unchanged
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -727,7 +817,18 @@ SAFERL_RL_API const char *saferl_rl_version(void);
    floats (continuous, in [-1, 1]) or action[0] = index (discrete). Randomness comes from the
    rng handed in, so a rollout seeded once reproduces. An environment ends an episode with
    *terminated (a true end: no bootstrap) or *truncated (a time limit: bootstrap). step writes
-   cost_count costs (one when cost_count is 0), each bounded by its own limit in the desc. */
+   cost_count costs (one when cost_count is 0), each bounded by its own limit in the desc.
+
+   step_batch (optional) is the batch step hook, for a game engine or a vectorised simulator
+   that advances all its copies in one call. The agent trains env_count environments in
+   lockstep; when they all have the same step_batch it calls it once a step instead of step
+   once per copy: states[i] and rngs[i] are copy i's (the state pointers of the env structs
+   handed to the agent, in order); actions, observations and costs are copies rows of
+   action_dim, observation_dim and cost_count floats; rewards, terminated and truncated one
+   per copy (all zeroed before the call). Each copy must come out as step would have left it
+   (the agent resets ended copies afterwards, one by one, through reset), so a batch and the
+   per-copy step train bit-identically. NULL: step per copy. Other users of an environment
+   (evaluation, data collection, off-policy training) step one copy and call step only. */
 typedef struct saferl_rl_env {
     int observation_dim;
     int action_dim;        /* continuous: the dimension; discrete: 1 */
@@ -737,6 +838,9 @@ typedef struct saferl_rl_env {
     saferl_result (*step)(void *state, saferl_rng *rng, const float *action, float *observation,
                           float *reward, float *cost, int *terminated, int *truncated);
     int cost_count;        /* costs a step writes, 0..8 (0: one, as 1) */
+    saferl_result (*step_batch)(void *const *states, saferl_rng *rngs, int copies, const float *actions,
+                                float *observations, float *rewards, float *costs, int *terminated,
+                                int *truncated); /* optional (NULL: step per copy) */
 } saferl_rl_env;
 
 typedef enum saferl_rl_env_kind {
@@ -1119,6 +1223,12 @@ typedef enum saferl_rl_lambda_optimizer {
     SAFERL_RL_LAMBDA_ADAM = 1   /* OmniSafe's Adam on -lambda (J_C - d) */
 } saferl_rl_lambda_optimizer;
 
+/* The units a multiplier is measured in (see ALGORITHMS, "multiplier scale"). */
+typedef enum saferl_rl_multiplier_scale {
+    SAFERL_RL_MULTIPLIER_RELATIVE = 0,  /* default: a pure number, the same on any cost scale */
+    SAFERL_RL_MULTIPLIER_COST_UNITS = 1 /* the papers' and OmniSafe's: per unit of cost */
+} saferl_rl_multiplier_scale;
+
 #define SAFERL_RL_MAX_COSTS 8
 /* Asks for "none" in a field whose zero means its default: a zero gain or coefficient, no
    bound, no early stop (noted per field). Any other negative value there is an error. */
@@ -1150,14 +1260,17 @@ typedef struct saferl_rl_desc {
     int cost_count;                  /* 1 (0 only for PPO) */
     double cost_limits[SAFERL_RL_MAX_COSTS]; /* d, finite */
     double lagrange_init;            /* lambda_0: 0.001; SAFERL_RL_NONE: 0 */
-    double lambda_lr;                /* 0.035 */
+    saferl_rl_multiplier_scale multiplier_scale; /* RELATIVE (scale-free); COST_UNITS: OmniSafe's */
+    double lambda_lr;                /* RELATIVE: 2; COST_UNITS: 0.035 */
     saferl_rl_lambda_optimizer lambda_optimizer; /* SGD */
-    double pid_kp, pid_ki, pid_kd;   /* 0.1, 0.01, 0.01; SAFERL_RL_NONE: 0 */
+    double pid_kp, pid_ki, pid_kd;   /* RELATIVE: 1, 2, SAFERL_RL_NONE; COST_UNITS: 0.1, 0.01,
+                                        0.01; SAFERL_RL_NONE: 0 */
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
     int episode_window;              /* 100 episodes for J_R, J_C */
     /* FOCOPS and CUP (their multiplier follows lambda_lr and lambda_optimizer as PPO-Lag) */
-    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: 2; SAFERL_RL_NONE: unbounded */
+    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: RELATIVE: SAFERL_RL_NONE
+                                        (unbounded); COST_UNITS: 2 */
     double focops_temperature;       /* FOCOPS: lambda of the paper: 1.5 */
     double focops_kl_bound;          /* FOCOPS: delta of the paper's per-state KL mask: 0.02 */
     /* the trust-region fields serve CPO, PCPO and TRPO-Lag alike */
@@ -1206,7 +1319,9 @@ typedef struct saferl_rl_agent {
         int count, steps_each, needs_reset;
         float *observations, *normalized, *actions, *next_observations; /* a row each */
         double *episode_return, *episode_cost; /* of each open episode (costs: cost_count a row) */
-        float *step_costs;        /* one step's costs */
+        void **states;            /* each env's state pointer, for step_batch */
+        float *rewards, *costs;   /* one step's: a reward a copy, cost_count costs a copy */
+        int *terminated, *truncated; /* one step's: a flag each a copy */
         float *values;            /* the critics' values of the current observations: reward, costs */
         int *path_start;          /* the rollout row where each open episode's path starts */
         saferl_rng *rngs;
@@ -1288,6 +1403,36 @@ SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent);
 /* One epoch: rollout of steps_per_epoch steps, lambda update, PPO update (CPO, PCPO,
    TRPO-Lag: one trust-region step, then the critics). stats optional. */
 SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats);
+
+/* ---- checkpoints: the whole training state ("SRLK", format below) ------------------------ */
+
+/* Bytes saferl_rl_agent_checkpoint_save writes for this agent (exact). */
+SAFERL_RL_API size_t saferl_rl_agent_checkpoint_size(const saferl_rl_agent *agent);
+/* Writes the agent's training state (networks, Adam, multipliers, normaliser, episode window,
+   counters, random generators, the open episodes and the built-in environments' states) to
+   buffer. SAFERL_ERR_BUFFER_TOO_SMALL if capacity is short; *written (optional) the bytes. */
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save(const saferl_rl_agent *agent, void *buffer,
+                                                            size_t capacity, size_t *written);
+/* Loads a checkpoint into an agent initialised from the same desc (the seed may differ: the
+   checkpoint's generators replace it) and environments of the same shape and kinds. Every
+   byte is checked before the agent is written: on failure the agent and its environments
+   are unchanged. SAFERL_ERR_CORRUPT (bad magic, length, checksum, a value out of range),
+   SAFERL_ERR_VERSION, SAFERL_ERR_NOT_FINITE, SAFERL_ERR_INVALID_ARGUMENT (another desc or
+   environment). *message (optional; a static string) says what, e.g. "steps_per_epoch: the
+   checkpoint's differs from this agent's desc", or "ok". A user's environment is not in the
+   checkpoint: restore its state as it was at the save, or call
+   saferl_rl_agent_restart_episodes (see CHECKPOINT FORMAT). */
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load(saferl_rl_agent *agent, const void *data, size_t size,
+                                                            const char **message);
+/* Drops the open episodes: every environment is reset at the start of the next epoch. */
+SAFERL_RL_API void saferl_rl_agent_restart_episodes(saferl_rl_agent *agent);
+#ifndef SAFERL_NO_STDIO
+/* The same through a file, written atomically (a temporary renamed over path; SAFERL_ERR_IO
+   with errno on failure, the old file untouched). Loading reads through the desc's allocator. */
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save_file(const saferl_rl_agent *agent, const char *path);
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load_file(saferl_rl_agent *agent, const char *path,
+                                                                 const char **message);
+#endif
 
 /* ---- offline data: logged trajectories ------------------------------------------------ */
 
@@ -2252,6 +2397,12 @@ static saferl_result saferl_rl__builtin_reset(void *state, saferl_rng *rng, floa
     return SAFERL_ERR_INVALID_ARGUMENT;
 }
 
+/* One more step of the episode: the time limit truncates one that did not terminate. */
+static void saferl_rl__count_step(saferl_rl_builtin *e, int terminated, int *truncated) {
+    e->steps += 1;
+    *truncated = !terminated && e->steps >= e->max_steps;
+}
+
 static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const float *action, float *obs,
                                              float *reward, float *cost, int *terminated, int *truncated) {
     saferl_rl_builtin *e = (saferl_rl_builtin *)state;
@@ -2305,8 +2456,27 @@ static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const
     default: return SAFERL_ERR_INVALID_ARGUMENT;
     }
     if (r != SAFERL_OK) return r;
-    e->steps += 1;
-    *truncated = !*terminated && e->steps >= e->max_steps;
+    saferl_rl__count_step(e, *terminated, truncated);
+    return SAFERL_OK;
+}
+
+/* CartPole's step_batch: every copy in one call, with builtin_step's arithmetic copy by copy,
+   so batch and single-step rollouts train bit-identically (a test checks). */
+static saferl_result saferl_rl__cartpole_step_batch(void *const *states, saferl_rng *rngs, int copies,
+                                                    const float *actions, float *observations, float *rewards,
+                                                    float *costs, int *terminated, int *truncated) {
+    int i;
+    (void)rngs; /* CartPole's step draws nothing */
+    for (i = 0; i < copies; ++i) {
+        saferl_rl_builtin *e = (saferl_rl_builtin *)states[i];
+        saferl_result r;
+        if (e->kind != SAFERL_RL_ENV_CARTPOLE) return SAFERL_ERR_INVALID_ARGUMENT;
+        terminated[i] = 0;
+        r = saferl_rl__cartpole_step(e, actions + i, observations + 4 * (size_t)i, rewards + i, costs + i,
+                                     terminated + i);
+        if (r != SAFERL_OK) return r;
+        saferl_rl__count_step(e, terminated[i], truncated + i);
+    }
     return SAFERL_OK;
 }
 
@@ -2332,6 +2502,7 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
     env->reset = saferl_rl__builtin_reset;
     env->step = saferl_rl__builtin_step;
     env->cost_count = 1;
+    env->step_batch = kind == SAFERL_RL_ENV_CARTPOLE ? saferl_rl__cartpole_step_batch : NULL;
     return SAFERL_OK;
 }
 
@@ -4051,6 +4222,13 @@ SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip,
 
 /* ---- training: the agent's desc ----------------------------------------------------------- */
 
+/* The relative multiplier's defaults (see ALGORITHMS, "multiplier scale"): lambda moves by
+   lambda_lr times the relative violation an epoch; PID gains on the same violation. */
+#define SAFERL_RL__LAMBDA_LR 2.0
+#define SAFERL_RL__PID_KP 1.0
+#define SAFERL_RL__PID_KI 2.0
+#define SAFERL_RL__PID_KD SAFERL_RL_NONE
+
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
     saferl_rl_desc d;
     if (desc) d = *desc;
@@ -4079,13 +4257,21 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     if (d.max_grad_norm == 0.0) d.max_grad_norm = 40.0;
     if (d.critic_norm_coef == 0.0) d.critic_norm_coef = 0.001;
     if (d.lagrange_init == 0.0) d.lagrange_init = 0.001;
-    if (d.lambda_lr == 0.0) d.lambda_lr = 0.035;
-    if (d.pid_kp == 0.0) d.pid_kp = 0.1;
-    if (d.pid_ki == 0.0) d.pid_ki = 0.01;
-    if (d.pid_kd == 0.0) d.pid_kd = 0.01;
+    if (d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS) {
+        if (d.lambda_lr == 0.0) d.lambda_lr = 0.035;
+        if (d.pid_kp == 0.0) d.pid_kp = 0.1;
+        if (d.pid_ki == 0.0) d.pid_ki = 0.01;
+        if (d.pid_kd == 0.0) d.pid_kd = 0.01;
+    } else {
+        if (d.lambda_lr == 0.0) d.lambda_lr = SAFERL_RL__LAMBDA_LR;
+        if (d.pid_kp == 0.0) d.pid_kp = SAFERL_RL__PID_KP;
+        if (d.pid_ki == 0.0) d.pid_ki = SAFERL_RL__PID_KI;
+        if (d.pid_kd == 0.0) d.pid_kd = SAFERL_RL__PID_KD;
+    }
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
-    if (d.lagrange_max == 0.0) d.lagrange_max = 2.0;
+    if (d.lagrange_max == 0.0)
+        d.lagrange_max = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS ? 2.0 : SAFERL_RL_NONE;
     if (d.focops_temperature == 0.0) d.focops_temperature = 1.5;
     if (d.focops_kl_bound == 0.0) d.focops_kl_bound = 0.02;
     if (d.trust_region == 0.0) d.trust_region = 0.01;
@@ -4267,21 +4453,15 @@ static void saferl_rl__commit_normalizer(saferl_rl_agent *a) {
     s[0] = total;
 }
 
-/* Environment e's step t of the rollout (row idx): records the observation, the sampled
-   action and the critics' values, steps the environment, and on an episode's end computes
-   the path's GAE and resets. head, values: the actor's and critics' outputs for the
-   environments' current observations (saferl_rl__values' layout). cost_sum: per cost. */
-static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx, const float *head, const float *values,
-                                             int *episodes, double *cost_sum) {
+/* Environment e's part of rollout row idx before the step: records the observation, samples
+   the action and keeps the critics' values. head, values: the actor's and critics' outputs
+   for the environments' current observations (saferl_rl__values' layout). */
+static void saferl_rl__rollout_act(saferl_rl_agent *a, int e, int idx, const float *head, const float *values) {
     const int O = a->actor.observation_dim, H = a->networks.head_width, Ad = a->networks.stored_action_dim;
     const int E = a->environments.count, K = a->networks.cost_count;
     const size_t N = (size_t)a->desc.steps_per_epoch;
-    int i, k, terminated = 0, truncated = 0;
-    float reward = 0.0f, *costs = a->environments.step_costs, *next = a->environments.next_observations + (size_t)e * O;
+    int i, k;
     float *actions = a->rollout.actions + (size_t)idx * Ad, *env_actions = a->environments.actions + (size_t)e * Ad;
-    double *episode_cost = a->environments.episode_cost + (size_t)e * K;
-    saferl_rl_env *env = &a->environments.envs[e];
-    saferl_result r;
     memcpy(a->rollout.observations + (size_t)idx * O, a->environments.normalized + (size_t)e * O,
            sizeof(float) * (size_t)O);
     saferl_rl__pending_observe(a, a->environments.observations + (size_t)e * O);
@@ -4292,9 +4472,46 @@ static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx,
     for (i = 0; i < Ad; ++i)
         env_actions[i] = a->actor.action_kind == SAFERL_RL_GAUSSIAN ? saferl_rl__clampf(actions[i], -1.0f, 1.0f)
                                                                     : actions[i];
-    memset(costs, 0, sizeof(float) * (size_t)K);
-    r = env->step(env->state, &a->environments.rngs[e], env_actions, next, &reward, costs, &terminated, &truncated);
-    if (r != SAFERL_OK) return r;
+}
+
+/* Steps every environment once on environments.actions into next_observations and the
+   step's rewards, costs and flags: one step_batch call when the environments have one, else
+   step copy by copy. Each copy has its own state and rng, so the two give the same bits. */
+static saferl_result saferl_rl__step_environments(saferl_rl_agent *a) {
+    const int O = a->actor.observation_dim, Ad = a->networks.stored_action_dim;
+    const int E = a->environments.count, K = a->networks.cost_count;
+    const saferl_rl_env *envs = a->environments.envs;
+    int e;
+    memset(a->environments.rewards, 0, sizeof(float) * (size_t)E);
+    memset(a->environments.costs, 0, sizeof(float) * (size_t)E * K);
+    memset(a->environments.terminated, 0, sizeof(int) * (size_t)E);
+    memset(a->environments.truncated, 0, sizeof(int) * (size_t)E);
+    if (envs[0].step_batch)
+        return envs[0].step_batch(a->environments.states, a->environments.rngs, E, a->environments.actions,
+                                  a->environments.next_observations, a->environments.rewards, a->environments.costs,
+                                  a->environments.terminated, a->environments.truncated);
+    for (e = 0; e < E; ++e) {
+        saferl_result r = envs[e].step(envs[e].state, &a->environments.rngs[e], a->environments.actions + (size_t)e * Ad,
+                                       a->environments.next_observations + (size_t)e * O, &a->environments.rewards[e],
+                                       a->environments.costs + (size_t)e * K, &a->environments.terminated[e],
+                                       &a->environments.truncated[e]);
+        if (r != SAFERL_OK) return r;
+    }
+    return SAFERL_OK;
+}
+
+/* Environment e's part of rollout row idx after the step: records the reward and costs and,
+   when its episode ended, computes the path's GAE, queues the episode's statistics and
+   resets the environment. cost_sum: per cost. */
+static saferl_result saferl_rl__rollout_record(saferl_rl_agent *a, int e, int idx, int *episodes, double *cost_sum) {
+    const int O = a->actor.observation_dim, K = a->networks.cost_count;
+    const size_t N = (size_t)a->desc.steps_per_epoch;
+    const float reward = a->environments.rewards[e], *costs = a->environments.costs + (size_t)e * K;
+    float *next = a->environments.next_observations + (size_t)e * O;
+    double *episode_cost = a->environments.episode_cost + (size_t)e * K;
+    saferl_rl_env *env = &a->environments.envs[e];
+    int k;
+    saferl_result r;
     if (!saferl_rl__finite(reward) || !saferl_rl__all_finite(costs, K) || !saferl_rl__all_finite(next, O))
         return SAFERL_ERR_NOT_FINITE;
     a->rollout.rewards[idx] = reward;
@@ -4304,9 +4521,9 @@ static saferl_result saferl_rl__rollout_step(saferl_rl_agent *a, int e, int idx,
         cost_sum[k] += costs[k];
         episode_cost[k] += costs[k];
     }
-    if (terminated || truncated) {
+    if (a->environments.terminated[e] || a->environments.truncated[e]) {
         float boot[1 + SAFERL_RL_MAX_COSTS] = {0.0f};
-        if (!terminated) { /* a time limit: bootstrap from the final observation */
+        if (!a->environments.terminated[e]) { /* a time limit: bootstrap from the final observation */
             float *x = a->environments.normalized + (size_t)e * O;
             saferl_rl__normalize(&a->actor, next, x, 1);
             saferl_rl__values(a, x, 1, boot);
@@ -4349,8 +4566,11 @@ static saferl_result saferl_rl__rollout(saferl_rl_agent *a, int *episodes_out, d
         saferl_rl__normalize(&a->actor, a->environments.observations, a->environments.normalized, E);
         head = saferl_rl_mlp_forward(&a->actor.net, a->networks.params, a->environments.normalized, a->work.acts_actor, E);
         saferl_rl__values(a, a->environments.normalized, E, values);
+        for (e = 0; e < E; ++e) saferl_rl__rollout_act(a, e, e * T + t, head, values);
+        r = saferl_rl__step_environments(a);
+        if (r != SAFERL_OK) return r;
         for (e = 0; e < E; ++e) {
-            r = saferl_rl__rollout_step(a, e, e * T + t, head, values, &episodes, steps_cost);
+            r = saferl_rl__rollout_record(a, e, e * T + t, &episodes, steps_cost);
             if (r != SAFERL_OK) return r;
         }
         memcpy(a->environments.observations, a->environments.next_observations, sizeof(float) * (size_t)E * O);
@@ -4376,13 +4596,30 @@ static double saferl_rl__window_mean(const float *w, int n, int stride) {
     return s / n;
 }
 
+/* The factor that standardises constraint k's centred cost advantages for a relative multiplier:
+   1 / their standard deviation (unbiased, as the reward's), or 0 when the rollout met no cost of
+   that kind (its advantages are then only the critic's error, and no signal to weigh). */
+static double saferl_rl__cost_advantage_scale(const saferl_rl_agent *a, int k, double mean) {
+    const int N = a->desc.steps_per_epoch;
+    const float *adv = a->rollout.cost_advantages + (size_t)k * N, *cost = a->rollout.costs + (size_t)k * N;
+    double var = 0.0;
+    int i, any = 0;
+    for (i = 0; i < N; ++i) {
+        any = any || cost[i] != 0.0f;
+        var += (adv[i] - mean) * (adv[i] - mean);
+    }
+    var = N > 1 ? var / (N - 1) : 0.0;
+    return any && var > 0.0 ? 1.0 / sqrt(var) : 0.0;
+}
+
 /* Once per epoch, as OmniSafe: reward advantages standardised (torch.std, unbiased), each
-   cost's advantages centred. A mixing row's reward advantage takes the centred cost
+   cost's advantages centred (and standardised for a relative multiplier). A mixing row's reward advantage takes the centred cost
    advantages weighted by the multipliers, formed in double before it is stored. */
-static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, const double *multipliers) {
+static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, const double *multipliers,
+                                  int standardise_costs) {
     const int N = a->desc.steps_per_epoch, K = a->networks.cost_count;
     float *adv_r = a->rollout.reward_advantages, *adv_c = a->rollout.cost_advantages;
-    double mean = 0.0, var = 0.0, cost_mean[SAFERL_RL_MAX_COSTS], norm = 1.0;
+    double mean = 0.0, var = 0.0, cost_mean[SAFERL_RL_MAX_COSTS], cost_scale[SAFERL_RL_MAX_COSTS], norm = 1.0;
     int i, k;
     for (i = 0; i < N; ++i) mean += adv_r[i];
     mean /= N;
@@ -4394,6 +4631,7 @@ static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, 
         cost_mean[k] = 0.0;
         for (i = 0; i < N; ++i) cost_mean[k] += c[i];
         cost_mean[k] /= N;
+        cost_scale[k] = standardise_costs ? saferl_rl__cost_advantage_scale(a, k, cost_mean[k]) : 1.0;
     }
     if (mixing != SAFERL_RL__REWARD_ALONE) { /* FOCOPS's paper: A_R - sum nu A_C; the others / (1 + sum lambda) */
         double total = 0.0;
@@ -4401,12 +4639,13 @@ static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, 
         if (mixing == SAFERL_RL__MIX_NORMALISED) norm = 1.0 + total;
         for (i = 0; i < N; ++i) {
             double penalty = 0.0;
-            for (k = 0; k < K; ++k) penalty += multipliers[k] * (adv_c[(size_t)k * N + i] - cost_mean[k]);
+            for (k = 0; k < K; ++k) penalty += multipliers[k] * ((adv_c[(size_t)k * N + i] - cost_mean[k]) * cost_scale[k]);
             adv_r[i] = (float)((adv_r[i] - penalty) / norm);
         }
     }
     for (k = 0; k < K; ++k)
-        for (i = 0; i < N; ++i) adv_c[(size_t)k * N + i] = (float)(adv_c[(size_t)k * N + i] - cost_mean[k]);
+        for (i = 0; i < N; ++i)
+            adv_c[(size_t)k * N + i] = (float)((adv_c[(size_t)k * N + i] - cost_mean[k]) * cost_scale[k]);
 }
 
 /* Constraint k's projected gradient step lambda <- max(0, lambda + lambda_lr (J_C - d)) (the
@@ -4431,17 +4670,17 @@ static void saferl_rl__dual_ascent(saferl_rl_agent *a, int k, double error, int 
 
 /* Stooke, Achiam, Abbeel 2020, Algorithm 2, with OmniSafe's optional EMAs and delay, for
    constraint k (the caller advances the delay line once an epoch). */
-static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_estimate, double error) {
+static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_signal, double error) {
     const saferl_rl_desc *d = &a->desc;
     double derivative, lambda, *history = a->multiplier.pid_history + (size_t)k * d->pid_delay;
     double *smoothed_error = &a->multiplier.pid_error[k], *smoothed_cost = &a->multiplier.pid_cost[k];
     double *integral = &a->multiplier.pid_integral[k];
     if (d->pid_ema_alpha > 0.0) {
         *smoothed_error = d->pid_ema_alpha * *smoothed_error + (1.0 - d->pid_ema_alpha) * error;
-        *smoothed_cost = d->pid_ema_alpha * *smoothed_cost + (1.0 - d->pid_ema_alpha) * cost_estimate;
+        *smoothed_cost = d->pid_ema_alpha * *smoothed_cost + (1.0 - d->pid_ema_alpha) * cost_signal;
     } else {
         *smoothed_error = error;
-        *smoothed_cost = cost_estimate;
+        *smoothed_cost = cost_signal;
     }
     *integral += error;
     if (*integral < 0.0) *integral = 0.0;
@@ -4453,15 +4692,22 @@ static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_estimate, doub
     a->multiplier.value[k] = lambda > 0.0 ? lambda : 0.0;
 }
 
-/* Every constraint's multiplier from its J_C (none before the first episode has ended). */
+/* Every constraint's multiplier from its J_C (none before the first episode has ended). The
+   violation is J_C - d in cost units, or relative, (J_C - d) / max(|J_C|, |d|): a pure number
+   (in [-1, 1) for costs >= 0), 0 for J_C = d = 0, 1 for any cost against a limit of 0. The PID's derivative acts on
+   J_C in cost units and on the relative violation otherwise (the same thing up to the scale:
+   d is constant). */
 static void saferl_rl__update_multipliers(saferl_rl_agent *a, const saferl_rl__algorithm_row *row,
                                           const double *cost_estimates) {
+    const int relative = a->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE;
     int k;
     if (row->multiplier == SAFERL_RL__NO_MULTIPLIER || cost_estimates[0] != cost_estimates[0]) return;
     if (a->desc.lambda_optimizer == SAFERL_RL_LAMBDA_ADAM) a->multiplier.adam_step += 1;
     for (k = 0; k < a->desc.cost_count; ++k) {
-        double error = cost_estimates[k] - a->desc.cost_limits[k];
-        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, k, cost_estimates[k], error);
+        const double J = cost_estimates[k], d = a->desc.cost_limits[k], scale = fabs(J) > fabs(d) ? fabs(J) : fabs(d);
+        double error = J - d;
+        if (relative) error = scale > 0.0 ? error / scale : 0.0;
+        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, k, relative ? error : J, error);
         else saferl_rl__dual_ascent(a, k, error, row->bounded_multiplier);
     }
     if (row->multiplier == SAFERL_RL__PID)
@@ -4998,7 +5244,11 @@ static size_t saferl_rl__layout(saferl_rl_agent *a, unsigned char *base) {
     SAFERL_RL__TAKE(a->environments.next_observations, float, E * O);
     SAFERL_RL__TAKE(a->environments.episode_return, double, E);
     SAFERL_RL__TAKE(a->environments.episode_cost, double, E * K);
-    SAFERL_RL__TAKE(a->environments.step_costs, float, K);
+    SAFERL_RL__TAKE(a->environments.states, void *, E);
+    SAFERL_RL__TAKE(a->environments.rewards, float, E);
+    SAFERL_RL__TAKE(a->environments.costs, float, E * K);
+    SAFERL_RL__TAKE(a->environments.terminated, int, E);
+    SAFERL_RL__TAKE(a->environments.truncated, int, E);
     SAFERL_RL__TAKE(a->environments.values, float, (1 + K) * E);
     SAFERL_RL__TAKE(a->environments.path_start, int, E);
     SAFERL_RL__TAKE(a->environments.rngs, saferl_rng, E);
@@ -5048,6 +5298,8 @@ static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
         if (!saferl_rl__finite(d->cost_limits[i])) return "cost_limits: not finite";
     if (!(d->lagrange_init >= 0.0 && d->lagrange_init <= 3.4e38) && d->lagrange_init != SAFERL_RL_NONE)
         return "lagrange_init: >= 0, or SAFERL_RL_NONE";
+    if (d->multiplier_scale != SAFERL_RL_MULTIPLIER_RELATIVE && d->multiplier_scale != SAFERL_RL_MULTIPLIER_COST_UNITS)
+        return "multiplier_scale: unknown";
     if (!(d->lambda_lr > 0.0 && d->lambda_lr <= 3.4e38)) return "lambda_lr: > 0";
     if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
         return "lambda_optimizer: unknown";
@@ -5088,6 +5340,7 @@ static const char *saferl_rl__envs_fault(const saferl_rl_env *envs, int env_coun
         if (e->observation_dim != envs[0].observation_dim || e->action_dim != envs[0].action_dim ||
             e->action_count != envs[0].action_count || saferl_rl__env_costs(e) != saferl_rl__env_costs(&envs[0]))
             return "envs: all of one shape";
+        if (e->step_batch != envs[0].step_batch) return "envs: step_batch the same for all (or NULL for all)";
     }
     return NULL;
 }
@@ -5177,6 +5430,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_init(saferl_rl_agent *agent, const s
     memset(a.normalizer.count_mean_m2, 0, sizeof(double) * (1 + 2 * (size_t)a.actor.observation_dim));
     memset(a.multiplier.pid_history, 0, sizeof(double) * (size_t)a.networks.cost_count * a.desc.pid_delay);
     memcpy(a.environments.envs, envs, sizeof(saferl_rl_env) * (size_t)env_count);
+    for (e = 0; e < env_count; ++e) a.environments.states[e] = envs[e].state;
     for (e = 0; e < env_count; ++e)
         saferl_rng_seed(&a.environments.rngs[e], a.desc.seed * 2654435761u + 1u + (uint32_t)e);
     if (saferl_rl__algorithms[a.desc.algorithm].multiplier != SAFERL_RL__NO_MULTIPLIER)
@@ -5292,12 +5546,481 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     u.optim_case = -1;
     saferl_rl__update_multipliers(a, row, u.cost_estimate);
     u.multiplier = a->multiplier.value[0]; /* 0 for the rows without one; CPO and PCPO report their nu */
-    saferl_rl__advantages(a, row->mixing, a->multiplier.value);
+    saferl_rl__advantages(a, row->mixing, a->multiplier.value,
+                          row->multiplier != SAFERL_RL__NO_MULTIPLIER && d->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE);
     row->update_actor(a, &u);
     if (row->update_critics) row->update_critics(a, &u);
+    /* finite data can still overflow a loss or gradient (rewards near FLT_MAX, huge weights):
+       never report such an update as a success */
+    if (!saferl_rl__all_finite(a->networks.params, (int)a->networks.param_total)) return SAFERL_ERR_NOT_FINITE;
     if (stats) saferl_rl__report(a, &u, episodes, stats);
     return SAFERL_OK;
 }
+
+/* ---- checkpoints ------------------------------------------------------------------------------ */
+
+#define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
+#define SAFERL_RL__CHECKPOINT_VERSION 1u
+#define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
+
+static void saferl_rl__put_f64(unsigned char *p, double v) {
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    saferl_rl__put_u32(p, (uint32_t)u);
+    saferl_rl__put_u32(p + 4, (uint32_t)(u >> 32));
+}
+
+static double saferl_rl__get_f64(const unsigned char *p) {
+    uint64_t u = (uint64_t)saferl_rl__get_u32(p) | (uint64_t)saferl_rl__get_u32(p + 4) << 32;
+    double v;
+    memcpy(&v, &u, 8);
+    return v;
+}
+
+/* One walk over the agent states the format for every use: measuring, saving, checking a
+   buffer without writing anything, and loading what the check accepted (which then cannot
+   fail). So the saver and the loader cannot disagree, and loading is two-phase. */
+typedef enum saferl_rl__checkpoint_mode {
+    SAFERL_RL__MEASURE,
+    SAFERL_RL__SAVE,
+    SAFERL_RL__CHECK,
+    SAFERL_RL__LOAD
+} saferl_rl__checkpoint_mode;
+
+typedef struct saferl_rl__checkpoint_io {
+    saferl_rl__checkpoint_mode mode;
+    unsigned char *data;          /* written only when saving; NULL when measuring */
+    size_t at, size, section;     /* the cursor, the end of the sections, the open section */
+    saferl_result result;         /* the first failure (checking) */
+    const char *message;
+} saferl_rl__checkpoint_io;
+
+static void saferl_rl__checkpoint_fail(saferl_rl__checkpoint_io *io, saferl_result r, const char *message) {
+    if (io->result != SAFERL_OK) return;
+    io->result = r;
+    io->message = message;
+}
+
+/* The next n bytes (NULL when measuring or after a failure); reading past the end fails. */
+static unsigned char *saferl_rl__checkpoint_take(saferl_rl__checkpoint_io *io, size_t n) {
+    unsigned char *p;
+    if (io->result != SAFERL_OK) return NULL;
+    if (io->mode != SAFERL_RL__MEASURE && n > io->size - io->at) {
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "checkpoint: truncated (a section runs past the end)");
+        return NULL;
+    }
+    p = io->mode == SAFERL_RL__MEASURE ? NULL : io->data + io->at;
+    io->at += n;
+    return p;
+}
+
+/* A uint32 in [lo, hi]: written when saving; the value read when checking or loading. */
+static uint32_t saferl_rl__checkpoint_u32(saferl_rl__checkpoint_io *io, uint32_t value, uint32_t lo, uint32_t hi,
+                                          const char *what) {
+    unsigned char *p = saferl_rl__checkpoint_take(io, 4);
+    if (!p) return value;
+    if (io->mode == SAFERL_RL__SAVE) {
+        saferl_rl__put_u32(p, value);
+        return value;
+    }
+    value = saferl_rl__get_u32(p);
+    if (value < lo || value > hi) saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, what);
+    return value;
+}
+
+/* An int field in [lo, hi] (lo >= 0), loaded into *field; returns the checkpoint's value. */
+static int saferl_rl__checkpoint_int(saferl_rl__checkpoint_io *io, int *field, int lo, int hi, const char *what) {
+    int v = (int)saferl_rl__checkpoint_u32(io, (uint32_t)*field, (uint32_t)lo, (uint32_t)hi, what);
+    if (io->mode == SAFERL_RL__LOAD) *field = v;
+    return v;
+}
+
+static uint64_t saferl_rl__checkpoint_u64(saferl_rl__checkpoint_io *io, uint64_t value) {
+    uint64_t lo = saferl_rl__checkpoint_u32(io, (uint32_t)value, 0, 0xFFFFFFFFu, NULL);
+    return lo | (uint64_t)saferl_rl__checkpoint_u32(io, (uint32_t)(value >> 32), 0, 0xFFFFFFFFu, NULL) << 32;
+}
+
+/* A step counter (a long: 32 bits in wasm32, so a larger count is refused there). */
+static void saferl_rl__checkpoint_count(saferl_rl__checkpoint_io *io, long *field, const char *what) {
+    uint64_t v = saferl_rl__checkpoint_u64(io, (uint64_t)*field);
+    if (io->mode == SAFERL_RL__CHECK && v > (uint64_t)(~0ul >> 1)) saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, what);
+    if (io->mode == SAFERL_RL__LOAD) *field = (long)v;
+}
+
+/* n floats (4 bytes) or doubles (8), finite and in [lo, hi]. */
+static void saferl_rl__checkpoint_reals(saferl_rl__checkpoint_io *io, float *f, double *d, size_t n, double lo, double hi,
+                                        const char *what) {
+    const size_t width = f ? 4 : 8;
+    unsigned char *p = saferl_rl__checkpoint_take(io, width * n);
+    size_t i;
+    if (!p) return;
+    for (i = 0; i < n; ++i, p += width) {
+        double v;
+        if (io->mode == SAFERL_RL__SAVE) {
+            if (f) saferl_rl__put_f32(p, f[i]);
+            else saferl_rl__put_f64(p, d[i]);
+            continue;
+        }
+        v = f ? (double)saferl_rl__get_f32(p) : saferl_rl__get_f64(p);
+        if (io->mode == SAFERL_RL__CHECK) {
+            const double big = f ? 3.4e38 : 1.7976931348623157e308;
+            if (!(v == v && v <= big && v >= -big) || v < lo || v > hi) {
+                saferl_rl__checkpoint_fail(io, v == v && v <= big && v >= -big ? SAFERL_ERR_CORRUPT : SAFERL_ERR_NOT_FINITE,
+                                           what);
+                return;
+            }
+        } else if (f) {
+            f[i] = (float)v;
+        } else {
+            d[i] = v;
+        }
+    }
+}
+
+#define SAFERL_RL__FLOATS(io, x, n, lo, what) saferl_rl__checkpoint_reals(io, x, NULL, n, lo, SAFERL_RL__ANY, what)
+#define SAFERL_RL__DOUBLES(io, x, n, lo, what) saferl_rl__checkpoint_reals(io, NULL, x, n, lo, SAFERL_RL__ANY, what)
+
+/* A value the agent already has (its desc, its shape): another one is refused with what. */
+static void saferl_rl__checkpoint_same(saferl_rl__checkpoint_io *io, uint32_t value, const char *what) {
+    unsigned char *p = saferl_rl__checkpoint_take(io, 4);
+    if (p && io->mode == SAFERL_RL__SAVE) saferl_rl__put_u32(p, value);
+    else if (p && io->mode == SAFERL_RL__CHECK && saferl_rl__get_u32(p) != value)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_INVALID_ARGUMENT, what);
+}
+
+static void saferl_rl__checkpoint_same_real(saferl_rl__checkpoint_io *io, double value, const char *what) {
+    unsigned char *p = saferl_rl__checkpoint_take(io, 8);
+    unsigned char bits[8];
+    saferl_rl__put_f64(bits, value); /* compared bit for bit: SAFERL_RL_NONE stays itself */
+    if (p && io->mode == SAFERL_RL__SAVE) memcpy(p, bits, 8);
+    else if (p && io->mode == SAFERL_RL__CHECK && memcmp(p, bits, 8) != 0)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_INVALID_ARGUMENT, what);
+}
+
+static void saferl_rl__checkpoint_rng(saferl_rl__checkpoint_io *io, saferl_rng *rng) {
+    uint64_t s[4];
+    int i;
+    for (i = 0; i < 4; ++i) s[i] = saferl_rl__checkpoint_u64(io, rng->s[i]);
+    if (io->mode == SAFERL_RL__CHECK && !(s[0] | s[1] | s[2] | s[3])) /* xoshiro's one fixed point */
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "random generator: an all-zero state");
+    if (io->mode == SAFERL_RL__LOAD) memcpy(rng->s, s, sizeof s);
+}
+
+/* A section: a tag, its byte length, its fields. */
+static void saferl_rl__checkpoint_begin(saferl_rl__checkpoint_io *io, uint32_t tag, const char *missing) {
+    io->section = io->at;
+    saferl_rl__checkpoint_u32(io, tag, tag, tag, missing);
+    saferl_rl__checkpoint_u32(io, 0, 0, 0xFFFFFFFFu, NULL); /* the length, known at the end */
+}
+
+static void saferl_rl__checkpoint_end(saferl_rl__checkpoint_io *io, const char *what) {
+    size_t length = io->at - io->section - 8;
+    if (io->result != SAFERL_OK) return;
+    if (io->mode == SAFERL_RL__SAVE) saferl_rl__put_u32(io->data + io->section + 4, (uint32_t)length);
+    else if (io->mode == SAFERL_RL__CHECK && saferl_rl__get_u32(io->data + io->section + 4) != length)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, what);
+}
+
+#define SAFERL_RL__DIFFERS ": the checkpoint's differs from this agent's desc"
+#define SAFERL_RL__SAME_INT(io, field) saferl_rl__checkpoint_same(io, (uint32_t)(d->field), #field SAFERL_RL__DIFFERS)
+#define SAFERL_RL__SAME_REAL(io, field) saferl_rl__checkpoint_same_real(io, d->field, #field SAFERL_RL__DIFFERS)
+
+/* "DESC": every desc field with its defaults filled in (the seed is only recorded: the
+   generators below replace it) and the environments' shape. */
+static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const saferl_rl_desc *d = &a->desc;
+    const saferl_rl_env *env = &a->environments.envs[0];
+    uint32_t seed;
+    int i;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('D', 'E', 'S', 'C'), "checkpoint: the DESC section is missing");
+    SAFERL_RL__SAME_INT(io, algorithm);
+    seed = saferl_rl__checkpoint_u32(io, d->seed, 0, 0xFFFFFFFFu, NULL);
+    if (io->mode == SAFERL_RL__LOAD) a->desc.seed = seed;
+    SAFERL_RL__SAME_INT(io, hidden_count);
+    for (i = 0; i < SAFERL_RL_MAX_LAYERS - 1; ++i)
+        saferl_rl__checkpoint_same(io, (uint32_t)d->hidden[i], "hidden" SAFERL_RL__DIFFERS);
+    SAFERL_RL__SAME_INT(io, activation);
+    SAFERL_RL__SAME_INT(io, steps_per_epoch);
+    SAFERL_RL__SAME_INT(io, update_iters);
+    SAFERL_RL__SAME_INT(io, minibatch);
+    SAFERL_RL__SAME_REAL(io, clip);
+    SAFERL_RL__SAME_REAL(io, target_kl);
+    SAFERL_RL__SAME_REAL(io, gamma);
+    SAFERL_RL__SAME_REAL(io, lambda);
+    SAFERL_RL__SAME_REAL(io, cost_gamma);
+    SAFERL_RL__SAME_REAL(io, cost_lambda);
+    SAFERL_RL__SAME_REAL(io, actor_lr);
+    SAFERL_RL__SAME_REAL(io, critic_lr);
+    SAFERL_RL__SAME_INT(io, total_epochs);
+    SAFERL_RL__SAME_REAL(io, max_grad_norm);
+    SAFERL_RL__SAME_REAL(io, critic_norm_coef);
+    SAFERL_RL__SAME_REAL(io, init_log_std);
+    SAFERL_RL__SAME_INT(io, no_obs_normalize);
+    SAFERL_RL__SAME_INT(io, cost_count);
+    for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i)
+        saferl_rl__checkpoint_same_real(io, d->cost_limits[i], "cost_limits" SAFERL_RL__DIFFERS);
+    SAFERL_RL__SAME_REAL(io, lagrange_init);
+    SAFERL_RL__SAME_REAL(io, lambda_lr);
+    SAFERL_RL__SAME_INT(io, lambda_optimizer);
+    SAFERL_RL__SAME_REAL(io, pid_kp);
+    SAFERL_RL__SAME_REAL(io, pid_ki);
+    SAFERL_RL__SAME_REAL(io, pid_kd);
+    SAFERL_RL__SAME_REAL(io, pid_ema_alpha);
+    SAFERL_RL__SAME_INT(io, pid_delay);
+    SAFERL_RL__SAME_INT(io, episode_window);
+    SAFERL_RL__SAME_REAL(io, lagrange_max);
+    SAFERL_RL__SAME_REAL(io, focops_temperature);
+    SAFERL_RL__SAME_REAL(io, focops_kl_bound);
+    SAFERL_RL__SAME_REAL(io, trust_region);
+    SAFERL_RL__SAME_INT(io, cg_iters);
+    SAFERL_RL__SAME_REAL(io, cg_damping);
+    SAFERL_RL__SAME_INT(io, line_search_steps);
+    saferl_rl__checkpoint_same(io, (uint32_t)a->environments.count, "env_count: the checkpoint's differs from this agent's");
+    saferl_rl__checkpoint_same(io, (uint32_t)env->observation_dim, "env: observation_dim differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)env->action_dim, "env: action_dim differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)env->action_count, "env: action_count differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)a->networks.cost_count, "env: cost_count differs from the checkpoint's");
+    saferl_rl__checkpoint_end(io, "checkpoint: the DESC section's length is wrong");
+}
+
+/* Whether the actor and every critic in the parameter block (params: its bytes) pass the
+   policy loader's interval bound: no forward pass on a normalised input can overflow. */
+static int saferl_rl__networks_bounded(const saferl_rl_agent *a, const unsigned char *params) {
+    saferl_rl_policy critic;
+    int k;
+    if (!saferl_rl__policy_bounded(&a->actor, params)) return 0;
+    memset(&critic, 0, sizeof critic);
+    critic.net = a->networks.reward_critic; /* every cost critic has its shape */
+    critic.action_kind = SAFERL_RL_DISCRETE;
+    for (k = 0; k <= a->networks.cost_count; ++k)
+        if (!saferl_rl__policy_bounded(&critic, params + 4 * (a->networks.actor_count + (size_t)k * a->networks.critic_count)))
+            return 0;
+    return 1;
+}
+
+/* "NETS": actor, log std, reward and cost critics in one block, Adam's moments and step. The
+   moments average gradients clipped to max_grad_norm, so training never leaves |m| <= c and
+   v <= c^2 (c = max_grad_norm, here with room for rounding); beyond that is refused. */
+static void saferl_rl__checkpoint_networks(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const size_t P = a->networks.param_total, at = io->at + 8;
+    const double c = 1.001 * a->desc.max_grad_norm;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('N', 'E', 'T', 'S'), "checkpoint: the NETS section is missing");
+    SAFERL_RL__FLOATS(io, a->networks.params, P, -SAFERL_RL__ANY, "networks: a parameter is not finite");
+    if (io->mode == SAFERL_RL__CHECK && io->result == SAFERL_OK && !saferl_rl__networks_bounded(a, io->data + at))
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_NOT_FINITE, "networks: weights that could overflow a forward pass");
+    saferl_rl__checkpoint_reals(io, a->networks.adam_m, NULL, P, -c, c, "networks: an Adam first moment beyond max_grad_norm");
+    saferl_rl__checkpoint_reals(io, a->networks.adam_v, NULL, P, 0.0, c * c,
+                                "networks: an Adam second moment negative or beyond max_grad_norm^2");
+    saferl_rl__checkpoint_count(io, &a->networks.adam_step, "networks: Adam's step count is out of range");
+    saferl_rl__checkpoint_end(io, "checkpoint: the NETS section's length is wrong");
+}
+
+/* "NORM": the normaliser the actor reads (mean, std) and its running count, mean and M2. */
+static void saferl_rl__checkpoint_normalizer(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const size_t O = (size_t)a->actor.observation_dim;
+    double *s = a->normalizer.count_mean_m2;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('N', 'O', 'R', 'M'), "checkpoint: the NORM section is missing");
+    if (a->actor.obs_mean) {
+        SAFERL_RL__FLOATS(io, a->actor.obs_mean, O, -SAFERL_RL__ANY, "normalizer: a mean is not finite");
+        SAFERL_RL__FLOATS(io, a->actor.obs_std, O, (double)1e-2f, "normalizer: a std is below its floor 0.01");
+    }
+    SAFERL_RL__DOUBLES(io, s, 1, 0.0, "normalizer: the count is negative");
+    SAFERL_RL__DOUBLES(io, s + 1, O, -SAFERL_RL__ANY, "normalizer: a running mean is not finite");
+    SAFERL_RL__DOUBLES(io, s + 1 + O, O, 0.0, "normalizer: a running M2 is negative");
+    saferl_rl__checkpoint_end(io, "checkpoint: the NORM section's length is wrong");
+}
+
+/* "MULT": a multiplier per constraint, the Adam state of lambda_optimizer, the PID state. */
+static void saferl_rl__checkpoint_multipliers(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const size_t K = (size_t)a->networks.cost_count;
+    const int delay = a->desc.pid_delay;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('M', 'U', 'L', 'T'), "checkpoint: the MULT section is missing");
+    SAFERL_RL__DOUBLES(io, a->multiplier.value, K, 0.0, "multipliers: a multiplier is negative");
+    saferl_rl__checkpoint_count(io, &a->multiplier.adam_step, "multipliers: Adam's step count is out of range");
+    SAFERL_RL__DOUBLES(io, a->multiplier.adam_m, K, -SAFERL_RL__ANY, "multipliers: an Adam moment is not finite");
+    SAFERL_RL__DOUBLES(io, a->multiplier.adam_v, K, 0.0, "multipliers: an Adam second moment is negative");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_integral, K, 0.0, "multipliers: a PID integral is negative");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_error, K, -SAFERL_RL__ANY, "multipliers: a PID error is not finite");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_cost, K, -SAFERL_RL__ANY, "multipliers: a PID cost is not finite");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_history, K * (size_t)delay, -SAFERL_RL__ANY,
+                       "multipliers: a PID delayed cost is not finite");
+    saferl_rl__checkpoint_int(io, &a->multiplier.pid_history_next, 0, delay - 1, "multipliers: the PID delay line's position");
+    saferl_rl__checkpoint_end(io, "checkpoint: the MULT section's length is wrong");
+}
+
+/* "EPIS": the window of finished episodes J_R and J_C are measured over (only its filled
+   entries), then "PROG": epochs, steps, each cost's total, the agent's generator. */
+static void saferl_rl__checkpoint_progress(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const int W = a->desc.episode_window, K = a->networks.cost_count;
+    int count, next;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('E', 'P', 'I', 'S'), "checkpoint: the EPIS section is missing");
+    count = saferl_rl__checkpoint_int(io, &a->episodes.count, 0, W, "episodes: more than episode_window");
+    next = saferl_rl__checkpoint_int(io, &a->episodes.next, 0, W - 1, "episodes: the window's position");
+    if (io->mode == SAFERL_RL__CHECK && count < W && next != count)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "episodes: a window not yet full must end at its count");
+    SAFERL_RL__FLOATS(io, a->episodes.returns, (size_t)count, -SAFERL_RL__ANY, "episodes: a return is not finite");
+    SAFERL_RL__FLOATS(io, a->episodes.costs, (size_t)count * K, -SAFERL_RL__ANY, "episodes: a cost is not finite");
+    saferl_rl__checkpoint_end(io, "checkpoint: the EPIS section's length is wrong");
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('P', 'R', 'O', 'G'), "checkpoint: the PROG section is missing");
+    saferl_rl__checkpoint_int(io, &a->epoch, 0, 0x7FFFFFFF, "progress: the epoch is out of range");
+    saferl_rl__checkpoint_count(io, &a->total_steps, "progress: the step count is out of range");
+    SAFERL_RL__DOUBLES(io, a->total_cost, (size_t)K, -SAFERL_RL__ANY, "progress: a total cost is not finite");
+    saferl_rl__checkpoint_rng(io, &a->rng);
+    saferl_rl__checkpoint_end(io, "checkpoint: the PROG section's length is wrong");
+}
+
+/* A built-in environment's state (saferl_rl_builtin); its kind and max_steps must be the
+   live one's, omega must lie in the kind's box. */
+static void saferl_rl__checkpoint_builtin(saferl_rl__checkpoint_io *io, saferl_rl_builtin *b) {
+    double lower[SAFERL_RL_MAX_OMEGA], upper[SAFERL_RL_MAX_OMEGA];
+    int n = saferl_rl_builtin_omega_box(b->kind, lower, upper, NULL), i, j;
+    int cells = b->kind == SAFERL_RL_ENV_CLIFF ? SAFERL_RL_CLIFF_STATES : SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS;
+    saferl_rl__checkpoint_same(io, (uint32_t)b->kind, "environments: a built-in environment of another kind");
+    saferl_rl__checkpoint_same(io, (uint32_t)b->max_steps, "environments: a built-in environment with another max_steps");
+    saferl_rl__checkpoint_int(io, &b->steps, 0, b->max_steps > 0 ? b->max_steps : 0, "environments: steps out of range");
+    saferl_rl__checkpoint_int(io, &b->cell, 0, cells - 1, "environments: a cell out of range");
+    saferl_rl__checkpoint_int(io, &b->goals_reached, 0, 0x7FFFFFFF, "environments: goals_reached out of range");
+    SAFERL_RL__DOUBLES(io, b->x, 4, -SAFERL_RL__ANY, "environments: a state variable is not finite");
+    SAFERL_RL__DOUBLES(io, &b->heading, 1, -SAFERL_RL__ANY, "environments: the heading is not finite");
+    SAFERL_RL__DOUBLES(io, &b->yaw_rate, 1, -SAFERL_RL__ANY, "environments: the yaw rate is not finite");
+    SAFERL_RL__DOUBLES(io, b->goal, 2, -SAFERL_RL__ANY, "environments: the goal is not finite");
+    SAFERL_RL__DOUBLES(io, &b->goal_distance, 1, -SAFERL_RL__ANY, "environments: the goal distance is not finite");
+    for (i = 0; i < SAFERL_RL_POINTGOAL_HAZARDS; ++i)
+        SAFERL_RL__DOUBLES(io, b->hazards[i], 2, -SAFERL_RL__ANY, "environments: a hazard is not finite");
+    for (j = 0; j < 2; ++j) {
+        double *omega = j == 0 ? b->omega : b->omega_next;
+        for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i)
+            saferl_rl__checkpoint_reals(io, NULL, omega + i, 1, i < n ? lower[i] : -SAFERL_RL__ANY,
+                                        i < n ? upper[i] : SAFERL_RL__ANY, "environments: omega outside its box");
+    }
+}
+
+/* "ENVS": whether the episodes are open; per environment its generator, and for an open
+   episode its current observation and return and costs so far; a built-in's state. */
+static void saferl_rl__checkpoint_environments(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const int E = a->environments.count, O = a->actor.observation_dim, K = a->networks.cost_count;
+    int e, closed;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('E', 'N', 'V', 'S'), "checkpoint: the ENVS section is missing");
+    closed = saferl_rl__checkpoint_int(io, &a->environments.needs_reset, 0, 1, "environments: needs_reset is 0 or 1");
+    for (e = 0; e < E && io->result == SAFERL_OK; ++e) {
+        saferl_rl_env *env = &a->environments.envs[e];
+        int builtin = env->reset == saferl_rl__builtin_reset;
+        saferl_rl__checkpoint_rng(io, &a->environments.rngs[e]);
+        if (!closed) {
+            SAFERL_RL__FLOATS(io, a->environments.observations + (size_t)e * O, (size_t)O, -SAFERL_RL__ANY,
+                              "environments: an observation is not finite");
+            SAFERL_RL__DOUBLES(io, a->environments.episode_return + e, 1, -SAFERL_RL__ANY,
+                               "environments: an open episode's return is not finite");
+            SAFERL_RL__DOUBLES(io, a->environments.episode_cost + (size_t)e * K, (size_t)K, -SAFERL_RL__ANY,
+                               "environments: an open episode's cost is not finite");
+        }
+        saferl_rl__checkpoint_same(io, (uint32_t)builtin,
+                                   "environments: a built-in environment in one of agent and checkpoint, a user's in the other");
+        if (builtin && io->result == SAFERL_OK) saferl_rl__checkpoint_builtin(io, (saferl_rl_builtin *)env->state);
+    }
+    saferl_rl__checkpoint_end(io, "checkpoint: the ENVS section's length is wrong");
+}
+
+/* The sections in their order, after the 8-byte magic and version. */
+static void saferl_rl__checkpoint_walk(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    io->at = 8;
+    saferl_rl__checkpoint_desc(io, a);
+    saferl_rl__checkpoint_networks(io, a);
+    saferl_rl__checkpoint_normalizer(io, a);
+    saferl_rl__checkpoint_multipliers(io, a);
+    saferl_rl__checkpoint_progress(io, a);
+    saferl_rl__checkpoint_environments(io, a);
+    if (io->mode == SAFERL_RL__CHECK && io->at != io->size)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "checkpoint: bytes after the last section");
+}
+
+SAFERL_RL_API size_t saferl_rl_agent_checkpoint_size(const saferl_rl_agent *agent) {
+    saferl_rl__checkpoint_io io;
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    memset(&io, 0, sizeof io);
+    io.mode = SAFERL_RL__MEASURE;
+    saferl_rl__checkpoint_walk(&io, (saferl_rl_agent *)agent); /* measuring only reads */
+    return io.at + 4;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save(const saferl_rl_agent *agent, void *buffer,
+                                                            size_t capacity, size_t *written) {
+    size_t need = saferl_rl_agent_checkpoint_size(agent);
+    saferl_rl__checkpoint_io io;
+    if (!buffer || capacity < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(&io, 0, sizeof io);
+    io.mode = SAFERL_RL__SAVE;
+    io.data = (unsigned char *)buffer;
+    io.size = need - 4;
+    saferl_rl__put_u32(io.data, SAFERL_RL__CHECKPOINT_MAGIC);
+    saferl_rl__put_u32(io.data + 4, SAFERL_RL__CHECKPOINT_VERSION);
+    saferl_rl__checkpoint_walk(&io, (saferl_rl_agent *)agent); /* saving only reads the agent */
+    saferl_rl__put_u32(io.data + io.size, saferl_rl__crc32(io.data, io.size));
+    if (written) *written = need;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load(saferl_rl_agent *agent, const void *data, size_t size,
+                                                            const char **message) {
+    const unsigned char *in = (const unsigned char *)data;
+    saferl_rl__checkpoint_io io;
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    memset(&io, 0, sizeof io);
+    if (!in || size < 12 || saferl_rl__get_u32(in) != SAFERL_RL__CHECKPOINT_MAGIC)
+        saferl_rl__checkpoint_fail(&io, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint (magic \"SRLK\")");
+    else if (saferl_rl__get_u32(in + 4) != SAFERL_RL__CHECKPOINT_VERSION)
+        saferl_rl__checkpoint_fail(&io, SAFERL_ERR_VERSION, "checkpoint: another format version");
+    else if (saferl_rl__get_u32(in + size - 4) != saferl_rl__crc32(in, size - 4))
+        saferl_rl__checkpoint_fail(&io, SAFERL_ERR_CORRUPT, "checkpoint: the checksum does not match");
+    if (io.result == SAFERL_OK) { /* phase one: check every byte, write nothing */
+        io.mode = SAFERL_RL__CHECK;
+        io.data = (unsigned char *)(uintptr_t)in; /* read only: written when saving alone */
+        io.size = size - 4;
+        saferl_rl__checkpoint_walk(&io, agent);
+    }
+    if (io.result == SAFERL_OK) { /* phase two: what phase one accepted, into the agent */
+        io.mode = SAFERL_RL__LOAD;
+        saferl_rl__checkpoint_walk(&io, agent);
+        io.message = "ok";
+    }
+    if (message) *message = io.message;
+    return io.result;
+}
+
+SAFERL_RL_API void saferl_rl_agent_restart_episodes(saferl_rl_agent *agent) {
+    SAFERL_ASSERT(agent != NULL);
+    agent->environments.needs_reset = 1;
+}
+
+#ifndef SAFERL_NO_STDIO
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save_file(const saferl_rl_agent *agent, const char *path) {
+    size_t size = saferl_rl_agent_checkpoint_size(agent);
+    unsigned char *buffer = (unsigned char *)saferl_rl__allocate(&agent->desc.allocator, size);
+    saferl_result r;
+    if (!buffer) return SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_rl_agent_checkpoint_save(agent, buffer, size, NULL);
+    r = saferl_rl__write_file(path, buffer, size);
+    saferl_rl__release(&agent->desc.allocator, buffer);
+    return r;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load_file(saferl_rl_agent *agent, const char *path,
+                                                                 const char **message) {
+    unsigned char *data = NULL;
+    size_t size = 0;
+    saferl_result r;
+    SAFERL_ASSERT(agent != NULL);
+    r = saferl_rl__read_file(path, &agent->desc.allocator, &data, &size);
+    if (r != SAFERL_OK) {
+        if (message) *message = "checkpoint: the file could not be read (errno says why)";
+        return r;
+    }
+    r = saferl_rl_agent_checkpoint_load(agent, data, size, message);
+    saferl_rl__release(&agent->desc.allocator, data);
+    return r;
+}
+#endif
 
 /* ---- offline data ------------------------------------------------------------------------------ */
 

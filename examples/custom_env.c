@@ -43,7 +43,7 @@ static saferl_result cart_step(void *state, saferl_rng *rng, const float *action
 
 int main(int argc, char **argv) {
     cart state;
-    saferl_rl_env env = {2, 1, DISCRETE ? 3 : 0, NULL, cart_reset, cart_step, 1};
+    saferl_rl_env env = {2, 1, DISCRETE ? 3 : 0, NULL, cart_reset, cart_step, 1, NULL}; /* no batch step */
     saferl_rl_desc desc = {0};
     saferl_rl_agent agent;
     saferl_rl_epoch_stats s;
