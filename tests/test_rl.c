@@ -4690,6 +4690,25 @@ TEST(offpolicy_refuses_bad_input) {
     saferl_rl_offpolicy_destroy(&a);
 }
 
+/* Creates the agent and trains it `steps` steps: 1 if both succeed and (in the counting build)
+   training allocated nothing. */
+static int offpolicy_create_and_train(saferl_rl_offpolicy_agent *a, const saferl_rl_offpolicy_desc *d,
+                                      const saferl_rl_env *env, saferl_rl_replay *replay, long steps) {
+    int ok;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    long allocations;
+#endif
+    if (saferl_rl_offpolicy_create(a, d, env->observation_dim, env->action_dim) != SAFERL_OK) return 0;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    allocations = saferl_test_allocations;
+#endif
+    ok = saferl_rl_offpolicy_train(a, env, replay, steps) == SAFERL_OK;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    ok = ok && saferl_test_allocations == allocations;
+#endif
+    return ok;
+}
+
 /* TD3 and SAC on Pendulum-v1, TD3-Lag and SAC-Lag on the Safe Pendulum, a short run (1500
    steps, 500 random, 32-32, batch 64): the same seed gives bit-identical networks, temperature
    and multiplier, no allocation while training, the Polyak targets moved off their start, one
@@ -4706,19 +4725,9 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
         d.random_steps = 500;
         d.cost_count = 1; /* the Safe Pendulum's one cost */
         for (run = 0; run < 2; ++run) {
-#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
-            long allocations;
-#endif
             saferl_rl_env_builtin(&env, &s, algorithm < 2 ? SAFERL_RL_ENV_PENDULUM_V1 : SAFERL_RL_ENV_PENDULUM);
             CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
-            CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
-#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
-            allocations = saferl_test_allocations;
-#endif
-            CHECK(saferl_rl_offpolicy_train(&a[run], &env, &replay, 1500) == SAFERL_OK);
-#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
-            CHECK(saferl_test_allocations == allocations);
-#endif
+            CHECK(offpolicy_create_and_train(&a[run], &d, &env, &replay, 1500));
             CHECK(replay.size == 1500 && (algorithm >= 2 || a[run].episodes == 7) && a[run].critic_steps == 1001);
             CHECK(a[run].actor_steps == (algorithm % 2 == 0 ? 500 : 1001));
             CHECK(a[run].lagrange_steps == (algorithm >= 2 ? a[run].episodes : 0) && a[run].episodes > 0);
@@ -4768,18 +4777,8 @@ TEST(offpolicy_two_constraints_train_without_allocating) {
         env.step = torque_cost_step;
         env.cost_count = 2;
         for (run = 0; run < 2; ++run) {
-#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
-            long allocations;
-#endif
             CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, 2, memory[run], sizeof memory[run]) == SAFERL_OK);
-            CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
-#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
-            allocations = saferl_test_allocations;
-#endif
-            CHECK(saferl_rl_offpolicy_train(&a[run], &env, &replay, 1500) == SAFERL_OK);
-#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
-            CHECK(saferl_test_allocations == allocations);
-#endif
+            CHECK(offpolicy_create_and_train(&a[run], &d, &env, &replay, 1500));
             for (k = 0; k < replay.size; ++k)
                 consistent &= replay.costs[k * 2 + 1] == (fabsf(replay.actions[k]) > 0.5f ? 1.0f : 0.0f);
             CHECK(a[run].episodes > 0 && a[run].lagrange_steps == a[run].episodes && a[run].critic_steps == 1001);
