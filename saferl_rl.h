@@ -96,12 +96,17 @@
                           its actor update; an epoch is rollout -> advantages -> multiplier
                           update -> the row's actor update -> critics; episode and cost-rate
                           metrics, evaluation
+      checkpoints         the agent's whole training state saved and loaded ("SRLK", format
+                          below): resume bit for bit; a refused load changes nothing
       off-policy          saferl_rl_replay (a ring of transitions in caller memory) and
                           saferl_rl_offpolicy_agent: TD3 (twin critics, target policy smoothing,
                           delayed actor, Polyak targets) and SAC (twin critics, tanh-squashed
                           Gaussian with the log-prob correction, automatic temperature), and
-                          their Lagrangian forms (a cost critic, a multiplier);
-                          _act, _update (one gradient step), _train (an environment loop)
+                          their Lagrangian forms (a cost critic and a multiplier per
+                          constraint); M2TD3 (worst-case
+                          robust over omega) and DR-TD3 (domain randomisation);
+                          _act, _update (one gradient step), _train and _train_robust (an
+                          environment loop; the robust forms set omega at every reset)
       offline data        saferl_rl_dataset: logged episodes, a collector for any policy, a
                           versioned binary format (RCSL section below)
       RCSL                saferl_rl_rcsl_policy conditioned on the reward and cost to go,
@@ -136,7 +141,25 @@
         lambda); after each finished episode lambda <- max(0, lambda + Adam step (lr 0.01) on
         J_C - d), J_C that episode's undiscounted cost. Adam's step is about lr whatever the
         cost's scale (the scale-free choice; a plain gradient step would need a lr per scale).
-        One constraint (cost_count 1); the cost limit is required.
+        Several constraints (cost_count 1..8, the environment's costs, a limit each, all
+        required): a cost critic, its target and a multiplier per constraint; the actor's loss
+        adds sum_i lambda_i Q_Ci and is divided by (1 + sum_i lambda_i).
+      * M2TD3 (Tanabe et al., NeurIPS 2022; as the paper and akimotolab/M2TD3): max over pi of
+        min over omega in Omega of J(pi, omega). The twin critics take omega as a third input,
+        Q(s, a, omega), learnt from transitions stored with their episode's omega; the target
+        smooths omega too (omega + clip(0.2 h N, +-0.5 h), clipped to Omega; h the half-width).
+        K = 5 candidates omega_hat_k: at each actor step the one of least mean Q1(s, pi(s),
+        omega_hat_k) is the worst; the actor ascends Q1 at it, and it descends Q1 (Adam, lr
+        3e-4, in box coordinates u = (omega - lo) / (hi - lo), projected onto [0, 1]: the
+        paper's projected gradient step; the code's sigmoid parametrisation differs). Each
+        candidate's probability p_k <- (1 - c) p_k + c [k was the worst], c = 1 / the last
+        episode's length. At each reset after the random steps: candidates within L1 0.1 of
+        another (box coordinates), then those with p_k < 0.05, are redrawn uniformly (p_k the
+        others' mean); a candidate drawn by p plus N(0, sigma^2 h^2), sigma annealed linearly
+        1 -> 0.1 over omega_schedule_steps (the paper's schedule; the official M2TD3 code
+        never calls its annealing, its Soft-M2TD3 does), clipped to Omega, is the episode's
+        omega. The random steps draw omega uniformly. The policy does not see omega.
+      * DR-TD3: TD3 on omega uniform on Omega at each reset; its critics do not take omega.
       * done is the environment's terminated flag: truncated transitions bootstrap.
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
@@ -205,17 +228,40 @@
         critics: MSE + critic_norm_coef |theta|^2 in the same minibatch loop; Adam; gradient
         norm clipped per network.
       * PPO-Lag (Ray, Achiam, Amodei 2019): once per epoch, BEFORE the policy update,
-        lambda <- max(0, lambda + lambda_lr (J_C - d)), J_C the mean undiscounted cost of the
-        last episode_window finished episodes; then A = (A_R - lambda A_C) / (1 + lambda).
-        This is the paper's projected gradient step; OmniSafe steps lambda with Adam
-        (lr 0.035), which moves it by about +-lr whatever the violation: lambda_optimizer =
-        SAFERL_RL_LAMBDA_ADAM gives that for parity.
-      * PID-Lag (Stooke, Achiam, Abbeel 2020, Algorithm 2): e = J_C - d, I <- max(0, I + e),
-        D = max(0, J_C - J_C,prev), lambda = max(0, Kp e + Ki I + Kd D), same mixed
+        lambda <- max(0, lambda + lambda_lr e), e the violation of J_C, the mean undiscounted
+        cost of the last episode_window finished episodes (see "multiplier scale" below);
+        then A = (A_R - lambda A_C) / (1 + lambda). This is the paper's projected gradient
+        step; OmniSafe steps lambda with Adam (lr 0.035), which moves it by about +-lr
+        whatever the violation: lambda_optimizer = SAFERL_RL_LAMBDA_ADAM gives that.
+      * PID-Lag (Stooke, Achiam, Abbeel 2020, Algorithm 2): e the violation, I <- max(0, I +
+        e), D = max(0, e - e_prev), lambda = max(0, Kp e + Ki I + Kd D), same mixed
         advantage. OmniSafe (like rlpyt) also smooths e and J_C by EMAs (alpha 0.95) and
         takes D against a 10-epoch delay: pid_ema_alpha and pid_delay give that; the
-        defaults are the paper's (no smoothing, delay 1) with OmniSafe's gains (0.1, 0.01,
-        0.01).
+        defaults are the paper's (no smoothing, delay 1).
+      * Multiplier scale (multiplier_scale). The papers' lambda is measured per unit of cost:
+        e = J_C - d, A_C only centred, so lambda* and every step size (OmniSafe's lambda_lr
+        0.035, PID gains 0.1 / 0.01 / 0.01, FOCOPS / CUP's bound 2) hold for one cost scale
+        (Safety-Gym's, d = 25). With costs 100 times larger the same step is 100 times larger
+        and lambda* 100 times smaller, so the dual step is 10^4 times too large relative to
+        it; on random tabular CMDPs (tests/test_rl.c) PPO-Lag with those defaults ended below
+        the LP's return at cost scale 100 (and above d at scale 1, per the issue's user).
+        The default, SAFERL_RL_MULTIPLIER_RELATIVE, makes lambda a pure number on any cost
+        scale, in the spirit of Stooke et al.'s reward-scale invariance: (1) the cost
+        advantages the multiplier weighs are standardised like the reward's (divided by
+        their standard deviation over the batch; zero when the batch met no cost, as they
+        are then only the critic's error), so lambda weighs two unit-scale signals; (2) the
+        violation is relative, e = (J_C - d) / max(|J_C|, |d|): the step is measured
+        against the limit or, when the cost is above it, the cost itself, never against d
+        alone, so d = 0 works (any cost gives e = 1, lambda climbs by lambda_lr an epoch
+        until the cost is 0; J_C = d = 0 gives 0); e lies in [-1, 1) for costs >= 0, so
+        an overshoot is undone at a bounded rate. Defaults: lambda_lr 2, PID Kp 1, Ki 2, Kd
+        0, FOCOPS / CUP's nu unbounded (a bound can make a reachable limit unreachable: with
+        OmniSafe's 2, CUP ended at 1.4 d on one development CMDP). They were chosen on
+        development CMDPs (generator seeds 101-103, 2 seeds, lambda_lr 0.2 .. 5) before the
+        test grid (seeds 1-3) was run; bench/run_rl.sh prints that grid. Several
+        constraints: the same per constraint. SAFERL_RL_MULTIPLIER_COST_UNITS keeps the
+        papers' units and OmniSafe's defaults (bit for bit the previous releases' results).
+        CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
       * Observations are normalised by running mean and standard deviation (floored at
         1e-2, clipped to +-10), updated after each rollout, saved with the policy.
       * Metrics: mean episodic return and cost over the window (stochastic training policy),
@@ -272,8 +318,8 @@
       All three second-order methods share one routine (gradients, CG, step, line search),
       then train the critics as PPO does.
       * FOCOPS (Zhang, Vuong, Ross 2020): nu first, as PPO-Lag's lambda (lambda_lr,
-        lambda_optimizer) and then projected onto [0, lagrange_max] (2, OmniSafe's bound; the
-        paper's nu_max); the advantage A = A_R - nu A_C as in the paper (OmniSafe divides by
+        lambda_optimizer) and then projected onto [0, lagrange_max] (the paper's nu_max;
+        none by default, OmniSafe's 2 in cost units); the advantage A = A_R - nu A_C as in the paper (OmniSafe divides by
         1 + nu); then update_iters passes of minibatch Adam steps on
         mean((KL(pi || pi_old)(s) - rho A / focops_temperature) 1[KL(pi || pi_old)(s) <=
         focops_kl_bound]), the indicator held fixed (temperature 1.5 and bound 0.02, the
@@ -338,6 +384,53 @@
              finite weights that could make an activation or action overflow for some input
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
+
+   CHECKPOINT FORMAT ("SRLK", version 1; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (1)
+             8   sections in this order, each a 4-byte tag, its payload's byte length, the
+                 payload; uint32, binary32 and binary64 (doubles), little endian; a uint64 as
+                 two uint32, low first
+             then a CRC-32 (IEEE) of every byte before it.
+      DESC  every desc field with its defaults filled in, in the desc's order (ints as uint32,
+            doubles as binary64; hidden all 7 entries, cost_limits all 8), then env_count and
+            the environment's observation_dim, action_dim, action_count and cost count. The
+            seed is recorded but not compared (the generators below replace it); any other
+            difference from the loading agent's desc is refused with a message naming the
+            field ("lambda_lr: the checkpoint's differs from this agent's desc").
+      NETS  the parameter block (actor, log std, reward critic, each cost critic), Adam's
+            first and second moments over it (binary32), Adam's step count (uint64).
+      NORM  the actor's normaliser mean and std (binary32, absent when no_obs_normalize), the
+            running count, means and M2 (binary64).
+      MULT  per constraint: the multiplier; the lambda_optimizer Adam step (uint64) and
+            moments; the PID integral, error and cost (EMAs) and the pid_delay line, its
+            position.
+      EPIS  the window of finished episodes: count, next position, then count returns and
+            count x cost_count costs (binary32).
+      PROG  epoch, total steps (uint64), each cost's total (binary64), the agent's generator
+            (xoshiro256**: four uint64).
+      ENVS  needs_reset (1: no episode is open), then per environment its generator; if
+            episodes are open, its current observation, the open episode's return and
+            costs so far (binary64); 1 if it is a built-in environment, then the built-in's
+            state (kind, max_steps, steps, cell, goals_reached, then x[4], heading, yaw_rate,
+            goal[2], goal_distance, hazards[8][2], omega[2], omega_next[2] as binary64).
+      Not held: the rollout, minibatch and trust-region buffers (rebuilt every epoch), the
+      allocator, and a user's environment's state. A checkpoint is taken between epochs,
+      where episodes may be open (an epoch ends mid-episode and the next one continues it);
+      the built-ins' states are saved, so resuming is exact. For your own environment the
+      caller owns its state: save it beside the checkpoint and restore it before the next
+      epoch (tests/test_rl.c does so), or call saferl_rl_agent_restart_episodes after
+      loading, which drops the open episodes (every environment is reset before the next
+      epoch's first step: a valid run, no longer bit-identical to an uninterrupted one).
+      Loading is two-phase: every section is parsed and checked (lengths, ranges, finite
+      values, weights within the policy loader's interval bound, Adam moments within what
+      gradients clipped to max_grad_norm can give, stds above their floor, multipliers
+      >= 0, a window position consistent with its count, a non-zero generator state, omega
+      in its box) without writing, then written; on any failure the agent and the built-ins' states
+      are unchanged (SAFERL_ERR_CORRUPT, _VERSION, _NOT_FINITE, or _INVALID_ARGUMENT for
+      another desc or environment). Resuming from a checkpoint gives the same epochs, bit
+      for bit, as the run that was never interrupted (tests/test_rl.c: PPO-Lag discrete,
+      CPO continuous, PID-Lag with two costs, CUP, TRPO-Lag). The off-policy agent has no
+      checkpoint yet.
 
    RETURN-CONDITIONED SUPERVISED LEARNING (RCSL; an MLP or a small causal transformer)
       The offline stage of PLS (Wachi et al. 2025), after Decision Transformer (Chen et al.
@@ -455,7 +548,10 @@
       a user environment that returns NaN makes saferl_rl_agent_epoch return
       SAFERL_ERR_NOT_FINITE with the networks, optimiser, lambda, normaliser and statistics
       unchanged (the interrupted episodes are dropped and every environment is reset at the
-      next epoch). The same seed gives the same learning curve; native and WebAssembly agree
+      next epoch). An update whose losses or gradients overflow on finite data (rewards near
+      the float range, weights near it in a loaded checkpoint) also returns
+      SAFERL_ERR_NOT_FINITE, but after the fact: the networks hold that update, so go back
+      to a checkpoint saved before it. The same seed gives the same learning curve; native and WebAssembly agree
       to rounding (libm's tanh and exp differ in the last bits).
 
    SPEED
@@ -511,11 +607,20 @@
                           training either way, tested); SAFERL_RL_FAST_TANH (tanh in float,
                           within 3 ulp); the weight panels pack row by row and the bias rows
                           are copied whole (same bits, 7% fewer instructions a batch-64
-                          forward). Gym's Pendulum-v1 built in; uncertainty parameters omega (pendulums,
+                          forward). Multipliers hold on any cost scale:
+                          multiplier_scale RELATIVE (the default: standardised cost advantages,
+                          relative violation, lambda_lr 2, PID 1 / 2 / 0, FOCOPS / CUP
+                          unbounded) or COST_UNITS (0.4's). Gym's Pendulum-v1 built in;
+                          uncertainty parameters omega (pendulums,
                           CartPole) taken at reset; a replay buffer in caller memory; TD3, SAC,
-                          TD3-Lagrangian and SAC-Lagrangian (saferl_rl_offpolicy_*). Preference
+                          TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3
+                          (saferl_rl_offpolicy_*). Preference
                           optimisation for tabular categorical policies: DPO, SACPO, P-SACPO,
-                          the constrained optimum's closed form, the label-flip poisoning LP
+                          the constrained optimum's closed form, the label-flip poisoning LP.
+                          Checkpoints of the on-policy agent's whole training state ("SRLK":
+                          saferl_rl_agent_checkpoint_save / _load / _size / _save_file /
+                          _load_file, saferl_rl_agent_restart_episodes): resuming gives the
+                          same epochs bit for bit; a refused load leaves the agent unchanged
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -1130,6 +1235,12 @@ typedef enum saferl_rl_lambda_optimizer {
     SAFERL_RL_LAMBDA_ADAM = 1   /* OmniSafe's Adam on -lambda (J_C - d) */
 } saferl_rl_lambda_optimizer;
 
+/* The units a multiplier is measured in (see ALGORITHMS, "multiplier scale"). */
+typedef enum saferl_rl_multiplier_scale {
+    SAFERL_RL_MULTIPLIER_RELATIVE = 0,  /* default: a pure number, the same on any cost scale */
+    SAFERL_RL_MULTIPLIER_COST_UNITS = 1 /* the papers' and OmniSafe's: per unit of cost */
+} saferl_rl_multiplier_scale;
+
 #define SAFERL_RL_MAX_COSTS 8
 /* Asks for "none" in a field whose zero means its default: a zero gain or coefficient, no
    bound, no early stop (noted per field). Any other negative value there is an error. */
@@ -1161,14 +1272,17 @@ typedef struct saferl_rl_desc {
     int cost_count;                  /* 1 (0 only for PPO) */
     double cost_limits[SAFERL_RL_MAX_COSTS]; /* d, finite */
     double lagrange_init;            /* lambda_0: 0.001; SAFERL_RL_NONE: 0 */
-    double lambda_lr;                /* 0.035 */
+    saferl_rl_multiplier_scale multiplier_scale; /* RELATIVE (scale-free); COST_UNITS: OmniSafe's */
+    double lambda_lr;                /* RELATIVE: 2; COST_UNITS: 0.035 */
     saferl_rl_lambda_optimizer lambda_optimizer; /* SGD */
-    double pid_kp, pid_ki, pid_kd;   /* 0.1, 0.01, 0.01; SAFERL_RL_NONE: 0 */
+    double pid_kp, pid_ki, pid_kd;   /* RELATIVE: 1, 2, SAFERL_RL_NONE; COST_UNITS: 0.1, 0.01,
+                                        0.01; SAFERL_RL_NONE: 0 */
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
     int episode_window;              /* 100 episodes for J_R, J_C */
     /* FOCOPS and CUP (their multiplier follows lambda_lr and lambda_optimizer as PPO-Lag) */
-    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: 2; SAFERL_RL_NONE: unbounded */
+    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: RELATIVE: SAFERL_RL_NONE
+                                        (unbounded); COST_UNITS: 2 */
     double focops_temperature;       /* FOCOPS: lambda of the paper: 1.5 */
     double focops_kl_bound;          /* FOCOPS: delta of the paper's per-state KL mask: 0.02 */
     /* the trust-region fields serve CPO, PCPO and TRPO-Lag alike */
@@ -1301,6 +1415,36 @@ SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent);
 /* One epoch: rollout of steps_per_epoch steps, lambda update, PPO update (CPO, PCPO,
    TRPO-Lag: one trust-region step, then the critics). stats optional. */
 SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats);
+
+/* ---- checkpoints: the whole training state ("SRLK", format below) ------------------------ */
+
+/* Bytes saferl_rl_agent_checkpoint_save writes for this agent (exact). */
+SAFERL_RL_API size_t saferl_rl_agent_checkpoint_size(const saferl_rl_agent *agent);
+/* Writes the agent's training state (networks, Adam, multipliers, normaliser, episode window,
+   counters, random generators, the open episodes and the built-in environments' states) to
+   buffer. SAFERL_ERR_BUFFER_TOO_SMALL if capacity is short; *written (optional) the bytes. */
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save(const saferl_rl_agent *agent, void *buffer,
+                                                            size_t capacity, size_t *written);
+/* Loads a checkpoint into an agent initialised from the same desc (the seed may differ: the
+   checkpoint's generators replace it) and environments of the same shape and kinds. Every
+   byte is checked before the agent is written: on failure the agent and its environments
+   are unchanged. SAFERL_ERR_CORRUPT (bad magic, length, checksum, a value out of range),
+   SAFERL_ERR_VERSION, SAFERL_ERR_NOT_FINITE, SAFERL_ERR_INVALID_ARGUMENT (another desc or
+   environment). *message (optional; a static string) says what, e.g. "steps_per_epoch: the
+   checkpoint's differs from this agent's desc", or "ok". A user's environment is not in the
+   checkpoint: restore its state as it was at the save, or call
+   saferl_rl_agent_restart_episodes (see CHECKPOINT FORMAT). */
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load(saferl_rl_agent *agent, const void *data, size_t size,
+                                                            const char **message);
+/* Drops the open episodes: every environment is reset at the start of the next epoch. */
+SAFERL_RL_API void saferl_rl_agent_restart_episodes(saferl_rl_agent *agent);
+#ifndef SAFERL_NO_STDIO
+/* The same through a file, written atomically (a temporary renamed over path; SAFERL_ERR_IO
+   with errno on failure, the old file untouched). Loading reads through the desc's allocator. */
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save_file(const saferl_rl_agent *agent, const char *path);
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load_file(saferl_rl_agent *agent, const char *path,
+                                                                 const char **message);
+#endif
 
 /* ---- offline data: logged trajectories ------------------------------------------------ */
 
@@ -1634,28 +1778,35 @@ SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long f
 /* ---- off-policy: a replay buffer, TD3 and SAC ---------------------------------------------- */
 
 /* Transitions in caller memory, a ring: the oldest is overwritten once capacity is reached.
-   done is 1 for a true end (terminated: no bootstrap), 0 otherwise (a truncation bootstraps). */
+   done is 1 for a true end (terminated: no bootstrap), 0 otherwise (a truncation bootstraps).
+   Each transition holds cost_count costs (those of the environment). */
 typedef struct saferl_rl_replay {
-    int capacity, observation_dim, action_dim;
+    int capacity, observation_dim, action_dim, cost_count;
     int size, next;                /* transitions held, the slot written next */
     float *observations, *actions, *rewards, *costs, *next_observations, *dones;
 } saferl_rl_replay;
 
-/* Bytes for capacity transitions; 0 for a dimension or capacity < 1 or a size that overflows. */
-SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim);
+/* Bytes for capacity transitions of cost_count costs (0 means 1; at most SAFERL_RL_MAX_COSTS);
+   0 for a dimension or capacity < 1, a cost_count out of range or a size that overflows. */
+SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim, int cost_count);
 SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int capacity, int observation_dim,
-                                                  int action_dim, void *memory, size_t memory_size);
-/* SAFERL_ERR_NOT_FINITE (nothing stored) for a NaN/Inf anywhere in the transition. */
+                                                  int action_dim, int cost_count, void *memory, size_t memory_size);
+/* costs: cost_count floats. SAFERL_ERR_NOT_FINITE (nothing stored) for a NaN/Inf anywhere in
+   the transition. */
 SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const float *observation,
-                                                 const float *action, float reward, float cost,
+                                                 const float *action, float reward, const float *costs,
                                                  const float *next_observation, int terminated);
 
 typedef enum saferl_rl_offpolicy_algorithm {
     SAFERL_RL_TD3 = 0,     /* Fujimoto, van Hoof, Meger 2018 */
     SAFERL_RL_SAC = 1,     /* Haarnoja et al. 2018 (v2: twin critics, automatic temperature) */
-    SAFERL_RL_TD3_LAG = 2, /* TD3 with a cost critic and a Lagrange multiplier */
-    SAFERL_RL_SAC_LAG = 3  /* SAC with a cost critic and a Lagrange multiplier */
+    SAFERL_RL_TD3_LAG = 2, /* TD3 with a cost critic and a Lagrange multiplier per constraint */
+    SAFERL_RL_SAC_LAG = 3, /* SAC with a cost critic and a Lagrange multiplier per constraint */
+    SAFERL_RL_M2TD3 = 4,   /* Tanabe et al. 2022: max over the policy of min over omega in Omega */
+    SAFERL_RL_DR_TD3 = 5   /* TD3 with omega uniform on Omega at every reset (domain randomisation) */
 } saferl_rl_offpolicy_algorithm;
+#define SAFERL_RL_MAX_CANDIDATES 64 /* M2TD3's worst-case candidates */
+#define SAFERL_RL_OFFPOLICY_CRITICS (2 + SAFERL_RL_MAX_COSTS) /* twin reward critics, a cost critic each */
 
 /* Zero = the default written beside each field. */
 typedef struct saferl_rl_offpolicy_desc {
@@ -1679,11 +1830,27 @@ typedef struct saferl_rl_offpolicy_desc {
     double temperature_lr;     /* 3e-4: Adam on log alpha */
     double target_entropy;     /* 0 = -action_dim; SAFERL_RL_OFFPOLICY_ZERO_ENTROPY for 0 */
     /* the Lagrangian forms: the constraint has no default */
-    int cost_count;            /* required: 1 (one constraint; more are not offered here yet) */
-    double cost_limits[SAFERL_RL_MAX_COSTS]; /* d: the episodic cost limit, 0 means 0 */
+    int cost_count;            /* required: 1..SAFERL_RL_MAX_COSTS constraints (the environment's costs) */
+    double cost_limits[SAFERL_RL_MAX_COSTS]; /* d_i: the episodic cost limits, 0 means 0 */
     double cost_gamma;         /* 0.99: the cost critic's discount */
     double lagrange_init;      /* lambda_0 >= 0: zero is zero */
     double lagrange_lr;        /* 0.01: Adam on lambda once per finished episode */
+    /* M2TD3 and DR-TD3: the uncertainty set Omega, a box, has no default (it states the problem);
+       the widths below are fractions of its half-width (hi - lo) / 2 per coordinate */
+    int omega_dim;                               /* required: 1..SAFERL_RL_MAX_OMEGA */
+    double omega_lower[SAFERL_RL_MAX_OMEGA];     /* required: lower < upper, finite */
+    double omega_upper[SAFERL_RL_MAX_OMEGA];
+    long omega_schedule_steps; /* M2TD3, required: the environment steps over which omega's
+                                  exploration std anneals (the planned training length) */
+    int candidate_count;       /* M2TD3: 5 worst-case candidates omega_hat_k (2..64) */
+    double candidate_lr;       /* 3e-4: Adam on a candidate, in box coordinates (lo + u (hi - lo)) */
+    double omega_std_start;    /* 1.0: omega's exploration std at step 0 ... */
+    double omega_std_end;      /* 0.1: ... annealed linearly to this at omega_schedule_steps */
+    double omega_target_noise; /* 0.2: target smoothing of omega in the critic target, std ... */
+    double omega_target_clip;  /* 0.5: ... clipped to +-this */
+    double restart_probability;/* 0.05: a candidate chosen less often than this is redrawn */
+    double restart_distance;   /* 0.1: of two candidates closer than this (L1, box coordinates),
+                                  the first is redrawn */
     uint32_t seed;
 } saferl_rl_offpolicy_desc;
 #define SAFERL_RL_OFFPOLICY_LINEAR (-1)
@@ -1698,21 +1865,37 @@ typedef struct saferl_rl_offpolicy_agent {
     int observation_dim, action_dim;
     saferl_rl_mlp actor_net, critic_net;
     size_t actor_count, critic_count;  /* parameters of the actor, of one critic */
-    /* critic[0], critic[1]: the twin reward critics; critic[2]: the cost critic (Lagrangian) */
-    float *actor, *actor_target, *critic[3], *critic_target[3];
-    float *actor_grad, *critic_grad[3], *actor_m, *actor_v, *critic_m[3], *critic_v[3];
-    float lagrange, lagrange_m, lagrange_v;                  /* the multiplier, its Adam moments */
+    /* critic[0], critic[1]: the twin reward critics; critic[2 + i]: constraint i's cost critic */
+    float *actor, *actor_target, *critic[SAFERL_RL_OFFPOLICY_CRITICS], *critic_target[SAFERL_RL_OFFPOLICY_CRITICS];
+    float *actor_grad, *critic_grad[SAFERL_RL_OFFPOLICY_CRITICS], *actor_m, *actor_v;
+    float *critic_m[SAFERL_RL_OFFPOLICY_CRITICS], *critic_v[SAFERL_RL_OFFPOLICY_CRITICS];
+    float lagrange[SAFERL_RL_MAX_COSTS];      /* a multiplier per constraint ... */
+    float lagrange_m[SAFERL_RL_MAX_COSTS], lagrange_v[SAFERL_RL_MAX_COSTS]; /* ... its Adam moments */
     long lagrange_steps;
     float log_temperature, temperature_m, temperature_v; /* SAC: log alpha and its Adam moments */
     long critic_steps, actor_steps, temperature_steps, env_steps;
-    /* a batch (B = batch_size): transitions, critic inputs, noise, activations, gradients */
+    /* a batch (B = batch_size): transitions (cost and cost_target: a row of B per constraint),
+       critic inputs, noise, activations, gradients */
     float *obs, *act, *rew, *cost, *done, *next_obs, *q_input, *noise, *target, *cost_target, *pre_tanh;
-    float *new_act, *logp, *actor_acts, *critic_acts[3], *head_grad, *q_grad[3], *q_input_grad, *scratch;
+    float *new_act, *logp, *actor_acts, *critic_acts[SAFERL_RL_OFFPOLICY_CRITICS], *head_grad;
+    float *q_grad[SAFERL_RL_OFFPOLICY_CRITICS], *q_input_grad, *scratch;
     saferl_rng rng;
-    /* the environment loop of saferl_rl_offpolicy_train */
+    /* M2TD3: the critics read [s, a, omega] (omega_width = omega_dim; 0 otherwise) */
+    int omega_width;
+    float *candidates;                  /* K x W worst-case candidates omega_hat_k, in Omega */
+    float *candidate_u, *candidate_m, *candidate_v; /* K x W: box coordinates, their Adam moments */
+    long *candidate_steps;              /* K: Adam steps since the candidate was (re)drawn */
+    double *candidate_prob;             /* K: how often each was the worst lately (sums to 1) */
+    float candidate_grad[SAFERL_RL_MAX_OMEGA]; /* d mean Q1(s, pi(s), omega_hat_worst) / d omega */
+    int worst;                          /* the candidate of the last actor update */
+    long restarts, episode_length, last_episode_length;
+    float *omega, *next_omega, *omega_noise; /* a batch's omega (B x W), its target, their noise */
+    /* the environment loop of saferl_rl_offpolicy_train: observations are [s, omega] for M2TD3 */
     float *env_obs, *env_next_obs, *env_action;
+    double env_omega[SAFERL_RL_MAX_OMEGA];  /* this episode's omega (M2TD3, DR-TD3) */
     int episode_started;
-    double episode_return, episode_cost, last_return, last_cost;
+    double episode_return, last_return;
+    double episode_cost[SAFERL_RL_MAX_COSTS], last_cost[SAFERL_RL_MAX_COSTS]; /* per cost of the environment */
     long episodes;
     void *memory;                      /* set by _create */
     saferl_allocator allocator;
@@ -1739,28 +1922,52 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay);
 /* `steps` environment steps (random actions for the first random_steps of the agent's life,
    then the exploring actor), each stored in the replay and followed by one update once the
-   random steps are over. Episodes continue across calls. A continuous-action environment with
-   one cost (cost_count 0 or 1); SAFERL_ERR_INVALID_ARGUMENT otherwise. The Lagrangian forms step the
-   multiplier at the end of every episode (saferl_rl_offpolicy_multiplier_step). */
+   random steps are over. Episodes continue across calls. A continuous-action environment whose
+   costs (cost_count, 0 as 1) match the replay's and, for the Lagrangian forms, the desc's;
+   SAFERL_ERR_INVALID_ARGUMENT otherwise (and for M2TD3 and DR-TD3, which train through
+   saferl_rl_offpolicy_train_robust). The Lagrangian forms step the multipliers at the end of
+   every episode (saferl_rl_offpolicy_multiplier_step). */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
                                                       saferl_rl_replay *replay, long steps);
-/* Lagrangian forms: lambda <- max(0, lambda + Adam step on (episode_cost - d)), one step for
-   one finished episode's undiscounted cost. SAFERL_ERR_NOT_FINITE for NaN/Inf (unchanged);
-   SAFERL_ERR_INVALID_ARGUMENT for TD3 and SAC. */
-SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *agent, double episode_cost);
+/* M2TD3 and DR-TD3: before every reset the loop draws this episode's omega and hands it to
+   set_omega(env->state, omega) (for a built-in environment: saferl_rl_builtin_omega_hook).
+   DR-TD3: omega uniform on Omega. M2TD3: uniform during the random steps; afterwards the
+   restart rule (candidates too close, then candidates unlikely, are redrawn uniformly), a
+   candidate drawn by candidate_prob, plus Gaussian noise of the annealed std, clipped to Omega.
+   M2TD3's replay holds [observation, omega] as its observations (observation_dim + omega_dim).
+   The other algorithms take set_omega NULL (then this is saferl_rl_offpolicy_train). */
+typedef saferl_result (*saferl_rl_omega_setter)(void *env_state, const double *omega);
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
+                                                             saferl_rl_omega_setter set_omega, saferl_rl_replay *replay,
+                                                             long steps);
+/* saferl_rl_builtin_set_omega for the state of saferl_rl_env_builtin (a saferl_rl_builtin). */
+SAFERL_RL_API saferl_result saferl_rl_builtin_omega_hook(void *builtin_state, const double *omega);
+/* Lagrangian forms: lambda_i <- max(0, lambda_i + Adam step on (episode_costs[i] - d_i)) for each
+   constraint, one step for one finished episode's undiscounted costs (cost_count of them).
+   SAFERL_ERR_NOT_FINITE for NaN/Inf (all unchanged); SAFERL_ERR_INVALID_ARGUMENT for the others. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *agent,
+                                                                const double *episode_costs);
 
 /* The pieces of an update, on the agent's batch buffers (obs, act, rew, done, next_obs) with
    the given standard-normal noise (B x A): exposed for the tests. critic_targets writes y
-   (and the cost critic's yc for the Lagrangian forms; yc may be NULL otherwise);
-   critic_loss returns sum over the critics of mean (Q_i - y)^2 (the cost critic against yc)
-   and adds its gradient into critic_grad[i]; actor_loss returns TD3's -mean Q1(s, pi(s)) or
-   SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus lambda Q_C and divided
-   by (1 + lambda), and adds its gradient into actor_grad (critic_grad is scratch here). */
+   (and the cost critics' yc for the Lagrangian forms, cost_count rows of B; yc may be NULL
+   otherwise); critic_loss returns sum over the critics of mean (Q_i - y)^2 (cost critic i
+   against yc's row i) and adds its gradient into critic_grad[i]; actor_loss returns TD3's
+   -mean Q1(s, pi(s)) or SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus
+   sum_i lambda_i Q_Ci and divided by (1 + sum_i lambda_i), and adds its gradient into
+   actor_grad (critic_grad is scratch here).
+   M2TD3: the batch's omega (omega, B x W) is the critics' third input; the target's omega is
+   omega + clipped omega_noise (B x W, standard normal, set by the caller) clipped to Omega;
+   actor_loss is -mean Q1(s, pi(s), omega_hat_worst) for the candidate `worst`, and its
+   gradient also writes candidate_grad = d mean Q1 / d omega_hat_worst (what the candidate
+   descends). offpolicy_worst_candidate sets `worst`: the candidate of least mean
+   Q1(s, pi(s), omega_hat_k) on the batch (the last of equals), and returns that mean. */
 SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *agent, const float *noise, float *y,
                                                       float *yc);
 SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *agent, const float *y, const float *yc,
                                                      int gradient);
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *agent, const float *noise, int gradient);
+SAFERL_RL_API double saferl_rl_offpolicy_worst_candidate(saferl_rl_offpolicy_agent *agent);
 
 /* ---- preference optimisation: DPO, SACPO and the cost-minimal poisoning LP ------------------
    A "language model" in miniature: P prompts, K responses each, a categorical policy given by
@@ -4076,6 +4283,13 @@ SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip,
 
 /* ---- training: the agent's desc ----------------------------------------------------------- */
 
+/* The relative multiplier's defaults (see ALGORITHMS, "multiplier scale"): lambda moves by
+   lambda_lr times the relative violation an epoch; PID gains on the same violation. */
+#define SAFERL_RL__LAMBDA_LR 2.0
+#define SAFERL_RL__PID_KP 1.0
+#define SAFERL_RL__PID_KI 2.0
+#define SAFERL_RL__PID_KD SAFERL_RL_NONE
+
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
     saferl_rl_desc d;
     if (desc) d = *desc;
@@ -4104,13 +4318,21 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     if (d.max_grad_norm == 0.0) d.max_grad_norm = 40.0;
     if (d.critic_norm_coef == 0.0) d.critic_norm_coef = 0.001;
     if (d.lagrange_init == 0.0) d.lagrange_init = 0.001;
-    if (d.lambda_lr == 0.0) d.lambda_lr = 0.035;
-    if (d.pid_kp == 0.0) d.pid_kp = 0.1;
-    if (d.pid_ki == 0.0) d.pid_ki = 0.01;
-    if (d.pid_kd == 0.0) d.pid_kd = 0.01;
+    if (d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS) {
+        if (d.lambda_lr == 0.0) d.lambda_lr = 0.035;
+        if (d.pid_kp == 0.0) d.pid_kp = 0.1;
+        if (d.pid_ki == 0.0) d.pid_ki = 0.01;
+        if (d.pid_kd == 0.0) d.pid_kd = 0.01;
+    } else {
+        if (d.lambda_lr == 0.0) d.lambda_lr = SAFERL_RL__LAMBDA_LR;
+        if (d.pid_kp == 0.0) d.pid_kp = SAFERL_RL__PID_KP;
+        if (d.pid_ki == 0.0) d.pid_ki = SAFERL_RL__PID_KI;
+        if (d.pid_kd == 0.0) d.pid_kd = SAFERL_RL__PID_KD;
+    }
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
-    if (d.lagrange_max == 0.0) d.lagrange_max = 2.0;
+    if (d.lagrange_max == 0.0)
+        d.lagrange_max = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS ? 2.0 : SAFERL_RL_NONE;
     if (d.focops_temperature == 0.0) d.focops_temperature = 1.5;
     if (d.focops_kl_bound == 0.0) d.focops_kl_bound = 0.02;
     if (d.trust_region == 0.0) d.trust_region = 0.01;
@@ -4435,13 +4657,30 @@ static double saferl_rl__window_mean(const float *w, int n, int stride) {
     return s / n;
 }
 
+/* The factor that standardises constraint k's centred cost advantages for a relative multiplier:
+   1 / their standard deviation (unbiased, as the reward's), or 0 when the rollout met no cost of
+   that kind (its advantages are then only the critic's error, and no signal to weigh). */
+static double saferl_rl__cost_advantage_scale(const saferl_rl_agent *a, int k, double mean) {
+    const int N = a->desc.steps_per_epoch;
+    const float *adv = a->rollout.cost_advantages + (size_t)k * N, *cost = a->rollout.costs + (size_t)k * N;
+    double var = 0.0;
+    int i, any = 0;
+    for (i = 0; i < N; ++i) {
+        any = any || cost[i] != 0.0f;
+        var += (adv[i] - mean) * (adv[i] - mean);
+    }
+    var = N > 1 ? var / (N - 1) : 0.0;
+    return any && var > 0.0 ? 1.0 / sqrt(var) : 0.0;
+}
+
 /* Once per epoch, as OmniSafe: reward advantages standardised (torch.std, unbiased), each
-   cost's advantages centred. A mixing row's reward advantage takes the centred cost
+   cost's advantages centred (and standardised for a relative multiplier). A mixing row's reward advantage takes the centred cost
    advantages weighted by the multipliers, formed in double before it is stored. */
-static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, const double *multipliers) {
+static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, const double *multipliers,
+                                  int standardise_costs) {
     const int N = a->desc.steps_per_epoch, K = a->networks.cost_count;
     float *adv_r = a->rollout.reward_advantages, *adv_c = a->rollout.cost_advantages;
-    double mean = 0.0, var = 0.0, cost_mean[SAFERL_RL_MAX_COSTS], norm = 1.0;
+    double mean = 0.0, var = 0.0, cost_mean[SAFERL_RL_MAX_COSTS], cost_scale[SAFERL_RL_MAX_COSTS], norm = 1.0;
     int i, k;
     for (i = 0; i < N; ++i) mean += adv_r[i];
     mean /= N;
@@ -4453,6 +4692,7 @@ static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, 
         cost_mean[k] = 0.0;
         for (i = 0; i < N; ++i) cost_mean[k] += c[i];
         cost_mean[k] /= N;
+        cost_scale[k] = standardise_costs ? saferl_rl__cost_advantage_scale(a, k, cost_mean[k]) : 1.0;
     }
     if (mixing != SAFERL_RL__REWARD_ALONE) { /* FOCOPS's paper: A_R - sum nu A_C; the others / (1 + sum lambda) */
         double total = 0.0;
@@ -4460,12 +4700,13 @@ static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, 
         if (mixing == SAFERL_RL__MIX_NORMALISED) norm = 1.0 + total;
         for (i = 0; i < N; ++i) {
             double penalty = 0.0;
-            for (k = 0; k < K; ++k) penalty += multipliers[k] * (adv_c[(size_t)k * N + i] - cost_mean[k]);
+            for (k = 0; k < K; ++k) penalty += multipliers[k] * ((adv_c[(size_t)k * N + i] - cost_mean[k]) * cost_scale[k]);
             adv_r[i] = (float)((adv_r[i] - penalty) / norm);
         }
     }
     for (k = 0; k < K; ++k)
-        for (i = 0; i < N; ++i) adv_c[(size_t)k * N + i] = (float)(adv_c[(size_t)k * N + i] - cost_mean[k]);
+        for (i = 0; i < N; ++i)
+            adv_c[(size_t)k * N + i] = (float)((adv_c[(size_t)k * N + i] - cost_mean[k]) * cost_scale[k]);
 }
 
 /* Constraint k's projected gradient step lambda <- max(0, lambda + lambda_lr (J_C - d)) (the
@@ -4490,17 +4731,17 @@ static void saferl_rl__dual_ascent(saferl_rl_agent *a, int k, double error, int 
 
 /* Stooke, Achiam, Abbeel 2020, Algorithm 2, with OmniSafe's optional EMAs and delay, for
    constraint k (the caller advances the delay line once an epoch). */
-static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_estimate, double error) {
+static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_signal, double error) {
     const saferl_rl_desc *d = &a->desc;
     double derivative, lambda, *history = a->multiplier.pid_history + (size_t)k * d->pid_delay;
     double *smoothed_error = &a->multiplier.pid_error[k], *smoothed_cost = &a->multiplier.pid_cost[k];
     double *integral = &a->multiplier.pid_integral[k];
     if (d->pid_ema_alpha > 0.0) {
         *smoothed_error = d->pid_ema_alpha * *smoothed_error + (1.0 - d->pid_ema_alpha) * error;
-        *smoothed_cost = d->pid_ema_alpha * *smoothed_cost + (1.0 - d->pid_ema_alpha) * cost_estimate;
+        *smoothed_cost = d->pid_ema_alpha * *smoothed_cost + (1.0 - d->pid_ema_alpha) * cost_signal;
     } else {
         *smoothed_error = error;
-        *smoothed_cost = cost_estimate;
+        *smoothed_cost = cost_signal;
     }
     *integral += error;
     if (*integral < 0.0) *integral = 0.0;
@@ -4512,15 +4753,22 @@ static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_estimate, doub
     a->multiplier.value[k] = lambda > 0.0 ? lambda : 0.0;
 }
 
-/* Every constraint's multiplier from its J_C (none before the first episode has ended). */
+/* Every constraint's multiplier from its J_C (none before the first episode has ended). The
+   violation is J_C - d in cost units, or relative, (J_C - d) / max(|J_C|, |d|): a pure number
+   (in [-1, 1) for costs >= 0), 0 for J_C = d = 0, 1 for any cost against a limit of 0. The PID's derivative acts on
+   J_C in cost units and on the relative violation otherwise (the same thing up to the scale:
+   d is constant). */
 static void saferl_rl__update_multipliers(saferl_rl_agent *a, const saferl_rl__algorithm_row *row,
                                           const double *cost_estimates) {
+    const int relative = a->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE;
     int k;
     if (row->multiplier == SAFERL_RL__NO_MULTIPLIER || cost_estimates[0] != cost_estimates[0]) return;
     if (a->desc.lambda_optimizer == SAFERL_RL_LAMBDA_ADAM) a->multiplier.adam_step += 1;
     for (k = 0; k < a->desc.cost_count; ++k) {
-        double error = cost_estimates[k] - a->desc.cost_limits[k];
-        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, k, cost_estimates[k], error);
+        const double J = cost_estimates[k], d = a->desc.cost_limits[k], scale = fabs(J) > fabs(d) ? fabs(J) : fabs(d);
+        double error = J - d;
+        if (relative) error = scale > 0.0 ? error / scale : 0.0;
+        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, k, relative ? error : J, error);
         else saferl_rl__dual_ascent(a, k, error, row->bounded_multiplier);
     }
     if (row->multiplier == SAFERL_RL__PID)
@@ -5111,6 +5359,8 @@ static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
         if (!saferl_rl__finite(d->cost_limits[i])) return "cost_limits: not finite";
     if (!(d->lagrange_init >= 0.0 && d->lagrange_init <= 3.4e38) && d->lagrange_init != SAFERL_RL_NONE)
         return "lagrange_init: >= 0, or SAFERL_RL_NONE";
+    if (d->multiplier_scale != SAFERL_RL_MULTIPLIER_RELATIVE && d->multiplier_scale != SAFERL_RL_MULTIPLIER_COST_UNITS)
+        return "multiplier_scale: unknown";
     if (!(d->lambda_lr > 0.0 && d->lambda_lr <= 3.4e38)) return "lambda_lr: > 0";
     if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
         return "lambda_optimizer: unknown";
@@ -5357,12 +5607,481 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     u.optim_case = -1;
     saferl_rl__update_multipliers(a, row, u.cost_estimate);
     u.multiplier = a->multiplier.value[0]; /* 0 for the rows without one; CPO and PCPO report their nu */
-    saferl_rl__advantages(a, row->mixing, a->multiplier.value);
+    saferl_rl__advantages(a, row->mixing, a->multiplier.value,
+                          row->multiplier != SAFERL_RL__NO_MULTIPLIER && d->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE);
     row->update_actor(a, &u);
     if (row->update_critics) row->update_critics(a, &u);
+    /* finite data can still overflow a loss or gradient (rewards near FLT_MAX, huge weights):
+       never report such an update as a success */
+    if (!saferl_rl__all_finite(a->networks.params, (int)a->networks.param_total)) return SAFERL_ERR_NOT_FINITE;
     if (stats) saferl_rl__report(a, &u, episodes, stats);
     return SAFERL_OK;
 }
+
+/* ---- checkpoints ------------------------------------------------------------------------------ */
+
+#define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
+#define SAFERL_RL__CHECKPOINT_VERSION 1u
+#define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
+
+static void saferl_rl__put_f64(unsigned char *p, double v) {
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    saferl_rl__put_u32(p, (uint32_t)u);
+    saferl_rl__put_u32(p + 4, (uint32_t)(u >> 32));
+}
+
+static double saferl_rl__get_f64(const unsigned char *p) {
+    uint64_t u = (uint64_t)saferl_rl__get_u32(p) | (uint64_t)saferl_rl__get_u32(p + 4) << 32;
+    double v;
+    memcpy(&v, &u, 8);
+    return v;
+}
+
+/* One walk over the agent states the format for every use: measuring, saving, checking a
+   buffer without writing anything, and loading what the check accepted (which then cannot
+   fail). So the saver and the loader cannot disagree, and loading is two-phase. */
+typedef enum saferl_rl__checkpoint_mode {
+    SAFERL_RL__MEASURE,
+    SAFERL_RL__SAVE,
+    SAFERL_RL__CHECK,
+    SAFERL_RL__LOAD
+} saferl_rl__checkpoint_mode;
+
+typedef struct saferl_rl__checkpoint_io {
+    saferl_rl__checkpoint_mode mode;
+    unsigned char *data;          /* written only when saving; NULL when measuring */
+    size_t at, size, section;     /* the cursor, the end of the sections, the open section */
+    saferl_result result;         /* the first failure (checking) */
+    const char *message;
+} saferl_rl__checkpoint_io;
+
+static void saferl_rl__checkpoint_fail(saferl_rl__checkpoint_io *io, saferl_result r, const char *message) {
+    if (io->result != SAFERL_OK) return;
+    io->result = r;
+    io->message = message;
+}
+
+/* The next n bytes (NULL when measuring or after a failure); reading past the end fails. */
+static unsigned char *saferl_rl__checkpoint_take(saferl_rl__checkpoint_io *io, size_t n) {
+    unsigned char *p;
+    if (io->result != SAFERL_OK) return NULL;
+    if (io->mode != SAFERL_RL__MEASURE && n > io->size - io->at) {
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "checkpoint: truncated (a section runs past the end)");
+        return NULL;
+    }
+    p = io->mode == SAFERL_RL__MEASURE ? NULL : io->data + io->at;
+    io->at += n;
+    return p;
+}
+
+/* A uint32 in [lo, hi]: written when saving; the value read when checking or loading. */
+static uint32_t saferl_rl__checkpoint_u32(saferl_rl__checkpoint_io *io, uint32_t value, uint32_t lo, uint32_t hi,
+                                          const char *what) {
+    unsigned char *p = saferl_rl__checkpoint_take(io, 4);
+    if (!p) return value;
+    if (io->mode == SAFERL_RL__SAVE) {
+        saferl_rl__put_u32(p, value);
+        return value;
+    }
+    value = saferl_rl__get_u32(p);
+    if (value < lo || value > hi) saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, what);
+    return value;
+}
+
+/* An int field in [lo, hi] (lo >= 0), loaded into *field; returns the checkpoint's value. */
+static int saferl_rl__checkpoint_int(saferl_rl__checkpoint_io *io, int *field, int lo, int hi, const char *what) {
+    int v = (int)saferl_rl__checkpoint_u32(io, (uint32_t)*field, (uint32_t)lo, (uint32_t)hi, what);
+    if (io->mode == SAFERL_RL__LOAD) *field = v;
+    return v;
+}
+
+static uint64_t saferl_rl__checkpoint_u64(saferl_rl__checkpoint_io *io, uint64_t value) {
+    uint64_t lo = saferl_rl__checkpoint_u32(io, (uint32_t)value, 0, 0xFFFFFFFFu, NULL);
+    return lo | (uint64_t)saferl_rl__checkpoint_u32(io, (uint32_t)(value >> 32), 0, 0xFFFFFFFFu, NULL) << 32;
+}
+
+/* A step counter (a long: 32 bits in wasm32, so a larger count is refused there). */
+static void saferl_rl__checkpoint_count(saferl_rl__checkpoint_io *io, long *field, const char *what) {
+    uint64_t v = saferl_rl__checkpoint_u64(io, (uint64_t)*field);
+    if (io->mode == SAFERL_RL__CHECK && v > (uint64_t)(~0ul >> 1)) saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, what);
+    if (io->mode == SAFERL_RL__LOAD) *field = (long)v;
+}
+
+/* n floats (4 bytes) or doubles (8), finite and in [lo, hi]. */
+static void saferl_rl__checkpoint_reals(saferl_rl__checkpoint_io *io, float *f, double *d, size_t n, double lo, double hi,
+                                        const char *what) {
+    const size_t width = f ? 4 : 8;
+    unsigned char *p = saferl_rl__checkpoint_take(io, width * n);
+    size_t i;
+    if (!p) return;
+    for (i = 0; i < n; ++i, p += width) {
+        double v;
+        if (io->mode == SAFERL_RL__SAVE) {
+            if (f) saferl_rl__put_f32(p, f[i]);
+            else saferl_rl__put_f64(p, d[i]);
+            continue;
+        }
+        v = f ? (double)saferl_rl__get_f32(p) : saferl_rl__get_f64(p);
+        if (io->mode == SAFERL_RL__CHECK) {
+            const double big = f ? 3.4e38 : 1.7976931348623157e308;
+            if (!(v == v && v <= big && v >= -big) || v < lo || v > hi) {
+                saferl_rl__checkpoint_fail(io, v == v && v <= big && v >= -big ? SAFERL_ERR_CORRUPT : SAFERL_ERR_NOT_FINITE,
+                                           what);
+                return;
+            }
+        } else if (f) {
+            f[i] = (float)v;
+        } else {
+            d[i] = v;
+        }
+    }
+}
+
+#define SAFERL_RL__FLOATS(io, x, n, lo, what) saferl_rl__checkpoint_reals(io, x, NULL, n, lo, SAFERL_RL__ANY, what)
+#define SAFERL_RL__DOUBLES(io, x, n, lo, what) saferl_rl__checkpoint_reals(io, NULL, x, n, lo, SAFERL_RL__ANY, what)
+
+/* A value the agent already has (its desc, its shape): another one is refused with what. */
+static void saferl_rl__checkpoint_same(saferl_rl__checkpoint_io *io, uint32_t value, const char *what) {
+    unsigned char *p = saferl_rl__checkpoint_take(io, 4);
+    if (p && io->mode == SAFERL_RL__SAVE) saferl_rl__put_u32(p, value);
+    else if (p && io->mode == SAFERL_RL__CHECK && saferl_rl__get_u32(p) != value)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_INVALID_ARGUMENT, what);
+}
+
+static void saferl_rl__checkpoint_same_real(saferl_rl__checkpoint_io *io, double value, const char *what) {
+    unsigned char *p = saferl_rl__checkpoint_take(io, 8);
+    unsigned char bits[8];
+    saferl_rl__put_f64(bits, value); /* compared bit for bit: SAFERL_RL_NONE stays itself */
+    if (p && io->mode == SAFERL_RL__SAVE) memcpy(p, bits, 8);
+    else if (p && io->mode == SAFERL_RL__CHECK && memcmp(p, bits, 8) != 0)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_INVALID_ARGUMENT, what);
+}
+
+static void saferl_rl__checkpoint_rng(saferl_rl__checkpoint_io *io, saferl_rng *rng) {
+    uint64_t s[4];
+    int i;
+    for (i = 0; i < 4; ++i) s[i] = saferl_rl__checkpoint_u64(io, rng->s[i]);
+    if (io->mode == SAFERL_RL__CHECK && !(s[0] | s[1] | s[2] | s[3])) /* xoshiro's one fixed point */
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "random generator: an all-zero state");
+    if (io->mode == SAFERL_RL__LOAD) memcpy(rng->s, s, sizeof s);
+}
+
+/* A section: a tag, its byte length, its fields. */
+static void saferl_rl__checkpoint_begin(saferl_rl__checkpoint_io *io, uint32_t tag, const char *missing) {
+    io->section = io->at;
+    saferl_rl__checkpoint_u32(io, tag, tag, tag, missing);
+    saferl_rl__checkpoint_u32(io, 0, 0, 0xFFFFFFFFu, NULL); /* the length, known at the end */
+}
+
+static void saferl_rl__checkpoint_end(saferl_rl__checkpoint_io *io, const char *what) {
+    size_t length = io->at - io->section - 8;
+    if (io->result != SAFERL_OK) return;
+    if (io->mode == SAFERL_RL__SAVE) saferl_rl__put_u32(io->data + io->section + 4, (uint32_t)length);
+    else if (io->mode == SAFERL_RL__CHECK && saferl_rl__get_u32(io->data + io->section + 4) != length)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, what);
+}
+
+#define SAFERL_RL__DIFFERS ": the checkpoint's differs from this agent's desc"
+#define SAFERL_RL__SAME_INT(io, field) saferl_rl__checkpoint_same(io, (uint32_t)(d->field), #field SAFERL_RL__DIFFERS)
+#define SAFERL_RL__SAME_REAL(io, field) saferl_rl__checkpoint_same_real(io, d->field, #field SAFERL_RL__DIFFERS)
+
+/* "DESC": every desc field with its defaults filled in (the seed is only recorded: the
+   generators below replace it) and the environments' shape. */
+static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const saferl_rl_desc *d = &a->desc;
+    const saferl_rl_env *env = &a->environments.envs[0];
+    uint32_t seed;
+    int i;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('D', 'E', 'S', 'C'), "checkpoint: the DESC section is missing");
+    SAFERL_RL__SAME_INT(io, algorithm);
+    seed = saferl_rl__checkpoint_u32(io, d->seed, 0, 0xFFFFFFFFu, NULL);
+    if (io->mode == SAFERL_RL__LOAD) a->desc.seed = seed;
+    SAFERL_RL__SAME_INT(io, hidden_count);
+    for (i = 0; i < SAFERL_RL_MAX_LAYERS - 1; ++i)
+        saferl_rl__checkpoint_same(io, (uint32_t)d->hidden[i], "hidden" SAFERL_RL__DIFFERS);
+    SAFERL_RL__SAME_INT(io, activation);
+    SAFERL_RL__SAME_INT(io, steps_per_epoch);
+    SAFERL_RL__SAME_INT(io, update_iters);
+    SAFERL_RL__SAME_INT(io, minibatch);
+    SAFERL_RL__SAME_REAL(io, clip);
+    SAFERL_RL__SAME_REAL(io, target_kl);
+    SAFERL_RL__SAME_REAL(io, gamma);
+    SAFERL_RL__SAME_REAL(io, lambda);
+    SAFERL_RL__SAME_REAL(io, cost_gamma);
+    SAFERL_RL__SAME_REAL(io, cost_lambda);
+    SAFERL_RL__SAME_REAL(io, actor_lr);
+    SAFERL_RL__SAME_REAL(io, critic_lr);
+    SAFERL_RL__SAME_INT(io, total_epochs);
+    SAFERL_RL__SAME_REAL(io, max_grad_norm);
+    SAFERL_RL__SAME_REAL(io, critic_norm_coef);
+    SAFERL_RL__SAME_REAL(io, init_log_std);
+    SAFERL_RL__SAME_INT(io, no_obs_normalize);
+    SAFERL_RL__SAME_INT(io, cost_count);
+    for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i)
+        saferl_rl__checkpoint_same_real(io, d->cost_limits[i], "cost_limits" SAFERL_RL__DIFFERS);
+    SAFERL_RL__SAME_REAL(io, lagrange_init);
+    SAFERL_RL__SAME_REAL(io, lambda_lr);
+    SAFERL_RL__SAME_INT(io, lambda_optimizer);
+    SAFERL_RL__SAME_REAL(io, pid_kp);
+    SAFERL_RL__SAME_REAL(io, pid_ki);
+    SAFERL_RL__SAME_REAL(io, pid_kd);
+    SAFERL_RL__SAME_REAL(io, pid_ema_alpha);
+    SAFERL_RL__SAME_INT(io, pid_delay);
+    SAFERL_RL__SAME_INT(io, episode_window);
+    SAFERL_RL__SAME_REAL(io, lagrange_max);
+    SAFERL_RL__SAME_REAL(io, focops_temperature);
+    SAFERL_RL__SAME_REAL(io, focops_kl_bound);
+    SAFERL_RL__SAME_REAL(io, trust_region);
+    SAFERL_RL__SAME_INT(io, cg_iters);
+    SAFERL_RL__SAME_REAL(io, cg_damping);
+    SAFERL_RL__SAME_INT(io, line_search_steps);
+    saferl_rl__checkpoint_same(io, (uint32_t)a->environments.count, "env_count: the checkpoint's differs from this agent's");
+    saferl_rl__checkpoint_same(io, (uint32_t)env->observation_dim, "env: observation_dim differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)env->action_dim, "env: action_dim differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)env->action_count, "env: action_count differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)a->networks.cost_count, "env: cost_count differs from the checkpoint's");
+    saferl_rl__checkpoint_end(io, "checkpoint: the DESC section's length is wrong");
+}
+
+/* Whether the actor and every critic in the parameter block (params: its bytes) pass the
+   policy loader's interval bound: no forward pass on a normalised input can overflow. */
+static int saferl_rl__networks_bounded(const saferl_rl_agent *a, const unsigned char *params) {
+    saferl_rl_policy critic;
+    int k;
+    if (!saferl_rl__policy_bounded(&a->actor, params)) return 0;
+    memset(&critic, 0, sizeof critic);
+    critic.net = a->networks.reward_critic; /* every cost critic has its shape */
+    critic.action_kind = SAFERL_RL_DISCRETE;
+    for (k = 0; k <= a->networks.cost_count; ++k)
+        if (!saferl_rl__policy_bounded(&critic, params + 4 * (a->networks.actor_count + (size_t)k * a->networks.critic_count)))
+            return 0;
+    return 1;
+}
+
+/* "NETS": actor, log std, reward and cost critics in one block, Adam's moments and step. The
+   moments average gradients clipped to max_grad_norm, so training never leaves |m| <= c and
+   v <= c^2 (c = max_grad_norm, here with room for rounding); beyond that is refused. */
+static void saferl_rl__checkpoint_networks(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const size_t P = a->networks.param_total, at = io->at + 8;
+    const double c = 1.001 * a->desc.max_grad_norm;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('N', 'E', 'T', 'S'), "checkpoint: the NETS section is missing");
+    SAFERL_RL__FLOATS(io, a->networks.params, P, -SAFERL_RL__ANY, "networks: a parameter is not finite");
+    if (io->mode == SAFERL_RL__CHECK && io->result == SAFERL_OK && !saferl_rl__networks_bounded(a, io->data + at))
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_NOT_FINITE, "networks: weights that could overflow a forward pass");
+    saferl_rl__checkpoint_reals(io, a->networks.adam_m, NULL, P, -c, c, "networks: an Adam first moment beyond max_grad_norm");
+    saferl_rl__checkpoint_reals(io, a->networks.adam_v, NULL, P, 0.0, c * c,
+                                "networks: an Adam second moment negative or beyond max_grad_norm^2");
+    saferl_rl__checkpoint_count(io, &a->networks.adam_step, "networks: Adam's step count is out of range");
+    saferl_rl__checkpoint_end(io, "checkpoint: the NETS section's length is wrong");
+}
+
+/* "NORM": the normaliser the actor reads (mean, std) and its running count, mean and M2. */
+static void saferl_rl__checkpoint_normalizer(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const size_t O = (size_t)a->actor.observation_dim;
+    double *s = a->normalizer.count_mean_m2;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('N', 'O', 'R', 'M'), "checkpoint: the NORM section is missing");
+    if (a->actor.obs_mean) {
+        SAFERL_RL__FLOATS(io, a->actor.obs_mean, O, -SAFERL_RL__ANY, "normalizer: a mean is not finite");
+        SAFERL_RL__FLOATS(io, a->actor.obs_std, O, (double)1e-2f, "normalizer: a std is below its floor 0.01");
+    }
+    SAFERL_RL__DOUBLES(io, s, 1, 0.0, "normalizer: the count is negative");
+    SAFERL_RL__DOUBLES(io, s + 1, O, -SAFERL_RL__ANY, "normalizer: a running mean is not finite");
+    SAFERL_RL__DOUBLES(io, s + 1 + O, O, 0.0, "normalizer: a running M2 is negative");
+    saferl_rl__checkpoint_end(io, "checkpoint: the NORM section's length is wrong");
+}
+
+/* "MULT": a multiplier per constraint, the Adam state of lambda_optimizer, the PID state. */
+static void saferl_rl__checkpoint_multipliers(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const size_t K = (size_t)a->networks.cost_count;
+    const int delay = a->desc.pid_delay;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('M', 'U', 'L', 'T'), "checkpoint: the MULT section is missing");
+    SAFERL_RL__DOUBLES(io, a->multiplier.value, K, 0.0, "multipliers: a multiplier is negative");
+    saferl_rl__checkpoint_count(io, &a->multiplier.adam_step, "multipliers: Adam's step count is out of range");
+    SAFERL_RL__DOUBLES(io, a->multiplier.adam_m, K, -SAFERL_RL__ANY, "multipliers: an Adam moment is not finite");
+    SAFERL_RL__DOUBLES(io, a->multiplier.adam_v, K, 0.0, "multipliers: an Adam second moment is negative");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_integral, K, 0.0, "multipliers: a PID integral is negative");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_error, K, -SAFERL_RL__ANY, "multipliers: a PID error is not finite");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_cost, K, -SAFERL_RL__ANY, "multipliers: a PID cost is not finite");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_history, K * (size_t)delay, -SAFERL_RL__ANY,
+                       "multipliers: a PID delayed cost is not finite");
+    saferl_rl__checkpoint_int(io, &a->multiplier.pid_history_next, 0, delay - 1, "multipliers: the PID delay line's position");
+    saferl_rl__checkpoint_end(io, "checkpoint: the MULT section's length is wrong");
+}
+
+/* "EPIS": the window of finished episodes J_R and J_C are measured over (only its filled
+   entries), then "PROG": epochs, steps, each cost's total, the agent's generator. */
+static void saferl_rl__checkpoint_progress(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const int W = a->desc.episode_window, K = a->networks.cost_count;
+    int count, next;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('E', 'P', 'I', 'S'), "checkpoint: the EPIS section is missing");
+    count = saferl_rl__checkpoint_int(io, &a->episodes.count, 0, W, "episodes: more than episode_window");
+    next = saferl_rl__checkpoint_int(io, &a->episodes.next, 0, W - 1, "episodes: the window's position");
+    if (io->mode == SAFERL_RL__CHECK && count < W && next != count)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "episodes: a window not yet full must end at its count");
+    SAFERL_RL__FLOATS(io, a->episodes.returns, (size_t)count, -SAFERL_RL__ANY, "episodes: a return is not finite");
+    SAFERL_RL__FLOATS(io, a->episodes.costs, (size_t)count * K, -SAFERL_RL__ANY, "episodes: a cost is not finite");
+    saferl_rl__checkpoint_end(io, "checkpoint: the EPIS section's length is wrong");
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('P', 'R', 'O', 'G'), "checkpoint: the PROG section is missing");
+    saferl_rl__checkpoint_int(io, &a->epoch, 0, 0x7FFFFFFF, "progress: the epoch is out of range");
+    saferl_rl__checkpoint_count(io, &a->total_steps, "progress: the step count is out of range");
+    SAFERL_RL__DOUBLES(io, a->total_cost, (size_t)K, -SAFERL_RL__ANY, "progress: a total cost is not finite");
+    saferl_rl__checkpoint_rng(io, &a->rng);
+    saferl_rl__checkpoint_end(io, "checkpoint: the PROG section's length is wrong");
+}
+
+/* A built-in environment's state (saferl_rl_builtin); its kind and max_steps must be the
+   live one's, omega must lie in the kind's box. */
+static void saferl_rl__checkpoint_builtin(saferl_rl__checkpoint_io *io, saferl_rl_builtin *b) {
+    double lower[SAFERL_RL_MAX_OMEGA], upper[SAFERL_RL_MAX_OMEGA];
+    int n = saferl_rl_builtin_omega_box(b->kind, lower, upper, NULL), i, j;
+    int cells = b->kind == SAFERL_RL_ENV_CLIFF ? SAFERL_RL_CLIFF_STATES : SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS;
+    saferl_rl__checkpoint_same(io, (uint32_t)b->kind, "environments: a built-in environment of another kind");
+    saferl_rl__checkpoint_same(io, (uint32_t)b->max_steps, "environments: a built-in environment with another max_steps");
+    saferl_rl__checkpoint_int(io, &b->steps, 0, b->max_steps > 0 ? b->max_steps : 0, "environments: steps out of range");
+    saferl_rl__checkpoint_int(io, &b->cell, 0, cells - 1, "environments: a cell out of range");
+    saferl_rl__checkpoint_int(io, &b->goals_reached, 0, 0x7FFFFFFF, "environments: goals_reached out of range");
+    SAFERL_RL__DOUBLES(io, b->x, 4, -SAFERL_RL__ANY, "environments: a state variable is not finite");
+    SAFERL_RL__DOUBLES(io, &b->heading, 1, -SAFERL_RL__ANY, "environments: the heading is not finite");
+    SAFERL_RL__DOUBLES(io, &b->yaw_rate, 1, -SAFERL_RL__ANY, "environments: the yaw rate is not finite");
+    SAFERL_RL__DOUBLES(io, b->goal, 2, -SAFERL_RL__ANY, "environments: the goal is not finite");
+    SAFERL_RL__DOUBLES(io, &b->goal_distance, 1, -SAFERL_RL__ANY, "environments: the goal distance is not finite");
+    for (i = 0; i < SAFERL_RL_POINTGOAL_HAZARDS; ++i)
+        SAFERL_RL__DOUBLES(io, b->hazards[i], 2, -SAFERL_RL__ANY, "environments: a hazard is not finite");
+    for (j = 0; j < 2; ++j) {
+        double *omega = j == 0 ? b->omega : b->omega_next;
+        for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i)
+            saferl_rl__checkpoint_reals(io, NULL, omega + i, 1, i < n ? lower[i] : -SAFERL_RL__ANY,
+                                        i < n ? upper[i] : SAFERL_RL__ANY, "environments: omega outside its box");
+    }
+}
+
+/* "ENVS": whether the episodes are open; per environment its generator, and for an open
+   episode its current observation and return and costs so far; a built-in's state. */
+static void saferl_rl__checkpoint_environments(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const int E = a->environments.count, O = a->actor.observation_dim, K = a->networks.cost_count;
+    int e, closed;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('E', 'N', 'V', 'S'), "checkpoint: the ENVS section is missing");
+    closed = saferl_rl__checkpoint_int(io, &a->environments.needs_reset, 0, 1, "environments: needs_reset is 0 or 1");
+    for (e = 0; e < E && io->result == SAFERL_OK; ++e) {
+        saferl_rl_env *env = &a->environments.envs[e];
+        int builtin = env->reset == saferl_rl__builtin_reset;
+        saferl_rl__checkpoint_rng(io, &a->environments.rngs[e]);
+        if (!closed) {
+            SAFERL_RL__FLOATS(io, a->environments.observations + (size_t)e * O, (size_t)O, -SAFERL_RL__ANY,
+                              "environments: an observation is not finite");
+            SAFERL_RL__DOUBLES(io, a->environments.episode_return + e, 1, -SAFERL_RL__ANY,
+                               "environments: an open episode's return is not finite");
+            SAFERL_RL__DOUBLES(io, a->environments.episode_cost + (size_t)e * K, (size_t)K, -SAFERL_RL__ANY,
+                               "environments: an open episode's cost is not finite");
+        }
+        saferl_rl__checkpoint_same(io, (uint32_t)builtin,
+                                   "environments: a built-in environment in one of agent and checkpoint, a user's in the other");
+        if (builtin && io->result == SAFERL_OK) saferl_rl__checkpoint_builtin(io, (saferl_rl_builtin *)env->state);
+    }
+    saferl_rl__checkpoint_end(io, "checkpoint: the ENVS section's length is wrong");
+}
+
+/* The sections in their order, after the 8-byte magic and version. */
+static void saferl_rl__checkpoint_walk(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    io->at = 8;
+    saferl_rl__checkpoint_desc(io, a);
+    saferl_rl__checkpoint_networks(io, a);
+    saferl_rl__checkpoint_normalizer(io, a);
+    saferl_rl__checkpoint_multipliers(io, a);
+    saferl_rl__checkpoint_progress(io, a);
+    saferl_rl__checkpoint_environments(io, a);
+    if (io->mode == SAFERL_RL__CHECK && io->at != io->size)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "checkpoint: bytes after the last section");
+}
+
+SAFERL_RL_API size_t saferl_rl_agent_checkpoint_size(const saferl_rl_agent *agent) {
+    saferl_rl__checkpoint_io io;
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    memset(&io, 0, sizeof io);
+    io.mode = SAFERL_RL__MEASURE;
+    saferl_rl__checkpoint_walk(&io, (saferl_rl_agent *)agent); /* measuring only reads */
+    return io.at + 4;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save(const saferl_rl_agent *agent, void *buffer,
+                                                            size_t capacity, size_t *written) {
+    size_t need = saferl_rl_agent_checkpoint_size(agent);
+    saferl_rl__checkpoint_io io;
+    if (!buffer || capacity < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(&io, 0, sizeof io);
+    io.mode = SAFERL_RL__SAVE;
+    io.data = (unsigned char *)buffer;
+    io.size = need - 4;
+    saferl_rl__put_u32(io.data, SAFERL_RL__CHECKPOINT_MAGIC);
+    saferl_rl__put_u32(io.data + 4, SAFERL_RL__CHECKPOINT_VERSION);
+    saferl_rl__checkpoint_walk(&io, (saferl_rl_agent *)agent); /* saving only reads the agent */
+    saferl_rl__put_u32(io.data + io.size, saferl_rl__crc32(io.data, io.size));
+    if (written) *written = need;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load(saferl_rl_agent *agent, const void *data, size_t size,
+                                                            const char **message) {
+    const unsigned char *in = (const unsigned char *)data;
+    saferl_rl__checkpoint_io io;
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    memset(&io, 0, sizeof io);
+    if (!in || size < 12 || saferl_rl__get_u32(in) != SAFERL_RL__CHECKPOINT_MAGIC)
+        saferl_rl__checkpoint_fail(&io, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint (magic \"SRLK\")");
+    else if (saferl_rl__get_u32(in + 4) != SAFERL_RL__CHECKPOINT_VERSION)
+        saferl_rl__checkpoint_fail(&io, SAFERL_ERR_VERSION, "checkpoint: another format version");
+    else if (saferl_rl__get_u32(in + size - 4) != saferl_rl__crc32(in, size - 4))
+        saferl_rl__checkpoint_fail(&io, SAFERL_ERR_CORRUPT, "checkpoint: the checksum does not match");
+    if (io.result == SAFERL_OK) { /* phase one: check every byte, write nothing */
+        io.mode = SAFERL_RL__CHECK;
+        io.data = (unsigned char *)(uintptr_t)in; /* read only: written when saving alone */
+        io.size = size - 4;
+        saferl_rl__checkpoint_walk(&io, agent);
+    }
+    if (io.result == SAFERL_OK) { /* phase two: what phase one accepted, into the agent */
+        io.mode = SAFERL_RL__LOAD;
+        saferl_rl__checkpoint_walk(&io, agent);
+        io.message = "ok";
+    }
+    if (message) *message = io.message;
+    return io.result;
+}
+
+SAFERL_RL_API void saferl_rl_agent_restart_episodes(saferl_rl_agent *agent) {
+    SAFERL_ASSERT(agent != NULL);
+    agent->environments.needs_reset = 1;
+}
+
+#ifndef SAFERL_NO_STDIO
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save_file(const saferl_rl_agent *agent, const char *path) {
+    size_t size = saferl_rl_agent_checkpoint_size(agent);
+    unsigned char *buffer = (unsigned char *)saferl_rl__allocate(&agent->desc.allocator, size);
+    saferl_result r;
+    if (!buffer) return SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_rl_agent_checkpoint_save(agent, buffer, size, NULL);
+    r = saferl_rl__write_file(path, buffer, size);
+    saferl_rl__release(&agent->desc.allocator, buffer);
+    return r;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load_file(saferl_rl_agent *agent, const char *path,
+                                                                 const char **message) {
+    unsigned char *data = NULL;
+    size_t size = 0;
+    saferl_result r;
+    SAFERL_ASSERT(agent != NULL);
+    r = saferl_rl__read_file(path, &agent->desc.allocator, &data, &size);
+    if (r != SAFERL_OK) {
+        if (message) *message = "checkpoint: the file could not be read (errno says why)";
+        return r;
+    }
+    r = saferl_rl_agent_checkpoint_load(agent, data, size, message);
+    saferl_rl__release(&agent->desc.allocator, data);
+    return r;
+}
+#endif
 
 /* ---- offline data ------------------------------------------------------------------------------ */
 
@@ -7045,19 +7764,19 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_train(saferl_rl_rcsl_trainer *trainer
 
 /* ---- off-policy: a replay buffer, TD3 and SAC ------------------------------------------------ */
 
-SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim) {
+SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim, int cost_count) {
     size_t per;
     if (capacity < 1 || observation_dim < 1 || action_dim < 1 || observation_dim > SAFERL_RL_MAX_WIDTH ||
-        action_dim > SAFERL_RL_MAX_WIDTH)
+        action_dim > SAFERL_RL_MAX_WIDTH || cost_count < 0 || cost_count > SAFERL_RL_MAX_COSTS)
         return 0;
-    per = sizeof(float) * (2 * (size_t)observation_dim + (size_t)action_dim + 3);
+    per = sizeof(float) * (2 * (size_t)observation_dim + (size_t)action_dim + 2 + (size_t)(cost_count ? cost_count : 1));
     if ((size_t)capacity > ((size_t)-1) / per) return 0; /* wasm32: size_t is 32 bits */
     return per * (size_t)capacity;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int capacity, int observation_dim,
-                                                  int action_dim, void *memory, size_t memory_size) {
-    size_t need = saferl_rl_replay_memory_size(capacity, observation_dim, action_dim), n = (size_t)capacity;
+                                                  int action_dim, int cost_count, void *memory, size_t memory_size) {
+    size_t need = saferl_rl_replay_memory_size(capacity, observation_dim, action_dim, cost_count), n = (size_t)capacity;
     float *f = (float *)memory;
     SAFERL_ASSERT(replay != NULL);
     if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
@@ -7065,29 +7784,30 @@ SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int 
     replay->capacity = capacity;
     replay->observation_dim = observation_dim;
     replay->action_dim = action_dim;
+    replay->cost_count = cost_count ? cost_count : 1;
     replay->size = replay->next = 0;
     replay->observations = f;
     replay->next_observations = f + n * observation_dim;
     replay->actions = replay->next_observations + n * observation_dim;
     replay->rewards = replay->actions + n * action_dim;
     replay->costs = replay->rewards + n;
-    replay->dones = replay->costs + n;
+    replay->dones = replay->costs + n * (size_t)replay->cost_count;
     return SAFERL_OK;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const float *observation,
-                                                 const float *action, float reward, float cost,
+                                                 const float *action, float reward, const float *costs,
                                                  const float *next_observation, int terminated) {
-    int O = replay->observation_dim, A = replay->action_dim;
+    int O = replay->observation_dim, A = replay->action_dim, C = replay->cost_count;
     size_t at = (size_t)replay->next;
     if (!saferl_rl__all_finite(observation, O) || !saferl_rl__all_finite(next_observation, O) ||
-        !saferl_rl__all_finite(action, A) || !saferl_rl__finite(reward) || !saferl_rl__finite(cost))
+        !saferl_rl__all_finite(action, A) || !saferl_rl__finite(reward) || !saferl_rl__all_finite(costs, C))
         return SAFERL_ERR_NOT_FINITE;
     memcpy(replay->observations + at * O, observation, sizeof(float) * (size_t)O);
     memcpy(replay->next_observations + at * O, next_observation, sizeof(float) * (size_t)O);
     memcpy(replay->actions + at * A, action, sizeof(float) * (size_t)A);
     replay->rewards[at] = reward;
-    replay->costs[at] = cost;
+    memcpy(replay->costs + at * C, costs, sizeof(float) * (size_t)C);
     replay->dones[at] = terminated ? 1.0f : 0.0f;
     replay->next = (replay->next + 1) % replay->capacity;
     if (replay->size < replay->capacity) replay->size += 1;
@@ -7097,9 +7817,37 @@ SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const
 static int saferl_rl__is_sac(const saferl_rl_offpolicy_agent *a) {
     return a->desc.algorithm == SAFERL_RL_SAC || a->desc.algorithm == SAFERL_RL_SAC_LAG;
 }
-/* The critics an update trains: the twin reward critics, and the cost critic if Lagrangian. */
-static int saferl_rl__critics(const saferl_rl_offpolicy_agent *a) {
-    return a->desc.algorithm == SAFERL_RL_TD3_LAG || a->desc.algorithm == SAFERL_RL_SAC_LAG ? 3 : 2;
+/* The constraints (Lagrangian forms: cost_count; others 0), and the critics an update trains:
+   the twin reward critics and a cost critic per constraint. */
+static int saferl_rl__constraints(const saferl_rl_offpolicy_agent *a) {
+    return a->desc.algorithm == SAFERL_RL_TD3_LAG || a->desc.algorithm == SAFERL_RL_SAC_LAG ? a->desc.cost_count : 0;
+}
+static int saferl_rl__critics(const saferl_rl_offpolicy_agent *a) { return 2 + saferl_rl__constraints(a); }
+
+/* M2TD3's and DR-TD3's part of the desc: Omega is required, the rest defaults. */
+static saferl_result saferl_rl__robust_defaults(saferl_rl_offpolicy_desc *d) {
+    int i;
+    if (d->omega_dim < 1 || d->omega_dim > SAFERL_RL_MAX_OMEGA) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < d->omega_dim; ++i)
+        if (!(d->omega_lower[i] < d->omega_upper[i]) || !saferl_rl__finite(d->omega_lower[i]) ||
+            !saferl_rl__finite(d->omega_upper[i]))
+            return SAFERL_ERR_INVALID_ARGUMENT;
+    if (d->algorithm == SAFERL_RL_DR_TD3) return SAFERL_OK;
+    if (d->candidate_count == 0) d->candidate_count = 5;
+    if (d->candidate_lr == 0.0) d->candidate_lr = 3e-4;
+    if (d->omega_std_start == 0.0) d->omega_std_start = 1.0;
+    if (d->omega_std_end == 0.0) d->omega_std_end = 0.1;
+    if (d->omega_target_noise == 0.0) d->omega_target_noise = 0.2;
+    if (d->omega_target_clip == 0.0) d->omega_target_clip = 0.5;
+    if (d->restart_probability == 0.0) d->restart_probability = 0.05;
+    if (d->restart_distance == 0.0) d->restart_distance = 0.1;
+    if (d->omega_schedule_steps < 1 || d->candidate_count < 2 || d->candidate_count > SAFERL_RL_MAX_CANDIDATES ||
+        !(d->candidate_lr > 0.0) || !(d->omega_std_start > 0.0 && d->omega_std_start < 1e30) ||
+        !(d->omega_std_end > 0.0 && d->omega_std_end <= d->omega_std_start) || !(d->omega_target_noise > 0.0) ||
+        !(d->omega_target_clip > 0.0) || !(d->restart_probability > 0.0 && d->restart_probability < 1.0) ||
+        !(d->restart_distance > 0.0 && d->restart_distance < 1e30))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    return SAFERL_OK;
 }
 
 /* The desc with its defaults; SAFERL_ERR_INVALID_ARGUMENT for a value out of range. */
@@ -7135,14 +7883,17 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     else if (d->target_entropy == SAFERL_RL_OFFPOLICY_ZERO_ENTROPY) d->target_entropy = 0.0;
     if (d->cost_gamma == 0.0) d->cost_gamma = 0.99;
     if (d->lagrange_lr == 0.0) d->lagrange_lr = 0.01;
+    if ((d->algorithm == SAFERL_RL_M2TD3 || d->algorithm == SAFERL_RL_DR_TD3) && saferl_rl__robust_defaults(d) != SAFERL_OK)
+        return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->algorithm == SAFERL_RL_TD3_LAG || d->algorithm == SAFERL_RL_SAC_LAG) {
-        if (d->cost_count != 1 || !(d->cost_limits[0] >= 0.0 && d->cost_limits[0] < 1e300)) /* required */
-            return SAFERL_ERR_INVALID_ARGUMENT;
+        if (d->cost_count < 1 || d->cost_count > SAFERL_RL_MAX_COSTS) return SAFERL_ERR_INVALID_ARGUMENT; /* required */
+        for (i = 0; i < d->cost_count; ++i)
+            if (!(d->cost_limits[i] >= 0.0 && d->cost_limits[i] < 1e300)) return SAFERL_ERR_INVALID_ARGUMENT;
         if (!(d->lagrange_init >= 0.0 && d->lagrange_init < 1e30) || !(d->lagrange_lr > 0.0) ||
             !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0))
             return SAFERL_ERR_INVALID_ARGUMENT;
     }
-    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_SAC_LAG || d->batch_size < 1 ||
+    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_DR_TD3 || d->batch_size < 1 ||
         d->batch_size > 65536 || d->random_steps < 0 || !(d->gamma >= 0.0 && d->gamma <= 1.0) ||
         !(d->polyak_tau > 0.0 && d->polyak_tau <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
         !(d->exploration_noise > 0.0) || !(d->target_noise > 0.0) || !(d->target_noise_clip > 0.0) ||
@@ -7155,19 +7906,20 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
 /* Lays the agent's arrays out from base (NULL: only measures); returns the bytes used. */
 static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned char *base) {
     const size_t B = (size_t)a->desc.batch_size, O = (size_t)a->observation_dim, A = (size_t)a->action_dim;
-    const size_t in = O + A, Pa = a->actor_count, Pc = a->critic_count;
+    const size_t W = (size_t)a->omega_width, K = W ? (size_t)a->desc.candidate_count : 0;
+    const size_t in = O + A + W, Pa = a->actor_count, Pc = a->critic_count;
     size_t cursor = 0;
     int width = saferl_rl__mlp_max_width(&a->actor_net), i;
     float **actor_parts[5];
     float **critic_parts[5];
+    const int critics = saferl_rl__critics(a);
     actor_parts[0] = &a->actor; actor_parts[1] = &a->actor_target; actor_parts[2] = &a->actor_grad;
     actor_parts[3] = &a->actor_m; actor_parts[4] = &a->actor_v;
     critic_parts[0] = a->critic; critic_parts[1] = a->critic_target; critic_parts[2] = a->critic_grad;
     critic_parts[3] = a->critic_m; critic_parts[4] = a->critic_v;
     if (saferl_rl__mlp_max_width(&a->critic_net) > width) width = saferl_rl__mlp_max_width(&a->critic_net);
     for (i = 0; i < 5; ++i) SAFERL_RL__TAKE(*actor_parts[i], float, Pa);
-    for (i = 0; i < 5 * saferl_rl__critics(a); ++i)
-        SAFERL_RL__TAKE(critic_parts[i / saferl_rl__critics(a)][i % saferl_rl__critics(a)], float, Pc);
+    for (i = 0; i < 5 * critics; ++i) SAFERL_RL__TAKE(critic_parts[i / critics][i % critics], float, Pc);
     SAFERL_RL__TAKE(a->obs, float, B * O);
     SAFERL_RL__TAKE(a->next_obs, float, B * O);
     SAFERL_RL__TAKE(a->act, float, B * A);
@@ -7175,8 +7927,8 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     SAFERL_RL__TAKE(a->pre_tanh, float, B * A);
     SAFERL_RL__TAKE(a->new_act, float, B * A);
     SAFERL_RL__TAKE(a->rew, float, B);
-    SAFERL_RL__TAKE(a->cost, float, B);
-    SAFERL_RL__TAKE(a->cost_target, float, B);
+    SAFERL_RL__TAKE(a->cost, float, B * (size_t)(saferl_rl__constraints(a) + 1));
+    SAFERL_RL__TAKE(a->cost_target, float, B * (size_t)(saferl_rl__constraints(a) + 1));
     SAFERL_RL__TAKE(a->done, float, B);
     SAFERL_RL__TAKE(a->target, float, B);
     SAFERL_RL__TAKE(a->logp, float, B);
@@ -7189,9 +7941,18 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     }
     SAFERL_RL__TAKE(a->head_grad, float, B * (size_t)a->actor_net.sizes[a->actor_net.layer_count]);
     SAFERL_RL__TAKE(a->scratch, float, 2 * B * (size_t)width);
-    SAFERL_RL__TAKE(a->env_obs, float, O);
-    SAFERL_RL__TAKE(a->env_next_obs, float, O);
+    SAFERL_RL__TAKE(a->env_obs, float, O + W);
+    SAFERL_RL__TAKE(a->env_next_obs, float, O + W);
     SAFERL_RL__TAKE(a->env_action, float, A);
+    SAFERL_RL__TAKE(a->omega, float, B * W);
+    SAFERL_RL__TAKE(a->next_omega, float, B * W);
+    SAFERL_RL__TAKE(a->omega_noise, float, B * W);
+    SAFERL_RL__TAKE(a->candidates, float, K * W);
+    SAFERL_RL__TAKE(a->candidate_u, float, K * W);
+    SAFERL_RL__TAKE(a->candidate_m, float, K * W);
+    SAFERL_RL__TAKE(a->candidate_v, float, K * W);
+    SAFERL_RL__TAKE(a->candidate_steps, long, K);
+    SAFERL_RL__TAKE(a->candidate_prob, double, K);
     return cursor;
 }
 
@@ -7206,15 +7967,43 @@ static saferl_result saferl_rl__offpolicy_shape(saferl_rl_offpolicy_agent *a, co
     if ((r = saferl_rl__offpolicy_defaults(&a->desc, desc, action_dim)) != SAFERL_OK) return r;
     a->observation_dim = observation_dim;
     a->action_dim = action_dim;
+    a->omega_width = a->desc.algorithm == SAFERL_RL_M2TD3 ? a->desc.omega_dim : 0;
+    if (observation_dim + action_dim + a->omega_width > SAFERL_RL_MAX_WIDTH) return SAFERL_ERR_INVALID_ARGUMENT;
     activation = a->desc.tanh_hidden ? SAFERL_RL_TANH : SAFERL_RL_RELU;
     r = saferl_rl_mlp_define(&a->actor_net, observation_dim, a->desc.hidden_sizes, a->desc.hidden_count,
                              saferl_rl__is_sac(a) ? 2 * action_dim : action_dim, activation);
     if (r == SAFERL_OK)
-        r = saferl_rl_mlp_define(&a->critic_net, observation_dim + action_dim, a->desc.hidden_sizes,
+        r = saferl_rl_mlp_define(&a->critic_net, observation_dim + action_dim + a->omega_width, a->desc.hidden_sizes,
                                  a->desc.hidden_count, 1, activation);
     a->actor_count = saferl_rl_mlp_param_count(&a->actor_net);
     a->critic_count = saferl_rl_mlp_param_count(&a->critic_net);
     return r;
+}
+
+/* q_input (B, O + A + W) = [observations, actions, omega] row by row; omega_stride 0 repeats
+   one omega in every row (a candidate), W (M2TD3's omega_width) may be 0. */
+static void saferl_rl__critic_input(saferl_rl_offpolicy_agent *a, const float *s, const float *act, const float *omega,
+                                    int omega_stride, int B) {
+    const int O = a->observation_dim, A = a->action_dim, W = a->omega_width, in = O + A + W;
+    int b;
+    for (b = 0; b < B; ++b) {
+        memcpy(a->q_input + (size_t)b * in, s + (size_t)b * O, sizeof(float) * (size_t)O);
+        memcpy(a->q_input + (size_t)b * in + O, act + (size_t)b * A, sizeof(float) * (size_t)A);
+        if (W) memcpy(a->q_input + (size_t)b * in + O + A, omega + (size_t)b * omega_stride, sizeof(float) * (size_t)W);
+    }
+}
+
+/* Candidate k redrawn uniformly on Omega with fresh Adam moments (init and the restart rule). */
+static void saferl_rl__candidate_draw(saferl_rl_offpolicy_agent *a, int k) {
+    const int W = a->omega_width;
+    int i;
+    for (i = 0; i < W; ++i) {
+        double lo = a->desc.omega_lower[i], hi = a->desc.omega_upper[i], u = saferl_rng_uniform(&a->rng);
+        a->candidate_u[k * W + i] = (float)u;
+        a->candidates[k * W + i] = (float)(lo + u * (hi - lo));
+        a->candidate_m[k * W + i] = a->candidate_v[k * W + i] = 0.0f;
+    }
+    a->candidate_steps[k] = 0;
 }
 
 SAFERL_RL_API size_t saferl_rl_offpolicy_memory_size(const saferl_rl_offpolicy_desc *desc, int observation_dim,
@@ -7244,8 +8033,12 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *
         saferl_rl_mlp_init_params(&a.critic_net, a.critic[i], &a.rng, 1.0f);
         memcpy(a.critic_target[i], a.critic[i], sizeof(float) * a.critic_count);
     }
+    for (i = 0; i < (a.omega_width ? a.desc.candidate_count : 0); ++i) {
+        saferl_rl__candidate_draw(&a, i);
+        a.candidate_prob[i] = 1.0 / a.desc.candidate_count;
+    }
     a.log_temperature = (float)log(a.desc.initial_temperature);
-    a.lagrange = saferl_rl__critics(&a) == 3 ? (float)a.desc.lagrange_init : 0.0f; /* 0 keeps TD3, SAC exact */
+    for (i = 0; i < saferl_rl__constraints(&a); ++i) a.lagrange[i] = (float)a.desc.lagrange_init; /* others: 0 */
     *agent = a;
     return SAFERL_OK;
 }
@@ -7274,15 +8067,6 @@ SAFERL_RL_API void saferl_rl_offpolicy_destroy(saferl_rl_offpolicy_agent *agent)
     memset(agent, 0, sizeof *agent);
 }
 
-/* q_input (B, O + A) = [observations, actions] row by row. */
-static void saferl_rl__concat_rows(float *out, const float *x, int X, const float *y, int Y, int B) {
-    int b;
-    for (b = 0; b < B; ++b) {
-        memcpy(out + (size_t)b * (X + Y), x + (size_t)b * X, sizeof(float) * (size_t)X);
-        memcpy(out + (size_t)b * (X + Y) + X, y + (size_t)b * Y, sizeof(float) * (size_t)Y);
-    }
-}
-
 /* SAC's tanh-squashed Gaussian from the actor's head (B, 2A: means, log-stds) and standard
    normal noise: pre_tanh u = mean + std noise, new_act = tanh(u), logp = sum_j log N(u_j; mean,
    std) - log(1 - tanh(u_j)^2), the last term as 2 (log 2 - u - softplus(-2u)) (stable for
@@ -7308,7 +8092,7 @@ static void saferl_rl__squash(saferl_rl_offpolicy_agent *a, const float *head, c
 SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y,
                                                       float *yc) {
     const int B = a->desc.batch_size, A = a->action_dim, critics = saferl_rl__critics(a);
-    const float *q[3];
+    const float *q[SAFERL_RL_OFFPOLICY_CRITICS];
     int b, i;
     if (!saferl_rl__is_sac(a)) { /* target policy smoothing */
         const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor_target, a->next_obs, a->actor_acts, B);
@@ -7320,14 +8104,24 @@ SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent 
     } else { /* SAC: a' from the current policy */
         saferl_rl__squash(a, saferl_rl_mlp_forward(&a->actor_net, a->actor, a->next_obs, a->actor_acts, B), noise, B);
     }
-    saferl_rl__concat_rows(a->q_input, a->next_obs, a->observation_dim, a->new_act, A, B);
+    if (a->omega_width) { /* M2TD3: target smoothing of omega too, inside Omega */
+        const int W = a->omega_width;
+        for (b = 0; b < B * W; ++b) {
+            double half = 0.5 * (a->desc.omega_upper[b % W] - a->desc.omega_lower[b % W]);
+            double clip = a->desc.omega_target_clip * half;
+            double eps = saferl_rl__clamp(a->desc.omega_target_noise * half * a->omega_noise[b], -clip, clip);
+            a->next_omega[b] = (float)saferl_rl__clamp(a->omega[b] + eps, a->desc.omega_lower[b % W], a->desc.omega_upper[b % W]);
+        }
+    }
+    saferl_rl__critic_input(a, a->next_obs, a->new_act, a->next_omega, a->omega_width, B);
     for (i = 0; i < critics; ++i)
         q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic_target[i], a->q_input, a->critic_acts[i], B);
     for (b = 0; b < B; ++b) {
         double next = q[0][b] < q[1][b] ? q[0][b] : q[1][b];
         if (saferl_rl__is_sac(a)) next -= exp((double)a->log_temperature) * a->logp[b];
         y[b] = (float)(a->rew[b] + a->desc.gamma * (1.0 - a->done[b]) * next);
-        if (critics == 3) yc[b] = (float)(a->cost[b] + a->desc.cost_gamma * (1.0 - a->done[b]) * q[2][b]);
+        for (i = 2; i < critics; ++i) /* cost critics, with the reward target's a' */
+            yc[(i - 2) * B + b] = (float)(a->cost[(i - 2) * B + b] + a->desc.cost_gamma * (1.0 - a->done[b]) * q[i][b]);
     }
 }
 
@@ -7336,24 +8130,33 @@ SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *
     const int B = a->desc.batch_size;
     double loss = 0.0;
     int i;
-    saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->act, a->action_dim, B);
+    saferl_rl__critic_input(a, a->obs, a->act, a->omega, a->omega_width, B);
     for (i = 0; i < saferl_rl__critics(a); ++i) {
         const float *q = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
-        loss += saferl_rl_value_loss_forward(q, i == 2 ? yc : y, B);
+        const float *target = i >= 2 ? yc + (size_t)(i - 2) * B : y;
+        loss += saferl_rl_value_loss_forward(q, target, B);
         if (!gradient) continue;
         memset(a->q_grad[i], 0, sizeof(float) * (size_t)B);
-        saferl_rl_value_loss_backward(a->q_grad[i], q, i == 2 ? yc : y, 1.0f, B);
+        saferl_rl_value_loss_backward(a->q_grad[i], q, target, 1.0f, B);
         saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
                                a->q_grad[i], NULL, a->scratch, B);
     }
     return loss;
 }
 
+/* 1 + sum_i lambda_i: the Lagrangian forms' actor loss is divided by it (0 multipliers otherwise). */
+static double saferl_rl__lagrange_scale(const saferl_rl_offpolicy_agent *a) {
+    double sum = 1.0;
+    int i;
+    for (i = 0; i < saferl_rl__constraints(a); ++i) sum += a->lagrange[i];
+    return sum;
+}
+
 /* The actor's loss through the critics: q_grad[i] holds dloss/dQ_i; back through both critics
    to the actions (their parameter gradients are scratch), then through the head. */
 static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise) {
-    const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, in = O + A;
-    const float alpha = (float)(exp((double)a->log_temperature) / (1.0 + a->lagrange)); /* as in the loss */
+    const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, W = a->omega_width, in = O + A + W;
+    const float alpha = (float)(exp((double)a->log_temperature) / saferl_rl__lagrange_scale(a)); /* as in the loss */
     int b, j, i;
     memset(a->q_input_grad, 0, sizeof(float) * (size_t)B * in);
     for (i = 0; i < saferl_rl__critics(a); ++i) {
@@ -7361,6 +8164,11 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
         memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
         saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
                                a->q_grad[i], a->q_input_grad, a->scratch, B);
+    }
+    for (j = 0; j < W; ++j) { /* M2TD3: the loss is -mean Q1, the candidate's gradient + mean Q1 */
+        double sum = 0.0;
+        for (b = 0; b < B; ++b) sum += a->q_input_grad[b * in + O + A + j];
+        a->candidate_grad[j] = (float)-sum;
     }
     for (b = 0; b < B; ++b)
         for (j = 0; j < A; ++j) {
@@ -7380,27 +8188,53 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
 }
 
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a, const float *noise, int gradient) {
-    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), lag = saferl_rl__critics(a) == 3;
+    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), critics = saferl_rl__critics(a);
     const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
-    const float *q[3] = {NULL, NULL, NULL};
-    const double alpha = exp((double)a->log_temperature), lambda = a->lagrange, scale = 1.0 / (1.0 + lambda);
+    const float *q[SAFERL_RL_OFFPOLICY_CRITICS] = {NULL};
+    const double alpha = exp((double)a->log_temperature), scale = 1.0 / saferl_rl__lagrange_scale(a);
     double loss = 0.0;
     int b, i;
     if (sac) saferl_rl__squash(a, head, noise, B);
     else
         for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
-    saferl_rl__concat_rows(a->q_input, a->obs, a->observation_dim, a->new_act, A, B);
-    for (i = 0; i < saferl_rl__critics(a); ++i)
+    saferl_rl__critic_input(a, a->obs, a->new_act, a->candidates + (size_t)a->worst * a->omega_width, 0, B);
+    for (i = 0; i < critics; ++i)
         if (i != 1 || sac) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
     for (b = 0; b < B; ++b) {
         int k = sac && q[1][b] < q[0][b]; /* the smaller critic, as min(Q1, Q2) */
-        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b] + (lag ? lambda * q[2][b] : 0.0);
+        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b];
         a->q_grad[k][b] = (float)(-scale / B);
         if (sac) a->q_grad[1 - k][b] = 0.0f;
-        if (lag) a->q_grad[2][b] = (float)(lambda * scale / B);
+        for (i = 2; i < critics; ++i) {
+            loss += a->lagrange[i - 2] * (double)q[i][b];
+            a->q_grad[i][b] = (float)(a->lagrange[i - 2] * scale / B);
+        }
     }
     if (gradient) saferl_rl__actor_backward(a, head, noise);
     return loss * scale / B;
+}
+
+SAFERL_RL_API double saferl_rl_offpolicy_worst_candidate(saferl_rl_offpolicy_agent *a) {
+    const int B = a->desc.batch_size, A = a->action_dim, W = a->omega_width;
+    const float *head;
+    double least = 0.0;
+    int b, k;
+    SAFERL_ASSERT(a != NULL && W > 0);
+    head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
+    for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
+    for (k = 0; k < a->desc.candidate_count; ++k) {
+        const float *q;
+        double mean = 0.0;
+        saferl_rl__critic_input(a, a->obs, a->new_act, a->candidates + (size_t)k * W, 0, B);
+        q = saferl_rl_mlp_forward(&a->critic_net, a->critic[0], a->q_input, a->critic_acts[0], B);
+        for (b = 0; b < B; ++b) mean += q[b];
+        mean /= B;
+        if (k == 0 || mean <= least) { /* the last of equals, as the paper's code */
+            least = mean;
+            a->worst = k;
+        }
+    }
+    return least;
 }
 
 static void saferl_rl__polyak(float *target, const float *online, size_t count, float tau) {
@@ -7408,16 +8242,20 @@ static void saferl_rl__polyak(float *target, const float *online, size_t count, 
     for (i = 0; i < count; ++i) target[i] += tau * (online[i] - target[i]);
 }
 
+/* M2TD3's replay rows are [s, omega] (width O + W): s and omega go to their own batches; the
+   constraints' costs to a row of B each. */
 static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
-    const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim;
-    int b;
+    const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, W = a->omega_width, row = O + W;
+    const int C = saferl_rl__constraints(a);
+    int b, i;
     for (b = 0; b < B; ++b) {
         size_t k = saferl_rng_bounded(&a->rng, (uint32_t)replay->size);
-        memcpy(a->obs + (size_t)b * O, replay->observations + k * O, sizeof(float) * (size_t)O);
-        memcpy(a->next_obs + (size_t)b * O, replay->next_observations + k * O, sizeof(float) * (size_t)O);
+        memcpy(a->obs + (size_t)b * O, replay->observations + k * row, sizeof(float) * (size_t)O);
+        memcpy(a->next_obs + (size_t)b * O, replay->next_observations + k * row, sizeof(float) * (size_t)O);
+        if (W) memcpy(a->omega + (size_t)b * W, replay->observations + k * row + O, sizeof(float) * (size_t)W);
         memcpy(a->act + (size_t)b * A, replay->actions + k * A, sizeof(float) * (size_t)A);
         a->rew[b] = replay->rewards[k];
-        a->cost[b] = replay->costs[k];
+        for (i = 0; i < C; ++i) a->cost[i * B + b] = replay->costs[k * (size_t)replay->cost_count + i];
         a->done[b] = replay->dones[k];
     }
 }
@@ -7440,15 +8278,40 @@ static void saferl_rl__temperature_step(saferl_rl_offpolicy_agent *a) {
                           (float)a->desc.temperature_lr, 0.9f, 0.999f, 1e-8f, a->temperature_steps);
 }
 
+/* M2TD3: the worst candidate descends mean Q1 (Adam in box coordinates u, then projected onto
+   [0, 1]); each candidate's probability moves toward "was the worst" by 1 / (the last
+   episode's length), so it estimates how often it is the worst per step. */
+static void saferl_rl__candidate_step(saferl_rl_offpolicy_agent *a) {
+    const int W = a->omega_width, k = a->worst;
+    float grad[SAFERL_RL_MAX_OMEGA];
+    int i;
+    for (i = 0; i < W; ++i) grad[i] = a->candidate_grad[i] * (float)(a->desc.omega_upper[i] - a->desc.omega_lower[i]);
+    a->candidate_steps[k] += 1;
+    saferl_rl_adam_update(a->candidate_u + k * W, grad, a->candidate_m + k * W, a->candidate_v + k * W, (size_t)W,
+                          (float)a->desc.candidate_lr, 0.9f, 0.999f, 1e-8f, a->candidate_steps[k]);
+    for (i = 0; i < W; ++i) {
+        double lo = a->desc.omega_lower[i], hi = a->desc.omega_upper[i];
+        a->candidate_u[k * W + i] = saferl_rl__clampf(a->candidate_u[k * W + i], 0.0f, 1.0f);
+        a->candidates[k * W + i] = (float)saferl_rl__clamp(lo + a->candidate_u[k * W + i] * (hi - lo), lo, hi);
+    }
+    if (a->last_episode_length > 0) {
+        double c = 1.0 / (double)a->last_episode_length;
+        for (i = 0; i < a->desc.candidate_count; ++i) a->candidate_prob[i] = (1.0 - c) * a->candidate_prob[i] + c * (i == k);
+    }
+}
+
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
     const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), critics = saferl_rl__critics(a);
     const float tau = (float)a->desc.polyak_tau;
     int i;
     SAFERL_ASSERT(a != NULL && replay != NULL);
     if (replay->size < 1) return SAFERL_ERR_NO_DATA;
-    if (replay->observation_dim != a->observation_dim || replay->action_dim != A) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (replay->observation_dim != a->observation_dim + a->omega_width || replay->action_dim != A ||
+        replay->cost_count < saferl_rl__constraints(a))
+        return SAFERL_ERR_INVALID_ARGUMENT;
     saferl_rl__offpolicy_sample(a, replay);
     saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
+    saferl_rl__fill_normal(a->omega_noise, (size_t)B * a->omega_width, &a->rng);
     saferl_rl_offpolicy_critic_targets(a, a->noise, a->target, a->cost_target);
     for (i = 0; i < critics; ++i) memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
     saferl_rl_offpolicy_critic_loss(a, a->target, a->cost_target, 1);
@@ -7458,11 +8321,13 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
                               (float)a->desc.critic_lr, 0.9f, 0.999f, 1e-8f, a->critic_steps);
     if (!sac && a->critic_steps % a->desc.policy_delay != 0) return SAFERL_OK;
     if (sac) saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
+    if (a->omega_width) saferl_rl_offpolicy_worst_candidate(a);
     memset(a->actor_grad, 0, sizeof(float) * a->actor_count);
     saferl_rl_offpolicy_actor_loss(a, a->noise, 1);
     a->actor_steps += 1;
     saferl_rl_adam_update(a->actor, a->actor_grad, a->actor_m, a->actor_v, a->actor_count, (float)a->desc.actor_lr,
                           0.9f, 0.999f, 1e-8f, a->actor_steps);
+    if (a->omega_width) saferl_rl__candidate_step(a);
     if (sac) saferl_rl__temperature_step(a);
     else saferl_rl__polyak(a->actor_target, a->actor, a->actor_count, tau);
     for (i = 0; i < critics; ++i) saferl_rl__polyak(a->critic_target[i], a->critic[i], a->critic_count, tau);
@@ -7490,38 +8355,105 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
     return saferl_rl__all_finite(action, A) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE;
 }
 
-SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *a, double episode_cost) {
-    float grad, lambda = a->lagrange, m = a->lagrange_m, v = a->lagrange_v;
-    SAFERL_ASSERT(a != NULL);
-    if (saferl_rl__critics(a) != 3) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!saferl_rl__finite(episode_cost)) return SAFERL_ERR_NOT_FINITE;
-    grad = (float)-(episode_cost - a->desc.cost_limits[0]); /* ascent on lambda (J_C - d) */
-    saferl_rl_adam_update(&lambda, &grad, &m, &v, 1, (float)a->desc.lagrange_lr, 0.9f, 0.999f, 1e-8f,
-                          a->lagrange_steps + 1);
-    a->lagrange = lambda > 0.0f ? lambda : 0.0f;
-    a->lagrange_m = m;
-    a->lagrange_v = v;
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *a,
+                                                                const double *episode_costs) {
+    const int C = saferl_rl__constraints(a);
+    int i;
+    SAFERL_ASSERT(a != NULL && episode_costs != NULL);
+    if (C == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < C; ++i)
+        if (!saferl_rl__finite(episode_costs[i])) return SAFERL_ERR_NOT_FINITE;
+    for (i = 0; i < C; ++i) {
+        float grad = (float)-(episode_costs[i] - a->desc.cost_limits[i]); /* ascent on lambda_i (J_Ci - d_i) */
+        saferl_rl_adam_update(&a->lagrange[i], &grad, &a->lagrange_m[i], &a->lagrange_v[i], 1,
+                              (float)a->desc.lagrange_lr, 0.9f, 0.999f, 1e-8f, a->lagrange_steps + 1);
+        a->lagrange[i] = a->lagrange[i] > 0.0f ? a->lagrange[i] : 0.0f;
+    }
     a->lagrange_steps += 1;
     return SAFERL_OK;
 }
 
-SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *a, const saferl_rl_env *env,
-                                                      saferl_rl_replay *replay, long steps) {
-    const int O = a->observation_dim, A = a->action_dim;
+/* M2TD3's restart rule, before an episode's omega is drawn: of two candidates within
+   restart_distance (L1, box coordinates) the first is redrawn, then every candidate less likely
+   than restart_probability; a redrawn candidate's probability is the mean of the others'. */
+static void saferl_rl__candidate_restarts(saferl_rl_offpolicy_agent *a) {
+    const int K = a->desc.candidate_count, W = a->omega_width;
+    unsigned char close[SAFERL_RL_MAX_CANDIDATES];
+    int i, j, k;
+    for (i = 0; i < K; ++i) {
+        close[i] = 0;
+        for (j = i + 1; j < K && !close[i]; ++j) {
+            double distance = 0.0;
+            for (k = 0; k < W; ++k) distance += fabs((double)a->candidate_u[i * W + k] - a->candidate_u[j * W + k]);
+            close[i] = distance <= a->desc.restart_distance;
+        }
+    }
+    for (i = 0; i < K; ++i) {
+        double others = 0.0;
+        if (!close[i] && a->candidate_prob[i] >= a->desc.restart_probability) continue;
+        saferl_rl__candidate_draw(a, i);
+        for (j = 0; j < K; ++j) others += j == i ? 0.0 : a->candidate_prob[j];
+        a->candidate_prob[i] = others / (K - 1);
+        a->restarts += 1;
+    }
+}
+
+/* The next episode's omega: DR-TD3 and M2TD3's random steps uniform on Omega; M2TD3 then a
+   candidate by candidate_prob plus noise of std omega_std (annealed from start to end over
+   omega_schedule_steps, times the half-width), clipped to Omega. */
+static void saferl_rl__episode_omega(saferl_rl_offpolicy_agent *a) {
+    const int W = a->desc.omega_dim, K = a->desc.candidate_count;
+    const double progress = a->env_steps < a->desc.omega_schedule_steps ? (double)a->env_steps / a->desc.omega_schedule_steps : 1.0;
+    double total = 0.0, x;
+    int i, k;
+    if (a->desc.algorithm == SAFERL_RL_DR_TD3 || a->env_steps < a->desc.random_steps) {
+        for (i = 0; i < W; ++i)
+            a->env_omega[i] = a->desc.omega_lower[i] + saferl_rng_uniform(&a->rng) * (a->desc.omega_upper[i] - a->desc.omega_lower[i]);
+        return;
+    }
+    saferl_rl__candidate_restarts(a);
+    for (k = 0; k < K; ++k) total += a->candidate_prob[k];
+    for (k = 0; k < K; ++k) a->candidate_prob[k] /= total;
+    x = saferl_rng_uniform(&a->rng);
+    for (k = 0; k < K - 1 && x >= a->candidate_prob[k]; ++k) x -= a->candidate_prob[k];
+    for (i = 0; i < W; ++i) {
+        double lo = a->desc.omega_lower[i], hi = a->desc.omega_upper[i];
+        double std = 0.5 * (hi - lo) * (a->desc.omega_std_start + progress * (a->desc.omega_std_end - a->desc.omega_std_start));
+        a->env_omega[i] = saferl_rl__clamp(a->candidates[k * W + i] + std * saferl_rng_normal(&a->rng), lo, hi);
+    }
+}
+
+SAFERL_RL_API saferl_result saferl_rl_builtin_omega_hook(void *builtin_state, const double *omega) {
+    return saferl_rl_builtin_set_omega((saferl_rl_builtin *)builtin_state, omega);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy_agent *a, const saferl_rl_env *env,
+                                                             saferl_rl_omega_setter set_omega, saferl_rl_replay *replay,
+                                                             long steps) {
+    const int O = a->observation_dim, A = a->action_dim, W = a->omega_width;
+    const int robust = a->desc.algorithm == SAFERL_RL_M2TD3 || a->desc.algorithm == SAFERL_RL_DR_TD3;
+    const int C = env->cost_count ? env->cost_count : 1, constraints = saferl_rl__constraints(a);
     long t;
     int j;
     SAFERL_ASSERT(a != NULL && env != NULL && replay != NULL);
-    if (env->action_count != 0 || env->observation_dim != O || env->action_dim != A || env->cost_count > 1 ||
-        replay->observation_dim != O || replay->action_dim != A || steps < 0)
+    if (env->action_count != 0 || env->observation_dim != O || env->action_dim != A || C > SAFERL_RL_MAX_COSTS ||
+        replay->cost_count != C || (constraints && constraints != C) || replay->observation_dim != O + W ||
+        replay->action_dim != A || steps < 0 || robust != (set_omega != NULL))
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (t = 0; t < steps; ++t) {
         float reward, cost[SAFERL_RL_MAX_COSTS];
         int terminated = 0, truncated = 0;
         saferl_result r;
         if (!a->episode_started) {
+            if (robust) {
+                saferl_rl__episode_omega(a);
+                if ((r = set_omega(env->state, a->env_omega)) != SAFERL_OK) return r;
+            }
             if ((r = env->reset(env->state, &a->rng, a->env_obs)) != SAFERL_OK) return r;
             a->episode_started = 1;
-            a->episode_return = a->episode_cost = 0.0;
+            a->episode_return = 0.0;
+            memset(a->episode_cost, 0, sizeof a->episode_cost);
+            a->episode_length = 0;
         }
         if (a->env_steps < a->desc.random_steps) {
             for (j = 0; j < A; ++j) a->env_action[j] = (float)(2.0 * saferl_rng_uniform(&a->rng) - 1.0);
@@ -7530,24 +8462,32 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
         }
         r = env->step(env->state, &a->rng, a->env_action, a->env_next_obs, &reward, cost, &terminated, &truncated);
         if (r != SAFERL_OK) return r;
-        if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost[0], a->env_next_obs, terminated)) != SAFERL_OK)
+        for (j = 0; j < W; ++j) a->env_obs[O + j] = a->env_next_obs[O + j] = (float)a->env_omega[j];
+        if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost, a->env_next_obs, terminated)) != SAFERL_OK)
             return r;
         a->episode_return += reward;
-        a->episode_cost += cost[0];
+        for (j = 0; j < C; ++j) a->episode_cost[j] += cost[j];
+        a->episode_length += 1;
         a->env_steps += 1;
         if (terminated || truncated) {
             a->episodes += 1;
             a->last_return = a->episode_return;
-            a->last_cost = a->episode_cost;
+            memcpy(a->last_cost, a->episode_cost, sizeof a->last_cost);
+            a->last_episode_length = a->episode_length;
             a->episode_started = 0;
-            if (saferl_rl__critics(a) == 3 && (r = saferl_rl_offpolicy_multiplier_step(a, a->episode_cost)) != SAFERL_OK)
+            if (constraints && (r = saferl_rl_offpolicy_multiplier_step(a, a->episode_cost)) != SAFERL_OK)
                 return r;
         } else {
-            memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)O);
+            memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)(O + W));
         }
         if (a->env_steps >= a->desc.random_steps && (r = saferl_rl_offpolicy_update(a, replay)) != SAFERL_OK) return r;
     }
     return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *a, const saferl_rl_env *env,
+                                                      saferl_rl_replay *replay, long steps) {
+    return saferl_rl_offpolicy_train_robust(a, env, NULL, replay, steps);
 }
 
 /* ---- preference optimisation ------------------------------------------------------------------ */

@@ -15,6 +15,17 @@ const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
 // (run: what to do, then a function evaluated in the page that must become true; check: a
 // function of the page's state that must hold then, returning '' or what is wrong).
 const PAGES = {
+  align: {
+    header: 'saferl_rl.h',
+    firstScreen: { figure: '#view', controls: ['#step', '#run', '#reset', '#speed'] },
+    bad: '?beta=abc&lambda=-1&pairs=7.5',
+    // the data grow to 10,000 pairs: SACPO ends near the closed form
+    success: {
+      click: '#run',
+      wait: () => window.__align && window.__align.done,
+      check: () => (window.__align.tv < 0.05 ? '' : `TV(SACPO, closed form) ${window.__align.tv}`),
+    },
+  },
   budget: {
     header: 'saferl_budget.h',
     bad: '?law=weibull&H=-5&G=abc',
@@ -23,6 +34,7 @@ const PAGES = {
   },
   gp: {
     header: 'saferl_gp.h',
+    firstScreen: { figure: '#view', controls: ['#step', '#run', '#reset', '#speed'] },
     bad: '?beta=abc&dim=3&steps=-2',
     success: {
       click: '#run',
@@ -32,6 +44,7 @@ const PAGES = {
   },
   nas: {
     header: 'saferl_nas.h',
+    firstScreen: { figure: '#view', controls: ['#step', '#run', '#reset', '#speed'] },
     bad: '?at=999999&task=cifar&alr=1',
     // the heat maps move within seconds: some operation's probability leaves the uniform 0.1
     success: {
@@ -41,6 +54,7 @@ const PAGES = {
   },
   pls: {
     header: 'saferl_gp.h',
+    firstScreen: { figure: '#map', controls: ['#step', '#play', '#reset', '#speed'] },
     bad: '?env=mujoco&seed=x',
     // 20 evaluations, none of a truly unsafe target, ending on the best truly safe one
     success: {
@@ -151,6 +165,15 @@ for (const [name, spec] of Object.entries(PAGES)) {
         assert.equal(await page.evaluate(async (h) => (await fetch(h)).status, href), 200, `${href} is served`);
       }
       assert.deepEqual(await page.evaluate(layoutProblems), [], `${name} at ${vp.width} px`);
+      // the buttons that move the figure, and at least 200 px of the figure, on the first screen
+      for (const id of spec.firstScreen ? spec.firstScreen.controls : []) {
+        const box = await page.locator(id).boundingBox();
+        assert.ok(box && box.y >= 0 && box.y + box.height <= vp.height, `${name} at ${vp.width} px: ${id} at ${box && box.y}`);
+      }
+      if (spec.firstScreen) {
+        const box = await page.locator(spec.firstScreen.figure).boundingBox();
+        assert.ok(box.y + Math.min(200, box.height) <= vp.height, `${name} at ${vp.width} px: the figure starts at ${box.y}`);
+      }
 
       const s = spec.success;
       if (!s.once || i === VIEWPORTS.length - 1) {

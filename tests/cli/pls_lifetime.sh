@@ -141,6 +141,32 @@ if [ -f "$DATA/gridworld.csv" ]; then
     mount_full
     full_disk "--log on a full disk: exit 1, the old log kept" "$FULL/log.csv" \
         deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --brief --log "$FULL/log.csv"
+    # regenerate's outputs (about 20 s of CPU in all: each failure comes after the training
+    # that precedes it): --dataset, the first file it writes (.behaviour) and the last (.csv,
+    # written by its own text writer)
+    mkdir -p "$TMP/regen_out"
+    data_error "regenerate --dataset /dev/full: exit 1 with the reason" "/dev/full: No space left on device" \
+        regenerate --env gridworld --out "$TMP/regen_out" --dataset /dev/full
+    full_disk "regenerate --out on a full disk: exit 1, the old .behaviour kept" "$FULL/gridworld.behaviour" \
+        regenerate --env gridworld --out "$FULL"
+    if [ -n "$FULL" ]; then
+        # room for .behaviour and .rcsl (9 pages each) and one page more: the .csv (2 pages) fails
+        rm -f "$FULL"/*
+        printf 'old content, must survive\n' >"$FULL/gridworld.csv"
+        before=$(cksum <"$FULL/gridworld.csv")
+        avail=$(stat -f -c "%a * %S" "$FULL")
+        head -c $(($avail - 19 * 4096)) /dev/zero >"$FULL/fill"
+        run regenerate --env gridworld --out "$FULL"
+        if [ "$status" -eq 1 ] && grep -qF "$FULL/gridworld.csv" "$TMP/err" && grep -q 'No space left on device' "$TMP/err" &&
+           [ "$(cksum <"$FULL/gridworld.csv")" = "$before" ] && [ -z "$(ls "$FULL" | grep -F '.tmp-')" ] &&
+           cmp -s "$FULL/gridworld.rcsl" "$DATA/gridworld.rcsl"; then
+            ok "regenerate's .csv on a full disk: exit 1, the old summary kept"
+        else
+            bad "regenerate's .csv on a full disk: exit 1, the old summary kept" \
+                "status $status, stderr '$(tail -c 300 "$TMP/err")', files: $(ls "$FULL" | tr '\n' ' ')"
+        fi
+        rm -f "$FULL"/*
+    fi
 fi
 
 finish

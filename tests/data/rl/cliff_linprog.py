@@ -9,13 +9,20 @@ same dump and the checked-in fixture.
 The LP is written here from the model alone: variables x(s, a) >= 0, the expected number of
 visits to (s, a) in an episode, for every state whose transition rows are not all zero (the
 others are terminal); flow conservation sum_a x(s', a) - sum_{s,a} P(s'|s,a) x(s, a) =
-1[s' = start]; objective max sum x r; the constraint sum x c <= d (dropped for d < 0)."""
+1[s' = start]; objective max sum x r; the constraint sum x c <= d (dropped for d < 0).
+
+Tolerance, from the problem: HiGHS stops with each row off by up to its primal feasibility
+tolerance and each reduced cost off by up to its dual one (both 1e-10 here), so the optimum
+it reports may differ from the true one by eps_p |y|_1 + eps_d |x|_1 (y the rows' duals, x
+the visit counts), plus the rounding of the sums sum x r, sum x c (n eps on sum |x r|). The
+largest over the limits d is the fixture's `tolerance` line; the return and the cost are both
+held to it."""
 import sys
 
 import numpy as np
 from scipy.optimize import linprog
 
-TOLERANCE = 1e-6
+FEASIBILITY = 1e-10  # HiGHS's primal and dual feasibility tolerances, as set in solve()
 
 
 def read_dump(path):
@@ -67,7 +74,10 @@ def solve(P, r, c, start, d, objective="return"):
         res = linprog(-rv, A_ub=cv[None, :], b_ub=[d], **kw)
     if res.status != 0:
         raise SystemExit(f"linprog failed at d = {d}: {res.message}")
-    return float(rv @ res.x), float(cv @ res.x)
+    y = np.abs(res.eqlin.marginals).sum() + (np.abs(res.ineqlin.marginals).sum() if d >= 0 and objective != "cost" else 0.0)
+    rounding = n * np.finfo(float).eps * max(np.abs(rv * res.x).sum(), np.abs(cv * res.x).sum())
+    tolerance = FEASIBILITY * (y + np.abs(res.x).sum()) + rounding
+    return float(rv @ res.x), float(cv @ res.x), float(tolerance)
 
 
 def main():
@@ -76,8 +86,10 @@ def main():
     dump, fixture, mode = sys.argv[1:]
     P, r, c, start, goal, simplex = read_dump(dump)
     assert P[goal].sum() == 0.0, "the goal is terminal"
-    rows = [(d,) + solve(P, r, c, start, d) for d, _, _ in simplex]
+    solved = [(d,) + solve(P, r, c, start, d) for d, _, _ in simplex]
+    rows = [row[:3] for row in solved]
     min_cost = solve(P, r, c, start, 0.0, objective="cost")[1]
+    TOLERANCE = max(row[3] for row in solved)
     failed = 0
     print(f"  linprog (HiGHS): smallest reachable expected cost {min_cost:.9f}")
     for (d, ret, cost), (_, s_ret, s_cost) in zip(rows, simplex):
@@ -90,6 +102,7 @@ def main():
             f.write("# cliff CMDP optimum by scipy.optimize.linprog (HiGHS): d return cost "
                     "(d = -1: unconstrained); regenerate with tests/oracle/rl.sh --write\n")
             f.write(f"min_cost {min_cost:.12f}\n")
+            f.write(f"tolerance {TOLERANCE:.3g}\n")
             for d, ret, cost in rows:
                 f.write(f"{d:g} {ret:.12f} {cost:.12f}\n")
         print(f"  wrote {fixture}")
