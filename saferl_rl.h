@@ -578,7 +578,9 @@
                           Checkpoints of the on-policy agent's whole training state ("SRLK":
                           saferl_rl_agent_checkpoint_save / _load / _size / _save_file /
                           _load_file, saferl_rl_agent_restart_episodes): resuming gives the
-                          same epochs bit for bit; a refused load leaves the agent unchanged
+                          same epochs bit for bit; a refused load leaves the agent unchanged;
+                          an epoch whose update overflows on finite data returns
+                          SAFERL_ERR_NOT_FINITE (it reported success with NaN weights)
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
