@@ -99,7 +99,8 @@
                           saferl_rl_offpolicy_agent: TD3 (twin critics, target policy smoothing,
                           delayed actor, Polyak targets) and SAC (twin critics, tanh-squashed
                           Gaussian with the log-prob correction, automatic temperature), and
-                          their Lagrangian forms (a cost critic, a multiplier); M2TD3 (worst-case
+                          their Lagrangian forms (a cost critic and a multiplier per
+                          constraint); M2TD3 (worst-case
                           robust over omega) and DR-TD3 (domain randomisation);
                           _act, _update (one gradient step), _train and _train_robust (an
                           environment loop; the robust forms set omega at every reset)
@@ -137,7 +138,9 @@
         lambda); after each finished episode lambda <- max(0, lambda + Adam step (lr 0.01) on
         J_C - d), J_C that episode's undiscounted cost. Adam's step is about lr whatever the
         cost's scale (the scale-free choice; a plain gradient step would need a lr per scale).
-        One constraint (cost_count 1); the cost limit is required.
+        Several constraints (cost_count 1..8, the environment's costs, a limit each, all
+        required): a cost critic, its target and a multiplier per constraint; the actor's loss
+        adds sum_i lambda_i Q_Ci and is divided by (1 + sum_i lambda_i).
       * M2TD3 (Tanabe et al., NeurIPS 2022; as the paper and akimotolab/M2TD3): max over pi of
         min over omega in Omega of J(pi, omega). The twin critics take omega as a third input,
         Q(s, a, omega), learnt from transitions stored with their episode's omega; the target
@@ -222,17 +225,40 @@
         critics: MSE + critic_norm_coef |theta|^2 in the same minibatch loop; Adam; gradient
         norm clipped per network.
       * PPO-Lag (Ray, Achiam, Amodei 2019): once per epoch, BEFORE the policy update,
-        lambda <- max(0, lambda + lambda_lr (J_C - d)), J_C the mean undiscounted cost of the
-        last episode_window finished episodes; then A = (A_R - lambda A_C) / (1 + lambda).
-        This is the paper's projected gradient step; OmniSafe steps lambda with Adam
-        (lr 0.035), which moves it by about +-lr whatever the violation: lambda_optimizer =
-        SAFERL_RL_LAMBDA_ADAM gives that for parity.
-      * PID-Lag (Stooke, Achiam, Abbeel 2020, Algorithm 2): e = J_C - d, I <- max(0, I + e),
-        D = max(0, J_C - J_C,prev), lambda = max(0, Kp e + Ki I + Kd D), same mixed
+        lambda <- max(0, lambda + lambda_lr e), e the violation of J_C, the mean undiscounted
+        cost of the last episode_window finished episodes (see "multiplier scale" below);
+        then A = (A_R - lambda A_C) / (1 + lambda). This is the paper's projected gradient
+        step; OmniSafe steps lambda with Adam (lr 0.035), which moves it by about +-lr
+        whatever the violation: lambda_optimizer = SAFERL_RL_LAMBDA_ADAM gives that.
+      * PID-Lag (Stooke, Achiam, Abbeel 2020, Algorithm 2): e the violation, I <- max(0, I +
+        e), D = max(0, e - e_prev), lambda = max(0, Kp e + Ki I + Kd D), same mixed
         advantage. OmniSafe (like rlpyt) also smooths e and J_C by EMAs (alpha 0.95) and
         takes D against a 10-epoch delay: pid_ema_alpha and pid_delay give that; the
-        defaults are the paper's (no smoothing, delay 1) with OmniSafe's gains (0.1, 0.01,
-        0.01).
+        defaults are the paper's (no smoothing, delay 1).
+      * Multiplier scale (multiplier_scale). The papers' lambda is measured per unit of cost:
+        e = J_C - d, A_C only centred, so lambda* and every step size (OmniSafe's lambda_lr
+        0.035, PID gains 0.1 / 0.01 / 0.01, FOCOPS / CUP's bound 2) hold for one cost scale
+        (Safety-Gym's, d = 25). With costs 100 times larger the same step is 100 times larger
+        and lambda* 100 times smaller, so the dual step is 10^4 times too large relative to
+        it; on random tabular CMDPs (tests/test_rl.c) PPO-Lag with those defaults ended below
+        the LP's return at cost scale 100 (and above d at scale 1, per the issue's user).
+        The default, SAFERL_RL_MULTIPLIER_RELATIVE, makes lambda a pure number on any cost
+        scale, in the spirit of Stooke et al.'s reward-scale invariance: (1) the cost
+        advantages the multiplier weighs are standardised like the reward's (divided by
+        their standard deviation over the batch; zero when the batch met no cost, as they
+        are then only the critic's error), so lambda weighs two unit-scale signals; (2) the
+        violation is relative, e = (J_C - d) / max(|J_C|, |d|): the step is measured
+        against the limit or, when the cost is above it, the cost itself, never against d
+        alone, so d = 0 works (any cost gives e = 1, lambda climbs by lambda_lr an epoch
+        until the cost is 0; J_C = d = 0 gives 0); e lies in [-1, 1) for costs >= 0, so
+        an overshoot is undone at a bounded rate. Defaults: lambda_lr 2, PID Kp 1, Ki 2, Kd
+        0, FOCOPS / CUP's nu unbounded (a bound can make a reachable limit unreachable: with
+        OmniSafe's 2, CUP ended at 1.4 d on one development CMDP). They were chosen on
+        development CMDPs (generator seeds 101-103, 2 seeds, lambda_lr 0.2 .. 5) before the
+        test grid (seeds 1-3) was run; bench/run_rl.sh prints that grid. Several
+        constraints: the same per constraint. SAFERL_RL_MULTIPLIER_COST_UNITS keeps the
+        papers' units and OmniSafe's defaults (bit for bit the previous releases' results).
+        CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
       * Observations are normalised by running mean and standard deviation (floored at
         1e-2, clipped to +-10), updated after each rollout, saved with the policy.
       * Metrics: mean episodic return and cost over the window (stochastic training policy),
@@ -289,8 +315,8 @@
       All three second-order methods share one routine (gradients, CG, step, line search),
       then train the critics as PPO does.
       * FOCOPS (Zhang, Vuong, Ross 2020): nu first, as PPO-Lag's lambda (lambda_lr,
-        lambda_optimizer) and then projected onto [0, lagrange_max] (2, OmniSafe's bound; the
-        paper's nu_max); the advantage A = A_R - nu A_C as in the paper (OmniSafe divides by
+        lambda_optimizer) and then projected onto [0, lagrange_max] (the paper's nu_max;
+        none by default, OmniSafe's 2 in cost units); the advantage A = A_R - nu A_C as in the paper (OmniSafe divides by
         1 + nu); then update_iters passes of minibatch Adam steps on
         mean((KL(pi || pi_old)(s) - rho A / focops_temperature) 1[KL(pi || pi_old)(s) <=
         focops_kl_bound]), the indicator held fixed (temperature 1.5 and bound 0.02, the
@@ -569,7 +595,11 @@
                           The environments' slots live in the agent's memory, not in its
                           struct (13,928 -> 1,648 bytes on x86-64); saferl_rl_env.step_batch, a
                           batch step hook (the built-in CartPole has one; bit-identical
-                          training either way, tested). Gym's Pendulum-v1 built in; uncertainty parameters omega (pendulums,
+                          training either way, tested). Multipliers hold on any cost scale:
+                          multiplier_scale RELATIVE (the default: standardised cost advantages,
+                          relative violation, lambda_lr 2, PID 1 / 2 / 0, FOCOPS / CUP
+                          unbounded) or COST_UNITS (0.4's). Gym's Pendulum-v1 built in;
+                          uncertainty parameters omega (pendulums,
                           CartPole) taken at reset; a replay buffer in caller memory; TD3, SAC,
                           TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3
                           (saferl_rl_offpolicy_*). Preference
@@ -1195,6 +1225,12 @@ typedef enum saferl_rl_lambda_optimizer {
     SAFERL_RL_LAMBDA_ADAM = 1   /* OmniSafe's Adam on -lambda (J_C - d) */
 } saferl_rl_lambda_optimizer;
 
+/* The units a multiplier is measured in (see ALGORITHMS, "multiplier scale"). */
+typedef enum saferl_rl_multiplier_scale {
+    SAFERL_RL_MULTIPLIER_RELATIVE = 0,  /* default: a pure number, the same on any cost scale */
+    SAFERL_RL_MULTIPLIER_COST_UNITS = 1 /* the papers' and OmniSafe's: per unit of cost */
+} saferl_rl_multiplier_scale;
+
 #define SAFERL_RL_MAX_COSTS 8
 /* Asks for "none" in a field whose zero means its default: a zero gain or coefficient, no
    bound, no early stop (noted per field). Any other negative value there is an error. */
@@ -1226,14 +1262,17 @@ typedef struct saferl_rl_desc {
     int cost_count;                  /* 1 (0 only for PPO) */
     double cost_limits[SAFERL_RL_MAX_COSTS]; /* d, finite */
     double lagrange_init;            /* lambda_0: 0.001; SAFERL_RL_NONE: 0 */
-    double lambda_lr;                /* 0.035 */
+    saferl_rl_multiplier_scale multiplier_scale; /* RELATIVE (scale-free); COST_UNITS: OmniSafe's */
+    double lambda_lr;                /* RELATIVE: 2; COST_UNITS: 0.035 */
     saferl_rl_lambda_optimizer lambda_optimizer; /* SGD */
-    double pid_kp, pid_ki, pid_kd;   /* 0.1, 0.01, 0.01; SAFERL_RL_NONE: 0 */
+    double pid_kp, pid_ki, pid_kd;   /* RELATIVE: 1, 2, SAFERL_RL_NONE; COST_UNITS: 0.1, 0.01,
+                                        0.01; SAFERL_RL_NONE: 0 */
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
     int episode_window;              /* 100 episodes for J_R, J_C */
     /* FOCOPS and CUP (their multiplier follows lambda_lr and lambda_optimizer as PPO-Lag) */
-    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: 2; SAFERL_RL_NONE: unbounded */
+    double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: RELATIVE: SAFERL_RL_NONE
+                                        (unbounded); COST_UNITS: 2 */
     double focops_temperature;       /* FOCOPS: lambda of the paper: 1.5 */
     double focops_kl_bound;          /* FOCOPS: delta of the paper's per-state KL mask: 0.02 */
     /* the trust-region fields serve CPO, PCPO and TRPO-Lag alike */
@@ -1729,31 +1768,35 @@ SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long f
 /* ---- off-policy: a replay buffer, TD3 and SAC ---------------------------------------------- */
 
 /* Transitions in caller memory, a ring: the oldest is overwritten once capacity is reached.
-   done is 1 for a true end (terminated: no bootstrap), 0 otherwise (a truncation bootstraps). */
+   done is 1 for a true end (terminated: no bootstrap), 0 otherwise (a truncation bootstraps).
+   Each transition holds cost_count costs (those of the environment). */
 typedef struct saferl_rl_replay {
-    int capacity, observation_dim, action_dim;
+    int capacity, observation_dim, action_dim, cost_count;
     int size, next;                /* transitions held, the slot written next */
     float *observations, *actions, *rewards, *costs, *next_observations, *dones;
 } saferl_rl_replay;
 
-/* Bytes for capacity transitions; 0 for a dimension or capacity < 1 or a size that overflows. */
-SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim);
+/* Bytes for capacity transitions of cost_count costs (0 means 1; at most SAFERL_RL_MAX_COSTS);
+   0 for a dimension or capacity < 1, a cost_count out of range or a size that overflows. */
+SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim, int cost_count);
 SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int capacity, int observation_dim,
-                                                  int action_dim, void *memory, size_t memory_size);
-/* SAFERL_ERR_NOT_FINITE (nothing stored) for a NaN/Inf anywhere in the transition. */
+                                                  int action_dim, int cost_count, void *memory, size_t memory_size);
+/* costs: cost_count floats. SAFERL_ERR_NOT_FINITE (nothing stored) for a NaN/Inf anywhere in
+   the transition. */
 SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const float *observation,
-                                                 const float *action, float reward, float cost,
+                                                 const float *action, float reward, const float *costs,
                                                  const float *next_observation, int terminated);
 
 typedef enum saferl_rl_offpolicy_algorithm {
     SAFERL_RL_TD3 = 0,     /* Fujimoto, van Hoof, Meger 2018 */
     SAFERL_RL_SAC = 1,     /* Haarnoja et al. 2018 (v2: twin critics, automatic temperature) */
-    SAFERL_RL_TD3_LAG = 2, /* TD3 with a cost critic and a Lagrange multiplier */
-    SAFERL_RL_SAC_LAG = 3, /* SAC with a cost critic and a Lagrange multiplier */
+    SAFERL_RL_TD3_LAG = 2, /* TD3 with a cost critic and a Lagrange multiplier per constraint */
+    SAFERL_RL_SAC_LAG = 3, /* SAC with a cost critic and a Lagrange multiplier per constraint */
     SAFERL_RL_M2TD3 = 4,   /* Tanabe et al. 2022: max over the policy of min over omega in Omega */
     SAFERL_RL_DR_TD3 = 5   /* TD3 with omega uniform on Omega at every reset (domain randomisation) */
 } saferl_rl_offpolicy_algorithm;
 #define SAFERL_RL_MAX_CANDIDATES 64 /* M2TD3's worst-case candidates */
+#define SAFERL_RL_OFFPOLICY_CRITICS (2 + SAFERL_RL_MAX_COSTS) /* twin reward critics, a cost critic each */
 
 /* Zero = the default written beside each field. */
 typedef struct saferl_rl_offpolicy_desc {
@@ -1777,8 +1820,8 @@ typedef struct saferl_rl_offpolicy_desc {
     double temperature_lr;     /* 3e-4: Adam on log alpha */
     double target_entropy;     /* 0 = -action_dim; SAFERL_RL_OFFPOLICY_ZERO_ENTROPY for 0 */
     /* the Lagrangian forms: the constraint has no default */
-    int cost_count;            /* required: 1 (one constraint; more are not offered here yet) */
-    double cost_limits[SAFERL_RL_MAX_COSTS]; /* d: the episodic cost limit, 0 means 0 */
+    int cost_count;            /* required: 1..SAFERL_RL_MAX_COSTS constraints (the environment's costs) */
+    double cost_limits[SAFERL_RL_MAX_COSTS]; /* d_i: the episodic cost limits, 0 means 0 */
     double cost_gamma;         /* 0.99: the cost critic's discount */
     double lagrange_init;      /* lambda_0 >= 0: zero is zero */
     double lagrange_lr;        /* 0.01: Adam on lambda once per finished episode */
@@ -1812,16 +1855,20 @@ typedef struct saferl_rl_offpolicy_agent {
     int observation_dim, action_dim;
     saferl_rl_mlp actor_net, critic_net;
     size_t actor_count, critic_count;  /* parameters of the actor, of one critic */
-    /* critic[0], critic[1]: the twin reward critics; critic[2]: the cost critic (Lagrangian) */
-    float *actor, *actor_target, *critic[3], *critic_target[3];
-    float *actor_grad, *critic_grad[3], *actor_m, *actor_v, *critic_m[3], *critic_v[3];
-    float lagrange, lagrange_m, lagrange_v;                  /* the multiplier, its Adam moments */
+    /* critic[0], critic[1]: the twin reward critics; critic[2 + i]: constraint i's cost critic */
+    float *actor, *actor_target, *critic[SAFERL_RL_OFFPOLICY_CRITICS], *critic_target[SAFERL_RL_OFFPOLICY_CRITICS];
+    float *actor_grad, *critic_grad[SAFERL_RL_OFFPOLICY_CRITICS], *actor_m, *actor_v;
+    float *critic_m[SAFERL_RL_OFFPOLICY_CRITICS], *critic_v[SAFERL_RL_OFFPOLICY_CRITICS];
+    float lagrange[SAFERL_RL_MAX_COSTS];      /* a multiplier per constraint ... */
+    float lagrange_m[SAFERL_RL_MAX_COSTS], lagrange_v[SAFERL_RL_MAX_COSTS]; /* ... its Adam moments */
     long lagrange_steps;
     float log_temperature, temperature_m, temperature_v; /* SAC: log alpha and its Adam moments */
     long critic_steps, actor_steps, temperature_steps, env_steps;
-    /* a batch (B = batch_size): transitions, critic inputs, noise, activations, gradients */
+    /* a batch (B = batch_size): transitions (cost and cost_target: a row of B per constraint),
+       critic inputs, noise, activations, gradients */
     float *obs, *act, *rew, *cost, *done, *next_obs, *q_input, *noise, *target, *cost_target, *pre_tanh;
-    float *new_act, *logp, *actor_acts, *critic_acts[3], *head_grad, *q_grad[3], *q_input_grad, *scratch;
+    float *new_act, *logp, *actor_acts, *critic_acts[SAFERL_RL_OFFPOLICY_CRITICS], *head_grad;
+    float *q_grad[SAFERL_RL_OFFPOLICY_CRITICS], *q_input_grad, *scratch;
     saferl_rng rng;
     /* M2TD3: the critics read [s, a, omega] (omega_width = omega_dim; 0 otherwise) */
     int omega_width;
@@ -1837,7 +1884,8 @@ typedef struct saferl_rl_offpolicy_agent {
     float *env_obs, *env_next_obs, *env_action;
     double env_omega[SAFERL_RL_MAX_OMEGA];  /* this episode's omega (M2TD3, DR-TD3) */
     int episode_started;
-    double episode_return, episode_cost, last_return, last_cost;
+    double episode_return, last_return;
+    double episode_cost[SAFERL_RL_MAX_COSTS], last_cost[SAFERL_RL_MAX_COSTS]; /* per cost of the environment */
     long episodes;
     void *memory;                      /* set by _create */
     saferl_allocator allocator;
@@ -1864,10 +1912,11 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay);
 /* `steps` environment steps (random actions for the first random_steps of the agent's life,
    then the exploring actor), each stored in the replay and followed by one update once the
-   random steps are over. Episodes continue across calls. A continuous-action environment with
-   one cost (cost_count 0 or 1); SAFERL_ERR_INVALID_ARGUMENT otherwise (and for M2TD3 and DR-TD3,
-   which train through saferl_rl_offpolicy_train_robust). The Lagrangian forms step the
-   multiplier at the end of every episode (saferl_rl_offpolicy_multiplier_step). */
+   random steps are over. Episodes continue across calls. A continuous-action environment whose
+   costs (cost_count, 0 as 1) match the replay's and, for the Lagrangian forms, the desc's;
+   SAFERL_ERR_INVALID_ARGUMENT otherwise (and for M2TD3 and DR-TD3, which train through
+   saferl_rl_offpolicy_train_robust). The Lagrangian forms step the multipliers at the end of
+   every episode (saferl_rl_offpolicy_multiplier_step). */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
                                                       saferl_rl_replay *replay, long steps);
 /* M2TD3 and DR-TD3: before every reset the loop draws this episode's omega and hands it to
@@ -1883,18 +1932,20 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
                                                              long steps);
 /* saferl_rl_builtin_set_omega for the state of saferl_rl_env_builtin (a saferl_rl_builtin). */
 SAFERL_RL_API saferl_result saferl_rl_builtin_omega_hook(void *builtin_state, const double *omega);
-/* Lagrangian forms: lambda <- max(0, lambda + Adam step on (episode_cost - d)), one step for
-   one finished episode's undiscounted cost. SAFERL_ERR_NOT_FINITE for NaN/Inf (unchanged);
-   SAFERL_ERR_INVALID_ARGUMENT for TD3 and SAC. */
-SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *agent, double episode_cost);
+/* Lagrangian forms: lambda_i <- max(0, lambda_i + Adam step on (episode_costs[i] - d_i)) for each
+   constraint, one step for one finished episode's undiscounted costs (cost_count of them).
+   SAFERL_ERR_NOT_FINITE for NaN/Inf (all unchanged); SAFERL_ERR_INVALID_ARGUMENT for the others. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *agent,
+                                                                const double *episode_costs);
 
 /* The pieces of an update, on the agent's batch buffers (obs, act, rew, done, next_obs) with
    the given standard-normal noise (B x A): exposed for the tests. critic_targets writes y
-   (and the cost critic's yc for the Lagrangian forms; yc may be NULL otherwise);
-   critic_loss returns sum over the critics of mean (Q_i - y)^2 (the cost critic against yc)
-   and adds its gradient into critic_grad[i]; actor_loss returns TD3's -mean Q1(s, pi(s)) or
-   SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus lambda Q_C and divided
-   by (1 + lambda), and adds its gradient into actor_grad (critic_grad is scratch here).
+   (and the cost critics' yc for the Lagrangian forms, cost_count rows of B; yc may be NULL
+   otherwise); critic_loss returns sum over the critics of mean (Q_i - y)^2 (cost critic i
+   against yc's row i) and adds its gradient into critic_grad[i]; actor_loss returns TD3's
+   -mean Q1(s, pi(s)) or SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus
+   sum_i lambda_i Q_Ci and divided by (1 + sum_i lambda_i), and adds its gradient into
+   actor_grad (critic_grad is scratch here).
    M2TD3: the batch's omega (omega, B x W) is the critics' third input; the target's omega is
    omega + clipped omega_noise (B x W, standard normal, set by the caller) clipped to Omega;
    actor_loss is -mean Q1(s, pi(s), omega_hat_worst) for the candidate `worst`, and its
@@ -4173,6 +4224,13 @@ SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip,
 
 /* ---- training: the agent's desc ----------------------------------------------------------- */
 
+/* The relative multiplier's defaults (see ALGORITHMS, "multiplier scale"): lambda moves by
+   lambda_lr times the relative violation an epoch; PID gains on the same violation. */
+#define SAFERL_RL__LAMBDA_LR 2.0
+#define SAFERL_RL__PID_KP 1.0
+#define SAFERL_RL__PID_KI 2.0
+#define SAFERL_RL__PID_KD SAFERL_RL_NONE
+
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
     saferl_rl_desc d;
     if (desc) d = *desc;
@@ -4201,13 +4259,21 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     if (d.max_grad_norm == 0.0) d.max_grad_norm = 40.0;
     if (d.critic_norm_coef == 0.0) d.critic_norm_coef = 0.001;
     if (d.lagrange_init == 0.0) d.lagrange_init = 0.001;
-    if (d.lambda_lr == 0.0) d.lambda_lr = 0.035;
-    if (d.pid_kp == 0.0) d.pid_kp = 0.1;
-    if (d.pid_ki == 0.0) d.pid_ki = 0.01;
-    if (d.pid_kd == 0.0) d.pid_kd = 0.01;
+    if (d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS) {
+        if (d.lambda_lr == 0.0) d.lambda_lr = 0.035;
+        if (d.pid_kp == 0.0) d.pid_kp = 0.1;
+        if (d.pid_ki == 0.0) d.pid_ki = 0.01;
+        if (d.pid_kd == 0.0) d.pid_kd = 0.01;
+    } else {
+        if (d.lambda_lr == 0.0) d.lambda_lr = SAFERL_RL__LAMBDA_LR;
+        if (d.pid_kp == 0.0) d.pid_kp = SAFERL_RL__PID_KP;
+        if (d.pid_ki == 0.0) d.pid_ki = SAFERL_RL__PID_KI;
+        if (d.pid_kd == 0.0) d.pid_kd = SAFERL_RL__PID_KD;
+    }
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
-    if (d.lagrange_max == 0.0) d.lagrange_max = 2.0;
+    if (d.lagrange_max == 0.0)
+        d.lagrange_max = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS ? 2.0 : SAFERL_RL_NONE;
     if (d.focops_temperature == 0.0) d.focops_temperature = 1.5;
     if (d.focops_kl_bound == 0.0) d.focops_kl_bound = 0.02;
     if (d.trust_region == 0.0) d.trust_region = 0.01;
@@ -4532,13 +4598,30 @@ static double saferl_rl__window_mean(const float *w, int n, int stride) {
     return s / n;
 }
 
+/* The factor that standardises constraint k's centred cost advantages for a relative multiplier:
+   1 / their standard deviation (unbiased, as the reward's), or 0 when the rollout met no cost of
+   that kind (its advantages are then only the critic's error, and no signal to weigh). */
+static double saferl_rl__cost_advantage_scale(const saferl_rl_agent *a, int k, double mean) {
+    const int N = a->desc.steps_per_epoch;
+    const float *adv = a->rollout.cost_advantages + (size_t)k * N, *cost = a->rollout.costs + (size_t)k * N;
+    double var = 0.0;
+    int i, any = 0;
+    for (i = 0; i < N; ++i) {
+        any = any || cost[i] != 0.0f;
+        var += (adv[i] - mean) * (adv[i] - mean);
+    }
+    var = N > 1 ? var / (N - 1) : 0.0;
+    return any && var > 0.0 ? 1.0 / sqrt(var) : 0.0;
+}
+
 /* Once per epoch, as OmniSafe: reward advantages standardised (torch.std, unbiased), each
-   cost's advantages centred. A mixing row's reward advantage takes the centred cost
+   cost's advantages centred (and standardised for a relative multiplier). A mixing row's reward advantage takes the centred cost
    advantages weighted by the multipliers, formed in double before it is stored. */
-static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, const double *multipliers) {
+static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, const double *multipliers,
+                                  int standardise_costs) {
     const int N = a->desc.steps_per_epoch, K = a->networks.cost_count;
     float *adv_r = a->rollout.reward_advantages, *adv_c = a->rollout.cost_advantages;
-    double mean = 0.0, var = 0.0, cost_mean[SAFERL_RL_MAX_COSTS], norm = 1.0;
+    double mean = 0.0, var = 0.0, cost_mean[SAFERL_RL_MAX_COSTS], cost_scale[SAFERL_RL_MAX_COSTS], norm = 1.0;
     int i, k;
     for (i = 0; i < N; ++i) mean += adv_r[i];
     mean /= N;
@@ -4550,6 +4633,7 @@ static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, 
         cost_mean[k] = 0.0;
         for (i = 0; i < N; ++i) cost_mean[k] += c[i];
         cost_mean[k] /= N;
+        cost_scale[k] = standardise_costs ? saferl_rl__cost_advantage_scale(a, k, cost_mean[k]) : 1.0;
     }
     if (mixing != SAFERL_RL__REWARD_ALONE) { /* FOCOPS's paper: A_R - sum nu A_C; the others / (1 + sum lambda) */
         double total = 0.0;
@@ -4557,12 +4641,13 @@ static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, 
         if (mixing == SAFERL_RL__MIX_NORMALISED) norm = 1.0 + total;
         for (i = 0; i < N; ++i) {
             double penalty = 0.0;
-            for (k = 0; k < K; ++k) penalty += multipliers[k] * (adv_c[(size_t)k * N + i] - cost_mean[k]);
+            for (k = 0; k < K; ++k) penalty += multipliers[k] * ((adv_c[(size_t)k * N + i] - cost_mean[k]) * cost_scale[k]);
             adv_r[i] = (float)((adv_r[i] - penalty) / norm);
         }
     }
     for (k = 0; k < K; ++k)
-        for (i = 0; i < N; ++i) adv_c[(size_t)k * N + i] = (float)(adv_c[(size_t)k * N + i] - cost_mean[k]);
+        for (i = 0; i < N; ++i)
+            adv_c[(size_t)k * N + i] = (float)((adv_c[(size_t)k * N + i] - cost_mean[k]) * cost_scale[k]);
 }
 
 /* Constraint k's projected gradient step lambda <- max(0, lambda + lambda_lr (J_C - d)) (the
@@ -4587,17 +4672,17 @@ static void saferl_rl__dual_ascent(saferl_rl_agent *a, int k, double error, int 
 
 /* Stooke, Achiam, Abbeel 2020, Algorithm 2, with OmniSafe's optional EMAs and delay, for
    constraint k (the caller advances the delay line once an epoch). */
-static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_estimate, double error) {
+static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_signal, double error) {
     const saferl_rl_desc *d = &a->desc;
     double derivative, lambda, *history = a->multiplier.pid_history + (size_t)k * d->pid_delay;
     double *smoothed_error = &a->multiplier.pid_error[k], *smoothed_cost = &a->multiplier.pid_cost[k];
     double *integral = &a->multiplier.pid_integral[k];
     if (d->pid_ema_alpha > 0.0) {
         *smoothed_error = d->pid_ema_alpha * *smoothed_error + (1.0 - d->pid_ema_alpha) * error;
-        *smoothed_cost = d->pid_ema_alpha * *smoothed_cost + (1.0 - d->pid_ema_alpha) * cost_estimate;
+        *smoothed_cost = d->pid_ema_alpha * *smoothed_cost + (1.0 - d->pid_ema_alpha) * cost_signal;
     } else {
         *smoothed_error = error;
-        *smoothed_cost = cost_estimate;
+        *smoothed_cost = cost_signal;
     }
     *integral += error;
     if (*integral < 0.0) *integral = 0.0;
@@ -4609,15 +4694,22 @@ static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_estimate, doub
     a->multiplier.value[k] = lambda > 0.0 ? lambda : 0.0;
 }
 
-/* Every constraint's multiplier from its J_C (none before the first episode has ended). */
+/* Every constraint's multiplier from its J_C (none before the first episode has ended). The
+   violation is J_C - d in cost units, or relative, (J_C - d) / max(|J_C|, |d|): a pure number
+   (in [-1, 1) for costs >= 0), 0 for J_C = d = 0, 1 for any cost against a limit of 0. The PID's derivative acts on
+   J_C in cost units and on the relative violation otherwise (the same thing up to the scale:
+   d is constant). */
 static void saferl_rl__update_multipliers(saferl_rl_agent *a, const saferl_rl__algorithm_row *row,
                                           const double *cost_estimates) {
+    const int relative = a->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE;
     int k;
     if (row->multiplier == SAFERL_RL__NO_MULTIPLIER || cost_estimates[0] != cost_estimates[0]) return;
     if (a->desc.lambda_optimizer == SAFERL_RL_LAMBDA_ADAM) a->multiplier.adam_step += 1;
     for (k = 0; k < a->desc.cost_count; ++k) {
-        double error = cost_estimates[k] - a->desc.cost_limits[k];
-        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, k, cost_estimates[k], error);
+        const double J = cost_estimates[k], d = a->desc.cost_limits[k], scale = fabs(J) > fabs(d) ? fabs(J) : fabs(d);
+        double error = J - d;
+        if (relative) error = scale > 0.0 ? error / scale : 0.0;
+        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, k, relative ? error : J, error);
         else saferl_rl__dual_ascent(a, k, error, row->bounded_multiplier);
     }
     if (row->multiplier == SAFERL_RL__PID)
@@ -5208,6 +5300,8 @@ static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
         if (!saferl_rl__finite(d->cost_limits[i])) return "cost_limits: not finite";
     if (!(d->lagrange_init >= 0.0 && d->lagrange_init <= 3.4e38) && d->lagrange_init != SAFERL_RL_NONE)
         return "lagrange_init: >= 0, or SAFERL_RL_NONE";
+    if (d->multiplier_scale != SAFERL_RL_MULTIPLIER_RELATIVE && d->multiplier_scale != SAFERL_RL_MULTIPLIER_COST_UNITS)
+        return "multiplier_scale: unknown";
     if (!(d->lambda_lr > 0.0 && d->lambda_lr <= 3.4e38)) return "lambda_lr: > 0";
     if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
         return "lambda_optimizer: unknown";
@@ -5454,7 +5548,8 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     u.optim_case = -1;
     saferl_rl__update_multipliers(a, row, u.cost_estimate);
     u.multiplier = a->multiplier.value[0]; /* 0 for the rows without one; CPO and PCPO report their nu */
-    saferl_rl__advantages(a, row->mixing, a->multiplier.value);
+    saferl_rl__advantages(a, row->mixing, a->multiplier.value,
+                          row->multiplier != SAFERL_RL__NO_MULTIPLIER && d->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE);
     row->update_actor(a, &u);
     if (row->update_critics) row->update_critics(a, &u);
     /* finite data can still overflow a loss or gradient (rewards near FLT_MAX, huge weights):
@@ -7610,19 +7705,19 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_train(saferl_rl_rcsl_trainer *trainer
 
 /* ---- off-policy: a replay buffer, TD3 and SAC ------------------------------------------------ */
 
-SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim) {
+SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim, int cost_count) {
     size_t per;
     if (capacity < 1 || observation_dim < 1 || action_dim < 1 || observation_dim > SAFERL_RL_MAX_WIDTH ||
-        action_dim > SAFERL_RL_MAX_WIDTH)
+        action_dim > SAFERL_RL_MAX_WIDTH || cost_count < 0 || cost_count > SAFERL_RL_MAX_COSTS)
         return 0;
-    per = sizeof(float) * (2 * (size_t)observation_dim + (size_t)action_dim + 3);
+    per = sizeof(float) * (2 * (size_t)observation_dim + (size_t)action_dim + 2 + (size_t)(cost_count ? cost_count : 1));
     if ((size_t)capacity > ((size_t)-1) / per) return 0; /* wasm32: size_t is 32 bits */
     return per * (size_t)capacity;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int capacity, int observation_dim,
-                                                  int action_dim, void *memory, size_t memory_size) {
-    size_t need = saferl_rl_replay_memory_size(capacity, observation_dim, action_dim), n = (size_t)capacity;
+                                                  int action_dim, int cost_count, void *memory, size_t memory_size) {
+    size_t need = saferl_rl_replay_memory_size(capacity, observation_dim, action_dim, cost_count), n = (size_t)capacity;
     float *f = (float *)memory;
     SAFERL_ASSERT(replay != NULL);
     if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
@@ -7630,29 +7725,30 @@ SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int 
     replay->capacity = capacity;
     replay->observation_dim = observation_dim;
     replay->action_dim = action_dim;
+    replay->cost_count = cost_count ? cost_count : 1;
     replay->size = replay->next = 0;
     replay->observations = f;
     replay->next_observations = f + n * observation_dim;
     replay->actions = replay->next_observations + n * observation_dim;
     replay->rewards = replay->actions + n * action_dim;
     replay->costs = replay->rewards + n;
-    replay->dones = replay->costs + n;
+    replay->dones = replay->costs + n * (size_t)replay->cost_count;
     return SAFERL_OK;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const float *observation,
-                                                 const float *action, float reward, float cost,
+                                                 const float *action, float reward, const float *costs,
                                                  const float *next_observation, int terminated) {
-    int O = replay->observation_dim, A = replay->action_dim;
+    int O = replay->observation_dim, A = replay->action_dim, C = replay->cost_count;
     size_t at = (size_t)replay->next;
     if (!saferl_rl__all_finite(observation, O) || !saferl_rl__all_finite(next_observation, O) ||
-        !saferl_rl__all_finite(action, A) || !saferl_rl__finite(reward) || !saferl_rl__finite(cost))
+        !saferl_rl__all_finite(action, A) || !saferl_rl__finite(reward) || !saferl_rl__all_finite(costs, C))
         return SAFERL_ERR_NOT_FINITE;
     memcpy(replay->observations + at * O, observation, sizeof(float) * (size_t)O);
     memcpy(replay->next_observations + at * O, next_observation, sizeof(float) * (size_t)O);
     memcpy(replay->actions + at * A, action, sizeof(float) * (size_t)A);
     replay->rewards[at] = reward;
-    replay->costs[at] = cost;
+    memcpy(replay->costs + at * C, costs, sizeof(float) * (size_t)C);
     replay->dones[at] = terminated ? 1.0f : 0.0f;
     replay->next = (replay->next + 1) % replay->capacity;
     if (replay->size < replay->capacity) replay->size += 1;
@@ -7662,10 +7758,12 @@ SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const
 static int saferl_rl__is_sac(const saferl_rl_offpolicy_agent *a) {
     return a->desc.algorithm == SAFERL_RL_SAC || a->desc.algorithm == SAFERL_RL_SAC_LAG;
 }
-/* The critics an update trains: the twin reward critics, and the cost critic if Lagrangian. */
-static int saferl_rl__critics(const saferl_rl_offpolicy_agent *a) {
-    return a->desc.algorithm == SAFERL_RL_TD3_LAG || a->desc.algorithm == SAFERL_RL_SAC_LAG ? 3 : 2;
+/* The constraints (Lagrangian forms: cost_count; others 0), and the critics an update trains:
+   the twin reward critics and a cost critic per constraint. */
+static int saferl_rl__constraints(const saferl_rl_offpolicy_agent *a) {
+    return a->desc.algorithm == SAFERL_RL_TD3_LAG || a->desc.algorithm == SAFERL_RL_SAC_LAG ? a->desc.cost_count : 0;
 }
+static int saferl_rl__critics(const saferl_rl_offpolicy_agent *a) { return 2 + saferl_rl__constraints(a); }
 
 /* M2TD3's and DR-TD3's part of the desc: Omega is required, the rest defaults. */
 static saferl_result saferl_rl__robust_defaults(saferl_rl_offpolicy_desc *d) {
@@ -7729,8 +7827,9 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     if ((d->algorithm == SAFERL_RL_M2TD3 || d->algorithm == SAFERL_RL_DR_TD3) && saferl_rl__robust_defaults(d) != SAFERL_OK)
         return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->algorithm == SAFERL_RL_TD3_LAG || d->algorithm == SAFERL_RL_SAC_LAG) {
-        if (d->cost_count != 1 || !(d->cost_limits[0] >= 0.0 && d->cost_limits[0] < 1e300)) /* required */
-            return SAFERL_ERR_INVALID_ARGUMENT;
+        if (d->cost_count < 1 || d->cost_count > SAFERL_RL_MAX_COSTS) return SAFERL_ERR_INVALID_ARGUMENT; /* required */
+        for (i = 0; i < d->cost_count; ++i)
+            if (!(d->cost_limits[i] >= 0.0 && d->cost_limits[i] < 1e300)) return SAFERL_ERR_INVALID_ARGUMENT;
         if (!(d->lagrange_init >= 0.0 && d->lagrange_init < 1e30) || !(d->lagrange_lr > 0.0) ||
             !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0))
             return SAFERL_ERR_INVALID_ARGUMENT;
@@ -7754,14 +7853,14 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     int width = saferl_rl__mlp_max_width(&a->actor_net), i;
     float **actor_parts[5];
     float **critic_parts[5];
+    const int critics = saferl_rl__critics(a);
     actor_parts[0] = &a->actor; actor_parts[1] = &a->actor_target; actor_parts[2] = &a->actor_grad;
     actor_parts[3] = &a->actor_m; actor_parts[4] = &a->actor_v;
     critic_parts[0] = a->critic; critic_parts[1] = a->critic_target; critic_parts[2] = a->critic_grad;
     critic_parts[3] = a->critic_m; critic_parts[4] = a->critic_v;
     if (saferl_rl__mlp_max_width(&a->critic_net) > width) width = saferl_rl__mlp_max_width(&a->critic_net);
     for (i = 0; i < 5; ++i) SAFERL_RL__TAKE(*actor_parts[i], float, Pa);
-    for (i = 0; i < 5 * saferl_rl__critics(a); ++i)
-        SAFERL_RL__TAKE(critic_parts[i / saferl_rl__critics(a)][i % saferl_rl__critics(a)], float, Pc);
+    for (i = 0; i < 5 * critics; ++i) SAFERL_RL__TAKE(critic_parts[i / critics][i % critics], float, Pc);
     SAFERL_RL__TAKE(a->obs, float, B * O);
     SAFERL_RL__TAKE(a->next_obs, float, B * O);
     SAFERL_RL__TAKE(a->act, float, B * A);
@@ -7769,8 +7868,8 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     SAFERL_RL__TAKE(a->pre_tanh, float, B * A);
     SAFERL_RL__TAKE(a->new_act, float, B * A);
     SAFERL_RL__TAKE(a->rew, float, B);
-    SAFERL_RL__TAKE(a->cost, float, B);
-    SAFERL_RL__TAKE(a->cost_target, float, B);
+    SAFERL_RL__TAKE(a->cost, float, B * (size_t)(saferl_rl__constraints(a) + 1));
+    SAFERL_RL__TAKE(a->cost_target, float, B * (size_t)(saferl_rl__constraints(a) + 1));
     SAFERL_RL__TAKE(a->done, float, B);
     SAFERL_RL__TAKE(a->target, float, B);
     SAFERL_RL__TAKE(a->logp, float, B);
@@ -7880,7 +7979,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *
         a.candidate_prob[i] = 1.0 / a.desc.candidate_count;
     }
     a.log_temperature = (float)log(a.desc.initial_temperature);
-    a.lagrange = saferl_rl__critics(&a) == 3 ? (float)a.desc.lagrange_init : 0.0f; /* 0 keeps TD3, SAC exact */
+    for (i = 0; i < saferl_rl__constraints(&a); ++i) a.lagrange[i] = (float)a.desc.lagrange_init; /* others: 0 */
     *agent = a;
     return SAFERL_OK;
 }
@@ -7934,7 +8033,7 @@ static void saferl_rl__squash(saferl_rl_offpolicy_agent *a, const float *head, c
 SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y,
                                                       float *yc) {
     const int B = a->desc.batch_size, A = a->action_dim, critics = saferl_rl__critics(a);
-    const float *q[3];
+    const float *q[SAFERL_RL_OFFPOLICY_CRITICS];
     int b, i;
     if (!saferl_rl__is_sac(a)) { /* target policy smoothing */
         const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor_target, a->next_obs, a->actor_acts, B);
@@ -7962,7 +8061,8 @@ SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent 
         double next = q[0][b] < q[1][b] ? q[0][b] : q[1][b];
         if (saferl_rl__is_sac(a)) next -= exp((double)a->log_temperature) * a->logp[b];
         y[b] = (float)(a->rew[b] + a->desc.gamma * (1.0 - a->done[b]) * next);
-        if (critics == 3) yc[b] = (float)(a->cost[b] + a->desc.cost_gamma * (1.0 - a->done[b]) * q[2][b]);
+        for (i = 2; i < critics; ++i) /* cost critics, with the reward target's a' */
+            yc[(i - 2) * B + b] = (float)(a->cost[(i - 2) * B + b] + a->desc.cost_gamma * (1.0 - a->done[b]) * q[i][b]);
     }
 }
 
@@ -7974,21 +8074,30 @@ SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *
     saferl_rl__critic_input(a, a->obs, a->act, a->omega, a->omega_width, B);
     for (i = 0; i < saferl_rl__critics(a); ++i) {
         const float *q = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
-        loss += saferl_rl_value_loss_forward(q, i == 2 ? yc : y, B);
+        const float *target = i >= 2 ? yc + (size_t)(i - 2) * B : y;
+        loss += saferl_rl_value_loss_forward(q, target, B);
         if (!gradient) continue;
         memset(a->q_grad[i], 0, sizeof(float) * (size_t)B);
-        saferl_rl_value_loss_backward(a->q_grad[i], q, i == 2 ? yc : y, 1.0f, B);
+        saferl_rl_value_loss_backward(a->q_grad[i], q, target, 1.0f, B);
         saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
                                a->q_grad[i], NULL, a->scratch, B);
     }
     return loss;
 }
 
+/* 1 + sum_i lambda_i: the Lagrangian forms' actor loss is divided by it (0 multipliers otherwise). */
+static double saferl_rl__lagrange_scale(const saferl_rl_offpolicy_agent *a) {
+    double sum = 1.0;
+    int i;
+    for (i = 0; i < saferl_rl__constraints(a); ++i) sum += a->lagrange[i];
+    return sum;
+}
+
 /* The actor's loss through the critics: q_grad[i] holds dloss/dQ_i; back through both critics
    to the actions (their parameter gradients are scratch), then through the head. */
 static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise) {
     const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, W = a->omega_width, in = O + A + W;
-    const float alpha = (float)(exp((double)a->log_temperature) / (1.0 + a->lagrange)); /* as in the loss */
+    const float alpha = (float)(exp((double)a->log_temperature) / saferl_rl__lagrange_scale(a)); /* as in the loss */
     int b, j, i;
     memset(a->q_input_grad, 0, sizeof(float) * (size_t)B * in);
     for (i = 0; i < saferl_rl__critics(a); ++i) {
@@ -8020,24 +8129,27 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
 }
 
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a, const float *noise, int gradient) {
-    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), lag = saferl_rl__critics(a) == 3;
+    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), critics = saferl_rl__critics(a);
     const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
-    const float *q[3] = {NULL, NULL, NULL};
-    const double alpha = exp((double)a->log_temperature), lambda = a->lagrange, scale = 1.0 / (1.0 + lambda);
+    const float *q[SAFERL_RL_OFFPOLICY_CRITICS] = {NULL};
+    const double alpha = exp((double)a->log_temperature), scale = 1.0 / saferl_rl__lagrange_scale(a);
     double loss = 0.0;
     int b, i;
     if (sac) saferl_rl__squash(a, head, noise, B);
     else
         for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
     saferl_rl__critic_input(a, a->obs, a->new_act, a->candidates + (size_t)a->worst * a->omega_width, 0, B);
-    for (i = 0; i < saferl_rl__critics(a); ++i)
+    for (i = 0; i < critics; ++i)
         if (i != 1 || sac) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
     for (b = 0; b < B; ++b) {
         int k = sac && q[1][b] < q[0][b]; /* the smaller critic, as min(Q1, Q2) */
-        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b] + (lag ? lambda * q[2][b] : 0.0);
+        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b];
         a->q_grad[k][b] = (float)(-scale / B);
         if (sac) a->q_grad[1 - k][b] = 0.0f;
-        if (lag) a->q_grad[2][b] = (float)(lambda * scale / B);
+        for (i = 2; i < critics; ++i) {
+            loss += a->lagrange[i - 2] * (double)q[i][b];
+            a->q_grad[i][b] = (float)(a->lagrange[i - 2] * scale / B);
+        }
     }
     if (gradient) saferl_rl__actor_backward(a, head, noise);
     return loss * scale / B;
@@ -8071,10 +8183,12 @@ static void saferl_rl__polyak(float *target, const float *online, size_t count, 
     for (i = 0; i < count; ++i) target[i] += tau * (online[i] - target[i]);
 }
 
-/* M2TD3's replay rows are [s, omega] (width O + W): s and omega go to their own batches. */
+/* M2TD3's replay rows are [s, omega] (width O + W): s and omega go to their own batches; the
+   constraints' costs to a row of B each. */
 static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
     const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, W = a->omega_width, row = O + W;
-    int b;
+    const int C = saferl_rl__constraints(a);
+    int b, i;
     for (b = 0; b < B; ++b) {
         size_t k = saferl_rng_bounded(&a->rng, (uint32_t)replay->size);
         memcpy(a->obs + (size_t)b * O, replay->observations + k * row, sizeof(float) * (size_t)O);
@@ -8082,7 +8196,7 @@ static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const safe
         if (W) memcpy(a->omega + (size_t)b * W, replay->observations + k * row + O, sizeof(float) * (size_t)W);
         memcpy(a->act + (size_t)b * A, replay->actions + k * A, sizeof(float) * (size_t)A);
         a->rew[b] = replay->rewards[k];
-        a->cost[b] = replay->costs[k];
+        for (i = 0; i < C; ++i) a->cost[i * B + b] = replay->costs[k * (size_t)replay->cost_count + i];
         a->done[b] = replay->dones[k];
     }
 }
@@ -8133,7 +8247,8 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
     int i;
     SAFERL_ASSERT(a != NULL && replay != NULL);
     if (replay->size < 1) return SAFERL_ERR_NO_DATA;
-    if (replay->observation_dim != a->observation_dim + a->omega_width || replay->action_dim != A)
+    if (replay->observation_dim != a->observation_dim + a->omega_width || replay->action_dim != A ||
+        replay->cost_count < saferl_rl__constraints(a))
         return SAFERL_ERR_INVALID_ARGUMENT;
     saferl_rl__offpolicy_sample(a, replay);
     saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
@@ -8181,17 +8296,20 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
     return saferl_rl__all_finite(action, A) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE;
 }
 
-SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *a, double episode_cost) {
-    float grad, lambda = a->lagrange, m = a->lagrange_m, v = a->lagrange_v;
-    SAFERL_ASSERT(a != NULL);
-    if (saferl_rl__critics(a) != 3) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!saferl_rl__finite(episode_cost)) return SAFERL_ERR_NOT_FINITE;
-    grad = (float)-(episode_cost - a->desc.cost_limits[0]); /* ascent on lambda (J_C - d) */
-    saferl_rl_adam_update(&lambda, &grad, &m, &v, 1, (float)a->desc.lagrange_lr, 0.9f, 0.999f, 1e-8f,
-                          a->lagrange_steps + 1);
-    a->lagrange = lambda > 0.0f ? lambda : 0.0f;
-    a->lagrange_m = m;
-    a->lagrange_v = v;
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *a,
+                                                                const double *episode_costs) {
+    const int C = saferl_rl__constraints(a);
+    int i;
+    SAFERL_ASSERT(a != NULL && episode_costs != NULL);
+    if (C == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < C; ++i)
+        if (!saferl_rl__finite(episode_costs[i])) return SAFERL_ERR_NOT_FINITE;
+    for (i = 0; i < C; ++i) {
+        float grad = (float)-(episode_costs[i] - a->desc.cost_limits[i]); /* ascent on lambda_i (J_Ci - d_i) */
+        saferl_rl_adam_update(&a->lagrange[i], &grad, &a->lagrange_m[i], &a->lagrange_v[i], 1,
+                              (float)a->desc.lagrange_lr, 0.9f, 0.999f, 1e-8f, a->lagrange_steps + 1);
+        a->lagrange[i] = a->lagrange[i] > 0.0f ? a->lagrange[i] : 0.0f;
+    }
     a->lagrange_steps += 1;
     return SAFERL_OK;
 }
@@ -8255,11 +8373,13 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
                                                              long steps) {
     const int O = a->observation_dim, A = a->action_dim, W = a->omega_width;
     const int robust = a->desc.algorithm == SAFERL_RL_M2TD3 || a->desc.algorithm == SAFERL_RL_DR_TD3;
+    const int C = env->cost_count ? env->cost_count : 1, constraints = saferl_rl__constraints(a);
     long t;
     int j;
     SAFERL_ASSERT(a != NULL && env != NULL && replay != NULL);
-    if (env->action_count != 0 || env->observation_dim != O || env->action_dim != A || env->cost_count > 1 ||
-        replay->observation_dim != O + W || replay->action_dim != A || steps < 0 || robust != (set_omega != NULL))
+    if (env->action_count != 0 || env->observation_dim != O || env->action_dim != A || C > SAFERL_RL_MAX_COSTS ||
+        replay->cost_count != C || (constraints && constraints != C) || replay->observation_dim != O + W ||
+        replay->action_dim != A || steps < 0 || robust != (set_omega != NULL))
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (t = 0; t < steps; ++t) {
         float reward, cost[SAFERL_RL_MAX_COSTS];
@@ -8272,7 +8392,8 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
             }
             if ((r = env->reset(env->state, &a->rng, a->env_obs)) != SAFERL_OK) return r;
             a->episode_started = 1;
-            a->episode_return = a->episode_cost = 0.0;
+            a->episode_return = 0.0;
+            memset(a->episode_cost, 0, sizeof a->episode_cost);
             a->episode_length = 0;
         }
         if (a->env_steps < a->desc.random_steps) {
@@ -8283,19 +8404,19 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
         r = env->step(env->state, &a->rng, a->env_action, a->env_next_obs, &reward, cost, &terminated, &truncated);
         if (r != SAFERL_OK) return r;
         for (j = 0; j < W; ++j) a->env_obs[O + j] = a->env_next_obs[O + j] = (float)a->env_omega[j];
-        if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost[0], a->env_next_obs, terminated)) != SAFERL_OK)
+        if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost, a->env_next_obs, terminated)) != SAFERL_OK)
             return r;
         a->episode_return += reward;
-        a->episode_cost += cost[0];
+        for (j = 0; j < C; ++j) a->episode_cost[j] += cost[j];
         a->episode_length += 1;
         a->env_steps += 1;
         if (terminated || truncated) {
             a->episodes += 1;
             a->last_return = a->episode_return;
-            a->last_cost = a->episode_cost;
+            memcpy(a->last_cost, a->episode_cost, sizeof a->last_cost);
             a->last_episode_length = a->episode_length;
             a->episode_started = 0;
-            if (saferl_rl__critics(a) == 3 && (r = saferl_rl_offpolicy_multiplier_step(a, a->episode_cost)) != SAFERL_OK)
+            if (constraints && (r = saferl_rl_offpolicy_multiplier_step(a, a->episode_cost)) != SAFERL_OK)
                 return r;
         } else {
             memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)(O + W));

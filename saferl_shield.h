@@ -167,13 +167,29 @@
         has no upper bound). As in Spot,
         "GFa" reads G F a; quote a proposition ("Fire") that starts with an operator letter.
       * Safety LTL: the formula goes to negation normal form (!(a U b) = !a R !b, !(a W b) =
-        !a M !b, !X a = X !a, ...), where only X, G, W, R, bounded F and G, & and | over
-        literals may remain: F, U and M are liveness obligations no finite prefix can break,
-        and are rejected with their position. The DFA's states are residual formulas
+        !a M !b, !X a = X !a, ...). Where only X, G, W, R, bounded F and G, & and | over
+        literals remain, the formula is a safety property by its syntax. Where F, U or M
+        remain, it may still be one ((p U q) | G p is p W q; Dwyer et al.'s "absence of p
+        before q", F q -> (!p U q)): it is compiled when it is, and refused with the position
+        of its first F, U or M when it is not (see "eventualities" below; up to 16
+        propositions: the check enumerates letters). The DFA's states are residual formulas
         (Bacchus-Kabanza progression), explored breadth first over all letters; then every
         state with no infinite safe future (the greatest fixpoint of "has a successor that
         is alive") joins the sink, which gives the earliest detection the bad-prefix semantics
         asks for (G(X p & X !p) is violated at step 1); then minimisation.
+      * Eventualities: progression marks each step at which an F, U or M is put off
+        (PENDING e, true for the language). A residual's cubes are the states of a
+        nondeterministic automaton (Gerth et al.'s tableau, as Couvreur's ltl2tgba), and a
+        residual is satisfiable iff one of its cubes reaches a fair cycle: strongly connected
+        cubes, an edge inside, and for each mark a cube without it (Tarjan; linear in the
+        cube graph). The states whose residual is unsatisfiable become the sink: that is the
+        monitor of the formula's safety closure (its bad prefixes). The formula is a safety
+        property iff it equals its closure: no word keeps the monitor out of the sink and
+        satisfies the negation, the same check on pairs (monitor state, cube of the
+        negation's residual). Both graphs come from the same finite set of atoms (marks
+        included) and are bounded by desc.max_states nodes. Checked against lbt on the 55
+        formulas of Dwyer et al.'s pattern table and seeded random formulas
+        (tests/oracle/shield_liveness.py).
       * Why it terminates (and its bound): progression only rebuilds & and | over the atoms of
         the formula (its literals and temporal subformulas, and the bounded ones with smaller
         bounds: a set of n atoms fixed by the formula). Every residual is put in one form:
@@ -235,7 +251,14 @@
                           complete game whenever the inputs are valid, also when the
                           specification is unrealisable (was SAFERL_ERR_INFEASIBLE, a negative
                           result that left a game to use and destroy);
-                          saferl_shield_game_realisable says whether the start wins and why not
+                          saferl_shield_game_realisable says whether the start wins and why not;
+                          safety formulas written with F, U and M compile ((p U q) | G p,
+                          F q -> (!p U q): 37 of Dwyer et al.'s 55 patterns), the others are
+                          refused as before: the safety closure by a fair-cycle check of the
+                          residuals' cubes, safety decided against the negation; minimize in
+                          named phases over one row-interning table; a HOA Inf(0) that is not
+                          safety and a reward-machine guard with a control character say
+                          line:column (were 0:0)
       0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
                           (tie_tolerance, reward_scale); transfer only from states at least
                           as strict (transfer takes the new automaton; transfer_donors
@@ -1457,28 +1480,65 @@ SAFERL_SHIELD_API uint16_t saferl_shield_monitor_stage(const saferl_shield_monit
 
 /* ---- settling: dead states into one sink ---------------------------------------------------- */
 
-/* Every state that is not "alive" joins one sink (a non-accepting trap). prune_dead: alive is
-   the greatest set of accepting states with a successor in the set (states with an infinite
-   safe future: the bad-prefix semantics); otherwise alive is "can reach an accepting state". */
+/* alive[q] on entry: accepting. prune_dead: alive becomes the greatest set of accepting states
+   with a successor in the set (states with an infinite safe future: the bad-prefix semantics);
+   otherwise "can reach an accepting state". A worklist over the predecessors, each edge looked
+   at once or twice: linear (sweeping until nothing changes costs a sweep per state settled,
+   minutes for a long chain). */
+static int saferl_shield__alive_states(const saferl_shield_dfa *d, int prune_dead, unsigned char *alive,
+                                       const saferl_allocator *allocator) {
+    const uint32_t n = d->state_count, letters = d->letter_count;
+    const size_t edges = (size_t)n * letters;
+    uint32_t *first, *from, *queue, *live_successors, q, letter, head = 0, tail = 0;
+    size_t i;
+    if ((uint64_t)edges + 3u * (uint64_t)n + 1u > (uint64_t)((size_t)-1) / sizeof(uint32_t)) return -1;
+    first = (uint32_t *)saferl_shield__allocate(allocator, (edges + 3 * (size_t)n + 1) * sizeof(uint32_t));
+    if (!first) return -1;
+    from = first + n + 1, queue = from + edges, live_successors = queue + n;
+    memset(first, 0, ((size_t)n + 1) * sizeof(uint32_t)); /* predecessors by target, counting sort */
+    for (q = 0; q < n; ++q)
+        for (letter = 0; letter < letters; ++letter) ++first[d->next[((size_t)q << d->letter_bits) | letter] + 1];
+    for (q = 0; q < n; ++q) first[q + 1] += first[q];
+    memset(queue, 0, (size_t)n * sizeof(uint32_t)); /* the fill of each target's list, for now */
+    for (q = 0; q < n; ++q)
+        for (letter = 0; letter < letters; ++letter) {
+            const uint32_t t = d->next[((size_t)q << d->letter_bits) | letter];
+            from[first[t] + queue[t]++] = q;
+        }
+    for (q = 0; q < n; ++q) {
+        live_successors[q] = 0;
+        if (prune_dead)
+            for (letter = 0; letter < letters; ++letter) live_successors[q] += alive[d->next[((size_t)q << d->letter_bits) | letter]];
+        if (prune_dead ? alive[q] && !live_successors[q] : alive[q]) queue[tail++] = q;
+    }
+    if (prune_dead)
+        for (i = 0; i < tail; ++i) alive[queue[i]] = 0;
+    while (head < tail) { /* each state enters the queue once */
+        const uint32_t t = queue[head++];
+        uint32_t k;
+        for (k = first[t]; k < first[t + 1]; ++k) {
+            const uint32_t p = from[k];
+            if (prune_dead ? alive[p] && --live_successors[p] == 0 : !alive[p]) {
+                alive[p] = (unsigned char)!prune_dead;
+                queue[tail++] = p;
+            }
+        }
+    }
+    saferl_shield__release(allocator, first);
+    return 0;
+}
+
+/* Every state that is not "alive" (saferl_shield__alive_states) joins one sink (a non-accepting
+   trap). */
 static saferl_result saferl_shield__settle(saferl_shield_dfa *d, int prune_dead, const saferl_allocator *allocator) {
     uint32_t n = d->state_count, q, letter, letters = d->letter_count, sink = SAFERL_SHIELD_NO_STATE;
     unsigned char *alive = (unsigned char *)saferl_shield__allocate(allocator, n);
-    int changed = 1;
     size_t i, edges = (size_t)n << d->letter_bits;
     if (!alive) return SAFERL_ERR_OUT_OF_MEMORY;
     for (q = 0; q < n; ++q) alive[q] = (d->flags[q] & SAFERL_SHIELD_ACCEPTING) ? 1 : 0;
-    while (changed) {
-        changed = 0;
-        for (q = 0; q < n; ++q) {
-            const uint32_t *row = d->next + ((size_t)q << d->letter_bits);
-            int any = 0;
-            if (prune_dead ? !alive[q] : alive[q]) continue;
-            for (letter = 0; letter < letters && !any; ++letter) any = alive[row[letter]];
-            if (prune_dead ? !any : any) {
-                alive[q] = (unsigned char)!prune_dead;
-                changed = 1;
-            }
-        }
+    if (saferl_shield__alive_states(d, prune_dead, alive, allocator) < 0) {
+        saferl_shield__release(allocator, alive);
+        return SAFERL_ERR_OUT_OF_MEMORY;
     }
     for (q = 0; q < n && sink == SAFERL_SHIELD_NO_STATE; ++q)
         if (!alive[q]) sink = q;
@@ -1500,6 +1560,83 @@ static saferl_result saferl_shield__settle(saferl_shield_dfa *d, int prune_dead,
     d->sink = sink;
     saferl_shield__release(allocator, alive);
     return SAFERL_OK;
+}
+
+/* ---- strongly connected components ------------------------------------------------------- */
+
+/* A graph for saferl_shield__reach_components: an automaton's table (node q's edges are its
+   letters, edge id (q << letter_bits) | letter) or lists (node v's edges are edge[offset[v] ..
+   offset[v + 1]), edge id its index). */
+typedef struct saferl_shield__graph {
+    uint32_t node_count;
+    const saferl_shield_dfa *table;
+    const uint32_t *offset, *edge;
+} saferl_shield__graph;
+
+static size_t saferl_shield__graph_first(const saferl_shield__graph *g, uint32_t v) {
+    return g->table ? (size_t)v << g->table->letter_bits : g->offset[v];
+}
+static size_t saferl_shield__graph_end(const saferl_shield__graph *g, uint32_t v) {
+    return g->table ? ((size_t)v << g->table->letter_bits) + g->table->letter_count : g->offset[v + 1];
+}
+static uint32_t saferl_shield__graph_target(const saferl_shield__graph *g, size_t e) {
+    return g->table ? g->table->next[e] : g->edge[e];
+}
+
+/* The caller's test of a closed component: member[0 .. count) (member[0] its root), and
+   component[v] == member[0] exactly for the nodes inside it. */
+typedef int (*saferl_shield__component_test)(void *context, const saferl_shield__graph *g, const uint32_t *member,
+                                               uint32_t count, const uint32_t *component);
+
+/* reach[v] = 1 when v reaches a component that passes the test (Tarjan's algorithm without
+   recursion: a component closes after every component it reaches, so reach is settled when it
+   closes; linear in nodes and edges). -1: out of memory. */
+static int saferl_shield__reach_components(const saferl_shield__graph *g, saferl_shield__component_test test,
+                                           void *context, unsigned char *reach, const saferl_allocator *allocator) {
+    const uint32_t n = g->node_count;
+    uint32_t *number, *low, *stack, *call, *component, root, visits = 0, sp = 0, depth = 0;
+    size_t *cursor;
+    if ((uint64_t)n * (5u * sizeof(uint32_t) + sizeof(size_t)) > (uint64_t)(size_t)-1) return -1; /* wasm32 */
+    cursor = (size_t *)saferl_shield__allocate(allocator, (size_t)n * (5 * sizeof(uint32_t) + sizeof(size_t)));
+    if (!cursor) return -1;
+    number = (uint32_t *)(void *)(cursor + n);
+    low = number + n, stack = low + n, call = stack + n, component = call + n;
+    memset(number, 0, (size_t)n * sizeof(uint32_t)); /* 0: not visited yet */
+    memset(reach, 0, n);
+    for (root = 0; root < n; ++root) {
+        if (number[root]) continue;
+        number[root] = low[root] = ++visits, stack[sp++] = root, component[root] = SAFERL_SHIELD_NO_STATE;
+        call[depth++] = root, cursor[root] = saferl_shield__graph_first(g, root);
+        while (depth) {
+            const uint32_t v = call[depth - 1];
+            if (cursor[v] < saferl_shield__graph_end(g, v)) {
+                const uint32_t w = saferl_shield__graph_target(g, cursor[v]++);
+                if (!number[w]) {
+                    number[w] = low[w] = ++visits, stack[sp++] = w, component[w] = SAFERL_SHIELD_NO_STATE;
+                    call[depth++] = w, cursor[w] = saferl_shield__graph_first(g, w);
+                } else if (component[w] == SAFERL_SHIELD_NO_STATE && number[w] < low[v]) {
+                    low[v] = number[w]; /* w is still on the stack: the same component */
+                }
+                continue;
+            }
+            if (--depth && low[v] < low[call[depth - 1]]) low[call[depth - 1]] = low[v];
+            if (low[v] == number[v]) { /* v roots a component: stack[from .. sp) */
+                uint32_t from = sp, k;
+                int reaches;
+                do component[stack[--from]] = v; while (stack[from] != v);
+                reaches = test(context, g, stack + from, sp - from, component);
+                for (k = from; k < sp && !reaches; ++k) {
+                    size_t e, end = saferl_shield__graph_end(g, stack[k]);
+                    for (e = saferl_shield__graph_first(g, stack[k]); e < end && !reaches; ++e)
+                        reaches = reach[saferl_shield__graph_target(g, e)];
+                }
+                for (k = from; k < sp; ++k) reach[stack[k]] = (unsigned char)reaches;
+                sp = from;
+            }
+        }
+    }
+    saferl_shield__release(allocator, cursor);
+    return 0;
 }
 
 /* ---- decision diagrams over label bits (symbolic automata) ------------------------------- */
@@ -1884,194 +2021,238 @@ static uint64_t saferl_shield__hash_words(const uint32_t *words, size_t count) {
     return h;
 }
 
-SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *d, saferl_shield_dfa *out,
-                                                       const saferl_allocator *allocator) {
-    uint32_t n, letters, m = 0, q, letter, class_count = 0, old_count, *order = NULL, *id = NULL,
-             *cls = NULL, *fresh = NULL, *sig = NULL, *table = NULL, *rep = NULL, *renumber = NULL,
-             *queue = NULL, *old_of = NULL, dd_root = SAFERL_SHIELD_LEAF;
-    size_t sig_len, table_capacity = 64, head, i;
-    saferl_shield__index first;
-    saferl_shield__dd dd;
+/* Interning of rows: rows holds count rows of width words; number[i] gets the number of row
+   i's content, numbered in order of first appearance (*distinct of them). table: scratch of
+   capacity slots, a power of two at least 2 x count. The one table behind minimisation's
+   partition refinement and letter merging. */
+static void saferl_shield__number_rows(const uint32_t *rows, uint32_t count, size_t width, uint32_t *table,
+                                       size_t capacity, uint32_t *number, uint32_t *distinct) {
+    uint32_t i;
+    *distinct = 0;
+    memset(table, 0, capacity * sizeof(uint32_t));
+    for (i = 0; i < count; ++i) {
+        const uint32_t *w = rows + (size_t)i * width;
+        size_t h = (size_t)saferl_shield__hash_words(w, width) & (capacity - 1);
+        for (;;) {
+            if (!table[h]) {
+                table[h] = i + 1;
+                number[i] = (*distinct)++;
+                break;
+            }
+            if (memcmp(rows + (size_t)(table[h] - 1) * width, w, width * sizeof(uint32_t)) == 0) {
+                number[i] = number[table[h] - 1];
+                break;
+            }
+            h = (h + 1) & (capacity - 1);
+        }
+    }
+}
+
+/* Scratch of saferl_shield_minimize, phase by phase. */
+typedef struct saferl_shield__minimize {
+    const saferl_shield_dfa *d;
+    const saferl_allocator *allocator;
+    uint32_t m;                        /* reachable states, order[0 .. m) breadth first */
+    uint32_t *order, *id;              /* state of position i; position of a state (NO_STATE) */
+    uint32_t *cls, class_count;        /* the class of position i */
+    uint32_t *rep, *renumber, *queue;  /* per class: a member state, its final number, BFS queue */
+    uint32_t letters, *old_of;         /* result letters; d's letter of each */
+    uint32_t *table;                   /* the interning table */
+    size_t table_capacity;
+    saferl_shield__dd dd;              /* symbolic: the classifier over merged letters */
+    int dd_used;
+    uint32_t dd_root;
     saferl_shield__classes classes;
-    int dd_used = 0;
-    saferl_shield_dfa result;
-    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
-    SAFERL_ASSERT(d != NULL && out != NULL);
-    if (!d->next || d->state_count == 0 || d->initial >= d->state_count) return SAFERL_ERR_INVALID_ARGUMENT;
-    memset(&classes, 0, sizeof classes);
-    n = d->state_count;
-    letters = d->letter_count;
-    sig_len = 1 + (size_t)letters * (d->reward ? 3 : 1);
-    saferl_shield__index_start(&first, allocator);
-    order = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * sizeof(uint32_t));
-    id = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * sizeof(uint32_t));
-    if (!order || !id) goto done;
-    for (q = 0; q < n; ++q) id[q] = SAFERL_SHIELD_NO_STATE;
-    order[m] = d->initial;
-    id[d->initial] = m++;
-    for (head = 0; head < m; ++head)
-        for (letter = 0; letter < letters; ++letter) {
-            uint32_t t = d->next[((size_t)order[head] << d->letter_bits) | letter];
-            if (id[t] == SAFERL_SHIELD_NO_STATE) {
-                id[t] = m;
-                order[m++] = t;
+} saferl_shield__minimize;
+
+/* Phase 1: the states reachable from the initial one, numbered breadth first. */
+static saferl_result saferl_shield__minimize_reach(saferl_shield__minimize *z) {
+    const saferl_shield_dfa *d = z->d;
+    uint32_t q, letter, n = d->state_count;
+    size_t head;
+    z->order = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)n * sizeof(uint32_t));
+    z->id = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)n * sizeof(uint32_t));
+    if (!z->order || !z->id) return SAFERL_ERR_OUT_OF_MEMORY;
+    for (q = 0; q < n; ++q) z->id[q] = SAFERL_SHIELD_NO_STATE;
+    z->m = 0;
+    z->order[z->m] = d->initial;
+    z->id[d->initial] = z->m++;
+    for (head = 0; head < z->m; ++head)
+        for (letter = 0; letter < d->letter_count; ++letter) {
+            uint32_t t = d->next[((size_t)z->order[head] << d->letter_bits) | letter];
+            if (z->id[t] == SAFERL_SHIELD_NO_STATE) {
+                z->id[t] = z->m;
+                z->order[z->m++] = t;
             }
         }
-    while (table_capacity < 2 * (size_t)m) table_capacity *= 2;
-    cls = (uint32_t *)saferl_shield__allocate(allocator, (size_t)m * sizeof(uint32_t));
-    fresh = (uint32_t *)saferl_shield__allocate(allocator, (size_t)m * sizeof(uint32_t));
-    table = (uint32_t *)saferl_shield__allocate(allocator, table_capacity * sizeof(uint32_t));
-    if (!cls || !fresh || !table || (size_t)m > ((size_t)-1) / sizeof(uint32_t) / sig_len) goto done;
-    sig = (uint32_t *)saferl_shield__allocate(allocator, (size_t)m * sig_len * sizeof(uint32_t));
-    if (!sig) goto done;
-    for (i = 0; i < m; ++i) {
-        uint32_t s = order[i];
+    return SAFERL_OK;
+}
+
+/* Phase 2: Moore's refinement from the partition by (accepting, terminal, stage, sink): a
+   state's signature is its class, its successors' classes and its edge rewards, interned
+   into the next partition until the number of classes stays. */
+static saferl_result saferl_shield__minimize_refine(saferl_shield__minimize *z) {
+    const saferl_shield_dfa *d = z->d;
+    uint32_t letters = d->letter_count, letter, old_count, *sig, *fresh;
+    size_t sig_len = 1 + (size_t)letters * (d->reward ? 3 : 1), i;
+    saferl_shield__index first;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    z->table_capacity = 64;
+    while (z->table_capacity < 2 * (size_t)z->m || z->table_capacity < 2 * (size_t)letters) z->table_capacity *= 2;
+    z->cls = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->m * sizeof(uint32_t));
+    z->table = (uint32_t *)saferl_shield__allocate(z->allocator, z->table_capacity * sizeof(uint32_t));
+    if (!z->cls || !z->table || (size_t)z->m > ((size_t)-1) / sizeof(uint32_t) / sig_len) return r;
+    fresh = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->m * sizeof(uint32_t));
+    sig = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)z->m * sig_len * sizeof(uint32_t));
+    saferl_shield__index_start(&first, z->allocator);
+    if (!fresh || !sig) goto done;
+    for (i = 0; i < z->m; ++i) {
+        uint32_t s = z->order[i];
         uint64_t key = (uint64_t)(d->flags[s] & (SAFERL_SHIELD_ACCEPTING | SAFERL_SHIELD_TERMINAL)) |
                        ((uint64_t)d->stage[s] << 8) | ((uint64_t)(s == d->sink) << 24);
-        if (saferl_shield__index_get(&first, key, &cls[i], NULL) < 0) goto done;
+        if (saferl_shield__index_get(&first, key, &z->cls[i], NULL) < 0) goto done;
     }
-    class_count = (uint32_t)first.keys.count;
+    z->class_count = (uint32_t)first.keys.count;
     do {
-        old_count = class_count;
-        class_count = 0;
-        memset(table, 0, table_capacity * sizeof(uint32_t));
-        for (i = 0; i < m; ++i) {
-            uint32_t *w = sig + i * sig_len, s = order[i];
-            size_t base = (size_t)s << d->letter_bits, h;
-            w[0] = cls[i];
+        old_count = z->class_count;
+        for (i = 0; i < z->m; ++i) {
+            uint32_t *w = sig + i * sig_len;
+            size_t base = (size_t)z->order[i] << d->letter_bits;
+            w[0] = z->cls[i];
             for (letter = 0; letter < letters; ++letter) {
-                w[1 + letter] = cls[id[d->next[base + letter]]];
+                w[1 + letter] = z->cls[z->id[d->next[base + letter]]];
                 if (d->reward) memcpy(&w[1 + letters + 2 * (size_t)letter], &d->reward[base + letter], sizeof(double));
             }
-            h = (size_t)saferl_shield__hash_words(w, sig_len) & (table_capacity - 1);
-            for (;;) {
-                if (!table[h]) {
-                    table[h] = (uint32_t)i + 1;
-                    fresh[i] = class_count++;
-                    break;
-                }
-                if (memcmp(sig + (size_t)(table[h] - 1) * sig_len, w, sig_len * sizeof(uint32_t)) == 0) {
-                    fresh[i] = fresh[table[h] - 1];
-                    break;
-                }
-                h = (h + 1) & (table_capacity - 1);
+        }
+        saferl_shield__number_rows(sig, z->m, sig_len, z->table, z->table_capacity, fresh, &z->class_count);
+        memcpy(z->cls, fresh, (size_t)z->m * sizeof(uint32_t));
+    } while (z->class_count != old_count);
+    r = SAFERL_OK;
+done:
+    saferl_shield__index_free(&first);
+    saferl_shield__release(z->allocator, fresh);
+    saferl_shield__release(z->allocator, sig);
+    return r;
+}
+
+/* Phase 3 (symbolic automata): merge the letters every minimal state treats alike (equal
+   columns, interned), rebuild the classifier over the merged letters and number them by its
+   canonical diagram, so that equal languages give identical automata as on the dense path. */
+static saferl_result saferl_shield__minimize_letters(saferl_shield__minimize *z) {
+    const saferl_shield_dfa *d = z->d;
+    uint32_t letters = d->letter_count, *merged = z->old_of + letters, merged_count = 0, letter, c, root, *col;
+    size_t col_len = (size_t)z->class_count * (d->reward ? 3 : 1);
+    saferl_result r;
+    if ((size_t)letters > ((size_t)-1) / sizeof(uint32_t) / col_len) return SAFERL_ERR_OUT_OF_MEMORY;
+    col = (uint32_t *)saferl_shield__allocate(z->allocator, (size_t)letters * col_len * sizeof(uint32_t));
+    if (!col) return SAFERL_ERR_OUT_OF_MEMORY;
+    for (letter = 0; letter < letters; ++letter) {
+        uint32_t *w = col + letter * col_len;
+        for (c = 0; c < z->class_count; ++c) {
+            size_t at = ((size_t)z->rep[c] << d->letter_bits) | letter;
+            w[c] = z->cls[z->id[d->next[at]]];
+            if (d->reward) memcpy(&w[z->class_count + 2 * (size_t)c], &d->reward[at], sizeof(double));
+        }
+    }
+    saferl_shield__number_rows(col, letters, col_len, z->table, z->table_capacity, merged, &merged_count);
+    saferl_shield__release(z->allocator, col);
+    saferl_shield__dd_start(&z->dd, z->allocator);
+    z->dd_used = 1;
+    root = saferl_shield__dd_classifier(&z->dd, d, merged, z->allocator);
+    r = saferl_shield__classes_plan(&z->dd, root, merged_count, &z->classes, z->allocator);
+    if (r != SAFERL_OK) return r;
+    z->letters = z->classes.letters;
+    for (letter = 0; letter < z->letters; ++letter) z->old_of[letter] = saferl_shield_letter(d, z->classes.label[letter]);
+    z->dd_root = root;
+    return SAFERL_OK;
+}
+
+/* Phase 4: the classes numbered breadth first from the initial one, letters in increasing
+   order (equal languages give identical tables), written into a new automaton. */
+static saferl_result saferl_shield__minimize_write(saferl_shield__minimize *z, saferl_shield_dfa *out) {
+    const saferl_shield_dfa *d = z->d;
+    uint32_t count = 0, letter, i;
+    size_t head;
+    saferl_shield_dfa result;
+    saferl_result r;
+    z->queue[count] = z->cls[0];
+    z->renumber[z->cls[0]] = count++;
+    for (head = 0; head < count; ++head)
+        for (letter = 0; letter < z->letters; ++letter) {
+            uint32_t c = z->cls[z->id[d->next[((size_t)z->rep[z->queue[head]] << d->letter_bits) | z->old_of[letter]]]];
+            if (z->renumber[c] == SAFERL_SHIELD_NO_STATE) {
+                z->renumber[c] = count;
+                z->queue[count++] = c;
             }
         }
-        memcpy(cls, fresh, (size_t)m * sizeof(uint32_t));
-    } while (class_count != old_count);
-    rep = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
-    renumber = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
-    queue = (uint32_t *)saferl_shield__allocate(allocator, (size_t)class_count * sizeof(uint32_t));
-    old_of = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * 2 * sizeof(uint32_t));
-    if (!rep || !renumber || !queue || !old_of) goto done;
-    for (i = 0; i < class_count; ++i) rep[i] = renumber[i] = SAFERL_SHIELD_NO_STATE;
-    for (i = 0; i < m; ++i)
-        if (rep[cls[i]] == SAFERL_SHIELD_NO_STATE) rep[cls[i]] = order[i];
-    for (letter = 0; letter < letters; ++letter) old_of[letter] = letter;
     if (d->node) {
-        /* symbolic: merge the letters every minimal state treats alike (equal columns), rebuild
-           the classifier over the merged letters and number them by its canonical diagram, so
-           that equal languages give identical automata as on the dense path */
-        uint32_t *merged = old_of + letters, merged_count = 0, root;
-        size_t col_len = (size_t)class_count * (d->reward ? 3 : 1), cap = 64;
-        uint32_t *col = NULL, *slots = NULL;
-        while (cap < 2 * (size_t)letters) cap *= 2;
-        if ((size_t)letters > ((size_t)-1) / sizeof(uint32_t) / col_len) goto done;
-        col = (uint32_t *)saferl_shield__allocate(allocator, (size_t)letters * col_len * sizeof(uint32_t));
-        slots = (uint32_t *)saferl_shield__allocate(allocator, cap * sizeof(uint32_t));
-        if (col && slots) {
-            memset(slots, 0, cap * sizeof(uint32_t));
-            for (letter = 0; letter < letters; ++letter) {
-                uint32_t *w = col + letter * col_len, c;
-                size_t h;
-                for (c = 0; c < class_count; ++c) {
-                    size_t at = ((size_t)rep[c] << d->letter_bits) | letter;
-                    w[c] = cls[id[d->next[at]]];
-                    if (d->reward) memcpy(&w[class_count + 2 * (size_t)c], &d->reward[at], sizeof(double));
-                }
-                h = (size_t)saferl_shield__hash_words(w, col_len) & (cap - 1);
-                for (;;) {
-                    if (!slots[h]) {
-                        slots[h] = letter + 1;
-                        merged[letter] = merged_count++;
-                        break;
-                    }
-                    if (memcmp(col + (size_t)(slots[h] - 1) * col_len, w, col_len * sizeof(uint32_t)) == 0) {
-                        merged[letter] = merged[slots[h] - 1];
-                        break;
-                    }
-                    h = (h + 1) & (cap - 1);
-                }
-            }
-        }
-        saferl_shield__release(allocator, col);
-        saferl_shield__release(allocator, slots);
-        if (!col || !slots) goto done;
-        saferl_shield__dd_start(&dd, allocator);
-        dd_used = 1;
-        root = saferl_shield__dd_classifier(&dd, d, merged, allocator);
-        r = saferl_shield__classes_plan(&dd, root, merged_count, &classes, allocator);
-        if (r != SAFERL_OK) goto done;
-        r = SAFERL_ERR_OUT_OF_MEMORY;
-        letters = classes.letters;
-        for (letter = 0; letter < letters; ++letter) old_of[letter] = saferl_shield_letter(d, classes.label[letter]);
-        dd_root = root;
-    }
-    /* number the classes breadth first from the initial one, letters in increasing order */
-    {
-        uint32_t count = 0;
-        queue[count] = cls[0];
-        renumber[cls[0]] = count++;
-        for (head = 0; head < count; ++head)
-            for (letter = 0; letter < letters; ++letter) {
-                uint32_t c = cls[id[d->next[((size_t)rep[queue[head]] << d->letter_bits) | old_of[letter]]]];
-                if (renumber[c] == SAFERL_SHIELD_NO_STATE) {
-                    renumber[c] = count;
-                    queue[count++] = c;
-                }
-            }
-    }
-    if (d->node) {
-        r = saferl_shield__dfa_new(&result, class_count, d->prop_count, letters, classes.rows.count, classes.rows.width,
-                                   d->reward != NULL, allocator);
-        if (r != SAFERL_OK) goto done;
+        r = saferl_shield__dfa_new(&result, z->class_count, d->prop_count, z->letters, z->classes.rows.count,
+                                   z->classes.rows.width, d->reward != NULL, z->allocator);
+        if (r != SAFERL_OK) return r;
         memcpy(result.prop_bit, d->prop_bit, sizeof result.prop_bit);
         memcpy(result.prop_name, d->prop_name, sizeof result.prop_name);
-        saferl_shield__dd_install(&dd, dd_root, classes.letter_of, classes.label, &classes.rows, &result);
+        saferl_shield__dd_install(&z->dd, z->dd_root, z->classes.letter_of, z->classes.label, &z->classes.rows, &result);
     } else {
-        r = saferl_shield__dfa_like(&result, class_count, d, d->reward != NULL, allocator);
-        if (r != SAFERL_OK) goto done;
+        r = saferl_shield__dfa_like(&result, z->class_count, d, d->reward != NULL, z->allocator);
+        if (r != SAFERL_OK) return r;
     }
-    for (i = 0; i < class_count; ++i) {
-        uint32_t s = rep[queue[i]];
-        size_t from = (size_t)s << d->letter_bits, to = i << result.letter_bits;
-        for (letter = 0; letter < letters; ++letter) {
-            result.next[to + letter] = renumber[cls[id[d->next[from + old_of[letter]]]]];
-            if (d->reward) result.reward[to + letter] = d->reward[from + old_of[letter]];
+    for (i = 0; i < z->class_count; ++i) {
+        uint32_t s = z->rep[z->queue[i]];
+        size_t from = (size_t)s << d->letter_bits, to = (size_t)i << result.letter_bits;
+        for (letter = 0; letter < z->letters; ++letter) {
+            result.next[to + letter] = z->renumber[z->cls[z->id[d->next[from + z->old_of[letter]]]]];
+            if (d->reward) result.reward[to + letter] = d->reward[from + z->old_of[letter]];
         }
         result.flags[i] = d->flags[s];
         result.stage[i] = d->stage[s];
     }
     result.initial = 0;
-    result.sink = (d->sink != SAFERL_SHIELD_NO_STATE && id[d->sink] != SAFERL_SHIELD_NO_STATE)
-                      ? renumber[cls[id[d->sink]]] : SAFERL_SHIELD_NO_STATE;
+    result.sink = (d->sink != SAFERL_SHIELD_NO_STATE && z->id[d->sink] != SAFERL_SHIELD_NO_STATE)
+                      ? z->renumber[z->cls[z->id[d->sink]]] : SAFERL_SHIELD_NO_STATE;
     result.semantics = d->semantics;
     *out = result;
-    r = SAFERL_OK;
-done:
-    saferl_shield__index_free(&first);
-    saferl_shield__release(allocator, order);
-    saferl_shield__release(allocator, id);
-    saferl_shield__release(allocator, cls);
-    saferl_shield__release(allocator, fresh);
-    saferl_shield__release(allocator, sig);
-    saferl_shield__release(allocator, table);
-    saferl_shield__release(allocator, rep);
-    saferl_shield__release(allocator, renumber);
-    saferl_shield__release(allocator, queue);
-    saferl_shield__release(allocator, old_of);
-    saferl_shield__classes_free(&classes, allocator);
-    if (dd_used) saferl_shield__dd_free(&dd);
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_minimize(const saferl_shield_dfa *d, saferl_shield_dfa *out,
+                                                       const saferl_allocator *allocator) {
+    saferl_shield__minimize z;
+    saferl_result r;
+    uint32_t letter, i;
+    SAFERL_ASSERT(d != NULL && out != NULL);
+    if (!d->next || d->state_count == 0 || d->initial >= d->state_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    memset(&z, 0, sizeof z);
+    z.d = d;
+    z.allocator = allocator;
+    z.dd_root = SAFERL_SHIELD_LEAF;
+    r = saferl_shield__minimize_reach(&z);
+    if (r == SAFERL_OK) r = saferl_shield__minimize_refine(&z);
+    if (r == SAFERL_OK) {
+        z.rep = (uint32_t *)saferl_shield__allocate(allocator, (size_t)z.class_count * sizeof(uint32_t));
+        z.renumber = (uint32_t *)saferl_shield__allocate(allocator, (size_t)z.class_count * sizeof(uint32_t));
+        z.queue = (uint32_t *)saferl_shield__allocate(allocator, (size_t)z.class_count * sizeof(uint32_t));
+        z.old_of = (uint32_t *)saferl_shield__allocate(allocator, (size_t)d->letter_count * 2 * sizeof(uint32_t));
+        if (!z.rep || !z.renumber || !z.queue || !z.old_of) r = SAFERL_ERR_OUT_OF_MEMORY;
+    }
+    if (r == SAFERL_OK) {
+        for (i = 0; i < z.class_count; ++i) z.rep[i] = z.renumber[i] = SAFERL_SHIELD_NO_STATE;
+        for (i = 0; i < z.m; ++i)
+            if (z.rep[z.cls[i]] == SAFERL_SHIELD_NO_STATE) z.rep[z.cls[i]] = z.order[i];
+        z.letters = d->letter_count;
+        for (letter = 0; letter < z.letters; ++letter) z.old_of[letter] = letter;
+        if (d->node) r = saferl_shield__minimize_letters(&z);
+    }
+    if (r == SAFERL_OK) r = saferl_shield__minimize_write(&z, out);
+    saferl_shield__release(allocator, z.order);
+    saferl_shield__release(allocator, z.id);
+    saferl_shield__release(allocator, z.cls);
+    saferl_shield__release(allocator, z.table);
+    saferl_shield__release(allocator, z.rep);
+    saferl_shield__release(allocator, z.renumber);
+    saferl_shield__release(allocator, z.queue);
+    saferl_shield__release(allocator, z.old_of);
+    saferl_shield__classes_free(&z.classes, allocator);
+    if (z.dd_used) saferl_shield__dd_free(&z.dd);
     return r;
 }
 
@@ -2915,7 +3096,8 @@ enum saferl_shield__op {
     SAFERL_SHIELD__WEAK_NEXT, SAFERL_SHIELD__EVENTUALLY, SAFERL_SHIELD__ALWAYS, SAFERL_SHIELD__UNTIL,
     SAFERL_SHIELD__WEAK_UNTIL, SAFERL_SHIELD__RELEASE, SAFERL_SHIELD__STRONG_RELEASE,
     SAFERL_SHIELD__BOUNDED_F, SAFERL_SHIELD__BOUNDED_G, SAFERL_SHIELD__YESTERDAY,
-    SAFERL_SHIELD__WEAK_YESTERDAY, SAFERL_SHIELD__ONCE, SAFERL_SHIELD__HISTORICALLY, SAFERL_SHIELD__SINCE
+    SAFERL_SHIELD__WEAK_YESTERDAY, SAFERL_SHIELD__ONCE, SAFERL_SHIELD__HISTORICALLY, SAFERL_SHIELD__SINCE,
+    SAFERL_SHIELD__PENDING  /* PENDING e: the eventuality e was put off this step (true; see below) */
 };
 
 static const char *saferl_shield__op_name(int op) {
@@ -2976,6 +3158,9 @@ typedef struct saferl_shield__formulas {
     saferl_shield__vec progress_results;
     uint32_t root;                     /* the parsed formula, for errors about the whole of it */
     int simplify;                      /* implications between atoms on (tests turn them off) */
+    int mark_pending;                  /* progression marks put-off eventualities (PENDING) */
+    uint32_t negated_root;             /* with marks: the formula's negation, in canonical form */
+    uint32_t eventuality_at;           /* with marks: the first F, U or M, for the refusal */
     size_t work, work_limit;
     int out_of_memory, over_budget, failed;
     saferl_shield_error *error;
@@ -3745,6 +3930,16 @@ static uint32_t saferl_shield__nnf(saferl_shield__formulas *f, uint32_t id, int 
 
 static uint32_t saferl_shield__progress(saferl_shield__formulas *f, uint32_t id, uint32_t letter);
 
+/* The eventuality e (F, U, M) carried to the next step unfulfilled. With marks on, the
+   carried copy is conjoined with PENDING e, which means true but tells the emptiness check
+   (see "eventualities") that e was put off here: a run that puts e off at every step from
+   some point on never fulfils it. */
+static uint32_t saferl_shield__put_off(saferl_shield__formulas *f, uint32_t e) {
+    const saferl_shield__node *n = saferl_shield__at(f, e);
+    if (!f->mark_pending) return e;
+    return saferl_shield__and(f, e, saferl_shield__make(f, SAFERL_SHIELD__PENDING, e, 0, 0, 0, n->line, n->column));
+}
+
 /* One progression rule: the residual of id (a temporal operator, & or |) after letter. */
 static uint32_t saferl_shield__progress_rule(saferl_shield__formulas *f, uint32_t id, uint32_t letter) {
     saferl_shield__node n = *saferl_shield__at(f, id);
@@ -3759,11 +3954,16 @@ static uint32_t saferl_shield__progress_rule(saferl_shield__formulas *f, uint32_
         return a == SAFERL_SHIELD__TRUE ? a : saferl_shield__or(f, a, SAFERL_SHIELD__P(n.b));
     }
     case SAFERL_SHIELD__ALWAYS: return saferl_shield__and(f, SAFERL_SHIELD__P(n.a), id);
-    case SAFERL_SHIELD__EVENTUALLY: return saferl_shield__or(f, SAFERL_SHIELD__P(n.a), id);
-    case SAFERL_SHIELD__UNTIL: case SAFERL_SHIELD__WEAK_UNTIL:
+    case SAFERL_SHIELD__EVENTUALLY: return saferl_shield__or(f, SAFERL_SHIELD__P(n.a), saferl_shield__put_off(f, id));
+    case SAFERL_SHIELD__UNTIL:
+        return saferl_shield__or(f, SAFERL_SHIELD__P(n.b), saferl_shield__and(f, SAFERL_SHIELD__P(n.a), saferl_shield__put_off(f, id)));
+    case SAFERL_SHIELD__WEAK_UNTIL:
         return saferl_shield__or(f, SAFERL_SHIELD__P(n.b), saferl_shield__and(f, SAFERL_SHIELD__P(n.a), id));
-    case SAFERL_SHIELD__RELEASE: case SAFERL_SHIELD__STRONG_RELEASE:
+    case SAFERL_SHIELD__RELEASE:
         return saferl_shield__and(f, SAFERL_SHIELD__P(n.b), saferl_shield__or(f, SAFERL_SHIELD__P(n.a), id));
+    case SAFERL_SHIELD__STRONG_RELEASE:
+        return saferl_shield__and(f, SAFERL_SHIELD__P(n.b), saferl_shield__or(f, SAFERL_SHIELD__P(n.a), saferl_shield__put_off(f, id)));
+    case SAFERL_SHIELD__PENDING: return SAFERL_SHIELD__TRUE; /* a mark for one step only */
     case SAFERL_SHIELD__BOUNDED_F:
     case SAFERL_SHIELD__BOUNDED_G: {
         int is_f = n.op == SAFERL_SHIELD__BOUNDED_F;
@@ -4365,6 +4565,235 @@ done:
     return r;
 }
 
+static saferl_result saferl_shield__reject_op(saferl_shield__formulas *f, uint32_t at, const char *why, const char *advice) {
+    const saferl_shield__node *n = saferl_shield__at(f, at);
+    char message[200];
+    snprintf(message, sizeof message, "'%s' %s", saferl_shield__op_name((int)n->op), why);
+    return saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, n->line, n->column, message, advice);
+}
+
+/* The refusal of a formula that is not a safety property, at its first F, U or M. */
+static saferl_result saferl_shield__reject_liveness(saferl_shield__formulas *f, uint32_t at) {
+    return saferl_shield__reject_op(f, at,
+                                    saferl_shield__at(f, at)->op == SAFERL_SHIELD__EVENTUALLY
+                                        ? "(eventually, after negations are pushed in) is not a safety operator: "
+                                          "no finite prefix can violate it"
+                                        : "(after negations are pushed in) promises that something happens "
+                                          "eventually, which no finite prefix can violate",
+                                    "; bound it (F[0..k]), use W instead of U, or LTLf for finite traces");
+}
+
+/* ---- formulas with eventualities: satisfiable residuals and the safety check --------------- */
+
+/* A safety LTL formula may be written with F, U or M ((p U q) | G p is p W q; F q -> (!p U q)
+   is Dwyer's "absence of p before q"). Progression is exact for them too, but a residual is
+   then no longer satisfiable just because some path of residuals goes on forever: F a & G !a
+   goes on and never holds. So, as in the tableau of Gerth et al. and Couvreur's ltl2tgba:
+   a residual's cubes are the states of a nondeterministic automaton (a cube's successors on
+   a letter are the cubes of its conjunction's progression), and a run is accepting when no
+   eventuality is put off at every step from some point on (PENDING e marks the steps where
+   it was put off; a cube without the mark either fulfilled e, or does not owe it). A cube is
+   satisfiable iff it reaches a fair cycle: a strongly connected set of cubes, with an edge
+   inside, holding for each mark in it a cube without that mark (generalised Büchi
+   emptiness by Tarjan's algorithm). The automaton's states whose residuals have no
+   satisfiable cube form the sink: the monitor of the formula's safety closure (the bad
+   prefixes: those no infinite continuation can satisfy). The formula is a safety property
+   iff it equals its closure, i.e. no word stays out of the sink and satisfies the negation:
+   the same emptiness check on pairs (monitor state, cube of the negation). */
+typedef struct saferl_shield__lasso {
+    saferl_shield__index nodes;        /* key: (monitor state << 32) | cube; state NO_STATE: cubes alone */
+    saferl_shield__vec offset, edge;   /* uint32_t: node i's successors are edge[offset[i] .. offset[i+1]) */
+    saferl_shield__vec stamp;          /* uint32_t per node: scratch against repeated edges */
+    const saferl_shield_dfa *monitor;  /* product with it, over its live states (NULL: cubes alone) */
+    const unsigned char *live;
+} saferl_shield__lasso;
+
+static void saferl_shield__lasso_start(saferl_shield__lasso *g, const saferl_allocator *allocator) {
+    memset(g, 0, sizeof *g);
+    saferl_shield__index_start(&g->nodes, allocator);
+    saferl_shield__vec_start(&g->offset, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&g->edge, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&g->stamp, sizeof(uint32_t), allocator);
+}
+
+static void saferl_shield__lasso_free(saferl_shield__lasso *g) {
+    saferl_shield__index_free(&g->nodes);
+    saferl_shield__vec_free(&g->offset);
+    saferl_shield__vec_free(&g->edge);
+    saferl_shield__vec_free(&g->stamp);
+}
+
+/* The first cube of a canonical residual (not false); *dnf becomes the rest (false at the end). */
+static uint32_t saferl_shield__take_cube(saferl_shield__formulas *f, uint32_t *dnf) {
+    const saferl_shield__node *n = saferl_shield__at(f, *dnf);
+    uint32_t cube = n->op == SAFERL_SHIELD__OR ? n->a : *dnf;
+    *dnf = n->op == SAFERL_SHIELD__OR ? n->b : (uint32_t)SAFERL_SHIELD__FALSE;
+    return cube;
+}
+
+/* Adds the node (state, each cube of the canonical residual dnf) and, when from is a node,
+   the edges from it (once each). 0, or -1 out of memory. */
+static int saferl_shield__lasso_add(saferl_shield__formulas *f, saferl_shield__lasso *g, uint32_t state, uint32_t dnf,
+                                    uint32_t from) {
+    while (dnf != SAFERL_SHIELD__FALSE) {
+        uint32_t cube = saferl_shield__take_cube(f, &dnf), id, *stamp;
+        if (saferl_shield__index_get(&g->nodes, ((uint64_t)state << 32) | cube, &id, NULL) < 0) return -1;
+        while (g->stamp.count <= id)
+            if (!saferl_shield__vec_push(&g->stamp)) return -1;
+        stamp = (uint32_t *)(void *)g->stamp.data + id;
+        if (from == SAFERL_SHIELD_NO_STATE || *stamp == from + 1) continue;
+        *stamp = from + 1;
+        if (!saferl_shield__vec_push(&g->edge)) return -1;
+        ((uint32_t *)(void *)g->edge.data)[g->edge.count - 1] = id;
+    }
+    return 0;
+}
+
+/* Breadth-first: every node's successors over every letter. -1 when out of memory or over
+   desc.max_states nodes (f says which). */
+static int saferl_shield__lasso_expand(saferl_shield__formulas *f, saferl_shield__lasso *g, uint32_t letters,
+                                       uint32_t max_nodes) {
+    size_t head;
+    for (head = 0; head < g->nodes.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)g->nodes.keys.data)[head];
+        uint32_t state = (uint32_t)(key >> 32), cube = (uint32_t)key, letter, to = SAFERL_SHIELD_NO_STATE;
+        if (!saferl_shield__vec_push(&g->offset)) return -1;
+        ((uint32_t *)(void *)g->offset.data)[head] = (uint32_t)g->edge.count;
+        for (letter = 0; letter < letters; ++letter) {
+            if (g->monitor) {
+                to = g->monitor->next[((size_t)state << g->monitor->letter_bits) | letter];
+                if (!g->live[to]) continue;
+            }
+            if (saferl_shield__lasso_add(f, g, to, saferl_shield__successor(f, cube, letter), (uint32_t)head) < 0) {
+                f->out_of_memory = 1;
+                return -1;
+            }
+            if (f->out_of_memory || f->over_budget) return -1;
+        }
+        if (g->nodes.keys.count > max_nodes) {
+            f->over_budget = 1;
+            return -1;
+        }
+    }
+    if (!saferl_shield__vec_push(&g->offset)) return -1;
+    ((uint32_t *)(void *)g->offset.data)[g->nodes.keys.count] = (uint32_t)g->edge.count;
+    return 0;
+}
+
+/* Is atom one of cube's atoms? */
+static int saferl_shield__cube_has(saferl_shield__formulas *f, uint32_t cube, uint32_t atom) {
+    for (;;) {
+        const saferl_shield__node *n = saferl_shield__at(f, cube);
+        if (n->op != SAFERL_SHIELD__AND) return cube == atom;
+        if (n->a == atom) return 1;
+        cube = n->b;
+    }
+}
+
+typedef struct saferl_shield__lasso_context {
+    saferl_shield__formulas *f;
+    const saferl_shield__lasso *lasso;
+} saferl_shield__lasso_context;
+
+/* Is the closed component member[0 .. count) fair: an edge inside, and for every PENDING mark
+   in it a cube without that mark? */
+static int saferl_shield__lasso_fair(void *context, const saferl_shield__graph *g, const uint32_t *member,
+                                     uint32_t count, const uint32_t *component) {
+    saferl_shield__formulas *f = ((saferl_shield__lasso_context *)context)->f;
+    const uint64_t *key = (const uint64_t *)((saferl_shield__lasso_context *)context)->lasso->nodes.keys.data;
+    uint32_t i, j, inside = count > 1;
+    size_t e;
+    (void)component;
+    for (e = saferl_shield__graph_first(g, member[0]); e < saferl_shield__graph_end(g, member[0]) && !inside; ++e)
+        inside = saferl_shield__graph_target(g, e) == member[0];
+    if (!inside) return 0;
+    for (i = 0; i < count; ++i) {
+        uint32_t cube = (uint32_t)key[member[i]];
+        for (;;) { /* each mark of this cube must be missing from some cube of the set */
+            const saferl_shield__node *n = saferl_shield__at(f, cube);
+            uint32_t atom = n->op == SAFERL_SHIELD__AND ? n->a : cube, missing = 0;
+            if (saferl_shield__at(f, atom)->op == SAFERL_SHIELD__PENDING) {
+                for (j = 0; j < count && !missing; ++j) missing = !saferl_shield__cube_has(f, (uint32_t)key[member[j]], atom);
+                if (!missing) return 0;
+            }
+            if (n->op != SAFERL_SHIELD__AND) break;
+            cube = n->b;
+        }
+    }
+    return 1;
+}
+
+/* reach[i] = 1 when node i reaches a fair component. */
+static int saferl_shield__lasso_reach(saferl_shield__formulas *f, const saferl_shield__lasso *g, unsigned char *reach) {
+    saferl_shield__lasso_context context;
+    saferl_shield__graph graph;
+    memset(&graph, 0, sizeof graph);
+    graph.node_count = (uint32_t)g->nodes.keys.count;
+    graph.offset = (const uint32_t *)(void *)g->offset.data;
+    graph.edge = (const uint32_t *)(void *)g->edge.data;
+    context.f = f;
+    context.lasso = g;
+    return saferl_shield__reach_components(&graph, saferl_shield__lasso_fair, &context, reach, f->allocator);
+}
+
+/* A formula with eventualities: its automaton's states are accepting exactly when their
+   residual is satisfiable (the rest then form the sink), and it is refused unless it is a
+   safety property. state_key: per state, its residual << 1. */
+static saferl_result saferl_shield__eventualities(saferl_shield__formulas *f, saferl_shield_dfa *raw,
+                                                  const uint64_t *state_key) {
+    saferl_shield__lasso g;
+    unsigned char *reach = NULL, *live = NULL;
+    uint32_t q, id, max_nodes = f->desc->max_states ? f->desc->max_states : (1u << 20);
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    size_t i;
+    int pass;
+    live = (unsigned char *)saferl_shield__allocate(f->allocator, raw->state_count);
+    if (!live) return r;
+    for (pass = 0; pass < 2; ++pass) { /* 0: cubes alone; 1: pairs with the negation's cubes */
+        saferl_shield__lasso_start(&g, f->allocator);
+        g.monitor = pass ? raw : NULL;
+        g.live = live;
+        for (q = 0; q < (pass ? 1u : raw->state_count); ++q)
+            if (pass ? live[raw->initial] : 1) {
+                uint32_t dnf = pass ? f->negated_root : (uint32_t)(state_key[q] >> 1);
+                if (saferl_shield__lasso_add(f, &g, pass ? raw->initial : SAFERL_SHIELD_NO_STATE, dnf, SAFERL_SHIELD_NO_STATE) < 0)
+                    goto done;
+            }
+        if (saferl_shield__lasso_expand(f, &g, raw->letter_count, max_nodes) < 0) {
+            r = saferl_shield__too_big(f);
+            goto done;
+        }
+        reach = (unsigned char *)saferl_shield__allocate(f->allocator, g.nodes.keys.count);
+        if (!reach || saferl_shield__lasso_reach(f, &g, reach) < 0) goto done;
+        if (pass)
+            for (i = 0; i < g.nodes.keys.count; ++i)
+                if (reach[i]) { /* a word stays out of the sink and breaks the formula */
+                    r = saferl_shield__reject_liveness(f, f->eventuality_at);
+                    goto done;
+                }
+        for (q = 0; !pass && q < raw->state_count; ++q) {
+            uint32_t dnf = (uint32_t)(state_key[q] >> 1);
+            live[q] = 0;
+            while (dnf != SAFERL_SHIELD__FALSE) {
+                uint32_t cube = saferl_shield__take_cube(f, &dnf);
+                if (saferl_shield__index_get(&g.nodes, ((uint64_t)SAFERL_SHIELD_NO_STATE << 32) | cube, &id, NULL) < 0) goto done;
+                live[q] |= reach[id];
+            }
+            raw->flags[q] = (uint8_t)(live[q] ? SAFERL_SHIELD_ACCEPTING : 0);
+        }
+        saferl_shield__release(f->allocator, reach);
+        reach = NULL;
+        saferl_shield__lasso_free(&g);
+    }
+    saferl_shield__release(f->allocator, live);
+    return SAFERL_OK;
+done:
+    saferl_shield__release(f->allocator, reach);
+    saferl_shield__release(f->allocator, live);
+    saferl_shield__lasso_free(&g);
+    return r;
+}
+
 /* Breadth-first exploration of residuals (LTL: key = residual; LTLf: residual and whether
    the trace so far is accepted), then settling and minimisation. */
 static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, uint32_t root, int finite,
@@ -4402,6 +4831,13 @@ static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, u
         uint64_t key = ((const uint64_t *)states.keys.data)[head];
         raw.flags[head] = (uint8_t)(finite ? ((key & 1u) ? SAFERL_SHIELD_ACCEPTING : 0)
                                            : ((key >> 1) != SAFERL_SHIELD__FALSE ? SAFERL_SHIELD_ACCEPTING : 0));
+    }
+    if (f->mark_pending) {
+        r = saferl_shield__eventualities(f, &raw, (const uint64_t *)states.keys.data);
+        if (r != SAFERL_OK) {
+            saferl_shield_dfa_destroy(&raw);
+            goto done;
+        }
     }
     raw.semantics = finite ? SAFERL_SHIELD_FINITE : SAFERL_SHIELD_SAFETY;
     saferl_shield__name_props(f, &raw);
@@ -4561,12 +4997,6 @@ done:
     return r;
 }
 
-static saferl_result saferl_shield__reject_op(saferl_shield__formulas *f, uint32_t at, const char *why, const char *advice) {
-    const saferl_shield__node *n = saferl_shield__at(f, at);
-    char message[200];
-    snprintf(message, sizeof message, "'%s' %s", saferl_shield__op_name((int)n->op), why);
-    return saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, n->line, n->column, message, advice);
-}
 
 /* saferl_shield_compile; simplify = 0 keeps only the canonical form (the tests compare). */
 static saferl_result saferl_shield__compile(const char *text, size_t length, const saferl_shield_desc *desc,
@@ -4575,7 +5005,7 @@ static saferl_result saferl_shield__compile(const char *text, size_t length, con
     saferl_shield_desc zero;
     const saferl_allocator *allocator;
     unsigned char *seen = NULL;
-    uint32_t *memo = NULL, root, at, i, memo_count;
+    uint32_t *memo = NULL, root, parsed, at, i, memo_count;
     saferl_shield_logic logic;
     saferl_result r;
     SAFERL_ASSERT(dfa != NULL);
@@ -4632,6 +5062,7 @@ static saferl_result saferl_shield__compile(const char *text, size_t length, con
         goto done;
     }
     for (i = 0; i < 2 * memo_count; ++i) memo[i] = SAFERL_SHIELD_NO_STATE;
+    parsed = root;
     root = saferl_shield__nnf(&f, root, 0, logic == SAFERL_SHIELD_LTLF, memo, memo_count);
     if (f.out_of_memory || f.over_budget) {
         r = saferl_shield__too_big(&f);
@@ -4646,16 +5077,14 @@ static saferl_result saferl_shield__compile(const char *text, size_t length, con
         }
         memset(seen, 0, f.nodes.count);
         at = saferl_shield__find_op(&f, root, SAFERL_SHIELD__LIVENESS_OPS, seen);
-        if (at != SAFERL_SHIELD_NO_STATE) {
-            uint32_t op = saferl_shield__at(&f, at)->op;
-            r = saferl_shield__reject_op(&f, at,
-                                         op == SAFERL_SHIELD__EVENTUALLY
-                                             ? "(eventually, after negations are pushed in) is not a safety operator: "
-                                               "no finite prefix can violate it"
-                                             : "(after negations are pushed in) promises that something happens "
-                                               "eventually, which no finite prefix can violate",
-                                         "; bound it (F[0..k]), use W instead of U, or LTLf for finite traces");
+        if (at != SAFERL_SHIELD_NO_STATE && f.used_count > SAFERL_SHIELD_DENSE_PROPS) {
+            r = saferl_shield__reject_liveness(&f, at); /* the check enumerates letters */
             goto done;
+        }
+        if (at != SAFERL_SHIELD_NO_STATE) { /* safety or not: decided on the automaton */
+            f.mark_pending = 1;
+            f.eventuality_at = at;
+            f.negated_root = saferl_shield__canon(&f, saferl_shield__nnf(&f, parsed, 1, 0, memo, memo_count));
         }
     }
     root = saferl_shield__canon(&f, root);
@@ -4941,55 +5370,30 @@ static int saferl_shield__vocabulary_bit(const saferl_shield_desc *desc, const c
     return -1;
 }
 
-/* good[q] for Buchi Inf(0): an accepting run starts at q, that is q reaches a strongly connected
-   component with a marked edge inside it (a cycle through that edge). Tarjan's algorithm without
-   recursion finishes a component after every component it reaches, so good is settled when the
-   component closes: O(states x letters) in all. (An iterated fixpoint over Z costs a round per
-   state removed: quadratic, a minute for a 3 MB chain of states.) on_stack: n bytes of scratch. */
-static int saferl_shield__buchi_good(const saferl_shield_dfa *raw, const unsigned char *edge_mark, unsigned char *good,
-                                     unsigned char *on_stack, const saferl_allocator *allocator) {
-    const uint32_t n = raw->state_count, letters = raw->letter_count;
-    uint32_t *number, *low, *stack, *call, *next_letter, *component, root, visits = 0, sp = 0, depth = 0;
-    if ((uint64_t)n * 6u * sizeof(uint32_t) > (uint64_t)(size_t)-1) return -1; /* wasm32 */
-    number = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * 6 * sizeof(uint32_t));
-    if (!number) return -1;
-    low = number + n, stack = low + n, call = stack + n, next_letter = call + n, component = next_letter + n;
-    memset(number, 0, (size_t)n * sizeof(uint32_t)); /* 0: not visited yet */
-    memset(on_stack, 0, n);
-    for (root = 0; root < n; ++root) {
-        if (number[root]) continue;
-        number[root] = low[root] = ++visits, stack[sp++] = root, on_stack[root] = 1;
-        call[depth] = root, next_letter[depth++] = 0;
-        while (depth) {
-            const uint32_t q = call[depth - 1];
-            if (next_letter[depth - 1] < letters) {
-                const uint32_t p = raw->next[((size_t)q << raw->letter_bits) | next_letter[depth - 1]++];
-                if (!number[p]) {
-                    number[p] = low[p] = ++visits, stack[sp++] = p, on_stack[p] = 1;
-                    call[depth] = p, next_letter[depth++] = 0;
-                } else if (on_stack[p] && number[p] < low[q]) {
-                    low[q] = number[p];
-                }
-                continue;
-            }
-            if (--depth && low[q] < low[call[depth - 1]]) low[call[depth - 1]] = low[q];
-            if (low[q] == number[q]) { /* q roots a component: stack[from..sp) */
-                uint32_t from = sp, k, letter;
-                int accepting = 0;
-                do component[stack[--from]] = q; while (stack[from] != q);
-                for (k = from; k < sp; ++k)
-                    for (letter = 0; letter < letters; ++letter) {
-                        const size_t at = ((size_t)stack[k] << raw->letter_bits) | letter;
-                        const uint32_t p = raw->next[at];
-                        if (component[p] == q ? edge_mark[at] != 0 : good[p] != 0) accepting = 1;
-                    }
-                for (k = from; k < sp; ++k) good[stack[k]] = (unsigned char)accepting, on_stack[stack[k]] = 0;
-                sp = from;
-            }
-        }
+/* A component with a marked edge inside it (a cycle through that edge). context: the marks. */
+static int saferl_shield__has_marked_edge(void *context, const saferl_shield__graph *g, const uint32_t *member,
+                                          uint32_t count, const uint32_t *component) {
+    const unsigned char *edge_mark = (const unsigned char *)context;
+    uint32_t k;
+    for (k = 0; k < count; ++k) {
+        size_t e, end = saferl_shield__graph_end(g, member[k]);
+        for (e = saferl_shield__graph_first(g, member[k]); e < end; ++e)
+            if (edge_mark[e] && component[saferl_shield__graph_target(g, e)] == member[0]) return 1;
     }
-    saferl_shield__release(allocator, number);
     return 0;
+}
+
+/* good[q] for Buchi Inf(0): an accepting run starts at q, that is q reaches a strongly connected
+   component with a marked edge inside it: O(states x letters) in all. (An iterated fixpoint over
+   Z costs a round per state removed: quadratic, a minute for a 3 MB chain of states.) */
+static int saferl_shield__buchi_good(const saferl_shield_dfa *raw, const unsigned char *edge_mark, unsigned char *good,
+                                     const saferl_allocator *allocator) {
+    saferl_shield__graph g;
+    memset(&g, 0, sizeof g);
+    g.node_count = raw->state_count;
+    g.table = raw;
+    return saferl_shield__reach_components(&g, saferl_shield__has_marked_edge, (void *)(uintptr_t)edge_mark, good,
+                                           allocator);
 }
 
 /* Buchi Inf(0) as a safety language. good[q]: an accepting run starts at q (the greatest set
@@ -5000,11 +5404,12 @@ static int saferl_shield__buchi_good(const saferl_shield_dfa *raw, const unsigne
    every prefix extendable yet is rejected (a liveness obligation): refused. seen: scratch. */
 static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_shield_dfa *raw,
                                            const unsigned char *edge_mark, uint32_t start, unsigned char *good,
-                                           unsigned char *seen, const saferl_allocator *allocator) {
+                                           unsigned char *seen, const saferl_shield__vec *declared,
+                                           const saferl_allocator *allocator) {
     uint32_t n = raw->state_count, q, letter, head = 0, tail = 0, done = 0, nodes = 0;
     uint32_t *order;
     uint32_t *indegree;
-    if (saferl_shield__buchi_good(raw, edge_mark, good, seen, allocator) < 0) return -1;
+    if (saferl_shield__buchi_good(raw, edge_mark, good, allocator) < 0) return -1;
     order = (uint32_t *)saferl_shield__allocate(allocator, (size_t)n * 2 * sizeof(uint32_t));
     indegree = order ? order + n : NULL;
     if (!order) return -1;
@@ -5043,11 +5448,19 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
     }
     if (done < nodes) {
         char message[160];
+        size_t i;
         for (q = 0; q < n && !(seen[q] && good[q] && indegree[q] > 0); ++q) continue;
         snprintf(message, sizeof message,
                  "Inf(0) that is not a safety condition: state %u lies on a cycle of unmarked edges from which "
                  "acceptance is still possible", (unsigned)q);
         h->token_line = h->token_column = 0;
+        for (i = 0; i < declared->count; ++i) { /* the error points at "State: q" */
+            const saferl_shield__hoa_edge *d = (const saferl_shield__hoa_edge *)(void *)declared->data + i;
+            if (d->source == q) {
+                h->token_line = d->line;
+                h->token_column = d->column;
+            }
+        }
         saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, message, NULL);
     }
     saferl_shield__release(allocator, order);
@@ -5442,7 +5855,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t 
                 if (m < states) raw.flags[m] = SAFERL_SHIELD_ACCEPTING;
             }
         } else if (!h.failed && acceptance == SAFERL_SHIELD__ACC_BUCHI) {
-            if (saferl_shield__hoa_buchi_safety(&h, &raw, edge_mark, start, live, state_mark, allocator) < 0) {
+            if (saferl_shield__hoa_buchi_safety(&h, &raw, edge_mark, start, live, state_mark, &declared, allocator) < 0) {
                 saferl_shield__release(allocator, edge_mark);
                 saferl_shield_dfa_destroy(&raw);
                 goto out_of_memory;
@@ -5640,6 +6053,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_rm(const char *text, size_t l
                         if (negated) c->care = ~0u;
                     } else if (k - lit == 5 && memcmp(s + lit, "False", 5) == 0) {
                         if (!negated) c->care = ~0u;
+                    } else if (k - lit == 1 && ((unsigned char)s[lit] < 33 || s[lit] == 127)) {
+                        SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, lit, "a proposition is a printable character");
                     } else if (k - lit == 1 && s[lit] != '(' && s[lit] != ')' && s[lit] != '!') {
                         uint32_t j;
                         for (j = 0; j < prop_count && props[j] != s[lit]; ++j) {}

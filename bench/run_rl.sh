@@ -20,6 +20,9 @@
 #     CartPole-shaped actors) against the same update in PyTorch on the same batch and
 #     theta_old (bench/rl_torch.py cpo); the dual case, step fraction, KL and nu of both sides
 #     are printed so the two can be seen to do the same update.
+#  7. The random tabular CMDPs of tests/test_rl.c against their exact LP optimum with the
+#     default multiplier settings: 3 CMDPs x SEEDS seeds x cost scales 1, 10, 100 for PPO-Lag,
+#     PID-Lag, CPO, PCPO, TRPO-Lag, FOCOPS and CUP (about 2 minutes of CPU; niced).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -200,3 +203,15 @@ PY
 echo "== the transformer form follows its targets: rl_rcsl check --arch transformer (5x5 grid, 3 seeds)"
 make -s build/rl_rcsl && build/rl_rcsl check --arch transformer --seeds 1,2,3 --png build/bench_rl_rcsl_transformer.png |
     sed -n '/^seed,spearman_reward,spearman_cost$/,$p'
+
+echo
+echo "== random tabular CMDPs against their LP optimum, DEFAULT multiplier settings (tests/test_rl.c's"
+echo "   protocol: CMDPs 1-3 x agent seeds 1-5 x cost scales 1/10/100; the exact values of the last 20"
+echo "   epochs' policies averaged; target: return gap <= 0.10 of the return range and J_C <= 1.05 d)"
+make -s build/test_rl
+status=0
+nice build/test_rl --cmdp-grid 1 3 "$SEEDS" >build/bench_rl_cmdp.txt || status=$?
+grep -v "runs within" build/bench_rl_cmdp.txt | grep MISS | sed 's/^/  /' || true
+grep "runs within" build/bench_rl_cmdp.txt | sed 's/^/  /'
+[ "$status" -le 2 ] || { echo "  the grid failed to run (status $status)"; exit 1; }
+echo "  (every run: build/bench_rl_cmdp.txt)"

@@ -9,9 +9,10 @@
 # Departures from the paper (Tanabe et al. 2022): one small environment (Pendulum-v1, 2
 # parameters) instead of MuJoCo tasks; 20,000 steps instead of 2-5 million; 64-64 networks
 # instead of 256-256; 1000 random steps instead of 100,000; a 5 x 5 grid and 5 episodes a point;
-# 5 seeds as the paper. Candidates move by projected Adam in box coordinates instead of the
+# 5 seeds. Candidates move by projected Adam in box coordinates instead of the
 # code's sigmoid parametrisation; omega's exploration std is annealed (the paper) where the
-# official M2TD3 code keeps it constant. About 10-20 CPU-seconds a run on an idle core.
+# official M2TD3 code keeps it constant. About 6-8 CPU-seconds a run (15 runs; JOBS=2 runs two
+# seeds at once).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build

@@ -84,6 +84,10 @@ if command -v lbt >/dev/null; then
     echo "== random safety formulas against lbt (correctness and minimal size; tests/oracle/shield_random.py)"
     make -s build/shield_compile
     /usr/bin/python3 tests/oracle/shield_random.py build/shield_compile 120 | tail -n 3
+    echo
+    echo "== formulas with F, U, M against lbt: safety ones compiled at the minimal size, the rest refused"
+    /usr/bin/python3 tests/oracle/shield_liveness.py build/shield_compile | tail -n 3
+    /usr/bin/python3 tests/oracle/shield_liveness.py build/shield_compile --random 300 | tail -n 3
 fi
 if command -v mona >/dev/null; then
     /usr/bin/python3 tests/oracle/shield_random.py build/shield_compile 1000 20261204 --ltlf | tail -n 3

@@ -342,10 +342,10 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
         desc.cost_count = 1;
         desc.cost_limits[0] = cost_limit;
     }
-    memory = malloc(saferl_rl_replay_memory_size((int)capacity, env.observation_dim + W, env.action_dim));
+    memory = malloc(saferl_rl_replay_memory_size((int)capacity, env.observation_dim + W, env.action_dim, env.cost_count));
     xs = (double *)malloc(sizeof(double) * 3 * (size_t)((steps + per_epoch - 1) / per_epoch));
-    r = memory && xs ? saferl_rl_replay_init(&replay, (int)capacity, env.observation_dim + W, env.action_dim, memory,
-                                             saferl_rl_replay_memory_size((int)capacity, env.observation_dim + W, env.action_dim))
+    r = memory && xs ? saferl_rl_replay_init(&replay, (int)capacity, env.observation_dim + W, env.action_dim, env.cost_count, memory,
+                                             saferl_rl_replay_memory_size((int)capacity, env.observation_dim + W, env.action_dim, env.cost_count))
                      : SAFERL_ERR_OUT_OF_MEMORY;
     if (r == SAFERL_OK) r = saferl_rl_offpolicy_create(&agent, &desc, env.observation_dim, env.action_dim);
     if (r != SAFERL_OK) {
@@ -369,13 +369,13 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
                 status = 1;
             } else if (agent.episodes != episodes) {
                 sum_ret += agent.last_return;
-                sum_cost += agent.last_cost;
+                sum_cost += agent.last_cost[0];
                 ended += 1;
             }
         }
         if (status) break;
         printf("%d,%lu,%.6g,%.6g,%.6g,%.3f\n", epoch, (unsigned long)t, ended ? sum_ret / ended : NAN,
-               ended ? sum_cost / ended : NAN, (double)agent.lagrange, (double)(clock() - start) / CLOCKS_PER_SEC);
+               ended ? sum_cost / ended : NAN, (double)agent.lagrange[0], (double)(clock() - start) / CLOCKS_PER_SEC);
         fflush(stdout);
         if (ended) {
             xs[n] = (double)t;

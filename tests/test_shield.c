@@ -579,6 +579,63 @@ TEST(simplifications_keep_the_language) {
     CHECK(compared == 150);
 }
 
+/* Safety properties written with F, U and M compile (to the automaton of the same property
+   written with W and R), the others are refused with the liveness message. On seeded random
+   safety formulas A and B: (A U B) | G A = A W B, (A M B) | G B = A R B, and Dwyer's
+   "absence before" shape F p -> (A U p) = (A W p) | G !p for a proposition p. */
+TEST(safety_formulas_written_with_eventualities) {
+    static const char *const refused[] = {"a U b", "F a", "G F a", "G(a -> F b)", "(a U b) | G c", "X F a | G b"};
+    static const struct { const char *with, *without; } same[] = {
+        {"F p -> (!a U p)", "(!a W p) | G !p"}, {"(F a) & G !a", "false"}, {"F a | G !a", "true"},
+        {"X(G a & F !a) | b", "b"}, {"(G a | F b) & G !b", "G a & G !b"}};
+    saferl_rng rng;
+    char a[1300], b[1300], with[4000], without[4000];
+    int i, j, compared = 0;
+    saferl_shield_dfa x, y;
+    saferl_shield_error error;
+    for (i = 0; i < (int)(sizeof refused / sizeof refused[0]); ++i) {
+        CHECK(compile_logic(refused[i], SAFERL_SHIELD_LTL, &x, &error) == SAFERL_ERR_UNSUPPORTED);
+        CHECK(strstr(error.message, "no finite prefix can violate") != NULL && error.line == 1 && error.column > 0);
+    }
+    for (i = 0; i < (int)(sizeof same / sizeof same[0]); ++i) {
+        CHECK(compile_named(same[i].with, SAFERL_SHIELD_LTL, &x) == SAFERL_OK);
+        CHECK(compile_named(same[i].without, SAFERL_SHIELD_LTL, &y) == SAFERL_OK);
+        if (equivalent(&x, &y) != 1) fprintf(stderr, "%s differs from %s\n", same[i].with, same[i].without);
+        CHECK(equivalent(&x, &y) == 1 && x.state_count == y.state_count);
+        saferl_shield_dfa_destroy(&x);
+        saferl_shield_dfa_destroy(&y);
+    }
+    saferl_rng_seed(&rng, 17);
+    for (i = 0; i < 60; ++i) {
+        random_formula(&rng, 2 + (int)saferl_rng_bounded(&rng, 6), 3, 1, a, sizeof a);
+        random_formula(&rng, 2 + (int)saferl_rng_bounded(&rng, 6), 3, 1, b, sizeof b);
+        for (j = 0; j < 3; ++j) {
+            if (j == 0) snprintf(with, sizeof with, "((%s) U (%s)) | G(%s)", a, b, a);
+            if (j == 0) snprintf(without, sizeof without, "(%s) W (%s)", a, b);
+            if (j == 1) snprintf(with, sizeof with, "((%s) M (%s)) | G(%s)", a, b, b);
+            if (j == 1) snprintf(without, sizeof without, "(%s) R (%s)", a, b);
+            if (j == 2) { /* B a proposition: G !B is then safety too */
+                char p = (char)('a' + saferl_rng_bounded(&rng, 3));
+                snprintf(with, sizeof with, "F(%c) -> ((%s) U (%c))", p, a, p);
+                snprintf(without, sizeof without, "((%s) W (%c)) | G !(%c)", a, p, p);
+            }
+            if (compile_named(with, SAFERL_SHIELD_LTL, &x) != SAFERL_OK) {
+                CHECK(0);
+                continue;
+            }
+            CHECK(compile_named(without, SAFERL_SHIELD_LTL, &y) == SAFERL_OK);
+            if (equivalent(&x, &y) != 1 || x.state_count != y.state_count) {
+                fprintf(stderr, "%s: %u states, %s: %u\n", with, x.state_count, without, y.state_count);
+                CHECK(0);
+            }
+            compared += 1;
+            saferl_shield_dfa_destroy(&x);
+            saferl_shield_dfa_destroy(&y);
+        }
+    }
+    CHECK(compared == 180);
+}
+
 TEST(equivalence_gives_a_shortest_counterexample) {
     saferl_shield_dfa a, b;
     uint32_t trace[8];
@@ -723,7 +780,7 @@ TEST(hoa_reader_accepts_other_tools_and_refuses_clearly) {
     /* Buchi that is not a safety condition: GF a */
     CHECK(read_hoa("HOA: v1\nStates: 1\nStart: 0\nAP: 1 \"a\"\nAcceptance: 1 Inf(0)\n--BODY--\nState: 0\n[0] 0 {0}\n[!0] 0\n--END--\n",
                    &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
-    CHECK(strstr(error.message, "not a safety condition") != NULL);
+    CHECK(strstr(error.message, "not a safety condition") != NULL && error.line == 7 && error.column == 8);
     /* Buchi (g & !lava)* lava lava^w: state 1 loops on unmarked edges yet can still reach the
        accepting state 2, so every prefix of (g & !lava)^w is extendable but the word is
        rejected: a liveness obligation (found by fuzzing; once read as "lava lava*") */
@@ -731,6 +788,7 @@ TEST(hoa_reader_accepts_other_tools_and_refuses_clearly) {
                    "State: 1\n[!0&!1] 0\n[0&!1] 1\n[1] 2\nState: 2 {0}\n[!1] 1\n[1] 2\n--END--\n",
                    &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
     CHECK(strstr(error.message, "not a safety condition") != NULL && strstr(error.message, "state 1") != NULL);
+    CHECK(error.line == 7 && error.column == 8); /* at "State: 1" */
     /* the same states as a safety language (state 1 marked too) is accepted: G(!g -> lava)
        until lava, then lava forever */
     CHECK(read_hoa("HOA: v1\nStates: 3\nStart: 1\nAP: 2 \"g\" \"lava\"\nAcceptance: 1 Inf(0)\n--BODY--\n"
@@ -813,6 +871,11 @@ TEST(reward_machines_keep_edges_by_source_and_guard) {
     rm = "0\n[]\n(0,0,'ab',ConstantRewardFunction(1))\n";
     CHECK(saferl_shield_read_rm(rm, strlen(rm), NULL, &dfa, &error) == SAFERL_ERR_PARSE);
     CHECK(error.line == 3 && error.column == 7);
+    { /* a NUL byte as a proposition (found by fuzzing; was refused at 0:0) */
+        static const char nul[] = "0\n[]\n(0,0,'!f&!\0',ConstantRewardFunction(1))\n";
+        CHECK(saferl_shield_read_rm(nul, sizeof nul - 1, NULL, &dfa, &error) == SAFERL_ERR_PARSE);
+        CHECK(error.line == 3 && error.column == 11 && strstr(error.message, "printable") != NULL);
+    }
 }
 
 TEST(past_time_monitors) {
@@ -1871,6 +1934,47 @@ TEST(hoa_buchi_check_agrees_with_the_fixpoint_in_linear_time) {
     }
 }
 
+/* The dead-state pruning (saferl_shield__alive_states, a worklist) against the sweep it
+   replaced (repeat until nothing changes), both fixpoints, on random automata (seeded): 1 to
+   12 states, 1 or 2 propositions, random accepting sets. */
+TEST(alive_states_agree_with_the_sweep) {
+    static unsigned char memory[1 << 14];
+    saferl_rng rng;
+    int round, differ = 0, pruned = 0;
+    saferl_rng_seed(&rng, 1515u);
+    for (round = 0; round < 2000; ++round) {
+        const uint32_t n = 1 + saferl_rng_bounded(&rng, 12), props = 1 + saferl_rng_bounded(&rng, 2);
+        const int prune_dead = (int)(round & 1);
+        unsigned char fast[12], slow[12], start[12];
+        saferl_shield_dfa dfa;
+        uint32_t q, letter;
+        int changed = 1;
+        if (saferl_shield_dfa_init(&dfa, n, props, 0, memory, sizeof memory) != SAFERL_OK) {
+            CHECK(0);
+            return;
+        }
+        for (q = 0; q < n; ++q) {
+            fast[q] = slow[q] = start[q] = saferl_rng_bounded(&rng, 3) != 0;
+            for (letter = 0; letter < dfa.letter_count; ++letter)
+                dfa.next[((size_t)q << dfa.letter_bits) | letter] = saferl_rng_bounded(&rng, n);
+        }
+        while (changed) { /* the sweep */
+            changed = 0;
+            for (q = 0; q < n; ++q) {
+                int any = 0;
+                if (prune_dead ? !slow[q] : slow[q]) continue;
+                for (letter = 0; letter < dfa.letter_count; ++letter) any |= slow[dfa.next[((size_t)q << dfa.letter_bits) | letter]];
+                if (prune_dead ? !any : any) slow[q] = (unsigned char)!prune_dead, changed = 1;
+            }
+        }
+        CHECK(saferl_shield__alive_states(&dfa, prune_dead, fast, NULL) == 0);
+        differ += memcmp(fast, slow, n) != 0;
+        for (q = 0; q < n; ++q) pruned += fast[q] != start[q];
+    }
+    CHECK(differ == 0);
+    CHECK(pruned > 500); /* the fixpoints moved states, in both directions */
+}
+
 int main(void) {
     RUN(never_two_lava_steps);
     RUN(bad_prefixes_are_detected_at_once);
@@ -1880,6 +1984,7 @@ int main(void) {
     RUN(bounded_response);
     RUN(every_formula_closes_at_the_minimal_size);
     RUN(simplifications_keep_the_language);
+    RUN(safety_formulas_written_with_eventualities);
     RUN(equivalence_gives_a_shortest_counterexample);
     RUN(product_and_complement);
     RUN(product_prunes_joint_dead_ends);
@@ -1911,6 +2016,7 @@ int main(void) {
     RUN(explain_lists_only_reachable_losing_states);
     RUN(readers_bound_what_they_allocate);
     RUN(hoa_buchi_check_agrees_with_the_fixpoint_in_linear_time);
+    RUN(alive_states_agree_with_the_sweep);
     RUN(allocations_are_all_released);
     return saferl_test_finish();
 }
