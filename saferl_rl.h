@@ -5763,6 +5763,7 @@ static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_a
     for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i)
         saferl_rl__checkpoint_same_real(io, d->cost_limits[i], "cost_limits" SAFERL_RL__DIFFERS);
     SAFERL_RL__SAME_REAL(io, lagrange_init);
+    SAFERL_RL__SAME_INT(io, multiplier_scale);
     SAFERL_RL__SAME_REAL(io, lambda_lr);
     SAFERL_RL__SAME_INT(io, lambda_optimizer);
     SAFERL_RL__SAME_REAL(io, pid_kp);
