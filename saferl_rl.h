@@ -623,7 +623,9 @@
                           Checkpoints of the on-policy agent's whole training state ("SRLK":
                           saferl_rl_agent_checkpoint_save / _load / _size / _save_file /
                           _load_file, saferl_rl_agent_restart_episodes): resuming gives the
-                          same epochs bit for bit; a refused load leaves the agent unchanged
+                          same epochs bit for bit; a refused load leaves the agent unchanged;
+                          an epoch whose update overflows on finite data returns
+                          SAFERL_ERR_NOT_FINITE (it reported success with NaN weights)
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -5825,6 +5827,7 @@ static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_a
     for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i)
         saferl_rl__checkpoint_same_real(io, d->cost_limits[i], "cost_limits" SAFERL_RL__DIFFERS);
     SAFERL_RL__SAME_REAL(io, lagrange_init);
+    SAFERL_RL__SAME_INT(io, multiplier_scale);
     SAFERL_RL__SAME_REAL(io, lambda_lr);
     SAFERL_RL__SAME_INT(io, lambda_optimizer);
     SAFERL_RL__SAME_REAL(io, pid_kp);

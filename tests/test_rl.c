@@ -6452,6 +6452,12 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "hidden: ");
     saferl_rl_agent_destroy(&other);
     changed = d;
+    changed.multiplier_scale = changed.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE ? SAFERL_RL_MULTIPLIER_COST_UNITS
+                                                                                        : SAFERL_RL_MULTIPLIER_RELATIVE;
+    CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
+    refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "multiplier_scale: ");
+    saferl_rl_agent_destroy(&other);
+    changed = d;
     changed.steps_per_epoch = 128;
     CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
     refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "steps_per_epoch: ");
