@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_budget.h - v0.2.0 - relative-budget analysis for RL with verifiable rewards
+/* saferl_budget.h - v0.3.0 - relative-budget analysis for RL with verifiable rewards
                               public domain or MIT; see the end of the file
 
    The relative budget of a prompt is  xi = H / E[T]:  H the generation horizon (token
@@ -47,7 +47,7 @@
       estimators                           saferl_budget_summarize (censored geometric MLE of
                                            E[T], xi and its interval), saferl_budget_pool (the
                                            pooled hazard), saferl_budget_set_estimate (a set's
-                                           H / mean_i E[T_i], empirical Bayes),
+                                           H / mean_i E[T_i], hierarchical Bayes),
                                            saferl_budget_kaplan_meier (+ Greenwood), restricted mean
       theory helpers                       reward variance, informative-group probability and its
                                            unbiased estimate, pass@k, samples for one success,
@@ -77,21 +77,32 @@
         average (a mean of per-prompt xi_i covered 85% at 95%), and prompts that never
         succeed have no estimate at all, so the prompts' hazards get a law of their own:
         q_i ~ Beta(a, b), which is conjugate to the geometric likelihood q^D (1 - q)^(S - D).
-        a and b maximise the marginal likelihood prod_i B(a + D_i, b + S_i - D_i) / B(a, b)
-        (empirical Bayes; Newton's method in (ln a, ln(b/a)), ln a kept in [ln 1e-3,
-        ln 1e6]); the estimate and interval are the median and quantiles of posterior draws
-        of H / mean_i (1 / q_i), q_i ~ Beta(a + D_i, b + S_i - D_i), with (ln a, ln b) drawn
-        from the normal approximation of their likelihood so that the interval carries the
-        uncertainty of the fit too (Kass and Steffey 1989, "Approximate Bayesian inference in
-        conditionally independent hierarchical models"). A prompt with no success gets its
-        E[T_i] from the fitted law: the data alone bound it only from below, and the summary
-        says so (extrapolated, unsolved_prompts). In prompt sets drawn from the model the
-        95% interval covers the set's value in 0.93-0.97 of them up to 60% censoring when
-        the prompts differ (sd of ln E[T_i] 0.6 or 1); with under one success a prompt (90%
-        censored, 8 attempts) in 0.81-0.93, and when all prompts are alike in 0.89-0.93 at
-        30-90% censoring. When T is not geometric no
-        pooling repairs the per-prompt likelihood, and the estimate is biased (a mixture of
-        a fast and a slow mode: by half). README.md has the tables.
+        The law's a and b are integrated out, not plugged in (hierarchical Bayes): with u =
+        ln a and m = ln(b / a) (about ln E[T]), the prior is flat in m and half-Cauchy with
+        scale 1 on the spread sigma = sqrt(psi'(a)), the sd of ln q_i across prompts (Gelman
+        2006, "Prior distributions for variance parameters in hierarchical models": weakly
+        informative, flat near sigma = 0 so that "all prompts alike" stays possible, scale 1
+        = prompts whose E[T] differ e-fold). The posterior of (u, m) is evaluated on a
+        deterministic grid: a scan of u over [ln 1e-3, ln 1e6] with m integrated out by
+        Laplace's method finds where it lives, then 40 nodes of u there and 24 of m each,
+        out to 6 conditional sd around m's conditional mode. The estimate and interval are
+        the median and quantiles of posterior draws of H / mean_i (1 / q_i): a grid cell by
+        its weight, a uniform point in it, then q_i ~ Beta(a + D_i, b + S_i - D_i). (Until
+        0.2.0 (ln a, ln b) were drawn from the normal approximation of their likelihood
+        around its maximum, after Kass and Steffey 1989: too narrow when a handful of
+        successes decide the spread, covering 0.81-0.93 at 90% censoring with 8 attempts.)
+        prior_a, prior_b and log_likelihood still report the maximum of the marginal
+        likelihood prod_i B(a + D_i, b + S_i - D_i) / B(a, b) (empirical Bayes; Newton's
+        method in (ln a, ln(b/a)), ln a kept in [ln 1e-3, ln 1e6]), which also starts the
+        grid's scan. A prompt with no success gets its E[T_i] from the fitted law: the data
+        alone bound it only from below, and the summary says so (extrapolated,
+        unsolved_prompts). In prompt sets drawn from the model the 95% interval covers the
+        set's value in 0.93-0.97 of them in most cells of README.md's grid; it falls short
+        when all prompts are alike and most attempts are censored (90%: about 0.89), where
+        the data cannot rule out a spread and a spread raises mean_i E[T_i] (xi comes out
+        low). README.md has the tables. When T is not geometric no pooling repairs the
+        per-prompt likelihood, and the estimate is biased (a mixture of a fast and a slow
+        mode: by half).
       * saferl_budget_pool keeps the earlier pooled hazard under its own name: with
         a_i = D_i / n_i and b_i = S_i / n_i, q = sum a_i / sum b_i, successes per token at
         risk, each prompt weighing the same. Without censoring 1/q is the mean of T over the
@@ -123,6 +134,10 @@
       leaves outputs untouched; NaN and infinities are rejected, never propagated.
 
    REVISION HISTORY
+      0.3.0 (2026-12-05)  saferl_budget_set_estimate integrates the beta law's parameters
+                          on a grid under a half-Cauchy prior on the spread (hierarchical
+                          Bayes) instead of a normal approximation around their maximum;
+                          its scratch grows by SAFERL_BUDGET_SET_GRID_DOUBLES doubles
       0.2.0 (2026-12-04)  saferl_budget_set_estimate: a prompt set's H / mean_i E[T_i] under
                           censoring, by empirical Bayes on a beta-geometric model, with
                           posterior intervals; saferl_budget_pool documented as the pooled
@@ -138,9 +153,9 @@
 #define SAFERL_BUDGET_H
 
 #define SAFERL_BUDGET_VERSION_MAJOR 0
-#define SAFERL_BUDGET_VERSION_MINOR 2
+#define SAFERL_BUDGET_VERSION_MINOR 3
 #define SAFERL_BUDGET_VERSION_PATCH 0
-#define SAFERL_BUDGET_VERSION_STRING "0.2.0"
+#define SAFERL_BUDGET_VERSION_STRING "0.3.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_BUDGET_IMPLEMENTATION)
 #define SAFERL_BUDGET_IMPLEMENTATION
@@ -449,7 +464,7 @@ SAFERL_BUDGET_API saferl_result saferl_budget_pool(const saferl_budget_summary *
                                                    saferl_budget_summary *pooled);
 
 /* The prompt set's relative budget  xi = H / mean_i E[T_i]  (E[T_i] = 1 / q_i), with an
-   interval, by empirical Bayes on a beta-geometric model (see STATISTICAL CHOICES). */
+   interval, by hierarchical Bayes on a beta-geometric model (see STATISTICAL CHOICES). */
 typedef struct saferl_budget_set_summary {
     size_t prompts;           /* P */
     size_t attempts;          /* over all prompts */
@@ -460,7 +475,8 @@ typedef struct saferl_budget_set_summary {
     int extrapolated;
     const char *method;       /* static text: how the numbers were obtained */
     double horizon;           /* H of xi */
-    double prior_a, prior_b;  /* the fitted law q_i ~ Beta(a, b) (0 when none was fitted) */
+    double prior_a, prior_b;  /* the law q_i ~ Beta(a, b) at the marginal likelihood's maximum
+                                 (0 when none was fitted); the interval integrates over a, b */
     double spread;            /* sd of ln E[T_i] across prompts under that law, sqrt(trigamma(a)) */
     double log_likelihood;    /* marginal log-likelihood at the fit */
     double mean_tokens;       /* mean_i E[T_i]: the posterior median */
@@ -472,13 +488,15 @@ typedef struct saferl_budget_set_summary {
     int regime_is_certain;    /* 1 when the whole interval lies in that regime */
 } saferl_budget_set_summary;
 
-/* Scratch bytes for saferl_budget_set_estimate: one double per posterior draw (0 when that
-   does not fit in a size_t). */
+/* Scratch bytes for saferl_budget_set_estimate: one double per posterior draw and
+   SAFERL_BUDGET_SET_GRID_DOUBLES for the hyperparameters' grid (0 when that does not fit in
+   a size_t). */
+#define SAFERL_BUDGET_SET_GRID_DOUBLES 1024
 SAFERL_BUDGET_API size_t saferl_budget_set_memory_size(const saferl_budget_desc *desc);
 /* From per-prompt summaries made by saferl_budget_summarize (with the same desc). Returns
    SAFERL_OK, SAFERL_BOUND_ONLY when no prompt had a success, or a negative error (the
    output untouched). Deterministic from desc.seed; never allocates; O(P (fit iterations +
-   draws)). */
+   about 1500 grid evaluations + draws)). */
 SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_summary *per_prompt,
                                                            size_t prompt_count,
                                                            const saferl_budget_desc *desc, void *work,
@@ -1433,33 +1451,166 @@ static double saferl_budget__quantile(const double *sorted, size_t n, double p) 
     return sorted[k] + (position - below) * (sorted[k + 1] - sorted[k]);
 }
 
-/* Posterior draws of xi = H / mean_i E[T_i]: the hyperparameters from the normal
-   approximation of their likelihood (ln a held at its bound when it sits there), then
-   q_i ~ Beta(a + D_i, b + F_i) for each prompt, as X / (X + Y) with X, Y gamma variates,
-   so that 1 / q_i = 1 + Y / X stays exact for small q_i. */
-static void saferl_budget__draw_xi(const saferl_budget_summary *per_prompt, size_t prompt_count,
-                                   const saferl_budget__beta_fit *fit, double horizon, saferl_rng *rng,
-                                   double *xi, size_t draws) {
-    const double *h = fit->hessian;
-    double det = h[0] * h[2] - h[1] * h[1], l11 = 0.0, l21 = 0.0, l22 = 0.0;
-    size_t m, i;
-    int free_a = fit->log_a > SAFERL_BUDGET__LOG_A_MIN && fit->log_a < SAFERL_BUDGET__LOG_A_MAX && h[0] < 0.0 &&
-                 det > 0.0;
-    if (free_a) { /* Cholesky factor of the covariance, the inverse of -hessian */
-        double c11 = -h[2] / det, c21 = h[1] / det, c22 = -h[0] / det;
-        l11 = sqrt(c11);
-        l21 = c21 / l11;
-        l22 = c22 - l21 * l21 > 0.0 ? sqrt(c22 - l21 * l21) : 0.0;
-    } else if (h[2] < 0.0) {
-        l22 = sqrt(-1.0 / h[2]);
+/* psi'(x) and psi''(x) for x > 0: the recurrence up to x >= 15, then the series (the
+   derivative of the trigamma series for psi''). */
+static void saferl_budget__polygamma(double x, double *trigamma, double *tetragamma) {
+    double tri = 0.0, tetra = 0.0, s[3], z, z2;
+    while (x < 15.0) { /* at most 15 steps */
+        double t = 1.0 / x;
+        tri += t * t;
+        tetra -= 2.0 * t * t * t;
+        x += 1.0;
     }
+    saferl_budget__gamma_series(x, s);
+    z = 1.0 / x;
+    z2 = z * z;
+    *trigamma = tri + z + s[2];
+    *tetragamma = tetra - z2 * (1.0 + z * (1.0 + z * (0.5 - z2 * (1.0 / 6.0 - z2 * (1.0 / 6.0 - z2 * 0.3)))));
+}
+
+/* The prior of the hyperparameters, on u = ln a and m = ln(b / a): flat in m (the location,
+   about ln E[T]), and half-Cauchy with scale 1 on the spread sigma = sqrt(psi'(a)) (the sd of
+   ln q_i; Gelman 2006, "Prior distributions for variance parameters in hierarchical
+   models"), carried to u by |d sigma / d u| = a |psi''(a)| / (2 sigma). Both ends are proper:
+   the density falls like a^(-1/2) as the spread vanishes and like a as it grows. */
+#define SAFERL_BUDGET__SPREAD_SCALE 1.0
+static double saferl_budget__log_prior(double log_a) {
+    double a = exp(log_a), tri, tetra;
+    saferl_budget__polygamma(a, &tri, &tetra);
+    return -log1p(tri / (SAFERL_BUDGET__SPREAD_SCALE * SAFERL_BUDGET__SPREAD_SCALE)) +
+           log(a * -tetra / (2.0 * sqrt(tri)));
+}
+
+/* At fit->log_a fixed, Newton's method in ln b from fit->log_b to the likelihood's mode;
+   returns minus the second derivative there (the conditional precision of m = ln(b / a)). */
+static double saferl_budget__fit_location(const saferl_budget_summary *per_prompt, size_t prompt_count,
+                                          saferl_budget__beta_fit *fit) {
+    int iteration, halvings;
+    saferl_budget__beta_loglik(per_prompt, prompt_count, fit);
+    for (iteration = 0; iteration < 60; ++iteration) {
+        double g = fit->gradient[1], c = -fit->hessian[2], step, t = 1.0;
+        step = g / (c > 0.0 ? c : fabs(g) + 1.0); /* not concave here: a gradient step */
+        if (fabs(step) > 2.0) step = step > 0.0 ? 2.0 : -2.0;
+        if (!(g * step > 1e-10 * (1.0 + fabs(fit->loglik)))) break;
+        for (halvings = 0; halvings < 40; ++halvings, t *= 0.5) {
+            saferl_budget__beta_fit trial = *fit;
+            trial.log_b += t * step;
+            saferl_budget__beta_loglik(per_prompt, prompt_count, &trial);
+            if (trial.loglik > fit->loglik) {
+                *fit = trial;
+                break;
+            }
+        }
+        if (halvings == 40) break;
+    }
+    return -fit->hessian[2] > 1e-8 ? -fit->hessian[2] : 1e-8;
+}
+
+/* The posterior of the hyperparameters on a grid (hierarchical Bayes: the interval then
+   carries the fit's uncertainty without a normal approximation, which was too narrow where
+   a handful of successes decide the spread and wrong where the spread sits at its bound).
+   A coarse scan of u = ln a over its whole range, each node's m integrated out by Laplace's
+   method, finds where the posterior lives (within e^-20 of its top, one node more each
+   side); that range gets GRID_U nodes of u, and each of them GRID_M nodes of m, spaced by
+   its conditional sd out to 6 sd around its conditional mode. The weights are the posterior
+   density times the cells' areas, kept cumulative for drawing. */
+#define SAFERL_BUDGET__SCAN 64
+#define SAFERL_BUDGET__GRID_U 40
+#define SAFERL_BUDGET__GRID_M 24
+#define SAFERL_BUDGET__GRID_Z 6.0 /* m nodes span +-6 conditional sd */
+typedef struct saferl_budget__grid {
+    double u_low, u_step;          /* u nodes: u_low + (j + 1/2) u_step */
+    double location[SAFERL_BUDGET__GRID_U], scale[SAFERL_BUDGET__GRID_U]; /* m's mode and sd given u */
+    double *cumulative;            /* GRID_U * GRID_M cumulative weights, j major */
+} saferl_budget__grid;
+
+/* The range of u: the coarse scan, from the fit outward so that each node starts Newton at
+   its neighbour's mode. scan holds SCAN doubles. */
+static void saferl_budget__grid_range(const saferl_budget_summary *per_prompt, size_t prompt_count,
+                                      const saferl_budget__beta_fit *mode, double *scan, saferl_budget__grid *g) {
+    const double width = (SAFERL_BUDGET__LOG_A_MAX - SAFERL_BUDGET__LOG_A_MIN) / SAFERL_BUDGET__SCAN;
+    int start = (int)((mode->log_a - SAFERL_BUDGET__LOG_A_MIN) / width), j, direction, top, low, high;
+    if (start > SAFERL_BUDGET__SCAN - 1) start = SAFERL_BUDGET__SCAN - 1;
+    if (start < 0) start = 0;
+    for (direction = 1; direction >= -1; direction -= 2) {
+        saferl_budget__beta_fit node = *mode;
+        for (j = direction > 0 ? start : start - 1; j >= 0 && j < SAFERL_BUDGET__SCAN; j += direction) {
+            double m = node.log_b - node.log_a, c;
+            node.log_a = SAFERL_BUDGET__LOG_A_MIN + (j + 0.5) * width;
+            node.log_b = node.log_a + m;
+            c = saferl_budget__fit_location(per_prompt, prompt_count, &node);
+            scan[j] = node.loglik + saferl_budget__log_prior(node.log_a) - 0.5 * log(c);
+            if (!saferl_budget__is_finite(scan[j])) scan[j] = -SAFERL_BUDGET__INF;
+        }
+    }
+    for (top = 0, j = 1; j < SAFERL_BUDGET__SCAN; ++j)
+        if (scan[j] > scan[top]) top = j;
+    for (low = top; low > 0 && scan[low - 1] > scan[top] - 20.0; --low) {}
+    for (high = top; high < SAFERL_BUDGET__SCAN - 1 && scan[high + 1] > scan[top] - 20.0; ++high) {}
+    low = low > 0 ? low - 1 : 0;
+    high = high < SAFERL_BUDGET__SCAN - 1 ? high + 1 : high;
+    g->u_low = SAFERL_BUDGET__LOG_A_MIN + low * width;
+    g->u_step = (high + 1 - low) * width / SAFERL_BUDGET__GRID_U;
+}
+
+/* Fills the grid; work holds SCAN + GRID_U * GRID_M doubles. Returns 0 when no node has a
+   finite positive weight. */
+static int saferl_budget__grid_fill(const saferl_budget_summary *per_prompt, size_t prompt_count,
+                                    const saferl_budget__beta_fit *mode, double *work, saferl_budget__grid *g) {
+    const double z_step = 2.0 * SAFERL_BUDGET__GRID_Z / SAFERL_BUDGET__GRID_M;
+    saferl_budget__beta_fit node = *mode;
+    double top = -SAFERL_BUDGET__INF, total = 0.0;
+    int j, k;
+    saferl_budget__grid_range(per_prompt, prompt_count, mode, work, g);
+    g->cumulative = work + SAFERL_BUDGET__SCAN;
+    for (j = 0; j < SAFERL_BUDGET__GRID_U; ++j) {
+        double m = node.log_b - node.log_a, prior;
+        node.log_a = g->u_low + (j + 0.5) * g->u_step;
+        node.log_b = node.log_a + m;
+        g->scale[j] = 1.0 / sqrt(saferl_budget__fit_location(per_prompt, prompt_count, &node));
+        g->location[j] = node.log_b - node.log_a;
+        prior = saferl_budget__log_prior(node.log_a) + log(g->scale[j]);
+        for (k = 0; k < SAFERL_BUDGET__GRID_M; ++k) {
+            saferl_budget__beta_fit at = node;
+            double *w = &g->cumulative[j * SAFERL_BUDGET__GRID_M + k];
+            at.log_b = at.log_a + g->location[j] + g->scale[j] * (-SAFERL_BUDGET__GRID_Z + (k + 0.5) * z_step);
+            saferl_budget__beta_loglik(per_prompt, prompt_count, &at);
+            *w = at.loglik + prior;
+            if (!saferl_budget__is_finite(*w)) *w = -SAFERL_BUDGET__INF;
+            if (*w > top) top = *w;
+        }
+    }
+    if (!saferl_budget__is_finite(top)) return 0;
+    for (j = 0; j < SAFERL_BUDGET__GRID_U * SAFERL_BUDGET__GRID_M; ++j) {
+        total += exp(g->cumulative[j] - top);
+        g->cumulative[j] = total;
+    }
+    return total > 0.0;
+}
+
+/* Posterior draws of xi = H / mean_i E[T_i]: a grid cell by its weight and a uniform point
+   in it for (ln a, m), then q_i ~ Beta(a + D_i, b + F_i) for each prompt, as X / (X + Y)
+   with X, Y gamma variates, so that 1 / q_i = 1 + Y / X stays exact for small q_i. */
+static void saferl_budget__draw_xi(const saferl_budget_summary *per_prompt, size_t prompt_count,
+                                   const saferl_budget__grid *g, double horizon, saferl_rng *rng, double *xi,
+                                   size_t draws) {
+    const size_t cells = SAFERL_BUDGET__GRID_U * SAFERL_BUDGET__GRID_M;
+    const double z_step = 2.0 * SAFERL_BUDGET__GRID_Z / SAFERL_BUDGET__GRID_M;
+    size_t m, i;
     for (m = 0; m < draws; ++m) {
-        double z1 = saferl_rng_normal(rng), z2 = saferl_rng_normal(rng), sum = 0.0;
-        double log_a = fit->log_a + l11 * z1, log_b = fit->log_b + l21 * z1 + l22 * z2, a, b;
-        if (log_a < SAFERL_BUDGET__LOG_A_MIN) log_a = SAFERL_BUDGET__LOG_A_MIN;
-        if (log_a > SAFERL_BUDGET__LOG_A_MAX) log_a = SAFERL_BUDGET__LOG_A_MAX;
+        double target = saferl_rng_uniform(rng) * g->cumulative[cells - 1], sum = 0.0, log_a, a, b;
+        size_t low = 0, high = cells - 1, j, k;
+        while (low < high) { /* the first cell whose cumulative weight exceeds the target */
+            size_t mid = low + (high - low) / 2;
+            if (g->cumulative[mid] > target) high = mid;
+            else low = mid + 1;
+        }
+        j = low / SAFERL_BUDGET__GRID_M;
+        k = low % SAFERL_BUDGET__GRID_M;
+        log_a = g->u_low + ((double)j + saferl_rng_uniform(rng)) * g->u_step;
         a = exp(log_a);
-        b = exp(log_b);
+        b = exp(log_a + g->location[j] +
+                g->scale[j] * (-SAFERL_BUDGET__GRID_Z + ((double)k + saferl_rng_uniform(rng)) * z_step));
         for (i = 0; i < prompt_count; ++i) {
             double d = (double)per_prompt[i].successes;
             double x = saferl_budget__sample_gamma(rng, a + d);
@@ -1470,9 +1621,13 @@ static void saferl_budget__draw_xi(const saferl_budget_summary *per_prompt, size
     }
 }
 
+/* the public size is this grid's */
+typedef char saferl_budget__grid_doubles_check
+    [SAFERL_BUDGET_SET_GRID_DOUBLES == SAFERL_BUDGET__SCAN + SAFERL_BUDGET__GRID_U * SAFERL_BUDGET__GRID_M ? 1 : -1];
+
 SAFERL_BUDGET_API size_t saferl_budget_set_memory_size(const saferl_budget_desc *desc) {
     saferl_budget_desc d = saferl_budget_desc_defaults(desc);
-    uint64_t bytes = (uint64_t)d.draws * sizeof(double);
+    uint64_t bytes = ((uint64_t)d.draws + SAFERL_BUDGET_SET_GRID_DOUBLES) * sizeof(double);
     return (uint64_t)(size_t)bytes == bytes ? (size_t)bytes : 0; /* 0: too large for size_t */
 }
 
@@ -1492,7 +1647,8 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     saferl_budget_desc d = saferl_budget_desc_defaults(desc);
     saferl_budget_set_summary s;
     saferl_budget__beta_fit fit;
-    double successes = 0.0, exposure = 0.0, max_horizon = 0.0, alpha, trigamma[3];
+    saferl_budget__grid grid;
+    double successes = 0.0, exposure = 0.0, max_horizon = 0.0, alpha, tetragamma, *draws = (double *)work;
     saferl_result r;
     saferl_rng rng;
     size_t i;
@@ -1538,20 +1694,22 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     }
     if (!saferl_budget__fit_beta(per_prompt, prompt_count, successes, exposure, &fit))
         return SAFERL_ERR_DID_NOT_CONVERGE;
+    if (!saferl_budget__grid_fill(per_prompt, prompt_count, &fit, draws + d.draws, &grid))
+        return SAFERL_ERR_DID_NOT_CONVERGE;
     saferl_rng_seed(&rng, d.seed);
-    saferl_budget__draw_xi(per_prompt, prompt_count, &fit, s.horizon, &rng, (double *)work, d.draws);
-    saferl_budget__sort((double *)work, d.draws);
-    s.method = "empirical Bayes: prompts' hazards Beta(a, b) by marginal likelihood, posterior draws";
+    saferl_budget__draw_xi(per_prompt, prompt_count, &grid, s.horizon, &rng, draws, d.draws);
+    saferl_budget__sort(draws, d.draws);
+    s.method = "hierarchical Bayes: prompts' hazards Beta(a, b), (a, b) integrated on a grid under a "
+               "half-Cauchy prior on the spread, posterior draws";
     s.extrapolated = s.unsolved_prompts > 0;
     s.prior_a = exp(fit.log_a);
     s.prior_b = exp(fit.log_b);
-    /* psi'(a) = psi'(a + N) - out[2], psi'(a + N) = 1/(a + N) + 1/(2 (a + N)^2) + ... */
-    saferl_budget__rising(s.prior_a, 1e9, trigamma);
-    s.spread = sqrt(1.0 / (s.prior_a + 1e9) + 0.5 / ((s.prior_a + 1e9) * (s.prior_a + 1e9)) - trigamma[2]);
+    saferl_budget__polygamma(s.prior_a, &s.spread, &tetragamma);
+    s.spread = sqrt(s.spread);
     s.log_likelihood = fit.loglik;
-    s.xi = saferl_budget__quantile((const double *)work, d.draws, 0.5);
-    s.xi_lo = saferl_budget__quantile((const double *)work, d.draws, alpha / 2.0);
-    s.xi_hi = saferl_budget__quantile((const double *)work, d.draws, 1.0 - alpha / 2.0);
+    s.xi = saferl_budget__quantile(draws, d.draws, 0.5);
+    s.xi_lo = saferl_budget__quantile(draws, d.draws, alpha / 2.0);
+    s.xi_hi = saferl_budget__quantile(draws, d.draws, 1.0 - alpha / 2.0);
     saferl_budget__finish_set(&s, &d);
     *set = s;
     return SAFERL_OK;

@@ -93,11 +93,14 @@
                           its actor update; an epoch is rollout -> advantages -> multiplier
                           update -> the row's actor update -> critics; episode and cost-rate
                           metrics, evaluation
+      checkpoints         the agent's whole training state saved and loaded ("SRLK", format
+                          below): resume bit for bit; a refused load changes nothing
       off-policy          saferl_rl_replay (a ring of transitions in caller memory) and
                           saferl_rl_offpolicy_agent: TD3 (twin critics, target policy smoothing,
                           delayed actor, Polyak targets) and SAC (twin critics, tanh-squashed
                           Gaussian with the log-prob correction, automatic temperature), and
-                          their Lagrangian forms (a cost critic, a multiplier); M2TD3 (worst-case
+                          their Lagrangian forms (a cost critic and a multiplier per
+                          constraint); M2TD3 (worst-case
                           robust over omega) and DR-TD3 (domain randomisation);
                           _act, _update (one gradient step), _train and _train_robust (an
                           environment loop; the robust forms set omega at every reset)
@@ -135,7 +138,9 @@
         lambda); after each finished episode lambda <- max(0, lambda + Adam step (lr 0.01) on
         J_C - d), J_C that episode's undiscounted cost. Adam's step is about lr whatever the
         cost's scale (the scale-free choice; a plain gradient step would need a lr per scale).
-        One constraint (cost_count 1); the cost limit is required.
+        Several constraints (cost_count 1..8, the environment's costs, a limit each, all
+        required): a cost critic, its target and a multiplier per constraint; the actor's loss
+        adds sum_i lambda_i Q_Ci and is divided by (1 + sum_i lambda_i).
       * M2TD3 (Tanabe et al., NeurIPS 2022; as the paper and akimotolab/M2TD3): max over pi of
         min over omega in Omega of J(pi, omega). The twin critics take omega as a third input,
         Q(s, a, omega), learnt from transitions stored with their episode's omega; the target
@@ -382,6 +387,53 @@
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
 
+   CHECKPOINT FORMAT ("SRLK", version 1; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (1)
+             8   sections in this order, each a 4-byte tag, its payload's byte length, the
+                 payload; uint32, binary32 and binary64 (doubles), little endian; a uint64 as
+                 two uint32, low first
+             then a CRC-32 (IEEE) of every byte before it.
+      DESC  every desc field with its defaults filled in, in the desc's order (ints as uint32,
+            doubles as binary64; hidden all 7 entries, cost_limits all 8), then env_count and
+            the environment's observation_dim, action_dim, action_count and cost count. The
+            seed is recorded but not compared (the generators below replace it); any other
+            difference from the loading agent's desc is refused with a message naming the
+            field ("lambda_lr: the checkpoint's differs from this agent's desc").
+      NETS  the parameter block (actor, log std, reward critic, each cost critic), Adam's
+            first and second moments over it (binary32), Adam's step count (uint64).
+      NORM  the actor's normaliser mean and std (binary32, absent when no_obs_normalize), the
+            running count, means and M2 (binary64).
+      MULT  per constraint: the multiplier; the lambda_optimizer Adam step (uint64) and
+            moments; the PID integral, error and cost (EMAs) and the pid_delay line, its
+            position.
+      EPIS  the window of finished episodes: count, next position, then count returns and
+            count x cost_count costs (binary32).
+      PROG  epoch, total steps (uint64), each cost's total (binary64), the agent's generator
+            (xoshiro256**: four uint64).
+      ENVS  needs_reset (1: no episode is open), then per environment its generator; if
+            episodes are open, its current observation, the open episode's return and
+            costs so far (binary64); 1 if it is a built-in environment, then the built-in's
+            state (kind, max_steps, steps, cell, goals_reached, then x[4], heading, yaw_rate,
+            goal[2], goal_distance, hazards[8][2], omega[2], omega_next[2] as binary64).
+      Not held: the rollout, minibatch and trust-region buffers (rebuilt every epoch), the
+      allocator, and a user's environment's state. A checkpoint is taken between epochs,
+      where episodes may be open (an epoch ends mid-episode and the next one continues it);
+      the built-ins' states are saved, so resuming is exact. For your own environment the
+      caller owns its state: save it beside the checkpoint and restore it before the next
+      epoch (tests/test_rl.c does so), or call saferl_rl_agent_restart_episodes after
+      loading, which drops the open episodes (every environment is reset before the next
+      epoch's first step: a valid run, no longer bit-identical to an uninterrupted one).
+      Loading is two-phase: every section is parsed and checked (lengths, ranges, finite
+      values, weights within the policy loader's interval bound, Adam moments within what
+      gradients clipped to max_grad_norm can give, stds above their floor, multipliers
+      >= 0, a window position consistent with its count, a non-zero generator state, omega
+      in its box) without writing, then written; on any failure the agent and the built-ins' states
+      are unchanged (SAFERL_ERR_CORRUPT, _VERSION, _NOT_FINITE, or _INVALID_ARGUMENT for
+      another desc or environment). Resuming from a checkpoint gives the same epochs, bit
+      for bit, as the run that was never interrupted (tests/test_rl.c: PPO-Lag discrete,
+      CPO continuous, PID-Lag with two costs, CUP, TRPO-Lag). The off-policy agent has no
+      checkpoint yet.
+
    RETURN-CONDITIONED SUPERVISED LEARNING (RCSL; an MLP or a small causal transformer)
       The offline stage of PLS (Wachi et al. 2025), after Decision Transformer (Chen et al.
       2021) and the Constrained Decision Transformer (CDT, Liu et al. 2023), in two
@@ -498,7 +550,10 @@
       a user environment that returns NaN makes saferl_rl_agent_epoch return
       SAFERL_ERR_NOT_FINITE with the networks, optimiser, lambda, normaliser and statistics
       unchanged (the interrupted episodes are dropped and every environment is reset at the
-      next epoch). The same seed gives the same learning curve; native and WebAssembly agree
+      next epoch). An update whose losses or gradients overflow on finite data (rewards near
+      the float range, weights near it in a loaded checkpoint) also returns
+      SAFERL_ERR_NOT_FINITE, but after the fact: the networks hold that update, so go back
+      to a checkpoint saved before it. The same seed gives the same learning curve; native and WebAssembly agree
       to rounding (libm's tanh and exp differ in the last bits).
 
    SPEED
@@ -554,7 +609,14 @@
                           TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3
                           (saferl_rl_offpolicy_*). Preference
                           optimisation for tabular categorical policies: DPO, SACPO, P-SACPO,
-                          the constrained optimum's closed form, the label-flip poisoning LP
+                          the constrained optimum's closed form, the label-flip poisoning LP;
+                          saferl_rl_dpo_fit reaches its gradient tolerance on large data sets
+                          (Newton's last step is taken whole when its decrease is below the
+                          loss's rounding; it used to stall and report DID_NOT_CONVERGE).
+                          Checkpoints of the on-policy agent's whole training state ("SRLK":
+                          saferl_rl_agent_checkpoint_save / _load / _size / _save_file /
+                          _load_file, saferl_rl_agent_restart_episodes): resuming gives the
+                          same epochs bit for bit; a refused load leaves the agent unchanged
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -1350,6 +1412,36 @@ SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent);
    TRPO-Lag: one trust-region step, then the critics). stats optional. */
 SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl_rl_epoch_stats *stats);
 
+/* ---- checkpoints: the whole training state ("SRLK", format below) ------------------------ */
+
+/* Bytes saferl_rl_agent_checkpoint_save writes for this agent (exact). */
+SAFERL_RL_API size_t saferl_rl_agent_checkpoint_size(const saferl_rl_agent *agent);
+/* Writes the agent's training state (networks, Adam, multipliers, normaliser, episode window,
+   counters, random generators, the open episodes and the built-in environments' states) to
+   buffer. SAFERL_ERR_BUFFER_TOO_SMALL if capacity is short; *written (optional) the bytes. */
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save(const saferl_rl_agent *agent, void *buffer,
+                                                            size_t capacity, size_t *written);
+/* Loads a checkpoint into an agent initialised from the same desc (the seed may differ: the
+   checkpoint's generators replace it) and environments of the same shape and kinds. Every
+   byte is checked before the agent is written: on failure the agent and its environments
+   are unchanged. SAFERL_ERR_CORRUPT (bad magic, length, checksum, a value out of range),
+   SAFERL_ERR_VERSION, SAFERL_ERR_NOT_FINITE, SAFERL_ERR_INVALID_ARGUMENT (another desc or
+   environment). *message (optional; a static string) says what, e.g. "steps_per_epoch: the
+   checkpoint's differs from this agent's desc", or "ok". A user's environment is not in the
+   checkpoint: restore its state as it was at the save, or call
+   saferl_rl_agent_restart_episodes (see CHECKPOINT FORMAT). */
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load(saferl_rl_agent *agent, const void *data, size_t size,
+                                                            const char **message);
+/* Drops the open episodes: every environment is reset at the start of the next epoch. */
+SAFERL_RL_API void saferl_rl_agent_restart_episodes(saferl_rl_agent *agent);
+#ifndef SAFERL_NO_STDIO
+/* The same through a file, written atomically (a temporary renamed over path; SAFERL_ERR_IO
+   with errno on failure, the old file untouched). Loading reads through the desc's allocator. */
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save_file(const saferl_rl_agent *agent, const char *path);
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load_file(saferl_rl_agent *agent, const char *path,
+                                                                 const char **message);
+#endif
+
 /* ---- offline data: logged trajectories ------------------------------------------------ */
 
 typedef struct saferl_rl_dataset_desc {
@@ -1682,31 +1774,35 @@ SAFERL_RL_API double saferl_rl_rcsl_loss(saferl_rl_rcsl_trainer *trainer, long f
 /* ---- off-policy: a replay buffer, TD3 and SAC ---------------------------------------------- */
 
 /* Transitions in caller memory, a ring: the oldest is overwritten once capacity is reached.
-   done is 1 for a true end (terminated: no bootstrap), 0 otherwise (a truncation bootstraps). */
+   done is 1 for a true end (terminated: no bootstrap), 0 otherwise (a truncation bootstraps).
+   Each transition holds cost_count costs (those of the environment). */
 typedef struct saferl_rl_replay {
-    int capacity, observation_dim, action_dim;
+    int capacity, observation_dim, action_dim, cost_count;
     int size, next;                /* transitions held, the slot written next */
     float *observations, *actions, *rewards, *costs, *next_observations, *dones;
 } saferl_rl_replay;
 
-/* Bytes for capacity transitions; 0 for a dimension or capacity < 1 or a size that overflows. */
-SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim);
+/* Bytes for capacity transitions of cost_count costs (0 means 1; at most SAFERL_RL_MAX_COSTS);
+   0 for a dimension or capacity < 1, a cost_count out of range or a size that overflows. */
+SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim, int cost_count);
 SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int capacity, int observation_dim,
-                                                  int action_dim, void *memory, size_t memory_size);
-/* SAFERL_ERR_NOT_FINITE (nothing stored) for a NaN/Inf anywhere in the transition. */
+                                                  int action_dim, int cost_count, void *memory, size_t memory_size);
+/* costs: cost_count floats. SAFERL_ERR_NOT_FINITE (nothing stored) for a NaN/Inf anywhere in
+   the transition. */
 SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const float *observation,
-                                                 const float *action, float reward, float cost,
+                                                 const float *action, float reward, const float *costs,
                                                  const float *next_observation, int terminated);
 
 typedef enum saferl_rl_offpolicy_algorithm {
     SAFERL_RL_TD3 = 0,     /* Fujimoto, van Hoof, Meger 2018 */
     SAFERL_RL_SAC = 1,     /* Haarnoja et al. 2018 (v2: twin critics, automatic temperature) */
-    SAFERL_RL_TD3_LAG = 2, /* TD3 with a cost critic and a Lagrange multiplier */
-    SAFERL_RL_SAC_LAG = 3, /* SAC with a cost critic and a Lagrange multiplier */
+    SAFERL_RL_TD3_LAG = 2, /* TD3 with a cost critic and a Lagrange multiplier per constraint */
+    SAFERL_RL_SAC_LAG = 3, /* SAC with a cost critic and a Lagrange multiplier per constraint */
     SAFERL_RL_M2TD3 = 4,   /* Tanabe et al. 2022: max over the policy of min over omega in Omega */
     SAFERL_RL_DR_TD3 = 5   /* TD3 with omega uniform on Omega at every reset (domain randomisation) */
 } saferl_rl_offpolicy_algorithm;
 #define SAFERL_RL_MAX_CANDIDATES 64 /* M2TD3's worst-case candidates */
+#define SAFERL_RL_OFFPOLICY_CRITICS (2 + SAFERL_RL_MAX_COSTS) /* twin reward critics, a cost critic each */
 
 /* Zero = the default written beside each field. */
 typedef struct saferl_rl_offpolicy_desc {
@@ -1730,8 +1826,8 @@ typedef struct saferl_rl_offpolicy_desc {
     double temperature_lr;     /* 3e-4: Adam on log alpha */
     double target_entropy;     /* 0 = -action_dim; SAFERL_RL_OFFPOLICY_ZERO_ENTROPY for 0 */
     /* the Lagrangian forms: the constraint has no default */
-    int cost_count;            /* required: 1 (one constraint; more are not offered here yet) */
-    double cost_limits[SAFERL_RL_MAX_COSTS]; /* d: the episodic cost limit, 0 means 0 */
+    int cost_count;            /* required: 1..SAFERL_RL_MAX_COSTS constraints (the environment's costs) */
+    double cost_limits[SAFERL_RL_MAX_COSTS]; /* d_i: the episodic cost limits, 0 means 0 */
     double cost_gamma;         /* 0.99: the cost critic's discount */
     double lagrange_init;      /* lambda_0 >= 0: zero is zero */
     double lagrange_lr;        /* 0.01: Adam on lambda once per finished episode */
@@ -1765,16 +1861,20 @@ typedef struct saferl_rl_offpolicy_agent {
     int observation_dim, action_dim;
     saferl_rl_mlp actor_net, critic_net;
     size_t actor_count, critic_count;  /* parameters of the actor, of one critic */
-    /* critic[0], critic[1]: the twin reward critics; critic[2]: the cost critic (Lagrangian) */
-    float *actor, *actor_target, *critic[3], *critic_target[3];
-    float *actor_grad, *critic_grad[3], *actor_m, *actor_v, *critic_m[3], *critic_v[3];
-    float lagrange, lagrange_m, lagrange_v;                  /* the multiplier, its Adam moments */
+    /* critic[0], critic[1]: the twin reward critics; critic[2 + i]: constraint i's cost critic */
+    float *actor, *actor_target, *critic[SAFERL_RL_OFFPOLICY_CRITICS], *critic_target[SAFERL_RL_OFFPOLICY_CRITICS];
+    float *actor_grad, *critic_grad[SAFERL_RL_OFFPOLICY_CRITICS], *actor_m, *actor_v;
+    float *critic_m[SAFERL_RL_OFFPOLICY_CRITICS], *critic_v[SAFERL_RL_OFFPOLICY_CRITICS];
+    float lagrange[SAFERL_RL_MAX_COSTS];      /* a multiplier per constraint ... */
+    float lagrange_m[SAFERL_RL_MAX_COSTS], lagrange_v[SAFERL_RL_MAX_COSTS]; /* ... its Adam moments */
     long lagrange_steps;
     float log_temperature, temperature_m, temperature_v; /* SAC: log alpha and its Adam moments */
     long critic_steps, actor_steps, temperature_steps, env_steps;
-    /* a batch (B = batch_size): transitions, critic inputs, noise, activations, gradients */
+    /* a batch (B = batch_size): transitions (cost and cost_target: a row of B per constraint),
+       critic inputs, noise, activations, gradients */
     float *obs, *act, *rew, *cost, *done, *next_obs, *q_input, *noise, *target, *cost_target, *pre_tanh;
-    float *new_act, *logp, *actor_acts, *critic_acts[3], *head_grad, *q_grad[3], *q_input_grad, *scratch;
+    float *new_act, *logp, *actor_acts, *critic_acts[SAFERL_RL_OFFPOLICY_CRITICS], *head_grad;
+    float *q_grad[SAFERL_RL_OFFPOLICY_CRITICS], *q_input_grad, *scratch;
     saferl_rng rng;
     /* M2TD3: the critics read [s, a, omega] (omega_width = omega_dim; 0 otherwise) */
     int omega_width;
@@ -1790,7 +1890,8 @@ typedef struct saferl_rl_offpolicy_agent {
     float *env_obs, *env_next_obs, *env_action;
     double env_omega[SAFERL_RL_MAX_OMEGA];  /* this episode's omega (M2TD3, DR-TD3) */
     int episode_started;
-    double episode_return, episode_cost, last_return, last_cost;
+    double episode_return, last_return;
+    double episode_cost[SAFERL_RL_MAX_COSTS], last_cost[SAFERL_RL_MAX_COSTS]; /* per cost of the environment */
     long episodes;
     void *memory;                      /* set by _create */
     saferl_allocator allocator;
@@ -1817,10 +1918,11 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay);
 /* `steps` environment steps (random actions for the first random_steps of the agent's life,
    then the exploring actor), each stored in the replay and followed by one update once the
-   random steps are over. Episodes continue across calls. A continuous-action environment with
-   one cost (cost_count 0 or 1); SAFERL_ERR_INVALID_ARGUMENT otherwise (and for M2TD3 and DR-TD3,
-   which train through saferl_rl_offpolicy_train_robust). The Lagrangian forms step the
-   multiplier at the end of every episode (saferl_rl_offpolicy_multiplier_step). */
+   random steps are over. Episodes continue across calls. A continuous-action environment whose
+   costs (cost_count, 0 as 1) match the replay's and, for the Lagrangian forms, the desc's;
+   SAFERL_ERR_INVALID_ARGUMENT otherwise (and for M2TD3 and DR-TD3, which train through
+   saferl_rl_offpolicy_train_robust). The Lagrangian forms step the multipliers at the end of
+   every episode (saferl_rl_offpolicy_multiplier_step). */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
                                                       saferl_rl_replay *replay, long steps);
 /* M2TD3 and DR-TD3: before every reset the loop draws this episode's omega and hands it to
@@ -1836,18 +1938,20 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
                                                              long steps);
 /* saferl_rl_builtin_set_omega for the state of saferl_rl_env_builtin (a saferl_rl_builtin). */
 SAFERL_RL_API saferl_result saferl_rl_builtin_omega_hook(void *builtin_state, const double *omega);
-/* Lagrangian forms: lambda <- max(0, lambda + Adam step on (episode_cost - d)), one step for
-   one finished episode's undiscounted cost. SAFERL_ERR_NOT_FINITE for NaN/Inf (unchanged);
-   SAFERL_ERR_INVALID_ARGUMENT for TD3 and SAC. */
-SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *agent, double episode_cost);
+/* Lagrangian forms: lambda_i <- max(0, lambda_i + Adam step on (episode_costs[i] - d_i)) for each
+   constraint, one step for one finished episode's undiscounted costs (cost_count of them).
+   SAFERL_ERR_NOT_FINITE for NaN/Inf (all unchanged); SAFERL_ERR_INVALID_ARGUMENT for the others. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *agent,
+                                                                const double *episode_costs);
 
 /* The pieces of an update, on the agent's batch buffers (obs, act, rew, done, next_obs) with
    the given standard-normal noise (B x A): exposed for the tests. critic_targets writes y
-   (and the cost critic's yc for the Lagrangian forms; yc may be NULL otherwise);
-   critic_loss returns sum over the critics of mean (Q_i - y)^2 (the cost critic against yc)
-   and adds its gradient into critic_grad[i]; actor_loss returns TD3's -mean Q1(s, pi(s)) or
-   SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus lambda Q_C and divided
-   by (1 + lambda), and adds its gradient into actor_grad (critic_grad is scratch here).
+   (and the cost critics' yc for the Lagrangian forms, cost_count rows of B; yc may be NULL
+   otherwise); critic_loss returns sum over the critics of mean (Q_i - y)^2 (cost critic i
+   against yc's row i) and adds its gradient into critic_grad[i]; actor_loss returns TD3's
+   -mean Q1(s, pi(s)) or SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus
+   sum_i lambda_i Q_Ci and divided by (1 + sum_i lambda_i), and adds its gradient into
+   actor_grad (critic_grad is scratch here).
    M2TD3: the batch's omega (omega, B x W) is the critics' third input; the target's omega is
    omega + clipped omega_noise (B x W, standard normal, set by the caller) clipped to Omega;
    actor_loss is -mean Q1(s, pi(s), omega_hat_worst) for the candidate `worst`, and its
@@ -5454,9 +5558,477 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
                           row->multiplier != SAFERL_RL__NO_MULTIPLIER && d->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE);
     row->update_actor(a, &u);
     if (row->update_critics) row->update_critics(a, &u);
+    /* finite data can still overflow a loss or gradient (rewards near FLT_MAX, huge weights):
+       never report such an update as a success */
+    if (!saferl_rl__all_finite(a->networks.params, (int)a->networks.param_total)) return SAFERL_ERR_NOT_FINITE;
     if (stats) saferl_rl__report(a, &u, episodes, stats);
     return SAFERL_OK;
 }
+
+/* ---- checkpoints ------------------------------------------------------------------------------ */
+
+#define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
+#define SAFERL_RL__CHECKPOINT_VERSION 1u
+#define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
+
+static void saferl_rl__put_f64(unsigned char *p, double v) {
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    saferl_rl__put_u32(p, (uint32_t)u);
+    saferl_rl__put_u32(p + 4, (uint32_t)(u >> 32));
+}
+
+static double saferl_rl__get_f64(const unsigned char *p) {
+    uint64_t u = (uint64_t)saferl_rl__get_u32(p) | (uint64_t)saferl_rl__get_u32(p + 4) << 32;
+    double v;
+    memcpy(&v, &u, 8);
+    return v;
+}
+
+/* One walk over the agent states the format for every use: measuring, saving, checking a
+   buffer without writing anything, and loading what the check accepted (which then cannot
+   fail). So the saver and the loader cannot disagree, and loading is two-phase. */
+typedef enum saferl_rl__checkpoint_mode {
+    SAFERL_RL__MEASURE,
+    SAFERL_RL__SAVE,
+    SAFERL_RL__CHECK,
+    SAFERL_RL__LOAD
+} saferl_rl__checkpoint_mode;
+
+typedef struct saferl_rl__checkpoint_io {
+    saferl_rl__checkpoint_mode mode;
+    unsigned char *data;          /* written only when saving; NULL when measuring */
+    size_t at, size, section;     /* the cursor, the end of the sections, the open section */
+    saferl_result result;         /* the first failure (checking) */
+    const char *message;
+} saferl_rl__checkpoint_io;
+
+static void saferl_rl__checkpoint_fail(saferl_rl__checkpoint_io *io, saferl_result r, const char *message) {
+    if (io->result != SAFERL_OK) return;
+    io->result = r;
+    io->message = message;
+}
+
+/* The next n bytes (NULL when measuring or after a failure); reading past the end fails. */
+static unsigned char *saferl_rl__checkpoint_take(saferl_rl__checkpoint_io *io, size_t n) {
+    unsigned char *p;
+    if (io->result != SAFERL_OK) return NULL;
+    if (io->mode != SAFERL_RL__MEASURE && n > io->size - io->at) {
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "checkpoint: truncated (a section runs past the end)");
+        return NULL;
+    }
+    p = io->mode == SAFERL_RL__MEASURE ? NULL : io->data + io->at;
+    io->at += n;
+    return p;
+}
+
+/* A uint32 in [lo, hi]: written when saving; the value read when checking or loading. */
+static uint32_t saferl_rl__checkpoint_u32(saferl_rl__checkpoint_io *io, uint32_t value, uint32_t lo, uint32_t hi,
+                                          const char *what) {
+    unsigned char *p = saferl_rl__checkpoint_take(io, 4);
+    if (!p) return value;
+    if (io->mode == SAFERL_RL__SAVE) {
+        saferl_rl__put_u32(p, value);
+        return value;
+    }
+    value = saferl_rl__get_u32(p);
+    if (value < lo || value > hi) saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, what);
+    return value;
+}
+
+/* An int field in [lo, hi] (lo >= 0), loaded into *field; returns the checkpoint's value. */
+static int saferl_rl__checkpoint_int(saferl_rl__checkpoint_io *io, int *field, int lo, int hi, const char *what) {
+    int v = (int)saferl_rl__checkpoint_u32(io, (uint32_t)*field, (uint32_t)lo, (uint32_t)hi, what);
+    if (io->mode == SAFERL_RL__LOAD) *field = v;
+    return v;
+}
+
+static uint64_t saferl_rl__checkpoint_u64(saferl_rl__checkpoint_io *io, uint64_t value) {
+    uint64_t lo = saferl_rl__checkpoint_u32(io, (uint32_t)value, 0, 0xFFFFFFFFu, NULL);
+    return lo | (uint64_t)saferl_rl__checkpoint_u32(io, (uint32_t)(value >> 32), 0, 0xFFFFFFFFu, NULL) << 32;
+}
+
+/* A step counter (a long: 32 bits in wasm32, so a larger count is refused there). */
+static void saferl_rl__checkpoint_count(saferl_rl__checkpoint_io *io, long *field, const char *what) {
+    uint64_t v = saferl_rl__checkpoint_u64(io, (uint64_t)*field);
+    if (io->mode == SAFERL_RL__CHECK && v > (uint64_t)(~0ul >> 1)) saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, what);
+    if (io->mode == SAFERL_RL__LOAD) *field = (long)v;
+}
+
+/* n floats (4 bytes) or doubles (8), finite and in [lo, hi]. */
+static void saferl_rl__checkpoint_reals(saferl_rl__checkpoint_io *io, float *f, double *d, size_t n, double lo, double hi,
+                                        const char *what) {
+    const size_t width = f ? 4 : 8;
+    unsigned char *p = saferl_rl__checkpoint_take(io, width * n);
+    size_t i;
+    if (!p) return;
+    for (i = 0; i < n; ++i, p += width) {
+        double v;
+        if (io->mode == SAFERL_RL__SAVE) {
+            if (f) saferl_rl__put_f32(p, f[i]);
+            else saferl_rl__put_f64(p, d[i]);
+            continue;
+        }
+        v = f ? (double)saferl_rl__get_f32(p) : saferl_rl__get_f64(p);
+        if (io->mode == SAFERL_RL__CHECK) {
+            const double big = f ? 3.4e38 : 1.7976931348623157e308;
+            if (!(v == v && v <= big && v >= -big) || v < lo || v > hi) {
+                saferl_rl__checkpoint_fail(io, v == v && v <= big && v >= -big ? SAFERL_ERR_CORRUPT : SAFERL_ERR_NOT_FINITE,
+                                           what);
+                return;
+            }
+        } else if (f) {
+            f[i] = (float)v;
+        } else {
+            d[i] = v;
+        }
+    }
+}
+
+#define SAFERL_RL__FLOATS(io, x, n, lo, what) saferl_rl__checkpoint_reals(io, x, NULL, n, lo, SAFERL_RL__ANY, what)
+#define SAFERL_RL__DOUBLES(io, x, n, lo, what) saferl_rl__checkpoint_reals(io, NULL, x, n, lo, SAFERL_RL__ANY, what)
+
+/* A value the agent already has (its desc, its shape): another one is refused with what. */
+static void saferl_rl__checkpoint_same(saferl_rl__checkpoint_io *io, uint32_t value, const char *what) {
+    unsigned char *p = saferl_rl__checkpoint_take(io, 4);
+    if (p && io->mode == SAFERL_RL__SAVE) saferl_rl__put_u32(p, value);
+    else if (p && io->mode == SAFERL_RL__CHECK && saferl_rl__get_u32(p) != value)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_INVALID_ARGUMENT, what);
+}
+
+static void saferl_rl__checkpoint_same_real(saferl_rl__checkpoint_io *io, double value, const char *what) {
+    unsigned char *p = saferl_rl__checkpoint_take(io, 8);
+    unsigned char bits[8];
+    saferl_rl__put_f64(bits, value); /* compared bit for bit: SAFERL_RL_NONE stays itself */
+    if (p && io->mode == SAFERL_RL__SAVE) memcpy(p, bits, 8);
+    else if (p && io->mode == SAFERL_RL__CHECK && memcmp(p, bits, 8) != 0)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_INVALID_ARGUMENT, what);
+}
+
+static void saferl_rl__checkpoint_rng(saferl_rl__checkpoint_io *io, saferl_rng *rng) {
+    uint64_t s[4];
+    int i;
+    for (i = 0; i < 4; ++i) s[i] = saferl_rl__checkpoint_u64(io, rng->s[i]);
+    if (io->mode == SAFERL_RL__CHECK && !(s[0] | s[1] | s[2] | s[3])) /* xoshiro's one fixed point */
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "random generator: an all-zero state");
+    if (io->mode == SAFERL_RL__LOAD) memcpy(rng->s, s, sizeof s);
+}
+
+/* A section: a tag, its byte length, its fields. */
+static void saferl_rl__checkpoint_begin(saferl_rl__checkpoint_io *io, uint32_t tag, const char *missing) {
+    io->section = io->at;
+    saferl_rl__checkpoint_u32(io, tag, tag, tag, missing);
+    saferl_rl__checkpoint_u32(io, 0, 0, 0xFFFFFFFFu, NULL); /* the length, known at the end */
+}
+
+static void saferl_rl__checkpoint_end(saferl_rl__checkpoint_io *io, const char *what) {
+    size_t length = io->at - io->section - 8;
+    if (io->result != SAFERL_OK) return;
+    if (io->mode == SAFERL_RL__SAVE) saferl_rl__put_u32(io->data + io->section + 4, (uint32_t)length);
+    else if (io->mode == SAFERL_RL__CHECK && saferl_rl__get_u32(io->data + io->section + 4) != length)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, what);
+}
+
+#define SAFERL_RL__DIFFERS ": the checkpoint's differs from this agent's desc"
+#define SAFERL_RL__SAME_INT(io, field) saferl_rl__checkpoint_same(io, (uint32_t)(d->field), #field SAFERL_RL__DIFFERS)
+#define SAFERL_RL__SAME_REAL(io, field) saferl_rl__checkpoint_same_real(io, d->field, #field SAFERL_RL__DIFFERS)
+
+/* "DESC": every desc field with its defaults filled in (the seed is only recorded: the
+   generators below replace it) and the environments' shape. */
+static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const saferl_rl_desc *d = &a->desc;
+    const saferl_rl_env *env = &a->environments.envs[0];
+    uint32_t seed;
+    int i;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('D', 'E', 'S', 'C'), "checkpoint: the DESC section is missing");
+    SAFERL_RL__SAME_INT(io, algorithm);
+    seed = saferl_rl__checkpoint_u32(io, d->seed, 0, 0xFFFFFFFFu, NULL);
+    if (io->mode == SAFERL_RL__LOAD) a->desc.seed = seed;
+    SAFERL_RL__SAME_INT(io, hidden_count);
+    for (i = 0; i < SAFERL_RL_MAX_LAYERS - 1; ++i)
+        saferl_rl__checkpoint_same(io, (uint32_t)d->hidden[i], "hidden" SAFERL_RL__DIFFERS);
+    SAFERL_RL__SAME_INT(io, activation);
+    SAFERL_RL__SAME_INT(io, steps_per_epoch);
+    SAFERL_RL__SAME_INT(io, update_iters);
+    SAFERL_RL__SAME_INT(io, minibatch);
+    SAFERL_RL__SAME_REAL(io, clip);
+    SAFERL_RL__SAME_REAL(io, target_kl);
+    SAFERL_RL__SAME_REAL(io, gamma);
+    SAFERL_RL__SAME_REAL(io, lambda);
+    SAFERL_RL__SAME_REAL(io, cost_gamma);
+    SAFERL_RL__SAME_REAL(io, cost_lambda);
+    SAFERL_RL__SAME_REAL(io, actor_lr);
+    SAFERL_RL__SAME_REAL(io, critic_lr);
+    SAFERL_RL__SAME_INT(io, total_epochs);
+    SAFERL_RL__SAME_REAL(io, max_grad_norm);
+    SAFERL_RL__SAME_REAL(io, critic_norm_coef);
+    SAFERL_RL__SAME_REAL(io, init_log_std);
+    SAFERL_RL__SAME_INT(io, no_obs_normalize);
+    SAFERL_RL__SAME_INT(io, cost_count);
+    for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i)
+        saferl_rl__checkpoint_same_real(io, d->cost_limits[i], "cost_limits" SAFERL_RL__DIFFERS);
+    SAFERL_RL__SAME_REAL(io, lagrange_init);
+    SAFERL_RL__SAME_REAL(io, lambda_lr);
+    SAFERL_RL__SAME_INT(io, lambda_optimizer);
+    SAFERL_RL__SAME_REAL(io, pid_kp);
+    SAFERL_RL__SAME_REAL(io, pid_ki);
+    SAFERL_RL__SAME_REAL(io, pid_kd);
+    SAFERL_RL__SAME_REAL(io, pid_ema_alpha);
+    SAFERL_RL__SAME_INT(io, pid_delay);
+    SAFERL_RL__SAME_INT(io, episode_window);
+    SAFERL_RL__SAME_REAL(io, lagrange_max);
+    SAFERL_RL__SAME_REAL(io, focops_temperature);
+    SAFERL_RL__SAME_REAL(io, focops_kl_bound);
+    SAFERL_RL__SAME_REAL(io, trust_region);
+    SAFERL_RL__SAME_INT(io, cg_iters);
+    SAFERL_RL__SAME_REAL(io, cg_damping);
+    SAFERL_RL__SAME_INT(io, line_search_steps);
+    saferl_rl__checkpoint_same(io, (uint32_t)a->environments.count, "env_count: the checkpoint's differs from this agent's");
+    saferl_rl__checkpoint_same(io, (uint32_t)env->observation_dim, "env: observation_dim differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)env->action_dim, "env: action_dim differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)env->action_count, "env: action_count differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)a->networks.cost_count, "env: cost_count differs from the checkpoint's");
+    saferl_rl__checkpoint_end(io, "checkpoint: the DESC section's length is wrong");
+}
+
+/* Whether the actor and every critic in the parameter block (params: its bytes) pass the
+   policy loader's interval bound: no forward pass on a normalised input can overflow. */
+static int saferl_rl__networks_bounded(const saferl_rl_agent *a, const unsigned char *params) {
+    saferl_rl_policy critic;
+    int k;
+    if (!saferl_rl__policy_bounded(&a->actor, params)) return 0;
+    memset(&critic, 0, sizeof critic);
+    critic.net = a->networks.reward_critic; /* every cost critic has its shape */
+    critic.action_kind = SAFERL_RL_DISCRETE;
+    for (k = 0; k <= a->networks.cost_count; ++k)
+        if (!saferl_rl__policy_bounded(&critic, params + 4 * (a->networks.actor_count + (size_t)k * a->networks.critic_count)))
+            return 0;
+    return 1;
+}
+
+/* "NETS": actor, log std, reward and cost critics in one block, Adam's moments and step. The
+   moments average gradients clipped to max_grad_norm, so training never leaves |m| <= c and
+   v <= c^2 (c = max_grad_norm, here with room for rounding); beyond that is refused. */
+static void saferl_rl__checkpoint_networks(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const size_t P = a->networks.param_total, at = io->at + 8;
+    const double c = 1.001 * a->desc.max_grad_norm;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('N', 'E', 'T', 'S'), "checkpoint: the NETS section is missing");
+    SAFERL_RL__FLOATS(io, a->networks.params, P, -SAFERL_RL__ANY, "networks: a parameter is not finite");
+    if (io->mode == SAFERL_RL__CHECK && io->result == SAFERL_OK && !saferl_rl__networks_bounded(a, io->data + at))
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_NOT_FINITE, "networks: weights that could overflow a forward pass");
+    saferl_rl__checkpoint_reals(io, a->networks.adam_m, NULL, P, -c, c, "networks: an Adam first moment beyond max_grad_norm");
+    saferl_rl__checkpoint_reals(io, a->networks.adam_v, NULL, P, 0.0, c * c,
+                                "networks: an Adam second moment negative or beyond max_grad_norm^2");
+    saferl_rl__checkpoint_count(io, &a->networks.adam_step, "networks: Adam's step count is out of range");
+    saferl_rl__checkpoint_end(io, "checkpoint: the NETS section's length is wrong");
+}
+
+/* "NORM": the normaliser the actor reads (mean, std) and its running count, mean and M2. */
+static void saferl_rl__checkpoint_normalizer(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const size_t O = (size_t)a->actor.observation_dim;
+    double *s = a->normalizer.count_mean_m2;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('N', 'O', 'R', 'M'), "checkpoint: the NORM section is missing");
+    if (a->actor.obs_mean) {
+        SAFERL_RL__FLOATS(io, a->actor.obs_mean, O, -SAFERL_RL__ANY, "normalizer: a mean is not finite");
+        SAFERL_RL__FLOATS(io, a->actor.obs_std, O, (double)1e-2f, "normalizer: a std is below its floor 0.01");
+    }
+    SAFERL_RL__DOUBLES(io, s, 1, 0.0, "normalizer: the count is negative");
+    SAFERL_RL__DOUBLES(io, s + 1, O, -SAFERL_RL__ANY, "normalizer: a running mean is not finite");
+    SAFERL_RL__DOUBLES(io, s + 1 + O, O, 0.0, "normalizer: a running M2 is negative");
+    saferl_rl__checkpoint_end(io, "checkpoint: the NORM section's length is wrong");
+}
+
+/* "MULT": a multiplier per constraint, the Adam state of lambda_optimizer, the PID state. */
+static void saferl_rl__checkpoint_multipliers(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const size_t K = (size_t)a->networks.cost_count;
+    const int delay = a->desc.pid_delay;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('M', 'U', 'L', 'T'), "checkpoint: the MULT section is missing");
+    SAFERL_RL__DOUBLES(io, a->multiplier.value, K, 0.0, "multipliers: a multiplier is negative");
+    saferl_rl__checkpoint_count(io, &a->multiplier.adam_step, "multipliers: Adam's step count is out of range");
+    SAFERL_RL__DOUBLES(io, a->multiplier.adam_m, K, -SAFERL_RL__ANY, "multipliers: an Adam moment is not finite");
+    SAFERL_RL__DOUBLES(io, a->multiplier.adam_v, K, 0.0, "multipliers: an Adam second moment is negative");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_integral, K, 0.0, "multipliers: a PID integral is negative");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_error, K, -SAFERL_RL__ANY, "multipliers: a PID error is not finite");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_cost, K, -SAFERL_RL__ANY, "multipliers: a PID cost is not finite");
+    SAFERL_RL__DOUBLES(io, a->multiplier.pid_history, K * (size_t)delay, -SAFERL_RL__ANY,
+                       "multipliers: a PID delayed cost is not finite");
+    saferl_rl__checkpoint_int(io, &a->multiplier.pid_history_next, 0, delay - 1, "multipliers: the PID delay line's position");
+    saferl_rl__checkpoint_end(io, "checkpoint: the MULT section's length is wrong");
+}
+
+/* "EPIS": the window of finished episodes J_R and J_C are measured over (only its filled
+   entries), then "PROG": epochs, steps, each cost's total, the agent's generator. */
+static void saferl_rl__checkpoint_progress(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const int W = a->desc.episode_window, K = a->networks.cost_count;
+    int count, next;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('E', 'P', 'I', 'S'), "checkpoint: the EPIS section is missing");
+    count = saferl_rl__checkpoint_int(io, &a->episodes.count, 0, W, "episodes: more than episode_window");
+    next = saferl_rl__checkpoint_int(io, &a->episodes.next, 0, W - 1, "episodes: the window's position");
+    if (io->mode == SAFERL_RL__CHECK && count < W && next != count)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "episodes: a window not yet full must end at its count");
+    SAFERL_RL__FLOATS(io, a->episodes.returns, (size_t)count, -SAFERL_RL__ANY, "episodes: a return is not finite");
+    SAFERL_RL__FLOATS(io, a->episodes.costs, (size_t)count * K, -SAFERL_RL__ANY, "episodes: a cost is not finite");
+    saferl_rl__checkpoint_end(io, "checkpoint: the EPIS section's length is wrong");
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('P', 'R', 'O', 'G'), "checkpoint: the PROG section is missing");
+    saferl_rl__checkpoint_int(io, &a->epoch, 0, 0x7FFFFFFF, "progress: the epoch is out of range");
+    saferl_rl__checkpoint_count(io, &a->total_steps, "progress: the step count is out of range");
+    SAFERL_RL__DOUBLES(io, a->total_cost, (size_t)K, -SAFERL_RL__ANY, "progress: a total cost is not finite");
+    saferl_rl__checkpoint_rng(io, &a->rng);
+    saferl_rl__checkpoint_end(io, "checkpoint: the PROG section's length is wrong");
+}
+
+/* A built-in environment's state (saferl_rl_builtin); its kind and max_steps must be the
+   live one's, omega must lie in the kind's box. */
+static void saferl_rl__checkpoint_builtin(saferl_rl__checkpoint_io *io, saferl_rl_builtin *b) {
+    double lower[SAFERL_RL_MAX_OMEGA], upper[SAFERL_RL_MAX_OMEGA];
+    int n = saferl_rl_builtin_omega_box(b->kind, lower, upper, NULL), i, j;
+    int cells = b->kind == SAFERL_RL_ENV_CLIFF ? SAFERL_RL_CLIFF_STATES : SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS;
+    saferl_rl__checkpoint_same(io, (uint32_t)b->kind, "environments: a built-in environment of another kind");
+    saferl_rl__checkpoint_same(io, (uint32_t)b->max_steps, "environments: a built-in environment with another max_steps");
+    saferl_rl__checkpoint_int(io, &b->steps, 0, b->max_steps > 0 ? b->max_steps : 0, "environments: steps out of range");
+    saferl_rl__checkpoint_int(io, &b->cell, 0, cells - 1, "environments: a cell out of range");
+    saferl_rl__checkpoint_int(io, &b->goals_reached, 0, 0x7FFFFFFF, "environments: goals_reached out of range");
+    SAFERL_RL__DOUBLES(io, b->x, 4, -SAFERL_RL__ANY, "environments: a state variable is not finite");
+    SAFERL_RL__DOUBLES(io, &b->heading, 1, -SAFERL_RL__ANY, "environments: the heading is not finite");
+    SAFERL_RL__DOUBLES(io, &b->yaw_rate, 1, -SAFERL_RL__ANY, "environments: the yaw rate is not finite");
+    SAFERL_RL__DOUBLES(io, b->goal, 2, -SAFERL_RL__ANY, "environments: the goal is not finite");
+    SAFERL_RL__DOUBLES(io, &b->goal_distance, 1, -SAFERL_RL__ANY, "environments: the goal distance is not finite");
+    for (i = 0; i < SAFERL_RL_POINTGOAL_HAZARDS; ++i)
+        SAFERL_RL__DOUBLES(io, b->hazards[i], 2, -SAFERL_RL__ANY, "environments: a hazard is not finite");
+    for (j = 0; j < 2; ++j) {
+        double *omega = j == 0 ? b->omega : b->omega_next;
+        for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i)
+            saferl_rl__checkpoint_reals(io, NULL, omega + i, 1, i < n ? lower[i] : -SAFERL_RL__ANY,
+                                        i < n ? upper[i] : SAFERL_RL__ANY, "environments: omega outside its box");
+    }
+}
+
+/* "ENVS": whether the episodes are open; per environment its generator, and for an open
+   episode its current observation and return and costs so far; a built-in's state. */
+static void saferl_rl__checkpoint_environments(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    const int E = a->environments.count, O = a->actor.observation_dim, K = a->networks.cost_count;
+    int e, closed;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('E', 'N', 'V', 'S'), "checkpoint: the ENVS section is missing");
+    closed = saferl_rl__checkpoint_int(io, &a->environments.needs_reset, 0, 1, "environments: needs_reset is 0 or 1");
+    for (e = 0; e < E && io->result == SAFERL_OK; ++e) {
+        saferl_rl_env *env = &a->environments.envs[e];
+        int builtin = env->reset == saferl_rl__builtin_reset;
+        saferl_rl__checkpoint_rng(io, &a->environments.rngs[e]);
+        if (!closed) {
+            SAFERL_RL__FLOATS(io, a->environments.observations + (size_t)e * O, (size_t)O, -SAFERL_RL__ANY,
+                              "environments: an observation is not finite");
+            SAFERL_RL__DOUBLES(io, a->environments.episode_return + e, 1, -SAFERL_RL__ANY,
+                               "environments: an open episode's return is not finite");
+            SAFERL_RL__DOUBLES(io, a->environments.episode_cost + (size_t)e * K, (size_t)K, -SAFERL_RL__ANY,
+                               "environments: an open episode's cost is not finite");
+        }
+        saferl_rl__checkpoint_same(io, (uint32_t)builtin,
+                                   "environments: a built-in environment in one of agent and checkpoint, a user's in the other");
+        if (builtin && io->result == SAFERL_OK) saferl_rl__checkpoint_builtin(io, (saferl_rl_builtin *)env->state);
+    }
+    saferl_rl__checkpoint_end(io, "checkpoint: the ENVS section's length is wrong");
+}
+
+/* The sections in their order, after the 8-byte magic and version. */
+static void saferl_rl__checkpoint_walk(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
+    io->at = 8;
+    saferl_rl__checkpoint_desc(io, a);
+    saferl_rl__checkpoint_networks(io, a);
+    saferl_rl__checkpoint_normalizer(io, a);
+    saferl_rl__checkpoint_multipliers(io, a);
+    saferl_rl__checkpoint_progress(io, a);
+    saferl_rl__checkpoint_environments(io, a);
+    if (io->mode == SAFERL_RL__CHECK && io->at != io->size)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "checkpoint: bytes after the last section");
+}
+
+SAFERL_RL_API size_t saferl_rl_agent_checkpoint_size(const saferl_rl_agent *agent) {
+    saferl_rl__checkpoint_io io;
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    memset(&io, 0, sizeof io);
+    io.mode = SAFERL_RL__MEASURE;
+    saferl_rl__checkpoint_walk(&io, (saferl_rl_agent *)agent); /* measuring only reads */
+    return io.at + 4;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save(const saferl_rl_agent *agent, void *buffer,
+                                                            size_t capacity, size_t *written) {
+    size_t need = saferl_rl_agent_checkpoint_size(agent);
+    saferl_rl__checkpoint_io io;
+    if (!buffer || capacity < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    memset(&io, 0, sizeof io);
+    io.mode = SAFERL_RL__SAVE;
+    io.data = (unsigned char *)buffer;
+    io.size = need - 4;
+    saferl_rl__put_u32(io.data, SAFERL_RL__CHECKPOINT_MAGIC);
+    saferl_rl__put_u32(io.data + 4, SAFERL_RL__CHECKPOINT_VERSION);
+    saferl_rl__checkpoint_walk(&io, (saferl_rl_agent *)agent); /* saving only reads the agent */
+    saferl_rl__put_u32(io.data + io.size, saferl_rl__crc32(io.data, io.size));
+    if (written) *written = need;
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load(saferl_rl_agent *agent, const void *data, size_t size,
+                                                            const char **message) {
+    const unsigned char *in = (const unsigned char *)data;
+    saferl_rl__checkpoint_io io;
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    memset(&io, 0, sizeof io);
+    if (!in || size < 12 || saferl_rl__get_u32(in) != SAFERL_RL__CHECKPOINT_MAGIC)
+        saferl_rl__checkpoint_fail(&io, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint (magic \"SRLK\")");
+    else if (saferl_rl__get_u32(in + 4) != SAFERL_RL__CHECKPOINT_VERSION)
+        saferl_rl__checkpoint_fail(&io, SAFERL_ERR_VERSION, "checkpoint: another format version");
+    else if (saferl_rl__get_u32(in + size - 4) != saferl_rl__crc32(in, size - 4))
+        saferl_rl__checkpoint_fail(&io, SAFERL_ERR_CORRUPT, "checkpoint: the checksum does not match");
+    if (io.result == SAFERL_OK) { /* phase one: check every byte, write nothing */
+        io.mode = SAFERL_RL__CHECK;
+        io.data = (unsigned char *)(uintptr_t)in; /* read only: written when saving alone */
+        io.size = size - 4;
+        saferl_rl__checkpoint_walk(&io, agent);
+    }
+    if (io.result == SAFERL_OK) { /* phase two: what phase one accepted, into the agent */
+        io.mode = SAFERL_RL__LOAD;
+        saferl_rl__checkpoint_walk(&io, agent);
+        io.message = "ok";
+    }
+    if (message) *message = io.message;
+    return io.result;
+}
+
+SAFERL_RL_API void saferl_rl_agent_restart_episodes(saferl_rl_agent *agent) {
+    SAFERL_ASSERT(agent != NULL);
+    agent->environments.needs_reset = 1;
+}
+
+#ifndef SAFERL_NO_STDIO
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save_file(const saferl_rl_agent *agent, const char *path) {
+    size_t size = saferl_rl_agent_checkpoint_size(agent);
+    unsigned char *buffer = (unsigned char *)saferl_rl__allocate(&agent->desc.allocator, size);
+    saferl_result r;
+    if (!buffer) return SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_rl_agent_checkpoint_save(agent, buffer, size, NULL);
+    r = saferl_rl__write_file(path, buffer, size);
+    saferl_rl__release(&agent->desc.allocator, buffer);
+    return r;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load_file(saferl_rl_agent *agent, const char *path,
+                                                                 const char **message) {
+    unsigned char *data = NULL;
+    size_t size = 0;
+    saferl_result r;
+    SAFERL_ASSERT(agent != NULL);
+    r = saferl_rl__read_file(path, &agent->desc.allocator, &data, &size);
+    if (r != SAFERL_OK) {
+        if (message) *message = "checkpoint: the file could not be read (errno says why)";
+        return r;
+    }
+    r = saferl_rl_agent_checkpoint_load(agent, data, size, message);
+    saferl_rl__release(&agent->desc.allocator, data);
+    return r;
+}
+#endif
 
 /* ---- offline data ------------------------------------------------------------------------------ */
 
@@ -7139,19 +7711,19 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_train(saferl_rl_rcsl_trainer *trainer
 
 /* ---- off-policy: a replay buffer, TD3 and SAC ------------------------------------------------ */
 
-SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim) {
+SAFERL_RL_API size_t saferl_rl_replay_memory_size(int capacity, int observation_dim, int action_dim, int cost_count) {
     size_t per;
     if (capacity < 1 || observation_dim < 1 || action_dim < 1 || observation_dim > SAFERL_RL_MAX_WIDTH ||
-        action_dim > SAFERL_RL_MAX_WIDTH)
+        action_dim > SAFERL_RL_MAX_WIDTH || cost_count < 0 || cost_count > SAFERL_RL_MAX_COSTS)
         return 0;
-    per = sizeof(float) * (2 * (size_t)observation_dim + (size_t)action_dim + 3);
+    per = sizeof(float) * (2 * (size_t)observation_dim + (size_t)action_dim + 2 + (size_t)(cost_count ? cost_count : 1));
     if ((size_t)capacity > ((size_t)-1) / per) return 0; /* wasm32: size_t is 32 bits */
     return per * (size_t)capacity;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int capacity, int observation_dim,
-                                                  int action_dim, void *memory, size_t memory_size) {
-    size_t need = saferl_rl_replay_memory_size(capacity, observation_dim, action_dim), n = (size_t)capacity;
+                                                  int action_dim, int cost_count, void *memory, size_t memory_size) {
+    size_t need = saferl_rl_replay_memory_size(capacity, observation_dim, action_dim, cost_count), n = (size_t)capacity;
     float *f = (float *)memory;
     SAFERL_ASSERT(replay != NULL);
     if (need == 0) return SAFERL_ERR_INVALID_ARGUMENT;
@@ -7159,29 +7731,30 @@ SAFERL_RL_API saferl_result saferl_rl_replay_init(saferl_rl_replay *replay, int 
     replay->capacity = capacity;
     replay->observation_dim = observation_dim;
     replay->action_dim = action_dim;
+    replay->cost_count = cost_count ? cost_count : 1;
     replay->size = replay->next = 0;
     replay->observations = f;
     replay->next_observations = f + n * observation_dim;
     replay->actions = replay->next_observations + n * observation_dim;
     replay->rewards = replay->actions + n * action_dim;
     replay->costs = replay->rewards + n;
-    replay->dones = replay->costs + n;
+    replay->dones = replay->costs + n * (size_t)replay->cost_count;
     return SAFERL_OK;
 }
 
 SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const float *observation,
-                                                 const float *action, float reward, float cost,
+                                                 const float *action, float reward, const float *costs,
                                                  const float *next_observation, int terminated) {
-    int O = replay->observation_dim, A = replay->action_dim;
+    int O = replay->observation_dim, A = replay->action_dim, C = replay->cost_count;
     size_t at = (size_t)replay->next;
     if (!saferl_rl__all_finite(observation, O) || !saferl_rl__all_finite(next_observation, O) ||
-        !saferl_rl__all_finite(action, A) || !saferl_rl__finite(reward) || !saferl_rl__finite(cost))
+        !saferl_rl__all_finite(action, A) || !saferl_rl__finite(reward) || !saferl_rl__all_finite(costs, C))
         return SAFERL_ERR_NOT_FINITE;
     memcpy(replay->observations + at * O, observation, sizeof(float) * (size_t)O);
     memcpy(replay->next_observations + at * O, next_observation, sizeof(float) * (size_t)O);
     memcpy(replay->actions + at * A, action, sizeof(float) * (size_t)A);
     replay->rewards[at] = reward;
-    replay->costs[at] = cost;
+    memcpy(replay->costs + at * C, costs, sizeof(float) * (size_t)C);
     replay->dones[at] = terminated ? 1.0f : 0.0f;
     replay->next = (replay->next + 1) % replay->capacity;
     if (replay->size < replay->capacity) replay->size += 1;
@@ -7191,10 +7764,12 @@ SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const
 static int saferl_rl__is_sac(const saferl_rl_offpolicy_agent *a) {
     return a->desc.algorithm == SAFERL_RL_SAC || a->desc.algorithm == SAFERL_RL_SAC_LAG;
 }
-/* The critics an update trains: the twin reward critics, and the cost critic if Lagrangian. */
-static int saferl_rl__critics(const saferl_rl_offpolicy_agent *a) {
-    return a->desc.algorithm == SAFERL_RL_TD3_LAG || a->desc.algorithm == SAFERL_RL_SAC_LAG ? 3 : 2;
+/* The constraints (Lagrangian forms: cost_count; others 0), and the critics an update trains:
+   the twin reward critics and a cost critic per constraint. */
+static int saferl_rl__constraints(const saferl_rl_offpolicy_agent *a) {
+    return a->desc.algorithm == SAFERL_RL_TD3_LAG || a->desc.algorithm == SAFERL_RL_SAC_LAG ? a->desc.cost_count : 0;
 }
+static int saferl_rl__critics(const saferl_rl_offpolicy_agent *a) { return 2 + saferl_rl__constraints(a); }
 
 /* M2TD3's and DR-TD3's part of the desc: Omega is required, the rest defaults. */
 static saferl_result saferl_rl__robust_defaults(saferl_rl_offpolicy_desc *d) {
@@ -7258,8 +7833,9 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     if ((d->algorithm == SAFERL_RL_M2TD3 || d->algorithm == SAFERL_RL_DR_TD3) && saferl_rl__robust_defaults(d) != SAFERL_OK)
         return SAFERL_ERR_INVALID_ARGUMENT;
     if (d->algorithm == SAFERL_RL_TD3_LAG || d->algorithm == SAFERL_RL_SAC_LAG) {
-        if (d->cost_count != 1 || !(d->cost_limits[0] >= 0.0 && d->cost_limits[0] < 1e300)) /* required */
-            return SAFERL_ERR_INVALID_ARGUMENT;
+        if (d->cost_count < 1 || d->cost_count > SAFERL_RL_MAX_COSTS) return SAFERL_ERR_INVALID_ARGUMENT; /* required */
+        for (i = 0; i < d->cost_count; ++i)
+            if (!(d->cost_limits[i] >= 0.0 && d->cost_limits[i] < 1e300)) return SAFERL_ERR_INVALID_ARGUMENT;
         if (!(d->lagrange_init >= 0.0 && d->lagrange_init < 1e30) || !(d->lagrange_lr > 0.0) ||
             !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0))
             return SAFERL_ERR_INVALID_ARGUMENT;
@@ -7283,14 +7859,14 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     int width = saferl_rl__mlp_max_width(&a->actor_net), i;
     float **actor_parts[5];
     float **critic_parts[5];
+    const int critics = saferl_rl__critics(a);
     actor_parts[0] = &a->actor; actor_parts[1] = &a->actor_target; actor_parts[2] = &a->actor_grad;
     actor_parts[3] = &a->actor_m; actor_parts[4] = &a->actor_v;
     critic_parts[0] = a->critic; critic_parts[1] = a->critic_target; critic_parts[2] = a->critic_grad;
     critic_parts[3] = a->critic_m; critic_parts[4] = a->critic_v;
     if (saferl_rl__mlp_max_width(&a->critic_net) > width) width = saferl_rl__mlp_max_width(&a->critic_net);
     for (i = 0; i < 5; ++i) SAFERL_RL__TAKE(*actor_parts[i], float, Pa);
-    for (i = 0; i < 5 * saferl_rl__critics(a); ++i)
-        SAFERL_RL__TAKE(critic_parts[i / saferl_rl__critics(a)][i % saferl_rl__critics(a)], float, Pc);
+    for (i = 0; i < 5 * critics; ++i) SAFERL_RL__TAKE(critic_parts[i / critics][i % critics], float, Pc);
     SAFERL_RL__TAKE(a->obs, float, B * O);
     SAFERL_RL__TAKE(a->next_obs, float, B * O);
     SAFERL_RL__TAKE(a->act, float, B * A);
@@ -7298,8 +7874,8 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     SAFERL_RL__TAKE(a->pre_tanh, float, B * A);
     SAFERL_RL__TAKE(a->new_act, float, B * A);
     SAFERL_RL__TAKE(a->rew, float, B);
-    SAFERL_RL__TAKE(a->cost, float, B);
-    SAFERL_RL__TAKE(a->cost_target, float, B);
+    SAFERL_RL__TAKE(a->cost, float, B * (size_t)(saferl_rl__constraints(a) + 1));
+    SAFERL_RL__TAKE(a->cost_target, float, B * (size_t)(saferl_rl__constraints(a) + 1));
     SAFERL_RL__TAKE(a->done, float, B);
     SAFERL_RL__TAKE(a->target, float, B);
     SAFERL_RL__TAKE(a->logp, float, B);
@@ -7409,7 +7985,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *
         a.candidate_prob[i] = 1.0 / a.desc.candidate_count;
     }
     a.log_temperature = (float)log(a.desc.initial_temperature);
-    a.lagrange = saferl_rl__critics(&a) == 3 ? (float)a.desc.lagrange_init : 0.0f; /* 0 keeps TD3, SAC exact */
+    for (i = 0; i < saferl_rl__constraints(&a); ++i) a.lagrange[i] = (float)a.desc.lagrange_init; /* others: 0 */
     *agent = a;
     return SAFERL_OK;
 }
@@ -7463,7 +8039,7 @@ static void saferl_rl__squash(saferl_rl_offpolicy_agent *a, const float *head, c
 SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y,
                                                       float *yc) {
     const int B = a->desc.batch_size, A = a->action_dim, critics = saferl_rl__critics(a);
-    const float *q[3];
+    const float *q[SAFERL_RL_OFFPOLICY_CRITICS];
     int b, i;
     if (!saferl_rl__is_sac(a)) { /* target policy smoothing */
         const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor_target, a->next_obs, a->actor_acts, B);
@@ -7491,7 +8067,8 @@ SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent 
         double next = q[0][b] < q[1][b] ? q[0][b] : q[1][b];
         if (saferl_rl__is_sac(a)) next -= exp((double)a->log_temperature) * a->logp[b];
         y[b] = (float)(a->rew[b] + a->desc.gamma * (1.0 - a->done[b]) * next);
-        if (critics == 3) yc[b] = (float)(a->cost[b] + a->desc.cost_gamma * (1.0 - a->done[b]) * q[2][b]);
+        for (i = 2; i < critics; ++i) /* cost critics, with the reward target's a' */
+            yc[(i - 2) * B + b] = (float)(a->cost[(i - 2) * B + b] + a->desc.cost_gamma * (1.0 - a->done[b]) * q[i][b]);
     }
 }
 
@@ -7503,21 +8080,30 @@ SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *
     saferl_rl__critic_input(a, a->obs, a->act, a->omega, a->omega_width, B);
     for (i = 0; i < saferl_rl__critics(a); ++i) {
         const float *q = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
-        loss += saferl_rl_value_loss_forward(q, i == 2 ? yc : y, B);
+        const float *target = i >= 2 ? yc + (size_t)(i - 2) * B : y;
+        loss += saferl_rl_value_loss_forward(q, target, B);
         if (!gradient) continue;
         memset(a->q_grad[i], 0, sizeof(float) * (size_t)B);
-        saferl_rl_value_loss_backward(a->q_grad[i], q, i == 2 ? yc : y, 1.0f, B);
+        saferl_rl_value_loss_backward(a->q_grad[i], q, target, 1.0f, B);
         saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
                                a->q_grad[i], NULL, a->scratch, B);
     }
     return loss;
 }
 
+/* 1 + sum_i lambda_i: the Lagrangian forms' actor loss is divided by it (0 multipliers otherwise). */
+static double saferl_rl__lagrange_scale(const saferl_rl_offpolicy_agent *a) {
+    double sum = 1.0;
+    int i;
+    for (i = 0; i < saferl_rl__constraints(a); ++i) sum += a->lagrange[i];
+    return sum;
+}
+
 /* The actor's loss through the critics: q_grad[i] holds dloss/dQ_i; back through both critics
    to the actions (their parameter gradients are scratch), then through the head. */
 static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise) {
     const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, W = a->omega_width, in = O + A + W;
-    const float alpha = (float)(exp((double)a->log_temperature) / (1.0 + a->lagrange)); /* as in the loss */
+    const float alpha = (float)(exp((double)a->log_temperature) / saferl_rl__lagrange_scale(a)); /* as in the loss */
     int b, j, i;
     memset(a->q_input_grad, 0, sizeof(float) * (size_t)B * in);
     for (i = 0; i < saferl_rl__critics(a); ++i) {
@@ -7549,24 +8135,27 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
 }
 
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a, const float *noise, int gradient) {
-    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), lag = saferl_rl__critics(a) == 3;
+    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), critics = saferl_rl__critics(a);
     const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
-    const float *q[3] = {NULL, NULL, NULL};
-    const double alpha = exp((double)a->log_temperature), lambda = a->lagrange, scale = 1.0 / (1.0 + lambda);
+    const float *q[SAFERL_RL_OFFPOLICY_CRITICS] = {NULL};
+    const double alpha = exp((double)a->log_temperature), scale = 1.0 / saferl_rl__lagrange_scale(a);
     double loss = 0.0;
     int b, i;
     if (sac) saferl_rl__squash(a, head, noise, B);
     else
         for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
     saferl_rl__critic_input(a, a->obs, a->new_act, a->candidates + (size_t)a->worst * a->omega_width, 0, B);
-    for (i = 0; i < saferl_rl__critics(a); ++i)
+    for (i = 0; i < critics; ++i)
         if (i != 1 || sac) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
     for (b = 0; b < B; ++b) {
         int k = sac && q[1][b] < q[0][b]; /* the smaller critic, as min(Q1, Q2) */
-        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b] + (lag ? lambda * q[2][b] : 0.0);
+        loss += (sac ? alpha * a->logp[b] : 0.0) - q[k][b];
         a->q_grad[k][b] = (float)(-scale / B);
         if (sac) a->q_grad[1 - k][b] = 0.0f;
-        if (lag) a->q_grad[2][b] = (float)(lambda * scale / B);
+        for (i = 2; i < critics; ++i) {
+            loss += a->lagrange[i - 2] * (double)q[i][b];
+            a->q_grad[i][b] = (float)(a->lagrange[i - 2] * scale / B);
+        }
     }
     if (gradient) saferl_rl__actor_backward(a, head, noise);
     return loss * scale / B;
@@ -7600,10 +8189,12 @@ static void saferl_rl__polyak(float *target, const float *online, size_t count, 
     for (i = 0; i < count; ++i) target[i] += tau * (online[i] - target[i]);
 }
 
-/* M2TD3's replay rows are [s, omega] (width O + W): s and omega go to their own batches. */
+/* M2TD3's replay rows are [s, omega] (width O + W): s and omega go to their own batches; the
+   constraints' costs to a row of B each. */
 static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
     const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, W = a->omega_width, row = O + W;
-    int b;
+    const int C = saferl_rl__constraints(a);
+    int b, i;
     for (b = 0; b < B; ++b) {
         size_t k = saferl_rng_bounded(&a->rng, (uint32_t)replay->size);
         memcpy(a->obs + (size_t)b * O, replay->observations + k * row, sizeof(float) * (size_t)O);
@@ -7611,7 +8202,7 @@ static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const safe
         if (W) memcpy(a->omega + (size_t)b * W, replay->observations + k * row + O, sizeof(float) * (size_t)W);
         memcpy(a->act + (size_t)b * A, replay->actions + k * A, sizeof(float) * (size_t)A);
         a->rew[b] = replay->rewards[k];
-        a->cost[b] = replay->costs[k];
+        for (i = 0; i < C; ++i) a->cost[i * B + b] = replay->costs[k * (size_t)replay->cost_count + i];
         a->done[b] = replay->dones[k];
     }
 }
@@ -7662,7 +8253,8 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
     int i;
     SAFERL_ASSERT(a != NULL && replay != NULL);
     if (replay->size < 1) return SAFERL_ERR_NO_DATA;
-    if (replay->observation_dim != a->observation_dim + a->omega_width || replay->action_dim != A)
+    if (replay->observation_dim != a->observation_dim + a->omega_width || replay->action_dim != A ||
+        replay->cost_count < saferl_rl__constraints(a))
         return SAFERL_ERR_INVALID_ARGUMENT;
     saferl_rl__offpolicy_sample(a, replay);
     saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
@@ -7710,17 +8302,20 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
     return saferl_rl__all_finite(action, A) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE;
 }
 
-SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *a, double episode_cost) {
-    float grad, lambda = a->lagrange, m = a->lagrange_m, v = a->lagrange_v;
-    SAFERL_ASSERT(a != NULL);
-    if (saferl_rl__critics(a) != 3) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!saferl_rl__finite(episode_cost)) return SAFERL_ERR_NOT_FINITE;
-    grad = (float)-(episode_cost - a->desc.cost_limits[0]); /* ascent on lambda (J_C - d) */
-    saferl_rl_adam_update(&lambda, &grad, &m, &v, 1, (float)a->desc.lagrange_lr, 0.9f, 0.999f, 1e-8f,
-                          a->lagrange_steps + 1);
-    a->lagrange = lambda > 0.0f ? lambda : 0.0f;
-    a->lagrange_m = m;
-    a->lagrange_v = v;
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *a,
+                                                                const double *episode_costs) {
+    const int C = saferl_rl__constraints(a);
+    int i;
+    SAFERL_ASSERT(a != NULL && episode_costs != NULL);
+    if (C == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (i = 0; i < C; ++i)
+        if (!saferl_rl__finite(episode_costs[i])) return SAFERL_ERR_NOT_FINITE;
+    for (i = 0; i < C; ++i) {
+        float grad = (float)-(episode_costs[i] - a->desc.cost_limits[i]); /* ascent on lambda_i (J_Ci - d_i) */
+        saferl_rl_adam_update(&a->lagrange[i], &grad, &a->lagrange_m[i], &a->lagrange_v[i], 1,
+                              (float)a->desc.lagrange_lr, 0.9f, 0.999f, 1e-8f, a->lagrange_steps + 1);
+        a->lagrange[i] = a->lagrange[i] > 0.0f ? a->lagrange[i] : 0.0f;
+    }
     a->lagrange_steps += 1;
     return SAFERL_OK;
 }
@@ -7784,11 +8379,13 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
                                                              long steps) {
     const int O = a->observation_dim, A = a->action_dim, W = a->omega_width;
     const int robust = a->desc.algorithm == SAFERL_RL_M2TD3 || a->desc.algorithm == SAFERL_RL_DR_TD3;
+    const int C = env->cost_count ? env->cost_count : 1, constraints = saferl_rl__constraints(a);
     long t;
     int j;
     SAFERL_ASSERT(a != NULL && env != NULL && replay != NULL);
-    if (env->action_count != 0 || env->observation_dim != O || env->action_dim != A || env->cost_count > 1 ||
-        replay->observation_dim != O + W || replay->action_dim != A || steps < 0 || robust != (set_omega != NULL))
+    if (env->action_count != 0 || env->observation_dim != O || env->action_dim != A || C > SAFERL_RL_MAX_COSTS ||
+        replay->cost_count != C || (constraints && constraints != C) || replay->observation_dim != O + W ||
+        replay->action_dim != A || steps < 0 || robust != (set_omega != NULL))
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (t = 0; t < steps; ++t) {
         float reward, cost[SAFERL_RL_MAX_COSTS];
@@ -7801,7 +8398,8 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
             }
             if ((r = env->reset(env->state, &a->rng, a->env_obs)) != SAFERL_OK) return r;
             a->episode_started = 1;
-            a->episode_return = a->episode_cost = 0.0;
+            a->episode_return = 0.0;
+            memset(a->episode_cost, 0, sizeof a->episode_cost);
             a->episode_length = 0;
         }
         if (a->env_steps < a->desc.random_steps) {
@@ -7812,19 +8410,19 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
         r = env->step(env->state, &a->rng, a->env_action, a->env_next_obs, &reward, cost, &terminated, &truncated);
         if (r != SAFERL_OK) return r;
         for (j = 0; j < W; ++j) a->env_obs[O + j] = a->env_next_obs[O + j] = (float)a->env_omega[j];
-        if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost[0], a->env_next_obs, terminated)) != SAFERL_OK)
+        if ((r = saferl_rl_replay_add(replay, a->env_obs, a->env_action, reward, cost, a->env_next_obs, terminated)) != SAFERL_OK)
             return r;
         a->episode_return += reward;
-        a->episode_cost += cost[0];
+        for (j = 0; j < C; ++j) a->episode_cost[j] += cost[j];
         a->episode_length += 1;
         a->env_steps += 1;
         if (terminated || truncated) {
             a->episodes += 1;
             a->last_return = a->episode_return;
-            a->last_cost = a->episode_cost;
+            memcpy(a->last_cost, a->episode_cost, sizeof a->last_cost);
             a->last_episode_length = a->episode_length;
             a->episode_started = 0;
-            if (saferl_rl__critics(a) == 3 && (r = saferl_rl_offpolicy_multiplier_step(a, a->episode_cost)) != SAFERL_OK)
+            if (constraints && (r = saferl_rl_offpolicy_multiplier_step(a, a->episode_cost)) != SAFERL_OK)
                 return r;
         } else {
             memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)(O + W));

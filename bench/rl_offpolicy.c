@@ -47,8 +47,8 @@ int main(int argc, char **argv) {
     d.random_steps = 1000;
     d.seed = seed;
     saferl_rl_env_builtin(&env, &state, SAFERL_RL_ENV_PENDULUM_V1);
-    memory = malloc(saferl_rl_replay_memory_size(STEPS, 3, 1));
-    if (!memory || saferl_rl_replay_init(&replay, STEPS, 3, 1, memory, saferl_rl_replay_memory_size(STEPS, 3, 1)) != SAFERL_OK ||
+    memory = malloc(saferl_rl_replay_memory_size(STEPS, 3, 1, 1));
+    if (!memory || saferl_rl_replay_init(&replay, STEPS, 3, 1, 1, memory, saferl_rl_replay_memory_size(STEPS, 3, 1, 1)) != SAFERL_OK ||
         saferl_rl_offpolicy_create(&agent, &d, 3, 1) != SAFERL_OK)
         return 1;
     start = clock_seconds(CLOCK_MONOTONIC);

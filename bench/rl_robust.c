@@ -88,9 +88,9 @@ int main(int argc, char **argv) {
     d.omega_schedule_steps = STEPS;
     W = d.algorithm == SAFERL_RL_M2TD3 ? d.omega_dim : 0;
     saferl_rl_env_builtin(&env, &state, SAFERL_RL_ENV_PENDULUM_V1); /* nominal omega until set */
-    size = saferl_rl_replay_memory_size(STEPS, 3 + W, 1);
+    size = saferl_rl_replay_memory_size(STEPS, 3 + W, 1, 1);
     memory = malloc(size);
-    if (!memory || saferl_rl_replay_init(&replay, STEPS, 3 + W, 1, memory, size) != SAFERL_OK ||
+    if (!memory || saferl_rl_replay_init(&replay, STEPS, 3 + W, 1, 1, memory, size) != SAFERL_OK ||
         saferl_rl_offpolicy_create(&agent, &d, 3, 1) != SAFERL_OK)
         return 1;
     start = cpu_seconds();

@@ -12,7 +12,7 @@
    rate p, the reward variance p(1 - p), P(informative group) for G = 4, 8, 16 (the model
    value from p and the unbiased estimate from the counts), E[T] with its standard error and
    the horizons that would put the prompt (or the set) in the balanced band. The set's xi
-   is H / mean_i E[T_i] (saferl_budget_set_estimate: empirical Bayes over the prompts'
+   is H / mean_i E[T_i] (saferl_budget_set_estimate: hierarchical Bayes over the prompts'
    hazards; prompts that never succeeded are extrapolated by the fit, and the report says
    so); the earlier pooled hazard follows under its own name. --json prints the same as one
    JSON object ("pooled" is the set, with its "estimand"; "pooled_hazard" the pooled

@@ -4,7 +4,7 @@
    rl_train --env cartpole|pointgoal|gridworld|pendulum|cliff
             --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup
             --cost-limit D --seed S --steps N [--save policy.bin] [--png curves.png]
-            [--envs K] [--steps-per-epoch M]
+            [--envs K] [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]
    rl_train --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]
             [--hidden H] --seed S --steps N [--steps-per-epoch M] [--png curves.png]
    rl_train --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]
@@ -17,6 +17,12 @@
    for ppo-lag),
    then "eval,return,cost" for the deterministic policy over 10 episodes, and writes
    a PNG of the learning curves with the cost limit drawn (default rl_train.png).
+
+   --save-checkpoint FILE writes the agent's whole training state after the last epoch;
+   --resume FILE loads one into an agent made from the same flags and trains from the epoch
+   after it up to --steps in all, printing the same epoch lines as a run never interrupted
+   (the seconds column aside). A checkpoint from other flags is refused with the field that
+   differs. Both are for the on-policy algorithms.
 
    --algo flip trains one policy per cost limit d_i with --base (default cpo), evaluates each
    deterministic policy over --eval-episodes episodes (default 1000), solves the mixture LP
@@ -33,7 +39,8 @@
    One line per M steps (default 2000): epoch,steps,return,cost,lambda,seconds with the mean
    return and cost of the episodes that ended in those steps (nan if none did); then
    "eval,return,cost" of the deterministic actor over 10 episodes. --cost-limit is required for
-   the -lag forms and does not apply to the others; --save and --envs are on-policy only.
+   the -lag forms and does not apply to the others; --save, --envs, --save-checkpoint and
+   --resume are on-policy only.
    m2td3 (worst-case robust TD3) and dr-td3 (TD3 with omega uniform at every reset) train over
    the environment's uncertainty box Omega (pendulum, pendulum-v1: mass and length in
    [0.5, 1.5]); eval is at the nominal omega, and a last line "grid,worst_return,mean_return"
@@ -55,7 +62,7 @@
 
 #define USAGE "--env cartpole|pointgoal|gridworld|pendulum|cliff --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup" \
               " --cost-limit D [--seed S] [--steps N] [--save policy.bin] [--png curves.png] [--envs K]" \
-              " [--steps-per-epoch M]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
+              " [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
               " [--constraint cost|violation] [--eval-episodes N] [--seed S] [--steps N]" \
               "  |  --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]" \
               " [--hidden H] [--seed S] [--steps N] [--steps-per-epoch M] [--png curves.png]"
@@ -138,19 +145,46 @@ done:
     return status;
 }
 
-/* The policy file, whole or not at all. 0, or 1 after a message naming the path. */
-static int save_policy(const saferl_rl_policy *policy, const char *path) {
-    size_t size = saferl_rl_policy_saved_size(policy), written = 0;
-    void *buffer = malloc(size);
+/* A saved buffer (saved: the save succeeded) written whole or not at all, then freed. 0, or 1
+   after a message naming the path. */
+static int write_saved(const char *path, void *buffer, size_t written, int saved, const char *what) {
     int failed;
-    if (!buffer || saferl_rl_policy_save(policy, buffer, size, &written) < 0) {
-        fprintf(stderr, "%s: %s\n", path, buffer ? "the policy cannot be saved" : "out of memory");
+    if (!saved) {
+        fprintf(stderr, "%s: %s\n", path, buffer ? what : "out of memory");
         free(buffer);
         return 1;
     }
     failed = cli_write_file(path, buffer, written);
     free(buffer);
     return failed;
+}
+
+/* The policy file. */
+static int save_policy(const saferl_rl_policy *policy, const char *path) {
+    size_t size = saferl_rl_policy_saved_size(policy), written = 0;
+    void *buffer = malloc(size);
+    int saved = buffer && saferl_rl_policy_save(policy, buffer, size, &written) == SAFERL_OK;
+    return write_saved(path, buffer, written, saved, "the policy cannot be saved");
+}
+
+/* The agent's training state. */
+static int save_checkpoint(const saferl_rl_agent *agent, const char *path) {
+    size_t size = saferl_rl_agent_checkpoint_size(agent), written = 0;
+    void *buffer = malloc(size);
+    int saved = buffer && saferl_rl_agent_checkpoint_save(agent, buffer, size, &written) == SAFERL_OK;
+    return write_saved(path, buffer, written, saved, "the checkpoint cannot be saved");
+}
+
+/* Loads path into agent. 0, or 1 after "path: the OS's reason" or "path: what is wrong". */
+static int resume(saferl_rl_agent *agent, const char *path) {
+    const char *why = NULL;
+    saferl_result r;
+    errno = 0;
+    r = saferl_rl_agent_checkpoint_load_file(agent, path, &why);
+    if (r == SAFERL_OK) return 0;
+    if (r == SAFERL_ERR_IO) fprintf(stderr, "%s: %s\n", path, strerror(errno ? errno : EIO));
+    else fprintf(stderr, "%s: %s (%s)\n", path, why ? why : "cannot be loaded", saferl_result_string(r));
+    return 1;
 }
 
 /* --cost-limits d1,d2,...: at most FLIP_MAX finite limits >= 0. 0, or 2 after the usage message. */
@@ -169,11 +203,11 @@ static int parse_limits(const cli *c, const char *text, double *limits, int *cou
 /* Flags of one mode given in the other are usage errors, not silently ignored. */
 static int check_mode(const cli *c, int flip_mode) {
     static const char *const flip_only[] = {"--cost-limits", "--base", "--constraint", "--eval-episodes"};
-    static const char *const train_only[] = {"--save", "--png"};
+    static const char *const train_only[] = {"--save", "--png", "--save-checkpoint", "--resume"};
     int k;
     for (k = 0; k < 4 && !flip_mode; ++k)
         if (cli_given(c, flip_only[k])) return cli_usage_error(c, "%s needs --algo flip", flip_only[k]);
-    for (k = 0; k < 2 && flip_mode; ++k)
+    for (k = 0; k < 4 && flip_mode; ++k)
         if (cli_given(c, train_only[k])) return cli_usage_error(c, "%s does not apply to --algo flip", train_only[k]);
     return 0;
 }
@@ -308,10 +342,10 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
         desc.cost_count = 1;
         desc.cost_limits[0] = cost_limit;
     }
-    memory = malloc(saferl_rl_replay_memory_size((int)capacity, env.observation_dim + W, env.action_dim));
+    memory = malloc(saferl_rl_replay_memory_size((int)capacity, env.observation_dim + W, env.action_dim, env.cost_count));
     xs = (double *)malloc(sizeof(double) * 3 * (size_t)((steps + per_epoch - 1) / per_epoch));
-    r = memory && xs ? saferl_rl_replay_init(&replay, (int)capacity, env.observation_dim + W, env.action_dim, memory,
-                                             saferl_rl_replay_memory_size((int)capacity, env.observation_dim + W, env.action_dim))
+    r = memory && xs ? saferl_rl_replay_init(&replay, (int)capacity, env.observation_dim + W, env.action_dim, env.cost_count, memory,
+                                             saferl_rl_replay_memory_size((int)capacity, env.observation_dim + W, env.action_dim, env.cost_count))
                      : SAFERL_ERR_OUT_OF_MEMORY;
     if (r == SAFERL_OK) r = saferl_rl_offpolicy_create(&agent, &desc, env.observation_dim, env.action_dim);
     if (r != SAFERL_OK) {
@@ -335,13 +369,13 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
                 status = 1;
             } else if (agent.episodes != episodes) {
                 sum_ret += agent.last_return;
-                sum_cost += agent.last_cost;
+                sum_cost += agent.last_cost[0];
                 ended += 1;
             }
         }
         if (status) break;
         printf("%d,%lu,%.6g,%.6g,%.6g,%.3f\n", epoch, (unsigned long)t, ended ? sum_ret / ended : NAN,
-               ended ? sum_cost / ended : NAN, (double)agent.lagrange, (double)(clock() - start) / CLOCKS_PER_SEC);
+               ended ? sum_cost / ended : NAN, (double)agent.lagrange[0], (double)(clock() - start) / CLOCKS_PER_SEC);
         fflush(stdout);
         if (ended) {
             xs[n] = (double)t;
@@ -373,7 +407,8 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
    not apply to the others; flags of the on-policy path are usage errors. */
 static int offpolicy_args(const cli *c, const char *algo, const char *env_name, double cost_limit, uint32_t seed,
                           uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png) {
-    static const char *const not_here[] = {"--save", "--envs", "--cost-limits", "--base", "--constraint", "--eval-episodes"};
+    static const char *const not_here[] = {"--save", "--envs", "--cost-limits", "--base", "--constraint", "--eval-episodes",
+                                           "--save-checkpoint", "--resume"};
     int algorithm = offpolicy_index(algo), lag = algorithm == SAFERL_RL_TD3_LAG || algorithm == SAFERL_RL_SAC_LAG, k, kind;
     for (k = 0; k < (int)(sizeof not_here / sizeof not_here[0]); ++k)
         if (cli_given(c, not_here[k])) return cli_usage_error(c, "%s does not apply to --algo %s", not_here[k], algo);
@@ -388,7 +423,7 @@ static int offpolicy_args(const cli *c, const char *algo, const char *env_name, 
 
 static int run(int argc, char **argv) {
     const char *env_name = NULL, *algo = "ppo-lag", *save = NULL, *png = "rl_train.png", *base = "cpo";
-    const char *constraint = "cost";
+    const char *constraint = "cost", *checkpoint = NULL, *resume_from = NULL;
     double limits[FLIP_MAX], cost_limit = 0.0;
     int limit_count = 0, flip_mode = 0, status = 0;
     uint32_t seed = 0, eval_episodes = 1000, env_count = 1, per_epoch = 0, hidden = 256;
@@ -411,6 +446,8 @@ static int run(int argc, char **argv) {
         else if (cli_is(&c, &i, "--algo", &v)) bad = !v || !(algo = v);
         else if (cli_is(&c, &i, "--save", &v)) bad = !v || !(save = v);
         else if (cli_is(&c, &i, "--png", &v)) bad = !v || !(png = v);
+        else if (cli_is(&c, &i, "--save-checkpoint", &v)) bad = !v || !(checkpoint = v);
+        else if (cli_is(&c, &i, "--resume", &v)) bad = !v || !(resume_from = v);
         else if (cli_is(&c, &i, "--base", &v)) bad = !v || !(base = v);
         else if (cli_is(&c, &i, "--constraint", &v)) {
             bad = !v || (strcmp(v, "cost") != 0 && strcmp(v, "violation") != 0);
@@ -468,13 +505,17 @@ static int run(int argc, char **argv) {
         fprintf(stderr, "rl_train: %s\n", why);
         return 1;
     }
+    if (resume_from && resume(&agent, resume_from)) {
+        saferl_rl_agent_destroy(&agent);
+        return 1;
+    }
     xs = (double *)malloc(sizeof(double) * 4 * (size_t)epochs);
     if (!xs) return 1;
     rets = xs + epochs;
     costs = rets + epochs;
     lambdas = costs + epochs;
     printf("epoch,steps,return,cost,lambda,seconds\n");
-    for (i = 0; i < epochs; ++i) {
+    for (i = agent.epoch; i < epochs; ++i) { /* a resumed agent carries on from its epoch */
         r = saferl_rl_agent_epoch(&agent, &st);
         if (r < 0) {
             fprintf(stderr, "rl_train: epoch %d: %s\n", i + 1, saferl_result_string(r));
@@ -494,6 +535,12 @@ static int run(int argc, char **argv) {
             if (costs[n] > ymax) ymax = costs[n];
             ++n;
         }
+    }
+    /* before the evaluation, which steps envs[0]: the checkpoint holds the state training left */
+    if (checkpoint && save_checkpoint(&agent, checkpoint)) {
+        free(xs);
+        saferl_rl_agent_destroy(&agent);
+        return 1;
     }
     {
         saferl_rl_flip_policy one = {0};

@@ -3,7 +3,7 @@ EXAMPLES += $(BUILD)/rl_train $(BUILD)/policy_in_engine
 EXTRA_TESTS += $(BUILD)/test_rl_blis
 WEB_PAGES += $(BUILD)/web/rl/rl.mjs
 DEMOS += demo-rl
-BENCHES += bench-rl
+BENCHES += bench-rl bench-rl-bchg
 
 # blis.h is not strict C99 (pthread_barrier_t): the BLIS build alone is gnu99.
 RL_C_GNU_BLIS := $(subst -std=c99,-std=gnu99,$(C_STRICT)) -DSAFERL_USE_BLIS
@@ -19,7 +19,7 @@ $(BUILD)/custom_env: examples/custom_env.c saferl_rl.h | $(BUILD)
 $(BUILD)/test_rl_blis: tests/test_rl.c saferl_rl.h tests/saferl_test.h | $(BUILD)
 	$(CC) $(RL_C_GNU_BLIS) $(OPT) -o $@ $< -lblis -lm
 
-.PHONY: demo-rl bench-rl
+.PHONY: demo-rl bench-rl bench-rl-bchg
 demo-rl: $(BUILD)/rl_train $(BUILD)/policy_in_engine
 	@mkdir -p $(BUILD)/demo
 	@echo "== saferl_rl.h: PPO-Lagrangian on the tabular cliff CMDP (d = 0.2) and on CartPole (d = 10)"
@@ -33,6 +33,9 @@ demo-rl: $(BUILD)/rl_train $(BUILD)/policy_in_engine
 	@echo
 bench-rl:
 	@bench/run_rl.sh
+# BC-HG against the direct-term baseline on DiscreteToy4, 10 seeds (about 5 s)
+bench-rl-bchg: $(BUILD)/test_rl
+	@$(BUILD)/test_rl --bchg
 
 # the page's module runs in the page (replay) and in its Web Worker (training)
 $(BUILD)/web/rl/rl.mjs: web/rl/glue.c saferl_rl.h
@@ -54,3 +57,10 @@ $(BUILD)/tsan/thread_rl: tests/thread_rl.c saferl_rl.h | $(BUILD)
 EXAMPLES += $(BUILD)/preference_align
 $(BUILD)/preference_align: examples/preference_align.c saferl_rl.h | $(BUILD)
 	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples -o $@ $< -lm
+
+# the SACPO page: its own module (preference optimisation only)
+WEB_PAGES += $(BUILD)/web/align/align.mjs
+$(BUILD)/web/align/align.mjs: web/align/glue.c saferl_rl.h
+	@mkdir -p $(@D)
+	$(EMCC) $(C_STRICT) -I. $(EMCC_WEB) -sEXPORT_NAME=createAlignModule \
+	  -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=HEAPF64,HEAPU8 -o $@ $<

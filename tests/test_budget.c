@@ -817,6 +817,36 @@ TEST(special_functions_match_their_sums) {
         }
 }
 
+TEST(polygamma_and_the_spread_prior) {
+    /* psi' and psi'' against closed forms (psi'(1) = pi^2/6, psi'(1/2) = pi^2/2, psi''(1) =
+       -2 zeta(3), psi''(1/2) = -14 zeta(3)) and psi'' against a central difference of psi';
+       then the prior on ln a: exp(log_prior) must integrate to the half-Cauchy's mass
+       without its 2/pi, i.e. to atan(sigma) between the range's ends (the Jacobian check) */
+    const double zeta3 = 1.2020569031595943, pi = 3.14159265358979324;
+    static const double xs[6] = {1e-3, 0.37, 7.5, 15.0, 2345.6, 3e7};
+    double tri, tetra, up, down, ignored, total = 0.0, u, s_low, s_high;
+    int i;
+    saferl_budget__polygamma(1.0, &tri, &tetra);
+    CHECK_NEAR(tri, pi * pi / 6.0, 1e-14);
+    CHECK_NEAR(tetra, -2.0 * zeta3, 1e-14);
+    saferl_budget__polygamma(0.5, &tri, &tetra);
+    CHECK_NEAR(tri, pi * pi / 2.0, 5e-14);
+    CHECK_NEAR(tetra, -14.0 * zeta3, 1e-13);
+    for (i = 0; i < 6; ++i) {
+        double h = 1e-4 * xs[i];
+        saferl_budget__polygamma(xs[i], &tri, &tetra);
+        saferl_budget__polygamma(xs[i] + h, &up, &ignored);
+        saferl_budget__polygamma(xs[i] - h, &down, &ignored);
+        /* the difference's truncation error is h^2 times psi's 4th derivative over 6:
+           relative about 1e-8; its rounding about 1e-16 / 1e-4 */
+        CHECK_NEAR(tetra, (up - down) / (2.0 * h), 1e-6 * fabs(tetra));
+    }
+    for (u = -20.0; u <= 40.0; u += 1e-3) total += exp(saferl_budget__log_prior(u)) * 1e-3;
+    saferl_budget__polygamma(exp(-20.0), &s_high, &ignored);
+    saferl_budget__polygamma(exp(40.0), &s_low, &ignored);
+    CHECK_NEAR(total, atan(sqrt(s_high)) - atan(sqrt(s_low)), 1e-4);
+}
+
 TEST(gamma_sampler_moments) {
     /* Gamma(k, 1): mean k, variance k, third central moment 2k; 5-sigma bands */
     static const double shapes[5] = {0.05, 0.3, 1.0, 4.5, 1e6};
@@ -901,7 +931,7 @@ TEST(set_estimate_is_consistent) {
     /* 2000 attempts a prompt: each E[T_i] is nearly known, the estimate must sit on the set's
        value and the interval must be narrow; with 8 attempts it is wide but still covers */
     static saferl_budget_summary summaries[32];
-    static double work[2000];
+    static double work[2000 + SAFERL_BUDGET_SET_GRID_DOUBLES];
     saferl_budget_set_summary set;
     saferl_budget_desc desc;
     saferl_rng rng;
@@ -926,7 +956,7 @@ TEST(set_estimate_interval_coverage) {
        set each time, and the truth is that set's H / mean_i E[T_i] */
     enum { P = 16, N = 8 };
     static saferl_budget_summary summaries[P];
-    static double work[500];
+    static double work[500 + SAFERL_BUDGET_SET_GRID_DOUBLES];
     saferl_budget_set_summary set;
     saferl_budget_desc desc;
     saferl_rng rng;
@@ -953,7 +983,7 @@ TEST(set_estimate_on_random_sets_is_sane) {
        ordered and inside [0, H] (E[T] >= 1), or an error; nothing NaN reported as OK */
     static saferl_budget_attempt attempts[10];
     static saferl_budget_summary summaries[20];
-    static double work[400];
+    static double work[400 + SAFERL_BUDGET_SET_GRID_DOUBLES];
     saferl_budget_desc desc;
     saferl_rng rng;
     int r, i, k, bad = 0, errors = 0;
@@ -1001,11 +1031,11 @@ TEST(set_estimate_special_cases) {
     saferl_budget_summary s[3], pooled;
     saferl_budget_set_summary set, before, again;
     saferl_budget_desc desc;
-    static double work[2000];
+    static double work[2000 + SAFERL_BUDGET_SET_GRID_DOUBLES];
     static saferl_budget_summary many[24];
     saferl_rng rng;
     memset(&desc, 0, sizeof desc);
-    CHECK(saferl_budget_set_memory_size(&desc) == 2000 * sizeof(double));
+    CHECK(saferl_budget_set_memory_size(&desc) == (2000 + SAFERL_BUDGET_SET_GRID_DOUBLES) * sizeof(double));
     /* one prompt: its own estimate */
     saferl_budget_summarize(a, 3, NULL, &s[0]);
     CHECK(saferl_budget_set_estimate(s, 1, &desc, work, sizeof work, &set) == SAFERL_OK);
@@ -1140,7 +1170,7 @@ TEST(allocation_happens_only_in_create) {
         size_t rows, errors;
         saferl_budget_summary two[2];
         saferl_budget_set_summary set;
-        static double set_work[4000];
+        static double set_work[2000 + SAFERL_BUDGET_SET_GRID_DOUBLES];
         saferl_budget_summarize(a, 3, NULL, &s);
         saferl_budget_summarize(a, 2, NULL, &two[0]);
         saferl_budget_summarize(a + 1, 2, NULL, &two[1]);
@@ -1191,6 +1221,7 @@ int main(void) {
     RUN(pooled_interval_coverage);
     RUN(geometric_mle_is_consistent);
     RUN(special_functions_match_their_sums);
+    RUN(polygamma_and_the_spread_prior);
     RUN(gamma_sampler_moments);
     RUN(marginal_likelihood_derivatives_and_maximum);
     RUN(set_estimate_is_consistent);

@@ -4480,8 +4480,9 @@ static saferl_rl_offpolicy_desc offpolicy_test_desc(saferl_rl_offpolicy_algorith
     d.batch_size = B;
     d.seed = 17;
     d.initial_temperature = 0.3;
-    d.cost_count = 1;
+    d.cost_count = 2; /* two constraints: a cost critic and a multiplier each */
     d.cost_limits[0] = 0.25;
+    d.cost_limits[1] = 1.5;
     d.lagrange_init = 0.7;
     d.cost_gamma = 0.9;
     return d;
@@ -4493,7 +4494,7 @@ static void offpolicy_fill_batch(saferl_rl_offpolicy_agent *a, saferl_rng *rng) 
     fill_uniform(a->next_obs, B * O, rng, -1.0, 1.0);
     fill_uniform(a->act, B * A, rng, -1.0, 1.0);
     fill_uniform(a->rew, B, rng, -2.0, 1.0);
-    fill_uniform(a->cost, B, rng, 0.0, 1.0);
+    fill_uniform(a->cost, B * a->desc.cost_count, rng, 0.0, 1.0); /* a row per constraint */
     for (b = 0; b < B; ++b) a->done[b] = (float)(b % 3 == 0);
 }
 
@@ -4509,8 +4510,8 @@ static double linear_q(const float *w, int in, const float *s, int O, const doub
 /* Critic targets of TD3 (target actor, clipped smoothing noise, min of the target critics,
    no bootstrap after a termination) and SAC (current actor, squashed sample, minus alpha log
    pi with the Gaussian density and the tanh Jacobian written out), and the Lagrangian forms'
-   cost target c + gamma_c (1 - done) Q_C'(s', a') with the same a', by hand in double, with
-   linear networks, against saferl_rl_offpolicy_critic_targets. Targets and online networks
+   cost targets c_i + gamma_c (1 - done) Q_Ci'(s', a') with the same a' (two constraints), by
+   hand in double, with linear networks, against saferl_rl_offpolicy_critic_targets. Targets and online networks
    differ (the targets are perturbed) so that using the wrong one shows. */
 TEST(offpolicy_critic_targets_match_hand_computation) {
     const int O = 3, A = 2, B = 6, in = O + A;
@@ -4519,12 +4520,12 @@ TEST(offpolicy_critic_targets_match_hand_computation) {
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 0, B);
         saferl_rl_offpolicy_agent a;
         saferl_rng rng;
-        float noise[6 * 2], y[6], yc[6];
+        float noise[6 * 2], y[6], yc[2 * 6];
         int b, j, k, i, sac = algorithm % 2 == 1, lag = algorithm >= 2;
         d.target_noise = 0.4; /* clips at 0.5 for |noise| > 1.25 */
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
         saferl_rng_seed(&rng, 99);
-        for (i = 0; i < 2 + lag; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
+        for (i = 0; i < 2 + 2 * lag; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
         fill_uniform(a.actor_target, (int)a.actor_count, &rng, -2.0, 2.0);
         fill_uniform(a.actor, (int)a.actor_count, &rng, -2.0, 2.0);
         offpolicy_fill_batch(&a, &rng);
@@ -4561,9 +4562,9 @@ TEST(offpolicy_critic_targets_match_hand_computation) {
             expect = a.rew[b] + 0.99 * (b % 3 == 0 ? 0.0 : expect);
             /* float networks against double: a few float ulps of the terms (|terms| < 50) */
             CHECK_NEAR(y[b], expect, 2e-5 * (1.0 + fabs(expect)));
-            if (lag) {
-                expect = a.cost[b] + 0.9 * (b % 3 == 0 ? 0.0 : linear_q(a.critic_target[2], in, s, O, next_act));
-                CHECK_NEAR(yc[b], expect, 2e-5 * (1.0 + fabs(expect)));
+            for (i = 0; i < 2 * lag; ++i) { /* each constraint's target from its own critic and cost */
+                expect = a.cost[i * B + b] + 0.9 * (b % 3 == 0 ? 0.0 : linear_q(a.critic_target[2 + i], in, s, O, next_act));
+                CHECK_NEAR(yc[i * B + b], expect, 2e-5 * (1.0 + fabs(expect)));
             }
         }
         saferl_rl_offpolicy_destroy(&a);
@@ -4579,8 +4580,8 @@ static double offpolicy_loss(void *ctx) {
 
 /* The critics' loss in both critics' parameters and the actor's loss (TD3: through Q1 and the
    tanh; SAC: through min(Q1, Q2), the squashed sample and alpha log pi) in the actor's
-   parameters (the Lagrangian forms: plus lambda Q_C, over 1 + lambda, lambda 0.7), against
-   central differences in float; 16-16 tanh networks (ReLU's kinks and the switch of min(Q1, Q2)
+   parameters (the Lagrangian forms, two constraints: plus sum_i lambda_i Q_Ci over 1 + sum_i
+   lambda_i, lambdas 0.7 and 0.3), against central differences in float; 16-16 tanh networks (ReLU's kinks and the switch of min(Q1, Q2)
    would meet the differences' step now and then), random inputs. */
 TEST(offpolicy_gradients_match_finite_differences) {
     const int O = 3, A = 2, B = 5;
@@ -4589,23 +4590,24 @@ TEST(offpolicy_gradients_match_finite_differences) {
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 16, B);
         saferl_rl_offpolicy_agent a;
         saferl_rng rng;
-        float noise[5 * 2], y[5], yc[5];
+        float noise[5 * 2], y[5], yc[2 * 5];
         offpolicy_fd c;
         d.tanh_hidden = 1;
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
+        a.lagrange[1] = algorithm >= 2 ? 0.3f : 0.0f; /* two different multipliers */
         saferl_rng_seed(&rng, 5 + algorithm);
         offpolicy_fill_batch(&a, &rng);
         for (i = 0; i < B * A; ++i) noise[i] = (float)saferl_rng_normal(&rng);
         fill_uniform(y, B, &rng, -1.0, 1.0);
-        fill_uniform(yc, B, &rng, 0.0, 2.0);
+        fill_uniform(yc, 2 * B, &rng, 0.0, 2.0);
         c.agent = &a;
         c.y = y;
         c.yc = yc;
         c.noise = noise;
         c.actor = 0;
-        for (i = 0; i < 2 + (algorithm >= 2); ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
+        for (i = 0; i < 2 + 2 * (algorithm >= 2); ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
         saferl_rl_offpolicy_critic_loss(&a, y, yc, 1);
-        for (i = 0; i < 2 + (algorithm >= 2); ++i)
+        for (i = 0; i < 2 + 2 * (algorithm >= 2); ++i)
             CHECK(grad_error(offpolicy_loss, &c, a.critic[i], a.critic_grad[i], (int)a.critic_count, 2e-3f) < 5e-3);
         c.actor = 1;
         memset(a.actor_grad, 0, sizeof(float) * a.actor_count);
@@ -4618,20 +4620,22 @@ TEST(offpolicy_gradients_match_finite_differences) {
 /* Bad input: a NaN transition is refused and the buffer unchanged; invalid descs and
    dimensions; an update on an empty buffer; a discrete environment for the loop. */
 TEST(offpolicy_refuses_bad_input) {
+    const double zero = 0.0, three = 3.0, not_finite = 0.0 / (zero - zero);
     saferl_rl_offpolicy_desc d = offpolicy_test_desc(SAFERL_RL_SAC, 8, 4);
     saferl_rl_offpolicy_agent a;
     saferl_rl_replay replay, before;
     saferl_rl_builtin s;
     saferl_rl_env env;
     float memory[64], obs[3] = {0.1f, 0.2f, 0.3f}, act[1] = {0.5f};
-    CHECK(saferl_rl_replay_memory_size(0, 3, 1) == 0 && saferl_rl_replay_memory_size(4, 0, 1) == 0);
-    CHECK(saferl_rl_replay_init(&replay, 4, 3, 1, memory, sizeof memory) == SAFERL_OK);
-    CHECK(saferl_rl_replay_init(&before, 40, 3, 1, memory, sizeof memory) == SAFERL_ERR_OUT_OF_MEMORY);
+    CHECK(saferl_rl_replay_memory_size(0, 3, 1, 1) == 0 && saferl_rl_replay_memory_size(4, 0, 1, 1) == 0 &&
+          saferl_rl_replay_memory_size(4, 3, 1, SAFERL_RL_MAX_COSTS + 1) == 0 && saferl_rl_replay_memory_size(4, 3, 1, -1) == 0);
+    CHECK(saferl_rl_replay_init(&replay, 4, 3, 1, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_replay_init(&before, 40, 3, 1, 1, memory, sizeof memory) == SAFERL_ERR_OUT_OF_MEMORY);
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
     CHECK(saferl_rl_offpolicy_update(&a, &replay) == SAFERL_ERR_NO_DATA);
     before = replay;
     obs[1] = 0.0f / (obs[0] - obs[0]);
-    CHECK(saferl_rl_replay_add(&replay, obs, act, 1.0f, 0.0f, obs, 0) == SAFERL_ERR_NOT_FINITE);
+    CHECK(saferl_rl_replay_add(&replay, obs, act, 1.0f, act, obs, 0) == SAFERL_ERR_NOT_FINITE);
     CHECK(memcmp(&before, &replay, sizeof replay) == 0);
     CHECK(saferl_rl_offpolicy_act(&a, obs, 1, act) == SAFERL_ERR_NOT_FINITE);
     saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
@@ -4653,21 +4657,41 @@ TEST(offpolicy_refuses_bad_input) {
     d.cost_limits[0] = 0.0;
     d.lagrange_init = 0.5;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
-    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0 / (d.gamma - d.gamma)) == SAFERL_ERR_NOT_FINITE);
-    CHECK(a.lagrange == 0.5f && a.lagrange_steps == 0);
-    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 3.0) == SAFERL_OK); /* Adam's first step: lr */
-    CHECK_NEAR(a.lagrange, 0.51, 1e-6);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, &not_finite) == SAFERL_ERR_NOT_FINITE);
+    CHECK(a.lagrange[0] == 0.5f && a.lagrange_steps == 0);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, &three) == SAFERL_OK); /* Adam's first step: lr */
+    CHECK_NEAR(a.lagrange[0], 0.51, 1e-6);
     saferl_rl_offpolicy_destroy(&a);
     d.lagrange_init = 0.005; /* a cost at the limit 0 exactly: no move; below it cannot go */
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
-    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0) == SAFERL_OK && a.lagrange == 0.005f);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, &zero) == SAFERL_OK && a.lagrange[0] == 0.005f);
     d.cost_limits[0] = 1.0;
     a.desc.cost_limits[0] = 1.0;
-    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 0.0) == SAFERL_OK && a.lagrange == 0.0f);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, &zero) == SAFERL_OK && a.lagrange[0] == 0.0f);
     saferl_rl_offpolicy_destroy(&a);
+    d.cost_count = 2; /* a multiplier per constraint, each on its own violation; a NaN moves none */
+    d.cost_limits[0] = 0.25;
+    d.cost_limits[1] = 1.5;
+    d.lagrange_init = 0.5;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    {
+        const double costs[2] = {3.0, 0.0}, bad[2] = {3.0, not_finite};
+        CHECK(saferl_rl_offpolicy_multiplier_step(&a, bad) == SAFERL_ERR_NOT_FINITE);
+        CHECK(a.lagrange[0] == 0.5f && a.lagrange[1] == 0.5f && a.lagrange_steps == 0);
+        CHECK(saferl_rl_offpolicy_multiplier_step(&a, costs) == SAFERL_OK);
+        CHECK_NEAR(a.lagrange[0], 0.51, 1e-6);
+        CHECK_NEAR(a.lagrange[1], 0.49, 1e-6);
+    }
+    saferl_rl_offpolicy_destroy(&a);
+    d.cost_count = SAFERL_RL_MAX_COSTS + 1;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.cost_count = 2;
+    d.cost_limits[1] = -1.0;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.cost_limits[1] = 1.5;
     d.algorithm = SAFERL_RL_TD3;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
-    CHECK(saferl_rl_offpolicy_multiplier_step(&a, 1.0) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_rl_offpolicy_multiplier_step(&a, &three) == SAFERL_ERR_INVALID_ARGUMENT);
     saferl_rl_offpolicy_destroy(&a);
 }
 
@@ -4685,12 +4709,13 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
         static float memory[2][1500 * 10];
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 32, 64);
         d.random_steps = 500;
+        d.cost_count = 1; /* the Safe Pendulum's one cost */
         for (run = 0; run < 2; ++run) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
             long allocations;
 #endif
             saferl_rl_env_builtin(&env, &s, algorithm < 2 ? SAFERL_RL_ENV_PENDULUM_V1 : SAFERL_RL_ENV_PENDULUM);
-            CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
+            CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
             CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
             allocations = saferl_test_allocations;
@@ -4707,10 +4732,77 @@ TEST(offpolicy_training_is_deterministic_and_allocation_free) {
         CHECK(memcmp(a[0].actor, a[1].actor, sizeof(float) * a[0].actor_count) == 0);
         CHECK(memcmp(a[0].critic[1], a[1].critic[1], sizeof(float) * a[0].critic_count) == 0);
         CHECK(a[0].log_temperature == a[1].log_temperature && a[0].last_return == a[1].last_return);
-        CHECK(a[0].lagrange == a[1].lagrange);
+        CHECK(a[0].lagrange[0] == a[1].lagrange[0]);
         CHECK(algorithm % 2 == 0 || a[0].log_temperature != (float)log(0.3)); /* the temperature moved */
         saferl_rl_offpolicy_destroy(&a[0]);
         saferl_rl_offpolicy_destroy(&a[1]);
+    }
+}
+
+/* The Safe Pendulum with a second cost: 1 for a step whose torque exceeds half the range. */
+typedef struct torque_cost_state { saferl_rl_env pendulum; saferl_rl_builtin state; } torque_cost_state;
+static saferl_result torque_cost_reset(void *state, saferl_rng *rng, float *observation) {
+    torque_cost_state *s = (torque_cost_state *)state;
+    return s->pendulum.reset(s->pendulum.state, rng, observation);
+}
+static saferl_result torque_cost_step(void *state, saferl_rng *rng, const float *action, float *observation,
+                                   float *reward, float *cost, int *terminated, int *truncated) {
+    torque_cost_state *s = (torque_cost_state *)state;
+    cost[1] = fabsf(action[0]) > 0.5f ? 1.0f : 0.0f;
+    return s->pendulum.step(s->pendulum.state, rng, action, observation, reward, cost, terminated, truncated);
+}
+
+/* SAC-Lag and TD3-Lag with two constraints on that environment, 1500 steps (500 random), 32-32:
+   every transition's second cost in the replay is the torque rule's, each multiplier took one
+   step per episode and they differ (their own violations), bit-identical from the seed, no
+   allocation; an agent of one constraint or a replay of one cost is refused. */
+TEST(offpolicy_two_constraints_train_without_allocating) {
+    int algorithm, run, k, consistent = 1;
+    for (algorithm = SAFERL_RL_TD3_LAG; algorithm <= SAFERL_RL_SAC_LAG; ++algorithm) {
+        saferl_rl_offpolicy_agent a[2];
+        torque_cost_state s;
+        saferl_rl_env env;
+        saferl_rl_replay replay;
+        static float memory[2][1500 * 12];
+        saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 32, 64);
+        d.random_steps = 500;
+        saferl_rl_env_builtin(&s.pendulum, &s.state, SAFERL_RL_ENV_PENDULUM);
+        env = s.pendulum;
+        env.state = &s;
+        env.reset = torque_cost_reset;
+        env.step = torque_cost_step;
+        env.cost_count = 2;
+        for (run = 0; run < 2; ++run) {
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            long allocations;
+#endif
+            CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, 2, memory[run], sizeof memory[run]) == SAFERL_OK);
+            CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            allocations = saferl_test_allocations;
+#endif
+            CHECK(saferl_rl_offpolicy_train(&a[run], &env, &replay, 1500) == SAFERL_OK);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+            CHECK(saferl_test_allocations == allocations);
+#endif
+            for (k = 0; k < replay.size; ++k)
+                consistent &= replay.costs[k * 2 + 1] == (fabsf(replay.actions[k]) > 0.5f ? 1.0f : 0.0f);
+            CHECK(a[run].episodes > 0 && a[run].lagrange_steps == a[run].episodes && a[run].critic_steps == 1001);
+            CHECK(a[run].lagrange[0] != a[run].lagrange[1]);
+        }
+        CHECK(consistent);
+        CHECK(memcmp(a[0].critic[3], a[1].critic[3], sizeof(float) * a[0].critic_count) == 0);
+        CHECK(memcmp(a[0].actor, a[1].actor, sizeof(float) * a[0].actor_count) == 0);
+        CHECK(a[0].lagrange[1] == a[1].lagrange[1] && a[0].last_cost[1] == a[1].last_cost[1]);
+        saferl_rl_offpolicy_destroy(&a[1]);
+        CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, 1, memory[1], sizeof memory[1]) == SAFERL_OK);
+        CHECK(saferl_rl_offpolicy_train(&a[0], &env, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
+        saferl_rl_offpolicy_destroy(&a[0]);
+        d.cost_count = 1;
+        CHECK(saferl_rl_offpolicy_create(&a[0], &d, 3, 1) == SAFERL_OK);
+        CHECK(saferl_rl_replay_init(&replay, 1500, 3, 1, 2, memory[1], sizeof memory[1]) == SAFERL_OK);
+        CHECK(saferl_rl_offpolicy_train(&a[0], &env, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
+        saferl_rl_offpolicy_destroy(&a[0]);
     }
 }
 
@@ -4877,7 +4969,7 @@ TEST(m2td3_training_stays_in_omega_is_deterministic_and_allocation_free) {
 #endif
             float start[10];
             saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
-            CHECK(saferl_rl_replay_init(&replay, 2500, 3 + W, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
+            CHECK(saferl_rl_replay_init(&replay, 2500, 3 + W, 1, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
             CHECK(saferl_rl_offpolicy_create(&a[run], &d, 3, 1) == SAFERL_OK);
             if (W) memcpy(start, a[run].candidates, sizeof start);
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
@@ -4932,7 +5024,7 @@ TEST(m2td3_restarts_close_and_unlikely_candidates) {
     int k, i;
     d.random_steps = 200;
     saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
-    CHECK(saferl_rl_replay_init(&replay, 800, 5, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_replay_init(&replay, 800, 5, 1, 1, memory, sizeof memory) == SAFERL_OK);
     d.omega_lower[1] = 0.5;
     d.omega_upper[1] = 1.5;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
@@ -4990,10 +5082,10 @@ TEST(m2td3_refuses_bad_input) {
     d.omega_upper[0] = d.omega_upper[1] = 1.5;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
     saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
-    CHECK(saferl_rl_replay_init(&replay, 100, 3, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_replay_init(&replay, 100, 3, 1, 1, memory, sizeof memory) == SAFERL_OK);
     CHECK(saferl_rl_offpolicy_train_robust(&a, &env, saferl_rl_builtin_omega_hook, &replay, 10) ==
           SAFERL_ERR_INVALID_ARGUMENT); /* a replay without omega */
-    CHECK(saferl_rl_replay_init(&replay, 100, 5, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_replay_init(&replay, 100, 5, 1, 1, memory, sizeof memory) == SAFERL_OK);
     CHECK(saferl_rl_offpolicy_train(&a, &env, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
     CHECK(saferl_rl_offpolicy_update(&a, &replay) == SAFERL_ERR_NO_DATA);
     saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_POINTGOAL); /* no omega: the setter refuses */
@@ -5001,7 +5093,7 @@ TEST(m2td3_refuses_bad_input) {
     CHECK(saferl_rl_offpolicy_create(&a, &d, env.observation_dim, env.action_dim) == SAFERL_OK);
     {
         static float big[100 * 200];
-        CHECK(saferl_rl_replay_init(&replay, 100, env.observation_dim + 2, env.action_dim, big, sizeof big) == SAFERL_OK);
+        CHECK(saferl_rl_replay_init(&replay, 100, env.observation_dim + 2, env.action_dim, 1, big, sizeof big) == SAFERL_OK);
     }
     CHECK(saferl_rl_offpolicy_train_robust(&a, &env, saferl_rl_builtin_omega_hook, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
     CHECK(replay.size == 0 && a.env_steps == 0);
@@ -5009,7 +5101,7 @@ TEST(m2td3_refuses_bad_input) {
     d.algorithm = SAFERL_RL_TD3; /* the setter is for the robust forms only */
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
     saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_PENDULUM_V1);
-    CHECK(saferl_rl_replay_init(&replay, 100, 3, 1, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_rl_replay_init(&replay, 100, 3, 1, 1, memory, sizeof memory) == SAFERL_OK);
     CHECK(saferl_rl_offpolicy_train_robust(&a, &env, saferl_rl_builtin_omega_hook, &replay, 10) == SAFERL_ERR_INVALID_ARGUMENT);
     CHECK(saferl_rl_offpolicy_train_robust(&a, &env, NULL, &replay, 10) == SAFERL_OK);
     saferl_rl_offpolicy_destroy(&a);
@@ -5694,6 +5786,769 @@ static int dump_poison_lp(void) {
     return 0;
 }
 
+/* ---- BC-HG: a leader's hypergradient through a soft-Q follower ----------------------------------
+   The DiscreteToy4 game of arXiv 2603.14867 (akimotolab/BC-HG, DiscreteToyEnv4, R = 1): states
+   S, A, B; the leader picks one of 2 actions, the follower one of 3, both every step. The
+   follower earns 1 for leaving S (action 1 to A, 2 to B); at A the leader's action 1 sends it
+   back to S with -1, action 0 lets it go on to B (action 2) and earn R; from B action 0 returns
+   to S. The leader earns 1 when the follower goes from S to A. So the leader's good action at
+   the key state A is 0 (the follower then cycles S-A-B, 2 per 3 steps, instead of S-B, 1 per
+   2), though with the follower's policy held fixed, action 1 at A returns to S sooner.
+   The follower is the soft-optimal response pi_f ∝ exp(Q_f / tau) of soft Q iteration; the
+   leader's policy is a softmax of its logits x (3 x 2). Everything is small enough to solve
+   exactly: F(x) is the leader's discounted return from S. The hypergradient
+      grad F = sum_s d(s) sum_l pi_l(l|s) [grad log pi_l(l|s) Q_l(s,l)                (direct)
+               + (1/tau) Cov_{f ~ pi_f(.|s,l)}(Q_l(s,l,f), grad Q_f(s,l,f))]           (indirect)
+   with grad Q_f(s,l,f) = gamma grad V_f(s') and grad V_f the follower's discounted sum of
+   grad log pi_l(l_k|s_k) (V_f(s_k,l_k) - V_f(s_k)) along its own path (the paper's
+   "influence"). */
+enum { TOY_S = 3, TOY_L = 2, TOY_F = 3, TOY_X = TOY_S * TOY_L };
+
+typedef struct toy_game {
+    int next[TOY_S][TOY_L][TOY_F];
+    double follower_reward[TOY_S][TOY_L][TOY_F], leader_reward[TOY_S][TOY_L][TOY_F];
+    double discount, temperature;
+} toy_game;
+
+typedef struct toy_solution {
+    double leader[TOY_S][TOY_L];                         /* pi_l(l|s) */
+    double follower_q[TOY_S][TOY_L][TOY_F], follower[TOY_S][TOY_L][TOY_F];
+    double follower_value_sl[TOY_S][TOY_L], follower_value[TOY_S];
+    double chain[TOY_S][TOY_S];                          /* P(s'|s) under both policies */
+    double leader_q[TOY_S][TOY_L][TOY_F], leader_value[TOY_S], visitation[TOY_S];
+    double objective;                                    /* F = V_l(S) */
+} toy_solution;
+
+static void toy_discrete4(toy_game *g) {
+    int s, l, f;
+    memset(g, 0, sizeof *g);
+    for (s = 0; s < TOY_S; ++s)
+        for (l = 0; l < TOY_L; ++l)
+            for (f = 0; f < TOY_F; ++f) g->next[s][l][f] = s; /* stay unless said otherwise */
+    for (l = 0; l < TOY_L; ++l) {
+        g->next[0][l][1] = 1, g->next[0][l][2] = 2, g->next[2][l][0] = 0;
+        g->follower_reward[0][l][1] = g->follower_reward[0][l][2] = 1.0;
+        g->leader_reward[0][l][1] = 1.0;
+    }
+    g->next[1][0][0] = 0, g->next[1][0][2] = 2;
+    for (f = 0; f < TOY_F; ++f) g->next[1][1][f] = 0, g->follower_reward[1][1][f] = -1.0;
+    g->follower_reward[1][0][2] = 1.0; /* R */
+    g->discount = 0.99, g->temperature = 0.05;
+}
+
+/* x = (I - gamma P) \ b for 3 x 3 P and `columns` right-hand sides (b is 3 x columns, overwritten
+   with x); transpose solves (I - gamma P)^T instead. Gaussian elimination with partial pivots. */
+static void toy_solve_linear(const double *chain, double gamma, int transpose, double *b, int columns) {
+    double a[TOY_S][TOY_S];
+    int i, j, k, c;
+    for (i = 0; i < TOY_S; ++i)
+        for (j = 0; j < TOY_S; ++j) a[i][j] = (i == j) - gamma * (transpose ? chain[j * TOY_S + i] : chain[i * TOY_S + j]);
+    for (k = 0; k < TOY_S; ++k) {
+        int pivot = k;
+        for (i = k + 1; i < TOY_S; ++i) pivot = fabs(a[i][k]) > fabs(a[pivot][k]) ? i : pivot;
+        for (j = 0; j < TOY_S; ++j) { double t = a[k][j]; a[k][j] = a[pivot][j], a[pivot][j] = t; }
+        for (c = 0; c < columns; ++c) { double t = b[k * columns + c]; b[k * columns + c] = b[pivot * columns + c], b[pivot * columns + c] = t; }
+        for (i = k + 1; i < TOY_S; ++i) {
+            const double m = a[i][k] / a[k][k];
+            for (j = k; j < TOY_S; ++j) a[i][j] -= m * a[k][j];
+            for (c = 0; c < columns; ++c) b[i * columns + c] -= m * b[k * columns + c];
+        }
+    }
+    for (k = TOY_S - 1; k >= 0; --k)
+        for (c = 0; c < columns; ++c) {
+            double t = b[k * columns + c];
+            for (j = k + 1; j < TOY_S; ++j) t -= a[k][j] * b[j * columns + c];
+            b[k * columns + c] = t / a[k][k];
+        }
+}
+
+/* The follower's soft-optimal response to the leader's logits x, then the leader's values. Soft Q
+   iteration starts from t->follower_q (warm start; zero it before the first call) and runs until
+   a sweep changes nothing by more than 1e-14 (1 + max |Q|): the error left is then below 1e-12
+   (1 + max |Q|), the contraction's 1 / (1 - gamma) times the last change. */
+static void toy_solve(const toy_game *g, const double *x, toy_solution *t) {
+    const double tau = g->temperature, gamma = g->discount;
+    double change = HUGE_VAL, b[TOY_S];
+    int s, l, f, sweep;
+    for (s = 0; s < TOY_S; ++s) {
+        const double m = fmax(x[s * TOY_L], x[s * TOY_L + 1]);
+        const double z = exp(x[s * TOY_L] - m) + exp(x[s * TOY_L + 1] - m);
+        for (l = 0; l < TOY_L; ++l) t->leader[s][l] = exp(x[s * TOY_L + l] - m) / z;
+    }
+    for (sweep = 0; sweep < 100000 && change > 0.0; ++sweep) {
+        double largest = 0.0;
+        change = 0.0;
+        for (s = 0; s < TOY_S; ++s) { /* V_f(s,l) = tau log sum_f exp(Q_f / tau) */
+            t->follower_value[s] = 0.0;
+            for (l = 0; l < TOY_L; ++l) {
+                const double *q = t->follower_q[s][l];
+                const double m = fmax(q[0], fmax(q[1], q[2]));
+                t->follower_value_sl[s][l] = m + tau * log(exp((q[0] - m) / tau) + exp((q[1] - m) / tau) +
+                                                           exp((q[2] - m) / tau));
+                t->follower_value[s] += t->leader[s][l] * t->follower_value_sl[s][l];
+            }
+        }
+        for (s = 0; s < TOY_S; ++s)
+            for (l = 0; l < TOY_L; ++l)
+                for (f = 0; f < TOY_F; ++f) {
+                    const double q = g->follower_reward[s][l][f] + gamma * t->follower_value[g->next[s][l][f]];
+                    change = fmax(change, fabs(q - t->follower_q[s][l][f]));
+                    largest = fmax(largest, fabs(q));
+                    t->follower_q[s][l][f] = q;
+                }
+        if (change <= 1e-14 * (1.0 + largest)) break;
+    }
+    memset(t->chain, 0, sizeof t->chain);
+    for (s = 0; s < TOY_S; ++s) {
+        b[s] = 0.0;
+        for (l = 0; l < TOY_L; ++l)
+            for (f = 0; f < TOY_F; ++f) {
+                const double p = exp((t->follower_q[s][l][f] - t->follower_value_sl[s][l]) / tau), w = t->leader[s][l] * p;
+                t->follower[s][l][f] = p;
+                t->chain[s][g->next[s][l][f]] += w;
+                b[s] += w * g->leader_reward[s][l][f];
+            }
+    }
+    toy_solve_linear(&t->chain[0][0], gamma, 0, b, 1); /* V_l = (I - gamma P)^-1 r_l */
+    memcpy(t->leader_value, b, sizeof b);
+    for (s = 0; s < TOY_S; ++s)
+        for (l = 0; l < TOY_L; ++l)
+            for (f = 0; f < TOY_F; ++f)
+                t->leader_q[s][l][f] = g->leader_reward[s][l][f] + gamma * t->leader_value[g->next[s][l][f]];
+    for (s = 0; s < TOY_S; ++s) t->visitation[s] = s == 0; /* d = (I - gamma P)^-T e_S */
+    toy_solve_linear(&t->chain[0][0], gamma, 1, t->visitation, 1);
+    t->objective = t->leader_value[0];
+}
+
+/* grad_x log pi_l(l|s) for logit (s2, k): 1[s2 = s] (1[k = l] - pi_l(k|s)) */
+static double toy_score(const toy_solution *t, int s, int l, int s2, int k) {
+    return s2 == s ? (k == l) - t->leader[s][k] : 0.0;
+}
+
+/* The exact hypergradient (both terms, or the direct one alone as the paper's baseline has it). */
+static void toy_hypergradient(const toy_game *g, const toy_solution *t, int with_indirect, double *grad) {
+    double influence[TOY_S * TOY_X]; /* grad V_f(s) = (I - gamma P)^-1 sum_l pi_l grad log pi_l (V_f(s,l) - V_f(s)) */
+    int s, l, f, j;
+    for (s = 0; s < TOY_S; ++s)
+        for (j = 0; j < TOY_X; ++j) {
+            influence[s * TOY_X + j] = 0.0;
+            for (l = 0; l < TOY_L; ++l)
+                influence[s * TOY_X + j] += t->leader[s][l] * toy_score(t, s, l, j / TOY_L, j % TOY_L) *
+                                            (t->follower_value_sl[s][l] - t->follower_value[s]);
+        }
+    toy_solve_linear(&t->chain[0][0], g->discount, 0, influence, TOY_X);
+    for (j = 0; j < TOY_X; ++j) grad[j] = 0.0;
+    for (s = 0; s < TOY_S; ++s)
+        for (l = 0; l < TOY_L; ++l) {
+            double q_sl = 0.0, mean_grad[TOY_X] = {0};
+            for (f = 0; f < TOY_F; ++f) {
+                q_sl += t->follower[s][l][f] * t->leader_q[s][l][f];
+                for (j = 0; j < TOY_X; ++j)
+                    mean_grad[j] += t->follower[s][l][f] * g->discount * influence[g->next[s][l][f] * TOY_X + j];
+            }
+            for (j = 0; j < TOY_X; ++j) {
+                double covariance = 0.0;
+                for (f = 0; f < TOY_F; ++f)
+                    covariance += t->follower[s][l][f] * (t->leader_q[s][l][f] - q_sl) *
+                                  (g->discount * influence[g->next[s][l][f] * TOY_X + j] - mean_grad[j]);
+                grad[j] += t->visitation[s] * t->leader[s][l] *
+                           (toy_score(t, s, l, j / TOY_L, j % TOY_L) * q_sl +
+                            (with_indirect ? covariance / g->temperature : 0.0));
+            }
+        }
+}
+
+/* One sample of the hypergradient as BC-HG forms it from a game's trajectories, here with the
+   exact tables standing in for the learned critics: a state from the leader's discounted
+   visitation, the two actions from the policies; the direct term from the leader's advantage;
+   the indirect term as benefit x influence / tau, the benefit Q_l(s,l,f) less the mean of
+   `follower_draws` fresh follower actions, the influence the follower's path from the next state,
+   stopped with probability 1 - gamma at each step (an unbiased discounted sum). */
+static void toy_sample_hypergradient(const toy_game *g, const toy_solution *t, int with_indirect, int follower_draws,
+                                     saferl_rng *rng, double *grad) {
+    const double mass = 1.0 / (1.0 - g->discount); /* sum_s d(s) */
+    double q_sl = 0.0, baseline = 0.0, influence[TOY_X] = {0};
+    int s = (int)saferl_rng_categorical(rng, t->visitation, TOY_S);
+    int l = (int)saferl_rng_categorical(rng, t->leader[s], TOY_L);
+    int f = (int)saferl_rng_categorical(rng, t->follower[s][l], TOY_F), j, m, u;
+    for (m = 0; m < TOY_F; ++m) q_sl += t->follower[s][l][m] * t->leader_q[s][l][m];
+    for (j = 0; j < TOY_X; ++j) grad[j] = mass * toy_score(t, s, l, j / TOY_L, j % TOY_L) * (q_sl - t->leader_value[s]);
+    if (!with_indirect) return;
+    for (m = 0; m < follower_draws; ++m)
+        baseline += t->leader_q[s][l][saferl_rng_categorical(rng, t->follower[s][l], TOY_F)] / follower_draws;
+    u = g->next[s][l][f];
+    do {
+        const int lu = (int)saferl_rng_categorical(rng, t->leader[u], TOY_L);
+        const int fu = (int)saferl_rng_categorical(rng, t->follower[u][lu], TOY_F);
+        for (j = 0; j < TOY_X; ++j)
+            influence[j] += toy_score(t, u, lu, j / TOY_L, j % TOY_L) * (t->follower_value_sl[u][lu] - t->follower_value[u]);
+        u = g->next[u][lu][fu];
+    } while (saferl_rng_uniform(rng) < g->discount);
+    for (j = 0; j < TOY_X; ++j)
+        grad[j] += mass * (t->leader_q[s][l][f] - baseline) * g->discount * influence[j] / g->temperature;
+}
+
+/* The leader's learning run: `iterations` Adam steps (rate `rate`, the usual 0.9 / 0.999 / 1e-8)
+   up the mean of `batch` sampled hypergradients, the follower re-solved after each step (the
+   paper's "Opt" follower), the leader's logits from 0 (uniform). Returns the final solution. */
+typedef struct toy_run {
+    int iterations, batch, follower_draws, with_indirect;
+    double rate;
+} toy_run;
+
+static void toy_learn(const toy_game *g, const toy_run *run, uint32_t seed, toy_solution *t) {
+    double x[TOY_X] = {0}, first[TOY_X] = {0}, second[TOY_X] = {0}, grad[TOY_X], one[TOY_X];
+    saferl_rng rng;
+    int iteration, i, j;
+    saferl_rng_seed(&rng, seed);
+    memset(t, 0, sizeof *t);
+    toy_solve(g, x, t);
+    for (iteration = 1; iteration <= run->iterations; ++iteration) {
+        for (j = 0; j < TOY_X; ++j) grad[j] = 0.0;
+        for (i = 0; i < run->batch; ++i) {
+            toy_sample_hypergradient(g, t, run->with_indirect, run->follower_draws, &rng, one);
+            for (j = 0; j < TOY_X; ++j) grad[j] += one[j] / run->batch;
+        }
+        for (j = 0; j < TOY_X; ++j) { /* Adam ascent */
+            first[j] = 0.9 * first[j] + 0.1 * grad[j];
+            second[j] = 0.999 * second[j] + 0.001 * grad[j] * grad[j];
+            x[j] += run->rate * (first[j] / (1.0 - pow(0.9, iteration))) /
+                    (sqrt(second[j] / (1.0 - pow(0.999, iteration))) + 1e-8);
+        }
+        toy_solve(g, x, t);
+    }
+}
+
+/* The exact hypergradient against finite differences of F at random leader logits, and the
+   sampled form's mean against the exact one. F amplifies the follower's fixed-point error by
+   about 6.6e4 (1/tau, the leader's values ~33, 1/(1-gamma)), so the differences use h = 1e-2
+   with the 4-point stencil (error O(h^4)): on these points it agreed to 4e-7-2e-6 relative,
+   while smaller h drifts away (the solver's error over h: 3e-3 off at h = 1e-5). Tolerance
+   1e-5 (1 + |grad|). The direct term alone is off by O(1) here, so the covariance term is what
+   the check sees. The sampled mean (20,000 draws) within 4 standard errors. */
+TEST(bchg_hypergradient_matches_finite_differences_on_discrete_toy4) {
+    toy_game g;
+    toy_solution t, u;
+    double x[TOY_X], grad[TOY_X], direct[TOY_X], sum[TOY_X] = {0}, squares[TOY_X] = {0}, one[TOY_X], gap = 0.0;
+    saferl_rng rng;
+    int trial, j, k, i;
+    toy_discrete4(&g);
+    saferl_rng_seed(&rng, 5);
+    for (trial = 0; trial < 5; ++trial) {
+        for (j = 0; j < TOY_X; ++j) x[j] = saferl_rng_normal(&rng);
+        memset(&t, 0, sizeof t);
+        toy_solve(&g, x, &t);
+        toy_hypergradient(&g, &t, 1, grad);
+        toy_hypergradient(&g, &t, 0, direct);
+        for (j = 0; j < TOY_X; ++j) {
+            const double h = 1e-2, saved = x[j], step[4] = {h, -h, 2 * h, -2 * h};
+            double f[4], estimate;
+            for (k = 0; k < 4; ++k) {
+                u = t; /* warm start from the solution at x */
+                x[j] = saved + step[k];
+                toy_solve(&g, x, &u);
+                f[k] = u.objective;
+            }
+            x[j] = saved;
+            estimate = (8.0 * (f[0] - f[1]) - (f[2] - f[3])) / (12.0 * h);
+            CHECK(fabs(estimate - grad[j]) <= 1e-5 * (1.0 + fabs(grad[j])));
+            gap = fmax(gap, fabs(direct[j] - grad[j]) / (1.0 + fabs(grad[j])));
+        }
+    }
+    CHECK(gap > 100 * 1e-5);
+    for (i = 0; i < 20000; ++i) {
+        toy_sample_hypergradient(&g, &t, 1, 256, &rng, one);
+        for (j = 0; j < TOY_X; ++j) sum[j] += one[j], squares[j] += one[j] * one[j];
+    }
+    for (j = 0; j < TOY_X; ++j) {
+        const double mean = sum[j] / 20000, se = sqrt(fmax(0.0, squares[j] / 20000 - mean * mean) / 20000);
+        CHECK(fabs(mean - grad[j]) <= 4.0 * se + 1e-9 * (1.0 + fabs(grad[j])));
+    }
+}
+
+/* `test_rl --bchg`: BC-HG against the paper's baseline (the direct term alone) on DiscreteToy4,
+   10 seeds, settings fixed before the run: 500 leader steps of Adam at rate 0.05 on tabular
+   logits from 0, 64 sampled hypergradients a step (the paper's batch), 256 follower draws for
+   the benefit's baseline (its batch_size_for_fa_exp), tau = 0.05, gamma = 0.99, the follower
+   re-solved exactly after every step. Departures from the paper: tabular leader and exact
+   tables in place of its 64-64 networks and learned critics; the infinite-horizon discounted
+   return in place of 150-step episodes; no replay buffer. */
+static int dump_bchg(void) {
+    static const double action0[TOY_X] = {0, 0, 20, -20, 0, 0}, action1[TOY_X] = {0, 0, -20, 20, 0, 0};
+    toy_game g;
+    toy_solution t;
+    toy_run run = {500, 64, 256, 1, 0.05};
+    int seed, found[2] = {0, 0};
+    toy_discrete4(&g);
+    memset(&t, 0, sizeof t);
+    toy_solve(&g, action0, &t);
+    printf("DiscreteToy4 (R = 1, tau = 0.05, gamma = 0.99): F with action 0 at A %.4f", t.objective);
+    memset(&t, 0, sizeof t);
+    toy_solve(&g, action1, &t);
+    printf(", with action 1 %.4f\nseed  BC-HG pi(0|A)  F        baseline pi(0|A)  F\n", t.objective);
+    for (seed = 0; seed < 10; ++seed) {
+        double p[2], f[2];
+        for (run.with_indirect = 1; run.with_indirect >= 0; --run.with_indirect) {
+            toy_learn(&g, &run, (uint32_t)seed, &t);
+            p[run.with_indirect] = t.leader[1][0], f[run.with_indirect] = t.objective;
+            found[run.with_indirect] += t.leader[1][0] > 0.5;
+        }
+        printf("%4d  %12.4f  %7.4f  %16.4f  %7.4f\n", seed, p[1], f[1], p[0], f[0]);
+    }
+    printf("action 0 the more likely at A after 500 steps: BC-HG %d of 10 seeds, baseline %d of 10\n", found[1],
+           found[0]);
+    return 0;
+}
+
+/* ---- checkpoints: resume bit for bit, refuse bad input without a trace --------------------- */
+
+/* A user's environment with two costs and state that spans epochs: a walk on 0..6 for 10
+   steps (truncated), action 0 left, 1 stay, 2 right; reward the position / 6; cost 0 while
+   beyond 4, cost 1 a coin (p 0.3) on every move. The caller saves and restores `lane_state`
+   beside a checkpoint, as CHECKPOINT FORMAT asks of a user's environment. */
+typedef struct lane_state {
+    int position, steps;
+} lane_state;
+
+static void lane_observe(const lane_state *w, float *observation) {
+    observation[0] = (float)w->position / 6.0f;
+    observation[1] = (float)w->steps / 10.0f;
+}
+
+static saferl_result lane_reset(void *state, saferl_rng *rng, float *observation) {
+    lane_state *w = (lane_state *)state;
+    w->position = (int)saferl_rng_bounded(rng, 3);
+    w->steps = 0;
+    lane_observe(w, observation);
+    return SAFERL_OK;
+}
+
+static saferl_result lane_step(void *state, saferl_rng *rng, const float *action, float *observation, float *reward,
+                               float *cost, int *terminated, int *truncated) {
+    lane_state *w = (lane_state *)state;
+    int move = (int)action[0] - 1;
+    if (move < -1 || move > 1) return SAFERL_ERR_INVALID_ARGUMENT;
+    w->position += move;
+    if (w->position < 0) w->position = 0;
+    if (w->position > 6) w->position = 6;
+    w->steps += 1;
+    *reward = (float)w->position / 6.0f;
+    cost[0] = w->position > 4 ? 1.0f : 0.0f;
+    cost[1] = move != 0 && saferl_rng_uniform(rng) < 0.3 ? 1.0f : 0.0f;
+    *terminated = 0;
+    *truncated = w->steps >= 10;
+    lane_observe(w, observation);
+    return SAFERL_OK;
+}
+
+/* The environments of a checkpoint case: built-ins of one kind, or the walk. */
+typedef struct checkpoint_envs {
+    saferl_rl_builtin builtins[2];
+    lane_state walks[2];
+    saferl_rl_env envs[2];
+} checkpoint_envs;
+
+static void checkpoint_envs_make(checkpoint_envs *c, int kind, int count) {
+    int e;
+    memset(c, 0, sizeof *c);
+    for (e = 0; e < count; ++e) {
+        if (kind >= 0) {
+            saferl_rl_env_builtin(&c->envs[e], &c->builtins[e], (saferl_rl_env_kind)kind);
+            continue;
+        }
+        c->envs[e].observation_dim = 2;
+        c->envs[e].action_dim = 1;
+        c->envs[e].action_count = 3;
+        c->envs[e].state = &c->walks[e];
+        c->envs[e].reset = lane_reset;
+        c->envs[e].step = lane_step;
+        c->envs[e].cost_count = 2;
+    }
+}
+
+/* Case k: its desc, environment kind (-1 the walk) and environment count. */
+static void checkpoint_case(int k, saferl_rl_desc *d, int *kind, int *count) {
+    memset(d, 0, sizeof *d);
+    d->seed = 70u + (uint32_t)k;
+    d->hidden[0] = d->hidden[1] = 16;
+    d->steps_per_epoch = 256;
+    d->update_iters = 3;
+    d->cost_count = 1;
+    d->cost_limits[0] = 5.0;
+    *count = 2;
+    switch (k) {
+    case 0: d->algorithm = SAFERL_RL_PPO_LAG; *kind = SAFERL_RL_ENV_CARTPOLE; break;
+    case 1: d->algorithm = SAFERL_RL_CPO; *kind = SAFERL_RL_ENV_PENDULUM; *count = 1; d->cost_limits[0] = 0.2; break;
+    case 2: /* two costs, a PID controller each, with OmniSafe's EMAs and a delay line */
+        d->algorithm = SAFERL_RL_PID_LAG;
+        *kind = -1;
+        d->cost_count = 2;
+        d->cost_limits[0] = 1.0;
+        d->cost_limits[1] = 0.5;
+        d->pid_ema_alpha = 0.95;
+        d->pid_delay = 3;
+        break;
+    case 3: /* CUP's mid-point reference, a bounded multiplier and Adam on it */
+        d->algorithm = SAFERL_RL_CUP;
+        *kind = SAFERL_RL_ENV_POINTGOAL;
+        *count = 1;
+        d->lambda_optimizer = SAFERL_RL_LAMBDA_ADAM;
+        d->cost_limits[0] = 0.0;
+        break;
+    default: d->algorithm = SAFERL_RL_TRPO_LAG; *kind = SAFERL_RL_ENV_GRIDWORLD; d->total_epochs = 5; break;
+    }
+}
+#define CHECKPOINT_CASES 5
+
+/* Everything an agent holds: its struct, its whole memory block and its environments' states. */
+static uint64_t agent_hash(const saferl_rl_agent *agent, const checkpoint_envs *c, int count) {
+    size_t size = saferl_rl_agent_memory_size(&agent->desc, agent->environments.envs, count);
+    uint64_t h = fnv1a(0xcbf29ce484222325ull, agent, sizeof *agent);
+    h = fnv1a(h, agent->owned_memory, size);
+    return fnv1a(h, c, sizeof *c);
+}
+
+static int agent_state_equal(const saferl_rl_agent *a, const saferl_rl_agent *b) {
+    const size_t O = (size_t)a->actor.observation_dim, P = AGENT_PARAM_TOTAL(*a);
+    return P == AGENT_PARAM_TOTAL(*b) && memcmp(AGENT_PARAMS(*a), AGENT_PARAMS(*b), 4 * P) == 0 &&
+           memcmp(AGENT_ADAM_M(*a), AGENT_ADAM_M(*b), 4 * P) == 0 && memcmp(AGENT_ADAM_V(*a), AGENT_ADAM_V(*b), 4 * P) == 0 &&
+           (!a->actor.obs_mean || (memcmp(a->actor.obs_mean, b->actor.obs_mean, 4 * O) == 0 &&
+                                   memcmp(a->actor.obs_std, b->actor.obs_std, 4 * O) == 0));
+}
+
+TEST(checkpoint_resume_is_bit_identical_to_an_uninterrupted_run) {
+    enum { N = 5, SPLIT = 2 };
+    static unsigned char buffer[1 << 20], again[1 << 20];
+    int k;
+    for (k = 0; k < CHECKPOINT_CASES; ++k) {
+        checkpoint_envs straight, resumed;
+        lane_state saved_walks[2];
+        saferl_rl_epoch_stats expected[N], s;
+        saferl_rl_agent a, b;
+        saferl_rl_desc d;
+        size_t size = 0, size_again = 0;
+        const char *why = NULL;
+        int kind, count, epoch;
+        checkpoint_case(k, &d, &kind, &count);
+        checkpoint_envs_make(&straight, kind, count);
+        CHECK(saferl_rl_agent_create(&a, &d, straight.envs, count) == SAFERL_OK);
+        for (epoch = 0; epoch < N; ++epoch) CHECK(saferl_rl_agent_epoch(&a, &expected[epoch]) == SAFERL_OK);
+        /* k epochs, save, destroy, create anew (another seed: the checkpoint replaces it), load */
+        checkpoint_envs_make(&resumed, kind, count);
+        CHECK(saferl_rl_agent_create(&b, &d, resumed.envs, count) == SAFERL_OK);
+        for (epoch = 0; epoch < SPLIT; ++epoch) {
+            CHECK(saferl_rl_agent_epoch(&b, &s) == SAFERL_OK);
+            CHECK(memcmp(&s, &expected[epoch], sizeof s) == 0);
+        }
+        size = saferl_rl_agent_checkpoint_size(&b);
+        CHECK(size <= sizeof buffer);
+        CHECK(saferl_rl_agent_checkpoint_save(&b, buffer, size - 1, NULL) == SAFERL_ERR_BUFFER_TOO_SMALL);
+        CHECK(saferl_rl_agent_checkpoint_save(&b, buffer, size, &size_again) == SAFERL_OK && size_again == size);
+        memcpy(saved_walks, resumed.walks, sizeof saved_walks);
+        saferl_rl_agent_destroy(&b);
+        checkpoint_envs_make(&resumed, kind, count);
+        d.seed += 1000;
+        CHECK(saferl_rl_agent_create(&b, &d, resumed.envs, count) == SAFERL_OK);
+        CHECK(saferl_rl_agent_checkpoint_load(&b, buffer, size, &why) == SAFERL_OK && strcmp(why, "ok") == 0);
+        CHECK(b.desc.seed == d.seed - 1000);
+        memcpy(resumed.walks, saved_walks, sizeof saved_walks); /* the user's environment: the caller's part */
+        CHECK(saferl_rl_agent_checkpoint_save(&b, again, sizeof again, &size_again) == SAFERL_OK);
+        CHECK(size_again == size && memcmp(again, buffer, size) == 0); /* a faithful round trip */
+        for (epoch = SPLIT; epoch < N; ++epoch) {
+            CHECK(saferl_rl_agent_epoch(&b, &s) == SAFERL_OK);
+            if (memcmp(&s, &expected[epoch], sizeof s) != 0)
+                fprintf(stderr, "case %d epoch %d: return %.17g vs %.17g\n", k, epoch + 1, s.episode_return,
+                        expected[epoch].episode_return);
+            CHECK(memcmp(&s, &expected[epoch], sizeof s) == 0);
+        }
+        CHECK(agent_state_equal(&a, &b));
+        CHECK(memcmp(straight.builtins, resumed.builtins, sizeof straight.builtins) == 0);
+        CHECK(memcmp(straight.walks, resumed.walks, sizeof straight.walks) == 0);
+        saferl_rl_agent_destroy(&a);
+        saferl_rl_agent_destroy(&b);
+    }
+}
+
+static void put_le32(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+static uint32_t get_le32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The CRC-32 (IEEE) of the bytes before the last four, written there: a corruption that
+   reaches the checks behind the checksum. */
+static void repair_crc(unsigned char *p, size_t size) {
+    uint32_t crc = 0xFFFFFFFFu;
+    size_t i;
+    int k;
+    for (i = 0; i + 4 < size; ++i) {
+        crc ^= p[i];
+        for (k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    put_le32(p + size - 4, ~crc);
+}
+
+/* The offset of section tag's payload (its length at offset - 4), or 0. */
+static size_t find_section(const unsigned char *p, size_t size, const char *tag) {
+    size_t at = 8;
+    while (at + 8 <= size - 4) {
+        if (memcmp(p + at, tag, 4) == 0) return at + 8;
+        at += 8 + get_le32(p + at + 4);
+    }
+    return 0;
+}
+
+/* Loads bad into target: must fail with r_expected (0: any failure) and leave target and its
+   environments unchanged. */
+static void refused_unchanged(saferl_rl_agent *target, const checkpoint_envs *envs, int count, const unsigned char *bad,
+                              size_t size, saferl_result r_expected, const char *message_prefix) {
+    uint64_t before = agent_hash(target, envs, count);
+    const char *why = NULL;
+    saferl_result r = saferl_rl_agent_checkpoint_load(target, bad, size, &why);
+    CHECK(r < 0 && (r_expected == 0 || r == r_expected));
+    CHECK(why != NULL && strcmp(why, "ok") != 0);
+    if (message_prefix && why && strncmp(why, message_prefix, strlen(message_prefix)) != 0)
+        fprintf(stderr, "message \"%s\", expected \"%s...\"\n", why, message_prefix);
+    CHECK(!message_prefix || (why && strncmp(why, message_prefix, strlen(message_prefix)) == 0));
+    CHECK(agent_hash(target, envs, count) == before);
+}
+
+TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
+    static unsigned char good[1 << 18], bad[1 << 18], pristine[1 << 18];
+    checkpoint_envs source_envs, target_envs, other_envs;
+    saferl_rl_agent source, target, other;
+    saferl_rl_desc d, changed;
+    saferl_rng rng;
+    size_t size = 0, pristine_size = 0, at;
+    uint64_t target_hash;
+    int kind, count, trial, accepted = 0, refused = 0;
+    checkpoint_case(2, &d, &kind, &count); /* the two-cost PID case: every section in use */
+    checkpoint_envs_make(&source_envs, kind, count);
+    checkpoint_envs_make(&target_envs, kind, count);
+    CHECK(saferl_rl_agent_create(&source, &d, source_envs.envs, count) == SAFERL_OK);
+    CHECK(saferl_rl_agent_create(&target, &d, target_envs.envs, count) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&source, NULL) == SAFERL_OK && saferl_rl_agent_epoch(&source, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&target, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_save(&source, good, sizeof good, &size) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_save(&target, pristine, sizeof pristine, &pristine_size) == SAFERL_OK);
+    target_hash = agent_hash(&target, &target_envs, count);
+    /* every truncation, and the buffer with a byte more */
+    for (at = 0; at < size; at += at < 64 || size - at < 64 ? 1 : 37) refused_unchanged(&target, &target_envs, count, good, at, 0, NULL);
+    memcpy(bad, good, size);
+    bad[size] = 0;
+    refused_unchanged(&target, &target_envs, count, bad, size + 1, SAFERL_ERR_CORRUPT, "checkpoint: ");
+    /* another magic; another version (with a good checksum); a bad checksum */
+    memcpy(bad, good, size);
+    bad[0] ^= 1;
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint");
+    memcpy(bad, good, size);
+    put_le32(bad + 4, 2);
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
+    memcpy(bad, good, size);
+    bad[size / 2] ^= 0x10;
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: the checksum");
+    /* a section's length one too large or small; a NaN parameter; a negative multiplier */
+    memcpy(bad, good, size);
+    at = find_section(bad, size, "NETS");
+    CHECK(at > 0);
+    put_le32(bad + at - 4, get_le32(bad + at - 4) + 4);
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: the NETS");
+    put_le32(bad + at - 4, get_le32(bad + at - 4) - 8);
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: the NETS");
+    memcpy(bad, good, size);
+    put_le32(bad + at + 4 * 3, 0x7FC00000u);
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_NOT_FINITE, "networks: a parameter");
+    memcpy(bad, good, size);
+    put_le32(bad + at + 4 * 3, 0x7E967699u); /* 1e38: finite, but a forward pass could overflow */
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_NOT_FINITE, "networks: weights that could");
+    memcpy(bad, good, size); /* an Adam moment that clipped gradients (max_grad_norm 40) cannot reach */
+    put_le32(bad + at + 4 * AGENT_PARAM_TOTAL(source), 0x42480000u); /* 50.0f */
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "networks: an Adam first moment");
+    memcpy(bad, good, size);
+    at = find_section(bad, size, "MULT");
+    CHECK(at > 0);
+    bad[at + 8 + 7] |= 0x80; /* the second multiplier's sign */
+    repair_crc(bad, size);
+    refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "multipliers: a multiplier");
+    CHECK(agent_hash(&target, &target_envs, count) == target_hash);
+    /* random bit flips, with and without a repaired checksum: refused and unchanged, or loaded
+       (a flip in a mantissa is a valid state); then the target is put back from its own save
+       (which holds its whole training state, not the unused entries of its buffers) */
+    saferl_rng_seed(&rng, 8);
+    for (trial = 0; trial < 400; ++trial) {
+        uint64_t before = agent_hash(&target, &target_envs, count);
+        memcpy(bad, good, size);
+        bad[saferl_rng_bounded(&rng, (uint32_t)size)] ^= (unsigned char)(1u << saferl_rng_bounded(&rng, 8));
+        if (trial % 4 != 0) repair_crc(bad, size);
+        if (saferl_rl_agent_checkpoint_load(&target, bad, size, NULL) == SAFERL_OK) {
+            accepted += 1;
+            CHECK(saferl_rl_agent_checkpoint_load(&target, pristine, pristine_size, NULL) == SAFERL_OK);
+            CHECK(saferl_rl_agent_checkpoint_save(&target, bad, sizeof bad, &at) == SAFERL_OK);
+            CHECK(at == pristine_size && memcmp(bad, pristine, at) == 0);
+        } else {
+            refused += 1;
+            CHECK(agent_hash(&target, &target_envs, count) == before);
+        }
+    }
+    CHECK(refused > 0 && accepted > 0);
+    /* another desc: refused, naming the field */
+    changed = d;
+    changed.lambda_lr = 0.5;
+    checkpoint_envs_make(&other_envs, kind, count);
+    CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
+    refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "lambda_lr: ");
+    saferl_rl_agent_destroy(&other);
+    changed = d;
+    changed.cost_limits[1] = 0.25;
+    CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
+    refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "cost_limits: ");
+    saferl_rl_agent_destroy(&other);
+    changed = d;
+    changed.hidden[1] = 8;
+    CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
+    refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "hidden: ");
+    saferl_rl_agent_destroy(&other);
+    changed = d;
+    changed.steps_per_epoch = 128;
+    CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
+    refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "steps_per_epoch: ");
+    saferl_rl_agent_destroy(&other);
+    saferl_rl_agent_destroy(&source);
+    saferl_rl_agent_destroy(&target);
+}
+
+TEST(checkpoint_of_built_in_and_user_environments_do_not_mix) {
+    static unsigned char buffer[1 << 18];
+    checkpoint_envs cliff, lane, grid;
+    saferl_rl_agent a, b;
+    saferl_rl_epoch_stats s;
+    saferl_rl_desc d;
+    size_t size = 0;
+    const char *why = NULL;
+    uint64_t before;
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PPO_LAG;
+    d.steps_per_epoch = 64;
+    d.hidden[0] = d.hidden[1] = 8;
+    d.cost_count = 1;
+    d.cost_limits[0] = 1.0;
+    checkpoint_envs_make(&cliff, SAFERL_RL_ENV_CLIFF, 1);
+    checkpoint_envs_make(&grid, SAFERL_RL_ENV_CLIFF, 1);
+    checkpoint_envs_make(&lane, -1, 1);
+    lane.envs[0].observation_dim = 24; /* the cliff's shape, a user's environment */
+    lane.envs[0].action_count = 4;
+    lane.envs[0].cost_count = 1;
+    CHECK(saferl_rl_agent_create(&a, &d, cliff.envs, 1) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&a, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_save(&a, buffer, sizeof buffer, &size) == SAFERL_OK);
+    CHECK(saferl_rl_agent_create(&b, &d, lane.envs, 1) == SAFERL_OK);
+    refused_unchanged(&b, &lane, 1, buffer, size, SAFERL_ERR_INVALID_ARGUMENT, "environments: a built-in");
+    saferl_rl_agent_destroy(&b);
+    /* a built-in of another kind (the cliff's shape changed by hand) */
+    grid.builtins[0].kind = SAFERL_RL_ENV_GRIDWORLD;
+    CHECK(saferl_rl_agent_create(&b, &d, grid.envs, 1) == SAFERL_OK);
+    before = agent_hash(&b, &grid, 1);
+    CHECK(saferl_rl_agent_checkpoint_load(&b, buffer, size, &why) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(strncmp(why, "environments: a built-in environment of another kind", 40) == 0);
+    CHECK(agent_hash(&b, &grid, 1) == before);
+    saferl_rl_agent_destroy(&b);
+    saferl_rl_agent_destroy(&a);
+    /* a user's environment whose state was not restored: restart_episodes resets it before the
+       next epoch's first step (64 steps: 6 whole 10-step walks); without it the lane left at
+       step 999 ends at that first step, and 6 whole walks follow */
+    d.cost_count = 2;
+    d.cost_limits[1] = 1.0;
+    checkpoint_envs_make(&lane, -1, 1);
+    CHECK(saferl_rl_agent_create(&b, &d, lane.envs, 1) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&b, &s) == SAFERL_OK);
+    lane.walks[0].steps = 999;
+    saferl_rl_agent_restart_episodes(&b);
+    CHECK(saferl_rl_agent_epoch(&b, &s) == SAFERL_OK && s.episodes == 6);
+    lane.walks[0].steps = 999;
+    CHECK(saferl_rl_agent_epoch(&b, &s) == SAFERL_OK && s.episodes == 7);
+    saferl_rl_agent_destroy(&b);
+}
+
+/* A one-step environment whose finite reward (3e38) overflows the critic's squared error. */
+static saferl_result huge_reward_reset(void *state, saferl_rng *rng, float *observation) {
+    (void)state;
+    (void)rng;
+    observation[0] = 1.0f;
+    return SAFERL_OK;
+}
+static saferl_result huge_reward_step(void *state, saferl_rng *rng, const float *action, float *observation,
+                                      float *reward, float *cost, int *terminated, int *truncated) {
+    (void)state;
+    (void)rng;
+    (void)action;
+    observation[0] = 1.0f;
+    *reward = 3e38f;
+    cost[0] = 0.0f;
+    *terminated = 1;
+    *truncated = 0;
+    return SAFERL_OK;
+}
+
+/* Found by fuzz_rl_checkpoint (a loaded weight of 1e28): an epoch whose update overflowed on
+   finite data returned SAFERL_OK with NaN parameters. */
+TEST(an_update_that_overflows_on_finite_data_is_not_a_success) {
+    saferl_rl_env env;
+    saferl_rl_desc d;
+    saferl_rl_agent agent;
+    saferl_rl_epoch_stats s;
+    memset(&env, 0, sizeof env);
+    env.observation_dim = 1;
+    env.action_dim = 1;
+    env.action_count = 2;
+    env.reset = huge_reward_reset;
+    env.step = huge_reward_step;
+    memset(&d, 0, sizeof d);
+    d.steps_per_epoch = 64;
+    CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&agent, &s) == SAFERL_ERR_NOT_FINITE);
+    saferl_rl_agent_destroy(&agent);
+}
+
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+TEST(checkpoint_files_round_trip_and_report_the_os_reason) {
+    static unsigned char buffer[1 << 18];
+    checkpoint_envs envs;
+    saferl_rl_agent a, b;
+    saferl_rl_desc d;
+    char path[96];
+    size_t size = 0;
+    const char *why = NULL;
+    int kind, count;
+    checkpoint_case(0, &d, &kind, &count);
+    checkpoint_envs_make(&envs, kind, count);
+    sprintf(path, "/tmp/saferl_test_rl_%lu.srlk", (unsigned long)time(NULL) ^ (unsigned long)clock());
+    CHECK(saferl_rl_agent_create(&a, &d, envs.envs, count) == SAFERL_OK);
+    CHECK(saferl_rl_agent_epoch(&a, NULL) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_save(&a, buffer, sizeof buffer, &size) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_save_file(&a, path) == SAFERL_OK && file_equals(path, buffer, size));
+    CHECK(saferl_rl_agent_create(&b, &d, envs.envs, count) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_load_file(&b, path, &why) == SAFERL_OK && agent_state_equal(&a, &b));
+    remove(path);
+    errno = 0;
+    CHECK(saferl_rl_agent_checkpoint_load_file(&b, path, &why) == SAFERL_ERR_IO && errno == ENOENT);
+    errno = 0;
+    CHECK(saferl_rl_agent_checkpoint_save_file(&a, "/tmp/saferl_no_such_folder/c.srlk") == SAFERL_ERR_IO &&
+          errno == ENOENT);
+    saferl_rl_agent_destroy(&a);
+    saferl_rl_agent_destroy(&b);
+}
+#endif
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
@@ -5703,6 +6558,7 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
     if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
     if (argc > 1 && strcmp(argv[1], "--poison-lp") == 0) return dump_poison_lp();
+    if (argc > 1 && strcmp(argv[1], "--bchg") == 0) return dump_bchg();
     (void)argv;
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);
@@ -5736,6 +6592,13 @@ int main(int argc, char **argv) {
     RUN(user_environment_errors_leave_the_agent_unchanged);
     RUN(same_seed_same_curve_and_no_allocation_in_epochs);
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
+    RUN(checkpoint_resume_is_bit_identical_to_an_uninterrupted_run);
+    RUN(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged);
+    RUN(checkpoint_of_built_in_and_user_environments_do_not_mix);
+    RUN(an_update_that_overflows_on_finite_data_is_not_a_success);
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+    RUN(checkpoint_files_round_trip_and_report_the_os_reason);
+#endif
     RUN(batch_step_hook_trains_bit_identically_to_single_steps);
     RUN(cost_limit_is_required_and_zero_means_zero);
     RUN(bad_desc_fields_are_named_and_none_is_zero);
@@ -5771,6 +6634,7 @@ int main(int argc, char **argv) {
     RUN(offpolicy_gradients_match_finite_differences);
     RUN(offpolicy_refuses_bad_input);
     RUN(offpolicy_training_is_deterministic_and_allocation_free);
+    RUN(offpolicy_two_constraints_train_without_allocating);
     RUN(m2td3_critic_target_and_worst_candidate_match_hand_computation);
     RUN(m2td3_gradients_match_finite_differences);
     RUN(m2td3_training_stays_in_omega_is_deterministic_and_allocation_free);
@@ -5784,5 +6648,6 @@ int main(int argc, char **argv) {
     RUN(sacpo_approaches_the_closed_form_optimum_and_meets_the_threshold);
     RUN(ppo_lag_with_the_kl_in_the_reward_reaches_the_closed_form);
     RUN(poison_lp_keeps_the_learned_reward_and_matches_brute_force);
+    RUN(bchg_hypergradient_matches_finite_differences_on_discrete_toy4);
     return saferl_test_finish();
 }

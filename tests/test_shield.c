@@ -780,7 +780,7 @@ TEST(hoa_reader_accepts_other_tools_and_refuses_clearly) {
     /* Buchi that is not a safety condition: GF a */
     CHECK(read_hoa("HOA: v1\nStates: 1\nStart: 0\nAP: 1 \"a\"\nAcceptance: 1 Inf(0)\n--BODY--\nState: 0\n[0] 0 {0}\n[!0] 0\n--END--\n",
                    &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
-    CHECK(strstr(error.message, "not a safety condition") != NULL);
+    CHECK(strstr(error.message, "not a safety condition") != NULL && error.line == 7 && error.column == 8);
     /* Buchi (g & !lava)* lava lava^w: state 1 loops on unmarked edges yet can still reach the
        accepting state 2, so every prefix of (g & !lava)^w is extendable but the word is
        rejected: a liveness obligation (found by fuzzing; once read as "lava lava*") */
@@ -788,6 +788,7 @@ TEST(hoa_reader_accepts_other_tools_and_refuses_clearly) {
                    "State: 1\n[!0&!1] 0\n[0&!1] 1\n[1] 2\nState: 2 {0}\n[!1] 1\n[1] 2\n--END--\n",
                    &dfa, &error) == SAFERL_ERR_UNSUPPORTED);
     CHECK(strstr(error.message, "not a safety condition") != NULL && strstr(error.message, "state 1") != NULL);
+    CHECK(error.line == 7 && error.column == 8); /* at "State: 1" */
     /* the same states as a safety language (state 1 marked too) is accepted: G(!g -> lava)
        until lava, then lava forever */
     CHECK(read_hoa("HOA: v1\nStates: 3\nStart: 1\nAP: 2 \"g\" \"lava\"\nAcceptance: 1 Inf(0)\n--BODY--\n"
@@ -870,6 +871,11 @@ TEST(reward_machines_keep_edges_by_source_and_guard) {
     rm = "0\n[]\n(0,0,'ab',ConstantRewardFunction(1))\n";
     CHECK(saferl_shield_read_rm(rm, strlen(rm), NULL, &dfa, &error) == SAFERL_ERR_PARSE);
     CHECK(error.line == 3 && error.column == 7);
+    { /* a NUL byte as a proposition (found by fuzzing; was refused at 0:0) */
+        static const char nul[] = "0\n[]\n(0,0,'!f&!\0',ConstantRewardFunction(1))\n";
+        CHECK(saferl_shield_read_rm(nul, sizeof nul - 1, NULL, &dfa, &error) == SAFERL_ERR_PARSE);
+        CHECK(error.line == 3 && error.column == 11 && strstr(error.message, "printable") != NULL);
+    }
 }
 
 TEST(past_time_monitors) {
@@ -1928,6 +1934,47 @@ TEST(hoa_buchi_check_agrees_with_the_fixpoint_in_linear_time) {
     }
 }
 
+/* The dead-state pruning (saferl_shield__alive_states, a worklist) against the sweep it
+   replaced (repeat until nothing changes), both fixpoints, on random automata (seeded): 1 to
+   12 states, 1 or 2 propositions, random accepting sets. */
+TEST(alive_states_agree_with_the_sweep) {
+    static unsigned char memory[1 << 14];
+    saferl_rng rng;
+    int round, differ = 0, pruned = 0;
+    saferl_rng_seed(&rng, 1515u);
+    for (round = 0; round < 2000; ++round) {
+        const uint32_t n = 1 + saferl_rng_bounded(&rng, 12), props = 1 + saferl_rng_bounded(&rng, 2);
+        const int prune_dead = (int)(round & 1);
+        unsigned char fast[12], slow[12], start[12];
+        saferl_shield_dfa dfa;
+        uint32_t q, letter;
+        int changed = 1;
+        if (saferl_shield_dfa_init(&dfa, n, props, 0, memory, sizeof memory) != SAFERL_OK) {
+            CHECK(0);
+            return;
+        }
+        for (q = 0; q < n; ++q) {
+            fast[q] = slow[q] = start[q] = saferl_rng_bounded(&rng, 3) != 0;
+            for (letter = 0; letter < dfa.letter_count; ++letter)
+                dfa.next[((size_t)q << dfa.letter_bits) | letter] = saferl_rng_bounded(&rng, n);
+        }
+        while (changed) { /* the sweep */
+            changed = 0;
+            for (q = 0; q < n; ++q) {
+                int any = 0;
+                if (prune_dead ? !slow[q] : slow[q]) continue;
+                for (letter = 0; letter < dfa.letter_count; ++letter) any |= slow[dfa.next[((size_t)q << dfa.letter_bits) | letter]];
+                if (prune_dead ? !any : any) slow[q] = (unsigned char)!prune_dead, changed = 1;
+            }
+        }
+        CHECK(saferl_shield__alive_states(&dfa, prune_dead, fast, NULL) == 0);
+        differ += memcmp(fast, slow, n) != 0;
+        for (q = 0; q < n; ++q) pruned += fast[q] != start[q];
+    }
+    CHECK(differ == 0);
+    CHECK(pruned > 500); /* the fixpoints moved states, in both directions */
+}
+
 int main(void) {
     RUN(never_two_lava_steps);
     RUN(bad_prefixes_are_detected_at_once);
@@ -1969,6 +2016,7 @@ int main(void) {
     RUN(explain_lists_only_reachable_losing_states);
     RUN(readers_bound_what_they_allocate);
     RUN(hoa_buchi_check_agrees_with_the_fixpoint_in_linear_time);
+    RUN(alive_states_agree_with_the_sweep);
     RUN(allocations_are_all_released);
     return saferl_test_finish();
 }

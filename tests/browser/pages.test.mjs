@@ -15,6 +15,17 @@ const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
 // (run: what to do, then a function evaluated in the page that must become true; check: a
 // function of the page's state that must hold then, returning '' or what is wrong).
 const PAGES = {
+  align: {
+    header: 'saferl_rl.h',
+    firstScreen: { figure: '#view', controls: ['#step', '#run', '#reset', '#speed'] },
+    bad: '?beta=abc&lambda=-1&pairs=7.5',
+    // the data grow to 10,000 pairs: SACPO ends near the closed form
+    success: {
+      click: '#run',
+      wait: () => window.__align && window.__align.done,
+      check: () => (window.__align.tv < 0.05 ? '' : `TV(SACPO, closed form) ${window.__align.tv}`),
+    },
+  },
   budget: {
     header: 'saferl_budget.h',
     bad: '?law=weibull&H=-5&G=abc',

@@ -285,7 +285,7 @@ test('a 97-state rule is drawn inside its canvas, its guards in a table; a faile
     // step a trace, then a rule that does not compile: no readout of the old automaton stays
     await check(page, ['lava']);
     assert.equal(await page.textContent('#state'), '1');
-    await setRule(page, 'G(lava -> F lava)');
+    await setRule(page, 'G(lava -> X F lava)'); // a liveness rule: refused
     assert.match(await page.textContent('#status'), /^line 1, column/);
     for (const id of ['state', 'steps', 'reward', 'verdict', 'trace', 'hoa', 'props']) assert.equal(await page.textContent(`#${id}`), '', `#${id} stale`);
     assert.equal(await page.evaluate(() => window.__shield.graph), null);

@@ -112,6 +112,36 @@ for args in "--env mujoco" "--env cliff --algo focops-x" "--env cliff --seed -1"
     # shellcheck disable=SC2086
     usage_error "rejects: $args" $args --cost-limit 1 --png "$TMP/x.png"
 done
+# Checkpoints: 2 epochs saved, then resumed up to 5, print the epoch lines (and the eval line)
+# of a run never interrupted, for a discrete, a continuous and a PID-controlled run
+for args in "--env cartpole --algo ppo-lag --cost-limit 5 --envs 2" "--env pendulum --algo cpo --cost-limit 0.5" \
+    "--env cliff --algo pid-lag --cost-limit 0.2 --envs 2"; do
+    name=$(echo "$args" | cut -d' ' -f2,4)
+    # shellcheck disable=SC2086
+    run $args --seed 7 --steps 2500 --steps-per-epoch 500 --png "$TMP/r.png"
+    cut -d, -f1-5 "$TMP/out" | grep -v '^epoch' | tail -n +3 >"$TMP/whole"
+    # shellcheck disable=SC2086
+    run $args --seed 7 --steps 1000 --steps-per-epoch 500 --png "$TMP/r.png" --save-checkpoint "$TMP/c.srlk"
+    [ "$status" -eq 0 ] && [ "$(head -c 4 "$TMP/c.srlk")" = "SRLK" ] && ok "$name: checkpoint written" ||
+        bad "$name: checkpoint written" "status $status: $(cat "$TMP/err")"
+    # shellcheck disable=SC2086
+    run $args --seed 7 --steps 2500 --steps-per-epoch 500 --png "$TMP/r.png" --resume "$TMP/c.srlk"
+    cut -d, -f1-5 "$TMP/out" | grep -v '^epoch' >"$TMP/resumed"
+    [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/resumed")" -eq 3 ] && cmp -s "$TMP/whole" "$TMP/resumed" &&
+        ok "$name: resumed epochs 3-5 equal the uninterrupted run's" ||
+        bad "$name: resumed epochs 3-5 equal the uninterrupted run's" "$(diff "$TMP/whole" "$TMP/resumed" | head -5) $(cat "$TMP/err")"
+done
+data_error "--resume with another cost limit: exit 1 naming the field" "cost_limits: the checkpoint's differs" \
+    --env cliff --algo pid-lag --cost-limit 0.3 --envs 2 --seed 7 --steps 2500 --steps-per-epoch 500 --png "$TMP/r.png" \
+    --resume "$TMP/c.srlk"
+data_error "--resume from an absent file: exit 1 with the reason" "No such file or directory" \
+    --env cliff --algo pid-lag --cost-limit 0.2 --steps 1000 --png "$TMP/r.png" --resume "$TMP/absent.srlk"
+printf 'SRLK' | dd of="$TMP/c.srlk" bs=1 seek=100 conv=notrunc 2>/dev/null
+data_error "--resume from a damaged file: exit 1, the checksum" "checksum" \
+    --env cliff --algo pid-lag --cost-limit 0.2 --envs 2 --seed 7 --steps 2500 --steps-per-epoch 500 --png "$TMP/r.png" \
+    --resume "$TMP/c.srlk"
+usage_error "--resume with --algo flip: usage error" --env cliff --algo flip --cost-limits 0.1 --cost-limit 1 --resume "$TMP/c.srlk"
+usage_error "--save-checkpoint twice: usage error" --env cliff --cost-limit 1 --save-checkpoint a --save-checkpoint b
 # Bad arguments (issue 15): each was silently ignored, truncated or last-wins
 usage_error "--constraint without --algo flip: usage error (was ignored)" --env cliff --cost-limit 1 --constraint violation --steps 1000
 usage_error "--seed 1.7: usage error (was seed 1)" --env cliff --cost-limit 1 --seed 1.7 --steps 1000
@@ -133,6 +163,8 @@ data_error "--png /dev/full: exit 1 with the reason" "/dev/full: No space left o
 mount_full
 # shellcheck disable=SC2086
 full_disk "--save on a full disk: exit 1, the old policy kept (was a truncated file)" "$FULL/p.bin" $short --save "$FULL/p.bin" --png "$TMP/y.png"
+# shellcheck disable=SC2086
+full_disk "--save-checkpoint on a full disk: exit 1, the old checkpoint kept" "$FULL/c.srlk" $short --save-checkpoint "$FULL/c.srlk" --png "$TMP/y.png"
 # shellcheck disable=SC2086
 full_disk "--png on a full disk: exit 1, the old file kept" "$FULL/c.png" $short --png "$FULL/c.png"
 finish

@@ -152,7 +152,7 @@ function parseCsv(text) {
   };
 }
 
-// Per-prompt summaries and the prompt set's (xi = H / mean_i E[T_i], empirical Bayes) at the
+// Per-prompt summaries and the prompt set's (xi = H / mean_i E[T_i], hierarchical Bayes) at the
 // current H, from the glue's buffers.
 function summarizeCsv() {
   const names = ['attempts', 'successes', 'xi', 'xiLo', 'xiHi', 'upperBound', 'regime', 'certain',
@@ -240,7 +240,7 @@ function renderReadout(v) {
   setText('r-hlo', has ? fmtInt(v.hLow) : '—');
   setText('r-hhi', has ? `${fmtInt(v.hHigh)} tokens` : '—');
   setText('r-mean', v.mean !== undefined ? fmt(v.mean) : '—');
-  setText('r-mean-src', v.law === 'csv' ? (v.csv && v.csv.pooled && v.csv.pooled.extrapolated ? '(mean over prompts, empirical Bayes; unsolved prompts extrapolated)' : '(mean over prompts, empirical Bayes)') : v.law === 'lognormal' ? `(log-normal, σ = ${state.sigma})` : '(geometric)');
+  setText('r-mean-src', v.law === 'csv' ? (v.csv && v.csv.pooled && v.csv.pooled.extrapolated ? '(mean over prompts, hierarchical Bayes; unsolved prompts extrapolated)' : '(mean over prompts, hierarchical Bayes)') : v.law === 'lognormal' ? `(log-normal, σ = ${state.sigma})` : '(geometric)');
   setText('plot-law', v.law === 'csv' ? '— geometric fit of the CSV' : v.law === 'lognormal' ? `— log-normal T, σ = ${state.sigma}` : '— geometric T');
 }
 
@@ -292,7 +292,7 @@ function renderCsv(v) {
     if (pooled) tr.className = 'pooled';
     const label = cell(tr, pooled ? `set: H / mean E[T] (${s.prompts.length} prompts)` : p.name);
     if (pooled) {
-      label.title = `empirical Bayes over the prompts' hazards` +
+      label.title = `hierarchical Bayes over the prompts' hazards` +
         (p.extrapolated ? `; ${p.unsolved} prompt(s) never succeeded: their E[T] is extrapolated by the fit, the data alone bound it only from below` : '') +
         (Number.isFinite(p.hazardXi) ? `; pooled hazard x H (successes per token at risk, not H / mean E[T] under censoring): ${fmt(p.hazardXi, 3)}` : '');
     }

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* libFuzzer target: the agent checkpoint loader (saferl_rl_agent_checkpoint_load). Each input
+   is offered to three small agents (PPO-Lag on the cliff, CPO on the pendulum, PID-Lag on a
+   two-cost environment of this file); a refused buffer must return a documented error and
+   leave the agent's struct, memory and environments byte for byte as they were; an accepted
+   one must save back to the same bytes, and an epoch trained from it must succeed with finite
+   parameters or fail cleanly.
+
+   Built also with -DFUZZ_REPAIR_CRC (build/fuzz_<name>_crc): see fuzz_crc_repair.h.
+   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_rl_checkpoint.c \
+         -o build/fuzz_rl_checkpoint -lm
+   The seed corpus (tests/fuzz/corpus/rl_checkpoint: each agent after 0 and 2 epochs):
+   cc -DFUZZ_WRITE_CORPUS -I. tests/fuzz/fuzz_rl_checkpoint.c -o corpus_writer -lm &&
+   ./corpus_writer tests/fuzz/corpus/rl_checkpoint */
+#define SAFERL_RL_IMPLEMENTATION
+#include "saferl_rl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK(x)                    \
+    do {                            \
+        if (!(x)) __builtin_trap(); \
+    } while (0)
+
+/* Two costs over 5-step episodes: position moves by the action (0 or 1), cost 0 when it is
+   odd, cost 1 a coin. */
+typedef struct two_costs {
+    int position, steps;
+} two_costs;
+
+static saferl_result two_costs_reset(void *state, saferl_rng *rng, float *observation) {
+    two_costs *t = (two_costs *)state;
+    (void)rng;
+    t->position = t->steps = 0;
+    observation[0] = 0.0f;
+    return SAFERL_OK;
+}
+
+static saferl_result two_costs_step(void *state, saferl_rng *rng, const float *action, float *observation,
+                                    float *reward, float *cost, int *terminated, int *truncated) {
+    two_costs *t = (two_costs *)state;
+    t->position += action[0] > 0.5f;
+    t->steps += 1;
+    observation[0] = (float)t->position;
+    *reward = (float)t->position;
+    cost[0] = (float)(t->position & 1);
+    cost[1] = saferl_rng_uniform(rng) < 0.5 ? 1.0f : 0.0f;
+    *terminated = 0;
+    *truncated = t->steps >= 5;
+    return SAFERL_OK;
+}
+
+typedef struct fuzz_agent {
+    saferl_rl_builtin builtins[2];
+    two_costs users[2];
+    saferl_rl_env envs[2];
+    saferl_rl_agent agent;
+    size_t memory_size;
+} fuzz_agent;
+
+static int fuzz_agent_make(fuzz_agent *f, int which) {
+    saferl_rl_desc d;
+    int e, count = which == 1 ? 1 : 2;
+    memset(f, 0, sizeof *f);
+    memset(&d, 0, sizeof d);
+    d.seed = 5;
+    d.hidden[0] = 8;
+    d.hidden_count = 1;
+    d.steps_per_epoch = 32;
+    d.update_iters = 2;
+    d.minibatch = 16;
+    d.episode_window = 10;
+    d.cost_count = 1;
+    d.cost_limits[0] = 1.0;
+    for (e = 0; e < count; ++e) {
+        if (which == 2) {
+            f->envs[e].observation_dim = 1;
+            f->envs[e].action_dim = 1;
+            f->envs[e].action_count = 2;
+            f->envs[e].state = &f->users[e];
+            f->envs[e].reset = two_costs_reset;
+            f->envs[e].step = two_costs_step;
+            f->envs[e].cost_count = 2;
+        } else {
+            saferl_rl_env_builtin(&f->envs[e], &f->builtins[e], which == 0 ? SAFERL_RL_ENV_CLIFF : SAFERL_RL_ENV_PENDULUM);
+        }
+    }
+    d.algorithm = which == 0 ? SAFERL_RL_PPO_LAG : which == 1 ? SAFERL_RL_CPO : SAFERL_RL_PID_LAG;
+    if (which == 2) {
+        d.cost_count = 2;
+        d.cost_limits[1] = 2.0;
+        d.pid_delay = 3;
+        d.pid_ema_alpha = 0.9;
+    }
+    f->memory_size = saferl_rl_agent_memory_size(&d, f->envs, count);
+    return saferl_rl_agent_create(&f->agent, &d, f->envs, count) == SAFERL_OK;
+}
+
+#ifndef FUZZ_WRITE_CORPUS
+static uint64_t fuzz_hash(const fuzz_agent *f) {
+    const unsigned char *parts[2];
+    size_t sizes[2], i, k;
+    uint64_t h = 0xcbf29ce484222325ull;
+    parts[0] = (const unsigned char *)f;
+    sizes[0] = sizeof *f;
+    parts[1] = (const unsigned char *)f->agent.owned_memory;
+    sizes[1] = f->memory_size;
+    for (k = 0; k < 2; ++k)
+        for (i = 0; i < sizes[k]; ++i) h = (h ^ parts[k][i]) * 0x100000001b3ull;
+    return h;
+}
+
+static int fuzz_target(const uint8_t *data, size_t size) {
+    int which;
+    for (which = 0; which < 3; ++which) {
+        fuzz_agent *f = (fuzz_agent *)calloc(1, sizeof *f);
+        const char *why = NULL;
+        uint64_t before;
+        saferl_result r;
+        if (!f) return 0;
+        if (!fuzz_agent_make(f, which)) {
+            free(f);
+            return 0;
+        }
+        before = fuzz_hash(f);
+        r = saferl_rl_agent_checkpoint_load(&f->agent, data, size, &why);
+        CHECK(why != NULL);
+        if (r != SAFERL_OK) {
+            CHECK(r == SAFERL_ERR_CORRUPT || r == SAFERL_ERR_VERSION || r == SAFERL_ERR_NOT_FINITE ||
+                  r == SAFERL_ERR_INVALID_ARGUMENT);
+            CHECK(fuzz_hash(f) == before); /* nothing written */
+        } else {
+            size_t again_size = saferl_rl_agent_checkpoint_size(&f->agent), written = 0, i;
+            unsigned char *again = (unsigned char *)malloc(again_size);
+            CHECK(again_size == size);
+            if (again) {
+                CHECK(saferl_rl_agent_checkpoint_save(&f->agent, again, again_size, &written) == SAFERL_OK);
+                CHECK(written == size && memcmp(again, data, size) == 0); /* a faithful round trip */
+                free(again);
+            }
+            if (saferl_rl_agent_epoch(&f->agent, NULL) == SAFERL_OK)
+                for (i = 0; i < f->agent.networks.param_total; ++i) {
+                    float v = f->agent.networks.params[i];
+                    CHECK(v - v == 0.0f); /* finite */
+                }
+        }
+        saferl_rl_agent_destroy(&f->agent);
+        free(f);
+    }
+    return 0;
+}
+
+#include "fuzz_crc_repair.h" /* the entry point; -DFUZZ_REPAIR_CRC repairs the CRC first */
+#else
+int main(int argc, char **argv) {
+    static unsigned char buffer[1 << 20];
+    int which, epochs;
+    if (argc != 2) return 2;
+    for (which = 0; which < 3; ++which)
+        for (epochs = 0; epochs <= 2; epochs += 2) {
+            fuzz_agent f;
+            char path[512];
+            size_t size = 0;
+            FILE *out;
+            int e;
+            if (!fuzz_agent_make(&f, which)) return 1;
+            for (e = 0; e < epochs; ++e)
+                if (saferl_rl_agent_epoch(&f.agent, NULL) != SAFERL_OK) return 1;
+            if (saferl_rl_agent_checkpoint_save(&f.agent, buffer, sizeof buffer, &size) != SAFERL_OK) return 1;
+            snprintf(path, sizeof path, "%s/%s_%d.srlk", argv[1], which == 0 ? "cliff" : which == 1 ? "pendulum" : "two_costs",
+                     epochs);
+            out = fopen(path, "wb");
+            if (!out || fwrite(buffer, 1, size, out) != size || fclose(out) != 0) return 1;
+            saferl_rl_agent_destroy(&f.agent);
+        }
+    return 0;
+}
+#endif
