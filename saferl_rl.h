@@ -262,6 +262,11 @@
         constraints: the same per constraint. SAFERL_RL_MULTIPLIER_COST_UNITS keeps the
         papers' units and OmniSafe's defaults (bit for bit the previous releases' results).
         CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
+        Every multiplier acts on J_C, the mean of the last episode_window episodes: with long
+        episodes and few an epoch that window lags (CartPole at 2000 steps an epoch and 250-step
+        episodes: 100 episodes are 12 epochs old, and PPO-Lag at d = 10 ends its 15th epoch at
+        cost 33 / 8 / 34 for seeds 1-3; with a window of 10, at 0 / 0 / 0): set it to about
+        the episodes of an epoch or two.
       * Observations are normalised by running mean and standard deviation (floored at
         1e-2, clipped to +-10), updated after each rollout, saved with the policy.
       * Metrics: mean episodic return and cost over the window (stochastic training policy),
