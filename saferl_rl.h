@@ -1095,8 +1095,15 @@ SAFERL_RL_API saferl_result saferl_rl_policy_mean_std(const saferl_rl_policy *po
 /* SAFERL_ERR_INVALID_ARGUMENT when the policy does not fit env (dimensions, action kind). */
 SAFERL_RL_API saferl_result saferl_rl_policy_check_env(const saferl_rl_policy *policy, const saferl_rl_env *env);
 
+/* Steps an episode may last when max_steps is 0 ("until the environment ends it") in
+   saferl_rl_evaluate, saferl_rl_flip_evaluate and saferl_rl_rcsl_evaluate: an environment
+   that never ends one makes them return SAFERL_ERR_DID_NOT_CONVERGE (outputs untouched)
+   instead of looping forever. saferl_rl_dataset_collect is bounded by the dataset. */
+#define SAFERL_RL_EPISODE_STEP_LIMIT 1000000
+
 /* Average undiscounted return and cost of `episodes` episodes (each at most max_steps,
-   0 = unbounded until the environment ends it), acting through context. */
+   0 = until the environment ends it, SAFERL_RL_EPISODE_STEP_LIMIT at most), acting through
+   context. */
 SAFERL_RL_API saferl_result saferl_rl_evaluate(const saferl_rl_policy *policy, saferl_rl_policy_context *context,
                                                const saferl_rl_env *env, int episodes, int max_steps,
                                                int deterministic, uint32_t seed, double *mean_return,
@@ -1681,7 +1688,8 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_step(const saferl_rl_rcsl_policy *pol
 /* Runs `episodes` episodes from the targets: R_0 = reward_target, C_0 = cost_target, then
    R <- R - r_t, C <- C - c_t after every step. rng drives the environment and, unless
    deterministic, the action sampling. Each episode lasts until the environment ends it or
-   max_steps (0: no limit of ours). Either architecture, acting through context (reset
+   max_steps (0: no limit of ours but SAFERL_RL_EPISODE_STEP_LIMIT, past which the call
+   returns SAFERL_ERR_DID_NOT_CONVERGE). Either architecture, acting through context (reset
    every episode). episode_returns / episode_costs (optional, `episodes`
    doubles) get each episode's undiscounted return and cost; mean_return / mean_cost
    (optional) their means. No allocation. */
@@ -4269,9 +4277,11 @@ SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip,
         r = env->reset(env->state, &env_rng, obs);
         if (r != SAFERL_OK) return r;
         saferl_rl_flip_begin_episode(flip, &coin);
-        for (t = 0; max_steps <= 0 || t < max_steps; ++t) {
+        for (t = 0;; ++t) {
             float reward, cost, costs[SAFERL_RL_MAX_COSTS] = {0.0f}; /* several costs: the first is measured */
             int terminated = 0, truncated = 0;
+            if (max_steps > 0 && t >= max_steps) break;
+            if (max_steps <= 0 && t >= SAFERL_RL_EPISODE_STEP_LIMIT) return SAFERL_ERR_DID_NOT_CONVERGE;
             r = saferl_rl_flip_act(flip, obs, action, &coin, deterministic ? NULL : &act_rng);
             if (r != SAFERL_OK) return r;
             r = env->step(env->state, &env_rng, action, obs, &reward, costs, &terminated, &truncated);
@@ -7098,6 +7108,7 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_evaluate(const saferl_rl_rcsl_policy 
         for (t = 0; max_steps == 0 || t < max_steps; ++t) {
             float reward, cost, costs[SAFERL_RL_MAX_COSTS] = {0.0f}; /* several costs: the first is measured */
             int terminated = 0, truncated = 0;
+            if (max_steps == 0 && t >= SAFERL_RL_EPISODE_STEP_LIMIT) return SAFERL_ERR_DID_NOT_CONVERGE;
             r = saferl_rl_rcsl_step(policy, context, obs, reward_to_go, cost_to_go, action, deterministic ? NULL : rng);
             if (r != SAFERL_OK) return r;
             r = env->step(env->state, rng, action, obs, &reward, costs, &terminated, &truncated);

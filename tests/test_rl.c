@@ -2391,6 +2391,63 @@ static void small_policy(saferl_rl_policy *p, float *params, saferl_rl_action_ki
     for (i = saferl_rl_mlp_param_count(&p->net); i < n; ++i) params[i] = (float)(-0.5 + 0.4 * saferl_rng_uniform(rng));
 }
 
+/* An environment that ends an episode only at its end_at-th step (0: never). */
+typedef struct endless_env {
+    long steps, end_at;
+    int dim; /* observation_dim */
+} endless_env;
+
+static saferl_result endless_reset(void *state, saferl_rng *rng, float *obs) {
+    (void)rng;
+    ((endless_env *)state)->steps = 0;
+    memset(obs, 0, sizeof(float) * (size_t)((endless_env *)state)->dim);
+    return SAFERL_OK;
+}
+
+static saferl_result endless_step(void *state, saferl_rng *rng, const float *action, float *obs, float *reward,
+                                  float *cost, int *terminated, int *truncated) {
+    endless_env *f = (endless_env *)state;
+    (void)rng;
+    f->steps += 1;
+    memset(obs, 0, sizeof(float) * (size_t)f->dim);
+    obs[0] = action[0];
+    *reward = 1.0f;
+    *cost = 0.0f;
+    *terminated = f->steps == f->end_at;
+    *truncated = 0;
+    return SAFERL_OK;
+}
+
+/* max_steps 0 means "until the environment ends it": one that never does is stopped at
+   SAFERL_RL_EPISODE_STEP_LIMIT steps with an error and untouched outputs, and an episode of
+   exactly that many steps still counts. */
+TEST(evaluate_stops_an_environment_that_never_ends) {
+    static float params[FVP_MAX_P];
+    saferl_rl_policy p;
+    saferl_rl_env env;
+    endless_env f;
+    saferl_rng rng;
+    double ret = -7.0, cost = -7.0;
+    saferl_rng_seed(&rng, 15u);
+    small_policy(&p, params, SAFERL_RL_DISCRETE, 3, &rng);
+    memset(&env, 0, sizeof env);
+    env.observation_dim = 3;
+    env.action_dim = 1;
+    env.action_count = 3;
+    env.state = &f;
+    env.reset = endless_reset;
+    env.step = endless_step;
+    f.dim = 3;
+    f.end_at = 0;
+    CHECK(saferl_rl_evaluate(&p, test_context(), &env, 1, 0, 1, 3u, &ret, &cost) == SAFERL_ERR_DID_NOT_CONVERGE);
+    CHECK(ret == -7.0 && cost == -7.0 && f.steps == SAFERL_RL_EPISODE_STEP_LIMIT);
+    CHECK(saferl_rl_evaluate(&p, test_context(), &env, 2, 25, 1, 3u, &ret, &cost) == SAFERL_OK);
+    CHECK(ret == 25.0 && cost == 0.0);
+    f.end_at = SAFERL_RL_EPISODE_STEP_LIMIT;
+    CHECK(saferl_rl_evaluate(&p, test_context(), &env, 1, 0, 1, 3u, &ret, &cost) == SAFERL_OK);
+    CHECK(ret == (double)SAFERL_RL_EPISODE_STEP_LIMIT);
+}
+
 /* mean over the batch of KL(pi_old || pi_params), summed over action dimensions, in double */
 static double batch_kl(const saferl_rl_policy *p, const float *params, const float *old_params, const float *inp) {
     static float acts[256], acts_old[256];
@@ -3797,6 +3854,20 @@ TEST(rcsl_policy_follows_the_cost_target_and_round_trips) {
     CHECK(saferl_rl_rcsl_evaluate(&tr.policy, test_rcsl_context(&tr.policy), &env, 44.0, 3.0, 20, 0, 1, &rng, NULL, NULL, &ret_high, &cost_high) ==
           SAFERL_OK);
     CHECK(cost_low < 0.5 && cost_high > 2.0 && ret_high > ret_low);
+    { /* an environment that never ends an episode: stopped at the limit, outputs untouched */
+        endless_env f;
+        saferl_rl_env endless = env;
+        double r0 = -7.0;
+        f.end_at = 0;
+        f.dim = env.observation_dim;
+        endless.state = &f;
+        endless.reset = endless_reset;
+        endless.step = endless_step;
+        endless.step_batch = NULL;
+        CHECK(saferl_rl_rcsl_evaluate(&tr.policy, test_rcsl_context(&tr.policy), &endless, 40.0, 0.0, 1, 0, 1, &rng, NULL,
+                                      NULL, &r0, NULL) == SAFERL_ERR_DID_NOT_CONVERGE);
+        CHECK(r0 == -7.0 && f.steps == SAFERL_RL_EPISODE_STEP_LIMIT);
+    }
     /* round trip: bit-identical actions */
     size = saferl_rl_rcsl_saved_size(&tr.policy);
     buf = (unsigned char *)malloc(size + 1);
@@ -6635,6 +6706,7 @@ int main(int argc, char **argv) {
     RUN(file_helpers_replace_whole_or_not_at_all);
 #endif
     RUN(user_environment_errors_leave_the_agent_unchanged);
+    RUN(evaluate_stops_an_environment_that_never_ends);
     RUN(same_seed_same_curve_and_no_allocation_in_epochs);
     RUN(every_algorithm_reproduces_its_recorded_fingerprint);
     RUN(checkpoint_resume_is_bit_identical_to_an_uninterrupted_run);
