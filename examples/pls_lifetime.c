@@ -192,6 +192,9 @@ static saferl_rl_desc behaviour_desc(const env_config *c, double cost_limit, uin
     d.seed = seed;
     d.steps_per_epoch = c->kind == SAFERL_RL_ENV_GRIDWORLD ? 2000 : 4 * c->horizon;
     d.no_obs_normalize = 1; /* the weights alone are the policy: fine-tuning starts from them */
+    /* the artifacts' behaviour policies were trained with the multiplier per unit of cost; the
+       scale-free default (saferl_rl.h 0.5) trains other policies and would move every file */
+    d.multiplier_scale = SAFERL_RL_MULTIPLIER_COST_UNITS;
     return d;
 }
 
