@@ -6,8 +6,10 @@
 #     (bench/rl_torch.py); one thread on both sides; medians of 5 runs; ratio = torch / ours.
 #     Ours portable (-O3 -march=x86-64-v2, which picks its AVX2 copies of the products and tanh
 #     at run time on a CPU that has AVX2, as PyTorch picks its kernels), the same with
-#     SAFERL_NO_DISPATCH (SSE only), built for this CPU (-march=native) and on BLIS
-#     (SAFERL_USE_BLIS, BLIS_NUM_THREADS=1).
+#     SAFERL_NO_DISPATCH (SSE only), with SAFERL_RL_FAST_TANH (tanh in float, within 3 ulp),
+#     built for this CPU (-march=native) and on BLIS (SAFERL_USE_BLIS, BLIS_NUM_THREADS=1).
+#     Ours and PyTorch alternate NETS_ROUNDS (3) times and each figure is the median of the
+#     rounds' medians, so a burst of load on the shared machine hits both sides alike.
 #  3. Wall-clock time until CartPole is solved (mean return of the last 100 episodes >= 475;
 #     PPO, the defaults), SOLVE_SEEDS seeds (5), natively and in WebAssembly under node.
 #  4. The 5-seed table (SEEDS) for CartPole, gridworld and PointGoal: the training window's
@@ -36,6 +38,7 @@ STEPS_POINTGOAL=${STEPS_POINTGOAL:-20000}
 V2="$CC -std=gnu99 -O3 -march=x86-64-v2 -I."
 $V2 bench/rl.c -o build/bench_rl_v2 -lm
 $V2 -DSAFERL_NO_DISPATCH bench/rl.c -o build/bench_rl_sse -lm
+$V2 -DSAFERL_RL_FAST_TANH bench/rl.c -o build/bench_rl_fast -lm
 # PyTorch picks its kernels for this CPU at run time (AVX2, FMA): the same build for this CPU
 # is the like-for-like column; x86-64-v2 is the portable baseline
 $CC -std=gnu99 -O3 -march=native -I. bench/rl.c -o build/bench_rl_native -lm
@@ -57,22 +60,35 @@ build/bench_rl_v2 envs | tee build/bench_rl_envs.txt | sed 's/^env_steps_per_s_/
 echo
 echo "== networks: PointGoal shapes (35-64-64-2 Gaussian actor, two 35-64-64-1 critics), seconds a call"
 load
-build/bench_rl_v2 nets >build/bench_rl_ours.txt
+rm -f build/bench_rl_ours.txt.* build/bench_rl_torch.txt.* build/bench_rl_fast.txt.*
+for round in $(seq 1 "${NETS_ROUNDS:-3}"); do
+    build/bench_rl_v2 nets >"build/bench_rl_ours.txt.$round"
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" bench/rl_torch.py "build/bench_rl_torch.txt.$round"
+    build/bench_rl_fast nets >"build/bench_rl_fast.txt.$round"
+done
 build/bench_rl_native nets >build/bench_rl_native.txt
 build/bench_rl_sse nets >build/bench_rl_sse.txt
 [ "$have_blis" = 1 ] && BLIS_NUM_THREADS=1 build/bench_rl_blis nets >build/bench_rl_blis.txt
-OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$PY" bench/rl_torch.py build/bench_rl_torch.txt
 "$PY" - build/bench_rl_ours.txt build/bench_rl_torch.txt build/bench_rl_blis.txt build/bench_rl_native.txt \
-    build/bench_rl_sse.txt <<'PY'
-import os, sys
+    build/bench_rl_sse.txt build/bench_rl_fast.txt <<'PY'
+import glob, os, statistics, sys
 def read(p):
-    if not os.path.exists(p):
+    rounds = sorted(glob.glob(p + ".*")) or ([p] if os.path.exists(p) else [])
+    tables = [{w[0]: w[1] for w in (l.split() for l in open(r)) if len(w) >= 2} for r in rounds]
+    if not tables:
         return {}
-    return {w[0]: w[1] for w in (l.split() for l in open(p)) if len(w) >= 2}
-ours, torch, blis, native, sse = (read(p) for p in sys.argv[1:6])
-print(f"  PyTorch {torch.get('torch_version', '?')}, torch.set_num_threads(1)")
-print("| figure | batch | ours (s) | PyTorch (s) | torch / ours | ours SSE only (s) | torch / SSE | ours -march=native (s) | torch / native | ours on BLIS (s) | torch / BLIS |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+    out = {}
+    for key in tables[0]:
+        values = [t[key] for t in tables if key in t]
+        try:
+            out[key] = str(statistics.median(float(v) for v in values))
+        except ValueError:
+            out[key] = values[0]
+    return out
+ours, torch, blis, native, sse, fast = (read(p) for p in sys.argv[1:7])
+print(f"  PyTorch {torch.get('torch_version', '?')}, torch.set_num_threads(1); ours, PyTorch and fast tanh: median of the alternating rounds")
+print("| figure | batch | ours (s) | PyTorch (s) | torch / ours | ours fast tanh (s) | torch / fast | ours SSE only (s) | torch / SSE | ours -march=native (s) | torch / native | ours on BLIS (s) | torch / BLIS |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 def column(table, key, t):
     v = float(table[key]) if key in table else None
     return f"{v:.3g} | {t / v:.2f}x" if v else "- | -"
@@ -80,7 +96,7 @@ for key in ours:
     name, batch = key.rsplit("_b", 1)
     # the in-memory row (a policy as built, not loaded) is compared with the same PyTorch figure
     o, t = float(ours[key]), float(torch[key.replace("_in_memory", "")])
-    print(f"| {name} | {batch} | {o:.3g} | {t:.3g} | {t / o:.2f}x | {column(sse, key, t)} | {column(native, key, t)} | {column(blis, key, t)} |")
+    print(f"| {name} | {batch} | {o:.3g} | {t:.3g} | {t / o:.2f}x | {column(fast, key, t)} | {column(sse, key, t)} | {column(native, key, t)} | {column(blis, key, t)} |")
 PY
 load
 

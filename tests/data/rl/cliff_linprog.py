@@ -49,7 +49,7 @@ def read_dump(path):
     return P, r, c, start, goal, simplex
 
 
-def solve(P, r, c, start, d, objective="return"):
+def solve_with_tolerance(P, r, c, start, d, objective="return"):
     S, A, _ = P.shape
     live = [s for s in range(S) if P[s].sum() > 0.0]
     # the model must be a proper sub-stochastic chain: rows sum to 1 on live states
@@ -80,13 +80,18 @@ def solve(P, r, c, start, d, objective="return"):
     return float(rv @ res.x), float(cv @ res.x), float(tolerance)
 
 
+def solve(P, r, c, start, d, objective="return"):
+    """(return, cost) at the optimum"""
+    return solve_with_tolerance(P, r, c, start, d, objective)[:2]
+
+
 def main():
     if len(sys.argv) != 4 or sys.argv[3] not in ("--check", "--write"):
         raise SystemExit(__doc__)
     dump, fixture, mode = sys.argv[1:]
     P, r, c, start, goal, simplex = read_dump(dump)
     assert P[goal].sum() == 0.0, "the goal is terminal"
-    solved = [(d,) + solve(P, r, c, start, d) for d, _, _ in simplex]
+    solved = [(d,) + solve_with_tolerance(P, r, c, start, d) for d, _, _ in simplex]
     rows = [row[:3] for row in solved]
     min_cost = solve(P, r, c, start, 0.0, objective="cost")[1]
     TOLERANCE = max(row[3] for row in solved)
