@@ -98,7 +98,7 @@
         alone bound it only from below, and the summary says so (extrapolated,
         unsolved_prompts). In prompt sets drawn from the model the 95% interval covers the
         set's value in 0.93-0.97 of them in most cells of README.md's grid; it falls short
-        when all prompts are alike and most attempts are censored (90%: about 0.89), where
+        when all prompts are alike and most attempts are censored (90%: 0.89-0.92), where
         the data cannot rule out a spread and a spread raises mean_i E[T_i] (xi comes out
         low). README.md has the tables. When T is not geometric no pooling repairs the
         per-prompt likelihood, and the estimate is biased (a mixture of a fast and a slow

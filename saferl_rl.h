@@ -262,6 +262,11 @@
         constraints: the same per constraint. SAFERL_RL_MULTIPLIER_COST_UNITS keeps the
         papers' units and OmniSafe's defaults (bit for bit the previous releases' results).
         CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
+        Every multiplier acts on J_C, the mean of the last episode_window episodes: with long
+        episodes and few an epoch that window lags (CartPole at 2000 steps an epoch and 250-step
+        episodes: 100 episodes are 12 epochs old, and PPO-Lag at d = 10 ends its 15th epoch at
+        cost 33 / 8 / 34 for seeds 1-3; with a window of 10, at 0 / 0 / 0): set it to about
+        the episodes of an epoch or two.
       * Observations are normalised by running mean and standard deviation (floored at
         1e-2, clipped to +-10), updated after each rollout, saved with the policy.
       * Metrics: mean episodic return and cost over the window (stochastic training policy),
@@ -623,7 +628,9 @@
                           Checkpoints of the on-policy agent's whole training state ("SRLK":
                           saferl_rl_agent_checkpoint_save / _load / _size / _save_file /
                           _load_file, saferl_rl_agent_restart_episodes): resuming gives the
-                          same epochs bit for bit; a refused load leaves the agent unchanged
+                          same epochs bit for bit; a refused load leaves the agent unchanged;
+                          an epoch whose update overflows on finite data returns
+                          SAFERL_ERR_NOT_FINITE (it reported success with NaN weights)
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -5825,6 +5832,7 @@ static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_a
     for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i)
         saferl_rl__checkpoint_same_real(io, d->cost_limits[i], "cost_limits" SAFERL_RL__DIFFERS);
     SAFERL_RL__SAME_REAL(io, lagrange_init);
+    SAFERL_RL__SAME_INT(io, multiplier_scale);
     SAFERL_RL__SAME_REAL(io, lambda_lr);
     SAFERL_RL__SAME_INT(io, lambda_optimizer);
     SAFERL_RL__SAME_REAL(io, pid_kp);

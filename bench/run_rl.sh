@@ -231,3 +231,7 @@ grep -v "runs within" build/bench_rl_cmdp.txt | grep MISS | sed 's/^/  /' || tru
 grep "runs within" build/bench_rl_cmdp.txt | sed 's/^/  /'
 [ "$status" -le 2 ] || { echo "  the grid failed to run (status $status)"; exit 1; }
 echo "  (every run: build/bench_rl_cmdp.txt)"
+echo "  the same grid with the multiplier in cost units and OmniSafe's defaults (0.4's), for comparison:"
+nice build/test_rl --cmdp-grid-cost-units 1 3 "$SEEDS" ppo-lag pid-lag trpo-lag focops cup \
+    >build/bench_rl_cmdp_cost_units.txt || true
+grep "runs within" build/bench_rl_cmdp_cost_units.txt | sed 's/^/  /'

@@ -1050,7 +1050,7 @@ typedef struct cmdp_result {
 } cmdp_result;
 
 static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
-                      cmdp_result *out) {
+                      saferl_rl_multiplier_scale units, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_agent agent;
@@ -1074,6 +1074,7 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
     d.trust_region = 0.05;
     d.cost_count = 1;
     d.cost_limits[0] = scale * M->limit;
+    d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return -1;
     memset(out, 0, sizeof *out);
     for (e = 0; e < epochs; ++e) {
@@ -1096,12 +1097,16 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
 static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 && r->cost <= 1.05 * d; }
 
 /* `test_rl --cmdp-grid [FIRST LAST SEEDS [ALGORITHM...]]`: the protocol above on the CMDPs of
-   generator seeds FIRST..LAST (1 3) x agent seeds 1..SEEDS (5) x cost scales 1, 10, 100 for each algorithm (default: the seven constrained
-   ones), a line a run and a summary an algorithm (bench/run_rl.sh runs it). */
+   generator seeds FIRST..LAST (1 3) x agent seeds 1..SEEDS (5) x cost scales 1, 10, 100 for each
+   algorithm (default: the seven constrained ones), a line a run and a summary an algorithm
+   (bench/run_rl.sh runs it). `--cmdp-grid-cost-units` does the same with the multiplier in cost
+   units and its (OmniSafe's) defaults, for comparison. */
 static int cmdp_grid(int argc, char **argv) {
     static const double scales[] = {1.0, 10.0, 100.0};
     int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
     int seeds = argc > 4 ? atoi(argv[4]) : 5, algo, failures = 0;
+    const saferl_rl_multiplier_scale units =
+        strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
     for (algo = 1; algo < SAFERL_RL_ALGORITHM_COUNT; ++algo) {
         const char *name = saferl_rl_algorithm_name((saferl_rl_algorithm)algo);
         int i, pass = 0, runs = 0, picked = argc <= 5, m, k;
@@ -1117,7 +1122,7 @@ static int cmdp_grid(int argc, char **argv) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
                     int ok;
-                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, &r) != 0) return 1;
+                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, units, &r) != 0) return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
                     runs += 1;
@@ -1153,7 +1158,7 @@ TEST(default_multipliers_meet_the_lp_on_any_cost_scale) {
     for (i = 0; i < 3; ++i)
         for (k = 0; k < 3; ++k) {
             cmdp_result r;
-            CHECK(cmdp_train(algorithms[i], &M, scales[k], 1, CMDP_EPOCHS, &r) == 0);
+            CHECK(cmdp_train(algorithms[i], &M, scales[k], 1, CMDP_EPOCHS, SAFERL_RL_MULTIPLIER_RELATIVE, &r) == 0);
             printf("        %-8s scale %3g: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n",
                    saferl_rl_algorithm_name(algorithms[i]), scales[k], r.gap, r.cost / (scales[k] * M.limit), r.multiplier);
             if (algorithms[i] == SAFERL_RL_TRPO_LAG && k == 0) continue;
@@ -6452,6 +6457,12 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "hidden: ");
     saferl_rl_agent_destroy(&other);
     changed = d;
+    changed.multiplier_scale = changed.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE ? SAFERL_RL_MULTIPLIER_COST_UNITS
+                                                                                        : SAFERL_RL_MULTIPLIER_RELATIVE;
+    CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
+    refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "multiplier_scale: ");
+    saferl_rl_agent_destroy(&other);
+    changed = d;
     changed.steps_per_epoch = 128;
     CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
     refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "steps_per_epoch: ");
@@ -6586,7 +6597,8 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--cmdp-lp") == 0) return dump_cmdp_lp();
-    if (argc > 1 && strcmp(argv[1], "--cmdp-grid") == 0) return cmdp_grid(argc, argv);
+    if (argc > 1 && (strcmp(argv[1], "--cmdp-grid") == 0 || strcmp(argv[1], "--cmdp-grid-cost-units") == 0))
+        return cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
     if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
     if (argc > 1 && strcmp(argv[1], "--poison-lp") == 0) return dump_poison_lp();
