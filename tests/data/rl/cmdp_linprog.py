@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from cliff_linprog import solve
+from cliff_linprog import solve_with_tolerance as solve
 
 
 def read_models(path):
