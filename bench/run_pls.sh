@@ -42,6 +42,9 @@ for env in gridworld pointgoal; do
         echo "== $env"
         build/pls_lifetime bench --env "$env" --data examples/pls_data --seeds "$SEEDS"
         echo
+        echo "== $env, the GP prior fitted before deployment (--fitted-prior)"
+        build/pls_lifetime bench --env "$env" --data examples/pls_data --seeds "$SEEDS" --no-finetune --fitted-prior
+        echo
     else
         echo "== $env: no artifacts in examples/pls_data (build/pls_lifetime regenerate --env $env --out examples/pls_data)"
     fi

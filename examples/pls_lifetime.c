@@ -192,6 +192,9 @@ static saferl_rl_desc behaviour_desc(const env_config *c, double cost_limit, uin
     d.seed = seed;
     d.steps_per_epoch = c->kind == SAFERL_RL_ENV_GRIDWORLD ? 2000 : 4 * c->horizon;
     d.no_obs_normalize = 1; /* the weights alone are the policy: fine-tuning starts from them */
+    /* the artifacts' behaviour policies were trained with the multiplier per unit of cost; the
+       scale-free default (saferl_rl.h 0.5) trains other policies and would move every file */
+    d.multiplier_scale = SAFERL_RL_MULTIPLIER_COST_UNITS;
     return d;
 }
 
@@ -611,6 +614,8 @@ typedef struct pipeline {
     saferl_rl_policy behaviour;        /* the fine-tuning baseline's start */
     void *behaviour_memory;
     int have_behaviour_file;
+    int fitted_prior;                  /* fit the GP prior before each deployment (fit_prior) */
+    prior_fit prior;                   /* the last fit */
 } pipeline;
 
 static void pipeline_free(pipeline *p) {
@@ -906,11 +911,13 @@ static int write_log(const char *path, const env_config *c, const summary *s, co
 
 static int deploy_all(pipeline *p, uint32_t seed, int finetune, grid_state *g, method_result *m) {
     const env_config *c = p->config;
+    const prior_fit *prior = p->fitted_prior ? &p->prior : NULL;
     memset(m, 0, sizeof(method_result) * METHOD_COUNT);
     fill_grid(c, g);
-    if (!method_run_all(METHOD_PLS, c, &p->sum, &p->policy, seed, g, &m[0])) return 0;
-    if (!method_run_all(METHOD_FIXED, c, &p->sum, &p->policy, seed + 1000u, g, &m[1])) return 0;
-    if (!method_run_all(METHOD_GP_UCB, c, &p->sum, &p->policy, seed + 2000u, g, &m[2])) return 0;
+    if (p->fitted_prior && !fit_prior(c, &p->sum, &p->policy, seed, &p->prior)) return 0;
+    if (!method_run_all(METHOD_PLS, c, &p->sum, &p->policy, seed, g, &m[0], prior)) return 0;
+    if (!method_run_all(METHOD_FIXED, c, &p->sum, &p->policy, seed + 1000u, g, &m[1], prior)) return 0;
+    if (!method_run_all(METHOD_GP_UCB, c, &p->sum, &p->policy, seed + 2000u, g, &m[2], prior)) return 0;
     if (finetune) {
         if (!run_finetune(c, &p->behaviour, seed + 3000u, &m[3])) return 0;
     } else {
@@ -942,6 +949,26 @@ static void print_methods(const env_config *c, const method_result *m, const gri
     (void)c;
 }
 
+/* The prior used (fitted or hand-set) and PLS's safe set at the start and the end. */
+static void print_prior_and_growth(const pipeline *p, const grid_state *g, int seed) {
+    const env_config *c = p->config;
+    int j, start = 0, end = 0;
+    for (j = 0; j < g->count; ++j) {
+        start += g->seed_set[j];
+        end += g->safe[EVALUATIONS][j];
+    }
+    if (p->fitted_prior)
+        printf("%4d  prior fitted on %d data targets: cost mean %.3f, sd %.3f, lengthscales (%.3g, %.3g); "
+               "reward mean %.3f, sd %.3f, lengthscales (%.3g, %.3g)",
+               seed, p->prior.points, p->prior.offset[1], p->prior.scale[1] * sqrt(p->prior.signal_variance[1]),
+               p->prior.lengthscale[1][0], p->prior.lengthscale[1][1], p->prior.offset[0],
+               p->prior.scale[0] * sqrt(p->prior.signal_variance[0]), p->prior.lengthscale[0][0], p->prior.lengthscale[0][1]);
+    else
+        printf("%4d  hand-set prior: cost sd %g, lengthscales (%g, %g)", seed, c->cost_deviation_sd, c->cost_lengthscale[0],
+               c->cost_lengthscale[1]);
+    printf("; PLS's safe set %d -> %d targets\n", start, end);
+}
+
 static int command_deploy(pipeline *p, uint32_t seed, const char *png_dir, const char *log_path, int finetune, int brief) {
     const env_config *c = p->config;
     grid_state *g = (grid_state *)calloc(1, sizeof *g);
@@ -968,6 +995,7 @@ static int command_deploy(pipeline *p, uint32_t seed, const char *png_dir, const
                    g->targets[2 * m[0].eval_index[k] + 1], m[0].eval_stage[k], m[0].eval_reward[k], m[0].eval_cost[k],
                    p->sum.truth_cost[m[0].eval_index[k]] > c->budget ? "yes" : "no");
     }
+    if (!brief) print_prior_and_growth(p, g, (int)seed);
     printf("%s, seed %u, b = %g, %d evaluations x %d episodes:\n", c->name, seed, c->budget, EVALUATIONS, EPISODES_PER_EVAL);
     print_methods(c, m, g);
     printf("PLS's final target: true reward %.3f vs the best truly safe target's %.3f (%s 10%%)\n", m[0].final_reward,
@@ -1032,6 +1060,7 @@ static int command_bench(pipeline *p, int seeds, int finetune) {
             free(g);
             return 1;
         }
+        print_prior_and_growth(p, g, seed);
         for (k = 0; k < METHOD_COUNT; ++k) {
             if (m[k].final_index == -2) continue;
             int certainly_unsafe, undecided;
@@ -1177,21 +1206,21 @@ static int check_file(const char *path) {
 #define USAGE "run        --env gridworld|pointgoal [--seed S] [--out DIR] [--png-dir D] [--no-finetune]\n" \
               "       pls_lifetime regenerate --env gridworld|pointgoal [--seed S] --out DIR [--dataset FILE]\n" \
               "       pls_lifetime deploy     --env gridworld|pointgoal --data DIR [--seed S] [--png-dir D] [--log FILE]\n" \
-              "                               [--no-finetune] [--brief]\n" \
-              "       pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune]\n" \
+              "                               [--no-finetune] [--brief] [--fitted-prior]\n" \
+              "       pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune] [--fitted-prior]\n" \
               "       pls_lifetime check      FILE..."
 
 /* The flags each command takes: any other is a usage error, never silently ignored. */
 static const char *const command_flags[4][9] = {
     {"run", "--env", "--seed", "--out", "--png-dir", "--no-finetune", "--log", "--dataset"},
     {"regenerate", "--env", "--seed", "--out", "--dataset"},
-    {"deploy", "--env", "--data", "--seed", "--png-dir", "--log", "--no-finetune", "--brief"},
-    {"bench", "--env", "--data", "--seeds", "--no-finetune"}};
+    {"deploy", "--env", "--data", "--seed", "--png-dir", "--log", "--no-finetune", "--brief", "--fitted-prior"},
+    {"bench", "--env", "--data", "--seeds", "--no-finetune", "--fitted-prior"}};
 
 static int run(int argc, char **argv) {
     const char *command, *env_name = NULL, *out = NULL, *data = NULL, *png_dir = NULL, *log_path = NULL, *dataset = NULL;
     uint32_t seed = 1, seeds = 10;
-    int finetune = 1, brief = 0, i, k, status, which;
+    int finetune = 1, brief = 0, fitted = 0, i, k, status, which;
     const env_config *c;
     pipeline p;
     cli cl;
@@ -1211,6 +1240,7 @@ static int run(int argc, char **argv) {
         int bad = 0, allowed = 0;
         if (cli_is(&cl, &i, "--no-finetune", NULL)) finetune = 0;
         else if (cli_is(&cl, &i, "--brief", NULL)) brief = 1;
+        else if (cli_is(&cl, &i, "--fitted-prior", NULL)) fitted = 1;
         else if (cli_is(&cl, &i, "--env", &v)) env_name = v;
         else if (cli_is(&cl, &i, "--out", &v)) out = v;
         else if (cli_is(&cl, &i, "--data", &v)) data = v;
@@ -1228,6 +1258,7 @@ static int run(int argc, char **argv) {
     if (!c) return cli_usage_error(&cl, env_name ? "unknown environment %s" : "--env is required", env_name);
     memset(&p, 0, sizeof p);
     p.config = c;
+    p.fitted_prior = fitted;
     if (!strcmp(command, "run") || !strcmp(command, "regenerate")) {
         if (!strcmp(command, "regenerate") && !out) return cli_usage_error(&cl, "regenerate needs --out DIR");
         printf("== %s: offline stage (seed %u)\n", c->name, (uint32_t)seed);

@@ -335,6 +335,111 @@ static int deploy_evaluate(deployer *d, const double *z, double *reward, double 
     return 1;
 }
 
+/* ---- the GP prior fitted before deployment ------------------------------------------------
+
+   The hand-set prior (env_config's deviation sds and lengthscales) can be fitted instead, from
+   offline material only, before the first deployment evaluation: the conditioned policy is run
+   on PRIOR_TARGETS targets drawn uniformly in the box the dataset's behaviour mixes span (their
+   mean return and cost; the random policy's mix lies far outside every grid and is left out),
+   PRIOR_EPISODES episodes each, in a pre-deployment test bench (here: the same simulator with
+   a seed of its own, seed + 4000). For each model (reward deviation J_r - R, cost deviation
+   J_g - G) the constant prior mean and fixed scale are those points' mean and sd
+   (saferl_gp_normalize_from_data), and the signal variance and lengthscales maximise the log
+   marginal likelihood (saferl_gp_fit, Rprop, 8 restarts; noise fixed at the measured episode
+   spread over PRIOR_EPISODES; lengthscales between one grid step and ten grid spans, signal
+   variance 1e-2..1e2). The deployment's own evaluations never enter the fit.
+   Why a box and not the mixes' own means: nine points, all near the data's frontier, fitted a
+   near-constant deviation (sd 0.02, G lengthscale at its bound) that was far too confident
+   elsewhere on the grid. Departure from the paper, which fixes the prior by hand: these
+   test-bench runs are extra episodes that a real deployment would have to buy in a simulator,
+   and many of the box's targets are unsafe. */
+
+#define PRIOR_TARGETS 32
+#define PRIOR_EPISODES 25
+
+typedef struct prior_fit {
+    int points;                        /* targets evaluated */
+    double offset[2], scale[2];        /* constant prior mean, fixed scale: reward, cost */
+    double signal_variance[2];         /* in the scaled units */
+    double lengthscale[2][2];          /* (R, G) units */
+    double log_marginal_likelihood[2];
+} prior_fit;
+
+/* 1 on success. Reads only the summary's mixes, the policy and the seed. */
+static int fit_prior(const env_config *c, const summary *s, const conditioned *p, uint32_t seed, prior_fit *f) {
+    double z[2 * PRIOR_TARGETS], y[2][PRIOR_TARGETS];
+    double returns[PRIOR_EPISODES], costs[PRIOR_EPISODES];
+    double span[2], lo[2] = {1e300, 1e300}, hi[2] = {-1e300, -1e300};
+    saferl_rl_env env;
+    saferl_rl_builtin state;
+    saferl_rng rng;
+    int i, k, n;
+    memset(f, 0, sizeof *f);
+    make_env(c, &env, &state);
+    saferl_rng_seed(&rng, seed + 4000u);
+    for (i = 0; i < s->behaviour_rows; ++i)
+        for (k = 0; k < 2 && s->mix[i][0] >= 0; ++k) { /* not the random policy */
+            if (s->mix[i][2 + k] < lo[k]) lo[k] = s->mix[i][2 + k];
+            if (s->mix[i][2 + k] > hi[k]) hi[k] = s->mix[i][2 + k];
+        }
+    if (!(lo[0] <= hi[0])) return 0;
+    for (n = 0; n < PRIOR_TARGETS; ++n) {
+        double sr = 0.0, sc = 0.0;
+        int e;
+        for (k = 0; k < 2; ++k) z[2 * n + k] = lo[k] + (hi[k] - lo[k]) * saferl_rng_uniform(&rng);
+        if (conditioned_evaluate(p, &env, z + 2 * n, PRIOR_EPISODES, c->horizon, &rng, returns, costs) < 0) return 0;
+        for (e = 0; e < PRIOR_EPISODES; ++e) {
+            sr += returns[e];
+            sc += costs[e];
+        }
+        y[0][n] = sr / PRIOR_EPISODES - z[2 * n];
+        y[1][n] = sc / PRIOR_EPISODES - z[2 * n + 1];
+    }
+    if (n < 3) return 0;
+    f->points = n;
+    span[0] = c->r_step * (c->r_count - 1);
+    span[1] = c->g_step * (c->g_count - 1);
+    for (k = 0; k < 2; ++k) {
+        saferl_gp gp;
+        saferl_gp_desc gd;
+        saferl_gp_fit_desc fd;
+        saferl_gp_fit_report rep;
+        double noise_sd = k ? s->cost_noise_sd : s->reward_noise_sd;
+        double ls[2];
+        int ok;
+        ls[0] = span[0] / 2;
+        ls[1] = span[1] / 2;
+        memset(&gd, 0, sizeof gd);
+        gd.dim = 2;
+        gd.capacity = (uint32_t)n;
+        gd.ard = 1;
+        gd.lengthscale = ls;
+        if (saferl_gp_create(&gp, &gd) < 0) return 0;
+        memset(&fd, 0, sizeof fd);
+        fd.restarts = 8;
+        fd.seed = seed;
+        fd.signal_bounds[0] = 1e-2;
+        fd.signal_bounds[1] = 1e2;
+        fd.lengthscale_bounds[0] = c->r_step < c->g_step ? c->r_step : c->g_step;
+        fd.lengthscale_bounds[1] = 10.0 * (span[0] > span[1] ? span[0] : span[1]);
+        fd.fix_noise = 1;
+        ok = saferl_gp_set_data(&gp, z, y[k], (uint32_t)n) >= 0 && saferl_gp_normalize_from_data(&gp) >= 0 &&
+             saferl_gp_set_hyperparameters(&gp, 1.0, ls, noise_sd * noise_sd / (gp.y_scale * gp.y_scale) / PRIOR_EPISODES) >= 0 &&
+             saferl_gp_fit(&gp, &fd, &rep) >= 0;
+        if (ok) {
+            f->offset[k] = gp.y_offset;
+            f->scale[k] = gp.y_scale;
+            f->signal_variance[k] = gp.signal_variance;
+            f->lengthscale[k][0] = gp.lengthscale[0];
+            f->lengthscale[k][1] = gp.lengthscale[1];
+            f->log_marginal_likelihood[k] = rep.log_marginal_likelihood;
+        }
+        saferl_gp_destroy(&gp);
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
 /* What one method did in one deployment. */
 typedef struct method_result {
     const char *name;
@@ -418,6 +523,7 @@ typedef struct method_run {
     unsigned char safe[MAX_GRID];    /* PLS's safe set now */
     int done, stage, any_unsafe, failed;
     double beta;                     /* of the bounds now */
+    double cost_prior_sd;            /* the cost deviation's prior sd (stage 1's tolerance unit) */
 } method_run;
 
 /* The bounds for evaluation done + 1 (after the last one: the final bounds). */
@@ -462,8 +568,9 @@ static void method_run_free(method_run *run) {
 
 /* Sets up a deployment of one method (g filled by fill_grid; m zeroed by the caller, its log
    grows); 0 on failure. */
+/* prior: a fitted prior (fit_prior), or NULL for env_config's hand-set one. */
 static int method_run_init(method_run *run, method_kind kind, const env_config *c, const summary *s,
-                           const conditioned *p, uint32_t seed, grid_state *g, method_result *m) {
+                           const conditioned *p, uint32_t seed, grid_state *g, method_result *m, const prior_fit *prior) {
     static const char *const names[3] = {"PLS", "fixed target", "GP-UCB (no constraint)"};
     int j, k;
     memset(run, 0, sizeof *run);
@@ -492,7 +599,14 @@ static int method_run_init(method_run *run, method_kind kind, const env_config *
         gd.capacity = EVALUATIONS;
         gd.ard = 1;
         gd.lengthscale = k ? c->cost_lengthscale : c->reward_lengthscale;
+        if (prior) {
+            scale = prior->scale[k];
+            gd.lengthscale = prior->lengthscale[k];
+            gd.signal_variance = prior->signal_variance[k];
+            gd.y_offset = prior->offset[k];
+        }
         gd.y_scale = scale;
+        if (k) run->cost_prior_sd = scale * sqrt(gd.signal_variance > 0 ? gd.signal_variance : 1.0);
         gd.noise_variance = noise_sd * noise_sd / (scale * scale) / EPISODES_PER_EVAL;
         if (saferl_gp_create(&run->gp[k], &gd) < 0) break;
         run->models = k + 1;
@@ -543,7 +657,7 @@ static int method_run_step(method_run *run) {
                     best = run->upper[j] - run->lower[j];
                     choice = j;
                 }
-            if (!run->any_unsafe || best <= c->stage_tolerance * c->cost_deviation_sd || i >= EVALUATIONS / 2) run->stage = 2;
+            if (!run->any_unsafe || best <= c->stage_tolerance * run->cost_prior_sd || i >= EVALUATIONS / 2) run->stage = 2;
         }
         if (run->stage == 2) { /* safe UCB on the reward */
             best = -1e300;
@@ -593,11 +707,11 @@ static void method_result_finish(method_result *m, const summary *s, double budg
 
 /* A whole deployment of one method; 0 on failure. */
 static int method_run_all(method_kind kind, const env_config *c, const summary *s, const conditioned *p, uint32_t seed,
-                          grid_state *g, method_result *m) {
+                          grid_state *g, method_result *m, const prior_fit *prior) {
     method_run *run = (method_run *)malloc(sizeof *run);
     int r = -2;
     if (!run) return 0;
-    if (method_run_init(run, kind, c, s, p, seed, g, m)) {
+    if (method_run_init(run, kind, c, s, p, seed, g, m, prior)) {
         while ((r = method_run_step(run)) >= 0) {}
         method_run_free(run);
     }

@@ -29,13 +29,13 @@ after(async () => {
 
 // The native run of seed S: per method (0 PLS, 1 fixed, 2 GP-UCB) the evaluated grid indices,
 // and the (a) / (b) counts of its table.
-function nativeRun(seed) {
+function nativeRun(seed, extra = []) {
   const bin = path.join(repoRoot, 'build', 'pls_lifetime');
   if (!fs.existsSync(bin)) execFileSync('make', ['-s', 'build/pls_lifetime'], { cwd: repoRoot, stdio: 'inherit' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pls-test-'));
   const log = path.join(dir, 'log.csv');
   const out = execFileSync(bin, ['deploy', '--env', 'gridworld', '--data', path.join(repoRoot, 'examples', 'pls_data'),
-    '--seed', String(seed), '--no-finetune', '--brief', '--log', log], { encoding: 'utf8' });
+    '--seed', String(seed), '--no-finetune', '--brief', '--log', log, ...extra], { encoding: 'utf8' });
   const runs = [0, 1, 2].map(() => ({ indices: [] }));
   for (const line of fs.readFileSync(log, 'utf8').trim().split('\n').slice(2)) {
     const f = line.split(',');
@@ -52,13 +52,14 @@ function nativeRun(seed) {
 }
 
 // The same seed on the WebAssembly module in Node, stepped n times.
-function moduleRun(method, seed, n, env = 'gridworld') {
+function moduleRun(method, seed, n, env = 'gridworld', fitted = false) {
   const bytes = (name) => fs.readFileSync(path.join(webRoot, 'pls', name));
   const heap = (b) => { const p = lib._malloc(b.length); lib.HEAPU8.set(b, p); return p; };
   const csv = bytes(`${env}.csv`), pol = bytes(`${env}.rcsl`);
   const pe = heap(Buffer.from(`${env}\0`)), pc = heap(csv), pp = heap(pol);
   const s = lib._pls_create(pe, pc, csv.length, pp, pol.length, method, seed);
   assert.ok(s, 'session');
+  if (fitted) assert.equal(lib._pls_use_fitted_prior(s), 0, 'the prior is fitted');
   const indices = [];
   for (let k = 0; k < n; ++k) indices.push(lib._pls_step(s));
   const result = { indices, unsafeEvaluations: lib._pls_unsafe_evaluations(s), unsafeEpisodes: lib._pls_unsafe_episodes(s) };
@@ -95,6 +96,17 @@ test('the page steps and plays the native program\'s PLS deployment for the same
   const { page: again } = await openPage(browser.context, page.url());
   assert.deepEqual((await again.evaluate(() => window.__state)).indices, native[0].indices);
   assert.deepEqual(errors, []);
+});
+
+test('the module\'s fitted prior (pls_use_fitted_prior) is the native --fitted-prior run', () => {
+  const native = nativeRun(SEED, ['--fitted-prior']);
+  [0, 2].forEach((method) => {
+    const run = moduleRun(method, SEED, 20, 'gridworld', true);
+    assert.deepEqual(run.indices, native[method].indices, `method ${method}: the 20 targets are the native run's`);
+    assert.equal(run.unsafeEvaluations, native[method].unsafeEvaluations);
+    assert.equal(run.unsafeEpisodes, native[method].unsafeEpisodes);
+  });
+  assert.notDeepEqual(moduleRun(0, SEED, 20).indices, native[0].indices, 'and differs from the hand-set prior\'s run');
 });
 
 test('the baselines from the method menu are the native program\'s too', async () => {

@@ -26,6 +26,8 @@ typedef struct session {
     method_run run;
     int kind, finished;
     uint32_t seed;                   /* the method's deployment seed */
+    prior_fit prior;                 /* with fitted: the GP prior fitted before deployment */
+    int fitted;
 } session;
 
 static char message[300];
@@ -100,12 +102,33 @@ GLUE_EXPORT session *pls_create(const char *env, const char *summary_text, int s
     s->kind = method;
     s->seed = (uint32_t)seed + offsets[method];
     if (!method_run_init(&s->run, (method_kind)method, s->config, &s->sum, &s->policy, s->seed,
-                         &s->grid, &s->result)) {
+                         &s->grid, &s->result, NULL)) {
         snprintf(message, sizeof message, "cannot set up the Gaussian processes");
         pls_destroy(s);
         return NULL;
     }
     return s;
+}
+
+/* The GP prior fitted before deployment (fit_prior, as pls_lifetime --fitted-prior: seeded with
+   the base seed, the PLS run's), the session's run restarted with it; only before the first
+   step. 0 on success. */
+GLUE_EXPORT int pls_use_fitted_prior(session *s) {
+    static const uint32_t offsets[3] = {0u, 1000u, 2000u};
+    if (!s || s->run.done > 0) return 1;
+    if (!fit_prior(s->config, &s->sum, &s->policy, s->seed - offsets[s->kind], &s->prior)) {
+        snprintf(message, sizeof message, "cannot fit the GP prior");
+        return 1;
+    }
+    method_run_free(&s->run); /* in place: the run's models are not moved */
+    if (!method_run_init(&s->run, (method_kind)s->kind, s->config, &s->sum, &s->policy, s->seed, &s->grid, &s->result,
+                         &s->prior)) {
+        snprintf(message, sizeof message, "cannot set up the Gaussian processes");
+        s->run.failed = 1;
+        return 1;
+    }
+    s->fitted = 1;
+    return 0;
 }
 
 /* One evaluation: its grid index; -1 when all are done; -2 on failure. */
@@ -162,7 +185,7 @@ GLUE_EXPORT int pls_deploy_all(const session *s, int *out) {
     int ok = g && m, i;
     if (ok) {
         fill_grid(s->config, g);
-        ok = method_run_all((method_kind)s->kind, s->config, &s->sum, &s->policy, s->seed, g, m);
+        ok = method_run_all((method_kind)s->kind, s->config, &s->sum, &s->policy, s->seed, g, m, s->fitted ? &s->prior : NULL);
     }
     if (ok) {
         for (i = 0; i < EVALUATIONS; ++i) out[i] = m->eval_index[i];
