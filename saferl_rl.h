@@ -583,7 +583,7 @@
       fingerprints and checked-in artifacts are the default's).
 
    REVISION HISTORY
-      0.5.0 (2026-12-04)  acting is thread-safe: a const policy is only read; scratch is the
+      0.5.0 (2026-12-05)  acting is thread-safe: a const policy is only read; scratch is the
                           caller's saferl_rl_policy_context (saferl_rl_policy_context_memory_size,
                           _init), taken by saferl_rl_policy_act, _evaluate, _dataset_collect and
                           saferl_rl_flip_policy.context; the policy struct lost `scratch`, the
