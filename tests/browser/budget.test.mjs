@@ -3,6 +3,7 @@
 // Needs the web build (make web): build/web/budget/budget.mjs and the copied pages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
 
@@ -130,9 +131,13 @@ test('hub page links to the budget demo', async () => {
   const link = page.locator('a[href="./budget/index.html"]');
   assert.equal(await link.count(), 1);
   assert.match(await link.textContent(), /saferl_budget\.h/);
-  // five headers and the PLS pipeline, each either linked to a page that exists or marked as coming
+  // every demo page in web/ (one folder with an index.html each), either linked to a page that
+  // exists or marked as coming
+  const sources = path.join(webRoot, '..', '..', 'web');
+  const pages = fs.readdirSync(sources).filter((d) => fs.existsSync(path.join(sources, d, 'index.html')));
   const linked = await page.locator('#demos a.name').evaluateAll((as) => as.map((a) => a.href));
-  assert.equal(linked.length + (await page.locator('li.coming').count()), 6);
+  assert.equal(linked.length + (await page.locator('li.coming').count()), pages.length);
+  for (const d of pages) assert.ok(linked.some((h) => h.endsWith(`/${d}/index.html`)), `the hub lists ${d}`);
   for (const href of linked) assert.equal((await fetch(href)).status, 200, href);
   await page.screenshot({ path: path.join(ensureScreenshotDir(), 'index.png'), fullPage: true });
   await link.click();
