@@ -5473,6 +5473,31 @@ TEST(closed_form_beats_every_feasible_policy_nearby) {
     CHECK(pref_objective(trial, reference, reward, beta) > at);
 }
 
+/* SACPO's test problem (seed 22) with a binding threshold halfway from the unconstrained
+   optimum's E[g] to the safest policy's; range is the widest spread of g within a prompt, which
+   bounds how far a TV distance can move E[g]. optimum gets the unconstrained closed form. */
+static int sacpo_problem(double *reference, double *reward, double *safety, double *optimum, double beta,
+                         double *threshold, double *range, double *best_out) {
+    double best = 0.0, unconstrained;
+    saferl_rng rng;
+    int x, y, res;
+    saferl_rng_seed(&rng, 22);
+    pref_problem(&rng, reference, reward, safety);
+    *range = 0.0;
+    for (x = 0; x < PREF_P; ++x) {
+        double lo = HUGE_VAL, hi = -HUGE_VAL;
+        for (y = 0; y < PREF_K; ++y) lo = fmin(lo, safety[x * PREF_K + y]), hi = fmax(hi, safety[x * PREF_K + y]);
+        best += hi / PREF_P;
+        *range = fmax(*range, hi - lo);
+    }
+    res = saferl_rl_preference_optimum(optimum, reference, reward, NULL, PREF_P, PREF_K, beta, 0.0);
+    if (res != SAFERL_OK) return res;
+    unconstrained = saferl_rl_tabular_expectation(optimum, safety, PREF_P, PREF_K);
+    *threshold = unconstrained + 0.5 * (best - unconstrained);
+    if (best_out) *best_out = best; /* E[g] of the safest policy: no lambda reaches it */
+    return SAFERL_OK;
+}
+
 /* SACPO's two DPO steps against the closed form pi* ∝ pi_ref exp((r + lambda g) / beta) at the
    multiplier that meets a safety threshold, as the data grow. The bound comes from the sample
    size through the Fisher information (pref_sacpo_distance): on 8 independent data sets of
@@ -5493,20 +5518,10 @@ TEST(sacpo_approaches_the_closed_form_optimum_and_meets_the_threshold) {
     double optimum[PREF_P * PREF_K], logits[PREF_P * PREF_K], reward_logits[PREF_P * PREF_K];
     double merged[PREF_P * PREF_K], partial[PREF_P * PREF_K], partial_r[PREF_P * PREF_K];
     const double beta = 0.5;
-    double lambda, threshold, unconstrained, best = 0.0, range = 0.0, tv[2] = {0, 0}, distances = 0.0;
+    double lambda, threshold, range, best, tv[2] = {0, 0}, distances = 0.0;
     saferl_rng rng;
     int round, x, y;
-    saferl_rng_seed(&rng, 22);
-    pref_problem(&rng, reference, reward, safety);
-    for (x = 0; x < PREF_P; ++x) {
-        double lo = HUGE_VAL, hi = -HUGE_VAL;
-        for (y = 0; y < PREF_K; ++y) lo = fmin(lo, safety[x * PREF_K + y]), hi = fmax(hi, safety[x * PREF_K + y]);
-        best += hi / PREF_P;
-        range = fmax(range, hi - lo);
-    }
-    CHECK(saferl_rl_preference_optimum(optimum, reference, reward, NULL, PREF_P, PREF_K, beta, 0.0) == SAFERL_OK);
-    unconstrained = saferl_rl_tabular_expectation(optimum, safety, PREF_P, PREF_K);
-    threshold = unconstrained + 0.5 * (best - unconstrained); /* binding: halfway to the safest */
+    CHECK(sacpo_problem(reference, reward, safety, optimum, beta, &threshold, &range, &best) == SAFERL_OK);
     CHECK(saferl_rl_preference_multiplier(reference, reward, safety, PREF_P, PREF_K, beta, threshold, &lambda) ==
           SAFERL_OK);
     CHECK(lambda > 0.0);
@@ -5646,20 +5661,8 @@ TEST(ppo_lag_with_the_kl_in_the_reward_reaches_the_closed_form) {
     double reference[PREF_P * PREF_K], reward[PREF_P * PREF_K], safety[PREF_P * PREF_K];
     double optimum[PREF_P * PREF_K], logits[PREF_P * PREF_K];
     const double beta = 0.5;
-    double lambda_star, lambda, threshold, unconstrained, best = 0.0, range = 0.0, tv, g_mean;
-    saferl_rng rng;
-    int x, y;
-    saferl_rng_seed(&rng, 22); /* SACPO's problem */
-    pref_problem(&rng, reference, reward, safety);
-    for (x = 0; x < PREF_P; ++x) {
-        double lo = HUGE_VAL, hi = -HUGE_VAL;
-        for (y = 0; y < PREF_K; ++y) lo = fmin(lo, safety[x * PREF_K + y]), hi = fmax(hi, safety[x * PREF_K + y]);
-        best += hi / PREF_P;
-        range = fmax(range, hi - lo);
-    }
-    CHECK(saferl_rl_preference_optimum(optimum, reference, reward, NULL, PREF_P, PREF_K, beta, 0.0) == SAFERL_OK);
-    unconstrained = saferl_rl_tabular_expectation(optimum, safety, PREF_P, PREF_K);
-    threshold = unconstrained + 0.5 * (best - unconstrained);
+    double lambda_star, lambda, threshold, range, tv, g_mean;
+    CHECK(sacpo_problem(reference, reward, safety, optimum, beta, &threshold, &range, NULL) == SAFERL_OK);
     CHECK(saferl_rl_preference_multiplier(reference, reward, safety, PREF_P, PREF_K, beta, threshold, &lambda_star) ==
           SAFERL_OK);
     CHECK(saferl_rl_preference_optimum(optimum, reference, reward, safety, PREF_P, PREF_K, beta, lambda_star) ==
