@@ -173,6 +173,10 @@ typedef struct result {
     double train_bench_held;                    /* the same episodes that got wood and a bench */
     double test_greedy, test_explore;           /* success in test episodes */
     double value_start;                         /* max_a Q(start, initial state) */
+    double into_lava;                           /* curricula: mean Q(s, BENCH_HELD, a) over the
+                                                   steps from a cell into lava (the crossings
+                                                   that state allows), just after the transfer
+                                                   into it */
 } result;
 
 typedef struct agent {
@@ -272,6 +276,23 @@ static outcome episode(world *w, const setup *set, agent *ag, uint32_t stage, in
     return out;
 }
 
+/* The mean value in automaton state BENCH_HELD of the moves that step into lava from cells
+   the earlier stages visited (what a transfer can copy; lava is proposition 0, label bit 0,
+   on the Minecraft legend); 0 when there are none. */
+static double value_into_lava(const world *w, const saferl_shield_qtable *table) {
+    const saferl_shield_grid *g = &w->base[0];
+    uint32_t s, a, n = 0;
+    double sum = 0;
+    for (s = 0; s < w->cells; ++s)
+        for (a = 0; a < SAFERL_SHIELD_STAY && !(g->label[s] & 1u) && table->seen[(size_t)s * table->automaton_state_count];
+             ++a)
+            if (g->label[saferl_shield_grid_move(g, s, a)] & 1u) {
+                sum += table->value[((size_t)s * table->automaton_state_count + BENCH_HELD) * table->action_count + a];
+                ++n;
+            }
+    return n ? sum / n : 0.0;
+}
+
 /* The stage of a training episode: the curricula step through the four safeguards. */
 static uint32_t stage_of(const setup *set, int variant, uint32_t episode) {
     uint32_t length = set->episodes / set->stage_divisor, stage;
@@ -310,9 +331,12 @@ static result train(world *w, const setup *set, int variant, uint32_t seed, uint
     for (e = 0; e < set->episodes; ++e) {
         uint32_t next_stage = stage_of(set, variant, e);
         outcome o;
-        if ((variant == CURRICULUM || variant == CURRICULUM_SAME_RULE) && e > 0 && next_stage != stage)
+        if ((variant == CURRICULUM || variant == CURRICULUM_SAME_RULE) && e > 0 && next_stage != stage) {
             saferl_shield_qtable_transfer(&ag.table, &w->safeguard[next_stage], saferl_shield_minecraft_states(stage),
                                           saferl_shield_minecraft_states(next_stage));
+            if (saferl_shield_minecraft_states(stage) <= BENCH_HELD && saferl_shield_minecraft_states(next_stage) > BENCH_HELD)
+                out.into_lava = value_into_lava(w, &ag.table);
+        }
         stage = next_stage;
         o = episode(w, set, &ag, stage, 1, ag.table.epsilon, visits);
         out.violations_final += o.violated_final;
@@ -612,6 +636,7 @@ static void free_world(world *w) {
 /* Every variant over seeds first..first+seeds-1: the table of means (+- sample standard
    deviations); visits gets the curriculum's first seed. */
 static void report(world *w, const setup *set, uint32_t first, uint32_t seeds, uint32_t *visits) {
+    double into_lava_mean[2] = {0, 0};
     int variant;
     printf("%u seeds (%u..%u) x %u training episodes (stage length %u for the curricula), %u steps at most;\n"
            "alpha %g, gamma %g, epsilon %g, reward %+g per safe step, %+g per violation%s\n",
@@ -623,7 +648,7 @@ static void report(world *w, const setup *set, uint32_t first, uint32_t seeds, u
            "greedy", "eps 0.05", "at start", "> 0");
     for (variant = 0; variant < VARIANTS; ++variant) {
         double sum[3] = {0, 0, 0}, square[3] = {0, 0, 0}, train_success = 0, bench = 0, greedy = 0, explore = 0;
-        double value = 0;
+        double value = 0, into_lava = 0;
         uint32_t seed, succeeding = 0, m;
         for (seed = first; seed < first + seeds; ++seed) {
             result r = train(w, set, variant, seed, variant == CURRICULUM && seed == first ? visits : NULL);
@@ -640,6 +665,7 @@ static void report(world *w, const setup *set, uint32_t first, uint32_t seeds, u
             greedy += r.test_greedy;
             explore += r.test_explore;
             value += r.value_start;
+            into_lava += r.into_lava;
             succeeding += r.test_greedy > 0;
         }
         printf("%-30s", variant_name[variant]);
@@ -650,7 +676,11 @@ static void report(world *w, const setup *set, uint32_t first, uint32_t seeds, u
         }
         printf(" %8.3f %8.3f %8.3f %8.3f %8.3f %3u/%-2u\n", bench / seeds, train_success / seeds, greedy / seeds,
                explore / seeds, value / seeds, succeeding, seeds);
+        if (variant == CURRICULUM || variant == CURRICULUM_SAME_RULE) into_lava_mean[variant - CURRICULUM] = into_lava / seeds;
     }
+    printf("Q(s, state %u, a) of the steps into lava from visited cells just after the transfer into\n"
+           " state %u (mean over the moves and seeds): curriculum %.3f, same-rule transfer %.3f\n",
+           BENCH_HELD, BENCH_HELD, into_lava_mean[0], into_lava_mean[1]);
     printf("(violations: training episodes that violated the rule; bench held: the last quarter's training\n"
            " episodes that got wood and then a bench (minecraft_7's state %u, where lava is allowed); success: %s\n"
            " without a violation of the final rule, in the last quarter of training and in %u test episodes;\n"
