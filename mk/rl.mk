@@ -60,9 +60,10 @@ $(BUILD)/preference_align: examples/preference_align.c saferl_rl.h | $(BUILD)
 	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples -o $@ $< -lm
 
 # a leader shaping a learning follower: BC-HG against the baseline on the paper's DiscreteToy4
+# (-O1: its loops are tiny; it compiles in 2 s of CPU instead of 9 s at -O3, runs as fast)
 EXAMPLES += $(BUILD)/bchg_toy
 $(BUILD)/bchg_toy: examples/bchg_toy.c saferl_rl.h | $(BUILD)
-	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples -o $@ $< -lm
+	$(CC) $(C_STRICT) -O1 -g -I. -Iexamples -o $@ $< -lm
 
 # the SACPO page: its own module (preference optimisation only)
 WEB_PAGES += $(BUILD)/web/align/align.mjs
