@@ -8,6 +8,7 @@
 // compiles rl.wasm while it downloads (compileStreaming); the worker gets the same Blob URL and
 // the compiled WebAssembly.Module, which instantiates without another download.
 import { speedControl, speedParam } from '../speed.js';
+import { legendValue } from '../legend.js';
 
 const [rlScript, rlWasm] = await Promise.all([
   fetch(new URL('./rl.mjs', import.meta.url)).then((r) => r.text()),
@@ -152,7 +153,8 @@ function makePlot(id, series) {
     scales: { x: { time: false } },
     axes: [{ label: 'steps' }, {}],
     legend: { show: series.length > 1 },
-    series: [{ label: 'steps' }, ...series],
+    series: [{ label: 'steps', value: legendValue(String) },
+      ...series.map((s) => ({ value: legendValue((v) => Number(v.toPrecision(4)).toString()), ...s }))],
   }, [[], ...series.map(() => [])], el);
 }
 const plots = {
