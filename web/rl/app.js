@@ -348,11 +348,11 @@ function draw() {
   else if (env === 'cartpole') drawCartpole(s);
   else if (env === 'pendulum') drawPendulum(s);
   else drawPointgoal(s);
-  ctx.fillStyle = '#1d2430';
-  ctx.font = '14px system-ui, sans-serif';
+  // the replay's step, return and cost as page text above the canvas: readable at any width
   const label = s ? `policy of epoch ${S.replay.policyEpoch} — step ${s[0]}, return ${fmt(s[2])}, cost ${fmt(s[3])}`
     : 'train to see the policy';
-  ctx.fillText(label, 12, 20);
+  const shown = $('view-label');
+  if (shown.textContent !== label) shown.textContent = label;
 }
 
 function drawGrid(env, s) {
