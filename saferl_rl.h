@@ -229,7 +229,8 @@
         norm clipped per network.
       * PPO-Lag (Ray, Achiam, Amodei 2019): once per epoch, BEFORE the policy update,
         lambda <- max(0, lambda + lambda_lr e), e the violation of J_C, the mean undiscounted
-        cost of the last episode_window finished episodes (see "multiplier scale" below);
+        cost of the epoch's finished episodes (see "the cost estimate" and "multiplier scale"
+        below);
         then A = (A_R - lambda A_C) / (1 + lambda). This is the paper's projected gradient
         step; OmniSafe steps lambda with Adam (lr 0.035), which moves it by about +-lr
         whatever the violation: lambda_optimizer = SAFERL_RL_LAMBDA_ADAM gives that.
@@ -262,11 +263,21 @@
         constraints: the same per constraint. SAFERL_RL_MULTIPLIER_COST_UNITS keeps the
         papers' units and OmniSafe's defaults (bit for bit the previous releases' results).
         CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
-        Every multiplier acts on J_C, the mean of the last episode_window episodes: with long
-        episodes and few an epoch that window lags (CartPole at 2000 steps an epoch and 250-step
-        episodes: 100 episodes are 12 epochs old, and PPO-Lag at d = 10 ends its 15th epoch at
-        cost 33 / 8 / 34 for seeds 1-3; with a window of 10, at 0 / 0 / 0): set it to about
-        the episodes of an epoch or two.
+      * The cost estimate (cost_estimate): what J_C, the cost every constraint's update acts
+        on (the multipliers, CPO's and PCPO's c), is the mean of. SAFERL_RL_COST_EPOCH, the
+        default: the episodes that finished in this epoch, so the update answers the policy
+        that just ran; an epoch that finishes none keeps the previous epoch's estimate (none
+        before the first episode ends: no update of the multiplier, no CPO step). This is the
+        papers' own code: Ray et al.'s safety-starter-agents (PPO-Lag, TRPO-Lag, CPO: the
+        epoch logger's EpCost, emptied every epoch) and Stooke et al.'s rlpyt cppo_pid (the
+        batch's finished episodes, the previous value kept when none finished). OmniSafe's
+        differs: Metrics/EpCost is a window of the last 100 finished episodes (logger_cfgs.
+        window_lens), which SAFERL_RL_COST_WINDOW gives (episode_window), the default with
+        COST_UNITS so that it stays OmniSafe's rule and 0.4's results. A window lags when an
+        epoch has few long episodes: CartPole at 2000 steps an epoch and 250-step episodes
+        holds 12 epochs in 100 episodes, so the multiplier answers costs of policies long
+        gone. The reported episode_return and episode_cost stay means over the window;
+        cost_estimates in the epoch statistics is the J_C that was used.
       * Observations are normalised by running mean and standard deviation (floored at
         1e-2, clipped to +-10), updated after each rollout, saved with the policy.
       * Metrics: mean episodic return and cost over the window (stochastic training policy),
@@ -390,8 +401,9 @@
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
 
-   CHECKPOINT FORMAT ("SRLK", version 1; the whole training state of saferl_rl_agent)
-      offset 0   magic "SRLK"   4 format version (1)
+   CHECKPOINT FORMAT ("SRLK", version 2; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (2; version 1 lacked cost_estimate and
+                                  the epoch's mean costs and is refused with SAFERL_ERR_VERSION)
              8   sections in this order, each a 4-byte tag, its payload's byte length, the
                  payload; uint32, binary32 and binary64 (doubles), little endian; a uint64 as
                  two uint32, low first
@@ -410,7 +422,8 @@
             moments; the PID integral, error and cost (EMAs) and the pid_delay line, its
             position.
       EPIS  the window of finished episodes: count, next position, then count returns and
-            count x cost_count costs (binary32).
+            count x cost_count costs (binary32); the latest epoch that finished an episode:
+            its episode count (0: none yet) and mean costs (cost_count binary64).
       PROG  epoch, total steps (uint64), each cost's total (binary64), the agent's generator
             (xoshiro256**: four uint64).
       ENVS  needs_reset (1: no episode is open), then per environment its generator; if
@@ -630,7 +643,11 @@
                           _load_file, saferl_rl_agent_restart_episodes): resuming gives the
                           same epochs bit for bit; a refused load leaves the agent unchanged;
                           an epoch whose update overflows on finite data returns
-                          SAFERL_ERR_NOT_FINITE (it reported success with NaN weights)
+                          SAFERL_ERR_NOT_FINITE (it reported success with NaN weights).
+                          J_C is the mean cost of the epoch's finished episodes by default
+                          (cost_estimate; SAFERL_RL_COST_WINDOW, the last episode_window
+                          episodes, is 0.4's rule and COST_UNITS' default); epoch statistics'
+                          cost_estimates; SRLK version 2
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -1258,6 +1275,15 @@ typedef enum saferl_rl_multiplier_scale {
     SAFERL_RL_MULTIPLIER_COST_UNITS = 1 /* the papers' and OmniSafe's: per unit of cost */
 } saferl_rl_multiplier_scale;
 
+/* What J_C, the cost every constraint's update acts on, is the mean of (see ALGORITHMS,
+   "the cost estimate"). */
+typedef enum saferl_rl_cost_estimate {
+    SAFERL_RL_COST_ESTIMATE_DEFAULT = 0, /* EPOCH with a RELATIVE multiplier, WINDOW with COST_UNITS */
+    SAFERL_RL_COST_EPOCH = 1,  /* the episodes finished in this epoch; when none did, the last
+                                  epoch's that finished any (Ray et al.'s and Stooke et al.'s code) */
+    SAFERL_RL_COST_WINDOW = 2  /* the last episode_window finished episodes (OmniSafe's) */
+} saferl_rl_cost_estimate;
+
 #define SAFERL_RL_MAX_COSTS 8
 /* Asks for "none" in a field whose zero means its default: a zero gain or coefficient, no
    bound, no early stop (noted per field). Any other negative value there is an error. */
@@ -1296,7 +1322,9 @@ typedef struct saferl_rl_desc {
                                         0.01; SAFERL_RL_NONE: 0 */
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
-    int episode_window;              /* 100 episodes for J_R, J_C */
+    int episode_window;              /* 100 episodes for the reported return and cost (and J_C
+                                        under SAFERL_RL_COST_WINDOW) */
+    saferl_rl_cost_estimate cost_estimate; /* RELATIVE: EPOCH; COST_UNITS: WINDOW */
     /* FOCOPS and CUP (their multiplier follows lambda_lr and lambda_optimizer as PPO-Lag) */
     double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: RELATIVE: SAFERL_RL_NONE
                                         (unbounded); COST_UNITS: 2 */
@@ -1315,13 +1343,15 @@ typedef struct saferl_rl_epoch_stats {
     int epoch;                  /* 1-based */
     long total_steps;
     double episode_return;      /* mean over the window (NaN before the first episode ends) */
-    double episode_cost;        /* J_C, the same window */
+    double episode_cost;        /* mean episode cost over the same window */
     double lagrange_multiplier; /* lambda used for this epoch's update */
     double cost_rate;           /* all cost / all steps since the start */
     int cost_count;             /* the constraints; per constraint (episode_cost, lagrange_multiplier
                                    and cost_rate are constraint 0's): */
     double episode_costs[SAFERL_RL_MAX_COSTS], lagrange_multipliers[SAFERL_RL_MAX_COSTS];
     double cost_rates[SAFERL_RL_MAX_COSTS];
+    double cost_estimates[SAFERL_RL_MAX_COSTS]; /* J_C the update acted on (desc.cost_estimate;
+                                   NaN before an episode has ended) */
     int episodes;               /* finished this epoch */
     int update_passes;          /* passes done before the KL stop */
     double kl;                  /* after the last pass */
@@ -1397,10 +1427,14 @@ typedef struct saferl_rl_agent {
         double *pid_history;      /* pid_delay a constraint */
         int pid_history_next;
     } multiplier;
-    struct { /* finished episodes: the window J_R and J_C are measured over */
+    struct { /* finished episodes: the window the reported return and cost are measured over */
         int count, next;
         float *returns, *costs;   /* costs: cost_count a row */
         float *pending_returns, *pending_costs; /* this rollout's, committed when it succeeds */
+        /* the latest epoch that finished an episode: how many, their mean costs (J_C under
+           SAFERL_RL_COST_EPOCH; an epoch that finishes none keeps the previous one's) */
+        int epoch_count;
+        double epoch_costs[SAFERL_RL_MAX_COSTS];
     } episodes;
     struct { /* the observation normaliser's running count, mean and M2 */
         double *count_mean_m2, *pending;
@@ -4351,6 +4385,8 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     }
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
+    if (d.cost_estimate == SAFERL_RL_COST_ESTIMATE_DEFAULT)
+        d.cost_estimate = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_EPOCH;
     if (d.lagrange_max == 0.0)
         d.lagrange_max = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS ? 2.0 : SAFERL_RL_NONE;
     if (d.focops_temperature == 0.0) d.focops_temperature = 1.5;
@@ -4412,7 +4448,7 @@ typedef struct saferl_rl__trust_region_rule {
 /* What one epoch's update knows and what it reports (the rows fill the second half). */
 typedef struct saferl_rl__update {
     const struct saferl_rl__algorithm_row *row;
-    double cost_estimate[SAFERL_RL_MAX_COSTS]; /* J_C over the episode window; NaN before an episode ends */
+    double cost_estimate[SAFERL_RL_MAX_COSTS]; /* J_C (desc.cost_estimate); NaN before an episode ends */
     double episode_length;            /* the epoch's mean (steps per environment when none finished) */
     float actor_lr, critic_lr;        /* this epoch's, after the linear decay */
     int passes;
@@ -5390,6 +5426,9 @@ static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
     if (!(d->pid_ema_alpha >= 0.0 && d->pid_ema_alpha < 1.0)) return "pid_ema_alpha: in [0, 1)";
     if (d->pid_delay < 1 || d->pid_delay > 10000) return "pid_delay: 1..10000";
     if (d->episode_window < 1 || d->episode_window > (1 << 20)) return "episode_window: 1..2^20";
+    if (d->cost_estimate != SAFERL_RL_COST_ESTIMATE_DEFAULT && d->cost_estimate != SAFERL_RL_COST_EPOCH &&
+        d->cost_estimate != SAFERL_RL_COST_WINDOW)
+        return "cost_estimate: unknown";
     if (!(d->lagrange_max >= 0.0 && d->lagrange_max <= 3.4e38) && d->lagrange_max != SAFERL_RL_NONE)
         return "lagrange_max: >= 0, or SAFERL_RL_NONE";
     if (!(d->focops_temperature > 0.0 && d->focops_temperature <= 3.4e38)) return "focops_temperature: > 0";
@@ -5553,7 +5592,8 @@ SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent) {
 
 /* ---- training: the epoch -------------------------------------------------------------------- */
 
-/* The rollout's statistics become the agent's: steps, costs, normaliser, the episode window. */
+/* The rollout's statistics become the agent's: steps, costs, normaliser, the epoch's mean
+   episode costs (kept from an earlier epoch when this one finished none), the episode window. */
 static void saferl_rl__commit_rollout(saferl_rl_agent *a, int episodes, const double *steps_cost) {
     const int W = a->desc.episode_window, K = a->networks.cost_count;
     int i, k;
@@ -5561,6 +5601,10 @@ static void saferl_rl__commit_rollout(saferl_rl_agent *a, int episodes, const do
     a->total_steps += a->desc.steps_per_epoch;
     for (k = 0; k < K; ++k) a->total_cost[k] += steps_cost[k];
     saferl_rl__commit_normalizer(a);
+    if (episodes > 0) {
+        a->episodes.epoch_count = episodes;
+        for (k = 0; k < K; ++k) a->episodes.epoch_costs[k] = saferl_rl__window_mean(a->episodes.pending_costs + k, episodes, K);
+    }
     for (i = 0; i < episodes; ++i) {
         a->episodes.returns[a->episodes.next] = a->episodes.pending_returns[i];
         for (k = 0; k < K; ++k)
@@ -5579,7 +5623,8 @@ static void saferl_rl__report(const saferl_rl_agent *a, const saferl_rl__update 
     stats->episode_return = saferl_rl__window_mean(a->episodes.returns, a->episodes.count, 1);
     stats->cost_count = a->networks.cost_count;
     for (k = 0; k < a->networks.cost_count; ++k) {
-        stats->episode_costs[k] = u->cost_estimate[k];
+        stats->episode_costs[k] = saferl_rl__window_mean(a->episodes.costs + k, a->episodes.count, a->networks.cost_count);
+        stats->cost_estimates[k] = u->cost_estimate[k];
         stats->lagrange_multipliers[k] = k == 0 ? u->multiplier : a->multiplier.value[k];
         stats->cost_rates[k] = a->total_cost[k] / (double)a->total_steps;
     }
@@ -5616,7 +5661,9 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     memset(&u, 0, sizeof u);
     u.row = row;
     for (k = 0; k < a->networks.cost_count; ++k)
-        u.cost_estimate[k] = saferl_rl__window_mean(a->episodes.costs + k, a->episodes.count, a->networks.cost_count);
+        u.cost_estimate[k] = d->cost_estimate == SAFERL_RL_COST_WINDOW
+                                 ? saferl_rl__window_mean(a->episodes.costs + k, a->episodes.count, a->networks.cost_count)
+                                 : a->episodes.epoch_count > 0 ? a->episodes.epoch_costs[k] : saferl_rl__nan();
     u.episode_length = episodes > 0 ? (double)d->steps_per_epoch / episodes : (double)a->environments.steps_each;
     if (d->total_epochs > 0) {
         lr_scale = 1.0 - (double)(a->epoch - 1) / d->total_epochs;
@@ -5641,7 +5688,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
 /* ---- checkpoints ------------------------------------------------------------------------------ */
 
 #define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
-#define SAFERL_RL__CHECKPOINT_VERSION 1u
+#define SAFERL_RL__CHECKPOINT_VERSION 2u
 #define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
 
@@ -5851,6 +5898,7 @@ static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_a
     SAFERL_RL__SAME_REAL(io, pid_ema_alpha);
     SAFERL_RL__SAME_INT(io, pid_delay);
     SAFERL_RL__SAME_INT(io, episode_window);
+    SAFERL_RL__SAME_INT(io, cost_estimate);
     SAFERL_RL__SAME_REAL(io, lagrange_max);
     SAFERL_RL__SAME_REAL(io, focops_temperature);
     SAFERL_RL__SAME_REAL(io, focops_kl_bound);
@@ -5943,6 +5991,8 @@ static void saferl_rl__checkpoint_progress(saferl_rl__checkpoint_io *io, saferl_
         saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "episodes: a window not yet full must end at its count");
     SAFERL_RL__FLOATS(io, a->episodes.returns, (size_t)count, -SAFERL_RL__ANY, "episodes: a return is not finite");
     SAFERL_RL__FLOATS(io, a->episodes.costs, (size_t)count * K, -SAFERL_RL__ANY, "episodes: a cost is not finite");
+    saferl_rl__checkpoint_int(io, &a->episodes.epoch_count, 0, 0x7FFFFFFF, "episodes: the epoch's count is out of range");
+    SAFERL_RL__DOUBLES(io, a->episodes.epoch_costs, (size_t)K, -SAFERL_RL__ANY, "episodes: an epoch's mean cost is not finite");
     saferl_rl__checkpoint_end(io, "checkpoint: the EPIS section's length is wrong");
     saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('P', 'R', 'O', 'G'), "checkpoint: the PROG section is missing");
     saferl_rl__checkpoint_int(io, &a->epoch, 0, 0x7FFFFFFF, "progress: the epoch is out of range");
