@@ -9261,7 +9261,7 @@ SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_co
 
 /* ---- leader-follower games: BC-HG's hypergradient ------------------------------------------- */
 
-/* the tables' sizes, or 0 when they overflow a size_t (wasm32 included) */
+/* the doubles a game needs, or 0 when they overflow a size_t (wasm32 included) or an int */
 static size_t saferl_rl__stackelberg_doubles(int S, int L, int F) {
     const size_t cap = ((size_t)-1 >> 4) / sizeof(double);
     size_t slf, total;
@@ -9269,7 +9269,7 @@ static size_t saferl_rl__stackelberg_doubles(int S, int L, int F) {
     slf = (size_t)S * L * F;
     if (slf > cap / (size_t)S || (size_t)S * L > cap / (size_t)S) return 0;
     total = slf * S + 6 * slf + 4 * (size_t)S * L + 5 * (size_t)S + (size_t)S * S + (size_t)S * S * L;
-    return total < cap ? total : 0;
+    return total < cap && total <= 0x7fffffff ? total : 0; /* int indices reach every table */
 }
 
 /* 1 for a probability row (finite, >= 0, summing to 1 within the rounding of n additions),

@@ -6079,7 +6079,8 @@ TEST(bchg_refuses_bad_input_and_leaves_the_game_unchanged) {
         {"temperature", SAFERL_ERR_INVALID_ARGUMENT}, {"temperature", SAFERL_ERR_NOT_FINITE},
         {"leader_reward", SAFERL_ERR_NOT_FINITE},     {"follower_reward", SAFERL_ERR_NOT_FINITE},
         {"transition", SAFERL_ERR_INVALID_ARGUMENT},  {"transition", SAFERL_ERR_NOT_FINITE},
-        {"initial_state", SAFERL_ERR_INVALID_ARGUMENT}, {"transition", SAFERL_ERR_INVALID_ARGUMENT}};
+        {"initial_state", SAFERL_ERR_INVALID_ARGUMENT}, {"transition", SAFERL_ERR_INVALID_ARGUMENT},
+        {"state_count: the tables would not fit", SAFERL_ERR_INVALID_ARGUMENT}};
     saferl_rl_discrete_toy4 toy, bad;
     saferl_rl_stackelberg game, before;
     saferl_rl_stackelberg_desc desc = saferl_rl_discrete_toy4_desc(&toy, 1.0), d;
@@ -6090,6 +6091,8 @@ TEST(bchg_refuses_bad_input_and_leaves_the_game_unchanged) {
     int i;
     CHECK(strcmp(saferl_rl_stackelberg_desc_check(&desc), "ok") == 0);
     CHECK(saferl_rl_stackelberg_memory_size(&desc) <= sizeof memory);
+    d = desc, d.state_count = 1 << 20, d.leader_action_count = 1 << 10;
+    CHECK(saferl_rl_stackelberg_memory_size(&d) == 0);
     for (i = 0; i < (int)(sizeof expected / sizeof expected[0]); ++i) {
         bad = toy, d = saferl_rl_discrete_toy4_desc(&bad, 1.0);
         if (i == 0) d.state_count = 0;
@@ -6104,6 +6107,7 @@ TEST(bchg_refuses_bad_input_and_leaves_the_game_unchanged) {
         if (i == 9) bad.transition[2 * 3 + 1] = nan;
         if (i == 10) bad.initial_state[1] = -0.5, bad.initial_state[0] = 1.5;
         if (i == 11) bad.transition[0] = 1.0 - 1e-9;                           /* beyond rounding */
+        if (i == 12) d.state_count = 1 << 20, d.leader_action_count = 1 << 10; /* S^2 L beyond an int */
         memset(memory, 0x5a, sizeof memory), memset(&game, 0x5a, sizeof game);
         memcpy(saved, memory, sizeof memory), before = game;
         CHECK(strncmp(saferl_rl_stackelberg_desc_check(&d), expected[i].field, strlen(expected[i].field)) == 0);
