@@ -2126,7 +2126,14 @@ SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_co
    saferl_rl_stackelberg_sample_hypergradient one draw of BC-HG's estimator with the exact
    tables standing in for its learned critics: the leader's update, step by step, as the paper
    runs it with an optimal ("Opt") follower. A game is one caller buffer; different games may
-   be used from different threads. */
+   be used from different threads. A leader's step (examples/bchg_toy.c has the whole loop):
+      saferl_rl_discrete_toy4 tables;
+      saferl_rl_stackelberg_desc desc = saferl_rl_discrete_toy4_desc(&tables, 1.0);
+      size_t size = saferl_rl_stackelberg_memory_size(&desc);
+      saferl_rl_stackelberg_init(&game, &desc, malloc(size), size);
+      saferl_rl_stackelberg_solve(&game, logits);             // the follower answers
+      saferl_rl_stackelberg_sample_hypergradient(&game, 1, 256, &rng, g); // average a batch,
+      ...                                                      // step the logits, solve again */
 typedef struct saferl_rl_stackelberg_desc {
     int state_count, leader_action_count, follower_action_count; /* S, L, F >= 1: no default */
     const double *transition;      /* S x L x F x S: P(s'|s,l,f); rows >= 0 summing to 1 */
