@@ -2101,8 +2101,9 @@ SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_co
 
 /* ---- leader-follower games: BC-HG's hypergradient -------------------------------------------
    A leader whose policy shapes what a follower learns (a designer and an agent, an incentive
-   and a market): Thoma et al., "Bias-corrected hypergradients for bilevel reinforcement
-   learning" (arXiv 2603.14867, BC-HG). A tabular Markov game: S states, each step the leader
+   and a market): Kudo, Tanabe, Wachi and Akimoto, "Sample-Efficient Hypergradient Estimation
+   for Decentralized Bi-Level Reinforcement Learning" (ICAPS 2026, arXiv 2603.14867): BC-HG,
+   the Boltzmann covariance hypergradient. A tabular Markov game: S states, each step the leader
    picks one of L actions from its softmax policy pi_l(l|s) (logits x, S x L), then the
    follower, seeing it, one of F actions; P(s'|s,l,f) moves the state; each earns its own
    reward. The follower answers with its entropy-regularised best response at temperature tau,
@@ -2116,9 +2117,9 @@ SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_co
    and grad V_f(s) the follower's discounted sum, along its own path, of
    grad log pi_l(l_k|s_k) (V_f(s_k,l_k) - V_f(s_k)): the leader's "influence" on it. Without
    the guidance term this is the policy gradient with the follower held fixed, the paper's
-   baseline. BC-HG estimates both terms from samples; the covariance's mean is estimated from
-   follower draws independent of the one the influence follows, which removes the bias of
-   multiplying two estimates from one draw.
+   baseline. BC-HG estimates both terms from samples; in the covariance, Q_l's mean over the
+   follower's actions comes from draws independent of the one the influence follows, so the
+   product's expectation is the covariance itself (one draw for both would add a bias).
 
    saferl_rl_stackelberg_solve computes everything exactly (soft Q iteration, then (I - gamma P)
    solved by an LU factorisation of size S), so it is for small games: O(S^3 L) a call, memory
