@@ -2179,8 +2179,8 @@ SAFERL_RL_API saferl_result saferl_rl_stackelberg_init(saferl_rl_stackelberg *ga
    Soft Q iteration starts from the last solve's Q_f and stops when a sweep changes no entry by
    more than 1e-14 (1 + max |Q_f|): the error left is below gamma / (1 - gamma) times that
    (the contraction's bound; 1e-12 (1 + max |Q_f|) at gamma = 0.99). SAFERL_ERR_NOT_FINITE
-   for NaN/Inf logits, SAFERL_ERR_DID_NOT_CONVERGE after 10^6 sweeps; the game is unchanged on
-   error. */
+   for NaN/Inf logits, SAFERL_ERR_DID_NOT_CONVERGE after 10^6 sweeps; on error every table
+   above is as it was (only `scratch` is written). */
 SAFERL_RL_API saferl_result saferl_rl_stackelberg_solve(saferl_rl_stackelberg *game, const double *leader_logits);
 /* The exact hypergradient dF/dx (S x L) at the last solve; with_guidance 0: the direct term
    alone (the paper's baseline). SAFERL_ERR_NO_DATA before a solve. */
