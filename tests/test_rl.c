@@ -6752,6 +6752,311 @@ TEST(checkpoint_files_round_trip_and_report_the_os_reason) {
 }
 #endif
 
+/* ---- off-policy checkpoints ---- */
+
+/* A run of an off-policy agent: its replay (in caller memory) and its environment, a built-in
+   (Pendulum-v1) or, for the Lagrangian forms, the user's two-cost pendulum of
+   offpolicy_two_constraints (whose state the caller saves beside the checkpoint). */
+typedef struct offpolicy_run {
+    saferl_rl_offpolicy_agent agent;
+    saferl_rl_replay replay;
+    float replay_memory[800 * 16];
+    torque_cost_state user;
+    saferl_rl_builtin builtin;
+    saferl_rl_env env;
+} offpolicy_run;
+
+static saferl_rl_offpolicy_desc offpolicy_checkpoint_desc(int algorithm) {
+    saferl_rl_offpolicy_desc d = m2td3_test_desc(16, 16);
+    d.algorithm = (saferl_rl_offpolicy_algorithm)algorithm;
+    d.random_steps = 100;
+    d.omega_schedule_steps = 700;
+    d.restart_probability = 0.15; /* restarts within a short run */
+    saferl_rl_builtin_omega_box(SAFERL_RL_ENV_PENDULUM_V1, d.omega_lower, d.omega_upper, NULL);
+    return d;
+}
+
+static int offpolicy_robust(int algorithm) { return algorithm == SAFERL_RL_M2TD3 || algorithm == SAFERL_RL_DR_TD3; }
+
+static void offpolicy_run_make(offpolicy_run *r, const saferl_rl_offpolicy_desc *d) {
+    const int lag = d->algorithm == SAFERL_RL_TD3_LAG || d->algorithm == SAFERL_RL_SAC_LAG;
+    const int W = d->algorithm == SAFERL_RL_M2TD3 ? 2 : 0;
+    memset(r, 0, sizeof *r);
+    if (lag) {
+        saferl_rl_env_builtin(&r->user.pendulum, &r->user.state, SAFERL_RL_ENV_PENDULUM);
+        r->env = r->user.pendulum;
+        r->env.state = &r->user;
+        r->env.reset = torque_cost_reset;
+        r->env.step = torque_cost_step;
+        r->env.cost_count = 2;
+    } else {
+        saferl_rl_env_builtin(&r->env, &r->builtin, SAFERL_RL_ENV_PENDULUM_V1);
+    }
+    CHECK(saferl_rl_replay_init(&r->replay, 800, 3 + W, 1, lag ? 2 : 1, r->replay_memory, sizeof r->replay_memory) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_create(&r->agent, d, 3, 1) == SAFERL_OK);
+}
+
+static saferl_result offpolicy_run_steps(offpolicy_run *r, long steps) {
+    return saferl_rl_offpolicy_train_robust(&r->agent, &r->env,
+                                            offpolicy_robust(r->agent.desc.algorithm) ? saferl_rl_builtin_omega_hook : NULL,
+                                            &r->replay, steps);
+}
+
+/* Everything a run holds: the agent's struct and memory, the replay's, the environments'. */
+static uint64_t offpolicy_run_hash(const offpolicy_run *r) {
+    size_t size = saferl_rl_offpolicy_memory_size(&r->agent.desc, r->agent.observation_dim, r->agent.action_dim);
+    uint64_t h = fnv1a(0xcbf29ce484222325ull, r, sizeof *r);
+    return fnv1a(h, r->agent.memory, size);
+}
+
+/* Each algorithm: 700 steps straight, and 430 (mid-episode, after M2TD3's candidates moved and
+   restarted) + save, destroy, make anew (another seed, a zeroed replay and a fresh
+   environment), load + 270: the same steps bit for bit (every transition is in the replay, so
+   the final saves agree byte for byte), and the same memory block after the last update. */
+TEST(offpolicy_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run) {
+    enum { N = 700, SPLIT = 430 };
+    enum { BYTES = 1 << 16 };
+    offpolicy_run *runs = (offpolicy_run *)malloc(2 * sizeof *runs);
+    unsigned char *buffer = (unsigned char *)malloc(3 * BYTES), *again = buffer + BYTES, *expected = again + BYTES;
+    int algorithm;
+    CHECK(runs && buffer);
+    if (!runs || !buffer) return;
+#define straight runs[0]
+#define resumed runs[1]
+    for (algorithm = SAFERL_RL_TD3; algorithm <= SAFERL_RL_DR_TD3; ++algorithm) {
+        saferl_rl_offpolicy_desc d = offpolicy_checkpoint_desc(algorithm);
+        torque_cost_state saved_user;
+        size_t size = 0, size_again = 0, expected_size = 0;
+        const char *why = NULL;
+        offpolicy_run_make(&straight, &d);
+        CHECK(offpolicy_run_steps(&straight, N) == SAFERL_OK);
+        CHECK(saferl_rl_offpolicy_checkpoint_save(&straight.agent, &straight.replay, &straight.env, expected,
+                                                  BYTES, &expected_size) == SAFERL_OK);
+        offpolicy_run_make(&resumed, &d);
+        CHECK(offpolicy_run_steps(&resumed, SPLIT) == SAFERL_OK && resumed.agent.episode_started);
+        CHECK(algorithm != SAFERL_RL_M2TD3 || (resumed.agent.restarts > 0 && resumed.agent.candidate_steps[resumed.agent.worst] > 0));
+        size = saferl_rl_offpolicy_checkpoint_size(&resumed.agent, &resumed.replay, &resumed.env);
+        CHECK(size <= BYTES);
+        CHECK(saferl_rl_offpolicy_checkpoint_save(&resumed.agent, &resumed.replay, &resumed.env, buffer, size - 1, NULL) ==
+              SAFERL_ERR_BUFFER_TOO_SMALL);
+        CHECK(saferl_rl_offpolicy_checkpoint_save(&resumed.agent, &resumed.replay, &resumed.env, buffer, size, &size_again) ==
+                  SAFERL_OK && size_again == size);
+        saved_user = resumed.user;
+        saferl_rl_offpolicy_destroy(&resumed.agent);
+        d.seed += 1000;
+        offpolicy_run_make(&resumed, &d);
+        CHECK(saferl_rl_offpolicy_checkpoint_load(&resumed.agent, &resumed.replay, &resumed.env, buffer, size, &why) ==
+                  SAFERL_OK && strcmp(why, "ok") == 0);
+        CHECK(resumed.agent.desc.seed == d.seed - 1000);
+        resumed.user = saved_user; /* the user's environment: the caller's part */
+        resumed.user.pendulum.state = &resumed.user.state;
+        CHECK(saferl_rl_offpolicy_checkpoint_save(&resumed.agent, &resumed.replay, &resumed.env, again, BYTES,
+                                                  &size_again) == SAFERL_OK);
+        CHECK(size_again == size && memcmp(again, buffer, size) == 0); /* a faithful round trip */
+        CHECK(offpolicy_run_steps(&resumed, N - SPLIT) == SAFERL_OK);
+        CHECK(saferl_rl_offpolicy_checkpoint_save(&resumed.agent, &resumed.replay, &resumed.env, again, BYTES,
+                                                  &size_again) == SAFERL_OK);
+        if (size_again != expected_size || memcmp(again, expected, size_again) != 0)
+            fprintf(stderr, "off-policy algorithm %d: the resumed run differs\n", algorithm);
+        CHECK(size_again == expected_size && memcmp(again, expected, size_again) == 0);
+        CHECK(memcmp(straight.agent.memory, resumed.agent.memory,
+                     saferl_rl_offpolicy_memory_size(&d, 3, 1)) == 0);
+        CHECK(memcmp(&straight.builtin, &resumed.builtin, sizeof straight.builtin) == 0);
+        CHECK(memcmp(&straight.user.state, &resumed.user.state, sizeof straight.user.state) == 0);
+        saferl_rl_offpolicy_destroy(&straight.agent);
+        saferl_rl_offpolicy_destroy(&resumed.agent);
+    }
+#undef straight
+#undef resumed
+    free(runs);
+    free(buffer);
+}
+
+/* Loads bad into run r: must fail with r_expected (0: any failure), a message starting with
+   message_prefix (NULL: any), and leave the agent, replay and environment unchanged. */
+static void offpolicy_refused_unchanged(offpolicy_run *r, const unsigned char *bad, size_t size, saferl_result r_expected,
+                                        const char *message_prefix) {
+    uint64_t before = offpolicy_run_hash(r);
+    const char *why = NULL;
+    saferl_result result = saferl_rl_offpolicy_checkpoint_load(&r->agent, &r->replay, &r->env, bad, size, &why);
+    CHECK(result < 0 && (r_expected == 0 || result == r_expected));
+    CHECK(why != NULL && strcmp(why, "ok") != 0);
+    if (message_prefix && why && strncmp(why, message_prefix, strlen(message_prefix)) != 0)
+        fprintf(stderr, "message \"%s\", expected \"%s...\"\n", why, message_prefix);
+    CHECK(!message_prefix || (why && strncmp(why, message_prefix, strlen(message_prefix)) == 0));
+    CHECK(offpolicy_run_hash(r) == before);
+}
+
+/* A float at a section's payload offset (in floats), set to value, the CRC repaired. */
+static void offpolicy_poke(unsigned char *bad, const unsigned char *good, size_t size, const char *tag, size_t offset,
+                           uint32_t bits) {
+    size_t at;
+    memcpy(bad, good, size);
+    at = find_section(bad, size, tag);
+    CHECK(at > 0);
+    put_le32(bad + at + 4 * offset, bits);
+    repair_crc(bad, size);
+}
+
+TEST(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged) {
+    enum { BYTES = 1 << 16 };
+    static const int algorithms[2] = {SAFERL_RL_M2TD3, SAFERL_RL_SAC_LAG};
+    offpolicy_run *runs = (offpolicy_run *)malloc(3 * sizeof *runs);
+    unsigned char *good = (unsigned char *)malloc(3 * BYTES), *bad = good + BYTES, *pristine = bad + BYTES;
+    int k, trial, accepted = 0, refused = 0;
+    CHECK(runs && good);
+    if (!runs || !good) return;
+#define source runs[0]
+#define target runs[1]
+#define other runs[2]
+    for (k = 0; k < 2; ++k) {
+        saferl_rl_offpolicy_desc d = offpolicy_checkpoint_desc(algorithms[k]), changed;
+        size_t size = 0, pristine_size = 0, at;
+        saferl_rng rng;
+        offpolicy_run_make(&source, &d);
+        offpolicy_run_make(&target, &d);
+        CHECK(offpolicy_run_steps(&source, 330) == SAFERL_OK && offpolicy_run_steps(&target, 150) == SAFERL_OK);
+        CHECK(saferl_rl_offpolicy_checkpoint_save(&source.agent, &source.replay, &source.env, good, BYTES, &size) ==
+              SAFERL_OK);
+        CHECK(saferl_rl_offpolicy_checkpoint_save(&target.agent, &target.replay, &target.env, pristine, BYTES,
+                                                  &pristine_size) == SAFERL_OK);
+        for (at = 0; at < size; at += at < 64 || size - at < 64 ? 1 : size / 40)
+            offpolicy_refused_unchanged(&target, good, at, 0, NULL);
+        memcpy(bad, good, size);
+        bad[size / 2] ^= 0x10;
+        offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: the checksum");
+        offpolicy_poke(bad, good, size, "OPRG", 1, 0xFFFFFFFFu); /* env_steps' high word: beyond a long */
+        offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "progress: the step count");
+        offpolicy_poke(bad, good, size, "ONET", 2, 0x7FC00000u);
+        offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_NOT_FINITE, "networks: a parameter");
+        offpolicy_poke(bad, good, size, "RPLY", 4, 801u);
+        offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "replay: more transitions");
+        offpolicy_poke(bad, good, size, "RPLY", 5, 7u);
+        offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "replay: a ring not yet full");
+        at = 6 + (size_t)source.replay.size * (2 * (size_t)source.replay.observation_dim + 2 + (size_t)source.replay.cost_count);
+        offpolicy_poke(bad, good, size, "RPLY", at, 0x3F000000u); /* the first done: 0.5 */
+        offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "replay: a done flag");
+        if (k == 0) { /* the first candidate's first coordinate: 0.25, below Omega's 0.5 */
+            offpolicy_poke(bad, good, size, "OCAN", 0, 0x3E800000u);
+            offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "candidates: a candidate outside");
+        } else { /* the second multiplier: -1 */
+            offpolicy_poke(bad, good, size, "OMUL", 1, 0xBF800000u);
+            offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "multipliers: a multiplier");
+        }
+        saferl_rng_seed(&rng, 9u + (uint32_t)k);
+        for (trial = 0; trial < 120; ++trial) {
+            uint64_t before = offpolicy_run_hash(&target);
+            memcpy(bad, good, size);
+            bad[saferl_rng_bounded(&rng, (uint32_t)size)] ^= (unsigned char)(1u << saferl_rng_bounded(&rng, 8));
+            if (trial % 4 != 0) repair_crc(bad, size);
+            if (saferl_rl_offpolicy_checkpoint_load(&target.agent, &target.replay, &target.env, bad, size, NULL) == SAFERL_OK) {
+                accepted += 1;
+                CHECK(saferl_rl_offpolicy_checkpoint_load(&target.agent, &target.replay, &target.env, pristine, pristine_size,
+                                                          NULL) == SAFERL_OK);
+                CHECK(saferl_rl_offpolicy_checkpoint_save(&target.agent, &target.replay, &target.env, bad, BYTES, &at) ==
+                      SAFERL_OK);
+                CHECK(at == pristine_size && memcmp(bad, pristine, at) == 0);
+            } else {
+                refused += 1;
+                CHECK(offpolicy_run_hash(&target) == before);
+            }
+        }
+        /* another desc, replay or environment: refused, naming it */
+        changed = d;
+        changed.lagrange_lr = 0.5;
+        offpolicy_run_make(&other, &changed);
+        offpolicy_refused_unchanged(&other, good, size, SAFERL_ERR_INVALID_ARGUMENT, "lagrange_lr: the checkpoint's differs");
+        saferl_rl_offpolicy_destroy(&other.agent);
+        changed = d;
+        changed.omega_upper[1] = 1.25;
+        offpolicy_run_make(&other, &changed);
+        offpolicy_refused_unchanged(&other, good, size, SAFERL_ERR_INVALID_ARGUMENT, "omega_upper: the checkpoint's differs");
+        saferl_rl_offpolicy_destroy(&other.agent);
+        offpolicy_run_make(&other, &d);
+        CHECK(saferl_rl_replay_init(&other.replay, 700, other.replay.observation_dim, 1, other.replay.cost_count,
+                                    other.replay_memory, sizeof other.replay_memory) == SAFERL_OK);
+        offpolicy_refused_unchanged(&other, good, size, SAFERL_ERR_INVALID_ARGUMENT, "replay: capacity differs");
+        saferl_rl_offpolicy_destroy(&other.agent);
+        changed = d;
+        changed.omega_schedule_steps += 1L << 20;
+        offpolicy_run_make(&other, &changed);
+        offpolicy_refused_unchanged(&other, good, size, SAFERL_ERR_INVALID_ARGUMENT, "omega_schedule_steps: ");
+        saferl_rl_offpolicy_destroy(&other.agent);
+        offpolicy_run_make(&other, &d);
+        other.env.reset = k == 0 ? torque_cost_reset : other.env.reset; /* a user's environment where a built-in was */
+        if (k == 1) saferl_rl_env_builtin(&other.env, &other.builtin, SAFERL_RL_ENV_PENDULUM);
+        other.env.cost_count = 2;
+        offpolicy_refused_unchanged(&other, good, size, SAFERL_ERR_INVALID_ARGUMENT, "environments: a built-in");
+        saferl_rl_offpolicy_destroy(&other.agent);
+        saferl_rl_offpolicy_destroy(&source.agent);
+        saferl_rl_offpolicy_destroy(&target.agent);
+    }
+    CHECK(refused > 0 && accepted > 0);
+#undef source
+#undef target
+#undef other
+    free(runs);
+    free(good);
+}
+
+/* The two kinds of checkpoint are told apart by their first section, and say so. */
+TEST(offpolicy_and_on_policy_checkpoints_do_not_mix) {
+    static offpolicy_run run;
+    static unsigned char offpolicy_bytes[1 << 15], agent_bytes[1 << 15];
+    checkpoint_envs envs;
+    saferl_rl_agent agent;
+    saferl_rl_desc d;
+    saferl_rl_offpolicy_desc od = offpolicy_checkpoint_desc(SAFERL_RL_TD3);
+    size_t offpolicy_size = 0, agent_size = 0;
+    int kind, count;
+    uint64_t before;
+    const char *why = NULL;
+    checkpoint_case(0, &d, &kind, &count);
+    checkpoint_envs_make(&envs, kind, count);
+    CHECK(saferl_rl_agent_create(&agent, &d, envs.envs, count) == SAFERL_OK);
+    CHECK(saferl_rl_agent_checkpoint_save(&agent, agent_bytes, sizeof agent_bytes, &agent_size) == SAFERL_OK);
+    offpolicy_run_make(&run, &od);
+    CHECK(offpolicy_run_steps(&run, 20) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_checkpoint_save(&run.agent, &run.replay, &run.env, offpolicy_bytes, sizeof offpolicy_bytes,
+                                              &offpolicy_size) == SAFERL_OK);
+    offpolicy_refused_unchanged(&run, agent_bytes, agent_size, SAFERL_ERR_CORRUPT, "checkpoint: the OFFP section is missing");
+    before = agent_hash(&agent, &envs, count);
+    CHECK(saferl_rl_agent_checkpoint_load(&agent, offpolicy_bytes, offpolicy_size, &why) == SAFERL_ERR_CORRUPT);
+    CHECK(strncmp(why, "checkpoint: the DESC section is missing (an off-policy", 50) == 0);
+    CHECK(agent_hash(&agent, &envs, count) == before);
+    /* a user's environment left mid-episode: restart_episode resets it at the next step */
+    CHECK(run.agent.episode_started);
+    saferl_rl_offpolicy_restart_episode(&run.agent);
+    CHECK(offpolicy_run_steps(&run, 1) == SAFERL_OK && run.agent.episode_length == 1);
+    saferl_rl_offpolicy_destroy(&run.agent);
+    saferl_rl_agent_destroy(&agent);
+}
+
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+TEST(offpolicy_checkpoint_files_round_trip) {
+    static offpolicy_run a, b; /* (native only) */
+    static unsigned char buffer[1 << 16];
+    saferl_rl_offpolicy_desc d = offpolicy_checkpoint_desc(SAFERL_RL_SAC);
+    char path[96];
+    size_t size = 0;
+    const char *why = NULL;
+    sprintf(path, "/tmp/saferl_test_rl_off_%lu.srlk", (unsigned long)time(NULL) ^ (unsigned long)clock());
+    offpolicy_run_make(&a, &d);
+    offpolicy_run_make(&b, &d);
+    CHECK(offpolicy_run_steps(&a, 150) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_checkpoint_save(&a.agent, &a.replay, &a.env, buffer, sizeof buffer, &size) == SAFERL_OK);
+    CHECK(saferl_rl_offpolicy_checkpoint_save_file(&a.agent, &a.replay, &a.env, path) == SAFERL_OK &&
+          file_equals(path, buffer, size));
+    CHECK(saferl_rl_offpolicy_checkpoint_load_file(&b.agent, &b.replay, &b.env, path, &why) == SAFERL_OK);
+    CHECK(memcmp(a.replay_memory, b.replay_memory, sizeof a.replay_memory) == 0 && a.builtin.steps == b.builtin.steps);
+    remove(path);
+    errno = 0;
+    CHECK(saferl_rl_offpolicy_checkpoint_load_file(&b.agent, &b.replay, &b.env, path, &why) == SAFERL_ERR_IO && errno == ENOENT);
+    saferl_rl_offpolicy_destroy(&a.agent);
+    saferl_rl_offpolicy_destroy(&b.agent);
+}
+#endif
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
@@ -6804,6 +7109,12 @@ int main(int argc, char **argv) {
     RUN(an_update_that_overflows_on_finite_data_is_not_a_success);
 #if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
     RUN(checkpoint_files_round_trip_and_report_the_os_reason);
+#endif
+    RUN(offpolicy_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run);
+    RUN(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged);
+    RUN(offpolicy_and_on_policy_checkpoints_do_not_mix);
+#if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
+    RUN(offpolicy_checkpoint_files_round_trip);
 #endif
     RUN(batch_step_hook_trains_bit_identically_to_single_steps);
     RUN(cost_limit_is_required_and_zero_means_zero);
