@@ -2119,8 +2119,9 @@ SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_co
 
 /* ---- leader-follower games: BC-HG's hypergradient -------------------------------------------
    A leader whose policy shapes what a follower learns (a designer and an agent, an incentive
-   and a market): Thoma et al., "Bias-corrected hypergradients for bilevel reinforcement
-   learning" (arXiv 2603.14867, BC-HG). A tabular Markov game: S states, each step the leader
+   and a market): Kudo, Tanabe, Wachi and Akimoto, "Sample-Efficient Hypergradient Estimation
+   for Decentralized Bi-Level Reinforcement Learning" (ICAPS 2026, arXiv 2603.14867): BC-HG,
+   the Boltzmann covariance hypergradient. A tabular Markov game: S states, each step the leader
    picks one of L actions from its softmax policy pi_l(l|s) (logits x, S x L), then the
    follower, seeing it, one of F actions; P(s'|s,l,f) moves the state; each earns its own
    reward. The follower answers with its entropy-regularised best response at temperature tau,
@@ -2134,9 +2135,9 @@ SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_co
    and grad V_f(s) the follower's discounted sum, along its own path, of
    grad log pi_l(l_k|s_k) (V_f(s_k,l_k) - V_f(s_k)): the leader's "influence" on it. Without
    the guidance term this is the policy gradient with the follower held fixed, the paper's
-   baseline. BC-HG estimates both terms from samples; the covariance's mean is estimated from
-   follower draws independent of the one the influence follows, which removes the bias of
-   multiplying two estimates from one draw.
+   baseline. BC-HG estimates both terms from samples; in the covariance, Q_l's mean over the
+   follower's actions comes from draws independent of the one the influence follows, so the
+   product's expectation is the covariance itself (one draw for both would add a bias).
 
    saferl_rl_stackelberg_solve computes everything exactly (soft Q iteration, then (I - gamma P)
    solved by an LU factorisation of size S), so it is for small games: O(S^3 L) a call, memory
@@ -2144,7 +2145,14 @@ SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_co
    saferl_rl_stackelberg_sample_hypergradient one draw of BC-HG's estimator with the exact
    tables standing in for its learned critics: the leader's update, step by step, as the paper
    runs it with an optimal ("Opt") follower. A game is one caller buffer; different games may
-   be used from different threads. */
+   be used from different threads. A leader's step (examples/bchg_toy.c has the whole loop):
+      saferl_rl_discrete_toy4 tables;
+      saferl_rl_stackelberg_desc desc = saferl_rl_discrete_toy4_desc(&tables, 1.0);
+      size_t size = saferl_rl_stackelberg_memory_size(&desc);
+      saferl_rl_stackelberg_init(&game, &desc, malloc(size), size);
+      saferl_rl_stackelberg_solve(&game, logits);             // the follower answers
+      saferl_rl_stackelberg_sample_hypergradient(&game, 1, 256, &rng, g); // average a batch,
+      ...                                                      // step the logits, solve again */
 typedef struct saferl_rl_stackelberg_desc {
     int state_count, leader_action_count, follower_action_count; /* S, L, F >= 1: no default */
     const double *transition;      /* S x L x F x S: P(s'|s,l,f); rows >= 0 summing to 1 */
@@ -2189,8 +2197,8 @@ SAFERL_RL_API saferl_result saferl_rl_stackelberg_init(saferl_rl_stackelberg *ga
    Soft Q iteration starts from the last solve's Q_f and stops when a sweep changes no entry by
    more than 1e-14 (1 + max |Q_f|): the error left is below gamma / (1 - gamma) times that
    (the contraction's bound; 1e-12 (1 + max |Q_f|) at gamma = 0.99). SAFERL_ERR_NOT_FINITE
-   for NaN/Inf logits, SAFERL_ERR_DID_NOT_CONVERGE after 10^6 sweeps; the game is unchanged on
-   error. */
+   for NaN/Inf logits, SAFERL_ERR_DID_NOT_CONVERGE after 10^6 sweeps; on error every table
+   above is as it was (only `scratch` is written). */
 SAFERL_RL_API saferl_result saferl_rl_stackelberg_solve(saferl_rl_stackelberg *game, const double *leader_logits);
 /* The exact hypergradient dF/dx (S x L) at the last solve; with_guidance 0: the direct term
    alone (the paper's baseline). SAFERL_ERR_NO_DATA before a solve. */
@@ -9309,7 +9317,7 @@ SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_co
 
 /* ---- leader-follower games: BC-HG's hypergradient ------------------------------------------- */
 
-/* the tables' sizes, or 0 when they overflow a size_t (wasm32 included) */
+/* the doubles a game needs, or 0 when they overflow a size_t (wasm32 included) or an int */
 static size_t saferl_rl__stackelberg_doubles(int S, int L, int F) {
     const size_t cap = ((size_t)-1 >> 4) / sizeof(double);
     size_t slf, total;
@@ -9317,7 +9325,7 @@ static size_t saferl_rl__stackelberg_doubles(int S, int L, int F) {
     slf = (size_t)S * L * F;
     if (slf > cap / (size_t)S || (size_t)S * L > cap / (size_t)S) return 0;
     total = slf * S + 6 * slf + 4 * (size_t)S * L + 5 * (size_t)S + (size_t)S * S + (size_t)S * S * L;
-    return total < cap ? total : 0;
+    return total < cap && total <= 0x7fffffff ? total : 0; /* int indices reach every table */
 }
 
 /* 1 for a probability row (finite, >= 0, summing to 1 within the rounding of n additions),
