@@ -492,6 +492,10 @@
       * saferl_rl_dataset holds logged episodes; saferl_rl_dataset_collect records N episodes
         of any saferl_rl_policy (sampled or deterministic), of uniformly random actions
         (policy NULL), or of an epsilon-random mixture of the two.
+      * saferl_rl_dataset_mtro_targets picks (R, C) targets from the dataset alone (MTRO:
+        Multi-Game Decision Transformers' expert-return weighting over the episodes within a
+        cost limit). The policy's own return prediction and its bias correction are not used:
+        these policies predict actions only.
       * saferl_rl_rcsl_policy is a saferl_rl_policy over (observation, R, C): its normaliser
         ends with (mean 0, std reward_scale) and (0, cost_scale), so the network sees
         clip(R / reward_scale, +-10) and clip(C / cost_scale, +-10). The scales default to
@@ -1608,6 +1612,20 @@ SAFERL_RL_API saferl_result saferl_rl_dataset_collect(saferl_rl_dataset *dataset
 /* Undiscounted return and cost of episode e (0 <= e < episode_count). */
 SAFERL_RL_API void saferl_rl_dataset_episode_return(const saferl_rl_dataset *dataset, long e, double *episode_return,
                                                     double *episode_cost);
+
+/* MTRO: target returns chosen from the offline data alone, after the expert-return inference of
+   Multi-Game Decision Transformers (Lee et al., NeurIPS 2022, arXiv 2205.15241):
+   P(R | expert) is proportional to exp(kappa (R - R_low) / (R_high - R_low)) P(R). Here P(R) is the
+   data's own distribution of episode returns (what a return model fitted to the data predicts at
+   the start), taken over the episodes whose cost is at most cost_limit, and R_low, R_high are the
+   lowest and highest of their returns. *reward_target and *cost_target get the means of those
+   episodes' returns and costs under that weighting (equal weights when all returns are equal).
+   kappa > 0 says how strongly the top episodes count (Lee et al. use 10). Errors, outputs
+   unchanged: SAFERL_ERR_INVALID_ARGUMENT (NULL, kappa <= 0), SAFERL_ERR_NOT_FINITE (cost_limit
+   or kappa), SAFERL_ERR_NO_DATA (no episode), SAFERL_ERR_INFEASIBLE (none within cost_limit). */
+SAFERL_RL_API saferl_result saferl_rl_dataset_mtro_targets(const saferl_rl_dataset *dataset, double cost_limit,
+                                                           double kappa, double *reward_target,
+                                                           double *cost_target);
 
 /* Serialisation (format above). */
 SAFERL_RL_API size_t saferl_rl_dataset_saved_size(const saferl_rl_dataset *dataset);
@@ -6631,6 +6649,36 @@ SAFERL_RL_API void saferl_rl_dataset_episode_return(const saferl_rl_dataset *dat
     }
     if (episode_return) *episode_return = ret;
     if (episode_cost) *episode_cost = cost;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_dataset_mtro_targets(const saferl_rl_dataset *dataset, double cost_limit,
+                                                           double kappa, double *reward_target,
+                                                           double *cost_target) {
+    double low = 0.0, high = 0.0, ret, cost, weight, sum_w = 0.0, sum_r = 0.0, sum_c = 0.0;
+    long e, feasible = 0;
+    if (!dataset || !reward_target || !cost_target) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!saferl_rl__finite(cost_limit) || !saferl_rl__finite(kappa)) return SAFERL_ERR_NOT_FINITE;
+    if (kappa <= 0.0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (dataset->episode_count <= 0) return SAFERL_ERR_NO_DATA;
+    for (e = 0; e < dataset->episode_count; ++e) {
+        saferl_rl_dataset_episode_return(dataset, e, &ret, &cost);
+        if (cost > cost_limit) continue;
+        if (feasible++ == 0 || ret < low) low = ret;
+        if (feasible == 1 || ret > high) high = ret;
+    }
+    if (feasible == 0) return SAFERL_ERR_INFEASIBLE;
+    for (e = 0; e < dataset->episode_count; ++e) {
+        saferl_rl_dataset_episode_return(dataset, e, &ret, &cost);
+        if (cost > cost_limit) continue;
+        /* exp(kappa (x - 1)) with x in [0, 1]: the top episode weighs 1, so nothing overflows */
+        weight = high > low ? exp(kappa * ((ret - low) / (high - low) - 1.0)) : 1.0;
+        sum_w += weight;
+        sum_r += weight * ret;
+        sum_c += weight * cost;
+    }
+    *reward_target = sum_r / sum_w;
+    *cost_target = sum_c / sum_w;
+    return SAFERL_OK;
 }
 
 SAFERL_RL_API size_t saferl_rl_dataset_saved_size(const saferl_rl_dataset *dataset) {

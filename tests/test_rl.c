@@ -6235,6 +6235,89 @@ TEST(bchg_sampled_hypergradient_is_unbiased_and_reproducible) {
 
 /* Bad input: each desc fault names its field and init writes nothing; solve with NaN logits
    and a refused sample leave the game and its memory as they were; nothing before a solve. */
+/* A dataset of two-step episodes with the given returns and costs (each split in halves, exact
+   in float for the small integers used here). */
+static void mtro_dataset(saferl_rl_dataset *ds, const double *returns, const double *costs, int n) {
+    float obs[4] = {0, 0, 0, 0}, act[2] = {0, 0}, rew[2], cst[2];
+    int e;
+    saferl_rl_dataset_clear(ds);
+    for (e = 0; e < n; ++e) {
+        rew[0] = rew[1] = (float)(returns[e] / 2.0);
+        cst[0] = cst[1] = (float)(costs[e] / 2.0);
+        CHECK(saferl_rl_dataset_append_episode(ds, obs, act, rew, cst, 2, 1) == SAFERL_OK);
+    }
+}
+
+TEST(mtro_targets_match_hand_computation_and_limits_of_kappa) {
+    saferl_rl_dataset_desc d;
+    saferl_rl_dataset ds;
+    double returns[40] = {0, 10, 20, 30}, costs[40] = {0, 0, 5, 9}, r = -7.0, c = -7.0;
+    saferl_rng rng;
+    int k, e;
+    memset(&d, 0, sizeof d);
+    d.observation_dim = 2, d.action_dim = 1, d.action_count = 4, d.max_steps = 80, d.max_episodes = 40;
+    CHECK(saferl_rl_dataset_create(&ds, &d) == SAFERL_OK);
+    /* empty, then bad arguments: errors, outputs untouched */
+    CHECK(saferl_rl_dataset_mtro_targets(&ds, 1.0, 10.0, &r, &c) == SAFERL_ERR_NO_DATA);
+    mtro_dataset(&ds, returns, costs, 4);
+    CHECK(saferl_rl_dataset_mtro_targets(NULL, 1.0, 10.0, &r, &c) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_rl_dataset_mtro_targets(&ds, 1.0, 10.0, NULL, &c) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_rl_dataset_mtro_targets(&ds, 1.0, 0.0, &r, &c) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_rl_dataset_mtro_targets(&ds, 1.0, -1.0, &r, &c) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(saferl_rl_dataset_mtro_targets(&ds, NAN, 10.0, &r, &c) == SAFERL_ERR_NOT_FINITE);
+    CHECK(saferl_rl_dataset_mtro_targets(&ds, 1.0, INFINITY, &r, &c) == SAFERL_ERR_NOT_FINITE);
+    CHECK(saferl_rl_dataset_mtro_targets(&ds, -0.5, 10.0, &r, &c) == SAFERL_ERR_INFEASIBLE);
+    CHECK(r == -7.0 && c == -7.0);
+    /* by hand, a few roundings of numbers below 100: limit 1 keeps returns 0 and 10, kappa ln 3
+       weighs them 1/3 and 1, so R = 10 / (4/3) = 7.5, C = 0 */
+    CHECK(saferl_rl_dataset_mtro_targets(&ds, 1.0, log(3.0), &r, &c) == SAFERL_OK);
+    CHECK_NEAR(r, 7.5, 1e-13);
+    CHECK(c == 0.0);
+    /* limit 5 keeps 0, 10, 20 at x = 0, 1/2, 1; kappa 2 ln 2 weighs them 1/4, 1/2, 1:
+       R = (5 + 20) / 1.75 = 100/7, C = 5 / 1.75 = 20/7 */
+    CHECK(saferl_rl_dataset_mtro_targets(&ds, 5.0, 2.0 * log(2.0), &r, &c) == SAFERL_OK);
+    CHECK_NEAR(r, 100.0 / 7.0, 1e-13);
+    CHECK_NEAR(c, 20.0 / 7.0, 1e-13);
+    /* all returns equal: equal weights */
+    returns[1] = returns[2] = returns[3] = 0.0;
+    mtro_dataset(&ds, returns, costs, 4);
+    CHECK(saferl_rl_dataset_mtro_targets(&ds, 100.0, 10.0, &r, &c) == SAFERL_OK);
+    CHECK(r == 0.0);
+    CHECK_NEAR(c, 14.0 / 4.0, 1e-14);
+    /* seeded random datasets (integer returns 0..20, costs 0..9, a unique top return among the
+       feasible): kappa -> 0 gives the feasible mean (the error is first order in kappa: at most
+       kappa * range), a large kappa the top feasible episode (the others weigh at most
+       exp(-kappa / range) each) */
+    saferl_rng_seed(&rng, 19);
+    for (k = 0; k < 50; ++k) {
+        int n = 2 + (int)saferl_rng_bounded(&rng, 38), top = -1;
+        double limit = (double)saferl_rng_bounded(&rng, 10), mean_r = 0.0, mean_c = 0.0, count = 0.0;
+        for (e = 0; e < n; ++e) {
+            returns[e] = (double)saferl_rng_bounded(&rng, 21);
+            costs[e] = (double)saferl_rng_bounded(&rng, 10);
+        }
+        costs[0] = 0.0;
+        for (e = 0; e < n; ++e)
+            if (costs[e] <= limit) {
+                if (top < 0 || returns[e] > returns[top]) top = e;
+                mean_r += returns[e], mean_c += costs[e], count += 1.0;
+            }
+        for (e = 0; e < n; ++e) /* make the top unique by one unit */
+            if (e != top && costs[e] <= limit && returns[e] >= returns[top]) returns[e] = returns[top] - 1.0;
+        returns[top] += 1.0, mean_r = 0.0;
+        for (e = 0; e < n; ++e)
+            if (costs[e] <= limit) mean_r += returns[e];
+        mtro_dataset(&ds, returns, costs, n);
+        CHECK(saferl_rl_dataset_mtro_targets(&ds, limit, 1e-9, &r, &c) == SAFERL_OK);
+        CHECK_NEAR(r, mean_r / count, 1e-9 * 25.0);
+        CHECK_NEAR(c, mean_c / count, 1e-9 * 25.0);
+        CHECK(saferl_rl_dataset_mtro_targets(&ds, limit, 2000.0, &r, &c) == SAFERL_OK);
+        CHECK_NEAR(r, returns[top], 40.0 * 25.0 * exp(-2000.0 / 25.0));
+        CHECK_NEAR(c, costs[top], 40.0 * 10.0 * exp(-2000.0 / 25.0) + 1e-12);
+    }
+    saferl_rl_dataset_destroy(&ds);
+}
+
 TEST(bchg_refuses_bad_input_and_leaves_the_game_unchanged) {
     static const struct { const char *field; saferl_result code; } expected[] = {
         {"state_count", SAFERL_ERR_INVALID_ARGUMENT}, {"follower_action_count", SAFERL_ERR_INVALID_ARGUMENT},
@@ -7168,5 +7251,6 @@ int main(int argc, char **argv) {
     RUN(bchg_hypergradient_matches_finite_differences);
     RUN(bchg_sampled_hypergradient_is_unbiased_and_reproducible);
     RUN(bchg_refuses_bad_input_and_leaves_the_game_unchanged);
+    RUN(mtro_targets_match_hand_computation_and_limits_of_kappa);
     return saferl_test_finish();
 }
