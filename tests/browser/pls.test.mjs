@@ -2,7 +2,7 @@
 // program's deployment for the same seed (examples/pls_lifetime deploy --log, the same loop in
 // examples/pls_loop.h compiled natively), the URL reproduces the run, the baselines run, and bad
 // URL values give a message rather than a crash. Needs the web build (make web) and the native
-// build/pls_lifetime (made here when missing).
+// build/pls_lifetime (made here, so a stale binary is rebuilt).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -31,7 +31,7 @@ after(async () => {
 // and the (a) / (b) counts of its table.
 function nativeRun(seed, extra = []) {
   const bin = path.join(repoRoot, 'build', 'pls_lifetime');
-  if (!fs.existsSync(bin)) execFileSync('make', ['-s', 'build/pls_lifetime'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync('make', ['-s', 'build/pls_lifetime'], { cwd: repoRoot, stdio: 'inherit' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pls-test-'));
   const log = path.join(dir, 'log.csv');
   const out = execFileSync(bin, ['deploy', '--env', 'gridworld', '--data', path.join(repoRoot, 'examples', 'pls_data'),
