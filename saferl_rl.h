@@ -231,8 +231,7 @@
       * PPO-Lag (Ray, Achiam, Amodei 2019): once per epoch, BEFORE the policy update,
         lambda <- max(0, lambda + lambda_lr e), e the violation of J_C, the mean undiscounted
         cost of the epoch's finished episodes (see "the cost estimate" and "multiplier scale"
-        below);
-        then A = (A_R - lambda A_C) / (1 + lambda). This is the paper's projected gradient
+        below); then A = (A_R - lambda A_C) / (1 + lambda). This is the paper's projected gradient
         step; OmniSafe steps lambda with Adam (lr 0.035), which moves it by about +-lr
         whatever the violation: lambda_optimizer = SAFERL_RL_LAMBDA_ADAM gives that.
       * PID-Lag (Stooke, Achiam, Abbeel 2020, Algorithm 2): e the violation, I <- max(0, I +
@@ -278,7 +277,9 @@
         epoch has few long episodes: CartPole at 2000 steps an epoch and 250-step episodes
         holds 12 epochs in 100 episodes, so the multiplier answers costs of policies long
         gone. The reported episode_return and episode_cost stay means over the window;
-        cost_estimates in the epoch statistics is the J_C that was used.
+        cost_estimates in the epoch statistics is the J_C that was used. The multiplier
+        defaults above were chosen with the window and were not chosen again for this rule;
+        README.md has the CMDP grid under both.
       * Observations are normalised by running mean and standard deviation (floored at
         1e-2, clipped to +-10), updated after each rollout, saved with the policy.
       * Metrics: mean episodic return and cost over the window (stochastic training policy),
