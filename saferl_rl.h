@@ -633,6 +633,9 @@
                           discrete SAC-Lagrangian (saferl_rl_offpolicy_*). Preference
                           optimisation for tabular categorical policies: DPO, SACPO, P-SACPO,
                           the constrained optimum's closed form, the label-flip poisoning LP;
+                          BC-HG's hypergradient for a leader whose policy shapes a soft-optimal
+                          follower in a tabular Markov game (saferl_rl_stackelberg_*, exact
+                          and sampled, and the paper's DiscreteToy4);
                           saferl_rl_dpo_fit reaches its gradient tolerance on large data sets
                           (Newton's last step is taken whole when its decrease is below the
                           loss's rounding; it used to stall and report DID_NOT_CONVERGE).
@@ -2124,6 +2127,110 @@ SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_co
                                                 const double *original_labels, const double *attack_labels,
                                                 const double *flip_costs, int sample_count, int feature_dim,
                                                 void *memory, size_t memory_size);
+
+/* ---- leader-follower games: BC-HG's hypergradient -------------------------------------------
+   A leader whose policy shapes what a follower learns (a designer and an agent, an incentive
+   and a market): Thoma et al., "Bias-corrected hypergradients for bilevel reinforcement
+   learning" (arXiv 2603.14867, BC-HG). A tabular Markov game: S states, each step the leader
+   picks one of L actions from its softmax policy pi_l(l|s) (logits x, S x L), then the
+   follower, seeing it, one of F actions; P(s'|s,l,f) moves the state; each earns its own
+   reward. The follower answers with its entropy-regularised best response at temperature tau,
+       pi_f(f|s,l) = exp((Q_f(s,l,f) - V_f(s,l)) / tau),  V_f(s,l) = tau log sum_f exp(Q_f / tau),
+   Q_f from soft Q iteration, and the leader maximises its own discounted return from the
+   initial distribution, F(x) = sum_s rho(s) V_l(s). F depends on x also through pi_f, and the
+   Boltzmann form gives that part as a covariance (the paper's hypergradient):
+       grad F = sum_s d(s) sum_l pi_l(l|s) [ grad log pi_l(l|s) Q_l(s,l)                  (direct)
+                + (1/tau) Cov_{f ~ pi_f(.|s,l)}( Q_l(s,l,f), grad Q_f(s,l,f) ) ]         (guidance)
+   d the discounted visitation (sum 1 / (1 - gamma)), grad Q_f(s,l,f) = gamma E_{s'} grad V_f(s'),
+   and grad V_f(s) the follower's discounted sum, along its own path, of
+   grad log pi_l(l_k|s_k) (V_f(s_k,l_k) - V_f(s_k)): the leader's "influence" on it. Without
+   the guidance term this is the policy gradient with the follower held fixed, the paper's
+   baseline. BC-HG estimates both terms from samples; the covariance's mean is estimated from
+   follower draws independent of the one the influence follows, which removes the bias of
+   multiplying two estimates from one draw.
+
+   saferl_rl_stackelberg_solve computes everything exactly (soft Q iteration, then (I - gamma P)
+   solved by an LU factorisation of size S), so it is for small games: O(S^3 L) a call, memory
+   O(S^2 (L F + L)). saferl_rl_stackelberg_hypergradient gives the exact gradient, and
+   saferl_rl_stackelberg_sample_hypergradient one draw of BC-HG's estimator with the exact
+   tables standing in for its learned critics: the leader's update, step by step, as the paper
+   runs it with an optimal ("Opt") follower. A game is one caller buffer; different games may
+   be used from different threads. */
+typedef struct saferl_rl_stackelberg_desc {
+    int state_count, leader_action_count, follower_action_count; /* S, L, F >= 1: no default */
+    const double *transition;      /* S x L x F x S: P(s'|s,l,f); rows >= 0 summing to 1 */
+    const double *leader_reward;   /* S x L x F */
+    const double *follower_reward; /* S x L x F */
+    const double *initial_state;   /* S: rho, >= 0 summing to 1 */
+    double discount;               /* gamma in [0, 1), both players; no default, 0 means 0 */
+    double temperature;            /* tau > 0, the follower's entropy weight; required */
+} saferl_rl_stackelberg_desc;
+
+typedef struct saferl_rl_stackelberg {
+    int state_count, leader_action_count, follower_action_count, solved;
+    double discount, temperature;
+    double *transition, *leader_reward, *follower_reward, *initial_state; /* copies of the desc's */
+    /* after saferl_rl_stackelberg_solve (read them; x is the last logits given): */
+    double *leader_policy;      /* S x L: pi_l(l|s) */
+    double *follower_q;         /* S x L x F: Q_f, also the next solve's warm start */
+    double *follower_policy;    /* S x L x F: pi_f(f|s,l) */
+    double *follower_value_sl;  /* S x L: V_f(s,l) */
+    double *follower_value;     /* S: V_f(s) = sum_l pi_l V_f(s,l) */
+    double *follower_influence; /* S x (S L): grad_x V_f(s) */
+    double *leader_q;           /* S x L x F: Q_l(s,l,f) */
+    double *leader_value;       /* S: V_l(s) */
+    double *visitation;         /* S: d(s) = sum_t gamma^t P(s_t = s), sums to 1 / (1 - gamma) */
+    double objective;           /* F(x) = sum_s rho(s) V_l(s) */
+    double *scratch;            /* S L F + 2 S L + S: a solve's Q_f, pi_l and V_f in progress */
+    double *factor;             /* S x S: LU of I - gamma P */
+    int *pivot;                 /* S */
+} saferl_rl_stackelberg;
+
+/* "ok", or what is wrong with the desc naming the field ("temperature: required, > 0"). */
+SAFERL_RL_API const char *saferl_rl_stackelberg_desc_check(const saferl_rl_stackelberg_desc *desc);
+/* bytes saferl_rl_stackelberg_init needs; 0 for counts it cannot hold */
+SAFERL_RL_API size_t saferl_rl_stackelberg_memory_size(const saferl_rl_stackelberg_desc *desc);
+/* The game on the caller's memory, the desc's tables copied in, the follower's Q at 0.
+   SAFERL_ERR_INVALID_ARGUMENT / SAFERL_ERR_NOT_FINITE as saferl_rl_stackelberg_desc_check
+   says, SAFERL_ERR_BUFFER_TOO_SMALL; nothing written on error. */
+SAFERL_RL_API saferl_result saferl_rl_stackelberg_init(saferl_rl_stackelberg *game,
+                                                       const saferl_rl_stackelberg_desc *desc, void *memory,
+                                                       size_t memory_size);
+/* The follower's soft best response to the leader's logits (S x L) and every table above.
+   Soft Q iteration starts from the last solve's Q_f and stops when a sweep changes no entry by
+   more than 1e-14 (1 + max |Q_f|): the error left is below gamma / (1 - gamma) times that
+   (the contraction's bound; 1e-12 (1 + max |Q_f|) at gamma = 0.99). SAFERL_ERR_NOT_FINITE
+   for NaN/Inf logits, SAFERL_ERR_DID_NOT_CONVERGE after 10^6 sweeps; the game is unchanged on
+   error. */
+SAFERL_RL_API saferl_result saferl_rl_stackelberg_solve(saferl_rl_stackelberg *game, const double *leader_logits);
+/* The exact hypergradient dF/dx (S x L) at the last solve; with_guidance 0: the direct term
+   alone (the paper's baseline). SAFERL_ERR_NO_DATA before a solve. */
+SAFERL_RL_API saferl_result saferl_rl_stackelberg_hypergradient(const saferl_rl_stackelberg *game,
+                                                                int with_guidance, double *gradient);
+/* One draw of BC-HG's estimator of the same (its mean is the exact hypergradient): a state from
+   d / |d|, the two actions from the policies; the direct term |d| grad log pi_l(l|s)
+   (Q_l(s,l) - V_l(s)); the guidance term |d| (Q_l(s,l,f) - b) gamma I / tau with the benefit's
+   baseline b the mean of Q_l over `follower_draws` fresh follower actions (the paper's
+   batch_size_for_fa_exp, 256 in its runs) and the influence I the follower's path from the next
+   state, stopped with probability 1 - gamma at each step (an unbiased discounted sum).
+   Deterministic from the rng. SAFERL_ERR_NO_DATA before a solve, SAFERL_ERR_INVALID_ARGUMENT
+   for follower_draws < 1 with guidance; gradient written only on success. */
+SAFERL_RL_API saferl_result saferl_rl_stackelberg_sample_hypergradient(const saferl_rl_stackelberg *game,
+                                                                       int with_guidance, int follower_draws,
+                                                                       saferl_rng *rng, double *gradient);
+/* The paper's DiscreteToy4 (akimotolab/BC-HG, DiscreteToyEnv4): states S, A, B (0, 1, 2) from
+   S, 2 leader and 3 follower actions. The follower earns 1 for leaving S (action 1 to A, 2 to
+   B); at A the leader's action 1 sends it back to S with -1, while action 0 lets it go on to B
+   (action 2) for `bonus` (the paper's R: 1 in DiscreteToy4_R1, 2 in _R2) or back to S (action
+   0); from B action 0 returns to S; every other move stays. The leader earns 1 when the
+   follower goes from S to A, so its good action at the key state A is mostly 0 (the follower
+   then cycles S-A-B; the best mix, pi_l(0|A) ~ 0.83, also sends it back to S now and then),
+   though with the follower held fixed, action 1 returns to S sooner. Fills the tables and
+   returns the desc, gamma 0.99 and tau 0.05 as in the paper's runs. */
+typedef struct saferl_rl_discrete_toy4 {
+    double transition[3 * 2 * 3 * 3], leader_reward[3 * 2 * 3], follower_reward[3 * 2 * 3], initial_state[3];
+} saferl_rl_discrete_toy4;
+SAFERL_RL_API saferl_rl_stackelberg_desc saferl_rl_discrete_toy4_desc(saferl_rl_discrete_toy4 *tables, double bonus);
 
 #ifdef __cplusplus
 }
@@ -9322,6 +9429,397 @@ SAFERL_RL_API saferl_result saferl_rl_poison_lp(double *labels, double *total_co
     }
     if (total_cost) *total_cost = total;
     return SAFERL_OK;
+}
+
+
+/* ---- leader-follower games: BC-HG's hypergradient ------------------------------------------- */
+
+/* the tables' sizes, or 0 when they overflow a size_t (wasm32 included) */
+static size_t saferl_rl__stackelberg_doubles(int S, int L, int F) {
+    const size_t cap = ((size_t)-1 >> 4) / sizeof(double);
+    size_t slf, total;
+    if (S < 1 || L < 1 || F < 1 || (size_t)S > cap / (size_t)L || (size_t)S * L > cap / (size_t)F) return 0;
+    slf = (size_t)S * L * F;
+    if (slf > cap / (size_t)S || (size_t)S * L > cap / (size_t)S) return 0;
+    total = slf * S + 6 * slf + 4 * (size_t)S * L + 5 * (size_t)S + (size_t)S * S + (size_t)S * S * L;
+    return total < cap ? total : 0;
+}
+
+/* 1 for a probability row (finite, >= 0, summing to 1 within the rounding of n additions),
+   0 for another finite row, -1 for NaN or infinity */
+static int saferl_rl__probability_row(const double *p, size_t n) {
+    double total = 0.0;
+    int ok = 1;
+    size_t i;
+    for (i = 0; i < n; ++i) {
+        if (!(p[i] - p[i] == 0.0)) return -1;
+        ok &= p[i] >= 0.0;
+        total += p[i];
+    }
+    return ok && fabs(total - 1.0) <= 4.0 * (double)n * 2.220446049250313e-16; /* DBL_EPSILON */
+}
+
+/* the desc's first fault: its result code, and *why naming the field ("ok" if none) */
+static saferl_result saferl_rl__stackelberg_check(const saferl_rl_stackelberg_desc *desc, const char **why) {
+    size_t S, slf, i;
+    int row;
+#define SAFERL_RL__FAULT(code, text) return (*why = (text), (code))
+    if (desc->state_count < 1) SAFERL_RL__FAULT(SAFERL_ERR_INVALID_ARGUMENT, "state_count: required, >= 1");
+    if (desc->leader_action_count < 1)
+        SAFERL_RL__FAULT(SAFERL_ERR_INVALID_ARGUMENT, "leader_action_count: required, >= 1");
+    if (desc->follower_action_count < 1)
+        SAFERL_RL__FAULT(SAFERL_ERR_INVALID_ARGUMENT, "follower_action_count: required, >= 1");
+    if (!saferl_rl__stackelberg_doubles(desc->state_count, desc->leader_action_count, desc->follower_action_count))
+        SAFERL_RL__FAULT(SAFERL_ERR_INVALID_ARGUMENT, "state_count: the tables would not fit in memory");
+    if (!desc->transition || !desc->leader_reward || !desc->follower_reward || !desc->initial_state)
+        SAFERL_RL__FAULT(SAFERL_ERR_INVALID_ARGUMENT,
+                         "transition, leader_reward, follower_reward, initial_state: required");
+    if (!(desc->discount >= 0.0 && desc->discount < 1.0))
+        SAFERL_RL__FAULT(desc->discount == desc->discount ? SAFERL_ERR_INVALID_ARGUMENT : SAFERL_ERR_NOT_FINITE,
+                         "discount: in [0, 1)");
+    if (!(desc->temperature > 0.0 && desc->temperature <= 1.7976931348623157e308))
+        SAFERL_RL__FAULT(desc->temperature > 0.0 || desc->temperature != desc->temperature ? SAFERL_ERR_NOT_FINITE
+                                                                                        : SAFERL_ERR_INVALID_ARGUMENT,
+                         "temperature: required, > 0");
+    S = (size_t)desc->state_count;
+    slf = S * desc->leader_action_count * desc->follower_action_count;
+    for (i = 0; i < slf; ++i) {
+        if (!saferl_rl__finite(desc->leader_reward[i]))
+            SAFERL_RL__FAULT(SAFERL_ERR_NOT_FINITE, "leader_reward: not finite (or beyond 3.4e38)");
+        if (!saferl_rl__finite(desc->follower_reward[i]))
+            SAFERL_RL__FAULT(SAFERL_ERR_NOT_FINITE, "follower_reward: not finite (or beyond 3.4e38)");
+        if ((row = saferl_rl__probability_row(desc->transition + i * S, S)) != 1)
+            SAFERL_RL__FAULT(row < 0 ? SAFERL_ERR_NOT_FINITE : SAFERL_ERR_INVALID_ARGUMENT,
+                             "transition: a row P(.|s,l,f) is not a distribution");
+    }
+    if ((row = saferl_rl__probability_row(desc->initial_state, S)) != 1)
+        SAFERL_RL__FAULT(row < 0 ? SAFERL_ERR_NOT_FINITE : SAFERL_ERR_INVALID_ARGUMENT,
+                         "initial_state: not a distribution");
+#undef SAFERL_RL__FAULT
+    *why = "ok";
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API const char *saferl_rl_stackelberg_desc_check(const saferl_rl_stackelberg_desc *desc) {
+    const char *why;
+    SAFERL_ASSERT(desc != NULL);
+    saferl_rl__stackelberg_check(desc, &why);
+    return why;
+}
+
+SAFERL_RL_API size_t saferl_rl_stackelberg_memory_size(const saferl_rl_stackelberg_desc *desc) {
+    size_t doubles;
+    SAFERL_ASSERT(desc != NULL);
+    doubles = saferl_rl__stackelberg_doubles(desc->state_count, desc->leader_action_count, desc->follower_action_count);
+    return doubles ? doubles * sizeof(double) + (size_t)desc->state_count * sizeof(int) : 0;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_stackelberg_init(saferl_rl_stackelberg *game,
+                                                       const saferl_rl_stackelberg_desc *desc, void *memory,
+                                                       size_t memory_size) {
+    const char *why;
+    size_t S, SL, SLF;
+    double *next;
+    saferl_result r;
+    SAFERL_ASSERT(game != NULL && desc != NULL);
+    if ((r = saferl_rl__stackelberg_check(desc, &why)) < 0) return r;
+    if (!memory || memory_size < saferl_rl_stackelberg_memory_size(desc)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    S = (size_t)desc->state_count, SL = S * desc->leader_action_count, SLF = SL * desc->follower_action_count;
+    memset(game, 0, sizeof *game);
+    game->state_count = desc->state_count, game->leader_action_count = desc->leader_action_count;
+    game->follower_action_count = desc->follower_action_count;
+    game->discount = desc->discount, game->temperature = desc->temperature;
+    next = (double *)memory;
+#define SAFERL_RL__CARVE(field, n) game->field = next, next += (n)
+    SAFERL_RL__CARVE(transition, SLF * S), SAFERL_RL__CARVE(leader_reward, SLF);
+    SAFERL_RL__CARVE(follower_reward, SLF), SAFERL_RL__CARVE(initial_state, S);
+    SAFERL_RL__CARVE(leader_policy, SL), SAFERL_RL__CARVE(follower_q, SLF), SAFERL_RL__CARVE(follower_policy, SLF);
+    SAFERL_RL__CARVE(follower_value_sl, SL), SAFERL_RL__CARVE(follower_value, S);
+    SAFERL_RL__CARVE(follower_influence, S * SL), SAFERL_RL__CARVE(leader_q, SLF);
+    SAFERL_RL__CARVE(leader_value, S), SAFERL_RL__CARVE(visitation, S), SAFERL_RL__CARVE(scratch, SLF + 2 * SL + S);
+    SAFERL_RL__CARVE(factor, S * S);
+#undef SAFERL_RL__CARVE
+    game->pivot = (int *)next;
+    memset(memory, 0, saferl_rl_stackelberg_memory_size(desc));
+    memcpy(game->transition, desc->transition, SLF * S * sizeof(double));
+    memcpy(game->leader_reward, desc->leader_reward, SLF * sizeof(double));
+    memcpy(game->follower_reward, desc->follower_reward, SLF * sizeof(double));
+    memcpy(game->initial_state, desc->initial_state, S * sizeof(double));
+    return SAFERL_OK;
+}
+
+/* V_f(s,l) = tau log sum_f exp(Q_f(s,l,f) / tau), shifted by the row's maximum */
+static double saferl_rl__soft_value(const double *q, int F, double tau) {
+    double m = q[0], total = 0.0;
+    int f;
+    for (f = 1; f < F; ++f) m = q[f] > m ? q[f] : m;
+    for (f = 0; f < F; ++f) total += exp((q[f] - m) / tau);
+    return m + tau * log(total);
+}
+
+/* Soft Q iteration from game->follower_q into the first S L F doubles of game->scratch (the game's
+   tables untouched):
+   V_f(s,l) = tau log sum_f exp(Q_f / tau), V_f(s) = sum_l pi_l V_f(s,l),
+   Q_f(s,l,f) <- r_f(s,l,f) + gamma sum_s' P(s'|s,l,f) V_f(s'). Returns the sweeps taken, or -1
+   when the cap is reached (or Q_f leaves the double range). `value_sl` and `value` are scratch. */
+static long saferl_rl__soft_q_iteration(const saferl_rl_stackelberg *game, const double *policy, double *value_sl,
+                                        double *value) {
+    const int S = game->state_count, L = game->leader_action_count, F = game->follower_action_count;
+    const double tau = game->temperature, gamma = game->discount;
+    double *q = game->scratch;
+    long sweep;
+    int s, l, k;
+    memcpy(q, game->follower_q, (size_t)S * L * F * sizeof(double));
+    for (sweep = 1; sweep <= 1000000L; ++sweep) {
+        double change = 0.0, largest = 0.0;
+        for (s = 0; s < S; ++s) {
+            value[s] = 0.0;
+            for (l = 0; l < L; ++l) {
+                value_sl[(size_t)s * L + l] = saferl_rl__soft_value(q + ((size_t)s * L + l) * F, F, tau);
+                value[s] += policy[(size_t)s * L + l] * value_sl[(size_t)s * L + l];
+            }
+        }
+        for (k = 0; k < S * L * F; ++k) {
+            const double *p = game->transition + (size_t)k * S;
+            double next = 0.0, updated;
+            for (s = 0; s < S; ++s) next += p[s] * value[s];
+            updated = game->follower_reward[k] + gamma * next;
+            change = fmax(change, fabs(updated - q[k]));
+            largest = fmax(largest, fabs(updated));
+            q[k] = updated;
+        }
+        if (!(change == change) || largest > 1e300) return -1;
+        if (change <= 1e-14 * (1.0 + largest)) return sweep;
+    }
+    return -1;
+}
+
+/* I - gamma P (S x S) into its LU factors with partial pivoting, in place (PA = LU, the row
+   swaps in pivot[]). Rows of P are distributions and gamma < 1, so the matrix is strictly
+   diagonally dominant: never singular. */
+static void saferl_rl__stackelberg_factor(saferl_rl_stackelberg *game) {
+    const int S = game->state_count;
+    double *a = game->factor;
+    int i, j, k;
+    for (i = 0; i < S * S; ++i) a[i] = (i / S == i % S) - game->discount * a[i];
+    for (k = 0; k < S; ++k) {
+        int p = k;
+        for (i = k + 1; i < S; ++i) p = fabs(a[i * S + k]) > fabs(a[p * S + k]) ? i : p;
+        game->pivot[k] = p;
+        for (j = 0; j < S; ++j) { double t = a[k * S + j]; a[k * S + j] = a[p * S + j], a[p * S + j] = t; }
+        for (i = k + 1; i < S; ++i) {
+            const double m = a[i * S + k] /= a[k * S + k];
+            for (j = k + 1; j < S; ++j) a[i * S + j] -= m * a[k * S + j];
+        }
+    }
+}
+
+/* b (S x columns, row-major) <- (I - gamma P)^-1 b, or (I - gamma P)^-T b when transpose */
+static void saferl_rl__stackelberg_lu_solve(const saferl_rl_stackelberg *game, int transpose, double *b, size_t columns) {
+    const int S = game->state_count;
+    const double *a = game->factor;
+    size_t c;
+    int i, k;
+#define SAFERL_RL__SWAP_ROWS(r1, r2) \
+    for (c = 0; c < columns; ++c) { double t = b[(r1) * columns + c]; b[(r1) * columns + c] = b[(r2) * columns + c], b[(r2) * columns + c] = t; }
+    if (!transpose) { /* L U x = P b */
+        for (k = 0; k < S; ++k) SAFERL_RL__SWAP_ROWS((size_t)k, (size_t)game->pivot[k])
+        for (i = 0; i < S; ++i)
+            for (k = 0; k < i; ++k)
+                for (c = 0; c < columns; ++c) b[i * columns + c] -= a[i * S + k] * b[k * columns + c];
+        for (i = S - 1; i >= 0; --i)
+            for (c = 0; c < columns; ++c) {
+                double t = b[i * columns + c];
+                for (k = i + 1; k < S; ++k) t -= a[i * S + k] * b[k * columns + c];
+                b[i * columns + c] = t / a[i * S + i];
+            }
+    } else { /* U^T L^T P x = b */
+        for (i = 0; i < S; ++i)
+            for (c = 0; c < columns; ++c) {
+                double t = b[i * columns + c];
+                for (k = 0; k < i; ++k) t -= a[k * S + i] * b[k * columns + c];
+                b[i * columns + c] = t / a[i * S + i];
+            }
+        for (i = S - 1; i >= 0; --i)
+            for (k = i + 1; k < S; ++k)
+                for (c = 0; c < columns; ++c) b[i * columns + c] -= a[k * S + i] * b[k * columns + c];
+        for (k = S - 1; k >= 0; --k) SAFERL_RL__SWAP_ROWS((size_t)k, (size_t)game->pivot[k])
+    }
+#undef SAFERL_RL__SWAP_ROWS
+}
+
+/* With Q_f final: the follower's values and policy, the chain P(s'|s) under both policies
+   (into factor) and the leader's expected reward per state (into leader_value). */
+static void saferl_rl__stackelberg_follower_tables(saferl_rl_stackelberg *game) {
+    const int S = game->state_count, L = game->leader_action_count, F = game->follower_action_count;
+    const double tau = game->temperature;
+    int s, l, f, t;
+    memset(game->factor, 0, (size_t)S * S * sizeof(double));
+    for (s = 0; s < S; ++s) {
+        game->follower_value[s] = 0.0, game->leader_value[s] = 0.0;
+        for (l = 0; l < L; ++l) {
+            const size_t sl = (size_t)s * L + l;
+            const double value = saferl_rl__soft_value(game->follower_q + sl * F, F, tau);
+            game->follower_value_sl[sl] = value;
+            game->follower_value[s] += game->leader_policy[sl] * value;
+            for (f = 0; f < F; ++f) {
+                const size_t k = sl * F + f;
+                const double p = exp((game->follower_q[k] - value) / tau), w = game->leader_policy[sl] * p;
+                game->follower_policy[k] = p;
+                game->leader_value[s] += w * game->leader_reward[k];
+                for (t = 0; t < S; ++t) game->factor[(size_t)s * S + t] += w * game->transition[k * S + t];
+            }
+        }
+    }
+}
+
+/* With the chain factored: V_l, Q_l, d, F and the influence grad_x V_f(s) =
+   (I - gamma P)^-1 [pi_l(k|s') (V_f(s',k) - V_f(s')) at column (s', k) of row s'] */
+static void saferl_rl__stackelberg_leader_tables(saferl_rl_stackelberg *game) {
+    const int S = game->state_count, L = game->leader_action_count, F = game->follower_action_count;
+    const size_t SL = (size_t)S * L;
+    size_t k;
+    int s, t;
+    saferl_rl__stackelberg_lu_solve(game, 0, game->leader_value, 1);
+    for (k = 0; k < SL * F; ++k) {
+        double next = 0.0;
+        for (t = 0; t < S; ++t) next += game->transition[k * S + t] * game->leader_value[t];
+        game->leader_q[k] = game->leader_reward[k] + game->discount * next;
+    }
+    memcpy(game->visitation, game->initial_state, (size_t)S * sizeof(double));
+    saferl_rl__stackelberg_lu_solve(game, 1, game->visitation, 1);
+    for (s = 0; s < S; ++s) /* >= 0 exactly; rounding may leave -1e-17 at an unreachable state */
+        game->visitation[s] = game->visitation[s] > 0.0 ? game->visitation[s] : 0.0;
+    game->objective = 0.0;
+    for (s = 0; s < S; ++s) game->objective += game->initial_state[s] * game->leader_value[s];
+    memset(game->follower_influence, 0, (size_t)S * SL * sizeof(double));
+    for (k = 0; k < SL; ++k) /* row s = k / L, column k */
+        game->follower_influence[(k / L) * SL + k] =
+            game->leader_policy[k] * (game->follower_value_sl[k] - game->follower_value[k / L]);
+    saferl_rl__stackelberg_lu_solve(game, 0, game->follower_influence, SL);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_stackelberg_solve(saferl_rl_stackelberg *game, const double *leader_logits) {
+    const int S = game->state_count, L = game->leader_action_count, F = game->follower_action_count;
+    const size_t SL = (size_t)S * L, SLF = SL * F;
+    double *policy = game->scratch + SLF, *value_sl = policy + SL, *value = value_sl + SL;
+    size_t k;
+    SAFERL_ASSERT(game != NULL && leader_logits != NULL);
+    for (k = 0; k < SL; ++k)
+        if (!saferl_rl__finite(leader_logits[k])) return SAFERL_ERR_NOT_FINITE;
+    saferl_rl_tabular_probabilities(policy, leader_logits, S, L);
+    if (saferl_rl__soft_q_iteration(game, policy, value_sl, value) < 0) return SAFERL_ERR_DID_NOT_CONVERGE;
+    memcpy(game->follower_q, game->scratch, SLF * sizeof(double));
+    memcpy(game->leader_policy, policy, SL * sizeof(double));
+    saferl_rl__stackelberg_follower_tables(game);
+    saferl_rl__stackelberg_factor(game);
+    saferl_rl__stackelberg_leader_tables(game);
+    game->solved = 1;
+    return SAFERL_OK;
+}
+
+/* sum_f pi_f(f|s,l) Q_l(s,l,f) */
+static double saferl_rl__stackelberg_leader_q_sl(const saferl_rl_stackelberg *game, size_t sl) {
+    const int F = game->follower_action_count;
+    double q = 0.0;
+    int f;
+    for (f = 0; f < F; ++f) q += game->follower_policy[sl * F + f] * game->leader_q[sl * F + f];
+    return q;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_stackelberg_hypergradient(const saferl_rl_stackelberg *game,
+                                                                int with_guidance, double *gradient) {
+    const int S = game->state_count, L = game->leader_action_count, F = game->follower_action_count;
+    const size_t SL = (size_t)S * L;
+    size_t j, sl;
+    int k, f, t;
+    SAFERL_ASSERT(game != NULL && gradient != NULL);
+    if (!game->solved) return SAFERL_ERR_NO_DATA;
+    for (j = 0; j < SL; ++j) gradient[j] = 0.0;
+    for (sl = 0; sl < SL; ++sl) {
+        const size_t s = sl / L;
+        const double weight = game->visitation[s] * game->leader_policy[sl];
+        const double q_sl = saferl_rl__stackelberg_leader_q_sl(game, sl);
+        for (k = 0; k < L; ++k) /* direct: grad log pi_l(l|s) = e_l - pi_l(.|s) in state s's block */
+            gradient[s * L + k] += weight * (((size_t)k == sl % L) - game->leader_policy[s * L + k]) * q_sl;
+        if (!with_guidance) continue;
+        for (f = 0; f < F; ++f) { /* Cov_f(Q_l, grad Q_f) = sum_f pi_f (Q_l - q_sl) gamma sum_s' P grad V_f(s') */
+            const size_t sf = sl * F + f;
+            const double c = weight * game->follower_policy[sf] * (game->leader_q[sf] - q_sl) * game->discount /
+                             game->temperature;
+            for (t = 0; t < S; ++t) {
+                const double ct = c * game->transition[sf * S + t];
+                const double *influence = game->follower_influence + (size_t)t * SL;
+                if (ct != 0.0)
+                    for (j = 0; j < SL; ++j) gradient[j] += ct * influence[j];
+            }
+        }
+    }
+    return SAFERL_OK;
+}
+
+SAFERL_RL_API saferl_result saferl_rl_stackelberg_sample_hypergradient(const saferl_rl_stackelberg *game,
+                                                                       int with_guidance, int follower_draws,
+                                                                       saferl_rng *rng, double *gradient) {
+    const int S = game->state_count, L = game->leader_action_count, F = game->follower_action_count;
+    const size_t SL = (size_t)S * L;
+    double mass = 0.0, benefit, coefficient, q_sl;
+    size_t s, sl, sf, u, j;
+    int k, m;
+    SAFERL_ASSERT(game != NULL && rng != NULL && gradient != NULL);
+    if (!game->solved) return SAFERL_ERR_NO_DATA;
+    if (with_guidance && follower_draws < 1) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (s = 0; s < (size_t)S; ++s) mass += game->visitation[s];
+    s = saferl_rng_categorical(rng, game->visitation, (size_t)S);
+    sl = s * L + saferl_rng_categorical(rng, game->leader_policy + s * L, (size_t)L);
+    sf = sl * F + saferl_rng_categorical(rng, game->follower_policy + sl * F, (size_t)F);
+    q_sl = saferl_rl__stackelberg_leader_q_sl(game, sl);
+    for (j = 0; j < SL; ++j) gradient[j] = 0.0;
+    for (k = 0; k < L; ++k) /* direct: the leader's advantage Q_l(s,l) - V_l(s) */
+        gradient[s * L + k] = mass * (((size_t)k == sl % L) - game->leader_policy[s * L + k]) *
+                              (q_sl - game->leader_value[s]);
+    if (!with_guidance) return SAFERL_OK;
+    benefit = game->leader_q[sf]; /* Q_l(s,l,f) less a baseline from independent follower draws */
+    for (m = 0; m < follower_draws; ++m)
+        benefit -= game->leader_q[sl * F + saferl_rng_categorical(rng, game->follower_policy + sl * F, (size_t)F)] /
+                   follower_draws;
+    coefficient = mass * benefit * game->discount / game->temperature;
+    u = saferl_rng_categorical(rng, game->transition + sf * S, (size_t)S);
+    do { /* the follower's path from s': sum_k grad log pi_l(l_k|u_k) (V_f(u_k,l_k) - V_f(u_k)) */
+        const size_t ul = u * L + saferl_rng_categorical(rng, game->leader_policy + u * L, (size_t)L);
+        const size_t uf = ul * F + saferl_rng_categorical(rng, game->follower_policy + ul * F, (size_t)F);
+        const double advantage = game->follower_value_sl[ul] - game->follower_value[u];
+        for (k = 0; k < L; ++k)
+            gradient[u * L + k] += coefficient * (((size_t)k == ul % L) - game->leader_policy[u * L + k]) * advantage;
+        u = saferl_rng_categorical(rng, game->transition + uf * S, (size_t)S);
+    } while (saferl_rng_uniform(rng) < game->discount);
+    return SAFERL_OK;
+}
+
+
+SAFERL_RL_API saferl_rl_stackelberg_desc saferl_rl_discrete_toy4_desc(saferl_rl_discrete_toy4 *tables, double bonus) {
+    static const signed char next[3][2][3] = { /* next state; -1 stays */
+        {{-1, 1, 2}, {-1, 1, 2}}, {{0, -1, 2}, {0, 0, 0}}, {{0, -1, -1}, {0, -1, -1}}};
+    saferl_rl_stackelberg_desc desc;
+    int s, l, f;
+    SAFERL_ASSERT(tables != NULL);
+    memset(tables, 0, sizeof *tables);
+    memset(&desc, 0, sizeof desc);
+    for (s = 0; s < 3; ++s)
+        for (l = 0; l < 2; ++l)
+            for (f = 0; f < 3; ++f) {
+                const int k = (s * 2 + l) * 3 + f;
+                tables->transition[k * 3 + (next[s][l][f] < 0 ? s : next[s][l][f])] = 1.0;
+                tables->follower_reward[k] = s == 0 && f > 0 ? 1.0 : s == 1 && l == 1 ? -1.0 : 0.0;
+                tables->leader_reward[k] = s == 0 && f == 1;
+            }
+    tables->follower_reward[(1 * 2 + 0) * 3 + 2] = bonus; /* R: from A on to B */
+    tables->initial_state[0] = 1.0;
+    desc.state_count = 3, desc.leader_action_count = 2, desc.follower_action_count = 3;
+    desc.transition = tables->transition, desc.leader_reward = tables->leader_reward;
+    desc.follower_reward = tables->follower_reward, desc.initial_state = tables->initial_state;
+    desc.discount = 0.99, desc.temperature = 0.05;
+    return desc;
 }
 
 #endif /* SAFERL_RL_IMPLEMENTATION_ONCE */

@@ -932,7 +932,20 @@ SAFERL_SHIELD_API saferl_result saferl_shield_minecraft_safeguard(uint32_t level
    a bench are held, they also carry the old avoidance, so what the stage allows is rarely
    explored: on the gridworld example the curriculum then seldom reaches the diamond).
    SAME_RULE: only those forbidding exactly the same letters (states whose rule changed
-   start from zero and explore). */
+   start from zero and explore).
+   Why STRICTER is the default (from the paper, not from the example's numbers): Progressive
+   Safeguards trains over "increasingly riskier tasks" so that a "sense of safety is carried
+   over from task to task", and the transfer of that "safety bias" is what it credits for
+   few violations and for adapting to a new specification "using only a small number of
+   training samples". Its own code does exactly that into the states a riskier rule adds:
+   the gridworld averages every earlier state into a new one (minecraft_7 trains 2 episodes
+   and lives on the transfer), and VizDoom fine-tunes the previous stage's network, which
+   avoids lava, into the stage where a radiation suit allows it. In a progression that only
+   relaxes, every earlier state is stricter, so STRICTER is the official rule there; it
+   drops only laxer donors, whose values would carry the opposite of safety bias. SAME_RULE
+   starts each state that a riskier rule adds from zero, which is the zero-shot baseline the
+   paper compares against, not its method. The price is exploration: what the new rule
+   allows is learned slowly (examples/safeguard_gridworld measures it). */
 typedef enum saferl_shield_transfer_donors {
     SAFERL_SHIELD_DONORS_STRICTER = 0,
     SAFERL_SHIELD_DONORS_SAME_RULE = 1

@@ -93,7 +93,7 @@ static void setup(problem *p, int dim, int side, int steps, double lengthscale) 
             for (j = 0; j <= i; ++j)
                 p->factor[(size_t)i * p->m + j] = saferl_gp_kernel_value(&gp, p->z + (size_t)i * dim, p->z + (size_t)j * dim) +
                                                   (i == j ? p->jitter : 0.0);
-        if (saferl_gp__cholesky(p->factor, p->m, p->m) == 0) break;
+        if (saferl_gp__cholesky_rows(p->factor, p->m, 0, p->m) == 0) break; /* the unblocked factor: the draws of 0.4.0 */
     }
     saferl_gp_destroy(&gp);
 }

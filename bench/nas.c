@@ -12,8 +12,11 @@
                                     NAS-Bench-201 as a tabular stand-in (see nb201 below): the
                                     argmax cell's CIFAR-10 test accuracy over the updates
    nas speed BATCH REPS             forward + backward of the supernet through one fixed cell
-                                    (the same one bench/nas_torch.py builds), median time, and
-                                    the AdvantageNAS architecture update per step */
+                                    (the same one bench/nas_torch.py builds), median time and
+                                    GFLOP/s, and the AdvantageNAS architecture update per step
+   nas peak REPS                    (BLIS build) the machine's one-thread ceiling: bli_sgemm and
+                                    bli_dgemm GFLOP/s on 1024^3, median of REPS, and bli_sgemm
+                                    on the supernet's own product shapes */
 #define _POSIX_C_SOURCE 200809L
 #define SAFERL_NAS_IMPLEMENTATION
 #include "saferl_nas.h"
@@ -22,11 +25,42 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__EMSCRIPTEN__)
+#  include <emscripten.h>
+#endif
 
 static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+/* CPU time of the process: on a shared machine it leaves out the time other programs held
+   the core (the caches they disturbed stay in). WebAssembly has no CPU clock: the wall clock
+   there (the output says which). */
+#if defined(__EMSCRIPTEN__)
+/* node's process.cpuUsage(), user + system, in seconds; -1 outside node */
+EM_JS(double, node_cpu_seconds, (void), {
+    if (typeof process === 'undefined' || !process.cpuUsage) return -1;
+    var u = process.cpuUsage();
+    return (u.user + u.system) * 1e-6;
+});
+#endif
+static double cpu_now(void) {
+    struct timespec t;
+#if defined(__EMSCRIPTEN__)
+    if (node_cpu_seconds() >= 0) return node_cpu_seconds();
+#endif
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) != 0) return now();
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+static const char *cpu_clock_name(void) {
+    struct timespec t;
+#if defined(__EMSCRIPTEN__)
+    if (node_cpu_seconds() >= 0) return "CPU";
+#endif
+    return clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) == 0 ? "CPU" : "wall, no CPU clock";
 }
 
 static int compare(const void *a, const void *b) {
@@ -308,6 +342,30 @@ static int nb201(const char *name, int seeds, int steps, double sigma, const cha
     return 0;
 }
 
+/* Floating-point operations of one supernet step (forward + backward of the speed cell),
+   counted the usual way, 2 per multiply-add of the convolutions; the pooling, ReLU, skip,
+   head and loss add under 0.5% and are left out. A convolution (B images, OC x C x k x k,
+   Ho x Wo outputs) is B Ho Wo OC C k k multiply-adds forward, as many for the weight gradient
+   and as many again for the input gradient, which the stem (its input is data) skips. The
+   cell: three 3x3 convolutions and one 1x1, 16 -> 16 channels. PyTorch's profiler
+   (with_flops) counts the forward half the same: 124,518,400 at batch 32. */
+static double speed_flops(int batch) {
+    const double pixels = (double)batch * 16 * 16, stem = pixels * 16 * 3 * 9, conv3 = pixels * 16 * 16 * 9,
+                 conv1 = pixels * 16 * 16;
+    return 2.0 * (2 * stem + 3 * 3 * conv3 + 3 * conv1);
+}
+
+/* One step, kept out of line (called through a volatile pointer, which neither the C compiler
+   nor binaryen's inliner can see through): V8 runs a WebAssembly function in its baseline
+   compiler until the function has been called often enough, and never replaces a running
+   call, so a step inlined into the timing loop (which runs once) would be timed in baseline
+   code throughout. */
+static int supernet_step(saferl_nas_net *net, const float *x, const int *y, int batch, const double *gates,
+                         double *loss) {
+    if (saferl_nas_net_forward(net, x, y, batch, gates, loss, NULL) < 0) return -1;
+    return saferl_nas_net_backward(net, NULL) < 0 ? -1 : 0;
+}
+
 static int speed(int batch, int reps) {
     /* 3 x 16 x 16 inputs, C = 16, one cell, 10 classes; the cell
        |nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2| */
@@ -320,7 +378,9 @@ static int speed(int batch, int reps) {
     saferl_rng rng;
     float *x;
     int *y, i, nodes, e;
-    double gates[30], loss, *times = (double *)malloc(sizeof(double) * reps), t0;
+    double gates[30], loss, t0;
+    double *times = (double *)malloc(sizeof(double) * reps), *cpu_times = (double *)malloc(sizeof(double) * reps);
+    int (*volatile step)(saferl_nas_net *, const float *, const int *, int, const double *, double *) = supernet_step;
     memset(&d, 0, sizeof d);
     d.kind = SAFERL_NAS_IMAGES; d.in_channels = 3; d.height = d.width = 16; d.channels = 16; d.classes = 10;
     d.max_batch = batch;
@@ -334,14 +394,17 @@ static int speed(int batch, int reps) {
     memset(gates, 0, sizeof gates);
     for (e = 0; e < 6; ++e) gates[e * 5 + ops[e]] = 1.0;
     for (i = 0; i < reps + 3; ++i) {
+        double c0 = cpu_now();
         t0 = now();
-        saferl_nas_net_forward(&net, x, y, batch, gates, &loss, NULL);
-        saferl_nas_net_backward(&net, NULL);
-        if (i >= 3) times[i - 3] = now() - t0;
+        if (step(&net, x, y, batch, gates, &loss) < 0) return 1;
+        if (i >= 3) times[i - 3] = now() - t0, cpu_times[i - 3] = cpu_now() - c0;
     }
     qsort(times, (size_t)reps, sizeof *times, compare);
-    printf("supernet forward+backward, batch %d: median %.3f ms, %.0f samples/s\n", batch, 1e3 * times[reps / 2],
-           batch / times[reps / 2]);
+    qsort(cpu_times, (size_t)reps, sizeof *cpu_times, compare);
+    printf("supernet forward+backward, batch %d: median %.3f ms (%s %.3f ms), %.0f samples/s, %.1f GFLOP/s of that "
+           "time (%.1f MFLOP a step)\n",
+           batch, 1e3 * times[reps / 2], cpu_clock_name(), 1e3 * cpu_times[reps / 2], batch / times[reps / 2],
+           1e-9 * speed_flops(batch) / cpu_times[reps / 2], 1e-6 * speed_flops(batch));
     memset(&ad, 0, sizeof ad);
     ad.edge_count = 6; ad.op_count = 5;
     saferl_nas_arch_create(&arch, &ad);
@@ -359,16 +422,66 @@ static int speed(int batch, int reps) {
     printf("architecture draw+update (AdvantageNAS, 6 x 5): median %.3f us\n", 1e6 * times[reps / 2]);
     saferl_nas_arch_destroy(&arch);
     saferl_nas_net_destroy(&net);
-    free(x); free(y); free(times);
+    free(x); free(y); free(times); free(cpu_times);
     return 0;
 }
+
+#if defined(SAFERL_USE_BLIS)
+/* Median GFLOP/s of bli_sgemm (or bli_dgemm) C (m,n) = A (m,k) B (k,n) over reps calls, each
+   call repeated until it has run 20 ms of CPU time. */
+static double gemm_gflops(int dgemm, int m, int n, int k, int reps) {
+    size_t sa = (size_t)m * k, sb = (size_t)k * n, sc = (size_t)m * n, i;
+    size_t bytes = dgemm ? sizeof(double) : sizeof(float);
+    void *a = malloc(sa * bytes), *b = malloc(sb * bytes), *c = malloc(sc * bytes);
+    double *times = (double *)malloc(sizeof(double) * reps), t0, gflops;
+    int r, calls;
+    for (i = 0; i < sa; ++i) dgemm ? (((double *)a)[i] = 1e-3 * (i % 17)) : (((float *)a)[i] = 1e-3f * (i % 17));
+    for (i = 0; i < sb; ++i) dgemm ? (((double *)b)[i] = 1e-3 * (i % 13)) : (((float *)b)[i] = 1e-3f * (i % 13));
+    for (r = 0; r < reps; ++r) {
+        t0 = cpu_now();
+        calls = 0;
+        do {
+            if (dgemm) {
+                double one = 1.0, zero = 0.0;
+                bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &one, (double *)a, k, 1, (double *)b, n, 1,
+                          &zero, (double *)c, n, 1);
+            } else {
+                float one = 1.0f, zero = 0.0f;
+                bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, m, n, k, &one, (float *)a, k, 1, (float *)b, n, 1,
+                          &zero, (float *)c, n, 1);
+            }
+            ++calls;
+        } while (cpu_now() - t0 < 0.02);
+        times[r] = (cpu_now() - t0) / calls;
+    }
+    qsort(times, (size_t)reps, sizeof *times, compare);
+    gflops = 2e-9 * m * n * k / times[reps / 2];
+    free(a); free(b); free(c); free(times);
+    return gflops;
+}
+
+static int peak(int reps) {
+    printf("bli_sgemm 1024^3: %.1f GFLOP/s\n", gemm_gflops(0, 1024, 1024, 1024, reps));
+    printf("bli_dgemm 1024^3: %.1f GFLOP/s\n", gemm_gflops(1, 1024, 1024, 1024, reps));
+    /* the step's products per image: a 3x3 convolution forward (16 x 256 x 144) and its
+       input gradient (144 x 256 x 16); all 32 images as one product (16 x 8192 x 144) */
+    printf("bli_sgemm 16x256x144 (one image's 3x3 conv): %.1f GFLOP/s\n", gemm_gflops(0, 16, 256, 144, reps));
+    printf("bli_sgemm 144x256x16 (its input gradient): %.1f GFLOP/s\n", gemm_gflops(0, 144, 256, 16, reps));
+    printf("bli_sgemm 16x8192x144 (the batch's 3x3 conv as one product): %.1f GFLOP/s\n",
+           gemm_gflops(0, 16, 8192, 144, reps));
+    return 0;
+}
+#endif
 
 int main(int argc, char **argv) {
     if (argc == 6 && strcmp(argv[1], "toy") == 0) return toy(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     if (argc == 4 && strcmp(argv[1], "speed") == 0) return speed(atoi(argv[2]), atoi(argv[3]));
+#if defined(SAFERL_USE_BLIS)
+    if (argc == 3 && strcmp(argv[1], "peak") == 0) return peak(atoi(argv[2]));
+#endif
     if (argc == 7 && strcmp(argv[1], "nb201") == 0)
         return nb201(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), argv[6]);
     fprintf(stderr, "usage: nas toy STRATEGY SEEDS ITERS SCHEDULE | nas nb201 STRATEGY SEEDS STEPS SIGMA CSV | "
-                    "nas speed BATCH REPS\n");
+                    "nas speed BATCH REPS | nas peak REPS (BLIS build)\n");
     return 2;
 }

@@ -4,7 +4,9 @@ Stem conv 3x3 (3 -> 16, bias), the NAS-Bench-201 cell
 |nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|
 (nor_conv = ReLU then conv without bias, no batch norm, as saferl_nas.h; avg pool 3x3 stride 1
 without the padding counted), global average pool, linear 16 -> 10, mean cross-entropy;
-forward + backward of a batch, median over reps.  Usage: nas_torch.py BATCH REPS"""
+forward + backward of a batch, median over reps of the wall time and of the process's CPU
+time (on a shared machine the CPU time leaves out the time other programs held the core).
+Usage: nas_torch.py BATCH REPS"""
 import sys, time
 import torch
 import torch.nn.functional as F
@@ -26,12 +28,15 @@ def step():
     n3 = n0 + F.conv2d(F.relu(n1), w31, padding=1) + F.conv2d(F.relu(n2), w32, padding=1)
     loss = F.cross_entropy(F.linear(n3.mean(dim=(2, 3)), head_w, head_b), y)
     loss.backward()
-times = []
+times, cpu_times = [], []
 for i in range(reps + 3):
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     step()
     if i >= 3:
         times.append(time.perf_counter() - t0)
+        cpu_times.append(time.process_time() - c0)
 times.sort()
-m = times[len(times) // 2]
-print("torch %s forward+backward, batch %d: median %.3f ms, %.0f samples/s" % (torch.__version__, batch, 1e3 * m, batch / m))
+cpu_times.sort()
+m, c = times[len(times) // 2], cpu_times[len(cpu_times) // 2]
+print("torch %s forward+backward, batch %d: median %.3f ms (CPU %.3f ms), %.0f samples/s"
+      % (torch.__version__, batch, 1e3 * m, 1e3 * c, batch / m))

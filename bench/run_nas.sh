@@ -75,16 +75,47 @@ fi
 
 if part speed; then
 echo
-echo "== supernet speed: batch 32, 3x16x16 inputs, C = 16, one sampled cell, 1 thread"
-build/bench_nas speed 32 20 | sed 's/^/saferl (portable):  /'
-[ -x build/bench_nas_blis ] && BLIS_NUM_THREADS=1 build/bench_nas_blis speed 32 20 | head -1 | sed 's/^/saferl (BLIS):      /'
+echo "== supernet speed: batch 32, 3x16x16 inputs, C = 16, one sampled cell, 1 thread; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "   medians of wall time and of the process's CPU time (the machine may be shared: the CPU time"
+echo "   leaves out the time others held the core); GFLOP/s of CPU time"
+cpu_ms() { sed -n 's/.*(CPU \([0-9.]*\) ms).*/\1/p' | head -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+ours=$(build/bench_nas speed 32 20)
+echo "$ours" | sed 's/^/saferl (portable):  /'
+blis=""
+if [ -x build/bench_nas_blis ]; then
+    blis=$(BLIS_NUM_THREADS=1 build/bench_nas_blis speed 32 20 | head -1)
+    echo "$blis" | sed 's/^/saferl (BLIS):      /'
+fi
 if command -v emcc >/dev/null; then
     NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -std=gnu99 -I. bench/nas.c -o build/bench_nas.js \
         -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1
-    node build/bench_nas.js speed 32 20 | sed 's/^/saferl (wasm, node): /'
+    wasm=$(node build/bench_nas.js speed 32 20 | head -1)
+    echo "$wasm" | sed 's/^/saferl (wasm, node): /'
+    echo "WebAssembly / native (portable build), CPU time: $(ratio "$(echo "$wasm" | cpu_ms)" "$(echo "$ours" | cpu_ms)") (goal <= 2)"
 fi
 if "$PY" -c "import torch" 2>/dev/null; then
-    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$PY" bench/nas_torch.py 32 20 | sed 's/^/peer:               /'
+    torch=$(OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$PY" bench/nas_torch.py 32 20)
+    echo "$torch" | sed 's/^/peer:               /'
+    t=$(echo "$torch" | cpu_ms); o=$(echo "$ours" | cpu_ms)
+    line="PyTorch / saferl, CPU time: portable $(ratio "$t" "$o") (goal >= 1)"
+    [ -n "$blis" ] && line="$line, BLIS $(ratio "$t" "$(echo "$blis" | cpu_ms)") (goal >= 1.5)"
+    echo "$line"
+    if [ -x build/bench_nas_blis ]; then
+        # The ceiling: if PyTorch ran above 2/3 of the one-thread peak, no code could be 1.5x it.
+        peak=$(BLIS_NUM_THREADS=1 build/bench_nas_blis peak 5)
+        echo "$peak" | sed 's/^/ceiling, one thread, CPU time: /'
+        p=$(echo "$peak" | sed -n 's/^bli_sgemm 1024^3: \([0-9.]*\) GFLOP.*/\1/p')
+        shapes=$(echo "$peak" | sed -n 's/^bli_sgemm 16x256x144.*: \([0-9.]*\) GFLOP.*/\1/p')
+        mflop=$(echo "$ours" | sed -n 's/.*(\([0-9.]*\) MFLOP a step)/\1/p')
+        awk -v p="$p" -v s="$shapes" -v t="$t" -v m="$mflop" 'BEGIN {
+            g = m / t; need = 1.5 * g
+            printf "bound: PyTorch runs at %.1f GFLOP/s = %.0f%% of the sgemm peak %.1f; 1.5x PyTorch needs %.1f GFLOP/s = %.0f%% of peak", g, 100 * g / p, p, need, 100 * need / p
+            printf " (%.0f%% of what bli_sgemm reaches on one image'"'"'s 3x3 convolution, %.1f): ", 100 * need / s, s
+            if (g > 2 * p / 3) print "impossible (PyTorch above 2/3 of peak)"
+            else print "not ruled out by the peak"
+        }'
+    fi
 else
     echo "peer: python3-torch not installed (tools/deps.sh bench installs it)"
 fi

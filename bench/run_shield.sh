@@ -6,7 +6,8 @@
 # synthesis on a 128x128 gridworld x 8-state rule, the shield query, tabular agent steps/s
 # (the reference BDD tool is not packaged: its published 9x9 figure is quoted), and the
 # multi-seed safeguard tables (examples/safeguard_gridworld, 10 seeds, our map and the official
-# grockious/safeguardedRL set-up side by side).
+# grockious/safeguardedRL set-up side by side; then held-out seeds 11-30 on our map and on
+# the moved-items map).
 # Single-threaded on both sides. Run from anywhere: bench/run_shield.sh
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -98,3 +99,5 @@ echo "== progressive safeguards, 10 seeds: our map and the official set-up (exam
 make -s build/safeguard_gridworld
 uptime
 build/safeguard_gridworld --setup both --seeds 10 --png build/safeguard_gridworld.png
+echo "== progressive safeguards, held out: seeds 11-30 on our map and on the moved-items map"
+build/safeguard_gridworld --setup heldout

@@ -6,9 +6,11 @@
    Prints violations of the final safeguard counted through all training and the final return.
 
    usage: safeguard_gridworld [options]
-     --setup S         ours (default), official (grockious/safeguardedRL's set-up) or both
+     --setup S         ours (default), official (grockious/safeguardedRL's set-up), both, or
+                       heldout (our set-up on held-out seeds 11-30, on our map and on the
+                       moved-items map; --seeds N: seeds 11..10+N)
      --map FILE        ASCII map (.txt) or image (.png, one pixel a cell; the legend's colours)
-     --seeds N         seeds 1..N (5)        --episodes N   training episodes per run (2000;
+     --seeds N         seeds 1..N (5; heldout 20)        --episodes N   training episodes per run (2000;
                                                             official set-up 5000)
      --slip P          slip probability (0.05)               --png FILE  map + visit counts
      --legend          print the legend and exit
@@ -96,7 +98,13 @@ static int ends_with(const char *s, const char *suffix) {
    our random numbers are not Python's; zero-shot (not in the script) is minecraft_7 from
    the first episode with no transfer.
 
-   Rows, in both: no safeguard (task reward only), the final safeguard's reward and shield
+   HELDOUT (fixed, like everything here, before its first run, to test which transfer rule
+   generalises beyond the seeds 1-10 both were first seen on): our set-up on seeds 11-30,
+   on our map and on moved_items_map below (ours with wood, bench, iron, smith table and
+   creeper moved; walls, start, lava and diamond kept, so the diamond is still reached only
+   across lava, after wood and then a bench), 20 seeds each.
+
+   Rows, in all: no safeguard (task reward only), the final safeguard's reward and shield
    + reward (the library's learner: CRM over the rule's states, near-ties broken at random),
    the curriculum with that learner (transfer at each stage change from states at least as
    strict, the library's default), two rows added after the first 10-seed run showed that
@@ -107,10 +115,24 @@ static int ends_with(const char *s, const char *suffix) {
    0.9. Test: 100 greedy episodes and 100 with epsilon 0.05 on the final rule; success =
    the goal reached without a violation of the final rule (official: no violation). */
 #define STAGES 4
+#define HELDOUT_FIRST_SEED 11
+#define HELDOUT_SEEDS 20
+
+static const char moved_items_map[] = "############\n"
+                                      "#S......L.D#\n"
+                                      "#.....b.L..#\n"
+                                      "#.t.....L..#\n"
+                                      "#.C.....L..#\n"
+                                      "#.......LLL#\n"
+                                      "#....w.....#\n"
+                                      "#..........#\n"
+                                      "#.i........#\n"
+                                      "############\n";
 #define TEST_EPISODES 100
 #define TEST_EPSILON 0.05
 #define SHIELD_HORIZON 10
 #define SHIELD_THRESHOLD 0.9
+#define BENCH_HELD 2 /* minecraft_7's state once wood and then a work bench are held: lava allowed */
 
 typedef struct setup {
     const char *name;
@@ -148,8 +170,13 @@ typedef struct world {
 typedef struct result {
     double violations_final, violations_active; /* training episodes that violated the rule */
     double train_success;                       /* over the last quarter of training */
+    double train_bench_held;                    /* the same episodes that got wood and a bench */
     double test_greedy, test_explore;           /* success in test episodes */
     double value_start;                         /* max_a Q(start, initial state) */
+    double into_lava;                           /* curricula: mean Q(s, BENCH_HELD, a) over the
+                                                   steps from a cell into lava (the crossings
+                                                   that state allows), just after the transfer
+                                                   into it */
 } result;
 
 typedef struct agent {
@@ -161,7 +188,7 @@ typedef struct agent {
 } agent;
 
 typedef struct outcome {
-    int violated_final, violated_active, success;
+    int violated_final, violated_active, success, bench_held;
 } outcome;
 
 /* Items placed at reset: one of the official placements, or each item moved on its own. */
@@ -200,7 +227,7 @@ static outcome episode(world *w, const setup *set, agent *ag, uint32_t stage, in
     const saferl_shield_dfa *rule = &w->safeguard[stage], *final_rule = &w->safeguard[STAGES - 1];
     int safeguarded = ag->variant != NO_SAFEGUARD, shielded = ag->variant == SHIELD;
     uint32_t active = saferl_shield_minecraft_states(stage), s, q, q_final, t;
-    outcome out = {0, 0, 0};
+    outcome out = {0, 0, 0, 0};
     int reached = 0;
     place(w, set, &ag->rng);
     if (shielded) saferl_shield_game_solve(&w->game, &w->abstraction, final_rule, NULL); /* either shield */
@@ -229,6 +256,7 @@ static outcome episode(world *w, const setup *set, agent *ag, uint32_t stage, in
         reached |= goal;
         q_final = saferl_shield_next(final_rule, q_final, w->grid.label[s2]);
         if (q_final == final_rule->sink) out.violated_final = 1;
+        if (q_final == BENCH_HELD) out.bench_held = 1;
         q2 = safeguarded ? saferl_shield_next(rule, q, w->grid.label[s2]) : 0;
         if (safeguarded && q2 == rule->sink) out.violated_active = 1;
         if (learn && !safeguarded) {
@@ -246,6 +274,23 @@ static outcome episode(world *w, const setup *set, agent *ag, uint32_t stage, in
     }
     out.success = !out.violated_final && (reached || !set->task_reward);
     return out;
+}
+
+/* The mean value in automaton state BENCH_HELD of the moves that step into lava from cells
+   the earlier stages visited (what a transfer can copy; lava is proposition 0, label bit 0,
+   on the Minecraft legend); 0 when there are none. */
+static double value_into_lava(const world *w, const saferl_shield_qtable *table) {
+    const saferl_shield_grid *g = &w->base[0];
+    uint32_t s, a, n = 0;
+    double sum = 0;
+    for (s = 0; s < w->cells; ++s)
+        for (a = 0; a < SAFERL_SHIELD_STAY && !(g->label[s] & 1u) && table->seen[(size_t)s * table->automaton_state_count];
+             ++a)
+            if (g->label[saferl_shield_grid_move(g, s, a)] & 1u) {
+                sum += table->value[((size_t)s * table->automaton_state_count + BENCH_HELD) * table->action_count + a];
+                ++n;
+            }
+    return n ? sum / n : 0.0;
 }
 
 /* The stage of a training episode: the curricula step through the four safeguards. */
@@ -286,16 +331,23 @@ static result train(world *w, const setup *set, int variant, uint32_t seed, uint
     for (e = 0; e < set->episodes; ++e) {
         uint32_t next_stage = stage_of(set, variant, e);
         outcome o;
-        if ((variant == CURRICULUM || variant == CURRICULUM_SAME_RULE) && e > 0 && next_stage != stage)
+        if ((variant == CURRICULUM || variant == CURRICULUM_SAME_RULE) && e > 0 && next_stage != stage) {
             saferl_shield_qtable_transfer(&ag.table, &w->safeguard[next_stage], saferl_shield_minecraft_states(stage),
                                           saferl_shield_minecraft_states(next_stage));
+            if (saferl_shield_minecraft_states(stage) <= BENCH_HELD && saferl_shield_minecraft_states(next_stage) > BENCH_HELD)
+                out.into_lava = value_into_lava(w, &ag.table);
+        }
         stage = next_stage;
         o = episode(w, set, &ag, stage, 1, ag.table.epsilon, visits);
         out.violations_final += o.violated_final;
         out.violations_active += o.violated_active;
-        if (e >= last_quarter) out.train_success += o.success;
+        if (e >= last_quarter) {
+            out.train_success += o.success;
+            out.train_bench_held += o.bench_held;
+        }
     }
     out.train_success /= set->episodes - last_quarter;
+    out.train_bench_held /= set->episodes - last_quarter;
     for (e = 0; e < 2 * TEST_EPISODES; ++e)
         if (episode(w, set, &ag, STAGES - 1, 0, e < TEST_EPISODES ? 0.0 : TEST_EPSILON, NULL).success) {
             if (e < TEST_EPISODES) out.test_greedy += 1.0 / TEST_EPISODES;
@@ -311,13 +363,14 @@ static result train(world *w, const setup *set, int variant, uint32_t seed, uint
     free(ag.created);
     return out;
 }
-static int load_map(const char *path, saferl_shield_grid *grid) {
+/* The map: the file at path, else the text (NULL: the library's map). */
+static int load_map(const char *path, const char *text_map, saferl_shield_grid *grid) {
     uint32_t legend_count;
     const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&legend_count);
     saferl_shield_error error;
     saferl_result r;
     if (!path) {
-        const char *map = saferl_shield_minecraft_map();
+        const char *map = text_map ? text_map : saferl_shield_minecraft_map();
         r = saferl_shield_grid_read_text(map, strlen(map), legend, legend_count, grid, NULL, &error);
     } else if (ends_with(path, ".png")) {
         int width, height, channels;
@@ -339,7 +392,8 @@ static int load_map(const char *path, saferl_shield_grid *grid) {
         free(text);
     }
     if (r < 0) {
-        fprintf(stderr, "%s:%u:%u: %s\n", path ? path : "built-in map", error.line, error.column, error.message);
+        fprintf(stderr, "%s:%u:%u: %s\n", path ? path : text_map ? "moved-items map" : "built-in map", error.line,
+                error.column, error.message);
         return -1;
     }
     return 0;
@@ -503,8 +557,8 @@ static void official_layout(char text[10][11], int shift) {
 
 /* The world of a set-up: its map(s), the four safeguards, the slippery abstraction and the
    shield's game against the final safeguard. Prints what the shield can promise. */
-static int build_world(world *w, const setup *set, const char *map_path, double slip, uint32_t horizon,
-                       double threshold) {
+static int build_world(world *w, const setup *set, const char *map_path, const char *map_text, double slip,
+                       uint32_t horizon, double threshold) {
     saferl_shield_game_desc game_desc;
     saferl_shield_error error;
     saferl_result r;
@@ -526,7 +580,7 @@ static int build_world(world *w, const setup *set, const char *map_path, double 
             w->placements = k + 1;
         }
     } else {
-        if (load_map(map_path, &w->base[0]) < 0) return -1;
+        if (load_map(map_path, map_text, &w->base[0]) < 0) return -1;
         w->placements = 1;
     }
     w->cells = w->base[0].width * w->base[0].height;
@@ -557,7 +611,8 @@ static int build_world(world *w, const setup *set, const char *map_path, double 
         fprintf(stderr, "the shield's game: %s\n", r == SAFERL_ERR_OUT_OF_MEMORY ? "out of memory" : error.message);
         return -1;
     }
-    printf("%s: map %ux%u, slip %g, %s; final safeguard (minecraft_7) against the slippery abstraction:\n", set->name,
+    printf("%s%s: map %ux%u, slip %g, %s; final safeguard (minecraft_7) against the slippery abstraction:\n",
+           set->name, map_text ? " with the items moved" : "",
            w->base[0].width, w->base[0].height, slip,
            set->official_shift ? "all labels shifted together by +-1 (0.05 each)" : "items moved one by one (0.05 each way)");
     printf("  sure shield: %s (%u of %u game states win)\n",
@@ -578,21 +633,25 @@ static void free_world(world *w) {
     for (k = 0; k < w->placements; ++k) saferl_shield_grid_destroy(&w->base[k]);
 }
 
-/* Every variant over seeds 1..seeds: the table of means (+- sample standard deviations). */
-static void report(world *w, const setup *set, uint32_t seeds, uint32_t *visits) {
+/* Every variant over seeds first..first+seeds-1: the table of means (+- sample standard
+   deviations); visits gets the curriculum's first seed. */
+static void report(world *w, const setup *set, uint32_t first, uint32_t seeds, uint32_t *visits) {
+    double into_lava_mean[2] = {0, 0};
     int variant;
-    printf("%u seeds x %u training episodes (stage length %u for the curricula), %u steps at most;\n"
+    printf("%u seeds (%u..%u) x %u training episodes (stage length %u for the curricula), %u steps at most;\n"
            "alpha %g, gamma %g, epsilon %g, reward %+g per safe step, %+g per violation%s\n",
-           seeds, set->episodes, set->episodes / set->stage_divisor, set->max_steps, set->alpha, set->gamma,
+           seeds, first, first + seeds - 1, set->episodes, set->episodes / set->stage_divisor, set->max_steps, set->alpha, set->gamma,
            set->epsilon, set->r_safe, set->r_violation, set->task_reward ? ", 1 at the goal" : ", no task reward");
-    printf("%-30s %20s %16s %8s %8s %8s %8s %6s\n", "", "violations, training", "", "success", "test", "test", "value", "seeds");
-    printf("%-30s %16s %16s %8s %8s %8s %8s %6s\n", "variant", "final rule", "active rule", "train", "greedy",
-           "eps 0.05", "at start", "> 0");
+    printf("%-30s %20s %16s %8s %8s %8s %8s %8s %6s\n", "", "violations, training", "", "bench", "success", "test",
+           "test", "value", "seeds");
+    printf("%-30s %16s %16s %8s %8s %8s %8s %8s %6s\n", "variant", "final rule", "active rule", "held", "train",
+           "greedy", "eps 0.05", "at start", "> 0");
     for (variant = 0; variant < VARIANTS; ++variant) {
-        double sum[3] = {0, 0, 0}, square[3] = {0, 0, 0}, train_success = 0, greedy = 0, explore = 0, value = 0;
+        double sum[3] = {0, 0, 0}, square[3] = {0, 0, 0}, train_success = 0, bench = 0, greedy = 0, explore = 0;
+        double value = 0, into_lava = 0;
         uint32_t seed, succeeding = 0, m;
-        for (seed = 1; seed <= seeds; ++seed) {
-            result r = train(w, set, variant, seed, variant == CURRICULUM && seed == 1 ? visits : NULL);
+        for (seed = first; seed < first + seeds; ++seed) {
+            result r = train(w, set, variant, seed, variant == CURRICULUM && seed == first ? visits : NULL);
             double x[3];
             x[0] = r.violations_final;
             x[1] = r.violations_active;
@@ -602,9 +661,11 @@ static void report(world *w, const setup *set, uint32_t seeds, uint32_t *visits)
                 square[m] += x[m] * x[m];
             }
             train_success += r.train_success;
+            bench += r.train_bench_held;
             greedy += r.test_greedy;
             explore += r.test_explore;
             value += r.value_start;
+            into_lava += r.into_lava;
             succeeding += r.test_greedy > 0;
         }
         printf("%-30s", variant_name[variant]);
@@ -613,16 +674,22 @@ static void report(world *w, const setup *set, uint32_t seeds, uint32_t *visits)
             if (m == 1 && variant == NO_SAFEGUARD) printf(" %16s", "-");
             else printf(" %8.1f +- %6.1f", mean, sd);
         }
-        printf(" %8.3f %8.3f %8.3f %8.3f %3u/%-2u\n", train_success / seeds, greedy / seeds, explore / seeds,
-               value / seeds, succeeding, seeds);
+        printf(" %8.3f %8.3f %8.3f %8.3f %8.3f %3u/%-2u\n", bench / seeds, train_success / seeds, greedy / seeds,
+               explore / seeds, value / seeds, succeeding, seeds);
+        if (variant == CURRICULUM || variant == CURRICULUM_SAME_RULE) into_lava_mean[variant - CURRICULUM] = into_lava / seeds;
     }
-    printf("(violations: training episodes that violated the rule; success: %s without a violation of\n"
-           " the final rule, in the last quarter of training and in %u test episodes; seeds > 0: seeds with a\n"
-           " greedy test success)\n\n",
+    printf("Q(s, state %u, a) of the steps into lava from visited cells just after the transfer into\n"
+           " state %u (mean over the moves and seeds): curriculum %.3f, same-rule transfer %.3f\n",
+           BENCH_HELD, BENCH_HELD, into_lava_mean[0], into_lava_mean[1]);
+    printf("(violations: training episodes that violated the rule; bench held: the last quarter's training\n"
+           " episodes that got wood and then a bench (minecraft_7's state %u, where lava is allowed); success: %s\n"
+           " without a violation of the final rule, in the last quarter of training and in %u test episodes;\n"
+           " seeds > 0: seeds with a greedy test success)\n\n",
+           BENCH_HELD,
            set->task_reward ? "the goal reached" : "all steps", TEST_EPISODES);
 }
 
-#define USAGE "[--setup ours|official|both] [--map FILE] [--seeds N] [--episodes N] [--slip P] [--horizon H]" \
+#define USAGE "[--setup ours|official|both|heldout] [--map FILE] [--seeds N] [--episodes N] [--slip P] [--horizon H]" \
               " [--threshold T] [--png FILE] | --legend | --game FILE --rule RULE [--horizon H] [--threshold T]"
 
 static int print_legend(void) {
@@ -638,27 +705,36 @@ static int print_legend(void) {
     return 0;
 }
 
-/* Each set-up asked for: its world, its table, its PNG (the first set-up's). */
+/* Each set-up asked for: its world, its table, its PNG (the first set-up's). heldout runs
+   our set-up twice, on our map and on the moved-items map, from seed 11. */
 static int run_setups(const char *which, const char *map_path, const char *png_path, uint32_t seeds, uint32_t episodes,
                       double slip, uint32_t horizon, double threshold) {
     static world w;
     setup sets[2];
-    uint32_t k, n = 0;
+    const char *map_text[2] = {NULL, NULL};
+    uint32_t k, n = 0, first = 1;
     int failed = 0;
-    if (strcmp(which, "official")) sets[n++] = setup_ours;
-    if (strcmp(which, "ours")) sets[n++] = setup_official;
+    if (!strcmp(which, "heldout")) {
+        sets[n++] = setup_ours;
+        sets[n] = setup_ours;
+        map_text[n++] = moved_items_map;
+        first = HELDOUT_FIRST_SEED;
+    } else {
+        if (strcmp(which, "official")) sets[n++] = setup_ours;
+        if (strcmp(which, "ours")) sets[n++] = setup_official;
+    }
     for (k = 0; k < n && !failed; ++k) {
         uint32_t *visits;
         if (episodes) sets[k].episodes = episodes;
-        if (build_world(&w, &sets[k], map_path, slip, horizon, threshold) < 0 ||
+        if (build_world(&w, &sets[k], map_path, map_text[k], slip, horizon, threshold) < 0 ||
             !(visits = (uint32_t *)calloc(w.cells, sizeof(uint32_t)))) {
             free_world(&w);
             return 1;
         }
-        report(&w, &sets[k], seeds, visits);
+        report(&w, &sets[k], first, seeds, visits);
         if (png_path && k == 0) {
             char title[96];
-            snprintf(title, sizeof title, "%s: cells entered in training, curriculum, seed 1", sets[k].name);
+            snprintf(title, sizeof title, "%s: cells entered in training, curriculum, seed %u", sets[k].name, first);
             failed = write_png(png_path, &w.base[sets[k].official_shift ? 1 : 0], visits, title);
             if (!failed) printf("map with the curriculum's visit counts (seed 1): %s\n", png_path);
         }
@@ -670,7 +746,7 @@ static int run_setups(const char *which, const char *map_path, const char *png_p
 
 static int run(int argc, char **argv) {
     const char *map_path = NULL, *png_path = NULL, *game_path = NULL, *rule = NULL, *which = "ours";
-    uint32_t seeds = 5, episodes = 0, horizon = SHIELD_HORIZON;
+    uint32_t seeds = 0, episodes = 0, horizon = SHIELD_HORIZON;
     double slip = SAFERL_SHIELD_MINECRAFT_SLIP, threshold = SHIELD_THRESHOLD;
     int i, legend = 0;
     cli c;
@@ -704,10 +780,13 @@ static int run(int argc, char **argv) {
                                        "do not apply");
         return solve_game_file(game_path, rule, horizon, threshold);
     }
-    if (strcmp(which, "ours") && strcmp(which, "official") && strcmp(which, "both"))
-        return cli_usage_error(&c, "--setup is ours, official or both, not %s", which);
+    if (strcmp(which, "ours") && strcmp(which, "official") && strcmp(which, "both") && strcmp(which, "heldout"))
+        return cli_usage_error(&c, "--setup is ours, official, both or heldout, not %s", which);
     if (map_path && !strcmp(which, "official"))
         return cli_usage_error(&c, "--map is our map; the official set-up has its own layout");
+    if (map_path && !strcmp(which, "heldout"))
+        return cli_usage_error(&c, "--map does not apply to heldout: its two maps are fixed");
+    if (!seeds) seeds = strcmp(which, "heldout") ? 5 : HELDOUT_SEEDS;
     return run_setups(which, map_path, png_path, seeds, episodes, slip, horizon, threshold);
 }
 

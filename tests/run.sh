@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The saferl test runner: every suite, each item pass or fail, each suite timed.
 #   tests/run.sh [suite ...]      suites: unit compile oracle cli fuzz web demo (default: all)
+#   TEST_JOBS=N tests/run.sh     run N items at a time where a suite allows it (default: the cores)
 # Tests are found by file name: tests/test_<name>.c (unit), tests/oracle/*.sh, tests/cli/*.sh,
 # tests/fuzz/fuzz_*.c, tests/browser/*.test.mjs.
 # Logs of every item are kept in build/logs/; the last line is "N passed, N failed".
@@ -32,38 +33,102 @@ done
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# item NAME COMMAND...: runs the command, logs its output, counts the result.
-item() {
-    local name=$1 log start
-    shift
+# Items of a suite run TEST_JOBS at a time (default: the number of cores); each prints its
+# line when it ends. Builds stay serial: every `make` an item starts (directly or from a
+# script) takes one lock, so two items never write the same target at once, while the tests
+# themselves run side by side. A suite whose items share scratch files runs one at a time.
+JOBS=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+pool=1
+results=$LOGS/results
+mkdir -p "$BUILD/bin"
+cat >"$BUILD/bin/make" <<'SH'
+#!/usr/bin/env bash
+# make under the test runner's build lock; makes started by a locked make run unlocked
+[ -n "${SAFERL_MAKE_LOCKED:-}" ] && exec /usr/bin/make "$@"
+export SAFERL_MAKE_LOCKED=1
+exec flock "$SAFERL_MAKE_LOCK" /usr/bin/make "$@"
+SH
+chmod +x "$BUILD/bin/make"
+export SAFERL_MAKE_LOCK=$PWD/$BUILD/.make.lock
+export PATH=$PWD/$BUILD/bin:$PATH
+rm -rf "$results"
+mkdir -p "$results"
+item_seq=0
+
+# run_item SEQ NAME COMMAND...: runs the command, logs its output, prints one report (a single
+# write, so reports of items ending together do not interleave) and records the result.
+run_item() {
+    local seq=$1 name=$2 log start report
+    shift 2
     log="$LOGS/$(echo "$name" | tr ' /:' '___').log"
     start=$(date +%s.%N)
     if "$@" >"$log" 2>&1; then
         printf '  ok      %-60s %6.1f s\n' "$name" "$(elapsed "$start")"
-        passed=$((passed + 1))
+        echo "ok" >"$results/$seq"
     else
-        printf '  FAILED  %-60s %6.1f s   (log: %s)\n' "$name" "$(elapsed "$start")" "$log"
-        tail -n 15 "$log" | sed 's/^/          | /'
-        failed=$((failed + 1))
-        failures+=("$name")
+        report=$(printf '  FAILED  %-60s %6.1f s   (log: %s)\n' "$name" "$(elapsed "$start")" "$log"
+                 tail -n 15 "$log" | sed 's/^/          | /')
+        printf '%s\n' "$report"
+        printf 'failed %s\n' "$name" >"$results/$seq"
     fi
 }
 
+# item NAME COMMAND...: one test item, run now or in the suite's pool.
+item() {
+    item_seq=$((item_seq + 1))
+    if [ "$pool" -le 1 ]; then
+        run_item "$item_seq" "$@"
+        return
+    fi
+    while [ "$(jobs -rp | wc -l)" -ge "$pool" ]; do wait -n; done
+    run_item "$item_seq" "$@" &
+}
+
+# counts the suite's results once its items have ended
+collect() {
+    local f
+    wait
+    for f in "$results"/*; do
+        [ -e "$f" ] || continue
+        if [ "$(cat "$f")" = ok ]; then
+            passed=$((passed + 1))
+        else
+            failures+=("$(sed 's/^failed //' "$f")")
+            failed=$((failed + 1))
+        fi
+        rm -f "$f"
+    done
+}
+
 suite_start=0
-suite() {
+suite() { # name [parallel]
     suite_start=$(date +%s.%N)
+    pool=1
+    [ "${2:-}" = parallel ] && pool=$JOBS
     echo "== $1"
 }
 suite_end() {
+    collect
     printf '   (%s: %.1f s)\n' "$1" "$(elapsed "$suite_start")"
 }
 
 upper() { echo "$1" | tr a-z A-Z; }
 
+# prebuild TARGET...: builds a suite's targets up front, TEST_JOBS compilers at once (errors are
+# left to the items, which run the same make and show them in their logs)
+prebuild() {
+    [ "$JOBS" -gt 1 ] || return 0
+    make -s -k -j"$JOBS" "$@" >"$LOGS/prebuild.log" 2>&1 || true
+}
+
 # ---- unit ------------------------------------------------------------------------------
 run_unit() {
-    suite unit
-    local t
+    suite unit parallel
+    local t targets=()
+    for t in "${unit_tests[@]}"; do
+        targets+=("$BUILD/test_$t" "$BUILD/static/test_$t" "$BUILD/counting/test_$t" "$BUILD/sanitize/test_$t" "$BUILD/wasm/test_$t.js")
+    done
+    prebuild "${targets[@]}" "$BUILD/tsan/thread_rl" "$BUILD/tsan/gp_threads"
     for t in "${unit_tests[@]}"; do
         item "unit $t: native gcc" bash -c "make -s $BUILD/test_$t && $BUILD/test_$t"
         item "unit $t: STATIC" bash -c "make -s $BUILD/static/test_$t && $BUILD/static/test_$t"
@@ -219,7 +284,7 @@ run_compile() {
 # ---- oracles, CLIs, fuzzers, browser, demo -------------------------------------------------
 # tests/oracle/<name>.sh: each compares a header with a tool no one here wrote.
 run_oracle() {
-    suite oracle
+    suite oracle parallel
     local f
     for f in tests/oracle/*.sh; do item "oracle $(basename "$f" .sh)" "$f"; done
     suite_end oracle
@@ -227,8 +292,10 @@ run_oracle() {
 
 # tests/cli/<example>.sh: a black-box test of build/<example>, given its path.
 run_cli() {
-    suite cli
-    local f name
+    suite cli parallel
+    local f name targets=()
+    for f in tests/cli/*.sh; do targets+=("$BUILD/$(basename "$f" .sh)"); done
+    prebuild "${targets[@]}"
     for f in tests/cli/*.sh; do
         name=$(basename "$f" .sh)
         item "cli $name" bash -c "make -s $BUILD/$name && $f $BUILD/$name"
@@ -250,8 +317,14 @@ fuzz_one() { # name [extra corpus]
 # Targets for checksummed formats (they include fuzz_crc_repair.h) run twice: as they are,
 # and built with the CRC repaired, on their own corpus plus the plain one.
 run_fuzz() {
-    suite "fuzz ($FUZZ_RUNS runs each, seed $FUZZ_SEED)"
-    local f name
+    suite "fuzz ($FUZZ_RUNS runs each, seed $FUZZ_SEED)" parallel
+    local f name targets=()
+    for f in tests/fuzz/fuzz_*.c; do
+        name=$(basename "$f" .c)
+        targets+=("$BUILD/$name")
+        grep -q fuzz_crc_repair.h "$f" && targets+=("$BUILD/${name}_crc")
+    done
+    prebuild "${targets[@]}"
     for f in tests/fuzz/fuzz_*.c; do
         name=$(basename "$f" .c)
         name=${name#fuzz_}

@@ -1097,7 +1097,7 @@ static void draw_prior(const saferl_gp *gp, const double *z, int m, saferl_rng *
     for (i = 0; i < m; ++i)
         for (j = 0; j <= i; ++j)
             work[i * m + j] = saferl_gp_kernel_value(gp, z + i * gp->dim, z + j * gp->dim) + (i == j ? 1e-9 : 0.0);
-    CHECK(saferl_gp__cholesky_unblocked(work, (uint32_t)m, (size_t)m) == 0);
+    CHECK(saferl_gp__cholesky_rows(work, (size_t)m, 0, (uint32_t)m) == 0);
     for (i = 0; i < m; ++i) f[m + i] = saferl_rng_normal(rng);
     for (i = 0; i < m; ++i) {
         double s = 0.0;
@@ -1371,6 +1371,55 @@ static void reference_solve(const double *l, size_t ld, uint32_t n, double *v, s
     }
 }
 
+/* The portable build's row-blocked Cholesky (the off-diagonal blocks by the tiled solve)
+   against Higham's backward-error bound (Accuracy and Stability, Thm 10.3): the computed L
+   satisfies |L L^T - A| <= gamma_(n+2) |L| |L|^T entrywise, one rounding more than the
+   theorem's n + 1 for the reciprocal the solve multiplies by. Random SPD matrices B B^T + c I
+   from well to badly conditioned (c = n down to 1e-8), sizes around multiples of the block of 16 rows;
+   and the same failing row as the unblocked factor when one pivot is made negative. */
+TEST(blocked_cholesky_meets_the_backward_error_bound) {
+    static const uint32_t sizes[6] = {17, 31, 32, 65, 97, 150};
+    static const double shifts[3] = {1.0, 1e-4, 1e-8};
+    static double b[150 * 150], a[150 * 153], f[150 * 153], g[150 * 153], work[SAFERL_GP_BLOCK * 150];
+    const double u = 1.1102230246251565e-16;
+    saferl_rng rng;
+    uint32_t t, c, i, j, k, bad = 0;
+    saferl_rng_seed(&rng, 2033);
+    for (t = 0; t < 6; ++t)
+        for (c = 0; c < 3; ++c) {
+            const uint32_t n = sizes[t];
+            const size_t ld = n + 3;
+            const double gamma = (n + 2) * u / (1.0 - (n + 2) * u);
+            for (i = 0; i < n; ++i)
+                for (k = 0; k < n; ++k) b[i * n + k] = saferl_rng_normal(&rng) / sqrt((double)n);
+            for (i = 0; i < n; ++i)
+                for (j = 0; j <= i; ++j) {
+                    double s = i == j ? shifts[c] * (c == 0 ? n : 1.0) : 0.0;
+                    for (k = 0; k < n / 2; ++k) s += b[i * n + k] * b[j * n + k]; /* rank n/2 + shift */
+                    a[i * ld + j] = f[i * ld + j] = g[i * ld + j] = s;
+                }
+            CHECK(saferl_gp__cholesky(f, n, ld, work) == 0);
+            for (i = 0; i < n; ++i)
+                for (j = 0; j <= i; ++j) {
+                    double s = 0.0, bound = 0.0;
+                    for (k = 0; k <= j; ++k) {
+                        s += f[i * ld + k] * f[j * ld + k];
+                        bound += fabs(f[i * ld + k] * f[j * ld + k]);
+                    }
+                    bad += !(fabs(s - a[i * ld + j]) <= gamma * bound);
+                }
+            /* a negative pivot at row p: both factors stop there */
+            {
+                const uint32_t p = (uint32_t)(saferl_rng_uniform(&rng) * n);
+                memcpy(f, a, sizeof(double) * ld * n);
+                f[p * ld + p] = g[p * ld + p] = -1.0;
+                CHECK(saferl_gp__cholesky(f, n, ld, work) == p + 1);
+                CHECK(saferl_gp__cholesky_rows(g, ld, 0, n) == p + 1);
+            }
+        }
+    CHECK(bad == 0);
+}
+
 TEST(dispatch_solve_is_bit_identical) {
     static const uint32_t ns[10] = {1, 3, 4, 5, 6, 7, 11, 12, 26, 41};
     static const uint32_t ms[12] = {1, 3, 4, 5, 7, 8, 9, 17, 63, 64, 71, 133};
@@ -1531,18 +1580,18 @@ TEST(dispatch_dense_loops_are_bit_identical) {
                 for (k = 0; k <= j; ++k) s += a[i * ld + k] * a[j * ld + k];
                 f0[i * ld + j] = f1[i * ld + j] = f2[i * ld + j] = s;
             }
-        r0 = saferl_gp__cholesky_unblocked(f0, n, ld);
+        r0 = saferl_gp__cholesky_rows(f0, ld, 0, n);
         for (i = 0; i < n; ++i) b0[i] = b1[i] = b2[i] = saferl_rng_uniform(&rng) - 0.5;
         saferl_gp__solve_lower(f0, ld, n, b0);
         saferl_gp__solve_upper(f0, ld, n, b0);
         CHECK(r0 == 0);
 #if defined(SAFERL_GP__DISPATCH)
-        r1 = saferl_gp__cholesky_unblocked_portable(f1, n, ld);
+        r1 = saferl_gp__cholesky_rows_portable(f1, ld, 0, n);
         saferl_gp__solve_lower_portable(f1, ld, n, b1);
         saferl_gp__solve_upper_portable(f1, ld, n, b1);
         mismatches += r1 != r0 || memcmp(f0, f1, sizeof f0) != 0 || memcmp(b0, b1, sizeof b0) != 0;
         if (avx2) {
-            r2 = saferl_gp__cholesky_unblocked_avx2(f2, n, ld);
+            r2 = saferl_gp__cholesky_rows_avx2(f2, ld, 0, n);
             saferl_gp__solve_lower_avx2(f2, ld, n, b2);
             saferl_gp__solve_upper_avx2(f2, ld, n, b2);
             mismatches += r2 != r0 || memcmp(f0, f2, sizeof f0) != 0 || memcmp(b0, b2, sizeof b0) != 0;
@@ -1689,6 +1738,7 @@ int main(void) {
     RUN(stageopt_safe_ucb_and_lipschitz_never_violate);
     RUN(pls_online_stage_stays_within_the_budget);
     RUN(pls_with_default_gp_parameters_runs);
+    RUN(blocked_cholesky_meets_the_backward_error_bound);
     RUN(dispatch_solve_is_bit_identical);
     RUN(dispatch_kernel_rows_are_bit_identical);
     RUN(dispatch_dense_loops_are_bit_identical);

@@ -6204,317 +6204,222 @@ static int dump_poison_lp(void) {
 }
 
 /* ---- BC-HG: a leader's hypergradient through a soft-Q follower ----------------------------------
-   The DiscreteToy4 game of arXiv 2603.14867 (akimotolab/BC-HG, DiscreteToyEnv4, R = 1): states
-   S, A, B; the leader picks one of 2 actions, the follower one of 3, both every step. The
-   follower earns 1 for leaving S (action 1 to A, 2 to B); at A the leader's action 1 sends it
-   back to S with -1, action 0 lets it go on to B (action 2) and earn R; from B action 0 returns
-   to S. The leader earns 1 when the follower goes from S to A. So the leader's good action at
-   the key state A is 0 (the follower then cycles S-A-B, 2 per 3 steps, instead of S-B, 1 per
-   2), though with the follower's policy held fixed, action 1 at A returns to S sooner.
-   The follower is the soft-optimal response pi_f ∝ exp(Q_f / tau) of soft Q iteration; the
-   leader's policy is a softmax of its logits x (3 x 2). Everything is small enough to solve
-   exactly: F(x) is the leader's discounted return from S. The hypergradient
-      grad F = sum_s d(s) sum_l pi_l(l|s) [grad log pi_l(l|s) Q_l(s,l)                (direct)
-               + (1/tau) Cov_{f ~ pi_f(.|s,l)}(Q_l(s,l,f), grad Q_f(s,l,f))]           (indirect)
-   with grad Q_f(s,l,f) = gamma grad V_f(s') and grad V_f the follower's discounted sum of
-   grad log pi_l(l_k|s_k) (V_f(s_k,l_k) - V_f(s_k)) along its own path (the paper's
-   "influence"). */
-enum { TOY_S = 3, TOY_L = 2, TOY_F = 3, TOY_X = TOY_S * TOY_L };
+   saferl_rl_stackelberg_* against what no one wrote here: finite differences of the exact
+   objective F(x) (itself from soft Q iteration and a linear solve), on the paper's DiscreteToy4
+   and on seeded random games with stochastic transitions; the sampled estimator's mean against
+   the exact hypergradient; bits from a seed; bad input refused with the game unchanged. */
 
-typedef struct toy_game {
-    int next[TOY_S][TOY_L][TOY_F];
-    double follower_reward[TOY_S][TOY_L][TOY_F], leader_reward[TOY_S][TOY_L][TOY_F];
-    double discount, temperature;
-} toy_game;
+typedef struct bchg_random_game {
+    double transition[4 * 3 * 4 * 4], leader_reward[4 * 3 * 4], follower_reward[4 * 3 * 4], initial_state[4];
+} bchg_random_game;
 
-typedef struct toy_solution {
-    double leader[TOY_S][TOY_L];                         /* pi_l(l|s) */
-    double follower_q[TOY_S][TOY_L][TOY_F], follower[TOY_S][TOY_L][TOY_F];
-    double follower_value_sl[TOY_S][TOY_L], follower_value[TOY_S];
-    double chain[TOY_S][TOY_S];                          /* P(s'|s) under both policies */
-    double leader_q[TOY_S][TOY_L][TOY_F], leader_value[TOY_S], visitation[TOY_S];
-    double objective;                                    /* F = V_l(S) */
-} toy_solution;
-
-static void toy_discrete4(toy_game *g) {
-    int s, l, f;
+/* S 2-4, L 2-3, F 2-4; each transition row on 1-3 random states with random weights (zeros
+   included, so some states may be unreachable); rewards normal; tau in [0.2, 1], gamma in
+   [0.5, 0.95]; the start state drawn at random (half the time a spread). */
+static saferl_rl_stackelberg_desc bchg_random_desc(bchg_random_game *g, saferl_rng *rng) {
+    saferl_rl_stackelberg_desc d;
+    int S, L, F, k, t, n;
     memset(g, 0, sizeof *g);
-    for (s = 0; s < TOY_S; ++s)
-        for (l = 0; l < TOY_L; ++l)
-            for (f = 0; f < TOY_F; ++f) g->next[s][l][f] = s; /* stay unless said otherwise */
-    for (l = 0; l < TOY_L; ++l) {
-        g->next[0][l][1] = 1, g->next[0][l][2] = 2, g->next[2][l][0] = 0;
-        g->follower_reward[0][l][1] = g->follower_reward[0][l][2] = 1.0;
-        g->leader_reward[0][l][1] = 1.0;
+    memset(&d, 0, sizeof d);
+    S = 2 + (int)saferl_rng_bounded(rng, 3), L = 2 + (int)saferl_rng_bounded(rng, 2), F = 2 + (int)saferl_rng_bounded(rng, 3);
+    for (k = 0; k < S * L * F; ++k) {
+        double *row = g->transition + k * S, total = 0.0;
+        for (n = 0; n < 1 + (int)saferl_rng_bounded(rng, 3); ++n) row[saferl_rng_bounded(rng, (uint32_t)S)] += saferl_rng_uniform(rng) + 0.05;
+        for (t = 0; t < S; ++t) total += row[t];
+        for (t = 0; t < S; ++t) row[t] /= total;
+        g->leader_reward[k] = saferl_rng_normal(rng), g->follower_reward[k] = saferl_rng_normal(rng);
     }
-    g->next[1][0][0] = 0, g->next[1][0][2] = 2;
-    for (f = 0; f < TOY_F; ++f) g->next[1][1][f] = 0, g->follower_reward[1][1][f] = -1.0;
-    g->follower_reward[1][0][2] = 1.0; /* R */
-    g->discount = 0.99, g->temperature = 0.05;
+    if (saferl_rng_uniform(rng) < 0.5) g->initial_state[saferl_rng_bounded(rng, (uint32_t)S)] = 1.0;
+    else for (t = 0; t < S; ++t) g->initial_state[t] = 1.0 / S;
+    d.state_count = S, d.leader_action_count = L, d.follower_action_count = F;
+    d.transition = g->transition, d.leader_reward = g->leader_reward;
+    d.follower_reward = g->follower_reward, d.initial_state = g->initial_state;
+    d.temperature = 0.2 + 0.8 * saferl_rng_uniform(rng), d.discount = 0.5 + 0.45 * saferl_rng_uniform(rng);
+    return d;
 }
 
-/* x = (I - gamma P) \ b for 3 x 3 P and `columns` right-hand sides (b is 3 x columns, overwritten
-   with x); transpose solves (I - gamma P)^T instead. Gaussian elimination with partial pivots. */
-static void toy_solve_linear(const double *chain, double gamma, int transpose, double *b, int columns) {
-    double a[TOY_S][TOY_S];
-    int i, j, k, c;
-    for (i = 0; i < TOY_S; ++i)
-        for (j = 0; j < TOY_S; ++j) a[i][j] = (i == j) - gamma * (transpose ? chain[j * TOY_S + i] : chain[i * TOY_S + j]);
-    for (k = 0; k < TOY_S; ++k) {
-        int pivot = k;
-        for (i = k + 1; i < TOY_S; ++i) pivot = fabs(a[i][k]) > fabs(a[pivot][k]) ? i : pivot;
-        for (j = 0; j < TOY_S; ++j) { double t = a[k][j]; a[k][j] = a[pivot][j], a[pivot][j] = t; }
-        for (c = 0; c < columns; ++c) { double t = b[k * columns + c]; b[k * columns + c] = b[pivot * columns + c], b[pivot * columns + c] = t; }
-        for (i = k + 1; i < TOY_S; ++i) {
-            const double m = a[i][k] / a[k][k];
-            for (j = k; j < TOY_S; ++j) a[i][j] -= m * a[k][j];
-            for (c = 0; c < columns; ++c) b[i * columns + c] -= m * b[k * columns + c];
+/* dF/dx_j by the 4-point stencil (error O(h^4)), for j < count; `work` starts cold at x and
+   each solve then warm-starts from the previous one (the stop rule does not depend on where
+   soft Q iteration starts) */
+static void bchg_differences(const saferl_rl_stackelberg_desc *desc, saferl_rl_stackelberg *work, void *memory,
+                             size_t memory_size, double *x, int count, double h, double *estimate) {
+    const double step[4] = {h, -h, 2 * h, -2 * h};
+    double f[4];
+    int j, k;
+    CHECK(saferl_rl_stackelberg_init(work, desc, memory, memory_size) == SAFERL_OK);
+    CHECK(saferl_rl_stackelberg_solve(work, x) == SAFERL_OK);
+    for (j = 0; j < count; ++j) {
+        const double saved = x[j];
+        for (k = 0; k < 4; ++k) {
+            x[j] = saved + step[k];
+            CHECK(saferl_rl_stackelberg_solve(work, x) == SAFERL_OK);
+            f[k] = work->objective;
         }
+        x[j] = saved;
+        estimate[j] = (8.0 * (f[0] - f[1]) - (f[2] - f[3])) / (12.0 * h);
     }
-    for (k = TOY_S - 1; k >= 0; --k)
-        for (c = 0; c < columns; ++c) {
-            double t = b[k * columns + c];
-            for (j = k + 1; j < TOY_S; ++j) t -= a[k][j] * b[j * columns + c];
-            b[k * columns + c] = t / a[k][k];
-        }
 }
 
-/* The follower's soft-optimal response to the leader's logits x, then the leader's values. Soft Q
-   iteration starts from t->follower_q (warm start; zero it before the first call) and runs until
-   a sweep changes nothing by more than 1e-14 (1 + max |Q|): the error left is then below 1e-12
-   (1 + max |Q|), the contraction's 1 / (1 - gamma) times the last change. */
-static void toy_solve(const toy_game *g, const double *x, toy_solution *t) {
-    const double tau = g->temperature, gamma = g->discount;
-    double change = HUGE_VAL, b[TOY_S];
-    int s, l, f, sweep;
-    for (s = 0; s < TOY_S; ++s) {
-        const double m = fmax(x[s * TOY_L], x[s * TOY_L + 1]);
-        const double z = exp(x[s * TOY_L] - m) + exp(x[s * TOY_L + 1] - m);
-        for (l = 0; l < TOY_L; ++l) t->leader[s][l] = exp(x[s * TOY_L + l] - m) / z;
-    }
-    for (sweep = 0; sweep < 100000 && change > 0.0; ++sweep) {
-        double largest = 0.0;
-        change = 0.0;
-        for (s = 0; s < TOY_S; ++s) { /* V_f(s,l) = tau log sum_f exp(Q_f / tau) */
-            t->follower_value[s] = 0.0;
-            for (l = 0; l < TOY_L; ++l) {
-                const double *q = t->follower_q[s][l];
-                const double m = fmax(q[0], fmax(q[1], q[2]));
-                t->follower_value_sl[s][l] = m + tau * log(exp((q[0] - m) / tau) + exp((q[1] - m) / tau) +
-                                                           exp((q[2] - m) / tau));
-                t->follower_value[s] += t->leader[s][l] * t->follower_value_sl[s][l];
-            }
-        }
-        for (s = 0; s < TOY_S; ++s)
-            for (l = 0; l < TOY_L; ++l)
-                for (f = 0; f < TOY_F; ++f) {
-                    const double q = g->follower_reward[s][l][f] + gamma * t->follower_value[g->next[s][l][f]];
-                    change = fmax(change, fabs(q - t->follower_q[s][l][f]));
-                    largest = fmax(largest, fabs(q));
-                    t->follower_q[s][l][f] = q;
-                }
-        if (change <= 1e-14 * (1.0 + largest)) break;
-    }
-    memset(t->chain, 0, sizeof t->chain);
-    for (s = 0; s < TOY_S; ++s) {
-        b[s] = 0.0;
-        for (l = 0; l < TOY_L; ++l)
-            for (f = 0; f < TOY_F; ++f) {
-                const double p = exp((t->follower_q[s][l][f] - t->follower_value_sl[s][l]) / tau), w = t->leader[s][l] * p;
-                t->follower[s][l][f] = p;
-                t->chain[s][g->next[s][l][f]] += w;
-                b[s] += w * g->leader_reward[s][l][f];
-            }
-    }
-    toy_solve_linear(&t->chain[0][0], gamma, 0, b, 1); /* V_l = (I - gamma P)^-1 r_l */
-    memcpy(t->leader_value, b, sizeof b);
-    for (s = 0; s < TOY_S; ++s)
-        for (l = 0; l < TOY_L; ++l)
-            for (f = 0; f < TOY_F; ++f)
-                t->leader_q[s][l][f] = g->leader_reward[s][l][f] + gamma * t->leader_value[g->next[s][l][f]];
-    for (s = 0; s < TOY_S; ++s) t->visitation[s] = s == 0; /* d = (I - gamma P)^-T e_S */
-    toy_solve_linear(&t->chain[0][0], gamma, 1, t->visitation, 1);
-    t->objective = t->leader_value[0];
-}
-
-/* grad_x log pi_l(l|s) for logit (s2, k): 1[s2 = s] (1[k = l] - pi_l(k|s)) */
-static double toy_score(const toy_solution *t, int s, int l, int s2, int k) {
-    return s2 == s ? (k == l) - t->leader[s][k] : 0.0;
-}
-
-/* The exact hypergradient (both terms, or the direct one alone as the paper's baseline has it). */
-static void toy_hypergradient(const toy_game *g, const toy_solution *t, int with_indirect, double *grad) {
-    double influence[TOY_S * TOY_X]; /* grad V_f(s) = (I - gamma P)^-1 sum_l pi_l grad log pi_l (V_f(s,l) - V_f(s)) */
-    int s, l, f, j;
-    for (s = 0; s < TOY_S; ++s)
-        for (j = 0; j < TOY_X; ++j) {
-            influence[s * TOY_X + j] = 0.0;
-            for (l = 0; l < TOY_L; ++l)
-                influence[s * TOY_X + j] += t->leader[s][l] * toy_score(t, s, l, j / TOY_L, j % TOY_L) *
-                                            (t->follower_value_sl[s][l] - t->follower_value[s]);
-        }
-    toy_solve_linear(&t->chain[0][0], g->discount, 0, influence, TOY_X);
-    for (j = 0; j < TOY_X; ++j) grad[j] = 0.0;
-    for (s = 0; s < TOY_S; ++s)
-        for (l = 0; l < TOY_L; ++l) {
-            double q_sl = 0.0, mean_grad[TOY_X] = {0};
-            for (f = 0; f < TOY_F; ++f) {
-                q_sl += t->follower[s][l][f] * t->leader_q[s][l][f];
-                for (j = 0; j < TOY_X; ++j)
-                    mean_grad[j] += t->follower[s][l][f] * g->discount * influence[g->next[s][l][f] * TOY_X + j];
-            }
-            for (j = 0; j < TOY_X; ++j) {
-                double covariance = 0.0;
-                for (f = 0; f < TOY_F; ++f)
-                    covariance += t->follower[s][l][f] * (t->leader_q[s][l][f] - q_sl) *
-                                  (g->discount * influence[g->next[s][l][f] * TOY_X + j] - mean_grad[j]);
-                grad[j] += t->visitation[s] * t->leader[s][l] *
-                           (toy_score(t, s, l, j / TOY_L, j % TOY_L) * q_sl +
-                            (with_indirect ? covariance / g->temperature : 0.0));
-            }
-        }
-}
-
-/* One sample of the hypergradient as BC-HG forms it from a game's trajectories, here with the
-   exact tables standing in for the learned critics: a state from the leader's discounted
-   visitation, the two actions from the policies; the direct term from the leader's advantage;
-   the indirect term as benefit x influence / tau, the benefit Q_l(s,l,f) less the mean of
-   `follower_draws` fresh follower actions, the influence the follower's path from the next state,
-   stopped with probability 1 - gamma at each step (an unbiased discounted sum). */
-static void toy_sample_hypergradient(const toy_game *g, const toy_solution *t, int with_indirect, int follower_draws,
-                                     saferl_rng *rng, double *grad) {
-    const double mass = 1.0 / (1.0 - g->discount); /* sum_s d(s) */
-    double q_sl = 0.0, baseline = 0.0, influence[TOY_X] = {0};
-    int s = (int)saferl_rng_categorical(rng, t->visitation, TOY_S);
-    int l = (int)saferl_rng_categorical(rng, t->leader[s], TOY_L);
-    int f = (int)saferl_rng_categorical(rng, t->follower[s][l], TOY_F), j, m, u;
-    for (m = 0; m < TOY_F; ++m) q_sl += t->follower[s][l][m] * t->leader_q[s][l][m];
-    for (j = 0; j < TOY_X; ++j) grad[j] = mass * toy_score(t, s, l, j / TOY_L, j % TOY_L) * (q_sl - t->leader_value[s]);
-    if (!with_indirect) return;
-    for (m = 0; m < follower_draws; ++m)
-        baseline += t->leader_q[s][l][saferl_rng_categorical(rng, t->follower[s][l], TOY_F)] / follower_draws;
-    u = g->next[s][l][f];
-    do {
-        const int lu = (int)saferl_rng_categorical(rng, t->leader[u], TOY_L);
-        const int fu = (int)saferl_rng_categorical(rng, t->follower[u][lu], TOY_F);
-        for (j = 0; j < TOY_X; ++j)
-            influence[j] += toy_score(t, u, lu, j / TOY_L, j % TOY_L) * (t->follower_value_sl[u][lu] - t->follower_value[u]);
-        u = g->next[u][lu][fu];
-    } while (saferl_rng_uniform(rng) < g->discount);
-    for (j = 0; j < TOY_X; ++j)
-        grad[j] += mass * (t->leader_q[s][l][f] - baseline) * g->discount * influence[j] / g->temperature;
-}
-
-/* The leader's learning run: `iterations` Adam steps (rate `rate`, the usual 0.9 / 0.999 / 1e-8)
-   up the mean of `batch` sampled hypergradients, the follower re-solved after each step (the
-   paper's "Opt" follower), the leader's logits from 0 (uniform). Returns the final solution. */
-typedef struct toy_run {
-    int iterations, batch, follower_draws, with_indirect;
-    double rate;
-} toy_run;
-
-static void toy_learn(const toy_game *g, const toy_run *run, uint32_t seed, toy_solution *t) {
-    double x[TOY_X] = {0}, first[TOY_X] = {0}, second[TOY_X] = {0}, grad[TOY_X], one[TOY_X];
+/* The exact hypergradient against finite differences of F at random leader logits.
+   DiscreteToy4: F amplifies the follower's fixed-point error by about 6.6e4 (1/tau, the
+   leader's values ~33, 1/(1-gamma)), so h = 1e-2 with the 4-point stencil: it agrees to
+   4e-7-2e-6 relative there, while smaller h drifts away (the solver's error over h: 3e-3 off at
+   h = 1e-5). Tolerance 1e-5 (1 + |grad|). The direct term alone is off by O(1) there, so the
+   guidance term is what the check sees. Random games (tau >= 0.2, gamma <= 0.95, |r| ~ 1):
+   the stencil's truncation error is estimated from the same stencil at 2h (the error is
+   16 times larger there, so |D(2h) - D(h)| ~ 15 times D(h)'s error); tolerance 2 |D(2h) -
+   D(h)| plus the stencil's rounding, 1.5 dF / h, with dF the solver's error in F: Q_f within
+   gamma / (1 - gamma) 1e-14 (1 + max |Q_f|) (its stop rule), which moves pi_f by 1/tau times
+   that and F by at most 2 max |Q_l| / (1 - gamma) times pi_f's change. */
+TEST(bchg_hypergradient_matches_finite_differences) {
+    saferl_rl_discrete_toy4 toy;
+    bchg_random_game random_game;
+    saferl_rl_stackelberg game, work;
+    saferl_rl_stackelberg_desc desc = saferl_rl_discrete_toy4_desc(&toy, 1.0);
+    static double memory[4096], work_memory[4096];
+    double x[12], grad[12], direct[12], near[12], far[12], gap = 0.0;
     saferl_rng rng;
-    int iteration, i, j;
-    saferl_rng_seed(&rng, seed);
-    memset(t, 0, sizeof *t);
-    toy_solve(g, x, t);
-    for (iteration = 1; iteration <= run->iterations; ++iteration) {
-        for (j = 0; j < TOY_X; ++j) grad[j] = 0.0;
-        for (i = 0; i < run->batch; ++i) {
-            toy_sample_hypergradient(g, t, run->with_indirect, run->follower_draws, &rng, one);
-            for (j = 0; j < TOY_X; ++j) grad[j] += one[j] / run->batch;
-        }
-        for (j = 0; j < TOY_X; ++j) { /* Adam ascent */
-            first[j] = 0.9 * first[j] + 0.1 * grad[j];
-            second[j] = 0.999 * second[j] + 0.001 * grad[j] * grad[j];
-            x[j] += run->rate * (first[j] / (1.0 - pow(0.9, iteration))) /
-                    (sqrt(second[j] / (1.0 - pow(0.999, iteration))) + 1e-8);
-        }
-        toy_solve(g, x, t);
-    }
-}
-
-/* The exact hypergradient against finite differences of F at random leader logits, and the
-   sampled form's mean against the exact one. F amplifies the follower's fixed-point error by
-   about 6.6e4 (1/tau, the leader's values ~33, 1/(1-gamma)), so the differences use h = 1e-2
-   with the 4-point stencil (error O(h^4)): on these points it agreed to 4e-7-2e-6 relative,
-   while smaller h drifts away (the solver's error over h: 3e-3 off at h = 1e-5). Tolerance
-   1e-5 (1 + |grad|). The direct term alone is off by O(1) here, so the covariance term is what
-   the check sees. The sampled mean (20,000 draws) within 4 standard errors. */
-TEST(bchg_hypergradient_matches_finite_differences_on_discrete_toy4) {
-    toy_game g;
-    toy_solution t, u;
-    double x[TOY_X], grad[TOY_X], direct[TOY_X], sum[TOY_X] = {0}, squares[TOY_X] = {0}, one[TOY_X], gap = 0.0;
-    saferl_rng rng;
-    int trial, j, k, i;
-    toy_discrete4(&g);
+    int trial, j;
     saferl_rng_seed(&rng, 5);
     for (trial = 0; trial < 5; ++trial) {
-        for (j = 0; j < TOY_X; ++j) x[j] = saferl_rng_normal(&rng);
-        memset(&t, 0, sizeof t);
-        toy_solve(&g, x, &t);
-        toy_hypergradient(&g, &t, 1, grad);
-        toy_hypergradient(&g, &t, 0, direct);
-        for (j = 0; j < TOY_X; ++j) {
-            const double h = 1e-2, saved = x[j], step[4] = {h, -h, 2 * h, -2 * h};
-            double f[4], estimate;
-            for (k = 0; k < 4; ++k) {
-                u = t; /* warm start from the solution at x */
-                x[j] = saved + step[k];
-                toy_solve(&g, x, &u);
-                f[k] = u.objective;
-            }
-            x[j] = saved;
-            estimate = (8.0 * (f[0] - f[1]) - (f[2] - f[3])) / (12.0 * h);
-            CHECK(fabs(estimate - grad[j]) <= 1e-5 * (1.0 + fabs(grad[j])));
+        CHECK(saferl_rl_stackelberg_init(&game, &desc, memory, sizeof memory) == SAFERL_OK);
+        for (j = 0; j < 6; ++j) x[j] = saferl_rng_normal(&rng);
+        CHECK(saferl_rl_stackelberg_solve(&game, x) == SAFERL_OK);
+        CHECK(saferl_rl_stackelberg_hypergradient(&game, 1, grad) == SAFERL_OK);
+        CHECK(saferl_rl_stackelberg_hypergradient(&game, 0, direct) == SAFERL_OK);
+        bchg_differences(&desc, &work, work_memory, sizeof work_memory, x, 6, 1e-2, near);
+        for (j = 0; j < 6; ++j) {
+            CHECK(fabs(near[j] - grad[j]) <= 1e-5 * (1.0 + fabs(grad[j])));
             gap = fmax(gap, fabs(direct[j] - grad[j]) / (1.0 + fabs(grad[j])));
         }
     }
     CHECK(gap > 100 * 1e-5);
-    for (i = 0; i < 20000; ++i) {
-        toy_sample_hypergradient(&g, &t, 1, 256, &rng, one);
-        for (j = 0; j < TOY_X; ++j) sum[j] += one[j], squares[j] += one[j] * one[j];
-    }
-    for (j = 0; j < TOY_X; ++j) {
-        const double mean = sum[j] / 20000, se = sqrt(fmax(0.0, squares[j] / 20000 - mean * mean) / 20000);
-        CHECK(fabs(mean - grad[j]) <= 4.0 * se + 1e-9 * (1.0 + fabs(grad[j])));
+    for (trial = 0; trial < 10; ++trial) {
+        double solver, q_f = 0.0, q_l = 0.0;
+        int X;
+        desc = bchg_random_desc(&random_game, &rng);
+        X = desc.state_count * desc.leader_action_count;
+        CHECK(strcmp(saferl_rl_stackelberg_desc_check(&desc), "ok") == 0);
+        CHECK(saferl_rl_stackelberg_memory_size(&desc) <= sizeof memory);
+        CHECK(saferl_rl_stackelberg_init(&game, &desc, memory, sizeof memory) == SAFERL_OK);
+        for (j = 0; j < X; ++j) x[j] = saferl_rng_normal(&rng);
+        CHECK(saferl_rl_stackelberg_solve(&game, x) == SAFERL_OK);
+        CHECK(saferl_rl_stackelberg_hypergradient(&game, 1, grad) == SAFERL_OK);
+        for (j = 0; j < desc.state_count * desc.leader_action_count * desc.follower_action_count; ++j)
+            q_f = fmax(q_f, fabs(game.follower_q[j])), q_l = fmax(q_l, fabs(game.leader_q[j]));
+        solver = desc.discount / (1.0 - desc.discount) * 1e-14 * (1.0 + q_f) / desc.temperature * 2.0 * q_l /
+                 (1.0 - desc.discount);
+        bchg_differences(&desc, &work, work_memory, sizeof work_memory, x, X, 1e-2, near);
+        bchg_differences(&desc, &work, work_memory, sizeof work_memory, x, X, 2e-2, far);
+        for (j = 0; j < X; ++j) CHECK(fabs(near[j] - grad[j]) <= 2.0 * fabs(far[j] - near[j]) + 1.5 * solver / 1e-2);
     }
 }
 
-/* `test_rl --bchg`: BC-HG against the paper's baseline (the direct term alone) on DiscreteToy4,
-   10 seeds, settings fixed before the run: 500 leader steps of Adam at rate 0.05 on tabular
-   logits from 0, 64 sampled hypergradients a step (the paper's batch), 256 follower draws for
-   the benefit's baseline (its batch_size_for_fa_exp), tau = 0.05, gamma = 0.99, the follower
-   re-solved exactly after every step. Departures from the paper: tabular leader and exact
-   tables in place of its 64-64 networks and learned critics; the infinite-horizon discounted
-   return in place of 150-step episodes; no replay buffer. */
-static int dump_bchg(void) {
-    static const double action0[TOY_X] = {0, 0, 20, -20, 0, 0}, action1[TOY_X] = {0, 0, -20, 20, 0, 0};
-    toy_game g;
-    toy_solution t;
-    toy_run run = {500, 64, 256, 1, 0.05};
-    int seed, found[2] = {0, 0};
-    toy_discrete4(&g);
-    memset(&t, 0, sizeof t);
-    toy_solve(&g, action0, &t);
-    printf("DiscreteToy4 (R = 1, tau = 0.05, gamma = 0.99): F with action 0 at A %.4f", t.objective);
-    memset(&t, 0, sizeof t);
-    toy_solve(&g, action1, &t);
-    printf(", with action 1 %.4f\nseed  BC-HG pi(0|A)  F        baseline pi(0|A)  F\n", t.objective);
-    for (seed = 0; seed < 10; ++seed) {
-        double p[2], f[2];
-        for (run.with_indirect = 1; run.with_indirect >= 0; --run.with_indirect) {
-            toy_learn(&g, &run, (uint32_t)seed, &t);
-            p[run.with_indirect] = t.leader[1][0], f[run.with_indirect] = t.objective;
-            found[run.with_indirect] += t.leader[1][0] > 0.5;
+/* The sampled estimator's mean (12,000 draws, 16 follower draws for the benefit's baseline: any
+   number >= 1 leaves it unbiased) against the exact hypergradient within 4 standard errors, for BC-HG and for the direct term alone, on DiscreteToy4 and on a random game with
+   stochastic transitions (whose next states the estimator draws). The same seed gives the same
+   bits; a leader solved twice from the same logits gives the same tables whatever the warm
+   start, to the solver's tolerance. */
+TEST(bchg_sampled_hypergradient_is_unbiased_and_reproducible) {
+    saferl_rl_discrete_toy4 toy;
+    bchg_random_game random_game;
+    saferl_rl_stackelberg game;
+    saferl_rl_stackelberg_desc desc;
+    static double memory[4096];
+    double x[12], grad[12], one[12], again[12], sum[12], squares[12], cold;
+    saferl_rng rng, twin;
+    int which, guidance, i, j, X, rare;
+    saferl_rng_seed(&rng, 11);
+    for (which = 0; which < 2; ++which) {
+        do { /* a point where 12,000 draws see every reachable state (>= 1% of d each, ~120 draws) */
+            desc = which == 0 ? saferl_rl_discrete_toy4_desc(&toy, 1.0) : bchg_random_desc(&random_game, &rng);
+            X = desc.state_count * desc.leader_action_count;
+            CHECK(saferl_rl_stackelberg_init(&game, &desc, memory, sizeof memory) == SAFERL_OK);
+            for (j = 0; j < X; ++j) x[j] = saferl_rng_normal(&rng);
+            CHECK(saferl_rl_stackelberg_solve(&game, x) == SAFERL_OK);
+            for (j = 0, rare = 0; j < desc.state_count; ++j)
+                rare |= game.visitation[j] * (1.0 - desc.discount) > 1e-12 &&
+                        game.visitation[j] * (1.0 - desc.discount) < 0.01;
+        } while (rare);
+        cold = game.objective;
+        for (j = 0; j < X; ++j) x[j] += 0.5;  /* a shift per state leaves pi_l as it was */
+        CHECK(saferl_rl_stackelberg_solve(&game, x) == SAFERL_OK); /* warm */
+        CHECK(fabs(game.objective - cold) <= 1e-9 * (1.0 + fabs(cold)));
+        for (guidance = 1; guidance >= 0; --guidance) {
+            CHECK(saferl_rl_stackelberg_hypergradient(&game, guidance, grad) == SAFERL_OK);
+            for (j = 0; j < X; ++j) sum[j] = squares[j] = 0.0;
+            for (i = 0; i < 12000; ++i) {
+                twin = rng;
+                CHECK(saferl_rl_stackelberg_sample_hypergradient(&game, guidance, 16, &rng, one) == SAFERL_OK);
+                if (i < 3) {
+                    CHECK(saferl_rl_stackelberg_sample_hypergradient(&game, guidance, 16, &twin, again) == SAFERL_OK);
+                    CHECK(memcmp(one, again, X * sizeof(double)) == 0 && memcmp(&rng, &twin, sizeof rng) == 0);
+                }
+                for (j = 0; j < X; ++j) sum[j] += one[j], squares[j] += one[j] * one[j];
+            }
+            for (j = 0; j < X; ++j) {
+                const double mean = sum[j] / 12000, se = sqrt(fmax(0.0, squares[j] / 12000 - mean * mean) / 12000);
+                CHECK(fabs(mean - grad[j]) <= 4.0 * se + 1e-12 * (1.0 + fabs(grad[j])));
+            }
         }
-        printf("%4d  %12.4f  %7.4f  %16.4f  %7.4f\n", seed, p[1], f[1], p[0], f[0]);
     }
-    printf("action 0 the more likely at A after 500 steps: BC-HG %d of 10 seeds, baseline %d of 10\n", found[1],
-           found[0]);
-    return 0;
+}
+
+/* Bad input: each desc fault names its field and init writes nothing; solve with NaN logits
+   and a refused sample leave the game and its memory as they were; nothing before a solve. */
+TEST(bchg_refuses_bad_input_and_leaves_the_game_unchanged) {
+    static const struct { const char *field; saferl_result code; } expected[] = {
+        {"state_count", SAFERL_ERR_INVALID_ARGUMENT}, {"follower_action_count", SAFERL_ERR_INVALID_ARGUMENT},
+        {"discount", SAFERL_ERR_INVALID_ARGUMENT},    {"discount", SAFERL_ERR_NOT_FINITE},
+        {"temperature", SAFERL_ERR_INVALID_ARGUMENT}, {"temperature", SAFERL_ERR_NOT_FINITE},
+        {"leader_reward", SAFERL_ERR_NOT_FINITE},     {"follower_reward", SAFERL_ERR_NOT_FINITE},
+        {"transition", SAFERL_ERR_INVALID_ARGUMENT},  {"transition", SAFERL_ERR_NOT_FINITE},
+        {"initial_state", SAFERL_ERR_INVALID_ARGUMENT}, {"transition", SAFERL_ERR_INVALID_ARGUMENT}};
+    saferl_rl_discrete_toy4 toy, bad;
+    saferl_rl_stackelberg game, before;
+    saferl_rl_stackelberg_desc desc = saferl_rl_discrete_toy4_desc(&toy, 1.0), d;
+    static double memory[512], saved[512];
+    double x[6] = {0}, grad[6] = {0}, kept[6];
+    const double nan = strtod("nan", NULL);
+    saferl_rng rng;
+    int i;
+    CHECK(strcmp(saferl_rl_stackelberg_desc_check(&desc), "ok") == 0);
+    CHECK(saferl_rl_stackelberg_memory_size(&desc) <= sizeof memory);
+    for (i = 0; i < (int)(sizeof expected / sizeof expected[0]); ++i) {
+        bad = toy, d = saferl_rl_discrete_toy4_desc(&bad, 1.0);
+        if (i == 0) d.state_count = 0;
+        if (i == 1) d.follower_action_count = -3;
+        if (i == 2) d.discount = 1.0;
+        if (i == 3) d.discount = nan;
+        if (i == 4) d.temperature = 0.0;
+        if (i == 5) d.temperature = HUGE_VAL;
+        if (i == 6) bad.leader_reward[7] = nan;
+        if (i == 7) bad.follower_reward[3] = -HUGE_VAL;
+        if (i == 8) bad.transition[5 * 3] = 0.5;                                /* a row summing to 1.5 */
+        if (i == 9) bad.transition[2 * 3 + 1] = nan;
+        if (i == 10) bad.initial_state[1] = -0.5, bad.initial_state[0] = 1.5;
+        if (i == 11) bad.transition[0] = 1.0 - 1e-9;                           /* beyond rounding */
+        memset(memory, 0x5a, sizeof memory), memset(&game, 0x5a, sizeof game);
+        memcpy(saved, memory, sizeof memory), before = game;
+        CHECK(strncmp(saferl_rl_stackelberg_desc_check(&d), expected[i].field, strlen(expected[i].field)) == 0);
+        CHECK(saferl_rl_stackelberg_init(&game, &d, memory, sizeof memory) == expected[i].code);
+        CHECK(memcmp(memory, saved, sizeof memory) == 0 && memcmp(&game, &before, sizeof game) == 0);
+    }
+    CHECK(saferl_rl_stackelberg_init(&game, &desc, memory, saferl_rl_stackelberg_memory_size(&desc) - 1) ==
+          SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_rl_stackelberg_init(&game, &desc, memory, sizeof memory) == SAFERL_OK);
+    saferl_rng_seed(&rng, 1);
+    CHECK(saferl_rl_stackelberg_hypergradient(&game, 1, grad) == SAFERL_ERR_NO_DATA);
+    CHECK(saferl_rl_stackelberg_sample_hypergradient(&game, 1, 256, &rng, grad) == SAFERL_ERR_NO_DATA);
+    CHECK(saferl_rl_stackelberg_solve(&game, x) == SAFERL_OK);
+    memcpy(saved, memory, sizeof memory), before = game, memcpy(kept, grad, sizeof grad);
+    x[3] = nan;
+    CHECK(saferl_rl_stackelberg_solve(&game, x) == SAFERL_ERR_NOT_FINITE);
+    x[3] = HUGE_VAL;
+    CHECK(saferl_rl_stackelberg_solve(&game, x) == SAFERL_ERR_NOT_FINITE);
+    CHECK(saferl_rl_stackelberg_sample_hypergradient(&game, 1, 0, &rng, grad) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(memcmp(memory, saved, sizeof memory) == 0 && memcmp(&game, &before, sizeof game) == 0);
+    CHECK(memcmp(kept, grad, sizeof grad) == 0);
 }
 
 /* ---- checkpoints: resume bit for bit, refuse bad input without a trace --------------------- */
@@ -6982,7 +6887,6 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
     if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
     if (argc > 1 && strcmp(argv[1], "--poison-lp") == 0) return dump_poison_lp();
-    if (argc > 1 && strcmp(argv[1], "--bchg") == 0) return dump_bchg();
     (void)argv;
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);
@@ -7079,6 +6983,8 @@ int main(int argc, char **argv) {
     RUN(sacpo_approaches_the_closed_form_optimum_and_meets_the_threshold);
     RUN(ppo_lag_with_the_kl_in_the_reward_reaches_the_closed_form);
     RUN(poison_lp_keeps_the_learned_reward_and_matches_brute_force);
-    RUN(bchg_hypergradient_matches_finite_differences_on_discrete_toy4);
+    RUN(bchg_hypergradient_matches_finite_differences);
+    RUN(bchg_sampled_hypergradient_is_unbiased_and_reproducible);
+    RUN(bchg_refuses_bad_input_and_leaves_the_game_unchanged);
     return saferl_test_finish();
 }

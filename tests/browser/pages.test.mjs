@@ -1,6 +1,7 @@
 // pages.test.mjs - what every demo page owes a visitor, on a laptop (1280x800) and a phone
 // (390x844): no console error, nothing wider than the screen, text of at least 11 px, a label for
-// every input and a text alternative for every canvas, the caption ("what you are looking at",
+// every input and a text alternative for every canvas, chart legends with values (not "—") before
+// any hover, the figure and its controls on the first screen, the caption ("what you are looking at",
 // "try this"), the C snippet and the links to the header and README (served by make web), the
 // default run reaching its success condition, and bad URL values answered by a visible message.
 // Screenshots go to build/screenshots/<page>-<width>.png. Needs the web build (make web).
@@ -13,7 +14,9 @@ const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
 
 // Per page: the header it links, a URL with bad values, and how its default run succeeds
 // (run: what to do, then a function evaluated in the page that must become true; check: a
-// function of the page's state that must hold then, returning '' or what is wrong).
+// function of the page's state that must hold then, returning '' or what is wrong). firstScreen:
+// the figure and the controls that drive it, which must be on the first screen (at the widths
+// listed; both by default).
 const PAGES = {
   align: {
     header: 'saferl_rl.h',
@@ -28,6 +31,7 @@ const PAGES = {
   },
   budget: {
     header: 'saferl_budget.h',
+    firstScreen: { figure: '#plot', controls: ['#H', '#H-num'] },
     bad: '?law=weibull&H=-5&G=abc',
     // the default view: H = 1024 with E[T] = 640 is in the balanced band
     success: { wait: () => window.__budget && window.__budget.regimeName === 'balanced' },
@@ -65,6 +69,7 @@ const PAGES = {
   },
   rl: {
     header: 'saferl_rl.h',
+    firstScreen: { figure: '#view', controls: ['#start', '#stop', '#speed'] },
     bad: '?env=mujoco&d=-3&spe=abc',
     // the default run meets its cost limit by its last epoch (15 epochs; at one width only)
     success: {
@@ -78,7 +83,9 @@ const PAGES = {
     },
   },
   shield: {
+    // on a laptop the agents sit below the map's row; on a phone they come first
     header: 'saferl_shield.h',
+    firstScreen: { figure: '#agent0', controls: ['#world-step', '#run', '#stop', '#world-reset', '#speed'], widths: [390] },
     bad: '?slip=7&speed=x',
     // one run: the shielded agent (1) never violates the rule with exact moves
     success: {
@@ -126,6 +133,14 @@ function layoutProblems() {
   for (const c of document.querySelectorAll('canvas')) {
     if (!c.getAttribute('aria-label') && !c.closest('[aria-label]')) problems.push(`canvas without a text alternative: ${c.id || c.className}`);
   }
+  // a chart's legend says where the chart stands without a hover: never uPlot's "—" placeholder
+  // (the cursor is never on a chart here)
+  for (const v of document.querySelectorAll('.u-legend .u-value')) {
+    if (v.offsetParent !== null && /^(—|--)$/.test(v.textContent.trim())) {
+      const label = v.closest('tr')?.querySelector('.u-label')?.textContent;
+      problems.push(`legend without a value: "${label}" in ${v.closest('.uplot')?.parentElement?.id}`);
+    }
+  }
   return problems;
 }
 
@@ -166,12 +181,13 @@ for (const [name, spec] of Object.entries(PAGES)) {
       }
       assert.deepEqual(await page.evaluate(layoutProblems), [], `${name} at ${vp.width} px`);
       // the buttons that move the figure, and at least 200 px of the figure, on the first screen
-      for (const id of spec.firstScreen ? spec.firstScreen.controls : []) {
+      const firstScreen = spec.firstScreen && (spec.firstScreen.widths || [vp.width]).includes(vp.width) ? spec.firstScreen : null;
+      for (const id of firstScreen ? firstScreen.controls : []) {
         const box = await page.locator(id).boundingBox();
         assert.ok(box && box.y >= 0 && box.y + box.height <= vp.height, `${name} at ${vp.width} px: ${id} at ${box && box.y}`);
       }
-      if (spec.firstScreen) {
-        const box = await page.locator(spec.firstScreen.figure).boundingBox();
+      if (firstScreen) {
+        const box = await page.locator(firstScreen.figure).boundingBox();
         assert.ok(box.y + Math.min(200, box.height) <= vp.height, `${name} at ${vp.width} px: the figure starts at ${box.y}`);
       }
 

@@ -2,7 +2,7 @@
 // program's deployment for the same seed (examples/pls_lifetime deploy --log, the same loop in
 // examples/pls_loop.h compiled natively), the URL reproduces the run, the baselines run, and bad
 // URL values give a message rather than a crash. Needs the web build (make web) and the native
-// build/pls_lifetime (made here when missing).
+// build/pls_lifetime (made here, so a stale binary is rebuilt).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -31,7 +31,7 @@ after(async () => {
 // and the (a) / (b) counts of its table.
 function nativeRun(seed, extra = []) {
   const bin = path.join(repoRoot, 'build', 'pls_lifetime');
-  if (!fs.existsSync(bin)) execFileSync('make', ['-s', 'build/pls_lifetime'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync('make', ['-s', 'build/pls_lifetime'], { cwd: repoRoot, stdio: 'inherit' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pls-test-'));
   const log = path.join(dir, 'log.csv');
   const out = execFileSync(bin, ['deploy', '--env', 'gridworld', '--data', path.join(repoRoot, 'examples', 'pls_data'),
@@ -60,9 +60,13 @@ function moduleRun(method, seed, n, env = 'gridworld', fitted = false) {
   const s = lib._pls_create(pe, pc, csv.length, pp, pol.length, method, seed);
   assert.ok(s, 'session');
   if (fitted) assert.equal(lib._pls_use_fitted_prior(s), 0, 'the prior is fitted');
+  const count = lib._pls_grid_count(s);
+  const members = (p) => [...lib.HEAPU8.subarray(p, p + count)].flatMap((v, j) => (v ? [j] : []));
+  const safeBefore = members(lib._pls_safe(s)), seedSet = members(lib._pls_seed_set(s));
   const indices = [];
   for (let k = 0; k < n; ++k) indices.push(lib._pls_step(s));
-  const result = { indices, unsafeEvaluations: lib._pls_unsafe_evaluations(s), unsafeEpisodes: lib._pls_unsafe_episodes(s) };
+  const result = { indices, unsafeEvaluations: lib._pls_unsafe_evaluations(s), unsafeEpisodes: lib._pls_unsafe_episodes(s),
+    seedSet, safeBefore, safeAfter: members(lib._pls_safe(s)) };
   lib._pls_destroy(s);
   [pe, pc, pp].forEach((p) => lib._free(p));
   return result;
@@ -86,7 +90,7 @@ test('the page steps and plays the native program\'s PLS deployment for the same
   assert.equal(st.unsafeEvaluations, native[0].unsafeEvaluations);
   assert.equal(st.unsafeEpisodes, native[0].unsafeEpisodes);
   assert.ok(st.finalIndex >= 0, 'a final target');
-  assert.ok(st.safe > 4, 'the safe set grew beyond the 4 seed targets');
+  assert.equal(st.safe, 8, 'the safe set is the G = 0 row (see the next test)');
   assert.equal(await page.textContent('#r-unsafe-evals'), '0');
   assert.equal(await page.textContent('#r-unsafe-episodes'), `${native[0].unsafeEpisodes} / 400`);
   assert.equal(await page.locator('#evals tbody tr').count(), 20);
@@ -96,6 +100,19 @@ test('the page steps and plays the native program\'s PLS deployment for the same
   const { page: again } = await openPage(browser.context, page.url());
   assert.deepEqual((await again.evaluate(() => window.__state)).indices, native[0].indices);
   assert.deepEqual(errors, []);
+});
+
+// What the page's text says of the hand-set prior: it certifies the whole G = 0 row before any
+// evaluation (beyond the 4 seed targets), so the safe set cannot grow from the seed set during a run.
+test('the hand-set prior alone certifies the G = 0 row, and the safe set does not grow during a run', () => {
+  for (const seed of [1, 2, 3]) {
+    const run = moduleRun(0, seed, 20);
+    const gRow = Array.from({ length: 8 }, (_, i) => i * 8); // index = R index * 8 + G index
+    assert.deepEqual(run.seedSet, gRow.slice(0, 4), 'the seed set: R <= 36 at G = 0');
+    assert.deepEqual(run.safeBefore, gRow, `seed ${seed}: before the first evaluation`);
+    assert.deepEqual(run.safeAfter, gRow, `seed ${seed}: after 20`);
+    assert.equal(run.unsafeEvaluations, 0);
+  }
 });
 
 test('the module\'s fitted prior (pls_use_fitted_prior) is the native --fitted-prior run', () => {

@@ -2,6 +2,7 @@
 // the header's C code through budget.mjs (glue.c); this file only moves numbers and draws.
 import createBudgetModule from './budget.mjs';
 import { speedControl, speedParam } from '../speed.js';
+import { legendValue } from '../legend.js';
 
 const $ = (id) => document.getElementById(id);
 const XI_MIN = 0.05, XI_MAX = 20, CURVE_POINTS = 241, DELTA = 0.05;
@@ -401,6 +402,21 @@ function drawMarker(u) {
 
 function plotWidth(el) { return Math.max(300, el.clientWidth); }
 
+// the legend while the cursor is off the plot: the values at the marker (the current ξ), as the
+// readout gives them; progress per token is read off its drawn (scaled) curve
+function atMarkerValue(u, seriesIndex) {
+  const v = view;
+  if (!v || !Number.isFinite(v.xi)) return null;
+  if (seriesIndex < 4) return [v.xi, v.p, v.variance, v.informative][seriesIndex];
+  const xs = u.data[0];
+  if (!(v.xi >= XI_MIN && v.xi <= XI_MAX)) return null;
+  let best = -1;
+  for (let i = 0; i < xs.length; ++i) if (best < 0 || Math.abs(Math.log(xs[i] / v.xi)) < Math.abs(Math.log(xs[best] / v.xi))) best = i;
+  return best >= 0 ? u.data[seriesIndex][best] : null;
+}
+const fmt3 = (x) => fmt(x, 3);
+const atMarker = legendValue(fmt3, atMarkerValue);
+
 const plot = new uPlot({
   width: plotWidth($('plot')),
   height: 360,
@@ -413,11 +429,11 @@ const plot = new uPlot({
     { label: 'probability (progress scaled to max 1)' },
   ],
   series: [
-    { label: 'ξ', value: (u, x) => (x == null ? '—' : fmt(x, 3)) },
-    { label: 'p(ξ)', stroke: COLORS.p, width: 2, value: (u, y) => (y == null ? '—' : fmt(y, 3)) },
-    { label: 'p(1−p)', stroke: COLORS.variance, width: 2, value: (u, y) => (y == null ? '—' : fmt(y, 3)) },
-    { label: 'P_inf(G)', stroke: COLORS.informative, width: 2, value: (u, y) => (y == null ? '—' : fmt(y, 3)) },
-    { label: 'progress / token', stroke: COLORS.progress, width: 2, dash: [6, 4], value: (u, y) => (y == null ? '—' : fmt(y, 3)) },
+    { label: 'ξ', value: atMarker },
+    { label: 'p(ξ)', stroke: COLORS.p, width: 2, value: atMarker },
+    { label: 'p(1−p)', stroke: COLORS.variance, width: 2, value: atMarker },
+    { label: 'P_inf(G)', stroke: COLORS.informative, width: 2, value: atMarker },
+    { label: 'progress / token', stroke: COLORS.progress, width: 2, dash: [6, 4], value: atMarker },
   ],
   cursor: { drag: { x: false, y: false } },
   hooks: { drawClear: [drawBands], draw: [drawMarker] },
@@ -451,10 +467,10 @@ const simPlot = new uPlot({
     { scale: 'frac', side: 1, label: 'fraction', grid: { show: false } },
   ],
   series: [
-    { label: 'iteration' },
-    { label: 'mean ξ', scale: 'xi', stroke: COLORS.p, width: 2, value: (u, y) => (y == null ? '—' : fmt(y, 3)) },
-    { label: 'informative groups', scale: 'frac', stroke: COLORS.informative, width: 1.5, value: (u, y) => (y == null ? '—' : fmt(y, 3)) },
-    { label: 'success rate', scale: 'frac', stroke: COLORS.variance, width: 1.5, value: (u, y) => (y == null ? '—' : fmt(y, 3)) },
+    { label: 'iteration', value: legendValue(String) },
+    { label: 'mean ξ', scale: 'xi', stroke: COLORS.p, width: 2, value: legendValue(fmt3) },
+    { label: 'informative groups', scale: 'frac', stroke: COLORS.informative, width: 1.5, value: legendValue(fmt3) },
+    { label: 'success rate', scale: 'frac', stroke: COLORS.variance, width: 1.5, value: legendValue(fmt3) },
   ],
   cursor: { drag: { x: false, y: false } },
   hooks: { drawClear: [drawSimBand] },

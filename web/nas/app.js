@@ -5,6 +5,7 @@
 // checkpoint of the view (see "the link's checkpoint").
 import createNasModule from './nas.mjs';
 import { speedControl, speedParam } from '../speed.js';
+import { legendValue } from '../legend.js';
 
 const lib = await createNasModule();
 const $ = (id) => document.getElementById(id);
@@ -582,19 +583,19 @@ function buildCharts() {
   const runSeries = (what, dash, points) => runs.map((r, j) => ({
     label: `${'AB'[j]} ${what}`, stroke: RUN_COLORS[j], width: points ? 0 : 1.6, dash,
     points: points ? { show: true, size: 5, fill: RUN_COLORS[j], stroke: RUN_COLORS[j] } : { show: false },
-    spanGaps: true, value: (u, v) => fmt(v),
+    spanGaps: true, value: legendValue(fmt),
   }));
   charts.loss = new uPlot({
     width: chartWidth('plot-loss'), height: 230,
     scales: { x: { time: false }, y: toy ? { distr: 3 } : {} },
     axes: [{ label: 'iteration' }, { size: 60 }],
-    series: [{ label: 'iteration' }, ...runSeries('sampled', undefined, false), ...runSeries('argmax', undefined, true)],
+    series: [{ label: 'iteration', value: legendValue(String) }, ...runSeries('sampled', undefined, false), ...runSeries('argmax', undefined, true)],
   }, [[], [], [], [], []], $('plot-loss'));
   charts.entropy = new uPlot({
     width: chartWidth('plot-entropy'), height: 230,
     scales: { x: { time: false }, y: { range: [0, Math.log(runs[0].K) * 1.02] } },
     axes: [{ label: 'iteration' }, { size: 50 }],
-    series: [{ label: 'iteration' }, ...runSeries('entropy', undefined, false)],
+    series: [{ label: 'iteration', value: legendValue(String) }, ...runSeries('entropy', undefined, false)],
   }, [[], [], []], $('plot-entropy'));
   buildEdgeCharts();
 }
@@ -610,11 +611,11 @@ function buildEdgeCharts() {
     if (!toy) { const [from, to] = edgeNodes(e); label = `edge ${to}\u2190${from}`; }
     $(j === 0 ? 'edge-title-a' : 'edge-title-b').textContent =
       `${'AB'[j]}: ${strategyLabel(r.name)} \u2014 probabilities of ${label}${toy ? ` (teacher: op ${r.teacher[e]})` : ''}`;
-    const series = [{ label: 'iteration' }];
+    const series = [{ label: 'iteration', value: legendValue(String) }];
     for (let k = 0; k < r.K; ++k) {
       const isTeacher = toy && r.teacher[e] === k;
       series.push({ label: toy ? `op ${k}` : SHORT_OPS[r.ops[k]], stroke: OP_COLORS[k % OP_COLORS.length],
-        width: isTeacher ? 3 : 1.4, points: { show: false }, value: (u, v) => (v == null ? '—' : v.toFixed(3)) });
+        width: isTeacher ? 3 : 1.4, points: { show: false }, value: legendValue((v) => v.toFixed(3)) });
     }
     charts[j === 0 ? 'edgeA' : 'edgeB'] = new uPlot({
       width: chartWidth(id), height: 220,

@@ -8,6 +8,7 @@
 // compiles rl.wasm while it downloads (compileStreaming); the worker gets the same Blob URL and
 // the compiled WebAssembly.Module, which instantiates without another download.
 import { speedControl, speedParam } from '../speed.js';
+import { legendValue } from '../legend.js';
 
 const [rlScript, rlWasm] = await Promise.all([
   fetch(new URL('./rl.mjs', import.meta.url)).then((r) => r.text()),
@@ -165,7 +166,8 @@ function makePlot(id, series) {
     scales: { x: { time: false } },
     axes: [{ label: 'steps' }, {}],
     legend: { show: series.length > 1 },
-    series: [{ label: 'steps' }, ...series],
+    series: [{ label: 'steps', value: legendValue(String) },
+      ...series.map((s) => ({ value: legendValue((v) => Number(v.toPrecision(4)).toString()), ...s }))],
   }, [[], ...series.map(() => [])], el);
 }
 const plots = {
@@ -363,11 +365,11 @@ function draw() {
   else if (env === 'cartpole') drawCartpole(s);
   else if (env === 'pendulum') drawPendulum(s);
   else drawPointgoal(s);
-  ctx.fillStyle = '#1d2430';
-  ctx.font = '14px system-ui, sans-serif';
+  // the replay's step, return and cost as page text above the canvas: readable at any width
   const label = s ? `policy of epoch ${S.replay.policyEpoch} — step ${s[0]}, return ${fmt(s[2])}, cost ${fmt(s[3])}`
     : 'train to see the policy';
-  ctx.fillText(label, 12, 20);
+  const shown = $('view-label');
+  if (shown.textContent !== label) shown.textContent = label;
 }
 
 function drawGrid(env, s) {

@@ -3,6 +3,7 @@
 // Every state, edge and verdict comes from saferl_shield.h (glue.c); dagre lays the automaton
 // out. A third agent learns through the header's progressive curriculum.
 import createShieldModule from './shield.mjs';
+import { legendValue } from '../legend.js';
 
 const lib = await createShieldModule();
 const $ = (id) => document.getElementById(id);
@@ -510,8 +511,8 @@ function makePlot(el, label) {
     width: plotWidth(el), height: 220,
     scales: { x: { time: false } },
     axes: [{ label: 'episode' }, { label }],
-    series: [{ label: 'episode' }, ...NAMES.map((name, k) => ({ label: name, stroke: COLORS[k], width: 2,
-      value: (u, v) => (v == null ? '—' : v.toFixed(3).replace(/\.?0+$/, '')) }))],
+    series: [{ label: 'episode', value: legendValue(String) }, ...NAMES.map((name, k) => ({ label: name, stroke: COLORS[k], width: 2,
+      value: legendValue((v) => v.toFixed(3).replace(/\.?0+$/, '')) }))],
     cursor: { drag: { x: false, y: false } },
   }, [[], ...NAMES.map(() => [])], el);
 }
