@@ -5076,7 +5076,8 @@ TEST(discrete_sac_training_is_deterministic_and_allocation_free) {
         cmdp_env_state cs;
         saferl_rl_env env;
         saferl_rl_replay replay;
-        static float memory[2][1500 * 16];
+        const size_t size = sizeof(float) * 1500 * 16;
+        float *memory[2]; /* on the heap: wasm32's static data is small */
         saferl_rl_offpolicy_desc d = discrete_sac_test_desc(lag, 32, 64);
         d.random_steps = 500;
         d.cost_count = 1;
@@ -5084,7 +5085,8 @@ TEST(discrete_sac_training_is_deterministic_and_allocation_free) {
         for (run = 0; run < 2; ++run) {
             if (lag) cmdp_env(&env, &cs, &M, 1.0);
             else saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CARTPOLE);
-            CHECK(saferl_rl_replay_init(&replay, 1500, env.observation_dim, 1, 1, memory[run], sizeof memory[run]) == SAFERL_OK);
+            memory[run] = (float *)malloc(size);
+            CHECK(saferl_rl_replay_init(&replay, 1500, env.observation_dim, 1, 1, memory[run], size) == SAFERL_OK);
             CHECK(offpolicy_create_and_train(&a[run], &d, &env, &replay, 1500));
             CHECK(replay.size == 1500 && a[run].critic_steps == 1001 && a[run].actor_steps == 1001 && a[run].episodes > 0);
             CHECK(a[run].lagrange_steps == (lag ? a[run].episodes : 0));
@@ -5101,6 +5103,8 @@ TEST(discrete_sac_training_is_deterministic_and_allocation_free) {
         CHECK(a[0].log_temperature != (float)log(0.3));
         saferl_rl_offpolicy_destroy(&a[0]);
         saferl_rl_offpolicy_destroy(&a[1]);
+        free(memory[0]);
+        free(memory[1]);
     }
 }
 
@@ -5120,7 +5124,8 @@ TEST(discrete_sac_training_is_deterministic_and_allocation_free) {
 #define SAC_CMDP_AVERAGE 10000
 
 static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, cmdp_result *out) {
-    static float memory[SAC_CMDP_STEPS * (2 * CMDP_STATES + 4)];
+    const size_t size = saferl_rl_replay_memory_size(SAC_CMDP_STEPS, CMDP_STATES, 1, 1);
+    void *memory = malloc(size); /* on the heap: wasm32's static data is small */
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_replay replay;
@@ -5142,9 +5147,11 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, cmd
     d.cost_count = 1;
     d.cost_limits[0] = scale * M->limit;
     d.seed = seed;
-    if (saferl_rl_replay_init(&replay, SAC_CMDP_STEPS, CMDP_STATES, 1, 1, memory, sizeof memory) != SAFERL_OK ||
-        saferl_rl_offpolicy_create(&agent, &d, CMDP_STATES, 1) != SAFERL_OK)
+    if (saferl_rl_replay_init(&replay, SAC_CMDP_STEPS, CMDP_STATES, 1, 1, memory, size) != SAFERL_OK ||
+        saferl_rl_offpolicy_create(&agent, &d, CMDP_STATES, 1) != SAFERL_OK) {
+        free(memory);
         return -1;
+    }
     memset(out, 0, sizeof *out);
     for (t = 0; t < SAC_CMDP_STEPS; t += SAC_CMDP_EVERY) {
         double r1, c1;
@@ -5168,6 +5175,7 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, cmd
     out->multiplier = agent.lagrange[0];
     out->gap = (M->lp_return - out->ret) / (M->free_return - M->min_return);
     saferl_rl_offpolicy_destroy(&agent);
+    free(memory);
     return t == SAC_CMDP_STEPS ? 0 : -1;
 }
 
