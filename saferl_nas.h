@@ -65,7 +65,9 @@
                                     edges of a DAG cell, NAS-Bench-201 architecture strings
       the products (internal)       every matrix product on one register-tiled kernel,
                                     compiled also for AVX2 and chosen per call, results
-                                    bit-identical to plain loops (or BLIS)
+                                    bit-identical to plain loops (or BLIS); for
+                                    WebAssembly build with emcc -msimd128 (f32x4 tiles,
+                                    the same bits)
       the architecture distribution saferl_nas_arch: softmax per edge, exact categorical
                                     sampling, argmax and process-best, entropy per edge,
                                     Adam as in Chainer, and the strategies behind one

@@ -88,7 +88,9 @@ if [ -x build/bench_nas_blis ]; then
     echo "$blis" | sed 's/^/saferl (BLIS):      /'
 fi
 if command -v emcc >/dev/null; then
-    NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -std=gnu99 -I. bench/nas.c -o build/bench_nas.js \
+    # the page's flags (mk/nas.mk NAS_WASM_SPEED)
+    NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -mllvm -no-stack-coloring -fno-inline-functions -std=gnu99 -I. \
+        bench/nas.c -o build/bench_nas.js \
         -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1
     wasm=$(node build/bench_nas.js speed 32 20 | head -1)
     echo "$wasm" | sed 's/^/saferl (wasm, node): /'

@@ -9,6 +9,8 @@
 # interval lies above b (undecided targets counted beside), (b) deployment episodes with cost > b,
 # the final target's (or fine-tuned policy's) true reward and cost. There is no peer program for
 # this table: the baselines run in the same process on the same policy and seeds.
+# Then, where the artifacts reproduce, PLS with the seed set placed by MTRO from the regenerated
+# offline dataset (--seed-box mtro).
 # First, the artifacts' reproducibility: each environment's offline stage is regenerated (seed 1,
 # about 7 s of CPU for the gridworld, 5 minutes for PointGoal) into build/pls_regen/ENV and compared
 # bit for bit with examples/pls_data; a difference names the summary lines that moved and makes
@@ -23,7 +25,7 @@ for env in gridworld pointgoal; do
     out=build/pls_regen/$env
     rm -rf "$out" && mkdir -p "$out"
     regen=0
-    nice build/pls_lifetime regenerate --env "$env" --out "$out" >"$out/log" 2>"$out/err" || regen=$?
+    nice build/pls_lifetime regenerate --env "$env" --out "$out" --dataset "$out/$env.srld" >"$out/log" 2>"$out/err" || regen=$?
     same=1
     for f in csv rcsl behaviour; do cmp -s "examples/pls_data/$env.$f" "$out/$env.$f" || same=0; done
     if [ "$same" -eq 1 ]; then
@@ -45,6 +47,12 @@ for env in gridworld pointgoal; do
         echo "== $env, the GP prior fitted before deployment (--fitted-prior)"
         build/pls_lifetime bench --env "$env" --data examples/pls_data --seeds "$SEEDS" --no-finetune --fitted-prior
         echo
+        if [ -f "build/pls_regen/$env/$env.srld" ] && ! echo " $moved_envs " | grep -q " $env "; then
+            echo "== $env, the seed set placed by MTRO from the regenerated offline dataset (--seed-box mtro)"
+            build/pls_lifetime bench --env "$env" --data examples/pls_data --seeds "$SEEDS" --no-finetune \
+                --seed-box mtro --dataset "build/pls_regen/$env/$env.srld"
+            echo
+        fi
     else
         echo "== $env: no artifacts in examples/pls_data (build/pls_lifetime regenerate --env $env --out examples/pls_data)"
     fi

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* bchg_toy - a leader who shapes what a follower learns, with saferl_rl.h: BC-HG (Thoma et al.,
-   arXiv 2603.14867) against the paper's baseline (the policy gradient with the follower held
-   fixed, "Naive-PGD") on the paper's DiscreteToy4.
+/* bchg_toy - a leader who shapes what a follower learns, with saferl_rl.h: BC-HG, the Boltzmann
+   covariance hypergradient (Kudo et al., ICAPS 2026, arXiv 2603.14867), against the paper's
+   baseline (the policy gradient with the follower held fixed, "Naive-PGD") on the paper's
+   DiscreteToy4.
 
    bchg_toy [--seeds N] [--first-seed S] [--iterations N] [--batch N] [--follower-draws N]
             [--rate R] [--bonus R] [--curve FILE]

@@ -27,6 +27,12 @@
    measures every target again with 2000 fresh episodes and a 95% interval on its cost, and counts
    (a) only for targets whose interval lies above b, the undecided ones beside it.
 
+   deploy and bench --seed-box mtro --dataset FILE place PLS's seed set from the offline data
+   instead of env_configs' hand-set corner: FILE is the dataset behind the artifacts (regenerate
+   --dataset FILE writes it), MTRO's targets at cost limit b (saferl_rl_dataset_mtro_targets,
+   kappa 10) rounded down to the grid give the corner R <= R_mtro, G <= G_mtro. The default and
+   the artifacts are unchanged by it.
+
    Every setting (grid, b, seed set, GP hyperparameters, episodes) is fixed in env_configs (pls_loop.h),
    before anything runs. regenerate writes DIR/<env>.rcsl (the conditioned policy, "SRLC"),
    DIR/<env>.behaviour (the fine-tuning baseline's start, "SRLP") and DIR/<env>.csv (the dataset
@@ -1206,22 +1212,69 @@ static int check_file(const char *path) {
 #define USAGE "run        --env gridworld|pointgoal [--seed S] [--out DIR] [--png-dir D] [--no-finetune]\n" \
               "       pls_lifetime regenerate --env gridworld|pointgoal [--seed S] --out DIR [--dataset FILE]\n" \
               "       pls_lifetime deploy     --env gridworld|pointgoal --data DIR [--seed S] [--png-dir D] [--log FILE]\n" \
-              "                               [--no-finetune] [--brief] [--fitted-prior]\n" \
+              "                               [--no-finetune] [--brief] [--fitted-prior] [--seed-box mtro --dataset FILE]\n" \
               "       pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune] [--fitted-prior]\n" \
+              "                               [--seed-box mtro --dataset FILE]\n" \
               "       pls_lifetime check      FILE..."
 
 /* The flags each command takes: any other is a usage error, never silently ignored. */
-static const char *const command_flags[4][9] = {
+static const char *const command_flags[4][11] = {
     {"run", "--env", "--seed", "--out", "--png-dir", "--no-finetune", "--log", "--dataset"},
     {"regenerate", "--env", "--seed", "--out", "--dataset"},
-    {"deploy", "--env", "--data", "--seed", "--png-dir", "--log", "--no-finetune", "--brief", "--fitted-prior"},
-    {"bench", "--env", "--data", "--seeds", "--no-finetune", "--fitted-prior"}};
+    {"deploy", "--env", "--data", "--seed", "--png-dir", "--log", "--no-finetune", "--brief", "--fitted-prior", "--seed-box",
+     "--dataset"},
+    {"bench", "--env", "--data", "--seeds", "--no-finetune", "--fitted-prior", "--seed-box", "--dataset"}};
+
+/* The largest grid value <= v (the grid's first value when v is below it): a seed box never
+   reaches past the target that placed it. */
+static double grid_floor(double v, double first, double step, int count) {
+    double k = floor((v - first) / step + 1e-9);
+    return first + step * (k < 0.0 ? 0.0 : k > count - 1 ? count - 1 : k);
+}
+
+/* MTRO's seed box (--seed-box mtro): the targets chosen from the offline dataset at path alone
+   (saferl_rl_dataset_mtro_targets at cost limit b, kappa 10 as in Multi-Game Decision
+   Transformers) give the box's corner R <= R_mtro, G <= G_mtro, each rounded down to the grid.
+   The dataset must be the one behind the loaded artifacts (same episode and step counts as the
+   summary's). Everything else in c stays. 1, or 0 after a message. */
+static int mtro_seed_box(const env_config *c, const summary *sum, const char *path, env_config *out) {
+    saferl_rl_builtin state;
+    saferl_rl_env env;
+    saferl_rl_dataset ds;
+    double reward, cost;
+    long episodes;
+    saferl_result r = saferl_rl_dataset_load_file(&ds, path, NULL);
+    if (r != SAFERL_OK) {
+        fprintf(stderr, "%s: %s\n", path, r == SAFERL_ERR_IO ? strerror(errno) : saferl_result_string(r));
+        return 0;
+    }
+    make_env(c, &env, &state);
+    episodes = ds.episode_count;
+    if (ds.observation_dim != env.observation_dim || ds.action_count != env.action_count ||
+        ds.episode_count != sum->dataset_episodes || ds.step_count != sum->dataset_steps)
+        r = SAFERL_ERR_INVALID_ARGUMENT;
+    else r = saferl_rl_dataset_mtro_targets(&ds, c->budget, 10.0, &reward, &cost);
+    saferl_rl_dataset_destroy(&ds);
+    if (r != SAFERL_OK) {
+        fprintf(stderr, "%s: %s\n", path, r == SAFERL_ERR_INVALID_ARGUMENT ? "not the dataset behind these artifacts"
+                                          : r == SAFERL_ERR_INFEASIBLE ? "no episode within the budget"
+                                                                       : saferl_result_string(r));
+        return 0;
+    }
+    *out = *c;
+    out->seed_r_max = grid_floor(reward, c->r_min, c->r_step, c->r_count);
+    out->seed_g_max = grid_floor(cost, c->g_min, c->g_step, c->g_count);
+    printf("MTRO targets from %ld offline episodes (cost <= %g, kappa 10): R %.3f, G %.3f; seed box R <= %g, G <= %g\n",
+           episodes, c->budget, reward, cost, out->seed_r_max, out->seed_g_max);
+    return 1;
+}
 
 static int run(int argc, char **argv) {
     const char *command, *env_name = NULL, *out = NULL, *data = NULL, *png_dir = NULL, *log_path = NULL, *dataset = NULL;
     uint32_t seed = 1, seeds = 10;
-    int finetune = 1, brief = 0, fitted = 0, i, k, status, which;
+    int finetune = 1, brief = 0, fitted = 0, mtro = 0, i, k, status, which;
     const env_config *c;
+    env_config mtro_config;
     pipeline p;
     cli cl;
     cli_init(&cl, argc, argv, USAGE);
@@ -1247,11 +1300,14 @@ static int run(int argc, char **argv) {
         else if (cli_is(&cl, &i, "--png-dir", &v)) png_dir = v;
         else if (cli_is(&cl, &i, "--log", &v)) log_path = v;
         else if (cli_is(&cl, &i, "--dataset", &v)) dataset = v;
-        else if (cli_is(&cl, &i, "--seed", &v)) bad = !v || cli_count32(&cl, flag, v, 0, UINT32_MAX, &seed);
+        else if (cli_is(&cl, &i, "--seed-box", &v)) {
+            if (v && strcmp(v, "mtro") != 0) return cli_usage_error(&cl, "--seed-box: mtro, not '%s'", v);
+            bad = !v, mtro = 1;
+        }        else if (cli_is(&cl, &i, "--seed", &v)) bad = !v || cli_count32(&cl, flag, v, 0, UINT32_MAX, &seed);
         else if (cli_is(&cl, &i, "--seeds", &v)) bad = !v || cli_count32(&cl, flag, v, 1, 1000, &seeds);
         else return cli_usage_error(&cl, "unknown option %s", flag);
         if (bad || cl.failed) return 2;
-        for (k = 1; k < 9 && command_flags[which][k]; ++k) allowed |= !strcmp(command_flags[which][k], flag);
+        for (k = 1; k < 11 && command_flags[which][k]; ++k) allowed |= !strcmp(command_flags[which][k], flag);
         if (!allowed) return cli_usage_error(&cl, "%s does not apply to %s", flag, command);
     }
     c = config_by_name(env_name);
@@ -1284,10 +1340,12 @@ static int run(int argc, char **argv) {
     }
     if (!strcmp(command, "deploy") || !strcmp(command, "bench")) {
         if (!data) return cli_usage_error(&cl, "--data DIR is required");
-        if (!load_artifacts(c, data, &p)) {
+        if (mtro != (dataset != NULL)) return cli_usage_error(&cl, "--seed-box mtro and --dataset FILE go together");
+        if (!load_artifacts(c, data, &p) || (mtro && !mtro_seed_box(c, &p.sum, dataset, &mtro_config))) {
             pipeline_free(&p);
             return 1;
         }
+        if (mtro) p.config = &mtro_config;
         status = !strcmp(command, "deploy") ? command_deploy(&p, (uint32_t)seed, png_dir, log_path, finetune, brief)
                                             : command_bench(&p, (int)seeds, finetune);
         pipeline_free(&p);

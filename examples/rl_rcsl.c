@@ -10,7 +10,8 @@
                    [--minibatch B] [--lr L] [--arch mlp|transformer]
                    [--context K] [--layers L] [--heads H] [--d-model D]   (transformer)
    rl_rcsl eval    --policy policy.srlc --env NAME --seed S [--episodes N]
-                   (--reward R --cost C | --grid 5x5 --data data.srld [--png grid.png])
+                   (--reward R --cost C | --grid 5x5 --data data.srld [--png grid.png]
+                    | --target mtro --data data.srld --cost B [--kappa K])
    rl_rcsl check   --seeds 1,2,3 [--png check.png] [--arch mlp|transformer]
                    the whole pipeline on the lava gridworld per seed (settings below), printing
                    the Spearman correlations of the achieved returns with the reward targets
@@ -31,6 +32,11 @@
    Constrained Decision Transformer's form): context 10 steps, 2 layers, 2 heads, d_model 32,
    GELU MLP 128, minibatch 64 windows, Adam 1e-3; check trains it for 1000 steps, otherwise
    the same settings as the MLP's.
+
+   eval --target mtro chooses the targets from the offline data alone (saferl_rl_dataset_mtro_targets,
+   after Multi-Game Decision Transformers' expert-return inference): the episodes with cost <= B,
+   weighted by exp(K (R - R_low) / (R_high - R_low)), K 10 as in that paper unless --kappa; the
+   targets are their weighted mean return and cost. B is the cost limit: it has no default.
 
    Output is CSV on stdout; errors go to stderr as "rl_rcsl: path: reason" with exit 1 (bad
    files) or 2 (bad arguments). The policies act with the remaining targets, which drop by
@@ -55,7 +61,7 @@
               "       rl_rcsl train --data data.srld --out p.srlc [--seed S] [--steps N] [--hidden 64,64] [--minibatch B]" \
               " [--lr L] [--arch mlp|transformer] [--context K] [--layers L] [--heads H] [--d-model D]\n" \
               "       rl_rcsl eval --policy p.srlc --env NAME [--seed S] [--episodes N] (--reward R --cost C | --grid KxK" \
-              " --data data.srld [--png grid.png])\n" \
+              " --data data.srld [--png grid.png] | --target mtro --data data.srld --cost B [--kappa K])\n" \
               "       rl_rcsl check [--seeds 1,2,3] [--png check.png] [--arch mlp|transformer]"
 
 /* Bytes from a saver, written whole or not at all. 0, or 1 after a message naming the path. */
@@ -336,7 +342,8 @@ static int write_grid_png(const char *path, const grid_result *g, int rows, cons
 typedef struct options {
     const char *env, *out, *data, *policy, *png, *seeds;
     uint32_t seed;
-    double epsilon, reward, cost, lr;
+    double epsilon, reward, cost, lr, kappa;
+    int mtro;                       /* --target mtro */
     int episodes, steps, minibatch, deterministic, append, behaviours, grid, has_reward, has_cost;
     int transformer, context, layers, heads, d_model;
     int hidden[SAFERL_RL_MAX_LAYERS - 1], hidden_count;
@@ -509,6 +516,21 @@ static int cmd_train(const options *o) {
     return r == SAFERL_OK ? failed : fail("training", r);
 }
 
+/* MTRO's targets from the dataset at path, for cost limit b; a message naming the path on error. */
+static saferl_result mtro_targets(const char *path, double b, double kappa, double *reward, double *cost) {
+    saferl_rl_dataset ds;
+    saferl_result r = saferl_rl_dataset_load_file(&ds, path, NULL);
+    if (r != SAFERL_OK) {
+        fail(path, r);
+        return r;
+    }
+    r = saferl_rl_dataset_mtro_targets(&ds, b, kappa, reward, cost);
+    saferl_rl_dataset_destroy(&ds);
+    if (r == SAFERL_ERR_INFEASIBLE) fprintf(stderr, "rl_rcsl: %s: no episode with cost <= %g\n", path, b);
+    else if (r != SAFERL_OK) fail(path, r);
+    return r;
+}
+
 static int cmd_eval(const options *o) {
     saferl_rl_builtin state;
     saferl_rl_env env;
@@ -517,7 +539,8 @@ static int cmd_eval(const options *o) {
     int episodes = o->episodes > 0 ? o->episodes : 50;
     if (!o->policy) return usage(o, "eval needs --policy");
     if (!env_from_name(o->env, &env, &state)) return usage(o, "--env: cartpole, pointgoal, gridworld, pendulum or cliff");
-    if (!o->grid && !(o->has_reward && o->has_cost)) return usage(o, "eval needs --reward and --cost, or --grid");
+    if (!o->grid && !o->mtro && !(o->has_reward && o->has_cost))
+        return usage(o, "eval needs --reward and --cost, --grid, or --target mtro");
     if (o->grid && !o->data) return usage(o, "--grid needs --data (the targets span its episodes)");
     r = saferl_rl_rcsl_load_file(&policy, o->policy, NULL);
     if (r != SAFERL_OK) return fail(o->policy, r);
@@ -527,11 +550,15 @@ static int cmd_eval(const options *o) {
         return 1;
     }
     if (!o->grid) {
-        double mean_r, mean_c;
+        double mean_r, mean_c, reward = o->reward, cost = o->cost;
         saferl_rng rng;
+        if (o->mtro && (r = mtro_targets(o->data, o->cost, o->kappa > 0.0 ? o->kappa : 10.0, &reward, &cost)) != SAFERL_OK) {
+            saferl_rl_rcsl_free_file(&policy, NULL);
+            return 1;
+        }
         saferl_rng_seed(&rng, (uint32_t)o->seed);
-        r = rcsl_evaluate(&policy, &env, o->reward, o->cost, episodes, &rng, &mean_r, &mean_c);
-        if (r == SAFERL_OK) printf("reward_target,cost_target,return,cost\n%.3f,%.3f,%.3f,%.3f\n", o->reward, o->cost, mean_r, mean_c);
+        r = rcsl_evaluate(&policy, &env, reward, cost, episodes, &rng, &mean_r, &mean_c);
+        if (r == SAFERL_OK) printf("reward_target,cost_target,return,cost\n%.3f,%.3f,%.3f,%.3f\n", reward, cost, mean_r, mean_c);
     } else {
         saferl_rl_dataset ds;
         static grid_result g;
@@ -616,7 +643,8 @@ static const char *const command_flags[4][13] = {
      "--behaviours"},
     {"train", "--data", "--out", "--seed", "--steps", "--hidden", "--minibatch", "--lr", "--arch", "--context",
      "--layers", "--heads", "--d-model"},
-    {"eval", "--policy", "--env", "--seed", "--episodes", "--reward", "--cost", "--grid", "--data", "--png"},
+    {"eval", "--policy", "--env", "--seed", "--episodes", "--reward", "--cost", "--grid", "--data", "--png", "--target",
+     "--kappa"},
     {"check", "--seeds", "--png", "--arch"}};
 
 static int flag_allowed(int command, const char *flag) {
@@ -669,7 +697,12 @@ static int parse_flag(cli *c, int *i, options *o) {
     else if (cli_is(c, i, "--hidden", &v))
         return !v || parse_list(c, flag, v, 1, 4096, SAFERL_RL_MAX_LAYERS - 1, o->hidden, &o->hidden_count) ? 2 : 0;
     else if (cli_is(c, i, "--grid", &v)) return !v || parse_grid(c, v, &o->grid) ? 2 : 0;
-    else if (cli_is(c, i, "--arch", &v)) {
+    else if (cli_is(c, i, "--kappa", &v)) return !v || cli_real(c, flag, v, 1e-6, 1e6, 0, &o->kappa) ? 2 : 0;
+    else if (cli_is(c, i, "--target", &v)) {
+        if (!v) return 2;
+        if (strcmp(v, "mtro") != 0) return cli_usage_error(c, "--target: mtro, not '%s'", v);
+        o->mtro = 1;
+    } else if (cli_is(c, i, "--arch", &v)) {
         if (!v) return 2;
         if (strcmp(v, "mlp") != 0 && strcmp(v, "transformer") != 0)
             return cli_usage_error(c, "--arch: mlp or transformer, not '%s'", v);
@@ -694,8 +727,11 @@ static int run(int argc, char **argv) {
         if (parse_flag(&c, &i, &o) || c.failed) return 2;
         if (!flag_allowed(command, flag)) return cli_usage_error(&c, "%s does not apply to %s", flag, argv[1]);
     }
-    if (command == 2 && o.grid && (o.has_reward || o.has_cost))
-        return cli_usage_error(&c, "--grid and --reward/--cost exclude each other");
+    if (command == 2 && o.grid && (o.has_reward || o.has_cost || o.mtro))
+        return cli_usage_error(&c, "--grid excludes --reward, --cost and --target");
+    if (command == 2 && o.mtro && (o.has_reward || !o.has_cost || !o.data))
+        return cli_usage_error(&c, "--target mtro needs --data and --cost (the cost limit) and no --reward");
+    if (command == 2 && o.kappa > 0.0 && !o.mtro) return cli_usage_error(&c, "--kappa applies to --target mtro only");
     return commands[command](&o);
 }
 

@@ -1,12 +1,12 @@
 # The PLS pipeline (saferl_rl.h + saferl_gp.h): example, demo and benchmark.
 EXAMPLES += $(BUILD)/pls_lifetime
 DEMOS += demo-pls
-BENCHES += bench-pls
+BENCHES += bench-pls bench-mtro
 
 $(BUILD)/pls_lifetime: examples/pls_lifetime.c examples/pls_loop.h examples/plot.h saferl_rl.h saferl_gp.h | $(BUILD)
 	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples $(STB) -o $@ $< -lm
 
-.PHONY: demo-pls bench-pls
+.PHONY: demo-pls bench-pls bench-mtro
 demo-pls: $(BUILD)/pls_lifetime
 	@mkdir -p $(BUILD)/demo
 	@echo "== PLS, lifetime-safe RL: a return-conditioned policy from offline data, deployed with safe GP tuning"
@@ -19,6 +19,9 @@ demo-pls: $(BUILD)/pls_lifetime
 	@echo
 bench-pls: $(BUILD)/pls_lifetime
 	@bench/run_pls.sh
+# fixed, hand-tuned and MTRO target returns for the conditioned policy (rl_rcsl), 10 seeds
+bench-mtro: $(BUILD)/rl_rcsl
+	@bench/run_mtro.sh
 
 # the page: the same deployment loop (examples/pls_loop.h) in WebAssembly, and the checked-in
 # artifacts it fetches (summary and conditioned policy of each environment)

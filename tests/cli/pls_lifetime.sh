@@ -113,7 +113,7 @@ fi
 if [ -f "$DATA/gridworld.csv" ]; then
     REGEN="$(dirname "$BIN")/pls_regen/cli"
     rm -rf "$REGEN" && mkdir -p "$REGEN"
-    run regenerate --env gridworld --out "$REGEN"
+    run regenerate --env gridworld --out "$REGEN" --dataset "$REGEN/gridworld.srld"
     if [ "$status" -ne 0 ]; then
         bad "regenerate --env gridworld" "status $status: $(tail -n 3 "$TMP/err")"
     elif cmp -s "$DATA/gridworld.csv" "$REGEN/gridworld.csv" && cmp -s "$DATA/gridworld.rcsl" "$REGEN/gridworld.rcsl" &&
@@ -124,6 +124,24 @@ if [ -f "$DATA/gridworld.csv" ]; then
         bad "regenerate --env gridworld reproduces the committed artifacts bit for bit" \
             "they moved (summary lines that differ, by kind: $moved); compare $REGEN with examples/pls_data"
     fi
+    # MTRO's seed box from the regenerated dataset: its corner is the MTRO targets rounded down
+    # to the grid (R step 2 from 30, G step 0.5 from 0), and the deployment uses that box
+    if [ -f "$REGEN/gridworld.srld" ]; then
+        run deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --brief --seed-box mtro --dataset "$REGEN/gridworld.srld"
+        line=$(grep '^MTRO targets from 1500 offline episodes (cost <= 1, kappa 10)' "$TMP/out")
+        if [ "$status" -eq 0 ] && [ -n "$line" ] && grep -Eq '^PLS +[0-9]+/20' "$TMP/out" && echo "$line" |
+            awk -F'[ ,;]+' '{ for (i = 1; i < NF; ++i) { if ($i == "R" && !r) r = $(i + 1); if ($i == "G" && !g) g = $(i + 1) }
+                 sub(/.*seed box R <= /, ""); split($0, c, ", G <= ")
+                 want_r = 30 + 2 * int((r - 30) / 2); want_g = 0.5 * int(g / 0.5)
+                 exit !(c[1] + 0 == want_r && c[2] + 0 == want_g) }'; then
+            ok "deploy --seed-box mtro: the box's corner is MTRO's targets rounded down to the grid"
+        else
+            bad "deploy --seed-box mtro: the box's corner is MTRO's targets rounded down to the grid" \
+                "status $status: $line $(cat "$TMP/err")"
+        fi
+        data_error "--seed-box mtro with a file that is no dataset: exit 1 naming it" "gridworld.rcsl: " \
+            deploy --env gridworld --data "$DATA" --seed-box mtro --dataset "$REGEN/gridworld.rcsl"
+    fi
 fi
 # Issue 15: strict arguments, crafted summaries (UBSan float-to-int), failed writes
 usage_error "--seed 1.7: usage error" deploy --env gridworld --data "$DATA" --seed 1.7
@@ -131,6 +149,8 @@ usage_error "--seeds 5e9: usage error" bench --env gridworld --data "$DATA" --se
 usage_error "--seed twice: usage error (was last-wins)" deploy --env gridworld --data "$DATA" --seed 1 --seed 2
 usage_error "--seeds with deploy: usage error (was ignored)" deploy --env gridworld --data "$DATA" --seeds 3
 usage_error "--out with deploy: usage error (was ignored)" deploy --env gridworld --data "$DATA" --out "$TMP"
+usage_error "--seed-box mtro without --dataset: usage error" deploy --env gridworld --data "$DATA" --seed-box mtro
+usage_error "--seed-box other: usage error" deploy --env gridworld --data "$DATA" --seed-box fixed --dataset "$TMP/x"
 if [ -f "$DATA/gridworld.csv" ]; then
     for crafted in "policy,1e30,1049876571" "behaviour,1e300,3941294304" "dataset,1500,1e30" "horizon,1e300"; do
         key=${crafted%%,*}

@@ -41,6 +41,17 @@ run eval --policy "$TMP/p.srlc" --env gridworld --seed 2 --episodes 5 --grid 3x3
 [ "$status" -eq 0 ] && [ "$(grep -c '^[-0-9.]*,[0-9.]*,[-0-9.]*,[0-9.]*$' "$TMP/out")" -eq 9 ] &&
     grep -q '^spearman_cost,' "$TMP/out" && is_png "$TMP/g.png" && ok "eval --grid 3x3 with a PNG" ||
     bad "eval --grid 3x3 with a PNG" "$(cat "$TMP/err")"
+# MTRO: with cost limit 0 only cost-0 episodes count, so the cost target is exactly 0
+run eval --policy "$TMP/p.srlc" --env gridworld --seed 2 --episodes 5 --target mtro --data "$TMP/d.srld" --cost 0 --kappa 10
+[ "$status" -eq 0 ] && grep -Eq '^[0-9]+\.[0-9]{3},0\.000,-?[0-9.]+,[0-9.]+$' "$TMP/out" && ok "eval --target mtro" ||
+    bad "eval --target mtro" "$(cat "$TMP/out" "$TMP/err")"
+data_error "eval --target mtro below every episode's cost: exit 1 with the reason" "no episode with cost <= -1" \
+    eval --policy "$TMP/p.srlc" --env gridworld --target mtro --data "$TMP/d.srld" --cost -1
+usage_error "--target mtro without --cost: usage error" eval --policy "$TMP/p.srlc" --env gridworld --target mtro --data "$TMP/d.srld"
+usage_error "--target mtro with --reward: usage error" eval --policy "$TMP/p.srlc" --env gridworld --target mtro --data "$TMP/d.srld" --cost 1 --reward 1
+usage_error "--target other: usage error" eval --policy "$TMP/p.srlc" --env gridworld --target best --data "$TMP/d.srld" --cost 1
+usage_error "--kappa without --target mtro: usage error" eval --policy "$TMP/p.srlc" --env gridworld --reward 1 --cost 1 --kappa 3
+usage_error "--kappa 0: usage error" eval --policy "$TMP/p.srlc" --env gridworld --target mtro --data "$TMP/d.srld" --cost 1 --kappa 0
 
 # the transformer form: a tiny one trains quickly, saves as SRLC version 2, evaluates
 run train --arch transformer --context 4 --layers 1 --heads 1 --d-model 16 --minibatch 16 --steps 60 \
