@@ -105,7 +105,8 @@
                           Gaussian with the log-prob correction, automatic temperature), and
                           their Lagrangian forms (a cost critic and a multiplier per
                           constraint); M2TD3 (worst-case
-                          robust over omega) and DR-TD3 (domain randomisation);
+                          robust over omega) and DR-TD3 (domain randomisation); discrete SAC
+                          (Christodoulou 2019) and its Lagrangian form;
                           _act, _update (one gradient step), _train and _train_robust (an
                           environment loop; the robust forms set omega at every reset)
       offline data        saferl_rl_dataset: logged episodes, a collector for any policy, a
@@ -161,6 +162,16 @@
         never calls its annealing, its Soft-M2TD3 does), clipped to Omega, is the episode's
         omega. The random steps draw omega uniformly. The policy does not see omega.
       * DR-TD3: TD3 on omega uniform on Omega at each reset; its critics do not take omega.
+      * Discrete SAC (Christodoulou, "Soft Actor-Critic for Discrete Action Settings", 2019):
+        the actor gives the logits of pi(.|s) over action_count actions, each critic Q(s, .) a
+        value per action, so every expectation over actions is a sum instead of a sample: the
+        target's soft value sum_a' pi(a'|s') (min_i Q_i'(s', a') - alpha log pi(a'|s')), the
+        policy loss sum_a pi(a|s) (alpha log pi(a|s) - min_i Q_i(s, a)) (no reparametrisation),
+        the temperature's loss -log alpha (sum_a pi log pi + target entropy). The paper's
+        target entropy 0.98 log action_count is the default; it keeps the policy close to
+        uniform, so a problem whose optimum is deterministic wants a smaller one. The
+        Lagrangian form adds sum_i lambda_i Q_Ci(s, a) inside the policy's sum (over 1 + sum_i
+        lambda_i) and a cost critic per constraint with target c + gamma_c sum_a' pi Q_C'.
       * done is the environment's terminated flag: truncated transitions bootstrap.
 
    ENVIRONMENTS (what each built-in is, and where it departs from its model)
@@ -670,8 +681,8 @@
                           unbounded) or COST_UNITS (0.4's). Gym's Pendulum-v1 built in;
                           uncertainty parameters omega (pendulums,
                           CartPole) taken at reset; a replay buffer in caller memory; TD3, SAC,
-                          TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3
-                          (saferl_rl_offpolicy_*). Preference
+                          TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3, discrete SAC and
+                          discrete SAC-Lagrangian (saferl_rl_offpolicy_*). Preference
                           optimisation for tabular categorical policies: DPO, SACPO, P-SACPO,
                           the constrained optimum's closed form, the label-flip poisoning LP;
                           BC-HG's hypergradient for a leader whose policy shapes a soft-optimal
@@ -1916,7 +1927,9 @@ typedef enum saferl_rl_offpolicy_algorithm {
     SAFERL_RL_TD3_LAG = 2, /* TD3 with a cost critic and a Lagrange multiplier per constraint */
     SAFERL_RL_SAC_LAG = 3, /* SAC with a cost critic and a Lagrange multiplier per constraint */
     SAFERL_RL_M2TD3 = 4,   /* Tanabe et al. 2022: max over the policy of min over omega in Omega */
-    SAFERL_RL_DR_TD3 = 5   /* TD3 with omega uniform on Omega at every reset (domain randomisation) */
+    SAFERL_RL_DR_TD3 = 5,  /* TD3 with omega uniform on Omega at every reset (domain randomisation) */
+    SAFERL_RL_SAC_DISCRETE = 6,    /* Christodoulou 2019: SAC over action_count discrete actions */
+    SAFERL_RL_SAC_DISCRETE_LAG = 7 /* discrete SAC with a cost critic and a multiplier per constraint */
 } saferl_rl_offpolicy_algorithm;
 #define SAFERL_RL_MAX_CANDIDATES 64 /* M2TD3's worst-case candidates */
 #define SAFERL_RL_OFFPOLICY_CRITICS (2 + SAFERL_RL_MAX_COSTS) /* twin reward critics, a cost critic each */
@@ -1941,7 +1954,12 @@ typedef struct saferl_rl_offpolicy_desc {
     /* SAC */
     double initial_temperature;/* 1.0: alpha at the start */
     double temperature_lr;     /* 3e-4: Adam on log alpha */
-    double target_entropy;     /* 0 = -action_dim; SAFERL_RL_OFFPOLICY_ZERO_ENTROPY for 0 */
+    double target_entropy;     /* 0 = -action_dim (discrete: 0.98 log action_count, Christodoulou's
+                                  rule; it must stay below log action_count, the uniform policy's);
+                                  SAFERL_RL_OFFPOLICY_ZERO_ENTROPY for 0 */
+    /* discrete SAC: the number of actions has no default (it states the problem) */
+    int action_count;          /* required: 2..SAFERL_RL_MAX_WIDTH; the agent's action_dim is then 1
+                                  (the action's index, as a discrete saferl_rl_env takes it) */
     /* the Lagrangian forms: the constraint has no default */
     int cost_count;            /* required: 1..SAFERL_RL_MAX_COSTS constraints (the environment's costs) */
     double cost_limits[SAFERL_RL_MAX_COSTS]; /* d_i: the episodic cost limits, 0 means 0 */
@@ -1970,8 +1988,9 @@ typedef struct saferl_rl_offpolicy_desc {
 #define SAFERL_RL_OFFPOLICY_ZERO_ENTROPY (-1e300)
 
 /* The agent: an actor (TD3: tanh of the network; SAC: the network's means and log-stds,
-   log-std clamped to [-20, 2], a = tanh(mean + std noise)), twin critics Q(s, a) on the
-   concatenated input, their Polyak targets (and TD3's target actor), Adam state, and a batch's
+   log-std clamped to [-20, 2], a = tanh(mean + std noise); discrete SAC: the logits of a softmax
+   over action_count actions), twin critics Q(s, a) on the concatenated input (discrete SAC:
+   Q(s, .), a value per action, as Christodoulou's), their Polyak targets (and TD3's target actor), Adam state, and a batch's
    buffers: update and act never allocate. Observations are used as given (no normaliser). */
 typedef struct saferl_rl_offpolicy_agent {
     saferl_rl_offpolicy_desc desc;  /* with the defaults filled in */
@@ -1992,6 +2011,8 @@ typedef struct saferl_rl_offpolicy_agent {
     float *obs, *act, *rew, *cost, *done, *next_obs, *q_input, *noise, *target, *cost_target, *pre_tanh;
     float *new_act, *logp, *actor_acts, *critic_acts[SAFERL_RL_OFFPOLICY_CRITICS], *head_grad;
     float *q_grad[SAFERL_RL_OFFPOLICY_CRITICS], *q_input_grad, *scratch;
+    /* discrete SAC: new_act holds pi(.|s) and pre_tanh log pi(.|s) (B x action_count), logp the
+       row's sum_a pi log pi; the critics read s alone and give a Q per action (B x action_count) */
     saferl_rng rng;
     /* M2TD3: the critics read [s, a, omega] (omega_width = omega_dim; 0 otherwise) */
     int omega_width;
@@ -2026,17 +2047,20 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_create(saferl_rl_offpolicy_agent
                                                        int action_dim);
 SAFERL_RL_API void saferl_rl_offpolicy_destroy(saferl_rl_offpolicy_agent *agent);
 /* One action in [-1, 1]^A for one observation: explore = 1 adds TD3's noise or samples SAC's
-   policy; 0 gives the deterministic action (TD3's actor, SAC's tanh(mean)). */
+   policy; 0 gives the deterministic action (TD3's actor, SAC's tanh(mean)). Discrete SAC writes
+   the action's index (as a float): sampled from pi(.|s), or pi's most likely (the first of equals). */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *agent, const float *observation,
                                                     int explore, float *action);
 /* One gradient step on a batch drawn uniformly (with replacement) from the replay buffer:
    the critics (and the cost critic); then (TD3 every policy_delay steps) the actor, SAC's
-   temperature and the Polyak targets. SAFERL_ERR_NO_DATA while the buffer is empty. */
+   temperature and the Polyak targets. SAFERL_ERR_NO_DATA while the buffer is empty. Discrete
+   SAC: SAFERL_ERR_INVALID_ARGUMENT (agent unchanged) if a drawn action is not an index below
+   action_count. */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay);
 /* `steps` environment steps (random actions for the first random_steps of the agent's life,
    then the exploring actor), each stored in the replay and followed by one update once the
-   random steps are over. Episodes continue across calls. A continuous-action environment whose
-   costs (cost_count, 0 as 1) match the replay's and, for the Lagrangian forms, the desc's;
+   random steps are over. Episodes continue across calls. A continuous-action environment (for
+   discrete SAC, one of desc.action_count actions) whose costs (cost_count, 0 as 1) match the replay's and, for the Lagrangian forms, the desc's;
    SAFERL_ERR_INVALID_ARGUMENT otherwise (and for M2TD3 and DR-TD3, which train through
    saferl_rl_offpolicy_train_robust). The Lagrangian forms step the multipliers at the end of
    every episode (saferl_rl_offpolicy_multiplier_step). */
@@ -2068,7 +2092,12 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpol
    against yc's row i) and adds its gradient into critic_grad[i]; actor_loss returns TD3's
    -mean Q1(s, pi(s)) or SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus
    sum_i lambda_i Q_Ci and divided by (1 + sum_i lambda_i), and adds its gradient into
-   actor_grad (critic_grad is scratch here).
+   actor_grad (critic_grad is scratch here). Discrete SAC (act holds indices) takes the
+   expectations over actions exactly instead of a sample (noise unused): y = r + gamma (1 - done)
+   sum_a' pi(a'|s') (min_i Q_i'(s', a') - alpha log pi(a'|s')), yc_i = c_i + gamma_c (1 - done)
+   sum_a' pi(a'|s') Q_Ci'(s', a'); the critics' loss on Q_i(s, a) of the taken a; the actor's
+   mean sum_a pi(a|s) (alpha log pi(a|s) - min_i Q_i(s, a) + sum_i lambda_i Q_Ci(s, a)), over
+   (1 + sum_i lambda_i) for the Lagrangian form.
    M2TD3: the batch's omega (omega, B x W) is the critics' third input; the target's omega is
    omega + clipped omega_noise (B x W, standard normal, set by the caller) clipped to Omega;
    actor_loss is -mean Q1(s, pi(s), omega_hat_worst) for the candidate `worst`, and its
@@ -8163,13 +8192,21 @@ SAFERL_RL_API saferl_result saferl_rl_replay_add(saferl_rl_replay *replay, const
     return SAFERL_OK;
 }
 
+static int saferl_rl__is_discrete_sac(saferl_rl_offpolicy_algorithm algorithm) {
+    return algorithm == SAFERL_RL_SAC_DISCRETE || algorithm == SAFERL_RL_SAC_DISCRETE_LAG;
+}
+static int saferl_rl__is_lagrangian(saferl_rl_offpolicy_algorithm algorithm) {
+    return algorithm == SAFERL_RL_TD3_LAG || algorithm == SAFERL_RL_SAC_LAG || algorithm == SAFERL_RL_SAC_DISCRETE_LAG;
+}
+/* Every SAC form: no policy delay, a temperature, no target actor. */
 static int saferl_rl__is_sac(const saferl_rl_offpolicy_agent *a) {
-    return a->desc.algorithm == SAFERL_RL_SAC || a->desc.algorithm == SAFERL_RL_SAC_LAG;
+    return a->desc.algorithm == SAFERL_RL_SAC || a->desc.algorithm == SAFERL_RL_SAC_LAG ||
+           saferl_rl__is_discrete_sac(a->desc.algorithm);
 }
 /* The constraints (Lagrangian forms: cost_count; others 0), and the critics an update trains:
    the twin reward critics and a cost critic per constraint. */
 static int saferl_rl__constraints(const saferl_rl_offpolicy_agent *a) {
-    return a->desc.algorithm == SAFERL_RL_TD3_LAG || a->desc.algorithm == SAFERL_RL_SAC_LAG ? a->desc.cost_count : 0;
+    return saferl_rl__is_lagrangian(a->desc.algorithm) ? a->desc.cost_count : 0;
 }
 static int saferl_rl__critics(const saferl_rl_offpolicy_agent *a) { return 2 + saferl_rl__constraints(a); }
 
@@ -8202,8 +8239,11 @@ static saferl_result saferl_rl__robust_defaults(saferl_rl_offpolicy_desc *d) {
 /* The desc with its defaults; SAFERL_ERR_INVALID_ARGUMENT for a value out of range. */
 static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, const saferl_rl_offpolicy_desc *in,
                                                    int action_dim) {
+    const int discrete = saferl_rl__is_discrete_sac(in->algorithm);
     int i;
     *d = *in;
+    if (discrete && (d->action_count < 2 || d->action_count > SAFERL_RL_MAX_WIDTH || action_dim != 1))
+        return SAFERL_ERR_INVALID_ARGUMENT; /* required */
     if (d->hidden_count == 0) {
         d->hidden_count = 2;
         d->hidden_sizes[0] = d->hidden_sizes[0] ? d->hidden_sizes[0] : 256;
@@ -8228,13 +8268,15 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     if (d->policy_delay == 0) d->policy_delay = 2;
     if (d->initial_temperature == 0.0) d->initial_temperature = 1.0;
     if (d->temperature_lr == 0.0) d->temperature_lr = 3e-4;
-    if (d->target_entropy == 0.0) d->target_entropy = -(double)action_dim;
+    if (d->target_entropy == 0.0) d->target_entropy = discrete ? 0.98 * log((double)d->action_count) : -(double)action_dim;
     else if (d->target_entropy == SAFERL_RL_OFFPOLICY_ZERO_ENTROPY) d->target_entropy = 0.0;
     if (d->cost_gamma == 0.0) d->cost_gamma = 0.99;
     if (d->lagrange_lr == 0.0) d->lagrange_lr = 0.01;
     if ((d->algorithm == SAFERL_RL_M2TD3 || d->algorithm == SAFERL_RL_DR_TD3) && saferl_rl__robust_defaults(d) != SAFERL_OK)
         return SAFERL_ERR_INVALID_ARGUMENT;
-    if (d->algorithm == SAFERL_RL_TD3_LAG || d->algorithm == SAFERL_RL_SAC_LAG) {
+    if (discrete && !(d->target_entropy < log((double)d->action_count))) /* alpha would grow without end */
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    if (saferl_rl__is_lagrangian(d->algorithm)) {
         if (d->cost_count < 1 || d->cost_count > SAFERL_RL_MAX_COSTS) return SAFERL_ERR_INVALID_ARGUMENT; /* required */
         for (i = 0; i < d->cost_count; ++i)
             if (!(d->cost_limits[i] >= 0.0 && d->cost_limits[i] < 1e300)) return SAFERL_ERR_INVALID_ARGUMENT;
@@ -8242,7 +8284,7 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
             !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0))
             return SAFERL_ERR_INVALID_ARGUMENT;
     }
-    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_DR_TD3 || d->batch_size < 1 ||
+    if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_SAC_DISCRETE_LAG || d->batch_size < 1 ||
         d->batch_size > 65536 || d->random_steps < 0 || !(d->gamma >= 0.0 && d->gamma <= 1.0) ||
         !(d->polyak_tau > 0.0 && d->polyak_tau <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
         !(d->exploration_noise > 0.0) || !(d->target_noise > 0.0) || !(d->target_noise_clip > 0.0) ||
@@ -8257,6 +8299,7 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     const size_t B = (size_t)a->desc.batch_size, O = (size_t)a->observation_dim, A = (size_t)a->action_dim;
     const size_t W = (size_t)a->omega_width, K = W ? (size_t)a->desc.candidate_count : 0;
     const size_t in = O + A + W, Pa = a->actor_count, Pc = a->critic_count;
+    const size_t Q = saferl_rl__is_discrete_sac(a->desc.algorithm) ? (size_t)a->desc.action_count : 1; /* a Q per action */
     size_t cursor = 0;
     int width = saferl_rl__mlp_max_width(&a->actor_net), i;
     float **actor_parts[5];
@@ -8273,8 +8316,8 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     SAFERL_RL__TAKE(a->next_obs, float, B * O);
     SAFERL_RL__TAKE(a->act, float, B * A);
     SAFERL_RL__TAKE(a->noise, float, B * A);
-    SAFERL_RL__TAKE(a->pre_tanh, float, B * A);
-    SAFERL_RL__TAKE(a->new_act, float, B * A);
+    SAFERL_RL__TAKE(a->pre_tanh, float, B * (A > Q ? A : Q));
+    SAFERL_RL__TAKE(a->new_act, float, B * (A > Q ? A : Q));
     SAFERL_RL__TAKE(a->rew, float, B);
     SAFERL_RL__TAKE(a->cost, float, B * (size_t)(saferl_rl__constraints(a) + 1));
     SAFERL_RL__TAKE(a->cost_target, float, B * (size_t)(saferl_rl__constraints(a) + 1));
@@ -8286,7 +8329,7 @@ static size_t saferl_rl__offpolicy_layout(saferl_rl_offpolicy_agent *a, unsigned
     SAFERL_RL__TAKE(a->actor_acts, float, saferl_rl_mlp_activation_count(&a->actor_net, (int)B));
     for (i = 0; i < saferl_rl__critics(a); ++i) {
         SAFERL_RL__TAKE(a->critic_acts[i], float, saferl_rl_mlp_activation_count(&a->critic_net, (int)B));
-        SAFERL_RL__TAKE(a->q_grad[i], float, B);
+        SAFERL_RL__TAKE(a->q_grad[i], float, B * Q);
     }
     SAFERL_RL__TAKE(a->head_grad, float, B * (size_t)a->actor_net.sizes[a->actor_net.layer_count]);
     SAFERL_RL__TAKE(a->scratch, float, 2 * B * (size_t)width);
@@ -8319,11 +8362,19 @@ static saferl_result saferl_rl__offpolicy_shape(saferl_rl_offpolicy_agent *a, co
     a->omega_width = a->desc.algorithm == SAFERL_RL_M2TD3 ? a->desc.omega_dim : 0;
     if (observation_dim + action_dim + a->omega_width > SAFERL_RL_MAX_WIDTH) return SAFERL_ERR_INVALID_ARGUMENT;
     activation = a->desc.tanh_hidden ? SAFERL_RL_TANH : SAFERL_RL_RELU;
-    r = saferl_rl_mlp_define(&a->actor_net, observation_dim, a->desc.hidden_sizes, a->desc.hidden_count,
-                             saferl_rl__is_sac(a) ? 2 * action_dim : action_dim, activation);
-    if (r == SAFERL_OK)
-        r = saferl_rl_mlp_define(&a->critic_net, observation_dim + action_dim + a->omega_width, a->desc.hidden_sizes,
-                                 a->desc.hidden_count, 1, activation);
+    if (saferl_rl__is_discrete_sac(a->desc.algorithm)) { /* logits; Q(s, .) */
+        r = saferl_rl_mlp_define(&a->actor_net, observation_dim, a->desc.hidden_sizes, a->desc.hidden_count,
+                                 a->desc.action_count, activation);
+        if (r == SAFERL_OK)
+            r = saferl_rl_mlp_define(&a->critic_net, observation_dim, a->desc.hidden_sizes, a->desc.hidden_count,
+                                     a->desc.action_count, activation);
+    } else {
+        r = saferl_rl_mlp_define(&a->actor_net, observation_dim, a->desc.hidden_sizes, a->desc.hidden_count,
+                                 saferl_rl__is_sac(a) ? 2 * action_dim : action_dim, activation);
+        if (r == SAFERL_OK)
+            r = saferl_rl_mlp_define(&a->critic_net, observation_dim + action_dim + a->omega_width, a->desc.hidden_sizes,
+                                     a->desc.hidden_count, 1, activation);
+    }
     a->actor_count = saferl_rl_mlp_param_count(&a->actor_net);
     a->critic_count = saferl_rl_mlp_param_count(&a->critic_net);
     return r;
@@ -8438,11 +8489,64 @@ static void saferl_rl__squash(saferl_rl_offpolicy_agent *a, const float *head, c
     }
 }
 
+/* Discrete SAC's policy from the actor's logits (B, K): new_act = pi(.|s), pre_tanh = log pi(.|s)
+   (a log-sum-exp apart, so no probability underflows to a log of -inf), logp[b] = sum_a pi log pi
+   (minus the entropy: what the temperature's step reads). */
+static void saferl_rl__discrete_policy(saferl_rl_offpolicy_agent *a, const float *logits, int B) {
+    const int K = a->desc.action_count;
+    int b, k;
+    for (b = 0; b < B; ++b) {
+        const float *z = logits + (size_t)b * K;
+        float lse = saferl_rl__logsumexp(z, K);
+        double negentropy = 0.0;
+        for (k = 0; k < K; ++k) {
+            float logp = z[k] - lse;
+            a->pre_tanh[(size_t)b * K + k] = logp;
+            a->new_act[(size_t)b * K + k] = expf(logp);
+            negentropy += (double)a->new_act[(size_t)b * K + k] * logp;
+        }
+        a->logp[b] = (float)negentropy;
+    }
+}
+
+/* Discrete SAC's critic targets (Christodoulou 2019, eq. 10: the soft state value as the exact
+   expectation over the next action, no sample): y = r + gamma (1 - done) sum_a' pi(a'|s')
+   (min_i Q_i'(s', a') - alpha log pi(a'|s')); each cost critic's yc = c + gamma_c (1 - done)
+   sum_a' pi(a'|s') Q_C'(s', a'). */
+static void saferl_rl__discrete_targets(saferl_rl_offpolicy_agent *a, float *y, float *yc) {
+    const int B = a->desc.batch_size, K = a->desc.action_count, critics = saferl_rl__critics(a);
+    const double alpha = exp((double)a->log_temperature);
+    const float *q[SAFERL_RL_OFFPOLICY_CRITICS];
+    int b, k, i;
+    saferl_rl__discrete_policy(a, saferl_rl_mlp_forward(&a->actor_net, a->actor, a->next_obs, a->actor_acts, B), B);
+    for (i = 0; i < critics; ++i)
+        q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic_target[i], a->next_obs, a->critic_acts[i], B);
+    for (b = 0; b < B; ++b) {
+        const float *p = a->new_act + (size_t)b * K, *logp = a->pre_tanh + (size_t)b * K;
+        const size_t row = (size_t)b * K;
+        double value = 0.0;
+        for (k = 0; k < K; ++k) {
+            double q_min = q[0][row + k] < q[1][row + k] ? q[0][row + k] : q[1][row + k];
+            value += p[k] * (q_min - alpha * logp[k]);
+        }
+        y[b] = (float)(a->rew[b] + a->desc.gamma * (1.0 - a->done[b]) * value);
+        for (i = 2; i < critics; ++i) {
+            double cost_value = 0.0;
+            for (k = 0; k < K; ++k) cost_value += p[k] * (double)q[i][row + k];
+            yc[(i - 2) * B + b] = (float)(a->cost[(i - 2) * B + b] + a->desc.cost_gamma * (1.0 - a->done[b]) * cost_value);
+        }
+    }
+}
+
 SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y,
                                                       float *yc) {
     const int B = a->desc.batch_size, A = a->action_dim, critics = saferl_rl__critics(a);
     const float *q[SAFERL_RL_OFFPOLICY_CRITICS];
     int b, i;
+    if (saferl_rl__is_discrete_sac(a->desc.algorithm)) {
+        saferl_rl__discrete_targets(a, y, yc);
+        return;
+    }
     if (!saferl_rl__is_sac(a)) { /* target policy smoothing */
         const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor_target, a->next_obs, a->actor_acts, B);
         float clip = (float)a->desc.target_noise_clip;
@@ -8476,19 +8580,32 @@ SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent 
 
 SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *a, const float *y, const float *yc,
                                                      int gradient) {
-    const int B = a->desc.batch_size;
+    const int B = a->desc.batch_size, discrete = saferl_rl__is_discrete_sac(a->desc.algorithm);
+    const int K = discrete ? a->desc.action_count : 1;
+    const float *input = discrete ? a->obs : a->q_input; /* discrete SAC's critics read s alone */
     double loss = 0.0;
-    int i;
-    saferl_rl__critic_input(a, a->obs, a->act, a->omega, a->omega_width, B);
+    int i, b;
+    if (!discrete) saferl_rl__critic_input(a, a->obs, a->act, a->omega, a->omega_width, B);
     for (i = 0; i < saferl_rl__critics(a); ++i) {
-        const float *q = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
+        const float *q = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], input, a->critic_acts[i], B);
         const float *target = i >= 2 ? yc + (size_t)(i - 2) * B : y;
-        loss += saferl_rl_value_loss_forward(q, target, B);
-        if (!gradient) continue;
-        memset(a->q_grad[i], 0, sizeof(float) * (size_t)B);
-        saferl_rl_value_loss_backward(a->q_grad[i], q, target, 1.0f, B);
-        saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
-                               a->q_grad[i], NULL, a->scratch, B);
+        if (gradient) memset(a->q_grad[i], 0, sizeof(float) * (size_t)B * K);
+        if (!discrete) {
+            loss += saferl_rl_value_loss_forward(q, target, B);
+            if (gradient) saferl_rl_value_loss_backward(a->q_grad[i], q, target, 1.0f, B);
+        } else { /* mean (Q_i(s, a) - y)^2 on the taken action's entry only */
+            double sum = 0.0;
+            for (b = 0; b < B; ++b) {
+                const size_t at = (size_t)b * K + (size_t)a->act[b];
+                double diff = (double)q[at] - target[b];
+                sum += diff * diff;
+                if (gradient) a->q_grad[i][at] = (float)(2.0 * diff / B);
+            }
+            loss += sum / B;
+        }
+        if (gradient)
+            saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], input, a->critic_acts[i],
+                                   a->q_grad[i], NULL, a->scratch, B);
     }
     return loss;
 }
@@ -8536,13 +8653,46 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
                            a->scratch, B);
 }
 
+/* Discrete SAC's policy loss (Christodoulou 2019, eq. 12, the expectation over actions exact):
+   mean_b sum_a pi(a|s) f(s, a), f = alpha log pi - min_i Q_i + sum_j lambda_j Q_Cj, over
+   (1 + sum_j lambda_j). In the logits z its gradient is pi_a (f_a - sum_a' pi_a' f_a'): the
+   alpha log pi term's own derivative, sum_a pi_a d log pi_a / dz, is zero. */
+static double saferl_rl__discrete_actor_loss(saferl_rl_offpolicy_agent *a, int gradient) {
+    const int B = a->desc.batch_size, K = a->desc.action_count, critics = saferl_rl__critics(a);
+    const double alpha = exp((double)a->log_temperature), scale = 1.0 / saferl_rl__lagrange_scale(a);
+    const float *q[SAFERL_RL_OFFPOLICY_CRITICS];
+    double loss = 0.0;
+    int b, k, i;
+    saferl_rl__discrete_policy(a, saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B), B);
+    for (i = 0; i < critics; ++i) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->obs, a->critic_acts[i], B);
+    for (b = 0; b < B; ++b) {
+        const size_t row = (size_t)b * K;
+        double mean_f = 0.0;
+        for (k = 0; k < K; ++k) {
+            double f = alpha * a->pre_tanh[row + k] - (q[0][row + k] < q[1][row + k] ? q[0][row + k] : q[1][row + k]);
+            for (i = 2; i < critics; ++i) f += a->lagrange[i - 2] * (double)q[i][row + k];
+            a->head_grad[row + k] = (float)f; /* f for now; its gradient below */
+            mean_f += a->new_act[row + k] * f;
+        }
+        loss += mean_f;
+        for (k = 0; k < K; ++k)
+            a->head_grad[row + k] = (float)(scale / B * a->new_act[row + k] * (a->head_grad[row + k] - mean_f));
+    }
+    if (gradient)
+        saferl_rl_mlp_backward(&a->actor_net, a->actor, a->actor_grad, a->obs, a->actor_acts, a->head_grad, NULL,
+                               a->scratch, B);
+    return loss * scale / B;
+}
+
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a, const float *noise, int gradient) {
     const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), critics = saferl_rl__critics(a);
-    const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
+    const float *head;
     const float *q[SAFERL_RL_OFFPOLICY_CRITICS] = {NULL};
     const double alpha = exp((double)a->log_temperature), scale = 1.0 / saferl_rl__lagrange_scale(a);
     double loss = 0.0;
     int b, i;
+    if (saferl_rl__is_discrete_sac(a->desc.algorithm)) return saferl_rl__discrete_actor_loss(a, gradient);
+    head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
     if (sac) saferl_rl__squash(a, head, noise, B);
     else
         for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
@@ -8592,11 +8742,12 @@ static void saferl_rl__polyak(float *target, const float *online, size_t count, 
 }
 
 /* M2TD3's replay rows are [s, omega] (width O + W): s and omega go to their own batches; the
-   constraints' costs to a row of B each. */
-static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
+   constraints' costs to a row of B each. 0 if discrete SAC drew an action that is not an index
+   below action_count (the batch then indexes nothing). */
+static int saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
     const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, W = a->omega_width, row = O + W;
     const int C = saferl_rl__constraints(a);
-    int b, i;
+    int b, i, indices = 1;
     for (b = 0; b < B; ++b) {
         size_t k = saferl_rng_bounded(&a->rng, (uint32_t)replay->size);
         memcpy(a->obs + (size_t)b * O, replay->observations + k * row, sizeof(float) * (size_t)O);
@@ -8606,7 +8757,9 @@ static void saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const safe
         a->rew[b] = replay->rewards[k];
         for (i = 0; i < C; ++i) a->cost[i * B + b] = replay->costs[k * (size_t)replay->cost_count + i];
         a->done[b] = replay->dones[k];
+        indices &= a->act[b] >= 0.0f && a->act[b] < (float)a->desc.action_count && a->act[b] == floorf(a->act[b]);
     }
+    return indices || !saferl_rl__is_discrete_sac(a->desc.algorithm);
 }
 
 static void saferl_rl__fill_normal(float *x, size_t n, saferl_rng *rng) {
@@ -8652,13 +8805,17 @@ static void saferl_rl__candidate_step(saferl_rl_offpolicy_agent *a) {
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
     const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a), critics = saferl_rl__critics(a);
     const float tau = (float)a->desc.polyak_tau;
+    const saferl_rng before = a->rng;
     int i;
     SAFERL_ASSERT(a != NULL && replay != NULL);
     if (replay->size < 1) return SAFERL_ERR_NO_DATA;
     if (replay->observation_dim != a->observation_dim + a->omega_width || replay->action_dim != A ||
         replay->cost_count < saferl_rl__constraints(a))
         return SAFERL_ERR_INVALID_ARGUMENT;
-    saferl_rl__offpolicy_sample(a, replay);
+    if (!saferl_rl__offpolicy_sample(a, replay)) {
+        a->rng = before; /* the batch buffers are scratch: nothing else moved */
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    }
     saferl_rl__fill_normal(a->noise, (size_t)B * A, &a->rng);
     saferl_rl__fill_normal(a->omega_noise, (size_t)B * a->omega_width, &a->rng);
     saferl_rl_offpolicy_critic_targets(a, a->noise, a->target, a->cost_target);
@@ -8691,6 +8848,19 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
     SAFERL_ASSERT(a != NULL && observation != NULL && action != NULL);
     if (!saferl_rl__all_finite(observation, a->observation_dim)) return SAFERL_ERR_NOT_FINITE;
     head = saferl_rl_mlp_forward(&a->actor_net, a->actor, observation, a->actor_acts, 1);
+    if (saferl_rl__is_discrete_sac(a->desc.algorithm)) { /* a draw from pi(.|s), or its mode */
+        const int K = a->desc.action_count;
+        double u = explore ? saferl_rng_uniform(&a->rng) : 0.0;
+        int k = 0;
+        saferl_rl__discrete_policy(a, head, 1);
+        if (!saferl_rl__all_finite(a->new_act, K)) return SAFERL_ERR_NOT_FINITE;
+        if (explore)
+            for (k = 0; k < K - 1 && u >= a->new_act[k]; ++k) u -= a->new_act[k];
+        else
+            for (j = 1; j < K; ++j) k = a->new_act[j] > a->new_act[k] ? j : k;
+        action[0] = (float)k;
+        return SAFERL_OK;
+    }
     if (saferl_rl__is_sac(a) && explore) {
         saferl_rl__fill_normal(a->noise, (size_t)A, &a->rng);
         saferl_rl__squash(a, head, a->noise, 1);
@@ -8782,10 +8952,11 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
     const int O = a->observation_dim, A = a->action_dim, W = a->omega_width;
     const int robust = a->desc.algorithm == SAFERL_RL_M2TD3 || a->desc.algorithm == SAFERL_RL_DR_TD3;
     const int C = env->cost_count ? env->cost_count : 1, constraints = saferl_rl__constraints(a);
+    const int action_count = saferl_rl__is_discrete_sac(a->desc.algorithm) ? a->desc.action_count : 0;
     long t;
     int j;
     SAFERL_ASSERT(a != NULL && env != NULL && replay != NULL);
-    if (env->action_count != 0 || env->observation_dim != O || env->action_dim != A || C > SAFERL_RL_MAX_COSTS ||
+    if (env->action_count != action_count || env->observation_dim != O || env->action_dim != A || C > SAFERL_RL_MAX_COSTS ||
         replay->cost_count != C || (constraints && constraints != C) || replay->observation_dim != O + W ||
         replay->action_dim != A || steps < 0 || robust != (set_omega != NULL))
         return SAFERL_ERR_INVALID_ARGUMENT;
@@ -8804,7 +8975,9 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
             memset(a->episode_cost, 0, sizeof a->episode_cost);
             a->episode_length = 0;
         }
-        if (a->env_steps < a->desc.random_steps) {
+        if (a->env_steps < a->desc.random_steps && action_count) {
+            a->env_action[0] = (float)saferl_rng_bounded(&a->rng, (uint32_t)action_count);
+        } else if (a->env_steps < a->desc.random_steps) {
             for (j = 0; j < A; ++j) a->env_action[j] = (float)(2.0 * saferl_rng_uniform(&a->rng) - 1.0);
         } else if ((r = saferl_rl_offpolicy_act(a, a->env_obs, 1, a->env_action)) != SAFERL_OK) {
             return r;

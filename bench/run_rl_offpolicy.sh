@@ -6,6 +6,8 @@
 # laptop CPU; not this machine). Wall and CPU time (the process's; steadier when the machine
 # is shared). The load average is printed beside the figures. About
 # 3-4 minutes per run pair on an idle core (PyTorch takes most of it).
+# Then discrete SAC-Lag on the random tabular CMDPs against their LP optimum (test_rl --cmdp-grid-sac,
+# 45 runs, about half a minute).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -40,3 +42,20 @@ awk '$3 == "sac_pendulum_seconds" { t[$1] = t[$1] " " $4 }
          }
          print "  RLtools (published, its laptop CPU, not measured here): 2.59 s"
      }' build/bench_rl_offpolicy.txt
+
+echo
+echo "== discrete SAC-Lag against the random tabular CMDPs' LP optimum (tests/test_rl.c's protocol for it:"
+echo "   CMDPs 1-3 x agent seeds 1-5 x cost scales 1/10/100, 20,000 steps, tabular networks; the exact"
+echo "   values of the policy every 100 steps over the last 10,000 averaged; target: return gap <= 0.10"
+echo "   of the return range and J_C <= 1.05 d)"
+make -s build/test_rl
+status=0
+nice build/test_rl --cmdp-grid-sac 1 3 5 >build/bench_rl_cmdp_sac.txt || status=$?
+grep MISS build/bench_rl_cmdp_sac.txt | sed 's/^/  /' || true
+for scale in 1 10 100; do
+    awk -v s="$scale" '$5 == s { n++; if ($NF == "ok") p++ } END { printf "  scale %3d: %d of %d runs within the target\n", s, p, n }' \
+        build/bench_rl_cmdp_sac.txt
+done
+grep "runs within" build/bench_rl_cmdp_sac.txt | sed 's/^/  /'
+[ "$status" -le 2 ] || { echo "  the grid failed to run (status $status)"; exit 1; }
+echo "  (every run: build/bench_rl_cmdp_sac.txt)"

@@ -8,6 +8,7 @@
    rl_train --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]
             [--hidden H] --seed S --steps N [--steps-per-epoch M] [--png curves.png]
             [--save-checkpoint FILE] [--resume FILE]
+   rl_train --env cartpole|gridworld|cliff --algo sac-discrete|sac-discrete-lag [--cost-limit D] [...as above]
    rl_train --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]
             [--constraint cost|violation] [--eval-episodes N] --seed S --steps N
 
@@ -43,6 +44,9 @@
    return and cost of the episodes that ended in those steps (nan if none did); then
    "eval,return,cost" of the deterministic actor over 10 episodes. --cost-limit is required for
    the -lag forms and does not apply to the others; --save and --envs are on-policy only.
+   sac-discrete and sac-discrete-lag (Christodoulou 2019: a softmax policy, a Q per action, the
+   expectations over actions taken exactly) do the same on a discrete-action environment; the
+   deterministic actor is then the policy's most likely action.
    m2td3 (worst-case robust TD3) and dr-td3 (TD3 with omega uniform at every reset) train over
    the environment's uncertainty box Omega (pendulum, pendulum-v1: mass and length in
    [0.5, 1.5]); eval is at the nominal omega, and a last line "grid,worst_return,mean_return"
@@ -67,7 +71,8 @@
               " [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
               " [--constraint cost|violation] [--eval-episodes N] [--seed S] [--steps N]" \
               "  |  --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]" \
-              " [--hidden H] [--seed S] [--steps N] [--steps-per-epoch M] [--png curves.png] [--save-checkpoint FILE] [--resume FILE]"
+              " [--hidden H] [--seed S] [--steps N] [--steps-per-epoch M] [--png curves.png] [--save-checkpoint FILE] [--resume FILE]" \
+              "  |  --env cartpole|gridworld|cliff --algo sac-discrete|sac-discrete-lag [--cost-limit D] [as above]"
 
 #define FLIP_MAX 16
 
@@ -263,7 +268,8 @@ static int write_curves(const char *png, const double *xs, const double *rets, c
 }
 
 /* The off-policy algorithms' names, in saferl_rl_offpolicy_algorithm's order. */
-static const char *const offpolicy_names[] = {"td3", "sac", "td3-lag", "sac-lag", "m2td3", "dr-td3"};
+static const char *const offpolicy_names[] = {"td3",    "sac",          "td3-lag",         "sac-lag",
+                                              "m2td3",  "dr-td3",       "sac-discrete",    "sac-discrete-lag"};
 #define OFFPOLICY_COUNT ((int)(sizeof offpolicy_names / sizeof offpolicy_names[0]))
 
 static int offpolicy_index(const char *algo) {
@@ -320,9 +326,13 @@ static int grid_evaluate(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *
     return 0;
 }
 
-/* --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3: one line per --steps-per-epoch steps with the
-   mean return and cost of the episodes that ended in it, then the deterministic actor's
-   evaluation. A resumed run carries on from the checkpoint's step. */
+static int offpolicy_lagrangian(int algorithm) {
+    return algorithm == SAFERL_RL_TD3_LAG || algorithm == SAFERL_RL_SAC_LAG || algorithm == SAFERL_RL_SAC_DISCRETE_LAG;
+}
+
+/* --algo td3|sac|td3-lag|sac-lag|sac-discrete|sac-discrete-lag|m2td3|dr-td3: one line per
+   --steps-per-epoch steps with the mean return and cost of the episodes that ended in it, then
+   the deterministic actor's evaluation. A resumed run carries on from the checkpoint's step. */
 static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, const char *env_name, double cost_limit,
                          uint32_t seed, uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png,
                          const char *checkpoint, const char *resume_from) {
@@ -336,16 +346,21 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
     void *memory;
     double *xs, *rets, *costs, ymin = 0.0, ymax = 1.0, eval_ret, eval_cost;
     uint64_t t = 0;
-    int epoch, n = 0, status = 0, lag = algorithm == SAFERL_RL_TD3_LAG || algorithm == SAFERL_RL_SAC_LAG;
+    int epoch, n = 0, status = 0, lag = offpolicy_lagrangian(algorithm);
+    int discrete = algorithm == SAFERL_RL_SAC_DISCRETE || algorithm == SAFERL_RL_SAC_DISCRETE_LAG;
     int robust = algorithm == SAFERL_RL_M2TD3 || algorithm == SAFERL_RL_DR_TD3, W = 0;
     double nominal[SAFERL_RL_MAX_OMEGA] = {1.0, 1.0};
     clock_t start = clock();
     saferl_result r;
     saferl_rl_env_builtin(&env, &state, kind);
-    if (env.action_count != 0)
+    if (env.action_count != 0 && !discrete)
         return cli_usage_error(c, "--algo %s needs continuous actions (--env pendulum, pendulum-v1 or pointgoal)",
                                offpolicy_names[algorithm]);
+    if (env.action_count == 0 && discrete)
+        return cli_usage_error(c, "--algo %s needs discrete actions (--env cartpole, gridworld or cliff)",
+                               offpolicy_names[algorithm]);
     memset(&desc, 0, sizeof desc);
+    desc.action_count = env.action_count;
     if (robust) { /* Omega: the environment's documented box */
         desc.omega_dim = saferl_rl_builtin_omega_box(kind, desc.omega_lower, desc.omega_upper, nominal);
         if (desc.omega_dim <= 0)
@@ -437,7 +452,7 @@ static int offpolicy_args(const cli *c, const char *algo, const char *env_name, 
                           uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png, const char *checkpoint,
                           const char *resume_from) {
     static const char *const not_here[] = {"--save", "--envs", "--cost-limits", "--base", "--constraint", "--eval-episodes"};
-    int algorithm = offpolicy_index(algo), lag = algorithm == SAFERL_RL_TD3_LAG || algorithm == SAFERL_RL_SAC_LAG, k, kind;
+    int algorithm = offpolicy_index(algo), lag = offpolicy_lagrangian(algorithm), k, kind;
     for (k = 0; k < (int)(sizeof not_here / sizeof not_here[0]); ++k)
         if (cli_given(c, not_here[k])) return cli_usage_error(c, "%s does not apply to --algo %s", not_here[k], algo);
     if (lag && !cli_given(c, "--cost-limit"))

@@ -94,6 +94,19 @@ for algo in m2td3 dr-td3; do
     cut -d, -f1-5 "$TMP/out" >"$TMP/b"
     cut -d, -f1-5 "$TMP/a" | cmp -s - "$TMP/b" && ok "$algo: same seed, same curve and grid" || bad "$algo: same seed, same curve"
 done
+# Discrete SAC (Christodoulou 2019) and its Lagrangian form on discrete-action environments
+run --env cartpole --algo sac-discrete --seed 4 --steps 1400 --steps-per-epoch 700 --hidden 16 --png "$TMP/d.png"
+[ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && tail -1 "$TMP/out" | grep -Eq '^eval,[0-9.]+,0$' &&
+    is_png "$TMP/d.png" && ok "cartpole sac-discrete runs: 2 epoch lines, eval, PNG" ||
+    bad "cartpole sac-discrete runs" "status $status: $(cat "$TMP/err")"
+run --env gridworld --algo sac-discrete-lag --cost-limit 0.5 --seed 4 --steps 1400 --steps-per-epoch 700 --hidden 16 --png "$TMP/d.png"
+cut -d, -f1-5 "$TMP/out" >"$TMP/a"
+[ "$status" -eq 0 ] && grep -q '^eval,' "$TMP/out" && awk -F, '/^[0-9]/ { if ($5 < 0) bad = 1 } END { exit bad }' "$TMP/out" &&
+    ok "gridworld sac-discrete-lag runs, lambda >= 0" || bad "gridworld sac-discrete-lag runs" "status $status: $(cat "$TMP/err")"
+run --env gridworld --algo sac-discrete-lag --cost-limit 0.5 --seed 4 --steps 1400 --steps-per-epoch 700 --hidden 16 --png "$TMP/d.png"
+cut -d, -f1-5 "$TMP/out" | cmp -s - "$TMP/a" && ok "sac-discrete-lag: same seed, same curve" || bad "sac-discrete-lag: same seed, same curve"
+usage_error "sac-discrete on pendulum (continuous): usage error" --env pendulum --algo sac-discrete --steps 100
+usage_error "sac-discrete-lag without --cost-limit: usage error" --env cliff --algo sac-discrete-lag --steps 100
 usage_error "m2td3 on pointgoal (no omega): usage error" --env pointgoal --algo m2td3 --steps 100
 usage_error "dr-td3 on cartpole (discrete): usage error" --env cartpole --algo dr-td3 --steps 100
 usage_error "m2td3 with --cost-limit: usage error" --env pendulum --algo m2td3 --cost-limit 1 --steps 100

@@ -29,8 +29,16 @@ const ctx = canvas.getContext('2d');
 
 const ENVS = ['cartpole', 'pointgoal', 'gridworld', 'pendulum', 'cliff'];
 // in saferl_rl_algorithm's order: the index is the value glue.c passes on
-const ALGOS = ['ppo', 'ppo-lag', 'pid-lag', 'cpo', 'pcpo', 'trpo-lag', 'focops', 'cup'];
+const ON_POLICY = ['ppo', 'ppo-lag', 'pid-lag', 'cpo', 'pcpo', 'trpo-lag', 'focops', 'cup'];
+// the off-policy agent's algorithms: saferl_rl_offpolicy_algorithm's values; each trains on
+// the environments of its action kind and, picked on another, moves to its own
+const OFF_POLICY = { td3: 0, sac: 1, 'td3-lag': 2, 'sac-lag': 3, 'sac-discrete': 6, 'sac-discrete-lag': 7 };
+const CONTINUOUS_ENVS = ['pointgoal', 'pendulum'];
+const offPolicyEnv = (algo) => (algo.startsWith('sac-discrete') ? 'gridworld' : 'pendulum');
+const fitsEnv = (algo, env) => !(algo in OFF_POLICY) || CONTINUOUS_ENVS.includes(env) === !algo.startsWith('sac-discrete');
+const ALGOS = [...ON_POLICY, ...Object.keys(OFF_POLICY)];
 const SECOND_ORDER = ['cpo', 'pcpo', 'trpo-lag'];
+const OFF_POLICY_HIDDEN = 64; // the worker's hidden width (worker.js), which the player must match
 // what the multiplier column is for each algorithm
 const MULTIPLIER = { cpo: 'ν (the step\'s dual)', pcpo: 'ν (projection)', focops: 'ν', cup: 'ν' };
 const DEFAULT_D = { cartpole: 10, pointgoal: 25, gridworld: 0.5, pendulum: 0.1, cliff: 0.2 };
@@ -94,6 +102,11 @@ function readUrl() {
   choice('env', ENVS);
   s.d = DEFAULT_D[s.env];
   choice('algo', ALGOS);
+  if (!fitsEnv(s.algo, s.env)) {
+    urlMessage(`env in the URL: ${s.algo} does not train on ${s.env}; showing ${offPolicyEnv(s.algo)}`);
+    s.env = offPolicyEnv(s.algo);
+    s.d = DEFAULT_D[s.env];
+  }
   const num = (key, lo, hi, int) => {
     if (!q.has(key)) return;
     const raw = q.get(key), v = Number(raw);
@@ -247,8 +260,9 @@ async function start(until = 0) {
   S.running = true;
   S.started = true;
   S.restoring = until;
-  worker.postMessage({ type: 'start', env: S.settings.env, algorithm: ALGOS.indexOf(S.settings.algo),
-    costLimit: S.settings.d, seed: S.settings.seed, stepsPerEpoch: S.settings.spe, maxEpochs: until || S.settings.epochs });
+  const offPolicy = S.settings.algo in OFF_POLICY;
+  worker.postMessage({ type: 'start', env: S.settings.env, offPolicy,
+    algorithm: offPolicy ? OFF_POLICY[S.settings.algo] : ON_POLICY.indexOf(S.settings.algo), costLimit: S.settings.d, seed: S.settings.seed, stepsPerEpoch: S.settings.spe, maxEpochs: until || S.settings.epochs });
   syncControls();
 }
 
@@ -284,7 +298,10 @@ function loadReplay() {
   const ptr = lib._malloc(bytes.length);
   lib.HEAPU8.set(bytes, ptr);
   const kind = ENVS.indexOf(runEnv());
-  const player = lib._rl_player_create(kind, ptr, bytes.length);
+  const algo = S.run.algo;
+  const player = algo in OFF_POLICY
+    ? lib._rl_offpolicy_player_create(kind, OFF_POLICY[algo], OFF_POLICY_HIDDEN, ptr, bytes.length)
+    : lib._rl_player_create(kind, ptr, bytes.length);
   lib._free(ptr);
   if (!player) {
     setStatus(`replay: ${cstr(lib._rl_result_string(lib._rl_last_error()))}`, true);
@@ -475,7 +492,15 @@ $('env').addEventListener('change', () => {
   S.settings.d = DEFAULT_D[S.settings.env];
   settingsChanged();
 });
-for (const id of ['algo', 'd', 'seed', 'spe', 'epochs']) $(id).addEventListener('change', () => { readControls(); settingsChanged(); });
+$('algo').addEventListener('change', () => {
+  readControls();
+  if (!fitsEnv(S.settings.algo, S.settings.env)) { // an off-policy algorithm moves to an environment it trains on
+    S.settings.env = offPolicyEnv(S.settings.algo);
+    S.settings.d = DEFAULT_D[S.settings.env];
+  }
+  settingsChanged();
+});
+for (const id of ['d', 'seed', 'spe', 'epochs']) $(id).addEventListener('change', () => { readControls(); settingsChanged(); });
 $('start').addEventListener('click', () => start());
 $('stop').addEventListener('click', () => { worker.postMessage({ type: 'stop' }); });
 $('resume').addEventListener('click', () => {

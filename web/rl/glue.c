@@ -5,6 +5,10 @@
        and the current policy saved to a buffer in the versioned SRLP format;
      a player (on the page): a policy loaded from such a buffer, run deterministically on its
        own copy of the environment, one step a call, for the canvas (the replay).
+   The off-policy algorithms (TD3, SAC, their Lagrangian forms, discrete SAC) train an
+   off-policy agent and a replay buffer instead, one epoch being steps_per_epoch environment
+   steps; their "policy buffer" is the actor's float weights, which an off-policy player of the
+   same algorithm and width loads and runs deterministically (saferl_rl_offpolicy_act).
    Exports take and return 32-bit ints, doubles and pointers. */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,12 @@ typedef struct rl_trainer {
     saferl_rl_builtin state;
     saferl_rl_env env;
     saferl_rl_agent agent;
+    int offpolicy;                   /* 1: the fields below train, agent is unused */
+    saferl_rl_offpolicy_agent learner;
+    saferl_rl_replay replay;
+    void *replay_memory;
+    int steps_per_epoch, epoch;
+    long total_steps;
 } rl_trainer;
 
 typedef struct rl_player {
@@ -25,6 +35,8 @@ typedef struct rl_player {
     saferl_rl_env env;
     saferl_rl_policy policy;
     saferl_rl_policy_context context;
+    int offpolicy;                   /* 1: actor acts (an off-policy agent's actor), not policy */
+    saferl_rl_offpolicy_agent actor;
     void *memory, *context_memory;
     saferl_rng rng;
     float obs[64];
@@ -78,10 +90,97 @@ GLUE_EXPORT rl_trainer *rl_trainer_create(int kind, int algorithm, double cost_l
     return t;
 }
 
+/* The off-policy agent's desc for the page: hidden-hidden ReLU networks, batch 64, 500 random
+   steps (a demo's epochs are short), the other fields the header's defaults; the Lagrangian
+   forms take the cost limit, discrete SAC the environment's action count and a target entropy
+   of 0.3 log(action count): with the paper's 0.98 log(action count) the policy stays near
+   uniform and on the lava gridworld never reaches G in 14,000 steps (seed 1); with 0.3 it
+   returns about 34 at cost 0.8 after 6,000. */
+static saferl_rl_offpolicy_desc offpolicy_desc(const saferl_rl_env *env, int algorithm, double cost_limit, int seed,
+                                              int hidden) {
+    saferl_rl_offpolicy_desc d;
+    memset(&d, 0, sizeof d);
+    d.algorithm = (saferl_rl_offpolicy_algorithm)algorithm;
+    d.hidden_sizes[0] = d.hidden_sizes[1] = hidden;
+    d.batch_size = 64;
+    d.random_steps = 500;
+    d.action_count = env->action_count;
+    if (env->action_count) d.target_entropy = 0.3 * log((double)env->action_count);
+    d.cost_count = 1;
+    d.cost_limits[0] = cost_limit; /* 0 means 0 */
+    d.seed = (uint32_t)seed;
+    return d;
+}
+
+/* algorithm: saferl_rl_offpolicy_algorithm's value (0 TD3, 1 SAC, 2 TD3-Lag, 3 SAC-Lag,
+   6 discrete SAC, 7 discrete SAC-Lag); a replay of up to 50,000 transitions. */
+GLUE_EXPORT rl_trainer *rl_offpolicy_trainer_create(int kind, int algorithm, double cost_limit, int seed,
+                                                    int steps_per_epoch, int hidden) {
+    rl_trainer *t = (rl_trainer *)calloc(1, sizeof *t);
+    saferl_rl_offpolicy_desc desc;
+    size_t size;
+    saferl_result r;
+    last_error = SAFERL_ERR_OUT_OF_MEMORY;
+    last_message = saferl_result_string(SAFERL_ERR_OUT_OF_MEMORY);
+    if (!t) return NULL;
+    r = saferl_rl_env_builtin(&t->env, &t->state, (saferl_rl_env_kind)kind);
+    if (r >= 0 && steps_per_epoch < 1) r = SAFERL_ERR_INVALID_ARGUMENT;
+    desc = offpolicy_desc(&t->env, algorithm, cost_limit, seed, hidden);
+    size = saferl_rl_replay_memory_size(50000, t->env.observation_dim, t->env.action_dim, 1);
+    if (r >= 0 && !(t->replay_memory = malloc(size))) r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (r >= 0) r = saferl_rl_replay_init(&t->replay, 50000, t->env.observation_dim, t->env.action_dim, 1, t->replay_memory, size);
+    if (r >= 0) r = saferl_rl_offpolicy_create(&t->learner, &desc, t->env.observation_dim, t->env.action_dim);
+    if (r < 0) {
+        last_error = r;
+        last_message = r == SAFERL_ERR_INVALID_ARGUMENT ? "the algorithm does not fit this environment's actions"
+                                                        : saferl_result_string(r);
+        free(t->replay_memory);
+        free(t);
+        return NULL;
+    }
+    t->offpolicy = 1;
+    t->steps_per_epoch = steps_per_epoch;
+    last_error = 0;
+    last_message = "ok";
+    return t;
+}
+
 GLUE_EXPORT void rl_trainer_destroy(rl_trainer *t) {
     if (!t) return;
-    saferl_rl_agent_destroy(&t->agent);
+    if (t->offpolicy) saferl_rl_offpolicy_destroy(&t->learner);
+    else saferl_rl_agent_destroy(&t->agent);
+    free(t->replay_memory);
     free(t);
+}
+
+/* An off-policy epoch: steps_per_epoch steps one at a time, so every episode's end is seen. */
+static int offpolicy_epoch(rl_trainer *t, double *out) {
+    double returns = 0.0, costs = 0.0, lengths = 0.0;
+    int k, ended = 0;
+    for (k = 0; k < t->steps_per_epoch; ++k) {
+        long episodes = t->learner.episodes;
+        saferl_result r = saferl_rl_offpolicy_train(&t->learner, &t->env, &t->replay, 1);
+        if (r < 0) return r;
+        if (t->learner.episodes != episodes) {
+            returns += t->learner.last_return;
+            costs += t->learner.last_cost[0];
+            lengths += (double)t->learner.last_episode_length;
+            ended += 1;
+        }
+    }
+    t->epoch += 1;
+    t->total_steps += t->steps_per_epoch;
+    out[0] = t->epoch;
+    out[1] = (double)t->total_steps;
+    out[2] = ended ? returns / ended : NAN;
+    out[3] = ended ? costs / ended : NAN;
+    out[4] = t->learner.lagrange[0];
+    out[5] = ended ? costs / lengths : NAN; /* cost a step over the episodes that ended */
+    out[6] = ended;
+    out[7] = (double)t->learner.critic_steps;
+    out[8] = -1.0;
+    out[9] = NAN;
+    return 0;
 }
 
 /* One epoch; out (10 doubles): epoch, total steps, return, cost (window means; NaN before the
@@ -90,7 +189,9 @@ GLUE_EXPORT void rl_trainer_destroy(rl_trainer *t) {
    TRPO-Lag 4; -1 no step or a first-order method), the accepted step fraction. */
 GLUE_EXPORT int rl_trainer_epoch(rl_trainer *t, double *out) {
     saferl_rl_epoch_stats st;
-    saferl_result r = saferl_rl_agent_epoch(&t->agent, &st);
+    saferl_result r;
+    if (t->offpolicy) return offpolicy_epoch(t, out);
+    r = saferl_rl_agent_epoch(&t->agent, &st);
     if (r < 0) return r;
     out[0] = st.epoch;
     out[1] = (double)st.total_steps;
@@ -105,10 +206,18 @@ GLUE_EXPORT int rl_trainer_epoch(rl_trainer *t, double *out) {
     return 0;
 }
 
-GLUE_EXPORT int rl_trainer_policy_size(rl_trainer *t) { return (int)saferl_rl_policy_saved_size(&t->agent.actor); }
+GLUE_EXPORT int rl_trainer_policy_size(rl_trainer *t) {
+    return t->offpolicy ? (int)(sizeof(float) * t->learner.actor_count) : (int)saferl_rl_policy_saved_size(&t->agent.actor);
+}
 GLUE_EXPORT int rl_trainer_policy_save(rl_trainer *t, unsigned char *buffer, int capacity) {
     size_t written = 0;
-    saferl_result r = saferl_rl_policy_save(&t->agent.actor, buffer, (size_t)capacity, &written);
+    saferl_result r;
+    if (t->offpolicy) {
+        if ((size_t)capacity < sizeof(float) * t->learner.actor_count) return SAFERL_ERR_OUT_OF_MEMORY;
+        memcpy(buffer, t->learner.actor, sizeof(float) * t->learner.actor_count);
+        return (int)(sizeof(float) * t->learner.actor_count);
+    }
+    r = saferl_rl_policy_save(&t->agent.actor, buffer, (size_t)capacity, &written);
     return r < 0 ? r : (int)written;
 }
 
@@ -140,8 +249,37 @@ GLUE_EXPORT rl_player *rl_player_create(int kind, const unsigned char *buffer, i
     return p;
 }
 
+/* A player of an off-policy actor: weights as rl_trainer_policy_save wrote them for the same
+   algorithm and hidden width (their count must match); acting is the deterministic actor. */
+GLUE_EXPORT rl_player *rl_offpolicy_player_create(int kind, int algorithm, int hidden, const unsigned char *buffer,
+                                                  int size) {
+    rl_player *p = (rl_player *)calloc(1, sizeof *p);
+    saferl_rl_offpolicy_desc desc;
+    saferl_result r;
+    last_error = SAFERL_ERR_OUT_OF_MEMORY;
+    if (!p) return NULL;
+    r = saferl_rl_env_builtin(&p->env, &p->state, (saferl_rl_env_kind)kind);
+    desc = offpolicy_desc(&p->env, algorithm, 0.0, 1, hidden);
+    desc.batch_size = 1; /* the player only acts */
+    if (r >= 0) r = saferl_rl_offpolicy_create(&p->actor, &desc, p->env.observation_dim, p->env.action_dim);
+    if (r >= 0 && (size_t)size != sizeof(float) * p->actor.actor_count) {
+        saferl_rl_offpolicy_destroy(&p->actor);
+        r = SAFERL_ERR_INVALID_ARGUMENT;
+    }
+    if (r < 0) {
+        last_error = r;
+        free(p);
+        return NULL;
+    }
+    memcpy(p->actor.actor, buffer, (size_t)size);
+    p->offpolicy = 1;
+    last_error = 0;
+    return p;
+}
+
 GLUE_EXPORT void rl_player_destroy(rl_player *p) {
     if (!p) return;
+    if (p->offpolicy) saferl_rl_offpolicy_destroy(&p->actor);
     free(p->context_memory);
     free(p->memory);
     free(p);
@@ -185,7 +323,8 @@ GLUE_EXPORT int rl_player_step(rl_player *p, double *out) {
     int terminated = 0, truncated = 0;
     saferl_result r;
     if (!p->done) {
-        r = saferl_rl_policy_act(&p->policy, &p->context, p->obs, action, NULL);
+        r = p->offpolicy ? saferl_rl_offpolicy_act(&p->actor, p->obs, 0, action)
+                         : saferl_rl_policy_act(&p->policy, &p->context, p->obs, action, NULL);
         if (r >= 0) r = p->env.step(p->env.state, &p->rng, action, p->obs, &reward, &cost, &terminated, &truncated);
         if (r < 0) return r;
         p->episode_return += reward;

@@ -84,7 +84,8 @@ onmessage = (event) => {
     lib.HEAPU8.set(name, namePtr);
     const kind = lib._rl_env_from_name(namePtr);
     lib._free(namePtr);
-    trainer = lib._rl_trainer_create(kind, m.algorithm, m.costLimit, m.seed, m.stepsPerEpoch, 64);
+    const create = m.offPolicy ? lib._rl_offpolicy_trainer_create : lib._rl_trainer_create;
+    trainer = create(kind, m.algorithm, m.costLimit, m.seed, m.stepsPerEpoch, 64);
     if (!trainer) {
       postMessage({ type: 'error', message: cstr(lib._rl_last_message()) });
       return;
