@@ -97,7 +97,8 @@
                           update -> the row's actor update -> critics; episode and cost-rate
                           metrics, evaluation
       checkpoints         the agent's whole training state saved and loaded ("SRLK", format
-                          below): resume bit for bit; a refused load changes nothing
+                          below): resume bit for bit; a refused load changes nothing; the
+                          off-policy agent's with its replay (saferl_rl_offpolicy_checkpoint_*)
       off-policy          saferl_rl_replay (a ring of transitions in caller memory) and
                           saferl_rl_offpolicy_agent: TD3 (twin critics, target policy smoothing,
                           delayed actor, Polyak targets) and SAC (twin critics, tanh-squashed
@@ -229,8 +230,8 @@
         norm clipped per network.
       * PPO-Lag (Ray, Achiam, Amodei 2019): once per epoch, BEFORE the policy update,
         lambda <- max(0, lambda + lambda_lr e), e the violation of J_C, the mean undiscounted
-        cost of the last episode_window finished episodes (see "multiplier scale" below);
-        then A = (A_R - lambda A_C) / (1 + lambda). This is the paper's projected gradient
+        cost of the epoch's finished episodes (see "the cost estimate" and "multiplier scale"
+        below); then A = (A_R - lambda A_C) / (1 + lambda). This is the paper's projected gradient
         step; OmniSafe steps lambda with Adam (lr 0.035), which moves it by about +-lr
         whatever the violation: lambda_optimizer = SAFERL_RL_LAMBDA_ADAM gives that.
       * PID-Lag (Stooke, Achiam, Abbeel 2020, Algorithm 2): e the violation, I <- max(0, I +
@@ -262,11 +263,23 @@
         constraints: the same per constraint. SAFERL_RL_MULTIPLIER_COST_UNITS keeps the
         papers' units and OmniSafe's defaults (bit for bit the previous releases' results).
         CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
-        Every multiplier acts on J_C, the mean of the last episode_window episodes: with long
-        episodes and few an epoch that window lags (CartPole at 2000 steps an epoch and 250-step
-        episodes: 100 episodes are 12 epochs old, and PPO-Lag at d = 10 ends its 15th epoch at
-        cost 33 / 8 / 34 for seeds 1-3; with a window of 10, at 0 / 0 / 0): set it to about
-        the episodes of an epoch or two.
+      * The cost estimate (cost_estimate): what J_C, the cost every constraint's update acts
+        on (the multipliers, CPO's and PCPO's c), is the mean of. SAFERL_RL_COST_EPOCH, the
+        default: the episodes that finished in this epoch, so the update answers the policy
+        that just ran; an epoch that finishes none keeps the previous epoch's estimate (none
+        before the first episode ends: no update of the multiplier, no CPO step). This is the
+        papers' own code: Ray et al.'s safety-starter-agents (PPO-Lag, TRPO-Lag, CPO: the
+        epoch logger's EpCost, emptied every epoch) and Stooke et al.'s rlpyt cppo_pid (the
+        batch's finished episodes, the previous value kept when none finished). OmniSafe's
+        differs: Metrics/EpCost is a window of the last 100 finished episodes (logger_cfgs.
+        window_lens), which SAFERL_RL_COST_WINDOW gives (episode_window), the default with
+        COST_UNITS so that it stays OmniSafe's rule and 0.4's results. A window lags when an
+        epoch has few long episodes: CartPole at 2000 steps an epoch and 250-step episodes
+        holds 12 epochs in 100 episodes, so the multiplier answers costs of policies long
+        gone. The reported episode_return and episode_cost stay means over the window;
+        cost_estimates in the epoch statistics is the J_C that was used. The multiplier
+        defaults above were chosen with the window and were not chosen again for this rule;
+        README.md has the CMDP grid under both.
       * Observations are normalised by running mean and standard deviation (floored at
         1e-2, clipped to +-10), updated after each rollout, saved with the policy.
       * Metrics: mean episodic return and cost over the window (stochastic training policy),
@@ -390,8 +403,9 @@
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
 
-   CHECKPOINT FORMAT ("SRLK", version 1; the whole training state of saferl_rl_agent)
-      offset 0   magic "SRLK"   4 format version (1)
+   CHECKPOINT FORMAT ("SRLK", version 2; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (2; version 1 lacked cost_estimate and
+                                  the epoch's mean costs and is refused with SAFERL_ERR_VERSION)
              8   sections in this order, each a 4-byte tag, its payload's byte length, the
                  payload; uint32, binary32 and binary64 (doubles), little endian; a uint64 as
                  two uint32, low first
@@ -410,7 +424,8 @@
             moments; the PID integral, error and cost (EMAs) and the pid_delay line, its
             position.
       EPIS  the window of finished episodes: count, next position, then count returns and
-            count x cost_count costs (binary32).
+            count x cost_count costs (binary32); the latest epoch that finished an episode:
+            its episode count (0: none yet) and mean costs (cost_count binary64).
       PROG  epoch, total steps (uint64), each cost's total (binary64), the agent's generator
             (xoshiro256**: four uint64).
       ENVS  needs_reset (1: no episode is open), then per environment its generator; if
@@ -434,8 +449,41 @@
       are unchanged (SAFERL_ERR_CORRUPT, _VERSION, _NOT_FINITE, or _INVALID_ARGUMENT for
       another desc or environment). Resuming from a checkpoint gives the same epochs, bit
       for bit, as the run that was never interrupted (tests/test_rl.c: PPO-Lag discrete,
-      CPO continuous, PID-Lag with two costs, CUP, TRPO-Lag). The off-policy agent has no
-      checkpoint yet.
+      CPO continuous, PID-Lag with two costs, CUP, TRPO-Lag).
+   The off-policy agent's checkpoint (saferl_rl_offpolicy_checkpoint_save) has the same
+   header, section framing and CRC, and these sections (counts as two uint32, low first;
+   networks, moments and the replay binary32; the rest binary64 unless said):
+      OFFP  every saferl_rl_offpolicy_desc field with its defaults filled in, in the desc's
+            order (hidden_sizes all 7, cost_limits all 8, omega_lower and omega_upper all 8,
+            omega_schedule_steps as a count), the seed (recorded, not compared), then
+            observation_dim and action_dim; a difference is refused naming the field. An
+            on-policy checkpoint starts with DESC instead: each loader names the other.
+      ONET  the actor, its Adam moments, its target; per critic trained (the twin reward
+            critics, then a cost critic per constraint of the Lagrangian forms) the same;
+            the critic and actor step counts.
+      OMUL  per constraint the multiplier (>= 0) and its Adam moments, their step count;
+            SAC's log temperature (< 88: its exp is a float), its moments and step count.
+      OCAN  M2TD3 (empty otherwise): per candidate omega (in Omega), box coordinates (in
+            [0, 1]), their Adam moments; per candidate its step count, then its probability
+            (binary64, in [0, 1], a positive sum); the last worst candidate; restarts.
+      OPRG  environment steps, episodes, this and the last episode's length (counts);
+            episode_started; the current observation (with omega for M2TD3); this episode's
+            return and costs (all 8), its omega (all 8; in Omega for M2TD3 and DR-TD3); the
+            last episode's return and costs; the agent's generator.
+      RPLY  the replay's capacity, observation_dim, action_dim, cost_count (the loading
+            replay's must be the same), its size and next slot (a ring not yet full ends at
+            its size), then its size transitions in slot order: observations, next
+            observations, actions, rewards, costs, dones (0 or 1).
+      OENV  1 and a built-in environment's state as in ENVS, or 0 (a user's environment or
+            none: its state is the caller's, as above; saferl_rl_offpolicy_restart_episode
+            drops the open episode).
+      The batch buffers and gradients are not held (rebuilt by every update). TD3 and SAC
+      clip no gradients, so the moments are only checked finite (second moments >= 0) and a
+      loaded weight is not bounded as the on-policy loader bounds it. Loading is two-phase
+      as above: agent, replay and environment are unchanged on any failure. Resuming gives
+      the same steps bit for bit (tests/test_rl.c: each of the six algorithms, split
+      mid-episode, M2TD3 after candidate restarts). The replay dominates the size: (2 x
+      observation_dim + action_dim + cost_count + 2) x 4 bytes a transition held.
 
    RETURN-CONDITIONED SUPERVISED LEARNING (RCSL; an MLP or a small causal transformer)
       The offline stage of PLS (Wachi et al. 2025), after Decision Transformer (Chen et al.
@@ -637,7 +685,16 @@
                           _load_file, saferl_rl_agent_restart_episodes): resuming gives the
                           same epochs bit for bit; a refused load leaves the agent unchanged;
                           an epoch whose update overflows on finite data returns
-                          SAFERL_ERR_NOT_FINITE (it reported success with NaN weights)
+                          SAFERL_ERR_NOT_FINITE (it reported success with NaN weights).
+                          J_C is the mean cost of the epoch's finished episodes by default
+                          (cost_estimate; SAFERL_RL_COST_WINDOW, the last episode_window
+                          episodes, is 0.4's rule and COST_UNITS' default); epoch statistics'
+                          cost_estimates; SRLK version 2.
+                          The off-policy agents' checkpoints (TD3, SAC, their -Lag forms,
+                          M2TD3, DR-TD3) in the same format with the replay and a built-in
+                          environment's state: saferl_rl_offpolicy_checkpoint_save / _load /
+                          _size / _save_file / _load_file, saferl_rl_offpolicy_restart_episode.
+                          The CRC-32 goes a byte at a time from a table (same values)
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -1265,6 +1322,15 @@ typedef enum saferl_rl_multiplier_scale {
     SAFERL_RL_MULTIPLIER_COST_UNITS = 1 /* the papers' and OmniSafe's: per unit of cost */
 } saferl_rl_multiplier_scale;
 
+/* What J_C, the cost every constraint's update acts on, is the mean of (see ALGORITHMS,
+   "the cost estimate"). */
+typedef enum saferl_rl_cost_estimate {
+    SAFERL_RL_COST_ESTIMATE_DEFAULT = 0, /* EPOCH with a RELATIVE multiplier, WINDOW with COST_UNITS */
+    SAFERL_RL_COST_EPOCH = 1,  /* the episodes finished in this epoch; when none did, the last
+                                  epoch's that finished any (Ray et al.'s and Stooke et al.'s code) */
+    SAFERL_RL_COST_WINDOW = 2  /* the last episode_window finished episodes (OmniSafe's) */
+} saferl_rl_cost_estimate;
+
 #define SAFERL_RL_MAX_COSTS 8
 /* Asks for "none" in a field whose zero means its default: a zero gain or coefficient, no
    bound, no early stop (noted per field). Any other negative value there is an error. */
@@ -1303,7 +1369,9 @@ typedef struct saferl_rl_desc {
                                         0.01; SAFERL_RL_NONE: 0 */
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
-    int episode_window;              /* 100 episodes for J_R, J_C */
+    int episode_window;              /* 100 episodes for the reported return and cost (and J_C
+                                        under SAFERL_RL_COST_WINDOW) */
+    saferl_rl_cost_estimate cost_estimate; /* RELATIVE: EPOCH; COST_UNITS: WINDOW */
     /* FOCOPS and CUP (their multiplier follows lambda_lr and lambda_optimizer as PPO-Lag) */
     double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: RELATIVE: SAFERL_RL_NONE
                                         (unbounded); COST_UNITS: 2 */
@@ -1322,13 +1390,15 @@ typedef struct saferl_rl_epoch_stats {
     int epoch;                  /* 1-based */
     long total_steps;
     double episode_return;      /* mean over the window (NaN before the first episode ends) */
-    double episode_cost;        /* J_C, the same window */
+    double episode_cost;        /* mean episode cost over the same window */
     double lagrange_multiplier; /* lambda used for this epoch's update */
     double cost_rate;           /* all cost / all steps since the start */
     int cost_count;             /* the constraints; per constraint (episode_cost, lagrange_multiplier
                                    and cost_rate are constraint 0's): */
     double episode_costs[SAFERL_RL_MAX_COSTS], lagrange_multipliers[SAFERL_RL_MAX_COSTS];
     double cost_rates[SAFERL_RL_MAX_COSTS];
+    double cost_estimates[SAFERL_RL_MAX_COSTS]; /* J_C the update acted on (desc.cost_estimate;
+                                   NaN before an episode has ended) */
     int episodes;               /* finished this epoch */
     int update_passes;          /* passes done before the KL stop */
     double kl;                  /* after the last pass */
@@ -1404,10 +1474,14 @@ typedef struct saferl_rl_agent {
         double *pid_history;      /* pid_delay a constraint */
         int pid_history_next;
     } multiplier;
-    struct { /* finished episodes: the window J_R and J_C are measured over */
+    struct { /* finished episodes: the window the reported return and cost are measured over */
         int count, next;
         float *returns, *costs;   /* costs: cost_count a row */
         float *pending_returns, *pending_costs; /* this rollout's, committed when it succeeds */
+        /* the latest epoch that finished an episode: how many, their mean costs (J_C under
+           SAFERL_RL_COST_EPOCH; an epoch that finishes none keeps the previous one's) */
+        int epoch_count;
+        double epoch_costs[SAFERL_RL_MAX_COSTS];
     } episodes;
     struct { /* the observation normaliser's running count, mean and M2 */
         double *count_mean_m2, *pending;
@@ -2007,6 +2081,36 @@ SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *
                                                      int gradient);
 SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *agent, const float *noise, int gradient);
 SAFERL_RL_API double saferl_rl_offpolicy_worst_candidate(saferl_rl_offpolicy_agent *agent);
+
+/* ---- off-policy checkpoints: the whole training state of a run ------------------------------
+   The agent, its replay and a built-in environment's state in one SRLK checkpoint (CHECKPOINT
+   FORMAT, off-policy sections). env may be NULL or a user's environment: then its state is the
+   caller's to save and restore (or call saferl_rl_offpolicy_restart_episode after loading: the
+   next step resets the environment, a valid run no longer bit-identical to an uninterrupted
+   one). A checkpoint is taken between steps; resuming gives the same steps, bit for bit. */
+SAFERL_RL_API size_t saferl_rl_offpolicy_checkpoint_size(const saferl_rl_offpolicy_agent *agent,
+                                                         const saferl_rl_replay *replay, const saferl_rl_env *env);
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_checkpoint_save(const saferl_rl_offpolicy_agent *agent,
+                                                                const saferl_rl_replay *replay, const saferl_rl_env *env,
+                                                                void *buffer, size_t capacity, size_t *written);
+/* Into an agent made from the same desc (the seed may differ), a replay of the same capacity
+   and shape and an environment of the same kind (built-in or not). Two-phase: on any failure
+   agent, replay and environment are unchanged; *message (optional) names what was refused
+   ("lagrange_lr: the checkpoint's differs from this agent's desc", "replay: capacity differs
+   from the checkpoint's") or is "ok". Errors as saferl_rl_agent_checkpoint_load's. */
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_checkpoint_load(saferl_rl_offpolicy_agent *agent, saferl_rl_replay *replay,
+                                                                const saferl_rl_env *env, const void *data, size_t size,
+                                                                const char **message);
+/* Drops the episode in progress: the next training step resets the environment. */
+SAFERL_RL_API void saferl_rl_offpolicy_restart_episode(saferl_rl_offpolicy_agent *agent);
+#ifndef SAFERL_NO_STDIO
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_checkpoint_save_file(const saferl_rl_offpolicy_agent *agent,
+                                                                     const saferl_rl_replay *replay,
+                                                                     const saferl_rl_env *env, const char *path);
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_checkpoint_load_file(saferl_rl_offpolicy_agent *agent,
+                                                                     saferl_rl_replay *replay, const saferl_rl_env *env,
+                                                                     const char *path, const char **message);
+#endif
 
 /* ---- preference optimisation: DPO, SACPO and the cost-minimal poisoning LP ------------------
    A "language model" in miniature: P prompts, K responses each, a categorical policy given by
@@ -3635,14 +3739,19 @@ SAFERL_RL_API saferl_result saferl_rl_policy_context_init(saferl_rl_policy_conte
 #define SAFERL_RL__MAGIC 0x504C5253u /* "SRLP" read as a little-endian uint32 */
 #define SAFERL_RL__FORMAT_VERSION 1u
 
+/* CRC-32 (IEEE, reflected, polynomial 0xEDB88320) a byte at a time from a table built on the
+   stack (1 KB, 2048 steps: no static state), several times faster than bit by bit on the
+   megabytes of an off-policy checkpoint's replay. */
 static uint32_t saferl_rl__crc32(const unsigned char *data, size_t size) {
-    uint32_t crc = 0xFFFFFFFFu;
+    uint32_t table[256], crc = 0xFFFFFFFFu;
     size_t i;
     int k;
-    for (i = 0; i < size; ++i) {
-        crc ^= data[i];
-        for (k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    for (i = 0; i < 256; ++i) {
+        uint32_t c = (uint32_t)i;
+        for (k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+        table[i] = c;
     }
+    for (i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xFFu] ^ (crc >> 8);
     return ~crc;
 }
 
@@ -4484,6 +4593,8 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     }
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
+    if (d.cost_estimate == SAFERL_RL_COST_ESTIMATE_DEFAULT)
+        d.cost_estimate = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_EPOCH;
     if (d.lagrange_max == 0.0)
         d.lagrange_max = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS ? 2.0 : SAFERL_RL_NONE;
     if (d.focops_temperature == 0.0) d.focops_temperature = 1.5;
@@ -4545,7 +4656,7 @@ typedef struct saferl_rl__trust_region_rule {
 /* What one epoch's update knows and what it reports (the rows fill the second half). */
 typedef struct saferl_rl__update {
     const struct saferl_rl__algorithm_row *row;
-    double cost_estimate[SAFERL_RL_MAX_COSTS]; /* J_C over the episode window; NaN before an episode ends */
+    double cost_estimate[SAFERL_RL_MAX_COSTS]; /* J_C (desc.cost_estimate); NaN before an episode ends */
     double episode_length;            /* the epoch's mean (steps per environment when none finished) */
     float actor_lr, critic_lr;        /* this epoch's, after the linear decay */
     int passes;
@@ -5523,6 +5634,9 @@ static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
     if (!(d->pid_ema_alpha >= 0.0 && d->pid_ema_alpha < 1.0)) return "pid_ema_alpha: in [0, 1)";
     if (d->pid_delay < 1 || d->pid_delay > 10000) return "pid_delay: 1..10000";
     if (d->episode_window < 1 || d->episode_window > (1 << 20)) return "episode_window: 1..2^20";
+    if (d->cost_estimate != SAFERL_RL_COST_ESTIMATE_DEFAULT && d->cost_estimate != SAFERL_RL_COST_EPOCH &&
+        d->cost_estimate != SAFERL_RL_COST_WINDOW)
+        return "cost_estimate: unknown";
     if (!(d->lagrange_max >= 0.0 && d->lagrange_max <= 3.4e38) && d->lagrange_max != SAFERL_RL_NONE)
         return "lagrange_max: >= 0, or SAFERL_RL_NONE";
     if (!(d->focops_temperature > 0.0 && d->focops_temperature <= 3.4e38)) return "focops_temperature: > 0";
@@ -5686,7 +5800,8 @@ SAFERL_RL_API void saferl_rl_agent_destroy(saferl_rl_agent *agent) {
 
 /* ---- training: the epoch -------------------------------------------------------------------- */
 
-/* The rollout's statistics become the agent's: steps, costs, normaliser, the episode window. */
+/* The rollout's statistics become the agent's: steps, costs, normaliser, the epoch's mean
+   episode costs (kept from an earlier epoch when this one finished none), the episode window. */
 static void saferl_rl__commit_rollout(saferl_rl_agent *a, int episodes, const double *steps_cost) {
     const int W = a->desc.episode_window, K = a->networks.cost_count;
     int i, k;
@@ -5694,6 +5809,10 @@ static void saferl_rl__commit_rollout(saferl_rl_agent *a, int episodes, const do
     a->total_steps += a->desc.steps_per_epoch;
     for (k = 0; k < K; ++k) a->total_cost[k] += steps_cost[k];
     saferl_rl__commit_normalizer(a);
+    if (episodes > 0) {
+        a->episodes.epoch_count = episodes;
+        for (k = 0; k < K; ++k) a->episodes.epoch_costs[k] = saferl_rl__window_mean(a->episodes.pending_costs + k, episodes, K);
+    }
     for (i = 0; i < episodes; ++i) {
         a->episodes.returns[a->episodes.next] = a->episodes.pending_returns[i];
         for (k = 0; k < K; ++k)
@@ -5712,7 +5831,8 @@ static void saferl_rl__report(const saferl_rl_agent *a, const saferl_rl__update 
     stats->episode_return = saferl_rl__window_mean(a->episodes.returns, a->episodes.count, 1);
     stats->cost_count = a->networks.cost_count;
     for (k = 0; k < a->networks.cost_count; ++k) {
-        stats->episode_costs[k] = u->cost_estimate[k];
+        stats->episode_costs[k] = saferl_rl__window_mean(a->episodes.costs + k, a->episodes.count, a->networks.cost_count);
+        stats->cost_estimates[k] = u->cost_estimate[k];
         stats->lagrange_multipliers[k] = k == 0 ? u->multiplier : a->multiplier.value[k];
         stats->cost_rates[k] = a->total_cost[k] / (double)a->total_steps;
     }
@@ -5749,7 +5869,9 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     memset(&u, 0, sizeof u);
     u.row = row;
     for (k = 0; k < a->networks.cost_count; ++k)
-        u.cost_estimate[k] = saferl_rl__window_mean(a->episodes.costs + k, a->episodes.count, a->networks.cost_count);
+        u.cost_estimate[k] = d->cost_estimate == SAFERL_RL_COST_WINDOW
+                                 ? saferl_rl__window_mean(a->episodes.costs + k, a->episodes.count, a->networks.cost_count)
+                                 : a->episodes.epoch_count > 0 ? a->episodes.epoch_costs[k] : saferl_rl__nan();
     u.episode_length = episodes > 0 ? (double)d->steps_per_epoch / episodes : (double)a->environments.steps_each;
     if (d->total_epochs > 0) {
         lr_scale = 1.0 - (double)(a->epoch - 1) / d->total_epochs;
@@ -5774,7 +5896,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
 /* ---- checkpoints ------------------------------------------------------------------------------ */
 
 #define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
-#define SAFERL_RL__CHECKPOINT_VERSION 1u
+#define SAFERL_RL__CHECKPOINT_VERSION 2u
 #define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
 
@@ -5947,7 +6069,7 @@ static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_a
     const saferl_rl_env *env = &a->environments.envs[0];
     uint32_t seed;
     int i;
-    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('D', 'E', 'S', 'C'), "checkpoint: the DESC section is missing");
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('D', 'E', 'S', 'C'), "checkpoint: the DESC section is missing (an off-policy agent's checkpoint starts with OFFP)");
     SAFERL_RL__SAME_INT(io, algorithm);
     seed = saferl_rl__checkpoint_u32(io, d->seed, 0, 0xFFFFFFFFu, NULL);
     if (io->mode == SAFERL_RL__LOAD) a->desc.seed = seed;
@@ -5984,6 +6106,7 @@ static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_a
     SAFERL_RL__SAME_REAL(io, pid_ema_alpha);
     SAFERL_RL__SAME_INT(io, pid_delay);
     SAFERL_RL__SAME_INT(io, episode_window);
+    SAFERL_RL__SAME_INT(io, cost_estimate);
     SAFERL_RL__SAME_REAL(io, lagrange_max);
     SAFERL_RL__SAME_REAL(io, focops_temperature);
     SAFERL_RL__SAME_REAL(io, focops_kl_bound);
@@ -6076,6 +6199,8 @@ static void saferl_rl__checkpoint_progress(saferl_rl__checkpoint_io *io, saferl_
         saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "episodes: a window not yet full must end at its count");
     SAFERL_RL__FLOATS(io, a->episodes.returns, (size_t)count, -SAFERL_RL__ANY, "episodes: a return is not finite");
     SAFERL_RL__FLOATS(io, a->episodes.costs, (size_t)count * K, -SAFERL_RL__ANY, "episodes: a cost is not finite");
+    saferl_rl__checkpoint_int(io, &a->episodes.epoch_count, 0, 0x7FFFFFFF, "episodes: the epoch's count is out of range");
+    SAFERL_RL__DOUBLES(io, a->episodes.epoch_costs, (size_t)K, -SAFERL_RL__ANY, "episodes: an epoch's mean cost is not finite");
     saferl_rl__checkpoint_end(io, "checkpoint: the EPIS section's length is wrong");
     saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('P', 'R', 'O', 'G'), "checkpoint: the PROG section is missing");
     saferl_rl__checkpoint_int(io, &a->epoch, 0, 0x7FFFFFFF, "progress: the epoch is out of range");
@@ -6137,31 +6262,40 @@ static void saferl_rl__checkpoint_environments(saferl_rl__checkpoint_io *io, saf
     saferl_rl__checkpoint_end(io, "checkpoint: the ENVS section's length is wrong");
 }
 
-/* The sections in their order, after the 8-byte magic and version. */
-static void saferl_rl__checkpoint_walk(saferl_rl__checkpoint_io *io, saferl_rl_agent *a) {
-    io->at = 8;
+/* The on-policy agent's sections in their order, after the 8-byte magic and version. */
+static void saferl_rl__agent_sections(saferl_rl__checkpoint_io *io, void *subject) {
+    saferl_rl_agent *a = (saferl_rl_agent *)subject;
     saferl_rl__checkpoint_desc(io, a);
     saferl_rl__checkpoint_networks(io, a);
     saferl_rl__checkpoint_normalizer(io, a);
     saferl_rl__checkpoint_multipliers(io, a);
     saferl_rl__checkpoint_progress(io, a);
     saferl_rl__checkpoint_environments(io, a);
+}
+
+/* The drivers every kind of checkpoint shares (the off-policy agent's sections are with it,
+   below): measure, save, and load in two phases, on memory and on files. Saving and measuring
+   only read the subject. */
+typedef void (*saferl_rl__checkpoint_sections)(saferl_rl__checkpoint_io *io, void *subject);
+
+static void saferl_rl__checkpoint_walk(saferl_rl__checkpoint_io *io, saferl_rl__checkpoint_sections sections, void *subject) {
+    io->at = 8;
+    sections(io, subject);
     if (io->mode == SAFERL_RL__CHECK && io->at != io->size)
         saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "checkpoint: bytes after the last section");
 }
 
-SAFERL_RL_API size_t saferl_rl_agent_checkpoint_size(const saferl_rl_agent *agent) {
+static size_t saferl_rl__checkpoint_measure(saferl_rl__checkpoint_sections sections, void *subject) {
     saferl_rl__checkpoint_io io;
-    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
     memset(&io, 0, sizeof io);
     io.mode = SAFERL_RL__MEASURE;
-    saferl_rl__checkpoint_walk(&io, (saferl_rl_agent *)agent); /* measuring only reads */
+    saferl_rl__checkpoint_walk(&io, sections, subject);
     return io.at + 4;
 }
 
-SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save(const saferl_rl_agent *agent, void *buffer,
-                                                            size_t capacity, size_t *written) {
-    size_t need = saferl_rl_agent_checkpoint_size(agent);
+static saferl_result saferl_rl__checkpoint_write(saferl_rl__checkpoint_sections sections, void *subject, void *buffer,
+                                                 size_t capacity, size_t *written) {
+    size_t need = saferl_rl__checkpoint_measure(sections, subject);
     saferl_rl__checkpoint_io io;
     if (!buffer || capacity < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
     memset(&io, 0, sizeof io);
@@ -6170,17 +6304,16 @@ SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save(const saferl_rl_agen
     io.size = need - 4;
     saferl_rl__put_u32(io.data, SAFERL_RL__CHECKPOINT_MAGIC);
     saferl_rl__put_u32(io.data + 4, SAFERL_RL__CHECKPOINT_VERSION);
-    saferl_rl__checkpoint_walk(&io, (saferl_rl_agent *)agent); /* saving only reads the agent */
+    saferl_rl__checkpoint_walk(&io, sections, subject);
     saferl_rl__put_u32(io.data + io.size, saferl_rl__crc32(io.data, io.size));
     if (written) *written = need;
     return SAFERL_OK;
 }
 
-SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load(saferl_rl_agent *agent, const void *data, size_t size,
-                                                            const char **message) {
+static saferl_result saferl_rl__checkpoint_read(saferl_rl__checkpoint_sections sections, void *subject, const void *data,
+                                                size_t size, const char **message) {
     const unsigned char *in = (const unsigned char *)data;
     saferl_rl__checkpoint_io io;
-    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
     memset(&io, 0, sizeof io);
     if (!in || size < 12 || saferl_rl__get_u32(in) != SAFERL_RL__CHECKPOINT_MAGIC)
         saferl_rl__checkpoint_fail(&io, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint (magic \"SRLK\")");
@@ -6192,15 +6325,61 @@ SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load(saferl_rl_agent *age
         io.mode = SAFERL_RL__CHECK;
         io.data = (unsigned char *)(uintptr_t)in; /* read only: written when saving alone */
         io.size = size - 4;
-        saferl_rl__checkpoint_walk(&io, agent);
+        saferl_rl__checkpoint_walk(&io, sections, subject);
     }
-    if (io.result == SAFERL_OK) { /* phase two: what phase one accepted, into the agent */
+    if (io.result == SAFERL_OK) { /* phase two: what phase one accepted, into the subject */
         io.mode = SAFERL_RL__LOAD;
-        saferl_rl__checkpoint_walk(&io, agent);
+        saferl_rl__checkpoint_walk(&io, sections, subject);
         io.message = "ok";
     }
     if (message) *message = io.message;
     return io.result;
+}
+
+#ifndef SAFERL_NO_STDIO
+static saferl_result saferl_rl__checkpoint_save_file(saferl_rl__checkpoint_sections sections, void *subject,
+                                                     const saferl_allocator *allocator, const char *path) {
+    size_t size = saferl_rl__checkpoint_measure(sections, subject);
+    unsigned char *buffer = (unsigned char *)saferl_rl__allocate(allocator, size);
+    saferl_result r;
+    if (!buffer) return SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_rl__checkpoint_write(sections, subject, buffer, size, NULL);
+    r = saferl_rl__write_file(path, buffer, size);
+    saferl_rl__release(allocator, buffer);
+    return r;
+}
+
+static saferl_result saferl_rl__checkpoint_load_file(saferl_rl__checkpoint_sections sections, void *subject,
+                                                     const saferl_allocator *allocator, const char *path,
+                                                     const char **message) {
+    unsigned char *data = NULL;
+    size_t size = 0;
+    saferl_result r = saferl_rl__read_file(path, allocator, &data, &size);
+    if (r != SAFERL_OK) {
+        if (message) *message = "checkpoint: the file could not be read (errno says why)";
+        return r;
+    }
+    r = saferl_rl__checkpoint_read(sections, subject, data, size, message);
+    saferl_rl__release(allocator, data);
+    return r;
+}
+#endif
+
+SAFERL_RL_API size_t saferl_rl_agent_checkpoint_size(const saferl_rl_agent *agent) {
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    return saferl_rl__checkpoint_measure(saferl_rl__agent_sections, (void *)(uintptr_t)agent); /* only read */
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save(const saferl_rl_agent *agent, void *buffer,
+                                                            size_t capacity, size_t *written) {
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    return saferl_rl__checkpoint_write(saferl_rl__agent_sections, (void *)(uintptr_t)agent, buffer, capacity, written);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load(saferl_rl_agent *agent, const void *data, size_t size,
+                                                            const char **message) {
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    return saferl_rl__checkpoint_read(saferl_rl__agent_sections, agent, data, size, message);
 }
 
 SAFERL_RL_API void saferl_rl_agent_restart_episodes(saferl_rl_agent *agent) {
@@ -6210,30 +6389,15 @@ SAFERL_RL_API void saferl_rl_agent_restart_episodes(saferl_rl_agent *agent) {
 
 #ifndef SAFERL_NO_STDIO
 SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_save_file(const saferl_rl_agent *agent, const char *path) {
-    size_t size = saferl_rl_agent_checkpoint_size(agent);
-    unsigned char *buffer = (unsigned char *)saferl_rl__allocate(&agent->desc.allocator, size);
-    saferl_result r;
-    if (!buffer) return SAFERL_ERR_OUT_OF_MEMORY;
-    saferl_rl_agent_checkpoint_save(agent, buffer, size, NULL);
-    r = saferl_rl__write_file(path, buffer, size);
-    saferl_rl__release(&agent->desc.allocator, buffer);
-    return r;
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    return saferl_rl__checkpoint_save_file(saferl_rl__agent_sections, (void *)(uintptr_t)agent, &agent->desc.allocator,
+                                           path);
 }
 
 SAFERL_RL_API saferl_result saferl_rl_agent_checkpoint_load_file(saferl_rl_agent *agent, const char *path,
                                                                  const char **message) {
-    unsigned char *data = NULL;
-    size_t size = 0;
-    saferl_result r;
-    SAFERL_ASSERT(agent != NULL);
-    r = saferl_rl__read_file(path, &agent->desc.allocator, &data, &size);
-    if (r != SAFERL_OK) {
-        if (message) *message = "checkpoint: the file could not be read (errno says why)";
-        return r;
-    }
-    r = saferl_rl_agent_checkpoint_load(agent, data, size, message);
-    saferl_rl__release(&agent->desc.allocator, data);
-    return r;
+    SAFERL_ASSERT(agent != NULL && agent->networks.params != NULL);
+    return saferl_rl__checkpoint_load_file(saferl_rl__agent_sections, agent, &agent->desc.allocator, path, message);
 }
 #endif
 
@@ -8674,6 +8838,266 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train(saferl_rl_offpolicy_agent 
                                                       saferl_rl_replay *replay, long steps) {
     return saferl_rl_offpolicy_train_robust(a, env, NULL, replay, steps);
 }
+
+/* ---- off-policy checkpoints (SRLK; sections in CHECKPOINT FORMAT) ---------------------------- */
+
+/* What an off-policy checkpoint holds: the agent, its replay (training state too: the batches
+   are drawn from it) and the environment it trains on (a built-in's state; NULL or a user's:
+   none). */
+typedef struct saferl_rl__offpolicy_run {
+    saferl_rl_offpolicy_agent *agent;
+    saferl_rl_replay *replay;
+    const saferl_rl_env *env;
+} saferl_rl__offpolicy_run;
+
+#define SAFERL_RL__SAME_LONG(io, field)                                                                            \
+    do {                                                                                                            \
+        saferl_rl__checkpoint_same(io, (uint32_t)(uint64_t)d->field, #field SAFERL_RL__DIFFERS);                    \
+        saferl_rl__checkpoint_same(io, (uint32_t)((uint64_t)d->field >> 32), #field SAFERL_RL__DIFFERS);            \
+    } while (0)
+
+/* "OFFP": every desc field with its defaults filled in, in the desc's order (hidden_sizes all
+   7, cost_limits all 8, omega_lower and omega_upper all 8; the seed recorded, not compared),
+   then observation_dim and action_dim. */
+static void saferl_rl__offpolicy_checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_offpolicy_agent *a) {
+    const saferl_rl_offpolicy_desc *d = &a->desc;
+    uint32_t seed;
+    int i;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('O', 'F', 'F', 'P'),
+                                "checkpoint: the OFFP section is missing (an on-policy agent's checkpoint starts with DESC)");
+    SAFERL_RL__SAME_INT(io, algorithm);
+    for (i = 0; i < SAFERL_RL_MAX_LAYERS - 1; ++i)
+        saferl_rl__checkpoint_same(io, (uint32_t)d->hidden_sizes[i], "hidden_sizes" SAFERL_RL__DIFFERS);
+    SAFERL_RL__SAME_INT(io, tanh_hidden);
+    SAFERL_RL__SAME_INT(io, hidden_count);
+    SAFERL_RL__SAME_INT(io, batch_size);
+    SAFERL_RL__SAME_INT(io, random_steps);
+    SAFERL_RL__SAME_REAL(io, gamma);
+    SAFERL_RL__SAME_REAL(io, polyak_tau);
+    SAFERL_RL__SAME_REAL(io, actor_lr);
+    SAFERL_RL__SAME_REAL(io, critic_lr);
+    SAFERL_RL__SAME_REAL(io, exploration_noise);
+    SAFERL_RL__SAME_REAL(io, target_noise);
+    SAFERL_RL__SAME_REAL(io, target_noise_clip);
+    SAFERL_RL__SAME_INT(io, policy_delay);
+    SAFERL_RL__SAME_REAL(io, initial_temperature);
+    SAFERL_RL__SAME_REAL(io, temperature_lr);
+    SAFERL_RL__SAME_REAL(io, target_entropy);
+    SAFERL_RL__SAME_INT(io, cost_count);
+    for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i)
+        saferl_rl__checkpoint_same_real(io, d->cost_limits[i], "cost_limits" SAFERL_RL__DIFFERS);
+    SAFERL_RL__SAME_REAL(io, cost_gamma);
+    SAFERL_RL__SAME_REAL(io, lagrange_init);
+    SAFERL_RL__SAME_REAL(io, lagrange_lr);
+    SAFERL_RL__SAME_INT(io, omega_dim);
+    for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i)
+        saferl_rl__checkpoint_same_real(io, d->omega_lower[i], "omega_lower" SAFERL_RL__DIFFERS);
+    for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i)
+        saferl_rl__checkpoint_same_real(io, d->omega_upper[i], "omega_upper" SAFERL_RL__DIFFERS);
+    SAFERL_RL__SAME_LONG(io, omega_schedule_steps);
+    SAFERL_RL__SAME_INT(io, candidate_count);
+    SAFERL_RL__SAME_REAL(io, candidate_lr);
+    SAFERL_RL__SAME_REAL(io, omega_std_start);
+    SAFERL_RL__SAME_REAL(io, omega_std_end);
+    SAFERL_RL__SAME_REAL(io, omega_target_noise);
+    SAFERL_RL__SAME_REAL(io, omega_target_clip);
+    SAFERL_RL__SAME_REAL(io, restart_probability);
+    SAFERL_RL__SAME_REAL(io, restart_distance);
+    seed = saferl_rl__checkpoint_u32(io, d->seed, 0, 0xFFFFFFFFu, NULL);
+    if (io->mode == SAFERL_RL__LOAD) a->desc.seed = seed;
+    saferl_rl__checkpoint_same(io, (uint32_t)a->observation_dim, "observation_dim: the checkpoint's differs from this agent's");
+    saferl_rl__checkpoint_same(io, (uint32_t)a->action_dim, "action_dim: the checkpoint's differs from this agent's");
+    saferl_rl__checkpoint_end(io, "checkpoint: the OFFP section's length is wrong");
+}
+
+/* One network's parameters and Adam moments (TD3 and SAC clip no gradients, so the moments
+   are only asked to be finite, the second >= 0). */
+static void saferl_rl__offpolicy_checkpoint_net(saferl_rl__checkpoint_io *io, float *w, float *m, float *v, size_t n) {
+    SAFERL_RL__FLOATS(io, w, n, -SAFERL_RL__ANY, "networks: a parameter is not finite");
+    SAFERL_RL__FLOATS(io, m, n, -SAFERL_RL__ANY, "networks: an Adam first moment is not finite");
+    SAFERL_RL__FLOATS(io, v, n, 0.0, "networks: an Adam second moment is negative");
+}
+
+/* "ONET": the actor (parameters, Adam moments) and its target, then each critic the algorithm
+   trains (the twin reward critics, a cost critic per constraint) with its target; the critic
+   and actor step counts. "OMUL": each constraint's multiplier (>= 0) and its Adam moments and
+   step count; SAC's log temperature (below log FLT_MAX) with its moments and step count. */
+static void saferl_rl__offpolicy_checkpoint_networks(saferl_rl__checkpoint_io *io, saferl_rl_offpolicy_agent *a) {
+    const size_t C = (size_t)saferl_rl__constraints(a);
+    int i;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('O', 'N', 'E', 'T'), "checkpoint: the ONET section is missing");
+    saferl_rl__offpolicy_checkpoint_net(io, a->actor, a->actor_m, a->actor_v, a->actor_count);
+    SAFERL_RL__FLOATS(io, a->actor_target, a->actor_count, -SAFERL_RL__ANY, "networks: a target parameter is not finite");
+    for (i = 0; i < saferl_rl__critics(a); ++i) {
+        saferl_rl__offpolicy_checkpoint_net(io, a->critic[i], a->critic_m[i], a->critic_v[i], a->critic_count);
+        SAFERL_RL__FLOATS(io, a->critic_target[i], a->critic_count, -SAFERL_RL__ANY,
+                          "networks: a target parameter is not finite");
+    }
+    saferl_rl__checkpoint_count(io, &a->critic_steps, "networks: the critic step count is out of range");
+    saferl_rl__checkpoint_count(io, &a->actor_steps, "networks: the actor step count is out of range");
+    saferl_rl__checkpoint_end(io, "checkpoint: the ONET section's length is wrong");
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('O', 'M', 'U', 'L'), "checkpoint: the OMUL section is missing");
+    SAFERL_RL__FLOATS(io, a->lagrange, C, 0.0, "multipliers: a multiplier is negative");
+    SAFERL_RL__FLOATS(io, a->lagrange_m, C, -SAFERL_RL__ANY, "multipliers: an Adam moment is not finite");
+    SAFERL_RL__FLOATS(io, a->lagrange_v, C, 0.0, "multipliers: an Adam second moment is negative");
+    saferl_rl__checkpoint_count(io, &a->lagrange_steps, "multipliers: Adam's step count is out of range");
+    saferl_rl__checkpoint_reals(io, &a->log_temperature, NULL, 1, -SAFERL_RL__ANY, 88.0,
+                                "temperature: log alpha is not finite or its exp overflows");
+    SAFERL_RL__FLOATS(io, &a->temperature_m, 1, -SAFERL_RL__ANY, "temperature: an Adam moment is not finite");
+    SAFERL_RL__FLOATS(io, &a->temperature_v, 1, 0.0, "temperature: an Adam second moment is negative");
+    saferl_rl__checkpoint_count(io, &a->temperature_steps, "temperature: Adam's step count is out of range");
+    saferl_rl__checkpoint_end(io, "checkpoint: the OMUL section's length is wrong");
+}
+
+/* "OCAN" (M2TD3; empty for the others): per candidate its omega (in Omega), box coordinates
+   (in [0, 1]) and their Adam moments, its step count and probability (in [0, 1], a positive
+   sum); the candidate of the last actor update, the restart count. */
+static void saferl_rl__offpolicy_checkpoint_candidates(saferl_rl__checkpoint_io *io, saferl_rl_offpolicy_agent *a) {
+    const int W = a->omega_width, K = W ? a->desc.candidate_count : 0;
+    double total = 0.0;
+    int k, i;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('O', 'C', 'A', 'N'), "checkpoint: the OCAN section is missing");
+    for (k = 0; k < K; ++k)
+        for (i = 0; i < W; ++i)
+            saferl_rl__checkpoint_reals(io, a->candidates + k * W + i, NULL, 1, a->desc.omega_lower[i], a->desc.omega_upper[i],
+                                        "candidates: a candidate outside Omega");
+    saferl_rl__checkpoint_reals(io, a->candidate_u, NULL, (size_t)K * W, 0.0, 1.0, "candidates: box coordinates outside [0, 1]");
+    SAFERL_RL__FLOATS(io, a->candidate_m, (size_t)K * W, -SAFERL_RL__ANY, "candidates: an Adam moment is not finite");
+    SAFERL_RL__FLOATS(io, a->candidate_v, (size_t)K * W, 0.0, "candidates: an Adam second moment is negative");
+    for (k = 0; k < K; ++k) saferl_rl__checkpoint_count(io, a->candidate_steps + k, "candidates: a step count is out of range");
+    saferl_rl__checkpoint_reals(io, NULL, a->candidate_prob, (size_t)K, 0.0, 1.0, "candidates: a probability outside [0, 1]");
+    for (k = 0; k < K && io->mode == SAFERL_RL__CHECK && io->result == SAFERL_OK; ++k) /* the bytes just checked */
+        total += saferl_rl__get_f64(io->data + io->at - 8 * (size_t)(K - k));
+    if (K && io->mode == SAFERL_RL__CHECK && io->result == SAFERL_OK && !(total > 0.0)) /* episode_omega divides by it */
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "candidates: the probabilities sum to zero");
+    saferl_rl__checkpoint_int(io, &a->worst, 0, K ? K - 1 : 0, "candidates: the last worst candidate is out of range");
+    saferl_rl__checkpoint_count(io, &a->restarts, "candidates: the restart count is out of range");
+    saferl_rl__checkpoint_end(io, "checkpoint: the OCAN section's length is wrong");
+}
+
+/* "OPRG": the environment loop's counters, the episode in progress (episode_started; the
+   current observation, with omega for M2TD3; its return and costs so far; its omega, in Omega
+   for M2TD3 and DR-TD3), the last finished episode's return and costs, the generator. */
+static void saferl_rl__offpolicy_checkpoint_progress(saferl_rl__checkpoint_io *io, saferl_rl_offpolicy_agent *a) {
+    const int robust = a->desc.algorithm == SAFERL_RL_M2TD3 || a->desc.algorithm == SAFERL_RL_DR_TD3;
+    int i;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('O', 'P', 'R', 'G'), "checkpoint: the OPRG section is missing");
+    saferl_rl__checkpoint_count(io, &a->env_steps, "progress: the step count is out of range");
+    saferl_rl__checkpoint_count(io, &a->episodes, "progress: the episode count is out of range");
+    saferl_rl__checkpoint_count(io, &a->episode_length, "progress: the episode length is out of range");
+    saferl_rl__checkpoint_count(io, &a->last_episode_length, "progress: the last episode length is out of range");
+    saferl_rl__checkpoint_int(io, &a->episode_started, 0, 1, "progress: episode_started is 0 or 1");
+    SAFERL_RL__FLOATS(io, a->env_obs, (size_t)(a->observation_dim + a->omega_width), -SAFERL_RL__ANY,
+                      "progress: the observation is not finite");
+    SAFERL_RL__DOUBLES(io, &a->episode_return, 1, -SAFERL_RL__ANY, "progress: the episode's return is not finite");
+    SAFERL_RL__DOUBLES(io, a->episode_cost, SAFERL_RL_MAX_COSTS, -SAFERL_RL__ANY, "progress: the episode's cost is not finite");
+    for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i)
+        saferl_rl__checkpoint_reals(io, NULL, a->env_omega + i, 1, robust && i < a->desc.omega_dim ? a->desc.omega_lower[i] : -SAFERL_RL__ANY,
+                                    robust && i < a->desc.omega_dim ? a->desc.omega_upper[i] : SAFERL_RL__ANY,
+                                    "progress: the episode's omega is outside Omega");
+    SAFERL_RL__DOUBLES(io, &a->last_return, 1, -SAFERL_RL__ANY, "progress: the last return is not finite");
+    SAFERL_RL__DOUBLES(io, a->last_cost, SAFERL_RL_MAX_COSTS, -SAFERL_RL__ANY, "progress: the last cost is not finite");
+    saferl_rl__checkpoint_rng(io, &a->rng);
+    saferl_rl__checkpoint_end(io, "checkpoint: the OPRG section's length is wrong");
+}
+
+/* "RPLY": the replay's shape (the loading replay's must be the same), size and next slot (a
+   ring not yet full ends at its size), then its size transitions in slot order: observations,
+   next observations, actions, rewards, costs, dones (0 or 1). */
+static void saferl_rl__offpolicy_checkpoint_replay(saferl_rl__checkpoint_io *io, saferl_rl_replay *r) {
+    const size_t O = (size_t)r->observation_dim, A = (size_t)r->action_dim, C = (size_t)r->cost_count;
+    size_t n;
+    int size, next, i;
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('R', 'P', 'L', 'Y'), "checkpoint: the RPLY section is missing");
+    saferl_rl__checkpoint_same(io, (uint32_t)r->capacity, "replay: capacity differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)r->observation_dim, "replay: observation_dim differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)r->action_dim, "replay: action_dim differs from the checkpoint's");
+    saferl_rl__checkpoint_same(io, (uint32_t)r->cost_count, "replay: cost_count differs from the checkpoint's");
+    size = saferl_rl__checkpoint_int(io, &r->size, 0, r->capacity, "replay: more transitions than its capacity");
+    next = saferl_rl__checkpoint_int(io, &r->next, 0, r->capacity - 1, "replay: the next slot is out of range");
+    if (io->mode == SAFERL_RL__CHECK && size < r->capacity && next != size)
+        saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "replay: a ring not yet full must end at its size");
+    n = io->result == SAFERL_OK ? (size_t)size : 0;
+    SAFERL_RL__FLOATS(io, r->observations, n * O, -SAFERL_RL__ANY, "replay: an observation is not finite");
+    SAFERL_RL__FLOATS(io, r->next_observations, n * O, -SAFERL_RL__ANY, "replay: a next observation is not finite");
+    SAFERL_RL__FLOATS(io, r->actions, n * A, -SAFERL_RL__ANY, "replay: an action is not finite");
+    SAFERL_RL__FLOATS(io, r->rewards, n, -SAFERL_RL__ANY, "replay: a reward is not finite");
+    SAFERL_RL__FLOATS(io, r->costs, n * C, -SAFERL_RL__ANY, "replay: a cost is not finite");
+    saferl_rl__checkpoint_reals(io, r->dones, NULL, n, 0.0, 1.0, "replay: a done flag is neither 0 nor 1");
+    for (i = 0; i < (int)n && io->mode == SAFERL_RL__CHECK && io->result == SAFERL_OK; ++i) {
+        float done = saferl_rl__get_f32(io->data + io->at - 4 * (n - (size_t)i));
+        if (done != 0.0f && done != 1.0f) saferl_rl__checkpoint_fail(io, SAFERL_ERR_CORRUPT, "replay: a done flag is neither 0 nor 1");
+    }
+    saferl_rl__checkpoint_end(io, "checkpoint: the RPLY section's length is wrong");
+}
+
+/* The off-policy sections in their order; "OENV" last: 1 and a built-in's state (as in ENVS)
+   when the environment is a built-in, 0 for a user's environment or none. */
+static void saferl_rl__offpolicy_sections(saferl_rl__checkpoint_io *io, void *subject) {
+    saferl_rl__offpolicy_run *run = (saferl_rl__offpolicy_run *)subject;
+    int builtin = run->env != NULL && run->env->reset == saferl_rl__builtin_reset;
+    saferl_rl__offpolicy_checkpoint_desc(io, run->agent);
+    saferl_rl__offpolicy_checkpoint_networks(io, run->agent);
+    saferl_rl__offpolicy_checkpoint_candidates(io, run->agent);
+    saferl_rl__offpolicy_checkpoint_progress(io, run->agent);
+    saferl_rl__offpolicy_checkpoint_replay(io, run->replay);
+    saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('O', 'E', 'N', 'V'), "checkpoint: the OENV section is missing");
+    saferl_rl__checkpoint_same(io, (uint32_t)builtin,
+                               "environments: a built-in environment in one of the run and the checkpoint, a user's or none in the other");
+    if (builtin && io->result == SAFERL_OK) saferl_rl__checkpoint_builtin(io, (saferl_rl_builtin *)run->env->state);
+    saferl_rl__checkpoint_end(io, "checkpoint: the OENV section's length is wrong");
+}
+
+static saferl_rl__offpolicy_run saferl_rl__offpolicy_run_of(const saferl_rl_offpolicy_agent *agent,
+                                                            const saferl_rl_replay *replay, const saferl_rl_env *env) {
+    saferl_rl__offpolicy_run run;
+    SAFERL_ASSERT(agent != NULL && agent->actor != NULL && replay != NULL && replay->observations != NULL);
+    run.agent = (saferl_rl_offpolicy_agent *)(uintptr_t)agent; /* written only by a load */
+    run.replay = (saferl_rl_replay *)(uintptr_t)replay;
+    run.env = env;
+    return run;
+}
+
+SAFERL_RL_API size_t saferl_rl_offpolicy_checkpoint_size(const saferl_rl_offpolicy_agent *agent,
+                                                         const saferl_rl_replay *replay, const saferl_rl_env *env) {
+    saferl_rl__offpolicy_run run = saferl_rl__offpolicy_run_of(agent, replay, env);
+    return saferl_rl__checkpoint_measure(saferl_rl__offpolicy_sections, &run);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_checkpoint_save(const saferl_rl_offpolicy_agent *agent,
+                                                                const saferl_rl_replay *replay, const saferl_rl_env *env,
+                                                                void *buffer, size_t capacity, size_t *written) {
+    saferl_rl__offpolicy_run run = saferl_rl__offpolicy_run_of(agent, replay, env);
+    return saferl_rl__checkpoint_write(saferl_rl__offpolicy_sections, &run, buffer, capacity, written);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_checkpoint_load(saferl_rl_offpolicy_agent *agent, saferl_rl_replay *replay,
+                                                                const saferl_rl_env *env, const void *data, size_t size,
+                                                                const char **message) {
+    saferl_rl__offpolicy_run run = saferl_rl__offpolicy_run_of(agent, replay, env);
+    return saferl_rl__checkpoint_read(saferl_rl__offpolicy_sections, &run, data, size, message);
+}
+
+SAFERL_RL_API void saferl_rl_offpolicy_restart_episode(saferl_rl_offpolicy_agent *agent) {
+    SAFERL_ASSERT(agent != NULL);
+    agent->episode_started = 0;
+}
+
+#ifndef SAFERL_NO_STDIO
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_checkpoint_save_file(const saferl_rl_offpolicy_agent *agent,
+                                                                     const saferl_rl_replay *replay,
+                                                                     const saferl_rl_env *env, const char *path) {
+    saferl_rl__offpolicy_run run = saferl_rl__offpolicy_run_of(agent, replay, env);
+    return saferl_rl__checkpoint_save_file(saferl_rl__offpolicy_sections, &run, &agent->allocator, path);
+}
+
+SAFERL_RL_API saferl_result saferl_rl_offpolicy_checkpoint_load_file(saferl_rl_offpolicy_agent *agent,
+                                                                     saferl_rl_replay *replay, const saferl_rl_env *env,
+                                                                     const char *path, const char **message) {
+    saferl_rl__offpolicy_run run = saferl_rl__offpolicy_run_of(agent, replay, env);
+    return saferl_rl__checkpoint_load_file(saferl_rl__offpolicy_sections, &run, &agent->allocator, path, message);
+}
+#endif
 
 /* ---- preference optimisation ------------------------------------------------------------------ */
 

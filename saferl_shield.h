@@ -201,8 +201,10 @@
         and a cube implied by another is dropped. So there are at most 2^(2^n) states (in
         practice a few per state of the minimal monitor: G(a) R G(b) needs 2 residuals,
         G(p -> F[0..k] s) k + 2). Progression is memoised per (node, letter); compile time is
-        residuals x 2^k letters x (cubes^2 x atoms) up to 16 propositions, and residuals x
-        diagram size above; desc.max_states and a work limit of 1024 steps per allowed state
+        residuals x 2^k letters x canonical-form work up to 16 propositions, and residuals x
+        diagram size above; a canonical form of m cubes over d distinct atoms costs d^2
+        implication tests and m^2 compares of 64-bit atom masks (exact up to 64 atoms; beyond,
+        a filter before the atom-by-atom test); desc.max_states and a work limit of 1024 steps per allowed state
         bound it, and the error then points at the formula.
       * LTLf: X is the strong next (a next step must exist) as in De Giacomo-Vardi and MONA-
         based tools; N (or X[!] for strong, N for weak) is the weak next. Note Spot's --ltlf
@@ -258,7 +260,13 @@
                           residuals' cubes, safety decided against the negation; minimize in
                           named phases over one row-interning table; a HOA Inf(0) that is not
                           safety and a reward-machine guard with a control character say
-                          line:column (were 0:0)
+                          line:column (were 0:0); one text cursor (position, line, column,
+                          first error, number/name/string scanners) under the formula, HOA,
+                          reward-machine, abstraction and map readers, read_hoa, read_rm and
+                          read_abstraction in named phases; a reward-machine state number of
+                          10 digits or more is refused at the number; the antichain of a
+                          residual's cubes is pruned by 64-bit atom masks (the slowest of the
+                          bench's 1000 random formulas: 10x fewer instructions)
       0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
                           (tie_tolerance, reward_scale); transfer only from states at least
                           as strict (transfer takes the new automaton; transfer_donors
@@ -1094,6 +1102,109 @@ static void saferl_shield__skip_bom(const char **text, size_t *length) {
         *text += 3;
         *length -= 3;
     }
+}
+
+/* ---- the text cursor: every parser (formulas, HOA, reward machines, abstractions, maps)
+   reads through one. It knows the position, line and column, scans numbers, names and quoted
+   strings, and keeps the first error with its line:column (later ones are consequences). */
+typedef struct saferl_shield__cursor {
+    const char *text;
+    size_t length, pos, line_start;    /* line_start: where the current line begins */
+    uint32_t line;                     /* 1-based */
+    saferl_shield_error *error;
+    saferl_result code;                /* the first error's code */
+    int failed;
+} saferl_shield__cursor;
+
+#define SAFERL_SHIELD__NUMBER_CAP 1000000000ul /* numbers saturate here: above every limit we check */
+
+static void saferl_shield__cursor_start(saferl_shield__cursor *c, const char *text, size_t length,
+                                        saferl_shield_error *error) {
+    memset(c, 0, sizeof *c);
+    if (!text) length = 0;
+    saferl_shield__skip_bom(&text, &length);
+    c->text = text ? text : "";
+    c->length = length;
+    c->line = 1;
+    c->error = error;
+}
+
+static uint32_t saferl_shield__cursor_column(const saferl_shield__cursor *c) {
+    return (uint32_t)(c->pos - c->line_start + 1);
+}
+
+static int saferl_shield__cursor_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* the next line starts at pos (call after stepping over a '\n') */
+static void saferl_shield__cursor_new_line(saferl_shield__cursor *c) {
+    ++c->line;
+    c->line_start = c->pos;
+}
+
+static void saferl_shield__cursor_skip_blanks(saferl_shield__cursor *c, size_t end) {
+    while (c->pos < end && saferl_shield__cursor_blank(c->text[c->pos])) ++c->pos;
+}
+
+/* blanks and newlines */
+static void saferl_shield__cursor_skip_space(saferl_shield__cursor *c) {
+    for (;;) {
+        saferl_shield__cursor_skip_blanks(c, c->length);
+        if (c->pos >= c->length || c->text[c->pos] != '\n') return;
+        ++c->pos;
+        saferl_shield__cursor_new_line(c);
+    }
+}
+
+/* The first error wins; returns its code. */
+static saferl_result saferl_shield__cursor_fail_at(saferl_shield__cursor *c, saferl_result code, uint32_t line,
+                                                   uint32_t column, const char *message, const char *detail) {
+    if (c->failed) return c->code;
+    c->failed = 1;
+    c->code = code;
+    return saferl_shield__fail(c->error, code, line, column, message, detail);
+}
+
+/* ... at byte `at` of the current line */
+static saferl_result saferl_shield__cursor_fail(saferl_shield__cursor *c, saferl_result code, size_t at,
+                                                const char *message, const char *detail) {
+    return saferl_shield__cursor_fail_at(c, code, c->line, (uint32_t)(at - c->line_start + 1), message, detail);
+}
+
+static int saferl_shield__is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Decimal digits at pos, saturating at SAFERL_SHIELD__NUMBER_CAP; returns how many were read. */
+static size_t saferl_shield__cursor_number(saferl_shield__cursor *c, size_t end, unsigned long *value) {
+    size_t start = c->pos;
+    unsigned long v = 0;
+    while (c->pos < end && saferl_shield__is_digit(c->text[c->pos])) {
+        v = v * 10 + (unsigned long)(c->text[c->pos++] - '0');
+        if (v > SAFERL_SHIELD__NUMBER_CAP) v = SAFERL_SHIELD__NUMBER_CAP;
+    }
+    *value = v;
+    return c->pos - start;
+}
+
+static int saferl_shield__ident_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || saferl_shield__is_digit(c) || c == '_';
+}
+
+/* The end of the name that starts at `from` (letters, digits, '_', and '-' when dashes). */
+static size_t saferl_shield__cursor_name_end(const saferl_shield__cursor *c, size_t from, int dashes) {
+    while (from < c->length && (saferl_shield__ident_char(c->text[from]) || (dashes && c->text[from] == '-'))) ++from;
+    return from;
+}
+
+/* A string opened by the quote at `open`, up to `end`: the closing quote's offset, or where the
+   search stopped (end, or a newline when one_line) with 0 returned. escapes: '\' hides the next
+   byte. */
+static int saferl_shield__cursor_quoted(const saferl_shield__cursor *c, size_t open, size_t end, int escapes,
+                                        int one_line, size_t *close) {
+    const char *s = c->text;
+    size_t q = open + 1;
+    while (q < end && s[q] != s[open] && !(one_line && s[q] == '\n')) q += (escapes && s[q] == '\\' && q + 1 < end) ? 2 : 1;
+    if (q > end) q = end;
+    *close = q;
+    return q < end && s[q] == s[open];
 }
 
 /* A growable array on the caller's allocator: every builder's scratch. */
@@ -3272,6 +3383,7 @@ typedef struct saferl_shield__formulas {
     saferl_shield__index canon_ids;    /* canonical forms, memoised: node -> canon_results */
     saferl_shield__vec canon_results;  /* uint32_t */
     saferl_shield__vec cubes, cubes_x, cubes_y, cube_ids; /* uint32_t: scratch of saferl_shield__canon */
+    saferl_shield__vec cube_atoms, atom_index, atom_closure, cube_masks; /* scratch of saferl_shield__cube_masks */
     saferl_shield__vec succ_state, succ_acc, succ_atom, succ_next, succ_out; /* of saferl_shield__successor */
     saferl_shield__vec succ_atoms, succ_tuples; /* the expanded state's atoms; memo entries */
     saferl_shield__index succ_memo;    /* hash of the atoms' residuals -> entry */
@@ -3284,14 +3396,12 @@ typedef struct saferl_shield__formulas {
     uint32_t negated_root;             /* with marks: the formula's negation, in canonical form */
     uint32_t eventuality_at;           /* with marks: the first F, U or M, for the refusal */
     size_t work, work_limit;
-    int out_of_memory, over_budget, failed;
+    int out_of_memory, over_budget;
     saferl_shield_error *error;
     saferl_shield_logic logic;         /* the mode being parsed */
     const saferl_shield_desc *desc;
     /* lexer */
-    const char *text;
-    size_t length, pos, line_start;
-    uint32_t line;
+    saferl_shield__cursor cursor;      /* its failed flag: a syntax error was reported */
     int token, token_op, depth;
     unsigned long bound_steps;         /* sum of the bounds parsed so far */
     size_t token_start, token_end;     /* the token's text (a name without its quotes) */
@@ -3455,6 +3565,10 @@ static int saferl_shield__formulas_start(saferl_shield__formulas *f, const safer
     saferl_shield__vec_start(&f->cubes_x, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->cubes_y, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->cube_ids, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->cube_atoms, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->atom_index, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->atom_closure, sizeof(uint64_t), allocator);
+    saferl_shield__vec_start(&f->cube_masks, sizeof(uint64_t), allocator);
     saferl_shield__vec_start(&f->succ_state, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->succ_acc, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->succ_atom, sizeof(uint32_t), allocator);
@@ -3480,6 +3594,10 @@ static void saferl_shield__formulas_free(saferl_shield__formulas *f) {
     saferl_shield__vec_free(&f->cubes_x);
     saferl_shield__vec_free(&f->cubes_y);
     saferl_shield__vec_free(&f->cube_ids);
+    saferl_shield__vec_free(&f->cube_atoms);
+    saferl_shield__vec_free(&f->atom_index);
+    saferl_shield__vec_free(&f->atom_closure);
+    saferl_shield__vec_free(&f->cube_masks);
     saferl_shield__vec_free(&f->succ_state);
     saferl_shield__vec_free(&f->succ_acc);
     saferl_shield__vec_free(&f->succ_atom);
@@ -3498,9 +3616,7 @@ static void saferl_shield__formulas_free(saferl_shield__formulas *f) {
 
 static void saferl_shield__syntax(saferl_shield__formulas *f, saferl_result code, uint32_t line, uint32_t column,
                                   const char *message, const char *detail) {
-    if (f->failed) return;
-    f->failed = 1;
-    saferl_shield__fail(f->error, code, line, column, message, detail);
+    saferl_shield__cursor_fail_at(&f->cursor, code, line, column, message, detail);
 }
 
 static int saferl_shield__is_unary_letter(const saferl_shield__formulas *f, char c) {
@@ -3521,33 +3637,22 @@ static int saferl_shield__unary_op(char c) {
     }
 }
 
-static int saferl_shield__ident_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
+/* The next token; a formula may span lines. */
 static void saferl_shield__lex(saferl_shield__formulas *f) {
-    const char *s = f->text;
-    size_t n = f->length, p = f->pos;
-    for (;;) { /* blanks and newlines */
-        while (p < n && (s[p] == ' ' || s[p] == '\t' || s[p] == '\r')) ++p;
-        if (p < n && s[p] == '\n') {
-            ++p;
-            ++f->line;
-            f->line_start = p;
-            continue;
-        }
-        break;
-    }
+    saferl_shield__cursor *c = &f->cursor;
+    const char *s = c->text;
+    size_t n = c->length, p;
+    saferl_shield__cursor_skip_space(c);
+    p = c->pos;
     f->token_start = p;
-    f->token_line = f->line;
-    f->token_column = (uint32_t)(p - f->line_start + 1);
+    f->token_line = c->line;
+    f->token_column = saferl_shield__cursor_column(c);
     if (p >= n) {
         f->token = SAFERL_SHIELD__TK_END;
-        f->pos = p;
         return;
     }
 #define SAFERL_SHIELD__IS(str) (n - p >= sizeof(str) - 1 && memcmp(s + p, str, sizeof(str) - 1) == 0)
-#define SAFERL_SHIELD__TOKEN(kind, len) do { f->token = (kind); p += (len); f->token_end = p; f->pos = p; return; } while (0)
+#define SAFERL_SHIELD__TOKEN(kind, len) do { f->token = (kind); p += (len); f->token_end = c->pos = p; return; } while (0)
     if (SAFERL_SHIELD__IS("<->")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_EQUIV, 3);
     if (SAFERL_SHIELD__IS("<=>")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_EQUIV, 3);
     if (SAFERL_SHIELD__IS("->")) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_IMPLIES, 2);
@@ -3574,35 +3679,27 @@ static void saferl_shield__lex(saferl_shield__formulas *f) {
     case '$': SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_DOLLAR, 1);
     default: break;
     }
-    if (s[p] == '"') {
-        size_t q = p + 1;
-        while (q < n && s[q] != '"' && s[q] != '\n') ++q;
-        if (q >= n || s[q] != '"') {
+    if (s[p] == '"') { /* a quoted name, on one line */
+        size_t close;
+        if (!saferl_shield__cursor_quoted(c, p, n, 0, 1, &close)) {
             f->token = SAFERL_SHIELD__TK_BAD;
-            f->token_end = q;
-            f->pos = q;
+            f->token_end = c->pos = close;
             return;
         }
         f->token = SAFERL_SHIELD__TK_PROP;
         f->token_start = p + 1;
-        f->token_end = q;
-        f->pos = q + 1;
+        f->token_end = close;
+        c->pos = close + 1;
         return;
     }
-    if (s[p] >= '0' && s[p] <= '9') {
-        unsigned long v = 0;
-        size_t q = p;
-        while (q < n && s[q] >= '0' && s[q] <= '9') {
-            if (v < 100000000ul) v = v * 10 + (unsigned long)(s[q] - '0');
-            ++q;
-        }
-        f->token_number = v;
-        SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_NUMBER, q - p);
+    if (saferl_shield__is_digit(s[p])) {
+        saferl_shield__cursor_number(c, n, &f->token_number);
+        f->token = SAFERL_SHIELD__TK_NUMBER;
+        f->token_end = c->pos;
+        return;
     }
     if ((s[p] >= 'a' && s[p] <= 'z') || (s[p] >= 'A' && s[p] <= 'Z') || s[p] == '_') {
-        size_t q = p, len, i = 0;
-        while (q < n && saferl_shield__ident_char(s[q])) ++q;
-        len = q - p;
+        size_t q = saferl_shield__cursor_name_end(c, p, 0), len = q - p, i = 0;
         if (len == 4 && memcmp(s + p, "true", 4) == 0) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_TRUE, 4);
         if (len == 5 && memcmp(s + p, "false", 5) == 0) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_FALSE, 5);
         if (len == 3 && memcmp(s + p, "xor", 3) == 0) SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_XOR, 3);
@@ -3619,13 +3716,11 @@ static void saferl_shield__lex(saferl_shield__formulas *f) {
             SAFERL_SHIELD__TOKEN(SAFERL_SHIELD__TK_UNARY, 1);
         }
         f->token = SAFERL_SHIELD__TK_PROP;
-        f->token_end = q;
-        f->pos = q;
+        f->token_end = c->pos = q;
         return;
     }
     f->token = SAFERL_SHIELD__TK_BAD;
-    f->token_end = p + 1;
-    f->pos = p + 1;
+    f->token_end = c->pos = p + 1;
 #undef SAFERL_SHIELD__IS
 #undef SAFERL_SHIELD__TOKEN
 }
@@ -3639,7 +3734,7 @@ static void saferl_shield__unexpected(saferl_shield__formulas *f, const char *wh
     }
     if (len > 20) len = 20;
     shown[0] = '\'';
-    memcpy(shown + 1, f->text + f->token_start, len);
+    memcpy(shown + 1, f->cursor.text + f->token_start, len);
     memcpy(shown + 1 + len, "': expected ", 13);
     {
         char message[120];
@@ -3652,7 +3747,7 @@ static uint32_t saferl_shield__parse_implication(saferl_shield__formulas *f);
 
 static uint32_t saferl_shield__prop(saferl_shield__formulas *f) {
     size_t len = f->token_end - f->token_start;
-    const char *name = f->text + f->token_start;
+    const char *name = f->cursor.text + f->token_start;
     uint32_t bit;
     if (memchr(name, 0, len) != NULL) {
         saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line, f->token_column, "a NUL byte in a proposition name", NULL);
@@ -3672,15 +3767,15 @@ static uint32_t saferl_shield__prop(saferl_shield__formulas *f) {
             char message[80], advice[120];
             size_t start = f->token_start;
             /* "Fire" reads as F(ire), as in Spot: operator letters glued in front of the name */
-            while (start > 0 && saferl_shield__is_unary_letter(f, f->text[start - 1]) &&
-                   (start == 1 || !saferl_shield__ident_char(f->text[start - 2]) ||
-                    saferl_shield__is_unary_letter(f, f->text[start - 2])))
+            while (start > 0 && saferl_shield__is_unary_letter(f, f->cursor.text[start - 1]) &&
+                   (start == 1 || !saferl_shield__ident_char(f->cursor.text[start - 2]) ||
+                    saferl_shield__is_unary_letter(f, f->cursor.text[start - 2])))
                 --start;
             snprintf(message, sizeof message, "unknown proposition '%.*s'", (int)len, name);
             if (start < f->token_start && f->token_start - start + len < SAFERL_SHIELD_NAME_CAPACITY) {
                 snprintf(advice, sizeof advice, " (not in the vocabulary): '%.*s' before it is read as an operator; "
-                         "to mean \"%.*s\", quote it", (int)(f->token_start - start), f->text + start,
-                         (int)(f->token_start - start + len), f->text + start);
+                         "to mean \"%.*s\", quote it", (int)(f->token_start - start), f->cursor.text + start,
+                         (int)(f->token_start - start + len), f->cursor.text + start);
                 saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line,
                                       f->token_column - (uint32_t)(f->token_start - start), message, advice);
             } else {
@@ -3716,13 +3811,13 @@ static uint32_t saferl_shield__prop(saferl_shield__formulas *f) {
 
 static uint32_t saferl_shield__repeat_next(saferl_shield__formulas *f, uint32_t operand, unsigned long times,
                                            uint32_t line, uint32_t column) {
-    while (times-- > 0 && !f->failed) operand = saferl_shield__make(f, SAFERL_SHIELD__NEXT, operand, 0, 0, 0, line, column);
+    while (times-- > 0 && !f->cursor.failed) operand = saferl_shield__make(f, SAFERL_SHIELD__NEXT, operand, 0, 0, 0, line, column);
     return operand;
 }
 
 static uint32_t saferl_shield__parse_unary(saferl_shield__formulas *f) {
     uint32_t line = f->token_line, column = f->token_column, operand;
-    if (f->failed) return SAFERL_SHIELD__FALSE;
+    if (f->cursor.failed) return SAFERL_SHIELD__FALSE;
     if (++f->depth > SAFERL_SHIELD__MAX_DEPTH) {
         saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, line, column, "formula nested deeper than 400 levels", NULL);
         return SAFERL_SHIELD__FALSE;
@@ -3790,7 +3885,7 @@ static uint32_t saferl_shield__parse_unary(saferl_shield__formulas *f) {
         }
         operand = saferl_shield__parse_unary(f);
         --f->depth;
-        if (f->failed) return SAFERL_SHIELD__FALSE;
+        if (f->cursor.failed) return SAFERL_SHIELD__FALSE;
         if (strong) return saferl_shield__make(f, SAFERL_SHIELD__STRONG_NEXT, operand, 0, 0, 0, line, column);
         if (!has_bounds) return saferl_shield__make(f, (uint32_t)op, operand, 0, 0, 0, line, column);
         if (op == SAFERL_SHIELD__NEXT) return saferl_shield__repeat_next(f, operand, lo, line, column);
@@ -3803,7 +3898,7 @@ static uint32_t saferl_shield__parse_unary(saferl_shield__formulas *f) {
     case SAFERL_SHIELD__TK_LPAREN:
         saferl_shield__lex(f);
         operand = saferl_shield__parse_implication(f);
-        if (f->failed) return SAFERL_SHIELD__FALSE;
+        if (f->cursor.failed) return SAFERL_SHIELD__FALSE;
         if (f->token != SAFERL_SHIELD__TK_RPAREN) {
             if (f->token == SAFERL_SHIELD__TK_END)
                 saferl_shield__syntax(f, SAFERL_ERR_PARSE, line, column, "unbalanced parentheses: this '(' is never closed", NULL);
@@ -3837,7 +3932,7 @@ static uint32_t saferl_shield__parse_unary(saferl_shield__formulas *f) {
         --f->depth;
         return operand;
     case SAFERL_SHIELD__TK_BAD:
-        if (f->text[f->token_start] == '"')
+        if (f->cursor.text[f->token_start] == '"')
             saferl_shield__syntax(f, SAFERL_ERR_PARSE, line, column, "unterminated quoted proposition", NULL);
         else
             saferl_shield__unexpected(f, "an operand");
@@ -3851,7 +3946,7 @@ static uint32_t saferl_shield__parse_unary(saferl_shield__formulas *f) {
 static uint32_t saferl_shield__parse_binary_temporal(saferl_shield__formulas *f) {
     uint32_t left = saferl_shield__parse_unary(f), line, column, right;
     int op;
-    if (f->failed || f->token != SAFERL_SHIELD__TK_BINARY) return left;
+    if (f->cursor.failed || f->token != SAFERL_SHIELD__TK_BINARY) return left;
     op = f->token_op;
     line = f->token_line;
     column = f->token_column;
@@ -3870,7 +3965,7 @@ static uint32_t saferl_shield__parse_level(saferl_shield__formulas *f, int level
     static const int tokens[3] = {SAFERL_SHIELD__TK_AND, SAFERL_SHIELD__TK_XOR, SAFERL_SHIELD__TK_OR};
     static const uint32_t ops[3] = {SAFERL_SHIELD__AND, SAFERL_SHIELD__XOR, SAFERL_SHIELD__OR};
     uint32_t left = level == 0 ? saferl_shield__parse_binary_temporal(f) : saferl_shield__parse_level(f, level - 1);
-    while (!f->failed && f->token == tokens[level]) {
+    while (!f->cursor.failed && f->token == tokens[level]) {
         uint32_t line = f->token_line, column = f->token_column, right;
         saferl_shield__lex(f);
         right = level == 0 ? saferl_shield__parse_binary_temporal(f) : saferl_shield__parse_level(f, level - 1);
@@ -3882,7 +3977,7 @@ static uint32_t saferl_shield__parse_level(saferl_shield__formulas *f, int level
 static uint32_t saferl_shield__parse_implication(saferl_shield__formulas *f) {
     uint32_t left = saferl_shield__parse_level(f, 2), line, column, right;
     int op;
-    if (f->failed || (f->token != SAFERL_SHIELD__TK_IMPLIES && f->token != SAFERL_SHIELD__TK_EQUIV)) return left;
+    if (f->cursor.failed || (f->token != SAFERL_SHIELD__TK_IMPLIES && f->token != SAFERL_SHIELD__TK_EQUIV)) return left;
     op = f->token == SAFERL_SHIELD__TK_IMPLIES ? SAFERL_SHIELD__IMPLIES : SAFERL_SHIELD__EQUIV;
     line = f->token_line;
     column = f->token_column;
@@ -3898,23 +3993,19 @@ static uint32_t saferl_shield__parse_implication(saferl_shield__formulas *f) {
 
 static uint32_t saferl_shield__parse(saferl_shield__formulas *f, const char *text, size_t length) {
     uint32_t root;
-    saferl_shield__skip_bom(&text, &length);
-    f->text = text;
-    f->length = length;
-    f->pos = f->line_start = 0;
-    f->line = 1;
+    saferl_shield__cursor_start(&f->cursor, text, length, f->error);
     saferl_shield__lex(f);
     root = saferl_shield__parse_implication(f);
-    if (!f->failed && f->token != SAFERL_SHIELD__TK_END) {
+    if (!f->cursor.failed && f->token != SAFERL_SHIELD__TK_END) {
         if (f->token == SAFERL_SHIELD__TK_RPAREN)
             saferl_shield__syntax(f, SAFERL_ERR_PARSE, f->token_line, f->token_column,
                                   "unbalanced parentheses: ')' without a matching '('", NULL);
         else
             saferl_shield__unexpected(f, "an operator or the end");
     }
-    if (!f->failed && f->out_of_memory)
+    if (!f->cursor.failed && f->out_of_memory)
         saferl_shield__syntax(f, SAFERL_ERR_OUT_OF_MEMORY, f->token_line, f->token_column, "out of memory", NULL);
-    if (!f->failed && f->over_budget)
+    if (!f->cursor.failed && f->over_budget)
         saferl_shield__syntax(f, SAFERL_ERR_UNSUPPORTED, f->token_line, f->token_column,
                               "formula too large (work limit; raise desc.max_states)", NULL);
     return root;
@@ -4277,13 +4368,63 @@ static void saferl_shield__cube_product(saferl_shield__formulas *f, const saferl
         }
 }
 
+/* Masks for the test "does cube j imply cube i" over m cubes (w + at[j]: count, atoms): each
+   distinct atom gets bit (its index mod 64); per cube, own: its atoms' bits, closure: those
+   and the bits of every atom they imply. Cube j implies cube i only if own(i) lies inside
+   closure(j), and with at most 64 atoms exactly then. Returns 1 (exact), 0 (a filter: the
+   atom test confirms) or -1 (out of memory). The pairwise test of long cube lists was the
+   compile time of formulas with many bounded operators: m^2 pairs, each |i| x |j| rules. */
+static int saferl_shield__cube_masks(saferl_shield__formulas *f, const uint32_t *w, const uint32_t *at, uint32_t m) {
+    saferl_shield__vec *atoms = &f->cube_atoms, *index = &f->atom_index;
+    uint32_t *list, *slot, count, i, j, k;
+    uint64_t *closure, *masks;
+    if (saferl_shield__vec_reserve(index, f->nodes.count) < 0) return -1;
+    slot = (uint32_t *)(void *)index->data; /* node -> its index in list, when list holds it */
+    atoms->count = 0;
+    for (j = 0; j < m; ++j)
+        for (k = 1; k <= w[at[j]]; ++k) {
+            uint32_t atom = w[at[j] + k], *added;
+            if (atom < index->count && slot[atom] < atoms->count && ((const uint32_t *)(void *)atoms->data)[slot[atom]] == atom)
+                continue;
+            added = (uint32_t *)saferl_shield__vec_push(atoms);
+            if (!added) return -1;
+            *added = atom;
+            while (index->count <= atom) slot[index->count++] = 0;
+            slot[atom] = (uint32_t)atoms->count - 1;
+        }
+    list = (uint32_t *)(void *)atoms->data;
+    count = (uint32_t)atoms->count;
+    if (saferl_shield__vec_reserve(&f->atom_closure, count) < 0 || saferl_shield__vec_reserve(&f->cube_masks, (size_t)m * 2) < 0)
+        return -1;
+    closure = (uint64_t *)(void *)f->atom_closure.data;
+    masks = (uint64_t *)(void *)f->cube_masks.data;
+    for (i = 0; i < count; ++i) {
+        closure[i] = 1ull << (i & 63);
+        for (j = 0; j < count; ++j)
+            if (i != j && saferl_shield__implies(f, list[i], list[j])) closure[i] |= 1ull << (j & 63);
+    }
+    for (j = 0; j < m; ++j) {
+        uint64_t own = 0, implied = 0;
+        for (k = 1; k <= w[at[j]]; ++k) {
+            uint32_t bit = slot[w[at[j] + k]];
+            own |= 1ull << (bit & 63);
+            implied |= closure[bit];
+        }
+        masks[j] = own;
+        masks[m + j] = implied;
+    }
+    return count <= 64;
+}
+
 /* The canonical node of a cube list: a cube another one implies is dropped,
    each cube a conjunction chain in increasing atom id, the cubes a disjunction chain in
    increasing id (the shape saferl_shield__junction gives, so and/or agree with it). */
 static uint32_t saferl_shield__cubes_node(saferl_shield__formulas *f, const saferl_shield__vec *cubes) {
     const uint32_t *w = (const uint32_t *)(void *)cubes->data;
     const uint32_t dropped = 0x80000000u;
+    const uint64_t *masks;
     uint32_t *at, i, j, m, kept = 0, result;
+    int exact;
     size_t p;
     f->cube_ids.count = 0;
     for (p = 0; p < cubes->count; p += 1 + w[p]) {
@@ -4297,10 +4438,16 @@ static uint32_t saferl_shield__cubes_node(saferl_shield__formulas *f, const safe
     at = (uint32_t *)(void *)f->cube_ids.data;
     m = (uint32_t)f->cube_ids.count;
     f->work += (size_t)m * m;
+    exact = m >= 8 ? saferl_shield__cube_masks(f, w, at, m) : -2; /* short lists: the atom test alone */
+    if (exact == -1) {
+        f->out_of_memory = 1;
+        return SAFERL_SHIELD__FALSE;
+    }
+    masks = (const uint64_t *)(void *)f->cube_masks.data;
     for (j = 0; j < m; ++j) /* a dropped cube implies a kept one, so dropping is sound */
         for (i = 0; i < m; ++i)
-            if (i != j && !(at[i] & dropped) &&
-                saferl_shield__cube_implied(f, w + at[i] + 1, w[at[i]], w + at[j] + 1, w[at[j]])) {
+            if ((exact < 0 || (masks[i] & ~masks[m + j]) == 0) && i != j && !(at[i] & dropped) &&
+                (exact == 1 || saferl_shield__cube_implied(f, w + at[i] + 1, w[at[i]], w + at[j] + 1, w[at[j]]))) {
                 at[j] |= dropped;
                 break;
             }
@@ -5147,7 +5294,7 @@ static saferl_result saferl_shield__compile(const char *text, size_t length, con
     }
     f.simplify = simplify;
     root = f.root = saferl_shield__parse(&f, text ? text : "", length);
-    if (f.failed) {
+    if (f.cursor.failed) {
         r = error ? error->code : SAFERL_ERR_PARSE;
         if (r >= 0) r = SAFERL_ERR_PARSE;
         goto done;
@@ -5224,6 +5371,19 @@ SAFERL_SHIELD_API saferl_result saferl_shield_compile(const char *text, size_t l
     return saferl_shield__compile(text, length, desc, dfa, error, 1);
 }
 
+/* A reader's start: desc or the defaults (zero), the error cleared, the cursor at the text. */
+static const saferl_shield_desc *saferl_shield__reader_start(saferl_shield__cursor *c, const char *text, size_t length,
+                                                             const saferl_shield_desc *desc, saferl_shield_desc *zero,
+                                                             saferl_shield_error *error) {
+    if (!desc) {
+        memset(zero, 0, sizeof *zero);
+        desc = zero;
+    }
+    saferl_shield__clear_error(error);
+    saferl_shield__cursor_start(c, text, length, error);
+    return desc;
+}
+
 /* ---- HOA --------------------------------------------------------------------------------- */
 
 enum saferl_shield__hoa_token {
@@ -5232,92 +5392,89 @@ enum saferl_shield__hoa_token {
     SAFERL_SHIELD__HT_ABORT, SAFERL_SHIELD__HT_PUNCT, SAFERL_SHIELD__HT_BAD
 };
 
+/* an edge, or (declared) where a "State:" line is */
+typedef struct saferl_shield__hoa_edge {
+    uint32_t source, target, line, column, guard;
+    int marked, labelled;
+} saferl_shield__hoa_edge;
+
+enum { SAFERL_SHIELD__ACC_ALL, SAFERL_SHIELD__ACC_NONE, SAFERL_SHIELD__ACC_BUCHI };
+
 typedef struct saferl_shield__hoa {
-    const char *text;
-    size_t length, pos, line_start;
-    uint32_t line;
+    saferl_shield__cursor cursor;
     int token;
     char punct;
     size_t start, end;            /* token text (strings without quotes, headers without ':') */
     uint32_t token_line, token_column;
     unsigned long number;
-    saferl_shield_error *error;
-    int failed;
     uint32_t prop_count;
     uint8_t ap_bit[SAFERL_SHIELD_MAX_PROPS]; /* label bit of AP j */
     saferl_shield__dd *dd;        /* guards: diagrams over label bits, leaves 0 and 1 */
+    /* the header */
+    const saferl_shield_desc *desc;
+    uint32_t states, initial, max_states;
+    int have_states, have_ap, acceptance, finite;
+    char names[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
+    /* the body */
+    saferl_shield__vec edges, marked_states, declared;
+    uint32_t max_state;           /* the largest state number seen */
 } saferl_shield__hoa;
 
 static void saferl_shield__hoa_fail(saferl_shield__hoa *h, saferl_result code, const char *message, const char *detail) {
-    if (h->failed) return;
-    h->failed = 1;
-    saferl_shield__fail(h->error, code, h->token_line, h->token_column, message, detail);
+    saferl_shield__cursor_fail_at(&h->cursor, code, h->token_line, h->token_column, message, detail);
+}
+
+/* Spaces, newlines and comments (which nest). */
+static void saferl_shield__hoa_skip(saferl_shield__cursor *c) {
+    const char *s = c->text;
+    size_t n = c->length;
+    int depth = 0;
+    for (;;) {
+        saferl_shield__cursor_skip_space(c);
+        if (!(c->pos + 1 < n && s[c->pos] == '/' && s[c->pos + 1] == '*')) return;
+        do {
+            if (c->pos + 1 < n && s[c->pos] == '/' && s[c->pos + 1] == '*') {
+                ++depth;
+                c->pos += 2;
+            } else if (c->pos + 1 < n && s[c->pos] == '*' && s[c->pos + 1] == '/') {
+                --depth;
+                c->pos += 2;
+            } else if (s[c->pos++] == '\n') {
+                saferl_shield__cursor_new_line(c);
+            }
+        } while (depth > 0 && c->pos < n);
+    }
 }
 
 static void saferl_shield__hoa_lex(saferl_shield__hoa *h) {
-    const char *s = h->text;
-    size_t n = h->length, p = h->pos;
-    for (;;) {
-        while (p < n && (s[p] == ' ' || s[p] == '\t' || s[p] == '\r' || s[p] == '\n')) {
-            if (s[p] == '\n') {
-                ++h->line;
-                h->line_start = p + 1;
-            }
-            ++p;
-        }
-        if (p + 1 < n && s[p] == '/' && s[p + 1] == '*') { /* comments nest */
-            int depth = 0;
-            do {
-                if (p + 1 < n && s[p] == '/' && s[p + 1] == '*') {
-                    ++depth;
-                    p += 2;
-                } else if (p + 1 < n && s[p] == '*' && s[p + 1] == '/') {
-                    --depth;
-                    p += 2;
-                } else {
-                    if (s[p] == '\n') {
-                        ++h->line;
-                        h->line_start = p + 1;
-                    }
-                    ++p;
-                }
-            } while (depth > 0 && p < n);
-            continue;
-        }
-        break;
-    }
-    h->token_line = h->line;
-    h->token_column = (uint32_t)(p - h->line_start + 1);
-    h->start = p;
+    saferl_shield__cursor *c = &h->cursor;
+    const char *s = c->text;
+    size_t n = c->length, p;
+    saferl_shield__hoa_skip(c);
+    p = h->start = c->pos;
+    h->token_line = c->line;
+    h->token_column = saferl_shield__cursor_column(c);
     if (p >= n) {
         h->token = SAFERL_SHIELD__HT_END;
-        h->pos = p;
         return;
     }
-    if (s[p] == '"') {
-        size_t q = p + 1;
-        while (q < n && s[q] != '"') q += (s[q] == '\\' && q + 1 < n) ? 2 : 1;
-        if (q >= n) {
+    if (s[p] == '"') { /* escapes with '\'; may span lines */
+        size_t close;
+        if (!saferl_shield__cursor_quoted(c, p, n, 1, 0, &close)) {
             h->token = SAFERL_SHIELD__HT_BAD;
-            h->pos = n;
+            c->pos = n;
             return;
         }
         h->token = SAFERL_SHIELD__HT_STRING;
         h->start = p + 1;
-        h->end = q;
-        h->pos = q + 1;
+        h->end = close;
+        c->pos = close + 1;
         return;
     }
-    if (s[p] >= '0' && s[p] <= '9') {
-        unsigned long v = 0;
-        size_t q = p;
-        while (q < n && s[q] >= '0' && s[q] <= '9') {
-            if (v < 1000000000ul) v = v * 10 + (unsigned long)(s[q] - '0');
-            ++q;
-        }
-        h->number = v;
+    if (saferl_shield__is_digit(s[p])) {
+        saferl_shield__cursor_number(c, n, &h->number);
         h->token = SAFERL_SHIELD__HT_INT;
-        h->end = h->pos = q;
+        h->end = c->pos;
         return;
     }
     if (s[p] == '-' && p + 1 < n && s[p + 1] == '-') {
@@ -5328,31 +5485,30 @@ static void saferl_shield__hoa_lex(saferl_shield__hoa *h) {
             size_t len = strlen(markers[i]);
             if (n - p >= len && memcmp(s + p, markers[i], len) == 0) {
                 h->token = kinds[i];
-                h->end = h->pos = p + len;
+                h->end = c->pos = p + len;
                 return;
             }
         }
     }
     if ((s[p] >= 'a' && s[p] <= 'z') || (s[p] >= 'A' && s[p] <= 'Z') || s[p] == '_' || s[p] == '@') {
-        size_t q = p + 1;
-        while (q < n && (saferl_shield__ident_char(s[q]) || s[q] == '-')) ++q;
+        size_t q = saferl_shield__cursor_name_end(c, p + 1, 1);
         h->end = q;
         if (s[p] == '@') h->token = SAFERL_SHIELD__HT_ALIAS;
         else if (q < n && s[q] == ':') {
             h->token = SAFERL_SHIELD__HT_HEADER;
             ++q;
         } else h->token = SAFERL_SHIELD__HT_IDENT;
-        h->pos = q;
+        c->pos = q;
         return;
     }
     h->token = SAFERL_SHIELD__HT_PUNCT;
     h->punct = s[p];
-    h->end = h->pos = p + 1;
+    h->end = c->pos = p + 1;
 }
 
 static int saferl_shield__hoa_is(const saferl_shield__hoa *h, const char *word) {
     size_t len = strlen(word);
-    return h->end - h->start == len && memcmp(h->text + h->start, word, len) == 0;
+    return h->end - h->start == len && memcmp(h->cursor.text + h->start, word, len) == 0;
 }
 
 static int saferl_shield__hoa_punct(const saferl_shield__hoa *h, char c) {
@@ -5364,7 +5520,7 @@ static uint32_t saferl_shield__hoa_label_or(saferl_shield__hoa *h, int depth);
 
 static uint32_t saferl_shield__hoa_label_atom(saferl_shield__hoa *h, int depth) {
     uint32_t g = SAFERL_SHIELD_LEAF;
-    if (h->failed) return g;
+    if (h->cursor.failed) return g;
     if (depth > 240) { /* about 60 parentheses: factored guards over 32 propositions nest about 40 */
         saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "label nested deeper than 240 levels", NULL);
         return g;
@@ -5375,7 +5531,7 @@ static uint32_t saferl_shield__hoa_label_atom(saferl_shield__hoa *h, int depth) 
     } else if (saferl_shield__hoa_punct(h, '(')) {
         saferl_shield__hoa_lex(h);
         g = saferl_shield__hoa_label_or(h, depth + 1);
-        if (!h->failed && !saferl_shield__hoa_punct(h, ')')) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "')' expected in the label", NULL);
+        if (!h->cursor.failed && !saferl_shield__hoa_punct(h, ')')) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "')' expected in the label", NULL);
         saferl_shield__hoa_lex(h);
     } else if (h->token == SAFERL_SHIELD__HT_IDENT && (saferl_shield__hoa_is(h, "t") || saferl_shield__hoa_is(h, "f"))) {
         g = SAFERL_SHIELD_LEAF | (saferl_shield__hoa_is(h, "t") ? 1u : 0u);
@@ -5398,7 +5554,7 @@ static uint32_t saferl_shield__hoa_label_atom(saferl_shield__hoa *h, int depth) 
 
 static uint32_t saferl_shield__hoa_label_and(saferl_shield__hoa *h, int depth) {
     uint32_t g = saferl_shield__hoa_label_atom(h, depth + 1);
-    while (!h->failed && saferl_shield__hoa_punct(h, '&')) {
+    while (!h->cursor.failed && saferl_shield__hoa_punct(h, '&')) {
         saferl_shield__hoa_lex(h);
         g = saferl_shield__dd_apply(h->dd, SAFERL_SHIELD__DD_AND, g, saferl_shield__hoa_label_atom(h, depth + 2));
     }
@@ -5407,7 +5563,7 @@ static uint32_t saferl_shield__hoa_label_and(saferl_shield__hoa *h, int depth) {
 
 static uint32_t saferl_shield__hoa_label_or(saferl_shield__hoa *h, int depth) {
     uint32_t g = saferl_shield__hoa_label_and(h, depth + 1);
-    while (!h->failed && saferl_shield__hoa_punct(h, '|')) {
+    while (!h->cursor.failed && saferl_shield__hoa_punct(h, '|')) {
         saferl_shield__hoa_lex(h);
         g = saferl_shield__dd_apply(h->dd, SAFERL_SHIELD__DD_OR, g, saferl_shield__hoa_label_and(h, depth + 2));
     }
@@ -5419,7 +5575,7 @@ static uint32_t saferl_shield__hoa_label(saferl_shield__hoa *h) {
     uint32_t g;
     saferl_shield__hoa_lex(h);
     g = saferl_shield__hoa_label_or(h, 0);
-    if (!h->failed && !saferl_shield__hoa_punct(h, ']')) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "']' expected after the label", NULL);
+    if (!h->cursor.failed && !saferl_shield__hoa_punct(h, ']')) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "']' expected after the label", NULL);
     saferl_shield__hoa_lex(h);
     return g;
 }
@@ -5437,13 +5593,6 @@ static int saferl_shield__hoa_acc_sig(saferl_shield__hoa *h) {
     saferl_shield__hoa_lex(h);
     return marked;
 }
-
-typedef struct saferl_shield__hoa_edge {
-    uint32_t source, target, line, column, guard;
-    int marked, labelled;
-} saferl_shield__hoa_edge;
-
-enum { SAFERL_SHIELD__ACC_ALL, SAFERL_SHIELD__ACC_NONE, SAFERL_SHIELD__ACC_BUCHI };
 
 /* Resolves the unlabelled edges of state s (implicit labels, or the state's label). */
 static void saferl_shield__hoa_close_state(saferl_shield__hoa *h, saferl_shield__vec *edges, size_t first,
@@ -5589,414 +5738,450 @@ static int saferl_shield__hoa_buchi_safety(saferl_shield__hoa *h, const saferl_s
     return 0;
 }
 
+/* "AP: n "name" ...": the names, and each one's label bit (the vocabulary's, or its index). */
+static void saferl_shield__hoa_read_ap(saferl_shield__hoa *h) {
+    uint32_t j, m;
+    saferl_shield__hoa_lex(h);
+    if (h->token != SAFERL_SHIELD__HT_INT) {
+        saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "AP: a count expected", NULL);
+        return;
+    }
+    if (h->number > SAFERL_SHIELD_LABEL_BITS) {
+        saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "more propositions than the label width (32)", NULL);
+        return;
+    }
+    h->prop_count = (uint32_t)h->number;
+    saferl_shield__hoa_lex(h);
+    for (j = 0; j < h->prop_count && !h->cursor.failed; ++j) {
+        const char *s = h->cursor.text;
+        size_t len = h->end - h->start, from, to = 0;
+        int bit;
+        if (h->token != SAFERL_SHIELD__HT_STRING) {
+            saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "AP: a quoted name expected", NULL);
+            return;
+        }
+        if (len == 0 || len >= SAFERL_SHIELD_NAME_CAPACITY || memchr(s + h->start, 0, len) != NULL) {
+            saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "AP: names have 1 to 31 bytes and no NUL", NULL);
+            return;
+        }
+        for (from = h->start; from < h->end; ++from) { /* HOA strings escape '"' and '\\' with a backslash */
+            if (s[from] == '\\' && from + 1 < h->end) ++from;
+            h->names[j][to++] = s[from];
+        }
+        h->names[j][to] = '\0';
+        for (m = 0; m < j; ++m)
+            if (strcmp(h->names[m], h->names[j]) == 0) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "AP: a name twice", NULL);
+        bit = saferl_shield__vocabulary_bit(h->desc, h->names[j], to, j);
+        if (bit < 0) {
+            char message[120];
+            snprintf(message, sizeof message, "unknown proposition '%.31s' (not in the vocabulary)", h->names[j]);
+            saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, message, NULL);
+        }
+        h->ap_bit[j] = (uint8_t)bit;
+        saferl_shield__hoa_lex(h);
+    }
+    h->have_ap = 1;
+}
+
+static int saferl_shield__hoa_item_end(const saferl_shield__hoa *h) {
+    return h->token == SAFERL_SHIELD__HT_HEADER || h->token == SAFERL_SHIELD__HT_BODY || h->token == SAFERL_SHIELD__HT_END;
+}
+
+/* "Acceptance: n cond": t, f or Inf(0) (with n sets); anything else is no safety monitor. */
+static void saferl_shield__hoa_read_acceptance(saferl_shield__hoa *h) {
+    const char *s = h->cursor.text;
+    size_t from;
+    uint32_t line = h->token_line, column = h->token_column;
+    unsigned long sets_count;
+    saferl_shield__hoa_lex(h);
+    if (h->token != SAFERL_SHIELD__HT_INT) {
+        saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "Acceptance: a count expected", NULL);
+        return;
+    }
+    sets_count = h->number;
+    saferl_shield__hoa_lex(h);
+    from = h->start;
+    if (sets_count == 0 && h->token == SAFERL_SHIELD__HT_IDENT && saferl_shield__hoa_is(h, "t")) h->acceptance = SAFERL_SHIELD__ACC_ALL;
+    else if (sets_count == 0 && h->token == SAFERL_SHIELD__HT_IDENT && saferl_shield__hoa_is(h, "f")) h->acceptance = SAFERL_SHIELD__ACC_NONE;
+    else if (sets_count == 1 && h->token == SAFERL_SHIELD__HT_IDENT && saferl_shield__hoa_is(h, "Inf")) {
+        saferl_shield__hoa_lex(h);
+        if (saferl_shield__hoa_punct(h, '(')) saferl_shield__hoa_lex(h);
+        if (h->token == SAFERL_SHIELD__HT_INT && h->number == 0) {
+            saferl_shield__hoa_lex(h);
+            if (saferl_shield__hoa_punct(h, ')')) h->acceptance = SAFERL_SHIELD__ACC_BUCHI;
+        }
+    }
+    while (!saferl_shield__hoa_item_end(h)) saferl_shield__hoa_lex(h);
+    if (h->acceptance < 0) {
+        char message[160];
+        size_t len = h->start > from ? h->start - from : 0;
+        while (len > 0 && (s[from + len - 1] == ' ' || s[from + len - 1] == '\n' || s[from + len - 1] == '\r')) --len;
+        snprintf(message, sizeof message, "unsupported acceptance '%lu %.*s': only t, f and Inf(0) describe a safety monitor",
+                 sets_count, (int)(len > 60 ? 60 : len), s + from);
+        h->token_line = line;
+        h->token_column = column;
+        saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, message, NULL);
+    }
+}
+
+/* One header item (the token is its "name:"). */
+static void saferl_shield__hoa_header_item(saferl_shield__hoa *h) {
+    if (saferl_shield__hoa_is(h, "States")) {
+        saferl_shield__hoa_lex(h);
+        if (h->token != SAFERL_SHIELD__HT_INT || h->number > (1ul << 24))
+            saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "States: a number up to 2^24 expected", NULL);
+        else if (h->number > h->max_states) /* before any allocation */
+            saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "States: more than desc.max_states", NULL);
+        if (h->cursor.failed) return;
+        h->states = (uint32_t)h->number;
+        h->have_states = 1;
+        saferl_shield__hoa_lex(h);
+    } else if (saferl_shield__hoa_is(h, "Start")) {
+        saferl_shield__hoa_lex(h);
+        if (h->token != SAFERL_SHIELD__HT_INT)
+            saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "Start: a state number expected", NULL);
+        else if (h->initial != SAFERL_SHIELD_NO_STATE)
+            saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "a second Start: (non-deterministic)", NULL);
+        if (h->cursor.failed) return;
+        h->initial = h->number > (1ul << 24) ? (1u << 24) : (uint32_t)h->number;
+        saferl_shield__hoa_lex(h);
+        if (saferl_shield__hoa_punct(h, '&'))
+            saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "universal start states (alternating automata)", NULL);
+    } else if (saferl_shield__hoa_is(h, "AP")) {
+        saferl_shield__hoa_read_ap(h);
+    } else if (saferl_shield__hoa_is(h, "Acceptance")) {
+        saferl_shield__hoa_read_acceptance(h);
+    } else if (saferl_shield__hoa_is(h, "Alias")) {
+        saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "Alias: is not supported", NULL);
+    } else if (saferl_shield__hoa_is(h, "properties")) {
+        saferl_shield__hoa_lex(h);
+        while (h->token == SAFERL_SHIELD__HT_IDENT) {
+            if (saferl_shield__hoa_is(h, "univ-branch"))
+                saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "universal branching (univ-branch)", NULL);
+            saferl_shield__hoa_lex(h);
+        }
+    } else if (saferl_shield__hoa_is(h, "saferl-semantics")) {
+        saferl_shield__hoa_lex(h);
+        h->finite = h->token == SAFERL_SHIELD__HT_IDENT && saferl_shield__hoa_is(h, "finite");
+        if (h->token == SAFERL_SHIELD__HT_IDENT) saferl_shield__hoa_lex(h);
+    } else {
+        saferl_shield__hoa_lex(h); /* name:, tool:, acc-name:, unknown items: skipped */
+        while (!saferl_shield__hoa_item_end(h) && h->token != SAFERL_SHIELD__HT_BAD) saferl_shield__hoa_lex(h);
+        if (h->token == SAFERL_SHIELD__HT_BAD) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "unterminated string", NULL);
+    }
+}
+
+/* "HOA: v1", the items, up to --BODY--. */
+static void saferl_shield__hoa_header(saferl_shield__hoa *h) {
+    saferl_shield__hoa_lex(h);
+    if (h->token != SAFERL_SHIELD__HT_HEADER || !saferl_shield__hoa_is(h, "HOA")) {
+        saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "not a HOA file: 'HOA: v1' expected first", NULL);
+        return;
+    }
+    saferl_shield__hoa_lex(h);
+    if (h->token != SAFERL_SHIELD__HT_IDENT || !saferl_shield__hoa_is(h, "v1")) {
+        saferl_shield__hoa_fail(h, SAFERL_ERR_VERSION, "only HOA v1 is supported", NULL);
+        return;
+    }
+    saferl_shield__hoa_lex(h);
+    while (!h->cursor.failed && h->token != SAFERL_SHIELD__HT_BODY) {
+        if (h->token != SAFERL_SHIELD__HT_HEADER) {
+            saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE,
+                                    h->token == SAFERL_SHIELD__HT_END ? "--BODY-- expected before the end" : "a header item (name:) expected", NULL);
+            return;
+        }
+        saferl_shield__hoa_header_item(h);
+    }
+    if (h->cursor.failed) return;
+    if (h->acceptance < 0) saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "the header has no Acceptance:", NULL);
+    else if (h->initial == SAFERL_SHIELD_NO_STATE) saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "no Start: state", NULL);
+    if (!h->have_ap) h->prop_count = 0;
+}
+
+/* "State: [label] q "name" {marks}": returns -1 when out of memory. *state_flags: 1 the state
+   has a label, 2 it is marked (so are its edges). */
+static int saferl_shield__hoa_state_line(saferl_shield__hoa *h, uint32_t *current, uint32_t *state_label, int *state_flags) {
+    saferl_shield__hoa_edge *d;
+    saferl_shield__hoa_lex(h);
+    *state_flags = 0;
+    if (saferl_shield__hoa_punct(h, '[')) {
+        *state_label = saferl_shield__hoa_label(h);
+        *state_flags = 1;
+    }
+    if (h->cursor.failed) return 0;
+    if (h->token != SAFERL_SHIELD__HT_INT || h->number >= (1ul << 24)) {
+        saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "State: a state number expected", NULL);
+        return 0;
+    }
+    *current = (uint32_t)h->number;
+    d = (saferl_shield__hoa_edge *)saferl_shield__vec_push(&h->declared);
+    if (!d) return -1;
+    memset(d, 0, sizeof *d);
+    d->source = *current;
+    d->line = h->token_line;
+    d->column = h->token_column;
+    if (*current > h->max_state) h->max_state = *current;
+    saferl_shield__hoa_lex(h);
+    if (h->token == SAFERL_SHIELD__HT_STRING) saferl_shield__hoa_lex(h);
+    if (saferl_shield__hoa_acc_sig(h)) { /* a state mark marks its edges */
+        uint32_t *m = (uint32_t *)saferl_shield__vec_push(&h->marked_states);
+        if (!m) return -1;
+        *m = *current;
+        *state_flags |= 2;
+    }
+    return 0;
+}
+
+/* "[label] target {marks}": returns -1 when out of memory. */
+static int saferl_shield__hoa_edge_line(saferl_shield__hoa *h, uint32_t source, int state_flags) {
+    saferl_shield__hoa_edge *e;
+    int labelled = 0;
+    uint32_t line = h->token_line, column = h->token_column, guard = SAFERL_SHIELD_LEAF;
+    if (saferl_shield__hoa_punct(h, '[')) {
+        guard = saferl_shield__hoa_label(h);
+        labelled = 1;
+    }
+    if (h->cursor.failed) return 0;
+    if (h->token != SAFERL_SHIELD__HT_INT || h->number >= (1ul << 24)) {
+        saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, "an edge's target state expected", NULL);
+        return 0;
+    }
+    e = (saferl_shield__hoa_edge *)saferl_shield__vec_push(&h->edges);
+    if (!e) return -1;
+    e->guard = guard;
+    e->source = source;
+    e->target = (uint32_t)h->number;
+    e->line = line;
+    e->column = column;
+    e->labelled = labelled;
+    if (e->target > h->max_state) h->max_state = e->target;
+    saferl_shield__hoa_lex(h);
+    if (saferl_shield__hoa_punct(h, '&')) {
+        saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, "universal branching (an edge to a conjunction of states)", NULL);
+        return 0;
+    }
+    e = (saferl_shield__hoa_edge *)(void *)h->edges.data + h->edges.count - 1;
+    e->marked = saferl_shield__hoa_acc_sig(h) || (state_flags & 2);
+    return 0;
+}
+
+/* The states and edges up to --END--: returns -1 when out of memory. */
+static int saferl_shield__hoa_body(saferl_shield__hoa *h) {
+    uint32_t state_label = SAFERL_SHIELD_LEAF | 1u, current = 0;
+    int state_flags = 0, in_state = 0;
+    size_t first_edge = 0;
+    saferl_shield__hoa_lex(h);
+    while (!h->cursor.failed && h->token != SAFERL_SHIELD__HT_BODY_END) {
+        if (h->token == SAFERL_SHIELD__HT_HEADER && saferl_shield__hoa_is(h, "State")) {
+            if (in_state) saferl_shield__hoa_close_state(h, &h->edges, first_edge, state_flags & 1, state_label, current);
+            if (saferl_shield__hoa_state_line(h, &current, &state_label, &state_flags) < 0) return -1;
+            first_edge = h->edges.count;
+            in_state = 1;
+            continue;
+        }
+        if (h->token == SAFERL_SHIELD__HT_END || (!in_state && h->token != SAFERL_SHIELD__HT_ABORT)) {
+            saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, in_state || h->token == SAFERL_SHIELD__HT_END ? "--END-- expected" : "State: expected", NULL);
+            break;
+        }
+        if (h->token == SAFERL_SHIELD__HT_ABORT) {
+            saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, in_state ? "the stream was aborted (--ABORT--)" : "State: expected", NULL);
+            break;
+        }
+        if (saferl_shield__hoa_edge_line(h, current, state_flags) < 0) return -1;
+    }
+    if (!h->cursor.failed && in_state) saferl_shield__hoa_close_state(h, &h->edges, first_edge, state_flags & 1, state_label, current);
+    if (!h->cursor.failed && h->dd->failed) saferl_shield__hoa_fail(h, SAFERL_ERR_OUT_OF_MEMORY, "out of memory", NULL);
+    return 0;
+}
+
+/* The state numbers fit States: (or max_states), and no state has two sections. seen: a byte
+   per state. */
+static void saferl_shield__hoa_check_states(saferl_shield__hoa *h, unsigned char *seen) {
+    size_t i;
+    memset(seen, 0, (size_t)h->states + 1);
+    for (i = 0; i < h->declared.count; ++i) { /* one section a state (Spot refuses a redeclaration too) */
+        const saferl_shield__hoa_edge *d = (const saferl_shield__hoa_edge *)(void *)h->declared.data + i;
+        if (seen[d->source]) {
+            char message[80];
+            snprintf(message, sizeof message, "state %u is declared twice", (unsigned)d->source);
+            h->token_line = d->line;
+            h->token_column = d->column;
+            saferl_shield__hoa_fail(h, SAFERL_ERR_PARSE, message, NULL);
+            return;
+        }
+        seen[d->source] = 1;
+    }
+}
+
+/* Each state's transition function as a diagram: leaves 0 (no edge: the sink, state number
+   states) or (target + 1) << 1 | mark, the edges merged in file order. Returns -1 when out
+   of memory. */
+static int saferl_shield__hoa_transitions(saferl_shield__hoa *h, uint32_t *trans) {
+    uint32_t q, sink = h->states;
+    size_t i;
+    for (q = 0; q < h->states; ++q) trans[q] = SAFERL_SHIELD_LEAF;
+    trans[sink] = SAFERL_SHIELD_LEAF | ((sink + 1) << 1);
+    for (i = 0; i < h->edges.count; ++i) {
+        const saferl_shield__hoa_edge *e = (const saferl_shield__hoa_edge *)(void *)h->edges.data + i;
+        uint32_t g = saferl_shield__dd_apply(h->dd, SAFERL_SHIELD__DD_SELECT, e->guard,
+                                             SAFERL_SHIELD_LEAF | ((e->target + 1) << 1) | (e->marked ? 1u : 0u));
+        trans[e->source] = saferl_shield__dd_apply(h->dd, SAFERL_SHIELD__DD_MERGE, trans[e->source], g);
+        if (h->dd->failed) return -1;
+        if (h->dd->conflict) {
+            char message[120];
+            snprintf(message, sizeof message, "non-deterministic: state %u has two edges on one letter", (unsigned)e->source);
+            h->token_line = e->line;
+            h->token_column = e->column;
+            saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED, message, NULL);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* The automaton's table with its letters: every valuation up to 16 propositions, else the
+   joint classes of the states' diagrams (states + 1: the last one is the sink where missing
+   edges go). */
+static saferl_result saferl_shield__hoa_table(saferl_shield__hoa *h, const uint32_t *trans, saferl_shield__classes *classes,
+                                              saferl_shield_dfa *raw, const saferl_allocator *allocator) {
+    saferl_shield__dd *dd = h->dd;
+    saferl_result r;
+    uint32_t q, j;
+    if (h->prop_count <= SAFERL_SHIELD_DENSE_PROPS) {
+        r = saferl_shield_dfa_create(raw, h->states + 1, h->prop_count, 0, allocator);
+    } else {
+        uint32_t joint = SAFERL_SHIELD_LEAF;
+        for (q = 0; q <= h->states; ++q) {
+            saferl_shield__dd_new_pairing(dd);
+            joint = saferl_shield__dd_pair(dd, joint, trans[q]);
+            if (dd->failed) return SAFERL_ERR_OUT_OF_MEMORY;
+            if (dd->pairs.keys.count > SAFERL_SHIELD_MAX_LETTERS) {
+                saferl_shield__hoa_fail(h, SAFERL_ERR_UNSUPPORTED,
+                                        "more than 65536 classes of labels: the edges separate too many combinations "
+                                        "of the propositions", NULL);
+                return SAFERL_ERR_UNSUPPORTED;
+            }
+        }
+        r = saferl_shield__classes_plan(dd, joint, (uint32_t)dd->pairs.keys.count, classes, allocator);
+        if (r == SAFERL_OK)
+            r = saferl_shield__dfa_new(raw, h->states + 1, h->prop_count, classes->letters, classes->rows.count,
+                                       classes->rows.width, 0, allocator);
+        if (r == SAFERL_OK) saferl_shield__dd_install(dd, joint, classes->letter_of, classes->label, &classes->rows, raw);
+    }
+    if (r != SAFERL_OK) return r;
+    for (j = 0; j < h->prop_count; ++j) {
+        raw->prop_bit[j] = h->ap_bit[j];
+        memcpy(raw->prop_name[j], h->names[j], SAFERL_SHIELD_NAME_CAPACITY);
+    }
+    saferl_shield__compute_gather(raw);
+    return SAFERL_OK;
+}
+
+/* Fills the table from the diagrams and sets which states accept: t, f, Inf(0) on finite
+   words (marked states), Inf(0) as a safety language. live, seen: a byte per state. */
+static saferl_result saferl_shield__hoa_accepting(saferl_shield__hoa *h, const uint32_t *trans, saferl_shield_dfa *raw,
+                                                  unsigned char *live, unsigned char *seen,
+                                                  const saferl_allocator *allocator) {
+    uint32_t q, letter, states = h->states, sink = h->states;
+    size_t edge_count = ((size_t)states + 1) << raw->letter_bits, i;
+    unsigned char *edge_mark = (unsigned char *)saferl_shield__allocate(allocator, edge_count); /* a byte per edge */
+    if (!edge_mark) return SAFERL_ERR_OUT_OF_MEMORY;
+    for (q = 0; q <= states; ++q)
+        for (letter = 0; letter < raw->letter_count; ++letter) {
+            size_t at = ((size_t)q << raw->letter_bits) | letter;
+            uint32_t leaf = saferl_shield__dd_leaf_at(h->dd, trans[q], saferl_shield_label_of_letter(raw, letter));
+            raw->next[at] = leaf ? (leaf >> 1) - 1 : sink;
+            edge_mark[at] = (unsigned char)(leaf & 1u);
+        }
+    for (q = 0; q <= states; ++q) raw->flags[q] = SAFERL_SHIELD_ACCEPTING;
+    raw->flags[sink] = 0;
+    if (h->acceptance == SAFERL_SHIELD__ACC_NONE)
+        for (q = 0; q < states; ++q) raw->flags[q] = 0;
+    if (h->acceptance == SAFERL_SHIELD__ACC_BUCHI && h->finite) {
+        /* marked states are accepting: every edge of a marked state carries the mark */
+        for (q = 0; q < states; ++q) {
+            int marked = 1, any = 0;
+            for (letter = 0; letter < raw->letter_count; ++letter) {
+                size_t at = ((size_t)q << raw->letter_bits) | letter;
+                if (raw->next[at] == sink && !edge_mark[at]) continue; /* a missing edge */
+                any = 1;
+                marked = marked && edge_mark[at];
+            }
+            raw->flags[q] = (uint8_t)((any && marked) ? SAFERL_SHIELD_ACCEPTING : 0);
+        }
+        for (i = 0; i < h->marked_states.count; ++i) {
+            uint32_t m = ((const uint32_t *)(void *)h->marked_states.data)[i];
+            if (m < states) raw->flags[m] = SAFERL_SHIELD_ACCEPTING;
+        }
+    } else if (h->acceptance == SAFERL_SHIELD__ACC_BUCHI) {
+        if (saferl_shield__hoa_buchi_safety(h, raw, edge_mark, h->initial, live, seen, &h->declared, allocator) < 0) {
+            saferl_shield__release(allocator, edge_mark);
+            return SAFERL_ERR_OUT_OF_MEMORY;
+        }
+        for (q = 0; q < states; ++q) raw->flags[q] = (uint8_t)(live[q] ? SAFERL_SHIELD_ACCEPTING : 0);
+    }
+    saferl_shield__release(allocator, edge_mark);
+    return SAFERL_OK;
+}
+
+/* Reads in phases: the header, the body (edges with guard diagrams), the state checks, each
+   state's transition diagram, the table with its letters, acceptance; then the monitor is
+   minimised. */
 SAFERL_SHIELD_API saferl_result saferl_shield_read_hoa(const char *text, size_t length, const saferl_shield_desc *desc,
                                                        saferl_shield_dfa *dfa, saferl_shield_error *error) {
     saferl_shield__hoa h;
     saferl_shield_desc zero;
     const saferl_allocator *allocator;
-    saferl_shield__vec edges, marked_states, declared;
     saferl_shield_dfa raw;
-    saferl_shield__skip_bom(&text, &length);
     saferl_shield__dd dd;
     saferl_shield__classes classes;
-    unsigned char *state_mark = NULL, *live = NULL;
-    char names[SAFERL_SHIELD_MAX_PROPS][SAFERL_SHIELD_NAME_CAPACITY];
-    uint32_t state_label = SAFERL_SHIELD_LEAF | 1u, *trans = NULL;
-    uint32_t states = 0, start = SAFERL_SHIELD_NO_STATE, max_state = 0, q, letter, sink;
-    uint32_t max_states = desc && desc->max_states ? desc->max_states : (1u << 20);
-    int have_states = 0, have_ap = 0, acceptance = -1, finite = 0, have_state_label = 0, in_state = 0;
-    uint32_t current = 0;
-    size_t first_edge = 0, i;
+    unsigned char *seen = NULL, *live = NULL;
+    uint32_t *trans = NULL;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
     SAFERL_ASSERT(dfa != NULL);
-    if (!desc) {
-        memset(&zero, 0, sizeof zero);
-        desc = &zero;
-    }
-    allocator = &desc->allocator;
-    saferl_shield__clear_error(error);
     memset(&h, 0, sizeof h);
-    h.text = text ? text : "";
-    h.length = text ? length : 0;
-    h.line = 1;
-    h.error = error;
+    desc = h.desc = saferl_shield__reader_start(&h.cursor, text, length, desc, &zero, error);
+    allocator = &desc->allocator;
     h.dd = &dd;
+    h.initial = SAFERL_SHIELD_NO_STATE;
+    h.acceptance = -1;
+    h.max_states = desc->max_states ? desc->max_states : (1u << 20);
     saferl_shield__dd_start(&dd, allocator);
     memset(&classes, 0, sizeof classes);
-    saferl_shield__vec_start(&edges, sizeof(saferl_shield__hoa_edge), allocator);
-    saferl_shield__vec_start(&marked_states, sizeof(uint32_t), allocator);
-    saferl_shield__vec_start(&declared, sizeof(saferl_shield__hoa_edge), allocator);
-    saferl_shield__hoa_lex(&h);
-    if (h.token != SAFERL_SHIELD__HT_HEADER || !saferl_shield__hoa_is(&h, "HOA")) {
-        saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "not a HOA file: 'HOA: v1' expected first", NULL);
-        goto failed;
-    }
-    saferl_shield__hoa_lex(&h);
-    if (h.token != SAFERL_SHIELD__HT_IDENT || !saferl_shield__hoa_is(&h, "v1")) {
-        saferl_shield__hoa_fail(&h, SAFERL_ERR_VERSION, "only HOA v1 is supported", NULL);
-        goto failed;
-    }
-    saferl_shield__hoa_lex(&h);
-    while (!h.failed && h.token != SAFERL_SHIELD__HT_BODY) {
-        if (h.token != SAFERL_SHIELD__HT_HEADER) {
-            saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE,
-                                    h.token == SAFERL_SHIELD__HT_END ? "--BODY-- expected before the end" : "a header item (name:) expected", NULL);
-            break;
-        }
-        if (saferl_shield__hoa_is(&h, "States")) {
-            saferl_shield__hoa_lex(&h);
-            if (h.token != SAFERL_SHIELD__HT_INT || h.number > (1ul << 24)) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "States: a number up to 2^24 expected", NULL);
-                break;
-            }
-            if (h.number > max_states) { /* before any allocation */
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "States: more than desc.max_states", NULL);
-                break;
-            }
-            states = (uint32_t)h.number;
-            have_states = 1;
-            saferl_shield__hoa_lex(&h);
-        } else if (saferl_shield__hoa_is(&h, "Start")) {
-            saferl_shield__hoa_lex(&h);
-            if (h.token != SAFERL_SHIELD__HT_INT) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "Start: a state number expected", NULL);
-                break;
-            }
-            if (start != SAFERL_SHIELD_NO_STATE) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "a second Start: (non-deterministic)", NULL);
-                break;
-            }
-            start = h.number > (1ul << 24) ? (1u << 24) : (uint32_t)h.number;
-            saferl_shield__hoa_lex(&h);
-            if (saferl_shield__hoa_punct(&h, '&')) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "universal start states (alternating automata)", NULL);
-                break;
-            }
-        } else if (saferl_shield__hoa_is(&h, "AP")) {
-            uint32_t j, m;
-            saferl_shield__hoa_lex(&h);
-            if (h.token != SAFERL_SHIELD__HT_INT) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "AP: a count expected", NULL);
-                break;
-            }
-            if (h.number > SAFERL_SHIELD_LABEL_BITS) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "more propositions than the label width (32)", NULL);
-                break;
-            }
-            h.prop_count = (uint32_t)h.number;
-            saferl_shield__hoa_lex(&h);
-            for (j = 0; j < h.prop_count && !h.failed; ++j) {
-                size_t len = h.end - h.start;
-                int bit;
-                if (h.token != SAFERL_SHIELD__HT_STRING) {
-                    saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "AP: a quoted name expected", NULL);
-                    break;
-                }
-                if (len == 0 || len >= SAFERL_SHIELD_NAME_CAPACITY || memchr(h.text + h.start, 0, len) != NULL) {
-                    saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "AP: names have 1 to 31 bytes and no NUL", NULL);
-                    break;
-                }
-                {   /* HOA strings escape '"' and '\\' with a backslash */
-                    size_t from, to = 0;
-                    for (from = h.start; from < h.end; ++from) {
-                        if (h.text[from] == '\\' && from + 1 < h.end) ++from;
-                        names[j][to++] = h.text[from];
-                    }
-                    names[j][to] = '\0';
-                    len = to;
-                }
-                for (m = 0; m < j; ++m)
-                    if (strcmp(names[m], names[j]) == 0) saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "AP: a name twice", NULL);
-                bit = saferl_shield__vocabulary_bit(desc, names[j], len, j);
-                if (bit < 0) {
-                    char message[120];
-                    snprintf(message, sizeof message, "unknown proposition '%.31s' (not in the vocabulary)", names[j]);
-                    saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, message, NULL);
-                }
-                h.ap_bit[j] = (uint8_t)bit;
-                saferl_shield__hoa_lex(&h);
-            }
-            have_ap = 1;
-        } else if (saferl_shield__hoa_is(&h, "Acceptance")) {
-            size_t from;
-            uint32_t line = h.token_line, column = h.token_column;
-            unsigned long sets_count;
-            saferl_shield__hoa_lex(&h);
-            if (h.token != SAFERL_SHIELD__HT_INT) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "Acceptance: a count expected", NULL);
-                break;
-            }
-            sets_count = h.number;
-            saferl_shield__hoa_lex(&h);
-            from = h.start;
-            if (sets_count == 0 && h.token == SAFERL_SHIELD__HT_IDENT && saferl_shield__hoa_is(&h, "t")) acceptance = SAFERL_SHIELD__ACC_ALL;
-            else if (sets_count == 0 && h.token == SAFERL_SHIELD__HT_IDENT && saferl_shield__hoa_is(&h, "f")) acceptance = SAFERL_SHIELD__ACC_NONE;
-            else if (sets_count == 1 && h.token == SAFERL_SHIELD__HT_IDENT && saferl_shield__hoa_is(&h, "Inf")) {
-                saferl_shield__hoa_lex(&h);
-                if (saferl_shield__hoa_punct(&h, '(')) saferl_shield__hoa_lex(&h);
-                if (h.token == SAFERL_SHIELD__HT_INT && h.number == 0) {
-                    saferl_shield__hoa_lex(&h);
-                    if (saferl_shield__hoa_punct(&h, ')')) acceptance = SAFERL_SHIELD__ACC_BUCHI;
-                }
-            }
-            while (h.token != SAFERL_SHIELD__HT_HEADER && h.token != SAFERL_SHIELD__HT_BODY && h.token != SAFERL_SHIELD__HT_END)
-                saferl_shield__hoa_lex(&h);
-            if (acceptance < 0) {
-                char message[160];
-                size_t len = h.start > from ? h.start - from : 0;
-                while (len > 0 && (h.text[from + len - 1] == ' ' || h.text[from + len - 1] == '\n' || h.text[from + len - 1] == '\r')) --len;
-                snprintf(message, sizeof message, "unsupported acceptance '%lu %.*s': only t, f and Inf(0) describe a safety monitor",
-                         sets_count, (int)(len > 60 ? 60 : len), h.text + from);
-                h.token_line = line;
-                h.token_column = column;
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, message, NULL);
-            }
-            continue;
-        } else if (saferl_shield__hoa_is(&h, "Alias")) {
-            saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "Alias: is not supported", NULL);
-        } else if (saferl_shield__hoa_is(&h, "properties")) {
-            saferl_shield__hoa_lex(&h);
-            while (h.token == SAFERL_SHIELD__HT_IDENT) {
-                if (saferl_shield__hoa_is(&h, "univ-branch"))
-                    saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "universal branching (univ-branch)", NULL);
-                saferl_shield__hoa_lex(&h);
-            }
-        } else if (saferl_shield__hoa_is(&h, "saferl-semantics")) {
-            saferl_shield__hoa_lex(&h);
-            finite = h.token == SAFERL_SHIELD__HT_IDENT && saferl_shield__hoa_is(&h, "finite");
-            if (h.token == SAFERL_SHIELD__HT_IDENT) saferl_shield__hoa_lex(&h);
-        } else {
-            saferl_shield__hoa_lex(&h); /* name:, tool:, acc-name:, unknown items: skipped */
-            while (h.token != SAFERL_SHIELD__HT_HEADER && h.token != SAFERL_SHIELD__HT_BODY && h.token != SAFERL_SHIELD__HT_END &&
-                   h.token != SAFERL_SHIELD__HT_BAD)
-                saferl_shield__hoa_lex(&h);
-            if (h.token == SAFERL_SHIELD__HT_BAD) saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "unterminated string", NULL);
-        }
-    }
-    if (h.failed) goto failed;
-    if (acceptance < 0) {
-        saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "the header has no Acceptance:", NULL);
-        goto failed;
-    }
-    if (!have_ap) h.prop_count = 0;
-    if (start == SAFERL_SHIELD_NO_STATE) {
-        saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "no Start: state", NULL);
-        goto failed;
-    }
-    saferl_shield__hoa_lex(&h);
-    while (!h.failed && h.token != SAFERL_SHIELD__HT_BODY_END) {
-        if (h.token == SAFERL_SHIELD__HT_HEADER && saferl_shield__hoa_is(&h, "State")) {
-            if (in_state) saferl_shield__hoa_close_state(&h, &edges, first_edge, have_state_label & 1, state_label, current);
-            saferl_shield__hoa_lex(&h);
-            have_state_label = 0;
-            if (saferl_shield__hoa_punct(&h, '[')) {
-                state_label = saferl_shield__hoa_label(&h);
-                have_state_label = 1;
-            }
-            if (h.failed) break;
-            if (h.token != SAFERL_SHIELD__HT_INT || h.number >= (1ul << 24)) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "State: a state number expected", NULL);
-                break;
-            }
-            current = (uint32_t)h.number;
-            {
-                saferl_shield__hoa_edge *d = (saferl_shield__hoa_edge *)saferl_shield__vec_push(&declared);
-                if (!d) goto out_of_memory;
-                memset(d, 0, sizeof *d);
-                d->source = current;
-                d->line = h.token_line;
-                d->column = h.token_column;
-            }
-            if (current > max_state) max_state = current;
-            saferl_shield__hoa_lex(&h);
-            if (h.token == SAFERL_SHIELD__HT_STRING) saferl_shield__hoa_lex(&h);
-            if (saferl_shield__hoa_acc_sig(&h)) { /* a state mark marks its edges */
-                uint32_t *m = (uint32_t *)saferl_shield__vec_push(&marked_states);
-                if (!m) goto out_of_memory;
-                *m = current;
-                have_state_label |= 2;
-            }
-            first_edge = edges.count;
-            in_state = 1;
-            continue;
-        }
-        if (!in_state) {
-            saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, h.token == SAFERL_SHIELD__HT_END ? "--END-- expected" : "State: expected", NULL);
-            break;
-        }
-        if (h.token == SAFERL_SHIELD__HT_END || h.token == SAFERL_SHIELD__HT_ABORT) {
-            saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, h.token == SAFERL_SHIELD__HT_ABORT ? "the stream was aborted (--ABORT--)" : "--END-- expected", NULL);
-            break;
-        }
-        {
-            saferl_shield__hoa_edge *e;
-            int labelled = 0;
-            uint32_t line = h.token_line, column = h.token_column, guard = SAFERL_SHIELD_LEAF;
-            if (saferl_shield__hoa_punct(&h, '[')) {
-                guard = saferl_shield__hoa_label(&h);
-                labelled = 1;
-            }
-            if (h.failed) break;
-            if (h.token != SAFERL_SHIELD__HT_INT || h.number >= (1ul << 24)) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "an edge's target state expected", NULL);
-                break;
-            }
-            e = (saferl_shield__hoa_edge *)saferl_shield__vec_push(&edges);
-            if (!e) goto out_of_memory;
-            e->guard = guard;
-            e->source = current;
-            e->target = (uint32_t)h.number;
-            e->line = line;
-            e->column = column;
-            e->labelled = labelled;
-            if (e->target > max_state) max_state = e->target;
-            saferl_shield__hoa_lex(&h);
-            if (saferl_shield__hoa_punct(&h, '&')) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "universal branching (an edge to a conjunction of states)", NULL);
-                break;
-            }
-            e = (saferl_shield__hoa_edge *)(void *)edges.data + edges.count - 1;
-            e->marked = saferl_shield__hoa_acc_sig(&h) || (have_state_label & 2);
-        }
-    }
-    if (!h.failed && in_state) saferl_shield__hoa_close_state(&h, &edges, first_edge, have_state_label & 1, state_label, current);
-    if (!h.failed && dd.failed) saferl_shield__hoa_fail(&h, SAFERL_ERR_OUT_OF_MEMORY, "out of memory", NULL);
-    if (h.failed) goto failed;
-    if (!have_states) states = max_state + 1;
-    if (states > max_states) {
-        saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "a state number above desc.max_states", NULL);
-        goto failed;
-    }
-    if (states == 0 || start >= states || max_state >= states) {
+    saferl_shield__vec_start(&h.edges, sizeof(saferl_shield__hoa_edge), allocator);
+    saferl_shield__vec_start(&h.marked_states, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&h.declared, sizeof(saferl_shield__hoa_edge), allocator);
+    saferl_shield__hoa_header(&h);
+    if (h.cursor.failed) goto failed;
+    if (saferl_shield__hoa_body(&h) < 0) goto failed_r;
+    if (h.cursor.failed) goto failed;
+    if (!h.have_states) h.states = h.max_state + 1;
+    if (h.states > h.max_states) saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, "a state number above desc.max_states", NULL);
+    else if (h.states == 0 || h.initial >= h.states || h.max_state >= h.states)
         saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, "a state number at or above States:", NULL);
-        goto failed;
-    }
-    state_mark = (unsigned char *)saferl_shield__allocate(allocator, (size_t)states + 1);
-    live = (unsigned char *)saferl_shield__allocate(allocator, (size_t)states + 1);
-    trans = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)states + 1) * sizeof(uint32_t));
-    if (!state_mark || !live || !trans) goto out_of_memory;
-    memset(state_mark, 0, (size_t)states + 1);
-    for (i = 0; i < declared.count; ++i) { /* one section a state (Spot refuses a redeclaration too) */
-        const saferl_shield__hoa_edge *d = (const saferl_shield__hoa_edge *)(void *)declared.data + i;
-        if (state_mark[d->source]) {
-            char message[80];
-            snprintf(message, sizeof message, "state %u is declared twice", (unsigned)d->source);
-            h.token_line = d->line;
-            h.token_column = d->column;
-            saferl_shield__hoa_fail(&h, SAFERL_ERR_PARSE, message, NULL);
-            goto failed;
-        }
-        state_mark[d->source] = 1;
-    }
-    /* each state's transition function as a diagram: leaves 0 (no edge: the sink, state
-       number states) or (target + 1) << 1 | mark, the edges merged in file order */
-    sink = states;
-    for (q = 0; q < states; ++q) trans[q] = SAFERL_SHIELD_LEAF;
-    trans[sink] = SAFERL_SHIELD_LEAF | ((sink + 1) << 1);
-    for (i = 0; i < edges.count; ++i) {
-        const saferl_shield__hoa_edge *e = (const saferl_shield__hoa_edge *)(void *)edges.data + i;
-        uint32_t g = saferl_shield__dd_apply(&dd, SAFERL_SHIELD__DD_SELECT, e->guard,
-                                             SAFERL_SHIELD_LEAF | ((e->target + 1) << 1) | (e->marked ? 1u : 0u));
-        trans[e->source] = saferl_shield__dd_apply(&dd, SAFERL_SHIELD__DD_MERGE, trans[e->source], g);
-        if (dd.failed) goto out_of_memory;
-        if (dd.conflict) {
-            char message[120];
-            snprintf(message, sizeof message, "non-deterministic: state %u has two edges on one letter", (unsigned)e->source);
-            h.token_line = e->line;
-            h.token_column = e->column;
-            saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED, message, NULL);
-            goto failed;
-        }
-    }
-    /* the letters: every valuation up to 16 propositions, else the joint classes of the
-       states' diagrams (states + 1: the last one is the sink where missing edges go) */
-    if (h.prop_count <= SAFERL_SHIELD_DENSE_PROPS) {
-        r = saferl_shield_dfa_create(&raw, states + 1, h.prop_count, 0, allocator);
-    } else {
-        uint32_t joint = SAFERL_SHIELD_LEAF;
-        for (q = 0; q <= states; ++q) {
-            saferl_shield__dd_new_pairing(&dd);
-            joint = saferl_shield__dd_pair(&dd, joint, trans[q]);
-            if (dd.failed) goto out_of_memory;
-            if (dd.pairs.keys.count > SAFERL_SHIELD_MAX_LETTERS) {
-                saferl_shield__hoa_fail(&h, SAFERL_ERR_UNSUPPORTED,
-                                        "more than 65536 classes of labels: the edges separate too many combinations "
-                                        "of the propositions", NULL);
-                goto failed;
-            }
-        }
-        r = saferl_shield__classes_plan(&dd, joint, (uint32_t)dd.pairs.keys.count, &classes, allocator);
-        if (r == SAFERL_OK)
-            r = saferl_shield__dfa_new(&raw, states + 1, h.prop_count, classes.letters, classes.rows.count,
-                                       classes.rows.width, 0, allocator);
-        if (r == SAFERL_OK) saferl_shield__dd_install(&dd, joint, classes.letter_of, classes.label, &classes.rows, &raw);
-    }
+    if (h.cursor.failed) goto failed;
+    seen = (unsigned char *)saferl_shield__allocate(allocator, (size_t)h.states + 1);
+    live = (unsigned char *)saferl_shield__allocate(allocator, (size_t)h.states + 1);
+    trans = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)h.states + 1) * sizeof(uint32_t));
+    if (!seen || !live || !trans) goto failed_r;
+    saferl_shield__hoa_check_states(&h, seen);
+    if (h.cursor.failed) goto failed;
+    if (saferl_shield__hoa_transitions(&h, trans) < 0) goto failed_r;
+    if (h.cursor.failed) goto failed;
+    r = saferl_shield__hoa_table(&h, trans, &classes, &raw, allocator);
+    if (h.cursor.failed) goto failed;
     if (r != SAFERL_OK) goto failed_r;
-    {
-        uint32_t j;
-        for (j = 0; j < h.prop_count; ++j) {
-            raw.prop_bit[j] = h.ap_bit[j];
-            memcpy(raw.prop_name[j], names[j], SAFERL_SHIELD_NAME_CAPACITY);
-        }
-        saferl_shield__compute_gather(&raw);
-    }
-    /* marked[] per table entry: one byte per edge */
-    {
-        size_t edge_count = ((size_t)states + 1) << raw.letter_bits;
-        unsigned char *edge_mark = (unsigned char *)saferl_shield__allocate(allocator, edge_count);
-        if (!edge_mark) {
-            saferl_shield_dfa_destroy(&raw);
-            goto out_of_memory;
-        }
-        memset(edge_mark, 0, edge_count);
-        for (q = 0; q <= states; ++q)
-            for (letter = 0; letter < raw.letter_count; ++letter) {
-                size_t at = ((size_t)q << raw.letter_bits) | letter;
-                uint32_t leaf = saferl_shield__dd_leaf_at(&dd, trans[q], saferl_shield_label_of_letter(&raw, letter));
-                raw.next[at] = leaf ? (leaf >> 1) - 1 : sink;
-                edge_mark[at] = (unsigned char)(leaf & 1u);
-            }
-        for (q = 0; q <= states; ++q) raw.flags[q] = SAFERL_SHIELD_ACCEPTING;
-        raw.flags[sink] = 0;
-        if (!h.failed && acceptance == SAFERL_SHIELD__ACC_NONE)
-            for (q = 0; q < states; ++q) raw.flags[q] = 0;
-        if (!h.failed && acceptance == SAFERL_SHIELD__ACC_BUCHI && finite) {
-            /* marked states are accepting: every edge of a marked state carries the mark */
-            for (q = 0; q < states; ++q) {
-                int marked = 1, any = 0;
-                for (letter = 0; letter < raw.letter_count; ++letter) {
-                    size_t at = ((size_t)q << raw.letter_bits) | letter;
-                    if (raw.next[at] == sink && !edge_mark[at]) continue; /* a missing edge */
-                    any = 1;
-                    marked = marked && edge_mark[at];
-                }
-                raw.flags[q] = (uint8_t)((any && marked) ? SAFERL_SHIELD_ACCEPTING : 0);
-            }
-            for (i = 0; i < marked_states.count; ++i) {
-                uint32_t m = ((const uint32_t *)(void *)marked_states.data)[i];
-                if (m < states) raw.flags[m] = SAFERL_SHIELD_ACCEPTING;
-            }
-        } else if (!h.failed && acceptance == SAFERL_SHIELD__ACC_BUCHI) {
-            if (saferl_shield__hoa_buchi_safety(&h, &raw, edge_mark, start, live, state_mark, &declared, allocator) < 0) {
-                saferl_shield__release(allocator, edge_mark);
-                saferl_shield_dfa_destroy(&raw);
-                goto out_of_memory;
-            }
-            for (q = 0; q < states; ++q) raw.flags[q] = (uint8_t)(live[q] ? SAFERL_SHIELD_ACCEPTING : 0);
-        }
-        saferl_shield__release(allocator, edge_mark);
-    }
-    if (h.failed) {
+    r = saferl_shield__hoa_accepting(&h, trans, &raw, live, seen, allocator);
+    if (r != SAFERL_OK || h.cursor.failed) {
         saferl_shield_dfa_destroy(&raw);
-        goto failed;
+        if (h.cursor.failed) goto failed;
+        goto failed_r;
     }
-    raw.initial = start;
-    raw.semantics = finite && acceptance == SAFERL_SHIELD__ACC_BUCHI ? SAFERL_SHIELD_FINITE : SAFERL_SHIELD_SAFETY;
+    raw.initial = h.initial;
+    raw.semantics = h.finite && h.acceptance == SAFERL_SHIELD__ACC_BUCHI ? SAFERL_SHIELD_FINITE : SAFERL_SHIELD_SAFETY;
     r = saferl_shield__finish_build(&raw, raw.semantics == SAFERL_SHIELD_SAFETY, dfa, allocator);
     if (r < 0) goto failed_r;
     goto done;
-out_of_memory:
-    r = SAFERL_ERR_OUT_OF_MEMORY;
 failed_r:
     saferl_shield__fail(error, r, 0, 0, saferl_result_string(r), NULL);
     goto done;
@@ -6004,10 +6189,10 @@ failed:
     r = error ? error->code : SAFERL_ERR_PARSE;
     if (r >= 0) r = SAFERL_ERR_PARSE;
 done:
-    saferl_shield__vec_free(&edges);
-    saferl_shield__vec_free(&marked_states);
-    saferl_shield__vec_free(&declared);
-    saferl_shield__release(allocator, state_mark);
+    saferl_shield__vec_free(&h.edges);
+    saferl_shield__vec_free(&h.marked_states);
+    saferl_shield__vec_free(&h.declared);
+    saferl_shield__release(allocator, seen);
     saferl_shield__release(allocator, live);
     saferl_shield__release(allocator, trans);
     saferl_shield__classes_free(&classes, allocator);
@@ -6027,307 +6212,362 @@ typedef struct saferl_shield__cube {
     uint32_t care, value; /* letter matches when (letter & care) == value; care = ~0u: never */
 } saferl_shield__cube;
 
-static int saferl_shield__rm_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+/* A reward machine being read (the text format of Icarte et al.'s reward_machines). */
+typedef struct saferl_shield__rm {
+    saferl_shield__cursor cursor;
+    size_t end;                        /* the current line's end (before a comment) */
+    const saferl_shield_desc *desc;
+    saferl_shield__index ids;          /* number in the file -> dense id */
+    saferl_shield__vec edges, cubes, terminal;
+    char props[SAFERL_SHIELD_MAX_PROPS];
+    uint8_t bits[SAFERL_SHIELD_MAX_PROPS];
+    uint32_t prop_count, initial;
+} saferl_shield__rm;
 
-/* A number at p (spaces first); -1 when there is none. */
-static long saferl_shield__rm_int(const char *s, size_t end, size_t *p) {
-    long v = 0;
-    size_t q;
-    while (*p < end && saferl_shield__rm_blank(s[*p])) ++*p;
-    q = *p;
-    while (q < end && s[q] >= '0' && s[q] <= '9' && v < 100000000) v = v * 10 + (s[q++] - '0');
-    if (q == *p) return -1;
-    *p = q;
-    return v;
+static saferl_result saferl_shield__rm_out_of_memory(saferl_shield__rm *m) {
+    return saferl_shield__cursor_fail_at(&m->cursor, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
 }
 
-static int saferl_shield__rm_expect(const char *s, size_t end, size_t *p, char c) {
-    while (*p < end && saferl_shield__rm_blank(s[*p])) ++*p;
-    if (*p < end && s[*p] == c) {
-        ++*p;
+/* A state number (blanks first) as a dense id; what: the error when there is none. */
+static saferl_result saferl_shield__rm_state(saferl_shield__rm *m, uint32_t *id, const char *what) {
+    saferl_shield__cursor *c = &m->cursor;
+    unsigned long v;
+    size_t start;
+    saferl_shield__cursor_skip_blanks(c, m->end);
+    start = c->pos;
+    if (saferl_shield__cursor_number(c, m->end, &v) == 0) return saferl_shield__cursor_fail(c, SAFERL_ERR_PARSE, c->pos, what, NULL);
+    if (v >= SAFERL_SHIELD__NUMBER_CAP)
+        return saferl_shield__cursor_fail(c, SAFERL_ERR_PARSE, start, "a state number below 1000000000 expected", NULL);
+    if (saferl_shield__index_get(&m->ids, (uint64_t)v, id, NULL) < 0) return saferl_shield__rm_out_of_memory(m);
+    return SAFERL_OK;
+}
+
+/* ch after blanks: stepped over (1) or not there (0). */
+static int saferl_shield__rm_expect(saferl_shield__rm *m, char ch) {
+    saferl_shield__cursor *c = &m->cursor;
+    saferl_shield__cursor_skip_blanks(c, m->end);
+    if (c->pos < m->end && c->text[c->pos] == ch) {
+        ++c->pos;
         return 1;
     }
     return 0;
 }
 
+/* ch after blanks, or the error message. */
+static saferl_result saferl_shield__rm_require(saferl_shield__rm *m, char ch, const char *message) {
+    if (saferl_shield__rm_expect(m, ch)) return SAFERL_OK;
+    return saferl_shield__cursor_fail(&m->cursor, SAFERL_ERR_PARSE, m->cursor.pos, message, NULL);
+}
+
+/* "[u, v, ...]": the terminal states. */
+static saferl_result saferl_shield__rm_terminals(saferl_shield__rm *m) {
+    uint32_t id;
+    if (!saferl_shield__rm_expect(m, '['))
+        return saferl_shield__cursor_fail(&m->cursor, SAFERL_ERR_PARSE, m->cursor.pos,
+                                          "the second line is the list of terminal states: '[' expected", NULL);
+    if (saferl_shield__rm_expect(m, ']')) return SAFERL_OK;
+    for (;;) {
+        if (saferl_shield__rm_state(m, &id, "a terminal state number expected") < 0) return m->cursor.code;
+        if (saferl_shield__vec_reserve(&m->terminal, id + 1) < 0) return saferl_shield__rm_out_of_memory(m);
+        while (m->terminal.count <= id) m->terminal.data[m->terminal.count++] = 0;
+        m->terminal.data[id] = 1;
+        if (saferl_shield__rm_expect(m, ']')) return SAFERL_OK;
+        if (saferl_shield__rm_require(m, ',', "',' or ']' expected") < 0) return m->cursor.code;
+    }
+}
+
+/* One literal of a guard at k (a proposition is one character; True, False), into cube c. */
+static saferl_result saferl_shield__rm_literal(saferl_shield__rm *m, size_t *k, size_t dnf_end, saferl_shield__cube *c) {
+    const char *s = m->cursor.text;
+    int negated = 0;
+    size_t lit;
+    uint32_t j;
+    while (*k < dnf_end && s[*k] == ' ') ++*k;
+    if (*k < dnf_end && s[*k] == '!') {
+        negated = 1;
+        ++*k;
+        while (*k < dnf_end && s[*k] == ' ') ++*k;
+    }
+    lit = *k;
+    while (*k < dnf_end && s[*k] != '&' && s[*k] != '|' && s[*k] != ' ') ++*k;
+    if (*k - lit == 4 && memcmp(s + lit, "True", 4) == 0) {
+        if (negated) c->care = ~0u;
+        return SAFERL_OK;
+    }
+    if (*k - lit == 5 && memcmp(s + lit, "False", 5) == 0) {
+        if (!negated) c->care = ~0u;
+        return SAFERL_OK;
+    }
+    if (*k - lit == 1 && ((unsigned char)s[lit] < 33 || s[lit] == 127))
+        return saferl_shield__cursor_fail(&m->cursor, SAFERL_ERR_PARSE, lit, "a proposition is a printable character", NULL);
+    if (*k - lit != 1 || s[lit] == '(' || s[lit] == ')' || s[lit] == '!')
+        return saferl_shield__cursor_fail(&m->cursor, SAFERL_ERR_PARSE, lit,
+                                          "a guard literal is one character, True or False (optionally after !)", NULL);
+    for (j = 0; j < m->prop_count && m->props[j] != s[lit]; ++j) {}
+    if (j == m->prop_count) {
+        int bit = saferl_shield__vocabulary_bit(m->desc, s + lit, 1, m->prop_count);
+        if (bit < 0) return saferl_shield__cursor_fail(&m->cursor, SAFERL_ERR_PARSE, lit, "unknown proposition (not in the vocabulary)", NULL);
+        if (m->prop_count == SAFERL_SHIELD_MAX_PROPS)
+            return saferl_shield__cursor_fail(&m->cursor, SAFERL_ERR_UNSUPPORTED, lit,
+                                              "a 17th proposition: reward machines are read over at most 16", NULL);
+        m->props[m->prop_count] = s[lit];
+        m->bits[m->prop_count++] = (uint8_t)bit;
+    }
+    if (c->care == ~0u) return SAFERL_OK;
+    if ((c->care >> j) & 1u) {
+        if (((c->value >> j) & 1u) != (uint32_t)!negated) c->care = ~0u; /* p & !p */
+    } else {
+        c->care |= 1u << j;
+        if (!negated) c->value |= 1u << j;
+    }
+    return SAFERL_OK;
+}
+
+/* The guard between the quotes: terms separated by |, literals by &, '!' negates one
+   proposition. Its cubes are appended. */
+static saferl_result saferl_shield__rm_guard(saferl_shield__rm *m, size_t k, size_t dnf_end) {
+    const char *s = m->cursor.text;
+    for (;;) {
+        saferl_shield__cube *c = (saferl_shield__cube *)saferl_shield__vec_push(&m->cubes);
+        if (!c) return saferl_shield__rm_out_of_memory(m);
+        for (;;) {
+            if (saferl_shield__rm_literal(m, &k, dnf_end, c) < 0) return m->cursor.code;
+            while (k < dnf_end && s[k] == ' ') ++k;
+            if (!(k < dnf_end && s[k] == '&')) break;
+            ++k;
+        }
+        if (k < dnf_end && s[k] == '|') {
+            ++k;
+            continue;
+        }
+        if (k < dnf_end) return saferl_shield__cursor_fail(&m->cursor, SAFERL_ERR_PARSE, k, "'&' or '|' expected in the guard", NULL);
+        return SAFERL_OK;
+    }
+}
+
+/* "ConstantRewardFunction(r)" */
+static saferl_result saferl_shield__rm_reward(saferl_shield__rm *m, double *reward) {
+    saferl_shield__cursor *c = &m->cursor;
+    const char *s = c->text;
+    char number[64];
+    char *stop;
+    size_t from, to;
+    saferl_shield__cursor_skip_blanks(c, m->end);
+    if (!(m->end - c->pos >= 23 && memcmp(s + c->pos, "ConstantRewardFunction(", 23) == 0))
+        return saferl_shield__cursor_fail(c, SAFERL_ERR_UNSUPPORTED, c->pos,
+                                          "only ConstantRewardFunction(r) rewards (others depend on the environment)", NULL);
+    from = to = c->pos + 23;
+    while (to < m->end && s[to] != ')') ++to;
+    if (to >= m->end || to - from >= sizeof number || to == from)
+        return saferl_shield__cursor_fail(c, SAFERL_ERR_PARSE, from, "a number and ')' expected", NULL);
+    memcpy(number, s + from, to - from);
+    number[to - from] = '\0';
+    *reward = strtod(number, &stop);
+    while (*stop == ' ') ++stop;
+    if (*stop != '\0') return saferl_shield__cursor_fail(c, SAFERL_ERR_PARSE, from, "the reward is not a number", NULL);
+    if (!(*reward == *reward) || *reward > 1.7976931348623157e308 || *reward < -1.7976931348623157e308)
+        return saferl_shield__cursor_fail(c, SAFERL_ERR_NOT_FINITE, from, "the reward is not finite", NULL);
+    c->pos = to + 1;
+    return SAFERL_OK;
+}
+
+/* "(u1, u2, 'dnf', ConstantRewardFunction(r))" */
+static saferl_result saferl_shield__rm_edge_line(saferl_shield__rm *m) {
+    saferl_shield__cursor *c = &m->cursor;
+    saferl_shield__rm_edge e;
+    size_t open, close;
+    memset(&e, 0, sizeof e);
+    if (saferl_shield__rm_require(m, '(', "'(' expected: (u1, u2, 'dnf', reward)") < 0 ||
+        saferl_shield__rm_state(m, &e.source, "a state number expected") < 0 ||
+        saferl_shield__rm_require(m, ',', "',' expected") < 0 ||
+        saferl_shield__rm_state(m, &e.target, "a state number expected") < 0 ||
+        saferl_shield__rm_require(m, ',', "',' expected") < 0)
+        return c->code;
+    saferl_shield__cursor_skip_blanks(c, m->end);
+    open = c->pos;
+    if (open >= m->end || (c->text[open] != '\'' && c->text[open] != '"'))
+        return saferl_shield__cursor_fail(c, SAFERL_ERR_PARSE, open, "a quoted guard expected", NULL);
+    if (!saferl_shield__cursor_quoted(c, open, m->end, 0, 0, &close))
+        return saferl_shield__cursor_fail(c, SAFERL_ERR_PARSE, open, "unterminated guard string", NULL);
+    c->pos = close + 1;
+    e.first_cube = m->cubes.count;
+    if (saferl_shield__rm_guard(m, open + 1, close) < 0) return c->code;
+    e.cube_count = m->cubes.count - e.first_cube;
+    if (saferl_shield__rm_require(m, ',', "',' expected after the guard") < 0 || saferl_shield__rm_reward(m, &e.reward) < 0 ||
+        saferl_shield__rm_require(m, ')', "')' expected") < 0)
+        return c->code;
+    saferl_shield__cursor_skip_blanks(c, m->end);
+    if (c->pos != m->end) return saferl_shield__cursor_fail(c, SAFERL_ERR_PARSE, c->pos, "unexpected text after the edge", NULL);
+    {
+        saferl_shield__rm_edge *slot = (saferl_shield__rm_edge *)saferl_shield__vec_push(&m->edges);
+        if (!slot) return saferl_shield__rm_out_of_memory(m);
+        *slot = e;
+    }
+    return SAFERL_OK;
+}
+
+/* Line by line: the initial state, the list of terminal states, then one edge a line ('#'
+   outside quotes starts a comment; blank lines are skipped). */
+static saferl_result saferl_shield__rm_lines(saferl_shield__rm *m) {
+    saferl_shield__cursor *c = &m->cursor;
+    const char *s = c->text;
+    int seen_initial = 0, seen_terminal = 0;
+    c->line = 0;
+    while (c->pos < c->length) {
+        size_t k, next;
+        int quoted = 0;
+        ++c->line;
+        c->line_start = m->end = c->pos;
+        while (m->end < c->length && s[m->end] != '\n') ++m->end;
+        next = m->end + 1;
+        for (k = c->line_start; k < m->end; ++k) { /* a comment runs to the end of the line (outside quotes) */
+            if (s[k] == '\'' || s[k] == '"') quoted = !quoted;
+            if (s[k] == '#' && !quoted) {
+                m->end = k;
+                break;
+            }
+        }
+        saferl_shield__cursor_skip_blanks(c, m->end);
+        if (c->pos < m->end) {
+            if (!seen_initial) {
+                if (saferl_shield__rm_state(m, &m->initial, "the first line is the initial state: a number") < 0) return c->code;
+                saferl_shield__cursor_skip_blanks(c, m->end);
+                if (c->pos != m->end) return saferl_shield__cursor_fail(c, SAFERL_ERR_PARSE, c->pos, "unexpected text after the initial state", NULL);
+                seen_initial = 1;
+            } else if (!seen_terminal) {
+                if (saferl_shield__rm_terminals(m) < 0) return c->code;
+                seen_terminal = 1;
+            } else if (saferl_shield__rm_edge_line(m) < 0) {
+                return c->code;
+            }
+        }
+        c->pos = next;
+    }
+    if (!seen_terminal)
+        return saferl_shield__cursor_fail_at(c, SAFERL_ERR_PARSE, c->line + 1, 1,
+                                             seen_initial ? "the list of terminal states is missing" : "empty reward machine", NULL);
+    return SAFERL_OK;
+}
+
+/* The table over all 2^k letters: the first edge that holds wins per (source, letter);
+   terminal states loop with reward 0; a letter no edge takes falls to the sink (the last
+   state, dropped when no letter falls off). map: dense id -> state number. */
+static saferl_result saferl_shield__rm_table(saferl_shield__rm *m, const uint32_t *map, saferl_shield_dfa *raw,
+                                             const saferl_allocator *allocator) {
+    uint32_t state_count = (uint32_t)m->ids.keys.count, sink = state_count, letters = 1u << m->prop_count, id, q, letter;
+    const uint64_t *number = (const uint64_t *)(void *)m->ids.keys.data;
+    size_t i;
+    saferl_result r = saferl_shield_dfa_create(raw, state_count + 1, m->prop_count, 1, allocator);
+    if (r != SAFERL_OK) return r;
+    for (i = 0; i < ((size_t)state_count + 1) << m->prop_count; ++i) raw->next[i] = SAFERL_SHIELD_NO_STATE;
+    for (i = 0; i < m->edges.count; ++i) {
+        const saferl_shield__rm_edge *e = (const saferl_shield__rm_edge *)(void *)m->edges.data + i;
+        if (m->terminal.data[e->source]) continue; /* edges out of terminal states are ignored */
+        for (letter = 0; letter < letters; ++letter) {
+            size_t at = ((size_t)map[e->source] << m->prop_count) | letter, k;
+            int holds = 0;
+            if (raw->next[at] != SAFERL_SHIELD_NO_STATE) continue;
+            for (k = 0; k < e->cube_count && !holds; ++k) {
+                const saferl_shield__cube *cube = (const saferl_shield__cube *)(void *)m->cubes.data + e->first_cube + k;
+                holds = cube->care != ~0u && (letter & cube->care) == cube->value;
+            }
+            if (holds) {
+                raw->next[at] = map[e->target];
+                raw->reward[at] = e->reward;
+            }
+        }
+    }
+    for (id = 0; id <= state_count; ++id) {
+        int is_terminal = id == sink || m->terminal.data[id];
+        q = map[id];
+        raw->flags[q] = (uint8_t)((id == sink ? 0 : SAFERL_SHIELD_ACCEPTING) | (is_terminal ? SAFERL_SHIELD_TERMINAL : 0));
+        raw->stage[q] = id == sink ? 0 : (uint16_t)(number[id] > 65535 ? 65535 : number[id]);
+        for (letter = 0; letter < letters; ++letter) {
+            size_t at = ((size_t)q << m->prop_count) | letter;
+            if (is_terminal || raw->next[at] == SAFERL_SHIELD_NO_STATE) {
+                raw->next[at] = is_terminal ? q : sink;
+                raw->reward[at] = 0.0;
+            }
+        }
+    }
+    raw->initial = map[m->initial];
+    raw->sink = sink;
+    raw->semantics = SAFERL_SHIELD_SAFETY;
+    for (q = 0; q < m->prop_count; ++q) {
+        raw->prop_name[q][0] = m->props[q];
+        raw->prop_name[q][1] = '\0';
+        raw->prop_bit[q] = m->bits[q];
+    }
+    return SAFERL_OK;
+}
+
+/* The table without its sink state (when no letter falls off the machine). */
+static saferl_result saferl_shield__rm_drop_sink(saferl_shield_dfa *raw, const saferl_allocator *allocator) {
+    uint32_t state_count = raw->state_count - 1;
+    size_t i, entries = (size_t)state_count << raw->prop_count;
+    saferl_shield_dfa trimmed;
+    saferl_result r;
+    for (i = 0; i < entries; ++i)
+        if (raw->next[i] == raw->sink) return SAFERL_OK;
+    if (state_count == 0) return SAFERL_OK;
+    r = saferl_shield_dfa_create(&trimmed, state_count, raw->prop_count, 1, allocator);
+    if (r != SAFERL_OK) return r;
+    memcpy(trimmed.next, raw->next, entries * sizeof(uint32_t));
+    memcpy(trimmed.reward, raw->reward, entries * sizeof(double));
+    memcpy(trimmed.flags, raw->flags, state_count);
+    memcpy(trimmed.stage, raw->stage, state_count * sizeof(uint16_t));
+    trimmed.initial = raw->initial;
+    trimmed.semantics = SAFERL_SHIELD_SAFETY;
+    memcpy(trimmed.prop_bit, raw->prop_bit, sizeof raw->prop_bit);
+    memcpy(trimmed.prop_name, raw->prop_name, sizeof raw->prop_name);
+    saferl_shield_dfa_destroy(raw);
+    *raw = trimmed;
+    return SAFERL_OK;
+}
+
+/* Reads in phases: the lines (initial state, terminal states, edges with their guards as
+   cubes), the table, the sink dropped when unused. */
 SAFERL_SHIELD_API saferl_result saferl_shield_read_rm(const char *text, size_t length, const saferl_shield_desc *desc,
                                                       saferl_shield_dfa *dfa, saferl_shield_error *error) {
     saferl_shield_desc zero;
     const saferl_allocator *allocator;
-    saferl_shield__index ids;     /* number in the file -> dense id */
-    saferl_shield__vec edges, cubes, terminal;
+    saferl_shield__rm m;
     saferl_shield_dfa raw;
-    char props[SAFERL_SHIELD_MAX_PROPS];
-    uint8_t bits[SAFERL_SHIELD_MAX_PROPS];
-    uint32_t prop_count = 0, line = 0, initial = 0, id, letters, q, letter, state_count, sink;
-    size_t pos = 0, i;
     uint32_t *map = NULL; /* dense id -> state number in the automaton */
-    int seen_initial = 0, seen_terminal = 0;
-    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
-    const char *s;
+    uint32_t q, state_count;
+    saferl_result r;
     SAFERL_ASSERT(dfa != NULL);
-    if (!text) length = 0;
-    saferl_shield__skip_bom(&text, &length);
-    s = text ? text : "";
-    if (!desc) {
-        memset(&zero, 0, sizeof zero);
-        desc = &zero;
-    }
+    memset(&m, 0, sizeof m);
+    desc = m.desc = saferl_shield__reader_start(&m.cursor, text, length, desc, &zero, error);
     allocator = &desc->allocator;
-    saferl_shield__clear_error(error);
-    saferl_shield__index_start(&ids, allocator);
-    saferl_shield__vec_start(&edges, sizeof(saferl_shield__rm_edge), allocator);
-    saferl_shield__vec_start(&cubes, sizeof(saferl_shield__cube), allocator);
-    saferl_shield__vec_start(&terminal, 1, allocator);
-#define SAFERL_SHIELD__RM_FAIL(code, column, message)                                                         \
-    do {                                                                                                   \
-        r = saferl_shield__fail(error, (code), line, (uint32_t)((column) - line_start + 1), (message), NULL); \
-        goto done;                                                                                         \
-    } while (0)
-    while (pos < length) {
-        size_t line_start = pos, end = pos, p;
-        ++line;
-        while (end < length && s[end] != '\n') ++end;
-        pos = end + 1;
-        {   /* a comment runs to the end of the line (outside quotes) */
-            size_t k;
-            int quoted = 0;
-            for (k = line_start; k < end; ++k) {
-                if (s[k] == '\'' || s[k] == '"') quoted = !quoted;
-                if (s[k] == '#' && !quoted) {
-                    end = k;
-                    break;
-                }
-            }
-        }
-        p = line_start;
-        while (p < end && saferl_shield__rm_blank(s[p])) ++p;
-        if (p == end) continue;
-        if (!seen_initial) {
-            long v = saferl_shield__rm_int(s, end, &p);
-            if (v < 0) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "the first line is the initial state: a number");
-            while (p < end && saferl_shield__rm_blank(s[p])) ++p;
-            if (p != end) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "unexpected text after the initial state");
-            if (saferl_shield__index_get(&ids, (uint64_t)v, &initial, NULL) < 0) goto done;
-            seen_initial = 1;
-            continue;
-        }
-        if (!seen_terminal) {
-            if (!saferl_shield__rm_expect(s, end, &p, '['))
-                SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "the second line is the list of terminal states: '[' expected");
-            if (!saferl_shield__rm_expect(s, end, &p, ']')) {
-                for (;;) {
-                    long v = saferl_shield__rm_int(s, end, &p);
-                    if (v < 0) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "a terminal state number expected");
-                    if (saferl_shield__index_get(&ids, (uint64_t)v, &id, NULL) < 0) goto done;
-                    if (saferl_shield__vec_reserve(&terminal, id + 1) < 0) goto done;
-                    while (terminal.count <= id) terminal.data[terminal.count++] = 0;
-                    terminal.data[id] = 1;
-                    if (saferl_shield__rm_expect(s, end, &p, ']')) break;
-                    if (!saferl_shield__rm_expect(s, end, &p, ',')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "',' or ']' expected");
-                }
-            }
-            seen_terminal = 1;
-            continue;
-        }
-        {   /* (u1, u2, 'dnf', ConstantRewardFunction(r)) */
-            saferl_shield__rm_edge *e;
-            long u1, u2;
-            char quote;
-            size_t dnf_start, dnf_end, k;
-            if (!saferl_shield__rm_expect(s, end, &p, '(')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "'(' expected: (u1, u2, 'dnf', reward)");
-            u1 = saferl_shield__rm_int(s, end, &p);
-            if (u1 < 0) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "a state number expected");
-            if (!saferl_shield__rm_expect(s, end, &p, ',')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "',' expected");
-            u2 = saferl_shield__rm_int(s, end, &p);
-            if (u2 < 0) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "a state number expected");
-            if (!saferl_shield__rm_expect(s, end, &p, ',')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "',' expected");
-            while (p < end && saferl_shield__rm_blank(s[p])) ++p;
-            if (p >= end || (s[p] != '\'' && s[p] != '"')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "a quoted guard expected");
-            quote = s[p++];
-            dnf_start = p;
-            while (p < end && s[p] != quote) ++p;
-            if (p >= end) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, dnf_start - 1, "unterminated guard string");
-            dnf_end = p++;
-            e = (saferl_shield__rm_edge *)saferl_shield__vec_push(&edges);
-            if (!e) goto done;
-            if (saferl_shield__index_get(&ids, (uint64_t)u1, &e->source, NULL) < 0 ||
-                saferl_shield__index_get(&ids, (uint64_t)u2, &e->target, NULL) < 0)
-                goto done;
-            e->first_cube = cubes.count;
-            /* the guard: terms separated by |, literals by &, '!' negates one proposition */
-            k = dnf_start;
-            for (;;) {
-                saferl_shield__cube *c = (saferl_shield__cube *)saferl_shield__vec_push(&cubes);
-                if (!c) goto done;
-                for (;;) {
-                    int negated = 0;
-                    size_t lit;
-                    while (k < dnf_end && s[k] == ' ') ++k;
-                    if (k < dnf_end && s[k] == '!') {
-                        negated = 1;
-                        ++k;
-                        while (k < dnf_end && s[k] == ' ') ++k;
-                    }
-                    lit = k;
-                    while (k < dnf_end && s[k] != '&' && s[k] != '|' && s[k] != ' ') ++k;
-                    if (k - lit == 4 && memcmp(s + lit, "True", 4) == 0) {
-                        if (negated) c->care = ~0u;
-                    } else if (k - lit == 5 && memcmp(s + lit, "False", 5) == 0) {
-                        if (!negated) c->care = ~0u;
-                    } else if (k - lit == 1 && ((unsigned char)s[lit] < 33 || s[lit] == 127)) {
-                        SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, lit, "a proposition is a printable character");
-                    } else if (k - lit == 1 && s[lit] != '(' && s[lit] != ')' && s[lit] != '!') {
-                        uint32_t j;
-                        for (j = 0; j < prop_count && props[j] != s[lit]; ++j) {}
-                        if (j == prop_count) {
-                            int bit = saferl_shield__vocabulary_bit(desc, s + lit, 1, prop_count);
-                            if (bit < 0) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, lit, "unknown proposition (not in the vocabulary)");
-                            if (prop_count == SAFERL_SHIELD_MAX_PROPS)
-                                SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_UNSUPPORTED, lit, "a 17th proposition: reward machines are read over at most 16");
-                            props[prop_count] = s[lit];
-                            bits[prop_count++] = (uint8_t)bit;
-                        }
-                        if (c->care != ~0u) {
-                            if ((c->care >> j) & 1u) {
-                                if (((c->value >> j) & 1u) != (uint32_t)!negated) c->care = ~0u; /* p & !p */
-                            } else {
-                                c->care |= 1u << j;
-                                if (!negated) c->value |= 1u << j;
-                            }
-                        }
-                    } else {
-                        SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, lit,
-                                               "a guard literal is one character, True or False (optionally after !)");
-                    }
-                    while (k < dnf_end && s[k] == ' ') ++k;
-                    if (k < dnf_end && s[k] == '&') {
-                        ++k;
-                        continue;
-                    }
-                    break;
-                }
-                if (k < dnf_end && s[k] == '|') {
-                    ++k;
-                    continue;
-                }
-                if (k < dnf_end) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, k, "'&' or '|' expected in the guard");
-                break;
-            }
-            e = (saferl_shield__rm_edge *)(void *)edges.data + edges.count - 1;
-            e->cube_count = cubes.count - e->first_cube;
-            if (!saferl_shield__rm_expect(s, end, &p, ',')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "',' expected after the guard");
-            while (p < end && saferl_shield__rm_blank(s[p])) ++p;
-            if (end - p >= 23 && memcmp(s + p, "ConstantRewardFunction(", 23) == 0) {
-                char number[64];
-                char *stop;
-                size_t from = p + 23, to = from;
-                double v;
-                while (to < end && s[to] != ')') ++to;
-                if (to >= end || to - from >= sizeof number || to == from)
-                    SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, from, "a number and ')' expected");
-                memcpy(number, s + from, to - from);
-                number[to - from] = '\0';
-                v = strtod(number, &stop);
-                while (*stop == ' ') ++stop;
-                if (*stop != '\0') SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, from, "the reward is not a number");
-                if (!(v == v) || v > 1.7976931348623157e308 || v < -1.7976931348623157e308)
-                    SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_NOT_FINITE, from, "the reward is not finite");
-                e->reward = v;
-                p = to + 1;
-            } else {
-                SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_UNSUPPORTED, p,
-                                       "only ConstantRewardFunction(r) rewards (others depend on the environment)");
-            }
-            if (!saferl_shield__rm_expect(s, end, &p, ')')) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "')' expected");
-            while (p < end && saferl_shield__rm_blank(s[p])) ++p;
-            if (p != end) SAFERL_SHIELD__RM_FAIL(SAFERL_ERR_PARSE, p, "unexpected text after the edge");
-        }
-    }
-#undef SAFERL_SHIELD__RM_FAIL
-    if (!seen_terminal) {
-        r = saferl_shield__fail(error, SAFERL_ERR_PARSE, line + 1, 1,
-                                seen_initial ? "the list of terminal states is missing" : "empty reward machine", NULL);
+    saferl_shield__index_start(&m.ids, allocator);
+    saferl_shield__vec_start(&m.edges, sizeof(saferl_shield__rm_edge), allocator);
+    saferl_shield__vec_start(&m.cubes, sizeof(saferl_shield__cube), allocator);
+    saferl_shield__vec_start(&m.terminal, 1, allocator);
+    r = saferl_shield__rm_lines(&m);
+    if (r < 0) goto done;
+    state_count = (uint32_t)m.ids.keys.count;
+    map = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)state_count + 1) * sizeof(uint32_t));
+    if (!map || saferl_shield__vec_reserve(&m.terminal, state_count + 1) < 0) {
+        r = saferl_shield__rm_out_of_memory(&m);
         goto done;
     }
-    state_count = (uint32_t)ids.keys.count;
-    sink = state_count; /* "fell off the machine" */
-    letters = 1u << prop_count;
-    if (saferl_shield__vec_reserve(&terminal, state_count + 1) < 0) goto done;
-    map = (uint32_t *)saferl_shield__allocate(allocator, ((size_t)state_count + 1) * sizeof(uint32_t));
-    if (!map) goto done;
-    while (terminal.count <= state_count) terminal.data[terminal.count++] = 0;
+    while (m.terminal.count <= state_count) m.terminal.data[m.terminal.count++] = 0;
     {   /* the file's own numbers as ids when they are 0 .. n-1 (stable ids across files) */
+        const uint64_t *number = (const uint64_t *)(void *)m.ids.keys.data;
         int dense = 1;
-        for (q = 0; q < state_count; ++q) dense &= ((const uint64_t *)ids.keys.data)[q] < state_count;
-        for (q = 0; q < state_count; ++q) map[q] = dense ? (uint32_t)((const uint64_t *)ids.keys.data)[q] : q;
+        for (q = 0; q < state_count; ++q) dense &= number[q] < state_count;
+        for (q = 0; q < state_count; ++q) map[q] = dense ? (uint32_t)number[q] : q;
+        map[state_count] = state_count; /* the sink */
     }
-    r = saferl_shield_dfa_create(&raw, state_count + 1, prop_count, 1, allocator);
-    if (r != SAFERL_OK) goto done;
-    for (i = 0; i < ((size_t)state_count + 1) << prop_count; ++i) raw.next[i] = SAFERL_SHIELD_NO_STATE;
-    for (i = 0; i < edges.count; ++i) { /* the first edge that holds wins, per (source, letter) */
-        const saferl_shield__rm_edge *e = (const saferl_shield__rm_edge *)(void *)edges.data + i;
-        if (terminal.data[e->source]) continue; /* edges out of terminal states are ignored */
-        for (letter = 0; letter < letters; ++letter) {
-            size_t at = ((size_t)map[e->source] << prop_count) | letter, c;
-            int holds = 0;
-            if (raw.next[at] != SAFERL_SHIELD_NO_STATE) continue;
-            for (c = 0; c < e->cube_count && !holds; ++c) {
-                const saferl_shield__cube *cube = (const saferl_shield__cube *)(void *)cubes.data + e->first_cube + c;
-                holds = cube->care != ~0u && (letter & cube->care) == cube->value;
-            }
-            if (holds) {
-                raw.next[at] = map[e->target];
-                raw.reward[at] = e->reward;
-            }
-        }
+    r = saferl_shield__rm_table(&m, map, &raw, allocator);
+    if (r == SAFERL_OK) {
+        r = saferl_shield__rm_drop_sink(&raw, allocator);
+        if (r != SAFERL_OK) saferl_shield_dfa_destroy(&raw);
     }
-    map[state_count] = sink;
-    for (id = 0; id <= state_count; ++id) {
-        int is_terminal = id == sink || terminal.data[id];
-        q = map[id];
-        raw.flags[q] = (uint8_t)((id == sink ? 0 : SAFERL_SHIELD_ACCEPTING) | (is_terminal ? SAFERL_SHIELD_TERMINAL : 0));
-        raw.stage[q] = id == sink ? 0 : (uint16_t)(((const uint64_t *)ids.keys.data)[id] > 65535 ? 65535 : ((const uint64_t *)ids.keys.data)[id]);
-        for (letter = 0; letter < letters; ++letter) {
-            size_t at = ((size_t)q << prop_count) | letter;
-            if (is_terminal) {
-                raw.next[at] = q;
-                raw.reward[at] = 0.0;
-            } else if (raw.next[at] == SAFERL_SHIELD_NO_STATE) {
-                raw.next[at] = sink;
-                raw.reward[at] = 0.0;
-            }
-        }
-    }
-    raw.initial = map[initial];
-    raw.sink = sink;
-    raw.semantics = SAFERL_SHIELD_SAFETY;
-    for (q = 0; q < prop_count; ++q) {
-        raw.prop_name[q][0] = props[q];
-        raw.prop_name[q][1] = '\0';
-        raw.prop_bit[q] = bits[q];
-    }
-    {   /* drop the sink when no letter falls off */
-        int used = 0;
-        for (i = 0; i < ((size_t)state_count << prop_count) && !used; ++i) used = raw.next[i] == sink;
-        if (!used && state_count > 0) {
-            saferl_shield_dfa trimmed;
-            r = saferl_shield_dfa_create(&trimmed, state_count, prop_count, 1, allocator);
-            if (r != SAFERL_OK) {
-                saferl_shield_dfa_destroy(&raw);
-                goto done;
-            }
-            memcpy(trimmed.next, raw.next, ((size_t)state_count << prop_count) * sizeof(uint32_t));
-            memcpy(trimmed.reward, raw.reward, ((size_t)state_count << prop_count) * sizeof(double));
-            memcpy(trimmed.flags, raw.flags, state_count);
-            memcpy(trimmed.stage, raw.stage, state_count * sizeof(uint16_t));
-            trimmed.initial = map[initial];
-            trimmed.semantics = SAFERL_SHIELD_SAFETY;
-            memcpy(trimmed.prop_bit, raw.prop_bit, sizeof raw.prop_bit);
-            memcpy(trimmed.prop_name, raw.prop_name, sizeof raw.prop_name);
-            saferl_shield_dfa_destroy(&raw);
-            raw = trimmed;
-        }
+    if (r != SAFERL_OK) {
+        saferl_shield__fail(error, r, 0, 0, saferl_result_string(r), NULL);
+        goto done;
     }
     r = saferl_shield_dfa_finish(&raw);
     if (r != SAFERL_OK) {
@@ -6337,10 +6577,10 @@ SAFERL_SHIELD_API saferl_result saferl_shield_read_rm(const char *text, size_t l
     }
     *dfa = raw;
 done:
-    saferl_shield__index_free(&ids);
-    saferl_shield__vec_free(&edges);
-    saferl_shield__vec_free(&cubes);
-    saferl_shield__vec_free(&terminal);
+    saferl_shield__index_free(&m.ids);
+    saferl_shield__vec_free(&m.edges);
+    saferl_shield__vec_free(&m.cubes);
+    saferl_shield__vec_free(&m.terminal);
     saferl_shield__release(allocator, map);
     return r;
 }
@@ -6815,261 +7055,284 @@ SAFERL_SHIELD_API saferl_result saferl_shield_game_explain(const saferl_shield_g
 
 /* ---- abstraction text ------------------------------------------------------------------------ */
 
-typedef struct saferl_shield__lines {
-    const char *text;
-    size_t length, pos, line_start;
-    uint32_t line;
-} saferl_shield__lines;
+/* An abstraction file being read: in two passes over the text, the first counts successors
+   per (state, action), the second fills the arrays. */
+typedef struct saferl_shield__abstraction_reader {
+    saferl_shield__cursor cursor;
+    const saferl_shield_desc *desc;
+    const saferl_allocator *allocator;
+    int pass, have_header, probabilistic;
+    uint32_t S, A, I, max_states;
+    size_t pairs, edges;
+    uint32_t *count, *label, *offset, *successor;
+    double *probability;
+    unsigned char *memory;
+    uint32_t multi_line, multi_column; /* the first line with several successors and no probabilities */
+    uint32_t prop_count;
+    char prop_name[SAFERL_SHIELD_LABEL_BITS][SAFERL_SHIELD_NAME_CAPACITY];
+} saferl_shield__abstraction_reader;
 
-static void saferl_shield__skip_blanks(saferl_shield__lines *x) {
-    while (x->pos < x->length && (x->text[x->pos] == ' ' || x->text[x->pos] == '\t' || x->text[x->pos] == '\r')) ++x->pos;
-    if (x->pos < x->length && x->text[x->pos] == '#')
-        while (x->pos < x->length && x->text[x->pos] != '\n') ++x->pos;
+/* blanks, and a comment from '#' to the end of the line */
+static void saferl_shield__abstraction_skip(saferl_shield__cursor *c) {
+    saferl_shield__cursor_skip_blanks(c, c->length);
+    if (c->pos < c->length && c->text[c->pos] == '#')
+        while (c->pos < c->length && c->text[c->pos] != '\n') ++c->pos;
 }
 
-static int saferl_shield__at_line_end(saferl_shield__lines *x) {
-    saferl_shield__skip_blanks(x);
-    return x->pos >= x->length || x->text[x->pos] == '\n';
+static int saferl_shield__at_line_end(saferl_shield__cursor *c) {
+    saferl_shield__abstraction_skip(c);
+    return c->pos >= c->length || c->text[c->pos] == '\n';
 }
 
-static uint32_t saferl_shield__column(const saferl_shield__lines *x) { return (uint32_t)(x->pos - x->line_start + 1); }
-
-/* An unsigned number below limit; -1 if there is none. */
-static int saferl_shield__read_uint(saferl_shield__lines *x, uint64_t limit, uint32_t *value) {
-    uint64_t v = 0;
+/* An unsigned number below limit; -1 if there is none (the cursor stays at it). */
+static int saferl_shield__read_uint(saferl_shield__cursor *c, unsigned long limit, uint32_t *value) {
+    unsigned long v;
     size_t start;
-    saferl_shield__skip_blanks(x);
-    start = x->pos;
-    while (x->pos < x->length && x->text[x->pos] >= '0' && x->text[x->pos] <= '9') {
-        v = v * 10 + (uint64_t)(x->text[x->pos] - '0');
-        if (v >= limit) {
-            x->pos = start; /* the error points at the number */
-            return -1;
-        }
-        ++x->pos;
+    saferl_shield__abstraction_skip(c);
+    start = c->pos;
+    if (saferl_shield__cursor_number(c, c->length, &v) == 0) return -1;
+    if (v >= limit) {
+        c->pos = start; /* the error points at the number */
+        return -1;
     }
-    if (x->pos == start) return -1;
     *value = (uint32_t)v;
     return 0;
 }
 
-static int saferl_shield__read_word(saferl_shield__lines *x, const char *word) {
+static int saferl_shield__read_word(saferl_shield__cursor *c, const char *word) {
     size_t n = strlen(word);
-    saferl_shield__skip_blanks(x);
-    if (x->length - x->pos < n || memcmp(x->text + x->pos, word, n) != 0) return -1;
-    x->pos += n;
+    saferl_shield__abstraction_skip(c);
+    if (c->length - c->pos < n || memcmp(c->text + c->pos, word, n) != 0) return -1;
+    c->pos += n;
     return 0;
+}
+
+static saferl_result saferl_shield__abstraction_fail(saferl_shield__abstraction_reader *x, const char *message,
+                                                     const char *detail) {
+    return saferl_shield__cursor_fail(&x->cursor, SAFERL_ERR_PARSE, x->cursor.pos, message, detail);
+}
+
+/* "states N actions A initial I" */
+static saferl_result saferl_shield__abstraction_header(saferl_shield__abstraction_reader *x) {
+    saferl_shield__cursor *c = &x->cursor;
+    if (saferl_shield__read_word(c, "states") < 0 || saferl_shield__read_uint(c, 1ul << 24, &x->S) < 0 || x->S == 0)
+        return saferl_shield__abstraction_fail(x, "expected 'states N' with 1 <= N < 2^24", NULL);
+    if (x->S > x->max_states) { /* before any allocation: a tiny file may not claim gigabytes */
+        char detail[64];
+        snprintf(detail, sizeof detail, " (%lu)", (unsigned long)x->max_states);
+        while (c->pos > 0 && saferl_shield__is_digit(c->text[c->pos - 1])) --c->pos;
+        return saferl_shield__abstraction_fail(x, "more states than desc.max_states", detail);
+    }
+    if (saferl_shield__read_word(c, "actions") < 0 || saferl_shield__read_uint(c, 33, &x->A) < 0 || x->A == 0)
+        return saferl_shield__abstraction_fail(x, "expected 'actions A' with 1 <= A <= 32", NULL);
+    if (saferl_shield__read_word(c, "initial") < 0 || saferl_shield__read_uint(c, x->S, &x->I) < 0)
+        return saferl_shield__abstraction_fail(x, "expected 'initial I' with I a state", NULL);
+    if (!saferl_shield__at_line_end(c)) return saferl_shield__abstraction_fail(x, "unexpected text after the header", NULL);
+    x->have_header = 1;
+    x->pairs = (size_t)x->S * x->A;
+    if (x->pass == 0) {
+        x->count = (uint32_t *)saferl_shield__allocate(x->allocator, (x->pairs + 1) * sizeof(uint32_t));
+        if (!x->count) return saferl_shield__cursor_fail_at(c, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
+        memset(x->count, 0, (x->pairs + 1) * sizeof(uint32_t));
+    }
+    return SAFERL_OK;
+}
+
+/* "label S name ...": the names true in state S (the vocabulary's bits, or new bits in order
+   of appearance); pass 1 records them. */
+static saferl_result saferl_shield__abstraction_label(saferl_shield__abstraction_reader *x) {
+    saferl_shield__cursor *c = &x->cursor;
+    const char *s = c->text;
+    uint32_t state, bit;
+    if (saferl_shield__read_uint(c, x->S, &state) < 0) return saferl_shield__abstraction_fail(x, "expected a state after 'label'", NULL);
+    while (!saferl_shield__at_line_end(c)) {
+        size_t start = c->pos, n;
+        while (c->pos < c->length && !saferl_shield__cursor_blank(s[c->pos]) && s[c->pos] != '\n' && s[c->pos] != '#') ++c->pos;
+        n = c->pos - start;
+        if (n >= SAFERL_SHIELD_NAME_CAPACITY) {
+            c->pos = start;
+            return saferl_shield__abstraction_fail(x, "proposition name longer than 31 bytes", NULL);
+        }
+        if (x->pass == 0) continue;
+        if (x->desc && x->desc->vocabulary) {
+            int found = saferl_shield__vocabulary_bit(x->desc, s + start, n, SAFERL_SHIELD_NO_STATE);
+            if (found < 0) {
+                c->pos = start;
+                return saferl_shield__abstraction_fail(x, "proposition not in the vocabulary", NULL);
+            }
+            bit = (uint32_t)found;
+        } else {
+            for (bit = 0; bit < x->prop_count; ++bit)
+                if (strlen(x->prop_name[bit]) == n && memcmp(x->prop_name[bit], s + start, n) == 0) break;
+            if (bit == x->prop_count) {
+                if (bit == SAFERL_SHIELD_LABEL_BITS) {
+                    c->pos = start;
+                    return saferl_shield__abstraction_fail(x, "more than 32 propositions", NULL);
+                }
+                memcpy(x->prop_name[bit], s + start, n);
+                x->prop_name[bit][n] = '\0';
+                ++x->prop_count;
+            }
+        }
+        x->label[state] |= 1u << bit;
+    }
+    return SAFERL_OK;
+}
+
+/* A probability after '@', in (0, 1]. */
+static saferl_result saferl_shield__abstraction_probability(saferl_shield__abstraction_reader *x, double *p) {
+    saferl_shield__cursor *c = &x->cursor;
+    char number[40], *end;
+    size_t k = 0;
+    ++c->pos;
+    while (c->pos < c->length && k + 1 < sizeof number && strchr("0123456789.eE+-", c->text[c->pos]))
+        number[k++] = c->text[c->pos++];
+    number[k] = '\0';
+    *p = strtod(number, &end);
+    if (k == 0 || *end != '\0' || !(*p > 0.0) || *p > 1.0) return saferl_shield__abstraction_fail(x, "probability must be in (0, 1]", NULL);
+    return SAFERL_OK;
+}
+
+/* "S A: t t ..." or "S A: t@p t@p ...": the successors of (S, A), a set or a distribution. */
+static saferl_result saferl_shield__abstraction_successors(saferl_shield__abstraction_reader *x) {
+    saferl_shield__cursor *c = &x->cursor;
+    uint32_t state, act, n = 0, t, first_column = 0;
+    size_t pair;
+    double total = 0.0;
+    int line_probabilistic = -1;
+    if (saferl_shield__read_uint(c, x->S, &state) < 0)
+        return saferl_shield__abstraction_fail(x, "expected 'label S ...' or 'S A: successors' with S a state", NULL);
+    if (saferl_shield__read_uint(c, x->A, &act) < 0) return saferl_shield__abstraction_fail(x, "expected an action (0 .. A-1)", NULL);
+    if (saferl_shield__read_word(c, ":") < 0) return saferl_shield__abstraction_fail(x, "expected ':'", NULL);
+    pair = (size_t)state * x->A + act;
+    if (x->pass == 0 && x->count[pair + 1]) return saferl_shield__abstraction_fail(x, "this state and action already have successors", NULL);
+    while (!saferl_shield__at_line_end(c)) {
+        double p = 1.0;
+        int has_p;
+        uint32_t column = saferl_shield__cursor_column(c);
+        if (n == 0) first_column = column;
+        if (!saferl_shield__is_digit(c->text[c->pos])) return saferl_shield__abstraction_fail(x, "expected a successor state", NULL);
+        if (saferl_shield__read_uint(c, 0xFFFFFFFFul, &t) < 0 || t >= x->S) {
+            char detail[200];
+            snprintf(detail, sizeof detail, " (states are 0 .. %lu)", (unsigned long)x->S - 1);
+            return saferl_shield__cursor_fail_at(c, SAFERL_ERR_PARSE, c->line, column, "dangling successor: not a state", detail);
+        }
+        has_p = c->pos < c->length && c->text[c->pos] == '@';
+        if (line_probabilistic < 0) line_probabilistic = has_p;
+        if (has_p != line_probabilistic) return saferl_shield__abstraction_fail(x, "give a probability to every successor of a line or to none", NULL);
+        if (has_p) {
+            x->probabilistic = 1;
+            if (saferl_shield__abstraction_probability(x, &p) < 0) return c->code;
+            total += p;
+        }
+        if (x->pass == 1) {
+            size_t e = x->offset[pair] + n;
+            x->successor[e] = t;
+            if (x->probability) x->probability[e] = p;
+        }
+        ++n;
+    }
+    if (n == 0) return saferl_shield__abstraction_fail(x, "expected at least one successor", NULL);
+    if (line_probabilistic == 1 && fabs(total - 1.0) > 1e-6) return saferl_shield__abstraction_fail(x, "probabilities do not sum to 1", NULL);
+    if (x->pass == 0) x->count[pair + 1] = n;
+    /* a line without probabilities is a set, which a distribution file cannot hold unless it
+       has one element (probability 1) */
+    if (line_probabilistic == 0 && n > 1 && !x->multi_line) {
+        x->multi_line = c->line;
+        x->multi_column = first_column;
+    }
+    return SAFERL_OK;
+}
+
+/* After pass 0: one block for the labels, offsets, successors (and probabilities). */
+static saferl_result saferl_shield__abstraction_allocate(saferl_shield__abstraction_reader *x) {
+    size_t i, size;
+    for (i = 0; i < x->pairs; ++i) x->count[i + 1] += x->count[i];
+    x->edges = x->count[x->pairs];
+    size = (size_t)x->S * sizeof(uint32_t) + (x->pairs + 1) * sizeof(uint32_t) + x->edges * sizeof(uint32_t) +
+           (x->probabilistic ? x->edges * sizeof(double) : 0) + 16;
+    x->memory = (unsigned char *)saferl_shield__allocate(x->allocator, size);
+    if (!x->memory) return saferl_shield__cursor_fail_at(&x->cursor, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
+    if (x->probabilistic) x->probability = (double *)(void *)x->memory;
+    x->label = (uint32_t *)(void *)(x->memory + (x->probabilistic ? x->edges * sizeof(double) : 0));
+    x->offset = x->label + x->S;
+    x->successor = x->offset + x->pairs + 1;
+    memset(x->label, 0, (size_t)x->S * sizeof(uint32_t));
+    memcpy(x->offset, x->count, (x->pairs + 1) * sizeof(uint32_t));
+    return SAFERL_OK;
+}
+
+/* One pass over the lines: the header, then label and successor lines. */
+static saferl_result saferl_shield__abstraction_pass(saferl_shield__abstraction_reader *x) {
+    saferl_shield__cursor *c = &x->cursor;
+    saferl_result r;
+    c->pos = c->line_start = 0;
+    c->line = 1;
+    x->have_header = 0;
+    for (; c->pos <= c->length; ++c->pos, saferl_shield__cursor_new_line(c)) {
+        if (saferl_shield__at_line_end(c)) {
+            if (c->pos >= c->length) break;
+            continue;
+        }
+        if (!x->have_header) r = saferl_shield__abstraction_header(x);
+        else if (saferl_shield__read_word(c, "label") == 0) r = saferl_shield__abstraction_label(x);
+        else r = saferl_shield__abstraction_successors(x);
+        if (r < 0) return r;
+    }
+    if (!x->have_header) return saferl_shield__abstraction_fail(x, "no 'states N actions A initial I' line", NULL);
+    if (x->probabilistic && x->multi_line)
+        return saferl_shield__cursor_fail_at(c, SAFERL_ERR_PARSE, x->multi_line, x->multi_column,
+                                             "successors without probabilities in a file with probabilities", NULL);
+    return SAFERL_OK;
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_read_abstraction(const char *text, size_t length,
                                                                const saferl_shield_desc *desc,
                                                                saferl_shield_abstraction *out,
                                                                saferl_shield_error *error) {
-    saferl_shield__lines x;
+    saferl_shield__abstraction_reader x;
     saferl_shield_abstraction result;
-    const saferl_allocator *allocator = desc ? &desc->allocator : NULL;
-    uint32_t S = 0, A = 0, I = 0, have_header = 0, *count = NULL, *label = NULL, *offset = NULL, *successor = NULL;
-    uint32_t max_states = desc && desc->max_states ? desc->max_states : (1u << 20);
-    double *probability = NULL;
-    int pass, probabilistic = 0;
-    uint32_t multi_line = 0, multi_column = 0, successor_column = 0;
-    size_t pairs = 0, edges = 0, size;
-    unsigned char *memory = NULL;
     saferl_result r = SAFERL_OK;
     SAFERL_ASSERT(out != NULL);
     saferl_shield__clear_error(error);
-    memset(&result, 0, sizeof result);
     if (!text) return saferl_shield__fail(error, SAFERL_ERR_PARSE, 1, 1, "abstraction: no text", NULL);
-    saferl_shield__skip_bom(&text, &length);
-#define SAFERL_SHIELD__AFAIL(message, detail)                                                            \
-    do {                                                                                                 \
-        r = saferl_shield__fail(error, SAFERL_ERR_PARSE, x.line, saferl_shield__column(&x), message, detail); \
-        goto done;                                                                                       \
-    } while (0)
-    /* pass 0 counts successors per (state, action); pass 1 fills the arrays */
-    for (pass = 0; pass < 2; ++pass) {
-        x.text = text;
-        x.length = length;
-        x.pos = x.line_start = 0;
-        x.line = 1;
-        have_header = 0;
-        for (; x.pos <= x.length; ++x.line, x.line_start = ++x.pos) {
-            uint32_t s, act;
-            if (saferl_shield__at_line_end(&x)) {
-                if (x.pos >= x.length) break;
-                continue;
-            }
-            if (!have_header) {
-                if (saferl_shield__read_word(&x, "states") < 0 || saferl_shield__read_uint(&x, 1u << 24, &S) < 0 || S == 0)
-                    SAFERL_SHIELD__AFAIL("expected 'states N' with 1 <= N < 2^24", NULL);
-                if (S > max_states) { /* before any allocation: a tiny file may not claim gigabytes */
-                    char detail[64];
-                    snprintf(detail, sizeof detail, " (%lu)", (unsigned long)max_states);
-                    while (x.pos > 0 && x.text[x.pos - 1] >= '0' && x.text[x.pos - 1] <= '9') --x.pos;
-                    SAFERL_SHIELD__AFAIL("more states than desc.max_states", detail);
-                }
-                if (saferl_shield__read_word(&x, "actions") < 0 || saferl_shield__read_uint(&x, 33, &A) < 0 || A == 0)
-                    SAFERL_SHIELD__AFAIL("expected 'actions A' with 1 <= A <= 32", NULL);
-                if (saferl_shield__read_word(&x, "initial") < 0 || saferl_shield__read_uint(&x, S, &I) < 0)
-                    SAFERL_SHIELD__AFAIL("expected 'initial I' with I a state", NULL);
-                if (!saferl_shield__at_line_end(&x)) SAFERL_SHIELD__AFAIL("unexpected text after the header", NULL);
-                have_header = 1;
-                pairs = (size_t)S * A;
-                if (pass == 0) {
-                    count = (uint32_t *)saferl_shield__allocate(allocator, (pairs + 1) * sizeof(uint32_t));
-                    if (!count) {
-                        r = saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
-                        goto done;
-                    }
-                    memset(count, 0, (pairs + 1) * sizeof(uint32_t));
-                }
-                continue;
-            }
-            if (saferl_shield__read_word(&x, "label") == 0) {
-                if (saferl_shield__read_uint(&x, S, &s) < 0) SAFERL_SHIELD__AFAIL("expected a state after 'label'", NULL);
-                while (!saferl_shield__at_line_end(&x)) {
-                    size_t start = x.pos, n;
-                    uint32_t bit;
-                    int found;
-                    while (x.pos < x.length && x.text[x.pos] != ' ' && x.text[x.pos] != '\t' && x.text[x.pos] != '\r' &&
-                           x.text[x.pos] != '\n' && x.text[x.pos] != '#')
-                        ++x.pos;
-                    n = x.pos - start;
-                    if (n >= SAFERL_SHIELD_NAME_CAPACITY) {
-                        x.pos = start;
-                        SAFERL_SHIELD__AFAIL("proposition name longer than 31 bytes", NULL);
-                    }
-                    if (pass == 0) continue;
-                    if (desc && desc->vocabulary) {
-                        found = saferl_shield__vocabulary_bit(desc, text + start, n, SAFERL_SHIELD_NO_STATE);
-                        if (found < 0) {
-                            x.pos = start;
-                            SAFERL_SHIELD__AFAIL("proposition not in the vocabulary", NULL);
-                        }
-                        bit = (uint32_t)found;
-                    } else {
-                        for (bit = 0; bit < result.prop_count; ++bit)
-                            if (strlen(result.prop_name[bit]) == n && memcmp(result.prop_name[bit], text + start, n) == 0) break;
-                        if (bit == result.prop_count) {
-                            if (bit == SAFERL_SHIELD_LABEL_BITS) {
-                                x.pos = start;
-                                SAFERL_SHIELD__AFAIL("more than 32 propositions", NULL);
-                            }
-                            memcpy(result.prop_name[bit], text + start, n);
-                            result.prop_name[bit][n] = '\0';
-                            ++result.prop_count;
-                        }
-                    }
-                    label[s] |= 1u << bit;
-                }
-                continue;
-            }
-            if (saferl_shield__read_uint(&x, S, &s) < 0) SAFERL_SHIELD__AFAIL("expected 'label S ...' or 'S A: successors' with S a state", NULL);
-            if (saferl_shield__read_uint(&x, A, &act) < 0) SAFERL_SHIELD__AFAIL("expected an action (0 .. A-1)", NULL);
-            if (saferl_shield__read_word(&x, ":") < 0) SAFERL_SHIELD__AFAIL("expected ':'", NULL);
-            if (pass == 0 && count[(size_t)s * A + act + 1]) SAFERL_SHIELD__AFAIL("this state and action already have successors", NULL);
-            {
-                double total = 0.0;
-                uint32_t n = 0, t;
-                int line_probabilistic = -1;
-                while (!saferl_shield__at_line_end(&x)) {
-                    char *end;
-                    double p = 1.0;
-                    int has_p;
-                    uint32_t column = saferl_shield__column(&x);
-                    if (n == 0) successor_column = column;
-                    if (x.text[x.pos] < '0' || x.text[x.pos] > '9') SAFERL_SHIELD__AFAIL("expected a successor state", NULL);
-                    if (saferl_shield__read_uint(&x, 0xFFFFFFFFull, &t) < 0 || t >= S) {
-                        char detail[200];
-                        snprintf(detail, sizeof detail, " (states are 0 .. %lu)", (unsigned long)S - 1);
-                        r = saferl_shield__fail(error, SAFERL_ERR_PARSE, x.line, column, "dangling successor: not a state", detail);
-                        goto done;
-                    }
-                    has_p = x.pos < x.length && x.text[x.pos] == '@';
-                    if (line_probabilistic < 0) line_probabilistic = has_p;
-                    if (has_p != line_probabilistic) SAFERL_SHIELD__AFAIL("give a probability to every successor of a line or to none", NULL);
-                    if (has_p) probabilistic = 1;
-                    if (has_p) {
-                        char number[40];
-                        size_t k = 0;
-                        ++x.pos;
-                        while (x.pos < x.length && k + 1 < sizeof number && strchr("0123456789.eE+-", x.text[x.pos]))
-                            number[k++] = x.text[x.pos++];
-                        number[k] = '\0';
-                        p = strtod(number, &end);
-                        if (k == 0 || *end != '\0' || !(p > 0.0) || p > 1.0) SAFERL_SHIELD__AFAIL("probability must be in (0, 1]", NULL);
-                        total += p;
-                    }
-                    if (pass == 1) {
-                        size_t e = offset[(size_t)s * A + act] + n;
-                        successor[e] = t;
-                        if (probability) probability[e] = p;
-                    }
-                    ++n;
-                }
-                if (n == 0) SAFERL_SHIELD__AFAIL("expected at least one successor", NULL);
-                if (line_probabilistic == 1 && fabs(total - 1.0) > 1e-6) SAFERL_SHIELD__AFAIL("probabilities do not sum to 1", NULL);
-                if (pass == 0) count[(size_t)s * A + act + 1] = n;
-                /* a line without probabilities is a set, which a distribution file cannot hold
-                   unless it has one element (probability 1) */
-                if (line_probabilistic == 0 && n > 1 && !multi_line) {
-                    multi_line = x.line;
-                    multi_column = successor_column;
-                }
-            }
-        }
-        if (!have_header) SAFERL_SHIELD__AFAIL("no 'states N actions A initial I' line", NULL);
-        if (probabilistic == 1 && multi_line) {
-            r = saferl_shield__fail(error, SAFERL_ERR_PARSE, multi_line, multi_column,
-                                    "successors without probabilities in a file with probabilities", NULL);
-            goto done;
-        }
-        if (pass == 0) {
-            size_t i;
-            for (i = 0; i < pairs; ++i) {
-                count[i + 1] += count[i];
-            }
-            edges = count[pairs];
-            size = (size_t)S * sizeof(uint32_t) + (pairs + 1) * sizeof(uint32_t) + edges * sizeof(uint32_t) +
-                   (probabilistic == 1 ? edges * sizeof(double) : 0) + 16;
-            memory = (unsigned char *)saferl_shield__allocate(allocator, size);
-            if (!memory) {
-                r = saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
-                goto done;
-            }
-            if (probabilistic == 1) probability = (double *)(void *)memory;
-            label = (uint32_t *)(void *)(memory + (probabilistic == 1 ? edges * sizeof(double) : 0));
-            offset = label + S;
-            successor = offset + pairs + 1;
-            memset(label, 0, (size_t)S * sizeof(uint32_t));
-            memcpy(offset, count, (pairs + 1) * sizeof(uint32_t));
-        }
+    memset(&x, 0, sizeof x);
+    saferl_shield__cursor_start(&x.cursor, text, length, error);
+    x.desc = desc;
+    x.allocator = desc ? &desc->allocator : NULL;
+    x.max_states = desc && desc->max_states ? desc->max_states : (1u << 20);
+    for (x.pass = 0; x.pass < 2 && r == SAFERL_OK; ++x.pass) {
+        r = saferl_shield__abstraction_pass(&x);
+        if (r == SAFERL_OK && x.pass == 0) r = saferl_shield__abstraction_allocate(&x);
     }
-#undef SAFERL_SHIELD__AFAIL
-    result.state_count = S;
-    result.action_count = A;
-    result.initial = I;
-    result.label = label;
-    result.offset = offset;
-    result.successor = successor;
-    result.probability = probability;
-    if (desc && desc->vocabulary) {
-        uint32_t j;
-        for (j = 0; j < desc->vocabulary_count && j < SAFERL_SHIELD_LABEL_BITS; ++j) {
-            size_t n = strlen(desc->vocabulary[j]);
-            if (n >= SAFERL_SHIELD_NAME_CAPACITY) n = SAFERL_SHIELD_NAME_CAPACITY - 1;
-            memcpy(result.prop_name[j], desc->vocabulary[j], n);
-            result.prop_name[j][n] = '\0';
+    if (r == SAFERL_OK) {
+        memset(&result, 0, sizeof result);
+        result.state_count = x.S;
+        result.action_count = x.A;
+        result.initial = x.I;
+        result.label = x.label;
+        result.offset = x.offset;
+        result.successor = x.successor;
+        result.probability = x.probability;
+        result.prop_count = x.prop_count;
+        memcpy(result.prop_name, x.prop_name, sizeof result.prop_name);
+        if (desc && desc->vocabulary) {
+            uint32_t j;
+            for (j = 0; j < desc->vocabulary_count && j < SAFERL_SHIELD_LABEL_BITS; ++j) {
+                size_t n = strlen(desc->vocabulary[j]);
+                if (n >= SAFERL_SHIELD_NAME_CAPACITY) n = SAFERL_SHIELD_NAME_CAPACITY - 1;
+                memcpy(result.prop_name[j], desc->vocabulary[j], n);
+                result.prop_name[j][n] = '\0';
+            }
+            result.prop_count = j;
         }
-        result.prop_count = j;
+        result.owned_memory = x.memory;
+        if (x.allocator) result.allocator = *x.allocator;
+        x.memory = NULL;
+        *out = result;
     }
-    result.owned_memory = memory;
-    if (allocator) result.allocator = *allocator;
-    memory = NULL;
-    *out = result;
-done:
-    saferl_shield__release(allocator, count);
-    saferl_shield__release(allocator, memory);
+    saferl_shield__release(x.allocator, x.count);
+    saferl_shield__release(x.allocator, x.memory);
     return r;
 }
 
@@ -7163,80 +7426,79 @@ SAFERL_SHIELD_API void saferl_shield_grid_destroy(saferl_shield_grid *grid) {
     memset(grid, 0, sizeof *grid);
 }
 
+/* The map's size: rows are the non-empty lines (a trailing '\r' dropped), all equally wide. */
+static saferl_result saferl_shield__grid_measure(saferl_shield__cursor *c, uint32_t *width, uint32_t *height) {
+    const char *s = c->text;
+    *width = *height = 0;
+    for (;;) {
+        size_t end = c->pos, row_end, wide;
+        while (end < c->length && s[end] != '\n') ++end;
+        row_end = end > c->line_start && s[end - 1] == '\r' ? end - 1 : end;
+        wide = row_end - c->line_start;
+        if (wide > 0) {
+            if (wide >= (1u << 14)) return saferl_shield__cursor_fail_at(c, SAFERL_ERR_PARSE, c->line, 1, "map: a row wider than 16383 cells", NULL);
+            if (*height == 0) *width = (uint32_t)wide;
+            else if (wide != *width) {
+                char detail[200];
+                snprintf(detail, sizeof detail, " (%lu cells; the first row has %lu)", (unsigned long)wide, (unsigned long)*width);
+                return saferl_shield__cursor_fail(c, SAFERL_ERR_PARSE, row_end, "map: rows differ in width", detail);
+            }
+            if (++*height >= (1u << 14)) return saferl_shield__cursor_fail_at(c, SAFERL_ERR_PARSE, c->line, 1, "map: more than 16383 rows", NULL);
+        }
+        if (end >= c->length) break;
+        c->pos = end + 1;
+        saferl_shield__cursor_new_line(c);
+    }
+    if (*height == 0) return saferl_shield__cursor_fail_at(c, SAFERL_ERR_PARSE, 1, 1, "map: empty", NULL);
+    return SAFERL_OK;
+}
+
+/* Every character is in the legend (checked before allocating); fills kind when given. */
+static saferl_result saferl_shield__grid_cells(saferl_shield__cursor *c, const unsigned char *map, uint8_t *kind) {
+    const char *s = c->text;
+    size_t cell = 0;
+    c->pos = c->line_start = 0;
+    c->line = 1;
+    while (c->pos < c->length) {
+        unsigned char ch = (unsigned char)s[c->pos++];
+        if (ch == '\n') {
+            saferl_shield__cursor_new_line(c);
+            continue;
+        }
+        if (ch == '\r' && (c->pos == c->length || s[c->pos] == '\n')) continue;
+        if (map[ch] == 0xFF) {
+            char detail[200];
+            if (ch >= 32 && ch < 127) snprintf(detail, sizeof detail, " '%c'", ch);
+            else snprintf(detail, sizeof detail, " (byte %u)", (unsigned)ch);
+            return saferl_shield__cursor_fail(c, SAFERL_ERR_PARSE, c->pos - 1, "map: a character not in the legend:", detail);
+        }
+        if (kind) kind[cell++] = map[ch];
+    }
+    return SAFERL_OK;
+}
+
 SAFERL_SHIELD_API saferl_result saferl_shield_grid_read_text(const char *text, size_t length,
                                                              const saferl_shield_legend_entry *legend,
                                                              uint32_t legend_count, saferl_shield_grid *out,
                                                              const saferl_allocator *allocator,
                                                              saferl_shield_error *error) {
-    uint32_t width = 0, height = 0, line = 0, x = 0, k;
-    size_t p, row_start = 0;
+    uint32_t width, height, k;
+    saferl_shield__cursor c;
     saferl_shield_grid grid;
     saferl_result r;
     unsigned char map[256];
     SAFERL_ASSERT(out != NULL);
     saferl_shield__clear_error(error);
-    saferl_shield__skip_bom(&text, &length);
     if (!text || !legend || legend_count == 0 || legend_count > 255)
         return saferl_shield__fail(error, SAFERL_ERR_INVALID_ARGUMENT, 0, 0, "map: no text or a bad legend", NULL);
+    saferl_shield__cursor_start(&c, text, length, error);
     memset(map, 0xFF, sizeof map);
     for (k = legend_count; k-- > 0;) map[(unsigned char)legend[k].symbol] = (unsigned char)k;
-    /* measure: rows are the non-empty lines (a trailing '\r' dropped), all equally wide */
-    for (p = 0; p <= length; ++p) {
-        if (p == length || text[p] == '\n') {
-            size_t end = p;
-            ++line;
-            if (end > row_start && text[end - 1] == '\r') --end;
-            if (end > row_start) {
-                if (end - row_start >= (1u << 14))
-                    return saferl_shield__fail(error, SAFERL_ERR_PARSE, line, 1, "map: a row wider than 16383 cells", NULL);
-                if (height == 0) width = (uint32_t)(end - row_start);
-                else if (end - row_start != width) {
-                    char detail[200];
-                    snprintf(detail, sizeof detail, " (%lu cells; the first row has %lu)", (unsigned long)(end - row_start),
-                             (unsigned long)width);
-                    return saferl_shield__fail(error, SAFERL_ERR_PARSE, line, (uint32_t)(end - row_start) + 1,
-                                               "map: rows differ in width", detail);
-                }
-                if (++height >= (1u << 14)) return saferl_shield__fail(error, SAFERL_ERR_PARSE, line, 1, "map: more than 16383 rows", NULL);
-            }
-            row_start = p + 1;
-        }
-    }
-    if (height == 0) return saferl_shield__fail(error, SAFERL_ERR_PARSE, 1, 1, "map: empty", NULL);
-    /* check every character before allocating */
-    line = 1;
-    x = 0;
-    for (p = 0; p < length; ++p) {
-        unsigned char c = (unsigned char)text[p];
-        if (c == '\n') {
-            ++line;
-            x = 0;
-            continue;
-        }
-        if (c == '\r' && (p + 1 == length || text[p + 1] == '\n')) continue;
-        if (map[c] == 0xFF) {
-            char detail[200];
-            if (c >= 32 && c < 127) snprintf(detail, sizeof detail, " '%c'", c);
-            else snprintf(detail, sizeof detail, " (byte %u)", (unsigned)c);
-            return saferl_shield__fail(error, SAFERL_ERR_PARSE, line, x + 1, "map: a character not in the legend:", detail);
-        }
-        ++x;
-    }
-    r = saferl_shield__grid_create(&grid, width, height, legend, legend_count, allocator, error);
+    r = saferl_shield__grid_measure(&c, &width, &height);
+    if (r == SAFERL_OK) r = saferl_shield__grid_cells(&c, map, NULL);
+    if (r == SAFERL_OK) r = saferl_shield__grid_create(&grid, width, height, legend, legend_count, allocator, error);
     if (r < 0) return r;
-    {
-        size_t cell = 0;
-        line = 1;
-        for (p = 0; p < length; ++p) {
-            unsigned char c = (unsigned char)text[p];
-            if (c == '\n') {
-                ++line;
-                continue;
-            }
-            if (c == '\r' && (p + 1 == length || text[p + 1] == '\n')) continue;
-            grid.kind[cell++] = map[c];
-        }
-    }
+    saferl_shield__grid_cells(&c, map, grid.kind);
     r = saferl_shield_grid_finish(&grid, error);
     if (r < 0) {
         saferl_shield_grid_destroy(&grid);

@@ -17,7 +17,10 @@
    H / mean_i E[T_i]. Prints one line per cell: coverage of the 95% interval, its binomial
    standard error, the median interval width relative to the truth, the median ratio of
    the estimate to the truth, and the same coverage for the pooled-hazard interval
-   (saferl_budget_pool) on the same data. Seeds are fixed per cell. */
+   (saferl_budget_pool) on the same data; then, to diagnose a miss, how many intervals lay
+   below the truth and how many above, and the median and 90th percentile of the fitted
+   spread squared (the marginal-likelihood mode's sd of ln q_i, squared). Seeds are fixed
+   per cell. */
 #define SAFERL_BUDGET_IMPLEMENTATION
 #include "saferl_budget.h"
 
@@ -101,16 +104,17 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, unsign
     saferl_budget_attempt *attempts = malloc(sizeof *attempts * c->attempts);
     saferl_budget_summary *summaries = malloc(sizeof *summaries * c->prompts), pooled;
     double *width = malloc(sizeof(double) * replications), *ratio = malloc(sizeof(double) * replications);
+    double *fitted = malloc(sizeof(double) * replications); /* the fit's spread^2 */
     saferl_budget_desc desc;
     size_t work_size;
     void *work;
     saferl_rng rng;
-    unsigned r, i, k, covered = 0, pooled_covered = 0, used = 0, censored_count = 0, bound_only = 0;
+    unsigned r, i, k, covered = 0, low = 0, high = 0, pooled_covered = 0, used = 0, censored_count = 0, bound_only = 0;
     memset(&desc, 0, sizeof desc);
     desc.draws = draws;
     work_size = saferl_budget_set_memory_size(&desc);
     work = malloc(work_size);
-    if (!attempts || !summaries || !width || !ratio || !work) return 1;
+    if (!attempts || !summaries || !width || !ratio || !fitted || !work) return 1;
     saferl_rng_seed(&rng, seed);
     for (r = 0; r < replications; ++r) {
         double inverse_sum = 0.0, truth;
@@ -137,6 +141,9 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, unsign
         }
         bound_only += result == SAFERL_BOUND_ONLY;
         covered += set.xi_lo <= truth && truth <= set.xi_hi;
+        low += set.xi_hi < truth;
+        high += set.xi_lo > truth;
+        fitted[used] = set.spread * set.spread;
         width[used] = (set.xi_hi - set.xi_lo) / truth;
         ratio[used] = set.xi / truth;
         ++used;
@@ -145,19 +152,22 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, unsign
     }
     saferl_budget__sort(width, used);
     saferl_budget__sort(ratio, used);
+    saferl_budget__sort(fitted, used);
     {
         double cov = (double)covered / used;
-        printf("%6u %4u %-9s %5.2f %5.2f %8.0f %6.3f | %5.3f %5.3f %6.3f %6.3f | %5.3f %u\n", c->prompts,
+        printf("%6u %4u %-9s %5.2f %5.2f %8.0f %6.3f | %5.3f %5.3f %6.3f %6.3f | %5.3f %u | %u %u | %5.3f %5.3f\n", c->prompts,
                c->attempts, law_names[c->law], c->spread, c->censored, horizon,
                (double)censored_count / ((double)replications * c->prompts * c->attempts), cov,
                sqrt(cov * (1 - cov) / used), saferl_budget__quantile(width, used, 0.5),
-               saferl_budget__quantile(ratio, used, 0.5), (double)pooled_covered / used, bound_only);
+               saferl_budget__quantile(ratio, used, 0.5), (double)pooled_covered / used, bound_only,
+               low, high, saferl_budget__quantile(fitted, used, 0.5), saferl_budget__quantile(fitted, used, 0.9));
     }
     fflush(stdout);
     free(attempts);
     free(summaries);
     free(width);
     free(ratio);
+    free(fitted);
     free(work);
     return 0;
 }
@@ -165,7 +175,7 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, unsign
 int main(int argc, char **argv) {
     unsigned replications = 1000, draws = 2000, cells = 0;
     int i;
-    printf("prompts  n  law       spread cens        H  c.obs | cover  se    width  est/true | pooled-hazard cover, bound-only\n");
+    printf("prompts  n  law       spread cens        H  c.obs | cover  se    width  est/true | pooled-hazard cover, bound-only | low high | fit s^2 q50 q90\n");
     for (i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--replications") == 0 && i + 1 < argc) {
             replications = (unsigned)atoi(argv[++i]);

@@ -18,6 +18,11 @@
    bench_rl solve SEED...   wall-clock seconds until CartPole is "solved" (mean return of the
                             last 100 episodes >= 475) with PPO and the defaults; a cap of
                             MAX_SOLVE_STEPS steps reports "unsolved"
+   bench_rl limit RULE SEED...  the RL page's default CartPole run at d = 10 (PPO-Lag, the
+                            defaults, one environment, 15 epochs of 2000 steps, 64-64 tanh):
+                            per epoch the window's mean cost (what the page plots), J_C (the
+                            cost the multiplier acted on), lambda and the episodes finished;
+                            RULE epoch or window (desc.cost_estimate; bench_limit below)
    Output: one "key value" line per figure (seconds unless said). */
 #define _POSIX_C_SOURCE 200809L
 #define SAFERL_RL_IMPLEMENTATION
@@ -499,10 +504,41 @@ static void bench_rcsl(void) {
     }
 }
 
+/* The page's CartPole run at d = 10 under one cost estimate rule. Settings fixed before any
+   run, copied from web/rl (app.js DEFAULTS, DEFAULT_D; worker.js: hidden 64). */
+static void bench_limit(saferl_rl_cost_estimate rule, uint32_t seed) {
+    saferl_rl_builtin state;
+    saferl_rl_env env;
+    saferl_rl_desc d;
+    saferl_rl_agent agent;
+    saferl_rl_epoch_stats st;
+    int e;
+    saferl_rl_env_builtin(&env, &state, SAFERL_RL_ENV_CARTPOLE);
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_PPO_LAG;
+    d.cost_count = 1;
+    d.cost_limits[0] = 10.0;
+    d.seed = seed;
+    d.steps_per_epoch = 2000;
+    d.hidden[0] = d.hidden[1] = 64;
+    d.cost_estimate = rule;
+    if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) {
+        printf("limit_failed %u\n", seed);
+        return;
+    }
+    for (e = 0; e < 15; ++e) {
+        if (saferl_rl_agent_epoch(&agent, &st) != SAFERL_OK) break;
+        printf("limit %s seed %u epoch %d window_cost %.4g j_c %.4g lambda %.4g episodes %d return %.4g\n",
+               rule == SAFERL_RL_COST_WINDOW ? "window" : "epoch", seed, st.epoch, st.episode_cost, st.cost_estimates[0],
+               st.lagrange_multiplier, st.episodes, st.episode_return);
+    }
+    saferl_rl_agent_destroy(&agent);
+}
+
 int main(int argc, char **argv) {
     int i;
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_rl envs | nets | rcsl | cpo [DIR] | solve SEED...\n");
+        fprintf(stderr, "usage: bench_rl envs | nets | rcsl | cpo [DIR] | solve SEED... | limit epoch|window SEED...\n");
         return 2;
     }
     if (!strcmp(argv[1], "envs")) bench_envs();
@@ -511,6 +547,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[1], "cpo")) bench_cpo(argc > 2 ? argv[2] : NULL);
     else if (!strcmp(argv[1], "solve"))
         for (i = 2; i < argc; ++i) bench_solve((uint32_t)strtoul(argv[i], NULL, 10));
+    else if (!strcmp(argv[1], "limit") && argc > 2)
+        for (i = 3; i < argc; ++i)
+            bench_limit(!strcmp(argv[2], "window") ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_EPOCH,
+                        (uint32_t)strtoul(argv[i], NULL, 10));
     else {
         fprintf(stderr, "bench_rl: unknown mode %s\n", argv[1]);
         return 2;

@@ -24,7 +24,9 @@
 #     are printed so the two can be seen to do the same update.
 #  7. The random tabular CMDPs of tests/test_rl.c against their exact LP optimum with the
 #     default multiplier settings: 3 CMDPs x SEEDS seeds x cost scales 1, 10, 100 for PPO-Lag,
-#     PID-Lag, CPO, PCPO, TRPO-Lag, FOCOPS and CUP (about 2 minutes of CPU; niced).
+#     PID-Lag, CPO, PCPO, TRPO-Lag, FOCOPS and CUP (about 2 minutes of CPU; niced), then with J_C
+#     over the last 100 episodes (cost_estimate WINDOW) and with the multiplier in cost units.
+#  8. The RL page's CartPole run at d = 10, seeds 1-8, under both cost estimate rules (bench_rl limit).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -235,3 +237,15 @@ echo "  the same grid with the multiplier in cost units and OmniSafe's defaults 
 nice build/test_rl --cmdp-grid-cost-units 1 3 "$SEEDS" ppo-lag pid-lag trpo-lag focops cup \
     >build/bench_rl_cmdp_cost_units.txt || true
 grep "runs within" build/bench_rl_cmdp_cost_units.txt | sed 's/^/  /'
+echo "  the same grid with J_C over the last 100 episodes (cost_estimate WINDOW, OmniSafe's; the"
+echo "  default before J_C over the epoch's episodes), for comparison:"
+nice build/test_rl --cmdp-grid-window 1 3 "$SEEDS" >build/bench_rl_cmdp_window.txt || true
+grep "runs within" build/bench_rl_cmdp_window.txt | sed 's/^/  /'
+
+echo
+echo "== the RL page's CartPole run at d = 10 (PPO-Lag, the defaults, 15 epochs of 2000 steps; settings"
+echo "   in bench/rl.c, bench_limit), epoch 15 of seeds 1-8 by cost estimate rule: window_cost is the"
+echo "   last 100 episodes' mean cost (what the page plots), j_c the cost the multiplier acted on"
+for rule in epoch window; do
+    nice build/bench_rl_v2 limit "$rule" 1 2 3 4 5 6 7 8 | grep " epoch 15 " | sed 's/^/  /'
+done

@@ -7,6 +7,7 @@
             [--envs K] [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]
    rl_train --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]
             [--hidden H] --seed S --steps N [--steps-per-epoch M] [--png curves.png]
+            [--save-checkpoint FILE] [--resume FILE]
    rl_train --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]
             [--constraint cost|violation] [--eval-episodes N] --seed S --steps N
 
@@ -22,7 +23,9 @@
    --resume FILE loads one into an agent made from the same flags and trains from the epoch
    after it up to --steps in all, printing the same epoch lines as a run never interrupted
    (the seconds column aside). A checkpoint from other flags is refused with the field that
-   differs. Both are for the on-policy algorithms.
+   differs. The off-policy algorithms save and resume the same way (the checkpoint holds the
+   replay too; a resumed run carries on from its step, and for m2td3, whose omega schedule
+   spans --steps, --steps must be the same).
 
    --algo flip trains one policy per cost limit d_i with --base (default cpo), evaluates each
    deterministic policy over --eval-episodes episodes (default 1000), solves the mixture LP
@@ -34,13 +37,12 @@
       flip,per-episode|per-step,return,cost,violation          (measured)
 
    --algo td3|sac|td3-lag|sac-lag trains saferl_rl_offpolicy_agent (hidden layers H-H, default
-   256-256 as in both papers; replay of min(N, 10^6) transitions; 1000 random steps, then one
+   256-256 as in both papers; replay of 10^6 transitions; 1000 random steps, then one
    update per step) on a continuous-action environment (pendulum-v1 is Gym's Pendulum-v1).
    One line per M steps (default 2000): epoch,steps,return,cost,lambda,seconds with the mean
    return and cost of the episodes that ended in those steps (nan if none did); then
    "eval,return,cost" of the deterministic actor over 10 episodes. --cost-limit is required for
-   the -lag forms and does not apply to the others; --save, --envs, --save-checkpoint and
-   --resume are on-policy only.
+   the -lag forms and does not apply to the others; --save and --envs are on-policy only.
    m2td3 (worst-case robust TD3) and dr-td3 (TD3 with omega uniform at every reset) train over
    the environment's uncertainty box Omega (pendulum, pendulum-v1: mass and length in
    [0.5, 1.5]); eval is at the nominal omega, and a last line "grid,worst_return,mean_return"
@@ -65,7 +67,7 @@
               " [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
               " [--constraint cost|violation] [--eval-episodes N] [--seed S] [--steps N]" \
               "  |  --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]" \
-              " [--hidden H] [--seed S] [--steps N] [--steps-per-epoch M] [--png curves.png]"
+              " [--hidden H] [--seed S] [--steps N] [--steps-per-epoch M] [--png curves.png] [--save-checkpoint FILE] [--resume FILE]"
 
 #define FLIP_MAX 16
 
@@ -175,16 +177,30 @@ static int save_checkpoint(const saferl_rl_agent *agent, const char *path) {
     return write_saved(path, buffer, written, saved, "the checkpoint cannot be saved");
 }
 
-/* Loads path into agent. 0, or 1 after "path: the OS's reason" or "path: what is wrong". */
+/* A checkpoint load's outcome: 0, or 1 after "path: the OS's reason" or "path: what is wrong". */
+static int resumed(saferl_result r, const char *path, const char *why) {
+    if (r == SAFERL_OK) return 0;
+    if (r == SAFERL_ERR_IO) fprintf(stderr, "%s: %s\n", path, strerror(errno ? errno : EIO));
+    else fprintf(stderr, "%s: %s (%s)\n", path, why ? why : "cannot be loaded", saferl_result_string(r));
+    return 1;
+}
+
+/* Loads path into agent. 0, or 1 after the reason. */
 static int resume(saferl_rl_agent *agent, const char *path) {
     const char *why = NULL;
     saferl_result r;
     errno = 0;
     r = saferl_rl_agent_checkpoint_load_file(agent, path, &why);
-    if (r == SAFERL_OK) return 0;
-    if (r == SAFERL_ERR_IO) fprintf(stderr, "%s: %s\n", path, strerror(errno ? errno : EIO));
-    else fprintf(stderr, "%s: %s (%s)\n", path, why ? why : "cannot be loaded", saferl_result_string(r));
-    return 1;
+    return resumed(r, path, why);
+}
+
+/* The off-policy run's training state: the agent, its replay, the environment's state. */
+static int save_offpolicy_checkpoint(const saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay,
+                                     const saferl_rl_env *env, const char *path) {
+    size_t size = saferl_rl_offpolicy_checkpoint_size(agent, replay, env), written = 0;
+    void *buffer = malloc(size);
+    int saved = buffer && saferl_rl_offpolicy_checkpoint_save(agent, replay, env, buffer, size, &written) == SAFERL_OK;
+    return write_saved(path, buffer, written, saved, "the checkpoint cannot be saved");
 }
 
 /* --cost-limits d1,d2,...: at most FLIP_MAX finite limits >= 0. 0, or 2 after the usage message. */
@@ -304,16 +320,19 @@ static int grid_evaluate(saferl_rl_offpolicy_agent *agent, const saferl_rl_env *
     return 0;
 }
 
-/* --algo td3|sac|td3-lag|sac-lag: one line per --steps-per-epoch steps with the mean return
-   and cost of the episodes that ended in it, then the deterministic actor's evaluation. */
+/* --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3: one line per --steps-per-epoch steps with the
+   mean return and cost of the episodes that ended in it, then the deterministic actor's
+   evaluation. A resumed run carries on from the checkpoint's step. */
 static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, const char *env_name, double cost_limit,
-                         uint32_t seed, uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png) {
+                         uint32_t seed, uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png,
+                         const char *checkpoint, const char *resume_from) {
     saferl_rl_offpolicy_desc desc;
     saferl_rl_offpolicy_agent agent;
     saferl_rl_builtin state;
     saferl_rl_env env;
     saferl_rl_replay replay;
-    size_t capacity = steps < 1000000 ? (size_t)steps : 1000000; /* the papers' replay size */
+    const size_t capacity = 1000000; /* the papers' replay size, whatever --steps (a resumed run's replay is the same);
+                                        the pages of a shorter run are never touched */
     void *memory;
     double *xs, *rets, *costs, ymin = 0.0, ymax = 1.0, eval_ret, eval_cost;
     uint64_t t = 0;
@@ -356,11 +375,18 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
     }
     rets = xs + (steps + per_epoch - 1) / per_epoch;
     costs = rets + (steps + per_epoch - 1) / per_epoch;
-    printf("epoch,steps,return,cost,lambda,seconds\n");
-    for (epoch = 1; t < steps; ++epoch) {
+    if (resume_from) {
+        const char *why = NULL;
+        errno = 0;
+        r = saferl_rl_offpolicy_checkpoint_load_file(&agent, &replay, &env, resume_from, &why);
+        status = resumed(r, resume_from, why);
+        t = (uint64_t)agent.env_steps;
+    }
+    if (status == 0) printf("epoch,steps,return,cost,lambda,seconds\n");
+    for (epoch = (int)(t / per_epoch) + 1; t < steps && status == 0; ++epoch) {
         double sum_ret = 0.0, sum_cost = 0.0;
         long ended = 0, episodes;
-        uint64_t end = t + per_epoch < steps ? t + per_epoch : steps;
+        uint64_t end = (uint64_t)epoch * per_epoch < steps ? (uint64_t)epoch * per_epoch : steps; /* a whole epoch's end */
         for (; t < end && status == 0; ++t) { /* step by step to see every episode's end */
             episodes = agent.episodes;
             r = saferl_rl_offpolicy_train_robust(&agent, &env, robust ? saferl_rl_builtin_omega_hook : NULL, &replay, 1);
@@ -388,6 +414,8 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
             ++n;
         }
     }
+    /* before the evaluation, which steps env: the checkpoint holds the state training left */
+    if (status == 0 && checkpoint) status = save_offpolicy_checkpoint(&agent, &replay, &env, checkpoint);
     if (status == 0 && (r = offpolicy_evaluate(&agent, &env, robust ? nominal : NULL, 10, seed + 1000u, &eval_ret,
                                                &eval_cost)) != SAFERL_OK) {
         fprintf(stderr, "rl_train: evaluation: %s\n", saferl_result_string(r));
@@ -406,9 +434,9 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
 /* The off-policy path's flags: --cost-limit states the -lag forms' problem (required) and does
    not apply to the others; flags of the on-policy path are usage errors. */
 static int offpolicy_args(const cli *c, const char *algo, const char *env_name, double cost_limit, uint32_t seed,
-                          uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png) {
-    static const char *const not_here[] = {"--save", "--envs", "--cost-limits", "--base", "--constraint", "--eval-episodes",
-                                           "--save-checkpoint", "--resume"};
+                          uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png, const char *checkpoint,
+                          const char *resume_from) {
+    static const char *const not_here[] = {"--save", "--envs", "--cost-limits", "--base", "--constraint", "--eval-episodes"};
     int algorithm = offpolicy_index(algo), lag = algorithm == SAFERL_RL_TD3_LAG || algorithm == SAFERL_RL_SAC_LAG, k, kind;
     for (k = 0; k < (int)(sizeof not_here / sizeof not_here[0]); ++k)
         if (cli_given(c, not_here[k])) return cli_usage_error(c, "%s does not apply to --algo %s", not_here[k], algo);
@@ -418,7 +446,7 @@ static int offpolicy_args(const cli *c, const char *algo, const char *env_name, 
     kind = saferl_rl_env_kind_from_name(env_name);
     if (kind < 0) return cli_usage_error(c, "unknown environment %s", env_name);
     return run_offpolicy(c, algorithm, (saferl_rl_env_kind)kind, env_name, cost_limit, seed, steps,
-                         per_epoch ? per_epoch : 2000, hidden, png);
+                         per_epoch ? per_epoch : 2000, hidden, png, checkpoint, resume_from);
 }
 
 static int run(int argc, char **argv) {
@@ -465,7 +493,8 @@ static int run(int argc, char **argv) {
         if (bad || c.failed) return 2;
     }
     if (!env_name) return cli_usage_error(&c, "--env is required");
-    if (offpolicy_index(algo) >= 0) return offpolicy_args(&c, algo, env_name, cost_limit, seed, steps, per_epoch, hidden, png);
+    if (offpolicy_index(algo) >= 0)
+        return offpolicy_args(&c, algo, env_name, cost_limit, seed, steps, per_epoch, hidden, png, checkpoint, resume_from);
     if (cli_given(&c, "--hidden")) return cli_usage_error(&c, "--hidden applies to the off-policy algorithms");
     if (!cli_given(&c, "--cost-limit")) return cli_usage_error(&c, "--cost-limit is required (it states the problem)");
     if (check_mode(&c, !strcmp(algo, "flip"))) return 2;

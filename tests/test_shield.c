@@ -876,6 +876,15 @@ TEST(reward_machines_keep_edges_by_source_and_guard) {
         CHECK(saferl_shield_read_rm(nul, sizeof nul - 1, NULL, &dfa, &error) == SAFERL_ERR_PARSE);
         CHECK(error.line == 3 && error.column == 11 && strstr(error.message, "printable") != NULL);
     }
+    /* state numbers up to 999999999 (leading zeros are fine); a longer one is refused where
+       it starts (it was cut after nine digits and refused at the tenth) */
+    rm = "0\n[]\n(0, 999999999,'a',ConstantRewardFunction(1))\n(0000000000999999999,0,'!a',ConstantRewardFunction(2))\n";
+    CHECK(saferl_shield_read_rm(rm, strlen(rm), NULL, &dfa, &error) == SAFERL_OK);
+    CHECK(dfa.state_count == 3 && dfa.stage[1] == 65535); /* 0, 999999999 and the sink */
+    saferl_shield_dfa_destroy(&dfa);
+    rm = "0\n[]\n(0, 1000000000,'a',ConstantRewardFunction(1))\n";
+    CHECK(saferl_shield_read_rm(rm, strlen(rm), NULL, &dfa, &error) == SAFERL_ERR_PARSE);
+    CHECK(error.line == 3 && error.column == 5 && strstr(error.message, "below 1000000000") != NULL);
 }
 
 TEST(past_time_monitors) {

@@ -136,10 +136,36 @@ data_error "--resume with another cost limit: exit 1 naming the field" "cost_lim
     --resume "$TMP/c.srlk"
 data_error "--resume from an absent file: exit 1 with the reason" "No such file or directory" \
     --env cliff --algo pid-lag --cost-limit 0.2 --steps 1000 --png "$TMP/r.png" --resume "$TMP/absent.srlk"
+data_error "an on-policy checkpoint into an off-policy run: exit 1, which it is" "the OFFP section is missing" \
+    --env pendulum --algo td3 --hidden 16 --steps 1000 --png "$TMP/r.png" --resume "$TMP/c.srlk"
 printf 'SRLK' | dd of="$TMP/c.srlk" bs=1 seek=100 conv=notrunc 2>/dev/null
 data_error "--resume from a damaged file: exit 1, the checksum" "checksum" \
     --env cliff --algo pid-lag --cost-limit 0.2 --envs 2 --seed 7 --steps 2500 --steps-per-epoch 500 --png "$TMP/r.png" \
     --resume "$TMP/c.srlk"
+# Off-policy checkpoints: 1000 steps saved (the replay with them), resumed up to 1500
+for args in "--algo td3" "--algo sac-lag --cost-limit 5" "--algo m2td3"; do
+    name=$(echo "$args" | cut -d' ' -f2)
+    # shellcheck disable=SC2086
+    run --env pendulum $args --hidden 16 --seed 7 --steps 1500 --steps-per-epoch 500 --png "$TMP/r.png"
+    cut -d, -f1-5 "$TMP/out" | grep -v '^epoch' | grep -v '^grid' | tail -n +3 >"$TMP/whole"
+    steps=1000
+    [ "$name" = m2td3 ] && steps=1500 # omega's schedule spans --steps: saved at the end of the same run
+    # shellcheck disable=SC2086
+    run --env pendulum $args --hidden 16 --seed 7 --steps $steps --steps-per-epoch 500 --png "$TMP/r.png" --save-checkpoint "$TMP/o.srlk"
+    [ "$status" -eq 0 ] && [ "$(head -c 4 "$TMP/o.srlk")" = "SRLK" ] && ok "$name: checkpoint written" ||
+        bad "$name: checkpoint written" "status $status: $(cat "$TMP/err")"
+    [ "$name" = m2td3 ] && continue
+    # shellcheck disable=SC2086
+    run --env pendulum $args --hidden 16 --seed 7 --steps 1500 --steps-per-epoch 500 --png "$TMP/r.png" --resume "$TMP/o.srlk"
+    cut -d, -f1-5 "$TMP/out" | grep -v '^epoch' >"$TMP/resumed"
+    [ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/resumed")" -eq 1 ] && cmp -s "$TMP/whole" "$TMP/resumed" &&
+        ok "$name: resumed steps 1001-1500 equal the uninterrupted run's" ||
+        bad "$name: resumed steps 1001-1500 equal the uninterrupted run's" "$(diff "$TMP/whole" "$TMP/resumed" | head -5) $(cat "$TMP/err")"
+done
+data_error "m2td3 --resume with another --steps: exit 1 naming omega's schedule" "omega_schedule_steps: the checkpoint's differs" \
+    --env pendulum --algo m2td3 --hidden 16 --seed 7 --steps 2000 --steps-per-epoch 500 --png "$TMP/r.png" --resume "$TMP/o.srlk"
+data_error "--resume into another algorithm: exit 1 naming the field" "algorithm: the checkpoint's differs" \
+    --env pendulum --algo dr-td3 --hidden 16 --seed 7 --steps 1500 --png "$TMP/r.png" --resume "$TMP/o.srlk"
 usage_error "--resume with --algo flip: usage error" --env cliff --algo flip --cost-limits 0.1 --cost-limit 1 --resume "$TMP/c.srlk"
 usage_error "--save-checkpoint twice: usage error" --env cliff --cost-limit 1 --save-checkpoint a --save-checkpoint b
 # Bad arguments (issue 15): each was silently ignored, truncated or last-wins
