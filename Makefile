@@ -60,9 +60,10 @@ $(BUILD)/counting/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h
 $(BUILD)/sanitize/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h
 	@mkdir -p $(@D)
 	$(CLANG) $(C_STRICT) -O1 -g $(SANITIZE) -o $@ $< -lm
+# 32 MiB at start: a test's static fixtures and the 5 MiB stack outgrew the default 16 MiB
 $(BUILD)/wasm/test_%.js: tests/test_%.c saferl_%.h tests/saferl_test.h
 	@mkdir -p $(@D)
-	$(EMCC) $(C_STRICT) -O2 -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 -o $@ $<
+	$(EMCC) $(C_STRICT) -O2 -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 -o $@ $<
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) $(wildcard tests/fuzz/*.h) | $(BUILD)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< -lm
 $(BUILD)/fuzz_%_crc: tests/fuzz/fuzz_%.c $(HEADERS) $(wildcard tests/fuzz/*.h) | $(BUILD)
