@@ -705,7 +705,12 @@
                           M2TD3, DR-TD3) in the same format with the replay and a built-in
                           environment's state: saferl_rl_offpolicy_checkpoint_save / _load /
                           _size / _save_file / _load_file, saferl_rl_offpolicy_restart_episode.
-                          The CRC-32 goes a byte at a time from a table (same values)
+                          The CRC-32 goes a byte at a time from a table (same values).
+                          The off-policy checkpoint records discrete SAC's action_count;
+                          saferl_rl_offpolicy_update returns SAFERL_ERR_NOT_FINITE instead of
+                          stepping on an overflowed gradient (it returned OK with NaN weights).
+                          saferl_rl_dataset_mtro_targets: offline (R, C) targets by MTRO's
+                          expert-return weighting
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -2055,7 +2060,9 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
    the critics (and the cost critic); then (TD3 every policy_delay steps) the actor, SAC's
    temperature and the Polyak targets. SAFERL_ERR_NO_DATA while the buffer is empty. Discrete
    SAC: SAFERL_ERR_INVALID_ARGUMENT (agent unchanged) if a drawn action is not an index below
-   action_count. */
+   action_count. SAFERL_ERR_NOT_FINITE when a gradient overflows on finite data (rewards near
+   the float range, weights near it in a loaded checkpoint): the critics' (or, with the
+   critics' step taken, the actor's) gradient is dropped, so no weight turns NaN or infinite. */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay);
 /* `steps` environment steps (random actions for the first random_steps of the agent's life,
    then the exploring actor), each stored in the replay and followed by one update once the
@@ -8821,6 +8828,10 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
     saferl_rl_offpolicy_critic_targets(a, a->noise, a->target, a->cost_target);
     for (i = 0; i < critics; ++i) memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
     saferl_rl_offpolicy_critic_loss(a, a->target, a->cost_target, 1);
+    /* a gradient that overflowed (rewards or loaded weights near the float range) never
+       reaches the weights: every network keeps its last finite values */
+    for (i = 0; i < critics; ++i)
+        if (!saferl_rl__all_finite(a->critic_grad[i], (int)a->critic_count)) return SAFERL_ERR_NOT_FINITE;
     a->critic_steps += 1;
     for (i = 0; i < critics; ++i)
         saferl_rl_adam_update(a->critic[i], a->critic_grad[i], a->critic_m[i], a->critic_v[i], a->critic_count,
@@ -8830,6 +8841,9 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent
     if (a->omega_width) saferl_rl_offpolicy_worst_candidate(a);
     memset(a->actor_grad, 0, sizeof(float) * a->actor_count);
     saferl_rl_offpolicy_actor_loss(a, a->noise, 1);
+    if (!saferl_rl__all_finite(a->actor_grad, (int)a->actor_count) ||
+        !saferl_rl__all_finite(a->candidate_grad, a->omega_width))
+        return SAFERL_ERR_NOT_FINITE; /* the critics hold this step; the actor does not */
     a->actor_steps += 1;
     saferl_rl_adam_update(a->actor, a->actor_grad, a->actor_m, a->actor_v, a->actor_count, (float)a->desc.actor_lr,
                           0.9f, 0.999f, 1e-8f, a->actor_steps);
@@ -9056,6 +9070,7 @@ static void saferl_rl__offpolicy_checkpoint_desc(saferl_rl__checkpoint_io *io, s
     SAFERL_RL__SAME_REAL(io, initial_temperature);
     SAFERL_RL__SAME_REAL(io, temperature_lr);
     SAFERL_RL__SAME_REAL(io, target_entropy);
+    SAFERL_RL__SAME_INT(io, action_count);
     SAFERL_RL__SAME_INT(io, cost_count);
     for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i)
         saferl_rl__checkpoint_same_real(io, d->cost_limits[i], "cost_limits" SAFERL_RL__DIFFERS);

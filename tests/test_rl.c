@@ -7395,6 +7395,69 @@ TEST(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged) {
     free(good);
 }
 
+/* Weights near the float range (a checkpoint's loader only asks them to be finite) make the
+   critics' forward pass overflow: the update says SAFERL_ERR_NOT_FINITE and no weight turns NaN
+   or infinite (it used to return OK with NaN critics). */
+TEST(offpolicy_update_refuses_an_overflowing_gradient) {
+    offpolicy_run *r = (offpolicy_run *)malloc(sizeof *r); /* on the heap: wasm32's static data is small */
+    saferl_rl_offpolicy_desc d = offpolicy_checkpoint_desc(SAFERL_RL_TD3);
+    int i;
+    size_t k;
+    CHECK(r != NULL);
+    if (!r) return;
+#define run (*r)
+    offpolicy_run_make(&run, &d);
+    CHECK(offpolicy_run_steps(&run, 150) == SAFERL_OK && run.agent.critic_steps > 0);
+    for (k = 0; k < run.agent.critic_count; ++k) run.agent.critic[0][k] = 1e38f;
+    CHECK(saferl_rl_offpolicy_update(&run.agent, &run.replay) == SAFERL_ERR_NOT_FINITE);
+    CHECK(offpolicy_run_steps(&run, 10) == SAFERL_ERR_NOT_FINITE);
+    for (i = 0; i < saferl_rl__critics(&run.agent); ++i)
+        for (k = 0; k < run.agent.critic_count; ++k) CHECK(saferl_rl__finite(run.agent.critic[i][k]));
+    for (k = 0; k < run.agent.actor_count; ++k) CHECK(saferl_rl__finite(run.agent.actor[k]));
+    saferl_rl_offpolicy_destroy(&run.agent);
+#undef run
+    free(r);
+}
+
+/* Discrete SAC's action count is part of the desc a checkpoint records: a checkpoint of a
+   2-action agent is refused by a 3-action one (the same target entropy), naming the field,
+   and leaves it unchanged. */
+TEST(discrete_sac_checkpoint_names_another_action_count) {
+    const size_t size = sizeof(float) * 300 * 16;
+    saferl_rl_offpolicy_agent a[2];
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_replay replay;
+    saferl_rl_offpolicy_desc d = discrete_sac_test_desc(0, 16, 16);
+    float *memory = (float *)malloc(size);
+    unsigned char *buffer = NULL;
+    size_t bytes = 0, block;
+    uint64_t before;
+    const char *why = NULL;
+    CHECK(memory != NULL);
+    if (!memory) return;
+    d.random_steps = 50;
+    d.action_count = 2;
+    d.target_entropy = 0.3; /* set, so that the action count is the only difference */
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CARTPOLE);
+    CHECK(saferl_rl_replay_init(&replay, 300, env.observation_dim, 1, 1, memory, size) == SAFERL_OK);
+    CHECK(offpolicy_create_and_train(&a[0], &d, &env, &replay, 100));
+    bytes = saferl_rl_offpolicy_checkpoint_size(&a[0], &replay, &env);
+    buffer = (unsigned char *)malloc(bytes);
+    CHECK(buffer && saferl_rl_offpolicy_checkpoint_save(&a[0], &replay, &env, buffer, bytes, &bytes) == SAFERL_OK);
+    d.action_count = 3;
+    CHECK(saferl_rl_offpolicy_create(&a[1], &d, env.observation_dim, 1) == SAFERL_OK);
+    block = saferl_rl_offpolicy_memory_size(&a[1].desc, a[1].observation_dim, a[1].action_dim);
+    before = fnv1a(fnv1a(0xcbf29ce484222325ull, &a[1], sizeof a[1]), a[1].memory, block);
+    CHECK(buffer && saferl_rl_offpolicy_checkpoint_load(&a[1], &replay, &env, buffer, bytes, &why) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(why && strncmp(why, "action_count: the checkpoint's differs", 38) == 0);
+    CHECK(fnv1a(fnv1a(0xcbf29ce484222325ull, &a[1], sizeof a[1]), a[1].memory, block) == before);
+    saferl_rl_offpolicy_destroy(&a[0]);
+    saferl_rl_offpolicy_destroy(&a[1]);
+    free(buffer);
+    free(memory);
+}
+
 /* The two kinds of checkpoint are told apart by their first section, and say so. */
 TEST(offpolicy_and_on_policy_checkpoints_do_not_mix) {
     static offpolicy_run run;
@@ -7510,6 +7573,8 @@ int main(int argc, char **argv) {
     RUN(offpolicy_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run);
     RUN(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged);
     RUN(offpolicy_and_on_policy_checkpoints_do_not_mix);
+    RUN(discrete_sac_checkpoint_names_another_action_count);
+    RUN(offpolicy_update_refuses_an_overflowing_gradient);
 #if !defined(SAFERL_NO_STDIO) && defined(__unix__) && !defined(__EMSCRIPTEN__)
     RUN(offpolicy_checkpoint_files_round_trip);
 #endif
