@@ -46,7 +46,7 @@ if [ -f "$DATA/gridworld.rcsl" ]; then
     [ "$status" -eq 0 ] && ok "the deployment log validates" || bad "the deployment log validates" "$(cat "$TMP/err")"
     run deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --brief
     grep -E '^(PLS +[0-9]|fixed|GP-UCB)' "$TMP/out" >"$TMP/b"
-    cmp -s "$TMP/a" "$TMP/b" && ok "same seed, same deployment" || bad "same seed, same deployment"
+    [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b" && ok "same seed, same deployment" || bad "same seed, same deployment"
     # the GP prior fitted before deployment (test-bench runs on targets from the data's box)
     run deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --fitted-prior
     grep -Eq '^ +2  prior fitted on 32 data targets: cost mean -?[0-9.]+, sd [0-9.]+, .*safe set 4 -> [0-9]+ targets' "$TMP/out" &&
@@ -55,7 +55,7 @@ if [ -f "$DATA/gridworld.rcsl" ]; then
     grep -E '^( +2  prior|PLS +[0-9]|GP-UCB)' "$TMP/out" >"$TMP/fa"
     run deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --fitted-prior
     grep -E '^( +2  prior|PLS +[0-9]|GP-UCB)' "$TMP/out" >"$TMP/fb"
-    cmp -s "$TMP/fa" "$TMP/fb" && ok "fitted prior: same seed, same fit and deployment" || bad "fitted prior: same seed, same fit and deployment"
+    [ -s "$TMP/fa" ] && cmp -s "$TMP/fa" "$TMP/fb" && ok "fitted prior: same seed, same fit and deployment" || bad "fitted prior: same seed, same fit and deployment"
     usage_error "--fitted-prior does not apply to regenerate" regenerate --env gridworld --out "$TMP/r" --fitted-prior
     # truncated, foreign and mismatched artifacts
     mkdir -p "$TMP/d"
