@@ -1,9 +1,10 @@
 // pages.test.mjs - what every demo page owes a visitor, on a laptop (1280x800) and a phone
 // (390x844): no console error, nothing wider than the screen, text of at least 11 px (on the page
 // and drawn on its canvases), a label for every input and a text alternative for every canvas,
-// chart legends with values (not "—") before any hover, the figure and its controls on the first screen, the caption ("what you are looking at",
-// "try this"), the C snippet and the links to the header and README (served by make web), the
-// default run reaching its success condition, and bad URL values answered by a visible message.
+// chart legends with values (not "—") before any hover, the figure and its controls on the first
+// screen, the caption ("what you are looking at", "try this"), the C snippet and the links to the
+// header and README (served by make web), the default run reaching its success condition, and bad
+// URL values answered by a visible message.
 // Screenshots go to build/screenshots/<page>-<width>.png. Needs the web build (make web).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
