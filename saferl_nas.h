@@ -1012,7 +1012,9 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
         }
         for (n0 = 0; n0 + tile_cols <= N; n0 += tile_cols) {
 #if defined(__GNUC__) || defined(__clang__)
-            if (tile_cols == 16) saferl_nas__matmul_tile16(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
+            /* a last tile of up to 4 rows runs as 4 (16 output channels: 6 + 6 + 4, not 6 x 3) */
+            if (tile_cols == 16 && rows <= 4) saferl_nas__matmul_tile16(y, rows, n0, a, a_off, V, v_off, K, 4, from_zero);
+            else if (tile_cols == 16) saferl_nas__matmul_tile16(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
             else saferl_nas__matmul_tile8(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
 #else
             float acc[SAFERL_NAS__MAX_TILE_ROWS][SAFERL_NAS__TILE_COLS];
@@ -1292,42 +1294,50 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
         for (i = 0; i < CKK; ++i) dweight[(size_t)o * CKK + i] = dweight_t[(size_t)i * OC + o];
 }
 
-/* inp is (B,C,H,W), out is (B,C,H,W): 3x3 mean, stride 1, pad 1, padding not counted. */
+/* inp is (B,C,H,W), out is (B,C,H,W): 3x3 mean, stride 1, pad 1, padding not counted. Each
+   output sums its neighbours from 0 in the order (dy, dx) ascending, then divides by their
+   count; written as whole-row adds of the shifted input rows, which the compiler vectorises. */
 static void saferl_nas__avgpool_forward(float *out, const float *inp, int B, int C, int H, int W) {
-    int p, y, x, dy, dx;
+    int p, y, x, yy;
     for (p = 0; p < B * C; ++p) {
         const float *in = inp + (size_t)p * H * W;
-        float *o = out + (size_t)p * H * W;
-        for (y = 0; y < H; ++y)
-            for (x = 0; x < W; ++x) {
-                float s = 0.0f;
-                int n = 0;
-                for (dy = -1; dy <= 1; ++dy)
-                    for (dx = -1; dx <= 1; ++dx) {
-                        int yy = y + dy, xx = x + dx;
-                        if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
-                        s += in[yy * W + xx];
-                        ++n;
-                    }
-                o[y * W + x] = s / (float)n;
+        for (y = 0; y < H; ++y) {
+            float *o = out + ((size_t)p * H + y) * W;
+            const int ylo = y > 0 ? y - 1 : 0, yhi = y < H - 1 ? y + 1 : H - 1;
+            for (x = 0; x < W; ++x) o[x] = 0.0f;
+            for (yy = ylo; yy <= yhi; ++yy) {
+                const float *row = in + (size_t)yy * W;
+                for (x = 1; x < W; ++x) o[x] += row[x - 1];
+                for (x = 0; x < W; ++x) o[x] += row[x];
+                for (x = 0; x + 1 < W; ++x) o[x] += row[x + 1];
             }
+            for (x = 0; x < W; ++x) o[x] /= (float)((yhi - ylo + 1) * ((x > 0) + 1 + (x + 1 < W)));
+        }
     }
 }
 
-/* dout is (B,C,H,W); accumulates dinp (B,C,H,W). */
-static void saferl_nas__avgpool_backward(float *dinp, const float *dout, int B, int C, int H, int W) {
-    int p, y, x, dy, dx;
+/* dout is (B,C,H,W); accumulates dinp (B,C,H,W); share is H*W floats of scratch. Each output
+   hands dout / count to its neighbours; each input adds the shares it receives in the order
+   (y, x) of their senders ascending, as whole-row adds. */
+static void saferl_nas__avgpool_backward(float *dinp, const float *dout, int B, int C, int H, int W, float *share) {
+    int p, y, x, yy;
     for (p = 0; p < B * C; ++p) {
         float *din = dinp + (size_t)p * H * W;
         const float *d = dout + (size_t)p * H * W;
-        for (y = 0; y < H; ++y)
-            for (x = 0; x < W; ++x) {
-                int ylo = y > 0 ? -1 : 0, yhi = y < H - 1 ? 1 : 0;
-                int xlo = x > 0 ? -1 : 0, xhi = x < W - 1 ? 1 : 0;
-                float g = d[y * W + x] / (float)((yhi - ylo + 1) * (xhi - xlo + 1));
-                for (dy = ylo; dy <= yhi; ++dy)
-                    for (dx = xlo; dx <= xhi; ++dx) din[(y + dy) * W + x + dx] += g;
+        for (y = 0; y < H; ++y) {
+            const int rows = (y > 0) + 1 + (y + 1 < H);
+            for (x = 0; x < W; ++x) share[y * W + x] = d[y * W + x] / (float)(rows * ((x > 0) + 1 + (x + 1 < W)));
+        }
+        for (y = 0; y < H; ++y) {
+            float *t = din + (size_t)y * W;
+            const int ylo = y > 0 ? y - 1 : 0, yhi = y < H - 1 ? y + 1 : H - 1;
+            for (yy = ylo; yy <= yhi; ++yy) {
+                const float *row = share + (size_t)yy * W;
+                for (x = 1; x < W; ++x) t[x] += row[x - 1];
+                for (x = 0; x < W; ++x) t[x] += row[x];
+                for (x = 0; x + 1 < W; ++x) t[x] += row[x + 1];
             }
+        }
     }
 }
 
@@ -2249,7 +2259,7 @@ static void saferl_nas__op_backward(saferl_nas_net *net, saferl_nas_op op, const
         saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 3, 1, net->conv_scratch,
                                     net->conv_offsets);
         break;
-    case SAFERL_NAS_AVG_POOL_3X3: saferl_nas__avgpool_backward(dx, dout, B, C, H, W); break;
+    case SAFERL_NAS_AVG_POOL_3X3: saferl_nas__avgpool_backward(dx, dout, B, C, H, W, net->scratch2); break;
     default:
         saferl_nas__activation_backward(net->scratch2, dout, out, n, (int)op - SAFERL_NAS_LINEAR_RELU);
         saferl_nas__linear_backward(dx, dparams, dparams + (size_t)C * C, net->scratch2, x, params, B, C, C);

@@ -189,7 +189,7 @@ TEST(small_layers_match_finite_differences) {
     fill_normal(r, n, &rng, 1.0);
     /* avg pool 3x3 */
     memset(dx, 0, sizeof dx);
-    saferl_nas__avgpool_backward(dx, r, B, C, H, W);
+    saferl_nas__avgpool_backward(dx, r, B, C, H, W, act); /* act: scratch here */
     for (i = 0; i < n; ++i) {
         float keep = x[i];
         double up, down;
