@@ -1158,11 +1158,14 @@ static void saferl_nas__im2col(float *col, const float *inp, int C, int H, int W
 static void saferl_nas__pad_image(float *padded, const float *inp, int C, int H, int W, int pad, int relu_input) {
     const int Hp = H + 2 * pad, Wp = W + 2 * pad;
     int c, y, x;
-    memset(padded, 0, (size_t)C * Hp * Wp * sizeof(float));
-    for (c = 0; c < C; ++c)
+    for (c = 0; c < C; ++c) {
+        float *plane = padded + (size_t)c * Hp * Wp;
+        memset(plane, 0, (size_t)pad * Wp * sizeof(float)); /* the border only */
+        memset(plane + (size_t)(pad + H) * Wp, 0, (size_t)pad * Wp * sizeof(float));
         for (y = 0; y < H; ++y) {
             const float *in = inp + ((size_t)c * H + y) * W;
-            float *out = padded + ((size_t)c * Hp + y + pad) * Wp + pad;
+            float *out = plane + (size_t)(y + pad) * Wp + pad;
+            for (x = 0; x < pad; ++x) out[x - pad] = out[W + x] = 0.0f;
             if (!relu_input) {
                 memcpy(out, in, (size_t)W * sizeof(float));
                 continue;
@@ -1172,6 +1175,7 @@ static void saferl_nas__pad_image(float *padded, const float *inp, int C, int H,
                 out[x] = value > 0.0f ? value : 0.0f;
             }
         }
+    }
 }
 
 /* offsets[(c * k + ki) * k + kj] = where tap (ki, kj) of channel c starts in a padded
