@@ -261,6 +261,43 @@ static double time_counted_exp_per_value(void) {
     return t[0] / COUNT;
 }
 
+/* Does the exp overlap the solve when they alternate in small pieces? The variance solve of
+   64 blocks of 64 candidates at n = 25 and 256 exps a block, in pieces of `piece` columns
+   (a 25 x piece solve, then 4 piece exps, alternating), against the same calls with all the
+   solves first; fastest of 21 each. Returns interleaved / separate. */
+static double interleave_ratio(uint32_t piece) {
+    enum { N = 25, COLS = 64, BLOCKS = 64, REPEATS = 21 };
+    static double l[N * N], v[BLOCKS * N * COLS], sums[BLOCKS * COLS], values[BLOCKS * 4 * COLS];
+    double separate[REPEATS], interleaved[REPEATS];
+    saferl_rng rng;
+    uint32_t i, k, b, q;
+    int r, mode;
+    saferl_rng_seed(&rng, 7);
+    for (i = 0; i < N; ++i)
+        for (k = 0; k <= i; ++k) l[i * N + k] = k == i ? 2.0 + saferl_rng_uniform(&rng) : saferl_rng_uniform(&rng) - 0.5;
+    for (r = 0; r < REPEATS; ++r)
+        for (mode = 0; mode < 2; ++mode) {
+            double start;
+            for (i = 0; i < BLOCKS * N * COLS; ++i) v[i] = 1.0;
+            for (i = 0; i < BLOCKS * 4 * COLS; ++i) values[i] = 30.0 * (double)(i % 997) / 997.0;
+            start = now_seconds();
+            for (b = 0; b < BLOCKS; ++b)
+                for (q = 0; q < COLS; q += piece) {
+                    saferl_gp__solve_columns(l, N, N, v + (size_t)b * N * COLS + q, COLS, piece, sums + b * COLS + q);
+                    if (mode) saferl_gp__rho_row(SAFERL_GP_RBF, 1.0, values + (size_t)b * 4 * COLS + 4 * q, 4 * piece);
+                }
+            if (!mode) /* the same calls, after all the solves */
+                for (b = 0; b < BLOCKS; ++b)
+                    for (q = 0; q < COLS; q += piece)
+                        saferl_gp__rho_row(SAFERL_GP_RBF, 1.0, values + (size_t)b * 4 * COLS + 4 * q, 4 * piece);
+            (mode ? interleaved : separate)[r] = now_seconds() - start;
+            sink += sums[0] + values[1];
+        }
+    median(separate, REPEATS);
+    median(interleaved, REPEATS);
+    return interleaved[0] / separate[0];
+}
+
 /* The pipes' rates, dgemm's share of the FMA pipes' peak and the exp's of its operations' */
 static void print_pipes(void) {
     double exp_ns, exp_pipes_ns;
@@ -284,6 +321,9 @@ static void print_pipes(void) {
     printf("  the exp, per value: %.3g multiplies, %.3g adds, %.3g other vector operations (counted in\n"
            "  bench_rbf_exp's compiled loops); at the pipes' rates %.3g ns, measured %.3g ns: %.0f%% of the pipes\n",
            exp_ops[0], exp_ops[1], exp_ops[2], exp_pipes_ns, exp_ns, 100.0 * exp_pipes_ns / exp_ns);
+    printf("  the exp and the variance solve alternating in pieces (n = 25; 8, 32 columns a piece with 4 exps a\n"
+           "  column) against one after the other: %.3f, %.3f of the time (below 1: they overlap)\n",
+           interleave_ratio(8), interleave_ratio(32));
 }
 
 #if defined(SAFERL_USE_BLIS)
