@@ -2932,6 +2932,11 @@ SAFERL_RL_API void saferl_rl_cliff_model(double *transition, double *reward, dou
 #if defined(__GNUC__) || defined(__clang__)
 typedef float saferl_rl__v4 __attribute__((vector_size(4 * sizeof(float))));
 typedef float saferl_rl__v8 __attribute__((vector_size(8 * sizeof(float))));
+/* c = the lanes i, j, k, l of a and b side by side (0-3 a's, 4-7 b's): clang's builtin, also
+   GCC's from version 12 (older GCC packs the weights with scalar copies) */
+#  if defined(__clang__) || __GNUC__ >= 12
+#    define SAFERL_RL__SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#  endif
 #define SAFERL_RL__MATMUL_TILE(name, vector)                                                                       \
     SAFERL_RL__BODY void name(float *const *y, int rows, int n0, const float *const *a, int a_k, const float *V,   \
                               int ldv, int K, const int tile_rows) {                                               \
@@ -3059,6 +3064,44 @@ static void saferl_rl__matmul_acc(float *Y, int ldy, const float *A, int a_row, 
 }
 #endif
 
+/* panel (cols,rows; row stride ldp) = w (rows,cols; row stride ldw) transposed: the weights of
+   `rows` output units laid out with the units contiguous, as the tile wants them. Blocks of 4 x 4
+   go through registers (four loads, eight shuffles, four stores: a quarter of the scalar copy's
+   time, which was a fifth of a batch-64 layer's); the edges are copied one by one. */
+SAFERL_RL__BODY void saferl_rl__pack_panel(float *panel, int ldp, const float *w, int ldw, int rows, int cols) {
+    int j = 0, k;
+#if defined(SAFERL_RL__SHUFFLE4)
+    for (; j + 4 <= rows; j += 4)
+        for (k = 0; k + 4 <= cols; k += 4) {
+            saferl_rl__v4 r0, r1, r2, r3, t0, t1, t2, t3;
+            const float *src = w + (size_t)j * ldw + k;
+            float *dst = panel + (size_t)k * ldp + j;
+            memcpy(&r0, src, sizeof r0);
+            memcpy(&r1, src + ldw, sizeof r1);
+            memcpy(&r2, src + 2 * (size_t)ldw, sizeof r2);
+            memcpy(&r3, src + 3 * (size_t)ldw, sizeof r3);
+            t0 = SAFERL_RL__SHUFFLE4(r0, r1, 0, 4, 1, 5);
+            t1 = SAFERL_RL__SHUFFLE4(r2, r3, 0, 4, 1, 5);
+            t2 = SAFERL_RL__SHUFFLE4(r0, r1, 2, 6, 3, 7);
+            t3 = SAFERL_RL__SHUFFLE4(r2, r3, 2, 6, 3, 7);
+            r0 = SAFERL_RL__SHUFFLE4(t0, t1, 0, 1, 4, 5);
+            r1 = SAFERL_RL__SHUFFLE4(t0, t1, 2, 3, 6, 7);
+            r2 = SAFERL_RL__SHUFFLE4(t2, t3, 0, 1, 4, 5);
+            r3 = SAFERL_RL__SHUFFLE4(t2, t3, 2, 3, 6, 7);
+            memcpy(dst, &r0, sizeof r0);
+            memcpy(dst + ldp, &r1, sizeof r1);
+            memcpy(dst + 2 * (size_t)ldp, &r2, sizeof r2);
+            memcpy(dst + 3 * (size_t)ldp, &r3, sizeof r3);
+        }
+    for (k = cols - cols % 4; j > 0 && k < cols; ++k) { /* the last columns of the blocked rows */
+        int i;
+        for (i = 0; i < j; ++i) panel[(size_t)k * ldp + i] = w[(size_t)i * ldw + k];
+    }
+#endif
+    for (; j < rows; ++j) /* the rows past the last block, row by row (contiguous reads) */
+        for (k = 0; k < cols; ++k) panel[(size_t)k * ldp + j] = w[(size_t)j * ldw + k];
+}
+
 /* out (B,OC) += inp (B,C) weight^T, weight (OC,C): the product of a linear layer, added to what
    out holds (its bias, or another product). Each output's sum runs over the inputs in order. */
 SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *inp, const float *weight, int B, int C,
@@ -3074,6 +3117,30 @@ SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *
         return;
     }
 #endif
+    if (OC < tile_cols && B >= tile_cols) {
+        /* fewer outputs than a tile's width (a policy's head, a value): the tile's vectors run
+           along the batch instead, out^T (OC,B) += weight (OC,C) inp^T (C,B), on tile_cols rows of
+           inp at a time packed transposed; each sum still starts from out and runs over the
+           inputs in order (a product's two factors commute exactly), the same bits as below.
+           The last B % tile_cols rows take the path below. */
+        float sums[SAFERL_RL__TILE_COLS * SAFERL_RL__TILE_COLS]; /* (OC, tile_cols) */
+        const int rows = B - B % tile_cols;
+        for (b = 0; b < rows; b += tile_cols) {
+            for (k = 0; k < OC; ++k)
+                for (j = 0; j < tile_cols; ++j) sums[k * tile_cols + j] = out[(size_t)(b + j) * OC + k];
+            for (c0 = 0; c0 < C; c0 += PK) {
+                const int cn = C - c0 < PK ? C - c0 : PK;
+                saferl_rl__pack_panel(panel, tile_cols, inp + (size_t)b * C + c0, C, tile_cols, cn);
+                saferl_rl__matmul_acc_body(sums, tile_cols, weight + c0, C, 1, panel, tile_cols, OC, cn, tile_cols,
+                                           tile_rows, tile_cols);
+            }
+            for (k = 0; k < OC; ++k)
+                for (j = 0; j < tile_cols; ++j) out[(size_t)(b + j) * OC + k] = sums[k * tile_cols + j];
+        }
+        out += (size_t)rows * OC;
+        inp += (size_t)rows * C;
+        B -= rows;
+    }
     if (B < SAFERL_RL__FEW_ROWS) {
         /* a few rows give packing nothing to amortise: advance PN outputs' sums together
            straight from the weight rows */
@@ -3096,10 +3163,7 @@ SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *
         const int on = OC - o0 < PN ? OC - o0 : PN;
         for (c0 = 0; c0 < C; c0 += PK) {
             const int cn = C - c0 < PK ? C - c0 : PK;
-            for (j = 0; j < on; ++j) { /* row by row (contiguous reads); columns past on are never read */
-                const float *w = weight + (size_t)(o0 + j) * C + c0;
-                for (k = 0; k < cn; ++k) panel[k * PN + j] = w[k];
-            }
+            saferl_rl__pack_panel(panel, PN, weight + (size_t)o0 * C + c0, C, on, cn);
             saferl_rl__matmul_acc_body(out + o0, OC, inp + c0, C, 1, panel, PN, B, cn, on, tile_rows, tile_cols);
         }
     }
@@ -3224,46 +3288,80 @@ SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float 
     saferl_rl__matmul_acc(dweight, C, dout, 1, OC, inp, C, OC, B, C);
 }
 
-SAFERL_RL__BODY void saferl_rl__tanh_body(float *out, const float *inp, int N) {
-    /* inp and out are (N). libm's tanhf is a scalar call and took three quarters of a forward
-       pass, so tanh is computed here in a form the compiler vectorises: in double,
-       tanh|x| = -e / (e + 2) with e = expm1(-2|x|) = 2^n (1 + p(r)) - 1, n = round(-2|x| / ln 2)
-       by the 1.5 * 2^52 shifter (no float-to-int conversion), |r| <= ln 2 / 2 and p the degree-8
-       Taylor polynomial of expm1 (truncation < 3e-10 relative) in Estrin's form (short
-       dependency chains). Checked against double tanh on
-       every float: at most one ulp off, correctly rounded for all but about 1e-5 of them. The
-       selects are bit masks because gcc will not if-convert floating-point code under its
-       default -ftrapping-math. |x| is clamped at 10, beyond which tanh rounds to 1; NaN passes
-       through; the sign is copied from x, so tanh(-0) = -0. */
+/* The default tanh, in double: tanh|x| = -e / (e + 2) with e = expm1(-2|x|) = 2^n (1 + p(r)) - 1,
+   n = round(-2|x| / ln 2) by the 1.5 * 2^52 shifter (no float-to-int conversion), |r| <= ln 2 / 2
+   and p the degree-8 Taylor polynomial of expm1 (truncation < 3e-10 relative) in Estrin's form
+   (short dependency chains). libm's tanhf is a scalar call and took three quarters of a forward
+   pass; this form vectorises. Checked against double tanh on every float: at most one ulp off,
+   correctly rounded for all but about 1e-5 of them. The selects are bit masks because gcc will
+   not if-convert floating-point code under its default -ftrapping-math. |x| is clamped at 10,
+   beyond which tanh rounds to 1; NaN passes through; the sign is copied from x, so
+   tanh(-0) = -0.
+   It runs in three passes over chunks of SAFERL_RL__TANH_CHUNK values (range reduction;
+   polynomial; division and sign): one element's whole chain is some 80 cycles of latency, more
+   than the out-of-order window can overlap across loop iterations, and each pass's chain is a
+   third of it (1.5x faster with AVX2). Every value goes through the same operations in the
+   same order as in one pass, so the bits do not depend on the chunking. */
+#define SAFERL_RL__TANH_CHUNK 32
+
+/* r (the reduced argument) and scale (2^n) of e = expm1(-2 min(|x|, 10)) for inp (n) */
+SAFERL_RL__BODY void saferl_rl__tanh_reduce(double *r, double *scale, const float *inp, int n) {
     int i;
-    for (i = 0; i < N; ++i) {
-        uint32_t x_bits, abs_bits, clamp_mask, t_bits, nan_mask;
+    for (i = 0; i < n; ++i) {
+        uint32_t abs_bits, clamp_mask;
         int64_t shifted_bits, scale_bits;
-        float abs_x, t;
-        double y, shifted, n, r, r2, r4, p, scale, e;
-        memcpy(&x_bits, &inp[i], 4);
-        abs_bits = x_bits & 0x7fffffffu;
+        float abs_x;
+        double y, shifted, k;
+        memcpy(&abs_bits, &inp[i], 4);
+        abs_bits &= 0x7fffffffu;
         clamp_mask = (uint32_t)0 - (uint32_t)(abs_bits > 0x41200000u); /* |x| > 10 */
         abs_bits = (abs_bits & ~clamp_mask) | (0x41200000u & clamp_mask);
         memcpy(&abs_x, &abs_bits, 4);
         y = -2.0 * (double)abs_x;
         shifted = y * 1.4426950408889634 + 6755399441055744.0;
-        n = shifted - 6755399441055744.0;
-        r = y - n * 0.6931471805599453;
+        k = shifted - 6755399441055744.0;
+        r[i] = y - k * 0.6931471805599453;
         memcpy(&shifted_bits, &shifted, 8);
-        scale_bits = (shifted_bits - INT64_C(0x4338000000000000) + 1023) * ((int64_t)1 << 52); /* 2^n */
-        memcpy(&scale, &scale_bits, 8);
-        r2 = r * r;
-        r4 = r2 * r2;
-        p = r * (((1.0 + r * (1.0 / 2)) + (1.0 / 6 + r * (1.0 / 24)) * r2) +
-                 ((1.0 / 120 + r * (1.0 / 720)) + (1.0 / 5040 + r * (1.0 / 40320)) * r2) * r4);
-        e = scale * p + (scale - 1.0);
-        t = (float)(-e / (e + 2.0));
+        scale_bits = (shifted_bits - INT64_C(0x4338000000000000) + 1023) * ((int64_t)1 << 52); /* 2^k */
+        memcpy(&scale[i], &scale_bits, 8);
+    }
+}
+
+/* e = scale (1 + p(r)) - 1, in place over r (n) */
+SAFERL_RL__BODY void saferl_rl__tanh_expm1(double *r, const double *scale, int n) {
+    int i;
+    for (i = 0; i < n; ++i) {
+        const double x = r[i], x2 = x * x, x4 = x2 * x2;
+        const double p = x * (((1.0 + x * (1.0 / 2)) + (1.0 / 6 + x * (1.0 / 24)) * x2) +
+                              ((1.0 / 120 + x * (1.0 / 720)) + (1.0 / 5040 + x * (1.0 / 40320)) * x2) * x4);
+        r[i] = scale[i] * p + (scale[i] - 1.0);
+    }
+}
+
+/* out (n) = -e / (e + 2) rounded to float, with inp's sign; NaN inputs pass through */
+SAFERL_RL__BODY void saferl_rl__tanh_finish(float *out, const float *inp, const double *e, int n) {
+    int i;
+    for (i = 0; i < n; ++i) {
+        uint32_t x_bits, t_bits, nan_mask;
+        const float t = (float)(-e[i] / (e[i] + 2.0));
+        memcpy(&x_bits, &inp[i], 4);
         memcpy(&t_bits, &t, 4);
         t_bits = (t_bits & 0x7fffffffu) | (x_bits & 0x80000000u);
         nan_mask = (uint32_t)0 - (uint32_t)((x_bits & 0x7fffffffu) > 0x7f800000u);
         t_bits = (x_bits & nan_mask) | (t_bits & ~nan_mask);
         memcpy(&out[i], &t_bits, 4);
+    }
+}
+
+SAFERL_RL__BODY void saferl_rl__tanh_body(float *out, const float *inp, int N) {
+    /* inp and out are (N); out may be inp */
+    double r[SAFERL_RL__TANH_CHUNK], scale[SAFERL_RL__TANH_CHUNK];
+    int i0;
+    for (i0 = 0; i0 < N; i0 += SAFERL_RL__TANH_CHUNK) {
+        const int n = N - i0 < SAFERL_RL__TANH_CHUNK ? N - i0 : SAFERL_RL__TANH_CHUNK;
+        saferl_rl__tanh_reduce(r, scale, inp + i0, n);
+        saferl_rl__tanh_expm1(r, scale, n);
+        saferl_rl__tanh_finish(out + i0, inp + i0, r, n);
     }
 }
 

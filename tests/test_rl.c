@@ -231,9 +231,11 @@ static double categorical_loss(void *p) {
 }
 
 /* (batch, inputs, outputs) of the product tests: both tiles' row and column remainders (6 x 16
-   and 4 x 8), the weight panel's split at 64 inputs, the few-rows path */
+   and 4 x 8), the weight panel's split at 64 inputs, the few-rows path, the narrow-output path
+   (fewer outputs than a tile is wide: 4 x 4 transposes of the input, batch remainders) */
 static const int product_shapes[][3] = {{1, 35, 64},  {3, 64, 64},  {4, 35, 64},  {5, 64, 2},   {64, 35, 64}, {64, 64, 1},
-                                        {7, 130, 17}, {33, 65, 31}, {2, 200, 33}, {17, 16, 16}, {9, 8, 8},    {6, 1, 24}};
+                                        {7, 130, 17}, {33, 65, 31}, {2, 200, 33}, {17, 16, 16}, {9, 8, 8},    {6, 1, 24},
+                                        {37, 130, 3}, {20, 35, 7},  {48, 9, 13},  {19, 3, 1}};
 #define PRODUCT_SHAPES ((int)(sizeof product_shapes / sizeof product_shapes[0]))
 
 /* The register-tiled products against the textbook loops, bit for bit: each output is one
