@@ -1207,6 +1207,27 @@ static void saferl_nas__conv_product(float *out, const float *A, int a_row, cons
             memcpy(out + ((size_t)r * H + y) * W, staging + ((size_t)r * H + y) * Wp, (size_t)W * sizeof(float));
 }
 
+/* out (cols, rows) = in (rows, cols) transposed */
+static void saferl_nas__transpose(float *out, const float *in, int rows, int cols) {
+    int r, c;
+    for (r = 0; r < rows; ++r)
+        for (c = 0; c < cols; ++c) out[(size_t)c * rows + r] = in[(size_t)r * cols + c];
+}
+
+/* dinp += gradient, where the input was positive if relu_input (ReLU's derivative); gradient
+   is overwritten. Two loops of two arrays each, which the compilers vectorise behind an
+   overlap check. Both loads come before the select: written as inp > 0 ? gradient : 0, the
+   load of gradient is conditional and clang leaves the loop scalar. */
+static void saferl_nas__add_gradient(float *dinp, float *gradient, const float *inp, int n, int relu_input) {
+    int i;
+    if (relu_input)
+        for (i = 0; i < n; ++i) {
+            const float g = gradient[i], input = inp[i];
+            gradient[i] = input > 0.0f ? g : 0.0f;
+        }
+    for (i = 0; i < n; ++i) dinp[i] += gradient[i];
+}
+
 /* The scratch a convolution (C -> OC channels, H x W, k x k) needs: floats for the padded
    image, the transposed weight gradient and output gradient, the flipped kernel, the padded
    output gradient, the input gradient and the staging rows; ints for the offset tables. */
@@ -1259,8 +1280,7 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
     int b, o, c, i, ki, kj;
     saferl_nas__tap_offsets(taps, C, k, Hp, Wp);
     for (i = 0; i < HW; ++i) pixels[i] = i / W * Wp + i % W, dout_rows[i] = i * OC;
-    for (o = 0; o < OC; ++o)
-        for (i = 0; i < CKK; ++i) dweight_t[(size_t)i * OC + o] = dweight[(size_t)o * CKK + i];
+    saferl_nas__transpose(dweight_t, dweight, OC, CKK);
     if (dinp) { /* the flipped kernel (C,OC,k,k): flipped[c][o][ki][kj] = weight[o][c][k-1-ki][k-1-kj] */
         saferl_nas__tap_offsets(grad_taps, OC, k, Hp, Wp);
         for (i = 0; i < OKK; ++i) columns[i] = i;
@@ -1274,8 +1294,7 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
     for (b = 0; b < B; ++b) {
         const float *doutb = dout + (size_t)b * OC * HW, *inpb = inp + (size_t)b * C * HW;
         saferl_nas__pad_image(padded, inpb, C, H, W, pad, relu_input);
-        for (o = 0; o < OC; ++o)
-            for (i = 0; i < HW; ++i) dout_t[(size_t)i * OC + o] = doutb[(size_t)o * HW + i];
+        saferl_nas__transpose(dout_t, doutb, OC, HW);
         saferl_nas__matmul_acc(dweight_t, OC, padded, 0, taps, pixels, dout_t, dout_rows, CKK, HW, OC, 0);
         if (dbias)
             for (o = 0; o < OC; ++o) {
@@ -1287,15 +1306,10 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
             float *dinpb = dinp + (size_t)b * C * HW;
             saferl_nas__pad_image(padded_grad, doutb, OC, H, W, pad, 0);
             saferl_nas__conv_product(gradient, flipped, OKK, columns, padded_grad, grad_taps, C, OKK, H, W, Wp, staging);
-            /* the gradient passes ReLU where the input was positive (a select, no branch); two
-               loops of two arrays each, which the compiler vectorises behind an overlap check */
-            if (relu_input)
-                for (i = 0; i < C * HW; ++i) gradient[i] = inpb[i] > 0.0f ? gradient[i] : 0.0f;
-            for (i = 0; i < C * HW; ++i) dinpb[i] += gradient[i];
+            saferl_nas__add_gradient(dinpb, gradient, inpb, C * HW, relu_input);
         }
     }
-    for (o = 0; o < OC; ++o)
-        for (i = 0; i < CKK; ++i) dweight[(size_t)o * CKK + i] = dweight_t[(size_t)i * OC + o];
+    saferl_nas__transpose(dweight, dweight_t, CKK, OC);
 }
 
 /* inp is (B,C,H,W), out is (B,C,H,W): 3x3 mean, stride 1, pad 1, padding not counted. Each
