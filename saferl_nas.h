@@ -1312,9 +1312,34 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
     saferl_nas__transpose(dweight, dweight_t, CKK, OC);
 }
 
+/* t[x] += the 3-wide neighbourhoods of x in rows[0 .. nr - 1] (nr 1 to 3, columns outside
+   [0, W) left out), added one at a time in the order (row, column) ascending: the loop both
+   3x3 poolings share. The inner columns are one expression a row count, which the compiler
+   keeps in registers and vectorises; the two edge columns are added on their own. */
+static void saferl_nas__add_3x3(float *t, const float *const *rows, int nr, int W) {
+    const float *a = rows[0], *b = rows[nr > 1 ? 1 : 0], *c = rows[nr > 2 ? 2 : 0];
+    int x, j;
+    for (j = 0; j < nr; ++j) {
+        t[0] += rows[j][0];
+        if (W > 1) t[0] += rows[j][1];
+    }
+    if (W > 1)
+        for (j = 0; j < nr; ++j) {
+            t[W - 1] += rows[j][W - 2];
+            t[W - 1] += rows[j][W - 1];
+        }
+    if (nr == 3)
+        for (x = 1; x + 1 < W; ++x)
+            t[x] = t[x] + a[x - 1] + a[x] + a[x + 1] + b[x - 1] + b[x] + b[x + 1] + c[x - 1] + c[x] + c[x + 1];
+    else if (nr == 2)
+        for (x = 1; x + 1 < W; ++x) t[x] = t[x] + a[x - 1] + a[x] + a[x + 1] + b[x - 1] + b[x] + b[x + 1];
+    else
+        for (x = 1; x + 1 < W; ++x) t[x] = t[x] + a[x - 1] + a[x] + a[x + 1];
+}
+
 /* inp is (B,C,H,W), out is (B,C,H,W): 3x3 mean, stride 1, pad 1, padding not counted. Each
    output sums its neighbours from 0 in the order (dy, dx) ascending, then divides by their
-   count; written as whole-row adds of the shifted input rows, which the compiler vectorises. */
+   count. */
 static void saferl_nas__avgpool_forward(float *out, const float *inp, int B, int C, int H, int W) {
     int p, y, x, yy;
     for (p = 0; p < B * C; ++p) {
@@ -1322,13 +1347,10 @@ static void saferl_nas__avgpool_forward(float *out, const float *inp, int B, int
         for (y = 0; y < H; ++y) {
             float *o = out + ((size_t)p * H + y) * W;
             const int ylo = y > 0 ? y - 1 : 0, yhi = y < H - 1 ? y + 1 : H - 1;
+            const float *rows[3];
+            for (yy = ylo; yy <= yhi; ++yy) rows[yy - ylo] = in + (size_t)yy * W;
             for (x = 0; x < W; ++x) o[x] = 0.0f;
-            for (yy = ylo; yy <= yhi; ++yy) {
-                const float *row = in + (size_t)yy * W;
-                for (x = 1; x < W; ++x) o[x] += row[x - 1];
-                for (x = 0; x < W; ++x) o[x] += row[x];
-                for (x = 0; x + 1 < W; ++x) o[x] += row[x + 1];
-            }
+            saferl_nas__add_3x3(o, rows, yhi - ylo + 1, W);
             for (x = 0; x < W; ++x) o[x] /= (float)((yhi - ylo + 1) * ((x > 0) + 1 + (x + 1 < W)));
         }
     }
@@ -1336,7 +1358,7 @@ static void saferl_nas__avgpool_forward(float *out, const float *inp, int B, int
 
 /* dout is (B,C,H,W); accumulates dinp (B,C,H,W); share is H*W floats of scratch. Each output
    hands dout / count to its neighbours; each input adds the shares it receives in the order
-   (y, x) of their senders ascending, as whole-row adds. */
+   (y, x) of their senders ascending. */
 static void saferl_nas__avgpool_backward(float *dinp, const float *dout, int B, int C, int H, int W, float *share) {
     int p, y, x, yy;
     for (p = 0; p < B * C; ++p) {
@@ -1347,14 +1369,10 @@ static void saferl_nas__avgpool_backward(float *dinp, const float *dout, int B, 
             for (x = 0; x < W; ++x) share[y * W + x] = d[y * W + x] / (float)(rows * ((x > 0) + 1 + (x + 1 < W)));
         }
         for (y = 0; y < H; ++y) {
-            float *t = din + (size_t)y * W;
             const int ylo = y > 0 ? y - 1 : 0, yhi = y < H - 1 ? y + 1 : H - 1;
-            for (yy = ylo; yy <= yhi; ++yy) {
-                const float *row = share + (size_t)yy * W;
-                for (x = 1; x < W; ++x) t[x] += row[x - 1];
-                for (x = 0; x < W; ++x) t[x] += row[x];
-                for (x = 0; x + 1 < W; ++x) t[x] += row[x + 1];
-            }
+            const float *rows[3];
+            for (yy = ylo; yy <= yhi; ++yy) rows[yy - ylo] = share + (size_t)yy * W;
+            saferl_nas__add_3x3(din + (size_t)y * W, rows, yhi - ylo + 1, W);
         }
     }
 }
