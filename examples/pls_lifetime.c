@@ -2,11 +2,11 @@
 /* pls_lifetime - lifetime-safe RL end to end: PLS (Wachi et al., NeurIPS 2025) from offline data to
    a safe deployment, with saferl_rl.h and saferl_gp.h.
 
-   pls_lifetime run        --env gridworld|pointgoal [--seed S] [--out DIR] [--png-dir D]
-   pls_lifetime regenerate --env gridworld|pointgoal [--seed S] --out DIR [--dataset FILE]
-   pls_lifetime deploy     --env gridworld|pointgoal --data DIR [--seed S] [--png-dir D] [--log FILE]
+   pls_lifetime run        --env gridworld|pointgoal|runner [--seed S] [--out DIR] [--png-dir D]
+   pls_lifetime regenerate --env gridworld|pointgoal|runner [--seed S] --out DIR [--dataset FILE]
+   pls_lifetime deploy     --env gridworld|pointgoal|runner --data DIR [--seed S] [--png-dir D] [--log FILE]
                            [--no-finetune] [--brief]
-   pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune]
+   pls_lifetime bench      --env gridworld|pointgoal|runner --data DIR [--seeds N] [--no-finetune]
    pls_lifetime check      FILE...
 
    The pipeline:
@@ -819,6 +819,7 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
     rd.seed = seed;
     rd.hidden[0] = rd.hidden[1] = 64;
     rd.hidden_count = 2;
+    rd.cost_scale = c->cost_input_scale;
     if (saferl_rl_rcsl_trainer_create(&trainer, &rd, &dataset) < 0) return 0;
     {
         double loss = 0.0;
@@ -1209,11 +1210,11 @@ static int check_file(const char *path) {
 
 /* ---- command line --------------------------------------------------------------------------- */
 
-#define USAGE "run        --env gridworld|pointgoal [--seed S] [--out DIR] [--png-dir D] [--no-finetune]\n" \
-              "       pls_lifetime regenerate --env gridworld|pointgoal [--seed S] --out DIR [--dataset FILE]\n" \
-              "       pls_lifetime deploy     --env gridworld|pointgoal --data DIR [--seed S] [--png-dir D] [--log FILE]\n" \
+#define USAGE "run        --env gridworld|pointgoal|runner [--seed S] [--out DIR] [--png-dir D] [--no-finetune]\n" \
+              "       pls_lifetime regenerate --env gridworld|pointgoal|runner [--seed S] --out DIR [--dataset FILE]\n" \
+              "       pls_lifetime deploy     --env gridworld|pointgoal|runner --data DIR [--seed S] [--png-dir D] [--log FILE]\n" \
               "                               [--no-finetune] [--brief] [--fitted-prior] [--seed-box mtro --dataset FILE]\n" \
-              "       pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune] [--fitted-prior]\n" \
+              "       pls_lifetime bench      --env gridworld|pointgoal|runner --data DIR [--seeds N] [--no-finetune] [--fitted-prior]\n" \
               "                               [--seed-box mtro --dataset FILE]\n" \
               "       pls_lifetime check      FILE..."
 

@@ -199,4 +199,16 @@ if [ -f "$DATA/gridworld.csv" ]; then
     fi
 fi
 
+# the paper-like task (the runner): its committed files validate and deploy (regenerating them
+# takes about 20 s of CPU, so make bench-pls does that, not this test)
+if [ -f "$DATA/runner.rcsl" ]; then
+    run check "$DATA/runner.rcsl" "$DATA/runner.behaviour" "$DATA/runner.csv"
+    [ "$status" -eq 0 ] && [ "$(grep -c ': ok' "$TMP/out")" -eq 3 ] && ok "check: the runner's artifacts" ||
+        bad "check: the runner's artifacts" "$(cat "$TMP/err")"
+    run deploy --env runner --data "$DATA" --seed 3 --no-finetune
+    pct=$(sed -n 's/.*truly unsafe (\([0-9]*\)%).*/\1/p' "$TMP/out")
+    [ "$status" -eq 0 ] && grep -Eq '^PLS +[0-9]+/20 +[0-9]+/400' "$TMP/out" && [ -n "$pct" ] && [ "$pct" -ge 30 ] &&
+        ok "runner: deploy runs, $pct% of the grid truly unsafe" || bad "runner: deploy runs" "status $status: $(cat "$TMP/err")"
+fi
+
 finish
