@@ -956,12 +956,15 @@ static void print_methods(const env_config *c, const method_result *m, const gri
     (void)c;
 }
 
-/* The prior used (fitted or hand-set) and PLS's safe set at the start and the end. */
+/* The prior used (fitted or hand-set) and PLS's safe set: the seed set, what the prior alone
+   certifies before the first evaluation, and the end. Growth is the end against the second: the
+   targets the evaluations certified. */
 static void print_prior_and_growth(const pipeline *p, const grid_state *g, int seed) {
     const env_config *c = p->config;
-    int j, start = 0, end = 0;
+    int j, start = 0, prior = 0, end = 0, lowest = -1;
     for (j = 0; j < g->count; ++j) {
         start += g->seed_set[j];
+        prior += g->safe[0][j];
         end += g->safe[EVALUATIONS][j];
     }
     if (p->fitted_prior)
@@ -973,7 +976,14 @@ static void print_prior_and_growth(const pipeline *p, const grid_state *g, int s
     else
         printf("%4d  hand-set prior: cost sd %g, lengthscales (%g, %g)", seed, c->cost_deviation_sd, c->cost_lengthscale[0],
                c->cost_lengthscale[1]);
-    printf("; PLS's safe set %d -> %d targets\n", start, end);
+    printf("; PLS's safe set: seed set %d, %d before the first evaluation, %d at the end (grew by %d)", start, prior, end,
+           end - prior);
+    for (j = 0; j < g->count; ++j) /* why it stopped: the nearest bound to b outside it */
+        if (!g->safe[EVALUATIONS][j] && (lowest < 0 || g->cost_upper[j] < g->cost_upper[lowest])) lowest = j;
+    if (lowest >= 0)
+        printf("; lowest cost bound outside it %.3g at (R %g, G %g), true cost %.3g", g->cost_upper[lowest],
+               g->targets[2 * lowest], g->targets[2 * lowest + 1], p->sum.truth_cost[lowest]);
+    printf("\n");
 }
 
 static int command_deploy(pipeline *p, uint32_t seed, const char *png_dir, const char *log_path, int finetune, int brief) {

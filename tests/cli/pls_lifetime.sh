@@ -49,7 +49,7 @@ if [ -f "$DATA/gridworld.rcsl" ]; then
     [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b" && ok "same seed, same deployment" || bad "same seed, same deployment"
     # the GP prior fitted before deployment (test-bench runs on targets from the data's box)
     run deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --fitted-prior
-    grep -Eq '^ +2  prior fitted on 32 data targets: cost mean -?[0-9.]+, sd [0-9.]+, .*safe set 4 -> [0-9]+ targets' "$TMP/out" &&
+    grep -Eq '^ +2  prior fitted on 32 data targets: cost mean -?[0-9.]+, sd [0-9.]+, .*safe set: seed set 4, [0-9]+ before the first evaluation, [0-9]+ at the end' "$TMP/out" &&
         grep -Eq '^PLS +[0-9]+/20' "$TMP/out" && ok "deploy --fitted-prior prints the fitted prior and the safe set" ||
         bad "deploy --fitted-prior prints the fitted prior and the safe set" "status $status: $(cat "$TMP/out" "$TMP/err")"
     grep -E '^( +2  prior|PLS +[0-9]|GP-UCB)' "$TMP/out" >"$TMP/fa"
