@@ -71,7 +71,7 @@
       environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated;
                           step_batch, an optional hook stepping every copy in one call),
                           saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff,
-                          pendulum-v1; uncertainty parameters omega taken at reset;
+                          pendulum-v1, runner; uncertainty parameters omega taken at reset;
                           saferl_rl_cliff_model: the tabular CMDP's exact P, r, c for an LP
       layers (llm.c)      saferl_rl_linear_*, _tanh_*, _relu_*, _categorical_*, _gaussian_*,
                           _ppo_clip_*, _categorical_kl_*, _gaussian_kl_*, _focops_*, _cup_*,
@@ -231,6 +231,17 @@
                  probability 0.1; truncated at 100 steps. Discrete(4); one-hot observation
                  over the 24 cells. saferl_rl_cliff_model gives its P, r, c, so the
                  constrained optimum is one linear program (tests/ solves it).
+      runner     A velocity-cost locomotion task after Safety-Gymnasium's velocity tasks
+                 (Ant, HalfCheetah, ... Velocity: reward the forward speed less 0.1 |a|^2, cost 1
+                 on every step faster than a threshold set at half the top speed), MuJoCo-free:
+                 a body on a line, thrust a in [-1, 1] with a gait, v += dt (4 a (1 + 0.5 sin
+                 phase) - 2 v) + 0.2 sqrt(dt) N(0, 1), the phase advancing 2 pi per 0.5 m run,
+                 dt 0.05, so the top speed is about 2 m/s. Reward v - 0.1 a^2 a step; cost 1
+                 when v > 1 m/s after the step; starts at rest with a random phase; never
+                 terminated, truncated at 200 steps. Observation (v, sin phase, cos phase).
+                 An episode's cost is nearly fixed by the policy (the kick is small against the
+                 200 steps' average). Departures: no joints, contacts or falls (nothing ends an
+                 episode), one dimension, 200 steps instead of 1000.
       Continuous actions are in [-1, 1] per dimension; the built-ins clip. Discrete actions
       are passed as action[0] = the index (a small whole number in float).
       Uncertainty parameters omega, taken at reset (saferl_rl_builtin_set_omega), nominal
@@ -696,7 +707,8 @@
                           forward). Multipliers hold on any cost scale:
                           multiplier_scale RELATIVE (the default: standardised cost advantages,
                           relative violation, lambda_lr 2, PID 1 / 2 / 0, FOCOPS / CUP
-                          unbounded) or COST_UNITS (0.4's). Gym's Pendulum-v1 built in;
+                          unbounded) or COST_UNITS (0.4's). Gym's Pendulum-v1 and the runner
+                          (a velocity-cost locomotion task) built in;
                           uncertainty parameters omega (pendulums,
                           CartPole) taken at reset; a replay buffer in caller memory; TD3, SAC,
                           TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3, discrete SAC and
@@ -974,9 +986,10 @@ typedef enum saferl_rl_env_kind {
     SAFERL_RL_ENV_GRIDWORLD = 2,
     SAFERL_RL_ENV_PENDULUM = 3,
     SAFERL_RL_ENV_CLIFF = 4,
-    SAFERL_RL_ENV_PENDULUM_V1 = 5
+    SAFERL_RL_ENV_PENDULUM_V1 = 5,
+    SAFERL_RL_ENV_RUNNER = 6
 } saferl_rl_env_kind;
-#define SAFERL_RL_ENV_KIND_COUNT 6
+#define SAFERL_RL_ENV_KIND_COUNT 7
 #define SAFERL_RL_MAX_OMEGA 2     /* uncertainty parameters of a built-in environment */
 
 #define SAFERL_RL_POINTGOAL_HAZARDS 8
@@ -1006,7 +1019,8 @@ typedef struct saferl_rl_builtin {
 /* Fills env for a built-in kind; state is its storage (kept by pointer). */
 SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_builtin *state,
                                                   saferl_rl_env_kind kind);
-/* "cartpole", "pointgoal", "gridworld", "pendulum", "cliff"; -1 for an unknown name. */
+/* "cartpole", "pointgoal", "gridworld", "pendulum", "cliff", "pendulum-v1", "runner"; -1 for an
+   unknown name. */
 SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name);
 SAFERL_RL_API const char *saferl_rl_env_kind_name(saferl_rl_env_kind kind);
 
@@ -2672,6 +2686,53 @@ static void saferl_rl__pendulum_obs(const saferl_rl_builtin *e, float *obs) {
     obs[2] = (float)(e->x[1] / 8.0);
 }
 
+/* ---- the runner: a velocity-cost locomotion task ----------------------------------------
+
+   After Safety-Gymnasium's velocity tasks (reward the forward speed less a control cost, cost
+   1 on every step faster than a speed limit), without a body: the gait is a phase that
+   modulates how much thrust an action gives, and rough ground is a random kick to the speed.
+   The constants are documented with the environment list at the top of the file. */
+#define SAFERL_RL_RUNNER_DT 0.05
+#define SAFERL_RL_RUNNER_THRUST 4.0     /* m/s^2 at a = 1 */
+#define SAFERL_RL_RUNNER_DRAG 2.0       /* 1/s: top speed 2 m/s */
+#define SAFERL_RL_RUNNER_STRIDE 0.5     /* m a gait cycle */
+#define SAFERL_RL_RUNNER_KICK 0.2       /* m/s / sqrt(s): the ground's random kick */
+#define SAFERL_RL_RUNNER_SPEED_LIMIT 1.0 /* m/s: half the top speed */
+
+static void saferl_rl__runner_obs(const saferl_rl_builtin *e, float *obs) {
+    obs[0] = (float)e->x[0];
+    obs[1] = (float)sin(e->x[1]);
+    obs[2] = (float)cos(e->x[1]);
+}
+
+/* x[0] speed, x[1] gait phase, x[2] distance run; each episode starts at rest, phase random. */
+static saferl_result saferl_rl__runner_reset(saferl_rl_builtin *e, saferl_rng *rng, float *obs) {
+    e->x[0] = 0.0;
+    e->x[1] = 2.0 * 3.14159265358979323846 * saferl_rng_uniform(rng);
+    e->x[2] = 0.0;
+    saferl_rl__runner_obs(e, obs);
+    return SAFERL_OK;
+}
+
+/* Thrust a in [-1, 1] works best mid-stride (gain 1 + 0.5 sin phase); the phase advances with
+   the distance, so holding a speed needs feedback on the phase. */
+static saferl_result saferl_rl__runner_step(saferl_rl_builtin *e, saferl_rng *rng, const float *action, float *obs,
+                                            float *reward, float *cost) {
+    const double dt = SAFERL_RL_RUNNER_DT, pi = 3.14159265358979323846;
+    double a, v = e->x[0];
+    if (!saferl_rl__all_finite(action, 1)) return SAFERL_ERR_NOT_FINITE;
+    a = saferl_rl__clampf(action[0], -1.0f, 1.0f);
+    v += dt * (SAFERL_RL_RUNNER_THRUST * a * (1.0 + 0.5 * sin(e->x[1])) - SAFERL_RL_RUNNER_DRAG * v) +
+         SAFERL_RL_RUNNER_KICK * sqrt(dt) * saferl_rng_normal(rng);
+    e->x[0] = v;
+    e->x[2] += dt * v;
+    e->x[1] = saferl_rl__wrap_angle(e->x[1] + 2.0 * pi * dt * v / SAFERL_RL_RUNNER_STRIDE);
+    *reward = (float)(v - 0.1 * a * a);
+    *cost = v > SAFERL_RL_RUNNER_SPEED_LIMIT ? 1.0f : 0.0f;
+    saferl_rl__runner_obs(e, obs);
+    return SAFERL_OK;
+}
+
 /* Moves in a grid: 0 up, 1 right, 2 down, 3 left; walls and edges stop the move. */
 static void saferl_rl__grid_move(int rows, int columns, int *row, int *column, int action) {
     static const int dr[4] = {-1, 0, 1, 0}, dc[4] = {0, 1, 0, -1};
@@ -2727,6 +2788,7 @@ static saferl_result saferl_rl__builtin_reset(void *state, saferl_rng *rng, floa
         obs[1] = (float)sin(e->x[0]);
         obs[2] = (float)e->x[1];
         return SAFERL_OK;
+    case SAFERL_RL_ENV_RUNNER: return saferl_rl__runner_reset(e, rng, obs);
     }
     return SAFERL_ERR_INVALID_ARGUMENT;
 }
@@ -2771,6 +2833,7 @@ static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const
         saferl_rl__pendulum_obs(e, obs);
         break;
     case SAFERL_RL_ENV_PENDULUM_V1: r = saferl_rl__pendulum_v1_step(e, action, obs, reward, cost); break;
+    case SAFERL_RL_ENV_RUNNER: r = saferl_rl__runner_step(e, rng, action, obs, reward, cost); break;
     case SAFERL_RL_ENV_CLIFF: {
         int row = e->cell / SAFERL_RL_CLIFF_COLUMNS, column = e->cell % SAFERL_RL_CLIFF_COLUMNS, a;
         if (!saferl_rl__valid_index(action, 4)) return SAFERL_ERR_INVALID_ARGUMENT;
@@ -2817,10 +2880,10 @@ static saferl_result saferl_rl__cartpole_step_batch(void *const *states, saferl_
 SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_builtin *state,
                                                   saferl_rl_env_kind kind) {
     static const int observation_dims[SAFERL_RL_ENV_KIND_COUNT] = {
-        4, 3 + 2 * SAFERL_RL_LIDAR_BINS, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, 3, SAFERL_RL_CLIFF_STATES, 3};
-    static const int action_dims[SAFERL_RL_ENV_KIND_COUNT] = {1, 2, 1, 1, 1, 1};
-    static const int action_counts[SAFERL_RL_ENV_KIND_COUNT] = {2, 0, 4, 0, 4, 0};
-    static const int max_steps[SAFERL_RL_ENV_KIND_COUNT] = {500, 1000, 50, 200, 100, 200};
+        4, 3 + 2 * SAFERL_RL_LIDAR_BINS, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, 3, SAFERL_RL_CLIFF_STATES, 3, 3};
+    static const int action_dims[SAFERL_RL_ENV_KIND_COUNT] = {1, 2, 1, 1, 1, 1, 1};
+    static const int action_counts[SAFERL_RL_ENV_KIND_COUNT] = {2, 0, 4, 0, 4, 0, 0};
+    static const int max_steps[SAFERL_RL_ENV_KIND_COUNT] = {500, 1000, 50, 200, 100, 200, 200};
     SAFERL_ASSERT(env != NULL && state != NULL);
     if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return SAFERL_ERR_INVALID_ARGUMENT;
     memset(state, 0, sizeof *state);
@@ -2841,7 +2904,7 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
 }
 
 static const char *const saferl_rl__env_names[SAFERL_RL_ENV_KIND_COUNT] = {"cartpole", "pointgoal", "gridworld",
-                                                                         "pendulum", "cliff", "pendulum-v1"};
+                                                                         "pendulum", "cliff", "pendulum-v1", "runner"};
 
 SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name) {
     int i;

@@ -4664,6 +4664,77 @@ TEST(pendulum_v1_follows_gym) {
     CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_ERR_NOT_FINITE);
 }
 
+/* The runner against its documented equations: one step from a set state (the kick drawn from
+   a copy of the generator), the clip, the reward and the speed-limit cost; the kick's law from
+   rest with no thrust (N(0, 0.2^2 dt): mean and variance within 5 standard errors); the phase
+   advancing 2 pi per 0.5 m run; truncation at 200 steps, never termination; NaN refused with the
+   state unchanged. */
+TEST(runner_follows_its_equations) {
+    const double pi = 3.14159265358979323846, dt = 0.05;
+    saferl_rl_builtin s, before;
+    saferl_rl_env env;
+    saferl_rng rng, copy;
+    float obs[3], act = 0.4f, reward, cost;
+    int term = 1, trunc = 1, i, n = 20000;
+    double v, phase, z, sum = 0, sq = 0, var = 0.2 * 0.2 * dt;
+    CHECK(saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_RUNNER) == SAFERL_OK);
+    CHECK(env.observation_dim == 3 && env.action_dim == 1 && env.action_count == 0 && s.max_steps == 200);
+    CHECK(saferl_rl_env_kind_from_name("runner") == SAFERL_RL_ENV_RUNNER);
+    saferl_rng_seed(&rng, 5);
+    CHECK(env.reset(env.state, &rng, obs) == SAFERL_OK);
+    CHECK(s.x[0] == 0.0 && s.x[2] == 0.0 && s.x[1] >= 0.0 && s.x[1] < 2 * pi);
+    CHECK(obs[0] == 0.0f && obs[1] == (float)sin(s.x[1]) && obs[2] == (float)cos(s.x[1]));
+    s.x[0] = v = 0.6;
+    s.x[1] = phase = 1.1;
+    copy = rng;
+    z = saferl_rng_normal(&copy);
+    CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_OK);
+    v += dt * (4.0 * 0.4f * (1.0 + 0.5 * sin(phase)) - 2.0 * v) + 0.2 * sqrt(dt) * z;
+    CHECK_NEAR(s.x[0], v, 1e-12);
+    CHECK_NEAR(s.x[2], dt * v, 1e-12);
+    CHECK_NEAR(s.x[1], phase + 2 * pi * dt * v / 0.5, 1e-12);
+    CHECK_NEAR(reward, v - 0.1 * 0.4f * 0.4f, 1e-6);
+    CHECK(cost == (v > 1.0 ? 1.0f : 0.0f) && !term && !trunc);
+    act = 5.0f; /* clips to 1 */
+    s.x[0] = v = 1.3;
+    phase = s.x[1];
+    copy = rng;
+    z = saferl_rng_normal(&copy);
+    env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    v += dt * (4.0 * (1.0 + 0.5 * sin(phase)) - 2.0 * v) + 0.2 * sqrt(dt) * z;
+    CHECK_NEAR(s.x[0], v, 1e-12);
+    CHECK_NEAR(reward, v - 0.1, 1e-6);
+    CHECK(cost == 1.0f && obs[0] == (float)v);
+    for (i = 2; i < 200; ++i) {
+        CHECK(!trunc && !term);
+        env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+    }
+    CHECK(trunc && !term && s.steps == 200);
+    /* the phase is the start's plus 2 pi per stride of distance (mod 2 pi) */
+    for (i = 0; i < 3; ++i) {
+        double start, gap;
+        env.reset(env.state, &rng, obs);
+        start = s.x[1];
+        for (term = trunc = 0; !trunc;) env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+        gap = fmod(start + 2 * pi * s.x[2] / 0.5 - s.x[1], 2 * pi);
+        CHECK(s.x[2] > 40.0 * dt && (fabs(gap) < 1e-9 || fabs(fabs(gap) - 2 * pi) < 1e-9));
+    }
+    act = 0.0f;
+    for (i = 0; i < n; ++i) {
+        env.reset(env.state, &rng, obs);
+        env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc);
+        sum += s.x[0];
+        sq += s.x[0] * s.x[0];
+    }
+    /* N(0, var): the mean's sd sqrt(var / n); the mean square's sd var sqrt(2 / n) */
+    CHECK(fabs(sum / n) < 5.0 * sqrt(var / n));
+    CHECK(fabs(sq / n - var) < 5.0 * var * sqrt(2.0 / n));
+    before = s;
+    act = 0.0f / (act - act);
+    CHECK(env.step(env.state, &rng, &act, obs, &reward, &cost, &term, &trunc) == SAFERL_ERR_NOT_FINITE);
+    CHECK(memcmp(&before, &s, sizeof s) == 0);
+}
+
 /* omega: the boxes, the nominal values bit-for-bit the old constants, rejection outside the
    box and of NaN (state unchanged), taken at the next reset only, and the dynamics with
    omega against the equations with m, l (pendulums) and pole mass, half-length (cartpole). */
@@ -7731,6 +7802,7 @@ int main(int argc, char **argv) {
     RUN(cdt_policy_trains_acts_and_round_trips);
     RUN(conditioned_policies_and_datasets_that_overflow_are_refused);
     RUN(pendulum_v1_follows_gym);
+    RUN(runner_follows_its_equations);
     RUN(omega_taken_at_reset);
     RUN(offpolicy_critic_targets_match_hand_computation);
     RUN(offpolicy_gradients_match_finite_differences);
