@@ -83,6 +83,7 @@
                                Minecraft-inspired legend, map and four safeguards
       progressive safeguards   saferl_shield_qtable: epsilon-greedy under a mask, Q-learning,
                                CRM over every automaton state, transfer between stages
+                               (copied values, or a replay of the stored steps)
 
    SHIELDS (what is computed)
       * Game state (s, q): abstraction state s, q the automaton's state after reading s's
@@ -115,7 +116,10 @@
       walk. At a level change, each (s, q) new to the table gets the mean of Q(s, i, .) over
       the earlier i whose rule is at least as strict as q's (or exactly as strict: the
       official code averages every earlier i, and saferl_shield_qtable_transfer_state gives
-      that lazy rule too). examples/safeguard_gridworld measures all of these.
+      that lazy rule too). Or, with the earlier stages' real steps kept in a bounded store
+      (saferl_shield_replay), saferl_shield_qtable_transfer_replay learns the new states
+      from those steps by CRM under the new automaton: the values they would have had, had
+      they been active all along. examples/safeguard_gridworld measures all of these.
 
    LABELS, PROPOSITIONS, LETTERS
       A label is a uint32_t: bit i set means proposition i of your vocabulary is true at this
@@ -266,7 +270,9 @@
                           read_abstraction in named phases; a reward-machine state number of
                           10 digits or more is refused at the number; the antichain of a
                           residual's cubes is pruned by 64-bit atom masks (the slowest of the
-                          bench's 1000 random formulas: 10x fewer instructions)
+                          bench's 1000 random formulas: 10x fewer instructions); transfer by
+                          counterfactual replay (saferl_shield_replay, a bounded store of real
+                          steps in caller memory; saferl_shield_qtable_transfer_replay)
       0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
                           (tie_tolerance, reward_scale); transfer only from states at least
                           as strict (transfer takes the new automaton; transfer_donors
@@ -1027,6 +1033,55 @@ SAFERL_SHIELD_API uint32_t saferl_shield_qtable_transfer_state(saferl_shield_qta
    state 2 learned to cross), which is the opposite of carrying safety bias forward. */
 SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *table, const saferl_shield_dfa *dfa,
                                                      uint32_t from_states, uint32_t to_states);
+
+/* ---- transfer by counterfactual replay --------------------------------------------------- */
+
+/* Why a third transfer (decided from the argument, before any run): CRM already learns every
+   automaton state from each real step. The states a new stage adds were not active, so the
+   earlier steps taught them nothing, and the copying transfer fills them with values learned
+   under other rules: a stricter donor's value for stepping into lava carries its -1, also
+   into a state whose rule allows lava, so what the stage allows is seldom explored. Replaying
+   the earlier stages' real steps (s, a, s2, label2, task reward, task end) through CRM under
+   the NEW automaton, into the new states only, gives them the values CRM would have learned
+   had they been active all along: a violation the new rule still forbids keeps its penalty,
+   learned from the steps that met it, and one it allows carries none. That is the paper's
+   "safety bias" carried over, no more and no less; it needs no order of strictness between
+   states (a progression may also tighten), and the older states are left as they were (they
+   learned from these steps already). One pass in the stored order: when the new states lead
+   only to new states (as a relaxing progression's do), their values equal Q-learning on the
+   same steps, exactly. The price is the store, in caller memory and bounded: a ring of the
+   latest `capacity` steps (24 bytes each); older steps are overwritten and not replayed. */
+typedef struct saferl_shield_step {
+    double task_reward;                /* the task's reward of the step (no safeguard reward) */
+    uint32_t s, s2;                    /* environment state before and after */
+    uint32_t label2;                   /* the label of s2 */
+    uint16_t a;                        /* the action */
+    uint16_t task_done;                /* 1 when the task ended with this step */
+} saferl_shield_step;
+
+typedef struct saferl_shield_replay {
+    saferl_shield_step *step;          /* step[next] is the oldest once count == capacity */
+    size_t capacity, count, next;
+} saferl_shield_replay;
+
+SAFERL_SHIELD_API size_t saferl_shield_replay_memory_size(size_t capacity);
+/* An empty store of `capacity` steps (>= 1) in memory (8-byte aligned). */
+SAFERL_SHIELD_API saferl_result saferl_shield_replay_init(saferl_shield_replay *replay, size_t capacity, void *memory,
+                                                          size_t size);
+/* Stores one real step (the oldest is overwritten when full). The values are checked when
+   replayed, against the table and automaton they are replayed into. */
+SAFERL_SHIELD_API void saferl_shield_replay_push(saferl_shield_replay *replay, uint32_t s, uint32_t a, uint32_t s2,
+                                                 uint32_t label2, double task_reward, int task_done);
+/* Transfer to the next safeguard dfa by replay: every stored step, oldest first, is learned
+   by CRM for the automaton states from_states <= u < to_states (the sink skipped) and no
+   others. Refused, with the table unchanged: from_states >= to_states, to_states beyond the
+   table or dfa, a new state already learned in some s (a replay would count steps twice),
+   a stored step out of the table's range or with a task reward that is not finite
+   (SAFERL_ERR_NOT_FINITE). No allocation; costs steps x new states updates. */
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_transfer_replay(saferl_shield_qtable *table,
+                                                                     const saferl_shield_dfa *dfa,
+                                                                     uint32_t from_states, uint32_t to_states,
+                                                                     const saferl_shield_replay *replay);
 
 #ifdef __cplusplus
 }
@@ -7796,12 +7851,12 @@ SAFERL_SHIELD_API void saferl_shield_qtable_update(saferl_shield_qtable *t, uint
     t->seen[pair] = 1;
 }
 
-SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
-                                                       uint32_t active_states, uint32_t s, uint32_t a, uint32_t s2,
-                                                       uint32_t label2, double task_reward, int task_done) {
+/* CRM over the automaton states first <= u < end (the sink skipped). */
+static void saferl_shield__crm_states(saferl_shield_qtable *t, const saferl_shield_dfa *dfa, uint32_t first, uint32_t end,
+                                      uint32_t s, uint32_t a, uint32_t s2, uint32_t label2, double task_reward,
+                                      int task_done) {
     uint32_t u, letter = saferl_shield_letter(dfa, label2);
-    if (active_states > t->automaton_state_count) active_states = t->automaton_state_count;
-    for (u = 0; u < active_states; ++u) {
+    for (u = first; u < end; ++u) {
         uint32_t u2;
         int violated;
         if (u == dfa->sink) continue;
@@ -7810,6 +7865,13 @@ SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, 
         saferl_shield_qtable_update(t, s, u, a, task_reward + (violated ? t->r_violation : t->r_safe), s2,
                                     violated ? u : u2, task_done || violated);
     }
+}
+
+SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
+                                                       uint32_t active_states, uint32_t s, uint32_t a, uint32_t s2,
+                                                       uint32_t label2, double task_reward, int task_done) {
+    if (active_states > t->automaton_state_count) active_states = t->automaton_state_count;
+    saferl_shield__crm_states(t, dfa, 0, active_states, s, a, s2, label2, task_reward, task_done);
 }
 
 SAFERL_SHIELD_API int saferl_shield_dfa_at_least_as_strict(const saferl_shield_dfa *dfa, uint32_t stricter,
@@ -7855,6 +7917,70 @@ SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *t, co
                 donors[count++] = i;
         for (s = 0; count && s < t->env_state_count; ++s) saferl_shield_qtable_transfer_state(t, s, q, donors, count);
     }
+}
+
+/* ---- transfer by counterfactual replay ---------------------------------------------------------- */
+
+SAFERL_SHIELD_API size_t saferl_shield_replay_memory_size(size_t capacity) {
+    if (!capacity || capacity > ((size_t)-1) / 2 / sizeof(saferl_shield_step)) return 0;
+    return capacity * sizeof(saferl_shield_step);
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_replay_init(saferl_shield_replay *replay, size_t capacity, void *memory,
+                                                          size_t size) {
+    size_t need = saferl_shield_replay_memory_size(capacity);
+    SAFERL_ASSERT(replay != NULL);
+    if (!need) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (((uintptr_t)memory & 7u) != 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    replay->step = (saferl_shield_step *)memory;
+    replay->capacity = capacity;
+    replay->count = replay->next = 0;
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API void saferl_shield_replay_push(saferl_shield_replay *replay, uint32_t s, uint32_t a, uint32_t s2,
+                                                 uint32_t label2, double task_reward, int task_done) {
+    saferl_shield_step *step = replay->step + replay->next;
+    step->task_reward = task_reward;
+    step->s = s;
+    step->s2 = s2;
+    step->label2 = label2;
+    step->a = (uint16_t)(a < 0xFFFFu ? a : 0xFFFFu); /* out of range stays out of range */
+    step->task_done = (uint16_t)(task_done != 0);
+    if (++replay->next == replay->capacity) replay->next = 0;
+    if (replay->count < replay->capacity) ++replay->count;
+}
+
+/* The stored step k, oldest first. */
+static const saferl_shield_step *saferl_shield__replay_at(const saferl_shield_replay *replay, size_t k) {
+    size_t first = replay->count < replay->capacity ? 0 : replay->next;
+    return replay->step + (first + k) % replay->capacity;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_transfer_replay(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
+                                                                     uint32_t from_states, uint32_t to_states,
+                                                                     const saferl_shield_replay *replay) {
+    size_t k;
+    uint32_t s, u;
+    if (!t || !dfa || !replay || from_states >= to_states || to_states > t->automaton_state_count ||
+        to_states > dfa->state_count || replay->count > replay->capacity || (replay->count && !replay->step))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    for (s = 0; s < t->env_state_count; ++s) /* the new states must be new */
+        for (u = from_states; u < to_states; ++u)
+            if (t->seen[(size_t)s * t->automaton_state_count + u]) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (k = 0; k < replay->count; ++k) { /* every step checked before any is learned */
+        const saferl_shield_step *step = saferl_shield__replay_at(replay, k);
+        if (step->s >= t->env_state_count || step->s2 >= t->env_state_count || step->a >= t->action_count)
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        if (!(fabs(step->task_reward) <= 1.7976931348623157e308)) return SAFERL_ERR_NOT_FINITE; /* NaN, inf */
+    }
+    for (k = 0; k < replay->count; ++k) {
+        const saferl_shield_step *step = saferl_shield__replay_at(replay, k);
+        saferl_shield__crm_states(t, dfa, from_states, to_states, step->s, step->a, step->s2, step->label2,
+                                  step->task_reward, step->task_done);
+    }
+    return SAFERL_OK;
 }
 
 #endif /* SAFERL_SHIELD_IMPLEMENTATION_ONCE */
