@@ -1050,7 +1050,9 @@ SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *table
    learned from these steps already). One pass in the stored order: when the new states lead
    only to new states (as a relaxing progression's do), their values equal Q-learning on the
    same steps, exactly. The price is the store, in caller memory and bounded: a ring of the
-   latest `capacity` steps (24 bytes each); older steps are overwritten and not replayed. */
+   latest `capacity` steps (24 bytes each); older steps are overwritten and not replayed.
+   Hence the transfer to use when the steps can be kept; saferl_shield_qtable_transfer (its
+   default STRICTER) remains for a caller without the memory and keeps its default. */
 typedef struct saferl_shield_step {
     double task_reward;                /* the task's reward of the step (no safeguard reward) */
     uint32_t s, s2;                    /* environment state before and after */
