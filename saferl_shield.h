@@ -1077,9 +1077,10 @@ SAFERL_SHIELD_API void saferl_shield_replay_push(saferl_shield_replay *replay, u
 /* Transfer to the next safeguard dfa by replay: every stored step, oldest first, is learned
    by CRM for the automaton states from_states <= u < to_states (the sink skipped) and no
    others. Refused, with the table unchanged: from_states >= to_states, to_states beyond the
-   table or dfa, a new state already learned in some s (a replay would count steps twice),
-   a stored step out of the table's range or with a task reward that is not finite
-   (SAFERL_ERR_NOT_FINITE). No allocation; costs steps x new states updates. */
+   dfa, a dfa with more states than the table, a new state already learned in some s (a
+   replay would count steps twice), a stored step out of the table's range or with a task
+   reward that is not finite (SAFERL_ERR_NOT_FINITE). No allocation; costs steps x new
+   states updates. */
 SAFERL_SHIELD_API saferl_result saferl_shield_qtable_transfer_replay(saferl_shield_qtable *table,
                                                                      const saferl_shield_dfa *dfa,
                                                                      uint32_t from_states, uint32_t to_states,
@@ -7965,8 +7966,10 @@ SAFERL_SHIELD_API saferl_result saferl_shield_qtable_transfer_replay(saferl_shie
                                                                      const saferl_shield_replay *replay) {
     size_t k;
     uint32_t s, u;
-    if (!t || !dfa || !replay || from_states >= to_states || to_states > t->automaton_state_count ||
-        to_states > dfa->state_count || replay->count > replay->capacity || (replay->count && !replay->step))
+    /* every successor in the dfa must have a place in the table */
+    if (!t || !dfa || !replay || from_states >= to_states || to_states > dfa->state_count ||
+        dfa->state_count > t->automaton_state_count || replay->count > replay->capacity ||
+        (replay->count && !replay->step))
         return SAFERL_ERR_INVALID_ARGUMENT;
     for (s = 0; s < t->env_state_count; ++s) /* the new states must be new */
         for (u = from_states; u < to_states; ++u)

@@ -1771,6 +1771,9 @@ TEST(transfer_by_replay_equals_q_learning_on_the_same_steps) {
     table.seen[4 * STATES + 3] = 0;
     CHECK(saferl_shield_qtable_transfer_replay(&table, &rule, 3, 3, &replay) == SAFERL_ERR_INVALID_ARGUMENT);
     CHECK(saferl_shield_qtable_transfer_replay(&table, &rule, 3, 7, &replay) == SAFERL_ERR_INVALID_ARGUMENT);
+    table.automaton_state_count = 5; /* the rule's sink, 5, would have no place */
+    CHECK(saferl_shield_qtable_transfer_replay(&table, &rule, 2, 4, &replay) == SAFERL_ERR_INVALID_ARGUMENT);
+    table.automaton_state_count = STATES;
     saferl_shield_replay_push(&replay, CELLS, 0, 0, 0u, 0.0, 0);
     CHECK(saferl_shield_qtable_transfer_replay(&table, &rule, 2, 5, &replay) == SAFERL_ERR_INVALID_ARGUMENT);
     steps[1].s = 0;
