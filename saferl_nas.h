@@ -2437,14 +2437,14 @@ SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double
         for (to = N - 1; to >= 1; --to) {
             const float *dnode = net->node_grad + (size_t)to * T;
             double dsum = 0.0;
-            for (i = 0; i < n; ++i) dsum += dnode[i];
+            if (gate_grad) /* a serial sum in double: only when the gate gradient is asked for */
+                for (i = 0; i < n; ++i) dsum += dnode[i];
             for (from = 0; from < to; ++from) {
                 int e = to * (to - 1) / 2 + from;
                 for (k = 0; k < K; ++k) {
                     double gate = net->gates_used[(size_t)e * K + k];
                     size_t at;
-                    const float *out;
-                    float *dout = net->scratch;
+                    const float *out, *dout = dnode;
                     slot = ((size_t)l * E + e) * K + k;
                     if (gate == 0.0 && !net->evaluated_all) {
                         if (gate_grad) gate_grad[(size_t)e * K + k] += dsum; /* the constant a * 1 term */
@@ -2465,7 +2465,10 @@ SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double
                         for (i = 0; i < n; ++i) s += (double)dnode[i] * out[i];
                         gate_grad[(size_t)e * K + k] += s;
                     }
-                    for (i = 0; i < n; ++i) dout[i] = (float)gate * dnode[i];
+                    if ((float)gate != 1.0f) { /* a sampled operation's gate is 1: dnode as it is */
+                        for (i = 0; i < n; ++i) net->scratch[i] = (float)gate * dnode[i];
+                        dout = net->scratch;
+                    }
                     saferl_nas__op_backward(net, net->ops[k], at == SAFERL_NAS__NO_PARAMS ? NULL : net->params + at,
                                             at == SAFERL_NAS__NO_PARAMS ? NULL : net->grads + at,
                                             nodes + (size_t)from * T, out, dout,
