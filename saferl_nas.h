@@ -884,7 +884,8 @@ SAFERL_NAS_API void saferl_nas_nb201_decode(int32_t code, saferl_nas_op ops[SAFE
 
 /* ---- the products: register tiles, dispatched ---------------------------------------------
    Every product of the supernet and the toy task runs through one register-blocked kernel (the
-   pattern of saferl_rl.h's layers). Each output element is one running sum in the textbook
+   pattern of saferl_rl.h's layers; with SAFERL_USE_BLIS only the convolutions do, the other
+   products go to bli_sgemm). Each output element is one running sum in the textbook
    loop's order: it starts from the value in C (after beta) and adds a_ik b_kj for k ascending.
    So the results are bit-for-bit those of the plain loops, and the same in every
    instantiation. The speed comes from advancing a tile of such sums at once: they are
@@ -1007,11 +1008,11 @@ SAFERL_NAS__BODY void saferl_nas__matmul_tile(const int width, const int tile_ro
 
 /* Y (R,N; row stride ldy) += A (R,K) V (K,N), both operands read through offset tables: A's
    element (r,k) is A[row_r + a_off[k]] (A[row_r + k] when a_off is NULL) with row_r =
-   a_rows[r] (r * a_row when a_rows is NULL), and V's row k starts at V + v_off[k]. The tables let the kernel read a padded image
-   in place: a convolution's rows of V are the image shifted by each kernel tap (no im2col
-   copy), and its weight gradient's rows of A are the taps, its columns the pixels. Each
-   element of Y adds its terms for k ascending, starting from 0 instead of Y's value when
-   from_zero. */
+   a_rows[r] (r * a_row when a_rows is NULL), and V's row k starts at V + v_off[k]. The
+   tables let the kernel read a padded image in place: a convolution's rows of V are the image
+   shifted by each kernel tap (no im2col copy), and its weight gradient's rows of A are the
+   taps, its columns the pixels. Each element of Y adds its terms for k ascending, starting
+   from 0 instead of Y's value when from_zero. */
 SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int tile_cols, float *Y, int ldy,
                                                  const float *A, int a_row, const int *a_rows, const int *a_off,
                                                  const float *V, const int *v_off, int R, int K, int N,
