@@ -276,12 +276,13 @@ test('a 97-state rule is drawn inside its canvas, its guards in a table; a faile
     assert.ok(bounds.x0 >= 0 && bounds.y0 >= 0 && bounds.x1 <= graph.width && bounds.y1 <= graph.height,
       `drawing ${JSON.stringify(bounds)} outside its ${graph.width}x${graph.height} canvas at ${width} px`);
     assert.equal(await page.locator("#graph-table tr").count(), 98); // a header and 97 states
-    // a small rule: drawn with its guards, no table
+    // a small rule: drawn with its guards and no table on a laptop; on a phone the guards would be
+    // squeezed below readable text, so the states are drawn alone and the table lists the guards
     await setRule(page, 'G(lava -> X !lava)');
     const small = await page.evaluate(() => window.__shield.graph);
-    assert.equal(small.labelled, true);
+    assert.equal(small.labelled, width > 600);
     assert.ok(small.bounds.x0 >= 0 && small.bounds.y0 >= 0 && small.bounds.x1 <= small.width && small.bounds.y1 <= small.height);
-    assert.equal(await page.locator('#graph-table tr').count(), 0);
+    assert.equal(await page.locator('#graph-table tr').count(), width > 600 ? 0 : 1 + small.states);
     // step a trace, then a rule that does not compile: no readout of the old automaton stays
     await check(page, ['lava']);
     assert.equal(await page.textContent('#state'), '1');

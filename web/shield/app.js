@@ -28,14 +28,16 @@ function guardOf(q, dest) { // the letters of q leading to dest, as a short text
   return letters.map((l) => state.props.map((p, j) => ((l >> j) & 1 ? '' : '!') + p.name).join('&') || 'true').join(' | ');
 }
 
-// The automaton laid out by dagre (layered, left to right), scaled to fit the canvas at
-// whatever size the page gives it; above GRAPH_LABELS states the guards go to a table.
-const GRAPH_LABELS = 40;
+// The automaton laid out by dagre (layered, left to right), scaled to fit the canvas at whatever
+// size the page gives it; above GRAPH_LABELS states the guards go to a table. On a narrow canvas
+// (a phone) guards squeezed into the drawing would be unreadable: the states are laid out top to
+// bottom without them, and the table lists the guards.
+const GRAPH_LABELS = 40, NARROW_GRAPH = 600;
 
-function layoutGraph() {
-  const n = lib._shield_state_count(), count = lib._shield_letter_count(), labelled = n <= GRAPH_LABELS;
+function layoutGraph(narrow) {
+  const n = lib._shield_state_count(), count = lib._shield_letter_count(), labelled = n <= GRAPH_LABELS && !narrow;
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: labelled ? 60 : 30, edgesep: 8, marginx: 8, marginy: 8 });
+  g.setGraph({ rankdir: narrow ? 'TB' : 'LR', nodesep: 18, ranksep: labelled ? 60 : 30, edgesep: 8, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
   for (let q = 0; q < n; ++q) g.setNode(String(q), { width: 40, height: 40 });
   const loops = [], edges = [];
@@ -53,7 +55,7 @@ function layoutGraph() {
   const nodes = [];
   for (let q = 0; q < n; ++q) { const v = g.node(String(q)); nodes.push({ q, x: v.x, y: v.y }); }
   for (const e of edges) { const v = g.edge(String(e.q), String(e.d), `${e.q}>${e.d}`); e.points = v.points; e.lx = v.x; e.ly = v.y; }
-  return { n, nodes, edges, loops, labelled, width: g.graph().width, height: g.graph().height };
+  return { n, nodes, edges, loops, labelled, narrow, width: g.graph().width, height: g.graph().height };
 }
 
 function guardTable(layout) { // every state's edges, one row a state
@@ -70,7 +72,9 @@ function guardTable(layout) { // every state's edges, one row a state
 function draw() {
   const canvas = $('graph'), ctx = canvas.getContext('2d');
   const ratio = window.devicePixelRatio || 1, cssWidth = Math.max(200, canvas.clientWidth || 600);
-  const layout = state.compiled ? (state.layout ??= layoutGraph()) : null;
+  const narrow = cssWidth < NARROW_GRAPH;
+  if (state.compiled && state.layout?.narrow !== narrow) state.layout = layoutGraph(narrow);
+  const layout = state.compiled ? state.layout : null;
   const aspect = layout ? layout.height / Math.max(1, layout.width) : 0.35;
   const cssHeight = Math.min(640, Math.max(240, cssWidth * aspect));
   canvas.style.height = `${cssHeight}px`;
@@ -78,15 +82,18 @@ function draw() {
   canvas.height = Math.round(cssHeight * ratio);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   state.graph = null;
-  $('graph-table').innerHTML = layout && !layout.labelled ? guardTable(layout) : '';
-  if (!layout) return;
+  if (!layout) { $('graph-table').innerHTML = ''; return; }
   // the layout's box scaled into the canvas (never above 1.5x), centred
   const pad = 6 * ratio, scale = Math.min((canvas.width - 2 * pad) / layout.width, (canvas.height - 2 * pad) / layout.height, 1.5 * ratio);
+  // text is drawn at the layout's 12 px scaled with it; squeezed below 11 px on the screen (a wide
+  // automaton on a phone) the guards go to the table instead, as above GRAPH_LABELS states
+  const readable = 12 * scale >= 11 * ratio, labelled = layout.labelled && readable;
+  $('graph-table').innerHTML = labelled ? '' : guardTable(layout);
   const ox = (canvas.width - layout.width * scale) / 2, oy = (canvas.height - layout.height * scale) / 2;
   const X = (x) => ox + x * scale, Y = (y) => oy + y * scale, r = 20 * scale;
   const bounds = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
   const grow = (x0, y0, x1, y1) => { bounds.x0 = Math.min(bounds.x0, x0); bounds.y0 = Math.min(bounds.y0, y0); bounds.x1 = Math.max(bounds.x1, x1); bounds.y1 = Math.max(bounds.y1, y1); };
-  const sink = state.sink, cur = lib._shield_state(), font = Math.max(7, Math.min(13 * ratio, 12 * scale));
+  const sink = state.sink, cur = lib._shield_state(), font = Math.min(13 * ratio, 12 * scale);
   ctx.font = `${font}px monospace`;
   ctx.lineWidth = Math.max(0.5, scale);
   for (const e of layout.edges) {
@@ -101,7 +108,7 @@ function draw() {
     ctx.lineTo(X(b.x) - h * Math.cos(angle - 0.4), Y(b.y) - h * Math.sin(angle - 0.4));
     ctx.lineTo(X(b.x) - h * Math.cos(angle + 0.4), Y(b.y) - h * Math.sin(angle + 0.4));
     ctx.fill();
-    if (layout.labelled && e.lx !== undefined) {
+    if (labelled && e.lx !== undefined) {
       const w = ctx.measureText(e.label).width;
       ctx.fillText(e.label, X(e.lx) - w / 2, Y(e.ly) + font / 3);
       grow(X(e.lx) - w / 2, Y(e.ly) - font, X(e.lx) + w / 2, Y(e.ly) + font / 3);
@@ -116,7 +123,7 @@ function draw() {
       ctx.arc(x, y - r, r * 0.45, 0, 2 * Math.PI);
       ctx.stroke();
       grow(x - r * 0.45, y - r * 1.45, x + r * 0.45, y);
-      if (layout.labelled) {
+      if (labelled) {
         const w = ctx.measureText(loop.label).width, lx = Math.min(Math.max(x - w / 2, 2), canvas.width - w - 2);
         const ly = Math.max(y - r * 1.5, font);
         ctx.fillStyle = '#555';
@@ -134,11 +141,13 @@ function draw() {
     if (lib._shield_finite() && lib._shield_accepting(q)) { ctx.beginPath(); ctx.arc(x, y, r * 0.8, 0, 2 * Math.PI); ctx.stroke(); }
     ctx.lineWidth = Math.max(0.5, scale);
     ctx.fillStyle = '#222';
-    const t = String(q), w = ctx.measureText(t).width;
-    ctx.fillText(t, x - w / 2, y + font / 3);
+    if (readable) { // state numbers squeezed below 11 px would be noise: the table lists them
+      const t = String(q), w = ctx.measureText(t).width;
+      ctx.fillText(t, x - w / 2, y + font / 3);
+    }
     grow(x - r, y - r, x + r, y + r);
   }
-  state.graph = { width: canvas.width, height: canvas.height, bounds, states: layout.n, labelled: layout.labelled };
+  state.graph = { width: canvas.width, height: canvas.height, bounds, states: layout.n, labelled };
 }
 
 function showMonitor() {
