@@ -89,6 +89,7 @@ if command -v lbt >/dev/null; then
     echo "== formulas with F, U, M against lbt: safety ones compiled at the minimal size, the rest refused"
     /usr/bin/python3 tests/oracle/shield_liveness.py build/shield_compile | tail -n 3
     /usr/bin/python3 tests/oracle/shield_liveness.py build/shield_compile --random 300 | tail -n 3
+    /usr/bin/python3 tests/oracle/shield_liveness.py build/shield_compile --wide 200 | tail -n 3
 fi
 if command -v mona >/dev/null; then
     /usr/bin/python3 tests/oracle/shield_random.py build/shield_compile 1000 20261204 --ltlf | tail -n 3
