@@ -114,7 +114,8 @@
         over the set, its integral over the common flat prior in m is B(D, F) and q's
         posterior Beta(D, F); the atom's posterior probability weighs B(D, F) against the
         grid's integral (the prior in m is improper, but common to both, so the ratio is
-        defined: Kass and Raftery 1995, "Bayes factors", section 5). Draws then come from
+        defined: Kass and Raftery 1995, "Bayes factors", on parameters common to both
+        models). Draws then come from
         the atom (xi = H q) or the grid in that proportion. The frequentist alternative,
         a profile-likelihood interval with the boundary's 50:50 chi2_0 / chi2_1 law (Self
         and Liang 1987; Stram and Lee 1994), was not taken: xi is a function of this set's
@@ -126,7 +127,7 @@
         same pair are grouped and evaluated once (the work's per-prompt doubles). That
         pays under heavy censoring, where most prompts share a few pairs; with exact token
         counts and light censoring the pairs rarely repeat. The posterior draws are per
-        prompt either way and then cost about as much as the grid (10^4 prompts: README).
+        prompt either way, and then cost more than the grid (10^4 prompts: README).
       * saferl_budget_pool keeps the earlier pooled hazard under its own name: with
         a_i = D_i / n_i and b_i = S_i / n_i, q = sum a_i / sum b_i, successes per token at
         risk, each prompt weighing the same. Without censoring 1/q is the mean of T over the
@@ -1703,7 +1704,7 @@ static double saferl_budget__log_beta(double d, double f) {
    ln((1 - q) / q) its integral is B(D, F) and q's posterior Beta(D, F) (dm = dq / (q (1 -
    q))). With prior probability 1/2 on it, its posterior probability is B(D, F) / (B(D, F) +
    the grid's evidence). The prior in m is improper but common to both, so the ratio is
-   defined (Kass and Raftery 1995, section 5). */
+   defined (Kass and Raftery 1995). */
 static double saferl_budget__atom_probability(const saferl_budget__grid *g, double successes, double failures) {
     double log_ratio = g->log_evidence - saferl_budget__log_beta(successes, failures);
     return log_ratio > 700.0 ? 0.0 : 1.0 / (1.0 + exp(log_ratio));

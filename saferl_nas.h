@@ -1207,6 +1207,27 @@ static void saferl_nas__conv_product(float *out, const float *A, int a_row, cons
             memcpy(out + ((size_t)r * H + y) * W, staging + ((size_t)r * H + y) * Wp, (size_t)W * sizeof(float));
 }
 
+/* out (cols, rows) = in (rows, cols) transposed */
+static void saferl_nas__transpose(float *out, const float *in, int rows, int cols) {
+    int r, c;
+    for (r = 0; r < rows; ++r)
+        for (c = 0; c < cols; ++c) out[(size_t)c * rows + r] = in[(size_t)r * cols + c];
+}
+
+/* dinp += gradient, where the input was positive if relu_input (ReLU's derivative); gradient
+   is overwritten. Two loops of two arrays each, which the compilers vectorise behind an
+   overlap check. Both loads come before the select: written as inp > 0 ? gradient : 0, the
+   load of gradient is conditional and clang leaves the loop scalar. */
+static void saferl_nas__add_gradient(float *dinp, float *gradient, const float *inp, int n, int relu_input) {
+    int i;
+    if (relu_input)
+        for (i = 0; i < n; ++i) {
+            const float g = gradient[i], input = inp[i];
+            gradient[i] = input > 0.0f ? g : 0.0f;
+        }
+    for (i = 0; i < n; ++i) dinp[i] += gradient[i];
+}
+
 /* The scratch a convolution (C -> OC channels, H x W, k x k) needs: floats for the padded
    image, the transposed weight gradient and output gradient, the flipped kernel, the padded
    output gradient, the input gradient and the staging rows; ints for the offset tables. */
@@ -1259,8 +1280,7 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
     int b, o, c, i, ki, kj;
     saferl_nas__tap_offsets(taps, C, k, Hp, Wp);
     for (i = 0; i < HW; ++i) pixels[i] = i / W * Wp + i % W, dout_rows[i] = i * OC;
-    for (o = 0; o < OC; ++o)
-        for (i = 0; i < CKK; ++i) dweight_t[(size_t)i * OC + o] = dweight[(size_t)o * CKK + i];
+    saferl_nas__transpose(dweight_t, dweight, OC, CKK);
     if (dinp) { /* the flipped kernel (C,OC,k,k): flipped[c][o][ki][kj] = weight[o][c][k-1-ki][k-1-kj] */
         saferl_nas__tap_offsets(grad_taps, OC, k, Hp, Wp);
         for (i = 0; i < OKK; ++i) columns[i] = i;
@@ -1274,8 +1294,7 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
     for (b = 0; b < B; ++b) {
         const float *doutb = dout + (size_t)b * OC * HW, *inpb = inp + (size_t)b * C * HW;
         saferl_nas__pad_image(padded, inpb, C, H, W, pad, relu_input);
-        for (o = 0; o < OC; ++o)
-            for (i = 0; i < HW; ++i) dout_t[(size_t)i * OC + o] = doutb[(size_t)o * HW + i];
+        saferl_nas__transpose(dout_t, doutb, OC, HW);
         saferl_nas__matmul_acc(dweight_t, OC, padded, 0, taps, pixels, dout_t, dout_rows, CKK, HW, OC, 0);
         if (dbias)
             for (o = 0; o < OC; ++o) {
@@ -1287,20 +1306,40 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
             float *dinpb = dinp + (size_t)b * C * HW;
             saferl_nas__pad_image(padded_grad, doutb, OC, H, W, pad, 0);
             saferl_nas__conv_product(gradient, flipped, OKK, columns, padded_grad, grad_taps, C, OKK, H, W, Wp, staging);
-            /* the gradient passes ReLU where the input was positive (a select, no branch); two
-               loops of two arrays each, which the compiler vectorises behind an overlap check */
-            if (relu_input)
-                for (i = 0; i < C * HW; ++i) gradient[i] = inpb[i] > 0.0f ? gradient[i] : 0.0f;
-            for (i = 0; i < C * HW; ++i) dinpb[i] += gradient[i];
+            saferl_nas__add_gradient(dinpb, gradient, inpb, C * HW, relu_input);
         }
     }
-    for (o = 0; o < OC; ++o)
-        for (i = 0; i < CKK; ++i) dweight[(size_t)o * CKK + i] = dweight_t[(size_t)i * OC + o];
+    saferl_nas__transpose(dweight, dweight_t, CKK, OC);
+}
+
+/* t[x] += the 3-wide neighbourhoods of x in rows[0 .. nr - 1] (nr 1 to 3, columns outside
+   [0, W) left out), added one at a time in the order (row, column) ascending: the loop both
+   3x3 poolings share. The inner columns are one expression a row count, which the compiler
+   keeps in registers and vectorises; the two edge columns are added on their own. */
+static void saferl_nas__add_3x3(float *t, const float *const *rows, int nr, int W) {
+    const float *a = rows[0], *b = rows[nr > 1 ? 1 : 0], *c = rows[nr > 2 ? 2 : 0];
+    int x, j;
+    for (j = 0; j < nr; ++j) {
+        t[0] += rows[j][0];
+        if (W > 1) t[0] += rows[j][1];
+    }
+    if (W > 1)
+        for (j = 0; j < nr; ++j) {
+            t[W - 1] += rows[j][W - 2];
+            t[W - 1] += rows[j][W - 1];
+        }
+    if (nr == 3)
+        for (x = 1; x + 1 < W; ++x)
+            t[x] = t[x] + a[x - 1] + a[x] + a[x + 1] + b[x - 1] + b[x] + b[x + 1] + c[x - 1] + c[x] + c[x + 1];
+    else if (nr == 2)
+        for (x = 1; x + 1 < W; ++x) t[x] = t[x] + a[x - 1] + a[x] + a[x + 1] + b[x - 1] + b[x] + b[x + 1];
+    else
+        for (x = 1; x + 1 < W; ++x) t[x] = t[x] + a[x - 1] + a[x] + a[x + 1];
 }
 
 /* inp is (B,C,H,W), out is (B,C,H,W): 3x3 mean, stride 1, pad 1, padding not counted. Each
    output sums its neighbours from 0 in the order (dy, dx) ascending, then divides by their
-   count; written as whole-row adds of the shifted input rows, which the compiler vectorises. */
+   count. */
 static void saferl_nas__avgpool_forward(float *out, const float *inp, int B, int C, int H, int W) {
     int p, y, x, yy;
     for (p = 0; p < B * C; ++p) {
@@ -1308,13 +1347,10 @@ static void saferl_nas__avgpool_forward(float *out, const float *inp, int B, int
         for (y = 0; y < H; ++y) {
             float *o = out + ((size_t)p * H + y) * W;
             const int ylo = y > 0 ? y - 1 : 0, yhi = y < H - 1 ? y + 1 : H - 1;
+            const float *rows[3];
+            for (yy = ylo; yy <= yhi; ++yy) rows[yy - ylo] = in + (size_t)yy * W;
             for (x = 0; x < W; ++x) o[x] = 0.0f;
-            for (yy = ylo; yy <= yhi; ++yy) {
-                const float *row = in + (size_t)yy * W;
-                for (x = 1; x < W; ++x) o[x] += row[x - 1];
-                for (x = 0; x < W; ++x) o[x] += row[x];
-                for (x = 0; x + 1 < W; ++x) o[x] += row[x + 1];
-            }
+            saferl_nas__add_3x3(o, rows, yhi - ylo + 1, W);
             for (x = 0; x < W; ++x) o[x] /= (float)((yhi - ylo + 1) * ((x > 0) + 1 + (x + 1 < W)));
         }
     }
@@ -1322,7 +1358,7 @@ static void saferl_nas__avgpool_forward(float *out, const float *inp, int B, int
 
 /* dout is (B,C,H,W); accumulates dinp (B,C,H,W); share is H*W floats of scratch. Each output
    hands dout / count to its neighbours; each input adds the shares it receives in the order
-   (y, x) of their senders ascending, as whole-row adds. */
+   (y, x) of their senders ascending. */
 static void saferl_nas__avgpool_backward(float *dinp, const float *dout, int B, int C, int H, int W, float *share) {
     int p, y, x, yy;
     for (p = 0; p < B * C; ++p) {
@@ -1333,14 +1369,10 @@ static void saferl_nas__avgpool_backward(float *dinp, const float *dout, int B, 
             for (x = 0; x < W; ++x) share[y * W + x] = d[y * W + x] / (float)(rows * ((x > 0) + 1 + (x + 1 < W)));
         }
         for (y = 0; y < H; ++y) {
-            float *t = din + (size_t)y * W;
             const int ylo = y > 0 ? y - 1 : 0, yhi = y < H - 1 ? y + 1 : H - 1;
-            for (yy = ylo; yy <= yhi; ++yy) {
-                const float *row = share + (size_t)yy * W;
-                for (x = 1; x < W; ++x) t[x] += row[x - 1];
-                for (x = 0; x < W; ++x) t[x] += row[x];
-                for (x = 0; x + 1 < W; ++x) t[x] += row[x + 1];
-            }
+            const float *rows[3];
+            for (yy = ylo; yy <= yhi; ++yy) rows[yy - ylo] = share + (size_t)yy * W;
+            saferl_nas__add_3x3(din + (size_t)y * W, rows, yhi - ylo + 1, W);
         }
     }
 }
