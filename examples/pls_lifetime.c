@@ -14,7 +14,8 @@
       with epsilon-random actions at several epsilons (a mix of varying safety), plus a random
       policy, into one saferl_rl_dataset;
    2. a return-conditioned policy (RCSL: an MLP on observation, reward to go, cost to go) trained
-      on it by supervised learning;
+      on it by supervised learning; where env_config sets cost_input_scale (PointGoal, the runner: b) the
+      network sees the cost to go over it, CDT's cost normaliser, else over the data's largest;
    3. ground truth: every point z = (R, G) of the target grid run for 200 episodes, its true
       expected reward and cost; at least 30% of the grid must be truly unsafe (cost > b);
    4. deployment: the PLS online stage over the grid (examples/pls_loop.h, shared with web/pls),
@@ -32,6 +33,9 @@
    --dataset FILE writes it), MTRO's targets at cost limit b (saferl_rl_dataset_mtro_targets,
    kappa 10) rounded down to the grid give the corner R <= R_mtro, G <= G_mtro. The default and
    the artifacts are unchanged by it.
+
+   The environments: the lava gridworld, PointGoal with hazards, and the runner (saferl_rl.h's
+   velocity-cost task, the one most like the paper's Safety-Gymnasium velocity tasks).
 
    Every setting (grid, b, seed set, GP hyperparameters, episodes) is fixed in env_configs (pls_loop.h),
    before anything runs. regenerate writes DIR/<env>.rcsl (the conditioned policy, "SRLC"),
