@@ -2033,8 +2033,8 @@ typedef struct saferl_rl_offpolicy_desc {
     double cost_gamma;         /* 0.99: the cost critic's discount */
     double lagrange_init;      /* lambda_0 >= 0: zero is zero */
     double lagrange_lr;        /* 0.01: Adam on lambda once per finished episode */
-    saferl_rl_multiplier_scale multiplier_scale; /* RELATIVE (default): lambda a pure number on any
-                                  reward and cost scale; COST_UNITS: per unit of cost (0.5.0's rule) */
+    saferl_rl_multiplier_scale multiplier_scale; /* RELATIVE (default): costs measured against their
+                                  limits, lambda a pure number; COST_UNITS: per unit of cost (OmniSafe's) */
     /* M2TD3 and DR-TD3: the uncertainty set Omega, a box, has no default (it states the problem);
        the widths below are fractions of its half-width (hi - lo) / 2 per coordinate */
     int omega_dim;                               /* required: 1..SAFERL_RL_MAX_OMEGA */

@@ -5478,49 +5478,46 @@ TEST(offpolicy_relative_multiplier_is_cost_scale_free) {
 #define SAC_CMDP_EVERY 100
 #define SAC_CMDP_AVERAGE 10000
 
-static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, saferl_rl_multiplier_scale units,
-                          cmdp_result *out) {
+/* pi(.|s) of an agent's policy for every state of the CMDP, row by row: 0, or -1 if acting failed. */
+typedef int (*cmdp_policy_table)(saferl_rl_offpolicy_agent *agent, double *pi);
+
+/* The softmax of discrete SAC's tabular logits. */
+static int cmdp_discrete_policy(saferl_rl_offpolicy_agent *agent, double *pi) {
+    int s, k;
+    for (s = 0; s < CMDP_STATES; ++s) {
+        float obs[CMDP_STATES], action;
+        cmdp_observe(s, obs);
+        if (saferl_rl_offpolicy_act(agent, obs, 0, &action) != SAFERL_OK) return -1;
+        for (k = 0; k < CMDP_ACTIONS; ++k) pi[s * CMDP_ACTIONS + k] = agent->new_act[k];
+    }
+    return 0;
+}
+
+/* The off-policy protocols' run: desc d (its one limit set here, scale d of the CMDP) on env for
+   SAC_CMDP_STEPS steps, the exact value of the policy's table every SAC_CMDP_EVERY steps over
+   the last SAC_CMDP_AVERAGE, averaged. */
+static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *env, const random_cmdp *M, double scale,
+                              cmdp_policy_table policy, cmdp_result *out) {
     const size_t size = saferl_rl_replay_memory_size(SAC_CMDP_STEPS, CMDP_STATES, 1, 1);
     void *memory = malloc(size); /* on the heap: wasm32's static data is small */
-    cmdp_env_state state;
-    saferl_rl_env env;
     saferl_rl_replay replay;
     saferl_rl_offpolicy_agent agent;
-    saferl_rl_offpolicy_desc d;
     double pi[CMDP_STATES * CMDP_ACTIONS];
     long t;
-    int s, k, evaluated = 0;
-    cmdp_env(&env, &state, M, scale);
-    memset(&d, 0, sizeof d);
-    d.algorithm = SAFERL_RL_SAC_DISCRETE_LAG;
-    d.action_count = CMDP_ACTIONS;
-    d.hidden_count = SAFERL_RL_OFFPOLICY_LINEAR;
-    d.gamma = d.cost_gamma = 1.0;
-    d.batch_size = 64;
-    d.actor_lr = d.temperature_lr = 3e-3;
-    d.critic_lr = 1e-2;
-    d.target_entropy = 0.1 * log((double)CMDP_ACTIONS);
-    d.cost_count = 1;
-    d.cost_limits[0] = scale * M->limit;
-    d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
-    d.seed = seed;
+    int evaluated = 0;
+    d->cost_count = 1;
+    d->cost_limits[0] = scale * M->limit;
     if (saferl_rl_replay_init(&replay, SAC_CMDP_STEPS, CMDP_STATES, 1, 1, memory, size) != SAFERL_OK ||
-        saferl_rl_offpolicy_create(&agent, &d, CMDP_STATES, 1) != SAFERL_OK) {
+        saferl_rl_offpolicy_create(&agent, d, CMDP_STATES, 1) != SAFERL_OK) {
         free(memory);
         return -1;
     }
     memset(out, 0, sizeof *out);
     for (t = 0; t < SAC_CMDP_STEPS; t += SAC_CMDP_EVERY) {
         double r1, c1;
-        if (saferl_rl_offpolicy_train(&agent, &env, &replay, SAC_CMDP_EVERY) != SAFERL_OK) break;
+        if (saferl_rl_offpolicy_train(&agent, env, &replay, SAC_CMDP_EVERY) != SAFERL_OK) break;
         if (t + SAC_CMDP_EVERY <= SAC_CMDP_STEPS - SAC_CMDP_AVERAGE) continue;
-        for (s = 0; s < CMDP_STATES; ++s) { /* the softmax of the tabular actor's logits */
-            float obs[CMDP_STATES], action;
-            cmdp_observe(s, obs);
-            if (saferl_rl_offpolicy_act(&agent, obs, 0, &action) != SAFERL_OK) break;
-            for (k = 0; k < CMDP_ACTIONS; ++k) pi[s * CMDP_ACTIONS + k] = agent.new_act[k];
-        }
-        if (s < CMDP_STATES || policy_evaluate(&M->model, pi, &r1, &c1) != 0) break;
+        if (policy(&agent, pi) != 0 || policy_evaluate(&M->model, pi, &r1, &c1) != 0) break;
         out->ret += r1;
         out->cost += scale * c1;
         out->final_ret = r1;
@@ -5534,6 +5531,26 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, saf
     saferl_rl_offpolicy_destroy(&agent);
     free(memory);
     return t == SAC_CMDP_STEPS ? 0 : -1;
+}
+
+static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, saferl_rl_multiplier_scale units,
+                          cmdp_result *out) {
+    cmdp_env_state state;
+    saferl_rl_env env;
+    saferl_rl_offpolicy_desc d;
+    cmdp_env(&env, &state, M, scale);
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_SAC_DISCRETE_LAG;
+    d.action_count = CMDP_ACTIONS;
+    d.hidden_count = SAFERL_RL_OFFPOLICY_LINEAR;
+    d.gamma = d.cost_gamma = 1.0;
+    d.batch_size = 64;
+    d.actor_lr = d.temperature_lr = 3e-3;
+    d.critic_lr = 1e-2;
+    d.target_entropy = 0.1 * log((double)CMDP_ACTIONS);
+    d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
+    d.seed = seed;
+    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_discrete_policy, out);
 }
 
 /* The grid's slice in the unit tests: CMDP 1, agent seed 1, cost scale 1, which must meet the
@@ -5553,7 +5570,7 @@ TEST(discrete_sac_lag_meets_the_lp_on_a_random_cmdp) {
 
 /* `test_rl --cmdp-grid-sac [FIRST LAST SEEDS [RULE]]`: the protocol above on CMDPs FIRST..LAST
    (1 3) x agent seeds 1..SEEDS (5) x cost scales 1, 10, 100, under the default multiplier_scale
-   (relative) and 0.5.0's (cost-units), or the RULE named, a line a run and a summary per rule
+   (relative) and the earlier one (cost-units), or the RULE named, a line a run and a summary per rule
    (make bench). */
 static int sac_cmdp_grid(int argc, char **argv) {
     static const double scales[] = {1.0, 10.0, 100.0};
@@ -5592,6 +5609,140 @@ static int sac_cmdp_grid(int argc, char **argv) {
                rule_names[u], pass, runs, worst_gap, worst_ratio);
         all_pass = all_pass && pass == runs;
     }
+    return all_pass ? 0 : 2;
+}
+
+/* The continuous forms on the same CMDPs, where an action a in [-1, 1] picks the action of its
+   third of the interval ([-1, -1/3), [-1/3, 1/3), [1/3, 1]). The protocol, fixed before any run
+   (make bench only: about 9 s of CPU a run): SAC-Lag and TD3-Lag with every default but those
+   the problem states (gamma = cost_gamma = 1: undiscounted and episodic) and, for time, 64-64
+   ReLU networks and batch 64; 20000 steps (the first 1000 random), a replay holding them all;
+   the multiplier's defaults. "End" as for discrete SAC-Lag: the exact return and cost every 100
+   steps over the last 10000, averaged, of the policy's distribution over the thirds (SAC:
+   P(tanh(mu + sigma N) < t) = Phi((atanh t - mu) / sigma); TD3: its deterministic action's
+   third, so only the average over time can mix two actions); the same target. */
+static int cmdp_third(float a) { return a < -1.0f / 3.0f ? 0 : a < 1.0f / 3.0f ? 1 : 2; }
+
+static saferl_result cmdp_continuous_step(void *state, saferl_rng *rng, const float *action, float *observation,
+                                          float *reward, float *cost, int *terminated, int *truncated) {
+    const float index = (float)cmdp_third(action[0]);
+    return cmdp_step(state, rng, &index, observation, reward, cost, terminated, truncated);
+}
+
+/* pi(.|s) over the thirds for every state, from the actor's head on the one-hot observation. */
+static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi) {
+    const double edge = atanh(1.0 / 3.0);
+    int s, k;
+    for (s = 0; s < CMDP_STATES; ++s) {
+        float obs[CMDP_STATES];
+        const float *head;
+        cmdp_observe(s, obs);
+        head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
+        for (k = 0; k < CMDP_ACTIONS; ++k) pi[s * CMDP_ACTIONS + k] = 0.0;
+        if (agent->desc.algorithm == SAFERL_RL_TD3_LAG) {
+            pi[s * CMDP_ACTIONS + cmdp_third(tanhf(head[0]))] = 1.0;
+        } else {
+            const double mean = head[0], sigma = exp(head[1] < -20.0f ? -20.0 : head[1] > 2.0f ? 2.0 : head[1]);
+            const double below = 0.5 * erfc((mean + edge) / (sigma * sqrt(2.0))); /* P(u < -edge) */
+            const double above = 0.5 * erfc((edge - mean) / (sigma * sqrt(2.0))); /* P(u > edge) */
+            pi[s * CMDP_ACTIONS + 0] = below;
+            pi[s * CMDP_ACTIONS + 2] = above;
+            pi[s * CMDP_ACTIONS + 1] = 1.0 - below - above;
+        }
+    }
+    return 0;
+}
+
+static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, const random_cmdp *M, double scale,
+                                 uint32_t seed, saferl_rl_multiplier_scale units, cmdp_result *out) {
+    cmdp_env_state state;
+    saferl_rl_env env;
+    saferl_rl_offpolicy_desc d;
+    cmdp_env(&env, &state, M, scale);
+    env.action_count = 0; /* continuous */
+    env.step = cmdp_continuous_step;
+    memset(&d, 0, sizeof d);
+    d.algorithm = algorithm;
+    d.hidden_sizes[0] = d.hidden_sizes[1] = 64;
+    d.gamma = d.cost_gamma = 1.0;
+    d.batch_size = 64;
+    d.multiplier_scale = units;
+    d.seed = seed;
+    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_continuous_policy, out);
+}
+
+/* The continuous protocol's exact policy: SAC's probabilities of the thirds (the Gaussian's
+   closed form through tanh) against 20000 actions sampled by saferl_rl_offpolicy_act in each
+   state (4 binomial standard deviations, about 0.014); TD3's third is its deterministic action's. */
+TEST(continuous_cmdp_policy_matches_sampled_actions) {
+    const int n = 20000;
+    int algorithm, s, i, k;
+    for (algorithm = 0; algorithm < 2; ++algorithm) {
+        saferl_rl_offpolicy_desc d;
+        saferl_rl_offpolicy_agent agent;
+        double pi[CMDP_STATES * CMDP_ACTIONS];
+        memset(&d, 0, sizeof d);
+        d.algorithm = algorithm ? SAFERL_RL_TD3_LAG : SAFERL_RL_SAC_LAG;
+        d.hidden_sizes[0] = d.hidden_sizes[1] = 8;
+        d.cost_count = 1;
+        d.seed = 3;
+        CHECK(saferl_rl_offpolicy_create(&agent, &d, CMDP_STATES, 1) == SAFERL_OK);
+        for (i = 0; i < (int)agent.actor_count; ++i) agent.actor[i] *= 3.0f; /* thirds of unequal mass */
+        CHECK(cmdp_continuous_policy(&agent, pi) == 0);
+        for (s = 0; s < CMDP_STATES; ++s) {
+            float obs[CMDP_STATES], action;
+            double count[CMDP_ACTIONS] = {0.0, 0.0, 0.0};
+            cmdp_observe(s, obs);
+            for (i = 0; i < n; ++i) {
+                CHECK(saferl_rl_offpolicy_act(&agent, obs, !algorithm, &action) == SAFERL_OK);
+                count[cmdp_third(action)] += 1.0 / n;
+            }
+            for (k = 0; k < CMDP_ACTIONS; ++k) CHECK_NEAR(pi[s * CMDP_ACTIONS + k], count[k], 4.0 * sqrt(0.25 / n));
+        }
+        saferl_rl_offpolicy_destroy(&agent);
+    }
+}
+
+/* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM]]]`: the protocol above for
+   SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3) x agent seeds
+   1..SEEDS (5) x cost scales 1 and 100, a line a run and a summary per algorithm and rule. */
+static int continuous_cmdp_grid(int argc, char **argv) {
+    static const double scales[] = {1.0, 100.0}; /* the ends of the discrete grid's scales, for time */
+    static const saferl_rl_multiplier_scale rules[] = {SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_MULTIPLIER_COST_UNITS};
+    static const char *const rule_names[] = {"relative", "cost-units"};
+    static const saferl_rl_offpolicy_algorithm algorithms[] = {SAFERL_RL_SAC_LAG, SAFERL_RL_TD3_LAG};
+    static const char *const algorithm_names[] = {"sac-lag", "td3-lag"};
+    int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
+    int seeds = argc > 4 ? atoi(argv[4]) : 5, all_pass = 1, n, u, m, k;
+    uint32_t seed;
+    for (n = 0; n < 2; ++n)
+        for (u = 0; u < 2; ++u) {
+            int pass = 0, runs = 0;
+            if ((argc > 5 && strcmp(argv[5], rule_names[u]) != 0) || (argc > 6 && strcmp(argv[6], algorithm_names[n]) != 0))
+                continue;
+            for (m = first; m <= last; ++m) {
+                random_cmdp M;
+                if (cmdp_generate(&M, (uint32_t)m) != 0) return 1;
+                for (k = 0; k < 2; ++k)
+                    for (seed = 1; seed <= (uint32_t)seeds; ++seed) {
+                        cmdp_result r;
+                        const double d = scales[k] * M.limit;
+                        int ok;
+                        if (continuous_cmdp_train(algorithms[n], &M, scales[k], seed, rules[u], &r) != 0) return 1;
+                        ok = cmdp_passes(&r, d);
+                        pass += ok;
+                        runs += 1;
+                        printf("%s %s cmdp %d scale %3g seed %u: gap %6.3f  J_C/d %.3f  (last policy: gap %6.3f "
+                               "J_C/d %.3f)  multiplier %.4g  %s\n",
+                               algorithm_names[n], rule_names[u], m, scales[k], seed, r.gap, r.cost / d,
+                               (M.lp_return - r.final_ret) / (M.free_return - M.min_return), r.final_cost / d,
+                               r.multiplier, ok ? "ok" : "MISS");
+                        fflush(stdout);
+                    }
+            }
+            printf("%s %s: %d of %d runs within the target\n", algorithm_names[n], rule_names[u], pass, runs);
+            all_pass = all_pass && pass == runs;
+        }
     return all_pass ? 0 : 2;
 }
 
@@ -7728,6 +7879,7 @@ int main(int argc, char **argv) {
                      strcmp(argv[1], "--cmdp-grid-window") == 0))
         return cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-sac") == 0) return sac_cmdp_grid(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
     if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
     if (argc > 1 && strcmp(argv[1], "--poison-lp") == 0) return dump_poison_lp();
@@ -7823,6 +7975,7 @@ int main(int argc, char **argv) {
     RUN(discrete_sac_refuses_bad_input);
     RUN(discrete_sac_training_is_deterministic_and_allocation_free);
     RUN(offpolicy_relative_multiplier_is_cost_scale_free);
+    RUN(continuous_cmdp_policy_matches_sampled_actions);
     RUN(discrete_sac_lag_meets_the_lp_on_a_random_cmdp);
     RUN(offpolicy_two_constraints_train_without_allocating);
     RUN(m2td3_critic_target_and_worst_candidate_match_hand_computation);
