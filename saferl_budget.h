@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_budget.h - v0.3.0 - relative-budget analysis for RL with verifiable rewards
+/* saferl_budget.h - v0.4.0 - relative-budget analysis for RL with verifiable rewards
                               public domain or MIT; see the end of the file
 
    The relative budget of a prompt is  xi = H / E[T]:  H the generation horizon (token
@@ -103,6 +103,31 @@
         low). README.md has the tables. When T is not geometric no pooling repairs the
         per-prompt likelihood, and the estimate is biased (a mixture of a fast and a slow
         mode: by half).
+      * That shortfall sits at a boundary: the truth "all prompts alike" is spread 0, where
+        the half-Cauchy prior has density but no mass, and a Bayesian interval is calibrated
+        on average over its prior, not at each point of it. desc.spread_prior =
+        SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY gives spread 0 a prior probability of 1/2
+        (Jeffreys' convention for a simple hypothesis, Theory of Probability 1961, ch. 5;
+        for a variance component, Pauler, Wakefield and Kass 1999, "Bayes factors and
+        approximations for variance component models"), the rest the same half-Cauchy.
+        Under the atom every q_i is one q = 1 / (1 + e^m), the likelihood q^D (1 - q)^F
+        over the set, its integral over the common flat prior in m is B(D, F) and q's
+        posterior Beta(D, F); the atom's posterior probability weighs B(D, F) against the
+        grid's integral (the prior in m is improper, but common to both, so the ratio is
+        defined: Kass and Raftery 1995, "Bayes factors", on parameters common to both
+        models). Draws then come from
+        the atom (xi = H q) or the grid in that proportion. The frequentist alternative,
+        a profile-likelihood interval with the boundary's 50:50 chi2_0 / chi2_1 law (Self
+        and Liang 1987; Stram and Lee 1994), was not taken: xi is a function of this set's
+        q_i, not of (a, b) alone, so a profile interval for it needs a prediction step of
+        its own. The atom fixes the boundary but not for free (README.md has both priors
+        on the same data): it pulls xi up where a real spread is hidden by censoring, so
+        the default stays the half-Cauchy alone.
+      * The marginal likelihood sees a prompt only through (D_i, F_i): prompts with the
+        same pair are grouped and evaluated once (the work's per-prompt doubles). That
+        pays under heavy censoring, where most prompts share a few pairs; with exact token
+        counts and light censoring the pairs rarely repeat. The posterior draws are per
+        prompt either way, and then cost more than the grid (10^4 prompts: README).
       * saferl_budget_pool keeps the earlier pooled hazard under its own name: with
         a_i = D_i / n_i and b_i = S_i / n_i, q = sum a_i / sum b_i, successes per token at
         risk, each prompt weighing the same. Without censoring 1/q is the mean of T over the
@@ -134,6 +159,13 @@
       leaves outputs untouched; NaN and infinities are rejected, never propagated.
 
    REVISION HISTORY
+      0.4.0 (2026-12-05)  saferl_budget_set_memory_size takes the prompt count (the scratch
+                          holds the likelihood's patterns: prompts with the same successes
+                          and failed tokens are evaluated once); desc.spread_prior offers a
+                          prior with an atom at spread 0 (SAFERL_BUDGET_SPREAD_ATOM_AND_
+                          HALF_CAUCHY), the summary its posterior probability
+                          (spread_zero_probability); the default prior and its results are
+                          0.3.0's
       0.3.0 (2026-12-05)  saferl_budget_set_estimate integrates the beta law's parameters
                           on a grid under a half-Cauchy prior on the spread (hierarchical
                           Bayes) instead of a normal approximation around their maximum;
@@ -153,9 +185,9 @@
 #define SAFERL_BUDGET_H
 
 #define SAFERL_BUDGET_VERSION_MAJOR 0
-#define SAFERL_BUDGET_VERSION_MINOR 3
+#define SAFERL_BUDGET_VERSION_MINOR 4
 #define SAFERL_BUDGET_VERSION_PATCH 0
-#define SAFERL_BUDGET_VERSION_STRING "0.3.0"
+#define SAFERL_BUDGET_VERSION_STRING "0.4.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_BUDGET_IMPLEMENTATION)
 #define SAFERL_BUDGET_IMPLEMENTATION
@@ -404,6 +436,14 @@ typedef enum saferl_budget_regime {
     SAFERL_BUDGET_UNDETERMINED = -1 /* xi NaN (or a bad band): no regime */
 } saferl_budget_regime;
 
+/* The prior of the spread of the prompts' hazards in saferl_budget_set_estimate (see
+   STATISTICAL CHOICES). */
+typedef enum saferl_budget_spread_prior {
+    SAFERL_BUDGET_SPREAD_HALF_CAUCHY = 0,         /* half-Cauchy with scale 1 (the default) */
+    SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY = 1 /* probability 1/2 that all prompts are alike
+                                                     (spread 0), else that half-Cauchy */
+} saferl_budget_spread_prior;
+
 typedef struct saferl_budget_desc {
     double confidence;    /* two-sided interval level in (0, 1); 0 -> 0.95 */
     double balanced_low;  /* lower edge of the balanced band; 0 -> 1.5 (the paper's) */
@@ -413,6 +453,8 @@ typedef struct saferl_budget_desc {
                              0 -> 2000 (Monte-Carlo error of the 95% limits: about 0.5% of
                              coverage) */
     uint32_t seed;        /* of those draws; 0 is a seed like any other */
+    saferl_budget_spread_prior spread_prior; /* of saferl_budget_set_estimate; 0 ->
+                             SAFERL_BUDGET_SPREAD_HALF_CAUCHY */
 } saferl_budget_desc;
 
 /* The desc with every zero field replaced by its default. */
@@ -479,6 +521,9 @@ typedef struct saferl_budget_set_summary {
                                  (0 when none was fitted); the interval integrates over a, b */
     double spread;            /* sd of ln E[T_i] across prompts under that law, sqrt(trigamma(a)) */
     double log_likelihood;    /* marginal log-likelihood at the fit */
+    double spread_zero_probability; /* posterior probability that all prompts are alike
+                                 under SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY (0 under
+                                 the half-Cauchy alone, and where no spread is fitted) */
     double mean_tokens;       /* mean_i E[T_i]: the posterior median */
     double mean_tokens_lo, mean_tokens_hi;
     double xi;                /* H / mean_tokens */
@@ -488,15 +533,18 @@ typedef struct saferl_budget_set_summary {
     int regime_is_certain;    /* 1 when the whole interval lies in that regime */
 } saferl_budget_set_summary;
 
-/* Scratch bytes for saferl_budget_set_estimate: one double per posterior draw and
-   SAFERL_BUDGET_SET_GRID_DOUBLES for the hyperparameters' grid (0 when that does not fit in
-   a size_t). */
+/* Scratch bytes for saferl_budget_set_estimate on prompt_count prompts: one double per
+   posterior draw, SAFERL_BUDGET_SET_GRID_DOUBLES for the hyperparameters' grid and
+   SAFERL_BUDGET_SET_PROMPT_DOUBLES per prompt (the likelihood's patterns); 0 when that does
+   not fit in a size_t. */
 #define SAFERL_BUDGET_SET_GRID_DOUBLES 1024
-SAFERL_BUDGET_API size_t saferl_budget_set_memory_size(const saferl_budget_desc *desc);
+#define SAFERL_BUDGET_SET_PROMPT_DOUBLES 6
+SAFERL_BUDGET_API size_t saferl_budget_set_memory_size(const saferl_budget_desc *desc, size_t prompt_count);
 /* From per-prompt summaries made by saferl_budget_summarize (with the same desc). Returns
    SAFERL_OK, SAFERL_BOUND_ONLY when no prompt had a success, or a negative error (the
-   output untouched). Deterministic from desc.seed; never allocates; O(P (fit iterations +
-   about 1500 grid evaluations + draws)). */
+   output untouched). Deterministic from desc.seed; never allocates; O(K (fit iterations +
+   about 1500 grid evaluations) + P draws), K <= P the distinct (successes, failed tokens)
+   pairs among the prompts. */
 SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_summary *per_prompt,
                                                            size_t prompt_count,
                                                            const saferl_budget_desc *desc, void *work,
@@ -1070,7 +1118,9 @@ static saferl_result saferl_budget__check_desc(const saferl_budget_desc *d) {
         !saferl_budget__is_finite(d->balanced_high) || !saferl_budget__is_finite(d->horizon))
         return SAFERL_ERR_NOT_FINITE;
     if (!(d->confidence > 0.0 && d->confidence < 1.0) || !(d->balanced_low > 0.0) ||
-        !(d->balanced_high >= d->balanced_low) || d->horizon < 0.0)
+        !(d->balanced_high >= d->balanced_low) || d->horizon < 0.0 ||
+        (d->spread_prior != SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY &&
+         d->spread_prior != SAFERL_BUDGET_SPREAD_HALF_CAUCHY))
         return SAFERL_ERR_INVALID_ARGUMENT;
     return SAFERL_OK;
 }
@@ -1264,10 +1314,11 @@ static void saferl_budget__gamma_series(double x, double s[3]) {
    - psi(x), out[2] = psi'(x + n) - psi'(x). Small n: the n terms of the recurrence. Large n:
    x is raised to y >= 15 by the recurrence (its terms added back), then the series at y and
    y + n. (libm's lgamma is not used: it writes the global signgam.) */
+#define SAFERL_BUDGET__RISING_TERMS 24 /* n up to this: the recurrence's terms */
 static void saferl_budget__rising(double x, double n, double out[3]) {
     double y = x, low[3], high[3], m, j;
     out[0] = out[1] = out[2] = 0.0;
-    if (n <= 24.0) {
+    if (n <= SAFERL_BUDGET__RISING_TERMS) {
         for (j = 0.0; j < n; j += 1.0) {
             double t = 1.0 / (x + j);
             out[0] += log(x + j);
@@ -1294,7 +1345,8 @@ static void saferl_budget__rising(double x, double n, double out[3]) {
 /* The marginal log-likelihood of the beta-geometric model and its derivatives in
    (ln a, ln b): prompt i has D_i successes and F_i = S_i - D_i failed tokens at risk, so its
    likelihood is q^D_i (1 - q)^F_i and, with q ~ Beta(a, b), its marginal B(a + D_i, b + F_i)
-   / B(a, b). */
+   / B(a, b). A prompt enters only through (D_i, F_i), so prompts with the same pair are one
+   pattern, evaluated once and weighed by their count: patterns holds (D, F, count) triples. */
 typedef struct saferl_budget__beta_fit {
     double log_a, log_b;
     double loglik;
@@ -1302,22 +1354,36 @@ typedef struct saferl_budget__beta_fit {
     double hessian[3];  /* aa, ab, bb in (ln a, ln b) */
 } saferl_budget__beta_fit;
 
-static void saferl_budget__beta_loglik(const saferl_budget_summary *per_prompt, size_t prompt_count,
-                                       saferl_budget__beta_fit *fit) {
+static void saferl_budget__beta_loglik(const double *patterns, size_t pattern_count, saferl_budget__beta_fit *fit) {
     double a = exp(fit->log_a), b = exp(fit->log_b), g_a = 0.0, g_b = 0.0, h_aa = 0.0, h_bb = 0.0, h_ab = 0.0;
     double loglik = 0.0;
-    size_t i;
-    for (i = 0; i < prompt_count; ++i) {
-        double d = (double)per_prompt[i].successes, s = per_prompt[i].exposure, ra[3], rb[3], rab[3];
-        saferl_budget__rising(a, d, ra);
-        saferl_budget__rising(b, s - d, rb);
-        saferl_budget__rising(a + b, s, rab);
-        loglik += ra[0] + rb[0] - rab[0];
-        g_a += ra[1] - rab[1];
-        g_b += rb[1] - rab[1];
-        h_aa += ra[2] - rab[2];
-        h_bb += rb[2] - rab[2];
-        h_ab -= rab[2];
+    /* the a side depends on D alone, a small count: each value's terms are summed once, as
+       saferl_budget__rising sums them (the same order, so the same bits) */
+    double by_successes[SAFERL_BUDGET__RISING_TERMS + 1][3] = {{0.0, 0.0, 0.0}};
+    size_t i, filled = 0;
+    for (i = 0; i < pattern_count; ++i) {
+        const double d = patterns[3 * i], f = patterns[3 * i + 1], count = patterns[3 * i + 2];
+        double ra_far[3], rb[3], rab[3];
+        const double *ra = ra_far;
+        if (d <= SAFERL_BUDGET__RISING_TERMS) {
+            for (; (double)filled < d; ++filled) {
+                double t = 1.0 / (a + (double)filled);
+                by_successes[filled + 1][0] = by_successes[filled][0] + log(a + (double)filled);
+                by_successes[filled + 1][1] = by_successes[filled][1] + t;
+                by_successes[filled + 1][2] = by_successes[filled][2] - t * t;
+            }
+            ra = by_successes[(size_t)d];
+        } else {
+            saferl_budget__rising(a, d, ra_far);
+        }
+        saferl_budget__rising(b, f, rb);
+        saferl_budget__rising(a + b, d + f, rab);
+        loglik += count * (ra[0] + rb[0] - rab[0]);
+        g_a += count * (ra[1] - rab[1]);
+        g_b += count * (rb[1] - rab[1]);
+        h_aa += count * (ra[2] - rab[2]);
+        h_bb += count * (rb[2] - rab[2]);
+        h_ab -= count * rab[2];
     }
     fit->loglik = loglik;
     fit->gradient[0] = a * g_a; /* chain rule: d/d ln a = a d/da */
@@ -1325,6 +1391,37 @@ static void saferl_budget__beta_loglik(const saferl_budget_summary *per_prompt, 
     fit->hessian[0] = a * a * h_aa + a * g_a;
     fit->hessian[1] = a * b * h_ab;
     fit->hessian[2] = b * b * h_bb + b * g_b;
+}
+
+/* Groups the prompts by (D_i, F_i) into (D, F, count) triples at the front of table, which
+   has room for 2 P triples: an open-addressed hash table of 2 P slots (half full at most,
+   so probes stay short), compacted in slot order. Returns the number of patterns. With 8-64
+   attempts a prompt the pairs repeat mostly under heavy censoring (10^4 prompts x 8
+   attempts: about 450 patterns at 90% censored, 7200 at 30%). */
+static size_t saferl_budget__group_patterns(const saferl_budget_summary *per_prompt, size_t prompt_count,
+                                            double *table) {
+    const size_t slots = 2 * prompt_count;
+    size_t i, count = 0;
+    for (i = 0; i < 3 * slots; ++i) table[i] = 0.0;
+    for (i = 0; i < prompt_count; ++i) {
+        const double d = (double)per_prompt[i].successes, f = per_prompt[i].exposure - d;
+        uint64_t key = (uint64_t)f * 0x9E3779B97F4A7C15ull + (uint64_t)per_prompt[i].successes;
+        size_t slot = (size_t)((key ^ (key >> 29)) % slots);
+        while (table[3 * slot + 2] > 0.0 && (table[3 * slot] != d || table[3 * slot + 1] != f))
+            slot = slot + 1 < slots ? slot + 1 : 0;
+        table[3 * slot] = d;
+        table[3 * slot + 1] = f;
+        table[3 * slot + 2] += 1.0;
+    }
+    for (i = 0; i < slots; ++i) {
+        if (table[3 * i + 2] > 0.0) {
+            table[3 * count] = table[3 * i];
+            table[3 * count + 1] = table[3 * i + 1];
+            table[3 * count + 2] = table[3 * i + 2];
+            ++count;
+        }
+    }
+    return count;
 }
 
 /* ln a is kept in [ln 1e-3, ln 1e6]: a = 1e6 is a spread of ln q of 0.001 (all prompts
@@ -1337,12 +1434,12 @@ static void saferl_budget__beta_loglik(const saferl_budget_summary *per_prompt, 
    sits on a bound with the gradient pointing out only ln(b / a) moves. Returns 1 when it
    converged within 200 iterations: the next step promises a rise of the log-likelihood
    below 1e-11 of its size (far below its statistical resolution, 1/2). */
-static int saferl_budget__fit_beta(const saferl_budget_summary *per_prompt, size_t prompt_count,
+static int saferl_budget__fit_beta(const double *patterns, size_t pattern_count,
                                    double successes, double exposure, saferl_budget__beta_fit *fit) {
     int iteration;
     fit->log_a = 0.0;
     fit->log_b = log((exposure - successes) / successes);
-    saferl_budget__beta_loglik(per_prompt, prompt_count, fit);
+    saferl_budget__beta_loglik(patterns, pattern_count, fit);
     for (iteration = 0; iteration < 200; ++iteration) {
         const double *g = fit->gradient, *h = fit->hessian;
         /* In (ln a, m = ln(b / a)), m about ln E[T], the two are far less correlated than
@@ -1381,7 +1478,7 @@ static int saferl_budget__fit_beta(const saferl_budget_summary *per_prompt, size
             if (trial.log_a < SAFERL_BUDGET__LOG_A_MIN) trial.log_a = SAFERL_BUDGET__LOG_A_MIN;
             if (trial.log_a > SAFERL_BUDGET__LOG_A_MAX) trial.log_a = SAFERL_BUDGET__LOG_A_MAX;
             trial.log_b += t * step[1];
-            saferl_budget__beta_loglik(per_prompt, prompt_count, &trial);
+            saferl_budget__beta_loglik(patterns, pattern_count, &trial);
             if (trial.loglik > fit->loglik) {
                 *fit = trial;
                 break;
@@ -1472,21 +1569,24 @@ static void saferl_budget__polygamma(double x, double *trigamma, double *tetraga
    about ln E[T]), and half-Cauchy with scale 1 on the spread sigma = sqrt(psi'(a)) (the sd of
    ln q_i; Gelman 2006, "Prior distributions for variance parameters in hierarchical
    models"), carried to u by |d sigma / d u| = a |psi''(a)| / (2 sigma). Both ends are proper:
-   the density falls like a^(-1/2) as the spread vanishes and like a as it grows. */
+   the density falls like a^(-1/2) as the spread vanishes and like a as it grows. It is
+   normalized (2 / (pi scale) in sigma), since the atom at spread 0 is weighed against it;
+   the range of u keeps all but 0.1% of its mass. */
 #define SAFERL_BUDGET__SPREAD_SCALE 1.0
 static double saferl_budget__log_prior(double log_a) {
     double a = exp(log_a), tri, tetra;
     saferl_budget__polygamma(a, &tri, &tetra);
-    return -log1p(tri / (SAFERL_BUDGET__SPREAD_SCALE * SAFERL_BUDGET__SPREAD_SCALE)) +
+    return log(2.0 / (3.14159265358979323846 * SAFERL_BUDGET__SPREAD_SCALE)) -
+           log1p(tri / (SAFERL_BUDGET__SPREAD_SCALE * SAFERL_BUDGET__SPREAD_SCALE)) +
            log(a * -tetra / (2.0 * sqrt(tri)));
 }
 
 /* At fit->log_a fixed, Newton's method in ln b from fit->log_b to the likelihood's mode;
    returns minus the second derivative there (the conditional precision of m = ln(b / a)). */
-static double saferl_budget__fit_location(const saferl_budget_summary *per_prompt, size_t prompt_count,
+static double saferl_budget__fit_location(const double *patterns, size_t pattern_count,
                                           saferl_budget__beta_fit *fit) {
     int iteration, halvings;
-    saferl_budget__beta_loglik(per_prompt, prompt_count, fit);
+    saferl_budget__beta_loglik(patterns, pattern_count, fit);
     for (iteration = 0; iteration < 60; ++iteration) {
         double g = fit->gradient[1], c = -fit->hessian[2], step, t = 1.0;
         step = g / (c > 0.0 ? c : fabs(g) + 1.0); /* not concave here: a gradient step */
@@ -1495,7 +1595,7 @@ static double saferl_budget__fit_location(const saferl_budget_summary *per_promp
         for (halvings = 0; halvings < 40; ++halvings, t *= 0.5) {
             saferl_budget__beta_fit trial = *fit;
             trial.log_b += t * step;
-            saferl_budget__beta_loglik(per_prompt, prompt_count, &trial);
+            saferl_budget__beta_loglik(patterns, pattern_count, &trial);
             if (trial.loglik > fit->loglik) {
                 *fit = trial;
                 break;
@@ -1513,7 +1613,8 @@ static double saferl_budget__fit_location(const saferl_budget_summary *per_promp
    method, finds where the posterior lives (within e^-20 of its top, one node more each
    side); that range gets GRID_U nodes of u, and each of them GRID_M nodes of m, spaced by
    its conditional sd out to 6 sd around its conditional mode. The weights are the posterior
-   density times the cells' areas, kept cumulative for drawing. */
+   density times the cells' areas, kept cumulative for drawing; their sum is the evidence
+   of the continuous prior (the marginal likelihood integrated over it and over m). */
 #define SAFERL_BUDGET__SCAN 64
 #define SAFERL_BUDGET__GRID_U 40
 #define SAFERL_BUDGET__GRID_M 24
@@ -1522,11 +1623,12 @@ typedef struct saferl_budget__grid {
     double u_low, u_step;          /* u nodes: u_low + (j + 1/2) u_step */
     double location[SAFERL_BUDGET__GRID_U], scale[SAFERL_BUDGET__GRID_U]; /* m's mode and sd given u */
     double *cumulative;            /* GRID_U * GRID_M cumulative weights, j major */
+    double log_evidence;           /* ln of the integral of likelihood x prior over the grid */
 } saferl_budget__grid;
 
 /* The range of u: the coarse scan, from the fit outward so that each node starts Newton at
    its neighbour's mode. scan holds SCAN doubles. */
-static void saferl_budget__grid_range(const saferl_budget_summary *per_prompt, size_t prompt_count,
+static void saferl_budget__grid_range(const double *patterns, size_t pattern_count,
                                       const saferl_budget__beta_fit *mode, double *scan, saferl_budget__grid *g) {
     const double width = (SAFERL_BUDGET__LOG_A_MAX - SAFERL_BUDGET__LOG_A_MIN) / SAFERL_BUDGET__SCAN;
     int start = (int)((mode->log_a - SAFERL_BUDGET__LOG_A_MIN) / width), j, direction, top, low, high;
@@ -1538,7 +1640,7 @@ static void saferl_budget__grid_range(const saferl_budget_summary *per_prompt, s
             double m = node.log_b - node.log_a, c;
             node.log_a = SAFERL_BUDGET__LOG_A_MIN + (j + 0.5) * width;
             node.log_b = node.log_a + m;
-            c = saferl_budget__fit_location(per_prompt, prompt_count, &node);
+            c = saferl_budget__fit_location(patterns, pattern_count, &node);
             scan[j] = node.loglik + saferl_budget__log_prior(node.log_a) - 0.5 * log(c);
             if (!saferl_budget__is_finite(scan[j])) scan[j] = -SAFERL_BUDGET__INF;
         }
@@ -1555,26 +1657,26 @@ static void saferl_budget__grid_range(const saferl_budget_summary *per_prompt, s
 
 /* Fills the grid; work holds SCAN + GRID_U * GRID_M doubles. Returns 0 when no node has a
    finite positive weight. */
-static int saferl_budget__grid_fill(const saferl_budget_summary *per_prompt, size_t prompt_count,
+static int saferl_budget__grid_fill(const double *patterns, size_t pattern_count,
                                     const saferl_budget__beta_fit *mode, double *work, saferl_budget__grid *g) {
     const double z_step = 2.0 * SAFERL_BUDGET__GRID_Z / SAFERL_BUDGET__GRID_M;
     saferl_budget__beta_fit node = *mode;
     double top = -SAFERL_BUDGET__INF, total = 0.0;
     int j, k;
-    saferl_budget__grid_range(per_prompt, prompt_count, mode, work, g);
+    saferl_budget__grid_range(patterns, pattern_count, mode, work, g);
     g->cumulative = work + SAFERL_BUDGET__SCAN;
     for (j = 0; j < SAFERL_BUDGET__GRID_U; ++j) {
         double m = node.log_b - node.log_a, prior;
         node.log_a = g->u_low + (j + 0.5) * g->u_step;
         node.log_b = node.log_a + m;
-        g->scale[j] = 1.0 / sqrt(saferl_budget__fit_location(per_prompt, prompt_count, &node));
+        g->scale[j] = 1.0 / sqrt(saferl_budget__fit_location(patterns, pattern_count, &node));
         g->location[j] = node.log_b - node.log_a;
         prior = saferl_budget__log_prior(node.log_a) + log(g->scale[j]);
         for (k = 0; k < SAFERL_BUDGET__GRID_M; ++k) {
             saferl_budget__beta_fit at = node;
             double *w = &g->cumulative[j * SAFERL_BUDGET__GRID_M + k];
             at.log_b = at.log_a + g->location[j] + g->scale[j] * (-SAFERL_BUDGET__GRID_Z + (k + 0.5) * z_step);
-            saferl_budget__beta_loglik(per_prompt, prompt_count, &at);
+            saferl_budget__beta_loglik(patterns, pattern_count, &at);
             *w = at.loglik + prior;
             if (!saferl_budget__is_finite(*w)) *w = -SAFERL_BUDGET__INF;
             if (*w > top) top = *w;
@@ -1585,21 +1687,49 @@ static int saferl_budget__grid_fill(const saferl_budget_summary *per_prompt, siz
         total += exp(g->cumulative[j] - top);
         g->cumulative[j] = total;
     }
+    g->log_evidence = top + log(total * g->u_step * z_step); /* a cell is u_step x scale z_step */
     return total > 0.0;
 }
 
-/* Posterior draws of xi = H / mean_i E[T_i]: a grid cell by its weight and a uniform point
+/* ln B(d, f) for a whole d >= 1 and f > 0, as ln Gamma(d) - (ln Gamma(f + d) - ln Gamma(f)). */
+static double saferl_budget__log_beta(double d, double f) {
+    double first[3], rise[3];
+    saferl_budget__rising(1.0, d - 1.0, first);
+    saferl_budget__rising(f, d, rise);
+    return first[0] - rise[0];
+}
+
+/* The atom at spread 0 (every q_i = q, the limit a -> infinity at b / a = e^m): the
+   likelihood is q^D (1 - q)^F over the whole set, and under the same flat prior in m =
+   ln((1 - q) / q) its integral is B(D, F) and q's posterior Beta(D, F) (dm = dq / (q (1 -
+   q))). With prior probability 1/2 on it, its posterior probability is B(D, F) / (B(D, F) +
+   the grid's evidence). The prior in m is improper but common to both, so the ratio is
+   defined (Kass and Raftery 1995). */
+static double saferl_budget__atom_probability(const saferl_budget__grid *g, double successes, double failures) {
+    double log_ratio = g->log_evidence - saferl_budget__log_beta(successes, failures);
+    return log_ratio > 700.0 ? 0.0 : 1.0 / (1.0 + exp(log_ratio));
+}
+
+/* Posterior draws of xi = H / mean_i E[T_i]. With probability atom_probability from the
+   atom: q ~ Beta(D, F), xi = H q. Otherwise a grid cell by its weight and a uniform point
    in it for (ln a, m), then q_i ~ Beta(a + D_i, b + F_i) for each prompt, as X / (X + Y)
-   with X, Y gamma variates, so that 1 / q_i = 1 + Y / X stays exact for small q_i. */
+   with X, Y gamma variates, so that 1 / q_i = 1 + Y / X stays exact for small q_i. At
+   atom_probability 0 no draw of the atom's coin is made (0.3.0's stream). */
 static void saferl_budget__draw_xi(const saferl_budget_summary *per_prompt, size_t prompt_count,
-                                   const saferl_budget__grid *g, double horizon, saferl_rng *rng, double *xi,
-                                   size_t draws) {
+                                   const saferl_budget__grid *g, double horizon, double atom_probability,
+                                   double successes, double failures, saferl_rng *rng, double *xi, size_t draws) {
     const size_t cells = SAFERL_BUDGET__GRID_U * SAFERL_BUDGET__GRID_M;
     const double z_step = 2.0 * SAFERL_BUDGET__GRID_Z / SAFERL_BUDGET__GRID_M;
     size_t m, i;
     for (m = 0; m < draws; ++m) {
-        double target = saferl_rng_uniform(rng) * g->cumulative[cells - 1], sum = 0.0, log_a, a, b;
+        double target, sum = 0.0, log_a, a, b;
         size_t low = 0, high = cells - 1, j, k;
+        if (atom_probability > 0.0 && saferl_rng_uniform(rng) < atom_probability) {
+            double x = saferl_budget__sample_gamma(rng, successes), y = saferl_budget__sample_gamma(rng, failures);
+            xi[m] = horizon * x / (x + y);
+            continue;
+        }
+        target = saferl_rng_uniform(rng) * g->cumulative[cells - 1];
         while (low < high) { /* the first cell whose cumulative weight exceeds the target */
             size_t mid = low + (high - low) / 2;
             if (g->cumulative[mid] > target) high = mid;
@@ -1625,9 +1755,12 @@ static void saferl_budget__draw_xi(const saferl_budget_summary *per_prompt, size
 typedef char saferl_budget__grid_doubles_check
     [SAFERL_BUDGET_SET_GRID_DOUBLES == SAFERL_BUDGET__SCAN + SAFERL_BUDGET__GRID_U * SAFERL_BUDGET__GRID_M ? 1 : -1];
 
-SAFERL_BUDGET_API size_t saferl_budget_set_memory_size(const saferl_budget_desc *desc) {
+SAFERL_BUDGET_API size_t saferl_budget_set_memory_size(const saferl_budget_desc *desc, size_t prompt_count) {
     saferl_budget_desc d = saferl_budget_desc_defaults(desc);
-    uint64_t bytes = ((uint64_t)d.draws + SAFERL_BUDGET_SET_GRID_DOUBLES) * sizeof(double);
+    uint64_t bytes;
+    if ((uint64_t)prompt_count > ((uint64_t)1 << 58)) return 0; /* the product below stays in 64 bits */
+    bytes = ((uint64_t)d.draws + SAFERL_BUDGET_SET_GRID_DOUBLES +
+             SAFERL_BUDGET_SET_PROMPT_DOUBLES * (uint64_t)prompt_count) * sizeof(double);
     return (uint64_t)(size_t)bytes == bytes ? (size_t)bytes : 0; /* 0: too large for size_t */
 }
 
@@ -1648,10 +1781,10 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     saferl_budget_set_summary s;
     saferl_budget__beta_fit fit;
     saferl_budget__grid grid;
-    double successes = 0.0, exposure = 0.0, max_horizon = 0.0, alpha, tetragamma, *draws = (double *)work;
+    double successes = 0.0, exposure = 0.0, max_horizon = 0.0, alpha, tetragamma, *draws = (double *)work, *patterns;
     saferl_result r;
     saferl_rng rng;
-    size_t i;
+    size_t i, pattern_count;
     SAFERL_ASSERT(set != NULL && (per_prompt != NULL || prompt_count == 0));
     if ((r = saferl_budget__check_desc(&d)) != SAFERL_OK) return r;
     if (prompt_count == 0) return SAFERL_ERR_NO_DATA;
@@ -1666,8 +1799,8 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
         exposure += p->exposure;
         if (p->horizon > max_horizon) max_horizon = p->horizon;
     }
-    if (saferl_budget_set_memory_size(&d) == 0) return SAFERL_ERR_INVALID_ARGUMENT;
-    if (!work || work_size < saferl_budget_set_memory_size(&d)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (saferl_budget_set_memory_size(&d, prompt_count) == 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!work || work_size < saferl_budget_set_memory_size(&d, prompt_count)) return SAFERL_ERR_BUFFER_TOO_SMALL;
     s.prompts = prompt_count;
     s.horizon = d.horizon > 0.0 ? d.horizon : max_horizon;
     alpha = 1.0 - d.confidence;
@@ -1692,15 +1825,23 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
         *set = s;
         return successes > 0.0 ? SAFERL_OK : SAFERL_BOUND_ONLY;
     }
-    if (!saferl_budget__fit_beta(per_prompt, prompt_count, successes, exposure, &fit))
+    patterns = draws + d.draws + SAFERL_BUDGET_SET_GRID_DOUBLES;
+    pattern_count = saferl_budget__group_patterns(per_prompt, prompt_count, patterns);
+    if (!saferl_budget__fit_beta(patterns, pattern_count, successes, exposure, &fit))
         return SAFERL_ERR_DID_NOT_CONVERGE;
-    if (!saferl_budget__grid_fill(per_prompt, prompt_count, &fit, draws + d.draws, &grid))
+    if (!saferl_budget__grid_fill(patterns, pattern_count, &fit, draws + d.draws, &grid))
         return SAFERL_ERR_DID_NOT_CONVERGE;
+    if (d.spread_prior == SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY)
+        s.spread_zero_probability = saferl_budget__atom_probability(&grid, successes, exposure - successes);
     saferl_rng_seed(&rng, d.seed);
-    saferl_budget__draw_xi(per_prompt, prompt_count, &grid, s.horizon, &rng, draws, d.draws);
+    saferl_budget__draw_xi(per_prompt, prompt_count, &grid, s.horizon, s.spread_zero_probability, successes,
+                           exposure - successes, &rng, draws, d.draws);
     saferl_budget__sort(draws, d.draws);
-    s.method = "hierarchical Bayes: prompts' hazards Beta(a, b), (a, b) integrated on a grid under a "
-               "half-Cauchy prior on the spread, posterior draws";
+    s.method = d.spread_prior == SAFERL_BUDGET_SPREAD_HALF_CAUCHY
+                   ? "hierarchical Bayes: prompts' hazards Beta(a, b), (a, b) integrated on a grid under a "
+                     "half-Cauchy prior on the spread, posterior draws"
+                   : "hierarchical Bayes: prompts' hazards Beta(a, b), (a, b) integrated on a grid; prior "
+                     "on the spread: 1/2 at 0 (all prompts alike), else half-Cauchy; posterior draws";
     s.extrapolated = s.unsolved_prompts > 0;
     s.prior_a = exp(fit.log_a);
     s.prior_b = exp(fit.log_b);

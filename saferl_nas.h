@@ -24,7 +24,8 @@
       #define SAFERL_NAS_API          declaration prefix   (default: extern)
       #define SAFERL_NAS_STATIC       every function static: a private copy per translation unit
       #define SAFERL_USE_BLIS         matrix products through BLIS (native only; link -lblis and
-                                      compile that one file with -std=gnu99: blis.h is not C99)
+                                      compile that one file with -std=gnu99: blis.h is not C99);
+                                      the convolutions stay on the header's direct kernel
       #define SAFERL_NO_DISPATCH      no AVX2 copy of the products (see "the products" below)
 
    The header does no I/O: it takes decoded pixel buffers (float, planar CHW per image) and
@@ -68,6 +69,8 @@
                                     bit-identical to plain loops (or BLIS); for
                                     WebAssembly build with emcc -msimd128 (f32x4 tiles,
                                     the same bits)
+      the convolutions (internal)   direct: the kernel reads the padded image through
+                                    offset tables (no im2col), forward and both gradients
       the architecture distribution saferl_nas_arch: softmax per edge, exact categorical
                                     sampling, argmax and process-best, entropy per edge,
                                     Adam as in Chainer, and the strategies behind one
@@ -160,7 +163,10 @@
                           every operation to be evaluated (evaluate_all); the GDAS and SNAS
                           temperatures are held at their last value past max_iterations;
                           the products on register tiles with a per-call AVX2 copy
-                          (bit-identical to the plain loops), im2col by contiguous runs
+                          (bit-identical to the plain loops); the convolutions direct on
+                          the same kernel (no im2col or col2im; the BLIS build uses it for
+                          them too); the input gradient sums each element once over
+                          (o, ki, kj), so its last bits differ from the im2col version's
       0.1.0 (2026-11-21)  first release
 */
 #ifndef SAFERL_NAS_H
@@ -557,8 +563,8 @@ typedef struct saferl_nas_net {
     float *op_outputs;            /* (cells, E, K, T) */
     float *node_grad;             /* (N, T) */
     float *scratch, *scratch2;    /* (T) each */
-    float *col, *col_grad;        /* im2col of one image */
-    float *conv_scratch;          /* a weight gradient and an output gradient, transposed */
+    float *conv_scratch;          /* one convolution's padded images, transposes, staging */
+    int *conv_offsets;            /* one convolution's offset tables */
     float *pooled, *pooled_grad;  /* (B, C) */
     float *logits;                /* (B, classes) softmax probabilities after forward */
     double *gates_used;           /* (E, K) copy of the last forward's gates */
@@ -878,7 +884,8 @@ SAFERL_NAS_API void saferl_nas_nb201_decode(int32_t code, saferl_nas_op ops[SAFE
 
 /* ---- the products: register tiles, dispatched ---------------------------------------------
    Every product of the supernet and the toy task runs through one register-blocked kernel (the
-   pattern of saferl_rl.h's layers). Each output element is one running sum in the textbook
+   pattern of saferl_rl.h's layers; with SAFERL_USE_BLIS only the convolutions do, the other
+   products go to bli_sgemm). Each output element is one running sum in the textbook
    loop's order: it starts from the value in C (after beta) and adds a_ik b_kj for k ascending.
    So the results are bit-for-bit those of the plain loops, and the same in every
    instantiation. The speed comes from advancing a tile of such sums at once: they are
@@ -891,7 +898,7 @@ SAFERL_NAS_API void saferl_nas_nb201_decode(int32_t code, saferl_nas_op ops[SAFE
    lane does the same multiplies and adds in the same order as the SSE code and the results
    are bit-identical on every x86-64 CPU. SAFERL_NO_DISPATCH keeps only the portable copy. */
 #if !defined(SAFERL_NO_DISPATCH) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(__AVX2__) && !defined(__EMSCRIPTEN__) && !defined(SAFERL_USE_BLIS)
+    !defined(__AVX2__) && !defined(__EMSCRIPTEN__)
 #  define SAFERL_NAS__DISPATCH 1
 /* __builtin_cpu_init makes the check valid even when called from a constructor */
 static int saferl_nas__have_avx2(void) {
@@ -915,22 +922,27 @@ static int saferl_nas__have_avx2(void) {
 #  define SAFERL_NAS__TILE_WIDTH 8
 #endif
 
-/* One tile: y[i][n0 .. n0 + 2 h - 1] += sum over k of a[i][k * a_k] V[k][n0 ..] for i <
-   tile_rows (4 or 6, a constant once inlined), k ascending, h floats a vector; the first
-   `rows` rows are stored. from_zero: the sums start from 0 instead of y (C = product, with
-   no pass to clear C first). Each row's sums are two named vectors (GCC's and clang's generic
-   vectors), one register each: as an array the compilers keep them in memory. Written once
-   in this macro, stamped out for both vector widths. Other compilers get the same
-   arithmetic on arrays, in the same order (saferl_nas__matmul_acc_body). */
+/* One tile: y[i][n0 .. n0 + 2 h - 1] += sum over k of a[i][a_index(k)] V[v_off[k] + n0 ..]
+   for i < tile_rows (4 or 6, a constant once inlined), k ascending, h floats a vector; the
+   first `rows` rows are stored. a_index(k) is a_off[k], or k where A's rows are contiguous
+   (one load less a step: 7% of the supernet step under node). from_zero: the sums start
+   from 0 instead of y (C = product, with no pass to clear C first). Each row's sums are two
+   named vectors (GCC's and clang's generic vectors), one register each: as an array the
+   compilers keep them in memory. Written once in this macro, stamped out for both vector
+   widths and both kinds of A. Other compilers get the same arithmetic on arrays, in the
+   same order (saferl_nas__matmul_acc_body). */
 #if defined(__GNUC__) || defined(__clang__)
 typedef float saferl_nas__v4 __attribute__((vector_size(4 * sizeof(float))));
 typedef float saferl_nas__v8 __attribute__((vector_size(8 * sizeof(float))));
-#define SAFERL_NAS__MATMUL_TILE(name, vector)                                                                      \
-    SAFERL_NAS__BODY void name(float *const *y, int rows, int n0, const float *const *a, int a_k, const float *V,  \
-                               int ldv, int K, const int tile_rows, int from_zero) {                               \
+#define SAFERL_NAS__A_TABLE(k) a_off[k]
+#define SAFERL_NAS__A_CONTIGUOUS(k) (k)
+#define SAFERL_NAS__MATMUL_TILE(name, vector, a_index)                                                             \
+    SAFERL_NAS__BODY void name(float *const *y, int rows, int n0, const float *const *a, const int *a_off,          \
+                               const float *V, const int *v_off, int K, const int tile_rows, int from_zero) {      \
         const int h = (int)(sizeof(vector) / sizeof(float));                                                       \
         vector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, v0, v1, zero = {0};                     \
         int k;                                                                                                     \
+        (void)a_off;                                                                                               \
         if (from_zero) {                                                                                           \
             c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = zero;                          \
         } else {                                                                                                   \
@@ -951,8 +963,8 @@ typedef float saferl_nas__v8 __attribute__((vector_size(8 * sizeof(float))));
             }                                                                                                      \
         }                                                                                                          \
         for (k = 0; k < K; ++k) {                                                                                  \
-            const float *v = V + (size_t)k * ldv + n0;                                                             \
-            const size_t at = (size_t)k * a_k;                                                                     \
+            const float *v = V + v_off[k] + n0;                                                                    \
+            const int at = a_index(k);                                                                             \
             memcpy(&v0, v, sizeof v0);                                                                             \
             memcpy(&v1, v + h, sizeof v1);                                                                         \
             c00 += a[0][at] * v0;                                                                                  \
@@ -978,17 +990,33 @@ typedef float saferl_nas__v8 __attribute__((vector_size(8 * sizeof(float))));
         if (tile_rows == 6 && rows > 4) memcpy(y[4] + n0, &c40, sizeof c40), memcpy(y[4] + n0 + h, &c41, sizeof c41); \
         if (tile_rows == 6 && rows > 5) memcpy(y[5] + n0, &c50, sizeof c50), memcpy(y[5] + n0 + h, &c51, sizeof c51); \
     }
-SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile8, saferl_nas__v4)
-SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile16, saferl_nas__v8)
+SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile8, saferl_nas__v4, SAFERL_NAS__A_TABLE)
+SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile16, saferl_nas__v8, SAFERL_NAS__A_TABLE)
+SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile8_contiguous, saferl_nas__v4, SAFERL_NAS__A_CONTIGUOUS)
+SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile16_contiguous, saferl_nas__v8, SAFERL_NAS__A_CONTIGUOUS)
+
+/* one tile of `width` columns (8 or 16) and tile_rows rows, with A through its table or contiguous */
+SAFERL_NAS__BODY void saferl_nas__matmul_tile(const int width, const int tile_rows, float *const *y, int rows, int n0,
+                                              const float *const *a, const int *a_off, const float *V,
+                                              const int *v_off, int K, int from_zero) {
+    if (width == 16 && a_off) saferl_nas__matmul_tile16(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
+    else if (width == 16) saferl_nas__matmul_tile16_contiguous(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
+    else if (a_off) saferl_nas__matmul_tile8(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
+    else saferl_nas__matmul_tile8_contiguous(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
+}
 #endif
 
-/* Y (R,N; row stride ldy) += A (R,K) V (K,N; row stride ldv), A's element (r,k) at
-   A[r * a_row + k * a_k]; each element of Y adds its terms for k ascending, starting from 0
-   instead of Y's value when from_zero. */
+/* Y (R,N; row stride ldy) += A (R,K) V (K,N), both operands read through offset tables: A's
+   element (r,k) is A[row_r + a_off[k]] (A[row_r + k] when a_off is NULL) with row_r =
+   a_rows[r] (r * a_row when a_rows is NULL), and V's row k starts at V + v_off[k]. The
+   tables let the kernel read a padded image in place: a convolution's rows of V are the image
+   shifted by each kernel tap (no im2col copy), and its weight gradient's rows of A are the
+   taps, its columns the pixels. Each element of Y adds its terms for k ascending, starting
+   from 0 instead of Y's value when from_zero. */
 SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int tile_cols, float *Y, int ldy,
-                                                 const float *A, int a_row, int a_k, const float *V, int ldv, int R,
-                                                 int K, int N, int from_zero) {
-    const int full_cols = N - N % tile_cols;
+                                                 const float *A, int a_row, const int *a_rows, const int *a_off,
+                                                 const float *V, const int *v_off, int R, int K, int N,
+                                                 int from_zero) {
     int r0, n0, n, k, i;
     for (r0 = 0; r0 < R; r0 += tile_rows) {
         const int rows = R - r0 < tile_rows ? R - r0 : tile_rows;
@@ -996,22 +1024,24 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
         float *y[SAFERL_NAS__MAX_TILE_ROWS];
         /* a tile past the last row repeats it (computed, not stored): fixed-size loops */
         for (i = 0; i < tile_rows; ++i) {
-            a[i] = A + (size_t)(r0 + (i < rows ? i : rows - 1)) * a_row;
-            y[i] = Y + (size_t)(r0 + (i < rows ? i : rows - 1)) * ldy;
+            const int r = r0 + (i < rows ? i : rows - 1);
+            a[i] = A + (a_rows ? (size_t)a_rows[r] : (size_t)r * a_row);
+            y[i] = Y + (size_t)r * ldy;
         }
-        for (n0 = 0; n0 < full_cols; n0 += tile_cols) {
+        for (n0 = 0; n0 + tile_cols <= N; n0 += tile_cols) {
 #if defined(__GNUC__) || defined(__clang__)
-            if (tile_cols == 16) saferl_nas__matmul_tile16(y, rows, n0, a, a_k, V, ldv, K, tile_rows, from_zero);
-            else saferl_nas__matmul_tile8(y, rows, n0, a, a_k, V, ldv, K, tile_rows, from_zero);
+            /* a last tile of up to 4 rows runs as 4 (16 output channels: 6 + 6 + 4, not 6 x 3) */
+            if (rows <= 4) saferl_nas__matmul_tile(tile_cols, 4, y, rows, n0, a, a_off, V, v_off, K, from_zero);
+            else saferl_nas__matmul_tile(tile_cols, tile_rows, y, rows, n0, a, a_off, V, v_off, K, from_zero);
 #else
             float acc[SAFERL_NAS__MAX_TILE_ROWS][SAFERL_NAS__TILE_COLS];
             int j;
             for (i = 0; i < tile_rows; ++i)
                 for (j = 0; j < tile_cols; ++j) acc[i][j] = from_zero ? 0.0f : y[i][n0 + j];
             for (k = 0; k < K; ++k) {
-                const float *v = V + (size_t)k * ldv + n0;
+                const float *v = V + v_off[k] + n0;
                 for (i = 0; i < tile_rows; ++i) {
-                    const float s = a[i][(size_t)k * a_k];
+                    const float s = a[i][a_off ? a_off[k] : k];
                     for (j = 0; j < tile_cols; ++j) acc[i][j] += s * v[j];
                 }
             }
@@ -1019,36 +1049,22 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
                 for (j = 0; j < tile_cols; ++j) y[i][n0 + j] = acc[i][j];
 #endif
         }
-        /* the last N % tile_cols columns one at a time, the tile's rows still together */
-        for (n = full_cols; n < N; ++n) {
+#if defined(__GNUC__) || defined(__clang__)
+        /* 8 more columns on the 16-byte tile (an image row of 8, 10 or 12 pixels) */
+        if (tile_cols == 16 && N - n0 >= 8) {
+            saferl_nas__matmul_tile(8, tile_rows, y, rows, n0, a, a_off, V, v_off, K, from_zero);
+            n0 += 8;
+        }
+#endif
+        /* the last columns one at a time, the tile's rows still together */
+        for (n = n0; n < N; ++n) {
             float acc[SAFERL_NAS__MAX_TILE_ROWS];
             for (i = 0; i < tile_rows; ++i) acc[i] = from_zero ? 0.0f : y[i][n];
             for (k = 0; k < K; ++k) {
-                const float v = V[(size_t)k * ldv + n];
-                for (i = 0; i < tile_rows; ++i) acc[i] += a[i][(size_t)k * a_k] * v;
+                const float v = V[v_off[k] + n];
+                for (i = 0; i < tile_rows; ++i) acc[i] += a[i][a_off ? a_off[k] : k] * v;
             }
             for (i = 0; i < rows; ++i) y[i][n] = acc[i];
-        }
-    }
-}
-
-/* C (m,n) += op(A) B^T with B stored (n,k) (from 0 when from_zero): B^T is packed a panel of
-   16 columns by 64 rows at a time (zero padding columns are computed, never stored), k
-   ascending across panels. */
-SAFERL_NAS__BODY void saferl_nas__matmul_acc_bt_body(const int tile_rows, const int tile_cols, float *c, int ldc,
-                                                    const float *a, int a_row, int a_k, const float *b, int ldb,
-                                                    int m, int n, int k, int from_zero) {
-    enum { PK = SAFERL_NAS__PANEL_K, PN = SAFERL_NAS__TILE_COLS };
-    float panel[SAFERL_NAS__PANEL_K * SAFERL_NAS__TILE_COLS];
-    int n0, k0, p, j;
-    for (n0 = 0; n0 < n; n0 += PN) {
-        const int nn = n - n0 < PN ? n - n0 : PN;
-        for (k0 = 0; k0 < k; k0 += PK) {
-            const int kn = k - k0 < PK ? k - k0 : PK;
-            for (p = 0; p < kn; ++p)
-                for (j = 0; j < PN; ++j) panel[p * PN + j] = j < nn ? b[(size_t)(n0 + j) * ldb + k0 + p] : 0.0f;
-            saferl_nas__matmul_acc_body(tile_rows, tile_cols, c + n0, ldc, a + (size_t)k0 * a_k, a_row, a_k, panel,
-                                        PN, m, kn, nn, from_zero && k0 == 0);
         }
     }
 }
@@ -1067,15 +1083,45 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_bt_body(const int tile_rows, const 
 #define SAFERL_NAS__DISPATCHED(name, params, ...)                                                                  \
     static void name params { name##_body(SAFERL_NAS__TILE_ROWS, SAFERL_NAS__TILE_WIDTH, __VA_ARGS__); }
 #endif
-#if !defined(SAFERL_USE_BLIS) /* with BLIS, saferl_nas__gemm calls bli_sgemm */
 SAFERL_NAS__DISPATCHED(saferl_nas__matmul_acc,
-                       (float *Y, int ldy, const float *A, int a_row, int a_k, const float *V, int ldv, int R, int K,
-                        int N, int from_zero),
-                       Y, ldy, A, a_row, a_k, V, ldv, R, K, N, from_zero)
-SAFERL_NAS__DISPATCHED(saferl_nas__matmul_acc_bt,
-                       (float *c, int ldc, const float *a, int a_row, int a_k, const float *b, int ldb, int m, int n,
-                        int k, int from_zero),
-                       c, ldc, a, a_row, a_k, b, ldb, m, n, k, from_zero)
+                       (float *Y, int ldy, const float *A, int a_row, const int *a_rows, const int *a_off,
+                        const float *V, const int *v_off, int R, int K, int N, int from_zero),
+                       Y, ldy, A, a_row, a_rows, a_off, V, v_off, R, K, N, from_zero)
+
+#if !defined(SAFERL_USE_BLIS) /* with BLIS, saferl_nas__gemm calls bli_sgemm */
+/* Y (R,N) += A (R,K) V (K,N) (from 0 when from_zero) for strided operands: A's element (r,k)
+   at A[r * a_row + k * a_k], V's rows ldv apart. The offset tables cover 64 values of k at
+   a time; Y carries the sums from one block of k to the next, so the order is unchanged. */
+static void saferl_nas__matmul_strided(float *Y, int ldy, const float *A, int a_row, int a_k, const float *V,
+                                       int ldv, int R, int K, int N, int from_zero) {
+    int a_off[SAFERL_NAS__PANEL_K], v_off[SAFERL_NAS__PANEL_K], k0, p;
+    for (k0 = 0; k0 < K; k0 += SAFERL_NAS__PANEL_K) {
+        const int kn = K - k0 < SAFERL_NAS__PANEL_K ? K - k0 : SAFERL_NAS__PANEL_K;
+        for (p = 0; p < kn; ++p) a_off[p] = p * a_k, v_off[p] = p * ldv;
+        saferl_nas__matmul_acc(Y, ldy, A + (size_t)k0 * a_k, a_row, NULL, a_k == 1 ? NULL : a_off,
+                               V + (size_t)k0 * ldv, v_off, R, kn, N, from_zero && k0 == 0);
+    }
+}
+
+/* C (m,n) += op(A) B^T with B stored (n,k) (from 0 when from_zero): B^T is packed a panel of
+   16 columns by 64 rows at a time (zero padding columns are computed, never stored), k
+   ascending across panels. */
+static void saferl_nas__matmul_strided_bt(float *c, int ldc, const float *a, int a_row, int a_k, const float *b,
+                                          int ldb, int m, int n, int k, int from_zero) {
+    enum { PK = SAFERL_NAS__PANEL_K, PN = SAFERL_NAS__TILE_COLS };
+    float panel[SAFERL_NAS__PANEL_K * SAFERL_NAS__TILE_COLS];
+    int n0, k0, p, j;
+    for (n0 = 0; n0 < n; n0 += PN) {
+        const int nn = n - n0 < PN ? n - n0 : PN;
+        for (k0 = 0; k0 < k; k0 += PK) {
+            const int kn = k - k0 < PK ? k - k0 : PK;
+            for (p = 0; p < kn; ++p)
+                for (j = 0; j < PN; ++j) panel[p * PN + j] = j < nn ? b[(size_t)(n0 + j) * ldb + k0 + p] : 0.0f;
+            saferl_nas__matmul_strided(c + n0, ldc, a + (size_t)k0 * a_k, a_row, a_k, panel, PN, m, kn, nn,
+                                       from_zero && k0 == 0);
+        }
+    }
+}
 #endif
 
 /* Row-major single-precision C = op(A) op(B) + beta C; op(A) is (m,k), op(B) is (k,n).
@@ -1095,205 +1141,252 @@ static void saferl_nas__gemm(int trans_a, int trans_b, int m, int n, int k, cons
         for (i = 0; i < m; ++i) memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(float));
         return;
     }
-    if (!trans_b) saferl_nas__matmul_acc(c, ldc, a, trans_a ? 1 : lda, trans_a ? lda : 1, b, ldb, m, k, n, from_zero);
-    else saferl_nas__matmul_acc_bt(c, ldc, a, trans_a ? 1 : lda, trans_a ? lda : 1, b, ldb, m, n, k, from_zero);
+    if (!trans_b) saferl_nas__matmul_strided(c, ldc, a, trans_a ? 1 : lda, trans_a ? lda : 1, b, ldb, m, k, n, from_zero);
+    else saferl_nas__matmul_strided_bt(c, ldc, a, trans_a ? 1 : lda, trans_a ? lda : 1, b, ldb, m, n, k, from_zero);
 #endif
 }
 
-/* The output columns x in [*x_lo, *x_hi) of kernel column kj read inside the image (ix = x *
-   stride - pad + kj in [0, W)); the others read padding. */
-static void saferl_nas__valid_columns(int W, int Wo, int kj, int stride, int pad, int *x_lo, int *x_hi) {
-    int lo = 0, hi = Wo;
-    while (lo < Wo && lo * stride - pad + kj < 0) ++lo;
-    while (hi > lo && (hi - 1) * stride - pad + kj >= W) --hi;
-    *x_lo = lo;
-    *x_hi = hi;
-}
-
-/* im2col of one image: inp is (C,H,W), col is (C*k*k, Ho*Wo); relu_input applies ReLU to
-   the input on the way (nor_conv's leading ReLU). Rows are filled by contiguous runs: the
-   padding part is zero, the rest a (strided) copy of an input row. */
-static void saferl_nas__im2col(float *col, const float *inp, int C, int H, int W, int k, int stride,
-                               int pad, int relu_input) {
-    int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+/* im2col of one image without padding: inp is (C,H,W), col is (C*k*k, Ho*Wo) with Ho = (H -
+   k) / stride + 1 (the toy's 7x7 stride-2 convolution; the supernet's convolutions are direct) */
+static void saferl_nas__im2col(float *col, const float *inp, int C, int H, int W, int k, int stride) {
+    const int Ho = (H - k) / stride + 1, Wo = (W - k) / stride + 1;
     int c, ki, kj, y, x;
     for (c = 0; c < C; ++c)
         for (ki = 0; ki < k; ++ki)
             for (kj = 0; kj < k; ++kj) {
                 float *row = col + ((size_t)(c * k + ki) * k + kj) * Ho * Wo;
-                int x_lo, x_hi;
-                saferl_nas__valid_columns(W, Wo, kj, stride, pad, &x_lo, &x_hi);
-                for (y = 0; y < Ho; ++y) {
-                    int iy = y * stride - pad + ki;
-                    float *out = row + (size_t)y * Wo;
-                    const float *in;
-                    if (iy < 0 || iy >= H) {
-                        memset(out, 0, (size_t)Wo * sizeof(float));
-                        continue;
-                    }
-                    in = inp + ((size_t)c * H + iy) * W + (x_lo * stride - pad + kj) - (size_t)x_lo * stride;
-                    for (x = 0; x < x_lo; ++x) out[x] = 0.0f;
-                    if (stride == 1 && relu_input) /* the supernet's case: a loop the compiler vectorises */
-                        for (x = x_lo; x < x_hi; ++x) {
-                            float value = in[x];
-                            out[x] = value > 0.0f ? value : 0.0f;
-                        }
-                    else if (stride == 1)
-                        memcpy(out + x_lo, in + x_lo, (size_t)(x_hi - x_lo) * sizeof(float));
-                    else
-                        for (x = x_lo; x < x_hi; ++x) {
-                            float v = in[(size_t)x * stride];
-                            out[x] = relu_input && !(v > 0.0f) ? 0.0f : v;
-                        }
-                    for (x = x_hi; x < Wo; ++x) out[x] = 0.0f;
-                }
+                for (y = 0; y < Ho; ++y)
+                    for (x = 0; x < Wo; ++x)
+                        row[y * Wo + x] = inp[((size_t)c * H + y * stride + ki) * W + x * stride + kj];
             }
 }
 
-/* col2im, accumulating: dinp (C,H,W) += the scatter of dcol (C*k*k, Ho*Wo); with
-   relu_input the gradient passes only where inp > 0. */
-static void saferl_nas__col2im(float *dinp, const float *dcol, const float *inp, int C, int H, int W, int k,
-                               int stride, int pad, int relu_input) {
-    int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
-    int c, ki, kj, y, x;
-    for (c = 0; c < C; ++c)
-        for (ki = 0; ki < k; ++ki)
-            for (kj = 0; kj < k; ++kj) {
-                const float *row = dcol + ((size_t)(c * k + ki) * k + kj) * Ho * Wo;
-                int x_lo, x_hi;
-                saferl_nas__valid_columns(W, Wo, kj, stride, pad, &x_lo, &x_hi);
-                for (y = 0; y < Ho; ++y) {
-                    int iy = y * stride - pad + ki;
-                    size_t at;
-                    if (iy < 0 || iy >= H) continue;
-                    at = ((size_t)c * H + iy) * W + (x_lo * stride - pad + kj);
-                    if (stride == 1) { /* the supernet's case: loops the compiler vectorises */
-                        float *d = dinp + at - x_lo, masked[64];
-                        const float *v = inp + at - x_lo, *g = row + (size_t)y * Wo;
-                        int x0, n;
-                        if (!relu_input) {
-                            for (x = x_lo; x < x_hi; ++x) d[x] += g[x];
-                            continue;
-                        }
-                        /* through a local chunk: d may alias v and g as far as the compiler knows */
-                        for (x0 = x_lo; x0 < x_hi; x0 += 64) {
-                            n = x_hi - x0 < 64 ? x_hi - x0 : 64;
-                            for (x = 0; x < n; ++x) { /* both loads unconditional: a select, no branch */
-                                float input = v[x0 + x], gradient = g[x0 + x];
-                                masked[x] = input > 0.0f ? gradient : 0.0f;
-                            }
-                            for (x = 0; x < n; ++x) d[x0 + x] += masked[x];
-                        }
-                    } else {
-                        for (x = x_lo; x < x_hi; ++x) {
-                            size_t i = at + (size_t)(x - x_lo) * stride;
-                            dinp[i] += relu_input && !(inp[i] > 0.0f) ? 0.0f : row[y * Wo + x];
-                        }
-                    }
-                }
-            }
-}
+/* ---- the convolutions: direct, on the products' kernel ------------------------------------
+   A k x k convolution (k odd, stride 1, "same" padding k / 2, the supernet's only kind) runs
+   on saferl_nas__matmul_acc without an im2col matrix: the image is copied once with its
+   padding (and the leading ReLU), and row (c, ki, kj) of the product's right operand is that
+   copy shifted by the tap, read in place through an offset table. Forward and weight
+   gradient add the same terms in the same order as an im2col product would (so the bits
+   did not change when im2col went); the input gradient is the convolution of the padded
+   output gradient with the flipped kernel, each element one sum over (o, ki, kj). */
 
-/* inp is (B,C,H,W), weight is (OC,C,k,k), bias is (OC) or NULL, out is (B,OC,Ho,Wo);
-   col is scratch (C*k*k, Ho*Wo). relu_input: out = conv(relu(inp)). */
-static void saferl_nas__conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
-                                       int B, int C, int H, int W, int OC, int k, int stride, int pad,
-                                       int relu_input, float *col) {
-    int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
-    int b, o, i, HWo = Ho * Wo, CKK = C * k * k;
-    for (b = 0; b < B; ++b) {
-        float *outb = out + (size_t)b * OC * HWo;
-        saferl_nas__im2col(col, inp + (size_t)b * C * H * W, C, H, W, k, stride, pad, relu_input);
-        saferl_nas__gemm(0, 0, OC, HWo, CKK, weight, CKK, col, HWo, 0.0f, outb, HWo);
-        if (bias)
-            for (o = 0; o < OC; ++o)
-                for (i = 0; i < HWo; ++i) outb[(size_t)o * HWo + i] += bias[o];
+/* padded (C, H + 2 pad, W + 2 pad) = inp (C,H,W) with a zero border; relu_input applies ReLU
+   on the way (nor_conv's leading ReLU) */
+static void saferl_nas__pad_image(float *padded, const float *inp, int C, int H, int W, int pad, int relu_input) {
+    const int Hp = H + 2 * pad, Wp = W + 2 * pad;
+    int c, y, x;
+    for (c = 0; c < C; ++c) {
+        float *plane = padded + (size_t)c * Hp * Wp;
+        memset(plane, 0, (size_t)pad * Wp * sizeof(float)); /* the border only */
+        memset(plane + (size_t)(pad + H) * Wp, 0, (size_t)pad * Wp * sizeof(float));
+        for (y = 0; y < H; ++y) {
+            const float *in = inp + ((size_t)c * H + y) * W;
+            float *out = plane + (size_t)(y + pad) * Wp + pad;
+            for (x = 0; x < pad; ++x) out[x - pad] = out[W + x] = 0.0f;
+            if (!relu_input) {
+                memcpy(out, in, (size_t)W * sizeof(float));
+                continue;
+            }
+            for (x = 0; x < W; ++x) {
+                float value = in[x];
+                out[x] = value > 0.0f ? value : 0.0f;
+            }
+        }
     }
 }
 
-/* dout is (B,OC,Ho,Wo); accumulates dweight (OC,C,k,k), dbias (OC) if not NULL and dinp
-   (B,C,H,W) if not NULL. col and col_grad are scratch of (C*k*k, Ho*Wo), transposed of
-   C*k*k*OC + Ho*Wo*OC floats. The weight gradient is formed transposed, dweight^T (CKK,OC)
-   += col (CKK,HWo) dout_b^T (HWo,OC): the product's rows are then the long dimension, and
-   the panel it reads is a small transpose of dout_b (the other way round it would gather the
-   whole im2col matrix). Each element still adds images, then pixels, in ascending order. */
+/* offsets[(c * k + ki) * k + kj] = where tap (ki, kj) of channel c starts in a padded
+   (C, Hp, Wp) image: the weight's order */
+static void saferl_nas__tap_offsets(int *offsets, int C, int k, int Hp, int Wp) {
+    int c, ki, kj;
+    for (c = 0; c < C; ++c)
+        for (ki = 0; ki < k; ++ki)
+            for (kj = 0; kj < k; ++kj) *offsets++ = (c * Hp + ki) * Wp + kj;
+}
+
+/* out (R, H, W) = A (R, K; rows a_row apart, columns contiguous) times the K shifted copies of a
+   padded image (copy k starts at padded + taps[k]; image rows Wp apart). An image row whose
+   width is a multiple of 8 is its own product of whole tiles. Other widths run as one product
+   over the flattened rows, which computes the Wp - W padding columns of each row too and drops
+   them on the copy out of staging (R * H * Wp floats). */
+static void saferl_nas__conv_product(float *out, const float *A, int a_row, const float *padded, const int *taps,
+                                     int R, int K, int H, int W, int Wp, float *staging) {
+    int y, r;
+    if (W % 8 == 0) {
+        for (y = 0; y < H; ++y)
+            saferl_nas__matmul_acc(out + (size_t)y * W, H * W, A, a_row, NULL, NULL, padded + (size_t)y * Wp, taps, R,
+                                   K, W, 1);
+        return;
+    }
+    saferl_nas__matmul_acc(staging, H * Wp, A, a_row, NULL, NULL, padded, taps, R, K, (H - 1) * Wp + W, 1);
+    for (r = 0; r < R; ++r)
+        for (y = 0; y < H; ++y)
+            memcpy(out + ((size_t)r * H + y) * W, staging + ((size_t)r * H + y) * Wp, (size_t)W * sizeof(float));
+}
+
+/* out (cols, rows) = in (rows, cols) transposed */
+static void saferl_nas__transpose(float *out, const float *in, int rows, int cols) {
+    int r, c;
+    for (r = 0; r < rows; ++r)
+        for (c = 0; c < cols; ++c) out[(size_t)c * rows + r] = in[(size_t)r * cols + c];
+}
+
+/* dinp += gradient, where the input was positive if relu_input (ReLU's derivative); gradient
+   is overwritten. Two loops of two arrays each, which the compilers vectorise behind an
+   overlap check. Both loads come before the select: written as inp > 0 ? gradient : 0, the
+   load of gradient is conditional and clang leaves the loop scalar. */
+static void saferl_nas__add_gradient(float *dinp, float *gradient, const float *inp, int n, int relu_input) {
+    int i;
+    if (relu_input)
+        for (i = 0; i < n; ++i) {
+            const float g = gradient[i], input = inp[i];
+            gradient[i] = input > 0.0f ? g : 0.0f;
+        }
+    for (i = 0; i < n; ++i) dinp[i] += gradient[i];
+}
+
+/* The scratch a convolution (C -> OC channels, H x W, k x k) needs: floats for the padded
+   image, the transposed weight gradient and output gradient, the flipped kernel, the padded
+   output gradient, the input gradient and the staging rows; ints for the offset tables. */
+static uint64_t saferl_nas__conv_scratch_floats(uint64_t C, uint64_t H, uint64_t W, uint64_t OC, uint64_t k) {
+    const uint64_t Hp = H + k - 1, Wp = W + k - 1, wide = C > OC ? C : OC;
+    return C * Hp * Wp + 2 * C * k * k * OC + H * W * OC + OC * Hp * Wp + C * H * W + wide * H * Wp;
+}
+static uint64_t saferl_nas__conv_offset_count(uint64_t C, uint64_t H, uint64_t W, uint64_t OC, uint64_t k) {
+    const uint64_t wide = C > OC ? C : OC;
+    return 2 * wide * k * k + 2 * H * W;
+}
+
+/* inp is (B,C,H,W), weight is (OC,C,k,k), bias is (OC) or NULL, out is (B,OC,H,W); k odd,
+   stride 1, padding k / 2. relu_input: out = conv(relu(inp)). scratch and offsets as
+   saferl_nas__conv_scratch_floats and _offset_count say. */
+static void saferl_nas__conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
+                                       int B, int C, int H, int W, int OC, int k, int relu_input, float *scratch,
+                                       int *offsets) {
+    const int pad = k / 2, Hp = H + 2 * pad, Wp = W + 2 * pad, CKK = C * k * k, HW = H * W;
+    float *padded = scratch, *staging = scratch + (size_t)C * Hp * Wp;
+    int b, o, i;
+    saferl_nas__tap_offsets(offsets, C, k, Hp, Wp);
+    for (b = 0; b < B; ++b) {
+        float *outb = out + (size_t)b * OC * HW;
+        saferl_nas__pad_image(padded, inp + (size_t)b * C * HW, C, H, W, pad, relu_input);
+        saferl_nas__conv_product(outb, weight, CKK, padded, offsets, OC, CKK, H, W, Wp, staging);
+        if (bias)
+            for (o = 0; o < OC; ++o)
+                for (i = 0; i < HW; ++i) outb[(size_t)o * HW + i] += bias[o];
+    }
+}
+
+/* dout is (B,OC,H,W); accumulates dweight (OC,C,k,k), dbias (OC) if not NULL and dinp
+   (B,C,H,W) if not NULL; the shapes and scratch of saferl_nas__conv2d_forward. The weight
+   gradient is formed transposed, dweight^T (CKK,OC) += taps (CKK, HW) dout_b^T (HW,OC): the
+   product's rows are then the long dimension, A's rows are the taps and its columns the
+   pixels of the padded image, and V is a small transpose of dout_b. Each element adds
+   images, then pixels, in ascending order. */
 static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                                         const float *inp, const float *weight, int B, int C, int H, int W,
-                                        int OC, int k, int stride, int pad, int relu_input, float *col,
-                                        float *col_grad, float *transposed) {
-    int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
-    int b, o, i, HWo = Ho * Wo, CKK = C * k * k;
-#if !defined(SAFERL_USE_BLIS)
-    float *dweight_t = transposed, *dout_t = transposed + (size_t)CKK * OC;
-    for (o = 0; o < OC; ++o)
-        for (i = 0; i < CKK; ++i) dweight_t[(size_t)i * OC + o] = dweight[(size_t)o * CKK + i];
-#else
-    (void)transposed;
-#endif
+                                        int OC, int k, int relu_input, float *scratch, int *offsets) {
+    const int pad = k / 2, Hp = H + 2 * pad, Wp = W + 2 * pad, CKK = C * k * k, OKK = OC * k * k, HW = H * W;
+    float *padded = scratch, *dweight_t = padded + (size_t)C * Hp * Wp, *dout_t = dweight_t + (size_t)CKK * OC;
+    float *flipped = dout_t + (size_t)HW * OC, *padded_grad = flipped + (size_t)C * OKK;
+    float *gradient = padded_grad + (size_t)OC * Hp * Wp, *staging = gradient + (size_t)C * HW;
+    int *taps = offsets, *pixels = taps + CKK, *dout_rows = pixels + HW, *grad_taps = dout_rows + HW;
+    int b, o, c, i, ki, kj;
+    saferl_nas__tap_offsets(taps, C, k, Hp, Wp);
+    for (i = 0; i < HW; ++i) pixels[i] = i / W * Wp + i % W, dout_rows[i] = i * OC;
+    saferl_nas__transpose(dweight_t, dweight, OC, CKK);
+    if (dinp) { /* the flipped kernel (C,OC,k,k): flipped[c][o][ki][kj] = weight[o][c][k-1-ki][k-1-kj] */
+        saferl_nas__tap_offsets(grad_taps, OC, k, Hp, Wp);
+        for (c = 0; c < C; ++c)
+            for (o = 0; o < OC; ++o)
+                for (ki = 0; ki < k; ++ki)
+                    for (kj = 0; kj < k; ++kj)
+                        flipped[(((size_t)c * OC + o) * k + ki) * k + kj] =
+                            weight[(((size_t)o * C + c) * k + (k - 1 - ki)) * k + (k - 1 - kj)];
+    }
     for (b = 0; b < B; ++b) {
-        const float *doutb = dout + (size_t)b * OC * HWo;
-        const float *inpb = inp + (size_t)b * C * H * W;
-        saferl_nas__im2col(col, inpb, C, H, W, k, stride, pad, relu_input);
-#if defined(SAFERL_USE_BLIS)
-        saferl_nas__gemm(0, 1, OC, CKK, HWo, doutb, HWo, col, HWo, 1.0f, dweight, CKK);
-#else
-        for (o = 0; o < OC; ++o)
-            for (i = 0; i < HWo; ++i) dout_t[(size_t)i * OC + o] = doutb[(size_t)o * HWo + i];
-        saferl_nas__matmul_acc(dweight_t, OC, col, HWo, 1, dout_t, OC, CKK, HWo, OC, 0);
-#endif
+        const float *doutb = dout + (size_t)b * OC * HW, *inpb = inp + (size_t)b * C * HW;
+        saferl_nas__pad_image(padded, inpb, C, H, W, pad, relu_input);
+        saferl_nas__transpose(dout_t, doutb, OC, HW);
+        saferl_nas__matmul_acc(dweight_t, OC, padded, 0, taps, pixels, dout_t, dout_rows, CKK, HW, OC, 0);
         if (dbias)
             for (o = 0; o < OC; ++o) {
                 float s = 0.0f;
-                for (i = 0; i < HWo; ++i) s += doutb[(size_t)o * HWo + i];
+                for (i = 0; i < HW; ++i) s += doutb[(size_t)o * HW + i];
                 dbias[o] += s;
             }
         if (dinp) {
-            saferl_nas__gemm(1, 0, CKK, HWo, OC, weight, CKK, doutb, HWo, 0.0f, col_grad, HWo);
-            saferl_nas__col2im(dinp + (size_t)b * C * H * W, col_grad, inpb, C, H, W, k, stride, pad, relu_input);
+            float *dinpb = dinp + (size_t)b * C * HW;
+            saferl_nas__pad_image(padded_grad, doutb, OC, H, W, pad, 0);
+            saferl_nas__conv_product(gradient, flipped, OKK, padded_grad, grad_taps, C, OKK, H, W, Wp, staging);
+            saferl_nas__add_gradient(dinpb, gradient, inpb, C * HW, relu_input);
         }
     }
-#if !defined(SAFERL_USE_BLIS)
-    for (o = 0; o < OC; ++o)
-        for (i = 0; i < CKK; ++i) dweight[(size_t)o * CKK + i] = dweight_t[(size_t)i * OC + o];
-#endif
+    saferl_nas__transpose(dweight, dweight_t, CKK, OC);
 }
 
-/* inp is (B,C,H,W), out is (B,C,H,W): 3x3 mean, stride 1, pad 1, padding not counted. */
+/* t[x] += the 3-wide neighbourhoods of x in rows[0 .. nr - 1] (nr 1 to 3, columns outside
+   [0, W) left out), added one at a time in the order (row, column) ascending: the loop both
+   3x3 poolings share. The inner columns are one expression a row count, which the compiler
+   keeps in registers and vectorises; the two edge columns are added on their own. */
+static void saferl_nas__add_3x3(float *t, const float *const *rows, int nr, int W) {
+    const float *a = rows[0], *b = rows[nr > 1 ? 1 : 0], *c = rows[nr > 2 ? 2 : 0];
+    int x, j;
+    for (j = 0; j < nr; ++j) {
+        t[0] += rows[j][0];
+        if (W > 1) t[0] += rows[j][1];
+    }
+    if (W > 1)
+        for (j = 0; j < nr; ++j) {
+            t[W - 1] += rows[j][W - 2];
+            t[W - 1] += rows[j][W - 1];
+        }
+    if (nr == 3)
+        for (x = 1; x + 1 < W; ++x)
+            t[x] = t[x] + a[x - 1] + a[x] + a[x + 1] + b[x - 1] + b[x] + b[x + 1] + c[x - 1] + c[x] + c[x + 1];
+    else if (nr == 2)
+        for (x = 1; x + 1 < W; ++x) t[x] = t[x] + a[x - 1] + a[x] + a[x + 1] + b[x - 1] + b[x] + b[x + 1];
+    else
+        for (x = 1; x + 1 < W; ++x) t[x] = t[x] + a[x - 1] + a[x] + a[x + 1];
+}
+
+/* inp is (B,C,H,W), out is (B,C,H,W): 3x3 mean, stride 1, pad 1, padding not counted. Each
+   output sums its neighbours from 0 in the order (dy, dx) ascending, then divides by their
+   count. */
 static void saferl_nas__avgpool_forward(float *out, const float *inp, int B, int C, int H, int W) {
-    int p, y, x, dy, dx;
+    int p, y, x, yy;
     for (p = 0; p < B * C; ++p) {
         const float *in = inp + (size_t)p * H * W;
-        float *o = out + (size_t)p * H * W;
-        for (y = 0; y < H; ++y)
-            for (x = 0; x < W; ++x) {
-                float s = 0.0f;
-                int n = 0;
-                for (dy = -1; dy <= 1; ++dy)
-                    for (dx = -1; dx <= 1; ++dx) {
-                        int yy = y + dy, xx = x + dx;
-                        if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
-                        s += in[yy * W + xx];
-                        ++n;
-                    }
-                o[y * W + x] = s / (float)n;
-            }
+        for (y = 0; y < H; ++y) {
+            float *o = out + ((size_t)p * H + y) * W;
+            const int ylo = y > 0 ? y - 1 : 0, yhi = y < H - 1 ? y + 1 : H - 1;
+            const float *rows[3];
+            for (yy = ylo; yy <= yhi; ++yy) rows[yy - ylo] = in + (size_t)yy * W;
+            for (x = 0; x < W; ++x) o[x] = 0.0f;
+            saferl_nas__add_3x3(o, rows, yhi - ylo + 1, W);
+            for (x = 0; x < W; ++x) o[x] /= (float)((yhi - ylo + 1) * ((x > 0) + 1 + (x + 1 < W)));
+        }
     }
 }
 
-/* dout is (B,C,H,W); accumulates dinp (B,C,H,W). */
-static void saferl_nas__avgpool_backward(float *dinp, const float *dout, int B, int C, int H, int W) {
-    int p, y, x, dy, dx;
+/* dout is (B,C,H,W); accumulates dinp (B,C,H,W); share is H*W floats of scratch. Each output
+   hands dout / count to its neighbours; each input adds the shares it receives in the order
+   (y, x) of their senders ascending. */
+static void saferl_nas__avgpool_backward(float *dinp, const float *dout, int B, int C, int H, int W, float *share) {
+    int p, y, x, yy;
     for (p = 0; p < B * C; ++p) {
         float *din = dinp + (size_t)p * H * W;
         const float *d = dout + (size_t)p * H * W;
-        for (y = 0; y < H; ++y)
-            for (x = 0; x < W; ++x) {
-                int ylo = y > 0 ? -1 : 0, yhi = y < H - 1 ? 1 : 0;
-                int xlo = x > 0 ? -1 : 0, xhi = x < W - 1 ? 1 : 0;
-                float g = d[y * W + x] / (float)((yhi - ylo + 1) * (xhi - xlo + 1));
-                for (dy = ylo; dy <= yhi; ++dy)
-                    for (dx = xlo; dx <= xhi; ++dx) din[(y + dy) * W + x + dx] += g;
-            }
+        for (y = 0; y < H; ++y) {
+            const int rows = (y > 0) + 1 + (y + 1 < H);
+            for (x = 0; x < W; ++x) share[y * W + x] = d[y * W + x] / (float)(rows * ((x > 0) + 1 + (x + 1 < W)));
+        }
+        for (y = 0; y < H; ++y) {
+            const int ylo = y > 0 ? y - 1 : 0, yhi = y < H - 1 ? y + 1 : H - 1;
+            const float *rows[3];
+            for (yy = ylo; yy <= yhi; ++yy) rows[yy - ylo] = share + (size_t)yy * W;
+            saferl_nas__add_3x3(din + (size_t)y * W, rows, yhi - ylo + 1, W);
+        }
     }
 }
 
@@ -2039,7 +2132,7 @@ static uint64_t saferl_nas__op_param_count(saferl_nas_op op, uint64_t C) {
 static uint64_t saferl_nas__net_layout(saferl_nas_net *net, const saferl_nas_net_desc *d, unsigned char *base) {
     saferl_nas__carver c;
     saferl_nas_net dummy; /* measuring: the same carves, into a throwaway struct */
-    uint64_t C = (uint64_t)d->channels, B = (uint64_t)d->max_batch, HW, T, params = 0, cols, transposed, widest;
+    uint64_t C = (uint64_t)d->channels, B = (uint64_t)d->max_batch, HW, T, params = 0, conv_floats, conv_ints;
     uint64_t E = (uint64_t)saferl_nas_edge_count(d->node_count), K = (uint64_t)d->op_count, slots;
     uint64_t L = (uint64_t)d->cell_count, in_size;
     uint64_t l, e, k;
@@ -2074,9 +2167,17 @@ static uint64_t saferl_nas__net_layout(saferl_nas_net *net, const saferl_nas_net
     net->head_bias = (size_t)params;
     params += (uint64_t)d->classes;
     net->param_count = (size_t)params;
-    widest = (uint64_t)(d->in_channels > d->channels ? d->in_channels : d->channels);
-    cols = image ? widest * 9 * HW : 1u;
-    transposed = image ? widest * 9 * C + HW * C : 1u;
+    /* the widest convolution: the stem (in_channels -> C) or a cell's 3x3 (C -> C) */
+    conv_floats = conv_ints = 1u;
+    if (image) {
+        uint64_t Cs = (uint64_t)d->in_channels, H = (uint64_t)d->height, W = (uint64_t)d->width;
+        uint64_t stem_floats = saferl_nas__conv_scratch_floats(Cs, H, W, C, 3);
+        uint64_t stem_ints = saferl_nas__conv_offset_count(Cs, H, W, C, 3);
+        conv_floats = saferl_nas__conv_scratch_floats(C, H, W, C, 3);
+        conv_ints = saferl_nas__conv_offset_count(C, H, W, C, 3);
+        if (stem_floats > conv_floats) conv_floats = stem_floats;
+        if (stem_ints > conv_ints) conv_ints = stem_ints;
+    }
     net->params = (float *)saferl_nas__carve(&c, params, sizeof(float));
     net->grads = (float *)saferl_nas__carve(&c, params, sizeof(float));
     net->velocity = (float *)saferl_nas__carve(&c, params, sizeof(float));
@@ -2085,9 +2186,8 @@ static uint64_t saferl_nas__net_layout(saferl_nas_net *net, const saferl_nas_net
     net->node_grad = (float *)saferl_nas__carve(&c, (uint64_t)d->node_count * T, sizeof(float));
     net->scratch = (float *)saferl_nas__carve(&c, T, sizeof(float));
     net->scratch2 = (float *)saferl_nas__carve(&c, T, sizeof(float));
-    net->col = (float *)saferl_nas__carve(&c, cols, sizeof(float));
-    net->col_grad = (float *)saferl_nas__carve(&c, cols, sizeof(float));
-    net->conv_scratch = (float *)saferl_nas__carve(&c, transposed, sizeof(float));
+    net->conv_scratch = (float *)saferl_nas__carve(&c, conv_floats, sizeof(float));
+    net->conv_offsets = (int *)saferl_nas__carve(&c, conv_ints, sizeof(int));
     net->pooled = (float *)saferl_nas__carve(&c, B * C, sizeof(float));
     net->pooled_grad = (float *)saferl_nas__carve(&c, B * C, sizeof(float));
     net->logits = (float *)saferl_nas__carve(&c, B * (uint64_t)d->classes * 2u, sizeof(float));
@@ -2181,8 +2281,8 @@ static void saferl_nas__op_forward(saferl_nas_net *net, saferl_nas_op op, const 
     switch (op) {
     case SAFERL_NAS_NONE: memset(out, 0, n * sizeof(float)); break;
     case SAFERL_NAS_SKIP_CONNECT: memcpy(out, x, n * sizeof(float)); break;
-    case SAFERL_NAS_NOR_CONV_1X1: saferl_nas__conv2d_forward(out, x, params, NULL, B, C, H, W, C, 1, 1, 0, 1, net->col); break;
-    case SAFERL_NAS_NOR_CONV_3X3: saferl_nas__conv2d_forward(out, x, params, NULL, B, C, H, W, C, 3, 1, 1, 1, net->col); break;
+    case SAFERL_NAS_NOR_CONV_1X1: saferl_nas__conv2d_forward(out, x, params, NULL, B, C, H, W, C, 1, 1, net->conv_scratch, net->conv_offsets); break;
+    case SAFERL_NAS_NOR_CONV_3X3: saferl_nas__conv2d_forward(out, x, params, NULL, B, C, H, W, C, 3, 1, net->conv_scratch, net->conv_offsets); break;
     case SAFERL_NAS_AVG_POOL_3X3: saferl_nas__avgpool_forward(out, x, B, C, H, W); break;
     default:
         saferl_nas__linear_forward(out, x, params, params + (size_t)C * C, B, C, C);
@@ -2201,14 +2301,14 @@ static void saferl_nas__op_backward(saferl_nas_net *net, saferl_nas_op op, const
     case SAFERL_NAS_NONE: break;
     case SAFERL_NAS_SKIP_CONNECT: for (i = 0; i < n; ++i) dx[i] += dout[i]; break;
     case SAFERL_NAS_NOR_CONV_1X1:
-        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 1, 1, 0, 1, net->col, net->col_grad,
-                                    net->conv_scratch);
+        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 1, 1, net->conv_scratch,
+                                    net->conv_offsets);
         break;
     case SAFERL_NAS_NOR_CONV_3X3:
-        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 3, 1, 1, 1, net->col, net->col_grad,
-                                    net->conv_scratch);
+        saferl_nas__conv2d_backward(dx, dparams, NULL, dout, x, params, B, C, H, W, C, 3, 1, net->conv_scratch,
+                                    net->conv_offsets);
         break;
-    case SAFERL_NAS_AVG_POOL_3X3: saferl_nas__avgpool_backward(dx, dout, B, C, H, W); break;
+    case SAFERL_NAS_AVG_POOL_3X3: saferl_nas__avgpool_backward(dx, dout, B, C, H, W, net->scratch2); break;
     default:
         saferl_nas__activation_backward(net->scratch2, dout, out, n, (int)op - SAFERL_NAS_LINEAR_RELU);
         saferl_nas__linear_backward(dx, dparams, dparams + (size_t)C * C, net->scratch2, x, params, B, C, C);
@@ -2248,8 +2348,8 @@ static saferl_result saferl_nas__net_forward(saferl_nas_net *net, const float *i
     /* stem into node 0 of cell 0 */
     if (image)
         saferl_nas__conv2d_forward(net->nodes, inputs, net->params + net->stem_weight, net->params + net->stem_bias,
-                                   batch, net->desc.in_channels, net->desc.height, net->desc.width, (int)C, 3, 1, 1, 0,
-                                   net->col);
+                                   batch, net->desc.in_channels, net->desc.height, net->desc.width, (int)C, 3, 0,
+                                   net->conv_scratch, net->conv_offsets);
     else
         saferl_nas__linear_forward(net->nodes, inputs, net->params + net->stem_weight, net->params + net->stem_bias,
                                    batch, net->sample_size, (int)C);
@@ -2338,14 +2438,14 @@ SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double
         for (to = N - 1; to >= 1; --to) {
             const float *dnode = net->node_grad + (size_t)to * T;
             double dsum = 0.0;
-            for (i = 0; i < n; ++i) dsum += dnode[i];
+            if (gate_grad) /* a serial sum in double: only when the gate gradient is asked for */
+                for (i = 0; i < n; ++i) dsum += dnode[i];
             for (from = 0; from < to; ++from) {
                 int e = to * (to - 1) / 2 + from;
                 for (k = 0; k < K; ++k) {
                     double gate = net->gates_used[(size_t)e * K + k];
                     size_t at;
-                    const float *out;
-                    float *dout = net->scratch;
+                    const float *out, *dout = dnode;
                     slot = ((size_t)l * E + e) * K + k;
                     if (gate == 0.0 && !net->evaluated_all) {
                         if (gate_grad) gate_grad[(size_t)e * K + k] += dsum; /* the constant a * 1 term */
@@ -2366,7 +2466,10 @@ SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double
                         for (i = 0; i < n; ++i) s += (double)dnode[i] * out[i];
                         gate_grad[(size_t)e * K + k] += s;
                     }
-                    for (i = 0; i < n; ++i) dout[i] = (float)gate * dnode[i];
+                    if ((float)gate != 1.0f) { /* a sampled operation's gate is 1: dnode as it is */
+                        for (i = 0; i < n; ++i) net->scratch[i] = (float)gate * dnode[i];
+                        dout = net->scratch;
+                    }
                     saferl_nas__op_backward(net, net->ops[k], at == SAFERL_NAS__NO_PARAMS ? NULL : net->params + at,
                                             at == SAFERL_NAS__NO_PARAMS ? NULL : net->grads + at,
                                             nodes + (size_t)from * T, out, dout,
@@ -2384,8 +2487,8 @@ SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double
     if (image)
         saferl_nas__conv2d_backward(NULL, net->grads + net->stem_weight, net->grads + net->stem_bias, net->node_grad,
                                     net->inputs, net->params + net->stem_weight, batch, net->desc.in_channels,
-                                    net->desc.height, net->desc.width, (int)C, 3, 1, 1, 0, net->col, net->col_grad,
-                                    net->conv_scratch);
+                                    net->desc.height, net->desc.width, (int)C, 3, 0, net->conv_scratch,
+                                    net->conv_offsets);
     else
         saferl_nas__linear_backward(NULL, net->grads + net->stem_weight, net->grads + net->stem_bias, net->node_grad,
                                     net->inputs, net->params + net->stem_weight, batch, net->sample_size, (int)C);
@@ -2624,7 +2727,7 @@ SAFERL_NAS_API void saferl_nas_toy_sample(saferl_nas_toy *toy, saferl_rng *rng) 
         float col[SAFERL_NAS_TOY_KERNEL * SAFERL_NAS_TOY_KERNEL * SAFERL_NAS__TOY_F];
         float *f = toy->features + (size_t)b * SAFERL_NAS__TOY_P * SAFERL_NAS__TOY_K * SAFERL_NAS__TOY_F;
         saferl_nas__im2col(col, toy->inputs + (size_t)b * SAFERL_NAS__TOY_IN, 1, SAFERL_NAS_TOY_SIDE, SAFERL_NAS_TOY_SIDE,
-                           SAFERL_NAS_TOY_KERNEL, 2, 0, 0);
+                           SAFERL_NAS_TOY_KERNEL, 2);
         saferl_nas__gemm(0, 0, SAFERL_NAS__TOY_P * SAFERL_NAS__TOY_K, SAFERL_NAS__TOY_F,
                          SAFERL_NAS_TOY_KERNEL * SAFERL_NAS_TOY_KERNEL, &toy->conv1_weight[0][0][0],
                          SAFERL_NAS_TOY_KERNEL * SAFERL_NAS_TOY_KERNEL, col, SAFERL_NAS__TOY_F, 0.0f, f, SAFERL_NAS__TOY_F);

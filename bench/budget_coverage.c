@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT OR Unlicense
 /* Coverage of saferl_budget_set_estimate's interval for a prompt set's xi = H / mean_i E[T_i].
 
-   build/bench_budget_coverage [--replications R] [--draws M] [--cell P,N,LAW,SPREAD,CENSORED]...
+   build/bench_budget_coverage [--replications R] [--draws M] [--spread-prior atom|half-cauchy]
+                               [--cell P,N,LAW,SPREAD,CENSORED]...
 
    A cell: P prompts with N attempts each; LAW how the prompts' hazards q_i and the tokens T
    are drawn:
@@ -19,8 +20,10 @@
    the estimate to the truth, and the same coverage for the pooled-hazard interval
    (saferl_budget_pool) on the same data; then, to diagnose a miss, how many intervals lay
    below the truth and how many above, and the median and 90th percentile of the fitted
-   spread squared (the marginal-likelihood mode's sd of ln q_i, squared). Seeds are fixed
-   per cell. */
+   spread squared (the marginal-likelihood mode's sd of ln q_i, squared), and the median
+   posterior probability of spread 0 (0 under the half-Cauchy prior alone). Seeds are fixed
+   per cell: the cell's place on the command line. --spread-prior picks desc.spread_prior
+   (default half-cauchy, the library's; atom: SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY). */
 #define SAFERL_BUDGET_IMPLEMENTATION
 #include "saferl_budget.h"
 
@@ -99,12 +102,14 @@ static double horizon_for(const cell *c, double a) {
     return floor(sqrt(lo * hi));
 }
 
-static int run_cell(const cell *c, unsigned replications, unsigned draws, unsigned seed) {
+static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl_budget_spread_prior prior,
+                    unsigned seed) {
     double a = c->spread > 0.0 ? shape_for_spread(c->spread) : 0.0, horizon = horizon_for(c, a);
     saferl_budget_attempt *attempts = malloc(sizeof *attempts * c->attempts);
     saferl_budget_summary *summaries = malloc(sizeof *summaries * c->prompts), pooled;
     double *width = malloc(sizeof(double) * replications), *ratio = malloc(sizeof(double) * replications);
     double *fitted = malloc(sizeof(double) * replications); /* the fit's spread^2 */
+    double *atom = malloc(sizeof(double) * replications);   /* P(spread = 0 | data) */
     saferl_budget_desc desc;
     size_t work_size;
     void *work;
@@ -112,9 +117,10 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, unsign
     unsigned r, i, k, covered = 0, low = 0, high = 0, pooled_covered = 0, used = 0, censored_count = 0, bound_only = 0;
     memset(&desc, 0, sizeof desc);
     desc.draws = draws;
-    work_size = saferl_budget_set_memory_size(&desc);
+    desc.spread_prior = prior;
+    work_size = saferl_budget_set_memory_size(&desc, c->prompts);
     work = malloc(work_size);
-    if (!attempts || !summaries || !width || !ratio || !fitted || !work) return 1;
+    if (!attempts || !summaries || !width || !ratio || !fitted || !atom || !work) return 1;
     saferl_rng_seed(&rng, seed);
     for (r = 0; r < replications; ++r) {
         double inverse_sum = 0.0, truth;
@@ -144,6 +150,7 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, unsign
         low += set.xi_hi < truth;
         high += set.xi_lo > truth;
         fitted[used] = set.spread * set.spread;
+        atom[used] = set.spread_zero_probability;
         width[used] = (set.xi_hi - set.xi_lo) / truth;
         ratio[used] = set.xi / truth;
         ++used;
@@ -153,14 +160,16 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, unsign
     saferl_budget__sort(width, used);
     saferl_budget__sort(ratio, used);
     saferl_budget__sort(fitted, used);
+    saferl_budget__sort(atom, used);
     {
         double cov = (double)covered / used;
-        printf("%6u %4u %-9s %5.2f %5.2f %8.0f %6.3f | %5.3f %5.3f %6.3f %6.3f | %5.3f %u | %u %u | %5.3f %5.3f\n", c->prompts,
+        printf("%6u %4u %-9s %5.2f %5.2f %8.0f %6.3f | %5.3f %5.3f %6.3f %6.3f | %5.3f %u | %u %u | %5.3f %5.3f | %5.3f\n", c->prompts,
                c->attempts, law_names[c->law], c->spread, c->censored, horizon,
                (double)censored_count / ((double)replications * c->prompts * c->attempts), cov,
                sqrt(cov * (1 - cov) / used), saferl_budget__quantile(width, used, 0.5),
                saferl_budget__quantile(ratio, used, 0.5), (double)pooled_covered / used, bound_only,
-               low, high, saferl_budget__quantile(fitted, used, 0.5), saferl_budget__quantile(fitted, used, 0.9));
+               low, high, saferl_budget__quantile(fitted, used, 0.5), saferl_budget__quantile(fitted, used, 0.9),
+               saferl_budget__quantile(atom, used, 0.5));
     }
     fflush(stdout);
     free(attempts);
@@ -168,19 +177,26 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, unsign
     free(width);
     free(ratio);
     free(fitted);
+    free(atom);
     free(work);
     return 0;
 }
 
 int main(int argc, char **argv) {
     unsigned replications = 1000, draws = 2000, cells = 0;
+    saferl_budget_spread_prior prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;
     int i;
-    printf("prompts  n  law       spread cens        H  c.obs | cover  se    width  est/true | pooled-hazard cover, bound-only | low high | fit s^2 q50 q90\n");
+    printf("prompts  n  law       spread cens        H  c.obs | cover  se    width  est/true | pooled-hazard cover, bound-only | low high | fit s^2 q50 q90 | P(s=0) q50\n");
     for (i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--replications") == 0 && i + 1 < argc) {
             replications = (unsigned)atoi(argv[++i]);
         } else if (strcmp(argv[i], "--draws") == 0 && i + 1 < argc) {
             draws = (unsigned)atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--spread-prior") == 0 && i + 1 < argc) {
+            ++i;
+            if (strcmp(argv[i], "atom") == 0) prior = SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY;
+            else if (strcmp(argv[i], "half-cauchy") == 0) prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;
+            else return 2;
         } else if (strcmp(argv[i], "--cell") == 0 && i + 1 < argc) {
             cell c;
             char name[16];
@@ -190,9 +206,10 @@ int main(int argc, char **argv) {
             for (l = 0; l < 4 && strcmp(name, law_names[l]) != 0; ++l) {}
             if (l == 4) return 2;
             c.law = (law)l;
-            if (run_cell(&c, replications, draws, 1000u + 7919u * ++cells)) return 1;
+            if (run_cell(&c, replications, draws, prior, 1000u + 7919u * ++cells)) return 1;
         } else {
-            fprintf(stderr, "usage: %s [--replications R] [--draws M] [--cell P,N,LAW,SPREAD,CENSORED]...\n", argv[0]);
+            fprintf(stderr, "usage: %s [--replications R] [--draws M] [--spread-prior atom|half-cauchy] "
+                            "[--cell P,N,LAW,SPREAD,CENSORED]...\n", argv[0]);
             return 2;
         }
     }

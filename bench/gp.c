@@ -11,11 +11,15 @@
      gp --dgemm-gflops R                 the machine's dgemm rate (BLIS, one thread), for the
                                          lower bounds printed beside the PLS-scale rows
      gp --dgemm-rate                     (BLIS build) measures that rate and prints it
+     gp --exp-ops "MUL ADD OTHER"        the exp's FP-pipe operations per value, counted by
+                                         bench/gp_count_ops.py in bench_rbf_exp: with them the
+                                         PLS-scale rows also get their FP-pipe bound
 
-   With the dgemm rate, each PLS-scale row is followed by where its time goes and by its
-   limit in series (the exp's time and the flops' time added, not the larger of the two)
-   and its fastest repeat against the bound (on a busy machine the median is preempted);
-   the rank-1 rows also by the time to read V once, measured alone.
+   With the dgemm rate, each PLS-scale row is followed by where its time goes, the exp and
+   the flops in series (their times alone added, not the larger of the two), its fastest
+   repeat against the bound (on a busy machine the median is preempted) and, with --exp-ops,
+   its FP-pipe bound (the pipes' throughput measured here); the rank-1 rows also by the time
+   to read V once, measured alone, and max(that, the FP-pipe bound).
 
    Kernel RBF, lengthscale 0.8, signal variance 1, noise 1e-4 (scikit-learn: alpha). Timings are
    medians of repeats; "fit" is the factorisation with fixed hyperparameters (sklearn's fit with
@@ -114,6 +118,212 @@ static double time_exp_per_value(void) {
         sink += work[COUNT / 2];
     }
     return median(t, REPEATS) > 0.0 ? t[0] / COUNT : 0.0; /* sorted by median(): t[0] is the fastest */
+}
+
+/* ---- the floating-point pipes ---------------------------------------------------------------
+   The series limit above assumes the exp and the solve each keep the FP pipes busy. Measured
+   instead: the pipes' throughput in 4-double operations per ns (independent chains in inline
+   assembly, so that the compiler cannot merge or reorder them), and the operations the exp
+   issues per value (bench/gp_count_ops.py counts them in bench_rbf_exp's compiled loops and
+   passes them as --exp-ops). A row's instructions cannot run faster than its multiplies on the
+   multiply pipes, its adds on the add pipes, or all of them on all the pipes, whatever their
+   order; the multi-right-hand-side solve issues one multiply and one subtract (4 doubles each)
+   per 8 flops and nothing else on these pipes (its broadcasts are loads). */
+
+/* the RBF exp exactly as the library's kernel rows run it, in a function of its own (a name
+   for gp_count_ops.py), built for AVX2 as the dispatched copy is */
+#if defined(SAFERL_GP__DISPATCH)
+__attribute__((target("avx2")))
+#endif
+__attribute__((noinline)) void bench_rbf_exp(double signal_variance, double *v, uint32_t count);
+#if defined(SAFERL_GP__DISPATCH)
+__attribute__((target("avx2")))
+#endif
+__attribute__((noinline)) void bench_rbf_exp(double signal_variance, double *v, uint32_t count) {
+    saferl_gp__rho_row_body(SAFERL_GP_RBF, signal_variance, v, count);
+}
+
+static double exp_ops[3];   /* --exp-ops: multiplies, adds, other vector ALU operations a value */
+static double pipe_rate[4]; /* 4-double operations per ns: multiplies alone, adds alone, all the
+                               pipes (multiplies, adds and logic together), FMAs alone; 0: unknown */
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__EMSCRIPTEN__)
+#define BENCH_PIPE_INIT                                                                            \
+    "vbroadcastsd %0, %%ymm15\n vbroadcastsd %1, %%ymm14\n"                                        \
+    "vmovapd %%ymm15, %%ymm0\n vmovapd %%ymm15, %%ymm1\n vmovapd %%ymm15, %%ymm2\n"                \
+    "vmovapd %%ymm15, %%ymm3\n vmovapd %%ymm15, %%ymm4\n vmovapd %%ymm15, %%ymm5\n"                \
+    "vmovapd %%ymm14, %%ymm6\n vmovapd %%ymm14, %%ymm7\n vmovapd %%ymm14, %%ymm8\n"                \
+    "vmovapd %%ymm14, %%ymm9\n vmovapd %%ymm14, %%ymm10\n vmovapd %%ymm14, %%ymm11\n"              \
+    "vmovapd %%ymm15, %%ymm12\n vmovapd %%ymm15, %%ymm13\n"
+/* six independent chains of op (3-4 cycles of latency, two pipes: 6-8 keep them full); the
+   FMA's chains are a = a * 0 + a */
+#define BENCH_PIPE_SIX(op, src, a, b, c, d, e, f)                                                  \
+    op " " src ", %%ymm" a ", %%ymm" a "\n " op " " src ", %%ymm" b ", %%ymm" b "\n "                \
+    op " " src ", %%ymm" c ", %%ymm" c "\n " op " " src ", %%ymm" d ", %%ymm" d "\n "                \
+    op " " src ", %%ymm" e ", %%ymm" e "\n " op " " src ", %%ymm" f ", %%ymm" f "\n"
+#define BENCH_PIPE_MUL_LOW BENCH_PIPE_SIX("vmulpd", "%%ymm15", "0", "1", "2", "3", "4", "5")
+#define BENCH_PIPE_MUL_HIGH BENCH_PIPE_SIX("vmulpd", "%%ymm15", "6", "7", "8", "9", "10", "11")
+#define BENCH_PIPE_ADD_LOW BENCH_PIPE_SIX("vaddpd", "%%ymm14", "0", "1", "2", "3", "4", "5")
+#define BENCH_PIPE_ADD_HIGH BENCH_PIPE_SIX("vaddpd", "%%ymm14", "6", "7", "8", "9", "10", "11")
+#define BENCH_PIPE_FMA_LOW BENCH_PIPE_SIX("vfmadd231pd", "%%ymm14", "0", "1", "2", "3", "4", "5")
+#define BENCH_PIPE_FMA_HIGH BENCH_PIPE_SIX("vfmadd231pd", "%%ymm14", "6", "7", "8", "9", "10", "11")
+#define BENCH_PIPE_LOGIC "vpand %%ymm15, %%ymm12, %%ymm12\n vpand %%ymm15, %%ymm13, %%ymm13\n"
+#define BENCH_PIPE_LOOP(body) "1:\n " body " dec %2\n jnz 1b\n"
+/* The mixed loop's rate depends on where it sits in the 64-byte lines the front end fetches
+   (measured 12.2 to 14.4 operations per ns over 16 placements): it runs at 16 placements and
+   the best counts, since a bound needs what the pipes can do. */
+#define BENCH_PIPE_MIXED(skip)                                                                     \
+    case skip % 64 / 4:                                                                              \
+        __asm__ volatile(BENCH_PIPE_INIT ".p2align 6\n .skip " #skip ", 0x90\n"                    \
+                         BENCH_PIPE_LOOP(BENCH_PIPE_MUL_LOW BENCH_PIPE_ADD_HIGH BENCH_PIPE_LOGIC BENCH_PIPE_LOGIC) \
+                         : : "m"(one), "m"(zero), "r"(iterations) : BENCH_PIPE_CLOBBERS);           \
+        break;
+#define BENCH_PIPE_CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", \
+        "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "cc"
+
+/* kind 0: 12 multiplies an iteration, 1: 12 adds, 2: 6 + 6 + 4 logic at placement 4 skip,
+   3: 12 FMAs */
+__attribute__((target("avx2,fma"), noinline)) static double pipe_seconds(int kind, int skip, long iterations) {
+    static const double one = 1.0, zero = 0.0;
+    double start = now_seconds();
+    if (kind == 2) switch (skip) {
+            BENCH_PIPE_MIXED(64) BENCH_PIPE_MIXED(4) BENCH_PIPE_MIXED(8) BENCH_PIPE_MIXED(12)
+            BENCH_PIPE_MIXED(16) BENCH_PIPE_MIXED(20) BENCH_PIPE_MIXED(24) BENCH_PIPE_MIXED(28)
+            BENCH_PIPE_MIXED(32) BENCH_PIPE_MIXED(36) BENCH_PIPE_MIXED(40) BENCH_PIPE_MIXED(44)
+            BENCH_PIPE_MIXED(48) BENCH_PIPE_MIXED(52) BENCH_PIPE_MIXED(56) BENCH_PIPE_MIXED(60)
+        }
+    else if (kind == 0)
+        __asm__ volatile(BENCH_PIPE_INIT BENCH_PIPE_LOOP(BENCH_PIPE_MUL_LOW BENCH_PIPE_MUL_HIGH)
+                         : : "m"(one), "m"(zero), "r"(iterations) : BENCH_PIPE_CLOBBERS);
+    else if (kind == 1)
+        __asm__ volatile(BENCH_PIPE_INIT BENCH_PIPE_LOOP(BENCH_PIPE_ADD_LOW BENCH_PIPE_ADD_HIGH)
+                         : : "m"(one), "m"(zero), "r"(iterations) : BENCH_PIPE_CLOBBERS);
+    else
+        __asm__ volatile(BENCH_PIPE_INIT BENCH_PIPE_LOOP(BENCH_PIPE_FMA_LOW BENCH_PIPE_FMA_HIGH)
+                         : : "m"(one), "m"(zero), "r"(iterations) : BENCH_PIPE_CLOBBERS);
+    return now_seconds() - start;
+}
+
+/* each rate the fastest of 31 short runs (10^6 iterations, about 1-2 ms; the mixed loop 11 at
+   each placement): a busy machine only slows a run down */
+static void measure_pipes(void) {
+    static const double ops[4] = {12.0, 12.0, 16.0, 12.0};
+    const long iterations = 1000000;
+    int kind, skip, r;
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+    for (kind = 0; kind < 4; ++kind) {
+        double best = 1e30;
+        for (skip = 0; skip < (kind == 2 ? 16 : 1); ++skip)
+            for (r = 0; r < (kind == 2 ? 11 : 31); ++r) {
+                double t = pipe_seconds(kind, skip, iterations);
+                if (t < best) best = t;
+            }
+        pipe_rate[kind] = ops[kind] * (double)iterations / best * 1e-9;
+    }
+}
+#else
+static void measure_pipes(void) {}
+#endif
+
+/* The least time the FP pipes allow a row: its exp's and its flops' operations (the solve's
+   and the mean's: a 4-double multiply and a 4-double add per 8 flops) on the pipes at their
+   measured rates. 0 when the pipes or the exp's counts are unknown. */
+static double pipe_bound(double flops, double kernel_values) {
+    double multiplies = exp_ops[0] * kernel_values + flops / 8.0, adds = exp_ops[1] * kernel_values + flops / 8.0;
+    double all = multiplies + adds + exp_ops[2] * kernel_values, t, capacity;
+    if (pipe_rate[0] <= 0.0 || exp_ops[0] <= 0.0) return 0.0;
+    /* all the pipes: the multiply and add pipes together (the mixed loop's rate at most: its
+       logic takes the same pipes), whichever is larger, so that the bound stays a bound */
+    capacity = pipe_rate[0] + pipe_rate[1] > pipe_rate[2] ? pipe_rate[0] + pipe_rate[1] : pipe_rate[2];
+    t = multiplies / pipe_rate[0];
+    if (adds / pipe_rate[1] > t) t = adds / pipe_rate[1];
+    if (all / capacity > t) t = all / capacity;
+    return t * 1e-9;
+}
+
+/* the counted copy of the exp, timed as time_exp_per_value times the library's */
+static double time_counted_exp_per_value(void) {
+    enum { COUNT = 10000, REPEATS = 41 };
+    static double source[COUNT], work[COUNT];
+    double t[REPEATS];
+    int i, r;
+    for (i = 0; i < COUNT; ++i) source[i] = 30.0 * i / COUNT;
+    for (r = 0; r < REPEATS; ++r) {
+        double start;
+        memcpy(work, source, sizeof work);
+        start = now_seconds();
+        bench_rbf_exp(1.0, work, COUNT);
+        t[r] = now_seconds() - start;
+        sink += work[COUNT / 2];
+    }
+    median(t, REPEATS);
+    return t[0] / COUNT;
+}
+
+/* Does the exp overlap the solve when they alternate in small pieces? The variance solve of
+   64 blocks of 64 candidates at n = 25 and 256 exps a block, in pieces of `piece` columns
+   (a 25 x piece solve, then 4 piece exps, alternating), against the same calls with all the
+   solves first; fastest of 21 each. Returns interleaved / separate. */
+static double interleave_ratio(uint32_t piece) {
+    enum { N = 25, COLS = 64, BLOCKS = 64, REPEATS = 21 };
+    static double l[N * N], v[BLOCKS * N * COLS], sums[BLOCKS * COLS], values[BLOCKS * 4 * COLS];
+    double separate[REPEATS], interleaved[REPEATS];
+    saferl_rng rng;
+    uint32_t i, k, b, q;
+    int r, mode;
+    saferl_rng_seed(&rng, 7);
+    for (i = 0; i < N; ++i)
+        for (k = 0; k <= i; ++k) l[i * N + k] = k == i ? 2.0 + saferl_rng_uniform(&rng) : saferl_rng_uniform(&rng) - 0.5;
+    for (r = 0; r < REPEATS; ++r)
+        for (mode = 0; mode < 2; ++mode) {
+            double start;
+            for (i = 0; i < BLOCKS * N * COLS; ++i) v[i] = 1.0;
+            for (i = 0; i < BLOCKS * 4 * COLS; ++i) values[i] = 30.0 * (double)(i % 997) / 997.0;
+            start = now_seconds();
+            for (b = 0; b < BLOCKS; ++b)
+                for (q = 0; q < COLS; q += piece) {
+                    saferl_gp__solve_columns(l, N, N, v + (size_t)b * N * COLS + q, COLS, piece, sums + b * COLS + q);
+                    if (mode) saferl_gp__rho_row(SAFERL_GP_RBF, 1.0, values + (size_t)b * 4 * COLS + 4 * q, 4 * piece);
+                }
+            if (!mode) /* the same calls, after all the solves */
+                for (b = 0; b < BLOCKS; ++b)
+                    for (q = 0; q < COLS; q += piece)
+                        saferl_gp__rho_row(SAFERL_GP_RBF, 1.0, values + (size_t)b * 4 * COLS + 4 * q, 4 * piece);
+            (mode ? interleaved : separate)[r] = now_seconds() - start;
+            sink += sums[0] + values[1];
+        }
+    median(separate, REPEATS);
+    median(interleaved, REPEATS);
+    return interleaved[0] / separate[0];
+}
+
+/* The pipes' rates, dgemm's share of the FMA pipes' peak and the exp's of its operations' */
+static void print_pipes(void) {
+    double exp_ns, exp_pipes_ns;
+    if (pipe_rate[0] <= 0.0) {
+        printf("FP pipes: not measured (x86-64 with AVX2 and FMA only)\n");
+        return;
+    }
+    printf("FP pipes, 4-double operations per ns (fastest runs): multiplies %.2f, adds %.2f, both %.2f\n"
+           "  (6 + 6 + 4 logic operations an iteration: the logic shares their pipes), FMAs %.2f: peak %.1f GFLOP/s"
+           " with FMA", pipe_rate[0], pipe_rate[1], pipe_rate[2], pipe_rate[3], 8.0 * pipe_rate[3]);
+    if (dgemm_gflops > 0.0) printf(", dgemm runs at %.0f%% of it", 100.0 * dgemm_gflops / (8.0 * pipe_rate[3]));
+    printf(";\n  %.1f GFLOP/s without (a multiply and an add, 4 doubles each, per 8 flops); the bounds take\n"
+           "  multiplies + adds, %.2f, as all the pipes' rate\n", 4.0 * (pipe_rate[0] + pipe_rate[1]),
+           pipe_rate[0] + pipe_rate[1]);
+    if (exp_ops[0] <= 0.0) {
+        printf("  the exp's operations: not given (--exp-ops), no pipe bound\n");
+        return;
+    }
+    exp_ns = 1e9 * time_counted_exp_per_value();
+    exp_pipes_ns = 1e9 * pipe_bound(0.0, 1.0);
+    printf("  the exp, per value: %.3g multiplies, %.3g adds, %.3g other vector operations (counted in\n"
+           "  bench_rbf_exp's compiled loops); at the pipes' rates %.3g ns, measured %.3g ns: %.0f%% of the pipes\n",
+           exp_ops[0], exp_ops[1], exp_ops[2], exp_pipes_ns, exp_ns, 100.0 * exp_pipes_ns / exp_ns);
+    printf("  the exp and the variance solve alternating in pieces (n = 25; 8, 32 columns a piece with 4 exps a\n"
+           "  column) against one after the other: %.3f, %.3f of the time (below 1: they overlap)\n",
+           interleave_ratio(8), interleave_ratio(32));
 }
 
 #if defined(SAFERL_USE_BLIS)
@@ -222,10 +432,12 @@ static double time_predict_mean(uint32_t n, uint32_t m, int repeats) {
     return median(t, repeats);
 }
 
-/* Where a fit + predict row's time goes, and its limit in series: the kernel values' exp and
-   the flops at dgemm's rate one after the other. Both run on the same floating-point units
-   (the exp is multiplies and adds too), so they do not overlap; the goal's bound takes the
-   larger of the two alone and so cannot be approached closer than (exp + flops) / max. */
+/* Where a fit + predict row's time goes; the exp and the flops in series (each at its rate
+   measured alone, one after the other); and the FP-pipe bound. Both halves run on the same
+   floating-point pipes (the exp is multiplies, adds and logic too), so their operations add
+   up; but the exp alone leaves some of the pipes idle (the header line above says how many),
+   so the series figure is not a bound and the pipe bound, lower, is: its ratio to the goal's
+   bound is the closest any order of these instructions can come. */
 static void fit_predict_parts(uint32_t n, uint32_t m, double ours, double flops, double kernel_values) {
     double fastest = fastest_fit_predict, bound = lower_bound(flops, kernel_values);
     double fit = time_fit(n, 7), predict = time_predict(n, m, 7), mean_only = time_predict_mean(n, m, 7);
@@ -237,6 +449,14 @@ static void fit_predict_parts(uint32_t n, uint32_t m, double ours, double flops,
            1e3 * fit, 1e3 * mean_only, 1e3 * exp_alone, 1e3 * (predict - mean_only),
            predict > mean_only ? (double)n * n * m / (predict - mean_only) * 1e-9 : 0.0, 1e3 * series, ours / series,
            1e3 * fastest, fastest / bound);
+    if (pipe_bound(flops, kernel_values) > 0.0) {
+        double pipes = pipe_bound(flops, kernel_values);
+        printf("      FP pipes: the exp's and the flops' operations at the pipes' rates %.4g ms (exp %.4g + flops %.4g"
+               " alone):\n      ours / that %.2fx, the fastest repeat %.2fx; that / the bound %.2fx, the least ratio these"
+               " instructions allow\n",
+               1e3 * pipes, 1e3 * pipe_bound(0.0, kernel_values), 1e3 * pipe_bound(flops, 0.0), ours / pipes,
+               fastest / pipes, pipes / bound);
+    }
 }
 
 /* The grid's rank-1 step reads V (n x |Z| doubles) once for c^T V: a plain sum over a block
@@ -359,10 +579,12 @@ static void pls_rows(void) {
        code only on later calls (V8's Liftoff, then TurboFan); native code is unaffected */
     sink += time_fit_predict(200, 10000, 1) + time_add_update(200, 10000, 1);
     exp_seconds_per_value = time_exp_per_value();
+    measure_pipes();
     printf("\nlower bound of a row: max(its flops at dgemm's rate, %s; its kernel values at the exp's\n"
            "%.3g ns a value, measured alone); the last column is ours / bound\n",
            dgemm_gflops > 0.0 ? "given" : "not given: left out", 1e9 * exp_seconds_per_value);
     if (dgemm_gflops > 0.0) printf("dgemm rate: %.2f GFLOP/s\n", dgemm_gflops);
+    print_pipes();
     printf("\nPLS scale (d = 2)                               ours            sklearn    speed-up      bound   ours/bound\n");
     for (a = 0; a < 4; ++a)
         for (b = 0; b < 2; ++b) {
@@ -399,8 +621,15 @@ static void pls_rows(void) {
             row_bound(what, key, ours, lower_bound(flops, n + m));
             if (dgemm_gflops > 0.0) {
                 double series = (n + m) * exp_seconds_per_value + flops / (dgemm_gflops * 1e9), read = time_read(ns[a], ms[b]);
+                double pipes = pipe_bound(flops, n + m), memory = read > pipes ? read : pipes;
                 printf("      exp and flops in series %.4g ms (ours / that %.2fx); V (%.3g MB) read alone %.4g ms"
                        " (%.1f GB/s)\n", 1e3 * series, ours / series, 8e-6 * n * m, 1e3 * read, 8e-9 * n * m / read);
+                /* the memory's bound: the read of V overlaps the FP work at best, so the larger */
+                if (pipes > 0.0)
+                    printf("      FP pipes %.4g ms; max(V read, FP pipes) %.4g ms: ours / that %.2fx\n", 1e3 * pipes,
+                           1e3 * memory, ours / memory);
+                else
+                    printf("      ours / V read alone %.2fx\n", ours / read);
             }
         }
     {
@@ -435,6 +664,9 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--quick") == 0) quick = 1;
         else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) dump_file = fopen(argv[++i], "w");
         else if (strcmp(argv[i], "--dgemm-gflops") == 0 && i + 1 < argc) dgemm_gflops = atof(argv[++i]);
+        else if (strcmp(argv[i], "--exp-ops") == 0 && i + 1 < argc) {
+            if (sscanf(argv[++i], "%lf %lf %lf", &exp_ops[0], &exp_ops[1], &exp_ops[2]) != 3) exp_ops[0] = 0.0;
+        }
 #if defined(SAFERL_USE_BLIS)
         else if (strcmp(argv[i], "--dgemm-rate") == 0) {
             printf("%.3f\n", dgemm_rate());

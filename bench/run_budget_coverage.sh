@@ -6,7 +6,8 @@
 # hour on a loaded 2-core machine, less as two runs side by side, one for 16 and one for 64;
 # 256 takes four times the 64 rows, 10^4 about 150 times). ATTEMPTS="32" (default "8 32")
 # runs only those attempt counts; a cell's seeds follow its position in the run, so rows
-# from such a run are other replications than the full run's.
+# from such a run are other replications than the full run's. SPREAD_PRIOR=atom
+# (default half-cauchy, the library's) runs the prior with an atom at spread 0 on the same data.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -25,7 +26,7 @@ for p in $prompts; do
         done
     done
 done
-build/bench_budget_coverage --replications 1000 "${cells[@]}"
+build/bench_budget_coverage --replications 1000 --spread-prior "${SPREAD_PRIOR:-half-cauchy}" "${cells[@]}"
 echo
 echo "== the model does not hold (64 prompts, 8 attempts)"
 cells=()
@@ -33,5 +34,5 @@ for censored in 0.3 0.6 0.9; do
     cells+=(--cell "64,8,lognormal,0.6,$censored" --cell "64,8,lognormal,1.0,$censored")
     cells+=(--cell "64,8,lntokens,0.6,$censored" --cell "64,8,mixture,0.6,$censored")
 done
-build/bench_budget_coverage --replications 1000 "${cells[@]}"
+build/bench_budget_coverage --replications 1000 --spread-prior "${SPREAD_PRIOR:-half-cauchy}" "${cells[@]}"
 echo "(uptime: $(uptime | sed 's/.*load/load/'))"

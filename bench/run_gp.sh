@@ -25,6 +25,14 @@ $BLIS bench/gp.c -o build/bench_gp_blis -lblis -lm
 
 # dgemm's rate (BLIS, one thread), the flop half of the PLS-scale rows' lower bounds
 DGEMM=$(OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1 build/bench_gp_blis --dgemm-rate)
+# the exp's FP-pipe operations per value, counted in the portable build's AVX2 code (objdump),
+# for the FP-pipe bounds; each counted loop is listed for a reader to check
+EXP_OPS=""
+if command -v objdump >/dev/null && "$PY" bench/gp_count_ops.py build/bench_gp_v2 bench_rbf_exp >build/gp_exp_ops.txt; then
+    EXP_OPS=$(head -1 build/gp_exp_ops.txt)
+    echo "the exp's operations a value (multiplies, adds, other), from its compiled loops: $EXP_OPS"
+    tail -n +2 build/gp_exp_ops.txt | sed 's/^/  /'
+fi
 build/bench_gp_v2 --write build/gp_data.bin
 echo "sklearn, one thread ..."
 OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
@@ -34,7 +42,7 @@ echo "sklearn, default threading ..."
 
 echo
 echo "== portable, $V2, 1 thread; sklearn 1 thread"
-build/bench_gp_v2 --peer build/gp_peer_1.txt --config "$V2, 1 thread" --dgemm-gflops "$DGEMM"
+build/bench_gp_v2 --peer build/gp_peer_1.txt --config "$V2, 1 thread" --dgemm-gflops "$DGEMM" --exp-ops "$EXP_OPS"
 echo
 echo "== BLIS, $BLIS, BLIS_NUM_THREADS=1; sklearn 1 thread"
 BLIS_NUM_THREADS=1 build/bench_gp_blis --peer build/gp_peer_1.txt --config "BLIS, 1 thread" --dgemm-gflops "$DGEMM"

@@ -13,10 +13,12 @@
 #     the tabulated CIFAR-10 accuracies (a cell's loss is its test error plus noise), the
 #     argmax cell's test accuracy over the updates, 10 seeds. No shared weights: not the
 #     paper's supernet-on-CIFAR setting.
-#  3. Supernet samples per second, forward + backward through one fixed NAS-Bench-201 cell,
-#     against PyTorch on the same shapes (one thread on both sides), and the architecture
-#     update time per step; the same program compiled to WebAssembly and run under node, for
-#     the WebAssembly/native ratio.
+#  3. Supernet step time, forward + backward through one fixed NAS-Bench-201 cell, against
+#     PyTorch on the same shapes (one thread on both sides), in ROUNDS alternating rounds of
+#     our portable build, our BLIS build (its convolutions run on the header's own kernel; BLIS
+#     does the linear layers), PyTorch, an SSE-only native build and the same program compiled
+#     to WebAssembly under node (the WebAssembly/native ratio, and WebAssembly against native
+#     at the same 4-float vector width); the architecture update time per step.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -75,50 +77,79 @@ fi
 
 if part speed; then
 echo
-echo "== supernet speed: batch 32, 3x16x16 inputs, C = 16, one sampled cell, 1 thread; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "   medians of wall time and of the process's CPU time (the machine may be shared: the CPU time"
-echo "   leaves out the time others held the core); GFLOP/s of CPU time"
-cpu_ms() { sed -n 's/.*(CPU \([0-9.]*\) ms).*/\1/p' | head -1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-ours=$(build/bench_nas speed 32 20)
-echo "$ours" | sed 's/^/saferl (portable):  /'
-blis=""
-if [ -x build/bench_nas_blis ]; then
-    blis=$(BLIS_NUM_THREADS=1 build/bench_nas_blis speed 32 20 | head -1)
-    echo "$blis" | sed 's/^/saferl (BLIS):      /'
-fi
+ROUNDS=${ROUNDS:-3}
+echo "== supernet speed: batch 32, 3x16x16 inputs, C = 16, one sampled cell, 1 thread; $ROUNDS alternating rounds"
+echo "   each line a median of 20 steps' CPU time (the machine may be shared: the CPU time leaves out"
+echo "   the time others held the core; wall time in brackets), GFLOP/s of that CPU time"
+$CC -std=gnu99 -O3 -march=x86-64-v2 -DSAFERL_NO_DISPATCH -I. bench/nas.c -o build/bench_nas_sse -lm
+have_wasm=0
 if command -v emcc >/dev/null; then
     # the page's flags (mk/nas.mk NAS_WASM_SPEED)
     NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -mllvm -no-stack-coloring -fno-inline-functions -std=gnu99 -I. \
         bench/nas.c -o build/bench_nas.js \
-        -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1
-    wasm=$(node build/bench_nas.js speed 32 20 | head -1)
-    echo "$wasm" | sed 's/^/saferl (wasm, node): /'
-    echo "WebAssembly / native (portable build), CPU time: $(ratio "$(echo "$wasm" | cpu_ms)" "$(echo "$ours" | cpu_ms)") (goal <= 2)"
+        -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 && have_wasm=1
 fi
-if "$PY" -c "import torch" 2>/dev/null; then
-    torch=$(OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$PY" bench/nas_torch.py 32 20)
-    echo "$torch" | sed 's/^/peer:               /'
-    t=$(echo "$torch" | cpu_ms); o=$(echo "$ours" | cpu_ms)
-    line="PyTorch / saferl, CPU time: portable $(ratio "$t" "$o") (goal >= 1)"
-    [ -n "$blis" ] && line="$line, BLIS $(ratio "$t" "$(echo "$blis" | cpu_ms)") (goal >= 1.5)"
-    echo "$line"
+have_torch=0
+"$PY" -c "import torch" 2>/dev/null && have_torch=1
+cpu_ms() { sed -n 's/.*(CPU \([0-9.]*\) ms).*/\1/p' | head -1; }
+wall_ms() { sed -n 's/.* median \([0-9.]*\) ms.*/\1/p' | head -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+show() { # label, the program's first line
+    printf '%-34s %s ms (wall %s ms)\n' "$1" "$(echo "$2" | cpu_ms)" "$(echo "$2" | wall_ms)"
+}
+declare -A all
+for r in $(seq "$ROUNDS"); do
+    echo "round $r, load average $(cut -d' ' -f1-3 /proc/loadavg):"
+    ours=$(build/bench_nas speed 32 20)
+    [ "$r" = 1 ] && mflop=$(echo "$ours" | sed -n 's/.*(\([0-9.]*\) MFLOP a step)/\1/p') && arch=$(echo "$ours" | sed -n 2p)
+    show "  saferl portable (AVX2 at run time)" "$ours"; all[portable]+=" $(echo "$ours" | cpu_ms)"
     if [ -x build/bench_nas_blis ]; then
-        # The ceiling: if PyTorch ran above 2/3 of the one-thread peak, no code could be 1.5x it.
-        peak=$(BLIS_NUM_THREADS=1 build/bench_nas_blis peak 5)
-        echo "$peak" | sed 's/^/ceiling, one thread, CPU time: /'
-        p=$(echo "$peak" | sed -n 's/^bli_sgemm 1024^3: \([0-9.]*\) GFLOP.*/\1/p')
-        shapes=$(echo "$peak" | sed -n 's/^bli_sgemm 16x256x144.*: \([0-9.]*\) GFLOP.*/\1/p')
-        mflop=$(echo "$ours" | sed -n 's/.*(\([0-9.]*\) MFLOP a step)/\1/p')
-        awk -v p="$p" -v s="$shapes" -v t="$t" -v m="$mflop" 'BEGIN {
-            g = m / t; need = 1.5 * g
-            printf "bound: PyTorch runs at %.1f GFLOP/s = %.0f%% of the sgemm peak %.1f; 1.5x PyTorch needs %.1f GFLOP/s = %.0f%% of peak", g, 100 * g / p, p, need, 100 * need / p
-            printf " (%.0f%% of what bli_sgemm reaches on one image'"'"'s 3x3 convolution, %.1f): ", 100 * need / s, s
-            if (g > 2 * p / 3) print "impossible (PyTorch above 2/3 of peak)"
-            else print "not ruled out by the peak"
-        }'
+        blis=$(BLIS_NUM_THREADS=1 build/bench_nas_blis speed 32 20 | head -1)
+        show "  saferl BLIS" "$blis"; all[blis]+=" $(echo "$blis" | cpu_ms)"
     fi
-else
-    echo "peer: python3-torch not installed (tools/deps.sh bench installs it)"
+    if [ $have_torch = 1 ]; then
+        torch=$(OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 "$PY" bench/nas_torch.py 32 20)
+        [ "$r" = 1 ] && torch_version=$(echo "$torch" | cut -d' ' -f2)
+        show "  PyTorch" "$torch"; all[torch]+=" $(echo "$torch" | cpu_ms)"
+        all[torch_portable]+=" $(ratio "$(echo "$torch" | cpu_ms)" "$(echo "$ours" | cpu_ms)")"
+        [ -n "${blis:-}" ] && all[torch_blis]+=" $(ratio "$(echo "$torch" | cpu_ms)" "$(echo "$blis" | cpu_ms)")"
+    fi
+    sse=$(build/bench_nas_sse speed 32 20 | head -1)
+    show "  saferl SSE only (SAFERL_NO_DISPATCH)" "$sse"; all[sse]+=" $(echo "$sse" | cpu_ms)"
+    if [ $have_wasm = 1 ]; then
+        wasm=$(node build/bench_nas.js speed 32 20 | head -1)
+        show "  saferl WebAssembly (node, simd128)" "$wasm"; all[wasm]+=" $(echo "$wasm" | cpu_ms)"
+        all[wasm_portable]+=" $(ratio "$(echo "$wasm" | cpu_ms)" "$(echo "$ours" | cpu_ms)")"
+        all[wasm_sse]+=" $(ratio "$(echo "$wasm" | cpu_ms)" "$(echo "$sse" | cpu_ms)")"
+    fi
+done
+gflops() { awk -v m="$mflop" -v t="$1" 'BEGIN { printf "%.1f", m / t }'; }
+echo "medians over the rounds, CPU time per step ($mflop MFLOP):"
+for k in portable blis torch sse wasm; do
+    [ -n "${all[$k]:-}" ] || continue
+    t=$(echo "${all[$k]}" | median)
+    echo "  $k: $t ms, $(gflops "$t") GFLOP/s (rounds:${all[$k]})"
+done
+[ -n "${all[torch_portable]:-}" ] && echo "PyTorch $torch_version / saferl portable, per round:${all[torch_portable]}, median $(echo "${all[torch_portable]}" | median) (goal >= 1)"
+[ -n "${all[torch_blis]:-}" ] && echo "PyTorch / saferl BLIS, per round:${all[torch_blis]}, median $(echo "${all[torch_blis]}" | median) (goal >= 1.5)"
+[ -n "${all[wasm_portable]:-}" ] && echo "WebAssembly / native portable, per round:${all[wasm_portable]}, median $(echo "${all[wasm_portable]}" | median) (goal <= 2)"
+[ -n "${all[wasm_sse]:-}" ] && echo "WebAssembly / native SSE only (4 lanes on both sides), per round:${all[wasm_sse]}, median $(echo "${all[wasm_sse]}" | median)"
+echo "$arch"
+if [ $have_torch = 1 ] && [ -x build/bench_nas_blis ]; then
+    # The ceiling: if PyTorch ran above 2/3 of the one-thread peak, no code could be 1.5x it.
+    peak=$(BLIS_NUM_THREADS=1 build/bench_nas_blis peak 5)
+    echo "$peak" | sed 's/^/ceiling, one thread, CPU time: /'
+    p=$(echo "$peak" | sed -n 's/^bli_sgemm 1024^3: \([0-9.]*\) GFLOP.*/\1/p')
+    shapes=$(echo "$peak" | sed -n 's/^bli_sgemm 16x256x144.*: \([0-9.]*\) GFLOP.*/\1/p')
+    t=$(echo "${all[torch]}" | median)
+    awk -v p="$p" -v s="$shapes" -v t="$t" -v m="$mflop" 'BEGIN {
+        g = m / t; need = 1.5 * g
+        printf "bound: PyTorch runs at %.1f GFLOP/s = %.0f%% of the sgemm peak %.1f; 1.5x PyTorch needs %.1f GFLOP/s = %.0f%% of peak", g, 100 * g / p, p, need, 100 * need / p
+        printf " (%.0f%% of what bli_sgemm reaches on one image'"'"'s 3x3 convolution, %.1f): ", 100 * need / s, s
+        if (g > 2 * p / 3) print "impossible (PyTorch above 2/3 of peak)"
+        else print "not ruled out by the peak"
+    }'
 fi
+[ $have_torch = 1 ] || echo "peer: python3-torch not installed (tools/deps.sh bench installs it)"
 fi

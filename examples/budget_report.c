@@ -675,11 +675,11 @@ static int run(int argc, char **argv) {
     }
     /* the set's xi = H / mean_i E[T_i]; the pooled entry keeps the pooled hazard's counts and
        means over prompts, and takes xi, E[T] and the regime from the set's estimate */
-    set_work = malloc(saferl_budget_set_memory_size(&desc));
+    set_work = malloc(saferl_budget_set_memory_size(&desc, prompt_count));
     if (!set_work) goto out_of_memory;
     memset(&pooled, 0, sizeof pooled);
     pooled.result = saferl_budget_set_estimate(summaries, prompt_count, &desc, set_work,
-                                               saferl_budget_set_memory_size(&desc), &set);
+                                               saferl_budget_set_memory_size(&desc, prompt_count), &set);
     if (pooled.result < 0) {
         fprintf(stderr, "%s: the prompt set's estimate: %s\n", opt.path, saferl_result_string(pooled.result));
         goto done;

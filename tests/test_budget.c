@@ -820,8 +820,8 @@ TEST(special_functions_match_their_sums) {
 TEST(polygamma_and_the_spread_prior) {
     /* psi' and psi'' against closed forms (psi'(1) = pi^2/6, psi'(1/2) = pi^2/2, psi''(1) =
        -2 zeta(3), psi''(1/2) = -14 zeta(3)) and psi'' against a central difference of psi';
-       then the prior on ln a: exp(log_prior) must integrate to the half-Cauchy's mass
-       without its 2/pi, i.e. to atan(sigma) between the range's ends (the Jacobian check) */
+       then the prior on ln a: exp(log_prior) must integrate to the half-Cauchy's mass,
+       (2/pi) atan(sigma) between the range's ends (the Jacobian and normalization check) */
     const double zeta3 = 1.2020569031595943, pi = 3.14159265358979324;
     static const double xs[6] = {1e-3, 0.37, 7.5, 15.0, 2345.6, 3e7};
     double tri, tetra, up, down, ignored, total = 0.0, u, s_low, s_high;
@@ -844,7 +844,7 @@ TEST(polygamma_and_the_spread_prior) {
     for (u = -20.0; u <= 40.0; u += 1e-3) total += exp(saferl_budget__log_prior(u)) * 1e-3;
     saferl_budget__polygamma(exp(-20.0), &s_high, &ignored);
     saferl_budget__polygamma(exp(40.0), &s_low, &ignored);
-    CHECK_NEAR(total, atan(sqrt(s_high)) - atan(sqrt(s_low)), 1e-4);
+    CHECK_NEAR(total, 2.0 / pi * (atan(sqrt(s_high)) - atan(sqrt(s_low))), 1e-4);
 }
 
 TEST(gamma_sampler_moments) {
@@ -893,45 +893,149 @@ TEST(marginal_likelihood_derivatives_and_maximum) {
     /* the gradient and hessian in (ln a, ln b) against central differences of the
        log-likelihood (step 1e-4: truncation about 1e-8 relative), and the fit a maximum */
     static saferl_budget_summary summaries[40];
+    static double patterns[3 * 2 * 40];
     saferl_budget__beta_fit fit, plus, minus;
     double successes = 0.0, exposure = 0.0, h = 1e-4;
     saferl_rng rng;
+    size_t pattern_count;
     int i, k;
     saferl_rng_seed(&rng, 31);
     make_prompt_set(&rng, 40, 8, 3.0, 900, summaries);
+    pattern_count = saferl_budget__group_patterns(summaries, 40, patterns);
     for (i = 0; i < 40; ++i) {
         successes += (double)summaries[i].successes;
         exposure += summaries[i].exposure;
     }
     fit.log_a = 0.7;
     fit.log_b = 7.2;
-    saferl_budget__beta_loglik(summaries, 40, &fit);
+    saferl_budget__beta_loglik(patterns, pattern_count, &fit);
     for (k = 0; k < 2; ++k) {
         plus = minus = fit;
         if (k == 0) { plus.log_a += h; minus.log_a -= h; }
         else { plus.log_b += h; minus.log_b -= h; }
-        saferl_budget__beta_loglik(summaries, 40, &plus);
-        saferl_budget__beta_loglik(summaries, 40, &minus);
+        saferl_budget__beta_loglik(patterns, pattern_count, &plus);
+        saferl_budget__beta_loglik(patterns, pattern_count, &minus);
         CHECK_NEAR(fit.gradient[k], (plus.loglik - minus.loglik) / (2 * h), 1e-6 * fabs(fit.gradient[k]) + 1e-6);
         CHECK_NEAR(fit.hessian[k], (plus.gradient[0] - minus.gradient[0]) / (2 * h), 1e-6 * fabs(fit.hessian[k]));
         CHECK_NEAR(fit.hessian[k + 1], (plus.gradient[1] - minus.gradient[1]) / (2 * h), 1e-6 * fabs(fit.hessian[k + 1]));
     }
-    CHECK(saferl_budget__fit_beta(summaries, 40, successes, exposure, &fit));
+    CHECK(saferl_budget__fit_beta(patterns, pattern_count, successes, exposure, &fit));
     CHECK(fabs(fit.gradient[0]) < 1e-4 && fabs(fit.gradient[1]) < 1e-4);
     for (k = 0; k < 8; ++k) { /* every neighbour 0.01 away is lower */
         saferl_budget__beta_fit near = fit;
         near.log_a += 0.01 * cos(k * 0.785398163397448);
         near.log_b += 0.01 * sin(k * 0.785398163397448);
-        saferl_budget__beta_loglik(summaries, 40, &near);
+        saferl_budget__beta_loglik(patterns, pattern_count, &near);
         CHECK(near.loglik < fit.loglik);
     }
+}
+
+TEST(grouped_likelihood_matches_prompt_by_prompt) {
+    /* 40 seeded sets: 50-400 prompts of 1-40 attempts, hazards log-uniform, horizons from a
+       few values, so that (D, F) pairs repeat; at random (ln a, ln b) the grouped sums must
+       equal the prompt-by-prompt ones up to summation order: both sum the same rounded
+       terms, so they may differ by at most 2 (P + 2) eps sum_i |term_i| (Higham's bound for
+       a recursive sum, twice, and the products by the counts; for the hessian's diagonal,
+       a^2 h_aa + a g_a, the terms of both sums) */
+    static saferl_budget_summary summaries[400];
+    static double grouped[3 * 2 * 400], single[3 * 400];
+    static saferl_budget_attempt attempts[40];
+    saferl_rng rng;
+    int r, i, k, worse = 0, grouped_fewer = 0;
+    saferl_rng_seed(&rng, 2718);
+    for (r = 0; r < 40; ++r) {
+        int prompts = 50 + (int)saferl_rng_bounded(&rng, 351);
+        int32_t horizons[3];
+        size_t pattern_count;
+        for (k = 0; k < 3; ++k) horizons[k] = 1 + (int32_t)saferl_rng_bounded(&rng, 300);
+        for (i = 0; i < prompts; ++i) {
+            int n = 1 + (int)saferl_rng_bounded(&rng, 40);
+            double q = exp(-9.0 * saferl_rng_uniform(&rng));
+            for (k = 0; k < n; ++k) {
+                double t = saferl_budget_sample_geometric(&rng, q);
+                attempts[k].prompt = 0;
+                attempts[k].horizon = horizons[saferl_rng_bounded(&rng, 3)];
+                attempts[k].tokens = t <= attempts[k].horizon ? (int32_t)t : SAFERL_BUDGET_CENSORED;
+            }
+            saferl_budget_summarize(attempts, (size_t)n, NULL, &summaries[i]);
+            single[3 * i] = (double)summaries[i].successes;
+            single[3 * i + 1] = summaries[i].exposure - single[3 * i];
+            single[3 * i + 2] = 1.0;
+        }
+        pattern_count = saferl_budget__group_patterns(summaries, (size_t)prompts, grouped);
+        grouped_fewer += pattern_count < (size_t)prompts;
+        for (k = 0; k < 5; ++k) {
+            saferl_budget__beta_fit a, b, term;
+            double magnitude[6] = {0, 0, 0, 0, 0, 0}, got[6], want[6];
+            int j;
+            a.log_a = b.log_a = term.log_a = -6.0 + 19.0 * saferl_rng_uniform(&rng);
+            a.log_b = b.log_b = term.log_b = a.log_a + 10.0 * saferl_rng_uniform(&rng);
+            saferl_budget__beta_loglik(grouped, pattern_count, &a);
+            saferl_budget__beta_loglik(single, (size_t)prompts, &b);
+            for (i = 0; i < prompts; ++i) {
+                saferl_budget__beta_loglik(single + 3 * i, 1, &term);
+                magnitude[0] += fabs(term.loglik);
+                for (j = 0; j < 2; ++j) magnitude[1 + j] += fabs(term.gradient[j]);
+                /* the diagonal is a^2 h_aa + a g_a (b alike): both sums' sizes count */
+                magnitude[3] += fabs(term.hessian[0] - term.gradient[0]) + fabs(term.gradient[0]);
+                magnitude[4] += fabs(term.hessian[1]);
+                magnitude[5] += fabs(term.hessian[2] - term.gradient[1]) + fabs(term.gradient[1]);
+            }
+            got[0] = a.loglik;
+            want[0] = b.loglik;
+            for (j = 0; j < 2; ++j) got[1 + j] = a.gradient[j], want[1 + j] = b.gradient[j];
+            for (j = 0; j < 3; ++j) got[3 + j] = a.hessian[j], want[3 + j] = b.hessian[j];
+            for (j = 0; j < 6; ++j)
+                worse += !(fabs(got[j] - want[j]) <= 2.0 * (prompts + 2) * DBL_EPSILON * magnitude[j]);
+        }
+        /* the comparison can fail: one prompt fewer in a pattern is far outside it */
+        grouped[2] -= 1.0;
+        {
+            saferl_budget__beta_fit a, b;
+            a.log_a = b.log_a = 0.5;
+            a.log_b = b.log_b = 6.0;
+            saferl_budget__beta_loglik(grouped, pattern_count, &a);
+            saferl_budget__beta_loglik(single, (size_t)prompts, &b);
+            worse += fabs(a.loglik - b.loglik) <= 2.0 * (prompts + 2) * DBL_EPSILON * fabs(b.loglik) * 10.0;
+        }
+    }
+    printf("        40 sets, 200 points: %d outside the summation bound; %d sets had repeated pairs\n", worse,
+           grouped_fewer);
+    CHECK(worse == 0);
+    CHECK(grouped_fewer >= 20);
+}
+
+TEST(spread_atom_draws_follow_beta) {
+    /* under the atom (all prompts alike) q's posterior is Beta(D, F) and xi = H q: with the
+       atom's probability set to 1, the draws' values u = P(Beta(D, F) <= xi / H) must look
+       uniform: Kolmogorov-Smirnov distance below 1.628 / sqrt(n), its 1% critical value.
+       The Beta CDF through the binomial, P(Beta(D, F) <= x) = P(Bin(D + F - 1, x) >= D) */
+    enum { DRAWS = 4000 };
+    static double xi[DRAWS];
+    const double d = 12.0, f = 6000.0, horizon = 1000.0;
+    saferl_budget__grid unused;
+    saferl_rng rng;
+    double distance = 0.0, last;
+    int m;
+    memset(&unused, 0, sizeof unused);
+    saferl_rng_seed(&rng, 99);
+    saferl_budget__draw_xi(NULL, 0, &unused, horizon, 1.0, d, f, &rng, xi, DRAWS);
+    for (m = 0; m < DRAWS; ++m) xi[m] = 1.0 - saferl_budget__binomial_cdf(d - 1.0, d + f - 1.0, xi[m] / horizon, &last);
+    saferl_budget__sort(xi, DRAWS);
+    for (m = 0; m < DRAWS; ++m) {
+        double above = (m + 1.0) / DRAWS - xi[m], below = xi[m] - (double)m / DRAWS;
+        if (above > distance) distance = above;
+        if (below > distance) distance = below;
+    }
+    printf("        KS distance %.4f (1%% critical %.4f)\n", distance, 1.628 / sqrt((double)DRAWS));
+    CHECK(distance < 1.628 / sqrt((double)DRAWS));
 }
 
 TEST(set_estimate_is_consistent) {
     /* 2000 attempts a prompt: each E[T_i] is nearly known, the estimate must sit on the set's
        value and the interval must be narrow; with 8 attempts it is wide but still covers */
     static saferl_budget_summary summaries[32];
-    static double work[2000 + SAFERL_BUDGET_SET_GRID_DOUBLES];
+    static double work[2000 + SAFERL_BUDGET_SET_GRID_DOUBLES + SAFERL_BUDGET_SET_PROMPT_DOUBLES * 32];
     saferl_budget_set_summary set;
     saferl_budget_desc desc;
     saferl_rng rng;
@@ -956,7 +1060,7 @@ TEST(set_estimate_interval_coverage) {
        set each time, and the truth is that set's H / mean_i E[T_i] */
     enum { P = 16, N = 8 };
     static saferl_budget_summary summaries[P];
-    static double work[500 + SAFERL_BUDGET_SET_GRID_DOUBLES];
+    static double work[500 + SAFERL_BUDGET_SET_GRID_DOUBLES + SAFERL_BUDGET_SET_PROMPT_DOUBLES * P];
     saferl_budget_set_summary set;
     saferl_budget_desc desc;
     saferl_rng rng;
@@ -983,7 +1087,7 @@ TEST(set_estimate_on_random_sets_is_sane) {
        ordered and inside [0, H] (E[T] >= 1), or an error; nothing NaN reported as OK */
     static saferl_budget_attempt attempts[10];
     static saferl_budget_summary summaries[20];
-    static double work[400 + SAFERL_BUDGET_SET_GRID_DOUBLES];
+    static double work[400 + SAFERL_BUDGET_SET_GRID_DOUBLES + SAFERL_BUDGET_SET_PROMPT_DOUBLES * 20];
     saferl_budget_desc desc;
     saferl_rng rng;
     int r, i, k, bad = 0, errors = 0;
@@ -1031,11 +1135,12 @@ TEST(set_estimate_special_cases) {
     saferl_budget_summary s[3], pooled;
     saferl_budget_set_summary set, before, again;
     saferl_budget_desc desc;
-    static double work[2000 + SAFERL_BUDGET_SET_GRID_DOUBLES];
+    static double work[2000 + SAFERL_BUDGET_SET_GRID_DOUBLES + SAFERL_BUDGET_SET_PROMPT_DOUBLES * 24];
     static saferl_budget_summary many[24];
     saferl_rng rng;
     memset(&desc, 0, sizeof desc);
-    CHECK(saferl_budget_set_memory_size(&desc) == (2000 + SAFERL_BUDGET_SET_GRID_DOUBLES) * sizeof(double));
+    CHECK(saferl_budget_set_memory_size(&desc, 24) ==
+          (2000 + SAFERL_BUDGET_SET_GRID_DOUBLES + SAFERL_BUDGET_SET_PROMPT_DOUBLES * 24) * sizeof(double));
     /* one prompt: its own estimate */
     saferl_budget_summarize(a, 3, NULL, &s[0]);
     CHECK(saferl_budget_set_estimate(s, 1, &desc, work, sizeof work, &set) == SAFERL_OK);
@@ -1064,7 +1169,8 @@ TEST(set_estimate_special_cases) {
     /* bad input: an error, the output untouched */
     memset(&set, 0x5A, sizeof set);
     before = set;
-    CHECK(saferl_budget_set_estimate(s, 3, &desc, work, sizeof work - 1, &set) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    CHECK(saferl_budget_set_estimate(s, 3, &desc, work, saferl_budget_set_memory_size(&desc, 3) - 1, &set) ==
+          SAFERL_ERR_BUFFER_TOO_SMALL);
     CHECK(saferl_budget_set_estimate(s, 0, &desc, work, sizeof work, &set) == SAFERL_ERR_NO_DATA);
     s[2].exposure = NAN;
     CHECK(saferl_budget_set_estimate(s, 3, &desc, work, sizeof work, &set) == SAFERL_ERR_NOT_FINITE);
@@ -1082,6 +1188,18 @@ TEST(set_estimate_special_cases) {
     CHECK(set.xi == again.xi && set.xi_lo == again.xi_lo && set.xi_hi == again.xi_hi);
     CHECK(set.xi_lo < set.xi && set.xi < set.xi_hi && set.prior_a > 0.0 && set.prior_b > 0.0);
     CHECK(isfinite(set.spread) && isfinite(set.log_likelihood) && set.method != NULL);
+    CHECK(set.spread_zero_probability == 0.0);
+    /* the prior with an atom at spread 0: a probability, and another stream of draws */
+    desc.spread_prior = SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY;
+    CHECK(saferl_budget_set_estimate(many, 24, &desc, work, sizeof work, &again) == SAFERL_OK);
+    CHECK(again.spread_zero_probability >= 0.0 && again.spread_zero_probability <= 1.0);
+    CHECK(again.xi_lo < again.xi && again.xi < again.xi_hi && strcmp(again.method, set.method) != 0);
+    CHECK(again.prior_a == set.prior_a && again.prior_b == set.prior_b);
+    memset(&set, 0x5A, sizeof set);
+    before = set;
+    desc.spread_prior = (saferl_budget_spread_prior)2;
+    CHECK(saferl_budget_set_estimate(many, 24, &desc, work, sizeof work, &set) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(memcmp(&set, &before, sizeof set) == 0);
 }
 
 /* ---- simulator --------------------------------------------------------------------------- */
@@ -1170,7 +1288,7 @@ TEST(allocation_happens_only_in_create) {
         size_t rows, errors;
         saferl_budget_summary two[2];
         saferl_budget_set_summary set;
-        static double set_work[2000 + SAFERL_BUDGET_SET_GRID_DOUBLES];
+        static double set_work[2000 + SAFERL_BUDGET_SET_GRID_DOUBLES + SAFERL_BUDGET_SET_PROMPT_DOUBLES * 2];
         saferl_budget_summarize(a, 3, NULL, &s);
         saferl_budget_summarize(a, 2, NULL, &two[0]);
         saferl_budget_summarize(a + 1, 2, NULL, &two[1]);
@@ -1224,6 +1342,8 @@ int main(void) {
     RUN(polygamma_and_the_spread_prior);
     RUN(gamma_sampler_moments);
     RUN(marginal_likelihood_derivatives_and_maximum);
+    RUN(grouped_likelihood_matches_prompt_by_prompt);
+    RUN(spread_atom_draws_follow_beta);
     RUN(set_estimate_is_consistent);
     RUN(set_estimate_interval_coverage);
     RUN(set_estimate_special_cases);

@@ -269,11 +269,47 @@ static double stopping_gap(const saferl_budget__beta_fit *fit) {
     lambda = 0.5 * (tr - sqrt(fmax(tr * tr - 4.0 * det, 0.0)));
     return lambda > 0.0 ? 2.0 * gtol * gtol / (2.0 * lambda) : HUGE_VAL;
 }
+/* The posterior probability of spread 0 (the atom, SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY)
+   against scipy's nested quadrature (eb_<name>_atom.csv). The header integrates on a 40 x 24
+   grid; what matters is the probability, which weighs the atom's draws against the grid's:
+   an error below the draws' own Monte-Carlo resolution of a 2.5% tail (sqrt(0.025 0.975 /
+   2000) = 0.0035 at the default 2000 draws) cannot move the interval beyond its noise. */
+static int check_atom(const char *folder, const char *name, const saferl_budget_summary *summaries, size_t prompts) {
+    char path[1024];
+    double want[3], work[2000 + SAFERL_BUDGET_SET_GRID_DOUBLES + SAFERL_BUDGET_SET_PROMPT_DOUBLES * 64];
+    const double tolerance = 0.0035;
+    SAFERL_ASSERT(prompts <= 64);
+    saferl_budget_set_summary set;
+    saferl_budget_desc desc;
+    int ok;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/eb_%s_atom.csv", folder, name);
+    f = fopen(path, "r");
+    ok = f && fscanf(f, "%*[^\n]\n") == 0 && fscanf(f, "%lf,%lf,%lf", &want[0], &want[1], &want[2]) == 3;
+    if (f) fclose(f);
+    if (!ok) {
+        printf("FAIL  eb_%s: cannot read %s\n", name, path);
+        return 0;
+    }
+    memset(&desc, 0, sizeof desc);
+    desc.spread_prior = SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY;
+    if (saferl_budget_set_estimate(summaries, prompts, &desc, work, sizeof work, &set) != SAFERL_OK ||
+        !(fabs(set.spread_zero_probability - want[2]) <= tolerance)) {
+        printf("FAIL  eb_%s: P(spread 0 | data) %.6g, scipy %.6g (tolerance %.2g)\n", name, set.spread_zero_probability,
+               want[2], tolerance);
+        return 0;
+    }
+    printf("ok    eb_%s: P(spread 0 | data) %.6g, scipy %.6g (tolerance %.2g)\n", name, set.spread_zero_probability,
+           want[2], tolerance);
+    return 1;
+}
+
 static int check_beta_fit(const char *folder, const char *name) {
     char in_path[1024], exp_path[1024];
     saferl_budget_attempt *attempts = NULL, *sorted = NULL;
     saferl_budget_summary *summaries = NULL;
-    size_t *start = NULL, prompts = 0, i;
+    double *patterns = NULL;
+    size_t *start = NULL, prompts = 0, i, pattern_count;
     double want[2][3], successes = 0.0, exposure = 0.0, value_tolerance, max_tolerance;
     saferl_budget__beta_fit fit, fixed;
     long n;
@@ -294,7 +330,8 @@ static int check_beta_fit(const char *folder, const char *name) {
     sorted = (saferl_budget_attempt *)malloc((size_t)n * sizeof *sorted);
     start = (size_t *)malloc((prompts + 1) * sizeof *start);
     summaries = (saferl_budget_summary *)malloc(prompts * sizeof *summaries);
-    if (!sorted || !start || !summaries ||
+    patterns = (double *)malloc(6 * prompts * sizeof *patterns);
+    if (!sorted || !start || !summaries || !patterns ||
         saferl_budget_group_by_prompt(attempts, (size_t)n, prompts, sorted, start) != SAFERL_OK) {
         printf("FAIL  eb_%s: grouping\n", name);
         goto done;
@@ -304,16 +341,17 @@ static int check_beta_fit(const char *folder, const char *name) {
         successes += (double)summaries[i].successes;
         exposure += summaries[i].exposure;
     }
+    pattern_count = saferl_budget__group_patterns(summaries, prompts, patterns);
     fixed.log_a = want[1][0];
     fixed.log_b = want[1][1];
-    saferl_budget__beta_loglik(summaries, prompts, &fixed);
+    saferl_budget__beta_loglik(patterns, pattern_count, &fixed);
     value_tolerance = 8.0 * DBL_EPSILON * cancelling_scale(summaries, prompts, exp(fixed.log_a), exp(fixed.log_b));
     if (!(fabs(fixed.loglik - want[1][2]) <= value_tolerance)) {
         printf("FAIL  eb_%s: log-likelihood at (%g, %g) %.17g, scipy %.17g\n", name, want[1][0], want[1][1],
                fixed.loglik, want[1][2]);
         goto done;
     }
-    k = saferl_budget__fit_beta(summaries, prompts, successes, exposure, &fit);
+    k = saferl_budget__fit_beta(patterns, pattern_count, successes, exposure, &fit);
     max_tolerance = k ? 8.0 * DBL_EPSILON * cancelling_scale(summaries, prompts, exp(fit.log_a), exp(fit.log_b)) +
                             stopping_gap(&fit)
                       : 0.0;
@@ -322,6 +360,7 @@ static int check_beta_fit(const char *folder, const char *name) {
                fit.loglik, exp(fit.log_a), exp(fit.log_b), k, want[0][2], exp(want[0][0]), exp(want[0][1]));
         goto done;
     }
+    if (!check_atom(folder, name, summaries, prompts)) goto done;
     printf("ok    eb_%s: %zu prompts; maximum %.12g at a = %.5g, b = %.5g (scipy %.12g at a = %.5g, b = %.5g); "
            "differences %.2g (fixed point, tolerance %.2g), %.2g (maximum, tolerance %.2g)\n", name, prompts, fit.loglik,
            exp(fit.log_a), exp(fit.log_b), want[0][2], exp(want[0][0]), exp(want[0][1]), fabs(fixed.loglik - want[1][2]),
@@ -329,6 +368,7 @@ static int check_beta_fit(const char *folder, const char *name) {
     ok = 1;
 done:
     if (f) fclose(f);
+    free(patterns);
     free(summaries);
     free(start);
     free(sorted);

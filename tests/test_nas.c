@@ -4,6 +4,8 @@
    separable loss whose exact gradient is known, and the toy task. Runs natively, under
    sanitizers, with the counting allocator, as STATIC and under node as WebAssembly: the same
    file, the same expectations. */
+#include <float.h>
+
 #include "saferl_test.h"
 
 #define SAFERL_NAS_IMPLEMENTATION
@@ -121,13 +123,14 @@ TEST(arch_string_errors_have_columns) {
 
 /* ---- layers against finite differences ------------------------------------------------------ */
 
-/* loss = <r, conv(x)>; checks dweight, dbias and dinp */
-static void conv_check(int B, int C, int H, int W, int OC, int k, int stride, int pad, int relu_input) {
-    int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
-    size_t nin = (size_t)B * C * H * W, nw = (size_t)OC * C * k * k, nout = (size_t)B * OC * Ho * Wo, i;
+/* loss = <r, conv(x)>; checks dweight, dbias and dinp (k odd, stride 1, same padding) */
+static void conv_check(int B, int C, int H, int W, int OC, int k, int relu_input) {
+    size_t nin = (size_t)B * C * H * W, nw = (size_t)OC * C * k * k, nout = (size_t)B * OC * H * W, i;
     float x[2 * 3 * 7 * 7], w[4 * 3 * 9], bias[4], out[2 * 4 * 7 * 7], r[2 * 4 * 7 * 7];
-    float dx[2 * 3 * 7 * 7], dw[4 * 3 * 9], db[4], col[3 * 9 * 49], dcol[3 * 9 * 49], transposed[3 * 9 * 4 + 49 * 4];
+    float dx[2 * 3 * 7 * 7], dw[4 * 3 * 9], db[4], scratch[4096];
+    int offsets[512];
     double num_x[2 * 3 * 7 * 7], num_w[4 * 3 * 9], num_b[4];
+    CHECK(saferl_nas__conv_scratch_floats(C, H, W, OC, k) <= 4096 && saferl_nas__conv_offset_count(C, H, W, OC, k) <= 512);
     const float h = 1e-2f;
     saferl_rng rng;
     saferl_rng_seed(&rng, 11);
@@ -138,17 +141,17 @@ static void conv_check(int B, int C, int H, int W, int OC, int k, int stride, in
     /* keep inputs away from ReLU's kink so the difference quotient is smooth */
     for (i = 0; i < nin; ++i) if (fabs(x[i]) < 0.05) x[i] = 0.1f;
     memset(dx, 0, sizeof dx); memset(dw, 0, sizeof dw); memset(db, 0, sizeof db);
-    saferl_nas__conv2d_forward(out, x, w, bias, B, C, H, W, OC, k, stride, pad, relu_input, col);
-    saferl_nas__conv2d_backward(dx, dw, db, r, x, w, B, C, H, W, OC, k, stride, pad, relu_input, col, dcol, transposed);
+    saferl_nas__conv2d_forward(out, x, w, bias, B, C, H, W, OC, k, relu_input, scratch, offsets);
+    saferl_nas__conv2d_backward(dx, dw, db, r, x, w, B, C, H, W, OC, k, relu_input, scratch, offsets);
 #define SAFERL_NAS_TEST_FD(array, count, numeric)                                                       \
     for (i = 0; i < (count); ++i) {                                                                     \
         float keep = array[i];                                                                          \
         double up, down;                                                                                \
         array[i] = keep + h;                                                                            \
-        saferl_nas__conv2d_forward(out, x, w, bias, B, C, H, W, OC, k, stride, pad, relu_input, col);  \
+        saferl_nas__conv2d_forward(out, x, w, bias, B, C, H, W, OC, k, relu_input, scratch, offsets);  \
         up = dot_f(out, r, nout);                                                                       \
         array[i] = keep - h;                                                                            \
-        saferl_nas__conv2d_forward(out, x, w, bias, B, C, H, W, OC, k, stride, pad, relu_input, col);  \
+        saferl_nas__conv2d_forward(out, x, w, bias, B, C, H, W, OC, k, relu_input, scratch, offsets);  \
         down = dot_f(out, r, nout);                                                                     \
         array[i] = keep;                                                                                \
         numeric[i] = (up - down) / (2.0 * h);                                                           \
@@ -163,10 +166,11 @@ static void conv_check(int B, int C, int H, int W, int OC, int k, int stride, in
 }
 
 TEST(conv2d_backward_matches_finite_differences) {
-    conv_check(2, 3, 5, 6, 4, 3, 1, 1, 1);   /* nor_conv_3x3 */
-    conv_check(2, 3, 5, 5, 4, 1, 1, 0, 1);   /* nor_conv_1x1 */
-    conv_check(1, 2, 7, 7, 3, 3, 2, 0, 0);   /* strided, no ReLU, like the toy's conv */
-    conv_check(2, 3, 4, 4, 2, 3, 1, 1, 0);   /* the stem */
+    conv_check(2, 3, 5, 6, 4, 3, 1);   /* nor_conv_3x3 */
+    conv_check(2, 3, 5, 5, 4, 1, 1);   /* nor_conv_1x1 */
+    conv_check(1, 2, 7, 7, 3, 3, 0);   /* no ReLU, 7 wide */
+    conv_check(2, 3, 4, 4, 2, 3, 0);   /* the stem */
+    conv_check(1, 2, 3, 8, 3, 3, 1);   /* a row of 8: the 16-byte tile on its own */
 }
 
 TEST(small_layers_match_finite_differences) {
@@ -185,7 +189,7 @@ TEST(small_layers_match_finite_differences) {
     fill_normal(r, n, &rng, 1.0);
     /* avg pool 3x3 */
     memset(dx, 0, sizeof dx);
-    saferl_nas__avgpool_backward(dx, r, B, C, H, W);
+    saferl_nas__avgpool_backward(dx, r, B, C, H, W, act); /* act: scratch here */
     for (i = 0; i < n; ++i) {
         float keep = x[i];
         double up, down;
@@ -263,6 +267,97 @@ TEST(small_layers_match_finite_differences) {
     }
 }
 
+/* |computed - exact| <= gamma_(n+2) * sum |terms| for a float sum of n products (Higham
+   (3.5); + 2 for the ReLU-masked add into the accumulated gradient); 0 if within, else 1 */
+static int outside_sum_bound(float computed, double exact, double magnitude, int n) {
+    const double u = 0.5 * FLT_EPSILON, gamma = (n + 2) * u / (1.0 - (n + 2) * u);
+    return fabs((double)computed - exact) > gamma * magnitude + 1e-37;
+}
+
+TEST(conv2d_matches_exact_sums) {
+    /* the direct convolution (forward, weight gradient, input gradient) against sums in
+       double over the definition, on 60 seeded random shapes: widths 1-20 (whole 16- and
+       8-wide tiles, the flattened rows of other widths, single columns), k 1 or 3, with and
+       without the leading ReLU, gradients accumulated onto nonzero values. Each element
+       must lie within the rounding bound of its own sum: a wrong tap or pixel is off by a
+       whole term. */
+    static float x[2 * 5 * 7 * 20], w[5 * 5 * 9], bias[5], out[2 * 5 * 7 * 20], dout[2 * 5 * 7 * 20],
+        dx[2 * 5 * 7 * 20], dw[5 * 5 * 9], scratch[8192];
+    static double dx0[2 * 5 * 7 * 20], dw0[5 * 5 * 9];
+    static int offsets[1024];
+    int trial, bad = 0;
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 24);
+    for (trial = 0; trial < 60; ++trial) {
+        const int B = 1 + (int)saferl_rng_bounded(&rng, 2), C = 1 + (int)saferl_rng_bounded(&rng, 5);
+        const int OC = 1 + (int)saferl_rng_bounded(&rng, 5), H = 1 + (int)saferl_rng_bounded(&rng, 7);
+        const int W = 1 + (int)saferl_rng_bounded(&rng, 20), k = saferl_rng_bounded(&rng, 2) ? 3 : 1;
+        const int relu = (int)saferl_rng_bounded(&rng, 2), pad = k / 2, HW = H * W;
+        int b, o, c, y, xx, ki, kj, i;
+        CHECK(saferl_nas__conv_scratch_floats(C, H, W, OC, k) <= 8192 && saferl_nas__conv_offset_count(C, H, W, OC, k) <= 1024);
+        fill_normal(x, (size_t)B * C * HW, &rng, 1.0);
+        fill_normal(w, (size_t)OC * C * k * k, &rng, 1.0);
+        fill_normal(bias, (size_t)OC, &rng, 1.0);
+        fill_normal(dout, (size_t)B * OC * HW, &rng, 1.0);
+        fill_normal(dx, (size_t)B * C * HW, &rng, 1.0);
+        fill_normal(dw, (size_t)OC * C * k * k, &rng, 1.0);
+        for (i = 0; i < B * C * HW; ++i) dx0[i] = dx[i];
+        for (i = 0; i < OC * C * k * k; ++i) dw0[i] = dw[i];
+        saferl_nas__conv2d_forward(out, x, w, bias, B, C, H, W, OC, k, relu, scratch, offsets);
+        saferl_nas__conv2d_backward(dx, dw, NULL, dout, x, w, B, C, H, W, OC, k, relu, scratch, offsets);
+#define INPUT(b_, c_, y_, x_) (((y_) < 0 || (y_) >= H || (x_) < 0 || (x_) >= W) ? 0.0 : \
+        (relu && !(x[(((b_) * C + (c_)) * H + (y_)) * W + (x_)] > 0.0f) ? 0.0 : (double)x[(((b_) * C + (c_)) * H + (y_)) * W + (x_)]))
+        for (b = 0; b < B; ++b)
+            for (o = 0; o < OC; ++o)
+                for (y = 0; y < H; ++y)
+                    for (xx = 0; xx < W; ++xx) { /* the output: C k k products, then the bias */
+                        double sum = 0.0, mag = 0.0;
+                        for (c = 0; c < C; ++c)
+                            for (ki = 0; ki < k; ++ki)
+                                for (kj = 0; kj < k; ++kj) {
+                                    double t = w[((o * C + c) * k + ki) * k + kj] * INPUT(b, c, y + ki - pad, xx + kj - pad);
+                                    sum += t, mag += fabs(t);
+                                }
+                        bad += outside_sum_bound(out[((b * OC + o) * H + y) * W + xx], sum + bias[o], mag + fabs(bias[o]),
+                                                 C * k * k + 1);
+                    }
+        for (o = 0; o < OC; ++o) /* the weight gradient: B H W products onto the old value */
+            for (c = 0; c < C; ++c)
+                for (ki = 0; ki < k; ++ki)
+                    for (kj = 0; kj < k; ++kj) {
+                        const int at = ((o * C + c) * k + ki) * k + kj;
+                        double sum = dw0[at], mag = fabs(dw0[at]);
+                        for (b = 0; b < B; ++b)
+                            for (y = 0; y < H; ++y)
+                                for (xx = 0; xx < W; ++xx) {
+                                    double t = dout[((b * OC + o) * H + y) * W + xx] * INPUT(b, c, y + ki - pad, xx + kj - pad);
+                                    sum += t, mag += fabs(t);
+                                }
+                        bad += outside_sum_bound(dw[at], sum, mag, B * HW + 1);
+                    }
+        for (b = 0; b < B; ++b) /* the input gradient: OC k k products, masked, onto the old value */
+            for (c = 0; c < C; ++c)
+                for (y = 0; y < H; ++y)
+                    for (xx = 0; xx < W; ++xx) {
+                        const int at = ((b * C + c) * H + y) * W + xx;
+                        double sum = 0.0, mag = 0.0;
+                        for (o = 0; o < OC; ++o)
+                            for (ki = 0; ki < k; ++ki)
+                                for (kj = 0; kj < k; ++kj) {
+                                    const int oy = y - ki + pad, ox = xx - kj + pad;
+                                    double t;
+                                    if (oy < 0 || oy >= H || ox < 0 || ox >= W) continue;
+                                    t = (double)w[((o * C + c) * k + ki) * k + kj] * dout[((b * OC + o) * H + oy) * W + ox];
+                                    sum += t, mag += fabs(t);
+                                }
+                        if (relu && !(x[at] > 0.0f)) sum = mag = 0.0;
+                        bad += outside_sum_bound(dx[at], dx0[at] + sum, fabs(dx0[at]) + mag, OC * k * k + 1);
+                    }
+#undef INPUT
+    }
+    CHECK(bad == 0);
+}
+
 TEST(gemm_variants_match_the_definition) {
     /* the tiled products against the plain loops, bit for bit: each element starts from C
        (beta 0 or 1) and adds a_ip b_pj for p ascending. Shapes straddle the tiles (4 x 8,
@@ -270,6 +365,10 @@ TEST(gemm_variants_match_the_definition) {
        portable and the AVX2 instantiations are compared with each other as well. */
     static const int shapes[][3] = {{3, 5, 4}, {16, 256, 144}, {7, 17, 70}, {13, 33, 129}, {1, 1, 1}};
     static float a[200 * 300], b[300 * 300], c[200 * 300], ref[200 * 300];
+#if defined(SAFERL_NAS__DISPATCH)
+    static float bt[300 * 300];
+    static int a_off[300], v_off[300];
+#endif
     int s, i, j, p, ta, tb;
     saferl_rng rng;
     saferl_rng_seed(&rng, 5);
@@ -297,8 +396,11 @@ TEST(gemm_variants_match_the_definition) {
                     if (saferl_nas__have_avx2()) { /* the other instantiation, called directly */
                         for (i = 0; i < m; ++i)
                             for (j = 0; j < n; ++j) c[i * ldc + j] = beta ? 0.25f * (float)(i - j) : 0.0f;
-                        if (!tb) saferl_nas__matmul_acc_portable(c, ldc, a, ta ? 1 : lda, ta ? lda : 1, b, ldb, m, k, n, 0);
-                        else saferl_nas__matmul_acc_bt_portable(c, ldc, a, ta ? 1 : lda, ta ? lda : 1, b, ldb, m, n, k, 0);
+                        for (p = 0; p < k; ++p) a_off[p] = p * (ta ? lda : 1), v_off[p] = p * (tb ? n : ldb);
+                        if (tb) /* B^T written out: the kernel reads rows of V */
+                            for (p = 0; p < k; ++p)
+                                for (j = 0; j < n; ++j) bt[p * n + j] = b[j * ldb + p];
+                        saferl_nas__matmul_acc_portable(c, ldc, a, ta ? 1 : lda, NULL, a_off, tb ? bt : b, v_off, m, k, n, 0);
                         for (i = 0; i < m; ++i)
                             for (j = 0; j < n; ++j) bad += memcmp(&c[i * ldc + j], &ref[i * ldc + j], sizeof(float)) != 0;
                     }
@@ -329,30 +431,33 @@ TEST(conv_bits_are_the_same_on_every_build) {
        2 images), data drawn from the bit-identical uniform stream: the output and both
        gradients hash to one value whether the products ran on SSE, AVX2 or wasm simd128
        tiles (or the plain loops on compilers without vector extensions). No libm is involved,
-       so any build that differs sums in a different order. The constant was computed by the
-       native build; the wasm32 run of this suite checks it there. */
+       so any build that differs sums in a different order. The constants were computed by the
+       native build; the wasm32 run of this suite checks them there. The output and the weight
+       gradient hash to what the im2col products of 0.2.0's first version gave (the direct
+       convolution adds the same terms in the same order); the input gradient is one sum per
+       element over (o, ki, kj) now, where col2im added k * k partial sums, so its bits are new
+       (conv2d_input_gradient_matches_a_reference bounds it against exact sums). */
     enum { B = 2, C = 16, H = 8, W = 8, OC = 16, K = 3, CKK = C * K * K, HW = H * W };
     static float x[B * C * HW], w[OC * CKK], out[B * OC * HW], dout[B * OC * HW], dx[B * C * HW], dw[OC * CKK],
-        col[CKK * HW], col_grad[CKK * HW], transposed[CKK * OC + HW * OC];
+        scratch[16384];
+    static int offsets[1024];
     size_t i;
-    uint64_t hash = 14695981039346656037u;
+    uint64_t forward_and_weights = 14695981039346656037u, input_gradient = 14695981039346656037u;
     saferl_rng rng;
+    CHECK(saferl_nas__conv_scratch_floats(C, H, W, OC, K) <= 16384 && saferl_nas__conv_offset_count(C, H, W, OC, K) <= 1024);
     saferl_rng_seed(&rng, 20);
     for (i = 0; i < sizeof x / sizeof x[0]; ++i) x[i] = (float)(2.0 * saferl_rng_uniform(&rng) - 1.0);
     for (i = 0; i < sizeof w / sizeof w[0]; ++i) w[i] = (float)(0.2 * saferl_rng_uniform(&rng) - 0.1);
     for (i = 0; i < sizeof dout / sizeof dout[0]; ++i) dout[i] = (float)(saferl_rng_uniform(&rng) - 0.5);
     memset(dx, 0, sizeof dx);
     memset(dw, 0, sizeof dw);
-    saferl_nas__conv2d_forward(out, x, w, NULL, B, C, H, W, OC, K, 1, 1, 1, col);
-    saferl_nas__conv2d_backward(dx, dw, NULL, dout, x, w, B, C, H, W, OC, K, 1, 1, 1, col, col_grad, transposed);
-    hash = float_bits_hash(out, sizeof out / sizeof out[0], hash);
-    hash = float_bits_hash(dx, sizeof dx / sizeof dx[0], hash);
-    hash = float_bits_hash(dw, sizeof dw / sizeof dw[0], hash);
-#if defined(SAFERL_USE_BLIS)
-    (void)hash; /* BLIS sums in its own order */
-#else
-    CHECK(hash == 0x2b41a226311b18c5u);
-#endif
+    saferl_nas__conv2d_forward(out, x, w, NULL, B, C, H, W, OC, K, 1, scratch, offsets);
+    saferl_nas__conv2d_backward(dx, dw, NULL, dout, x, w, B, C, H, W, OC, K, 1, scratch, offsets);
+    forward_and_weights = float_bits_hash(out, sizeof out / sizeof out[0], forward_and_weights);
+    forward_and_weights = float_bits_hash(dw, sizeof dw / sizeof dw[0], forward_and_weights);
+    input_gradient = float_bits_hash(dx, sizeof dx / sizeof dx[0], input_gradient);
+    CHECK(forward_and_weights == 0xc8ff7c327daf3489u);
+    CHECK(input_gradient == 0x5a253b404930d95au);
 }
 
 /* ---- the supernet -------------------------------------------------------------------------- */
@@ -1276,6 +1381,7 @@ int main(void) {
     RUN(small_layers_match_finite_differences);
     RUN(gemm_variants_match_the_definition);
     RUN(conv_bits_are_the_same_on_every_build);
+    RUN(conv2d_matches_exact_sums);
     RUN(supernet_gradients_match_finite_differences);
     RUN(gate_gradient_approximates_removing_the_edge);
     RUN(sgd_touches_only_evaluated_operations);

@@ -1,9 +1,10 @@
 // pages.test.mjs - what every demo page owes a visitor, on a laptop (1280x800) and a phone
-// (390x844): no console error, nothing wider than the screen, text of at least 11 px, a label for
-// every input and a text alternative for every canvas, chart legends with values (not "—") before
-// any hover, the figure and its controls on the first screen, the caption ("what you are looking at",
-// "try this"), the C snippet and the links to the header and README (served by make web), the
-// default run reaching its success condition, and bad URL values answered by a visible message.
+// (390x844): no console error, nothing wider than the screen, text of at least 11 px (on the page
+// and drawn on its canvases), a label for every input and a text alternative for every canvas,
+// chart legends with values (not "—") before any hover, the figure and its controls on the first
+// screen, the caption ("what you are looking at", "try this"), the C snippet and the links to the
+// header and README (served by make web), the default run reaching its success condition, and bad
+// URL values answered by a visible message.
 // Screenshots go to build/screenshots/<page>-<width>.png. Needs the web build (make web).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,11 +61,13 @@ const PAGES = {
     header: 'saferl_gp.h',
     firstScreen: { figure: '#map', controls: ['#step', '#play', '#reset', '#speed'] },
     bad: '?env=mujoco&seed=x',
-    // 20 evaluations, none of a truly unsafe target, ending on the best truly safe one
+    // 20 evaluations, none of a truly unsafe target, the safe set grown past what it was before the first
     success: {
       click: '#play',
       wait: () => window.__state && window.__state.evaluations >= 20,
-      check: () => (window.__state.unsafeEvaluations === 0 ? '' : `${window.__state.unsafeEvaluations} unsafe evaluations`),
+      check: () => (window.__state.unsafeEvaluations !== 0 ? `${window.__state.unsafeEvaluations} unsafe evaluations`
+        : window.__state.safe > window.__state.safeBefore ? ''
+          : `the safe set did not grow (${window.__state.safeBefore} -> ${window.__state.safe})`),
     },
   },
   rl: {
@@ -109,6 +112,23 @@ after(async () => {
   await server?.close();
 });
 
+// Text drawn on a canvas is text too: every fillText records its size as shown on the screen
+// (the font's pixels times the context's scale times the canvas's CSS-to-backing ratio), so
+// layoutProblems can hold it to the same 11 px as the page's text.
+function recordCanvasText() {
+  const fillText = CanvasRenderingContext2D.prototype.fillText;
+  window.__canvasText = { px: Infinity, text: '', canvas: '' };
+  CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+    const c = this.canvas, font = /([\d.]+)px/.exec(this.font);
+    if (font && String(text).trim() && c.width > 0 && c.clientWidth > 0) {
+      const t = this.getTransform(), scale = Math.hypot(t.a, t.b);
+      const px = parseFloat(font[1]) * scale * c.clientWidth / c.width;
+      if (px < window.__canvasText.px) window.__canvasText = { px, text: String(text).slice(0, 20), canvas: c.id || c.className };
+    }
+    return fillText.call(this, text, ...rest);
+  };
+}
+
 // What the page shows a visitor, measured in the page: '' entries are fine.
 function layoutProblems() {
   const problems = [];
@@ -124,6 +144,8 @@ function layoutProblems() {
     const size = parseFloat(getComputedStyle(el).fontSize);
     if (size < 11) { problems.push(`text of ${size} px: ${el.tagName} "${el.textContent.trim().slice(0, 30)}"`); break; }
   }
+  const drawn = window.__canvasText;
+  if (drawn && drawn.px < 11) problems.push(`canvas text of ${drawn.px.toFixed(1)} px: "${drawn.text}" on ${drawn.canvas}`);
   for (const el of document.querySelectorAll('input, select, textarea')) {
     if (el.type === 'hidden') continue;
     if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby') && !el.title) {
@@ -164,6 +186,7 @@ for (const [name, spec] of Object.entries(PAGES)) {
   test(`${name}: caption, snippet, links, layout, default run and bad URL values at 1280 and 390 px`, async () => {
     for (const [i, vp] of VIEWPORTS.entries()) {
       const { page, errors } = await openPage(browser.context, null);
+      await page.addInitScript(recordCanvasText);
       await page.setViewportSize(vp);
       await page.goto(`${server.url}${name}/index.html`);
       await page.waitForFunction(() => window.__ready === true, null, { timeout: 30000 });

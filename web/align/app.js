@@ -99,7 +99,9 @@ function draw() {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.strokeStyle = '#888'; ctx.lineWidth = 1.5;
   ctx.beginPath(); ctx.moveTo(...c[0]); ctx.lineTo(...c[1]); ctx.lineTo(...c[2]); ctx.closePath(); ctx.stroke();
-  ctx.font = '14px sans-serif'; ctx.fillStyle = '#333'; ctx.textAlign = 'center';
+  // 14 px on a laptop, and never under 12 px on the screen when the canvas is shrunk to a phone
+  const shown = canvas.clientWidth > 0 ? canvas.width / canvas.clientWidth : 1;
+  ctx.font = `${Math.max(14, Math.ceil(12 * shown))}px sans-serif`; ctx.fillStyle = '#333'; ctx.textAlign = 'center';
   const v = f64(out, OUT);
   const labels = [[-6, 24], [6, 24], [0, -12]], align = ['left', 'right', 'center'];
   for (let y = 0; y < 3; ++y) ctx.textAlign = align[y], ctx.fillText(`y${y + 1}: r ${v[20 + y].toFixed(2)}, g ${v[24 + y].toFixed(2)}`, c[y][0] + labels[y][0], c[y][1] + labels[y][1]);

@@ -219,7 +219,7 @@ static saferl_result glue_set_summary(glue_csv *c, const saferl_budget_desc *des
     out[18] = pooled.xi_is_upper_bound ? NAN : pooled.xi;
     if (!c->set.method || c->set_confidence != desc->confidence) {
         saferl_budget_desc at_data = *desc;
-        size_t size = saferl_budget_set_memory_size(desc);
+        size_t size = saferl_budget_set_memory_size(desc, c->prompt_count);
         void *work = size ? malloc(size) : NULL;
         if (!work) return SAFERL_ERR_OUT_OF_MEMORY;
         at_data.horizon = 0.0;

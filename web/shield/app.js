@@ -28,14 +28,16 @@ function guardOf(q, dest) { // the letters of q leading to dest, as a short text
   return letters.map((l) => state.props.map((p, j) => ((l >> j) & 1 ? '' : '!') + p.name).join('&') || 'true').join(' | ');
 }
 
-// The automaton laid out by dagre (layered, left to right), scaled to fit the canvas at
-// whatever size the page gives it; above GRAPH_LABELS states the guards go to a table.
-const GRAPH_LABELS = 40;
+// The automaton laid out by dagre (layered, left to right), scaled to fit the canvas at whatever
+// size the page gives it; above GRAPH_LABELS states the guards go to a table. On a narrow canvas
+// (a phone) guards squeezed into the drawing would be unreadable: the states are laid out top to
+// bottom without them, and the table lists the guards.
+const GRAPH_LABELS = 40, NARROW_GRAPH = 600;
 
-function layoutGraph() {
-  const n = lib._shield_state_count(), count = lib._shield_letter_count(), labelled = n <= GRAPH_LABELS;
+function layoutGraph(narrow) {
+  const n = lib._shield_state_count(), count = lib._shield_letter_count(), labelled = n <= GRAPH_LABELS && !narrow;
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: labelled ? 60 : 30, edgesep: 8, marginx: 8, marginy: 8 });
+  g.setGraph({ rankdir: narrow ? 'TB' : 'LR', nodesep: 18, ranksep: labelled ? 60 : 30, edgesep: 8, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
   for (let q = 0; q < n; ++q) g.setNode(String(q), { width: 40, height: 40 });
   const loops = [], edges = [];
@@ -53,7 +55,7 @@ function layoutGraph() {
   const nodes = [];
   for (let q = 0; q < n; ++q) { const v = g.node(String(q)); nodes.push({ q, x: v.x, y: v.y }); }
   for (const e of edges) { const v = g.edge(String(e.q), String(e.d), `${e.q}>${e.d}`); e.points = v.points; e.lx = v.x; e.ly = v.y; }
-  return { n, nodes, edges, loops, labelled, width: g.graph().width, height: g.graph().height };
+  return { n, nodes, edges, loops, labelled, narrow, width: g.graph().width, height: g.graph().height };
 }
 
 function guardTable(layout) { // every state's edges, one row a state
@@ -70,7 +72,9 @@ function guardTable(layout) { // every state's edges, one row a state
 function draw() {
   const canvas = $('graph'), ctx = canvas.getContext('2d');
   const ratio = window.devicePixelRatio || 1, cssWidth = Math.max(200, canvas.clientWidth || 600);
-  const layout = state.compiled ? (state.layout ??= layoutGraph()) : null;
+  const narrow = cssWidth < NARROW_GRAPH;
+  if (state.compiled && state.layout?.narrow !== narrow) state.layout = layoutGraph(narrow);
+  const layout = state.compiled ? state.layout : null;
   const aspect = layout ? layout.height / Math.max(1, layout.width) : 0.35;
   const cssHeight = Math.min(640, Math.max(240, cssWidth * aspect));
   canvas.style.height = `${cssHeight}px`;
@@ -78,15 +82,18 @@ function draw() {
   canvas.height = Math.round(cssHeight * ratio);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   state.graph = null;
-  $('graph-table').innerHTML = layout && !layout.labelled ? guardTable(layout) : '';
-  if (!layout) return;
+  if (!layout) { $('graph-table').innerHTML = ''; return; }
   // the layout's box scaled into the canvas (never above 1.5x), centred
   const pad = 6 * ratio, scale = Math.min((canvas.width - 2 * pad) / layout.width, (canvas.height - 2 * pad) / layout.height, 1.5 * ratio);
+  // text is drawn at the layout's 12 px scaled with it; squeezed below 11 px on the screen (a wide
+  // automaton on a phone) the guards go to the table instead, as above GRAPH_LABELS states
+  const readable = 12 * scale >= 11 * ratio, labelled = layout.labelled && readable;
+  $('graph-table').innerHTML = labelled ? '' : guardTable(layout);
   const ox = (canvas.width - layout.width * scale) / 2, oy = (canvas.height - layout.height * scale) / 2;
   const X = (x) => ox + x * scale, Y = (y) => oy + y * scale, r = 20 * scale;
   const bounds = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
   const grow = (x0, y0, x1, y1) => { bounds.x0 = Math.min(bounds.x0, x0); bounds.y0 = Math.min(bounds.y0, y0); bounds.x1 = Math.max(bounds.x1, x1); bounds.y1 = Math.max(bounds.y1, y1); };
-  const sink = state.sink, cur = lib._shield_state(), font = Math.max(7, Math.min(13 * ratio, 12 * scale));
+  const sink = state.sink, cur = lib._shield_state(), font = Math.min(13 * ratio, 12 * scale);
   ctx.font = `${font}px monospace`;
   ctx.lineWidth = Math.max(0.5, scale);
   for (const e of layout.edges) {
@@ -101,7 +108,7 @@ function draw() {
     ctx.lineTo(X(b.x) - h * Math.cos(angle - 0.4), Y(b.y) - h * Math.sin(angle - 0.4));
     ctx.lineTo(X(b.x) - h * Math.cos(angle + 0.4), Y(b.y) - h * Math.sin(angle + 0.4));
     ctx.fill();
-    if (layout.labelled && e.lx !== undefined) {
+    if (labelled && e.lx !== undefined) {
       const w = ctx.measureText(e.label).width;
       ctx.fillText(e.label, X(e.lx) - w / 2, Y(e.ly) + font / 3);
       grow(X(e.lx) - w / 2, Y(e.ly) - font, X(e.lx) + w / 2, Y(e.ly) + font / 3);
@@ -116,7 +123,7 @@ function draw() {
       ctx.arc(x, y - r, r * 0.45, 0, 2 * Math.PI);
       ctx.stroke();
       grow(x - r * 0.45, y - r * 1.45, x + r * 0.45, y);
-      if (layout.labelled) {
+      if (labelled) {
         const w = ctx.measureText(loop.label).width, lx = Math.min(Math.max(x - w / 2, 2), canvas.width - w - 2);
         const ly = Math.max(y - r * 1.5, font);
         ctx.fillStyle = '#555';
@@ -134,11 +141,13 @@ function draw() {
     if (lib._shield_finite() && lib._shield_accepting(q)) { ctx.beginPath(); ctx.arc(x, y, r * 0.8, 0, 2 * Math.PI); ctx.stroke(); }
     ctx.lineWidth = Math.max(0.5, scale);
     ctx.fillStyle = '#222';
-    const t = String(q), w = ctx.measureText(t).width;
-    ctx.fillText(t, x - w / 2, y + font / 3);
+    if (readable) { // state numbers squeezed below 11 px would be noise: the table lists them
+      const t = String(q), w = ctx.measureText(t).width;
+      ctx.fillText(t, x - w / 2, y + font / 3);
+    }
     grow(x - r, y - r, x + r, y + r);
   }
-  state.graph = { width: canvas.width, height: canvas.height, bounds, states: layout.n, labelled: layout.labelled };
+  state.graph = { width: canvas.width, height: canvas.height, bounds, states: layout.n, labelled };
 }
 
 function showMonitor() {
@@ -227,11 +236,14 @@ const NAMES = ['no shield', 'preemptive shield', 'curriculum'];
 const AGENTS = 3;
 // the speed control: steps per second of every agent, up to full speed (time slices of episodes)
 const SPEEDS = [1, 3, 10, 30, 100, 1000, Infinity];
+// the curriculum's transfer, in the glue's order (world_reset_staged): copy from states at
+// least as strict, copy from states with the same rule, replay the real steps (the default)
+const TRANSFERS = ['stricter', 'same', 'replay'];
 const emptySeries = () => Array.from({ length: AGENTS }, () => ({ ret: [], cumViolations: [] }));
 
 const world = {
   rule: '', logic: 0, width: 0, height: 0, kinds: [], paint: KIND['#'],
-  seed: 1, slip: 0, shift: 0, epsilon: 0.1, runEpisodes: 500, stageEpisodes: 500, sameRule: false, speed: SPEEDS.length - 1,
+  seed: 1, slip: 0, shift: 0, epsilon: 0.1, runEpisodes: 500, stageEpisodes: 500, transfer: 'replay', speed: SPEEDS.length - 1,
   ready: false, result: 0, error: null, mapError: null, running: false, target: 0,
   series: emptySeries(),
 };
@@ -293,7 +305,8 @@ function updateURL() {
   url.searchParams.set('eps', String(world.epsilon));
   url.searchParams.set('n', String(world.runEpisodes));
   url.searchParams.set('stage', String(world.stageEpisodes));
-  url.searchParams.set('same', world.sameRule ? '1' : '0');
+  url.searchParams.set('transfer', world.transfer);
+  url.searchParams.delete('same');
   url.searchParams.set('speed', String(world.speed));
   const done = Math.min(lib._agent_episodes(0), lib._agent_episodes(1));
   if (world.ready && done > 0) url.searchParams.set('ep', String(done)); else url.searchParams.delete('ep');
@@ -320,7 +333,7 @@ function resetWorld() {
   world.series = emptySeries();
   if (!world.mapError && !world.error && world.width) {
     world.result = lib._world_reset_staged(world.seed, world.slip, world.shift, world.epsilon, 100, world.stageEpisodes,
-      world.sameRule ? 1 : 0);
+      TRANSFERS.indexOf(world.transfer));
     world.ready = world.result === 0;
     if (!world.ready) world.error = `the game could not be laid out (${world.result})`;
   }
@@ -647,17 +660,17 @@ function readSettings() {
   world.epsilon = Math.min(1, Math.max(0, Number($('epsilon').value) || 0));
   world.runEpisodes = Math.max(1, Math.floor(Number($('episodes').value)) || 1);
   world.stageEpisodes = Math.max(1, Math.floor(Number($('stage').value)) || 1);
-  world.sameRule = $('same-rule').checked;
+  world.transfer = $('transfer').value;
   world.speed = Math.min(SPEEDS.length - 1, Math.max(0, Math.floor(Number($('speed').value)) || 0));
 }
 function writeSettings() {
   $('seed').value = world.seed; $('slip').value = world.slip; $('shift').value = world.shift;
   $('epsilon').value = world.epsilon; $('episodes').value = world.runEpisodes;
-  $('stage').value = world.stageEpisodes; $('speed').value = world.speed; $('same-rule').checked = world.sameRule;
+  $('stage').value = world.stageEpisodes; $('speed').value = world.speed; $('transfer').value = world.transfer;
   $('width').value = world.width; $('height').value = world.height;
 }
 
-for (const id of ['seed', 'slip', 'shift', 'epsilon', 'stage', 'same-rule']) $(id).addEventListener('change', () => { readSettings(); resetWorld(); });
+for (const id of ['seed', 'slip', 'shift', 'epsilon', 'stage', 'transfer']) $(id).addEventListener('change', () => { readSettings(); resetWorld(); });
 $('speed').addEventListener('input', () => { readSettings(); updateURL(); showWorld(); });
 $('episodes').addEventListener('change', () => { readSettings(); updateURL(); });
 $('resize').addEventListener('click', () => {
@@ -724,7 +737,12 @@ world.shift = num('shift', 0, 0, 0.25, false);
 world.epsilon = num('eps', 0.1, 0, 1, false);
 world.runEpisodes = num('n', 500, 1, 1000000, true);
 world.stageEpisodes = num('stage', 500, 1, 1000000, true);
-world.sameRule = params.get('same') === '1';
+// the curriculum's transfer (an older link's same=1 is the same-rule copy)
+world.transfer = params.get('same') === '1' ? 'same' : 'replay';
+if (params.has('transfer')) {
+  if (TRANSFERS.includes(params.get('transfer'))) world.transfer = params.get('transfer');
+  else urlMessage(`transfer in the URL: "${params.get('transfer').slice(0, 20)}" is not one of ${TRANSFERS.join(', ')}; using replay`);
+}
 world.speed = num('speed', SPEEDS.length - 1, 0, SPEEDS.length - 1, true);
 const mapFromUrl = decodeMap(params.get('m'));
 if (params.has('m') && mapFromUrl === null) urlMessage(`m in the URL: "${params.get('m').slice(0, 40)}" is not a map code; showing the default map`);
