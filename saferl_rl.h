@@ -691,14 +691,25 @@
       packed weights (each layer transposed at load time, saferl_rl_policy.packed): the output
       units are contiguous, so a few vectors of sums advance in registers where the (OC, C)
       layout needs a strided load per product; each sum keeps its order, so the bits are those
-      of the unpacked policy (tests/test_rl.c checks it on random shapes). tanh takes about
-      two fifths of a batch-64 forward of a 64-64 tanh network; SAFERL_RL_FAST_TANH computes it
-      in float instead of double (8 lanes with AVX2 instead of 4, a float division), twice as
-      fast, within 3 ulp of the correctly rounded value over every float (an exhaustive run on
-      [0, 10]); no FMA, so runs still replay exactly across x86-64 CPUs and WebAssembly, but
-      they differ from the default build's, which is why it is not the default (the recorded
-      fingerprints and checked-in artifacts are the default's).
-
+      of the unpacked policy (tests/test_rl.c checks it on random shapes). Layers with fewer
+      outputs than a tile is wide (a policy's head, a value) run the tile along the batch, and
+      gradients a few inputs wide along the rows (same sums, same bits); the weight panels are
+      packed by 4 x 4 transposes in registers. tanh runs in three passes over chunks of 32
+      values (range reduction, polynomial, division): one value's chain of dependent
+      operations is longer than the out-of-order window overlaps, and splitting it made tanh
+      1.5x faster with the same operations on every value (the same bits, checked on all 2^32
+      inputs). ReLU's select and Adam's square roots are written so that compilers vectorise
+      them (a bit mask; SSE's correctly rounded sqrtps), again with the same bits.
+      What stays fixed: one build configuration (default, SAFERL_RL_FAST_TANH or
+      SAFERL_USE_BLIS) gives the same bits for the same seed on every x86-64 CPU, whichever
+      copy runs, and the kernels (products, tanh, ReLU, Adam) give those bits in WebAssembly
+      too; sampling goes through libm, so a run agrees across platforms only to rounding.
+      SAFERL_RL_FAST_TANH computes tanh in float instead of double (8 lanes with AVX2
+      instead of 4, a float division), within 3 ulp of the correctly rounded value over
+      every float (an exhaustive run on [0, 10]); no FMA, so runs still replay exactly across
+      x86-64 CPUs and WebAssembly, but they differ from the default build's, which is why it
+      is not the default (the recorded fingerprints and checked-in artifacts are the
+      default's).
    REVISION HISTORY
       0.5.0 (2026-12-05)  acting is thread-safe: a const policy is only read; scratch is the
                           caller's saferl_rl_policy_context (saferl_rl_policy_context_memory_size,
@@ -729,7 +740,11 @@
                           training either way, tested); SAFERL_RL_FAST_TANH (tanh in float,
                           within 3 ulp); the weight panels pack row by row and the bias rows
                           are copied whole (same bits, 7% fewer instructions a batch-64
-                          forward). Multipliers hold on any cost scale:
+                          forward); tanh in three passes (1.5x, same bits on all 2^32
+                          inputs), weight panels packed by register transposes, narrow layers
+                          and narrow gradients tiled along the batch, ReLU and Adam vectorised
+                          (same bits: a batch-64 policy forward's MLP 24.3 -> 18.8 us of
+                          CPU, SAC on Pendulum 4.2 -> 2.7 s of CPU; README). Multipliers hold on any cost scale:
                           multiplier_scale RELATIVE (the default: standardised cost advantages,
                           relative violation, lambda_lr 2, PID 1 / 2 / 0, FOCOPS / CUP
                           unbounded) or COST_UNITS (0.4's). Gym's Pendulum-v1 and the runner
@@ -2452,6 +2467,9 @@ SAFERL_RL_API saferl_rl_stackelberg_desc saferl_rl_discrete_toy4_desc(saferl_rl_
 #define SAFERL_RL_IMPLEMENTATION_ONCE
 
 #include <string.h>
+#if defined(__SSE__) || defined(_M_X64)
+#  include <xmmintrin.h> /* _mm_sqrt_ps: Adam's square roots (see saferl_rl__sqrt_block) */
+#endif
 #ifndef SAFERL_ASSERT
 #  include <assert.h>
 #  define SAFERL_ASSERT(x) assert(x)
@@ -3109,9 +3127,8 @@ SAFERL_RL__MATMUL_TILE(saferl_rl__matmul_tile16, saferl_rl__v8)
 /* Y (R,N; row stride ldy) += A (R,K) V (K,N; row stride ldv), A's element (r,k) at
    A[r * a_row + k * a_k]; for each element of Y, k ascending. tile_rows x tile_cols is 6 x 16
    or 4 x 8 (constants once inlined). */
-SAFERL_RL__BODY void saferl_rl__matmul_acc_body(float *Y, int ldy, const float *A, int a_row, int a_k,
-                                               const float *V, int ldv, int R, int K, int N, const int tile_rows,
-                                               const int tile_cols) {
+SAFERL_RL__BODY void saferl_rl__matmul_tiles(float *Y, int ldy, const float *A, int a_row, int a_k, const float *V,
+                                            int ldv, int R, int K, int N, const int tile_rows, const int tile_cols) {
     const int full_cols = N - N % tile_cols;
     int r0, n0, n, k, i;
     for (r0 = 0; r0 < R; r0 += tile_rows) {
@@ -3157,29 +3174,6 @@ SAFERL_RL__BODY void saferl_rl__matmul_acc_body(float *Y, int ldy, const float *
     }
 }
 
-#if defined(SAFERL_RL__DISPATCH)
-static void saferl_rl__matmul_acc_portable(float *Y, int ldy, const float *A, int a_row, int a_k, const float *V,
-                                           int ldv, int R, int K, int N) {
-    saferl_rl__matmul_acc_body(Y, ldy, A, a_row, a_k, V, ldv, R, K, N, 4, 8);
-}
-__attribute__((target("avx2"))) static void saferl_rl__matmul_acc_avx2(float *Y, int ldy, const float *A, int a_row,
-                                                                        int a_k, const float *V, int ldv, int R,
-                                                                        int K, int N) {
-    saferl_rl__matmul_acc_body(Y, ldy, A, a_row, a_k, V, ldv, R, K, N, 6, 16);
-}
-static void saferl_rl__matmul_acc(float *Y, int ldy, const float *A, int a_row, int a_k, const float *V, int ldv,
-                                  int R, int K, int N) {
-    if (saferl_rl__have_avx2()) saferl_rl__matmul_acc_avx2(Y, ldy, A, a_row, a_k, V, ldv, R, K, N);
-    else saferl_rl__matmul_acc_portable(Y, ldy, A, a_row, a_k, V, ldv, R, K, N);
-}
-#else
-static void saferl_rl__matmul_acc(float *Y, int ldy, const float *A, int a_row, int a_k, const float *V, int ldv,
-                                  int R, int K, int N) {
-    saferl_rl__matmul_acc_body(Y, ldy, A, a_row, a_k, V, ldv, R, K, N, SAFERL_RL__TILE_ROWS,
-                               SAFERL_RL__TILE_WIDTH);
-}
-#endif
-
 /* panel (cols,rows; row stride ldp) = w (rows,cols; row stride ldw) transposed: the weights of
    `rows` output units laid out with the units contiguous, as the tile wants them. Blocks of 4 x 4
    go through registers (four loads, eight shuffles, four stores: a quarter of the scalar copy's
@@ -3218,6 +3212,78 @@ SAFERL_RL__BODY void saferl_rl__pack_panel(float *panel, int ldp, const float *w
         for (k = 0; k < cols; ++k) panel[(size_t)k * ldp + j] = w[(size_t)j * ldw + k];
 }
 
+/* Y (R,N) += A (R,K) V (K,N) for N below a tile's width (a layer's 1 or 2 outputs, a first
+   layer's 3 or 4 inputs in a gradient), where the tile's vectors would be mostly empty: the tile
+   runs along Y's rows instead, Y^T (N,R) += V^T (N,K) A^T (K,R), tile_cols rows of Y at a time
+   through a transposed buffer. V^T's element (n,k) is at Vt[n * vt_row + k * vt_k]. A^T's rows
+   are read in place when a_row is 1 (a weight gradient's dout^T) and packed otherwise (a_k is
+   then 1). Each sum still starts from Y and runs over k in order, and a product's two factors
+   commute exactly, so the bits are matmul_tiles'. Does the first R - R % tile_cols rows and
+   returns how many. */
+SAFERL_RL__BODY int saferl_rl__matmul_narrow(float *Y, int ldy, const float *A, int a_row, int a_k, const float *Vt,
+                                            int vt_row, int vt_k, int R, int K, int N, const int tile_rows,
+                                            const int tile_cols) {
+    enum { PK = SAFERL_RL__PANEL_K };
+    float sums[SAFERL_RL__TILE_COLS * SAFERL_RL__TILE_COLS], panel[SAFERL_RL__PANEL_K * SAFERL_RL__TILE_COLS];
+    const int rows = R - R % tile_cols;
+    int r0, k0, n, i;
+    for (r0 = 0; r0 < rows; r0 += tile_cols) {
+        for (n = 0; n < N; ++n)
+            for (i = 0; i < tile_cols; ++i) sums[n * tile_cols + i] = Y[(size_t)(r0 + i) * ldy + n];
+        for (k0 = 0; k0 < K; k0 += PK) {
+            const int kn = K - k0 < PK ? K - k0 : PK;
+            const float *at = A + (size_t)r0 * a_row + (size_t)k0 * a_k; /* A^T (kn, tile_cols) */
+            int ld_at = a_k;
+            if (a_row != 1) {
+                saferl_rl__pack_panel(panel, tile_cols, at, a_row, tile_cols, kn);
+                at = panel;
+                ld_at = tile_cols;
+            }
+            saferl_rl__matmul_tiles(sums, tile_cols, Vt + (size_t)k0 * vt_k, vt_row, vt_k, at, ld_at, N, kn,
+                                    tile_cols, tile_rows, tile_cols);
+        }
+        for (n = 0; n < N; ++n)
+            for (i = 0; i < tile_cols; ++i) Y[(size_t)(r0 + i) * ldy + n] = sums[n * tile_cols + i];
+    }
+    return rows;
+}
+
+/* Y (R,N) += A (R,K) V (K,N) as matmul_tiles; narrow ones through matmul_narrow (same bits) */
+SAFERL_RL__BODY void saferl_rl__matmul_acc_body(float *Y, int ldy, const float *A, int a_row, int a_k,
+                                               const float *V, int ldv, int R, int K, int N, const int tile_rows,
+                                               const int tile_cols) {
+    if (N < tile_cols && R >= tile_cols && (a_row == 1 || a_k == 1)) {
+        const int rows = saferl_rl__matmul_narrow(Y, ldy, A, a_row, a_k, V, 1, ldv, R, K, N, tile_rows, tile_cols);
+        Y += (size_t)rows * ldy;
+        A += (size_t)rows * a_row;
+        R -= rows;
+    }
+    saferl_rl__matmul_tiles(Y, ldy, A, a_row, a_k, V, ldv, R, K, N, tile_rows, tile_cols);
+}
+
+#if defined(SAFERL_RL__DISPATCH)
+static void saferl_rl__matmul_acc_portable(float *Y, int ldy, const float *A, int a_row, int a_k, const float *V,
+                                           int ldv, int R, int K, int N) {
+    saferl_rl__matmul_acc_body(Y, ldy, A, a_row, a_k, V, ldv, R, K, N, 4, 8);
+}
+__attribute__((target("avx2"))) static void saferl_rl__matmul_acc_avx2(float *Y, int ldy, const float *A, int a_row,
+                                                                        int a_k, const float *V, int ldv, int R,
+                                                                        int K, int N) {
+    saferl_rl__matmul_acc_body(Y, ldy, A, a_row, a_k, V, ldv, R, K, N, 6, 16);
+}
+static void saferl_rl__matmul_acc(float *Y, int ldy, const float *A, int a_row, int a_k, const float *V, int ldv,
+                                  int R, int K, int N) {
+    if (saferl_rl__have_avx2()) saferl_rl__matmul_acc_avx2(Y, ldy, A, a_row, a_k, V, ldv, R, K, N);
+    else saferl_rl__matmul_acc_portable(Y, ldy, A, a_row, a_k, V, ldv, R, K, N);
+}
+#else
+static void saferl_rl__matmul_acc(float *Y, int ldy, const float *A, int a_row, int a_k, const float *V, int ldv,
+                                  int R, int K, int N) {
+    saferl_rl__matmul_acc_body(Y, ldy, A, a_row, a_k, V, ldv, R, K, N, SAFERL_RL__TILE_ROWS,
+                               SAFERL_RL__TILE_WIDTH);
+}
+#endif
+
 /* out (B,OC) += inp (B,C) weight^T, weight (OC,C): the product of a linear layer, added to what
    out holds (its bias, or another product). Each output's sum runs over the inputs in order. */
 SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *inp, const float *weight, int B, int C,
@@ -3234,25 +3300,10 @@ SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *
     }
 #endif
     if (OC < tile_cols && B >= tile_cols) {
-        /* fewer outputs than a tile's width (a policy's head, a value): the tile's vectors run
-           along the batch instead, out^T (OC,B) += weight (OC,C) inp^T (C,B), on tile_cols rows of
-           inp at a time packed transposed; each sum still starts from out and runs over the
-           inputs in order (a product's two factors commute exactly), the same bits as below.
-           The last B % tile_cols rows take the path below. */
-        float sums[SAFERL_RL__TILE_COLS * SAFERL_RL__TILE_COLS]; /* (OC, tile_cols) */
-        const int rows = B - B % tile_cols;
-        for (b = 0; b < rows; b += tile_cols) {
-            for (k = 0; k < OC; ++k)
-                for (j = 0; j < tile_cols; ++j) sums[k * tile_cols + j] = out[(size_t)(b + j) * OC + k];
-            for (c0 = 0; c0 < C; c0 += PK) {
-                const int cn = C - c0 < PK ? C - c0 : PK;
-                saferl_rl__pack_panel(panel, tile_cols, inp + (size_t)b * C + c0, C, tile_cols, cn);
-                saferl_rl__matmul_acc_body(sums, tile_cols, weight + c0, C, 1, panel, tile_cols, OC, cn, tile_cols,
-                                           tile_rows, tile_cols);
-            }
-            for (k = 0; k < OC; ++k)
-                for (j = 0; j < tile_cols; ++j) out[(size_t)(b + j) * OC + k] = sums[k * tile_cols + j];
-        }
+        /* fewer outputs than a tile's width (a policy's head, a value): out += inp weight^T with
+           weight^T's transpose, the weight itself, as matmul_narrow's V^T (same bits); the last
+           B % tile_cols rows take the paths below */
+        const int rows = saferl_rl__matmul_narrow(out, OC, inp, C, 1, weight, C, 1, B, C, OC, tile_rows, tile_cols);
         out += (size_t)rows * OC;
         inp += (size_t)rows * C;
         B -= rows;
@@ -3280,7 +3331,7 @@ SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *
         for (c0 = 0; c0 < C; c0 += PK) {
             const int cn = C - c0 < PK ? C - c0 : PK;
             saferl_rl__pack_panel(panel, PN, weight + (size_t)o0 * C + c0, C, on, cn);
-            saferl_rl__matmul_acc_body(out + o0, OC, inp + c0, C, 1, panel, PN, B, cn, on, tile_rows, tile_cols);
+            saferl_rl__matmul_tiles(out + o0, OC, inp + c0, C, 1, panel, PN, B, cn, on, tile_rows, tile_cols);
         }
     }
 }
@@ -3549,16 +3600,37 @@ SAFERL_RL_API void saferl_rl_tanh_backward(float *dinp, const float *out, const 
     for (i = 0; i < N; ++i) dinp[i] += (1.0f - out[i] * out[i]) * dout[i];
 }
 
+/* All ones where x > 0 (NaN is not), else zero: ReLU's select as a bit mask, which compilers
+   vectorise where `x > 0 ? a : 0` became a branch per value, taken at random (a quarter of SAC's
+   time on Pendulum went to those mispredictions) */
+static uint32_t saferl_rl__positive_mask(float x) {
+    uint32_t bits;
+    memcpy(&bits, &x, 4);
+    return (uint32_t)0 - (uint32_t)(bits - 1u < 0x7f800000u); /* +0 wraps to the top, negatives start at 2^31 */
+}
+
 SAFERL_RL_API void saferl_rl_relu_forward(float *out, const float *inp, int N) {
-    /* inp and out are (N) */
+    /* inp and out are (N): out = inp where inp > 0, else +0 */
     int i;
-    for (i = 0; i < N; ++i) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+    for (i = 0; i < N; ++i) {
+        uint32_t bits;
+        memcpy(&bits, &inp[i], 4);
+        bits &= saferl_rl__positive_mask(inp[i]);
+        memcpy(&out[i], &bits, 4);
+    }
 }
 
 SAFERL_RL_API void saferl_rl_relu_backward(float *dinp, const float *out, const float *dout, int N) {
-    /* out = relu(inp) and dout are (N); dinp (N) accumulates */
+    /* out = relu(inp) and dout are (N); dinp (N) accumulates dout where out > 0, else +0 */
     int i;
-    for (i = 0; i < N; ++i) dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
+    for (i = 0; i < N; ++i) {
+        uint32_t bits;
+        float d;
+        memcpy(&bits, &dout[i], 4);
+        bits &= saferl_rl__positive_mask(out[i]);
+        memcpy(&d, &bits, 4);
+        dinp[i] += d;
+    }
 }
 
 static float saferl_rl__logsumexp(const float *z, int A) {
@@ -3886,15 +3958,38 @@ SAFERL_RL_API void saferl_rl_mlp_backward(const saferl_rl_mlp *mlp, const float 
     }
 }
 
+/* root (n) = the square roots of x (n), n a multiple of 4. sqrtf is a libm call that may set
+   errno, so GCC and clang keep it scalar (a third of an Adam step); SSE's sqrtps, like
+   WebAssembly's, rounds correctly as sqrtf does, so the bits are the same. */
+static void saferl_rl__sqrt_block(float *root, const float *x, int n) {
+    int i;
+#if defined(__SSE__) || defined(_M_X64)
+    for (i = 0; i < n; i += 4) _mm_storeu_ps(root + i, _mm_sqrt_ps(_mm_loadu_ps(x + i)));
+#else
+    for (i = 0; i < n; ++i) root[i] = sqrtf(x[i]);
+#endif
+}
+
 SAFERL_RL_API void saferl_rl_adam_update(float *params, const float *grads, float *m, float *v, size_t count,
                                          float lr, float beta1, float beta2, float eps, long step) {
+    /* in blocks of 32, each value through the same operations as the one-line loop
+       m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr (m / c1) / (sqrt(v / c2) + eps) */
+    enum { BLOCK = 32 };
     float c1 = 1.0f - (float)pow(beta1, (double)step), c2 = 1.0f - (float)pow(beta2, (double)step);
-    size_t i;
-    for (i = 0; i < count; ++i) {
-        float g = grads[i];
-        m[i] = beta1 * m[i] + (1.0f - beta1) * g;
-        v[i] = beta2 * v[i] + (1.0f - beta2) * g * g;
-        params[i] -= lr * (m[i] / c1) / (sqrtf(v[i] / c2) + eps);
+    float scaled_v[BLOCK], root[BLOCK];
+    size_t i0;
+    int i, n;
+    for (i0 = 0; i0 < count; i0 += BLOCK) {
+        n = count - i0 < BLOCK ? (int)(count - i0) : BLOCK;
+        for (i = 0; i < n; ++i) {
+            const float g = grads[i0 + i];
+            m[i0 + i] = beta1 * m[i0 + i] + (1.0f - beta1) * g;
+            v[i0 + i] = beta2 * v[i0 + i] + (1.0f - beta2) * g * g;
+            scaled_v[i] = v[i0 + i] / c2;
+        }
+        saferl_rl__sqrt_block(root, scaled_v, n - n % 4);
+        for (i = n - n % 4; i < n; ++i) root[i] = sqrtf(scaled_v[i]);
+        for (i = 0; i < n; ++i) params[i0 + i] -= lr * (m[i0 + i] / c1) / (root[i] + eps);
     }
 }
 

@@ -12,6 +12,7 @@ Prints "key seconds-per-call" lines like bench/rl.c. `rl_torch.py rcsl [out]`: R
 samples per second instead (see rcsl() below). `rl_torch.py cpo DIR [out]`: one CPO policy
 update on the batches bench/rl.c's `cpo` mode wrote to DIR (see cpo() below)."""
 import math
+import os
 import statistics
 import sys
 import time
@@ -57,22 +58,26 @@ def train_step(x, actions, logp_old, adv, target_r, target_c):
     (loss_pi + loss_r + loss_c).backward()
 
 
+# wall time, or with NETS_CPU_TIME=1 the process's CPU time (as bench_rl nets)
+clock = time.process_time if os.environ.get("NETS_CPU_TIME") == "1" else time.perf_counter
+
+
 def per_call(fn, *args):
     calls = 1
     while True:
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(calls):
             fn(*args)
-        if time.perf_counter() - t0 > 0.05:
+        if clock() - t0 > 0.05:
             break
         calls *= 2
     calls *= 2
     times = []
     for _ in range(REPEATS):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(calls):
             fn(*args)
-        times.append((time.perf_counter() - t0) / calls)
+        times.append((clock() - t0) / calls)
     return statistics.median(times)
 
 

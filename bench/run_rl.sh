@@ -10,6 +10,8 @@
 #     built for this CPU (-march=native) and on BLIS (SAFERL_USE_BLIS, BLIS_NUM_THREADS=1).
 #     Ours and PyTorch alternate NETS_ROUNDS (3) times and each figure is the median of the
 #     rounds' medians, so a burst of load on the shared machine hits both sides alike.
+#     NETS_CPU_TIME=1 times both sides in process CPU time instead of wall time (on a
+#     shared machine, closer to an idle one's figures; the header line says which).
 #  3. Wall-clock time until CartPole is solved (mean return of the last 100 episodes >= 475;
 #     PPO, the defaults), SOLVE_SEEDS seeds (5), natively and in WebAssembly under node.
 #  4. The 5-seed table (SEEDS) for CartPole, gridworld and PointGoal: the training window's
@@ -89,7 +91,8 @@ def read(p):
             out[key] = values[0]
     return out
 ours, torch, blis, native, sse, fast = (read(p) for p in sys.argv[1:7])
-print(f"  PyTorch {torch.get('torch_version', '?')}, torch.set_num_threads(1); ours, PyTorch and fast tanh: median of the alternating rounds")
+print(f"  PyTorch {torch.get('torch_version', '?')}, torch.set_num_threads(1); ours, PyTorch and fast tanh: median of the alternating rounds; "
+      + ("process CPU time (NETS_CPU_TIME=1)" if os.environ.get("NETS_CPU_TIME") == "1" else "wall time"))
 print("| figure | batch | ours (s) | PyTorch (s) | torch / ours | ours fast tanh (s) | torch / fast | ours SSE only (s) | torch / SSE | ours -march=native (s) | torch / native | ours on BLIS (s) | torch / BLIS |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 def column(table, key, t):

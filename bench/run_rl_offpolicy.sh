@@ -5,7 +5,9 @@
 # 1..RUNS, medians and the ratio torch / ours, beside RLtools' published 2.59 s (its paper's
 # laptop CPU; not this machine). Wall and CPU time (the process's; steadier when the machine
 # is shared). The load average is printed beside the figures. About
-# 3-4 minutes per run pair on an idle core (PyTorch takes most of it).
+# 3-4 minutes per run pair on an idle core (PyTorch takes most of it). Then the flop bound
+# (bench_rl_offpolicy bound): the updates' products over the rate of our products and of BLIS's
+# sgemm on one thread, to tell whether RLtools' figure is within reach of arithmetic here.
 # Then discrete SAC-Lag on the random tabular CMDPs against their LP optimum (test_rl --cmdp-grid-sac,
 # 2 x 90 runs, about 2 minutes of CPU).
 set -eu
@@ -42,6 +44,18 @@ awk '$3 == "sac_pendulum_seconds" { t[$1] = t[$1] " " $4 }
          }
          print "  RLtools (published, its laptop CPU, not measured here): 2.59 s"
      }' build/bench_rl_offpolicy.txt
+
+# Is RLtools' 2.59 s a flop ceiling on this core? The products of 9,000 SAC updates counted from
+# the shapes, over our own products' rate on the SAC shapes and over BLIS's sgemm (the core's
+# practical one-thread peak) when BLIS is installed.
+echo
+echo "== the flop bound of those 10,000 steps (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+build/bench_rl_offpolicy bound | sed 's/^/  /'
+if $CC -std=gnu99 -O3 -march=x86-64-v2 -DSAFERL_USE_BLIS -I. bench/rl_offpolicy.c -o build/bench_rl_offpolicy_blis \
+    -lblis -lm 2>/dev/null; then
+    BLIS_NUM_THREADS=1 build/bench_rl_offpolicy_blis bound | grep -E "^(blis_sgemm|sac_bound_at_sgemm)" | sed 's/^/  /'
+fi
+echo "  (a bound below 2.59 s means RLtools' figure is not ruled out by arithmetic on this core)"
 
 echo
 echo "== discrete SAC-Lag against the random tabular CMDPs' LP optimum (tests/test_rl.c's protocol for it:"

@@ -232,10 +232,11 @@ static double categorical_loss(void *p) {
 
 /* (batch, inputs, outputs) of the product tests: both tiles' row and column remainders (6 x 16
    and 4 x 8), the weight panel's split at 64 inputs, the few-rows path, the narrow-output path
-   (fewer outputs than a tile is wide: 4 x 4 transposes of the input, batch remainders) */
+   (fewer outputs than a tile is wide: 4 x 4 transposes of the input, batch remainders) and
+   its form for gradients a few inputs wide */
 static const int product_shapes[][3] = {{1, 35, 64},  {3, 64, 64},  {4, 35, 64},  {5, 64, 2},   {64, 35, 64}, {64, 64, 1},
                                         {7, 130, 17}, {33, 65, 31}, {2, 200, 33}, {17, 16, 16}, {9, 8, 8},    {6, 1, 24},
-                                        {37, 130, 3}, {20, 35, 7},  {48, 9, 13},  {19, 3, 1}};
+                                        {37, 130, 3}, {20, 35, 7},  {48, 9, 13},  {19, 3, 1},   {37, 3, 64},  {50, 4, 130}};
 #define PRODUCT_SHAPES ((int)(sizeof product_shapes / sizeof product_shapes[0]))
 
 /* The register-tiled products against the textbook loops, bit for bit: each output is one
@@ -270,6 +271,14 @@ TEST(products_equal_the_textbook_loops_bit_for_bit) {
                 for (k = 0; k < B; ++k) want[r * C + n] += b[k * OC + r] * a[k * C + n];
         saferl_rl__matmul_acc(y, C, b, 1, OC, a, C, OC, B, C);
         CHECK(memcmp(y, want, sizeof(float) * (size_t)(OC * C)) == 0);
+        /* input gradient: dinp (B,C) += dout (B,OC) weight (OC,C), dout = b read as (B,OC),
+           weight = a read as (OC,C) */
+        for (i = 0; i < B * C; ++i) y[i] = want[i] = (float)saferl_rng_normal(&rng);
+        for (r = 0; r < B; ++r)
+            for (n = 0; n < C; ++n)
+                for (k = 0; k < OC; ++k) want[r * C + n] += b[r * OC + k] * a[k * C + n];
+        saferl_rl__matmul_acc(y, C, b, OC, 1, a, C, B, OC, C);
+        CHECK(memcmp(y, want, sizeof(float) * (size_t)(B * C)) == 0);
     }
 }
 
@@ -297,7 +306,7 @@ TEST(avx2_instantiations_match_the_portable_ones_bit_for_bit) {
         saferl_rl__linear_accumulate_avx2(y1, a, b, B, C, OC);
         CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(B * OC)) == 0);
     }
-    for (s = 0; s < PRODUCT_SHAPES; ++s) { /* dweight (OC,C) += dout^T inp */
+    for (s = 0; s < PRODUCT_SHAPES; ++s) { /* dweight (OC,C) += dout^T inp, then dinp */
         const int B = product_shapes[s][0], C = product_shapes[s][1], OC = product_shapes[s][2];
         float *dout = b; /* (B,OC), read transposed: stride (1, OC) */
         for (i = 0; i < B * C; ++i) a[i] = (float)saferl_rng_normal(&rng);
@@ -306,6 +315,11 @@ TEST(avx2_instantiations_match_the_portable_ones_bit_for_bit) {
         saferl_rl__matmul_acc_portable(y0, C, dout, 1, OC, a, C, OC, B, C);
         saferl_rl__matmul_acc_avx2(y1, C, dout, 1, OC, a, C, OC, B, C);
         CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(OC * C)) == 0);
+        /* dinp (B,C) += dout (B,OC) weight (OC,C), weight = a read as (OC,C) */
+        for (i = 0; i < B * C; ++i) y0[i] = y1[i] = (float)saferl_rng_normal(&rng);
+        saferl_rl__matmul_acc_portable(y0, C, dout, OC, 1, a, C, B, OC, C);
+        saferl_rl__matmul_acc_avx2(y1, C, dout, OC, 1, a, C, B, OC, C);
+        CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(B * C)) == 0);
     }
     /* tanh on a sweep of every 65537th float pattern (both signs, NaNs and infinities included) */
     for (i = 0; i < (1 << 16); ++i) {
