@@ -884,7 +884,8 @@ SAFERL_NAS_API void saferl_nas_nb201_decode(int32_t code, saferl_nas_op ops[SAFE
 
 /* ---- the products: register tiles, dispatched ---------------------------------------------
    Every product of the supernet and the toy task runs through one register-blocked kernel (the
-   pattern of saferl_rl.h's layers). Each output element is one running sum in the textbook
+   pattern of saferl_rl.h's layers; with SAFERL_USE_BLIS only the convolutions do, the other
+   products go to bli_sgemm). Each output element is one running sum in the textbook
    loop's order: it starts from the value in C (after beta) and adds a_ik b_kj for k ascending.
    So the results are bit-for-bit those of the plain loops, and the same in every
    instantiation. The speed comes from advancing a tile of such sums at once: they are
@@ -921,22 +922,27 @@ static int saferl_nas__have_avx2(void) {
 #  define SAFERL_NAS__TILE_WIDTH 8
 #endif
 
-/* One tile: y[i][n0 .. n0 + 2 h - 1] += sum over k of a[i][a_off[k]] V[v_off[k] + n0 ..] for
-   i < tile_rows (4 or 6, a constant once inlined), k ascending, h floats a vector; the first
-   `rows` rows are stored. from_zero: the sums start from 0 instead of y (C = product, with
-   no pass to clear C first). Each row's sums are two named vectors (GCC's and clang's generic
-   vectors), one register each: as an array the compilers keep them in memory. Written once
-   in this macro, stamped out for both vector widths. Other compilers get the same
-   arithmetic on arrays, in the same order (saferl_nas__matmul_acc_body). */
+/* One tile: y[i][n0 .. n0 + 2 h - 1] += sum over k of a[i][a_index(k)] V[v_off[k] + n0 ..]
+   for i < tile_rows (4 or 6, a constant once inlined), k ascending, h floats a vector; the
+   first `rows` rows are stored. a_index(k) is a_off[k], or k where A's rows are contiguous
+   (one load less a step: 7% of the supernet step under node). from_zero: the sums start
+   from 0 instead of y (C = product, with no pass to clear C first). Each row's sums are two
+   named vectors (GCC's and clang's generic vectors), one register each: as an array the
+   compilers keep them in memory. Written once in this macro, stamped out for both vector
+   widths and both kinds of A. Other compilers get the same arithmetic on arrays, in the
+   same order (saferl_nas__matmul_acc_body). */
 #if defined(__GNUC__) || defined(__clang__)
 typedef float saferl_nas__v4 __attribute__((vector_size(4 * sizeof(float))));
 typedef float saferl_nas__v8 __attribute__((vector_size(8 * sizeof(float))));
-#define SAFERL_NAS__MATMUL_TILE(name, vector)                                                                      \
+#define SAFERL_NAS__A_TABLE(k) a_off[k]
+#define SAFERL_NAS__A_CONTIGUOUS(k) (k)
+#define SAFERL_NAS__MATMUL_TILE(name, vector, a_index)                                                             \
     SAFERL_NAS__BODY void name(float *const *y, int rows, int n0, const float *const *a, const int *a_off,          \
                                const float *V, const int *v_off, int K, const int tile_rows, int from_zero) {      \
         const int h = (int)(sizeof(vector) / sizeof(float));                                                       \
         vector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, v0, v1, zero = {0};                     \
         int k;                                                                                                     \
+        (void)a_off;                                                                                               \
         if (from_zero) {                                                                                           \
             c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = zero;                          \
         } else {                                                                                                   \
@@ -958,7 +964,7 @@ typedef float saferl_nas__v8 __attribute__((vector_size(8 * sizeof(float))));
         }                                                                                                          \
         for (k = 0; k < K; ++k) {                                                                                  \
             const float *v = V + v_off[k] + n0;                                                                    \
-            const int at = a_off[k];                                                                               \
+            const int at = a_index(k);                                                                             \
             memcpy(&v0, v, sizeof v0);                                                                             \
             memcpy(&v1, v + h, sizeof v1);                                                                         \
             c00 += a[0][at] * v0;                                                                                  \
@@ -984,17 +990,29 @@ typedef float saferl_nas__v8 __attribute__((vector_size(8 * sizeof(float))));
         if (tile_rows == 6 && rows > 4) memcpy(y[4] + n0, &c40, sizeof c40), memcpy(y[4] + n0 + h, &c41, sizeof c41); \
         if (tile_rows == 6 && rows > 5) memcpy(y[5] + n0, &c50, sizeof c50), memcpy(y[5] + n0 + h, &c51, sizeof c51); \
     }
-SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile8, saferl_nas__v4)
-SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile16, saferl_nas__v8)
+SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile8, saferl_nas__v4, SAFERL_NAS__A_TABLE)
+SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile16, saferl_nas__v8, SAFERL_NAS__A_TABLE)
+SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile8_contiguous, saferl_nas__v4, SAFERL_NAS__A_CONTIGUOUS)
+SAFERL_NAS__MATMUL_TILE(saferl_nas__matmul_tile16_contiguous, saferl_nas__v8, SAFERL_NAS__A_CONTIGUOUS)
+
+/* one tile of `width` columns (8 or 16) and tile_rows rows, with A through its table or contiguous */
+SAFERL_NAS__BODY void saferl_nas__matmul_tile(const int width, const int tile_rows, float *const *y, int rows, int n0,
+                                              const float *const *a, const int *a_off, const float *V,
+                                              const int *v_off, int K, int from_zero) {
+    if (width == 16 && a_off) saferl_nas__matmul_tile16(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
+    else if (width == 16) saferl_nas__matmul_tile16_contiguous(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
+    else if (a_off) saferl_nas__matmul_tile8(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
+    else saferl_nas__matmul_tile8_contiguous(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
+}
 #endif
 
 /* Y (R,N; row stride ldy) += A (R,K) V (K,N), both operands read through offset tables: A's
-   element (r,k) is A[row_r + a_off[k]] with row_r = a_rows[r] (r * a_row when a_rows is
-   NULL), and V's row k starts at V + v_off[k]. The tables let the kernel read a padded image
-   in place: a convolution's rows of V are the image shifted by each kernel tap (no im2col
-   copy), and its weight gradient's rows of A are the taps, its columns the pixels. Each
-   element of Y adds its terms for k ascending, starting from 0 instead of Y's value when
-   from_zero. */
+   element (r,k) is A[row_r + a_off[k]] (A[row_r + k] when a_off is NULL) with row_r =
+   a_rows[r] (r * a_row when a_rows is NULL), and V's row k starts at V + v_off[k]. The
+   tables let the kernel read a padded image in place: a convolution's rows of V are the image
+   shifted by each kernel tap (no im2col copy), and its weight gradient's rows of A are the
+   taps, its columns the pixels. Each element of Y adds its terms for k ascending, starting
+   from 0 instead of Y's value when from_zero. */
 SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int tile_cols, float *Y, int ldy,
                                                  const float *A, int a_row, const int *a_rows, const int *a_off,
                                                  const float *V, const int *v_off, int R, int K, int N,
@@ -1013,9 +1031,8 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
         for (n0 = 0; n0 + tile_cols <= N; n0 += tile_cols) {
 #if defined(__GNUC__) || defined(__clang__)
             /* a last tile of up to 4 rows runs as 4 (16 output channels: 6 + 6 + 4, not 6 x 3) */
-            if (tile_cols == 16 && rows <= 4) saferl_nas__matmul_tile16(y, rows, n0, a, a_off, V, v_off, K, 4, from_zero);
-            else if (tile_cols == 16) saferl_nas__matmul_tile16(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
-            else saferl_nas__matmul_tile8(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
+            if (rows <= 4) saferl_nas__matmul_tile(tile_cols, 4, y, rows, n0, a, a_off, V, v_off, K, from_zero);
+            else saferl_nas__matmul_tile(tile_cols, tile_rows, y, rows, n0, a, a_off, V, v_off, K, from_zero);
 #else
             float acc[SAFERL_NAS__MAX_TILE_ROWS][SAFERL_NAS__TILE_COLS];
             int j;
@@ -1024,7 +1041,7 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
             for (k = 0; k < K; ++k) {
                 const float *v = V + v_off[k] + n0;
                 for (i = 0; i < tile_rows; ++i) {
-                    const float s = a[i][a_off[k]];
+                    const float s = a[i][a_off ? a_off[k] : k];
                     for (j = 0; j < tile_cols; ++j) acc[i][j] += s * v[j];
                 }
             }
@@ -1035,7 +1052,7 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
 #if defined(__GNUC__) || defined(__clang__)
         /* 8 more columns on the 16-byte tile (an image row of 8, 10 or 12 pixels) */
         if (tile_cols == 16 && N - n0 >= 8) {
-            saferl_nas__matmul_tile8(y, rows, n0, a, a_off, V, v_off, K, tile_rows, from_zero);
+            saferl_nas__matmul_tile(8, tile_rows, y, rows, n0, a, a_off, V, v_off, K, from_zero);
             n0 += 8;
         }
 #endif
@@ -1045,7 +1062,7 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
             for (i = 0; i < tile_rows; ++i) acc[i] = from_zero ? 0.0f : y[i][n];
             for (k = 0; k < K; ++k) {
                 const float v = V[v_off[k] + n];
-                for (i = 0; i < tile_rows; ++i) acc[i] += a[i][a_off[k]] * v;
+                for (i = 0; i < tile_rows; ++i) acc[i] += a[i][a_off ? a_off[k] : k] * v;
             }
             for (i = 0; i < rows; ++i) y[i][n] = acc[i];
         }
@@ -1081,8 +1098,8 @@ static void saferl_nas__matmul_strided(float *Y, int ldy, const float *A, int a_
     for (k0 = 0; k0 < K; k0 += SAFERL_NAS__PANEL_K) {
         const int kn = K - k0 < SAFERL_NAS__PANEL_K ? K - k0 : SAFERL_NAS__PANEL_K;
         for (p = 0; p < kn; ++p) a_off[p] = p * a_k, v_off[p] = p * ldv;
-        saferl_nas__matmul_acc(Y, ldy, A + (size_t)k0 * a_k, a_row, NULL, a_off, V + (size_t)k0 * ldv, v_off, R, kn,
-                               N, from_zero && k0 == 0);
+        saferl_nas__matmul_acc(Y, ldy, A + (size_t)k0 * a_k, a_row, NULL, a_k == 1 ? NULL : a_off,
+                               V + (size_t)k0 * ldv, v_off, R, kn, N, from_zero && k0 == 0);
     }
 }
 
@@ -1187,24 +1204,45 @@ static void saferl_nas__tap_offsets(int *offsets, int C, int k, int Hp, int Wp) 
             for (kj = 0; kj < k; ++kj) *offsets++ = (c * Hp + ki) * Wp + kj;
 }
 
-/* out (R, H, W) = A (R, K; rows a_row apart, columns a_off) times the K shifted copies of a
+/* out (R, H, W) = A (R, K; rows a_row apart, columns contiguous) times the K shifted copies of a
    padded image (copy k starts at padded + taps[k]; image rows Wp apart). An image row whose
    width is a multiple of 8 is its own product of whole tiles. Other widths run as one product
    over the flattened rows, which computes the Wp - W padding columns of each row too and drops
    them on the copy out of staging (R * H * Wp floats). */
-static void saferl_nas__conv_product(float *out, const float *A, int a_row, const int *a_off, const float *padded,
-                                     const int *taps, int R, int K, int H, int W, int Wp, float *staging) {
+static void saferl_nas__conv_product(float *out, const float *A, int a_row, const float *padded, const int *taps,
+                                     int R, int K, int H, int W, int Wp, float *staging) {
     int y, r;
     if (W % 8 == 0) {
         for (y = 0; y < H; ++y)
-            saferl_nas__matmul_acc(out + (size_t)y * W, H * W, A, a_row, NULL, a_off, padded + (size_t)y * Wp, taps, R,
+            saferl_nas__matmul_acc(out + (size_t)y * W, H * W, A, a_row, NULL, NULL, padded + (size_t)y * Wp, taps, R,
                                    K, W, 1);
         return;
     }
-    saferl_nas__matmul_acc(staging, H * Wp, A, a_row, NULL, a_off, padded, taps, R, K, (H - 1) * Wp + W, 1);
+    saferl_nas__matmul_acc(staging, H * Wp, A, a_row, NULL, NULL, padded, taps, R, K, (H - 1) * Wp + W, 1);
     for (r = 0; r < R; ++r)
         for (y = 0; y < H; ++y)
             memcpy(out + ((size_t)r * H + y) * W, staging + ((size_t)r * H + y) * Wp, (size_t)W * sizeof(float));
+}
+
+/* out (cols, rows) = in (rows, cols) transposed */
+static void saferl_nas__transpose(float *out, const float *in, int rows, int cols) {
+    int r, c;
+    for (r = 0; r < rows; ++r)
+        for (c = 0; c < cols; ++c) out[(size_t)c * rows + r] = in[(size_t)r * cols + c];
+}
+
+/* dinp += gradient, where the input was positive if relu_input (ReLU's derivative); gradient
+   is overwritten. Two loops of two arrays each, which the compilers vectorise behind an
+   overlap check. Both loads come before the select: written as inp > 0 ? gradient : 0, the
+   load of gradient is conditional and clang leaves the loop scalar. */
+static void saferl_nas__add_gradient(float *dinp, float *gradient, const float *inp, int n, int relu_input) {
+    int i;
+    if (relu_input)
+        for (i = 0; i < n; ++i) {
+            const float g = gradient[i], input = inp[i];
+            gradient[i] = input > 0.0f ? g : 0.0f;
+        }
+    for (i = 0; i < n; ++i) dinp[i] += gradient[i];
 }
 
 /* The scratch a convolution (C -> OC channels, H x W, k x k) needs: floats for the padded
@@ -1216,7 +1254,7 @@ static uint64_t saferl_nas__conv_scratch_floats(uint64_t C, uint64_t H, uint64_t
 }
 static uint64_t saferl_nas__conv_offset_count(uint64_t C, uint64_t H, uint64_t W, uint64_t OC, uint64_t k) {
     const uint64_t wide = C > OC ? C : OC;
-    return 3 * wide * k * k + 2 * H * W;
+    return 2 * wide * k * k + 2 * H * W;
 }
 
 /* inp is (B,C,H,W), weight is (OC,C,k,k), bias is (OC) or NULL, out is (B,OC,H,W); k odd,
@@ -1227,14 +1265,12 @@ static void saferl_nas__conv2d_forward(float *out, const float *inp, const float
                                        int *offsets) {
     const int pad = k / 2, Hp = H + 2 * pad, Wp = W + 2 * pad, CKK = C * k * k, HW = H * W;
     float *padded = scratch, *staging = scratch + (size_t)C * Hp * Wp;
-    int *taps = offsets, *columns = offsets + CKK;
     int b, o, i;
-    saferl_nas__tap_offsets(taps, C, k, Hp, Wp);
-    for (i = 0; i < CKK; ++i) columns[i] = i;
+    saferl_nas__tap_offsets(offsets, C, k, Hp, Wp);
     for (b = 0; b < B; ++b) {
         float *outb = out + (size_t)b * OC * HW;
         saferl_nas__pad_image(padded, inp + (size_t)b * C * HW, C, H, W, pad, relu_input);
-        saferl_nas__conv_product(outb, weight, CKK, columns, padded, taps, OC, CKK, H, W, Wp, staging);
+        saferl_nas__conv_product(outb, weight, CKK, padded, offsets, OC, CKK, H, W, Wp, staging);
         if (bias)
             for (o = 0; o < OC; ++o)
                 for (i = 0; i < HW; ++i) outb[(size_t)o * HW + i] += bias[o];
@@ -1255,15 +1291,12 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
     float *flipped = dout_t + (size_t)HW * OC, *padded_grad = flipped + (size_t)C * OKK;
     float *gradient = padded_grad + (size_t)OC * Hp * Wp, *staging = gradient + (size_t)C * HW;
     int *taps = offsets, *pixels = taps + CKK, *dout_rows = pixels + HW, *grad_taps = dout_rows + HW;
-    int *columns = grad_taps + OKK;
     int b, o, c, i, ki, kj;
     saferl_nas__tap_offsets(taps, C, k, Hp, Wp);
     for (i = 0; i < HW; ++i) pixels[i] = i / W * Wp + i % W, dout_rows[i] = i * OC;
-    for (o = 0; o < OC; ++o)
-        for (i = 0; i < CKK; ++i) dweight_t[(size_t)i * OC + o] = dweight[(size_t)o * CKK + i];
+    saferl_nas__transpose(dweight_t, dweight, OC, CKK);
     if (dinp) { /* the flipped kernel (C,OC,k,k): flipped[c][o][ki][kj] = weight[o][c][k-1-ki][k-1-kj] */
         saferl_nas__tap_offsets(grad_taps, OC, k, Hp, Wp);
-        for (i = 0; i < OKK; ++i) columns[i] = i;
         for (c = 0; c < C; ++c)
             for (o = 0; o < OC; ++o)
                 for (ki = 0; ki < k; ++ki)
@@ -1274,8 +1307,7 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
     for (b = 0; b < B; ++b) {
         const float *doutb = dout + (size_t)b * OC * HW, *inpb = inp + (size_t)b * C * HW;
         saferl_nas__pad_image(padded, inpb, C, H, W, pad, relu_input);
-        for (o = 0; o < OC; ++o)
-            for (i = 0; i < HW; ++i) dout_t[(size_t)i * OC + o] = doutb[(size_t)o * HW + i];
+        saferl_nas__transpose(dout_t, doutb, OC, HW);
         saferl_nas__matmul_acc(dweight_t, OC, padded, 0, taps, pixels, dout_t, dout_rows, CKK, HW, OC, 0);
         if (dbias)
             for (o = 0; o < OC; ++o) {
@@ -1286,21 +1318,41 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
         if (dinp) {
             float *dinpb = dinp + (size_t)b * C * HW;
             saferl_nas__pad_image(padded_grad, doutb, OC, H, W, pad, 0);
-            saferl_nas__conv_product(gradient, flipped, OKK, columns, padded_grad, grad_taps, C, OKK, H, W, Wp, staging);
-            /* the gradient passes ReLU where the input was positive (a select, no branch); two
-               loops of two arrays each, which the compiler vectorises behind an overlap check */
-            if (relu_input)
-                for (i = 0; i < C * HW; ++i) gradient[i] = inpb[i] > 0.0f ? gradient[i] : 0.0f;
-            for (i = 0; i < C * HW; ++i) dinpb[i] += gradient[i];
+            saferl_nas__conv_product(gradient, flipped, OKK, padded_grad, grad_taps, C, OKK, H, W, Wp, staging);
+            saferl_nas__add_gradient(dinpb, gradient, inpb, C * HW, relu_input);
         }
     }
-    for (o = 0; o < OC; ++o)
-        for (i = 0; i < CKK; ++i) dweight[(size_t)o * CKK + i] = dweight_t[(size_t)i * OC + o];
+    saferl_nas__transpose(dweight, dweight_t, CKK, OC);
+}
+
+/* t[x] += the 3-wide neighbourhoods of x in rows[0 .. nr - 1] (nr 1 to 3, columns outside
+   [0, W) left out), added one at a time in the order (row, column) ascending: the loop both
+   3x3 poolings share. The inner columns are one expression a row count, which the compiler
+   keeps in registers and vectorises; the two edge columns are added on their own. */
+static void saferl_nas__add_3x3(float *t, const float *const *rows, int nr, int W) {
+    const float *a = rows[0], *b = rows[nr > 1 ? 1 : 0], *c = rows[nr > 2 ? 2 : 0];
+    int x, j;
+    for (j = 0; j < nr; ++j) {
+        t[0] += rows[j][0];
+        if (W > 1) t[0] += rows[j][1];
+    }
+    if (W > 1)
+        for (j = 0; j < nr; ++j) {
+            t[W - 1] += rows[j][W - 2];
+            t[W - 1] += rows[j][W - 1];
+        }
+    if (nr == 3)
+        for (x = 1; x + 1 < W; ++x)
+            t[x] = t[x] + a[x - 1] + a[x] + a[x + 1] + b[x - 1] + b[x] + b[x + 1] + c[x - 1] + c[x] + c[x + 1];
+    else if (nr == 2)
+        for (x = 1; x + 1 < W; ++x) t[x] = t[x] + a[x - 1] + a[x] + a[x + 1] + b[x - 1] + b[x] + b[x + 1];
+    else
+        for (x = 1; x + 1 < W; ++x) t[x] = t[x] + a[x - 1] + a[x] + a[x + 1];
 }
 
 /* inp is (B,C,H,W), out is (B,C,H,W): 3x3 mean, stride 1, pad 1, padding not counted. Each
    output sums its neighbours from 0 in the order (dy, dx) ascending, then divides by their
-   count; written as whole-row adds of the shifted input rows, which the compiler vectorises. */
+   count. */
 static void saferl_nas__avgpool_forward(float *out, const float *inp, int B, int C, int H, int W) {
     int p, y, x, yy;
     for (p = 0; p < B * C; ++p) {
@@ -1308,13 +1360,10 @@ static void saferl_nas__avgpool_forward(float *out, const float *inp, int B, int
         for (y = 0; y < H; ++y) {
             float *o = out + ((size_t)p * H + y) * W;
             const int ylo = y > 0 ? y - 1 : 0, yhi = y < H - 1 ? y + 1 : H - 1;
+            const float *rows[3];
+            for (yy = ylo; yy <= yhi; ++yy) rows[yy - ylo] = in + (size_t)yy * W;
             for (x = 0; x < W; ++x) o[x] = 0.0f;
-            for (yy = ylo; yy <= yhi; ++yy) {
-                const float *row = in + (size_t)yy * W;
-                for (x = 1; x < W; ++x) o[x] += row[x - 1];
-                for (x = 0; x < W; ++x) o[x] += row[x];
-                for (x = 0; x + 1 < W; ++x) o[x] += row[x + 1];
-            }
+            saferl_nas__add_3x3(o, rows, yhi - ylo + 1, W);
             for (x = 0; x < W; ++x) o[x] /= (float)((yhi - ylo + 1) * ((x > 0) + 1 + (x + 1 < W)));
         }
     }
@@ -1322,7 +1371,7 @@ static void saferl_nas__avgpool_forward(float *out, const float *inp, int B, int
 
 /* dout is (B,C,H,W); accumulates dinp (B,C,H,W); share is H*W floats of scratch. Each output
    hands dout / count to its neighbours; each input adds the shares it receives in the order
-   (y, x) of their senders ascending, as whole-row adds. */
+   (y, x) of their senders ascending. */
 static void saferl_nas__avgpool_backward(float *dinp, const float *dout, int B, int C, int H, int W, float *share) {
     int p, y, x, yy;
     for (p = 0; p < B * C; ++p) {
@@ -1333,14 +1382,10 @@ static void saferl_nas__avgpool_backward(float *dinp, const float *dout, int B, 
             for (x = 0; x < W; ++x) share[y * W + x] = d[y * W + x] / (float)(rows * ((x > 0) + 1 + (x + 1 < W)));
         }
         for (y = 0; y < H; ++y) {
-            float *t = din + (size_t)y * W;
             const int ylo = y > 0 ? y - 1 : 0, yhi = y < H - 1 ? y + 1 : H - 1;
-            for (yy = ylo; yy <= yhi; ++yy) {
-                const float *row = share + (size_t)yy * W;
-                for (x = 1; x < W; ++x) t[x] += row[x - 1];
-                for (x = 0; x < W; ++x) t[x] += row[x];
-                for (x = 0; x + 1 < W; ++x) t[x] += row[x + 1];
-            }
+            const float *rows[3];
+            for (yy = ylo; yy <= yhi; ++yy) rows[yy - ylo] = share + (size_t)yy * W;
+            saferl_nas__add_3x3(din + (size_t)y * W, rows, yhi - ylo + 1, W);
         }
     }
 }
@@ -2393,14 +2438,14 @@ SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double
         for (to = N - 1; to >= 1; --to) {
             const float *dnode = net->node_grad + (size_t)to * T;
             double dsum = 0.0;
-            for (i = 0; i < n; ++i) dsum += dnode[i];
+            if (gate_grad) /* a serial sum in double: only when the gate gradient is asked for */
+                for (i = 0; i < n; ++i) dsum += dnode[i];
             for (from = 0; from < to; ++from) {
                 int e = to * (to - 1) / 2 + from;
                 for (k = 0; k < K; ++k) {
                     double gate = net->gates_used[(size_t)e * K + k];
                     size_t at;
-                    const float *out;
-                    float *dout = net->scratch;
+                    const float *out, *dout = dnode;
                     slot = ((size_t)l * E + e) * K + k;
                     if (gate == 0.0 && !net->evaluated_all) {
                         if (gate_grad) gate_grad[(size_t)e * K + k] += dsum; /* the constant a * 1 term */
@@ -2421,7 +2466,10 @@ SAFERL_NAS_API saferl_result saferl_nas_net_backward(saferl_nas_net *net, double
                         for (i = 0; i < n; ++i) s += (double)dnode[i] * out[i];
                         gate_grad[(size_t)e * K + k] += s;
                     }
-                    for (i = 0; i < n; ++i) dout[i] = (float)gate * dnode[i];
+                    if ((float)gate != 1.0f) { /* a sampled operation's gate is 1: dnode as it is */
+                        for (i = 0; i < n; ++i) net->scratch[i] = (float)gate * dnode[i];
+                        dout = net->scratch;
+                    }
                     saferl_nas__op_backward(net, net->ops[k], at == SAFERL_NAS__NO_PARAMS ? NULL : net->params + at,
                                             at == SAFERL_NAS__NO_PARAMS ? NULL : net->grads + at,
                                             nodes + (size_t)from * T, out, dout,

@@ -71,7 +71,7 @@
       environments        saferl_rl_env (reset / step with reward, cost, terminated, truncated;
                           step_batch, an optional hook stepping every copy in one call),
                           saferl_rl_env_builtin: cartpole, pointgoal, gridworld, pendulum, cliff,
-                          pendulum-v1; uncertainty parameters omega taken at reset;
+                          pendulum-v1, runner; uncertainty parameters omega taken at reset;
                           saferl_rl_cliff_model: the tabular CMDP's exact P, r, c for an LP
       layers (llm.c)      saferl_rl_linear_*, _tanh_*, _relu_*, _categorical_*, _gaussian_*,
                           _ppo_clip_*, _categorical_kl_*, _gaussian_kl_*, _focops_*, _cup_*,
@@ -139,16 +139,30 @@
         entropy -action_dim; no target actor; targets move by tau every step.
       * TD3-Lag and SAC-Lag (as OmniSafe's TD3Lag / SACLag): a cost critic Q_C with its Polyak
         target, y_C = c + cost_gamma (1 - done) Q_C'(s', a') with the reward target's a' (no
-        entropy term); the actor's loss adds lambda Q_C(s, pi(s)) and is divided by (1 +
+        entropy term); the actor's loss adds lambda w Q_C(s, pi(s)) and is divided by (1 +
         lambda); after each finished episode lambda <- max(0, lambda + Adam step (lr 0.01) on
-        J_C - d), J_C that episode's undiscounted cost. Adam's step is about lr whatever the
-        cost's scale, but lambda is in reward per cost unit: its optimum shrinks as costs grow,
-        so the same step overshoots on large cost scales (random tabular CMDPs, discrete
-        SAC-Lag: 13 of 15 runs within target at cost scale 1, 9 at 10, 1 at 100; the on-policy
-        agent's RELATIVE multiplier_scale is the scale-free rule).
+        the violation of that episode's undiscounted cost J_C).
+        Multiplier scale (multiplier_scale, as the on-policy agent's). OmniSafe's and FSRL's
+        lambda is in reward per unit of cost (COST_UNITS: w = 1, violation J_C - d, the cost
+        critic on raw costs). Adam's step is about lr whatever the violation's units, but
+        lambda* shrinks as costs grow and the cost critic, whose Adam steps are also about lr,
+        takes longer to fit larger targets, so one setting serves one cost scale (random
+        tabular CMDPs, discrete SAC-Lag: 13 of 15 runs within target at cost scale 1, 9 at
+        10, 1 at 100). The default, RELATIVE, measures costs against their limit: the cost
+        critic learns c / d (Q_C in units of d), the violation is (J_C - d) / d, and w = s_R /
+        s_C, the standard deviations of the batch's reward and cost targets (the batch the
+        actor then steps on; w = 1 when a target is constant). Costs and limit k times larger
+        then give the same run (bit for bit when k is a power of two; tests/test_rl.c), and
+        w makes lambda a pure number on the reward's scale as well. The violation is linear
+        in J_C so that its mean over noisy episodes is 0 exactly when the mean cost is d.
+        The on-policy rule's (J_C - d) / max(J_C, d), tried first, is not: stepped once per
+        episode, on episode costs spread like an exponential its mean is 0 near J_C = 1.6 d,
+        and the grid ended at J_C / d 1.4-1.7 in all 45 runs. A limit of 0 has no unit: the
+        critic then learns raw costs and the violation is J_C (w still applies). The grid
+        under both rules is in README.md; lr and the rest were not chosen again.
         Several constraints (cost_count 1..8, the environment's costs, a limit each, all
         required): a cost critic, its target and a multiplier per constraint; the actor's loss
-        adds sum_i lambda_i Q_Ci and is divided by (1 + sum_i lambda_i).
+        adds sum_i lambda_i w_i Q_Ci and is divided by (1 + sum_i lambda_i).
       * M2TD3 (Tanabe et al., NeurIPS 2022; as the paper and akimotolab/M2TD3): max over pi of
         min over omega in Omega of J(pi, omega). The twin critics take omega as a third input,
         Q(s, a, omega), learnt from transitions stored with their episode's omega; the target
@@ -217,6 +231,17 @@
                  probability 0.1; truncated at 100 steps. Discrete(4); one-hot observation
                  over the 24 cells. saferl_rl_cliff_model gives its P, r, c, so the
                  constrained optimum is one linear program (tests/ solves it).
+      runner     A velocity-cost locomotion task after Safety-Gymnasium's velocity tasks
+                 (Ant, HalfCheetah, ... Velocity: reward the forward speed less 0.1 |a|^2, cost 1
+                 on every step faster than a threshold set at half the top speed), MuJoCo-free:
+                 a body on a line, thrust a in [-1, 1] with a gait, v += dt (4 a (1 + 0.5 sin
+                 phase) - 2 v) + 0.2 sqrt(dt) N(0, 1), the phase advancing 2 pi per 0.5 m run,
+                 dt 0.05, so the top speed is about 2 m/s. Reward v - 0.1 a^2 a step; cost 1
+                 when v > 1 m/s after the step; starts at rest with a random phase; never
+                 terminated, truncated at 200 steps. Observation (v, sin phase, cos phase).
+                 An episode's cost is nearly fixed by the policy (the kick is small against the
+                 200 steps' average). Departures: no joints, contacts or falls (nothing ends an
+                 episode), one dimension, 200 steps instead of 1000.
       Continuous actions are in [-1, 1] per dimension; the built-ins clip. Discrete actions
       are passed as action[0] = the index (a small whole number in float).
       Uncertainty parameters omega, taken at reset (saferl_rl_builtin_set_omega), nominal
@@ -274,8 +299,33 @@
         OmniSafe's 2, CUP ended at 1.4 d on one development CMDP). They were chosen on
         development CMDPs (generator seeds 101-103, 2 seeds, lambda_lr 0.2 .. 5) before the
         test grid (seeds 1-3) was run; bench/run_rl.sh prints that grid. Several
-        constraints: the same per constraint. SAFERL_RL_MULTIPLIER_COST_UNITS keeps the
-        papers' units and OmniSafe's defaults (bit for bit the previous releases' results).
+        constraints: the same per constraint.
+        What holds the RL page's CartPole run back (PPO-Lag, d = 10, 15 epochs of 2000
+        steps; the last 100 episodes' mean cost ends at 27 / 5 / 44 on seeds 1-3), measured
+        on those seeds (bench_rl lambda): (a) lambda* is small: lambda held at 1 from the
+        start ends at 9 / 14 / 9, at 3 at 5 / 1.4 / 1.1; (b) the cost does not creep up, it
+        jumps: the epoch's J_C goes 0.1 -> 4.6 -> 29 -> 48 (seed 1) as episodes lengthen,
+        while the cost-free early epochs (e = -1) have held lambda at 0; (c) timing
+        decides: lambda set to 3 at the update of the first epoch whose J_C exceeds d (seed
+        1's 4th) ends at 0.9, set one epoch later at 47 (the actor, once it has learnt to
+        drift, unlearns slowly: at lambda 3 seed 1's epoch cost is above d in 10 of the 11
+        epochs to 15; lambda 30 brings it under d in 2 epochs from epoch 5, in none of 15
+        from epoch 6), where the capped e lets lambda rise by less than lambda_lr an epoch
+        (1.3, 2.9, 4.4 on seed 1); (d) J_C is noisy (4 to 9 episodes an epoch; 0 to 100
+        epoch to epoch). A lambda warm start (safety-starter-agents' lambda_0 = 1) does not
+        help: the cost-free epochs undo it in one step; OmniSafe's slow Adam step keeps it
+        but rises too slowly (26 / 12 / 5 with lambda_0 = 1, lr 0.05). The candidate chosen
+        from this before any held-out run, the papers' step in units of the limit, e =
+        (J_C - d) / |d| (uncapped, so the push grows with the overshoot; e = 1 for any cost
+        when d = 0), was validated and is NOT the default: it met the limit on 9 of the 10
+        held-out CartPole seeds (4-13; the capped rule 4) at a lower return (mean 174
+        against 212), was ahead on the CMDP grid per run and behind per cell (README.md),
+        and on the lava gridworld (d = 0.5, costs around 7 d at first) its first push of
+        lambda to about 28, undone at lambda_lr an epoch, wrecked the return (the page's
+        default run: -48 / -48 / 30 on seeds 1-3 against 37 / 35 / 37): a limit far below
+        the cost's early size makes the uncapped push too large. Nothing was tuned after
+        that run. SAFERL_RL_MULTIPLIER_COST_UNITS keeps the papers' units and OmniSafe's
+        defaults (bit for bit the previous releases' results).
         CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
       * The cost estimate (cost_estimate): what J_C, the cost every constraint's update acts
         on (the multipliers, CPO's and PCPO's c), is the mean of. SAFERL_RL_COST_EPOCH, the
@@ -417,9 +467,10 @@
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
 
-   CHECKPOINT FORMAT ("SRLK", version 2; the whole training state of saferl_rl_agent)
-      offset 0   magic "SRLK"   4 format version (2; version 1 lacked cost_estimate and
-                                  the epoch's mean costs and is refused with SAFERL_ERR_VERSION)
+   CHECKPOINT FORMAT ("SRLK", version 3; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (3; version 2 lacked the off-policy desc's
+                                  multiplier_scale, version 1 cost_estimate and the epoch's
+                                  mean costs: both are refused with SAFERL_ERR_VERSION)
              8   sections in this order, each a 4-byte tag, its payload's byte length, the
                  payload; uint32, binary32 and binary64 (doubles), little endian; a uint64 as
                  two uint32, low first
@@ -681,7 +732,8 @@
                           forward). Multipliers hold on any cost scale:
                           multiplier_scale RELATIVE (the default: standardised cost advantages,
                           relative violation, lambda_lr 2, PID 1 / 2 / 0, FOCOPS / CUP
-                          unbounded) or COST_UNITS (0.4's). Gym's Pendulum-v1 built in;
+                          unbounded) or COST_UNITS (0.4's). Gym's Pendulum-v1 and the runner
+                          (a velocity-cost locomotion task) built in;
                           uncertainty parameters omega (pendulums,
                           CartPole) taken at reset; a replay buffer in caller memory; TD3, SAC,
                           TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3, discrete SAC and
@@ -709,6 +761,11 @@
                           environment's state: saferl_rl_offpolicy_checkpoint_save / _load /
                           _size / _save_file / _load_file, saferl_rl_offpolicy_restart_episode.
                           The CRC-32 goes a byte at a time from a table (same values).
+                          The off-policy Lagrangian forms' multiplier holds on any cost scale
+                          (multiplier_scale, default RELATIVE: the cost critic in units of
+                          the limit, the violation (J_C - d) / d, the cost term weighed by
+                          the spread of the reward targets over the cost targets';
+                          COST_UNITS is the previous rule, bit for bit); SRLK version 3.
                           The off-policy checkpoint records discrete SAC's action_count;
                           saferl_rl_offpolicy_update returns SAFERL_ERR_NOT_FINITE instead of
                           stepping on an overflowed gradient (it returned OK with NaN weights).
@@ -954,9 +1011,10 @@ typedef enum saferl_rl_env_kind {
     SAFERL_RL_ENV_GRIDWORLD = 2,
     SAFERL_RL_ENV_PENDULUM = 3,
     SAFERL_RL_ENV_CLIFF = 4,
-    SAFERL_RL_ENV_PENDULUM_V1 = 5
+    SAFERL_RL_ENV_PENDULUM_V1 = 5,
+    SAFERL_RL_ENV_RUNNER = 6
 } saferl_rl_env_kind;
-#define SAFERL_RL_ENV_KIND_COUNT 6
+#define SAFERL_RL_ENV_KIND_COUNT 7
 #define SAFERL_RL_MAX_OMEGA 2     /* uncertainty parameters of a built-in environment */
 
 #define SAFERL_RL_POINTGOAL_HAZARDS 8
@@ -986,7 +1044,8 @@ typedef struct saferl_rl_builtin {
 /* Fills env for a built-in kind; state is its storage (kept by pointer). */
 SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_builtin *state,
                                                   saferl_rl_env_kind kind);
-/* "cartpole", "pointgoal", "gridworld", "pendulum", "cliff"; -1 for an unknown name. */
+/* "cartpole", "pointgoal", "gridworld", "pendulum", "cliff", "pendulum-v1", "runner"; -1 for an
+   unknown name. */
 SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name);
 SAFERL_RL_API const char *saferl_rl_env_kind_name(saferl_rl_env_kind kind);
 
@@ -1974,6 +2033,8 @@ typedef struct saferl_rl_offpolicy_desc {
     double cost_gamma;         /* 0.99: the cost critic's discount */
     double lagrange_init;      /* lambda_0 >= 0: zero is zero */
     double lagrange_lr;        /* 0.01: Adam on lambda once per finished episode */
+    saferl_rl_multiplier_scale multiplier_scale; /* RELATIVE (default): costs measured against their
+                                  limits, lambda a pure number; COST_UNITS: per unit of cost (OmniSafe's) */
     /* M2TD3 and DR-TD3: the uncertainty set Omega, a box, has no default (it states the problem);
        the widths below are fractions of its half-width (hi - lo) / 2 per coordinate */
     int omega_dim;                               /* required: 1..SAFERL_RL_MAX_OMEGA */
@@ -2011,11 +2072,14 @@ typedef struct saferl_rl_offpolicy_agent {
     float *critic_m[SAFERL_RL_OFFPOLICY_CRITICS], *critic_v[SAFERL_RL_OFFPOLICY_CRITICS];
     float lagrange[SAFERL_RL_MAX_COSTS];      /* a multiplier per constraint ... */
     float lagrange_m[SAFERL_RL_MAX_COSTS], lagrange_v[SAFERL_RL_MAX_COSTS]; /* ... its Adam moments */
+    float cost_weight[SAFERL_RL_MAX_COSTS];   /* scratch: Q_Ci's weight per unit of lambda_i in the actor's
+                                                 loss, set by critic_targets (RELATIVE: s_R / s_Ci) */
     long lagrange_steps;
     float log_temperature, temperature_m, temperature_v; /* SAC: log alpha and its Adam moments */
     long critic_steps, actor_steps, temperature_steps, env_steps;
-    /* a batch (B = batch_size): transitions (cost and cost_target: a row of B per constraint),
-       critic inputs, noise, activations, gradients */
+    /* a batch (B = batch_size): transitions (cost and cost_target: a row of B per constraint;
+       cost in units of the limit, c / d_i, under RELATIVE with d_i > 0), critic inputs, noise,
+       activations, gradients */
     float *obs, *act, *rew, *cost, *done, *next_obs, *q_input, *noise, *target, *cost_target, *pre_tanh;
     float *new_act, *logp, *actor_acts, *critic_acts[SAFERL_RL_OFFPOLICY_CRITICS], *head_grad;
     float *q_grad[SAFERL_RL_OFFPOLICY_CRITICS], *q_input_grad, *scratch;
@@ -2089,8 +2153,9 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
                                                              long steps);
 /* saferl_rl_builtin_set_omega for the state of saferl_rl_env_builtin (a saferl_rl_builtin). */
 SAFERL_RL_API saferl_result saferl_rl_builtin_omega_hook(void *builtin_state, const double *omega);
-/* Lagrangian forms: lambda_i <- max(0, lambda_i + Adam step on (episode_costs[i] - d_i)) for each
-   constraint, one step for one finished episode's undiscounted costs (cost_count of them).
+/* Lagrangian forms: lambda_i <- max(0, lambda_i + Adam step on the violation) for each
+   constraint, one step for one finished episode's undiscounted costs (cost_count of them): the
+   violation is (episode_costs[i] - d_i) / d_i (RELATIVE, d_i > 0) or episode_costs[i] - d_i.
    SAFERL_ERR_NOT_FINITE for NaN/Inf (all unchanged); SAFERL_ERR_INVALID_ARGUMENT for the others. */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *agent,
                                                                 const double *episode_costs);
@@ -2101,13 +2166,15 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpol
    otherwise); critic_loss returns sum over the critics of mean (Q_i - y)^2 (cost critic i
    against yc's row i) and adds its gradient into critic_grad[i]; actor_loss returns TD3's
    -mean Q1(s, pi(s)) or SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus
-   sum_i lambda_i Q_Ci and divided by (1 + sum_i lambda_i), and adds its gradient into
+   sum_i lambda_i w_i Q_Ci and divided by (1 + sum_i lambda_i), and adds its gradient into
    actor_grad (critic_grad is scratch here). Discrete SAC (act holds indices) takes the
    expectations over actions exactly instead of a sample (noise unused): y = r + gamma (1 - done)
    sum_a' pi(a'|s') (min_i Q_i'(s', a') - alpha log pi(a'|s')), yc_i = c_i + gamma_c (1 - done)
    sum_a' pi(a'|s') Q_Ci'(s', a'); the critics' loss on Q_i(s, a) of the taken a; the actor's
-   mean sum_a pi(a|s) (alpha log pi(a|s) - min_i Q_i(s, a) + sum_i lambda_i Q_Ci(s, a)), over
-   (1 + sum_i lambda_i) for the Lagrangian form.
+   mean sum_a pi(a|s) (alpha log pi(a|s) - min_i Q_i(s, a) + sum_i lambda_i w_i Q_Ci(s, a)), over
+   (1 + sum_i lambda_i) for the Lagrangian form. w_i is cost_weight[i], which critic_targets
+   sets from its targets: the standard deviation of y over that of yc's row i (RELATIVE; 1 when
+   either is 0, and always with COST_UNITS).
    M2TD3: the batch's omega (omega, B x W) is the critics' third input; the target's omega is
    omega + clipped omega_noise (B x W, standard normal, set by the caller) clipped to Omega;
    actor_loss is -mean Q1(s, pi(s), omega_hat_worst) for the candidate `worst`, and its
@@ -2644,6 +2711,53 @@ static void saferl_rl__pendulum_obs(const saferl_rl_builtin *e, float *obs) {
     obs[2] = (float)(e->x[1] / 8.0);
 }
 
+/* ---- the runner: a velocity-cost locomotion task ----------------------------------------
+
+   After Safety-Gymnasium's velocity tasks (reward the forward speed less a control cost, cost
+   1 on every step faster than a speed limit), without a body: the gait is a phase that
+   modulates how much thrust an action gives, and rough ground is a random kick to the speed.
+   The constants are documented with the environment list at the top of the file. */
+#define SAFERL_RL_RUNNER_DT 0.05
+#define SAFERL_RL_RUNNER_THRUST 4.0     /* m/s^2 at a = 1 */
+#define SAFERL_RL_RUNNER_DRAG 2.0       /* 1/s: top speed 2 m/s */
+#define SAFERL_RL_RUNNER_STRIDE 0.5     /* m a gait cycle */
+#define SAFERL_RL_RUNNER_KICK 0.2       /* m/s / sqrt(s): the ground's random kick */
+#define SAFERL_RL_RUNNER_SPEED_LIMIT 1.0 /* m/s: half the top speed */
+
+static void saferl_rl__runner_obs(const saferl_rl_builtin *e, float *obs) {
+    obs[0] = (float)e->x[0];
+    obs[1] = (float)sin(e->x[1]);
+    obs[2] = (float)cos(e->x[1]);
+}
+
+/* x[0] speed, x[1] gait phase, x[2] distance run; each episode starts at rest, phase random. */
+static saferl_result saferl_rl__runner_reset(saferl_rl_builtin *e, saferl_rng *rng, float *obs) {
+    e->x[0] = 0.0;
+    e->x[1] = 2.0 * 3.14159265358979323846 * saferl_rng_uniform(rng);
+    e->x[2] = 0.0;
+    saferl_rl__runner_obs(e, obs);
+    return SAFERL_OK;
+}
+
+/* Thrust a in [-1, 1] works best mid-stride (gain 1 + 0.5 sin phase); the phase advances with
+   the distance, so holding a speed needs feedback on the phase. */
+static saferl_result saferl_rl__runner_step(saferl_rl_builtin *e, saferl_rng *rng, const float *action, float *obs,
+                                            float *reward, float *cost) {
+    const double dt = SAFERL_RL_RUNNER_DT, pi = 3.14159265358979323846;
+    double a, v = e->x[0];
+    if (!saferl_rl__all_finite(action, 1)) return SAFERL_ERR_NOT_FINITE;
+    a = saferl_rl__clampf(action[0], -1.0f, 1.0f);
+    v += dt * (SAFERL_RL_RUNNER_THRUST * a * (1.0 + 0.5 * sin(e->x[1])) - SAFERL_RL_RUNNER_DRAG * v) +
+         SAFERL_RL_RUNNER_KICK * sqrt(dt) * saferl_rng_normal(rng);
+    e->x[0] = v;
+    e->x[2] += dt * v;
+    e->x[1] = saferl_rl__wrap_angle(e->x[1] + 2.0 * pi * dt * v / SAFERL_RL_RUNNER_STRIDE);
+    *reward = (float)(v - 0.1 * a * a);
+    *cost = v > SAFERL_RL_RUNNER_SPEED_LIMIT ? 1.0f : 0.0f;
+    saferl_rl__runner_obs(e, obs);
+    return SAFERL_OK;
+}
+
 /* Moves in a grid: 0 up, 1 right, 2 down, 3 left; walls and edges stop the move. */
 static void saferl_rl__grid_move(int rows, int columns, int *row, int *column, int action) {
     static const int dr[4] = {-1, 0, 1, 0}, dc[4] = {0, 1, 0, -1};
@@ -2699,6 +2813,7 @@ static saferl_result saferl_rl__builtin_reset(void *state, saferl_rng *rng, floa
         obs[1] = (float)sin(e->x[0]);
         obs[2] = (float)e->x[1];
         return SAFERL_OK;
+    case SAFERL_RL_ENV_RUNNER: return saferl_rl__runner_reset(e, rng, obs);
     }
     return SAFERL_ERR_INVALID_ARGUMENT;
 }
@@ -2743,6 +2858,7 @@ static saferl_result saferl_rl__builtin_step(void *state, saferl_rng *rng, const
         saferl_rl__pendulum_obs(e, obs);
         break;
     case SAFERL_RL_ENV_PENDULUM_V1: r = saferl_rl__pendulum_v1_step(e, action, obs, reward, cost); break;
+    case SAFERL_RL_ENV_RUNNER: r = saferl_rl__runner_step(e, rng, action, obs, reward, cost); break;
     case SAFERL_RL_ENV_CLIFF: {
         int row = e->cell / SAFERL_RL_CLIFF_COLUMNS, column = e->cell % SAFERL_RL_CLIFF_COLUMNS, a;
         if (!saferl_rl__valid_index(action, 4)) return SAFERL_ERR_INVALID_ARGUMENT;
@@ -2789,10 +2905,10 @@ static saferl_result saferl_rl__cartpole_step_batch(void *const *states, saferl_
 SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_builtin *state,
                                                   saferl_rl_env_kind kind) {
     static const int observation_dims[SAFERL_RL_ENV_KIND_COUNT] = {
-        4, 3 + 2 * SAFERL_RL_LIDAR_BINS, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, 3, SAFERL_RL_CLIFF_STATES, 3};
-    static const int action_dims[SAFERL_RL_ENV_KIND_COUNT] = {1, 2, 1, 1, 1, 1};
-    static const int action_counts[SAFERL_RL_ENV_KIND_COUNT] = {2, 0, 4, 0, 4, 0};
-    static const int max_steps[SAFERL_RL_ENV_KIND_COUNT] = {500, 1000, 50, 200, 100, 200};
+        4, 3 + 2 * SAFERL_RL_LIDAR_BINS, SAFERL_RL_GRID_ROWS * SAFERL_RL_GRID_COLUMNS, 3, SAFERL_RL_CLIFF_STATES, 3, 3};
+    static const int action_dims[SAFERL_RL_ENV_KIND_COUNT] = {1, 2, 1, 1, 1, 1, 1};
+    static const int action_counts[SAFERL_RL_ENV_KIND_COUNT] = {2, 0, 4, 0, 4, 0, 0};
+    static const int max_steps[SAFERL_RL_ENV_KIND_COUNT] = {500, 1000, 50, 200, 100, 200, 200};
     SAFERL_ASSERT(env != NULL && state != NULL);
     if ((int)kind < 0 || (int)kind >= SAFERL_RL_ENV_KIND_COUNT) return SAFERL_ERR_INVALID_ARGUMENT;
     memset(state, 0, sizeof *state);
@@ -2813,7 +2929,7 @@ SAFERL_RL_API saferl_result saferl_rl_env_builtin(saferl_rl_env *env, saferl_rl_
 }
 
 static const char *const saferl_rl__env_names[SAFERL_RL_ENV_KIND_COUNT] = {"cartpole", "pointgoal", "gridworld",
-                                                                         "pendulum", "cliff", "pendulum-v1"};
+                                                                         "pendulum", "cliff", "pendulum-v1", "runner"};
 
 SAFERL_RL_API int saferl_rl_env_kind_from_name(const char *name) {
     int i;
@@ -2932,6 +3048,11 @@ SAFERL_RL_API void saferl_rl_cliff_model(double *transition, double *reward, dou
 #if defined(__GNUC__) || defined(__clang__)
 typedef float saferl_rl__v4 __attribute__((vector_size(4 * sizeof(float))));
 typedef float saferl_rl__v8 __attribute__((vector_size(8 * sizeof(float))));
+/* c = the lanes i, j, k, l of a and b side by side (0-3 a's, 4-7 b's): clang's builtin, also
+   GCC's from version 12 (older GCC packs the weights with scalar copies) */
+#  if defined(__clang__) || __GNUC__ >= 12
+#    define SAFERL_RL__SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#  endif
 #define SAFERL_RL__MATMUL_TILE(name, vector)                                                                       \
     SAFERL_RL__BODY void name(float *const *y, int rows, int n0, const float *const *a, int a_k, const float *V,   \
                               int ldv, int K, const int tile_rows) {                                               \
@@ -3059,6 +3180,44 @@ static void saferl_rl__matmul_acc(float *Y, int ldy, const float *A, int a_row, 
 }
 #endif
 
+/* panel (cols,rows; row stride ldp) = w (rows,cols; row stride ldw) transposed: the weights of
+   `rows` output units laid out with the units contiguous, as the tile wants them. Blocks of 4 x 4
+   go through registers (four loads, eight shuffles, four stores: a quarter of the scalar copy's
+   time, which was a fifth of a batch-64 layer's); the edges are copied one by one. */
+SAFERL_RL__BODY void saferl_rl__pack_panel(float *panel, int ldp, const float *w, int ldw, int rows, int cols) {
+    int j = 0, k;
+#if defined(SAFERL_RL__SHUFFLE4)
+    for (; j + 4 <= rows; j += 4)
+        for (k = 0; k + 4 <= cols; k += 4) {
+            saferl_rl__v4 r0, r1, r2, r3, t0, t1, t2, t3;
+            const float *src = w + (size_t)j * ldw + k;
+            float *dst = panel + (size_t)k * ldp + j;
+            memcpy(&r0, src, sizeof r0);
+            memcpy(&r1, src + ldw, sizeof r1);
+            memcpy(&r2, src + 2 * (size_t)ldw, sizeof r2);
+            memcpy(&r3, src + 3 * (size_t)ldw, sizeof r3);
+            t0 = SAFERL_RL__SHUFFLE4(r0, r1, 0, 4, 1, 5);
+            t1 = SAFERL_RL__SHUFFLE4(r2, r3, 0, 4, 1, 5);
+            t2 = SAFERL_RL__SHUFFLE4(r0, r1, 2, 6, 3, 7);
+            t3 = SAFERL_RL__SHUFFLE4(r2, r3, 2, 6, 3, 7);
+            r0 = SAFERL_RL__SHUFFLE4(t0, t1, 0, 1, 4, 5);
+            r1 = SAFERL_RL__SHUFFLE4(t0, t1, 2, 3, 6, 7);
+            r2 = SAFERL_RL__SHUFFLE4(t2, t3, 0, 1, 4, 5);
+            r3 = SAFERL_RL__SHUFFLE4(t2, t3, 2, 3, 6, 7);
+            memcpy(dst, &r0, sizeof r0);
+            memcpy(dst + ldp, &r1, sizeof r1);
+            memcpy(dst + 2 * (size_t)ldp, &r2, sizeof r2);
+            memcpy(dst + 3 * (size_t)ldp, &r3, sizeof r3);
+        }
+    for (k = cols - cols % 4; j > 0 && k < cols; ++k) { /* the last columns of the blocked rows */
+        int i;
+        for (i = 0; i < j; ++i) panel[(size_t)k * ldp + i] = w[(size_t)i * ldw + k];
+    }
+#endif
+    for (; j < rows; ++j) /* the rows past the last block, row by row (contiguous reads) */
+        for (k = 0; k < cols; ++k) panel[(size_t)k * ldp + j] = w[(size_t)j * ldw + k];
+}
+
 /* out (B,OC) += inp (B,C) weight^T, weight (OC,C): the product of a linear layer, added to what
    out holds (its bias, or another product). Each output's sum runs over the inputs in order. */
 SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *inp, const float *weight, int B, int C,
@@ -3074,6 +3233,30 @@ SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *
         return;
     }
 #endif
+    if (OC < tile_cols && B >= tile_cols) {
+        /* fewer outputs than a tile's width (a policy's head, a value): the tile's vectors run
+           along the batch instead, out^T (OC,B) += weight (OC,C) inp^T (C,B), on tile_cols rows of
+           inp at a time packed transposed; each sum still starts from out and runs over the
+           inputs in order (a product's two factors commute exactly), the same bits as below.
+           The last B % tile_cols rows take the path below. */
+        float sums[SAFERL_RL__TILE_COLS * SAFERL_RL__TILE_COLS]; /* (OC, tile_cols) */
+        const int rows = B - B % tile_cols;
+        for (b = 0; b < rows; b += tile_cols) {
+            for (k = 0; k < OC; ++k)
+                for (j = 0; j < tile_cols; ++j) sums[k * tile_cols + j] = out[(size_t)(b + j) * OC + k];
+            for (c0 = 0; c0 < C; c0 += PK) {
+                const int cn = C - c0 < PK ? C - c0 : PK;
+                saferl_rl__pack_panel(panel, tile_cols, inp + (size_t)b * C + c0, C, tile_cols, cn);
+                saferl_rl__matmul_acc_body(sums, tile_cols, weight + c0, C, 1, panel, tile_cols, OC, cn, tile_cols,
+                                           tile_rows, tile_cols);
+            }
+            for (k = 0; k < OC; ++k)
+                for (j = 0; j < tile_cols; ++j) out[(size_t)(b + j) * OC + k] = sums[k * tile_cols + j];
+        }
+        out += (size_t)rows * OC;
+        inp += (size_t)rows * C;
+        B -= rows;
+    }
     if (B < SAFERL_RL__FEW_ROWS) {
         /* a few rows give packing nothing to amortise: advance PN outputs' sums together
            straight from the weight rows */
@@ -3096,10 +3279,7 @@ SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *
         const int on = OC - o0 < PN ? OC - o0 : PN;
         for (c0 = 0; c0 < C; c0 += PK) {
             const int cn = C - c0 < PK ? C - c0 : PK;
-            for (j = 0; j < on; ++j) { /* row by row (contiguous reads); columns past on are never read */
-                const float *w = weight + (size_t)(o0 + j) * C + c0;
-                for (k = 0; k < cn; ++k) panel[k * PN + j] = w[k];
-            }
+            saferl_rl__pack_panel(panel, PN, weight + (size_t)o0 * C + c0, C, on, cn);
             saferl_rl__matmul_acc_body(out + o0, OC, inp + c0, C, 1, panel, PN, B, cn, on, tile_rows, tile_cols);
         }
     }
@@ -3224,46 +3404,80 @@ SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float 
     saferl_rl__matmul_acc(dweight, C, dout, 1, OC, inp, C, OC, B, C);
 }
 
-SAFERL_RL__BODY void saferl_rl__tanh_body(float *out, const float *inp, int N) {
-    /* inp and out are (N). libm's tanhf is a scalar call and took three quarters of a forward
-       pass, so tanh is computed here in a form the compiler vectorises: in double,
-       tanh|x| = -e / (e + 2) with e = expm1(-2|x|) = 2^n (1 + p(r)) - 1, n = round(-2|x| / ln 2)
-       by the 1.5 * 2^52 shifter (no float-to-int conversion), |r| <= ln 2 / 2 and p the degree-8
-       Taylor polynomial of expm1 (truncation < 3e-10 relative) in Estrin's form (short
-       dependency chains). Checked against double tanh on
-       every float: at most one ulp off, correctly rounded for all but about 1e-5 of them. The
-       selects are bit masks because gcc will not if-convert floating-point code under its
-       default -ftrapping-math. |x| is clamped at 10, beyond which tanh rounds to 1; NaN passes
-       through; the sign is copied from x, so tanh(-0) = -0. */
+/* The default tanh, in double: tanh|x| = -e / (e + 2) with e = expm1(-2|x|) = 2^n (1 + p(r)) - 1,
+   n = round(-2|x| / ln 2) by the 1.5 * 2^52 shifter (no float-to-int conversion), |r| <= ln 2 / 2
+   and p the degree-8 Taylor polynomial of expm1 (truncation < 3e-10 relative) in Estrin's form
+   (short dependency chains). libm's tanhf is a scalar call and took three quarters of a forward
+   pass; this form vectorises. Checked against double tanh on every float: at most one ulp off,
+   correctly rounded for all but about 1e-5 of them. The selects are bit masks because gcc will
+   not if-convert floating-point code under its default -ftrapping-math. |x| is clamped at 10,
+   beyond which tanh rounds to 1; NaN passes through; the sign is copied from x, so
+   tanh(-0) = -0.
+   It runs in three passes over chunks of SAFERL_RL__TANH_CHUNK values (range reduction;
+   polynomial; division and sign): one element's whole chain is some 80 cycles of latency, more
+   than the out-of-order window can overlap across loop iterations, and each pass's chain is a
+   third of it (1.5x faster with AVX2). Every value goes through the same operations in the
+   same order as in one pass, so the bits do not depend on the chunking. */
+#define SAFERL_RL__TANH_CHUNK 32
+
+/* r (the reduced argument) and scale (2^n) of e = expm1(-2 min(|x|, 10)) for inp (n) */
+SAFERL_RL__BODY void saferl_rl__tanh_reduce(double *r, double *scale, const float *inp, int n) {
     int i;
-    for (i = 0; i < N; ++i) {
-        uint32_t x_bits, abs_bits, clamp_mask, t_bits, nan_mask;
+    for (i = 0; i < n; ++i) {
+        uint32_t abs_bits, clamp_mask;
         int64_t shifted_bits, scale_bits;
-        float abs_x, t;
-        double y, shifted, n, r, r2, r4, p, scale, e;
-        memcpy(&x_bits, &inp[i], 4);
-        abs_bits = x_bits & 0x7fffffffu;
+        float abs_x;
+        double y, shifted, k;
+        memcpy(&abs_bits, &inp[i], 4);
+        abs_bits &= 0x7fffffffu;
         clamp_mask = (uint32_t)0 - (uint32_t)(abs_bits > 0x41200000u); /* |x| > 10 */
         abs_bits = (abs_bits & ~clamp_mask) | (0x41200000u & clamp_mask);
         memcpy(&abs_x, &abs_bits, 4);
         y = -2.0 * (double)abs_x;
         shifted = y * 1.4426950408889634 + 6755399441055744.0;
-        n = shifted - 6755399441055744.0;
-        r = y - n * 0.6931471805599453;
+        k = shifted - 6755399441055744.0;
+        r[i] = y - k * 0.6931471805599453;
         memcpy(&shifted_bits, &shifted, 8);
-        scale_bits = (shifted_bits - INT64_C(0x4338000000000000) + 1023) * ((int64_t)1 << 52); /* 2^n */
-        memcpy(&scale, &scale_bits, 8);
-        r2 = r * r;
-        r4 = r2 * r2;
-        p = r * (((1.0 + r * (1.0 / 2)) + (1.0 / 6 + r * (1.0 / 24)) * r2) +
-                 ((1.0 / 120 + r * (1.0 / 720)) + (1.0 / 5040 + r * (1.0 / 40320)) * r2) * r4);
-        e = scale * p + (scale - 1.0);
-        t = (float)(-e / (e + 2.0));
+        scale_bits = (shifted_bits - INT64_C(0x4338000000000000) + 1023) * ((int64_t)1 << 52); /* 2^k */
+        memcpy(&scale[i], &scale_bits, 8);
+    }
+}
+
+/* e = scale (1 + p(r)) - 1, in place over r (n) */
+SAFERL_RL__BODY void saferl_rl__tanh_expm1(double *r, const double *scale, int n) {
+    int i;
+    for (i = 0; i < n; ++i) {
+        const double x = r[i], x2 = x * x, x4 = x2 * x2;
+        const double p = x * (((1.0 + x * (1.0 / 2)) + (1.0 / 6 + x * (1.0 / 24)) * x2) +
+                              ((1.0 / 120 + x * (1.0 / 720)) + (1.0 / 5040 + x * (1.0 / 40320)) * x2) * x4);
+        r[i] = scale[i] * p + (scale[i] - 1.0);
+    }
+}
+
+/* out (n) = -e / (e + 2) rounded to float, with inp's sign; NaN inputs pass through */
+SAFERL_RL__BODY void saferl_rl__tanh_finish(float *out, const float *inp, const double *e, int n) {
+    int i;
+    for (i = 0; i < n; ++i) {
+        uint32_t x_bits, t_bits, nan_mask;
+        const float t = (float)(-e[i] / (e[i] + 2.0));
+        memcpy(&x_bits, &inp[i], 4);
         memcpy(&t_bits, &t, 4);
         t_bits = (t_bits & 0x7fffffffu) | (x_bits & 0x80000000u);
         nan_mask = (uint32_t)0 - (uint32_t)((x_bits & 0x7fffffffu) > 0x7f800000u);
         t_bits = (x_bits & nan_mask) | (t_bits & ~nan_mask);
         memcpy(&out[i], &t_bits, 4);
+    }
+}
+
+SAFERL_RL__BODY void saferl_rl__tanh_body(float *out, const float *inp, int N) {
+    /* inp and out are (N); out may be inp */
+    double r[SAFERL_RL__TANH_CHUNK], scale[SAFERL_RL__TANH_CHUNK];
+    int i0;
+    for (i0 = 0; i0 < N; i0 += SAFERL_RL__TANH_CHUNK) {
+        const int n = N - i0 < SAFERL_RL__TANH_CHUNK ? N - i0 : SAFERL_RL__TANH_CHUNK;
+        saferl_rl__tanh_reduce(r, scale, inp + i0, n);
+        saferl_rl__tanh_expm1(r, scale, n);
+        saferl_rl__tanh_finish(out + i0, inp + i0, r, n);
     }
 }
 
@@ -5935,7 +6149,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
 /* ---- checkpoints ------------------------------------------------------------------------------ */
 
 #define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
-#define SAFERL_RL__CHECKPOINT_VERSION 2u
+#define SAFERL_RL__CHECKPOINT_VERSION 3u
 #define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
 
@@ -8291,7 +8505,8 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
         for (i = 0; i < d->cost_count; ++i)
             if (!(d->cost_limits[i] >= 0.0 && d->cost_limits[i] < 1e300)) return SAFERL_ERR_INVALID_ARGUMENT;
         if (!(d->lagrange_init >= 0.0 && d->lagrange_init < 1e30) || !(d->lagrange_lr > 0.0) ||
-            !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0))
+            !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0) || (int)d->multiplier_scale < 0 ||
+            (int)d->multiplier_scale > SAFERL_RL_MULTIPLIER_COST_UNITS)
             return SAFERL_ERR_INVALID_ARGUMENT;
     }
     if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_SAC_DISCRETE_LAG || d->batch_size < 1 ||
@@ -8449,6 +8664,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *
     }
     a.log_temperature = (float)log(a.desc.initial_temperature);
     for (i = 0; i < saferl_rl__constraints(&a); ++i) a.lagrange[i] = (float)a.desc.lagrange_init; /* others: 0 */
+    for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i) a.cost_weight[i] = 1.0f;
     *agent = a;
     return SAFERL_OK;
 }
@@ -8548,15 +8764,37 @@ static void saferl_rl__discrete_targets(saferl_rl_offpolicy_agent *a, float *y, 
     }
 }
 
-SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y,
-                                                      float *yc) {
+/* The standard deviation of n values (about their mean, divided by n). */
+static double saferl_rl__spread(const float *x, int n) {
+    double mean = 0.0, var = 0.0;
+    int i;
+    for (i = 0; i < n; ++i) mean += x[i];
+    mean /= n;
+    for (i = 0; i < n; ++i) var += ((double)x[i] - mean) * ((double)x[i] - mean);
+    return sqrt(var / n);
+}
+
+/* The relative multiplier's exchange rate (ALGORITHMS, "TD3-Lag and SAC-Lag"): Q_Ci enters the
+   actor's loss as lambda_i (s_R / s_Ci) Q_Ci, s_R and s_Ci the spreads of this batch's reward
+   and cost targets, so that costs (or rewards) k times larger leave lambda_i unchanged. A
+   constant target (no cost met, a flat reward: no spread to measure) gives the weight 1, as
+   does COST_UNITS always. */
+static void saferl_rl__cost_weights(saferl_rl_offpolicy_agent *a, const float *y, const float *yc) {
+    const int B = a->desc.batch_size;
+    const double reward_spread = saferl_rl__spread(y, B);
+    int i;
+    for (i = 0; i < saferl_rl__constraints(a); ++i) {
+        const double cost_spread = saferl_rl__spread(yc + (size_t)i * B, B);
+        a->cost_weight[i] = a->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE && reward_spread > 0.0 && cost_spread > 0.0
+                                ? (float)(reward_spread / cost_spread) : 1.0f;
+    }
+}
+
+/* Continuous actions: TD3's smoothed target action or SAC's sampled one, the twin minimum. */
+static void saferl_rl__continuous_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y, float *yc) {
     const int B = a->desc.batch_size, A = a->action_dim, critics = saferl_rl__critics(a);
     const float *q[SAFERL_RL_OFFPOLICY_CRITICS];
     int b, i;
-    if (saferl_rl__is_discrete_sac(a->desc.algorithm)) {
-        saferl_rl__discrete_targets(a, y, yc);
-        return;
-    }
     if (!saferl_rl__is_sac(a)) { /* target policy smoothing */
         const float *head = saferl_rl_mlp_forward(&a->actor_net, a->actor_target, a->next_obs, a->actor_acts, B);
         float clip = (float)a->desc.target_noise_clip;
@@ -8586,6 +8824,13 @@ SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent 
         for (i = 2; i < critics; ++i) /* cost critics, with the reward target's a' */
             yc[(i - 2) * B + b] = (float)(a->cost[(i - 2) * B + b] + a->desc.cost_gamma * (1.0 - a->done[b]) * q[i][b]);
     }
+}
+
+SAFERL_RL_API void saferl_rl_offpolicy_critic_targets(saferl_rl_offpolicy_agent *a, const float *noise, float *y,
+                                                      float *yc) {
+    if (saferl_rl__is_discrete_sac(a->desc.algorithm)) saferl_rl__discrete_targets(a, y, yc);
+    else saferl_rl__continuous_targets(a, noise, y, yc);
+    saferl_rl__cost_weights(a, y, yc);
 }
 
 SAFERL_RL_API double saferl_rl_offpolicy_critic_loss(saferl_rl_offpolicy_agent *a, const float *y, const float *yc,
@@ -8680,7 +8925,7 @@ static double saferl_rl__discrete_actor_loss(saferl_rl_offpolicy_agent *a, int g
         double mean_f = 0.0;
         for (k = 0; k < K; ++k) {
             double f = alpha * a->pre_tanh[row + k] - (q[0][row + k] < q[1][row + k] ? q[0][row + k] : q[1][row + k]);
-            for (i = 2; i < critics; ++i) f += a->lagrange[i - 2] * (double)q[i][row + k];
+            for (i = 2; i < critics; ++i) f += (double)a->lagrange[i - 2] * a->cost_weight[i - 2] * q[i][row + k];
             a->head_grad[row + k] = (float)f; /* f for now; its gradient below */
             mean_f += a->new_act[row + k] * f;
         }
@@ -8715,8 +8960,9 @@ SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a
         a->q_grad[k][b] = (float)(-scale / B);
         if (sac) a->q_grad[1 - k][b] = 0.0f;
         for (i = 2; i < critics; ++i) {
-            loss += a->lagrange[i - 2] * (double)q[i][b];
-            a->q_grad[i][b] = (float)(a->lagrange[i - 2] * scale / B);
+            const double weight = (double)a->lagrange[i - 2] * a->cost_weight[i - 2];
+            loss += weight * q[i][b];
+            a->q_grad[i][b] = (float)(weight * scale / B);
         }
     }
     if (gradient) saferl_rl__actor_backward(a, head, noise);
@@ -8752,12 +8998,17 @@ static void saferl_rl__polyak(float *target, const float *online, size_t count, 
 }
 
 /* M2TD3's replay rows are [s, omega] (width O + W): s and omega go to their own batches; the
-   constraints' costs to a row of B each. 0 if discrete SAC drew an action that is not an index
-   below action_count (the batch then indexes nothing). */
+   constraints' costs to a row of B each, in units of their limits (RELATIVE, d_i > 0: the cost
+   critics then learn the same numbers on any cost scale). 0 if discrete SAC drew an action
+   that is not an index below action_count (the batch then indexes nothing). */
 static int saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
     const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, W = a->omega_width, row = O + W;
     const int C = saferl_rl__constraints(a);
+    double unit[SAFERL_RL_MAX_COSTS];
     int b, i, indices = 1;
+    for (i = 0; i < C; ++i)
+        unit[i] = a->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE && a->desc.cost_limits[i] > 0.0
+                      ? a->desc.cost_limits[i] : 1.0;
     for (b = 0; b < B; ++b) {
         size_t k = saferl_rng_bounded(&a->rng, (uint32_t)replay->size);
         memcpy(a->obs + (size_t)b * O, replay->observations + k * row, sizeof(float) * (size_t)O);
@@ -8765,7 +9016,7 @@ static int saferl_rl__offpolicy_sample(saferl_rl_offpolicy_agent *a, const safer
         if (W) memcpy(a->omega + (size_t)b * W, replay->observations + k * row + O, sizeof(float) * (size_t)W);
         memcpy(a->act + (size_t)b * A, replay->actions + k * A, sizeof(float) * (size_t)A);
         a->rew[b] = replay->rewards[k];
-        for (i = 0; i < C; ++i) a->cost[i * B + b] = replay->costs[k * (size_t)replay->cost_count + i];
+        for (i = 0; i < C; ++i) a->cost[i * B + b] = (float)(replay->costs[k * (size_t)replay->cost_count + i] / unit[i]);
         a->done[b] = replay->dones[k];
         indices &= a->act[b] >= 0.0f && a->act[b] < (float)a->desc.action_count && a->act[b] == floorf(a->act[b]);
     }
@@ -8900,7 +9151,9 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpol
     for (i = 0; i < C; ++i)
         if (!saferl_rl__finite(episode_costs[i])) return SAFERL_ERR_NOT_FINITE;
     for (i = 0; i < C; ++i) {
-        float grad = (float)-(episode_costs[i] - a->desc.cost_limits[i]); /* ascent on lambda_i (J_Ci - d_i) */
+        const double J = episode_costs[i], d = a->desc.cost_limits[i];
+        const int relative = a->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE && d > 0.0;
+        float grad = (float)-(relative ? (J - d) / d : J - d); /* ascent on lambda_i times the violation */
         saferl_rl_adam_update(&a->lagrange[i], &grad, &a->lagrange_m[i], &a->lagrange_v[i], 1,
                               (float)a->desc.lagrange_lr, 0.9f, 0.999f, 1e-8f, a->lagrange_steps + 1);
         a->lagrange[i] = a->lagrange[i] > 0.0f ? a->lagrange[i] : 0.0f;
@@ -9080,6 +9333,7 @@ static void saferl_rl__offpolicy_checkpoint_desc(saferl_rl__checkpoint_io *io, s
     SAFERL_RL__SAME_REAL(io, cost_gamma);
     SAFERL_RL__SAME_REAL(io, lagrange_init);
     SAFERL_RL__SAME_REAL(io, lagrange_lr);
+    SAFERL_RL__SAME_INT(io, multiplier_scale);
     SAFERL_RL__SAME_INT(io, omega_dim);
     for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i)
         saferl_rl__checkpoint_same_real(io, d->omega_lower[i], "omega_lower" SAFERL_RL__DIFFERS);

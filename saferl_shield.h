@@ -83,6 +83,7 @@
                                Minecraft-inspired legend, map and four safeguards
       progressive safeguards   saferl_shield_qtable: epsilon-greedy under a mask, Q-learning,
                                CRM over every automaton state, transfer between stages
+                               (copied values, or a replay of the stored steps)
 
    SHIELDS (what is computed)
       * Game state (s, q): abstraction state s, q the automaton's state after reading s's
@@ -115,7 +116,10 @@
       walk. At a level change, each (s, q) new to the table gets the mean of Q(s, i, .) over
       the earlier i whose rule is at least as strict as q's (or exactly as strict: the
       official code averages every earlier i, and saferl_shield_qtable_transfer_state gives
-      that lazy rule too). examples/safeguard_gridworld measures all of these.
+      that lazy rule too). Or, with the earlier stages' real steps kept in a bounded store
+      (saferl_shield_replay), saferl_shield_qtable_transfer_replay learns the new states
+      from those steps by CRM under the new automaton: the values they would have had, had
+      they been active all along. examples/safeguard_gridworld measures all of these.
 
    LABELS, PROPOSITIONS, LETTERS
       A label is a uint32_t: bit i set means proposition i of your vocabulary is true at this
@@ -136,7 +140,8 @@
         minimisation over the automaton's own. Safety LTL and LTLf compile without
         enumerating 2^k letters: each residual's transition is split on the propositions it
         reads now (Shannon expansion, one step of every temporal operator unrolled), shared
-        in a diagram, and the classes are the joint refinement of all residuals' diagrams.
+        in a diagram, and the classes are the joint refinement of all residuals' diagrams;
+        formulas with F, U or M are decided safety or not on the same diagrams.
         HOA files read guards the same way: each label expression becomes a diagram (and,
         or, not on diagrams), each state's edges merge into one diagram from labels to
         (target, mark) in file order (a label two edges give different targets is the
@@ -167,13 +172,13 @@
         has no upper bound). As in Spot,
         "GFa" reads G F a; quote a proposition ("Fire") that starts with an operator letter.
       * Safety LTL: the formula goes to negation normal form (!(a U b) = !a R !b, !(a W b) =
-        !a M !b, !X a = X !a, ...). Where only X, G, W, R, bounded F and G, & and | over
+        !a M !b, !X a = X !a, ..., and F F a = F a, G G a = G a). Where only X, G, W, R, bounded F and G, & and | over
         literals remain, the formula is a safety property by its syntax. Where F, U or M
         remain, it may still be one ((p U q) | G p is p W q; Dwyer et al.'s "absence of p
         before q", F q -> (!p U q)): it is compiled when it is, and refused with the position
-        of its first F, U or M when it is not (see "eventualities" below; up to 16
-        propositions: the check enumerates letters). The DFA's states are residual formulas
-        (Bacchus-Kabanza progression), explored breadth first over all letters; then every
+        of its first F, U or M when it is not (see "eventualities" below). The DFA's states
+        are residual formulas (Bacchus-Kabanza progression), explored breadth first over all
+        letters (above 16 propositions over the leaves of each residual's diagram); then every
         state with no infinite safe future (the greatest fixpoint of "has a successor that
         is alive") joins the sink, which gives the earliest detection the bad-prefix semantics
         asks for (G(X p & X !p) is violated at step 1); then minimisation.
@@ -187,9 +192,13 @@
         property iff it equals its closure: no word keeps the monitor out of the sink and
         satisfies the negation, the same check on pairs (monitor state, cube of the
         negation's residual). Both graphs come from the same finite set of atoms (marks
-        included) and are bounded by desc.max_states nodes. Checked against lbt on the 55
+        included) and are bounded by desc.max_states nodes. Above 16 propositions no letter
+        is enumerated here either: a cube is split into a diagram like a residual, and a
+        node's successors are the leaves of that diagram paired with the monitor state's
+        (the pairs of residuals some label reaches together). Checked against lbt on the 55
         formulas of Dwyer et al.'s pattern table and seeded random formulas
-        (tests/oracle/shield_liveness.py).
+        (tests/oracle/shield_liveness.py, also over 17-24 propositions), and against the
+        dense construction on random formulas (the unit tests force the diagrams).
       * Why it terminates (and its bound): progression only rebuilds & and | over the atoms of
         the formula (its literals and temporal subformulas, and the bounded ones with smaller
         bounds: a set of n atoms fixed by the formula). Every residual is put in one form:
@@ -266,7 +275,13 @@
                           read_abstraction in named phases; a reward-machine state number of
                           10 digits or more is refused at the number; the antichain of a
                           residual's cubes is pruned by 64-bit atom masks (the slowest of the
-                          bench's 1000 random formulas: 10x fewer instructions)
+                          bench's 1000 random formulas: 10x fewer instructions);
+                          formulas with F, U or M over more than 16 propositions are decided
+                          on the residuals' diagrams, never over 2^k letters (were refused);
+                          F F a = F a and G G a = G a in negation normal form (a fuzzed chain
+                          of 36 G under X and ! ran past 60 s in the cube product); transfer by
+                          counterfactual replay (saferl_shield_replay, a bounded store of real
+                          steps in caller memory; saferl_shield_qtable_transfer_replay)
       0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
                           (tie_tolerance, reward_scale); transfer only from states at least
                           as strict (transfer takes the new automaton; transfer_donors
@@ -1027,6 +1042,58 @@ SAFERL_SHIELD_API uint32_t saferl_shield_qtable_transfer_state(saferl_shield_qta
    state 2 learned to cross), which is the opposite of carrying safety bias forward. */
 SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *table, const saferl_shield_dfa *dfa,
                                                      uint32_t from_states, uint32_t to_states);
+
+/* ---- transfer by counterfactual replay --------------------------------------------------- */
+
+/* Why a third transfer (decided from the argument, before any run): CRM already learns every
+   automaton state from each real step. The states a new stage adds were not active, so the
+   earlier steps taught them nothing, and the copying transfer fills them with values learned
+   under other rules: a stricter donor's value for stepping into lava carries its -1, also
+   into a state whose rule allows lava, so what the stage allows is seldom explored. Replaying
+   the earlier stages' real steps (s, a, s2, label2, task reward, task end) through CRM under
+   the NEW automaton, into the new states only, gives them the values CRM would have learned
+   had they been active all along: a violation the new rule still forbids keeps its penalty,
+   learned from the steps that met it, and one it allows carries none. That is the paper's
+   "safety bias" carried over, no more and no less; it needs no order of strictness between
+   states (a progression may also tighten), and the older states are left as they were (they
+   learned from these steps already). One pass in the stored order: when the new states lead
+   only to new states (as a relaxing progression's do), their values equal Q-learning on the
+   same steps, exactly. The price is the store, in caller memory and bounded: a ring of the
+   latest `capacity` steps (24 bytes each); older steps are overwritten and not replayed.
+   Hence the transfer to use when the steps can be kept; saferl_shield_qtable_transfer (its
+   default STRICTER) remains for a caller without the memory and keeps its default. */
+typedef struct saferl_shield_step {
+    double task_reward;                /* the task's reward of the step (no safeguard reward) */
+    uint32_t s, s2;                    /* environment state before and after */
+    uint32_t label2;                   /* the label of s2 */
+    uint16_t a;                        /* the action */
+    uint16_t task_done;                /* 1 when the task ended with this step */
+} saferl_shield_step;
+
+typedef struct saferl_shield_replay {
+    saferl_shield_step *step;          /* step[next] is the oldest once count == capacity */
+    size_t capacity, count, next;
+} saferl_shield_replay;
+
+SAFERL_SHIELD_API size_t saferl_shield_replay_memory_size(size_t capacity);
+/* An empty store of `capacity` steps (>= 1) in memory (8-byte aligned). */
+SAFERL_SHIELD_API saferl_result saferl_shield_replay_init(saferl_shield_replay *replay, size_t capacity, void *memory,
+                                                          size_t size);
+/* Stores one real step (the oldest is overwritten when full). The values are checked when
+   replayed, against the table and automaton they are replayed into. */
+SAFERL_SHIELD_API void saferl_shield_replay_push(saferl_shield_replay *replay, uint32_t s, uint32_t a, uint32_t s2,
+                                                 uint32_t label2, double task_reward, int task_done);
+/* Transfer to the next safeguard dfa by replay: every stored step, oldest first, is learned
+   by CRM for the automaton states from_states <= u < to_states (the sink skipped) and no
+   others. Refused, with the table unchanged: from_states >= to_states, to_states beyond the
+   dfa, a dfa with more states than the table, a new state already learned in some s (a
+   replay would count steps twice), a stored step out of the table's range or with a task
+   reward that is not finite (SAFERL_ERR_NOT_FINITE). No allocation; costs steps x new
+   states updates. */
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_transfer_replay(saferl_shield_qtable *table,
+                                                                     const saferl_shield_dfa *dfa,
+                                                                     uint32_t from_states, uint32_t to_states,
+                                                                     const saferl_shield_replay *replay);
 
 #ifdef __cplusplus
 }
@@ -3392,6 +3459,7 @@ typedef struct saferl_shield__formulas {
     saferl_shield__vec progress_results;
     uint32_t root;                     /* the parsed formula, for errors about the whole of it */
     int simplify;                      /* implications between atoms on (tests turn them off) */
+    int symbolic;                      /* guards split symbolically at any width (tests turn it on) */
     int mark_pending;                  /* progression marks put-off eventualities (PENDING) */
     uint32_t negated_root;             /* with marks: the formula's negation, in canonical form */
     uint32_t eventuality_at;           /* with marks: the first F, U or M, for the refusal */
@@ -4098,13 +4166,12 @@ static uint32_t saferl_shield__nnf(saferl_shield__formulas *f, uint32_t id, int 
         result = (!finite || negate) ? SAFERL_SHIELD__MK(NEXT, a, 0) : SAFERL_SHIELD__MK(WEAK_NEXT, a, 0);
         break;
     case SAFERL_SHIELD__EVENTUALLY:
+    case SAFERL_SHIELD__ALWAYS: { /* F F a = F a and G G a = G a, on finite traces too (as Spot) */
+        uint32_t op = (n.op == SAFERL_SHIELD__EVENTUALLY) != negate ? SAFERL_SHIELD__EVENTUALLY : SAFERL_SHIELD__ALWAYS;
         a = SAFERL_SHIELD__N(n.a, negate);
-        result = negate ? SAFERL_SHIELD__MK(ALWAYS, a, 0) : SAFERL_SHIELD__MK(EVENTUALLY, a, 0);
+        result = saferl_shield__at(f, a)->op == op ? a : saferl_shield__make(f, op, a, 0, n.lo, n.hi, n.line, n.column);
         break;
-    case SAFERL_SHIELD__ALWAYS:
-        a = SAFERL_SHIELD__N(n.a, negate);
-        result = negate ? SAFERL_SHIELD__MK(EVENTUALLY, a, 0) : SAFERL_SHIELD__MK(ALWAYS, a, 0);
-        break;
+    }
     case SAFERL_SHIELD__BOUNDED_F:
         a = SAFERL_SHIELD__N(n.a, negate);
         result = negate ? SAFERL_SHIELD__MK(BOUNDED_G, a, 0) : SAFERL_SHIELD__MK(BOUNDED_F, a, 0);
@@ -4665,6 +4732,9 @@ static uint32_t saferl_shield__restrict(saferl_shield__formulas *f, uint32_t id,
     uint32_t a, b;
 #define SAFERL_SHIELD__R(x) saferl_shield__restrict(f, (x), bit, value)
 #define SAFERL_SHIELD__STEP(op) saferl_shield__make(f, SAFERL_SHIELD__##op, id, 0, 0, 0, n.line, n.column)
+    /* an eventuality carried to the next step is marked as put off, as progression does */
+#define SAFERL_SHIELD__PUT_OFF() \
+    saferl_shield__make(f, SAFERL_SHIELD__NEXT, saferl_shield__put_off(f, id), 0, 0, 0, n.line, n.column)
     switch (n.op) {
     case SAFERL_SHIELD__PROP: return n.a != bit ? id : (uint32_t)(value ? SAFERL_SHIELD__TRUE : SAFERL_SHIELD__FALSE);
     case SAFERL_SHIELD__NPROP: return n.a != bit ? id : (uint32_t)(value ? SAFERL_SHIELD__FALSE : SAFERL_SHIELD__TRUE);
@@ -4675,14 +4745,14 @@ static uint32_t saferl_shield__restrict(saferl_shield__formulas *f, uint32_t id,
         a = SAFERL_SHIELD__R(n.a);
         return a == SAFERL_SHIELD__TRUE ? a : saferl_shield__or(f, a, SAFERL_SHIELD__R(n.b));
     case SAFERL_SHIELD__ALWAYS: return saferl_shield__and(f, SAFERL_SHIELD__R(n.a), SAFERL_SHIELD__STEP(WEAK_NEXT));
-    case SAFERL_SHIELD__EVENTUALLY: return saferl_shield__or(f, SAFERL_SHIELD__R(n.a), SAFERL_SHIELD__STEP(NEXT));
+    case SAFERL_SHIELD__EVENTUALLY: return saferl_shield__or(f, SAFERL_SHIELD__R(n.a), SAFERL_SHIELD__PUT_OFF());
     case SAFERL_SHIELD__UNTIL: case SAFERL_SHIELD__WEAK_UNTIL:
         b = SAFERL_SHIELD__R(n.b);
-        a = saferl_shield__and(f, SAFERL_SHIELD__R(n.a), n.op == SAFERL_SHIELD__UNTIL ? SAFERL_SHIELD__STEP(NEXT) : SAFERL_SHIELD__STEP(WEAK_NEXT));
+        a = saferl_shield__and(f, SAFERL_SHIELD__R(n.a), n.op == SAFERL_SHIELD__UNTIL ? SAFERL_SHIELD__PUT_OFF() : SAFERL_SHIELD__STEP(WEAK_NEXT));
         return saferl_shield__or(f, b, a);
     case SAFERL_SHIELD__RELEASE: case SAFERL_SHIELD__STRONG_RELEASE:
         b = SAFERL_SHIELD__R(n.b);
-        a = saferl_shield__or(f, SAFERL_SHIELD__R(n.a), n.op == SAFERL_SHIELD__RELEASE ? SAFERL_SHIELD__STEP(WEAK_NEXT) : SAFERL_SHIELD__STEP(NEXT));
+        a = saferl_shield__or(f, SAFERL_SHIELD__R(n.a), n.op == SAFERL_SHIELD__RELEASE ? SAFERL_SHIELD__STEP(WEAK_NEXT) : SAFERL_SHIELD__PUT_OFF());
         return saferl_shield__and(f, b, a);
     case SAFERL_SHIELD__BOUNDED_F: case SAFERL_SHIELD__BOUNDED_G: {
         int is_f = n.op == SAFERL_SHIELD__BOUNDED_F;
@@ -4698,6 +4768,7 @@ static uint32_t saferl_shield__restrict(saferl_shield__formulas *f, uint32_t id,
     }
 #undef SAFERL_SHIELD__R
 #undef SAFERL_SHIELD__STEP
+#undef SAFERL_SHIELD__PUT_OFF
 }
 
 /* A residual's transition as a diagram: Shannon splits on the current propositions, in
@@ -4729,6 +4800,292 @@ static uint32_t saferl_shield__split(saferl_shield__formulas *f, saferl_shield__
     return r;
 }
 
+static saferl_result saferl_shield__reject_op(saferl_shield__formulas *f, uint32_t at, const char *why, const char *advice) {
+    const saferl_shield__node *n = saferl_shield__at(f, at);
+    char message[200];
+    snprintf(message, sizeof message, "'%s' %s", saferl_shield__op_name((int)n->op), why);
+    return saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, n->line, n->column, message, advice);
+}
+
+/* The refusal of a formula that is not a safety property, at its first F, U or M. */
+static saferl_result saferl_shield__reject_liveness(saferl_shield__formulas *f, uint32_t at) {
+    return saferl_shield__reject_op(f, at,
+                                    saferl_shield__at(f, at)->op == SAFERL_SHIELD__EVENTUALLY
+                                        ? "(eventually, after negations are pushed in) is not a safety operator: "
+                                          "no finite prefix can violate it"
+                                        : "(after negations are pushed in) promises that something happens "
+                                          "eventually, which no finite prefix can violate",
+                                    "; bound it (F[0..k]), use W instead of U, or LTLf for finite traces");
+}
+
+/* ---- formulas with eventualities: satisfiable residuals and the safety check --------------- */
+
+/* A safety LTL formula may be written with F, U or M ((p U q) | G p is p W q; F q -> (!p U q)
+   is Dwyer's "absence of p before q"). Progression is exact for them too, but a residual is
+   then no longer satisfiable just because some path of residuals goes on forever: F a & G !a
+   goes on and never holds. So, as in the tableau of Gerth et al. and Couvreur's ltl2tgba:
+   a residual's cubes are the states of a nondeterministic automaton (a cube's successors on
+   a letter are the cubes of its conjunction's progression), and a run is accepting when no
+   eventuality is put off at every step from some point on (PENDING e marks the steps where
+   it was put off; a cube without the mark either fulfilled e, or does not owe it). A cube is
+   satisfiable iff it reaches a fair cycle: a strongly connected set of cubes, with an edge
+   inside, holding for each mark in it a cube without that mark (generalised Büchi
+   emptiness by Tarjan's algorithm). The automaton's states whose residuals have no
+   satisfiable cube form the sink: the monitor of the formula's safety closure (the bad
+   prefixes: those no infinite continuation can satisfy). The formula is a safety property
+   iff it equals its closure, i.e. no word stays out of the sink and satisfies the negation:
+   the same emptiness check on pairs (monitor state, cube of the negation). */
+/* Over symbolic letters the successors of a node are read off diagrams, never 2^k letters:
+   the pairing of the monitor state's transition diagram with the cube's (split like a
+   residual) has one leaf per pair of residuals some label leads to together. */
+typedef struct saferl_shield__symbolic {
+    saferl_shield__dd *dd;
+    saferl_shield__split_memo *memo;
+    const uint32_t *roots;             /* per monitor state: its transition diagram */
+    saferl_shield__index *states;      /* monitor states by key (residual << 1) */
+} saferl_shield__symbolic;
+
+typedef struct saferl_shield__lasso {
+    saferl_shield__index nodes;        /* key: (monitor state << 32) | cube; state NO_STATE: cubes alone */
+    saferl_shield__vec offset, edge;   /* uint32_t: node i's successors are edge[offset[i] .. offset[i+1]) */
+    saferl_shield__vec stamp;          /* uint32_t per node: scratch against repeated edges */
+    const saferl_shield_dfa *monitor;  /* product with it, over its live states (NULL: cubes alone) */
+    const unsigned char *live;
+    const saferl_shield__symbolic *symbolic; /* NULL: dense letters */
+} saferl_shield__lasso;
+
+static void saferl_shield__lasso_start(saferl_shield__lasso *g, const saferl_allocator *allocator) {
+    memset(g, 0, sizeof *g);
+    saferl_shield__index_start(&g->nodes, allocator);
+    saferl_shield__vec_start(&g->offset, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&g->edge, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&g->stamp, sizeof(uint32_t), allocator);
+}
+
+static void saferl_shield__lasso_free(saferl_shield__lasso *g) {
+    saferl_shield__index_free(&g->nodes);
+    saferl_shield__vec_free(&g->offset);
+    saferl_shield__vec_free(&g->edge);
+    saferl_shield__vec_free(&g->stamp);
+}
+
+/* The first cube of a canonical residual (not false); *dnf becomes the rest (false at the end). */
+static uint32_t saferl_shield__take_cube(saferl_shield__formulas *f, uint32_t *dnf) {
+    const saferl_shield__node *n = saferl_shield__at(f, *dnf);
+    uint32_t cube = n->op == SAFERL_SHIELD__OR ? n->a : *dnf;
+    *dnf = n->op == SAFERL_SHIELD__OR ? n->b : (uint32_t)SAFERL_SHIELD__FALSE;
+    return cube;
+}
+
+/* Adds the node (state, each cube of the canonical residual dnf) and, when from is a node,
+   the edges from it (once each). 0, or -1 out of memory. */
+static int saferl_shield__lasso_add(saferl_shield__formulas *f, saferl_shield__lasso *g, uint32_t state, uint32_t dnf,
+                                    uint32_t from) {
+    while (dnf != SAFERL_SHIELD__FALSE) {
+        uint32_t cube = saferl_shield__take_cube(f, &dnf), id, *stamp;
+        if (saferl_shield__index_get(&g->nodes, ((uint64_t)state << 32) | cube, &id, NULL) < 0) return -1;
+        while (g->stamp.count <= id)
+            if (!saferl_shield__vec_push(&g->stamp)) return -1;
+        stamp = (uint32_t *)(void *)g->stamp.data + id;
+        if (from == SAFERL_SHIELD_NO_STATE || *stamp == from + 1) continue;
+        *stamp = from + 1;
+        if (!saferl_shield__vec_push(&g->edge)) return -1;
+        ((uint32_t *)(void *)g->edge.data)[g->edge.count - 1] = id;
+    }
+    return 0;
+}
+
+/* The successors of node from (state, cube) over symbolic letters (see saferl_shield__symbolic).
+   -1 when out of memory or over the work limit. */
+static int saferl_shield__lasso_successors(saferl_shield__formulas *f, saferl_shield__lasso *g, uint32_t from,
+                                           uint32_t state, uint32_t cube) {
+    const saferl_shield__symbolic *sym = g->symbolic;
+    uint32_t diagram = saferl_shield__split(f, sym->dd, sym->memo, cube), to = SAFERL_SHIELD_NO_STATE;
+    size_t i;
+    saferl_shield__dd_new_pairing(sym->dd);
+    saferl_shield__dd_pair(sym->dd, g->monitor ? sym->roots[state] : SAFERL_SHIELD_LEAF, diagram);
+    if (sym->dd->failed) f->out_of_memory = 1;
+    for (i = 0; i < sym->dd->pairs.keys.count && !f->out_of_memory && !f->over_budget; ++i) {
+        uint64_t pair = ((const uint64_t *)sym->dd->pairs.keys.data)[i]; /* (monitor leaf, cube leaf) */
+        if (g->monitor) {
+            uint32_t residual = saferl_shield__canon(f, saferl_shield__progress(f, (uint32_t)(pair >> 32), 0));
+            if (saferl_shield__index_get(sym->states, (uint64_t)residual << 1, &to, NULL) < 0) return -1;
+            if (!g->live[to]) continue;
+        }
+        if (saferl_shield__lasso_add(f, g, to, saferl_shield__canon(f, saferl_shield__progress(f, (uint32_t)pair, 0)), from) < 0)
+            return -1;
+    }
+    return f->out_of_memory || f->over_budget ? -1 : 0;
+}
+
+/* Breadth-first: every node's successors over every letter. -1 when out of memory or over
+   desc.max_states nodes (f says which). */
+static int saferl_shield__lasso_expand(saferl_shield__formulas *f, saferl_shield__lasso *g, uint32_t letters,
+                                       uint32_t max_nodes) {
+    size_t head;
+    for (head = 0; head < g->nodes.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)g->nodes.keys.data)[head];
+        uint32_t state = (uint32_t)(key >> 32), cube = (uint32_t)key, letter, to = SAFERL_SHIELD_NO_STATE;
+        if (!saferl_shield__vec_push(&g->offset)) return -1;
+        ((uint32_t *)(void *)g->offset.data)[head] = (uint32_t)g->edge.count;
+        if (g->symbolic && saferl_shield__lasso_successors(f, g, (uint32_t)head, state, cube) < 0) {
+            if (!f->over_budget) f->out_of_memory = 1;
+            return -1;
+        }
+        for (letter = 0; !g->symbolic && letter < letters; ++letter) {
+            if (g->monitor) {
+                to = g->monitor->next[((size_t)state << g->monitor->letter_bits) | letter];
+                if (!g->live[to]) continue;
+            }
+            if (saferl_shield__lasso_add(f, g, to, saferl_shield__successor(f, cube, letter), (uint32_t)head) < 0) {
+                f->out_of_memory = 1;
+                return -1;
+            }
+            if (f->out_of_memory || f->over_budget) return -1;
+        }
+        if (g->nodes.keys.count > max_nodes) {
+            f->over_budget = 1;
+            return -1;
+        }
+    }
+    if (!saferl_shield__vec_push(&g->offset)) return -1;
+    ((uint32_t *)(void *)g->offset.data)[g->nodes.keys.count] = (uint32_t)g->edge.count;
+    return 0;
+}
+
+/* Is atom one of cube's atoms? */
+static int saferl_shield__cube_has(saferl_shield__formulas *f, uint32_t cube, uint32_t atom) {
+    for (;;) {
+        const saferl_shield__node *n = saferl_shield__at(f, cube);
+        if (n->op != SAFERL_SHIELD__AND) return cube == atom;
+        if (n->a == atom) return 1;
+        cube = n->b;
+    }
+}
+
+typedef struct saferl_shield__lasso_context {
+    saferl_shield__formulas *f;
+    const saferl_shield__lasso *lasso;
+} saferl_shield__lasso_context;
+
+/* Is the closed component member[0 .. count) fair: an edge inside, and for every PENDING mark
+   in it a cube without that mark? */
+static int saferl_shield__lasso_fair(void *context, const saferl_shield__graph *g, const uint32_t *member,
+                                     uint32_t count, const uint32_t *component) {
+    saferl_shield__formulas *f = ((saferl_shield__lasso_context *)context)->f;
+    const uint64_t *key = (const uint64_t *)((saferl_shield__lasso_context *)context)->lasso->nodes.keys.data;
+    uint32_t i, j, inside = count > 1;
+    size_t e;
+    (void)component;
+    for (e = saferl_shield__graph_first(g, member[0]); e < saferl_shield__graph_end(g, member[0]) && !inside; ++e)
+        inside = saferl_shield__graph_target(g, e) == member[0];
+    if (!inside) return 0;
+    for (i = 0; i < count; ++i) {
+        uint32_t cube = (uint32_t)key[member[i]];
+        for (;;) { /* each mark of this cube must be missing from some cube of the set */
+            const saferl_shield__node *n = saferl_shield__at(f, cube);
+            uint32_t atom = n->op == SAFERL_SHIELD__AND ? n->a : cube, missing = 0;
+            if (saferl_shield__at(f, atom)->op == SAFERL_SHIELD__PENDING) {
+                for (j = 0; j < count && !missing; ++j) missing = !saferl_shield__cube_has(f, (uint32_t)key[member[j]], atom);
+                if (!missing) return 0;
+            }
+            if (n->op != SAFERL_SHIELD__AND) break;
+            cube = n->b;
+        }
+    }
+    return 1;
+}
+
+/* reach[i] = 1 when node i reaches a fair component. */
+static int saferl_shield__lasso_reach(saferl_shield__formulas *f, const saferl_shield__lasso *g, unsigned char *reach) {
+    saferl_shield__lasso_context context;
+    saferl_shield__graph graph;
+    memset(&graph, 0, sizeof graph);
+    graph.node_count = (uint32_t)g->nodes.keys.count;
+    graph.offset = (const uint32_t *)(void *)g->offset.data;
+    graph.edge = (const uint32_t *)(void *)g->edge.data;
+    context.f = f;
+    context.lasso = g;
+    return saferl_shield__reach_components(&graph, saferl_shield__lasso_fair, &context, reach, f->allocator);
+}
+
+/* A formula with eventualities: its automaton's states are accepting exactly when their
+   residual is satisfiable (the rest then form the sink), and it is refused unless it is a
+   safety property. state_key: per state, its residual << 1. symbolic: NULL for dense letters. */
+static saferl_result saferl_shield__eventualities(saferl_shield__formulas *f, saferl_shield_dfa *raw,
+                                                  const uint64_t *state_key, const saferl_shield__symbolic *symbolic) {
+    saferl_shield__lasso g;
+    unsigned char *reach = NULL, *live = NULL;
+    uint32_t q, id, max_nodes = f->desc->max_states ? f->desc->max_states : (1u << 20);
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    size_t i;
+    int pass;
+    live = (unsigned char *)saferl_shield__allocate(f->allocator, raw->state_count);
+    if (!live) return r;
+    for (pass = 0; pass < 2; ++pass) { /* 0: cubes alone; 1: pairs with the negation's cubes */
+        saferl_shield__lasso_start(&g, f->allocator);
+        g.monitor = pass ? raw : NULL;
+        g.live = live;
+        g.symbolic = symbolic;
+        for (q = 0; q < (pass ? 1u : raw->state_count); ++q)
+            if (pass ? live[raw->initial] : 1) {
+                uint32_t dnf = pass ? f->negated_root : (uint32_t)(state_key[q] >> 1);
+                if (saferl_shield__lasso_add(f, &g, pass ? raw->initial : SAFERL_SHIELD_NO_STATE, dnf, SAFERL_SHIELD_NO_STATE) < 0)
+                    goto done;
+            }
+        if (saferl_shield__lasso_expand(f, &g, raw->letter_count, max_nodes) < 0) {
+            r = saferl_shield__too_big(f);
+            goto done;
+        }
+        reach = (unsigned char *)saferl_shield__allocate(f->allocator, g.nodes.keys.count);
+        if (!reach || saferl_shield__lasso_reach(f, &g, reach) < 0) goto done;
+        if (pass)
+            for (i = 0; i < g.nodes.keys.count; ++i)
+                if (reach[i]) { /* a word stays out of the sink and breaks the formula */
+                    r = saferl_shield__reject_liveness(f, f->eventuality_at);
+                    goto done;
+                }
+        for (q = 0; !pass && q < raw->state_count; ++q) {
+            uint32_t dnf = (uint32_t)(state_key[q] >> 1);
+            live[q] = 0;
+            while (dnf != SAFERL_SHIELD__FALSE) {
+                uint32_t cube = saferl_shield__take_cube(f, &dnf);
+                if (saferl_shield__index_get(&g.nodes, ((uint64_t)SAFERL_SHIELD_NO_STATE << 32) | cube, &id, NULL) < 0) goto done;
+                live[q] |= reach[id];
+            }
+            raw->flags[q] = (uint8_t)(live[q] ? SAFERL_SHIELD_ACCEPTING : 0);
+        }
+        saferl_shield__release(f->allocator, reach);
+        reach = NULL;
+        saferl_shield__lasso_free(&g);
+    }
+    saferl_shield__release(f->allocator, live);
+    return SAFERL_OK;
+done:
+    saferl_shield__release(f->allocator, reach);
+    saferl_shield__release(f->allocator, live);
+    saferl_shield__lasso_free(&g);
+    return r;
+}
+
+/* The end of both explorations (raw's states keyed by state_key; symbolic: NULL for dense
+   letters): with eventualities the safety check and the live states, then the sink settled
+   and minimisation. raw is consumed. */
+static saferl_result saferl_shield__finish_compile(saferl_shield__formulas *f, saferl_shield_dfa *raw,
+                                                   const uint64_t *state_key, const saferl_shield__symbolic *symbolic,
+                                                   int finite, saferl_shield_dfa *out) {
+    if (f->mark_pending) {
+        saferl_result r = saferl_shield__eventualities(f, raw, state_key, symbolic);
+        if (r != SAFERL_OK) {
+            saferl_shield_dfa_destroy(raw);
+            return r;
+        }
+    }
+    raw->semantics = finite ? SAFERL_SHIELD_FINITE : SAFERL_SHIELD_SAFETY;
+    saferl_shield__name_props(f, raw);
+    return saferl_shield__finish_build(raw, !finite, out, f->allocator);
+}
+
 /* compile_future for more than 16 propositions: each residual's transition is a diagram,
    the automaton's letters are the classes of labels that all residuals treat alike. */
 static saferl_result saferl_shield__compile_symbolic(saferl_shield__formulas *f, uint32_t root, int finite,
@@ -4739,6 +5096,7 @@ static saferl_result saferl_shield__compile_symbolic(saferl_shield__formulas *f,
     saferl_shield__dd dd;
     saferl_shield_dfa raw;
     saferl_shield__classes classes;
+    saferl_shield__symbolic symbolic;
     uint32_t id, joint = SAFERL_SHIELD_LEAF, letters, x, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
     size_t head, s;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
@@ -4819,9 +5177,11 @@ static saferl_result saferl_shield__compile_symbolic(saferl_shield__formulas *f,
                                            : ((key >> 1) != SAFERL_SHIELD__FALSE ? SAFERL_SHIELD_ACCEPTING : 0));
     }
 #undef SAFERL_SHIELD__KEY
-    raw.semantics = finite ? SAFERL_SHIELD_FINITE : SAFERL_SHIELD_SAFETY;
-    saferl_shield__name_props(f, &raw);
-    r = saferl_shield__finish_build(&raw, !finite, out, f->allocator);
+    symbolic.dd = &dd; /* the diagrams stay in dd: the joint classes are installed */
+    symbolic.memo = &memo;
+    symbolic.roots = (const uint32_t *)(void *)roots.data;
+    symbolic.states = &states;
+    r = saferl_shield__finish_compile(f, &raw, (const uint64_t *)states.keys.data, &symbolic, finite, out);
 done:
     saferl_shield__index_free(&states);
     saferl_shield__index_free(&memo.ids);
@@ -4831,235 +5191,6 @@ done:
     saferl_shield__vec_free(&stack);
     saferl_shield__classes_free(&classes, f->allocator);
     saferl_shield__dd_free(&dd);
-    return r;
-}
-
-static saferl_result saferl_shield__reject_op(saferl_shield__formulas *f, uint32_t at, const char *why, const char *advice) {
-    const saferl_shield__node *n = saferl_shield__at(f, at);
-    char message[200];
-    snprintf(message, sizeof message, "'%s' %s", saferl_shield__op_name((int)n->op), why);
-    return saferl_shield__fail(f->error, SAFERL_ERR_UNSUPPORTED, n->line, n->column, message, advice);
-}
-
-/* The refusal of a formula that is not a safety property, at its first F, U or M. */
-static saferl_result saferl_shield__reject_liveness(saferl_shield__formulas *f, uint32_t at) {
-    return saferl_shield__reject_op(f, at,
-                                    saferl_shield__at(f, at)->op == SAFERL_SHIELD__EVENTUALLY
-                                        ? "(eventually, after negations are pushed in) is not a safety operator: "
-                                          "no finite prefix can violate it"
-                                        : "(after negations are pushed in) promises that something happens "
-                                          "eventually, which no finite prefix can violate",
-                                    "; bound it (F[0..k]), use W instead of U, or LTLf for finite traces");
-}
-
-/* ---- formulas with eventualities: satisfiable residuals and the safety check --------------- */
-
-/* A safety LTL formula may be written with F, U or M ((p U q) | G p is p W q; F q -> (!p U q)
-   is Dwyer's "absence of p before q"). Progression is exact for them too, but a residual is
-   then no longer satisfiable just because some path of residuals goes on forever: F a & G !a
-   goes on and never holds. So, as in the tableau of Gerth et al. and Couvreur's ltl2tgba:
-   a residual's cubes are the states of a nondeterministic automaton (a cube's successors on
-   a letter are the cubes of its conjunction's progression), and a run is accepting when no
-   eventuality is put off at every step from some point on (PENDING e marks the steps where
-   it was put off; a cube without the mark either fulfilled e, or does not owe it). A cube is
-   satisfiable iff it reaches a fair cycle: a strongly connected set of cubes, with an edge
-   inside, holding for each mark in it a cube without that mark (generalised Büchi
-   emptiness by Tarjan's algorithm). The automaton's states whose residuals have no
-   satisfiable cube form the sink: the monitor of the formula's safety closure (the bad
-   prefixes: those no infinite continuation can satisfy). The formula is a safety property
-   iff it equals its closure, i.e. no word stays out of the sink and satisfies the negation:
-   the same emptiness check on pairs (monitor state, cube of the negation). */
-typedef struct saferl_shield__lasso {
-    saferl_shield__index nodes;        /* key: (monitor state << 32) | cube; state NO_STATE: cubes alone */
-    saferl_shield__vec offset, edge;   /* uint32_t: node i's successors are edge[offset[i] .. offset[i+1]) */
-    saferl_shield__vec stamp;          /* uint32_t per node: scratch against repeated edges */
-    const saferl_shield_dfa *monitor;  /* product with it, over its live states (NULL: cubes alone) */
-    const unsigned char *live;
-} saferl_shield__lasso;
-
-static void saferl_shield__lasso_start(saferl_shield__lasso *g, const saferl_allocator *allocator) {
-    memset(g, 0, sizeof *g);
-    saferl_shield__index_start(&g->nodes, allocator);
-    saferl_shield__vec_start(&g->offset, sizeof(uint32_t), allocator);
-    saferl_shield__vec_start(&g->edge, sizeof(uint32_t), allocator);
-    saferl_shield__vec_start(&g->stamp, sizeof(uint32_t), allocator);
-}
-
-static void saferl_shield__lasso_free(saferl_shield__lasso *g) {
-    saferl_shield__index_free(&g->nodes);
-    saferl_shield__vec_free(&g->offset);
-    saferl_shield__vec_free(&g->edge);
-    saferl_shield__vec_free(&g->stamp);
-}
-
-/* The first cube of a canonical residual (not false); *dnf becomes the rest (false at the end). */
-static uint32_t saferl_shield__take_cube(saferl_shield__formulas *f, uint32_t *dnf) {
-    const saferl_shield__node *n = saferl_shield__at(f, *dnf);
-    uint32_t cube = n->op == SAFERL_SHIELD__OR ? n->a : *dnf;
-    *dnf = n->op == SAFERL_SHIELD__OR ? n->b : (uint32_t)SAFERL_SHIELD__FALSE;
-    return cube;
-}
-
-/* Adds the node (state, each cube of the canonical residual dnf) and, when from is a node,
-   the edges from it (once each). 0, or -1 out of memory. */
-static int saferl_shield__lasso_add(saferl_shield__formulas *f, saferl_shield__lasso *g, uint32_t state, uint32_t dnf,
-                                    uint32_t from) {
-    while (dnf != SAFERL_SHIELD__FALSE) {
-        uint32_t cube = saferl_shield__take_cube(f, &dnf), id, *stamp;
-        if (saferl_shield__index_get(&g->nodes, ((uint64_t)state << 32) | cube, &id, NULL) < 0) return -1;
-        while (g->stamp.count <= id)
-            if (!saferl_shield__vec_push(&g->stamp)) return -1;
-        stamp = (uint32_t *)(void *)g->stamp.data + id;
-        if (from == SAFERL_SHIELD_NO_STATE || *stamp == from + 1) continue;
-        *stamp = from + 1;
-        if (!saferl_shield__vec_push(&g->edge)) return -1;
-        ((uint32_t *)(void *)g->edge.data)[g->edge.count - 1] = id;
-    }
-    return 0;
-}
-
-/* Breadth-first: every node's successors over every letter. -1 when out of memory or over
-   desc.max_states nodes (f says which). */
-static int saferl_shield__lasso_expand(saferl_shield__formulas *f, saferl_shield__lasso *g, uint32_t letters,
-                                       uint32_t max_nodes) {
-    size_t head;
-    for (head = 0; head < g->nodes.keys.count; ++head) {
-        uint64_t key = ((const uint64_t *)g->nodes.keys.data)[head];
-        uint32_t state = (uint32_t)(key >> 32), cube = (uint32_t)key, letter, to = SAFERL_SHIELD_NO_STATE;
-        if (!saferl_shield__vec_push(&g->offset)) return -1;
-        ((uint32_t *)(void *)g->offset.data)[head] = (uint32_t)g->edge.count;
-        for (letter = 0; letter < letters; ++letter) {
-            if (g->monitor) {
-                to = g->monitor->next[((size_t)state << g->monitor->letter_bits) | letter];
-                if (!g->live[to]) continue;
-            }
-            if (saferl_shield__lasso_add(f, g, to, saferl_shield__successor(f, cube, letter), (uint32_t)head) < 0) {
-                f->out_of_memory = 1;
-                return -1;
-            }
-            if (f->out_of_memory || f->over_budget) return -1;
-        }
-        if (g->nodes.keys.count > max_nodes) {
-            f->over_budget = 1;
-            return -1;
-        }
-    }
-    if (!saferl_shield__vec_push(&g->offset)) return -1;
-    ((uint32_t *)(void *)g->offset.data)[g->nodes.keys.count] = (uint32_t)g->edge.count;
-    return 0;
-}
-
-/* Is atom one of cube's atoms? */
-static int saferl_shield__cube_has(saferl_shield__formulas *f, uint32_t cube, uint32_t atom) {
-    for (;;) {
-        const saferl_shield__node *n = saferl_shield__at(f, cube);
-        if (n->op != SAFERL_SHIELD__AND) return cube == atom;
-        if (n->a == atom) return 1;
-        cube = n->b;
-    }
-}
-
-typedef struct saferl_shield__lasso_context {
-    saferl_shield__formulas *f;
-    const saferl_shield__lasso *lasso;
-} saferl_shield__lasso_context;
-
-/* Is the closed component member[0 .. count) fair: an edge inside, and for every PENDING mark
-   in it a cube without that mark? */
-static int saferl_shield__lasso_fair(void *context, const saferl_shield__graph *g, const uint32_t *member,
-                                     uint32_t count, const uint32_t *component) {
-    saferl_shield__formulas *f = ((saferl_shield__lasso_context *)context)->f;
-    const uint64_t *key = (const uint64_t *)((saferl_shield__lasso_context *)context)->lasso->nodes.keys.data;
-    uint32_t i, j, inside = count > 1;
-    size_t e;
-    (void)component;
-    for (e = saferl_shield__graph_first(g, member[0]); e < saferl_shield__graph_end(g, member[0]) && !inside; ++e)
-        inside = saferl_shield__graph_target(g, e) == member[0];
-    if (!inside) return 0;
-    for (i = 0; i < count; ++i) {
-        uint32_t cube = (uint32_t)key[member[i]];
-        for (;;) { /* each mark of this cube must be missing from some cube of the set */
-            const saferl_shield__node *n = saferl_shield__at(f, cube);
-            uint32_t atom = n->op == SAFERL_SHIELD__AND ? n->a : cube, missing = 0;
-            if (saferl_shield__at(f, atom)->op == SAFERL_SHIELD__PENDING) {
-                for (j = 0; j < count && !missing; ++j) missing = !saferl_shield__cube_has(f, (uint32_t)key[member[j]], atom);
-                if (!missing) return 0;
-            }
-            if (n->op != SAFERL_SHIELD__AND) break;
-            cube = n->b;
-        }
-    }
-    return 1;
-}
-
-/* reach[i] = 1 when node i reaches a fair component. */
-static int saferl_shield__lasso_reach(saferl_shield__formulas *f, const saferl_shield__lasso *g, unsigned char *reach) {
-    saferl_shield__lasso_context context;
-    saferl_shield__graph graph;
-    memset(&graph, 0, sizeof graph);
-    graph.node_count = (uint32_t)g->nodes.keys.count;
-    graph.offset = (const uint32_t *)(void *)g->offset.data;
-    graph.edge = (const uint32_t *)(void *)g->edge.data;
-    context.f = f;
-    context.lasso = g;
-    return saferl_shield__reach_components(&graph, saferl_shield__lasso_fair, &context, reach, f->allocator);
-}
-
-/* A formula with eventualities: its automaton's states are accepting exactly when their
-   residual is satisfiable (the rest then form the sink), and it is refused unless it is a
-   safety property. state_key: per state, its residual << 1. */
-static saferl_result saferl_shield__eventualities(saferl_shield__formulas *f, saferl_shield_dfa *raw,
-                                                  const uint64_t *state_key) {
-    saferl_shield__lasso g;
-    unsigned char *reach = NULL, *live = NULL;
-    uint32_t q, id, max_nodes = f->desc->max_states ? f->desc->max_states : (1u << 20);
-    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
-    size_t i;
-    int pass;
-    live = (unsigned char *)saferl_shield__allocate(f->allocator, raw->state_count);
-    if (!live) return r;
-    for (pass = 0; pass < 2; ++pass) { /* 0: cubes alone; 1: pairs with the negation's cubes */
-        saferl_shield__lasso_start(&g, f->allocator);
-        g.monitor = pass ? raw : NULL;
-        g.live = live;
-        for (q = 0; q < (pass ? 1u : raw->state_count); ++q)
-            if (pass ? live[raw->initial] : 1) {
-                uint32_t dnf = pass ? f->negated_root : (uint32_t)(state_key[q] >> 1);
-                if (saferl_shield__lasso_add(f, &g, pass ? raw->initial : SAFERL_SHIELD_NO_STATE, dnf, SAFERL_SHIELD_NO_STATE) < 0)
-                    goto done;
-            }
-        if (saferl_shield__lasso_expand(f, &g, raw->letter_count, max_nodes) < 0) {
-            r = saferl_shield__too_big(f);
-            goto done;
-        }
-        reach = (unsigned char *)saferl_shield__allocate(f->allocator, g.nodes.keys.count);
-        if (!reach || saferl_shield__lasso_reach(f, &g, reach) < 0) goto done;
-        if (pass)
-            for (i = 0; i < g.nodes.keys.count; ++i)
-                if (reach[i]) { /* a word stays out of the sink and breaks the formula */
-                    r = saferl_shield__reject_liveness(f, f->eventuality_at);
-                    goto done;
-                }
-        for (q = 0; !pass && q < raw->state_count; ++q) {
-            uint32_t dnf = (uint32_t)(state_key[q] >> 1);
-            live[q] = 0;
-            while (dnf != SAFERL_SHIELD__FALSE) {
-                uint32_t cube = saferl_shield__take_cube(f, &dnf);
-                if (saferl_shield__index_get(&g.nodes, ((uint64_t)SAFERL_SHIELD_NO_STATE << 32) | cube, &id, NULL) < 0) goto done;
-                live[q] |= reach[id];
-            }
-            raw->flags[q] = (uint8_t)(live[q] ? SAFERL_SHIELD_ACCEPTING : 0);
-        }
-        saferl_shield__release(f->allocator, reach);
-        reach = NULL;
-        saferl_shield__lasso_free(&g);
-    }
-    saferl_shield__release(f->allocator, live);
-    return SAFERL_OK;
-done:
-    saferl_shield__release(f->allocator, reach);
-    saferl_shield__release(f->allocator, live);
-    saferl_shield__lasso_free(&g);
     return r;
 }
 
@@ -5073,7 +5204,7 @@ static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, u
     uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
     size_t head;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
-    if (f->used_count > SAFERL_SHIELD_DENSE_PROPS) return saferl_shield__compile_symbolic(f, root, finite, out);
+    if (f->used_count > SAFERL_SHIELD_DENSE_PROPS || f->symbolic) return saferl_shield__compile_symbolic(f, root, finite, out);
     saferl_shield__assign_letter_bits(f);
     letters = 1u << f->used_count;
     saferl_shield__index_start(&states, f->allocator);
@@ -5101,16 +5232,7 @@ static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, u
         raw.flags[head] = (uint8_t)(finite ? ((key & 1u) ? SAFERL_SHIELD_ACCEPTING : 0)
                                            : ((key >> 1) != SAFERL_SHIELD__FALSE ? SAFERL_SHIELD_ACCEPTING : 0));
     }
-    if (f->mark_pending) {
-        r = saferl_shield__eventualities(f, &raw, (const uint64_t *)states.keys.data);
-        if (r != SAFERL_OK) {
-            saferl_shield_dfa_destroy(&raw);
-            goto done;
-        }
-    }
-    raw.semantics = finite ? SAFERL_SHIELD_FINITE : SAFERL_SHIELD_SAFETY;
-    saferl_shield__name_props(f, &raw);
-    r = saferl_shield__finish_build(&raw, !finite, out, f->allocator);
+    r = saferl_shield__finish_compile(f, &raw, (const uint64_t *)states.keys.data, NULL, finite, out);
 done:
     saferl_shield__index_free(&states);
     saferl_shield__vec_free(&next);
@@ -5267,9 +5389,12 @@ done:
 }
 
 
-/* saferl_shield_compile; simplify = 0 keeps only the canonical form (the tests compare). */
+/* saferl_shield_compile with options for the tests, which compare the constructions:
+   without SIMPLIFY only the canonical form is kept; SYMBOLIC splits guards symbolically at
+   any number of propositions (otherwise only above 16). */
+enum { SAFERL_SHIELD__SIMPLIFY = 1, SAFERL_SHIELD__SYMBOLIC = 2 };
 static saferl_result saferl_shield__compile(const char *text, size_t length, const saferl_shield_desc *desc,
-                                           saferl_shield_dfa *dfa, saferl_shield_error *error, int simplify) {
+                                           saferl_shield_dfa *dfa, saferl_shield_error *error, int options) {
     saferl_shield__formulas f;
     saferl_shield_desc zero;
     const saferl_allocator *allocator;
@@ -5292,7 +5417,8 @@ static saferl_result saferl_shield__compile(const char *text, size_t length, con
         saferl_shield__formulas_free(&f);
         return saferl_shield__fail(error, SAFERL_ERR_OUT_OF_MEMORY, 0, 0, "out of memory", NULL);
     }
-    f.simplify = simplify;
+    f.simplify = (options & SAFERL_SHIELD__SIMPLIFY) != 0;
+    f.symbolic = (options & SAFERL_SHIELD__SYMBOLIC) != 0;
     root = f.root = saferl_shield__parse(&f, text ? text : "", length);
     if (f.cursor.failed) {
         r = error ? error->code : SAFERL_ERR_PARSE;
@@ -5346,10 +5472,6 @@ static saferl_result saferl_shield__compile(const char *text, size_t length, con
         }
         memset(seen, 0, f.nodes.count);
         at = saferl_shield__find_op(&f, root, SAFERL_SHIELD__LIVENESS_OPS, seen);
-        if (at != SAFERL_SHIELD_NO_STATE && f.used_count > SAFERL_SHIELD_DENSE_PROPS) {
-            r = saferl_shield__reject_liveness(&f, at); /* the check enumerates letters */
-            goto done;
-        }
         if (at != SAFERL_SHIELD_NO_STATE) { /* safety or not: decided on the automaton */
             f.mark_pending = 1;
             f.eventuality_at = at;
@@ -5368,7 +5490,7 @@ done:
 
 SAFERL_SHIELD_API saferl_result saferl_shield_compile(const char *text, size_t length, const saferl_shield_desc *desc,
                                                       saferl_shield_dfa *dfa, saferl_shield_error *error) {
-    return saferl_shield__compile(text, length, desc, dfa, error, 1);
+    return saferl_shield__compile(text, length, desc, dfa, error, SAFERL_SHIELD__SIMPLIFY);
 }
 
 /* A reader's start: desc or the defaults (zero), the error cleared, the cursor at the text. */
@@ -7796,12 +7918,12 @@ SAFERL_SHIELD_API void saferl_shield_qtable_update(saferl_shield_qtable *t, uint
     t->seen[pair] = 1;
 }
 
-SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
-                                                       uint32_t active_states, uint32_t s, uint32_t a, uint32_t s2,
-                                                       uint32_t label2, double task_reward, int task_done) {
+/* CRM over the automaton states first <= u < end (the sink skipped). */
+static void saferl_shield__crm_states(saferl_shield_qtable *t, const saferl_shield_dfa *dfa, uint32_t first, uint32_t end,
+                                      uint32_t s, uint32_t a, uint32_t s2, uint32_t label2, double task_reward,
+                                      int task_done) {
     uint32_t u, letter = saferl_shield_letter(dfa, label2);
-    if (active_states > t->automaton_state_count) active_states = t->automaton_state_count;
-    for (u = 0; u < active_states; ++u) {
+    for (u = first; u < end; ++u) {
         uint32_t u2;
         int violated;
         if (u == dfa->sink) continue;
@@ -7810,6 +7932,13 @@ SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, 
         saferl_shield_qtable_update(t, s, u, a, task_reward + (violated ? t->r_violation : t->r_safe), s2,
                                     violated ? u : u2, task_done || violated);
     }
+}
+
+SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
+                                                       uint32_t active_states, uint32_t s, uint32_t a, uint32_t s2,
+                                                       uint32_t label2, double task_reward, int task_done) {
+    if (active_states > t->automaton_state_count) active_states = t->automaton_state_count;
+    saferl_shield__crm_states(t, dfa, 0, active_states, s, a, s2, label2, task_reward, task_done);
 }
 
 SAFERL_SHIELD_API int saferl_shield_dfa_at_least_as_strict(const saferl_shield_dfa *dfa, uint32_t stricter,
@@ -7855,6 +7984,72 @@ SAFERL_SHIELD_API void saferl_shield_qtable_transfer(saferl_shield_qtable *t, co
                 donors[count++] = i;
         for (s = 0; count && s < t->env_state_count; ++s) saferl_shield_qtable_transfer_state(t, s, q, donors, count);
     }
+}
+
+/* ---- transfer by counterfactual replay ---------------------------------------------------------- */
+
+SAFERL_SHIELD_API size_t saferl_shield_replay_memory_size(size_t capacity) {
+    if (!capacity || capacity > ((size_t)-1) / 2 / sizeof(saferl_shield_step)) return 0;
+    return capacity * sizeof(saferl_shield_step);
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_replay_init(saferl_shield_replay *replay, size_t capacity, void *memory,
+                                                          size_t size) {
+    size_t need = saferl_shield_replay_memory_size(capacity);
+    SAFERL_ASSERT(replay != NULL);
+    if (!need) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!memory || size < need) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    if (((uintptr_t)memory & 7u) != 0) return SAFERL_ERR_INVALID_ARGUMENT;
+    replay->step = (saferl_shield_step *)memory;
+    replay->capacity = capacity;
+    replay->count = replay->next = 0;
+    return SAFERL_OK;
+}
+
+SAFERL_SHIELD_API void saferl_shield_replay_push(saferl_shield_replay *replay, uint32_t s, uint32_t a, uint32_t s2,
+                                                 uint32_t label2, double task_reward, int task_done) {
+    saferl_shield_step *step = replay->step + replay->next;
+    step->task_reward = task_reward;
+    step->s = s;
+    step->s2 = s2;
+    step->label2 = label2;
+    step->a = (uint16_t)(a < 0xFFFFu ? a : 0xFFFFu); /* out of range stays out of range */
+    step->task_done = (uint16_t)(task_done != 0);
+    if (++replay->next == replay->capacity) replay->next = 0;
+    if (replay->count < replay->capacity) ++replay->count;
+}
+
+/* The stored step k, oldest first. */
+static const saferl_shield_step *saferl_shield__replay_at(const saferl_shield_replay *replay, size_t k) {
+    size_t first = replay->count < replay->capacity ? 0 : replay->next;
+    return replay->step + (first + k) % replay->capacity;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_transfer_replay(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
+                                                                     uint32_t from_states, uint32_t to_states,
+                                                                     const saferl_shield_replay *replay) {
+    size_t k;
+    uint32_t s, u;
+    /* every successor in the dfa must have a place in the table */
+    if (!t || !dfa || !replay || from_states >= to_states || to_states > dfa->state_count ||
+        dfa->state_count > t->automaton_state_count || replay->count > replay->capacity ||
+        (replay->count && !replay->step))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    for (s = 0; s < t->env_state_count; ++s) /* the new states must be new */
+        for (u = from_states; u < to_states; ++u)
+            if (t->seen[(size_t)s * t->automaton_state_count + u]) return SAFERL_ERR_INVALID_ARGUMENT;
+    for (k = 0; k < replay->count; ++k) { /* every step checked before any is learned */
+        const saferl_shield_step *step = saferl_shield__replay_at(replay, k);
+        if (step->s >= t->env_state_count || step->s2 >= t->env_state_count || step->a >= t->action_count)
+            return SAFERL_ERR_INVALID_ARGUMENT;
+        if (!(fabs(step->task_reward) <= 1.7976931348623157e308)) return SAFERL_ERR_NOT_FINITE; /* NaN, inf */
+    }
+    for (k = 0; k < replay->count; ++k) {
+        const saferl_shield_step *step = saferl_shield__replay_at(replay, k);
+        saferl_shield__crm_states(t, dfa, from_states, to_states, step->s, step->a, step->s2, step->label2,
+                                  step->task_reward, step->task_done);
+    }
+    return SAFERL_OK;
 }
 
 #endif /* SAFERL_SHIELD_IMPLEMENTATION_ONCE */

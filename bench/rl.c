@@ -22,7 +22,10 @@
                             defaults, one environment, 15 epochs of 2000 steps, 64-64 tanh):
                             per epoch the window's mean cost (what the page plots), J_C (the
                             cost the multiplier acted on), lambda and the episodes finished;
-                            RULE epoch or window (desc.cost_estimate; bench_limit below)
+                            RULE epoch or window (desc.cost_estimate; bench_page_cartpole below)
+   bench_rl lambda VALUE FROM EPOCHS SEED...  the same run with lambda held: 0 until the
+                            update of epoch FROM, VALUE from it on (FROM 1: from the start),
+                            EPOCHS epochs; the same lines (bench_page_cartpole below)
    Output: one "key value" line per figure (seconds unless said). */
 #define _POSIX_C_SOURCE 200809L
 #define SAFERL_RL_IMPLEMENTATION
@@ -504,33 +507,50 @@ static void bench_rcsl(void) {
     }
 }
 
-/* The page's CartPole run at d = 10 under one cost estimate rule. Settings fixed before any
-   run, copied from web/rl (app.js DEFAULTS, DEFAULT_D; worker.js: hidden 64). */
-static void bench_limit(saferl_rl_cost_estimate rule, uint32_t seed) {
+/* The page's CartPole run at d = 10: settings fixed before any run, copied from web/rl (app.js
+   DEFAULTS, DEFAULT_D; worker.js: hidden 64). */
+static void page_cartpole_desc(saferl_rl_desc *d, uint32_t seed) {
+    memset(d, 0, sizeof *d);
+    d->algorithm = SAFERL_RL_PPO_LAG;
+    d->cost_count = 1;
+    d->cost_limits[0] = 10.0;
+    d->seed = seed;
+    d->steps_per_epoch = 2000;
+    d->hidden[0] = d->hidden[1] = 64;
+}
+
+/* The page's CartPole run, `epochs` epochs. held < 0: with the defaults' multiplier and J_C by
+   `rule` (bench_rl limit). held >= 0: lambda held, to find the multiplier that would hold the
+   limit and how late it may come (bench_rl lambda): lambda_lr is the smallest step (1e-300
+   leaves any lambda >= 1e-284 where it is), lambda 0 until epoch `from`'s update, `held` from
+   it on. */
+static void bench_page_cartpole(saferl_rl_cost_estimate rule, double held, int from, int epochs, uint32_t seed) {
     saferl_rl_builtin state;
     saferl_rl_env env;
     saferl_rl_desc d;
     saferl_rl_agent agent;
     saferl_rl_epoch_stats st;
+    char label[64];
     int e;
     saferl_rl_env_builtin(&env, &state, SAFERL_RL_ENV_CARTPOLE);
-    memset(&d, 0, sizeof d);
-    d.algorithm = SAFERL_RL_PPO_LAG;
-    d.cost_count = 1;
-    d.cost_limits[0] = 10.0;
-    d.seed = seed;
-    d.steps_per_epoch = 2000;
-    d.hidden[0] = d.hidden[1] = 64;
+    page_cartpole_desc(&d, seed);
     d.cost_estimate = rule;
+    if (held >= 0.0) {
+        d.lagrange_init = SAFERL_RL_NONE;
+        d.lambda_lr = 1e-300;
+        snprintf(label, sizeof label, "lambda %g from %d", held, from);
+    } else {
+        snprintf(label, sizeof label, "limit %s", rule == SAFERL_RL_COST_WINDOW ? "window" : "epoch");
+    }
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) {
-        printf("limit_failed %u\n", seed);
+        printf("%s failed %u\n", label, seed);
         return;
     }
-    for (e = 0; e < 15; ++e) {
+    for (e = 1; e <= epochs; ++e) {
+        if (held >= 0.0 && e == from) agent.multiplier.value[0] = held;
         if (saferl_rl_agent_epoch(&agent, &st) != SAFERL_OK) break;
-        printf("limit %s seed %u epoch %d window_cost %.4g j_c %.4g lambda %.4g episodes %d return %.4g\n",
-               rule == SAFERL_RL_COST_WINDOW ? "window" : "epoch", seed, st.epoch, st.episode_cost, st.cost_estimates[0],
-               st.lagrange_multiplier, st.episodes, st.episode_return);
+        printf("%s seed %u epoch %d window_cost %.4g j_c %.4g lambda %.4g episodes %d return %.4g\n", label, seed,
+               st.epoch, st.episode_cost, st.cost_estimates[0], st.lagrange_multiplier, st.episodes, st.episode_return);
     }
     saferl_rl_agent_destroy(&agent);
 }
@@ -538,7 +558,7 @@ static void bench_limit(saferl_rl_cost_estimate rule, uint32_t seed) {
 int main(int argc, char **argv) {
     int i;
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_rl envs | nets | rcsl | cpo [DIR] | solve SEED... | limit epoch|window SEED...\n");
+        fprintf(stderr, "usage: bench_rl envs | nets | rcsl | cpo [DIR] | solve SEED... | limit epoch|window SEED... | lambda VALUE FROM EPOCHS SEED...\n");
         return 2;
     }
     if (!strcmp(argv[1], "envs")) bench_envs();
@@ -547,10 +567,14 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[1], "cpo")) bench_cpo(argc > 2 ? argv[2] : NULL);
     else if (!strcmp(argv[1], "solve"))
         for (i = 2; i < argc; ++i) bench_solve((uint32_t)strtoul(argv[i], NULL, 10));
+    else if (!strcmp(argv[1], "lambda") && argc > 5)
+        for (i = 5; i < argc; ++i)
+            bench_page_cartpole(SAFERL_RL_COST_ESTIMATE_DEFAULT, atof(argv[2]), atoi(argv[3]), atoi(argv[4]),
+                                (uint32_t)strtoul(argv[i], NULL, 10));
     else if (!strcmp(argv[1], "limit") && argc > 2)
         for (i = 3; i < argc; ++i)
-            bench_limit(!strcmp(argv[2], "window") ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_EPOCH,
-                        (uint32_t)strtoul(argv[i], NULL, 10));
+            bench_page_cartpole(!strcmp(argv[2], "window") ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_EPOCH, -1.0, 0, 15,
+                                (uint32_t)strtoul(argv[i], NULL, 10));
     else {
         fprintf(stderr, "bench_rl: unknown mode %s\n", argv[1]);
         return 2;

@@ -12,7 +12,7 @@
 # Then, where the artifacts reproduce, PLS with the seed set placed by MTRO from the regenerated
 # offline dataset (--seed-box mtro).
 # First, the artifacts' reproducibility: each environment's offline stage is regenerated (seed 1,
-# about 7 s of CPU for the gridworld, 5 minutes for PointGoal) into build/pls_regen/ENV and compared
+# about 7 s of CPU for the gridworld, 5 minutes for PointGoal, 20 s for the runner) into build/pls_regen/ENV and compared
 # bit for bit with examples/pls_data; a difference names the summary lines that moved and makes
 # the script exit 1 after the tables (tests/cli/pls_lifetime.sh does the gridworld on every test).
 set -eu
@@ -20,7 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SEEDS=${SEEDS:-10}
 make -s build/pls_lifetime
 moved_envs=
-for env in gridworld pointgoal; do
+for env in gridworld pointgoal runner; do
     [ -f "examples/pls_data/$env.csv" ] || continue
     out=build/pls_regen/$env
     rm -rf "$out" && mkdir -p "$out"
@@ -39,7 +39,7 @@ for env in gridworld pointgoal; do
     fi
 done
 echo
-for env in gridworld pointgoal; do
+for env in gridworld pointgoal runner; do
     if [ -f "examples/pls_data/$env.rcsl" ]; then
         echo "== $env"
         build/pls_lifetime bench --env "$env" --data examples/pls_data --seeds "$SEEDS"

@@ -26,7 +26,8 @@
 #     default multiplier settings: 3 CMDPs x SEEDS seeds x cost scales 1, 10, 100 for PPO-Lag,
 #     PID-Lag, CPO, PCPO, TRPO-Lag, FOCOPS and CUP (about 2 minutes of CPU; niced), then with J_C
 #     over the last 100 episodes (cost_estimate WINDOW) and with the multiplier in cost units.
-#  8. The RL page's CartPole run at d = 10, seeds 1-8, under both cost estimate rules (bench_rl limit).
+#  8. The RL page's CartPole run at d = 10, seeds 1-13, under both cost estimate rules (bench_rl limit),
+#     and the runs with lambda held of its diagnosis (bench_rl lambda; saferl_rl.h, ALGORITHMS).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -230,22 +231,31 @@ make -s build/test_rl
 status=0
 nice build/test_rl --cmdp-grid 1 3 "$SEEDS" >build/bench_rl_cmdp.txt || status=$?
 grep -v "runs within" build/bench_rl_cmdp.txt | grep MISS | sed 's/^/  /' || true
-grep "runs within" build/bench_rl_cmdp.txt | sed 's/^/  /'
+# the target read per run, and per cell (a CMDP at a scale, the mean over the seeds)
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp.txt | sed 's/^/  /'
 [ "$status" -le 2 ] || { echo "  the grid failed to run (status $status)"; exit 1; }
 echo "  (every run: build/bench_rl_cmdp.txt)"
 echo "  the same grid with the multiplier in cost units and OmniSafe's defaults (0.4's), for comparison:"
 nice build/test_rl --cmdp-grid-cost-units 1 3 "$SEEDS" ppo-lag pid-lag trpo-lag focops cup \
     >build/bench_rl_cmdp_cost_units.txt || true
-grep "runs within" build/bench_rl_cmdp_cost_units.txt | sed 's/^/  /'
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_cost_units.txt | sed 's/^/  /'
 echo "  the same grid with J_C over the last 100 episodes (cost_estimate WINDOW, OmniSafe's; the"
 echo "  default before J_C over the epoch's episodes), for comparison:"
 nice build/test_rl --cmdp-grid-window 1 3 "$SEEDS" >build/bench_rl_cmdp_window.txt || true
-grep "runs within" build/bench_rl_cmdp_window.txt | sed 's/^/  /'
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_window.txt | sed 's/^/  /'
 
 echo
 echo "== the RL page's CartPole run at d = 10 (PPO-Lag, the defaults, 15 epochs of 2000 steps; settings"
-echo "   in bench/rl.c, bench_limit), epoch 15 of seeds 1-8 by cost estimate rule: window_cost is the"
-echo "   last 100 episodes' mean cost (what the page plots), j_c the cost the multiplier acted on"
+echo "   in bench/rl.c, bench_page_cartpole), epoch 15 of seeds 1-13 (1-3 development, 4-13 held out) by cost"
+echo "   estimate rule: window_cost is the last 100 episodes' mean cost (what the page plots), j_c the"
+echo "   cost the multiplier acted on"
 for rule in epoch window; do
-    nice build/bench_rl_v2 limit "$rule" 1 2 3 4 5 6 7 8 | grep " epoch 15 " | sed 's/^/  /'
+    nice build/bench_rl_v2 limit "$rule" $(seq 1 13) | grep " epoch 15 " | sed 's/^/  /'
+done
+echo "   its diagnosis (saferl_rl.h, ALGORITHMS, multiplier scale): lambda held at 1 and at 3 from the"
+echo "   start, and at 3 from the first epoch whose J_C exceeds d on seed 1 (epoch 4) and one epoch"
+echo "   later; epoch 15 of seeds 1-3"
+for held in "1 1" "3 1" "3 4" "3 5"; do
+    # shellcheck disable=SC2086 # VALUE FROM, two words
+    nice build/bench_rl_v2 lambda $held 15 1 2 3 | grep " epoch 15 " | sed 's/^/  /'
 done

@@ -7,7 +7,7 @@
 # is shared). The load average is printed beside the figures. About
 # 3-4 minutes per run pair on an idle core (PyTorch takes most of it).
 # Then discrete SAC-Lag on the random tabular CMDPs against their LP optimum (test_rl --cmdp-grid-sac,
-# 45 runs, about half a minute).
+# 2 x 90 runs, about 2 minutes of CPU).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -47,15 +47,42 @@ echo
 echo "== discrete SAC-Lag against the random tabular CMDPs' LP optimum (tests/test_rl.c's protocol for it:"
 echo "   CMDPs 1-3 x agent seeds 1-5 x cost scales 1/10/100, 20,000 steps, tabular networks; the exact"
 echo "   values of the policy every 100 steps over the last 10,000 averaged; target: return gap <= 0.10"
-echo "   of the return range and J_C <= 1.05 d)"
+echo "   of the return range and J_C <= 1.05 d), under multiplier_scale RELATIVE (the default) and"
+echo "   COST_UNITS (the earlier rule); then the same on CMDPs 4-6, which no rule was chosen on"
 make -s build/test_rl
-status=0
-nice build/test_rl --cmdp-grid-sac 1 3 5 >build/bench_rl_cmdp_sac.txt || status=$?
-grep MISS build/bench_rl_cmdp_sac.txt | sed 's/^/  /' || true
-for scale in 1 10 100; do
-    awk -v s="$scale" '$5 == s { n++; if ($NF == "ok") p++ } END { printf "  scale %3d: %d of %d runs within the target\n", s, p, n }' \
-        build/bench_rl_cmdp_sac.txt
+for cmdps in "1 3" "4 6"; do
+    status=0
+    out=build/bench_rl_cmdp_sac_${cmdps/ /_}.txt
+    nice build/test_rl --cmdp-grid-sac $cmdps 5 >"$out" || status=$?
+    [ "$status" -le 2 ] || { echo "  the grid failed to run (status $status)"; exit 1; }
+    echo "  CMDPs ${cmdps/ /-}:"
+    for rule in relative cost-units; do
+        for scale in 1 10 100; do
+            awk -v r="$rule" -v s="$scale" '$2 == r && $6 == s { n++; if ($NF == "ok") p++ }
+                END { printf "    %-10s scale %3d: %2d of %d runs within the target\n", r, s, p, n }' "$out"
+        done
+    done
+    grep "runs within" "$out" | sed 's/^/    /'
+    echo "    (every run: $out)"
 done
-grep "runs within" build/bench_rl_cmdp_sac.txt | sed 's/^/  /'
-[ "$status" -le 2 ] || { echo "  the grid failed to run (status $status)"; exit 1; }
-echo "  (every run: build/bench_rl_cmdp_sac.txt)"
+
+# SAC-Lag and TD3-Lag (continuous actions, an action's third of [-1, 1] picks the CMDP's action)
+# on CMDPs 1-3 x seeds 1-3 x cost scales 1 and 100 under both rules: 72 runs of about 9 s of CPU,
+# so only with CONTINUOUS=1.
+if [ "${CONTINUOUS:-0}" = 1 ]; then
+    echo
+    echo "== SAC-Lag and TD3-Lag against the same LP optimum (tests/test_rl.c's protocol for them)"
+    status=0
+    nice build/test_rl --cmdp-grid-continuous 1 3 3 >build/bench_rl_cmdp_continuous.txt || status=$?
+    [ "$status" -le 2 ] || { echo "  the grid failed to run (status $status)"; exit 1; }
+    for algo in sac-lag td3-lag; do
+        for rule in relative cost-units; do
+            for scale in 1 100; do
+                awk -v a="$algo" -v r="$rule" -v s="$scale" '$1 == a && $2 == r && $6 == s { n++; if ($NF == "ok") p++ }
+                    END { printf "  %s %-10s scale %3d: %d of %d runs within the target\n", a, r, s, p, n }' \
+                    build/bench_rl_cmdp_continuous.txt
+            done
+        done
+    done
+    echo "  (every run: build/bench_rl_cmdp_continuous.txt)"
+fi

@@ -7,7 +7,7 @@
 # (the reference BDD tool is not packaged: its published 9x9 figure is quoted), and the
 # multi-seed safeguard tables (examples/safeguard_gridworld, 10 seeds, our map and the official
 # grockious/safeguardedRL set-up side by side; then held-out seeds 11-30 on our map and on
-# the moved-items map).
+# the moved-items map, and seeds 31-50 with the transfer by replay as well).
 # Single-threaded on both sides. Run from anywhere: bench/run_shield.sh
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -89,6 +89,7 @@ if command -v lbt >/dev/null; then
     echo "== formulas with F, U, M against lbt: safety ones compiled at the minimal size, the rest refused"
     /usr/bin/python3 tests/oracle/shield_liveness.py build/shield_compile | tail -n 3
     /usr/bin/python3 tests/oracle/shield_liveness.py build/shield_compile --random 300 | tail -n 3
+    /usr/bin/python3 tests/oracle/shield_liveness.py build/shield_compile --wide 200 | tail -n 3
 fi
 if command -v mona >/dev/null; then
     /usr/bin/python3 tests/oracle/shield_random.py build/shield_compile 1000 20261204 --ltlf | tail -n 3
@@ -101,3 +102,5 @@ uptime
 build/safeguard_gridworld --setup both --seeds 10 --png build/safeguard_gridworld.png
 echo "== progressive safeguards, held out: seeds 11-30 on our map and on the moved-items map"
 build/safeguard_gridworld --setup heldout
+echo "== progressive safeguards, held out again (with the replay transfer): seeds 31-50 on both maps"
+build/safeguard_gridworld --setup heldout2

@@ -2,11 +2,11 @@
 /* pls_lifetime - lifetime-safe RL end to end: PLS (Wachi et al., NeurIPS 2025) from offline data to
    a safe deployment, with saferl_rl.h and saferl_gp.h.
 
-   pls_lifetime run        --env gridworld|pointgoal [--seed S] [--out DIR] [--png-dir D]
-   pls_lifetime regenerate --env gridworld|pointgoal [--seed S] --out DIR [--dataset FILE]
-   pls_lifetime deploy     --env gridworld|pointgoal --data DIR [--seed S] [--png-dir D] [--log FILE]
+   pls_lifetime run        --env gridworld|pointgoal|runner [--seed S] [--out DIR] [--png-dir D]
+   pls_lifetime regenerate --env gridworld|pointgoal|runner [--seed S] --out DIR [--dataset FILE]
+   pls_lifetime deploy     --env gridworld|pointgoal|runner --data DIR [--seed S] [--png-dir D] [--log FILE]
                            [--no-finetune] [--brief]
-   pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune]
+   pls_lifetime bench      --env gridworld|pointgoal|runner --data DIR [--seeds N] [--no-finetune]
    pls_lifetime check      FILE...
 
    The pipeline:
@@ -14,7 +14,8 @@
       with epsilon-random actions at several epsilons (a mix of varying safety), plus a random
       policy, into one saferl_rl_dataset;
    2. a return-conditioned policy (RCSL: an MLP on observation, reward to go, cost to go) trained
-      on it by supervised learning;
+      on it by supervised learning; where env_config sets cost_input_scale (PointGoal, the runner: b) the
+      network sees the cost to go over it, CDT's cost normaliser, else over the data's largest;
    3. ground truth: every point z = (R, G) of the target grid run for 200 episodes, its true
       expected reward and cost; at least 30% of the grid must be truly unsafe (cost > b);
    4. deployment: the PLS online stage over the grid (examples/pls_loop.h, shared with web/pls),
@@ -32,6 +33,9 @@
    --dataset FILE writes it), MTRO's targets at cost limit b (saferl_rl_dataset_mtro_targets,
    kappa 10) rounded down to the grid give the corner R <= R_mtro, G <= G_mtro. The default and
    the artifacts are unchanged by it.
+
+   The environments: the lava gridworld, PointGoal with hazards, and the runner (saferl_rl.h's
+   velocity-cost task, the one most like the paper's Safety-Gymnasium velocity tasks).
 
    Every setting (grid, b, seed set, GP hyperparameters, episodes) is fixed in env_configs (pls_loop.h),
    before anything runs. regenerate writes DIR/<env>.rcsl (the conditioned policy, "SRLC"),
@@ -819,6 +823,7 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
     rd.seed = seed;
     rd.hidden[0] = rd.hidden[1] = 64;
     rd.hidden_count = 2;
+    rd.cost_scale = c->cost_input_scale;
     if (saferl_rl_rcsl_trainer_create(&trainer, &rd, &dataset) < 0) return 0;
     {
         double loss = 0.0;
@@ -955,12 +960,15 @@ static void print_methods(const env_config *c, const method_result *m, const gri
     (void)c;
 }
 
-/* The prior used (fitted or hand-set) and PLS's safe set at the start and the end. */
+/* The prior used (fitted or hand-set) and PLS's safe set: the seed set, what the prior alone
+   certifies before the first evaluation, and the end. Growth is the end against the second: the
+   targets the evaluations certified. */
 static void print_prior_and_growth(const pipeline *p, const grid_state *g, int seed) {
     const env_config *c = p->config;
-    int j, start = 0, end = 0;
+    int j, start = 0, prior = 0, end = 0, lowest = -1;
     for (j = 0; j < g->count; ++j) {
         start += g->seed_set[j];
+        prior += g->safe[0][j];
         end += g->safe[EVALUATIONS][j];
     }
     if (p->fitted_prior)
@@ -972,7 +980,14 @@ static void print_prior_and_growth(const pipeline *p, const grid_state *g, int s
     else
         printf("%4d  hand-set prior: cost sd %g, lengthscales (%g, %g)", seed, c->cost_deviation_sd, c->cost_lengthscale[0],
                c->cost_lengthscale[1]);
-    printf("; PLS's safe set %d -> %d targets\n", start, end);
+    printf("; PLS's safe set: seed set %d, %d before the first evaluation, %d at the end (grew by %d)", start, prior, end,
+           end - prior);
+    for (j = 0; j < g->count; ++j) /* why it stopped: the nearest bound to b outside it */
+        if (!g->safe[EVALUATIONS][j] && (lowest < 0 || g->cost_upper[j] < g->cost_upper[lowest])) lowest = j;
+    if (lowest >= 0)
+        printf("; lowest cost bound outside it %.3g at (R %g, G %g), true cost %.3g", g->cost_upper[lowest],
+               g->targets[2 * lowest], g->targets[2 * lowest + 1], p->sum.truth_cost[lowest]);
+    printf("\n");
 }
 
 static int command_deploy(pipeline *p, uint32_t seed, const char *png_dir, const char *log_path, int finetune, int brief) {
@@ -1209,11 +1224,11 @@ static int check_file(const char *path) {
 
 /* ---- command line --------------------------------------------------------------------------- */
 
-#define USAGE "run        --env gridworld|pointgoal [--seed S] [--out DIR] [--png-dir D] [--no-finetune]\n" \
-              "       pls_lifetime regenerate --env gridworld|pointgoal [--seed S] --out DIR [--dataset FILE]\n" \
-              "       pls_lifetime deploy     --env gridworld|pointgoal --data DIR [--seed S] [--png-dir D] [--log FILE]\n" \
+#define USAGE "run        --env gridworld|pointgoal|runner [--seed S] [--out DIR] [--png-dir D] [--no-finetune]\n" \
+              "       pls_lifetime regenerate --env gridworld|pointgoal|runner [--seed S] --out DIR [--dataset FILE]\n" \
+              "       pls_lifetime deploy     --env gridworld|pointgoal|runner --data DIR [--seed S] [--png-dir D] [--log FILE]\n" \
               "                               [--no-finetune] [--brief] [--fitted-prior] [--seed-box mtro --dataset FILE]\n" \
-              "       pls_lifetime bench      --env gridworld|pointgoal --data DIR [--seeds N] [--no-finetune] [--fitted-prior]\n" \
+              "       pls_lifetime bench      --env gridworld|pointgoal|runner --data DIR [--seeds N] [--no-finetune] [--fitted-prior]\n" \
               "                               [--seed-box mtro --dataset FILE]\n" \
               "       pls_lifetime check      FILE..."
 

@@ -41,6 +41,7 @@ typedef struct env_config {
     double reward_lengthscale[2], cost_lengthscale[2]; /* (R, G) units */
     double reward_deviation_sd, cost_deviation_sd;     /* prior sd of J - z (Theorem 1's F) */
     double stage_tolerance;               /* zeta, on the cost width in units of cost_deviation_sd */
+    double cost_input_scale;              /* the conditioned policy sees C / this (0: the dataset's largest cost) */
 } env_config;
 
 static const env_config env_configs[] = {
@@ -53,10 +54,13 @@ static const env_config env_configs[] = {
      36.0, 0.0,
      44.0, 1.0,
      {6.0, 1.5}, {6.0, 1.5},
-     3.0, 0.25, 0.1},
+     3.0, 0.25, 0.1,
+     0.0},
     /* second setting, fixed before its run: the first (60000 PPO-Lag steps, R -2..5 step 1, seed
        R <= 1, lengthscales 3 in R, cost deviation sd 2) failed the program's own checks (2 seed
-       targets truly unsafe; no behaviour below cost 15 without random actions). */
+       targets truly unsafe; no behaviour below cost 15 without random actions). Since then the
+       policy sees its cost to go over b (as the runner's), not over the data's largest cost
+       (149), which gave it a cost input of 0-0.19 and a policy that ignored its cost target. */
     {"pointgoal", SAFERL_RL_ENV_POINTGOAL, 250,
      3, {2.0, 10.0, 60.0}, 400000,
      3, {0.0, 0.3, 0.7}, 100,
@@ -66,7 +70,28 @@ static const env_config env_configs[] = {
      -0.5, 0.0,
      2.5, 8.0,
      {1.0, 12.0}, {1.0, 12.0},
-     1.0, 8.0, 0.1},
+     1.0, 8.0, 0.1,
+     8.0},
+    /* the paper-like task, fixed before its first run. b = 10 of 200 steps (the paper: 20 or 40
+       of 1000). The grid from a sweep of the environment under a proportional speed controller
+       (return 152 at 0.8 m/s with cost 0, 170 at 0.9 m/s with cost 11): R 110..180, G 0..2.75 b.
+       (The first setting, G 0..1.75 b, failed the program's 30%-unsafe rule, 14 of 64: the
+       policy spends about 0.7 G, so only G >= 1.5 b was unsafe. The G range alone was widened.)
+       The paper's seed box G in [0, b / 4], here with R <= 130 (about 0.7 m/s); the fixed
+       target the top of the grid at G = b. The hand-set prior is the paper's, scaled by b:
+       cost lengthscale 5 of b = 20 -> b / 4 in G, sd 1 of 20 -> b / 20; reward sd 10
+       (variance 100). The policy sees the cost to go over b, as CDT's cost normaliser. */
+    {"runner", SAFERL_RL_ENV_RUNNER, 200,
+     4, {2.0, 10.0, 40.0, 150.0}, 100000,
+     3, {0.0, 0.3, 0.7}, 100,
+     10000,
+     110.0, 10.0, 0.0, 2.5, 8, 12,
+     10.0,
+     130.0, 2.5,
+     180.0, 10.0,
+     {30.0, 2.5}, {20.0, 2.5},
+     10.0, 0.5, 0.1,
+     10.0},
 };
 
 static const env_config *config_by_name(const char *name) {

@@ -6,9 +6,10 @@
    Prints violations of the final safeguard counted through all training and the final return.
 
    usage: safeguard_gridworld [options]
-     --setup S         ours (default), official (grockious/safeguardedRL's set-up), both, or
+     --setup S         ours (default), official (grockious/safeguardedRL's set-up), both,
                        heldout (our set-up on held-out seeds 11-30, on our map and on the
-                       moved-items map; --seeds N: seeds 11..10+N)
+                       moved-items map; --seeds N: seeds 11..10+N) or heldout2 (the same on
+                       seeds 31-50, for the replay transfer)
      --map FILE        ASCII map (.txt) or image (.png, one pixel a cell; the legend's colours)
      --seeds N         seeds 1..N (5; heldout 20)        --episodes N   training episodes per run (2000;
                                                             official set-up 5000)
@@ -103,20 +104,26 @@ static int ends_with(const char *s, const char *suffix) {
    on our map and on moved_items_map below (ours with wood, bench, iron, smith table and
    creeper moved; walls, start, lava and diamond kept, so the diamond is still reached only
    across lava, after wood and then a bench), 20 seeds each.
+   HELDOUT2 (fixed before its first run, with the replay transfer's row, which no seed had
+   seen): the same on seeds 31-50; every row as in HELDOUT.
 
    Rows, in all: no safeguard (task reward only), the final safeguard's reward and shield
    + reward (the library's learner: CRM over the rule's states, near-ties broken at random),
    the curriculum with that learner (transfer at each stage change from states at least as
    strict, the library's default), two rows added after the first 10-seed run showed that
    curriculum seldom reaching the diamond on our map (transfer only from states with the
-   same rule; no transfer), the curriculum and zero-shot with the official learner (7, 8
-   above). Shield: the
+   same rule; no transfer), the curriculum with the transfer by replay (the earlier
+   stages' steps, the latest REPLAY_CAPACITY, learned by CRM under the new automaton into
+   the new states: saferl_shield_qtable_transfer_replay), the curriculum and zero-shot with
+   the official learner (7, 8 above). Shield: the
    sure one when the placed map's game is realisable, else P(no violation in 10 steps) >=
    0.9. Test: 100 greedy episodes and 100 with epsilon 0.05 on the final rule; success =
    the goal reached without a violation of the final rule (official: no violation). */
 #define STAGES 4
 #define HELDOUT_FIRST_SEED 11
 #define HELDOUT_SEEDS 20
+#define HELDOUT2_FIRST_SEED 31
+#define REPLAY_CAPACITY (1u << 20) /* steps (24 MB): all of our set-up's, the latest of the official one's */
 
 static const char moved_items_map[] = "############\n"
                                       "#S......L.D#\n"
@@ -145,11 +152,11 @@ typedef struct setup {
 static const setup setup_ours = {"our map", 2000, 4, 100, 0.5, 0.95, 0.1, 0.0, -1.0, 0, 1};
 static const setup setup_official = {"official set-up", 5000, 3, 1000, 0.9, 0.9, 0.1, 0.1, -0.1, 1, 0};
 
-enum { NO_SAFEGUARD, FINAL_REWARD, SHIELD, CURRICULUM, CURRICULUM_SAME_RULE, CURRICULUM_NO_TRANSFER,
-       CURRICULUM_OFFICIAL, ZERO_SHOT_OFFICIAL, VARIANTS };
+enum { NO_SAFEGUARD, FINAL_REWARD, SHIELD, CURRICULUM, CURRICULUM_SAME_RULE, CURRICULUM_REPLAY,
+       CURRICULUM_NO_TRANSFER, CURRICULUM_OFFICIAL, ZERO_SHOT_OFFICIAL, VARIANTS };
 static const char *const variant_name[VARIANTS] = {
     "no safeguard", "final safeguard reward", "shield + reward", "progressive curriculum",
-    "curriculum, same-rule transfer", "curriculum, no transfer", "curriculum, official learner",
+    "curriculum, same-rule transfer", "curriculum, replay transfer", "curriculum, no transfer", "curriculum, official learner",
     "zero-shot, official learner"};
 
 typedef struct world {
@@ -183,6 +190,8 @@ typedef struct agent {
     saferl_shield_qtable table;
     void *table_memory;
     uint8_t *created;                  /* official learner: the product states its dictionary holds */
+    saferl_shield_replay replay;       /* replay transfer: the real steps so far */
+    void *replay_memory;
     saferl_rng rng;
     int variant, official;
 } agent;
@@ -267,6 +276,7 @@ static outcome episode(world *w, const setup *set, agent *ag, uint32_t stage, in
             saferl_shield_qtable_update(&ag->table, s, q, credited, r, s2, q2, 0);
         } else if (learn) {
             saferl_shield_qtable_update_crm(&ag->table, rule, active, s, a, s2, w->grid.label[s2], r, goal);
+            if (ag->replay_memory) saferl_shield_replay_push(&ag->replay, s, a, s2, w->grid.label[s2], r, goal);
         }
         s = s2;
         q = q2;
@@ -314,8 +324,11 @@ static result train(world *w, const setup *set, int variant, uint32_t seed, uint
     ag.official = variant == CURRICULUM_OFFICIAL || variant == ZERO_SHOT_OFFICIAL;
     ag.table_memory = malloc(size);
     ag.created = (uint8_t *)calloc((size_t)w->cells * 6, 1);
-    if (!ag.table_memory || !ag.created ||
-        saferl_shield_qtable_init(&ag.table, w->cells, 6, SAFERL_SHIELD_GRID_ACTIONS, ag.table_memory, size) < 0) {
+    ag.replay_memory = variant == CURRICULUM_REPLAY ? malloc(saferl_shield_replay_memory_size(REPLAY_CAPACITY)) : NULL;
+    if (!ag.table_memory || !ag.created || (variant == CURRICULUM_REPLAY && !ag.replay_memory) ||
+        saferl_shield_qtable_init(&ag.table, w->cells, 6, SAFERL_SHIELD_GRID_ACTIONS, ag.table_memory, size) < 0 ||
+        (ag.replay_memory && saferl_shield_replay_init(&ag.replay, REPLAY_CAPACITY, ag.replay_memory,
+                                                       saferl_shield_replay_memory_size(REPLAY_CAPACITY)) < 0)) {
         fprintf(stderr, "out of memory\n");
         exit(1);
     }
@@ -331,9 +344,17 @@ static result train(world *w, const setup *set, int variant, uint32_t seed, uint
     for (e = 0; e < set->episodes; ++e) {
         uint32_t next_stage = stage_of(set, variant, e);
         outcome o;
-        if ((variant == CURRICULUM || variant == CURRICULUM_SAME_RULE) && e > 0 && next_stage != stage) {
-            saferl_shield_qtable_transfer(&ag.table, &w->safeguard[next_stage], saferl_shield_minecraft_states(stage),
-                                          saferl_shield_minecraft_states(next_stage));
+        if ((variant == CURRICULUM || variant == CURRICULUM_SAME_RULE || variant == CURRICULUM_REPLAY) && e > 0 &&
+            next_stage != stage) {
+            if (variant != CURRICULUM_REPLAY)
+                saferl_shield_qtable_transfer(&ag.table, &w->safeguard[next_stage], saferl_shield_minecraft_states(stage),
+                                              saferl_shield_minecraft_states(next_stage));
+            else if (saferl_shield_qtable_transfer_replay(&ag.table, &w->safeguard[next_stage],
+                                                          saferl_shield_minecraft_states(stage),
+                                                          saferl_shield_minecraft_states(next_stage), &ag.replay) < 0) {
+                fprintf(stderr, "transfer by replay refused\n");
+                exit(1);
+            }
             if (saferl_shield_minecraft_states(stage) <= BENCH_HELD && saferl_shield_minecraft_states(next_stage) > BENCH_HELD)
                 out.into_lava = value_into_lava(w, &ag.table);
         }
@@ -361,6 +382,7 @@ static result train(world *w, const setup *set, int variant, uint32_t seed, uint
     }
     free(ag.table_memory);
     free(ag.created);
+    free(ag.replay_memory);
     return out;
 }
 /* The map: the file at path, else the text (NULL: the library's map). */
@@ -636,7 +658,7 @@ static void free_world(world *w) {
 /* Every variant over seeds first..first+seeds-1: the table of means (+- sample standard
    deviations); visits gets the curriculum's first seed. */
 static void report(world *w, const setup *set, uint32_t first, uint32_t seeds, uint32_t *visits) {
-    double into_lava_mean[2] = {0, 0};
+    double into_lava_mean[3] = {0, 0, 0};
     int variant;
     printf("%u seeds (%u..%u) x %u training episodes (stage length %u for the curricula), %u steps at most;\n"
            "alpha %g, gamma %g, epsilon %g, reward %+g per safe step, %+g per violation%s\n",
@@ -676,11 +698,11 @@ static void report(world *w, const setup *set, uint32_t first, uint32_t seeds, u
         }
         printf(" %8.3f %8.3f %8.3f %8.3f %8.3f %3u/%-2u\n", bench / seeds, train_success / seeds, greedy / seeds,
                explore / seeds, value / seeds, succeeding, seeds);
-        if (variant == CURRICULUM || variant == CURRICULUM_SAME_RULE) into_lava_mean[variant - CURRICULUM] = into_lava / seeds;
+        if (variant >= CURRICULUM && variant <= CURRICULUM_REPLAY) into_lava_mean[variant - CURRICULUM] = into_lava / seeds;
     }
     printf("Q(s, state %u, a) of the steps into lava from visited cells just after the transfer into\n"
-           " state %u (mean over the moves and seeds): curriculum %.3f, same-rule transfer %.3f\n",
-           BENCH_HELD, BENCH_HELD, into_lava_mean[0], into_lava_mean[1]);
+           " state %u (mean over the moves and seeds): curriculum %.3f, same-rule transfer %.3f, replay transfer %.3f\n",
+           BENCH_HELD, BENCH_HELD, into_lava_mean[0], into_lava_mean[1], into_lava_mean[2]);
     printf("(violations: training episodes that violated the rule; bench held: the last quarter's training\n"
            " episodes that got wood and then a bench (minecraft_7's state %u, where lava is allowed); success: %s\n"
            " without a violation of the final rule, in the last quarter of training and in %u test episodes;\n"
@@ -689,7 +711,7 @@ static void report(world *w, const setup *set, uint32_t first, uint32_t seeds, u
            set->task_reward ? "the goal reached" : "all steps", TEST_EPISODES);
 }
 
-#define USAGE "[--setup ours|official|both|heldout] [--map FILE] [--seeds N] [--episodes N] [--slip P] [--horizon H]" \
+#define USAGE "[--setup ours|official|both|heldout|heldout2] [--map FILE] [--seeds N] [--episodes N] [--slip P] [--horizon H]" \
               " [--threshold T] [--png FILE] | --legend | --game FILE --rule RULE [--horizon H] [--threshold T]"
 
 static int print_legend(void) {
@@ -706,7 +728,7 @@ static int print_legend(void) {
 }
 
 /* Each set-up asked for: its world, its table, its PNG (the first set-up's). heldout runs
-   our set-up twice, on our map and on the moved-items map, from seed 11. */
+   our set-up twice, on our map and on the moved-items map, from seed 11 (heldout2: 31). */
 static int run_setups(const char *which, const char *map_path, const char *png_path, uint32_t seeds, uint32_t episodes,
                       double slip, uint32_t horizon, double threshold) {
     static world w;
@@ -714,11 +736,11 @@ static int run_setups(const char *which, const char *map_path, const char *png_p
     const char *map_text[2] = {NULL, NULL};
     uint32_t k, n = 0, first = 1;
     int failed = 0;
-    if (!strcmp(which, "heldout")) {
+    if (!strncmp(which, "heldout", 7)) {
         sets[n++] = setup_ours;
         sets[n] = setup_ours;
         map_text[n++] = moved_items_map;
-        first = HELDOUT_FIRST_SEED;
+        first = strcmp(which, "heldout2") ? HELDOUT_FIRST_SEED : HELDOUT2_FIRST_SEED;
     } else {
         if (strcmp(which, "official")) sets[n++] = setup_ours;
         if (strcmp(which, "ours")) sets[n++] = setup_official;
@@ -748,7 +770,7 @@ static int run(int argc, char **argv) {
     const char *map_path = NULL, *png_path = NULL, *game_path = NULL, *rule = NULL, *which = "ours";
     uint32_t seeds = 0, episodes = 0, horizon = SHIELD_HORIZON;
     double slip = SAFERL_SHIELD_MINECRAFT_SLIP, threshold = SHIELD_THRESHOLD;
-    int i, legend = 0;
+    int i, legend = 0, heldout;
     cli c;
     cli_init(&c, argc, argv, USAGE);
     for (i = 1; i < argc; ++i) {
@@ -780,13 +802,13 @@ static int run(int argc, char **argv) {
                                        "do not apply");
         return solve_game_file(game_path, rule, horizon, threshold);
     }
-    if (strcmp(which, "ours") && strcmp(which, "official") && strcmp(which, "both") && strcmp(which, "heldout"))
-        return cli_usage_error(&c, "--setup is ours, official, both or heldout, not %s", which);
+    heldout = !strcmp(which, "heldout") || !strcmp(which, "heldout2");
+    if (strcmp(which, "ours") && strcmp(which, "official") && strcmp(which, "both") && !heldout)
+        return cli_usage_error(&c, "--setup is ours, official, both, heldout or heldout2, not %s", which);
     if (map_path && !strcmp(which, "official"))
         return cli_usage_error(&c, "--map is our map; the official set-up has its own layout");
-    if (map_path && !strcmp(which, "heldout"))
-        return cli_usage_error(&c, "--map does not apply to heldout: its two maps are fixed");
-    if (!seeds) seeds = strcmp(which, "heldout") ? 5 : HELDOUT_SEEDS;
+    if (map_path && heldout) return cli_usage_error(&c, "--map does not apply to %s: its two maps are fixed", which);
+    if (!seeds) seeds = heldout ? HELDOUT_SEEDS : 5;
     return run_setups(which, map_path, png_path, seeds, episodes, slip, horizon, threshold);
 }
 

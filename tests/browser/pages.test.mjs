@@ -61,11 +61,13 @@ const PAGES = {
     header: 'saferl_gp.h',
     firstScreen: { figure: '#map', controls: ['#step', '#play', '#reset', '#speed'] },
     bad: '?env=mujoco&seed=x',
-    // 20 evaluations, none of a truly unsafe target, ending on the best truly safe one
+    // 20 evaluations, none of a truly unsafe target, the safe set grown past what it was before the first
     success: {
       click: '#play',
       wait: () => window.__state && window.__state.evaluations >= 20,
-      check: () => (window.__state.unsafeEvaluations === 0 ? '' : `${window.__state.unsafeEvaluations} unsafe evaluations`),
+      check: () => (window.__state.unsafeEvaluations !== 0 ? `${window.__state.unsafeEvaluations} unsafe evaluations`
+        : window.__state.safe > window.__state.safeBefore ? ''
+          : `the safe set did not grow (${window.__state.safeBefore} -> ${window.__state.safe})`),
     },
   },
   rl: {

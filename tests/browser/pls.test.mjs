@@ -16,6 +16,7 @@ const SEED = 3;
 
 before(async () => {
   assert.ok(built('style.css', 'pls/index.html', 'pls/app.js', 'pls/pls.mjs', 'pls/gridworld.rcsl', 'pls/gridworld.csv',
+    'pls/runner.rcsl', 'pls/runner.csv',
     'vendor/uPlot.iife.min.js'), 'build/web is incomplete: run make web first');
   lib = await loadModule('pls');
   server = await serve();
@@ -29,12 +30,12 @@ after(async () => {
 
 // The native run of seed S: per method (0 PLS, 1 fixed, 2 GP-UCB) the evaluated grid indices,
 // and the (a) / (b) counts of its table.
-function nativeRun(seed, extra = []) {
+function nativeRun(seed, extra = [], env = 'gridworld') {
   const bin = path.join(repoRoot, 'build', 'pls_lifetime');
   execFileSync('make', ['-s', 'build/pls_lifetime'], { cwd: repoRoot, stdio: 'inherit' });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pls-test-'));
   const log = path.join(dir, 'log.csv');
-  const out = execFileSync(bin, ['deploy', '--env', 'gridworld', '--data', path.join(repoRoot, 'examples', 'pls_data'),
+  const out = execFileSync(bin, ['deploy', '--env', env, '--data', path.join(repoRoot, 'examples', 'pls_data'),
     '--seed', String(seed), '--no-finetune', '--brief', '--log', log, ...extra], { encoding: 'utf8' });
   const runs = [0, 1, 2].map(() => ({ indices: [] }));
   for (const line of fs.readFileSync(log, 'utf8').trim().split('\n').slice(2)) {
@@ -75,7 +76,7 @@ function moduleRun(method, seed, n, env = 'gridworld', fitted = false) {
 test('the page steps and plays the native program\'s PLS deployment for the same seed', async () => {
   const native = nativeRun(SEED);
   assert.equal(native[0].unsafeEvaluations, 0, 'PLS evaluates no truly unsafe target with this seed');
-  const { page, errors } = await openPage(browser.context, server.url + `pls/index.html?seed=${SEED}`);
+  const { page, errors } = await openPage(browser.context, server.url + `pls/index.html?env=gridworld&prior=hand-set&seed=${SEED}`);
   for (let k = 0; k < 6; ++k) await page.click('#step');
   let st = await page.evaluate(() => window.__state);
   assert.equal(st.evaluations, 6);
@@ -99,6 +100,27 @@ test('the page steps and plays the native program\'s PLS deployment for the same
   // the URL reproduces the run
   const { page: again } = await openPage(browser.context, page.url());
   assert.deepEqual((await again.evaluate(() => window.__state)).indices, native[0].indices);
+  assert.deepEqual(errors, []);
+});
+
+// The page's default: the runner (the paper-like task) with the prior fitted before deployment.
+// What its caption claims: the safe set grows from the seed set (the prior alone certifies nothing
+// more), PLS never evaluates a truly unsafe target, and the run is the native --fitted-prior one.
+test('the default run (runner, fitted prior) grows its safe set without an unsafe evaluation', async () => {
+  const native = nativeRun(1, ['--fitted-prior'], 'runner');
+  const { page, errors } = await openPage(browser.context, server.url + 'pls/index.html?steps=20'); // the defaults, played
+  const st = await page.evaluate(() => window.__state);
+  assert.equal(st.env, 'runner');
+  assert.equal(st.prior, 'fitted');
+  assert.equal(st.safeBefore, 6, 'before the first evaluation: the 6 seed targets only');
+  assert.equal(st.evaluations, 20);
+  assert.deepEqual(st.indices, native[0].indices, 'the native --fitted-prior run');
+  assert.equal(st.unsafeEvaluations, 0);
+  assert.equal(native[0].unsafeEvaluations, 0);
+  assert.ok(st.safe > st.safeBefore, `the safe set grew: ${st.safeBefore} -> ${st.safe}`);
+  assert.match(await page.textContent('#r-safe'), new RegExp(`^${st.safe} of 96 targets \\(seed set 6; 6 before`));
+  assert.match(await page.textContent('#caption'), new RegExp(`grows its safe set to ${st.safe} of 96`));
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'pls_runner.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });
 
@@ -128,7 +150,8 @@ test('the module\'s fitted prior (pls_use_fitted_prior) is the native --fitted-p
 
 test('the baselines from the method menu are the native program\'s too', async () => {
   const native = nativeRun(SEED);
-  const { page, errors } = await openPage(browser.context, server.url + `pls/index.html?seed=${SEED}&method=ucb&steps=20`);
+  const { page, errors } = await openPage(browser.context,
+    server.url + `pls/index.html?env=gridworld&prior=hand-set&seed=${SEED}&method=ucb&steps=20`);
   let st = await page.evaluate(() => window.__state);
   assert.equal(st.method, 'ucb');
   assert.deepEqual(st.indices, native[2].indices);
@@ -144,14 +167,17 @@ test('the baselines from the method menu are the native program\'s too', async (
 });
 
 test('bad URL values give a message, and the page still runs with the defaults', async () => {
-  const { page, errors } = await openPage(browser.context, server.url + 'pls/index.html?seed=-4x&method=sarsa&steps=99&env=mars');
+  const { page, errors } = await openPage(browser.context,
+    server.url + 'pls/index.html?seed=-4x&method=sarsa&steps=99&env=mars&prior=wide');
   const text = await page.textContent('#message');
   assert.match(text, /seed in the URL: "-4x"/);
   assert.match(text, /method in the URL: "sarsa"/);
   assert.match(text, /steps in the URL: "99"/);
   assert.match(text, /env in the URL: "mars"/);
+  assert.match(text, /prior in the URL: "wide"/);
   const st = await page.evaluate(() => window.__state);
-  assert.equal(st.env, 'gridworld');
+  assert.equal(st.env, 'runner');
+  assert.equal(st.prior, 'fitted');
   assert.equal(st.method, 'pls');
   assert.equal(st.seed, 1);
   assert.equal(st.evaluations, 0);
@@ -166,7 +192,7 @@ test('bad URL values give a message, and the page still runs with the defaults',
 });
 
 test('PointGoal with hazards: the page runs its artifacts as the module does', { skip: !built('pls/pointgoal.rcsl') }, async () => {
-  const { page, errors } = await openPage(browser.context, server.url + 'pls/index.html?env=pointgoal&seed=2&steps=3');
+  const { page, errors } = await openPage(browser.context, server.url + 'pls/index.html?env=pointgoal&prior=hand-set&seed=2&steps=3');
   const st = await page.evaluate(() => window.__state);
   assert.equal(st.env, 'pointgoal');
   assert.equal(st.error, null);

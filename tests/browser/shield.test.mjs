@@ -237,8 +237,7 @@ test('the agents can be watched: one step a second, pause, step, full speed; the
   assert.match(await page.textContent('#stage2'), /^1 of 4$/); // 500 episodes a stage
   assert.match(page.url(), /[?&]speed=6(&|$)/);
   // the curriculum's transfer rule is the module's: its counters are a replay in Node
-  await page.check('#same-rule');
-  await page.dispatchEvent('#same-rule', 'change');
+  await page.selectOption('#transfer', 'same');
   await page.fill('#stage', '50');
   await page.dispatchEvent('#stage', 'change');
   await page.fill('#episodes', '220');
@@ -254,9 +253,13 @@ test('the agents can be watched: one step a second, pause, step, full speed; the
   lib._agent_run(2, 220);
   assert.deepEqual([shown.episodes, shown.violations, shown.goals, shown.steps],
     [lib._agent_episodes(2), lib._agent_violations(2), lib._agent_goals(2), lib._agent_steps(2)]);
-  lib._world_reset_staged(1, 0, 0, 0.1, 100, 50, 0);
-  lib._agent_run(2, 220);
-  assert.notEqual(lib._agent_steps(2), shown.steps, 'the transfer rule changed nothing');
+  for (const other of [0, 2]) { // copy from stricter, replay
+    lib._world_reset_staged(1, 0, 0, 0.1, 100, 50, other);
+    lib._agent_run(2, 220);
+    assert.notEqual(lib._agent_steps(2), shown.steps, `the transfer rule ${other} changed nothing`);
+    assert.equal(lib._agent_transfer_result(2), 0, `the transfer rule ${other} was refused`);
+  }
+  assert.ok(lib._world_reset_staged(1, 0, 0, 0.1, 100, 50, 3) < 0, 'an unknown transfer is refused');
   assert.deepEqual(errors, []);
 });
 

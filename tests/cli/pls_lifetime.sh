@@ -49,7 +49,7 @@ if [ -f "$DATA/gridworld.rcsl" ]; then
     [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b" && ok "same seed, same deployment" || bad "same seed, same deployment"
     # the GP prior fitted before deployment (test-bench runs on targets from the data's box)
     run deploy --env gridworld --data "$DATA" --seed 2 --no-finetune --fitted-prior
-    grep -Eq '^ +2  prior fitted on 32 data targets: cost mean -?[0-9.]+, sd [0-9.]+, .*safe set 4 -> [0-9]+ targets' "$TMP/out" &&
+    grep -Eq '^ +2  prior fitted on 32 data targets: cost mean -?[0-9.]+, sd [0-9.]+, .*safe set: seed set 4, [0-9]+ before the first evaluation, [0-9]+ at the end' "$TMP/out" &&
         grep -Eq '^PLS +[0-9]+/20' "$TMP/out" && ok "deploy --fitted-prior prints the fitted prior and the safe set" ||
         bad "deploy --fitted-prior prints the fitted prior and the safe set" "status $status: $(cat "$TMP/out" "$TMP/err")"
     grep -E '^( +2  prior|PLS +[0-9]|GP-UCB)' "$TMP/out" >"$TMP/fa"
@@ -197,6 +197,18 @@ if [ -f "$DATA/gridworld.csv" ]; then
         fi
         rm -f "$FULL"/*
     fi
+fi
+
+# the paper-like task (the runner): its committed files validate and deploy (regenerating them
+# takes about 20 s of CPU, so make bench-pls does that, not this test)
+if [ -f "$DATA/runner.rcsl" ]; then
+    run check "$DATA/runner.rcsl" "$DATA/runner.behaviour" "$DATA/runner.csv"
+    [ "$status" -eq 0 ] && [ "$(grep -c ': ok' "$TMP/out")" -eq 3 ] && ok "check: the runner's artifacts" ||
+        bad "check: the runner's artifacts" "$(cat "$TMP/err")"
+    run deploy --env runner --data "$DATA" --seed 3 --no-finetune
+    pct=$(sed -n 's/.*truly unsafe (\([0-9]*\)%).*/\1/p' "$TMP/out")
+    [ "$status" -eq 0 ] && grep -Eq '^PLS +[0-9]+/20 +[0-9]+/400' "$TMP/out" && [ -n "$pct" ] && [ "$pct" -ge 30 ] &&
+        ok "runner: deploy runs, $pct% of the grid truly unsafe" || bad "runner: deploy runs" "status $status: $(cat "$TMP/err")"
 fi
 
 finish

@@ -117,9 +117,9 @@ usage_error "--map with --setup official: usage error" --setup official --map "$
 # The official set-up: its 10x10 layout 1, every row of the table
 run --setup official --seeds 1 --episodes 12
 if [ "$status" -eq 0 ] && grep -q '^official set-up: map 10x10, slip 0.05, all labels shifted together' "$TMP/out" &&
-   [ "$(grep -cE '^(no safeguard|final safeguard reward|shield \+ reward|progressive curriculum|curriculum, (same-rule transfer|no transfer|official learner)|zero-shot, official learner) ' "$TMP/out")" -eq 8 ]; then
-    ok "official set-up: its map and eight rows"
-else bad "official set-up: its map and eight rows" "status $status $(cat "$TMP/out" "$TMP/err")"; fi
+   [ "$(grep -cE '^(no safeguard|final safeguard reward|shield \+ reward|progressive curriculum|curriculum, (same-rule transfer|replay transfer|no transfer|official learner)|zero-shot, official learner) ' "$TMP/out")" -eq 9 ]; then
+    ok "official set-up: its map and nine rows"
+else bad "official set-up: its map and nine rows" "status $status $(cat "$TMP/out" "$TMP/err")"; fi
 # The held-out runs: seeds from 11, our map and then the moved-items map, eight rows each
 run --setup heldout --seeds 1 --episodes 12
 if [ "$status" -eq 0 ] && grep -q '^our map: map 12x10' "$TMP/out" && grep -q '^our map with the items moved: map 12x10' "$TMP/out" &&
@@ -128,6 +128,14 @@ if [ "$status" -eq 0 ] && grep -q '^our map: map 12x10' "$TMP/out" && grep -q '^
     ok "heldout: seeds from 11 on both maps"
 else bad "heldout: seeds from 11 on both maps" "status $status $(cat "$TMP/out" "$TMP/err")"; fi
 usage_error "--map with --setup heldout: usage error" --setup heldout --map "$ROOT/examples/maps/river.txt" --seeds 1 --episodes 8
+# heldout2: the same from seed 31, with the replay transfer's row
+run --setup heldout2 --seeds 1 --episodes 12
+if [ "$status" -eq 0 ] && grep -q '^our map with the items moved: map 12x10' "$TMP/out" &&
+   [ "$(grep -c '^1 seeds (31\.\.31) x 12 training episodes' "$TMP/out")" -eq 2 ] &&
+   [ "$(grep -c '^curriculum, replay transfer ' "$TMP/out")" -eq 2 ]; then
+    ok "heldout2: seeds from 31 on both maps, with the replay transfer"
+else bad "heldout2: seeds from 31 on both maps, with the replay transfer" "status $status $(cat "$TMP/out" "$TMP/err")"; fi
+usage_error "--map with --setup heldout2: usage error" --setup heldout2 --map "$ROOT/examples/maps/river.txt" --seeds 1 --episodes 8
 # A UTF-8 byte-order mark is not part of the text
 printf '\357\273\277' | cat - "$TMP/corridor.txt" >"$TMP/bom.txt"
 run --game "$TMP/bom.txt" --rule 'G !lava'

@@ -14,8 +14,10 @@ if command -v mona >/dev/null; then
     /usr/bin/python3 tests/oracle/shield_random.py build/shield_compile 40 16 --ltlf | tail -n 1
 fi
 # formulas written with F, U, M against lbt (a few seconds; make bench runs Dwyer et al.'s 55
-# patterns and 300 random ones): compiled exactly when they are safety properties
+# patterns, 300 random ones and 200 widened): compiled exactly when they are safety properties
 if command -v lbt >/dev/null; then
     /usr/bin/python3 tests/oracle/shield_liveness.py build/shield_compile --random 10 16 | tail -n 1
+    # the same widened to 17-24 propositions (symbolic letters), against the narrow ones
+    /usr/bin/python3 tests/oracle/shield_liveness.py build/shield_compile --wide 10 16 | tail -n 1
 fi
 /usr/bin/python3 tests/oracle/shield_games.py build/safeguard_gridworld 150

@@ -304,6 +304,33 @@ def satisfiable(g):
         SATISFIABLE[g] = split({}, 0)
     return SATISFIABLE[g]
 
+class TooManyClasses(Exception):
+    pass
+
+def letter_classes(guards, count, limit=1 << 14):
+    """One letter (a list of count bools, by lbt's proposition index) per class of letters that
+    every guard treats alike: a split on the propositions the undecided guards read, cut as
+    soon as all are decided, so 24 propositions are never enumerated. The successors of any
+    set of states depend on the guards' values alone, so these letters stand for all 2^count.
+    TooManyClasses past limit leaves of the split."""
+    guards = list(dict.fromkeys(guards))
+    reads = [sorted(guard_props(g, set())) for g in guards]
+    classes, leaves = {}, [0]
+    def split(bits, undecided):
+        undecided = [i for i in undecided if partial_value(guards[i], bits) is None]
+        if not undecided:
+            leaves[0] += 1
+            if leaves[0] > limit:
+                raise TooManyClasses()
+            letter = [bits.get(j, False) for j in range(count)]
+            classes.setdefault(tuple(eval_guard(g, letter) for g in guards), letter)
+            return
+        prop = min(j for i in undecided for j in reads[i] if j not in bits)
+        for value in (False, True):
+            split({**bits, prop: value}, undecided)
+    split({}, range(len(guards)))
+    return list(classes.values())
+
 def strongly_connected(succ, nodes):
     """Tarjan, iteratively (product graphs below have thousands of nodes): node -> its component."""
     index, low, on, comp, stack, counter = {}, {}, set(), {}, [], 0

@@ -10,7 +10,7 @@ Moore's minimisation. Equal sizes mean our automaton is minimal too.
 With --ltlf the same formulas are read as LTLf and checked against MONA's minimal DFA of the
 same property (language equivalence over non-empty traces, as shield_oracle.py does).
 usage: shield_random.py path/to/shield_compile COUNT [SEED] [--ltlf]"""
-import itertools, os, random, subprocess, sys, time
+import os, random, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 LTLF = "--ltlf" in sys.argv
@@ -87,7 +87,10 @@ def guarantee(rng, props, n):
 def minimal_monitor_size(sets, gba, names):
     """States of the minimal bad-prefix monitor from lbt's automaton, the sink excluded."""
     live = oracle.live_states(sets, gba)
-    letters = list(itertools.product([False, True], repeat=len(names)))
+    try:  # one letter per class of letters lbt's guards treat alike (exact; never 2^k of them)
+        letters = oracle.letter_classes([g for q in live for d, g in gba[q][2]], len(names))
+    except oracle.TooManyClasses:
+        return None
     step = {q: [frozenset(d for d, g in gba[q][2] if d in live and oracle.eval_guard(g, list(bits)))
                 for bits in letters] for q in live}
     start = frozenset(q for q in gba if gba[q][0] and q in live)

@@ -1,14 +1,17 @@
 // app.js - the PLS page: the checked-in artifacts of an environment (summary with the ground
 // truth, the conditioned policy) fetched and handed to the WebAssembly build of examples/pls_loop.h; step,
 // play and reset walk the deployment one evaluation (20 episodes) at a time. The target grid is
-// drawn on a canvas, the episodes with uPlot. The URL holds env, method, seed and steps, so a link
-// reproduces the run; a bad value in it is reported and replaced by the default.
+// drawn on a canvas, the episodes with uPlot. The URL holds env, method, prior, seed and steps, so a
+// link reproduces the run; a bad value in it is reported and replaced by the default. The default
+// is the paper-like task (the runner) with the GP prior fitted from offline material before the
+// first evaluation (pls_use_fitted_prior, as pls_lifetime --fitted-prior).
 import createPlsModule from './pls.mjs';
 import { speedControl, speedParam } from '../speed.js';
 
 const lib = await createPlsModule();
 const $ = (id) => document.getElementById(id);
-const ENVS = ['gridworld', 'pointgoal'];
+const ENVS = ['runner', 'gridworld', 'pointgoal'];
+const PRIORS = ['fitted', 'hand-set'];
 const METHODS = { pls: 0, fixed: 1, ucb: 2 };
 const canvas = $('map');
 // canvas text in CSS pixels: the canvas is drawn at a fixed size and shown narrower on a phone,
@@ -58,13 +61,18 @@ function applyUrl() {
   if (q.has('env')) {
     const v = q.get('env');
     if (ENVS.includes(v)) $('env').value = v;
-    else message(`env in the URL: "${v}" is not one of ${ENVS.join(', ')}; showing gridworld`);
+    else message(`env in the URL: "${v}" is not one of ${ENVS.join(', ')}; showing runner`);
+  }
+  if (q.has('prior')) {
+    const v = q.get('prior');
+    if (PRIORS.includes(v)) $('prior').value = v;
+    else message(`prior in the URL: "${v}" is not one of ${PRIORS.join(', ')}; using fitted`);
   }
   return steps;
 }
 
 function writeUrl() {
-  const q = new URLSearchParams({ env: S.env, method: S.method, seed: S.seed, steps: S.indices.length,
+  const q = new URLSearchParams({ env: S.env, method: S.method, prior: S.prior, seed: S.seed, steps: S.indices.length,
     speed: speedParam($('speed')) });
   history.replaceState(null, '', `${location.pathname}?${q.toString()}`);
 }
@@ -87,7 +95,8 @@ function toHeap(bytes) {
 }
 
 // ---- the run ----------------------------------------------------------------------------------
-const S = { session: 0, env: 'gridworld', method: 'pls', seed: 1, indices: [], grid: null, error: null };
+const S = { session: 0, env: 'runner', method: 'pls', prior: 'fitted', seed: 1, indices: [], grid: null, error: null,
+  safeBefore: 0 };
 const loaded = {}; // env -> its artifacts in the module's memory
 
 async function loadArtifacts(env) {
@@ -103,6 +112,7 @@ function reset() {
   S.session = 0;
   S.env = $('env').value;
   S.method = $('method').value;
+  S.prior = $('prior').value;
   S.seed = Number($('seed').value);
   S.indices = [];
   S.error = null;
@@ -116,8 +126,16 @@ function reset() {
     message(S.error);
     return;
   }
+  // the fitted prior: from test-bench runs of the policy before deployment, never from its evaluations
+  if (S.prior === 'fitted' && S.method !== 'fixed' && lib._pls_use_fitted_prior(s) !== 0) {
+    S.error = cstr(lib._pls_error());
+    message(S.error);
+    lib._pls_destroy(s);
+    return;
+  }
   S.session = s;
   const n = lib._pls_grid_count(s);
+  S.safeBefore = u8(lib._pls_safe(s), n).reduce((a, v) => a + v, 0); // seed set and what the prior certifies
   S.grid = {
     n, rCount: lib._pls_r_count(s), gCount: lib._pls_g_count(s), rMin: lib._pls_r_min(s), rStep: lib._pls_r_step(s),
     gMin: lib._pls_g_min(s), gStep: lib._pls_g_step(s), b: lib._pls_budget(s),
@@ -315,14 +333,16 @@ function render() {
   const evaluations = s ? lib._pls_evaluations(s) : 0;
   const unsafeEvals = s ? lib._pls_unsafe_evaluations(s) : 0, unsafeEpisodes = s ? lib._pls_unsafe_episodes(s) : 0;
   const episodesDone = s ? lib._pls_episode_count(s) : 0;
-  let safe = 0;
+  let safe = 0, seeds = 0;
   if (s && S.method === 'pls') for (const v of u8(lib._pls_safe(s), g.n)) safe += v;
+  if (s) for (const v of u8(lib._pls_seed_set(s), g.n)) seeds += v;
   $('r-evaluations').textContent = `${evaluations} / ${EVALUATIONS}`;
   $('r-unsafe-evals').textContent = String(unsafeEvals);
   $('r-unsafe-evals').classList.toggle('bad', unsafeEvals > 0);
   $('r-unsafe-episodes').textContent = `${unsafeEpisodes} / ${episodesDone}`;
   $('r-unsafe-episodes').classList.toggle('bad', unsafeEpisodes > 0);
-  $('r-safe').textContent = s && S.method === 'pls' ? `${safe} of ${g.n} targets` : '— (no cost model)';
+  $('r-safe').textContent = s && S.method === 'pls'
+    ? `${safe} of ${g.n} targets (seed set ${seeds}; ${S.safeBefore} before the first evaluation)` : '— (no cost model)';
   if (s && evaluations) {
     const e = evaluations - 1, j = S.indices[e];
     $('r-last').textContent = `(${g.targets[2 * j]}, ${g.targets[2 * j + 1]}): ${fmt(f64(lib._pls_eval_reward(s), EVALUATIONS)[e], 2)} / ${fmt(f64(lib._pls_eval_cost(s), EVALUATIONS)[e], 2)}`;
@@ -333,7 +353,7 @@ function render() {
   $('r-best').textContent = g && g.best >= 0 ? `(${g.targets[2 * g.best]}, ${g.targets[2 * g.best + 1]}): ${fmt(g.truthReward[g.best])} / ${fmt(g.truthCost[g.best])}` : '—';
   $('step').disabled = !s || evaluations >= EVALUATIONS;
   $('play').disabled = !s || evaluations >= EVALUATIONS;
-  window.__state = { env: S.env, method: S.method, seed: S.seed, evaluations, indices: S.indices.slice(), unsafeEvaluations: unsafeEvals,
+  window.__state = { env: S.env, method: S.method, prior: S.prior, seed: S.seed, evaluations, safeBefore: S.safeBefore, indices: S.indices.slice(), unsafeEvaluations: unsafeEvals,
     unsafeEpisodes, episodes: episodesDone, safe, finalIndex: fin, error: S.error };
   writeUrl();
 }
@@ -361,6 +381,7 @@ $('play').addEventListener('click', () => {
 });
 $('reset').addEventListener('click', () => { stop(); reset(); render(); });
 $('method').addEventListener('change', () => { stop(); reset(); render(); });
+$('prior').addEventListener('change', () => { stop(); reset(); render(); });
 $('env').addEventListener('change', async () => {
   stop();
   try {

@@ -236,11 +236,14 @@ const NAMES = ['no shield', 'preemptive shield', 'curriculum'];
 const AGENTS = 3;
 // the speed control: steps per second of every agent, up to full speed (time slices of episodes)
 const SPEEDS = [1, 3, 10, 30, 100, 1000, Infinity];
+// the curriculum's transfer, in the glue's order (world_reset_staged): copy from states at
+// least as strict, copy from states with the same rule, replay the real steps (the default)
+const TRANSFERS = ['stricter', 'same', 'replay'];
 const emptySeries = () => Array.from({ length: AGENTS }, () => ({ ret: [], cumViolations: [] }));
 
 const world = {
   rule: '', logic: 0, width: 0, height: 0, kinds: [], paint: KIND['#'],
-  seed: 1, slip: 0, shift: 0, epsilon: 0.1, runEpisodes: 500, stageEpisodes: 500, sameRule: false, speed: SPEEDS.length - 1,
+  seed: 1, slip: 0, shift: 0, epsilon: 0.1, runEpisodes: 500, stageEpisodes: 500, transfer: 'replay', speed: SPEEDS.length - 1,
   ready: false, result: 0, error: null, mapError: null, running: false, target: 0,
   series: emptySeries(),
 };
@@ -302,7 +305,8 @@ function updateURL() {
   url.searchParams.set('eps', String(world.epsilon));
   url.searchParams.set('n', String(world.runEpisodes));
   url.searchParams.set('stage', String(world.stageEpisodes));
-  url.searchParams.set('same', world.sameRule ? '1' : '0');
+  url.searchParams.set('transfer', world.transfer);
+  url.searchParams.delete('same');
   url.searchParams.set('speed', String(world.speed));
   const done = Math.min(lib._agent_episodes(0), lib._agent_episodes(1));
   if (world.ready && done > 0) url.searchParams.set('ep', String(done)); else url.searchParams.delete('ep');
@@ -329,7 +333,7 @@ function resetWorld() {
   world.series = emptySeries();
   if (!world.mapError && !world.error && world.width) {
     world.result = lib._world_reset_staged(world.seed, world.slip, world.shift, world.epsilon, 100, world.stageEpisodes,
-      world.sameRule ? 1 : 0);
+      TRANSFERS.indexOf(world.transfer));
     world.ready = world.result === 0;
     if (!world.ready) world.error = `the game could not be laid out (${world.result})`;
   }
@@ -656,17 +660,17 @@ function readSettings() {
   world.epsilon = Math.min(1, Math.max(0, Number($('epsilon').value) || 0));
   world.runEpisodes = Math.max(1, Math.floor(Number($('episodes').value)) || 1);
   world.stageEpisodes = Math.max(1, Math.floor(Number($('stage').value)) || 1);
-  world.sameRule = $('same-rule').checked;
+  world.transfer = $('transfer').value;
   world.speed = Math.min(SPEEDS.length - 1, Math.max(0, Math.floor(Number($('speed').value)) || 0));
 }
 function writeSettings() {
   $('seed').value = world.seed; $('slip').value = world.slip; $('shift').value = world.shift;
   $('epsilon').value = world.epsilon; $('episodes').value = world.runEpisodes;
-  $('stage').value = world.stageEpisodes; $('speed').value = world.speed; $('same-rule').checked = world.sameRule;
+  $('stage').value = world.stageEpisodes; $('speed').value = world.speed; $('transfer').value = world.transfer;
   $('width').value = world.width; $('height').value = world.height;
 }
 
-for (const id of ['seed', 'slip', 'shift', 'epsilon', 'stage', 'same-rule']) $(id).addEventListener('change', () => { readSettings(); resetWorld(); });
+for (const id of ['seed', 'slip', 'shift', 'epsilon', 'stage', 'transfer']) $(id).addEventListener('change', () => { readSettings(); resetWorld(); });
 $('speed').addEventListener('input', () => { readSettings(); updateURL(); showWorld(); });
 $('episodes').addEventListener('change', () => { readSettings(); updateURL(); });
 $('resize').addEventListener('click', () => {
@@ -733,7 +737,12 @@ world.shift = num('shift', 0, 0, 0.25, false);
 world.epsilon = num('eps', 0.1, 0, 1, false);
 world.runEpisodes = num('n', 500, 1, 1000000, true);
 world.stageEpisodes = num('stage', 500, 1, 1000000, true);
-world.sameRule = params.get('same') === '1';
+// the curriculum's transfer (an older link's same=1 is the same-rule copy)
+world.transfer = params.get('same') === '1' ? 'same' : 'replay';
+if (params.has('transfer')) {
+  if (TRANSFERS.includes(params.get('transfer'))) world.transfer = params.get('transfer');
+  else urlMessage(`transfer in the URL: "${params.get('transfer').slice(0, 20)}" is not one of ${TRANSFERS.join(', ')}; using replay`);
+}
 world.speed = num('speed', SPEEDS.length - 1, 0, SPEEDS.length - 1, true);
 const mapFromUrl = decodeMap(params.get('m'));
 if (params.has('m') && mapFromUrl === null) urlMessage(`m in the URL: "${params.get('m').slice(0, 40)}" is not a map code; showing the default map`);

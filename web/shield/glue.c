@@ -94,8 +94,10 @@ GLUE_EXPORT int shield_steps(void) { return (int)monitor.steps; }
    (CRM), one free, one under the preemptive shield of the safety game against the map's
    abstraction (slips included; item placement re-solved at each reset). A third follows the
    progressive curriculum: the header's four Minecraft safeguards (minecraft_1, _2, _6, _7)
-   in turn, a stage every stage_episodes episodes, values carried into each new stage's
-   states from the states at least as strict; its violations are of its own final rule. */
+   in turn, a stage every stage_episodes episodes, each new stage's states learned by
+   replaying the real steps so far under the new automaton (the header's recommended
+   transfer; copying from states at least as strict, or with the same rule, on request); its
+   violations are of its own final rule. */
 #define GLUE_MAX_EPISODES 100000u
 #define GLUE_TRAIL 512u
 
@@ -119,6 +121,12 @@ static void *game_memory;
 
 #define GLUE_AGENTS 3
 #define GLUE_STAGES 4
+/* the curriculum's replay store: 4 stages of the page's 500 episodes of at most 100 steps
+   fit; longer runs replay their latest steps (6 MB) */
+#define GLUE_REPLAY_STEPS (1u << 18)
+
+/* How the curriculum's new states get their values (world_reset_staged's transfer). */
+enum { GLUE_TRANSFER_STRICTER = 0, GLUE_TRANSFER_SAME_RULE = 1, GLUE_TRANSFER_REPLAY = 2 };
 
 typedef struct agent {
     int shielded, curriculum;
@@ -126,8 +134,10 @@ typedef struct agent {
     uint32_t q_final;                  /* curriculum: the state of its final rule, minecraft_7 */
     int final_violated;
     saferl_shield_grid grid;           /* the base map with this agent's item placement */
-    void *grid_memory, *table_memory;
+    void *grid_memory, *table_memory, *replay_memory;
     saferl_shield_qtable table;
+    saferl_shield_replay replay;       /* curriculum with the replay transfer: its real steps */
+    int transfer_result;               /* the last stage change's transfer (0, or a refusal) */
     saferl_rng rng;
     uint32_t cell, q, t, in_episode, mask;
     double episode_return;
@@ -181,6 +191,7 @@ static void world_release(void) {
         agent *a = &agents[k];
         free(a->grid_memory);
         free(a->table_memory);
+        free(a->replay_memory);
         free(a->returns);
         free(a->violated);
         free(a->visits);
@@ -246,7 +257,10 @@ static void agent_begin(agent *a) {
     if (a->curriculum) { /* the stage of this episode; new states take values at a change */
         uint32_t stage = stage_episodes ? a->episodes / stage_episodes : GLUE_STAGES - 1;
         if (stage > GLUE_STAGES - 1) stage = GLUE_STAGES - 1;
-        if (stage != a->stage)
+        if (stage != a->stage && a->replay_memory)
+            a->transfer_result = saferl_shield_qtable_transfer_replay(&a->table, &stages[stage], saferl_shield_minecraft_states(a->stage),
+                                                 saferl_shield_minecraft_states(stage), &a->replay);
+        else if (stage != a->stage)
             saferl_shield_qtable_transfer(&a->table, &stages[stage], saferl_shield_minecraft_states(a->stage),
                                           saferl_shield_minecraft_states(stage));
         a->stage = stage;
@@ -316,6 +330,7 @@ GLUE_EXPORT int agent_step(int k) {
     saferl_shield_qtable_update_crm(&a->table, dfa,
                                     a->curriculum ? saferl_shield_minecraft_states(a->stage) : dfa->state_count,
                                     a->cell, action, next, a->grid.label[next], r, goal);
+    if (a->replay_memory) saferl_shield_replay_push(&a->replay, a->cell, action, next, a->grid.label[next], r, goal);
     a->episode_return += r + (violated ? a->table.r_violation : a->table.r_safe);
     ++a->visits[next];
     ++a->steps;
@@ -341,15 +356,16 @@ GLUE_EXPORT int agent_run(int k, int episodes) {
    the same seed. Returns 0 when the world is laid out, also when the start is losing
    (world_initial_winning is then 0: the page says so and the shielded agent uses the
    probabilistic shield, or none); a negative value when nothing could be laid out. stage_length: the
-   curriculum's episodes per stage (0: 500); same_rule: its transfer copies values only
-   between states with the same rule (else from states at least as strict, the default). */
+   curriculum's episodes per stage (0: 500); transfer: how its new states get their values,
+   GLUE_TRANSFER_REPLAY (the page's default), _STRICTER or _SAME_RULE (copies). */
 GLUE_EXPORT int world_reset_staged(int seed, double slip, double shift, double epsilon, int max_steps,
-                                   int stage_length, int same_rule) {
+                                   int stage_length, int transfer) {
     uint32_t cells, k;
     size_t size;
     saferl_shield_game_desc desc;
     saferl_result r;
-    if (!have_grid || !have_rule) return SAFERL_ERR_INVALID_ARGUMENT;
+    if (!have_grid || !have_rule || transfer < GLUE_TRANSFER_STRICTER || transfer > GLUE_TRANSFER_REPLAY)
+        return SAFERL_ERR_INVALID_ARGUMENT;
     world_release();
     world_slip = slip;
     world_shift = shift;
@@ -369,7 +385,14 @@ GLUE_EXPORT int world_reset_staged(int seed, double slip, double shift, double e
         a->returns = (double *)malloc(GLUE_MAX_EPISODES * sizeof(double));
         a->violated = (uint8_t *)malloc(GLUE_MAX_EPISODES);
         a->visits = (uint32_t *)calloc(cells, sizeof(uint32_t));
-        if (!a->grid_memory || !a->table_memory || !a->returns || !a->violated || !a->visits) {
+        if (a->curriculum && transfer == GLUE_TRANSFER_REPLAY) {
+            a->replay_memory = malloc(saferl_shield_replay_memory_size(GLUE_REPLAY_STEPS));
+            if (a->replay_memory)
+                saferl_shield_replay_init(&a->replay, GLUE_REPLAY_STEPS, a->replay_memory,
+                                          saferl_shield_replay_memory_size(GLUE_REPLAY_STEPS));
+        }
+        if (!a->grid_memory || !a->table_memory || !a->returns || !a->violated || !a->visits ||
+            (a->curriculum && transfer == GLUE_TRANSFER_REPLAY && !a->replay_memory)) {
             world_release();
             return SAFERL_ERR_OUT_OF_MEMORY;
         }
@@ -378,7 +401,7 @@ GLUE_EXPORT int world_reset_staged(int seed, double slip, double shift, double e
         saferl_shield_grid_place_items(&a->grid, &base_grid, 0.0, NULL);
         saferl_shield_qtable_init(&a->table, cells, agent_rule(a)->state_count, SAFERL_SHIELD_GRID_ACTIONS,
                                   a->table_memory, size);
-        if (a->curriculum && same_rule) a->table.transfer_donors = SAFERL_SHIELD_DONORS_SAME_RULE;
+        if (a->curriculum && transfer == GLUE_TRANSFER_SAME_RULE) a->table.transfer_donors = SAFERL_SHIELD_DONORS_SAME_RULE;
         saferl_rng_seed(&a->rng, (uint32_t)seed);
     }
     abstraction_offset = (uint32_t *)malloc(((size_t)cells * SAFERL_SHIELD_GRID_ACTIONS + 1) * sizeof(uint32_t));
@@ -448,6 +471,7 @@ GLUE_EXPORT int agent_mask(int k) { return (int)agents[k].mask; }
 GLUE_EXPORT int agent_episodes(int k) { return (int)agents[k].episodes; }
 GLUE_EXPORT int agent_violations(int k) { return (int)agents[k].violations; }
 GLUE_EXPORT int agent_goals(int k) { return (int)agents[k].goals; }
+GLUE_EXPORT int agent_transfer_result(int k) { return agents[k].transfer_result; }
 GLUE_EXPORT int agent_steps(int k) { return (int)agents[k].steps; }
 GLUE_EXPORT int agent_restricted(int k) { return (int)agents[k].restricted; }
 GLUE_EXPORT const double *agent_returns(int k) { return agents[k].returns; }
