@@ -1118,9 +1118,7 @@ static saferl_result saferl_budget__check_desc(const saferl_budget_desc *d) {
         !saferl_budget__is_finite(d->balanced_high) || !saferl_budget__is_finite(d->horizon))
         return SAFERL_ERR_NOT_FINITE;
     if (!(d->confidence > 0.0 && d->confidence < 1.0) || !(d->balanced_low > 0.0) ||
-        !(d->balanced_high >= d->balanced_low) || d->horizon < 0.0 ||
-        (d->spread_prior != SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY &&
-         d->spread_prior != SAFERL_BUDGET_SPREAD_HALF_CAUCHY))
+        !(d->balanced_high >= d->balanced_low) || d->horizon < 0.0)
         return SAFERL_ERR_INVALID_ARGUMENT;
     return SAFERL_OK;
 }
@@ -1787,6 +1785,9 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     size_t i, pattern_count;
     SAFERL_ASSERT(set != NULL && (per_prompt != NULL || prompt_count == 0));
     if ((r = saferl_budget__check_desc(&d)) != SAFERL_OK) return r;
+    if (d.spread_prior != SAFERL_BUDGET_SPREAD_HALF_CAUCHY &&
+        d.spread_prior != SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY)
+        return SAFERL_ERR_INVALID_ARGUMENT; /* checked here only: no other function reads it */
     if (prompt_count == 0) return SAFERL_ERR_NO_DATA;
     memset(&s, 0, sizeof s);
     for (i = 0; i < prompt_count; ++i) {

@@ -2,7 +2,7 @@
 /* Coverage of saferl_budget_set_estimate's interval for a prompt set's xi = H / mean_i E[T_i].
 
    build/bench_budget_coverage [--replications R] [--draws M] [--spread-prior atom|half-cauchy]
-                               [--cell P,N,LAW,SPREAD,CENSORED]...
+                               [--position K] [--cell P,N,LAW,SPREAD,CENSORED]...
 
    A cell: P prompts with N attempts each; LAW how the prompts' hazards q_i and the tokens T
    are drawn:
@@ -22,7 +22,8 @@
    below the truth and how many above, and the median and 90th percentile of the fitted
    spread squared (the marginal-likelihood mode's sd of ln q_i, squared), and the median
    posterior probability of spread 0 (0 under the half-Cauchy prior alone). Seeds are fixed
-   per cell: the cell's place on the command line. --spread-prior picks desc.spread_prior
+   per cell: the cell's place on the command line (--position K: the next cell's place is K,
+   so that one cell of a longer run can be rerun alone). --spread-prior picks desc.spread_prior
    (default half-cauchy, the library's; atom: SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY). */
 #define SAFERL_BUDGET_IMPLEMENTATION
 #include "saferl_budget.h"
@@ -197,6 +198,10 @@ int main(int argc, char **argv) {
             if (strcmp(argv[i], "atom") == 0) prior = SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY;
             else if (strcmp(argv[i], "half-cauchy") == 0) prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;
             else return 2;
+        } else if (strcmp(argv[i], "--position") == 0 && i + 1 < argc) {
+            int position = atoi(argv[++i]);
+            if (position < 1) return 2;
+            cells = (unsigned)position - 1;
         } else if (strcmp(argv[i], "--cell") == 0 && i + 1 < argc) {
             cell c;
             char name[16];
@@ -209,7 +214,7 @@ int main(int argc, char **argv) {
             if (run_cell(&c, replications, draws, prior, 1000u + 7919u * ++cells)) return 1;
         } else {
             fprintf(stderr, "usage: %s [--replications R] [--draws M] [--spread-prior atom|half-cauchy] "
-                            "[--cell P,N,LAW,SPREAD,CENSORED]...\n", argv[0]);
+                            "[--position K] [--cell P,N,LAW,SPREAD,CENSORED]...\n", argv[0]);
             return 2;
         }
     }

@@ -32,9 +32,11 @@ function cstr(ptr) { // a NUL-terminated UTF-8 string in wasm memory
 }
 
 // saferl_budget_tokens_model on wasm32: int law @0, double mean_tokens @8, double log_sigma @16.
-// saferl_budget_desc: four doubles (confidence, balanced_low, balanced_high, horizon).
+// saferl_budget_desc on wasm32: four doubles (confidence, balanced_low, balanced_high, horizon),
+// then draws, seed and spread_prior, 48 bytes with padding; all zero but the band = defaults.
 function expectedReadout({ law, mean, sigma, H, G, lo, hi }) {
-  const model = lib._malloc(24), desc = lib._malloc(32);
+  const model = lib._malloc(24), desc = lib._malloc(48);
+  lib.HEAPU8.fill(0, desc, desc + 48);
   new Int32Array(lib.HEAP32.buffer, model, 2).set([law === 'lognormal' ? 1 : 0, 0]);
   new Float64Array(lib.HEAPF64.buffer, model + 8, 2).set([mean, sigma]);
   new Float64Array(lib.HEAPF64.buffer, desc, 4).set([0, lo, hi, 0]);
