@@ -165,8 +165,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (prompts <= 64) {
         saferl_budget_desc few = desc;
         saferl_budget_set_summary set;
-        double set_work[32 + SAFERL_BUDGET_SET_GRID_DOUBLES];
+        double set_work[32 + SAFERL_BUDGET_SET_GRID_DOUBLES + SAFERL_BUDGET_SET_PROMPT_DOUBLES * 64];
         few.draws = 32;
+        CHECK(saferl_budget_set_memory_size(&few, prompts) <= sizeof set_work);
         r = saferl_budget_set_estimate(summaries, prompts, &few, set_work, sizeof set_work, &set);
         CHECK(r == SAFERL_OK || r == SAFERL_BOUND_ONLY || r == SAFERL_ERR_DID_NOT_CONVERGE);
         if (r >= 0) {
