@@ -101,25 +101,6 @@ static double lower_bound(double flops, double kernel_values) {
     return by_flops > by_exp ? by_flops : by_exp;
 }
 
-/* The kernel's exp alone: s2 rho(r^2) of the RBF kernel (the range reduction and polynomial
-   the kernel rows run) over 10^4 squared distances in [0, 30], in place, the copy untimed. */
-static double time_exp_per_value(void) {
-    enum { COUNT = 10000, REPEATS = 41 };
-    static double source[COUNT], work[COUNT];
-    double t[REPEATS];
-    int i, r;
-    for (i = 0; i < COUNT; ++i) source[i] = 30.0 * i / COUNT;
-    for (r = 0; r < REPEATS; ++r) {
-        double start;
-        memcpy(work, source, sizeof work);
-        start = now_seconds();
-        saferl_gp__rho_row(SAFERL_GP_RBF, 1.0, work, COUNT);
-        t[r] = now_seconds() - start;
-        sink += work[COUNT / 2];
-    }
-    return median(t, REPEATS) > 0.0 ? t[0] / COUNT : 0.0; /* sorted by median(): t[0] is the fastest */
-}
-
 /* ---- the floating-point pipes ---------------------------------------------------------------
    The series limit above assumes the exp and the solve each keep the FP pipes busy. Measured
    instead: the pipes' throughput in 4-double operations per ns (independent chains in inline
@@ -242,8 +223,11 @@ static double pipe_bound(double flops, double kernel_values) {
     return t * 1e-9;
 }
 
-/* the counted copy of the exp, timed as time_exp_per_value times the library's */
-static double time_counted_exp_per_value(void) {
+/* The kernel's exp alone: s2 rho(r^2) of the RBF kernel (the range reduction and polynomial
+   the kernel rows run) over 10^4 squared distances in [0, 30], in place, the copy untimed;
+   the library's dispatched row, or (counted) bench_rbf_exp, the copy whose operations
+   gp_count_ops.py counts. Fastest of 41, seconds a value. */
+static double time_exp_per_value(int counted) {
     enum { COUNT = 10000, REPEATS = 41 };
     static double source[COUNT], work[COUNT];
     double t[REPEATS];
@@ -253,12 +237,12 @@ static double time_counted_exp_per_value(void) {
         double start;
         memcpy(work, source, sizeof work);
         start = now_seconds();
-        bench_rbf_exp(1.0, work, COUNT);
+        if (counted) bench_rbf_exp(1.0, work, COUNT);
+        else saferl_gp__rho_row(SAFERL_GP_RBF, 1.0, work, COUNT);
         t[r] = now_seconds() - start;
         sink += work[COUNT / 2];
     }
-    median(t, REPEATS);
-    return t[0] / COUNT;
+    return median(t, REPEATS) > 0.0 ? t[0] / COUNT : 0.0; /* sorted by median(): t[0] is the fastest */
 }
 
 /* Does the exp overlap the solve when they alternate in small pieces? The variance solve of
@@ -316,7 +300,7 @@ static void print_pipes(void) {
         printf("  the exp's operations: not given (--exp-ops), no pipe bound\n");
         return;
     }
-    exp_ns = 1e9 * time_counted_exp_per_value();
+    exp_ns = 1e9 * time_exp_per_value(1);
     exp_pipes_ns = 1e9 * pipe_bound(0.0, 1.0);
     printf("  the exp, per value: %.3g multiplies, %.3g adds, %.3g other vector operations (counted in\n"
            "  bench_rbf_exp's compiled loops); at the pipes' rates %.3g ns, measured %.3g ns: %.0f%% of the pipes\n",
@@ -578,7 +562,7 @@ static void pls_rows(void) {
     /* untimed warm-up: WebAssembly engines first run baseline code and switch to optimised
        code only on later calls (V8's Liftoff, then TurboFan); native code is unaffected */
     sink += time_fit_predict(200, 10000, 1) + time_add_update(200, 10000, 1);
-    exp_seconds_per_value = time_exp_per_value();
+    exp_seconds_per_value = time_exp_per_value(0);
     measure_pipes();
     printf("\nlower bound of a row: max(its flops at dgemm's rate, %s; its kernel values at the exp's\n"
            "%.3g ns a value, measured alone); the last column is ours / bound\n",
