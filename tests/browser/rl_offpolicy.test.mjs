@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built } from './harness.mjs';
+import { trainerCurve, sameNumber } from './rl_curve.mjs';
 
 let server, browser, lib;
 
@@ -23,25 +24,8 @@ after(async () => {
 });
 
 // The first `epochs` epochs of an off-policy run, straight from the library (as glue.c's worker).
-function expectedCurve(kind, algorithm, d, seed, spe, epochs) {
-  const t = lib._rl_offpolicy_trainer_create(kind, algorithm, d, seed, spe, 64);
-  assert.ok(t, 'trainer');
-  const out = lib._malloc(10 * 8);
-  const rows = [];
-  for (let i = 0; i < epochs; ++i) {
-    assert.equal(lib._rl_trainer_epoch(t, out), 0);
-    const v = new Float64Array(lib.HEAPF64.buffer, out, 10);
-    rows.push({ epoch: v[0], steps: v[1], ret: v[2], cost: v[3], lambda: v[4] });
-  }
-  lib._free(out);
-  lib._rl_trainer_destroy(t);
-  return rows;
-}
-
-function sameNumber(a, b, what) {
-  if (Number.isNaN(b)) assert.ok(a === null || Number.isNaN(a), `${what}: ${a} vs NaN`);
-  else assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: page ${a}, library ${b}`);
-}
+const expectedCurve = (kind, algorithm, d, seed, spe, epochs) =>
+  trainerCurve(lib, lib._rl_offpolicy_trainer_create(kind, algorithm, d, seed, spe, 64), epochs);
 
 test('rl demo: discrete SAC-Lagrangian trains the seed\'s curve in the worker and replays its actor', async () => {
   const { page, errors } = await openPage(browser.context,
