@@ -281,7 +281,10 @@
                           F F a = F a and G G a = G a in negation normal form (a fuzzed chain
                           of 36 G under X and ! ran past 60 s in the cube product); transfer by
                           counterfactual replay (saferl_shield_replay, a bounded store of real
-                          steps in caller memory; saferl_shield_qtable_transfer_replay)
+                          steps in caller memory; saferl_shield_qtable_transfer_replay);
+                          qtable_update and qtable_update_crm return a saferl_result and refuse
+                          an index outside the table, a reward that is not finite and (CRM) an
+                          automaton larger than the table, which wrote past it (were void)
       0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
                           (tie_tolerance, reward_scale); transfer only from states at least
                           as strict (transfer takes the new automaton; transfer_donors
@@ -1009,17 +1012,22 @@ SAFERL_SHIELD_API uint32_t saferl_shield_qtable_act(const saferl_shield_qtable *
 /* The actions in mask ordered by value, best first (for the post-posed shield); returns k. */
 SAFERL_SHIELD_API uint32_t saferl_shield_qtable_rank(const saferl_shield_qtable *table, uint32_t s, uint32_t q,
                                                      uint32_t *ranked);
-/* One Q-learning update; target r when done, else r + gamma max_a' Q(s2, q2, a'). */
-SAFERL_SHIELD_API void saferl_shield_qtable_update(saferl_shield_qtable *table, uint32_t s, uint32_t q,
-                                                   uint32_t a, double r, uint32_t s2, uint32_t q2, int done);
+/* One Q-learning update; target r when done, else r + gamma max_a' Q(s2, q2, a').
+   SAFERL_ERR_INVALID_ARGUMENT for a state or action outside the table, SAFERL_ERR_NOT_FINITE
+   for a reward that is not finite; the table is then unchanged. */
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_update(saferl_shield_qtable *table, uint32_t s, uint32_t q,
+                                                            uint32_t a, double r, uint32_t s2, uint32_t q2, int done);
 /* CRM: one real step (s, a) -> s2 with label2 = the label of s2 and the task's reward and
    end, learned for every automaton state u < active_states other than the sink: u2 =
    dfa(u, label2), reward task_reward + r_safe (r_violation when u2 is the sink), done when
-   the task ends or u2 is the sink. */
-SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *table, const saferl_shield_dfa *dfa,
-                                                       uint32_t active_states, uint32_t s, uint32_t a,
-                                                       uint32_t s2, uint32_t label2, double task_reward,
-                                                       int task_done);
+   the task ends or u2 is the sink. SAFERL_ERR_INVALID_ARGUMENT when the automaton has more
+   states than the table (a successor would have no place), for a state or action outside
+   the table; SAFERL_ERR_NOT_FINITE for a reward that is not finite; the table is then
+   unchanged. */
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_update_crm(saferl_shield_qtable *table,
+                                                                const saferl_shield_dfa *dfa, uint32_t active_states,
+                                                                uint32_t s, uint32_t a, uint32_t s2, uint32_t label2,
+                                                                double task_reward, int task_done);
 /* 1 when automaton state `stricter` forbids every letter that `state` forbids (a letter
    is forbidden in q when it leads from q into the sink): whatever is safe for one step
    under `stricter` is safe under `state`. 0 otherwise, and for the sink or states out of
@@ -7908,14 +7916,34 @@ static double saferl_shield__max_value(const saferl_shield_qtable *t, uint32_t s
     return best;
 }
 
-SAFERL_SHIELD_API void saferl_shield_qtable_update(saferl_shield_qtable *t, uint32_t s, uint32_t q, uint32_t a, double r,
-                                                   uint32_t s2, uint32_t q2, int done) {
+/* The update itself, for callers that checked its indices. */
+static void saferl_shield__q_update(saferl_shield_qtable *t, uint32_t s, uint32_t q, uint32_t a, double r, uint32_t s2,
+                                    uint32_t q2, int done) {
     size_t pair = (size_t)s * t->automaton_state_count + q;
     double *v = t->value + pair * t->action_count + a;
     double target = done ? r : r + t->gamma * saferl_shield__max_value(t, s2, q2);
     if (fabs(r) > t->reward_scale) t->reward_scale = fabs(r);
     *v += t->alpha * (target - *v);
     t->seen[pair] = 1;
+}
+
+/* A real step's indices fit the table and its reward is finite. */
+static saferl_result saferl_shield__check_step(const saferl_shield_qtable *t, uint32_t s, uint32_t a, uint32_t s2,
+                                               double r) {
+    if (s >= t->env_state_count || s2 >= t->env_state_count || a >= t->action_count)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    return fabs(r) <= 1.7976931348623157e308 ? SAFERL_OK : SAFERL_ERR_NOT_FINITE; /* NaN, inf */
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_update(saferl_shield_qtable *t, uint32_t s, uint32_t q, uint32_t a,
+                                                            double r, uint32_t s2, uint32_t q2, int done) {
+    saferl_result status;
+    if (!t) return SAFERL_ERR_INVALID_ARGUMENT;
+    status = saferl_shield__check_step(t, s, a, s2, r);
+    if (status != SAFERL_OK) return status;
+    if (q >= t->automaton_state_count || q2 >= t->automaton_state_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    saferl_shield__q_update(t, s, q, a, r, s2, q2, done);
+    return SAFERL_OK;
 }
 
 /* CRM over the automaton states first <= u < end (the sink skipped). */
@@ -7929,16 +7957,23 @@ static void saferl_shield__crm_states(saferl_shield_qtable *t, const saferl_shie
         if (u == dfa->sink) continue;
         u2 = dfa->next[((size_t)u << dfa->letter_bits) | letter];
         violated = u2 == dfa->sink;
-        saferl_shield_qtable_update(t, s, u, a, task_reward + (violated ? t->r_violation : t->r_safe), s2,
-                                    violated ? u : u2, task_done || violated);
+        saferl_shield__q_update(t, s, u, a, task_reward + (violated ? t->r_violation : t->r_safe), s2,
+                                violated ? u : u2, task_done || violated);
     }
 }
 
-SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
-                                                       uint32_t active_states, uint32_t s, uint32_t a, uint32_t s2,
-                                                       uint32_t label2, double task_reward, int task_done) {
-    if (active_states > t->automaton_state_count) active_states = t->automaton_state_count;
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_update_crm(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
+                                                                uint32_t active_states, uint32_t s, uint32_t a,
+                                                                uint32_t s2, uint32_t label2, double task_reward,
+                                                                int task_done) {
+    saferl_result status;
+    /* every successor in the dfa must have a place in the table */
+    if (!t || !dfa || dfa->state_count > t->automaton_state_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    status = saferl_shield__check_step(t, s, a, s2, task_reward);
+    if (status != SAFERL_OK) return status;
+    if (active_states > dfa->state_count) active_states = dfa->state_count;
     saferl_shield__crm_states(t, dfa, 0, active_states, s, a, s2, label2, task_reward, task_done);
+    return SAFERL_OK;
 }
 
 SAFERL_SHIELD_API int saferl_shield_dfa_at_least_as_strict(const saferl_shield_dfa *dfa, uint32_t stricter,
@@ -8040,9 +8075,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_qtable_transfer_replay(saferl_shie
             if (t->seen[(size_t)s * t->automaton_state_count + u]) return SAFERL_ERR_INVALID_ARGUMENT;
     for (k = 0; k < replay->count; ++k) { /* every step checked before any is learned */
         const saferl_shield_step *step = saferl_shield__replay_at(replay, k);
-        if (step->s >= t->env_state_count || step->s2 >= t->env_state_count || step->a >= t->action_count)
-            return SAFERL_ERR_INVALID_ARGUMENT;
-        if (!(fabs(step->task_reward) <= 1.7976931348623157e308)) return SAFERL_ERR_NOT_FINITE; /* NaN, inf */
+        saferl_result status = saferl_shield__check_step(t, step->s, step->a, step->s2, step->task_reward);
+        if (status != SAFERL_OK) return status;
     }
     for (k = 0; k < replay->count; ++k) {
         const saferl_shield_step *step = saferl_shield__replay_at(replay, k);
