@@ -2689,9 +2689,10 @@ static saferl_result saferl_shield__alphabet_dfa(saferl_shield_dfa *d, uint32_t 
     return SAFERL_OK;
 }
 
-SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
-                                                      saferl_shield_combine combine, saferl_shield_dfa *out,
-                                                      const saferl_allocator *allocator) {
+/* saferl_shield_product with a bound on the reachable pairs (UNSUPPORTED above it). */
+static saferl_result saferl_shield__product(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
+                                            saferl_shield_combine combine, size_t max_pairs, saferl_shield_dfa *out,
+                                            const saferl_allocator *allocator) {
     saferl_shield__alphabet u;
     saferl_shield__index pairs;
     saferl_shield__vec next, rewards;
@@ -2713,7 +2714,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a
     for (head = 0; head < pairs.keys.count; ++head) {
         uint64_t key = ((const uint64_t *)pairs.keys.data)[head];
         uint32_t qa = (uint32_t)(key / b->state_count), qb = (uint32_t)(key % b->state_count);
-        if (pairs.keys.count > (1u << 24)) {
+        if (pairs.keys.count > max_pairs) {
             r = SAFERL_ERR_UNSUPPORTED;
             goto done;
         }
@@ -2760,6 +2761,12 @@ done:
     saferl_shield__vec_free(&rewards);
     saferl_shield__alphabet_free(&u, allocator);
     return r;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
+                                                      saferl_shield_combine combine, saferl_shield_dfa *out,
+                                                      const saferl_allocator *allocator) {
+    return saferl_shield__product(a, b, combine, (size_t)1 << 24, out, allocator);
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_complement(const saferl_shield_dfa *d, saferl_shield_dfa *out,
@@ -5248,6 +5255,130 @@ done:
 }
 
 
+/* The label bits each node reads (children have smaller ids than their parents, and a
+   missing child is node 0, true, which reads none). */
+static uint32_t *saferl_shield__prop_masks(saferl_shield__formulas *f) {
+    uint32_t *mask = (uint32_t *)saferl_shield__allocate(f->allocator, f->nodes.count * sizeof(uint32_t));
+    size_t id;
+    if (!mask) return NULL;
+    for (id = 0; id < f->nodes.count; ++id) {
+        const saferl_shield__node *n = saferl_shield__at(f, (uint32_t)id);
+        if (n->op == SAFERL_SHIELD__TRUE || n->op == SAFERL_SHIELD__FALSE) mask[id] = 0;
+        else if (n->op == SAFERL_SHIELD__PROP || n->op == SAFERL_SHIELD__NPROP) mask[id] = 1u << n->a;
+        else mask[id] = mask[n->a] | mask[n->b];
+    }
+    return mask;
+}
+
+/* Conjuncts into groups that share no proposition: group[i] is the first conjunct of i's
+   group (conjuncts that read none join the first group). Returns the number of groups. */
+static uint32_t saferl_shield__group_conjuncts(const uint32_t *conjunct_mask, uint32_t count, uint32_t *group,
+                                               uint32_t *group_mask) {
+    uint32_t i, j, k, groups = 0, first = SAFERL_SHIELD_NO_STATE;
+    int merged = 1;
+    for (i = 0; i < count; ++i) {
+        group[i] = i;
+        group_mask[i] = conjunct_mask[i];
+    }
+    while (merged) {
+        merged = 0;
+        for (i = 0; i < count; ++i)
+            for (j = i + 1; j < count; ++j)
+                if (group[i] == i && group[j] == j && (group_mask[i] & group_mask[j])) {
+                    for (k = j; k < count; ++k)
+                        if (group[k] == j) group[k] = i;
+                    group_mask[i] |= group_mask[j];
+                    merged = 1;
+                }
+    }
+    for (i = 0; i < count; ++i)
+        if (group[i] == i && group_mask[i]) {
+            if (first == SAFERL_SHIELD_NO_STATE) first = i;
+            ++groups;
+        }
+    for (i = 0; i < count; ++i)
+        if (!group_mask[group[i]]) group[i] = first;
+    return groups;
+}
+
+/* One group's automaton: its conjuncts' conjunction over its own propositions only (its
+   letters are 2^(its propositions), not the formula's). Progression is memoised by letter,
+   so the memo starts afresh with the new letter bits. */
+static saferl_result saferl_shield__compile_group(saferl_shield__formulas *f, const uint32_t *conjuncts,
+                                                  const uint32_t *group, uint32_t count, uint32_t which,
+                                                  uint32_t props, int finite, saferl_shield_dfa *out) {
+    uint32_t i, bit, part = SAFERL_SHIELD__TRUE;
+    for (i = 0; i < count; ++i)
+        if (group[i] == which) part = saferl_shield__and(f, part, conjuncts[i]);
+    f->used_count = 0;
+    for (bit = 0; bit < SAFERL_SHIELD_LABEL_BITS; ++bit) {
+        f->used[bit] = (unsigned char)((props >> bit) & 1u);
+        f->used_count += f->used[bit];
+    }
+    saferl_shield__index_free(&f->progress_ids);
+    saferl_shield__index_start(&f->progress_ids, f->allocator);
+    f->progress_results.count = 0;
+    f->succ_residual = SAFERL_SHIELD__FALSE;
+    part = saferl_shield__canon(f, part);
+    if (f->out_of_memory || f->over_budget) return saferl_shield__too_big(f);
+    return saferl_shield__compile_future(f, part, finite, out);
+}
+
+/* A conjunction of rules over disjoint propositions (one per device: G(a_i -> F[0..k] b_i)
+   for i = 1..n) is compiled rule group by rule group, and the minimal automata are combined
+   by products, minimised after each (as MONA does): the residuals of one group never meet
+   the letters of another, so the work is the groups' automata and the products, not
+   (product states) x 2^(all propositions). The result is the same minimal automaton.
+   Formulas with F, U or M stay whole (whether they are safety is decided on the whole), and
+   so do those over more than 16 propositions (their letters are classes of labels). */
+static saferl_result saferl_shield__compile_conjunction(saferl_shield__formulas *f, uint32_t root, int finite,
+                                                        saferl_shield_dfa *out) {
+    saferl_shield__vec conjuncts;
+    saferl_shield_dfa acc, part, joined;
+    uint32_t *mask = NULL, *scratch = NULL, count, groups = 0, i, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
+    const uint32_t *list;
+    int have = 0;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (f->mark_pending || f->symbolic || f->used_count > SAFERL_SHIELD_DENSE_PROPS)
+        return saferl_shield__compile_future(f, saferl_shield__canon(f, root), finite, out);
+    saferl_shield__vec_start(&conjuncts, sizeof(uint32_t), f->allocator);
+    saferl_shield__flatten(f, SAFERL_SHIELD__AND, root, &conjuncts);
+    count = (uint32_t)conjuncts.count;
+    list = (const uint32_t *)(void *)conjuncts.data;
+    if (count > 1 && !f->out_of_memory && (mask = saferl_shield__prop_masks(f)) != NULL &&
+        (scratch = (uint32_t *)saferl_shield__allocate(f->allocator, (size_t)count * 3 * sizeof(uint32_t))) != NULL) {
+        for (i = 0; i < count; ++i) scratch[2 * count + i] = mask[list[i]];
+        groups = saferl_shield__group_conjuncts(scratch + 2 * count, count, scratch, scratch + count);
+    }
+    if (groups < 2) {
+        r = count > 1 && !scratch ? SAFERL_ERR_OUT_OF_MEMORY
+                                  : saferl_shield__compile_future(f, saferl_shield__canon(f, root), finite, out);
+        goto done;
+    }
+    for (i = 0; i < count; ++i) {
+        if (scratch[i] != i || !scratch[count + i]) continue; /* not a group's first conjunct */
+        r = saferl_shield__compile_group(f, list, scratch, count, i, scratch[count + i], finite, have ? &part : &acc);
+        if (r != SAFERL_OK) break;
+        if (!have) {
+            have = 1;
+            continue;
+        }
+        r = saferl_shield__product(&acc, &part, SAFERL_SHIELD_INTERSECTION, max_states, &joined, f->allocator);
+        saferl_shield_dfa_destroy(&part);
+        if (r == SAFERL_ERR_UNSUPPORTED) r = saferl_shield__too_big(f);
+        if (r != SAFERL_OK) break;
+        saferl_shield_dfa_destroy(&acc);
+        acc = joined;
+    }
+    if (r == SAFERL_OK) *out = acc;
+    else if (have) saferl_shield_dfa_destroy(&acc);
+done:
+    saferl_shield__vec_free(&conjuncts);
+    saferl_shield__release(f->allocator, mask);
+    saferl_shield__release(f->allocator, scratch);
+    return r;
+}
+
 /* Past-time: the subformulas in post-order, each temporal one with a slot in the state. */
 typedef struct saferl_shield__past {
     uint32_t *order, *slot, count, slots;
@@ -5486,8 +5617,7 @@ static saferl_result saferl_shield__compile(const char *text, size_t length, con
             f.negated_root = saferl_shield__canon(&f, saferl_shield__nnf(&f, parsed, 1, 0, memo, memo_count));
         }
     }
-    root = saferl_shield__canon(&f, root);
-    r = saferl_shield__compile_future(&f, root, logic == SAFERL_SHIELD_LTLF, dfa);
+    r = saferl_shield__compile_conjunction(&f, root, logic == SAFERL_SHIELD_LTLF, dfa);
 done:
     saferl_shield__release(allocator, seen);
     saferl_shield__release(allocator, memo);
