@@ -1428,8 +1428,9 @@ SAFERL_GP__INLINE double saferl_gp__exp_reduce(double x, uint64_t *scale_bits) {
     double y, t, k;
     int64_t bits_x;
     uint64_t bits, keep;
-    x = -fabs(x); /* -0.0 for 0: negative doubles order like their bits as signed integers */
-    memcpy(&bits_x, &x, sizeof bits_x);
+    memcpy(&bits, &x, sizeof bits);
+    bits |= (uint64_t)1 << 63; /* -|x| in one operation (-0.0 for 0): negative doubles order like their bits as signed integers */
+    memcpy(&bits_x, &bits, sizeof bits_x);
     keep = bits_x > lowest ? 0u : ~(uint64_t)0;
     bits_x = bits_x > lowest ? lowest : bits_x;
     memcpy(&y, &bits_x, sizeof y);
