@@ -24,10 +24,13 @@
 #     minutes);
 #   fixed: PLS's hand-picked target for PointGoal (env_configs: R 2.5, G 8 = b); hand-tuned and
 #     MTRO as above (the grid from this dataset, 50 episodes a point; MTRO at cost limit 8).
+# Then the runner, the same way (fixed before its first run): pls_lifetime's runner data (seed 1,
+#   1300 episodes of 200 steps, about 1 minute), b = 10, policies with its settings (10000 Adam
+#   steps, --cost-scale 10), fixed = its hand-picked target (R 180, G = b).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SEEDS=${SEEDS:-10}
-ENVS=${ENVS:-gridworld pointgoal}
+ENVS=${ENVS:-gridworld pointgoal runner}
 make -s build/rl_rcsl build/pls_lifetime
 work=build/bench_mtro
 rm -rf "$work" && mkdir -p "$work"
@@ -82,14 +85,21 @@ gridworld_data() {
 }
 case " $ENVS " in *" gridworld "*) compare gridworld 1 44 gridworld_data "" "" && echo ;; esac
 
-# POINTGOAL_DATA=FILE: a dataset regenerate --env pointgoal --dataset FILE wrote already
-if [ -z "${POINTGOAL_DATA:-}" ] && echo " $ENVS " | grep -q " pointgoal "; then
-    mkdir -p "$work/pointgoal"
-    POINTGOAL_DATA=$work/pointgoal/pointgoal.srld
-    nice build/pls_lifetime regenerate --env pointgoal --out "$work/pointgoal" --dataset "$POINTGOAL_DATA" \
-        >"$work/pointgoal.log"
-fi
-pointgoal_data() { echo "$POINTGOAL_DATA"; }
-case " $ENVS " in
-    *" pointgoal "*) compare pointgoal 8 2.5 pointgoal_data "--hidden 64,64 --steps 4000 --cost-scale 8" "--horizon 250" ;;
-esac
+# pls_pipeline ENV B FIXED_R STEPS HORIZON: the PLS pipeline's offline data (regenerate, seed 1;
+# DATA_<ENV>=FILE names one that regenerate --dataset FILE wrote already), then the comparison
+pls_pipeline() {
+    local env=$1 var data
+    echo " $ENVS " | grep -q " $env " || return 0
+    var=DATA_$(echo "$env" | tr '[:lower:]' '[:upper:]')
+    data=${!var:-}
+    if [ -z "$data" ]; then
+        mkdir -p "$work/$env"
+        data=$work/$env/$env.srld
+        nice build/pls_lifetime regenerate --env "$env" --out "$work/$env" --dataset "$data" >"$work/$env.log"
+    fi
+    eval "${env}_data() { echo \"$data\"; }"
+    compare "$env" "$2" "$3" "${env}_data" "--hidden 64,64 --steps $4 --cost-scale $2" "--horizon $5"
+    echo
+}
+pls_pipeline pointgoal 8 2.5 4000 250
+pls_pipeline runner 10 180 10000 200
