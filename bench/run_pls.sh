@@ -15,6 +15,10 @@
 # about 7 s of CPU for the gridworld, 5 minutes for PointGoal, 20 s for the runner) into build/pls_regen/ENV and compared
 # bit for bit with examples/pls_data; a difference names the summary lines that moved and makes
 # the script exit 1 after the tables (tests/cli/pls_lifetime.sh does the gridworld on every test).
+# Last, the runner with CDT's return relabelling (settings fixed before its first run: regenerate
+# --relabel, seed 1, everything else as the committed artifacts; relabel fraction 0.2 as CDT's
+# code, the reward ceiling the data's largest return), deployed as the table without it
+# (--no-finetune: fine-tuning does not use the conditioned policy).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SEEDS=${SEEDS:-10}
@@ -57,6 +61,15 @@ for env in gridworld pointgoal runner; do
         echo "== $env: no artifacts in examples/pls_data (build/pls_lifetime regenerate --env $env --out examples/pls_data)"
     fi
 done
+if [ -f examples/pls_data/runner.rcsl ]; then
+    out=build/pls_regen/runner_relabel
+    rm -rf "$out" && mkdir -p "$out"
+    nice build/pls_lifetime regenerate --env runner --out "$out" --relabel >"$out/log"
+    echo "== runner, the conditioned policy trained with CDT's return relabelling (regenerate --relabel)"
+    grep -E '^(conditioned policy|ground truth|the conditioned policy follows)' "$out/log"
+    build/pls_lifetime bench --env runner --data "$out" --seeds "$SEEDS" --no-finetune
+    echo
+fi
 if [ -n "$moved_envs" ]; then
     echo "the committed artifacts of:$moved_envs do not reproduce on today's code" >&2
     exit 1
