@@ -140,8 +140,9 @@
       flags). It runs 1.1-1.3x faster (n = 200 down to 25), since the unfused inner loop's
       instructions fill the core's dispatch width. So on such a CPU predicted variances differ
       from the SSE and WebAssembly ones by rounding (within the substitution's error bound);
-      the factor, the grids and everything the safe optimisers decide stay bit-identical
-      across CPUs and with WebAssembly. SAFERL_NO_DISPATCH, a
+      the factor, the grids and the safe optimisers' steps stay bit-identical across CPUs and
+      with WebAssembly (saferl_gp_swarm_best ranks the safe points by saferl_gp_predict, so
+      where two lower bounds tie to rounding its pick may differ). SAFERL_NO_DISPATCH, a
       target that has AVX2 already (-march=x86-64-v3, -mavx2, -march=native), another
       architecture or WebAssembly: one instantiation for the build's target. With FMA in the
       target (-march=native) the compiler may fuse in GNU C modes: results then differ from
