@@ -140,8 +140,9 @@
       flags). It runs 1.1-1.3x faster (n = 200 down to 25), since the unfused inner loop's
       instructions fill the core's dispatch width. So on such a CPU predicted variances differ
       from the SSE and WebAssembly ones by rounding (within the substitution's error bound);
-      the factor, the grids and everything the safe optimisers decide stay bit-identical
-      across CPUs and with WebAssembly. SAFERL_NO_DISPATCH, a
+      the factor, the grids and the safe optimisers' steps stay bit-identical across CPUs and
+      with WebAssembly (saferl_gp_swarm_best ranks the safe points by saferl_gp_predict, so
+      where two lower bounds tie to rounding its pick may differ). SAFERL_NO_DISPATCH, a
       target that has AVX2 already (-march=x86-64-v3, -mavx2, -march=native), another
       architecture or WebAssembly: one instantiation for the build's target. With FMA in the
       target (-march=native) the compiler may fuse in GNU C modes: results then differ from
@@ -978,11 +979,6 @@ static int saferl_gp__have_avx2(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2");
 }
-/* the fused solve's copy needs FMA as well */
-static int saferl_gp__have_fma(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
 /* name(params) from its body name_body: the portable copy name_portable, the AVX2 copy
    name_avx2 and the choice per call (args: params' names, parenthesised). */
 #  define SAFERL_GP__DISPATCHED(type, name, params, args)                                                          \
@@ -1439,7 +1435,11 @@ static void saferl_gp__solve_columns(const double *l, size_t ld, uint32_t n, dou
     if (saferl_gp__have_avx2()) saferl_gp__solve_columns_avx2(l, ld, n, v, ldv, m, sumsq);
     else saferl_gp__solve_columns_portable(l, ld, n, v, ldv, m, sumsq);
 }
-/* saferl_gp_predict's variances: fused on a CPU with FMA */
+/* saferl_gp_predict's variances: fused on a CPU with AVX2 and FMA */
+static int saferl_gp__have_fma(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
 static void saferl_gp__solve_columns_fused(const double *l, size_t ld, uint32_t n, double *v, size_t ldv, uint32_t m,
                                            double *sumsq) {
     if (saferl_gp__have_fma()) saferl_gp__solve_columns_fused_avx2(l, ld, n, v, ldv, m, sumsq);
