@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.4.0 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+/* saferl_gp.h - v0.4.1 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
                           StageOpt, safe UCB, the PLS online stage, continuous boxes,
                           constrained EI)
                           public domain or MIT; see the end of the file
@@ -256,6 +256,12 @@
       still overflow inside the algebra; results stay within the documented codes.
 
    REVISION HISTORY
+      0.4.1 (2026-12-05)  saferl_gp_predict's variance solve runs fused (explicit FMA) on
+                          CPUs with AVX2 and FMA: its variances differ from the SSE and
+                          WebAssembly copies by rounding there (the factor, grids and safe
+                          optimisers keep the unfused solve and their bits); the kernel's exp
+                          takes -|x| by one sign-bit OR (same bits); the PLS notes separate
+                          what the prior certifies before the first evaluation from growth
       0.4.0 (2026-12-04)  safe by default: the zero desc's beta is SAFERL_GP_BETA_GAUSSIAN_TAIL
                           (the finite-set union bound, exact one-sided tail; the constant is
                           SAFERL_GP_BETA_CONSTANT, now 3, by name); saferl_gp_predict takes a
@@ -286,8 +292,8 @@
 
 #define SAFERL_GP_VERSION_MAJOR 0
 #define SAFERL_GP_VERSION_MINOR 4
-#define SAFERL_GP_VERSION_PATCH 0
-#define SAFERL_GP_VERSION_STRING "0.4.0"
+#define SAFERL_GP_VERSION_PATCH 1
+#define SAFERL_GP_VERSION_STRING "0.4.1"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
