@@ -891,7 +891,8 @@ SAFERL_NAS_API void saferl_nas_nb201_decode(int32_t code, saferl_nas_op ops[SAFE
    instantiation. The speed comes from advancing a tile of such sums at once: they are
    independent, so they stay in registers and the column loop becomes SIMD multiplies and adds
    over contiguous memory. With AVX the tile is 6 rows x 16 columns (12 of the 16 registers of
-   32 bytes); where vectors are 16 bytes (SSE, wasm simd128) it is 4 x 8.
+   32 bytes); where vectors are 16 bytes (SSE, wasm simd128) it is 4 x 8, and WebAssembly
+   runs 2 x 16 where A's rows are contiguous (see SAFERL_NAS__DISPATCHED).
    Runtime dispatch: a portable build (say -march=x86-64-v2) also compiles the products for
    AVX2 and picks that copy per call when the CPU has it, as PyTorch and BLAS pick kernels at
    run time. Without FMA on purpose: target("avx2") alone cannot contract a * b + c, so every
