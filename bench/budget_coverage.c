@@ -111,17 +111,18 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl
     double *width = malloc(sizeof(double) * replications), *ratio = malloc(sizeof(double) * replications);
     double *fitted = malloc(sizeof(double) * replications); /* the fit's spread^2 */
     double *atom = malloc(sizeof(double) * replications);   /* P(spread = 0 | data) */
+    double *widened_width = malloc(sizeof(double) * replications);
     saferl_budget_desc desc;
     size_t work_size;
     void *work;
     saferl_rng rng;
-    unsigned r, i, k, covered = 0, low = 0, high = 0, pooled_covered = 0, used = 0, censored_count = 0, bound_only = 0;
+    unsigned r, i, k, covered = 0, widened_covered = 0, low = 0, high = 0, pooled_covered = 0, used = 0, censored_count = 0, bound_only = 0;
     memset(&desc, 0, sizeof desc);
     desc.draws = draws;
     desc.spread_prior = prior;
     work_size = saferl_budget_set_memory_size(&desc, c->prompts);
     work = malloc(work_size);
-    if (!attempts || !summaries || !width || !ratio || !fitted || !atom || !work) return 1;
+    if (!attempts || !summaries || !width || !ratio || !fitted || !atom || !widened_width || !work) return 1;
     saferl_rng_seed(&rng, seed);
     for (r = 0; r < replications; ++r) {
         double inverse_sum = 0.0, truth;
@@ -148,6 +149,8 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl
         }
         bound_only += result == SAFERL_BOUND_ONLY;
         covered += set.xi_lo <= truth && truth <= set.xi_hi;
+        widened_covered += set.widened_lo <= truth && truth <= set.widened_hi;
+        widened_width[used] = (set.widened_hi - set.widened_lo) / truth;
         low += set.xi_hi < truth;
         high += set.xi_lo > truth;
         fitted[used] = set.spread * set.spread;
@@ -162,15 +165,17 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl
     saferl_budget__sort(ratio, used);
     saferl_budget__sort(fitted, used);
     saferl_budget__sort(atom, used);
+    saferl_budget__sort(widened_width, used);
     {
         double cov = (double)covered / used;
-        printf("%6u %4u %-9s %5.2f %5.2f %8.0f %6.3f | %5.3f %5.3f %6.3f %6.3f | %5.3f %u | %u %u | %5.3f %5.3f | %5.3f\n", c->prompts,
+        printf("%6u %4u %-9s %5.2f %5.2f %8.0f %6.3f | %5.3f %5.3f %6.3f %6.3f | %5.3f %u | %u %u | %5.3f %5.3f | %5.3f | %5.3f %6.3f\n", c->prompts,
                c->attempts, law_names[c->law], c->spread, c->censored, horizon,
                (double)censored_count / ((double)replications * c->prompts * c->attempts), cov,
                sqrt(cov * (1 - cov) / used), saferl_budget__quantile(width, used, 0.5),
                saferl_budget__quantile(ratio, used, 0.5), (double)pooled_covered / used, bound_only,
                low, high, saferl_budget__quantile(fitted, used, 0.5), saferl_budget__quantile(fitted, used, 0.9),
-               saferl_budget__quantile(atom, used, 0.5));
+               saferl_budget__quantile(atom, used, 0.5), (double)widened_covered / used,
+               saferl_budget__quantile(widened_width, used, 0.5));
     }
     fflush(stdout);
     free(attempts);
@@ -179,6 +184,7 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl
     free(ratio);
     free(fitted);
     free(atom);
+    free(widened_width);
     free(work);
     return 0;
 }
@@ -187,7 +193,7 @@ int main(int argc, char **argv) {
     unsigned replications = 1000, draws = 2000, cells = 0;
     saferl_budget_spread_prior prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;
     int i;
-    printf("prompts  n  law       spread cens        H  c.obs | cover  se    width  est/true | pooled-hazard cover, bound-only | low high | fit s^2 q50 q90 | P(s=0) q50\n");
+    printf("prompts  n  law       spread cens        H  c.obs | cover  se    width  est/true | pooled-hazard cover, bound-only | low high | fit s^2 q50 q90 | P(s=0) q50 | widened: cover width\n");
     for (i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--replications") == 0 && i + 1 < argc) {
             replications = (unsigned)atoi(argv[++i]);

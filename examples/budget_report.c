@@ -17,8 +17,9 @@
    so; --spread-prior atom gives "all prompts alike" prior probability 1/2 and reports its
    posterior probability, the default half-cauchy is the header's); the earlier pooled
    hazard follows under its own name. --json prints the same as one
-   JSON object ("pooled" is the set, with its "estimand"; "pooled_hazard" the pooled
-   hazard); --png draws the theory curves with the prompts on them.
+   JSON object ("pooled" is the set, with its "estimand", its "posterior_interval" (the one
+   "xi_lo", "xi_hi" hold), the "spread_range" the data do not rule out and the
+   "widened_interval" over it; "pooled_hazard" the pooled hazard); --png draws the theory curves with the prompts on them.
 
    Exit status: 0 report printed, 1 bad or unreadable input (every bad line is listed as
    file:line: reason), 2 usage error.
@@ -319,6 +320,10 @@ static void print_entry_text(const report_entry *e, const options *opt, size_t p
         if (t->prior_a > 0.0)
             printf("  spread         sd of ln E[T_i] across prompts %.3g (fitted Beta(%.4g, %.4g) of the hazards)\n",
                    t->spread, t->prior_a, t->prior_b);
+        if (t->prior_a > 0.0)
+            printf("  spreads        %.3g .. %.3g are not ruled out (likelihood ratio); the interval given each of\n"
+                   "                 them, joined with the one above: [%.4g, %.4g]\n",
+                   t->spread_lo, t->spread_hi, t->widened_lo, t->widened_hi);
         if (e->spread_prior == SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY && t->prior_a > 0.0)
             printf("  all alike      posterior probability %.3g that every prompt has the same E[T] (prior 1/2)\n",
                    t->spread_zero_probability);
@@ -445,6 +450,19 @@ static void print_entry_json(const report_entry *e, const char *indent) {
         json_number(e->spread_prior == SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY && e->set->prior_a > 0.0
                         ? e->set->spread_zero_probability
                         : NAN);
+        fputs(", \"posterior_interval\": [", stdout);
+        json_number(e->set->posterior_lo);
+        fputs(", ", stdout);
+        json_number(e->set->posterior_hi);
+        fputs("], \"widened_interval\": [", stdout);
+        json_number(e->set->widened_lo);
+        fputs(", ", stdout);
+        json_number(e->set->widened_hi);
+        fputs("], \"spread_range\": [", stdout);
+        json_number(e->set->prior_a > 0.0 ? e->set->spread_lo : NAN);
+        fputs(", ", stdout);
+        json_number(e->set->prior_a > 0.0 ? e->set->spread_hi : NAN);
+        fputs("]", stdout);
     } else {
         fputs(", \"estimand\": \"H / E[T]\"", stdout);
     }

@@ -281,6 +281,11 @@ jcheck "default prior: half-cauchy named, no probability of spread 0, another es
 s = d['pooled']
 assert s['spread_prior'] == 'half-cauchy' and s['spread_zero_probability'] is None
 assert s['xi'] != $atom_xi
+# the posterior interval is the one xi_lo, xi_hi hold; the widened one contains it
+assert s['posterior_interval'] == [s['xi_lo'], s['xi_hi']]
+lo, hi = s['widened_interval']
+assert lo <= s['xi_lo'] and s['xi_hi'] <= hi and (lo, hi) != (s['xi_lo'], s['xi_hi'])
+assert 0 <= s['spread_range'][0] <= s['spread'] <= s['spread_range'][1]
 "
 run --spread-prior atom "$DATA/eb_no_spread_input.csv"
 if [ "$status" -eq 0 ] && grep -q "all alike .*posterior probability 0\.7" "$TMP/out"; then
