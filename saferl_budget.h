@@ -127,8 +127,8 @@
         the data barely measure the spread (one success a prompt or none, 90% censored) its
         coverage at a given spread is the prior's choice. Those data rule out few spreads:
         16 prompts x 8 attempts with no spread at all keep the likelihood of spread 1 at
-        0.2-0.9 of its top. So the summary also reports widened_lo, widened_hi: the posterior
-        interval joined with the interval given each spread the data do not rule out (m
+        0.2-0.9 of its top. desc.interval = SAFERL_BUDGET_INTERVAL_WIDENED makes xi_lo, xi_hi
+        the posterior interval (still in posterior_lo, posterior_hi) joined with the interval given each spread the data do not rule out (m
         integrated out under its flat prior, an integrated likelihood: Berger, Liseo and
         Wolpert 1999), the spreads whose integrated likelihood ratio to the best lies within
         the chi2_1 quantile at desc.confidence (spread_lo, spread_hi; spread 0 by the atom's
@@ -139,7 +139,8 @@
         lower limit is taken at the largest spread in the set and the upper at the smallest
         (spread 0: q ~ Beta(D, F)); on the grid's rows of u. It costs two more rounds of
         draws. README.md has its coverage beside the posterior's: it holds at the boundary
-        and is conservative where a few prompts leave the spread open.
+        and is conservative (up to 0.99) where a few prompts leave the spread open, so it is
+        not the default.
       * The marginal likelihood sees a prompt only through (D_i, F_i): prompts with the
         same pair are grouped and evaluated once (the work's per-prompt doubles). That
         pays under heavy censoring, where most prompts share a few pairs; with exact token
@@ -176,11 +177,11 @@
       leaves outputs untouched; NaN and infinities are rejected, never propagated.
 
    REVISION HISTORY
-      0.5.0 (2026-12-05)  saferl_budget_set_summary reports the posterior interval
-                          (posterior_lo, posterior_hi: what xi_lo, xi_hi hold), the spreads
-                          the data do not rule out (spread_lo, spread_hi) and the interval
-                          widened over them (widened_lo, widened_hi); the posterior's draws
-                          and results are 0.4.0's
+      0.5.0 (2026-12-05)  desc.interval = SAFERL_BUDGET_INTERVAL_WIDENED widens the set's
+                          interval over the spreads the data do not rule out (the summary's
+                          spread_lo, spread_hi); the summary keeps the posterior interval in
+                          posterior_lo, posterior_hi; the default's draws and results are
+                          0.4.0's
       0.4.0 (2026-12-05)  saferl_budget_set_memory_size takes the prompt count (the scratch
                           holds the likelihood's patterns: prompts with the same successes
                           and failed tokens are evaluated once); desc.spread_prior offers a
@@ -466,6 +467,12 @@ typedef enum saferl_budget_spread_prior {
                                                      (spread 0), else that half-Cauchy */
 } saferl_budget_spread_prior;
 
+typedef enum saferl_budget_interval {
+    SAFERL_BUDGET_INTERVAL_POSTERIOR = 0, /* the posterior quantiles (the default) */
+    SAFERL_BUDGET_INTERVAL_WIDENED = 1    /* also the posterior interval widened over the spreads
+                                             the data do not rule out; two more rounds of draws */
+} saferl_budget_interval;
+
 typedef struct saferl_budget_desc {
     double confidence;    /* two-sided interval level in (0, 1); 0 -> 0.95 */
     double balanced_low;  /* lower edge of the balanced band; 0 -> 1.5 (the paper's) */
@@ -477,6 +484,8 @@ typedef struct saferl_budget_desc {
     uint32_t seed;        /* of those draws; 0 is a seed like any other */
     saferl_budget_spread_prior spread_prior; /* of saferl_budget_set_estimate; 0 ->
                              SAFERL_BUDGET_SPREAD_HALF_CAUCHY */
+    saferl_budget_interval interval; /* of saferl_budget_set_estimate: which interval xi_lo,
+                             xi_hi hold; 0 -> SAFERL_BUDGET_INTERVAL_POSTERIOR */
 } saferl_budget_desc;
 
 /* The desc with every zero field replaced by its default. */
@@ -549,12 +558,14 @@ typedef struct saferl_budget_set_summary {
     double mean_tokens;       /* mean_i E[T_i]: the posterior median */
     double mean_tokens_lo, mean_tokens_hi;
     double xi;                /* H / mean_tokens */
-    double xi_lo, xi_hi;      /* interval at desc.confidence: posterior_lo, posterior_hi */
+    double xi_lo, xi_hi;      /* interval at desc.confidence: the posterior's, or under
+                                 SAFERL_BUDGET_INTERVAL_WIDENED the widened one */
     double posterior_lo, posterior_hi; /* the posterior quantiles */
-    double widened_lo, widened_hi; /* the posterior interval widened to hold the interval given
-                                 each spread in [spread_lo, spread_hi] (Berger and Boos 1994) */
-    double spread_lo, spread_hi; /* the spreads the data do not rule out at desc.confidence
-                                 (integrated likelihood ratio); 0, 0 where none is fitted */
+    double spread_lo, spread_hi; /* SAFERL_BUDGET_INTERVAL_WIDENED: the spreads the data do
+                                 not rule out at desc.confidence (integrated likelihood
+                                 ratio), over which the posterior interval was widened
+                                 (Berger and Boos 1994); otherwise, and where no spread is
+                                 fitted, 0 and 0 */
     int xi_is_upper_bound;    /* 1: no success anywhere, xi only bounded from above (xi_hi) */
     saferl_budget_regime regime;
     int regime_is_certain;    /* 1 when the whole interval lies in that regime */
@@ -1820,7 +1831,7 @@ static void saferl_budget__widen_interval(const saferl_budget_summary *per_promp
                                           const saferl_budget__grid *g, double successes, double failures,
                                           double alpha, saferl_rng *rng, double *draws, size_t draw_count,
                                           saferl_budget_set_summary *s) {
-    /* widened_lo, widened_hi start at the posterior's */
+    /* xi_lo, xi_hi start at the posterior's */
     const double z = saferl_budget__normal_quantile(1.0 - alpha / 2.0);
     int low_row, high_row, zero = saferl_budget__spread_set(g, saferl_budget__log_beta(successes, failures), z * z,
                                                             &low_row, &high_row);
@@ -1834,7 +1845,7 @@ static void saferl_budget__widen_interval(const saferl_budget_summary *per_promp
                                draws, draw_count);
         saferl_budget__sort(draws, draw_count);
         limit = saferl_budget__quantile(draws, draw_count, alpha / 2.0);
-        if (limit < s->widened_lo) s->widened_lo = limit;
+        if (limit < s->xi_lo) s->xi_lo = limit;
     }
     if (!zero && high_row >= 0) {
         saferl_budget__polygamma(exp(g->u_low + (high_row + 0.5) * g->u_step), &tri, &tetra);
@@ -1845,7 +1856,7 @@ static void saferl_budget__widen_interval(const saferl_budget_summary *per_promp
                                successes, failures, rng, draws, draw_count);
         saferl_budget__sort(draws, draw_count);
         limit = saferl_budget__quantile(draws, draw_count, 1.0 - alpha / 2.0);
-        if (limit > s->widened_hi) s->widened_hi = limit;
+        if (limit > s->xi_hi) s->xi_hi = limit;
     }
 }
 
@@ -1885,9 +1896,10 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     size_t i, pattern_count;
     SAFERL_ASSERT(set != NULL && (per_prompt != NULL || prompt_count == 0));
     if ((r = saferl_budget__check_desc(&d)) != SAFERL_OK) return r;
-    if (d.spread_prior != SAFERL_BUDGET_SPREAD_HALF_CAUCHY &&
-        d.spread_prior != SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY)
-        return SAFERL_ERR_INVALID_ARGUMENT; /* checked here only: no other function reads it */
+    if ((d.spread_prior != SAFERL_BUDGET_SPREAD_HALF_CAUCHY &&
+         d.spread_prior != SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY) ||
+        (d.interval != SAFERL_BUDGET_INTERVAL_POSTERIOR && d.interval != SAFERL_BUDGET_INTERVAL_WIDENED))
+        return SAFERL_ERR_INVALID_ARGUMENT; /* checked here only: no other function reads them */
     if (prompt_count == 0) return SAFERL_ERR_NO_DATA;
     memset(&s, 0, sizeof s);
     for (i = 0; i < prompt_count; ++i) {
@@ -1922,8 +1934,8 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
         s.xi_lo = s.horizon * q_lo;
         s.xi_hi = s.horizon * q_hi;
         s.xi_is_upper_bound = successes == 0.0;
-        s.posterior_lo = s.widened_lo = s.xi_lo;
-        s.posterior_hi = s.widened_hi = s.xi_hi;
+        s.posterior_lo = s.xi_lo;
+        s.posterior_hi = s.xi_hi;
         saferl_budget__finish_set(&s, &d);
         *set = s;
         return successes > 0.0 ? SAFERL_OK : SAFERL_BOUND_ONLY;
@@ -1943,10 +1955,11 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     s.posterior_lo = saferl_budget__quantile(draws, d.draws, alpha / 2.0);
     s.posterior_hi = saferl_budget__quantile(draws, d.draws, 1.0 - alpha / 2.0);
     s.xi = saferl_budget__quantile(draws, d.draws, 0.5);
-    s.xi_lo = s.widened_lo = s.posterior_lo;
-    s.xi_hi = s.widened_hi = s.posterior_hi;
-    saferl_budget__widen_interval(per_prompt, prompt_count, &grid, successes, exposure - successes, alpha, &rng, draws,
-                                  d.draws, &s);
+    s.xi_lo = s.posterior_lo;
+    s.xi_hi = s.posterior_hi;
+    if (d.interval == SAFERL_BUDGET_INTERVAL_WIDENED)
+        saferl_budget__widen_interval(per_prompt, prompt_count, &grid, successes, exposure - successes, alpha, &rng,
+                                      draws, d.draws, &s);
     s.method = d.spread_prior == SAFERL_BUDGET_SPREAD_HALF_CAUCHY
                    ? "hierarchical Bayes: prompts' hazards Beta(a, b), (a, b) integrated on a grid under a "
                      "half-Cauchy prior on the spread, posterior draws"

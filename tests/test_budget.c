@@ -1056,7 +1056,8 @@ TEST(set_estimate_is_consistent) {
 
 /* Coverage of the set's intervals over `replications` prompt sets of P = 16 prompts x 8
    attempts drawn from the model (hazards Beta(a, (a - 1/3) 700), T geometric, horizon H), 500
-   draws each; the truth is each set's H / mean_i E[T_i]. */
+   draws each, the widened interval asked for (the posterior's draws come first, so its
+   interval is the default's); the truth is each set's H / mean_i E[T_i]. */
 static void set_coverage(int seed, double a, int horizon, int replications, int *posterior, int *widened,
                          int *pooled_covered) {
     enum { P = 16, N = 8 };
@@ -1068,6 +1069,7 @@ static void set_coverage(int seed, double a, int horizon, int replications, int 
     int r;
     memset(&desc, 0, sizeof desc);
     desc.draws = 500;
+    desc.interval = SAFERL_BUDGET_INTERVAL_WIDENED;
     saferl_rng_seed(&rng, (uint32_t)seed);
     *posterior = *widened = *pooled_covered = 0;
     for (r = 0; r < replications; ++r) {
@@ -1076,7 +1078,7 @@ static void set_coverage(int seed, double a, int horizon, int replications, int 
         desc.seed = (uint32_t)r;
         if (saferl_budget_set_estimate(summaries, P, &desc, work, sizeof work, &set) < 0) continue;
         *posterior += set.posterior_lo <= truth && truth <= set.posterior_hi;
-        *widened += set.widened_lo <= truth && truth <= set.widened_hi;
+        *widened += set.xi_lo <= truth && truth <= set.xi_hi;
         saferl_budget_pool(summaries, P, NULL, &pooled);
         *pooled_covered += pooled.xi_lo <= truth && truth <= pooled.xi_hi;
     }
@@ -1133,6 +1135,7 @@ TEST(set_estimate_on_random_sets_is_sane) {
             saferl_budget_summarize(attempts, (size_t)n, NULL, &summaries[i]);
         }
         desc.seed = (uint32_t)r;
+        desc.interval = r % 2 ? SAFERL_BUDGET_INTERVAL_WIDENED : SAFERL_BUDGET_INTERVAL_POSTERIOR;
         result = saferl_budget_set_estimate(summaries, (size_t)prompts, &desc, work, sizeof work, &set);
         if (result < 0) {
             ++errors;
@@ -1141,9 +1144,10 @@ TEST(set_estimate_on_random_sets_is_sane) {
         if (!(set.xi_lo >= 0.0 && set.xi_lo <= set.xi && set.xi <= set.xi_hi && set.xi_hi <= set.horizon) ||
             !isfinite(set.xi_hi) || !(set.mean_tokens >= 1.0 || isinf(set.mean_tokens)) ||
             (result == SAFERL_OK && !(set.xi > 0.0)) || isnan(set.spread) || isnan(set.log_likelihood) ||
-            !(set.widened_lo >= 0.0 && set.widened_lo <= set.posterior_lo && set.posterior_lo <= set.posterior_hi &&
-              set.posterior_hi <= set.widened_hi && set.widened_hi <= set.horizon) ||
-            !(set.spread_lo >= 0.0 && set.spread_lo <= set.spread_hi && isfinite(set.spread_hi))) {
+            !(set.posterior_lo >= set.xi_lo && set.posterior_lo <= set.posterior_hi && set.posterior_hi <= set.xi_hi) ||
+            !(set.spread_lo >= 0.0 && set.spread_lo <= set.spread_hi && isfinite(set.spread_hi)) ||
+            (desc.interval == SAFERL_BUDGET_INTERVAL_POSTERIOR &&
+             (set.xi_lo != set.posterior_lo || set.xi_hi != set.posterior_hi || set.spread_hi != 0.0))) {
             printf("        set %d: result %d xi %g [%g, %g] H %g a %g b %g\n", r, (int)result, set.xi, set.xi_lo,
                    set.xi_hi, set.horizon, set.prior_a, set.prior_b);
             ++bad;
@@ -1225,6 +1229,19 @@ TEST(set_estimate_special_cases) {
     desc.spread_prior = (saferl_budget_spread_prior)2;
     CHECK(saferl_budget_set_estimate(many, 24, &desc, work, sizeof work, &set) == SAFERL_ERR_INVALID_ARGUMENT);
     CHECK(memcmp(&set, &before, sizeof set) == 0);
+    desc.spread_prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;
+    desc.interval = (saferl_budget_interval)2;
+    CHECK(saferl_budget_set_estimate(many, 24, &desc, work, sizeof work, &set) == SAFERL_ERR_INVALID_ARGUMENT);
+    CHECK(memcmp(&set, &before, sizeof set) == 0);
+    /* the widened interval: the posterior's draws come first, so its estimate and posterior
+       interval are the default's, and it holds that interval */
+    desc.interval = SAFERL_BUDGET_INTERVAL_WIDENED;
+    CHECK(saferl_budget_set_estimate(many, 24, &desc, work, sizeof work, &set) == SAFERL_OK);
+    desc.interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
+    CHECK(saferl_budget_set_estimate(many, 24, &desc, work, sizeof work, &again) == SAFERL_OK);
+    CHECK(set.xi == again.xi && set.posterior_lo == again.xi_lo && set.posterior_hi == again.xi_hi);
+    CHECK(set.xi_lo <= again.xi_lo && again.xi_hi <= set.xi_hi && set.xi_hi - set.xi_lo > again.xi_hi - again.xi_lo);
+    CHECK(set.spread_lo <= set.spread && set.spread <= set.spread_hi && again.spread_hi == 0.0);
 }
 
 /* ---- simulator --------------------------------------------------------------------------- */
