@@ -120,9 +120,10 @@
         a profile-likelihood interval with the boundary's 50:50 chi2_0 / chi2_1 law (Self
         and Liang 1987; Stram and Lee 1994), was not taken: xi is a function of this set's
         q_i, not of (a, b) alone, so a profile interval for it needs a prediction step of
-        its own. The atom fixes the boundary but not for free (README.md has both priors
-        on the same data): it pulls xi up where a real spread is hidden by censoring, so
-        the default stays the half-Cauchy alone.
+        its own (0.5.0's widened interval, below, takes that step for the spread). The atom
+        fixes the boundary but not for free (README.md has both priors on the same data):
+        it pulls xi up where a real spread is hidden by censoring, so the default stays the
+        half-Cauchy alone.
       * Both priors leave a Bayesian interval, calibrated on average over its prior; where
         the data barely measure the spread (one success a prompt or none, 90% censored) its
         coverage at a given spread is the prior's choice. Those data rule out few spreads:
