@@ -1170,29 +1170,52 @@ static void saferl_nas__im2col(float *col, const float *inp, int C, int H, int W
    did not change when im2col went); the input gradient is the convolution of the padded
    output gradient with the flipped kernel, each element one sum over (o, ki, kj). */
 
-/* padded (C, H + 2 pad, W + 2 pad) = inp (C,H,W) with a zero border; relu_input applies ReLU
-   on the way (nor_conv's leading ReLU) */
-static void saferl_nas__pad_image(float *padded, const float *inp, int C, int H, int W, int pad, int relu_input) {
+/* The zero border of a padded (C, H + 2 pad, W + 2 pad) image. A convolution writes it once
+   for its batch: the per-image copies (saferl_nas__pad_image) write only the inside. */
+static void saferl_nas__pad_border(float *padded, int C, int H, int W, int pad) {
     const int Hp = H + 2 * pad, Wp = W + 2 * pad;
     int c, y, x;
     for (c = 0; c < C; ++c) {
         float *plane = padded + (size_t)c * Hp * Wp;
-        memset(plane, 0, (size_t)pad * Wp * sizeof(float)); /* the border only */
+        memset(plane, 0, (size_t)pad * Wp * sizeof(float));
         memset(plane + (size_t)(pad + H) * Wp, 0, (size_t)pad * Wp * sizeof(float));
+        for (y = pad; y < pad + H; ++y)
+            for (x = 0; x < pad; ++x) plane[(size_t)y * Wp + x] = plane[(size_t)y * Wp + pad + W + x] = 0.0f;
+    }
+}
+
+/* the inside of a padded (C, H + 2 pad, W + 2 pad) image = inp (C,H,W), through ReLU if
+   relu_input (nor_conv's leading ReLU: x > 0 ? x : 0, so NaN and -0 give +0); the border is
+   left as saferl_nas__pad_border wrote it. Where the compiler has vectors, four floats at a
+   time, ReLU as a mask, the same loop with and without it: a plain copy loop would become a
+   call to memcpy per image row, which WebAssembly runs as a function of its own (the
+   padded copies twice as slow under node). */
+static void saferl_nas__pad_image(float *padded, const float *inp, int C, int H, int W, int pad, int relu_input) {
+    const int Hp = H + 2 * pad, Wp = W + 2 * pad;
+    int c, y, x;
+#if defined(__GNUC__) || defined(__clang__)
+    typedef int32_t saferl_nas__v4i __attribute__((vector_size(4 * sizeof(int32_t))));
+    const saferl_nas__v4 zero = {0};
+    const saferl_nas__v4i keep_all = {-1, -1, -1, -1};
+#endif
+    for (c = 0; c < C; ++c)
         for (y = 0; y < H; ++y) {
             const float *in = inp + ((size_t)c * H + y) * W;
-            float *out = plane + (size_t)(y + pad) * Wp + pad;
-            for (x = 0; x < pad; ++x) out[x - pad] = out[W + x] = 0.0f;
-            if (!relu_input) {
-                memcpy(out, in, (size_t)W * sizeof(float));
-                continue;
+            float *out = padded + ((size_t)c * Hp + y + pad) * Wp + pad;
+            x = 0;
+#if defined(__GNUC__) || defined(__clang__)
+            for (; x + 4 <= W; x += 4) {
+                saferl_nas__v4 v;
+                memcpy(&v, in + x, sizeof v);
+                v = (saferl_nas__v4)((saferl_nas__v4i)v & (relu_input ? (saferl_nas__v4i)(v > zero) : keep_all));
+                memcpy(out + x, &v, sizeof v);
             }
-            for (x = 0; x < W; ++x) {
-                float value = in[x];
-                out[x] = value > 0.0f ? value : 0.0f;
+#endif
+            for (; x < W; ++x) {
+                const float value = in[x];
+                out[x] = relu_input && !(value > 0.0f) ? 0.0f : value;
             }
         }
-    }
 }
 
 /* offsets[(c * k + ki) * k + kj] = where tap (ki, kj) of channel c starts in a padded
@@ -1267,6 +1290,7 @@ static void saferl_nas__conv2d_forward(float *out, const float *inp, const float
     float *padded = scratch, *staging = scratch + (size_t)C * Hp * Wp;
     int b, o, i;
     saferl_nas__tap_offsets(offsets, C, k, Hp, Wp);
+    saferl_nas__pad_border(padded, C, H, W, pad);
     for (b = 0; b < B; ++b) {
         float *outb = out + (size_t)b * OC * HW;
         saferl_nas__pad_image(padded, inp + (size_t)b * C * HW, C, H, W, pad, relu_input);
@@ -1295,8 +1319,10 @@ static void saferl_nas__conv2d_backward(float *dinp, float *dweight, float *dbia
     saferl_nas__tap_offsets(taps, C, k, Hp, Wp);
     for (i = 0; i < HW; ++i) pixels[i] = i / W * Wp + i % W, dout_rows[i] = i * OC;
     saferl_nas__transpose(dweight_t, dweight, OC, CKK);
+    saferl_nas__pad_border(padded, C, H, W, pad);
     if (dinp) { /* the flipped kernel (C,OC,k,k): flipped[c][o][ki][kj] = weight[o][c][k-1-ki][k-1-kj] */
         saferl_nas__tap_offsets(grad_taps, OC, k, Hp, Wp);
+        saferl_nas__pad_border(padded_grad, OC, H, W, pad);
         for (c = 0; c < C; ++c)
             for (o = 0; o < OC; ++o)
                 for (ki = 0; ki < k; ++ki)
