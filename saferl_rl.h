@@ -327,6 +327,44 @@
         the cost's early size makes the uncapped push too large. Nothing was tuned after
         that run. SAFERL_RL_MULTIPLIER_COST_UNITS keeps the papers' units and OmniSafe's
         defaults (bit for bit the previous releases' results).
+      * The proportional term (lambda_kp). The page's CartPole run needs lambda to rise fast on
+        a large violation, the gridworld's to fall fast once the cost is under d: integrating
+        the violation serves one or the other, depending on the cap. What the literature does
+        for exactly this: (1) Stooke et al.'s PID Lagrangian adds a proportional term, Kp e,
+        that answers the present violation without integrating it, so it vanishes when the
+        cost drops (OmniSafe's PIDLagrangian, checked in its code: Kp 0.1, Ki 0.01, Kd 0.01,
+        EMAs 0.95 on e and on J_C, the derivative against a 10-epoch delay, the integral
+        clipped at 0 (and to [0, 1] with diff_norm), the output at penalty_max 100 unless
+        sum_norm or diff_norm; its CPPO-PID config sets sum_norm, so no cap); (2) a
+        multiplicative (log-space) step, lambda <- lambda exp(lr e), rises by a factor an
+        epoch, but from where the cost-free epochs leave lambda (near 0) the 8 e-folds from
+        0.001 to 3 take too many epochs, and lambda never returns to 0; (3) OmniSafe's
+        lagrangian_upper_bound (2 for FOCOPS and CUP, none for PPO-Lag) bounds an overshoot
+        but does not speed the rise, and a bound can make a reachable limit unreachable (CUP
+        above). Chosen, (1) in the form the asymmetry asks for: the dual ascent rows (PPO-Lag,
+        TRPO-Lag, FOCOPS, CUP) keep their integral, the dual ascent on the capped relative
+        violation above (an overshoot is still undone at lambda_lr an epoch at most, and the
+        integral never holds more than that), and apply lambda = max(0, integral + lambda_kp
+        e_p), e_p = (J_C - d) / |d| uncapped (the relative violation when d = 0; J_C - d in
+        cost units), projected as the integral is. The push grows with the overshoot and is
+        gone the epoch the cost is back under d (it is negative below d, at most lambda_kp:
+        Stooke et al.'s symmetric term). lambda_kp 1: one unit of lambda per limit of
+        overshoot, the PID row's Kp; by the diagnosis above seed 1's first epoch over d (J_C
+        29) would get 2 x 0.66 + 1.9 = 3.2 where 3 was enough, and the gridworld's early 7 d
+        gives a push of 6 only while the cost is there. Fixed before any held-out run (PID-Lag
+        is unchanged: its Kp acts on the capped violation), then validated against lambda_kp
+        none, the rule before (README.md has the tables): the CMDP grid, 273 of 315 runs within
+        the target against 262 and 60 of 63 cells as before (PPO-Lag 44 runs against 40,
+        TRPO-Lag 35 / 32, FOCOPS 44 / 41, CUP 34 / 33; the other rows are unchanged); the page's
+        gridworld default (seeds 1-3) still well under d, cost 0.21 / 0.14 / 0.12 and return 36
+        / 32 / 40 against 0.06 / 0.08 / 0.11 and 37 / 35 / 37; the page's CartPole run at d =
+        10: under d at epoch 15 on 4 of the held-out seeds 4-13, as before (mean return 219
+        against 212). So lambda_kp 1 is the default (ahead on the grid, nothing worse), and the
+        CartPole goal is still not met: the cost's jump outruns any multiplier that answers
+        J_C after the fact (seed 6's lambda stood at 10 to 15 for ten epochs while J_C stayed
+        at 38 to 81: the actor unlearns the drift slowly whatever the weight). Development
+        seeds 1-3 of that run end at 9.5 / 10.3 / 33 (27 / 5 / 44 before). SAFERL_RL_NONE
+        gives the rule before bit for bit.
         CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
       * The cost estimate (cost_estimate): what J_C, the cost every constraint's update acts
         on (the multipliers, CPO's and PCPO's c), is the mean of. SAFERL_RL_COST_EPOCH, the
@@ -468,10 +506,11 @@
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
 
-   CHECKPOINT FORMAT ("SRLK", version 3; the whole training state of saferl_rl_agent)
-      offset 0   magic "SRLK"   4 format version (3; version 2 lacked the off-policy desc's
-                                  multiplier_scale, version 1 cost_estimate and the epoch's
-                                  mean costs: both are refused with SAFERL_ERR_VERSION)
+   CHECKPOINT FORMAT ("SRLK", version 4; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (4; version 3 lacked the desc's lambda_kp,
+                                  version 2 the off-policy desc's multiplier_scale, version 1
+                                  cost_estimate and the epoch's mean costs: all are refused
+                                  with SAFERL_ERR_VERSION)
              8   sections in this order, each a 4-byte tag, its payload's byte length, the
                  payload; uint32, binary32 and binary64 (doubles), little endian; a uint64 as
                  two uint32, low first
@@ -764,8 +803,11 @@
                           CPU, SAC on Pendulum 4.2 -> 2.7 s of CPU; README). Multipliers hold on any cost scale:
                           multiplier_scale RELATIVE (the default: standardised cost advantages,
                           relative violation, lambda_lr 2, PID 1 / 2 / 0, FOCOPS / CUP
-                          unbounded) or COST_UNITS (0.4's). Gym's Pendulum-v1 and the runner
-                          (a velocity-cost locomotion task) built in;
+                          unbounded; the dual ascent rows add a proportional term, lambda_kp
+                          1 on (J_C - d) / |d|: 273 of 315 CMDP grid runs within the target
+                          against 262) or COST_UNITS (0.4's); SRLK version 4 (lambda_kp).
+                          Gym's Pendulum-v1 and the runner (a velocity-cost locomotion task)
+                          built in;
                           uncertainty parameters omega (pendulums,
                           CartPole) taken at reset; a replay buffer in caller memory; TD3, SAC,
                           TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3, discrete SAC and
@@ -1476,6 +1518,10 @@ typedef struct saferl_rl_desc {
     saferl_rl_multiplier_scale multiplier_scale; /* RELATIVE (scale-free); COST_UNITS: OmniSafe's */
     double lambda_lr;                /* RELATIVE: 2; COST_UNITS: 0.035 */
     saferl_rl_lambda_optimizer lambda_optimizer; /* SGD */
+    double lambda_kp;                /* PPO-Lag, TRPO-Lag, FOCOPS, CUP: a proportional term lambda_kp e_p on
+                                        top of the dual ascent, e_p the violation in units of the limit
+                                        (ALGORITHMS, "the proportional term"): RELATIVE: 1; COST_UNITS:
+                                        SAFERL_RL_NONE (none: the plain dual ascent) */
     double pid_kp, pid_ki, pid_kd;   /* RELATIVE: 1, 2, SAFERL_RL_NONE; COST_UNITS: 0.1, 0.01,
                                         0.01; SAFERL_RL_NONE: 0 */
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
@@ -1578,7 +1624,9 @@ typedef struct saferl_rl_agent {
         float *cost_advantages;   /* several constraints: their weighted sum */
     } reference;
     struct { /* a Lagrange multiplier per constraint and its controller's state */
-        double value[SAFERL_RL_MAX_COSTS];
+        double value[SAFERL_RL_MAX_COSTS]; /* the dual ascent's or the PID's output */
+        double applied[SAFERL_RL_MAX_COSTS]; /* what this epoch's update weighs the costs by: value
+                                    plus the proportional term (lambda_kp); derived, not saved */
         long adam_step;           /* lambda_optimizer Adam */
         double adam_m[SAFERL_RL_MAX_COSTS], adam_v[SAFERL_RL_MAX_COSTS];
         double pid_integral[SAFERL_RL_MAX_COSTS], pid_error[SAFERL_RL_MAX_COSTS], pid_cost[SAFERL_RL_MAX_COSTS];
@@ -4927,6 +4975,7 @@ SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip,
 #define SAFERL_RL__PID_KP 1.0
 #define SAFERL_RL__PID_KI 2.0
 #define SAFERL_RL__PID_KD SAFERL_RL_NONE
+#define SAFERL_RL__LAMBDA_KP 1.0
 
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
     saferl_rl_desc d;
@@ -4961,11 +5010,13 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
         if (d.pid_kp == 0.0) d.pid_kp = 0.1;
         if (d.pid_ki == 0.0) d.pid_ki = 0.01;
         if (d.pid_kd == 0.0) d.pid_kd = 0.01;
+        if (d.lambda_kp == 0.0) d.lambda_kp = SAFERL_RL_NONE;
     } else {
         if (d.lambda_lr == 0.0) d.lambda_lr = SAFERL_RL__LAMBDA_LR;
         if (d.pid_kp == 0.0) d.pid_kp = SAFERL_RL__PID_KP;
         if (d.pid_ki == 0.0) d.pid_ki = SAFERL_RL__PID_KI;
         if (d.pid_kd == 0.0) d.pid_kd = SAFERL_RL__PID_KD;
+        if (d.lambda_kp == 0.0) d.lambda_kp = SAFERL_RL__LAMBDA_KP;
     }
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
@@ -5349,6 +5400,13 @@ static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, 
             adv_c[(size_t)k * N + i] = (float)((adv_c[(size_t)k * N + i] - cost_mean[k]) * cost_scale[k]);
 }
 
+/* lambda projected onto [0, lagrange_max] (bounded: FOCOPS, CUP) or [0, inf). */
+static double saferl_rl__project_multiplier(const saferl_rl_desc *d, double lambda, int bounded) {
+    if (lambda < 0.0) lambda = 0.0;
+    if (bounded && d->lagrange_max != SAFERL_RL_NONE && lambda > d->lagrange_max) lambda = d->lagrange_max;
+    return lambda;
+}
+
 /* Constraint k's projected gradient step lambda <- max(0, lambda + lambda_lr (J_C - d)) (the
    paper's), or OmniSafe's Adam on the loss -lambda (J_C - d) (the step count advanced once
    an epoch by the caller); FOCOPS and CUP then project onto [0, lagrange_max]. */
@@ -5365,8 +5423,7 @@ static void saferl_rl__dual_ascent(saferl_rl_agent *a, int k, double error, int 
         vh = a->multiplier.adam_v[k] / (1.0 - pow(0.999, (double)a->multiplier.adam_step));
         *lambda -= d->lambda_lr * mh / (sqrt(vh) + 1e-8);
     }
-    if (*lambda < 0.0) *lambda = 0.0;
-    if (bounded && d->lagrange_max != SAFERL_RL_NONE && *lambda > d->lagrange_max) *lambda = d->lagrange_max;
+    *lambda = saferl_rl__project_multiplier(d, *lambda, bounded);
 }
 
 /* Stooke, Achiam, Abbeel 2020, Algorithm 2, with OmniSafe's optional EMAs and delay, for
@@ -5394,25 +5451,39 @@ static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_signal, double
 }
 
 /* Every constraint's multiplier from its J_C (none before the first episode has ended). The
-   violation is J_C - d in cost units, or relative, (J_C - d) / max(|J_C|, |d|): a pure number
-   (in [-1, 1) for costs >= 0), 0 for J_C = d = 0, 1 for any cost against a limit of 0. The PID's derivative acts on
-   J_C in cost units and on the relative violation otherwise (the same thing up to the scale:
-   d is constant). */
+   violation the dual ascent and the PID integrate is J_C - d in cost units, or relative,
+   (J_C - d) / max(|J_C|, |d|): a pure number (in [-1, 1) for costs >= 0), 0 for J_C = d = 0, 1
+   for any cost against a limit of 0. The PID's derivative acts on J_C in cost units and on the
+   relative violation otherwise (the same thing up to the scale: d is constant). The dual ascent
+   rows then apply lambda_kp e_p on top, e_p = (J_C - d) / |d| uncapped (the relative one when
+   d = 0) or J_C - d in cost units: it answers the present violation in full and is gone when
+   the cost is back under d (ALGORITHMS, "the proportional term"). */
 static void saferl_rl__update_multipliers(saferl_rl_agent *a, const saferl_rl__algorithm_row *row,
                                           const double *cost_estimates) {
-    const int relative = a->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE;
+    const saferl_rl_desc *desc = &a->desc;
+    const int relative = desc->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE;
+    const double kp = saferl_rl__setting(desc->lambda_kp);
     int k;
+    memcpy(a->multiplier.applied, a->multiplier.value, sizeof a->multiplier.applied);
     if (row->multiplier == SAFERL_RL__NO_MULTIPLIER || cost_estimates[0] != cost_estimates[0]) return;
-    if (a->desc.lambda_optimizer == SAFERL_RL_LAMBDA_ADAM) a->multiplier.adam_step += 1;
-    for (k = 0; k < a->desc.cost_count; ++k) {
-        const double J = cost_estimates[k], d = a->desc.cost_limits[k], scale = fabs(J) > fabs(d) ? fabs(J) : fabs(d);
-        double error = J - d;
+    if (desc->lambda_optimizer == SAFERL_RL_LAMBDA_ADAM) a->multiplier.adam_step += 1;
+    for (k = 0; k < desc->cost_count; ++k) {
+        const double J = cost_estimates[k], d = desc->cost_limits[k], scale = fabs(J) > fabs(d) ? fabs(J) : fabs(d);
+        double error = J - d, proportional = J - d;
         if (relative) error = scale > 0.0 ? error / scale : 0.0;
-        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, k, relative ? error : J, error);
-        else saferl_rl__dual_ascent(a, k, error, row->bounded_multiplier);
+        if (relative) proportional = d != 0.0 ? proportional / fabs(d) : error;
+        if (row->multiplier == SAFERL_RL__PID) {
+            saferl_rl__pid(a, k, relative ? error : J, error);
+            a->multiplier.applied[k] = a->multiplier.value[k];
+        } else {
+            saferl_rl__dual_ascent(a, k, error, row->bounded_multiplier);
+            a->multiplier.applied[k] = kp > 0.0 ? saferl_rl__project_multiplier(desc, a->multiplier.value[k] + kp * proportional,
+                                                                                row->bounded_multiplier)
+                                                : a->multiplier.value[k];
+        }
     }
     if (row->multiplier == SAFERL_RL__PID)
-        a->multiplier.pid_history_next = (a->multiplier.pid_history_next + 1) % a->desc.pid_delay;
+        a->multiplier.pid_history_next = (a->multiplier.pid_history_next + 1) % desc->pid_delay;
 }
 
 /* ---- training: actor and critic updates ---------------------------------------------------- */
@@ -5771,7 +5842,7 @@ static const float *saferl_rl__cup_cost_advantages(saferl_rl_agent *a, double fa
     float *out = a->reference.cost_advantages;
     double w[SAFERL_RL_MAX_COSTS], total = 0.0;
     int i, k;
-    for (k = 0; k < K; ++k) total += (w[k] = a->multiplier.value[k] * factor * horizon);
+    for (k = 0; k < K; ++k) total += (w[k] = a->multiplier.applied[k] * factor * horizon);
     *weight = total;
     if (K == 1 || !(total > 0.0)) return a->rollout.cost_advantages;
     for (i = 0; i < N; ++i) {
@@ -6004,6 +6075,8 @@ static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
     if (!(d->lambda_lr > 0.0 && d->lambda_lr <= 3.4e38)) return "lambda_lr: > 0";
     if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
         return "lambda_optimizer: unknown";
+    if (!(d->lambda_kp >= 0.0 && d->lambda_kp <= 3.4e38) && d->lambda_kp != SAFERL_RL_NONE)
+        return "lambda_kp: >= 0, or SAFERL_RL_NONE";
     if (!(d->pid_kp >= 0.0 && d->pid_kp <= 3.4e38) && d->pid_kp != SAFERL_RL_NONE) return "pid_kp: >= 0, or SAFERL_RL_NONE";
     if (!(d->pid_ki >= 0.0 && d->pid_ki <= 3.4e38) && d->pid_ki != SAFERL_RL_NONE) return "pid_ki: >= 0, or SAFERL_RL_NONE";
     if (!(d->pid_kd >= 0.0 && d->pid_kd <= 3.4e38) && d->pid_kd != SAFERL_RL_NONE) return "pid_kd: >= 0, or SAFERL_RL_NONE";
@@ -6209,7 +6282,7 @@ static void saferl_rl__report(const saferl_rl_agent *a, const saferl_rl__update 
     for (k = 0; k < a->networks.cost_count; ++k) {
         stats->episode_costs[k] = saferl_rl__window_mean(a->episodes.costs + k, a->episodes.count, a->networks.cost_count);
         stats->cost_estimates[k] = u->cost_estimate[k];
-        stats->lagrange_multipliers[k] = k == 0 ? u->multiplier : a->multiplier.value[k];
+        stats->lagrange_multipliers[k] = k == 0 ? u->multiplier : a->multiplier.applied[k];
         stats->cost_rates[k] = a->total_cost[k] / (double)a->total_steps;
     }
     stats->episode_cost = stats->episode_costs[0];
@@ -6257,8 +6330,8 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     u.critic_lr = (float)(d->critic_lr * lr_scale);
     u.optim_case = -1;
     saferl_rl__update_multipliers(a, row, u.cost_estimate);
-    u.multiplier = a->multiplier.value[0]; /* 0 for the rows without one; CPO and PCPO report their nu */
-    saferl_rl__advantages(a, row->mixing, a->multiplier.value,
+    u.multiplier = a->multiplier.applied[0]; /* 0 for the rows without one; CPO and PCPO report their nu */
+    saferl_rl__advantages(a, row->mixing, a->multiplier.applied,
                           row->multiplier != SAFERL_RL__NO_MULTIPLIER && d->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE);
     row->update_actor(a, &u);
     if (row->update_critics) row->update_critics(a, &u);
@@ -6272,7 +6345,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
 /* ---- checkpoints ------------------------------------------------------------------------------ */
 
 #define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
-#define SAFERL_RL__CHECKPOINT_VERSION 3u
+#define SAFERL_RL__CHECKPOINT_VERSION 4u
 #define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
 
@@ -6476,6 +6549,7 @@ static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_a
     SAFERL_RL__SAME_INT(io, multiplier_scale);
     SAFERL_RL__SAME_REAL(io, lambda_lr);
     SAFERL_RL__SAME_INT(io, lambda_optimizer);
+    SAFERL_RL__SAME_REAL(io, lambda_kp);
     SAFERL_RL__SAME_REAL(io, pid_kp);
     SAFERL_RL__SAME_REAL(io, pid_ki);
     SAFERL_RL__SAME_REAL(io, pid_kd);

@@ -1066,7 +1066,8 @@ typedef struct cmdp_result {
 } cmdp_result;
 
 static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
-                      saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, cmdp_result *out) {
+                      saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, double lambda_kp,
+                      cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_agent agent;
@@ -1092,6 +1093,7 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
     d.cost_limits[0] = scale * M->limit;
     d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
     d.cost_estimate = estimate; /* the grid's comparison with the episode window; else the default */
+    d.lambda_kp = lambda_kp;    /* the grid's comparison of the proportional term; else the default */
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return -1;
     memset(out, 0, sizeof *out);
     for (e = 0; e < epochs; ++e) {
@@ -1118,7 +1120,9 @@ static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 &
    algorithm (default: the seven constrained ones), a line a run and a summary an algorithm
    (bench/run_rl.sh runs it). `--cmdp-grid-cost-units` does the same with the multiplier in cost
    units and its (OmniSafe's) defaults, `--cmdp-grid-window` with J_C over the last 100 episodes
-   (SAFERL_RL_COST_WINDOW, the default before the epoch's episodes), for comparison. The
+   (SAFERL_RL_COST_WINDOW, the default before the epoch's episodes), `--cmdp-grid-proportional`
+   and `--cmdp-grid-integral` with lambda_kp 1 and none (the proportional term on and off), for
+   comparison. The
    target read two ways, both printed: per run (each run's gap and J_C), and per cell (a CMDP
    at a scale: the mean gap and the mean J_C over the seeds). */
 static int cmdp_grid(int argc, char **argv) {
@@ -1129,6 +1133,9 @@ static int cmdp_grid(int argc, char **argv) {
         strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
     const saferl_rl_cost_estimate estimate =
         strcmp(argv[1], "--cmdp-grid-window") == 0 ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_ESTIMATE_DEFAULT;
+    const double lambda_kp = strcmp(argv[1], "--cmdp-grid-proportional") == 0 ? 1.0
+                             : strcmp(argv[1], "--cmdp-grid-integral") == 0   ? SAFERL_RL_NONE
+                                                                              : 0.0;
     for (algo = 1; algo < SAFERL_RL_ALGORITHM_COUNT; ++algo) {
         const char *name = saferl_rl_algorithm_name((saferl_rl_algorithm)algo);
         int i, pass = 0, runs = 0, cells = 0, cells_passed = 0, picked = argc <= 5, m, k;
@@ -1145,7 +1152,7 @@ static int cmdp_grid(int argc, char **argv) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
                     int ok;
-                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, units, estimate, &r) != 0) return 1;
+                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, units, estimate, lambda_kp, &r) != 0) return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
                     runs += 1;
@@ -1190,7 +1197,7 @@ TEST(default_multipliers_meet_the_lp_on_any_cost_scale) {
         for (k = 0; k < 3; ++k) {
             cmdp_result r;
             CHECK(cmdp_train(algorithms[i], &M, scales[k], 1, CMDP_EPOCHS, SAFERL_RL_MULTIPLIER_RELATIVE,
-                             SAFERL_RL_COST_ESTIMATE_DEFAULT, &r) == 0);
+                             SAFERL_RL_COST_ESTIMATE_DEFAULT, 0.0, &r) == 0);
             printf("        %-8s scale %3g: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n",
                    saferl_rl_algorithm_name(algorithms[i]), scales[k], r.gap, r.cost / (scales[k] * M.limit), r.multiplier);
             if (algorithms[i] == SAFERL_RL_PID_LAG && k == 2) continue;
@@ -1612,7 +1619,7 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
         CHECK(sa.kl >= 0.0 && sa.kl <= 0.01); /* the default trust region */
         CHECK(sa.step_fraction >= 0.0 && sa.step_fraction <= 1.0);
         CHECK(sa.lagrange_multiplier >= 0.0);
-        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.value[0]);
+        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.applied[0]);
         if (sa.step_fraction > 0.0) *accepted += 1;
     }
     CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
@@ -1992,10 +1999,10 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0xed5e84899406dd82ull, 0xcda47b7be0eafd72ull, 0x572f75f7d3528b84ull,
         0xa0336c280f2cf240ull, 0x5e4c2e7ce4df1b9bull, 0x6923856d31985d89ull,
         0xec2dc5940cbe1616ull, 0xfe73b05dfbc37042ull, 0xb3419e2db35e079aull,
-        0x42c52d9d9fb36d7aull, 0x52be0dc263242cb5ull, 0x76c5b50c837f46fbull,
-        0xcbe1f0100ff00776ull, 0x05829e0c4bc6f324ull, 0xce282d2e88bc45d4ull,
-        0x46f8c4f251aeea2dull, 0x2916c0f89f84e9dfull, 0x4261f8bb5fcaa489ull,
-        0xf4e88d43f5e4e485ull, 0x3ee7cecb75b378a0ull, 0x92deafd3bb37bc0full,
+        0x42c52d9d9fb36d7aull, 0x09a3d619054bf819ull, 0x76c5b50c837f46fbull,
+        0x18872053b99f259dull, 0xe33c722366d86599ull, 0xf031e9e396ddb324ull,
+        0x46f8c4f251aeea2dull, 0x554f6caf47f707f3ull, 0x4261f8bb5fcaa489ull,
+        0x417209c1382e271aull, 0x47f0a1a76b8ad4e4ull, 0x036c157017d8ff3full,
         0x6ad504fe2bf0bda4ull, 0xf20439f8ac45b7f1ull,
     };
     const uint64_t *expected = recorded;
@@ -2008,10 +2015,10 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0x194bdac77b4910c2ull, 0xd7d3cd1470e9d8b2ull, 0x883884aa6d40f314ull,
         0x3514d765288a0c70ull, 0xd14e5c8d86af9f4bull, 0x6f52b7b5430fe029ull,
         0xde6b01da7b5dc126ull, 0x23fdb3b2230da912ull, 0xdedab39940b8d10aull,
-        0x1ecaf943431531daull, 0xd1cd7133c34c4895ull, 0x1096dd205340b86bull,
-        0x624780f9524362b6ull, 0x3a329a311df4eac4ull, 0x4658b1af9ed04c44ull,
-        0xbc5d74030c620aedull, 0xe71f63b6fc66df3full, 0xac69d37f63462d79ull,
-        0xa3547014443e7e35ull, 0xcdad405d6de0b110ull, 0x45bf6381606d281full,
+        0x1ecaf943431531daull, 0xe649b03677a7a789ull, 0x1096dd205340b86bull,
+        0x95caea32a83022cdull, 0xc5788add5571bbc3ull, 0xb1998b81a899d004ull,
+        0xbc5d74030c620aedull, 0xfcbaa14910a67f73ull, 0xac69d37f63462d79ull,
+        0x16e441c37ee707faull, 0x7d62150482f4c1deull, 0xa1667e77260ff3ffull,
         0x52327223a8d88d74ull, 0x1fc84c6524772081ull,
     };
     const uint64_t *expected = recorded;
@@ -2192,6 +2199,75 @@ TEST(batch_step_hook_trains_bit_identically_to_single_steps) {
     }
 }
 
+/* The proportional term (desc.lambda_kp) against its definition, recomputed here from the epoch's
+   J_C: the integral (agent.multiplier.value) steps by lambda_lr on the capped violation, (J_C -
+   d) / max(|J_C|, |d|) (J_C - d in cost units), and the applied multiplier is the integral plus
+   lambda_kp (J_C - d) / |d| (the capped violation when d = 0; J_C - d in cost units), projected
+   onto [0, inf) or, for FOCOPS / CUP, [0, lagrange_max]. Random gains, limits (0 included),
+   scales and rows on the cliff CMDP, from a seeded generator. */
+TEST(proportional_term_matches_its_definition) {
+    static const saferl_rl_algorithm rows[] = {SAFERL_RL_PPO_LAG, SAFERL_RL_TRPO_LAG, SAFERL_RL_FOCOPS, SAFERL_RL_CUP};
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_desc d;
+    saferl_rl_agent agent;
+    saferl_rl_epoch_stats st;
+    saferl_rng rng;
+    int trial, e, applied_above = 0, applied_below = 0;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    saferl_rng_seed(&rng, 41);
+    for (trial = 0; trial < 8; ++trial) {
+        int units;
+        memset(&d, 0, sizeof d);
+        d.algorithm = rows[saferl_rng_bounded(&rng, 4)];
+        d.seed = trial;
+        d.steps_per_epoch = 400;
+        d.update_iters = 1;
+        d.cost_count = 1;
+        d.cost_limits[0] = trial == 0 ? 0.0 : 4.0 + 8.0 * saferl_rng_uniform(&rng); /* the episodes cost 5-14 */
+        d.lambda_kp = 0.1 + 3.0 * saferl_rng_uniform(&rng);
+        d.multiplier_scale = trial % 3 == 2 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
+        if (d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP) d.lagrange_max = 2.0 + 10.0 * saferl_rng_uniform(&rng);
+        units = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS;
+        CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
+        for (e = 0; e < 4; ++e) {
+            const double before = agent.multiplier.value[0], limit = d.cost_limits[0];
+            double J, capped, proportional, integral, applied;
+            CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+            J = st.cost_estimates[0];
+            if (J != J) {
+                CHECK(agent.multiplier.value[0] == before && st.lagrange_multiplier == before);
+                continue;
+            }
+            capped = units ? J - limit : (J == 0.0 && limit == 0.0 ? 0.0 : (J - limit) / (fabs(J) > fabs(limit) ? fabs(J) : fabs(limit)));
+            proportional = units ? J - limit : limit != 0.0 ? (J - limit) / fabs(limit) : capped;
+            integral = before + agent.desc.lambda_lr * capped;
+            integral = integral < 0.0 ? 0.0 : integral;
+            if (agent.desc.lagrange_max != SAFERL_RL_NONE && (d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP) &&
+                integral > agent.desc.lagrange_max)
+                integral = agent.desc.lagrange_max;
+            applied = integral + d.lambda_kp * proportional;
+            applied = applied < 0.0 ? 0.0 : applied;
+            if (agent.desc.lagrange_max != SAFERL_RL_NONE && (d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP) &&
+                applied > agent.desc.lagrange_max)
+                applied = agent.desc.lagrange_max;
+            /* the same operations in the same order: equal to the last bit */
+            CHECK(agent.multiplier.value[0] == integral);
+            CHECK(st.lagrange_multiplier == applied && st.lagrange_multipliers[0] == applied);
+            applied_above += applied > integral;
+            applied_below += applied < integral;
+        }
+        saferl_rl_agent_destroy(&agent);
+    }
+    CHECK(applied_above > 0 && applied_below > 0); /* both signs of the term were met */
+    /* the defaults: 1 with a relative multiplier, none (the plain dual ascent) in cost units */
+    d.lambda_kp = 0.0;
+    d.multiplier_scale = SAFERL_RL_MULTIPLIER_RELATIVE;
+    CHECK(saferl_rl_desc_defaults(&d).lambda_kp == 1.0);
+    d.multiplier_scale = SAFERL_RL_MULTIPLIER_COST_UNITS;
+    CHECK(saferl_rl_desc_defaults(&d).lambda_kp == SAFERL_RL_NONE);
+}
+
 TEST(cost_limit_is_required_and_zero_means_zero) {
     saferl_rl_builtin s;
     saferl_rl_env env;
@@ -2220,8 +2296,9 @@ TEST(cost_limit_is_required_and_zero_means_zero) {
         CHECK(saferl_rl_algorithm_from_name(saferl_rl_algorithm_name((saferl_rl_algorithm)k)) == k);
     }
     CHECK(saferl_rl_algorithm_from_name("ppo-lagrangian") == -1 && saferl_rl_algorithm_from_name(NULL) == -1);
-    /* d = 0 is a limit of 0: lambda climbs by lambda_lr (J_C - 0) / J_C = 2 an epoch with any cost
-       (the old reading, 25, made it fall); in cost units by lambda_lr J_C */
+    /* d = 0 is a limit of 0: lambda's integral climbs by lambda_lr (J_C - 0) / J_C = 2 an epoch with
+       any cost (the old reading, 25, made it fall) and lambda_kp 1 adds 1 while the cost is there;
+       in cost units by lambda_lr J_C, no proportional term */
     memset(&d, 0, sizeof d);
     d.algorithm = SAFERL_RL_PPO_LAG;
     d.steps_per_epoch = 400;
@@ -2234,7 +2311,7 @@ TEST(cost_limit_is_required_and_zero_means_zero) {
     for (k = 0; k < 3; ++k) {
         double before = agent.multiplier.value[0];
         CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
-        if (st.episode_cost > 0.0) CHECK(st.lagrange_multiplier == before + 2.0);
+        if (st.episode_cost > 0.0) CHECK(agent.multiplier.value[0] == before + 2.0 && st.lagrange_multiplier == before + 3.0);
     }
     CHECK(st.episode_cost > 0.0 && agent.multiplier.value[0] > 0.0);
     saferl_rl_agent_destroy(&agent);
@@ -2263,6 +2340,7 @@ static void set_limit(saferl_rl_desc *d, double v) { d->cost_limits[0] = v; }
 static void set_lagrange_init(saferl_rl_desc *d, double v) { d->lagrange_init = v; }
 static void set_lambda_lr(saferl_rl_desc *d, double v) { d->lambda_lr = v; }
 static void set_pid_kp(saferl_rl_desc *d, double v) { d->pid_kp = v; }
+static void set_lambda_kp(saferl_rl_desc *d, double v) { d->lambda_kp = v; }
 static void set_pid_kd(saferl_rl_desc *d, double v) { d->pid_kd = v; }
 static void set_lagrange_max(saferl_rl_desc *d, double v) { d->lagrange_max = v; }
 static void set_cg_damping(saferl_rl_desc *d, double v) { d->cg_damping = v; }
@@ -2273,7 +2351,7 @@ TEST(bad_desc_fields_are_named_and_none_is_zero) {
     static const bad_field fields[] = {
         {"clip", set_clip}, {"gamma", set_gamma}, {"actor_lr", set_actor_lr}, {"target_kl", set_target_kl},
         {"critic_norm_coef", set_critic_norm}, {"cost_limits", set_limit}, {"lagrange_init", set_lagrange_init},
-        {"lambda_lr", set_lambda_lr}, {"pid_kp", set_pid_kp}, {"pid_kd", set_pid_kd},
+        {"lambda_lr", set_lambda_lr}, {"lambda_kp", set_lambda_kp}, {"pid_kp", set_pid_kp}, {"pid_kd", set_pid_kd},
         {"lagrange_max", set_lagrange_max}, {"cg_damping", set_cg_damping}, {"trust_region", set_trust_region},
         {"focops_temperature", set_focops_temperature}};
     const int count = (int)(sizeof fields / sizeof fields[0]);
@@ -2308,7 +2386,7 @@ TEST(bad_desc_fields_are_named_and_none_is_zero) {
     memset(&d, 0, sizeof d);
     d.algorithm = SAFERL_RL_PID_LAG;
     d.cost_count = 1;
-    d.pid_kp = d.pid_kd = d.lagrange_init = d.critic_norm_coef = d.cg_damping = SAFERL_RL_NONE;
+    d.pid_kp = d.pid_kd = d.lagrange_init = d.critic_norm_coef = d.cg_damping = d.lambda_kp = SAFERL_RL_NONE;
     d.target_kl = d.lagrange_max = SAFERL_RL_NONE;
     CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_OK);
     filled = saferl_rl_desc_defaults(&d);
@@ -2316,6 +2394,7 @@ TEST(bad_desc_fields_are_named_and_none_is_zero) {
     CHECK(memcmp(&filled, &twice, sizeof filled) == 0);
     CHECK(filled.pid_kp == SAFERL_RL_NONE && filled.pid_ki == 2.0 && filled.cost_limits[0] == 0.0);
     CHECK(filled.lambda_lr == 2.0 && filled.pid_kd == SAFERL_RL_NONE && filled.lagrange_max == SAFERL_RL_NONE);
+    CHECK(filled.lambda_kp == SAFERL_RL_NONE);
     { /* in cost units: OmniSafe's */
         saferl_rl_desc c = d;
         c.multiplier_scale = SAFERL_RL_MULTIPLIER_COST_UNITS;
@@ -2551,8 +2630,8 @@ TEST(two_constraints_reach_their_lp_optimum) {
             CHECK(saferl_rl_agent_create(&agent, &desc, &env, 1) == SAFERL_OK);
             for (epoch = 0; epoch < 3; ++epoch) CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
             CHECK(st.cost_count == 2 && st.episode_costs[1] == st.episode_costs[1] && st.episode_costs[0] == st.episode_cost);
-            CHECK(st.lagrange_multipliers[0] == agent.multiplier.value[0] &&
-                  st.lagrange_multipliers[1] == agent.multiplier.value[1] && agent.multiplier.value[1] > 0.0);
+            CHECK(st.lagrange_multipliers[0] == agent.multiplier.applied[0] &&
+                  st.lagrange_multipliers[1] == agent.multiplier.applied[1] && agent.multiplier.value[1] > 0.0);
             saferl_rl_agent_destroy(&agent);
         }
     }
@@ -7474,10 +7553,10 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     bad[0] ^= 1;
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint");
     memcpy(bad, good, size);
-    put_le32(bad + 4, 2); /* version 2 had no off-policy multiplier_scale (1: no cost estimate state) */
+    put_le32(bad + 4, 3); /* version 3 had no lambda_kp (2: no off-policy multiplier_scale, 1: no cost estimate state) */
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
-    put_le32(bad + 4, 4);
+    put_le32(bad + 4, 5);
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
     memcpy(bad, good, size);
@@ -7554,6 +7633,11 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
                                                                                         : SAFERL_RL_MULTIPLIER_RELATIVE;
     CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
     refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "multiplier_scale: ");
+    saferl_rl_agent_destroy(&other);
+    changed = d;
+    changed.lambda_kp = 2.0;
+    CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
+    refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "lambda_kp: ");
     saferl_rl_agent_destroy(&other);
     changed = d;
     changed.steps_per_epoch = 128;
@@ -8059,7 +8143,8 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--cmdp-lp") == 0) return dump_cmdp_lp();
     if (argc > 1 && (strcmp(argv[1], "--cmdp-grid") == 0 || strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ||
-                     strcmp(argv[1], "--cmdp-grid-window") == 0))
+                     strcmp(argv[1], "--cmdp-grid-window") == 0 || strcmp(argv[1], "--cmdp-grid-proportional") == 0 ||
+                     strcmp(argv[1], "--cmdp-grid-integral") == 0))
         return cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-sac") == 0) return sac_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
@@ -8118,6 +8203,7 @@ int main(int argc, char **argv) {
     RUN(offpolicy_checkpoint_files_round_trip);
 #endif
     RUN(batch_step_hook_trains_bit_identically_to_single_steps);
+    RUN(proportional_term_matches_its_definition);
     RUN(cost_limit_is_required_and_zero_means_zero);
     RUN(bad_desc_fields_are_named_and_none_is_zero);
     RUN(two_constraints_reach_their_lp_optimum);
