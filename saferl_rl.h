@@ -161,6 +161,11 @@
         and the grid ended at J_C / d 1.4-1.7 in all 45 runs. A limit of 0 has no unit: the
         critic then learns raw costs and the violation is J_C (w still applies). The grid
         under both rules is in README.md; lr and the rest were not chosen again.
+        TD3-Lag's actor follows dQ/da at its own action, so where actions act in steps (a
+        discrete choice read off a continuous action) it cannot reach a better step more than
+        its exploration noise away, nor leave one where tanh has saturated; its multiplier
+        then climbs with no response (random tabular CMDPs: README.md). SAC-Lag's sampled
+        actions reach across steps.
         Several constraints (cost_count 1..8, the environment's costs, a limit each, all
         required): a cost critic, its target and a multiplier per constraint; the actor's loss
         adds sum_i lambda_i w_i Q_Ci and is divided by (1 + sum_i lambda_i).

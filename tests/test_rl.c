@@ -914,6 +914,8 @@ typedef struct cmdp_env_state {
     const random_cmdp *cmdp;
     double scale;
     int s;
+    double episode_cost, finished_cost; /* the open episode's cost; the finished episodes' total */
+    long episodes;                      /* finished episodes */
 } cmdp_env_state;
 
 static void cmdp_observe(int s, float *observation) {
@@ -925,6 +927,7 @@ static saferl_result cmdp_reset(void *state, saferl_rng *rng, float *observation
     cmdp_env_state *e = (cmdp_env_state *)state;
     (void)rng;
     e->s = e->cmdp->model.start;
+    e->episode_cost = 0.0;
     cmdp_observe(e->s, observation);
     return SAFERL_OK;
 }
@@ -947,6 +950,12 @@ static saferl_result cmdp_step(void *state, saferl_rng *rng, const float *action
     }
     *terminated = next == CMDP_END;
     *truncated = 0;
+    e->episode_cost += cost[0];
+    if (*terminated) {
+        e->finished_cost += e->episode_cost;
+        e->episode_cost = 0.0;
+        e->episodes += 1;
+    }
     if (next != CMDP_END) e->s = next;
     cmdp_observe(e->s, observation);
     return SAFERL_OK;
@@ -954,6 +963,7 @@ static saferl_result cmdp_step(void *state, saferl_rng *rng, const float *action
 
 static void cmdp_env(saferl_rl_env *env, cmdp_env_state *state, const random_cmdp *M, double scale) {
     memset(env, 0, sizeof *env);
+    memset(state, 0, sizeof *state);
     state->cmdp = M;
     state->scale = scale;
     state->s = M->model.start;
@@ -1063,6 +1073,7 @@ static int dump_cmdp_lp(void) {
 
 typedef struct cmdp_result {
     double ret, cost, final_ret, final_cost, multiplier, gap;
+    double multiplier_before; /* the off-policy protocols: lambda as the averaging window opens */
 } cmdp_result;
 
 static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
@@ -1147,7 +1158,7 @@ static int cmdp_grid(int argc, char **argv) {
             random_cmdp M;
             if (cmdp_generate(&M, (uint32_t)m) != 0) return 1;
             for (k = 0; k < 3; ++k) {
-                cmdp_result mean = {0, 0, 0, 0, 0, 0};
+                cmdp_result mean = {0, 0, 0, 0, 0, 0, 0};
                 for (seed = 1; seed <= (uint32_t)seeds; ++seed) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
@@ -5586,11 +5597,136 @@ static int cmdp_discrete_policy(saferl_rl_offpolicy_agent *agent, double *pi) {
     return 0;
 }
 
+/* A line of `test_rl --cmdp-trace`: after `steps` steps, the multiplier, the relative rule's cost
+   weight and SAC's temperature, the exact gap and J_C / d of the policy now, J_C / d of the
+   episodes the agent ran (exploring) since the last line, and the root mean square of the
+   multiplier's steps so far (Adam's second moment, bias-corrected: Adam moves lambda by about
+   lagrange_lr times the mean violation over it). */
+static void cmdp_trace_line(FILE *trace, saferl_rl_offpolicy_agent *agent, void *env_state, const random_cmdp *M,
+                            double scale, long steps, cmdp_policy_table policy) {
+    cmdp_env_state *e = (cmdp_env_state *)env_state;
+    double pi[CMDP_STATES * CMDP_ACTIONS], r1 = 0.0, c1 = 0.0;
+    const double t = (double)agent->lagrange_steps, rms = t > 0 ? sqrt(agent->lagrange_v[0] / (1.0 - pow(0.999, t))) : NAN;
+    if (policy(agent, pi) != 0 || policy_evaluate(&M->model, pi, &r1, &c1) != 0) r1 = c1 = NAN;
+    fprintf(trace, "%6ld  lambda %8.4f  weight %8.4f  alpha %8.5f  policy gap %7.3f J_C/d %6.3f  episodes %3ld J_C/d %6.3f"
+            "  step rms %.3g\n",
+            steps, agent->lagrange[0], agent->cost_weight[0], exp((double)agent->log_temperature),
+            (M->lp_return - r1) / (M->free_return - M->min_return), c1 / M->limit, e->episodes,
+            e->episodes ? e->finished_cost / e->episodes / (scale * M->limit) : NAN, rms);
+    e->finished_cost = 0.0;
+    e->episodes = 0;
+}
+
+/* Q^pi(s, k) and Q_C^pi(s, k) of the CMDP (scale 1) for the policy table pi, by iterating the
+   policy's Bellman equation (every step ends the episode with probability at least 0.05, so
+   2000 sweeps leave 0.95^2000 of the first error). */
+static void cmdp_action_values(const random_cmdp *M, const double *pi, double *q, double *qc) {
+    double v[CMDP_STATES + 1] = {0.0}, vc[CMDP_STATES + 1] = {0.0};
+    int sweep, s, k, sp;
+    for (sweep = 0; sweep < 2000; ++sweep)
+        for (s = 0; s < CMDP_STATES; ++s) {
+            double value = 0.0, cost = 0.0;
+            for (k = 0; k < CMDP_ACTIONS; ++k) {
+                const double *row = M->P + (size_t)(s * CMDP_ACTIONS + k) * (CMDP_STATES + 1);
+                q[s * CMDP_ACTIONS + k] = M->r[s * CMDP_ACTIONS + k];
+                qc[s * CMDP_ACTIONS + k] = M->c[s * CMDP_ACTIONS + k];
+                for (sp = 0; sp < CMDP_STATES; ++sp) {
+                    q[s * CMDP_ACTIONS + k] += row[sp] * v[sp];
+                    qc[s * CMDP_ACTIONS + k] += row[sp] * vc[sp];
+                }
+                value += pi[s * CMDP_ACTIONS + k] * q[s * CMDP_ACTIONS + k];
+                cost += pi[s * CMDP_ACTIONS + k] * qc[s * CMDP_ACTIONS + k];
+            }
+            v[s] = value;
+            vc[s] = cost;
+        }
+}
+
+/* cmdp_action_values against policy_evaluate on seeded random stochastic policies: the start
+   state's sum_k pi(k) Q(0, k) is the policy's exact return (and likewise the cost). Both are exact
+   up to rounding: the sweeps' own error is 0.95^2000 of the values, the elimination's about its
+   condition (I - P_pi is within 0.05 of singular at worst, so under 20 / 0.05) times 1e-16 times
+   returns below 20, far under 1e-10. */
+TEST(cmdp_action_values_match_policy_evaluate) {
+    saferl_rng rng;
+    uint32_t seed;
+    int trial, s, k;
+    saferl_rng_seed(&rng, 11);
+    for (seed = 1; seed <= 6; ++seed) {
+        random_cmdp M;
+        CHECK(cmdp_generate(&M, seed) == 0);
+        for (trial = 0; trial < 5; ++trial) {
+            double pi[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS], qc[CMDP_STATES * CMDP_ACTIONS];
+            double ret, cost, v = 0.0, vc = 0.0;
+            for (s = 0; s < CMDP_STATES; ++s) {
+                double sum = 0.0;
+                for (k = 0; k < CMDP_ACTIONS; ++k) sum += pi[s * CMDP_ACTIONS + k] = saferl_rng_uniform(&rng);
+                for (k = 0; k < CMDP_ACTIONS; ++k) pi[s * CMDP_ACTIONS + k] /= sum;
+            }
+            CHECK(policy_evaluate(&M.model, pi, &ret, &cost) == 0);
+            cmdp_action_values(&M, pi, q, qc);
+            for (k = 0; k < CMDP_ACTIONS; ++k) {
+                v += pi[k] * q[k]; /* the start state is 0 */
+                vc += pi[k] * qc[k];
+            }
+            CHECK_NEAR(v, ret, 1e-10);
+            CHECK_NEAR(vc, cost, 1e-10);
+        }
+    }
+}
+
+/* The end of a continuous `--cmdp-trace`: per state, the actor's action (SAC: tanh of its mean,
+   and its std before the squash), its distance to the nearest edge of its third in exploration
+   stds (TD3's exploration_noise on the action; SAC's own std before the squash), the exact Q and Q_C (in units of d) of each
+   third under the policy now against the critics' at the thirds' centres, and the critics'
+   slopes dQ/da and dQ_C/da at the action (central differences, h = 1e-3): the only signal a
+   pathwise actor gradient gets. */
+static void cmdp_critic_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, const random_cmdp *M, double scale,
+                              cmdp_policy_table policy) {
+    static const float centres[CMDP_ACTIONS] = {-2.0f / 3.0f, 0.0f, 2.0f / 3.0f};
+    const double unit = agent->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE ? 1.0 : scale * M->limit;
+    const int td3 = agent->desc.algorithm == SAFERL_RL_TD3_LAG, in = CMDP_STATES + 1;
+    double pi[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS], qc[CMDP_STATES * CMDP_ACTIONS];
+    int s, k;
+    if (policy(agent, pi) != 0) return;
+    cmdp_action_values(M, pi, q, qc);
+    for (s = 0; s < CMDP_STATES; ++s) {
+        float obs[CMDP_STATES], x[5 * (CMDP_STATES + 1)];
+        const float *head, *q1, *qcost;
+        double action, std, edge, slope[2];
+        int i;
+        cmdp_observe(s, obs);
+        head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
+        action = tanh((double)head[0]);
+        if (td3) { /* TD3 explores by adding noise to the action */
+            std = agent->desc.exploration_noise;
+            edge = fmin(fabs(action - 1.0 / 3.0), fabs(action + 1.0 / 3.0));
+        } else { /* SAC's Gaussian is before the squash */
+            std = exp(head[1] < -20.0f ? -20.0 : head[1] > 2.0f ? 2.0 : head[1]);
+            edge = fmin(fabs(head[0] - atanh(1.0 / 3.0)), fabs(head[0] + atanh(1.0 / 3.0)));
+        }
+        fprintf(trace, "state %d: action %6.3f (pre-tanh %.2f; std %.3f, %5.1f stds from an edge)  pi %.2f %.2f %.2f\n", s, action, head[0], std,
+                edge / std, pi[s * CMDP_ACTIONS], pi[s * CMDP_ACTIONS + 1], pi[s * CMDP_ACTIONS + 2]);
+        for (i = 0; i < 5; ++i) { /* rows: the three centres, action - h, action + h */
+            memcpy(x + i * in, obs, sizeof obs);
+            x[i * in + CMDP_STATES] = i < 3 ? centres[i] : (float)(action + (i == 3 ? -1e-3 : 1e-3));
+        }
+        q1 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[0], x, agent->critic_acts[0], 5);
+        qcost = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], x, agent->critic_acts[2], 5);
+        for (k = 0; k < CMDP_ACTIONS; ++k)
+            fprintf(trace, "    third %d: Q exact %7.3f critic %7.3f   Q_C/d exact %7.3f critic %7.3f\n", k,
+                    q[s * CMDP_ACTIONS + k], q1[k], qc[s * CMDP_ACTIONS + k] / M->limit, qcost[k] / unit * scale);
+        slope[0] = (q1[4] - q1[3]) / 2e-3;
+        slope[1] = (qcost[4] - qcost[3]) / 2e-3 / unit * scale;
+        fprintf(trace, "    at the action: dQ/da %8.4f  d(Q_C/d)/da %8.4f\n", slope[0], slope[1]);
+    }
+}
+
 /* The off-policy protocols' run: desc d (its one limit set here, scale d of the CMDP) on env for
    SAC_CMDP_STEPS steps, the exact value of the policy's table every SAC_CMDP_EVERY steps over
    the last SAC_CMDP_AVERAGE, averaged. */
 static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *env, const random_cmdp *M, double scale,
-                              cmdp_policy_table policy, cmdp_result *out) {
+                              cmdp_policy_table policy, FILE *trace, cmdp_result *out) {
     const size_t size = saferl_rl_replay_memory_size(SAC_CMDP_STEPS, CMDP_STATES, 1, 1);
     void *memory = malloc(size); /* on the heap: wasm32's static data is small */
     saferl_rl_replay replay;
@@ -5609,6 +5745,8 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     for (t = 0; t < SAC_CMDP_STEPS; t += SAC_CMDP_EVERY) {
         double r1, c1;
         if (saferl_rl_offpolicy_train(&agent, env, &replay, SAC_CMDP_EVERY) != SAFERL_OK) break;
+        if (trace) cmdp_trace_line(trace, &agent, env->state, M, scale, t + SAC_CMDP_EVERY, policy);
+        if (t + SAC_CMDP_EVERY == SAC_CMDP_STEPS - SAC_CMDP_AVERAGE) out->multiplier_before = agent.lagrange[0];
         if (t + SAC_CMDP_EVERY <= SAC_CMDP_STEPS - SAC_CMDP_AVERAGE) continue;
         if (policy(&agent, pi) != 0 || policy_evaluate(&M->model, pi, &r1, &c1) != 0) break;
         out->ret += r1;
@@ -5621,13 +5759,14 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     out->cost /= evaluated ? evaluated : 1;
     out->multiplier = agent.lagrange[0];
     out->gap = (M->lp_return - out->ret) / (M->free_return - M->min_return);
+    if (trace && env->action_count == 0) cmdp_critic_probe(trace, &agent, M, scale, policy);
     saferl_rl_offpolicy_destroy(&agent);
     free(memory);
     return t == SAC_CMDP_STEPS ? 0 : -1;
 }
 
 static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, saferl_rl_multiplier_scale units,
-                          cmdp_result *out) {
+                          FILE *trace, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_offpolicy_desc d;
@@ -5643,7 +5782,7 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, saf
     d.target_entropy = 0.1 * log((double)CMDP_ACTIONS);
     d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
     d.seed = seed;
-    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_discrete_policy, out);
+    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_discrete_policy, trace, out);
 }
 
 /* The grid's slice in the unit tests: CMDP 1, agent seed 1, cost scale 1, which must meet the
@@ -5655,7 +5794,7 @@ TEST(discrete_sac_lag_meets_the_lp_on_a_random_cmdp) {
     random_cmdp M;
     cmdp_result r;
     CHECK(cmdp_generate(&M, 1) == 0);
-    CHECK(sac_cmdp_train(&M, 1.0, 1, SAFERL_RL_MULTIPLIER_RELATIVE, &r) == 0);
+    CHECK(sac_cmdp_train(&M, 1.0, 1, SAFERL_RL_MULTIPLIER_RELATIVE, NULL, &r) == 0);
     printf("        sac-discrete-lag: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n", r.gap,
            r.cost / M.limit, r.multiplier);
     CHECK(cmdp_passes(&r, M.limit));
@@ -5684,17 +5823,17 @@ static int sac_cmdp_grid(int argc, char **argv) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
                     int ok;
-                    if (sac_cmdp_train(&M, scales[k], seed, rules[u], &r) != 0) return 1;
+                    if (sac_cmdp_train(&M, scales[k], seed, rules[u], NULL, &r) != 0) return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
                     runs += 1;
                     worst_gap = r.gap > worst_gap ? r.gap : worst_gap;
                     worst_ratio = r.cost / d > worst_ratio ? r.cost / d : worst_ratio;
                     printf("sac-discrete-lag %s cmdp %d scale %3g seed %u: gap %6.3f  J_C/d %.3f  (last policy: gap "
-                           "%6.3f J_C/d %.3f)  multiplier %.4g  %s\n",
+                           "%6.3f J_C/d %.3f)  multiplier %.4g -> %.4g  %s\n",
                            rule_names[u], m, scales[k], seed, r.gap, r.cost / d,
-                           (M.lp_return - r.final_ret) / (M.free_return - M.min_return), r.final_cost / d, r.multiplier,
-                           ok ? "ok" : "MISS");
+                           (M.lp_return - r.final_ret) / (M.free_return - M.min_return), r.final_cost / d,
+                           r.multiplier_before, r.multiplier, ok ? "ok" : "MISS");
                     fflush(stdout);
                 }
         }
@@ -5747,7 +5886,7 @@ static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi) 
 }
 
 static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, const random_cmdp *M, double scale,
-                                 uint32_t seed, saferl_rl_multiplier_scale units, cmdp_result *out) {
+                                 uint32_t seed, saferl_rl_multiplier_scale units, FILE *trace, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_offpolicy_desc d;
@@ -5761,7 +5900,7 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, const 
     d.batch_size = 64;
     d.multiplier_scale = units;
     d.seed = seed;
-    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_continuous_policy, out);
+    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_continuous_policy, trace, out);
 }
 
 /* The continuous protocol's exact policy: SAC's probabilities of the thirds (the Gaussian's
@@ -5821,15 +5960,15 @@ static int continuous_cmdp_grid(int argc, char **argv) {
                         cmdp_result r;
                         const double d = scales[k] * M.limit;
                         int ok;
-                        if (continuous_cmdp_train(algorithms[n], &M, scales[k], seed, rules[u], &r) != 0) return 1;
+                        if (continuous_cmdp_train(algorithms[n], &M, scales[k], seed, rules[u], NULL, &r) != 0) return 1;
                         ok = cmdp_passes(&r, d);
                         pass += ok;
                         runs += 1;
                         printf("%s %s cmdp %d scale %3g seed %u: gap %6.3f  J_C/d %.3f  (last policy: gap %6.3f "
-                               "J_C/d %.3f)  multiplier %.4g  %s\n",
+                               "J_C/d %.3f)  multiplier %.4g -> %.4g  %s\n",
                                algorithm_names[n], rule_names[u], m, scales[k], seed, r.gap, r.cost / d,
                                (M.lp_return - r.final_ret) / (M.free_return - M.min_return), r.final_cost / d,
-                               r.multiplier, ok ? "ok" : "MISS");
+                               r.multiplier_before, r.multiplier, ok ? "ok" : "MISS");
                         fflush(stdout);
                     }
             }
@@ -5837,6 +5976,70 @@ static int continuous_cmdp_grid(int argc, char **argv) {
             all_pass = all_pass && pass == runs;
         }
     return all_pass ? 0 : 2;
+}
+
+/* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED`: one run of the protocols above
+   (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative or cost-units) with a
+   cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
+static int cmdp_trace(int argc, char **argv) {
+    random_cmdp M;
+    cmdp_result r;
+    saferl_rl_multiplier_scale units;
+    double scale;
+    uint32_t seed;
+    int status;
+    if (argc < 7 || cmdp_generate(&M, (uint32_t)atoi(argv[4])) != 0) return 1;
+    units = strcmp(argv[3], "cost-units") == 0 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
+    scale = atof(argv[5]);
+    seed = (uint32_t)atoi(argv[6]);
+    if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, units, stdout, &r);
+    else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, &M, scale, seed, units, stdout, &r);
+    else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, &M, scale, seed, units, stdout, &r);
+    else return 1;
+    if (status != 0) return 1;
+    printf("%s %s cmdp %s scale %g seed %u: gap %6.3f  J_C/d %.3f  multiplier %.4g -> %.4g  %s\n", argv[2], argv[3],
+           argv[4], scale, seed, r.gap, r.cost / (scale * M.limit), r.multiplier_before, r.multiplier,
+           cmdp_passes(&r, scale * M.limit) ? "ok" : "MISS");
+    return 0;
+}
+
+/* `test_rl --cmdp-deterministic`: what a deterministic policy can reach on CMDPs 1-6, by brute
+   force over the 3^6 of them: the LP optimum's mixed states (where its occupancy splits between
+   actions), and the best deterministic policy's gap with J_C <= d and with J_C <= 1.05 d. A
+   deterministic actor (TD3's) meets the protocol's target with one fixed policy only if the
+   latter gap is at most 0.10; otherwise only the average over time of policies that alternate
+   can. */
+static int cmdp_deterministic(void) {
+    uint32_t seed;
+    for (seed = 1; seed <= 6; ++seed) {
+        random_cmdp M;
+        double x[CMDP_STATES * CMDP_ACTIONS], pi[CMDP_STATES * CMDP_ACTIONS], ret, cost, best[2] = {-1e300, -1e300};
+        double best_cost[2] = {0.0, 0.0};
+        int i, s, a, mixed = 0;
+        if (cmdp_generate(&M, seed) != 0 || occupancy_lp(&M.model, M.r, M.limit, M.safest, &ret, &cost, x) != 0) return 1;
+        for (s = 0; s < CMDP_STATES; ++s) {
+            int used = 0;
+            for (a = 0; a < CMDP_ACTIONS; ++a) used += x[s * CMDP_ACTIONS + a] > 1e-9;
+            mixed += used > 1;
+        }
+        for (i = 0; i < CMDP_POLICIES; ++i) {
+            int code = i, k;
+            memset(pi, 0, sizeof pi);
+            for (s = 0; s < CMDP_STATES; ++s, code /= CMDP_ACTIONS) pi[s * CMDP_ACTIONS + code % CMDP_ACTIONS] = 1.0;
+            if (policy_evaluate(&M.model, pi, &ret, &cost) != 0) return 1;
+            for (k = 0; k < 2; ++k)
+                if (cost <= (k ? 1.05 : 1.0) * M.limit && ret > best[k]) {
+                    best[k] = ret;
+                    best_cost[k] = cost;
+                }
+        }
+        printf("cmdp %u: LP mixes in %d state(s); best deterministic policy: J_C <= d gap %.3f (J_C/d %.3f), "
+               "J_C <= 1.05 d gap %.3f (J_C/d %.3f)  %s\n",
+               seed, mixed, (M.lp_return - best[0]) / (M.free_return - M.min_return), best_cost[0] / M.limit,
+               (M.lp_return - best[1]) / (M.free_return - M.min_return), best_cost[1] / M.limit,
+               (M.lp_return - best[1]) / (M.free_return - M.min_return) <= 0.10 ? "reachable" : "UNREACHABLE");
+    }
+    return 0;
 }
 
 /* ---- M2TD3 and DR-TD3 ---- */
@@ -8148,6 +8351,8 @@ int main(int argc, char **argv) {
         return cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-sac") == 0) return sac_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--cmdp-trace") == 0) return cmdp_trace(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--cmdp-deterministic") == 0) return cmdp_deterministic();
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
     if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
     if (argc > 1 && strcmp(argv[1], "--poison-lp") == 0) return dump_poison_lp();
@@ -8246,6 +8451,7 @@ int main(int argc, char **argv) {
     RUN(offpolicy_relative_multiplier_is_cost_scale_free);
     RUN(continuous_cmdp_policy_matches_sampled_actions);
     RUN(discrete_sac_lag_meets_the_lp_on_a_random_cmdp);
+    RUN(cmdp_action_values_match_policy_evaluate);
     RUN(offpolicy_two_constraints_train_without_allocating);
     RUN(m2td3_critic_target_and_worst_candidate_match_hand_computation);
     RUN(m2td3_gradients_match_finite_differences);
