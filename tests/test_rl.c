@@ -243,10 +243,12 @@ static const int product_shapes[][3] = {{1, 35, 64},  {3, 64, 64},  {4, 35, 64},
    running sum in the same order (from the value already there, k ascending), so no rounding
    may differ. Shapes cover both tiles' row and column remainders (6 x 16 and 4 x 8), the
    weight panel's split at 64 inputs, the few-rows path and the transposed access of the
-   weight gradient; every build runs it, WebAssembly and SAFERL_NO_DISPATCH included. */
+   weight gradient; the forward both added to what out holds and started from a bias (out's
+   old values, NaN, must not leak in); every build runs it, WebAssembly and SAFERL_NO_DISPATCH
+   included. */
 TEST(products_equal_the_textbook_loops_bit_for_bit) {
     enum { MAXN = 8192 };
-    static float a[MAXN], b[MAXN], y[MAXN], want[MAXN];
+    static float a[MAXN], b[MAXN], y[MAXN], want[MAXN], bias[MAXN];
     saferl_rng rng;
     int s, i, r, n, k;
     saferl_rng_seed(&rng, 43);
@@ -259,9 +261,22 @@ TEST(products_equal_the_textbook_loops_bit_for_bit) {
         for (r = 0; r < B; ++r)
             for (n = 0; n < OC; ++n)
                 for (k = 0; k < C; ++k) want[r * OC + n] += a[r * C + k] * b[n * C + k];
-        saferl_rl__linear_accumulate(y, a, b, B, C, OC);
+        saferl_rl__linear_accumulate(y, NULL, a, b, B, C, OC);
 #if defined(SAFERL_USE_BLIS)
         if (B < SAFERL_RL__BLIS_MIN_BATCH) /* larger batches go to sgemm: another order */
+#endif
+            CHECK(memcmp(y, want, sizeof(float) * (size_t)(B * OC)) == 0);
+        /* forward from a bias: out (B,OC) = bias + inp weight^T */
+        for (i = 0; i < OC; ++i) bias[i] = (float)saferl_rng_normal(&rng);
+        for (r = 0; r < B; ++r)
+            for (n = 0; n < OC; ++n) {
+                want[r * OC + n] = bias[n];
+                y[r * OC + n] = (float)saferl_rl__nan();
+                for (k = 0; k < C; ++k) want[r * OC + n] += a[r * C + k] * b[n * C + k];
+            }
+        saferl_rl__linear_accumulate(y, bias, a, b, B, C, OC);
+#if defined(SAFERL_USE_BLIS)
+        if (B < SAFERL_RL__BLIS_MIN_BATCH)
 #endif
             CHECK(memcmp(y, want, sizeof(float) * (size_t)(B * OC)) == 0);
         /* weight gradient: dweight (OC,C) += dout^T (OC,B) inp (B,C), dout = b read as (B,OC) */
@@ -302,8 +317,11 @@ TEST(avx2_instantiations_match_the_portable_ones_bit_for_bit) {
         for (i = 0; i < B * C; ++i) a[i] = (float)saferl_rng_normal(&rng);
         for (i = 0; i < OC * C; ++i) b[i] = (float)saferl_rng_normal(&rng);
         for (i = 0; i < B * OC; ++i) y0[i] = y1[i] = (float)saferl_rng_normal(&rng);
-        saferl_rl__linear_accumulate_portable(y0, a, b, B, C, OC);
-        saferl_rl__linear_accumulate_avx2(y1, a, b, B, C, OC);
+        saferl_rl__linear_accumulate_portable(y0, NULL, a, b, B, C, OC);
+        saferl_rl__linear_accumulate_avx2(y1, NULL, a, b, B, C, OC);
+        CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(B * OC)) == 0);
+        saferl_rl__linear_accumulate_portable(y0, a + OC, a, b, B, C, OC); /* from a bias */
+        saferl_rl__linear_accumulate_avx2(y1, a + OC, a, b, B, C, OC);
         CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(B * OC)) == 0);
     }
     for (s = 0; s < PRODUCT_SHAPES; ++s) { /* dweight (OC,C) += dout^T inp, then dinp */
@@ -332,6 +350,20 @@ TEST(avx2_instantiations_match_the_portable_ones_bit_for_bit) {
     fast_tanh(t0, inp, 1 << 16);
     fast_tanh_avx2(t1, inp, 1 << 16);
     CHECK(memcmp(t0, t1, sizeof t0) == 0);
+    { /* Adam: parameters, moments (the second nonnegative) and gradients at mixed scales; 4099
+         values, so the blocks of 32 and the last four-wide square roots both have remainders */
+        enum { N = 4099 };
+        float *p0 = t0, *m0 = t0 + N, *v0 = t0 + 2 * N, *p1 = t1, *m1 = t1 + N, *v1 = t1 + 2 * N, *g = inp;
+        for (i = 0; i < N; ++i) {
+            p0[i] = p1[i] = (float)saferl_rng_normal(&rng);
+            m0[i] = m1[i] = (float)(1e-3 * saferl_rng_normal(&rng));
+            v0[i] = v1[i] = (float)(1e-6 * saferl_rng_uniform(&rng));
+            g[i] = (float)(saferl_rng_normal(&rng) * pow(10.0, 4.0 * saferl_rng_uniform(&rng) - 3.0));
+        }
+        saferl_rl__adam_body(p0, g, m0, v0, N, 3e-4f, 0.9f, 0.999f, 1e-8f, 0.19f, 0.0199f);
+        saferl_rl__adam_avx2(p1, g, m1, v1, N, 3e-4f, 0.9f, 0.999f, 1e-8f, 0.19f, 0.0199f);
+        CHECK(memcmp(t0, t1, sizeof(float) * 3 * N) == 0);
+    }
 #else
     printf("    (no runtime dispatch in this build: nothing to compare)\n");
 #endif
@@ -467,6 +499,12 @@ TEST(mlp_matches_finite_differences) {
             memset(dinp, 0, sizeof dinp);
             mlp_loss(&c);
             saferl_rl_mlp_backward(&c.mlp, params, grads, inp, acts, g, dinp, scratch, c.B);
+            { /* grads NULL: the input gradient alone, the same bits */
+                static float dinp_only[64];
+                memset(dinp_only, 0, sizeof dinp_only);
+                saferl_rl_mlp_backward(&c.mlp, params, NULL, inp, acts, g, dinp_only, scratch, c.B);
+                CHECK(memcmp(dinp_only, dinp, sizeof dinp) == 0);
+            }
             CHECK(grad_error(mlp_loss, &c, params, grads, (int)n, 2e-3f) < 5e-3);
             CHECK(grad_error(mlp_loss, &c, inp, dinp, 20, 2e-3f) < 5e-3);
         }
