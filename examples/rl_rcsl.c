@@ -17,6 +17,8 @@
                    the whole pipeline on the lava gridworld per seed (settings below), printing
                    the Spearman correlations of the achieved returns with the reward targets
                    and of the achieved costs with the cost targets over a 5x5 target grid.
+   NAME: a built-in environment of saferl_rl.h (cartpole, pointgoal, gridworld, pendulum, cliff,
+   pendulum-v1 or runner; a wrong name prints the list).
 
    The built-in behaviours (gridworld): three tabular paths to the goal — straight through
    the lava (6 steps, return 44, cost 3), along row 2 beside the lava (return 42) and along
@@ -360,11 +362,23 @@ typedef struct options {
 
 static int usage(const options *o, const char *msg) { return cli_usage_error(o->cli, "%s", msg); }
 
-static int env_from_name(const char *name, saferl_rl_env *env, saferl_rl_builtin *state) {
-    int kind = name ? saferl_rl_env_kind_from_name(name) : -1;
-    if (kind < 0) return 0;
-    saferl_rl_env_builtin(env, state, (saferl_rl_env_kind)kind);
-    return 1;
+/* --env into env and state: 0, or 2 after the usage message, which lists every name
+   saferl_rl_env_kind_from_name accepts (taken from the header, so the list cannot fall behind). */
+static int env_from_name(const options *o, saferl_rl_env *env, saferl_rl_builtin *state) {
+    char names[512];
+    size_t used = 0;
+    int kind = o->env ? saferl_rl_env_kind_from_name(o->env) : -1, k;
+    if (kind >= 0) {
+        saferl_rl_env_builtin(env, state, (saferl_rl_env_kind)kind);
+        return 0;
+    }
+    names[0] = '\0';
+    for (k = 0; k < SAFERL_RL_ENV_KIND_COUNT && used < sizeof names; k++) {
+        const char *sep = k == 0 ? "" : k + 1 == SAFERL_RL_ENV_KIND_COUNT ? " or " : ", ";
+        int n = snprintf(names + used, sizeof names - used, "%s%s", sep, saferl_rl_env_kind_name((saferl_rl_env_kind)k));
+        if (n > 0) used += (size_t)n;
+    }
+    return cli_usage_error(o->cli, "--env: %s", names);
 }
 
 static int cmd_collect(const options *o) {
@@ -377,7 +391,7 @@ static int cmd_collect(const options *o) {
     saferl_result r;
     long extra_steps, extra_episodes, kept_steps = 0, kept_episodes = 0;
     int episodes = o->episodes > 0 ? o->episodes : 60, has_policy = 0;
-    if (!env_from_name(o->env, &env, &state)) return usage(o, "--env: cartpole, pointgoal, gridworld, pendulum or cliff");
+    if (env_from_name(o, &env, &state)) return 2;
     if (!o->out) return usage(o, "--out is required");
     if (o->behaviours && env.observation_dim != GRID_CELLS) return usage(o, "--behaviours needs --env gridworld");
     if (o->behaviours && o->policy) return usage(o, "--behaviours and --policy exclude each other");
@@ -550,7 +564,7 @@ static int cmd_eval(const options *o) {
     saferl_result r;
     int episodes = o->episodes > 0 ? o->episodes : 50;
     if (!o->policy) return usage(o, "eval needs --policy");
-    if (!env_from_name(o->env, &env, &state)) return usage(o, "--env: cartpole, pointgoal, gridworld, pendulum or cliff");
+    if (env_from_name(o, &env, &state)) return 2;
     if (!o->grid && !o->mtro && !(o->has_reward && o->has_cost))
         return usage(o, "eval needs --reward and --cost, --grid, or --target mtro");
     if (o->horizon > 0) state.max_steps = o->horizon;

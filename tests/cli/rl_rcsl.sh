@@ -103,6 +103,15 @@ for args in "" "fly --env cliff" "collect --out $TMP/x" "collect --env mujoco --
     run $args
     if [ "$status" -eq 2 ] && grep -q "rl_rcsl:" "$TMP/err"; then ok "rejects: ${args:-no command}"; else bad "rejects: ${args:-no command}" "status $status"; fi
 done
+# a wrong --env lists the built-in names, and every name it lists is accepted
+run collect --env mujoco --out "$TMP/x"
+names=$(head -n 1 "$TMP/err" | sed -n 's/^.*rl_rcsl: --env: //p' | sed 's/,/ /g; s/ or / /')
+[ "$status" -eq 2 ] && [ "$(echo "$names" | wc -w)" -ge 7 ] && ok "a wrong --env lists the names" ||
+    bad "a wrong --env lists the names" "$(head -c 300 "$TMP/err")"
+for name in $names; do
+    run collect --env "$name" --episodes 1 --seed 1 --out "$TMP/env.srld"
+    [ "$status" -eq 0 ] && ok "--env $name (listed) is accepted" || bad "--env $name (listed) is accepted" "$(cat "$TMP/err")"
+done
 # Bad arguments (issue 15)
 usage_error "--lr inf: usage error (was blamed on the data file)" train --data "$TMP/d.srld" --out "$TMP/x.srlc" --lr inf
 usage_error "--lr nan: usage error" train --data "$TMP/d.srld" --out "$TMP/x.srlc" --lr nan
