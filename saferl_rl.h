@@ -112,8 +112,9 @@
       offline data        saferl_rl_dataset: logged episodes, a collector for any policy, a
                           versioned binary format (RCSL section below)
       RCSL                saferl_rl_rcsl_policy conditioned on the reward and cost to go,
-                          saferl_rl_rcsl_trainer (supervised, hindsight targets), acting and
-                          evaluation with decreasing targets, the "SRLC" format
+                          saferl_rl_rcsl_trainer (supervised, hindsight targets, optionally
+                          CDT's return relabelling), acting and evaluation with decreasing
+                          targets, the "SRLC" format
       transformer form    saferl_rl_cdt: the Constrained Decision Transformer's small causal
                           transformer (_layernorm_*, _gelu_*, _attention_*, _cdt_embed_*,
                           _cdt_forward / _backward), a second RCSL architecture acting from a
@@ -607,8 +608,24 @@
         the largest |reward to go| and |cost to go| in the dataset (1 if that is 0); the
         observation part of the normaliser is the dataset's mean and std (floored at 1e-2).
       * Hindsight targets: each logged step t gets R_t = sum_{k>=t} r_k and C_t = sum_{k>=t}
-        c_k, undiscounted, to the end of its logged episode (as DT and CDT; CDT's return
-        relabelling / augmentation is not done).
+        c_k, undiscounted, to the end of its logged episode (as DT and CDT).
+      * CDT's return relabelling (desc.relabel_fraction; off by default): a policy trained on
+        hindsight targets alone has never seen a target the data did not reach, yet PLS and
+        users ask for them. With (R_i, C_i) the logged episodes' returns and costs, the data's
+        Pareto frontier F(c) = max { R_i : C_i <= c } is the best return achieved within cost
+        c. S = floor(relabel_fraction x episodes) cost targets c_j are spaced evenly over
+        [min C_i, max C_i] (the last exactly max C_i); each gets a reward target drawn
+        uniformly in [F(c_j), max(F(c_j), relabel_reward_max)] (a stream of its own, seeded
+        from desc.seed) and the steps of the episode attaining F(c_j) (the least cost among
+        ties, then the first logged), their reward and cost to go shifted to start at the
+        targets. The policy so learns "asked for more than the data achieved within c, do the
+        best that was achieved within c". As OSRL's augmentation() (CDT's code) except: F is
+        the exact step-shaped frontier, not a degree-4 polynomial fitted to it; each target
+        takes the frontier episode itself, not the Euclidean-nearest one with cost <= c_j with
+        repeats spread over neighbours within a reward distance (two unit-bound settings,
+        max_rew_decrease and beta); reward targets start at F, not F + 1, and stop at the
+        data's largest return unless set. The scales and the observation normaliser come from
+        the logged steps only, so they do not move with relabelling.
       * Loss, the minibatch mean of -log pi(a_t | s_t, R_t, C_t): cross-entropy for discrete
         actions; for continuous actions the Gaussian negative log-likelihood with a learned
         state-independent log sigma (the family's Gaussian head). Its gradient in the mean is
@@ -827,7 +844,8 @@
                           saferl_rl_offpolicy_update returns SAFERL_ERR_NOT_FINITE instead of
                           stepping on an overflowed gradient (it returned OK with NaN weights).
                           saferl_rl_dataset_mtro_targets: offline (R, C) targets by MTRO's
-                          expert-return weighting
+                          expert-return weighting. CDT's return relabelling in the RCSL
+                          trainer (desc.relabel_fraction, relabel_reward_max; off by default)
       0.4.1 (2026-11-22)  the 16-byte-vector tile (SSE, simd128) is 4 x 8 named vectors: with
                           clang for WebAssembly the array tile's sums lived in memory (products
                           1.4-1.6x faster there, 1.5-1.8x with SSE only; same bits)
@@ -1978,6 +1996,12 @@ typedef struct saferl_rl_rcsl_desc {
     int d_model;                    /* 32 */
     int mlp_width;                  /* 4 d_model */
     int max_timestep;               /* timestep embedding rows; 0: the longest logged episode */
+    /* CDT's return relabelling (see RCSL above): floor(relabel_fraction x episodes) relabelled
+       episodes join the training data; 0: none (plain hindsight targets), CDT's code uses 0.2;
+       at most 1 */
+    double relabel_fraction;
+    double relabel_reward_max;      /* reward targets are drawn up to this; 0: the data's largest
+                                       episode return */
 } saferl_rl_rcsl_desc;
 
 /* The trainer owns the policy being trained (trainer.policy points into its memory) and a
@@ -1985,7 +2009,8 @@ typedef struct saferl_rl_rcsl_desc {
 typedef struct saferl_rl_rcsl_trainer {
     saferl_rl_rcsl_desc desc;       /* with the defaults filled in */
     saferl_rl_rcsl_policy policy;
-    long sample_count;              /* the dataset's steps */
+    long sample_count;              /* the dataset's steps, then the relabelled episodes' */
+    long relabelled_episodes;       /* floor(desc.relabel_fraction x the dataset's episodes) */
     long steps;                     /* Adam steps taken */
     double last_loss;               /* mean minibatch loss of the last call */
     /* the rest is internal */
@@ -1998,6 +2023,8 @@ typedef struct saferl_rl_rcsl_trainer {
     int *timesteps, *window;        /* transformer: each step's timestep, its window's length */
     int *mb_timesteps, *mb_lengths;
     float *mb_steps, *cdt_scratch;
+    void *frontier;                 /* relabelling: the episodes by cost, the running best */
+    long relabel_capacity;          /* relabelled episodes x the longest logged episode */
 } saferl_rl_rcsl_trainer;
 
 SAFERL_RL_API saferl_rl_rcsl_desc saferl_rl_rcsl_desc_defaults(const saferl_rl_rcsl_desc *desc);
@@ -2005,7 +2032,8 @@ SAFERL_RL_API saferl_rl_rcsl_desc saferl_rl_rcsl_desc_defaults(const saferl_rl_r
 SAFERL_RL_API size_t saferl_rl_rcsl_trainer_memory_size(const saferl_rl_rcsl_desc *desc,
                                                         const saferl_rl_dataset *dataset);
 /* Computes the hindsight targets, the scales and the normaliser from the dataset, copies the
-   conditioned inputs and initialises the network (seeded). SAFERL_ERR_NO_DATA for an empty
+   conditioned inputs (with the relabelled episodes if desc asks) and initialises the network
+   (seeded). SAFERL_ERR_NO_DATA for an empty
    dataset; SAFERL_ERR_NOT_FINITE when a reward or cost to go (a sum of finite logged floats)
    or a scale exceeds the float range. */
 SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_init(saferl_rl_rcsl_trainer *trainer, const saferl_rl_rcsl_desc *desc,
@@ -8235,6 +8263,117 @@ static double saferl_rl__cdt_loss(saferl_rl_rcsl_trainer *t, int B, float *grads
     return loss;
 }
 
+/* ---- CDT's return relabelling (the RCSL notes above say what and why) ---- */
+
+typedef struct saferl_rl__frontier_point {
+    double cost, ret; /* a logged episode's cost and return */
+    long episode;     /* its index in the dataset */
+    long best;        /* in cost order: the position of the best return among positions 0..this */
+} saferl_rl__frontier_point;
+
+/* The trainer's memory after cursor: the relabelling's per-episode table (none without). */
+static size_t saferl_rl__frontier_layout(saferl_rl_rcsl_trainer *t, const saferl_rl_dataset *ds, unsigned char *base,
+                                         size_t cursor) {
+    if (t->relabelled_episodes > 0) SAFERL_RL__TAKE(t->frontier, saferl_rl__frontier_point, ds->episode_count);
+    return cursor;
+}
+
+/* The frontier's order, a total one: cost ascending, then return descending, then index. */
+static int saferl_rl__frontier_before(const saferl_rl__frontier_point *a, const saferl_rl__frontier_point *b) {
+    if (a->cost != b->cost) return a->cost < b->cost;
+    if (a->ret != b->ret) return a->ret > b->ret;
+    return a->episode < b->episode;
+}
+
+static void saferl_rl__frontier_sift(saferl_rl__frontier_point *x, long root, long last) {
+    long child;
+    while ((child = 2 * root + 1) <= last) {
+        saferl_rl__frontier_point tmp;
+        if (child < last && saferl_rl__frontier_before(&x[child], &x[child + 1])) ++child;
+        if (!saferl_rl__frontier_before(&x[root], &x[child])) return;
+        tmp = x[root];
+        x[root] = x[child];
+        x[child] = tmp;
+        root = child;
+    }
+}
+
+/* Sorts the n episodes into the frontier's order (a heap sort: no allocation, and libc's
+   qsort is not at hand when the user brings SAFERL_MALLOC) and fills each one's `best`. */
+static void saferl_rl__frontier_build(saferl_rl__frontier_point *x, long n) {
+    long k;
+    for (k = n / 2 - 1; k >= 0; --k) saferl_rl__frontier_sift(x, k, n - 1);
+    for (k = n - 1; k > 0; --k) {
+        saferl_rl__frontier_point tmp = x[0];
+        x[0] = x[k];
+        x[k] = tmp;
+        saferl_rl__frontier_sift(x, 0, k - 1);
+    }
+    x[0].best = 0; /* strictly better only: ties keep the least cost, then the first logged */
+    for (k = 1; k < n; ++k) x[k].best = x[k].ret > x[x[k - 1].best].ret ? k : x[k - 1].best;
+}
+
+/* The episode attaining F(c) = max { R_i : C_i <= c }, for c >= the least cost. */
+static const saferl_rl__frontier_point *saferl_rl__frontier_at(const saferl_rl__frontier_point *x, long n, double c) {
+    long lo = 0, hi = n - 1; /* invariant: x[lo].cost <= c */
+    while (lo < hi) {
+        long mid = lo + (hi - lo + 1) / 2;
+        if (x[mid].cost <= c) lo = mid;
+        else hi = mid - 1;
+    }
+    return &x[x[lo].best];
+}
+
+/* Writes the relabelled episodes' rows after the logged ones (observations, raw reward and cost
+   to go, actions, and the transformer's timesteps and windows); returns the rows in all, or -1
+   when a shifted target leaves the float range. */
+static long saferl_rl__rcsl_relabel(saferl_rl_rcsl_trainer *t, const saferl_rl_dataset *ds) {
+    saferl_rl__frontier_point *x = (saferl_rl__frontier_point *)t->frontier;
+    const long E = ds->episode_count, S = t->relabelled_episodes;
+    const int O = ds->observation_dim, K = t->policy.cdt.context;
+    const size_t I = (size_t)t->input_dim, A = (size_t)ds->action_dim;
+    long row = ds->step_count, e, j, s;
+    double reward_max, low, high;
+    saferl_rng rng;
+    if (S <= 0) return row;
+    for (e = 0; e < E; ++e) {
+        saferl_rl_dataset_episode_return(ds, e, &x[e].ret, &x[e].cost);
+        x[e].episode = e;
+    }
+    saferl_rl__frontier_build(x, E);
+    low = x[0].cost;
+    high = x[E - 1].cost;
+    reward_max = t->desc.relabel_reward_max != 0.0 ? t->desc.relabel_reward_max : x[x[E - 1].best].ret;
+    saferl_rng_seed(&rng, t->desc.seed ^ 0x7e1abe15u); /* its own stream: the training order is unmoved */
+    for (j = 0; j < S; ++j) {
+        /* evenly spaced as numpy's linspace: the last exactly the largest cost */
+        const double c = j == S - 1 && S > 1 ? high : low + (S > 1 ? (high - low) / (double)(S - 1) : 0.0) * (double)j;
+        const saferl_rl__frontier_point *f = saferl_rl__frontier_at(x, E, c);
+        const double top = reward_max > f->ret ? reward_max : f->ret;
+        const double reward_target = f->ret + (top - f->ret) * saferl_rng_uniform(&rng);
+        const double reward_shift = reward_target - f->ret, cost_shift = c - f->cost;
+        const long first = ds->episode_start[f->episode], end = ds->episode_start[f->episode + 1];
+        double reward_to_go = 0.0, cost_to_go = 0.0;
+        for (s = end - 1; s >= first; --s) {
+            const size_t at = (size_t)(row + s - first);
+            float *in = t->inputs + at * I;
+            reward_to_go += ds->rewards[s];
+            cost_to_go += ds->costs[s];
+            memcpy(in, ds->observations + (size_t)s * (size_t)O, sizeof(float) * (size_t)O);
+            in[O] = (float)(reward_to_go + reward_shift);
+            in[O + 1] = (float)(cost_to_go + cost_shift);
+            if (!saferl_rl__finite(in[O]) || !saferl_rl__finite(in[O + 1])) return -1;
+            memcpy(t->targets + at * A, ds->actions + (size_t)s * A, sizeof(float) * A);
+            if (t->policy.architecture == SAFERL_RL_RCSL_TRANSFORMER) {
+                t->timesteps[at] = t->timesteps[s];
+                t->window[at] = (int)(end - s < K ? end - s : K);
+            }
+        }
+        row += end - first;
+    }
+    return row;
+}
+
 /* The trained parameters' count for either architecture. */
 static size_t saferl_rl__rcsl_param_count(const saferl_rl_rcsl_policy *p) {
     return p->architecture == SAFERL_RL_RCSL_TRANSFORMER ? saferl_rl_cdt_param_count(&p->cdt)
@@ -8246,7 +8385,10 @@ static size_t saferl_rl__rcsl_layout(saferl_rl_rcsl_trainer *t, const saferl_rl_
     size_t cursor = 0, P, N = (size_t)t->sample_count, I = (size_t)t->input_dim, B = (size_t)t->minibatch;
     const saferl_rl_mlp *net = &t->policy.policy.net;
     void *p;
-    if (t->policy.architecture == SAFERL_RL_RCSL_TRANSFORMER) return saferl_rl__cdt_trainer_layout(t, base);
+    if (t->policy.architecture == SAFERL_RL_RCSL_TRANSFORMER) {
+        cursor = saferl_rl__cdt_trainer_layout(t, base);
+        return cursor ? saferl_rl__frontier_layout(t, ds, base, cursor) : 0;
+    }
     P = saferl_rl_policy_param_count(&t->policy.policy);
     /* sizes fit size_t (wasm32: 32 bits) when the per-sample block does */
     if (N > ((size_t)-1 / 8) / (I + (size_t)t->stored_action_dim + 2)) return 0;
@@ -8272,8 +8414,7 @@ static size_t saferl_rl__rcsl_layout(saferl_rl_rcsl_trainer *t, const saferl_rl_
     SAFERL_RL__RCSL_TAKE(t->mb_targets, float, B * (size_t)t->stored_action_dim);
     SAFERL_RL__RCSL_TAKE(t->order, long, N);
 #undef SAFERL_RL__RCSL_TAKE
-    (void)ds;
-    return cursor;
+    return saferl_rl__frontier_layout(t, ds, base, cursor);
 }
 
 /* Fills everything in t that does not live in memory. */
@@ -8321,6 +8462,20 @@ static saferl_result saferl_rl__rcsl_shape(saferl_rl_rcsl_trainer *t, const safe
     t->head_dim = head;
     t->stored_action_dim = ds->action_dim;
     t->minibatch = d.minibatch < ds->step_count ? d.minibatch : (int)ds->step_count;
+    /* relabelling: room for its episodes at the longest logged length (the count of rows is
+       known only once the frontier is) */
+    if (!(d.relabel_fraction >= 0.0 && d.relabel_fraction <= 1.0) || !saferl_rl__finite(d.relabel_reward_max))
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    t->relabelled_episodes = (long)floor(d.relabel_fraction * (double)ds->episode_count);
+    if (t->relabelled_episodes > 0) {
+        long e, longest = 1;
+        for (e = 0; e < ds->episode_count; ++e)
+            if (ds->episode_start[e + 1] - ds->episode_start[e] > longest) longest = ds->episode_start[e + 1] - ds->episode_start[e];
+        if ((double)ds->step_count + (double)t->relabelled_episodes * (double)longest > 2147483647.0)
+            return SAFERL_ERR_INVALID_ARGUMENT; /* the trainer's cursor is an int */
+        t->relabel_capacity = t->relabelled_episodes * longest;
+        t->sample_count += t->relabel_capacity;
+    }
     return SAFERL_OK;
 }
 
@@ -8339,7 +8494,7 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_init(saferl_rl_rcsl_trainer *
     size_t need, P, N, I, i;
     double max_reward_to_go = 0.0, max_cost_to_go = 0.0;
     int O, A, j;
-    long e, s;
+    long e, s, rows;
     saferl_result r;
     SAFERL_ASSERT(trainer != NULL);
     r = saferl_rl__rcsl_shape(&t, desc, dataset);
@@ -8351,7 +8506,7 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_init(saferl_rl_rcsl_trainer *
     saferl_rl__rcsl_layout(&t, dataset, (unsigned char *)memory);
     p = &t.policy.policy;
     P = saferl_rl__rcsl_param_count(&t.policy);
-    N = (size_t)t.sample_count;
+    N = (size_t)dataset->step_count; /* the logged steps; relabelled rows follow them */
     I = (size_t)t.input_dim;
     O = dataset->observation_dim;
     A = dataset->action_dim;
@@ -8390,6 +8545,8 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_init(saferl_rl_rcsl_trainer *
     if (!saferl_rl__finite(max_reward_to_go) || !saferl_rl__finite(max_cost_to_go) ||
         !saferl_rl__finite(t.policy.reward_scale) || !saferl_rl__finite(t.policy.cost_scale))
         return SAFERL_ERR_NOT_FINITE;
+    rows = saferl_rl__rcsl_relabel(&t, dataset);
+    if (rows < 0) return SAFERL_ERR_NOT_FINITE;
     /* the observation normaliser: the dataset's mean and standard deviation */
     for (j = 0; j < O; ++j) {
         double sum = 0.0, sum2 = 0.0, mean, var;
@@ -8406,14 +8563,18 @@ SAFERL_RL_API saferl_result saferl_rl_rcsl_trainer_init(saferl_rl_rcsl_trainer *
     p->obs_mean[O] = p->obs_mean[O + 1] = 0.0f;
     p->obs_std[O] = t.policy.reward_scale;
     p->obs_std[O + 1] = t.policy.cost_scale;
-    /* the network's inputs, normalised exactly as saferl_rl_rcsl_act will */
-    for (i = 0; i < N; ++i) {
+    /* the network's inputs, normalised exactly as saferl_rl_rcsl_act will (the relabelled rows
+       hold their observations and actions already) */
+    for (i = 0; i < (size_t)rows; ++i) {
         float *row = t.inputs + i * I;
-        memcpy(row, dataset->observations + i * (size_t)O, sizeof(float) * (size_t)O);
+        if (i < N) {
+            memcpy(row, dataset->observations + i * (size_t)O, sizeof(float) * (size_t)O);
+            memcpy(t.targets + i * (size_t)A, dataset->actions + i * (size_t)A, sizeof(float) * (size_t)A);
+        }
         saferl_rl__normalize(p, row, row, 1);
-        memcpy(t.targets + i * (size_t)A, dataset->actions + i * (size_t)A, sizeof(float) * (size_t)A);
         t.order[i] = (long)i;
     }
+    t.sample_count = rows;
     *trainer = t;
     return SAFERL_OK;
 }

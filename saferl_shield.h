@@ -281,7 +281,10 @@
                           F F a = F a and G G a = G a in negation normal form (a fuzzed chain
                           of 36 G under X and ! ran past 60 s in the cube product); transfer by
                           counterfactual replay (saferl_shield_replay, a bounded store of real
-                          steps in caller memory; saferl_shield_qtable_transfer_replay)
+                          steps in caller memory; saferl_shield_qtable_transfer_replay);
+                          qtable_update and qtable_update_crm return a saferl_result and refuse
+                          an index outside the table, a reward that is not finite and (CRM) an
+                          automaton larger than the table, which wrote past it (were void)
       0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
                           (tie_tolerance, reward_scale); transfer only from states at least
                           as strict (transfer takes the new automaton; transfer_donors
@@ -1009,17 +1012,22 @@ SAFERL_SHIELD_API uint32_t saferl_shield_qtable_act(const saferl_shield_qtable *
 /* The actions in mask ordered by value, best first (for the post-posed shield); returns k. */
 SAFERL_SHIELD_API uint32_t saferl_shield_qtable_rank(const saferl_shield_qtable *table, uint32_t s, uint32_t q,
                                                      uint32_t *ranked);
-/* One Q-learning update; target r when done, else r + gamma max_a' Q(s2, q2, a'). */
-SAFERL_SHIELD_API void saferl_shield_qtable_update(saferl_shield_qtable *table, uint32_t s, uint32_t q,
-                                                   uint32_t a, double r, uint32_t s2, uint32_t q2, int done);
+/* One Q-learning update; target r when done, else r + gamma max_a' Q(s2, q2, a').
+   SAFERL_ERR_INVALID_ARGUMENT for a state or action outside the table, SAFERL_ERR_NOT_FINITE
+   for a reward that is not finite; the table is then unchanged. */
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_update(saferl_shield_qtable *table, uint32_t s, uint32_t q,
+                                                            uint32_t a, double r, uint32_t s2, uint32_t q2, int done);
 /* CRM: one real step (s, a) -> s2 with label2 = the label of s2 and the task's reward and
    end, learned for every automaton state u < active_states other than the sink: u2 =
    dfa(u, label2), reward task_reward + r_safe (r_violation when u2 is the sink), done when
-   the task ends or u2 is the sink. */
-SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *table, const saferl_shield_dfa *dfa,
-                                                       uint32_t active_states, uint32_t s, uint32_t a,
-                                                       uint32_t s2, uint32_t label2, double task_reward,
-                                                       int task_done);
+   the task ends or u2 is the sink. SAFERL_ERR_INVALID_ARGUMENT when the automaton has more
+   states than the table (a successor would have no place), for a state or action outside
+   the table; SAFERL_ERR_NOT_FINITE for a reward that is not finite; the table is then
+   unchanged. */
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_update_crm(saferl_shield_qtable *table,
+                                                                const saferl_shield_dfa *dfa, uint32_t active_states,
+                                                                uint32_t s, uint32_t a, uint32_t s2, uint32_t label2,
+                                                                double task_reward, int task_done);
 /* 1 when automaton state `stricter` forbids every letter that `state` forbids (a letter
    is forbidden in q when it leads from q into the sink): whatever is safe for one step
    under `stricter` is safe under `state`. 0 otherwise, and for the sink or states out of
@@ -2681,9 +2689,10 @@ static saferl_result saferl_shield__alphabet_dfa(saferl_shield_dfa *d, uint32_t 
     return SAFERL_OK;
 }
 
-SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
-                                                      saferl_shield_combine combine, saferl_shield_dfa *out,
-                                                      const saferl_allocator *allocator) {
+/* saferl_shield_product with a bound on the reachable pairs (UNSUPPORTED above it). */
+static saferl_result saferl_shield__product(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
+                                            saferl_shield_combine combine, size_t max_pairs, saferl_shield_dfa *out,
+                                            const saferl_allocator *allocator) {
     saferl_shield__alphabet u;
     saferl_shield__index pairs;
     saferl_shield__vec next, rewards;
@@ -2705,7 +2714,7 @@ SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a
     for (head = 0; head < pairs.keys.count; ++head) {
         uint64_t key = ((const uint64_t *)pairs.keys.data)[head];
         uint32_t qa = (uint32_t)(key / b->state_count), qb = (uint32_t)(key % b->state_count);
-        if (pairs.keys.count > (1u << 24)) {
+        if (pairs.keys.count > max_pairs) {
             r = SAFERL_ERR_UNSUPPORTED;
             goto done;
         }
@@ -2752,6 +2761,12 @@ done:
     saferl_shield__vec_free(&rewards);
     saferl_shield__alphabet_free(&u, allocator);
     return r;
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_product(const saferl_shield_dfa *a, const saferl_shield_dfa *b,
+                                                      saferl_shield_combine combine, saferl_shield_dfa *out,
+                                                      const saferl_allocator *allocator) {
+    return saferl_shield__product(a, b, combine, (size_t)1 << 24, out, allocator);
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_complement(const saferl_shield_dfa *d, saferl_shield_dfa *out,
@@ -5240,6 +5255,130 @@ done:
 }
 
 
+/* The label bits each node reads (children have smaller ids than their parents, and a
+   missing child is node 0, true, which reads none). */
+static uint32_t *saferl_shield__prop_masks(saferl_shield__formulas *f) {
+    uint32_t *mask = (uint32_t *)saferl_shield__allocate(f->allocator, f->nodes.count * sizeof(uint32_t));
+    size_t id;
+    if (!mask) return NULL;
+    for (id = 0; id < f->nodes.count; ++id) {
+        const saferl_shield__node *n = saferl_shield__at(f, (uint32_t)id);
+        if (n->op == SAFERL_SHIELD__TRUE || n->op == SAFERL_SHIELD__FALSE) mask[id] = 0;
+        else if (n->op == SAFERL_SHIELD__PROP || n->op == SAFERL_SHIELD__NPROP) mask[id] = 1u << n->a;
+        else mask[id] = mask[n->a] | mask[n->b];
+    }
+    return mask;
+}
+
+/* Conjuncts into groups that share no proposition: group[i] is the first conjunct of i's
+   group (conjuncts that read none join the first group). Returns the number of groups. */
+static uint32_t saferl_shield__group_conjuncts(const uint32_t *conjunct_mask, uint32_t count, uint32_t *group,
+                                               uint32_t *group_mask) {
+    uint32_t i, j, k, groups = 0, first = SAFERL_SHIELD_NO_STATE;
+    int merged = 1;
+    for (i = 0; i < count; ++i) {
+        group[i] = i;
+        group_mask[i] = conjunct_mask[i];
+    }
+    while (merged) {
+        merged = 0;
+        for (i = 0; i < count; ++i)
+            for (j = i + 1; j < count; ++j)
+                if (group[i] == i && group[j] == j && (group_mask[i] & group_mask[j])) {
+                    for (k = j; k < count; ++k)
+                        if (group[k] == j) group[k] = i;
+                    group_mask[i] |= group_mask[j];
+                    merged = 1;
+                }
+    }
+    for (i = 0; i < count; ++i)
+        if (group[i] == i && group_mask[i]) {
+            if (first == SAFERL_SHIELD_NO_STATE) first = i;
+            ++groups;
+        }
+    for (i = 0; i < count; ++i)
+        if (!group_mask[group[i]]) group[i] = first;
+    return groups;
+}
+
+/* One group's automaton: its conjuncts' conjunction over its own propositions only (its
+   letters are 2^(its propositions), not the formula's). Progression is memoised by letter,
+   so the memo starts afresh with the new letter bits. */
+static saferl_result saferl_shield__compile_group(saferl_shield__formulas *f, const uint32_t *conjuncts,
+                                                  const uint32_t *group, uint32_t count, uint32_t which,
+                                                  uint32_t props, int finite, saferl_shield_dfa *out) {
+    uint32_t i, bit, part = SAFERL_SHIELD__TRUE;
+    for (i = 0; i < count; ++i)
+        if (group[i] == which) part = saferl_shield__and(f, part, conjuncts[i]);
+    f->used_count = 0;
+    for (bit = 0; bit < SAFERL_SHIELD_LABEL_BITS; ++bit) {
+        f->used[bit] = (unsigned char)((props >> bit) & 1u);
+        f->used_count += f->used[bit];
+    }
+    saferl_shield__index_free(&f->progress_ids);
+    saferl_shield__index_start(&f->progress_ids, f->allocator);
+    f->progress_results.count = 0;
+    f->succ_residual = SAFERL_SHIELD__FALSE;
+    part = saferl_shield__canon(f, part);
+    if (f->out_of_memory || f->over_budget) return saferl_shield__too_big(f);
+    return saferl_shield__compile_future(f, part, finite, out);
+}
+
+/* A conjunction of rules over disjoint propositions (one per device: G(a_i -> F[0..k] b_i)
+   for i = 1..n) is compiled rule group by rule group, and the minimal automata are combined
+   by products, minimised after each (as MONA does): the residuals of one group never meet
+   the letters of another, so the work is the groups' automata and the products, not
+   (product states) x 2^(all propositions). The result is the same minimal automaton.
+   Formulas with F, U or M stay whole (whether they are safety is decided on the whole), and
+   so do those over more than 16 propositions (their letters are classes of labels). */
+static saferl_result saferl_shield__compile_conjunction(saferl_shield__formulas *f, uint32_t root, int finite,
+                                                        saferl_shield_dfa *out) {
+    saferl_shield__vec conjuncts;
+    saferl_shield_dfa acc, part, joined;
+    uint32_t *mask = NULL, *scratch = NULL, count, groups = 0, i, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
+    const uint32_t *list;
+    int have = 0;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (f->mark_pending || f->symbolic || f->used_count > SAFERL_SHIELD_DENSE_PROPS)
+        return saferl_shield__compile_future(f, saferl_shield__canon(f, root), finite, out);
+    saferl_shield__vec_start(&conjuncts, sizeof(uint32_t), f->allocator);
+    saferl_shield__flatten(f, SAFERL_SHIELD__AND, root, &conjuncts);
+    count = (uint32_t)conjuncts.count;
+    list = (const uint32_t *)(void *)conjuncts.data;
+    if (count > 1 && !f->out_of_memory && (mask = saferl_shield__prop_masks(f)) != NULL &&
+        (scratch = (uint32_t *)saferl_shield__allocate(f->allocator, (size_t)count * 3 * sizeof(uint32_t))) != NULL) {
+        for (i = 0; i < count; ++i) scratch[2 * count + i] = mask[list[i]];
+        groups = saferl_shield__group_conjuncts(scratch + 2 * count, count, scratch, scratch + count);
+    }
+    if (groups < 2) {
+        r = count > 1 && !scratch ? SAFERL_ERR_OUT_OF_MEMORY
+                                  : saferl_shield__compile_future(f, saferl_shield__canon(f, root), finite, out);
+        goto done;
+    }
+    for (i = 0; i < count; ++i) {
+        if (scratch[i] != i || !scratch[count + i]) continue; /* not a group's first conjunct */
+        r = saferl_shield__compile_group(f, list, scratch, count, i, scratch[count + i], finite, have ? &part : &acc);
+        if (r != SAFERL_OK) break;
+        if (!have) {
+            have = 1;
+            continue;
+        }
+        r = saferl_shield__product(&acc, &part, SAFERL_SHIELD_INTERSECTION, max_states, &joined, f->allocator);
+        saferl_shield_dfa_destroy(&part);
+        if (r == SAFERL_ERR_UNSUPPORTED) r = saferl_shield__too_big(f);
+        if (r != SAFERL_OK) break;
+        saferl_shield_dfa_destroy(&acc);
+        acc = joined;
+    }
+    if (r == SAFERL_OK) *out = acc;
+    else if (have) saferl_shield_dfa_destroy(&acc);
+done:
+    saferl_shield__vec_free(&conjuncts);
+    saferl_shield__release(f->allocator, mask);
+    saferl_shield__release(f->allocator, scratch);
+    return r;
+}
+
 /* Past-time: the subformulas in post-order, each temporal one with a slot in the state. */
 typedef struct saferl_shield__past {
     uint32_t *order, *slot, count, slots;
@@ -5478,8 +5617,7 @@ static saferl_result saferl_shield__compile(const char *text, size_t length, con
             f.negated_root = saferl_shield__canon(&f, saferl_shield__nnf(&f, parsed, 1, 0, memo, memo_count));
         }
     }
-    root = saferl_shield__canon(&f, root);
-    r = saferl_shield__compile_future(&f, root, logic == SAFERL_SHIELD_LTLF, dfa);
+    r = saferl_shield__compile_conjunction(&f, root, logic == SAFERL_SHIELD_LTLF, dfa);
 done:
     saferl_shield__release(allocator, seen);
     saferl_shield__release(allocator, memo);
@@ -7908,14 +8046,34 @@ static double saferl_shield__max_value(const saferl_shield_qtable *t, uint32_t s
     return best;
 }
 
-SAFERL_SHIELD_API void saferl_shield_qtable_update(saferl_shield_qtable *t, uint32_t s, uint32_t q, uint32_t a, double r,
-                                                   uint32_t s2, uint32_t q2, int done) {
+/* The update itself, for callers that checked its indices. */
+static void saferl_shield__q_update(saferl_shield_qtable *t, uint32_t s, uint32_t q, uint32_t a, double r, uint32_t s2,
+                                    uint32_t q2, int done) {
     size_t pair = (size_t)s * t->automaton_state_count + q;
     double *v = t->value + pair * t->action_count + a;
     double target = done ? r : r + t->gamma * saferl_shield__max_value(t, s2, q2);
     if (fabs(r) > t->reward_scale) t->reward_scale = fabs(r);
     *v += t->alpha * (target - *v);
     t->seen[pair] = 1;
+}
+
+/* A real step's indices fit the table and its reward is finite. */
+static saferl_result saferl_shield__check_step(const saferl_shield_qtable *t, uint32_t s, uint32_t a, uint32_t s2,
+                                               double r) {
+    if (s >= t->env_state_count || s2 >= t->env_state_count || a >= t->action_count)
+        return SAFERL_ERR_INVALID_ARGUMENT;
+    return fabs(r) <= 1.7976931348623157e308 ? SAFERL_OK : SAFERL_ERR_NOT_FINITE; /* NaN, inf */
+}
+
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_update(saferl_shield_qtable *t, uint32_t s, uint32_t q, uint32_t a,
+                                                            double r, uint32_t s2, uint32_t q2, int done) {
+    saferl_result status;
+    if (!t) return SAFERL_ERR_INVALID_ARGUMENT;
+    status = saferl_shield__check_step(t, s, a, s2, r);
+    if (status != SAFERL_OK) return status;
+    if (q >= t->automaton_state_count || q2 >= t->automaton_state_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    saferl_shield__q_update(t, s, q, a, r, s2, q2, done);
+    return SAFERL_OK;
 }
 
 /* CRM over the automaton states first <= u < end (the sink skipped). */
@@ -7929,16 +8087,23 @@ static void saferl_shield__crm_states(saferl_shield_qtable *t, const saferl_shie
         if (u == dfa->sink) continue;
         u2 = dfa->next[((size_t)u << dfa->letter_bits) | letter];
         violated = u2 == dfa->sink;
-        saferl_shield_qtable_update(t, s, u, a, task_reward + (violated ? t->r_violation : t->r_safe), s2,
-                                    violated ? u : u2, task_done || violated);
+        saferl_shield__q_update(t, s, u, a, task_reward + (violated ? t->r_violation : t->r_safe), s2,
+                                violated ? u : u2, task_done || violated);
     }
 }
 
-SAFERL_SHIELD_API void saferl_shield_qtable_update_crm(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
-                                                       uint32_t active_states, uint32_t s, uint32_t a, uint32_t s2,
-                                                       uint32_t label2, double task_reward, int task_done) {
-    if (active_states > t->automaton_state_count) active_states = t->automaton_state_count;
+SAFERL_SHIELD_API saferl_result saferl_shield_qtable_update_crm(saferl_shield_qtable *t, const saferl_shield_dfa *dfa,
+                                                                uint32_t active_states, uint32_t s, uint32_t a,
+                                                                uint32_t s2, uint32_t label2, double task_reward,
+                                                                int task_done) {
+    saferl_result status;
+    /* every successor in the dfa must have a place in the table */
+    if (!t || !dfa || dfa->state_count > t->automaton_state_count) return SAFERL_ERR_INVALID_ARGUMENT;
+    status = saferl_shield__check_step(t, s, a, s2, task_reward);
+    if (status != SAFERL_OK) return status;
+    if (active_states > dfa->state_count) active_states = dfa->state_count;
     saferl_shield__crm_states(t, dfa, 0, active_states, s, a, s2, label2, task_reward, task_done);
+    return SAFERL_OK;
 }
 
 SAFERL_SHIELD_API int saferl_shield_dfa_at_least_as_strict(const saferl_shield_dfa *dfa, uint32_t stricter,
@@ -8040,9 +8205,8 @@ SAFERL_SHIELD_API saferl_result saferl_shield_qtable_transfer_replay(saferl_shie
             if (t->seen[(size_t)s * t->automaton_state_count + u]) return SAFERL_ERR_INVALID_ARGUMENT;
     for (k = 0; k < replay->count; ++k) { /* every step checked before any is learned */
         const saferl_shield_step *step = saferl_shield__replay_at(replay, k);
-        if (step->s >= t->env_state_count || step->s2 >= t->env_state_count || step->a >= t->action_count)
-            return SAFERL_ERR_INVALID_ARGUMENT;
-        if (!(fabs(step->task_reward) <= 1.7976931348623157e308)) return SAFERL_ERR_NOT_FINITE; /* NaN, inf */
+        saferl_result status = saferl_shield__check_step(t, step->s, step->a, step->s2, step->task_reward);
+        if (status != SAFERL_OK) return status;
     }
     for (k = 0; k < replay->count; ++k) {
         const saferl_shield_step *step = saferl_shield__replay_at(replay, k);

@@ -14,6 +14,10 @@
    nas speed BATCH REPS             forward + backward of the supernet through one fixed cell
                                     (the same one bench/nas_torch.py builds), median time and
                                     GFLOP/s, and the AdvantageNAS architecture update per step
+   nas phases BATCH REPS            the step's main phases alone on its shapes: a 3x3
+                                    convolution 16 -> 16 forward, its weight gradient, its
+                                    input gradient (median CPU ms each), to compare builds
+                                    phase by phase
    nas peak REPS                    (BLIS build) the machine's one-thread ceiling: bli_sgemm and
                                     bli_dgemm GFLOP/s on 1024^3, median of REPS, and bli_sgemm
                                     on the supernet's own product shapes */
@@ -426,6 +430,49 @@ static int speed(int batch, int reps) {
     return 0;
 }
 
+/* One 3x3 convolution of the speed cell (16 -> 16 channels, 16 x 16, batch B, ReLU in front)
+   forward, backward without and with the input gradient, and the two padded copies it makes
+   of a batch: median CPU ms of REPS calls each.
+   The cell runs three of these; the rest of the step is their difference from `speed`. */
+static int phases(int batch, int reps) {
+    enum { C = 16, HW = 16, K = 3 };
+    const size_t n = (size_t)batch * C * HW * HW;
+    float *x = (float *)malloc(n * sizeof(float)), *y = (float *)malloc(n * sizeof(float));
+    float *dx = (float *)calloc(n, sizeof(float)), *w = (float *)malloc(C * C * K * K * sizeof(float));
+    float *dw = (float *)calloc(C * C * K * K, sizeof(float));
+    float *scratch = (float *)malloc(saferl_nas__conv_scratch_floats(C, HW, HW, C, K) * sizeof(float));
+    int *offsets = (int *)malloc(saferl_nas__conv_offset_count(C, HW, HW, C, K) * sizeof(int));
+    double *t = (double *)malloc(4 * sizeof(double) * reps);
+    const char *names[4] = {"conv3x3 forward", "weight gradient", "weight + input gradient",
+                            "padded copies, with and without ReLU"};
+    saferl_rng rng;
+    size_t i;
+    int r, p;
+    saferl_rng_seed(&rng, 2);
+    for (i = 0; i < n; ++i) x[i] = (float)saferl_rng_normal(&rng), y[i] = (float)saferl_rng_normal(&rng);
+    for (i = 0; i < C * C * K * K; ++i) w[i] = 0.1f * (float)saferl_rng_normal(&rng);
+    for (r = 0; r < reps + 2; ++r)
+        for (p = 0; p < 4; ++p) {
+            double c0 = cpu_now();
+            if (p == 0) saferl_nas__conv2d_forward(y, x, w, NULL, batch, C, HW, HW, C, K, 1, scratch, offsets);
+            else if (p < 3)
+                saferl_nas__conv2d_backward(p == 2 ? dx : NULL, dw, NULL, y, x, w, batch, C, HW, HW, C, K, 1, scratch,
+                                            offsets);
+            else
+                for (saferl_nas__pad_border(scratch, C, HW, HW, 1), i = 0; i < (size_t)batch; ++i) {
+                    saferl_nas__pad_image(scratch, x + i * C * HW * HW, C, HW, HW, 1, 1);
+                    saferl_nas__pad_image(scratch, y + i * C * HW * HW, C, HW, HW, 1, 0);
+                }
+            if (r >= 2) t[p * reps + r - 2] = cpu_now() - c0;
+        }
+    for (p = 0; p < 4; ++p) {
+        qsort(t + p * reps, (size_t)reps, sizeof *t, compare);
+        printf("%s, batch %d: CPU %.3f ms\n", names[p], batch, 1e3 * t[p * reps + reps / 2]);
+    }
+    free(x); free(y); free(dx); free(w); free(dw); free(scratch); free(offsets); free(t);
+    return 0;
+}
+
 #if defined(SAFERL_USE_BLIS)
 /* Median GFLOP/s of bli_sgemm (or bli_dgemm) C (m,n) = A (m,k) B (k,n) over reps calls, each
    call repeated until it has run 20 ms of CPU time. */
@@ -476,12 +523,13 @@ static int peak(int reps) {
 int main(int argc, char **argv) {
     if (argc == 6 && strcmp(argv[1], "toy") == 0) return toy(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     if (argc == 4 && strcmp(argv[1], "speed") == 0) return speed(atoi(argv[2]), atoi(argv[3]));
+    if (argc == 4 && strcmp(argv[1], "phases") == 0) return phases(atoi(argv[2]), atoi(argv[3]));
 #if defined(SAFERL_USE_BLIS)
     if (argc == 3 && strcmp(argv[1], "peak") == 0) return peak(atoi(argv[2]));
 #endif
     if (argc == 7 && strcmp(argv[1], "nb201") == 0)
         return nb201(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), argv[6]);
     fprintf(stderr, "usage: nas toy STRATEGY SEEDS ITERS SCHEDULE | nas nb201 STRATEGY SEEDS STEPS SIGMA CSV | "
-                    "nas speed BATCH REPS | nas peak REPS (BLIS build)\n");
+                    "nas speed BATCH REPS | nas phases BATCH REPS | nas peak REPS (BLIS build)\n");
     return 2;
 }

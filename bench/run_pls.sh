@@ -15,6 +15,11 @@
 # about 7 s of CPU for the gridworld, 5 minutes for PointGoal, 20 s for the runner) into build/pls_regen/ENV and compared
 # bit for bit with examples/pls_data; a difference names the summary lines that moved and makes
 # the script exit 1 after the tables (tests/cli/pls_lifetime.sh does the gridworld on every test).
+# Last, the runner with CDT's return relabelling (settings fixed before its first run: regenerate
+# --relabel, everything else as the committed artifacts; relabel fraction 0.2 as CDT's code, the
+# reward ceiling the data's largest return), deployed as the table without it (--no-finetune:
+# fine-tuning does not use the conditioned policy), for offline seeds RELABEL_SEEDS (1 2 3; each
+# seed other than 1 also without relabelling: a new dataset and policy, about 3 minutes each).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SEEDS=${SEEDS:-10}
@@ -56,6 +61,20 @@ for env in gridworld pointgoal runner; do
     else
         echo "== $env: no artifacts in examples/pls_data (build/pls_lifetime regenerate --env $env --out examples/pls_data)"
     fi
+done
+for offline in ${RELABEL_SEEDS:-1 2 3}; do
+    [ -f examples/pls_data/runner.rcsl ] || break
+    for kind in plain relabel; do
+        [ "$offline" = 1 ] && [ "$kind" = plain ] && continue # the committed artifacts, above
+        out=build/pls_regen/runner_${kind}_$offline
+        rm -rf "$out" && mkdir -p "$out"
+        nice build/pls_lifetime regenerate --env runner --seed "$offline" --out "$out" \
+            $([ "$kind" = relabel ] && echo --relabel) >"$out/log" || true # the 30%-unsafe rule may fail
+        echo "== runner, offline seed $offline, $([ "$kind" = relabel ] && echo "with CDT's return relabelling (regenerate --relabel)" || echo "without relabelling")"
+        grep -E '^(conditioned policy|ground truth|the conditioned policy follows)' "$out/log" || true
+        build/pls_lifetime bench --env runner --data "$out" --seeds "$SEEDS" --no-finetune || echo "(no table: see $out/log)"
+        echo
+    done
 done
 if [ -n "$moved_envs" ]; then
     echo "the committed artifacts of:$moved_envs do not reproduce on today's code" >&2

@@ -2,8 +2,8 @@
 /* pls_lifetime - lifetime-safe RL end to end: PLS (Wachi et al., NeurIPS 2025) from offline data to
    a safe deployment, with saferl_rl.h and saferl_gp.h.
 
-   pls_lifetime run        --env gridworld|pointgoal|runner [--seed S] [--out DIR] [--png-dir D]
-   pls_lifetime regenerate --env gridworld|pointgoal|runner [--seed S] --out DIR [--dataset FILE]
+   pls_lifetime run        --env gridworld|pointgoal|runner [--seed S] [--out DIR] [--png-dir D] [--relabel]
+   pls_lifetime regenerate --env gridworld|pointgoal|runner [--seed S] --out DIR [--dataset FILE] [--relabel]
    pls_lifetime deploy     --env gridworld|pointgoal|runner --data DIR [--seed S] [--png-dir D] [--log FILE]
                            [--no-finetune] [--brief]
    pls_lifetime bench      --env gridworld|pointgoal|runner --data DIR [--seeds N] [--no-finetune]
@@ -16,6 +16,8 @@
    2. a return-conditioned policy (RCSL: an MLP on observation, reward to go, cost to go) trained
       on it by supervised learning; where env_config sets cost_input_scale (PointGoal, the runner: b) the
       network sees the cost to go over it, CDT's cost normaliser, else over the data's largest;
+      --relabel adds CDT's return relabelling (saferl_rl.h's RCSL notes; 20% more episodes, as
+      CDT's code), which the committed artifacts are made without;
    3. ground truth: every point z = (R, G) of the target grid run for 200 episodes, its true
       expected reward and cost; at least 30% of the grid must be truly unsafe (cost > b);
    4. deployment: the PLS online stage over the grid (examples/pls_loop.h, shared with web/pls),
@@ -626,6 +628,7 @@ typedef struct pipeline {
     int have_behaviour_file;
     int fitted_prior;                  /* fit the GP prior before each deployment (fit_prior) */
     prior_fit prior;                   /* the last fit */
+    int relabel;                       /* train the conditioned policy with CDT's return relabelling */
 } pipeline;
 
 static void pipeline_free(pipeline *p) {
@@ -824,14 +827,22 @@ static int offline_stage(const env_config *c, uint32_t seed, const char *out_dir
     rd.hidden[0] = rd.hidden[1] = 64;
     rd.hidden_count = 2;
     rd.cost_scale = c->cost_input_scale;
+    /* --relabel: CDT's return relabelling at the fraction of CDT's code (OSRL's augment_percent
+       0.2), the reward ceiling the header's default (the data's largest return); fixed before
+       its first run. The committed artifacts are made without it. */
+    rd.relabel_fraction = p->relabel ? 0.2 : 0.0;
     if (saferl_rl_rcsl_trainer_create(&trainer, &rd, &dataset) < 0) return 0;
     {
         double loss = 0.0;
         int done;
         for (done = 0; done < c->rcsl_steps; done += 1000)
             if (saferl_rl_rcsl_train(&trainer, c->rcsl_steps - done < 1000 ? c->rcsl_steps - done : 1000, &loss) < 0) return 0;
-        printf("conditioned policy: MLP (obs, R, G) -> action, 64-64, %d Adam steps on %ld steps of data: loss %.4f\n",
-               c->rcsl_steps, dataset.step_count, loss);
+        printf("conditioned policy: MLP (obs, R, G) -> action, 64-64, %d Adam steps on %ld steps of data", c->rcsl_steps,
+               dataset.step_count);
+        if (trainer.relabelled_episodes > 0)
+            printf(" and %ld steps of %ld relabelled episodes (CDT's return relabelling)", trainer.sample_count - dataset.step_count,
+                   trainer.relabelled_episodes);
+        printf(": loss %.4f\n", loss);
     }
     saferl_rl_dataset_destroy(&dataset);
     {
@@ -1224,8 +1235,8 @@ static int check_file(const char *path) {
 
 /* ---- command line --------------------------------------------------------------------------- */
 
-#define USAGE "run        --env gridworld|pointgoal|runner [--seed S] [--out DIR] [--png-dir D] [--no-finetune]\n" \
-              "       pls_lifetime regenerate --env gridworld|pointgoal|runner [--seed S] --out DIR [--dataset FILE]\n" \
+#define USAGE "run        --env gridworld|pointgoal|runner [--seed S] [--out DIR] [--png-dir D] [--no-finetune] [--relabel]\n" \
+              "       pls_lifetime regenerate --env gridworld|pointgoal|runner [--seed S] --out DIR [--dataset FILE] [--relabel]\n" \
               "       pls_lifetime deploy     --env gridworld|pointgoal|runner --data DIR [--seed S] [--png-dir D] [--log FILE]\n" \
               "                               [--no-finetune] [--brief] [--fitted-prior] [--seed-box mtro --dataset FILE]\n" \
               "       pls_lifetime bench      --env gridworld|pointgoal|runner --data DIR [--seeds N] [--no-finetune] [--fitted-prior]\n" \
@@ -1234,8 +1245,8 @@ static int check_file(const char *path) {
 
 /* The flags each command takes: any other is a usage error, never silently ignored. */
 static const char *const command_flags[4][11] = {
-    {"run", "--env", "--seed", "--out", "--png-dir", "--no-finetune", "--log", "--dataset"},
-    {"regenerate", "--env", "--seed", "--out", "--dataset"},
+    {"run", "--env", "--seed", "--out", "--png-dir", "--no-finetune", "--log", "--dataset", "--relabel"},
+    {"regenerate", "--env", "--seed", "--out", "--dataset", "--relabel"},
     {"deploy", "--env", "--data", "--seed", "--png-dir", "--log", "--no-finetune", "--brief", "--fitted-prior", "--seed-box",
      "--dataset"},
     {"bench", "--env", "--data", "--seeds", "--no-finetune", "--fitted-prior", "--seed-box", "--dataset"}};
@@ -1287,7 +1298,7 @@ static int mtro_seed_box(const env_config *c, const summary *sum, const char *pa
 static int run(int argc, char **argv) {
     const char *command, *env_name = NULL, *out = NULL, *data = NULL, *png_dir = NULL, *log_path = NULL, *dataset = NULL;
     uint32_t seed = 1, seeds = 10;
-    int finetune = 1, brief = 0, fitted = 0, mtro = 0, i, k, status, which;
+    int finetune = 1, brief = 0, fitted = 0, mtro = 0, relabel = 0, i, k, status, which;
     const env_config *c;
     env_config mtro_config;
     pipeline p;
@@ -1309,6 +1320,7 @@ static int run(int argc, char **argv) {
         if (cli_is(&cl, &i, "--no-finetune", NULL)) finetune = 0;
         else if (cli_is(&cl, &i, "--brief", NULL)) brief = 1;
         else if (cli_is(&cl, &i, "--fitted-prior", NULL)) fitted = 1;
+        else if (cli_is(&cl, &i, "--relabel", NULL)) relabel = 1;
         else if (cli_is(&cl, &i, "--env", &v)) env_name = v;
         else if (cli_is(&cl, &i, "--out", &v)) out = v;
         else if (cli_is(&cl, &i, "--data", &v)) data = v;
@@ -1330,6 +1342,7 @@ static int run(int argc, char **argv) {
     memset(&p, 0, sizeof p);
     p.config = c;
     p.fitted_prior = fitted;
+    p.relabel = relabel;
     if (!strcmp(command, "run") || !strcmp(command, "regenerate")) {
         if (!strcmp(command, "regenerate") && !out) return cli_usage_error(&cl, "regenerate needs --out DIR");
         printf("== %s: offline stage (seed %u)\n", c->name, (uint32_t)seed);

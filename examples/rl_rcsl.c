@@ -7,9 +7,10 @@
                    [--policy policy.srlp] [--epsilon E] [--episodes N] [--deterministic] [--append]
                    [--behaviours]   (gridworld: the built-in mix of behaviours, see below)
    rl_rcsl train   --data data.srld --out policy.srlc --seed S [--steps N] [--hidden 64,64]
-                   [--minibatch B] [--lr L] [--arch mlp|transformer]
+                   [--minibatch B] [--lr L] [--arch mlp|transformer] [--cost-scale C]
+                   [--relabel F]
                    [--context K] [--layers L] [--heads H] [--d-model D]   (transformer)
-   rl_rcsl eval    --policy policy.srlc --env NAME --seed S [--episodes N]
+   rl_rcsl eval    --policy policy.srlc --env NAME --seed S [--episodes N] [--horizon T]
                    (--reward R --cost C | --grid 5x5 --data data.srld [--png grid.png]
                     | --target mtro --data data.srld --cost B [--kappa K])
    rl_rcsl check   --seeds 1,2,3 [--png check.png] [--arch mlp|transformer]
@@ -33,6 +34,12 @@
    GELU MLP 128, minibatch 64 windows, Adam 1e-3; check trains it for 1000 steps, otherwise
    the same settings as the MLP's.
 
+   train --relabel F: CDT's return relabelling (saferl_rl.h's RCSL notes) adds floor(F x episodes)
+   relabelled episodes, 0 < F <= 1 (CDT's code: 0.2); none unless given.
+   train --cost-scale C: the network sees the cost to go over C (CDT's cost normaliser, as
+   pls_lifetime's PointGoal and runner policies, C = b) instead of over the data's largest.
+   eval --horizon T: episodes end after T steps (the environment's own cap unless given; set it
+   to the horizon the data were logged at, e.g. pls_lifetime's 250 on PointGoal).
    eval --target mtro chooses the targets from the offline data alone (saferl_rl_dataset_mtro_targets,
    after Multi-Game Decision Transformers' expert-return inference): the episodes with cost <= B,
    weighted by exp(K (R - R_low) / (R_high - R_low)), K 10 as in that paper unless --kappa; the
@@ -59,8 +66,9 @@
 #define USAGE "collect --env NAME --out data.srld [--seed S] [--policy p.srlp] [--epsilon E] [--episodes N]" \
               " [--deterministic] [--append] [--behaviours]\n" \
               "       rl_rcsl train --data data.srld --out p.srlc [--seed S] [--steps N] [--hidden 64,64] [--minibatch B]" \
-              " [--lr L] [--arch mlp|transformer] [--context K] [--layers L] [--heads H] [--d-model D]\n" \
-              "       rl_rcsl eval --policy p.srlc --env NAME [--seed S] [--episodes N] (--reward R --cost C | --grid KxK" \
+              " [--lr L] [--arch mlp|transformer] [--context K] [--layers L] [--heads H] [--d-model D] [--cost-scale C]" \
+              " [--relabel F]\n" \
+              "       rl_rcsl eval --policy p.srlc --env NAME [--seed S] [--episodes N] [--horizon T] (--reward R --cost C | --grid KxK" \
               " --data data.srld [--png grid.png] | --target mtro --data data.srld --cost B [--kappa K])\n" \
               "       rl_rcsl check [--seeds 1,2,3] [--png check.png] [--arch mlp|transformer]"
 
@@ -342,9 +350,9 @@ static int write_grid_png(const char *path, const grid_result *g, int rows, cons
 typedef struct options {
     const char *env, *out, *data, *policy, *png, *seeds;
     uint32_t seed;
-    double epsilon, reward, cost, lr, kappa;
+    double epsilon, reward, cost, lr, kappa, cost_scale, relabel;
     int mtro;                       /* --target mtro */
-    int episodes, steps, minibatch, deterministic, append, behaviours, grid, has_reward, has_cost;
+    int episodes, steps, minibatch, deterministic, append, behaviours, grid, has_reward, has_cost, horizon;
     int transformer, context, layers, heads, d_model;
     int hidden[SAFERL_RL_MAX_LAYERS - 1], hidden_count;
     const cli *cli; /* for usage errors */
@@ -468,6 +476,8 @@ static saferl_rl_rcsl_desc train_desc(const options *o) {
         d.hidden_count = 2;
     }
     d.minibatch = o->minibatch > 0 ? o->minibatch : 256;
+    d.cost_scale = o->cost_scale; /* 0 (no --cost-scale): the data's largest cost to go */
+    d.relabel_fraction = o->relabel; /* 0 (no --relabel): none */
     d.learning_rate = o->lr > 0.0 ? o->lr : 1e-3;
     if (o->transformer) { /* zero fields: the header's defaults (context 10, 2 layers, 2 heads, d 32) */
         d.architecture = SAFERL_RL_RCSL_TRANSFORMER;
@@ -509,6 +519,8 @@ static int cmd_train(const options *o) {
     if (r == SAFERL_OK) {
         double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
         printf("samples_per_second,%.0f\n", seconds > 0 ? (double)steps * tr.minibatch / seconds : 0.0);
+        if (tr.relabelled_episodes > 0) /* --relabel: what was added */
+            printf("relabelled_episodes,%ld\nrelabelled_steps,%ld\n", tr.relabelled_episodes, tr.sample_count - ds.step_count);
         failed = save_rcsl(&tr.policy, o->out);
     }
     saferl_rl_rcsl_trainer_destroy(&tr);
@@ -541,6 +553,7 @@ static int cmd_eval(const options *o) {
     if (!env_from_name(o->env, &env, &state)) return usage(o, "--env: cartpole, pointgoal, gridworld, pendulum or cliff");
     if (!o->grid && !o->mtro && !(o->has_reward && o->has_cost))
         return usage(o, "eval needs --reward and --cost, --grid, or --target mtro");
+    if (o->horizon > 0) state.max_steps = o->horizon;
     if (o->grid && !o->data) return usage(o, "--grid needs --data (the targets span its episodes)");
     r = saferl_rl_rcsl_load_file(&policy, o->policy, NULL);
     if (r != SAFERL_OK) return fail(o->policy, r);
@@ -638,18 +651,18 @@ static int cmd_check(const options *o) {
 }
 
 /* The flags each command takes: any other is a usage error, never silently ignored. */
-static const char *const command_flags[4][13] = {
+static const char *const command_flags[4][15] = {
     {"collect", "--env", "--out", "--seed", "--policy", "--epsilon", "--episodes", "--deterministic", "--append",
      "--behaviours"},
     {"train", "--data", "--out", "--seed", "--steps", "--hidden", "--minibatch", "--lr", "--arch", "--context",
-     "--layers", "--heads", "--d-model"},
+     "--layers", "--heads", "--d-model", "--cost-scale", "--relabel"},
     {"eval", "--policy", "--env", "--seed", "--episodes", "--reward", "--cost", "--grid", "--data", "--png", "--target",
-     "--kappa"},
+     "--kappa", "--horizon"},
     {"check", "--seeds", "--png", "--arch"}};
 
 static int flag_allowed(int command, const char *flag) {
     int k;
-    for (k = 1; k < 13 && command_flags[command][k]; ++k)
+    for (k = 1; k < 15 && command_flags[command][k]; ++k)
         if (!strcmp(command_flags[command][k], flag)) return 1;
     return 0;
 }
@@ -697,6 +710,9 @@ static int parse_flag(cli *c, int *i, options *o) {
     else if (cli_is(c, i, "--hidden", &v))
         return !v || parse_list(c, flag, v, 1, 4096, SAFERL_RL_MAX_LAYERS - 1, o->hidden, &o->hidden_count) ? 2 : 0;
     else if (cli_is(c, i, "--grid", &v)) return !v || parse_grid(c, v, &o->grid) ? 2 : 0;
+    else if (cli_is(c, i, "--cost-scale", &v)) return !v || cli_real(c, flag, v, 1e-12, 1e30, 0, &o->cost_scale) ? 2 : 0;
+    else if (cli_is(c, i, "--relabel", &v)) return !v || cli_real(c, flag, v, 1e-12, 1.0, 0, &o->relabel) ? 2 : 0;
+    else if (cli_is(c, i, "--horizon", &v)) return !v || cli_count_int(c, flag, v, 1, 100000000, &o->horizon) ? 2 : 0;
     else if (cli_is(c, i, "--kappa", &v)) return !v || cli_real(c, flag, v, 1e-6, 1e6, 0, &o->kappa) ? 2 : 0;
     else if (cli_is(c, i, "--target", &v)) {
         if (!v) return 2;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT OR Unlicense
 /* rl_train - train a policy with saferl_rl.h on a built-in constrained MDP.
 
-   rl_train --env cartpole|pointgoal|gridworld|pendulum|cliff
+   rl_train --env cartpole|pointgoal|gridworld|pendulum|cliff|runner
             --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup
             --cost-limit D --seed S --steps N [--save policy.bin] [--png curves.png]
             [--envs K] [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]
@@ -66,7 +66,7 @@
 #include <string.h>
 #include <time.h>
 
-#define USAGE "--env cartpole|pointgoal|gridworld|pendulum|cliff --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup" \
+#define USAGE "--env cartpole|pointgoal|gridworld|pendulum|cliff|runner --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup" \
               " --cost-limit D [--seed S] [--steps N] [--save policy.bin] [--png curves.png] [--envs K]" \
               " [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
               " [--constraint cost|violation] [--eval-episodes N] [--seed S] [--steps N]" \

@@ -19,8 +19,9 @@ demo-pls: $(BUILD)/pls_lifetime
 	@echo
 bench-pls: $(BUILD)/pls_lifetime
 	@bench/run_pls.sh
-# fixed, hand-tuned and MTRO target returns for the conditioned policy (rl_rcsl), 10 seeds
-bench-mtro: $(BUILD)/rl_rcsl
+# fixed, hand-tuned and MTRO target returns for the conditioned policy (rl_rcsl), 10 seeds, on
+# the gridworld and on PointGoal (its offline data regenerated first, about 5 minutes)
+bench-mtro: $(BUILD)/rl_rcsl $(BUILD)/pls_lifetime
 	@bench/run_mtro.sh
 
 # the page: the same deployment loop (examples/pls_loop.h) in WebAssembly, and the checked-in

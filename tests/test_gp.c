@@ -1340,7 +1340,10 @@ TEST(pls_online_stage_stays_within_the_budget) {
    Both instantiations are called directly on random data with many shapes (remainders of the
    four-row blocks, of the 4- and 8-column tiles and of the 64-column chunks) and must agree
    with each other and with a textbook reference bit for bit (memcmp). Without dispatch (wasm,
-   -mavx2 builds, SAFERL_NO_DISPATCH) the one path is checked against the reference. */
+   -mavx2 builds, SAFERL_NO_DISPATCH) the one path is checked against the reference. The
+   predictions' solve fuses its multiply-adds where the CPU has FMA: its copies are checked
+   against the reference with fused rounding (C99's fma) there, and with the plain one
+   elsewhere. */
 static int dispatch_have_avx2(void) {
 #if defined(SAFERL_GP__DISPATCH)
     return saferl_gp__have_avx2();
@@ -1349,26 +1352,44 @@ static int dispatch_have_avx2(void) {
 #endif
 }
 
+/* c + a b, rounded once (C99's fma) when fused */
+static double reference_multiply_add(double a, double b, double c, int fused) {
+    volatile double product = a * b; /* volatile: the compiler may not contract c + a b */
+    return fused ? fma(a, b, c) : c + product;
+}
+
 /* the textbook forward substitution, summed k = 0..i-1 and multiplied by 1 / l_ii, and the
    variance sums grouped as the solve adds them: the first n % 6 rows one by one, then
-   ((((v0^2 + v1^2) + v2^2) + v3^2) + v4^2) + v5^2 */
-static void reference_solve(const double *l, size_t ld, uint32_t n, double *v, size_t ldv, uint32_t m, double *sumsq) {
+   ((((v0^2 + v1^2) + v2^2) + v3^2) + v4^2) + v5^2; fused: every multiply-add rounded once */
+static void reference_solve(const double *l, size_t ld, uint32_t n, double *v, size_t ldv, uint32_t m, double *sumsq,
+                            int fused) {
     uint32_t i, k, q, r, head = n % 6;
     for (q = 0; q < m; ++q) {
         for (i = 0; i < n; ++i) {
             double x = v[(size_t)i * ldv + q];
-            for (k = 0; k < i; ++k) x -= l[(size_t)i * ld + k] * v[(size_t)k * ldv + q];
+            for (k = 0; k < i; ++k) x = reference_multiply_add(-l[(size_t)i * ld + k], v[(size_t)k * ldv + q], x, fused);
             v[(size_t)i * ldv + q] = x * (1.0 / l[(size_t)i * ld + i]);
         }
         if (!sumsq) continue;
         sumsq[q] = 0.0;
-        for (i = 0; i < head; ++i) sumsq[q] += v[(size_t)i * ldv + q] * v[(size_t)i * ldv + q];
+        for (i = 0; i < head; ++i)
+            sumsq[q] = reference_multiply_add(v[(size_t)i * ldv + q], v[(size_t)i * ldv + q], sumsq[q], fused);
         for (; i < n; i += 6) {
             double group = v[(size_t)i * ldv + q] * v[(size_t)i * ldv + q];
-            for (r = 1; r < 6; ++r) group += v[(size_t)(i + r) * ldv + q] * v[(size_t)(i + r) * ldv + q];
+            for (r = 1; r < 6; ++r)
+                group = reference_multiply_add(v[(size_t)(i + r) * ldv + q], v[(size_t)(i + r) * ldv + q], group, fused);
             sumsq[q] += group;
         }
     }
+}
+
+/* does the predictions' solve fuse here? */
+static int dispatch_have_fused_solve(void) {
+#if defined(SAFERL_GP__DISPATCH) && !defined(SAFERL_USE_BLIS)
+    return saferl_gp__have_fma();
+#else
+    return SAFERL_GP__FUSED_BUILD;
+#endif
 }
 
 /* The portable build's row-blocked Cholesky (the off-diagonal blocks by the tiled solve)
@@ -1423,11 +1444,11 @@ TEST(blocked_cholesky_meets_the_backward_error_bound) {
 TEST(dispatch_solve_is_bit_identical) {
     static const uint32_t ns[10] = {1, 3, 4, 5, 6, 7, 11, 12, 26, 41};
     static const uint32_t ms[12] = {1, 3, 4, 5, 7, 8, 9, 17, 63, 64, 71, 133};
-    static double l[41 * 45], v0[41 * 140], v1[41 * 140], v2[41 * 140], v3[41 * 140];
-    static double s0[140], s1[140], s2[140], s3[140];
-    const int avx2 = dispatch_have_avx2();
+    static double l[41 * 45], v0[41 * 140], v1[41 * 140], v2[41 * 140], v3[41 * 140], f0[41 * 140], f1[41 * 140];
+    static double s0[140], s1[140], s2[140], s3[140], t0[140], t1[140];
+    const int avx2 = dispatch_have_avx2(), fused = dispatch_have_fused_solve();
     saferl_rng rng;
-    uint32_t a, b, i, k, checked = 0, mismatches = 0;
+    uint32_t a, b, i, k, checked = 0, mismatches = 0, fused_mismatches = 0;
     int with_sums;
     saferl_rng_seed(&rng, 2027);
 #if defined(SAFERL_GP__DISPATCH)
@@ -1445,10 +1466,13 @@ TEST(dispatch_solve_is_bit_identical) {
                 for (i = 0; i < n; ++i)
                     for (k = 0; k <= i; ++k)
                         l[(size_t)i * ld + k] = k == i ? 1.0 + saferl_rng_uniform(&rng) : saferl_rng_uniform(&rng) - 0.5;
-                for (i = 0; i < n * ldv; ++i) v0[i] = v1[i] = v2[i] = v3[i] = 2.0 * saferl_rng_uniform(&rng) - 1.0;
-                reference_solve(l, ld, n, v0, ldv, m, with_sums ? s0 : NULL);
+                for (i = 0; i < n * ldv; ++i) v0[i] = v1[i] = v2[i] = v3[i] = f0[i] = f1[i] = 2.0 * saferl_rng_uniform(&rng) - 1.0;
+                reference_solve(l, ld, n, v0, ldv, m, with_sums ? s0 : NULL, 0);
                 saferl_gp__solve_columns(l, ld, n, v1, ldv, m, with_sums ? s1 : NULL);
                 mismatches += memcmp(v0, v1, bytes) != 0 || (with_sums && memcmp(s0, s1, m * sizeof(double)) != 0);
+                reference_solve(l, ld, n, f0, ldv, m, with_sums ? t0 : NULL, fused);
+                saferl_gp__solve_columns_fused(l, ld, n, f1, ldv, m, with_sums ? t1 : NULL);
+                fused_mismatches += memcmp(f0, f1, bytes) != 0 || (with_sums && memcmp(t0, t1, m * sizeof(double)) != 0);
 #if defined(SAFERL_GP__DISPATCH)
                 saferl_gp__solve_columns_portable(l, ld, n, v2, ldv, m, with_sums ? s2 : NULL);
                 mismatches += memcmp(v0, v2, bytes) != 0 || (with_sums && memcmp(s0, s2, m * sizeof(double)) != 0);
@@ -1465,8 +1489,10 @@ TEST(dispatch_solve_is_bit_identical) {
 #endif
                 checked += 1;
             }
+    printf("        the predictions' solve: %s\n", fused ? "fused (FMA)" : "not fused");
     CHECK(checked == 240);
     CHECK(mismatches == 0);
+    CHECK(fused_mismatches == 0);
 }
 
 /* the kernels' rows: s2 rho(r^2) for all three kernels over squared distances

@@ -7079,6 +7079,175 @@ TEST(mtro_targets_match_hand_computation_and_limits_of_kappa) {
     saferl_rl_dataset_destroy(&ds);
 }
 
+/* ---- CDT's return relabelling ---- */
+
+/* Episode e of relabel_dataset: lengths[e] steps, observation (e / 10, t), action (e + t) % 3,
+   its return and cost split over the steps in integers (exact in float). */
+static void relabel_dataset(saferl_rl_dataset *ds, const double *returns, const double *costs, const int *lengths, int n) {
+    float obs[2 * 8], act[8], rew[8], cst[8];
+    int e, t;
+    saferl_rl_dataset_clear(ds);
+    for (e = 0; e < n; ++e) {
+        for (t = 0; t < lengths[e]; ++t) {
+            obs[2 * t] = (float)e / 10.0f;
+            obs[2 * t + 1] = (float)t;
+            act[t] = (float)((e + t) % 3);
+            rew[t] = (float)(t == 0 ? returns[e] - (lengths[e] - 1) : 1.0); /* returns: integers */
+            cst[t] = (float)(t == 0 ? costs[e] - (lengths[e] - 1) : 1.0);
+        }
+        CHECK(saferl_rl_dataset_append_episode(ds, obs, act, rew, cst, lengths[e], 1) == SAFERL_OK);
+    }
+}
+
+/* The brute-force frontier: of the episodes costing at most c, the best return, then the least
+   cost, then the first. */
+static int relabel_frontier_episode(const double *returns, const double *costs, int n, double c) {
+    int e, best = -1;
+    for (e = 0; e < n; ++e)
+        if (costs[e] <= c && (best < 0 || returns[e] > returns[best] ||
+                              (returns[e] == returns[best] && costs[e] < costs[best])))
+            best = e;
+    return best;
+}
+
+/* Checks the relabelled rows of a trainer made with scales 100 and raw observations against the
+   brute-force frontier; adds each reward target's place in [F, top] to *u_sum (and counts it). */
+static void relabel_check_rows(const saferl_rl_rcsl_trainer *t, const saferl_rl_dataset *ds, const double *returns,
+                               const double *costs, const int *lengths, int n, double reward_max, double *u_sum,
+                               int *u_count) {
+    const long S = t->relabelled_episodes;
+    const int I = t->input_dim, K = t->policy.architecture == SAFERL_RL_RCSL_TRANSFORMER ? t->policy.cdt.context : 0;
+    /* inputs are value / 100 in float, |value / 100| < 10: two roundings of at most 2^-24 x 10 */
+    const double tol = 2.0 * 10.0 * ldexp(1.0, -24);
+    double low = costs[0], high = costs[0], top = returns[0];
+    long row = ds->step_count, j;
+    int e, k;
+    for (e = 1; e < n; ++e) {
+        low = costs[e] < low ? costs[e] : low;
+        high = costs[e] > high ? costs[e] : high;
+        top = returns[e] > top ? returns[e] : top;
+    }
+    if (reward_max != 0.0) top = reward_max;
+    for (j = 0; j < S; ++j) {
+        const double c = j == S - 1 && S > 1 ? high : low + (S > 1 ? (high - low) / (double)(S - 1) : 0.0) * (double)j;
+        const int want = relabel_frontier_episode(returns, costs, n, c);
+        const float *in = t->inputs + row * I;
+        const int got = (int)lround(in[0] * 10.0);
+        double target = in[2] * 100.0, upper = top > returns[want] ? top : returns[want];
+        CHECK(row + lengths[want] <= t->sample_count);
+        CHECK(got == want);
+        if (got != want) return;
+        CHECK(target >= returns[want] - 100.0 * tol && target <= upper + 100.0 * tol);
+        if (upper > returns[want]) {
+            *u_sum += (target - returns[want]) / (upper - returns[want]);
+            *u_count += 1;
+        }
+        for (k = 0; k < lengths[want]; ++k) { /* to go, shifted: target - (what the episode earned before k) */
+            const float *r = t->inputs + (row + k) * I;
+            const double earned_r = k == 0 ? 0.0 : returns[want] - (lengths[want] - 1) + (k - 1);
+            const double earned_c = k == 0 ? 0.0 : costs[want] - (lengths[want] - 1) + (k - 1);
+            CHECK(r[0] == in[0] && r[1] == (float)k);
+            CHECK(t->targets[row + k] == (float)((want + k) % 3));
+            CHECK_NEAR(r[2], (target - earned_r) / 100.0, 2.0 * tol);
+            CHECK_NEAR(r[3], (c - earned_c) / 100.0, tol);
+            if (K) CHECK(t->window[row + k] == (lengths[want] - k < K ? lengths[want] - k : K) &&
+                         t->timesteps[row + k] == t->timesteps[ds->episode_start[want] + k]);
+        }
+        row += lengths[want];
+    }
+    CHECK(row == t->sample_count);
+}
+
+TEST(rcsl_relabelling_matches_the_hand_case_and_a_brute_force_frontier) {
+    saferl_rl_dataset_desc d;
+    saferl_rl_dataset ds;
+    saferl_rl_rcsl_desc rd;
+    saferl_rl_rcsl_trainer plain, relabelled, t;
+    /* by hand: frontier costs 0 / 5 / 10 / 15 / 20 pick episodes 0, 4, 4, 4, 3 (4 ties 1 at
+       return 30 with the lesser cost; 2 is dominated) */
+    double returns[40] = {10, 30, 20, 50, 30}, costs[40] = {0, 5, 3, 20, 4}, u_sum = 0.0;
+    int lengths[40] = {1, 2, 3, 2, 4}, u_count = 0, k, e, arch;
+    saferl_rng rng;
+    memset(&d, 0, sizeof d);
+    d.observation_dim = 2, d.action_dim = 1, d.action_count = 3, d.max_steps = 400, d.max_episodes = 40;
+    CHECK(saferl_rl_dataset_create(&ds, &d) == SAFERL_OK);
+    relabel_dataset(&ds, returns, costs, lengths, 5);
+    memset(&rd, 0, sizeof rd);
+    rd.hidden[0] = 4, rd.hidden_count = 1, rd.minibatch = 4, rd.no_obs_normalize = 1;
+    rd.reward_scale = rd.cost_scale = 100.0;
+    CHECK(saferl_rl_rcsl_trainer_create(&plain, &rd, &ds) == SAFERL_OK);
+    rd.relabel_fraction = 1.0;
+    CHECK(saferl_rl_rcsl_trainer_create(&relabelled, &rd, &ds) == SAFERL_OK);
+    CHECK(relabelled.relabelled_episodes == 5 && relabelled.sample_count == 12 + 1 + 4 + 4 + 4 + 2);
+    {
+        static const int paired[5] = {0, 4, 4, 4, 3};
+        long row = 12;
+        for (k = 0; k < 5; ++k) {
+            const float *in = relabelled.inputs + row * relabelled.input_dim;
+            CHECK(lround(in[0] * 10.0) == paired[k]);
+            CHECK_NEAR(in[3], 5.0 * k / 100.0, 1e-7); /* C_0 = the cost target */
+            row += lengths[paired[k]];
+        }
+        /* the last: F(20) = 50 is the data's largest return, so its reward target is 50 */
+        CHECK_NEAR(relabelled.inputs[(row - 2) * relabelled.input_dim + 2], 0.5, 1e-7);
+    }
+    relabel_check_rows(&relabelled, &ds, returns, costs, lengths, 5, 0.0, &u_sum, &u_count);
+    /* the logged rows, the network and the scales are those of the plain trainer */
+    CHECK(memcmp(plain.inputs, relabelled.inputs, sizeof(float) * 12 * (size_t)plain.input_dim) == 0);
+    CHECK(memcmp(plain.policy.policy.params, relabelled.policy.policy.params,
+                 sizeof(float) * saferl_rl_policy_param_count(&plain.policy.policy)) == 0);
+    saferl_rl_rcsl_trainer_destroy(&relabelled);
+    saferl_rl_rcsl_trainer_destroy(&plain);
+    /* bad desc (a reward ceiling beyond the float range among them): refused, the trainer untouched */
+    memset(&t, 0x5a, sizeof t);
+    memcpy(&plain, &t, sizeof t);
+    {
+        const double bad_fraction[4] = {-0.1, 1.5, NAN, INFINITY};
+        for (k = 0; k < 4; ++k) {
+            rd.relabel_fraction = bad_fraction[k];
+            CHECK(saferl_rl_rcsl_trainer_memory_size(&rd, &ds) == 0);
+            CHECK(saferl_rl_rcsl_trainer_create(&t, &rd, &ds) == SAFERL_ERR_INVALID_ARGUMENT);
+        }
+        rd.relabel_fraction = 0.5;
+        rd.relabel_reward_max = NAN;
+        CHECK(saferl_rl_rcsl_trainer_create(&t, &rd, &ds) == SAFERL_ERR_INVALID_ARGUMENT);
+        rd.relabel_reward_max = 1e300;
+        CHECK(saferl_rl_rcsl_trainer_create(&t, &rd, &ds) == SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(memcmp(&t, &plain, sizeof t) == 0);
+    }
+    /* seeded random datasets: integer returns -20..40 and costs 0..15 (ties common), lengths
+       1..8, both architectures, with and without a reward ceiling */
+    saferl_rng_seed(&rng, 23);
+    for (k = 0; k < 60; ++k) {
+        int n = 1 + (int)saferl_rng_bounded(&rng, 40);
+        for (e = 0; e < n; ++e) {
+            lengths[e] = 1 + (int)saferl_rng_bounded(&rng, 8);
+            returns[e] = -20.0 + (double)saferl_rng_bounded(&rng, 61);
+            costs[e] = (double)saferl_rng_bounded(&rng, 16);
+        }
+        relabel_dataset(&ds, returns, costs, lengths, n);
+        arch = k % 2;
+        if (arch) rd = tiny_cdt_desc((uint32_t)k, 1 + k % 4);
+        else {
+            memset(&rd, 0, sizeof rd);
+            rd.hidden[0] = 4, rd.hidden_count = 1, rd.minibatch = 4;
+        }
+        rd.no_obs_normalize = 1;
+        rd.reward_scale = rd.cost_scale = 100.0;
+        rd.relabel_fraction = saferl_rng_uniform(&rng);
+        rd.relabel_reward_max = k % 3 == 0 ? 45.0 : 0.0;
+        CHECK(saferl_rl_rcsl_trainer_create(&t, &rd, &ds) == SAFERL_OK);
+        CHECK(t.relabelled_episodes == (long)floor(rd.relabel_fraction * n));
+        relabel_check_rows(&t, &ds, returns, costs, lengths, n, rd.relabel_reward_max, &u_sum, &u_count);
+        CHECK(saferl_rl_rcsl_train(&t, 2, NULL) == SAFERL_OK);
+        saferl_rl_rcsl_trainer_destroy(&t);
+    }
+    /* the reward targets' places in [F, top] are uniform: mean 1/2, sd 1 / sqrt(12 count) */
+    CHECK(u_count > 200);
+    CHECK_NEAR(u_sum / u_count, 0.5, 4.0 / sqrt(12.0 * u_count));
+    saferl_rl_dataset_destroy(&ds);
+}
+
 TEST(bchg_refuses_bad_input_and_leaves_the_game_unchanged) {
     static const struct { const char *field; saferl_result code; } expected[] = {
         {"state_count", SAFERL_ERR_INVALID_ARGUMENT}, {"follower_action_count", SAFERL_ERR_INVALID_ARGUMENT},
@@ -8095,5 +8264,6 @@ int main(int argc, char **argv) {
     RUN(bchg_sampled_hypergradient_is_unbiased_and_reproducible);
     RUN(bchg_refuses_bad_input_and_leaves_the_game_unchanged);
     RUN(mtro_targets_match_hand_computation_and_limits_of_kappa);
+    RUN(rcsl_relabelling_matches_the_hand_case_and_a_brute_force_frontier);
     return saferl_test_finish();
 }

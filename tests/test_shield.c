@@ -1623,12 +1623,12 @@ TEST(crm_updates_every_automaton_state_and_transfer_averages) {
     table.alpha = 1.0;
     table.gamma = 0.5;
     /* one real step onto lava: a violation for u = 0, 1, 3, 4's rule... not for 2 (wood + bench) */
-    saferl_shield_qtable_update_crm(&table, &rule, 5, 0, 1, 1, 1u /* lava */, 0.0, 0);
+    CHECK(saferl_shield_qtable_update_crm(&table, &rule, 5, 0, 1, 1, 1u /* lava */, 0.0, 0) == SAFERL_OK);
     CHECK(table.value[(0 * 6 + 0) * 5 + 1] == -1.0 && table.value[(0 * 6 + 1) * 5 + 1] == -1.0);
     CHECK(table.value[(0 * 6 + 2) * 5 + 1] == 0.0 && table.value[(0 * 6 + 3) * 5 + 1] == -1.0);
     CHECK(table.value[(0 * 6 + 4) * 5 + 1] == -1.0 && table.seen[0 * 6 + 2] == 1 && table.seen[0 * 6 + 5] == 0);
     /* only the active states of a stage learn */
-    saferl_shield_qtable_update_crm(&table, &rule, 2, 2, 3, 1, 0u, 1.0, 1);
+    CHECK(saferl_shield_qtable_update_crm(&table, &rule, 2, 2, 3, 1, 0u, 1.0, 1) == SAFERL_OK);
     CHECK(table.value[(2 * 6 + 0) * 5 + 3] == 1.0 && table.value[(2 * 6 + 1) * 5 + 3] == 1.0);
     CHECK(table.value[(2 * 6 + 2) * 5 + 3] == 0.0 && table.seen[2 * 6 + 2] == 0);
     /* transfer to 3 states: (2, 2) gets the mean of (2, 0) and (2, 1); (0, 2) was seen: kept */
@@ -1637,6 +1637,47 @@ TEST(crm_updates_every_automaton_state_and_transfer_averages) {
     CHECK(table.value[(2 * 6 + 2) * 5 + 3] == 1.0 && table.value[(2 * 6 + 2) * 5 + 0] == 0.25);
     CHECK(table.value[(0 * 6 + 2) * 5 + 1] == 0.0);
     CHECK(saferl_shield_qtable_rank(&table, 2, 2, ranked) == 5 && ranked[0] == 3 && ranked[1] == 0);
+}
+
+/* Bad steps are refused and leave the table as it was: seeded random steps, each index out
+   of range, or the reward not finite, or a table with fewer automaton states than the rule
+   (a successor would have no place). Good steps between them still learn. */
+TEST(qtable_updates_refuse_bad_steps_and_change_nothing) {
+    static unsigned char memory[4096], table_memory[8192], small_memory[8192], before[8192];
+    saferl_shield_dfa rule;
+    saferl_shield_qtable table, small;
+    saferl_rng rng;
+    uint32_t trial, refused = 0;
+    CHECK(saferl_shield_minecraft_safeguard(3, &rule, memory, sizeof memory) == SAFERL_OK);
+    CHECK(saferl_shield_qtable_init(&table, 4, 6, 5, table_memory, sizeof table_memory) == SAFERL_OK);
+    CHECK(saferl_shield_qtable_init(&small, 4, 3, 5, small_memory, sizeof small_memory) == SAFERL_OK);
+    CHECK(rule.state_count > 3);
+    saferl_rng_seed(&rng, 41);
+    for (trial = 0; trial < 400; ++trial) {
+        uint32_t s = saferl_rng_bounded(&rng, 4), a = saferl_rng_bounded(&rng, 5), s2 = saferl_rng_bounded(&rng, 4);
+        uint32_t q = saferl_rng_bounded(&rng, 6), q2 = saferl_rng_bounded(&rng, 6), fault = saferl_rng_bounded(&rng, 6);
+        uint32_t label2 = saferl_rng_bounded(&rng, 8);
+        double r = saferl_rng_uniform(&rng) - 0.5;
+        saferl_result want = fault == 0 || fault == 5 ? SAFERL_OK : fault == 4 ? SAFERL_ERR_NOT_FINITE : SAFERL_ERR_INVALID_ARGUMENT;
+        if (fault == 1) s = 4 + saferl_rng_bounded(&rng, 1000);
+        if (fault == 2) s2 = 4 + saferl_rng_bounded(&rng, 1000);
+        if (fault == 3) a = 5 + saferl_rng_bounded(&rng, 1000);
+        if (fault == 4) r = saferl_rng_bounded(&rng, 2) ? NAN : -INFINITY;
+        memcpy(before, table_memory, sizeof before);
+        CHECK(saferl_shield_qtable_update_crm(&table, &rule, 5, s, a, s2, label2, r, 0) == want);
+        if (want != SAFERL_OK) CHECK(memcmp(before, table_memory, sizeof before) == 0);
+        if (fault == 5) q2 = 6 + saferl_rng_bounded(&rng, 1000);
+        if (fault == 5) want = SAFERL_ERR_INVALID_ARGUMENT;
+        memcpy(before, table_memory, sizeof before);
+        CHECK(saferl_shield_qtable_update(&table, s, q, a, r, s2, q2, 0) == want);
+        if (want != SAFERL_OK) CHECK(memcmp(before, table_memory, sizeof before) == 0);
+        refused += want != SAFERL_OK;
+        memcpy(before, small_memory, sizeof before); /* the rule does not fit this table */
+        CHECK(saferl_shield_qtable_update_crm(&small, &rule, 3, 0, 0, 1, label2, 0.0, 0) ==
+              SAFERL_ERR_INVALID_ARGUMENT);
+        CHECK(memcmp(before, small_memory, sizeof before) == 0);
+    }
+    CHECK(refused > 250 && refused < 400); /* both kinds of step were drawn */
 }
 
 /* Greedy choice breaks near-ties at random. Values a few discounted violations away
@@ -2464,6 +2505,7 @@ int main(void) {
     RUN(minecraft_safeguards_follow_the_code);
     RUN(shielded_agent_never_violates_on_the_gridworld);
     RUN(crm_updates_every_automaton_state_and_transfer_averages);
+    RUN(qtable_updates_refuse_bad_steps_and_change_nothing);
     RUN(greedy_breaks_near_ties_at_random);
     RUN(transfer_copies_only_from_states_at_least_as_strict);
     RUN(transfer_by_replay_equals_q_learning_on_the_same_steps);

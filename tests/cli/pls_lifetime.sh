@@ -147,6 +147,7 @@ fi
 usage_error "--seed 1.7: usage error" deploy --env gridworld --data "$DATA" --seed 1.7
 usage_error "--seeds 5e9: usage error" bench --env gridworld --data "$DATA" --seeds 5e9
 usage_error "--seed twice: usage error (was last-wins)" deploy --env gridworld --data "$DATA" --seed 1 --seed 2
+usage_error "--relabel does not apply to deploy (the artifacts fix the policy)" deploy --env gridworld --data "$DATA" --relabel
 usage_error "--seeds with deploy: usage error (was ignored)" deploy --env gridworld --data "$DATA" --seeds 3
 usage_error "--out with deploy: usage error (was ignored)" deploy --env gridworld --data "$DATA" --out "$TMP"
 usage_error "--seed-box mtro without --dataset: usage error" deploy --env gridworld --data "$DATA" --seed-box mtro

@@ -34,6 +34,16 @@ run train --data "$TMP/d.srld" --out "$TMP/p2.srlc" --seed 1 --steps 600 --hidde
 grep -v samples_per_second "$TMP/out" >"$TMP/l2"
 cmp -s "$TMP/l1" "$TMP/l2" && cmp -s "$TMP/p.srlc" "$TMP/p2.srlc" && ok "same seed, same losses and policy" ||
     bad "same seed, same losses and policy"
+run train --data "$TMP/d.srld" --out "$TMP/p4.srlc" --seed 1 --steps 1 --hidden 32
+run train --data "$TMP/d.srld" --out "$TMP/p3.srlc" --seed 1 --steps 1 --hidden 32 --cost-scale 0.5
+[ "$status" -eq 0 ] && ! cmp -s "$TMP/p4.srlc" "$TMP/p3.srlc" && ok "train --cost-scale changes the policy's cost input" ||
+    bad "train --cost-scale changes the policy's cost input" "$(cat "$TMP/err")"
+run train --data "$TMP/d.srld" --out "$TMP/p5.srlc" --seed 1 --steps 1 --hidden 32 --relabel 0.2
+[ "$status" -eq 0 ] && grep -q '^relabelled_episodes,25$' "$TMP/out" && ! cmp -s "$TMP/p4.srlc" "$TMP/p5.srlc" &&
+    ok "train --relabel 0.2: 25 relabelled episodes for 125" || bad "train --relabel 0.2: 25 relabelled episodes for 125" "$(cat "$TMP/out" "$TMP/err")"
+run eval --policy "$TMP/p3.srlc" --env gridworld --seed 2 --episodes 3 --reward 40 --cost 0 --horizon 1
+[ "$status" -eq 0 ] && grep -Eq '^40.000,0.000,-?[0-9.]+,[0-9.]+$' "$TMP/out" && ok "eval --horizon" ||
+    bad "eval --horizon" "$(cat "$TMP/out" "$TMP/err")"
 run eval --policy "$TMP/p.srlc" --env gridworld --seed 2 --episodes 20 --reward 40 --cost 0
 [ "$status" -eq 0 ] && grep -Eq '^40.000,0.000,-?[0-9.]+,[0-9.]+$' "$TMP/out" && ok "eval at one target" ||
     bad "eval at one target" "$(cat "$TMP/out" "$TMP/err")"
@@ -104,6 +114,12 @@ usage_error "--steps with collect: usage error (was ignored)" collect --env clif
 usage_error "--grid with --reward: usage error" eval --policy "$TMP/p.srlc" --env gridworld --grid 3x3 --data "$TMP/d.srld" --reward 1 --cost 0
 usage_error "--hidden 32,-1: usage error" train --data "$TMP/d.srld" --out "$TMP/x.srlc" --hidden 32,-1
 usage_error "--seeds 1,+2: usage error" check --seeds 1,+2
+usage_error "--cost-scale 0: usage error" train --data "$TMP/d.srld" --out "$TMP/x.srlc" --cost-scale 0
+usage_error "--relabel 1.5: usage error" train --data "$TMP/d.srld" --out "$TMP/x.srlc" --relabel 1.5
+usage_error "--relabel with eval: usage error" eval --policy "$TMP/p.srlc" --env gridworld --reward 1 --cost 1 --relabel 0.2
+usage_error "--cost-scale with eval: usage error" eval --policy "$TMP/p.srlc" --env gridworld --reward 1 --cost 1 --cost-scale 2
+usage_error "--horizon 0: usage error" eval --policy "$TMP/p.srlc" --env gridworld --reward 1 --cost 1 --horizon 0
+usage_error "--horizon with train: usage error" train --data "$TMP/d.srld" --out "$TMP/x.srlc" --horizon 10
 # Failed writes: exit 1 naming the file and the reason, the old file kept
 stdout_full "stdout on /dev/full: exit 1" eval --policy "$TMP/p.srlc" --env gridworld --seed 2 --episodes 2 --reward 40 --cost 0
 data_error "train --out /dev/full: exit 1 with the reason" "/dev/full: No space left on device" \
