@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_budget.h - v0.4.0 - relative-budget analysis for RL with verifiable rewards
+/* saferl_budget.h - v0.5.0 - relative-budget analysis for RL with verifiable rewards
                               public domain or MIT; see the end of the file
 
    The relative budget of a prompt is  xi = H / E[T]:  H the generation horizon (token
@@ -120,9 +120,28 @@
         a profile-likelihood interval with the boundary's 50:50 chi2_0 / chi2_1 law (Self
         and Liang 1987; Stram and Lee 1994), was not taken: xi is a function of this set's
         q_i, not of (a, b) alone, so a profile interval for it needs a prediction step of
-        its own. The atom fixes the boundary but not for free (README.md has both priors
-        on the same data): it pulls xi up where a real spread is hidden by censoring, so
-        the default stays the half-Cauchy alone.
+        its own (0.5.0's widened interval, below, takes that step for the spread). The atom
+        fixes the boundary but not for free (README.md has both priors on the same data):
+        it pulls xi up where a real spread is hidden by censoring, so the default stays the
+        half-Cauchy alone.
+      * Both priors leave a Bayesian interval, calibrated on average over its prior; where
+        the data barely measure the spread (one success a prompt or none, 90% censored) its
+        coverage at a given spread is the prior's choice. Those data rule out few spreads:
+        16 prompts x 8 attempts with no spread at all keep the likelihood of spread 1 at
+        0.2-0.9 of its top. desc.interval = SAFERL_BUDGET_INTERVAL_WIDENED makes xi_lo, xi_hi
+        the posterior interval (still in posterior_lo, posterior_hi) joined with the interval given each spread the data do not rule out (m
+        integrated out under its flat prior, an integrated likelihood: Berger, Liseo and
+        Wolpert 1999), the spreads whose integrated likelihood ratio to the best lies within
+        the chi2_1 quantile at desc.confidence (spread_lo, spread_hi; spread 0 by the atom's
+        B(D, F)). That is Berger and Boos 1994 ("P values maximized over a confidence set for
+        the nuisance parameter") without their split of alpha: each spread's own interval
+        covers at its level when that spread is the truth, so coverage can fall below the
+        level only when the truth is outside the set. xi falls as the spread rises, so the
+        lower limit is taken at the largest spread in the set and the upper at the smallest
+        (spread 0: q ~ Beta(D, F)); on the grid's rows of u. It costs two more rounds of
+        draws. README.md has its coverage beside the posterior's: it holds at the boundary
+        and is conservative (up to 0.99) where a few prompts leave the spread open, so it is
+        not the default.
       * The marginal likelihood sees a prompt only through (D_i, F_i): prompts with the
         same pair are grouped and evaluated once (the work's per-prompt doubles). That
         pays under heavy censoring, where most prompts share a few pairs; with exact token
@@ -159,6 +178,11 @@
       leaves outputs untouched; NaN and infinities are rejected, never propagated.
 
    REVISION HISTORY
+      0.5.0 (2026-12-05)  desc.interval = SAFERL_BUDGET_INTERVAL_WIDENED widens the set's
+                          interval over the spreads the data do not rule out (the summary's
+                          spread_lo, spread_hi); the summary keeps the posterior interval in
+                          posterior_lo, posterior_hi; the default's draws and results are
+                          0.4.0's
       0.4.0 (2026-12-05)  saferl_budget_set_memory_size takes the prompt count (the scratch
                           holds the likelihood's patterns: prompts with the same successes
                           and failed tokens are evaluated once); desc.spread_prior offers a
@@ -185,9 +209,9 @@
 #define SAFERL_BUDGET_H
 
 #define SAFERL_BUDGET_VERSION_MAJOR 0
-#define SAFERL_BUDGET_VERSION_MINOR 4
+#define SAFERL_BUDGET_VERSION_MINOR 5
 #define SAFERL_BUDGET_VERSION_PATCH 0
-#define SAFERL_BUDGET_VERSION_STRING "0.4.0"
+#define SAFERL_BUDGET_VERSION_STRING "0.5.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_BUDGET_IMPLEMENTATION)
 #define SAFERL_BUDGET_IMPLEMENTATION
@@ -444,6 +468,12 @@ typedef enum saferl_budget_spread_prior {
                                                      (spread 0), else that half-Cauchy */
 } saferl_budget_spread_prior;
 
+typedef enum saferl_budget_interval {
+    SAFERL_BUDGET_INTERVAL_POSTERIOR = 0, /* the posterior quantiles (the default) */
+    SAFERL_BUDGET_INTERVAL_WIDENED = 1    /* also the posterior interval widened over the spreads
+                                             the data do not rule out; two more rounds of draws */
+} saferl_budget_interval;
+
 typedef struct saferl_budget_desc {
     double confidence;    /* two-sided interval level in (0, 1); 0 -> 0.95 */
     double balanced_low;  /* lower edge of the balanced band; 0 -> 1.5 (the paper's) */
@@ -455,6 +485,8 @@ typedef struct saferl_budget_desc {
     uint32_t seed;        /* of those draws; 0 is a seed like any other */
     saferl_budget_spread_prior spread_prior; /* of saferl_budget_set_estimate; 0 ->
                              SAFERL_BUDGET_SPREAD_HALF_CAUCHY */
+    saferl_budget_interval interval; /* of saferl_budget_set_estimate: which interval xi_lo,
+                             xi_hi hold; 0 -> SAFERL_BUDGET_INTERVAL_POSTERIOR */
 } saferl_budget_desc;
 
 /* The desc with every zero field replaced by its default. */
@@ -527,7 +559,14 @@ typedef struct saferl_budget_set_summary {
     double mean_tokens;       /* mean_i E[T_i]: the posterior median */
     double mean_tokens_lo, mean_tokens_hi;
     double xi;                /* H / mean_tokens */
-    double xi_lo, xi_hi;      /* interval at desc.confidence: posterior quantiles */
+    double xi_lo, xi_hi;      /* interval at desc.confidence: the posterior's, or under
+                                 SAFERL_BUDGET_INTERVAL_WIDENED the widened one */
+    double posterior_lo, posterior_hi; /* the posterior quantiles */
+    double spread_lo, spread_hi; /* SAFERL_BUDGET_INTERVAL_WIDENED: the spreads the data do
+                                 not rule out at desc.confidence (integrated likelihood
+                                 ratio), over which the posterior interval was widened
+                                 (Berger and Boos 1994); otherwise, and where no spread is
+                                 fitted, 0 and 0 */
     int xi_is_upper_bound;    /* 1: no success anywhere, xi only bounded from above (xi_hi) */
     saferl_budget_regime regime;
     int regime_is_certain;    /* 1 when the whole interval lies in that regime */
@@ -1712,22 +1751,26 @@ static double saferl_budget__atom_probability(const saferl_budget__grid *g, doub
    atom: q ~ Beta(D, F), xi = H q. Otherwise a grid cell by its weight and a uniform point
    in it for (ln a, m), then q_i ~ Beta(a + D_i, b + F_i) for each prompt, as X / (X + Y)
    with X, Y gamma variates, so that 1 / q_i = 1 + Y / X stays exact for small q_i. At
-   atom_probability 0 no draw of the atom's coin is made (0.3.0's stream). */
+   atom_probability 0 no draw of the atom's coin is made (0.3.0's stream). row >= 0 keeps
+   the cells to that row of u: draws given the spread, m integrated out. */
 static void saferl_budget__draw_xi(const saferl_budget_summary *per_prompt, size_t prompt_count,
-                                   const saferl_budget__grid *g, double horizon, double atom_probability,
+                                   const saferl_budget__grid *g, int row, double horizon, double atom_probability,
                                    double successes, double failures, saferl_rng *rng, double *xi, size_t draws) {
     const size_t cells = SAFERL_BUDGET__GRID_U * SAFERL_BUDGET__GRID_M;
     const double z_step = 2.0 * SAFERL_BUDGET__GRID_Z / SAFERL_BUDGET__GRID_M;
+    const size_t first = row >= 0 ? (size_t)row * SAFERL_BUDGET__GRID_M : 0;
+    const size_t last = row >= 0 ? first + SAFERL_BUDGET__GRID_M - 1 : cells - 1;
+    const double base = first > 0 ? g->cumulative[first - 1] : 0.0;
     size_t m, i;
     for (m = 0; m < draws; ++m) {
         double target, sum = 0.0, log_a, a, b;
-        size_t low = 0, high = cells - 1, j, k;
+        size_t low = first, high = last, j, k;
         if (atom_probability > 0.0 && saferl_rng_uniform(rng) < atom_probability) {
             double x = saferl_budget__sample_gamma(rng, successes), y = saferl_budget__sample_gamma(rng, failures);
             xi[m] = horizon * x / (x + y);
             continue;
         }
-        target = saferl_rng_uniform(rng) * g->cumulative[cells - 1];
+        target = base + saferl_rng_uniform(rng) * (g->cumulative[last] - base);
         while (low < high) { /* the first cell whose cumulative weight exceeds the target */
             size_t mid = low + (high - low) / 2;
             if (g->cumulative[mid] > target) high = mid;
@@ -1746,6 +1789,75 @@ static void saferl_budget__draw_xi(const saferl_budget_summary *per_prompt, size
             sum += x > 0.0 ? 1.0 + y / x : SAFERL_BUDGET__INF;
         }
         xi[m] = horizon * (double)prompt_count / sum; /* 0 when a draw's E[T] overflowed */
+    }
+}
+
+/* The spreads the data do not rule out: the rows of u whose likelihood, m integrated out
+   under its flat prior (an integrated likelihood: Berger, Liseo and Wolpert 1999,
+   "Integrated likelihood methods for eliminating nuisance parameters"), lies within
+   critical / 2 of the best, and spread 0 itself (the atom's B(D, F), integrated the same
+   way) when it does. The grid's row weights are prior x likelihood x m's measure, so the
+   prior comes off again. Sets *low_row (largest spread) and *high_row (smallest), -1 when
+   no row is in, and returns 1 when spread 0 is in. */
+static int saferl_budget__spread_set(const saferl_budget__grid *g, double log_atom, double critical, int *low_row,
+                                     int *high_row) {
+    double row_loglik[SAFERL_BUDGET__GRID_U], best = log_atom;
+    const double total = g->cumulative[SAFERL_BUDGET__GRID_U * SAFERL_BUDGET__GRID_M - 1];
+    const double shift = g->log_evidence - log(total * g->u_step); /* back to likelihood x dm */
+    int j;
+    for (j = 0; j < SAFERL_BUDGET__GRID_U; ++j) {
+        double below = j > 0 ? g->cumulative[j * SAFERL_BUDGET__GRID_M - 1] : 0.0;
+        double row = g->cumulative[(j + 1) * SAFERL_BUDGET__GRID_M - 1] - below;
+        row_loglik[j] = row > 0.0 ? log(row) + shift - saferl_budget__log_prior(g->u_low + (j + 0.5) * g->u_step)
+                                  : -SAFERL_BUDGET__INF;
+        if (row_loglik[j] > best) best = row_loglik[j];
+    }
+    *low_row = *high_row = -1;
+    for (j = 0; j < SAFERL_BUDGET__GRID_U; ++j) {
+        if (2.0 * (best - row_loglik[j]) <= critical) {
+            if (*low_row < 0) *low_row = j;
+            *high_row = j;
+        }
+    }
+    return 2.0 * (best - log_atom) <= critical;
+}
+
+/* The posterior interval widened to hold, at every spread the data do not rule out, the
+   interval given that spread (Berger and Boos 1994, "P values maximized over a confidence
+   set for the nuisance parameter"): xi falls as the spread grows (a spread raises
+   mean_i E[T_i], Jensen), so the lower limit comes from the largest spread in the set and
+   the upper from the smallest, spread 0 by the atom's Beta(D, F). The draws continue the
+   posterior's stream into its buffer, whose quantiles are already read. */
+static void saferl_budget__widen_interval(const saferl_budget_summary *per_prompt, size_t prompt_count,
+                                          const saferl_budget__grid *g, double successes, double failures,
+                                          double alpha, saferl_rng *rng, double *draws, size_t draw_count,
+                                          saferl_budget_set_summary *s) {
+    /* xi_lo, xi_hi start at the posterior's */
+    const double z = saferl_budget__normal_quantile(1.0 - alpha / 2.0);
+    int low_row, high_row, zero = saferl_budget__spread_set(g, saferl_budget__log_beta(successes, failures), z * z,
+                                                            &low_row, &high_row);
+    double tri, tetra, limit;
+    s->spread_lo = 0.0;
+    s->spread_hi = 0.0;
+    if (low_row >= 0) {
+        saferl_budget__polygamma(exp(g->u_low + (low_row + 0.5) * g->u_step), &tri, &tetra);
+        s->spread_hi = sqrt(tri);
+        saferl_budget__draw_xi(per_prompt, prompt_count, g, low_row, s->horizon, 0.0, successes, failures, rng,
+                               draws, draw_count);
+        saferl_budget__sort(draws, draw_count);
+        limit = saferl_budget__quantile(draws, draw_count, alpha / 2.0);
+        if (limit < s->xi_lo) s->xi_lo = limit;
+    }
+    if (!zero && high_row >= 0) {
+        saferl_budget__polygamma(exp(g->u_low + (high_row + 0.5) * g->u_step), &tri, &tetra);
+        s->spread_lo = sqrt(tri);
+    }
+    if (zero || high_row >= 0) {
+        saferl_budget__draw_xi(per_prompt, prompt_count, g, zero ? -1 : high_row, s->horizon, zero ? 1.0 : 0.0,
+                               successes, failures, rng, draws, draw_count);
+        saferl_budget__sort(draws, draw_count);
+        limit = saferl_budget__quantile(draws, draw_count, 1.0 - alpha / 2.0);
+        if (limit > s->xi_hi) s->xi_hi = limit;
     }
 }
 
@@ -1785,9 +1897,10 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     size_t i, pattern_count;
     SAFERL_ASSERT(set != NULL && (per_prompt != NULL || prompt_count == 0));
     if ((r = saferl_budget__check_desc(&d)) != SAFERL_OK) return r;
-    if (d.spread_prior != SAFERL_BUDGET_SPREAD_HALF_CAUCHY &&
-        d.spread_prior != SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY)
-        return SAFERL_ERR_INVALID_ARGUMENT; /* checked here only: no other function reads it */
+    if ((d.spread_prior != SAFERL_BUDGET_SPREAD_HALF_CAUCHY &&
+         d.spread_prior != SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY) ||
+        (d.interval != SAFERL_BUDGET_INTERVAL_POSTERIOR && d.interval != SAFERL_BUDGET_INTERVAL_WIDENED))
+        return SAFERL_ERR_INVALID_ARGUMENT; /* checked here only: no other function reads them */
     if (prompt_count == 0) return SAFERL_ERR_NO_DATA;
     memset(&s, 0, sizeof s);
     for (i = 0; i < prompt_count; ++i) {
@@ -1822,6 +1935,8 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
         s.xi_lo = s.horizon * q_lo;
         s.xi_hi = s.horizon * q_hi;
         s.xi_is_upper_bound = successes == 0.0;
+        s.posterior_lo = s.xi_lo;
+        s.posterior_hi = s.xi_hi;
         saferl_budget__finish_set(&s, &d);
         *set = s;
         return successes > 0.0 ? SAFERL_OK : SAFERL_BOUND_ONLY;
@@ -1835,9 +1950,17 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     if (d.spread_prior == SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY)
         s.spread_zero_probability = saferl_budget__atom_probability(&grid, successes, exposure - successes);
     saferl_rng_seed(&rng, d.seed);
-    saferl_budget__draw_xi(per_prompt, prompt_count, &grid, s.horizon, s.spread_zero_probability, successes,
+    saferl_budget__draw_xi(per_prompt, prompt_count, &grid, -1, s.horizon, s.spread_zero_probability, successes,
                            exposure - successes, &rng, draws, d.draws);
     saferl_budget__sort(draws, d.draws);
+    s.posterior_lo = saferl_budget__quantile(draws, d.draws, alpha / 2.0);
+    s.posterior_hi = saferl_budget__quantile(draws, d.draws, 1.0 - alpha / 2.0);
+    s.xi = saferl_budget__quantile(draws, d.draws, 0.5);
+    s.xi_lo = s.posterior_lo;
+    s.xi_hi = s.posterior_hi;
+    if (d.interval == SAFERL_BUDGET_INTERVAL_WIDENED)
+        saferl_budget__widen_interval(per_prompt, prompt_count, &grid, successes, exposure - successes, alpha, &rng,
+                                      draws, d.draws, &s);
     s.method = d.spread_prior == SAFERL_BUDGET_SPREAD_HALF_CAUCHY
                    ? "hierarchical Bayes: prompts' hazards Beta(a, b), (a, b) integrated on a grid under a "
                      "half-Cauchy prior on the spread, posterior draws"
@@ -1849,9 +1972,6 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     saferl_budget__polygamma(s.prior_a, &s.spread, &tetragamma);
     s.spread = sqrt(s.spread);
     s.log_likelihood = fit.loglik;
-    s.xi = saferl_budget__quantile(draws, d.draws, 0.5);
-    s.xi_lo = saferl_budget__quantile(draws, d.draws, alpha / 2.0);
-    s.xi_hi = saferl_budget__quantile(draws, d.draws, 1.0 - alpha / 2.0);
     saferl_budget__finish_set(&s, &d);
     *set = s;
     return SAFERL_OK;

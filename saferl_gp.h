@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.4.0 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+/* saferl_gp.h - v0.4.1 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
                           StageOpt, safe UCB, the PLS online stage, continuous boxes,
                           constrained EI)
                           public domain or MIT; see the end of the file
@@ -140,8 +140,9 @@
       flags). It runs 1.1-1.3x faster (n = 200 down to 25), since the unfused inner loop's
       instructions fill the core's dispatch width. So on such a CPU predicted variances differ
       from the SSE and WebAssembly ones by rounding (within the substitution's error bound);
-      the factor, the grids and everything the safe optimisers decide stay bit-identical
-      across CPUs and with WebAssembly. SAFERL_NO_DISPATCH, a
+      the factor, the grids and the safe optimisers' steps stay bit-identical across CPUs and
+      with WebAssembly (saferl_gp_swarm_best ranks the safe points by saferl_gp_predict, so
+      where two lower bounds tie to rounding its pick may differ). SAFERL_NO_DISPATCH, a
       target that has AVX2 already (-march=x86-64-v3, -mavx2, -march=native), another
       architecture or WebAssembly: one instantiation for the build's target. With FMA in the
       target (-march=native) the compiler may fuse in GNU C modes: results then differ from
@@ -255,6 +256,12 @@
       still overflow inside the algebra; results stay within the documented codes.
 
    REVISION HISTORY
+      0.4.1 (2026-12-05)  saferl_gp_predict's variance solve runs fused (explicit FMA) on
+                          CPUs with AVX2 and FMA: its variances differ from the SSE and
+                          WebAssembly copies by rounding there (the factor, grids and safe
+                          optimisers keep the unfused solve and their bits); the kernel's exp
+                          takes -|x| by one sign-bit OR (same bits); the PLS notes separate
+                          what the prior certifies before the first evaluation from growth
       0.4.0 (2026-12-04)  safe by default: the zero desc's beta is SAFERL_GP_BETA_GAUSSIAN_TAIL
                           (the finite-set union bound, exact one-sided tail; the constant is
                           SAFERL_GP_BETA_CONSTANT, now 3, by name); saferl_gp_predict takes a
@@ -285,8 +292,8 @@
 
 #define SAFERL_GP_VERSION_MAJOR 0
 #define SAFERL_GP_VERSION_MINOR 4
-#define SAFERL_GP_VERSION_PATCH 0
-#define SAFERL_GP_VERSION_STRING "0.4.0"
+#define SAFERL_GP_VERSION_PATCH 1
+#define SAFERL_GP_VERSION_STRING "0.4.1"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
@@ -978,11 +985,6 @@ static int saferl_gp__have_avx2(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2");
 }
-/* the fused solve's copy needs FMA as well */
-static int saferl_gp__have_fma(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
 /* name(params) from its body name_body: the portable copy name_portable, the AVX2 copy
    name_avx2 and the choice per call (args: params' names, parenthesised). */
 #  define SAFERL_GP__DISPATCHED(type, name, params, args)                                                          \
@@ -1439,7 +1441,11 @@ static void saferl_gp__solve_columns(const double *l, size_t ld, uint32_t n, dou
     if (saferl_gp__have_avx2()) saferl_gp__solve_columns_avx2(l, ld, n, v, ldv, m, sumsq);
     else saferl_gp__solve_columns_portable(l, ld, n, v, ldv, m, sumsq);
 }
-/* saferl_gp_predict's variances: fused on a CPU with FMA */
+/* saferl_gp_predict's variances: fused on a CPU with AVX2 and FMA */
+static int saferl_gp__have_fma(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
 static void saferl_gp__solve_columns_fused(const double *l, size_t ld, uint32_t n, double *v, size_t ldv, uint32_t m,
                                            double *sumsq) {
     if (saferl_gp__have_fma()) saferl_gp__solve_columns_fused_avx2(l, ld, n, v, ldv, m, sumsq);

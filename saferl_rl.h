@@ -161,6 +161,11 @@
         and the grid ended at J_C / d 1.4-1.7 in all 45 runs. A limit of 0 has no unit: the
         critic then learns raw costs and the violation is J_C (w still applies). The grid
         under both rules is in README.md; lr and the rest were not chosen again.
+        TD3-Lag's actor follows dQ/da at its own action, so where actions act in steps (a
+        discrete choice read off a continuous action) it cannot reach a better step more than
+        its exploration noise away, nor leave one where tanh has saturated; its multiplier
+        then climbs with no response (random tabular CMDPs: README.md). SAC-Lag's sampled
+        actions reach across steps.
         Several constraints (cost_count 1..8, the environment's costs, a limit each, all
         required): a cost critic, its target and a multiplier per constraint; the actor's loss
         adds sum_i lambda_i w_i Q_Ci and is divided by (1 + sum_i lambda_i).
@@ -327,6 +332,44 @@
         the cost's early size makes the uncapped push too large. Nothing was tuned after
         that run. SAFERL_RL_MULTIPLIER_COST_UNITS keeps the papers' units and OmniSafe's
         defaults (bit for bit the previous releases' results).
+      * The proportional term (lambda_kp). The page's CartPole run needs lambda to rise fast on
+        a large violation, the gridworld's to fall fast once the cost is under d: integrating
+        the violation serves one or the other, depending on the cap. What the literature does
+        for exactly this: (1) Stooke et al.'s PID Lagrangian adds a proportional term, Kp e,
+        that answers the present violation without integrating it, so it vanishes when the
+        cost drops (OmniSafe's PIDLagrangian, checked in its code: Kp 0.1, Ki 0.01, Kd 0.01,
+        EMAs 0.95 on e and on J_C, the derivative against a 10-epoch delay, the integral
+        clipped at 0 (and to [0, 1] with diff_norm), the output at penalty_max 100 unless
+        sum_norm or diff_norm; its CPPO-PID config sets sum_norm, so no cap); (2) a
+        multiplicative (log-space) step, lambda <- lambda exp(lr e), rises by a factor an
+        epoch, but from where the cost-free epochs leave lambda (near 0) the 8 e-folds from
+        0.001 to 3 take too many epochs, and lambda never returns to 0; (3) OmniSafe's
+        lagrangian_upper_bound (2 for FOCOPS and CUP, none for PPO-Lag) bounds an overshoot
+        but does not speed the rise, and a bound can make a reachable limit unreachable (CUP
+        above). Chosen, (1) in the form the asymmetry asks for: the dual ascent rows (PPO-Lag,
+        TRPO-Lag, FOCOPS, CUP) keep their integral, the dual ascent on the capped relative
+        violation above (an overshoot is still undone at lambda_lr an epoch at most, and the
+        integral never holds more than that), and apply lambda = max(0, integral + lambda_kp
+        e_p), e_p = (J_C - d) / |d| uncapped (the relative violation when d = 0; J_C - d in
+        cost units), projected as the integral is. The push grows with the overshoot and is
+        gone the epoch the cost is back under d (it is negative below d, at most lambda_kp:
+        Stooke et al.'s symmetric term). lambda_kp 1: one unit of lambda per limit of
+        overshoot, the PID row's Kp; by the diagnosis above seed 1's first epoch over d (J_C
+        29) would get 2 x 0.66 + 1.9 = 3.2 where 3 was enough, and the gridworld's early 7 d
+        gives a push of 6 only while the cost is there. Fixed before any held-out run (PID-Lag
+        is unchanged: its Kp acts on the capped violation), then validated against lambda_kp
+        none, the rule before (README.md has the tables): the CMDP grid, 273 of 315 runs within
+        the target against 262 and 60 of 63 cells as before (PPO-Lag 44 runs against 40,
+        TRPO-Lag 35 / 32, FOCOPS 44 / 41, CUP 34 / 33; the other rows are unchanged); the page's
+        gridworld default (seeds 1-3) still well under d, cost 0.21 / 0.14 / 0.12 and return 36
+        / 32 / 40 against 0.06 / 0.08 / 0.11 and 37 / 35 / 37; the page's CartPole run at d =
+        10: under d at epoch 15 on 4 of the held-out seeds 4-13, as before (mean return 219
+        against 212). So lambda_kp 1 is the default (ahead on the grid, nothing worse), and the
+        CartPole goal is still not met: the cost's jump outruns any multiplier that answers
+        J_C after the fact (seed 6's lambda stood at 10 to 15 for ten epochs while J_C stayed
+        at 38 to 81: the actor unlearns the drift slowly whatever the weight). Development
+        seeds 1-3 of that run end at 9.5 / 10.3 / 33 (27 / 5 / 44 before). SAFERL_RL_NONE
+        gives the rule before bit for bit.
         CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
       * The cost estimate (cost_estimate): what J_C, the cost every constraint's update acts
         on (the multipliers, CPO's and PCPO's c), is the mean of. SAFERL_RL_COST_EPOCH, the
@@ -468,10 +511,11 @@
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
 
-   CHECKPOINT FORMAT ("SRLK", version 3; the whole training state of saferl_rl_agent)
-      offset 0   magic "SRLK"   4 format version (3; version 2 lacked the off-policy desc's
-                                  multiplier_scale, version 1 cost_estimate and the epoch's
-                                  mean costs: both are refused with SAFERL_ERR_VERSION)
+   CHECKPOINT FORMAT ("SRLK", version 4; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (4; version 3 lacked the desc's lambda_kp,
+                                  version 2 the off-policy desc's multiplier_scale, version 1
+                                  cost_estimate and the epoch's mean costs: all are refused
+                                  with SAFERL_ERR_VERSION)
              8   sections in this order, each a 4-byte tag, its payload's byte length, the
                  payload; uint32, binary32 and binary64 (doubles), little endian; a uint64 as
                  two uint32, low first
@@ -698,7 +742,7 @@
       bytes: SSE, WebAssembly's simd128; 6 x 16 with AVX), each output still one running sum in
       the textbook order (tests/test_rl.c checks the bits against plain loops); tanh is a
       vectorised double-precision evaluation. On x86-64 with GCC or clang, a build that does not already
-      target AVX2 (say -march=x86-64-v2) compiles the products and tanh a second time for AVX2
+      target AVX2 (say -march=x86-64-v2) compiles the products, tanh and Adam a second time for AVX2
       and picks that copy per call when the CPU has it (__builtin_cpu_supports). Without FMA
       on purpose: both copies do the same multiplies and adds in the same order, so results
       are bit-identical whichever runs (tests/test_rl.c checks it) and a run replays exactly on
@@ -711,11 +755,14 @@
       of the unpacked policy (tests/test_rl.c checks it on random shapes). Layers with fewer
       outputs than a tile is wide (a policy's head, a value) run the tile along the batch, and
       gradients a few inputs wide along the rows (same sums, same bits); the weight panels are
-      packed by 4 x 4 transposes in registers. tanh runs in three passes over chunks of 32
-      values (range reduction, polynomial, division): one value's chain of dependent
-      operations is longer than the out-of-order window overlaps, and splitting it made tanh
-      1.5x faster with the same operations on every value (the same bits, checked on all 2^32
-      inputs). ReLU's select and Adam's square roots are written so that compilers vectorise
+      packed by 4 x 4 transposes in registers. A layer's sums start from its bias (no copy of
+      the bias into the outputs first); the backward pass writes each activation's derivative
+      in place, and with grads NULL computes the input gradient alone (an actor's loss through
+      the critics skips their weight gradients, a tenth of SAC's products). tanh runs in
+      three passes over chunks of 32 values (range reduction, polynomial, division): one
+      value's chain of dependent operations is longer than the out-of-order window overlaps,
+      and splitting it made tanh 1.5x faster with the same operations on every value (the
+      same bits, checked on all 2^32 inputs). ReLU's select and Adam's square roots are written so that compilers vectorise
       them (a bit mask; SSE's correctly rounded sqrtps), again with the same bits.
       What stays fixed: one build configuration (default, SAFERL_RL_FAST_TANH or
       SAFERL_USE_BLIS) gives the same bits for the same seed on every x86-64 CPU, whichever
@@ -761,11 +808,18 @@
                           inputs), weight panels packed by register transposes, narrow layers
                           and narrow gradients tiled along the batch, ReLU and Adam vectorised
                           (same bits: a batch-64 policy forward's MLP 24.3 -> 18.8 us of
-                          CPU, SAC on Pendulum 4.2 -> 2.7 s of CPU; README). Multipliers hold on any cost scale:
+                          CPU, SAC on Pendulum 4.2 -> 2.7 s of CPU; README); sums start from
+                          the bias, saferl_rl_mlp_backward and saferl_rl_linear_backward take
+                          NULL parameter gradients (the input gradient alone: SAC's actor step
+                          through the critics), Adam compiled for AVX2 too (same bits; SAC on
+                          Pendulum 2.7 -> 2.2 s of CPU under load). Multipliers hold on any cost scale:
                           multiplier_scale RELATIVE (the default: standardised cost advantages,
                           relative violation, lambda_lr 2, PID 1 / 2 / 0, FOCOPS / CUP
-                          unbounded) or COST_UNITS (0.4's). Gym's Pendulum-v1 and the runner
-                          (a velocity-cost locomotion task) built in;
+                          unbounded; the dual ascent rows add a proportional term, lambda_kp
+                          1 on (J_C - d) / |d|: 273 of 315 CMDP grid runs within the target
+                          against 262) or COST_UNITS (0.4's); SRLK version 4 (lambda_kp).
+                          Gym's Pendulum-v1 and the runner (a velocity-cost locomotion task)
+                          built in;
                           uncertainty parameters omega (pendulums,
                           CartPole) taken at reset; a replay buffer in caller memory; TD3, SAC,
                           TD3-Lagrangian and SAC-Lagrangian, M2TD3 and DR-TD3, discrete SAC and
@@ -1189,7 +1243,9 @@ SAFERL_RL_API void saferl_rl_mlp_init_params(const saferl_rl_mlp *mlp, float *pa
 SAFERL_RL_API float *saferl_rl_mlp_forward(const saferl_rl_mlp *mlp, const float *params,
                                            const float *inp, float *acts, int B);
 /* Accumulates parameter gradients into grads (+=) and, if dinp is not NULL, the input
-   gradient into dinp (+=). scratch holds 2 * B * max(sizes) floats. dout (B, sizes[L]). */
+   gradient into dinp (+=). grads NULL skips the parameter gradients (about half the work)
+   when only the input gradient is wanted, as when an actor's loss goes back through a
+   critic. scratch holds 2 * B * max(sizes) floats. dout (B, sizes[L]). */
 SAFERL_RL_API void saferl_rl_mlp_backward(const saferl_rl_mlp *mlp, const float *params, float *grads,
                                           const float *inp, const float *acts, const float *dout,
                                           float *dinp, float *scratch, int B);
@@ -1476,6 +1532,10 @@ typedef struct saferl_rl_desc {
     saferl_rl_multiplier_scale multiplier_scale; /* RELATIVE (scale-free); COST_UNITS: OmniSafe's */
     double lambda_lr;                /* RELATIVE: 2; COST_UNITS: 0.035 */
     saferl_rl_lambda_optimizer lambda_optimizer; /* SGD */
+    double lambda_kp;                /* PPO-Lag, TRPO-Lag, FOCOPS, CUP: a proportional term lambda_kp e_p on
+                                        top of the dual ascent, e_p the violation in units of the limit
+                                        (ALGORITHMS, "the proportional term"): RELATIVE: 1; COST_UNITS:
+                                        SAFERL_RL_NONE (none: the plain dual ascent) */
     double pid_kp, pid_ki, pid_kd;   /* RELATIVE: 1, 2, SAFERL_RL_NONE; COST_UNITS: 0.1, 0.01,
                                         0.01; SAFERL_RL_NONE: 0 */
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
@@ -1578,7 +1638,9 @@ typedef struct saferl_rl_agent {
         float *cost_advantages;   /* several constraints: their weighted sum */
     } reference;
     struct { /* a Lagrange multiplier per constraint and its controller's state */
-        double value[SAFERL_RL_MAX_COSTS];
+        double value[SAFERL_RL_MAX_COSTS]; /* the dual ascent's or the PID's output */
+        double applied[SAFERL_RL_MAX_COSTS]; /* what this epoch's update weighs the costs by: value
+                                    plus the proportional term (lambda_kp); derived, not saved */
         long adam_step;           /* lambda_optimizer Adam */
         double adam_m[SAFERL_RL_MAX_COSTS], adam_v[SAFERL_RL_MAX_COSTS];
         double pid_integral[SAFERL_RL_MAX_COSTS], pid_error[SAFERL_RL_MAX_COSTS], pid_cost[SAFERL_RL_MAX_COSTS];
@@ -2210,7 +2272,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpol
    against yc's row i) and adds its gradient into critic_grad[i]; actor_loss returns TD3's
    -mean Q1(s, pi(s)) or SAC's mean(alpha logp - min_i Q_i), for the Lagrangian forms plus
    sum_i lambda_i w_i Q_Ci and divided by (1 + sum_i lambda_i), and adds its gradient into
-   actor_grad (critic_grad is scratch here). Discrete SAC (act holds indices) takes the
+   actor_grad (critic_grad is left as it was). Discrete SAC (act holds indices) takes the
    expectations over actions exactly instead of a sample (noise unused): y = r + gamma (1 - done)
    sum_a' pi(a'|s') (min_i Q_i'(s', a') - alpha log pi(a'|s')), yc_i = c_i + gamma_c (1 - done)
    sum_a' pi(a'|s') Q_Ci'(s', a'); the critics' loss on Q_i(s, a) of the taken a; the actor's
@@ -2550,11 +2612,19 @@ static int saferl_rl__have_avx2(void) {
 SAFERL_RL_API const char *saferl_rl_version(void) { return SAFERL_RL_VERSION_STRING; }
 
 static int saferl_rl__finite(double v) { return v == v && v <= 3.4e38 && v >= -3.4e38; }
+/* saferl_rl__finite on every float of x, read from the bits: |x| <= 3.4e38 is |bits| <=
+   0x7f7fc99e, the largest float not above 3.4e38 (NaN and infinities lie above it). No early
+   exit, so the loop vectorises: it scans every gradient of an update. */
 static int saferl_rl__all_finite(const float *x, int n) {
+    int32_t worst = 0;
     int i;
-    for (i = 0; i < n; ++i)
-        if (!saferl_rl__finite(x[i])) return 0;
-    return 1;
+    for (i = 0; i < n; ++i) {
+        int32_t bits;
+        memcpy(&bits, &x[i], 4);
+        bits &= 0x7fffffff;
+        worst = bits > worst ? bits : worst;
+    }
+    return worst <= 0x7f7fc99e;
 }
 static double saferl_rl__nan(void) {
     volatile double zero = 0.0;
@@ -3083,12 +3153,13 @@ SAFERL_RL_API void saferl_rl_cliff_model(double *transition, double *reward, dou
 #endif
 #define SAFERL_RL__PANEL_K 64 /* inputs in one packed weight panel: a 4 KiB stack buffer */
 
-/* One tile: y[i][n0 .. n0 + 2 h - 1] += sum over k of a[i][k * a_k] V[k][n0 ..] for i <
-   tile_rows (4 or 6, a constant once inlined), k ascending, h floats a vector; the first
-   `rows` rows are stored, the others repeat the last real row. With GCC or clang each row's
-   sums are two named vectors (the compilers' generic vectors), one register each: as an
-   array the compiler keeps them in memory and every add waits on a store (GCC with AVX;
-   clang for WebAssembly even at 16 bytes). The tile is written once, in this macro, and
+/* One tile: y[i][n0 .. n0 + 2 h - 1] = y0[i][n0 ..] + sum over k of a[i][k * a_k] V[k][n0 ..]
+   for i < tile_rows (4 or 6, a constant once inlined), k ascending, h floats a vector (y0 is y
+   to accumulate, or a bias row for every i); the first `rows` rows are stored, the others
+   repeat the last real row. With GCC or clang each row's sums are two named vectors (the
+   compilers' generic vectors), one register each: as an array the compiler keeps them in
+   memory and every add waits on a store (GCC with AVX; clang for WebAssembly even at 16
+   bytes). The tile is written once, in this macro, and
    stamped out for both vector widths (C has no other way to make one body generic over a
    type). Other compilers get the same arithmetic on arrays, in the same order. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -3100,25 +3171,25 @@ typedef float saferl_rl__v8 __attribute__((vector_size(8 * sizeof(float))));
 #    define SAFERL_RL__SHUFFLE4(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
 #  endif
 #define SAFERL_RL__MATMUL_TILE(name, vector)                                                                       \
-    SAFERL_RL__BODY void name(float *const *y, int rows, int n0, const float *const *a, int a_k, const float *V,   \
-                              int ldv, int K, const int tile_rows) {                                               \
+    SAFERL_RL__BODY void name(float *const *y, const float *const *y0, int rows, int n0, const float *const *a,   \
+                              int a_k, const float *V, int ldv, int K, const int tile_rows) {                      \
         const int h = (int)(sizeof(vector) / sizeof(float));                                                       \
         vector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, v0, v1;                                 \
         int k;                                                                                                     \
-        memcpy(&c00, y[0] + n0, sizeof c00);                                                                       \
-        memcpy(&c01, y[0] + n0 + h, sizeof c01);                                                                   \
-        memcpy(&c10, y[1] + n0, sizeof c10);                                                                       \
-        memcpy(&c11, y[1] + n0 + h, sizeof c11);                                                                   \
-        memcpy(&c20, y[2] + n0, sizeof c20);                                                                       \
-        memcpy(&c21, y[2] + n0 + h, sizeof c21);                                                                   \
-        memcpy(&c30, y[3] + n0, sizeof c30);                                                                       \
-        memcpy(&c31, y[3] + n0 + h, sizeof c31);                                                                   \
+        memcpy(&c00, y0[0] + n0, sizeof c00);                                                                       \
+        memcpy(&c01, y0[0] + n0 + h, sizeof c01);                                                                   \
+        memcpy(&c10, y0[1] + n0, sizeof c10);                                                                       \
+        memcpy(&c11, y0[1] + n0 + h, sizeof c11);                                                                   \
+        memcpy(&c20, y0[2] + n0, sizeof c20);                                                                       \
+        memcpy(&c21, y0[2] + n0 + h, sizeof c21);                                                                   \
+        memcpy(&c30, y0[3] + n0, sizeof c30);                                                                       \
+        memcpy(&c31, y0[3] + n0 + h, sizeof c31);                                                                   \
         c40 = c41 = c50 = c51 = c30;                                                                               \
         if (tile_rows == 6) {                                                                                      \
-            memcpy(&c40, y[4] + n0, sizeof c40);                                                                   \
-            memcpy(&c41, y[4] + n0 + h, sizeof c41);                                                               \
-            memcpy(&c50, y[5] + n0, sizeof c50);                                                                   \
-            memcpy(&c51, y[5] + n0 + h, sizeof c51);                                                               \
+            memcpy(&c40, y0[4] + n0, sizeof c40);                                                                   \
+            memcpy(&c41, y0[4] + n0 + h, sizeof c41);                                                               \
+            memcpy(&c50, y0[5] + n0, sizeof c50);                                                                   \
+            memcpy(&c51, y0[5] + n0 + h, sizeof c51);                                                               \
         }                                                                                                          \
         for (k = 0; k < K; ++k) {                                                                                  \
             const float *v = V + (size_t)k * ldv + n0;                                                             \
@@ -3152,32 +3223,35 @@ SAFERL_RL__MATMUL_TILE(saferl_rl__matmul_tile8, saferl_rl__v4)
 SAFERL_RL__MATMUL_TILE(saferl_rl__matmul_tile16, saferl_rl__v8)
 #endif
 
-/* Y (R,N; row stride ldy) += A (R,K) V (K,N; row stride ldv), A's element (r,k) at
-   A[r * a_row + k * a_k]; for each element of Y, k ascending. tile_rows x tile_cols is 6 x 16
-   or 4 x 8 (constants once inlined). */
-SAFERL_RL__BODY void saferl_rl__matmul_tiles(float *Y, int ldy, const float *A, int a_row, int a_k, const float *V,
-                                            int ldv, int R, int K, int N, const int tile_rows, const int tile_cols) {
+/* Y (R,N; row stride ldy) = Y0 + A (R,K) V (K,N; row stride ldv), A's element (r,k) at
+   A[r * a_row + k * a_k], Y0's row r at Y0 + r * ldy0 (Y0 = Y accumulates; ldy0 = 0 starts
+   every row from one row, a bias); for each element of Y, k ascending. tile_rows x tile_cols
+   is 6 x 16 or 4 x 8 (constants once inlined). */
+SAFERL_RL__BODY void saferl_rl__matmul_tiles(float *Y, int ldy, const float *Y0, int ldy0, const float *A, int a_row,
+                                            int a_k, const float *V, int ldv, int R, int K, int N,
+                                            const int tile_rows, const int tile_cols) {
     const int full_cols = N - N % tile_cols;
     int r0, n0, n, k, i;
     for (r0 = 0; r0 < R; r0 += tile_rows) {
         const int rows = R - r0 < tile_rows ? R - r0 : tile_rows;
-        const float *a[SAFERL_RL__MAX_TILE_ROWS];
+        const float *a[SAFERL_RL__MAX_TILE_ROWS], *y0[SAFERL_RL__MAX_TILE_ROWS];
         float *y[SAFERL_RL__MAX_TILE_ROWS];
         /* a tile past the last row repeats it: those sums are computed and dropped, which keeps
            the tile's loops fixed in size (so unrolled and vectorised) */
         for (i = 0; i < tile_rows; ++i) {
             a[i] = A + (size_t)(r0 + (i < rows ? i : rows - 1)) * a_row;
             y[i] = Y + (size_t)(r0 + (i < rows ? i : rows - 1)) * ldy;
+            y0[i] = Y0 + (size_t)(r0 + (i < rows ? i : rows - 1)) * ldy0;
         }
         for (n0 = 0; n0 < full_cols; n0 += tile_cols) {
 #if defined(__GNUC__) || defined(__clang__)
-            if (tile_cols == 16) saferl_rl__matmul_tile16(y, rows, n0, a, a_k, V, ldv, K, tile_rows);
-            else saferl_rl__matmul_tile8(y, rows, n0, a, a_k, V, ldv, K, tile_rows);
+            if (tile_cols == 16) saferl_rl__matmul_tile16(y, y0, rows, n0, a, a_k, V, ldv, K, tile_rows);
+            else saferl_rl__matmul_tile8(y, y0, rows, n0, a, a_k, V, ldv, K, tile_rows);
 #else
             float acc[SAFERL_RL__MAX_TILE_ROWS][SAFERL_RL__TILE_COLS];
             int j;
             for (i = 0; i < tile_rows; ++i)
-                for (j = 0; j < tile_cols; ++j) acc[i][j] = y[i][n0 + j];
+                for (j = 0; j < tile_cols; ++j) acc[i][j] = y0[i][n0 + j];
             for (k = 0; k < K; ++k) {
                 const float *v = V + (size_t)k * ldv + n0;
                 for (i = 0; i < tile_rows; ++i) {
@@ -3192,7 +3266,7 @@ SAFERL_RL__BODY void saferl_rl__matmul_tiles(float *Y, int ldy, const float *A, 
         /* the last N % tile_cols columns one at a time, the tile's rows still advancing together */
         for (n = full_cols; n < N; ++n) {
             float acc[SAFERL_RL__MAX_TILE_ROWS];
-            for (i = 0; i < tile_rows; ++i) acc[i] = y[i][n];
+            for (i = 0; i < tile_rows; ++i) acc[i] = y0[i][n];
             for (k = 0; k < K; ++k) {
                 const float v = V[(size_t)k * ldv + n];
                 for (i = 0; i < tile_rows; ++i) acc[i] += a[i][(size_t)k * a_k] * v;
@@ -3246,18 +3320,18 @@ SAFERL_RL__BODY void saferl_rl__pack_panel(float *panel, int ldp, const float *w
    through a transposed buffer. V^T's element (n,k) is at Vt[n * vt_row + k * vt_k]. A^T's rows
    are read in place when a_row is 1 (a weight gradient's dout^T) and packed otherwise (a_k is
    then 1). Each sum still starts from Y and runs over k in order, and a product's two factors
-   commute exactly, so the bits are matmul_tiles'. Does the first R - R % tile_cols rows and
-   returns how many. */
-SAFERL_RL__BODY int saferl_rl__matmul_narrow(float *Y, int ldy, const float *A, int a_row, int a_k, const float *Vt,
-                                            int vt_row, int vt_k, int R, int K, int N, const int tile_rows,
-                                            const int tile_cols) {
+   commute exactly, so the bits are matmul_tiles'. The sums start from Y0 as there. Does the
+   first R - R % tile_cols rows and returns how many. */
+SAFERL_RL__BODY int saferl_rl__matmul_narrow(float *Y, int ldy, const float *Y0, int ldy0, const float *A, int a_row,
+                                            int a_k, const float *Vt, int vt_row, int vt_k, int R, int K, int N,
+                                            const int tile_rows, const int tile_cols) {
     enum { PK = SAFERL_RL__PANEL_K };
     float sums[SAFERL_RL__TILE_COLS * SAFERL_RL__TILE_COLS], panel[SAFERL_RL__PANEL_K * SAFERL_RL__TILE_COLS];
     const int rows = R - R % tile_cols;
     int r0, k0, n, i;
     for (r0 = 0; r0 < rows; r0 += tile_cols) {
         for (n = 0; n < N; ++n)
-            for (i = 0; i < tile_cols; ++i) sums[n * tile_cols + i] = Y[(size_t)(r0 + i) * ldy + n];
+            for (i = 0; i < tile_cols; ++i) sums[n * tile_cols + i] = Y0[(size_t)(r0 + i) * ldy0 + n];
         for (k0 = 0; k0 < K; k0 += PK) {
             const int kn = K - k0 < PK ? K - k0 : PK;
             const float *at = A + (size_t)r0 * a_row + (size_t)k0 * a_k; /* A^T (kn, tile_cols) */
@@ -3267,8 +3341,8 @@ SAFERL_RL__BODY int saferl_rl__matmul_narrow(float *Y, int ldy, const float *A, 
                 at = panel;
                 ld_at = tile_cols;
             }
-            saferl_rl__matmul_tiles(sums, tile_cols, Vt + (size_t)k0 * vt_k, vt_row, vt_k, at, ld_at, N, kn,
-                                    tile_cols, tile_rows, tile_cols);
+            saferl_rl__matmul_tiles(sums, tile_cols, sums, tile_cols, Vt + (size_t)k0 * vt_k, vt_row, vt_k, at,
+                                    ld_at, N, kn, tile_cols, tile_rows, tile_cols);
         }
         for (n = 0; n < N; ++n)
             for (i = 0; i < tile_cols; ++i) Y[(size_t)(r0 + i) * ldy + n] = sums[n * tile_cols + i];
@@ -3281,12 +3355,13 @@ SAFERL_RL__BODY void saferl_rl__matmul_acc_body(float *Y, int ldy, const float *
                                                const float *V, int ldv, int R, int K, int N, const int tile_rows,
                                                const int tile_cols) {
     if (N < tile_cols && R >= tile_cols && (a_row == 1 || a_k == 1)) {
-        const int rows = saferl_rl__matmul_narrow(Y, ldy, A, a_row, a_k, V, 1, ldv, R, K, N, tile_rows, tile_cols);
+        const int rows =
+            saferl_rl__matmul_narrow(Y, ldy, Y, ldy, A, a_row, a_k, V, 1, ldv, R, K, N, tile_rows, tile_cols);
         Y += (size_t)rows * ldy;
         A += (size_t)rows * a_row;
         R -= rows;
     }
-    saferl_rl__matmul_tiles(Y, ldy, A, a_row, a_k, V, ldv, R, K, N, tile_rows, tile_cols);
+    saferl_rl__matmul_tiles(Y, ldy, Y, ldy, A, a_row, a_k, V, ldv, R, K, N, tile_rows, tile_cols);
 }
 
 #if defined(SAFERL_RL__DISPATCH)
@@ -3312,16 +3387,22 @@ static void saferl_rl__matmul_acc(float *Y, int ldy, const float *A, int a_row, 
 }
 #endif
 
-/* out (B,OC) += inp (B,C) weight^T, weight (OC,C): the product of a linear layer, added to what
-   out holds (its bias, or another product). Each output's sum runs over the inputs in order. */
-SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *inp, const float *weight, int B, int C,
-                                                      int OC, const int tile_rows, const int tile_cols) {
+/* out (B,OC) = bias + inp (B,C) weight^T, weight (OC,C): the product of a linear layer, started
+   from its bias (OC) in every row, or with bias NULL added to what out holds (another product).
+   Each output's sum starts there and runs over the inputs in order. Starting the sums from
+   the bias, not from a copy of it in out, saves a pass over the outputs. */
+SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *bias, const float *inp,
+                                                      const float *weight, int B, int C, int OC, const int tile_rows,
+                                                      const int tile_cols) {
     enum { PK = SAFERL_RL__PANEL_K, PN = SAFERL_RL__TILE_COLS };
     float panel[SAFERL_RL__PANEL_K * SAFERL_RL__TILE_COLS];
+    const float *start = bias ? bias : out; /* the sums' first values: row b at start + b * ld_start */
+    const int ld_start = bias ? 0 : OC;
     int b, o0, c0, k, j;
 #if defined(SAFERL_USE_BLIS)
     if (B >= SAFERL_RL__BLIS_MIN_BATCH) {
         float one = 1.0f;
+        for (b = 0; bias && b < B; ++b) memcpy(out + (size_t)b * OC, bias, sizeof(float) * (size_t)OC);
         bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, B, OC, C, &one, (float *)inp, C, 1, (float *)weight, C, 1, &one,
                   out, OC, 1);
         return;
@@ -3331,7 +3412,9 @@ SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *
         /* fewer outputs than a tile's width (a policy's head, a value): out += inp weight^T with
            weight^T's transpose, the weight itself, as matmul_narrow's V^T (same bits); the last
            B % tile_cols rows take the paths below */
-        const int rows = saferl_rl__matmul_narrow(out, OC, inp, C, 1, weight, C, 1, B, C, OC, tile_rows, tile_cols);
+        const int rows = saferl_rl__matmul_narrow(out, OC, start, ld_start, inp, C, 1, weight, C, 1, B, C, OC,
+                                                  tile_rows, tile_cols);
+        start += (size_t)rows * ld_start;
         out += (size_t)rows * OC;
         inp += (size_t)rows * C;
         B -= rows;
@@ -3342,10 +3425,10 @@ SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *
         for (b = 0; b < B; ++b)
             for (o0 = 0; o0 < OC; o0 += PN) {
                 const int on = OC - o0 < PN ? OC - o0 : PN;
-                const float *x = inp + (size_t)b * C;
+                const float *x = inp + (size_t)b * C, *y0 = start + (size_t)b * ld_start + o0;
                 float *y = out + (size_t)b * OC + o0;
                 float acc[SAFERL_RL__TILE_COLS];
-                for (j = 0; j < on; ++j) acc[j] = y[j];
+                for (j = 0; j < on; ++j) acc[j] = y0[j];
                 for (k = 0; k < C; ++k)
                     for (j = 0; j < on; ++j) acc[j] += weight[(size_t)(o0 + j) * C + k] * x[k];
                 for (j = 0; j < on; ++j) y[j] = acc[j];
@@ -3359,40 +3442,44 @@ SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *
         for (c0 = 0; c0 < C; c0 += PK) {
             const int cn = C - c0 < PK ? C - c0 : PK;
             saferl_rl__pack_panel(panel, PN, weight + (size_t)o0 * C + c0, C, on, cn);
-            saferl_rl__matmul_tiles(out + o0, OC, inp + c0, C, 1, panel, PN, B, cn, on, tile_rows, tile_cols);
+            if (c0 == 0) /* the first inputs: sums from the bias (or out) */
+                saferl_rl__matmul_tiles(out + o0, OC, start + o0, ld_start, inp, C, 1, panel, PN, B, cn, on,
+                                        tile_rows, tile_cols);
+            else /* the next: on from there */
+                saferl_rl__matmul_tiles(out + o0, OC, out + o0, OC, inp + c0, C, 1, panel, PN, B, cn, on,
+                                        tile_rows, tile_cols);
         }
     }
 }
 
 #if defined(SAFERL_RL__DISPATCH)
-static void saferl_rl__linear_accumulate_portable(float *out, const float *inp, const float *weight, int B, int C,
-                                                  int OC) {
-    saferl_rl__linear_accumulate_body(out, inp, weight, B, C, OC, 4, 8);
+static void saferl_rl__linear_accumulate_portable(float *out, const float *bias, const float *inp,
+                                                  const float *weight, int B, int C, int OC) {
+    saferl_rl__linear_accumulate_body(out, bias, inp, weight, B, C, OC, 4, 8);
 }
-__attribute__((target("avx2"))) static void saferl_rl__linear_accumulate_avx2(float *out, const float *inp,
+__attribute__((target("avx2"))) static void saferl_rl__linear_accumulate_avx2(float *out, const float *bias,
+                                                                               const float *inp,
                                                                                const float *weight, int B, int C,
                                                                                int OC) {
-    saferl_rl__linear_accumulate_body(out, inp, weight, B, C, OC, 6, 16);
+    saferl_rl__linear_accumulate_body(out, bias, inp, weight, B, C, OC, 6, 16);
 }
-static void saferl_rl__linear_accumulate(float *out, const float *inp, const float *weight, int B, int C, int OC) {
-    if (saferl_rl__have_avx2()) saferl_rl__linear_accumulate_avx2(out, inp, weight, B, C, OC);
-    else saferl_rl__linear_accumulate_portable(out, inp, weight, B, C, OC);
+static void saferl_rl__linear_accumulate(float *out, const float *bias, const float *inp, const float *weight, int B,
+                                         int C, int OC) {
+    if (saferl_rl__have_avx2()) saferl_rl__linear_accumulate_avx2(out, bias, inp, weight, B, C, OC);
+    else saferl_rl__linear_accumulate_portable(out, bias, inp, weight, B, C, OC);
 }
 #else
-static void saferl_rl__linear_accumulate(float *out, const float *inp, const float *weight, int B, int C, int OC) {
-    saferl_rl__linear_accumulate_body(out, inp, weight, B, C, OC, SAFERL_RL__TILE_ROWS, SAFERL_RL__TILE_WIDTH);
+static void saferl_rl__linear_accumulate(float *out, const float *bias, const float *inp, const float *weight, int B,
+                                         int C, int OC) {
+    saferl_rl__linear_accumulate_body(out, bias, inp, weight, B, C, OC, SAFERL_RL__TILE_ROWS, SAFERL_RL__TILE_WIDTH);
 }
 #endif
 
 SAFERL_RL_API void saferl_rl_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
                                             int B, int C, int OC) {
     /* inp is (B,C), weight is (OC,C), bias is (OC) or NULL, out is (B,OC) */
-    int b;
-    for (b = 0; b < B; ++b) {
-        if (bias) memcpy(out + (size_t)b * OC, bias, sizeof(float) * (size_t)OC);
-        else memset(out + (size_t)b * OC, 0, sizeof(float) * (size_t)OC);
-    }
-    saferl_rl__linear_accumulate(out, inp, weight, B, C, OC);
+    if (!bias) memset(out, 0, sizeof(float) * (size_t)B * OC);
+    saferl_rl__linear_accumulate(out, bias, inp, weight, B, C, OC);
 }
 
 /* out (OC) += x (C) weight_t (C,OC): one row through a layer whose weight is stored
@@ -3462,7 +3549,7 @@ static void saferl_rl__row_product(float *out, const float *x, const float *weig
 SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                                              const float *inp, const float *weight, int B, int C, int OC) {
     /* dout is (B,OC), inp is (B,C), weight is (OC,C); accumulates dinp (B,C) or NULL,
-       dweight (OC,C), dbias (OC) or NULL */
+       dweight (OC,C) or NULL, dbias (OC) or NULL */
     int b, o;
     if (dbias)
         for (b = 0; b < B; ++b)
@@ -3473,14 +3560,15 @@ SAFERL_RL_API void saferl_rl_linear_backward(float *dinp, float *dweight, float 
         if (dinp)
             bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, B, C, OC, &one, (float *)dout, OC, 1, (float *)weight,
                       C, 1, &one, dinp, C, 1);
-        bli_sgemm(BLIS_TRANSPOSE, BLIS_NO_TRANSPOSE, OC, C, B, &one, (float *)dout, OC, 1, (float *)inp, C, 1, &one,
-                  dweight, C, 1);
+        if (dweight)
+            bli_sgemm(BLIS_TRANSPOSE, BLIS_NO_TRANSPOSE, OC, C, B, &one, (float *)dout, OC, 1, (float *)inp, C, 1,
+                      &one, dweight, C, 1);
         return;
     }
 #endif
     /* dinp (B,C) += dout (B,OC) weight (OC,C); dweight (OC,C) += dout^T (OC,B) inp (B,C) */
     if (dinp) saferl_rl__matmul_acc(dinp, C, dout, OC, 1, weight, C, B, OC, C);
-    saferl_rl__matmul_acc(dweight, C, dout, 1, OC, inp, C, OC, B, C);
+    if (dweight) saferl_rl__matmul_acc(dweight, C, dout, 1, OC, inp, C, OC, B, C);
 }
 
 /* The default tanh, in double: tanh|x| = -e / (e + 2) with e = expm1(-2|x|) = 2^n (1 + p(r)) - 1,
@@ -3659,6 +3747,22 @@ SAFERL_RL_API void saferl_rl_relu_backward(float *dinp, const float *out, const 
         memcpy(&d, &bits, 4);
         dinp[i] += d;
     }
+}
+
+/* d (N) *= the activation's derivative at its output out (N), in place: what tanh_backward or
+   relu_backward add to a zeroed buffer, without the buffer. The products that read d start
+   their sums from +0, so where this leaves -0 instead of +0 + -0 nothing downstream changes. */
+static void saferl_rl__activation_gate(float *d, const float *out, int N, saferl_rl_activation activation) {
+    int i;
+    if (activation == SAFERL_RL_TANH)
+        for (i = 0; i < N; ++i) d[i] = (1.0f - out[i] * out[i]) * d[i];
+    else
+        for (i = 0; i < N; ++i) {
+            uint32_t bits;
+            memcpy(&bits, &d[i], 4);
+            bits &= saferl_rl__positive_mask(out[i]);
+            memcpy(&d[i], &bits, 4);
+        }
 }
 
 static float saferl_rl__logsumexp(const float *z, int A) {
@@ -3967,21 +4071,19 @@ SAFERL_RL_API void saferl_rl_mlp_backward(const saferl_rl_mlp *mlp, const float 
     for (l = mlp->layer_count - 1; l >= 0; --l) {
         int C = mlp->sizes[l], OC = mlp->sizes[l + 1];
         const float *w = params + offsets[l];
-        float *dw = grads + offsets[l], *db = dw + (size_t)OC * C;
+        float *dw = grads ? grads + offsets[l] : NULL, *db = grads ? dw + (size_t)OC * C : NULL;
         const float *x = l == 0 ? inp : acts + act_offsets[l - 1];
         if (l == 0) {
             saferl_rl_linear_backward(dinp, dw, db, d, x, w, B, C, OC);
         } else {
             /* the gradient w.r.t. the previous layer's output goes to the buffer not holding
-               d, then through the activation into the other one (d is dead by then) */
-            int a = cur == 0 ? 1 : 0, b = 1 - a;
+               d and through the activation in place */
+            int a = cur == 0 ? 1 : 0;
             memset(bufs[a], 0, sizeof(float) * (size_t)B * C);
             saferl_rl_linear_backward(bufs[a], dw, db, d, x, w, B, C, OC);
-            memset(bufs[b], 0, sizeof(float) * (size_t)B * C);
-            if (mlp->activation == SAFERL_RL_TANH) saferl_rl_tanh_backward(bufs[b], x, bufs[a], B * C);
-            else saferl_rl_relu_backward(bufs[b], x, bufs[a], B * C);
-            d = bufs[b];
-            cur = b;
+            saferl_rl__activation_gate(bufs[a], x, B * C, mlp->activation);
+            d = bufs[a];
+            cur = a;
         }
     }
 }
@@ -3989,7 +4091,7 @@ SAFERL_RL_API void saferl_rl_mlp_backward(const saferl_rl_mlp *mlp, const float 
 /* root (n) = the square roots of x (n), n a multiple of 4. sqrtf is a libm call that may set
    errno, so GCC and clang keep it scalar (a third of an Adam step); SSE's sqrtps, like
    WebAssembly's, rounds correctly as sqrtf does, so the bits are the same. */
-static void saferl_rl__sqrt_block(float *root, const float *x, int n) {
+SAFERL_RL__BODY void saferl_rl__sqrt_block(float *root, const float *x, int n) {
     int i;
 #if defined(__SSE__) || defined(_M_X64)
     for (i = 0; i < n; i += 4) _mm_storeu_ps(root + i, _mm_sqrt_ps(_mm_loadu_ps(x + i)));
@@ -3998,12 +4100,13 @@ static void saferl_rl__sqrt_block(float *root, const float *x, int n) {
 #endif
 }
 
-SAFERL_RL_API void saferl_rl_adam_update(float *params, const float *grads, float *m, float *v, size_t count,
-                                         float lr, float beta1, float beta2, float eps, long step) {
-    /* in blocks of 32, each value through the same operations as the one-line loop
-       m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr (m / c1) / (sqrt(v / c2) + eps) */
+/* Adam in blocks of 32, each value through the same operations as the one-line loop
+   m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr (m / c1) / (sqrt(v / c2) + eps).
+   Compiled a second time for AVX2 (eight lanes for the multiplies and the two divisions, no
+   FMA: the same bits), as the products are. */
+SAFERL_RL__BODY void saferl_rl__adam_body(float *params, const float *grads, float *m, float *v, size_t count, float lr,
+                                         float beta1, float beta2, float eps, float c1, float c2) {
     enum { BLOCK = 32 };
-    float c1 = 1.0f - (float)pow(beta1, (double)step), c2 = 1.0f - (float)pow(beta2, (double)step);
     float scaled_v[BLOCK], root[BLOCK];
     size_t i0;
     int i, n;
@@ -4019,6 +4122,25 @@ SAFERL_RL_API void saferl_rl_adam_update(float *params, const float *grads, floa
         for (i = n - n % 4; i < n; ++i) root[i] = sqrtf(scaled_v[i]);
         for (i = 0; i < n; ++i) params[i0 + i] -= lr * (m[i0 + i] / c1) / (root[i] + eps);
     }
+}
+#if defined(SAFERL_RL__DISPATCH)
+__attribute__((target("avx2"))) static void saferl_rl__adam_avx2(float *params, const float *grads, float *m,
+                                                                  float *v, size_t count, float lr, float beta1,
+                                                                  float beta2, float eps, float c1, float c2) {
+    saferl_rl__adam_body(params, grads, m, v, count, lr, beta1, beta2, eps, c1, c2);
+}
+#endif
+
+SAFERL_RL_API void saferl_rl_adam_update(float *params, const float *grads, float *m, float *v, size_t count,
+                                         float lr, float beta1, float beta2, float eps, long step) {
+    const float c1 = 1.0f - (float)pow(beta1, (double)step), c2 = 1.0f - (float)pow(beta2, (double)step);
+#if defined(SAFERL_RL__DISPATCH)
+    if (saferl_rl__have_avx2()) {
+        saferl_rl__adam_avx2(params, grads, m, v, count, lr, beta1, beta2, eps, c1, c2);
+        return;
+    }
+#endif
+    saferl_rl__adam_body(params, grads, m, v, count, lr, beta1, beta2, eps, c1, c2);
 }
 
 SAFERL_RL_API float saferl_rl_clip_grad_norm(float *grads, size_t count, float max_norm) {
@@ -4629,7 +4751,7 @@ static float *saferl_rl__mlp_jvp(const saferl_rl_mlp *mlp, const float *params, 
         dz = tangent + (size_t)(l & 1) * B * width;
         /* d(W x + b) = dW x + db + W dx */
         saferl_rl_linear_forward(dz, x, dw, dw + (size_t)OC * C, B, C, OC);
-        if (dx) saferl_rl__linear_accumulate(dz, dx, w, B, C, OC); /* tiled, as the forward pass */
+        if (dx) saferl_rl__linear_accumulate(dz, NULL, dx, w, B, C, OC); /* tiled, as the forward pass */
         if (l < mlp->layer_count - 1) {
             int n = B * OC, i;
             if (mlp->activation == SAFERL_RL_TANH)
@@ -4927,6 +5049,7 @@ SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip,
 #define SAFERL_RL__PID_KP 1.0
 #define SAFERL_RL__PID_KI 2.0
 #define SAFERL_RL__PID_KD SAFERL_RL_NONE
+#define SAFERL_RL__LAMBDA_KP 1.0
 
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
     saferl_rl_desc d;
@@ -4961,11 +5084,13 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
         if (d.pid_kp == 0.0) d.pid_kp = 0.1;
         if (d.pid_ki == 0.0) d.pid_ki = 0.01;
         if (d.pid_kd == 0.0) d.pid_kd = 0.01;
+        if (d.lambda_kp == 0.0) d.lambda_kp = SAFERL_RL_NONE;
     } else {
         if (d.lambda_lr == 0.0) d.lambda_lr = SAFERL_RL__LAMBDA_LR;
         if (d.pid_kp == 0.0) d.pid_kp = SAFERL_RL__PID_KP;
         if (d.pid_ki == 0.0) d.pid_ki = SAFERL_RL__PID_KI;
         if (d.pid_kd == 0.0) d.pid_kd = SAFERL_RL__PID_KD;
+        if (d.lambda_kp == 0.0) d.lambda_kp = SAFERL_RL__LAMBDA_KP;
     }
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
@@ -5349,6 +5474,13 @@ static void saferl_rl__advantages(saferl_rl_agent *a, saferl_rl__mixing mixing, 
             adv_c[(size_t)k * N + i] = (float)((adv_c[(size_t)k * N + i] - cost_mean[k]) * cost_scale[k]);
 }
 
+/* lambda projected onto [0, lagrange_max] (bounded: FOCOPS, CUP) or [0, inf). */
+static double saferl_rl__project_multiplier(const saferl_rl_desc *d, double lambda, int bounded) {
+    if (lambda < 0.0) lambda = 0.0;
+    if (bounded && d->lagrange_max != SAFERL_RL_NONE && lambda > d->lagrange_max) lambda = d->lagrange_max;
+    return lambda;
+}
+
 /* Constraint k's projected gradient step lambda <- max(0, lambda + lambda_lr (J_C - d)) (the
    paper's), or OmniSafe's Adam on the loss -lambda (J_C - d) (the step count advanced once
    an epoch by the caller); FOCOPS and CUP then project onto [0, lagrange_max]. */
@@ -5365,8 +5497,7 @@ static void saferl_rl__dual_ascent(saferl_rl_agent *a, int k, double error, int 
         vh = a->multiplier.adam_v[k] / (1.0 - pow(0.999, (double)a->multiplier.adam_step));
         *lambda -= d->lambda_lr * mh / (sqrt(vh) + 1e-8);
     }
-    if (*lambda < 0.0) *lambda = 0.0;
-    if (bounded && d->lagrange_max != SAFERL_RL_NONE && *lambda > d->lagrange_max) *lambda = d->lagrange_max;
+    *lambda = saferl_rl__project_multiplier(d, *lambda, bounded);
 }
 
 /* Stooke, Achiam, Abbeel 2020, Algorithm 2, with OmniSafe's optional EMAs and delay, for
@@ -5394,25 +5525,39 @@ static void saferl_rl__pid(saferl_rl_agent *a, int k, double cost_signal, double
 }
 
 /* Every constraint's multiplier from its J_C (none before the first episode has ended). The
-   violation is J_C - d in cost units, or relative, (J_C - d) / max(|J_C|, |d|): a pure number
-   (in [-1, 1) for costs >= 0), 0 for J_C = d = 0, 1 for any cost against a limit of 0. The PID's derivative acts on
-   J_C in cost units and on the relative violation otherwise (the same thing up to the scale:
-   d is constant). */
+   violation the dual ascent and the PID integrate is J_C - d in cost units, or relative,
+   (J_C - d) / max(|J_C|, |d|): a pure number (in [-1, 1) for costs >= 0), 0 for J_C = d = 0, 1
+   for any cost against a limit of 0. The PID's derivative acts on J_C in cost units and on the
+   relative violation otherwise (the same thing up to the scale: d is constant). The dual ascent
+   rows then apply lambda_kp e_p on top, e_p = (J_C - d) / |d| uncapped (the relative one when
+   d = 0) or J_C - d in cost units: it answers the present violation in full and is gone when
+   the cost is back under d (ALGORITHMS, "the proportional term"). */
 static void saferl_rl__update_multipliers(saferl_rl_agent *a, const saferl_rl__algorithm_row *row,
                                           const double *cost_estimates) {
-    const int relative = a->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE;
+    const saferl_rl_desc *desc = &a->desc;
+    const int relative = desc->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE;
+    const double kp = saferl_rl__setting(desc->lambda_kp);
     int k;
+    memcpy(a->multiplier.applied, a->multiplier.value, sizeof a->multiplier.applied);
     if (row->multiplier == SAFERL_RL__NO_MULTIPLIER || cost_estimates[0] != cost_estimates[0]) return;
-    if (a->desc.lambda_optimizer == SAFERL_RL_LAMBDA_ADAM) a->multiplier.adam_step += 1;
-    for (k = 0; k < a->desc.cost_count; ++k) {
-        const double J = cost_estimates[k], d = a->desc.cost_limits[k], scale = fabs(J) > fabs(d) ? fabs(J) : fabs(d);
-        double error = J - d;
+    if (desc->lambda_optimizer == SAFERL_RL_LAMBDA_ADAM) a->multiplier.adam_step += 1;
+    for (k = 0; k < desc->cost_count; ++k) {
+        const double J = cost_estimates[k], d = desc->cost_limits[k], scale = fabs(J) > fabs(d) ? fabs(J) : fabs(d);
+        double error = J - d, proportional = J - d;
         if (relative) error = scale > 0.0 ? error / scale : 0.0;
-        if (row->multiplier == SAFERL_RL__PID) saferl_rl__pid(a, k, relative ? error : J, error);
-        else saferl_rl__dual_ascent(a, k, error, row->bounded_multiplier);
+        if (relative) proportional = d != 0.0 ? proportional / fabs(d) : error;
+        if (row->multiplier == SAFERL_RL__PID) {
+            saferl_rl__pid(a, k, relative ? error : J, error);
+            a->multiplier.applied[k] = a->multiplier.value[k];
+        } else {
+            saferl_rl__dual_ascent(a, k, error, row->bounded_multiplier);
+            a->multiplier.applied[k] = kp > 0.0 ? saferl_rl__project_multiplier(desc, a->multiplier.value[k] + kp * proportional,
+                                                                                row->bounded_multiplier)
+                                                : a->multiplier.value[k];
+        }
     }
     if (row->multiplier == SAFERL_RL__PID)
-        a->multiplier.pid_history_next = (a->multiplier.pid_history_next + 1) % a->desc.pid_delay;
+        a->multiplier.pid_history_next = (a->multiplier.pid_history_next + 1) % desc->pid_delay;
 }
 
 /* ---- training: actor and critic updates ---------------------------------------------------- */
@@ -5771,7 +5916,7 @@ static const float *saferl_rl__cup_cost_advantages(saferl_rl_agent *a, double fa
     float *out = a->reference.cost_advantages;
     double w[SAFERL_RL_MAX_COSTS], total = 0.0;
     int i, k;
-    for (k = 0; k < K; ++k) total += (w[k] = a->multiplier.value[k] * factor * horizon);
+    for (k = 0; k < K; ++k) total += (w[k] = a->multiplier.applied[k] * factor * horizon);
     *weight = total;
     if (K == 1 || !(total > 0.0)) return a->rollout.cost_advantages;
     for (i = 0; i < N; ++i) {
@@ -6004,6 +6149,8 @@ static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
     if (!(d->lambda_lr > 0.0 && d->lambda_lr <= 3.4e38)) return "lambda_lr: > 0";
     if (d->lambda_optimizer != SAFERL_RL_LAMBDA_SGD && d->lambda_optimizer != SAFERL_RL_LAMBDA_ADAM)
         return "lambda_optimizer: unknown";
+    if (!(d->lambda_kp >= 0.0 && d->lambda_kp <= 3.4e38) && d->lambda_kp != SAFERL_RL_NONE)
+        return "lambda_kp: >= 0, or SAFERL_RL_NONE";
     if (!(d->pid_kp >= 0.0 && d->pid_kp <= 3.4e38) && d->pid_kp != SAFERL_RL_NONE) return "pid_kp: >= 0, or SAFERL_RL_NONE";
     if (!(d->pid_ki >= 0.0 && d->pid_ki <= 3.4e38) && d->pid_ki != SAFERL_RL_NONE) return "pid_ki: >= 0, or SAFERL_RL_NONE";
     if (!(d->pid_kd >= 0.0 && d->pid_kd <= 3.4e38) && d->pid_kd != SAFERL_RL_NONE) return "pid_kd: >= 0, or SAFERL_RL_NONE";
@@ -6209,7 +6356,7 @@ static void saferl_rl__report(const saferl_rl_agent *a, const saferl_rl__update 
     for (k = 0; k < a->networks.cost_count; ++k) {
         stats->episode_costs[k] = saferl_rl__window_mean(a->episodes.costs + k, a->episodes.count, a->networks.cost_count);
         stats->cost_estimates[k] = u->cost_estimate[k];
-        stats->lagrange_multipliers[k] = k == 0 ? u->multiplier : a->multiplier.value[k];
+        stats->lagrange_multipliers[k] = k == 0 ? u->multiplier : a->multiplier.applied[k];
         stats->cost_rates[k] = a->total_cost[k] / (double)a->total_steps;
     }
     stats->episode_cost = stats->episode_costs[0];
@@ -6257,8 +6404,8 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
     u.critic_lr = (float)(d->critic_lr * lr_scale);
     u.optim_case = -1;
     saferl_rl__update_multipliers(a, row, u.cost_estimate);
-    u.multiplier = a->multiplier.value[0]; /* 0 for the rows without one; CPO and PCPO report their nu */
-    saferl_rl__advantages(a, row->mixing, a->multiplier.value,
+    u.multiplier = a->multiplier.applied[0]; /* 0 for the rows without one; CPO and PCPO report their nu */
+    saferl_rl__advantages(a, row->mixing, a->multiplier.applied,
                           row->multiplier != SAFERL_RL__NO_MULTIPLIER && d->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE);
     row->update_actor(a, &u);
     if (row->update_critics) row->update_critics(a, &u);
@@ -6272,7 +6419,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
 /* ---- checkpoints ------------------------------------------------------------------------------ */
 
 #define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
-#define SAFERL_RL__CHECKPOINT_VERSION 3u
+#define SAFERL_RL__CHECKPOINT_VERSION 4u
 #define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
 
@@ -6476,6 +6623,7 @@ static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_a
     SAFERL_RL__SAME_INT(io, multiplier_scale);
     SAFERL_RL__SAME_REAL(io, lambda_lr);
     SAFERL_RL__SAME_INT(io, lambda_optimizer);
+    SAFERL_RL__SAME_REAL(io, lambda_kp);
     SAFERL_RL__SAME_REAL(io, pid_kp);
     SAFERL_RL__SAME_REAL(io, pid_ki);
     SAFERL_RL__SAME_REAL(io, pid_kd);
@@ -9130,7 +9278,8 @@ static double saferl_rl__lagrange_scale(const saferl_rl_offpolicy_agent *a) {
 }
 
 /* The actor's loss through the critics: q_grad[i] holds dloss/dQ_i; back through both critics
-   to the actions (their parameter gradients are scratch), then through the head. */
+   to the actions (input gradients only: the critics' parameters do not move here), then
+   through the head. */
 static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise) {
     const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, W = a->omega_width, in = O + A + W;
     const float alpha = (float)(exp((double)a->log_temperature) / saferl_rl__lagrange_scale(a)); /* as in the loss */
@@ -9138,9 +9287,8 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
     memset(a->q_input_grad, 0, sizeof(float) * (size_t)B * in);
     for (i = 0; i < saferl_rl__critics(a); ++i) {
         if (i == 1 && !saferl_rl__is_sac(a)) continue; /* TD3's actor follows Q1 only */
-        memset(a->critic_grad[i], 0, sizeof(float) * a->critic_count);
-        saferl_rl_mlp_backward(&a->critic_net, a->critic[i], a->critic_grad[i], a->q_input, a->critic_acts[i],
-                               a->q_grad[i], a->q_input_grad, a->scratch, B);
+        saferl_rl_mlp_backward(&a->critic_net, a->critic[i], NULL, a->q_input, a->critic_acts[i], a->q_grad[i],
+                               a->q_input_grad, a->scratch, B);
     }
     for (j = 0; j < W; ++j) { /* M2TD3: the loss is -mean Q1, the candidate's gradient + mean Q1 */
         double sum = 0.0;

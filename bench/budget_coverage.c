@@ -2,7 +2,8 @@
 /* Coverage of saferl_budget_set_estimate's interval for a prompt set's xi = H / mean_i E[T_i].
 
    build/bench_budget_coverage [--replications R] [--draws M] [--spread-prior atom|half-cauchy]
-                               [--position K] [--cell P,N,LAW,SPREAD,CENSORED]...
+                               [--interval posterior|widened] [--position K]
+                               [--cell P,N,LAW,SPREAD,CENSORED]...
 
    A cell: P prompts with N attempts each; LAW how the prompts' hazards q_i and the tokens T
    are drawn:
@@ -24,7 +25,10 @@
    posterior probability of spread 0 (0 under the half-Cauchy prior alone). Seeds are fixed
    per cell: the cell's place on the command line (--position K: the next cell's place is K,
    so that one cell of a longer run can be rerun alone). --spread-prior picks desc.spread_prior
-   (default half-cauchy, the library's; atom: SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY). */
+   (default half-cauchy, the library's; atom: SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY),
+   --interval desc.interval (default posterior; widened: SAFERL_BUDGET_INTERVAL_WIDENED), and
+   the last two columns are the posterior interval's coverage and median width whichever
+   interval the first columns describe. */
 #define SAFERL_BUDGET_IMPLEMENTATION
 #include "saferl_budget.h"
 
@@ -104,24 +108,26 @@ static double horizon_for(const cell *c, double a) {
 }
 
 static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl_budget_spread_prior prior,
-                    unsigned seed) {
+                    saferl_budget_interval interval, unsigned seed) {
     double a = c->spread > 0.0 ? shape_for_spread(c->spread) : 0.0, horizon = horizon_for(c, a);
     saferl_budget_attempt *attempts = malloc(sizeof *attempts * c->attempts);
     saferl_budget_summary *summaries = malloc(sizeof *summaries * c->prompts), pooled;
     double *width = malloc(sizeof(double) * replications), *ratio = malloc(sizeof(double) * replications);
     double *fitted = malloc(sizeof(double) * replications); /* the fit's spread^2 */
     double *atom = malloc(sizeof(double) * replications);   /* P(spread = 0 | data) */
+    double *posterior_width = malloc(sizeof(double) * replications);
     saferl_budget_desc desc;
     size_t work_size;
     void *work;
     saferl_rng rng;
-    unsigned r, i, k, covered = 0, low = 0, high = 0, pooled_covered = 0, used = 0, censored_count = 0, bound_only = 0;
+    unsigned r, i, k, covered = 0, posterior_covered = 0, low = 0, high = 0, pooled_covered = 0, used = 0, censored_count = 0, bound_only = 0;
     memset(&desc, 0, sizeof desc);
     desc.draws = draws;
     desc.spread_prior = prior;
+    desc.interval = interval;
     work_size = saferl_budget_set_memory_size(&desc, c->prompts);
     work = malloc(work_size);
-    if (!attempts || !summaries || !width || !ratio || !fitted || !atom || !work) return 1;
+    if (!attempts || !summaries || !width || !ratio || !fitted || !atom || !posterior_width || !work) return 1;
     saferl_rng_seed(&rng, seed);
     for (r = 0; r < replications; ++r) {
         double inverse_sum = 0.0, truth;
@@ -148,6 +154,8 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl
         }
         bound_only += result == SAFERL_BOUND_ONLY;
         covered += set.xi_lo <= truth && truth <= set.xi_hi;
+        posterior_covered += set.posterior_lo <= truth && truth <= set.posterior_hi;
+        posterior_width[used] = (set.posterior_hi - set.posterior_lo) / truth;
         low += set.xi_hi < truth;
         high += set.xi_lo > truth;
         fitted[used] = set.spread * set.spread;
@@ -162,15 +170,17 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl
     saferl_budget__sort(ratio, used);
     saferl_budget__sort(fitted, used);
     saferl_budget__sort(atom, used);
+    saferl_budget__sort(posterior_width, used);
     {
         double cov = (double)covered / used;
-        printf("%6u %4u %-9s %5.2f %5.2f %8.0f %6.3f | %5.3f %5.3f %6.3f %6.3f | %5.3f %u | %u %u | %5.3f %5.3f | %5.3f\n", c->prompts,
+        printf("%6u %4u %-9s %5.2f %5.2f %8.0f %6.3f | %5.3f %5.3f %6.3f %6.3f | %5.3f %u | %u %u | %5.3f %5.3f | %5.3f | %5.3f %6.3f\n", c->prompts,
                c->attempts, law_names[c->law], c->spread, c->censored, horizon,
                (double)censored_count / ((double)replications * c->prompts * c->attempts), cov,
                sqrt(cov * (1 - cov) / used), saferl_budget__quantile(width, used, 0.5),
                saferl_budget__quantile(ratio, used, 0.5), (double)pooled_covered / used, bound_only,
                low, high, saferl_budget__quantile(fitted, used, 0.5), saferl_budget__quantile(fitted, used, 0.9),
-               saferl_budget__quantile(atom, used, 0.5));
+               saferl_budget__quantile(atom, used, 0.5), (double)posterior_covered / used,
+               saferl_budget__quantile(posterior_width, used, 0.5));
     }
     fflush(stdout);
     free(attempts);
@@ -179,6 +189,7 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl
     free(ratio);
     free(fitted);
     free(atom);
+    free(posterior_width);
     free(work);
     return 0;
 }
@@ -186,8 +197,9 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl
 int main(int argc, char **argv) {
     unsigned replications = 1000, draws = 2000, cells = 0;
     saferl_budget_spread_prior prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;
+    saferl_budget_interval interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
     int i;
-    printf("prompts  n  law       spread cens        H  c.obs | cover  se    width  est/true | pooled-hazard cover, bound-only | low high | fit s^2 q50 q90 | P(s=0) q50\n");
+    printf("prompts  n  law       spread cens        H  c.obs | cover  se    width  est/true | pooled-hazard cover, bound-only | low high | fit s^2 q50 q90 | P(s=0) q50 | posterior: cover width\n");
     for (i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--replications") == 0 && i + 1 < argc) {
             replications = (unsigned)atoi(argv[++i]);
@@ -197,6 +209,11 @@ int main(int argc, char **argv) {
             ++i;
             if (strcmp(argv[i], "atom") == 0) prior = SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY;
             else if (strcmp(argv[i], "half-cauchy") == 0) prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;
+            else return 2;
+        } else if (strcmp(argv[i], "--interval") == 0 && i + 1 < argc) {
+            ++i;
+            if (strcmp(argv[i], "widened") == 0) interval = SAFERL_BUDGET_INTERVAL_WIDENED;
+            else if (strcmp(argv[i], "posterior") == 0) interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
             else return 2;
         } else if (strcmp(argv[i], "--position") == 0 && i + 1 < argc) {
             int position = atoi(argv[++i]);
@@ -211,7 +228,7 @@ int main(int argc, char **argv) {
             for (l = 0; l < 4 && strcmp(name, law_names[l]) != 0; ++l) {}
             if (l == 4) return 2;
             c.law = (law)l;
-            if (run_cell(&c, replications, draws, prior, 1000u + 7919u * ++cells)) return 1;
+            if (run_cell(&c, replications, draws, prior, interval, 1000u + 7919u * ++cells)) return 1;
         } else {
             fprintf(stderr, "usage: %s [--replications R] [--draws M] [--spread-prior atom|half-cauchy] "
                             "[--position K] [--cell P,N,LAW,SPREAD,CENSORED]...\n", argv[0]);

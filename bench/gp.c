@@ -207,20 +207,33 @@ static void measure_pipes(void) {
 static void measure_pipes(void) {}
 #endif
 
-/* The least time the FP pipes allow a row: its exp's and its flops' operations (the solve's
-   and the mean's: a 4-double multiply and a 4-double add per 8 flops) on the pipes at their
-   measured rates. 0 when the pipes or the exp's counts are unknown. */
-static double pipe_bound(double flops, double kernel_values) {
+/* The least time the FP pipes allow a row: its exp's and its flops' operations on the pipes
+   at their measured rates: unfused flops (the mean's, the factor's) a 4-double multiply and a
+   4-double add per 8 flops, fused ones (the predictions' variance solve on a CPU with FMA) one
+   4-double FMA per 8 flops, on the pipes that multiply. 0 when the pipes or the exp's counts
+   are unknown. */
+static double pipe_bound(double flops, double fused_flops, double kernel_values) {
     double multiplies = exp_ops[0] * kernel_values + flops / 8.0, adds = exp_ops[1] * kernel_values + flops / 8.0;
-    double all = multiplies + adds + exp_ops[2] * kernel_values, t, capacity;
+    double fmas = fused_flops / 8.0, all = multiplies + adds + fmas + exp_ops[2] * kernel_values, t, capacity;
     if (pipe_rate[0] <= 0.0 || exp_ops[0] <= 0.0) return 0.0;
     /* all the pipes: the multiply and add pipes together (the mixed loop's rate at most: its
        logic takes the same pipes), whichever is larger, so that the bound stays a bound */
     capacity = pipe_rate[0] + pipe_rate[1] > pipe_rate[2] ? pipe_rate[0] + pipe_rate[1] : pipe_rate[2];
-    t = multiplies / pipe_rate[0];
+    t = multiplies / pipe_rate[0] + fmas / pipe_rate[3];
     if (adds / pipe_rate[1] > t) t = adds / pipe_rate[1];
     if (all / capacity > t) t = all / capacity;
     return t * 1e-9;
+}
+
+/* Does saferl_gp_predict's variance solve fuse its multiply-adds in this build, on this CPU? */
+static int predict_solve_fuses(void) {
+#if defined(SAFERL_USE_BLIS)
+    return 0; /* not counted: BLIS's own kernels */
+#elif defined(SAFERL_GP__DISPATCH)
+    return saferl_gp__have_fma();
+#else
+    return SAFERL_GP__FUSED_BUILD;
+#endif
 }
 
 /* The kernel's exp alone: s2 rho(r^2) of the RBF kernel (the range reduction and polynomial
@@ -301,7 +314,7 @@ static void print_pipes(void) {
         return;
     }
     exp_ns = 1e9 * time_exp_per_value(1);
-    exp_pipes_ns = 1e9 * pipe_bound(0.0, 1.0);
+    exp_pipes_ns = 1e9 * pipe_bound(0.0, 0.0, 1.0);
     printf("  the exp, per value: %.3g multiplies, %.3g adds, %.3g other vector operations (counted in\n"
            "  bench_rbf_exp's compiled loops); at the pipes' rates %.3g ns, measured %.3g ns: %.0f%% of the pipes\n",
            exp_ops[0], exp_ops[1], exp_ops[2], exp_pipes_ns, exp_ns, 100.0 * exp_pipes_ns / exp_ns);
@@ -424,6 +437,7 @@ static double time_predict_mean(uint32_t n, uint32_t m, int repeats) {
    bound is the closest any order of these instructions can come. */
 static void fit_predict_parts(uint32_t n, uint32_t m, double ours, double flops, double kernel_values) {
     double fastest = fastest_fit_predict, bound = lower_bound(flops, kernel_values);
+    const double fused = predict_solve_fuses() ? (double)n * n * m : 0.0; /* the variance solve's */
     double fit = time_fit(n, 7), predict = time_predict(n, m, 7), mean_only = time_predict_mean(n, m, 7);
     double exp_alone = kernel_values * exp_seconds_per_value, series = exp_alone;
     if (dgemm_gflops > 0.0) series += flops / (dgemm_gflops * 1e9);
@@ -433,13 +447,13 @@ static void fit_predict_parts(uint32_t n, uint32_t m, double ours, double flops,
            1e3 * fit, 1e3 * mean_only, 1e3 * exp_alone, 1e3 * (predict - mean_only),
            predict > mean_only ? (double)n * n * m / (predict - mean_only) * 1e-9 : 0.0, 1e3 * series, ours / series,
            1e3 * fastest, fastest / bound);
-    if (pipe_bound(flops, kernel_values) > 0.0) {
-        double pipes = pipe_bound(flops, kernel_values);
-        printf("      FP pipes: the exp's and the flops' operations at the pipes' rates %.4g ms (exp %.4g + flops %.4g"
-               " alone):\n      ours / that %.2fx, the fastest repeat %.2fx; that / the bound %.2fx, the least ratio these"
-               " instructions allow\n",
-               1e3 * pipes, 1e3 * pipe_bound(0.0, kernel_values), 1e3 * pipe_bound(flops, 0.0), ours / pipes,
-               fastest / pipes, pipes / bound);
+    if (pipe_bound(flops - fused, fused, kernel_values) > 0.0) {
+        double pipes = pipe_bound(flops - fused, fused, kernel_values);
+        printf("      FP pipes (%s solve): the exp's and the flops' operations at the pipes' rates %.4g ms (exp %.4g +"
+               " flops %.4g alone):\n      ours / that %.2fx, the fastest repeat %.2fx; that / the bound %.2fx, the least"
+               " ratio these instructions allow\n", fused > 0.0 ? "fused" : "unfused",
+               1e3 * pipes, 1e3 * pipe_bound(0.0, 0.0, kernel_values), 1e3 * pipe_bound(flops - fused, fused, 0.0),
+               ours / pipes, fastest / pipes, pipes / bound);
     }
 }
 
@@ -605,7 +619,7 @@ static void pls_rows(void) {
             row_bound(what, key, ours, lower_bound(flops, n + m));
             if (dgemm_gflops > 0.0) {
                 double series = (n + m) * exp_seconds_per_value + flops / (dgemm_gflops * 1e9), read = time_read(ns[a], ms[b]);
-                double pipes = pipe_bound(flops, n + m), memory = read > pipes ? read : pipes;
+                double pipes = pipe_bound(flops, 0.0, n + m), memory = read > pipes ? read : pipes;
                 printf("      exp and flops in series %.4g ms (ours / that %.2fx); V (%.3g MB) read alone %.4g ms"
                        " (%.1f GB/s)\n", 1e3 * series, ours / series, 8e-6 * n * m, 1e3 * read, 8e-9 * n * m / read);
                 /* the memory's bound: the read of V overlaps the FP work at best, so the larger */
@@ -668,7 +682,9 @@ int main(int argc, char **argv) {
        with AVX2 or without x86-64) and, with runtime dispatch, by this CPU */
 #if defined(SAFERL_GP__DISPATCH)
     printf("; hot loops dispatched at run time: %s\n",
-           saferl_gp__have_avx2() ? "AVX2 (no FMA) in use" : "SSE in use (this CPU has no AVX2)");
+           predict_solve_fuses()    ? "AVX2 (no FMA) in use, the predictions' variance solve fused (FMA)"
+           : saferl_gp__have_avx2() ? "AVX2 (no FMA) in use"
+                                    : "SSE in use (this CPU has no AVX2)");
 #elif defined(__AVX2__) && defined(__FMA__)
     printf("; no runtime dispatch: compiled for the build's target (AVX2 and FMA)\n");
 #elif defined(__AVX2__)

@@ -24,6 +24,8 @@
                             per epoch the window's mean cost (what the page plots), J_C (the
                             cost the multiplier acted on), lambda and the episodes finished;
                             RULE epoch or window (desc.cost_estimate; bench_page_cartpole below)
+   bench_rl proportional KP SEED...  the same run (J_C by the default rule) with lambda_kp KP
+                            (0: none, the plain dual ascent)
    bench_rl lambda VALUE FROM EPOCHS SEED...  the same run with lambda held: 0 until the
                             update of epoch FROM, VALUE from it on (FROM 1: from the start),
                             EPOCHS epochs; the same lines (bench_page_cartpole below)
@@ -532,7 +534,7 @@ static void page_cartpole_desc(saferl_rl_desc *d, uint32_t seed) {
    limit and how late it may come (bench_rl lambda): lambda_lr is the smallest step (1e-300
    leaves any lambda >= 1e-284 where it is), lambda 0 until epoch `from`'s update, `held` from
    it on. */
-static void bench_page_cartpole(saferl_rl_cost_estimate rule, double held, int from, int epochs, uint32_t seed) {
+static void bench_page_cartpole(saferl_rl_cost_estimate rule, double kp, double held, int from, int epochs, uint32_t seed) {
     saferl_rl_builtin state;
     saferl_rl_env env;
     saferl_rl_desc d;
@@ -543,10 +545,14 @@ static void bench_page_cartpole(saferl_rl_cost_estimate rule, double held, int f
     saferl_rl_env_builtin(&env, &state, SAFERL_RL_ENV_CARTPOLE);
     page_cartpole_desc(&d, seed);
     d.cost_estimate = rule;
+    d.lambda_kp = kp;
     if (held >= 0.0) {
         d.lagrange_init = SAFERL_RL_NONE;
         d.lambda_lr = 1e-300;
+        d.lambda_kp = SAFERL_RL_NONE;
         snprintf(label, sizeof label, "lambda %g from %d", held, from);
+    } else if (kp != 0.0) {
+        snprintf(label, sizeof label, "limit lambda_kp %g", kp == SAFERL_RL_NONE ? 0.0 : kp);
     } else {
         snprintf(label, sizeof label, "limit %s", rule == SAFERL_RL_COST_WINDOW ? "window" : "epoch");
     }
@@ -566,7 +572,7 @@ static void bench_page_cartpole(saferl_rl_cost_estimate rule, double held, int f
 int main(int argc, char **argv) {
     int i;
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_rl envs | nets | rcsl | cpo [DIR] | solve SEED... | limit epoch|window SEED... | lambda VALUE FROM EPOCHS SEED...\n");
+        fprintf(stderr, "usage: bench_rl envs | nets | rcsl | cpo [DIR] | solve SEED... | limit epoch|window SEED... | proportional KP SEED... | lambda VALUE FROM EPOCHS SEED...\n");
         return 2;
     }
     if (!strcmp(argv[1], "envs")) bench_envs();
@@ -577,12 +583,16 @@ int main(int argc, char **argv) {
         for (i = 2; i < argc; ++i) bench_solve((uint32_t)strtoul(argv[i], NULL, 10));
     else if (!strcmp(argv[1], "lambda") && argc > 5)
         for (i = 5; i < argc; ++i)
-            bench_page_cartpole(SAFERL_RL_COST_ESTIMATE_DEFAULT, atof(argv[2]), atoi(argv[3]), atoi(argv[4]),
+            bench_page_cartpole(SAFERL_RL_COST_ESTIMATE_DEFAULT, 0.0, atof(argv[2]), atoi(argv[3]), atoi(argv[4]),
                                 (uint32_t)strtoul(argv[i], NULL, 10));
     else if (!strcmp(argv[1], "limit") && argc > 2)
         for (i = 3; i < argc; ++i)
-            bench_page_cartpole(!strcmp(argv[2], "window") ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_EPOCH, -1.0, 0, 15,
+            bench_page_cartpole(!strcmp(argv[2], "window") ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_EPOCH, 0.0, -1.0, 0, 15,
                                 (uint32_t)strtoul(argv[i], NULL, 10));
+    else if (!strcmp(argv[1], "proportional") && argc > 2) /* lambda_kp KP (0: none), the rest default */
+        for (i = 3; i < argc; ++i)
+            bench_page_cartpole(SAFERL_RL_COST_ESTIMATE_DEFAULT, atof(argv[2]) > 0.0 ? atof(argv[2]) : SAFERL_RL_NONE, -1.0, 0,
+                                15, (uint32_t)strtoul(argv[i], NULL, 10));
     else {
         fprintf(stderr, "bench_rl: unknown mode %s\n", argv[1]);
         return 2;

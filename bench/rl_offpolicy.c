@@ -50,16 +50,19 @@ static double mlp_backward_macs(int inputs, int outputs, int B, int input_gradie
     return mlp_macs(inputs, outputs, B) + (double)B * (HIDDEN * HIDDEN + HIDDEN * outputs) +
            (input_gradient ? (double)B * inputs * HIDDEN : 0.0);
 }
+/* ... and of the input gradient alone (no weight gradients: the critics in the actor's step) */
+static double mlp_input_gradient_macs(int inputs, int outputs, int B) { return mlp_macs(inputs, outputs, B); }
 
 /* One SAC update on Pendulum (3 observations, 1 action; actor outputs mean and log std, critics
    take observation and action): the target (actor on the next observations, two target
    critics), the critic step (two critics forward and backward), the actor step (actor forward,
-   two critics forward and backward down to the action, actor backward). The products are all
+   two critics forward and back to the action without their weight gradients, actor
+   backward). The products are all
    but a few percent of an update's arithmetic (Adam, the squash and the losses are linear in
    the parameters or the batch). */
 static double sac_update_macs(void) {
     const double actor = mlp_macs(3, 2, BATCH), critic = mlp_macs(4, 1, BATCH);
-    return 2 * actor + 6 * critic + 2 * mlp_backward_macs(4, 1, BATCH, 0) + 2 * mlp_backward_macs(4, 1, BATCH, 1) +
+    return 2 * actor + 6 * critic + 2 * mlp_backward_macs(4, 1, BATCH, 0) + 2 * mlp_input_gradient_macs(4, 1, BATCH) +
            mlp_backward_macs(3, 2, BATCH, 0);
 }
 

@@ -7,7 +7,8 @@
 # 256 takes four times the 64 rows, 10^4 about 150 times). ATTEMPTS="32" (default "8 32")
 # runs only those attempt counts; a cell's seeds follow its position in the run, so rows
 # from such a run are other replications than the full run's. SPREAD_PRIOR=atom
-# (default half-cauchy, the library's) runs the prior with an atom at spread 0 on the same data.
+# (default half-cauchy, the library's) runs the prior with an atom at spread 0 on the same data,
+# INTERVAL=widened (default posterior) the widened interval (desc.interval).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -26,7 +27,8 @@ for p in $prompts; do
         done
     done
 done
-build/bench_budget_coverage --replications 1000 --spread-prior "${SPREAD_PRIOR:-half-cauchy}" "${cells[@]}"
+build/bench_budget_coverage --replications 1000 --spread-prior "${SPREAD_PRIOR:-half-cauchy}" \
+    --interval "${INTERVAL:-posterior}" "${cells[@]}"
 echo
 echo "== the model does not hold (64 prompts, 8 attempts)"
 cells=()
@@ -34,5 +36,6 @@ for censored in 0.3 0.6 0.9; do
     cells+=(--cell "64,8,lognormal,0.6,$censored" --cell "64,8,lognormal,1.0,$censored")
     cells+=(--cell "64,8,lntokens,0.6,$censored" --cell "64,8,mixture,0.6,$censored")
 done
-build/bench_budget_coverage --replications 1000 --spread-prior "${SPREAD_PRIOR:-half-cauchy}" "${cells[@]}"
+build/bench_budget_coverage --replications 1000 --spread-prior "${SPREAD_PRIOR:-half-cauchy}" \
+    --interval "${INTERVAL:-posterior}" "${cells[@]}"
 echo "(uptime: $(uptime | sed 's/.*load/load/'))"

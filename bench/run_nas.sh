@@ -18,7 +18,10 @@
 #     our portable build, our BLIS build (its convolutions run on the header's own kernel; BLIS
 #     does the linear layers), PyTorch, an SSE-only native build and the same program compiled
 #     to WebAssembly under node (the WebAssembly/native ratio, and WebAssembly against native
-#     at the same 4-float vector width); the architecture update time per step.
+#     at the same 4-float vector width); the architecture update time per step. Then the step's
+#     phases alone (bench/nas.c phases: a 3x3 convolution's forward, weight gradient, input
+#     gradient and padded copies) in the portable, SSE-only and WebAssembly builds, alternating
+#     in the same rounds, with WebAssembly's time over each native build phase by phase.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -99,6 +102,7 @@ show() { # label, the program's first line
     printf '%-34s %s ms (wall %s ms)\n' "$1" "$(echo "$2" | cpu_ms)" "$(echo "$2" | wall_ms)"
 }
 declare -A all
+declare -a phase
 for r in $(seq "$ROUNDS"); do
     echo "round $r, load average $(cut -d' ' -f1-3 /proc/loadavg):"
     ours=$(build/bench_nas speed 32 20)
@@ -123,6 +127,18 @@ for r in $(seq "$ROUNDS"); do
         all[wasm_portable]+=" $(ratio "$(echo "$wasm" | cpu_ms)" "$(echo "$ours" | cpu_ms)")"
         all[wasm_sse]+=" $(ratio "$(echo "$wasm" | cpu_ms)" "$(echo "$sse" | cpu_ms)")"
     fi
+    # the phases: one line each, "name, batch 32: CPU t ms"
+    phases_portable=$(build/bench_nas phases 32 20)
+    phases_sse=$(build/bench_nas_sse phases 32 20)
+    [ $have_wasm = 1 ] && phases_wasm=$(node build/bench_nas.js phases 32 20)
+    for p in 1 2 3 4; do
+        for build in portable sse wasm; do
+            v=phases_$build
+            [ -n "${!v:-}" ] || continue
+            phase[$p]=$(echo "${!v}" | sed -n "${p}p" | sed 's/, batch.*//')
+            all[phase${p}_$build]+=" $(echo "${!v}" | sed -n "${p}p" | sed 's/.*CPU \([0-9.]*\) ms.*/\1/')"
+        done
+    done
 done
 gflops() { awk -v m="$mflop" -v t="$1" 'BEGIN { printf "%.1f", m / t }'; }
 echo "medians over the rounds, CPU time per step ($mflop MFLOP):"
@@ -135,6 +151,16 @@ done
 [ -n "${all[torch_blis]:-}" ] && echo "PyTorch / saferl BLIS, per round:${all[torch_blis]}, median $(echo "${all[torch_blis]}" | median) (goal >= 1.5)"
 [ -n "${all[wasm_portable]:-}" ] && echo "WebAssembly / native portable, per round:${all[wasm_portable]}, median $(echo "${all[wasm_portable]}" | median) (goal <= 2)"
 [ -n "${all[wasm_sse]:-}" ] && echo "WebAssembly / native SSE only (4 lanes on both sides), per round:${all[wasm_sse]}, median $(echo "${all[wasm_sse]}" | median)"
+echo "the phases alone, median CPU ms over the rounds (portable / SSE only / WebAssembly), WebAssembly over each:"
+declare -A phase_median
+for p in 1 2 3 4; do
+    for build in portable sse wasm; do phase_median[$build]=$(echo "${all[phase${p}_$build]:-}" | median); done
+    line=$(printf '  %-40s %s / %s' "${phase[$p]}:" "${phase_median[portable]}" "${phase_median[sse]}")
+    if [ $have_wasm = 1 ]; then
+        line="$line / ${phase_median[wasm]}: $(ratio "${phase_median[wasm]}" "${phase_median[portable]}")x portable, $(ratio "${phase_median[wasm]}" "${phase_median[sse]}")x SSE only"
+    fi
+    echo "$line"
+done
 echo "$arch"
 if [ $have_torch = 1 ] && [ -x build/bench_nas_blis ]; then
     # The ceiling: if PyTorch ran above 2/3 of the one-thread peak, no code could be 1.5x it.

@@ -28,7 +28,8 @@
 #     default multiplier settings: 3 CMDPs x SEEDS seeds x cost scales 1, 10, 100 for PPO-Lag,
 #     PID-Lag, CPO, PCPO, TRPO-Lag, FOCOPS and CUP (about 2 minutes of CPU; niced), then with J_C
 #     over the last 100 episodes (cost_estimate WINDOW) and with the multiplier in cost units.
-#  8. The RL page's CartPole run at d = 10, seeds 1-13, under both cost estimate rules (bench_rl limit),
+#  8. The RL page's CartPole run at d = 10, seeds 1-13, under both cost estimate rules (bench_rl limit)
+#     and without and with the proportional term (bench_rl proportional),
 #     and the runs with lambda held of its diagnosis (bench_rl lambda; saferl_rl.h, ALGORITHMS).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -238,6 +239,9 @@ grep -v "runs within" build/bench_rl_cmdp.txt | grep MISS | sed 's/^/  /' || tru
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp.txt | sed 's/^/  /'
 [ "$status" -le 2 ] || { echo "  the grid failed to run (status $status)"; exit 1; }
 echo "  (every run: build/bench_rl_cmdp.txt)"
+echo "  the same grid without the proportional term (lambda_kp none, the default before), for comparison:"
+nice build/test_rl --cmdp-grid-integral 1 3 "$SEEDS" ppo-lag trpo-lag focops cup >build/bench_rl_cmdp_integral.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_integral.txt | sed 's/^/  /'
 echo "  the same grid with the multiplier in cost units and OmniSafe's defaults (0.4's), for comparison:"
 nice build/test_rl --cmdp-grid-cost-units 1 3 "$SEEDS" ppo-lag pid-lag trpo-lag focops cup \
     >build/bench_rl_cmdp_cost_units.txt || true
@@ -254,6 +258,11 @@ echo "   estimate rule: window_cost is the last 100 episodes' mean cost (what th
 echo "   cost the multiplier acted on"
 for rule in epoch window; do
     nice build/bench_rl_v2 limit "$rule" $(seq 1 13) | grep " epoch 15 " | sed 's/^/  /'
+done
+echo "   the same run without and with the proportional term (lambda_kp none and 1; saferl_rl.h,"
+echo "   ALGORITHMS, the proportional term)"
+for kp in 0 1; do
+    nice build/bench_rl_v2 proportional "$kp" $(seq 1 13) | grep " epoch 15 " | sed 's/^/  /'
 done
 echo "   its diagnosis (saferl_rl.h, ALGORITHMS, multiplier scale): lambda held at 1 and at 3 from the"
 echo "   start, and at 3 from the first epoch whose J_C exceeds d on seed 1 (epoch 4) and one epoch"

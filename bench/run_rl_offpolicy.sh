@@ -9,7 +9,7 @@
 # (bench_rl_offpolicy bound): the updates' products over the rate of our products and of BLIS's
 # sgemm on one thread, to tell whether RLtools' figure is within reach of arithmetic here.
 # Then discrete SAC-Lag on the random tabular CMDPs against their LP optimum (test_rl --cmdp-grid-sac,
-# 2 x 90 runs, about 2 minutes of CPU).
+# 2 x 90 runs, about 2 minutes of CPU), and with CONTINUOUS=1 SAC-Lag and TD3-Lag on them.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -64,11 +64,16 @@ echo "   values of the policy every 100 steps over the last 10,000 averaged; tar
 echo "   of the return range and J_C <= 1.05 d), under multiplier_scale RELATIVE (the default) and"
 echo "   COST_UNITS (the earlier rule); then the same on CMDPs 4-6, which no rule was chosen on"
 make -s build/test_rl
-for cmdps in "1 3" "4 6"; do
-    status=0
-    out=build/bench_rl_cmdp_sac_${cmdps/ /_}.txt
-    nice build/test_rl --cmdp-grid-sac $cmdps 5 >"$out" || status=$?
+# run_grid OUT ARGS...: one grid of test_rl into OUT (status 2 means some run missed the target)
+run_grid() {
+    local out=$1 status=0
+    shift
+    nice build/test_rl "$@" >"$out" || status=$?
     [ "$status" -le 2 ] || { echo "  the grid failed to run (status $status)"; exit 1; }
+}
+for cmdps in "1 3" "4 6"; do
+    out=build/bench_rl_cmdp_sac_${cmdps/ /_}.txt
+    run_grid "$out" --cmdp-grid-sac $cmdps 5
     echo "  CMDPs ${cmdps/ /-}:"
     for rule in relative cost-units; do
         for scale in 1 10 100; do
@@ -81,22 +86,31 @@ for cmdps in "1 3" "4 6"; do
 done
 
 # SAC-Lag and TD3-Lag (continuous actions, an action's third of [-1, 1] picks the CMDP's action)
-# on CMDPs 1-3 x seeds 1-3 x cost scales 1 and 100 under both rules: 72 runs of about 9 s of CPU,
-# so only with CONTINUOUS=1.
+# on CMDPs 1-3, then 4-6 (held out), x seeds 1-3 x cost scales 1 and 100 under both rules: 144
+# runs of about 9 s of CPU, so only with CONTINUOUS=1. First what a deterministic policy (TD3's)
+# can reach on each CMDP, by brute force over its 3^6 policies (instant). Each run's line has the
+# multiplier as the averaging window opens and at the end: over the window the mean violation
+# is about the multiplier's net change over its step, so a run whose multiplier still climbs
+# ends above d (tests/test_rl.c, `--cmdp-trace`, traces one run).
 if [ "${CONTINUOUS:-0}" = 1 ]; then
     echo
+    echo "== the best deterministic policy within 1.05 d on each CMDP (brute force; a target TD3 can reach)"
+    build/test_rl --cmdp-deterministic | sed 's/^/  /'
     echo "== SAC-Lag and TD3-Lag against the same LP optimum (tests/test_rl.c's protocol for them)"
-    status=0
-    nice build/test_rl --cmdp-grid-continuous 1 3 3 >build/bench_rl_cmdp_continuous.txt || status=$?
-    [ "$status" -le 2 ] || { echo "  the grid failed to run (status $status)"; exit 1; }
-    for algo in sac-lag td3-lag; do
-        for rule in relative cost-units; do
-            for scale in 1 100; do
-                awk -v a="$algo" -v r="$rule" -v s="$scale" '$1 == a && $2 == r && $6 == s { n++; if ($NF == "ok") p++ }
-                    END { printf "  %s %-10s scale %3d: %d of %d runs within the target\n", a, r, s, p, n }' \
-                    build/bench_rl_cmdp_continuous.txt
+    for cmdps in "1 3" "4 6"; do
+        out=build/bench_rl_cmdp_continuous_${cmdps/ /_}.txt
+        run_grid "$out" --cmdp-grid-continuous $cmdps 3
+        echo "  CMDPs ${cmdps/ /-}:"
+        for algo in sac-lag td3-lag; do
+            for rule in relative cost-units; do
+                for scale in 1 100; do
+                    awk -v a="$algo" -v r="$rule" -v s="$scale" '$1 == a && $2 == r && $6 == s {
+                            n++; if ($NF == "ok") p++; j += $12; if ($(NF - 3) < $(NF - 1)) up++ }
+                        END { printf "    %s %-10s scale %3d: %d of %d runs within the target (mean J_C/d %.3f; multiplier still rising in %d)\n",
+                                     a, r, s, p, n, j / (n ? n : 1), up }' "$out"
+                done
             done
         done
+        echo "    (every run: $out)"
     done
-    echo "  (every run: build/bench_rl_cmdp_continuous.txt)"
 fi

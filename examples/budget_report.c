@@ -2,7 +2,8 @@
 /* budget_report - the relative budget xi = H / E[T] of a set of prompts, from a CSV of attempts
 
    usage: budget_report [--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0]
-                        [--horizon H] [--spread-prior half-cauchy|atom] file.csv
+                        [--horizon H] [--spread-prior half-cauchy|atom]
+                        [--interval posterior|widened] file.csv
 
    file.csv has one row per sampled attempt:  prompt_id,horizon,tokens
    (tokens empty or -1 when no correct solution appeared within the horizon; an optional
@@ -15,10 +16,12 @@
    is H / mean_i E[T_i] (saferl_budget_set_estimate: hierarchical Bayes over the prompts'
    hazards; prompts that never succeeded are extrapolated by the fit, and the report says
    so; --spread-prior atom gives "all prompts alike" prior probability 1/2 and reports its
-   posterior probability, the default half-cauchy is the header's); the earlier pooled
+   posterior probability, the default half-cauchy is the header's; --interval widened joins the interval given each
+   spread the data do not rule out, conservative); the earlier pooled
    hazard follows under its own name. --json prints the same as one
-   JSON object ("pooled" is the set, with its "estimand"; "pooled_hazard" the pooled
-   hazard); --png draws the theory curves with the prompts on them.
+   JSON object ("pooled" is the set, with its "estimand", its "posterior_interval" (the one
+   "xi_lo", "xi_hi" hold unless --interval widened), its "interval" and the "spread_range"
+   it was widened over; "pooled_hazard" the pooled hazard); --png draws the theory curves with the prompts on them.
 
    Exit status: 0 report printed, 1 bad or unreadable input (every bad line is listed as
    file:line: reason), 2 usage error.
@@ -52,6 +55,7 @@ typedef struct options {
     double band_low, band_high;
     double horizon; /* 0: the largest horizon among the attempts */
     saferl_budget_spread_prior spread_prior;
+    saferl_budget_interval interval;
     const char *path;
 } options;
 
@@ -65,6 +69,7 @@ typedef struct report_entry {
     double horizon_band[2];     /* horizons for xi = band_low and band_high (INFINITY: unknown) */
     const saferl_budget_set_summary *set; /* the prompt set's estimate (NULL for a prompt) */
     saferl_budget_spread_prior spread_prior; /* the prior behind set */
+    saferl_budget_interval interval;         /* and its interval */
 } report_entry;
 
 /* The --spread-prior word for a prior, as the JSON reports it. */
@@ -75,7 +80,8 @@ static const char *spread_prior_name(saferl_budget_spread_prior prior) {
 static void usage(FILE *out) {
     fprintf(out,
             "usage: budget_report [--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0]\n"
-            "                     [--horizon H] [--spread-prior half-cauchy|atom] file.csv\n"
+            "                     [--horizon H] [--spread-prior half-cauchy|atom]\n"
+            "                     [--interval posterior|widened] file.csv\n"
             "  file.csv: prompt_id,horizon,tokens per attempt (tokens empty or -1: not solved)\n"
             "  --json          print one JSON object instead of the text report\n"
             "  --png FILE      also draw p, reward variance and P(informative) against xi\n"
@@ -84,7 +90,9 @@ static void usage(FILE *out) {
             "  --horizon H     reference horizon of xi (default: the largest in the data)\n"
             "  --spread-prior P  prior on the spread of the prompts' ln E[T_i] behind the set's xi:\n"
             "                  half-cauchy (default) or atom (probability 1/2 that all prompts are\n"
-            "                  alike, else half-Cauchy; prints that probability's posterior)\n");
+            "                  alike, else half-Cauchy; prints that probability's posterior)\n"
+            "  --interval I    the set's interval: posterior (default) or widened (also holds the\n"
+            "                  interval given each spread the data do not rule out; conservative)\n");
 }
 
 static int parse_double(const char *text, double *out) {
@@ -101,7 +109,7 @@ static int parse_double(const char *text, double *out) {
 static int parse_options(int argc, char **argv, options *opt) {
     int i, only_files = 0;
     cli c; /* only for the repeated-flag check; the messages here are this program's own */
-    cli_init(&c, argc, argv, "[--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0] [--horizon H] [--spread-prior half-cauchy|atom] file.csv");
+    cli_init(&c, argc, argv, "[--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0] [--horizon H] [--spread-prior half-cauchy|atom] [--interval posterior|widened] file.csv");
     memset(opt, 0, sizeof *opt);
     opt->confidence = 0.95;
     opt->band_low = 1.5;
@@ -117,7 +125,7 @@ static int parse_options(int argc, char **argv, options *opt) {
             opt->json = 1;
         } else if (!only_files && (strcmp(a, "--png") == 0 || strcmp(a, "--confidence") == 0 ||
                                    strcmp(a, "--band") == 0 || strcmp(a, "--horizon") == 0 ||
-                                   strcmp(a, "--spread-prior") == 0)) {
+                                   strcmp(a, "--spread-prior") == 0 || strcmp(a, "--interval") == 0)) {
             const char *v;
             if (i + 1 >= argc) {
                 fprintf(stderr, "budget_report: %s needs a value\n", a);
@@ -145,6 +153,15 @@ static int parse_options(int argc, char **argv, options *opt) {
                 if (!parse_double(buf, &opt->band_low) || !parse_double(comma + 1, &opt->band_high) ||
                     !(opt->band_low > 0.0 && opt->band_low < opt->band_high)) {
                     fprintf(stderr, "budget_report: --band must be LO,HI with 0 < LO < HI, not '%s'\n", v);
+                    return 2;
+                }
+            } else if (strcmp(a, "--interval") == 0) {
+                if (strcmp(v, "posterior") == 0) {
+                    opt->interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
+                } else if (strcmp(v, "widened") == 0) {
+                    opt->interval = SAFERL_BUDGET_INTERVAL_WIDENED;
+                } else {
+                    fprintf(stderr, "budget_report: --interval must be posterior or widened, not '%s'\n", v);
                     return 2;
                 }
             } else if (strcmp(a, "--spread-prior") == 0) {
@@ -319,6 +336,10 @@ static void print_entry_text(const report_entry *e, const options *opt, size_t p
         if (t->prior_a > 0.0)
             printf("  spread         sd of ln E[T_i] across prompts %.3g (fitted Beta(%.4g, %.4g) of the hazards)\n",
                    t->spread, t->prior_a, t->prior_b);
+        if (e->interval == SAFERL_BUDGET_INTERVAL_WIDENED && t->prior_a > 0.0)
+            printf("  interval       widened over the spreads %.3g .. %.3g, which the data do not rule out\n"
+                   "                 (likelihood ratio); the posterior's alone: [%.4g, %.4g]\n",
+                   t->spread_lo, t->spread_hi, t->posterior_lo, t->posterior_hi);
         if (e->spread_prior == SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY && t->prior_a > 0.0)
             printf("  all alike      posterior probability %.3g that every prompt has the same E[T] (prior 1/2)\n",
                    t->spread_zero_probability);
@@ -435,6 +456,7 @@ static void print_entry_json(const report_entry *e, const char *indent) {
     json_number(e->horizon_band[1]);
     fputs("]", stdout);
     if (e->set) {
+        const int widened = e->interval == SAFERL_BUDGET_INTERVAL_WIDENED && e->set->prior_a > 0.0;
         fputs(", \"estimand\": \"H / mean_i E[T_i]\", \"method\": ", stdout);
         json_string(e->set->method);
         printf(", \"unsolved_prompts\": %zu, \"extrapolated\": ", e->set->unsolved_prompts);
@@ -445,6 +467,15 @@ static void print_entry_json(const report_entry *e, const char *indent) {
         json_number(e->spread_prior == SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY && e->set->prior_a > 0.0
                         ? e->set->spread_zero_probability
                         : NAN);
+        fputs(", \"posterior_interval\": [", stdout);
+        json_number(e->set->posterior_lo);
+        fputs(", ", stdout);
+        json_number(e->set->posterior_hi);
+        printf("], \"interval\": \"%s\", \"spread_range\": [", widened ? "widened" : "posterior");
+        json_number(widened ? e->set->spread_lo : NAN);
+        fputs(", ", stdout);
+        json_number(widened ? e->set->spread_hi : NAN);
+        fputs("]", stdout);
     } else {
         fputs(", \"estimand\": \"H / E[T]\"", stdout);
     }
@@ -683,6 +714,7 @@ static int run(int argc, char **argv) {
     desc.balanced_high = opt.band_high;
     desc.horizon = opt.horizon;
     desc.spread_prior = opt.spread_prior;
+    desc.interval = opt.interval;
 
     for (i = 0; i < prompt_count; ++i) {
         report_entry *e = &entries[i];
@@ -716,6 +748,7 @@ static int run(int argc, char **argv) {
     }
     pooled.set = &set;
     pooled.spread_prior = desc.spread_prior;
+    pooled.interval = desc.interval;
     pooled.summary = hazard.summary;
     pooled.summary.xi = set.xi;
     pooled.summary.xi_lo = set.xi_lo;

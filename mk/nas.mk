@@ -13,8 +13,8 @@ $(BUILD)/nas_search: examples/nas_search.c examples/nas_images.h examples/plot.h
 $(BUILD)/test_nas_blis: tests/test_nas.c saferl_nas.h tests/saferl_test.h | $(BUILD)
 	$(CC) $(NAS_C_GNU_BLIS) $(OPT) -o $@ $< -lblis -lm
 
-# WebAssembly with SIMD128 (node >= 16 and every current browser): the products' 4 x 8 tiles
-# become f32x4 arithmetic, bit-identical to the SSE and AVX2 ones. Stack colouring is off:
+# WebAssembly with SIMD128 (node >= 16 and every current browser): the products' 4 x 8 and
+# 2 x 16 tiles become f32x4 arithmetic, bit-identical to the SSE and AVX2 ones. Stack colouring is off:
 # Debian's emcc 3.1.6 (LLVM 14) with -msimd128 at -O2 merged two live stack slots of
 # tests/test_nas.c's gradient check (found by -opt-bisect-limit: "Merge disjoint stack slots";
 # the same source is clean under ASan with use-after-scope and under MSan).

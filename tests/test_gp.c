@@ -1385,7 +1385,7 @@ static void reference_solve(const double *l, size_t ld, uint32_t n, double *v, s
 
 /* does the predictions' solve fuse here? */
 static int dispatch_have_fused_solve(void) {
-#if defined(SAFERL_GP__DISPATCH)
+#if defined(SAFERL_GP__DISPATCH) && !defined(SAFERL_USE_BLIS)
     return saferl_gp__have_fma();
 #else
     return SAFERL_GP__FUSED_BUILD;

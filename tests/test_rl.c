@@ -243,10 +243,12 @@ static const int product_shapes[][3] = {{1, 35, 64},  {3, 64, 64},  {4, 35, 64},
    running sum in the same order (from the value already there, k ascending), so no rounding
    may differ. Shapes cover both tiles' row and column remainders (6 x 16 and 4 x 8), the
    weight panel's split at 64 inputs, the few-rows path and the transposed access of the
-   weight gradient; every build runs it, WebAssembly and SAFERL_NO_DISPATCH included. */
+   weight gradient; the forward both added to what out holds and started from a bias (out's
+   old values, NaN, must not leak in); every build runs it, WebAssembly and SAFERL_NO_DISPATCH
+   included. */
 TEST(products_equal_the_textbook_loops_bit_for_bit) {
     enum { MAXN = 8192 };
-    static float a[MAXN], b[MAXN], y[MAXN], want[MAXN];
+    static float a[MAXN], b[MAXN], y[MAXN], want[MAXN], bias[MAXN];
     saferl_rng rng;
     int s, i, r, n, k;
     saferl_rng_seed(&rng, 43);
@@ -259,9 +261,22 @@ TEST(products_equal_the_textbook_loops_bit_for_bit) {
         for (r = 0; r < B; ++r)
             for (n = 0; n < OC; ++n)
                 for (k = 0; k < C; ++k) want[r * OC + n] += a[r * C + k] * b[n * C + k];
-        saferl_rl__linear_accumulate(y, a, b, B, C, OC);
+        saferl_rl__linear_accumulate(y, NULL, a, b, B, C, OC);
 #if defined(SAFERL_USE_BLIS)
         if (B < SAFERL_RL__BLIS_MIN_BATCH) /* larger batches go to sgemm: another order */
+#endif
+            CHECK(memcmp(y, want, sizeof(float) * (size_t)(B * OC)) == 0);
+        /* forward from a bias: out (B,OC) = bias + inp weight^T */
+        for (i = 0; i < OC; ++i) bias[i] = (float)saferl_rng_normal(&rng);
+        for (r = 0; r < B; ++r)
+            for (n = 0; n < OC; ++n) {
+                want[r * OC + n] = bias[n];
+                y[r * OC + n] = (float)saferl_rl__nan();
+                for (k = 0; k < C; ++k) want[r * OC + n] += a[r * C + k] * b[n * C + k];
+            }
+        saferl_rl__linear_accumulate(y, bias, a, b, B, C, OC);
+#if defined(SAFERL_USE_BLIS)
+        if (B < SAFERL_RL__BLIS_MIN_BATCH)
 #endif
             CHECK(memcmp(y, want, sizeof(float) * (size_t)(B * OC)) == 0);
         /* weight gradient: dweight (OC,C) += dout^T (OC,B) inp (B,C), dout = b read as (B,OC) */
@@ -302,8 +317,11 @@ TEST(avx2_instantiations_match_the_portable_ones_bit_for_bit) {
         for (i = 0; i < B * C; ++i) a[i] = (float)saferl_rng_normal(&rng);
         for (i = 0; i < OC * C; ++i) b[i] = (float)saferl_rng_normal(&rng);
         for (i = 0; i < B * OC; ++i) y0[i] = y1[i] = (float)saferl_rng_normal(&rng);
-        saferl_rl__linear_accumulate_portable(y0, a, b, B, C, OC);
-        saferl_rl__linear_accumulate_avx2(y1, a, b, B, C, OC);
+        saferl_rl__linear_accumulate_portable(y0, NULL, a, b, B, C, OC);
+        saferl_rl__linear_accumulate_avx2(y1, NULL, a, b, B, C, OC);
+        CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(B * OC)) == 0);
+        saferl_rl__linear_accumulate_portable(y0, a + OC, a, b, B, C, OC); /* from a bias */
+        saferl_rl__linear_accumulate_avx2(y1, a + OC, a, b, B, C, OC);
         CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(B * OC)) == 0);
     }
     for (s = 0; s < PRODUCT_SHAPES; ++s) { /* dweight (OC,C) += dout^T inp, then dinp */
@@ -332,6 +350,20 @@ TEST(avx2_instantiations_match_the_portable_ones_bit_for_bit) {
     fast_tanh(t0, inp, 1 << 16);
     fast_tanh_avx2(t1, inp, 1 << 16);
     CHECK(memcmp(t0, t1, sizeof t0) == 0);
+    { /* Adam: parameters, moments (the second nonnegative) and gradients at mixed scales; 4099
+         values, so the blocks of 32 and the last four-wide square roots both have remainders */
+        enum { N = 4099 };
+        float *p0 = t0, *m0 = t0 + N, *v0 = t0 + 2 * N, *p1 = t1, *m1 = t1 + N, *v1 = t1 + 2 * N, *g = inp;
+        for (i = 0; i < N; ++i) {
+            p0[i] = p1[i] = (float)saferl_rng_normal(&rng);
+            m0[i] = m1[i] = (float)(1e-3 * saferl_rng_normal(&rng));
+            v0[i] = v1[i] = (float)(1e-6 * saferl_rng_uniform(&rng));
+            g[i] = (float)(saferl_rng_normal(&rng) * pow(10.0, 4.0 * saferl_rng_uniform(&rng) - 3.0));
+        }
+        saferl_rl__adam_body(p0, g, m0, v0, N, 3e-4f, 0.9f, 0.999f, 1e-8f, 0.19f, 0.0199f);
+        saferl_rl__adam_avx2(p1, g, m1, v1, N, 3e-4f, 0.9f, 0.999f, 1e-8f, 0.19f, 0.0199f);
+        CHECK(memcmp(t0, t1, sizeof(float) * 3 * N) == 0);
+    }
 #else
     printf("    (no runtime dispatch in this build: nothing to compare)\n");
 #endif
@@ -467,6 +499,12 @@ TEST(mlp_matches_finite_differences) {
             memset(dinp, 0, sizeof dinp);
             mlp_loss(&c);
             saferl_rl_mlp_backward(&c.mlp, params, grads, inp, acts, g, dinp, scratch, c.B);
+            { /* grads NULL: the input gradient alone, the same bits */
+                static float dinp_only[64];
+                memset(dinp_only, 0, sizeof dinp_only);
+                saferl_rl_mlp_backward(&c.mlp, params, NULL, inp, acts, g, dinp_only, scratch, c.B);
+                CHECK(memcmp(dinp_only, dinp, sizeof dinp) == 0);
+            }
             CHECK(grad_error(mlp_loss, &c, params, grads, (int)n, 2e-3f) < 5e-3);
             CHECK(grad_error(mlp_loss, &c, inp, dinp, 20, 2e-3f) < 5e-3);
         }
@@ -914,6 +952,8 @@ typedef struct cmdp_env_state {
     const random_cmdp *cmdp;
     double scale;
     int s;
+    double episode_cost, finished_cost; /* the open episode's cost; the finished episodes' total */
+    long episodes;                      /* finished episodes */
 } cmdp_env_state;
 
 static void cmdp_observe(int s, float *observation) {
@@ -925,6 +965,7 @@ static saferl_result cmdp_reset(void *state, saferl_rng *rng, float *observation
     cmdp_env_state *e = (cmdp_env_state *)state;
     (void)rng;
     e->s = e->cmdp->model.start;
+    e->episode_cost = 0.0;
     cmdp_observe(e->s, observation);
     return SAFERL_OK;
 }
@@ -947,6 +988,12 @@ static saferl_result cmdp_step(void *state, saferl_rng *rng, const float *action
     }
     *terminated = next == CMDP_END;
     *truncated = 0;
+    e->episode_cost += cost[0];
+    if (*terminated) {
+        e->finished_cost += e->episode_cost;
+        e->episode_cost = 0.0;
+        e->episodes += 1;
+    }
     if (next != CMDP_END) e->s = next;
     cmdp_observe(e->s, observation);
     return SAFERL_OK;
@@ -954,6 +1001,7 @@ static saferl_result cmdp_step(void *state, saferl_rng *rng, const float *action
 
 static void cmdp_env(saferl_rl_env *env, cmdp_env_state *state, const random_cmdp *M, double scale) {
     memset(env, 0, sizeof *env);
+    memset(state, 0, sizeof *state);
     state->cmdp = M;
     state->scale = scale;
     state->s = M->model.start;
@@ -1063,10 +1111,12 @@ static int dump_cmdp_lp(void) {
 
 typedef struct cmdp_result {
     double ret, cost, final_ret, final_cost, multiplier, gap;
+    double multiplier_before; /* the off-policy protocols: lambda as the averaging window opens */
 } cmdp_result;
 
 static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
-                      saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, cmdp_result *out) {
+                      saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, double lambda_kp,
+                      cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_agent agent;
@@ -1092,6 +1142,7 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
     d.cost_limits[0] = scale * M->limit;
     d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
     d.cost_estimate = estimate; /* the grid's comparison with the episode window; else the default */
+    d.lambda_kp = lambda_kp;    /* the grid's comparison of the proportional term; else the default */
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return -1;
     memset(out, 0, sizeof *out);
     for (e = 0; e < epochs; ++e) {
@@ -1118,7 +1169,9 @@ static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 &
    algorithm (default: the seven constrained ones), a line a run and a summary an algorithm
    (bench/run_rl.sh runs it). `--cmdp-grid-cost-units` does the same with the multiplier in cost
    units and its (OmniSafe's) defaults, `--cmdp-grid-window` with J_C over the last 100 episodes
-   (SAFERL_RL_COST_WINDOW, the default before the epoch's episodes), for comparison. The
+   (SAFERL_RL_COST_WINDOW, the default before the epoch's episodes), `--cmdp-grid-proportional`
+   and `--cmdp-grid-integral` with lambda_kp 1 and none (the proportional term on and off), for
+   comparison. The
    target read two ways, both printed: per run (each run's gap and J_C), and per cell (a CMDP
    at a scale: the mean gap and the mean J_C over the seeds). */
 static int cmdp_grid(int argc, char **argv) {
@@ -1129,6 +1182,9 @@ static int cmdp_grid(int argc, char **argv) {
         strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
     const saferl_rl_cost_estimate estimate =
         strcmp(argv[1], "--cmdp-grid-window") == 0 ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_ESTIMATE_DEFAULT;
+    const double lambda_kp = strcmp(argv[1], "--cmdp-grid-proportional") == 0 ? 1.0
+                             : strcmp(argv[1], "--cmdp-grid-integral") == 0   ? SAFERL_RL_NONE
+                                                                              : 0.0;
     for (algo = 1; algo < SAFERL_RL_ALGORITHM_COUNT; ++algo) {
         const char *name = saferl_rl_algorithm_name((saferl_rl_algorithm)algo);
         int i, pass = 0, runs = 0, cells = 0, cells_passed = 0, picked = argc <= 5, m, k;
@@ -1140,12 +1196,12 @@ static int cmdp_grid(int argc, char **argv) {
             random_cmdp M;
             if (cmdp_generate(&M, (uint32_t)m) != 0) return 1;
             for (k = 0; k < 3; ++k) {
-                cmdp_result mean = {0, 0, 0, 0, 0, 0};
+                cmdp_result mean = {0, 0, 0, 0, 0, 0, 0};
                 for (seed = 1; seed <= (uint32_t)seeds; ++seed) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
                     int ok;
-                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, units, estimate, &r) != 0) return 1;
+                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, units, estimate, lambda_kp, &r) != 0) return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
                     runs += 1;
@@ -1190,7 +1246,7 @@ TEST(default_multipliers_meet_the_lp_on_any_cost_scale) {
         for (k = 0; k < 3; ++k) {
             cmdp_result r;
             CHECK(cmdp_train(algorithms[i], &M, scales[k], 1, CMDP_EPOCHS, SAFERL_RL_MULTIPLIER_RELATIVE,
-                             SAFERL_RL_COST_ESTIMATE_DEFAULT, &r) == 0);
+                             SAFERL_RL_COST_ESTIMATE_DEFAULT, 0.0, &r) == 0);
             printf("        %-8s scale %3g: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n",
                    saferl_rl_algorithm_name(algorithms[i]), scales[k], r.gap, r.cost / (scales[k] * M.limit), r.multiplier);
             if (algorithms[i] == SAFERL_RL_PID_LAG && k == 2) continue;
@@ -1612,7 +1668,7 @@ static void trust_region_run(saferl_rl_algorithm algorithm, saferl_rl_env_kind k
         CHECK(sa.kl >= 0.0 && sa.kl <= 0.01); /* the default trust region */
         CHECK(sa.step_fraction >= 0.0 && sa.step_fraction <= 1.0);
         CHECK(sa.lagrange_multiplier >= 0.0);
-        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.value[0]);
+        if (algorithm == SAFERL_RL_TRPO_LAG) CHECK(sa.lagrange_multiplier == a.multiplier.applied[0]);
         if (sa.step_fraction > 0.0) *accepted += 1;
     }
     CHECK(memcmp(a.networks.params, b.networks.params, sizeof(float) * a.networks.param_total) == 0);
@@ -1992,10 +2048,10 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0xed5e84899406dd82ull, 0xcda47b7be0eafd72ull, 0x572f75f7d3528b84ull,
         0xa0336c280f2cf240ull, 0x5e4c2e7ce4df1b9bull, 0x6923856d31985d89ull,
         0xec2dc5940cbe1616ull, 0xfe73b05dfbc37042ull, 0xb3419e2db35e079aull,
-        0x42c52d9d9fb36d7aull, 0x52be0dc263242cb5ull, 0x76c5b50c837f46fbull,
-        0xcbe1f0100ff00776ull, 0x05829e0c4bc6f324ull, 0xce282d2e88bc45d4ull,
-        0x46f8c4f251aeea2dull, 0x2916c0f89f84e9dfull, 0x4261f8bb5fcaa489ull,
-        0xf4e88d43f5e4e485ull, 0x3ee7cecb75b378a0ull, 0x92deafd3bb37bc0full,
+        0x42c52d9d9fb36d7aull, 0x09a3d619054bf819ull, 0x76c5b50c837f46fbull,
+        0x18872053b99f259dull, 0xe33c722366d86599ull, 0xf031e9e396ddb324ull,
+        0x46f8c4f251aeea2dull, 0x554f6caf47f707f3ull, 0x4261f8bb5fcaa489ull,
+        0x417209c1382e271aull, 0x47f0a1a76b8ad4e4ull, 0x036c157017d8ff3full,
         0x6ad504fe2bf0bda4ull, 0xf20439f8ac45b7f1ull,
     };
     const uint64_t *expected = recorded;
@@ -2008,10 +2064,10 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0x194bdac77b4910c2ull, 0xd7d3cd1470e9d8b2ull, 0x883884aa6d40f314ull,
         0x3514d765288a0c70ull, 0xd14e5c8d86af9f4bull, 0x6f52b7b5430fe029ull,
         0xde6b01da7b5dc126ull, 0x23fdb3b2230da912ull, 0xdedab39940b8d10aull,
-        0x1ecaf943431531daull, 0xd1cd7133c34c4895ull, 0x1096dd205340b86bull,
-        0x624780f9524362b6ull, 0x3a329a311df4eac4ull, 0x4658b1af9ed04c44ull,
-        0xbc5d74030c620aedull, 0xe71f63b6fc66df3full, 0xac69d37f63462d79ull,
-        0xa3547014443e7e35ull, 0xcdad405d6de0b110ull, 0x45bf6381606d281full,
+        0x1ecaf943431531daull, 0xe649b03677a7a789ull, 0x1096dd205340b86bull,
+        0x95caea32a83022cdull, 0xc5788add5571bbc3ull, 0xb1998b81a899d004ull,
+        0xbc5d74030c620aedull, 0xfcbaa14910a67f73ull, 0xac69d37f63462d79ull,
+        0x16e441c37ee707faull, 0x7d62150482f4c1deull, 0xa1667e77260ff3ffull,
         0x52327223a8d88d74ull, 0x1fc84c6524772081ull,
     };
     const uint64_t *expected = recorded;
@@ -2192,6 +2248,75 @@ TEST(batch_step_hook_trains_bit_identically_to_single_steps) {
     }
 }
 
+/* The proportional term (desc.lambda_kp) against its definition, recomputed here from the epoch's
+   J_C: the integral (agent.multiplier.value) steps by lambda_lr on the capped violation, (J_C -
+   d) / max(|J_C|, |d|) (J_C - d in cost units), and the applied multiplier is the integral plus
+   lambda_kp (J_C - d) / |d| (the capped violation when d = 0; J_C - d in cost units), projected
+   onto [0, inf) or, for FOCOPS / CUP, [0, lagrange_max]. Random gains, limits (0 included),
+   scales and rows on the cliff CMDP, from a seeded generator. */
+TEST(proportional_term_matches_its_definition) {
+    static const saferl_rl_algorithm rows[] = {SAFERL_RL_PPO_LAG, SAFERL_RL_TRPO_LAG, SAFERL_RL_FOCOPS, SAFERL_RL_CUP};
+    saferl_rl_builtin s;
+    saferl_rl_env env;
+    saferl_rl_desc d;
+    saferl_rl_agent agent;
+    saferl_rl_epoch_stats st;
+    saferl_rng rng;
+    int trial, e, applied_above = 0, applied_below = 0;
+    saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
+    saferl_rng_seed(&rng, 41);
+    for (trial = 0; trial < 8; ++trial) {
+        int units;
+        memset(&d, 0, sizeof d);
+        d.algorithm = rows[saferl_rng_bounded(&rng, 4)];
+        d.seed = trial;
+        d.steps_per_epoch = 400;
+        d.update_iters = 1;
+        d.cost_count = 1;
+        d.cost_limits[0] = trial == 0 ? 0.0 : 4.0 + 8.0 * saferl_rng_uniform(&rng); /* the episodes cost 5-14 */
+        d.lambda_kp = 0.1 + 3.0 * saferl_rng_uniform(&rng);
+        d.multiplier_scale = trial % 3 == 2 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
+        if (d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP) d.lagrange_max = 2.0 + 10.0 * saferl_rng_uniform(&rng);
+        units = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS;
+        CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
+        for (e = 0; e < 4; ++e) {
+            const double before = agent.multiplier.value[0], limit = d.cost_limits[0];
+            double J, capped, proportional, integral, applied;
+            CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+            J = st.cost_estimates[0];
+            if (J != J) {
+                CHECK(agent.multiplier.value[0] == before && st.lagrange_multiplier == before);
+                continue;
+            }
+            capped = units ? J - limit : (J == 0.0 && limit == 0.0 ? 0.0 : (J - limit) / (fabs(J) > fabs(limit) ? fabs(J) : fabs(limit)));
+            proportional = units ? J - limit : limit != 0.0 ? (J - limit) / fabs(limit) : capped;
+            integral = before + agent.desc.lambda_lr * capped;
+            integral = integral < 0.0 ? 0.0 : integral;
+            if (agent.desc.lagrange_max != SAFERL_RL_NONE && (d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP) &&
+                integral > agent.desc.lagrange_max)
+                integral = agent.desc.lagrange_max;
+            applied = integral + d.lambda_kp * proportional;
+            applied = applied < 0.0 ? 0.0 : applied;
+            if (agent.desc.lagrange_max != SAFERL_RL_NONE && (d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP) &&
+                applied > agent.desc.lagrange_max)
+                applied = agent.desc.lagrange_max;
+            /* the same operations in the same order: equal to the last bit */
+            CHECK(agent.multiplier.value[0] == integral);
+            CHECK(st.lagrange_multiplier == applied && st.lagrange_multipliers[0] == applied);
+            applied_above += applied > integral;
+            applied_below += applied < integral;
+        }
+        saferl_rl_agent_destroy(&agent);
+    }
+    CHECK(applied_above > 0 && applied_below > 0); /* both signs of the term were met */
+    /* the defaults: 1 with a relative multiplier, none (the plain dual ascent) in cost units */
+    d.lambda_kp = 0.0;
+    d.multiplier_scale = SAFERL_RL_MULTIPLIER_RELATIVE;
+    CHECK(saferl_rl_desc_defaults(&d).lambda_kp == 1.0);
+    d.multiplier_scale = SAFERL_RL_MULTIPLIER_COST_UNITS;
+    CHECK(saferl_rl_desc_defaults(&d).lambda_kp == SAFERL_RL_NONE);
+}
+
 TEST(cost_limit_is_required_and_zero_means_zero) {
     saferl_rl_builtin s;
     saferl_rl_env env;
@@ -2220,8 +2345,9 @@ TEST(cost_limit_is_required_and_zero_means_zero) {
         CHECK(saferl_rl_algorithm_from_name(saferl_rl_algorithm_name((saferl_rl_algorithm)k)) == k);
     }
     CHECK(saferl_rl_algorithm_from_name("ppo-lagrangian") == -1 && saferl_rl_algorithm_from_name(NULL) == -1);
-    /* d = 0 is a limit of 0: lambda climbs by lambda_lr (J_C - 0) / J_C = 2 an epoch with any cost
-       (the old reading, 25, made it fall); in cost units by lambda_lr J_C */
+    /* d = 0 is a limit of 0: lambda's integral climbs by lambda_lr (J_C - 0) / J_C = 2 an epoch with
+       any cost (the old reading, 25, made it fall) and lambda_kp 1 adds 1 while the cost is there;
+       in cost units by lambda_lr J_C, no proportional term */
     memset(&d, 0, sizeof d);
     d.algorithm = SAFERL_RL_PPO_LAG;
     d.steps_per_epoch = 400;
@@ -2234,7 +2360,7 @@ TEST(cost_limit_is_required_and_zero_means_zero) {
     for (k = 0; k < 3; ++k) {
         double before = agent.multiplier.value[0];
         CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
-        if (st.episode_cost > 0.0) CHECK(st.lagrange_multiplier == before + 2.0);
+        if (st.episode_cost > 0.0) CHECK(agent.multiplier.value[0] == before + 2.0 && st.lagrange_multiplier == before + 3.0);
     }
     CHECK(st.episode_cost > 0.0 && agent.multiplier.value[0] > 0.0);
     saferl_rl_agent_destroy(&agent);
@@ -2263,6 +2389,7 @@ static void set_limit(saferl_rl_desc *d, double v) { d->cost_limits[0] = v; }
 static void set_lagrange_init(saferl_rl_desc *d, double v) { d->lagrange_init = v; }
 static void set_lambda_lr(saferl_rl_desc *d, double v) { d->lambda_lr = v; }
 static void set_pid_kp(saferl_rl_desc *d, double v) { d->pid_kp = v; }
+static void set_lambda_kp(saferl_rl_desc *d, double v) { d->lambda_kp = v; }
 static void set_pid_kd(saferl_rl_desc *d, double v) { d->pid_kd = v; }
 static void set_lagrange_max(saferl_rl_desc *d, double v) { d->lagrange_max = v; }
 static void set_cg_damping(saferl_rl_desc *d, double v) { d->cg_damping = v; }
@@ -2273,7 +2400,7 @@ TEST(bad_desc_fields_are_named_and_none_is_zero) {
     static const bad_field fields[] = {
         {"clip", set_clip}, {"gamma", set_gamma}, {"actor_lr", set_actor_lr}, {"target_kl", set_target_kl},
         {"critic_norm_coef", set_critic_norm}, {"cost_limits", set_limit}, {"lagrange_init", set_lagrange_init},
-        {"lambda_lr", set_lambda_lr}, {"pid_kp", set_pid_kp}, {"pid_kd", set_pid_kd},
+        {"lambda_lr", set_lambda_lr}, {"lambda_kp", set_lambda_kp}, {"pid_kp", set_pid_kp}, {"pid_kd", set_pid_kd},
         {"lagrange_max", set_lagrange_max}, {"cg_damping", set_cg_damping}, {"trust_region", set_trust_region},
         {"focops_temperature", set_focops_temperature}};
     const int count = (int)(sizeof fields / sizeof fields[0]);
@@ -2308,7 +2435,7 @@ TEST(bad_desc_fields_are_named_and_none_is_zero) {
     memset(&d, 0, sizeof d);
     d.algorithm = SAFERL_RL_PID_LAG;
     d.cost_count = 1;
-    d.pid_kp = d.pid_kd = d.lagrange_init = d.critic_norm_coef = d.cg_damping = SAFERL_RL_NONE;
+    d.pid_kp = d.pid_kd = d.lagrange_init = d.critic_norm_coef = d.cg_damping = d.lambda_kp = SAFERL_RL_NONE;
     d.target_kl = d.lagrange_max = SAFERL_RL_NONE;
     CHECK(saferl_rl_desc_check(&d, &env, 1, &why) == SAFERL_OK);
     filled = saferl_rl_desc_defaults(&d);
@@ -2316,6 +2443,7 @@ TEST(bad_desc_fields_are_named_and_none_is_zero) {
     CHECK(memcmp(&filled, &twice, sizeof filled) == 0);
     CHECK(filled.pid_kp == SAFERL_RL_NONE && filled.pid_ki == 2.0 && filled.cost_limits[0] == 0.0);
     CHECK(filled.lambda_lr == 2.0 && filled.pid_kd == SAFERL_RL_NONE && filled.lagrange_max == SAFERL_RL_NONE);
+    CHECK(filled.lambda_kp == SAFERL_RL_NONE);
     { /* in cost units: OmniSafe's */
         saferl_rl_desc c = d;
         c.multiplier_scale = SAFERL_RL_MULTIPLIER_COST_UNITS;
@@ -2551,8 +2679,8 @@ TEST(two_constraints_reach_their_lp_optimum) {
             CHECK(saferl_rl_agent_create(&agent, &desc, &env, 1) == SAFERL_OK);
             for (epoch = 0; epoch < 3; ++epoch) CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
             CHECK(st.cost_count == 2 && st.episode_costs[1] == st.episode_costs[1] && st.episode_costs[0] == st.episode_cost);
-            CHECK(st.lagrange_multipliers[0] == agent.multiplier.value[0] &&
-                  st.lagrange_multipliers[1] == agent.multiplier.value[1] && agent.multiplier.value[1] > 0.0);
+            CHECK(st.lagrange_multipliers[0] == agent.multiplier.applied[0] &&
+                  st.lagrange_multipliers[1] == agent.multiplier.applied[1] && agent.multiplier.value[1] > 0.0);
             saferl_rl_agent_destroy(&agent);
         }
     }
@@ -5507,11 +5635,136 @@ static int cmdp_discrete_policy(saferl_rl_offpolicy_agent *agent, double *pi) {
     return 0;
 }
 
+/* A line of `test_rl --cmdp-trace`: after `steps` steps, the multiplier, the relative rule's cost
+   weight and SAC's temperature, the exact gap and J_C / d of the policy now, J_C / d of the
+   episodes the agent ran (exploring) since the last line, and the root mean square of the
+   multiplier's steps so far (Adam's second moment, bias-corrected: Adam moves lambda by about
+   lagrange_lr times the mean violation over it). */
+static void cmdp_trace_line(FILE *trace, saferl_rl_offpolicy_agent *agent, void *env_state, const random_cmdp *M,
+                            double scale, long steps, cmdp_policy_table policy) {
+    cmdp_env_state *e = (cmdp_env_state *)env_state;
+    double pi[CMDP_STATES * CMDP_ACTIONS], r1 = 0.0, c1 = 0.0;
+    const double t = (double)agent->lagrange_steps, rms = t > 0 ? sqrt(agent->lagrange_v[0] / (1.0 - pow(0.999, t))) : NAN;
+    if (policy(agent, pi) != 0 || policy_evaluate(&M->model, pi, &r1, &c1) != 0) r1 = c1 = NAN;
+    fprintf(trace, "%6ld  lambda %8.4f  weight %8.4f  alpha %8.5f  policy gap %7.3f J_C/d %6.3f  episodes %3ld J_C/d %6.3f"
+            "  step rms %.3g\n",
+            steps, agent->lagrange[0], agent->cost_weight[0], exp((double)agent->log_temperature),
+            (M->lp_return - r1) / (M->free_return - M->min_return), c1 / M->limit, e->episodes,
+            e->episodes ? e->finished_cost / e->episodes / (scale * M->limit) : NAN, rms);
+    e->finished_cost = 0.0;
+    e->episodes = 0;
+}
+
+/* Q^pi(s, k) and Q_C^pi(s, k) of the CMDP (scale 1) for the policy table pi, by iterating the
+   policy's Bellman equation (every step ends the episode with probability at least 0.05, so
+   2000 sweeps leave 0.95^2000 of the first error). */
+static void cmdp_action_values(const random_cmdp *M, const double *pi, double *q, double *qc) {
+    double v[CMDP_STATES + 1] = {0.0}, vc[CMDP_STATES + 1] = {0.0};
+    int sweep, s, k, sp;
+    for (sweep = 0; sweep < 2000; ++sweep)
+        for (s = 0; s < CMDP_STATES; ++s) {
+            double value = 0.0, cost = 0.0;
+            for (k = 0; k < CMDP_ACTIONS; ++k) {
+                const double *row = M->P + (size_t)(s * CMDP_ACTIONS + k) * (CMDP_STATES + 1);
+                q[s * CMDP_ACTIONS + k] = M->r[s * CMDP_ACTIONS + k];
+                qc[s * CMDP_ACTIONS + k] = M->c[s * CMDP_ACTIONS + k];
+                for (sp = 0; sp < CMDP_STATES; ++sp) {
+                    q[s * CMDP_ACTIONS + k] += row[sp] * v[sp];
+                    qc[s * CMDP_ACTIONS + k] += row[sp] * vc[sp];
+                }
+                value += pi[s * CMDP_ACTIONS + k] * q[s * CMDP_ACTIONS + k];
+                cost += pi[s * CMDP_ACTIONS + k] * qc[s * CMDP_ACTIONS + k];
+            }
+            v[s] = value;
+            vc[s] = cost;
+        }
+}
+
+/* cmdp_action_values against policy_evaluate on seeded random stochastic policies: the start
+   state's sum_k pi(k) Q(0, k) is the policy's exact return (and likewise the cost). Both are exact
+   up to rounding: the sweeps' own error is 0.95^2000 of the values, the elimination's about its
+   condition (I - P_pi is within 0.05 of singular at worst, so under 20 / 0.05) times 1e-16 times
+   returns below 20, far under 1e-10. */
+TEST(cmdp_action_values_match_policy_evaluate) {
+    saferl_rng rng;
+    uint32_t seed;
+    int trial, s, k;
+    saferl_rng_seed(&rng, 11);
+    for (seed = 1; seed <= 6; ++seed) {
+        random_cmdp M;
+        CHECK(cmdp_generate(&M, seed) == 0);
+        for (trial = 0; trial < 5; ++trial) {
+            double pi[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS], qc[CMDP_STATES * CMDP_ACTIONS];
+            double ret, cost, v = 0.0, vc = 0.0;
+            for (s = 0; s < CMDP_STATES; ++s) {
+                double sum = 0.0;
+                for (k = 0; k < CMDP_ACTIONS; ++k) sum += pi[s * CMDP_ACTIONS + k] = saferl_rng_uniform(&rng);
+                for (k = 0; k < CMDP_ACTIONS; ++k) pi[s * CMDP_ACTIONS + k] /= sum;
+            }
+            CHECK(policy_evaluate(&M.model, pi, &ret, &cost) == 0);
+            cmdp_action_values(&M, pi, q, qc);
+            for (k = 0; k < CMDP_ACTIONS; ++k) {
+                v += pi[k] * q[k]; /* the start state is 0 */
+                vc += pi[k] * qc[k];
+            }
+            CHECK_NEAR(v, ret, 1e-10);
+            CHECK_NEAR(vc, cost, 1e-10);
+        }
+    }
+}
+
+/* The end of a continuous `--cmdp-trace`: per state, the actor's action (SAC: tanh of its mean,
+   and its std before the squash), its distance to the nearest edge of its third in exploration
+   stds (TD3's exploration_noise on the action; SAC's own std before the squash), the exact Q and Q_C (in units of d) of each
+   third under the policy now against the critics' at the thirds' centres, and the critics'
+   slopes dQ/da and dQ_C/da at the action (central differences, h = 1e-3): the only signal a
+   pathwise actor gradient gets. */
+static void cmdp_critic_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, const random_cmdp *M, double scale,
+                              cmdp_policy_table policy) {
+    static const float centres[CMDP_ACTIONS] = {-2.0f / 3.0f, 0.0f, 2.0f / 3.0f};
+    const double unit = agent->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE ? 1.0 : scale * M->limit;
+    const int td3 = agent->desc.algorithm == SAFERL_RL_TD3_LAG, in = CMDP_STATES + 1;
+    double pi[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS], qc[CMDP_STATES * CMDP_ACTIONS];
+    int s, k;
+    if (policy(agent, pi) != 0) return;
+    cmdp_action_values(M, pi, q, qc);
+    for (s = 0; s < CMDP_STATES; ++s) {
+        float obs[CMDP_STATES], x[5 * (CMDP_STATES + 1)];
+        const float *head, *q1, *qcost;
+        double action, std, edge, slope[2];
+        int i;
+        cmdp_observe(s, obs);
+        head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
+        action = tanh((double)head[0]);
+        if (td3) { /* TD3 explores by adding noise to the action */
+            std = agent->desc.exploration_noise;
+            edge = fmin(fabs(action - 1.0 / 3.0), fabs(action + 1.0 / 3.0));
+        } else { /* SAC's Gaussian is before the squash */
+            std = exp(head[1] < -20.0f ? -20.0 : head[1] > 2.0f ? 2.0 : head[1]);
+            edge = fmin(fabs(head[0] - atanh(1.0 / 3.0)), fabs(head[0] + atanh(1.0 / 3.0)));
+        }
+        fprintf(trace, "state %d: action %6.3f (pre-tanh %.2f; std %.3f, %5.1f stds from an edge)  pi %.2f %.2f %.2f\n", s, action, head[0], std,
+                edge / std, pi[s * CMDP_ACTIONS], pi[s * CMDP_ACTIONS + 1], pi[s * CMDP_ACTIONS + 2]);
+        for (i = 0; i < 5; ++i) { /* rows: the three centres, action - h, action + h */
+            memcpy(x + i * in, obs, sizeof obs);
+            x[i * in + CMDP_STATES] = i < 3 ? centres[i] : (float)(action + (i == 3 ? -1e-3 : 1e-3));
+        }
+        q1 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[0], x, agent->critic_acts[0], 5);
+        qcost = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], x, agent->critic_acts[2], 5);
+        for (k = 0; k < CMDP_ACTIONS; ++k)
+            fprintf(trace, "    third %d: Q exact %7.3f critic %7.3f   Q_C/d exact %7.3f critic %7.3f\n", k,
+                    q[s * CMDP_ACTIONS + k], q1[k], qc[s * CMDP_ACTIONS + k] / M->limit, qcost[k] / unit * scale);
+        slope[0] = (q1[4] - q1[3]) / 2e-3;
+        slope[1] = (qcost[4] - qcost[3]) / 2e-3 / unit * scale;
+        fprintf(trace, "    at the action: dQ/da %8.4f  d(Q_C/d)/da %8.4f\n", slope[0], slope[1]);
+    }
+}
+
 /* The off-policy protocols' run: desc d (its one limit set here, scale d of the CMDP) on env for
    SAC_CMDP_STEPS steps, the exact value of the policy's table every SAC_CMDP_EVERY steps over
    the last SAC_CMDP_AVERAGE, averaged. */
 static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *env, const random_cmdp *M, double scale,
-                              cmdp_policy_table policy, cmdp_result *out) {
+                              cmdp_policy_table policy, FILE *trace, cmdp_result *out) {
     const size_t size = saferl_rl_replay_memory_size(SAC_CMDP_STEPS, CMDP_STATES, 1, 1);
     void *memory = malloc(size); /* on the heap: wasm32's static data is small */
     saferl_rl_replay replay;
@@ -5530,6 +5783,8 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     for (t = 0; t < SAC_CMDP_STEPS; t += SAC_CMDP_EVERY) {
         double r1, c1;
         if (saferl_rl_offpolicy_train(&agent, env, &replay, SAC_CMDP_EVERY) != SAFERL_OK) break;
+        if (trace) cmdp_trace_line(trace, &agent, env->state, M, scale, t + SAC_CMDP_EVERY, policy);
+        if (t + SAC_CMDP_EVERY == SAC_CMDP_STEPS - SAC_CMDP_AVERAGE) out->multiplier_before = agent.lagrange[0];
         if (t + SAC_CMDP_EVERY <= SAC_CMDP_STEPS - SAC_CMDP_AVERAGE) continue;
         if (policy(&agent, pi) != 0 || policy_evaluate(&M->model, pi, &r1, &c1) != 0) break;
         out->ret += r1;
@@ -5542,13 +5797,14 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     out->cost /= evaluated ? evaluated : 1;
     out->multiplier = agent.lagrange[0];
     out->gap = (M->lp_return - out->ret) / (M->free_return - M->min_return);
+    if (trace && env->action_count == 0) cmdp_critic_probe(trace, &agent, M, scale, policy);
     saferl_rl_offpolicy_destroy(&agent);
     free(memory);
     return t == SAC_CMDP_STEPS ? 0 : -1;
 }
 
 static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, saferl_rl_multiplier_scale units,
-                          cmdp_result *out) {
+                          FILE *trace, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_offpolicy_desc d;
@@ -5564,7 +5820,7 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, saf
     d.target_entropy = 0.1 * log((double)CMDP_ACTIONS);
     d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
     d.seed = seed;
-    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_discrete_policy, out);
+    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_discrete_policy, trace, out);
 }
 
 /* The grid's slice in the unit tests: CMDP 1, agent seed 1, cost scale 1, which must meet the
@@ -5576,7 +5832,7 @@ TEST(discrete_sac_lag_meets_the_lp_on_a_random_cmdp) {
     random_cmdp M;
     cmdp_result r;
     CHECK(cmdp_generate(&M, 1) == 0);
-    CHECK(sac_cmdp_train(&M, 1.0, 1, SAFERL_RL_MULTIPLIER_RELATIVE, &r) == 0);
+    CHECK(sac_cmdp_train(&M, 1.0, 1, SAFERL_RL_MULTIPLIER_RELATIVE, NULL, &r) == 0);
     printf("        sac-discrete-lag: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n", r.gap,
            r.cost / M.limit, r.multiplier);
     CHECK(cmdp_passes(&r, M.limit));
@@ -5605,17 +5861,17 @@ static int sac_cmdp_grid(int argc, char **argv) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
                     int ok;
-                    if (sac_cmdp_train(&M, scales[k], seed, rules[u], &r) != 0) return 1;
+                    if (sac_cmdp_train(&M, scales[k], seed, rules[u], NULL, &r) != 0) return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
                     runs += 1;
                     worst_gap = r.gap > worst_gap ? r.gap : worst_gap;
                     worst_ratio = r.cost / d > worst_ratio ? r.cost / d : worst_ratio;
                     printf("sac-discrete-lag %s cmdp %d scale %3g seed %u: gap %6.3f  J_C/d %.3f  (last policy: gap "
-                           "%6.3f J_C/d %.3f)  multiplier %.4g  %s\n",
+                           "%6.3f J_C/d %.3f)  multiplier %.4g -> %.4g  %s\n",
                            rule_names[u], m, scales[k], seed, r.gap, r.cost / d,
-                           (M.lp_return - r.final_ret) / (M.free_return - M.min_return), r.final_cost / d, r.multiplier,
-                           ok ? "ok" : "MISS");
+                           (M.lp_return - r.final_ret) / (M.free_return - M.min_return), r.final_cost / d,
+                           r.multiplier_before, r.multiplier, ok ? "ok" : "MISS");
                     fflush(stdout);
                 }
         }
@@ -5668,7 +5924,7 @@ static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi) 
 }
 
 static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, const random_cmdp *M, double scale,
-                                 uint32_t seed, saferl_rl_multiplier_scale units, cmdp_result *out) {
+                                 uint32_t seed, saferl_rl_multiplier_scale units, FILE *trace, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_offpolicy_desc d;
@@ -5682,7 +5938,7 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, const 
     d.batch_size = 64;
     d.multiplier_scale = units;
     d.seed = seed;
-    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_continuous_policy, out);
+    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_continuous_policy, trace, out);
 }
 
 /* The continuous protocol's exact policy: SAC's probabilities of the thirds (the Gaussian's
@@ -5742,15 +5998,15 @@ static int continuous_cmdp_grid(int argc, char **argv) {
                         cmdp_result r;
                         const double d = scales[k] * M.limit;
                         int ok;
-                        if (continuous_cmdp_train(algorithms[n], &M, scales[k], seed, rules[u], &r) != 0) return 1;
+                        if (continuous_cmdp_train(algorithms[n], &M, scales[k], seed, rules[u], NULL, &r) != 0) return 1;
                         ok = cmdp_passes(&r, d);
                         pass += ok;
                         runs += 1;
                         printf("%s %s cmdp %d scale %3g seed %u: gap %6.3f  J_C/d %.3f  (last policy: gap %6.3f "
-                               "J_C/d %.3f)  multiplier %.4g  %s\n",
+                               "J_C/d %.3f)  multiplier %.4g -> %.4g  %s\n",
                                algorithm_names[n], rule_names[u], m, scales[k], seed, r.gap, r.cost / d,
                                (M.lp_return - r.final_ret) / (M.free_return - M.min_return), r.final_cost / d,
-                               r.multiplier, ok ? "ok" : "MISS");
+                               r.multiplier_before, r.multiplier, ok ? "ok" : "MISS");
                         fflush(stdout);
                     }
             }
@@ -5758,6 +6014,70 @@ static int continuous_cmdp_grid(int argc, char **argv) {
             all_pass = all_pass && pass == runs;
         }
     return all_pass ? 0 : 2;
+}
+
+/* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED`: one run of the protocols above
+   (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative or cost-units) with a
+   cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
+static int cmdp_trace(int argc, char **argv) {
+    random_cmdp M;
+    cmdp_result r;
+    saferl_rl_multiplier_scale units;
+    double scale;
+    uint32_t seed;
+    int status;
+    if (argc < 7 || cmdp_generate(&M, (uint32_t)atoi(argv[4])) != 0) return 1;
+    units = strcmp(argv[3], "cost-units") == 0 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
+    scale = atof(argv[5]);
+    seed = (uint32_t)atoi(argv[6]);
+    if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, units, stdout, &r);
+    else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, &M, scale, seed, units, stdout, &r);
+    else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, &M, scale, seed, units, stdout, &r);
+    else return 1;
+    if (status != 0) return 1;
+    printf("%s %s cmdp %s scale %g seed %u: gap %6.3f  J_C/d %.3f  multiplier %.4g -> %.4g  %s\n", argv[2], argv[3],
+           argv[4], scale, seed, r.gap, r.cost / (scale * M.limit), r.multiplier_before, r.multiplier,
+           cmdp_passes(&r, scale * M.limit) ? "ok" : "MISS");
+    return 0;
+}
+
+/* `test_rl --cmdp-deterministic`: what a deterministic policy can reach on CMDPs 1-6, by brute
+   force over the 3^6 of them: the LP optimum's mixed states (where its occupancy splits between
+   actions), and the best deterministic policy's gap with J_C <= d and with J_C <= 1.05 d. A
+   deterministic actor (TD3's) meets the protocol's target with one fixed policy only if the
+   latter gap is at most 0.10; otherwise only the average over time of policies that alternate
+   can. */
+static int cmdp_deterministic(void) {
+    uint32_t seed;
+    for (seed = 1; seed <= 6; ++seed) {
+        random_cmdp M;
+        double x[CMDP_STATES * CMDP_ACTIONS], pi[CMDP_STATES * CMDP_ACTIONS], ret, cost, best[2] = {-1e300, -1e300};
+        double best_cost[2] = {0.0, 0.0};
+        int i, s, a, mixed = 0;
+        if (cmdp_generate(&M, seed) != 0 || occupancy_lp(&M.model, M.r, M.limit, M.safest, &ret, &cost, x) != 0) return 1;
+        for (s = 0; s < CMDP_STATES; ++s) {
+            int used = 0;
+            for (a = 0; a < CMDP_ACTIONS; ++a) used += x[s * CMDP_ACTIONS + a] > 1e-9;
+            mixed += used > 1;
+        }
+        for (i = 0; i < CMDP_POLICIES; ++i) {
+            int code = i, k;
+            memset(pi, 0, sizeof pi);
+            for (s = 0; s < CMDP_STATES; ++s, code /= CMDP_ACTIONS) pi[s * CMDP_ACTIONS + code % CMDP_ACTIONS] = 1.0;
+            if (policy_evaluate(&M.model, pi, &ret, &cost) != 0) return 1;
+            for (k = 0; k < 2; ++k)
+                if (cost <= (k ? 1.05 : 1.0) * M.limit && ret > best[k]) {
+                    best[k] = ret;
+                    best_cost[k] = cost;
+                }
+        }
+        printf("cmdp %u: LP mixes in %d state(s); best deterministic policy: J_C <= d gap %.3f (J_C/d %.3f), "
+               "J_C <= 1.05 d gap %.3f (J_C/d %.3f)  %s\n",
+               seed, mixed, (M.lp_return - best[0]) / (M.free_return - M.min_return), best_cost[0] / M.limit,
+               (M.lp_return - best[1]) / (M.free_return - M.min_return), best_cost[1] / M.limit,
+               (M.lp_return - best[1]) / (M.free_return - M.min_return) <= 0.10 ? "reachable" : "UNREACHABLE");
+    }
+    return 0;
 }
 
 /* ---- M2TD3 and DR-TD3 ---- */
@@ -7474,10 +7794,10 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     bad[0] ^= 1;
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint");
     memcpy(bad, good, size);
-    put_le32(bad + 4, 2); /* version 2 had no off-policy multiplier_scale (1: no cost estimate state) */
+    put_le32(bad + 4, 3); /* version 3 had no lambda_kp (2: no off-policy multiplier_scale, 1: no cost estimate state) */
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
-    put_le32(bad + 4, 4);
+    put_le32(bad + 4, 5);
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
     memcpy(bad, good, size);
@@ -7554,6 +7874,11 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
                                                                                         : SAFERL_RL_MULTIPLIER_RELATIVE;
     CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
     refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "multiplier_scale: ");
+    saferl_rl_agent_destroy(&other);
+    changed = d;
+    changed.lambda_kp = 2.0;
+    CHECK(saferl_rl_agent_create(&other, &changed, other_envs.envs, count) == SAFERL_OK);
+    refused_unchanged(&other, &other_envs, count, good, size, SAFERL_ERR_INVALID_ARGUMENT, "lambda_kp: ");
     saferl_rl_agent_destroy(&other);
     changed = d;
     changed.steps_per_epoch = 128;
@@ -8059,10 +8384,13 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--cmdp-lp") == 0) return dump_cmdp_lp();
     if (argc > 1 && (strcmp(argv[1], "--cmdp-grid") == 0 || strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ||
-                     strcmp(argv[1], "--cmdp-grid-window") == 0))
+                     strcmp(argv[1], "--cmdp-grid-window") == 0 || strcmp(argv[1], "--cmdp-grid-proportional") == 0 ||
+                     strcmp(argv[1], "--cmdp-grid-integral") == 0))
         return cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-sac") == 0) return sac_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--cmdp-trace") == 0) return cmdp_trace(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--cmdp-deterministic") == 0) return cmdp_deterministic();
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
     if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
     if (argc > 1 && strcmp(argv[1], "--poison-lp") == 0) return dump_poison_lp();
@@ -8118,6 +8446,7 @@ int main(int argc, char **argv) {
     RUN(offpolicy_checkpoint_files_round_trip);
 #endif
     RUN(batch_step_hook_trains_bit_identically_to_single_steps);
+    RUN(proportional_term_matches_its_definition);
     RUN(cost_limit_is_required_and_zero_means_zero);
     RUN(bad_desc_fields_are_named_and_none_is_zero);
     RUN(two_constraints_reach_their_lp_optimum);
@@ -8160,6 +8489,7 @@ int main(int argc, char **argv) {
     RUN(offpolicy_relative_multiplier_is_cost_scale_free);
     RUN(continuous_cmdp_policy_matches_sampled_actions);
     RUN(discrete_sac_lag_meets_the_lp_on_a_random_cmdp);
+    RUN(cmdp_action_values_match_policy_evaluate);
     RUN(offpolicy_two_constraints_train_without_allocating);
     RUN(m2td3_critic_target_and_worst_candidate_match_hand_computation);
     RUN(m2td3_gradients_match_finite_differences);

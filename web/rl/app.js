@@ -69,7 +69,7 @@ const readState = () => Array.from(new Float64Array(lib.HEAPF64.buffer, stateBuf
 // ---- state (window.__rl is what the browser test reads) ---------------------------------------
 // The default run succeeds visibly: PPO-Lagrangian on the lava gridworld meets d = 0.5 within 15
 // epochs of 2000 steps (natively, build/rl_train --steps 30000 --steps-per-epoch 2000: seeds 1-3 end
-// at cost 0.06, 0.08, 0.11 and return 35-37 over the last 100 episodes; PPO alone ends near cost 3).
+// at cost 0.21, 0.14, 0.12 and return 32-40 over the last 100 episodes; PPO alone ends near cost 3).
 const DEFAULTS = { env: 'gridworld', algo: 'ppo-lag', d: DEFAULT_D.gridworld, seed: 1, spe: 2000, epochs: 15 };
 const S = {
   settings: { ...DEFAULTS },
