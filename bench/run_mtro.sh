@@ -17,7 +17,7 @@
 # Then PointGoal (settings fixed before its first run):
 #   the offline data of pls_lifetime's PointGoal pipeline (regenerate --env pointgoal, seed 1:
 #     the data behind the committed examples/pls_data artifacts, 1000 episodes of 250 steps;
-#     about 5 minutes), b = 8 (PLS's), episodes capped at 250 steps as in the data;
+#     45 s of CPU), b = 8 (PLS's), episodes capped at 250 steps as in the data;
 #   one dataset, SEEDS policies: train --seed s with the PLS pipeline's settings ({64, 64} MLP,
 #     4000 Adam steps, the cost input over b: --cost-scale 8), so the spread over seeds is the
 #     training seed's and the evaluation's, not the data's (a dataset a seed would cost 50 CPU
@@ -25,7 +25,7 @@
 #   fixed: PLS's hand-picked target for PointGoal (env_configs: R 2.5, G 8 = b); hand-tuned and
 #     MTRO as above (the grid from this dataset, 50 episodes a point; MTRO at cost limit 8).
 # Then the runner, the same way (fixed before its first run): pls_lifetime's runner data (seed 1,
-#   1300 episodes of 200 steps, about 1 minute), b = 10, policies with its settings (10000 Adam
+#   1300 episodes of 200 steps, 13 s of CPU), b = 10, policies with its settings (10000 Adam
 #   steps, --cost-scale 10), fixed = its hand-picked target (R 180, G = b).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -20,7 +20,7 @@ demo-pls: $(BUILD)/pls_lifetime
 bench-pls: $(BUILD)/pls_lifetime
 	@bench/run_pls.sh
 # fixed, hand-tuned and MTRO target returns for the conditioned policy (rl_rcsl), 10 seeds, on
-# the gridworld and on PointGoal (its offline data regenerated first, about 5 minutes)
+# the gridworld and on PointGoal (its offline data regenerated first, under a minute of CPU)
 bench-mtro: $(BUILD)/rl_rcsl $(BUILD)/pls_lifetime
 	@bench/run_mtro.sh
 
