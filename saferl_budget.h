@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_budget.h - v0.5.0 - relative-budget analysis for RL with verifiable rewards
+/* saferl_budget.h - v0.6.0 - relative-budget analysis for RL with verifiable rewards
                               public domain or MIT; see the end of the file
 
    The relative budget of a prompt is  xi = H / E[T]:  H the generation horizon (token
@@ -141,7 +141,18 @@
         (spread 0: q ~ Beta(D, F)); on the grid's rows of u. It costs two more rounds of
         draws. README.md has its coverage beside the posterior's: it holds at the boundary
         and is conservative (up to 0.99) where a few prompts leave the spread open, so it is
-        not the default.
+        not the default. Berger and Boos's own split (the set at 1 - beta, each spread's
+        interval at 1 - alpha + beta, beta = 0.001 as they suggest) would only widen it.
+      * desc.interval = SAFERL_BUDGET_INTERVAL_BOUNDARY (0.6.0) repairs the posterior
+        interval only where it fails: at the boundary, spread 0, where its misses all lie
+        below the truth. When the integrated likelihood ratio of spread 0 against the best
+        spread is within the 1 - 2 alpha quantile of chi2_1 (2.71 at 95%: the statistic's
+        law at the boundary is 1/2 chi2_0 + 1/2 chi2_1, Self and Liang 1987, "Asymptotic
+        properties of maximum likelihood estimators and likelihood ratio tests under
+        nonstandard conditions"), the upper end is raised to at least the all-alike
+        interval's (q ~ Beta(D, F)); the lower end stays the posterior's. At spread 0 it
+        covers when the test keeps spread 0 and the all-alike interval covers; elsewhere it
+        holds the posterior interval. One more round of draws, of one beta variate each.
       * The marginal likelihood sees a prompt only through (D_i, F_i): prompts with the
         same pair are grouped and evaluated once (the work's per-prompt doubles). That
         pays under heavy censoring, where most prompts share a few pairs; with exact token
@@ -178,6 +189,9 @@
       leaves outputs untouched; NaN and infinities are rejected, never propagated.
 
    REVISION HISTORY
+      0.6.0 (2026-12-05)  desc.interval = SAFERL_BUDGET_INTERVAL_BOUNDARY: the posterior
+                          interval, its upper end raised to the all-alike interval's when a
+                          likelihood-ratio test at the boundary keeps "all prompts alike"
       0.5.0 (2026-12-05)  desc.interval = SAFERL_BUDGET_INTERVAL_WIDENED widens the set's
                           interval over the spreads the data do not rule out (the summary's
                           spread_lo, spread_hi); the summary keeps the posterior interval in
@@ -209,9 +223,9 @@
 #define SAFERL_BUDGET_H
 
 #define SAFERL_BUDGET_VERSION_MAJOR 0
-#define SAFERL_BUDGET_VERSION_MINOR 5
+#define SAFERL_BUDGET_VERSION_MINOR 6
 #define SAFERL_BUDGET_VERSION_PATCH 0
-#define SAFERL_BUDGET_VERSION_STRING "0.5.0"
+#define SAFERL_BUDGET_VERSION_STRING "0.6.0"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_BUDGET_IMPLEMENTATION)
 #define SAFERL_BUDGET_IMPLEMENTATION
@@ -470,8 +484,11 @@ typedef enum saferl_budget_spread_prior {
 
 typedef enum saferl_budget_interval {
     SAFERL_BUDGET_INTERVAL_POSTERIOR = 0, /* the posterior quantiles (the default) */
-    SAFERL_BUDGET_INTERVAL_WIDENED = 1    /* also the posterior interval widened over the spreads
+    SAFERL_BUDGET_INTERVAL_WIDENED = 1,   /* also the posterior interval widened over the spreads
                                              the data do not rule out; two more rounds of draws */
+    SAFERL_BUDGET_INTERVAL_BOUNDARY = 2   /* the posterior interval, its upper end raised to the
+                                             all-alike interval's when a test at the boundary
+                                             does not reject "all prompts alike" */
 } saferl_budget_interval;
 
 typedef struct saferl_budget_desc {
@@ -560,7 +577,9 @@ typedef struct saferl_budget_set_summary {
     double mean_tokens_lo, mean_tokens_hi;
     double xi;                /* H / mean_tokens */
     double xi_lo, xi_hi;      /* interval at desc.confidence: the posterior's, or under
-                                 SAFERL_BUDGET_INTERVAL_WIDENED the widened one */
+                                 SAFERL_BUDGET_INTERVAL_WIDENED the widened one, or under
+                                 SAFERL_BUDGET_INTERVAL_BOUNDARY the posterior's with xi_hi
+                                 raised where "all alike" is not rejected */
     double posterior_lo, posterior_hi; /* the posterior quantiles */
     double spread_lo, spread_hi; /* SAFERL_BUDGET_INTERVAL_WIDENED: the spreads the data do
                                  not rule out at desc.confidence (integrated likelihood
@@ -1861,6 +1880,26 @@ static void saferl_budget__widen_interval(const saferl_budget_summary *per_promp
     }
 }
 
+/* The posterior interval repaired at the boundary only: the half-Cauchy prior has no mass
+   at spread 0, and there (and only there, README.md's grid) the posterior interval misses,
+   always below the truth. When the integrated likelihood ratio of spread 0 lies within the
+   boundary's critical value, the 1 - 2 alpha quantile of chi2_1 (its law there is
+   1/2 chi2_0 + 1/2 chi2_1: Self and Liang 1987), the upper end becomes at least the
+   all-alike interval's, q ~ Beta(D, F). The lower end stays the posterior's. */
+static void saferl_budget__boundary_interval(const saferl_budget__grid *g, double successes, double failures,
+                                             double alpha, saferl_rng *rng, double *draws, size_t draw_count,
+                                             saferl_budget_set_summary *s) {
+    const double z = saferl_budget__normal_quantile(1.0 - alpha);
+    int low_row, high_row;
+    double limit;
+    if (!saferl_budget__spread_set(g, saferl_budget__log_beta(successes, failures), z * z, &low_row, &high_row))
+        return;
+    saferl_budget__draw_xi(NULL, 0, g, -1, s->horizon, 1.0, successes, failures, rng, draws, draw_count);
+    saferl_budget__sort(draws, draw_count);
+    limit = saferl_budget__quantile(draws, draw_count, 1.0 - alpha / 2.0);
+    if (limit > s->xi_hi) s->xi_hi = limit;
+}
+
 /* the public size is this grid's */
 typedef char saferl_budget__grid_doubles_check
     [SAFERL_BUDGET_SET_GRID_DOUBLES == SAFERL_BUDGET__SCAN + SAFERL_BUDGET__GRID_U * SAFERL_BUDGET__GRID_M ? 1 : -1];
@@ -1899,7 +1938,8 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     if ((r = saferl_budget__check_desc(&d)) != SAFERL_OK) return r;
     if ((d.spread_prior != SAFERL_BUDGET_SPREAD_HALF_CAUCHY &&
          d.spread_prior != SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY) ||
-        (d.interval != SAFERL_BUDGET_INTERVAL_POSTERIOR && d.interval != SAFERL_BUDGET_INTERVAL_WIDENED))
+        (d.interval != SAFERL_BUDGET_INTERVAL_POSTERIOR && d.interval != SAFERL_BUDGET_INTERVAL_WIDENED &&
+         d.interval != SAFERL_BUDGET_INTERVAL_BOUNDARY))
         return SAFERL_ERR_INVALID_ARGUMENT; /* checked here only: no other function reads them */
     if (prompt_count == 0) return SAFERL_ERR_NO_DATA;
     memset(&s, 0, sizeof s);
@@ -1961,6 +2001,8 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     if (d.interval == SAFERL_BUDGET_INTERVAL_WIDENED)
         saferl_budget__widen_interval(per_prompt, prompt_count, &grid, successes, exposure - successes, alpha, &rng,
                                       draws, d.draws, &s);
+    else if (d.interval == SAFERL_BUDGET_INTERVAL_BOUNDARY)
+        saferl_budget__boundary_interval(&grid, successes, exposure - successes, alpha, &rng, draws, d.draws, &s);
     s.method = d.spread_prior == SAFERL_BUDGET_SPREAD_HALF_CAUCHY
                    ? "hierarchical Bayes: prompts' hazards Beta(a, b), (a, b) integrated on a grid under a "
                      "half-Cauchy prior on the spread, posterior draws"

@@ -2,7 +2,8 @@
 /* Coverage of saferl_budget_set_estimate's interval for a prompt set's xi = H / mean_i E[T_i].
 
    build/bench_budget_coverage [--replications R] [--draws M] [--spread-prior atom|half-cauchy]
-                               [--interval posterior|widened] [--position K]
+                               [--interval posterior|widened|boundary]
+                               [--position K]
                                [--cell P,N,LAW,SPREAD,CENSORED]...
 
    A cell: P prompts with N attempts each; LAW how the prompts' hazards q_i and the tokens T
@@ -26,7 +27,8 @@
    per cell: the cell's place on the command line (--position K: the next cell's place is K,
    so that one cell of a longer run can be rerun alone). --spread-prior picks desc.spread_prior
    (default half-cauchy, the library's; atom: SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY),
-   --interval desc.interval (default posterior; widened: SAFERL_BUDGET_INTERVAL_WIDENED), and
+   --interval desc.interval (default posterior; widened: SAFERL_BUDGET_INTERVAL_WIDENED;
+   boundary: SAFERL_BUDGET_INTERVAL_BOUNDARY), and
    the last two columns are the posterior interval's coverage and median width whichever
    interval the first columns describe. */
 #define SAFERL_BUDGET_IMPLEMENTATION
@@ -214,6 +216,7 @@ int main(int argc, char **argv) {
             ++i;
             if (strcmp(argv[i], "widened") == 0) interval = SAFERL_BUDGET_INTERVAL_WIDENED;
             else if (strcmp(argv[i], "posterior") == 0) interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
+            else if (strcmp(argv[i], "boundary") == 0) interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
             else return 2;
         } else if (strcmp(argv[i], "--position") == 0 && i + 1 < argc) {
             int position = atoi(argv[++i]);

@@ -8,7 +8,7 @@
 # runs only those attempt counts; a cell's seeds follow its position in the run, so rows
 # from such a run are other replications than the full run's. SPREAD_PRIOR=atom
 # (default half-cauchy, the library's) runs the prior with an atom at spread 0 on the same data,
-# INTERVAL=widened (default posterior) the widened interval (desc.interval).
+# INTERVAL=widened or boundary (default posterior) that interval (desc.interval).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build

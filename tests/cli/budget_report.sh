@@ -295,6 +295,13 @@ assert s['xi_lo'] <= s['posterior_interval'][0] and s['posterior_interval'][1] <
 assert s['xi_hi'] - s['xi_lo'] > s['posterior_interval'][1] - s['posterior_interval'][0]
 assert 0 <= s['spread_range'][0] <= s['spread'] <= s['spread_range'][1]
 "
+run --json --interval boundary "$DATA/eb_no_spread_input.csv"
+expect_status "--interval boundary: exit 0" 0
+jcheck "--interval boundary: the posterior interval, the upper end raised or kept" "
+s = d['pooled']
+assert s['interval'] == 'boundary' and s['posterior_interval'] == $posterior and s['spread_range'] == [None, None]
+assert s['xi_lo'] == s['posterior_interval'][0] and s['posterior_interval'][1] <= s['xi_hi']
+"
 run --spread-prior atom "$DATA/eb_no_spread_input.csv"
 if [ "$status" -eq 0 ] && grep -q "all alike .*posterior probability 0\.7" "$TMP/out"; then
     ok "--spread-prior atom text: the posterior probability of all alike"
@@ -314,7 +321,7 @@ expect_status "--spread-prior with a file name for a value: exit 2" 2
 run "$DATA/one_prompt.csv" --spread-prior
 expect_status "--spread-prior without a value: exit 2" 2
 run --interval wide "$DATA/one_prompt.csv"
-if [ "$status" -eq 2 ] && [ "$(head -1 "$TMP/err")" = "budget_report: --interval must be posterior or widened, not 'wide'" ] &&
+if [ "$status" -eq 2 ] && [ "$(head -1 "$TMP/err")" = "budget_report: --interval must be posterior, widened or boundary, not 'wide'" ] &&
     [ ! -s "$TMP/out" ]; then ok "--interval wide: exit 2 naming the value"
 else bad "--interval wide: exit 2 naming the value" "status $status: $(cat "$TMP/err")"; fi
 usage_error "--interval twice: usage error" --interval widened --interval posterior "$DATA/one_prompt.csv"
