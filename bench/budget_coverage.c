@@ -27,8 +27,8 @@
    per cell: the cell's place on the command line (--position K: the next cell's place is K,
    so that one cell of a longer run can be rerun alone). --spread-prior picks desc.spread_prior
    (default half-cauchy, the library's; atom: SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY),
-   --interval desc.interval (default posterior; widened: SAFERL_BUDGET_INTERVAL_WIDENED;
-   boundary: SAFERL_BUDGET_INTERVAL_BOUNDARY), and
+   --interval desc.interval (default boundary, the library's: SAFERL_BUDGET_INTERVAL_BOUNDARY;
+   widened: SAFERL_BUDGET_INTERVAL_WIDENED; posterior: SAFERL_BUDGET_INTERVAL_POSTERIOR), and
    the last two columns are the posterior interval's coverage and median width whichever
    interval the first columns describe. */
 #define SAFERL_BUDGET_IMPLEMENTATION
@@ -199,7 +199,7 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl
 int main(int argc, char **argv) {
     unsigned replications = 1000, draws = 2000, cells = 0;
     saferl_budget_spread_prior prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;
-    saferl_budget_interval interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
+    saferl_budget_interval interval = SAFERL_BUDGET_INTERVAL_BOUNDARY; /* the library's default */
     int i;
     printf("prompts  n  law       spread cens        H  c.obs | cover  se    width  est/true | pooled-hazard cover, bound-only | low high | fit s^2 q50 q90 | P(s=0) q50 | posterior: cover width\n");
     for (i = 1; i < argc; ++i) {

@@ -3,7 +3,7 @@
 
    usage: budget_report [--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0]
                         [--horizon H] [--spread-prior half-cauchy|atom]
-                        [--interval posterior|widened|boundary] file.csv
+                        [--interval boundary|widened|posterior] file.csv
 
    file.csv has one row per sampled attempt:  prompt_id,horizon,tokens
    (tokens empty or -1 when no correct solution appeared within the horizon; an optional
@@ -16,12 +16,14 @@
    is H / mean_i E[T_i] (saferl_budget_set_estimate: hierarchical Bayes over the prompts'
    hazards; prompts that never succeeded are extrapolated by the fit, and the report says
    so; --spread-prior atom gives "all prompts alike" prior probability 1/2 and reports its
-   posterior probability, the default half-cauchy is the header's; --interval widened joins the interval given each
-   spread the data do not rule out, conservative; --interval boundary raises the upper end to
-   the all-alike interval's when a test does not reject "all prompts alike"); the earlier pooled
+   posterior probability, the default half-cauchy is the header's; the interval is by default
+   the posterior's with its upper end raised to the all-alike interval's when a test does not
+   reject "all prompts alike" (--interval boundary, the header's), --interval widened joins the
+   interval given each spread the data do not rule out (conservative), --interval posterior
+   is the posterior's alone); the earlier pooled
    hazard follows under its own name. --json prints the same as one
    JSON object ("pooled" is the set, with its "estimand", its "posterior_interval" (the one
-   "xi_lo", "xi_hi" hold unless --interval widened or boundary), its "interval" and the "spread_range"
+   "xi_lo", "xi_hi" hold with --interval posterior), its "interval" and the "spread_range"
    it was widened over; "pooled_hazard" the pooled hazard); --png draws the theory curves with the prompts on them.
 
    Exit status: 0 report printed, 1 bad or unreadable input (every bad line is listed as
@@ -82,7 +84,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: budget_report [--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0]\n"
             "                     [--horizon H] [--spread-prior half-cauchy|atom]\n"
-            "                     [--interval posterior|widened|boundary] file.csv\n"
+            "                     [--interval boundary|widened|posterior] file.csv\n"
             "  file.csv: prompt_id,horizon,tokens per attempt (tokens empty or -1: not solved)\n"
             "  --json          print one JSON object instead of the text report\n"
             "  --png FILE      also draw p, reward variance and P(informative) against xi\n"
@@ -92,10 +94,10 @@ static void usage(FILE *out) {
             "  --spread-prior P  prior on the spread of the prompts' ln E[T_i] behind the set's xi:\n"
             "                  half-cauchy (default) or atom (probability 1/2 that all prompts are\n"
             "                  alike, else half-Cauchy; prints that probability's posterior)\n"
-            "  --interval I    the set's interval: posterior (default), widened (also holds the\n"
-            "                  interval given each spread the data do not rule out; conservative)\n"
-            "                  or boundary (the posterior's, its upper end raised to the all-alike\n"
-            "                  interval's when the data do not reject that all prompts are alike)\n");
+            "  --interval I    the set's interval: boundary (default: the posterior's, its upper end\n"
+            "                  raised to the all-alike interval's when the data do not reject that\n"
+            "                  all prompts are alike), widened (also holds the interval given each\n"
+            "                  spread the data do not rule out; conservative) or posterior (alone)\n");
 }
 
 static int parse_double(const char *text, double *out) {
@@ -112,7 +114,7 @@ static int parse_double(const char *text, double *out) {
 static int parse_options(int argc, char **argv, options *opt) {
     int i, only_files = 0;
     cli c; /* only for the repeated-flag check; the messages here are this program's own */
-    cli_init(&c, argc, argv, "[--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0] [--horizon H] [--spread-prior half-cauchy|atom] [--interval posterior|widened] file.csv");
+    cli_init(&c, argc, argv, "[--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0] [--horizon H] [--spread-prior half-cauchy|atom] [--interval boundary|widened|posterior] file.csv");
     memset(opt, 0, sizeof *opt);
     opt->confidence = 0.95;
     opt->band_low = 1.5;
@@ -166,7 +168,7 @@ static int parse_options(int argc, char **argv, options *opt) {
                 } else if (strcmp(v, "boundary") == 0) {
                     opt->interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
                 } else {
-                    fprintf(stderr, "budget_report: --interval must be posterior, widened or boundary, not '%s'\n", v);
+                    fprintf(stderr, "budget_report: --interval must be boundary, widened or posterior, not '%s'\n", v);
                     return 2;
                 }
             } else if (strcmp(a, "--spread-prior") == 0) {

@@ -1086,12 +1086,13 @@ static void set_coverage(int seed, double a, int horizon, int replications, safe
 
 TEST(set_estimate_interval_coverage) {
     /* the model holds: spread of ln q 0.6, about 30% of attempts censored, 1000 replications */
-    int posterior, widened, pooled;
-    set_coverage(2027, 3.3, 900, 1000, SAFERL_BUDGET_INTERVAL_WIDENED, &posterior, &widened, &pooled);
-    printf("        set coverage %.3f, widened %.3f (pooled hazard: %.3f)\n", posterior / 1000.0, widened / 1000.0,
-           pooled / 1000.0);
+    int posterior, boundary, pooled;
+    set_coverage(2027, 3.3, 900, 1000, SAFERL_BUDGET_INTERVAL_BOUNDARY, &posterior, &boundary, &pooled);
+    printf("        set coverage %.3f, posterior alone %.3f (pooled hazard: %.3f)\n", boundary / 1000.0,
+           posterior / 1000.0, pooled / 1000.0);
     CHECK(posterior >= 930 && posterior <= 970);
-    CHECK(widened >= posterior);
+    CHECK(boundary >= 930 && boundary <= 970); /* the default */
+    CHECK(boundary >= posterior);
 }
 
 TEST(set_estimate_widened_interval_covers_at_spread_zero) {
@@ -1137,6 +1138,7 @@ TEST(set_estimate_boundary_interval) {
     int i;
     memset(&desc, 0, sizeof desc);
     desc.draws = DRAWS;
+    desc.interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
     for (i = 0; i < 12; ++i) {
         saferl_budget_attempt attempts[10];
         int k;
@@ -1155,6 +1157,7 @@ TEST(set_estimate_boundary_interval) {
     }
     CHECK(saferl_budget_set_estimate(alike, 12, &desc, work, sizeof work, &posterior) == SAFERL_OK);
     desc.interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
+    CHECK(desc.interval == 0); /* the default */
     CHECK(saferl_budget_set_estimate(alike, 12, &desc, work, sizeof work, &set) == SAFERL_OK);
     p = beta_cdf_whole_d(12, 11988.0, set.xi_hi / set.horizon);
     printf("        all alike: posterior [%.4f, %.4f], boundary [%.4f, %.4f], P(Beta <= hi) %.4f\n", posterior.xi_lo,
