@@ -1090,7 +1090,11 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
    operands) beats 4 x 8 by 5-7% under node; through A's offset table (the weight gradient)
    it is 4% slower, so that product keeps 4 x 8. (Natively, SSE keeps 4 x 8: GCC without AVX
    runs 32-byte vectors 17x slower.) The only product here is saferl_nas__matmul_acc, whose
-   a_off chooses. */
+   a_off chooses. Measured slower under node and left out: the weight gradient on 3-row tiles
+   whose rows are one tap group read from one pointer (3 x 8 1.07x its time, 3 x 16 1.36x, two
+   groups as 6 x 8 1.47x: fewer address sums, but fewer sums per operand load or spills), the
+   forward's taps in groups of 3 from one pointer (1.65x), and the k loop unrolled 2 or 4 times
+   (1.4x, 1.7x): V8 spills as soon as a loop body holds more live vectors. */
 #define SAFERL_NAS__DISPATCHED(name, params, ...)                                                                  \
     static void name params {                                                                                      \
         if (a_off) name##_body(4, 8, __VA_ARGS__);                                                                 \
