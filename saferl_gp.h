@@ -258,7 +258,7 @@
 
    REVISION HISTORY
       0.4.2 (2026-12-05)  the kernel's exp is a degree-11 minimax polynomial (was Taylor's
-                          degree 13): 12% less time a value, same accuracy (4.33e-16 against
+                          degree 13): 10% less time a value (0.94 against 1.04 ns, one thread), the same accuracy (4.33e-16 against
                           libm's exp). Its last bits break 15 exact ties in the recorded
                           SafeOpt choices the other way (mirror-image candidates of equal
                           width, either right by the paper's argmax); every other choice is
