@@ -258,11 +258,12 @@
 
    REVISION HISTORY
       0.4.2 (2026-12-05)  the kernel's exp is a degree-11 minimax polynomial (was Taylor's
-                          degree 13): 10% less time a value (0.94 against 1.04 ns, one thread), the same accuracy (4.33e-16 against
-                          libm's exp). Its last bits break 15 exact ties in the recorded
-                          SafeOpt choices the other way (mirror-image candidates of equal
-                          width, either right by the paper's argmax); every other choice is
-                          unchanged and tests/test_gp.c holds the re-recorded fingerprint
+                          degree 13): 0.94 against 1.04 ns a value, one thread, the same
+                          accuracy (4.33e-16 against libm's exp). Its last bits break 15
+                          exact ties in the recorded SafeOpt choices the other way
+                          (mirror-image candidates of equal width, either right by the
+                          paper's argmax); every other choice is unchanged, and
+                          tests/test_gp.c holds the re-recorded fingerprint
       0.4.1 (2026-12-05)  saferl_gp_predict's variance solve runs fused (explicit FMA) on
                           CPUs with AVX2 and FMA: its variances differ from the SSE and
                           WebAssembly copies by rounding there (the factor, grids and safe
