@@ -33,6 +33,9 @@
 #     and the runs with lambda held of its diagnosis (bench_rl lambda; saferl_rl.h, ALGORITHMS),
 #     and why a large lambda does not bring the cost down once it has jumped (bench_rl diagnose;
 #     README.md, "CartPole at d = 10"; every epoch's figures in build/bench_rl_diagnose.txt).
+#  9. The RL page's default run on each environment (PPO-Lag, the env's d, 2000 steps an epoch;
+#     rl_train): the last 100 episodes' cost at 15 epochs on seeds 1-3, where each is under d
+#     for good, and the run lengths web/rl/app.js sets from them (DEFAULT_EPOCHS), held out.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -285,3 +288,22 @@ echo "   two changes README.md puts to the page: judge j_c at epoch 15, or run 3
 nice build/bench_rl_v2 diagnose default -1 0 40 $(seq 1 13) >build/bench_rl_diagnose.txt
 grep " seed [123] epoch \(15\|21\|35\) \| seed \([4-9]\|1[0-3]\) epoch \(15\|35\) " build/bench_rl_diagnose.txt |
     sed 's/ passes .*//; s/^/  /'
+
+echo
+echo "9. the RL page's default run per environment (ppo-lag, the env's d, 2000 steps an epoch, rl_train):"
+echo "   the last 100 episodes' cost at epoch 15 and at the end, and the epoch from which it stays under d"
+# ENV D SEED EPOCHS: one line, the window's cost at epoch 15 and at EPOCHS, the return at EPOCHS
+page_run() {
+    nice build/rl_train --env "$1" --algo ppo-lag --cost-limit "$2" --seed "$3" --steps $(($4 * 2000)) \
+        --steps-per-epoch 2000 | awk -F, -v env="$1" -v d="$2" -v seed="$3" '
+        /^[0-9]/ { cost[$1] = $4; ret = $3; n = $1; if ($4 + 0 > d + 0) under = 0; else if (!under) under = $1 }
+        END { printf "  %-9s d %-4s seed %-2s cost at 15 %-8s at %d %-8s return %-9s under d from %s\n",
+              env, d, seed, cost[15], n, cost[n], ret, under ? under : "never" }'
+}
+for spec in "cartpole 10 35" "gridworld 0.5 15" "cliff 0.2 15" "pendulum 0.1 30" "pointgoal 25 60"; do
+    # shellcheck disable=SC2086 # ENV D EPOCHS
+    set -- $spec
+    for seed in 1 2 3; do page_run "$1" "$2" "$seed" "$3"; done
+done
+echo "   held out: the Pendulum's 30 epochs (CartPole's 35: part 8, seeds 4-13)"
+for seed in $(seq 4 13); do page_run pendulum 0.1 "$seed" 30; done
