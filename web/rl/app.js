@@ -76,13 +76,13 @@ const readState = () => Array.from(new Float64Array(lib.HEAPF64.buffer, stateBuf
 // that window is under d = 10 for good from epoch 15 / 21 / 34 (at epoch 35: 0.16 / 0 / 2.58).
 // Held out, at 35 epochs, seeds 4-13 end under d on 9 of 10, not all: seed 5 ends at 23.3, its
 // cost back in epochs 30-40 (bench_rl diagnose). At 15 epochs seeds 1-3 end at 9.5 / 10.3 / 33.
-// The others' default runs at 15 epochs, seeds 1-3 (build/rl_train, 2000 steps an epoch): the
-// cliff ends under d = 0.2 (0.06 / 0.06 / 0.04); the Safe Pendulum does not (0.93 / 0.98 / 0.86
-// against d = 0.1: the last 100 episodes all fall until epoch 13 / 14 / 12, and the window holds
-// about 10 epochs' episodes), but is under d for good from epoch 24 / 25 / 23 (0 by epoch 29 / 27
-// / 26), so its run is 30; PointGoal at d = 25 (87 / 25 / 90) is not met at 60 epochs either (70 / 73 / 126), so
-// a longer run would not show it succeeding: it keeps 15. The Pendulum's 30, held out: seeds 4-13
-// end under d on 10 of 10 (0 to 0.06).
+// The others' default runs at 15 epochs, seeds 1-3 (build/rl_train, 2000 steps an epoch;
+// bench/run_rl.sh part 9): the cliff ends under d = 0.2 (0.06 / 0.06 / 0.04); the Safe Pendulum
+// does not (0.93 / 0.98 / 0.86 against d = 0.1: the last 100 episodes all fall until epoch 13 /
+// 14 / 12, and the window holds about 10 epochs' episodes), but is under d for good from epoch
+// 24 / 25 / 23 (0 by epoch 29 / 27 / 26), so its run is 30; held out, seeds 4-13 end under d on
+// 10 of 10 (0 to 0.06). PointGoal at d = 25 (87 / 24.9 / 90) is not met at 60 epochs either
+// (70 / 73 / 126), so a longer run would not show it succeeding: it keeps 15.
 const DEFAULT_EPOCHS = { cartpole: 35, pointgoal: 15, gridworld: 15, pendulum: 30, cliff: 15 };
 const DEFAULTS = { env: 'gridworld', algo: 'ppo-lag', d: DEFAULT_D.gridworld, seed: 1, spe: 2000, epochs: DEFAULT_EPOCHS.gridworld };
 const S = {
