@@ -31,7 +31,9 @@
 #     multiplier in cost units; then CPO's steps on CMDP 2 taken apart (test_rl --cmdp-trace-trust).
 #  8. The RL page's CartPole run at d = 10, seeds 1-13, under both cost estimate rules (bench_rl limit)
 #     and without and with the proportional term (bench_rl proportional),
-#     and the runs with lambda held of its diagnosis (bench_rl lambda; saferl_rl.h, ALGORITHMS).
+#     and the runs with lambda held of its diagnosis (bench_rl lambda; saferl_rl.h, ALGORITHMS),
+#     and why a large lambda does not bring the cost down once it has jumped (bench_rl diagnose;
+#     README.md, "CartPole at d = 10"; every epoch's figures in build/bench_rl_diagnose.txt).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -288,3 +290,15 @@ for held in "1 1" "3 1" "3 4" "3 5"; do
     # shellcheck disable=SC2086 # VALUE FROM, two words
     nice build/bench_rl_v2 lambda $held 15 1 2 3 | grep " epoch 15 " | sed 's/^/  /'
 done
+echo "   why a large lambda does not bring the cost down once it has jumped: lambda held at 0 (plain"
+echo "   PPO) from the start and at 30 from epochs 4 and 6, epoch 15 of seeds 1-3"
+for held in "0 1" "30 4" "30 6"; do
+    # shellcheck disable=SC2086 # VALUE FROM, two words
+    nice build/bench_rl_v2 lambda $held 15 1 2 3 | grep " epoch 15 " | sed 's/^/  /'
+done
+echo "   the default over 40 epochs, seeds 1-13: on seeds 1-3 the epoch's own cost (j_c) is 0 from epoch 12"
+echo "   while the window reaches d late (epochs 15, 21, 35 shown); seeds 4-13 at epochs 15 and 35 (the"
+echo "   two changes README.md puts to the page: judge j_c at epoch 15, or run 35 epochs)"
+nice build/bench_rl_v2 diagnose default -1 0 40 $(seq 1 13) >build/bench_rl_diagnose.txt
+grep " seed [123] epoch \(15\|21\|35\) \| seed \([4-9]\|1[0-3]\) epoch \(15\|35\) " build/bench_rl_diagnose.txt |
+    sed 's/ passes .*//; s/^/  /'
