@@ -6075,9 +6075,10 @@ static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) 
    predicted it (L times the change of the batch's cost surrogate mean(rho A_C), L the mean
    episode length: the linearisation CPO's constraint states), as the exact linearisation
    predicts it (the performance-difference lemma with the old policy's visits and Q_C,
-   sum_s d_old(s) sum_a (pi_new - pi_old)(a|s) Q_C_old(s, a)) and as it is (exact). Then the
-   means of the differences over the epochs printed: estimate error, sampling error of the
-   predicted change, and the linearisation's error. */
+   sum_s d_old(s) sum_a (pi_new - pi_old)(a|s) Q_C_old(s, a)) and as it is (exact); then the
+   gap after the step, the multiplier (CPO, PCPO: nu) and the cost critic's value of the start
+   state in units of d. Then the means over the epochs printed: estimate error, sampling error
+   of the predicted change, the linearisation's error, and J_C after the steps. */
 static int cmdp_trace_trust(int argc, char **argv) {
     random_cmdp M;
     cmdp_env_state state;
