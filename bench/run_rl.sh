@@ -26,8 +26,9 @@
 #     are printed so the two can be seen to do the same update.
 #  7. The random tabular CMDPs of tests/test_rl.c against their exact LP optimum with the
 #     default multiplier settings: 3 CMDPs x SEEDS seeds x cost scales 1, 10, 100 for PPO-Lag,
-#     PID-Lag, CPO, PCPO, TRPO-Lag, FOCOPS and CUP (about 2 minutes of CPU; niced), then with J_C
-#     over the last 100 episodes (cost_estimate WINDOW) and with the multiplier in cost units.
+#     PID-Lag, CPO, PCPO, TRPO-Lag, FOCOPS and CUP (about 2 minutes of CPU; niced), every run and
+#     every cell, then with J_C over the last 100 episodes (cost_estimate WINDOW) and with the
+#     multiplier in cost units; then CPO's steps on CMDP 2 taken apart (test_rl --cmdp-trace-trust).
 #  8. The RL page's CartPole run at d = 10, seeds 1-13, under both cost estimate rules (bench_rl limit)
 #     and without and with the proportional term (bench_rl proportional),
 #     and the runs with lambda held of its diagnosis (bench_rl lambda; saferl_rl.h, ALGORITHMS),
@@ -255,6 +256,22 @@ echo "  the same grid with J_C over the last 100 episodes (cost_estimate WINDOW,
 echo "  default before J_C over the epoch's episodes), for comparison:"
 nice build/test_rl --cmdp-grid-window 1 3 "$SEEDS" >build/bench_rl_cmdp_window.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_window.txt | sed 's/^/  /'
+echo "  why CPO misses on CMDP 2 (scale 1, seeds 1-$SEEDS, epochs 31-150; test_rl --cmdp-trace-trust): the J_C"
+echo "  estimate against the exact J_C of the policy that acted, and each step's change of J_C as the"
+echo "  batch predicted it, as the exact linearisation does and as it is (units of d; means over epochs):"
+rm -f build/bench_rl_cpo_trace_*.txt
+for seed in $(seq 1 "$SEEDS"); do
+    nice build/test_rl --cmdp-trace-trust cpo 2 1 "$seed" 31 >"build/bench_rl_cpo_trace_$seed.txt" || true
+    tail -n 1 "build/bench_rl_cpo_trace_$seed.txt" | sed "s/^/  seed $seed: /"
+done
+cat build/bench_rl_cpo_trace_*.txt | grep '^epoch' | sed 's/case  */case=/' | awk '
+    { for (i = 1; i <= NF; i++) {
+          if ($i ~ /^case=/) c = substr($i, 6)
+          if ($i == "predicted") p = $(i + 1); if ($i == "linear") l = $(i + 1); if ($i == "true") t = $(i + 1)
+          if ($i == "J_C/d") x = $(i + 1); if ($i == "estimate") e = $(i + 1) }
+      n[c]++; pred[c] += p; lin[c] += l; tr[c] += t; est[c] += e - x }
+    END { for (c in n) printf "  case %s: %3d epochs, change predicted %+.4f, exact linear %+.4f, true %+.4f; estimate - exact %+.4f\n",
+                             c, n[c], pred[c] / n[c], lin[c] / n[c], tr[c] / n[c], est[c] / n[c] }' | sort
 
 echo
 echo "== the RL page's CartPole run at d = 10 (PPO-Lag, the defaults, 15 epochs of 2000 steps; settings"
