@@ -3485,7 +3485,7 @@ typedef struct saferl_shield__formulas {
     saferl_shield__vec canon_results;  /* uint32_t */
     saferl_shield__vec cubes, cubes_x, cubes_y, cube_ids; /* uint32_t: scratch of saferl_shield__canon */
     saferl_shield__vec cube_atoms, atom_index, atom_closure, cube_masks; /* scratch of saferl_shield__cube_masks */
-    saferl_shield__vec succ_state, succ_seen, succ_out; /* of saferl_shield__successor */
+    saferl_shield__vec succ_state, succ_seen, succ_out; /* of saferl_shield__successor (state: cubes of atom indices) */
     saferl_shield__vec succ_atoms, succ_tuples; /* the expanded state's atoms; memo entries */
     saferl_shield__index succ_memo;    /* hash of the atoms' residuals -> entry */
     uint32_t succ_residual;            /* the state being expanded (FALSE: none yet) */
@@ -4755,29 +4755,37 @@ static uint32_t saferl_shield__canon(saferl_shield__formulas *f, uint32_t id) {
     return result;
 }
 
-/* Starts the expansion of a state: its cubes, its distinct atoms (sorted) and an empty memo
-   of successors by the atoms' residuals. */
+/* Starts the expansion of a state: its distinct atoms (in order of first appearance), its
+   cubes with each atom replaced by its index among them, and an empty memo of successors by
+   the atoms' residuals. atom_index (the scratch of cube_masks, which checks its own entries)
+   maps a node to its index here. */
 static void saferl_shield__successor_start(saferl_shield__formulas *f, uint32_t residual) {
-    const uint32_t *w;
-    uint32_t *atoms;
-    size_t p, i, kept = 0;
+    saferl_shield__vec *index = &f->atom_index;
+    uint32_t *w, *slot;
+    size_t p, i;
     f->succ_residual = residual;
     f->succ_state.count = f->succ_atoms.count = f->succ_tuples.count = 0;
     saferl_shield__index_free(&f->succ_memo);
     saferl_shield__index_start(&f->succ_memo, f->allocator);
     saferl_shield__put_cubes(f, residual, &f->succ_state);
-    w = (const uint32_t *)(void *)f->succ_state.data;
+    if (saferl_shield__vec_reserve(index, f->nodes.count) < 0) f->out_of_memory = 1;
+    w = (uint32_t *)(void *)f->succ_state.data;
+    slot = (uint32_t *)(void *)index->data;
     for (p = 0; p < f->succ_state.count && !f->out_of_memory; p += 1 + w[p])
         for (i = 1; i <= w[p]; ++i) {
-            uint32_t *slot = (uint32_t *)saferl_shield__vec_push(&f->succ_atoms);
-            if (!slot) f->out_of_memory = 1;
-            else *slot = w[p + i];
+            uint32_t atom = w[p + i], *added;
+            while (index->count <= atom) slot[index->count++] = 0;
+            if (slot[atom] < f->succ_atoms.count && ((const uint32_t *)(void *)f->succ_atoms.data)[slot[atom]] == atom) {
+                w[p + i] = slot[atom];
+                continue;
+            }
+            if (!(added = (uint32_t *)saferl_shield__vec_push(&f->succ_atoms))) {
+                f->out_of_memory = 1;
+                break;
+            }
+            *added = atom;
+            w[p + i] = slot[atom] = (uint32_t)f->succ_atoms.count - 1;
         }
-    atoms = (uint32_t *)(void *)f->succ_atoms.data;
-    saferl_shield__sort_ids(atoms, f->succ_atoms.count);
-    for (i = 0; i < f->succ_atoms.count; ++i)
-        if (!kept || atoms[kept - 1] != atoms[i]) atoms[kept++] = atoms[i];
-    f->succ_atoms.count = kept;
 }
 
 /* The union of count residuals in canonical form (sorted here), in canonical form: memoised
@@ -4804,8 +4812,8 @@ static uint32_t saferl_shield__union(saferl_shield__formulas *f, uint32_t *dnfs,
     return result;
 }
 
-/* The product over the state's cubes with each atom's residual taken from after[] (indexed
-   like succ_atoms): the union of the cubes' conjunctions, in canonical form. A cube's
+/* The product over the state's cubes (atoms by index) with each atom's residual taken from
+   after[] (indexed like succ_atoms): the union of the cubes' conjunctions, in canonical form. A cube's
    conjunction is the AND junction of its atoms' residuals (sorted, without repeats), whose
    canonical form canon memoises: cubes recur across states and letters with the same
    residuals (the 180-state monitor of a G over overlapping F windows met 24,663 cube
@@ -4813,7 +4821,6 @@ static uint32_t saferl_shield__union(saferl_shield__formulas *f, uint32_t *dnfs,
    The key is the chain of the residuals themselves (sorted, unflattened: canon flattens). */
 static uint32_t saferl_shield__successor_product(saferl_shield__formulas *f, const uint32_t *after) {
     saferl_shield__vec *out = &f->succ_out, *seen = &f->succ_seen;
-    const uint32_t *atoms = (const uint32_t *)(void *)f->succ_atoms.data;
     size_t p, k;
     seen->count = 0;
     for (p = 0; p < f->succ_state.count && !f->out_of_memory && !f->over_budget;
@@ -4825,14 +4832,7 @@ static uint32_t saferl_shield__successor_product(saferl_shield__formulas *f, con
         }
         f->operands.count = 0;
         for (i = 0; i < n && conjunction != SAFERL_SHIELD__FALSE; ++i) {
-            uint32_t a = ((const uint32_t *)(void *)f->succ_state.data)[p + 1 + i];
-            size_t low = 0, high = f->succ_atoms.count;
-            while (high - low > 1) { /* a is one of the sorted atoms */
-                size_t mid = (low + high) / 2;
-                if (atoms[mid] <= a) low = mid;
-                else high = mid;
-            }
-            conjunction = after[low];
+            conjunction = after[((const uint32_t *)(void *)f->succ_state.data)[p + 1 + i]];
             ((uint32_t *)(void *)f->operands.data)[f->operands.count++] = conjunction;
         }
         if (conjunction == SAFERL_SHIELD__FALSE) continue;
