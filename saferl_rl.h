@@ -388,9 +388,23 @@
         against 212). So lambda_kp 1 is the default (ahead on the grid, nothing worse), and the
         CartPole goal is still not met: the cost's jump outruns any multiplier that answers
         J_C after the fact (seed 6's lambda stood at 10 to 15 for ten epochs while J_C stayed
-        at 38 to 81: the actor unlearns the drift slowly whatever the weight). Development
-        seeds 1-3 of that run end at 9.5 / 10.3 / 33 (27 / 5 / 44 before). SAFERL_RL_NONE
-        gives the rule before bit for bit.
+        at 38 to 81). Development seeds 1-3 of that run end at 9.5 / 10.3 / 33 (27 / 5 / 44
+        before). SAFERL_RL_NONE gives the rule before bit for bit.
+        Why a large lambda does not bring the CartPole cost down within a few epochs, once it
+        has jumped (seeds 1-3, bench_rl diagnose; README.md has the numbers): after the jump,
+        lambda makes no measurable difference (the epoch's J_C falls under 1 at epoch 11 / 9 /
+        11 with lambda held at 0, 12 / 11 / 12 with the default, never / 11 / 12 with 30 from
+        epoch 6): the reward, teaching the cart to stay inside +-2.4, removes the drift. Not
+        the mixing (the cost term's standard deviation 0.76-0.97, the reward's 0.03-0.24), nor
+        PPO's KL stop (never fires) or ratio clip (1.5-10% of the rows), nor the normaliser.
+        The cost critic lags (3-30 times below the Monte-Carlo cost returns), but Monte-Carlo
+        targets (cost_lambda 1) or OmniSafe's 40 passes do not speed the fall. What the
+        gradient can use, the part of A_C that depends on the action, is about its sampling
+        noise where the cost is paid: one push barely moves the cart within GAE's 17-step
+        reach. OmniSafe and safety-starter-agents build the same signal, so no rule was
+        adopted. The page judges the last 100 episodes, which at 4 episodes an epoch still hold
+        the jump at epoch 15 although seeds 1-3 pay no cost in epochs 12-40: the window is
+        under d for good only from epoch 15 / 21 / 34.
         CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
       * The cost estimate (cost_estimate): what J_C, the cost every constraint's update acts
         on (the multipliers, CPO's and PCPO's c), is the mean of. SAFERL_RL_COST_EPOCH, the

@@ -1114,17 +1114,9 @@ typedef struct cmdp_result {
     double multiplier_before; /* the off-policy protocols: lambda as the averaging window opens */
 } cmdp_result;
 
-static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
-                      saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, double lambda_kp,
-                      cmdp_result *out) {
-    cmdp_env_state state;
-    saferl_rl_env env;
-    saferl_rl_agent agent;
+/* The protocol's desc: the settings above, the default multiplier settings. */
+static void cmdp_desc(saferl_rl_desc *desc, saferl_rl_algorithm algorithm, uint32_t seed, double limit) {
     saferl_rl_desc d;
-    saferl_rl_epoch_stats st;
-    double pi[CMDP_STATES * CMDP_ACTIONS];
-    int e;
-    cmdp_env(&env, &state, M, scale);
     memset(&d, 0, sizeof d);
     d.algorithm = algorithm;
     d.seed = seed;
@@ -1139,7 +1131,22 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
     d.target_kl = 0.05;
     d.trust_region = 0.05;
     d.cost_count = 1;
-    d.cost_limits[0] = scale * M->limit;
+    d.cost_limits[0] = limit;
+    *desc = d;
+}
+
+static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
+                      saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, double lambda_kp,
+                      cmdp_result *out) {
+    cmdp_env_state state;
+    saferl_rl_env env;
+    saferl_rl_agent agent;
+    saferl_rl_desc d;
+    saferl_rl_epoch_stats st;
+    double pi[CMDP_STATES * CMDP_ACTIONS];
+    int e;
+    cmdp_env(&env, &state, M, scale);
+    cmdp_desc(&d, algorithm, seed, scale * M->limit);
     d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
     d.cost_estimate = estimate; /* the grid's comparison with the episode window; else the default */
     d.lambda_kp = lambda_kp;    /* the grid's comparison of the proportional term; else the default */
@@ -1173,7 +1180,7 @@ static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 &
    and `--cmdp-grid-integral` with lambda_kp 1 and none (the proportional term on and off), for
    comparison. The
    target read two ways, both printed: per run (each run's gap and J_C), and per cell (a CMDP
-   at a scale: the mean gap and the mean J_C over the seeds). */
+   at a scale: the mean gap and the mean J_C over the seeds, a line each). */
 static int cmdp_grid(int argc, char **argv) {
     static const double scales[] = {1.0, 10.0, 100.0};
     int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
@@ -1218,6 +1225,9 @@ static int cmdp_grid(int argc, char **argv) {
                 }
                 cells += 1;
                 cells_passed += seeds > 0 && cmdp_passes(&mean, scales[k] * M.limit);
+                printf("%-8s cmdp %d scale %3g, the cell (mean over %d seeds): gap %6.3f  J_C/d %.3f  %s\n", name, m,
+                       scales[k], seeds, mean.gap, mean.cost / (scales[k] * M.limit),
+                       seeds > 0 && cmdp_passes(&mean, scales[k] * M.limit) ? "ok" : "MISS");
             }
         }
         printf("%-8s %d of %d runs within the target (worst gap %.3f, worst J_C/d %.3f)\n", name, pass, runs, worst_gap,
@@ -6316,6 +6326,102 @@ static int cmdp_trace(int argc, char **argv) {
     return 0;
 }
 
+/* Expected visits of each live state in an episode of policy pi (from the start state), by
+   sweeping d = e_start + P_pi^T d (every step stops with probability at least 0.05: 2000
+   sweeps leave 0.95^2000 of the first error). */
+static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) {
+    double next[CMDP_STATES];
+    int sweep, s, k, sp;
+    memset(visits, 0, sizeof(double) * CMDP_STATES);
+    for (sweep = 0; sweep < 2000; ++sweep) {
+        for (sp = 0; sp < CMDP_STATES; ++sp) next[sp] = sp == M->model.start ? 1.0 : 0.0;
+        for (s = 0; s < CMDP_STATES; ++s)
+            for (k = 0; k < CMDP_ACTIONS; ++k)
+                for (sp = 0; sp < CMDP_STATES; ++sp)
+                    next[sp] += visits[s] * pi[s * CMDP_ACTIONS + k] * M->P[(size_t)(s * CMDP_ACTIONS + k) * (CMDP_STATES + 1) + sp];
+        memcpy(visits, next, sizeof next);
+    }
+}
+
+/* `test_rl --cmdp-trace-trust ALGORITHM CMDP SCALE SEED [FROM]`: the grid's protocol for one
+   on-policy run, a line an epoch from epoch FROM (1): the exact J_C / d of the policy that
+   acted, the J_C / d the update acted on (the epoch's episodes), the dual's case and the
+   accepted step fraction, and the change of J_C / d the step made three ways: as the update
+   predicted it (L times the change of the batch's cost surrogate mean(rho A_C), L the mean
+   episode length: the linearisation CPO's constraint states), as the exact linearisation
+   predicts it (the performance-difference lemma with the old policy's visits and Q_C,
+   sum_s d_old(s) sum_a (pi_new - pi_old)(a|s) Q_C_old(s, a)) and as it is (exact); then the
+   gap after the step, the multiplier (CPO, PCPO: nu) and the cost critic's value of the start
+   state in units of d. Then the means over the epochs printed: estimate error, sampling error
+   of the predicted change, the linearisation's error, and J_C after the steps. */
+static int cmdp_trace_trust(int argc, char **argv) {
+    random_cmdp M;
+    cmdp_env_state state;
+    saferl_rl_env env;
+    saferl_rl_agent agent;
+    saferl_rl_desc d;
+    saferl_rl_epoch_stats st;
+    double scale, limit, sums[6] = {0, 0, 0, 0, 0, 0};
+    int algorithm, e, from, counted = 0;
+    if (argc < 6 || cmdp_generate(&M, (uint32_t)atoi(argv[3])) != 0) return 1;
+    algorithm = saferl_rl_algorithm_from_name(argv[2]);
+    scale = atof(argv[4]);
+    from = argc > 6 ? atoi(argv[6]) : 1;
+    limit = scale * M.limit;
+    if (algorithm < 0) return 1;
+    cmdp_env(&env, &state, &M, scale);
+    cmdp_desc(&d, (saferl_rl_algorithm)algorithm, (uint32_t)atoi(argv[5]), limit);
+    if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return 1;
+    for (e = 1; e <= CMDP_EPOCHS; ++e) {
+        double pi_old[CMDP_STATES * CMDP_ACTIONS], pi_new[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS];
+        double qc[CMDP_STATES * CMDP_ACTIONS], visits[CMDP_STATES], r0, c0, r1, c1, surrogate = 0.0, linear = 0.0, L, critic;
+        int i, s, k;
+        policy_table_of(&agent.actor, CMDP_STATES, CMDP_ACTIONS, pi_old);
+        if (saferl_rl_agent_epoch(&agent, &st) != SAFERL_OK) return 1;
+        policy_table_of(&agent.actor, CMDP_STATES, CMDP_ACTIONS, pi_new);
+        if (policy_evaluate(&M.model, pi_old, &r0, &c0) != 0 || policy_evaluate(&M.model, pi_new, &r1, &c1) != 0) return 1;
+        cmdp_action_values(&M, pi_old, q, qc);
+        cmdp_visits(&M, pi_old, visits);
+        for (s = 0; s < CMDP_STATES; ++s)
+            for (k = 0; k < CMDP_ACTIONS; ++k)
+                linear += visits[s] * (pi_new[s * CMDP_ACTIONS + k] - pi_old[s * CMDP_ACTIONS + k]) * qc[s * CMDP_ACTIONS + k];
+        for (i = 0; i < d.steps_per_epoch; ++i) {
+            const float *o = agent.rollout.observations + (size_t)i * CMDP_STATES;
+            const int a = (int)agent.rollout.actions[i];
+            for (s = 0; s < CMDP_STATES && o[s] != 1.0f; ++s) {}
+            if (s == CMDP_STATES || a < 0 || a >= CMDP_ACTIONS) return 1; /* not a live state's one-hot row */
+            surrogate += (pi_new[s * CMDP_ACTIONS + a] / pi_old[s * CMDP_ACTIONS + a] - 1.0) * agent.rollout.cost_advantages[i];
+        }
+        surrogate /= d.steps_per_epoch;
+        L = st.episodes > 0 ? (double)d.steps_per_epoch / st.episodes : NAN;
+        {   /* the cost critic's value of the start state, trained after this epoch's step */
+            float start[CMDP_STATES] = {0}, acts[64];
+            const saferl_rl_mlp *net = &agent.networks.cost_critic;
+            start[M.model.start] = 1.0f;
+            if (saferl_rl_mlp_activation_count(net, 1) > 64) return 1;
+            critic = saferl_rl_mlp_forward(net, agent.networks.params + agent.networks.actor_count + agent.networks.critic_count,
+                                           start, acts, 1)[0];
+        }
+        if (e < from) continue;
+        printf("epoch %3d  J_C/d %.3f  estimate %.3f  case %2d frac %.3f  change: predicted %+.4f linear %+.4f true %+.4f"
+               "  gap %.3f  multiplier %.3f  critic %.3f\n",
+               e, c0 / M.limit, st.cost_estimates[0] / limit, st.optim_case, st.step_fraction, L * surrogate / limit,
+               linear / M.limit, (c1 - c0) / M.limit, (M.lp_return - r1) / (M.free_return - M.min_return), st.lagrange_multiplier, critic / limit);
+        if (L == L) {
+            counted += 1;
+            sums[0] += st.cost_estimates[0] / limit - c0 / M.limit;
+            sums[1] += linear / M.limit - L * surrogate / limit;
+            sums[2] += (c1 - c0 - linear) / M.limit;
+            sums[3] += c1 / M.limit;
+        }
+    }
+    printf("means over %d epochs (units of d): estimate - exact %+.4f, exact linear - predicted %+.4f, true - exact"
+           " linear %+.4f; mean J_C after the steps %.4f\n",
+           counted, sums[0] / counted, sums[1] / counted, sums[2] / counted, sums[3] / counted);
+    saferl_rl_agent_destroy(&agent);
+    return 0;
+}
+
 /* `test_rl --cmdp-deterministic`: what a deterministic policy can reach on CMDPs 1-6, by brute
    force over the 3^6 of them: the LP optimum's mixed states (where its occupancy splits between
    actions), and the best deterministic policy's gap with J_C <= d and with J_C <= 1.05 d. A
@@ -8665,6 +8771,7 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-sac") == 0) return sac_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-trace") == 0) return cmdp_trace(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--cmdp-trace-trust") == 0) return cmdp_trace_trust(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-deterministic") == 0) return cmdp_deterministic();
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
     if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
