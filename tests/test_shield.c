@@ -498,7 +498,9 @@ TEST(every_formula_closes_at_the_minimal_size) {
         {"(a W b) R (a W b)", 3}, {"G(a) W !F(b)", 4}, {"(!a W (a R X(a)))", 4},
         {"(!a W ((!b R c) R (a W b)))", 7}, {"((!a W (a R X(a))) W (!a W ((!b R c) R (a W b))))", 7},
         {"G(p -> F[0..20] s)", 22}, {"G(p -> F[0..10] s) & G(q -> F[0..10] r)", 122},
-        {"G(p -> F[0..3] s) & G(q -> F[0..3] r)", 17}};
+        {"G(p -> F[0..3] s) & G(q -> F[0..3] r)", 17},
+        /* overlapping F windows over a disjunction under G: the cubes of its successors recur */
+        {"G(G[2..3](G((!(X(X(X(F[2..4]((p1) -> (G[1..3]((p2) -> (!p0))))))))) -> (X((p0) -> (X(p3)))))))", 180}};
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         saferl_shield_dfa dfa;
