@@ -1,6 +1,7 @@
 // budget.test.mjs - the saferl_budget.h demo in Debian's chromium: the readout shows what the
 // library computes, the URL reproduces the view, CSV errors carry their line, the set's interval
-// and spread prior give budget_report --json's numbers bit for bit, the hub links here.
+// and spread prior give budget_report --json's numbers bit for bit (and its text report's word on
+// whether the boundary interval raised the upper end), the hub links here.
 // Needs the web build (make web): build/web/budget/budget.mjs and the copied pages, and the
 // native build/budget_report (made here, so a stale binary is rebuilt).
 import { test, before, after } from 'node:test';
@@ -61,6 +62,15 @@ function expectedReadout({ law, mean, sigma, H, G, lo, hi }) {
   return out;
 }
 
+// A NUL-terminated copy of text in wasm memory (the caller frees it).
+function newCstr(text) {
+  const bytes = new TextEncoder().encode(text);
+  const ptr = lib._malloc(bytes.length + 1);
+  lib.HEAPU8.set(bytes, ptr);
+  lib.HEAPU8[ptr + bytes.length] = 0;
+  return ptr;
+}
+
 // The CSV parser's first error, as "line L, column C: reason".
 function expectedCsvErrors(text) {
   const bytes = new TextEncoder().encode(text);
@@ -86,25 +96,37 @@ function expectedCsvPooled(text, H, lo, hi) {
   assert.ok(lib._budget_csv_parse(ptr, bytes.length, 50) >= 0);
   const prompts = lib._budget_csv_summarize(ptr, H, lo, hi, 0.95);
   assert.ok(prompts > 0);
-  assert.ok(lib._budget_csv_prompt(prompts, lo, hi, H, 0.95, 0, 0, out, ints) >= 0);
+  const interval = newCstr('boundary'), prior = newCstr('half-cauchy'), unknown = newCstr('bogus');
+  // the glue takes the options by budget_report's names, and refuses another name
+  assert.ok(lib._budget_csv_prompt(prompts, lo, hi, H, 0.95, unknown, prior, out, ints) < 0);
+  assert.ok(lib._budget_csv_prompt(prompts, lo, hi, H, 0.95, interval, unknown, out, ints) < 0);
+  assert.ok(lib._budget_csv_prompt(prompts, lo, hi, H, 0.95, interval, prior, out, ints) >= 0);
   const v = Array.from(new Float64Array(lib.HEAPF64.buffer, out, 22));
+  for (const q of [interval, prior, unknown]) lib._free(q);
   lib._free(ptr);
   lib._free(out);
   lib._free(ints);
   return { prompts, xi: v[2], xiLo: v[3], xiHi: v[4], modelP: v[9], meanTokens: v[10] };
 }
 
-// budget_report --json on a CSV text with the given flags.
-function nativeReport(text, flags) {
+// budget_report on a CSV text with the given flags: its output as text.
+function nativeRun(text, flags) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'budget-test-'));
   try {
     const file = path.join(dir, 'attempts.csv');
     fs.writeFileSync(file, text);
-    return JSON.parse(execFileSync(path.join(repoRoot, 'build', 'budget_report'), ['--json', ...flags, file],
-      { encoding: 'utf8' }));
+    return execFileSync(path.join(repoRoot, 'build', 'budget_report'), [...flags, file], { encoding: 'utf8' });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+const nativeReport = (text, flags) => JSON.parse(nativeRun(text, ['--json', ...flags]));
+
+// Whether budget_report's text report says the boundary interval raised the upper end (null when
+// it has no such line: another interval, or no spread fitted).
+function nativeRaised(text, flags) {
+  const line = nativeRun(text, flags).split('\n').find((l) => /^\s*interval\s/.test(l) && !/widened/.test(l));
+  return line === undefined ? null : /upper end raised/.test(line);
 }
 
 // A number displayed with `digits` significant digits (or as a whole number) agrees with x.
@@ -298,6 +320,12 @@ async function checkSetAgainstNative(page, what) {
   assert.equal(shown['s-hazard-estimand'], json.pooled_hazard.estimand, `${what}: pooled hazard's estimand`);
   assert.equal(pooled.interval, json.pooled.interval, `${what}: interval kind`);
   assert.equal(shown['s-interval'], json.pooled.interval, `${what}: interval kind shown`);
+  const raised = nativeRaised(await page.$eval('#csv', (el) => el.value),
+    ['--horizon', String(state.H), '--interval', state.interval, '--spread-prior', state.spreadPrior]);
+  assert.equal(pooled.raised, raised, `${what}: upper end raised`);
+  const raisedShown = await page.textContent('#s-raised');
+  assert.ok(raised === null ? raisedShown === '—' : raisedShown.startsWith(raised ? 'yes:' : 'no:'),
+    `${what}: raised shown as "${raisedShown}"`);
   for (const [field, pick, id] of SET_FIELDS) {
     const want = pick(json), got = pooled[field];
     assert.ok(want === null ? !Number.isFinite(got) : Object.is(got, want),
@@ -306,59 +334,120 @@ async function checkSetAgainstNative(page, what) {
     if (want === null) assert.equal(shown[id], '—', `${what}: ${id} shows no number`);
     else assertShown(shown[id], want, `${what}: ${id}`);
   }
-  return json;
+  return { ...json, raised };
 }
 
-test('budget demo: the set\'s interval and spread prior give budget_report --json\'s numbers', async () => {
-  const { page, errors } = await openPage(browser.context, server.url + 'budget/index.html?law=csv&H=1024');
-  await page.waitForSelector('#csv-table tbody tr');
+// Prompts alike (spread 0, where the boundary interval acts): every attempt's T geometric with
+// mean `mean`, censored at H; a fixed LCG so the text is the same on every run.
+function alikeCsv(seed, prompts, attempts, mean, H) {
+  let x = seed >>> 0;
+  const uniform = () => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return (x + 0.5) / 4294967296; };
+  const lines = ['prompt_id,horizon,tokens'];
+  for (let i = 0; i < prompts; ++i)
+    for (let k = 0; k < attempts; ++k) {
+      const t = Math.ceil(Math.log(uniform()) / Math.log(1 - 1 / mean));
+      lines.push(`p${i},${H},${t <= H ? t : ''}`);
+    }
+  return lines.join('\n') + '\n';
+}
+
+// The six pairs of options, each switched in turn, each checked against its own native run;
+// then how the intervals of one prior relate (the same posterior interval under each, the
+// widened one holds it, the boundary one is it with the upper end raised or not, as
+// budget_report's text says).
+async function checkAllOptions(page, what) {
   const pick = (name, value) => page.click(`label:has(input[name="${name}"][value="${value}"])`);
-  const settled = (interval, prior) => page.waitForFunction(([i, p]) => window.__budget.interval === i &&
-    window.__budget.spreadPrior === p && window.__budget.csv.pooled, [interval, prior]);
-  // each option switched in turn: all four pairs, each against its own native run
   const runs = {};
-  for (const [interval, prior] of [['posterior', 'half-cauchy'], ['widened', 'half-cauchy'], ['widened', 'atom'],
-    ['posterior', 'atom']]) {
+  for (const [interval, prior] of [['boundary', 'half-cauchy'], ['widened', 'half-cauchy'], ['posterior', 'half-cauchy'],
+    ['posterior', 'atom'], ['widened', 'atom'], ['boundary', 'atom']]) {
     await pick('interval', interval);
     await pick('spread-prior', prior);
-    await settled(interval, prior);
-    runs[`${interval} ${prior}`] = await checkSetAgainstNative(page, `${interval}, ${prior}`);
+    await page.waitForFunction(([i, p]) => window.__budget.interval === i && window.__budget.spreadPrior === p &&
+      window.__budget.csv.pooled, [interval, prior]);
+    runs[`${interval} ${prior}`] = await checkSetAgainstNative(page, `${what}, ${interval}, ${prior}`);
   }
-  // the options reach the estimate: each pair's interval differs from the others', the widened
-  // one contains the posterior's, and only the widened ones report their spreads
-  const limits = Object.values(runs).map((j) => `${j.pooled.xi_lo} ${j.pooled.xi_hi}`);
-  assert.equal(new Set(limits).size, 4, `four different intervals: ${limits.join('; ')}`);
-  for (const [key, j] of Object.entries(runs)) {
-    const widened = key.startsWith('widened');
-    assert.equal(j.pooled.interval, widened ? 'widened' : 'posterior');
-    assert.ok(j.pooled.xi_lo <= j.pooled.posterior_interval[0] && j.pooled.xi_hi >= j.pooled.posterior_interval[1], key);
-    assert.equal(j.pooled.spread_range[0] !== null, widened, key);
-    assert.equal(j.pooled.spread_zero_probability !== null, key.endsWith('atom'), key);
+  for (const prior of ['half-cauchy', 'atom']) {
+    const [b, w, p] = ['boundary', 'widened', 'posterior'].map((i) => runs[`${i} ${prior}`]);
+    const where = `${what}, ${prior}`;
+    assert.deepEqual([b.pooled.interval, w.pooled.interval, p.pooled.interval], ['boundary', 'widened', 'posterior'], where);
+    for (const j of [b, w]) assert.deepEqual(j.pooled.posterior_interval, p.pooled.posterior_interval, where);
+    assert.deepEqual([p.pooled.xi_lo, p.pooled.xi_hi], p.pooled.posterior_interval, where);
+    assert.ok(w.pooled.xi_lo <= p.pooled.xi_lo && w.pooled.xi_hi >= p.pooled.xi_hi, `${where}: widened holds the posterior's`);
+    assert.ok(Object.is(b.pooled.xi_lo, p.pooled.xi_lo), `${where}: the boundary interval keeps the lower end`);
+    assert.equal(b.pooled.xi_hi > p.pooled.xi_hi, b.raised, `${where}: raised as the text report says`);
+    if (!b.raised) assert.ok(Object.is(b.pooled.xi_hi, p.pooled.xi_hi), where);
+    for (const j of [b, w, p]) {
+      assert.equal(j.pooled.spread_range[0] !== null, j === w, where);
+      assert.equal(j.pooled.spread_zero_probability !== null, prior === 'atom', where);
+    }
+    assert.equal(w.raised, null, where);
+    assert.equal(p.raised, null, where);
   }
+  // the prior reaches the estimate
+  assert.notDeepEqual(runs['posterior half-cauchy'].pooled.posterior_interval, runs['posterior atom'].pooled.posterior_interval, what);
+  return runs;
+}
+
+test('budget demo: the set\'s interval and spread prior give budget_report\'s numbers', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'budget/index.html?law=csv&H=1024');
+  await page.waitForSelector('#csv-table tbody tr');
+  // budget_report's defaults, and the URL names neither
+  let state = await page.evaluate(() => window.__budget);
+  assert.equal(state.interval, 'boundary');
+  assert.equal(state.spreadPrior, 'half-cauchy');
+  assert.ok(await page.isChecked('input[name="interval"][value="boundary"]'));
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('law') === 'csv');
+  for (const key of ['interval', 'spread-prior']) assert.equal(new URL(page.url()).searchParams.has(key), false, key);
+
+  // the example CSV (prompts that differ) and a seeded set of alike prompts: between them the
+  // boundary interval both keeps the posterior's upper end and raises it
+  const raised = [];
+  for (const [what, text] of [['example CSV', null], ['alike prompts', alikeCsv(1, 6, 8, 700, 1024)]]) {
+    if (text) {
+      await page.fill('#csv', text);
+      await page.waitForFunction(() => window.__budget.csv && window.__budget.csv.prompts.length === 6 &&
+        window.__budget.csv.prompts[0].name === 'p0');
+    }
+    const runs = await checkAllOptions(page, what);
+    raised.push(runs['boundary half-cauchy'].raised, runs['boundary atom'].raised);
+  }
+  assert.ok(raised.includes(true) && raised.includes(false), `raised: ${raised.join(', ')}`);
   await page.screenshot({ path: path.join(ensureScreenshotDir(), 'budget-set.png'), fullPage: true });
 
-  // the URL carries both options; loading it restores the controls and the same numbers
-  await pick('interval', 'widened');
-  await settled('widened', 'atom');
+  // the URL carries both options when they are not the defaults; loading it restores the controls
+  // and the same numbers; back at the defaults the keys go
+  const pick = (name, value) => page.click(`label:has(input[name="${name}"][value="${value}"])`);
+  await pick('interval', 'posterior');
   await page.waitForFunction(() => {
     const q = new URLSearchParams(location.search);
-    return q.get('interval') === 'widened' && q.get('spread-prior') === 'atom';
+    return q.get('interval') === 'posterior' && q.get('spread-prior') === 'atom';
   });
   const before = await page.evaluate(() => window.__budget.csv.pooled);
   const again = await openPage(browser.context, page.url());
   await again.page.waitForSelector('#csv-table tbody tr');
-  assert.ok(await again.page.isChecked('input[name="interval"][value="widened"]'));
+  assert.ok(await again.page.isChecked('input[name="interval"][value="posterior"]'));
   assert.ok(await again.page.isChecked('input[name="spread-prior"][value="atom"]'));
   assert.deepEqual(await again.page.evaluate(() => window.__budget.csv.pooled), before);
   assert.deepEqual(again.errors, []);
   await again.page.close();
+  await pick('interval', 'boundary');
+  await pick('spread-prior', 'half-cauchy');
+  await page.waitForFunction(() => {
+    const q = new URLSearchParams(location.search);
+    return window.__budget.interval === 'boundary' && window.__budget.spreadPrior === 'half-cauchy' &&
+      q.has('law') && !q.has('interval') && !q.has('spread-prior');
+  });
 
-  // one prompt: no spread to fit, so nothing to widen over: the posterior interval, as the CLI says
+  // one prompt: no spread fitted, so nothing to test or widen over: the posterior interval, as the CLI says
   await page.fill('#csv', 'prompt_id,horizon,tokens\nq1,1024,100\nq1,1024,300\nq1,1024,\nq1,1024,700\n');
   await page.waitForFunction(() => window.__budget.csv && window.__budget.csv.prompts.length === 1);
-  const single = await checkSetAgainstNative(page, 'one prompt, widened asked');
-  assert.equal(single.pooled.interval, 'posterior');
-  assert.match(await page.textContent('#s-interval-note'), /nothing to widen/);
+  for (const [interval, note] of [['boundary', /nothing to test/], ['widened', /nothing to widen/]]) {
+    await pick('interval', interval);
+    await page.waitForFunction((i) => window.__budget.interval === i && window.__budget.csv.pooled, interval);
+    const single = await checkSetAgainstNative(page, `one prompt, ${interval} asked`);
+    assert.equal(single.pooled.interval, 'posterior');
+    assert.match(await page.textContent('#s-interval-note'), note);
+  }
   assert.deepEqual(errors, []);
   await page.close();
 
@@ -366,10 +455,10 @@ test('budget demo: the set\'s interval and spread prior give budget_report --jso
   const bad = await openPage(browser.context, server.url + 'budget/index.html?law=csv&interval=wide&spread-prior=flat');
   const messages = await bad.page.$$eval('#url-messages li', (items) => items.map((li) => li.textContent));
   assert.equal(messages.length, 2, messages.join('; '));
-  assert.match(messages[0], /^interval in the URL: "wide"/);
+  assert.match(messages[0], /^interval in the URL: "wide" is not one of boundary, widened, posterior; showing boundary/);
   assert.match(messages[1], /^spread-prior in the URL: "flat"/);
-  const state = await bad.page.evaluate(() => window.__budget);
-  assert.equal(state.interval, 'posterior');
+  state = await bad.page.evaluate(() => window.__budget);
+  assert.equal(state.interval, 'boundary');
   assert.equal(state.spreadPrior, 'half-cauchy');
   assert.deepEqual(bad.errors, []);
   await bad.page.close();

@@ -9,9 +9,9 @@ const XI_MIN = 0.05, XI_MAX = 20, CURVE_POINTS = 241, DELTA = 0.05;
 const MAX_ERRORS = 50, TABLE_ROWS = 300, SIM_CHUNK = 256, SIM_MAX_ITERATIONS = 20000, URL_CSV_LIMIT = 1800;
 const H_MIN = 16, H_MAX = 65536;
 const LAWS = ['geometric', 'lognormal', 'csv'];
-// the set's interval and the prior on the spread, in saferl_budget_interval's and
-// saferl_budget_spread_prior's order, named as budget_report's --interval and --spread-prior
-const INTERVALS = ['posterior', 'widened'];
+// the set's interval and the prior on the spread, passed to the glue by the names of
+// budget_report's --interval and --spread-prior (the first of each is the default)
+const INTERVALS = ['boundary', 'widened', 'posterior'];
 const SPREAD_PRIORS = ['half-cauchy', 'atom'];
 // what the set's row and the pooled hazard estimate, named as budget_report's JSON names them
 const SET_ESTIMAND = 'H / mean_i E[T_i]';
@@ -33,6 +33,12 @@ function cstr(ptr) { // a NUL-terminated UTF-8 string in wasm memory
   while (heap[end] !== 0) ++end;
   return utf8.decode(heap.subarray(ptr, end));
 }
+function putCstr(ptr, text) { // an ASCII name into a 16-byte buffer of wasm memory
+  const bytes = new TextEncoder().encode(text);
+  M.HEAPU8.set(bytes.subarray(0, 15), ptr);
+  M.HEAPU8[ptr + Math.min(bytes.length, 15)] = 0;
+  return ptr;
+}
 
 // Output buffers, allocated once.
 const buf = {
@@ -41,6 +47,8 @@ const buf = {
   readout: M._malloc(8 * 8),
   summary: M._malloc(28 * 8),
   ints: M._malloc(8 * 4),
+  interval: M._malloc(16), // the names above, NUL-terminated
+  spreadPrior: M._malloc(16),
   sim: M._malloc(4 * SIM_CHUNK * 8),
 };
 let textPtr = 0, textCapacity = 0;
@@ -52,7 +60,7 @@ const csvBox = $('csv');
 const DEFAULT_CSV = csvBox.defaultValue;
 const DEFAULTS = {
   law: 'geometric', mean: 640, sigma: 1, H: 1024, G: 8, lo: 1.5, hi: 2,
-  interval: 'posterior', 'spread-prior': 'half-cauchy',
+  interval: INTERVALS[0], 'spread-prior': SPREAD_PRIORS[0],
   P: 64, spread: 0.5, lr: 0.05, seed: 1, iters: 400,
 };
 const NUMERIC = {
@@ -168,21 +176,24 @@ function summarizeCsv() {
   const names = ['attempts', 'successes', 'xi', 'xiLo', 'xiHi', 'upperBound', 'regime', 'certain',
     'successRate', 'modelP', 'meanTokens', 'meanLo', 'meanHi', 'hazard', 'horizon', 'result',
     'hBandLo', 'hBandHi', 'hazardXi', 'unsolved', 'extrapolated', 'spread',
-    'posteriorLo', 'posteriorHi', 'spreadLo', 'spreadHi', 'spreadZeroProbability', 'interval'];
+    'posteriorLo', 'posteriorHi', 'spreadLo', 'spreadHi', 'spreadZeroProbability', 'raised'];
   const count = M._budget_csv_summarize(textPtr, state.H, state.lo, state.hi, 0.95);
   if (count < 0) return { error: cstr(M._budget_result_string(count)) };
   const decoder = new TextDecoder();
   const prompts = [];
   let pooled = null;
   for (let i = 0; i <= count; ++i) {
-    const r = M._budget_csv_prompt(i, state.lo, state.hi, state.H, 0.95, INTERVALS.indexOf(state.interval),
-      SPREAD_PRIORS.indexOf(state['spread-prior']), buf.summary, buf.ints);
+    const r = M._budget_csv_prompt(i, state.lo, state.hi, state.H, 0.95, putCstr(buf.interval, state.interval),
+      putCstr(buf.spreadPrior, state['spread-prior']), buf.summary, buf.ints);
     if (r < 0) return { error: cstr(M._budget_result_string(r)) };
     const values = f64(buf.summary, names.length);
     const s = Object.fromEntries(names.map((n, k) => [n, values[k]]));
     s.upperBound = s.upperBound !== 0;
     s.certain = s.certain !== 0;
-    if (i === count) { pooled = { ...s, interval: INTERVALS[s.interval] }; break; }
+    if (i === count) {
+      pooled = { ...s, interval: cstr(M._budget_csv_set_interval()), raised: Number.isNaN(s.raised) ? null : s.raised !== 0 };
+      break;
+    }
     const [offset, length] = i32(buf.ints, 2);
     s.name = decoder.decode(csv.bytes.subarray(offset, offset + length));
     prompts.push(s);
@@ -337,8 +348,13 @@ function renderSet(p) {
   setText('s-xi-hi', fmt(p.xiHi));
   setText('s-interval', p.interval);
   setText('s-interval-note', `(${widened ? 'joined over the spreads the data do not rule out, Berger and Boos 1994'
-    : state.interval === 'widened' ? 'no spread fitted (one prompt, or no success): nothing to widen over'
-      : 'the posterior quantiles'})`);
+    : p.interval === 'boundary' ? 'the posterior\'s, its upper end raised where the data do not reject that all prompts are alike'
+      : state.interval !== 'posterior' ? `no spread fitted (one prompt, or no success): nothing to ${state.interval === 'widened' ? 'widen over' : 'test'}`
+        : 'the posterior quantiles'})`);
+  // as budget_report's text report words it
+  setText('s-raised', p.raised === null ? '—' : p.raised
+    ? 'yes: to the all-alike interval\'s (the data do not reject that all prompts are alike)'
+    : 'no: all alike is rejected, or its interval lies within');
   setText('s-posterior-lo', fmt(p.posteriorLo));
   setText('s-posterior-hi', fmt(p.posteriorHi));
   setText('s-spread-lo', fmt(p.spreadLo));

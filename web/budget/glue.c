@@ -112,10 +112,11 @@ GLUE_EXPORT int budget_point(int law, double mean_tokens, double log_sigma, doub
 /* Fields written per prompt (and once more for the prompt set) by budget_csv_*: 18 of the
    summary, then the pooled hazard's xi, unsolved prompts, extrapolated (0/1) and the fitted
    spread (NaN for a prompt); then the set's posterior_lo, posterior_hi, spread_lo, spread_hi,
-   spread_zero_probability and the interval xi_lo, xi_hi hold (0 posterior, 1 widened). As
-   budget_report's JSON has them: the spreads NaN unless the interval was widened, the
-   probability NaN unless the atom prior was used, both only where a spread was fitted; all
-   six NaN for a prompt. */
+   spread_zero_probability, and whether the boundary interval raised the upper end (1/0). As
+   budget_report has them: the spreads NaN unless the interval was widened, the probability
+   NaN unless the atom prior was used, "raised" NaN unless the interval is the boundary one,
+   all only where a spread was fitted; all six NaN for a prompt. Which interval xi_lo, xi_hi
+   hold comes by name from budget_csv_set_interval. */
 #define GLUE_SUMMARY_FIELDS 28
 
 typedef struct glue_csv {
@@ -135,6 +136,7 @@ typedef struct glue_csv {
     double set_confidence;
     saferl_budget_interval set_interval;
     saferl_budget_spread_prior set_spread_prior;
+    const char *set_interval_held; /* budget_report --json's "interval" of the last set written */
 } glue_csv;
 
 static glue_csv glue_csv_state;
@@ -215,19 +217,22 @@ static void glue_write_summary(const saferl_budget_summary *s, int result,
     out[22] = out[23] = out[24] = out[25] = out[26] = out[27] = NAN;
 }
 
-/* The set's interval fields (see GLUE_SUMMARY_FIELDS). Widening needs a fitted spread: with
-   none (one prompt, no success) the interval is the posterior's whatever desc asked. */
-static void glue_write_set_interval(const saferl_budget_set_summary *set, const saferl_budget_desc *desc,
-                                    double *out) {
+/* The set's interval fields (see GLUE_SUMMARY_FIELDS). Widening and the boundary test need a
+   fitted spread: with none (one prompt, no success) the interval is the posterior's whatever
+   desc asked. Raised is budget_report's test: xi_hi above the posterior's upper end. */
+static const char *glue_write_set_interval(const saferl_budget_set_summary *set, const saferl_budget_desc *desc,
+                                           double *out) {
     const int fitted = set->prior_a > 0.0;
     const int widened = fitted && desc->interval == SAFERL_BUDGET_INTERVAL_WIDENED;
+    const int boundary = fitted && desc->interval == SAFERL_BUDGET_INTERVAL_BOUNDARY;
     out[22] = set->posterior_lo;
     out[23] = set->posterior_hi;
     out[24] = widened ? set->spread_lo : NAN;
     out[25] = widened ? set->spread_hi : NAN;
     out[26] = fitted && desc->spread_prior == SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY
                   ? set->spread_zero_probability : NAN;
-    out[27] = widened ? 1.0 : 0.0;
+    out[27] = boundary ? (double)(set->xi_hi > set->posterior_hi) : NAN;
+    return widened ? "widened" : boundary ? "boundary" : "posterior";
 }
 
 /* The prompt set's summary: the pooled hazard's counts and means over prompts, with xi,
@@ -287,7 +292,7 @@ static saferl_result glue_set_summary(glue_csv *c, const saferl_budget_desc *des
         out[19] = (double)set.unsolved_prompts;
         out[20] = (double)set.extrapolated;
         out[21] = set.prior_a > 0.0 ? set.spread : NAN;
-        glue_write_set_interval(&set, desc, out);
+        c->set_interval_held = glue_write_set_interval(&set, desc, out);
     }
     return r;
 }
@@ -332,18 +337,37 @@ GLUE_EXPORT int budget_csv_summarize(const char *text, double horizon, double ba
     return (int)c->prompt_count;
 }
 
+/* The set's interval and spread prior by budget_report's names (--interval, --spread-prior);
+   0 when the name is not one of them. */
+static int glue_interval_named(const char *name, saferl_budget_interval *interval) {
+    if (!name) return 0;
+    if (strcmp(name, "boundary") == 0) *interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
+    else if (strcmp(name, "widened") == 0) *interval = SAFERL_BUDGET_INTERVAL_WIDENED;
+    else if (strcmp(name, "posterior") == 0) *interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
+    else return 0;
+    return 1;
+}
+
+static int glue_spread_prior_named(const char *name, saferl_budget_spread_prior *prior) {
+    if (!name) return 0;
+    if (strcmp(name, "half-cauchy") == 0) *prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;
+    else if (strcmp(name, "atom") == 0) *prior = SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY;
+    else return 0;
+    return 1;
+}
+
 /* Prompt i's summary (i == prompt count: the prompt set's) into out (GLUE_SUMMARY_FIELDS
    doubles); name gets the byte offset and length of its prompt_id in the text. interval and
-   spread_prior are the set's (saferl_budget_interval, saferl_budget_spread_prior); the
-   header refuses other values. */
+   spread_prior name the set's, as budget_report's --interval and --spread-prior do. */
 GLUE_EXPORT int budget_csv_prompt(int i, double balanced_low, double balanced_high, double horizon,
-                                  double confidence, int interval, int spread_prior, double *out, int *name) {
+                                  double confidence, const char *interval, const char *spread_prior,
+                                  double *out, int *name) {
     glue_csv *c = &glue_csv_state;
     saferl_budget_desc desc = glue_desc(balanced_low, balanced_high, horizon);
     saferl_result r;
     desc.confidence = confidence > 0.0 ? confidence : desc.confidence;
-    desc.interval = (saferl_budget_interval)interval;
-    desc.spread_prior = (saferl_budget_spread_prior)spread_prior;
+    if (!glue_interval_named(interval, &desc.interval) || !glue_spread_prior_named(spread_prior, &desc.spread_prior))
+        return SAFERL_ERR_INVALID_ARGUMENT;
     if (i < 0 || (size_t)i > c->prompt_count || !c->summaries) return SAFERL_ERR_INVALID_ARGUMENT;
     if ((size_t)i == c->prompt_count) {
         r = glue_set_summary(c, &desc, out);
@@ -356,6 +380,12 @@ GLUE_EXPORT int budget_csv_prompt(int i, double balanced_low, double balanced_hi
     name[0] = (int)c->rows[c->first_row[i]].name_offset;
     name[1] = (int)c->rows[c->first_row[i]].name_length;
     return SAFERL_OK;
+}
+
+/* Which interval the set's xi_lo, xi_hi hold, named as budget_report --json's "interval",
+   after the last budget_csv_prompt of the set ("" before one). */
+GLUE_EXPORT const char *budget_csv_set_interval(void) {
+    return glue_csv_state.set_interval_held ? glue_csv_state.set_interval_held : "";
 }
 
 /* ---- learning-progress simulator (our model, not the paper's theorem) ------------------ */
