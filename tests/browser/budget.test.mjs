@@ -286,6 +286,18 @@ test('budget demo: CSV of attempts through the header parser', async () => {
   await page.waitForFunction((text) => new URLSearchParams(location.search).get('csv') === text, good);
   const url = page.url();
   assert.equal(new URL(url).searchParams.get('csv'), good);
+
+  // a control changed while an edit waits out its pause keeps the edit
+  const edited = `${good}q3,512,250\n`;
+  await page.fill('#csv', edited);
+  await page.click('label:has(input[name="interval"][value="posterior"])');
+  await page.waitForFunction(() => window.__budget.interval === 'posterior');
+  assert.equal(await page.$eval('#csv', (el) => el.value), edited);
+  await page.waitForFunction(() => window.__budget.csv && window.__budget.csv.prompts.length === 3);
+  await page.click('label:has(input[name="interval"][value="boundary"])');
+  await page.fill('#csv', good);
+  await page.waitForFunction(() => window.__budget.csv && window.__budget.csv.prompts.length === 2 &&
+    window.__budget.interval === 'boundary');
   const again = await openPage(browser.context, url);
   assert.equal(await again.page.$eval('#csv', (el) => el.value), good);
   assert.equal(await again.page.evaluate(() => window.__budget.csv.prompts.length), 2);

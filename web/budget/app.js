@@ -70,6 +70,17 @@ const NUMERIC = {
 const INTEGER = new Set(['H', 'G', 'P', 'seed', 'iters']);
 const state = { ...DEFAULTS, csv: DEFAULT_CSV };
 let csvNote = '';
+let csvTimer = 0; // a CSV edit waiting out its pause (typing is parsed once it rests)
+
+// The CSV box's pending edit into the state: any update takes it first, so a control changed
+// while the edit waits does not write the old text back into the box.
+function takeCsvEdit() {
+  if (!csvTimer) return;
+  clearTimeout(csvTimer);
+  csvTimer = 0;
+  state.csv = csvBox.value;
+  csvNote = '';
+}
 
 function clampKey(key, value) {
   const [lo, hi] = NUMERIC[key];
@@ -642,6 +653,7 @@ function publish() {
 }
 
 function update() {
+  takeCsvEdit();
   syncControls();
   view = compute();
   renderReadout(view);
@@ -676,13 +688,18 @@ for (const id of ['band-lo', 'band-hi']) {
     update();
   });
 }
-let csvTimer = 0;
 bind('csv', 'input', () => {
   clearTimeout(csvTimer);
-  csvTimer = setTimeout(() => { state.csv = csvBox.value; csvNote = ''; update(); }, 200);
+  csvTimer = setTimeout(update, 200);
 });
 bind('csv-horizon', 'click', () => { if (csv.maxHorizon > 0) { state.H = clampKey('H', csv.maxHorizon); update(); } });
-bind('csv-example', 'click', () => { state.csv = DEFAULT_CSV; csvNote = ''; update(); });
+bind('csv-example', 'click', () => {
+  clearTimeout(csvTimer);
+  csvTimer = 0;
+  state.csv = DEFAULT_CSV;
+  csvNote = '';
+  update();
+});
 const simInputs = { 'sim-P': 'P', 'sim-spread': 'spread', 'sim-lr': 'lr', 'sim-seed': 'seed', 'sim-iters': 'iters' };
 for (const [id, key] of Object.entries(simInputs)) {
   bind(id, 'change', (e) => { const v = Number(e.target.value); if (Number.isFinite(v)) state[key] = clampKey(key, v); update(); });
