@@ -1090,7 +1090,13 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
    operands) beats 4 x 8 by 5-7% under node; through A's offset table (the weight gradient)
    it is 4% slower, so that product keeps 4 x 8. (Natively, SSE keeps 4 x 8: GCC without AVX
    runs 32-byte vectors 17x slower.) The only product here is saferl_nas__matmul_acc, whose
-   a_off chooses. */
+   a_off chooses. Measured slower under node and left out: the weight gradient on 3-row tiles
+   whose rows are one tap group read from one pointer (3 x 8 1.07x its time, 3 x 16 1.36x, two
+   groups as 6 x 8 1.47x: fewer address sums, but fewer sums per operand load or spills), the
+   forward's taps in groups of 3 from one pointer (1.65x), the k loop unrolled 2 or 4 times
+   (1.4x, 1.7x), and the weight gradient one image row at a time with A contiguous (1.18x
+   under node, 1.28x natively). V8 loads everything a loop body reads before its arithmetic
+   (seen in its code under perf), so a longer body spills past 15 vector registers. */
 #define SAFERL_NAS__DISPATCHED(name, params, ...)                                                                  \
     static void name params {                                                                                      \
         if (a_off) name##_body(4, 8, __VA_ARGS__);                                                                 \
@@ -1204,37 +1210,43 @@ static void saferl_nas__pad_border(float *padded, int C, int H, int W, int pad) 
 /* the inside of a padded (C, H + 2 pad, W + 2 pad) image = inp (C,H,W), through ReLU if
    relu_input (nor_conv's leading ReLU: x > 0 ? x : 0, so NaN and -0 give +0); the border is
    left as saferl_nas__pad_border wrote it. Where the compiler has vectors, four floats at a
-   time, ReLU as a mask (x > 0, or every lane without ReLU), the same loop with and without
-   it: a plain copy loop would become a call to memcpy per image row, which WebAssembly runs
-   as a function of its own (the padded copies twice as slow under node), and a select
-   between two masks costs node 16% more than the or. */
+   time, ReLU as a mask (x > 0). The copy without ReLU moves whole vectors too: a loop of
+   single floats becomes a call to memcpy per image row, which WebAssembly runs as a function
+   of its own (the padded copies twice as slow under node). The rows advance by pointer (node
+   computes each row's address from scratch otherwise): the copies 10% faster under node. */
 static void saferl_nas__pad_image(float *padded, const float *inp, int C, int H, int W, int pad, int relu_input) {
     const int Hp = H + 2 * pad, Wp = W + 2 * pad;
     int c, y, x;
 #if defined(__GNUC__) || defined(__clang__)
     typedef int32_t saferl_nas__v4i __attribute__((vector_size(4 * sizeof(int32_t))));
     const saferl_nas__v4 zero = {0};
-    const int32_t keep = relu_input ? 0 : -1; /* lanes kept whatever their sign */
-    const saferl_nas__v4i keep_all = {keep, keep, keep, keep};
 #endif
-    for (c = 0; c < C; ++c)
-        for (y = 0; y < H; ++y) {
-            const float *in = inp + ((size_t)c * H + y) * W;
-            float *out = padded + ((size_t)c * Hp + y + pad) * Wp + pad;
+    for (c = 0; c < C; ++c) {
+        const float *in = inp + (size_t)c * H * W;
+        float *out = padded + ((size_t)c * Hp + pad) * Wp + pad;
+        for (y = 0; y < H; ++y, in += W, out += Wp) {
             x = 0;
 #if defined(__GNUC__) || defined(__clang__)
-            for (; x + 4 <= W; x += 4) {
-                saferl_nas__v4 v;
-                memcpy(&v, in + x, sizeof v);
-                v = (saferl_nas__v4)((saferl_nas__v4i)v & ((saferl_nas__v4i)(v > zero) | keep_all));
-                memcpy(out + x, &v, sizeof v);
-            }
+            if (relu_input)
+                for (; x + 4 <= W; x += 4) {
+                    saferl_nas__v4 v;
+                    memcpy(&v, in + x, sizeof v);
+                    v = (saferl_nas__v4)((saferl_nas__v4i)v & (saferl_nas__v4i)(v > zero));
+                    memcpy(out + x, &v, sizeof v);
+                }
+            else
+                for (; x + 4 <= W; x += 4) {
+                    saferl_nas__v4 v;
+                    memcpy(&v, in + x, sizeof v);
+                    memcpy(out + x, &v, sizeof v);
+                }
 #endif
             for (; x < W; ++x) {
                 const float value = in[x];
                 out[x] = relu_input && !(value > 0.0f) ? 0.0f : value;
             }
         }
+    }
 }
 
 /* offsets[(c * k + ki) * k + kj] = where tap (ki, kj) of channel c starts in a padded

@@ -161,6 +161,27 @@
         and the grid ended at J_C / d 1.4-1.7 in all 45 runs. A limit of 0 has no unit: the
         critic then learns raw costs and the violation is J_C (w still applies). The grid
         under both rules is in README.md; lr and the rest were not chosen again.
+        The proportional term (lagrange_kp). Adam's step on the integral is about lagrange_lr
+        m / sqrt(v), m and v the running mean and mean square of the violation: with episode
+        costs spread like an exponential (a relative violation's std about 1) and a mean
+        violation of a few percent, lambda moves by a few 1e-4 an episode, so on the random
+        tabular CMDPs (SAC-Lag, RELATIVE, held out) it was still rising through the averaging
+        window in all 18 runs and the misses sat just above d (mean J_C / d 1.049): a lag, not
+        a bias. The rule, chosen before any held-out run, is the on-policy rows' (ALGORITHMS,
+        "the proportional term"; Stooke et al.'s Kp e): lambda_i = max(0, integral_i +
+        lagrange_kp e_i), the integral the Adam ascent above (projected onto >= 0, and saved),
+        e_i the violation's running mean, the bias-corrected first moment Adam keeps of it
+        (beta1 0.9: about the last 10 episodes; one episode's cost is too noisy to act on, and
+        OmniSafe's PID smooths e by an EMA before its Kp too, as the on-policy rows act on an
+        epoch's mean). lambda answers a standing violation at once and the term is gone when
+        the mean cost is back at d. lagrange_kp 1, the on-policy default: one unit of lambda per
+        limit of overshoot. Not chosen: a larger lagrange_lr (a setting, not a rule; it also
+        enlarges the noise), plain gradient steps (Ray et al.'s; they move by lr times the same
+        small mean violation), the log-space step (from near 0, too many e-folds). Developed on
+        CMDPs 1-3 (9 of 18 runs within the target against 10 without it), then run on the held-out
+        CMDPs 4-6: 13 of 18 against 14, mean J_C / d 1.038 either way, lambda still rising in 10
+        of 18 against 18 (README.md). It did not win, so it is off by default (SAFERL_RL_NONE,
+        the integral alone, bit for bit the rule before).
         TD3-Lag's actor follows dQ/da at its own action, so where actions act in steps (a
         discrete choice read off a continuous action) it cannot reach a better step more than
         its exploration noise away, nor leave one where tanh has saturated; its multiplier
@@ -367,9 +388,23 @@
         against 212). So lambda_kp 1 is the default (ahead on the grid, nothing worse), and the
         CartPole goal is still not met: the cost's jump outruns any multiplier that answers
         J_C after the fact (seed 6's lambda stood at 10 to 15 for ten epochs while J_C stayed
-        at 38 to 81: the actor unlearns the drift slowly whatever the weight). Development
-        seeds 1-3 of that run end at 9.5 / 10.3 / 33 (27 / 5 / 44 before). SAFERL_RL_NONE
-        gives the rule before bit for bit.
+        at 38 to 81). Development seeds 1-3 of that run end at 9.5 / 10.3 / 33 (27 / 5 / 44
+        before). SAFERL_RL_NONE gives the rule before bit for bit.
+        Why a large lambda does not bring the CartPole cost down within a few epochs, once it
+        has jumped (seeds 1-3, bench_rl diagnose; README.md has the numbers): after the jump,
+        lambda makes no measurable difference (the epoch's J_C falls under 1 at epoch 11 / 9 /
+        11 with lambda held at 0, 12 / 11 / 12 with the default, never / 11 / 12 with 30 from
+        epoch 6): the reward, teaching the cart to stay inside +-2.4, removes the drift. Not
+        the mixing (the cost term's standard deviation 0.76-0.97, the reward's 0.03-0.24), nor
+        PPO's KL stop (never fires) or ratio clip (1.5-10% of the rows), nor the normaliser.
+        The cost critic lags (3-30 times below the Monte-Carlo cost returns), but Monte-Carlo
+        targets (cost_lambda 1) or OmniSafe's 40 passes do not speed the fall. What the
+        gradient can use, the part of A_C that depends on the action, is about its sampling
+        noise where the cost is paid: one push barely moves the cart within GAE's 17-step
+        reach. OmniSafe and safety-starter-agents build the same signal, so no rule was
+        adopted. The page judges the last 100 episodes, which at 4 episodes an epoch still hold
+        the jump at epoch 15 although seeds 1-3 pay no cost in epochs 12-40: the window is
+        under d for good only from epoch 15 / 21 / 34.
         CPO and PCPO have no multiplier to set: their dual is solved exactly each step.
       * The cost estimate (cost_estimate): what J_C, the cost every constraint's update acts
         on (the multipliers, CPO's and PCPO's c), is the mean of. SAFERL_RL_COST_EPOCH, the
@@ -511,8 +546,9 @@
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
 
-   CHECKPOINT FORMAT ("SRLK", version 4; the whole training state of saferl_rl_agent)
-      offset 0   magic "SRLK"   4 format version (4; version 3 lacked the desc's lambda_kp,
+   CHECKPOINT FORMAT ("SRLK", version 5; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (5; version 4 lacked the off-policy desc's
+                                  lagrange_kp, version 3 the desc's lambda_kp,
                                   version 2 the off-policy desc's multiplier_scale, version 1
                                   cost_estimate and the epoch's mean costs: all are refused
                                   with SAFERL_ERR_VERSION)
@@ -571,7 +607,8 @@
       ONET  the actor, its Adam moments, its target; per critic trained (the twin reward
             critics, then a cost critic per constraint of the Lagrangian forms) the same;
             the critic and actor step counts.
-      OMUL  per constraint the multiplier (>= 0) and its Adam moments, their step count;
+      OMUL  per constraint the multiplier's integral (>= 0; the multiplier is derived from it,
+            lagrange_kp and the first moment) and its Adam moments, their step count;
             SAC's log temperature (< 88: its exp is a float), its moments and step count.
       OCAN  M2TD3 (empty otherwise): per candidate omega (in Omega), box coordinates (in
             [0, 1]), their Adam moments; per candidate its step count, then its probability
@@ -855,6 +892,10 @@
                           The off-policy checkpoint records discrete SAC's action_count;
                           saferl_rl_offpolicy_update returns SAFERL_ERR_NOT_FINITE instead of
                           stepping on an overflowed gradient (it returned OK with NaN weights).
+                          The off-policy multiplier takes an optional proportional term on its
+                          violation's running mean (desc.lagrange_kp; off by default: it did not
+                          win on held-out CMDPs, README); SRLK version 5 (lagrange_kp; OMUL holds
+                          the multiplier's integral, lambda is derived from it).
                           saferl_rl_dataset_mtro_targets: offline (R, C) targets by MTRO's
                           expert-return weighting. CDT's return relabelling in the RCSL
                           trainer (desc.relabel_fraction, relabel_reward_max; off by default)
@@ -2137,7 +2178,10 @@ typedef struct saferl_rl_offpolicy_desc {
     double cost_limits[SAFERL_RL_MAX_COSTS]; /* d_i: the episodic cost limits, 0 means 0 */
     double cost_gamma;         /* 0.99: the cost critic's discount */
     double lagrange_init;      /* lambda_0 >= 0: zero is zero */
-    double lagrange_lr;        /* 0.01: Adam on lambda once per finished episode */
+    double lagrange_lr;        /* 0.01: Adam on lambda's integral once per finished episode */
+    double lagrange_kp;        /* a proportional term on the violation's running mean (ALGORITHMS,
+                                  "TD3-Lag and SAC-Lag"): SAFERL_RL_NONE (none) under both scales;
+                                  >= 0 */
     saferl_rl_multiplier_scale multiplier_scale; /* RELATIVE (default): costs measured against their
                                   limits, lambda a pure number; COST_UNITS: per unit of cost (OmniSafe's) */
     /* M2TD3 and DR-TD3: the uncertainty set Omega, a box, has no default (it states the problem);
@@ -2175,7 +2219,9 @@ typedef struct saferl_rl_offpolicy_agent {
     float *actor, *actor_target, *critic[SAFERL_RL_OFFPOLICY_CRITICS], *critic_target[SAFERL_RL_OFFPOLICY_CRITICS];
     float *actor_grad, *critic_grad[SAFERL_RL_OFFPOLICY_CRITICS], *actor_m, *actor_v;
     float *critic_m[SAFERL_RL_OFFPOLICY_CRITICS], *critic_v[SAFERL_RL_OFFPOLICY_CRITICS];
-    float lagrange[SAFERL_RL_MAX_COSTS];      /* a multiplier per constraint ... */
+    float lagrange[SAFERL_RL_MAX_COSTS];      /* a multiplier per constraint: the integral plus the
+                                                 proportional term (derived, not saved) ... */
+    float lagrange_integral[SAFERL_RL_MAX_COSTS]; /* ... Adam's ascent on the violation ... */
     float lagrange_m[SAFERL_RL_MAX_COSTS], lagrange_v[SAFERL_RL_MAX_COSTS]; /* ... its Adam moments */
     float cost_weight[SAFERL_RL_MAX_COSTS];   /* scratch: Q_Ci's weight per unit of lambda_i in the actor's
                                                  loss, set by critic_targets (RELATIVE: s_R / s_Ci) */
@@ -6419,7 +6465,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
 /* ---- checkpoints ------------------------------------------------------------------------------ */
 
 #define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
-#define SAFERL_RL__CHECKPOINT_VERSION 4u
+#define SAFERL_RL__CHECKPOINT_VERSION 5u
 #define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
 
@@ -8900,6 +8946,7 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     else if (d->target_entropy == SAFERL_RL_OFFPOLICY_ZERO_ENTROPY) d->target_entropy = 0.0;
     if (d->cost_gamma == 0.0) d->cost_gamma = 0.99;
     if (d->lagrange_lr == 0.0) d->lagrange_lr = 0.01;
+    if (d->lagrange_kp == 0.0) d->lagrange_kp = SAFERL_RL_NONE;
     if ((d->algorithm == SAFERL_RL_M2TD3 || d->algorithm == SAFERL_RL_DR_TD3) && saferl_rl__robust_defaults(d) != SAFERL_OK)
         return SAFERL_ERR_INVALID_ARGUMENT;
     if (discrete && !(d->target_entropy < log((double)d->action_count))) /* alpha would grow without end */
@@ -8909,6 +8956,7 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
         for (i = 0; i < d->cost_count; ++i)
             if (!(d->cost_limits[i] >= 0.0 && d->cost_limits[i] < 1e300)) return SAFERL_ERR_INVALID_ARGUMENT;
         if (!(d->lagrange_init >= 0.0 && d->lagrange_init < 1e30) || !(d->lagrange_lr > 0.0) ||
+            (!(d->lagrange_kp >= 0.0 && d->lagrange_kp < 1e30) && d->lagrange_kp != SAFERL_RL_NONE) ||
             !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0) || (int)d->multiplier_scale < 0 ||
             (int)d->multiplier_scale > SAFERL_RL_MULTIPLIER_COST_UNITS)
             return SAFERL_ERR_INVALID_ARGUMENT;
@@ -9067,7 +9115,8 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *
         a.candidate_prob[i] = 1.0 / a.desc.candidate_count;
     }
     a.log_temperature = (float)log(a.desc.initial_temperature);
-    for (i = 0; i < saferl_rl__constraints(&a); ++i) a.lagrange[i] = (float)a.desc.lagrange_init; /* others: 0 */
+    for (i = 0; i < saferl_rl__constraints(&a); ++i) /* others: 0 */
+        a.lagrange[i] = a.lagrange_integral[i] = (float)a.desc.lagrange_init;
     for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i) a.cost_weight[i] = 1.0f;
     *agent = a;
     return SAFERL_OK;
@@ -9546,6 +9595,20 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
     return saferl_rl__all_finite(action, A) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE;
 }
 
+/* lambda_i = max(0, integral_i + lagrange_kp e_i), e_i the running mean of the violation that
+   Adam's first moment keeps (bias-corrected; the moment is of -e); lambda_i = integral_i without
+   the term, bit for bit (ALGORITHMS, "TD3-Lag and SAC-Lag"). */
+static void saferl_rl__offpolicy_apply_multipliers(saferl_rl_offpolicy_agent *a) {
+    const double kp = saferl_rl__setting(a->desc.lagrange_kp);
+    int i;
+    for (i = 0; i < saferl_rl__constraints(a); ++i) {
+        double lambda = a->lagrange_integral[i];
+        if (kp > 0.0 && a->lagrange_steps > 0)
+            lambda -= kp * (double)a->lagrange_m[i] / (1.0 - pow(0.9, (double)a->lagrange_steps));
+        a->lagrange[i] = lambda > 0.0 ? (float)lambda : 0.0f;
+    }
+}
+
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpolicy_agent *a,
                                                                 const double *episode_costs) {
     const int C = saferl_rl__constraints(a);
@@ -9558,11 +9621,12 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpol
         const double J = episode_costs[i], d = a->desc.cost_limits[i];
         const int relative = a->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE && d > 0.0;
         float grad = (float)-(relative ? (J - d) / d : J - d); /* ascent on lambda_i times the violation */
-        saferl_rl_adam_update(&a->lagrange[i], &grad, &a->lagrange_m[i], &a->lagrange_v[i], 1,
+        saferl_rl_adam_update(&a->lagrange_integral[i], &grad, &a->lagrange_m[i], &a->lagrange_v[i], 1,
                               (float)a->desc.lagrange_lr, 0.9f, 0.999f, 1e-8f, a->lagrange_steps + 1);
-        a->lagrange[i] = a->lagrange[i] > 0.0f ? a->lagrange[i] : 0.0f;
+        a->lagrange_integral[i] = a->lagrange_integral[i] > 0.0f ? a->lagrange_integral[i] : 0.0f;
     }
     a->lagrange_steps += 1;
+    saferl_rl__offpolicy_apply_multipliers(a);
     return SAFERL_OK;
 }
 
@@ -9737,6 +9801,7 @@ static void saferl_rl__offpolicy_checkpoint_desc(saferl_rl__checkpoint_io *io, s
     SAFERL_RL__SAME_REAL(io, cost_gamma);
     SAFERL_RL__SAME_REAL(io, lagrange_init);
     SAFERL_RL__SAME_REAL(io, lagrange_lr);
+    SAFERL_RL__SAME_REAL(io, lagrange_kp);
     SAFERL_RL__SAME_INT(io, multiplier_scale);
     SAFERL_RL__SAME_INT(io, omega_dim);
     for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i)
@@ -9769,7 +9834,8 @@ static void saferl_rl__offpolicy_checkpoint_net(saferl_rl__checkpoint_io *io, fl
 
 /* "ONET": the actor (parameters, Adam moments) and its target, then each critic the algorithm
    trains (the twin reward critics, a cost critic per constraint) with its target; the critic
-   and actor step counts. "OMUL": each constraint's multiplier (>= 0) and its Adam moments and
+   and actor step counts. "OMUL": each constraint's multiplier integral (>= 0; lambda is derived
+   from it and Adam's first moment) and its Adam moments and
    step count; SAC's log temperature (below log FLT_MAX) with its moments and step count. */
 static void saferl_rl__offpolicy_checkpoint_networks(saferl_rl__checkpoint_io *io, saferl_rl_offpolicy_agent *a) {
     const size_t C = (size_t)saferl_rl__constraints(a);
@@ -9786,7 +9852,7 @@ static void saferl_rl__offpolicy_checkpoint_networks(saferl_rl__checkpoint_io *i
     saferl_rl__checkpoint_count(io, &a->actor_steps, "networks: the actor step count is out of range");
     saferl_rl__checkpoint_end(io, "checkpoint: the ONET section's length is wrong");
     saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('O', 'M', 'U', 'L'), "checkpoint: the OMUL section is missing");
-    SAFERL_RL__FLOATS(io, a->lagrange, C, 0.0, "multipliers: a multiplier is negative");
+    SAFERL_RL__FLOATS(io, a->lagrange_integral, C, 0.0, "multipliers: an integral is negative");
     SAFERL_RL__FLOATS(io, a->lagrange_m, C, -SAFERL_RL__ANY, "multipliers: an Adam moment is not finite");
     SAFERL_RL__FLOATS(io, a->lagrange_v, C, 0.0, "multipliers: an Adam second moment is negative");
     saferl_rl__checkpoint_count(io, &a->lagrange_steps, "multipliers: Adam's step count is out of range");
@@ -9795,6 +9861,7 @@ static void saferl_rl__offpolicy_checkpoint_networks(saferl_rl__checkpoint_io *i
     SAFERL_RL__FLOATS(io, &a->temperature_m, 1, -SAFERL_RL__ANY, "temperature: an Adam moment is not finite");
     SAFERL_RL__FLOATS(io, &a->temperature_v, 1, 0.0, "temperature: an Adam second moment is negative");
     saferl_rl__checkpoint_count(io, &a->temperature_steps, "temperature: Adam's step count is out of range");
+    if (io->mode == SAFERL_RL__LOAD) saferl_rl__offpolicy_apply_multipliers(a); /* lambda is derived */
     saferl_rl__checkpoint_end(io, "checkpoint: the OMUL section's length is wrong");
 }
 

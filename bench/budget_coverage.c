@@ -2,7 +2,8 @@
 /* Coverage of saferl_budget_set_estimate's interval for a prompt set's xi = H / mean_i E[T_i].
 
    build/bench_budget_coverage [--replications R] [--draws M] [--spread-prior atom|half-cauchy]
-                               [--interval posterior|widened] [--position K]
+                               [--interval posterior|widened|boundary]
+                               [--position K]
                                [--cell P,N,LAW,SPREAD,CENSORED]...
 
    A cell: P prompts with N attempts each; LAW how the prompts' hazards q_i and the tokens T
@@ -26,7 +27,8 @@
    per cell: the cell's place on the command line (--position K: the next cell's place is K,
    so that one cell of a longer run can be rerun alone). --spread-prior picks desc.spread_prior
    (default half-cauchy, the library's; atom: SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY),
-   --interval desc.interval (default posterior; widened: SAFERL_BUDGET_INTERVAL_WIDENED), and
+   --interval desc.interval (default boundary, the library's: SAFERL_BUDGET_INTERVAL_BOUNDARY;
+   widened: SAFERL_BUDGET_INTERVAL_WIDENED; posterior: SAFERL_BUDGET_INTERVAL_POSTERIOR), and
    the last two columns are the posterior interval's coverage and median width whichever
    interval the first columns describe. */
 #define SAFERL_BUDGET_IMPLEMENTATION
@@ -197,7 +199,7 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl
 int main(int argc, char **argv) {
     unsigned replications = 1000, draws = 2000, cells = 0;
     saferl_budget_spread_prior prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;
-    saferl_budget_interval interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
+    saferl_budget_interval interval = SAFERL_BUDGET_INTERVAL_BOUNDARY; /* the library's default */
     int i;
     printf("prompts  n  law       spread cens        H  c.obs | cover  se    width  est/true | pooled-hazard cover, bound-only | low high | fit s^2 q50 q90 | P(s=0) q50 | posterior: cover width\n");
     for (i = 1; i < argc; ++i) {
@@ -214,6 +216,7 @@ int main(int argc, char **argv) {
             ++i;
             if (strcmp(argv[i], "widened") == 0) interval = SAFERL_BUDGET_INTERVAL_WIDENED;
             else if (strcmp(argv[i], "posterior") == 0) interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
+            else if (strcmp(argv[i], "boundary") == 0) interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
             else return 2;
         } else if (strcmp(argv[i], "--position") == 0 && i + 1 < argc) {
             int position = atoi(argv[++i]);

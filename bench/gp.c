@@ -454,6 +454,9 @@ static void fit_predict_parts(uint32_t n, uint32_t m, double ours, double flops,
                " ratio these instructions allow\n", fused > 0.0 ? "fused" : "unfused",
                1e3 * pipes, 1e3 * pipe_bound(0.0, 0.0, kernel_values), 1e3 * pipe_bound(flops - fused, fused, 0.0),
                ours / pipes, fastest / pipes, pipes / bound);
+        if (pipes / bound > 1.5)
+            printf("      the goal (1.5x the bound) is out of reach with these instructions: the pipes alone need %.2fx\n",
+                   pipes / bound);
     }
 }
 

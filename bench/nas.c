@@ -16,8 +16,8 @@
                                     GFLOP/s, and the AdvantageNAS architecture update per step
    nas phases BATCH REPS            the step's main phases alone on its shapes: a 3x3
                                     convolution 16 -> 16 forward, its weight gradient, its
-                                    input gradient (median CPU ms each), to compare builds
-                                    phase by phase
+                                    input gradient, the padded copies and the poolings (median
+                                    CPU ms each), to compare builds phase by phase
    nas peak REPS                    (BLIS build) the machine's one-thread ceiling: bli_sgemm and
                                     bli_dgemm GFLOP/s on 1024^3, median of REPS, and bli_sgemm
                                     on the supernet's own product shapes */
@@ -431,20 +431,21 @@ static int speed(int batch, int reps) {
 }
 
 /* One 3x3 convolution of the speed cell (16 -> 16 channels, 16 x 16, batch B, ReLU in front)
-   forward, backward without and with the input gradient, and the two padded copies it makes
-   of a batch: median CPU ms of REPS calls each.
-   The cell runs three of these; the rest of the step is their difference from `speed`. */
+   forward, backward without and with the input gradient, the two padded copies it makes of a
+   batch, and the step's two poolings (the cell's 3x3 average pool and the head's global
+   average, each forward and backward): median CPU ms of REPS calls each. The cell runs three
+   of these convolutions; the products are the first three lines, the rest is not a product. */
 static int phases(int batch, int reps) {
-    enum { C = 16, HW = 16, K = 3 };
+    enum { C = 16, HW = 16, K = 3, PHASES = 5 };
     const size_t n = (size_t)batch * C * HW * HW;
     float *x = (float *)malloc(n * sizeof(float)), *y = (float *)malloc(n * sizeof(float));
     float *dx = (float *)calloc(n, sizeof(float)), *w = (float *)malloc(C * C * K * K * sizeof(float));
-    float *dw = (float *)calloc(C * C * K * K, sizeof(float));
+    float *dw = (float *)calloc(C * C * K * K, sizeof(float)), *pooled = (float *)malloc(batch * C * sizeof(float));
     float *scratch = (float *)malloc(saferl_nas__conv_scratch_floats(C, HW, HW, C, K) * sizeof(float));
     int *offsets = (int *)malloc(saferl_nas__conv_offset_count(C, HW, HW, C, K) * sizeof(int));
-    double *t = (double *)malloc(4 * sizeof(double) * reps);
-    const char *names[4] = {"conv3x3 forward", "weight gradient", "weight + input gradient",
-                            "padded copies, with and without ReLU"};
+    double *t = (double *)malloc(PHASES * sizeof(double) * reps);
+    const char *names[PHASES] = {"conv3x3 forward", "weight gradient", "weight + input gradient",
+                                 "padded copies, with and without ReLU", "poolings, forward + backward"};
     saferl_rng rng;
     size_t i;
     int r, p;
@@ -452,24 +453,30 @@ static int phases(int batch, int reps) {
     for (i = 0; i < n; ++i) x[i] = (float)saferl_rng_normal(&rng), y[i] = (float)saferl_rng_normal(&rng);
     for (i = 0; i < C * C * K * K; ++i) w[i] = 0.1f * (float)saferl_rng_normal(&rng);
     for (r = 0; r < reps + 2; ++r)
-        for (p = 0; p < 4; ++p) {
+        for (p = 0; p < PHASES; ++p) {
             double c0 = cpu_now();
             if (p == 0) saferl_nas__conv2d_forward(y, x, w, NULL, batch, C, HW, HW, C, K, 1, scratch, offsets);
             else if (p < 3)
                 saferl_nas__conv2d_backward(p == 2 ? dx : NULL, dw, NULL, y, x, w, batch, C, HW, HW, C, K, 1, scratch,
                                             offsets);
-            else
+            else if (p == 3)
                 for (saferl_nas__pad_border(scratch, C, HW, HW, 1), i = 0; i < (size_t)batch; ++i) {
                     saferl_nas__pad_image(scratch, x + i * C * HW * HW, C, HW, HW, 1, 1);
                     saferl_nas__pad_image(scratch, y + i * C * HW * HW, C, HW, HW, 1, 0);
                 }
+            else {
+                saferl_nas__avgpool_forward(y, x, batch, C, HW, HW);
+                saferl_nas__avgpool_backward(dx, y, batch, C, HW, HW, scratch);
+                saferl_nas__global_avgpool_forward(pooled, y, batch, C, HW * HW);
+                saferl_nas__global_avgpool_backward(dx, pooled, batch, C, HW * HW);
+            }
             if (r >= 2) t[p * reps + r - 2] = cpu_now() - c0;
         }
-    for (p = 0; p < 4; ++p) {
+    for (p = 0; p < PHASES; ++p) {
         qsort(t + p * reps, (size_t)reps, sizeof *t, compare);
         printf("%s, batch %d: CPU %.3f ms\n", names[p], batch, 1e3 * t[p * reps + reps / 2]);
     }
-    free(x); free(y); free(dx); free(w); free(dw); free(scratch); free(offsets); free(t);
+    free(x); free(y); free(dx); free(w); free(dw); free(pooled); free(scratch); free(offsets); free(t);
     return 0;
 }
 

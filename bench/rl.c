@@ -29,6 +29,13 @@
    bench_rl lambda VALUE FROM EPOCHS SEED...  the same run with lambda held: 0 until the
                             update of epoch FROM, VALUE from it on (FROM 1: from the start),
                             EPOCHS epochs; the same lines (bench_page_cartpole below)
+   bench_rl diagnose VARIANT HELD FROM EPOCHS SEED...  the same run (HELD < 0: the default
+                            multiplier; else lambda held as above) with, per epoch, what the
+                            diagnosis of README.md's "CartPole at d = 10" reads: the cost
+                            critic against Monte-Carlo cost returns, the size of the two terms
+                            of the mixed advantage, the cost advantage of pushes outward and
+                            inward, PPO's passes, KL and clipped rows, the normaliser; VARIANT
+                            default, mc (cost_lambda 1) or iters40 (bench_diagnose below)
    Output: one "key value" line per figure (seconds unless said). */
 #define _POSIX_C_SOURCE 200809L
 #define SAFERL_RL_IMPLEMENTATION
@@ -569,10 +576,168 @@ static void bench_page_cartpole(saferl_rl_cost_estimate rule, double kp, double 
     saferl_rl_agent_destroy(&agent);
 }
 
+/* ---- why a large lambda does not move the CartPole policy off the cost (bench_rl diagnose) ---- */
+
+#define DIAG_STEPS 2000 /* the page's steps_per_epoch */
+
+/* The page's CartPole environment with a log of what the agent does not keep: the cart position
+   before each step and how each step ended (1 terminated with |x| > 2.4, 2 by the pole, 3
+   truncated). One environment, so step i of an epoch is rollout row i. */
+typedef struct diag_env {
+    saferl_rl_builtin cart;
+    saferl_rl_env inner;
+    long steps;
+    float x[DIAG_STEPS];
+    unsigned char end[DIAG_STEPS];
+} diag_env;
+
+static saferl_result diag_reset(void *state, saferl_rng *rng, float *obs) {
+    diag_env *e = (diag_env *)state;
+    return e->inner.reset(e->inner.state, rng, obs);
+}
+
+static saferl_result diag_step(void *state, saferl_rng *rng, const float *action, float *obs, float *reward,
+                               float *cost, int *terminated, int *truncated) {
+    diag_env *e = (diag_env *)state;
+    const int i = (int)(e->steps++ % DIAG_STEPS);
+    saferl_result r;
+    e->x[i] = (float)e->cart.x[0];
+    r = e->inner.step(e->inner.state, rng, action, obs, reward, cost, terminated, truncated);
+    e->end[i] = (unsigned char)(*terminated ? (fabs(e->cart.x[0]) > 2.4 ? 1 : 2) : (*truncated ? 3 : 0));
+    return r;
+}
+
+/* The cost critic as the rollout saw it (before this epoch's fit) against the Monte-Carlo
+   discounted cost-to-go, over the steps of episodes that terminated in this epoch (their
+   return is exact: no bootstrap); and how the epoch's episodes ended. */
+static void diag_critic(const saferl_rl_agent *a, const diag_env *e) {
+    const float *cost = a->rollout.costs, *vc = a->rollout.cost_values;
+    double g = 0.0, sum_v = 0.0, sum_g = 0.0, sv2 = 0.0, sg2 = 0.0, svg = 0.0;
+    int i, n = 0, exact = 0, ends[4] = {0, 0, 0, 0};
+    for (i = DIAG_STEPS - 1; i >= 0; --i) {
+        if (e->end[i]) {
+            g = 0.0;
+            exact = e->end[i] != 3;
+            ends[e->end[i]] += 1;
+        }
+        g = cost[i] + a->desc.cost_gamma * g;
+        if (exact) {
+            sum_v += vc[i], sum_g += g, sv2 += vc[i] * (double)vc[i], sg2 += g * g, svg += vc[i] * g;
+            ++n;
+        }
+    }
+    printf(" ends cart %d pole %d limit %d", ends[1], ends[2], ends[3]);
+    if (n > 1) {
+        const double mv = sum_v / n, mg = sum_g / n, cov = svg / n - mv * mg;
+        const double sdv = sqrt(sv2 / n - mv * mv), sdg = sqrt(sg2 / n - mg * mg);
+        printf(" critic_rows %d mean_vc %.3g mean_mc %.3g corr %.3f", n, mv, mg, sdv > 0 && sdg > 0 ? cov / (sdv * sdg) : 0.0);
+    }
+}
+
+/* The advantages as the update saw them (PPO-Lag: A = (A_R - lambda A_C) / (1 + lambda), A_R
+   and A_C standardised): the spread of each term, and the cost advantage of pushes away from
+   the centre against pushes towards it, in the cost region (|x| > 1) and before it (0.5 < |x|
+   <= 1): the part of A_C that depends on the action, which is all the gradient can use. */
+static void diag_advantages(const saferl_rl_agent *a, const diag_env *e, double lambda) {
+    const float *ac = a->rollout.cost_advantages, *ar = a->rollout.reward_advantages, *act = a->rollout.actions;
+    double var_r = 0.0, var_c = 0.0, sum[2][2] = {{0.0, 0.0}, {0.0, 0.0}};
+    int i, count[2][2] = {{0, 0}, {0, 0}};
+    for (i = 0; i < DIAG_STEPS; ++i) {
+        const double a_c = ac[i], a_r = ar[i] * (1.0 + lambda) + lambda * a_c, x = e->x[i];
+        const int outward = (x > 0.0) == (act[i] >= 0.5f), region = fabs(x) > 1.0 ? 0 : 1;
+        var_r += a_r * a_r / ((1.0 + lambda) * (1.0 + lambda));
+        var_c += lambda * lambda * a_c * a_c / ((1.0 + lambda) * (1.0 + lambda));
+        if (fabs(x) > 0.5) {
+            sum[region][outward] += a_c;
+            count[region][outward] += 1;
+        }
+    }
+    printf(" sd_reward_term %.3f sd_cost_term %.3f", sqrt(var_r / DIAG_STEPS), sqrt(var_c / DIAG_STEPS));
+    printf(" ac_in_cost out %.3f(%d) in %.3f(%d) ac_near out %.3f(%d) in %.3f(%d)",
+           count[0][1] ? sum[0][1] / count[0][1] : 0.0, count[0][1], count[0][0] ? sum[0][0] / count[0][0] : 0.0,
+           count[0][0], count[1][1] ? sum[1][1] / count[1][1] : 0.0, count[1][1],
+           count[1][0] ? sum[1][0] / count[1][0] : 0.0, count[1][0]);
+}
+
+/* PPO's clip after the update: the rows whose ratio pi / pi_old left [1 - clip, 1 + clip] (the
+   clipped surrogate gives them no more gradient) and the mean |ratio - 1|; and the observation
+   normaliser: where x = 1 lands in the networks' input, and the inputs at its clip of 10. */
+static void diag_step_size(saferl_rl_agent *a) {
+    const int Bm = a->networks.batch_max;
+    int start, b, outside = 0, clipped = 0;
+    double moved = 0.0;
+    for (start = 0; start < DIAG_STEPS; start += Bm) {
+        const int B = DIAG_STEPS - start < Bm ? DIAG_STEPS - start : Bm;
+        const float *x = a->rollout.observations + (size_t)start * 4;
+        const float *head = saferl_rl_mlp_forward(&a->actor.net, a->networks.params, x, a->work.acts_actor, B);
+        for (b = 0; b < B; ++b) {
+            const int row = start + b, taken = a->rollout.actions[row] >= 0.5f;
+            const double logp = head[2 * b + taken] - saferl_rl__logsumexp(head + 2 * b, 2);
+            const double ratio = exp(logp - a->rollout.logp_old[row]);
+            outside += fabs(ratio - 1.0) > a->desc.clip;
+            moved += fabs(ratio - 1.0);
+            clipped += fabsf(x[(size_t)b * 4]) >= 9.999f;
+        }
+    }
+    printf(" clipped_rows %d mean_abs_ratio_change %.4f x_mean %.3f x_std %.3f x1_input %.2f x_clipped %d", outside,
+           moved / DIAG_STEPS, a->actor.obs_mean[0], a->actor.obs_std[0],
+           (1.0 - a->actor.obs_mean[0]) / a->actor.obs_std[0], clipped);
+}
+
+/* The page's CartPole run with the figures above after each epoch. held < 0: the default
+   multiplier; held >= 0: lambda held at `held` from epoch `from` (as bench_rl lambda).
+   Variants (diagnosis only, not candidates): "default"; "mc" (cost_lambda 1: Monte-Carlo cost
+   advantages, which do not lean on the lagging cost critic); "iters40" (update_iters 40,
+   OmniSafe's, for the critics and the actor). */
+static void bench_diagnose(const char *variant, double held, int from, int epochs, uint32_t seed) {
+    diag_env *e = (diag_env *)calloc(1, sizeof *e);
+    saferl_rl_env env;
+    saferl_rl_desc d;
+    saferl_rl_agent agent;
+    saferl_rl_epoch_stats st;
+    int k;
+    if (!e || (strcmp(variant, "default") && strcmp(variant, "mc") && strcmp(variant, "iters40"))) {
+        fprintf(stderr, "bench_rl diagnose: variant default, mc or iters40\n");
+        exit(2);
+    }
+    saferl_rl_env_builtin(&e->inner, &e->cart, SAFERL_RL_ENV_CARTPOLE);
+    env = e->inner;
+    env.state = e;
+    env.reset = diag_reset;
+    env.step = diag_step;
+    env.step_batch = NULL; /* one step at a time, so the log sees each (the same results) */
+    page_cartpole_desc(&d, seed);
+    if (!strcmp(variant, "mc")) d.cost_lambda = 1.0;
+    if (!strcmp(variant, "iters40")) d.update_iters = 40;
+    if (held >= 0.0) {
+        d.lagrange_init = SAFERL_RL_NONE;
+        d.lambda_lr = 1e-300;
+        d.lambda_kp = SAFERL_RL_NONE;
+    }
+    if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) {
+        printf("diagnose failed %u\n", seed);
+        free(e);
+        return;
+    }
+    for (k = 1; k <= epochs; ++k) {
+        if (held >= 0.0 && k == from) agent.multiplier.value[0] = held;
+        if (saferl_rl_agent_epoch(&agent, &st) != SAFERL_OK) break;
+        printf("diagnose %s held %g from %d seed %u epoch %d window_cost %.4g j_c %.4g lambda %.4g passes %d kl %.3g",
+               variant, held, from, seed, st.epoch, st.episode_cost, st.cost_estimates[0], st.lagrange_multiplier,
+               st.update_passes, st.kl);
+        diag_critic(&agent, e);
+        diag_advantages(&agent, e, st.lagrange_multiplier);
+        diag_step_size(&agent);
+        printf("\n");
+    }
+    saferl_rl_agent_destroy(&agent);
+    free(e);
+}
+
 int main(int argc, char **argv) {
     int i;
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_rl envs | nets | rcsl | cpo [DIR] | solve SEED... | limit epoch|window SEED... | proportional KP SEED... | lambda VALUE FROM EPOCHS SEED...\n");
+        fprintf(stderr, "usage: bench_rl envs | nets | rcsl | cpo [DIR] | solve SEED... | limit epoch|window SEED... | proportional KP SEED... | lambda VALUE FROM EPOCHS SEED... | diagnose VARIANT HELD FROM EPOCHS SEED...\n");
         return 2;
     }
     if (!strcmp(argv[1], "envs")) bench_envs();
@@ -585,6 +750,9 @@ int main(int argc, char **argv) {
         for (i = 5; i < argc; ++i)
             bench_page_cartpole(SAFERL_RL_COST_ESTIMATE_DEFAULT, 0.0, atof(argv[2]), atoi(argv[3]), atoi(argv[4]),
                                 (uint32_t)strtoul(argv[i], NULL, 10));
+    else if (!strcmp(argv[1], "diagnose") && argc > 6)
+        for (i = 6; i < argc; ++i)
+            bench_diagnose(argv[2], atof(argv[3]), atoi(argv[4]), atoi(argv[5]), (uint32_t)strtoul(argv[i], NULL, 10));
     else if (!strcmp(argv[1], "limit") && argc > 2)
         for (i = 3; i < argc; ++i)
             bench_page_cartpole(!strcmp(argv[2], "window") ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_EPOCH, 0.0, -1.0, 0, 15,

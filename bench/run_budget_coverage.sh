@@ -8,7 +8,7 @@
 # runs only those attempt counts; a cell's seeds follow its position in the run, so rows
 # from such a run are other replications than the full run's. SPREAD_PRIOR=atom
 # (default half-cauchy, the library's) runs the prior with an atom at spread 0 on the same data,
-# INTERVAL=widened (default posterior) the widened interval (desc.interval).
+# INTERVAL=widened or posterior (default boundary, the library's) that interval (desc.interval).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -28,7 +28,7 @@ for p in $prompts; do
     done
 done
 build/bench_budget_coverage --replications 1000 --spread-prior "${SPREAD_PRIOR:-half-cauchy}" \
-    --interval "${INTERVAL:-posterior}" "${cells[@]}"
+    --interval "${INTERVAL:-boundary}" "${cells[@]}"
 echo
 echo "== the model does not hold (64 prompts, 8 attempts)"
 cells=()
@@ -37,5 +37,5 @@ for censored in 0.3 0.6 0.9; do
     cells+=(--cell "64,8,lntokens,0.6,$censored" --cell "64,8,mixture,0.6,$censored")
 done
 build/bench_budget_coverage --replications 1000 --spread-prior "${SPREAD_PRIOR:-half-cauchy}" \
-    --interval "${INTERVAL:-posterior}" "${cells[@]}"
+    --interval "${INTERVAL:-boundary}" "${cells[@]}"
 echo "(uptime: $(uptime | sed 's/.*load/load/'))"

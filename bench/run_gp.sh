@@ -3,7 +3,8 @@
 # then with default threading; the portable path (its hot loops picked at run time: AVX2 or
 # SSE) and the BLIS path; the SSE code alone (SAFERL_NO_DISPATCH) and -march=native for the
 # PLS-scale rows; WebAssembly against native for those rows; then the safety and regret of the
-# safe optimiser's beta rules on prior-drawn functions (bench/gp_safety.c). The load average
+# safe optimiser's beta rules on prior-drawn functions (bench/gp_safety.c); between them,
+# whether the exp and the solve overlap in one loop (bench/gp_overlap.c). The load average
 # is printed before and after: the timings mean little on a busy machine.
 # Run from anywhere: bench/run_gp.sh
 set -eu
@@ -70,6 +71,10 @@ if command -v emcc >/dev/null; then
                           $1, 1e3 * native[$1], 1e3 * sse[$1], 1e3 * $2, $2 / native[$1], $2 / sse[$1] }' \
         build/gp_native_quick.txt build/gp_sse_quick.txt build/gp_wasm.txt
 fi
+echo
+echo "== can the exp and the variance solve overlap in one loop? (bench/gp_overlap.c, one thread)"
+gcc -O3 -mavx2 -mfma -ffp-contract=off -I. bench/gp_overlap.c -o build/bench_gp_overlap -lm # GCC: see the file
+build/bench_gp_overlap
 echo
 echo "== safety and regret of the beta rules on functions drawn from the GP prior"
 build/bench_gp_safety --draws 20

@@ -20,8 +20,9 @@
 #     to WebAssembly under node (the WebAssembly/native ratio, and WebAssembly against native
 #     at the same 4-float vector width); the architecture update time per step. Then the step's
 #     phases alone (bench/nas.c phases: a 3x3 convolution's forward, weight gradient, input
-#     gradient and padded copies) in the portable, SSE-only and WebAssembly builds, alternating
-#     in the same rounds, with WebAssembly's time over each native build phase by phase.
+#     gradient and padded copies, and the poolings) in the portable, SSE-only and WebAssembly
+#     builds, alternating in the same rounds, with WebAssembly's time over each native build
+#     phase by phase.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -103,6 +104,7 @@ show() { # label, the program's first line
 }
 declare -A all
 declare -a phase
+PHASES=$(build/bench_nas phases 1 1 | wc -l)
 for r in $(seq "$ROUNDS"); do
     echo "round $r, load average $(cut -d' ' -f1-3 /proc/loadavg):"
     ours=$(build/bench_nas speed 32 20)
@@ -131,7 +133,7 @@ for r in $(seq "$ROUNDS"); do
     phases_portable=$(build/bench_nas phases 32 20)
     phases_sse=$(build/bench_nas_sse phases 32 20)
     [ $have_wasm = 1 ] && phases_wasm=$(node build/bench_nas.js phases 32 20)
-    for p in 1 2 3 4; do
+    for p in $(seq "$PHASES"); do
         for build in portable sse wasm; do
             v=phases_$build
             [ -n "${!v:-}" ] || continue
@@ -153,7 +155,7 @@ done
 [ -n "${all[wasm_sse]:-}" ] && echo "WebAssembly / native SSE only (4 lanes on both sides), per round:${all[wasm_sse]}, median $(echo "${all[wasm_sse]}" | median)"
 echo "the phases alone, median CPU ms over the rounds (portable / SSE only / WebAssembly), WebAssembly over each:"
 declare -A phase_median
-for p in 1 2 3 4; do
+for p in $(seq "$PHASES"); do
     for build in portable sse wasm; do phase_median[$build]=$(echo "${all[phase${p}_$build]:-}" | median); done
     line=$(printf '  %-40s %s / %s' "${phase[$p]}:" "${phase_median[portable]}" "${phase_median[sse]}")
     if [ $have_wasm = 1 ]; then

@@ -26,11 +26,17 @@
 #     are printed so the two can be seen to do the same update.
 #  7. The random tabular CMDPs of tests/test_rl.c against their exact LP optimum with the
 #     default multiplier settings: 3 CMDPs x SEEDS seeds x cost scales 1, 10, 100 for PPO-Lag,
-#     PID-Lag, CPO, PCPO, TRPO-Lag, FOCOPS and CUP (about 2 minutes of CPU; niced), then with J_C
-#     over the last 100 episodes (cost_estimate WINDOW) and with the multiplier in cost units.
+#     PID-Lag, CPO, PCPO, TRPO-Lag, FOCOPS and CUP (about 2 minutes of CPU; niced), every run and
+#     every cell, then with J_C over the last 100 episodes (cost_estimate WINDOW) and with the
+#     multiplier in cost units; then CPO's steps on CMDP 2 taken apart (test_rl --cmdp-trace-trust).
 #  8. The RL page's CartPole run at d = 10, seeds 1-13, under both cost estimate rules (bench_rl limit)
 #     and without and with the proportional term (bench_rl proportional),
-#     and the runs with lambda held of its diagnosis (bench_rl lambda; saferl_rl.h, ALGORITHMS).
+#     and the runs with lambda held of its diagnosis (bench_rl lambda; saferl_rl.h, ALGORITHMS),
+#     and why a large lambda does not bring the cost down once it has jumped (bench_rl diagnose;
+#     README.md, "CartPole at d = 10"; every epoch's figures in build/bench_rl_diagnose.txt).
+#  9. The RL page's default run on each environment (PPO-Lag, the env's d, 2000 steps an epoch;
+#     rl_train): the last 100 episodes' cost at 15 epochs on seeds 1-3, where each is under d
+#     for good, and the run lengths web/rl/app.js sets from them (DEFAULT_EPOCHS), held out.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -250,6 +256,22 @@ echo "  the same grid with J_C over the last 100 episodes (cost_estimate WINDOW,
 echo "  default before J_C over the epoch's episodes), for comparison:"
 nice build/test_rl --cmdp-grid-window 1 3 "$SEEDS" >build/bench_rl_cmdp_window.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_window.txt | sed 's/^/  /'
+echo "  why CPO misses on CMDP 2 (scale 1, seeds 1-$SEEDS, epochs 31-150; test_rl --cmdp-trace-trust): the J_C"
+echo "  estimate against the exact J_C of the policy that acted, and each step's change of J_C as the"
+echo "  batch predicted it, as the exact linearisation does and as it is (units of d; means over epochs):"
+rm -f build/bench_rl_cpo_trace_*.txt
+for seed in $(seq 1 "$SEEDS"); do
+    nice build/test_rl --cmdp-trace-trust cpo 2 1 "$seed" 31 >"build/bench_rl_cpo_trace_$seed.txt" || true
+    tail -n 1 "build/bench_rl_cpo_trace_$seed.txt" | sed "s/^/  seed $seed: /"
+done
+cat build/bench_rl_cpo_trace_*.txt | grep '^epoch' | sed 's/case  */case=/' | awk '
+    { for (i = 1; i <= NF; i++) {
+          if ($i ~ /^case=/) c = substr($i, 6)
+          if ($i == "predicted") p = $(i + 1); if ($i == "linear") l = $(i + 1); if ($i == "true") t = $(i + 1)
+          if ($i == "J_C/d") x = $(i + 1); if ($i == "estimate") e = $(i + 1) }
+      n[c]++; pred[c] += p; lin[c] += l; tr[c] += t; est[c] += e - x }
+    END { for (c in n) printf "  case %s: %3d epochs, change predicted %+.4f, exact linear %+.4f, true %+.4f; estimate - exact %+.4f\n",
+                             c, n[c], pred[c] / n[c], lin[c] / n[c], tr[c] / n[c], est[c] / n[c] }' | sort
 
 echo
 echo "== the RL page's CartPole run at d = 10 (PPO-Lag, the defaults, 15 epochs of 2000 steps; settings"
@@ -271,3 +293,34 @@ for held in "1 1" "3 1" "3 4" "3 5"; do
     # shellcheck disable=SC2086 # VALUE FROM, two words
     nice build/bench_rl_v2 lambda $held 15 1 2 3 | grep " epoch 15 " | sed 's/^/  /'
 done
+echo "   why a large lambda does not bring the cost down once it has jumped: lambda held at 0 (plain"
+echo "   PPO) from the start and at 30 from epochs 4 and 6, epoch 15 of seeds 1-3"
+for held in "0 1" "30 4" "30 6"; do
+    # shellcheck disable=SC2086 # VALUE FROM, two words
+    nice build/bench_rl_v2 lambda $held 15 1 2 3 | grep " epoch 15 " | sed 's/^/  /'
+done
+echo "   the default over 40 epochs, seeds 1-13: on seeds 1-3 the epoch's own cost (j_c) is 0 from epoch 12"
+echo "   while the window reaches d late (epochs 15, 21, 35 shown); seeds 4-13 at epochs 15 and 35 (the"
+echo "   two changes README.md puts to the page: judge j_c at epoch 15, or run 35 epochs)"
+nice build/bench_rl_v2 diagnose default -1 0 40 $(seq 1 13) >build/bench_rl_diagnose.txt
+grep " seed [123] epoch \(15\|21\|35\) \| seed \([4-9]\|1[0-3]\) epoch \(15\|35\) " build/bench_rl_diagnose.txt |
+    sed 's/ passes .*//; s/^/  /'
+
+echo
+echo "9. the RL page's default run per environment (ppo-lag, the env's d, 2000 steps an epoch, rl_train):"
+echo "   the last 100 episodes' cost at epoch 15 and at the end, and the epoch from which it stays under d"
+# ENV D SEED EPOCHS: one line, the window's cost at epoch 15 and at EPOCHS, the return at EPOCHS
+page_run() {
+    nice build/rl_train --env "$1" --algo ppo-lag --cost-limit "$2" --seed "$3" --steps $(($4 * 2000)) \
+        --steps-per-epoch 2000 | awk -F, -v env="$1" -v d="$2" -v seed="$3" '
+        /^[0-9]/ { cost[$1] = $4; ret = $3; n = $1; if ($4 + 0 > d + 0) under = 0; else if (!under) under = $1 }
+        END { printf "  %-9s d %-4s seed %-2s cost at 15 %-8s at %d %-8s return %-9s under d from %s\n",
+              env, d, seed, cost[15], n, cost[n], ret, under ? under : "never" }'
+}
+for spec in "cartpole 10 35" "gridworld 0.5 15" "cliff 0.2 15" "pendulum 0.1 30" "pointgoal 25 60"; do
+    # shellcheck disable=SC2086 # ENV D EPOCHS
+    set -- $spec
+    for seed in 1 2 3; do page_run "$1" "$2" "$seed" "$3"; done
+done
+echo "   held out: the Pendulum's 30 epochs (CartPole's 35: part 8, seeds 4-13)"
+for seed in $(seq 4 13); do page_run pendulum 0.1 "$seed" 30; done

@@ -9,7 +9,10 @@
 # (bench_rl_offpolicy bound): the updates' products over the rate of our products and of BLIS's
 # sgemm on one thread, to tell whether RLtools' figure is within reach of arithmetic here.
 # Then discrete SAC-Lag on the random tabular CMDPs against their LP optimum (test_rl --cmdp-grid-sac,
-# 2 x 90 runs, about 2 minutes of CPU), and with CONTINUOUS=1 SAC-Lag and TD3-Lag on them.
+# 2 x 90 runs, about 2 minutes of CPU), and with CONTINUOUS=1 SAC-Lag and TD3-Lag on them: the
+# step map (an action's third picks the CMDP's action) under both scales and with the
+# multiplier's proportional term (relative-p), and the mixture map (a in [-1, 1]^2 a point of the
+# simplex over the actions; its optimum is the LP's).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -97,20 +100,29 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
     echo "== the best deterministic policy within 1.05 d on each CMDP (brute force; a target TD3 can reach)"
     build/test_rl --cmdp-deterministic | sed 's/^/  /'
     echo "== SAC-Lag and TD3-Lag against the same LP optimum (tests/test_rl.c's protocol for them)"
-    for cmdps in "1 3" "4 6"; do
-        out=build/bench_rl_cmdp_continuous_${cmdps/ /_}.txt
-        run_grid "$out" --cmdp-grid-continuous $cmdps 3
-        echo "  CMDPs ${cmdps/ /-}:"
-        for algo in sac-lag td3-lag; do
-            for rule in relative cost-units; do
-                for scale in 1 100; do
-                    awk -v a="$algo" -v r="$rule" -v s="$scale" '$1 == a && $2 == r && $6 == s {
-                            n++; if ($NF == "ok") p++; j += $12; if ($(NF - 3) < $(NF - 1)) up++ }
-                        END { printf "    %s %-10s scale %3d: %d of %d runs within the target (mean J_C/d %.3f; multiplier still rising in %d)\n",
-                                     a, r, s, p, n, j / (n ? n : 1), up }' "$out"
+    for map in step mixture; do
+        for cmdps in "1 3" "4 6"; do
+            out=build/bench_rl_cmdp_continuous_${map}_${cmdps/ /_}.txt
+            : >"$out"
+            if [ "$map" = step ]; then
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 3 all all step && cat "$out.part" >>"$out"
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 3 relative-p sac-lag step && cat "$out.part" >>"$out"
+            else
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 3 relative all mixture && cat "$out.part" >>"$out"
+            fi
+            rm -f "$out.part"
+            echo "  $map map, CMDPs ${cmdps/ /-}:"
+            for algo in sac-lag td3-lag; do
+                for rule in relative relative-p cost-units; do
+                    for scale in 1 100; do
+                        awk -v a="$algo" -v r="$rule" -v s="$scale" '$1 == a && $2 == r && $6 == s {
+                                n++; if ($NF == "ok") p++; j += $12; if ($(NF - 4) < $(NF - 2)) up++ }
+                            END { if (n) printf "    %s %-10s scale %3d: %d of %d runs within the target (mean J_C/d %.3f; multiplier still rising in %d)\n",
+                                         a, r, s, p, n, j / n, up }' "$out"
+                    done
                 done
             done
+            echo "    (every run: $out)"
         done
-        echo "    (every run: $out)"
     done
 fi

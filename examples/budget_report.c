@@ -3,7 +3,7 @@
 
    usage: budget_report [--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0]
                         [--horizon H] [--spread-prior half-cauchy|atom]
-                        [--interval posterior|widened] file.csv
+                        [--interval boundary|widened|posterior] file.csv
 
    file.csv has one row per sampled attempt:  prompt_id,horizon,tokens
    (tokens empty or -1 when no correct solution appeared within the horizon; an optional
@@ -16,11 +16,14 @@
    is H / mean_i E[T_i] (saferl_budget_set_estimate: hierarchical Bayes over the prompts'
    hazards; prompts that never succeeded are extrapolated by the fit, and the report says
    so; --spread-prior atom gives "all prompts alike" prior probability 1/2 and reports its
-   posterior probability, the default half-cauchy is the header's; --interval widened joins the interval given each
-   spread the data do not rule out, conservative); the earlier pooled
+   posterior probability, the default half-cauchy is the header's; the interval is by default
+   the posterior's with its upper end raised to the all-alike interval's when a test does not
+   reject "all prompts alike" (--interval boundary, the header's), --interval widened joins the
+   interval given each spread the data do not rule out (conservative), --interval posterior
+   is the posterior's alone); the earlier pooled
    hazard follows under its own name. --json prints the same as one
    JSON object ("pooled" is the set, with its "estimand", its "posterior_interval" (the one
-   "xi_lo", "xi_hi" hold unless --interval widened), its "interval" and the "spread_range"
+   "xi_lo", "xi_hi" hold with --interval posterior), its "interval" and the "spread_range"
    it was widened over; "pooled_hazard" the pooled hazard); --png draws the theory curves with the prompts on them.
 
    Exit status: 0 report printed, 1 bad or unreadable input (every bad line is listed as
@@ -81,7 +84,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: budget_report [--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0]\n"
             "                     [--horizon H] [--spread-prior half-cauchy|atom]\n"
-            "                     [--interval posterior|widened] file.csv\n"
+            "                     [--interval boundary|widened|posterior] file.csv\n"
             "  file.csv: prompt_id,horizon,tokens per attempt (tokens empty or -1: not solved)\n"
             "  --json          print one JSON object instead of the text report\n"
             "  --png FILE      also draw p, reward variance and P(informative) against xi\n"
@@ -91,8 +94,10 @@ static void usage(FILE *out) {
             "  --spread-prior P  prior on the spread of the prompts' ln E[T_i] behind the set's xi:\n"
             "                  half-cauchy (default) or atom (probability 1/2 that all prompts are\n"
             "                  alike, else half-Cauchy; prints that probability's posterior)\n"
-            "  --interval I    the set's interval: posterior (default) or widened (also holds the\n"
-            "                  interval given each spread the data do not rule out; conservative)\n");
+            "  --interval I    the set's interval: boundary (default: the posterior's, its upper end\n"
+            "                  raised to the all-alike interval's when the data do not reject that\n"
+            "                  all prompts are alike), widened (also holds the interval given each\n"
+            "                  spread the data do not rule out; conservative) or posterior (alone)\n");
 }
 
 static int parse_double(const char *text, double *out) {
@@ -109,7 +114,7 @@ static int parse_double(const char *text, double *out) {
 static int parse_options(int argc, char **argv, options *opt) {
     int i, only_files = 0;
     cli c; /* only for the repeated-flag check; the messages here are this program's own */
-    cli_init(&c, argc, argv, "[--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0] [--horizon H] [--spread-prior half-cauchy|atom] [--interval posterior|widened] file.csv");
+    cli_init(&c, argc, argv, "[--json] [--png out.png] [--confidence 0.95] [--band 1.5,2.0] [--horizon H] [--spread-prior half-cauchy|atom] [--interval boundary|widened|posterior] file.csv");
     memset(opt, 0, sizeof *opt);
     opt->confidence = 0.95;
     opt->band_low = 1.5;
@@ -160,8 +165,10 @@ static int parse_options(int argc, char **argv, options *opt) {
                     opt->interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
                 } else if (strcmp(v, "widened") == 0) {
                     opt->interval = SAFERL_BUDGET_INTERVAL_WIDENED;
+                } else if (strcmp(v, "boundary") == 0) {
+                    opt->interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
                 } else {
-                    fprintf(stderr, "budget_report: --interval must be posterior or widened, not '%s'\n", v);
+                    fprintf(stderr, "budget_report: --interval must be boundary, widened or posterior, not '%s'\n", v);
                     return 2;
                 }
             } else if (strcmp(a, "--spread-prior") == 0) {
@@ -340,6 +347,13 @@ static void print_entry_text(const report_entry *e, const options *opt, size_t p
             printf("  interval       widened over the spreads %.3g .. %.3g, which the data do not rule out\n"
                    "                 (likelihood ratio); the posterior's alone: [%.4g, %.4g]\n",
                    t->spread_lo, t->spread_hi, t->posterior_lo, t->posterior_hi);
+        if (e->interval == SAFERL_BUDGET_INTERVAL_BOUNDARY && t->prior_a > 0.0)
+            printf("  interval       %s; the posterior's alone: [%.4g, %.4g]\n",
+                   t->xi_hi > t->posterior_hi ? "upper end raised to the all-alike interval's (the data do not reject "
+                                                "that all prompts are alike)"
+                                              : "the posterior's (not raised: all alike is rejected, or its interval "
+                                                "lies within)",
+                   t->posterior_lo, t->posterior_hi);
         if (e->spread_prior == SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY && t->prior_a > 0.0)
             printf("  all alike      posterior probability %.3g that every prompt has the same E[T] (prior 1/2)\n",
                    t->spread_zero_probability);
@@ -457,6 +471,7 @@ static void print_entry_json(const report_entry *e, const char *indent) {
     fputs("]", stdout);
     if (e->set) {
         const int widened = e->interval == SAFERL_BUDGET_INTERVAL_WIDENED && e->set->prior_a > 0.0;
+        const int boundary = e->interval == SAFERL_BUDGET_INTERVAL_BOUNDARY && e->set->prior_a > 0.0;
         fputs(", \"estimand\": \"H / mean_i E[T_i]\", \"method\": ", stdout);
         json_string(e->set->method);
         printf(", \"unsolved_prompts\": %zu, \"extrapolated\": ", e->set->unsolved_prompts);
@@ -471,7 +486,8 @@ static void print_entry_json(const report_entry *e, const char *indent) {
         json_number(e->set->posterior_lo);
         fputs(", ", stdout);
         json_number(e->set->posterior_hi);
-        printf("], \"interval\": \"%s\", \"spread_range\": [", widened ? "widened" : "posterior");
+        printf("], \"interval\": \"%s\", \"spread_range\": [",
+               widened ? "widened" : boundary ? "boundary" : "posterior");
         json_number(widened ? e->set->spread_lo : NAN);
         fputs(", ", stdout);
         json_number(widened ? e->set->spread_hi : NAN);

@@ -17,8 +17,8 @@
    policy; for cpo the lambda column is the constraint's dual variable nu of the step, for
    pcpo the projection's multiplier, for trpo-lag, focops and cup the Lagrange multiplier as
    for ppo-lag),
-   then "eval,return,cost" for the deterministic policy over 10 episodes, and writes
-   a PNG of the learning curves with the cost limit drawn (default rl_train.png).
+   then "eval,return,cost" for the deterministic policy over 10 episodes; --png FILE also
+   writes a PNG of the learning curves with the cost limit drawn (no file without it).
 
    --save-checkpoint FILE writes the agent's whole training state after the last epoch;
    --resume FILE loads one into an agent made from the same flags and trains from the epoch
@@ -465,7 +465,7 @@ static int offpolicy_args(const cli *c, const char *algo, const char *env_name, 
 }
 
 static int run(int argc, char **argv) {
-    const char *env_name = NULL, *algo = "ppo-lag", *save = NULL, *png = "rl_train.png", *base = "cpo";
+    const char *env_name = NULL, *algo = "ppo-lag", *save = NULL, *png = NULL, *base = "cpo";
     const char *constraint = "cost", *checkpoint = NULL, *resume_from = NULL;
     double limits[FLIP_MAX], cost_limit = 0.0;
     int limit_count = 0, flip_mode = 0, status = 0;

@@ -1056,10 +1056,10 @@ TEST(set_estimate_is_consistent) {
 
 /* Coverage of the set's intervals over `replications` prompt sets of P = 16 prompts x 8
    attempts drawn from the model (hazards Beta(a, (a - 1/3) 700), T geometric, horizon H), 500
-   draws each, the widened interval asked for (the posterior's draws come first, so its
-   interval is the default's); the truth is each set's H / mean_i E[T_i]. */
-static void set_coverage(int seed, double a, int horizon, int replications, int *posterior, int *widened,
-                         int *pooled_covered) {
+   draws each, `interval` asked for (the posterior's draws come first, so its interval is
+   the posterior's whichever is asked for); the truth is each set's H / mean_i E[T_i]. */
+static void set_coverage(int seed, double a, int horizon, int replications, saferl_budget_interval interval,
+                         int *posterior, int *widened, int *pooled_covered) {
     enum { P = 16, N = 8 };
     static saferl_budget_summary summaries[P];
     static double work[500 + SAFERL_BUDGET_SET_GRID_DOUBLES + SAFERL_BUDGET_SET_PROMPT_DOUBLES * P];
@@ -1069,7 +1069,7 @@ static void set_coverage(int seed, double a, int horizon, int replications, int 
     int r;
     memset(&desc, 0, sizeof desc);
     desc.draws = 500;
-    desc.interval = SAFERL_BUDGET_INTERVAL_WIDENED;
+    desc.interval = interval;
     saferl_rng_seed(&rng, (uint32_t)seed);
     *posterior = *widened = *pooled_covered = 0;
     for (r = 0; r < replications; ++r) {
@@ -1086,12 +1086,13 @@ static void set_coverage(int seed, double a, int horizon, int replications, int 
 
 TEST(set_estimate_interval_coverage) {
     /* the model holds: spread of ln q 0.6, about 30% of attempts censored, 1000 replications */
-    int posterior, widened, pooled;
-    set_coverage(2027, 3.3, 900, 1000, &posterior, &widened, &pooled);
-    printf("        set coverage %.3f, widened %.3f (pooled hazard: %.3f)\n", posterior / 1000.0, widened / 1000.0,
-           pooled / 1000.0);
+    int posterior, boundary, pooled;
+    set_coverage(2027, 3.3, 900, 1000, SAFERL_BUDGET_INTERVAL_BOUNDARY, &posterior, &boundary, &pooled);
+    printf("        set coverage %.3f, posterior alone %.3f (pooled hazard: %.3f)\n", boundary / 1000.0,
+           posterior / 1000.0, pooled / 1000.0);
     CHECK(posterior >= 930 && posterior <= 970);
-    CHECK(widened >= posterior);
+    CHECK(boundary >= 930 && boundary <= 970); /* the default */
+    CHECK(boundary >= posterior);
 }
 
 TEST(set_estimate_widened_interval_covers_at_spread_zero) {
@@ -1099,10 +1100,78 @@ TEST(set_estimate_widened_interval_covers_at_spread_zero) {
        (H = 74 at E[T] = 700): the posterior interval falls short there (about 0.88, the
        boundary README.md describes), the interval widened over the spreads the data allow
        must not; 500 replications (binomial sd 0.010 at 0.95) */
-    int posterior, widened, pooled;
-    set_coverage(2029, 1e6, 74, 500, &posterior, &widened, &pooled);
-    printf("        posterior %.3f, widened %.3f\n", posterior / 500.0, widened / 500.0);
+    int posterior, widened, boundary, pooled;
+    set_coverage(2029, 1e6, 74, 500, SAFERL_BUDGET_INTERVAL_WIDENED, &posterior, &widened, &pooled);
+    set_coverage(2029, 1e6, 74, 500, SAFERL_BUDGET_INTERVAL_BOUNDARY, &posterior, &boundary, &pooled);
+    printf("        posterior %.3f, widened %.3f, boundary %.3f\n", posterior / 500.0, widened / 500.0,
+           boundary / 500.0);
     CHECK(widened >= 465);
+    CHECK(boundary >= 465);
+}
+
+/* P(Beta(d, f) <= x) for a whole d >= 1, by the closed form
+   1 - (1 - x)^f sum_{j < d} Gamma(f + j) / (Gamma(f) j!) x^j. */
+static double beta_cdf_whole_d(int d, double f, double x) {
+    double term = pow(1.0 - x, f), sum = term;
+    int j;
+    for (j = 1; j < d; ++j) {
+        term *= (f + j - 1.0) / j * x;
+        sum += term;
+    }
+    return 1.0 - sum;
+}
+
+TEST(set_estimate_boundary_interval) {
+    /* the posterior interval with its upper end raised to the all-alike interval's when the
+       data do not reject "all prompts alike". Twelve prompts of one data pattern (1 success
+       and 999 failed tokens each) cannot reject it: the upper end is then the 0.975 quantile
+       of Beta(D, F) = Beta(12, 11988) times H, checked against the closed form; the draws'
+       0.975 order statistic of 20000 lies within 4 of its binomial sd (0.0011) in
+       probability. Prompts 1 to 4 orders of magnitude apart, uncensored, reject it: the
+       interval is the posterior's, bit for bit. */
+    enum { DRAWS = 20000 };
+    static double work[DRAWS + SAFERL_BUDGET_SET_GRID_DOUBLES + SAFERL_BUDGET_SET_PROMPT_DOUBLES * 12];
+    saferl_budget_summary alike[12], apart[12];
+    saferl_budget_set_summary set, posterior;
+    saferl_budget_desc desc;
+    double p;
+    int i;
+    memset(&desc, 0, sizeof desc);
+    desc.draws = DRAWS;
+    desc.interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
+    for (i = 0; i < 12; ++i) {
+        saferl_budget_attempt attempts[10];
+        int k;
+        for (k = 0; k < 10; ++k) { /* one success at the horizon, nine censored */
+            attempts[k].prompt = 0;
+            attempts[k].horizon = 100;
+            attempts[k].tokens = k == 0 ? 100 : SAFERL_BUDGET_CENSORED;
+        }
+        saferl_budget_summarize(attempts, 10, NULL, &alike[i]);
+        for (k = 0; k < 10; ++k) { /* all solved, in about 10^(i mod 4) tokens */
+            attempts[k].horizon = 1000000;
+            attempts[k].tokens = (int32_t)((1 + k) * pow(10.0, i % 4) / 5.5);
+            if (attempts[k].tokens < 1) attempts[k].tokens = 1;
+        }
+        saferl_budget_summarize(attempts, 10, NULL, &apart[i]);
+    }
+    CHECK(saferl_budget_set_estimate(alike, 12, &desc, work, sizeof work, &posterior) == SAFERL_OK);
+    desc.interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
+    CHECK(desc.interval == 0); /* the default */
+    CHECK(saferl_budget_set_estimate(alike, 12, &desc, work, sizeof work, &set) == SAFERL_OK);
+    p = beta_cdf_whole_d(12, 11988.0, set.xi_hi / set.horizon);
+    printf("        all alike: posterior [%.4f, %.4f], boundary [%.4f, %.4f], P(Beta <= hi) %.4f\n", posterior.xi_lo,
+           posterior.xi_hi, set.xi_lo, set.xi_hi, p);
+    CHECK(set.xi == posterior.xi && set.xi_lo == posterior.xi_lo && set.posterior_hi == posterior.xi_hi);
+    CHECK(set.xi_hi >= posterior.xi_hi);
+    CHECK(set.xi_hi == posterior.xi_hi || fabs(p - 0.975) < 4.0 * sqrt(0.975 * 0.025 / DRAWS));
+    CHECK(set.spread_lo == 0.0 && set.spread_hi == 0.0);
+    desc.interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
+    CHECK(saferl_budget_set_estimate(apart, 12, &desc, work, sizeof work, &posterior) == SAFERL_OK);
+    desc.interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
+    CHECK(saferl_budget_set_estimate(apart, 12, &desc, work, sizeof work, &set) == SAFERL_OK);
+    CHECK(posterior.spread > 1.0);
+    CHECK(set.xi_lo == posterior.xi_lo && set.xi_hi == posterior.xi_hi);
 }
 
 TEST(set_estimate_on_random_sets_is_sane) {
@@ -1135,7 +1204,7 @@ TEST(set_estimate_on_random_sets_is_sane) {
             saferl_budget_summarize(attempts, (size_t)n, NULL, &summaries[i]);
         }
         desc.seed = (uint32_t)r;
-        desc.interval = r % 2 ? SAFERL_BUDGET_INTERVAL_WIDENED : SAFERL_BUDGET_INTERVAL_POSTERIOR;
+        desc.interval = (saferl_budget_interval)(r % 3); /* posterior, widened, boundary */
         result = saferl_budget_set_estimate(summaries, (size_t)prompts, &desc, work, sizeof work, &set);
         if (result < 0) {
             ++errors;
@@ -1147,7 +1216,9 @@ TEST(set_estimate_on_random_sets_is_sane) {
             !(set.posterior_lo >= set.xi_lo && set.posterior_lo <= set.posterior_hi && set.posterior_hi <= set.xi_hi) ||
             !(set.spread_lo >= 0.0 && set.spread_lo <= set.spread_hi && isfinite(set.spread_hi)) ||
             (desc.interval == SAFERL_BUDGET_INTERVAL_POSTERIOR &&
-             (set.xi_lo != set.posterior_lo || set.xi_hi != set.posterior_hi || set.spread_hi != 0.0))) {
+             (set.xi_lo != set.posterior_lo || set.xi_hi != set.posterior_hi || set.spread_hi != 0.0)) ||
+            (desc.interval == SAFERL_BUDGET_INTERVAL_BOUNDARY &&
+             (set.xi_lo != set.posterior_lo || set.xi_hi < set.posterior_hi || set.spread_hi != 0.0))) {
             printf("        set %d: result %d xi %g [%g, %g] H %g a %g b %g\n", r, (int)result, set.xi, set.xi_lo,
                    set.xi_hi, set.horizon, set.prior_a, set.prior_b);
             ++bad;
@@ -1230,7 +1301,7 @@ TEST(set_estimate_special_cases) {
     CHECK(saferl_budget_set_estimate(many, 24, &desc, work, sizeof work, &set) == SAFERL_ERR_INVALID_ARGUMENT);
     CHECK(memcmp(&set, &before, sizeof set) == 0);
     desc.spread_prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;
-    desc.interval = (saferl_budget_interval)2;
+    desc.interval = (saferl_budget_interval)3;
     CHECK(saferl_budget_set_estimate(many, 24, &desc, work, sizeof work, &set) == SAFERL_ERR_INVALID_ARGUMENT);
     CHECK(memcmp(&set, &before, sizeof set) == 0);
     /* the widened interval: the posterior's draws come first, so its estimate and posterior
@@ -1389,6 +1460,7 @@ int main(void) {
     RUN(set_estimate_is_consistent);
     RUN(set_estimate_interval_coverage);
     RUN(set_estimate_widened_interval_covers_at_spread_zero);
+    RUN(set_estimate_boundary_interval);
     RUN(set_estimate_special_cases);
     RUN(set_estimate_on_random_sets_is_sane);
     RUN(simulator_is_deterministic_and_learns);

@@ -9,7 +9,7 @@
 #define SAFERL_GP_IMPLEMENTATION
 #include "../saferl_gp.h"
 
-#define SAFEOPT_FINGERPRINT_0_3 0x037b2fc179806f01ull
+#define SAFEOPT_FINGERPRINT_0_4_2 0x66905650b62c4e13ull
 
 /* six points in 2-D, three queries: the problem of the sklearn literals below */
 static const double X6[12] = {0.0, 0.5, 1.0, 1.5, 2.0, 0.2, 3.0, 2.5, 1.5, 3.0, 0.4, 2.2};
@@ -71,19 +71,36 @@ static saferl_gp make_gp(uint32_t dim, uint32_t capacity, saferl_gp_kernel kerne
 
 /* ---- GP regression --------------------------------------------------------------------- */
 
+static double exp_relative_error(double x) {
+    double e = exp(x);
+    return fabs(saferl_gp__exp_nonpositive(x) - e) / e;
+}
+
 /* The kernels' exp (a vectorisable polynomial form) against libm over the domain the kernels
-   use, [-708, 0], and its ends: relative error at most 6e-16 (4.3e-16 measured). */
+   use, [-708, 0], and its ends: relative error at most 6e-16 (4.33e-16 measured on 2 10^8
+   points; the polynomial's own error is 3.1e-18, the rest is rounding: 2 ulp of libm's value
+   and libm's half ulp, 2.5 ulp < 6e-16). Evenly spaced points, seeded uniform ones, and both
+   sides of every range-reduction boundary (x = -(k + 1/2) ln2, where |r| is largest). */
 TEST(kernel_exp_matches_libm) {
     double worst = 0.0;
+    saferl_rng rng;
     int i;
+    saferl_rng_seed(&rng, 24);
     for (i = 0; i <= 200000; ++i) {
-        double x = -708.0 * i / 200000.0, e = exp(x), d = fabs(saferl_gp__exp_nonpositive(x) - e) / e;
+        double d = exp_relative_error(-708.0 * i / 200000.0);
         if (d > worst) worst = d;
     }
-    for (i = 0; i <= 20000; ++i) { /* densely where the kernel values live */
-        double x = -5.0 * i / 20000.0, e = exp(x), d = fabs(saferl_gp__exp_nonpositive(x) - e) / e;
+    for (i = 0; i < 800000; ++i) { /* 3/4 densely where the kernel values live */
+        double d = exp_relative_error((i % 4 ? -5.0 : -708.0) * saferl_rng_uniform(&rng));
         if (d > worst) worst = d;
     }
+    for (i = 0; i < 1021; ++i) {
+        double x = -(i + 0.5) * 0.69314718055994530942, d = exp_relative_error(nextafter(x, 0.0));
+        if (d > worst) worst = d;
+        d = exp_relative_error(nextafter(x, -1.0));
+        if (d > worst) worst = d;
+    }
+    printf("        largest relative error against libm: %.3g\n", worst);
     CHECK(worst <= 6e-16);
     CHECK(saferl_gp__exp_nonpositive(0.0) == 1.0);
     CHECK(saferl_gp__exp_nonpositive(-0.0) == 1.0);
@@ -1001,9 +1018,15 @@ static uint64_t fingerprint(uint64_t h, const void *data, size_t size) {
 
 /* Every rule, expander test and option of the safe optimiser on 1-D and 2-D grids, with
    values computed from + and * only and uniform noise (bit-identical on every platform), and
-   constant betas: the fingerprint of every step's choice, counts and set flags. Its value was
+   constant betas: the fingerprint of every step's choice, counts and set flags. First
    recorded from saferl_gp.h 0.3.0, before saferl_gp_safeopt_next was split into the paper's
-   sets: the split (and anything later) must make the same choices, bit for bit. */
+   sets; the split kept every choice. Re-recorded for 0.4.2, whose exp (a degree-11 minimax
+   polynomial in place of Taylor's degree 13) moves the kernel's last bits: 15 of the 144
+   configurations then choose the other one of two mirror-image candidates (1-D: 0.6 and 1.8,
+   0.5 and 1.9, 0.4 and 2.0 about the constraint's centre 1.2; two 2-D pairs) whose widths are
+   equal in exact arithmetic and agree to 13-15 digits in floating point. The paper's argmax
+   allows either; a per-step trace of the two versions agrees everywhere before those ties, and
+   the other 129 configurations agree at every step. Any later change must keep this value. */
 static uint64_t safeopt_choices_fingerprint(uint32_t *chosen) {
     enum { SIDE = 9, M2 = SIDE * SIDE, M1 = 41, STEPS = 14 };
     static double z1[M1], z2[2 * M2];
@@ -1082,13 +1105,13 @@ static uint64_t safeopt_choices_fingerprint(uint32_t *chosen) {
     return h;
 }
 
-TEST(safeopt_choices_are_those_of_0_3) {
+TEST(safeopt_choices_are_the_recorded_ones) {
     uint32_t chosen[4] = {0, 0, 0, 0};
     uint64_t h = safeopt_choices_fingerprint(chosen);
     printf("        fingerprint of 144 configurations x 14 steps: %016llx (%u expanders, %u maximisers, %u UCB)\n",
            (unsigned long long)h, chosen[0], chosen[1], chosen[2]);
     CHECK(chosen[0] > 100 && chosen[1] > 100 && chosen[2] > 100); /* every kind of choice is covered */
-    CHECK(h == SAFEOPT_FINGERPRINT_0_3);
+    CHECK(h == SAFEOPT_FINGERPRINT_0_4_2);
 }
 
 /* A function drawn from the GP prior on the grid (the model is then well specified). */
@@ -1759,7 +1782,7 @@ int main(void) {
     RUN(constrained_ei_rules_choose_by_their_definitions);
     RUN(one_gp_as_objective_and_constraint_takes_one_value);
     RUN(swarm_stays_safe_in_a_continuous_box);
-    RUN(safeopt_choices_are_those_of_0_3);
+    RUN(safeopt_choices_are_the_recorded_ones);
     RUN(safeopt_never_violates_and_finds_the_safe_optimum);
     RUN(stageopt_safe_ucb_and_lipschitz_never_violate);
     RUN(pls_online_stage_stays_within_the_budget);

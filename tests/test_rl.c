@@ -1114,17 +1114,9 @@ typedef struct cmdp_result {
     double multiplier_before; /* the off-policy protocols: lambda as the averaging window opens */
 } cmdp_result;
 
-static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
-                      saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, double lambda_kp,
-                      cmdp_result *out) {
-    cmdp_env_state state;
-    saferl_rl_env env;
-    saferl_rl_agent agent;
+/* The protocol's desc: the settings above, the default multiplier settings. */
+static void cmdp_desc(saferl_rl_desc *desc, saferl_rl_algorithm algorithm, uint32_t seed, double limit) {
     saferl_rl_desc d;
-    saferl_rl_epoch_stats st;
-    double pi[CMDP_STATES * CMDP_ACTIONS];
-    int e;
-    cmdp_env(&env, &state, M, scale);
     memset(&d, 0, sizeof d);
     d.algorithm = algorithm;
     d.seed = seed;
@@ -1139,7 +1131,22 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
     d.target_kl = 0.05;
     d.trust_region = 0.05;
     d.cost_count = 1;
-    d.cost_limits[0] = scale * M->limit;
+    d.cost_limits[0] = limit;
+    *desc = d;
+}
+
+static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
+                      saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, double lambda_kp,
+                      cmdp_result *out) {
+    cmdp_env_state state;
+    saferl_rl_env env;
+    saferl_rl_agent agent;
+    saferl_rl_desc d;
+    saferl_rl_epoch_stats st;
+    double pi[CMDP_STATES * CMDP_ACTIONS];
+    int e;
+    cmdp_env(&env, &state, M, scale);
+    cmdp_desc(&d, algorithm, seed, scale * M->limit);
     d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
     d.cost_estimate = estimate; /* the grid's comparison with the episode window; else the default */
     d.lambda_kp = lambda_kp;    /* the grid's comparison of the proportional term; else the default */
@@ -1173,7 +1180,7 @@ static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 &
    and `--cmdp-grid-integral` with lambda_kp 1 and none (the proportional term on and off), for
    comparison. The
    target read two ways, both printed: per run (each run's gap and J_C), and per cell (a CMDP
-   at a scale: the mean gap and the mean J_C over the seeds). */
+   at a scale: the mean gap and the mean J_C over the seeds, a line each). */
 static int cmdp_grid(int argc, char **argv) {
     static const double scales[] = {1.0, 10.0, 100.0};
     int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
@@ -1218,6 +1225,9 @@ static int cmdp_grid(int argc, char **argv) {
                 }
                 cells += 1;
                 cells_passed += seeds > 0 && cmdp_passes(&mean, scales[k] * M.limit);
+                printf("%-8s cmdp %d scale %3g, the cell (mean over %d seeds): gap %6.3f  J_C/d %.3f  %s\n", name, m,
+                       scales[k], seeds, mean.gap, mean.cost / (scales[k] * M.limit),
+                       seeds > 0 && cmdp_passes(&mean, scales[k] * M.limit) ? "ok" : "MISS");
             }
         }
         printf("%-8s %d of %d runs within the target (worst gap %.3f, worst J_C/d %.3f)\n", name, pass, runs, worst_gap,
@@ -5563,6 +5573,66 @@ static int offpolicy_scaled_runs_agree(saferl_rl_offpolicy_algorithm algorithm, 
     return same;
 }
 
+/* The off-policy multiplier's proportional term on seeded random limits (0 too), gains and episode
+   costs under both scales, against an independent running mean: e_t, the violation Adam steps on
+   ((J - d) / d under RELATIVE with d > 0, J - d otherwise), averaged as m_t = 0.9 m_t-1 + 0.1 e_t
+   in double and divided by 1 - 0.9^t; then lambda = max(0, integral + kp mean), the integral the
+   same with and without the term (an agent with kp NONE beside it), and kp NONE's lambda its
+   integral bit for bit. The float moment against the double one: relative error a few float ulps
+   a step over at most 40 steps, so 1e-5 of the violations' size. A bad kp is refused. */
+TEST(offpolicy_proportional_multiplier_follows_its_rule) {
+    saferl_rng rng;
+    int trial, t;
+    saferl_rng_seed(&rng, 23);
+    for (trial = 0; trial < 20; ++trial) {
+        saferl_rl_offpolicy_desc d;
+        saferl_rl_offpolicy_agent with, without;
+        const int relative = trial % 2 == 0;
+        const double limit = trial % 5 == 4 ? 0.0 : 4.0 * saferl_rng_uniform(&rng);
+        const double kp = 3.0 * saferl_rng_uniform(&rng);
+        double mean = 0.0, scale_of_e = 0.0;
+        memset(&d, 0, sizeof d);
+        d.algorithm = trial % 3 ? SAFERL_RL_SAC_LAG : SAFERL_RL_TD3_LAG;
+        d.hidden_sizes[0] = d.hidden_sizes[1] = 4;
+        d.cost_count = 1;
+        d.cost_limits[0] = limit;
+        d.multiplier_scale = relative ? SAFERL_RL_MULTIPLIER_RELATIVE : SAFERL_RL_MULTIPLIER_COST_UNITS;
+        d.lagrange_init = saferl_rng_uniform(&rng);
+        d.lagrange_kp = SAFERL_RL_NONE;
+        CHECK(saferl_rl_offpolicy_create(&without, &d, 3, 1) == SAFERL_OK);
+        d.lagrange_kp = kp;
+        CHECK(saferl_rl_offpolicy_create(&with, &d, 3, 1) == SAFERL_OK);
+        for (t = 1; t <= 40; ++t) {
+            const double J = 2.0 * limit * saferl_rng_uniform(&rng) + (limit == 0.0) * saferl_rng_uniform(&rng);
+            const double e = relative && limit > 0.0 ? (J - limit) / limit : J - limit;
+            double expected;
+            CHECK(saferl_rl_offpolicy_multiplier_step(&with, &J) == SAFERL_OK);
+            CHECK(saferl_rl_offpolicy_multiplier_step(&without, &J) == SAFERL_OK);
+            mean = 0.9 * mean + 0.1 * e;
+            scale_of_e = fmax(scale_of_e, fabs(e));
+            CHECK(with.lagrange_integral[0] == without.lagrange_integral[0]);
+            CHECK(without.lagrange[0] == without.lagrange_integral[0]);
+            CHECK_NEAR(-(double)with.lagrange_m[0], mean, 1e-5 * scale_of_e);
+            expected = (double)with.lagrange_integral[0] + kp * mean / (1.0 - pow(0.9, t));
+            CHECK_NEAR((double)with.lagrange[0], expected > 0.0 ? expected : 0.0, 1e-4 * (1.0 + kp) * scale_of_e);
+            CHECK(with.lagrange[0] >= 0.0f);
+        }
+        saferl_rl_offpolicy_destroy(&with);
+        saferl_rl_offpolicy_destroy(&without);
+    }
+    {
+        saferl_rl_offpolicy_desc d;
+        saferl_rl_offpolicy_agent a;
+        memset(&d, 0, sizeof d);
+        d.algorithm = SAFERL_RL_SAC_LAG;
+        d.cost_count = 1;
+        d.lagrange_kp = -0.5;
+        CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+        d.lagrange_kp = NAN;
+        CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    }
+}
+
 /* The relative multiplier (multiplier_scale's default). (1) critic_targets sets each cost
    critic's exchange rate to the spread of the reward targets over that of its cost targets
    (here in double from the same float targets: a float rounding apart), 1 for a constant cost
@@ -5765,7 +5835,8 @@ static void cmdp_critic_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, con
    the last SAC_CMDP_AVERAGE, averaged. */
 static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *env, const random_cmdp *M, double scale,
                               cmdp_policy_table policy, FILE *trace, cmdp_result *out) {
-    const size_t size = saferl_rl_replay_memory_size(SAC_CMDP_STEPS, CMDP_STATES, 1, 1);
+    const int A = env->action_dim;
+    const size_t size = saferl_rl_replay_memory_size(SAC_CMDP_STEPS, CMDP_STATES, A, 1);
     void *memory = malloc(size); /* on the heap: wasm32's static data is small */
     saferl_rl_replay replay;
     saferl_rl_offpolicy_agent agent;
@@ -5774,8 +5845,8 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     int evaluated = 0;
     d->cost_count = 1;
     d->cost_limits[0] = scale * M->limit;
-    if (saferl_rl_replay_init(&replay, SAC_CMDP_STEPS, CMDP_STATES, 1, 1, memory, size) != SAFERL_OK ||
-        saferl_rl_offpolicy_create(&agent, d, CMDP_STATES, 1) != SAFERL_OK) {
+    if (saferl_rl_replay_init(&replay, SAC_CMDP_STEPS, CMDP_STATES, A, 1, memory, size) != SAFERL_OK ||
+        saferl_rl_offpolicy_create(&agent, d, CMDP_STATES, A) != SAFERL_OK) {
         free(memory);
         return -1;
     }
@@ -5797,13 +5868,35 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     out->cost /= evaluated ? evaluated : 1;
     out->multiplier = agent.lagrange[0];
     out->gap = (M->lp_return - out->ret) / (M->free_return - M->min_return);
-    if (trace && env->action_count == 0) cmdp_critic_probe(trace, &agent, M, scale, policy);
+    if (trace && env->action_count == 0 && A == 1) cmdp_critic_probe(trace, &agent, M, scale, policy);
     saferl_rl_offpolicy_destroy(&agent);
     free(memory);
     return t == SAC_CMDP_STEPS ? 0 : -1;
 }
 
-static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, saferl_rl_multiplier_scale units,
+/* A multiplier rule the off-policy grids compare: its name, multiplier_scale and lagrange_kp (0:
+   the default). */
+typedef struct offpolicy_rule {
+    const char *name;
+    saferl_rl_multiplier_scale units;
+    double lagrange_kp;
+} offpolicy_rule;
+static const offpolicy_rule offpolicy_rules[] = {
+    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0},
+    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0},
+    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0}, /* the proportional term (ALGORITHMS) */
+    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE}, /* the integral alone */
+};
+#define OFFPOLICY_RULES 4
+
+static const offpolicy_rule *offpolicy_rule_named(const char *name) {
+    int u;
+    for (u = 0; u < OFFPOLICY_RULES; ++u)
+        if (strcmp(offpolicy_rules[u].name, name) == 0) return &offpolicy_rules[u];
+    return NULL;
+}
+
+static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, const offpolicy_rule *rule,
                           FILE *trace, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
@@ -5818,7 +5911,8 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, saf
     d.actor_lr = d.temperature_lr = 3e-3;
     d.critic_lr = 1e-2;
     d.target_entropy = 0.1 * log((double)CMDP_ACTIONS);
-    d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
+    d.multiplier_scale = rule->units; /* the grid's comparison of rules; else the default */
+    d.lagrange_kp = rule->lagrange_kp;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_discrete_policy, trace, out);
 }
@@ -5832,7 +5926,7 @@ TEST(discrete_sac_lag_meets_the_lp_on_a_random_cmdp) {
     random_cmdp M;
     cmdp_result r;
     CHECK(cmdp_generate(&M, 1) == 0);
-    CHECK(sac_cmdp_train(&M, 1.0, 1, SAFERL_RL_MULTIPLIER_RELATIVE, NULL, &r) == 0);
+    CHECK(sac_cmdp_train(&M, 1.0, 1, &offpolicy_rules[0], NULL, &r) == 0);
     printf("        sac-discrete-lag: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n", r.gap,
            r.cost / M.limit, r.multiplier);
     CHECK(cmdp_passes(&r, M.limit));
@@ -5844,15 +5938,14 @@ TEST(discrete_sac_lag_meets_the_lp_on_a_random_cmdp) {
    (make bench). */
 static int sac_cmdp_grid(int argc, char **argv) {
     static const double scales[] = {1.0, 10.0, 100.0};
-    static const saferl_rl_multiplier_scale rules[] = {SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_MULTIPLIER_COST_UNITS};
-    static const char *const rule_names[] = {"relative", "cost-units"};
     int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
     int seeds = argc > 4 ? atoi(argv[4]) : 5, all_pass = 1, u, m, k;
     uint32_t seed;
-    for (u = 0; u < 2; ++u) {
+    for (u = 0; u < OFFPOLICY_RULES; ++u) {
         double worst_gap = -1e300, worst_ratio = 0.0;
         int pass = 0, runs = 0;
-        if (argc > 5 && strcmp(argv[5], rule_names[u]) != 0) continue;
+        const char *rule_name = offpolicy_rules[u].name;
+        if (argc > 5 ? strcmp(argv[5], rule_name) != 0 : u >= 2) continue; /* default: the two scales */
         for (m = first; m <= last; ++m) {
             random_cmdp M;
             if (cmdp_generate(&M, (uint32_t)m) != 0) return 1;
@@ -5861,7 +5954,7 @@ static int sac_cmdp_grid(int argc, char **argv) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
                     int ok;
-                    if (sac_cmdp_train(&M, scales[k], seed, rules[u], NULL, &r) != 0) return 1;
+                    if (sac_cmdp_train(&M, scales[k], seed, &offpolicy_rules[u], NULL, &r) != 0) return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
                     runs += 1;
@@ -5869,28 +5962,44 @@ static int sac_cmdp_grid(int argc, char **argv) {
                     worst_ratio = r.cost / d > worst_ratio ? r.cost / d : worst_ratio;
                     printf("sac-discrete-lag %s cmdp %d scale %3g seed %u: gap %6.3f  J_C/d %.3f  (last policy: gap "
                            "%6.3f J_C/d %.3f)  multiplier %.4g -> %.4g  %s\n",
-                           rule_names[u], m, scales[k], seed, r.gap, r.cost / d,
+                           rule_name, m, scales[k], seed, r.gap, r.cost / d,
                            (M.lp_return - r.final_ret) / (M.free_return - M.min_return), r.final_cost / d,
                            r.multiplier_before, r.multiplier, ok ? "ok" : "MISS");
                     fflush(stdout);
                 }
         }
         printf("sac-discrete-lag %s: %d of %d runs within the target (worst gap %.3f, worst J_C/d %.3f)\n",
-               rule_names[u], pass, runs, worst_gap, worst_ratio);
+               rule_name, pass, runs, worst_gap, worst_ratio);
         all_pass = all_pass && pass == runs;
     }
     return all_pass ? 0 : 2;
 }
 
-/* The continuous forms on the same CMDPs, where an action a in [-1, 1] picks the action of its
-   third of the interval ([-1, -1/3), [-1/3, 1/3), [1/3, 1]). The protocol, fixed before any run
-   (make bench only: about 9 s of CPU a run): SAC-Lag and TD3-Lag with every default but those
-   the problem states (gamma = cost_gamma = 1: undiscounted and episodic) and, for time, 64-64
-   ReLU networks and batch 64; 20000 steps (the first 1000 random), a replay holding them all;
-   the multiplier's defaults. "End" as for discrete SAC-Lag: the exact return and cost every 100
-   steps over the last 10000, averaged, of the policy's distribution over the thirds (SAC:
+/* The continuous forms on the same CMDPs, in two modes (cmdp_action_map). STEP: an action a in
+   [-1, 1] picks the action of its third of the interval ([-1, -1/3), [-1/3, 1/3), [1/3, 1]); a
+   discrete choice read off a continuous action, as users wire one up, and the case a pathwise
+   gradient cannot handle (dQ/da is 0 within a third: TD3-Lag's failure mode, kept to show it).
+   MIXTURE: an action a in [-1, 1]^2 is a point w(a) of the simplex over the three actions, by
+   stick breaking on u = (a + 1) / 2: w = (1 - u1, u1 (1 - u2), u1 u2), smooth and onto the
+   simplex (vertices at the corners u1 = 0, (1, 0), (1, 1)); the step's transition is the mixture
+   sum_k w_k P(.|s, k) (an action k drawn from w, then P), its reward and cost sum_k w_k r(s, k)
+   and sum_k w_k c(s, k). A deterministic policy a(s) then has the occupancy of the stochastic
+   policy w(a(s)), and every stochastic one is some w(a(s)), so the LP over the discrete actions
+   is exactly the continuous problem's optimum (cmdp_mixture_lp_is_the_continuous_optimum), and
+   Q(s, a) = sum_k w_k(a) Q(s, k) is smooth in a: the test the field would accept for a
+   deterministic actor. The protocol, fixed before any run (make bench only: about 9 s of CPU a
+   run): SAC-Lag and TD3-Lag with every default but those the problem states (gamma = cost_gamma
+   = 1: undiscounted and episodic) and, for time, 64-64 ReLU networks and batch 64; 20000 steps
+   (the first 1000 random), a replay holding them all; the multiplier's defaults (or the rule
+   compared). "End" as for discrete SAC-Lag: the exact return and cost every 100 steps over the
+   last 10000, averaged, of the policy's distribution over the discrete actions (STEP, SAC:
    P(tanh(mu + sigma N) < t) = Phi((atanh t - mu) / sigma); TD3: its deterministic action's
-   third, so only the average over time can mix two actions); the same target. */
+   third, so only the average over time can mix two actions; MIXTURE: E w(a), for SAC by
+   quadrature of E tanh(mu + sigma N) per dimension, its dimensions being independent); the same
+   target. */
+typedef enum cmdp_action_map { CMDP_STEP = 0, CMDP_MIXTURE = 1 } cmdp_action_map;
+static const char *const cmdp_action_map_names[] = {"step", "mixture"};
+
 static int cmdp_third(float a) { return a < -1.0f / 3.0f ? 0 : a < 1.0f / 3.0f ? 1 : 2; }
 
 static saferl_result cmdp_continuous_step(void *state, saferl_rng *rng, const float *action, float *observation,
@@ -5899,96 +6008,270 @@ static saferl_result cmdp_continuous_step(void *state, saferl_rng *rng, const fl
     return cmdp_step(state, rng, &index, observation, reward, cost, terminated, truncated);
 }
 
-/* pi(.|s) over the thirds for every state, from the actor's head on the one-hot observation. */
+/* w(a) from E u = (E a + 1) / 2 per dimension (a point, or a product distribution's mean). */
+static void cmdp_mixture_weights(double mean_a1, double mean_a2, double *w) {
+    const double u1 = 0.5 * (mean_a1 + 1.0), u2 = 0.5 * (mean_a2 + 1.0);
+    w[0] = 1.0 - u1;
+    w[1] = u1 * (1.0 - u2);
+    w[2] = u1 * u2;
+}
+
+static saferl_result cmdp_mixture_step(void *state, saferl_rng *rng, const float *action, float *observation,
+                                       float *reward, float *cost, int *terminated, int *truncated) {
+    cmdp_env_state *e = (cmdp_env_state *)state;
+    const random_cmdp *M = e->cmdp;
+    const int s = e->s;
+    double w[CMDP_ACTIONS], mean_r = 0.0, mean_c = 0.0, u = saferl_rng_uniform(rng), acc = 0.0;
+    float index = (float)(CMDP_ACTIONS - 1);
+    saferl_result status;
+    int k;
+    cmdp_mixture_weights(action[0] < -1.0f ? -1.0 : action[0] > 1.0f ? 1.0 : action[0],
+                         action[1] < -1.0f ? -1.0 : action[1] > 1.0f ? 1.0 : action[1], w);
+    for (k = 0; k < CMDP_ACTIONS; ++k) {
+        mean_r += w[k] * M->r[s * CMDP_ACTIONS + k];
+        mean_c += w[k] * M->c[s * CMDP_ACTIONS + k];
+    }
+    for (k = 0; k < CMDP_ACTIONS - 1; ++k)
+        if (u < (acc += w[k])) {
+            index = (float)k;
+            break;
+        }
+    status = cmdp_step(state, rng, &index, observation, reward, cost, terminated, truncated);
+    if (status != SAFERL_OK) return status;
+    /* the mixture's reward and cost in place of the drawn action's (the episode's tally too) */
+    e->episode_cost += e->scale * mean_c - cost[0];
+    if (*terminated) { /* cmdp_step has closed the episode into finished_cost */
+        e->finished_cost += e->episode_cost;
+        e->episode_cost = 0.0;
+    }
+    *reward = (float)mean_r;
+    cost[0] = (float)(e->scale * mean_c);
+    return SAFERL_OK;
+}
+
+/* E tanh(mean + std N) by Simpson's rule over N in [-8, 8] (800 panels: the integrand is smooth
+   and the tails beyond 8 weigh under 1e-15). */
+static double cmdp_mean_tanh(double mean, double std) {
+    const int panels = 800;
+    const double h = 16.0 / panels;
+    double sum = 0.0;
+    int i;
+    for (i = 0; i <= panels; ++i) {
+        const double n = -8.0 + i * h, f = tanh(mean + std * n) * exp(-0.5 * n * n);
+        sum += f * (i == 0 || i == panels ? 1.0 : i % 2 ? 4.0 : 2.0);
+    }
+    return sum * h / 3.0 / sqrt(2.0 * 3.14159265358979323846);
+}
+
+/* pi(.|s) over the discrete actions for every state, from the actor's head on the one-hot
+   observation (the step map's thirds; the mixture's E w(a)). */
 static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi) {
     const double edge = atanh(1.0 / 3.0);
+    const int td3 = agent->desc.algorithm == SAFERL_RL_TD3_LAG, A = agent->action_dim;
     int s, k;
     for (s = 0; s < CMDP_STATES; ++s) {
         float obs[CMDP_STATES];
         const float *head;
+        double *row = pi + s * CMDP_ACTIONS, sigma[2];
         cmdp_observe(s, obs);
         head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
-        for (k = 0; k < CMDP_ACTIONS; ++k) pi[s * CMDP_ACTIONS + k] = 0.0;
-        if (agent->desc.algorithm == SAFERL_RL_TD3_LAG) {
-            pi[s * CMDP_ACTIONS + cmdp_third(tanhf(head[0]))] = 1.0;
+        for (k = 0; k < A && !td3; ++k) /* SAC's heads: A means, then A log stds */
+            sigma[k] = exp(head[A + k] < -20.0f ? -20.0 : head[A + k] > 2.0f ? 2.0 : head[A + k]);
+        for (k = 0; k < CMDP_ACTIONS; ++k) row[k] = 0.0;
+        if (A == 2) {
+            cmdp_mixture_weights(td3 ? tanh((double)head[0]) : cmdp_mean_tanh(head[0], sigma[0]),
+                                 td3 ? tanh((double)head[1]) : cmdp_mean_tanh(head[1], sigma[1]), row);
+        } else if (td3) {
+            row[cmdp_third(tanhf(head[0]))] = 1.0;
         } else {
-            const double mean = head[0], sigma = exp(head[1] < -20.0f ? -20.0 : head[1] > 2.0f ? 2.0 : head[1]);
-            const double below = 0.5 * erfc((mean + edge) / (sigma * sqrt(2.0))); /* P(u < -edge) */
-            const double above = 0.5 * erfc((edge - mean) / (sigma * sqrt(2.0))); /* P(u > edge) */
-            pi[s * CMDP_ACTIONS + 0] = below;
-            pi[s * CMDP_ACTIONS + 2] = above;
-            pi[s * CMDP_ACTIONS + 1] = 1.0 - below - above;
+            row[0] = 0.5 * erfc((head[0] + edge) / (sigma[0] * sqrt(2.0))); /* P(u < -edge) */
+            row[2] = 0.5 * erfc((edge - head[0]) / (sigma[0] * sqrt(2.0))); /* P(u > edge) */
+            row[1] = 1.0 - row[0] - row[2];
         }
     }
     return 0;
 }
 
-static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, const random_cmdp *M, double scale,
-                                 uint32_t seed, saferl_rl_multiplier_scale units, FILE *trace, cmdp_result *out) {
+static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_action_map map, const random_cmdp *M,
+                                 double scale, uint32_t seed, const offpolicy_rule *rule, FILE *trace,
+                                 cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_offpolicy_desc d;
     cmdp_env(&env, &state, M, scale);
     env.action_count = 0; /* continuous */
-    env.step = cmdp_continuous_step;
+    env.action_dim = map == CMDP_MIXTURE ? 2 : 1;
+    env.step = map == CMDP_MIXTURE ? cmdp_mixture_step : cmdp_continuous_step;
     memset(&d, 0, sizeof d);
     d.algorithm = algorithm;
     d.hidden_sizes[0] = d.hidden_sizes[1] = 64;
     d.gamma = d.cost_gamma = 1.0;
     d.batch_size = 64;
-    d.multiplier_scale = units;
+    d.multiplier_scale = rule->units;
+    d.lagrange_kp = rule->lagrange_kp;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_continuous_policy, trace, out);
 }
 
-/* The continuous protocol's exact policy: SAC's probabilities of the thirds (the Gaussian's
-   closed form through tanh) against 20000 actions sampled by saferl_rl_offpolicy_act in each
-   state (4 binomial standard deviations, about 0.014); TD3's third is its deterministic action's. */
+/* The continuous protocols' exact policy against 20000 actions sampled by saferl_rl_offpolicy_act
+   in each state (4 binomial standard deviations, about 0.014; w_k(a) in [0, 1] has variance at
+   most 1/4 too): the step map's thirds (SAC: the Gaussian's closed form through tanh; TD3: its
+   deterministic action's third) and the mixture's E w(a) (SAC: the quadrature; TD3: exact). */
 TEST(continuous_cmdp_policy_matches_sampled_actions) {
     const int n = 20000;
-    int algorithm, s, i, k;
-    for (algorithm = 0; algorithm < 2; ++algorithm) {
-        saferl_rl_offpolicy_desc d;
-        saferl_rl_offpolicy_agent agent;
-        double pi[CMDP_STATES * CMDP_ACTIONS];
-        memset(&d, 0, sizeof d);
-        d.algorithm = algorithm ? SAFERL_RL_TD3_LAG : SAFERL_RL_SAC_LAG;
-        d.hidden_sizes[0] = d.hidden_sizes[1] = 8;
-        d.cost_count = 1;
-        d.seed = 3;
-        CHECK(saferl_rl_offpolicy_create(&agent, &d, CMDP_STATES, 1) == SAFERL_OK);
-        for (i = 0; i < (int)agent.actor_count; ++i) agent.actor[i] *= 3.0f; /* thirds of unequal mass */
-        CHECK(cmdp_continuous_policy(&agent, pi) == 0);
-        for (s = 0; s < CMDP_STATES; ++s) {
-            float obs[CMDP_STATES], action;
-            double count[CMDP_ACTIONS] = {0.0, 0.0, 0.0};
-            cmdp_observe(s, obs);
-            for (i = 0; i < n; ++i) {
-                CHECK(saferl_rl_offpolicy_act(&agent, obs, !algorithm, &action) == SAFERL_OK);
-                count[cmdp_third(action)] += 1.0 / n;
+    int algorithm, map, s, i, k;
+    for (map = 0; map < 2; ++map)
+        for (algorithm = 0; algorithm < 2; ++algorithm) {
+            saferl_rl_offpolicy_desc d;
+            saferl_rl_offpolicy_agent agent;
+            double pi[CMDP_STATES * CMDP_ACTIONS];
+            memset(&d, 0, sizeof d);
+            d.algorithm = algorithm ? SAFERL_RL_TD3_LAG : SAFERL_RL_SAC_LAG;
+            d.hidden_sizes[0] = d.hidden_sizes[1] = 8;
+            d.cost_count = 1;
+            d.seed = 3;
+            CHECK(saferl_rl_offpolicy_create(&agent, &d, CMDP_STATES, map + 1) == SAFERL_OK);
+            for (i = 0; i < (int)agent.actor_count; ++i) agent.actor[i] *= 3.0f; /* actions of unequal mass */
+            CHECK(cmdp_continuous_policy(&agent, pi) == 0);
+            for (s = 0; s < CMDP_STATES; ++s) {
+                float obs[CMDP_STATES], action[2];
+                double count[CMDP_ACTIONS] = {0.0, 0.0, 0.0}, w[CMDP_ACTIONS];
+                cmdp_observe(s, obs);
+                for (i = 0; i < n; ++i) {
+                    CHECK(saferl_rl_offpolicy_act(&agent, obs, !algorithm, action) == SAFERL_OK);
+                    if (map == CMDP_MIXTURE) {
+                        cmdp_mixture_weights(action[0], action[1], w);
+                        for (k = 0; k < CMDP_ACTIONS; ++k) count[k] += w[k] / n;
+                    } else {
+                        count[cmdp_third(action[0])] += 1.0 / n;
+                    }
+                }
+                for (k = 0; k < CMDP_ACTIONS; ++k) CHECK_NEAR(pi[s * CMDP_ACTIONS + k], count[k], 4.0 * sqrt(0.25 / n));
             }
-            for (k = 0; k < CMDP_ACTIONS; ++k) CHECK_NEAR(pi[s * CMDP_ACTIONS + k], count[k], 4.0 * sqrt(0.25 / n));
+            saferl_rl_offpolicy_destroy(&agent);
         }
-        saferl_rl_offpolicy_destroy(&agent);
+}
+
+/* The mixture mode's problem is the LP's, on CMDPs 1-6:
+   (1) the LP over a grid of mixture actions (a in {-1, -1/2, 0, 1/2, 1}^2, 25 per state: each
+   one's P, r, c the mixture's, built independently of the environment's step) has the discrete
+   LP's optimum: the grid holds the vertices, and no mixture beats the discrete optimum;
+   (2) the discrete optimum is reached by a deterministic continuous policy: its pi*(.|s) mapped
+   back through the stick breaking (u1 = 1 - pi0, u2 = pi2 / (pi1 + pi2)) and forward again gives
+   pi* (so policy_evaluate gives the LP's return and cost);
+   (3) the environment's step is that model: 4000 episodes of cmdp_mixture_step under a seeded
+   random action table a(s) have mean return and cost within 4 standard errors of the exact values
+   of w(a(s)).
+   Tolerances: the LPs and solves are exact up to rounding, with I - P_pi within 0.05 of singular
+   (random_cmdp_lp_matches_brute_force's reasoning: far under 1e-9); the map's inverse is exact to
+   a few ulps. */
+TEST(cmdp_mixture_lp_is_the_continuous_optimum) {
+    enum { G = 5, GA = G * G };
+    static double P[(CMDP_STATES + 1) * GA * (CMDP_STATES + 1)];
+    double r[(CMDP_STATES + 1) * GA], c[(CMDP_STATES + 1) * GA], ret, cost, x[CMDP_STATES * CMDP_ACTIONS];
+    int start[CMDP_STATES];
+    uint32_t seed;
+    saferl_rng rng;
+    saferl_rng_seed(&rng, 21);
+    for (seed = 1; seed <= 6; ++seed) {
+        random_cmdp M;
+        tabular_model grid;
+        double pi[CMDP_STATES * CMDP_ACTIONS], w[CMDP_ACTIONS], action[CMDP_STATES][2], exact_ret, exact_cost;
+        double sum_r = 0.0, sum_r2 = 0.0, sum_c = 0.0, sum_c2 = 0.0;
+        int s, g, k, sp, episode;
+        CHECK(cmdp_generate(&M, seed) == 0);
+        memset(P, 0, sizeof P);
+        memset(r, 0, sizeof r);
+        memset(c, 0, sizeof c);
+        for (s = 0; s < CMDP_STATES; ++s)
+            for (g = 0; g < GA; ++g) {
+                cmdp_mixture_weights(-1.0 + 0.5 * (g % G), -1.0 + 0.5 * (g / G), w);
+                for (k = 0; k < CMDP_ACTIONS; ++k) {
+                    r[s * GA + g] += w[k] * M.r[s * CMDP_ACTIONS + k];
+                    c[s * GA + g] += w[k] * M.c[s * CMDP_ACTIONS + k];
+                    for (sp = 0; sp <= CMDP_STATES; ++sp)
+                        P[(size_t)(s * GA + g) * (CMDP_STATES + 1) + sp] +=
+                            w[k] * M.P[(size_t)(s * CMDP_ACTIONS + k) * (CMDP_STATES + 1) + sp];
+                }
+            }
+        grid = M.model;
+        grid.A = GA;
+        grid.P = P;
+        grid.r = r;
+        grid.c = c;
+        for (s = 0; s < CMDP_STATES; ++s) /* the grid's corner for the safest policy's vertex */
+            start[s] = M.safest[s] == 0 ? 0 : M.safest[s] == 1 ? G - 1 : GA - 1;
+        CHECK(occupancy_lp(&grid, r, M.limit, start, &ret, &cost, NULL) == 0);
+        CHECK_NEAR(ret, M.lp_return, 1e-9);
+        CHECK(cost <= M.limit + 1e-9);
+        /* (2) */
+        CHECK(occupancy_lp(&M.model, M.r, M.limit, M.safest, &ret, &cost, x) == 0);
+        for (s = 0; s < CMDP_STATES; ++s) {
+            double mass = x[s * CMDP_ACTIONS] + x[s * CMDP_ACTIONS + 1] + x[s * CMDP_ACTIONS + 2], u1, u2, p[3];
+            for (k = 0; k < CMDP_ACTIONS; ++k) p[k] = mass > 0.0 ? x[s * CMDP_ACTIONS + k] / mass : k == 0;
+            u1 = 1.0 - p[0];
+            u2 = p[1] + p[2] > 0.0 ? p[2] / (p[1] + p[2]) : 0.0;
+            cmdp_mixture_weights(2.0 * u1 - 1.0, 2.0 * u2 - 1.0, pi + s * CMDP_ACTIONS);
+            for (k = 0; k < CMDP_ACTIONS; ++k) CHECK_NEAR(pi[s * CMDP_ACTIONS + k], p[k], 1e-12);
+        }
+        CHECK(policy_evaluate(&M.model, pi, &exact_ret, &exact_cost) == 0);
+        CHECK_NEAR(exact_ret, M.lp_return, 1e-9);
+        CHECK_NEAR(exact_cost, cost, 1e-9);
+        /* (3) */
+        for (s = 0; s < CMDP_STATES; ++s) {
+            action[s][0] = 2.0 * saferl_rng_uniform(&rng) - 1.0;
+            action[s][1] = 2.0 * saferl_rng_uniform(&rng) - 1.0;
+            cmdp_mixture_weights((float)action[s][0], (float)action[s][1], pi + s * CMDP_ACTIONS);
+        }
+        CHECK(policy_evaluate(&M.model, pi, &exact_ret, &exact_cost) == 0);
+        {
+            cmdp_env_state state;
+            saferl_rl_env env;
+            float obs[CMDP_STATES], a[2], reward, step_cost;
+            const int episodes = 4000;
+            cmdp_env(&env, &state, &M, 1.0);
+            for (episode = 0; episode < episodes; ++episode) {
+                double er = 0.0, ec = 0.0;
+                int terminated = 0, truncated = 0;
+                CHECK(cmdp_reset(&state, &rng, obs) == SAFERL_OK);
+                while (!terminated) {
+                    a[0] = (float)action[state.s][0];
+                    a[1] = (float)action[state.s][1];
+                    CHECK(cmdp_mixture_step(&state, &rng, a, obs, &reward, &step_cost, &terminated, &truncated) == SAFERL_OK);
+                    er += reward;
+                    ec += step_cost;
+                }
+                sum_r += er;
+                sum_r2 += er * er;
+                sum_c += ec;
+                sum_c2 += ec * ec;
+            }
+            CHECK(fabs(sum_r / episodes - exact_ret) <= 4.0 * sqrt((sum_r2 / episodes - pow(sum_r / episodes, 2)) / episodes));
+            CHECK(fabs(sum_c / episodes - exact_cost) <= 4.0 * sqrt((sum_c2 / episodes - pow(sum_c / episodes, 2)) / episodes));
+            CHECK(fabs(state.finished_cost / episodes - exact_cost) <= 4.0 * sqrt((sum_c2 / episodes - pow(sum_c / episodes, 2)) / episodes));
+        }
     }
 }
 
-/* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM]]]`: the protocol above for
-   SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3) x agent seeds
-   1..SEEDS (5) x cost scales 1 and 100, a line a run and a summary per algorithm and rule. */
+/* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP]]]]`: the protocol
+   above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3) x agent seeds
+   1..SEEDS (5) x cost scales 1 and 100, under the relative and cost-units rules (or the RULE named:
+   also relative-p, relative-i) in the step map (or the MAP named: step, mixture), a line a run and
+   a summary per algorithm and rule. */
 static int continuous_cmdp_grid(int argc, char **argv) {
     static const double scales[] = {1.0, 100.0}; /* the ends of the discrete grid's scales, for time */
-    static const saferl_rl_multiplier_scale rules[] = {SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_MULTIPLIER_COST_UNITS};
-    static const char *const rule_names[] = {"relative", "cost-units"};
     static const saferl_rl_offpolicy_algorithm algorithms[] = {SAFERL_RL_SAC_LAG, SAFERL_RL_TD3_LAG};
     static const char *const algorithm_names[] = {"sac-lag", "td3-lag"};
+    const cmdp_action_map map = argc > 7 && strcmp(argv[7], "mixture") == 0 ? CMDP_MIXTURE : CMDP_STEP;
     int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
     int seeds = argc > 4 ? atoi(argv[4]) : 5, all_pass = 1, n, u, m, k;
     uint32_t seed;
     for (n = 0; n < 2; ++n)
-        for (u = 0; u < 2; ++u) {
+        for (u = 0; u < OFFPOLICY_RULES; ++u) {
+            const offpolicy_rule *rule = &offpolicy_rules[u];
             int pass = 0, runs = 0;
-            if ((argc > 5 && strcmp(argv[5], rule_names[u]) != 0) || (argc > 6 && strcmp(argv[6], algorithm_names[n]) != 0))
+            if ((argc > 5 && strcmp(argv[5], "all") != 0 ? strcmp(argv[5], rule->name) != 0 : u >= 2) ||
+                (argc > 6 && strcmp(argv[6], "all") != 0 && strcmp(argv[6], algorithm_names[n]) != 0))
                 continue;
             for (m = first; m <= last; ++m) {
                 random_cmdp M;
@@ -5998,46 +6281,144 @@ static int continuous_cmdp_grid(int argc, char **argv) {
                         cmdp_result r;
                         const double d = scales[k] * M.limit;
                         int ok;
-                        if (continuous_cmdp_train(algorithms[n], &M, scales[k], seed, rules[u], NULL, &r) != 0) return 1;
+                        if (continuous_cmdp_train(algorithms[n], map, &M, scales[k], seed, rule, NULL, &r) != 0) return 1;
                         ok = cmdp_passes(&r, d);
                         pass += ok;
                         runs += 1;
                         printf("%s %s cmdp %d scale %3g seed %u: gap %6.3f  J_C/d %.3f  (last policy: gap %6.3f "
-                               "J_C/d %.3f)  multiplier %.4g -> %.4g  %s\n",
-                               algorithm_names[n], rule_names[u], m, scales[k], seed, r.gap, r.cost / d,
+                               "J_C/d %.3f)  multiplier %.4g -> %.4g  %s %s\n",
+                               algorithm_names[n], rule->name, m, scales[k], seed, r.gap, r.cost / d,
                                (M.lp_return - r.final_ret) / (M.free_return - M.min_return), r.final_cost / d,
-                               r.multiplier_before, r.multiplier, ok ? "ok" : "MISS");
+                               r.multiplier_before, r.multiplier, cmdp_action_map_names[map], ok ? "ok" : "MISS");
                         fflush(stdout);
                     }
             }
-            printf("%s %s: %d of %d runs within the target\n", algorithm_names[n], rule_names[u], pass, runs);
+            printf("%s %s %s: %d of %d runs within the target\n", algorithm_names[n], rule->name,
+                   cmdp_action_map_names[map], pass, runs);
             all_pass = all_pass && pass == runs;
         }
     return all_pass ? 0 : 2;
 }
 
-/* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED`: one run of the protocols above
-   (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative or cost-units) with a
-   cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
+/* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP]`: one run of the protocols above
+   (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units, relative-p or
+   relative-i; MAP step or mixture) with a cmdp_trace_line every SAC_CMDP_EVERY steps, then the
+   run's line as the grids print it. */
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
     cmdp_result r;
-    saferl_rl_multiplier_scale units;
+    const offpolicy_rule *rule = argc > 3 ? offpolicy_rule_named(argv[3]) : NULL;
+    const cmdp_action_map map = argc > 7 && strcmp(argv[7], "mixture") == 0 ? CMDP_MIXTURE : CMDP_STEP;
     double scale;
     uint32_t seed;
     int status;
-    if (argc < 7 || cmdp_generate(&M, (uint32_t)atoi(argv[4])) != 0) return 1;
-    units = strcmp(argv[3], "cost-units") == 0 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
+    if (argc < 7 || rule == NULL || cmdp_generate(&M, (uint32_t)atoi(argv[4])) != 0) return 1;
     scale = atof(argv[5]);
     seed = (uint32_t)atoi(argv[6]);
-    if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, units, stdout, &r);
-    else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, &M, scale, seed, units, stdout, &r);
-    else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, &M, scale, seed, units, stdout, &r);
+    if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, rule, stdout, &r);
+    else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, map, &M, scale, seed, rule, stdout, &r);
+    else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, map, &M, scale, seed, rule, stdout, &r);
     else return 1;
     if (status != 0) return 1;
     printf("%s %s cmdp %s scale %g seed %u: gap %6.3f  J_C/d %.3f  multiplier %.4g -> %.4g  %s\n", argv[2], argv[3],
            argv[4], scale, seed, r.gap, r.cost / (scale * M.limit), r.multiplier_before, r.multiplier,
            cmdp_passes(&r, scale * M.limit) ? "ok" : "MISS");
+    return 0;
+}
+
+/* Expected visits of each live state in an episode of policy pi (from the start state), by
+   sweeping d = e_start + P_pi^T d (every step stops with probability at least 0.05: 2000
+   sweeps leave 0.95^2000 of the first error). */
+static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) {
+    double next[CMDP_STATES];
+    int sweep, s, k, sp;
+    memset(visits, 0, sizeof(double) * CMDP_STATES);
+    for (sweep = 0; sweep < 2000; ++sweep) {
+        for (sp = 0; sp < CMDP_STATES; ++sp) next[sp] = sp == M->model.start ? 1.0 : 0.0;
+        for (s = 0; s < CMDP_STATES; ++s)
+            for (k = 0; k < CMDP_ACTIONS; ++k)
+                for (sp = 0; sp < CMDP_STATES; ++sp)
+                    next[sp] += visits[s] * pi[s * CMDP_ACTIONS + k] * M->P[(size_t)(s * CMDP_ACTIONS + k) * (CMDP_STATES + 1) + sp];
+        memcpy(visits, next, sizeof next);
+    }
+}
+
+/* `test_rl --cmdp-trace-trust ALGORITHM CMDP SCALE SEED [FROM]`: the grid's protocol for one
+   on-policy run, a line an epoch from epoch FROM (1): the exact J_C / d of the policy that
+   acted, the J_C / d the update acted on (the epoch's episodes), the dual's case and the
+   accepted step fraction, and the change of J_C / d the step made three ways: as the update
+   predicted it (L times the change of the batch's cost surrogate mean(rho A_C), L the mean
+   episode length: the linearisation CPO's constraint states), as the exact linearisation
+   predicts it (the performance-difference lemma with the old policy's visits and Q_C,
+   sum_s d_old(s) sum_a (pi_new - pi_old)(a|s) Q_C_old(s, a)) and as it is (exact); then the
+   gap after the step, the multiplier (CPO, PCPO: nu) and the cost critic's value of the start
+   state in units of d. Then the means over the epochs printed: estimate error, sampling error
+   of the predicted change, the linearisation's error, and J_C after the steps. */
+static int cmdp_trace_trust(int argc, char **argv) {
+    random_cmdp M;
+    cmdp_env_state state;
+    saferl_rl_env env;
+    saferl_rl_agent agent;
+    saferl_rl_desc d;
+    saferl_rl_epoch_stats st;
+    double scale, limit, sums[6] = {0, 0, 0, 0, 0, 0};
+    int algorithm, e, from, counted = 0;
+    if (argc < 6 || cmdp_generate(&M, (uint32_t)atoi(argv[3])) != 0) return 1;
+    algorithm = saferl_rl_algorithm_from_name(argv[2]);
+    scale = atof(argv[4]);
+    from = argc > 6 ? atoi(argv[6]) : 1;
+    limit = scale * M.limit;
+    if (algorithm < 0) return 1;
+    cmdp_env(&env, &state, &M, scale);
+    cmdp_desc(&d, (saferl_rl_algorithm)algorithm, (uint32_t)atoi(argv[5]), limit);
+    if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return 1;
+    for (e = 1; e <= CMDP_EPOCHS; ++e) {
+        double pi_old[CMDP_STATES * CMDP_ACTIONS], pi_new[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS];
+        double qc[CMDP_STATES * CMDP_ACTIONS], visits[CMDP_STATES], r0, c0, r1, c1, surrogate = 0.0, linear = 0.0, L, critic;
+        int i, s, k;
+        policy_table_of(&agent.actor, CMDP_STATES, CMDP_ACTIONS, pi_old);
+        if (saferl_rl_agent_epoch(&agent, &st) != SAFERL_OK) return 1;
+        policy_table_of(&agent.actor, CMDP_STATES, CMDP_ACTIONS, pi_new);
+        if (policy_evaluate(&M.model, pi_old, &r0, &c0) != 0 || policy_evaluate(&M.model, pi_new, &r1, &c1) != 0) return 1;
+        cmdp_action_values(&M, pi_old, q, qc);
+        cmdp_visits(&M, pi_old, visits);
+        for (s = 0; s < CMDP_STATES; ++s)
+            for (k = 0; k < CMDP_ACTIONS; ++k)
+                linear += visits[s] * (pi_new[s * CMDP_ACTIONS + k] - pi_old[s * CMDP_ACTIONS + k]) * qc[s * CMDP_ACTIONS + k];
+        for (i = 0; i < d.steps_per_epoch; ++i) {
+            const float *o = agent.rollout.observations + (size_t)i * CMDP_STATES;
+            const int a = (int)agent.rollout.actions[i];
+            for (s = 0; s < CMDP_STATES && o[s] != 1.0f; ++s) {}
+            if (s == CMDP_STATES || a < 0 || a >= CMDP_ACTIONS) return 1; /* not a live state's one-hot row */
+            surrogate += (pi_new[s * CMDP_ACTIONS + a] / pi_old[s * CMDP_ACTIONS + a] - 1.0) * agent.rollout.cost_advantages[i];
+        }
+        surrogate /= d.steps_per_epoch;
+        L = st.episodes > 0 ? (double)d.steps_per_epoch / st.episodes : NAN;
+        {   /* the cost critic's value of the start state, trained after this epoch's step */
+            float start[CMDP_STATES] = {0}, acts[64];
+            const saferl_rl_mlp *net = &agent.networks.cost_critic;
+            start[M.model.start] = 1.0f;
+            if (saferl_rl_mlp_activation_count(net, 1) > 64) return 1;
+            critic = saferl_rl_mlp_forward(net, agent.networks.params + agent.networks.actor_count + agent.networks.critic_count,
+                                           start, acts, 1)[0];
+        }
+        if (e < from) continue;
+        printf("epoch %3d  J_C/d %.3f  estimate %.3f  case %2d frac %.3f  change: predicted %+.4f linear %+.4f true %+.4f"
+               "  gap %.3f  multiplier %.3f  critic %.3f\n",
+               e, c0 / M.limit, st.cost_estimates[0] / limit, st.optim_case, st.step_fraction, L * surrogate / limit,
+               linear / M.limit, (c1 - c0) / M.limit, (M.lp_return - r1) / (M.free_return - M.min_return), st.lagrange_multiplier, critic / limit);
+        if (L == L) {
+            counted += 1;
+            sums[0] += st.cost_estimates[0] / limit - c0 / M.limit;
+            sums[1] += linear / M.limit - L * surrogate / limit;
+            sums[2] += (c1 - c0 - linear) / M.limit;
+            sums[3] += c1 / M.limit;
+        }
+    }
+    printf("means over %d epochs (units of d): estimate - exact %+.4f, exact linear - predicted %+.4f, true - exact"
+           " linear %+.4f; mean J_C after the steps %.4f\n",
+           counted, sums[0] / counted, sums[1] / counted, sums[2] / counted, sums[3] / counted);
+    saferl_rl_agent_destroy(&agent);
     return 0;
 }
 
@@ -7794,10 +8175,10 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     bad[0] ^= 1;
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint");
     memcpy(bad, good, size);
-    put_le32(bad + 4, 3); /* version 3 had no lambda_kp (2: no off-policy multiplier_scale, 1: no cost estimate state) */
+    put_le32(bad + 4, 4); /* version 4 had no off-policy lagrange_kp (3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
-    put_le32(bad + 4, 5);
+    put_le32(bad + 4, 6);
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
     memcpy(bad, good, size);
@@ -8200,7 +8581,7 @@ TEST(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged) {
             offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "candidates: a candidate outside");
         } else { /* the second multiplier: -1 */
             offpolicy_poke(bad, good, size, "OMUL", 1, 0xBF800000u);
-            offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "multipliers: a multiplier");
+            offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "multipliers: an integral");
         }
         saferl_rng_seed(&rng, 9u + (uint32_t)k);
         for (trial = 0; trial < 120; ++trial) {
@@ -8390,6 +8771,7 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-sac") == 0) return sac_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-trace") == 0) return cmdp_trace(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--cmdp-trace-trust") == 0) return cmdp_trace_trust(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-deterministic") == 0) return cmdp_deterministic();
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
     if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
@@ -8487,7 +8869,9 @@ int main(int argc, char **argv) {
     RUN(discrete_sac_refuses_bad_input);
     RUN(discrete_sac_training_is_deterministic_and_allocation_free);
     RUN(offpolicy_relative_multiplier_is_cost_scale_free);
+    RUN(offpolicy_proportional_multiplier_follows_its_rule);
     RUN(continuous_cmdp_policy_matches_sampled_actions);
+    RUN(cmdp_mixture_lp_is_the_continuous_optimum);
     RUN(discrete_sac_lag_meets_the_lp_on_a_random_cmdp);
     RUN(cmdp_action_values_match_policy_evaluate);
     RUN(offpolicy_two_constraints_train_without_allocating);

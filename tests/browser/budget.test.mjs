@@ -1,11 +1,15 @@
 // budget.test.mjs - the saferl_budget.h demo in Debian's chromium: the readout shows what the
-// library computes, the URL reproduces the view, CSV errors carry their line, the hub links here.
-// Needs the web build (make web): build/web/budget/budget.mjs and the copied pages.
+// library computes, the URL reproduces the view, CSV errors carry their line, the set's interval
+// and spread prior give budget_report --json's numbers bit for bit, the hub links here.
+// Needs the web build (make web): build/web/budget/budget.mjs and the copied pages, and the
+// native build/budget_report (made here, so a stale binary is rebuilt).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot, repoRoot } from './harness.mjs';
 
 let server, browser, lib;
 
@@ -13,6 +17,7 @@ before(async () => {
   assert.ok(built('index.html', 'style.css', 'budget/index.html', 'budget/app.js', 'budget/budget.mjs',
     'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css'), 'build/web is incomplete: run make web first');
   lib = await loadModule('budget');
+  execFileSync('make', ['-s', 'build/budget_report'], { cwd: repoRoot, stdio: 'inherit' });
   server = await serve();
   browser = await launchBrowser();
 });
@@ -33,7 +38,7 @@ function cstr(ptr) { // a NUL-terminated UTF-8 string in wasm memory
 
 // saferl_budget_tokens_model on wasm32: int law @0, double mean_tokens @8, double log_sigma @16.
 // saferl_budget_desc on wasm32: four doubles (confidence, balanced_low, balanced_high, horizon),
-// then draws, seed and spread_prior, 48 bytes with padding; all zero but the band = defaults.
+// then draws, seed, spread_prior and interval, 48 bytes; all zero but the band = defaults.
 function expectedReadout({ law, mean, sigma, H, G, lo, hi }) {
   const model = lib._malloc(24), desc = lib._malloc(48);
   lib.HEAPU8.fill(0, desc, desc + 48);
@@ -76,17 +81,30 @@ function expectedCsvErrors(text) {
 // The pooled summary of a CSV at horizon H (index 0..: per prompt; last: pooled).
 function expectedCsvPooled(text, H, lo, hi) {
   const bytes = new TextEncoder().encode(text);
-  const ptr = lib._malloc(bytes.length + 1), out = lib._malloc(22 * 8), ints = lib._malloc(16);
+  const ptr = lib._malloc(bytes.length + 1), out = lib._malloc(28 * 8), ints = lib._malloc(16);
   lib.HEAPU8.set(bytes, ptr);
   assert.ok(lib._budget_csv_parse(ptr, bytes.length, 50) >= 0);
   const prompts = lib._budget_csv_summarize(ptr, H, lo, hi, 0.95);
   assert.ok(prompts > 0);
-  assert.ok(lib._budget_csv_prompt(prompts, lo, hi, H, 0.95, out, ints) >= 0);
+  assert.ok(lib._budget_csv_prompt(prompts, lo, hi, H, 0.95, 0, 0, out, ints) >= 0);
   const v = Array.from(new Float64Array(lib.HEAPF64.buffer, out, 22));
   lib._free(ptr);
   lib._free(out);
   lib._free(ints);
   return { prompts, xi: v[2], xiLo: v[3], xiHi: v[4], modelP: v[9], meanTokens: v[10] };
+}
+
+// budget_report --json on a CSV text with the given flags.
+function nativeReport(text, flags) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'budget-test-'));
+  try {
+    const file = path.join(dir, 'attempts.csv');
+    fs.writeFileSync(file, text);
+    return JSON.parse(execFileSync(path.join(repoRoot, 'build', 'budget_report'), ['--json', ...flags, file],
+      { encoding: 'utf8' }));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // A number displayed with `digits` significant digits (or as a whole number) agrees with x.
@@ -252,4 +270,107 @@ test('budget demo: CSV of attempts through the header parser', async () => {
   await again.page.close();
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+// The set's numbers on the page (window.__budget, full doubles) are budget_report's JSON, bit for
+// bit (JSON's null: NaN or an infinity), and the set's readout shows them and the names.
+const SET_FIELDS = [ // page field, its place in the JSON, the readout element showing it
+  ['xi', (j) => j.pooled.xi, 's-xi'],
+  ['xiLo', (j) => j.pooled.xi_lo, 's-xi-lo'],
+  ['xiHi', (j) => j.pooled.xi_hi, 's-xi-hi'],
+  ['posteriorLo', (j) => j.pooled.posterior_interval[0], 's-posterior-lo'],
+  ['posteriorHi', (j) => j.pooled.posterior_interval[1], 's-posterior-hi'],
+  ['spreadLo', (j) => j.pooled.spread_range[0], 's-spread-lo'],
+  ['spreadHi', (j) => j.pooled.spread_range[1], 's-spread-hi'],
+  ['spread', (j) => j.pooled.spread, 's-spread'],
+  ['spreadZeroProbability', (j) => j.pooled.spread_zero_probability, 's-alike'],
+  ['hazardXi', (j) => j.pooled_hazard.xi, 's-hazard'],
+  ['meanTokens', (j) => j.pooled.mean_tokens, null],
+];
+async function checkSetAgainstNative(page, what) {
+  const state = await page.evaluate(() => window.__budget);
+  const json = nativeReport(await page.$eval('#csv', (el) => el.value),
+    ['--horizon', String(state.H), '--interval', state.interval, '--spread-prior', state.spreadPrior]);
+  const pooled = state.csv.pooled;
+  const shown = await page.evaluate((ids) => Object.fromEntries(ids.map((id) => [id, document.getElementById(id).textContent])),
+    ['s-estimand', 's-interval', 's-hazard-estimand', ...SET_FIELDS.map((f) => f[2]).filter(Boolean)]);
+  assert.equal(shown['s-estimand'], json.pooled.estimand, `${what}: estimand`);
+  assert.equal(shown['s-hazard-estimand'], json.pooled_hazard.estimand, `${what}: pooled hazard's estimand`);
+  assert.equal(pooled.interval, json.pooled.interval, `${what}: interval kind`);
+  assert.equal(shown['s-interval'], json.pooled.interval, `${what}: interval kind shown`);
+  for (const [field, pick, id] of SET_FIELDS) {
+    const want = pick(json), got = pooled[field];
+    assert.ok(want === null ? !Number.isFinite(got) : Object.is(got, want),
+      `${what}: ${field}: page ${got}, budget_report ${want}`);
+    if (!id) continue;
+    if (want === null) assert.equal(shown[id], '—', `${what}: ${id} shows no number`);
+    else assertShown(shown[id], want, `${what}: ${id}`);
+  }
+  return json;
+}
+
+test('budget demo: the set\'s interval and spread prior give budget_report --json\'s numbers', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'budget/index.html?law=csv&H=1024');
+  await page.waitForSelector('#csv-table tbody tr');
+  const pick = (name, value) => page.click(`label:has(input[name="${name}"][value="${value}"])`);
+  const settled = (interval, prior) => page.waitForFunction(([i, p]) => window.__budget.interval === i &&
+    window.__budget.spreadPrior === p && window.__budget.csv.pooled, [interval, prior]);
+  // each option switched in turn: all four pairs, each against its own native run
+  const runs = {};
+  for (const [interval, prior] of [['posterior', 'half-cauchy'], ['widened', 'half-cauchy'], ['widened', 'atom'],
+    ['posterior', 'atom']]) {
+    await pick('interval', interval);
+    await pick('spread-prior', prior);
+    await settled(interval, prior);
+    runs[`${interval} ${prior}`] = await checkSetAgainstNative(page, `${interval}, ${prior}`);
+  }
+  // the options reach the estimate: each pair's interval differs from the others', the widened
+  // one contains the posterior's, and only the widened ones report their spreads
+  const limits = Object.values(runs).map((j) => `${j.pooled.xi_lo} ${j.pooled.xi_hi}`);
+  assert.equal(new Set(limits).size, 4, `four different intervals: ${limits.join('; ')}`);
+  for (const [key, j] of Object.entries(runs)) {
+    const widened = key.startsWith('widened');
+    assert.equal(j.pooled.interval, widened ? 'widened' : 'posterior');
+    assert.ok(j.pooled.xi_lo <= j.pooled.posterior_interval[0] && j.pooled.xi_hi >= j.pooled.posterior_interval[1], key);
+    assert.equal(j.pooled.spread_range[0] !== null, widened, key);
+    assert.equal(j.pooled.spread_zero_probability !== null, key.endsWith('atom'), key);
+  }
+  await page.screenshot({ path: path.join(ensureScreenshotDir(), 'budget-set.png'), fullPage: true });
+
+  // the URL carries both options; loading it restores the controls and the same numbers
+  await pick('interval', 'widened');
+  await settled('widened', 'atom');
+  await page.waitForFunction(() => {
+    const q = new URLSearchParams(location.search);
+    return q.get('interval') === 'widened' && q.get('spread-prior') === 'atom';
+  });
+  const before = await page.evaluate(() => window.__budget.csv.pooled);
+  const again = await openPage(browser.context, page.url());
+  await again.page.waitForSelector('#csv-table tbody tr');
+  assert.ok(await again.page.isChecked('input[name="interval"][value="widened"]'));
+  assert.ok(await again.page.isChecked('input[name="spread-prior"][value="atom"]'));
+  assert.deepEqual(await again.page.evaluate(() => window.__budget.csv.pooled), before);
+  assert.deepEqual(again.errors, []);
+  await again.page.close();
+
+  // one prompt: no spread to fit, so nothing to widen over: the posterior interval, as the CLI says
+  await page.fill('#csv', 'prompt_id,horizon,tokens\nq1,1024,100\nq1,1024,300\nq1,1024,\nq1,1024,700\n');
+  await page.waitForFunction(() => window.__budget.csv && window.__budget.csv.prompts.length === 1);
+  const single = await checkSetAgainstNative(page, 'one prompt, widened asked');
+  assert.equal(single.pooled.interval, 'posterior');
+  assert.match(await page.textContent('#s-interval-note'), /nothing to widen/);
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  // a value the page does not know is reported and replaced by the default
+  const bad = await openPage(browser.context, server.url + 'budget/index.html?law=csv&interval=wide&spread-prior=flat');
+  const messages = await bad.page.$$eval('#url-messages li', (items) => items.map((li) => li.textContent));
+  assert.equal(messages.length, 2, messages.join('; '));
+  assert.match(messages[0], /^interval in the URL: "wide"/);
+  assert.match(messages[1], /^spread-prior in the URL: "flat"/);
+  const state = await bad.page.evaluate(() => window.__budget);
+  assert.equal(state.interval, 'posterior');
+  assert.equal(state.spreadPrior, 'half-cauchy');
+  assert.deepEqual(bad.errors, []);
+  await bad.page.close();
 });

@@ -1,11 +1,13 @@
 // rl.test.mjs - the saferl_rl.h demo in Debian's chromium: training in the Web Worker gives the
 // library's own learning curve for the seed (computed here in Node from the same rl.mjs), stop
 // and resume act at epoch boundaries, the replay runs the worker's policy buffer on the canvas,
-// the URL carries the settings. Needs the web build (make web).
+// the URL carries the settings, CartPole's run is its own length and its cost is rl_train's. Needs
+// the web build (make web) and the native build/rl_train (made here, so a stale binary is rebuilt).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { loadModule, serve, launchBrowser, openPage, ensureScreenshotDir, built, webRoot, repoRoot } from './harness.mjs';
 import { trainerCurve, sameNumber } from './rl_curve.mjs';
 
 let server, browser, lib;
@@ -13,6 +15,7 @@ let server, browser, lib;
 before(async () => {
   assert.ok(built('index.html', 'style.css', 'rl/index.html', 'rl/app.js', 'rl/worker.js', 'rl/rl.mjs',
     'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css'), 'build/web is incomplete: run make web first');
+  execFileSync('make', ['-s', 'build/rl_train'], { cwd: repoRoot, stdio: 'inherit' });
   lib = await loadModule('rl');
   server = await serve();
   browser = await launchBrowser();
@@ -22,6 +25,17 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
+
+// How many pixels of the canvas at `selector` have each of `colors` ({name: 0xrrggbb}) exactly.
+const pixelCounts = (page, selector, colors) => page.$eval(selector, (c, want) => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const counts = Object.fromEntries(Object.keys(want).map((k) => [k, 0]));
+  for (let i = 0; i < d.length; i += 4) {
+    const rgb = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
+    for (const k in want) if (rgb === want[k]) ++counts[k];
+  }
+  return counts;
+}, colors);
 
 // The first `epochs` epochs of a run, straight from the library (kind, algorithm as in glue.c).
 const expectedCurve = (kind, algorithm, d, seed, spe, epochs) =>
@@ -70,15 +84,7 @@ test('rl demo: the worker trains the seed\'s learning curve; stop, resume and re
   assert.equal(replay.epoch, last.epoch);
   assert.equal(String.fromCharCode(...replay.bytes), 'SRLP');
   // the canvas shows the grid: some cliff-red and agent-blue pixels
-  const colors = await page.$eval('#view', (c) => {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let red = 0, blue = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i] === 0xf2 && d[i + 1] === 0xb8 && d[i + 2] === 0xb0) ++red;
-      if (d[i] === 0x2f && d[i + 1] === 0x6f && d[i + 2] === 0xdf) ++blue;
-    }
-    return { red, blue };
-  });
+  const colors = await pixelCounts(page, '#view', { red: 0xf2b8b0, blue: 0x2f6fdf });
   assert.ok(colors.red > 1000 && colors.blue > 100, JSON.stringify(colors));
   // the URL carries the settings
   const q = new URL(page.url()).searchParams;
@@ -175,4 +181,84 @@ test('rl demo: a reload (a link with trained=N) trains the run again to epoch N;
     assert.deepEqual(b.errors, []);
     await b.page.close();
   }
+});
+
+// rl_train's epoch lines for the page's settings (ppo-lag, 2000 steps an epoch): [epoch, cost]
+function nativeCosts(env, d, seed, epochs) {
+  const out = execFileSync(path.join(repoRoot, 'build', 'rl_train'), ['--env', env, '--algo', 'ppo-lag', '--cost-limit', String(d),
+    '--seed', String(seed), '--steps', String(2000 * epochs), '--steps-per-epoch', '2000'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => /^[0-9]/.test(l)).map((l) => l.split(',')).map((f) => [Number(f[0]), Number(f[3])]);
+}
+
+test('rl demo: CartPole runs its own 35 epochs (the Pendulum 30); the URL names epochs only when they differ from the env\'s', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + 'rl/index.html?env=cartpole&algo=ppo-lag&seed=1');
+  const epochs = () => page.evaluate(() => window.__rl.settings.epochs);
+  const urlEpochs = () => new URL(page.url()).searchParams.get('epochs');
+  assert.equal(await epochs(), 35);
+  assert.equal(await page.$eval('#epochs', (el) => el.value), '35');
+  await page.fill('#seed', '2');
+  await page.dispatchEvent('#seed', 'change'); // writes the URL
+  assert.equal(urlEpochs(), null, 'the env\'s own run length is not written');
+  for (const [env, n] of [['gridworld', 15], ['pointgoal', 15], ['pendulum', 30], ['cliff', 15], ['cartpole', 35]]) {
+    await page.selectOption('#env', env);
+    assert.equal(await epochs(), n, env);
+    assert.equal(await page.$eval('#epochs', (el) => el.value), String(n), env);
+    assert.equal(urlEpochs(), null, env);
+  }
+  await page.fill('#epochs', '15');
+  await page.dispatchEvent('#epochs', 'change');
+  assert.equal(urlEpochs(), '15', 'a length other than the env\'s is written');
+  assert.deepEqual(errors, []);
+  await page.close();
+  // an explicit epochs= wins, also when it is another env's default; a link's trained=N counts up to it
+  const link = await openPage(browser.context, server.url + 'rl/index.html?env=cartpole&seed=1&epochs=15');
+  assert.equal(await link.page.evaluate(() => window.__rl.settings.epochs), 15);
+  assert.equal(await link.page.$eval('#epochs', (el) => el.value), '15');
+  await link.page.close();
+  const over = await openPage(browser.context, server.url + 'rl/index.html?env=cartpole&seed=1&trained=36');
+  assert.match(await over.page.textContent('#url-messages'), /trained in the URL: "36" is not an epoch count from 1 to 35/);
+  assert.equal(await over.page.evaluate(() => window.__rl.started), false);
+  assert.deepEqual(over.errors, []);
+  await over.page.close();
+});
+
+test('rl demo: CartPole\'s cost plot has the last 100 episodes\' cost (rl_train\'s, bit for bit) and the epoch\'s J_C', async () => {
+  // 6 of the default 35 epochs: the whole run took 45 s in the browser at load 21 on 2 cores.
+  // These 6 hold the cost's jump (J_C 29 at epoch 4) while the window lags behind it.
+  const epochs = 6;
+  const { page, errors } = await openPage(browser.context,
+    server.url + `rl/index.html?env=cartpole&algo=ppo-lag&seed=1&epochs=${epochs}`);
+  await page.click('#start');
+  await page.waitForFunction((n) => !window.__rl.running && window.__rl.epochs.length === n, epochs, { timeout: 120000 });
+  const shown = await page.evaluate(() => window.__rl.epochs);
+  // the epoch's J_C (the estimate the multiplier acted on) is the library's, epoch by epoch
+  const expected = expectedCurve(0, 1, 10, 1, 2000, epochs);
+  for (let i = 0; i < epochs; ++i) {
+    sameNumber(shown[i].costEpoch, expected[i].costEpoch, `epoch ${i + 1} J_C`);
+    sameNumber(shown[i].cost, expected[i].cost, `epoch ${i + 1} cost`);
+  }
+  assert.ok(shown.some((e) => Math.abs(e.costEpoch - e.cost) > 1), 'the two measures differ somewhere');
+  // The last 100 episodes' cost is a whole number of cost steps over 100, so rl_train's %.6g
+  // (at most 5 digits here: a CartPole episode costs at most 500) reads back to the same double
+  // the page computed: equal bit for bit at the end. Before the window holds 100 episodes the
+  // printed figure is rounded, so earlier epochs are compared to its 6 digits.
+  const native = nativeCosts('cartpole', 10, 1, epochs);
+  assert.equal(native.length, epochs);
+  const last = shown[epochs - 1];
+  assert.ok(expected[epochs - 1].ret > 0 && last.steps / 2000 === epochs);
+  assert.equal(last.cost, native[epochs - 1][1], 'the final cost over the last 100 episodes, page against rl_train');
+  for (let i = 0; i < epochs; ++i)
+    assert.ok(Math.abs(shown[i].cost - native[i][1]) <= 5e-6 * Math.abs(native[i][1]), `epoch ${i + 1}: ${shown[i].cost} vs ${native[i][1]}`);
+  // both curves are labelled and drawn (their colours' pixels on the cost plot's canvas)
+  const legend = await page.$$eval('#plot-cost .u-legend .u-series th', (th) => th.map((e) => e.textContent));
+  assert.ok(legend.some((t) => /cost \(last 100 episodes\)/.test(t)), legend.join(' | '));
+  assert.ok(legend.some((t) => /J_C \(this epoch's episodes: the multiplier's\)/.test(t)), legend.join(' | '));
+  const pixels = await pixelCounts(page, '#plot-cost canvas', { window100: 0xd9582b, epoch: 0x8e44ad });
+  assert.ok(pixels.window100 > 20 && pixels.epoch > 20, JSON.stringify(pixels));
+  // the verdict judges the last 100 episodes, as the plot's first curve
+  const status = await page.textContent('#status');
+  assert.ok(status.includes(`cost over the last 100 episodes ${last.cost} ≤ d = 10: the limit is met`), status);
+  assert.equal(await page.textContent('#r-cost-epoch'), String(Number(last.costEpoch.toPrecision(4))));
+  assert.deepEqual(errors, []);
+  await page.close();
 });

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 // the worker reports them; the trainer is destroyed.
 export function trainerCurve(lib, trainer, epochs) {
   assert.ok(trainer, 'trainer');
-  const out = lib._malloc(10 * 8);
+  const out = lib._malloc(11 * 8);
   const rows = [];
   for (let i = 0; i < epochs; ++i) {
     assert.equal(lib._rl_trainer_epoch(trainer, out), 0);
-    const v = new Float64Array(lib.HEAPF64.buffer, out, 10);
-    rows.push({ epoch: v[0], steps: v[1], ret: v[2], cost: v[3], lambda: v[4], optimCase: v[8], stepFraction: v[9] });
+    const v = new Float64Array(lib.HEAPF64.buffer, out, 11);
+    rows.push({ epoch: v[0], steps: v[1], ret: v[2], cost: v[3], lambda: v[4], optimCase: v[8], stepFraction: v[9], costEpoch: v[10] });
   }
   lib._free(out);
   lib._rl_trainer_destroy(trainer);

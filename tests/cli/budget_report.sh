@@ -281,11 +281,19 @@ jcheck "default prior: half-cauchy named, no probability of spread 0, another es
 s = d['pooled']
 assert s['spread_prior'] == 'half-cauchy' and s['spread_zero_probability'] is None
 assert s['xi'] != $atom_xi
-# the posterior interval is the one xi_lo, xi_hi hold by default
-assert s['posterior_interval'] == [s['xi_lo'], s['xi_hi']] and s['interval'] == 'posterior'
-assert s['spread_range'] == [None, None]
+# by default the posterior interval, its upper end raised where all alike is not rejected
+assert s['interval'] == 'boundary' and s['spread_range'] == [None, None]
+assert s['xi_lo'] == s['posterior_interval'][0] and s['posterior_interval'][1] <= s['xi_hi']
 "
 posterior=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["pooled"]["posterior_interval"])' "$TMP/out" 2>/dev/null || echo -1)
+default_pooled=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["pooled"])' "$TMP/out" 2>/dev/null || echo -1)
+run --json --interval posterior "$DATA/eb_no_spread_input.csv"
+expect_status "--interval posterior: exit 0" 0
+jcheck "--interval posterior: xi_lo, xi_hi hold the posterior interval alone" "
+s = d['pooled']
+assert s['interval'] == 'posterior' and s['posterior_interval'] == $posterior
+assert s['posterior_interval'] == [s['xi_lo'], s['xi_hi']] and s['spread_range'] == [None, None]
+"
 run --json --interval widened "$DATA/eb_no_spread_input.csv"
 expect_status "--interval widened: exit 0" 0
 jcheck "--interval widened: xi_lo, xi_hi hold the posterior interval and more, over a range of spreads" "
@@ -294,6 +302,11 @@ assert s['interval'] == 'widened' and s['posterior_interval'] == $posterior
 assert s['xi_lo'] <= s['posterior_interval'][0] and s['posterior_interval'][1] <= s['xi_hi']
 assert s['xi_hi'] - s['xi_lo'] > s['posterior_interval'][1] - s['posterior_interval'][0]
 assert 0 <= s['spread_range'][0] <= s['spread'] <= s['spread_range'][1]
+"
+run --json --interval boundary "$DATA/eb_no_spread_input.csv"
+expect_status "--interval boundary: exit 0" 0
+jcheck "--interval boundary: the default's set, key for key" "
+assert d['pooled'] == $default_pooled
 "
 run --spread-prior atom "$DATA/eb_no_spread_input.csv"
 if [ "$status" -eq 0 ] && grep -q "all alike .*posterior probability 0\.7" "$TMP/out"; then
@@ -314,7 +327,7 @@ expect_status "--spread-prior with a file name for a value: exit 2" 2
 run "$DATA/one_prompt.csv" --spread-prior
 expect_status "--spread-prior without a value: exit 2" 2
 run --interval wide "$DATA/one_prompt.csv"
-if [ "$status" -eq 2 ] && [ "$(head -1 "$TMP/err")" = "budget_report: --interval must be posterior or widened, not 'wide'" ] &&
+if [ "$status" -eq 2 ] && [ "$(head -1 "$TMP/err")" = "budget_report: --interval must be boundary, widened or posterior, not 'wide'" ] &&
     [ ! -s "$TMP/out" ]; then ok "--interval wide: exit 2 naming the value"
 else bad "--interval wide: exit 2 naming the value" "status $status: $(cat "$TMP/err")"; fi
 usage_error "--interval twice: usage error" --interval widened --interval posterior "$DATA/one_prompt.csv"

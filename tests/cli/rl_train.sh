@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Black-box test of examples/rl_train: tests/cli/rl_train.sh path/to/rl_train
 # Short runs only: the CSV shape, the reproducibility of a seed, the saved policy's format,
-# the PNG, and clear errors for bad arguments.
+# the PNG (only with --png), and clear errors for bad arguments.
 set -u
 BIN=${1:?usage: tests/cli/rl_train.sh path/to/rl_train}
 . "$(dirname "$0")/lib.bash"
@@ -21,6 +21,26 @@ cut -d, -f1-5 "$TMP/out" | grep -v '^eval' >"$TMP/a"
 run --env cliff --algo ppo-lag --cost-limit 0.2 --seed 3 --steps 4000 --steps-per-epoch 1000 --png "$TMP/c2.png"
 cut -d, -f1-5 "$TMP/out" | grep -v '^eval' >"$TMP/b"
 cmp -s "$TMP/a" "$TMP/b" && ok "same seed, same curve" || bad "same seed, same curve"
+# without --png no file is written (the current directory stays as it was) and stdout is the
+# same as with it, the seconds column aside; on-policy and off-policy
+BIN_PATH=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+mkdir "$TMP/cwd"
+no_png() { # ARGS...: runs $BIN in the empty $TMP/cwd, stdout's first 5 columns in $TMP/nopng
+    (cd "$TMP/cwd" && timeout "${CLI_TIMEOUT:-300}" "$BIN_PATH" "$@" >"$TMP/out" 2>"$TMP/err")
+    status=$?
+    cut -d, -f1-5 "$TMP/out" >"$TMP/nopng"
+}
+cut -d, -f1-5 "$TMP/out" >"$TMP/with"
+no_png --env cliff --algo ppo-lag --cost-limit 0.2 --seed 3 --steps 4000 --steps-per-epoch 1000
+[ "$status" -eq 0 ] && [ -z "$(ls -A "$TMP/cwd")" ] && cmp -s "$TMP/with" "$TMP/nopng" &&
+    ok "no --png: no file written, the same output" ||
+    bad "no --png: no file written, the same output" "status $status, files: $(ls -A "$TMP/cwd"), $(diff "$TMP/with" "$TMP/nopng" | head -3)"
+run --env pendulum --algo sac --seed 2 --steps 700 --steps-per-epoch 700 --hidden 16 --png "$TMP/s.png"
+cut -d, -f1-5 "$TMP/out" >"$TMP/with"
+no_png --env pendulum --algo sac --seed 2 --steps 700 --steps-per-epoch 700 --hidden 16
+[ "$status" -eq 0 ] && is_png "$TMP/s.png" && [ -z "$(ls -A "$TMP/cwd")" ] && cmp -s "$TMP/with" "$TMP/nopng" &&
+    ok "off-policy, no --png: no file written, the same output" ||
+    bad "off-policy, no --png: no file written, the same output" "status $status, files: $(ls -A "$TMP/cwd"), $(diff "$TMP/with" "$TMP/nopng" | head -3)"
 run --env cliff --algo ppo --cost-limit 0.2 --seed 4 --steps 2000 --steps-per-epoch 1000 --png "$TMP/c3.png"
 awk -F, '/^[0-9]/ { if ($5 != 0) bad = 1 } END { exit bad }' "$TMP/out" && ok "ppo keeps lambda 0" || bad "ppo keeps lambda 0"
 run --env pendulum --algo pid-lag --cost-limit 0.5 --seed 1 --steps 800 --steps-per-epoch 400 --envs 2 --png "$TMP/c4.png"

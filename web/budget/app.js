@@ -9,6 +9,13 @@ const XI_MIN = 0.05, XI_MAX = 20, CURVE_POINTS = 241, DELTA = 0.05;
 const MAX_ERRORS = 50, TABLE_ROWS = 300, SIM_CHUNK = 256, SIM_MAX_ITERATIONS = 20000, URL_CSV_LIMIT = 1800;
 const H_MIN = 16, H_MAX = 65536;
 const LAWS = ['geometric', 'lognormal', 'csv'];
+// the set's interval and the prior on the spread, in saferl_budget_interval's and
+// saferl_budget_spread_prior's order, named as budget_report's --interval and --spread-prior
+const INTERVALS = ['posterior', 'widened'];
+const SPREAD_PRIORS = ['half-cauchy', 'atom'];
+// what the set's row and the pooled hazard estimate, named as budget_report's JSON names them
+const SET_ESTIMAND = 'H / mean_i E[T_i]';
+const HAZARD_ESTIMAND = 'H sum_i(D_i/n_i) / sum_i(S_i/n_i)';
 const REGIME_CLASS = ['deficient', 'balanced', 'ample'];
 const BAND_FILL = ['rgba(232, 140, 80, 0.16)', 'rgba(80, 170, 90, 0.20)', 'rgba(80, 130, 210, 0.13)'];
 const BAND_INK = ['#9a4a16', '#2b6d33', '#2d578f'];
@@ -32,7 +39,7 @@ const buf = {
   curves: M._malloc(5 * CURVE_POINTS * 8),
   point: M._malloc(16 * 8),
   readout: M._malloc(8 * 8),
-  summary: M._malloc(22 * 8),
+  summary: M._malloc(28 * 8),
   ints: M._malloc(8 * 4),
   sim: M._malloc(4 * SIM_CHUNK * 8),
 };
@@ -45,6 +52,7 @@ const csvBox = $('csv');
 const DEFAULT_CSV = csvBox.defaultValue;
 const DEFAULTS = {
   law: 'geometric', mean: 640, sigma: 1, H: 1024, G: 8, lo: 1.5, hi: 2,
+  interval: 'posterior', 'spread-prior': 'half-cauchy',
   P: 64, spread: 0.5, lr: 0.05, seed: 1, iters: 400,
 };
 const NUMERIC = {
@@ -71,9 +79,10 @@ function urlMessage(text) {
 
 function readUrl() {
   const q = new URLSearchParams(location.search);
-  if (q.has('law')) {
-    if (LAWS.includes(q.get('law'))) state.law = q.get('law');
-    else urlMessage(`law in the URL: "${q.get('law')}" is not one of ${LAWS.join(', ')}; showing ${DEFAULTS.law}`);
+  for (const [key, words] of [['law', LAWS], ['interval', INTERVALS], ['spread-prior', SPREAD_PRIORS]]) {
+    if (!q.has(key)) continue;
+    if (words.includes(q.get(key))) state[key] = q.get(key);
+    else urlMessage(`${key} in the URL: "${q.get(key)}" is not one of ${words.join(', ')}; showing ${DEFAULTS[key]}`);
   }
   for (const key of Object.keys(NUMERIC)) {
     if (!q.has(key)) continue;
@@ -93,7 +102,7 @@ function writeUrl() {
   const q = new URLSearchParams();
   q.set('law', state.law);
   for (const key of ['mean', 'sigma', 'H', 'G', 'lo', 'hi']) q.set(key, String(state[key]));
-  for (const key of ['P', 'spread', 'lr', 'seed', 'iters'])
+  for (const key of ['interval', 'spread-prior', 'P', 'spread', 'lr', 'seed', 'iters'])
     if (state[key] !== DEFAULTS[key]) q.set(key, String(state[key]));
   if (state.law === 'csv' && state.csv !== DEFAULT_CSV) {
     // the encoded text is never shorter than the text: skip encoding long ones
@@ -158,20 +167,22 @@ function parseCsv(text) {
 function summarizeCsv() {
   const names = ['attempts', 'successes', 'xi', 'xiLo', 'xiHi', 'upperBound', 'regime', 'certain',
     'successRate', 'modelP', 'meanTokens', 'meanLo', 'meanHi', 'hazard', 'horizon', 'result',
-    'hBandLo', 'hBandHi', 'hazardXi', 'unsolved', 'extrapolated', 'spread'];
+    'hBandLo', 'hBandHi', 'hazardXi', 'unsolved', 'extrapolated', 'spread',
+    'posteriorLo', 'posteriorHi', 'spreadLo', 'spreadHi', 'spreadZeroProbability', 'interval'];
   const count = M._budget_csv_summarize(textPtr, state.H, state.lo, state.hi, 0.95);
   if (count < 0) return { error: cstr(M._budget_result_string(count)) };
   const decoder = new TextDecoder();
   const prompts = [];
   let pooled = null;
   for (let i = 0; i <= count; ++i) {
-    const r = M._budget_csv_prompt(i, state.lo, state.hi, state.H, 0.95, buf.summary, buf.ints);
+    const r = M._budget_csv_prompt(i, state.lo, state.hi, state.H, 0.95, INTERVALS.indexOf(state.interval),
+      SPREAD_PRIORS.indexOf(state['spread-prior']), buf.summary, buf.ints);
     if (r < 0) return { error: cstr(M._budget_result_string(r)) };
     const values = f64(buf.summary, names.length);
     const s = Object.fromEntries(names.map((n, k) => [n, values[k]]));
     s.upperBound = s.upperBound !== 0;
     s.certain = s.certain !== 0;
-    if (i === count) { pooled = s; break; }
+    if (i === count) { pooled = { ...s, interval: INTERVALS[s.interval] }; break; }
     const [offset, length] = i32(buf.ints, 2);
     s.name = decoder.decode(csv.bytes.subarray(offset, offset + length));
     prompts.push(s);
@@ -291,7 +302,7 @@ function renderCsv(v) {
     const tr = document.createElement('tr');
     const pooled = p === s.pooled;
     if (pooled) tr.className = 'pooled';
-    const label = cell(tr, pooled ? `set: H / mean E[T] (${s.prompts.length} prompts)` : p.name);
+    const label = cell(tr, pooled ? `set: ${SET_ESTIMAND} (${s.prompts.length} prompts)` : p.name);
     if (pooled) {
       label.title = `hierarchical Bayes over the prompts' hazards` +
         (p.extrapolated ? `; ${p.unsolved} prompt(s) never succeeded: their E[T] is extrapolated by the fit, the data alone bound it only from below` : '') +
@@ -313,6 +324,29 @@ function renderCsv(v) {
     if (p.upperBound) band.title = 'no success: the data bound xi only from above';
     body.appendChild(tr);
   }
+  renderSet(s.pooled);
+}
+
+// The set's estimate under the chosen interval and prior, each number as budget_report --json
+// gives it ('—' where the JSON has null).
+function renderSet(p) {
+  const widened = p.interval === 'widened';
+  setText('s-estimand', SET_ESTIMAND);
+  setText('s-xi', p.upperBound ? `≤ ${fmt(p.xiHi)}` : fmt(p.xi));
+  setText('s-xi-lo', fmt(p.xiLo));
+  setText('s-xi-hi', fmt(p.xiHi));
+  setText('s-interval', p.interval);
+  setText('s-interval-note', `(${widened ? 'joined over the spreads the data do not rule out, Berger and Boos 1994'
+    : state.interval === 'widened' ? 'no spread fitted (one prompt, or no success): nothing to widen over'
+      : 'the posterior quantiles'})`);
+  setText('s-posterior-lo', fmt(p.posteriorLo));
+  setText('s-posterior-hi', fmt(p.posteriorHi));
+  setText('s-spread-lo', fmt(p.spreadLo));
+  setText('s-spread-hi', fmt(p.spreadHi));
+  setText('s-spread', fmt(p.spread));
+  setText('s-alike', fmt(p.spreadZeroProbability));
+  setText('s-hazard-estimand', HAZARD_ESTIMAND);
+  setText('s-hazard', fmt(p.hazardXi));
 }
 
 function drawBands(u) {
@@ -548,7 +582,8 @@ function simFrame(now) {
 // ---- controls -----------------------------------------------------------------------------
 
 function syncControls() {
-  for (const input of document.querySelectorAll('input[name="law"]')) input.checked = input.value === state.law;
+  for (const key of ['law', 'interval', 'spread-prior'])
+    for (const input of document.querySelectorAll(`input[name="${key}"]`)) input.checked = input.value === state[key];
   $('mean').value = String(Math.log2(state.mean));
   $('mean-num').value = String(state.mean);
   setText('mean-out', `${state.mean} tokens`);
@@ -578,7 +613,7 @@ function publish() {
   const v = view;
   const last = sim.iteration.length - 1;
   window.__budget = {
-    law: state.law, mean: v.mean, sigma: state.sigma, H: state.H, G: state.G, lo: state.lo, hi: state.hi,
+    law: state.law, interval: state.interval, spreadPrior: state['spread-prior'], mean: v.mean, sigma: state.sigma, H: state.H, G: state.G, lo: state.lo, hi: state.hi,
     xi: v.xi, p: v.p, variance: v.variance, informative: v.informative, samples: v.samples,
     regime: v.regime, regimeName: v.regimeName, hLow: v.hLow, hHigh: v.hHigh, progress: v.progress,
     csv: state.law === 'csv' ? {
@@ -604,8 +639,9 @@ function update() {
 
 function bind(id, event, fn) { $(id).addEventListener(event, fn); }
 
-for (const input of document.querySelectorAll('input[name="law"]')) {
-  input.addEventListener('change', () => { if (input.checked) { state.law = input.value; update(); } });
+for (const key of ['law', 'interval', 'spread-prior']) {
+  for (const input of document.querySelectorAll(`input[name="${key}"]`))
+    input.addEventListener('change', () => { if (input.checked) { state[key] = input.value; update(); } });
 }
 bind('mean', 'input', (e) => { state.mean = clampKey('mean', Math.round(2 ** Number(e.target.value))); update(); });
 bind('mean-num', 'change', (e) => { const v = Number(e.target.value); if (v >= 1) state.mean = clampKey('mean', v); update(); });

@@ -111,8 +111,12 @@ GLUE_EXPORT int budget_point(int law, double mean_tokens, double log_sigma, doub
 
 /* Fields written per prompt (and once more for the prompt set) by budget_csv_*: 18 of the
    summary, then the pooled hazard's xi, unsolved prompts, extrapolated (0/1) and the fitted
-   spread (NaN for a prompt). */
-#define GLUE_SUMMARY_FIELDS 22
+   spread (NaN for a prompt); then the set's posterior_lo, posterior_hi, spread_lo, spread_hi,
+   spread_zero_probability and the interval xi_lo, xi_hi hold (0 posterior, 1 widened). As
+   budget_report's JSON has them: the spreads NaN unless the interval was widened, the
+   probability NaN unless the atom prior was used, both only where a spread was fitted; all
+   six NaN for a prompt. */
+#define GLUE_SUMMARY_FIELDS 28
 
 typedef struct glue_csv {
     saferl_budget_csv_row *rows;
@@ -123,12 +127,14 @@ typedef struct glue_csv {
     void *work;
     size_t row_count, error_count, prompt_count, max_horizon;
     int status;
-    /* the set's estimate at the data's largest horizon, kept until the CSV or the confidence
-       changes: another H only rescales xi (E[T_i] does not depend on it), and the estimate
-       costs seconds at 10^4 prompts */
+    /* the set's estimate at the data's largest horizon, kept until the CSV, the confidence,
+       the interval or the prior changes: another H only rescales xi (E[T_i] does not depend
+       on it), and the estimate costs seconds at 10^4 prompts */
     saferl_budget_set_summary set;
     saferl_result set_result;
     double set_confidence;
+    saferl_budget_interval set_interval;
+    saferl_budget_spread_prior set_spread_prior;
 } glue_csv;
 
 static glue_csv glue_csv_state;
@@ -206,6 +212,22 @@ static void glue_write_summary(const saferl_budget_summary *s, int result,
     out[17] = saferl_budget_horizon_for_xi(s, desc->balanced_high);
     out[18] = out[21] = NAN;
     out[19] = out[20] = 0.0;
+    out[22] = out[23] = out[24] = out[25] = out[26] = out[27] = NAN;
+}
+
+/* The set's interval fields (see GLUE_SUMMARY_FIELDS). Widening needs a fitted spread: with
+   none (one prompt, no success) the interval is the posterior's whatever desc asked. */
+static void glue_write_set_interval(const saferl_budget_set_summary *set, const saferl_budget_desc *desc,
+                                    double *out) {
+    const int fitted = set->prior_a > 0.0;
+    const int widened = fitted && desc->interval == SAFERL_BUDGET_INTERVAL_WIDENED;
+    out[22] = set->posterior_lo;
+    out[23] = set->posterior_hi;
+    out[24] = widened ? set->spread_lo : NAN;
+    out[25] = widened ? set->spread_hi : NAN;
+    out[26] = fitted && desc->spread_prior == SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY
+                  ? set->spread_zero_probability : NAN;
+    out[27] = widened ? 1.0 : 0.0;
 }
 
 /* The prompt set's summary: the pooled hazard's counts and means over prompts, with xi,
@@ -217,7 +239,8 @@ static saferl_result glue_set_summary(glue_csv *c, const saferl_budget_desc *des
     double scale;
     if (r < 0) return r;
     out[18] = pooled.xi_is_upper_bound ? NAN : pooled.xi;
-    if (!c->set.method || c->set_confidence != desc->confidence) {
+    if (!c->set.method || c->set_confidence != desc->confidence || c->set_interval != desc->interval ||
+        c->set_spread_prior != desc->spread_prior) {
         saferl_budget_desc at_data = *desc;
         size_t size = saferl_budget_set_memory_size(desc, c->prompt_count);
         void *work = size ? malloc(size) : NULL;
@@ -231,6 +254,8 @@ static saferl_result glue_set_summary(glue_csv *c, const saferl_budget_desc *des
             return r;
         }
         c->set_confidence = desc->confidence;
+        c->set_interval = desc->interval;
+        c->set_spread_prior = desc->spread_prior;
     }
     r = c->set_result;
     set = c->set;
@@ -239,6 +264,8 @@ static saferl_result glue_set_summary(glue_csv *c, const saferl_budget_desc *des
     set.xi *= scale;
     set.xi_lo *= scale;
     set.xi_hi *= scale;
+    set.posterior_lo *= scale;
+    set.posterior_hi *= scale;
     set.regime = saferl_budget_regime_of(set.xi, desc);
     set.regime_is_certain = saferl_budget_regime_of(set.xi_lo, desc) == saferl_budget_regime_of(set.xi_hi, desc);
     {
@@ -260,6 +287,7 @@ static saferl_result glue_set_summary(glue_csv *c, const saferl_budget_desc *des
         out[19] = (double)set.unsolved_prompts;
         out[20] = (double)set.extrapolated;
         out[21] = set.prior_a > 0.0 ? set.spread : NAN;
+        glue_write_set_interval(&set, desc, out);
     }
     return r;
 }
@@ -305,13 +333,17 @@ GLUE_EXPORT int budget_csv_summarize(const char *text, double horizon, double ba
 }
 
 /* Prompt i's summary (i == prompt count: the prompt set's) into out (GLUE_SUMMARY_FIELDS
-   doubles); name gets the byte offset and length of its prompt_id in the text. */
-GLUE_EXPORT int budget_csv_prompt(int i, double balanced_low, double balanced_high,
-                                  double horizon, double confidence, double *out, int *name) {
+   doubles); name gets the byte offset and length of its prompt_id in the text. interval and
+   spread_prior are the set's (saferl_budget_interval, saferl_budget_spread_prior); the
+   header refuses other values. */
+GLUE_EXPORT int budget_csv_prompt(int i, double balanced_low, double balanced_high, double horizon,
+                                  double confidence, int interval, int spread_prior, double *out, int *name) {
     glue_csv *c = &glue_csv_state;
     saferl_budget_desc desc = glue_desc(balanced_low, balanced_high, horizon);
     saferl_result r;
     desc.confidence = confidence > 0.0 ? confidence : desc.confidence;
+    desc.interval = (saferl_budget_interval)interval;
+    desc.spread_prior = (saferl_budget_spread_prior)spread_prior;
     if (i < 0 || (size_t)i > c->prompt_count || !c->summaries) return SAFERL_ERR_INVALID_ARGUMENT;
     if ((size_t)i == c->prompt_count) {
         r = glue_set_summary(c, &desc, out);

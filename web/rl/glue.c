@@ -180,13 +180,17 @@ static int offpolicy_epoch(rl_trainer *t, double *out) {
     out[7] = (double)t->learner.critic_steps;
     out[8] = -1.0;
     out[9] = NAN;
+    out[10] = NAN; /* no epoch estimate: the Lagrangian forms step on each episode's cost as it ends */
     return 0;
 }
 
-/* One epoch; out (10 doubles): epoch, total steps, return, cost (window means; NaN before the
+/* One epoch; out (11 doubles): epoch, total steps, return, cost (window means; NaN before the
    first episode ends), lambda (CPO: the step's nu; PCPO: the projection's multiplier), cost
    rate, episodes this epoch, update passes, the trust-region case (CPO 0..4, PCPO 1 or 3,
-   TRPO-Lag 4; -1 no step or a first-order method), the accepted step fraction. */
+   TRPO-Lag 4; -1 no step or a first-order method), the accepted step fraction, and J_C: the
+   cost the update acted on (desc.cost_estimate; by default the mean over the episodes that
+   finished this epoch). An off-policy epoch's return and cost are the means over the episodes
+   that ended in it; its J_C is NaN. */
 GLUE_EXPORT int rl_trainer_epoch(rl_trainer *t, double *out) {
     saferl_rl_epoch_stats st;
     saferl_result r;
@@ -203,6 +207,7 @@ GLUE_EXPORT int rl_trainer_epoch(rl_trainer *t, double *out) {
     out[7] = st.update_passes;
     out[8] = st.optim_case;
     out[9] = st.step_fraction;
+    out[10] = st.cost_estimates[0];
     return 0;
 }
 

@@ -36,10 +36,10 @@ function oneEpoch() {
     return;
   }
   ++epochCount;
-  const v = Array.from(new Float64Array(lib.HEAPF64.buffer, out, 10));
+  const v = Array.from(new Float64Array(lib.HEAPF64.buffer, out, 11));
   const policy = policyBytes();
   postMessage({ type: 'epoch', epoch: v[0], steps: v[1], ret: v[2], cost: v[3], lambda: v[4], rate: v[5],
-    episodes: v[6], passes: v[7], optimCase: v[8], stepFraction: v[9], policy }, [policy.buffer]);
+    episodes: v[6], passes: v[7], optimCase: v[8], stepFraction: v[9], costEpoch: v[10], policy }, [policy.buffer]);
 }
 
 let generation = 0; // a new start ends the loop of the previous run
@@ -65,7 +65,7 @@ async function load(scriptUrl, wasmModule) {
       return {};
     },
   });
-  out = lib._malloc(10 * 8);
+  out = lib._malloc(11 * 8);
   postMessage({ type: 'ready', version: cstr(lib._rl_version()) });
 }
 
