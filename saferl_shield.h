@@ -224,8 +224,11 @@
         to 16 propositions, and residuals x diagram size above; a canonical form of m cubes
         over d distinct atoms costs d^2 implication tests and m x (cubes kept) compares of
         64-bit atom masks (exact up to 64 atoms; beyond, a filter before the atom-by-atom
-        test), once per distinct conjunction or union; desc.max_states and a work limit of
-        1024 steps per allowed state bound it, and the error then points at the formula.
+        test), once per distinct conjunction or union; desc.max_states and a work limit
+        bound it, and the error then points at the formula. The limit is 1024 steps per
+        allowed state (at least 4096 states' worth), a step an id or mask compare and a
+        formula node made or looked up 32 steps (a probe of a table of millions against a
+        compare in cache), so it bounds the nodes, and the memory, too: 32 per allowed state.
         Formulas whose minimal monitor is large take time in proportion: a random 22-node
         formula whose minimal DFA has 49,155 states (F[15..19] !p2 pending from any step)
         compiles in seconds, not milliseconds.
@@ -315,7 +318,9 @@
                           cube conjunctions and unions memoised as canonical forms, the
                           weakest cubes kept by testing each against the kept ones only
                           (the slowest of the bench's 1000 random formulas, a 180-state
-                          monitor: 4.8x fewer instructions)
+                          monitor: 4.8x fewer instructions); a formula node made or
+                          looked up counts 32 steps of the work limit (a refused formula
+                          took 2.3x the time and memory of 0.4.0's refusal)
       0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
                           (tie_tolerance, reward_scale); transfer only from states at least
                           as strict (transfer takes the new automaton; transfer_donors
@@ -3552,6 +3557,11 @@ static int saferl_shield__grow_nodes_table(saferl_shield__formulas *f) {
     return 0;
 }
 
+/* A node made or looked up counts as 32 steps of the work limit: the other steps are
+   compares of ids and masks in arrays at hand, a node a probe of a table of millions (a
+   refused formula spent 135 ns a node and about 1 ns a step). */
+#define SAFERL_SHIELD__MAKE_WORK 32
+
 /* The node (op, a, b, lo, hi), made once: equal formulas are equal ids. On failure the
    false node comes back and a flag is set; callers look at the flags between phases. */
 static uint32_t saferl_shield__make(saferl_shield__formulas *f, uint32_t op, uint32_t a, uint32_t b, int32_t lo,
@@ -3559,7 +3569,8 @@ static uint32_t saferl_shield__make(saferl_shield__formulas *f, uint32_t op, uin
     size_t h;
     saferl_shield__node *n;
     if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
-    if (++f->work > f->work_limit) {
+    f->work += SAFERL_SHIELD__MAKE_WORK;
+    if (f->work > f->work_limit) {
         f->over_budget = 1;
         return SAFERL_SHIELD__FALSE;
     }
