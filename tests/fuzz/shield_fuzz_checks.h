@@ -23,6 +23,9 @@ static void check_error(saferl_result r, const saferl_shield_error *e, size_t si
 static void check_automaton(const saferl_shield_dfa *d, int minimal) {
     saferl_shield_dfa copy, back;
     saferl_shield_error e;
+    saferl_shield_desc desc;
+    const char *vocabulary[SAFERL_SHIELD_LABEL_BITS] = {0};
+    uint32_t j;
     size_t length = 0;
     char *hoa;
     int equal = 0;
@@ -40,7 +43,14 @@ static void check_automaton(const saferl_shield_dfa *d, int minimal) {
     hoa = (char *)malloc(length + 1);
     if (!hoa) return;
     CHECK(saferl_shield_write_hoa(d, SAFERL_SHIELD_HOA_COMPLETE, "fuzz", hoa, length + 1, &length) == SAFERL_OK);
-    CHECK(saferl_shield_read_hoa(hoa, length, NULL, &back, &e) == SAFERL_OK);
+    /* the names back at their label bits: a formula's names take bits in order of first
+       appearance, also those that drop out ((X q) & G(p -> p) R y reads q and y at bits 0
+       and 3), while a HOA file without a vocabulary numbers its APs 0, 1, ... */
+    memset(&desc, 0, sizeof desc);
+    for (j = 0; j < d->prop_count; ++j) vocabulary[d->prop_bit[j]] = d->prop_name[j];
+    desc.vocabulary = vocabulary;
+    desc.vocabulary_count = SAFERL_SHIELD_LABEL_BITS;
+    CHECK(saferl_shield_read_hoa(hoa, length, &desc, &back, &e) == SAFERL_OK);
     CHECK(saferl_shield_equivalent(d, &back, &equal, NULL, 0, NULL, NULL) == SAFERL_OK);
     CHECK(equal == 1);
     saferl_shield_dfa_destroy(&back);
