@@ -25,7 +25,8 @@
    JSON object ("pooled" is the set, with its "estimand", its "posterior_interval" (the one
    "xi_lo", "xi_hi" hold with --interval posterior), its "interval", the "spread_range"
    it was widened over and "upper_raised" (whether the boundary interval raised the upper
-   end; null under the other intervals); "pooled_hazard" the pooled hazard); --png draws the theory curves with the prompts on them.
+   end; null under the other intervals); "pooled_hazard" the pooled hazard); --png draws the
+   theory curves with the prompts on them.
 
    Exit status: 0 report printed, 1 bad or unreadable input (every bad line is listed as
    file:line: reason), 2 usage error.
@@ -298,7 +299,8 @@ static void print_entry_text(const report_entry *e, const options *opt, size_t p
         printf("prompt \"%s\": %zu attempts, %zu solved, horizon %.6g\n", e->name, s->attempts, s->successes,
                s->horizon);
     else
-        printf("prompt set of %zu prompt%s, xi = " SAFERL_BUDGET_SET_ESTIMAND ": %zu attempts, %zu solved, horizon %.6g\n",
+        printf("prompt set of %zu prompt%s, xi = " SAFERL_BUDGET_SET_ESTIMAND
+               ": %zu attempts, %zu solved, horizon %.6g\n",
                prompt_count, prompt_count == 1 ? "" : "s", s->attempts, s->successes, s->horizon);
     if (s->xi_is_upper_bound || e->result == SAFERL_BOUND_ONLY)
         printf("  xi             <= %.4g (no success: only an upper bound, %.3g%% confidence)\n", s->xi_hi,
