@@ -498,7 +498,8 @@ typedef enum saferl_budget_interval {
     SAFERL_BUDGET_INTERVAL_BOUNDARY = 0,  /* the posterior interval, its upper end raised to the
                                              all-alike interval's when a test at the boundary
                                              does not reject "all prompts alike" (the default,
-                                             0.6.0 on) */
+                                             0.6.0 on; the set summary's upper_raised says
+                                             when it was) */
     SAFERL_BUDGET_INTERVAL_WIDENED = 1,   /* also the posterior interval widened over the spreads
                                              the data do not rule out; two more rounds of draws */
     SAFERL_BUDGET_INTERVAL_POSTERIOR = 2  /* the posterior quantiles alone (the default before
