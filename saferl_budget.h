@@ -200,7 +200,10 @@
                           when a likelihood-ratio test at the boundary keeps "all prompts
                           alike" (xi and xi_lo are 0.5.0's; xi_hi is 0.5.0's or higher).
                           SAFERL_BUDGET_INTERVAL_POSTERIOR, 0.5.0's default, is now 2: code
-                          that names it is unchanged, code that relied on 0 gets the new default
+                          that names it is unchanged, code that relied on 0 gets the new default;
+                          the set summary's upper_raised says whether it raised xi_hi (and
+                          method says so); SAFERL_BUDGET_SET_ESTIMAND and SAFERL_BUDGET_POOLED_
+                          HAZARD_ESTIMAND name the two estimands of a prompt set
       0.5.0 (2026-12-05)  desc.interval = SAFERL_BUDGET_INTERVAL_WIDENED widens the set's
                           interval over the spreads the data do not rule out (the summary's
                           spread_lo, spread_hi); the summary keeps the posterior interval in
@@ -495,7 +498,8 @@ typedef enum saferl_budget_interval {
     SAFERL_BUDGET_INTERVAL_BOUNDARY = 0,  /* the posterior interval, its upper end raised to the
                                              all-alike interval's when a test at the boundary
                                              does not reject "all prompts alike" (the default,
-                                             0.6.0 on) */
+                                             0.6.0 on; the set summary's upper_raised says
+                                             when it was) */
     SAFERL_BUDGET_INTERVAL_WIDENED = 1,   /* also the posterior interval widened over the spreads
                                              the data do not rule out; two more rounds of draws */
     SAFERL_BUDGET_INTERVAL_POSTERIOR = 2  /* the posterior quantiles alone (the default before
@@ -552,6 +556,11 @@ SAFERL_BUDGET_API saferl_result saferl_budget_summarize(const saferl_budget_atte
                                                         const saferl_budget_desc *desc,
                                                         saferl_budget_summary *summary);
 
+/* The names of the two quantities estimated for a prompt set, for reports to label them
+   alike: the pooled hazard's (saferl_budget_pool) and the set's (saferl_budget_set_estimate). */
+#define SAFERL_BUDGET_POOLED_HAZARD_ESTIMAND "H sum_i(D_i/n_i) / sum_i(S_i/n_i)"
+#define SAFERL_BUDGET_SET_ESTIMAND "H / mean_i E[T_i]"
+
 /* The pooled hazard of a prompt set: successes per token at risk, each prompt weighing the
    same, q = sum_i (D_i / n_i) / sum_i (S_i / n_i), with xi = H q. Under censoring this is
    NOT H / mean_i E[T_i]: it converges to H sum_i p_i / sum_i E[min(T_i, H)], which leans
@@ -598,6 +607,10 @@ typedef struct saferl_budget_set_summary {
                                  (Berger and Boos 1994); otherwise, and where no spread is
                                  fitted, 0 and 0 */
     int xi_is_upper_bound;    /* 1: no success anywhere, xi only bounded from above (xi_hi) */
+    int upper_raised;         /* 1: SAFERL_BUDGET_INTERVAL_BOUNDARY raised xi_hi above
+                                 posterior_hi to the all-alike interval's ("all prompts
+                                 alike" not rejected, and its upper end the higher); 0
+                                 otherwise, and always under the other intervals */
     saferl_budget_regime regime;
     int regime_is_certain;    /* 1 when the whole interval lies in that regime */
 } saferl_budget_set_summary;
@@ -1896,7 +1909,8 @@ static void saferl_budget__widen_interval(const saferl_budget_summary *per_promp
    always below the truth. When the integrated likelihood ratio of spread 0 lies within the
    boundary's critical value, the 1 - 2 alpha quantile of chi2_1 (its law there is
    1/2 chi2_0 + 1/2 chi2_1: Self and Liang 1987), the upper end becomes at least the
-   all-alike interval's, q ~ Beta(D, F). The lower end stays the posterior's. */
+   all-alike interval's, q ~ Beta(D, F), and upper_raised says when that moved it. The
+   lower end stays the posterior's. */
 static void saferl_budget__boundary_interval(const saferl_budget__grid *g, double successes, double failures,
                                              double alpha, saferl_rng *rng, double *draws, size_t draw_count,
                                              saferl_budget_set_summary *s) {
@@ -1908,7 +1922,10 @@ static void saferl_budget__boundary_interval(const saferl_budget__grid *g, doubl
     saferl_budget__draw_xi(NULL, 0, g, -1, s->horizon, 1.0, successes, failures, rng, draws, draw_count);
     saferl_budget__sort(draws, draw_count);
     limit = saferl_budget__quantile(draws, draw_count, 1.0 - alpha / 2.0);
-    if (limit > s->xi_hi) s->xi_hi = limit;
+    if (limit > s->xi_hi) {
+        s->xi_hi = limit;
+        s->upper_raised = 1;
+    }
 }
 
 /* the public size is this grid's */
@@ -1931,6 +1948,22 @@ static void saferl_budget__finish_set(saferl_budget_set_summary *s, const saferl
     s->mean_tokens_hi = s->xi_lo > 0.0 ? s->horizon / s->xi_lo : SAFERL_BUDGET__INF;
     s->regime = saferl_budget_regime_of(s->xi, d);
     s->regime_is_certain = saferl_budget_regime_of(s->xi_lo, d) == saferl_budget_regime_of(s->xi_hi, d);
+}
+
+/* The hierarchical estimate's method: its prior on the spread, and the raise when there was one. */
+static const char *saferl_budget__set_method(saferl_budget_spread_prior spread_prior, int upper_raised) {
+#define SAFERL_BUDGET__HIERARCHICAL "hierarchical Bayes: prompts' hazards Beta(a, b), (a, b) integrated on a grid"
+#define SAFERL_BUDGET__RAISED "; upper end raised to the all-alike interval's (all prompts alike not rejected)"
+    static const char *const method[2][2] = {
+        {SAFERL_BUDGET__HIERARCHICAL " under a half-Cauchy prior on the spread, posterior draws",
+         SAFERL_BUDGET__HIERARCHICAL " under a half-Cauchy prior on the spread, posterior draws" SAFERL_BUDGET__RAISED},
+        {SAFERL_BUDGET__HIERARCHICAL "; prior on the spread: 1/2 at 0 (all prompts alike), else half-Cauchy; "
+                                     "posterior draws",
+         SAFERL_BUDGET__HIERARCHICAL "; prior on the spread: 1/2 at 0 (all prompts alike), else half-Cauchy; "
+                                     "posterior draws" SAFERL_BUDGET__RAISED}};
+#undef SAFERL_BUDGET__HIERARCHICAL
+#undef SAFERL_BUDGET__RAISED
+    return method[spread_prior == SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY][upper_raised != 0];
 }
 
 SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_summary *per_prompt,
@@ -2014,11 +2047,7 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
                                       draws, d.draws, &s);
     else if (d.interval == SAFERL_BUDGET_INTERVAL_BOUNDARY)
         saferl_budget__boundary_interval(&grid, successes, exposure - successes, alpha, &rng, draws, d.draws, &s);
-    s.method = d.spread_prior == SAFERL_BUDGET_SPREAD_HALF_CAUCHY
-                   ? "hierarchical Bayes: prompts' hazards Beta(a, b), (a, b) integrated on a grid under a "
-                     "half-Cauchy prior on the spread, posterior draws"
-                   : "hierarchical Bayes: prompts' hazards Beta(a, b), (a, b) integrated on a grid; prior "
-                     "on the spread: 1/2 at 0 (all prompts alike), else half-Cauchy; posterior draws";
+    s.method = saferl_budget__set_method(d.spread_prior, s.upper_raised);
     s.extrapolated = s.unsolved_prompts > 0;
     s.prior_a = exp(fit.log_a);
     s.prior_b = exp(fit.log_b);

@@ -23,8 +23,10 @@
    is the posterior's alone); the earlier pooled
    hazard follows under its own name. --json prints the same as one
    JSON object ("pooled" is the set, with its "estimand", its "posterior_interval" (the one
-   "xi_lo", "xi_hi" hold with --interval posterior), its "interval" and the "spread_range"
-   it was widened over; "pooled_hazard" the pooled hazard); --png draws the theory curves with the prompts on them.
+   "xi_lo", "xi_hi" hold with --interval posterior), its "interval", the "spread_range"
+   it was widened over and "upper_raised" (whether the boundary interval raised the upper
+   end; null under the other intervals); "pooled_hazard" the pooled hazard); --png draws the
+   theory curves with the prompts on them.
 
    Exit status: 0 report printed, 1 bad or unreadable input (every bad line is listed as
    file:line: reason), 2 usage error.
@@ -297,7 +299,8 @@ static void print_entry_text(const report_entry *e, const options *opt, size_t p
         printf("prompt \"%s\": %zu attempts, %zu solved, horizon %.6g\n", e->name, s->attempts, s->successes,
                s->horizon);
     else
-        printf("prompt set of %zu prompt%s, xi = H / mean_i E[T_i]: %zu attempts, %zu solved, horizon %.6g\n",
+        printf("prompt set of %zu prompt%s, xi = " SAFERL_BUDGET_SET_ESTIMAND
+               ": %zu attempts, %zu solved, horizon %.6g\n",
                prompt_count, prompt_count == 1 ? "" : "s", s->attempts, s->successes, s->horizon);
     if (s->xi_is_upper_bound || e->result == SAFERL_BOUND_ONLY)
         printf("  xi             <= %.4g (no success: only an upper bound, %.3g%% confidence)\n", s->xi_hi,
@@ -349,7 +352,7 @@ static void print_entry_text(const report_entry *e, const options *opt, size_t p
                    t->spread_lo, t->spread_hi, t->posterior_lo, t->posterior_hi);
         if (e->interval == SAFERL_BUDGET_INTERVAL_BOUNDARY && t->prior_a > 0.0)
             printf("  interval       %s; the posterior's alone: [%.4g, %.4g]\n",
-                   t->xi_hi > t->posterior_hi ? "upper end raised to the all-alike interval's (the data do not reject "
+                   t->upper_raised ? "upper end raised to the all-alike interval's (the data do not reject "
                                                 "that all prompts are alike)"
                                               : "the posterior's (not raised: all alike is rejected, or its interval "
                                                 "lies within)",
@@ -369,7 +372,7 @@ static void print_entry_text(const report_entry *e, const options *opt, size_t p
 static void print_hazard_text(const report_entry *e, const options *opt) {
     const saferl_budget_summary *s = &e->summary;
     printf("pooled hazard  (successes per token at risk, each prompt weighing the same; under censoring\n"
-           "               not H / mean_i E[T_i] but H sum p_i / sum E[min(T_i, H)])\n");
+           "               not " SAFERL_BUDGET_SET_ESTIMAND " but H sum p_i / sum E[min(T_i, H)])\n");
     if (s->xi_is_upper_bound || e->result == SAFERL_BOUND_ONLY)
         printf("  H x hazard     <= %.4g\n", s->xi_hi);
     else
@@ -472,7 +475,7 @@ static void print_entry_json(const report_entry *e, const char *indent) {
     if (e->set) {
         const int widened = e->interval == SAFERL_BUDGET_INTERVAL_WIDENED && e->set->prior_a > 0.0;
         const int boundary = e->interval == SAFERL_BUDGET_INTERVAL_BOUNDARY && e->set->prior_a > 0.0;
-        fputs(", \"estimand\": \"H / mean_i E[T_i]\", \"method\": ", stdout);
+        fputs(", \"estimand\": \"" SAFERL_BUDGET_SET_ESTIMAND "\", \"method\": ", stdout);
         json_string(e->set->method);
         printf(", \"unsolved_prompts\": %zu, \"extrapolated\": ", e->set->unsolved_prompts);
         json_bool(e->set->extrapolated);
@@ -491,7 +494,9 @@ static void print_entry_json(const report_entry *e, const char *indent) {
         json_number(widened ? e->set->spread_lo : NAN);
         fputs(", ", stdout);
         json_number(widened ? e->set->spread_hi : NAN);
-        fputs("]", stdout);
+        fputs("], \"upper_raised\": ", stdout);
+        if (boundary) json_bool(e->set->upper_raised);
+        else fputs("null", stdout);
     } else {
         fputs(", \"estimand\": \"H / E[T]\"", stdout);
     }
@@ -501,7 +506,7 @@ static void print_entry_json(const report_entry *e, const char *indent) {
 static void print_hazard_json(const report_entry *e) {
     const saferl_budget_summary *s = &e->summary;
     int bound_only = s->xi_is_upper_bound || e->result == SAFERL_BOUND_ONLY;
-    fputs("{\"estimand\": \"H sum_i(D_i/n_i) / sum_i(S_i/n_i)\", \"xi\": ", stdout);
+    fputs("{\"estimand\": \"" SAFERL_BUDGET_POOLED_HAZARD_ESTIMAND "\", \"xi\": ", stdout);
     json_number(bound_only ? NAN : s->xi);
     fputs(", \"xi_lo\": ", stdout);
     json_number(s->xi_lo);

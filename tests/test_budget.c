@@ -1166,24 +1166,31 @@ TEST(set_estimate_boundary_interval) {
     CHECK(set.xi_hi >= posterior.xi_hi);
     CHECK(set.xi_hi == posterior.xi_hi || fabs(p - 0.975) < 4.0 * sqrt(0.975 * 0.025 / DRAWS));
     CHECK(set.spread_lo == 0.0 && set.spread_hi == 0.0);
+    /* kept, and the posterior's upper end lies below the all-alike one: raised, and said so */
+    CHECK(set.xi_hi > posterior.xi_hi && set.upper_raised == 1 && posterior.upper_raised == 0);
+    CHECK(strstr(set.method, "raised") != NULL && strstr(posterior.method, "raised") == NULL);
     desc.interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
     CHECK(saferl_budget_set_estimate(apart, 12, &desc, work, sizeof work, &posterior) == SAFERL_OK);
     desc.interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
     CHECK(saferl_budget_set_estimate(apart, 12, &desc, work, sizeof work, &set) == SAFERL_OK);
     CHECK(posterior.spread > 1.0);
     CHECK(set.xi_lo == posterior.xi_lo && set.xi_hi == posterior.xi_hi);
+    /* rejected: not raised, and the method is the posterior's */
+    CHECK(set.upper_raised == 0 && strcmp(set.method, posterior.method) == 0);
 }
 
 TEST(set_estimate_on_random_sets_is_sane) {
     /* 300 prompt sets from a seeded generator, hazards log-uniform in [1e-5, 1], horizons
        1 .. 2000 per attempt, 1 .. 10 attempts a prompt: whatever comes out is finite,
-       ordered and inside [0, H] (E[T] >= 1), or an error; nothing NaN reported as OK */
+       ordered and inside [0, H] (E[T] >= 1), or an error; nothing NaN reported as OK;
+       upper_raised (and the method's mention of it) exactly where the boundary interval's
+       xi_hi lies above the posterior's */
     static saferl_budget_attempt attempts[10];
     static saferl_budget_summary summaries[20];
     static double work[400 + SAFERL_BUDGET_SET_GRID_DOUBLES + SAFERL_BUDGET_SET_PROMPT_DOUBLES * 20];
     saferl_budget_desc desc;
     saferl_rng rng;
-    int r, i, k, bad = 0, errors = 0;
+    int r, i, k, bad = 0, errors = 0, raised = 0;
     memset(&desc, 0, sizeof desc);
     desc.draws = 200;
     saferl_rng_seed(&rng, 77);
@@ -1218,13 +1225,16 @@ TEST(set_estimate_on_random_sets_is_sane) {
             (desc.interval == SAFERL_BUDGET_INTERVAL_POSTERIOR &&
              (set.xi_lo != set.posterior_lo || set.xi_hi != set.posterior_hi || set.spread_hi != 0.0)) ||
             (desc.interval == SAFERL_BUDGET_INTERVAL_BOUNDARY &&
-             (set.xi_lo != set.posterior_lo || set.xi_hi < set.posterior_hi || set.spread_hi != 0.0))) {
+             (set.xi_lo != set.posterior_lo || set.xi_hi < set.posterior_hi || set.spread_hi != 0.0)) ||
+            set.upper_raised != (desc.interval == SAFERL_BUDGET_INTERVAL_BOUNDARY && set.xi_hi > set.posterior_hi) ||
+            (strstr(set.method, "upper end raised") != NULL) != set.upper_raised) {
             printf("        set %d: result %d xi %g [%g, %g] H %g a %g b %g\n", r, (int)result, set.xi, set.xi_lo,
                    set.xi_hi, set.horizon, set.prior_a, set.prior_b);
             ++bad;
         }
+        raised += set.upper_raised;
     }
-    printf("        300 random sets: %d errors, %d insane\n", errors, bad);
+    printf("        300 random sets: %d errors, %d insane, %d upper ends raised\n", errors, bad, raised);
     CHECK(bad == 0);
     CHECK(errors <= 3); /* a fit that does not converge is an error, and should be rare */
 }

@@ -335,6 +335,7 @@ async function checkSetAgainstNative(page, what) {
   const raised = nativeRaised(await page.$eval('#csv', (el) => el.value),
     ['--horizon', String(state.H), '--interval', state.interval, '--spread-prior', state.spreadPrior]);
   assert.equal(pooled.raised, raised, `${what}: upper end raised`);
+  assert.equal(pooled.raised, json.pooled.upper_raised, `${what}: budget_report --json's upper_raised`);
   const raisedShown = await page.textContent('#s-raised');
   assert.ok(raised === null ? raisedShown === '—' : raisedShown.startsWith(raised ? 'yes:' : 'no:'),
     `${what}: raised shown as "${raisedShown}"`);

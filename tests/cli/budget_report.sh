@@ -284,6 +284,9 @@ assert s['xi'] != $atom_xi
 # by default the posterior interval, its upper end raised where all alike is not rejected
 assert s['interval'] == 'boundary' and s['spread_range'] == [None, None]
 assert s['xi_lo'] == s['posterior_interval'][0] and s['posterior_interval'][1] <= s['xi_hi']
+# all alike (spread 0) is not rejected here and its upper end is the higher: raised, and said so
+assert s['upper_raised'] is True and s['xi_hi'] > s['posterior_interval'][1]
+assert 'upper end raised' in s['method']
 "
 posterior=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["pooled"]["posterior_interval"])' "$TMP/out" 2>/dev/null || echo -1)
 default_pooled=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["pooled"])' "$TMP/out" 2>/dev/null || echo -1)
@@ -293,6 +296,7 @@ jcheck "--interval posterior: xi_lo, xi_hi hold the posterior interval alone" "
 s = d['pooled']
 assert s['interval'] == 'posterior' and s['posterior_interval'] == $posterior
 assert s['posterior_interval'] == [s['xi_lo'], s['xi_hi']] and s['spread_range'] == [None, None]
+assert s['upper_raised'] is None and 'raised' not in s['method']
 "
 run --json --interval widened "$DATA/eb_no_spread_input.csv"
 expect_status "--interval widened: exit 0" 0
@@ -302,11 +306,18 @@ assert s['interval'] == 'widened' and s['posterior_interval'] == $posterior
 assert s['xi_lo'] <= s['posterior_interval'][0] and s['posterior_interval'][1] <= s['xi_hi']
 assert s['xi_hi'] - s['xi_lo'] > s['posterior_interval'][1] - s['posterior_interval'][0]
 assert 0 <= s['spread_range'][0] <= s['spread'] <= s['spread_range'][1]
+assert s['upper_raised'] is None
 "
 run --json --interval boundary "$DATA/eb_no_spread_input.csv"
 expect_status "--interval boundary: exit 0" 0
 jcheck "--interval boundary: the default's set, key for key" "
 assert d['pooled'] == $default_pooled
+"
+run --json "$DATA/eb_spread_input.csv"
+jcheck "--interval boundary where prompts differ: not raised, the posterior interval" "
+s = d['pooled']
+assert s['interval'] == 'boundary' and s['upper_raised'] is False and 'raised' not in s['method']
+assert [s['xi_lo'], s['xi_hi']] == s['posterior_interval']
 "
 run --spread-prior atom "$DATA/eb_no_spread_input.csv"
 if [ "$status" -eq 0 ] && grep -q "all alike .*posterior probability 0\.7" "$TMP/out"; then

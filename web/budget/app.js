@@ -13,9 +13,6 @@ const LAWS = ['geometric', 'lognormal', 'csv'];
 // budget_report's --interval and --spread-prior (the first of each is the default)
 const INTERVALS = ['boundary', 'widened', 'posterior'];
 const SPREAD_PRIORS = ['half-cauchy', 'atom'];
-// what the set's row and the pooled hazard estimate, named as budget_report's JSON names them
-const SET_ESTIMAND = 'H / mean_i E[T_i]';
-const HAZARD_ESTIMAND = 'H sum_i(D_i/n_i) / sum_i(S_i/n_i)';
 const REGIME_CLASS = ['deficient', 'balanced', 'ample'];
 const BAND_FILL = ['rgba(232, 140, 80, 0.16)', 'rgba(80, 170, 90, 0.20)', 'rgba(80, 130, 210, 0.13)'];
 const BAND_INK = ['#9a4a16', '#2b6d33', '#2d578f'];
@@ -53,6 +50,9 @@ const buf = {
 };
 let textPtr = 0, textCapacity = 0;
 const regimeNames = [0, 1, 2].map((k) => cstr(M._budget_regime_name(k)));
+// what the set's row and the pooled hazard estimate, named by the header as budget_report's JSON
+const SET_ESTIMAND = cstr(M._budget_set_estimand());
+const HAZARD_ESTIMAND = cstr(M._budget_pooled_hazard_estimand());
 
 // ---- state and URL ------------------------------------------------------------------------
 

@@ -48,6 +48,10 @@ GLUE_EXPORT const char *budget_regime_name(int regime) {
     return saferl_budget_regime_name((saferl_budget_regime)regime);
 }
 
+/* What a prompt set's row and its pooled hazard estimate, named as the header names them. */
+GLUE_EXPORT const char *budget_set_estimand(void) { return SAFERL_BUDGET_SET_ESTIMAND; }
+GLUE_EXPORT const char *budget_pooled_hazard_estimand(void) { return SAFERL_BUDGET_POOLED_HAZARD_ESTIMAND; }
+
 GLUE_EXPORT const char *budget_result_string(int result) {
     return saferl_result_string((saferl_result)result);
 }
@@ -219,7 +223,7 @@ static void glue_write_summary(const saferl_budget_summary *s, int result,
 
 /* The set's interval fields (see GLUE_SUMMARY_FIELDS). Widening and the boundary test need a
    fitted spread: with none (one prompt, no success) the interval is the posterior's whatever
-   desc asked. Raised is budget_report's test: xi_hi above the posterior's upper end. */
+   desc asked. Raised is the header's upper_raised. */
 static const char *glue_write_set_interval(const saferl_budget_set_summary *set, const saferl_budget_desc *desc,
                                            double *out) {
     const int fitted = set->prior_a > 0.0;
@@ -231,7 +235,7 @@ static const char *glue_write_set_interval(const saferl_budget_set_summary *set,
     out[25] = widened ? set->spread_hi : NAN;
     out[26] = fitted && desc->spread_prior == SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY
                   ? set->spread_zero_probability : NAN;
-    out[27] = boundary ? (double)(set->xi_hi > set->posterior_hi) : NAN;
+    out[27] = boundary ? (double)set->upper_raised : NAN;
     return widened ? "widened" : boundary ? "boundary" : "posterior";
 }
 
