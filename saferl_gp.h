@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.4.2 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+/* saferl_gp.h - v0.4.3 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
                           StageOpt, safe UCB, the PLS online stage, continuous boxes,
                           constrained EI)
                           public domain or MIT; see the end of the file
@@ -256,7 +256,27 @@
       was; NaN and infinities are rejected. Finite but huge inputs (|x|, |y| near 1e300) may
       still overflow inside the algebra; results stay within the documented codes.
 
+   BITS
+      The dispatched kernels (the dense loops, the solves) give the same bits as the
+      portable and WebAssembly builds, and SafeOpt replays its recorded choices on every
+      build.
+      That needs every a * b + c in the code rounded twice, as written. A compiler allowed to
+      contract it into one fused multiply-add does so wherever the target has FMA
+      (-march=x86-64-v3, -march=native): gcc in GNU modes (-std=gnu99, -ffp-contract=fast by
+      default) and clang >= 14 (on by default). So the implementation turns contraction off
+      for its own code (#pragma clang fp contract(off) or GCC optimize("fp-contract=off"),
+      pushed before it and popped after it: code after the #include keeps its own setting;
+      MSVC 2022 does not contract under its default /fp:precise; WebAssembly has no fused
+      multiply-add). clang can push the setting only on x86: on other targets (ARM64) it
+      keeps the build's, so build with -ffp-contract=off there for the same bits. The fused
+      solve of saferl_gp_predict's variances keeps its explicit FMA instructions. clang's
+      -ffp-contract=fast ignores every pragma by its definition: use on or fast-honor-pragmas.
+      tests/run.sh runs the bit tests built with -march=x86-64-v3 under gcc -std=gnu99 and
+      clang -std=c99.
+
    REVISION HISTORY
+      0.4.3 (2026-12-05)  the bits hold under -march=x86-64-v3 and -march=native too: no
+                          contraction into fused multiply-adds in the header's code (BITS)
       0.4.2 (2026-12-05)  the kernel's exp is a degree-11 minimax polynomial (was Taylor's
                           degree 13): 0.94 against 1.04 ns a value, one thread, the same
                           accuracy (4.33e-16 against libm's exp). Its last bits break 15
@@ -300,8 +320,8 @@
 
 #define SAFERL_GP_VERSION_MAJOR 0
 #define SAFERL_GP_VERSION_MINOR 4
-#define SAFERL_GP_VERSION_PATCH 2
-#define SAFERL_GP_VERSION_STRING "0.4.2"
+#define SAFERL_GP_VERSION_PATCH 3
+#define SAFERL_GP_VERSION_STRING "0.4.3"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
@@ -909,6 +929,18 @@ SAFERL_GP_API const char *saferl_gp_version(void);
 #ifdef SAFERL_GP_IMPLEMENTATION
 #ifndef SAFERL_GP_IMPLEMENTATION_ONCE
 #define SAFERL_GP_IMPLEMENTATION_ONCE
+
+/* BITS (the notes at the top): no contraction of a * b + c into a fused multiply-add in
+   this header's code, whatever the build's flags; pushed here, popped at the end. clang
+   saves the setting with float_control, which it refuses on targets without strict FP
+   (WebAssembly, which has no fused multiply-add to contract into). */
+#if defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#  pragma float_control(push)
+#  pragma clang fp contract(off)
+#elif defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC push_options
+#  pragma GCC optimize("fp-contract=off")
+#endif
 
 #include <string.h>
 #include <stdlib.h> /* strtod */
@@ -3748,6 +3780,12 @@ fail:
     if (error) *error = err;
     return err.code;
 }
+
+#if defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#  pragma float_control(pop)
+#elif defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC pop_options
+#endif
 
 #endif /* SAFERL_GP_IMPLEMENTATION_ONCE */
 #endif /* SAFERL_GP_IMPLEMENTATION */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_nas.h - v0.2.0 - one-shot architecture search: AdvantageNAS and its rivals
+/* saferl_nas.h - v0.2.1 - one-shot architecture search: AdvantageNAS and its rivals
                            on a weight-sharing supernet; public domain or MIT (end of file)
 
    AdvantageNAS (Sato, Sakuma, Akimoto, AAAI 2021, arXiv:2012.06138) searches a cell by
@@ -157,7 +157,25 @@
       gradient, an unknown operation name) returns a negative saferl_result and leaves the
       object as it was; parsers report the column.
 
+   BITS
+      The matrix products and the convolutions give the same bits in every build: SSE, the
+      per-call AVX2 copy and wasm simd128.
+      That needs every a * b + c in the code rounded twice, as written. A compiler allowed to
+      contract it into one fused multiply-add does so wherever the target has FMA
+      (-march=x86-64-v3, -march=native): gcc in GNU modes (-std=gnu99, -ffp-contract=fast by
+      default) and clang >= 14 (on by default). So the implementation turns contraction off
+      for its own code (#pragma clang fp contract(off) or GCC optimize("fp-contract=off"),
+      pushed before it and popped after it: code after the #include keeps its own setting;
+      MSVC 2022 does not contract under its default /fp:precise; WebAssembly has no fused
+      multiply-add). clang can push the setting only on x86: on other targets (ARM64) it
+      keeps the build's, so build with -ffp-contract=off there for the same bits. clang's
+      -ffp-contract=fast ignores every pragma by its definition: use on or fast-honor-pragmas.
+      tests/run.sh runs the bit tests built with -march=x86-64-v3 under gcc -std=gnu99 and
+      clang -std=c99.
+
    REVISION HISTORY
+      0.2.1 (2026-12-05)  the bits hold under -march=x86-64-v3 and -march=native too: no
+                          contraction into fused multiply-adds in the header's code (BITS)
       0.2.0 (2026-12-04)  SNAS, NASP and the official code's ProxylessNAS rescale as
                           strategies; saferl_nas_toy_arch_loss; a strategy may ask for
                           every operation to be evaluated (evaluate_all); the GDAS and SNAS
@@ -174,8 +192,8 @@
 
 #define SAFERL_NAS_VERSION_MAJOR 0
 #define SAFERL_NAS_VERSION_MINOR 2
-#define SAFERL_NAS_VERSION_PATCH 0
-#define SAFERL_NAS_VERSION_STRING "0.2.0"
+#define SAFERL_NAS_VERSION_PATCH 1
+#define SAFERL_NAS_VERSION_STRING "0.2.1"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_NAS_IMPLEMENTATION)
 #define SAFERL_NAS_IMPLEMENTATION
@@ -680,6 +698,18 @@ SAFERL_NAS_API const char *saferl_nas_version(void);
 #ifdef SAFERL_NAS_IMPLEMENTATION
 #ifndef SAFERL_NAS_IMPLEMENTATION_ONCE
 #define SAFERL_NAS_IMPLEMENTATION_ONCE
+
+/* BITS (the notes at the top): no contraction of a * b + c into a fused multiply-add in
+   this header's code, whatever the build's flags; pushed here, popped at the end. clang
+   saves the setting with float_control, which it refuses on targets without strict FP
+   (WebAssembly, which has no fused multiply-add to contract into). */
+#if defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#  pragma float_control(push)
+#  pragma clang fp contract(off)
+#elif defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC push_options
+#  pragma GCC optimize("fp-contract=off")
+#endif
 
 #include <string.h>
 
@@ -2909,6 +2939,12 @@ SAFERL_NAS_API saferl_result saferl_nas_toy_run(saferl_nas_toy *toy, saferl_nas_
     if (first_hit) *first_hit = hit;
     return SAFERL_OK;
 }
+
+#if defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#  pragma float_control(pop)
+#elif defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC pop_options
+#endif
 
 #endif /* SAFERL_NAS_IMPLEMENTATION_ONCE */
 #endif /* SAFERL_NAS_IMPLEMENTATION */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.5.0 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
+/* saferl_rl.h - v0.5.1 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
@@ -811,7 +811,25 @@
       x86-64 CPUs and WebAssembly, but they differ from the default build's, which is why it
       is not the default (the recorded fingerprints and checked-in artifacts are the
       default's).
+   BITS
+      The dispatched kernels (products, tanh, Adam) give the same bits as the portable and
+      WebAssembly builds, and training replays the recorded fingerprints on every build.
+      That needs every a * b + c in the code rounded twice, as written. A compiler allowed to
+      contract it into one fused multiply-add does so wherever the target has FMA
+      (-march=x86-64-v3, -march=native): gcc in GNU modes (-std=gnu99, -ffp-contract=fast by
+      default) and clang >= 14 (on by default). So the implementation turns contraction off
+      for its own code (#pragma clang fp contract(off) or GCC optimize("fp-contract=off"),
+      pushed before it and popped after it: code after the #include keeps its own setting;
+      MSVC 2022 does not contract under its default /fp:precise; WebAssembly has no fused
+      multiply-add). clang can push the setting only on x86: on other targets (ARM64) it
+      keeps the build's, so build with -ffp-contract=off there for the same bits. clang's
+      -ffp-contract=fast ignores every pragma by its definition: use on or fast-honor-pragmas.
+      tests/run.sh runs the bit tests built with -march=x86-64-v3 under gcc -std=gnu99 and
+      clang -std=c99.
+
    REVISION HISTORY
+      0.5.1 (2026-12-05)  the bits hold under -march=x86-64-v3 and -march=native too: no
+                          contraction into fused multiply-adds in the header's code (BITS)
       0.5.0 (2026-12-05)  acting is thread-safe: a const policy is only read; scratch is the
                           caller's saferl_rl_policy_context (saferl_rl_policy_context_memory_size,
                           _init), taken by saferl_rl_policy_act, _evaluate, _dataset_collect and
@@ -927,8 +945,8 @@
 
 #define SAFERL_RL_VERSION_MAJOR 0
 #define SAFERL_RL_VERSION_MINOR 5
-#define SAFERL_RL_VERSION_PATCH 0
-#define SAFERL_RL_VERSION_STRING "0.5.0"
+#define SAFERL_RL_VERSION_PATCH 1
+#define SAFERL_RL_VERSION_STRING "0.5.1"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_RL_IMPLEMENTATION)
 #define SAFERL_RL_IMPLEMENTATION
@@ -2601,6 +2619,18 @@ SAFERL_RL_API saferl_rl_stackelberg_desc saferl_rl_discrete_toy4_desc(saferl_rl_
 #ifdef SAFERL_RL_IMPLEMENTATION
 #ifndef SAFERL_RL_IMPLEMENTATION_ONCE
 #define SAFERL_RL_IMPLEMENTATION_ONCE
+
+/* BITS (the notes at the top): no contraction of a * b + c into a fused multiply-add in
+   this header's code, whatever the build's flags; pushed here, popped at the end. clang
+   saves the setting with float_control, which it refuses on targets without strict FP
+   (WebAssembly, which has no fused multiply-add to contract into). */
+#if defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#  pragma float_control(push)
+#  pragma clang fp contract(off)
+#elif defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC push_options
+#  pragma GCC optimize("fp-contract=off")
+#endif
 
 #include <string.h>
 #if defined(__SSE__) || defined(_M_X64)
@@ -11044,6 +11074,12 @@ SAFERL_RL_API saferl_rl_stackelberg_desc saferl_rl_discrete_toy4_desc(saferl_rl_
     desc.discount = 0.99, desc.temperature = 0.05;
     return desc;
 }
+
+#if defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#  pragma float_control(pop)
+#elif defined(__GNUC__) && !defined(__clang__)
+#  pragma GCC pop_options
+#endif
 
 #endif /* SAFERL_RL_IMPLEMENTATION_ONCE */
 #endif /* SAFERL_RL_IMPLEMENTATION */

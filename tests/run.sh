@@ -252,6 +252,51 @@ versions_agree() {
     return $bad
 }
 
+# Bits under FMA: nas, rl and gp promise the same bits on every build, which must hold when the
+# compiler may contract a * b + c into a fused multiply-add (gcc in GNU modes, clang >= 14 by
+# default, given -march=x86-64-v3). Each header's bit tests, built so and run alone; and the
+# headers' pragmas must not reach the user's code after the #include.
+FMA_FLAGS="-O2 -march=x86-64-v3 -Wall -Wextra -Wpedantic -Werror"
+declare -A FMA_BIT_TESTS=(
+    [nas]="conv_bits_are_the_same_on_every_build gemm_variants_match_the_definition"
+    [rl]="every_algorithm_reproduces_its_recorded_fingerprint products_equal_the_textbook_loops_bit_for_bit proportional_term_matches_its_definition policies_that_cannot_act_finitely_are_refused"
+    [gp]="safeopt_choices_are_the_recorded_ones dispatch_solve_is_bit_identical dispatch_dense_loops_are_bit_identical"
+)
+cpu_has_fma() {
+    grep -qw fma /proc/cpuinfo 2>/dev/null && grep -qw avx2 /proc/cpuinfo 2>/dev/null
+}
+
+bits_under_fma() { # name: gcc -std=gnu99 and clang -std=c99 side by side, then the bit tests
+    local dir=$BUILD/fma ok=0
+    mkdir -p $dir
+    gcc -std=gnu99 $FMA_FLAGS -o "$dir/test_$1_gcc" "tests/test_$1.c" -lm &
+    clang -std=c99 $FMA_FLAGS -o "$dir/test_$1_clang" "tests/test_$1.c" -lm || ok=1
+    wait $! || ok=1
+    [ $ok = 0 ] || return 1
+    if ! cpu_has_fma; then echo "this CPU has no AVX2+FMA: built, not run"; return 0; fi
+    SAFERL_TEST_ONLY="${FMA_BIT_TESTS[$1]}" "$dir/test_$1_gcc" && SAFERL_TEST_ONLY="${FMA_BIT_TESTS[$1]}" "$dir/test_$1_clang"
+}
+
+contraction_stays_in_the_headers() { # compiler std: a * b + c after the #includes still fuses
+    local dir=$BUILD/fma
+    mkdir -p $dir
+    {
+        echo "#define SAFERL_IMPLEMENTATION"
+        for h in saferl_nas.h saferl_rl.h saferl_gp.h; do echo "#include \"$h\""; done
+        echo "#include <stdio.h>"
+        echo "static double multiply_add(double a, double b, double c) { return a * b + c; }"
+        echo "int main(void) {"
+        echo "    volatile double a = 1.0 + 0x1p-30, b = 1.0 - 0x1p-30, c = -1.0;"
+        echo "    double r = multiply_add(a, b, c); /* fused: -2^-60; rounded product: 0 */"
+        echo "    printf(\"a * b + c after the headers: %g\\n\", r);"
+        echo "    return r == -0x1p-60 ? 0 : 1;"
+        echo "}"
+    } >"$dir/leak_$1.c"
+    "$1" -std="$2" $FMA_FLAGS -I. "$dir/leak_$1.c" -o "$dir/leak_$1" -lm || return 1
+    if ! cpu_has_fma; then echo "this CPU has no AVX2+FMA: built, not run"; return 0; fi
+    "$dir/leak_$1"
+}
+
 run_compile() {
     suite compile
     item "versions agree: banner, macros, README row, saferl.pc.in" versions_agree
@@ -275,6 +320,9 @@ run_compile() {
         done
         item "link: $h + a second common-block header" link_pair gcc "$h" saferl_probe.h
     done
+    for h in nas rl gp; do item "$h: bit tests with FMA contraction allowed (gcc gnu99, clang c99)" bits_under_fma $h; done
+    item "contraction off stays inside the headers: gcc gnu99" contraction_stays_in_the_headers gcc gnu99
+    item "contraction off stays inside the headers: clang c99" contraction_stays_in_the_headers clang c99
     item "common blocks of two versions: #error" version_mismatch_is_an_error
     item "quick start compiles against make install + pkg-config" quick_start_compiles
     item "each demo page's C snippet compiles and runs" tests/web_snippets.sh

@@ -8,6 +8,7 @@
 #include "saferl_test.h"
 #define SAFERL_RL_IMPLEMENTATION
 #include "../saferl_rl.h"
+SAFERL_TEST_ROUND_EVERY_PRODUCT
 
 /* Scratch for acting, one thread: a policy context and a conditioned-policy context with
    room for every policy in these tests (the sizing functions have their own tests). */
