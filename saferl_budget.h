@@ -203,7 +203,10 @@
                           that names it is unchanged, code that relied on 0 gets the new default;
                           the set summary's upper_raised says whether it raised xi_hi (and
                           method says so); SAFERL_BUDGET_SET_ESTIMAND and SAFERL_BUDGET_POOLED_
-                          HAZARD_ESTIMAND name the two estimands of a prompt set
+                          HAZARD_ESTIMAND name the two estimands of a prompt set; the set
+                          summary's interval says which interval xi_lo, xi_hi hold (the
+                          posterior's where no spread is fitted, whatever desc asked), and
+                          saferl_budget_interval_name names it
       0.5.0 (2026-12-05)  desc.interval = SAFERL_BUDGET_INTERVAL_WIDENED widens the set's
                           interval over the spreads the data do not rule out (the summary's
                           spread_lo, spread_hi); the summary keeps the posterior interval in
@@ -600,6 +603,10 @@ typedef struct saferl_budget_set_summary {
                                  (SAFERL_BUDGET_INTERVAL_BOUNDARY) the posterior's with xi_hi
                                  raised where "all alike" is not rejected; the widened one or
                                  the posterior's alone as desc.interval asks */
+    saferl_budget_interval interval; /* the interval xi_lo, xi_hi hold: desc.interval, or
+                                 SAFERL_BUDGET_INTERVAL_POSTERIOR where no spread is fitted
+                                 (one prompt, no success, every attempt solved at its first
+                                 token: the exact interval, which nothing widens or raises) */
     double posterior_lo, posterior_hi; /* the posterior quantiles */
     double spread_lo, spread_hi; /* SAFERL_BUDGET_INTERVAL_WIDENED: the spreads the data do
                                  not rule out at desc.confidence (integrated likelihood
@@ -698,6 +705,8 @@ SAFERL_BUDGET_API double saferl_budget_success_probability_from_xi(double xi);
 SAFERL_BUDGET_API double saferl_budget_markov_success_lower_bound(double xi);
 SAFERL_BUDGET_API saferl_budget_regime saferl_budget_regime_of(double xi, const saferl_budget_desc *desc);
 SAFERL_BUDGET_API const char *saferl_budget_regime_name(saferl_budget_regime regime);
+/* "boundary", "widened" or "posterior" (the words of budget_report's --interval). */
+SAFERL_BUDGET_API const char *saferl_budget_interval_name(saferl_budget_interval interval);
 /* Horizon that gives a summary (of a prompt or pooled) the relative budget target_xi, under
    the geometric model: target_xi / hazard. INFINITY when the hazard is 0. */
 SAFERL_BUDGET_API double saferl_budget_horizon_for_xi(const saferl_budget_summary *summary,
@@ -1219,6 +1228,15 @@ SAFERL_BUDGET_API const char *saferl_budget_regime_name(saferl_budget_regime reg
     case SAFERL_BUDGET_BALANCED: return "balanced";
     case SAFERL_BUDGET_AMPLE: return "ample";
     case SAFERL_BUDGET_UNDETERMINED: return "undetermined";
+    }
+    return "unknown";
+}
+
+SAFERL_BUDGET_API const char *saferl_budget_interval_name(saferl_budget_interval interval) {
+    switch (interval) {
+    case SAFERL_BUDGET_INTERVAL_BOUNDARY: return "boundary";
+    case SAFERL_BUDGET_INTERVAL_WIDENED: return "widened";
+    case SAFERL_BUDGET_INTERVAL_POSTERIOR: return "posterior";
     }
     return "unknown";
 }
@@ -2019,6 +2037,7 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
         s.xi_lo = s.horizon * q_lo;
         s.xi_hi = s.horizon * q_hi;
         s.xi_is_upper_bound = successes == 0.0;
+        s.interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
         s.posterior_lo = s.xi_lo;
         s.posterior_hi = s.xi_hi;
         saferl_budget__finish_set(&s, &d);
@@ -2042,6 +2061,7 @@ SAFERL_BUDGET_API saferl_result saferl_budget_set_estimate(const saferl_budget_s
     s.xi = saferl_budget__quantile(draws, d.draws, 0.5);
     s.xi_lo = s.posterior_lo;
     s.xi_hi = s.posterior_hi;
+    s.interval = d.interval;
     if (d.interval == SAFERL_BUDGET_INTERVAL_WIDENED)
         saferl_budget__widen_interval(per_prompt, prompt_count, &grid, successes, exposure - successes, alpha, &rng,
                                       draws, d.draws, &s);

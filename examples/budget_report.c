@@ -346,11 +346,11 @@ static void print_entry_text(const report_entry *e, const options *opt, size_t p
         if (t->prior_a > 0.0)
             printf("  spread         sd of ln E[T_i] across prompts %.3g (fitted Beta(%.4g, %.4g) of the hazards)\n",
                    t->spread, t->prior_a, t->prior_b);
-        if (e->interval == SAFERL_BUDGET_INTERVAL_WIDENED && t->prior_a > 0.0)
+        if (t->interval == SAFERL_BUDGET_INTERVAL_WIDENED)
             printf("  interval       widened over the spreads %.3g .. %.3g, which the data do not rule out\n"
                    "                 (likelihood ratio); the posterior's alone: [%.4g, %.4g]\n",
                    t->spread_lo, t->spread_hi, t->posterior_lo, t->posterior_hi);
-        if (e->interval == SAFERL_BUDGET_INTERVAL_BOUNDARY && t->prior_a > 0.0)
+        if (t->interval == SAFERL_BUDGET_INTERVAL_BOUNDARY)
             printf("  interval       %s; the posterior's alone: [%.4g, %.4g]\n",
                    t->upper_raised ? "upper end raised to the all-alike interval's (the data do not reject "
                                                 "that all prompts are alike)"
@@ -473,8 +473,8 @@ static void print_entry_json(const report_entry *e, const char *indent) {
     json_number(e->horizon_band[1]);
     fputs("]", stdout);
     if (e->set) {
-        const int widened = e->interval == SAFERL_BUDGET_INTERVAL_WIDENED && e->set->prior_a > 0.0;
-        const int boundary = e->interval == SAFERL_BUDGET_INTERVAL_BOUNDARY && e->set->prior_a > 0.0;
+        const int widened = e->set->interval == SAFERL_BUDGET_INTERVAL_WIDENED;
+        const int boundary = e->set->interval == SAFERL_BUDGET_INTERVAL_BOUNDARY;
         fputs(", \"estimand\": \"" SAFERL_BUDGET_SET_ESTIMAND "\", \"method\": ", stdout);
         json_string(e->set->method);
         printf(", \"unsolved_prompts\": %zu, \"extrapolated\": ", e->set->unsolved_prompts);
@@ -489,8 +489,7 @@ static void print_entry_json(const report_entry *e, const char *indent) {
         json_number(e->set->posterior_lo);
         fputs(", ", stdout);
         json_number(e->set->posterior_hi);
-        printf("], \"interval\": \"%s\", \"spread_range\": [",
-               widened ? "widened" : boundary ? "boundary" : "posterior");
+        printf("], \"interval\": \"%s\", \"spread_range\": [", saferl_budget_interval_name(e->set->interval));
         json_number(widened ? e->set->spread_lo : NAN);
         fputs(", ", stdout);
         json_number(widened ? e->set->spread_hi : NAN);

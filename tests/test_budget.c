@@ -1168,6 +1168,7 @@ TEST(set_estimate_boundary_interval) {
     CHECK(set.spread_lo == 0.0 && set.spread_hi == 0.0);
     /* kept, and the posterior's upper end lies below the all-alike one: raised, and said so */
     CHECK(set.xi_hi > posterior.xi_hi && set.upper_raised == 1 && posterior.upper_raised == 0);
+    CHECK(set.interval == SAFERL_BUDGET_INTERVAL_BOUNDARY && posterior.interval == SAFERL_BUDGET_INTERVAL_POSTERIOR);
     CHECK(strstr(set.method, "raised") != NULL && strstr(posterior.method, "raised") == NULL);
     desc.interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
     CHECK(saferl_budget_set_estimate(apart, 12, &desc, work, sizeof work, &posterior) == SAFERL_OK);
@@ -1227,6 +1228,7 @@ TEST(set_estimate_on_random_sets_is_sane) {
             (desc.interval == SAFERL_BUDGET_INTERVAL_BOUNDARY &&
              (set.xi_lo != set.posterior_lo || set.xi_hi < set.posterior_hi || set.spread_hi != 0.0)) ||
             set.upper_raised != (desc.interval == SAFERL_BUDGET_INTERVAL_BOUNDARY && set.xi_hi > set.posterior_hi) ||
+            set.interval != (set.prior_a > 0.0 ? desc.interval : SAFERL_BUDGET_INTERVAL_POSTERIOR) ||
             (strstr(set.method, "upper end raised") != NULL) != set.upper_raised) {
             printf("        set %d: result %d xi %g [%g, %g] H %g a %g b %g\n", r, (int)result, set.xi, set.xi_lo,
                    set.xi_hi, set.horizon, set.prior_a, set.prior_b);
@@ -1256,6 +1258,12 @@ TEST(set_estimate_special_cases) {
     CHECK(saferl_budget_set_estimate(s, 1, &desc, work, sizeof work, &set) == SAFERL_OK);
     CHECK(set.xi == s[0].xi && set.xi_lo == s[0].xi_lo && set.xi_hi == s[0].xi_hi);
     CHECK_NEAR(set.mean_tokens, 700.0, 1e-12);
+    /* the default asks for the boundary interval; with no spread fitted it holds the exact one */
+    CHECK(desc.interval == SAFERL_BUDGET_INTERVAL_BOUNDARY && set.interval == SAFERL_BUDGET_INTERVAL_POSTERIOR);
+    desc.interval = SAFERL_BUDGET_INTERVAL_WIDENED;
+    CHECK(saferl_budget_set_estimate(s, 1, &desc, work, sizeof work, &set) == SAFERL_OK);
+    CHECK(set.interval == SAFERL_BUDGET_INTERVAL_POSTERIOR && set.xi_hi == s[0].xi_hi);
+    desc.interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
     /* nothing solved anywhere: the bound of the pooled hazard, which Jensen makes a bound
        on the set's xi too */
     saferl_budget_summarize(none, 1, NULL, &s[1]);
@@ -1263,6 +1271,7 @@ TEST(set_estimate_special_cases) {
     CHECK(saferl_budget_set_estimate(s + 1, 2, &desc, work, sizeof work, &set) == SAFERL_BOUND_ONLY);
     CHECK(saferl_budget_pool(s + 1, 2, NULL, &pooled) == SAFERL_BOUND_ONLY);
     CHECK(set.xi_is_upper_bound && set.xi == 0.0 && set.xi_hi == pooled.xi_hi);
+    CHECK(set.interval == SAFERL_BUDGET_INTERVAL_POSTERIOR);
     CHECK(isinf(set.mean_tokens) && isinf(set.mean_tokens_hi));
     /* every attempt solved at its first token: no spread to fit, the pooled exact interval */
     {
@@ -1272,10 +1281,11 @@ TEST(set_estimate_special_cases) {
         saferl_budget_summarize(ones + 2, 2, NULL, &first[1]);
         CHECK(saferl_budget_set_estimate(first, 2, &desc, work, sizeof work, &set) == SAFERL_OK);
         CHECK(set.xi == 10.0 && set.xi_hi == 10.0 && set.xi_lo > 0.0 && set.xi_lo < 10.0 && set.prior_a == 0.0);
+        CHECK(set.interval == SAFERL_BUDGET_INTERVAL_POSTERIOR);
     }
     /* unsolved prompts among solved ones: estimated by extrapolation, and said so */
     CHECK(saferl_budget_set_estimate(s, 3, &desc, work, sizeof work, &set) == SAFERL_OK);
-    CHECK(set.unsolved_prompts == 2 && set.extrapolated);
+    CHECK(set.unsolved_prompts == 2 && set.extrapolated && set.interval == SAFERL_BUDGET_INTERVAL_BOUNDARY);
     /* bad input: an error, the output untouched */
     memset(&set, 0x5A, sizeof set);
     before = set;
@@ -1323,6 +1333,11 @@ TEST(set_estimate_special_cases) {
     CHECK(set.xi == again.xi && set.posterior_lo == again.xi_lo && set.posterior_hi == again.xi_hi);
     CHECK(set.xi_lo <= again.xi_lo && again.xi_hi <= set.xi_hi && set.xi_hi - set.xi_lo > again.xi_hi - again.xi_lo);
     CHECK(set.spread_lo <= set.spread && set.spread <= set.spread_hi && again.spread_hi == 0.0);
+    CHECK(set.interval == SAFERL_BUDGET_INTERVAL_WIDENED && again.interval == SAFERL_BUDGET_INTERVAL_POSTERIOR);
+    CHECK(strcmp(saferl_budget_interval_name(SAFERL_BUDGET_INTERVAL_BOUNDARY), "boundary") == 0);
+    CHECK(strcmp(saferl_budget_interval_name(SAFERL_BUDGET_INTERVAL_WIDENED), "widened") == 0);
+    CHECK(strcmp(saferl_budget_interval_name(SAFERL_BUDGET_INTERVAL_POSTERIOR), "posterior") == 0);
+    CHECK(strcmp(saferl_budget_interval_name((saferl_budget_interval)3), "unknown") == 0);
 }
 
 /* ---- simulator --------------------------------------------------------------------------- */

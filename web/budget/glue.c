@@ -221,14 +221,14 @@ static void glue_write_summary(const saferl_budget_summary *s, int result,
     out[22] = out[23] = out[24] = out[25] = out[26] = out[27] = NAN;
 }
 
-/* The set's interval fields (see GLUE_SUMMARY_FIELDS). Widening and the boundary test need a
-   fitted spread: with none (one prompt, no success) the interval is the posterior's whatever
-   desc asked. Raised is the header's upper_raised. */
+/* The set's interval fields (see GLUE_SUMMARY_FIELDS). Which interval xi_lo, xi_hi hold is the
+   header's set->interval (the posterior's where no spread is fitted, whatever desc asked).
+   Raised is the header's upper_raised. */
 static const char *glue_write_set_interval(const saferl_budget_set_summary *set, const saferl_budget_desc *desc,
                                            double *out) {
     const int fitted = set->prior_a > 0.0;
-    const int widened = fitted && desc->interval == SAFERL_BUDGET_INTERVAL_WIDENED;
-    const int boundary = fitted && desc->interval == SAFERL_BUDGET_INTERVAL_BOUNDARY;
+    const int widened = set->interval == SAFERL_BUDGET_INTERVAL_WIDENED;
+    const int boundary = set->interval == SAFERL_BUDGET_INTERVAL_BOUNDARY;
     out[22] = set->posterior_lo;
     out[23] = set->posterior_hi;
     out[24] = widened ? set->spread_lo : NAN;
@@ -236,7 +236,7 @@ static const char *glue_write_set_interval(const saferl_budget_set_summary *set,
     out[26] = fitted && desc->spread_prior == SAFERL_BUDGET_SPREAD_ATOM_AND_HALF_CAUCHY
                   ? set->spread_zero_probability : NAN;
     out[27] = boundary ? (double)set->upper_raised : NAN;
-    return widened ? "widened" : boundary ? "boundary" : "posterior";
+    return saferl_budget_interval_name(set->interval);
 }
 
 /* The prompt set's summary: the pooled hazard's counts and means over prompts, with xi,
