@@ -163,16 +163,13 @@ static int parse_options(int argc, char **argv, options *opt) {
                     return 2;
                 }
             } else if (strcmp(a, "--interval") == 0) {
-                if (strcmp(v, "posterior") == 0) {
-                    opt->interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
-                } else if (strcmp(v, "widened") == 0) {
-                    opt->interval = SAFERL_BUDGET_INTERVAL_WIDENED;
-                } else if (strcmp(v, "boundary") == 0) {
-                    opt->interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
-                } else {
+                int k = SAFERL_BUDGET_INTERVAL_BOUNDARY; /* by the header's own names */
+                while (k <= SAFERL_BUDGET_INTERVAL_POSTERIOR && strcmp(v, saferl_budget_interval_name((saferl_budget_interval)k)) != 0) ++k;
+                if (k > SAFERL_BUDGET_INTERVAL_POSTERIOR) {
                     fprintf(stderr, "budget_report: --interval must be boundary, widened or posterior, not '%s'\n", v);
                     return 2;
                 }
+                opt->interval = (saferl_budget_interval)k;
             } else if (strcmp(a, "--spread-prior") == 0) {
                 if (strcmp(v, "half-cauchy") == 0) {
                     opt->spread_prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;

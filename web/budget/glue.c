@@ -344,12 +344,14 @@ GLUE_EXPORT int budget_csv_summarize(const char *text, double horizon, double ba
 /* The set's interval and spread prior by budget_report's names (--interval, --spread-prior);
    0 when the name is not one of them. */
 static int glue_interval_named(const char *name, saferl_budget_interval *interval) {
+    int i;
     if (!name) return 0;
-    if (strcmp(name, "boundary") == 0) *interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
-    else if (strcmp(name, "widened") == 0) *interval = SAFERL_BUDGET_INTERVAL_WIDENED;
-    else if (strcmp(name, "posterior") == 0) *interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
-    else return 0;
-    return 1;
+    for (i = SAFERL_BUDGET_INTERVAL_BOUNDARY; i <= SAFERL_BUDGET_INTERVAL_POSTERIOR; ++i)
+        if (strcmp(name, saferl_budget_interval_name((saferl_budget_interval)i)) == 0) {
+            *interval = (saferl_budget_interval)i;
+            return 1;
+        }
+    return 0;
 }
 
 static int glue_spread_prior_named(const char *name, saferl_budget_spread_prior *prior) {
