@@ -4,7 +4,7 @@
 # it does not. 1000 fixed-seed replications a cell, 2000 posterior draws each (the default).
 # Run from anywhere: bench/run_budget_coverage.sh [prompt counts...] (default 16 64: about an
 # hour on a loaded 2-core machine, less as two runs side by side, one for 16 and one for 64;
-# 256 takes four times the 64 rows, 10^4 about 150 times). ATTEMPTS="32" (default "8 32")
+# 256 takes four times the 64 rows, 10^4 about 9 CPU hours). ATTEMPTS="32" (default "8 32")
 # runs only those attempt counts; a cell's seeds follow its position in the run, so rows
 # from such a run are other replications than the full run's. SPREAD_PRIOR=atom
 # (default half-cauchy, the library's) runs the prior with an atom at spread 0 on the same data,
