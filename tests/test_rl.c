@@ -5831,6 +5831,42 @@ static void cmdp_critic_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, con
     }
 }
 
+static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits);
+static void cmdp_mixture_weights(double mean_a1, double mean_a2, double *w);
+
+/* The end of a mixture-map `--cmdp-trace`: per state, its expected visits under the policy now,
+   the actor's mean action tanh(mu) and (SAC) its stds before the squash, the policy's E w(a)
+   against the LP optimum's pi*(.|s); then the exact gap and J_C / d of the policy and of its mean
+   action alone, w(tanh mu) (the same actor without its spread): if the spread costs the return,
+   the second gap is the smaller. */
+static void cmdp_mixture_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, const random_cmdp *M,
+                               cmdp_policy_table policy) {
+    const int td3 = agent->desc.algorithm == SAFERL_RL_TD3_LAG;
+    const double range = M->free_return - M->min_return;
+    double pi[CMDP_STATES * CMDP_ACTIONS], mean_pi[CMDP_STATES * CMDP_ACTIONS], x[CMDP_STATES * CMDP_ACTIONS];
+    double visits[CMDP_STATES], ret, cost, lp_ret, lp_cost, r1, c1;
+    int s, k;
+    if (policy(agent, pi) != 0 || occupancy_lp(&M->model, M->r, M->limit, M->safest, &lp_ret, &lp_cost, x) != 0) return;
+    cmdp_visits(M, pi, visits);
+    for (s = 0; s < CMDP_STATES; ++s) {
+        float obs[CMDP_STATES];
+        const float *head;
+        double mass = 0.0, std[2] = {0.0, 0.0};
+        cmdp_observe(s, obs);
+        head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
+        for (k = 0; k < 2 && !td3; ++k) std[k] = exp(head[2 + k] < -20.0f ? -20.0 : head[2 + k] > 2.0f ? 2.0 : head[2 + k]);
+        cmdp_mixture_weights(tanh((double)head[0]), tanh((double)head[1]), mean_pi + s * CMDP_ACTIONS);
+        for (k = 0; k < CMDP_ACTIONS; ++k) mass += x[s * CMDP_ACTIONS + k];
+        fprintf(trace, "state %d: visits %.2f  tanh(mu) %6.3f %6.3f  std %.3f %.3f  E w %.2f %.2f %.2f  LP pi* %.2f %.2f %.2f\n",
+                s, visits[s], tanh((double)head[0]), tanh((double)head[1]), std[0], std[1], pi[s * CMDP_ACTIONS],
+                pi[s * CMDP_ACTIONS + 1], pi[s * CMDP_ACTIONS + 2], mass > 0.0 ? x[s * CMDP_ACTIONS] / mass : NAN,
+                mass > 0.0 ? x[s * CMDP_ACTIONS + 1] / mass : NAN, mass > 0.0 ? x[s * CMDP_ACTIONS + 2] / mass : NAN);
+    }
+    if (policy_evaluate(&M->model, pi, &ret, &cost) != 0 || policy_evaluate(&M->model, mean_pi, &r1, &c1) != 0) return;
+    fprintf(trace, "the policy: gap %.3f J_C/d %.3f; its mean action alone: gap %.3f J_C/d %.3f\n",
+            (M->lp_return - ret) / range, cost / M->limit, (M->lp_return - r1) / range, c1 / M->limit);
+}
+
 /* The off-policy protocols' run: desc d (its one limit set here, scale d of the CMDP) on env for
    SAC_CMDP_STEPS steps, the exact value of the policy's table every SAC_CMDP_EVERY steps over
    the last SAC_CMDP_AVERAGE, averaged. */
@@ -5870,6 +5906,7 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     out->multiplier = agent.lagrange[0];
     out->gap = (M->lp_return - out->ret) / (M->free_return - M->min_return);
     if (trace && env->action_count == 0 && A == 1) cmdp_critic_probe(trace, &agent, M, scale, policy);
+    if (trace && env->action_count == 0 && A == 2) cmdp_mixture_probe(trace, &agent, M, policy);
     saferl_rl_offpolicy_destroy(&agent);
     free(memory);
     return t == SAC_CMDP_STEPS ? 0 : -1;
@@ -6093,9 +6130,10 @@ static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi) 
     return 0;
 }
 
+/* target_entropy: SAC's, 0 for its default (-action_dim); a diagnosis's other value. */
 static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_action_map map, const random_cmdp *M,
-                                 double scale, uint32_t seed, const offpolicy_rule *rule, FILE *trace,
-                                 cmdp_result *out) {
+                                 double scale, uint32_t seed, const offpolicy_rule *rule, double target_entropy,
+                                 FILE *trace, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_offpolicy_desc d;
@@ -6110,6 +6148,7 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_a
     d.batch_size = 64;
     d.multiplier_scale = rule->units;
     d.lagrange_kp = rule->lagrange_kp;
+    d.target_entropy = target_entropy;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_continuous_policy, trace, out);
 }
@@ -6254,35 +6293,46 @@ TEST(cmdp_mixture_lp_is_the_continuous_optimum) {
     }
 }
 
-/* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP]]]]`: the protocol
-   above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3) x agent seeds
-   1..SEEDS (5) x cost scales 1 and 100, under the relative and cost-units rules (or the RULE named:
-   also relative-p, relative-i) in the step map (or the MAP named: step, mixture), a line a run and
-   a summary per algorithm and rule. */
+/* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY]]]]]`: the
+   protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3) x
+   agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
+   cost-units rules (or the RULE named: also relative-p, relative-i) in the step map (or the MAP
+   named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY:
+   SAC's, for a diagnosis; 0, the default, -action_dim). The target read two ways, as the
+   on-policy grid reads it: per run, and per cell (a CMDP at a scale: the mean gap and the mean
+   J_C over the seeds, a line each). */
 static int continuous_cmdp_grid(int argc, char **argv) {
     static const double scales[] = {1.0, 100.0}; /* the ends of the discrete grid's scales, for time */
     static const saferl_rl_offpolicy_algorithm algorithms[] = {SAFERL_RL_SAC_LAG, SAFERL_RL_TD3_LAG};
     static const char *const algorithm_names[] = {"sac-lag", "td3-lag"};
     const cmdp_action_map map = argc > 7 && strcmp(argv[7], "mixture") == 0 ? CMDP_MIXTURE : CMDP_STEP;
+    const double target_entropy = argc > 8 ? atof(argv[8]) : 0.0;
     int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
-    int seeds = argc > 4 ? atoi(argv[4]) : 5, all_pass = 1, n, u, m, k;
+    int last_seed = 5, first_seed = 1, all_pass = 1, n, u, m, k;
     uint32_t seed;
+    if (argc > 4 && sscanf(argv[4], "%d-%d", &first_seed, &last_seed) != 2) { /* N, or FROM-TO */
+        first_seed = 1;
+        last_seed = atoi(argv[4]);
+    }
     for (n = 0; n < 2; ++n)
         for (u = 0; u < OFFPOLICY_RULES; ++u) {
             const offpolicy_rule *rule = &offpolicy_rules[u];
-            int pass = 0, runs = 0;
+            int pass = 0, runs = 0, cells = 0, cells_passed = 0;
             if ((argc > 5 && strcmp(argv[5], "all") != 0 ? strcmp(argv[5], rule->name) != 0 : u >= 2) ||
                 (argc > 6 && strcmp(argv[6], "all") != 0 && strcmp(argv[6], algorithm_names[n]) != 0))
                 continue;
             for (m = first; m <= last; ++m) {
                 random_cmdp M;
                 if (cmdp_generate(&M, (uint32_t)m) != 0) return 1;
-                for (k = 0; k < 2; ++k)
-                    for (seed = 1; seed <= (uint32_t)seeds; ++seed) {
+                for (k = 0; k < 2; ++k) {
+                    cmdp_result mean = {0, 0, 0, 0, 0, 0, 0};
+                    for (seed = (uint32_t)first_seed; seed <= (uint32_t)last_seed; ++seed) {
                         cmdp_result r;
                         const double d = scales[k] * M.limit;
                         int ok;
-                        if (continuous_cmdp_train(algorithms[n], map, &M, scales[k], seed, rule, NULL, &r) != 0) return 1;
+                        if (continuous_cmdp_train(algorithms[n], map, &M, scales[k], seed, rule, target_entropy, NULL,
+                                                  &r) != 0)
+                            return 1;
                         ok = cmdp_passes(&r, d);
                         pass += ok;
                         runs += 1;
@@ -6292,24 +6342,36 @@ static int continuous_cmdp_grid(int argc, char **argv) {
                                (M.lp_return - r.final_ret) / (M.free_return - M.min_return), r.final_cost / d,
                                r.multiplier_before, r.multiplier, cmdp_action_map_names[map], ok ? "ok" : "MISS");
                         fflush(stdout);
+                        mean.gap += r.gap / (last_seed - first_seed + 1);
+                        mean.cost += r.cost / (last_seed - first_seed + 1);
                     }
+                    cells += 1;
+                    cells_passed += last_seed >= first_seed && cmdp_passes(&mean, scales[k] * M.limit);
+                    printf("%s %s cell %d scale %3g (mean over last_seed %d-%d): gap %6.3f  J_C/d %.3f  %s %s\n",
+                           algorithm_names[n], rule->name, m, scales[k], first_seed, last_seed, mean.gap,
+                           mean.cost / (scales[k] * M.limit), cmdp_action_map_names[map],
+                           last_seed >= first_seed && cmdp_passes(&mean, scales[k] * M.limit) ? "ok" : "MISS");
+                }
             }
             printf("%s %s %s: %d of %d runs within the target\n", algorithm_names[n], rule->name,
                    cmdp_action_map_names[map], pass, runs);
+            printf("%s %s %s: %d of %d cells (a CMDP at a scale) within the target by the mean over last_seed %d-%d\n",
+                   algorithm_names[n], rule->name, cmdp_action_map_names[map], cells_passed, cells, first_seed, last_seed);
             all_pass = all_pass && pass == runs;
         }
     return all_pass ? 0 : 2;
 }
 
-/* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP]`: one run of the protocols above
-   (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units, relative-p or
-   relative-i; MAP step or mixture) with a cmdp_trace_line every SAC_CMDP_EVERY steps, then the
-   run's line as the grids print it. */
+/* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY]]`: one run of the
+   protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
+   relative-p or relative-i; MAP step or mixture; TARGET_ENTROPY as the grid's) with a
+   cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
     cmdp_result r;
     const offpolicy_rule *rule = argc > 3 ? offpolicy_rule_named(argv[3]) : NULL;
     const cmdp_action_map map = argc > 7 && strcmp(argv[7], "mixture") == 0 ? CMDP_MIXTURE : CMDP_STEP;
+    const double target_entropy = argc > 8 ? atof(argv[8]) : 0.0;
     double scale;
     uint32_t seed;
     int status;
@@ -6317,8 +6379,8 @@ static int cmdp_trace(int argc, char **argv) {
     scale = atof(argv[5]);
     seed = (uint32_t)atoi(argv[6]);
     if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, rule, stdout, &r);
-    else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, map, &M, scale, seed, rule, stdout, &r);
-    else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, map, &M, scale, seed, rule, stdout, &r);
+    else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, map, &M, scale, seed, rule, target_entropy, stdout, &r);
+    else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, map, &M, scale, seed, rule, target_entropy, stdout, &r);
     else return 1;
     if (status != 0) return 1;
     printf("%s %s cmdp %s scale %g seed %u: gap %6.3f  J_C/d %.3f  multiplier %.4g -> %.4g  %s\n", argv[2], argv[3],
