@@ -93,7 +93,7 @@ done
 # default) and both methods on the mixture map over seeds 1-5, read per run and per cell (a CMDP
 # at a scale: the mean gap and J_C over the 5 seeds), as the on-policy grid reads them; the
 # comparison rows (COST_UNITS, TD3-Lag on the step map, the proportional term) over seeds 1-3:
-# 312 runs of about 9 s of CPU, so only with CONTINUOUS=1. First what a deterministic policy (TD3's)
+# 324 runs of about 9 s of CPU, so only with CONTINUOUS=1. First what a deterministic policy (TD3's)
 # can reach on each CMDP, by brute force over its 3^6 policies (instant). Each run's line has the
 # multiplier as the averaging window opens and at the end: over the window the mean violation
 # is about the multiplier's net change over its step, so a run whose multiplier still climbs
