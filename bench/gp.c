@@ -448,6 +448,19 @@ static void print_pipe_bound(double ours, double fastest, double bound, double f
     if (pipes / bound > 1.5)
         printf("      the goal (1.5x the bound) is out of reach with these instructions: the pipes alone need %.2fx\n",
                pipes / bound);
+    else {
+        /* Without overlap: the exp as measured alone, then the flops and the squared distances
+           at the pipes' rates. The distances at d = 2 are 2 subtracts, 4 multiplies and 2 adds
+           a vector of 4 (counted in saferl_gp__kernel_rows_avx2's compiled code, where they are
+           unrolled and gp_count_ops.py, which counts loops, does not see them): a multiply
+           and an add a value. The measured interleavings (print_pipes) found no overlap. */
+        double distances = kernel_values / (pipe_rate[0] < pipe_rate[1] ? pipe_rate[0] : pipe_rate[1]) * 1e-9;
+        double serial = kernel_values * exp_seconds_per_value + pipe_bound(flops - fused, fused, 0.0) + distances;
+        printf("      without overlap: the exp alone %.4g + the flops %.4g + the squared distances %.4g at the pipes'"
+               " rates\n      = %.4g ms, %.2fx the bound%s\n", 1e3 * kernel_values * exp_seconds_per_value,
+               1e3 * pipe_bound(flops - fused, fused, 0.0), 1e3 * distances, 1e3 * serial, serial / bound,
+               serial / bound > 1.5 ? ": the goal needs the exp to overlap the other work" : "");
+    }
 }
 
 /* The exp alone and the flops at dgemm's rate, one after the other. */
