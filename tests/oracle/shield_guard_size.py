@@ -10,10 +10,13 @@ node every path to true passes: (f with it := 1) & it; every path to false: (f w
 it; else a Shannon split with constant halves folded), checks that the rewritten guard is the
 same function, and prints both sizes.
 usage: shield_guard_size.py file.hoa ...      (e.g. build/shield_compile --complete -e '...')"""
-import re, sys
+import os, re, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import shield_guards  # noqa: E402
+from shield_guards import evaluate  # noqa: E402
 
 sys.setrecursionlimit(100000)
-TOKEN = re.compile(r"\d+|[tf!&|()]")
 
 class Diagram:
     """Hash-consed ROBDD nodes: 0 false, 1 true, else (variable, low, high)."""
@@ -55,31 +58,11 @@ class Diagram:
         return self.memo[key]
 
     def read(self, text):
-        """A HOA label expression: ! binds tightest, then &, then |."""
-        tokens, at = TOKEN.findall(text), [0]
-        def peek():
-            return tokens[at[0]] if at[0] < len(tokens) else None
-        def take():
-            at[0] += 1
-            return tokens[at[0] - 1]
-        def binary(op, operand):
-            v = operand()
-            while peek() == op:
-                take()
-                v = self.apply(op, v, operand())
-            return v
-        def atom():
-            t = take()
-            if t == "!":
-                return self.negate(atom())
-            if t == "(":
-                v = binary("|", lambda: binary("&", atom))
-                take()
-                return v
-            if t in ("t", "f"):
-                return 1 if t == "t" else 0
-            return self.node(int(t), 0, 1)
-        return binary("|", lambda: binary("&", atom))
+        """A HOA label expression as a diagram (variable j: AP j)."""
+        def value(t):
+            return {"t": 1, "f": 0}[t] if t in ("t", "f") else self.node(int(t), 0, 1)
+        return evaluate(shield_guards.tokens_of(text, shield_guards.HOA_TOKEN), value,
+                        lambda a, b: self.apply("&", a, b), lambda a, b: self.apply("|", a, b), self.negate)
 
     def below(self, f):
         seen, stack = set(), [f]

@@ -21,7 +21,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import shield_random  # noqa: E402
 import shield_liveness  # noqa: E402
 
-HELPER = sys.argv[1]
 HOA_TOKEN = re.compile(r"\d+|[tf!&|()]")
 DOT_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[!&|()]")
 
@@ -31,9 +30,10 @@ def tokens_of(text, token):
         raise ValueError("cannot read guard %r" % text)
     return tokens
 
-def evaluate(tokens, value, full):
-    """A guard over many labels at once: value(atom) is the set of labels (bit s: label s)
-    where the atom holds, full the set of all; ! binds tightest, then &, then |."""
+def evaluate(tokens, value, conjoin, disjoin, negate):
+    """A guard read by the formats' grammar, ! binding tightest, then &, then |: value(atom)
+    gives an atom's meaning, the three functions combine meanings (bit sets here, diagrams in
+    shield_guard_size.py)."""
     at = [0]
     def take():
         at[0] += 1
@@ -44,18 +44,18 @@ def evaluate(tokens, value, full):
         v = conjunction()
         while peek() == "|":
             take()
-            v |= conjunction()
+            v = disjoin(v, conjunction())
         return v
     def conjunction():
         v = negation()
         while peek() == "&":
             take()
-            v &= negation()
+            v = conjoin(v, negation())
         return v
     def negation():
         t = take()
         if t == "!":
-            return full & ~negation()
+            return negate(negation())
         if t == "(":
             v = disjunction()
             if take() != ")":
@@ -143,7 +143,7 @@ def check(record):
         for (what, edges), value in zip(texts, values):
             covered = 0
             for tokens, target in edges.get(q, []):
-                g = evaluate(tokens, value.__getitem__, full)
+                g = evaluate(tokens, value.__getitem__, int.__and__, int.__or__, lambda x: full & ~x)
                 overlap, astray = g & covered, g & ~going.get(target, 0)
                 covered |= g
                 if overlap | astray:
@@ -190,14 +190,14 @@ def formula(rng):
                                                      else "G(%s | X %s)" % (missing[0], names[0]))
 
 def main():
-    count = int(sys.argv[2])
+    helper, count = sys.argv[1], int(sys.argv[2])
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 20261205
     rng = random.Random(seed)
     started = time.time()
     formulas = [formula(rng) for _ in range(count)]
-    run = subprocess.run([HELPER, str(seed)], input="\n".join(formulas) + "\n", capture_output=True, text=True)
+    run = subprocess.run([helper, str(seed)], input="\n".join(formulas) + "\n", capture_output=True, text=True)
     if run.returncode != 0:
-        print("FAIL: %s ended with status %d on these formulas: %s" % (HELPER, run.returncode, run.stderr.strip()))
+        print("FAIL: %s ended with status %d on these formulas: %s" % (helper, run.returncode, run.stderr.strip()))
         return 1
     records = read_records(run.stdout)
     assert len(records) == count, (len(records), count)
