@@ -5868,12 +5868,12 @@ static void cmdp_mixture_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, co
 }
 
 /* The off-policy protocols' run: desc d (its one limit set here, scale d of the CMDP) on env for
-   SAC_CMDP_STEPS steps, the exact value of the policy's table every SAC_CMDP_EVERY steps over
-   the last SAC_CMDP_AVERAGE, averaged. */
+   `steps` steps (the protocols': SAC_CMDP_STEPS), the exact value of the policy's table every
+   SAC_CMDP_EVERY steps over the last SAC_CMDP_AVERAGE, averaged. */
 static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *env, const random_cmdp *M, double scale,
-                              cmdp_policy_table policy, FILE *trace, cmdp_result *out) {
+                              int steps, cmdp_policy_table policy, FILE *trace, cmdp_result *out) {
     const int A = env->action_dim;
-    const size_t size = saferl_rl_replay_memory_size(SAC_CMDP_STEPS, CMDP_STATES, A, 1);
+    const size_t size = saferl_rl_replay_memory_size(steps, CMDP_STATES, A, 1);
     void *memory = malloc(size); /* on the heap: wasm32's static data is small */
     saferl_rl_replay replay;
     saferl_rl_offpolicy_agent agent;
@@ -5882,18 +5882,18 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     int evaluated = 0;
     d->cost_count = 1;
     d->cost_limits[0] = scale * M->limit;
-    if (saferl_rl_replay_init(&replay, SAC_CMDP_STEPS, CMDP_STATES, A, 1, memory, size) != SAFERL_OK ||
+    if (saferl_rl_replay_init(&replay, steps, CMDP_STATES, A, 1, memory, size) != SAFERL_OK ||
         saferl_rl_offpolicy_create(&agent, d, CMDP_STATES, A) != SAFERL_OK) {
         free(memory);
         return -1;
     }
     memset(out, 0, sizeof *out);
-    for (t = 0; t < SAC_CMDP_STEPS; t += SAC_CMDP_EVERY) {
+    for (t = 0; t < steps; t += SAC_CMDP_EVERY) {
         double r1, c1;
         if (saferl_rl_offpolicy_train(&agent, env, &replay, SAC_CMDP_EVERY) != SAFERL_OK) break;
         if (trace) cmdp_trace_line(trace, &agent, env->state, M, scale, t + SAC_CMDP_EVERY, policy);
-        if (t + SAC_CMDP_EVERY == SAC_CMDP_STEPS - SAC_CMDP_AVERAGE) out->multiplier_before = agent.lagrange[0];
-        if (t + SAC_CMDP_EVERY <= SAC_CMDP_STEPS - SAC_CMDP_AVERAGE) continue;
+        if (t + SAC_CMDP_EVERY == steps - SAC_CMDP_AVERAGE) out->multiplier_before = agent.lagrange[0];
+        if (t + SAC_CMDP_EVERY <= steps - SAC_CMDP_AVERAGE) continue;
         if (policy(&agent, pi) != 0 || policy_evaluate(&M->model, pi, &r1, &c1) != 0) break;
         out->ret += r1;
         out->cost += scale * c1;
@@ -5909,7 +5909,7 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     if (trace && env->action_count == 0 && A == 2) cmdp_mixture_probe(trace, &agent, M, policy);
     saferl_rl_offpolicy_destroy(&agent);
     free(memory);
-    return t == SAC_CMDP_STEPS ? 0 : -1;
+    return t == steps ? 0 : -1;
 }
 
 /* A multiplier rule the off-policy grids compare: its name, multiplier_scale and lagrange_kp (0:
@@ -5952,7 +5952,7 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, con
     d.multiplier_scale = rule->units; /* the grid's comparison of rules; else the default */
     d.lagrange_kp = rule->lagrange_kp;
     d.seed = seed;
-    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_discrete_policy, trace, out);
+    return offpolicy_cmdp_run(&d, &env, M, scale, SAC_CMDP_STEPS, cmdp_discrete_policy, trace, out);
 }
 
 /* The grid's slice in the unit tests: CMDP 1, agent seed 1, cost scale 1, which must meet the
@@ -6130,10 +6130,16 @@ static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi) 
     return 0;
 }
 
-/* target_entropy: SAC's, 0 for its default (-action_dim); a diagnosis's other value. */
+/* A diagnosis's departure from the continuous protocol: SAC's target entropy (0: its default,
+   -action_dim) and the steps (0: SAC_CMDP_STEPS; the window stays the last SAC_CMDP_AVERAGE). */
+typedef struct cmdp_variation {
+    double target_entropy;
+    int steps;
+} cmdp_variation;
+
 static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_action_map map, const random_cmdp *M,
-                                 double scale, uint32_t seed, const offpolicy_rule *rule, double target_entropy,
-                                 FILE *trace, cmdp_result *out) {
+                                 double scale, uint32_t seed, const offpolicy_rule *rule,
+                                 const cmdp_variation *variation, FILE *trace, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_offpolicy_desc d;
@@ -6148,9 +6154,10 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_a
     d.batch_size = 64;
     d.multiplier_scale = rule->units;
     d.lagrange_kp = rule->lagrange_kp;
-    d.target_entropy = target_entropy;
+    d.target_entropy = variation->target_entropy;
     d.seed = seed;
-    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_continuous_policy, trace, out);
+    return offpolicy_cmdp_run(&d, &env, M, scale, variation->steps > 0 ? variation->steps : SAC_CMDP_STEPS,
+                              cmdp_continuous_policy, trace, out);
 }
 
 /* The continuous protocols' exact policy against 20000 actions sampled by saferl_rl_offpolicy_act
@@ -6293,12 +6300,12 @@ TEST(cmdp_mixture_lp_is_the_continuous_optimum) {
     }
 }
 
-/* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY]]]]]`: the
-   protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3) x
-   agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
+/* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY [STEPS]]]]]]`:
+   the protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3)
+   x agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
    cost-units rules (or the RULE named: also relative-p, relative-i) in the step map (or the MAP
-   named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY:
-   SAC's, for a diagnosis; 0, the default, -action_dim). The target read two ways, as the
+   named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY and
+   STEPS: a diagnosis's cmdp_variation; 0 for the protocol's). The target read two ways, as the
    on-policy grid reads it: per run, and per cell (a CMDP at a scale: the mean gap and the mean
    J_C over the seeds, a line each). */
 static int continuous_cmdp_grid(int argc, char **argv) {
@@ -6306,7 +6313,7 @@ static int continuous_cmdp_grid(int argc, char **argv) {
     static const saferl_rl_offpolicy_algorithm algorithms[] = {SAFERL_RL_SAC_LAG, SAFERL_RL_TD3_LAG};
     static const char *const algorithm_names[] = {"sac-lag", "td3-lag"};
     const cmdp_action_map map = argc > 7 && strcmp(argv[7], "mixture") == 0 ? CMDP_MIXTURE : CMDP_STEP;
-    const double target_entropy = argc > 8 ? atof(argv[8]) : 0.0;
+    const cmdp_variation variation = {argc > 8 ? atof(argv[8]) : 0.0, argc > 9 ? atoi(argv[9]) : 0};
     int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
     int last_seed = 5, first_seed = 1, all_pass = 1, n, u, m, k;
     uint32_t seed;
@@ -6330,7 +6337,7 @@ static int continuous_cmdp_grid(int argc, char **argv) {
                         cmdp_result r;
                         const double d = scales[k] * M.limit;
                         int ok;
-                        if (continuous_cmdp_train(algorithms[n], map, &M, scales[k], seed, rule, target_entropy, NULL,
+                        if (continuous_cmdp_train(algorithms[n], map, &M, scales[k], seed, rule, &variation, NULL,
                                                   &r) != 0)
                             return 1;
                         ok = cmdp_passes(&r, d);
@@ -6347,7 +6354,7 @@ static int continuous_cmdp_grid(int argc, char **argv) {
                     }
                     cells += 1;
                     cells_passed += last_seed >= first_seed && cmdp_passes(&mean, scales[k] * M.limit);
-                    printf("%s %s cell %d scale %3g (mean over last_seed %d-%d): gap %6.3f  J_C/d %.3f  %s %s\n",
+                    printf("%s %s cell %d scale %3g (mean over seeds %d-%d): gap %6.3f  J_C/d %.3f  %s %s\n",
                            algorithm_names[n], rule->name, m, scales[k], first_seed, last_seed, mean.gap,
                            mean.cost / (scales[k] * M.limit), cmdp_action_map_names[map],
                            last_seed >= first_seed && cmdp_passes(&mean, scales[k] * M.limit) ? "ok" : "MISS");
@@ -6355,23 +6362,23 @@ static int continuous_cmdp_grid(int argc, char **argv) {
             }
             printf("%s %s %s: %d of %d runs within the target\n", algorithm_names[n], rule->name,
                    cmdp_action_map_names[map], pass, runs);
-            printf("%s %s %s: %d of %d cells (a CMDP at a scale) within the target by the mean over last_seed %d-%d\n",
+            printf("%s %s %s: %d of %d cells (a CMDP at a scale) within the target by the mean over seeds %d-%d\n",
                    algorithm_names[n], rule->name, cmdp_action_map_names[map], cells_passed, cells, first_seed, last_seed);
             all_pass = all_pass && pass == runs;
         }
     return all_pass ? 0 : 2;
 }
 
-/* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY]]`: one run of the
-   protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
-   relative-p or relative-i; MAP step or mixture; TARGET_ENTROPY as the grid's) with a
+/* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
+   the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
+   relative-p or relative-i; MAP step or mixture; TARGET_ENTROPY and STEPS as the grid's) with a
    cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
     cmdp_result r;
     const offpolicy_rule *rule = argc > 3 ? offpolicy_rule_named(argv[3]) : NULL;
     const cmdp_action_map map = argc > 7 && strcmp(argv[7], "mixture") == 0 ? CMDP_MIXTURE : CMDP_STEP;
-    const double target_entropy = argc > 8 ? atof(argv[8]) : 0.0;
+    const cmdp_variation variation = {argc > 8 ? atof(argv[8]) : 0.0, argc > 9 ? atoi(argv[9]) : 0};
     double scale;
     uint32_t seed;
     int status;
@@ -6379,8 +6386,8 @@ static int cmdp_trace(int argc, char **argv) {
     scale = atof(argv[5]);
     seed = (uint32_t)atoi(argv[6]);
     if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, rule, stdout, &r);
-    else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, map, &M, scale, seed, rule, target_entropy, stdout, &r);
-    else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, map, &M, scale, seed, rule, target_entropy, stdout, &r);
+    else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, map, &M, scale, seed, rule, &variation, stdout, &r);
+    else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, map, &M, scale, seed, rule, &variation, stdout, &r);
     else return 1;
     if (status != 0) return 1;
     printf("%s %s cmdp %s scale %g seed %u: gap %6.3f  J_C/d %.3f  multiplier %.4g -> %.4g  %s\n", argv[2], argv[3],
