@@ -524,7 +524,12 @@
         validated once on CMDPs 4-6 (adopt with more runs for the two rows together and no
         cell newly missed): CUP 43 of 45 runs and 9 of 9 cells against 36 and 8, FOCOPS 44
         and 9 against 37 and 9 (README.md has every cell). lambda_kp 1 gives the rule
-        before bit for bit.
+        before bit for bit. The price, seen after adopting it and not tuned away: where the
+        first epochs' cost is many times d the push is as large (the RL page's cliff, d =
+        0.2, first epoch 55 d: nu 547 against 56), and CUP's short page runs end further
+        from the best return while the policy recovers (seeds 1-3, 15 epochs: cliff return
+        -32 / -37 / -38 against -12 / -14 / -16, gridworld 17 / 33 / 35 against 39 / 36 / 40;
+        CartPole and the Safe Pendulum within their seeds' spread; all under d either way).
       * Flipping-based policies (Shen et al. 2024, section 4.3): train policies at several
         cost limits with any algorithm here, evaluate each one's return J_i and constraint F_i
         (expected episodic cost, or the probability that an episode has any cost: the chance
