@@ -530,6 +530,8 @@
         from the best return while the policy recovers (seeds 1-3, 15 epochs: cliff return
         -32 / -37 / -38 against -12 / -14 / -16, gridworld 17 / 33 / 35 against 39 / 36 / 40;
         CartPole and the Safe Pendulum within their seeds' spread; all under d either way).
+        FOCOPS more so: cliff -32 / -96 / -67 against -17 / -21 / -18, gridworld -48 / 9 / 9
+        against -50 / 35 / 35, and its seed 1 ends over d (0.56, d = 0.5). README.md.
       * Flipping-based policies (Shen et al. 2024, section 4.3): train policies at several
         cost limits with any algorithm here, evaluate each one's return J_i and constraint F_i
         (expected episodic cost, or the probability that an episode has any cost: the chance
