@@ -2948,9 +2948,6 @@ typedef struct saferl_shield__edge_walk {
     uint32_t generation, search;       /* stamps: one per guard, one per reachability search */
 } saferl_shield__edge_walk;
 
-/* Writes the set of letters member[] (covered[] is scratch, both 2^k bytes) as a union of
-   cubes: each uncovered letter grows into the largest cube inside the set by dropping one
-   proposition at a time. Not minimal, always exact. */
 /* Symbolic: class of a diagram reference for the set member: 1 every label in it, 2 none,
    3 some (memo per node in class_of, 0 unknown). The diagram is the automaton's classifier
    read back into a scratch manager (binary nodes, canonical: the same paths as before). */
@@ -3152,10 +3149,15 @@ static void saferl_shield__put_factored(saferl_shield__text *t, saferl_shield__e
     if (in_and) saferl_shield__put(t, ")");
 }
 
+/* Writes the set of letters member[] as a guard. Dense (covered[] is scratch, both 2^k bytes):
+   a union of cubes, each uncovered letter grown into the largest cube inside the set by
+   dropping one proposition at a time. Not minimal, always exact. A trial cube is checked on
+   its own letters only (x's cared bits, every subset of the free ones), so growing a cube
+   costs the sum of its trial cubes' sizes, not k * 2^k. */
 static void saferl_shield__put_guard(saferl_shield__text *t, saferl_shield__edge_walk *w, const unsigned char *member,
                                      unsigned char *covered, saferl_shield__guard_style style) {
     const saferl_shield_dfa *d = w->d;
-    uint32_t letters = d->letter_count, x, y, j, care, cubes = 0;
+    uint32_t letters = d->letter_count, x, y, j, care, free, cubes = 0;
     if (d->node) {
         uint32_t path[SAFERL_SHIELD_LABEL_BITS];
         if (style != SAFERL_SHIELD__GUARD_RM) { /* reward machines want a sum of cubes */
@@ -3176,15 +3178,19 @@ static void saferl_shield__put_guard(saferl_shield__text *t, saferl_shield__edge
     for (x = 0; x < letters; ++x) {
         if (!member[x] || covered[x]) continue;
         care = letters - 1;
-        for (j = 0; j < d->prop_count; ++j) {
-            uint32_t trial = care & ~(1u << j);
+        for (j = 0; j < d->prop_count; ++j) { /* the trial cube's letters: x's cared bits, any free ones */
+            uint32_t trial = care & ~(1u << j), base = x & trial;
             int inside = 1;
-            for (y = 0; y < letters && inside; ++y)
-                if ((y & trial) == (x & trial) && !member[y]) inside = 0;
+            free = (letters - 1) & ~trial;
+            y = 0;
+            do inside = member[base | y];
+            while (inside && (y = (y - free) & free) != 0);
             if (inside) care = trial;
         }
-        for (y = 0; y < letters; ++y)
-            if ((y & care) == (x & care)) covered[y] = 1;
+        y = 0;
+        free = (letters - 1) & ~care;
+        do covered[(x & care) | y] = 1;
+        while ((y = (y - free) & free) != 0);
         if (cubes++) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_DOT ? " | " : style == SAFERL_SHIELD__GUARD_HOA ? " | " : "|");
         if (care == 0) {
             saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_HOA ? "t" : style == SAFERL_SHIELD__GUARD_DOT ? "true" : "True");
