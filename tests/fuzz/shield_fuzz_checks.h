@@ -38,7 +38,11 @@ static void check_automaton(const saferl_shield_dfa *d, int minimal) {
         CHECK(memcmp(back.next, d->next, ((size_t)d->state_count << d->letter_bits) * sizeof(uint32_t)) == 0);
         saferl_shield_dfa_destroy(&back);
     }
-    if (d->state_count > 200 || d->reward) return;
+    /* Cost bounds that keep each run short. The dense writer (up to 16 propositions) grows
+       each cube by scanning all 2^k letters per proposition, k * 2^k per cube: over 12
+       propositions one guard can take seconds under the sanitizers (known_failures/README.md;
+       lift the bound when that writer scans only the cube's letters). */
+    if (d->state_count > 200 || d->reward || (!d->node && d->prop_count > 12)) return;
     CHECK(saferl_shield_write_hoa(d, SAFERL_SHIELD_HOA_COMPLETE, "fuzz", NULL, 0, &length) == SAFERL_ERR_BUFFER_TOO_SMALL);
     hoa = (char *)malloc(length + 1);
     if (!hoa) return;
