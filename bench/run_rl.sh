@@ -27,9 +27,10 @@
 #  7. The random tabular CMDPs of tests/test_rl.c against their exact LP optimum with the
 #     default multiplier settings: 3 CMDPs x SEEDS seeds x cost scales 1, 10, 100 for PPO-Lag,
 #     PID-Lag, CPO, PCPO, TRPO-Lag, FOCOPS and CUP (about 2 minutes of CPU; niced), every run and
-#     every cell, then with J_C over the last 100 episodes (cost_estimate WINDOW) and with the
-#     multiplier in cost units, and the trust-region rows with relative CG damping (also on
-#     held-out CMDPs 4-6); then CPO's steps on CMDP 2 taken apart (test_rl --cmdp-trace-trust).
+#     every cell, then FOCOPS and CUP with lambda_kp 1 (before 0.5.2), with J_C over the last
+#     100 episodes (cost_estimate WINDOW) and with the multiplier in cost units, and the
+#     trust-region rows with relative CG damping (also on held-out CMDPs 4-6); then CPO's steps
+#     on CMDP 2 taken apart (test_rl --cmdp-trace-trust).
 #  8. The RL page's CartPole run at d = 10, seeds 1-13, under both cost estimate rules (bench_rl limit)
 #     and without and with the proportional term (bench_rl proportional),
 #     and the runs with lambda held of its diagnosis (bench_rl lambda; saferl_rl.h, ALGORITHMS),
@@ -249,6 +250,9 @@ echo "  (every run: build/bench_rl_cmdp.txt)"
 echo "  the same grid without the proportional term (lambda_kp none, the default before), for comparison:"
 nice build/test_rl --cmdp-grid-integral 1 3 "$SEEDS" ppo-lag trpo-lag focops cup >build/bench_rl_cmdp_integral.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_integral.txt | sed 's/^/  /'
+echo "  FOCOPS and CUP with lambda_kp 1 (their default before 0.5.2, when CUP's nu cycled), for comparison:"
+nice build/test_rl --cmdp-grid-proportional 1 3 "$SEEDS" focops cup >build/bench_rl_cmdp_nu_kp1.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_nu_kp1.txt | sed 's/^/  /'
 echo "  the same grid with the multiplier in cost units and OmniSafe's defaults (0.4's), for comparison:"
 nice build/test_rl --cmdp-grid-cost-units 1 3 "$SEEDS" ppo-lag pid-lag trpo-lag focops cup \
     >build/bench_rl_cmdp_cost_units.txt || true

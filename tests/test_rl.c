@@ -1179,9 +1179,9 @@ static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 &
    (bench/run_rl.sh runs it). `--cmdp-grid-cost-units` does the same with the multiplier in cost
    units and its (OmniSafe's) defaults, `--cmdp-grid-window` with J_C over the last 100 episodes
    (SAFERL_RL_COST_WINDOW, the default before the epoch's episodes), `--cmdp-grid-proportional`
-   and `--cmdp-grid-integral` with lambda_kp 1 and none (the proportional term on and off),
-   `--cmdp-grid-relative-damping` with cg_damping relative to F's curvature (a candidate not
-   adopted, README), for comparison. The
+   and `--cmdp-grid-integral` with lambda_kp 1 and none (the proportional term on and off; 1 is
+   FOCOPS and CUP's default before 0.5.2, 10 since), `--cmdp-grid-relative-damping` with
+   cg_damping relative to F's curvature (a candidate not adopted, README), for comparison. The
    target read two ways, both printed: per run (each run's gap and J_C), and per cell (a CMDP
    at a scale: the mean gap and the mean J_C over the seeds, a line each). */
 static int cmdp_grid(int argc, char **argv) {
@@ -1972,7 +1972,9 @@ static uint64_t hash_stats(uint64_t h, const saferl_rl_epoch_stats *s) {
 
 /* Case k: algorithms 0..7 on the cliff (k 0..7) and the pendulum (8..15), then variants; the
    multiplier in cost units up to 21, the relative multiplier's defaults from 22 (with the
-   episode window's J_C up to 27, the default epoch's from 28). */
+   episode window's J_C up to 27, the default epoch's from 28). FOCOPS and CUP's cases under
+   the relative defaults (25, 26, 31, 32) were re-recorded in 0.5.2, when their lambda_kp
+   default became 10 (saferl_rl.h, ALGORITHMS, "damping nu"); the others kept their bits. */
 static uint64_t fingerprint_case(int k) {
     saferl_rl_builtin states[2];
     saferl_rl_env envs[2];
@@ -2066,9 +2068,9 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0xa0336c280f2cf240ull, 0x5e4c2e7ce4df1b9bull, 0x6923856d31985d89ull,
         0xec2dc5940cbe1616ull, 0xfe73b05dfbc37042ull, 0xb3419e2db35e079aull,
         0x42c52d9d9fb36d7aull, 0x09a3d619054bf819ull, 0x76c5b50c837f46fbull,
-        0x18872053b99f259dull, 0xe33c722366d86599ull, 0xf031e9e396ddb324ull,
+        0x18872053b99f259dull, 0x0ab1401e26a1a9bbull, 0xbffc813c64a0753eull,
         0x46f8c4f251aeea2dull, 0x554f6caf47f707f3ull, 0x4261f8bb5fcaa489ull,
-        0x417209c1382e271aull, 0x47f0a1a76b8ad4e4ull, 0x036c157017d8ff3full,
+        0x417209c1382e271aull, 0x7936d5d85f45e568ull, 0xc775e2807ad4bc28ull,
         0x6ad504fe2bf0bda4ull, 0xf20439f8ac45b7f1ull,
     };
     const uint64_t *expected = recorded;
@@ -2082,9 +2084,9 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0x3514d765288a0c70ull, 0xd14e5c8d86af9f4bull, 0x6f52b7b5430fe029ull,
         0xde6b01da7b5dc126ull, 0x23fdb3b2230da912ull, 0xdedab39940b8d10aull,
         0x1ecaf943431531daull, 0xe649b03677a7a789ull, 0x1096dd205340b86bull,
-        0x95caea32a83022cdull, 0xc5788add5571bbc3ull, 0xb1998b81a899d004ull,
+        0x95caea32a83022cdull, 0xbf124514c6a97d3bull, 0x9f74e96101d0199eull,
         0xbc5d74030c620aedull, 0xfcbaa14910a67f73ull, 0xac69d37f63462d79ull,
-        0x16e441c37ee707faull, 0x7d62150482f4c1deull, 0xa1667e77260ff3ffull,
+        0x16e441c37ee707faull, 0xb174f6a0cf127ca8ull, 0x37aa073ea840f948ull,
         0x52327223a8d88d74ull, 0x1fc84c6524772081ull,
     };
     const uint64_t *expected = recorded;
