@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.5.1 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
+/* saferl_rl.h - v0.5.3 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
@@ -385,7 +385,8 @@
         gridworld default (seeds 1-3) still well under d, cost 0.21 / 0.14 / 0.12 and return 36
         / 32 / 40 against 0.06 / 0.08 / 0.11 and 37 / 35 / 37; the page's CartPole run at d =
         10: under d at epoch 15 on 4 of the held-out seeds 4-13, as before (mean return 219
-        against 212). So lambda_kp 1 is the default (ahead on the grid, nothing worse), and the
+        against 212). So lambda_kp 1 is the default (ahead on the grid, nothing worse; FOCOPS and
+        CUP 10 since 0.5.2, "damping nu" below), and the
         CartPole goal is still not met: the cost's jump outruns any multiplier that answers
         J_C after the fact (seed 6's lambda stood at 10 to 15 for ten epochs while J_C stayed
         at 38 to 81). Development seeds 1-3 of that run end at 9.5 / 10.3 / 33 (27 / 5 / 44
@@ -435,7 +436,18 @@
         Gaussian means, and the state-independent log sigma block is 2 I. The KL is summed
         over action dimensions and averaged over states, the convention of PPO's KL stop
         above (OmniSafe's second-order code averages over dimensions too, so its delta means
-        delta * act_dim here). Damping cg_damping (0.1, OmniSafe's) is added to F.
+        delta * act_dim here). Damping cg_damping (0.1, OmniSafe's) is added to F. That
+        number is in F's units, which depend on the parametrisation and on how peaked the
+        policy is (a near-deterministic softmax's eigenvalues p (1 - p) lie far below 0.1,
+        and F + 0.1 I is then nearly a plain gradient step). cg_damping_scale
+        SAFERL_RL_DAMPING_RELATIVE makes it cg_damping times F's curvature along the reward
+        gradient, g^T F g / g^T g (one more Fisher-vector product an epoch), so the step is
+        the same for F on any scale (Levenberg-Marquardt's damping relative to the
+        curvature, Martens 2010 sec. 4.1; K-FAC's in units of trace / dimension, Martens
+        and Grosse 2015 sec. 6.3). Not the default: on held-out CMDPs 4-6 TRPO-Lag met the
+        target in 24 of 45 runs and 7 of 9 cells against 28 and 8, PCPO 41 against 43, CPO
+        38 against 37 (README); and it does not free TRPO-Lag's stalled run: the quotient is
+        set by the states still undecided, and the decided ones' curvature lies ~10^10 below.
       * Conjugate gradient from x = 0, cg_iters steps (15, OmniSafe's), stop at residual
         norm < 1e-10; no epsilon in the step sizes (OmniSafe adds 1e-6): it stops instead if
         p^T F p <= 0.
@@ -479,7 +491,7 @@
       All three second-order methods share one routine (gradients, CG, step, line search),
       then train the critics as PPO does.
       * FOCOPS (Zhang, Vuong, Ross 2020): nu first, as PPO-Lag's lambda (lambda_lr,
-        lambda_optimizer) and then projected onto [0, lagrange_max] (the paper's nu_max;
+        lambda_optimizer, the proportional term at lambda_kp 10: "damping nu") and then projected onto [0, lagrange_max] (the paper's nu_max;
         none by default, OmniSafe's 2 in cost units); the advantage A = A_R - nu A_C as in the paper (OmniSafe divides by
         1 + nu); then update_iters passes of minibatch Adam steps on
         mean((KL(pi || pi_old)(s) - rho A / focops_temperature) 1[KL(pi || pi_old)(s) <=
@@ -501,6 +513,36 @@
       Both first-order projections move the policy less per epoch than PPO's clipped step:
       on the tabular CMDP they need more epochs and a smaller actor_lr to reach the LP
       optimum (tests/test_rl.c says what was used).
+      * Damping nu (FOCOPS, CUP: lambda_kp 10 by default, since 0.5.2; the other dual ascent
+        rows keep 1). With lambda_kp 1 CUP's nu cycled instead of settling (CMDP 1, scale 1,
+        seed 1, epochs 31-150, test_rl --cmdp-trace-trust): 0 -> 7.5 -> 0 about every 50
+        epochs, 0 in 36 of the 120, the exact J_C swinging 0.35-1.26 d (sd 0.31 d), so a
+        run's verdict depended on where its last epochs fell. Why: the policy integrates nu
+        (a least-squares fit of the exact change of J_C an epoch gives -b (nu - nu*), b
+        0.018 d an epoch per unit of nu, nu* 2.2) and the dual ascent integrates the
+        violation, so the loop is a double integrator whose only damping is the
+        proportional term: damping ratio lambda_kp sqrt(b) / (2 sqrt(lambda_lr)), 0.05 at
+        lambda_kp 1. Stooke et al.'s remedy for the Lagrangian's oscillation is that term's
+        gain (the same code path as every dual ascent row; only the default differs); 10
+        gives a ratio of about 0.5, and the same run's nu is then 0 in 9 epochs, J_C
+        0.67-1.15 d (sd 0.10 d, the estimate's own noise). Not chosen: Stooke et al.'s
+        derivative term on the cost (Kd max(0, J_C - J_C_prev) / |d|): on an integrating
+        policy it rescales the integral gain and does not damp (J_C sd 0.29 / 0.26 d at Kd
+        3 / 10 in that run); a larger gain: lambda_kp times the estimate's noise (30 x 0.11
+        d) exceeds nu* and the projection at 0 turns it into bang-bang (nu 0 in 48 epochs at
+        30; FOCOPS 32 of 45 development runs). OmniSafe's CUP and FOCOPS have neither term
+        (Adam at 0.035 on nu in cost units, bounded by 2). Decided on CMDPs 1-3, then
+        validated once on CMDPs 4-6 (adopt with more runs for the two rows together and no
+        cell newly missed): CUP 43 of 45 runs and 9 of 9 cells against 36 and 8, FOCOPS 44
+        and 9 against 37 and 9 (README.md has every cell). lambda_kp 1 gives the rule
+        before bit for bit. The price, seen after adopting it and not tuned away: where the
+        first epochs' cost is many times d the push is as large (the RL page's cliff, d =
+        0.2, first epoch 55 d: nu 547 against 56), and CUP's short page runs end further
+        from the best return while the policy recovers (seeds 1-3, 15 epochs: cliff return
+        -32 / -37 / -38 against -12 / -14 / -16, gridworld 17 / 33 / 35 against 39 / 36 / 40;
+        CartPole and the Safe Pendulum within their seeds' spread; all under d either way).
+        FOCOPS more so: cliff -32 / -96 / -67 against -17 / -21 / -18, gridworld -48 / 9 / 9
+        against -50 / 35 / 35, and its seed 1 ends over d (0.56, d = 0.5). README.md.
       * Flipping-based policies (Shen et al. 2024, section 4.3): train policies at several
         cost limits with any algorithm here, evaluate each one's return J_i and constraint F_i
         (expected episodic cost, or the probability that an episode has any cost: the chance
@@ -546,8 +588,9 @@
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
 
-   CHECKPOINT FORMAT ("SRLK", version 5; the whole training state of saferl_rl_agent)
-      offset 0   magic "SRLK"   4 format version (5; version 4 lacked the off-policy desc's
+   CHECKPOINT FORMAT ("SRLK", version 6; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (6; version 5 lacked the desc's
+                                  cg_damping_scale, version 4 the off-policy desc's
                                   lagrange_kp, version 3 the desc's lambda_kp,
                                   version 2 the off-policy desc's multiplier_scale, version 1
                                   cost_estimate and the epoch's mean costs: all are refused
@@ -828,6 +871,14 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.5.3 (2026-12-05)  cg_damping_scale: SAFERL_RL_DAMPING_RELATIVE, CG damping relative to
+                          F's curvature along the reward gradient (the same step on any scale of
+                          F); ABSOLUTE, the default, is the previous rule bit for bit (it won on
+                          held-out CMDPs, README); SRLK version 6 (cg_damping_scale)
+      0.5.2 (2026-12-05)  FOCOPS and CUP damp their nu: lambda_kp 10 by default (the other rows
+                          keep 1), so CUP's nu settles instead of cycling (ALGORITHMS, "damping
+                          nu"); CMDP grid, held out: CUP 43 of 45 runs against 36, FOCOPS 44
+                          against 37. Their results differ from 0.5.1's; lambda_kp 1 gives those.
       0.5.1 (2026-12-05)  the bits hold under -march=x86-64-v3 and -march=native too: no
                           contraction into fused multiply-adds in the header's code (BITS)
       0.5.0 (2026-12-05)  acting is thread-safe: a const policy is only read; scratch is the
@@ -945,8 +996,8 @@
 
 #define SAFERL_RL_VERSION_MAJOR 0
 #define SAFERL_RL_VERSION_MINOR 5
-#define SAFERL_RL_VERSION_PATCH 1
-#define SAFERL_RL_VERSION_STRING "0.5.1"
+#define SAFERL_RL_VERSION_PATCH 3
+#define SAFERL_RL_VERSION_STRING "0.5.3"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_RL_IMPLEMENTATION)
 #define SAFERL_RL_IMPLEMENTATION
@@ -1557,6 +1608,14 @@ typedef enum saferl_rl_cost_estimate {
     SAFERL_RL_COST_WINDOW = 2  /* the last episode_window finished episodes (OmniSafe's) */
 } saferl_rl_cost_estimate;
 
+/* What cg_damping is measured in (see ALGORITHMS, "Fisher-vector products"). */
+typedef enum saferl_rl_damping_scale {
+    SAFERL_RL_DAMPING_ABSOLUTE = 0, /* default: cg_damping itself added to F (OmniSafe's 0.1) */
+    SAFERL_RL_DAMPING_RELATIVE = 1  /* cg_damping times F's curvature along the reward gradient,
+                                       g^T F g / g^T g: the same step whatever F's scale (it did
+                                       not win on held-out CMDPs: README) */
+} saferl_rl_damping_scale;
+
 #define SAFERL_RL_MAX_COSTS 8
 /* Asks for "none" in a field whose zero means its default: a zero gain or coefficient, no
    bound, no early stop (noted per field). Any other negative value there is an error. */
@@ -1593,8 +1652,9 @@ typedef struct saferl_rl_desc {
     saferl_rl_lambda_optimizer lambda_optimizer; /* SGD */
     double lambda_kp;                /* PPO-Lag, TRPO-Lag, FOCOPS, CUP: a proportional term lambda_kp e_p on
                                         top of the dual ascent, e_p the violation in units of the limit
-                                        (ALGORITHMS, "the proportional term"): RELATIVE: 1; COST_UNITS:
-                                        SAFERL_RL_NONE (none: the plain dual ascent) */
+                                        (ALGORITHMS, "the proportional term"): RELATIVE: 1, FOCOPS and
+                                        CUP 10 ("damping nu"); COST_UNITS: SAFERL_RL_NONE (none: the
+                                        plain dual ascent) */
     double pid_kp, pid_ki, pid_kd;   /* RELATIVE: 1, 2, SAFERL_RL_NONE; COST_UNITS: 0.1, 0.01,
                                         0.01; SAFERL_RL_NONE: 0 */
     double pid_ema_alpha;            /* 0: none (paper); OmniSafe 0.95 */
@@ -1611,6 +1671,7 @@ typedef struct saferl_rl_desc {
     double trust_region;             /* CPO: delta, the bound on the mean KL: 0.01 */
     int cg_iters;                    /* CPO: conjugate-gradient iterations: 15 */
     double cg_damping;               /* CPO: F + damping I: 0.1; SAFERL_RL_NONE: 0 */
+    saferl_rl_damping_scale cg_damping_scale; /* CPO: what cg_damping is in: ABSOLUTE */
     int line_search_steps;           /* CPO: backtracking steps (factor 0.8): 15 */
     saferl_allocator allocator;      /* for saferl_rl_agent_create */
 } saferl_rl_desc;
@@ -1691,6 +1752,7 @@ typedef struct saferl_rl_agent {
     } minibatch;
     struct { /* CPO, PCPO, TRPO-Lag: g, b, x = F^-1 g, p = F^-1 b, the step, theta_old, CG */
         float *reward_gradient, *cost_gradient, *reward_direction, *cost_direction, *step, *params_old, *cg_work;
+        double damping;           /* the epoch's: cg_damping, or times F's curvature (RELATIVE) */
     } trust_region;
     struct { /* CUP: the mid-point policy its projection stays near */
         float *heads, *log_std;
@@ -5126,6 +5188,7 @@ SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip,
 #define SAFERL_RL__PID_KI 2.0
 #define SAFERL_RL__PID_KD SAFERL_RL_NONE
 #define SAFERL_RL__LAMBDA_KP 1.0
+#define SAFERL_RL__NU_KP 10.0 /* FOCOPS and CUP's nu (ALGORITHMS, "damping nu") */
 
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
     saferl_rl_desc d;
@@ -5166,7 +5229,8 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
         if (d.pid_kp == 0.0) d.pid_kp = SAFERL_RL__PID_KP;
         if (d.pid_ki == 0.0) d.pid_ki = SAFERL_RL__PID_KI;
         if (d.pid_kd == 0.0) d.pid_kd = SAFERL_RL__PID_KD;
-        if (d.lambda_kp == 0.0) d.lambda_kp = SAFERL_RL__LAMBDA_KP;
+        if (d.lambda_kp == 0.0)
+            d.lambda_kp = d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP ? SAFERL_RL__NU_KP : SAFERL_RL__LAMBDA_KP;
     }
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
@@ -5858,11 +5922,12 @@ static double saferl_rl__surrogate(saferl_rl_agent *a, const float *adv) {
     return total / N;
 }
 
-/* The batch's Fisher-vector product with damping (a saferl_rl_matvec over the agent). */
+/* The batch's Fisher-vector product with the epoch's damping (a saferl_rl_matvec over the
+   agent). */
 static void saferl_rl__agent_fvp(void *context, const float *v, float *out) {
     saferl_rl_agent *a = (saferl_rl_agent *)context;
     const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, Bm = a->networks.batch_max;
-    const float damping = (float)saferl_rl__setting(a->desc.cg_damping);
+    const float damping = (float)a->trust_region.damping;
     size_t i;
     int start;
     memset(out, 0, sizeof(float) * a->networks.actor_count);
@@ -5872,6 +5937,26 @@ static void saferl_rl__agent_fvp(void *context, const float *v, float *out) {
                                   a->work.acts_actor, a->work.backward_scratch, a->work.dhead);
     }
     for (i = 0; i < a->networks.actor_count; ++i) out[i] += damping * v[i];
+}
+
+/* Damping relative to the curvature: coefficient times the Rayleigh quotient v^T A v / v^T v of
+   apply along v (Av: n floats of scratch), 0 when v is zero. A fixed damping is a number in
+   F's units, which depend on the parametrisation and on how peaked the policy is: a
+   near-deterministic softmax has eigenvalues p(1 - p) far below 0.1, and F + 0.1 I is then a
+   plain gradient. Measured along the direction being solved for, the damping scales with F,
+   so (s F + damping(s F) I)^-1 g = (F + damping(F) I)^-1 g / s and the trust-region step is
+   the same for any s: Levenberg-Marquardt's damping is likewise relative to the curvature
+   the model sees (Martens 2010, "Deep learning via Hessian-free optimization", sec. 4.1;
+   K-FAC's Tikhonov term in units of each factor's trace / dimension, Martens and Grosse
+   2015, sec. 6.3). */
+static double saferl_rl__relative_damping(saferl_rl_matvec apply, void *context, const float *v, size_t n,
+                                          double coefficient, float *Av) {
+    const double vv = saferl_rl__dot(v, v, n);
+    double curvature;
+    if (!(vv > 0.0)) return 0.0;
+    apply(context, v, Av);
+    curvature = saferl_rl__dot(v, Av, n) / vv;
+    return curvature > 0.0 ? coefficient * curvature : 0.0;
 }
 
 /* The trust-region step rules: CPO's dual, PCPO's projection, and the plain TRPO step
@@ -5917,6 +6002,12 @@ static void saferl_rl__trust_region_update(saferl_rl_agent *a, const saferl_rl__
     u->optim_case = -1;
     u->step_fraction = 0.0;
     saferl_rl__surrogate_grad(a, adv_r, g);
+    a->trust_region.damping = saferl_rl__setting(a->desc.cg_damping);
+    if (a->desc.cg_damping_scale == SAFERL_RL_DAMPING_RELATIVE) { /* one product with the undamped F */
+        const double coefficient = a->trust_region.damping;
+        a->trust_region.damping = 0.0;
+        a->trust_region.damping = saferl_rl__relative_damping(saferl_rl__agent_fvp, a, g, n, coefficient, step);
+    }
     saferl_rl_conjugate_gradient(saferl_rl__agent_fvp, a, g, x, n, a->desc.cg_iters, a->trust_region.cg_work);
     q = saferl_rl__dot(g, x, n);
     if (rule->constrained) {
@@ -6244,6 +6335,8 @@ static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
     if (d->cg_iters < 1 || d->cg_iters > 1000) return "cg_iters: 1..1000";
     if (!(d->cg_damping >= 0.0 && d->cg_damping <= 3.4e38) && d->cg_damping != SAFERL_RL_NONE)
         return "cg_damping: >= 0, or SAFERL_RL_NONE";
+    if (d->cg_damping_scale != SAFERL_RL_DAMPING_ABSOLUTE && d->cg_damping_scale != SAFERL_RL_DAMPING_RELATIVE)
+        return "cg_damping_scale: unknown";
     if (d->line_search_steps < 1 || d->line_search_steps > 1000) return "line_search_steps: 1..1000";
     return NULL;
 }
@@ -6495,7 +6588,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
 /* ---- checkpoints ------------------------------------------------------------------------------ */
 
 #define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
-#define SAFERL_RL__CHECKPOINT_VERSION 5u
+#define SAFERL_RL__CHECKPOINT_VERSION 6u
 #define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
 
@@ -6713,6 +6806,7 @@ static void saferl_rl__checkpoint_desc(saferl_rl__checkpoint_io *io, saferl_rl_a
     SAFERL_RL__SAME_REAL(io, trust_region);
     SAFERL_RL__SAME_INT(io, cg_iters);
     SAFERL_RL__SAME_REAL(io, cg_damping);
+    SAFERL_RL__SAME_INT(io, cg_damping_scale);
     SAFERL_RL__SAME_INT(io, line_search_steps);
     saferl_rl__checkpoint_same(io, (uint32_t)a->environments.count, "env_count: the checkpoint's differs from this agent's");
     saferl_rl__checkpoint_same(io, (uint32_t)env->observation_dim, "env: observation_dim differs from the checkpoint's");

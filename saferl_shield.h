@@ -149,12 +149,14 @@
         diagrams; up to 16 propositions the same diagrams fill the dense table. Limits,
         refused with a message: more than 65536 classes; past-time formulas and reward
         machines over more than 16 propositions (they are still read over every letter).
-        Writers, over more than 16 propositions: HOA and DOT factor a guard along the
-        diagram (a node every path into the set passes splits it into A & B, one every
-        path out of it passes into A | B, otherwise a Shannon split with constant halves
-        folded), so !(a & b) & !(c & d) & ... is written as (!a | !b) & (!c | !d) & ...;
-        reward machines keep one cube per diagram path (that format wants a sum of cubes,
-        2^pairs of them for that guard). Up to 16, cubes grown from letters.
+        Writers, over more than 16 propositions: HOA and DOT factor a guard along its own
+        reduced diagram (the classifier with leaves in and out, one pass per guard; a node
+        every path into the set passes splits it into A & B, one every path out of it
+        passes into A | B, otherwise a Shannon split with constant halves folded), so
+        !(a & b) & !(c & d) & ... is written as (!a | !b) & (!c | !d) & ...; reward
+        machines keep one cube per classifier path (that format wants a sum of cubes,
+        2^pairs of them for that guard). Up to 16, cubes grown from letters, each trial
+        cube checked on its own letters.
 
    SEMANTICS (what a state means)
       SAFERL_SHIELD_SAFETY  the automaton recognises the bad prefixes of a safety property of
@@ -222,16 +224,21 @@
         G over overlapping F windows recur, 24,663 conjunctions but 1,155 distinct in a
         180-state monitor). Compile time is residuals x 2^k letters x canonical-form work up
         to 16 propositions, and residuals x diagram size above; a canonical form of m cubes
-        over d distinct atoms costs d^2 implication tests and m x (cubes kept) compares of
-        64-bit atom masks (exact up to 64 atoms; beyond, a filter before the atom-by-atom
+        over d distinct atoms costs d x (atoms sharing an operand with each) implication
+        tests (every rule relates an atom to an operand of the other or to one they share,
+        so atoms are chained by operand; up to d^2 when all are windows over one operand)
+        and m x (cubes kept) compares of 64-bit atom masks (exact up to 64 atoms; beyond, a filter before the atom-by-atom
         test), once per distinct conjunction or union; desc.max_states and a work limit
         bound it, and the error then points at the formula. The limit is 1024 steps per
         allowed state (at least 4096 states' worth), a step an id or mask compare and a
         formula node made or looked up 32 steps (a probe of a table of millions against a
         compare in cache), so it bounds the nodes, and the memory, too: 32 per allowed state.
         Formulas whose minimal monitor is large take time in proportion: a random 22-node
-        formula whose minimal DFA has 49,155 states (F[15..19] !p2 pending from any step)
-        compiles in seconds, not milliseconds.
+        formula whose minimal DFA has 49,155 states (F[15..19] !p2 pending from any step;
+        MONA's minimal DFA of its prefix language, written in M2L-Str, has as many and
+        takes about 9 times as long) compiles in about a second, not milliseconds:
+        minimising them alone costs 54M instructions (1,100 a state) where 5 ms leaves
+        102 ns a state.
       * A conjunction whose conjuncts fall into groups over disjoint propositions (safety LTL
         or LTLf without F, U, M; at most 16 propositions) is compiled group by group over each
         group's own letters, and the groups' minimal automata are joined by products,
@@ -323,7 +330,11 @@
                           took 2.3x the time and memory of 0.4.0's refusal); a factored
                           HOA/DOT guard finds each cut in one sweep of its part of the
                           diagram, remembered per node (was one search per candidate: a
-                          56-state monitor's 1.7 MB of guards, 3.6x fewer instructions)
+                          56-state monitor's 1.7 MB of guards, 3.6x fewer instructions);
+                          each such guard factored along its own reduced diagram, not the
+                          letter classifier (that monitor's HOA: 1.9 MB -> 3.9 KB); the
+                          dense writer checks a trial cube on its own letters, not all 2^k
+                          (16 propositions: 15x faster, the same text)
       0.4.0 (2026-12-04)  progressive safeguards: greedy near-ties broken at random
                           (tie_tolerance, reward_scale); transfer only from states at least
                           as strict (transfer takes the new automaton; transfer_donors
@@ -1437,6 +1448,20 @@ static int saferl_shield__index_get(saferl_shield__index *ix, uint64_t key, uint
     ix->table[h] = *id + 1;
     if (added) *added = 1;
     return 0;
+}
+
+/* Room for count keys, so that index_get allocates nothing until then. */
+static int saferl_shield__index_reserve(saferl_shield__index *ix, size_t count) {
+    if (saferl_shield__vec_reserve(&ix->keys, count) < 0) return -1;
+    while ((count + 1) * 2 > ix->table_capacity)
+        if (saferl_shield__index_grow(ix) < 0) return -1;
+    return 0;
+}
+
+/* Forgets every key, keeping the memory. */
+static void saferl_shield__index_clear(saferl_shield__index *ix) {
+    ix->keys.count = 0;
+    if (ix->table) memset(ix->table, 0, ix->table_capacity * sizeof(uint32_t));
 }
 
 /* ---- the automaton ------------------------------------------------------------------------- */
@@ -2944,13 +2969,13 @@ typedef struct saferl_shield__edge_walk {
     uint32_t root;
     uint32_t *memo_key, *seen, *stack; /* symbolic, per node: factored writer's scratch */
     uint32_t *cut_memo, *arrivals;     /* symbolic, per node: generation, stop, cut in, cut out; edges in */
+    uint32_t *reduced, *reduced_first; /* symbolic, per node: the guard's reduced diagram (below) */
+    saferl_shield__index reduced_nodes;/* symbolic: (bit, low, high) of the reduced diagram */
+    const unsigned char *in_guard;     /* symbolic: the letters of the guard being written */
     unsigned char *memo_class;
     uint32_t generation, search;       /* stamps: one per guard, one per reachability search */
 } saferl_shield__edge_walk;
 
-/* Writes the set of letters member[] (covered[] is scratch, both 2^k bytes) as a union of
-   cubes: each uncovered letter grows into the largest cube inside the set by dropping one
-   proposition at a time. Not minimal, always exact. */
 /* Symbolic: class of a diagram reference for the set member: 1 every label in it, 2 none,
    3 some (memo per node in class_of, 0 unknown). The diagram is the automaton's classifier
    read back into a scratch manager (binary nodes, canonical: the same paths as before). */
@@ -2990,7 +3015,8 @@ static void saferl_shield__put_paths(saferl_shield__text *t, const saferl_shield
     }
 }
 
-/* Symbolic, HOA and DOT: the guard factored along the diagram instead of one cube per path.
+/* Symbolic, HOA and DOT: the guard factored along its reduced diagram (leaves in and out)
+   instead of one cube per path.
    A substitution (stop := value) treats one node as a constant. Where every path from a node
    to the set (to its complement) passes one node m, the guard is (node with m := 1) & m (or
    (node with m := 0) | m), each part written the same way; otherwise a Shannon split on the
@@ -2998,15 +3024,47 @@ static void saferl_shield__put_paths(saferl_shield__text *t, const saferl_shield
    G !(c & d) & ... becomes (!a | !b) & (!c | !d) & ..., linear instead of 2^pairs cubes. */
 #define SAFERL_SHIELD__NO_STOP 0xFFFFFFFFu
 #define SAFERL_SHIELD__CUT_UNKNOWN 0xFFFFFFFEu
-static unsigned char saferl_shield__factor_class(saferl_shield__edge_walk *w, const unsigned char *member, uint32_t ref,
-                                                 uint32_t stop, unsigned char stop_class) {
+
+/* A child in the guard's reduced diagram: LEAF | 1 inside the guard, LEAF | 0 outside, else
+   the node that stands for the reduced child (saferl_shield__reduce_guard). */
+static uint32_t saferl_shield__reduced_child(const saferl_shield__edge_walk *w, uint32_t ref, int high) {
+    uint32_t child = saferl_shield__dd_child(&w->dd, ref, high);
+    return (child & SAFERL_SHIELD_LEAF) ? SAFERL_SHIELD_LEAF | w->in_guard[child & ~SAFERL_SHIELD_LEAF] : w->reduced[child];
+}
+
+/* The classifier tells letter classes apart; a guard only needs in or out, so two children
+   that are different classes but both in (or both out) are one function here, and factoring
+   the classifier itself would write it twice ("!a&X | a&X'" with X = X'). Reduced bottom-up
+   (children have smaller ids than their parents): a node whose reduced children are equal is
+   that child, else the first node with its (bit, low, high) stands for every node with it.
+   Returns the guard's reduced root. No allocation: reduced_nodes has room for every node. */
+static uint32_t saferl_shield__reduce_guard(saferl_shield__edge_walk *w, const unsigned char *member) {
+    uint32_t n, id, count = (uint32_t)w->dd.nodes.keys.count;
+    int added;
+    w->in_guard = member;
+    saferl_shield__index_clear(&w->reduced_nodes);
+    for (n = 0; n < count; ++n) {
+        uint32_t low = saferl_shield__reduced_child(w, n, 0), high = saferl_shield__reduced_child(w, n, 1);
+        uint64_t key = ((uint64_t)saferl_shield__dd_bit(&w->dd, n) << 58) | (saferl_shield__dd_code(low) << 29) |
+                       saferl_shield__dd_code(high);
+        if (low == high) w->reduced[n] = low;
+        else if (saferl_shield__index_get(&w->reduced_nodes, key, &id, &added) < 0) w->reduced[n] = n; /* unshared, still exact */
+        else {
+            if (added) w->reduced_first[id] = n;
+            w->reduced[n] = w->reduced_first[id];
+        }
+    }
+    return (w->root & SAFERL_SHIELD_LEAF) ? SAFERL_SHIELD_LEAF | member[w->root & ~SAFERL_SHIELD_LEAF] : w->reduced[w->root];
+}
+static unsigned char saferl_shield__factor_class(saferl_shield__edge_walk *w, uint32_t ref, uint32_t stop,
+                                                 unsigned char stop_class) {
     uint32_t key = stop == SAFERL_SHIELD__NO_STOP ? 0u : (stop << 1 | (stop_class == 1u)) + 1u;
     unsigned char c;
     if (ref == stop) return stop_class;
-    if (ref & SAFERL_SHIELD_LEAF) return member[ref & ~SAFERL_SHIELD_LEAF] ? 1 : 2;
+    if (ref & SAFERL_SHIELD_LEAF) return (ref & ~SAFERL_SHIELD_LEAF) ? 1 : 2;
     if (w->memo_key[2 * ref] == w->generation && w->memo_key[2 * ref + 1] == key) return w->memo_class[ref];
-    c = (unsigned char)(saferl_shield__factor_class(w, member, saferl_shield__dd_child(&w->dd, ref, 0), stop, stop_class) |
-                        saferl_shield__factor_class(w, member, saferl_shield__dd_child(&w->dd, ref, 1), stop, stop_class));
+    c = (unsigned char)(saferl_shield__factor_class(w, saferl_shield__reduced_child(w, ref, 0), stop, stop_class) |
+                        saferl_shield__factor_class(w, saferl_shield__reduced_child(w, ref, 1), stop, stop_class));
     w->memo_key[2 * ref] = w->generation;
     w->memo_key[2 * ref + 1] = key;
     w->memo_class[ref] = c;
@@ -3015,13 +3073,12 @@ static unsigned char saferl_shield__factor_class(saferl_shield__edge_walk *w, co
 
 /* Counts the edges from at into undecided nodes (arrivals per node, open in all); *sink set
    when an edge ends in a part of class want or in the current stop. */
-static void saferl_shield__factor_leave(saferl_shield__edge_walk *w, const unsigned char *member, uint32_t at,
-                                        uint32_t stop, unsigned char stop_class, unsigned char want, uint32_t *open,
-                                        int *sink) {
+static void saferl_shield__factor_leave(saferl_shield__edge_walk *w, uint32_t at, uint32_t stop,
+                                        unsigned char stop_class, unsigned char want, uint32_t *open, int *sink) {
     int i;
     for (i = 0; i < 2; ++i) {
-        uint32_t child = saferl_shield__dd_child(&w->dd, at, i);
-        unsigned char c = child == stop ? want : saferl_shield__factor_class(w, member, child, stop, stop_class);
+        uint32_t child = saferl_shield__reduced_child(w, at, i);
+        unsigned char c = child == stop ? want : saferl_shield__factor_class(w, child, stop, stop_class);
         if (c == want) *sink = 1;
         else if (c == 3) ++w->arrivals[child], ++*open;
     }
@@ -3033,8 +3090,8 @@ static void saferl_shield__factor_leave(saferl_shield__edge_walk *w, const unsig
    no edge from above has left for the want side or the stop and every edge still open enters m.
    Linear in the descendants; a shared part of the diagram is written once per path into it,
    so its cuts are also remembered (per node, for the last stop asked). */
-static uint32_t saferl_shield__factor_cut(saferl_shield__edge_walk *w, const unsigned char *member, uint32_t ref,
-                                          uint32_t stop, unsigned char stop_class, unsigned char want) {
+static uint32_t saferl_shield__factor_cut(saferl_shield__edge_walk *w, uint32_t ref, uint32_t stop,
+                                          unsigned char stop_class, unsigned char want) {
     uint32_t top = 0, count = 0, i, open = 0, best = SAFERL_SHIELD__NO_STOP;
     uint32_t at_bit[SAFERL_SHIELD_LABEL_BITS + 1];
     uint32_t key = stop == SAFERL_SHIELD__NO_STOP ? 0u : (stop << 1 | (stop_class == 1u)) + 1u;
@@ -3056,8 +3113,8 @@ static uint32_t saferl_shield__factor_cut(saferl_shield__edge_walk *w, const uns
     while (top) {
         uint32_t at = w->stack[--top];
         for (i = 0; i < 2; ++i) {
-            uint32_t child = saferl_shield__dd_child(&w->dd, at, (int)i);
-            if (child == stop || saferl_shield__factor_class(w, member, child, stop, stop_class) != 3 ||
+            uint32_t child = saferl_shield__reduced_child(w, at, (int)i);
+            if (child == stop || saferl_shield__factor_class(w, child, stop, stop_class) != 3 ||
                 w->seen[child] == w->search)
                 continue;
             w->seen[child] = w->search;
@@ -3069,7 +3126,7 @@ static uint32_t saferl_shield__factor_cut(saferl_shield__edge_walk *w, const uns
     for (i = 0; i < count; ++i) ++at_bit[saferl_shield__dd_bit(&w->dd, found[i]) + 1], w->arrivals[found[i]] = 0;
     for (i = 1; i <= SAFERL_SHIELD_LABEL_BITS; ++i) at_bit[i] += at_bit[i - 1];
     for (i = 0; i < count; ++i) w->stack[at_bit[saferl_shield__dd_bit(&w->dd, found[i])]++] = found[i];
-    saferl_shield__factor_leave(w, member, ref, stop, stop_class, want, &open, &sink);
+    saferl_shield__factor_leave(w, ref, stop, stop_class, want, &open, &sink);
     for (i = 0; i < count && !sink;) {
         uint32_t bit = saferl_shield__dd_bit(&w->dd, w->stack[i]), end = i;
         while (end < count && saferl_shield__dd_bit(&w->dd, w->stack[end]) == bit) ++end;
@@ -3079,7 +3136,7 @@ static uint32_t saferl_shield__factor_cut(saferl_shield__edge_walk *w, const uns
         }
         for (; i < end; ++i) {
             open -= w->arrivals[w->stack[i]];
-            saferl_shield__factor_leave(w, member, w->stack[i], stop, stop_class, want, &open, &sink);
+            saferl_shield__factor_leave(w, w->stack[i], stop, stop_class, want, &open, &sink);
         }
     }
     memo[want + 1] = best;
@@ -3097,65 +3154,69 @@ static void saferl_shield__put_literal(saferl_shield__text *t, const saferl_shie
 
 /* Writes the guard at ref under (stop := stop_class); in_and: the caller joins it with &, so a
    disjunction needs parentheses. */
-static void saferl_shield__put_factored(saferl_shield__text *t, saferl_shield__edge_walk *w, const unsigned char *member,
-                                        uint32_t ref, uint32_t stop, unsigned char stop_class, int in_and,
-                                        saferl_shield__guard_style style) {
+static void saferl_shield__put_factored(saferl_shield__text *t, saferl_shield__edge_walk *w, uint32_t ref, uint32_t stop,
+                                        unsigned char stop_class, int in_and, saferl_shield__guard_style style) {
     const char *and_ = style == SAFERL_SHIELD__GUARD_DOT ? " & " : "&", *or_ = " | ";
-    unsigned char c = saferl_shield__factor_class(w, member, ref, stop, stop_class), lo, hi;
+    unsigned char c = saferl_shield__factor_class(w, ref, stop, stop_class), lo, hi;
     uint32_t cut, low, high, bit;
     if (c != 3) {
         saferl_shield__put(t, c == 1 ? (style == SAFERL_SHIELD__GUARD_HOA ? "t" : "true") : (style == SAFERL_SHIELD__GUARD_HOA ? "f" : "false"));
         return;
     }
-    cut = saferl_shield__factor_cut(w, member, ref, stop, stop_class, 1);
+    cut = saferl_shield__factor_cut(w, ref, stop, stop_class, 1);
     if (cut != SAFERL_SHIELD__NO_STOP) { /* every way in passes cut: (ref, cut := 1) & cut */
-        saferl_shield__put_factored(t, w, member, ref, cut, 1, 1, style);
+        saferl_shield__put_factored(t, w, ref, cut, 1, 1, style);
         saferl_shield__put(t, and_);
-        saferl_shield__put_factored(t, w, member, cut, stop, stop_class, 1, style);
+        saferl_shield__put_factored(t, w, cut, stop, stop_class, 1, style);
         return;
     }
-    cut = saferl_shield__factor_cut(w, member, ref, stop, stop_class, 2);
+    cut = saferl_shield__factor_cut(w, ref, stop, stop_class, 2);
     if (cut != SAFERL_SHIELD__NO_STOP) { /* every way out passes cut: (ref, cut := 0) | cut */
         if (in_and) saferl_shield__put(t, "(");
-        saferl_shield__put_factored(t, w, member, ref, cut, 2, 0, style);
+        saferl_shield__put_factored(t, w, ref, cut, 2, 0, style);
         saferl_shield__put(t, or_);
-        saferl_shield__put_factored(t, w, member, cut, stop, stop_class, 0, style);
+        saferl_shield__put_factored(t, w, cut, stop, stop_class, 0, style);
         if (in_and) saferl_shield__put(t, ")");
         return;
     }
     bit = saferl_shield__dd_bit(&w->dd, ref);
-    low = saferl_shield__dd_child(&w->dd, ref, 0);
-    high = saferl_shield__dd_child(&w->dd, ref, 1);
-    lo = saferl_shield__factor_class(w, member, low, stop, stop_class);
-    hi = saferl_shield__factor_class(w, member, high, stop, stop_class);
+    low = saferl_shield__reduced_child(w, ref, 0);
+    high = saferl_shield__reduced_child(w, ref, 1);
+    lo = saferl_shield__factor_class(w, low, stop, stop_class);
+    hi = saferl_shield__factor_class(w, high, stop, stop_class);
     if (lo == 2 || hi == 2) { /* a & high, !a & low; a alone when the other half is all in */
         saferl_shield__put_literal(t, w->d, bit, lo == 2, style);
         if ((lo == 2 ? hi : lo) == 1) return;
         saferl_shield__put(t, and_);
-        saferl_shield__put_factored(t, w, member, lo == 2 ? high : low, stop, stop_class, 1, style);
+        saferl_shield__put_factored(t, w, lo == 2 ? high : low, stop, stop_class, 1, style);
         return;
     }
     if (in_and) saferl_shield__put(t, "(");
     if (lo == 1 || hi == 1) { /* !a | high, a | low */
         saferl_shield__put_literal(t, w->d, bit, lo != 1, style);
         saferl_shield__put(t, or_);
-        saferl_shield__put_factored(t, w, member, lo == 1 ? high : low, stop, stop_class, 0, style);
+        saferl_shield__put_factored(t, w, lo == 1 ? high : low, stop, stop_class, 0, style);
     } else {
         saferl_shield__put_literal(t, w->d, bit, 0, style);
         saferl_shield__put(t, and_);
-        saferl_shield__put_factored(t, w, member, low, stop, stop_class, 1, style);
+        saferl_shield__put_factored(t, w, low, stop, stop_class, 1, style);
         saferl_shield__put(t, or_);
         saferl_shield__put_literal(t, w->d, bit, 1, style);
         saferl_shield__put(t, and_);
-        saferl_shield__put_factored(t, w, member, high, stop, stop_class, 1, style);
+        saferl_shield__put_factored(t, w, high, stop, stop_class, 1, style);
     }
     if (in_and) saferl_shield__put(t, ")");
 }
 
+/* Writes the set of letters member[] as a guard. Dense (covered[] is scratch, both 2^k bytes):
+   a union of cubes, each uncovered letter grown into the largest cube inside the set by
+   dropping one proposition at a time. Not minimal, always exact. A trial cube is checked on
+   its own letters only (x's cared bits, every subset of the free ones), so growing a cube
+   costs the sum of its trial cubes' sizes, not k * 2^k. */
 static void saferl_shield__put_guard(saferl_shield__text *t, saferl_shield__edge_walk *w, const unsigned char *member,
                                      unsigned char *covered, saferl_shield__guard_style style) {
     const saferl_shield_dfa *d = w->d;
-    uint32_t letters = d->letter_count, x, y, j, care, cubes = 0;
+    uint32_t letters = d->letter_count, x, y, j, care, free, cubes = 0;
     if (d->node) {
         uint32_t path[SAFERL_SHIELD_LABEL_BITS];
         if (style != SAFERL_SHIELD__GUARD_RM) { /* reward machines want a sum of cubes */
@@ -3164,7 +3225,7 @@ static void saferl_shield__put_guard(saferl_shield__text *t, saferl_shield__edge
                 memset(w->cut_memo, 0, (w->dd.nodes.keys.count + 1) * 4 * sizeof(uint32_t));
                 w->generation = 1;
             }
-            saferl_shield__put_factored(t, w, member, w->root, SAFERL_SHIELD__NO_STOP, 0, 0, style);
+            saferl_shield__put_factored(t, w, saferl_shield__reduce_guard(w, member), SAFERL_SHIELD__NO_STOP, 0, 0, style);
             return;
         }
         memset(covered, 0, w->dd.nodes.keys.count);
@@ -3176,15 +3237,19 @@ static void saferl_shield__put_guard(saferl_shield__text *t, saferl_shield__edge
     for (x = 0; x < letters; ++x) {
         if (!member[x] || covered[x]) continue;
         care = letters - 1;
-        for (j = 0; j < d->prop_count; ++j) {
-            uint32_t trial = care & ~(1u << j);
+        for (j = 0; j < d->prop_count; ++j) { /* the trial cube's letters: x's cared bits, any free ones */
+            uint32_t trial = care & ~(1u << j), base = x & trial;
             int inside = 1;
-            for (y = 0; y < letters && inside; ++y)
-                if ((y & trial) == (x & trial) && !member[y]) inside = 0;
+            free = (letters - 1) & ~trial;
+            y = 0;
+            do inside = member[base | y];
+            while (inside && (y = (y - free) & free) != 0);
             if (inside) care = trial;
         }
-        for (y = 0; y < letters; ++y)
-            if ((y & care) == (x & care)) covered[y] = 1;
+        y = 0;
+        free = (letters - 1) & ~care;
+        do covered[(x & care) | y] = 1;
+        while ((y = (y - free) & free) != 0);
         if (cubes++) saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_DOT ? " | " : style == SAFERL_SHIELD__GUARD_HOA ? " | " : "|");
         if (care == 0) {
             saferl_shield__put(t, style == SAFERL_SHIELD__GUARD_HOA ? "t" : style == SAFERL_SHIELD__GUARD_DOT ? "true" : "True");
@@ -3224,6 +3289,7 @@ static int saferl_shield__walk_start(saferl_shield__edge_walk *w, const saferl_s
     w->memo_key = NULL;
     w->generation = w->search = 0;
     saferl_shield__dd_start(&w->dd, w->allocator);
+    saferl_shield__index_start(&w->reduced_nodes, w->allocator);
     if (d->node) { /* a class per node */
         w->root = saferl_shield__dd_classifier(&w->dd, d, NULL, w->allocator);
         if (w->dd.failed) return -1;
@@ -3233,16 +3299,19 @@ static int saferl_shield__walk_start(saferl_shield__edge_walk *w, const saferl_s
     if (!w->member) return -1;
     w->done = w->member + letters;
     w->covered = w->done + letters;
-    if (d->node) { /* memo (2), seen (1), cuts (4), arrivals (1), stack and candidates (2) per node, then a class each */
+    if (d->node) { /* memo (2), seen (1), cuts (4), arrivals (1), stack and candidates (2), reduced (2) per
+                      node, then a class each */
         size_t nodes = w->dd.nodes.keys.count + 1;
-        w->memo_key = (uint32_t *)saferl_shield__allocate(w->allocator, nodes * 10 * sizeof(uint32_t) + nodes);
-        if (!w->memo_key) return -1;
+        w->memo_key = (uint32_t *)saferl_shield__allocate(w->allocator, nodes * 12 * sizeof(uint32_t) + nodes);
+        if (!w->memo_key || saferl_shield__index_reserve(&w->reduced_nodes, nodes) < 0) return -1;
         memset(w->memo_key, 0, nodes * 7 * sizeof(uint32_t));
         w->seen = w->memo_key + 2 * nodes;
         w->cut_memo = w->seen + nodes;
         w->arrivals = w->cut_memo + 4 * nodes;
         w->stack = w->arrivals + nodes;
-        w->memo_class = (unsigned char *)(w->stack + 2 * nodes);
+        w->reduced = w->stack + 2 * nodes;
+        w->reduced_first = w->reduced + nodes;
+        w->memo_class = (unsigned char *)(w->reduced_first + nodes);
     }
     return 0;
 }
@@ -3253,6 +3322,7 @@ static void saferl_shield__walk_end(saferl_shield__edge_walk *w) {
     w->member = NULL;
     w->memo_key = NULL;
     saferl_shield__dd_free(&w->dd);
+    saferl_shield__index_free(&w->reduced_nodes);
 }
 
 SAFERL_SHIELD_API saferl_result saferl_shield_write_hoa(const saferl_shield_dfa *d, saferl_shield_hoa_style style,
@@ -3518,6 +3588,7 @@ typedef struct saferl_shield__formulas {
     saferl_shield__vec canon_results;  /* uint32_t */
     saferl_shield__vec cubes, cubes_x, cubes_y, cube_ids; /* uint32_t: scratch of saferl_shield__canon */
     saferl_shield__vec cube_atoms, atom_index, atom_closure, cube_masks; /* scratch of saferl_shield__cube_masks */
+    saferl_shield__vec atom_heads, atom_links; /* uint32_t: its atoms by operand (saferl_shield__atom_closure) */
     saferl_shield__vec succ_state, succ_seen, succ_out; /* of saferl_shield__successor (state: cubes of atom indices) */
     saferl_shield__vec succ_atoms, succ_tuples; /* the expanded state's atoms; memo entries */
     saferl_shield__index succ_memo;    /* hash of the atoms' residuals -> entry */
@@ -3734,6 +3805,8 @@ static int saferl_shield__formulas_start(saferl_shield__formulas *f, const safer
     saferl_shield__vec_start(&f->atom_index, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->atom_closure, sizeof(uint64_t), allocator);
     saferl_shield__vec_start(&f->cube_masks, sizeof(uint64_t), allocator);
+    saferl_shield__vec_start(&f->atom_heads, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->atom_links, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->succ_state, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->succ_seen, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->succ_out, sizeof(uint32_t), allocator);
@@ -3761,6 +3834,8 @@ static void saferl_shield__formulas_free(saferl_shield__formulas *f) {
     saferl_shield__vec_free(&f->atom_index);
     saferl_shield__vec_free(&f->atom_closure);
     saferl_shield__vec_free(&f->cube_masks);
+    saferl_shield__vec_free(&f->atom_heads);
+    saferl_shield__vec_free(&f->atom_links);
     saferl_shield__vec_free(&f->succ_state);
     saferl_shield__vec_free(&f->succ_seen);
     saferl_shield__vec_free(&f->succ_out);
@@ -4640,6 +4715,63 @@ static void saferl_shield__cube_product(saferl_shield__formulas *f, const saferl
         }
 }
 
+/* Is u (an operand of some atom) atom number slot[u] of list? (slot is only valid there.) */
+#define SAFERL_SHIELD__LISTED(u) ((u) < f->atom_index.count && slot[u] < count && list[slot[u]] == (u))
+
+/* The atoms among list that each one implies, as bits (index mod 64) in closure: every rule
+   of saferl_shield__implies relates an atom to an operand of the other, to the other itself
+   or to an operand they share, so each atom is tested only against the atoms listed under
+   its own id and operand (atoms chained by their first operand, and binary ones by their
+   second), not against all count of them: the closure of d atoms was d^2 tests, most of the
+   compile time of formulas with many windows over one operand. A literal's operand is a
+   label bit, not a node: literals are only found by their own id. */
+static int saferl_shield__atom_closure(saferl_shield__formulas *f, const uint32_t *list, uint32_t count,
+                                       const uint32_t *slot, uint64_t *closure) {
+    uint32_t *head, *link, i, k, key[4], lists;
+    if (saferl_shield__vec_reserve(&f->atom_heads, 2 * f->nodes.count) < 0 ||
+        saferl_shield__vec_reserve(&f->atom_links, 2 * (size_t)count) < 0)
+        return -1;
+    head = (uint32_t *)(void *)f->atom_heads.data; /* 2 per node: last atom by a, by b (valid when it points back) */
+    while (f->atom_heads.count < 2 * f->nodes.count) head[f->atom_heads.count++] = count;
+    link = (uint32_t *)(void *)f->atom_links.data; /* 2 per atom: the one before it in each chain */
+    for (i = 0; i < count; ++i) {
+        const saferl_shield__node *x = saferl_shield__at(f, list[i]);
+        int binary = x->op == SAFERL_SHIELD__UNTIL || x->op == SAFERL_SHIELD__WEAK_UNTIL ||
+                     x->op == SAFERL_SHIELD__RELEASE || x->op == SAFERL_SHIELD__STRONG_RELEASE;
+        link[2 * i] = link[2 * i + 1] = count;
+        if (x->op == SAFERL_SHIELD__PROP || x->op == SAFERL_SHIELD__NPROP) continue;
+        if (head[2 * x->a] < i && saferl_shield__at(f, list[head[2 * x->a]])->a == x->a) link[2 * i] = head[2 * x->a];
+        head[2 * x->a] = i;
+        if (!binary) continue;
+        if (head[2 * x->b + 1] < i && saferl_shield__at(f, list[head[2 * x->b + 1]])->b == x->b) link[2 * i + 1] = head[2 * x->b + 1];
+        head[2 * x->b + 1] = i;
+    }
+    for (i = 0; i < count; ++i) {
+        const saferl_shield__node *x = saferl_shield__at(f, list[i]);
+        int literal = x->op == SAFERL_SHIELD__PROP || x->op == SAFERL_SHIELD__NPROP;
+        closure[i] = 1ull << (i & 63);
+        if (!literal) { /* the operands themselves */
+            if (SAFERL_SHIELD__LISTED(x->a) && saferl_shield__implies(f, list[i], x->a)) closure[i] |= 1ull << (slot[x->a] & 63);
+            if (x->b != SAFERL_SHIELD__TRUE && SAFERL_SHIELD__LISTED(x->b) && saferl_shield__implies(f, list[i], x->b))
+                closure[i] |= 1ull << (slot[x->b] & 63);
+        }
+        /* chains: by a of its own id and operand, by b of its own id and operand */
+        key[0] = list[i], key[1] = list[i], key[2] = x->a, key[3] = x->a;
+        lists = literal ? 2 : 4;
+        for (k = 0; k < lists; ++k) {
+            uint32_t side = k & 1u, j = key[k] < f->nodes.count ? head[2 * key[k] + side] : count;
+            if (j >= count) continue;
+            if ((side ? saferl_shield__at(f, list[j])->b : saferl_shield__at(f, list[j])->a) != key[k] ||
+                saferl_shield__at(f, list[j])->op == SAFERL_SHIELD__PROP || saferl_shield__at(f, list[j])->op == SAFERL_SHIELD__NPROP)
+                continue; /* a stale head */
+            for (; j < count; j = link[2 * j + side])
+                if (j != i && saferl_shield__implies(f, list[i], list[j])) closure[i] |= 1ull << (j & 63);
+        }
+    }
+    return 0;
+}
+#undef SAFERL_SHIELD__LISTED
+
 /* Masks for the test "does cube j imply cube i" over m cubes (w + at[j]: count, atoms): each
    distinct atom gets bit (its index mod 64); per cube, own: its atoms' bits, closure: those
    and the bits of every atom they imply. Cube j implies cube i only if own(i) lies inside
@@ -4648,7 +4780,7 @@ static void saferl_shield__cube_product(saferl_shield__formulas *f, const saferl
    compile time of formulas with many bounded operators: m^2 pairs, each |i| x |j| rules. */
 static int saferl_shield__cube_masks(saferl_shield__formulas *f, const uint32_t *w, const uint32_t *at, uint32_t m) {
     saferl_shield__vec *atoms = &f->cube_atoms, *index = &f->atom_index;
-    uint32_t *list, *slot, count, i, j, k;
+    uint32_t *list, *slot, count, j, k;
     uint64_t *closure, *masks;
     if (saferl_shield__vec_reserve(index, f->nodes.count) < 0) return -1;
     slot = (uint32_t *)(void *)index->data; /* node -> its index in list, when list holds it */
@@ -4670,11 +4802,7 @@ static int saferl_shield__cube_masks(saferl_shield__formulas *f, const uint32_t 
         return -1;
     closure = (uint64_t *)(void *)f->atom_closure.data;
     masks = (uint64_t *)(void *)f->cube_masks.data;
-    for (i = 0; i < count; ++i) {
-        closure[i] = 1ull << (i & 63);
-        for (j = 0; j < count; ++j)
-            if (i != j && saferl_shield__implies(f, list[i], list[j])) closure[i] |= 1ull << (j & 63);
-    }
+    if (saferl_shield__atom_closure(f, list, count, slot, closure) < 0) return -1;
     for (j = 0; j < m; ++j) {
         uint64_t own = 0, implied = 0;
         for (k = 1; k <= w[at[j]]; ++k) {

@@ -349,8 +349,9 @@ static double dgemm_rate(void) {
 }
 #endif
 
-static void row_bound(const char *what, const char *key, double ours, double bound) {
-    double theirs = peer(key);
+/* A row: ours (dumped under key), the peer's figure under peer_key, the bound. */
+static void row_against(const char *what, const char *key, const char *peer_key, double ours, double bound) {
+    double theirs = peer(peer_key);
     if (dump_file) fprintf(dump_file, "%s %.9g\n", key, ours);
     if (theirs > 0.0)
         printf("  %-44s %11.4g ms %11.4g ms %9.1fx", what, 1e3 * ours, 1e3 * theirs, theirs / ours);
@@ -358,6 +359,10 @@ static void row_bound(const char *what, const char *key, double ours, double bou
         printf("  %-44s %11.4g ms %14s %10s", what, 1e3 * ours, "-", "-");
     if (bound > 0.0) printf(" %11.4g ms %7.2fx", 1e3 * bound, ours / bound);
     printf("\n");
+}
+
+static void row_bound(const char *what, const char *key, double ours, double bound) {
+    row_against(what, key, key, ours, bound);
 }
 
 static void row(const char *what, const char *key, double ours) { row_bound(what, key, ours, 0.0); }
@@ -429,6 +434,40 @@ static double time_predict_mean(uint32_t n, uint32_t m, int repeats) {
     return median(t, repeats);
 }
 
+/* A row's FP-pipe bound (fused_flops of its flops on the multiply pipes as FMAs), its ratios,
+   and whether it alone puts the goal out of reach. */
+static void print_pipe_bound(double ours, double fastest, double bound, double flops, double fused,
+                             double kernel_values) {
+    double pipes = pipe_bound(flops - fused, fused, kernel_values);
+    if (pipes <= 0.0) return;
+    printf("      FP pipes (%s solve): the exp's and the flops' operations at the pipes' rates %.4g ms (exp %.4g +"
+           " flops %.4g alone):\n      ours / that %.2fx, the fastest repeat %.2fx; that / the bound %.2fx, the least"
+           " ratio these instructions allow\n", fused > 0.0 ? "fused" : "unfused",
+           1e3 * pipes, 1e3 * pipe_bound(0.0, 0.0, kernel_values), 1e3 * pipe_bound(flops - fused, fused, 0.0),
+           ours / pipes, fastest / pipes, pipes / bound);
+    if (pipes / bound > 1.5)
+        printf("      the goal (1.5x the bound) is out of reach with these instructions: the pipes alone need %.2fx\n",
+               pipes / bound);
+    else {
+        /* Without overlap: the exp as measured alone, then the flops and the squared distances
+           at the pipes' rates. The distances at d = 2 are 2 subtracts, 4 multiplies and 2 adds
+           a vector of 4 (counted in saferl_gp__kernel_rows_avx2's compiled code, where they are
+           unrolled and gp_count_ops.py, which counts loops, does not see them): a multiply
+           and an add a value. The measured interleavings (print_pipes) found no overlap. */
+        double distances = kernel_values / (pipe_rate[0] < pipe_rate[1] ? pipe_rate[0] : pipe_rate[1]) * 1e-9;
+        double serial = kernel_values * exp_seconds_per_value + pipe_bound(flops - fused, fused, 0.0) + distances;
+        printf("      without overlap: the exp alone %.4g + the flops %.4g + the squared distances %.4g at the pipes'"
+               " rates\n      = %.4g ms, %.2fx the bound%s\n", 1e3 * kernel_values * exp_seconds_per_value,
+               1e3 * pipe_bound(flops - fused, fused, 0.0), 1e3 * distances, 1e3 * serial, serial / bound,
+               serial / bound > 1.5 ? ": the goal needs the exp to overlap the other work" : "");
+    }
+}
+
+/* The exp alone and the flops at dgemm's rate, one after the other. */
+static double series_time(double flops, double kernel_values) {
+    return kernel_values * exp_seconds_per_value + (dgemm_gflops > 0.0 ? flops / (dgemm_gflops * 1e9) : 0.0);
+}
+
 /* Where a fit + predict row's time goes; the exp and the flops in series (each at its rate
    measured alone, one after the other); and the FP-pipe bound. Both halves run on the same
    floating-point pipes (the exp is multiplies, adds and logic too), so their operations add
@@ -439,25 +478,14 @@ static void fit_predict_parts(uint32_t n, uint32_t m, double ours, double flops,
     double fastest = fastest_fit_predict, bound = lower_bound(flops, kernel_values);
     const double fused = predict_solve_fuses() ? (double)n * n * m : 0.0; /* the variance solve's */
     double fit = time_fit(n, 7), predict = time_predict(n, m, 7), mean_only = time_predict_mean(n, m, 7);
-    double exp_alone = kernel_values * exp_seconds_per_value, series = exp_alone;
-    if (dgemm_gflops > 0.0) series += flops / (dgemm_gflops * 1e9);
+    double series = series_time(flops, kernel_values);
     printf("      parts: fit %.4g, kernel rows + mean %.4g (their exp alone %.4g), variance solve %.4g ms"
            " (%.1f GFLOP/s)\n      exp and flops in series %.4g ms: ours / that %.2fx; the fastest of the row's"
            " repeats %.4g ms, %.2fx the bound\n",
-           1e3 * fit, 1e3 * mean_only, 1e3 * exp_alone, 1e3 * (predict - mean_only),
+           1e3 * fit, 1e3 * mean_only, 1e3 * kernel_values * exp_seconds_per_value, 1e3 * (predict - mean_only),
            predict > mean_only ? (double)n * n * m / (predict - mean_only) * 1e-9 : 0.0, 1e3 * series, ours / series,
            1e3 * fastest, fastest / bound);
-    if (pipe_bound(flops - fused, fused, kernel_values) > 0.0) {
-        double pipes = pipe_bound(flops - fused, fused, kernel_values);
-        printf("      FP pipes (%s solve): the exp's and the flops' operations at the pipes' rates %.4g ms (exp %.4g +"
-               " flops %.4g alone):\n      ours / that %.2fx, the fastest repeat %.2fx; that / the bound %.2fx, the least"
-               " ratio these instructions allow\n", fused > 0.0 ? "fused" : "unfused",
-               1e3 * pipes, 1e3 * pipe_bound(0.0, 0.0, kernel_values), 1e3 * pipe_bound(flops - fused, fused, 0.0),
-               ours / pipes, fastest / pipes, pipes / bound);
-        if (pipes / bound > 1.5)
-            printf("      the goal (1.5x the bound) is out of reach with these instructions: the pipes alone need %.2fx\n",
-                   pipes / bound);
-    }
+    print_pipe_bound(ours, fastest, bound, flops, fused, kernel_values);
 }
 
 /* The grid's rank-1 step reads V (n x |Z| doubles) once for c^T V: a plain sum over a block
@@ -507,6 +535,28 @@ static double time_add_update(uint32_t n, uint32_t m, int repeats) {
     return median(t, repeats);
 }
 
+/* a safe optimiser's step without a grid: the GP holds n - 1 points, the n-th is appended
+   (O(n^2), no refactorisation) and the m candidates' posterior is predicted from scratch; the
+   point is removed again untimed. Sets fastest_fit_predict as time_fit_predict does. */
+static double time_append_predict(uint32_t n, uint32_t m, int repeats) {
+    double t[16], middle;
+    int r;
+    saferl_gp gp = make(n);
+    saferl_gp_set_data(&gp, X, Y, n - 1);
+    for (r = 0; r < repeats; ++r) {
+        double start = now_seconds();
+        saferl_gp_add(&gp, X + (size_t)(n - 1) * DIM, Y[n - 1]);
+        saferl_gp_predict(&gp, Z, m, mean_buf, var_buf);
+        t[r] = now_seconds() - start;
+        sink += mean_buf[0];
+        saferl_gp_remove_last(&gp);
+    }
+    saferl_gp_destroy(&gp);
+    middle = median(t, repeats);
+    fastest_fit_predict = t[0];
+    return middle;
+}
+
 static double time_append(uint32_t n, int repeats) {
     double t[32];
     int r;
@@ -520,6 +570,18 @@ static double time_append(uint32_t n, int repeats) {
     }
     saferl_gp_destroy(&gp);
     return median(t, repeats);
+}
+
+/* The same for an append + predict row (time_append_predict): the append alone, the series
+   figure and the pipe bound. */
+static void append_predict_parts(uint32_t n, uint32_t m, double ours, double flops, double kernel_values) {
+    double fastest = fastest_fit_predict, bound = lower_bound(flops, kernel_values);
+    const double fused = predict_solve_fuses() ? (double)n * n * m : 0.0;
+    double append = time_append(n - 1, 9), series = series_time(flops, kernel_values);
+    printf("      parts: append %.4g ms; exp and flops in series %.4g ms: ours / that %.2fx; the fastest of the"
+           " row's\n      repeats %.4g ms, %.2fx the bound\n",
+           1e3 * append, 1e3 * series, ours / series, 1e3 * fastest, fastest / bound);
+    print_pipe_bound(ours, fastest, bound, flops, fused, kernel_values);
 }
 
 /* one safe-optimisation step on m candidates with n observations (reward and cost GPs) */
@@ -598,6 +660,19 @@ static void pls_rows(void) {
             largest = time_fit_predict(ns[a], ms[b], 7);
             row_bound(what, key, largest, lower_bound(flops, values));
             if (dgemm_gflops > 0.0) fit_predict_parts(ns[a], ms[b], largest, flops, values);
+            {
+                /* A safe optimiser's step adds one point: n - 1 held, the n-th appended (its
+                   kernel row n - 1 values, two triangular solves 2 n^2 flops), then the same
+                   predict. Not the goal's row (that fits from scratch); sklearn, which has no
+                   append, refits: its column is its fit + predict at n. */
+                const double append_flops = 2.0 * n * n + n * n * m + 2.0 * n * m, append_values = n - 1.0 + n * m;
+                const double ours = time_append_predict(ns[a], ms[b], 7);
+                char append_key[64];
+                snprintf(what, sizeof what, "append + predict, n = %u, |Z| = %u", ns[a], ms[b]);
+                snprintf(append_key, sizeof append_key, "append_predict_%u_%u", ns[a], ms[b]);
+                row_against(what, append_key, key, ours, lower_bound(append_flops, append_values));
+                if (dgemm_gflops > 0.0) append_predict_parts(ns[a], ms[b], ours, append_flops, append_values);
+            }
         }
     {
         /* The ceiling at the large end: both sides must do the triangular solve of the

@@ -67,7 +67,7 @@ if command -v emcc >/dev/null; then
     echo "  (native: the default portable build, AVX2 picked at run time; SSE: SAFERL_NO_DISPATCH)"
     awk 'FILENAME == ARGV[1] { native[$1] = $2; next }
          FILENAME == ARGV[2] { sse[$1] = $2; next }
-         ($1 in native) { printf "  %-22s native %9.4g ms  SSE %9.4g ms  wasm %9.4g ms  wasm/native %5.2f  wasm/SSE %5.2f\n",
+         ($1 in native) { printf "  %-24s native %9.4g ms  SSE %9.4g ms  wasm %9.4g ms  wasm/native %5.2f  wasm/SSE %5.2f\n",
                           $1, 1e3 * native[$1], 1e3 * sse[$1], 1e3 * $2, $2 / native[$1], $2 / sse[$1] }' \
         build/gp_native_quick.txt build/gp_sse_quick.txt build/gp_wasm.txt
 fi

@@ -27,8 +27,10 @@
 #  7. The random tabular CMDPs of tests/test_rl.c against their exact LP optimum with the
 #     default multiplier settings: 3 CMDPs x SEEDS seeds x cost scales 1, 10, 100 for PPO-Lag,
 #     PID-Lag, CPO, PCPO, TRPO-Lag, FOCOPS and CUP (about 2 minutes of CPU; niced), every run and
-#     every cell, then with J_C over the last 100 episodes (cost_estimate WINDOW) and with the
-#     multiplier in cost units; then CPO's steps on CMDP 2 taken apart (test_rl --cmdp-trace-trust).
+#     every cell, then FOCOPS and CUP with lambda_kp 1 (before 0.5.2), with J_C over the last
+#     100 episodes (cost_estimate WINDOW) and with the multiplier in cost units, and the
+#     trust-region rows with relative CG damping (also on held-out CMDPs 4-6); then CPO's steps
+#     on CMDP 2 taken apart (test_rl --cmdp-trace-trust).
 #  8. The RL page's CartPole run at d = 10, seeds 1-13, under both cost estimate rules (bench_rl limit)
 #     and without and with the proportional term (bench_rl proportional),
 #     and the runs with lambda held of its diagnosis (bench_rl lambda; saferl_rl.h, ALGORITHMS),
@@ -248,6 +250,9 @@ echo "  (every run: build/bench_rl_cmdp.txt)"
 echo "  the same grid without the proportional term (lambda_kp none, the default before), for comparison:"
 nice build/test_rl --cmdp-grid-integral 1 3 "$SEEDS" ppo-lag trpo-lag focops cup >build/bench_rl_cmdp_integral.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_integral.txt | sed 's/^/  /'
+echo "  FOCOPS and CUP with lambda_kp 1 (their default before 0.5.2, when CUP's nu cycled), for comparison:"
+nice build/test_rl --cmdp-grid-proportional 1 3 "$SEEDS" focops cup >build/bench_rl_cmdp_nu_kp1.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_nu_kp1.txt | sed 's/^/  /'
 echo "  the same grid with the multiplier in cost units and OmniSafe's defaults (0.4's), for comparison:"
 nice build/test_rl --cmdp-grid-cost-units 1 3 "$SEEDS" ppo-lag pid-lag trpo-lag focops cup \
     >build/bench_rl_cmdp_cost_units.txt || true
@@ -256,6 +261,14 @@ echo "  the same grid with J_C over the last 100 episodes (cost_estimate WINDOW,
 echo "  default before J_C over the epoch's episodes), for comparison:"
 nice build/test_rl --cmdp-grid-window 1 3 "$SEEDS" >build/bench_rl_cmdp_window.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_window.txt | sed 's/^/  /'
+echo "  the trust-region rows with CG damping relative to F's curvature (cg_damping_scale RELATIVE, a"
+echo "  candidate not adopted: README), on CMDPs 1-3 and on held-out CMDPs 4-6 (the default beside it):"
+nice build/test_rl --cmdp-grid-relative-damping 1 3 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_relative_damping.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_relative_damping.txt | sed 's/^/  CMDPs 1-3, relative: /'
+nice build/test_rl --cmdp-grid 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out.txt | sed 's/^/  CMDPs 4-6, default: /'
+nice build/test_rl --cmdp-grid-relative-damping 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_relative.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_relative.txt | sed 's/^/  CMDPs 4-6, relative: /'
 echo "  why CPO misses on CMDP 2 (scale 1, seeds 1-$SEEDS, epochs 31-150; test_rl --cmdp-trace-trust): the J_C"
 echo "  estimate against the exact J_C of the policy that acted, and each step's change of J_C as the"
 echo "  batch predicted it, as the exact linearisation does and as it is (units of d; means over epochs):"
@@ -268,10 +281,11 @@ cat build/bench_rl_cpo_trace_*.txt | grep '^epoch' | sed 's/case  */case=/' | aw
     { for (i = 1; i <= NF; i++) {
           if ($i ~ /^case=/) c = substr($i, 6)
           if ($i == "predicted") p = $(i + 1); if ($i == "linear") l = $(i + 1); if ($i == "true") t = $(i + 1)
+          if ($i == "sampled-exact") se = $(i + 1)
           if ($i == "J_C/d") x = $(i + 1); if ($i == "estimate") e = $(i + 1) }
-      n[c]++; pred[c] += p; lin[c] += l; tr[c] += t; est[c] += e - x }
-    END { for (c in n) printf "  case %s: %3d epochs, change predicted %+.4f, exact linear %+.4f, true %+.4f; estimate - exact %+.4f\n",
-                             c, n[c], pred[c] / n[c], lin[c] / n[c], tr[c] / n[c], est[c] / n[c] }' | sort
+      n[c]++; pred[c] += p; sx[c] += se; lin[c] += l; tr[c] += t; est[c] += e - x }
+    END { for (c in n) printf "  case %s: %3d epochs, change predicted %+.4f, with the exact A_C at the batch'"'"'s (s, a) %+.4f, exact linear %+.4f, true %+.4f; estimate - exact %+.4f\n",
+                             c, n[c], pred[c] / n[c], sx[c] / n[c], lin[c] / n[c], tr[c] / n[c], est[c] / n[c] }' | sort
 
 echo
 echo "== the RL page's CartPole run at d = 10 (PPO-Lag, the defaults, 15 epochs of 2000 steps; settings"

@@ -89,8 +89,11 @@ for cmdps in "1 3" "4 6"; do
 done
 
 # SAC-Lag and TD3-Lag (continuous actions, an action's third of [-1, 1] picks the CMDP's action)
-# on CMDPs 1-3, then 4-6 (held out), x seeds 1-3 x cost scales 1 and 100 under both rules: 144
-# runs of about 9 s of CPU, so only with CONTINUOUS=1. First what a deterministic policy (TD3's)
+# on CMDPs 1-3, then 4-6 (held out), x cost scales 1 and 100: SAC-Lag under RELATIVE (the
+# default) and both methods on the mixture map over seeds 1-5, read per run and per cell (a CMDP
+# at a scale: the mean gap and J_C over the 5 seeds), as the on-policy grid reads them; the
+# comparison rows (COST_UNITS, TD3-Lag on the step map, the proportional term) over seeds 1-3:
+# 324 runs of about 9 s of CPU, so only with CONTINUOUS=1. First what a deterministic policy (TD3's)
 # can reach on each CMDP, by brute force over its 3^6 policies (instant). Each run's line has the
 # multiplier as the averaging window opens and at the end: over the window the mean violation
 # is about the multiplier's net change over its step, so a run whose multiplier still climbs
@@ -105,24 +108,27 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
             out=build/bench_rl_cmdp_continuous_${map}_${cmdps/ /_}.txt
             : >"$out"
             if [ "$map" = step ]; then
-                run_grid "$out.part" --cmdp-grid-continuous $cmdps 3 all all step && cat "$out.part" >>"$out"
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative sac-lag step && cat "$out.part" >>"$out"
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 3 relative td3-lag step && cat "$out.part" >>"$out"
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 3 cost-units all step && cat "$out.part" >>"$out"
                 run_grid "$out.part" --cmdp-grid-continuous $cmdps 3 relative-p sac-lag step && cat "$out.part" >>"$out"
             else
-                run_grid "$out.part" --cmdp-grid-continuous $cmdps 3 relative all mixture && cat "$out.part" >>"$out"
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative all mixture && cat "$out.part" >>"$out"
             fi
             rm -f "$out.part"
             echo "  $map map, CMDPs ${cmdps/ /-}:"
             for algo in sac-lag td3-lag; do
                 for rule in relative relative-p cost-units; do
                     for scale in 1 100; do
-                        awk -v a="$algo" -v r="$rule" -v s="$scale" '$1 == a && $2 == r && $6 == s {
+                        awk -v a="$algo" -v r="$rule" -v s="$scale" '$1 == a && $2 == r && $3 == "cmdp" && $6 == s {
                                 n++; if ($NF == "ok") p++; j += $12; if ($(NF - 4) < $(NF - 2)) up++ }
                             END { if (n) printf "    %s %-10s scale %3d: %d of %d runs within the target (mean J_C/d %.3f; multiplier still rising in %d)\n",
                                          a, r, s, p, n, j / n, up }' "$out"
                     done
                 done
             done
-            echo "    (every run: $out)"
+            grep "cells (a CMDP" "$out" | sed 's/^/    per cell: /'
+            echo "    (every run and cell: $out)"
         done
     done
 fi

@@ -1138,7 +1138,7 @@ static void cmdp_desc(saferl_rl_desc *desc, saferl_rl_algorithm algorithm, uint3
 
 static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
                       saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, double lambda_kp,
-                      cmdp_result *out) {
+                      saferl_rl_damping_scale damping, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_agent agent;
@@ -1151,6 +1151,7 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
     d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
     d.cost_estimate = estimate; /* the grid's comparison with the episode window; else the default */
     d.lambda_kp = lambda_kp;    /* the grid's comparison of the proportional term; else the default */
+    d.cg_damping_scale = damping; /* the grid's comparison with the relative damping; else the default */
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return -1;
     memset(out, 0, sizeof *out);
     for (e = 0; e < epochs; ++e) {
@@ -1178,8 +1179,9 @@ static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 &
    (bench/run_rl.sh runs it). `--cmdp-grid-cost-units` does the same with the multiplier in cost
    units and its (OmniSafe's) defaults, `--cmdp-grid-window` with J_C over the last 100 episodes
    (SAFERL_RL_COST_WINDOW, the default before the epoch's episodes), `--cmdp-grid-proportional`
-   and `--cmdp-grid-integral` with lambda_kp 1 and none (the proportional term on and off), for
-   comparison. The
+   and `--cmdp-grid-integral` with lambda_kp 1 and none (the proportional term on and off; 1 is
+   FOCOPS and CUP's default before 0.5.2, 10 since), `--cmdp-grid-relative-damping` with
+   cg_damping relative to F's curvature (a candidate not adopted, README), for comparison. The
    target read two ways, both printed: per run (each run's gap and J_C), and per cell (a CMDP
    at a scale: the mean gap and the mean J_C over the seeds, a line each). */
 static int cmdp_grid(int argc, char **argv) {
@@ -1193,6 +1195,8 @@ static int cmdp_grid(int argc, char **argv) {
     const double lambda_kp = strcmp(argv[1], "--cmdp-grid-proportional") == 0 ? 1.0
                              : strcmp(argv[1], "--cmdp-grid-integral") == 0   ? SAFERL_RL_NONE
                                                                               : 0.0;
+    const saferl_rl_damping_scale damping =
+        strcmp(argv[1], "--cmdp-grid-relative-damping") == 0 ? SAFERL_RL_DAMPING_RELATIVE : SAFERL_RL_DAMPING_ABSOLUTE;
     for (algo = 1; algo < SAFERL_RL_ALGORITHM_COUNT; ++algo) {
         const char *name = saferl_rl_algorithm_name((saferl_rl_algorithm)algo);
         int i, pass = 0, runs = 0, cells = 0, cells_passed = 0, picked = argc <= 5, m, k;
@@ -1209,7 +1213,9 @@ static int cmdp_grid(int argc, char **argv) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
                     int ok;
-                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, units, estimate, lambda_kp, &r) != 0) return 1;
+                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, units, estimate, lambda_kp,
+                                   damping, &r) != 0)
+                        return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
                     runs += 1;
@@ -1257,7 +1263,7 @@ TEST(default_multipliers_meet_the_lp_on_any_cost_scale) {
         for (k = 0; k < 3; ++k) {
             cmdp_result r;
             CHECK(cmdp_train(algorithms[i], &M, scales[k], 1, CMDP_EPOCHS, SAFERL_RL_MULTIPLIER_RELATIVE,
-                             SAFERL_RL_COST_ESTIMATE_DEFAULT, 0.0, &r) == 0);
+                             SAFERL_RL_COST_ESTIMATE_DEFAULT, 0.0, SAFERL_RL_DAMPING_ABSOLUTE, &r) == 0);
             printf("        %-8s scale %3g: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n",
                    saferl_rl_algorithm_name(algorithms[i]), scales[k], r.gap, r.cost / (scales[k] * M.limit), r.multiplier);
             if (algorithms[i] == SAFERL_RL_PID_LAG && k == 2) continue;
@@ -1966,7 +1972,9 @@ static uint64_t hash_stats(uint64_t h, const saferl_rl_epoch_stats *s) {
 
 /* Case k: algorithms 0..7 on the cliff (k 0..7) and the pendulum (8..15), then variants; the
    multiplier in cost units up to 21, the relative multiplier's defaults from 22 (with the
-   episode window's J_C up to 27, the default epoch's from 28). */
+   episode window's J_C up to 27, the default epoch's from 28). FOCOPS and CUP's cases under
+   the relative defaults (25, 26, 31, 32) were re-recorded in 0.5.2, when their lambda_kp
+   default became 10 (saferl_rl.h, ALGORITHMS, "damping nu"); the others kept their bits. */
 static uint64_t fingerprint_case(int k) {
     saferl_rl_builtin states[2];
     saferl_rl_env envs[2];
@@ -2060,9 +2068,9 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0xa0336c280f2cf240ull, 0x5e4c2e7ce4df1b9bull, 0x6923856d31985d89ull,
         0xec2dc5940cbe1616ull, 0xfe73b05dfbc37042ull, 0xb3419e2db35e079aull,
         0x42c52d9d9fb36d7aull, 0x09a3d619054bf819ull, 0x76c5b50c837f46fbull,
-        0x18872053b99f259dull, 0xe33c722366d86599ull, 0xf031e9e396ddb324ull,
+        0x18872053b99f259dull, 0x0ab1401e26a1a9bbull, 0xbffc813c64a0753eull,
         0x46f8c4f251aeea2dull, 0x554f6caf47f707f3ull, 0x4261f8bb5fcaa489ull,
-        0x417209c1382e271aull, 0x47f0a1a76b8ad4e4ull, 0x036c157017d8ff3full,
+        0x417209c1382e271aull, 0x7936d5d85f45e568ull, 0xc775e2807ad4bc28ull,
         0x6ad504fe2bf0bda4ull, 0xf20439f8ac45b7f1ull,
     };
     const uint64_t *expected = recorded;
@@ -2076,9 +2084,9 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0x3514d765288a0c70ull, 0xd14e5c8d86af9f4bull, 0x6f52b7b5430fe029ull,
         0xde6b01da7b5dc126ull, 0x23fdb3b2230da912ull, 0xdedab39940b8d10aull,
         0x1ecaf943431531daull, 0xe649b03677a7a789ull, 0x1096dd205340b86bull,
-        0x95caea32a83022cdull, 0xc5788add5571bbc3ull, 0xb1998b81a899d004ull,
+        0x95caea32a83022cdull, 0xbf124514c6a97d3bull, 0x9f74e96101d0199eull,
         0xbc5d74030c620aedull, 0xfcbaa14910a67f73ull, 0xac69d37f63462d79ull,
-        0x16e441c37ee707faull, 0x7d62150482f4c1deull, 0xa1667e77260ff3ffull,
+        0x16e441c37ee707faull, 0xb174f6a0cf127ca8ull, 0x37aa073ea840f948ull,
         0x52327223a8d88d74ull, 0x1fc84c6524772081ull,
     };
     const uint64_t *expected = recorded;
@@ -2404,6 +2412,9 @@ static void set_lambda_kp(saferl_rl_desc *d, double v) { d->lambda_kp = v; }
 static void set_pid_kd(saferl_rl_desc *d, double v) { d->pid_kd = v; }
 static void set_lagrange_max(saferl_rl_desc *d, double v) { d->lagrange_max = v; }
 static void set_cg_damping(saferl_rl_desc *d, double v) { d->cg_damping = v; }
+static void set_cg_damping_scale(saferl_rl_desc *d, double v) { /* an enum: any value past its last */
+    d->cg_damping_scale = (saferl_rl_damping_scale)(v > 0.0 ? 2 : -1);
+}
 static void set_trust_region(saferl_rl_desc *d, double v) { d->trust_region = v; }
 static void set_focops_temperature(saferl_rl_desc *d, double v) { d->focops_temperature = v; }
 
@@ -2413,7 +2424,7 @@ TEST(bad_desc_fields_are_named_and_none_is_zero) {
         {"critic_norm_coef", set_critic_norm}, {"cost_limits", set_limit}, {"lagrange_init", set_lagrange_init},
         {"lambda_lr", set_lambda_lr}, {"lambda_kp", set_lambda_kp}, {"pid_kp", set_pid_kp}, {"pid_kd", set_pid_kd},
         {"lagrange_max", set_lagrange_max}, {"cg_damping", set_cg_damping}, {"trust_region", set_trust_region},
-        {"focops_temperature", set_focops_temperature}};
+        {"focops_temperature", set_focops_temperature}, {"cg_damping_scale", set_cg_damping_scale}};
     const int count = (int)(sizeof fields / sizeof fields[0]);
     saferl_rl_builtin s;
     saferl_rl_env env;
@@ -2902,21 +2913,28 @@ static void spd_apply(void *context, const float *v, float *out) {
     c->calls += 1;
 }
 
+/* A = M M^T + ridge I, M uniform in [-1, 1]. */
+static void random_spd(spd_ctx *c, saferl_rng *rng, double ridge) {
+    double M[CG_N][CG_N];
+    int i, k, j;
+    for (i = 0; i < CG_N; ++i)
+        for (k = 0; k < CG_N; ++k) M[i][k] = 2.0 * saferl_rng_uniform(rng) - 1.0;
+    for (i = 0; i < CG_N; ++i)
+        for (k = 0; k < CG_N; ++k) {
+            double s = i == k ? ridge : 0.0;
+            for (j = 0; j < CG_N; ++j) s += M[i][j] * M[k][j];
+            c->A[i][k] = s;
+        }
+}
+
 TEST(conjugate_gradient_matches_a_direct_solve) {
     static spd_ctx c;
-    double M[CG_N][CG_N], aug[CG_N][CG_N + 1], direct[CG_N];
+    double aug[CG_N][CG_N + 1], direct[CG_N];
     float b[CG_N], x[CG_N], work[3 * CG_N];
     saferl_rng rng;
     int i, k, j, it;
     saferl_rng_seed(&rng, 21);
-    for (i = 0; i < CG_N; ++i)
-        for (k = 0; k < CG_N; ++k) M[i][k] = 2.0 * saferl_rng_uniform(&rng) - 1.0;
-    for (i = 0; i < CG_N; ++i)
-        for (k = 0; k < CG_N; ++k) {
-            double s = i == k ? 0.5 : 0.0;
-            for (j = 0; j < CG_N; ++j) s += M[i][j] * M[k][j];
-            c.A[i][k] = s;
-        }
+    random_spd(&c, &rng, 0.5);
     fill_uniform(b, CG_N, &rng, -1.0, 1.0);
     /* Gauss-Jordan with partial pivoting on [A | b] */
     for (i = 0; i < CG_N; ++i) {
@@ -2949,6 +2967,86 @@ TEST(conjugate_gradient_matches_a_direct_solve) {
     memset(b, 0, sizeof b);
     c.calls = 0;
     CHECK(saferl_rl_conjugate_gradient(spd_apply, &c, b, x, CG_N, 10, work) == 0 && c.calls == 0 && x[0] == 0.0f);
+}
+
+/* s A + damping I over a spd_ctx: a Fisher matrix on another scale, damped. */
+typedef struct scaled_spd_ctx { spd_ctx *base; double scale, damping; } scaled_spd_ctx;
+static void scaled_spd_apply(void *context, const float *v, float *out) {
+    scaled_spd_ctx *c = (scaled_spd_ctx *)context;
+    int i;
+    spd_apply(c->base, v, out);
+    for (i = 0; i < CG_N; ++i) out[i] = (float)(c->scale * out[i] + c->damping * v[i]);
+}
+
+/* cg_damping_scale RELATIVE: the damping is 0.1 g^T F g / g^T g (checked in double), so the
+   damped solve x(s) = (s F + damping(s F) I)^-1 g is x(1) / s for F on any scale s (10^-6 ..
+   10^4 on random SPD matrices: a near-deterministic policy's Fisher up to a wide network's),
+   within CG's float accuracy (the matrices' condition numbers are below ~10^3: 1e-4). The
+   absolute damping 0.1 fails the same check (so the check can fail), and a zero gradient
+   gives no damping and no product. Then the agent: TRPO-Lag with RELATIVE runs, the same
+   bits twice, and not the same bits as with ABSOLUTE (the field is read). */
+TEST(relative_damping_gives_the_same_step_on_any_fisher_scale) {
+    static const double scales[] = {1e-6, 1e-3, 1.0, 1e4};
+    static const int order[] = {2, 0, 1, 3};
+    static spd_ctx base;
+    saferl_rng rng;
+    float g[CG_N], x1[CG_N], xs[CG_N], Av[CG_N], work[3 * CG_N];
+    int trial, i, k, m, o, absolute_differs = 0;
+    saferl_rng_seed(&rng, 31);
+    for (trial = 0; trial < 20; ++trial) {
+        double gAg = 0.0, gg = 0.0;
+        random_spd(&base, &rng, 0.05);
+        fill_uniform(g, CG_N, &rng, -1.0, 1.0);
+        for (i = 0; i < CG_N; ++i) {
+            gg += (double)g[i] * g[i];
+            for (k = 0; k < CG_N; ++k) gAg += g[i] * base.A[i][k] * g[k];
+        }
+        for (o = 0; o < 4; ++o) {
+            m = order[o]; /* scale 1 first: x1 */
+            scaled_spd_ctx undamped = {&base, scales[m], 0.0}, damped = {&base, scales[m], 0.0};
+            damped.damping = saferl_rl__relative_damping(scaled_spd_apply, &undamped, g, CG_N, 0.1, Av);
+            CHECK_NEAR(damped.damping, 0.1 * scales[m] * gAg / gg, 1e-5 * damped.damping);
+            saferl_rl_conjugate_gradient(scaled_spd_apply, &damped, g, m == 2 ? x1 : xs, CG_N, 40, work);
+            if (m == 2) continue;
+            for (i = 0; i < CG_N; ++i) CHECK_NEAR(scales[m] * xs[i], x1[i], 1e-4 * (1.0 + fabs(x1[i])));
+            damped.damping = 0.1; /* absolute: the step's shape changes with the scale */
+            saferl_rl_conjugate_gradient(scaled_spd_apply, &damped, g, xs, CG_N, 40, work);
+            for (i = 0; i < CG_N; ++i) absolute_differs += fabs(scales[m] * xs[i] - x1[i]) > 1e-2 * (1.0 + fabs(x1[i]));
+        }
+    }
+    CHECK(absolute_differs > 0);
+    {
+        spd_ctx counted = base;
+        memset(g, 0, sizeof g);
+        counted.calls = 0;
+        CHECK(saferl_rl__relative_damping(spd_apply, &counted, g, CG_N, 0.1, Av) == 0.0 && counted.calls == 0);
+    }
+    {
+        uint64_t h[3];
+        for (m = 0; m < 3; ++m) {
+            saferl_rl_builtin state;
+            saferl_rl_env env;
+            saferl_rl_desc d;
+            saferl_rl_agent agent;
+            saferl_rl_epoch_stats st;
+            int e;
+            memset(&d, 0, sizeof d);
+            d.algorithm = SAFERL_RL_TRPO_LAG;
+            d.seed = 5;
+            d.hidden[0] = d.hidden[1] = 16;
+            d.steps_per_epoch = 256;
+            d.cost_count = 1;
+            d.cost_limits[0] = 0.5;
+            d.cg_damping_scale = m < 2 ? SAFERL_RL_DAMPING_RELATIVE : SAFERL_RL_DAMPING_ABSOLUTE;
+            saferl_rl_env_builtin(&env, &state, SAFERL_RL_ENV_CLIFF);
+            CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
+            for (e = 0; e < 3; ++e) CHECK(saferl_rl_agent_epoch(&agent, &st) == SAFERL_OK);
+            CHECK(agent.trust_region.damping > 0.0 && (m == 2 || agent.trust_region.damping < 0.1 * 1e3));
+            h[m] = fnv1a(0xcbf29ce484222325ull, AGENT_PARAMS(agent), sizeof(float) * AGENT_PARAM_TOTAL(agent));
+            saferl_rl_agent_destroy(&agent);
+        }
+        CHECK(h[0] == h[1] && h[0] != h[2]);
+    }
 }
 
 /* CPO's quadratic program in 2-D, by brute force: max g^T D subject to c + b^T D <= 0 and
@@ -5831,13 +5929,49 @@ static void cmdp_critic_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, con
     }
 }
 
+static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits);
+static void cmdp_mixture_weights(double mean_a1, double mean_a2, double *w);
+
+/* The end of a mixture-map `--cmdp-trace`: per state, its expected visits under the policy now,
+   the actor's mean action tanh(mu) and (SAC) its stds before the squash, the policy's E w(a)
+   against the LP optimum's pi*(.|s); then the exact gap and J_C / d of the policy and of its mean
+   action alone, w(tanh mu) (the same actor without its spread): if the spread costs the return,
+   the second gap is the smaller. */
+static void cmdp_mixture_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, const random_cmdp *M,
+                               cmdp_policy_table policy) {
+    const int td3 = agent->desc.algorithm == SAFERL_RL_TD3_LAG;
+    const double range = M->free_return - M->min_return;
+    double pi[CMDP_STATES * CMDP_ACTIONS], mean_pi[CMDP_STATES * CMDP_ACTIONS], x[CMDP_STATES * CMDP_ACTIONS];
+    double visits[CMDP_STATES], ret, cost, lp_ret, lp_cost, r1, c1;
+    int s, k;
+    if (policy(agent, pi) != 0 || occupancy_lp(&M->model, M->r, M->limit, M->safest, &lp_ret, &lp_cost, x) != 0) return;
+    cmdp_visits(M, pi, visits);
+    for (s = 0; s < CMDP_STATES; ++s) {
+        float obs[CMDP_STATES];
+        const float *head;
+        double mass = 0.0, std[2] = {0.0, 0.0};
+        cmdp_observe(s, obs);
+        head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
+        for (k = 0; k < 2 && !td3; ++k) std[k] = exp(head[2 + k] < -20.0f ? -20.0 : head[2 + k] > 2.0f ? 2.0 : head[2 + k]);
+        cmdp_mixture_weights(tanh((double)head[0]), tanh((double)head[1]), mean_pi + s * CMDP_ACTIONS);
+        for (k = 0; k < CMDP_ACTIONS; ++k) mass += x[s * CMDP_ACTIONS + k];
+        fprintf(trace, "state %d: visits %.2f  tanh(mu) %6.3f %6.3f  std %.3f %.3f  E w %.2f %.2f %.2f  LP pi* %.2f %.2f %.2f\n",
+                s, visits[s], tanh((double)head[0]), tanh((double)head[1]), std[0], std[1], pi[s * CMDP_ACTIONS],
+                pi[s * CMDP_ACTIONS + 1], pi[s * CMDP_ACTIONS + 2], mass > 0.0 ? x[s * CMDP_ACTIONS] / mass : NAN,
+                mass > 0.0 ? x[s * CMDP_ACTIONS + 1] / mass : NAN, mass > 0.0 ? x[s * CMDP_ACTIONS + 2] / mass : NAN);
+    }
+    if (policy_evaluate(&M->model, pi, &ret, &cost) != 0 || policy_evaluate(&M->model, mean_pi, &r1, &c1) != 0) return;
+    fprintf(trace, "the policy: gap %.3f J_C/d %.3f; its mean action alone: gap %.3f J_C/d %.3f\n",
+            (M->lp_return - ret) / range, cost / M->limit, (M->lp_return - r1) / range, c1 / M->limit);
+}
+
 /* The off-policy protocols' run: desc d (its one limit set here, scale d of the CMDP) on env for
-   SAC_CMDP_STEPS steps, the exact value of the policy's table every SAC_CMDP_EVERY steps over
-   the last SAC_CMDP_AVERAGE, averaged. */
+   `steps` steps (the protocols': SAC_CMDP_STEPS), the exact value of the policy's table every
+   SAC_CMDP_EVERY steps over the last SAC_CMDP_AVERAGE, averaged. */
 static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *env, const random_cmdp *M, double scale,
-                              cmdp_policy_table policy, FILE *trace, cmdp_result *out) {
+                              int steps, cmdp_policy_table policy, FILE *trace, cmdp_result *out) {
     const int A = env->action_dim;
-    const size_t size = saferl_rl_replay_memory_size(SAC_CMDP_STEPS, CMDP_STATES, A, 1);
+    const size_t size = saferl_rl_replay_memory_size(steps, CMDP_STATES, A, 1);
     void *memory = malloc(size); /* on the heap: wasm32's static data is small */
     saferl_rl_replay replay;
     saferl_rl_offpolicy_agent agent;
@@ -5846,18 +5980,18 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     int evaluated = 0;
     d->cost_count = 1;
     d->cost_limits[0] = scale * M->limit;
-    if (saferl_rl_replay_init(&replay, SAC_CMDP_STEPS, CMDP_STATES, A, 1, memory, size) != SAFERL_OK ||
+    if (saferl_rl_replay_init(&replay, steps, CMDP_STATES, A, 1, memory, size) != SAFERL_OK ||
         saferl_rl_offpolicy_create(&agent, d, CMDP_STATES, A) != SAFERL_OK) {
         free(memory);
         return -1;
     }
     memset(out, 0, sizeof *out);
-    for (t = 0; t < SAC_CMDP_STEPS; t += SAC_CMDP_EVERY) {
+    for (t = 0; t < steps; t += SAC_CMDP_EVERY) {
         double r1, c1;
         if (saferl_rl_offpolicy_train(&agent, env, &replay, SAC_CMDP_EVERY) != SAFERL_OK) break;
         if (trace) cmdp_trace_line(trace, &agent, env->state, M, scale, t + SAC_CMDP_EVERY, policy);
-        if (t + SAC_CMDP_EVERY == SAC_CMDP_STEPS - SAC_CMDP_AVERAGE) out->multiplier_before = agent.lagrange[0];
-        if (t + SAC_CMDP_EVERY <= SAC_CMDP_STEPS - SAC_CMDP_AVERAGE) continue;
+        if (t + SAC_CMDP_EVERY == steps - SAC_CMDP_AVERAGE) out->multiplier_before = agent.lagrange[0];
+        if (t + SAC_CMDP_EVERY <= steps - SAC_CMDP_AVERAGE) continue;
         if (policy(&agent, pi) != 0 || policy_evaluate(&M->model, pi, &r1, &c1) != 0) break;
         out->ret += r1;
         out->cost += scale * c1;
@@ -5870,9 +6004,10 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     out->multiplier = agent.lagrange[0];
     out->gap = (M->lp_return - out->ret) / (M->free_return - M->min_return);
     if (trace && env->action_count == 0 && A == 1) cmdp_critic_probe(trace, &agent, M, scale, policy);
+    if (trace && env->action_count == 0 && A == 2) cmdp_mixture_probe(trace, &agent, M, policy);
     saferl_rl_offpolicy_destroy(&agent);
     free(memory);
-    return t == SAC_CMDP_STEPS ? 0 : -1;
+    return t == steps ? 0 : -1;
 }
 
 /* A multiplier rule the off-policy grids compare: its name, multiplier_scale and lagrange_kp (0:
@@ -5915,7 +6050,7 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, con
     d.multiplier_scale = rule->units; /* the grid's comparison of rules; else the default */
     d.lagrange_kp = rule->lagrange_kp;
     d.seed = seed;
-    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_discrete_policy, trace, out);
+    return offpolicy_cmdp_run(&d, &env, M, scale, SAC_CMDP_STEPS, cmdp_discrete_policy, trace, out);
 }
 
 /* The grid's slice in the unit tests: CMDP 1, agent seed 1, cost scale 1, which must meet the
@@ -6093,9 +6228,16 @@ static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi) 
     return 0;
 }
 
+/* A diagnosis's departure from the continuous protocol: SAC's target entropy (0: its default,
+   -action_dim) and the steps (0: SAC_CMDP_STEPS; the window stays the last SAC_CMDP_AVERAGE). */
+typedef struct cmdp_variation {
+    double target_entropy;
+    int steps;
+} cmdp_variation;
+
 static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_action_map map, const random_cmdp *M,
-                                 double scale, uint32_t seed, const offpolicy_rule *rule, FILE *trace,
-                                 cmdp_result *out) {
+                                 double scale, uint32_t seed, const offpolicy_rule *rule,
+                                 const cmdp_variation *variation, FILE *trace, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_offpolicy_desc d;
@@ -6110,8 +6252,10 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_a
     d.batch_size = 64;
     d.multiplier_scale = rule->units;
     d.lagrange_kp = rule->lagrange_kp;
+    d.target_entropy = variation->target_entropy;
     d.seed = seed;
-    return offpolicy_cmdp_run(&d, &env, M, scale, cmdp_continuous_policy, trace, out);
+    return offpolicy_cmdp_run(&d, &env, M, scale, variation->steps > 0 ? variation->steps : SAC_CMDP_STEPS,
+                              cmdp_continuous_policy, trace, out);
 }
 
 /* The continuous protocols' exact policy against 20000 actions sampled by saferl_rl_offpolicy_act
@@ -6254,35 +6398,46 @@ TEST(cmdp_mixture_lp_is_the_continuous_optimum) {
     }
 }
 
-/* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP]]]]`: the protocol
-   above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3) x agent seeds
-   1..SEEDS (5) x cost scales 1 and 100, under the relative and cost-units rules (or the RULE named:
-   also relative-p, relative-i) in the step map (or the MAP named: step, mixture), a line a run and
-   a summary per algorithm and rule. */
+/* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY [STEPS]]]]]]`:
+   the protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3)
+   x agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
+   cost-units rules (or the RULE named: also relative-p, relative-i) in the step map (or the MAP
+   named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY and
+   STEPS: a diagnosis's cmdp_variation; 0 for the protocol's). The target read two ways, as the
+   on-policy grid reads it: per run, and per cell (a CMDP at a scale: the mean gap and the mean
+   J_C over the seeds, a line each). */
 static int continuous_cmdp_grid(int argc, char **argv) {
     static const double scales[] = {1.0, 100.0}; /* the ends of the discrete grid's scales, for time */
     static const saferl_rl_offpolicy_algorithm algorithms[] = {SAFERL_RL_SAC_LAG, SAFERL_RL_TD3_LAG};
     static const char *const algorithm_names[] = {"sac-lag", "td3-lag"};
     const cmdp_action_map map = argc > 7 && strcmp(argv[7], "mixture") == 0 ? CMDP_MIXTURE : CMDP_STEP;
+    const cmdp_variation variation = {argc > 8 ? atof(argv[8]) : 0.0, argc > 9 ? atoi(argv[9]) : 0};
     int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
-    int seeds = argc > 4 ? atoi(argv[4]) : 5, all_pass = 1, n, u, m, k;
+    int last_seed = 5, first_seed = 1, all_pass = 1, n, u, m, k;
     uint32_t seed;
+    if (argc > 4 && sscanf(argv[4], "%d-%d", &first_seed, &last_seed) != 2) { /* N, or FROM-TO */
+        first_seed = 1;
+        last_seed = atoi(argv[4]);
+    }
     for (n = 0; n < 2; ++n)
         for (u = 0; u < OFFPOLICY_RULES; ++u) {
             const offpolicy_rule *rule = &offpolicy_rules[u];
-            int pass = 0, runs = 0;
+            int pass = 0, runs = 0, cells = 0, cells_passed = 0;
             if ((argc > 5 && strcmp(argv[5], "all") != 0 ? strcmp(argv[5], rule->name) != 0 : u >= 2) ||
                 (argc > 6 && strcmp(argv[6], "all") != 0 && strcmp(argv[6], algorithm_names[n]) != 0))
                 continue;
             for (m = first; m <= last; ++m) {
                 random_cmdp M;
                 if (cmdp_generate(&M, (uint32_t)m) != 0) return 1;
-                for (k = 0; k < 2; ++k)
-                    for (seed = 1; seed <= (uint32_t)seeds; ++seed) {
+                for (k = 0; k < 2; ++k) {
+                    cmdp_result mean = {0, 0, 0, 0, 0, 0, 0};
+                    for (seed = (uint32_t)first_seed; seed <= (uint32_t)last_seed; ++seed) {
                         cmdp_result r;
                         const double d = scales[k] * M.limit;
                         int ok;
-                        if (continuous_cmdp_train(algorithms[n], map, &M, scales[k], seed, rule, NULL, &r) != 0) return 1;
+                        if (continuous_cmdp_train(algorithms[n], map, &M, scales[k], seed, rule, &variation, NULL,
+                                                  &r) != 0)
+                            return 1;
                         ok = cmdp_passes(&r, d);
                         pass += ok;
                         runs += 1;
@@ -6292,24 +6447,36 @@ static int continuous_cmdp_grid(int argc, char **argv) {
                                (M.lp_return - r.final_ret) / (M.free_return - M.min_return), r.final_cost / d,
                                r.multiplier_before, r.multiplier, cmdp_action_map_names[map], ok ? "ok" : "MISS");
                         fflush(stdout);
+                        mean.gap += r.gap / (last_seed - first_seed + 1);
+                        mean.cost += r.cost / (last_seed - first_seed + 1);
                     }
+                    cells += 1;
+                    cells_passed += last_seed >= first_seed && cmdp_passes(&mean, scales[k] * M.limit);
+                    printf("%s %s cell %d scale %3g (mean over seeds %d-%d): gap %6.3f  J_C/d %.3f  %s %s\n",
+                           algorithm_names[n], rule->name, m, scales[k], first_seed, last_seed, mean.gap,
+                           mean.cost / (scales[k] * M.limit), cmdp_action_map_names[map],
+                           last_seed >= first_seed && cmdp_passes(&mean, scales[k] * M.limit) ? "ok" : "MISS");
+                }
             }
             printf("%s %s %s: %d of %d runs within the target\n", algorithm_names[n], rule->name,
                    cmdp_action_map_names[map], pass, runs);
+            printf("%s %s %s: %d of %d cells (a CMDP at a scale) within the target by the mean over seeds %d-%d\n",
+                   algorithm_names[n], rule->name, cmdp_action_map_names[map], cells_passed, cells, first_seed, last_seed);
             all_pass = all_pass && pass == runs;
         }
     return all_pass ? 0 : 2;
 }
 
-/* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP]`: one run of the protocols above
-   (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units, relative-p or
-   relative-i; MAP step or mixture) with a cmdp_trace_line every SAC_CMDP_EVERY steps, then the
-   run's line as the grids print it. */
+/* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
+   the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
+   relative-p or relative-i; MAP step or mixture; TARGET_ENTROPY and STEPS as the grid's) with a
+   cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
     cmdp_result r;
     const offpolicy_rule *rule = argc > 3 ? offpolicy_rule_named(argv[3]) : NULL;
     const cmdp_action_map map = argc > 7 && strcmp(argv[7], "mixture") == 0 ? CMDP_MIXTURE : CMDP_STEP;
+    const cmdp_variation variation = {argc > 8 ? atof(argv[8]) : 0.0, argc > 9 ? atoi(argv[9]) : 0};
     double scale;
     uint32_t seed;
     int status;
@@ -6317,8 +6484,8 @@ static int cmdp_trace(int argc, char **argv) {
     scale = atof(argv[5]);
     seed = (uint32_t)atoi(argv[6]);
     if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, rule, stdout, &r);
-    else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, map, &M, scale, seed, rule, stdout, &r);
-    else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, map, &M, scale, seed, rule, stdout, &r);
+    else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, map, &M, scale, seed, rule, &variation, stdout, &r);
+    else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, map, &M, scale, seed, rule, &variation, stdout, &r);
     else return 1;
     if (status != 0) return 1;
     printf("%s %s cmdp %s scale %g seed %u: gap %6.3f  J_C/d %.3f  multiplier %.4g -> %.4g  %s\n", argv[2], argv[3],
@@ -6344,17 +6511,22 @@ static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) 
     }
 }
 
-/* `test_rl --cmdp-trace-trust ALGORITHM CMDP SCALE SEED [FROM]`: the grid's protocol for one
+/* `test_rl --cmdp-trace-trust ALGORITHM CMDP SCALE SEED [FROM [relative]]`: the grid's protocol for one
    on-policy run, a line an epoch from epoch FROM (1): the exact J_C / d of the policy that
    acted, the J_C / d the update acted on (the epoch's episodes), the dual's case and the
-   accepted step fraction, and the change of J_C / d the step made three ways: as the update
+   accepted step fraction, and the change of J_C / d the step made four ways: as the update
    predicted it (L times the change of the batch's cost surrogate mean(rho A_C), L the mean
-   episode length: the linearisation CPO's constraint states), as the exact linearisation
+   episode length: the linearisation CPO's constraint states), the same surrogate with the
+   exact advantages Q_C(s, a) - V_C(s) at the batch's (s, a) (what the batch's choice of
+   states and actions alone contributes), as the exact linearisation
    predicts it (the performance-difference lemma with the old policy's visits and Q_C,
    sum_s d_old(s) sum_a (pi_new - pi_old)(a|s) Q_C_old(s, a)) and as it is (exact); then the
-   gap after the step, the multiplier (CPO, PCPO: nu) and the cost critic's value of the start
-   state in units of d. Then the means over the epochs printed: estimate error, sampling error
-   of the predicted change, the linearisation's error, and J_C after the steps. */
+   gap after the step, the multiplier (CPO, PCPO: nu), the cost critic's value of the start
+   state in units of d, the CG damping (cg_damping_scale RELATIVE with `relative`) and the
+   range over states of visit share x p (1 - p) of the likeliest action (each state's scale
+   in the Fisher). Then the means over the epochs printed: estimate error, sampling error
+   of the predicted change, the linearisation's error, J_C after the steps, and the batch's
+   cost advantages against the exact ones at the same (s, a): correlation and sd ratio. */
 static int cmdp_trace_trust(int argc, char **argv) {
     random_cmdp M;
     cmdp_env_state state;
@@ -6372,10 +6544,12 @@ static int cmdp_trace_trust(int argc, char **argv) {
     if (algorithm < 0) return 1;
     cmdp_env(&env, &state, &M, scale);
     cmdp_desc(&d, (saferl_rl_algorithm)algorithm, (uint32_t)atoi(argv[5]), limit);
+    if (argc > 7 && strcmp(argv[7], "relative") == 0) d.cg_damping_scale = SAFERL_RL_DAMPING_RELATIVE;
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return 1;
     for (e = 1; e <= CMDP_EPOCHS; ++e) {
         double pi_old[CMDP_STATES * CMDP_ACTIONS], pi_new[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS];
         double qc[CMDP_STATES * CMDP_ACTIONS], visits[CMDP_STATES], r0, c0, r1, c1, surrogate = 0.0, linear = 0.0, L, critic;
+        double sampled_exact = 0.0, curvature[2], vc[CMDP_STATES], xy = 0.0, xx = 0.0, yy = 0.0, mx = 0.0, my = 0.0;
         int i, s, k;
         policy_table_of(&agent.actor, CMDP_STATES, CMDP_ACTIONS, pi_old);
         if (saferl_rl_agent_epoch(&agent, &st) != SAFERL_OK) return 1;
@@ -6383,6 +6557,8 @@ static int cmdp_trace_trust(int argc, char **argv) {
         if (policy_evaluate(&M.model, pi_old, &r0, &c0) != 0 || policy_evaluate(&M.model, pi_new, &r1, &c1) != 0) return 1;
         cmdp_action_values(&M, pi_old, q, qc);
         cmdp_visits(&M, pi_old, visits);
+        for (s = 0; s < CMDP_STATES; ++s)
+            for (vc[s] = 0.0, k = 0; k < CMDP_ACTIONS; ++k) vc[s] += pi_old[s * CMDP_ACTIONS + k] * qc[s * CMDP_ACTIONS + k];
         for (s = 0; s < CMDP_STATES; ++s)
             for (k = 0; k < CMDP_ACTIONS; ++k)
                 linear += visits[s] * (pi_new[s * CMDP_ACTIONS + k] - pi_old[s * CMDP_ACTIONS + k]) * qc[s * CMDP_ACTIONS + k];
@@ -6392,8 +6568,20 @@ static int cmdp_trace_trust(int argc, char **argv) {
             for (s = 0; s < CMDP_STATES && o[s] != 1.0f; ++s) {}
             if (s == CMDP_STATES || a < 0 || a >= CMDP_ACTIONS) return 1; /* not a live state's one-hot row */
             surrogate += (pi_new[s * CMDP_ACTIONS + a] / pi_old[s * CMDP_ACTIONS + a] - 1.0) * agent.rollout.cost_advantages[i];
+            sampled_exact += (pi_new[s * CMDP_ACTIONS + a] / pi_old[s * CMDP_ACTIONS + a] - 1.0) * (qc[s * CMDP_ACTIONS + a] - vc[s]);
+            mx += agent.rollout.cost_advantages[i];
+            my += scale * (qc[s * CMDP_ACTIONS + a] - vc[s]);
+            xy += agent.rollout.cost_advantages[i] * scale * (qc[s * CMDP_ACTIONS + a] - vc[s]);
+            xx += (double)agent.rollout.cost_advantages[i] * agent.rollout.cost_advantages[i];
+            yy += scale * scale * (qc[s * CMDP_ACTIONS + a] - vc[s]) * (qc[s * CMDP_ACTIONS + a] - vc[s]);
         }
+        mx /= d.steps_per_epoch;
+        my /= d.steps_per_epoch;
+        xy = xy / d.steps_per_epoch - mx * my;
+        xx = xx / d.steps_per_epoch - mx * mx;
+        yy = yy / d.steps_per_epoch - my * my;
         surrogate /= d.steps_per_epoch;
+        sampled_exact /= d.steps_per_epoch;
         L = st.episodes > 0 ? (double)d.steps_per_epoch / st.episodes : NAN;
         {   /* the cost critic's value of the start state, trained after this epoch's step */
             float start[CMDP_STATES] = {0}, acts[64];
@@ -6404,21 +6592,40 @@ static int cmdp_trace_trust(int argc, char **argv) {
                                            start, acts, 1)[0];
         }
         if (e < from) continue;
-        printf("epoch %3d  J_C/d %.3f  estimate %.3f  case %2d frac %.3f  change: predicted %+.4f linear %+.4f true %+.4f"
-               "  gap %.3f  multiplier %.3f  critic %.3f\n",
+        {   /* each state's curvature scale: its visit share times p (1 - p) of its likeliest action */
+            double total = 0.0, p_max;
+            for (s = 0; s < CMDP_STATES; ++s) total += visits[s];
+            curvature[0] = 1e300;
+            curvature[1] = 0.0;
+            for (s = 0; s < CMDP_STATES; ++s) {
+                for (p_max = 0.0, k = 0; k < CMDP_ACTIONS; ++k)
+                    p_max = pi_old[s * CMDP_ACTIONS + k] > p_max ? pi_old[s * CMDP_ACTIONS + k] : p_max;
+                if (visits[s] <= 0.0) continue;
+                curvature[0] = fmin(curvature[0], visits[s] / total * p_max * (1.0 - p_max));
+                curvature[1] = fmax(curvature[1], visits[s] / total * p_max * (1.0 - p_max));
+            }
+        }
+        printf("epoch %3d  J_C/d %.3f  estimate %.3f  case %2d frac %.3f  change: predicted %+.4f sampled-exact %+.4f"
+               " linear %+.4f true %+.4f  gap %.3f  multiplier %.3f  critic %.3f  damping %.3g  states' curvature"
+               " %.3g..%.3g\n",
                e, c0 / M.limit, st.cost_estimates[0] / limit, st.optim_case, st.step_fraction, L * surrogate / limit,
-               linear / M.limit, (c1 - c0) / M.limit, (M.lp_return - r1) / (M.free_return - M.min_return), st.lagrange_multiplier, critic / limit);
+               L * sampled_exact / M.limit, linear / M.limit, (c1 - c0) / M.limit, (M.lp_return - r1) / (M.free_return - M.min_return), st.lagrange_multiplier, critic / limit,
+               agent.trust_region.damping, curvature[0], curvature[1]);
         if (L == L) {
             counted += 1;
             sums[0] += st.cost_estimates[0] / limit - c0 / M.limit;
             sums[1] += linear / M.limit - L * surrogate / limit;
             sums[2] += (c1 - c0 - linear) / M.limit;
             sums[3] += c1 / M.limit;
+            sums[4] += xy / sqrt(xx * yy);
+            sums[5] += sqrt(xx / yy);
         }
     }
     printf("means over %d epochs (units of d): estimate - exact %+.4f, exact linear - predicted %+.4f, true - exact"
-           " linear %+.4f; mean J_C after the steps %.4f\n",
-           counted, sums[0] / counted, sums[1] / counted, sums[2] / counted, sums[3] / counted);
+           " linear %+.4f; mean J_C after the steps %.4f; the batch's cost advantages against the exact A_C at its"
+           " (s, a): correlation %.3f, sd ratio %.3f\n",
+           counted, sums[0] / counted, sums[1] / counted, sums[2] / counted, sums[3] / counted, sums[4] / counted,
+           sums[5] / counted);
     saferl_rl_agent_destroy(&agent);
     return 0;
 }
@@ -8176,10 +8383,10 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     bad[0] ^= 1;
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint");
     memcpy(bad, good, size);
-    put_le32(bad + 4, 4); /* version 4 had no off-policy lagrange_kp (3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
+    put_le32(bad + 4, 5); /* version 5 had no cg_damping_scale (4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
-    put_le32(bad + 4, 6);
+    put_le32(bad + 4, 7);
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
     memcpy(bad, good, size);
@@ -8767,7 +8974,8 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cmdp-lp") == 0) return dump_cmdp_lp();
     if (argc > 1 && (strcmp(argv[1], "--cmdp-grid") == 0 || strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ||
                      strcmp(argv[1], "--cmdp-grid-window") == 0 || strcmp(argv[1], "--cmdp-grid-proportional") == 0 ||
-                     strcmp(argv[1], "--cmdp-grid-integral") == 0))
+                     strcmp(argv[1], "--cmdp-grid-integral") == 0 ||
+                     strcmp(argv[1], "--cmdp-grid-relative-damping") == 0))
         return cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-sac") == 0) return sac_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
@@ -8835,6 +9043,7 @@ int main(int argc, char **argv) {
     RUN(two_constraints_reach_their_lp_optimum);
     RUN(fisher_vector_product_matches_the_explicit_fisher);
     RUN(conjugate_gradient_matches_a_direct_solve);
+    RUN(relative_damping_gives_the_same_step_on_any_fisher_scale);
     RUN(cpo_dual_matches_a_brute_force_search_in_all_five_cases);
     RUN(pcpo_projection_matches_a_brute_force_solve);
     RUN(pcpo_and_trpo_lag_epochs_reproduce_without_allocating);

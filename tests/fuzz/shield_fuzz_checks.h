@@ -38,7 +38,11 @@ static void check_automaton(const saferl_shield_dfa *d, int minimal) {
         CHECK(memcmp(back.next, d->next, ((size_t)d->state_count << d->letter_bits) * sizeof(uint32_t)) == 0);
         saferl_shield_dfa_destroy(&back);
     }
-    if (d->state_count > 200 || d->reward) return;
+    /* Cost bounds that keep each run short. Over 14 propositions a dense automaton's round
+       trip (reading the HOA back over 2^k letters, then the equivalence check) costs seconds
+       under the sanitizers: 2.2 s at 15 propositions, 4.2 s at 16, near the 5 s timeout
+       (known_failures/README.md). */
+    if (d->state_count > 200 || d->reward || (!d->node && d->prop_count > 14)) return;
     CHECK(saferl_shield_write_hoa(d, SAFERL_SHIELD_HOA_COMPLETE, "fuzz", NULL, 0, &length) == SAFERL_ERR_BUFFER_TOO_SMALL);
     hoa = (char *)malloc(length + 1);
     if (!hoa) return;
