@@ -1921,17 +1921,12 @@ static void saferl_budget__draw_xi(const double *patterns, size_t pattern_count,
     const size_t first = row >= 0 ? (size_t)row * SAFERL_BUDGET__GRID_M : 0;
     const size_t last = row >= 0 ? first + SAFERL_BUDGET__GRID_M - 1 : cells - 1;
     const double base = first > 0 ? g->cumulative[first - 1] : 0.0;
-    saferl_budget__gamma_law atom_solved, atom_failed; /* the atom's laws, the same for every draw */
     size_t m, i;
-    if (atom_probability > 0.0) {
-        saferl_budget__gamma_prepare(successes, &atom_solved);
-        saferl_budget__gamma_prepare(failures, &atom_failed);
-    }
     for (m = 0; m < draws; ++m) {
         double target, sum = 0.0, log_a, a, b;
         size_t low = first, high = last, j, k;
         if (atom_probability > 0.0 && saferl_rng_uniform(rng) < atom_probability) {
-            double x = saferl_budget__gamma_draw(rng, &atom_solved), y = saferl_budget__gamma_draw(rng, &atom_failed);
+            double x = saferl_budget__sample_gamma(rng, successes), y = saferl_budget__sample_gamma(rng, failures);
             xi[m] = horizon * x / (x + y);
             continue;
         }
