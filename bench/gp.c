@@ -128,6 +128,15 @@ static double exp_ops[3];   /* --exp-ops: multiplies, adds, other vector ALU ope
 static double pipe_rate[4]; /* 4-double operations per ns: multiplies alone, adds alone, all the
                                pipes (multiplies, adds and logic together), FMAs alone; 0: unknown */
 
+/* Do the hot loops run their AVX-512 copies here (8 doubles an operation)? */
+static int wide_copies_run(void) {
+#if defined(SAFERL_GP__DISPATCH)
+    return saferl_gp__have_avx512();
+#else
+    return 0;
+#endif
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__EMSCRIPTEN__)
 #define BENCH_PIPE_INIT                                                                            \
     "vbroadcastsd %0, %%ymm15\n vbroadcastsd %1, %%ymm14\n"                                        \
@@ -193,6 +202,7 @@ static void measure_pipes(void) {
     int kind, skip, r;
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+    if (wide_copies_run()) return; /* these chains are 4-double operations; the loops in use do 8 */
     for (kind = 0; kind < 4; ++kind) {
         double best = 1e30;
         for (skip = 0; skip < (kind == 2 ? 16 : 1); ++skip)
@@ -299,7 +309,9 @@ static double interleave_ratio(uint32_t piece) {
 static void print_pipes(void) {
     double exp_ns, exp_pipes_ns;
     if (pipe_rate[0] <= 0.0) {
-        printf("FP pipes: not measured (x86-64 with AVX2 and FMA only)\n");
+        printf("FP pipes: not measured (%s): no FP-pipe bound\n",
+               wide_copies_run() ? "the chains are 4-double operations, the AVX-512 copies in use do 8"
+                                 : "x86-64 with AVX2 and FMA only");
         return;
     }
     printf("FP pipes, 4-double operations per ns (fastest runs): multiplies %.2f, adds %.2f, both %.2f\n"
@@ -760,7 +772,8 @@ int main(int argc, char **argv) {
        with AVX2 or without x86-64) and, with runtime dispatch, by this CPU */
 #if defined(SAFERL_GP__DISPATCH)
     printf("; hot loops dispatched at run time: %s\n",
-           predict_solve_fuses()    ? "AVX2 (no FMA) in use, the predictions' variance solve fused (FMA)"
+           wide_copies_run()        ? "AVX-512 (no FMA) in use, the predictions' variance solve fused (FMA)"
+           : predict_solve_fuses()  ? "AVX2 (no FMA) in use, the predictions' variance solve fused (FMA)"
            : saferl_gp__have_avx2() ? "AVX2 (no FMA) in use"
                                     : "SSE in use (this CPU has no AVX2)");
 #elif defined(__AVX2__) && defined(__FMA__)

@@ -1469,6 +1469,15 @@ static void reference_solve(const double *l, size_t ld, uint32_t n, double *v, s
     }
 }
 
+/* does the predictions' solve run its AVX-512 copy here? */
+static int dispatch_have_wide_solve(void) {
+#if defined(SAFERL_GP__DISPATCH) && !defined(SAFERL_USE_BLIS)
+    return saferl_gp__have_avx512() && saferl_gp__have_fma();
+#else
+    return 0;
+#endif
+}
+
 /* does the predictions' solve fuse here? */
 static int dispatch_have_fused_solve(void) {
 #if defined(SAFERL_GP__DISPATCH) && !defined(SAFERL_USE_BLIS)
@@ -1531,8 +1540,8 @@ TEST(dispatch_solve_is_bit_identical) {
     static const uint32_t ns[10] = {1, 3, 4, 5, 6, 7, 11, 12, 26, 41};
     static const uint32_t ms[12] = {1, 3, 4, 5, 7, 8, 9, 17, 63, 64, 71, 133};
     static double l[41 * 45], v0[41 * 140], v1[41 * 140], v2[41 * 140], v3[41 * 140], f0[41 * 140], f1[41 * 140];
-    static double s0[140], s1[140], s2[140], s3[140], t0[140], t1[140];
-    const int avx2 = dispatch_have_avx2(), fused = dispatch_have_fused_solve();
+    static double f2[41 * 140], s0[140], s1[140], s2[140], s3[140], t0[140], t1[140], t2[140];
+    const int avx2 = dispatch_have_avx2(), fused = dispatch_have_fused_solve(), wide = dispatch_have_wide_solve();
     saferl_rng rng;
     uint32_t a, b, i, k, checked = 0, mismatches = 0, fused_mismatches = 0;
     int with_sums;
@@ -1552,7 +1561,8 @@ TEST(dispatch_solve_is_bit_identical) {
                 for (i = 0; i < n; ++i)
                     for (k = 0; k <= i; ++k)
                         l[(size_t)i * ld + k] = k == i ? 1.0 + saferl_rng_uniform(&rng) : saferl_rng_uniform(&rng) - 0.5;
-                for (i = 0; i < n * ldv; ++i) v0[i] = v1[i] = v2[i] = v3[i] = f0[i] = f1[i] = 2.0 * saferl_rng_uniform(&rng) - 1.0;
+                for (i = 0; i < n * ldv; ++i)
+                    v0[i] = v1[i] = v2[i] = v3[i] = f0[i] = f1[i] = f2[i] = 2.0 * saferl_rng_uniform(&rng) - 1.0;
                 reference_solve(l, ld, n, v0, ldv, m, with_sums ? s0 : NULL, 0);
                 saferl_gp__solve_columns(l, ld, n, v1, ldv, m, with_sums ? s1 : NULL);
                 mismatches += memcmp(v0, v1, bytes) != 0 || (with_sums && memcmp(s0, s1, m * sizeof(double)) != 0);
@@ -1566,16 +1576,23 @@ TEST(dispatch_solve_is_bit_identical) {
                     saferl_gp__solve_columns_avx2(l, ld, n, v3, ldv, m, with_sums ? s3 : NULL);
                     mismatches += memcmp(v0, v3, bytes) != 0 || (with_sums && memcmp(s0, s3, m * sizeof(double)) != 0);
                 }
+                if (wide) { /* the fused solve above ran the AVX-512 copy; the AVX2 one, called directly */
+                    saferl_gp__solve_columns_fused_avx2(l, ld, n, f2, ldv, m, with_sums ? t2 : NULL);
+                    fused_mismatches += memcmp(f0, f2, bytes) != 0 || (with_sums && memcmp(t0, t2, m * sizeof(double)) != 0);
+                }
 #else
                 (void)v2;
                 (void)v3;
+                (void)f2;
+                (void)t2;
+                (void)wide;
                 (void)s2;
                 (void)s3;
                 (void)avx2;
 #endif
                 checked += 1;
             }
-    printf("        the predictions' solve: %s\n", fused ? "fused (FMA)" : "not fused");
+    printf("        the predictions' solve: %s\n", wide ? "fused (FMA), AVX-512 and AVX2 copies" : fused ? "fused (FMA)" : "not fused");
     CHECK(checked == 240);
     CHECK(mismatches == 0);
     CHECK(fused_mismatches == 0);
