@@ -287,13 +287,14 @@
    REVISION HISTORY
       0.4.5 (2026-12-05)  AVX-512 copies of the dispatched loops (kernel rows and their exp,
                           rows added for means and grids, the backward substitution, the
-                          safe-step bounds and widths) and of the
-                          predictions' fused variance solve (16-column tiles), picked at run
-                          time on CPUs with AVX-512; the same bits as before on every path.
-                          Where the FP pipes are 512 bits wide, predict at |Z| = 10^4:
-                          0.418 -> 0.249 ms at n = 25, 2.90 -> 1.52 at 100, 9.13 -> 4.75
-                          at 200. The Cholesky's rows and the forward substitution keep
-                          their SSE and AVX2 copies only (slower in AVX-512)
+                          safe-step bounds and widths) and of the predictions' fused
+                          variance solve (16-column tiles), picked at run time on CPUs with
+                          AVX-512; the same bits as before on every path. Where the FP
+                          pipes are 512 bits wide, predict at |Z| = 10^4: 0.415 -> 0.251 ms
+                          at n = 25, 2.86 -> 1.53 at 100, 9.05 -> 4.76 at 200
+                          (bench/gp_phases.c, load 28). The Cholesky's rows and the forward
+                          substitution keep their SSE and AVX2 copies only (slower in
+                          AVX-512)
       0.4.4 (2026-12-05)  the factor's unblocked rows go two at a time (two chains of
                           divisions side by side) and its kernel matrix 16 rows a call, the
                           same operations per entry and the same bits: set_data 0.0039 ->

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark of saferl_gp.h against scikit-learn on the same data, one thread on both sides,
-# then with default threading; the portable path (its hot loops picked at run time: AVX2 or
+# then with default threading; the portable path (its hot loops picked at run time: AVX-512, AVX2 or
 # SSE) and the BLIS path; the SSE code alone (SAFERL_NO_DISPATCH) and -march=native for the
 # PLS-scale rows; WebAssembly against native for those rows; then the safety and regret of the
 # safe optimiser's beta rules on prior-drawn functions (bench/gp_safety.c); between them,
 # whether the exp and the solve overlap in one loop (bench/gp_overlap.c). The load average
-# is printed before and after: the timings mean little on a busy machine.
+# is printed before and after: the timings mean little on a busy machine. bench/gp_phases.c times
+# each phase of predict alone, whose minima stay comparable under load.
 # Run from anywhere: bench/run_gp.sh
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -68,6 +69,10 @@ echo "sklearn, default threading ..."
 echo
 echo "== portable, $V2, 1 thread; sklearn 1 thread"
 build/bench_gp_v2 --peer build/gp_peer_1.txt --config "$V2, 1 thread" --dgemm-gflops "$DGEMM" --exp-ops "$EXP_OPS"
+echo
+echo "== the phases of predict, each timed alone on a block of 64 queries (bench/gp_phases.c), 1 thread"
+$V2 bench/gp_phases.c -o build/bench_gp_phases -lm
+build/bench_gp_phases
 echo
 echo "== BLIS, $BLIS, BLIS_NUM_THREADS=1; sklearn 1 thread"
 BLIS_NUM_THREADS=1 build/bench_gp_blis --peer build/gp_peer_1.txt --config "BLIS, 1 thread" --dgemm-gflops "$DGEMM"

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT OR Unlicense
+/* Where saferl_gp_predict's time goes, phase by phase, on a busy machine: each phase of one
+   block of 64 queries (the block predict works on) timed alone, the fastest of many repeats,
+   scaled to 10^4 queries. A whole fit + predict row takes milliseconds and is preempted on a
+   loaded machine; a block takes microseconds and some repeats run undisturbed, so the
+   minima stay comparable between builds run side by side (bench/run_gp.sh's rows are the
+   idle figures). The data are bench/gp.c's (d = 2, RBF, lengthscale 0.8, noise 1e-4).
+
+     gcc -O3 -march=x86-64-v2 -I. bench/gp_phases.c -o build/bench_gp_phases -lm
+     build/bench_gp_phases [repeats] [n ...]      default: 3000 repeats, n = 25 50 100 200
+
+   Phases: the kernel block (squared distances and the exp), the exp alone on as many values,
+   the mean (k^T alpha, rows added), the variance solve (with its sums), the whole predict of
+   the block, and the fit (saferl_gp_set_data, n points). */
+#define _POSIX_C_SOURCE 200809L
+#define SAFERL_GP_IMPLEMENTATION
+#include "saferl_gp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_timing.h"
+
+#define DIM 2
+#define N_MAX 200 /* the largest n timed */
+#define WIDTH SAFERL_GP_BLOCK
+
+/* bench/gp.c's data, drawn in its order: 4000 training points, their targets, 10^4 candidates */
+static double X[4000 * DIM], Y[4000], Z[10000 * DIM];
+static double block[N_MAX * WIDTH], source[N_MAX * WIDTH], mean[WIDTH], sums[WIDTH];
+static volatile double sink;
+
+/* the fastest of `repeats` runs of a statement, in seconds */
+#define FASTEST(repeats, statement)                                                                                    \
+    do {                                                                                                               \
+        int r_;                                                                                                        \
+        best = 1e30;                                                                                                   \
+        for (r_ = 0; r_ < (repeats); ++r_) {                                                                           \
+            double start_ = now_seconds(), t_;                                                                         \
+            statement;                                                                                                 \
+            t_ = now_seconds() - start_;                                                                               \
+            if (t_ < best) best = t_;                                                                                  \
+        }                                                                                                              \
+    } while (0)
+
+/* The FMA pipes' peak for 8-double operations: 12 independent chains a = a * 1 + 0 (4-cycle
+   latency, two pipes: 8 or more keep them full), the fastest of 41 runs of 2 10^5 steps.
+   GFLOP/s, or 0 without AVX-512. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define PEAK_STEP(a) a = _mm512_fmadd_pd(a, one, zero)
+__attribute__((target("avx512f"), noinline)) static double fma_peak_avx512(void) {
+    __m512d a0 = _mm512_set1_pd(1.0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
+    __m512d a10 = a0, a11 = a0, one = a0, zero = _mm512_setzero_pd();
+    double best = 1e30, lanes[8];
+    const long steps = 200000;
+    long k;
+    int r;
+    for (r = 0; r < 41; ++r) {
+        double start = now_seconds(), t;
+        for (k = 0; k < steps; ++k) {
+            PEAK_STEP(a0); PEAK_STEP(a1); PEAK_STEP(a2); PEAK_STEP(a3); PEAK_STEP(a4); PEAK_STEP(a5);
+            PEAK_STEP(a6); PEAK_STEP(a7); PEAK_STEP(a8); PEAK_STEP(a9); PEAK_STEP(a10); PEAK_STEP(a11);
+            /* the chains stay in registers and cannot be folded away */
+            __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), "+v"(a6), "+v"(a7),
+                             "+v"(a8), "+v"(a9), "+v"(a10), "+v"(a11));
+        }
+        t = now_seconds() - start;
+        if (t < best) best = t;
+    }
+    _mm512_storeu_pd(lanes, _mm512_add_pd(_mm512_add_pd(a0, a11), _mm512_add_pd(a5, a6)));
+    sink += lanes[0];
+    return 12.0 * 16.0 * (double)steps / best * 1e-9;
+}
+static double fma_peak(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? fma_peak_avx512() : 0.0;
+}
+#else
+static double fma_peak(void) { return 0.0; }
+#endif
+
+static void phases(uint32_t n, int repeats) {
+    const double per = 1e4 / WIDTH * 1e3; /* a block's seconds -> ms per 10^4 queries */
+    double ls = 0.8, best, copy, kernel, exp_alone, mean_rows, solve, predict, fit;
+    saferl_gp gp;
+    saferl_gp_desc d;
+    size_t i;
+    memset(&d, 0, sizeof d);
+    d.dim = DIM;
+    d.capacity = n + 1;
+    d.lengthscale = &ls;
+    d.noise_variance = 1e-4;
+    if (saferl_gp_create(&gp, &d) < 0 || saferl_gp_set_data(&gp, X, Y, n) < 0) {
+        fprintf(stderr, "gp_phases: setup failed\n");
+        exit(1);
+    }
+    saferl_gp__kernel_block(&gp, gp.x, n, Z, WIDTH, source, WIDTH);
+    FASTEST(repeats, memcpy(block, source, sizeof(double) * n * WIDTH));
+    copy = best; /* the solve and the exp work in place: each repeat restores its input first */
+    FASTEST(repeats, saferl_gp__kernel_block(&gp, gp.x, n, Z, WIDTH, block, WIDTH));
+    kernel = best;
+    FASTEST(repeats, saferl_gp__add_rows(mean, source, WIDTH, gp.alpha, 1, 1.0, n, WIDTH));
+    mean_rows = best;
+    FASTEST(repeats, (memcpy(block, source, sizeof(double) * n * WIDTH),
+                      saferl_gp__solve_columns_fused(gp.cholesky, gp.capacity, n, block, WIDTH, WIDTH, sums)));
+    solve = best - copy;
+    FASTEST(repeats, saferl_gp_predict(&gp, Z, WIDTH, mean, sums));
+    predict = best;
+    FASTEST(repeats, saferl_gp_set_data(&gp, X, Y, n));
+    fit = best;
+    for (i = 0; i < (size_t)n * WIDTH; ++i) source[i] = 30.0 * (double)(i % 1000) / 1000.0; /* r^2 in [0, 30) */
+    FASTEST(repeats, (memcpy(block, source, sizeof(double) * n * WIDTH),
+                      saferl_gp__rho_row(SAFERL_GP_RBF, 1.0, block, n * WIDTH)));
+    exp_alone = best - copy;
+    printf("n = %3u: predict %.4f = kernel %.4f (exp alone %.4f, the rest %.4f) + mean %.4f + solve %.4f"
+           " (%.1f GFLOP/s) + %.4f; fit %.4f ms\n",
+           n, per * predict, per * kernel, per * exp_alone, per * (kernel - exp_alone), per * mean_rows, per * solve,
+           (double)n * n * WIDTH / solve * 1e-9, per * (predict - kernel - mean_rows - solve), 1e3 * fit);
+    sink += mean[0] + sums[0] + block[0];
+    saferl_gp_destroy(&gp);
+}
+
+int main(int argc, char **argv) {
+    static const uint32_t defaults[4] = {25, 50, 100, 200};
+    int repeats = argc > 1 ? atoi(argv[1]) : 3000, a;
+    saferl_rng rng;
+    (void)median; /* bench_timing.h's, not needed here: minima, not medians */
+    saferl_rng_seed(&rng, 2026);
+    for (a = 0; a < 4000 * DIM; ++a) X[a] = 10.0 * saferl_rng_uniform(&rng);
+    for (a = 0; a < 4000; ++a) Y[a] = sin(X[2 * a]) * cos(0.7 * X[2 * a + 1]) + 0.01 * saferl_rng_normal(&rng);
+    for (a = 0; a < 10000 * DIM; ++a) Z[a] = 10.0 * saferl_rng_uniform(&rng);
+    if (repeats < 1) repeats = 1;
+    printf("saferl_gp.h %s: phases of saferl_gp_predict, blocks of %u queries, fastest of %d, ms per 10^4 queries\n",
+           saferl_gp_version(), WIDTH, repeats);
+    if (fma_peak() > 0.0) printf("the FMA pipes' peak with 8-double operations: %.1f GFLOP/s\n", fma_peak());
+    if (argc > 2)
+        for (a = 2; a < argc; ++a) {
+            uint32_t n = (uint32_t)atoi(argv[a]);
+            if (n >= 1 && n <= N_MAX) phases(n, repeats);
+        }
+    else
+        for (a = 0; a < 4; ++a) phases(defaults[a], repeats);
+    return 0;
+}
