@@ -2052,7 +2052,8 @@ static uint64_t hash_stats(uint64_t h, const saferl_rl_epoch_stats *s) {
    multiplier in cost units up to 21, the relative multiplier's defaults from 22 (with the
    episode window's J_C up to 27, the default epoch's from 28). FOCOPS and CUP's cases under
    the relative defaults (25, 26, 31, 32) were re-recorded in 0.5.2, when their lambda_kp
-   default became 10 (saferl_rl.h, ALGORITHMS, "damping nu"); the others kept their bits. */
+   default became 10 (saferl_rl.h, ALGORITHMS, "damping nu"), and in 0.5.4, when their push was
+   bounded (the cliff's first epochs cost more than 2 d); the others kept their bits. */
 static uint64_t fingerprint_case(int k) {
     saferl_rl_builtin states[2];
     saferl_rl_env envs[2];
@@ -2146,9 +2147,9 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0xa0336c280f2cf240ull, 0x5e4c2e7ce4df1b9bull, 0x6923856d31985d89ull,
         0xec2dc5940cbe1616ull, 0xfe73b05dfbc37042ull, 0xb3419e2db35e079aull,
         0x42c52d9d9fb36d7aull, 0x09a3d619054bf819ull, 0x76c5b50c837f46fbull,
-        0x18872053b99f259dull, 0x0ab1401e26a1a9bbull, 0xbffc813c64a0753eull,
+        0x18872053b99f259dull, 0xfa65af495d51afeeull, 0xd472e0168f027fcbull,
         0x46f8c4f251aeea2dull, 0x554f6caf47f707f3ull, 0x4261f8bb5fcaa489ull,
-        0x417209c1382e271aull, 0x7936d5d85f45e568ull, 0xc775e2807ad4bc28ull,
+        0x417209c1382e271aull, 0x9687bb0f425f7f90ull, 0x41336748d789bb0bull,
         0x6ad504fe2bf0bda4ull, 0xf20439f8ac45b7f1ull,
     };
     const uint64_t *expected = recorded;
@@ -2162,9 +2163,9 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0x3514d765288a0c70ull, 0xd14e5c8d86af9f4bull, 0x6f52b7b5430fe029ull,
         0xde6b01da7b5dc126ull, 0x23fdb3b2230da912ull, 0xdedab39940b8d10aull,
         0x1ecaf943431531daull, 0xe649b03677a7a789ull, 0x1096dd205340b86bull,
-        0x95caea32a83022cdull, 0xbf124514c6a97d3bull, 0x9f74e96101d0199eull,
+        0x95caea32a83022cdull, 0x4415f69650a5769eull, 0x82f02b2475cf4c5bull,
         0xbc5d74030c620aedull, 0xfcbaa14910a67f73ull, 0xac69d37f63462d79ull,
-        0x16e441c37ee707faull, 0xb174f6a0cf127ca8ull, 0x37aa073ea840f948ull,
+        0x16e441c37ee707faull, 0x366db8b20d5d1e00ull, 0x7d40eaa08f4e7c8bull,
         0x52327223a8d88d74ull, 0x1fc84c6524772081ull,
     };
     const uint64_t *expected = recorded;
@@ -2348,9 +2349,10 @@ TEST(batch_step_hook_trains_bit_identically_to_single_steps) {
 /* The proportional term (desc.lambda_kp) against its definition, recomputed here from the epoch's
    J_C: the integral (agent.multiplier.value) steps by lambda_lr on the capped violation, (J_C -
    d) / max(|J_C|, |d|) (J_C - d in cost units), and the applied multiplier is the integral plus
-   lambda_kp (J_C - d) / |d| (the capped violation when d = 0; J_C - d in cost units), projected
-   onto [0, inf) or, for FOCOPS / CUP, [0, lagrange_max]. Random gains, limits (0 included),
-   scales and rows on the cliff CMDP, from a seeded generator. */
+   lambda_kp (J_C - d) / |d| (the capped violation when d = 0; J_C - d in cost units; FOCOPS and
+   CUP's relative one at most 1, the bounded push), projected onto [0, inf) or, for FOCOPS / CUP,
+   [0, lagrange_max]. Random gains, limits (0 included), scales and rows on the cliff CMDP, from a
+   seeded generator; the bound must have been met. */
 TEST(proportional_term_matches_its_definition) {
     static const saferl_rl_algorithm rows[] = {SAFERL_RL_PPO_LAG, SAFERL_RL_TRPO_LAG, SAFERL_RL_FOCOPS, SAFERL_RL_CUP};
     saferl_rl_builtin s;
@@ -2359,11 +2361,11 @@ TEST(proportional_term_matches_its_definition) {
     saferl_rl_agent agent;
     saferl_rl_epoch_stats st;
     saferl_rng rng;
-    int trial, e, applied_above = 0, applied_below = 0;
+    int trial, e, applied_above = 0, applied_below = 0, pushes_bounded = 0;
     saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
     saferl_rng_seed(&rng, 41);
     for (trial = 0; trial < 8; ++trial) {
-        int units;
+        int units, bounded;
         memset(&d, 0, sizeof d);
         d.algorithm = rows[saferl_rng_bounded(&rng, 4)];
         d.seed = trial;
@@ -2375,6 +2377,7 @@ TEST(proportional_term_matches_its_definition) {
         d.multiplier_scale = trial % 3 == 2 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
         if (d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP) d.lagrange_max = 2.0 + 10.0 * saferl_rng_uniform(&rng);
         units = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS;
+        bounded = d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP;
         CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
         for (e = 0; e < 4; ++e) {
             const double before = agent.multiplier.value[0], limit = d.cost_limits[0];
@@ -2387,6 +2390,10 @@ TEST(proportional_term_matches_its_definition) {
             }
             capped = units ? J - limit : (J == 0.0 && limit == 0.0 ? 0.0 : (J - limit) / (fabs(J) > fabs(limit) ? fabs(J) : fabs(limit)));
             proportional = units ? J - limit : limit != 0.0 ? (J - limit) / fabs(limit) : capped;
+            if (!units && bounded && proportional > 1.0) { /* FOCOPS, CUP: the bounded push */
+                proportional = 1.0;
+                pushes_bounded += 1;
+            }
             integral = before + agent.desc.lambda_lr * capped;
             integral = integral < 0.0 ? 0.0 : integral;
             if (agent.desc.lagrange_max != SAFERL_RL_NONE && (d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP) &&
@@ -2406,6 +2413,7 @@ TEST(proportional_term_matches_its_definition) {
         saferl_rl_agent_destroy(&agent);
     }
     CHECK(applied_above > 0 && applied_below > 0); /* both signs of the term were met */
+    CHECK(pushes_bounded > 0);                     /* and FOCOPS / CUP's bound on the push */
     /* the defaults: 1 with a relative multiplier, none (the plain dual ascent) in cost units */
     d.lambda_kp = 0.0;
     d.multiplier_scale = SAFERL_RL_MULTIPLIER_RELATIVE;
