@@ -1138,7 +1138,7 @@ static void cmdp_desc(saferl_rl_desc *desc, saferl_rl_algorithm algorithm, uint3
 
 static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
                       saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, double lambda_kp,
-                      saferl_rl_damping_scale damping, cmdp_result *out) {
+                      saferl_rl_damping_scale damping, double cost_lambda, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_agent agent;
@@ -1152,6 +1152,7 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
     d.cost_estimate = estimate; /* the grid's comparison with the episode window; else the default */
     d.lambda_kp = lambda_kp;    /* the grid's comparison of the proportional term; else the default */
     d.cg_damping_scale = damping; /* the grid's comparison with the relative damping; else the default */
+    d.cost_lambda = cost_lambda;  /* the grid's comparison of the cost's GAE lambda; 0: the default */
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return -1;
     memset(out, 0, sizeof *out);
     for (e = 0; e < epochs; ++e) {
@@ -1181,7 +1182,8 @@ static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 &
    (SAFERL_RL_COST_WINDOW, the default before the epoch's episodes), `--cmdp-grid-proportional`
    and `--cmdp-grid-integral` with lambda_kp 1 and none (the proportional term on and off; 1 is
    FOCOPS and CUP's default before 0.5.2, 10 since), `--cmdp-grid-relative-damping` with
-   cg_damping relative to F's curvature (a candidate not adopted, README), for comparison. The
+   cg_damping relative to F's curvature (a candidate not adopted, README),
+   `--cmdp-grid-cost-lambda=X` with the cost's GAE lambda X for every row, for comparison. The
    target read two ways, both printed: per run (each run's gap and J_C), and per cell (a CMDP
    at a scale: the mean gap and the mean J_C over the seeds, a line each). */
 static int cmdp_grid(int argc, char **argv) {
@@ -1197,6 +1199,8 @@ static int cmdp_grid(int argc, char **argv) {
                                                                               : 0.0;
     const saferl_rl_damping_scale damping =
         strcmp(argv[1], "--cmdp-grid-relative-damping") == 0 ? SAFERL_RL_DAMPING_RELATIVE : SAFERL_RL_DAMPING_ABSOLUTE;
+    const double cost_lambda =
+        strncmp(argv[1], "--cmdp-grid-cost-lambda=", 24) == 0 ? atof(argv[1] + 24) : 0.0;
     for (algo = 1; algo < SAFERL_RL_ALGORITHM_COUNT; ++algo) {
         const char *name = saferl_rl_algorithm_name((saferl_rl_algorithm)algo);
         int i, pass = 0, runs = 0, cells = 0, cells_passed = 0, picked = argc <= 5, m, k;
@@ -1214,7 +1218,7 @@ static int cmdp_grid(int argc, char **argv) {
                     double d = scales[k] * M.limit;
                     int ok;
                     if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, units, estimate, lambda_kp,
-                                   damping, &r) != 0)
+                                   damping, cost_lambda, &r) != 0)
                         return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
@@ -1263,7 +1267,7 @@ TEST(default_multipliers_meet_the_lp_on_any_cost_scale) {
         for (k = 0; k < 3; ++k) {
             cmdp_result r;
             CHECK(cmdp_train(algorithms[i], &M, scales[k], 1, CMDP_EPOCHS, SAFERL_RL_MULTIPLIER_RELATIVE,
-                             SAFERL_RL_COST_ESTIMATE_DEFAULT, 0.0, SAFERL_RL_DAMPING_ABSOLUTE, &r) == 0);
+                             SAFERL_RL_COST_ESTIMATE_DEFAULT, 0.0, SAFERL_RL_DAMPING_ABSOLUTE, 0.0, &r) == 0);
             printf("        %-8s scale %3g: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n",
                    saferl_rl_algorithm_name(algorithms[i]), scales[k], r.gap, r.cost / (scales[k] * M.limit), r.multiplier);
             if (algorithms[i] == SAFERL_RL_PID_LAG && k == 2) continue;
@@ -1411,6 +1415,80 @@ TEST(cost_estimate_is_the_epochs_episodes_or_the_window) {
         CHECK(memcmp(&s.cost_estimates[0], &recorded[epoch], sizeof(double)) == 0);
     }
     saferl_rl_agent_destroy(&b);
+}
+
+/* The cost's GAE uses the cost's own lambda: on the ledger (a constant observation, so the
+   cost critic's value v is the same at every row, and the ledger knows where each episode
+   ended), after a few epochs of training, each row's cost return minus its value is
+   recomputed in double by the GAE recursion with the agent's cost_gamma and cost_lambda (0
+   bootstrap where an episode ended, v where the epoch cut one). CPO with cost_lambda 0.5
+   (the candidate validated on the CMDP grid and not adopted, README: a user's opt-in) and
+   PPO-Lag with the default, 0.95 for every row (the reward's lambda is 0.95 too, so only a
+   cost_lambda set apart tells a mix-up). Tolerance: the stored return and value are floats,
+   so their difference carries 2^-24 relative error of each (|ret| + |v| of a few units
+   here); 1e-5 (|ret| + |v| + 1) covers that with the double recursion's own rounding. */
+TEST(cost_advantages_are_gae_with_the_cost_lambda) {
+    enum { N = 100, EPOCHS = 3 };
+    static const saferl_rl_algorithm rows[2] = {SAFERL_RL_CPO, SAFERL_RL_PPO_LAG};
+    saferl_rl_desc d;
+    int r, i, k;
+    for (r = 0; r < 2; ++r) {
+        ledger_env L;
+        saferl_rl_env env;
+        saferl_rl_agent a;
+        saferl_rl_epoch_stats s;
+        int epoch, ended[N], worst_row = -1;
+        double next_adv = 0.0, lambda, gamma, worst = 0.0;
+        memset(&L, 0, sizeof L);
+        memset(&env, 0, sizeof env);
+        env.observation_dim = env.action_dim = 1;
+        env.action_count = 2;
+        env.state = &L;
+        env.reset = ledger_reset;
+        env.step = ledger_step;
+        memset(&d, 0, sizeof d);
+        d.algorithm = rows[r];
+        d.seed = 9;
+        d.hidden[0] = 8;
+        d.hidden_count = 1;
+        d.steps_per_epoch = N;
+        d.minibatch = 50;
+        d.cost_count = 1;
+        d.cost_limits[0] = 40.0;
+        d.cost_lambda = r == 0 ? 0.5 : 0.0;
+        CHECK(saferl_rl_agent_create(&a, &d, &env, 1) == SAFERL_OK);
+        lambda = a.desc.cost_lambda;
+        gamma = a.desc.cost_gamma;
+        CHECK(lambda == (r == 0 ? 0.5 : 0.95) && a.desc.lambda == 0.95);
+        for (epoch = 1; epoch <= EPOCHS; ++epoch) {
+            const int before = L.global_steps;
+            CHECK(saferl_rl_agent_epoch(&a, &s) == SAFERL_OK);
+            for (i = 0; i < N; ++i) ended[i] = 0;
+            for (k = 0; k < L.finished; ++k)
+                if (L.ended_at[k] > before && L.ended_at[k] <= before + N) ended[L.ended_at[k] - before - 1] = 1;
+        }
+        /* the last epoch's rows, backwards: delta = c + gamma v' - v, A = delta + gamma lambda A' */
+        for (i = N - 1; i >= 0; --i) {
+            const double v = a.rollout.cost_values[i], c = a.rollout.costs[i];
+            const double v_next = ended[i] ? 0.0 : i + 1 < N ? a.rollout.cost_values[i + 1] : v;
+            const double adv = c + gamma * v_next - v + (ended[i] || i + 1 == N ? 0.0 : gamma * lambda * next_adv);
+            const double got = (double)a.rollout.cost_returns[i] - v;
+            const double err = fabs(got - adv) / (fabs(a.rollout.cost_returns[i]) + fabs(v) + 1.0);
+            if (err > worst) worst = err, worst_row = i;
+            next_adv = adv;
+        }
+        printf("        %-8s cost_lambda %.2f: worst relative error %.2g (row %d)\n", saferl_rl_algorithm_name(rows[r]),
+               lambda, worst, worst_row);
+        CHECK(worst <= 1e-5);
+        saferl_rl_agent_destroy(&a);
+    }
+    for (k = 0; k < SAFERL_RL_ALGORITHM_COUNT; ++k) { /* the default: 0.95 for every row, either scale */
+        memset(&d, 0, sizeof d);
+        d.algorithm = (saferl_rl_algorithm)k;
+        CHECK(saferl_rl_desc_defaults(&d).cost_lambda == 0.95);
+        d.multiplier_scale = SAFERL_RL_MULTIPLIER_COST_UNITS;
+        CHECK(saferl_rl_desc_defaults(&d).cost_lambda == 0.95);
+    }
 }
 
 /* The cost limit of the correctness test; the LP values at it are the oracle. */
@@ -1974,7 +2052,8 @@ static uint64_t hash_stats(uint64_t h, const saferl_rl_epoch_stats *s) {
    multiplier in cost units up to 21, the relative multiplier's defaults from 22 (with the
    episode window's J_C up to 27, the default epoch's from 28). FOCOPS and CUP's cases under
    the relative defaults (25, 26, 31, 32) were re-recorded in 0.5.2, when their lambda_kp
-   default became 10 (saferl_rl.h, ALGORITHMS, "damping nu"); the others kept their bits. */
+   default became 10 (saferl_rl.h, ALGORITHMS, "damping nu"), and in 0.5.4, when their push was
+   bounded (the cliff's first epochs cost more than 2 d); the others kept their bits. */
 static uint64_t fingerprint_case(int k) {
     saferl_rl_builtin states[2];
     saferl_rl_env envs[2];
@@ -2068,9 +2147,9 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0xa0336c280f2cf240ull, 0x5e4c2e7ce4df1b9bull, 0x6923856d31985d89ull,
         0xec2dc5940cbe1616ull, 0xfe73b05dfbc37042ull, 0xb3419e2db35e079aull,
         0x42c52d9d9fb36d7aull, 0x09a3d619054bf819ull, 0x76c5b50c837f46fbull,
-        0x18872053b99f259dull, 0x0ab1401e26a1a9bbull, 0xbffc813c64a0753eull,
+        0x18872053b99f259dull, 0xfa65af495d51afeeull, 0xd472e0168f027fcbull,
         0x46f8c4f251aeea2dull, 0x554f6caf47f707f3ull, 0x4261f8bb5fcaa489ull,
-        0x417209c1382e271aull, 0x7936d5d85f45e568ull, 0xc775e2807ad4bc28ull,
+        0x417209c1382e271aull, 0x9687bb0f425f7f90ull, 0x41336748d789bb0bull,
         0x6ad504fe2bf0bda4ull, 0xf20439f8ac45b7f1ull,
     };
     const uint64_t *expected = recorded;
@@ -2084,9 +2163,9 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0x3514d765288a0c70ull, 0xd14e5c8d86af9f4bull, 0x6f52b7b5430fe029ull,
         0xde6b01da7b5dc126ull, 0x23fdb3b2230da912ull, 0xdedab39940b8d10aull,
         0x1ecaf943431531daull, 0xe649b03677a7a789ull, 0x1096dd205340b86bull,
-        0x95caea32a83022cdull, 0xbf124514c6a97d3bull, 0x9f74e96101d0199eull,
+        0x95caea32a83022cdull, 0x4415f69650a5769eull, 0x82f02b2475cf4c5bull,
         0xbc5d74030c620aedull, 0xfcbaa14910a67f73ull, 0xac69d37f63462d79ull,
-        0x16e441c37ee707faull, 0xb174f6a0cf127ca8ull, 0x37aa073ea840f948ull,
+        0x16e441c37ee707faull, 0x366db8b20d5d1e00ull, 0x7d40eaa08f4e7c8bull,
         0x52327223a8d88d74ull, 0x1fc84c6524772081ull,
     };
     const uint64_t *expected = recorded;
@@ -2270,9 +2349,10 @@ TEST(batch_step_hook_trains_bit_identically_to_single_steps) {
 /* The proportional term (desc.lambda_kp) against its definition, recomputed here from the epoch's
    J_C: the integral (agent.multiplier.value) steps by lambda_lr on the capped violation, (J_C -
    d) / max(|J_C|, |d|) (J_C - d in cost units), and the applied multiplier is the integral plus
-   lambda_kp (J_C - d) / |d| (the capped violation when d = 0; J_C - d in cost units), projected
-   onto [0, inf) or, for FOCOPS / CUP, [0, lagrange_max]. Random gains, limits (0 included),
-   scales and rows on the cliff CMDP, from a seeded generator. */
+   lambda_kp (J_C - d) / |d| (the capped violation when d = 0; J_C - d in cost units; FOCOPS and
+   CUP's relative one at most 1, the bounded push), projected onto [0, inf) or, for FOCOPS / CUP,
+   [0, lagrange_max]. Random gains, limits (0 included), scales and rows on the cliff CMDP, from a
+   seeded generator; the bound must have been met. */
 TEST(proportional_term_matches_its_definition) {
     static const saferl_rl_algorithm rows[] = {SAFERL_RL_PPO_LAG, SAFERL_RL_TRPO_LAG, SAFERL_RL_FOCOPS, SAFERL_RL_CUP};
     saferl_rl_builtin s;
@@ -2281,11 +2361,11 @@ TEST(proportional_term_matches_its_definition) {
     saferl_rl_agent agent;
     saferl_rl_epoch_stats st;
     saferl_rng rng;
-    int trial, e, applied_above = 0, applied_below = 0;
+    int trial, e, applied_above = 0, applied_below = 0, pushes_bounded = 0;
     saferl_rl_env_builtin(&env, &s, SAFERL_RL_ENV_CLIFF);
     saferl_rng_seed(&rng, 41);
     for (trial = 0; trial < 8; ++trial) {
-        int units;
+        int units, bounded;
         memset(&d, 0, sizeof d);
         d.algorithm = rows[saferl_rng_bounded(&rng, 4)];
         d.seed = trial;
@@ -2297,6 +2377,7 @@ TEST(proportional_term_matches_its_definition) {
         d.multiplier_scale = trial % 3 == 2 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
         if (d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP) d.lagrange_max = 2.0 + 10.0 * saferl_rng_uniform(&rng);
         units = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS;
+        bounded = d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP;
         CHECK(saferl_rl_agent_create(&agent, &d, &env, 1) == SAFERL_OK);
         for (e = 0; e < 4; ++e) {
             const double before = agent.multiplier.value[0], limit = d.cost_limits[0];
@@ -2309,6 +2390,10 @@ TEST(proportional_term_matches_its_definition) {
             }
             capped = units ? J - limit : (J == 0.0 && limit == 0.0 ? 0.0 : (J - limit) / (fabs(J) > fabs(limit) ? fabs(J) : fabs(limit)));
             proportional = units ? J - limit : limit != 0.0 ? (J - limit) / fabs(limit) : capped;
+            if (!units && bounded && proportional > 1.0) { /* FOCOPS, CUP: the bounded push */
+                proportional = 1.0;
+                pushes_bounded += 1;
+            }
             integral = before + agent.desc.lambda_lr * capped;
             integral = integral < 0.0 ? 0.0 : integral;
             if (agent.desc.lagrange_max != SAFERL_RL_NONE && (d.algorithm == SAFERL_RL_FOCOPS || d.algorithm == SAFERL_RL_CUP) &&
@@ -2328,6 +2413,7 @@ TEST(proportional_term_matches_its_definition) {
         saferl_rl_agent_destroy(&agent);
     }
     CHECK(applied_above > 0 && applied_below > 0); /* both signs of the term were met */
+    CHECK(pushes_bounded > 0);                     /* and FOCOPS / CUP's bound on the push */
     /* the defaults: 1 with a relative multiplier, none (the plain dual ascent) in cost units */
     d.lambda_kp = 0.0;
     d.multiplier_scale = SAFERL_RL_MULTIPLIER_RELATIVE;
@@ -6511,7 +6597,7 @@ static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) 
     }
 }
 
-/* `test_rl --cmdp-trace-trust ALGORITHM CMDP SCALE SEED [FROM [relative]]`: the grid's protocol for one
+/* `test_rl --cmdp-trace-trust ALGORITHM CMDP SCALE SEED [FROM [SETTING...]]`: the grid's protocol for one
    on-policy run, a line an epoch from epoch FROM (1): the exact J_C / d of the policy that
    acted, the J_C / d the update acted on (the epoch's episodes), the dual's case and the
    accepted step fraction, and the change of J_C / d the step made four ways: as the update
@@ -6526,7 +6612,10 @@ static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) 
    range over states of visit share x p (1 - p) of the likeliest action (each state's scale
    in the Fisher). Then the means over the epochs printed: estimate error, sampling error
    of the predicted change, the linearisation's error, J_C after the steps, and the batch's
-   cost advantages against the exact ones at the same (s, a): correlation and sd ratio. */
+   cost advantages against the exact ones at the same (s, a): correlation and sd ratio.
+   SETTINGs change the protocol's desc for a comparison: `relative` (cg_damping_scale
+   RELATIVE), `cost_lambda=X`, `update_iters=N` (the second-order rows' critic passes),
+   `critic_lr=X`. */
 static int cmdp_trace_trust(int argc, char **argv) {
     random_cmdp M;
     cmdp_env_state state;
@@ -6535,7 +6624,7 @@ static int cmdp_trace_trust(int argc, char **argv) {
     saferl_rl_desc d;
     saferl_rl_epoch_stats st;
     double scale, limit, sums[6] = {0, 0, 0, 0, 0, 0};
-    int algorithm, e, from, counted = 0;
+    int algorithm, e, from, counted = 0, arg;
     if (argc < 6 || cmdp_generate(&M, (uint32_t)atoi(argv[3])) != 0) return 1;
     algorithm = saferl_rl_algorithm_from_name(argv[2]);
     scale = atof(argv[4]);
@@ -6544,7 +6633,15 @@ static int cmdp_trace_trust(int argc, char **argv) {
     if (algorithm < 0) return 1;
     cmdp_env(&env, &state, &M, scale);
     cmdp_desc(&d, (saferl_rl_algorithm)algorithm, (uint32_t)atoi(argv[5]), limit);
-    if (argc > 7 && strcmp(argv[7], "relative") == 0) d.cg_damping_scale = SAFERL_RL_DAMPING_RELATIVE;
+    for (arg = 7; arg < argc; ++arg)
+        if (strcmp(argv[arg], "relative") == 0) d.cg_damping_scale = SAFERL_RL_DAMPING_RELATIVE;
+        else if (strncmp(argv[arg], "cost_lambda=", 12) == 0) d.cost_lambda = atof(argv[arg] + 12);
+        else if (strncmp(argv[arg], "update_iters=", 13) == 0) d.update_iters = atoi(argv[arg] + 13);
+        else if (strncmp(argv[arg], "critic_lr=", 10) == 0) d.critic_lr = atof(argv[arg] + 10);
+        else {
+            fprintf(stderr, "test_rl --cmdp-trace-trust: unknown setting '%s'\n", argv[arg]);
+            return 1;
+        }
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return 1;
     for (e = 1; e <= CMDP_EPOCHS; ++e) {
         double pi_old[CMDP_STATES * CMDP_ACTIONS], pi_new[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS];
@@ -8975,7 +9072,8 @@ int main(int argc, char **argv) {
     if (argc > 1 && (strcmp(argv[1], "--cmdp-grid") == 0 || strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ||
                      strcmp(argv[1], "--cmdp-grid-window") == 0 || strcmp(argv[1], "--cmdp-grid-proportional") == 0 ||
                      strcmp(argv[1], "--cmdp-grid-integral") == 0 ||
-                     strcmp(argv[1], "--cmdp-grid-relative-damping") == 0))
+                     strcmp(argv[1], "--cmdp-grid-relative-damping") == 0 ||
+                     strncmp(argv[1], "--cmdp-grid-cost-lambda=", 24) == 0))
         return cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-sac") == 0) return sac_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
@@ -9038,6 +9136,7 @@ int main(int argc, char **argv) {
 #endif
     RUN(batch_step_hook_trains_bit_identically_to_single_steps);
     RUN(proportional_term_matches_its_definition);
+    RUN(cost_advantages_are_gae_with_the_cost_lambda);
     RUN(cost_limit_is_required_and_zero_means_zero);
     RUN(bad_desc_fields_are_named_and_none_is_zero);
     RUN(two_constraints_reach_their_lp_optimum);
