@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.5.0 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.5.1 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -249,7 +249,15 @@
         based tools; N (or X[!] for strong, N for weak) is the weak next. Note Spot's --ltlf
         reads plain X as weak. States are (residual, whether the trace read so far satisfies
         the formula), the latter from the "last step" rules (X false, N true, G/W/R/F[..]
-        from their operands). The empty trace is never accepted.
+        from their operands). The empty trace is never accepted. A residual that has no
+        model by a syntactic check is the rejecting sink at once: the check over-approximates
+        "can hold at the last step" (no strong next, no F[lo..] with lo > 0, G a only if a
+        can) and "has a model" (G a needs a at the last step as well) rule by rule, so it is
+        sound but not complete (G p & F !p passes it and is left to the exploration). It
+        closes G X p, and G(p -> X F[2..4] q)-like rules whose pending deadlines would
+        otherwise be unfolded state by state: a 22-node random formula whose safety monitor
+        has 49,155 states was refused at the work limit in LTLf mode, and is now the
+        1-state empty monitor (MONA agrees). The minimal automaton is the same either way.
       * Past-time LTL: Havelund and Rosu's recurrences (Y p false at step 1, Z p true there,
         O, H, S as usual). The DFA state is the vector of the temporal subformulas' values at
         the previous step (at most 62 of them). "G psi" (an outer G, psi pure past) is a
@@ -288,6 +296,10 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.5.1 (2026-12-05)  LTLf: a residual without a model by a syntactic check (strong next
+                          steps left pending at the last step) is the rejecting sink at once
+                          (a formula of 22 nodes whose language is empty was refused at the
+                          work limit; now 1 state, as MONA; every other automaton unchanged);
       0.5.0 (2026-12-05)  game_init, game_create and game_solve return SAFERL_OK with a
                           complete game whenever the inputs are valid, also when the
                           specification is unrealisable (was SAFERL_ERR_INFEASIBLE, a negative
@@ -376,8 +388,8 @@
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
 #define SAFERL_SHIELD_VERSION_MINOR 5
-#define SAFERL_SHIELD_VERSION_PATCH 0
-#define SAFERL_SHIELD_VERSION_STRING "0.5.0"
+#define SAFERL_SHIELD_VERSION_PATCH 1
+#define SAFERL_SHIELD_VERSION_STRING "0.5.1"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -3595,11 +3607,13 @@ typedef struct saferl_shield__formulas {
     uint32_t succ_residual;            /* the state being expanded (FALSE: none yet) */
     saferl_shield__index progress_ids; /* progression, memoised: (node, letter) -> progress_results */
     saferl_shield__vec progress_results;
+    saferl_shield__vec finite_verdict; /* uint8_t per node, LTLf: saferl_shield__finite_verdict's memo */
     uint32_t root;                     /* the parsed formula, for errors about the whole of it */
     int simplify;                      /* implications between atoms on (tests turn them off) */
     int symbolic;                      /* guards split symbolically at any width (tests turn it on) */
     int mark_pending;                  /* progression marks put-off eventualities (PENDING) */
     int finite;                        /* LTLf: X strong, N weak (windows keep their kind) */
+    int empty_sink;                    /* LTLf: residuals without a model go to the sink (tests turn it off) */
     uint32_t negated_root;             /* with marks: the formula's negation, in canonical form */
     uint32_t eventuality_at;           /* with marks: the first F, U or M, for the refusal */
     size_t work, work_limit;
@@ -3816,6 +3830,7 @@ static int saferl_shield__formulas_start(saferl_shield__formulas *f, const safer
     f->succ_residual = SAFERL_SHIELD__FALSE;
     saferl_shield__index_start(&f->progress_ids, allocator);
     saferl_shield__vec_start(&f->progress_results, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->finite_verdict, sizeof(uint8_t), allocator);
     saferl_shield__make(f, SAFERL_SHIELD__TRUE, 0, 0, 0, 0, 0, 0);
     saferl_shield__make(f, SAFERL_SHIELD__FALSE, 0, 0, 0, 0, 0, 0);
     return f->out_of_memory ? -1 : 0;
@@ -3844,6 +3859,7 @@ static void saferl_shield__formulas_free(saferl_shield__formulas *f) {
     saferl_shield__index_free(&f->succ_memo);
     saferl_shield__index_free(&f->progress_ids);
     saferl_shield__vec_free(&f->progress_results);
+    saferl_shield__vec_free(&f->finite_verdict);
     saferl_shield__release(f->allocator, f->table);
     f->table = NULL;
 }
@@ -4511,6 +4527,88 @@ static int saferl_shield__holds_at_end(saferl_shield__formulas *f, uint32_t id, 
     case SAFERL_SHIELD__BOUNDED_G: return n->lo > 0 ? 1 : saferl_shield__holds_at_end(f, a, letter);
     default: return 0;
     }
+}
+
+/* LTLf: two necessary conditions, by the syntax alone, for a residual to have a model (a
+   non-empty finite trace). MAY_END: id can hold at the last step of a trace (holds_at_end
+   with every literal possible: a strong next or a window F[lo..] with lo > 0 cannot).
+   SATISFIABLE: id holds on some trace, where G a (and a W b without b, a R b without a)
+   needs a at the last step too. Each rule over-approximates (a conjunction's parts are
+   checked apart), so a residual without SATISFIABLE has an empty language and is the
+   rejecting sink: G X a and G(p -> X F[2..4] q) have no model on finite traces, where
+   progression alone would unfold their pending obligations step by step (a 49,155-state
+   safety monitor before the work limit). Sound, not complete: G p & F !p passes and is left
+   to the exploration. Memoised per node. */
+#define SAFERL_SHIELD__MAY_END 1u
+#define SAFERL_SHIELD__SATISFIABLE 2u
+static uint32_t saferl_shield__finite_verdict(saferl_shield__formulas *f, uint32_t id) {
+    saferl_shield__node n = *saferl_shield__at(f, id);
+    uint32_t a, b, v;
+    while (f->finite_verdict.count < f->nodes.count) {
+        uint8_t *slot = (uint8_t *)saferl_shield__vec_push(&f->finite_verdict);
+        if (!slot) {
+            f->out_of_memory = 1;
+            return SAFERL_SHIELD__MAY_END | SAFERL_SHIELD__SATISFIABLE; /* nothing concluded */
+        }
+        *slot = 0;
+    }
+    if (((const uint8_t *)f->finite_verdict.data)[id]) return ((const uint8_t *)f->finite_verdict.data)[id] & 3u;
+#define SAFERL_SHIELD__HAS(x, bit) (((x) & SAFERL_SHIELD__##bit) != 0)
+    switch (n.op) {
+    case SAFERL_SHIELD__FALSE: v = 0; break;
+    case SAFERL_SHIELD__AND:
+    case SAFERL_SHIELD__OR: /* a chain (a residual's cubes): walked, not recursed along */
+        v = n.op == SAFERL_SHIELD__AND ? 3u : 0u;
+        for (;;) {
+            a = saferl_shield__finite_verdict(f, n.a);
+            v = n.op == SAFERL_SHIELD__AND ? v & a : v | a;
+            if (saferl_shield__at(f, n.b)->op != n.op) break;
+            n = *saferl_shield__at(f, n.b);
+        }
+        b = saferl_shield__finite_verdict(f, n.b);
+        v = n.op == SAFERL_SHIELD__AND ? v & b : v | b;
+        break;
+    case SAFERL_SHIELD__NEXT: /* strong: a next step must exist */
+        v = saferl_shield__finite_verdict(f, n.a) & SAFERL_SHIELD__SATISFIABLE;
+        break;
+    case SAFERL_SHIELD__ALWAYS:
+        a = saferl_shield__finite_verdict(f, n.a);
+        v = SAFERL_SHIELD__HAS(a, MAY_END) ? a : 0;
+        break;
+    case SAFERL_SHIELD__EVENTUALLY: v = saferl_shield__finite_verdict(f, n.a); break;
+    case SAFERL_SHIELD__UNTIL: v = saferl_shield__finite_verdict(f, n.b); break; /* at the end as b */
+    case SAFERL_SHIELD__WEAK_UNTIL: /* b at some step, or a to the end */
+        a = saferl_shield__finite_verdict(f, n.a);
+        b = saferl_shield__finite_verdict(f, n.b);
+        v = ((a | b) & SAFERL_SHIELD__MAY_END) |
+            (SAFERL_SHIELD__HAS(b, SATISFIABLE) || a == 3u ? SAFERL_SHIELD__SATISFIABLE : 0u);
+        break;
+    case SAFERL_SHIELD__RELEASE: /* a & b at some step, or b to the end */
+        a = saferl_shield__finite_verdict(f, n.a);
+        b = saferl_shield__finite_verdict(f, n.b);
+        v = (b & SAFERL_SHIELD__MAY_END) |
+            (SAFERL_SHIELD__HAS(b, SATISFIABLE) && (SAFERL_SHIELD__HAS(a, SATISFIABLE) || SAFERL_SHIELD__HAS(b, MAY_END))
+                 ? SAFERL_SHIELD__SATISFIABLE : 0u);
+        break;
+    case SAFERL_SHIELD__STRONG_RELEASE: v = saferl_shield__finite_verdict(f, n.a) & saferl_shield__finite_verdict(f, n.b); break;
+    case SAFERL_SHIELD__BOUNDED_F: /* F[lo..hi] with lo > 0 (the strong X^lo) needs lo more steps */
+        v = saferl_shield__finite_verdict(f, n.a) & (n.lo > 0 ? SAFERL_SHIELD__SATISFIABLE : 3u);
+        break;
+    case SAFERL_SHIELD__BOUNDED_G: /* weak: with lo > 0 the trace may end first */
+        v = n.lo > 0 ? 3u : saferl_shield__finite_verdict(f, n.a);
+        break;
+    default: v = 3u; break; /* true, literals, PENDING, the weak next: no conclusion */
+    }
+    if (!SAFERL_SHIELD__HAS(v, SATISFIABLE)) v = 0; /* no model: nor one that ends here */
+#undef SAFERL_SHIELD__HAS
+    ((uint8_t *)f->finite_verdict.data)[id] = (uint8_t)(4u | v);
+    return v;
+}
+
+/* LTLf: the residual, or false when it has no model (the rejecting sink). */
+static uint32_t saferl_shield__finite_residual(saferl_shield__formulas *f, uint32_t residual) {
+    if (!f->finite || !f->empty_sink || residual == SAFERL_SHIELD__FALSE) return residual;
+    return (saferl_shield__finite_verdict(f, residual) & SAFERL_SHIELD__SATISFIABLE) ? residual : (uint32_t)SAFERL_SHIELD__FALSE;
 }
 
 /* ---- formulas: residuals in a canonical form over temporal atoms ------------------------ */
@@ -5488,7 +5586,7 @@ static saferl_result saferl_shield__compile_symbolic(saferl_shield__formulas *f,
     saferl_shield__vec_start(&stamp, sizeof(uint32_t), f->allocator);
     saferl_shield__vec_start(&stack, sizeof(uint32_t), f->allocator);
     saferl_shield__dd_start(&dd, f->allocator);
-#define SAFERL_SHIELD__KEY(leaf) (((uint64_t)saferl_shield__canon(f, saferl_shield__progress(f, (leaf), 0)) << 1) | \
+#define SAFERL_SHIELD__KEY(leaf) (((uint64_t)saferl_shield__finite_residual(f, saferl_shield__canon(f, saferl_shield__progress(f, (leaf), 0))) << 1) | \
                                   (uint64_t)(finite ? saferl_shield__holds_at_end(f, (leaf), 0) : 0))
     if (saferl_shield__index_get(&states, (uint64_t)root << 1, &id, NULL) < 0) goto done;
     for (head = 0; head < states.keys.count; ++head) {
@@ -5594,7 +5692,7 @@ static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, u
         uint32_t residual = (uint32_t)(((const uint64_t *)states.keys.data)[head] >> 1);
         if (saferl_shield__vec_reserve(&next, next.count + letters) < 0) goto done;
         for (letter = 0; letter < letters; ++letter) {
-            uint32_t after = saferl_shield__successor(f, residual, letter);
+            uint32_t after = saferl_shield__finite_residual(f, saferl_shield__successor(f, residual, letter));
             uint64_t accepted = finite ? (uint64_t)saferl_shield__holds_at_end(f, residual, letter) : 0;
             if (f->out_of_memory || f->over_budget || states.keys.count > max_states) {
                 r = saferl_shield__too_big(f);
@@ -5896,7 +5994,7 @@ done:
 /* saferl_shield_compile with options for the tests, which compare the constructions:
    without SIMPLIFY only the canonical form is kept; SYMBOLIC splits guards symbolically at
    any number of propositions (otherwise only above 16). */
-enum { SAFERL_SHIELD__SIMPLIFY = 1, SAFERL_SHIELD__SYMBOLIC = 2 };
+enum { SAFERL_SHIELD__SIMPLIFY = 1, SAFERL_SHIELD__SYMBOLIC = 2, SAFERL_SHIELD__EMPTY_SINK = 4 };
 static saferl_result saferl_shield__compile(const char *text, size_t length, const saferl_shield_desc *desc,
                                            saferl_shield_dfa *dfa, saferl_shield_error *error, int options) {
     saferl_shield__formulas f;
@@ -5923,6 +6021,7 @@ static saferl_result saferl_shield__compile(const char *text, size_t length, con
     }
     f.simplify = (options & SAFERL_SHIELD__SIMPLIFY) != 0;
     f.symbolic = (options & SAFERL_SHIELD__SYMBOLIC) != 0;
+    f.empty_sink = (options & SAFERL_SHIELD__EMPTY_SINK) != 0;
     root = f.root = saferl_shield__parse(&f, text ? text : "", length);
     if (f.cursor.failed) {
         r = error ? error->code : SAFERL_ERR_PARSE;
@@ -5994,7 +6093,7 @@ done:
 
 SAFERL_SHIELD_API saferl_result saferl_shield_compile(const char *text, size_t length, const saferl_shield_desc *desc,
                                                       saferl_shield_dfa *dfa, saferl_shield_error *error) {
-    return saferl_shield__compile(text, length, desc, dfa, error, SAFERL_SHIELD__SIMPLIFY);
+    return saferl_shield__compile(text, length, desc, dfa, error, SAFERL_SHIELD__SIMPLIFY | SAFERL_SHIELD__EMPTY_SINK);
 }
 
 /* A reader's start: desc or the defaults (zero), the error cleared, the cursor at the text. */
