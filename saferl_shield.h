@@ -309,7 +309,7 @@
                           canonical forms reuses its cubes' nodes (callgrind, the slowest
                           random formulas: 240.8M -> 175.9M instructions for a 309-state
                           monitor, 5.77G -> 5.34G for the 49,155-state one, -14% to +0.5%
-                          on the others; the same automata);
+                          on the others; the same automata).
       0.5.0 (2026-12-05)  game_init, game_create and game_solve return SAFERL_OK with a
                           complete game whenever the inputs are valid, also when the
                           specification is unrealisable (was SAFERL_ERR_INFEASIBLE, a negative
