@@ -231,7 +231,8 @@
         chained by operand; up to d^2 tests when all are windows over one operand) and
         m x (cubes kept) compares of 64-bit atom masks (exact up to 64 atoms; beyond, a
         filter before the atom-by-atom test), once per distinct conjunction or union (a
-        union keeps its parts' cubes whole, so their nodes are reused, not made again);
+        union keeps its parts' cubes whole, so their nodes are reused, not made again, and
+        counted in the work limit as the makes they save);
         desc.max_states and a work limit
         bound it, and the error then points at the formula. The limit is 1024 steps per
         allowed state (at least 4096 states' worth), a step an id or mask compare and a
@@ -3611,8 +3612,9 @@ typedef struct saferl_shield__formulas {
     saferl_shield__vec cubes, cubes_x, cubes_y, cube_ids; /* uint32_t: scratch of saferl_shield__canon */
     saferl_shield__vec cube_nodes;     /* uint32_t: the cubes' own nodes in a union (saferl_shield__put_cubes) */
     saferl_shield__vec cube_atoms, atom_index, atom_closure, cube_masks; /* scratch of saferl_shield__cube_masks */
-    saferl_shield__vec atom_heads, atom_links; /* uint32_t, 2 per node: atoms by operand (saferl_shield__atom_register) */
-    saferl_shield__vec implied_first, implied_edges; /* uint32_t: per atom, the atoms it implies (a list) */
+    saferl_shield__index atoms;        /* the atoms met so far: node -> atom number (saferl_shield__atom_register) */
+    saferl_shield__vec atom_heads;     /* uint32_t, 2 per node: last atom number chained by first, second operand */
+    saferl_shield__vec atom_links, implied_first, implied_edges; /* per atom number: chains, its implications */
     saferl_shield__vec succ_state, succ_seen, succ_out; /* of saferl_shield__successor (state: cubes of atom indices) */
     saferl_shield__vec succ_atoms, succ_tuples; /* the expanded state's atoms; memo entries */
     saferl_shield__index succ_memo;    /* hash of the atoms' residuals -> entry */
@@ -3832,6 +3834,7 @@ static int saferl_shield__formulas_start(saferl_shield__formulas *f, const safer
     saferl_shield__vec_start(&f->atom_index, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->atom_closure, sizeof(uint64_t), allocator);
     saferl_shield__vec_start(&f->cube_masks, sizeof(uint64_t), allocator);
+    saferl_shield__index_start(&f->atoms, allocator);
     saferl_shield__vec_start(&f->atom_heads, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->atom_links, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->implied_first, sizeof(uint32_t), allocator);
@@ -3865,6 +3868,7 @@ static void saferl_shield__formulas_free(saferl_shield__formulas *f) {
     saferl_shield__vec_free(&f->atom_index);
     saferl_shield__vec_free(&f->atom_closure);
     saferl_shield__vec_free(&f->cube_masks);
+    saferl_shield__index_free(&f->atoms);
     saferl_shield__vec_free(&f->atom_heads);
     saferl_shield__vec_free(&f->atom_links);
     saferl_shield__vec_free(&f->implied_first);
@@ -4843,15 +4847,16 @@ static void saferl_shield__cube_product(saferl_shield__formulas *f, const saferl
 
 /* Implications between atoms are a fixed relation of the formula, so each atom is tested
    once per compile, when it is first met, against the atoms met before that can be related
-   to it, and keeps the list of atoms it implies (implied_first[atom]: its first edge + 1, 0
-   for none, NOT_MET before it is met; implied_edges: pairs target, next). Every rule of
-   saferl_shield__implies relates an atom to an operand of the other, to the other itself or
-   to an operand they share, so the candidates are the atoms chained (atom_heads/atom_links,
-   by node) under the new atom's id and operands by their first operand, or by their second
-   (binary ones), and its operands themselves; both directions are tested. A literal's
-   operand is a label bit, not a node: literals are only found by their own id. Before, the
-   closure of every canonical form's atoms was recomputed from the chains: most of the time
-   of formulas whose residuals have many cubes over a few dozen atoms. */
+   to it, and keeps the list of atoms it implies (f->atoms numbers the atoms met;
+   implied_first[number]: its first edge + 1, 0 for none; implied_edges: pairs target node,
+   next). Every rule of saferl_shield__implies relates an atom to an operand of the other, to
+   the other itself or to an operand they share, so the candidates are the atoms chained
+   (atom_heads by node, atom_links by atom number) under the new atom's id and operands by
+   their first operand, or by their second (binary ones), and its operands themselves; both
+   directions are tested. A literal's operand is a label bit, not a node: literals are only
+   found by their own id. Before, the closure of every canonical form's atoms was recomputed
+   from the chains: most of the time of formulas whose residuals have many cubes over a few
+   dozen atoms. Memory: the per-node heads (as before) and a few words per atom. */
 #define SAFERL_SHIELD__NOT_MET 0xFFFFFFFFu
 static int saferl_shield__is_literal(const saferl_shield__node *n) {
     return n->op == SAFERL_SHIELD__PROP || n->op == SAFERL_SHIELD__NPROP;
@@ -4861,10 +4866,21 @@ static int saferl_shield__is_binary(const saferl_shield__node *n) {
            n->op == SAFERL_SHIELD__STRONG_RELEASE;
 }
 
-/* Adds the edge "from implies to" when it holds. */
+/* The number of atom node, or NOT_MET (a probe of f->atoms that adds nothing). */
+static uint32_t saferl_shield__atom_number(const saferl_shield__formulas *f, uint32_t node) {
+    const saferl_shield__index *ix = &f->atoms;
+    size_t h;
+    if (!ix->table_capacity) return SAFERL_SHIELD__NOT_MET;
+    for (h = (size_t)saferl_shield__mix(node) & (ix->table_capacity - 1); ix->table[h]; h = (h + 1) & (ix->table_capacity - 1))
+        if (((const uint64_t *)ix->keys.data)[ix->table[h] - 1] == node) return ix->table[h] - 1;
+    return SAFERL_SHIELD__NOT_MET;
+}
+
+/* Adds the edge "from (atom number) implies to (node)" when it holds. */
 static int saferl_shield__atom_edge(saferl_shield__formulas *f, uint32_t from, uint32_t to) {
     uint32_t *edge, *first = (uint32_t *)(void *)f->implied_first.data;
-    if (from == to || !saferl_shield__implies(f, from, to)) return 0;
+    uint32_t from_node = (uint32_t)((const uint64_t *)f->atoms.keys.data)[from];
+    if (from_node == to || !saferl_shield__implies(f, from_node, to)) return 0;
     if (saferl_shield__vec_reserve(&f->implied_edges, f->implied_edges.count + 2) < 0) return -1;
     edge = (uint32_t *)(void *)f->implied_edges.data + f->implied_edges.count;
     edge[0] = to;
@@ -4874,21 +4890,22 @@ static int saferl_shield__atom_edge(saferl_shield__formulas *f, uint32_t from, u
     return 0;
 }
 
-/* Meets atom v: its implications with the atoms met before, then v joins the chains. */
-static int saferl_shield__atom_register(saferl_shield__formulas *f, uint32_t v) {
+/* Meets atom v (just numbered k): its implications with the atoms met before, then v joins
+   the chains. */
+static int saferl_shield__atom_register(saferl_shield__formulas *f, uint32_t v, uint32_t k) {
     const saferl_shield__node x = *saferl_shield__at(f, v);
-    uint32_t *head, *link, key[5], side[5], keys = 0, k, u;
+    uint32_t *head, *link, key[5], side[5], keys = 0, i, u;
     size_t need = 2 * f->nodes.count;
-    if (saferl_shield__vec_reserve(&f->atom_heads, need) < 0 || saferl_shield__vec_reserve(&f->atom_links, need) < 0 ||
-        saferl_shield__vec_reserve(&f->implied_first, f->nodes.count) < 0)
+    if (saferl_shield__vec_reserve(&f->atom_heads, need) < 0 || saferl_shield__vec_reserve(&f->atom_links, 2 * (size_t)k + 2) < 0 ||
+        saferl_shield__vec_reserve(&f->implied_first, (size_t)k + 1) < 0)
         return -1;
     head = (uint32_t *)(void *)f->atom_heads.data;
     link = (uint32_t *)(void *)f->atom_links.data;
     while (f->atom_heads.count < need) head[f->atom_heads.count++] = SAFERL_SHIELD__NOT_MET;
-    while (f->atom_links.count < need) link[f->atom_links.count++] = SAFERL_SHIELD__NOT_MET;
-    while (f->implied_first.count < f->nodes.count)
-        ((uint32_t *)(void *)f->implied_first.data)[f->implied_first.count++] = SAFERL_SHIELD__NOT_MET;
-    ((uint32_t *)(void *)f->implied_first.data)[v] = 0;
+    link[2 * k] = link[2 * k + 1] = SAFERL_SHIELD__NOT_MET;
+    f->atom_links.count = 2 * (size_t)k + 2;
+    ((uint32_t *)(void *)f->implied_first.data)[k] = 0;
+    f->implied_first.count = (size_t)k + 1;
     key[keys] = v, side[keys++] = 0; /* atoms whose first operand is v, or whose second is */
     key[keys] = v, side[keys++] = 1;
     if (!saferl_shield__is_literal(&x)) {
@@ -4898,21 +4915,24 @@ static int saferl_shield__atom_register(saferl_shield__formulas *f, uint32_t v) 
         key[keys] = x.a, side[keys++] = 0; /* sharing an operand with v */
         key[keys] = x.a, side[keys++] = 1;
         if (operand[1] != SAFERL_SHIELD__NOT_MET) key[keys] = x.b, side[keys++] = 0;
-        for (k = 0; k < 2; ++k) /* v's operands, when they are atoms met before */
-            if (operand[k] != SAFERL_SHIELD__NOT_MET && operand[k] < f->implied_first.count &&
-                ((const uint32_t *)(void *)f->implied_first.data)[operand[k]] != SAFERL_SHIELD__NOT_MET &&
-                (saferl_shield__atom_edge(f, v, operand[k]) < 0 || saferl_shield__atom_edge(f, operand[k], v) < 0))
+        for (i = 0; i < 2; ++i) { /* v's operands, when they are atoms met before */
+            uint32_t n = operand[i] == SAFERL_SHIELD__NOT_MET ? SAFERL_SHIELD__NOT_MET : saferl_shield__atom_number(f, operand[i]);
+            if (n != SAFERL_SHIELD__NOT_MET && n != k &&
+                (saferl_shield__atom_edge(f, k, operand[i]) < 0 || saferl_shield__atom_edge(f, n, v) < 0))
                 return -1;
+        }
     }
-    for (k = 0; k < keys; ++k)
-        for (u = head[2 * key[k] + side[k]]; u != SAFERL_SHIELD__NOT_MET; u = link[2 * u + side[k]])
-            if (saferl_shield__atom_edge(f, v, u) < 0 || saferl_shield__atom_edge(f, u, v) < 0) return -1;
+    for (i = 0; i < keys; ++i)
+        for (u = head[2 * key[i] + side[i]]; u != SAFERL_SHIELD__NOT_MET; u = link[2 * u + side[i]])
+            if (saferl_shield__atom_edge(f, k, (uint32_t)((const uint64_t *)f->atoms.keys.data)[u]) < 0 ||
+                saferl_shield__atom_edge(f, u, v) < 0)
+                return -1;
     if (saferl_shield__is_literal(&x)) return 0;
-    link[2 * v] = head[2 * x.a]; /* v joins the chain of its first operand, and of its second */
-    head[2 * x.a] = v;
+    link[2 * k] = head[2 * x.a]; /* v joins the chain of its first operand, and of its second */
+    head[2 * x.a] = k;
     if (saferl_shield__is_binary(&x)) {
-        link[2 * v + 1] = head[2 * x.b + 1];
-        head[2 * x.b + 1] = v;
+        link[2 * k + 1] = head[2 * x.b + 1];
+        head[2 * x.b + 1] = k;
     }
     return 0;
 }
@@ -4921,15 +4941,17 @@ static int saferl_shield__atom_register(saferl_shield__formulas *f, uint32_t v) 
    atoms' lists of implications (each atom met once per compile). */
 static int saferl_shield__atom_closure(saferl_shield__formulas *f, const uint32_t *list, uint32_t count,
                                        const uint32_t *slot, uint64_t *closure) {
-    uint32_t i, e;
-    for (i = 0; i < count; ++i)
-        if ((list[i] >= f->implied_first.count ||
-             ((const uint32_t *)(void *)f->implied_first.data)[list[i]] == SAFERL_SHIELD__NOT_MET) &&
-            saferl_shield__atom_register(f, list[i]) < 0)
+    uint32_t i, e, k;
+    for (i = 0; i < count; ++i) { /* every atom met first (closure[i] holds its number meanwhile) */
+        int added;
+        if (saferl_shield__index_get(&f->atoms, list[i], &k, &added) < 0 || (added && saferl_shield__atom_register(f, list[i], k) < 0))
             return -1;
+        closure[i] = k;
+    }
     for (i = 0; i < count; ++i) {
+        k = (uint32_t)closure[i];
         closure[i] = 1ull << (i & 63);
-        for (e = ((const uint32_t *)(void *)f->implied_first.data)[list[i]]; e; e = ((const uint32_t *)(void *)f->implied_edges.data)[2 * e - 1]) {
+        for (e = ((const uint32_t *)(void *)f->implied_first.data)[k]; e; e = ((const uint32_t *)(void *)f->implied_edges.data)[2 * e - 1]) {
             uint32_t to = ((const uint32_t *)(void *)f->implied_edges.data)[2 * e - 2];
             if (SAFERL_SHIELD__LISTED(to)) closure[i] |= 1ull << (slot[to] & 63);
         }
@@ -5043,7 +5065,9 @@ static uint32_t saferl_shield__cubes_node(saferl_shield__formulas *f, const safe
     for (j = 0; j < count; ++j) {
         const uint32_t *cube = w + at[kept[j]];
         if (cube[0] == 0) return SAFERL_SHIELD__TRUE;
-        if (nodes) {
+        if (nodes) { /* counted as the makes it saves: the work limit stops where it did */
+            f->work += (size_t)SAFERL_SHIELD__MAKE_WORK * (cube[0] - 1);
+            if (f->work > f->work_limit) f->over_budget = 1;
             kept[j] = ((const uint32_t *)(void *)nodes->data)[kept[j]];
             continue;
         }
