@@ -309,7 +309,7 @@
                           first met, not again for every canonical form, and a union of
                           canonical forms reuses its cubes' nodes (callgrind, the slowest
                           random formulas: 240.8M -> 179.0M instructions for a 309-state
-                          monitor, 5.77G -> 5.34G for the 49,155-state one, -14% to +0.5%
+                          monitor, 5.77G -> 5.35G for the 49,155-state one, -14% to +0.5%
                           on the others; the same automata).
       0.5.0 (2026-12-05)  game_init, game_create and game_solve return SAFERL_OK with a
                           complete game whenever the inputs are valid, also when the
