@@ -1021,6 +1021,81 @@ TEST(ltlf_mode) {
     CHECK(same_language("G F a", "F(a & !X true)", SAFERL_SHIELD_LTLF) == 1); /* a at the last step */
 }
 
+/* A random LTLf formula of n nodes over a, b, c.. (props of them): every future operator,
+   strong X and weak N, windows with lo in 0..2. */
+static void random_ltlf_formula(saferl_rng *rng, int n, int props, char *out, size_t capacity) {
+    static const char *const unary[] = {"X", "N", "F", "G", "!", "F[]", "G[]"};
+    static const char *const binary[] = {"U", "W", "R", "M", "&", "|", "->"};
+    char left[400], right[400]; /* 15 nodes write under 200 characters */
+    if (n <= 1) {
+        snprintf(out, capacity, "%s%c", saferl_rng_bounded(rng, 3) == 0 ? "!" : "", 'a' + (int)saferl_rng_bounded(rng, (uint32_t)props));
+    } else if (n == 2 || saferl_rng_bounded(rng, 2) == 0) {
+        const char *op = unary[saferl_rng_bounded(rng, 7)];
+        random_ltlf_formula(rng, n - 1, props, left, sizeof left);
+        if (op[1] == '[') {
+            uint32_t lo = saferl_rng_bounded(rng, 3), hi = lo + saferl_rng_bounded(rng, 3);
+            snprintf(out, capacity, "%c[%u..%u](%s)", op[0], lo, hi, left);
+        } else {
+            snprintf(out, capacity, "%s(%s)", op, left);
+        }
+    } else {
+        int split = 1 + (int)saferl_rng_bounded(rng, (uint32_t)(n - 2));
+        random_ltlf_formula(rng, split, props, left, sizeof left);
+        random_ltlf_formula(rng, n - 1 - split, props, right, sizeof right);
+        snprintf(out, capacity, "(%s) %s (%s)", left, binary[saferl_rng_bounded(rng, 7)], right);
+    }
+}
+
+/* LTLf: a residual with no model on finite traces (by the syntactic check: G X a, a rule
+   that always leaves a strong next pending) is the rejecting sink at once. Against the
+   construction without the check on seeded random formulas: the same tables wherever both
+   finish, and empty languages among them, so the rule is exercised. */
+TEST(ltlf_empty_languages_go_to_the_sink) {
+    static const char *const empty[] = {
+        "G X p", "X G F[1..2] a", "G(a -> X b) & G a", "G(G(X((X(p0)) -> (X(F[2..2](X(F[2..4](F[0..2](X(!(X(X(X(X(X(X(X(X(p2)))))))))))))))))))"};
+    saferl_rng rng;
+    char formula[2048];
+    int i, compared = 0, empties = 0;
+    for (i = 0; i < (int)(sizeof empty / sizeof empty[0]); ++i) {
+        saferl_shield_dfa dfa;
+        saferl_shield_error error;
+        CHECK(compile_logic(empty[i], SAFERL_SHIELD_LTLF, &dfa, &error) == SAFERL_OK);
+        CHECK(dfa.state_count == 1 && !(dfa.flags[0] & SAFERL_SHIELD_ACCEPTING));
+        saferl_shield_dfa_destroy(&dfa);
+    }
+    CHECK(same_language("G(p -> X q)", "G(p -> X q) & F !p", SAFERL_SHIELD_LTLF) == 1); /* not empty: ends on !p */
+    saferl_rng_seed(&rng, 41);
+    for (i = 0; i < 600; ++i) {
+        saferl_shield_dfa checked, plain;
+        saferl_shield_error error;
+        saferl_shield_desc desc;
+        saferl_result r1, r2;
+        int n = 4 + (int)saferl_rng_bounded(&rng, 12), props = 1 + (int)saferl_rng_bounded(&rng, 3);
+        memset(&desc, 0, sizeof desc);
+        desc.logic = SAFERL_SHIELD_LTLF;
+        desc.max_states = 4096;
+        random_ltlf_formula(&rng, n, props, formula, sizeof formula);
+        r1 = saferl_shield__compile(formula, strlen(formula), &desc, &checked, &error,
+                                    SAFERL_SHIELD__SIMPLIFY | SAFERL_SHIELD__EMPTY_SINK);
+        r2 = saferl_shield__compile(formula, strlen(formula), &desc, &plain, &error, SAFERL_SHIELD__SIMPLIFY);
+        CHECK(r1 == SAFERL_OK || r2 != SAFERL_OK); /* the check never refuses what finished */
+        if (r1 == SAFERL_OK && r2 == SAFERL_OK) {
+            if (checked.state_count != plain.state_count ||
+                memcmp(checked.next, plain.next, (size_t)plain.state_count * plain.letter_count * sizeof(uint32_t)) != 0 ||
+                memcmp(checked.flags, plain.flags, plain.state_count) != 0) {
+                fprintf(stderr, "the empty-language sink changed the language of %s\n", formula);
+                CHECK(0);
+            }
+            empties += plain.state_count == 1 && !(plain.flags[0] & SAFERL_SHIELD_ACCEPTING);
+            ++compared;
+        }
+        if (r1 == SAFERL_OK) saferl_shield_dfa_destroy(&checked);
+        if (r2 == SAFERL_OK) saferl_shield_dfa_destroy(&plain);
+    }
+    CHECK(compared >= 590 && empties >= 5);
+    if (compared < 590 || empties < 5) fprintf(stderr, "compared %d, empty %d\n", compared, empties);
+}
+
 TEST(safeguards_by_hand_keep_stable_ids_and_stages) {
     /* minecraft_2 of the Progressive Safeguards code: 0 --wood--> 1; creeper or lava: the
        sink. Built on caller memory, stage = the task level. */
@@ -2490,6 +2565,7 @@ int main(void) {
     RUN(reward_machines_keep_edges_by_source_and_guard);
     RUN(past_time_monitors);
     RUN(ltlf_mode);
+    RUN(ltlf_empty_languages_go_to_the_sink);
     RUN(safeguards_by_hand_keep_stable_ids_and_stages);
     RUN(thirty_two_propositions_compile_symbolically);
     RUN(symbolic_letters_agree_with_the_dense_construction);
