@@ -5205,20 +5205,24 @@ static double linear_q(const float *w, int in, const float *s, int O, const doub
    pi with the Gaussian density and the tanh Jacobian written out), and the Lagrangian forms'
    cost targets c_i + gamma_c (1 - done) Q_Ci'(s', a') with the same a' (two constraints), by
    hand in double, with linear networks, against saferl_rl_offpolicy_critic_targets. Targets and online networks
-   differ (the targets are perturbed) so that using the wrong one shows. */
+   differ (the targets are perturbed) so that using the wrong one shows. Then the Lagrangian forms
+   with twin_cost_critics: each cost target from the larger of its constraint's two target cost
+   critics (random networks: each pair's larger one changes across the batch). */
 TEST(offpolicy_critic_targets_match_hand_computation) {
     const int O = 3, A = 2, B = 6, in = O + A;
-    int algorithm;
-    for (algorithm = 0; algorithm < 4; ++algorithm) {
+    int variant;
+    for (variant = 0; variant < 6; ++variant) {
+        const int algorithm = variant < 4 ? variant : variant - 2, twin = variant >= 4;
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 0, B);
         saferl_rl_offpolicy_agent a;
         saferl_rng rng;
         float noise[6 * 2], y[6], yc[2 * 6];
-        int b, j, k, i, sac = algorithm % 2 == 1, lag = algorithm >= 2;
+        int b, j, k, i, sac = algorithm % 2 == 1, lag = algorithm >= 2, larger[2] = {0, 0};
         d.target_noise = 0.4; /* clips at 0.5 for |noise| > 1.25 */
+        d.twin_cost_critics = twin;
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
         saferl_rng_seed(&rng, 99);
-        for (i = 0; i < 2 + 2 * lag; ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
+        for (i = 0; i < 2 + 2 * lag * (1 + twin); ++i) fill_uniform(a.critic_target[i], (int)a.critic_count, &rng, -1.0, 1.0);
         fill_uniform(a.actor_target, (int)a.actor_count, &rng, -2.0, 2.0);
         fill_uniform(a.actor, (int)a.actor_count, &rng, -2.0, 2.0);
         offpolicy_fill_batch(&a, &rng);
@@ -5255,11 +5259,18 @@ TEST(offpolicy_critic_targets_match_hand_computation) {
             expect = a.rew[b] + 0.99 * (b % 3 == 0 ? 0.0 : expect);
             /* float networks against double: a few float ulps of the terms (|terms| < 50) */
             CHECK_NEAR(y[b], expect, 2e-5 * (1.0 + fabs(expect)));
-            for (i = 0; i < 2 * lag; ++i) { /* each constraint's target from its own critic and cost */
-                expect = a.cost[i * B + b] + 0.9 * (b % 3 == 0 ? 0.0 : linear_q(a.critic_target[2 + i], in, s, O, next_act));
+            for (i = 0; i < 2 * lag; ++i) { /* each constraint's target from its own critic(s) and cost */
+                double qc = linear_q(a.critic_target[2 + i], in, s, O, next_act);
+                if (twin) {
+                    double second = linear_q(a.critic_target[4 + i], in, s, O, next_act);
+                    larger[second > qc] += 1;
+                    qc = second > qc ? second : qc;
+                }
+                expect = a.cost[i * B + b] + 0.9 * (b % 3 == 0 ? 0.0 : qc);
                 CHECK_NEAR(yc[i * B + b], expect, 2e-5 * (1.0 + fabs(expect)));
             }
         }
+        if (twin) CHECK(larger[0] > 0 && larger[1] > 0); /* both critics of a pair were the larger somewhere */
         saferl_rl_offpolicy_destroy(&a);
     }
 }
@@ -5275,17 +5286,22 @@ static double offpolicy_loss(void *ctx) {
    tanh; SAC: through min(Q1, Q2), the squashed sample and alpha log pi) in the actor's
    parameters (the Lagrangian forms, two constraints: plus sum_i lambda_i w_i Q_Ci over 1 + sum_i
    lambda_i, lambdas 0.7 and 0.3, exchange rates w 0.4 and 2.5), against central differences in float; 16-16 tanh networks (ReLU's kinks and the switch of min(Q1, Q2)
-   would meet the differences' step now and then), random inputs. */
+   would meet the differences' step now and then), random inputs. Then the Lagrangian forms with
+   twin_cost_critics: every critic's loss against its constraint's target, and the actor through
+   the larger cost critic of each pair. */
 TEST(offpolicy_gradients_match_finite_differences) {
     const int O = 3, A = 2, B = 5;
-    int algorithm, i;
-    for (algorithm = 0; algorithm < 4; ++algorithm) {
+    int variant, i;
+    for (variant = 0; variant < 6; ++variant) {
+        const int algorithm = variant < 4 ? variant : variant - 2, twin = variant >= 4;
+        const int critics = 2 + 2 * (algorithm >= 2) * (1 + twin);
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 16, B);
         saferl_rl_offpolicy_agent a;
         saferl_rng rng;
         float noise[5 * 2], y[5], yc[2 * 5];
         offpolicy_fd c;
         d.tanh_hidden = 1;
+        d.twin_cost_critics = twin;
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
         a.lagrange[1] = algorithm >= 2 ? 0.3f : 0.0f; /* two different multipliers */
         a.cost_weight[0] = 0.4f; /* and exchange rates, as critic_targets would set */
@@ -5300,14 +5316,20 @@ TEST(offpolicy_gradients_match_finite_differences) {
         c.yc = yc;
         c.noise = noise;
         c.actor = 0;
-        for (i = 0; i < 2 + 2 * (algorithm >= 2); ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
+        for (i = 0; i < critics; ++i) memset(a.critic_grad[i], 0, sizeof(float) * a.critic_count);
         saferl_rl_offpolicy_critic_loss(&a, y, yc, 1);
-        for (i = 0; i < 2 + 2 * (algorithm >= 2); ++i)
+        for (i = 0; i < critics; ++i)
             CHECK(grad_error(offpolicy_loss, &c, a.critic[i], a.critic_grad[i], (int)a.critic_count, 2e-3f) < 5e-3);
         c.actor = 1;
         memset(a.actor_grad, 0, sizeof(float) * a.actor_count);
         saferl_rl_offpolicy_actor_loss(&a, noise, 1);
         CHECK(grad_error(offpolicy_loss, &c, a.actor, a.actor_grad, (int)a.actor_count, 2e-3f) < 5e-3);
+        if (twin) { /* the larger of each pair is taken: above the loss with the first critics alone */
+            const double both = saferl_rl_offpolicy_actor_loss(&a, noise, 0);
+            a.desc.twin_cost_critics = 0;
+            CHECK(both > saferl_rl_offpolicy_actor_loss(&a, noise, 0));
+            a.desc.twin_cost_critics = 1;
+        }
         saferl_rl_offpolicy_destroy(&a);
     }
 }
@@ -5894,7 +5916,38 @@ static int cmdp_discrete_policy(saferl_rl_offpolicy_agent *agent, double *pi) {
    weight and SAC's temperature, the exact gap and J_C / d of the policy now, J_C / d of the
    episodes the agent ran (exploring) since the last line, and the root mean square of the
    multiplier's steps so far (Adam's second moment, bias-corrected: Adam moves lambda by about
-   lagrange_lr times the mean violation over it). */
+   lagrange_lr times the mean violation over it), and SAC-Lag's cost critic's own estimate of
+   J_C / d on the step map (cmdp_critic_start_cost; NAN elsewhere). */
+/* SAC's cost critic's own estimate of the policy's J_C / d on the step map: E_{a ~ pi(.|s0)} Q_C(s0, a)
+   at the start state, by Simpson's rule over the Gaussian before the squash (48 panels on [-6, 6]:
+   49 critic rows, within the batch its scratch holds); on the scale's units (RELATIVE's critic
+   learns c / d, COST_UNITS's c). NAN where it does not apply (TD3, discrete SAC, the mixture map). */
+static double cmdp_critic_start_cost(saferl_rl_offpolicy_agent *agent, const random_cmdp *M, double scale) {
+    enum { PANELS = 48 };
+    const int in = CMDP_STATES + 1;
+    const double unit = agent->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE ? 1.0 : scale * M->limit;
+    float obs[CMDP_STATES], x[(PANELS + 1) * (CMDP_STATES + 1)];
+    const float *head, *qc;
+    double mean, std, sum = 0.0, weights = 0.0;
+    int i;
+    if (agent->desc.algorithm != SAFERL_RL_SAC_LAG || agent->action_dim != 1 || agent->desc.batch_size <= PANELS) return NAN;
+    cmdp_observe(M->model.start, obs);
+    head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
+    mean = head[0];
+    std = exp(head[1] < -20.0f ? -20.0 : head[1] > 2.0f ? 2.0 : head[1]);
+    for (i = 0; i <= PANELS; ++i) {
+        memcpy(x + i * in, obs, sizeof obs);
+        x[i * in + CMDP_STATES] = (float)tanh(mean + std * (-6.0 + 12.0 * i / PANELS));
+    }
+    qc = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], x, agent->critic_acts[2], PANELS + 1);
+    for (i = 0; i <= PANELS; ++i) {
+        const double n = -6.0 + 12.0 * i / PANELS, w = exp(-0.5 * n * n) * (i == 0 || i == PANELS ? 1 : i % 2 ? 4 : 2);
+        sum += w * qc[i];
+        weights += w;
+    }
+    return sum / weights / unit * scale;
+}
+
 static void cmdp_trace_line(FILE *trace, saferl_rl_offpolicy_agent *agent, void *env_state, const random_cmdp *M,
                             double scale, long steps, cmdp_policy_table policy) {
     cmdp_env_state *e = (cmdp_env_state *)env_state;
@@ -5902,10 +5955,11 @@ static void cmdp_trace_line(FILE *trace, saferl_rl_offpolicy_agent *agent, void 
     const double t = (double)agent->lagrange_steps, rms = t > 0 ? sqrt(agent->lagrange_v[0] / (1.0 - pow(0.999, t))) : NAN;
     if (policy(agent, pi) != 0 || policy_evaluate(&M->model, pi, &r1, &c1) != 0) r1 = c1 = NAN;
     fprintf(trace, "%6ld  lambda %8.4f  weight %8.4f  alpha %8.5f  policy gap %7.3f J_C/d %6.3f  episodes %3ld J_C/d %6.3f"
-            "  step rms %.3g\n",
+            "  step rms %.3g  critic J_C/d %6.3f\n",
             steps, agent->lagrange[0], agent->cost_weight[0], exp((double)agent->log_temperature),
             (M->lp_return - r1) / (M->free_return - M->min_return), c1 / M->limit, e->episodes,
-            e->episodes ? e->finished_cost / e->episodes / (scale * M->limit) : NAN, rms);
+            e->episodes ? e->finished_cost / e->episodes / (scale * M->limit) : NAN, rms,
+            cmdp_critic_start_cost(agent, M, scale));
     e->finished_cost = 0.0;
     e->episodes = 0;
 }
@@ -6096,20 +6150,22 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     return t == steps ? 0 : -1;
 }
 
-/* A multiplier rule the off-policy grids compare: its name, multiplier_scale and lagrange_kp (0:
-   the default). */
+/* A multiplier rule the off-policy grids compare: its name, multiplier_scale, lagrange_kp (0:
+   the default) and twin_cost_critics. */
 typedef struct offpolicy_rule {
     const char *name;
     saferl_rl_multiplier_scale units;
     double lagrange_kp;
+    int twin_cost_critics;
 } offpolicy_rule;
 static const offpolicy_rule offpolicy_rules[] = {
-    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0},
-    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0},
-    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0}, /* the proportional term (ALGORITHMS) */
-    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE}, /* the integral alone */
+    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0},
+    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0},
+    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0}, /* the proportional term (ALGORITHMS) */
+    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0}, /* the integral alone */
+    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1}, /* pessimistic twin cost critics */
 };
-#define OFFPOLICY_RULES 4
+#define OFFPOLICY_RULES 5
 
 static const offpolicy_rule *offpolicy_rule_named(const char *name) {
     int u;
@@ -6135,6 +6191,7 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, con
     d.target_entropy = 0.1 * log((double)CMDP_ACTIONS);
     d.multiplier_scale = rule->units; /* the grid's comparison of rules; else the default */
     d.lagrange_kp = rule->lagrange_kp;
+    d.twin_cost_critics = rule->twin_cost_critics;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, SAC_CMDP_STEPS, cmdp_discrete_policy, trace, out);
 }
@@ -6338,6 +6395,7 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_a
     d.batch_size = 64;
     d.multiplier_scale = rule->units;
     d.lagrange_kp = rule->lagrange_kp;
+    d.twin_cost_critics = rule->twin_cost_critics;
     d.target_entropy = variation->target_entropy;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, variation->steps > 0 ? variation->steps : SAC_CMDP_STEPS,
@@ -6487,7 +6545,7 @@ TEST(cmdp_mixture_lp_is_the_continuous_optimum) {
 /* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY [STEPS]]]]]]`:
    the protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3)
    x agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
-   cost-units rules (or the RULE named: also relative-p, relative-i) in the step map (or the MAP
+   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin) in the step map (or the MAP
    named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY and
    STEPS: a diagnosis's cmdp_variation; 0 for the protocol's). The target read two ways, as the
    on-policy grid reads it: per run, and per cell (a CMDP at a scale: the mean gap and the mean
@@ -6555,7 +6613,7 @@ static int continuous_cmdp_grid(int argc, char **argv) {
 
 /* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
    the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
-   relative-p or relative-i; MAP step or mixture; TARGET_ENTROPY and STEPS as the grid's) with a
+   relative-p, relative-i or relative-twin; MAP step or mixture; TARGET_ENTROPY and STEPS as the grid's) with a
    cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
@@ -8480,10 +8538,10 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     bad[0] ^= 1;
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint");
     memcpy(bad, good, size);
-    put_le32(bad + 4, 5); /* version 5 had no cg_damping_scale (4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
+    put_le32(bad + 4, 6); /* version 6 had no off-policy twin_cost_critics (5: no cg_damping_scale, 4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
-    put_le32(bad + 4, 7);
+    put_le32(bad + 4, 8);
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
     memcpy(bad, good, size);
@@ -8760,19 +8818,21 @@ static uint64_t offpolicy_run_hash(const offpolicy_run *r) {
    the final saves agree byte for byte), and the same memory block after the last update. */
 TEST(offpolicy_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run) {
     enum { N = 700, SPLIT = 430 };
-    enum { BYTES = 1 << 16 };
+    enum { BYTES = 1 << 17 }; /* SAC-Lag with twin cost critics needs over 64 KiB */
     offpolicy_run *runs = (offpolicy_run *)malloc(2 * sizeof *runs);
     unsigned char *buffer = (unsigned char *)malloc(3 * BYTES), *again = buffer + BYTES, *expected = again + BYTES;
-    int algorithm;
+    int variant;
     CHECK(runs && buffer);
     if (!runs || !buffer) return;
 #define straight runs[0]
 #define resumed runs[1]
-    for (algorithm = SAFERL_RL_TD3; algorithm <= SAFERL_RL_DR_TD3; ++algorithm) {
+    for (variant = SAFERL_RL_TD3; variant <= SAFERL_RL_DR_TD3 + 1; ++variant) { /* and SAC-Lag, twin cost critics */
+        const int algorithm = variant <= SAFERL_RL_DR_TD3 ? variant : SAFERL_RL_SAC_LAG;
         saferl_rl_offpolicy_desc d = offpolicy_checkpoint_desc(algorithm);
         torque_cost_state saved_user;
         size_t size = 0, size_again = 0, expected_size = 0;
         const char *why = NULL;
+        d.twin_cost_critics = variant > SAFERL_RL_DR_TD3;
         offpolicy_run_make(&straight, &d);
         CHECK(offpolicy_run_steps(&straight, N) == SAFERL_OK);
         CHECK(saferl_rl_offpolicy_checkpoint_save(&straight.agent, &straight.replay, &straight.env, expected,
