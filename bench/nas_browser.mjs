@@ -14,7 +14,8 @@
 // (W: the program's own median wall time of the last N2 run).
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launchBrowser } from '../tests/browser/harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { serve, launchBrowser, chromiumPath } from '../tests/browser/harness.mjs';
 
 const [dir, batch, n1, n2] = process.argv.slice(2);
 if (!dir || !(Number(n2) > Number(n1)) || !(Number(n1) > 0) || !(Number(batch) > 0)) {
@@ -95,7 +96,8 @@ try {
     perStep.push((long.ns - short.ns) / 1e6 / (Number(n2) - Number(n1)));
   }
   const cpuMs = perStep.sort((x, y) => x - y)[1];
-  const version = await page.evaluate(() => (navigator.userAgent.match(/Chrome\/([0-9.]+)/) || [])[1]);
+  // the full version (the user agent string gives only the major one)
+  const version = (execFileSync(chromiumPath, ['--version'], { encoding: 'utf8' }).match(/[0-9]+(\.[0-9]+)+/) || ['?'])[0];
   const wall = long.line.match(/median ([0-9.]+) ms/);
   if (!wall || !(cpuMs > 0)) throw new Error(`unexpected output or CPU time: "${long.line}", ${cpuMs} ms`);
   console.log(`supernet forward+backward, batch ${batch}: median ${wall[1]} ms (CPU ${cpuMs.toFixed(3)} ms), ` +

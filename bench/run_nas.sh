@@ -141,7 +141,7 @@ for r in $(seq "$ROUNDS"); do
         all[wasm_sse]+=" $(ratio "$(echo "$wasm" | cpu_ms)" "$(echo "$sse" | cpu_ms)")"
     fi
     if [ $have_chromium = 1 ]; then
-        # CPU time per step from 40 steps (the difference of a 50- and a 10-step run in one page)
+        # the renderer's CPU time per step: the median of three differences of a 50- and a 10-step run
         web=$(node bench/nas_browser.mjs build/bench_nas_web 32 10 50 2>/dev/null | grep '^supernet' || true)
         if [ -n "$web" ]; then
             [ "$r" = 1 ] && chromium_version=$(echo "$web" | sed 's/.*chromium //')
