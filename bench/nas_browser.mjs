@@ -7,15 +7,18 @@
 // main thread (/proc/PID/task/PID/schedstat), where the module runs. Its other threads compile
 // (V8 moves hot functions to the optimising tier there) and come and go, so a sum over them loses
 // a thread's time when it ends. In one page, main runs `nas steps BATCH N1` three times to bring
-// the code to the optimising tier (the first two runs are slower until it is there), then three
-// pairs of runs of N1 and N2 steps; a pair's difference over N2 - N1 is one step's CPU time (the
-// set-up of each run cancels), and the median of the three is printed in bench/nas.c's format:
+// the code to the optimising tier, then seven pairs of runs of N1 and N2 steps, alternating; one
+// step's CPU time is the difference of the two lengths' median run times over N2 - N1 (the set-up
+// of each run cancels; medians, as bench/nas.c's own, because a run that shared its core with
+// another program's burst takes longer in CPU time too). Printed in bench/nas.c's format:
 //   supernet forward+backward, batch B: median W ms (CPU C ms), chromium VERSION
 // (W: the program's own median wall time of the last N2 run).
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launchBrowser, chromiumPath } from '../tests/browser/harness.mjs';
+import os from 'node:os';
+import { createRequire } from 'node:module';
+import { serve, chromiumPath, chromiumArgs } from '../tests/browser/harness.mjs';
 
 const [dir, batch, n1, n2] = process.argv.slice(2);
 if (!dir || !(Number(n2) > Number(n1)) || !(Number(n1) > 0) || !(Number(batch) > 0)) {
@@ -58,7 +61,20 @@ function mainThreadNs() {
 }
 
 const server = await serve(dir);
-const browser = await launchBrowser();
+// The tests' browser, with one V8 flag: --no-liftoff compiles the module with the optimising
+// compiler before it runs. By default V8 starts in its baseline tier and moves hot functions up
+// on background threads; on a loaded machine those threads wait, the main thread runs baseline
+// code for longer, and the step's CPU time spread 10-19 ms over rounds (node's 10-11 ms). The
+// optimised code is the same either way; only the time before it arrives changes.
+const { chromium } = createRequire(new URL('../web/package.json', import.meta.url))('playwright-core');
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'saferl-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: chromiumPath, headless: true, args: [...chromiumArgs, '--js-flags=--no-liftoff'], timeout: 60000,
+});
+const browser = {
+  context,
+  close: async () => { await context.close().catch(() => {}); fs.rmSync(profile, { recursive: true, force: true }); },
+};
 try {
   const page = await browser.context.newPage();
   await page.goto(`${server.url}blank.html`);
@@ -88,14 +104,15 @@ try {
   };
   await run(Number(n1));
   await run(Number(n1));
-  const perStep = [];
+  const shorts = [], longs = [];
   let long;
-  for (let i = 0; i < 3; ++i) {
-    const short = await run(Number(n1));
+  for (let i = 0; i < 7; ++i) {
+    shorts.push((await run(Number(n1))).ns);
     long = await run(Number(n2));
-    perStep.push((long.ns - short.ns) / 1e6 / (Number(n2) - Number(n1)));
+    longs.push(long.ns);
   }
-  const cpuMs = perStep.sort((x, y) => x - y)[1];
+  const median = (v) => v.sort((x, y) => x - y)[v.length >> 1];
+  const cpuMs = (median(longs) - median(shorts)) / 1e6 / (Number(n2) - Number(n1));
   // the full version (the user agent string gives only the major one)
   const version = (execFileSync(chromiumPath, ['--version'], { encoding: 'utf8' }).match(/[0-9]+(\.[0-9]+)+/) || ['?'])[0];
   const wall = long.line.match(/median ([0-9.]+) ms/);

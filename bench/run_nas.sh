@@ -141,8 +141,8 @@ for r in $(seq "$ROUNDS"); do
         all[wasm_sse]+=" $(ratio "$(echo "$wasm" | cpu_ms)" "$(echo "$sse" | cpu_ms)")"
     fi
     if [ $have_chromium = 1 ]; then
-        # the renderer's CPU time per step: the median of three differences of a 50- and a 10-step run
-        web=$(node bench/nas_browser.mjs build/bench_nas_web 32 10 50 2>/dev/null | grep '^supernet' || true)
+        # the renderer's CPU time per step: medians of seven 13- and 3-step runs, their difference over 10
+        web=$(node bench/nas_browser.mjs build/bench_nas_web 32 3 13 2>/dev/null | grep '^supernet' || true)
         if [ -n "$web" ]; then
             [ "$r" = 1 ] && chromium_version=$(echo "$web" | sed 's/.*chromium //')
             show "  saferl WebAssembly (chromium)" "$web"; all[chromium]+=" $(echo "$web" | cpu_ms)"
