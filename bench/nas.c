@@ -14,6 +14,9 @@
    nas speed BATCH REPS             forward + backward of the supernet through one fixed cell
                                     (the same one bench/nas_torch.py builds), median time and
                                     GFLOP/s, and the AdvantageNAS architecture update per step
+   nas steps BATCH REPS             the same steps without the architecture update: a browser has
+                                    no CPU clock, so bench/nas_browser.mjs reads the page's CPU
+                                    time from outside over runs of two lengths
    nas phases BATCH REPS            the step's main phases alone on its shapes: a 3x3
                                     convolution 16 -> 16 forward, its weight gradient, its
                                     input gradient, the padded copies and the poolings (median
@@ -370,7 +373,7 @@ static int supernet_step(saferl_nas_net *net, const float *x, const int *y, int 
     return saferl_nas_net_backward(net, NULL) < 0 ? -1 : 0;
 }
 
-static int speed(int batch, int reps) {
+static int speed(int batch, int reps, int time_arch) {
     /* 3 x 16 x 16 inputs, C = 16, one cell, 10 classes; the cell
        |nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2| */
     static const char *cell = "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
@@ -409,6 +412,7 @@ static int speed(int batch, int reps) {
            "time (%.1f MFLOP a step)\n",
            batch, 1e3 * times[reps / 2], cpu_clock_name(), 1e3 * cpu_times[reps / 2], batch / times[reps / 2],
            1e-9 * speed_flops(batch) / cpu_times[reps / 2], 1e-6 * speed_flops(batch));
+    if (!time_arch) reps = 0;
     memset(&ad, 0, sizeof ad);
     ad.edge_count = 6; ad.op_count = 5;
     saferl_nas_arch_create(&arch, &ad);
@@ -423,7 +427,7 @@ static int speed(int batch, int reps) {
         times[i] = (now() - t0) / 1000;
     }
     qsort(times, (size_t)reps, sizeof *times, compare);
-    printf("architecture draw+update (AdvantageNAS, 6 x 5): median %.3f us\n", 1e6 * times[reps / 2]);
+    if (time_arch) printf("architecture draw+update (AdvantageNAS, 6 x 5): median %.3f us\n", 1e6 * times[reps / 2]);
     saferl_nas_arch_destroy(&arch);
     saferl_nas_net_destroy(&net);
     free(x); free(y); free(times); free(cpu_times);
@@ -529,7 +533,8 @@ static int peak(int reps) {
 
 int main(int argc, char **argv) {
     if (argc == 6 && strcmp(argv[1], "toy") == 0) return toy(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
-    if (argc == 4 && strcmp(argv[1], "speed") == 0) return speed(atoi(argv[2]), atoi(argv[3]));
+    if (argc == 4 && strcmp(argv[1], "speed") == 0) return speed(atoi(argv[2]), atoi(argv[3]), 1);
+    if (argc == 4 && strcmp(argv[1], "steps") == 0) return speed(atoi(argv[2]), atoi(argv[3]), 0);
     if (argc == 4 && strcmp(argv[1], "phases") == 0) return phases(atoi(argv[2]), atoi(argv[3]));
 #if defined(SAFERL_USE_BLIS)
     if (argc == 3 && strcmp(argv[1], "peak") == 0) return peak(atoi(argv[2]));
@@ -537,6 +542,6 @@ int main(int argc, char **argv) {
     if (argc == 7 && strcmp(argv[1], "nb201") == 0)
         return nb201(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), argv[6]);
     fprintf(stderr, "usage: nas toy STRATEGY SEEDS ITERS SCHEDULE | nas nb201 STRATEGY SEEDS STEPS SIGMA CSV | "
-                    "nas speed BATCH REPS | nas phases BATCH REPS | nas peak REPS (BLIS build)\n");
+                    "nas speed BATCH REPS | nas steps BATCH REPS | nas phases BATCH REPS | nas peak REPS (BLIS build)\n");
     return 2;
 }

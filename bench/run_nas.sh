@@ -17,8 +17,10 @@
 #     PyTorch on the same shapes (one thread on both sides), in ROUNDS alternating rounds of
 #     our portable build, our BLIS build (its convolutions run on the header's own kernel; BLIS
 #     does the linear layers), PyTorch, an SSE-only native build and the same program compiled
-#     to WebAssembly under node (the WebAssembly/native ratio, and WebAssembly against native
-#     at the same 4-float vector width); the architecture update time per step. Then the step's
+#     to WebAssembly under node and in Debian's chromium, where the pages run (bench/
+#     nas_browser.mjs; a page has no CPU clock, so the renderer's CPU time is read from outside);
+#     the WebAssembly/native ratio for both, and node against native at the same 4-float vector
+#     width; the architecture update time per step. Then the step's
 #     phases alone (bench/nas.c phases: a 3x3 convolution's forward, weight gradient, input
 #     gradient and padded copies, and the poolings) in the portable, SSE-only and WebAssembly
 #     builds, alternating in the same rounds, with WebAssembly's time over each native build
@@ -93,6 +95,15 @@ if command -v emcc >/dev/null; then
         bench/nas.c -o build/bench_nas.js \
         -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 && have_wasm=1
 fi
+# the same program for the browser (bench/nas_browser.mjs runs it in Debian's chromium through
+# playwright-core from web/node_modules: npm ci in web/)
+have_chromium=0
+if [ $have_wasm = 1 ] && [ -x "${CHROMIUM:-/usr/bin/chromium}" ] && [ -d web/node_modules/playwright-core ]; then
+    mkdir -p build/bench_nas_web
+    NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -mllvm -no-stack-coloring -fno-inline-functions -std=gnu99 -I. \
+        bench/nas.c -o build/bench_nas_web/bench_nas.js \
+        -sENVIRONMENT=web -sALLOW_MEMORY_GROWTH=1 -sEXPORTED_RUNTIME_METHODS=callMain && have_chromium=1
+fi
 have_torch=0
 "$PY" -c "import torch" 2>/dev/null && have_torch=1
 cpu_ms() { sed -n 's/.*(CPU \([0-9.]*\) ms).*/\1/p' | head -1; }
@@ -129,6 +140,15 @@ for r in $(seq "$ROUNDS"); do
         all[wasm_portable]+=" $(ratio "$(echo "$wasm" | cpu_ms)" "$(echo "$ours" | cpu_ms)")"
         all[wasm_sse]+=" $(ratio "$(echo "$wasm" | cpu_ms)" "$(echo "$sse" | cpu_ms)")"
     fi
+    if [ $have_chromium = 1 ]; then
+        # the renderer's CPU time per step: medians of seven 13- and 3-step runs, their difference over 10
+        web=$(node bench/nas_browser.mjs build/bench_nas_web 32 3 13 2>/dev/null | grep '^supernet' || true)
+        if [ -n "$web" ]; then
+            [ "$r" = 1 ] && chromium_version=$(echo "$web" | sed 's/.*chromium //')
+            show "  saferl WebAssembly (chromium)" "$web"; all[chromium]+=" $(echo "$web" | cpu_ms)"
+            all[chromium_portable]+=" $(ratio "$(echo "$web" | cpu_ms)" "$(echo "$ours" | cpu_ms)")"
+        fi
+    fi
     # the phases: one line each, "name, batch 32: CPU t ms"
     phases_portable=$(build/bench_nas phases 32 20)
     phases_sse=$(build/bench_nas_sse phases 32 20)
@@ -144,14 +164,15 @@ for r in $(seq "$ROUNDS"); do
 done
 gflops() { awk -v m="$mflop" -v t="$1" 'BEGIN { printf "%.1f", m / t }'; }
 echo "medians over the rounds, CPU time per step ($mflop MFLOP):"
-for k in portable blis torch sse wasm; do
+for k in portable blis torch sse wasm chromium; do
     [ -n "${all[$k]:-}" ] || continue
     t=$(echo "${all[$k]}" | median)
     echo "  $k: $t ms, $(gflops "$t") GFLOP/s (rounds:${all[$k]})"
 done
 [ -n "${all[torch_portable]:-}" ] && echo "PyTorch $torch_version / saferl portable, per round:${all[torch_portable]}, median $(echo "${all[torch_portable]}" | median) (goal >= 1)"
 [ -n "${all[torch_blis]:-}" ] && echo "PyTorch / saferl BLIS, per round:${all[torch_blis]}, median $(echo "${all[torch_blis]}" | median) (goal >= 1.5)"
-[ -n "${all[wasm_portable]:-}" ] && echo "WebAssembly / native portable, per round:${all[wasm_portable]}, median $(echo "${all[wasm_portable]}" | median) (goal <= 2)"
+[ -n "${all[wasm_portable]:-}" ] && echo "WebAssembly in node $(node --version) / native portable, per round:${all[wasm_portable]}, median $(echo "${all[wasm_portable]}" | median) (goal <= 2)"
+[ -n "${all[chromium_portable]:-}" ] && echo "WebAssembly in chromium $chromium_version / native portable, per round:${all[chromium_portable]}, median $(echo "${all[chromium_portable]}" | median) (goal <= 2)"
 [ -n "${all[wasm_sse]:-}" ] && echo "WebAssembly / native SSE only (4 lanes on both sides), per round:${all[wasm_sse]}, median $(echo "${all[wasm_sse]}" | median)"
 echo "the phases alone, median CPU ms over the rounds (portable / SSE only / WebAssembly), WebAssembly over each:"
 declare -A phase_median
