@@ -288,6 +288,10 @@
         V(final observation) on truncation, V(current observation) at the end of an epoch.
         The cost uses its own cost_gamma / cost_lambda (OmniSafe silently uses the reward
         gamma for the cost; both default to 0.99 / 0.95 here, so the defaults agree).
+        cost_lambda 0.5 for CPO, PCPO and TRPO-Lag (less return noise in A_C: on CMDP 2 CPO's
+        predicted change of J_C came 4-5 times closer to the exact one) was validated on
+        held-out CMDPs and lost (the runs end under d and further from the best return;
+        README), so 0.95 stays the default for every row.
       * Advantages once per epoch as OmniSafe: reward standardised, cost only centred.
       * PPO (Schulman et al. 2017): L = -mean(min(rho A, clip(rho, 1-eps, 1+eps) A)), eps 0.2,
         update_iters passes of shuffled minibatches, early stop when the batch mean of

@@ -29,7 +29,8 @@
 #     PID-Lag, CPO, PCPO, TRPO-Lag, FOCOPS and CUP (about 2 minutes of CPU; niced), every run and
 #     every cell, then FOCOPS and CUP with lambda_kp 1 (before 0.5.2), with J_C over the last
 #     100 episodes (cost_estimate WINDOW) and with the multiplier in cost units, and the
-#     trust-region rows with relative CG damping (also on held-out CMDPs 4-6); then CPO's steps
+#     trust-region rows with relative CG damping and with cost_lambda 0.5 (also on held-out
+#     CMDPs 4-6), the cost advantage candidates on CPO's CMDP-2 diagnostic; then CPO's steps
 #     on CMDP 2 taken apart (test_rl --cmdp-trace-trust).
 #  8. The RL page's CartPole run at d = 10, seeds 1-13, under both cost estimate rules (bench_rl limit)
 #     and without and with the proportional term (bench_rl proportional),
@@ -269,6 +270,25 @@ nice build/test_rl --cmdp-grid 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cm
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out.txt | sed 's/^/  CMDPs 4-6, default: /'
 nice build/test_rl --cmdp-grid-relative-damping 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_relative.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_relative.txt | sed 's/^/  CMDPs 4-6, relative: /'
+echo "  the trust-region rows with the cost's GAE lambda 0.5 (cost_lambda; a candidate not adopted: README),"
+echo "  on CMDPs 1-3 and on held-out CMDPs 4-6 (the defaults above and beside it):"
+nice build/test_rl --cmdp-grid-cost-lambda=0.5 1 3 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_cost_lambda.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_cost_lambda.txt | sed 's/^/  CMDPs 1-3, cost_lambda 0.5: /'
+nice build/test_rl --cmdp-grid-cost-lambda=0.5 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_cost_lambda.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_cost_lambda.txt | sed 's/^/  CMDPs 4-6, cost_lambda 0.5: /'
+echo "  CPO on CMDP 2 (scales 1 and 10, seeds 1-$SEEDS, all epochs) with each cost advantage candidate: the error"
+echo "  of the batch's predicted change of J_C (exact linear - predicted, units of d) and the correlation of"
+echo "  the batch's cost advantages with the exact ones (means over the seeds; README's first table):"
+for setting in cost_lambda=0.95 cost_lambda=0.8 cost_lambda=0.5 cost_lambda=0.0001 update_iters=20 update_iters=50 \
+               critic_lr=0.03 critic_lr=0.3; do
+    for scale in 1 10; do
+        for seed in $(seq 1 "$SEEDS"); do
+            nice build/test_rl --cmdp-trace-trust cpo 2 "$scale" "$seed" 1 "$setting" | tail -n 1
+        done | awk -v s="$setting" -v k="$scale" '
+            { for (i = 1; i <= NF; i++) { if ($i == "predicted") e += $(i + 1); if ($i == "correlation") c += $(i + 1) }; n++ }
+            END { printf "  %-18s scale %3s: error %+.4f, correlation %.3f\n", s, k, e / n, c / n }'
+    done
+done
 echo "  why CPO misses on CMDP 2 (scale 1, seeds 1-$SEEDS, epochs 31-150; test_rl --cmdp-trace-trust): the J_C"
 echo "  estimate against the exact J_C of the policy that acted, and each step's change of J_C as the"
 echo "  batch predicted it, as the exact linearisation does and as it is (units of d; means over epochs):"

@@ -1138,7 +1138,7 @@ static void cmdp_desc(saferl_rl_desc *desc, saferl_rl_algorithm algorithm, uint3
 
 static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
                       saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, double lambda_kp,
-                      saferl_rl_damping_scale damping, cmdp_result *out) {
+                      saferl_rl_damping_scale damping, double cost_lambda, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_agent agent;
@@ -1152,6 +1152,7 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
     d.cost_estimate = estimate; /* the grid's comparison with the episode window; else the default */
     d.lambda_kp = lambda_kp;    /* the grid's comparison of the proportional term; else the default */
     d.cg_damping_scale = damping; /* the grid's comparison with the relative damping; else the default */
+    d.cost_lambda = cost_lambda;  /* the grid's comparison of the cost's GAE lambda; 0: the default */
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return -1;
     memset(out, 0, sizeof *out);
     for (e = 0; e < epochs; ++e) {
@@ -1181,7 +1182,8 @@ static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 &
    (SAFERL_RL_COST_WINDOW, the default before the epoch's episodes), `--cmdp-grid-proportional`
    and `--cmdp-grid-integral` with lambda_kp 1 and none (the proportional term on and off; 1 is
    FOCOPS and CUP's default before 0.5.2, 10 since), `--cmdp-grid-relative-damping` with
-   cg_damping relative to F's curvature (a candidate not adopted, README), for comparison. The
+   cg_damping relative to F's curvature (a candidate not adopted, README),
+   `--cmdp-grid-cost-lambda=X` with the cost's GAE lambda X for every row, for comparison. The
    target read two ways, both printed: per run (each run's gap and J_C), and per cell (a CMDP
    at a scale: the mean gap and the mean J_C over the seeds, a line each). */
 static int cmdp_grid(int argc, char **argv) {
@@ -1197,6 +1199,8 @@ static int cmdp_grid(int argc, char **argv) {
                                                                               : 0.0;
     const saferl_rl_damping_scale damping =
         strcmp(argv[1], "--cmdp-grid-relative-damping") == 0 ? SAFERL_RL_DAMPING_RELATIVE : SAFERL_RL_DAMPING_ABSOLUTE;
+    const double cost_lambda =
+        strncmp(argv[1], "--cmdp-grid-cost-lambda=", 24) == 0 ? atof(argv[1] + 24) : 0.0;
     for (algo = 1; algo < SAFERL_RL_ALGORITHM_COUNT; ++algo) {
         const char *name = saferl_rl_algorithm_name((saferl_rl_algorithm)algo);
         int i, pass = 0, runs = 0, cells = 0, cells_passed = 0, picked = argc <= 5, m, k;
@@ -1214,7 +1218,7 @@ static int cmdp_grid(int argc, char **argv) {
                     double d = scales[k] * M.limit;
                     int ok;
                     if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, units, estimate, lambda_kp,
-                                   damping, &r) != 0)
+                                   damping, cost_lambda, &r) != 0)
                         return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
@@ -1263,7 +1267,7 @@ TEST(default_multipliers_meet_the_lp_on_any_cost_scale) {
         for (k = 0; k < 3; ++k) {
             cmdp_result r;
             CHECK(cmdp_train(algorithms[i], &M, scales[k], 1, CMDP_EPOCHS, SAFERL_RL_MULTIPLIER_RELATIVE,
-                             SAFERL_RL_COST_ESTIMATE_DEFAULT, 0.0, SAFERL_RL_DAMPING_ABSOLUTE, &r) == 0);
+                             SAFERL_RL_COST_ESTIMATE_DEFAULT, 0.0, SAFERL_RL_DAMPING_ABSOLUTE, 0.0, &r) == 0);
             printf("        %-8s scale %3g: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n",
                    saferl_rl_algorithm_name(algorithms[i]), scales[k], r.gap, r.cost / (scales[k] * M.limit), r.multiplier);
             if (algorithms[i] == SAFERL_RL_PID_LAG && k == 2) continue;
@@ -1411,6 +1415,80 @@ TEST(cost_estimate_is_the_epochs_episodes_or_the_window) {
         CHECK(memcmp(&s.cost_estimates[0], &recorded[epoch], sizeof(double)) == 0);
     }
     saferl_rl_agent_destroy(&b);
+}
+
+/* The cost's GAE uses the cost's own lambda: on the ledger (a constant observation, so the
+   cost critic's value v is the same at every row, and the ledger knows where each episode
+   ended), after a few epochs of training, each row's cost return minus its value is
+   recomputed in double by the GAE recursion with the agent's cost_gamma and cost_lambda (0
+   bootstrap where an episode ended, v where the epoch cut one). CPO with cost_lambda 0.5
+   (the candidate validated on the CMDP grid and not adopted, README: a user's opt-in) and
+   PPO-Lag with the default, 0.95 for every row (the reward's lambda is 0.95 too, so only a
+   cost_lambda set apart tells a mix-up). Tolerance: the stored return and value are floats,
+   so their difference carries 2^-24 relative error of each (|ret| + |v| of a few units
+   here); 1e-5 (|ret| + |v| + 1) covers that with the double recursion's own rounding. */
+TEST(cost_advantages_are_gae_with_the_cost_lambda) {
+    enum { N = 100, EPOCHS = 3 };
+    static const saferl_rl_algorithm rows[2] = {SAFERL_RL_CPO, SAFERL_RL_PPO_LAG};
+    saferl_rl_desc d;
+    int r, i, k;
+    for (r = 0; r < 2; ++r) {
+        ledger_env L;
+        saferl_rl_env env;
+        saferl_rl_agent a;
+        saferl_rl_epoch_stats s;
+        int epoch, ended[N], worst_row = -1;
+        double next_adv = 0.0, lambda, gamma, worst = 0.0;
+        memset(&L, 0, sizeof L);
+        memset(&env, 0, sizeof env);
+        env.observation_dim = env.action_dim = 1;
+        env.action_count = 2;
+        env.state = &L;
+        env.reset = ledger_reset;
+        env.step = ledger_step;
+        memset(&d, 0, sizeof d);
+        d.algorithm = rows[r];
+        d.seed = 9;
+        d.hidden[0] = 8;
+        d.hidden_count = 1;
+        d.steps_per_epoch = N;
+        d.minibatch = 50;
+        d.cost_count = 1;
+        d.cost_limits[0] = 40.0;
+        d.cost_lambda = r == 0 ? 0.5 : 0.0;
+        CHECK(saferl_rl_agent_create(&a, &d, &env, 1) == SAFERL_OK);
+        lambda = a.desc.cost_lambda;
+        gamma = a.desc.cost_gamma;
+        CHECK(lambda == (r == 0 ? 0.5 : 0.95) && a.desc.lambda == 0.95);
+        for (epoch = 1; epoch <= EPOCHS; ++epoch) {
+            const int before = L.global_steps;
+            CHECK(saferl_rl_agent_epoch(&a, &s) == SAFERL_OK);
+            for (i = 0; i < N; ++i) ended[i] = 0;
+            for (k = 0; k < L.finished; ++k)
+                if (L.ended_at[k] > before && L.ended_at[k] <= before + N) ended[L.ended_at[k] - before - 1] = 1;
+        }
+        /* the last epoch's rows, backwards: delta = c + gamma v' - v, A = delta + gamma lambda A' */
+        for (i = N - 1; i >= 0; --i) {
+            const double v = a.rollout.cost_values[i], c = a.rollout.costs[i];
+            const double v_next = ended[i] ? 0.0 : i + 1 < N ? a.rollout.cost_values[i + 1] : v;
+            const double adv = c + gamma * v_next - v + (ended[i] || i + 1 == N ? 0.0 : gamma * lambda * next_adv);
+            const double got = (double)a.rollout.cost_returns[i] - v;
+            const double err = fabs(got - adv) / (fabs(a.rollout.cost_returns[i]) + fabs(v) + 1.0);
+            if (err > worst) worst = err, worst_row = i;
+            next_adv = adv;
+        }
+        printf("        %-8s cost_lambda %.2f: worst relative error %.2g (row %d)\n", saferl_rl_algorithm_name(rows[r]),
+               lambda, worst, worst_row);
+        CHECK(worst <= 1e-5);
+        saferl_rl_agent_destroy(&a);
+    }
+    for (k = 0; k < SAFERL_RL_ALGORITHM_COUNT; ++k) { /* the default: 0.95 for every row, either scale */
+        memset(&d, 0, sizeof d);
+        d.algorithm = (saferl_rl_algorithm)k;
+        CHECK(saferl_rl_desc_defaults(&d).cost_lambda == 0.95);
+        d.multiplier_scale = SAFERL_RL_MULTIPLIER_COST_UNITS;
+        CHECK(saferl_rl_desc_defaults(&d).cost_lambda == 0.95);
+    }
 }
 
 /* The cost limit of the correctness test; the LP values at it are the oracle. */
@@ -6511,7 +6589,7 @@ static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) 
     }
 }
 
-/* `test_rl --cmdp-trace-trust ALGORITHM CMDP SCALE SEED [FROM [relative]]`: the grid's protocol for one
+/* `test_rl --cmdp-trace-trust ALGORITHM CMDP SCALE SEED [FROM [SETTING...]]`: the grid's protocol for one
    on-policy run, a line an epoch from epoch FROM (1): the exact J_C / d of the policy that
    acted, the J_C / d the update acted on (the epoch's episodes), the dual's case and the
    accepted step fraction, and the change of J_C / d the step made four ways: as the update
@@ -6526,7 +6604,10 @@ static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) 
    range over states of visit share x p (1 - p) of the likeliest action (each state's scale
    in the Fisher). Then the means over the epochs printed: estimate error, sampling error
    of the predicted change, the linearisation's error, J_C after the steps, and the batch's
-   cost advantages against the exact ones at the same (s, a): correlation and sd ratio. */
+   cost advantages against the exact ones at the same (s, a): correlation and sd ratio.
+   SETTINGs change the protocol's desc for a comparison: `relative` (cg_damping_scale
+   RELATIVE), `cost_lambda=X`, `update_iters=N` (the second-order rows' critic passes),
+   `critic_lr=X`. */
 static int cmdp_trace_trust(int argc, char **argv) {
     random_cmdp M;
     cmdp_env_state state;
@@ -6535,7 +6616,7 @@ static int cmdp_trace_trust(int argc, char **argv) {
     saferl_rl_desc d;
     saferl_rl_epoch_stats st;
     double scale, limit, sums[6] = {0, 0, 0, 0, 0, 0};
-    int algorithm, e, from, counted = 0;
+    int algorithm, e, from, counted = 0, arg;
     if (argc < 6 || cmdp_generate(&M, (uint32_t)atoi(argv[3])) != 0) return 1;
     algorithm = saferl_rl_algorithm_from_name(argv[2]);
     scale = atof(argv[4]);
@@ -6544,7 +6625,15 @@ static int cmdp_trace_trust(int argc, char **argv) {
     if (algorithm < 0) return 1;
     cmdp_env(&env, &state, &M, scale);
     cmdp_desc(&d, (saferl_rl_algorithm)algorithm, (uint32_t)atoi(argv[5]), limit);
-    if (argc > 7 && strcmp(argv[7], "relative") == 0) d.cg_damping_scale = SAFERL_RL_DAMPING_RELATIVE;
+    for (arg = 7; arg < argc; ++arg)
+        if (strcmp(argv[arg], "relative") == 0) d.cg_damping_scale = SAFERL_RL_DAMPING_RELATIVE;
+        else if (strncmp(argv[arg], "cost_lambda=", 12) == 0) d.cost_lambda = atof(argv[arg] + 12);
+        else if (strncmp(argv[arg], "update_iters=", 13) == 0) d.update_iters = atoi(argv[arg] + 13);
+        else if (strncmp(argv[arg], "critic_lr=", 10) == 0) d.critic_lr = atof(argv[arg] + 10);
+        else {
+            fprintf(stderr, "test_rl --cmdp-trace-trust: unknown setting '%s'\n", argv[arg]);
+            return 1;
+        }
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return 1;
     for (e = 1; e <= CMDP_EPOCHS; ++e) {
         double pi_old[CMDP_STATES * CMDP_ACTIONS], pi_new[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS];
@@ -8975,7 +9064,8 @@ int main(int argc, char **argv) {
     if (argc > 1 && (strcmp(argv[1], "--cmdp-grid") == 0 || strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ||
                      strcmp(argv[1], "--cmdp-grid-window") == 0 || strcmp(argv[1], "--cmdp-grid-proportional") == 0 ||
                      strcmp(argv[1], "--cmdp-grid-integral") == 0 ||
-                     strcmp(argv[1], "--cmdp-grid-relative-damping") == 0))
+                     strcmp(argv[1], "--cmdp-grid-relative-damping") == 0 ||
+                     strncmp(argv[1], "--cmdp-grid-cost-lambda=", 24) == 0))
         return cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-sac") == 0) return sac_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
@@ -9038,6 +9128,7 @@ int main(int argc, char **argv) {
 #endif
     RUN(batch_step_hook_trains_bit_identically_to_single_steps);
     RUN(proportional_term_matches_its_definition);
+    RUN(cost_advantages_are_gae_with_the_cost_lambda);
     RUN(cost_limit_is_required_and_zero_means_zero);
     RUN(bad_desc_fields_are_named_and_none_is_zero);
     RUN(two_constraints_reach_their_lp_optimum);
