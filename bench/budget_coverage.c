@@ -3,7 +3,7 @@
 
    build/bench_budget_coverage [--replications R] [--draws M] [--spread-prior atom|half-cauchy]
                                [--interval posterior|widened|boundary]
-                               [--position K]
+                               [--position K] [--progress EVERY]
                                [--cell P,N,LAW,SPREAD,CENSORED]...
 
    A cell: P prompts with N attempts each; LAW how the prompts' hazards q_i and the tokens T
@@ -30,7 +30,13 @@
    --interval desc.interval (default boundary, the library's: SAFERL_BUDGET_INTERVAL_BOUNDARY;
    widened: SAFERL_BUDGET_INTERVAL_WIDENED; posterior: SAFERL_BUDGET_INTERVAL_POSTERIOR), and
    the last two columns are the posterior interval's coverage and median width whichever
-   interval the first columns describe. */
+   interval the first columns describe.
+   A cell's line comes when its last replication ends; so that a run stopped before that is
+   not lost, every EVERY replications (--progress, default 100; 0: none) a partial line goes
+   to stderr, "# partial", the cell, its position, the replications done and the counts so
+   far: covered, below, above, the posterior interval's covered, and the coverage with its
+   binomial standard error. The first R replications of a cell are the same whatever R, so
+   a partial line is the coverage of a shorter run of that cell. */
 #define SAFERL_BUDGET_IMPLEMENTATION
 #include "saferl_budget.h"
 
@@ -109,8 +115,20 @@ static double horizon_for(const cell *c, double a) {
     return floor(sqrt(lo * hi));
 }
 
+/* The counts so far, to stderr: what a stopped run keeps of a cell it did not finish. */
+static void print_partial(const cell *c, unsigned position, unsigned done, unsigned replications, unsigned used,
+                          unsigned covered, unsigned low, unsigned high, unsigned posterior_covered) {
+    double cov = used ? (double)covered / used : 0.0;
+    fprintf(stderr, "# partial %u,%u,%s,%.2f,%.2f position %u: %u of %u replications, covered %u, below %u, above %u, "
+                    "posterior covered %u; coverage %.3f (se %.3f)\n",
+            c->prompts, c->attempts, law_names[c->law], c->spread, c->censored, position, done, replications, covered,
+            low, high, posterior_covered, cov, used ? sqrt(cov * (1 - cov) / used) : 0.0);
+    fflush(stderr);
+}
+
 static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl_budget_spread_prior prior,
-                    saferl_budget_interval interval, unsigned seed) {
+                    saferl_budget_interval interval, unsigned position, unsigned progress) {
+    unsigned seed = 1000u + 7919u * position;
     double a = c->spread > 0.0 ? shape_for_spread(c->spread) : 0.0, horizon = horizon_for(c, a);
     saferl_budget_attempt *attempts = malloc(sizeof *attempts * c->attempts);
     saferl_budget_summary *summaries = malloc(sizeof *summaries * c->prompts), pooled;
@@ -167,6 +185,8 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl
         ++used;
         saferl_budget_pool(summaries, c->prompts, NULL, &pooled);
         pooled_covered += pooled.xi_lo <= truth && truth <= pooled.xi_hi;
+        if (progress && (r + 1) % progress == 0 && r + 1 < replications)
+            print_partial(c, position, r + 1, replications, used, covered, low, high, posterior_covered);
     }
     saferl_budget__sort(width, used);
     saferl_budget__sort(ratio, used);
@@ -197,7 +217,7 @@ static int run_cell(const cell *c, unsigned replications, unsigned draws, saferl
 }
 
 int main(int argc, char **argv) {
-    unsigned replications = 1000, draws = 2000, cells = 0;
+    unsigned replications = 1000, draws = 2000, cells = 0, progress = 100;
     saferl_budget_spread_prior prior = SAFERL_BUDGET_SPREAD_HALF_CAUCHY;
     saferl_budget_interval interval = SAFERL_BUDGET_INTERVAL_BOUNDARY; /* the library's default */
     int i;
@@ -218,6 +238,8 @@ int main(int argc, char **argv) {
             else if (strcmp(argv[i], "posterior") == 0) interval = SAFERL_BUDGET_INTERVAL_POSTERIOR;
             else if (strcmp(argv[i], "boundary") == 0) interval = SAFERL_BUDGET_INTERVAL_BOUNDARY;
             else return 2;
+        } else if (strcmp(argv[i], "--progress") == 0 && i + 1 < argc) {
+            progress = (unsigned)atoi(argv[++i]);
         } else if (strcmp(argv[i], "--position") == 0 && i + 1 < argc) {
             int position = atoi(argv[++i]);
             if (position < 1) return 2;
@@ -231,10 +253,11 @@ int main(int argc, char **argv) {
             for (l = 0; l < 4 && strcmp(name, law_names[l]) != 0; ++l) {}
             if (l == 4) return 2;
             c.law = (law)l;
-            if (run_cell(&c, replications, draws, prior, interval, 1000u + 7919u * ++cells)) return 1;
+            if (run_cell(&c, replications, draws, prior, interval, ++cells, progress)) return 1;
         } else {
             fprintf(stderr, "usage: %s [--replications R] [--draws M] [--spread-prior atom|half-cauchy] "
-                            "[--position K] [--cell P,N,LAW,SPREAD,CENSORED]...\n", argv[0]);
+                            "[--interval posterior|widened|boundary] [--position K] [--progress EVERY] "
+                            "[--cell P,N,LAW,SPREAD,CENSORED]...\n", argv[0]);
             return 2;
         }
     }

@@ -9,6 +9,8 @@
 # from such a run are other replications than the full run's. SPREAD_PRIOR=atom
 # (default half-cauchy, the library's) runs the prior with an atom at spread 0 on the same data,
 # INTERVAL=widened or posterior (default boundary, the library's) that interval (desc.interval).
+# Every 100 replications of a cell a "# partial" line goes to stderr (the counts so far), so
+# keep stderr with the log (2>&1): a run stopped mid-cell keeps that cell's first replications.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
