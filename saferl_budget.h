@@ -32,7 +32,7 @@
           // one prompt, horizon 1024 tokens: solved after 300 and 700 tokens, once not at all
           saferl_budget_attempt a[3] = {{0, 1024, 300}, {0, 1024, 700},
                                         {0, 1024, SAFERL_BUDGET_CENSORED}};
-          saferl_budget_desc desc = {0};             // zero = the documented defaults
+          saferl_budget_desc desc = {0};             // zero = the documented defaults (C++: = {})
           saferl_budget_summary s;
           saferl_result r = saferl_budget_summarize(a, 3, &desc, &s);
           if (r < 0) { printf("%s\n", saferl_result_string(r)); return 1; }

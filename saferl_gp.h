@@ -37,7 +37,7 @@
           double x[4] = {0.0, 1.0, 2.0, 3.0}, y[4] = {0.0, 0.8, 0.9, 0.1};
           double q = 1.5, mean, var, lengthscale = 1.0;
           saferl_gp gp;
-          saferl_gp_desc desc = {0};                  // zero = the documented defaults
+          saferl_gp_desc desc = {0};                  // zero = the documented defaults (C++: = {})
           desc.dim = 1;
           desc.capacity = 16;
           desc.lengthscale = &lengthscale;

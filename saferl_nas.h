@@ -40,7 +40,7 @@
           static unsigned char toy_memory[1 << 20], arch_memory[1 << 14];
           saferl_nas_toy toy;
           saferl_nas_arch arch;
-          saferl_nas_arch_desc desc = {0};          // zero = the documented defaults
+          saferl_nas_arch_desc desc = {0};          // zero = the documented defaults (C++: = {})
           saferl_rng rng;
           int i, found = -1;
           saferl_rng_seed(&rng, 1);

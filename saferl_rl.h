@@ -40,7 +40,7 @@
           saferl_rl_builtin cart;                       // the environment's state
           saferl_rl_env env;
           saferl_rl_agent agent;
-          saferl_rl_desc desc = {0};                    // zero = the documented defaults
+          saferl_rl_desc desc = {0};                    // zero = the documented defaults (C++: = {})
           saferl_rl_epoch_stats s;
           const char *why;
           int epoch;

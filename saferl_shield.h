@@ -43,7 +43,7 @@
       #include <string.h>
       int main(void) {
           const char *rule = "G(lava -> X !lava)";      // never two lava steps in a row
-          saferl_shield_desc desc = {0};                 // zero: safety LTL, default limits
+          saferl_shield_desc desc = {0};                 // zero: safety LTL, default limits (C++: = {})
           saferl_shield_dfa dfa;
           saferl_shield_error error;
           saferl_shield_monitor monitor;

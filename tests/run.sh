@@ -228,6 +228,21 @@ quick_start_compiles() { # the README/header quick start, against an installed c
         -o "$dir/quick_start" $(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --libs saferl) && "$dir/quick_start"
 }
 
+# Each header's own QUICK START, as a user copies it: C99 with gcc and clang (and run), and C++
+# with g++ and clang++ after the one change its comment names for C++ (= {0} -> = {}: a desc
+# whose first field is an enum cannot take {0} in C++).
+header_quick_start() { # compiler header
+    local dir=$BUILD/compile name src
+    name=$(basename "$2" .h)
+    src="$dir/quick_start_$name"
+    sed -n '/   QUICK START/,/^$/p' "$2" | sed '1d' | sed 's/^      //' >"$src.c"
+    [ -s "$src.c" ] || { echo "$2: no QUICK START section"; return 1; }
+    case $1 in
+    gcc | clang) "$1" $C_STRICT -I. "$src.c" -o "${src}_$1" -lm && (cd "$dir" && "./quick_start_${name}_$1" >/dev/null) ;;
+    *) sed 's/ = {0};/ = {};/' "$src.c" >"$src.cpp" && "$1" $CXX_STRICT -I. "$src.cpp" -o "${src}_$1" -lm ;;
+    esac
+}
+
 # Each header's version, said five times: the banner (line 2), MAJOR.MINOR.PATCH, the _STRING,
 # its README row and its variable in tools/saferl.pc.in (saferl_<name>_version). All agree.
 versions_agree() {
@@ -325,6 +340,9 @@ run_compile() {
     item "contraction off stays inside the headers: clang c99" contraction_stays_in_the_headers clang c99
     item "common blocks of two versions: #error" version_mismatch_is_an_error
     item "quick start compiles against make install + pkg-config" quick_start_compiles
+    for h in "${headers[@]}"; do
+        for cc in gcc clang g++ clang++; do item "$h: its QUICK START with $cc" header_quick_start $cc "$h"; done
+    done
     item "each demo page's C snippet compiles and runs" tests/web_snippets.sh
     suite_end compile
 }
