@@ -1243,9 +1243,9 @@ SAFERL_GP__INLINE int saferl_gp__cholesky_pivot(double *row, uint32_t i) {
 
 /* Each entry waits for the one before it in its row (its dot product, then a division), so
    one row at a time is a chain; four rows at a time are four chains side by side, entry j of
-   each needing only the finished row j (two at a time before 0.4.6: the factor at n = 25 and
-   50 ran 10-25% slower). Then the rows left, two and one at a time. The operations per entry
-   are unchanged. */
+   each needing only the finished row j (two at a time before 0.4.6: the blocked factor at
+   n = 25 and 50 took 1.22 and 4.0 us against 0.95 and 3.4, bench/gp_phases.c). Then the rows
+   left, two and one at a time. The operations per entry are unchanged. */
 SAFERL_GP__BODY uint32_t saferl_gp__cholesky_rows_body(double *a, size_t ld, uint32_t first, uint32_t n) {
     uint32_t i, j;
     for (i = first; i + 3 < n; i += 4) {
