@@ -9,9 +9,11 @@
      gcc -O3 -march=x86-64-v2 -I. bench/gp_phases.c -o build/bench_gp_phases -lm
      build/bench_gp_phases [repeats] [n ...]      default: 3000 repeats, n = 25 50 100 200
 
-   Phases: the kernel block (squared distances and the exp), the exp alone on as many values,
-   the mean (k^T alpha, rows added), the variance solve (with its sums), the whole predict of
-   the block, and the fit (saferl_gp_set_data, n points). */
+   Phases: the kernel block (squared distances and the exp), the squared distances alone (with
+   their copy of the block's points by dimension), the exp alone on as many values, the mean
+   (k^T alpha, rows added), the variance solve (with its sums), the whole predict of the
+   block, and the fit (saferl_gp_set_data, n points) with its parts: the kernel matrix, the
+   Cholesky factor and the two substitutions of the targets. */
 #define _POSIX_C_SOURCE 200809L
 #define SAFERL_GP_IMPLEMENTATION
 #include "saferl_gp.h"
@@ -29,7 +31,50 @@
 /* bench/gp.c's data, drawn in its order: 4000 training points, their targets, 10^4 candidates */
 static double X[4000 * DIM], Y[4000], Z[10000 * DIM];
 static double block[N_MAX * WIDTH], source[N_MAX * WIDTH], mean[WIDTH], sums[WIDTH];
+static double kernel_matrix[(N_MAX + 1) * N_MAX], factor[(N_MAX + 1) * N_MAX], factor_work[16 * N_MAX];
 static volatile double sink;
+
+/* The squared distances of the kernel block alone, as saferl_gp__kernel_rows_body computes
+   them (the points copied by dimension, then one row a training point), in the copy the
+   library's dispatch runs on this CPU. */
+#define R2_ROWS_BODY                                                                                                   \
+    {                                                                                                                  \
+        double columns[DIM * 64];                                                                                      \
+        uint32_t r, i, k;                                                                                              \
+        for (i = 0; i < WIDTH; ++i)                                                                                    \
+            for (k = 0; k < DIM; ++k) columns[k * 64 + i] = points[(size_t)i * DIM + k];                               \
+        for (r = 0; r < rows; ++r)                                                                                     \
+            saferl_gp__r2_columns(x + (size_t)r * DIM, columns, WIDTH, inverse_lengthscale, DIM, out + (size_t)r * WIDTH); \
+    }
+__attribute__((noinline)) static void r2_rows_portable(const double *inverse_lengthscale, const double *x, uint32_t rows,
+                                                       const double *points, double *out) R2_ROWS_BODY
+#if defined(SAFERL_GP__DISPATCH)
+__attribute__((target("avx2"), noinline)) static void r2_rows_avx2(const double *inverse_lengthscale, const double *x,
+                                                                   uint32_t rows, const double *points, double *out) R2_ROWS_BODY
+__attribute__((target("avx512f"), noinline)) static void r2_rows_avx512(const double *inverse_lengthscale,
+                                                                        const double *x, uint32_t rows,
+                                                                        const double *points, double *out) R2_ROWS_BODY
+#endif
+/* The fit's kernel matrix as saferl_gp__factor builds it (no row skipped): 16 rows a call,
+   each up to its group's last point, and the diagonal. */
+static void build_kernel_matrix(const saferl_gp *gp, const double *x, uint32_t n, double *out) {
+    const size_t ld = gp->capacity;
+    uint32_t i;
+    for (i = 0; i < n; i += 16) {
+        const uint32_t group = n - i < 16 ? n - i : 16;
+        saferl_gp__kernel_block(gp, x + (size_t)i * DIM, group, x, i + group, out + (size_t)i * ld, ld);
+    }
+    for (i = 0; i < n; ++i) out[(size_t)i * ld + i] = gp->signal_variance + gp->noise_variance;
+}
+
+static void r2_rows(const double *inverse_lengthscale, const double *x, uint32_t rows, const double *points, double *out) {
+#if defined(SAFERL_GP__DISPATCH)
+    if (saferl_gp__have_avx512()) r2_rows_avx512(inverse_lengthscale, x, rows, points, out);
+    else if (saferl_gp__have_avx2()) r2_rows_avx2(inverse_lengthscale, x, rows, points, out);
+    else
+#endif
+        r2_rows_portable(inverse_lengthscale, x, rows, points, out);
+}
 
 /* the fastest of `repeats` runs of a statement, in seconds */
 #define FASTEST(repeats, statement)                                                                                    \
@@ -83,7 +128,8 @@ static double fma_peak(void) { return 0.0; }
 
 static void phases(uint32_t n, int repeats) {
     const double per = 1e4 / WIDTH * 1e3; /* a block's seconds -> ms per 10^4 queries */
-    double ls = 0.8, best, copy, kernel, exp_alone, mean_rows, solve, predict, fit;
+    double ls = 0.8, best, copy, kernel, distances, exp_alone, mean_rows, solve, predict, fit;
+    double matrix, matrix_copy, cholesky, targets;
     saferl_gp gp;
     saferl_gp_desc d;
     size_t i;
@@ -101,6 +147,8 @@ static void phases(uint32_t n, int repeats) {
     copy = best; /* the solve and the exp work in place: each repeat restores its input first */
     FASTEST(repeats, saferl_gp__kernel_block(&gp, gp.x, n, Z, WIDTH, block, WIDTH));
     kernel = best;
+    FASTEST(repeats, r2_rows(gp.inverse_lengthscale, gp.x, n, Z, block));
+    distances = best;
     FASTEST(repeats, saferl_gp__add_rows(mean, source, WIDTH, gp.alpha, 1, 1.0, n, WIDTH));
     mean_rows = best;
     FASTEST(repeats, (memcpy(block, source, sizeof(double) * n * WIDTH),
@@ -110,14 +158,28 @@ static void phases(uint32_t n, int repeats) {
     predict = best;
     FASTEST(repeats, saferl_gp_set_data(&gp, X, Y, n));
     fit = best;
+    /* the fit's parts, as saferl_gp__factor and saferl_gp__commit_factor run them */
+    FASTEST(repeats, build_kernel_matrix(&gp, X, n, kernel_matrix));
+    matrix = best;
+    FASTEST(repeats, memcpy(factor, kernel_matrix, sizeof(double) * n * gp.capacity));
+    matrix_copy = best;
+    FASTEST(repeats, (memcpy(factor, kernel_matrix, sizeof(double) * n * gp.capacity),
+                      saferl_gp__cholesky(factor, n, gp.capacity, factor_work)));
+    cholesky = best - matrix_copy;
+    FASTEST(repeats, saferl_gp__solve_targets(&gp, gp.cholesky, Y, n, n, gp.scratch, gp.scratch + gp.capacity));
+    targets = best;
     for (i = 0; i < (size_t)n * WIDTH; ++i) source[i] = 30.0 * (double)(i % 1000) / 1000.0; /* r^2 in [0, 30) */
     FASTEST(repeats, (memcpy(block, source, sizeof(double) * n * WIDTH),
                       saferl_gp__rho_row(SAFERL_GP_RBF, 1.0, block, n * WIDTH)));
     exp_alone = best - copy;
-    printf("n = %3u: predict %.4f = kernel %.4f (exp alone %.4f, the rest %.4f) + mean %.4f + solve %.4f"
-           " (%.1f GFLOP/s) + %.4f; fit %.4f ms\n",
-           n, per * predict, per * kernel, per * exp_alone, per * (kernel - exp_alone), per * mean_rows, per * solve,
-           (double)n * n * WIDTH / solve * 1e-9, per * (predict - kernel - mean_rows - solve), 1e3 * fit);
+    printf("n = %3u: predict %.4f = kernel %.4f (exp alone %.4f, the rest %.4f; the distances alone %.4f) + mean %.4f"
+           " + solve %.4f (%.1f GFLOP/s) + %.4f\n"
+           "         fit %.5f ms = kernel matrix %.5f + Cholesky %.5f (%.1f GFLOP/s) + targets' substitutions %.5f"
+           " + %.5f\n",
+           n, per * predict, per * kernel, per * exp_alone, per * (kernel - exp_alone), per * distances,
+           per * mean_rows, per * solve, (double)n * n * WIDTH / solve * 1e-9,
+           per * (predict - kernel - mean_rows - solve), 1e3 * fit, 1e3 * matrix, 1e3 * cholesky,
+           (double)n * n * n / 3.0 / cholesky * 1e-9, 1e3 * targets, 1e3 * (fit - matrix - cholesky - targets));
     sink += mean[0] + sums[0] + block[0];
     saferl_gp_destroy(&gp);
 }
