@@ -222,9 +222,10 @@
         both are memoised across states and letters by their sorted operand lists (a hash
         table of id lists, not nodes: the cubes of G over overlapping F windows recur, 24,663
         conjunctions but 1,155 distinct in a 180-state monitor; a missed conjunction is canon
-        of the chain of its residuals, a missed union canonicalises its parts' cubes). Compile time is residuals x 2^k letters x canonical-form work up
-        to 16 propositions, and residuals x diagram size above; a canonical form of m cubes
-        over d distinct atoms costs a walk of each atom's list of the atoms it implies (the
+        of the chain of its residuals, a missed union canonicalises its parts' cubes).
+        Compile time is residuals x 2^k letters x canonical-form work up to 16 propositions,
+        and residuals x diagram size above; a canonical form of m cubes over d distinct atoms
+        costs a walk of each atom's list of the atoms it implies (the
         implications are a fixed relation: an atom is tested once per compile, when it is
         first met, against the atoms met before that share an operand with it; every rule
         relates an atom to an operand of the other or to one they share, so atoms are
@@ -238,6 +239,10 @@
         allowed state (at least 4096 states' worth), a step an id or mask compare and a
         formula node made or looked up 32 steps (a probe of a table of millions against a
         compare in cache), so it bounds the nodes, and the memory, too: 32 per allowed state.
+        The work limit can refuse a formula whose monitor is well below max_states: a random
+        19-node formula of 28,010 states (X(G(!p1 -> X G[1..4] F[1..3] F[0..1] F[1..4]
+        G[1..3] X^4 G[2..5](X !p0 -> G p3)))) is refused at the default limit after 4.6 s
+        and compiles with max_states = 8M in 32 s: raise max_states to let it through.
         Formulas whose minimal monitor is large take time in proportion: a random 22-node
         formula whose minimal DFA has 49,155 states (F[15..19] !p2 pending from any step;
         MONA's minimal DFA of its prefix language, written in M2L-Str, has as many and
@@ -306,7 +311,7 @@
                           formula nodes per key: most nodes of the slowest random formulas were
                           those keys (a 545-state monitor: 177,732 nodes -> 70,522, peak resident
                           memory 15.7 -> 9.7 MB); the work limit still counts the makes the
-                          keys were, so the automata and the refusals are the same (HOA
+                          keys were; the same automata and refusals (HOA and errors
                           byte-identical on 21,000 random formulas, as LTL and as LTLf)
       0.5.1 (2026-12-05)  LTLf: a residual without a model by a syntactic check (strong next
                           steps left pending at the last step) is the rejecting sink at once
@@ -5191,9 +5196,9 @@ static void saferl_shield__successor_start(saferl_shield__formulas *f, uint32_t 
    random formulas: 83% of a million nodes looked up were the chains that keyed them in the
    canonical forms' memo, two cache misses a link). Returns the junction's canonical form,
    or NOT_MET with *entry set where saferl_shield__junction_put stores it (NOT_MET: a 64-bit
-   hash collision, computed without the memo). A hit counts the makes of the chain it saves
-   in the work limit, and leaves the nodes as they were (the chain was made at the miss), so
-   the automaton and the refusals are the same as without it. */
+   hash collision, computed without the memo). A hit counts the makes its key's chain was in
+   the work limit (a conjunction's chain is still made at its miss, a union's never), so the
+   limit stops where it did. */
 static uint32_t saferl_shield__junction_get(saferl_shield__formulas *f, uint32_t op, const uint32_t *list, uint32_t count,
                                             uint32_t *entry) {
     uint64_t hash = saferl_shield__mix(((uint64_t)op << 32) | count);
