@@ -312,7 +312,7 @@
                           those keys (a 545-state monitor: 177,732 nodes -> 70,522, peak resident
                           memory 15.7 -> 9.7 MB); the work limit still counts the makes the
                           keys were; the same automata and refusals (HOA and errors
-                          byte-identical on 21,000 random formulas, as LTL and as LTLf)
+                          byte-identical on 31,000 random formulas, as LTL and as LTLf)
       0.5.1 (2026-12-05)  LTLf: a residual without a model by a syntactic check (strong next
                           steps left pending at the last step) is the rejecting sink at once
                           (a formula of 22 nodes whose language is empty was refused at the
