@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.5.1 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.5.2 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -219,12 +219,13 @@
         practice a few per state of the minimal monitor: G(a) R G(b) needs 2 residuals,
         G(p -> F[0..k] s) k + 2). Progression is memoised per (node, letter); a successor is
         the union over the state's cubes of the conjunction of their atoms' residuals, and
-        both are memoised across states and letters as canonical forms (a cube's conjunction
-        under the chain of its residuals, a union under the chain of its parts: the cubes of
-        G over overlapping F windows recur, 24,663 conjunctions but 1,155 distinct in a
-        180-state monitor). Compile time is residuals x 2^k letters x canonical-form work up
-        to 16 propositions, and residuals x diagram size above; a canonical form of m cubes
-        over d distinct atoms costs a walk of each atom's list of the atoms it implies (the
+        both are memoised across states and letters by their sorted operand lists (a hash
+        table of id lists, not nodes: the cubes of G over overlapping F windows recur, 24,663
+        conjunctions but 1,155 distinct in a 180-state monitor; a missed conjunction is canon
+        of the chain of its residuals, a missed union canonicalises its parts' cubes).
+        Compile time is residuals x 2^k letters x canonical-form work up to 16 propositions,
+        and residuals x diagram size above; a canonical form of m cubes over d distinct atoms
+        costs a walk of each atom's list of the atoms it implies (the
         implications are a fixed relation: an atom is tested once per compile, when it is
         first met, against the atoms met before that share an operand with it; every rule
         relates an atom to an operand of the other or to one they share, so atoms are
@@ -238,6 +239,10 @@
         allowed state (at least 4096 states' worth), a step an id or mask compare and a
         formula node made or looked up 32 steps (a probe of a table of millions against a
         compare in cache), so it bounds the nodes, and the memory, too: 32 per allowed state.
+        The work limit can refuse a formula whose monitor is well below max_states: a random
+        19-node formula of 28,010 states (X(G(!p1 -> X G[1..4] F[1..3] F[0..1] F[1..4]
+        G[1..3] X^4 G[2..5](X !p0 -> G p3)))) is refused at the default limit after 4.6 s
+        and compiles with max_states = 8M in 32 s: raise max_states to let it through.
         Formulas whose minimal monitor is large take time in proportion: a random 22-node
         formula whose minimal DFA has 49,155 states (F[15..19] !p2 pending from any step;
         MONA's minimal DFA of its prefix language, written in M2L-Str, has as many and
@@ -301,6 +306,13 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.5.2 (2026-12-05)  the conjunctions of a state's cubes and the unions of their results
+                          memoised by their sorted operand lists, no longer by a chain of
+                          formula nodes per key: most nodes of the slowest random formulas were
+                          those keys (a 545-state monitor: 177,732 nodes -> 70,522, peak resident
+                          memory 15.7 -> 9.7 MB); the work limit still counts the makes the
+                          keys were; the same automata and refusals (HOA and errors
+                          byte-identical on 31,000 random formulas, as LTL and as LTLf)
       0.5.1 (2026-12-05)  LTLf: a residual without a model by a syntactic check (strong next
                           steps left pending at the last step) is the rejecting sink at once
                           (a formula of 22 nodes whose language is empty was refused at the
@@ -399,8 +411,8 @@
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
 #define SAFERL_SHIELD_VERSION_MINOR 5
-#define SAFERL_SHIELD_VERSION_PATCH 1
-#define SAFERL_SHIELD_VERSION_STRING "0.5.1"
+#define SAFERL_SHIELD_VERSION_PATCH 2
+#define SAFERL_SHIELD_VERSION_STRING "0.5.2"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -3618,6 +3630,8 @@ typedef struct saferl_shield__formulas {
     saferl_shield__vec succ_state, succ_seen, succ_out; /* of saferl_shield__successor (state: cubes of atom indices) */
     saferl_shield__vec succ_atoms, succ_tuples; /* the expanded state's atoms; memo entries */
     saferl_shield__index succ_memo;    /* hash of the atoms' residuals -> entry */
+    saferl_shield__index junction_memo; /* hash of (op, operand list) -> junction_at (saferl_shield__junction_get) */
+    saferl_shield__vec junction_at, junction_words; /* uint32_t: entry -> offset of [op, count, operands, result] */
     uint32_t succ_residual;            /* the state being expanded (FALSE: none yet) */
     saferl_shield__index progress_ids; /* progression, memoised: (node, letter) -> progress_results */
     saferl_shield__vec progress_results;
@@ -3752,13 +3766,16 @@ static void saferl_shield__sort_ids(uint32_t *list, size_t count) {
     }
 }
 
-/* The AND (or OR) of the operands collected in f->operands, in canonical form: constants
-   absorbed, operands sorted by id without repeats, p & !p = false (p | !p = true), built as
-   a right-nested chain. */
-static uint32_t saferl_shield__chain(saferl_shield__formulas *f, uint32_t op) {
+#define SAFERL_SHIELD__NOT_MET 0xFFFFFFFFu /* no such entry, no result yet */
+
+/* The operands collected in f->operands for an AND (or OR) in canonical form: constants
+   absorbed, sorted by id without repeats, p & !p = false (p | !p = true). Returns the
+   junction when that settles it (a constant or one operand), else NOT_MET and operands
+   holds the two or more that remain. */
+static uint32_t saferl_shield__chain_operands(saferl_shield__formulas *f, uint32_t op) {
     uint32_t neutral = op == SAFERL_SHIELD__AND ? SAFERL_SHIELD__TRUE : SAFERL_SHIELD__FALSE;
     uint32_t absorbing = op == SAFERL_SHIELD__AND ? SAFERL_SHIELD__FALSE : SAFERL_SHIELD__TRUE;
-    uint32_t *list, result;
+    uint32_t *list;
     size_t count, i, j, kept = 0;
     if (f->out_of_memory) return SAFERL_SHIELD__FALSE;
     list = (uint32_t *)(void *)f->operands.data;
@@ -3778,7 +3795,15 @@ static uint32_t saferl_shield__chain(saferl_shield__formulas *f, uint32_t op) {
             if (b->op == SAFERL_SHIELD__NPROP && b->a == a->a) return absorbing;
         }
     }
+    f->operands.count = kept;
     if (kept == 0) return neutral;
+    return kept == 1 ? list[0] : SAFERL_SHIELD__NOT_MET;
+}
+
+/* The right-nested chain over the operands saferl_shield__chain_operands left (two or more). */
+static uint32_t saferl_shield__chain_made(saferl_shield__formulas *f, uint32_t op) {
+    uint32_t *list = (uint32_t *)(void *)f->operands.data, result;
+    size_t kept = f->operands.count, i;
     /* list lives in operands, which make() does not touch */
     result = list[kept - 1];
     for (i = kept - 1; i > 0; --i) {
@@ -3787,6 +3812,13 @@ static uint32_t saferl_shield__chain(saferl_shield__formulas *f, uint32_t op) {
         list = (uint32_t *)(void *)f->operands.data;
     }
     return result;
+}
+
+/* The AND (or OR) of the operands collected in f->operands, in canonical form, built as a
+   right-nested chain. */
+static uint32_t saferl_shield__chain(saferl_shield__formulas *f, uint32_t op) {
+    uint32_t constant = saferl_shield__chain_operands(f, op);
+    return constant != SAFERL_SHIELD__NOT_MET ? constant : saferl_shield__chain_made(f, op);
 }
 
 /* x AND y (or OR) in canonical form: both flattened into one chain. */
@@ -3845,6 +3877,9 @@ static int saferl_shield__formulas_start(saferl_shield__formulas *f, const safer
     saferl_shield__vec_start(&f->succ_atoms, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->succ_tuples, sizeof(uint32_t), allocator);
     saferl_shield__index_start(&f->succ_memo, allocator);
+    saferl_shield__index_start(&f->junction_memo, allocator);
+    saferl_shield__vec_start(&f->junction_at, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->junction_words, sizeof(uint32_t), allocator);
     f->succ_residual = SAFERL_SHIELD__FALSE;
     saferl_shield__index_start(&f->progress_ids, allocator);
     saferl_shield__vec_start(&f->progress_results, sizeof(uint32_t), allocator);
@@ -3879,6 +3914,9 @@ static void saferl_shield__formulas_free(saferl_shield__formulas *f) {
     saferl_shield__vec_free(&f->succ_atoms);
     saferl_shield__vec_free(&f->succ_tuples);
     saferl_shield__index_free(&f->succ_memo);
+    saferl_shield__index_free(&f->junction_memo);
+    saferl_shield__vec_free(&f->junction_at);
+    saferl_shield__vec_free(&f->junction_words);
     saferl_shield__index_free(&f->progress_ids);
     saferl_shield__vec_free(&f->progress_results);
     saferl_shield__vec_free(&f->finite_verdict);
@@ -4857,7 +4895,6 @@ static void saferl_shield__cube_product(saferl_shield__formulas *f, const saferl
    found by their own id. Before, the closure of every canonical form's atoms was recomputed
    from the chains: most of the time of formulas whose residuals have many cubes over a few
    dozen atoms. Memory: the per-node heads (as before) and a few words per atom. */
-#define SAFERL_SHIELD__NOT_MET 0xFFFFFFFFu
 static int saferl_shield__is_literal(const saferl_shield__node *n) {
     return n->op == SAFERL_SHIELD__PROP || n->op == SAFERL_SHIELD__NPROP;
 }
@@ -5154,28 +5191,92 @@ static void saferl_shield__successor_start(saferl_shield__formulas *f, uint32_t 
         }
 }
 
-/* The union of count residuals in canonical form (sorted here), in canonical form: memoised
-   in canon's table under the chain of their ORs (the unions of a state's successors recur
-   across letters and states: 803 distinct of 2,128 in the slowest random formula). */
-static uint32_t saferl_shield__union(saferl_shield__formulas *f, uint32_t *dnfs, uint32_t count, saferl_shield__vec *out) {
-    uint32_t key, k, i, result;
+/* The memo of junctions by their operand lists (op, count, sorted ids): the conjunctions of a
+   state's cubes and the unions of their results recur across letters and states (the slowest
+   random formulas: 83% of a million nodes looked up were the chains that keyed them in the
+   canonical forms' memo, two cache misses a link). Returns the junction's canonical form,
+   or NOT_MET with *entry set where saferl_shield__junction_put stores it (NOT_MET: a 64-bit
+   hash collision, computed without the memo). A hit counts the makes its key's chain was in
+   the work limit (a conjunction's chain is still made at its miss, a union's never), so the
+   limit stops where it did. */
+static uint32_t saferl_shield__junction_get(saferl_shield__formulas *f, uint32_t op, const uint32_t *list, uint32_t count,
+                                            uint32_t *entry) {
+    uint64_t hash = saferl_shield__mix(((uint64_t)op << 32) | count);
+    uint32_t i, k, *words;
     int added;
-    if (count == 0) return SAFERL_SHIELD__FALSE;
-    if (count == 1) return dnfs[0];
-    saferl_shield__sort_ids(dnfs, count);
-    key = dnfs[count - 1];
-    for (i = count - 1; i > 0; --i) key = saferl_shield__make(f, SAFERL_SHIELD__OR, dnfs[i - 1], key, 0, 0, 0, 0);
-    if (f->out_of_memory || saferl_shield__index_get(&f->canon_ids, key, &k, &added) < 0 ||
-        (added && !saferl_shield__vec_push(&f->canon_results))) {
+    for (i = 0; i < count; ++i) hash = saferl_shield__mix(hash ^ list[i]);
+    *entry = SAFERL_SHIELD__NOT_MET;
+    if (saferl_shield__index_get(&f->junction_memo, hash, &k, &added) < 0 ||
+        saferl_shield__vec_reserve(&f->junction_at, (size_t)k + 1) < 0 ||
+        saferl_shield__vec_reserve(&f->junction_words, f->junction_words.count + count + 3) < 0) {
         f->out_of_memory = 1;
         return SAFERL_SHIELD__FALSE;
     }
-    if (!added) return ((const uint32_t *)(void *)f->canon_results.data)[k];
-    out->count = 0;
+    if (added) {
+        ((uint32_t *)(void *)f->junction_at.data)[f->junction_at.count++] = (uint32_t)f->junction_words.count;
+        words = (uint32_t *)(void *)f->junction_words.data + f->junction_words.count;
+        words[0] = op;
+        words[1] = count;
+        memcpy(words + 2, list, count * sizeof(uint32_t));
+        words[2 + count] = SAFERL_SHIELD__NOT_MET;
+        f->junction_words.count += count + 3;
+        *entry = k;
+        return SAFERL_SHIELD__NOT_MET;
+    }
+    words = (uint32_t *)(void *)f->junction_words.data + ((const uint32_t *)(void *)f->junction_at.data)[k];
+    if (words[0] != op || words[1] != count || memcmp(words + 2, list, count * sizeof(uint32_t)) != 0)
+        return SAFERL_SHIELD__NOT_MET;
+    if (words[2 + count] == SAFERL_SHIELD__NOT_MET) { /* its computation was cut short */
+        *entry = k;
+        return SAFERL_SHIELD__NOT_MET;
+    }
+    f->work += (size_t)SAFERL_SHIELD__MAKE_WORK * (count - 1);
+    if (f->work > f->work_limit) {
+        f->over_budget = 1;
+        return SAFERL_SHIELD__FALSE;
+    }
+    return words[2 + count];
+}
+
+static void saferl_shield__junction_put(saferl_shield__formulas *f, uint32_t entry, uint32_t result) {
+    uint32_t *words;
+    if (entry == SAFERL_SHIELD__NOT_MET || f->out_of_memory || f->over_budget) return;
+    words = (uint32_t *)(void *)f->junction_words.data + ((const uint32_t *)(void *)f->junction_at.data)[entry];
+    words[2 + words[1]] = result;
+}
+
+/* The union of count residuals in canonical form (sorted here), in canonical form, memoised
+   by their list (the unions of a state's successors recur across letters and states: 803
+   distinct of 2,128 in the slowest of the bench's formulas). No node is made for the key: a
+   chain of ORs per union made up most of the nodes of the slowest formulas (a 545-state
+   monitor: 110,000 of 178,000); the work limit still counts the makes it was. */
+static uint32_t saferl_shield__union(saferl_shield__formulas *f, uint32_t *dnfs, uint32_t count, saferl_shield__vec *out) {
+    uint32_t i, result, entry;
+    if (count == 0) return SAFERL_SHIELD__FALSE;
+    if (count == 1) return dnfs[0];
+    saferl_shield__sort_ids(dnfs, count);
+    result = saferl_shield__junction_get(f, SAFERL_SHIELD__OR, dnfs, count, &entry);
+    if (result != SAFERL_SHIELD__NOT_MET) return result;
+    f->work += (size_t)SAFERL_SHIELD__MAKE_WORK * (count - 1);
+    if (f->work > f->work_limit) f->over_budget = 1;
+    if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
     out->count = f->cube_nodes.count = 0;
     for (i = 0; i < count; ++i) saferl_shield__put_cubes(f, dnfs[i], out, &f->cube_nodes);
     result = f->out_of_memory ? (uint32_t)SAFERL_SHIELD__FALSE : saferl_shield__cubes_node(f, out, &f->cube_nodes);
-    ((uint32_t *)(void *)f->canon_results.data)[k] = result;
+    saferl_shield__junction_put(f, entry, result);
+    return result;
+}
+
+/* The conjunction of the residuals in f->operands (one cube's atoms after a letter), in
+   canonical form: memoised by the sorted list, else canon of their chain. */
+static uint32_t saferl_shield__cube_conjunction(saferl_shield__formulas *f) {
+    uint32_t result = saferl_shield__chain_operands(f, SAFERL_SHIELD__AND), entry;
+    if (result != SAFERL_SHIELD__NOT_MET) return saferl_shield__canon(f, result);
+    result = saferl_shield__junction_get(f, SAFERL_SHIELD__AND, (const uint32_t *)(void *)f->operands.data,
+                                         (uint32_t)f->operands.count, &entry);
+    if (result != SAFERL_SHIELD__NOT_MET) return result;
+    result = saferl_shield__canon(f, saferl_shield__chain_made(f, SAFERL_SHIELD__AND));
+    saferl_shield__junction_put(f, entry, result);
     return result;
 }
 
@@ -5203,7 +5304,7 @@ static uint32_t saferl_shield__successor_product(saferl_shield__formulas *f, con
             ((uint32_t *)(void *)f->operands.data)[f->operands.count++] = conjunction;
         }
         if (conjunction == SAFERL_SHIELD__FALSE) continue;
-        conjunction = saferl_shield__canon(f, saferl_shield__chain(f, SAFERL_SHIELD__AND));
+        conjunction = saferl_shield__cube_conjunction(f);
         if (conjunction == SAFERL_SHIELD__FALSE) continue;
         for (k = 0; k < seen->count && ((const uint32_t *)(void *)seen->data)[k] != conjunction; ++k) {}
         if (k < seen->count) continue; /* another cube of the state gave the same */

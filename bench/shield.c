@@ -2,8 +2,9 @@
 /* bench/shield.c - saferl_shield.h speed: monitor step, compile time and minimal-DFA size by
    formula size. bench/run_shield.sh runs it natively and as WebAssembly, and times MONA on
    the same LTLf formulas in the same run.
-   usage: bench_shield [--formulas | --random COUNT SEED]   (--formulas: print the LTLf family
-   for MONA, one a line; --random: the random safety formulas section alone, COUNT of them) */
+   usage: bench_shield [--formulas | --random COUNT SEED [MS]]   (--formulas: print the LTLf
+   family for MONA, one a line; --random: the random safety formulas section alone, COUNT of
+   them, and with MS every formula slower than MS ms, one a line: index, ms, states, letters) */
 #define SAFERL_SHIELD_IMPLEMENTATION
 #include "saferl_shield.h"
 
@@ -67,7 +68,7 @@ static void random_formula(saferl_rng *rng, int n, int props, int safety, char *
        slowest formulas with their minimal sizes. */
 typedef struct slow_formula { double ms; uint32_t states; char text[8192]; } slow_formula;
 
-static void random_formulas_bench(int count, uint32_t seed) {
+static void random_formulas_bench(int count, uint32_t seed, double list_over_ms) {
     static char formula[8192];
     static slow_formula slowest[5];
     double *t = (double *)malloc((size_t)count * sizeof(double));
@@ -85,7 +86,7 @@ static void random_formulas_bench(int count, uint32_t seed) {
     for (i = 0; i < count; ++i) {
         int nodes = 5 + (int)saferl_rng_bounded(&rng, 21), props = 2 + (int)saferl_rng_bounded(&rng, 5);
         double best = 1e30;
-        uint32_t states = 0;
+        uint32_t states = 0, letters = 0;
         random_formula(&rng, nodes, props, 1, formula, sizeof formula);
         for (rep = 0; rep < 3 && (rep == 0 || best < 100.0); ++rep) {
             double start = now_seconds(), elapsed;
@@ -100,9 +101,12 @@ static void random_formulas_bench(int count, uint32_t seed) {
                 break;
             }
             states = dfa.state_count;
+            letters = dfa.letter_count;
             saferl_shield_dfa_destroy(&dfa);
         }
         if (states > largest) largest = states;
+        if (list_over_ms >= 0 && best > list_over_ms)
+            printf("  over %g ms: %d\t%.3f\t%u\t%u\t%s\n", list_over_ms, i, best, states, letters, formula);
         t[i] = best;
         if (best > 5.0) ++over_5ms;
         for (j = 5; j > 0 && best > slowest[j - 1].ms; --j) /* the five slowest, slowest first */
@@ -266,7 +270,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc > 3 && strcmp(argv[1], "--random") == 0) { /* --random COUNT SEED: that section alone */
-        random_formulas_bench(atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10));
+        random_formulas_bench(atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10), argc > 4 ? atof(argv[4]) : -1.0);
         return 0;
     }
     memset(&desc, 0, sizeof desc);
@@ -358,7 +362,7 @@ int main(int argc, char **argv) {
             printf("%-4d %-3d %-7u %-12u %-12.3f %-12u %-12.3f\n", n, k, (unsigned)strlen(formula), s_ltl, median(t_ltl, 5),
                    s_ltlf, median(t_ltlf, 5));
         }
-    random_formulas_bench(1000, 20261204);
+    random_formulas_bench(1000, 20261204, -1.0);
     shield_bench();
     return 0;
 }
