@@ -1183,7 +1183,8 @@ static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 &
    and `--cmdp-grid-integral` with lambda_kp 1 and none (the proportional term on and off; 1 is
    FOCOPS and CUP's default before 0.5.2, 10 since), `--cmdp-grid-relative-damping` with
    cg_damping relative to F's curvature (a candidate not adopted, README),
-   `--cmdp-grid-cost-lambda=X` with the cost's GAE lambda X for every row, for comparison. The
+   `--cmdp-grid-cost-lambda=X` with the cost's GAE lambda X for every row, for comparison,
+   `--cmdp-grid-window=X` the window with the cost's GAE lambda X (every row). The
    target read two ways, both printed: per run (each run's gap and J_C), and per cell (a CMDP
    at a scale: the mean gap and the mean J_C over the seeds, a line each). */
 static int cmdp_grid(int argc, char **argv) {
@@ -1192,15 +1193,16 @@ static int cmdp_grid(int argc, char **argv) {
     int seeds = argc > 4 ? atoi(argv[4]) : 5, algo, failures = 0;
     const saferl_rl_multiplier_scale units =
         strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
-    const saferl_rl_cost_estimate estimate =
-        strcmp(argv[1], "--cmdp-grid-window") == 0 ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_ESTIMATE_DEFAULT;
+    const int window = strncmp(argv[1], "--cmdp-grid-window", 18) == 0;
+    const saferl_rl_cost_estimate estimate = window ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_ESTIMATE_DEFAULT;
     const double lambda_kp = strcmp(argv[1], "--cmdp-grid-proportional") == 0 ? 1.0
                              : strcmp(argv[1], "--cmdp-grid-integral") == 0   ? SAFERL_RL_NONE
                                                                               : 0.0;
     const saferl_rl_damping_scale damping =
         strcmp(argv[1], "--cmdp-grid-relative-damping") == 0 ? SAFERL_RL_DAMPING_RELATIVE : SAFERL_RL_DAMPING_ABSOLUTE;
-    const double cost_lambda =
-        strncmp(argv[1], "--cmdp-grid-cost-lambda=", 24) == 0 ? atof(argv[1] + 24) : 0.0;
+    const double cost_lambda = strncmp(argv[1], "--cmdp-grid-cost-lambda=", 24) == 0 ? atof(argv[1] + 24)
+                               : window && argv[1][18] == '='               ? atof(argv[1] + 19)
+                                                                            : 0.0;
     for (algo = 1; algo < SAFERL_RL_ALGORITHM_COUNT; ++algo) {
         const char *name = saferl_rl_algorithm_name((saferl_rl_algorithm)algo);
         int i, pass = 0, runs = 0, cells = 0, cells_passed = 0, picked = argc <= 5, m, k;
@@ -6672,7 +6674,7 @@ static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) 
    of the predicted change, the linearisation's error, J_C after the steps, and the batch's
    cost advantages against the exact ones at the same (s, a): correlation and sd ratio.
    SETTINGs change the protocol's desc for a comparison: `relative` (cg_damping_scale
-   RELATIVE), `cost_lambda=X`, `update_iters=N` (the second-order rows' critic passes),
+   RELATIVE), `cost_lambda=X`, `window` (cost_estimate SAFERL_RL_COST_WINDOW), `update_iters=N` (the second-order rows' critic passes),
    `critic_lr=X`. */
 static int cmdp_trace_trust(int argc, char **argv) {
     random_cmdp M;
@@ -6694,6 +6696,7 @@ static int cmdp_trace_trust(int argc, char **argv) {
     for (arg = 7; arg < argc; ++arg)
         if (strcmp(argv[arg], "relative") == 0) d.cg_damping_scale = SAFERL_RL_DAMPING_RELATIVE;
         else if (strncmp(argv[arg], "cost_lambda=", 12) == 0) d.cost_lambda = atof(argv[arg] + 12);
+        else if (strcmp(argv[arg], "window") == 0) d.cost_estimate = SAFERL_RL_COST_WINDOW;
         else if (strncmp(argv[arg], "update_iters=", 13) == 0) d.update_iters = atoi(argv[arg] + 13);
         else if (strncmp(argv[arg], "critic_lr=", 10) == 0) d.critic_lr = atof(argv[arg] + 10);
         else {
@@ -9130,7 +9133,7 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--cmdp-lp") == 0) return dump_cmdp_lp();
     if (argc > 1 && (strcmp(argv[1], "--cmdp-grid") == 0 || strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ||
-                     strcmp(argv[1], "--cmdp-grid-window") == 0 || strcmp(argv[1], "--cmdp-grid-proportional") == 0 ||
+                     strncmp(argv[1], "--cmdp-grid-window", 18) == 0 || strcmp(argv[1], "--cmdp-grid-proportional") == 0 ||
                      strcmp(argv[1], "--cmdp-grid-integral") == 0 ||
                      strcmp(argv[1], "--cmdp-grid-relative-damping") == 0 ||
                      strncmp(argv[1], "--cmdp-grid-cost-lambda=", 24) == 0))
