@@ -309,7 +309,9 @@
         cost_lambda 0.5 for CPO, PCPO and TRPO-Lag (less return noise in A_C: on CMDP 2 CPO's
         predicted change of J_C came 4-5 times closer to the exact one) was validated on
         held-out CMDPs and lost (the runs end under d and further from the best return;
-        README), so 0.95 stays the default for every row.
+        README), so 0.95 stays the default for every row. With J_C over the episode window
+        beside it, CPO won on held-out CMDPs 7-9 but lost on CartPole (500-step episodes: the
+        window spans up to 25 epochs), so neither is CPO's default (README).
       * Advantages once per epoch as OmniSafe: reward standardised, cost only centred.
       * PPO (Schulman et al. 2017): L = -mean(min(rho A, clip(rho, 1-eps, 1+eps) A)), eps 0.2,
         update_iters passes of shuffled minibatches, early stop when the batch mean of

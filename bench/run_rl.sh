@@ -306,6 +306,14 @@ cat build/bench_rl_cpo_trace_*.txt | grep '^epoch' | sed 's/case  */case=/' | aw
       n[c]++; pred[c] += p; sx[c] += se; lin[c] += l; tr[c] += t; est[c] += e - x }
     END { for (c in n) printf "  case %s: %3d epochs, change predicted %+.4f, with the exact A_C at the batch'"'"'s (s, a) %+.4f, exact linear %+.4f, true %+.4f; estimate - exact %+.4f\n",
                              c, n[c], pred[c] / n[c], sx[c] / n[c], lin[c] / n[c], tr[c] / n[c], est[c] / n[c] }' | sort
+echo "  the second-order rows with cost_lambda 0.5 AND J_C over the last 100 episodes (a candidate that won"
+echo "  for CPO on held-out CMDPs 7-9 and was not adopted: CPO on CartPole loses; README), CMDPs 7-9 and 1-3:"
+nice build/test_rl --cmdp-grid 7 9 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_7_9.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_7_9.txt | sed 's/^/  CMDPs 7-9, default: /'
+nice build/test_rl --cmdp-grid-window=0.5 7 9 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_7_9_pair.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_7_9_pair.txt | sed 's/^/  CMDPs 7-9, the pair: /'
+nice build/test_rl --cmdp-grid-window=0.5 1 3 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_pair.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_pair.txt | sed 's/^/  CMDPs 1-3, the pair: /'
 
 echo
 echo "== the RL page's CartPole run at d = 10 (PPO-Lag, the defaults, 15 epochs of 2000 steps; settings"
