@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.5.6 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
+/* saferl_rl.h - v0.5.5 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
@@ -308,14 +308,10 @@
         gamma for the cost; both default to 0.99 / 0.95 here, so the defaults agree).
         cost_lambda 0.5 for CPO, PCPO and TRPO-Lag (less return noise in A_C: on CMDP 2 CPO's
         predicted change of J_C came 4-5 times closer to the exact one) was validated on
-        held-out CMDPs 4-6 and lost (the runs end under d and further from the best return:
-        CPO's recovery steps fired on a J_C estimate 0.15 d above the exact cost; README).
-        CPO's J_C and A_C (0.5.6): with the relative defaults CPO takes cost_lambda 0.5
-        TOGETHER WITH J_C over the episode window (OmniSafe's 100 episodes, about two epochs
-        where an epoch finishes ~50), a less noisy A_C and a less noisy J_C at once; adopted
-        for CPO alone on held-out CMDPs 7-9 (README). PCPO and TRPO-Lag lost under the same
-        pair and keep 0.95 and the epoch's episodes, as every other row; under COST_UNITS
-        every row keeps OmniSafe's 0.95 and window.
+        held-out CMDPs and lost (the runs end under d and further from the best return;
+        README), so 0.95 stays the default for every row. With J_C over the episode window
+        beside it, CPO won on held-out CMDPs 7-9 but lost on CartPole (500-step episodes: the
+        window spans up to 25 epochs), so neither is CPO's default (README).
       * Advantages once per epoch as OmniSafe: reward standardised, cost only centred.
       * PPO (Schulman et al. 2017): L = -mean(min(rho A, clip(rho, 1-eps, 1+eps) A)), eps 0.2,
         update_iters passes of shuffled minibatches, early stop when the batch mean of
@@ -446,8 +442,7 @@
         batch's finished episodes, the previous value kept when none finished). OmniSafe's
         differs: Metrics/EpCost is a window of the last 100 finished episodes (logger_cfgs.
         window_lens), which SAFERL_RL_COST_WINDOW gives (episode_window), the default with
-        COST_UNITS so that it stays OmniSafe's rule and 0.4's results, and CPO's with the
-        relative defaults since 0.5.6 (with cost_lambda 0.5; GAE above). A window lags when an
+        COST_UNITS so that it stays OmniSafe's rule and 0.4's results. A window lags when an
         epoch has few long episodes: CartPole at 2000 steps an epoch and 250-step episodes
         holds 12 epochs in 100 episodes, so the multiplier answers costs of policies long
         gone. The reported episode_return and episode_cost stay means over the window;
@@ -922,14 +917,6 @@
       clang -std=c99.
 
    REVISION HISTORY
-      0.5.6 (2026-12-05)  CPO's relative defaults: cost_lambda 0.5 and J_C over the episode
-                          window (cost_estimate WINDOW, the last 100 episodes), a less noisy
-                          cost advantage and a less noisy J_C together (ALGORITHMS, "CPO's J_C
-                          and A_C"); adopted on held-out CMDPs 7-9 by a rule fixed before the
-                          run (38 -> 40 of 45 runs, 8 -> 9 of 9 cells; README); PCPO and
-                          TRPO-Lag lost under it and keep 0.95 and the epoch's episodes;
-                          COST_UNITS keeps OmniSafe's rule for every row. The CMDP grid
-                          (CMDPs 1-3) is now 63 of 63 cells. Other rows: same bits.
       0.5.5 (2026-12-05)  twin_cost_critics: two cost critics per constraint, the larger taken
                           in the cost target and the actor's loss (ALGORITHMS, "TD3-Lag and
                           SAC-Lag"); off by default, the previous rule bit for bit (held out it
@@ -1065,8 +1052,8 @@
 
 #define SAFERL_RL_VERSION_MAJOR 0
 #define SAFERL_RL_VERSION_MINOR 5
-#define SAFERL_RL_VERSION_PATCH 6
-#define SAFERL_RL_VERSION_STRING "0.5.6"
+#define SAFERL_RL_VERSION_PATCH 5
+#define SAFERL_RL_VERSION_STRING "0.5.5"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_RL_IMPLEMENTATION)
 #define SAFERL_RL_IMPLEMENTATION
@@ -1671,8 +1658,7 @@ typedef enum saferl_rl_multiplier_scale {
 /* What J_C, the cost every constraint's update acts on, is the mean of (see ALGORITHMS,
    "the cost estimate"). */
 typedef enum saferl_rl_cost_estimate {
-    SAFERL_RL_COST_ESTIMATE_DEFAULT = 0, /* EPOCH with a RELATIVE multiplier (CPO: WINDOW), WINDOW
-                                            with COST_UNITS */
+    SAFERL_RL_COST_ESTIMATE_DEFAULT = 0, /* EPOCH with a RELATIVE multiplier, WINDOW with COST_UNITS */
     SAFERL_RL_COST_EPOCH = 1,  /* the episodes finished in this epoch; when none did, the last
                                   epoch's that finished any (Ray et al.'s and Stooke et al.'s code) */
     SAFERL_RL_COST_WINDOW = 2  /* the last episode_window finished episodes (OmniSafe's) */
@@ -1705,8 +1691,7 @@ typedef struct saferl_rl_desc {
     double clip;                     /* 0.2 */
     double target_kl;                /* 0.02; SAFERL_RL_NONE: no early stop */
     double gamma, lambda;            /* 0.99, 0.95 (reward GAE) */
-    double cost_gamma, cost_lambda;  /* 0.99, 0.95 (cost GAE; CPO with a RELATIVE multiplier
-                                        scale: cost_lambda 0.5) */
+    double cost_gamma, cost_lambda;  /* 0.99, 0.95 (cost GAE) */
     double actor_lr, critic_lr;      /* 3e-4, 1e-3 */
     int total_epochs;                /* > 0: both learning rates decay linearly to 0 over it */
     double max_grad_norm;            /* 40 */
@@ -1732,7 +1717,7 @@ typedef struct saferl_rl_desc {
     int pid_delay;                   /* 1 (paper); OmniSafe 10 */
     int episode_window;              /* 100 episodes for the reported return and cost (and J_C
                                         under SAFERL_RL_COST_WINDOW) */
-    saferl_rl_cost_estimate cost_estimate; /* RELATIVE: EPOCH (CPO: WINDOW); COST_UNITS: WINDOW */
+    saferl_rl_cost_estimate cost_estimate; /* RELATIVE: EPOCH; COST_UNITS: WINDOW */
     /* FOCOPS and CUP (their multiplier follows lambda_lr and lambda_optimizer as PPO-Lag) */
     double lagrange_max;             /* FOCOPS, CUP: nu in [0, lagrange_max]: RELATIVE: SAFERL_RL_NONE
                                         (unbounded); COST_UNITS: 2 */
@@ -5265,14 +5250,6 @@ SAFERL_RL_API saferl_result saferl_rl_flip_evaluate(saferl_rl_flip_policy *flip,
 #define SAFERL_RL__PID_KD SAFERL_RL_NONE
 #define SAFERL_RL__LAMBDA_KP 1.0
 #define SAFERL_RL__NU_KP 10.0 /* FOCOPS and CUP's nu (ALGORITHMS, "damping nu") */
-#define SAFERL_RL__CPO_COST_LAMBDA 0.5 /* CPO's cost GAE lambda with the relative defaults (ALGORITHMS,
-                                          "CPO's J_C and A_C") */
-
-/* CPO under the relative defaults takes its cost advantages with cost_lambda 0.5 and J_C over
-   the episode window (0.5.6); COST_UNITS stays OmniSafe's rule for every row. */
-static int saferl_rl__cpo_relative(const saferl_rl_desc *d) {
-    return d->algorithm == SAFERL_RL_CPO && d->multiplier_scale != SAFERL_RL_MULTIPLIER_COST_UNITS;
-}
 
 SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc) {
     saferl_rl_desc d;
@@ -5296,7 +5273,7 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     if (d.gamma == 0.0) d.gamma = 0.99;
     if (d.lambda == 0.0) d.lambda = 0.95;
     if (d.cost_gamma == 0.0) d.cost_gamma = 0.99;
-    if (d.cost_lambda == 0.0) d.cost_lambda = saferl_rl__cpo_relative(&d) ? SAFERL_RL__CPO_COST_LAMBDA : 0.95;
+    if (d.cost_lambda == 0.0) d.cost_lambda = 0.95;
     if (d.actor_lr == 0.0) d.actor_lr = 3e-4;
     if (d.critic_lr == 0.0) d.critic_lr = 1e-3;
     if (d.max_grad_norm == 0.0) d.max_grad_norm = 40.0;
@@ -5319,9 +5296,7 @@ SAFERL_RL_API saferl_rl_desc saferl_rl_desc_defaults(const saferl_rl_desc *desc)
     if (d.pid_delay == 0) d.pid_delay = 1;
     if (d.episode_window == 0) d.episode_window = 100;
     if (d.cost_estimate == SAFERL_RL_COST_ESTIMATE_DEFAULT)
-        d.cost_estimate = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS || saferl_rl__cpo_relative(&d)
-                              ? SAFERL_RL_COST_WINDOW
-                              : SAFERL_RL_COST_EPOCH;
+        d.cost_estimate = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_EPOCH;
     if (d.lagrange_max == 0.0)
         d.lagrange_max = d.multiplier_scale == SAFERL_RL_MULTIPLIER_COST_UNITS ? 2.0 : SAFERL_RL_NONE;
     if (d.focops_temperature == 0.0) d.focops_temperature = 1.5;

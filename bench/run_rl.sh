@@ -31,8 +31,7 @@
 #     100 episodes (cost_estimate WINDOW) and with the multiplier in cost units, and the
 #     trust-region rows with relative CG damping and with cost_lambda 0.5 (also on held-out
 #     CMDPs 4-6), the cost advantage candidates on CPO's CMDP-2 diagnostic; then CPO's steps
-#     on CMDP 2 taken apart (test_rl --cmdp-trace-trust; the defaults before 0.5.6), and CPO's
-#     0.5.6 defaults (cost_lambda 0.5 with the episode window) on held-out CMDPs 7-9.
+#     on CMDP 2 taken apart (test_rl --cmdp-trace-trust).
 #  8. The RL page's CartPole run at d = 10, seeds 1-13, under both cost estimate rules (bench_rl limit)
 #     and without and with the proportional term (bench_rl proportional),
 #     and the runs with lambda held of its diagnosis (bench_rl lambda; saferl_rl.h, ALGORITHMS),
@@ -267,8 +266,8 @@ echo "  the trust-region rows with CG damping relative to F's curvature (cg_damp
 echo "  candidate not adopted: README), on CMDPs 1-3 and on held-out CMDPs 4-6 (the default beside it):"
 nice build/test_rl --cmdp-grid-relative-damping 1 3 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_relative_damping.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_relative_damping.txt | sed 's/^/  CMDPs 1-3, relative: /'
-nice build/test_rl --cmdp-grid-epoch 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out.txt || true
-grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out.txt | sed 's/^/  CMDPs 4-6, default before 0.5.6: /'
+nice build/test_rl --cmdp-grid 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out.txt | sed 's/^/  CMDPs 4-6, default: /'
 nice build/test_rl --cmdp-grid-relative-damping 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_relative.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_relative.txt | sed 's/^/  CMDPs 4-6, relative: /'
 echo "  the trust-region rows with the cost's GAE lambda 0.5 (cost_lambda; a candidate not adopted: README),"
@@ -284,8 +283,7 @@ for setting in cost_lambda=0.95 cost_lambda=0.8 cost_lambda=0.5 cost_lambda=0.00
                critic_lr=0.03 critic_lr=0.3; do
     for scale in 1 10; do
         for seed in $(seq 1 "$SEEDS"); do
-            # the epoch's J_C, as when the table was measured (CPO's default before 0.5.6)
-            nice build/test_rl --cmdp-trace-trust cpo 2 "$scale" "$seed" 1 epoch "$setting" | tail -n 1
+            nice build/test_rl --cmdp-trace-trust cpo 2 "$scale" "$seed" 1 "$setting" | tail -n 1
         done | awk -v s="$setting" -v k="$scale" '
             { for (i = 1; i <= NF; i++) { if ($i == "predicted") e += $(i + 1); if ($i == "correlation") c += $(i + 1) }; n++ }
             END { printf "  %-18s scale %3s: error %+.4f, correlation %.3f\n", s, k, e / n, c / n }'
@@ -296,7 +294,7 @@ echo "  estimate against the exact J_C of the policy that acted, and each step's
 echo "  batch predicted it, as the exact linearisation does and as it is (units of d; means over epochs):"
 rm -f build/bench_rl_cpo_trace_*.txt
 for seed in $(seq 1 "$SEEDS"); do
-    nice build/test_rl --cmdp-trace-trust cpo 2 1 "$seed" 31 epoch cost_lambda=0.95 >"build/bench_rl_cpo_trace_$seed.txt" || true
+    nice build/test_rl --cmdp-trace-trust cpo 2 1 "$seed" 31 >"build/bench_rl_cpo_trace_$seed.txt" || true
     tail -n 1 "build/bench_rl_cpo_trace_$seed.txt" | sed "s/^/  seed $seed: /"
 done
 cat build/bench_rl_cpo_trace_*.txt | grep '^epoch' | sed 's/case  */case=/' | awk '
@@ -308,11 +306,10 @@ cat build/bench_rl_cpo_trace_*.txt | grep '^epoch' | sed 's/case  */case=/' | aw
       n[c]++; pred[c] += p; sx[c] += se; lin[c] += l; tr[c] += t; est[c] += e - x }
     END { for (c in n) printf "  case %s: %3d epochs, change predicted %+.4f, with the exact A_C at the batch'"'"'s (s, a) %+.4f, exact linear %+.4f, true %+.4f; estimate - exact %+.4f\n",
                              c, n[c], pred[c] / n[c], sx[c] / n[c], lin[c] / n[c], tr[c] / n[c], est[c] / n[c] }' | sort
-echo "  CPO's J_C and A_C (0.5.6: cost_lambda 0.5 with J_C over the last 100 episodes, CPO's default"
-echo "  since): on held-out CMDPs 7-9 against the defaults before (the rule: README) and the same pair for"
-echo "  PCPO and TRPO-Lag, which lost and kept theirs; then the grid's CMDPs 1-3 under it"
-nice build/test_rl --cmdp-grid-epoch 7 9 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_7_9.txt || true
-grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_7_9.txt | sed 's/^/  CMDPs 7-9, before 0.5.6: /'
+echo "  the second-order rows with cost_lambda 0.5 AND J_C over the last 100 episodes (a candidate that won"
+echo "  for CPO on held-out CMDPs 7-9 and was not adopted: CPO on CartPole loses; README), CMDPs 7-9 and 1-3:"
+nice build/test_rl --cmdp-grid 7 9 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_7_9.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_7_9.txt | sed 's/^/  CMDPs 7-9, default: /'
 nice build/test_rl --cmdp-grid-window=0.5 7 9 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_7_9_pair.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_7_9_pair.txt | sed 's/^/  CMDPs 7-9, the pair: /'
 nice build/test_rl --cmdp-grid-window=0.5 1 3 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_pair.txt || true

@@ -1182,13 +1182,9 @@ static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 &
    (SAFERL_RL_COST_WINDOW, the default before the epoch's episodes), `--cmdp-grid-proportional`
    and `--cmdp-grid-integral` with lambda_kp 1 and none (the proportional term on and off; 1 is
    FOCOPS and CUP's default before 0.5.2, 10 since), `--cmdp-grid-relative-damping` with
-   cg_damping relative to F's curvature (a candidate not adopted, README; with the epoch's J_C
-   and cost_lambda 0.95, the defaults it was measured against),
-   `--cmdp-grid-cost-lambda=X` with the cost's GAE lambda X and J_C over the epoch's episodes
-   for every row, for comparison, `--cmdp-grid-window=X` the window with the cost's GAE lambda
-   X (every row; without =X: 0.95), `--cmdp-grid-epoch` with J_C over the epoch's episodes and
-   cost_lambda 0.95 (every row's defaults before 0.5.6: CPO's are since cost_lambda 0.5 and the
-   window; the other rows' are these). The
+   cg_damping relative to F's curvature (a candidate not adopted, README),
+   `--cmdp-grid-cost-lambda=X` with the cost's GAE lambda X for every row, for comparison,
+   `--cmdp-grid-window=X` the window with the cost's GAE lambda X (every row). The
    target read two ways, both printed: per run (each run's gap and J_C), and per cell (a CMDP
    at a scale: the mean gap and the mean J_C over the seeds, a line each). */
 static int cmdp_grid(int argc, char **argv) {
@@ -1198,11 +1194,7 @@ static int cmdp_grid(int argc, char **argv) {
     const saferl_rl_multiplier_scale units =
         strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
     const int window = strncmp(argv[1], "--cmdp-grid-window", 18) == 0;
-    const int epoch = strcmp(argv[1], "--cmdp-grid-epoch") == 0 || strncmp(argv[1], "--cmdp-grid-cost-lambda=", 24) == 0 ||
-                      strcmp(argv[1], "--cmdp-grid-relative-damping") == 0; /* compared with the rule before 0.5.6 */
-    const saferl_rl_cost_estimate estimate = window  ? SAFERL_RL_COST_WINDOW
-                                             : epoch ? SAFERL_RL_COST_EPOCH
-                                                     : SAFERL_RL_COST_ESTIMATE_DEFAULT;
+    const saferl_rl_cost_estimate estimate = window ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_ESTIMATE_DEFAULT;
     const double lambda_kp = strcmp(argv[1], "--cmdp-grid-proportional") == 0 ? 1.0
                              : strcmp(argv[1], "--cmdp-grid-integral") == 0   ? SAFERL_RL_NONE
                                                                               : 0.0;
@@ -1210,7 +1202,6 @@ static int cmdp_grid(int argc, char **argv) {
         strcmp(argv[1], "--cmdp-grid-relative-damping") == 0 ? SAFERL_RL_DAMPING_RELATIVE : SAFERL_RL_DAMPING_ABSOLUTE;
     const double cost_lambda = strncmp(argv[1], "--cmdp-grid-cost-lambda=", 24) == 0 ? atof(argv[1] + 24)
                                : window && argv[1][18] == '='               ? atof(argv[1] + 19)
-                               : window || epoch                            ? 0.95
                                                                             : 0.0;
     for (algo = 1; algo < SAFERL_RL_ALGORITHM_COUNT; ++algo) {
         const char *name = saferl_rl_algorithm_name((saferl_rl_algorithm)algo);
@@ -1432,10 +1423,10 @@ TEST(cost_estimate_is_the_epochs_episodes_or_the_window) {
    cost critic's value v is the same at every row, and the ledger knows where each episode
    ended), after a few epochs of training, each row's cost return minus its value is
    recomputed in double by the GAE recursion with the agent's cost_gamma and cost_lambda (0
-   bootstrap where an episode ended, v where the epoch cut one). CPO with its default, 0.5
-   since 0.5.6 (with J_C over the episode window; README: adopted on held-out CMDPs 7-9), and
-   PPO-Lag with its default, 0.95 as every other row and every row under COST_UNITS (the
-   reward's lambda is 0.95 too, so only a cost_lambda set apart tells a mix-up). Tolerance: the stored return and value are floats,
+   bootstrap where an episode ended, v where the epoch cut one). CPO with cost_lambda 0.5
+   (the candidate validated on the CMDP grid and not adopted, README: a user's opt-in) and
+   PPO-Lag with the default, 0.95 for every row (the reward's lambda is 0.95 too, so only a
+   cost_lambda set apart tells a mix-up). Tolerance: the stored return and value are floats,
    so their difference carries 2^-24 relative error of each (|ret| + |v| of a few units
    here); 1e-5 (|ret| + |v| + 1) covers that with the double recursion's own rounding. */
 TEST(cost_advantages_are_gae_with_the_cost_lambda) {
@@ -1466,6 +1457,7 @@ TEST(cost_advantages_are_gae_with_the_cost_lambda) {
         d.minibatch = 50;
         d.cost_count = 1;
         d.cost_limits[0] = 40.0;
+        d.cost_lambda = r == 0 ? 0.5 : 0.0;
         CHECK(saferl_rl_agent_create(&a, &d, &env, 1) == SAFERL_OK);
         lambda = a.desc.cost_lambda;
         gamma = a.desc.cost_gamma;
@@ -1492,22 +1484,12 @@ TEST(cost_advantages_are_gae_with_the_cost_lambda) {
         CHECK(worst <= 1e-5);
         saferl_rl_agent_destroy(&a);
     }
-    for (k = 0; k < SAFERL_RL_ALGORITHM_COUNT; ++k) { /* the defaults: CPO's own under RELATIVE only */
-        const int cpo = k == SAFERL_RL_CPO;
-        saferl_rl_desc filled;
+    for (k = 0; k < SAFERL_RL_ALGORITHM_COUNT; ++k) { /* the default: 0.95 for every row, either scale */
         memset(&d, 0, sizeof d);
         d.algorithm = (saferl_rl_algorithm)k;
-        filled = saferl_rl_desc_defaults(&d);
-        CHECK(filled.cost_lambda == (cpo ? 0.5 : 0.95));
-        CHECK(filled.cost_estimate == (cpo ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_EPOCH));
+        CHECK(saferl_rl_desc_defaults(&d).cost_lambda == 0.95);
         d.multiplier_scale = SAFERL_RL_MULTIPLIER_COST_UNITS;
-        filled = saferl_rl_desc_defaults(&d);
-        CHECK(filled.cost_lambda == 0.95 && filled.cost_estimate == SAFERL_RL_COST_WINDOW);
-        d.cost_lambda = 0.7; /* a value given is kept, CPO's too */
-        d.multiplier_scale = SAFERL_RL_MULTIPLIER_RELATIVE;
-        d.cost_estimate = SAFERL_RL_COST_EPOCH;
-        filled = saferl_rl_desc_defaults(&d);
-        CHECK(filled.cost_lambda == 0.7 && filled.cost_estimate == SAFERL_RL_COST_EPOCH);
+        CHECK(saferl_rl_desc_defaults(&d).cost_lambda == 0.95);
     }
 }
 
@@ -2073,9 +2055,7 @@ static uint64_t hash_stats(uint64_t h, const saferl_rl_epoch_stats *s) {
    episode window's J_C up to 27, the default epoch's from 28). FOCOPS and CUP's cases under
    the relative defaults (25, 26, 31, 32) were re-recorded in 0.5.2, when their lambda_kp
    default became 10 (saferl_rl.h, ALGORITHMS, "damping nu"), and in 0.5.4, when their push was
-   bounded (the cliff's first epochs cost more than 2 d); CPO's (33) in 0.5.6, when its
-   relative defaults became cost_lambda 0.5 and J_C over the episode window; the others kept
-   their bits. */
+   bounded (the cliff's first epochs cost more than 2 d); the others kept their bits. */
 static uint64_t fingerprint_case(int k) {
     saferl_rl_builtin states[2];
     saferl_rl_env envs[2];
@@ -2172,7 +2152,7 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0x18872053b99f259dull, 0xfa65af495d51afeeull, 0xd472e0168f027fcbull,
         0x46f8c4f251aeea2dull, 0x554f6caf47f707f3ull, 0x4261f8bb5fcaa489ull,
         0x417209c1382e271aull, 0x9687bb0f425f7f90ull, 0x41336748d789bb0bull,
-        0x8097139586ec4fb1ull, 0xf20439f8ac45b7f1ull,
+        0x6ad504fe2bf0bda4ull, 0xf20439f8ac45b7f1ull,
     };
     const uint64_t *expected = recorded;
 #elif defined(__x86_64__) && !defined(SAFERL_USE_BLIS) && !defined(SAFERL_RL_FAST_TANH)
@@ -2188,7 +2168,7 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0x95caea32a83022cdull, 0x4415f69650a5769eull, 0x82f02b2475cf4c5bull,
         0xbc5d74030c620aedull, 0xfcbaa14910a67f73ull, 0xac69d37f63462d79ull,
         0x16e441c37ee707faull, 0x366db8b20d5d1e00ull, 0x7d40eaa08f4e7c8bull,
-        0x42ea62272a4b4ce1ull, 0x1fc84c6524772081ull,
+        0x52327223a8d88d74ull, 0x1fc84c6524772081ull,
     };
     const uint64_t *expected = recorded;
 #else
@@ -6694,7 +6674,7 @@ static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) 
    of the predicted change, the linearisation's error, J_C after the steps, and the batch's
    cost advantages against the exact ones at the same (s, a): correlation and sd ratio.
    SETTINGs change the protocol's desc for a comparison: `relative` (cg_damping_scale
-   RELATIVE), `cost_lambda=X`, `window` and `epoch` (cost_estimate SAFERL_RL_COST_WINDOW, _EPOCH), `update_iters=N` (the second-order rows' critic passes),
+   RELATIVE), `cost_lambda=X`, `window` (cost_estimate SAFERL_RL_COST_WINDOW), `update_iters=N` (the second-order rows' critic passes),
    `critic_lr=X`. */
 static int cmdp_trace_trust(int argc, char **argv) {
     random_cmdp M;
@@ -6717,7 +6697,6 @@ static int cmdp_trace_trust(int argc, char **argv) {
         if (strcmp(argv[arg], "relative") == 0) d.cg_damping_scale = SAFERL_RL_DAMPING_RELATIVE;
         else if (strncmp(argv[arg], "cost_lambda=", 12) == 0) d.cost_lambda = atof(argv[arg] + 12);
         else if (strcmp(argv[arg], "window") == 0) d.cost_estimate = SAFERL_RL_COST_WINDOW;
-        else if (strcmp(argv[arg], "epoch") == 0) d.cost_estimate = SAFERL_RL_COST_EPOCH;
         else if (strncmp(argv[arg], "update_iters=", 13) == 0) d.update_iters = atoi(argv[arg] + 13);
         else if (strncmp(argv[arg], "critic_lr=", 10) == 0) d.critic_lr = atof(argv[arg] + 10);
         else {
@@ -9154,7 +9133,7 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--cmdp-lp") == 0) return dump_cmdp_lp();
     if (argc > 1 && (strcmp(argv[1], "--cmdp-grid") == 0 || strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ||
-                     strncmp(argv[1], "--cmdp-grid-window", 18) == 0 || strcmp(argv[1], "--cmdp-grid-epoch") == 0 || strcmp(argv[1], "--cmdp-grid-proportional") == 0 ||
+                     strncmp(argv[1], "--cmdp-grid-window", 18) == 0 || strcmp(argv[1], "--cmdp-grid-proportional") == 0 ||
                      strcmp(argv[1], "--cmdp-grid-integral") == 0 ||
                      strcmp(argv[1], "--cmdp-grid-relative-damping") == 0 ||
                      strncmp(argv[1], "--cmdp-grid-cost-lambda=", 24) == 0))
