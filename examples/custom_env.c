@@ -8,6 +8,7 @@
 #define SAFERL_RL_IMPLEMENTATION
 #include "saferl_rl.h"
 #include <stdio.h>
+#include <string.h>
 
 #define DISCRETE 0
 
@@ -44,7 +45,7 @@ static saferl_result cart_step(void *state, saferl_rng *rng, const float *action
 int main(int argc, char **argv) {
     cart state;
     saferl_rl_env env = {2, 1, DISCRETE ? 3 : 0, NULL, cart_reset, cart_step, 1, NULL}; /* no batch step */
-    saferl_rl_desc desc = {0};
+    saferl_rl_desc desc;
     saferl_rl_agent agent;
     saferl_rl_epoch_stats s;
     const char *why;
@@ -54,6 +55,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     env.state = &state;
+    memset(&desc, 0, sizeof desc); /* every field at its default (also C++: no {0} for an enum-first struct) */
     desc.algorithm = SAFERL_RL_PPO_LAG;
     desc.cost_count = 1;
     desc.cost_limits[0] = 5.0; /* at most 5 speeding steps a delivery */

@@ -243,6 +243,16 @@ header_quick_start() { # compiler header
     esac
 }
 
+# The examples a C or C++ engine copies from compile as C++ too (a game studio pastes them into
+# a .cpp file): each with g++ and clang++, -Werror.
+engine_examples=(examples/custom_env.c examples/engine_loop.c examples/policy_in_engine.c examples/gp_predict.c
+    examples/shield_compile.c examples/preference_align.c examples/budget_simulate.c)
+example_as_cpp() { # compiler example
+    local out
+    out=$BUILD/compile/cpp_$(basename "$2" .c)_$1
+    "$1" $CXX_STRICT -x c++ -I. -Iexamples "$2" -o "$out" -lm
+}
+
 # Each header's version, said five times: the banner (line 2), MAJOR.MINOR.PATCH, the _STRING,
 # its README row and its variable in tools/saferl.pc.in (saferl_<name>_version). All agree.
 versions_agree() {
@@ -315,7 +325,7 @@ contraction_stays_in_the_headers() { # compiler std: a * b + c after the #includ
 run_compile() {
     suite compile
     item "versions agree: banner, macros, README row, saferl.pc.in" versions_agree
-    local h cc
+    local h cc ex
     mkdir -p $BUILD/compile
     item "common block identical in every header" tools/common_block.sh check
     for h in "${headers[@]}"; do
@@ -342,6 +352,9 @@ run_compile() {
     item "quick start compiles against make install + pkg-config" quick_start_compiles
     for h in "${headers[@]}"; do
         for cc in gcc clang g++ clang++; do item "$h: its QUICK START with $cc" header_quick_start $cc "$h"; done
+    done
+    for ex in "${engine_examples[@]}"; do
+        for cc in g++ clang++; do item "$ex as C++: $cc" example_as_cpp $cc "$ex"; done
     done
     item "each demo page's C snippet compiles and runs" tests/web_snippets.sh
     suite_end compile
