@@ -40,6 +40,8 @@
 #  9. The RL page's default run on each environment (PPO-Lag, the env's d, 2000 steps an epoch;
 #     rl_train): the last 100 episodes' cost at 15 epochs on seeds 1-3, where each is under d
 #     for good, and the run lengths web/rl/app.js sets from them (DEFAULT_EPOCHS), held out.
+# 10. CPO on CartPole at d = 10, seeds 1-10, the defaults against cost_lambda 0.5 and J_C over
+#     the last 100 episodes, together and alone (bench/rl_cpo_cartpole.sh; README.md, the pair).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -366,3 +368,8 @@ for spec in "cartpole 10 35" "gridworld 0.5 15" "cliff 0.2 15" "pendulum 0.1 30"
 done
 echo "   held out: the Pendulum's 30 epochs (CartPole's 35: part 8, seeds 4-13)"
 for seed in $(seq 4 13); do page_run pendulum 0.1 "$seed" 30; done
+
+echo
+echo "10. CPO on CartPole at d = 10 (the RL page's setting), the defaults against cost_lambda 0.5 and"
+echo "   the 100-episode J_C window, together and alone (bench/rl_cpo_cartpole.sh; every run in build/rl_cpo_cartpole/)"
+bench/rl_cpo_cartpole.sh | sed 's/^/  /'

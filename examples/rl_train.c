@@ -5,6 +5,7 @@
             --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup
             --cost-limit D --seed S --steps N [--save policy.bin] [--png curves.png]
             [--envs K] [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]
+            [--cost-lambda X] [--cost-estimate epoch|window[:EPISODES]]
    rl_train --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]
             [--hidden H] --seed S --steps N [--steps-per-epoch M] [--png curves.png]
             [--save-checkpoint FILE] [--resume FILE]
@@ -19,6 +20,13 @@
    for ppo-lag),
    then "eval,return,cost" for the deterministic policy over 10 episodes; --png FILE also
    writes a PNG of the learning curves with the cost limit drawn (no file without it).
+
+   --cost-lambda X (in (0, 1], default 0.95) is the cost's GAE lambda (desc.cost_lambda).
+   --cost-estimate chooses what J_C, the cost the constraint's update acts on, is the mean of
+   (desc.cost_estimate): epoch (the default) is the episodes finished in this epoch; window is
+   the last 100 finished episodes, window:EPISODES the last EPISODES (1 to 1048576). EPISODES
+   is desc.episode_window, which also sets how many episodes the return and cost columns
+   average. Both apply to the on-policy algorithms and to --algo flip's training.
 
    --save-checkpoint FILE writes the agent's whole training state after the last epoch;
    --resume FILE loads one into an agent made from the same flags and trains from the epoch
@@ -68,7 +76,8 @@
 
 #define USAGE "--env cartpole|pointgoal|gridworld|pendulum|cliff|runner --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup" \
               " --cost-limit D [--seed S] [--steps N] [--save policy.bin] [--png curves.png] [--envs K]" \
-              " [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
+              " [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE] [--cost-lambda X]" \
+              " [--cost-estimate epoch|window[:EPISODES]]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
               " [--constraint cost|violation] [--eval-episodes N] [--seed S] [--steps N]" \
               "  |  --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]" \
               " [--hidden H] [--seed S] [--steps N] [--steps-per-epoch M] [--png curves.png] [--save-checkpoint FILE] [--resume FILE]" \
@@ -219,6 +228,22 @@ static int parse_limits(const cli *c, const char *text, double *limits, int *cou
         if (cli_real(c, "--cost-limits", tok, 0.0, HUGE_VAL, 0, &limits[(*count)++])) return 2;
     }
     return *count ? 0 : cli_usage_error(c, "--cost-limits: no limit given");
+}
+
+/* --cost-estimate epoch|window[:EPISODES]: the desc's cost_estimate and, for window:EPISODES,
+   its episode_window (which the reported return and cost average over too). 0, or 2 after
+   the usage message. */
+static int parse_cost_estimate(const cli *c, const char *text, saferl_rl_cost_estimate *estimate, uint32_t *window) {
+    static const char window_name[] = "window";
+    const size_t n = sizeof window_name - 1;
+    if (!strcmp(text, "epoch")) {
+        *estimate = SAFERL_RL_COST_EPOCH;
+        return 0;
+    }
+    if (strncmp(text, window_name, n) != 0 || (text[n] != '\0' && text[n] != ':'))
+        return cli_usage_error(c, "--cost-estimate: epoch, window or window:EPISODES, not '%s'", text);
+    *estimate = SAFERL_RL_COST_WINDOW;
+    return text[n] == ':' ? cli_count32(c, "--cost-estimate window:EPISODES", text + n + 1, 1, 1u << 20, window) : 0;
 }
 
 /* Flags of one mode given in the other are usage errors, not silently ignored. */
@@ -451,7 +476,8 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
 static int offpolicy_args(const cli *c, const char *algo, const char *env_name, double cost_limit, uint32_t seed,
                           uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png, const char *checkpoint,
                           const char *resume_from) {
-    static const char *const not_here[] = {"--save", "--envs", "--cost-limits", "--base", "--constraint", "--eval-episodes"};
+    static const char *const not_here[] = {"--save",       "--envs",          "--cost-limits", "--base",
+                                           "--constraint", "--eval-episodes", "--cost-lambda", "--cost-estimate"};
     int algorithm = offpolicy_index(algo), lag = offpolicy_lagrangian(algorithm), k, kind;
     for (k = 0; k < (int)(sizeof not_here / sizeof not_here[0]); ++k)
         if (cli_given(c, not_here[k])) return cli_usage_error(c, "%s does not apply to --algo %s", not_here[k], algo);
@@ -467,9 +493,10 @@ static int offpolicy_args(const cli *c, const char *algo, const char *env_name, 
 static int run(int argc, char **argv) {
     const char *env_name = NULL, *algo = "ppo-lag", *save = NULL, *png = NULL, *base = "cpo";
     const char *constraint = "cost", *checkpoint = NULL, *resume_from = NULL;
-    double limits[FLIP_MAX], cost_limit = 0.0;
+    double limits[FLIP_MAX], cost_limit = 0.0, cost_lambda = 0.0; /* 0: the desc's default */
     int limit_count = 0, flip_mode = 0, status = 0;
-    uint32_t seed = 0, eval_episodes = 1000, env_count = 1, per_epoch = 0, hidden = 256;
+    uint32_t seed = 0, eval_episodes = 1000, env_count = 1, per_epoch = 0, hidden = 256, episode_window = 0;
+    saferl_rl_cost_estimate cost_estimate = SAFERL_RL_COST_ESTIMATE_DEFAULT;
     uint64_t steps = 100000;
     cli c;
     saferl_rl_builtin states[SAFERL_RL_MAX_ENVS];
@@ -499,6 +526,12 @@ static int run(int argc, char **argv) {
         } else if (cli_is(&c, &i, "--eval-episodes", &v)) bad = !v || cli_count32(&c, flag, v, 1, 10000000, &eval_episodes);
         else if (cli_is(&c, &i, "--cost-limits", &v)) bad = !v || parse_limits(&c, v, limits, &limit_count);
         else if (cli_is(&c, &i, "--cost-limit", &v)) bad = !v || cli_real(&c, flag, v, 0.0, HUGE_VAL, 0, &cost_limit);
+        else if (cli_is(&c, &i, "--cost-lambda", &v)) {
+            bad = !v || cli_real(&c, flag, v, -HUGE_VAL, HUGE_VAL, 0, &cost_lambda);
+            if (!bad && !(cost_lambda > 0.0 && cost_lambda <= 1.0)) /* the header's range: 0 would mean its default */
+                bad = cli_usage_error(&c, "--cost-lambda: %s is outside (0, 1]", v);
+        } else if (cli_is(&c, &i, "--cost-estimate", &v))
+            bad = !v || parse_cost_estimate(&c, v, &cost_estimate, &episode_window);
         else if (cli_is(&c, &i, "--seed", &v)) bad = !v || cli_count32(&c, flag, v, 0, UINT32_MAX, &seed);
         else if (cli_is(&c, &i, "--steps", &v)) bad = !v || cli_count(&c, flag, v, 1, 1000000000, &steps);
         else if (cli_is(&c, &i, "--envs", &v)) bad = !v || cli_count32(&c, flag, v, 1, SAFERL_RL_MAX_ENVS, &env_count);
@@ -533,6 +566,9 @@ static int run(int argc, char **argv) {
     else return cli_usage_error(&c, "unknown algorithm %s", algo);
     desc.cost_count = 1;
     desc.cost_limits[0] = cost_limit;
+    desc.cost_lambda = cost_lambda;
+    desc.cost_estimate = cost_estimate;
+    desc.episode_window = (int)episode_window;
     desc.seed = seed;
     desc.steps_per_epoch = per_epoch > 0 ? (int)per_epoch : 2000;
     desc.steps_per_epoch -= desc.steps_per_epoch % (int)env_count;

@@ -211,6 +211,51 @@ usage_error "--cost-limit inf: usage error" --env cliff --cost-limit inf --steps
 usage_error "--cost-limit missing: usage error (it states the problem)" --env cliff --steps 1000
 usage_error "--save with --algo flip: usage error" --env cliff --algo flip --cost-limits 0.1 --cost-limit 1 --save "$TMP/x.bin"
 usage_error "--envs 0: usage error" --env cliff --cost-limit 1 --envs 0
+# The cost's GAE lambda and the cost estimate (desc.cost_lambda, desc.cost_estimate and its
+# episode_window): the defaults spelled out give the default run bit for bit, other values change
+# it (ppo-lag on the cliff: its multiplier acts on J_C), and bad values are usage errors
+cost_run() { # NAME ARGS...: a short ppo-lag run's first 5 columns in $TMP/cost.NAME
+    local name=$1
+    shift
+    run --env cliff --algo ppo-lag --cost-limit 0.2 --seed 2 --steps 3000 --steps-per-epoch 1000 "$@"
+    [ "$status" -eq 0 ] || bad "cost flags: $name runs" "status $status: $(cat "$TMP/err")"
+    cut -d, -f1-5 "$TMP/out" >"$TMP/cost.$name"
+}
+cost_run default
+cost_run lambda95 --cost-lambda 0.95
+cost_run epoch --cost-estimate epoch
+cost_run lambda5 --cost-lambda 0.5
+cost_run window --cost-estimate window
+cost_run window100 --cost-estimate window:100
+cost_run window5 --cost-estimate window:5
+cost_run pair --cost-lambda 0.5 --cost-estimate window
+cmp -s "$TMP/cost.default" "$TMP/cost.lambda95" && cmp -s "$TMP/cost.default" "$TMP/cost.epoch" &&
+    ok "--cost-lambda 0.95 and --cost-estimate epoch: the defaults' run" || bad "--cost-lambda 0.95 and --cost-estimate epoch: the defaults' run"
+cmp -s "$TMP/cost.window" "$TMP/cost.window100" && ok "--cost-estimate window is window:100" || bad "--cost-estimate window is window:100"
+for name in lambda5 window window5 pair; do
+    ! cmp -s "$TMP/cost.default" "$TMP/cost.$name" && ok "cost flags: $name changes the run" || bad "cost flags: $name changes the run"
+done
+! cmp -s "$TMP/cost.window" "$TMP/cost.window5" && ! cmp -s "$TMP/cost.lambda5" "$TMP/cost.pair" &&
+    ok "window:5 is not window:100, the pair is not cost_lambda alone" || bad "window:5 is not window:100, the pair is not cost_lambda alone"
+for value in -0.5 nan inf 0.5x "" " 0.5" 1e999 1.01 0; do # 0 last: in the desc it means "the default", here no value
+    usage_error "--cost-lambda '$value': usage error" --env cliff --cost-limit 1 --steps 1000 --cost-lambda "$value"
+done
+grep -qF -- "--cost-lambda: 0 is outside (0, 1]" "$TMP/err" && ok "the error names --cost-lambda and its range" ||
+    bad "the error names --cost-lambda and its range" "$(head -1 "$TMP/err")"
+for value in Epoch epochs win windows window: window:0 window:1048577 window:1.5 window:-3 window:5x "" windowx; do
+    usage_error "--cost-estimate '$value': usage error" --env cliff --cost-limit 1 --steps 1000 --cost-estimate "$value"
+done
+grep -qF -- "--cost-estimate: epoch, window or window:EPISODES, not 'windowx'" "$TMP/err" &&
+    ok "the error names --cost-estimate and its choices" || bad "the error names --cost-estimate and its choices" "$(head -1 "$TMP/err")"
+usage_error "--cost-lambda twice: usage error" --env cliff --cost-limit 1 --steps 1000 --cost-lambda 0.5 --cost-lambda 0.6
+usage_error "--cost-estimate with td3: usage error (on-policy only)" --env pendulum --algo td3 --steps 100 --cost-estimate window
+usage_error "--cost-lambda with sac-lag: usage error (on-policy only)" --env pendulum --algo sac-lag --cost-limit 1 --steps 100 --cost-lambda 0.5
+run --env cliff --algo ppo-lag --cost-limit 0.2 --seed 2 --steps 1000 --steps-per-epoch 1000 --save-checkpoint "$TMP/k.srlk"
+[ "$status" -eq 0 ] || bad "cost flags: checkpoint written" "status $status: $(cat "$TMP/err")"
+data_error "--resume with another --cost-lambda: exit 1 naming the field" "cost_lambda: the checkpoint's differs" \
+    --env cliff --algo ppo-lag --cost-limit 0.2 --seed 2 --steps 2000 --steps-per-epoch 1000 --cost-lambda 0.5 --resume "$TMP/k.srlk"
+data_error "--resume with another --cost-estimate: exit 1 naming the field" "cost_estimate: the checkpoint's differs" \
+    --env cliff --algo ppo-lag --cost-limit 0.2 --seed 2 --steps 2000 --steps-per-epoch 1000 --cost-estimate window --resume "$TMP/k.srlk"
 # Failed writes: exit 1 naming the file and the reason; the old file kept
 short="--env cliff --algo ppo-lag --cost-limit 0.2 --seed 3 --steps 1000 --steps-per-epoch 1000"
 # shellcheck disable=SC2086
