@@ -1898,7 +1898,7 @@ TEST(transfer_by_replay_equals_q_learning_on_the_same_steps) {
     saferl_rng_seed(&rng, 23);
     for (trial = 0; trial < 40; ++trial) {
         uint32_t from = 2 + saferl_rng_bounded(&rng, 2), pushed = 1 + saferl_rng_bounded(&rng, STEPS);
-        size_t capacity = trial % 2 ? 1 + saferl_rng_bounded(&rng, pushed) : STEPS, kept;
+        size_t capacity = trial % 2 ? 1 + saferl_rng_bounded(&rng, pushed) : (size_t)STEPS, kept;
         double bound, gamma = 0.5 + 0.45 * saferl_rng_uniform(&rng);
         CHECK(saferl_shield_qtable_init(&table, CELLS, STATES, ACTIONS, table_memory, size) == SAFERL_OK);
         CHECK(saferl_shield_replay_init(&replay, capacity, steps, sizeof steps) == SAFERL_OK);
