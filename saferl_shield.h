@@ -313,8 +313,8 @@
                           state and the compile succeeded; a failed push in the check of
                           eventualities was reported as "larger than desc.max_states". The
                           work limit is counted in one place. Otherwise the same automata and
-                          refusals (HOA byte-identical on 22,000 random compiles, dense and
-                          symbolic, at the default and at lowered work limits)
+                          refusals (HOA byte-identical on 22,000 random compiles and 2,000
+                          symbolic ones, at the default and at lowered work limits)
       0.5.2 (2026-12-05)  the conjunctions of a state's cubes and the unions of their results
                           memoised by their sorted operand lists, no longer by a chain of
                           formula nodes per key: most nodes of the slowest random formulas were
