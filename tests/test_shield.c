@@ -1420,13 +1420,15 @@ TEST(post_posed_and_probabilistic_shields) {
     saferl_shield_dfa_destroy(&dfa);
 }
 
-/* Counts what the game takes from and gives back to the allocator; refuses once "budget"
-   allocations have been made (-1: never). */
+/* Counts what is taken from and given back to the allocator; refuses every request once
+   "budget" allocations have been made (-1: never), and the one request numbered fail_at
+   (counted from 1 in attempts; 0: none). */
 typedef struct counting {
-    long allocations, releases, budget;
+    long allocations, releases, budget, fail_at, attempts;
 } counting;
 static void *counting_allocate(size_t size, void *user_data) {
     counting *c = (counting *)user_data;
+    if (++c->attempts == c->fail_at) return NULL;
     if (c->budget >= 0 && c->allocations >= c->budget) return NULL;
     ++c->allocations;
     return malloc(size);
@@ -1447,7 +1449,7 @@ TEST(a_refused_game_leaves_nothing) {
     saferl_shield_game_desc desc;
     saferl_shield_error error;
     saferl_allocator allocator;
-    counting count = {0, 0, -1};
+    counting count = {0, 0, -1, 0, 0};
     uint32_t label[3], offset[7], successor[7], kase;
     double probability[7];
     CHECK(compile("G !lava", &dfa) == SAFERL_OK);
@@ -1896,7 +1898,7 @@ TEST(transfer_by_replay_equals_q_learning_on_the_same_steps) {
     saferl_rng_seed(&rng, 23);
     for (trial = 0; trial < 40; ++trial) {
         uint32_t from = 2 + saferl_rng_bounded(&rng, 2), pushed = 1 + saferl_rng_bounded(&rng, STEPS);
-        size_t capacity = trial % 2 ? 1 + saferl_rng_bounded(&rng, pushed) : STEPS, kept;
+        size_t capacity = trial % 2 ? 1 + saferl_rng_bounded(&rng, pushed) : (size_t)STEPS, kept;
         double bound, gamma = 0.5 + 0.45 * saferl_rng_uniform(&rng);
         CHECK(saferl_shield_qtable_init(&table, CELLS, STATES, ACTIONS, table_memory, size) == SAFERL_OK);
         CHECK(saferl_shield_replay_init(&replay, capacity, steps, sizeof steps) == SAFERL_OK);
@@ -2118,6 +2120,96 @@ TEST(explain_lists_only_reachable_losing_states) {
     saferl_shield_game_destroy(&game);
     saferl_shield_dfa_destroy(&dfa);
     saferl_shield_abstraction_destroy(&ab);
+}
+
+/* A compile whose allocator refuses the k-th request, for k = 1, 2, ... until a compile
+   makes fewer than k requests: every compile that met the refusal returns
+   SAFERL_ERR_OUT_OF_MEMORY (not success, not another error) and gives back all it took
+   (LSan checks the same under the sanitizers); the first that did not meet it is the
+   unfailed compile byte for byte (its complete HOA). Only the k-th request fails, so a NULL
+   ignored on the way shows as a success or a wrong automaton later. Seeded random formulas
+   in LTL and LTLf, unions of cubes under G (states of several cubes: the memo of junctions),
+   and one symbolic compile (the decision diagrams' tables). */
+static void compile_failing_each_allocation(const char *formula, saferl_shield_logic logic, int options) {
+    static char expected[1 << 16], got[1 << 16];
+    saferl_shield_desc desc;
+    saferl_shield_dfa dfa;
+    saferl_shield_error error;
+    counting count;
+    size_t expected_length = 0, got_length = 0;
+    long k;
+    memset(&desc, 0, sizeof desc);
+    desc.logic = logic;
+    if (saferl_shield__compile(formula, strlen(formula), &desc, &dfa, &error, options) < 0) {
+        fprintf(stderr, "%s: %s\n", formula, error.message);
+        CHECK(0);
+        return;
+    }
+    CHECK(saferl_shield_write_hoa(&dfa, SAFERL_SHIELD_HOA_COMPLETE, "f", expected, sizeof expected, &expected_length) == SAFERL_OK);
+    saferl_shield_dfa_destroy(&dfa);
+    desc.allocator.allocate = counting_allocate;
+    desc.allocator.release = counting_release;
+    desc.allocator.user_data = &count;
+    for (k = 1; k < 100000; ++k) {
+        saferl_result r;
+        memset(&count, 0, sizeof count);
+        count.budget = -1;
+        count.fail_at = k;
+        r = saferl_shield__compile(formula, strlen(formula), &desc, &dfa, &error, options);
+        if (count.attempts < k) { /* the refusal was never met: the unfailed compile */
+            CHECK(r == SAFERL_OK && k > 1);
+            if (r < 0) return;
+            count.fail_at = 0; /* the writer's scratch comes from the automaton's allocator */
+            CHECK(saferl_shield_write_hoa(&dfa, SAFERL_SHIELD_HOA_COMPLETE, "f", got, sizeof got, &got_length) == SAFERL_OK);
+            CHECK(got_length == expected_length && memcmp(got, expected, expected_length) == 0);
+            saferl_shield_dfa_destroy(&dfa);
+            CHECK(count.allocations == count.releases);
+            return;
+        }
+        if (r != SAFERL_ERR_OUT_OF_MEMORY || count.allocations != count.releases) {
+            fprintf(stderr, "%s: request %ld refused: result %d, %ld of %ld allocations not released\n", formula, k,
+                    (int)r, count.allocations - count.releases, count.allocations);
+            CHECK(0);
+            if (r >= 0) saferl_shield_dfa_destroy(&dfa);
+            return;
+        }
+    }
+    CHECK(0); /* 100,000 requests: not a small formula */
+}
+
+TEST(compile_survives_every_failed_allocation) {
+    /* unions of cubes under G; conjuncts over disjoint propositions (compiled apart and
+       joined by products); a safety formula written with U (marks of put-off eventualities);
+       past time; two random formulas that once failed here (a cube list cut short by a
+       failed push, read on; a symbolic state key cut short, taken for a new state) */
+    static const struct { const char *formula; saferl_shield_logic logic; } fixed[] = {
+        {"G((a & X b) | (b & X c) | (c & X a))", SAFERL_SHIELD_LTL},
+        {"G((a & X b) | (b & X c) | (c & X a))", SAFERL_SHIELD_LTLF},
+        {"G(a -> X(b | c)) & G(b -> X((a & c) | (!a & X c)))", SAFERL_SHIELD_LTL},
+        {"G(a -> X(b | c)) & G(b -> X((a & c) | (!a & X c)))", SAFERL_SHIELD_LTLF},
+        {"G(a -> X(b W !a)) & G((c & X d) | (d & X c))", SAFERL_SHIELD_LTL},
+        {"G(a -> X(b W !a)) & G((c & X d) | (d & X c))", SAFERL_SHIELD_LTLF},
+        {"F p -> (!a U p)", SAFERL_SHIELD_LTL},
+        {"G((a -> Y(b S c)) & (d -> O c))", SAFERL_SHIELD_PAST_LTL},
+        {"G(G[0..3]((X(!(G(X(G(G(p4))))))) -> (G[2..5](G[2..5](X(X(X(G[0..1](X(X(X(G[1..1](X((!(p1)) -> (!p1)))))))))))))))",
+         SAFERL_SHIELD_LTLF}};
+    static const char *const symbolic = "X(X(X(G[1..1](G(X(X(X(X(X(X(F[1..3](X(X(X(G[2..5](X(!p0)))))))))))))))))";
+    saferl_rng rng;
+    char formula[2048];
+    size_t i;
+    for (i = 0; i < sizeof fixed / sizeof fixed[0]; ++i)
+        compile_failing_each_allocation(fixed[i].formula, fixed[i].logic, SAFERL_SHIELD__SIMPLIFY | SAFERL_SHIELD__EMPTY_SINK);
+    compile_failing_each_allocation(fixed[2].formula, SAFERL_SHIELD_LTL,
+                                    SAFERL_SHIELD__SIMPLIFY | SAFERL_SHIELD__EMPTY_SINK | SAFERL_SHIELD__SYMBOLIC);
+    compile_failing_each_allocation(symbolic, SAFERL_SHIELD_LTL,
+                                    SAFERL_SHIELD__SIMPLIFY | SAFERL_SHIELD__EMPTY_SINK | SAFERL_SHIELD__SYMBOLIC);
+    saferl_rng_seed(&rng, 1610);
+    for (i = 0; i < 8; ++i) {
+        int n = 8 + (int)saferl_rng_bounded(&rng, 10), props = 2 + (int)saferl_rng_bounded(&rng, 3);
+        random_formula(&rng, n, props, 1, formula, sizeof formula);
+        compile_failing_each_allocation(formula, i % 2 ? SAFERL_SHIELD_LTLF : SAFERL_SHIELD_LTL,
+                                        SAFERL_SHIELD__SIMPLIFY | SAFERL_SHIELD__EMPTY_SINK);
+    }
 }
 
 TEST(allocations_are_all_released) {
@@ -2597,6 +2689,7 @@ int main(void) {
     RUN(alive_states_agree_with_the_sweep);
     RUN(hopcroft_refinement_equals_moore);
     RUN(hopcroft_refinement_equals_moore_on_structured_families);
+    RUN(compile_survives_every_failed_allocation);
     RUN(allocations_are_all_released);
     return saferl_test_finish();
 }
