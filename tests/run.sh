@@ -154,6 +154,11 @@ compile_alone() { # compiler std header
     fi
 }
 
+unit_test_as_cpp() { # compiler name: tests/test_<name>.c built as C++11 with -Werror (the unit suite runs it as C)
+    mkdir -p $BUILD/compile
+    "$1" $CXX_STRICT -O0 -x c++ "tests/test_$2.c" -o "$BUILD/compile/test_$2_cpp_$1" -lm
+}
+
 all_headers_tu() { # compiler ext [extra define]
     local dir=$BUILD/compile f out
     mkdir -p $dir
@@ -327,6 +332,7 @@ run_compile() {
         item "all headers in one C TU, STATIC: $cc" all_headers_tu $cc c static
     done
     for cc in g++ clang++; do item "all headers in one C++ TU: $cc" all_headers_tu $cc cpp; done
+    for cc in g++ clang++; do item "tests/test_rl.c as C++11: $cc" unit_test_as_cpp $cc rl; done
     write_probe_header same saferl_probe.h
     write_probe_header 999 saferl_probe_999.h
     for h in "${headers[@]}"; do
