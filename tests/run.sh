@@ -345,6 +345,7 @@ run_compile() {
     done
     for cc in g++ clang++; do item "all headers in one C++ TU: $cc" all_headers_tu $cc cpp; done
     for cc in g++ clang++; do item "tests/test_shield.c as C++11: $cc" unit_test_as_cxx $cc shield; done
+    for cc in g++ clang++; do item "tests/test_rl.c as C++11: $cc" unit_test_as_cxx $cc rl; done
     write_probe_header same saferl_probe.h
     write_probe_header 999 saferl_probe_999.h
     for h in "${headers[@]}"; do

@@ -1174,6 +1174,57 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
 
 static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 && r->cost <= 1.05 * d; }
 
+/* The grid's variant, the desc fields its flag sets (zero: the desc's default). */
+typedef struct cmdp_grid_variant {
+    saferl_rl_multiplier_scale units;
+    saferl_rl_cost_estimate estimate;
+    double lambda_kp;
+    saferl_rl_damping_scale damping;
+    double cost_lambda;
+} cmdp_grid_variant;
+
+/* flag is `name` (1, *x = 0), or `name=X` (1, *x = X when X is the whole of a number in (0, 1],
+   the cost's GAE lambda, else *x = -1); 0: another flag (`--cmdp-grid-windowJUNK` is not
+   `--cmdp-grid-window`). */
+static int cmdp_grid_flag_is(const char *flag, const char *name, double *x) {
+    const size_t n = strlen(name);
+    char *end;
+    if (strncmp(flag, name, n) != 0 || (flag[n] != '\0' && flag[n] != '=')) return 0;
+    *x = 0.0;
+    if (flag[n] == '=') {
+        const char *text = flag + n + 1;
+        *x = strtod(text, &end);
+        /* strtod skips leading blanks and stops at junk; NaN fails the range */
+        if (end == text || *end != '\0' || strchr(" \t\n\v\f\r", *text) || !(*x > 0.0 && *x <= 1.0)) *x = -1.0;
+    }
+    return 1;
+}
+
+/* argv[1] of the grid, matched exactly: 0 and *v set; -1 when it is not a grid flag (nothing
+   printed); 1 after "test_rl: FLAG: reason" for a grid flag with a bad or missing =X. */
+static int cmdp_grid_variant_parse(const char *flag, cmdp_grid_variant *v) {
+    double x = 0.0;
+    memset(v, 0, sizeof *v);
+    v->units = SAFERL_RL_MULTIPLIER_RELATIVE;
+    v->estimate = SAFERL_RL_COST_ESTIMATE_DEFAULT;
+    v->damping = SAFERL_RL_DAMPING_ABSOLUTE;
+    if (strcmp(flag, "--cmdp-grid") == 0) return 0;
+    if (strcmp(flag, "--cmdp-grid-cost-units") == 0) v->units = SAFERL_RL_MULTIPLIER_COST_UNITS;
+    else if (strcmp(flag, "--cmdp-grid-proportional") == 0) v->lambda_kp = 1.0;
+    else if (strcmp(flag, "--cmdp-grid-integral") == 0) v->lambda_kp = SAFERL_RL_NONE;
+    else if (strcmp(flag, "--cmdp-grid-relative-damping") == 0) v->damping = SAFERL_RL_DAMPING_RELATIVE;
+    else if (cmdp_grid_flag_is(flag, "--cmdp-grid-window", &x)) v->estimate = SAFERL_RL_COST_WINDOW;
+    else if (cmdp_grid_flag_is(flag, "--cmdp-grid-cost-lambda", &x)) {
+        if (x == 0.0) x = -1.0; /* the flag is its =X */
+    } else return -1;
+    if (x < 0.0) {
+        fprintf(stderr, "test_rl: %s: =X, the cost's GAE lambda, must be a number in (0, 1]\n", flag);
+        return 1;
+    }
+    v->cost_lambda = x;
+    return 0;
+}
+
 /* `test_rl --cmdp-grid [FIRST LAST SEEDS [ALGORITHM...]]`: the protocol above on the CMDPs of
    generator seeds FIRST..LAST (1 3) x agent seeds 1..SEEDS (5) x cost scales 1, 10, 100 for each
    algorithm (default: the seven constrained ones), a line a run and a summary an algorithm
@@ -1184,25 +1235,14 @@ static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 &
    FOCOPS and CUP's default before 0.5.2, 10 since), `--cmdp-grid-relative-damping` with
    cg_damping relative to F's curvature (a candidate not adopted, README),
    `--cmdp-grid-cost-lambda=X` with the cost's GAE lambda X for every row, for comparison,
-   `--cmdp-grid-window=X` the window with the cost's GAE lambda X (every row). The
-   target read two ways, both printed: per run (each run's gap and J_C), and per cell (a CMDP
-   at a scale: the mean gap and the mean J_C over the seeds, a line each). */
-static int cmdp_grid(int argc, char **argv) {
+   `--cmdp-grid-window=X` the window with the cost's GAE lambda X (every row); X is a number
+   in (0, 1], and any other flag or value is refused. The target read two ways, both printed:
+   per run (each run's gap and J_C), and per cell (a CMDP at a scale: the mean gap and the
+   mean J_C over the seeds, a line each). */
+static int cmdp_grid(int argc, char **argv, const cmdp_grid_variant *v) {
     static const double scales[] = {1.0, 10.0, 100.0};
     int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
     int seeds = argc > 4 ? atoi(argv[4]) : 5, algo, failures = 0;
-    const saferl_rl_multiplier_scale units =
-        strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
-    const int window = strncmp(argv[1], "--cmdp-grid-window", 18) == 0;
-    const saferl_rl_cost_estimate estimate = window ? SAFERL_RL_COST_WINDOW : SAFERL_RL_COST_ESTIMATE_DEFAULT;
-    const double lambda_kp = strcmp(argv[1], "--cmdp-grid-proportional") == 0 ? 1.0
-                             : strcmp(argv[1], "--cmdp-grid-integral") == 0   ? SAFERL_RL_NONE
-                                                                              : 0.0;
-    const saferl_rl_damping_scale damping =
-        strcmp(argv[1], "--cmdp-grid-relative-damping") == 0 ? SAFERL_RL_DAMPING_RELATIVE : SAFERL_RL_DAMPING_ABSOLUTE;
-    const double cost_lambda = strncmp(argv[1], "--cmdp-grid-cost-lambda=", 24) == 0 ? atof(argv[1] + 24)
-                               : window && argv[1][18] == '='               ? atof(argv[1] + 19)
-                                                                            : 0.0;
     for (algo = 1; algo < SAFERL_RL_ALGORITHM_COUNT; ++algo) {
         const char *name = saferl_rl_algorithm_name((saferl_rl_algorithm)algo);
         int i, pass = 0, runs = 0, cells = 0, cells_passed = 0, picked = argc <= 5, m, k;
@@ -1219,8 +1259,8 @@ static int cmdp_grid(int argc, char **argv) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
                     int ok;
-                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, units, estimate, lambda_kp,
-                                   damping, cost_lambda, &r) != 0)
+                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, v->units, v->estimate,
+                                   v->lambda_kp, v->damping, v->cost_lambda, &r) != 0)
                         return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
@@ -8497,8 +8537,8 @@ static size_t find_section(const unsigned char *p, size_t size, const char *tag)
     return 0;
 }
 
-/* Loads bad into target: must fail with r_expected (0: any failure) and leave target and its
-   environments unchanged. */
+/* Loads bad into target: must fail with r_expected (SAFERL_OK: any failure) and leave target
+   and its environments unchanged. */
 static void refused_unchanged(saferl_rl_agent *target, const checkpoint_envs *envs, int count, const unsigned char *bad,
                               size_t size, saferl_result r_expected, const char *message_prefix) {
     uint64_t before = agent_hash(target, envs, count);
@@ -8532,7 +8572,8 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     CHECK(saferl_rl_agent_checkpoint_save(&target, pristine, sizeof pristine, &pristine_size) == SAFERL_OK);
     target_hash = agent_hash(&target, &target_envs, count);
     /* every truncation, and the buffer with a byte more */
-    for (at = 0; at < size; at += at < 64 || size - at < 64 ? 1 : 37) refused_unchanged(&target, &target_envs, count, good, at, 0, NULL);
+    for (at = 0; at < size; at += at < 64 || size - at < 64 ? 1 : 37)
+        refused_unchanged(&target, &target_envs, count, good, at, SAFERL_OK, NULL);
     memcpy(bad, good, size);
     bad[size] = 0;
     refused_unchanged(&target, &target_envs, count, bad, size + 1, SAFERL_ERR_CORRUPT, "checkpoint: ");
@@ -8880,7 +8921,7 @@ TEST(offpolicy_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run) {
     free(buffer);
 }
 
-/* Loads bad into run r: must fail with r_expected (0: any failure), a message starting with
+/* Loads bad into run r: must fail with r_expected (SAFERL_OK: any failure), a message starting with
    message_prefix (NULL: any), and leave the agent, replay and environment unchanged. */
 static void offpolicy_refused_unchanged(offpolicy_run *r, const unsigned char *bad, size_t size, saferl_result r_expected,
                                         const char *message_prefix) {
@@ -8929,7 +8970,7 @@ TEST(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged) {
         CHECK(saferl_rl_offpolicy_checkpoint_save(&target.agent, &target.replay, &target.env, pristine, BYTES,
                                                   &pristine_size) == SAFERL_OK);
         for (at = 0; at < size; at += at < 64 || size - at < 64 ? 1 : size / 40)
-            offpolicy_refused_unchanged(&target, good, at, 0, NULL);
+            offpolicy_refused_unchanged(&target, good, at, SAFERL_OK, NULL);
         memcpy(bad, good, size);
         bad[size / 2] ^= 0x10;
         offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: the checksum");
@@ -9129,15 +9170,13 @@ TEST(offpolicy_checkpoint_files_round_trip) {
 #endif
 
 int main(int argc, char **argv) {
+    cmdp_grid_variant grid;
+    int grid_flag;
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--cmdp-lp") == 0) return dump_cmdp_lp();
-    if (argc > 1 && (strcmp(argv[1], "--cmdp-grid") == 0 || strcmp(argv[1], "--cmdp-grid-cost-units") == 0 ||
-                     strncmp(argv[1], "--cmdp-grid-window", 18) == 0 || strcmp(argv[1], "--cmdp-grid-proportional") == 0 ||
-                     strcmp(argv[1], "--cmdp-grid-integral") == 0 ||
-                     strcmp(argv[1], "--cmdp-grid-relative-damping") == 0 ||
-                     strncmp(argv[1], "--cmdp-grid-cost-lambda=", 24) == 0))
-        return cmdp_grid(argc, argv);
+    if (argc > 1 && (grid_flag = cmdp_grid_variant_parse(argv[1], &grid)) >= 0)
+        return grid_flag == 0 ? cmdp_grid(argc, argv, &grid) : 1; /* 1: a bad =X, printed */
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-sac") == 0) return sac_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-trace") == 0) return cmdp_trace(argc, argv);
@@ -9146,7 +9185,10 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
     if (argc > 1 && strcmp(argv[1], "--pendulum-v1") == 0) return dump_pendulum_v1();
     if (argc > 1 && strcmp(argv[1], "--poison-lp") == 0) return dump_poison_lp();
-    (void)argv;
+    if (argc > 1) { /* a mistyped mode ran the whole unit suite before */
+        fprintf(stderr, "test_rl: %s: unknown option (no arguments: the unit tests)\n", argv[1]);
+        return 1;
+    }
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);
     RUN(tanh_within_one_ulp_of_double_tanh);
