@@ -17,6 +17,15 @@ $(BUILD)/test_gp_oracle: tests/test_gp_oracle.c saferl_gp.h | $(BUILD)
 $(BUILD)/test_gp_oracle_blis: tests/test_gp_oracle.c saferl_gp.h | $(BUILD)
 	$(CC) $(C_GNU_BLIS) $(OPT) -I. -o $@ $< -lblis -lm
 
+# the unit tests on BLIS (tests/run.sh runs them when BLIS is installed): gcc, and clang
+# under ASan+UBSan (BLIS itself is not instrumented)
+$(BUILD)/blis/test_gp: tests/test_gp.c saferl_gp.h tests/saferl_test.h
+	@mkdir -p $(@D)
+	$(CC) $(C_GNU_BLIS) $(OPT) -o $@ $< -lblis -lm
+$(BUILD)/blis/sanitize/test_gp: tests/test_gp.c saferl_gp.h tests/saferl_test.h
+	@mkdir -p $(@D)
+	$(CLANG) $(C_GNU_BLIS) -O1 -g $(SANITIZE) -o $@ $< -lblis -lm
+
 $(BUILD)/web/gp/gp.mjs: web/gp/glue.c saferl_gp.h
 	@mkdir -p $(@D)
 	$(EMCC) $(C_STRICT) -I. $(EMCC_WEB) -sEXPORT_NAME=createGpModule \

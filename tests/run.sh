@@ -122,6 +122,18 @@ prebuild() {
 }
 
 # ---- unit ------------------------------------------------------------------------------
+# Optional: saferl_gp.h's SAFERL_USE_BLIS build needs BLIS (Debian: libblis-dev); without it
+# the BLIS items pass with a message saying they were skipped.
+have_blis() {
+    mkdir -p "$BUILD/compile"
+    printf '#include <blis.h>\nint main(void) { return bli_info_get_version_str()[0] ? 0 : 1; }\n' >"$BUILD/compile/have_blis.c"
+    gcc -std=gnu99 "$BUILD/compile/have_blis.c" -o "$BUILD/compile/have_blis" -lblis >/dev/null 2>&1
+}
+blis_or_skip() { # test binary: built and run on one BLIS thread
+    if ! have_blis; then echo "BLIS not installed (apt-get install libblis-dev): skipped"; return 0; fi
+    make -s "$1" && BLIS_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1 "$1"
+}
+
 run_unit() {
     suite unit parallel
     local t targets=()
@@ -138,6 +150,8 @@ run_unit() {
     done
     item "unit rl: 4 threads act with one policy (ThreadSanitizer)" bash -c "make -s $BUILD/tsan/thread_rl && $BUILD/tsan/thread_rl"
     item "unit gp: threads predicting from one GP, TSan clang" bash -c "make -s $BUILD/tsan/gp_threads && $BUILD/tsan/gp_threads"
+    item "unit gp: SAFERL_USE_BLIS, gcc gnu99" blis_or_skip "$BUILD/blis/test_gp"
+    item "unit gp: SAFERL_USE_BLIS, ASan+UBSan clang gnu99" blis_or_skip "$BUILD/blis/sanitize/test_gp"
     suite_end unit
 }
 
@@ -159,6 +173,14 @@ compile_alone() { # compiler std header
 unit_test_as_cxx() { # compiler name
     mkdir -p $BUILD/compile
     "$1" $CXX_STRICT -I. -x c++ -c "tests/test_$2.c" -o "$BUILD/compile/test_$2_$1.o"
+}
+
+compile_alone_blis() { # compiler: saferl_gp.h on BLIS, gnu99 (blis.h is not strict C99) or C++11
+    local dir=$BUILD/compile ext=c flags
+    if ! have_blis; then echo "BLIS not installed (apt-get install libblis-dev): skipped"; return 0; fi
+    case "$1" in *++) ext=cpp; flags="$CXX_STRICT" ;; *) flags="${C_STRICT/-std=c99/-std=gnu99}" ;; esac
+    printf '#define SAFERL_GP_IMPLEMENTATION\n#include "saferl_gp.h"\nint main(void) { return 0; }\n' >"$dir/alone_gp_blis.$ext"
+    "$1" $flags -DSAFERL_USE_BLIS -I. "$dir/alone_gp_blis.$ext" -o "$dir/alone_gp_blis_$1" -lblis -lm
 }
 
 all_headers_tu() { # compiler ext [extra define]
@@ -338,6 +360,8 @@ run_compile() {
     for h in "${headers[@]}"; do
         for cc in gcc clang; do item "$h alone: $cc C99" compile_alone $cc c "$h"; done
         for cc in g++ clang++; do item "$h alone: $cc C++11" compile_alone $cc cpp "$h"; done
+        [ "$h" = saferl_gp.h ] || continue
+        for cc in gcc clang g++ clang++; do item "$h alone with SAFERL_USE_BLIS: $cc" compile_alone_blis $cc; done
     done
     for cc in gcc clang; do
         item "all headers in one C TU: $cc" all_headers_tu $cc c

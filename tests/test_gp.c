@@ -5,6 +5,9 @@
    the counting allocator, as STATIC and under node as WebAssembly: the same expectations.
    The larger sklearn comparison (48 random problems, fitting) is tests/oracle/gp.sh. */
 #include "saferl_test.h"
+#if defined(SAFERL_USE_BLIS)
+#include <float.h> /* LDBL_EPSILON: the BLIS build's solve is checked in long double */
+#endif
 
 #define SAFERL_GP_IMPLEMENTATION
 #include "../saferl_gp.h"
@@ -416,6 +419,36 @@ TEST(batched_solve_matches_textbook_per_query) {
     }
 }
 
+#if defined(SAFERL_USE_BLIS)
+/* BLIS's trsm sums in its own order (blocked, its micro-kernel multiplies by a stored 1 / l_ii),
+   so the BLIS build's solve is held to the backward-error bound instead of to bits: the computed
+   X of L X = B satisfies |B - L X| <= gamma_(n+1) |L| |X| entrywise (Higham, Accuracy and
+   Stability of Numerical Algorithms, thm. 8.5, one rounding more for the reciprocal); the
+   residual is formed in long double, whose own rounding the bound leaves room for (2 u_ld n).
+   The column sums of squares are the sums of the solved columns' squares to gamma_n. Returns
+   the number of entries (and sums) outside their bounds. */
+static uint32_t blis_solve_violations(const double *l, size_t ld, uint32_t n, const double *b, const double *x,
+                                      size_t ldv, uint32_t m, const double *sumsq) {
+    const double u = 1.1102230246251565e-16, gamma = (n + 1) * u / (1.0 - (n + 1) * u);
+    const long double u_ld = LDBL_EPSILON / 2;
+    uint32_t i, k, q, bad = 0;
+    for (q = 0; q < m; ++q) {
+        long double squares = 0.0L;
+        for (i = 0; i < n; ++i) {
+            long double residual = b[(size_t)i * ldv + q], scale = 0.0L;
+            for (k = 0; k <= i; ++k) {
+                residual -= (long double)l[(size_t)i * ld + k] * x[(size_t)k * ldv + q];
+                scale += fabsl((long double)l[(size_t)i * ld + k] * x[(size_t)k * ldv + q]);
+            }
+            bad += !(fabsl(residual) <= (gamma + 2 * n * u_ld) * scale + 2 * n * u_ld * fabsl((long double)b[(size_t)i * ldv + q]));
+            squares += (long double)x[(size_t)i * ldv + q] * x[(size_t)i * ldv + q];
+        }
+        if (sumsq) bad += !(fabsl(sumsq[q] - squares) <= (n * u / (1.0 - n * u) + 2 * n * u_ld) * squares);
+    }
+    return bad;
+}
+#endif
+
 TEST(grid_rank1_update_equals_recompute) {
     enum { M = 200, N = 40 };
     static double z[M * 2], x[N * 2], y[N], mean[M], var[M];
@@ -449,7 +482,16 @@ TEST(grid_rank1_update_equals_recompute) {
         saferl_gp_grid fresh;
         void *fresh_memory = malloc(size);
         CHECK(saferl_gp_grid_init(&fresh, &gp, z, M, fresh_memory, size) == SAFERL_OK);
+#if defined(SAFERL_USE_BLIS) /* the recompute is BLIS's trsm: both meet the solve's error bound */
+        {
+            static double kernel[N * M];
+            saferl_gp__kernel_block(&gp, gp.x, N, z, M, kernel, M);
+            CHECK(blis_solve_violations(gp.cholesky, gp.capacity, N, kernel, fresh.projection, M, M, NULL) == 0);
+            CHECK(blis_solve_violations(gp.cholesky, gp.capacity, N, kernel, grid.projection, M, M, NULL) == 0);
+        }
+#else
         CHECK(memcmp(fresh.projection, grid.projection, (size_t)N * M * sizeof(double)) == 0);
+#endif
         free(fresh_memory);
     }
     /* a refit changes the epoch: the next update recomputes */
@@ -1438,6 +1480,7 @@ static int dispatch_have_avx2(void) {
 #endif
 }
 
+#if !defined(SAFERL_USE_BLIS)
 /* c + a b, rounded once (C99's fma) when fused */
 static double reference_multiply_add(double a, double b, double c, int fused) {
     volatile double product = a * b; /* volatile: the compiler may not contract c + a b */
@@ -1468,6 +1511,7 @@ static void reference_solve(const double *l, size_t ld, uint32_t n, double *v, s
         }
     }
 }
+#endif
 
 /* does the predictions' solve run its AVX-512 copy here? */
 static int dispatch_have_wide_solve(void) {
@@ -1546,7 +1590,9 @@ TEST(dispatch_solve_is_bit_identical) {
     uint32_t a, b, i, k, checked = 0, mismatches = 0, fused_mismatches = 0;
     int with_sums;
     saferl_rng_seed(&rng, 2027);
-#if defined(SAFERL_GP__DISPATCH)
+#if defined(SAFERL_USE_BLIS)
+    printf("        SAFERL_USE_BLIS: BLIS's trsm, checked against its backward-error bound\n");
+#elif defined(SAFERL_GP__DISPATCH)
     printf("        dispatch compiled in; this CPU %s AVX2%s\n", avx2 ? "has" : "lacks",
            avx2 ? "" : ": only the portable instantiation is checked");
 #else
@@ -1563,13 +1609,24 @@ TEST(dispatch_solve_is_bit_identical) {
                         l[(size_t)i * ld + k] = k == i ? 1.0 + saferl_rng_uniform(&rng) : saferl_rng_uniform(&rng) - 0.5;
                 for (i = 0; i < n * ldv; ++i)
                     v0[i] = v1[i] = v2[i] = v3[i] = f0[i] = f1[i] = f2[i] = 2.0 * saferl_rng_uniform(&rng) - 1.0;
+#if defined(SAFERL_USE_BLIS) /* one solve (BLIS's trsm, fused or not): the bound, and the same bits twice */
+                saferl_gp__solve_columns(l, ld, n, v1, ldv, m, with_sums ? s1 : NULL);
+                mismatches += blis_solve_violations(l, ld, n, v0, v1, ldv, m, with_sums ? s1 : NULL);
+                saferl_gp__solve_columns_fused(l, ld, n, f1, ldv, m, with_sums ? t1 : NULL);
+                fused_mismatches += memcmp(v1, f1, bytes) != 0 || (with_sums && memcmp(s1, t1, m * sizeof(double)) != 0);
+                (void)f0;
+                (void)s0;
+                (void)t0;
+                (void)fused;
+#else
                 reference_solve(l, ld, n, v0, ldv, m, with_sums ? s0 : NULL, 0);
                 saferl_gp__solve_columns(l, ld, n, v1, ldv, m, with_sums ? s1 : NULL);
                 mismatches += memcmp(v0, v1, bytes) != 0 || (with_sums && memcmp(s0, s1, m * sizeof(double)) != 0);
                 reference_solve(l, ld, n, f0, ldv, m, with_sums ? t0 : NULL, fused);
                 saferl_gp__solve_columns_fused(l, ld, n, f1, ldv, m, with_sums ? t1 : NULL);
                 fused_mismatches += memcmp(f0, f1, bytes) != 0 || (with_sums && memcmp(t0, t1, m * sizeof(double)) != 0);
-#if defined(SAFERL_GP__DISPATCH)
+#endif
+#if defined(SAFERL_GP__DISPATCH) && !defined(SAFERL_USE_BLIS) /* BLIS's build has no copies of the solve */
                 saferl_gp__solve_columns_portable(l, ld, n, v2, ldv, m, with_sums ? s2 : NULL);
                 mismatches += memcmp(v0, v2, bytes) != 0 || (with_sums && memcmp(s0, s2, m * sizeof(double)) != 0);
                 if (avx2) {
