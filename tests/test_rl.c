@@ -1326,7 +1326,9 @@ static int cmdp_grid_variant_parse(const char *flag, cmdp_grid_variant *v) {
    cg_damping relative to F's curvature (a candidate not adopted, README),
    `--cmdp-grid-cost-lambda=X` with the cost's GAE lambda X for every row, for comparison,
    `--cmdp-grid-window=X` the window with the cost's GAE lambda X (every row); X is a number
-   in (0, 1], and any other flag or value is refused. The target read two ways, both printed:
+   in (0, 1], and any other flag or value is refused, as are FIRST LAST SEEDS that are not whole
+   integers in range, an empty grid (FIRST > LAST) and a name that is not a constrained
+   algorithm's (cmdp_grid_range_parse). The target read two ways, both printed:
    per run (each run's gap and J_C), and per cell (a CMDP at a scale: the mean gap and the
    mean J_C over the seeds, a line each). */
 static int cmdp_grid(int argc, char **argv, const cmdp_grid_variant *v) {
