@@ -1183,6 +1183,96 @@ typedef struct cmdp_grid_variant {
     double cost_lambda;
 } cmdp_grid_variant;
 
+/* The modes' numeric arguments, read strictly (atoi took "3x" as 3 and "abc" as 0, and ran a
+   grid nobody asked for). An integer argument is the whole text in decimal digits (no sign, no
+   blanks) with a value in [lo, hi]: 0 and *out set; 1 after "test_rl: TEXT: WHAT must be ...". */
+static int cli_int_arg(const char *text, const char *what, long lo, long hi, int *out) {
+    long x = 0;
+    size_t i, n = strlen(text);
+    int digits = n >= 1 && n <= 9; /* 9 digits fit a long: no overflow to check */
+    for (i = 0; digits && i < n; ++i) digits = text[i] >= '0' && text[i] <= '9';
+    for (i = 0; digits && i < n; ++i) x = 10 * x + (text[i] - '0');
+    if (!digits || x < lo || x > hi) {
+        fprintf(stderr, "test_rl: %s: %s must be an integer in [%ld, %ld]\n", text, what, lo, hi);
+        return 1;
+    }
+    *out = (int)x;
+    return 0;
+}
+
+/* A real argument: the whole text a finite number in [lo, hi] (strtod skips leading blanks and
+   stops at junk; NaN fails the range): 0 and *out set; 1 after "test_rl: TEXT: reason". */
+static int cli_double_arg(const char *text, const char *what, double lo, double hi, double *out) {
+    char *end;
+    const double x = strtod(text, &end);
+    if (end == text || *end != '\0' || strchr(" \t\n\v\f\r", *text) || !(x >= lo && x <= hi)) {
+        fprintf(stderr, "test_rl: %s: %s must be a number in [%g, %g]\n", text, what, lo, hi);
+        return 1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* 1 after "test_rl: TEXT: reason" (for a refusal inside a condition). */
+static int cli_refuse(const char *text, const char *reason) {
+    fprintf(stderr, "test_rl: %s: %s\n", text, reason);
+    return 1;
+}
+
+/* 1 after a refusal of argv[used], the first argument a mode does not read (ignored before). */
+static int cli_no_more_args(int argc, char **argv, int used) {
+    return argc > used && cli_refuse(argv[used], "unexpected argument");
+}
+
+/* The grids' FIRST LAST SEEDS (argv[2..4], defaults 1 3 5): CMDPs first..last and agent seeds
+   first_seed..last_seed. SEEDS is a count N (seeds 1..N) or, with seed_span, also FROM-TO. An
+   empty grid is refused (FIRST > LAST printed summaries of no runs), and so is one too large to
+   be meant (CMDP ids up to CMDP_GRID_MAX_ID, at most CMDP_GRID_MAX_SEEDS seeds): 0, or 1 after
+   "test_rl: ARG: reason". */
+#define CMDP_GRID_MAX_ID 1000000
+#define CMDP_GRID_MAX_SEEDS 1000
+typedef struct cmdp_grid_range {
+    int first, last, first_seed, last_seed;
+} cmdp_grid_range;
+
+static int cmdp_grid_seeds_parse(const char *text, int seed_span, cmdp_grid_range *g) {
+    const char *dash = seed_span ? strchr(text, '-') : NULL;
+    char from[16];
+    g->first_seed = 1;
+    if (dash == NULL || dash == text) return cli_int_arg(text, "SEEDS", 1, CMDP_GRID_MAX_SEEDS, &g->last_seed);
+    if ((size_t)(dash - text) >= sizeof from) {
+        fprintf(stderr, "test_rl: %s: SEEDS FROM-TO: FROM is too long\n", text);
+        return 1;
+    }
+    memcpy(from, text, (size_t)(dash - text));
+    from[dash - text] = '\0';
+    if (cli_int_arg(from, "SEEDS FROM", 1, CMDP_GRID_MAX_ID, &g->first_seed) != 0 ||
+        cli_int_arg(dash + 1, "SEEDS TO", 1, CMDP_GRID_MAX_ID, &g->last_seed) != 0)
+        return 1;
+    if (g->first_seed > g->last_seed || g->last_seed - g->first_seed >= CMDP_GRID_MAX_SEEDS) {
+        fprintf(stderr, "test_rl: %s: SEEDS FROM-TO must have FROM <= TO and at most %d seeds\n", text,
+                CMDP_GRID_MAX_SEEDS);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmdp_grid_range_parse(int argc, char **argv, int seed_span, cmdp_grid_range *g) {
+    g->first = 1;
+    g->last = 3;
+    g->first_seed = 1;
+    g->last_seed = 5;
+    if ((argc > 2 && cli_int_arg(argv[2], "FIRST", 1, CMDP_GRID_MAX_ID, &g->first) != 0) ||
+        (argc > 3 && cli_int_arg(argv[3], "LAST", 1, CMDP_GRID_MAX_ID, &g->last) != 0) ||
+        (argc > 4 && cmdp_grid_seeds_parse(argv[4], seed_span, g) != 0))
+        return 1;
+    if (g->first > g->last) { /* an empty grid: nothing to run, and no summary to print */
+        fprintf(stderr, "test_rl: %d %d: FIRST LAST, an empty grid (LAST must be >= FIRST)\n", g->first, g->last);
+        return 1;
+    }
+    return 0;
+}
+
 /* flag is `name` (1, *x = 0), or `name=X` (1, *x = X when X is the whole of a number in (0, 1],
    the cost's GAE lambda, else *x = -1); 0: another flag (`--cmdp-grid-windowJUNK` is not
    `--cmdp-grid-window`). */
@@ -1236,17 +1326,28 @@ static int cmdp_grid_variant_parse(const char *flag, cmdp_grid_variant *v) {
    cg_damping relative to F's curvature (a candidate not adopted, README),
    `--cmdp-grid-cost-lambda=X` with the cost's GAE lambda X for every row, for comparison,
    `--cmdp-grid-window=X` the window with the cost's GAE lambda X (every row); X is a number
-   in (0, 1], and any other flag or value is refused. The target read two ways, both printed:
+   in (0, 1], and any other flag or value is refused, as are FIRST LAST SEEDS that are not whole
+   integers in range, an empty grid (FIRST > LAST) and a name that is not a constrained
+   algorithm's (cmdp_grid_range_parse). The target read two ways, both printed:
    per run (each run's gap and J_C), and per cell (a CMDP at a scale: the mean gap and the
    mean J_C over the seeds, a line each). */
 static int cmdp_grid(int argc, char **argv, const cmdp_grid_variant *v) {
     static const double scales[] = {1.0, 10.0, 100.0};
-    int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
-    int seeds = argc > 4 ? atoi(argv[4]) : 5, algo, failures = 0;
+    cmdp_grid_range g;
+    int first, last, seeds, algo, failures = 0, i;
+    if (cmdp_grid_range_parse(argc, argv, 0, &g) != 0) return 1;
+    for (i = 5; i < argc; ++i) /* a constrained algorithm's name, or the grid would skip it unsaid */
+        if (saferl_rl_algorithm_from_name(argv[i]) < 1) {
+            fprintf(stderr, "test_rl: %s: not a constrained algorithm's name (cpo, ppo-lag, ...)\n", argv[i]);
+            return 1;
+        }
+    first = g.first;
+    last = g.last;
+    seeds = g.last_seed;
     for (algo = 1; algo < SAFERL_RL_ALGORITHM_COUNT; ++algo) {
         const char *name = saferl_rl_algorithm_name((saferl_rl_algorithm)algo);
-        int i, pass = 0, runs = 0, cells = 0, cells_passed = 0, picked = argc <= 5, m, k;
-        double worst_gap = -1e300, worst_ratio = 0.0;
+        int pass = 0, runs = 0, cells = 0, cells_passed = 0, picked = argc <= 5, m, k;
+        double worst_gap = -1e300, worst_ratio = 0.0; /* set by the first run: a grid has >= 1 */
         uint32_t seed;
         for (i = 5; i < argc; ++i) picked = picked || strcmp(argv[i], name) == 0;
         if (!picked) continue;
@@ -6216,6 +6317,14 @@ static const offpolicy_rule *offpolicy_rule_named(const char *name) {
     return NULL;
 }
 
+/* The rule named by an argument, or NULL after "test_rl: TEXT: reason". */
+static const offpolicy_rule *cli_rule_arg(const char *text) {
+    const offpolicy_rule *rule = offpolicy_rule_named(text);
+    if (rule == NULL)
+        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i or relative-twin");
+    return rule;
+}
+
 static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, const offpolicy_rule *rule,
                           FILE *trace, cmdp_result *out) {
     cmdp_env_state state;
@@ -6259,11 +6368,17 @@ TEST(discrete_sac_lag_meets_the_lp_on_a_random_cmdp) {
    (make bench). */
 static int sac_cmdp_grid(int argc, char **argv) {
     static const double scales[] = {1.0, 10.0, 100.0};
-    int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
-    int seeds = argc > 4 ? atoi(argv[4]) : 5, all_pass = 1, u, m, k;
+    cmdp_grid_range g;
+    int first, last, seeds, all_pass = 1, u, m, k;
     uint32_t seed;
+    if (cmdp_grid_range_parse(argc, argv, 0, &g) != 0 || (argc > 5 && cli_rule_arg(argv[5]) == NULL) ||
+        cli_no_more_args(argc, argv, 6))
+        return 1;
+    first = g.first;
+    last = g.last;
+    seeds = g.last_seed;
     for (u = 0; u < OFFPOLICY_RULES; ++u) {
-        double worst_gap = -1e300, worst_ratio = 0.0;
+        double worst_gap = -1e300, worst_ratio = 0.0; /* set by the first run: a grid has >= 1 */
         int pass = 0, runs = 0;
         const char *rule_name = offpolicy_rules[u].name;
         if (argc > 5 ? strcmp(argv[5], rule_name) != 0 : u >= 2) continue; /* default: the two scales */
@@ -6419,6 +6534,26 @@ typedef struct cmdp_variation {
     double target_entropy;
     int steps;
 } cmdp_variation;
+
+/* The continuous modes' [MAP [TARGET_ENTROPY [STEPS]]] from argv[at] on (step, 0, 0 when
+   absent), and nothing after them: 0, or 1 after "test_rl: ARG: reason". STEPS is 0 (the
+   protocol's) or a multiple of SAC_CMDP_EVERY longer than the averaging window. */
+static int cmdp_map_variation_parse(int argc, char **argv, int at, cmdp_action_map *map, cmdp_variation *v) {
+    *map = CMDP_STEP;
+    v->target_entropy = 0.0;
+    v->steps = 0;
+    if (argc > at) {
+        if (strcmp(argv[at], "mixture") == 0) *map = CMDP_MIXTURE;
+        else if (strcmp(argv[at], "step") != 0) return cli_refuse(argv[at], "MAP must be step or mixture");
+    }
+    if (argc > at + 1 && cli_double_arg(argv[at + 1], "TARGET_ENTROPY", -1e6, 1e6, &v->target_entropy) != 0) return 1;
+    if (argc > at + 2) {
+        if (cli_int_arg(argv[at + 2], "STEPS", 0, 100000000, &v->steps) != 0) return 1;
+        if (v->steps != 0 && (v->steps % SAC_CMDP_EVERY != 0 || v->steps <= SAC_CMDP_AVERAGE))
+            return cli_refuse(argv[at + 2], "STEPS must be 0 or a multiple of 100 above 10000"); /* EVERY, AVERAGE */
+    }
+    return cli_no_more_args(argc, argv, at + 3);
+}
 
 static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_action_map map, const random_cmdp *M,
                                  double scale, uint32_t seed, const offpolicy_rule *rule,
@@ -6596,15 +6731,21 @@ static int continuous_cmdp_grid(int argc, char **argv) {
     static const double scales[] = {1.0, 100.0}; /* the ends of the discrete grid's scales, for time */
     static const saferl_rl_offpolicy_algorithm algorithms[] = {SAFERL_RL_SAC_LAG, SAFERL_RL_TD3_LAG};
     static const char *const algorithm_names[] = {"sac-lag", "td3-lag"};
-    const cmdp_action_map map = argc > 7 && strcmp(argv[7], "mixture") == 0 ? CMDP_MIXTURE : CMDP_STEP;
-    const cmdp_variation variation = {argc > 8 ? atof(argv[8]) : 0.0, argc > 9 ? atoi(argv[9]) : 0};
-    int first = argc > 2 ? atoi(argv[2]) : 1, last = argc > 3 ? atoi(argv[3]) : 3;
-    int last_seed = 5, first_seed = 1, all_pass = 1, n, u, m, k;
+    cmdp_action_map map;
+    cmdp_variation variation;
+    cmdp_grid_range g;
+    int first, last, first_seed, last_seed, all_pass = 1, n, u, m, k;
     uint32_t seed;
-    if (argc > 4 && sscanf(argv[4], "%d-%d", &first_seed, &last_seed) != 2) { /* N, or FROM-TO */
-        first_seed = 1;
-        last_seed = atoi(argv[4]);
-    }
+    if (cmdp_grid_range_parse(argc, argv, 1, &g) != 0 ||
+        (argc > 5 && strcmp(argv[5], "all") != 0 && cli_rule_arg(argv[5]) == NULL) ||
+        (argc > 6 && strcmp(argv[6], "all") != 0 && strcmp(argv[6], "sac-lag") != 0 && strcmp(argv[6], "td3-lag") != 0 &&
+         cli_refuse(argv[6], "ALGORITHM must be sac-lag, td3-lag or all")) ||
+        cmdp_map_variation_parse(argc, argv, 7, &map, &variation) != 0)
+        return 1;
+    first = g.first;
+    last = g.last;
+    first_seed = g.first_seed;
+    last_seed = g.last_seed;
     for (n = 0; n < 2; ++n)
         for (u = 0; u < OFFPOLICY_RULES; ++u) {
             const offpolicy_rule *rule = &offpolicy_rules[u];
@@ -6660,15 +6801,24 @@ static int continuous_cmdp_grid(int argc, char **argv) {
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
     cmdp_result r;
-    const offpolicy_rule *rule = argc > 3 ? offpolicy_rule_named(argv[3]) : NULL;
-    const cmdp_action_map map = argc > 7 && strcmp(argv[7], "mixture") == 0 ? CMDP_MIXTURE : CMDP_STEP;
-    const cmdp_variation variation = {argc > 8 ? atof(argv[8]) : 0.0, argc > 9 ? atoi(argv[9]) : 0};
+    const offpolicy_rule *rule;
+    cmdp_action_map map;
+    cmdp_variation variation;
     double scale;
     uint32_t seed;
-    int status;
-    if (argc < 7 || rule == NULL || cmdp_generate(&M, (uint32_t)atoi(argv[4])) != 0) return 1;
-    scale = atof(argv[5]);
-    seed = (uint32_t)atoi(argv[6]);
+    int status, cmdp, agent_seed;
+    if (argc < 7) {
+        fprintf(stderr, "usage: test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]\n");
+        return 1;
+    }
+    if ((strcmp(argv[2], "sac-discrete-lag") != 0 && strcmp(argv[2], "sac-lag") != 0 && strcmp(argv[2], "td3-lag") != 0 &&
+         cli_refuse(argv[2], "ALGORITHM must be sac-discrete-lag, sac-lag or td3-lag")) ||
+        (rule = cli_rule_arg(argv[3])) == NULL || cli_int_arg(argv[4], "CMDP", 1, CMDP_GRID_MAX_ID, &cmdp) != 0 ||
+        cli_double_arg(argv[5], "SCALE", 1e-6, 1e6, &scale) != 0 ||
+        cli_int_arg(argv[6], "SEED", 1, CMDP_GRID_MAX_ID, &agent_seed) != 0 ||
+        cmdp_map_variation_parse(argc, argv, 7, &map, &variation) != 0 || cmdp_generate(&M, (uint32_t)cmdp) != 0)
+        return 1;
+    seed = (uint32_t)agent_seed;
     if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, rule, stdout, &r);
     else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, map, &M, scale, seed, rule, &variation, stdout, &r);
     else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, map, &M, scale, seed, rule, &variation, stdout, &r);
@@ -6724,22 +6874,31 @@ static int cmdp_trace_trust(int argc, char **argv) {
     saferl_rl_desc d;
     saferl_rl_epoch_stats st;
     double scale, limit, sums[6] = {0, 0, 0, 0, 0, 0};
-    int algorithm, e, from, counted = 0, arg;
-    if (argc < 6 || cmdp_generate(&M, (uint32_t)atoi(argv[3])) != 0) return 1;
+    int algorithm, e, from = 1, counted = 0, arg, cmdp, seed;
+    if (argc < 6) {
+        fprintf(stderr, "usage: test_rl --cmdp-trace-trust ALGORITHM CMDP SCALE SEED [FROM [SETTING...]]\n");
+        return 1;
+    }
     algorithm = saferl_rl_algorithm_from_name(argv[2]);
-    scale = atof(argv[4]);
-    from = argc > 6 ? atoi(argv[6]) : 1;
+    if ((algorithm < 0 && cli_refuse(argv[2], "ALGORITHM must be an on-policy algorithm's name (cpo, ppo-lag, ...)")) ||
+        cli_int_arg(argv[3], "CMDP", 1, CMDP_GRID_MAX_ID, &cmdp) != 0 ||
+        cli_double_arg(argv[4], "SCALE", 1e-6, 1e6, &scale) != 0 ||
+        cli_int_arg(argv[5], "SEED", 1, CMDP_GRID_MAX_ID, &seed) != 0 ||
+        (argc > 6 && cli_int_arg(argv[6], "FROM", 1, CMDP_EPOCHS, &from) != 0) || cmdp_generate(&M, (uint32_t)cmdp) != 0)
+        return 1;
     limit = scale * M.limit;
-    if (algorithm < 0) return 1;
     cmdp_env(&env, &state, &M, scale);
-    cmdp_desc(&d, (saferl_rl_algorithm)algorithm, (uint32_t)atoi(argv[5]), limit);
+    cmdp_desc(&d, (saferl_rl_algorithm)algorithm, (uint32_t)seed, limit);
     for (arg = 7; arg < argc; ++arg)
         if (strcmp(argv[arg], "relative") == 0) d.cg_damping_scale = SAFERL_RL_DAMPING_RELATIVE;
-        else if (strncmp(argv[arg], "cost_lambda=", 12) == 0) d.cost_lambda = atof(argv[arg] + 12);
-        else if (strcmp(argv[arg], "window") == 0) d.cost_estimate = SAFERL_RL_COST_WINDOW;
-        else if (strncmp(argv[arg], "update_iters=", 13) == 0) d.update_iters = atoi(argv[arg] + 13);
-        else if (strncmp(argv[arg], "critic_lr=", 10) == 0) d.critic_lr = atof(argv[arg] + 10);
-        else {
+        else if (strncmp(argv[arg], "cost_lambda=", 12) == 0) {
+            if (cli_double_arg(argv[arg] + 12, "cost_lambda=X", 0.0, 1.0, &d.cost_lambda) != 0) return 1;
+        } else if (strcmp(argv[arg], "window") == 0) d.cost_estimate = SAFERL_RL_COST_WINDOW;
+        else if (strncmp(argv[arg], "update_iters=", 13) == 0) {
+            if (cli_int_arg(argv[arg] + 13, "update_iters=N", 1, 1000, &d.update_iters) != 0) return 1;
+        } else if (strncmp(argv[arg], "critic_lr=", 10) == 0) {
+            if (cli_double_arg(argv[arg] + 10, "critic_lr=X", 1e-9, 10.0, &d.critic_lr) != 0) return 1;
+        } else {
             fprintf(stderr, "test_rl --cmdp-trace-trust: unknown setting '%s'\n", argv[arg]);
             return 1;
         }
