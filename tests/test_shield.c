@@ -2425,7 +2425,7 @@ static void random_reward_machine(saferl_rng *rng, int spread, char *out, size_t
 
 /* A random abstraction text: sets or distributions, labels over up to three names. */
 static void random_abstraction_text(saferl_rng *rng, int probabilistic, char *out, size_t capacity) {
-    static const char *const names[3] = {"lava", "goal", "wet"};
+    static const char *const words[3] = {"lava", "goal", "wet"};
     uint32_t S = 1 + saferl_rng_bounded(rng, 6), A = 1 + saferl_rng_bounded(rng, 3), s, a, t;
     size_t at = (size_t)snprintf(out, capacity, "states %u actions %u initial %u\n", S, A, saferl_rng_bounded(rng, S));
     for (s = 0; s < S; ++s) {
@@ -2433,7 +2433,7 @@ static void random_abstraction_text(saferl_rng *rng, int probabilistic, char *ou
         if (saferl_rng_bounded(rng, 2)) {
             at += (size_t)snprintf(out + at, capacity - at, "label %u", s);
             for (p = 0; p < 3; ++p)
-                if (saferl_rng_bounded(rng, 2)) at += (size_t)snprintf(out + at, capacity - at, " %s", names[p]);
+                if (saferl_rng_bounded(rng, 2)) at += (size_t)snprintf(out + at, capacity - at, " %s", words[p]);
             at += (size_t)snprintf(out + at, capacity - at, "\n");
         }
         for (a = 0; a < A; ++a) {
