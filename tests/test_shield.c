@@ -2473,7 +2473,7 @@ TEST(readers_and_games_survive_every_failed_allocation) {
     saferl_shield_abstraction corridor;
     saferl_rng rng;
     oom_item it;
-    char what[64];
+    char what[600];
     memset(&it, 0, sizeof it);
     it.kind = OOM_LOAD;
     for (i = 0; i < sizeof loads / sizeof loads[0]; ++i) {
