@@ -1424,7 +1424,7 @@ TEST(post_posed_and_probabilistic_shields) {
    "budget" allocations have been made (-1: never), and the one request numbered fail_at
    (counted from 1 in attempts; 0: none). */
 typedef struct counting {
-    long allocations, releases, budget, fail_at, attempts;
+    long allocations, releases, budget, fail_at, attempts, built;
 } counting;
 static void *counting_allocate(size_t size, void *user_data) {
     counting *c = (counting *)user_data;
@@ -1449,7 +1449,7 @@ TEST(a_refused_game_leaves_nothing) {
     saferl_shield_game_desc desc;
     saferl_shield_error error;
     saferl_allocator allocator;
-    counting count = {0, 0, -1, 0, 0};
+    counting count = {0, 0, -1, 0, 0, 0};
     uint32_t label[3], offset[7], successor[7], kase;
     double probability[7];
     CHECK(compile("G !lava", &dfa) == SAFERL_OK);
@@ -2212,6 +2212,357 @@ TEST(compile_survives_every_failed_allocation) {
     }
 }
 
+/* The same sweep for everything else that takes an allocator: the readers (reward machines,
+   HOA and formulas through saferl_shield_load, abstractions, ASCII and RGBA maps), the game
+   (create and its solve), and the operations on automata (minimize, product, complement,
+   equivalent). Each item is built with request k refused, k = 1, 2, ... until a build makes
+   fewer than k requests: every refused build returns SAFERL_ERR_OUT_OF_MEMORY and gives back
+   all it took; the first unrefused build dumps byte for byte what the default allocator's
+   build dumps. */
+typedef enum oom_kind {
+    OOM_LOAD, OOM_ABSTRACTION, OOM_GRID_TEXT, OOM_GRID_RGBA, OOM_GAME, OOM_MINIMIZE, OOM_PRODUCT, OOM_COMPLEMENT,
+    OOM_EQUIVALENT
+} oom_kind;
+typedef struct oom_item {
+    oom_kind kind;
+    const char *text;                      /* load, abstraction, ASCII map */
+    const uint8_t *pixels;                 /* RGBA map */
+    uint32_t width, height;
+    const saferl_shield_dfa *a, *b;        /* operations, game */
+    const saferl_shield_abstraction *abstraction;
+    saferl_shield_game_desc game;
+} oom_item;
+
+static void oom_put(char *dump, size_t capacity, size_t *length, const char *format, double value) {
+    int n = snprintf(dump + *length, capacity - *length, format, value);
+    if (n > 0) *length += (size_t)n < capacity - *length ? (size_t)n : capacity - *length - 1;
+}
+static void oom_put_dfa(const saferl_shield_dfa *dfa, char *dump, size_t capacity, size_t *length) {
+    size_t n = 0;
+    CHECK(saferl_shield_write_hoa(dfa, SAFERL_SHIELD_HOA_COMPLETE, "x", dump + *length, capacity - *length, &n) == SAFERL_OK);
+    *length += n;
+    if (dfa->reward && dfa->prop_count <= 8) { /* reward machines: the rewards HOA does not carry */
+        uint32_t q, letter;
+        for (q = 0; q < dfa->state_count; ++q)
+            for (letter = 0; letter < (1u << dfa->prop_count); ++letter) {
+                double r;
+                uint32_t label = saferl_shield_label_of_letter(dfa, letter), next = saferl_shield_next(dfa, q, label);
+                r = dfa->reward[((size_t)q << dfa->letter_bits) | saferl_shield_letter(dfa, label)];
+                oom_put(dump, capacity, length, " %.17g", r);
+                oom_put(dump, capacity, length, ">%.0f", (double)next);
+            }
+        for (q = 0; q < dfa->state_count; ++q) oom_put(dump, capacity, length, " s%.0f", (double)dfa->stage[q]);
+    }
+}
+static void oom_put_words(const char *name, const uint32_t *w, size_t count, char *dump, size_t capacity, size_t *length) {
+    size_t i;
+    int n = snprintf(dump + *length, capacity - *length, "\n%s", name);
+    if (n > 0) *length += (size_t)n < capacity - *length ? (size_t)n : capacity - *length - 1;
+    for (i = 0; i < count && w; ++i) oom_put(dump, capacity, length, " %.0f", (double)w[i]);
+}
+
+/* Builds the item with allocator, dumps it into dump (requests from then on are not
+   refused: c->built holds the requests the build made) and frees it. */
+static saferl_result oom_build(const oom_item *it, const saferl_allocator *allocator, counting *c, char *dump,
+                               size_t capacity, size_t *length) {
+    saferl_shield_desc desc;
+    saferl_shield_error error;
+    saferl_shield_dfa dfa;
+    saferl_shield_abstraction ab;
+    saferl_shield_grid grid;
+    saferl_shield_game game;
+    uint32_t legend_count, trace[64];
+    const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&legend_count);
+    saferl_result r = SAFERL_ERR_INVALID_ARGUMENT;
+    size_t i, trace_length = 0;
+    int equal = -1;
+    memset(&desc, 0, sizeof desc);
+    if (allocator) desc.allocator = *allocator;
+    *length = 0;
+    dump[0] = '\0';
+    switch (it->kind) {
+    case OOM_LOAD: r = saferl_shield_load(it->text, strlen(it->text), &desc, &dfa, &error); break;
+    case OOM_ABSTRACTION: r = saferl_shield_read_abstraction(it->text, strlen(it->text), &desc, &ab, &error); break;
+    case OOM_GRID_TEXT:
+        r = saferl_shield_grid_read_text(it->text, strlen(it->text), legend, legend_count, &grid, allocator, &error);
+        break;
+    case OOM_GRID_RGBA:
+        r = saferl_shield_grid_read_rgba(it->pixels, it->width, it->height, legend, legend_count, &grid, allocator, &error);
+        break;
+    case OOM_GAME: r = saferl_shield_game_create(&game, it->abstraction, it->a, &it->game, allocator, &error); break;
+    case OOM_MINIMIZE: r = saferl_shield_minimize(it->a, &dfa, allocator); break;
+    case OOM_PRODUCT: r = saferl_shield_product(it->a, it->b, SAFERL_SHIELD_INTERSECTION, &dfa, allocator); break;
+    case OOM_COMPLEMENT: r = saferl_shield_complement(it->a, &dfa, allocator); break;
+    case OOM_EQUIVALENT:
+        r = saferl_shield_equivalent(it->a, it->b, &equal, trace, 64, &trace_length, allocator);
+        break;
+    }
+    if (c) {
+        c->built = c->attempts;
+        c->fail_at = 0;
+    }
+    if (r < 0) return r;
+    switch (it->kind) {
+    case OOM_LOAD: case OOM_MINIMIZE: case OOM_PRODUCT: case OOM_COMPLEMENT:
+        oom_put_dfa(&dfa, dump, capacity, length);
+        saferl_shield_dfa_destroy(&dfa);
+        break;
+    case OOM_ABSTRACTION:
+        oom_put(dump, capacity, length, "%.0f", (double)ab.state_count);
+        oom_put(dump, capacity, length, " %.0f", (double)ab.action_count);
+        oom_put(dump, capacity, length, " %.0f", (double)ab.initial);
+        oom_put_words("label", ab.label, ab.state_count, dump, capacity, length);
+        oom_put_words("offset", ab.offset, (size_t)ab.state_count * ab.action_count + 1, dump, capacity, length);
+        oom_put_words("successor", ab.successor, ab.offset[(size_t)ab.state_count * ab.action_count], dump, capacity, length);
+        for (i = 0; ab.probability && i < ab.offset[(size_t)ab.state_count * ab.action_count]; ++i)
+            oom_put(dump, capacity, length, " %.17g", ab.probability[i]);
+        for (i = 0; i < ab.prop_count; ++i) {
+            size_t n = strlen(ab.prop_name[i]);
+            if (*length + n + 2 < capacity) {
+                dump[(*length)++] = ' ';
+                memcpy(dump + *length, ab.prop_name[i], n + 1);
+                *length += n;
+            }
+        }
+        saferl_shield_abstraction_destroy(&ab);
+        break;
+    case OOM_GRID_TEXT: case OOM_GRID_RGBA:
+        oom_put(dump, capacity, length, "%.0f", (double)grid.width);
+        oom_put(dump, capacity, length, " %.0f", (double)grid.height);
+        oom_put(dump, capacity, length, " %.0f", (double)grid.start);
+        oom_put_words("label", grid.label, (size_t)grid.width * grid.height, dump, capacity, length);
+        for (i = 0; i < (size_t)grid.width * grid.height; ++i) oom_put(dump, capacity, length, " %.0f", (double)grid.kind[i]);
+        saferl_shield_grid_destroy(&grid);
+        break;
+    case OOM_GAME: {
+        size_t n = 0;
+        long before = c ? c->attempts : 0;
+        CHECK(saferl_shield_game_solve(&game, it->abstraction, it->a, &error) == r); /* solving again asks for nothing */
+        CHECK(!c || c->attempts == before);
+        oom_put_words("allowed", game.allowed, game.game_state_count, dump, capacity, length);
+        oom_put_words("rank", game.losing_rank, game.game_state_count, dump, capacity, length);
+        oom_put_words("probably", game.allowed_probably, game.allowed_probably ? game.game_state_count : 0, dump,
+                      capacity, length);
+        for (i = 0; game.safety && i < game.game_state_count; ++i) oom_put(dump, capacity, length, " %.17g", game.safety[i]);
+        for (i = 0; i < game.game_state_count; ++i) oom_put(dump, capacity, length, " %.0f", (double)game.reachable[i]);
+        oom_put(dump, capacity, length, "\n", 0.0);
+        CHECK(saferl_shield_game_explain(&game, dump + *length, capacity - *length, &n) == SAFERL_OK);
+        *length += n;
+        saferl_shield_game_destroy(&game);
+        break;
+    }
+    case OOM_EQUIVALENT:
+        oom_put(dump, capacity, length, "%.0f", (double)equal);
+        oom_put_words("trace", trace, trace_length < 64 ? trace_length : 64, dump, capacity, length);
+        break;
+    }
+    return r;
+}
+
+static void oom_sweep(const oom_item *it, const char *what) {
+    static char expected[1 << 16], got[1 << 16];
+    saferl_allocator allocator;
+    counting count;
+    size_t expected_length = 0, got_length = 0;
+    long k;
+    if (oom_build(it, NULL, NULL, expected, sizeof expected, &expected_length) < 0) {
+        fprintf(stderr, "%s: not built with the default allocator\n", what);
+        CHECK(0);
+        return;
+    }
+    CHECK(expected_length + 1 < sizeof expected); /* the dump was not cut short */
+    allocator.allocate = counting_allocate;
+    allocator.release = counting_release;
+    allocator.user_data = &count;
+    for (k = 1; k < 100000; ++k) {
+        saferl_result r;
+        memset(&count, 0, sizeof count);
+        count.budget = -1;
+        count.fail_at = k;
+        r = oom_build(it, &allocator, &count, got, sizeof got, &got_length);
+        if (count.built < k) { /* the refusal was never met: the unrefused build */
+            CHECK(r >= 0 && k > 1);
+            CHECK(got_length == expected_length && memcmp(got, expected, expected_length) == 0);
+            CHECK(count.allocations == count.releases);
+            return;
+        }
+        if (r != SAFERL_ERR_OUT_OF_MEMORY || count.allocations != count.releases) {
+            fprintf(stderr, "%s: request %ld refused: result %d, %ld of %ld allocations not released\n", what, k,
+                    (int)r, count.allocations - count.releases, count.allocations);
+            CHECK(0);
+            return;
+        }
+    }
+    CHECK(0); /* 100,000 requests: not a small item */
+}
+
+/* A random reward machine over a, b, c: states 0 .. n-1 numbered in the file (or spread out),
+   random terminal states, guards as conjunctions of literals, rewards in quarters. */
+static void random_reward_machine(saferl_rng *rng, int spread, char *out, size_t capacity) {
+    uint32_t n = 2 + saferl_rng_bounded(rng, 4), edges = 1 + saferl_rng_bounded(rng, 8), i, q;
+    size_t at = 0;
+    at += (size_t)snprintf(out + at, capacity - at, "0\n[");
+    for (q = 1, i = 0; q < n; ++q)
+        if (saferl_rng_bounded(rng, 3) == 0) at += (size_t)snprintf(out + at, capacity - at, "%s%u", i++ ? "," : "", q * (spread ? 7 : 1));
+    at += (size_t)snprintf(out + at, capacity - at, "]\n");
+    for (i = 0; i < edges; ++i) {
+        uint32_t from = saferl_rng_bounded(rng, n), to = saferl_rng_bounded(rng, n), p, literals = 0;
+        char guard[32];
+        size_t g = 0;
+        for (p = 0; p < 3; ++p) {
+            uint32_t how = saferl_rng_bounded(rng, 3);
+            if (how == 0) continue;
+            if (literals++) guard[g++] = '&';
+            if (how == 2) guard[g++] = '!';
+            guard[g++] = (char)('a' + p);
+        }
+        if (!literals) guard[g++] = 'a';
+        guard[g] = '\0';
+        at += (size_t)snprintf(out + at, capacity - at, "(%u,%u,'%s',ConstantRewardFunction(%g))\n", from * (spread ? 7 : 1),
+                               to * (spread ? 7 : 1), guard, (double)saferl_rng_bounded(rng, 9) / 4.0 - 1.0);
+    }
+}
+
+/* A random abstraction text: sets or distributions, labels over up to three names. */
+static void random_abstraction_text(saferl_rng *rng, int probabilistic, char *out, size_t capacity) {
+    static const char *const words[3] = {"lava", "goal", "wet"};
+    uint32_t S = 1 + saferl_rng_bounded(rng, 6), A = 1 + saferl_rng_bounded(rng, 3), s, a, t;
+    size_t at = (size_t)snprintf(out, capacity, "states %u actions %u initial %u\n", S, A, saferl_rng_bounded(rng, S));
+    for (s = 0; s < S; ++s) {
+        uint32_t p;
+        if (saferl_rng_bounded(rng, 2)) {
+            at += (size_t)snprintf(out + at, capacity - at, "label %u", s);
+            for (p = 0; p < 3; ++p)
+                if (saferl_rng_bounded(rng, 2)) at += (size_t)snprintf(out + at, capacity - at, " %s", words[p]);
+            at += (size_t)snprintf(out + at, capacity - at, "\n");
+        }
+        for (a = 0; a < A; ++a) {
+            uint32_t n = 1 + saferl_rng_bounded(rng, probabilistic ? 3 : 2);
+            if (saferl_rng_bounded(rng, 4) == 0) continue; /* not available */
+            at += (size_t)snprintf(out + at, capacity - at, "%u %u:", s, a);
+            for (t = 0; t < n; ++t) {
+                if (probabilistic) at += (size_t)snprintf(out + at, capacity - at, " %u@%g", saferl_rng_bounded(rng, S), n == 3 ? (t ? 0.25 : 0.5) : 1.0 / n);
+                else at += (size_t)snprintf(out + at, capacity - at, " %u", saferl_rng_bounded(rng, S));
+            }
+            at += (size_t)snprintf(out + at, capacity - at, "\n");
+        }
+    }
+}
+
+TEST(readers_and_games_survive_every_failed_allocation) {
+    static const char *const loads[] = {
+        ("0\n[2,3]\n(0,0,'!f&!n',ConstantRewardFunction(0))\n(0,1,'f&!g&!n',ConstantRewardFunction(0))\n"
+        "(0,2,'g&!n',ConstantRewardFunction(1))\n(0,3,'n',ConstantRewardFunction(-1))\n"
+        "(1,1,'!g&!n',ConstantRewardFunction(0))\n(1,1,'f&!g&!n',ConstantRewardFunction(0.25))\n"
+        "(1,2,'g&!n',ConstantRewardFunction(1))\n(1,3,'n',ConstantRewardFunction(-1))\n"),
+        "0\n[]\n(0,0,'a',ConstantRewardFunction(1))\n",
+        "0\n[]\n(0, 999999999,'a',ConstantRewardFunction(1))\n(0000000000999999999,0,'!a',ConstantRewardFunction(2))\n",
+        ("HOA: v1\nStates: 2\nStart: 0\nAP: 2 \"a\" \"b\"\nacc-name: Buchi\nAcceptance: 1 Inf(0)\n--BODY--\n"
+        "State: 0 {0}\n[!0] 0\n[0&!1] 1\n[0&1] 0\nState: 1\n[t] 1\n--END--\n"),
+        "G(lava -> X !lava) & G(a -> F[0..2] b)"};
+    static const char *const abstraction = "# a corridor\nstates 3 actions 2 initial 0\nlabel 2 lava\n0 0: 0\n0 1: 1\n1 0: 0\n"
+                                           "1 1: 1@0.75 2@0.25\n2 0: 2\n2 1: 2\n";
+    static uint8_t pixels[12 * 10 * 4];
+    static char texts[8][4096];
+    static small_game games[4];
+    uint32_t legend_count, i;
+    const saferl_shield_legend_entry *legend = saferl_shield_minecraft_legend(&legend_count);
+    const char *map = saferl_shield_minecraft_map();
+    saferl_shield_grid grid;
+    saferl_shield_dfa spec, mine[2];
+    saferl_shield_abstraction corridor;
+    saferl_rng rng;
+    oom_item it;
+    char what[600];
+    memset(&it, 0, sizeof it);
+    it.kind = OOM_LOAD;
+    for (i = 0; i < sizeof loads / sizeof loads[0]; ++i) {
+        it.text = loads[i];
+        snprintf(what, sizeof what, "load %u", i);
+        oom_sweep(&it, what);
+    }
+    saferl_rng_seed(&rng, 1620);
+    for (i = 0; i < 6; ++i) { /* random reward machines, and HOA written from random formulas */
+        random_reward_machine(&rng, i % 2, texts[i], sizeof texts[i]);
+        it.text = texts[i];
+        snprintf(what, sizeof what, "reward machine %u", i);
+        oom_sweep(&it, what);
+    }
+    for (i = 0; i < 2; ++i) {
+        char formula[512];
+        random_formula(&rng, 8, 3, 1, formula, sizeof formula);
+        CHECK(compile(formula, &spec) == SAFERL_OK);
+        CHECK(saferl_shield_write_hoa(&spec, SAFERL_SHIELD_HOA_COMPLETE, "r", texts[i], sizeof texts[i], NULL) == SAFERL_OK);
+        saferl_shield_dfa_destroy(&spec);
+        it.text = texts[i];
+        snprintf(what, sizeof what, "HOA of %s", formula);
+        oom_sweep(&it, what);
+    }
+    it.kind = OOM_ABSTRACTION;
+    it.text = abstraction;
+    oom_sweep(&it, "corridor");
+    for (i = 0; i < 4; ++i) {
+        random_abstraction_text(&rng, i % 2, texts[i], sizeof texts[i]);
+        it.text = texts[i];
+        snprintf(what, sizeof what, "abstraction %u", i);
+        oom_sweep(&it, what);
+    }
+    it.kind = OOM_GRID_TEXT;
+    it.text = map;
+    oom_sweep(&it, "minecraft map");
+    it.text = "#S.\n#..\n";
+    oom_sweep(&it, "small map");
+    CHECK(saferl_shield_grid_read_text(map, strlen(map), legend, legend_count, &grid, NULL, NULL) == SAFERL_OK);
+    for (i = 0; i < 120; ++i) memcpy(pixels + 4 * i, legend[grid.kind[i]].rgba, 4);
+    it.kind = OOM_GRID_RGBA;
+    it.pixels = pixels;
+    it.width = 12;
+    it.height = 10;
+    oom_sweep(&it, "minecraft image");
+    saferl_shield_grid_destroy(&grid);
+    /* games: the corridor (sure and probabilistic), random small games */
+    CHECK(saferl_shield_read_abstraction(abstraction, strlen(abstraction), NULL, &corridor, NULL) == SAFERL_OK);
+    CHECK(compile("G !lava", &spec) == SAFERL_OK);
+    it.kind = OOM_GAME;
+    it.abstraction = &corridor;
+    it.a = &spec;
+    oom_sweep(&it, "corridor game");
+    it.game.horizon = 2;
+    it.game.threshold = 0.7;
+    oom_sweep(&it, "corridor probabilistic game");
+    saferl_shield_dfa_destroy(&spec);
+    saferl_shield_abstraction_destroy(&corridor);
+    for (i = 0; i < 4; ++i) {
+        random_small_game(&games[i], &rng, (int)(i % 2));
+        it.abstraction = &games[i].abstraction;
+        it.a = &games[i].dfa;
+        it.game.horizon = i % 2 ? 3 : 0;
+        it.game.threshold = 0.5;
+        snprintf(what, sizeof what, "small game %u", i);
+        oom_sweep(&it, what);
+    }
+    /* operations on automata */
+    CHECK(compile("G(a -> X b) & G(c -> X X !a)", &mine[0]) == SAFERL_OK);
+    CHECK(compile("G(a -> X(b | !c))", &mine[1]) == SAFERL_OK);
+    it.a = &mine[0];
+    it.b = &mine[1];
+    it.kind = OOM_MINIMIZE;
+    oom_sweep(&it, "minimize");
+    it.a = &games[0].dfa;
+    oom_sweep(&it, "minimize a small game's automaton");
+    it.a = &mine[0];
+    it.kind = OOM_PRODUCT;
+    oom_sweep(&it, "product");
+    it.kind = OOM_COMPLEMENT;
+    oom_sweep(&it, "complement");
+    it.kind = OOM_EQUIVALENT;
+    oom_sweep(&it, "equivalent (differ)");
+    it.b = &mine[0];
+    oom_sweep(&it, "equivalent (same)");
+    saferl_shield_dfa_destroy(&mine[0]);
+    saferl_shield_dfa_destroy(&mine[1]);
+}
+
 TEST(allocations_are_all_released) {
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations > 0);
@@ -2690,6 +3041,7 @@ int main(void) {
     RUN(hopcroft_refinement_equals_moore);
     RUN(hopcroft_refinement_equals_moore_on_structured_families);
     RUN(compile_survives_every_failed_allocation);
+    RUN(readers_and_games_survive_every_failed_allocation);
     RUN(allocations_are_all_released);
     return saferl_test_finish();
 }
