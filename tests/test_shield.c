@@ -2122,6 +2122,15 @@ TEST(explain_lists_only_reachable_losing_states) {
     saferl_shield_abstraction_destroy(&ab);
 }
 
+/* A build with request k refused must say OUT_OF_MEMORY and give back all it took. */
+static int refused_cleanly(const char *what, long k, saferl_result r, const counting *count) {
+    if (r == SAFERL_ERR_OUT_OF_MEMORY && count->allocations == count->releases) return 1;
+    fprintf(stderr, "%s: request %ld refused: result %d, %ld of %ld allocations not released\n", what, k, (int)r,
+            count->allocations - count->releases, count->allocations);
+    CHECK(0);
+    return 0;
+}
+
 /* A compile whose allocator refuses the k-th request, for k = 1, 2, ... until a compile
    makes fewer than k requests: every compile that met the refusal returns
    SAFERL_ERR_OUT_OF_MEMORY (not success, not another error) and gives back all it took
@@ -2166,10 +2175,7 @@ static void compile_failing_each_allocation(const char *formula, saferl_shield_l
             CHECK(count.allocations == count.releases);
             return;
         }
-        if (r != SAFERL_ERR_OUT_OF_MEMORY || count.allocations != count.releases) {
-            fprintf(stderr, "%s: request %ld refused: result %d, %ld of %ld allocations not released\n", formula, k,
-                    (int)r, count.allocations - count.releases, count.allocations);
-            CHECK(0);
+        if (!refused_cleanly(formula, k, r, &count)) {
             if (r >= 0) saferl_shield_dfa_destroy(&dfa);
             return;
         }
@@ -2386,12 +2392,7 @@ static void oom_sweep(const oom_item *it, const char *what) {
             CHECK(count.allocations == count.releases);
             return;
         }
-        if (r != SAFERL_ERR_OUT_OF_MEMORY || count.allocations != count.releases) {
-            fprintf(stderr, "%s: request %ld refused: result %d, %ld of %ld allocations not released\n", what, k,
-                    (int)r, count.allocations - count.releases, count.allocations);
-            CHECK(0);
-            return;
-        }
+        if (!refused_cleanly(what, k, r, &count)) return;
     }
     CHECK(0); /* 100,000 requests: not a small item */
 }
