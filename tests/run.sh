@@ -123,12 +123,20 @@ prebuild() {
 
 # ---- unit ------------------------------------------------------------------------------
 # Optional: saferl_gp.h's SAFERL_USE_BLIS build needs BLIS (Debian: libblis-dev); without it
-# the BLIS items pass with a message saying they were skipped.
-have_blis() {
+# the BLIS items pass with a message saying they were skipped. Looked at once, before a suite
+# starts its items (they run side by side and would share the probe's files).
+blis_installed=
+check_blis() {
+    [ -z "$blis_installed" ] || return 0
     mkdir -p "$BUILD/compile"
     printf '#include <blis.h>\nint main(void) { return bli_info_get_version_str()[0] ? 0 : 1; }\n' >"$BUILD/compile/have_blis.c"
-    gcc -std=gnu99 "$BUILD/compile/have_blis.c" -o "$BUILD/compile/have_blis" -lblis >/dev/null 2>&1
+    if gcc -std=gnu99 "$BUILD/compile/have_blis.c" -o "$BUILD/compile/have_blis" -lblis >/dev/null 2>&1; then
+        blis_installed=yes
+    else
+        blis_installed=no
+    fi
 }
+have_blis() { [ "$blis_installed" = yes ]; }
 blis_or_skip() { # test binary: built and run on one BLIS thread
     if ! have_blis; then echo "BLIS not installed (apt-get install libblis-dev): skipped"; return 0; fi
     make -s "$1" && BLIS_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1 "$1"
@@ -136,6 +144,7 @@ blis_or_skip() { # test binary: built and run on one BLIS thread
 
 run_unit() {
     suite unit parallel
+    check_blis
     local t targets=()
     for t in "${unit_tests[@]}"; do
         targets+=("$BUILD/test_$t" "$BUILD/static/test_$t" "$BUILD/counting/test_$t" "$BUILD/sanitize/test_$t" "$BUILD/wasm/test_$t.js")
@@ -179,8 +188,8 @@ compile_alone_blis() { # compiler: saferl_gp.h on BLIS, gnu99 (blis.h is not str
     local dir=$BUILD/compile ext=c flags
     if ! have_blis; then echo "BLIS not installed (apt-get install libblis-dev): skipped"; return 0; fi
     case "$1" in *++) ext=cpp; flags="$CXX_STRICT" ;; *) flags="${C_STRICT/-std=c99/-std=gnu99}" ;; esac
-    printf '#define SAFERL_GP_IMPLEMENTATION\n#include "saferl_gp.h"\nint main(void) { return 0; }\n' >"$dir/alone_gp_blis.$ext"
-    "$1" $flags -DSAFERL_USE_BLIS -I. "$dir/alone_gp_blis.$ext" -o "$dir/alone_gp_blis_$1" -lblis -lm
+    printf '#define SAFERL_GP_IMPLEMENTATION\n#include "saferl_gp.h"\nint main(void) { return 0; }\n' >"$dir/alone_gp_blis_$1.$ext"
+    "$1" $flags -DSAFERL_USE_BLIS -I. "$dir/alone_gp_blis_$1.$ext" -o "$dir/alone_gp_blis_$1" -lblis -lm
 }
 
 all_headers_tu() { # compiler ext [extra define]
@@ -353,8 +362,9 @@ contraction_stays_in_the_headers() { # compiler std: a * b + c after the #includ
 
 run_compile() {
     suite compile
+    check_blis
     item "versions agree: banner, macros, README row, saferl.pc.in" versions_agree
-    local h cc ex
+    local h cc ex t
     mkdir -p $BUILD/compile
     item "common block identical in every header" tools/common_block.sh check
     for h in "${headers[@]}"; do
@@ -368,8 +378,9 @@ run_compile() {
         item "all headers in one C TU, STATIC: $cc" all_headers_tu $cc c static
     done
     for cc in g++ clang++; do item "all headers in one C++ TU: $cc" all_headers_tu $cc cpp; done
-    for cc in g++ clang++; do item "tests/test_shield.c as C++11: $cc" unit_test_as_cxx $cc shield; done
-    for cc in g++ clang++; do item "tests/test_rl.c as C++11: $cc" unit_test_as_cxx $cc rl; done
+    for t in shield rl; do
+        for cc in g++ clang++; do item "tests/test_$t.c as C++11: $cc" unit_test_as_cxx $cc $t; done
+    done
     write_probe_header same saferl_probe.h
     write_probe_header 999 saferl_probe_999.h
     for h in "${headers[@]}"; do
