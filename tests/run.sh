@@ -130,7 +130,7 @@ check_blis() {
     [ -z "$blis_installed" ] || return 0
     mkdir -p "$BUILD/compile"
     printf '#include <blis.h>\nint main(void) { return bli_info_get_version_str()[0] ? 0 : 1; }\n' >"$BUILD/compile/have_blis.c"
-    if gcc -std=gnu99 "$BUILD/compile/have_blis.c" -o "$BUILD/compile/have_blis" -lblis >/dev/null 2>&1; then
+    if gcc -std=gnu99 "$BUILD/compile/have_blis.c" -o "$BUILD/compile/have_blis" -lblis -lm >/dev/null 2>&1; then
         blis_installed=yes
     else
         blis_installed=no
