@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.4.7 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+/* saferl_gp.h - v0.4.8 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
                           StageOpt, safe UCB, the PLS online stage, continuous boxes,
                           constrained EI)
                           public domain or MIT; see the end of the file
@@ -113,8 +113,13 @@
         multiplied by 1 / L_ii as BLAS trsm kernels do (at most an ulp from the quotient; a
         vector division costs as much as a whole short sum). The variance sums sum_i V_iq^2
         are added while each tile is in registers, the mean k^T alpha four kernel rows at a
-        time. BLIS: one trsm over blocks as wide as gp->spare holds (capacity^2 / n
-        candidates: all 1000 queries at n = 2000), then a contiguous column sum.
+        time. A block of queries that is not a whole number of tiles wide (the last block,
+        or a small m) and leaves at least 2 columns over is stored padded to whole tiles with
+        zero columns: the columns left over would otherwise go one at a time (at n = 100 a
+        block of 40 queries took 15.4 us, padded to 48 8.3 us); each column's operations are
+        its own, so the same bits. BLIS: one trsm over blocks as wide as gp->spare holds
+        (capacity^2 / n candidates: all 1000 queries at n = 2000), then a contiguous column
+        sum.
       * Grid: V = L^-1 K(X, Z) (n x |Z|), mean and variance of every candidate. One appended
         point adds one row v = (k(x, Z) - c^T V) / d, then mean += v w_n, var -= v^2: O(n |Z|)
         (v: the bits of a recompute's last row, 1 / d included).
@@ -285,6 +290,13 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.4.8 (2026-12-06)  saferl_gp_predict pads a block of queries that is not a whole number
+                          of the solve's tiles wide (2 or more columns left over) with zero
+                          columns, so the solve runs whole tiles; the same bits (each query's
+                          mean and variance are those it gets alone: a new test). n = 100:
+                          predict of 1000 queries ~7 us faster (the last block of 40: 15.4 ->
+                          8.3 us), of 10 queries 12.7 -> 4.2 us; fit + predict at n = 100,
+                          |Z| = 10^3 189.7 -> 176.9 us (fastest of 1000, load 5-6).
       0.4.7 (2026-12-06)  the portable Cholesky's first row block takes the n % 16 rows left
                           over (unblocked) besides its 16, so every solved block is 16 wide
                           (before, the last one was narrower and the slowest). Bits change
@@ -360,8 +372,8 @@
 
 #define SAFERL_GP_VERSION_MAJOR 0
 #define SAFERL_GP_VERSION_MINOR 4
-#define SAFERL_GP_VERSION_PATCH 7
-#define SAFERL_GP_VERSION_STRING "0.4.7"
+#define SAFERL_GP_VERSION_PATCH 8
+#define SAFERL_GP_VERSION_STRING "0.4.8"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
@@ -1016,6 +1028,9 @@ SAFERL_GP_API const char *saferl_gp_version(void);
 #define SAFERL_GP__CHOLESKY_ROWS 16u   /* portable path: rows per block (SAFERL_GP_BLOCK at most) */
 #define SAFERL_GP__MAX_ARD 64u         /* most lengthscales of an ARD kernel */
 #define SAFERL_GP__SOLVE_CHUNK 64u     /* portable multi-right-hand-side solve: columns per pass */
+#if !defined(SAFERL_GP__PAD_FROM)
+#  define SAFERL_GP__PAD_FROM 2u       /* predict: fewest columns left over from the tiles worth a pad */
+#endif
 #if defined(__AVX__)
 #  define SAFERL_GP__TILE 8u            /* columns per register tile: 6 x 8 = 12 ymm registers */
 #else
@@ -1668,6 +1683,20 @@ static void saferl_gp__solve_columns_fused(const double *l, size_t ld, uint32_t 
 }
 #endif
 #endif
+
+/* Columns a register tile of saferl_gp__solve_columns_fused takes on this CPU (1 under BLIS:
+   no tiles of ours). The columns left over from the tiles go one at a time, several times
+   slower a column (n = 100: a block of 40 queries took 15.5 us, one of 48 8.9 us). */
+static uint32_t saferl_gp__fused_solve_tile(void) {
+#if defined(SAFERL_USE_BLIS)
+    return 1;
+#elif defined(SAFERL_GP__DISPATCH)
+    if (saferl_gp__have_avx512()) return 16;
+    return saferl_gp__have_avx2() ? 8 : 4;
+#else
+    return SAFERL_GP__TILE;
+#endif
+}
 #if !defined(SAFERL_USE_BLIS)
 /* Cholesky, blocked by rows for the portable build. The entries of rows k..k+b-1 left of
    column k are the solutions of L[0:k, 0:k] x = a, one right-hand side a row: the tiled
@@ -2318,8 +2347,9 @@ SAFERL_GP_API size_t saferl_gp_predict_work_count(const saferl_gp *gp) {
 
 SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
                                                         double *var, double *work, size_t work_count) {
-    uint32_t start, q, n, dim;
+    uint32_t start, q, n, dim, tile;
     size_t ld, width;
+    double padded_sums[SAFERL_GP_BLOCK];
     const double scale2 = gp->y_scale * gp->y_scale;
     SAFERL_ASSERT(gp != NULL && gp->x != NULL);
     if (m && (!x || !mean)) return SAFERL_ERR_INVALID_ARGUMENT;
@@ -2338,17 +2368,29 @@ SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, con
     if (width > SAFERL_GP_BLOCK) width = SAFERL_GP_BLOCK;
 #endif
     if (m && (width == 0 || !work)) return SAFERL_ERR_BUFFER_TOO_SMALL;
+    tile = saferl_gp__fused_solve_tile();
     for (start = 0; start < m; start += (uint32_t)width) {
         uint32_t cols = (size_t)(m - start) < width ? m - start : (uint32_t)width;
-        double *mean_block = mean + start;
+        double *mean_block = mean + start, *sums;
+        /* A block narrower than a whole number of the solve's tiles (the last one, or all of a
+           small m) is stored with its rows padded to whole tiles, the pad zero: the solve then
+           runs its tiles over the pad instead of taking the real columns left over one at a
+           time. Each column's operations do not depend on the others', so the same bits. */
+        size_t ldw = (cols + tile - 1) / tile * tile;
+        if (!var || ldw > width || ldw > SAFERL_GP_BLOCK || cols % tile < SAFERL_GP__PAD_FROM) ldw = cols;
         for (q = 0; q < cols; ++q) mean_block[q] = 0.0;
-        saferl_gp__kernel_block(gp, gp->x, n, x + (size_t)start * dim, cols, work, cols);
-        saferl_gp__add_rows(mean_block, work, cols, gp->alpha, 1, 1.0, n, cols);
+        saferl_gp__kernel_block(gp, gp->x, n, x + (size_t)start * dim, cols, work, ldw);
+        saferl_gp__add_rows(mean_block, work, ldw, gp->alpha, 1, 1.0, n, cols);
         for (q = 0; q < cols; ++q) mean_block[q] = gp->y_offset + gp->y_scale * mean_block[q];
         if (!var) continue;
-        saferl_gp__solve_columns_fused(gp->cholesky, ld, n, work, cols, cols, var + start);
+        sums = var + start;
+        if (ldw > cols) {
+            for (q = 0; q < n; ++q) memset(work + (size_t)q * ldw + cols, 0, (ldw - cols) * sizeof(double));
+            sums = padded_sums;
+        }
+        saferl_gp__solve_columns_fused(gp->cholesky, ld, n, work, ldw, (uint32_t)ldw, sums);
         for (q = 0; q < cols; ++q) {
-            double s = gp->signal_variance - var[start + q];
+            double s = gp->signal_variance - sums[q];
             var[start + q] = s > 0.0 ? scale2 * s : 0.0;
         }
     }

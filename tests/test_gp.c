@@ -344,6 +344,53 @@ TEST(covariance_agrees_with_variance_and_grid) {
     saferl_gp_destroy(&gp);
 }
 
+/* A block of queries whose width is not a whole number of the solve's tiles is padded with
+   zero columns to whole tiles (saferl_gp_predict_with_work): each query's mean and variance
+   must be the bits it gets alone (one query: no pad, the columns-one-at-a-time path), for
+   every number of columns left over from the tiles (m = 1..40, 64 + 1..17, 1000), sizes with
+   and without the solve's head rows, three kernels, 1-3 dimensions, and the caller's work
+   as wide as the block or narrower than a whole tile. BLIS's trsm may sum a batch in
+   another order: there, agreement to 1e-12. */
+TEST(padded_blocks_predict_the_bits_of_single_queries) {
+    static const uint32_t sizes[4] = {5, 25, 37, 100}, counts[6] = {17, 29, 40, 65, 81, 1000};
+    static double x[100 * 3], y[100], q[1000 * 3], mean[1000], var[1000], work[SAFERL_GP_BLOCK * 100];
+    saferl_rng rng;
+    uint32_t t, c, i, checked = 0, mismatches = 0;
+    saferl_rng_seed(&rng, 2041);
+    for (i = 0; i < 300; ++i) x[i] = 3.0 * saferl_rng_uniform(&rng);
+    for (i = 0; i < 100; ++i) y[i] = saferl_rng_normal(&rng);
+    for (i = 0; i < 3000; ++i) q[i] = -0.5 + 4.0 * saferl_rng_uniform(&rng);
+    for (t = 0; t < 4; ++t) {
+        const uint32_t n = sizes[t], dim = 1 + t % 3;
+        const saferl_gp_kernel kernel = (saferl_gp_kernel)(t % 3);
+        const double lengthscale = 0.7;
+        saferl_gp gp = make_gp(dim, n + 2, kernel, 0, &lengthscale, 1.4, 1e-3);
+        CHECK(saferl_gp_set_data(&gp, x, y, n) == SAFERL_OK);
+        for (c = 0; c < 6 + 40; ++c) {
+            const uint32_t m = c < 6 ? counts[c] : c - 5; /* then m = 1..40 */
+            const size_t widths[2] = {(size_t)SAFERL_GP_BLOCK * n, (size_t)(m % 16 + 2) * n};
+            uint32_t w, j;
+            for (w = 0; w < 2; ++w) {
+                CHECK(saferl_gp_predict_with_work(&gp, q, m, mean, var, work, widths[w]) == SAFERL_OK);
+                for (j = 0; j < m; ++j) {
+                    double one_mean, one_var;
+                    CHECK(saferl_gp_predict(&gp, q + (size_t)j * dim, 1, &one_mean, &one_var) == SAFERL_OK);
+#if defined(SAFERL_USE_BLIS)
+                    mismatches += !(fabs(one_mean - mean[j]) <= 1e-12 && fabs(one_var - var[j]) <= 1e-12);
+#else
+                    mismatches += memcmp(&one_mean, &mean[j], sizeof one_mean) != 0 ||
+                                  memcmp(&one_var, &var[j], sizeof one_var) != 0;
+#endif
+                    checked += 1;
+                }
+            }
+        }
+        saferl_gp_destroy(&gp);
+    }
+    printf("        %u queries, %u differ from the query alone\n", checked, mismatches);
+    CHECK(mismatches == 0);
+}
+
 /* The batched solve works on register tiles of 4 rows by 4 or 8 queries, in chunks of 64
    queries: sizes that leave rows and columns over (n = 1, 3, 6, 9, 70; 1, 7 and 133 queries)
    against a textbook Cholesky and one forward substitution per query, written here. */
@@ -1907,6 +1954,7 @@ int main(void) {
     RUN(duplicate_points_stay_finite);
     RUN(covariance_agrees_with_variance_and_grid);
     RUN(batched_solve_matches_textbook_per_query);
+    RUN(padded_blocks_predict_the_bits_of_single_queries);
     RUN(grid_rank1_update_equals_recompute);
     RUN(fantasy_update_equals_adding_the_point);
     RUN(fit_raises_the_likelihood_to_a_stationary_point);
