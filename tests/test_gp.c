@@ -532,7 +532,7 @@ TEST(grid_rank1_update_equals_recompute) {
 #if defined(SAFERL_USE_BLIS) /* the recompute is BLIS's trsm: both meet the solve's error bound */
         {
             static double kernel[N * M];
-            saferl_gp__kernel_block(&gp, gp.x, N, z, M, kernel, M);
+            saferl_gp__kernel_block(&gp, gp.x, N, z, M, kernel, M, NULL, NULL);
             CHECK(blis_solve_violations(gp.cholesky, gp.capacity, N, kernel, fresh.projection, M, M, NULL) == 0);
             CHECK(blis_solve_violations(gp.cholesky, gp.capacity, N, kernel, grid.projection, M, M, NULL) == 0);
         }
@@ -1758,15 +1758,25 @@ TEST(dispatch_kernel_rows_are_bit_identical) {
                                                               saferl_gp__r2(queries + r * dim, points + (size_t)i * dim,
                                                                             inverse_lengthscale, dim));
                 saferl_gp__kernel_rows((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, queries, 3, points, count,
-                                       k1, 131);
+                                       k1, 131, NULL, NULL);
                 for (r = 0; r < 3; ++r) mismatches += memcmp(k0 + r * 131, k1 + r * 131, count * sizeof(double)) != 0;
+                { /* with the mean: the rows as before, the mean as add_rows makes it from them */
+                    static const double alpha[3] = {0.3, -1.7, 0.9};
+                    double mean0[131], mean1[131];
+                    for (i = 0; i < count; ++i) mean0[i] = mean1[i] = 0.25;
+                    saferl_gp__add_rows(mean0, k0, 131, alpha, 1, 1.0, 3, count);
+                    saferl_gp__kernel_rows((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, queries, 3, points,
+                                           count, k1, 131, alpha, mean1);
+                    for (r = 0; r < 3; ++r) mismatches += memcmp(k0 + r * 131, k1 + r * 131, count * sizeof(double)) != 0;
+                    mismatches += memcmp(mean0, mean1, count * sizeof(double)) != 0;
+                }
 #if defined(SAFERL_GP__DISPATCH)
                 saferl_gp__kernel_rows_portable((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, queries, 3, points,
-                                                count, k1, 131);
+                                                count, k1, 131, NULL, NULL);
                 for (r = 0; r < 3; ++r) mismatches += memcmp(k0 + r * 131, k1 + r * 131, count * sizeof(double)) != 0;
                 if (avx2) {
                     saferl_gp__kernel_rows_avx2((saferl_gp_kernel)kernel, s2, inverse_lengthscale, dim, queries, 3, points,
-                                                count, k2, 131);
+                                                count, k2, 131, NULL, NULL);
                     for (r = 0; r < 3; ++r) mismatches += memcmp(k0 + r * 131, k2 + r * 131, count * sizeof(double)) != 0;
                 }
 #endif
