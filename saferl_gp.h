@@ -164,6 +164,13 @@
       architecture or WebAssembly: one instantiation for the build's target. With FMA in the
       target (-march=native) the compiler may fuse in GNU C modes: results then differ from
       the portable build's by rounding.
+      The exp and the fused solve run one after the other, not interleaved: on a CPU with two
+      FMA/multiply pipes and two add pipes (Zen 5, 512 bits wide), the exp's 17 multiplies per
+      8 values need the pipes the solve's FMAs fill, and the two-pass exp alone already keeps
+      them 81% busy, so at most 12% (n = 25), 8% (50) and 5% (100) of the two in series could
+      be hidden; the measured interleaves hide 0-5% (bench/gp_overlap.c; README's gp speed
+      section has the figures and the count that puts n = 25 and 50 above 1.5x of the speed
+      goal's bound on such a CPU, whatever the schedule).
 
    SAFE OPTIMISATION (saferl_gp_safeopt_*)
       Constraint i is g_i(x) >= h_i, or g_i(x) <= h_i for costs (flag upper). Bounds are
