@@ -1729,6 +1729,11 @@ typedef struct saferl_rl_desc {
     double cg_damping;               /* CPO: F + damping I: 0.1; SAFERL_RL_NONE: 0 */
     saferl_rl_damping_scale cg_damping_scale; /* CPO: what cg_damping is in: ABSOLUTE */
     int line_search_steps;           /* CPO: backtracking steps (factor 0.8): 15 */
+    double cost_test_z;              /* CPO, PCPO: the line search's cost test on an upper bound
+                                        of the batch's predicted change of J_C, change + z times
+                                        its standard error (ALGORITHMS, "the cost test's
+                                        bound"): 0 or SAFERL_RL_NONE: none, the change itself
+                                        (the papers'; default) */
     saferl_allocator allocator;      /* for saferl_rl_agent_create */
 } saferl_rl_desc;
 
@@ -5969,13 +5974,70 @@ static void saferl_rl__surrogate_grad(saferl_rl_agent *a, const float *adv, floa
     }
 }
 
-/* mean(rho A) over the batch at the current parameters. */
-static double saferl_rl__surrogate(saferl_rl_agent *a, const float *adv) {
+/* The standard error of the mean of the batch's terms x_i, with the rows in blocks of
+   m = floor(sqrt(T)) consecutive steps of one environment (T its steps an epoch; the last block
+   of each takes the remainder): GAE's advantages at nearby steps share TD residuals, so rows
+   are not independent, but blocks longer than the advantage's reach (1 / (1 - gamma lambda),
+   ~17 steps at 0.99 x 0.95) nearly are. The batch-means estimator with b = sqrt(n) (Flegal and
+   Jones 2010, "Batch means and spectral variance estimators in MCMC", Ann. Statist. 38) in
+   its cluster form for unequal blocks: Var(mean) = K / (K - 1) sum_k (S_k - m_k mean)^2 / N^2
+   (S_k, m_k a block's sum and rows; Liang and Zeger 1986). Fed one row at a time in row
+   order; 0 with fewer than two blocks. */
+typedef struct saferl_rl__block_means {
+    int steps_each, block, blocks_each, current, rows; /* current: the open block's id */
+    double open_sum, sum, sum_squares, sum_rows_sums, sum_rows_squared;
+    long blocks;
+} saferl_rl__block_means;
+
+static void saferl_rl__block_means_start(saferl_rl__block_means *bm, int steps_each) {
+    memset(bm, 0, sizeof *bm);
+    bm->steps_each = steps_each;
+    bm->block = (int)floor(sqrt((double)steps_each));
+    if (bm->block < 1) bm->block = 1;
+    bm->blocks_each = steps_each / bm->block;
+    bm->current = -1;
+}
+
+static void saferl_rl__block_means_close(saferl_rl__block_means *bm) {
+    if (bm->rows == 0) return;
+    bm->sum_squares += bm->open_sum * bm->open_sum;
+    bm->sum_rows_sums += bm->rows * bm->open_sum;
+    bm->sum_rows_squared += (double)bm->rows * bm->rows;
+    bm->blocks += 1;
+    bm->open_sum = 0.0;
+    bm->rows = 0;
+}
+
+static void saferl_rl__block_means_add(saferl_rl__block_means *bm, int row, double x) {
+    const int within = row % bm->steps_each, k = within / bm->block;
+    const int id = (row / bm->steps_each) * bm->blocks_each + (k < bm->blocks_each ? k : bm->blocks_each - 1);
+    if (id != bm->current) saferl_rl__block_means_close(bm);
+    bm->current = id;
+    bm->open_sum += x;
+    bm->sum += x;
+    bm->rows += 1;
+}
+
+static double saferl_rl__block_means_standard_error(saferl_rl__block_means *bm, int N) {
+    double mean, spread;
+    saferl_rl__block_means_close(bm);
+    if (bm->blocks < 2) return 0.0;
+    mean = bm->sum / N;
+    spread = bm->sum_squares - 2.0 * mean * bm->sum_rows_sums + mean * mean * bm->sum_rows_squared;
+    return spread > 0.0 ? sqrt((double)bm->blocks / (bm->blocks - 1) * spread) / N : 0.0;
+}
+
+/* mean(rho A) over the batch at the current parameters; with standard_error, also the standard
+   error of mean((rho - 1) A), the change of the surrogate from the policy that acted
+   (saferl_rl__block_means). */
+static double saferl_rl__surrogate(saferl_rl_agent *a, const float *adv, double *standard_error) {
     const int N = a->desc.steps_per_epoch, O = a->actor.observation_dim, H = a->networks.head_width;
     const int Bm = a->networks.batch_max, Ad = a->networks.stored_action_dim;
     const size_t net_count = saferl_rl_mlp_param_count(&a->actor.net);
+    saferl_rl__block_means bm;
     double total = 0.0;
     int start, b;
+    saferl_rl__block_means_start(&bm, a->environments.steps_each);
     for (start = 0; start < N; start += Bm) {
         int B = N - start < Bm ? N - start : Bm;
         const float *act = a->rollout.actions + (size_t)start * Ad;
@@ -5985,8 +6047,13 @@ static double saferl_rl__surrogate(saferl_rl_agent *a, const float *adv) {
             saferl_rl_categorical_logprob_forward(a->work.logp, head, act, B, H);
         else
             saferl_rl_gaussian_logprob_forward(a->work.logp, head, a->networks.params + net_count, act, B, H);
-        for (b = 0; b < B; ++b) total += exp((double)a->work.logp[b] - a->rollout.logp_old[start + b]) * adv[start + b];
+        for (b = 0; b < B; ++b) {
+            const double rho = exp((double)a->work.logp[b] - a->rollout.logp_old[start + b]);
+            total += rho * adv[start + b];
+            if (standard_error) saferl_rl__block_means_add(&bm, start + b, (rho - 1.0) * adv[start + b]);
+        }
     }
+    if (standard_error) *standard_error = saferl_rl__block_means_standard_error(&bm, N);
     return total / N;
 }
 
@@ -6048,6 +6115,17 @@ static const saferl_rl__trust_region_rule saferl_rl__cpo_rule = {1, -1, saferl_r
 static const saferl_rl__trust_region_rule saferl_rl__pcpo_projection = {1, 1, saferl_rl__pcpo_rule};
 static const saferl_rl__trust_region_rule saferl_rl__trpo_step = {0, -1, saferl_rl__trpo_rule};
 
+/* The cost surrogate the line search tests: mean(rho A_C), plus cost_test_z standard errors
+   of its change when that is set and the step may spend slack (c <= 0: the test is change
+   <= -c); a recovery step (c > 0) is tested on the change itself (ALGORITHMS, "the cost
+   test's bound"). */
+static double saferl_rl__cost_test_value(saferl_rl_agent *a, const float *adv_c, double c) {
+    const double z = saferl_rl__setting(a->desc.cost_test_z);
+    double standard_error;
+    if (z == 0.0 || c > 0.0) return saferl_rl__surrogate(a, adv_c, NULL);
+    return saferl_rl__surrogate(a, adv_c, &standard_error) + z * standard_error;
+}
+
 /* One trust-region step on the actor from the batch's advantages (the reward advantages
    already mixed for TRPO-Lag); c the scaled violation (constrained rules). g = grad of the
    reward surrogate, x = F^-1 g by CG; a constrained rule also b and p = F^-1 b. The rule
@@ -6094,14 +6172,14 @@ static void saferl_rl__trust_region_update(saferl_rl_agent *a, const saferl_rl__
     for (i = 0; i < n; ++i) step[i] = (float)(st.x_coef * x[i] - st.p_coef * p[i]);
     if (!saferl_rl__all_finite(step, (int)n)) return;
     memcpy(old, params, sizeof(float) * n);
-    reward_old = saferl_rl__surrogate(a, adv_r);
-    if (rule->constrained) cost_old = saferl_rl__surrogate(a, adv_c);
+    reward_old = saferl_rl__surrogate(a, adv_r, NULL);
+    if (rule->constrained) cost_old = saferl_rl__surrogate(a, adv_c, NULL);
     for (j = 0; j < a->desc.line_search_steps; ++j) {
         double reward_new, cost_new = 0.0;
         for (i = 0; i < n; ++i) params[i] = old[i] + (float)frac * step[i];
         kl = saferl_rl__batch_kl(a, a->rollout.old_heads, a->rollout.old_log_std);
-        reward_new = saferl_rl__surrogate(a, adv_r);
-        if (rule->constrained) cost_new = saferl_rl__surrogate(a, adv_c);
+        reward_new = saferl_rl__surrogate(a, adv_r, NULL);
+        if (rule->constrained) cost_new = saferl_rl__cost_test_value(a, adv_c, c);
         if (saferl_rl_cpo_accept(accept_case, kl, delta, reward_new - reward_old, cost_new - cost_old,
                                  rule->constrained ? c : 0.0)) {
             accepted = 1;
@@ -6406,6 +6484,8 @@ static const char *saferl_rl__desc_fault(const saferl_rl_desc *d) {
     if (d->cg_damping_scale != SAFERL_RL_DAMPING_ABSOLUTE && d->cg_damping_scale != SAFERL_RL_DAMPING_RELATIVE)
         return "cg_damping_scale: unknown";
     if (d->line_search_steps < 1 || d->line_search_steps > 1000) return "line_search_steps: 1..1000";
+    if (!(d->cost_test_z >= 0.0 && d->cost_test_z <= 1e3) && d->cost_test_z != SAFERL_RL_NONE)
+        return "cost_test_z: in [0, 1000], or SAFERL_RL_NONE";
     return NULL;
 }
 

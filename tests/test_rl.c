@@ -1136,9 +1136,18 @@ static void cmdp_desc(saferl_rl_desc *desc, saferl_rl_algorithm algorithm, uint3
     *desc = d;
 }
 
+/* The grid's variant, the desc fields its flag sets (zero: the desc's default). */
+typedef struct cmdp_grid_variant {
+    saferl_rl_multiplier_scale units;
+    saferl_rl_cost_estimate estimate;
+    double lambda_kp;
+    saferl_rl_damping_scale damping;
+    double cost_lambda;
+    double cost_test_z;
+} cmdp_grid_variant;
+
 static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
-                      saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, double lambda_kp,
-                      saferl_rl_damping_scale damping, double cost_lambda, cmdp_result *out) {
+                      const cmdp_grid_variant *v, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_agent agent;
@@ -1148,11 +1157,12 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
     int e;
     cmdp_env(&env, &state, M, scale);
     cmdp_desc(&d, algorithm, seed, scale * M->limit);
-    d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
-    d.cost_estimate = estimate; /* the grid's comparison with the episode window; else the default */
-    d.lambda_kp = lambda_kp;    /* the grid's comparison of the proportional term; else the default */
-    d.cg_damping_scale = damping; /* the grid's comparison with the relative damping; else the default */
-    d.cost_lambda = cost_lambda;  /* the grid's comparison of the cost's GAE lambda; 0: the default */
+    d.multiplier_scale = v->units; /* the grid's comparison with cost units; else the default */
+    d.cost_estimate = v->estimate; /* the grid's comparison with the episode window; else the default */
+    d.lambda_kp = v->lambda_kp;    /* the grid's comparison of the proportional term; else the default */
+    d.cg_damping_scale = v->damping; /* the grid's comparison with the relative damping; else the default */
+    d.cost_lambda = v->cost_lambda;  /* the grid's comparison of the cost's GAE lambda; 0: the default */
+    d.cost_test_z = v->cost_test_z;  /* the grid's comparison of the cost test's bound; 0: none */
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return -1;
     memset(out, 0, sizeof *out);
     for (e = 0; e < epochs; ++e) {
@@ -1173,15 +1183,6 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
 }
 
 static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 && r->cost <= 1.05 * d; }
-
-/* The grid's variant, the desc fields its flag sets (zero: the desc's default). */
-typedef struct cmdp_grid_variant {
-    saferl_rl_multiplier_scale units;
-    saferl_rl_cost_estimate estimate;
-    double lambda_kp;
-    saferl_rl_damping_scale damping;
-    double cost_lambda;
-} cmdp_grid_variant;
 
 /* The modes' numeric arguments, read strictly (atoi took "3x" as 3 and "abc" as 0, and ran a
    grid nobody asked for). An integer argument is the whole text in decimal digits (no sign, no
@@ -1306,6 +1307,8 @@ static int cmdp_grid_variant_parse(const char *flag, cmdp_grid_variant *v) {
     else if (cmdp_grid_flag_is(flag, "--cmdp-grid-window", &x)) v->estimate = SAFERL_RL_COST_WINDOW;
     else if (cmdp_grid_flag_is(flag, "--cmdp-grid-cost-lambda", &x)) {
         if (x == 0.0) x = -1.0; /* the flag is its =X */
+    } else if (strncmp(flag, "--cmdp-grid-cost-test=", 22) == 0) { /* =Z, a number in (0, 100] */
+        return cli_double_arg(flag + 22, "=Z, the cost test's standard errors,", 1e-300, 100.0, &v->cost_test_z);
     } else return -1;
     if (x < 0.0) {
         fprintf(stderr, "test_rl: %s: =X, the cost's GAE lambda, must be a number in (0, 1]\n", flag);
@@ -1360,8 +1363,7 @@ static int cmdp_grid(int argc, char **argv, const cmdp_grid_variant *v) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
                     int ok;
-                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, v->units, v->estimate,
-                                   v->lambda_kp, v->damping, v->cost_lambda, &r) != 0)
+                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, v, &r) != 0)
                         return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
@@ -1403,14 +1405,15 @@ static int cmdp_grid(int argc, char **argv, const cmdp_grid_variant *v) {
 TEST(default_multipliers_meet_the_lp_on_any_cost_scale) {
     static const saferl_rl_algorithm algorithms[] = {SAFERL_RL_PPO_LAG, SAFERL_RL_PID_LAG, SAFERL_RL_TRPO_LAG};
     static const double scales[] = {1.0, 10.0, 100.0};
+    cmdp_grid_variant defaults; /* every field zero: the desc's defaults */
     random_cmdp M;
     int i, k;
+    memset(&defaults, 0, sizeof defaults);
     CHECK(cmdp_generate(&M, 1) == 0);
     for (i = 0; i < 3; ++i)
         for (k = 0; k < 3; ++k) {
             cmdp_result r;
-            CHECK(cmdp_train(algorithms[i], &M, scales[k], 1, CMDP_EPOCHS, SAFERL_RL_MULTIPLIER_RELATIVE,
-                             SAFERL_RL_COST_ESTIMATE_DEFAULT, 0.0, SAFERL_RL_DAMPING_ABSOLUTE, 0.0, &r) == 0);
+            CHECK(cmdp_train(algorithms[i], &M, scales[k], 1, CMDP_EPOCHS, &defaults, &r) == 0);
             printf("        %-8s scale %3g: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n",
                    saferl_rl_algorithm_name(algorithms[i]), scales[k], r.gap, r.cost / (scales[k] * M.limit), r.multiplier);
             if (algorithms[i] == SAFERL_RL_PID_LAG && k == 2) continue;
