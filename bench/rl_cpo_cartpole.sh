@@ -46,6 +46,6 @@ for s in "${!settings[@]}"; do
         { ret[NR] = $3; cost = $4 + 0; if (NR == 1 || cost < lo) lo = cost; if (NR == 1 || cost > hi) hi = cost
           if (cost > d) { over++; overs = overs (overs ? ", " : "") $4 } }
         END { median = NR % 2 ? ret[(NR + 1) / 2] : (ret[NR / 2] + ret[NR / 2 + 1]) / 2
-              printf "  %-22s | %d%s | %g-%g (median %g) | %g-%g\n", name, over, over ? " (" overs ")" : "",
+              printf "  %-24s | %d%s | %g-%g (median %g) | %g-%g\n", name, over, over ? " (" overs ")" : "",
                      ret[1], ret[NR], median, lo, hi }'
 done
