@@ -373,6 +373,7 @@ static void bench_cpo(const char *batch_dir) {
         desc.cost_limits[0] = 25.0; /* the limit this row always ran with */
         desc.steps_per_epoch = N;
         desc.seed = 5;
+        desc.cost_test_z = SAFERL_RL_NONE; /* the papers' cost test, as bench/rl_torch.py's line search */
         saferl_rl_env_builtin(&env, &state, shape == 0 ? SAFERL_RL_ENV_POINTGOAL : SAFERL_RL_ENV_CARTPOLE);
         if (saferl_rl_agent_create(&a, &desc, &env, 1) != SAFERL_OK) exit(1);
         O = a.actor.observation_dim;

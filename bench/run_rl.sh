@@ -40,8 +40,9 @@
 #  9. The RL page's default run on each environment (PPO-Lag, the env's d, 2000 steps an epoch;
 #     rl_train): the last 100 episodes' cost at 15 epochs on seeds 1-3, where each is under d
 #     for good, and the run lengths web/rl/app.js sets from them (DEFAULT_EPOCHS), held out.
-# 10. CPO on CartPole at d = 10, seeds 1-10, the defaults against cost_lambda 0.5 and J_C over
-#     the last 100 episodes, together and alone (bench/rl_cpo_cartpole.sh; README.md, the pair).
+# 10. CPO and PCPO on CartPole at d = 10, seeds 1-10, the defaults against no cost test bound
+#     (before 0.5.6), cost_lambda 0.5 and J_C over the last 100 episodes, together and alone
+#     (bench/rl_cpo_cartpole.sh; README.md, the pair and the cost test's bound).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -316,6 +317,14 @@ nice build/test_rl --cmdp-grid-window=0.5 7 9 "$SEEDS" cpo pcpo trpo-lag >build/
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_7_9_pair.txt | sed 's/^/  CMDPs 7-9, the pair: /'
 nice build/test_rl --cmdp-grid-window=0.5 1 3 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_pair.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_pair.txt | sed 's/^/  CMDPs 1-3, the pair: /'
+echo "  CPO and PCPO without the cost test's bound (cost_test_z none, the rule before 0.5.6) against the"
+echo "  defaults, on CMDPs 1-3 and on held-out CMDPs 16-18 (the rule's held-out set; README):"
+nice build/test_rl --cmdp-grid-cost-test=none 1 3 "$SEEDS" cpo pcpo >build/bench_rl_cmdp_no_bound.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_no_bound.txt | sed 's/^/  CMDPs 1-3, no bound: /'
+nice build/test_rl --cmdp-grid 16 18 "$SEEDS" cpo pcpo >build/bench_rl_cmdp_held_out_16_18.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_16_18.txt | sed 's/^/  CMDPs 16-18, default: /'
+nice build/test_rl --cmdp-grid-cost-test=none 16 18 "$SEEDS" cpo pcpo >build/bench_rl_cmdp_held_out_16_18_no_bound.txt || true
+grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_16_18_no_bound.txt | sed 's/^/  CMDPs 16-18, no bound: /'
 
 echo
 echo "== the RL page's CartPole run at d = 10 (PPO-Lag, the defaults, 15 epochs of 2000 steps; settings"
@@ -370,6 +379,8 @@ echo "   held out: the Pendulum's 30 epochs (CartPole's 35: part 8, seeds 4-13)"
 for seed in $(seq 4 13); do page_run pendulum 0.1 "$seed" 30; done
 
 echo
-echo "10. CPO on CartPole at d = 10 (the RL page's setting), the defaults against cost_lambda 0.5 and"
-echo "   the 100-episode J_C window, together and alone (bench/rl_cpo_cartpole.sh; every run in build/rl_cpo_cartpole/)"
+echo "10. CPO and PCPO on CartPole at d = 10 (the RL page's setting), the defaults against no cost test bound"
+echo "   (before 0.5.6), cost_lambda 0.5 and the 100-episode J_C window, together and alone"
+echo "   (bench/rl_cpo_cartpole.sh; every run in build/rl_cpo_cartpole/ and build/rl_pcpo_cartpole/)"
 bench/rl_cpo_cartpole.sh | sed 's/^/  /'
+ALGO=pcpo bench/rl_cpo_cartpole.sh | sed 's/^/  /'

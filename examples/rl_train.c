@@ -5,7 +5,7 @@
             --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup
             --cost-limit D --seed S --steps N [--save policy.bin] [--png curves.png]
             [--envs K] [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]
-            [--cost-lambda X] [--cost-estimate epoch|window[:EPISODES]]
+            [--cost-lambda X] [--cost-estimate epoch|window[:EPISODES]] [--cost-test-z Z|none]
    rl_train --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]
             [--hidden H] --seed S --steps N [--steps-per-epoch M] [--png curves.png]
             [--save-checkpoint FILE] [--resume FILE]
@@ -27,6 +27,9 @@
    the last 100 finished episodes, window:EPISODES the last EPISODES (1 to 1048576). EPISODES
    is desc.episode_window, which also sets how many episodes the return and cost columns
    average. Both apply to the on-policy algorithms and to --algo flip's training.
+   --cost-test-z Z|none (Z in (0, 1000], default 1.645) is desc.cost_test_z: CPO's and PCPO's
+   line search tests a step that may spend slack on the predicted change of J_C plus Z
+   standard errors; none tests the change itself (the rule before saferl_rl.h 0.5.6).
 
    --save-checkpoint FILE writes the agent's whole training state after the last epoch;
    --resume FILE loads one into an agent made from the same flags and trains from the epoch
@@ -77,7 +80,7 @@
 #define USAGE "--env cartpole|pointgoal|gridworld|pendulum|cliff|runner --algo ppo|ppo-lag|pid-lag|cpo|pcpo|trpo-lag|focops|cup" \
               " --cost-limit D [--seed S] [--steps N] [--save policy.bin] [--png curves.png] [--envs K]" \
               " [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE] [--cost-lambda X]" \
-              " [--cost-estimate epoch|window[:EPISODES]]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
+              " [--cost-estimate epoch|window[:EPISODES]] [--cost-test-z Z|none]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
               " [--constraint cost|violation] [--eval-episodes N] [--seed S] [--steps N]" \
               "  |  --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]" \
               " [--hidden H] [--seed S] [--steps N] [--steps-per-epoch M] [--png curves.png] [--save-checkpoint FILE] [--resume FILE]" \
@@ -477,7 +480,8 @@ static int offpolicy_args(const cli *c, const char *algo, const char *env_name, 
                           uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png, const char *checkpoint,
                           const char *resume_from) {
     static const char *const not_here[] = {"--save",       "--envs",          "--cost-limits", "--base",
-                                           "--constraint", "--eval-episodes", "--cost-lambda", "--cost-estimate"};
+                                           "--constraint", "--eval-episodes", "--cost-lambda", "--cost-estimate",
+                                           "--cost-test-z"};
     int algorithm = offpolicy_index(algo), lag = offpolicy_lagrangian(algorithm), k, kind;
     for (k = 0; k < (int)(sizeof not_here / sizeof not_here[0]); ++k)
         if (cli_given(c, not_here[k])) return cli_usage_error(c, "%s does not apply to --algo %s", not_here[k], algo);
@@ -493,7 +497,7 @@ static int offpolicy_args(const cli *c, const char *algo, const char *env_name, 
 static int run(int argc, char **argv) {
     const char *env_name = NULL, *algo = "ppo-lag", *save = NULL, *png = NULL, *base = "cpo";
     const char *constraint = "cost", *checkpoint = NULL, *resume_from = NULL;
-    double limits[FLIP_MAX], cost_limit = 0.0, cost_lambda = 0.0; /* 0: the desc's default */
+    double limits[FLIP_MAX], cost_limit = 0.0, cost_lambda = 0.0, cost_test_z = 0.0; /* 0: the desc's default */
     int limit_count = 0, flip_mode = 0, status = 0;
     uint32_t seed = 0, eval_episodes = 1000, env_count = 1, per_epoch = 0, hidden = 256, episode_window = 0;
     saferl_rl_cost_estimate cost_estimate = SAFERL_RL_COST_ESTIMATE_DEFAULT;
@@ -530,6 +534,9 @@ static int run(int argc, char **argv) {
             bad = !v || cli_real(&c, flag, v, -HUGE_VAL, HUGE_VAL, 0, &cost_lambda);
             if (!bad && !(cost_lambda > 0.0 && cost_lambda <= 1.0)) /* the header's range: 0 would mean its default */
                 bad = cli_usage_error(&c, "--cost-lambda: %s is outside (0, 1]", v);
+        } else if (cli_is(&c, &i, "--cost-test-z", &v)) {
+            if (v && strcmp(v, "none") == 0) cost_test_z = SAFERL_RL_NONE, bad = 0;
+            else bad = !v || cli_real(&c, flag, v, 1e-300, 1000.0, 0, &cost_test_z); /* 0 would mean the default */
         } else if (cli_is(&c, &i, "--cost-estimate", &v))
             bad = !v || parse_cost_estimate(&c, v, &cost_estimate, &episode_window);
         else if (cli_is(&c, &i, "--seed", &v)) bad = !v || cli_count32(&c, flag, v, 0, UINT32_MAX, &seed);
@@ -567,6 +574,7 @@ static int run(int argc, char **argv) {
     desc.cost_count = 1;
     desc.cost_limits[0] = cost_limit;
     desc.cost_lambda = cost_lambda;
+    desc.cost_test_z = cost_test_z;
     desc.cost_estimate = cost_estimate;
     desc.episode_window = (int)episode_window;
     desc.seed = seed;

@@ -8,6 +8,7 @@
 #include "saferl_test.h"
 #define SAFERL_RL_IMPLEMENTATION
 #include "../saferl_rl.h"
+#include <float.h>
 SAFERL_TEST_ROUND_EVERY_PRODUCT
 
 /* Scratch for acting, one thread: a policy context and a conditioned-policy context with
@@ -1136,9 +1137,18 @@ static void cmdp_desc(saferl_rl_desc *desc, saferl_rl_algorithm algorithm, uint3
     *desc = d;
 }
 
+/* The grid's variant, the desc fields its flag sets (zero: the desc's default). */
+typedef struct cmdp_grid_variant {
+    saferl_rl_multiplier_scale units;
+    saferl_rl_cost_estimate estimate;
+    double lambda_kp;
+    saferl_rl_damping_scale damping;
+    double cost_lambda;
+    double cost_test_z;
+} cmdp_grid_variant;
+
 static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, double scale, uint32_t seed, int epochs,
-                      saferl_rl_multiplier_scale units, saferl_rl_cost_estimate estimate, double lambda_kp,
-                      saferl_rl_damping_scale damping, double cost_lambda, cmdp_result *out) {
+                      const cmdp_grid_variant *v, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_agent agent;
@@ -1148,11 +1158,12 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
     int e;
     cmdp_env(&env, &state, M, scale);
     cmdp_desc(&d, algorithm, seed, scale * M->limit);
-    d.multiplier_scale = units; /* the grid's comparison with cost units; else the default */
-    d.cost_estimate = estimate; /* the grid's comparison with the episode window; else the default */
-    d.lambda_kp = lambda_kp;    /* the grid's comparison of the proportional term; else the default */
-    d.cg_damping_scale = damping; /* the grid's comparison with the relative damping; else the default */
-    d.cost_lambda = cost_lambda;  /* the grid's comparison of the cost's GAE lambda; 0: the default */
+    d.multiplier_scale = v->units; /* the grid's comparison with cost units; else the default */
+    d.cost_estimate = v->estimate; /* the grid's comparison with the episode window; else the default */
+    d.lambda_kp = v->lambda_kp;    /* the grid's comparison of the proportional term; else the default */
+    d.cg_damping_scale = v->damping; /* the grid's comparison with the relative damping; else the default */
+    d.cost_lambda = v->cost_lambda;  /* the grid's comparison of the cost's GAE lambda; 0: the default */
+    d.cost_test_z = v->cost_test_z;  /* the grid's comparison of the cost test's bound; 0: none */
     if (saferl_rl_agent_create(&agent, &d, &env, 1) != SAFERL_OK) return -1;
     memset(out, 0, sizeof *out);
     for (e = 0; e < epochs; ++e) {
@@ -1173,15 +1184,6 @@ static int cmdp_train(saferl_rl_algorithm algorithm, const random_cmdp *M, doubl
 }
 
 static int cmdp_passes(const cmdp_result *r, double d) { return r->gap <= 0.10 && r->cost <= 1.05 * d; }
-
-/* The grid's variant, the desc fields its flag sets (zero: the desc's default). */
-typedef struct cmdp_grid_variant {
-    saferl_rl_multiplier_scale units;
-    saferl_rl_cost_estimate estimate;
-    double lambda_kp;
-    saferl_rl_damping_scale damping;
-    double cost_lambda;
-} cmdp_grid_variant;
 
 /* The modes' numeric arguments, read strictly (atoi took "3x" as 3 and "abc" as 0, and ran a
    grid nobody asked for). An integer argument is the whole text in decimal digits (no sign, no
@@ -1306,6 +1308,16 @@ static int cmdp_grid_variant_parse(const char *flag, cmdp_grid_variant *v) {
     else if (cmdp_grid_flag_is(flag, "--cmdp-grid-window", &x)) v->estimate = SAFERL_RL_COST_WINDOW;
     else if (cmdp_grid_flag_is(flag, "--cmdp-grid-cost-lambda", &x)) {
         if (x == 0.0) x = -1.0; /* the flag is its =X */
+    } else if (strncmp(flag, "--cmdp-grid-cost-test=", 22) == 0) { /* =Z, a number in (0, 100], or none */
+        const char *text = flag + 22;
+        char *end;
+        if (strcmp(text, "none") == 0) return v->cost_test_z = SAFERL_RL_NONE, 0;
+        v->cost_test_z = strtod(text, &end); /* as cmdp_grid_flag_is reads its =X */
+        if (end == text || *end != '\0' || strchr(" \t\n\v\f\r", *text) || !(v->cost_test_z > 0.0 && v->cost_test_z <= 100.0)) {
+            fprintf(stderr, "test_rl: %s: =Z, the cost test's standard errors, must be a number in (0, 100] or none\n", flag);
+            return 1;
+        }
+        return 0;
     } else return -1;
     if (x < 0.0) {
         fprintf(stderr, "test_rl: %s: =X, the cost's GAE lambda, must be a number in (0, 1]\n", flag);
@@ -1326,7 +1338,8 @@ static int cmdp_grid_variant_parse(const char *flag, cmdp_grid_variant *v) {
    cg_damping relative to F's curvature (a candidate not adopted, README),
    `--cmdp-grid-cost-lambda=X` with the cost's GAE lambda X for every row, for comparison,
    `--cmdp-grid-window=X` the window with the cost's GAE lambda X (every row); X is a number
-   in (0, 1], and any other flag or value is refused, as are FIRST LAST SEEDS that are not whole
+   in (0, 1]; `--cmdp-grid-cost-test=Z` CPO's and PCPO's cost test on the predicted change plus
+   Z standard errors (Z in (0, 100]; none: the rule before 0.5.6); any other flag or value is refused, as are FIRST LAST SEEDS that are not whole
    integers in range, an empty grid (FIRST > LAST) and a name that is not a constrained
    algorithm's (cmdp_grid_range_parse). The target read two ways, both printed:
    per run (each run's gap and J_C), and per cell (a CMDP at a scale: the mean gap and the
@@ -1360,8 +1373,7 @@ static int cmdp_grid(int argc, char **argv, const cmdp_grid_variant *v) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
                     int ok;
-                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, v->units, v->estimate,
-                                   v->lambda_kp, v->damping, v->cost_lambda, &r) != 0)
+                    if (cmdp_train((saferl_rl_algorithm)algo, &M, scales[k], seed, CMDP_EPOCHS, v, &r) != 0)
                         return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
@@ -1403,14 +1415,15 @@ static int cmdp_grid(int argc, char **argv, const cmdp_grid_variant *v) {
 TEST(default_multipliers_meet_the_lp_on_any_cost_scale) {
     static const saferl_rl_algorithm algorithms[] = {SAFERL_RL_PPO_LAG, SAFERL_RL_PID_LAG, SAFERL_RL_TRPO_LAG};
     static const double scales[] = {1.0, 10.0, 100.0};
+    cmdp_grid_variant defaults; /* every field zero: the desc's defaults */
     random_cmdp M;
     int i, k;
+    memset(&defaults, 0, sizeof defaults);
     CHECK(cmdp_generate(&M, 1) == 0);
     for (i = 0; i < 3; ++i)
         for (k = 0; k < 3; ++k) {
             cmdp_result r;
-            CHECK(cmdp_train(algorithms[i], &M, scales[k], 1, CMDP_EPOCHS, SAFERL_RL_MULTIPLIER_RELATIVE,
-                             SAFERL_RL_COST_ESTIMATE_DEFAULT, 0.0, SAFERL_RL_DAMPING_ABSOLUTE, 0.0, &r) == 0);
+            CHECK(cmdp_train(algorithms[i], &M, scales[k], 1, CMDP_EPOCHS, &defaults, &r) == 0);
             printf("        %-8s scale %3g: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n",
                    saferl_rl_algorithm_name(algorithms[i]), scales[k], r.gap, r.cost / (scales[k] * M.limit), r.multiplier);
             if (algorithms[i] == SAFERL_RL_PID_LAG && k == 2) continue;
@@ -1570,6 +1583,174 @@ TEST(cost_estimate_is_the_epochs_episodes_or_the_window) {
    cost_lambda set apart tells a mix-up). Tolerance: the stored return and value are floats,
    so their difference carries 2^-24 relative error of each (|ret| + |v| of a few units
    here); 1e-5 (|ret| + |v| + 1) covers that with the double recursion's own rounding. */
+/* The batch-means standard error against closed forms on seeded random series: one row an
+   environment (steps_each 1: every row its own block) is the i.i.d. formula sd / sqrt(N); equal
+   blocks (steps_each 64: blocks of 8) the textbook batch-means formula sqrt(sum_k (Y_k - Y)^2 /
+   (K (K - 1))) over the block means Y_k; steps_each 70 (blocks of 8, the last of each
+   environment 14 rows) the cluster formula recomputed from explicit blocks. Tolerance: the sums
+   of N terms round to N eps of the sum of magnitudes, so 8 N eps relative to the result. */
+TEST(batch_means_standard_error_matches_its_closed_forms) {
+    static const int steps_each[3] = {1, 64, 70}, envs[3] = {500, 6, 5};
+    saferl_rng rng;
+    int trial, shape;
+    saferl_rng_seed(&rng, 31);
+    for (trial = 0; trial < 20; ++trial)
+        for (shape = 0; shape < 3; ++shape) {
+            const int T = steps_each[shape], N = T * envs[shape];
+            double x[500], mean = 0.0, want = 0.0, got, sums[64];
+            int rows[64], K = 0, i, k;
+            saferl_rl__block_means bm;
+            for (i = 0; i < N; ++i) { /* an AR(1) series, so blocks matter: x_i = 0.8 x_(i-1) + noise */
+                x[i] = (i % T ? 0.8 * x[i - 1] : 0.0) + (saferl_rng_uniform(&rng) - 0.5) * (1.0 + trial);
+                mean += x[i] / N;
+            }
+            saferl_rl__block_means_start(&bm, T);
+            for (i = 0; i < N; ++i) saferl_rl__block_means_add(&bm, i, x[i]);
+            got = saferl_rl__block_means_standard_error(&bm, N);
+            if (shape == 0) {
+                for (i = 0; i < N; ++i) want += (x[i] - mean) * (x[i] - mean) / (N - 1);
+                want = sqrt(want / N);
+            } else {
+                const int m = (int)floor(sqrt((double)T)), per = T / m;
+                for (i = 0; i < N; ++i) {
+                    const int within = (i % T) / m, b = (i / T) * per + (within < per ? within : per - 1);
+                    if (b == K) sums[K] = 0.0, rows[K] = 0, K += 1;
+                    sums[b] += x[i];
+                    rows[b] += 1;
+                }
+                if (shape == 1) {
+                    for (k = 0; k < K; ++k) want += (sums[k] / rows[k] - mean) * (sums[k] / rows[k] - mean);
+                    want = sqrt(want / ((double)K * (K - 1)));
+                } else {
+                    for (k = 0; k < K; ++k) want += (sums[k] - rows[k] * mean) * (sums[k] - rows[k] * mean);
+                    want = sqrt((double)K / (K - 1) * want) / N;
+                    CHECK(K == 40 && rows[K - 1] == 14);
+                }
+            }
+            if (!(fabs(got - want) <= 8.0 * N * DBL_EPSILON * want)) {
+                fprintf(stderr, "shape %d trial %d: %.17g against %.17g\n", shape, trial, got, want);
+                CHECK(fabs(got - want) <= 8.0 * N * DBL_EPSILON * want);
+            }
+        }
+}
+
+/* The line search's cost test on the bound (cost_test_z): CPO on random CMDP 2 (cost scale 1,
+   seed 1, 40 epochs, the grid's protocol), each epoch's accepted step recomputed from the agent
+   after the epoch (the rollout, theta_old and the actor: the critics' passes leave the actor as
+   the step left it): Delta = mean(rho_new A_C) - mean(rho_old A_C), its batch-means standard
+   error from explicit blocks, c = (J_C - d) / L. With z = 1.645 (the default) a step that
+   spends slack (c <= 0) has Delta + z SE <= -c, and a recovery step (c > 0) Delta <= 0
+   whatever its bound; with SAFERL_RL_NONE (the rule before 0.5.6) some accepted steps break
+   the bound (so the test can tell); an unset field and 1.645 give the same bits. Tolerance:
+   the recomputation sums in the agent's order, so 16 N eps of the terms' magnitudes. */
+static void cost_test_recompute(saferl_rl_agent *a, double *delta, double *standard_error, double *scale) {
+    const int N = a->desc.steps_per_epoch, T = a->environments.steps_each, m = (int)floor(sqrt((double)T));
+    const int per = T / m, H = a->networks.head_width;
+    const float *adv = a->rollout.cost_advantages;
+    const size_t n = a->networks.actor_count;
+    float *now = (float *)malloc(sizeof(float) * n);
+    double *sums = (double *)calloc((size_t)N, sizeof(double)), old_total = 0.0, new_total = 0.0, var = 0.0;
+    int *rows = (int *)calloc((size_t)N, sizeof(int)), i, pass, K = 0;
+    float logp[1];
+    *scale = 0.0;
+    memcpy(now, a->networks.params, sizeof(float) * n);
+    for (pass = 0; pass < 2; ++pass) { /* 0: theta_old, 1: the accepted step */
+        memcpy(a->networks.params, pass == 0 ? a->trust_region.params_old : now, sizeof(float) * n);
+        for (i = 0; i < N; ++i) {
+            const float *head = saferl_rl_mlp_forward(&a->actor.net, a->networks.params,
+                                                      a->rollout.observations + (size_t)i * a->actor.observation_dim,
+                                                      a->work.acts_actor, 1);
+            double rho;
+            saferl_rl_categorical_logprob_forward(logp, head, a->rollout.actions + i, 1, H);
+            rho = exp((double)logp[0] - a->rollout.logp_old[i]);
+            if (pass == 0) {
+                old_total += rho * adv[i];
+            } else {
+                const int within = (i % T) / m, b = (i / T) * per + (within < per ? within : per - 1);
+                new_total += rho * adv[i];
+                if (b == K) K += 1;
+                sums[b] += (rho - 1.0) * adv[i];
+                rows[b] += 1;
+                *scale += (fabs(rho) + 1.0) * fabs(adv[i]) / N;
+            }
+        }
+    }
+    *delta = new_total / N - old_total / N;
+    {
+        double mean = 0.0;
+        for (i = 0; i < K; ++i) mean += sums[i] / N;
+        for (i = 0; i < K; ++i) var += (sums[i] - rows[i] * mean) * (sums[i] - rows[i] * mean);
+    }
+    *standard_error = K > 1 ? sqrt((double)K / (K - 1) * var) / N : 0.0;
+    free(now);
+    free(sums);
+    free(rows);
+}
+
+static int cost_test_run(double z, int epochs, int *spent, int *broke_bound, int *recovered_past_bound, float *params,
+                         size_t params_size) {
+    const double Z = 1.645;
+    cmdp_env_state state;
+    saferl_rl_env env;
+    saferl_rl_agent a;
+    saferl_rl_desc d;
+    saferl_rl_epoch_stats st;
+    random_cmdp M;
+    int e, faults = 0;
+    *spent = *broke_bound = *recovered_past_bound = 0;
+    if (cmdp_generate(&M, 2) != 0) return -1;
+    cmdp_env(&env, &state, &M, 1.0);
+    cmdp_desc(&d, SAFERL_RL_CPO, 1, M.limit);
+    d.cost_test_z = z;
+    if (saferl_rl_agent_create(&a, &d, &env, 1) != SAFERL_OK) return -1;
+    for (e = 0; e < epochs; ++e) {
+        double delta, se, scale, c, L, tol;
+        if (saferl_rl_agent_epoch(&a, &st) != SAFERL_OK) break;
+        if (st.step_fraction <= 0.0 || st.cost_estimates[0] != st.cost_estimates[0]) continue;
+        L = st.episodes > 0 ? (double)a.desc.steps_per_epoch / st.episodes : (double)a.environments.steps_each;
+        c = (st.cost_estimates[0] - a.desc.cost_limits[0]) / L;
+        cost_test_recompute(&a, &delta, &se, &scale);
+        tol = 16.0 * a.desc.steps_per_epoch * DBL_EPSILON * scale;
+        if (c <= 0.0) {
+            *spent += 1;
+            *broke_bound += delta + Z * se > -c + tol;
+            if (z != SAFERL_RL_NONE && delta + Z * se > -c + tol) faults += 1;
+        } else {
+            if (delta > tol) faults += 1;
+            *recovered_past_bound += delta + Z * se > tol;
+        }
+    }
+    if (params) memcpy(params, a.networks.params, params_size);
+    saferl_rl_agent_destroy(&a);
+    return e == epochs ? faults : -1;
+}
+
+TEST(cost_test_bound_holds_on_steps_that_spend_slack) {
+    enum { EPOCHS = 40 };
+    int spent, broke, recovered, spent0, broke0, recovered0;
+    static float params[2][64];
+    const size_t size = sizeof(float) * CMDP_STATES * CMDP_ACTIONS;
+    CHECK(size <= sizeof params[0]);
+    CHECK(cost_test_run(1.645, EPOCHS, &spent, &broke, &recovered, params[0], size) == 0);
+    CHECK(cost_test_run(SAFERL_RL_NONE, EPOCHS, &spent0, &broke0, &recovered0, NULL, 0) == 0);
+    printf("        z 1.645: %d steps spent slack, %d over the bound, %d recovery steps past it;"
+           " none: %d, %d over the bound\n", spent, broke, recovered, spent0, broke0);
+    CHECK(spent > 0 && broke == 0 && recovered > 0);
+    CHECK(spent0 > 0 && broke0 > 0);
+    CHECK(cost_test_run(0.0, EPOCHS, &spent, &broke, &recovered, params[1], size) == 0);
+    CHECK(memcmp(params[0], params[1], size) == 0);
+    { /* the field unset: 1.645 for CPO and PCPO, nothing for the rows without the line search's cost test */
+        saferl_rl_desc d;
+        int k;
+        for (k = 0; k < SAFERL_RL_ALGORITHM_COUNT; ++k) {
+            memset(&d, 0, sizeof d);
+            d.algorithm = (saferl_rl_algorithm)k;
+            CHECK(saferl_rl_desc_defaults(&d).cost_test_z ==
+                  (k == SAFERL_RL_CPO || k == SAFERL_RL_PCPO ? 1.645 : 0.0));
+        }
+    }
+}
+
 TEST(cost_advantages_are_gae_with_the_cost_lambda) {
     enum { N = 100, EPOCHS = 3 };
     static const saferl_rl_algorithm rows[2] = {SAFERL_RL_CPO, SAFERL_RL_PPO_LAG};
@@ -2293,7 +2474,7 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0x18872053b99f259dull, 0xfa65af495d51afeeull, 0xd472e0168f027fcbull,
         0x46f8c4f251aeea2dull, 0x554f6caf47f707f3ull, 0x4261f8bb5fcaa489ull,
         0x417209c1382e271aull, 0x9687bb0f425f7f90ull, 0x41336748d789bb0bull,
-        0x6ad504fe2bf0bda4ull, 0xf20439f8ac45b7f1ull,
+        0x0bac1765c2a03572ull, 0xf20439f8ac45b7f1ull,
     };
     const uint64_t *expected = recorded;
 #elif defined(__x86_64__) && !defined(SAFERL_USE_BLIS) && !defined(SAFERL_RL_FAST_TANH)
@@ -2309,7 +2490,7 @@ TEST(every_algorithm_reproduces_its_recorded_fingerprint) {
         0x95caea32a83022cdull, 0x4415f69650a5769eull, 0x82f02b2475cf4c5bull,
         0xbc5d74030c620aedull, 0xfcbaa14910a67f73ull, 0xac69d37f63462d79ull,
         0x16e441c37ee707faull, 0x366db8b20d5d1e00ull, 0x7d40eaa08f4e7c8bull,
-        0x52327223a8d88d74ull, 0x1fc84c6524772081ull,
+        0xe6457b25e7f96042ull, 0x1fc84c6524772081ull,
     };
     const uint64_t *expected = recorded;
 #else
@@ -2641,6 +2822,7 @@ static void set_lambda_kp(saferl_rl_desc *d, double v) { d->lambda_kp = v; }
 static void set_pid_kd(saferl_rl_desc *d, double v) { d->pid_kd = v; }
 static void set_lagrange_max(saferl_rl_desc *d, double v) { d->lagrange_max = v; }
 static void set_cg_damping(saferl_rl_desc *d, double v) { d->cg_damping = v; }
+static void set_cost_test_z(saferl_rl_desc *d, double v) { d->cost_test_z = v; }
 static void set_cg_damping_scale(saferl_rl_desc *d, double v) { /* an enum: any value past its last */
     d->cg_damping_scale = (saferl_rl_damping_scale)(v > 0.0 ? 2 : -1);
 }
@@ -2653,7 +2835,8 @@ TEST(bad_desc_fields_are_named_and_none_is_zero) {
         {"critic_norm_coef", set_critic_norm}, {"cost_limits", set_limit}, {"lagrange_init", set_lagrange_init},
         {"lambda_lr", set_lambda_lr}, {"lambda_kp", set_lambda_kp}, {"pid_kp", set_pid_kp}, {"pid_kd", set_pid_kd},
         {"lagrange_max", set_lagrange_max}, {"cg_damping", set_cg_damping}, {"trust_region", set_trust_region},
-        {"focops_temperature", set_focops_temperature}, {"cg_damping_scale", set_cg_damping_scale}};
+        {"focops_temperature", set_focops_temperature}, {"cg_damping_scale", set_cg_damping_scale},
+        {"cost_test_z", set_cost_test_z}};
     const int count = (int)(sizeof fields / sizeof fields[0]);
     saferl_rl_builtin s;
     saferl_rl_env env;
@@ -8741,10 +8924,10 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     bad[0] ^= 1;
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint");
     memcpy(bad, good, size);
-    put_le32(bad + 4, 6); /* version 6 had no off-policy twin_cost_critics (5: no cg_damping_scale, 4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
+    put_le32(bad + 4, 7); /* version 7 had no cost_test_z (6: no off-policy twin_cost_critics, 5: no cg_damping_scale, 4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
-    put_le32(bad + 4, 8);
+    put_le32(bad + 4, 9);
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
     memcpy(bad, good, size);
@@ -9400,6 +9583,8 @@ int main(int argc, char **argv) {
 #endif
     RUN(batch_step_hook_trains_bit_identically_to_single_steps);
     RUN(proportional_term_matches_its_definition);
+    RUN(batch_means_standard_error_matches_its_closed_forms);
+    RUN(cost_test_bound_holds_on_steps_that_spend_slack);
     RUN(cost_advantages_are_gae_with_the_cost_lambda);
     RUN(cost_limit_is_required_and_zero_means_zero);
     RUN(bad_desc_fields_are_named_and_none_is_zero);

@@ -250,6 +250,31 @@ grep -qF -- "--cost-estimate: epoch, window or window:EPISODES, not 'windowx'" "
 usage_error "--cost-lambda twice: usage error" --env cliff --cost-limit 1 --steps 1000 --cost-lambda 0.5 --cost-lambda 0.6
 usage_error "--cost-estimate with td3: usage error (on-policy only)" --env pendulum --algo td3 --steps 100 --cost-estimate window
 usage_error "--cost-lambda with sac-lag: usage error (on-policy only)" --env pendulum --algo sac-lag --cost-limit 1 --steps 100 --cost-lambda 0.5
+# --cost-test-z (desc.cost_test_z, CPO and PCPO): 1.645 is the default's run bit for bit, none and
+# another Z change it (cpo on CartPole, seed 3: its 9th epoch steps on slack), bad values are usage errors
+cpo_run() { # NAME ARGS...: a short cpo run's first 5 columns in $TMP/cpo.NAME
+    local name=$1
+    shift
+    run --env cartpole --algo cpo --cost-limit 10 --seed 3 --steps 18000 --steps-per-epoch 2000 "$@"
+    [ "$status" -eq 0 ] || bad "--cost-test-z: $name runs" "status $status: $(cat "$TMP/err")"
+    cut -d, -f1-5 "$TMP/out" >"$TMP/cpo.$name"
+}
+cpo_run default
+cpo_run z1645 --cost-test-z 1.645
+cpo_run none --cost-test-z none
+cpo_run z5 --cost-test-z 5
+cmp -s "$TMP/cpo.default" "$TMP/cpo.z1645" && ok "--cost-test-z 1.645: the default's run" || bad "--cost-test-z 1.645: the default's run"
+for name in none z5; do
+    ! cmp -s "$TMP/cpo.default" "$TMP/cpo.$name" && ok "--cost-test-z: $name changes the run" || bad "--cost-test-z: $name changes the run"
+done
+for value in -1 nan inf 1x "" " 1" 1001 0 None; do # 0: in the desc it means "the default", here no value
+    usage_error "--cost-test-z '$value': usage error" --env cliff --algo cpo --cost-limit 1 --steps 1000 --cost-test-z "$value"
+done
+usage_error "--cost-test-z with sac-lag: usage error (on-policy only)" --env pendulum --algo sac-lag --cost-limit 1 --steps 100 --cost-test-z 1
+run --env cliff --algo cpo --cost-limit 0.2 --seed 2 --steps 1000 --steps-per-epoch 1000 --save-checkpoint "$TMP/z.srlk"
+[ "$status" -eq 0 ] || bad "--cost-test-z: checkpoint written" "status $status: $(cat "$TMP/err")"
+data_error "--resume with another --cost-test-z: exit 1 naming the field" "cost_test_z: the checkpoint's differs" \
+    --env cliff --algo cpo --cost-limit 0.2 --seed 2 --steps 2000 --steps-per-epoch 1000 --cost-test-z none --resume "$TMP/z.srlk"
 run --env cliff --algo ppo-lag --cost-limit 0.2 --seed 2 --steps 1000 --steps-per-epoch 1000 --save-checkpoint "$TMP/k.srlk"
 [ "$status" -eq 0 ] || bad "cost flags: checkpoint written" "status $status: $(cat "$TMP/err")"
 data_error "--resume with another --cost-lambda: exit 1 naming the field" "cost_lambda: the checkpoint's differs" \

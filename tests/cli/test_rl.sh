@@ -14,7 +14,7 @@ BIN=${1:?usage: tests/cli/test_rl.sh path/to/test_rl}
 
 for flag in --cmdp-grid --cmdp-grid-window --cmdp-grid-window=0.5 --cmdp-grid-window=1 --cmdp-grid-window=5e-1 \
     --cmdp-grid-cost-lambda=0.5 --cmdp-grid-cost-units --cmdp-grid-proportional --cmdp-grid-integral \
-    --cmdp-grid-relative-damping; do
+    --cmdp-grid-relative-damping --cmdp-grid-cost-test=1.645 --cmdp-grid-cost-test=none --cmdp-grid-cost-test=2e0; do
     run "$flag" 2 1 1 cpo
     [ "$status" -eq 1 ] && [ ! -s "$TMP/out" ] && grep -qF 'test_rl: 2 1: FIRST LAST, an empty grid' "$TMP/err" &&
         ok "$flag: accepted (then the empty grid refused)" ||
@@ -39,6 +39,12 @@ for flag in --cmdp-grid-window= --cmdp-grid-window=abc --cmdp-grid-window=0.5x "
     --cmdp-grid-cost-lambda --cmdp-grid-cost-lambda= --cmdp-grid-cost-lambda=2; do
     refused "$flag" "=X, the cost's GAE lambda, must be a number in (0, 1]"
 done
+for flag in --cmdp-grid-cost-test= --cmdp-grid-cost-test=abc --cmdp-grid-cost-test=0 --cmdp-grid-cost-test=-1 \
+    --cmdp-grid-cost-test=nan --cmdp-grid-cost-test=1x "--cmdp-grid-cost-test= 1" --cmdp-grid-cost-test=101 \
+    --cmdp-grid-cost-test=None; do
+    refused "$flag" "=Z, the cost test's standard errors, must be a number in (0, 100] or none"
+done
+refused --cmdp-grid-cost-test "unknown option"
 
 # the modes' other arguments: exit 1, "test_rl: ARG: reason" on stderr, nothing on stdout
 refused_args() { # FRAGMENT ARGS...
