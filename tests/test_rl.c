@@ -6443,7 +6443,8 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
 }
 
 /* A multiplier rule the off-policy grids compare: its name, multiplier_scale, lagrange_kp (0:
-   the default), twin_cost_critics and augmented_penalty (0: the default). */
+   the default), twin_cost_critics and augmented_penalty (0: the default, c = 1 for SAC-Lag under
+   RELATIVE since 0.5.6; the rules measured before it keep it off). */
 typedef struct offpolicy_rule {
     const char *name;
     saferl_rl_multiplier_scale units;
@@ -6452,14 +6453,15 @@ typedef struct offpolicy_rule {
     double augmented_penalty;
 } offpolicy_rule;
 static const offpolicy_rule offpolicy_rules[] = {
-    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0},
+    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0}, /* the defaults */
     {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0, 0.0},
-    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, 0.0}, /* the proportional term (ALGORITHMS) */
-    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, 0.0}, /* the integral alone */
-    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, 0.0}, /* pessimistic twin cost critics */
+    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, SAFERL_RL_NONE}, /* the proportional term (ALGORITHMS) */
+    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, SAFERL_RL_NONE}, /* the integral alone */
+    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, SAFERL_RL_NONE}, /* pessimistic twin cost critics */
     {"relative-alm", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 1.0}, /* CAL's augmented Lagrangian, c = 1 */
+    {"relative-plain", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, SAFERL_RL_NONE}, /* the default before 0.5.6 */
 };
-#define OFFPOLICY_RULES 6
+#define OFFPOLICY_RULES 7
 
 static const offpolicy_rule *offpolicy_rule_named(const char *name) {
     int u;
@@ -6472,7 +6474,7 @@ static const offpolicy_rule *offpolicy_rule_named(const char *name) {
 static const offpolicy_rule *cli_rule_arg(const char *text) {
     const offpolicy_rule *rule = offpolicy_rule_named(text);
     if (rule == NULL)
-        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin or relative-alm");
+        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm or relative-plain");
     return rule;
 }
 
@@ -6875,7 +6877,7 @@ TEST(cmdp_mixture_lp_is_the_continuous_optimum) {
 /* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY [STEPS]]]]]]`:
    the protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3)
    x agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
-   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm) in the step map (or the MAP
+   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain) in the step map (or the MAP
    named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY and
    STEPS: a diagnosis's cmdp_variation; 0 for the protocol's). The target read two ways, as the
    on-policy grid reads it: per run, and per cell (a CMDP at a scale: the mean gap and the mean
@@ -6949,7 +6951,7 @@ static int continuous_cmdp_grid(int argc, char **argv) {
 
 /* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
    the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
-   relative-p, relative-i, relative-twin or relative-alm; MAP step or mixture; TARGET_ENTROPY and STEPS as the grid's) with a
+   relative-p, relative-i, relative-twin, relative-alm or relative-plain; MAP step or mixture; TARGET_ENTROPY and STEPS as the grid's) with a
    cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
