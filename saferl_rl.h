@@ -205,6 +205,34 @@
         every cell within it either way; adopting it needed more runs. So it is off (0: one
         cost critic, the bits before; 1 costs one more critic forward and backward per
         constraint in an update).
+        The augmented Lagrangian (augmented_penalty c). CAL's other half (Wu et al., ICLR
+        2024, sec. 4.2, "local policy convexification"; the method of multipliers of
+        Hestenes, Powell and Rockafellar): the actor minimises psi(g; lambda, c) = lambda g +
+        c/2 g^2 (-lambda^2 / 2c where lambda + c g < 0) of the violation g its cost critic
+        estimates, so Q_Ci's price in its loss is dpsi/dg = max(0, lambda_i + c g_i), while the
+        integral keeps ascending on the episodes' costs. The quadratic term makes the
+        Lagrangian strictly convex in the policy's cost near the constraint, so the price
+        answers the critic's current estimate at once instead of through the integral, which
+        the runs above show lagging a rising target while the policy cycles. CAL compares the
+        batch's Q_C with a per-step budget, an infinite-horizon reading; the constraint here
+        is on the episode, so g_i is the critic's estimate of the policy's J_Ci at the first
+        state s0 of each finished episode (taken by _train; a loop of your own that calls
+        saferl_rl_offpolicy_multiplier_step leaves g at 0): E over a ~ pi(.|s0) of
+        Q_Ci(s0, a) (discrete SAC: the exact sum; SAC: the mean of batch_size draws; TD3: pi's
+        action; the larger twin with twin_cost_critics) in the violation's units, Q_Ci - 1
+        under RELATIVE, Q_Ci - d_i otherwise (with cost_gamma < 1 the critic's is the
+        discounted cost, below J_C, so the term pulls less). c = 1, the on-policy rows'
+        proportional gain (one unit of lambda per limit of estimated overshoot), was fixed
+        before any run with the adoption rule (README.md): developed on CMDPs 1-3, held out on
+        CMDPs 13-15, seeds 1-5, scales 1 and 100, SAC-Lag on the step map. Held out it won:
+        27 of 30 runs within the target against 23, every cell within it either way, mean
+        J_C / d 0.990 against 1.016 (mean gap 0.035 against 0.011: it buys the cost with a
+        little return). On CMDPs 1-3 it gave 17 of 30 runs against 14 but 3 of 6 cells against
+        4 (CMDP 2 at scale 100 moved to J_C / d 1.053), mean J_C / d 1.052 against 1.054: the
+        gain there is not large. So it is SAC-Lag's default under RELATIVE (0.5.6), and off
+        (SAFERL_RL_NONE, the rule before, bit for bit) for TD3-Lag, discrete SAC-Lag and under
+        COST_UNITS, where it was not measured. It costs an actor and a cost-critic forward pass
+        over batch_size rows per finished episode.
         Several constraints (cost_count 1..8, the environment's costs, a limit each, all
         required): a cost critic, its target and a multiplier per constraint; the actor's loss
         adds sum_i lambda_i w_i Q_Ci and is divided by (1 + sum_i lambda_i).
@@ -653,8 +681,9 @@
              writes anything.
 
    CHECKPOINT FORMAT ("SRLK", version 8; the whole training state of saferl_rl_agent)
-      offset 0   magic "SRLK"   4 format version (8; version 7 lacked the desc's cost_test_z,
-                                  version 6 the off-policy desc's
+      offset 0   magic "SRLK"   4 format version (8; version 7 lacked the desc's cost_test_z
+                                  and the off-policy desc's augmented_penalty and its
+                                  violation estimates, version 6 the off-policy desc's
                                   twin_cost_critics, version 5 the desc's
                                   cg_damping_scale, version 4 the off-policy desc's
                                   lagrange_kp, version 3 the desc's lambda_kp,
@@ -718,7 +747,9 @@
             twin_cost_critics each constraint's second) the same;
             the critic and actor step counts.
       OMUL  per constraint the multiplier's integral (>= 0; the multiplier is derived from it,
-            lagrange_kp and the first moment) and its Adam moments, their step count;
+            lagrange_kp and the first moment, augmented_penalty and the violation estimate)
+            and its Adam moments, their step count, then per constraint the cost critic's
+            violation estimate (augmented_penalty's g; 0 without it);
             SAC's log temperature (< 88: its exp is a float), its moments and step count.
       OCAN  M2TD3 (empty otherwise): per candidate omega (in Omega), box coordinates (in
             [0, 1]), their Adam moments; per candidate its step count, then its probability
@@ -943,8 +974,15 @@
                           errors (ALGORITHMS, "the cost test's bound"); the default for those
                           two rows (random CMDPs held out: CPO 42 of 45 runs against 36, PCPO
                           40 against 38; the grid 63 of 63 cells); SAFERL_RL_NONE is the
-                          previous rule bit for bit, and the other rows are unchanged; SRLK
-                          version 8 (cost_test_z)
+                          previous rule bit for bit, and the other rows are unchanged.
+                          augmented_penalty: CAL's augmented Lagrangian, the actor's price of
+                          Q_Ci max(0, lambda_i + c g_i), g_i the cost critic's estimate of the
+                          violation at each finished episode's first state (ALGORITHMS, "TD3-Lag
+                          and SAC-Lag"). SAC-Lag's default under RELATIVE (c = 1): held out on
+                          new random CMDPs 27 of 30 runs within the target against 23 (README);
+                          SAC-Lag's results under RELATIVE differ from 0.5.5's; SAFERL_RL_NONE
+                          gives 0.5.5's bits, as do TD3-Lag, discrete SAC-Lag and COST_UNITS
+                          unchanged. SRLK version 8 (cost_test_z, augmented_penalty, the estimates)
       0.5.5 (2026-12-05)  twin_cost_critics: two cost critics per constraint, the larger taken
                           in the cost target and the actor's loss (ALGORITHMS, "TD3-Lag and
                           SAC-Lag"); off by default, the previous rule bit for bit (held out it
@@ -2357,6 +2395,10 @@ typedef struct saferl_rl_offpolicy_desc {
     int twin_cost_critics;     /* 0: one cost critic per constraint; 1: two, the larger value taken in
                                   the cost target and the actor's loss (ALGORITHMS, "TD3-Lag and
                                   SAC-Lag"; off by default: it did not win held out, README) */
+    double augmented_penalty;  /* CAL's augmented Lagrangian, c in max(0, lambda + c g), g the cost
+                                  critic's estimate of the violation (ALGORITHMS, "TD3-Lag and
+                                  SAC-Lag"): 1 for SAC-Lag under RELATIVE, SAFERL_RL_NONE (none)
+                                  otherwise (the rule before 0.5.6); >= 0 */
     /* M2TD3 and DR-TD3: the uncertainty set Omega, a box, has no default (it states the problem);
        the widths below are fractions of its half-width (hi - lo) / 2 per coordinate */
     int omega_dim;                               /* required: 1..SAFERL_RL_MAX_OMEGA */
@@ -2397,6 +2439,8 @@ typedef struct saferl_rl_offpolicy_agent {
                                                  proportional term (derived, not saved) ... */
     float lagrange_integral[SAFERL_RL_MAX_COSTS]; /* ... Adam's ascent on the violation ... */
     float lagrange_m[SAFERL_RL_MAX_COSTS], lagrange_v[SAFERL_RL_MAX_COSTS]; /* ... its Adam moments */
+    float violation_estimate[SAFERL_RL_MAX_COSTS]; /* augmented_penalty's g_i: the cost critic's estimate
+                                                 of the violation at the last finished episode's first state */
     float cost_weight[SAFERL_RL_MAX_COSTS];   /* scratch: Q_Ci's weight per unit of lambda_i in the actor's
                                                  loss, set by critic_targets (RELATIVE: s_R / s_Ci) */
     long lagrange_steps;
@@ -9266,6 +9310,9 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     if (d->cost_gamma == 0.0) d->cost_gamma = 0.99;
     if (d->lagrange_lr == 0.0) d->lagrange_lr = 0.01;
     if (d->lagrange_kp == 0.0) d->lagrange_kp = SAFERL_RL_NONE;
+    if (d->augmented_penalty == 0.0) /* 1: SAC-Lag's under RELATIVE, where it won held out (ALGORITHMS) */
+        d->augmented_penalty = d->algorithm == SAFERL_RL_SAC_LAG && d->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE
+                                   ? 1.0 : SAFERL_RL_NONE;
     if ((d->algorithm == SAFERL_RL_M2TD3 || d->algorithm == SAFERL_RL_DR_TD3) && saferl_rl__robust_defaults(d) != SAFERL_OK)
         return SAFERL_ERR_INVALID_ARGUMENT;
     if (discrete && !(d->target_entropy < log((double)d->action_count))) /* alpha would grow without end */
@@ -9276,6 +9323,7 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
             if (!(d->cost_limits[i] >= 0.0 && d->cost_limits[i] < 1e300)) return SAFERL_ERR_INVALID_ARGUMENT;
         if (!(d->lagrange_init >= 0.0 && d->lagrange_init < 1e30) || !(d->lagrange_lr > 0.0) ||
             (!(d->lagrange_kp >= 0.0 && d->lagrange_kp < 1e30) && d->lagrange_kp != SAFERL_RL_NONE) ||
+            (!(d->augmented_penalty >= 0.0 && d->augmented_penalty < 1e30) && d->augmented_penalty != SAFERL_RL_NONE) ||
             d->twin_cost_critics < 0 || d->twin_cost_critics > 1 ||
             !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0) || (int)d->multiplier_scale < 0 ||
             (int)d->multiplier_scale > SAFERL_RL_MULTIPLIER_COST_UNITS)
@@ -9923,17 +9971,61 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
    correction of the running mean the proportional term reads (about the last 10 episodes). */
 #define SAFERL_RL__MULTIPLIER_BETA1 0.9
 
-/* lambda_i = max(0, integral_i + lagrange_kp e_i), e_i the running mean of the violation that
-   Adam's first moment keeps (bias-corrected; the moment is of -e); lambda_i = integral_i without
-   the term, bit for bit (ALGORITHMS, "TD3-Lag and SAC-Lag"). */
+/* lambda_i = max(0, integral_i + lagrange_kp e_i + augmented_penalty g_i), e_i the running mean
+   of the violation that Adam's first moment keeps (bias-corrected; the moment is of -e), g_i the
+   cost critic's estimate of it (violation_estimate); lambda_i = integral_i without the terms, bit
+   for bit (ALGORITHMS, "TD3-Lag and SAC-Lag"). */
 static void saferl_rl__offpolicy_apply_multipliers(saferl_rl_offpolicy_agent *a) {
-    const double kp = saferl_rl__setting(a->desc.lagrange_kp);
+    const double kp = saferl_rl__setting(a->desc.lagrange_kp), c = saferl_rl__setting(a->desc.augmented_penalty);
     int i;
     for (i = 0; i < saferl_rl__constraints(a); ++i) {
         double lambda = a->lagrange_integral[i];
         if (kp > 0.0 && a->lagrange_steps > 0)
             lambda -= kp * (double)a->lagrange_m[i] / (1.0 - pow(SAFERL_RL__MULTIPLIER_BETA1, (double)a->lagrange_steps));
+        if (c > 0.0) lambda += c * (double)a->violation_estimate[i];
         a->lagrange[i] = lambda > 0.0 ? (float)lambda : 0.0f;
+    }
+}
+
+/* augmented_penalty's g_i (ALGORITHMS, "TD3-Lag and SAC-Lag"): the cost critic's estimate of the
+   policy's J_Ci at s0, the first state of the episode that just ended (still in the replay unless
+   the episode outgrew it: then g keeps its last value), E over a ~ pi(.|s0) of Q_Ci(s0, a) (the
+   larger twin with twin_cost_critics) in the violation's units: Q_Ci - 1 under RELATIVE (the critic
+   learns costs per limit), Q_Ci - d_i otherwise. Discrete SAC sums over the actions, SAC averages
+   batch_size draws, TD3 takes pi's action. Uses the batch buffers between two updates. */
+static void saferl_rl__estimate_violations(saferl_rl_offpolicy_agent *a, const saferl_rl_replay *replay) {
+    const int O = a->observation_dim, A = a->action_dim, critics = saferl_rl__critics(a);
+    const int discrete = saferl_rl__is_discrete_sac(a->desc.algorithm), sac = saferl_rl__is_sac(a);
+    const int rows = sac && !discrete ? a->desc.batch_size : 1, K = discrete ? a->desc.action_count : 1;
+    const float *q[SAFERL_RL_OFFPOLICY_CRITICS] = {NULL}, *head;
+    const float *s0;
+    int b, k, i;
+    if (a->episode_length > replay->size) return;
+    s0 = replay->observations +
+         (size_t)((replay->next - a->episode_length + replay->capacity) % replay->capacity) * replay->observation_dim;
+    for (b = 0; b < rows; ++b) memcpy(a->obs + (size_t)b * O, s0, sizeof(float) * (size_t)O);
+    head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, rows);
+    if (discrete) {
+        saferl_rl__discrete_policy(a, head, 1);
+    } else if (sac) {
+        saferl_rl__fill_normal(a->noise, (size_t)rows * A, &a->rng);
+        saferl_rl__squash(a, head, a->noise, rows);
+    } else {
+        for (b = 0; b < A; ++b) a->new_act[b] = tanhf(head[b]);
+    }
+    if (!discrete) saferl_rl__critic_input(a, a->obs, a->new_act, NULL, 0, rows);
+    for (i = 2; i < critics; ++i)
+        q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], discrete ? a->obs : a->q_input, a->critic_acts[i], rows);
+    for (i = 0; i < saferl_rl__constraints(a); ++i) {
+        const double d = a->desc.cost_limits[i];
+        double estimate = 0.0;
+        for (b = 0; b < rows; ++b)
+            for (k = 0; k < K; ++k) {
+                const size_t at = (size_t)b * K + k;
+                estimate += (discrete ? a->new_act[at] : 1.0f / (float)rows) * (double)q[saferl_rl__cost_critic_at(a, q, i, at)][at];
+            }
+        a->violation_estimate[i] =
+            (float)(a->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE && d > 0.0 ? estimate - 1.0 : estimate - d);
     }
 }
 
@@ -10064,6 +10156,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
             memcpy(a->last_cost, a->episode_cost, sizeof a->last_cost);
             a->last_episode_length = a->episode_length;
             a->episode_started = 0;
+            if (constraints && saferl_rl__setting(a->desc.augmented_penalty) > 0.0) saferl_rl__estimate_violations(a, replay);
             if (constraints && (r = saferl_rl_offpolicy_multiplier_step(a, a->episode_cost)) != SAFERL_OK)
                 return r;
         } else {
@@ -10133,6 +10226,7 @@ static void saferl_rl__offpolicy_checkpoint_desc(saferl_rl__checkpoint_io *io, s
     SAFERL_RL__SAME_REAL(io, lagrange_kp);
     SAFERL_RL__SAME_INT(io, multiplier_scale);
     SAFERL_RL__SAME_INT(io, twin_cost_critics);
+    SAFERL_RL__SAME_REAL(io, augmented_penalty);
     SAFERL_RL__SAME_INT(io, omega_dim);
     for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i)
         saferl_rl__checkpoint_same_real(io, d->omega_lower[i], "omega_lower" SAFERL_RL__DIFFERS);
@@ -10186,6 +10280,7 @@ static void saferl_rl__offpolicy_checkpoint_networks(saferl_rl__checkpoint_io *i
     SAFERL_RL__FLOATS(io, a->lagrange_m, C, -SAFERL_RL__ANY, "multipliers: an Adam moment is not finite");
     SAFERL_RL__FLOATS(io, a->lagrange_v, C, 0.0, "multipliers: an Adam second moment is negative");
     saferl_rl__checkpoint_count(io, &a->lagrange_steps, "multipliers: Adam's step count is out of range");
+    SAFERL_RL__FLOATS(io, a->violation_estimate, C, -SAFERL_RL__ANY, "multipliers: a violation estimate is not finite");
     saferl_rl__checkpoint_reals(io, &a->log_temperature, NULL, 1, -SAFERL_RL__ANY, 88.0,
                                 "temperature: log alpha is not finite or its exp overflows");
     SAFERL_RL__FLOATS(io, &a->temperature_m, 1, -SAFERL_RL__ANY, "temperature: an Adam moment is not finite");

@@ -6166,6 +6166,155 @@ TEST(offpolicy_proportional_multiplier_follows_its_rule) {
     }
 }
 
+/* augmented_penalty's multiplier (CAL's augmented Lagrangian): lambda = max(0, integral + c g),
+   g the violation_estimate, the integral's Adam ascent on the episodes untouched by the term;
+   hand-computed here from the agent's integral over 40 random episode costs and estimates, with
+   the term off lambda is the integral itself. A negative or NaN c is refused. */
+TEST(offpolicy_augmented_multiplier_follows_its_rule) {
+    saferl_rng rng;
+    int trial, t;
+    saferl_rng_seed(&rng, 29);
+    for (trial = 0; trial < 20; ++trial) {
+        saferl_rl_offpolicy_desc d;
+        saferl_rl_offpolicy_agent with, without;
+        const double limit = trial % 5 == 4 ? 0.0 : 4.0 * saferl_rng_uniform(&rng);
+        const double c = 3.0 * saferl_rng_uniform(&rng);
+        memset(&d, 0, sizeof d);
+        d.algorithm = trial % 3 ? SAFERL_RL_SAC_LAG : SAFERL_RL_TD3_LAG;
+        d.hidden_sizes[0] = d.hidden_sizes[1] = 4;
+        d.cost_count = 1;
+        d.cost_limits[0] = limit;
+        d.multiplier_scale = trial % 2 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
+        d.lagrange_init = saferl_rng_uniform(&rng);
+        CHECK(saferl_rl_offpolicy_create(&without, &d, 3, 1) == SAFERL_OK);
+        d.augmented_penalty = c;
+        CHECK(saferl_rl_offpolicy_create(&with, &d, 3, 1) == SAFERL_OK);
+        for (t = 1; t <= 40; ++t) {
+            const double J = 2.0 * limit * saferl_rng_uniform(&rng) + (limit == 0.0) * saferl_rng_uniform(&rng);
+            const float g = (float)(4.0 * saferl_rng_uniform(&rng) - 2.0);
+            double expected;
+            with.violation_estimate[0] = g;
+            CHECK(saferl_rl_offpolicy_multiplier_step(&with, &J) == SAFERL_OK);
+            CHECK(saferl_rl_offpolicy_multiplier_step(&without, &J) == SAFERL_OK);
+            CHECK(with.lagrange_integral[0] == without.lagrange_integral[0]);
+            CHECK(without.lagrange[0] == without.lagrange_integral[0] && without.violation_estimate[0] == 0.0f);
+            expected = (double)with.lagrange_integral[0] + c * g;
+            CHECK_NEAR((double)with.lagrange[0], expected > 0.0 ? expected : 0.0, 1e-6 * (1.0 + fabs(expected)));
+        }
+        saferl_rl_offpolicy_destroy(&with);
+        saferl_rl_offpolicy_destroy(&without);
+    }
+    {
+        saferl_rl_offpolicy_desc d;
+        saferl_rl_offpolicy_agent a;
+        memset(&d, 0, sizeof d);
+        d.algorithm = SAFERL_RL_SAC_LAG;
+        d.cost_count = 1;
+        d.augmented_penalty = -0.5;
+        CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+        d.augmented_penalty = NAN;
+        CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    }
+}
+
+/* augmented_penalty's g against an independent computation. No updates (random_steps beyond the
+   run), so the networks stay at their initial weights while _train finishes episodes of random
+   CMDP 1, whose start state is fixed: g must be E over a ~ pi(.|s0) of Q_C(s0, a) in the
+   violation's units (RELATIVE: Q_C - 1; COST_UNITS: Q_C - d), the larger twin taken. Discrete
+   SAC-Lag: the exact sum, to float rounding; TD3-Lag: pi's action; SAC-Lag: the agent's mean of
+   batch_size draws against 20032 draws of our own, within 4 standard errors of the two means.
+   Planted bugs fail it: the episode's last state for s0, the smaller twin, uniform weights over
+   the actions, the limit left in RELATIVE units. */
+static saferl_result cmdp_continuous_step(void *state, saferl_rng *rng, const float *action, float *observation,
+                                          float *reward, float *cost, int *terminated, int *truncated);
+TEST(offpolicy_violation_estimate_is_the_cost_critic_at_the_first_state) {
+    enum { DRAWS = 313 * 64 }; /* whole batches of 64 */
+    random_cmdp M;
+    int variant;
+    CHECK(cmdp_generate(&M, 1) == 0);
+    for (variant = 0; variant < 12; ++variant) {
+        const int kind = variant % 3, twin = (variant / 3) % 2, relative = variant < 6; /* discrete, TD3, SAC */
+        cmdp_env_state state;
+        saferl_rl_env env;
+        saferl_rl_offpolicy_desc d;
+        saferl_rl_offpolicy_agent a;
+        saferl_rl_replay replay;
+        void *memory;
+        size_t size;
+        float s0[CMDP_STATES], input[64 * (CMDP_STATES + 1)];
+        const float *q[2];
+        double estimate = 0.0, spread = 0.0, tolerance, expected;
+        int i, k, b;
+        cmdp_env(&env, &state, &M, 1.0);
+        if (kind) {
+            env.action_count = 0;
+            env.step = cmdp_continuous_step;
+        }
+        memset(&d, 0, sizeof d);
+        d.algorithm = kind == 0 ? SAFERL_RL_SAC_DISCRETE_LAG : kind == 1 ? SAFERL_RL_TD3_LAG : SAFERL_RL_SAC_LAG;
+        d.action_count = kind == 0 ? CMDP_ACTIONS : 0;
+        d.hidden_sizes[0] = d.hidden_sizes[1] = 8;
+        d.batch_size = 64;
+        d.random_steps = 100000; /* no update in this run */
+        d.cost_count = 1;
+        d.cost_limits[0] = 2.0 * M.limit;
+        d.multiplier_scale = relative ? SAFERL_RL_MULTIPLIER_RELATIVE : SAFERL_RL_MULTIPLIER_COST_UNITS;
+        d.twin_cost_critics = twin;
+        d.augmented_penalty = 1.5;
+        d.lagrange_init = 0.3;
+        d.seed = (uint32_t)(variant + 1);
+        size = saferl_rl_replay_memory_size(1000, CMDP_STATES, 1, 1);
+        memory = malloc(size);
+        CHECK(memory != NULL);
+        if (!memory) return;
+        CHECK(saferl_rl_replay_init(&replay, 1000, CMDP_STATES, 1, 1, memory, size) == SAFERL_OK);
+        CHECK(saferl_rl_offpolicy_create(&a, &d, CMDP_STATES, 1) == SAFERL_OK);
+        CHECK(saferl_rl_offpolicy_train(&a, &env, &replay, 300) == SAFERL_OK && a.episodes > 0);
+        cmdp_observe(M.model.start, s0);
+        if (kind == 0) { /* pi(.|s0) by our own softmax; Q_C(s0, .) per action */
+            const float *z = saferl_rl_mlp_forward(&a.actor_net, a.actor, s0, a.actor_acts, 1);
+            double p[CMDP_ACTIONS], norm = 0.0, top = z[0];
+            for (k = 1; k < CMDP_ACTIONS; ++k) top = z[k] > top ? z[k] : top;
+            for (k = 0; k < CMDP_ACTIONS; ++k) norm += p[k] = exp((double)z[k] - top);
+            for (i = 0; i < 1 + twin; ++i) q[i] = saferl_rl_mlp_forward(&a.critic_net, a.critic[2 + i], s0, a.critic_acts[2 + i], 1);
+            for (k = 0; k < CMDP_ACTIONS; ++k) estimate += p[k] / norm * (twin && q[1][k] > q[0][k] ? q[1][k] : q[0][k]);
+            tolerance = 1e-5 * (1.0 + fabs(estimate));
+        } else { /* draws of our own: a = tanh(mean + std n) (SAC), tanh(mean) (TD3) */
+            const float *head = saferl_rl_mlp_forward(&a.actor_net, a.actor, s0, a.actor_acts, 1);
+            const double mean = head[0], std = kind == 2 ? exp(head[1] < -20.0f ? -20.0 : head[1] > 2.0f ? 2.0 : head[1]) : 0.0;
+            const int draws = kind == 2 ? DRAWS : 64;
+            double sum = 0.0, sum2 = 0.0;
+            saferl_rng rng;
+            saferl_rng_seed(&rng, 77);
+            for (k = 0; k < draws; k += 64)
+                for (b = 0; b < 64; ++b) {
+                    memcpy(input + b * (CMDP_STATES + 1), s0, sizeof s0);
+                    input[b * (CMDP_STATES + 1) + CMDP_STATES] = (float)tanh(mean + std * saferl_rng_normal(&rng));
+                    if (b < 63) continue;
+                    for (i = 0; i < 1 + twin; ++i)
+                        q[i] = saferl_rl_mlp_forward(&a.critic_net, a.critic[2 + i], input, a.critic_acts[2 + i], 64);
+                    for (i = 0; i < 64; ++i) {
+                        const double v = twin && q[1][i] > q[0][i] ? q[1][i] : q[0][i];
+                        sum += v;
+                        sum2 += v * v;
+                    }
+                }
+            estimate = sum / draws;
+            spread = sqrt(fmax(0.0, sum2 / draws - estimate * estimate));
+            tolerance = kind == 2 ? 4.0 * spread * (1.0 / 8.0 + 1.0 / sqrt((double)DRAWS)) + 1e-5 : 1e-5 * (1.0 + fabs(estimate));
+        }
+        expected = relative ? estimate - 1.0 : estimate - d.cost_limits[0];
+        if (fabs((double)a.violation_estimate[0] - expected) > tolerance)
+            fprintf(stderr, "variant %d: g %.7g, expected %.7g (tolerance %.2g, spread %.3g)\n", variant, (double)a.violation_estimate[0],
+                    expected, tolerance, spread);
+        CHECK_NEAR((double)a.violation_estimate[0], expected, tolerance);
+        expected = (double)a.lagrange_integral[0] + 1.5 * a.violation_estimate[0];
+        CHECK_NEAR((double)a.lagrange[0], expected > 0.0 ? expected : 0.0, 1e-6 * (1.0 + fabs(expected)));
+        saferl_rl_offpolicy_destroy(&a);
+        free(memory);
+    }
+}
+
 /* The relative multiplier (multiplier_scale's default). (1) critic_targets sets each cost
    critic's exchange rate to the spread of the reward targets over that of its cost targets
    (here in double from the same float targets: a float rounding apart), 1 for a constant cost
@@ -6477,21 +6626,25 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
 }
 
 /* A multiplier rule the off-policy grids compare: its name, multiplier_scale, lagrange_kp (0:
-   the default) and twin_cost_critics. */
+   the default), twin_cost_critics and augmented_penalty (0: the default, c = 1 for SAC-Lag under
+   RELATIVE since 0.5.6; the rules measured before it keep it off). */
 typedef struct offpolicy_rule {
     const char *name;
     saferl_rl_multiplier_scale units;
     double lagrange_kp;
     int twin_cost_critics;
+    double augmented_penalty;
 } offpolicy_rule;
 static const offpolicy_rule offpolicy_rules[] = {
-    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0},
-    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0},
-    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0}, /* the proportional term (ALGORITHMS) */
-    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0}, /* the integral alone */
-    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1}, /* pessimistic twin cost critics */
+    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0}, /* the defaults */
+    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0, 0.0},
+    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, SAFERL_RL_NONE}, /* the proportional term (ALGORITHMS) */
+    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, SAFERL_RL_NONE}, /* the integral alone */
+    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, SAFERL_RL_NONE}, /* pessimistic twin cost critics */
+    {"relative-alm", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 1.0}, /* CAL's augmented Lagrangian, c = 1 */
+    {"relative-plain", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, SAFERL_RL_NONE}, /* the default before 0.5.6 */
 };
-#define OFFPOLICY_RULES 5
+#define OFFPOLICY_RULES 7
 
 static const offpolicy_rule *offpolicy_rule_named(const char *name) {
     int u;
@@ -6504,7 +6657,7 @@ static const offpolicy_rule *offpolicy_rule_named(const char *name) {
 static const offpolicy_rule *cli_rule_arg(const char *text) {
     const offpolicy_rule *rule = offpolicy_rule_named(text);
     if (rule == NULL)
-        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i or relative-twin");
+        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm or relative-plain");
     return rule;
 }
 
@@ -6526,6 +6679,7 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, con
     d.multiplier_scale = rule->units; /* the grid's comparison of rules; else the default */
     d.lagrange_kp = rule->lagrange_kp;
     d.twin_cost_critics = rule->twin_cost_critics;
+    d.augmented_penalty = rule->augmented_penalty;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, SAC_CMDP_STEPS, cmdp_discrete_policy, trace, out);
 }
@@ -6756,6 +6910,7 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_a
     d.multiplier_scale = rule->units;
     d.lagrange_kp = rule->lagrange_kp;
     d.twin_cost_critics = rule->twin_cost_critics;
+    d.augmented_penalty = rule->augmented_penalty;
     d.target_entropy = variation->target_entropy;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, variation->steps > 0 ? variation->steps : SAC_CMDP_STEPS,
@@ -6905,7 +7060,7 @@ TEST(cmdp_mixture_lp_is_the_continuous_optimum) {
 /* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY [STEPS]]]]]]`:
    the protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3)
    x agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
-   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin) in the step map (or the MAP
+   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain) in the step map (or the MAP
    named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY and
    STEPS: a diagnosis's cmdp_variation; 0 for the protocol's). The target read two ways, as the
    on-policy grid reads it: per run, and per cell (a CMDP at a scale: the mean gap and the mean
@@ -6979,7 +7134,7 @@ static int continuous_cmdp_grid(int argc, char **argv) {
 
 /* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
    the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
-   relative-p, relative-i or relative-twin; MAP step or mixture; TARGET_ENTROPY and STEPS as the grid's) with a
+   relative-p, relative-i, relative-twin, relative-alm or relative-plain; MAP step or mixture; TARGET_ENTROPY and STEPS as the grid's) with a
    cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
@@ -8924,7 +9079,7 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     bad[0] ^= 1;
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint");
     memcpy(bad, good, size);
-    put_le32(bad + 4, 7); /* version 7 had no cost_test_z (6: no off-policy twin_cost_critics, 5: no cg_damping_scale, 4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
+    put_le32(bad + 4, 7); /* version 7 had no cost_test_z nor off-policy augmented_penalty (6: no off-policy twin_cost_critics, 5: no cg_damping_scale, 4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
     put_le32(bad + 4, 9);
@@ -9212,13 +9367,14 @@ TEST(offpolicy_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run) {
     if (!runs || !buffer) return;
 #define straight runs[0]
 #define resumed runs[1]
-    for (variant = SAFERL_RL_TD3; variant <= SAFERL_RL_DR_TD3 + 1; ++variant) { /* and SAC-Lag, twin cost critics */
+    for (variant = SAFERL_RL_TD3; variant <= SAFERL_RL_DR_TD3 + 2; ++variant) { /* and SAC-Lag: twin cost critics, the augmented term */
         const int algorithm = variant <= SAFERL_RL_DR_TD3 ? variant : SAFERL_RL_SAC_LAG;
         saferl_rl_offpolicy_desc d = offpolicy_checkpoint_desc(algorithm);
         torque_cost_state saved_user;
         size_t size = 0, size_again = 0, expected_size = 0;
         const char *why = NULL;
-        d.twin_cost_critics = variant > SAFERL_RL_DR_TD3;
+        d.twin_cost_critics = variant == SAFERL_RL_DR_TD3 + 1;
+        d.augmented_penalty = variant == SAFERL_RL_DR_TD3 + 2 ? 1.0 : 0.0;
         offpolicy_run_make(&straight, &d);
         CHECK(offpolicy_run_steps(&straight, N) == SAFERL_OK);
         CHECK(saferl_rl_offpolicy_checkpoint_save(&straight.agent, &straight.replay, &straight.env, expected,
@@ -9628,6 +9784,8 @@ int main(int argc, char **argv) {
     RUN(discrete_sac_training_is_deterministic_and_allocation_free);
     RUN(offpolicy_relative_multiplier_is_cost_scale_free);
     RUN(offpolicy_proportional_multiplier_follows_its_rule);
+    RUN(offpolicy_augmented_multiplier_follows_its_rule);
+    RUN(offpolicy_violation_estimate_is_the_cost_critic_at_the_first_state);
     RUN(continuous_cmdp_policy_matches_sampled_actions);
     RUN(cmdp_mixture_lp_is_the_continuous_optimum);
     RUN(discrete_sac_lag_meets_the_lp_on_a_random_cmdp);
