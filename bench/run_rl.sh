@@ -261,23 +261,25 @@ echo "  the same grid with the multiplier in cost units and OmniSafe's defaults 
 nice build/test_rl --cmdp-grid-cost-units 1 3 "$SEEDS" ppo-lag pid-lag trpo-lag focops cup \
     >build/bench_rl_cmdp_cost_units.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_cost_units.txt | sed 's/^/  /'
+echo "  (the comparisons from here to the cost test's own rows were run before 0.5.6: CPO and PCPO"
+echo "  run in them with cost_test_z none, the rule then, so they print the README's tables)"
 echo "  the same grid with J_C over the last 100 episodes (cost_estimate WINDOW, OmniSafe's; the"
 echo "  default before J_C over the epoch's episodes), for comparison:"
-nice build/test_rl --cmdp-grid-window 1 3 "$SEEDS" >build/bench_rl_cmdp_window.txt || true
+nice build/test_rl --cmdp-grid-window --cmdp-grid-cost-test=none 1 3 "$SEEDS" >build/bench_rl_cmdp_window.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_window.txt | sed 's/^/  /'
 echo "  the trust-region rows with CG damping relative to F's curvature (cg_damping_scale RELATIVE, a"
 echo "  candidate not adopted: README), on CMDPs 1-3 and on held-out CMDPs 4-6 (the default beside it):"
-nice build/test_rl --cmdp-grid-relative-damping 1 3 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_relative_damping.txt || true
+nice build/test_rl --cmdp-grid-relative-damping --cmdp-grid-cost-test=none 1 3 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_relative_damping.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_relative_damping.txt | sed 's/^/  CMDPs 1-3, relative: /'
-nice build/test_rl --cmdp-grid 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out.txt || true
+nice build/test_rl --cmdp-grid --cmdp-grid-cost-test=none 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out.txt | sed 's/^/  CMDPs 4-6, default: /'
-nice build/test_rl --cmdp-grid-relative-damping 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_relative.txt || true
+nice build/test_rl --cmdp-grid-relative-damping --cmdp-grid-cost-test=none 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_relative.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_relative.txt | sed 's/^/  CMDPs 4-6, relative: /'
 echo "  the trust-region rows with the cost's GAE lambda 0.5 (cost_lambda; a candidate not adopted: README),"
 echo "  on CMDPs 1-3 and on held-out CMDPs 4-6 (the defaults above and beside it):"
-nice build/test_rl --cmdp-grid-cost-lambda=0.5 1 3 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_cost_lambda.txt || true
+nice build/test_rl --cmdp-grid-cost-lambda=0.5 --cmdp-grid-cost-test=none 1 3 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_cost_lambda.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_cost_lambda.txt | sed 's/^/  CMDPs 1-3, cost_lambda 0.5: /'
-nice build/test_rl --cmdp-grid-cost-lambda=0.5 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_cost_lambda.txt || true
+nice build/test_rl --cmdp-grid-cost-lambda=0.5 --cmdp-grid-cost-test=none 4 6 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_cost_lambda.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_cost_lambda.txt | sed 's/^/  CMDPs 4-6, cost_lambda 0.5: /'
 echo "  CPO on CMDP 2 (scales 1 and 10, seeds 1-$SEEDS, all epochs) with each cost advantage candidate: the error"
 echo "  of the batch's predicted change of J_C (exact linear - predicted, units of d) and the correlation of"
@@ -286,7 +288,7 @@ for setting in cost_lambda=0.95 cost_lambda=0.8 cost_lambda=0.5 cost_lambda=0.00
                critic_lr=0.03 critic_lr=0.3; do
     for scale in 1 10; do
         for seed in $(seq 1 "$SEEDS"); do
-            nice build/test_rl --cmdp-trace-trust cpo 2 "$scale" "$seed" 1 "$setting" | tail -n 1
+            nice build/test_rl --cmdp-trace-trust cpo 2 "$scale" "$seed" 1 "$setting" cost_test_z=none | tail -n 1
         done | awk -v s="$setting" -v k="$scale" '
             { for (i = 1; i <= NF; i++) { if ($i == "predicted") e += $(i + 1); if ($i == "correlation") c += $(i + 1) }; n++ }
             END { printf "  %-18s scale %3s: error %+.4f, correlation %.3f\n", s, k, e / n, c / n }'
@@ -297,7 +299,7 @@ echo "  estimate against the exact J_C of the policy that acted, and each step's
 echo "  batch predicted it, as the exact linearisation does and as it is (units of d; means over epochs):"
 rm -f build/bench_rl_cpo_trace_*.txt
 for seed in $(seq 1 "$SEEDS"); do
-    nice build/test_rl --cmdp-trace-trust cpo 2 1 "$seed" 31 >"build/bench_rl_cpo_trace_$seed.txt" || true
+    nice build/test_rl --cmdp-trace-trust cpo 2 1 "$seed" 31 cost_test_z=none >"build/bench_rl_cpo_trace_$seed.txt" || true
     tail -n 1 "build/bench_rl_cpo_trace_$seed.txt" | sed "s/^/  seed $seed: /"
 done
 cat build/bench_rl_cpo_trace_*.txt | grep '^epoch' | sed 's/case  */case=/' | awk '
@@ -311,11 +313,11 @@ cat build/bench_rl_cpo_trace_*.txt | grep '^epoch' | sed 's/case  */case=/' | aw
                              c, n[c], pred[c] / n[c], sx[c] / n[c], lin[c] / n[c], tr[c] / n[c], est[c] / n[c] }' | sort
 echo "  the second-order rows with cost_lambda 0.5 AND J_C over the last 100 episodes (a candidate that won"
 echo "  for CPO on held-out CMDPs 7-9 and was not adopted: CPO on CartPole loses; README), CMDPs 7-9 and 1-3:"
-nice build/test_rl --cmdp-grid 7 9 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_7_9.txt || true
+nice build/test_rl --cmdp-grid --cmdp-grid-cost-test=none 7 9 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_7_9.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_7_9.txt | sed 's/^/  CMDPs 7-9, default: /'
-nice build/test_rl --cmdp-grid-window=0.5 7 9 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_7_9_pair.txt || true
+nice build/test_rl --cmdp-grid-window=0.5 --cmdp-grid-cost-test=none 7 9 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_held_out_7_9_pair.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_held_out_7_9_pair.txt | sed 's/^/  CMDPs 7-9, the pair: /'
-nice build/test_rl --cmdp-grid-window=0.5 1 3 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_pair.txt || true
+nice build/test_rl --cmdp-grid-window=0.5 --cmdp-grid-cost-test=none 1 3 "$SEEDS" cpo pcpo trpo-lag >build/bench_rl_cmdp_pair.txt || true
 grep "runs within\|cells (a CMDP" build/bench_rl_cmdp_pair.txt | sed 's/^/  CMDPs 1-3, the pair: /'
 echo "  CPO and PCPO without the cost test's bound (cost_test_z none, the rule before 0.5.6) against the"
 echo "  defaults, on CMDPs 1-3 and on held-out CMDPs 16-18 (the rule's held-out set; README):"

@@ -1292,15 +1292,20 @@ static int cmdp_grid_flag_is(const char *flag, const char *name, double *x) {
     return 1;
 }
 
-/* argv[1] of the grid, matched exactly: 0 and *v set; -1 when it is not a grid flag (nothing
-   printed); 1 after "test_rl: FLAG: reason" for a grid flag with a bad or missing =X. */
-static int cmdp_grid_variant_parse(const char *flag, cmdp_grid_variant *v) {
+/* A grid flag, matched exactly: 0 and *v set; -1 when it is not a grid flag (nothing printed);
+   1 after "test_rl: FLAG: reason" for a grid flag with a bad or missing =X. The first flag
+   (first != 0) starts from the defaults; each later one changes only what it names, so an
+   older variant can run with the rule before a newer default (`--cmdp-grid-cost-lambda=0.5
+   --cmdp-grid-cost-test=none`). */
+static int cmdp_grid_variant_parse(const char *flag, cmdp_grid_variant *v, int first) {
     double x = 0.0;
-    memset(v, 0, sizeof *v);
-    v->units = SAFERL_RL_MULTIPLIER_RELATIVE;
-    v->estimate = SAFERL_RL_COST_ESTIMATE_DEFAULT;
-    v->damping = SAFERL_RL_DAMPING_ABSOLUTE;
-    if (strcmp(flag, "--cmdp-grid") == 0) return 0;
+    if (first) {
+        memset(v, 0, sizeof *v);
+        v->units = SAFERL_RL_MULTIPLIER_RELATIVE;
+        v->estimate = SAFERL_RL_COST_ESTIMATE_DEFAULT;
+        v->damping = SAFERL_RL_DAMPING_ABSOLUTE;
+    }
+    if (strcmp(flag, "--cmdp-grid") == 0) return first ? 0 : -1;
     if (strcmp(flag, "--cmdp-grid-cost-units") == 0) v->units = SAFERL_RL_MULTIPLIER_COST_UNITS;
     else if (strcmp(flag, "--cmdp-grid-proportional") == 0) v->lambda_kp = 1.0;
     else if (strcmp(flag, "--cmdp-grid-integral") == 0) v->lambda_kp = SAFERL_RL_NONE;
@@ -1323,7 +1328,7 @@ static int cmdp_grid_variant_parse(const char *flag, cmdp_grid_variant *v) {
         fprintf(stderr, "test_rl: %s: =X, the cost's GAE lambda, must be a number in (0, 1]\n", flag);
         return 1;
     }
-    v->cost_lambda = x;
+    if (x > 0.0) v->cost_lambda = x; /* only a flag with =X names the cost's lambda */
     return 0;
 }
 
@@ -1339,8 +1344,10 @@ static int cmdp_grid_variant_parse(const char *flag, cmdp_grid_variant *v) {
    `--cmdp-grid-cost-lambda=X` with the cost's GAE lambda X for every row, for comparison,
    `--cmdp-grid-window=X` the window with the cost's GAE lambda X (every row); X is a number
    in (0, 1]; `--cmdp-grid-cost-test=Z` CPO's and PCPO's cost test on the predicted change plus
-   Z standard errors (Z in (0, 100]; none: the rule before 0.5.6); any other flag or value is refused, as are FIRST LAST SEEDS that are not whole
-   integers in range, an empty grid (FIRST > LAST) and a name that is not a constrained
+   Z standard errors (Z in (0, 100]; none: the rule before 0.5.6). Variant flags combine, the
+   first from the defaults and each later one changing what it names (`--cmdp-grid-window=0.5
+   --cmdp-grid-cost-test=none`: the pair with 0.5.5's CPO); any other flag or value is refused,
+   as are FIRST LAST SEEDS that are not whole integers in range, an empty grid (FIRST > LAST) and a name that is not a constrained
    algorithm's (cmdp_grid_range_parse). The target read two ways, both printed:
    per run (each run's gap and J_C), and per cell (a CMDP at a scale: the mean gap and the
    mean J_C over the seeds, a line each). */
@@ -7203,7 +7210,8 @@ static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits) 
    cost advantages against the exact ones at the same (s, a): correlation and sd ratio.
    SETTINGs change the protocol's desc for a comparison: `relative` (cg_damping_scale
    RELATIVE), `cost_lambda=X`, `window` (cost_estimate SAFERL_RL_COST_WINDOW), `update_iters=N` (the second-order rows' critic passes),
-   `critic_lr=X`. */
+   `critic_lr=X`, `cost_test_z=Z` or `cost_test_z=none` (the rule before 0.5.6, which the
+   README's diagnosis of CPO on CMDP 2 ran). */
 static int cmdp_trace_trust(int argc, char **argv) {
     random_cmdp M;
     cmdp_env_state state;
@@ -7236,6 +7244,9 @@ static int cmdp_trace_trust(int argc, char **argv) {
             if (cli_int_arg(argv[arg] + 13, "update_iters=N", 1, 1000, &d.update_iters) != 0) return 1;
         } else if (strncmp(argv[arg], "critic_lr=", 10) == 0) {
             if (cli_double_arg(argv[arg] + 10, "critic_lr=X", 1e-9, 10.0, &d.critic_lr) != 0) return 1;
+        } else if (strcmp(argv[arg], "cost_test_z=none") == 0) d.cost_test_z = SAFERL_RL_NONE;
+        else if (strncmp(argv[arg], "cost_test_z=", 12) == 0) {
+            if (cli_double_arg(argv[arg] + 12, "cost_test_z=Z", 1e-9, 100.0, &d.cost_test_z) != 0) return 1;
         } else {
             fprintf(stderr, "test_rl --cmdp-trace-trust: unknown setting '%s'\n", argv[arg]);
             return 1;
@@ -9673,8 +9684,17 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cliff-lp") == 0) return dump_cliff_lp();
     if (argc > 1 && strcmp(argv[1], "--mixture-lp") == 0) return dump_mixture_lp();
     if (argc > 1 && strcmp(argv[1], "--cmdp-lp") == 0) return dump_cmdp_lp();
-    if (argc > 1 && (grid_flag = cmdp_grid_variant_parse(argv[1], &grid)) >= 0)
-        return grid_flag == 0 ? cmdp_grid(argc, argv, &grid) : 1; /* 1: a bad =X, printed */
+    if (argc > 1 && (grid_flag = cmdp_grid_variant_parse(argv[1], &grid, 1)) >= 0) {
+        if (grid_flag != 0) return 1; /* a bad =X, printed */
+        while (argc > 2 && strncmp(argv[2], "--cmdp-grid", 11) == 0) { /* more variant flags */
+            if ((grid_flag = cmdp_grid_variant_parse(argv[2], &grid, 0)) < 0)
+                fprintf(stderr, "test_rl: %s: not a flag that changes the grid's settings\n", argv[2]);
+            if (grid_flag != 0) return 1;
+            memmove(argv + 2, argv + 3, (size_t)(argc - 2) * sizeof *argv); /* argv[argc] (NULL) too */
+            --argc;
+        }
+        return cmdp_grid(argc, argv, &grid);
+    }
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-sac") == 0) return sac_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-trace") == 0) return cmdp_trace(argc, argv);
