@@ -315,8 +315,8 @@
                           of 4 to 7 cubes are reduced with the 64-bit atom masks too (was 8 and
                           more); the fewest-atoms-first order by a counting sort; canonical
                           forms memoised in an array by node, not a hash table. Callgrind on
-                          the slow tail of the random formulas: -10.7% (11 formulas); held out,
-                          -5.4% (seed 782's 8) and a further -1.7% (seed 783's 6)
+                          the slow tail of the random formulas: -10.4% (11 formulas); held out,
+                          -5.4% (seed 782's 8) and a further -1.4% (seed 783's 6)
       0.5.3 (2026-12-06)  a compile that runs out of memory returns SAFERL_ERR_OUT_OF_MEMORY
                           wherever the allocation fails: a failed push left a cube list with a
                           half-written cube that the next product read past (LTLf); a symbolic
@@ -1424,8 +1424,7 @@ static void *saferl_shield__vec_push(saferl_shield__vec *v) {
     void *slot;
     if (saferl_shield__vec_reserve(v, v->count + 1) < 0) return NULL;
     slot = v->data + v->count * v->element;
-    if (v->element == sizeof(uint32_t)) *(uint32_t *)slot = 0; /* most vectors: no call to memset */
-    else memset(slot, 0, v->element);
+    memset(slot, 0, v->element);
     ++v->count;
     return slot;
 }
