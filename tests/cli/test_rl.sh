@@ -45,6 +45,32 @@ for flag in --cmdp-grid-cost-test= --cmdp-grid-cost-test=abc --cmdp-grid-cost-te
     refused "$flag" "=Z, the cost test's standard errors, must be a number in (0, 100] or none"
 done
 refused --cmdp-grid-cost-test "unknown option"
+# variant flags combine: the first from the defaults, each later one changing only what it names
+# (order free), so the comparisons made before 0.5.6 rerun with CPO's rule then
+for flags in "--cmdp-grid-cost-lambda=0.5 --cmdp-grid-cost-test=none" "--cmdp-grid --cmdp-grid-cost-test=1" \
+    "--cmdp-grid-window=0.5 --cmdp-grid-cost-test=none --cmdp-grid-relative-damping"; do
+    run $flags 2 1 1 cpo
+    [ "$status" -eq 1 ] && [ ! -s "$TMP/out" ] && grep -qF 'test_rl: 2 1: FIRST LAST, an empty grid' "$TMP/err" &&
+        ok "$flags: accepted together" || bad "$flags: accepted together" "status $status: $(head -c 300 "$TMP/err")"
+done
+run --cmdp-grid-cost-test=none --cmdp-grid-cost-lambda=0.5 1 1 1 cpo
+cp "$TMP/out" "$TMP/one_order"
+run --cmdp-grid-cost-lambda=0.5 --cmdp-grid-cost-test=none 1 1 1 cpo
+[ "$status" -eq 0 ] && [ -s "$TMP/out" ] && cmp -s "$TMP/out" "$TMP/one_order" &&
+    ok "combined flags: the same runs in either order" || bad "combined flags: the same runs in either order" "status $status"
+run --cmdp-grid-cost-test=none 1 1 1 cpo
+cp "$TMP/out" "$TMP/alone"
+run --cmdp-grid --cmdp-grid-cost-test=none 1 1 1 cpo
+[ "$status" -eq 0 ] && [ -s "$TMP/out" ] && cmp -s "$TMP/out" "$TMP/alone" &&
+    ok "--cmdp-grid then a variant: the variant alone" || bad "--cmdp-grid then a variant: the variant alone" "status $status"
+for second in --cmdp-grid --cmdp-grid-sac --cmdp-grid-continuous --cmdp-grid-windowJUNK; do
+    run --cmdp-grid-window "$second" 1 1 1 cpo
+    [ "$status" -eq 1 ] && [ ! -s "$TMP/out" ] && grep -qF -- "test_rl: $second: not a flag that changes the grid's settings" "$TMP/err" &&
+        ok "refused as a second flag: $second" || bad "refused as a second flag: $second" "status $status: $(head -c 300 "$TMP/err")"
+done
+run --cmdp-grid-window --cmdp-grid-cost-test=abc 1 1 1 cpo
+[ "$status" -eq 1 ] && [ ! -s "$TMP/out" ] && grep -qF -- "test_rl: --cmdp-grid-cost-test=abc: =Z" "$TMP/err" &&
+    ok "a second flag's bad =Z refused" || bad "a second flag's bad =Z refused" "status $status: $(head -c 300 "$TMP/err")"
 
 # the modes' other arguments: exit 1, "test_rl: ARG: reason" on stderr, nothing on stdout
 refused_args() { # FRAGMENT ARGS...
@@ -100,6 +126,9 @@ refused_args "2: cost_lambda=X must be a number in [0, 1]" --cmdp-trace-trust cp
 refused_args "0.5x: cost_lambda=X must be a number" --cmdp-trace-trust cpo 2 1 1 1 cost_lambda=0.5x
 refused_args "0: update_iters=N must be an integer in [1, 1000]" --cmdp-trace-trust cpo 2 1 1 1 update_iters=0
 refused_args "abc: critic_lr=X must be a number" --cmdp-trace-trust cpo 2 1 1 1 critic_lr=abc
+refused_args "abc: cost_test_z=Z must be a number" --cmdp-trace-trust cpo 2 1 1 1 cost_test_z=abc
+refused_args "0: cost_test_z=Z must be a number" --cmdp-trace-trust cpo 2 1 1 1 cost_test_z=0
+refused_args "None: cost_test_z=Z must be a number" --cmdp-trace-trust cpo 2 1 1 1 cost_test_z=None
 run --cmdp-trace-trust cpo 2 1
 [ "$status" -eq 1 ] && [ ! -s "$TMP/out" ] && grep -q '^usage: test_rl --cmdp-trace-trust ALGORITHM' "$TMP/err" &&
     ok "--cmdp-trace-trust, too few arguments: usage" || bad "--cmdp-trace-trust, too few arguments: usage" "status $status"
