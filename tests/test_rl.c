@@ -6113,6 +6113,22 @@ static int offpolicy_scaled_runs_agree(saferl_rl_offpolicy_algorithm algorithm, 
     return same;
 }
 
+
+/* an off-policy multiplier gain (augmented ? augmented_penalty : lagrange_kp) that is negative
+   or NaN: the desc is refused */
+static void offpolicy_gain_refused_when_negative_or_nan(int augmented) {
+    saferl_rl_offpolicy_desc d;
+    saferl_rl_offpolicy_agent a;
+    double *gain = augmented ? &d.augmented_penalty : &d.lagrange_kp;
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_SAC_LAG;
+    d.cost_count = 1;
+    *gain = -0.5;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    *gain = NAN;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+}
+
 /* The off-policy multiplier's proportional term on seeded random limits (0 too), gains and episode
    costs under both scales, against an independent running mean: e_t, the violation Adam steps on
    ((J - d) / d under RELATIVE with d > 0, J - d otherwise), averaged as m_t = 0.9 m_t-1 + 0.1 e_t
@@ -6160,17 +6176,7 @@ TEST(offpolicy_proportional_multiplier_follows_its_rule) {
         saferl_rl_offpolicy_destroy(&with);
         saferl_rl_offpolicy_destroy(&without);
     }
-    {
-        saferl_rl_offpolicy_desc d;
-        saferl_rl_offpolicy_agent a;
-        memset(&d, 0, sizeof d);
-        d.algorithm = SAFERL_RL_SAC_LAG;
-        d.cost_count = 1;
-        d.lagrange_kp = -0.5;
-        CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
-        d.lagrange_kp = NAN;
-        CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
-    }
+    offpolicy_gain_refused_when_negative_or_nan(0);
 }
 
 /* augmented_penalty's multiplier (CAL's augmented Lagrangian): lambda = max(0, integral + c g),
@@ -6211,17 +6217,7 @@ TEST(offpolicy_augmented_multiplier_follows_its_rule) {
         saferl_rl_offpolicy_destroy(&with);
         saferl_rl_offpolicy_destroy(&without);
     }
-    {
-        saferl_rl_offpolicy_desc d;
-        saferl_rl_offpolicy_agent a;
-        memset(&d, 0, sizeof d);
-        d.algorithm = SAFERL_RL_SAC_LAG;
-        d.cost_count = 1;
-        d.augmented_penalty = -0.5;
-        CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
-        d.augmented_penalty = NAN;
-        CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
-    }
+    offpolicy_gain_refused_when_negative_or_nan(1);
 }
 
 /* augmented_penalty's g against an independent computation. No updates (random_steps beyond the
