@@ -4794,6 +4794,27 @@ static void saferl_shield__walk_cubes(saferl_shield__formulas *f, uint32_t dnf, 
     }
 }
 
+/* A memo by node id (canon_at, cube_list_at): one uint32_t a node, the value + 1, 0 while the
+   node is not met. Nodes never change, so an entry holds for the whole compile. */
+static int saferl_shield__node_memo_get(const saferl_shield__vec *memo, uint32_t id, uint32_t *value) {
+    if (id >= memo->count || ((const uint32_t *)(void *)memo->data)[id] == 0) return 0;
+    *value = ((const uint32_t *)(void *)memo->data)[id] - 1;
+    return 1;
+}
+
+/* Stores value for node id; 0, or -1 with f->out_of_memory set. */
+static int saferl_shield__node_memo_set(saferl_shield__formulas *f, saferl_shield__vec *memo, uint32_t id,
+                                        uint32_t value) {
+    uint32_t *entries;
+    if (saferl_shield__vec_reserve(memo, f->nodes.count) < 0) {
+        f->out_of_memory = 1;
+        return -1;
+    }
+    entries = (uint32_t *)(void *)memo->data;
+    while (memo->count <= id) entries[memo->count++] = 0;
+    entries[id] = value + 1;
+    return 0;
+}
 
 /* The offset in f->cube_lists of dnf's cubes as saferl_shield__walk_cubes puts them:
    [words, cubes, the words, each cube's node]; NOT_MET when out of memory. Nodes never
@@ -4801,12 +4822,11 @@ static void saferl_shield__walk_cubes(saferl_shield__formulas *f, uint32_t dnf, 
    the cubes of every part, and the parts recur across states and letters (the slowest of
    the bench's formulas walked 39,000 chains for 2,551 unions, 18% of its compile). */
 static uint32_t saferl_shield__cube_list(saferl_shield__formulas *f, uint32_t dnf) {
-    saferl_shield__vec *lists = &f->cube_lists, *at = &f->cube_list_at;
-    uint32_t *words;
+    saferl_shield__vec *lists = &f->cube_lists;
+    uint32_t *words, known;
     size_t start = lists->count, cubes;
-    if (dnf < at->count && ((const uint32_t *)(void *)at->data)[dnf]) return ((const uint32_t *)(void *)at->data)[dnf] - 1;
-    if (start >= 0xFFFFFFFFu - 2 || saferl_shield__vec_reserve(lists, start + 2) < 0 ||
-        saferl_shield__vec_reserve(at, f->nodes.count) < 0) {
+    if (saferl_shield__node_memo_get(&f->cube_list_at, dnf, &known)) return known;
+    if (start >= 0xFFFFFFFFu - 2 || saferl_shield__vec_reserve(lists, start + 2) < 0) {
         f->out_of_memory = 1;
         return SAFERL_SHIELD__NOT_MET;
     }
@@ -4814,7 +4834,8 @@ static uint32_t saferl_shield__cube_list(saferl_shield__formulas *f, uint32_t dn
     f->cube_list_nodes.count = 0;
     saferl_shield__walk_cubes(f, dnf, lists, &f->cube_list_nodes);
     cubes = f->cube_list_nodes.count;
-    if (f->out_of_memory || saferl_shield__vec_reserve(lists, lists->count + cubes) < 0 || lists->count + cubes >= 0xFFFFFFFFu) {
+    if (f->out_of_memory || saferl_shield__vec_reserve(lists, lists->count + cubes) < 0 || lists->count + cubes >= 0xFFFFFFFFu ||
+        saferl_shield__node_memo_set(f, &f->cube_list_at, dnf, (uint32_t)start) < 0) {
         f->out_of_memory = 1;
         lists->count = start;
         return SAFERL_SHIELD__NOT_MET;
@@ -4824,8 +4845,6 @@ static uint32_t saferl_shield__cube_list(saferl_shield__formulas *f, uint32_t dn
     words[start + 1] = (uint32_t)cubes;
     memcpy(words + lists->count, f->cube_list_nodes.data, cubes * sizeof(uint32_t));
     lists->count += cubes;
-    while (at->count <= dnf) ((uint32_t *)(void *)at->data)[at->count++] = 0;
-    ((uint32_t *)(void *)at->data)[dnf] = (uint32_t)start + 1;
     return (uint32_t)start;
 }
 
@@ -5219,11 +5238,10 @@ static uint32_t saferl_shield__cubes_node(saferl_shield__formulas *f, const safe
    array by node id: a probe of a hash table was a tenth of the slow formulas' compile). */
 static uint32_t saferl_shield__canon(saferl_shield__formulas *f, uint32_t id) {
     saferl_shield__node n = *saferl_shield__at(f, id);
-    uint32_t x, y, result, *memo;
+    uint32_t x, y, result;
     if (n.op != SAFERL_SHIELD__AND && n.op != SAFERL_SHIELD__OR) return id;
     if (f->out_of_memory || f->over_budget) return SAFERL_SHIELD__FALSE;
-    if (id < f->canon_at.count && ((const uint32_t *)(void *)f->canon_at.data)[id])
-        return ((const uint32_t *)(void *)f->canon_at.data)[id] - 1;
+    if (saferl_shield__node_memo_get(&f->canon_at, id, &result)) return result;
     x = saferl_shield__canon(f, n.a);
     y = saferl_shield__canon(f, n.b);
     f->cubes.count = 0;
@@ -5240,13 +5258,7 @@ static uint32_t saferl_shield__canon(saferl_shield__formulas *f, uint32_t id) {
     saferl_shield__charge(f, 1);
     result = f->out_of_memory || f->over_budget ? (uint32_t)SAFERL_SHIELD__FALSE
                                                 : saferl_shield__cubes_node(f, &f->cubes, n.op == SAFERL_SHIELD__OR ? &f->cube_nodes : NULL);
-    if (saferl_shield__vec_reserve(&f->canon_at, f->nodes.count) < 0) {
-        f->out_of_memory = 1;
-        return SAFERL_SHIELD__FALSE;
-    }
-    memo = (uint32_t *)(void *)f->canon_at.data;
-    while (f->canon_at.count <= id) memo[f->canon_at.count++] = 0;
-    memo[id] = result + 1;
+    if (saferl_shield__node_memo_set(f, &f->canon_at, id, result) < 0) return SAFERL_SHIELD__FALSE;
     return result;
 }
 
