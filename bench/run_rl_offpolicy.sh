@@ -128,7 +128,9 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
                     run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-alm sac-lag step && cat "$out.part" >>"$out"
                 fi
             else
-                run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative all mixture && cat "$out.part" >>"$out"
+                # the mixture map ran before 0.5.6: SAC-Lag with the rule then (TD3-Lag's is unchanged)
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-plain sac-lag mixture && cat "$out.part" >>"$out"
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative td3-lag mixture && cat "$out.part" >>"$out"
                 run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 cost-units all mixture && cat "$out.part" >>"$out"
             fi
             rm -f "$out.part"
