@@ -1574,7 +1574,7 @@ SAFERL_GP__INLINE void saferl_gp__solve_columns_tiled(const double *l, size_t ld
         for (q = 0; q < m; ++q) sumsq[q] = 0.0;
     for (c0 = 0; c0 < m; c0 += SAFERL_GP__SOLVE_CHUNK) {
         uint32_t end = m - c0 < SAFERL_GP__SOLVE_CHUNK ? m : c0 + SAFERL_GP__SOLVE_CHUNK;
-        uint32_t tiled = c0 + (end - c0) / tile * tile;
+        uint32_t tiled = end - (end - c0) % tile; /* so that end - tiled < tile is plain to the compiler */
         for (i = 0; i < head; ++i) {
             const double *row = l + (size_t)i * ld, inverse = 1.0 / row[i];
             double *vi = v + (size_t)i * ldv;
@@ -1614,9 +1614,9 @@ SAFERL_GP__INLINE void saferl_gp__solve_columns_tiled(const double *l, size_t ld
                Cholesky's last block of rows is often narrower than 16). Not in the fused copy:
                predict's blocks are 64 wide, and there this path made GCC 12 keep one
                accumulator on the stack (twice the solve's time at n = 200). */
-            if (tile == 16 && !fused && q + 8 <= end) {
-                saferl_gp__solve_tile8(l0, ld, i, inverse, v, ldv, q, sumsq);
-                q += 8;
+            if (tile == 16 && !fused && end - tiled >= 8) { /* not q + 8 <= end: GCC cannot bound q there */
+                saferl_gp__solve_tile8(l0, ld, i, inverse, v, ldv, tiled, sumsq);
+                q = tiled + 8;
             }
 #endif
             for (; q < end; ++q) { /* columns left over from the tiles: one at a time, same order */
