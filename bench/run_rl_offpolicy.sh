@@ -90,10 +90,10 @@ done
 
 # the augmented Lagrangian (relative-alm, c = 1) against discrete SAC-Lag's default (relative, no
 # augmented term): CMDPs 1-3 (development), 19-21 (held out, the rule's set), then 22-24 and 4-6
-# (run after the rule had decided, for information; README)
+# (run after the rule had decided, for information; README), 25-30 (the second rule's held-out set)
 echo
 echo "== discrete SAC-Lag with the augmented Lagrangian (relative-alm) against its default (relative)"
-for cmdps in "1 3" "19 21" "22 24" "4 6"; do
+for cmdps in "1 3" "19 21" "22 24" "4 6" "25 30"; do
     out=build/bench_rl_cmdp_sac_alm_${cmdps/ /_}.txt
     : >"$out"
     for rule in relative relative-alm; do
