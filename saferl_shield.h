@@ -5272,8 +5272,12 @@ static void saferl_shield__successor_start(saferl_shield__formulas *f, uint32_t 
     size_t p, i;
     f->succ_residual = residual;
     f->succ_state.count = f->succ_atoms.count = f->succ_tuples.count = 0;
-    saferl_shield__index_free(&f->succ_memo);
-    saferl_shield__index_start(&f->succ_memo, f->allocator);
+    if (f->succ_memo.table_capacity <= 1024) { /* kept when small: a free and a new table per state */
+        saferl_shield__index_clear(&f->succ_memo); /* were 3% of formulas with thousands of states */
+    } else {
+        saferl_shield__index_free(&f->succ_memo);
+        saferl_shield__index_start(&f->succ_memo, f->allocator);
+    }
     saferl_shield__put_cubes(f, residual, &f->succ_state, NULL);
     if (saferl_shield__vec_reserve(index, f->nodes.count) < 0) f->out_of_memory = 1;
     w = (uint32_t *)(void *)f->succ_state.data;
