@@ -3655,6 +3655,8 @@ typedef struct saferl_shield__formulas {
     uint32_t succ_residual;            /* the state being expanded (FALSE: none yet) */
     saferl_shield__index progress_ids; /* progression, memoised: (node, letter) -> progress_results */
     saferl_shield__vec progress_results;
+    saferl_shield__vec progress_at;    /* uint32_t, the same memo for letters 0-3: node * 4 + letter -> result + 1 */
+    size_t progress_at_entries;        /* results stored in progress_at */
     saferl_shield__vec finite_verdict; /* uint8_t per node, LTLf: saferl_shield__finite_verdict's memo */
     uint32_t root;                     /* the parsed formula, for errors about the whole of it */
     int simplify;                      /* implications between atoms on (tests turn them off) */
@@ -3913,6 +3915,8 @@ static int saferl_shield__formulas_start(saferl_shield__formulas *f, const safer
     f->succ_residual = SAFERL_SHIELD__FALSE;
     saferl_shield__index_start(&f->progress_ids, allocator);
     saferl_shield__vec_start(&f->progress_results, sizeof(uint32_t), allocator);
+    saferl_shield__vec_start(&f->progress_at, sizeof(uint32_t), allocator);
+    f->progress_at_entries = 0;
     saferl_shield__vec_start(&f->finite_verdict, sizeof(uint8_t), allocator);
     saferl_shield__make(f, SAFERL_SHIELD__TRUE, 0, 0, 0, 0, 0, 0);
     saferl_shield__make(f, SAFERL_SHIELD__FALSE, 0, 0, 0, 0, 0, 0);
@@ -3951,6 +3955,7 @@ static void saferl_shield__formulas_free(saferl_shield__formulas *f) {
     saferl_shield__vec_free(&f->junction_words);
     saferl_shield__index_free(&f->progress_ids);
     saferl_shield__vec_free(&f->progress_results);
+    saferl_shield__vec_free(&f->progress_at);
     saferl_shield__vec_free(&f->finite_verdict);
     saferl_shield__release(f->allocator, f->table);
     f->table = NULL;
@@ -4569,11 +4574,25 @@ static uint32_t saferl_shield__progress_rule(saferl_shield__formulas *f, uint32_
 #undef SAFERL_SHIELD__P
 }
 
+/* Forgets every progression (when the letters change meaning, or the memo grows past a
+   million entries). */
+static void saferl_shield__progress_forget(saferl_shield__formulas *f) {
+    saferl_shield__index_free(&f->progress_ids);
+    saferl_shield__index_start(&f->progress_ids, f->allocator);
+    f->progress_results.count = 0;
+    f->progress_at.count = 0;
+    f->progress_at_entries = 0;
+}
+
 /* The residual of id after reading letter: what the rest of the trace must satisfy. Memoised
-   per (node, letter): the atoms of one state recur in its cubes and in the next states. */
+   per (node, letter): the atoms of one state recur in its cubes and in the next states.
+   Letters 0-3 (every letter of one or two propositions, where the slow random formulas are)
+   are memoised in an array by node id, the others in a hash table (its probe was 8% of
+   their compile). */
 static uint32_t saferl_shield__progress(saferl_shield__formulas *f, uint32_t id, uint32_t letter) {
     const saferl_shield__node *n = saferl_shield__at(f, id);
-    uint32_t k, result;
+    uint32_t k, result, *at;
+    size_t slot = (size_t)id * 4 + letter, i;
     int added;
     if (f->out_of_memory || f->over_budget || saferl_shield__charge(f, 1)) return SAFERL_SHIELD__FALSE;
     switch (n->op) {
@@ -4582,6 +4601,21 @@ static uint32_t saferl_shield__progress(saferl_shield__formulas *f, uint32_t id,
     case SAFERL_SHIELD__NPROP: return ((letter >> f->letter_bit[n->a]) & 1u) ? SAFERL_SHIELD__FALSE : SAFERL_SHIELD__TRUE;
     case SAFERL_SHIELD__NEXT: case SAFERL_SHIELD__WEAK_NEXT: return n->a;
     default: break;
+    }
+    if (letter < 4) {
+        if (slot < f->progress_at.count && (result = ((const uint32_t *)(void *)f->progress_at.data)[slot]) != 0)
+            return result - 1;
+        result = saferl_shield__progress_rule(f, id, letter);
+        if (saferl_shield__vec_reserve(&f->progress_at, slot + 1) < 0) {
+            f->out_of_memory = 1;
+            return SAFERL_SHIELD__FALSE;
+        }
+        at = (uint32_t *)(void *)f->progress_at.data;
+        for (i = f->progress_at.count; i <= slot; ++i) at[i] = 0;
+        if (f->progress_at.count <= slot) f->progress_at.count = slot + 1;
+        at[slot] = result + 1;
+        ++f->progress_at_entries;
+        return result;
     }
     if (saferl_shield__index_get(&f->progress_ids, ((uint64_t)id << 16) | letter, &k, &added) < 0 ||
         (added && !saferl_shield__vec_push(&f->progress_results))) {
@@ -5470,11 +5504,7 @@ static uint32_t saferl_shield__successor(saferl_shield__formulas *f, uint32_t re
     uint32_t *tuple, k, result;
     uint64_t hash = 0x9E3779B97F4A7C15ull;
     int added;
-    if (f->progress_ids.keys.count > (1u << 20)) {
-        saferl_shield__index_free(&f->progress_ids);
-        saferl_shield__index_start(&f->progress_ids, f->allocator);
-        f->progress_results.count = 0;
-    }
+    if (f->progress_ids.keys.count + f->progress_at_entries > (1u << 20)) saferl_shield__progress_forget(f);
     if (f->cube_lists.count > (1u << 20)) { /* the flat cube lists too, past 4 MB: walked again when met */
         f->cube_lists.count = 0;
         memset(f->cube_list_at.data, 0, f->cube_list_at.count * sizeof(uint32_t));
@@ -6141,9 +6171,7 @@ static saferl_result saferl_shield__compile_group(saferl_shield__formulas *f, co
         f->used[bit] = (unsigned char)((props >> bit) & 1u);
         f->used_count += f->used[bit];
     }
-    saferl_shield__index_free(&f->progress_ids);
-    saferl_shield__index_start(&f->progress_ids, f->allocator);
-    f->progress_results.count = 0;
+    saferl_shield__progress_forget(f);
     f->succ_residual = SAFERL_SHIELD__FALSE;
     part = saferl_shield__canon(f, part);
     if (f->out_of_memory || f->over_budget) return saferl_shield__too_big(f);
