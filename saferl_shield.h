@@ -217,7 +217,9 @@
         for i <= j: a pending deadline is one window, not a chain of X of its own. So there
         are at most 2^(2^n) states (in
         practice a few per state of the minimal monitor: G(a) R G(b) needs 2 residuals,
-        G(p -> F[0..k] s) k + 2). Progression is memoised per (node, letter); a successor is
+        G(p -> F[0..k] s) k + 2). Progression is memoised per (node, letter) (letters 0-3,
+        every letter of one or two propositions, in an array by node; the others in a hash
+        table); a successor is
         the union over the state's cubes of the conjunction of their atoms' residuals, and
         both are memoised across states and letters by their sorted operand lists (a hash
         table of id lists, not nodes: the cubes of G over overlapping F windows recur, 24,663
