@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.4.8 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+/* saferl_gp.h - v0.4.9 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
                           StageOpt, safe UCB, the PLS online stage, continuous boxes,
                           constrained EI)
                           public domain or MIT; see the end of the file
@@ -71,12 +71,13 @@
         RBF rho = exp(-r^2/2); Matern 3/2 (1 + sqrt3 r) exp(-sqrt3 r); Matern 5/2
         (1 + sqrt5 r + 5 r^2/3) exp(-sqrt5 r): scikit-learn's ConstantKernel * RBF / Matern.
         r^2 is summed from differences (never |x|^2 + |x'|^2 - 2 x.x', which goes negative).
-        exp is evaluated by saferl_gp__exp_nonpositive, a range reduction plus a degree-11
-        minimax polynomial the compiler vectorises (kernel rows hold millions of them at
-        |Z| = 10^4): within 4.4e-16 relative of libm's exp on [-708, 0] (2 10^8 points), and
-        0 below -708 (< 3.3e-308).
+        exp is evaluated by saferl_gp__exp_nonpositive, Tang's table-driven method (a range
+        reduction by ln2 / 16, a table of 2^(i/16), a degree-6 minimax polynomial) that the
+        compiler vectorises (kernel rows hold millions of them at |Z| = 10^4; the AVX-512
+        copy looks the table up with one permute): within 2.3e-16 relative (1 ulp) of libm's
+        exp on [-708, 0] (2 10^8 points), and 0 below -708 (< 3.3e-308).
         Kernel rows go 64 points at a time, copied by dimension first (d <= 16), in three
-        passes (squared distances, the exp's range reduction, its polynomial) so that every
+        passes (squared distances, the exp's range reduction, the rest of the exp) so that every
         loop vectorises and none is a dependency chain longer than the out-of-order window
         covers; every value has the bits of the scalar saferl_gp_kernel_value.
       * The model: y = y_offset + y_scale * (f(x) + noise), f ~ GP(0, k), noise ~ N(0, noise
@@ -298,6 +299,19 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.4.9 (2026-12-06)  new bits in the kernel values (the same on every dispatch path): the
+                          exp is Tang's table-driven method (x = k ln2 / 16 + r, a table of
+                          2^(i/16), a degree-6 minimax polynomial on |r| <= ln2 / 32) in place
+                          of the degree-11 polynomial on |r| <= ln2 / 2: 8 multiplies and 6
+                          adds after the reduction instead of 14 and 11, the table looked up
+                          by one AVX-512 permute in the AVX-512 copies. Max relative error
+                          against libm's exp on 2 10^8 points of [-708, 0]: 2.22e-16 (1 ulp;
+                          4.33e-16 before). The exp alone 0.446 -> 0.39 ns a value (AVX-512,
+                          load 7); fit + predict at n = 100, |Z| = 10^3 about 4% faster. The
+                          SafeOpt fingerprint re-recorded (16 ties between candidates whose
+                          widths agree to 13-15 digits break the other way). GCC 12 builds
+                          bench/gp_phases.c with -Werror (the multi-column solve's last tile
+                          boundary written so that it sees the bound).
       0.4.8 (2026-12-06)  saferl_gp_predict pads a block of queries that is not a whole number
                           of the solve's tiles wide (2 or more columns left over) with zero
                           columns, so the solve runs whole tiles; the same bits (each query's
@@ -383,8 +397,8 @@
 
 #define SAFERL_GP_VERSION_MAJOR 0
 #define SAFERL_GP_VERSION_MINOR 4
-#define SAFERL_GP_VERSION_PATCH 8
-#define SAFERL_GP_VERSION_STRING "0.4.8"
+#define SAFERL_GP_VERSION_PATCH 9
+#define SAFERL_GP_VERSION_STRING "0.4.9"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
@@ -1135,7 +1149,22 @@ static int saferl_gp__have_avx512(void) {
         if (saferl_gp__have_avx2()) name##_avx2 args;                                                              \
         else name##_portable args;                                                                                 \
     }
+/* The same for a body whose first parameter, wide, is 1 in its AVX-512 copy only: there it
+   may run code written for AVX-512 (saferl_gp__exp_finish_wide) with the same bits. */
+#  define SAFERL_GP__ARGS_NARROW(...) (0, __VA_ARGS__)
+#  define SAFERL_GP__ARGS_WIDE(...) (1, __VA_ARGS__)
+#  define SAFERL_GP__DISPATCHED_WIDE_VOID(name, params, args)                                                      \
+    static void name##_portable params { name##_body SAFERL_GP__ARGS_NARROW args; }                                \
+    __attribute__((target("avx2"))) static void name##_avx2 params { name##_body SAFERL_GP__ARGS_NARROW args; }    \
+    __attribute__((target("avx512f"))) static void name##_avx512 params { name##_body SAFERL_GP__ARGS_WIDE args; } \
+    static void name params {                                                                                      \
+        if (saferl_gp__have_avx512()) name##_avx512 args;                                                          \
+        else if (saferl_gp__have_avx2()) name##_avx2 args;                                                         \
+        else name##_portable args;                                                                                 \
+    }
 #else
+#  define SAFERL_GP__ARGS_NARROW(...) (0, __VA_ARGS__)
+#  define SAFERL_GP__DISPATCHED_WIDE_VOID(name, params, args) static void name params { name##_body SAFERL_GP__ARGS_NARROW args; }
 #  define SAFERL_GP__DISPATCHED(type, name, params, args) static type name params { return name##_body args; }
 #  define SAFERL_GP__DISPATCHED_VOID(name, params, args) static void name params { name##_body args; }
 #  define SAFERL_GP__DISPATCHED_AVX2(type, name, params, args) SAFERL_GP__DISPATCHED(type, name, params, args)
@@ -1574,7 +1603,7 @@ SAFERL_GP__INLINE void saferl_gp__solve_columns_tiled(const double *l, size_t ld
         for (q = 0; q < m; ++q) sumsq[q] = 0.0;
     for (c0 = 0; c0 < m; c0 += SAFERL_GP__SOLVE_CHUNK) {
         uint32_t end = m - c0 < SAFERL_GP__SOLVE_CHUNK ? m : c0 + SAFERL_GP__SOLVE_CHUNK;
-        uint32_t tiled = c0 + (end - c0) / tile * tile;
+        uint32_t tiled = end - (end - c0) % tile; /* so that end - tiled < tile is plain to the compiler */
         for (i = 0; i < head; ++i) {
             const double *row = l + (size_t)i * ld, inverse = 1.0 / row[i];
             double *vi = v + (size_t)i * ldv;
@@ -1614,9 +1643,9 @@ SAFERL_GP__INLINE void saferl_gp__solve_columns_tiled(const double *l, size_t ld
                Cholesky's last block of rows is often narrower than 16). Not in the fused copy:
                predict's blocks are 64 wide, and there this path made GCC 12 keep one
                accumulator on the stack (twice the solve's time at n = 200). */
-            if (tile == 16 && !fused && q + 8 <= end) {
-                saferl_gp__solve_tile8(l0, ld, i, inverse, v, ldv, q, sumsq);
-                q += 8;
+            if (tile == 16 && !fused && end - tiled >= 8) { /* not q + 8 <= end: GCC cannot bound q there */
+                saferl_gp__solve_tile8(l0, ld, i, inverse, v, ldv, tiled, sumsq);
+                q = tiled + 8;
             }
 #endif
             for (; q < end; ++q) { /* columns left over from the tiles: one at a time, same order */
@@ -1742,19 +1771,35 @@ static uint32_t saferl_gp__cholesky(double *a, uint32_t n, size_t ld, double *wo
 
 /* e^x for x <= 0 (callers pass -r^2/2 or -r), in a branch-free form the compiler vectorises:
    libm's exp is one call per element, and at |Z| = 10^4 candidates the kernel rows hold
-   millions of them. x = k ln2 + r with k = round(x / ln2): adding 1.5 * 2^52 rounds and
-   leaves k in the low mantissa bits; ln2 is split into a high part with trailing zero bits
-   (k ln2_hi is exact) and a low part, so |r| <= ln2 / 2. e^r is the degree-11 polynomial of
-   least maximum relative error on that interval (Remez exchange in 50-digit arithmetic,
-   bench/gp_exp_minimax.py; 3.1e-18 relative before its coefficients are rounded to doubles:
-   two multiply-adds fewer than Taylor's degree 13 for the same accuracy), in Estrin's form
-   (short dependency chains), and 2^k is written into the exponent bits. The clamp at -708 and the zero below it are
-   done on the bits as integers: floating-point compares would keep GCC from vectorising
-   (they may trap). Max relative error against libm's exp over [-708, 0]: 4.33e-16 on 2 10^8
-   points (as the Taylor form's 4.35e-16: both are rounding, 2 ulp of libm's value);
-   tests/test_gp.c checks 6e-16 on 10^6 points and the ends. Below -708 (e^x < 3.3e-308)
-   the result is 0. */
-SAFERL_GP__INLINE double saferl_gp__exp_reduce(double x, uint64_t *scale_bits) {
+   millions of them. Tang's table-driven method with 16 entries: x = k ln2 / 16 + r with
+   k = round(16 x / ln2): adding 1.5 * 2^52 rounds and leaves k in the low mantissa bits;
+   ln2 / 16 is split into a high part with trailing zero bits (k ln2_hi / 16 is exact for
+   |k| < 2^21) and a low part, so |r| <= ln2 / 32. Then e^x = 2^(k >> 4) T[k & 15] e^r with
+   T[i] = 2^(i / 16) rounded to doubles, and e^r = 1 + q(r), q of degree 6 with q(0) = 0,
+   q'(0) = 1 and the least maximum relative error 1.2e-17 on that interval (Remez exchange
+   in 50-digit arithmetic, bench/gp_exp_minimax.py, which also prints T). The result is
+   s + s q with s = 2^(k >> 4) T[k & 15] (the power of two added to T's exponent bits as an
+   integer: the result is normal down to the clamp), so T's rounding and the last add are
+   the only roundings of size: 8 multiplies and 6 adds after the reduction, against 14 and
+   11 of the degree-11 polynomial on |r| <= ln2 / 2 it replaced (0.4.9). The 16 entries fit
+   one AVX-512 two-register permute (saferl_gp__exp_finish_wide); elsewhere the compiler
+   loads them. The clamp at -708 and the zero below it are done on the bits as integers:
+   floating-point compares would keep GCC from vectorising (they may trap). Max relative
+   error against libm's exp over [-708, 0]: 2.22e-16 on 2 10^8 points (1 ulp; 4.33e-16 with
+   the degree-11 polynomial); tests/test_gp.c checks 6e-16 on 10^6 points and the ends. Below -708 (e^x < 3.3e-308) the result is 0.
+   saferl_gp__exp_reduce returns r and the bits of k (0 below the clamp). */
+static const double saferl_gp__exp2_sixteenths[16] = {
+    1.0, 1.0442737824274138, 1.0905077326652577, 1.1387886347566916, 1.189207115002721, 1.241857812073484,
+    1.2968395546510096, 1.3542555469368927, 1.4142135623730951, 1.4768261459394993, 1.5422108254079407,
+    1.6104903319492543, 1.681792830507429, 1.7562521603732995, 1.8340080864093424, 1.9152065613971474};
+#define SAFERL_GP__EXP_Q2 0.49999999999999606
+#define SAFERL_GP__EXP_Q3 0.16666666664417962
+#define SAFERL_GP__EXP_Q4 0.041666666693250587
+#define SAFERL_GP__EXP_Q5 0.0083334719210538914
+#define SAFERL_GP__EXP_Q6 0.0013888594053175015
+#define SAFERL_GP__EXP_EXPONENT_MASK 0xfff0000000000000u /* sign and exponent bits */
+
+SAFERL_GP__INLINE double saferl_gp__exp_reduce(double x, uint64_t *k_bits) {
     const double shifter = 6755399441055744.0; /* 1.5 * 2^52 */
     const int64_t lowest = -4573933187176071168; /* the bits of -708.0 as a signed integer */
     double y, t, k;
@@ -1766,27 +1811,71 @@ SAFERL_GP__INLINE double saferl_gp__exp_reduce(double x, uint64_t *scale_bits) {
     keep = bits_x > lowest ? 0u : ~(uint64_t)0;
     bits_x = bits_x > lowest ? lowest : bits_x;
     memcpy(&y, &bits_x, sizeof y);
-    t = y * 1.4426950408889634074 + shifter;
+    t = y * 23.083120654223414 + shifter; /* 16 / ln2 */
     k = t - shifter;
     memcpy(&bits, &t, sizeof bits);
-    *scale_bits = ((bits + 1023u) << 52) & keep; /* (k + 1023) << 52: the bits above k shift out */
-    return (y - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+    *k_bits = bits & keep; /* k in the low bits (two's complement), or 0 below the clamp */
+    return (y - k * (6.93147180369123816490e-01 / 16)) - k * (1.90821492927058770002e-10 / 16);
 }
 
-SAFERL_GP__INLINE double saferl_gp__exp_finish(double r, uint64_t scale_bits) {
-    double r2 = r * r, r4 = r2 * r2, p, scale;
-    p = ((1.0 + r) + (5.0000000000000178e-01 + 1.6666666666666169e-01 * r) * r2) +
-        ((4.1666666666492769e-02 + 8.333333333559274e-03 * r) + (1.3888888951224402e-03 + 1.984126943267367e-04 * r) * r2) * r4 +
-        ((2.480148652097714e-05 + 2.7557622534929386e-06 * r) + (2.763229344734059e-07 + 2.4994303843316864e-08 * r) * r2) *
-            (r4 * r4);
-    memcpy(&scale, &scale_bits, sizeof scale);
-    return p * scale;
+/* q(r) and s + s q, written once for the scalar and the AVX-512 code (the same operations in
+   the same order, so the same bits) */
+#define SAFERL_GP__EXP_TAIL(MUL, ADD, C, r, s)                                                                      \
+    {                                                                                                               \
+        r2 = MUL(r, r);                                                                                             \
+        r4 = MUL(r2, r2);                                                                                           \
+        q = ADD(ADD(r, MUL(r2, ADD(C(SAFERL_GP__EXP_Q2), MUL(C(SAFERL_GP__EXP_Q3), r)))),                           \
+                MUL(r4, ADD(ADD(C(SAFERL_GP__EXP_Q4), MUL(C(SAFERL_GP__EXP_Q5), r)), MUL(r2, C(SAFERL_GP__EXP_Q6))))); \
+        e = ADD(s, MUL(s, q));                                                                                      \
+    }
+#define SAFERL_GP__MUL(a, b) ((a) * (b))
+#define SAFERL_GP__ADD(a, b) ((a) + (b))
+#define SAFERL_GP__SCALAR(c) (c)
+
+SAFERL_GP__INLINE double saferl_gp__exp_finish(double r, uint64_t k_bits) {
+    const uint64_t keep = k_bits ? ~(uint64_t)0 : 0u;
+    const double t = saferl_gp__exp2_sixteenths[k_bits & 15]; /* indexing the array itself: GCC 12 vectorises this load, not one through a pointer */
+    double s, r2, r4, q, e;
+    uint64_t bits;
+    memcpy(&bits, &t, sizeof bits);
+    bits = (bits + ((k_bits << 48) & SAFERL_GP__EXP_EXPONENT_MASK)) & keep; /* T 2^(k >> 4) */
+    memcpy(&s, &bits, sizeof s);
+    SAFERL_GP__EXP_TAIL(SAFERL_GP__MUL, SAFERL_GP__ADD, SAFERL_GP__SCALAR, r, s)
+    return e;
 }
+
+#if defined(SAFERL_GP__DISPATCH)
+/* out[j] = factor e^x_j from saferl_gp__exp_reduce's r and k bits, 8 values a vector: the
+   table lookup as one two-register permute (its index is k's low 4 bits as they are), which
+   the compilers do not find from the scalar code (GCC 12 loads the 8 entries one by one:
+   0.55 against 0.35 ns a value); the rest saferl_gp__exp_finish's operations in its order.
+   Called by the AVX-512 copies of the kernel rows. */
+#define SAFERL_GP__MUL_WIDE(a, b) _mm512_mul_pd((a), (b))
+#define SAFERL_GP__ADD_WIDE(a, b) _mm512_add_pd((a), (b))
+__attribute__((target("avx512f"))) static inline void saferl_gp__exp_finish_wide(const double *reduced,
+                                                                                  const uint64_t *k_bits, double factor,
+                                                                                  double *out, uint32_t count) {
+    const __m512d low = _mm512_loadu_pd(saferl_gp__exp2_sixteenths), high = _mm512_loadu_pd(saferl_gp__exp2_sixteenths + 8);
+    const __m512i exponent_mask = _mm512_set1_epi64((long long)SAFERL_GP__EXP_EXPONENT_MASK);
+    uint32_t j;
+    for (j = 0; j + 8 <= count; j += 8) {
+        const __m512i k = _mm512_loadu_si512((const void *)(k_bits + j));
+        const __m512d r = _mm512_loadu_pd(reduced + j);
+        __m512i bits = _mm512_castpd_si512(_mm512_permutex2var_pd(low, k, high));
+        __m512d s, r2, r4, q, e;
+        bits = _mm512_add_epi64(bits, _mm512_and_si512(_mm512_slli_epi64(k, 48), exponent_mask));
+        s = _mm512_maskz_mov_pd(_mm512_test_epi64_mask(k, k), _mm512_castsi512_pd(bits));
+        SAFERL_GP__EXP_TAIL(SAFERL_GP__MUL_WIDE, SAFERL_GP__ADD_WIDE, _mm512_set1_pd, r, s)
+        _mm512_storeu_pd(out + j, _mm512_mul_pd(_mm512_set1_pd(factor), e));
+    }
+    for (; j < count; ++j) out[j] = factor * saferl_gp__exp_finish(reduced[j], k_bits[j]);
+}
+#endif
 
 SAFERL_GP__INLINE double saferl_gp__exp_nonpositive(double x) {
-    uint64_t scale_bits;
-    double r = saferl_gp__exp_reduce(x, &scale_bits);
-    return saferl_gp__exp_finish(r, scale_bits);
+    uint64_t k_bits;
+    double r = saferl_gp__exp_reduce(x, &k_bits);
+    return saferl_gp__exp_finish(r, k_bits);
 }
 
 static double saferl_gp__r2(const double *a, const double *b, const double *inverse_lengthscale, uint32_t dim) {
@@ -1815,42 +1904,57 @@ static double saferl_gp__rho(saferl_gp_kernel kernel, double r2) {
 
 /* w[j] := s2 * rho(w[j]) for count <= 64 squared distances of one kernel (a constant once
    inlined, so each kernel's loops vectorise). The exp goes in two passes, the range
-   reduction and then the polynomial, through arrays on the stack: one loop with the whole
+   reduction and then the rest, through arrays on the stack: one loop with the whole
    exp is a dependency chain of some 50 cycles that the out-of-order window cannot overlap
    enough (measured 6.2 cycles an element with AVX2, 4.6 in two passes); the operations and
    their order are those of saferl_gp__rho. The Matern kernels' sqrt is a loop of its own
-   (saferl_gp__sqrt_row). */
-SAFERL_GP__INLINE void saferl_gp__rho_block(const saferl_gp_kernel kernel, double signal_variance, double *w,
-                                            uint32_t count) {
-    double r[64], reduced[64];
-    uint64_t scale[64];
+   (saferl_gp__sqrt_row). wide: the AVX-512 copy, whose second pass is
+   saferl_gp__exp_finish_wide (a constant once inlined). */
+SAFERL_GP__INLINE void saferl_gp__exp_finish_block(const int wide, const double *reduced, const uint64_t *k_bits,
+                                                   double factor, double *out, uint32_t count) {
+    uint32_t j;
+#if defined(SAFERL_GP__DISPATCH)
+    if (wide) {
+        saferl_gp__exp_finish_wide(reduced, k_bits, factor, out, count);
+        return;
+    }
+#endif
+    (void)wide;
+    for (j = 0; j < count; ++j) out[j] = factor * saferl_gp__exp_finish(reduced[j], k_bits[j]);
+}
+
+SAFERL_GP__INLINE void saferl_gp__rho_block(const int wide, const saferl_gp_kernel kernel, double signal_variance,
+                                            double *w, uint32_t count) {
+    double r[64], reduced[64], e[64];
+    uint64_t k_bits[64];
     uint32_t j;
     if (kernel == SAFERL_GP_RBF) {
-        for (j = 0; j < count; ++j) reduced[j] = saferl_gp__exp_reduce(-0.5 * w[j], &scale[j]);
-        for (j = 0; j < count; ++j) w[j] = signal_variance * saferl_gp__exp_finish(reduced[j], scale[j]);
+        for (j = 0; j < count; ++j) reduced[j] = saferl_gp__exp_reduce(-0.5 * w[j], &k_bits[j]);
+        saferl_gp__exp_finish_block(wide, reduced, k_bits, signal_variance, w, count);
         return;
     }
     saferl_gp__sqrt_row(r, w, count);
     for (j = 0; j < count; ++j) {
         r[j] *= kernel == SAFERL_GP_MATERN32 ? 1.7320508075688772 : 2.2360679774997897;
-        reduced[j] = saferl_gp__exp_reduce(-r[j], &scale[j]);
+        reduced[j] = saferl_gp__exp_reduce(-r[j], &k_bits[j]);
     }
+    saferl_gp__exp_finish_block(wide, reduced, k_bits, 1.0, e, count);
     if (kernel == SAFERL_GP_MATERN32)
-        for (j = 0; j < count; ++j) w[j] = signal_variance * ((1.0 + r[j]) * saferl_gp__exp_finish(reduced[j], scale[j]));
+        for (j = 0; j < count; ++j) w[j] = signal_variance * ((1.0 + r[j]) * e[j]);
     else
-        for (j = 0; j < count; ++j)
-            w[j] = signal_variance * ((1.0 + r[j] + r[j] * r[j] / 3.0) * saferl_gp__exp_finish(reduced[j], scale[j]));
+        for (j = 0; j < count; ++j) w[j] = signal_variance * ((1.0 + r[j] + r[j] * r[j] / 3.0) * e[j]);
 }
 
 /* v[i] := s2 * rho(v[i]) over a row of squared distances, in blocks of 64. */
-SAFERL_GP__BODY void saferl_gp__rho_row_body(saferl_gp_kernel kernel, double signal_variance, double *v, uint32_t count) {
+SAFERL_GP__BODY void saferl_gp__rho_row_body(const int wide, saferl_gp_kernel kernel, double signal_variance, double *v,
+                                             uint32_t count) {
     uint32_t i;
     for (i = 0; i < count; i += 64) {
         uint32_t block = count - i < 64 ? count - i : 64;
         switch (kernel) {
-        case SAFERL_GP_MATERN32: saferl_gp__rho_block(SAFERL_GP_MATERN32, signal_variance, v + i, block); break;
-        case SAFERL_GP_MATERN52: saferl_gp__rho_block(SAFERL_GP_MATERN52, signal_variance, v + i, block); break;
-        default: saferl_gp__rho_block(SAFERL_GP_RBF, signal_variance, v + i, block);
+        case SAFERL_GP_MATERN32: saferl_gp__rho_block(wide, SAFERL_GP_MATERN32, signal_variance, v + i, block); break;
+        case SAFERL_GP_MATERN52: saferl_gp__rho_block(wide, SAFERL_GP_MATERN52, signal_variance, v + i, block); break;
+        default: saferl_gp__rho_block(wide, SAFERL_GP_RBF, signal_variance, v + i, block);
         }
     }
 }
@@ -1920,7 +2024,7 @@ SAFERL_GP__INLINE void saferl_gp__r2_columns(const double *x, const double *colu
    a time; for d <= 16 they are first copied by dimension (interleaved coordinates would cost
    shuffles or strided loads on every row), then each row's distances and kernel values are
    computed while in the L1 cache. */
-SAFERL_GP__BODY void saferl_gp__kernel_rows_body(saferl_gp_kernel kernel, double signal_variance,
+SAFERL_GP__BODY void saferl_gp__kernel_rows_body(const int wide, saferl_gp_kernel kernel, double signal_variance,
                                                  const double *inverse_lengthscale, uint32_t dim, const double *x,
                                                  uint32_t rows, const double *points, uint32_t count, double *out,
                                                  size_t ldo, const double *alpha, double *mean) {
@@ -1944,7 +2048,7 @@ SAFERL_GP__BODY void saferl_gp__kernel_rows_body(saferl_gp_kernel kernel, double
                 if (dim <= 16) saferl_gp__r2_columns(xr, columns, block, inverse_lengthscale, dim, row);
                 else saferl_gp__r2_row(xr, p, block, inverse_lengthscale, dim, row);
             }
-            saferl_gp__rho_row_body(kernel, signal_variance, row, block);
+            saferl_gp__rho_row_body(wide, kernel, signal_variance, row, block);
             /* the mean: every four rows, and the rows left at the end, while in the L1 cache */
             if (mean && (r % 4 == 3 || r + 1 == rows)) {
                 const uint32_t first = r - r % 4;
@@ -1955,9 +2059,9 @@ SAFERL_GP__BODY void saferl_gp__kernel_rows_body(saferl_gp_kernel kernel, double
     }
 }
 
-SAFERL_GP__DISPATCHED_VOID(saferl_gp__rho_row, (saferl_gp_kernel kernel, double signal_variance, double *v, uint32_t count),
+SAFERL_GP__DISPATCHED_WIDE_VOID(saferl_gp__rho_row, (saferl_gp_kernel kernel, double signal_variance, double *v, uint32_t count),
                            (kernel, signal_variance, v, count))
-SAFERL_GP__DISPATCHED_VOID(saferl_gp__kernel_rows,
+SAFERL_GP__DISPATCHED_WIDE_VOID(saferl_gp__kernel_rows,
                            (saferl_gp_kernel kernel, double signal_variance, const double *inverse_lengthscale,
                             uint32_t dim, const double *x, uint32_t rows, const double *points, uint32_t count,
                             double *out, size_t ldo, const double *alpha, double *mean),
@@ -2773,7 +2877,7 @@ SAFERL_GP_API saferl_result saferl_gp_grid_recompute(saferl_gp_grid *grid, const
    same bits as a recompute's last row); then mean += y_scale w v and
    var -= (y_scale v)^2, floored at 0. In chunks of 256 candidates so that each piece of v
    stays in the L1 cache from its kernel values to the posterior. */
-SAFERL_GP__BODY void saferl_gp__grid_append_body(saferl_gp_grid *grid, const saferl_gp *gp) {
+SAFERL_GP__BODY void saferl_gp__grid_append_body(const int wide, saferl_gp_grid *grid, const saferl_gp *gp) {
     const uint32_t n = gp->count, m = grid->count, dim = gp->dim;
     const double *c = gp->cholesky + (size_t)(n - 1) * gp->capacity, *x = gp->x + (size_t)(n - 1) * dim;
     const double inverse = 1.0 / c[n - 1], w = gp->whitened[n - 1], scale2 = gp->y_scale * gp->y_scale;
@@ -2782,7 +2886,7 @@ SAFERL_GP__BODY void saferl_gp__grid_append_body(saferl_gp_grid *grid, const saf
     for (z0 = 0; z0 < m; z0 += 256) {
         const uint32_t cols = m - z0 < 256 ? m - z0 : 256;
         double *vz = v + z0, *mean = grid->mean + z0, *var = grid->var + z0;
-        saferl_gp__kernel_rows_body(gp->kernel, gp->signal_variance, gp->inverse_lengthscale, dim, x, 1,
+        saferl_gp__kernel_rows_body(wide, gp->kernel, gp->signal_variance, gp->inverse_lengthscale, dim, x, 1,
                                     grid->points + (size_t)z0 * dim, cols, vz, cols, NULL, NULL);
         saferl_gp__add_rows_body(vz, grid->projection + z0, m, c, 1, -1.0, n - 1, cols);
         for (z = 0; z < cols; ++z) {
@@ -2795,7 +2899,7 @@ SAFERL_GP__BODY void saferl_gp__grid_append_body(saferl_gp_grid *grid, const saf
     }
 }
 
-SAFERL_GP__DISPATCHED_VOID(saferl_gp__grid_append, (saferl_gp_grid *grid, const saferl_gp *gp), (grid, gp))
+SAFERL_GP__DISPATCHED_WIDE_VOID(saferl_gp__grid_append, (saferl_gp_grid *grid, const saferl_gp *gp), (grid, gp))
 
 SAFERL_GP_API saferl_result saferl_gp_grid_update(saferl_gp_grid *grid, const saferl_gp *gp) {
     if (gp->capacity != grid->capacity || gp->dim != grid->dim) return SAFERL_ERR_INVALID_ARGUMENT;

@@ -186,7 +186,10 @@
         discrete choice read off a continuous action) it cannot reach a better step more than
         its exploration noise away, nor leave one where tanh has saturated; its multiplier
         then climbs with no response (random tabular CMDPs: README.md). SAC-Lag's sampled
-        actions reach across steps.
+        actions reach across steps only while its spread is wider than one: with the entropy
+        target -action_dim its temperature falls until a Gaussian narrower than a third meets
+        it, and on the CMDP whose optimum mixes two adjacent thirds in its most visited state it
+        then fails the same way (README.md, "Why CMDP 1 still misses").
         Twin cost critics (twin_cost_critics 1). SAC-Lag's window on the random tabular CMDPs
         sat above d (58 of 60 runs), and its cost critic's own estimate of the policy's J_C
         (E over a ~ pi(.|s0) of Q_C(s0, a)) sat below the exact value, by 0.01-0.09 d over
@@ -231,8 +234,11 @@
         4 (CMDP 2 at scale 100 moved to J_C / d 1.053), mean J_C / d 1.052 against 1.054: the
         gain there is not large. So it is SAC-Lag's default under RELATIVE (0.5.6), and off
         (SAFERL_RL_NONE, the rule before, bit for bit) for TD3-Lag, discrete SAC-Lag and under
-        COST_UNITS, where it was not measured. It costs an actor and a cost-critic forward pass
-        over batch_size rows per finished episode.
+        COST_UNITS, where it was not measured then. Measured since (README: CMDPs 1-3, held out
+        19-21, a rule written first): TD3-Lag lost held out (5 of 30 runs against 8) and discrete
+        SAC-Lag tied (45 of 45 either way, though 45 of 45 against 27 on CMDPs 1-3), so both stay
+        off. It costs an actor and a cost-critic forward pass over batch_size rows per
+        finished episode.
         Several constraints (cost_count 1..8, the environment's costs, a limit each, all
         required): a cost critic, its target and a multiplier per constraint; the actor's loss
         adds sum_i lambda_i w_i Q_Ci and is divided by (1 + sum_i lambda_i).

@@ -6,7 +6,7 @@
    minima stay comparable between builds run side by side (bench/run_gp.sh's rows are the
    idle figures). The data are bench/gp.c's (d = 2, RBF, lengthscale 0.8, noise 1e-4).
 
-     gcc -O3 -march=x86-64-v2 -I. bench/gp_phases.c -o build/bench_gp_phases -lm
+     gcc -O3 -march=x86-64-v2 -Wall -Wextra -Werror -I. bench/gp_phases.c -o build/bench_gp_phases -lm
      build/bench_gp_phases [repeats] [n ...]      default: 3000 repeats, n = 25 50 100 200
 
    Phases: the kernel block (squared distances and the exp), the squared distances alone (with

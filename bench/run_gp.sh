@@ -71,7 +71,7 @@ echo "== portable, $V2, 1 thread; sklearn 1 thread"
 build/bench_gp_v2 --peer build/gp_peer_1.txt --config "$V2, 1 thread" --dgemm-gflops "$DGEMM" --exp-ops "$EXP_OPS"
 echo
 echo "== the phases of predict, each timed alone on a block of 64 queries (bench/gp_phases.c), 1 thread"
-$V2 bench/gp_phases.c -o build/bench_gp_phases -lm
+$V2 -Wall -Wextra -Werror bench/gp_phases.c -o build/bench_gp_phases -lm
 build/bench_gp_phases
 echo
 echo "== BLIS, $BLIS, BLIS_NUM_THREADS=1; sklearn 1 thread"

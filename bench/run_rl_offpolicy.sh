@@ -88,6 +88,23 @@ for cmdps in "1 3" "4 6"; do
     echo "    (every run: $out)"
 done
 
+# the augmented Lagrangian (relative-alm, c = 1) against discrete SAC-Lag's default (relative, no
+# augmented term): CMDPs 1-3 (development), 19-21 (held out, the rule's set), then 22-24 and 4-6
+# (run after the rule had decided, for information; README)
+echo
+echo "== discrete SAC-Lag with the augmented Lagrangian (relative-alm) against its default (relative)"
+for cmdps in "1 3" "19 21" "22 24" "4 6"; do
+    out=build/bench_rl_cmdp_sac_alm_${cmdps/ /_}.txt
+    : >"$out"
+    for rule in relative relative-alm; do
+        run_grid "$out.part" --cmdp-grid-sac $cmdps 5 $rule && cat "$out.part" >>"$out"
+    done
+    rm -f "$out.part"
+    echo "  CMDPs ${cmdps/ /-}:"
+    grep "runs within" "$out" | sed 's/^/    /'
+    echo "    (every run: $out)"
+done
+
 # SAC-Lag and TD3-Lag (continuous actions, an action's third of [-1, 1] picks the CMDP's action)
 # on CMDPs 1-3, then 4-6 (held out), x cost scales 1 and 100, seeds 1-5, read per run and per cell
 # (a CMDP at a scale: the mean gap and J_C over the 5 seeds), as the on-policy grid reads them: on
@@ -95,7 +112,7 @@ done
 # RELATIVE, both under COST_UNITS, SAC-Lag with the proportional term; on the mixture map both
 # methods under both scales; then CMDPs 7-9 (the twin cost critics' held-out set) for SAC-Lag with
 # and without them; CMDPs 13-15 (the augmented Lagrangian's held-out set) likewise, and it on its
-# development set 1-3. About 690 runs of about 9 s of CPU, so only with CONTINUOUS=1. First what a
+# development set 1-3; TD3-Lag with and without it on CMDPs 1-3 and 19-21 (its held-out set). About 690 runs of about 9 s of CPU, so only with CONTINUOUS=1. First what a
 # deterministic policy (TD3's) can reach on each CMDP, by brute force over its 3^6 policies
 # (instant). Each run's line has the multiplier as the averaging window opens and at the end:
 # over the window the mean violation is about the multiplier's net change over its step, so a run
@@ -106,10 +123,11 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
     build/test_rl --cmdp-deterministic | sed 's/^/  /'
     echo "== SAC-Lag and TD3-Lag against the same LP optimum (tests/test_rl.c's protocol for them)"
     for map in step mixture; do
-        for cmdps in "1 3" "4 6" "7 9" "13 15"; do
+        for cmdps in "1 3" "4 6" "7 9" "13 15" "19 21"; do
             # CMDPs 7-9 and 13-15: the held-out sets of the twin cost critics and of the augmented
-            # Lagrangian (SAC-Lag, step map, against the default)
-            { [ "$cmdps" = "7 9" ] || [ "$cmdps" = "13 15" ]; } && [ "$map" = mixture ] && continue
+            # Lagrangian (SAC-Lag, step map, against the default); 19-21: the augmented Lagrangian's
+            # for TD3-Lag
+            { [ "$cmdps" = "7 9" ] || [ "$cmdps" = "13 15" ] || [ "$cmdps" = "19 21" ]; } && [ "$map" = mixture ] && continue
             out=build/bench_rl_cmdp_continuous_${map}_${cmdps/ /_}.txt
             : >"$out"
             if [ "$cmdps" = "7 9" ]; then
@@ -118,6 +136,9 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
             elif [ "$cmdps" = "13 15" ]; then
                 run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-plain sac-lag step && cat "$out.part" >>"$out"
                 run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-alm sac-lag step && cat "$out.part" >>"$out"
+            elif [ "$cmdps" = "19 21" ]; then
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative td3-lag step && cat "$out.part" >>"$out"
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-alm td3-lag step && cat "$out.part" >>"$out"
             elif [ "$map" = step ]; then
                 run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-plain sac-lag step && cat "$out.part" >>"$out"
                 run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-twin sac-lag step && cat "$out.part" >>"$out"
@@ -125,7 +146,7 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
                 run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 cost-units all step && cat "$out.part" >>"$out"
                 run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-p sac-lag step && cat "$out.part" >>"$out"
                 if [ "$cmdps" = "1 3" ]; then
-                    run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-alm sac-lag step && cat "$out.part" >>"$out"
+                    run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-alm all step && cat "$out.part" >>"$out"
                 fi
             else
                 # the mixture map ran before 0.5.6: SAC-Lag with the rule then (TD3-Lag's is unchanged)

@@ -6390,12 +6390,14 @@ static int cmdp_discrete_policy(saferl_rl_offpolicy_agent *agent, double *pi) {
     return 0;
 }
 
-/* A line of `test_rl --cmdp-trace`: after `steps` steps, the multiplier, the relative rule's cost
+/* A line of `test_rl --cmdp-trace`: after `steps` steps, the multiplier (its integral and
+   augmented_penalty's violation estimate g beside it), the relative rule's cost
    weight and SAC's temperature, the exact gap and J_C / d of the policy now, J_C / d of the
    episodes the agent ran (exploring) since the last line, and the root mean square of the
    multiplier's steps so far (Adam's second moment, bias-corrected: Adam moves lambda by about
    lagrange_lr times the mean violation over it), and SAC-Lag's cost critic's own estimate of
-   J_C / d on the step map (cmdp_critic_start_cost; NAN elsewhere). */
+   J_C / d on the step map (cmdp_critic_start_cost; NAN elsewhere); SAC-Lag on the step map ends
+   it with the policy in the state where the LP optimum mixes (cmdp_mixing_state). */
 /* SAC's cost critic's own estimate of the policy's J_C / d on the step map: E_{a ~ pi(.|s0)} Q_C(s0, a)
    at the start state, by Simpson's rule over the Gaussian before the squash (48 panels on [-6, 6]:
    49 critic rows, within the batch its scratch holds); on the scale's units (RELATIVE's critic
@@ -6423,7 +6425,40 @@ static double cmdp_critic_start_cost(saferl_rl_offpolicy_agent *agent, const ran
         sum += w * qc[i];
         weights += w;
     }
-    return sum / weights / unit * scale;
+    return sum / weights / unit;
+}
+
+/* The state in which the LP optimum mixes two or more actions (the most visited such state), or -1
+   when it mixes in none: where a continuous policy on the step map must sit on an edge of a third. */
+static int cmdp_mixing_state(const random_cmdp *M) {
+    double x[CMDP_STATES * CMDP_ACTIONS], ret, cost, most = 0.0;
+    int s, k, best = -1;
+    if (occupancy_lp(&M->model, M->r, M->limit, M->safest, &ret, &cost, x) != 0) return -1;
+    for (s = 0; s < CMDP_STATES; ++s) {
+        double mass = 0.0, largest = 0.0;
+        for (k = 0; k < CMDP_ACTIONS; ++k) {
+            mass += x[s * CMDP_ACTIONS + k];
+            largest = fmax(largest, x[s * CMDP_ACTIONS + k]);
+        }
+        if (mass > most && largest < (1.0 - 1e-9) * mass) {
+            most = mass;
+            best = s;
+        }
+    }
+    return best;
+}
+
+/* The trace's view of the LP's mixing state s (continuous SAC on the step map): the actor's mean
+   tanh(mu), its std before the squash and the policy's probability of each third. */
+static void cmdp_trace_mixing_state(FILE *trace, saferl_rl_offpolicy_agent *agent, const double *pi, int s) {
+    float obs[CMDP_STATES];
+    const float *head;
+    if (s < 0 || agent->desc.algorithm != SAFERL_RL_SAC_LAG || agent->action_dim != 1) return;
+    cmdp_observe(s, obs);
+    head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
+    fprintf(trace, "  state %d: tanh(mu) %6.3f std %.3f pi %.2f %.2f %.2f", s, tanh((double)head[0]),
+            exp(head[1] < -20.0f ? -20.0 : head[1] > 2.0f ? 2.0 : head[1]), pi[s * CMDP_ACTIONS],
+            pi[s * CMDP_ACTIONS + 1], pi[s * CMDP_ACTIONS + 2]);
 }
 
 static void cmdp_trace_line(FILE *trace, saferl_rl_offpolicy_agent *agent, void *env_state, const random_cmdp *M,
@@ -6432,12 +6467,14 @@ static void cmdp_trace_line(FILE *trace, saferl_rl_offpolicy_agent *agent, void 
     double pi[CMDP_STATES * CMDP_ACTIONS], r1 = 0.0, c1 = 0.0;
     const double t = (double)agent->lagrange_steps, rms = t > 0 ? sqrt(agent->lagrange_v[0] / (1.0 - pow(0.999, t))) : NAN;
     if (policy(agent, pi) != 0 || policy_evaluate(&M->model, pi, &r1, &c1) != 0) r1 = c1 = NAN;
-    fprintf(trace, "%6ld  lambda %8.4f  weight %8.4f  alpha %8.5f  policy gap %7.3f J_C/d %6.3f  episodes %3ld J_C/d %6.3f"
-            "  step rms %.3g  critic J_C/d %6.3f\n",
-            steps, agent->lagrange[0], agent->cost_weight[0], exp((double)agent->log_temperature),
-            (M->lp_return - r1) / (M->free_return - M->min_return), c1 / M->limit, e->episodes,
-            e->episodes ? e->finished_cost / e->episodes / (scale * M->limit) : NAN, rms,
+    fprintf(trace, "%6ld  lambda %8.4f (integral %7.4f g %7.4f)  weight %8.4f  alpha %8.5f  policy gap %7.3f J_C/d %6.3f"
+            "  episodes %3ld J_C/d %6.3f  step rms %.3g  critic J_C/d %6.3f",
+            steps, agent->lagrange[0], agent->lagrange_integral[0], agent->violation_estimate[0], agent->cost_weight[0],
+            exp((double)agent->log_temperature), (M->lp_return - r1) / (M->free_return - M->min_return), c1 / M->limit,
+            e->episodes, e->episodes ? e->finished_cost / e->episodes / (scale * M->limit) : NAN, rms,
             cmdp_critic_start_cost(agent, M, scale));
+    cmdp_trace_mixing_state(trace, agent, pi, cmdp_mixing_state(M));
+    fputc('\n', trace);
     e->finished_cost = 0.0;
     e->episodes = 0;
 }
@@ -6540,9 +6577,9 @@ static void cmdp_critic_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, con
         qcost = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], x, agent->critic_acts[2], 5);
         for (k = 0; k < CMDP_ACTIONS; ++k)
             fprintf(trace, "    third %d: Q exact %7.3f critic %7.3f   Q_C/d exact %7.3f critic %7.3f\n", k,
-                    q[s * CMDP_ACTIONS + k], q1[k], qc[s * CMDP_ACTIONS + k] / M->limit, qcost[k] / unit * scale);
+                    q[s * CMDP_ACTIONS + k], q1[k], qc[s * CMDP_ACTIONS + k] / M->limit, qcost[k] / unit);
         slope[0] = (q1[4] - q1[3]) / 2e-3;
-        slope[1] = (qcost[4] - qcost[3]) / 2e-3 / unit * scale;
+        slope[1] = (qcost[4] - qcost[3]) / 2e-3 / unit;
         fprintf(trace, "    at the action: dQ/da %8.4f  d(Q_C/d)/da %8.4f\n", slope[0], slope[1]);
     }
 }
