@@ -36,7 +36,8 @@
       #define SAFERL_SHIELD_MEMO_RESET  entries of the progression memo, and words of the flat
                                       cube lists, past which the LTL compiler drops them to bound
                                       its memory on large formulas (default: 1 << 20); results
-                                      do not depend on it, only time and memory
+                                      do not depend on it, only time and memory. It exists so a
+                                      test can force that path: test_shield passes built with 64
 
    The header does no file I/O: parsers take text in memory, writers fill your buffer.
 
@@ -322,7 +323,8 @@
                           two planted reset bugs (the cube lists dropped without their
                           offsets; the progression results without their keys) crash it
                           (ASan: heap-buffer-overflow), a third (the array memo kept, which
-                          stays valid) passes, as it should.
+                          stays valid) passes, as it should. The 49,154- and 308-state
+                          monitors of the bench: the same HOA at 64, the default, no reset.
       0.5.5 (2026-12-06)  less work per residual again, the same automata and refusals (HOA
                           and errors byte-identical on 60,000 random compiles: 10,000 each of
                           three seeds, as LTL and as LTLf): progression of letters 0-3 memoised
