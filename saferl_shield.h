@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.5.5 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.5.6 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -33,6 +33,11 @@
       #define SAFERL_FREE(p,ctx)      default release      (default: free(p))
       #define SAFERL_SHIELD_API       declaration prefix   (default: extern)
       #define SAFERL_SHIELD_STATIC    every function static: a private copy per translation unit
+      #define SAFERL_SHIELD_MEMO_RESET  entries of the progression memo, and words of the flat
+                                      cube lists, past which the LTL compiler drops them to bound
+                                      its memory on large formulas (default: 1 << 20); results
+                                      do not depend on it, only time and memory. It exists so a
+                                      test can force that path: test_shield passes built with 64
 
    The header does no file I/O: parsers take text in memory, writers fill your buffer.
 
@@ -310,6 +315,16 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.5.6 (2026-12-06)  SAFERL_SHIELD_MEMO_RESET (default 1 << 20, as before: the same
+                          automata and bits): the size past which the progression memo and
+                          the flat cube lists are dropped. test_shield now takes that path:
+                          400 seeded random formulas compiled with the resets at 64 entries
+                          (5,283 resets on 163 of them) give byte-identical HOA and refusals;
+                          two planted reset bugs (the cube lists dropped without their
+                          offsets; the progression results without their keys) crash it
+                          (ASan: heap-buffer-overflow), a third (the array memo kept, which
+                          stays valid) passes, as it should. The 49,154- and 308-state
+                          monitors of the bench: the same HOA at 64, the default, no reset.
       0.5.5 (2026-12-06)  less work per residual again, the same automata and refusals (HOA
                           and errors byte-identical on 60,000 random compiles: 10,000 each of
                           three seeds, as LTL and as LTLf): progression of letters 0-3 memoised
@@ -443,8 +458,8 @@
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
 #define SAFERL_SHIELD_VERSION_MINOR 5
-#define SAFERL_SHIELD_VERSION_PATCH 5
-#define SAFERL_SHIELD_VERSION_STRING "0.5.5"
+#define SAFERL_SHIELD_VERSION_PATCH 6
+#define SAFERL_SHIELD_VERSION_STRING "0.5.6"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -1239,6 +1254,13 @@ SAFERL_SHIELD_API saferl_result saferl_shield_qtable_transfer_replay(saferl_shie
 #ifndef SAFERL_ASSERT
 #include <assert.h>
 #define SAFERL_ASSERT(x) assert(x)
+#endif
+#ifndef SAFERL_SHIELD_MEMO_RESET
+#define SAFERL_SHIELD_MEMO_RESET (1u << 20)
+#endif
+/* The tests count the memo resets (0: progression, 1: cube lists) to know they reached them. */
+#ifndef SAFERL_SHIELD__COUNT_MEMO_RESET
+#define SAFERL_SHIELD__COUNT_MEMO_RESET(which) ((void)0)
 #endif
 #if defined(SAFERL_MALLOC) != defined(SAFERL_FREE)
 #error "define both SAFERL_MALLOC and SAFERL_FREE, or neither"
@@ -3669,6 +3691,7 @@ typedef struct saferl_shield__formulas {
     saferl_shield__vec progress_results;
     saferl_shield__vec progress_at;    /* uint32_t, the same memo for letters 0-3: node * 4 + letter -> result + 1 */
     size_t progress_at_entries;        /* results stored in progress_at */
+    size_t memo_reset;                 /* SAFERL_SHIELD_MEMO_RESET; the tests set it small */
     saferl_shield__vec finite_verdict; /* uint8_t per node, LTLf: saferl_shield__finite_verdict's memo */
     uint32_t root;                     /* the parsed formula, for errors about the whole of it */
     int simplify;                      /* implications between atoms on (tests turn them off) */
@@ -3892,6 +3915,7 @@ static int saferl_shield__formulas_start(saferl_shield__formulas *f, const safer
     f->error = error;
     f->logic = desc->logic;
     f->simplify = 1;
+    f->memo_reset = SAFERL_SHIELD_MEMO_RESET;
     f->work_limit = (size_t)(desc->max_states ? desc->max_states : (1u << 20));
     if (f->work_limit < 4096) f->work_limit = 4096;
     f->work_limit = f->work_limit > ((size_t)-1) / 4096 ? (size_t)-1 : f->work_limit * 1024;
@@ -4586,8 +4610,8 @@ static uint32_t saferl_shield__progress_rule(saferl_shield__formulas *f, uint32_
 #undef SAFERL_SHIELD__P
 }
 
-/* Forgets every progression (when the letters change meaning, or the memo grows past a
-   million entries). */
+/* Forgets every progression (when the letters change meaning, or the memo grows past
+   SAFERL_SHIELD_MEMO_RESET entries). */
 static void saferl_shield__progress_forget(saferl_shield__formulas *f) {
     saferl_shield__index_free(&f->progress_ids);
     saferl_shield__index_start(&f->progress_ids, f->allocator);
@@ -5509,17 +5533,21 @@ static uint32_t saferl_shield__successor_product(saferl_shield__formulas *f, con
    (memoised per atom and letter), then their conjunction per cube and the union of the
    cubes. Letters that leave every atom with the same residuals give the same state, so the
    product is memoised per state by those residuals (most letters of a state share one). The
-   memo of progression is dropped when it grows past a million entries, and the flat cube
-   lists past a million words (between calls). */
+   memo of progression is dropped when it grows past SAFERL_SHIELD_MEMO_RESET entries (a
+   million), and the flat cube lists past as many words (between calls). */
 static uint32_t saferl_shield__successor(saferl_shield__formulas *f, uint32_t residual, uint32_t letter) {
     size_t m, i;
     uint32_t *tuple, k, result;
     uint64_t hash = 0x9E3779B97F4A7C15ull;
     int added;
-    if (f->progress_ids.keys.count + f->progress_at_entries > (1u << 20)) saferl_shield__progress_forget(f);
-    if (f->cube_lists.count > (1u << 20)) { /* the flat cube lists too, past 4 MB: walked again when met */
+    if (f->progress_ids.keys.count + f->progress_at_entries > f->memo_reset) {
+        saferl_shield__progress_forget(f);
+        SAFERL_SHIELD__COUNT_MEMO_RESET(0);
+    }
+    if (f->cube_lists.count > f->memo_reset) { /* the flat cube lists too, past 4 MB: walked again when met */
         f->cube_lists.count = 0;
         memset(f->cube_list_at.data, 0, f->cube_list_at.count * sizeof(uint32_t));
+        SAFERL_SHIELD__COUNT_MEMO_RESET(1);
     }
     if (residual != f->succ_residual) saferl_shield__successor_start(f, residual);
     m = f->succ_atoms.count;
@@ -6396,8 +6424,10 @@ done:
 
 /* saferl_shield_compile with options for the tests, which compare the constructions:
    without SIMPLIFY only the canonical form is kept; SYMBOLIC splits guards symbolically at
-   any number of propositions (otherwise only above 16). */
-enum { SAFERL_SHIELD__SIMPLIFY = 1, SAFERL_SHIELD__SYMBOLIC = 2, SAFERL_SHIELD__EMPTY_SINK = 4 };
+   any number of propositions (otherwise only above 16); SMALL_MEMO drops the memos past 64
+   entries instead of SAFERL_SHIELD_MEMO_RESET (the same automata, the reset path taken). */
+enum { SAFERL_SHIELD__SIMPLIFY = 1, SAFERL_SHIELD__SYMBOLIC = 2, SAFERL_SHIELD__EMPTY_SINK = 4,
+       SAFERL_SHIELD__SMALL_MEMO = 8 };
 static saferl_result saferl_shield__compile(const char *text, size_t length, const saferl_shield_desc *desc,
                                            saferl_shield_dfa *dfa, saferl_shield_error *error, int options) {
     saferl_shield__formulas f;
@@ -6425,6 +6455,7 @@ static saferl_result saferl_shield__compile(const char *text, size_t length, con
     f.simplify = (options & SAFERL_SHIELD__SIMPLIFY) != 0;
     f.symbolic = (options & SAFERL_SHIELD__SYMBOLIC) != 0;
     f.empty_sink = (options & SAFERL_SHIELD__EMPTY_SINK) != 0;
+    if (options & SAFERL_SHIELD__SMALL_MEMO) f.memo_reset = 64;
     root = f.root = saferl_shield__parse(&f, text ? text : "", length);
     if (f.cursor.failed) {
         r = error ? error->code : SAFERL_ERR_PARSE;

@@ -6,6 +6,10 @@
    WebAssembly: the same file, the same expectations. */
 #include "saferl_test.h"
 
+/* memo_resets_keep_the_automata counts the resets of the compiler's memos (0: progression,
+   1: the flat cube lists) */
+static unsigned long memo_resets[2];
+#define SAFERL_SHIELD__COUNT_MEMO_RESET(which) (++memo_resets[which])
 #define SAFERL_SHIELD_IMPLEMENTATION
 #include "../saferl_shield.h"
 
@@ -582,6 +586,66 @@ TEST(simplifications_keep_the_language) {
         saferl_shield_dfa_destroy(&simplified);
     }
     CHECK(compared == 150);
+}
+
+/* The compiler drops its progression memo past SAFERL_SHIELD_MEMO_RESET (a million) entries
+   and its flat cube lists past as many words; only the bench's largest formulas get there.
+   With both dropped past 64 instead, seeded random formulas (LTL and LTLf, safety and not,
+   300 of 3-14 nodes and 100 of 20-31) give the same HOA text, or the same refusal, byte for
+   byte, and both resets are taken. */
+TEST(memo_resets_keep_the_automata) {
+    static char plain_text[1 << 18], small_text[1 << 18];
+    saferl_rng rng;
+    char formula[2048];
+    int i, refused = 0, reached = 0;
+    saferl_rng_seed(&rng, 64);
+    memo_resets[0] = memo_resets[1] = 0;
+    for (i = 0; i < 400; ++i) {
+        saferl_shield_dfa plain, small;
+        saferl_shield_error plain_error, small_error;
+        saferl_shield_desc desc;
+        saferl_result r1, r2;
+        size_t plain_length = 0, small_length = 0;
+        unsigned long before = memo_resets[0] + memo_resets[1];
+        int n = i < 300 ? 3 + (int)saferl_rng_bounded(&rng, 12) : 20 + (int)saferl_rng_bounded(&rng, 12);
+        int props = 2 + (int)saferl_rng_bounded(&rng, 4);
+        memset(&desc, 0, sizeof desc);
+        desc.logic = (i % 3 == 2) ? SAFERL_SHIELD_LTLF : SAFERL_SHIELD_LTL;
+        desc.vocabulary = names + 1;
+        desc.vocabulary_count = 5;
+        random_formula(&rng, n, props, i % 4 != 3, formula, sizeof formula);
+        r1 = saferl_shield__compile(formula, strlen(formula), &desc, &plain, &plain_error,
+                                    SAFERL_SHIELD__SIMPLIFY | SAFERL_SHIELD__EMPTY_SINK);
+        r2 = saferl_shield__compile(formula, strlen(formula), &desc, &small, &small_error,
+                                    SAFERL_SHIELD__SIMPLIFY | SAFERL_SHIELD__EMPTY_SINK | SAFERL_SHIELD__SMALL_MEMO);
+        reached += memo_resets[0] + memo_resets[1] > before;
+        CHECK(r1 == r2);
+        if (r1 < 0 || r2 < 0) {
+            if (r1 != r2 || strcmp(plain_error.message, small_error.message) != 0 ||
+                plain_error.line != small_error.line || plain_error.column != small_error.column) {
+                fprintf(stderr, "refusals differ on %s: \"%s\" vs \"%s\"\n", formula, plain_error.message, small_error.message);
+                CHECK(0);
+            }
+            if (r1 >= 0) saferl_shield_dfa_destroy(&plain);
+            if (r2 >= 0) saferl_shield_dfa_destroy(&small);
+            ++refused;
+            continue;
+        }
+        CHECK(saferl_shield_write_hoa(&plain, SAFERL_SHIELD_HOA_COMPLETE, NULL, plain_text, sizeof plain_text, &plain_length) == SAFERL_OK);
+        CHECK(saferl_shield_write_hoa(&small, SAFERL_SHIELD_HOA_COMPLETE, NULL, small_text, sizeof small_text, &small_length) == SAFERL_OK);
+        if (plain_length != small_length || memcmp(plain_text, small_text, plain_length) != 0) {
+            fprintf(stderr, "automata differ with the memos reset at 64 entries: %s (%u vs %u states)\n", formula,
+                    plain.state_count, small.state_count);
+            CHECK(0);
+        }
+        saferl_shield_dfa_destroy(&plain);
+        saferl_shield_dfa_destroy(&small);
+    }
+    printf("memo resets: %lu of progression, %lu of cube lists, on %d of 400 formulas (%d refused)\n",
+           memo_resets[0], memo_resets[1], reached, refused);
+    CHECK(memo_resets[0] > 0);
+    CHECK(memo_resets[1] > 0);
+    CHECK(refused > 0 && refused < 400);
 }
 
 /* Safety properties written with F, U and M compile (to the automaton of the same property
@@ -3002,6 +3066,7 @@ int main(void) {
     RUN(bounded_response);
     RUN(every_formula_closes_at_the_minimal_size);
     RUN(simplifications_keep_the_language);
+    RUN(memo_resets_keep_the_automata);
     RUN(safety_formulas_written_with_eventualities);
     RUN(equivalence_gives_a_shortest_counterexample);
     RUN(product_and_complement);
