@@ -45,6 +45,8 @@
 #define TILES 20000
 
 static double l_rows[6 * K], v_rows[K * COLUMNS], arguments[VALUES], results[VALUES], tile_out[6 * COLUMNS];
+/* saferl_gp__exp_reduce's k bits for k = 0 (the shifter 1.5 * 2^52's bits): T[0] 2^0, a scale of 1 */
+#define K_BITS_OF_ZERO ((uint64_t)0x4338000000000000u)
 
 static double seconds(void) {
     struct timespec t;
@@ -53,7 +55,7 @@ static double seconds(void) {
 }
 
 /* four exp values from arguments + e into results + e: the whole exp, or its polynomial on
-   arguments already reduced (|r| <= ln2 / 2, scale 1) */
+   arguments already reduced (|r| <= ln2 / 32, k = 0: scale 1) */
 static inline __attribute__((always_inline)) void exp4(uint32_t e, const int whole) {
     double r[4];
     uint64_t scale[4];
@@ -62,7 +64,7 @@ static inline __attribute__((always_inline)) void exp4(uint32_t e, const int who
         if (whole) r[j] = saferl_gp__exp_reduce(arguments[e + j], &scale[j]);
         else {
             r[j] = arguments[e + j];
-            scale[j] = (uint64_t)1023 << 52;
+            scale[j] = K_BITS_OF_ZERO;
         }
     }
     for (j = 0; j < 4; ++j) results[e + j] = saferl_gp__exp_finish(r[j], scale[j]);
@@ -120,8 +122,8 @@ static __attribute__((noinline)) void interleaved(uint32_t count, int every, int
 /* ---- the same in AVX-512 ---------------------------------------------------------------- */
 
 #define WIDE __attribute__((target("avx512f,avx2,fma")))
-#define EXP_MULTIPLIES 17 /* multiplies in one 8-double exp vector, counted in this program's compiled loop (objdump) */
-#define POLYNOMIAL_MULTIPLIES 13 /* of which the polynomial and the scaling: 13 */
+#define EXP_MULTIPLIES 11 /* multiplies in one 8-double exp vector, counted in this program's compiled loop (objdump; 17 before 0.4.9's exp) */
+#define POLYNOMIAL_MULTIPLIES 7 /* of which the polynomial's (its scale is the constant 1 here, so s q is folded to q) */
 
 /* eight exp values from arguments + e into results + e (GCC makes them one 8-double vector) */
 static inline __attribute__((always_inline)) WIDE void exp8(uint32_t e, const int whole) {
@@ -132,7 +134,7 @@ static inline __attribute__((always_inline)) WIDE void exp8(uint32_t e, const in
         if (whole) r[j] = saferl_gp__exp_reduce(arguments[e + j], &scale[j]);
         else {
             r[j] = arguments[e + j];
-            scale[j] = (uint64_t)1023 << 52;
+            scale[j] = K_BITS_OF_ZERO;
         }
     }
     for (j = 0; j < 8; ++j) results[e + j] = saferl_gp__exp_finish(r[j], scale[j]);

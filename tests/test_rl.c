@@ -6129,6 +6129,19 @@ static void offpolicy_gain_refused_when_negative_or_nan(int augmented) {
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
 }
 
+/* The two multiplier tests' agent: SAC-Lag, or TD3-Lag every third trial, 4-4 networks, one cost
+   with the given limit and scale, and a random initial multiplier (drawn from rng last). */
+static void offpolicy_multiplier_desc(saferl_rl_offpolicy_desc *d, int trial, double limit,
+                                      saferl_rl_multiplier_scale scale, saferl_rng *rng) {
+    memset(d, 0, sizeof *d);
+    d->algorithm = trial % 3 ? SAFERL_RL_SAC_LAG : SAFERL_RL_TD3_LAG;
+    d->hidden_sizes[0] = d->hidden_sizes[1] = 4;
+    d->cost_count = 1;
+    d->cost_limits[0] = limit;
+    d->multiplier_scale = scale;
+    d->lagrange_init = saferl_rng_uniform(rng);
+}
+
 /* The off-policy multiplier's proportional term on seeded random limits (0 too), gains and episode
    costs under both scales, against an independent running mean: e_t, the violation Adam steps on
    ((J - d) / d under RELATIVE with d > 0, J - d otherwise), averaged as m_t = 0.9 m_t-1 + 0.1 e_t
@@ -6147,13 +6160,8 @@ TEST(offpolicy_proportional_multiplier_follows_its_rule) {
         const double limit = trial % 5 == 4 ? 0.0 : 4.0 * saferl_rng_uniform(&rng);
         const double kp = 3.0 * saferl_rng_uniform(&rng);
         double mean = 0.0, scale_of_e = 0.0;
-        memset(&d, 0, sizeof d);
-        d.algorithm = trial % 3 ? SAFERL_RL_SAC_LAG : SAFERL_RL_TD3_LAG;
-        d.hidden_sizes[0] = d.hidden_sizes[1] = 4;
-        d.cost_count = 1;
-        d.cost_limits[0] = limit;
-        d.multiplier_scale = relative ? SAFERL_RL_MULTIPLIER_RELATIVE : SAFERL_RL_MULTIPLIER_COST_UNITS;
-        d.lagrange_init = saferl_rng_uniform(&rng);
+        offpolicy_multiplier_desc(&d, trial, limit,
+                                  relative ? SAFERL_RL_MULTIPLIER_RELATIVE : SAFERL_RL_MULTIPLIER_COST_UNITS, &rng);
         d.lagrange_kp = SAFERL_RL_NONE;
         CHECK(saferl_rl_offpolicy_create(&without, &d, 3, 1) == SAFERL_OK);
         d.lagrange_kp = kp;
@@ -6192,13 +6200,8 @@ TEST(offpolicy_augmented_multiplier_follows_its_rule) {
         saferl_rl_offpolicy_agent with, without;
         const double limit = trial % 5 == 4 ? 0.0 : 4.0 * saferl_rng_uniform(&rng);
         const double c = 3.0 * saferl_rng_uniform(&rng);
-        memset(&d, 0, sizeof d);
-        d.algorithm = trial % 3 ? SAFERL_RL_SAC_LAG : SAFERL_RL_TD3_LAG;
-        d.hidden_sizes[0] = d.hidden_sizes[1] = 4;
-        d.cost_count = 1;
-        d.cost_limits[0] = limit;
-        d.multiplier_scale = trial % 2 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE;
-        d.lagrange_init = saferl_rng_uniform(&rng);
+        offpolicy_multiplier_desc(&d, trial, limit,
+                                  trial % 2 ? SAFERL_RL_MULTIPLIER_COST_UNITS : SAFERL_RL_MULTIPLIER_RELATIVE, &rng);
         CHECK(saferl_rl_offpolicy_create(&without, &d, 3, 1) == SAFERL_OK);
         d.augmented_penalty = c;
         CHECK(saferl_rl_offpolicy_create(&with, &d, 3, 1) == SAFERL_OK);
