@@ -6491,6 +6491,8 @@ static void cmdp_trace_line(FILE *trace, saferl_rl_offpolicy_agent *agent, void 
     e->episodes = 0;
 }
 
+static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits);
+
 /* Q^pi(s, k) and Q_C^pi(s, k) of the CMDP (scale 1) for the policy table pi, by iterating the
    policy's Bellman equation (every step ends the episode with probability at least 0.05, so
    2000 sweeps leave 0.95^2000 of the first error). With alpha > 0, q is SAC's soft Q: each state
@@ -6528,7 +6530,10 @@ static void cmdp_action_values(const random_cmdp *M, const double *pi, double *q
    state's sum_k pi(k) Q(0, k) is the policy's exact return (and likewise the cost). Both are exact
    up to rounding: the sweeps' own error is 0.95^2000 of the values, the elimination's about its
    condition (I - P_pi is within 0.05 of singular at worst, so under 20 / 0.05) times 1e-16 times
-   returns below 20, far under 1e-10. */
+   returns below 20, far under 1e-10. The soft form (alpha 0.3) against the occupancy: its start
+   value sum_k pi(k) (Q(0, k) - alpha log pi(k|0)) is the return plus alpha times the entropy of pi
+   summed over the expected visits of each state (cmdp_visits); the same bound holds (entropies
+   below log 3, visits below 20). */
 TEST(cmdp_action_values_match_policy_evaluate) {
     saferl_rng rng;
     uint32_t seed;
@@ -6553,6 +6558,17 @@ TEST(cmdp_action_values_match_policy_evaluate) {
             }
             CHECK_NEAR(v, ret, 1e-10);
             CHECK_NEAR(vc, cost, 1e-10);
+            {
+                const double alpha = 0.3;
+                double visits[CMDP_STATES], entropy_bonus = 0.0, soft = 0.0;
+                cmdp_soft_action_values(&M, pi, alpha, q, qc);
+                cmdp_visits(&M, pi, visits);
+                for (s = 0; s < CMDP_STATES; ++s)
+                    for (k = 0; k < CMDP_ACTIONS; ++k)
+                        entropy_bonus -= alpha * visits[s] * pi[s * CMDP_ACTIONS + k] * log(pi[s * CMDP_ACTIONS + k]);
+                for (k = 0; k < CMDP_ACTIONS; ++k) soft += pi[k] * (q[k] - alpha * log(pi[k]));
+                CHECK_NEAR(soft, ret + entropy_bonus, 1e-10);
+            }
         }
     }
 }
@@ -6604,7 +6620,6 @@ static void cmdp_critic_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, con
     }
 }
 
-static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits);
 static void cmdp_mixture_weights(double mean_a1, double mean_a2, double *w);
 
 /* The end of a mixture-map `--cmdp-trace`: per state, its expected visits under the policy now,
