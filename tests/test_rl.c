@@ -6819,8 +6819,17 @@ static const offpolicy_rule *cli_rule_arg(const char *text) {
     return rule;
 }
 
+/* A diagnosis's departure from an off-policy protocol: SAC's target entropy (0: the protocol's,
+   -action_dim for the continuous forms, 0.1 log 3 for discrete SAC-Lag) and the steps (0:
+   SAC_CMDP_STEPS; the window stays the last SAC_CMDP_AVERAGE). */
+typedef struct cmdp_variation {
+    double target_entropy;
+    int steps;
+} cmdp_variation;
+
+/* Discrete SAC-Lag on the CMDP under the protocol above; variation NULL for the protocol's run. */
 static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, const offpolicy_rule *rule,
-                          FILE *trace, cmdp_result *out) {
+                          const cmdp_variation *variation, FILE *trace, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_offpolicy_desc d;
@@ -6834,12 +6843,14 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, con
     d.actor_lr = d.temperature_lr = 3e-3;
     d.critic_lr = 1e-2;
     d.target_entropy = 0.1 * log((double)CMDP_ACTIONS);
+    if (variation && variation->target_entropy != 0.0) d.target_entropy = variation->target_entropy;
     d.multiplier_scale = rule->units; /* the grid's comparison of rules; else the default */
     d.lagrange_kp = rule->lagrange_kp;
     d.twin_cost_critics = rule->twin_cost_critics;
     d.augmented_penalty = rule->augmented_penalty;
     d.seed = seed;
-    return offpolicy_cmdp_run(&d, &env, M, scale, SAC_CMDP_STEPS, cmdp_discrete_policy, trace, out);
+    return offpolicy_cmdp_run(&d, &env, M, scale, variation && variation->steps ? variation->steps : SAC_CMDP_STEPS,
+                              cmdp_discrete_policy, trace, out);
 }
 
 /* The grid's slice in the unit tests: CMDP 1, agent seed 1, cost scale 1, which must meet the
@@ -6851,7 +6862,7 @@ TEST(discrete_sac_lag_meets_the_lp_on_a_random_cmdp) {
     random_cmdp M;
     cmdp_result r;
     CHECK(cmdp_generate(&M, 1) == 0);
-    CHECK(sac_cmdp_train(&M, 1.0, 1, &offpolicy_rules[0], NULL, &r) == 0);
+    CHECK(sac_cmdp_train(&M, 1.0, 1, &offpolicy_rules[0], NULL, NULL, &r) == 0);
     printf("        sac-discrete-lag: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n", r.gap,
            r.cost / M.limit, r.multiplier);
     CHECK(cmdp_passes(&r, M.limit));
@@ -6885,7 +6896,7 @@ static int sac_cmdp_grid(int argc, char **argv) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
                     int ok;
-                    if (sac_cmdp_train(&M, scales[k], seed, &offpolicy_rules[u], NULL, &r) != 0) return 1;
+                    if (sac_cmdp_train(&M, scales[k], seed, &offpolicy_rules[u], NULL, NULL, &r) != 0) return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
                     runs += 1;
@@ -7022,13 +7033,6 @@ static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi) 
     }
     return 0;
 }
-
-/* A diagnosis's departure from the continuous protocol: SAC's target entropy (0: its default,
-   -action_dim) and the steps (0: SAC_CMDP_STEPS; the window stays the last SAC_CMDP_AVERAGE). */
-typedef struct cmdp_variation {
-    double target_entropy;
-    int steps;
-} cmdp_variation;
 
 /* The continuous modes' [MAP [TARGET_ENTROPY [STEPS]]] from argv[at] on (step, 0, 0 when
    absent), and nothing after them: 0, or 1 after "test_rl: ARG: reason". STEPS is 0 (the
@@ -7292,7 +7296,8 @@ static int continuous_cmdp_grid(int argc, char **argv) {
 
 /* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
    the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
-   relative-p, relative-i, relative-twin, relative-alm or relative-plain; MAP step or mixture; TARGET_ENTROPY and STEPS as the grid's) with a
+   relative-p, relative-i, relative-twin, relative-alm or relative-plain; MAP step or mixture, which
+   sac-discrete-lag ignores; TARGET_ENTROPY and STEPS as the grid's, for every ALGORITHM) with a
    cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
@@ -7315,7 +7320,7 @@ static int cmdp_trace(int argc, char **argv) {
         cmdp_map_variation_parse(argc, argv, 7, &map, &variation) != 0 || cmdp_generate(&M, (uint32_t)cmdp) != 0)
         return 1;
     seed = (uint32_t)agent_seed;
-    if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, rule, stdout, &r);
+    if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, rule, &variation, stdout, &r);
     else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, map, &M, scale, seed, rule, &variation, stdout, &r);
     else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, map, &M, scale, seed, rule, &variation, stdout, &r);
     else return 1;
