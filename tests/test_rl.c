@@ -6451,18 +6451,23 @@ static int cmdp_mixing_state(const random_cmdp *M) {
     return best;
 }
 
+/* The entropy of the policy table pi in state s (nats). */
+static double cmdp_policy_entropy(const double *pi, int s) {
+    double entropy = 0.0;
+    int k;
+    for (k = 0; k < CMDP_ACTIONS; ++k)
+        if (pi[s * CMDP_ACTIONS + k] > 0.0) entropy -= pi[s * CMDP_ACTIONS + k] * log(pi[s * CMDP_ACTIONS + k]);
+    return entropy;
+}
+
 /* The trace's view of the LP's mixing state s (continuous SAC on the step map): the actor's mean
    tanh(mu), its std before the squash and the policy's probability of each third. */
 static void cmdp_trace_mixing_state(FILE *trace, saferl_rl_offpolicy_agent *agent, const double *pi, int s) {
     float obs[CMDP_STATES];
     const float *head;
     if (s >= 0 && agent->desc.algorithm == SAFERL_RL_SAC_DISCRETE_LAG) { /* pi there and its entropy */
-        double entropy = 0.0;
-        int k;
-        for (k = 0; k < CMDP_ACTIONS; ++k)
-            if (pi[s * CMDP_ACTIONS + k] > 0.0) entropy -= pi[s * CMDP_ACTIONS + k] * log(pi[s * CMDP_ACTIONS + k]);
         fprintf(trace, "  state %d: pi %.3f %.3f %.3f entropy %.3f", s, pi[s * CMDP_ACTIONS], pi[s * CMDP_ACTIONS + 1],
-                pi[s * CMDP_ACTIONS + 2], entropy);
+                pi[s * CMDP_ACTIONS + 2], cmdp_policy_entropy(pi, s));
         return;
     }
     if (s < 0 || agent->desc.algorithm != SAFERL_RL_SAC_LAG || agent->action_dim != 1) return;
@@ -6563,9 +6568,7 @@ TEST(cmdp_action_values_match_policy_evaluate) {
                 double visits[CMDP_STATES], entropy_bonus = 0.0, soft = 0.0;
                 cmdp_soft_action_values(&M, pi, alpha, q, qc);
                 cmdp_visits(&M, pi, visits);
-                for (s = 0; s < CMDP_STATES; ++s)
-                    for (k = 0; k < CMDP_ACTIONS; ++k)
-                        entropy_bonus -= alpha * visits[s] * pi[s * CMDP_ACTIONS + k] * log(pi[s * CMDP_ACTIONS + k]);
+                for (s = 0; s < CMDP_STATES; ++s) entropy_bonus += alpha * visits[s] * cmdp_policy_entropy(pi, s);
                 for (k = 0; k < CMDP_ACTIONS; ++k) soft += pi[k] * (q[k] - alpha * log(pi[k]));
                 CHECK_NEAR(soft, ret + entropy_bonus, 1e-10);
             }
@@ -6714,19 +6717,16 @@ static void cmdp_discrete_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, c
     for (s = 0; s < CMDP_STATES; ++s) {
         float obs[CMDP_STATES];
         const float *q1, *q2, *qcost;
-        double mass = 0.0, entropy = 0.0;
+        double mass = 0.0;
         cmdp_observe(s, obs);
         q1 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[0], obs, agent->critic_acts[0], 1);
         q2 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[1], obs, agent->critic_acts[1], 1);
         qcost = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], obs, agent->critic_acts[2], 1);
-        for (k = 0; k < CMDP_ACTIONS; ++k) {
-            mass += x[s * CMDP_ACTIONS + k];
-            if (pi[s * CMDP_ACTIONS + k] > 0.0) entropy -= pi[s * CMDP_ACTIONS + k] * log(pi[s * CMDP_ACTIONS + k]);
-        }
+        for (k = 0; k < CMDP_ACTIONS; ++k) mass += x[s * CMDP_ACTIONS + k];
         fprintf(trace, "state %d: visits %.2f  pi %.3f %.3f %.3f  LP pi* %.2f %.2f %.2f  entropy %.4f\n", s, visits[s],
                 pi[s * CMDP_ACTIONS], pi[s * CMDP_ACTIONS + 1], pi[s * CMDP_ACTIONS + 2],
                 mass > 0.0 ? x[s * CMDP_ACTIONS] / mass : NAN, mass > 0.0 ? x[s * CMDP_ACTIONS + 1] / mass : NAN,
-                mass > 0.0 ? x[s * CMDP_ACTIONS + 2] / mass : NAN, entropy);
+                mass > 0.0 ? x[s * CMDP_ACTIONS + 2] / mass : NAN, cmdp_policy_entropy(pi, s));
         for (k = 0; k < CMDP_ACTIONS; ++k) {
             const double critic_q = q1[k] < q2[k] ? q1[k] : q2[k], critic_qc = qcost[k] / unit;
             fprintf(trace, "    action %d: soft Q exact %7.3f critics %7.3f %7.3f   Q_C/d exact %7.3f critic %7.3f   "
