@@ -6451,11 +6451,25 @@ static int cmdp_mixing_state(const random_cmdp *M) {
     return best;
 }
 
+/* The entropy of the policy table pi in state s (nats). */
+static double cmdp_policy_entropy(const double *pi, int s) {
+    double entropy = 0.0;
+    int k;
+    for (k = 0; k < CMDP_ACTIONS; ++k)
+        if (pi[s * CMDP_ACTIONS + k] > 0.0) entropy -= pi[s * CMDP_ACTIONS + k] * log(pi[s * CMDP_ACTIONS + k]);
+    return entropy;
+}
+
 /* The trace's view of the LP's mixing state s (continuous SAC on the step map): the actor's mean
    tanh(mu), its std before the squash and the policy's probability of each third. */
 static void cmdp_trace_mixing_state(FILE *trace, saferl_rl_offpolicy_agent *agent, const double *pi, int s) {
     float obs[CMDP_STATES];
     const float *head;
+    if (s >= 0 && agent->desc.algorithm == SAFERL_RL_SAC_DISCRETE_LAG) { /* pi there and its entropy */
+        fprintf(trace, "  state %d: pi %.3f %.3f %.3f entropy %.3f", s, pi[s * CMDP_ACTIONS], pi[s * CMDP_ACTIONS + 1],
+                pi[s * CMDP_ACTIONS + 2], cmdp_policy_entropy(pi, s));
+        return;
+    }
     if (s < 0 || agent->desc.algorithm != SAFERL_RL_SAC_LAG || agent->action_dim != 1) return;
     cmdp_observe(s, obs);
     head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
@@ -6482,10 +6496,14 @@ static void cmdp_trace_line(FILE *trace, saferl_rl_offpolicy_agent *agent, void 
     e->episodes = 0;
 }
 
+static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits);
+
 /* Q^pi(s, k) and Q_C^pi(s, k) of the CMDP (scale 1) for the policy table pi, by iterating the
    policy's Bellman equation (every step ends the episode with probability at least 0.05, so
-   2000 sweeps leave 0.95^2000 of the first error). */
-static void cmdp_action_values(const random_cmdp *M, const double *pi, double *q, double *qc) {
+   2000 sweeps leave 0.95^2000 of the first error). With alpha > 0, q is SAC's soft Q: each state
+   reached after the first pays alpha times the policy's entropy there, what discrete SAC's
+   reward critics learn (V(s) = sum_k pi (Q - alpha log pi)); alpha 0 gives the plain Q. */
+static void cmdp_soft_action_values(const random_cmdp *M, const double *pi, double alpha, double *q, double *qc) {
     double v[CMDP_STATES + 1] = {0.0}, vc[CMDP_STATES + 1] = {0.0};
     int sweep, s, k, sp;
     for (sweep = 0; sweep < 2000; ++sweep)
@@ -6500,6 +6518,8 @@ static void cmdp_action_values(const random_cmdp *M, const double *pi, double *q
                     qc[s * CMDP_ACTIONS + k] += row[sp] * vc[sp];
                 }
                 value += pi[s * CMDP_ACTIONS + k] * q[s * CMDP_ACTIONS + k];
+                if (alpha > 0.0 && pi[s * CMDP_ACTIONS + k] > 0.0)
+                    value -= alpha * pi[s * CMDP_ACTIONS + k] * log(pi[s * CMDP_ACTIONS + k]);
                 cost += pi[s * CMDP_ACTIONS + k] * qc[s * CMDP_ACTIONS + k];
             }
             v[s] = value;
@@ -6507,11 +6527,18 @@ static void cmdp_action_values(const random_cmdp *M, const double *pi, double *q
         }
 }
 
+static void cmdp_action_values(const random_cmdp *M, const double *pi, double *q, double *qc) {
+    cmdp_soft_action_values(M, pi, 0.0, q, qc);
+}
+
 /* cmdp_action_values against policy_evaluate on seeded random stochastic policies: the start
    state's sum_k pi(k) Q(0, k) is the policy's exact return (and likewise the cost). Both are exact
    up to rounding: the sweeps' own error is 0.95^2000 of the values, the elimination's about its
    condition (I - P_pi is within 0.05 of singular at worst, so under 20 / 0.05) times 1e-16 times
-   returns below 20, far under 1e-10. */
+   returns below 20, far under 1e-10. The soft form (alpha 0.3) against the occupancy: its start
+   value sum_k pi(k) (Q(0, k) - alpha log pi(k|0)) is the return plus alpha times the entropy of pi
+   summed over the expected visits of each state (cmdp_visits); the same bound holds (entropies
+   below log 3, visits below 20). */
 TEST(cmdp_action_values_match_policy_evaluate) {
     saferl_rng rng;
     uint32_t seed;
@@ -6536,6 +6563,15 @@ TEST(cmdp_action_values_match_policy_evaluate) {
             }
             CHECK_NEAR(v, ret, 1e-10);
             CHECK_NEAR(vc, cost, 1e-10);
+            {
+                const double alpha = 0.3;
+                double visits[CMDP_STATES], entropy_bonus = 0.0, soft = 0.0;
+                cmdp_soft_action_values(&M, pi, alpha, q, qc);
+                cmdp_visits(&M, pi, visits);
+                for (s = 0; s < CMDP_STATES; ++s) entropy_bonus += alpha * visits[s] * cmdp_policy_entropy(pi, s);
+                for (k = 0; k < CMDP_ACTIONS; ++k) soft += pi[k] * (q[k] - alpha * log(pi[k]));
+                CHECK_NEAR(soft, ret + entropy_bonus, 1e-10);
+            }
         }
     }
 }
@@ -6587,7 +6623,6 @@ static void cmdp_critic_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, con
     }
 }
 
-static void cmdp_visits(const random_cmdp *M, const double *pi, double *visits);
 static void cmdp_mixture_weights(double mean_a1, double mean_a2, double *w);
 
 /* The end of a mixture-map `--cmdp-trace`: per state, its expected visits under the policy now,
@@ -6621,6 +6656,85 @@ static void cmdp_mixture_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, co
     if (policy_evaluate(&M->model, pi, &ret, &cost) != 0 || policy_evaluate(&M->model, mean_pi, &r1, &c1) != 0) return;
     fprintf(trace, "the policy: gap %.3f J_C/d %.3f; its mean action alone: gap %.3f J_C/d %.3f\n",
             (M->lp_return - ret) / range, cost / M->limit, (M->lp_return - r1) / range, c1 / M->limit);
+}
+
+/* The LP's multiplier lambda* at d (reward per unit of cost, scale 1): the slope of the optimum's
+   return in d. The optimum is piecewise linear in d and d is inside a piece for a generic CMDP,
+   so central differences at d (1 +- 1e-4) are its slope up to the simplex's rounding. */
+static double cmdp_lp_multiplier(const random_cmdp *M) {
+    const double h = 1e-4 * M->limit;
+    double up, down, cost;
+    if (occupancy_lp(&M->model, M->r, M->limit + h, M->safest, &up, &cost, NULL) != 0 ||
+        occupancy_lp(&M->model, M->r, M->limit - h, M->safest, &down, &cost, NULL) != 0)
+        return NAN;
+    return (up - down) / (2.0 * h);
+}
+
+/* What the price asks for: by brute force over the 3^6 deterministic policies, the one that
+   maximises J_R - price J_C / d (the Lagrangian at a price per unit of J_C / d), its actions, gap
+   and J_C / d; printed by the discrete `--cmdp-trace` at the actor's price and at lambda* d. */
+static void cmdp_price_optimum(FILE *trace, const random_cmdp *M, double price) {
+    double best = -1e300, best_ret = 0.0, best_cost = 0.0;
+    int i, s, best_code = 0;
+    for (i = 0; i < CMDP_POLICIES; ++i) {
+        double pi[CMDP_STATES * CMDP_ACTIONS] = {0.0}, ret, cost;
+        int code = i;
+        for (s = 0; s < CMDP_STATES; ++s, code /= CMDP_ACTIONS) pi[s * CMDP_ACTIONS + code % CMDP_ACTIONS] = 1.0;
+        if (policy_evaluate(&M->model, pi, &ret, &cost) != 0) return;
+        if (ret - price * cost / M->limit > best) {
+            best = ret - price * cost / M->limit;
+            best_ret = ret;
+            best_cost = cost;
+            best_code = i;
+        }
+    }
+    fprintf(trace, "at price %.3f the Lagrangian's best deterministic policy: actions", price);
+    for (s = 0; s < CMDP_STATES; ++s, best_code /= CMDP_ACTIONS) fprintf(trace, " %d", best_code % CMDP_ACTIONS);
+    fprintf(trace, "  gap %.3f J_C/d %.3f\n", (M->lp_return - best_ret) / (M->free_return - M->min_return), best_cost / M->limit);
+}
+
+/* The end of a discrete `--cmdp-trace`: the LP's structure (where it mixes, lambda* in the
+   actor's units: per unit of Q_C / d, lambda* d, beside the actor's price now, lambda w), then
+   per state its expected visits, pi against the LP's pi*, the entropy of pi, and per action the
+   exact soft Q (at the temperature now) and Q_C / d of the policy now against the critics', and
+   the Lagrangian -Q + price Q_C / d each ranks the actions by (exact, and the critics': min of the
+   twins), the actor's f without its entropy term. */
+static void cmdp_discrete_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, const random_cmdp *M, double scale,
+                                cmdp_policy_table policy) {
+    const double unit = agent->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE ? 1.0 : scale * M->limit;
+    const double alpha = exp((double)agent->log_temperature), price = agent->lagrange[0] * agent->cost_weight[0] * unit;
+    double pi[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS], qc[CMDP_STATES * CMDP_ACTIONS];
+    double x[CMDP_STATES * CMDP_ACTIONS], visits[CMDP_STATES], lp_ret, lp_cost;
+    int s, k;
+    if (policy(agent, pi) != 0 || occupancy_lp(&M->model, M->r, M->limit, M->safest, &lp_ret, &lp_cost, x) != 0) return;
+    cmdp_soft_action_values(M, pi, alpha, q, qc);
+    cmdp_visits(M, pi, visits);
+    fprintf(trace, "LP: mixes in state %d; lambda* %.4f per unit of cost, %.3f per unit of Q_C/d; the actor's price now %.3f (alpha %.4f)\n",
+            cmdp_mixing_state(M), cmdp_lp_multiplier(M), cmdp_lp_multiplier(M) * M->limit, price, alpha);
+    cmdp_price_optimum(trace, M, 0.99 * cmdp_lp_multiplier(M) * M->limit);
+    cmdp_price_optimum(trace, M, 1.01 * cmdp_lp_multiplier(M) * M->limit);
+    cmdp_price_optimum(trace, M, price);
+    for (s = 0; s < CMDP_STATES; ++s) {
+        float obs[CMDP_STATES];
+        const float *q1, *q2, *qcost;
+        double mass = 0.0;
+        cmdp_observe(s, obs);
+        q1 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[0], obs, agent->critic_acts[0], 1);
+        q2 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[1], obs, agent->critic_acts[1], 1);
+        qcost = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], obs, agent->critic_acts[2], 1);
+        for (k = 0; k < CMDP_ACTIONS; ++k) mass += x[s * CMDP_ACTIONS + k];
+        fprintf(trace, "state %d: visits %.2f  pi %.3f %.3f %.3f  LP pi* %.2f %.2f %.2f  entropy %.4f\n", s, visits[s],
+                pi[s * CMDP_ACTIONS], pi[s * CMDP_ACTIONS + 1], pi[s * CMDP_ACTIONS + 2],
+                mass > 0.0 ? x[s * CMDP_ACTIONS] / mass : NAN, mass > 0.0 ? x[s * CMDP_ACTIONS + 1] / mass : NAN,
+                mass > 0.0 ? x[s * CMDP_ACTIONS + 2] / mass : NAN, cmdp_policy_entropy(pi, s));
+        for (k = 0; k < CMDP_ACTIONS; ++k) {
+            const double critic_q = q1[k] < q2[k] ? q1[k] : q2[k], critic_qc = qcost[k] / unit;
+            fprintf(trace, "    action %d: soft Q exact %7.3f critics %7.3f %7.3f   Q_C/d exact %7.3f critic %7.3f   "
+                    "-Q + price Q_C/d exact %8.3f critics %8.3f\n", k, q[s * CMDP_ACTIONS + k], q1[k], q2[k],
+                    qc[s * CMDP_ACTIONS + k] / M->limit, critic_qc, -q[s * CMDP_ACTIONS + k] + price * qc[s * CMDP_ACTIONS + k] / M->limit,
+                    -critic_q + price * critic_qc);
+        }
+    }
 }
 
 /* The off-policy protocols' run: desc d (its one limit set here, scale d of the CMDP) on env for
@@ -6663,6 +6777,7 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     out->gap = (M->lp_return - out->ret) / (M->free_return - M->min_return);
     if (trace && env->action_count == 0 && A == 1) cmdp_critic_probe(trace, &agent, M, scale, policy);
     if (trace && env->action_count == 0 && A == 2) cmdp_mixture_probe(trace, &agent, M, policy);
+    if (trace && env->action_count > 0) cmdp_discrete_probe(trace, &agent, M, scale, policy);
     saferl_rl_offpolicy_destroy(&agent);
     free(memory);
     return t == steps ? 0 : -1;
@@ -6704,8 +6819,17 @@ static const offpolicy_rule *cli_rule_arg(const char *text) {
     return rule;
 }
 
+/* A diagnosis's departure from an off-policy protocol: SAC's target entropy (0: the protocol's,
+   -action_dim for the continuous forms, 0.1 log 3 for discrete SAC-Lag) and the steps (0:
+   SAC_CMDP_STEPS; the window stays the last SAC_CMDP_AVERAGE). */
+typedef struct cmdp_variation {
+    double target_entropy;
+    int steps;
+} cmdp_variation;
+
+/* Discrete SAC-Lag on the CMDP under the protocol above; variation NULL for the protocol's run. */
 static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, const offpolicy_rule *rule,
-                          FILE *trace, cmdp_result *out) {
+                          const cmdp_variation *variation, FILE *trace, cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_offpolicy_desc d;
@@ -6719,12 +6843,14 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, con
     d.actor_lr = d.temperature_lr = 3e-3;
     d.critic_lr = 1e-2;
     d.target_entropy = 0.1 * log((double)CMDP_ACTIONS);
+    if (variation && variation->target_entropy != 0.0) d.target_entropy = variation->target_entropy;
     d.multiplier_scale = rule->units; /* the grid's comparison of rules; else the default */
     d.lagrange_kp = rule->lagrange_kp;
     d.twin_cost_critics = rule->twin_cost_critics;
     d.augmented_penalty = rule->augmented_penalty;
     d.seed = seed;
-    return offpolicy_cmdp_run(&d, &env, M, scale, SAC_CMDP_STEPS, cmdp_discrete_policy, trace, out);
+    return offpolicy_cmdp_run(&d, &env, M, scale, variation && variation->steps ? variation->steps : SAC_CMDP_STEPS,
+                              cmdp_discrete_policy, trace, out);
 }
 
 /* The grid's slice in the unit tests: CMDP 1, agent seed 1, cost scale 1, which must meet the
@@ -6736,7 +6862,7 @@ TEST(discrete_sac_lag_meets_the_lp_on_a_random_cmdp) {
     random_cmdp M;
     cmdp_result r;
     CHECK(cmdp_generate(&M, 1) == 0);
-    CHECK(sac_cmdp_train(&M, 1.0, 1, &offpolicy_rules[0], NULL, &r) == 0);
+    CHECK(sac_cmdp_train(&M, 1.0, 1, &offpolicy_rules[0], NULL, NULL, &r) == 0);
     printf("        sac-discrete-lag: gap %.3f (<= 0.10), J_C / d %.3f (<= 1.05), multiplier %.3f\n", r.gap,
            r.cost / M.limit, r.multiplier);
     CHECK(cmdp_passes(&r, M.limit));
@@ -6770,7 +6896,7 @@ static int sac_cmdp_grid(int argc, char **argv) {
                     cmdp_result r;
                     double d = scales[k] * M.limit;
                     int ok;
-                    if (sac_cmdp_train(&M, scales[k], seed, &offpolicy_rules[u], NULL, &r) != 0) return 1;
+                    if (sac_cmdp_train(&M, scales[k], seed, &offpolicy_rules[u], NULL, NULL, &r) != 0) return 1;
                     ok = cmdp_passes(&r, d);
                     pass += ok;
                     runs += 1;
@@ -6907,13 +7033,6 @@ static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi) 
     }
     return 0;
 }
-
-/* A diagnosis's departure from the continuous protocol: SAC's target entropy (0: its default,
-   -action_dim) and the steps (0: SAC_CMDP_STEPS; the window stays the last SAC_CMDP_AVERAGE). */
-typedef struct cmdp_variation {
-    double target_entropy;
-    int steps;
-} cmdp_variation;
 
 /* The continuous modes' [MAP [TARGET_ENTROPY [STEPS]]] from argv[at] on (step, 0, 0 when
    absent), and nothing after them: 0, or 1 after "test_rl: ARG: reason". STEPS is 0 (the
@@ -7177,7 +7296,8 @@ static int continuous_cmdp_grid(int argc, char **argv) {
 
 /* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
    the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
-   relative-p, relative-i, relative-twin, relative-alm or relative-plain; MAP step or mixture; TARGET_ENTROPY and STEPS as the grid's) with a
+   relative-p, relative-i, relative-twin, relative-alm or relative-plain; MAP step or mixture, which
+   sac-discrete-lag ignores; TARGET_ENTROPY and STEPS as the grid's, for every ALGORITHM) with a
    cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
@@ -7200,7 +7320,7 @@ static int cmdp_trace(int argc, char **argv) {
         cmdp_map_variation_parse(argc, argv, 7, &map, &variation) != 0 || cmdp_generate(&M, (uint32_t)cmdp) != 0)
         return 1;
     seed = (uint32_t)agent_seed;
-    if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, rule, stdout, &r);
+    if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, rule, &variation, stdout, &r);
     else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, map, &M, scale, seed, rule, &variation, stdout, &r);
     else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, map, &M, scale, seed, rule, &variation, stdout, &r);
     else return 1;
