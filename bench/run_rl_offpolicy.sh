@@ -91,35 +91,32 @@ done
 # the augmented Lagrangian (relative-alm, c = 1) against discrete SAC-Lag's default (relative, no
 # augmented term): CMDPs 1-3 (development), 19-21 (held out, the rule's set), then 22-24 and 4-6
 # (run after the rule had decided, for information; README), 25-30 (the second rule's held-out set)
+# compare_sac_rule NAME RULE CMDP-RANGES...: discrete SAC-Lag's default (relative) against RULE on
+# each range of CMDPs, seeds 1-5, into build/bench_rl_cmdp_sac_NAME_<range>.txt
+compare_sac_rule() {
+    local name=$1 candidate=$2 cmdps out rule
+    shift 2
+    for cmdps in "$@"; do
+        out=build/bench_rl_cmdp_sac_${name}_${cmdps/ /_}.txt
+        : >"$out"
+        for rule in relative "$candidate"; do
+            run_grid "$out.part" --cmdp-grid-sac $cmdps 5 "$rule" && cat "$out.part" >>"$out"
+        done
+        rm -f "$out.part"
+        echo "  CMDPs ${cmdps/ /-}:"
+        grep "runs within" "$out" | sed 's/^/    /'
+        echo "    (every run: $out)"
+    done
+}
 echo
 echo "== discrete SAC-Lag with the augmented Lagrangian (relative-alm) against its default (relative)"
-for cmdps in "1 3" "19 21" "22 24" "4 6" "25 30"; do
-    out=build/bench_rl_cmdp_sac_alm_${cmdps/ /_}.txt
-    : >"$out"
-    for rule in relative relative-alm; do
-        run_grid "$out.part" --cmdp-grid-sac $cmdps 5 $rule && cat "$out.part" >>"$out"
-    done
-    rm -f "$out.part"
-    echo "  CMDPs ${cmdps/ /-}:"
-    grep "runs within" "$out" | sed 's/^/    /'
-    echo "    (every run: $out)"
-done
+compare_sac_rule alm relative-alm "1 3" "19 21" "22 24" "4 6" "25 30"
 
 # the proportional term (relative-p, lagrange_kp 1) against discrete SAC-Lag's default (relative):
 # CMDPs 25-30 (development) and 31-36 (the rule's held-out set; README, "Why CMDP 26 misses")
 echo
 echo "== discrete SAC-Lag with the proportional term (relative-p) against its default (relative)"
-for cmdps in "25 30" "31 36"; do
-    out=build/bench_rl_cmdp_sac_kp_${cmdps/ /_}.txt
-    : >"$out"
-    for rule in relative relative-p; do
-        run_grid "$out.part" --cmdp-grid-sac $cmdps 5 $rule && cat "$out.part" >>"$out"
-    done
-    rm -f "$out.part"
-    echo "  CMDPs ${cmdps/ /-}:"
-    grep "runs within" "$out" | sed 's/^/    /'
-    echo "    (every run: $out)"
-done
+compare_sac_rule kp relative-p "25 30" "31 36"
 
 # SAC-Lag and TD3-Lag (continuous actions, an action's third of [-1, 1] picks the CMDP's action)
 # on CMDPs 1-3, then 4-6 (held out), x cost scales 1 and 100, seeds 1-5, read per run and per cell
