@@ -1162,8 +1162,8 @@ TEST(ltlf_empty_languages_go_to_the_sink) {
     if (compared < 590 || empties < 5) fprintf(stderr, "compared %d, empty %d\n", compared, empties);
 }
 
-/* LTLf: the lengths a residual can hold on. The set rules against their definitions, length
-   by length up to 400 (a set's bit 62 read as every length from 63 on, as the header reads
+/* LTLf: the lengths a residual can hold on. The window and U W R M set rules against their
+   definitions, length by length up to 400 (a set's bit 62 read as every length from 63 on, as the header reads
    it); then a residual that is empty only by its lengths: G(N F[0..3] X X G[2..4] X X c | X X
    b) holds on one-step traces alone (its body cannot hold two steps before the end), so every
    residual after the first step is the sink. 0.5.6 explored 2,307 residuals for it; at
