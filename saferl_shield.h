@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.5.6 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.5.7 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -270,13 +270,15 @@
         the formula), the latter from the "last step" rules (X false, N true, G/W/R/F[..]
         from their operands). The empty trace is never accepted. A residual that has no
         model by a syntactic check is the rejecting sink at once: the check over-approximates
-        "can hold at the last step" (no strong next, no F[lo..] with lo > 0, G a only if a
-        can) and "has a model" (G a needs a at the last step as well) rule by rule, so it is
-        sound but not complete (G p & F !p passes it and is left to the exploration). It
-        closes G X p, and G(p -> X F[2..4] q)-like rules whose pending deadlines would
-        otherwise be unfolded state by state: a 22-node random formula whose safety monitor
-        has 49,155 states was refused at the work limit in LTLf mode, and is now the
-        1-state empty monitor (MONA agrees). The minimal automaton is the same either way.
+        the set of trace lengths the residual can hold on (1 to 62 apart, longer ones
+        together), rule by rule (a strong next or F[lo..] needs lo more steps, G a needs a at
+        every remaining length, a conjunction's parts checked apart), so it is sound but not
+        complete (G p & F !p passes it and is left to the exploration). It closes G X p, and
+        G(p -> X F[2..4] q)-like rules whose pending deadlines would otherwise be unfolded
+        state by state (a 49,155-state safety monitor refused at the work limit in LTLf mode
+        is the 1-state empty one, as MONA says), and rules whose body cannot hold some steps
+        before the end: G(N F[0..3] X X a | X X b) holds on one-step traces only. The
+        minimal automaton is the same either way.
       * Past-time LTL: Havelund and Rosu's recurrences (Y p false at step 1, Z p true there,
         O, H, S as usual). The DFA state is the vector of the temporal subformulas' values at
         the previous step (at most 62 of them). "G psi" (an outer G, psi pure past) is a
@@ -315,6 +317,19 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.5.7 (2026-12-06)  LTLf: a residual's emptiness check keeps the set of trace lengths it
+                          can hold on (lengths 1-62 apart, longer ones together), not only
+                          "may end here"; the finite-trace rules of each operator on those
+                          sets (strong next and F windows move them up, weak next and G
+                          windows hold at the end, U W R M unfold). A residual with no length
+                          is the rejecting sink, so residuals that only a length conflict
+                          makes empty are no longer explored apart. The same automata and
+                          refusals: HOA and errors byte-identical on 10,000 random formulas
+                          each of seeds 777, 782 and 785, as LTL and as LTLf. Residuals
+                          explored as LTLf: 149,429 -> 142,477 (777), 138,811 -> 127,637
+                          (782), 155,627 -> 148,255 (785, held out), none more; the 777
+                          formula that was 2,307 residuals for a 3-state DFA is 3 (622.5 to
+                          0.09 million instructions). LTL unchanged.
       0.5.6 (2026-12-06)  SAFERL_SHIELD_MEMO_RESET (default 1 << 20, as before: the same
                           automata and bits): the size past which the progression memo and
                           the flat cube lists are dropped. test_shield now takes that path:
@@ -458,8 +473,8 @@
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
 #define SAFERL_SHIELD_VERSION_MINOR 5
-#define SAFERL_SHIELD_VERSION_PATCH 6
-#define SAFERL_SHIELD_VERSION_STRING "0.5.6"
+#define SAFERL_SHIELD_VERSION_PATCH 7
+#define SAFERL_SHIELD_VERSION_STRING "0.5.7"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -3692,7 +3707,7 @@ typedef struct saferl_shield__formulas {
     saferl_shield__vec progress_at;    /* uint32_t, the same memo for letters 0-3: node * 4 + letter -> result + 1 */
     size_t progress_at_entries;        /* results stored in progress_at */
     size_t memo_reset;                 /* SAFERL_SHIELD_MEMO_RESET; the tests set it small */
-    saferl_shield__vec finite_verdict; /* uint8_t per node, LTLf: saferl_shield__finite_verdict's memo */
+    saferl_shield__vec finite_lengths; /* uint64_t per node, LTLf: saferl_shield__finite_lengths' memo */
     uint32_t root;                     /* the parsed formula, for errors about the whole of it */
     int simplify;                      /* implications between atoms on (tests turn them off) */
     int symbolic;                      /* guards split symbolically at any width (tests turn it on) */
@@ -3953,7 +3968,7 @@ static int saferl_shield__formulas_start(saferl_shield__formulas *f, const safer
     saferl_shield__vec_start(&f->progress_results, sizeof(uint32_t), allocator);
     saferl_shield__vec_start(&f->progress_at, sizeof(uint32_t), allocator);
     f->progress_at_entries = 0;
-    saferl_shield__vec_start(&f->finite_verdict, sizeof(uint8_t), allocator);
+    saferl_shield__vec_start(&f->finite_lengths, sizeof(uint64_t), allocator);
     saferl_shield__make(f, SAFERL_SHIELD__TRUE, 0, 0, 0, 0, 0, 0);
     saferl_shield__make(f, SAFERL_SHIELD__FALSE, 0, 0, 0, 0, 0, 0);
     return f->out_of_memory ? -1 : 0;
@@ -3992,7 +4007,7 @@ static void saferl_shield__formulas_free(saferl_shield__formulas *f) {
     saferl_shield__index_free(&f->progress_ids);
     saferl_shield__vec_free(&f->progress_results);
     saferl_shield__vec_free(&f->progress_at);
-    saferl_shield__vec_free(&f->finite_verdict);
+    saferl_shield__vec_free(&f->finite_lengths);
     saferl_shield__release(f->allocator, f->table);
     f->table = NULL;
 }
@@ -4687,86 +4702,142 @@ static int saferl_shield__holds_at_end(saferl_shield__formulas *f, uint32_t id, 
     }
 }
 
-/* LTLf: two necessary conditions, by the syntax alone, for a residual to have a model (a
-   non-empty finite trace). MAY_END: id can hold at the last step of a trace (holds_at_end
-   with every literal possible: a strong next or a window F[lo..] with lo > 0 cannot).
-   SATISFIABLE: id holds on some trace, where G a (and a W b without b, a R b without a)
-   needs a at the last step too. Each rule over-approximates (a conjunction's parts are
-   checked apart), so a residual without SATISFIABLE has an empty language and is the
-   rejecting sink: G X a and G(p -> X F[2..4] q) have no model on finite traces, where
-   progression alone would unfold their pending obligations step by step (a 49,155-state
-   safety monitor before the work limit). Sound, not complete: G p & F !p passes and is left
-   to the exploration. Memoised per node. */
-#define SAFERL_SHIELD__MAY_END 1u
-#define SAFERL_SHIELD__SATISFIABLE 2u
-static uint32_t saferl_shield__finite_verdict(saferl_shield__formulas *f, uint32_t id) {
+/* LTLf: the lengths of the traces on which id can hold from their first step, over-approximated
+   by the syntax: bit k - 1 for a trace of k steps (k = 1 .. 62), bit 62 for every length from
+   63 on. Each rule is the finite-trace semantics of its operator (De Giacomo and Vardi, IJCAI
+   2013) on sets of lengths: a strong next or a window F[lo..] needs lo more steps (the set moves
+   up), the weak next and G[lo..] hold at the end, G a needs a at every remaining length and
+   U W R M unfold one step at a time; a conjunction's parts are checked apart (so the set is a
+   superset: G p & F !p keeps every length and is left to the exploration). Every rule is
+   monotone, so computing on "bit 62 = all lengths from 63 on" stays sound. A residual whose set
+   is empty has no model (a non-empty finite trace) and is the rejecting sink. Lengths, not just
+   "may end here": G(N F[0..3] X X a | X X b) holds on one-step traces only (its body cannot
+   hold two steps before the end), and after a first step it asks for more, so its 2,306 later
+   residuals were each a rejecting sink explored apart. Memoised per node (bit 63: computed). */
+#define SAFERL_SHIELD__LONG_TRACES (1ull << 62)
+#define SAFERL_SHIELD__ANY_LENGTH ((1ull << 63) - 1)
+
+/* The lengths of X^steps a: steps more than a's. */
+static uint64_t saferl_shield__lengths_later(uint64_t lengths, int64_t steps) {
+    uint64_t short_lengths = lengths & (SAFERL_SHIELD__LONG_TRACES - 1);
+    if (!lengths) return 0;
+    if (steps >= 62) return SAFERL_SHIELD__LONG_TRACES;
+    /* long: a's long lengths, or a short one moved past 62 (tested before the shift drops it) */
+    return ((short_lengths << steps) & (SAFERL_SHIELD__LONG_TRACES - 1)) |
+           ((lengths & SAFERL_SHIELD__LONG_TRACES) || (short_lengths >> (62 - steps)) ? SAFERL_SHIELD__LONG_TRACES : 0);
+}
+
+/* The lengths of F[lo..hi] a: a at some step lo .. hi the trace has, the union of a's lengths
+   moved up by lo .. hi, made by doubling (the windows of a bounded response are hundreds of
+   nodes: one move per step added 6.8% to G(a -> F[0..498] b)'s LTLf compile, in instructions). */
+static uint64_t saferl_shield__lengths_window_f(uint64_t a, int32_t lo, int32_t hi) {
+    uint64_t short_lengths = a & (SAFERL_SHIELD__LONG_TRACES - 1), spread = short_lengths;
+    int64_t last = hi < 62 ? hi : 62, width = last - lo + 1, covered = 1;
+    if (width <= 0) return saferl_shield__lengths_later(a, lo); /* lo past 62: long traces only */
+    while (covered * 2 <= width) { /* spread: the union of moves by 0 .. covered - 1 */
+        spread |= spread << covered;
+        covered *= 2;
+    }
+    if (covered < width) spread |= spread << (width - covered); /* the two halves overlap */
+    /* long: a's long lengths, or a short one moved past 62 by a step up to last */
+    return ((spread << lo) & (SAFERL_SHIELD__LONG_TRACES - 1)) |
+           ((a & SAFERL_SHIELD__LONG_TRACES) || (short_lengths >> (62 - last)) ? SAFERL_SHIELD__LONG_TRACES : 0);
+}
+
+/* The lengths of a U b, a W b, a R b, a M b by their one-step unfolding (U: b now, or a now
+   and U one step on; W and R also hold at the last step, as their weak forms do), solved as
+   the least fixpoint over the sets: each length needs only shorter ones, and from 63 on the
+   long bit's own loop is the unfolding repeated, which adds nothing (least, not greatest). */
+static uint64_t saferl_shield__lengths_unfolded(uint32_t op, uint64_t a, uint64_t b) {
+    uint64_t result = 0, next;
+    for (;;) {
+        uint64_t later = saferl_shield__lengths_later(result, 1);
+        switch (op) {
+        case SAFERL_SHIELD__UNTIL: next = b | (a & later); break;
+        case SAFERL_SHIELD__WEAK_UNTIL: next = b | (a & (later | 1u)); break;
+        case SAFERL_SHIELD__RELEASE: next = b & (a | later | 1u); break;
+        default: next = b & (a | later); break; /* M */
+        }
+        if (next == result) return result;
+        result = next;
+    }
+}
+
+/* The lengths of G[lo..hi] a: a at each step lo .. hi the trace has. run = the lengths m with
+   a at every length m - (hi - lo) .. m (lengths below 1 count as present: the window is cut
+   at the trace's end), made by doubling; a length n > lo needs run at n - lo, and n <= lo has
+   no step of the window. */
+static uint64_t saferl_shield__lengths_window_g(uint64_t a, int32_t lo, int32_t hi) {
+    const uint64_t short_mask = SAFERL_SHIELD__LONG_TRACES - 1;
+    uint64_t run = a & short_mask, result;
+    int64_t width = (int64_t)hi - lo + 1, covered = 1;
+    if (lo >= 62) return SAFERL_SHIELD__ANY_LENGTH; /* lengths up to 62 have no step of it: kept whole */
+    if (width > 62) width = 62; /* a wider window already reaches below length 1 */
+    while (covered * 2 <= width) {
+        run &= (run << covered) | ((1ull << covered) - 1);
+        covered *= 2;
+    }
+    if (covered < width) run &= (run << (width - covered)) | ((1ull << (width - covered)) - 1);
+    result = ((run << lo) | ((1ull << lo) - 1)) & short_mask;
+    /* long: a's long lengths (far past the end every step is long), else a run ending at
+       m = n - lo for some n >= 63 (m >= 63 - lo, bit 62 - lo on) */
+    if ((a & SAFERL_SHIELD__LONG_TRACES) || (lo > 0 && (run >> (62 - lo)))) result |= SAFERL_SHIELD__LONG_TRACES;
+    return lo == 0 ? result & a : result; /* from step 0: a itself */
+}
+
+static uint64_t saferl_shield__finite_lengths(saferl_shield__formulas *f, uint32_t id) {
     saferl_shield__node n = *saferl_shield__at(f, id);
-    uint32_t a, b, v;
-    while (f->finite_verdict.count < f->nodes.count) {
-        uint8_t *slot = (uint8_t *)saferl_shield__vec_push(&f->finite_verdict);
+    uint64_t a, v;
+    while (f->finite_lengths.count < f->nodes.count) {
+        uint64_t *slot = (uint64_t *)saferl_shield__vec_push(&f->finite_lengths);
         if (!slot) {
             f->out_of_memory = 1;
-            return SAFERL_SHIELD__MAY_END | SAFERL_SHIELD__SATISFIABLE; /* nothing concluded */
+            return SAFERL_SHIELD__ANY_LENGTH; /* nothing concluded */
         }
         *slot = 0;
     }
-    if (((const uint8_t *)f->finite_verdict.data)[id]) return ((const uint8_t *)f->finite_verdict.data)[id] & 3u;
-#define SAFERL_SHIELD__HAS(x, bit) (((x) & SAFERL_SHIELD__##bit) != 0)
+    if (((const uint64_t *)f->finite_lengths.data)[id] >> 63)
+        return ((const uint64_t *)f->finite_lengths.data)[id] & SAFERL_SHIELD__ANY_LENGTH;
     switch (n.op) {
     case SAFERL_SHIELD__FALSE: v = 0; break;
     case SAFERL_SHIELD__AND:
     case SAFERL_SHIELD__OR: /* a chain (a residual's cubes): walked, not recursed along */
-        v = n.op == SAFERL_SHIELD__AND ? 3u : 0u;
+        v = n.op == SAFERL_SHIELD__AND ? SAFERL_SHIELD__ANY_LENGTH : 0;
         for (;;) {
-            a = saferl_shield__finite_verdict(f, n.a);
+            a = saferl_shield__finite_lengths(f, n.a);
             v = n.op == SAFERL_SHIELD__AND ? v & a : v | a;
             if (saferl_shield__at(f, n.b)->op != n.op) break;
             n = *saferl_shield__at(f, n.b);
         }
-        b = saferl_shield__finite_verdict(f, n.b);
-        v = n.op == SAFERL_SHIELD__AND ? v & b : v | b;
+        a = saferl_shield__finite_lengths(f, n.b);
+        v = n.op == SAFERL_SHIELD__AND ? v & a : v | a;
         break;
-    case SAFERL_SHIELD__NEXT: /* strong: a next step must exist */
-        v = saferl_shield__finite_verdict(f, n.a) & SAFERL_SHIELD__SATISFIABLE;
+    case SAFERL_SHIELD__NEXT: v = saferl_shield__lengths_later(saferl_shield__finite_lengths(f, n.a), 1); break;
+    case SAFERL_SHIELD__WEAK_NEXT: v = 1ull | saferl_shield__lengths_later(saferl_shield__finite_lengths(f, n.a), 1); break;
+    case SAFERL_SHIELD__ALWAYS: /* a at every remaining length: the run of lengths 1, 2, ... in a */
+        a = saferl_shield__finite_lengths(f, n.a);
+        v = (a | ~SAFERL_SHIELD__ANY_LENGTH) == ~0ull ? a : ((~a & (a + 1)) - 1) & (SAFERL_SHIELD__LONG_TRACES - 1);
         break;
-    case SAFERL_SHIELD__ALWAYS:
-        a = saferl_shield__finite_verdict(f, n.a);
-        v = SAFERL_SHIELD__HAS(a, MAY_END) ? a : 0;
+    case SAFERL_SHIELD__EVENTUALLY: /* from a's shortest length on */
+        a = saferl_shield__finite_lengths(f, n.a);
+        v = a ? SAFERL_SHIELD__ANY_LENGTH & ~((a & (~a + 1)) - 1) : 0;
         break;
-    case SAFERL_SHIELD__EVENTUALLY: v = saferl_shield__finite_verdict(f, n.a); break;
-    case SAFERL_SHIELD__UNTIL: v = saferl_shield__finite_verdict(f, n.b); break; /* at the end as b */
-    case SAFERL_SHIELD__WEAK_UNTIL: /* b at some step, or a to the end */
-        a = saferl_shield__finite_verdict(f, n.a);
-        b = saferl_shield__finite_verdict(f, n.b);
-        v = ((a | b) & SAFERL_SHIELD__MAY_END) |
-            (SAFERL_SHIELD__HAS(b, SATISFIABLE) || a == 3u ? SAFERL_SHIELD__SATISFIABLE : 0u);
+    case SAFERL_SHIELD__UNTIL: case SAFERL_SHIELD__WEAK_UNTIL: case SAFERL_SHIELD__RELEASE: case SAFERL_SHIELD__STRONG_RELEASE:
+        a = saferl_shield__finite_lengths(f, n.a);
+        v = saferl_shield__lengths_unfolded(n.op, a, saferl_shield__finite_lengths(f, n.b));
         break;
-    case SAFERL_SHIELD__RELEASE: /* a & b at some step, or b to the end */
-        a = saferl_shield__finite_verdict(f, n.a);
-        b = saferl_shield__finite_verdict(f, n.b);
-        v = (b & SAFERL_SHIELD__MAY_END) |
-            (SAFERL_SHIELD__HAS(b, SATISFIABLE) && (SAFERL_SHIELD__HAS(a, SATISFIABLE) || SAFERL_SHIELD__HAS(b, MAY_END))
-                 ? SAFERL_SHIELD__SATISFIABLE : 0u);
-        break;
-    case SAFERL_SHIELD__STRONG_RELEASE: v = saferl_shield__finite_verdict(f, n.a) & saferl_shield__finite_verdict(f, n.b); break;
-    case SAFERL_SHIELD__BOUNDED_F: /* F[lo..hi] with lo > 0 (the strong X^lo) needs lo more steps */
-        v = saferl_shield__finite_verdict(f, n.a) & (n.lo > 0 ? SAFERL_SHIELD__SATISFIABLE : 3u);
-        break;
-    case SAFERL_SHIELD__BOUNDED_G: /* weak: with lo > 0 the trace may end first */
-        v = n.lo > 0 ? 3u : saferl_shield__finite_verdict(f, n.a);
-        break;
-    default: v = 3u; break; /* true, literals, PENDING, the weak next: no conclusion */
+    case SAFERL_SHIELD__BOUNDED_F: v = saferl_shield__lengths_window_f(saferl_shield__finite_lengths(f, n.a), n.lo, n.hi); break;
+    case SAFERL_SHIELD__BOUNDED_G: v = saferl_shield__lengths_window_g(saferl_shield__finite_lengths(f, n.a), n.lo, n.hi); break;
+    default: v = SAFERL_SHIELD__ANY_LENGTH; break; /* true, literals, PENDING: no conclusion */
     }
-    if (!SAFERL_SHIELD__HAS(v, SATISFIABLE)) v = 0; /* no model: nor one that ends here */
-#undef SAFERL_SHIELD__HAS
-    ((uint8_t *)f->finite_verdict.data)[id] = (uint8_t)(4u | v);
+    ((uint64_t *)f->finite_lengths.data)[id] = v | (1ull << 63);
     return v;
 }
 
 /* LTLf: the residual, or false when it has no model (the rejecting sink). */
 static uint32_t saferl_shield__finite_residual(saferl_shield__formulas *f, uint32_t residual) {
     if (!f->finite || !f->empty_sink || residual == SAFERL_SHIELD__FALSE) return residual;
-    return (saferl_shield__finite_verdict(f, residual) & SAFERL_SHIELD__SATISFIABLE) ? residual : (uint32_t)SAFERL_SHIELD__FALSE;
+    return saferl_shield__finite_lengths(f, residual) ? residual : (uint32_t)SAFERL_SHIELD__FALSE;
 }
 
 /* ---- formulas: residuals in a canonical form over temporal atoms ------------------------ */

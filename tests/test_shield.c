@@ -1162,6 +1162,82 @@ TEST(ltlf_empty_languages_go_to_the_sink) {
     if (compared < 590 || empties < 5) fprintf(stderr, "compared %d, empty %d\n", compared, empties);
 }
 
+/* LTLf: the lengths a residual can hold on. The window and U W R M set rules against their
+   definitions, length by length up to 400 (a set's bit 62 read as every length from 63 on, as the header reads
+   it); then a residual that is empty only by its lengths: G(N F[0..3] X X G[2..4] X X c | X X
+   b) holds on one-step traces alone (its body cannot hold two steps before the end), so every
+   residual after the first step is the sink. 0.5.6 explored 2,307 residuals for it; at
+   max_states 16 it compiles now. */
+static int has_length_set(uint64_t set, int length) {
+    return length <= 62 ? (int)((set >> (length - 1)) & 1u) : (int)((set >> 62) & 1u);
+}
+
+static uint64_t length_set_of(const int *holds, int longest) {
+    uint64_t set = 0;
+    int n;
+    for (n = 1; n <= longest; ++n)
+        if (holds[n]) set |= n <= 62 ? 1ull << (n - 1) : 1ull << 62;
+    return set;
+}
+
+static uint64_t random_length_set(saferl_rng *rng) {
+    uint64_t set = ((uint64_t)saferl_rng_u32(rng) << 32 | saferl_rng_u32(rng)) & ((1ull << 63) - 1);
+    uint32_t kind = saferl_rng_bounded(rng, 5);
+    if (kind == 0) set &= (uint64_t)saferl_rng_u32(rng) << 32 | saferl_rng_u32(rng); /* sparse */
+    if (kind == 1) set = (1ull << saferl_rng_bounded(rng, 63)) - 1;                   /* 1 .. k */
+    if (kind == 2) set &= ~((1ull << saferl_rng_bounded(rng, 63)) - 1);                /* k on */
+    return set;
+}
+
+TEST(ltlf_lengths_follow_the_finite_trace_semantics) {
+    enum { LONGEST = 400 };
+    static int holds[LONGEST + 1];
+    const char *one_step = "G((X(!(F[0..3](X(X(G[2..4](X(X((X(!(X(G(c))))) -> (!c)))))))))) -> (X(X(b))))";
+    saferl_shield_desc desc;
+    saferl_shield_dfa dfa;
+    saferl_shield_error error;
+    saferl_rng rng;
+    saferl_result r;
+    int i, n, t, op, wrong = 0;
+    saferl_rng_seed(&rng, 16);
+    for (i = 0; i < 3000; ++i) {
+        uint64_t a = random_length_set(&rng), b = random_length_set(&rng);
+        int lo = (int)saferl_rng_bounded(&rng, i % 2 ? 8 : 70);
+        int hi = lo + (int)saferl_rng_bounded(&rng, i % 3 ? 6 : 150);
+        for (n = 1; n <= LONGEST; ++n) { /* F[lo..hi]: a at some step lo .. hi before the end */
+            holds[n] = 0;
+            for (t = lo; t <= hi && t < n; ++t) holds[n] |= has_length_set(a, n - t);
+        }
+        wrong += saferl_shield__lengths_window_f(a, lo, hi) != length_set_of(holds, LONGEST);
+        for (n = 1; n <= LONGEST; ++n) { /* G[lo..hi]: a at every such step */
+            holds[n] = 1;
+            for (t = lo; t <= hi && t < n; ++t) holds[n] &= has_length_set(a, n - t);
+        }
+        if (lo < 62) wrong += saferl_shield__lengths_window_g(a, lo, hi) != length_set_of(holds, LONGEST);
+        else wrong += (length_set_of(holds, LONGEST) & ~saferl_shield__lengths_window_g(a, lo, hi)) != 0; /* a superset */
+        for (op = 0; op < 4; ++op) { /* U W R M, one step at a time */
+            static const uint32_t ops[4] = {SAFERL_SHIELD__UNTIL, SAFERL_SHIELD__WEAK_UNTIL, SAFERL_SHIELD__RELEASE,
+                                            SAFERL_SHIELD__STRONG_RELEASE};
+            for (n = 1; n <= LONGEST; ++n) {
+                int x = has_length_set(a, n), y = has_length_set(b, n), later = n > 1 && holds[n - 1];
+                holds[n] = op == 0 ? y || (x && later)
+                         : op == 1 ? y || (x && (n == 1 || later))
+                         : op == 2 ? y && (x || n == 1 || later)
+                                   : y && (x || later);
+            }
+            wrong += saferl_shield__lengths_unfolded(ops[op], a, b) != length_set_of(holds, LONGEST);
+        }
+    }
+    CHECK(wrong == 0);
+    CHECK(same_language(one_step, "!X(b | !b)", SAFERL_SHIELD_LTLF) == 1);
+    memset(&desc, 0, sizeof desc);
+    desc.logic = SAFERL_SHIELD_LTLF;
+    desc.max_states = 16;
+    r = saferl_shield_compile(one_step, strlen(one_step), &desc, &dfa, &error);
+    CHECK(r == SAFERL_OK && dfa.state_count == 3);
+    if (r == SAFERL_OK) saferl_shield_dfa_destroy(&dfa);
+}
+
 TEST(safeguards_by_hand_keep_stable_ids_and_stages) {
     /* minecraft_2 of the Progressive Safeguards code: 0 --wood--> 1; creeper or lava: the
        sink. Built on caller memory, stage = the task level. */
@@ -3077,6 +3153,7 @@ int main(void) {
     RUN(past_time_monitors);
     RUN(ltlf_mode);
     RUN(ltlf_empty_languages_go_to_the_sink);
+    RUN(ltlf_lengths_follow_the_finite_trace_semantics);
     RUN(safeguards_by_hand_keep_stable_ids_and_stages);
     RUN(thirty_two_propositions_compile_symbolically);
     RUN(symbolic_letters_agree_with_the_dense_construction);
