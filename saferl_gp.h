@@ -2095,7 +2095,7 @@ SAFERL_GP__DISPATCHED_WIDE_VOID(saferl_gp__kernel_rows,
                            (kernel, signal_variance, inverse_lengthscale, dim, x, rows, points, count, out, ldo, alpha,
                             mean))
 
-#if defined(SAFERL_GP__WIDE_TILE)
+#if defined(SAFERL_GP__WIDE_TILE) && !defined(SAFERL_USE_BLIS) /* BLIS: no tiles of ours */
 /* saferl_gp_predict's AVX-512 path for the RBF kernel: the kernel block's values computed
    inside the variance solve's k loops, so that the exp's operations issue beside the tiles'
    FMAs instead of in a pass of their own (0.4.11: 1-2% faster at n = 25 to 200; the multiply
@@ -2718,7 +2718,7 @@ SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, con
         size_t ldw = (cols + tile - 1) / tile * tile;
         if (!var || ldw > width || ldw > SAFERL_GP_BLOCK || cols % tile < SAFERL_GP__PAD_FROM) ldw = cols;
         for (q = 0; q < cols; ++q) mean_block[q] = 0.0;
-#if defined(SAFERL_GP__WIDE_TILE)
+#if defined(SAFERL_GP__WIDE_TILE) && !defined(SAFERL_USE_BLIS)
         if (var && tile == 16 && ldw % 16 == 0 && gp->kernel == SAFERL_GP_RBF && dim <= 16 && n >= 6 &&
             saferl_gp__have_fma()) {
             saferl_gp__predict_block_pipelined(gp->cholesky, ld, n, gp->x, x + (size_t)start * dim, cols, dim,
