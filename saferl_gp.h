@@ -1820,10 +1820,16 @@ static const double saferl_gp__exp2_sixteenths[16] = {
 #define SAFERL_GP__EXP_Q5 0.0083334719210538914
 #define SAFERL_GP__EXP_Q6 0.0013888594053175015
 #define SAFERL_GP__EXP_EXPONENT_MASK 0xfff0000000000000u /* sign and exponent bits */
+/* the range reduction's constants, for the scalar code and the AVX-512 copy alike */
+#define SAFERL_GP__EXP_SHIFTER 6755399441055744.0 /* 1.5 * 2^52 */
+#define SAFERL_GP__EXP_LOWEST (-4573933187176071168) /* the bits of -708.0 as a signed integer */
+#define SAFERL_GP__EXP_SIXTEEN_BY_LN2 23.083120654223414
+#define SAFERL_GP__EXP_LN2_HIGH_16 (6.93147180369123816490e-01 / 16)
+#define SAFERL_GP__EXP_LN2_LOW_16 (1.90821492927058770002e-10 / 16)
 
 SAFERL_GP__INLINE double saferl_gp__exp_reduce(double x, uint64_t *k_bits) {
-    const double shifter = 6755399441055744.0; /* 1.5 * 2^52 */
-    const int64_t lowest = -4573933187176071168; /* the bits of -708.0 as a signed integer */
+    const double shifter = SAFERL_GP__EXP_SHIFTER;
+    const int64_t lowest = SAFERL_GP__EXP_LOWEST;
     double y, t, k;
     int64_t bits_x;
     uint64_t bits, keep;
@@ -1833,11 +1839,11 @@ SAFERL_GP__INLINE double saferl_gp__exp_reduce(double x, uint64_t *k_bits) {
     keep = bits_x > lowest ? 0u : ~(uint64_t)0;
     bits_x = bits_x > lowest ? lowest : bits_x;
     memcpy(&y, &bits_x, sizeof y);
-    t = y * 23.083120654223414 + shifter; /* 16 / ln2 */
+    t = y * SAFERL_GP__EXP_SIXTEEN_BY_LN2 + shifter;
     k = t - shifter;
     memcpy(&bits, &t, sizeof bits);
     *k_bits = bits & keep; /* k in the low bits (two's complement), or 0 below the clamp */
-    return (y - k * (6.93147180369123816490e-01 / 16)) - k * (1.90821492927058770002e-10 / 16);
+    return (y - k * SAFERL_GP__EXP_LN2_HIGH_16) - k * SAFERL_GP__EXP_LN2_LOW_16;
 }
 
 /* q(r) and s + s q, written once for the scalar and the AVX-512 code (the same operations in
@@ -2114,16 +2120,16 @@ typedef struct {
 
 /* saferl_gp__exp_reduce on 8 values, its operations in its order */
 __attribute__((target("avx512f"))) SAFERL_GP__INLINE __m512d saferl_gp__exp_reduce_vector(__m512d x, __m512i *k_bits) {
-    const __m512d shifter = _mm512_set1_pd(6755399441055744.0);
-    const __m512i lowest = _mm512_set1_epi64(-4573933187176071168);
+    const __m512d shifter = _mm512_set1_pd(SAFERL_GP__EXP_SHIFTER);
+    const __m512i lowest = _mm512_set1_epi64(SAFERL_GP__EXP_LOWEST);
     const __m512i bits = _mm512_or_si512(_mm512_castpd_si512(x), _mm512_set1_epi64((long long)((uint64_t)1 << 63)));
     const __mmask8 below = _mm512_cmpgt_epi64_mask(bits, lowest); /* the keep mask's complement */
     const __m512d y = _mm512_castsi512_pd(_mm512_mask_mov_epi64(bits, below, lowest));
-    const __m512d t = _mm512_add_pd(_mm512_mul_pd(y, _mm512_set1_pd(23.083120654223414)), shifter);
+    const __m512d t = _mm512_add_pd(_mm512_mul_pd(y, _mm512_set1_pd(SAFERL_GP__EXP_SIXTEEN_BY_LN2)), shifter);
     const __m512d k = _mm512_sub_pd(t, shifter);
     *k_bits = _mm512_maskz_mov_epi64((__mmask8)~below, _mm512_castpd_si512(t));
-    return _mm512_sub_pd(_mm512_sub_pd(y, _mm512_mul_pd(k, _mm512_set1_pd(6.93147180369123816490e-01 / 16))),
-                         _mm512_mul_pd(k, _mm512_set1_pd(1.90821492927058770002e-10 / 16)));
+    return _mm512_sub_pd(_mm512_sub_pd(y, _mm512_mul_pd(k, _mm512_set1_pd(SAFERL_GP__EXP_LN2_HIGH_16))),
+                         _mm512_mul_pd(k, _mm512_set1_pd(SAFERL_GP__EXP_LN2_LOW_16)));
 }
 
 /* row j's two vectors reduced: saferl_gp__r2_columns' and saferl_gp__rho_block's operations
@@ -2718,29 +2724,27 @@ SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, con
         size_t ldw = (cols + tile - 1) / tile * tile;
         if (!var || ldw > width || ldw > SAFERL_GP_BLOCK || cols % tile < SAFERL_GP__PAD_FROM) ldw = cols;
         for (q = 0; q < cols; ++q) mean_block[q] = 0.0;
+        sums = NULL; /* set when the kernel block and the solve went as one (AVX-512, RBF) */
 #if defined(SAFERL_GP__WIDE_TILE) && !defined(SAFERL_USE_BLIS)
         if (var && tile == 16 && ldw % 16 == 0 && gp->kernel == SAFERL_GP_RBF && dim <= 16 && n >= 6 &&
             saferl_gp__have_fma()) {
             saferl_gp__predict_block_pipelined(gp->cholesky, ld, n, gp->x, x + (size_t)start * dim, cols, dim,
                                                gp->inverse_lengthscale, gp->signal_variance, gp->alpha, work, ldw,
                                                mean_block, padded_sums);
-            for (q = 0; q < cols; ++q) {
-                double s = gp->signal_variance - padded_sums[q];
-                mean_block[q] = gp->y_offset + gp->y_scale * mean_block[q];
-                var[start + q] = s > 0.0 ? scale2 * s : 0.0;
-            }
-            continue;
-        }
-#endif
-        saferl_gp__kernel_block(gp, gp->x, n, x + (size_t)start * dim, cols, work, ldw, gp->alpha, mean_block);
-        for (q = 0; q < cols; ++q) mean_block[q] = gp->y_offset + gp->y_scale * mean_block[q];
-        if (!var) continue;
-        sums = var + start;
-        if (ldw > cols) {
-            for (q = 0; q < n; ++q) memset(work + (size_t)q * ldw + cols, 0, (ldw - cols) * sizeof(double));
             sums = padded_sums;
         }
-        saferl_gp__solve_columns_fused(gp->cholesky, ld, n, work, ldw, (uint32_t)ldw, sums);
+#endif
+        if (!sums) saferl_gp__kernel_block(gp, gp->x, n, x + (size_t)start * dim, cols, work, ldw, gp->alpha, mean_block);
+        for (q = 0; q < cols; ++q) mean_block[q] = gp->y_offset + gp->y_scale * mean_block[q];
+        if (!var) continue;
+        if (!sums) {
+            sums = var + start;
+            if (ldw > cols) {
+                for (q = 0; q < n; ++q) memset(work + (size_t)q * ldw + cols, 0, (ldw - cols) * sizeof(double));
+                sums = padded_sums;
+            }
+            saferl_gp__solve_columns_fused(gp->cholesky, ld, n, work, ldw, (uint32_t)ldw, sums);
+        }
         for (q = 0; q < cols; ++q) {
             double s = gp->signal_variance - sums[q];
             var[start + q] = s > 0.0 ? scale2 * s : 0.0;
