@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.4.11 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+/* saferl_gp.h - v0.4.12 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
                           StageOpt, safe UCB, the PLS online stage, continuous boxes,
                           constrained EI)
                           public domain or MIT; see the end of the file
@@ -302,6 +302,11 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.4.12 (2026-12-06) same bits: compiles under g++ 12 with -O1 and above and -Werror; the
+                          AVX-512 exp's shift is the zero-masked form with every lane on
+                          (vpsllq as before), since g++ 12 warned (-Wmaybe-uninitialized)
+                          inside the unmasked intrinsic (GCC bug 105593). tests/run.sh now
+                          compiles every header alone as C++11 at -O2.
       0.4.11 (2026-12-06) same bits: saferl_gp_predict on a CPU with AVX-512 and FMA (RBF
                           kernel, the dispatching build) computes each 6-row group's kernel
                           values, exp and mean terms inside the variance solve's k loops of
@@ -415,8 +420,8 @@
 
 #define SAFERL_GP_VERSION_MAJOR 0
 #define SAFERL_GP_VERSION_MINOR 4
-#define SAFERL_GP_VERSION_PATCH 11
-#define SAFERL_GP_VERSION_STRING "0.4.11"
+#define SAFERL_GP_VERSION_PATCH 12
+#define SAFERL_GP_VERSION_STRING "0.4.12"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
@@ -1887,7 +1892,10 @@ __attribute__((target("avx512f"))) SAFERL_GP__INLINE __m512d saferl_gp__exp_fini
     const __m512i exponent_mask = _mm512_set1_epi64((long long)SAFERL_GP__EXP_EXPONENT_MASK);
     __m512i bits = _mm512_castpd_si512(_mm512_permutex2var_pd(low, k, high));
     __m512d s, r2, r4, q, e;
-    bits = _mm512_add_epi64(bits, _mm512_and_si512(_mm512_slli_epi64(k, 48), exponent_mask));
+    /* the zero-masked shift with every lane on is vpsllq as _mm512_slli_epi64 is; g++ 12 at -O1
+       and above warns (-Wmaybe-uninitialized, an error under -Werror) inside the unmasked one's
+       _mm512_undefined_epi32 (GCC bug 105593) */
+    bits = _mm512_add_epi64(bits, _mm512_and_si512(_mm512_maskz_slli_epi64((__mmask8)0xff, k, 48), exponent_mask));
     s = _mm512_maskz_mov_pd(_mm512_test_epi64_mask(k, k), _mm512_castsi512_pd(bits));
     SAFERL_GP__EXP_TAIL(SAFERL_GP__MUL_WIDE, SAFERL_GP__ADD_WIDE, _mm512_set1_pd, r, s)
     return _mm512_mul_pd(factor, e);
