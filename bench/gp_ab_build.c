@@ -7,7 +7,7 @@
 #define SAFERL_GP_STATIC
 #include "saferl_gp.h"
 
-#include <time.h>
+#include "bench_timing.h"
 
 #define NAME2(a, b) a##b
 #define NAME(a, b) NAME2(a, b)
@@ -19,12 +19,6 @@ static const double *X, *Y, *Z;
 static double means[10000], variances[10000];
 static saferl_gp gp;
 static uint32_t fitted_n;
-
-static double seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* bench/gp.c's settings: RBF, d = 2, lengthscale 0.8, noise 1e-4; capacity 200 */
 void NAME(VARIANT, _setup)(const double *x, const double *y, const double *z) {
@@ -48,8 +42,8 @@ double NAME(VARIANT, _call)(int fit, uint32_t n, uint32_t m) {
         saferl_gp_set_data(&gp, X, Y, n);
         fitted_n = n;
     }
-    start = seconds();
+    start = now_seconds();
     if (fit) saferl_gp_set_data(&gp, X, Y, n);
     saferl_gp_predict(&gp, Z, m, means, variances);
-    return seconds() - start;
+    return now_seconds() - start;
 }
