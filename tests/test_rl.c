@@ -6704,15 +6704,16 @@ static void cmdp_discrete_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, c
     const double unit = agent->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE ? 1.0 : scale * M->limit;
     const double alpha = exp((double)agent->log_temperature), price = agent->lagrange[0] * agent->cost_weight[0] * unit;
     double pi[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS], qc[CMDP_STATES * CMDP_ACTIONS];
-    double x[CMDP_STATES * CMDP_ACTIONS], visits[CMDP_STATES], lp_ret, lp_cost;
+    double x[CMDP_STATES * CMDP_ACTIONS], visits[CMDP_STATES], lp_ret, lp_cost, lambda_star;
     int s, k;
     if (policy(agent, pi) != 0 || occupancy_lp(&M->model, M->r, M->limit, M->safest, &lp_ret, &lp_cost, x) != 0) return;
     cmdp_soft_action_values(M, pi, alpha, q, qc);
     cmdp_visits(M, pi, visits);
+    lambda_star = cmdp_lp_multiplier(M); /* two LPs */
     fprintf(trace, "LP: mixes in state %d; lambda* %.4f per unit of cost, %.3f per unit of Q_C/d; the actor's price now %.3f (alpha %.4f)\n",
-            cmdp_mixing_state(M), cmdp_lp_multiplier(M), cmdp_lp_multiplier(M) * M->limit, price, alpha);
-    cmdp_price_optimum(trace, M, 0.99 * cmdp_lp_multiplier(M) * M->limit);
-    cmdp_price_optimum(trace, M, 1.01 * cmdp_lp_multiplier(M) * M->limit);
+            cmdp_mixing_state(M), lambda_star, lambda_star * M->limit, price, alpha);
+    cmdp_price_optimum(trace, M, 0.99 * lambda_star * M->limit);
+    cmdp_price_optimum(trace, M, 1.01 * lambda_star * M->limit);
     cmdp_price_optimum(trace, M, price);
     for (s = 0; s < CMDP_STATES; ++s) {
         float obs[CMDP_STATES];
