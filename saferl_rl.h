@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.5.6 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
+/* saferl_rl.h - v0.5.7 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
@@ -142,7 +142,8 @@
         target, y_C = c + cost_gamma (1 - done) Q_C'(s', a') with the reward target's a' (no
         entropy term); the actor's loss adds lambda w Q_C(s, pi(s)) and is divided by (1 +
         lambda); after each finished episode lambda <- max(0, lambda + Adam step (lr 0.01) on
-        the violation of that episode's undiscounted cost J_C).
+        the violation of that episode's undiscounted cost J_C) (discrete SAC-Lag under RELATIVE
+        since 0.5.7: the step on log lambda, "the log-space multiplier" below).
         Multiplier scale (multiplier_scale, as the on-policy agent's). OmniSafe's and FSRL's
         lambda is in reward per unit of cost (COST_UNITS: w = 1, violation J_C - d, the cost
         critic on raw costs). Adam's step is about lr whatever the violation's units, but
@@ -177,7 +178,8 @@
         the mean cost is back at d. lagrange_kp 1, the on-policy default: one unit of lambda per
         limit of overshoot. Not chosen: a larger lagrange_lr (a setting, not a rule; it also
         enlarges the noise), plain gradient steps (Ray et al.'s; they move by lr times the same
-        small mean violation), the log-space step (from near 0, too many e-folds). Developed on
+        small mean violation), the log-space step (from near 0, too many e-folds; from 1 it is
+        lagrange_space LOG, below). Developed on
         CMDPs 1-3 (9 of 18 runs within the target against 10 without it), then run on the held-out
         CMDPs 4-6: 13 of 18 against 14, mean J_C / d 1.038 either way, lambda still rising in 10
         of 18 against 18 (README.md). It did not win, so it is off by default (SAFERL_RL_NONE,
@@ -239,6 +241,32 @@
         SAC-Lag tied (45 of 45 either way, though 45 of 45 against 27 on CMDPs 1-3), so both stay
         off. It costs an actor and a cost-critic forward pass over batch_size rows per
         finished episode.
+        The log-space multiplier (lagrange_space LOG). Adam moves the integral by about
+        lagrange_lr an episode whatever lambda*'s size, so a CMDP whose price lambda* w is 3-4
+        times the others' reaches it only after the averaging window has opened (discrete
+        SAC-Lag on random CMDP 26: steps 10,300-12,600 of 20,000; README). SAC learns its own
+        multiplier, the temperature, in log space (Haarnoja et al. 2018, "Soft Actor-Critic
+        Algorithms and Applications": the loss -log(alpha) times the entropy gap, Adam on log
+        alpha), which makes Adam's steps relative: the time to reach lambda* grows with
+        log(lambda* / lambda_0), not lambda*. The same here: nu_i = log of the integral, Adam
+        (lagrange_lr, the same moments) on the gradient -e_i, the violation the integral
+        ascends, not multiplied by lambda; the integral is exp(nu_i) and lambda_i = max(0,
+        exp(nu_i) + the terms above) as before. lambda_0 cannot be 0: lagrange_init, whose 0
+        means 1 here, the neutral price of a pure-number lambda (w already scales the cost
+        critic to the reward's spread, so 1 prices a unit of cost per limit like a unit of
+        reward) and SAC's initial temperature. nu is held within log lambda_0 +- log 1e4, so
+        lambda is never 0 but can fall to 1e-4 lambda_0, no price that matters; the floor
+        bounds a slack constraint's windup (back in at most log(1e4) / lagrange_lr = 921 full
+        Adam steps) and the ceiling keeps lambda Q_C finite. All this was fixed with its
+        adoption rule before any held-out run (README.md): developed on CMDPs 25-30, held
+        out on new CMDPs 37-42, seeds 1-5, discrete SAC-Lag under RELATIVE. Held out it won:
+        28 of 30 runs within the target against 25, every cell within it either way. On
+        development it passed fewer runs (22 of 30 against 26; more cost misses just above
+        d, its relative steps larger at larger lambda) but every cell against 5 of 6 (CMDP
+        26's cell J_C / d 1.003 against 1.073). So it is discrete SAC-Lag's default under
+        RELATIVE (0.5.7); LINEAR, the integral itself, stays the default of TD3-Lag, SAC-Lag
+        and COST_UNITS, where it was not measured so (SAFERL_RL_LAGRANGE_LINEAR gives 0.5.6's
+        bits everywhere).
         Several constraints (cost_count 1..8, the environment's costs, a limit each, all
         required): a cost critic, its target and a multiplier per constraint; the actor's loss
         adds sum_i lambda_i w_i Q_Ci and is divided by (1 + sum_i lambda_i).
@@ -686,8 +714,9 @@
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
 
-   CHECKPOINT FORMAT ("SRLK", version 8; the whole training state of saferl_rl_agent)
-      offset 0   magic "SRLK"   4 format version (8; version 7 lacked the desc's cost_test_z
+   CHECKPOINT FORMAT ("SRLK", version 9; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (9; version 8 lacked the off-policy desc's
+                                  lagrange_space and its log multipliers, version 7 the desc's cost_test_z
                                   and the off-policy desc's augmented_penalty and its
                                   violation estimates, version 6 the off-policy desc's
                                   twin_cost_critics, version 5 the desc's
@@ -755,7 +784,9 @@
       OMUL  per constraint the multiplier's integral (>= 0; the multiplier is derived from it,
             lagrange_kp and the first moment, augmented_penalty and the violation estimate)
             and its Adam moments, their step count, then per constraint the cost critic's
-            violation estimate (augmented_penalty's g; 0 without it);
+            violation estimate (augmented_penalty's g; 0 without it), then per constraint
+            the log multiplier nu (within log lagrange_init +- log 1e4 under lagrange_space
+            LOG, the integral then exp(nu); 0 under LINEAR);
             SAC's log temperature (< 88: its exp is a float), its moments and step count.
       OCAN  M2TD3 (empty otherwise): per candidate omega (in Omega), box coordinates (in
             [0, 1]), their Adam moments; per candidate its step count, then its probability
@@ -975,6 +1006,16 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.5.7 (2026-12-06)  lagrange_space: the off-policy multipliers' Adam ascends log lambda
+                          (LOG, SAC's temperature rule: relative steps, lambda_0 = lagrange_init,
+                          0 meaning 1, nu within log lambda_0 +- log 1e4) or the integral itself
+                          (LINEAR, the rule before). LOG is discrete SAC-Lag's default under
+                          RELATIVE: held out on new random CMDPs 37-42, 28 of 30 runs within the
+                          target against 25, 6 of 6 cells either way (README); discrete
+                          SAC-Lag's results under RELATIVE differ from 0.5.6's (lambda starts at
+                          1); SAFERL_RL_LAGRANGE_LINEAR gives 0.5.6's bits, as do TD3-Lag, SAC-Lag
+                          and COST_UNITS unchanged. SRLK version 9 (lagrange_space, the log
+                          multipliers)
       0.5.6 (2026-12-06)  cost_test_z: CPO's and PCPO's line search tests a step that may spend
                           slack on the predicted change of J_C plus 1.645 batch-means standard
                           errors (ALGORITHMS, "the cost test's bound"); the default for those
@@ -1124,8 +1165,8 @@
 
 #define SAFERL_RL_VERSION_MAJOR 0
 #define SAFERL_RL_VERSION_MINOR 5
-#define SAFERL_RL_VERSION_PATCH 6
-#define SAFERL_RL_VERSION_STRING "0.5.6"
+#define SAFERL_RL_VERSION_PATCH 7
+#define SAFERL_RL_VERSION_STRING "0.5.7"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_RL_IMPLEMENTATION)
 #define SAFERL_RL_IMPLEMENTATION
@@ -1726,6 +1767,13 @@ typedef enum saferl_rl_multiplier_scale {
     SAFERL_RL_MULTIPLIER_RELATIVE = 0,  /* default: a pure number, the same on any cost scale */
     SAFERL_RL_MULTIPLIER_COST_UNITS = 1 /* the papers' and OmniSafe's: per unit of cost */
 } saferl_rl_multiplier_scale;
+
+/* What the off-policy multipliers' Adam ascends (ALGORITHMS, "TD3-Lag and SAC-Lag"). */
+typedef enum saferl_rl_lagrange_space {
+    SAFERL_RL_LAGRANGE_DEFAULT = 0, /* LOG for discrete SAC-Lag under RELATIVE (0.5.7), LINEAR otherwise */
+    SAFERL_RL_LAGRANGE_LINEAR = 1,  /* lambda's integral itself, projected onto >= 0 */
+    SAFERL_RL_LAGRANGE_LOG = 2      /* nu = log of the integral, as SAC's temperature: relative steps */
+} saferl_rl_lagrange_space;
 
 /* What J_C, the cost every constraint's update acts on, is the mean of (see ALGORITHMS,
    "the cost estimate"). */
@@ -2405,6 +2453,9 @@ typedef struct saferl_rl_offpolicy_desc {
                                   critic's estimate of the violation (ALGORITHMS, "TD3-Lag and
                                   SAC-Lag"): 1 for SAC-Lag under RELATIVE, SAFERL_RL_NONE (none)
                                   otherwise (the rule before 0.5.6); >= 0 */
+    saferl_rl_lagrange_space lagrange_space; /* LINEAR: Adam on the integral; LOG: on its log
+                                  (lagrange_init 0 then means 1; ALGORITHMS, "TD3-Lag and SAC-Lag"):
+                                  LOG for discrete SAC-Lag under RELATIVE, LINEAR otherwise */
     /* M2TD3 and DR-TD3: the uncertainty set Omega, a box, has no default (it states the problem);
        the widths below are fractions of its half-width (hi - lo) / 2 per coordinate */
     int omega_dim;                               /* required: 1..SAFERL_RL_MAX_OMEGA */
@@ -2445,6 +2496,8 @@ typedef struct saferl_rl_offpolicy_agent {
                                                  proportional term (derived, not saved) ... */
     float lagrange_integral[SAFERL_RL_MAX_COSTS]; /* ... Adam's ascent on the violation ... */
     float lagrange_m[SAFERL_RL_MAX_COSTS], lagrange_v[SAFERL_RL_MAX_COSTS]; /* ... its Adam moments */
+    float lagrange_log[SAFERL_RL_MAX_COSTS]; /* lagrange_space LOG: nu_i, what Adam ascends (the
+                                                 integral is exp(nu_i)); 0 otherwise */
     float violation_estimate[SAFERL_RL_MAX_COSTS]; /* augmented_penalty's g_i: the cost critic's estimate
                                                  of the violation at the last finished episode's first state */
     float cost_weight[SAFERL_RL_MAX_COSTS];   /* scratch: Q_Ci's weight per unit of lambda_i in the actor's
@@ -6819,7 +6872,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
 /* ---- checkpoints ------------------------------------------------------------------------------ */
 
 #define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
-#define SAFERL_RL__CHECKPOINT_VERSION 8u
+#define SAFERL_RL__CHECKPOINT_VERSION 9u
 #define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
 
@@ -9316,6 +9369,10 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     if (d->cost_gamma == 0.0) d->cost_gamma = 0.99;
     if (d->lagrange_lr == 0.0) d->lagrange_lr = 0.01;
     if (d->lagrange_kp == 0.0) d->lagrange_kp = SAFERL_RL_NONE;
+    if (d->lagrange_space == SAFERL_RL_LAGRANGE_DEFAULT) /* LOG where it won held out (ALGORITHMS) */
+        d->lagrange_space = d->algorithm == SAFERL_RL_SAC_DISCRETE_LAG && d->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE
+                                ? SAFERL_RL_LAGRANGE_LOG : SAFERL_RL_LAGRANGE_LINEAR;
+    if (d->lagrange_init == 0.0 && d->lagrange_space == SAFERL_RL_LAGRANGE_LOG) d->lagrange_init = 1.0; /* log 0 is no start */
     if (d->augmented_penalty == 0.0) /* 1: SAC-Lag's under RELATIVE, where it won held out (ALGORITHMS) */
         d->augmented_penalty = d->algorithm == SAFERL_RL_SAC_LAG && d->multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE
                                    ? 1.0 : SAFERL_RL_NONE;
@@ -9330,7 +9387,9 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
         if (!(d->lagrange_init >= 0.0 && d->lagrange_init < 1e30) || !(d->lagrange_lr > 0.0) ||
             (!(d->lagrange_kp >= 0.0 && d->lagrange_kp < 1e30) && d->lagrange_kp != SAFERL_RL_NONE) ||
             (!(d->augmented_penalty >= 0.0 && d->augmented_penalty < 1e30) && d->augmented_penalty != SAFERL_RL_NONE) ||
-            d->twin_cost_critics < 0 || d->twin_cost_critics > 1 ||
+            d->twin_cost_critics < 0 || d->twin_cost_critics > 1 || (int)d->lagrange_space < SAFERL_RL_LAGRANGE_LINEAR ||
+            (int)d->lagrange_space > SAFERL_RL_LAGRANGE_LOG ||
+            (d->lagrange_space == SAFERL_RL_LAGRANGE_LOG && !(d->lagrange_init >= 1e-30)) || /* exp(nu)'s floor a float > 0 */
             !(d->cost_gamma >= 0.0 && d->cost_gamma <= 1.0) || (int)d->multiplier_scale < 0 ||
             (int)d->multiplier_scale > SAFERL_RL_MULTIPLIER_COST_UNITS)
             return SAFERL_ERR_INVALID_ARGUMENT;
@@ -9464,6 +9523,27 @@ SAFERL_RL_API size_t saferl_rl_offpolicy_memory_size(const saferl_rl_offpolicy_d
     return saferl_rl__offpolicy_layout(&a, NULL);
 }
 
+/* lagrange_space LOG's bounds on nu = log of the integral: eight decades around the initial price,
+   lambda_0 1e-4 .. lambda_0 1e4 (ALGORITHMS, "TD3-Lag and SAC-Lag": the floor bounds a slack
+   constraint's windup, the ceiling keeps lambda Q_C finite). */
+#define SAFERL_RL__LAGRANGE_LOG_RANGE 9.210340371976184 /* log 1e4 */
+
+/* Those bounds as the floats nu is kept in (0 and 0 unless lagrange_space is LOG). */
+static void saferl_rl__lagrange_log_bounds(const saferl_rl_offpolicy_agent *a, float *lo, float *hi) {
+    const double center = a->desc.lagrange_space == SAFERL_RL_LAGRANGE_LOG ? log(a->desc.lagrange_init) : 0.0;
+    const double range = a->desc.lagrange_space == SAFERL_RL_LAGRANGE_LOG ? SAFERL_RL__LAGRANGE_LOG_RANGE : 0.0;
+    *lo = (float)(center - range);
+    *hi = (float)(center + range);
+}
+
+/* Clamps *nu into its bounds and returns the integral exp(nu) (> 0). */
+static float saferl_rl__lagrange_from_log(const saferl_rl_offpolicy_agent *a, float *nu) {
+    float lo, hi;
+    saferl_rl__lagrange_log_bounds(a, &lo, &hi);
+    *nu = *nu < lo ? lo : *nu > hi ? hi : *nu;
+    return (float)exp((double)*nu);
+}
+
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *agent, const saferl_rl_offpolicy_desc *desc,
                                                      int observation_dim, int action_dim, void *memory,
                                                      size_t memory_size) {
@@ -9489,8 +9569,12 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_init(saferl_rl_offpolicy_agent *
         a.candidate_prob[i] = 1.0 / a.desc.candidate_count;
     }
     a.log_temperature = (float)log(a.desc.initial_temperature);
-    for (i = 0; i < saferl_rl__constraints(&a); ++i) /* others: 0 */
+    for (i = 0; i < saferl_rl__constraints(&a); ++i) { /* others: 0 */
         a.lagrange[i] = a.lagrange_integral[i] = (float)a.desc.lagrange_init;
+        if (a.desc.lagrange_space != SAFERL_RL_LAGRANGE_LOG) continue;
+        a.lagrange_log[i] = (float)log(a.desc.lagrange_init);
+        a.lagrange[i] = a.lagrange_integral[i] = saferl_rl__lagrange_from_log(&a, &a.lagrange_log[i]); /* as every step derives it */
+    }
     for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i) a.cost_weight[i] = 1.0f;
     *agent = a;
     return SAFERL_OK;
@@ -10047,10 +10131,12 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_multiplier_step(saferl_rl_offpol
         const double J = episode_costs[i], d = a->desc.cost_limits[i];
         const int relative = a->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE && d > 0.0;
         float grad = (float)-(relative ? saferl_rl__violation_per_limit(J, d) : J - d); /* ascent on lambda_i times the violation */
-        saferl_rl_adam_update(&a->lagrange_integral[i], &grad, &a->lagrange_m[i], &a->lagrange_v[i], 1,
-                              (float)a->desc.lagrange_lr, (float)SAFERL_RL__MULTIPLIER_BETA1, 0.999f, 1e-8f,
-                              a->lagrange_steps + 1);
-        a->lagrange_integral[i] = a->lagrange_integral[i] > 0.0f ? a->lagrange_integral[i] : 0.0f;
+        const int log_space = a->desc.lagrange_space == SAFERL_RL_LAGRANGE_LOG;
+        saferl_rl_adam_update(log_space ? &a->lagrange_log[i] : &a->lagrange_integral[i], &grad, &a->lagrange_m[i],
+                              &a->lagrange_v[i], 1, (float)a->desc.lagrange_lr, (float)SAFERL_RL__MULTIPLIER_BETA1, 0.999f,
+                              1e-8f, a->lagrange_steps + 1);
+        if (log_space) a->lagrange_integral[i] = saferl_rl__lagrange_from_log(a, &a->lagrange_log[i]);
+        else a->lagrange_integral[i] = a->lagrange_integral[i] > 0.0f ? a->lagrange_integral[i] : 0.0f;
     }
     a->lagrange_steps += 1;
     saferl_rl__offpolicy_apply_multipliers(a);
@@ -10233,6 +10319,7 @@ static void saferl_rl__offpolicy_checkpoint_desc(saferl_rl__checkpoint_io *io, s
     SAFERL_RL__SAME_INT(io, multiplier_scale);
     SAFERL_RL__SAME_INT(io, twin_cost_critics);
     SAFERL_RL__SAME_REAL(io, augmented_penalty);
+    SAFERL_RL__SAME_INT(io, lagrange_space);
     SAFERL_RL__SAME_INT(io, omega_dim);
     for (i = 0; i < SAFERL_RL_MAX_OMEGA; ++i)
         saferl_rl__checkpoint_same_real(io, d->omega_lower[i], "omega_lower" SAFERL_RL__DIFFERS);
@@ -10269,7 +10356,10 @@ static void saferl_rl__offpolicy_checkpoint_net(saferl_rl__checkpoint_io *io, fl
    step count; SAC's log temperature (below log FLT_MAX) with its moments and step count. */
 static void saferl_rl__offpolicy_checkpoint_networks(saferl_rl__checkpoint_io *io, saferl_rl_offpolicy_agent *a) {
     const size_t C = (size_t)saferl_rl__constraints(a);
+    const int log_space = a->desc.lagrange_space == SAFERL_RL_LAGRANGE_LOG;
+    float log_low, log_high;
     int i;
+    saferl_rl__lagrange_log_bounds(a, &log_low, &log_high);
     saferl_rl__checkpoint_begin(io, SAFERL_RL__TAG('O', 'N', 'E', 'T'), "checkpoint: the ONET section is missing");
     saferl_rl__offpolicy_checkpoint_net(io, a->actor, a->actor_m, a->actor_v, a->actor_count);
     SAFERL_RL__FLOATS(io, a->actor_target, a->actor_count, -SAFERL_RL__ANY, "networks: a target parameter is not finite");
@@ -10287,12 +10377,18 @@ static void saferl_rl__offpolicy_checkpoint_networks(saferl_rl__checkpoint_io *i
     SAFERL_RL__FLOATS(io, a->lagrange_v, C, 0.0, "multipliers: an Adam second moment is negative");
     saferl_rl__checkpoint_count(io, &a->lagrange_steps, "multipliers: Adam's step count is out of range");
     SAFERL_RL__FLOATS(io, a->violation_estimate, C, -SAFERL_RL__ANY, "multipliers: a violation estimate is not finite");
+    saferl_rl__checkpoint_reals(io, a->lagrange_log, NULL, C, log_low, log_high,
+                                "multipliers: a log multiplier is outside its bounds (0 unless lagrange_space is LOG)");
     saferl_rl__checkpoint_reals(io, &a->log_temperature, NULL, 1, -SAFERL_RL__ANY, 88.0,
                                 "temperature: log alpha is not finite or its exp overflows");
     SAFERL_RL__FLOATS(io, &a->temperature_m, 1, -SAFERL_RL__ANY, "temperature: an Adam moment is not finite");
     SAFERL_RL__FLOATS(io, &a->temperature_v, 1, 0.0, "temperature: an Adam second moment is negative");
     saferl_rl__checkpoint_count(io, &a->temperature_steps, "temperature: Adam's step count is out of range");
-    if (io->mode == SAFERL_RL__LOAD) saferl_rl__offpolicy_apply_multipliers(a); /* lambda is derived */
+    if (io->mode == SAFERL_RL__LOAD) {
+        for (i = 0; i < (int)C && log_space; ++i) /* the integral is derived from nu, as each step derives it */
+            a->lagrange_integral[i] = saferl_rl__lagrange_from_log(a, &a->lagrange_log[i]);
+        saferl_rl__offpolicy_apply_multipliers(a); /* lambda is derived */
+    }
     saferl_rl__checkpoint_end(io, "checkpoint: the OMUL section's length is wrong");
 }
 

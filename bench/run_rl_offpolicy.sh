@@ -91,15 +91,16 @@ done
 # the augmented Lagrangian (relative-alm, c = 1) against discrete SAC-Lag's default (relative, no
 # augmented term): CMDPs 1-3 (development), 19-21 (held out, the rule's set), then 22-24 and 4-6
 # (run after the rule had decided, for information; README), 25-30 (the second rule's held-out set)
-# compare_sac_rule NAME RULE CMDP-RANGES...: discrete SAC-Lag's default (relative) against RULE on
-# each range of CMDPs, seeds 1-5, into build/bench_rl_cmdp_sac_NAME_<range>.txt
+# compare_sac_rule NAME BASELINE RULE CMDP-RANGES...: discrete SAC-Lag under BASELINE (the default
+# then: relative-linear, the integral, for the rules measured before 0.5.7) against RULE on each
+# range of CMDPs, seeds 1-5, into build/bench_rl_cmdp_sac_NAME_<range>.txt
 compare_sac_rule() {
-    local name=$1 candidate=$2 cmdps out rule
-    shift 2
+    local name=$1 baseline=$2 candidate=$3 cmdps out rule
+    shift 3
     for cmdps in "$@"; do
         out=build/bench_rl_cmdp_sac_${name}_${cmdps/ /_}.txt
         : >"$out"
-        for rule in relative "$candidate"; do
+        for rule in "$baseline" "$candidate"; do
             run_grid "$out.part" --cmdp-grid-sac $cmdps 5 "$rule" && cat "$out.part" >>"$out"
         done
         rm -f "$out.part"
@@ -109,14 +110,21 @@ compare_sac_rule() {
     done
 }
 echo
-echo "== discrete SAC-Lag with the augmented Lagrangian (relative-alm) against its default (relative)"
-compare_sac_rule alm relative-alm "1 3" "19 21" "22 24" "4 6" "25 30"
+echo "== discrete SAC-Lag with the augmented Lagrangian (relative-alm) against its default then (relative-linear)"
+compare_sac_rule alm relative-linear relative-alm "1 3" "19 21" "22 24" "4 6" "25 30"
 
 # the proportional term (relative-p, lagrange_kp 1) against discrete SAC-Lag's default (relative):
 # CMDPs 25-30 (development) and 31-36 (the rule's held-out set; README, "Why CMDP 26 misses")
 echo
-echo "== discrete SAC-Lag with the proportional term (relative-p) against its default (relative)"
-compare_sac_rule kp relative-p "25 30" "31 36"
+echo "== discrete SAC-Lag with the proportional term (relative-p) against its default then (relative-linear)"
+compare_sac_rule kp relative-linear relative-p "25 30" "31 36"
+
+# the multiplier in log space (lagrange_space LOG, relative-log; the default since 0.5.7) against
+# the integral (relative-linear, the default before): CMDPs 25-30 (development), 37-42 (the rule's
+# held-out set), then 31-36 and 1-6 (for information; README, "the multiplier's lag")
+echo
+echo "== discrete SAC-Lag with the multiplier in log space (relative-log) against the integral (relative-linear)"
+compare_sac_rule log relative-linear relative-log "25 30" "37 42" "31 36" "1 6"
 
 # SAC-Lag and TD3-Lag (continuous actions, an action's third of [-1, 1] picks the CMDP's action)
 # on CMDPs 1-3, then 4-6 (held out), x cost scales 1 and 100, seeds 1-5, read per run and per cell

@@ -6321,6 +6321,73 @@ TEST(offpolicy_violation_estimate_is_the_cost_critic_at_the_first_state) {
     }
 }
 
+/* lagrange_space LOG: Adam ascends nu = log lambda on the same violation the integral ascends.
+   (1) Two steps against Adam by hand in double (m = 0.9 m + 0.1 g, v = 0.999 v + 0.001 g^2, nu -=
+   lr m^ / (sqrt(v^) + 1e-8), g = -(J - d) / d), from lambda_0 = 1 (the unset lagrange_init); the
+   float step against the double one: a few float ulps of nu and of lambda = exp(nu). (2) The same
+   violations move a LINEAR agent's integral from 0.5 by the same Adam steps: nu - 0 equals
+   integral - 0.5 to float rounding. (3) 3000 episodes at twice the limit and then 3000 at zero cost hold lambda
+   at lambda_0 1e4 and lambda_0 1e-4 exactly as floats (finite, > 0). (4) The defaults: LOG for
+   discrete SAC-Lag under RELATIVE, LINEAR for it under COST_UNITS and for SAC-Lag; an unknown
+   space and a LOG start below 1e-30 are refused (the checkpoint's nu:
+   offpolicy_checkpoint_bad_input_leaves_the_run_unchanged). */
+TEST(offpolicy_log_multiplier_is_adam_on_log_lambda) {
+    static const double costs[2] = {1.6, 0.7}; /* J / d: violations 0.6 and -0.3 */
+    saferl_rl_offpolicy_desc d = offpolicy_test_desc(SAFERL_RL_SAC_LAG, 4, 8), linear_desc;
+    saferl_rl_offpolicy_agent a, linear;
+    double m = 0.0, v = 0.0, nu = 0.0, integral = 0.5;
+    int t;
+    d.cost_count = 1;
+    d.lagrange_init = 0.0;
+    d.lagrange_space = SAFERL_RL_LAGRANGE_LOG;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(a.desc.lagrange_init == 1.0 && a.lagrange[0] == 1.0f && a.lagrange_log[0] == 0.0f);
+    linear_desc = d;
+    linear_desc.lagrange_space = SAFERL_RL_LAGRANGE_LINEAR;
+    linear_desc.lagrange_init = 0.5;
+    CHECK(saferl_rl_offpolicy_create(&linear, &linear_desc, 3, 1) == SAFERL_OK);
+    for (t = 1; t <= 2; ++t) {
+        const double J = costs[t - 1] * d.cost_limits[0], g = -(J - d.cost_limits[0]) / d.cost_limits[0];
+        double step;
+        m = 0.9 * m + 0.1 * g;
+        v = 0.999 * v + 0.001 * g * g;
+        step = 0.01 * (m / (1.0 - pow(0.9, t))) / (sqrt(v / (1.0 - pow(0.999, t))) + 1e-8);
+        nu -= step;
+        integral -= step;
+        CHECK(saferl_rl_offpolicy_multiplier_step(&a, &J) == SAFERL_OK);
+        CHECK(saferl_rl_offpolicy_multiplier_step(&linear, &J) == SAFERL_OK);
+        CHECK_NEAR((double)a.lagrange_log[0], nu, 4.0 * FLT_EPSILON);
+        CHECK_NEAR((double)a.lagrange[0], exp(nu), 8.0 * FLT_EPSILON * exp(nu));
+        CHECK_NEAR((double)linear.lagrange_integral[0], integral, 4.0 * FLT_EPSILON);
+        CHECK(linear.lagrange_log[0] == 0.0f);
+    }
+    CHECK(nu > 0.0 && nu < 0.02); /* the first step up by lr, the second back by less */
+    for (t = 0; t < 6000; ++t) {
+        const double J = (t < 3000 ? 2.0 : 0.0) * d.cost_limits[0]; /* violations 1, then -1: steps of lr */
+        CHECK(saferl_rl_offpolicy_multiplier_step(&a, &J) == SAFERL_OK);
+        CHECK(saferl_rl__finite(a.lagrange[0]) && a.lagrange[0] > 0.0f);
+        if (t == 2999) CHECK(a.lagrange[0] == (float)exp((double)(float)log(1e4)));
+    }
+    CHECK(a.lagrange[0] == (float)exp((double)(float)log(1e-4)));
+    saferl_rl_offpolicy_destroy(&linear);
+    saferl_rl_offpolicy_destroy(&a);
+    d = discrete_sac_test_desc(1, 4, 8);
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK);
+    CHECK(a.desc.lagrange_space == SAFERL_RL_LAGRANGE_LOG && a.desc.lagrange_init == 0.7);
+    saferl_rl_offpolicy_destroy(&a);
+    d.multiplier_scale = SAFERL_RL_MULTIPLIER_COST_UNITS;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK && a.desc.lagrange_space == SAFERL_RL_LAGRANGE_LINEAR);
+    saferl_rl_offpolicy_destroy(&a);
+    d = offpolicy_test_desc(SAFERL_RL_SAC_LAG, 4, 8);
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_OK && a.desc.lagrange_space == SAFERL_RL_LAGRANGE_LINEAR);
+    saferl_rl_offpolicy_destroy(&a);
+    d.lagrange_space = (saferl_rl_lagrange_space)3;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.lagrange_space = SAFERL_RL_LAGRANGE_LOG;
+    d.lagrange_init = 1e-31;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+}
+
 /* The relative multiplier (multiplier_scale's default). (1) critic_targets sets each cost
    critic's exchange rate to the spread of the reward targets over that of its cost targets
    (here in double from the same float targets: a float rounding apart), 1 for a constant cost
@@ -6785,25 +6852,30 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
 }
 
 /* A multiplier rule the off-policy grids compare: its name, multiplier_scale, lagrange_kp (0:
-   the default), twin_cost_critics and augmented_penalty (0: the default, c = 1 for SAC-Lag under
-   RELATIVE since 0.5.6; the rules measured before it keep it off). */
+   the default), twin_cost_critics, augmented_penalty (0: the default, c = 1 for SAC-Lag under
+   RELATIVE since 0.5.6; the rules measured before it keep it off) and lagrange_space (0: the
+   default, LOG for discrete SAC-Lag under RELATIVE since 0.5.7; the rules measured before it
+   keep LINEAR). */
 typedef struct offpolicy_rule {
     const char *name;
     saferl_rl_multiplier_scale units;
     double lagrange_kp;
     int twin_cost_critics;
     double augmented_penalty;
+    saferl_rl_lagrange_space space;
 } offpolicy_rule;
 static const offpolicy_rule offpolicy_rules[] = {
-    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0}, /* the defaults */
-    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0, 0.0},
-    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, SAFERL_RL_NONE}, /* the proportional term (ALGORITHMS) */
-    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, SAFERL_RL_NONE}, /* the integral alone */
-    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, SAFERL_RL_NONE}, /* pessimistic twin cost critics */
-    {"relative-alm", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 1.0}, /* CAL's augmented Lagrangian, c = 1 */
-    {"relative-plain", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, SAFERL_RL_NONE}, /* the default before 0.5.6 */
+    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT}, /* the defaults */
+    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT},
+    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR}, /* the proportional term (ALGORITHMS) */
+    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR}, /* the integral alone */
+    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR}, /* pessimistic twin cost critics */
+    {"relative-alm", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 1.0, SAFERL_RL_LAGRANGE_LINEAR}, /* CAL's augmented Lagrangian, c = 1 */
+    {"relative-plain", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR}, /* the default before 0.5.6 */
+    {"relative-log", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LOG}, /* Adam on log lambda */
+    {"relative-linear", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LINEAR}, /* discrete's before 0.5.7 */
 };
-#define OFFPOLICY_RULES 7
+#define OFFPOLICY_RULES 9
 
 static const offpolicy_rule *offpolicy_rule_named(const char *name) {
     int u;
@@ -6816,7 +6888,7 @@ static const offpolicy_rule *offpolicy_rule_named(const char *name) {
 static const offpolicy_rule *cli_rule_arg(const char *text) {
     const offpolicy_rule *rule = offpolicy_rule_named(text);
     if (rule == NULL)
-        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm or relative-plain");
+        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log or relative-linear");
     return rule;
 }
 
@@ -6849,6 +6921,7 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, con
     d.lagrange_kp = rule->lagrange_kp;
     d.twin_cost_critics = rule->twin_cost_critics;
     d.augmented_penalty = rule->augmented_penalty;
+    d.lagrange_space = rule->space;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, variation && variation->steps ? variation->steps : SAC_CMDP_STEPS,
                               cmdp_discrete_policy, trace, out);
@@ -7074,6 +7147,7 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_a
     d.lagrange_kp = rule->lagrange_kp;
     d.twin_cost_critics = rule->twin_cost_critics;
     d.augmented_penalty = rule->augmented_penalty;
+    d.lagrange_space = rule->space;
     d.target_entropy = variation->target_entropy;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, variation->steps > 0 ? variation->steps : SAC_CMDP_STEPS,
@@ -7223,7 +7297,7 @@ TEST(cmdp_mixture_lp_is_the_continuous_optimum) {
 /* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY [STEPS]]]]]]`:
    the protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3)
    x agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
-   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain) in the step map (or the MAP
+   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear) in the step map (or the MAP
    named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY and
    STEPS: a diagnosis's cmdp_variation; 0 for the protocol's). The target read two ways, as the
    on-policy grid reads it: per run, and per cell (a CMDP at a scale: the mean gap and the mean
@@ -7297,7 +7371,7 @@ static int continuous_cmdp_grid(int argc, char **argv) {
 
 /* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
    the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
-   relative-p, relative-i, relative-twin, relative-alm or relative-plain; MAP step or mixture, which
+   relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log or relative-linear; MAP step or mixture, which
    sac-discrete-lag ignores; TARGET_ENTROPY and STEPS as the grid's, for every ALGORITHM) with a
    cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
 static int cmdp_trace(int argc, char **argv) {
@@ -9247,10 +9321,10 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     bad[0] ^= 1;
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint");
     memcpy(bad, good, size);
-    put_le32(bad + 4, 7); /* version 7 had no cost_test_z nor off-policy augmented_penalty (6: no off-policy twin_cost_critics, 5: no cg_damping_scale, 4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
+    put_le32(bad + 4, 8); /* version 8 had no off-policy lagrange_space (7: no cost_test_z nor off-policy augmented_penalty, 6: no off-policy twin_cost_critics, 5: no cg_damping_scale, 4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
-    put_le32(bad + 4, 9);
+    put_le32(bad + 4, 10);
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
     memcpy(bad, good, size);
@@ -9535,7 +9609,7 @@ TEST(offpolicy_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run) {
     if (!runs || !buffer) return;
 #define straight runs[0]
 #define resumed runs[1]
-    for (variant = SAFERL_RL_TD3; variant <= SAFERL_RL_DR_TD3 + 2; ++variant) { /* and SAC-Lag: twin cost critics, the augmented term */
+    for (variant = SAFERL_RL_TD3; variant <= SAFERL_RL_DR_TD3 + 3; ++variant) { /* and SAC-Lag: twin cost critics, the augmented term, LOG */
         const int algorithm = variant <= SAFERL_RL_DR_TD3 ? variant : SAFERL_RL_SAC_LAG;
         saferl_rl_offpolicy_desc d = offpolicy_checkpoint_desc(algorithm);
         torque_cost_state saved_user;
@@ -9543,8 +9617,10 @@ TEST(offpolicy_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run) {
         const char *why = NULL;
         d.twin_cost_critics = variant == SAFERL_RL_DR_TD3 + 1;
         d.augmented_penalty = variant == SAFERL_RL_DR_TD3 + 2 ? 1.0 : 0.0;
+        d.lagrange_space = variant == SAFERL_RL_DR_TD3 + 3 ? SAFERL_RL_LAGRANGE_LOG : SAFERL_RL_LAGRANGE_DEFAULT;
         offpolicy_run_make(&straight, &d);
         CHECK(offpolicy_run_steps(&straight, N) == SAFERL_OK);
+        CHECK(d.lagrange_space != SAFERL_RL_LAGRANGE_LOG || (straight.agent.lagrange_steps > 0 && straight.agent.lagrange_log[0] != 0.0f));
         CHECK(saferl_rl_offpolicy_checkpoint_save(&straight.agent, &straight.replay, &straight.env, expected,
                                                   BYTES, &expected_size) == SAFERL_OK);
         offpolicy_run_make(&resumed, &d);
@@ -9615,7 +9691,7 @@ static void offpolicy_poke(unsigned char *bad, const unsigned char *good, size_t
 
 TEST(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged) {
     enum { BYTES = 1 << 16 };
-    static const int algorithms[2] = {SAFERL_RL_M2TD3, SAFERL_RL_SAC_LAG};
+    static const int algorithms[3] = {SAFERL_RL_M2TD3, SAFERL_RL_SAC_LAG, SAFERL_RL_SAC_LAG}; /* the last in LOG space */
     offpolicy_run *runs = (offpolicy_run *)malloc(3 * sizeof *runs);
     unsigned char *good = (unsigned char *)malloc(3 * BYTES), *bad = good + BYTES, *pristine = bad + BYTES;
     int k, trial, accepted = 0, refused = 0;
@@ -9624,10 +9700,11 @@ TEST(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged) {
 #define source runs[0]
 #define target runs[1]
 #define other runs[2]
-    for (k = 0; k < 2; ++k) {
+    for (k = 0; k < 3; ++k) {
         saferl_rl_offpolicy_desc d = offpolicy_checkpoint_desc(algorithms[k]), changed;
         size_t size = 0, pristine_size = 0, at;
         saferl_rng rng;
+        d.lagrange_space = k == 2 ? SAFERL_RL_LAGRANGE_LOG : SAFERL_RL_LAGRANGE_DEFAULT;
         offpolicy_run_make(&source, &d);
         offpolicy_run_make(&target, &d);
         CHECK(offpolicy_run_steps(&source, 330) == SAFERL_OK && offpolicy_run_steps(&target, 150) == SAFERL_OK);
@@ -9657,6 +9734,10 @@ TEST(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged) {
         } else { /* the second multiplier: -1 */
             offpolicy_poke(bad, good, size, "OMUL", 1, 0xBF800000u);
             offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "multipliers: an integral");
+            /* the first log multiplier (after the integrals, the moments, the step count and the
+               estimates of the two constraints): 1 where LINEAR keeps 0, 9.3 beyond LOG's log 1e4 */
+            offpolicy_poke(bad, good, size, "OMUL", 10, k == 1 ? 0x3F800000u : 0x4114CCCDu);
+            offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "multipliers: a log multiplier");
         }
         saferl_rng_seed(&rng, 9u + (uint32_t)k);
         for (trial = 0; trial < 120; ++trial) {
@@ -9699,7 +9780,7 @@ TEST(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged) {
         saferl_rl_offpolicy_destroy(&other.agent);
         offpolicy_run_make(&other, &d);
         other.env.reset = k == 0 ? torque_cost_reset : other.env.reset; /* a user's environment where a built-in was */
-        if (k == 1) saferl_rl_env_builtin(&other.env, &other.builtin, SAFERL_RL_ENV_PENDULUM);
+        if (k != 0) saferl_rl_env_builtin(&other.env, &other.builtin, SAFERL_RL_ENV_PENDULUM);
         other.env.cost_count = 2;
         offpolicy_refused_unchanged(&other, good, size, SAFERL_ERR_INVALID_ARGUMENT, "environments: a built-in");
         saferl_rl_offpolicy_destroy(&other.agent);
@@ -9962,6 +10043,7 @@ int main(int argc, char **argv) {
     RUN(offpolicy_relative_multiplier_is_cost_scale_free);
     RUN(offpolicy_proportional_multiplier_follows_its_rule);
     RUN(offpolicy_augmented_multiplier_follows_its_rule);
+    RUN(offpolicy_log_multiplier_is_adam_on_log_lambda);
     RUN(offpolicy_violation_estimate_is_the_cost_critic_at_the_first_state);
     RUN(continuous_cmdp_policy_matches_sampled_actions);
     RUN(cmdp_mixture_lp_is_the_continuous_optimum);
