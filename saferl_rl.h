@@ -2439,8 +2439,8 @@ typedef struct saferl_rl_offpolicy_desc {
     int cost_count;            /* required: 1..SAFERL_RL_MAX_COSTS constraints (the environment's costs) */
     double cost_limits[SAFERL_RL_MAX_COSTS]; /* d_i: the episodic cost limits, 0 means 0 */
     double cost_gamma;         /* 0.99: the cost critic's discount */
-    double lagrange_init;      /* lambda_0 >= 0: zero is zero */
-    double lagrange_lr;        /* 0.01: Adam on lambda's integral once per finished episode */
+    double lagrange_init;      /* lambda_0 >= 0: zero is zero (under lagrange_space LOG, >= 1e-30, and 0 means 1) */
+    double lagrange_lr;        /* 0.01: Adam on lambda's integral (or its log: lagrange_space) once per finished episode */
     double lagrange_kp;        /* a proportional term on the violation's running mean (ALGORITHMS,
                                   "TD3-Lag and SAC-Lag"): SAFERL_RL_NONE (none) under both scales;
                                   >= 0 */
