@@ -6176,6 +6176,19 @@ done:
     return r;
 }
 
+#ifdef SAFERL_SHIELD_EXPERIMENT_DD_KEY
+/* An experimental build only (bench/experiments/shield_dd_key.h defines these after this
+   header): states keyed by a decision diagram over the temporal atoms instead of the
+   antichain, switched on at run time by saferl_shield__dd_key_on. Not a default. */
+static int saferl_shield__dd_key_on;
+static size_t saferl_shield__experiment_residuals;
+static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, uint32_t root, int finite,
+                                                   saferl_shield_dfa *out);
+#define SAFERL_SHIELD__EXPERIMENT_COUNT(n) (saferl_shield__experiment_residuals += (n))
+#else
+#define SAFERL_SHIELD__EXPERIMENT_COUNT(n) ((void)0)
+#endif
+
 /* Breadth-first exploration of residuals (LTL: key = residual; LTLf: residual and whether
    the trace so far is accepted), then settling and minimisation. */
 static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, uint32_t root, int finite,
@@ -6187,6 +6200,9 @@ static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, u
     size_t head;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
     if (f->used_count > SAFERL_SHIELD_DENSE_PROPS || f->symbolic) return saferl_shield__compile_symbolic(f, root, finite, out);
+#ifdef SAFERL_SHIELD_EXPERIMENT_DD_KEY
+    if (saferl_shield__dd_key_on && !f->mark_pending) return saferl_shield__compile_dd_key(f, root, finite, out);
+#endif
     saferl_shield__assign_letter_bits(f);
     letters = 1u << f->used_count;
     saferl_shield__index_start(&states, f->allocator);
@@ -6206,6 +6222,7 @@ static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, u
             ((uint32_t *)(void *)next.data)[next.count++] = id;
         }
     }
+    SAFERL_SHIELD__EXPERIMENT_COUNT(states.keys.count);
     r = saferl_shield_dfa_create(&raw, (uint32_t)states.keys.count, f->used_count, 0, f->allocator);
     if (r != SAFERL_OK) goto done;
     memcpy(raw.next, next.data, next.count * sizeof(uint32_t));
