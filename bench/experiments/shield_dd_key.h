@@ -51,9 +51,6 @@ typedef struct dk_diagrams {
     saferl_shield__vec scratch, stamp; /* I(var)'s walk */
     uint32_t stamp_now;
     saferl_shield__vec lengths;      /* uint64_t per node, LTLf: bit 63 computed */
-    saferl_shield__vec support, walk, visit, tuples, first_letter; /* uint32_t: dk_state_successors' scratch */
-    saferl_shield__index tuple_seen; /* hash of a letter's tuple -> the first letter with it */
-    uint32_t visit_now;
     int failed;
 } dk_diagrams;
 
@@ -76,6 +73,21 @@ static int dk_memo_reach(dk_diagrams *g, saferl_shield__vec *memo, size_t id, si
     return 0;
 }
 
+/* The operation cache: a classic BDD computed table, direct-mapped and lossy (a lost entry is
+   computed again), at least twice as many slots as nodes: grown, and emptied, by dk_make. */
+static void dk_cache_fit(dk_diagrams *g) {
+    size_t size = g->cache.count ? g->cache.count : 256, i;
+    if (g->cache.count >= 2 * g->nodes.count) return;
+    while (size < 2 * g->nodes.count) size *= 2;
+    if (saferl_shield__vec_reserve(&g->cache, size) < 0) {
+        g->failed = 1;
+        g->cache.count = 0;
+        return;
+    }
+    g->cache.count = size;
+    for (i = 0; i < size; ++i) ((dk_entry *)(void *)g->cache.data)[i].a = DK_NONE;
+}
+
 static uint32_t dk_make(dk_diagrams *g, uint32_t var, uint32_t lo, uint32_t hi) {
     uint32_t k;
     int added;
@@ -95,42 +107,32 @@ static uint32_t dk_make(dk_diagrams *g, uint32_t var, uint32_t lo, uint32_t hi) 
         return DK_FALSE;
     }
     n->var = var, n->lo = lo, n->hi = hi;
+    dk_cache_fit(g);
     return k + 2;
 }
 
 enum { DK_AND, DK_OR, DK_DOWN, DK_STEP }; /* DK_STEP + letter: the successor after letter */
 
-/* The cache slot of (a, b, c): a classic BDD computed table, one entry per slot, at least as
-   many slots as nodes (grown, and then emptied, with them): a lost entry is computed again. */
 static dk_entry *dk_slot(dk_diagrams *g, uint32_t a, uint32_t b, uint32_t c) {
-    uint64_t h;
-    if (g->cache.count < g->nodes.count) {
-        size_t size = g->cache.count ? g->cache.count : 256, i;
-        while (size < 2 * g->nodes.count) size *= 2;
-        if (saferl_shield__vec_reserve(&g->cache, size) < 0) {
-            g->failed = 1;
-            return NULL;
-        }
-        g->cache.count = size;
-        for (i = 0; i < size; ++i) ((dk_entry *)(void *)g->cache.data)[i].a = DK_NONE;
-    }
-    h = saferl_shield__mix(((uint64_t)a << 32 | b) ^ ((uint64_t)c << 17));
-    return (dk_entry *)(void *)g->cache.data + (h & (g->cache.count - 1));
+    uint64_t h = ((uint64_t)a * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)b * 0xC2B2AE3D27D4EB4Full) ^ ((uint64_t)c << 40);
+    return (dk_entry *)(void *)g->cache.data + ((h ^ (h >> 29)) & (g->cache.count - 1));
 }
 
 static uint32_t dk_cached(dk_diagrams *g, uint32_t a, uint32_t b, uint32_t c) {
     dk_entry *e = dk_slot(g, a, b, c);
-    return e && e->a == a && e->b == b && e->c == c ? e->result : DK_NONE;
+    return e->a == a && e->b == b && e->c == c ? e->result : DK_NONE;
 }
 
 static void dk_remember(dk_diagrams *g, uint32_t a, uint32_t b, uint32_t c, uint32_t result) {
     dk_entry *e = dk_slot(g, a, b, c);
-    if (e) e->a = a, e->b = b, e->c = c, e->result = result;
+    e->a = a, e->b = b, e->c = c, e->result = result;
 }
 
 /* a AND b, a OR b. */
 static uint32_t dk_apply(dk_diagrams *g, int op, uint32_t a, uint32_t b) {
     uint32_t k, va, vb, v, lo, hi, result;
+    dk_entry *e;
+    size_t size;
     if (op == DK_AND) {
         if (a == DK_FALSE || b == DK_FALSE) return DK_FALSE;
         if (a == DK_TRUE || a == b) return b;
@@ -142,13 +144,17 @@ static uint32_t dk_apply(dk_diagrams *g, int op, uint32_t a, uint32_t b) {
     }
     if (g->failed || saferl_shield__charge(g->f, 1)) return DK_FALSE;
     if (a > b) k = a, a = b, b = k;
-    if ((result = dk_cached(g, a, b, (uint32_t)op)) != DK_NONE) return result;
+    e = dk_slot(g, a, b, (uint32_t)op);
+    if (e->a == a && e->b == b && e->c == (uint32_t)op) return e->result;
+    size = g->cache.count;
     va = dk_at(g, a)->var, vb = dk_at(g, b)->var;
     v = va < vb ? va : vb;
     lo = dk_apply(g, op, va == v ? dk_at(g, a)->lo : a, vb == v ? dk_at(g, b)->lo : b);
     hi = dk_apply(g, op, va == v ? dk_at(g, a)->hi : a, vb == v ? dk_at(g, b)->hi : b);
     result = dk_make(g, v, lo, hi);
-    dk_remember(g, a, b, (uint32_t)op, result);
+    if (g->failed) return DK_FALSE;
+    if (g->cache.count != size) e = dk_slot(g, a, b, (uint32_t)op); /* grown meanwhile */
+    e->a = a, e->b = b, e->c = (uint32_t)op, e->result = result;
     return result;
 }
 
@@ -331,79 +337,6 @@ static uint64_t dk_lengths(dk_diagrams *g, uint32_t n) {
     return v;
 }
 
-/* The variables of diagram n into g->support (each once). */
-static void dk_support(dk_diagrams *g, uint32_t n) {
-    uint32_t *slot;
-    g->support.count = g->walk.count = 0;
-    ++g->visit_now;
-    if (n <= DK_TRUE) return;
-    if (dk_memo_reach(g, &g->visit, g->nodes.count, 1) < 0 || !(slot = (uint32_t *)saferl_shield__vec_push(&g->walk))) {
-        g->failed = 1;
-        return;
-    }
-    *slot = n;
-    while (g->walk.count && !g->failed) {
-        uint32_t m = dk_u32(&g->walk)[--g->walk.count], var = dk_at(g, m)->var, i, child[2];
-        if (dk_u32(&g->visit)[m] == g->visit_now) continue;
-        dk_u32(&g->visit)[m] = g->visit_now;
-        if (dk_memo_reach(g, &g->stamp, var, 1) < 0) return;
-        if (dk_u32(&g->stamp)[var] != g->visit_now + 0x80000000u) { /* a variable seen first */
-            dk_u32(&g->stamp)[var] = g->visit_now + 0x80000000u;
-            if (!(slot = (uint32_t *)saferl_shield__vec_push(&g->support))) g->failed = 1;
-            else *slot = var;
-        }
-        child[0] = dk_at(g, m)->lo, child[1] = dk_at(g, m)->hi;
-        for (i = 0; i < 2; ++i) {
-            if (child[i] <= DK_TRUE) continue;
-            if (!(slot = (uint32_t *)saferl_shield__vec_push(&g->walk))) g->failed = 1;
-            else *slot = child[i];
-        }
-    }
-}
-
-/* The successors of state n after every letter (into after[]). Letters that give each of the
-   state's atoms the same key give the same successor (most letters of a state differ only in
-   propositions its atoms do not read now), so the composition runs once per distinct tuple
-   of the atoms' keys, as the antichain's memo of successors does. */
-static void dk_state_successors(dk_diagrams *g, uint32_t n, uint32_t letters, uint32_t *after) {
-    uint32_t letter, i, k, m;
-    dk_support(g, n);
-    m = (uint32_t)g->support.count;
-    g->first_letter.count = 0;
-    if (g->tuple_seen.table_capacity <= 1024) saferl_shield__index_clear(&g->tuple_seen);
-    else {
-        saferl_shield__index_free(&g->tuple_seen);
-        saferl_shield__index_start(&g->tuple_seen, g->f->allocator);
-    }
-    g->tuples.count = 0;
-    for (letter = 0; letter < letters && !g->failed; ++letter) {
-        uint64_t hash = 0x9E3779B97F4A7C15ull;
-        uint32_t *tuple;
-        int added;
-        if (saferl_shield__vec_reserve(&g->tuples, (size_t)(letter + 1) * m) < 0) {
-            g->failed = 1;
-            return;
-        }
-        g->tuples.count = (size_t)(letter + 1) * m;
-        for (i = 0; i < m; ++i) {
-            uint32_t step = dk_atom_step(g, dk_u32(&g->support)[i], letter);
-            dk_u32(&g->tuples)[(size_t)letter * m + i] = step;
-            hash = saferl_shield__mix(hash ^ step);
-        }
-        tuple = dk_u32(&g->tuples) + (size_t)letter * m;
-        if (saferl_shield__index_get(&g->tuple_seen, hash, &k, &added) < 0 || (added && !saferl_shield__vec_push(&g->first_letter))) {
-            g->failed = 1;
-            return;
-        }
-        if (added) dk_u32(&g->first_letter)[k] = letter;
-        else if (memcmp(dk_u32(&g->tuples) + (size_t)dk_u32(&g->first_letter)[k] * m, tuple, m * sizeof(uint32_t)) == 0) {
-            after[letter] = after[dk_u32(&g->first_letter)[k]];
-            continue;
-        } /* else a 64-bit collision: computed afresh */
-        after[letter] = dk_successor(g, n, letter);
-    }
-}
-
 static void dk_start(dk_diagrams *g, saferl_shield__formulas *f) {
     const saferl_allocator *a = f->allocator;
     dk_node *terminal;
@@ -419,12 +352,6 @@ static void dk_start(dk_diagrams *g, saferl_shield__formulas *f) {
     saferl_shield__vec_start(&g->scratch, sizeof(uint32_t), a);
     saferl_shield__vec_start(&g->stamp, sizeof(uint32_t), a);
     saferl_shield__vec_start(&g->lengths, sizeof(uint64_t), a);
-    saferl_shield__vec_start(&g->support, sizeof(uint32_t), a);
-    saferl_shield__vec_start(&g->walk, sizeof(uint32_t), a);
-    saferl_shield__vec_start(&g->visit, sizeof(uint32_t), a);
-    saferl_shield__vec_start(&g->tuples, sizeof(uint32_t), a);
-    saferl_shield__vec_start(&g->first_letter, sizeof(uint32_t), a);
-    saferl_shield__index_start(&g->tuple_seen, a);
     if (saferl_shield__vec_reserve(&g->nodes, 2) < 0) {
         g->failed = 1;
         return;
@@ -434,6 +361,7 @@ static void dk_start(dk_diagrams *g, saferl_shield__formulas *f) {
     terminal[0].lo = terminal[0].hi = DK_FALSE;
     terminal[1].lo = terminal[1].hi = DK_TRUE;
     g->nodes.count = 2;
+    dk_cache_fit(g);
 }
 
 static void dk_free(dk_diagrams *g) {
@@ -447,12 +375,6 @@ static void dk_free(dk_diagrams *g) {
     saferl_shield__vec_free(&g->scratch);
     saferl_shield__vec_free(&g->stamp);
     saferl_shield__vec_free(&g->lengths);
-    saferl_shield__vec_free(&g->support);
-    saferl_shield__vec_free(&g->walk);
-    saferl_shield__vec_free(&g->visit);
-    saferl_shield__vec_free(&g->tuples);
-    saferl_shield__vec_free(&g->first_letter);
-    saferl_shield__index_free(&g->tuple_seen);
 }
 
 /* compile_future with diagram keys: the same breadth-first exploration over letters, the
@@ -462,7 +384,7 @@ static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, u
                                                    saferl_shield_dfa *out) {
     dk_diagrams g;
     saferl_shield__index states;
-    saferl_shield__vec next, after_of;
+    saferl_shield__vec next;
     saferl_shield_dfa raw;
     uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
     size_t head;
@@ -473,17 +395,15 @@ static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, u
     dk_current = &g;
     saferl_shield__index_start(&states, f->allocator);
     saferl_shield__vec_start(&next, sizeof(uint32_t), f->allocator);
-    saferl_shield__vec_start(&after_of, sizeof(uint32_t), f->allocator);
     {
         uint32_t start = dk_down(&g, dk_of_formula(&g, root));
         if (g.failed || saferl_shield__index_get(&states, (uint64_t)start << 1, &id, NULL) < 0) goto done;
     }
     for (head = 0; head < states.keys.count; ++head) {
         uint32_t residual = (uint32_t)(((const uint64_t *)states.keys.data)[head] >> 1);
-        if (saferl_shield__vec_reserve(&next, next.count + letters) < 0 || saferl_shield__vec_reserve(&after_of, letters) < 0) goto done;
-        dk_state_successors(&g, residual, letters, (uint32_t *)(void *)after_of.data);
-        for (letter = 0; letter < letters; ++letter) {
-            uint32_t after = ((const uint32_t *)(void *)after_of.data)[letter];
+        if (saferl_shield__vec_reserve(&next, next.count + letters) < 0) goto done;
+        for (letter = 0; letter < letters; ++letter) { /* letters alike for the state: cache hits */
+            uint32_t after = dk_successor(&g, residual, letter);
             uint64_t accepted = finite ? (uint64_t)dk_holds_at_end(&g, residual, letter) : 0;
             if (finite && f->empty_sink && after != DK_FALSE && dk_lengths(&g, after) == 0) after = DK_FALSE;
             if (g.failed) goto done;
@@ -514,7 +434,6 @@ done:
     dk_free(&g);
     saferl_shield__index_free(&states);
     saferl_shield__vec_free(&next);
-    saferl_shield__vec_free(&after_of);
     return r;
 }
 
