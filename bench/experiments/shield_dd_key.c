@@ -7,10 +7,12 @@
                                                 generator and sequence): HOA (complete form)
                                                 and refusals of both keys compared, residuals
                                                 explored by each, per formula and in total
-     shield_dd_key one antichain|dd ltl|ltlf     each formula of stdin (one a line) compiled
+     shield_dd_key one antichain|dd ltl|ltlf [MAX_STATES]
+                                                each formula of stdin (one a line) compiled
                                                 once with that key (for callgrind with
                                                 --toggle-collect=measured_compile); prints
-                                                residuals and states per formula
+                                                residuals, states, the result and a hash of
+                                                the HOA text per formula
      shield_dd_key time ltl|ltlf REPS           each formula of stdin: fastest of REPS compiles
                                                 per key, the keys alternated */
 #define SAFERL_SHIELD_EXPERIMENT_DD_KEY
@@ -37,6 +39,8 @@ static saferl_result measured_compile(const char *formula, const saferl_shield_d
     return saferl_shield_compile(formula, strlen(formula), desc, dfa, error);
 }
 
+static uint32_t max_states; /* desc.max_states of every compile (0: the default) */
+
 static void compile_with(const char *formula, int finite, int dd_key, outcome *o) {
     saferl_shield_desc desc;
     saferl_shield_dfa dfa;
@@ -44,6 +48,7 @@ static void compile_with(const char *formula, int finite, int dd_key, outcome *o
     size_t length = 0;
     memset(&desc, 0, sizeof desc);
     desc.logic = finite ? SAFERL_SHIELD_LTLF : SAFERL_SHIELD_LTL;
+    desc.max_states = max_states;
     saferl_shield__dd_key_on = dd_key;
     saferl_shield__experiment_residuals = 0;
     o->code = measured_compile(formula, &desc, &dfa, &error);
@@ -107,8 +112,11 @@ static int one(int dd_key, int finite) {
     while (read_line(formula, sizeof formula)) {
         outcome o;
         if (!formula[0]) continue;
+        uint64_t hash = 0xcbf29ce484222325ull; /* FNV-1a of the HOA text (or the error) */
+        const char *c;
         compile_with(formula, finite, dd_key, &o);
-        printf("%zu\t%u\t%d\t%s\n", o.residuals, o.states, (int)o.code, formula);
+        for (c = o.text ? o.text : ""; *c; ++c) hash = (hash ^ (unsigned char)*c) * 0x100000001b3ull;
+        printf("%zu\t%u\t%d\t%016llx\t%s\n", o.residuals, o.states, (int)o.code, (unsigned long long)hash, formula);
         free(o.text);
     }
     return 0;
@@ -157,6 +165,7 @@ int main(int argc, char **argv) {
     int finite;
     if (argc >= 5 && strcmp(argv[1], "compare") == 0)
         return compare(atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10), strcmp(argv[4], "ltlf") == 0);
+    if (argc >= 5 && strcmp(argv[1], "one") == 0) max_states = (uint32_t)strtoul(argv[4], NULL, 10);
     if (argc >= 4 && strcmp(argv[1], "one") == 0) return one(strcmp(argv[2], "dd") == 0, strcmp(argv[3], "ltlf") == 0);
     if (argc >= 4 && strcmp(argv[1], "time") == 0) {
         finite = strcmp(argv[2], "ltlf") == 0;

@@ -36,7 +36,7 @@ while read -r formula; do
     a=$(count_ir antichain "$formula")
     b=$(count_ir dd "$formula")
     awk -F '\t' -v a="$a" -v b="$b" -v f="$formula" 'BEGIN { split(a, x, "\t"); split(b, y, "\t");
-        printf "%d\t%d\t%.3f\t%d\t%d\t%d\t%s\n", x[1], y[1], y[1] / x[1], x[2], y[2], x[3], f }'
+        printf "%.0f\t%.0f\t%.3f\t%d\t%d\t%d\t%s\n", x[1], y[1], y[1] / x[1], x[2], y[2], x[3], f }'
 done <"build/dd_key_tail_$seed.txt" | tee "build/dd_key_tail_ir_$seed.txt"
 awk -F '\t' '{ a += $1; b += $2 } END { printf "tail total: antichain %.1f M, dd %.1f M instructions (dd/antichain %.3f)\n", a / 1e6, b / 1e6, b / a }' \
     "build/dd_key_tail_ir_$seed.txt"
