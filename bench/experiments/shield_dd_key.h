@@ -12,18 +12,20 @@
    implications. For a monotone f, f_down = f[x := x & I(x)], I(x) the conjunction of x and
    every atom x implies (transitively), is the least monotone function that agrees with f
    there; it is canonical for that equivalence and still monotone, so it is a diagram key:
-   f == g modulo the implications iff f_down and g_down are the same node. (f AND C_S, the
-   brief's start, is canonical too but not monotone, which the progression below relies on.)
-   Stability: I(x) grows when an atom met later is implied by x, so a residual keyed before and
-   after that gets two keys: a duplicate state, which minimisation merges (never a merge of
-   unequal residuals: a key only ever stands for functions equal modulo true implications).
-   Not carried: the window merges of saferl_shield__merge_rules (G[a..b] x & G[c..d] x =
-   G[min..max] x, new atoms, not implications) and p & !p = false; both only cost states.
+   f == g modulo the implications iff f_down and g_down are the same node. (f AND C_S, C_S the
+   implications among f's atoms, is canonical too but not monotone, which the progression below
+   relies on.) Stability: I(x) grows when an atom met later is implied by x, so a residual keyed
+   before and after that gets two keys: a duplicate state, which minimisation merges (never a
+   merge of unequal residuals: a key only ever stands for functions equal modulo true
+   implications). Windows are split into one-step windows (dk_window), so the antichain's window
+   merges (saferl_shield__merge_rules) are the diagram's own. Not carried: p & !p = false (it
+   only costs states).
 
    Progression. With lo <= hi (monotone), a node (x, lo, hi) is lo | (x & hi), so its successor
    after a letter is succ(lo) | (P(x) & succ(hi)), P(x) the diagram of x's memoised progression
-   (saferl_shield__progress): one composition memoised per (node, letter), shared by every
-   state, no cube ever multiplied out. Then the key of the result (memoised per node).
+   (saferl_shield__progress): one composition cached per (node, letter), shared by every state,
+   no cube ever multiplied out. The key is a substitution, so it is taken on the way (of P(x)
+   and of the parts), not by a pass over the result.
 
    Memory: the unique table, the operation caches and the memos are the compiler's vectors
    and indexes (its allocator), freed at the end of each compile; nothing else allocates. */
