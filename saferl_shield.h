@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_shield.h - v0.5.7 - safety specifications, monitors, shields and progressive safeguards
+/* saferl_shield.h - v0.5.8 - safety specifications, monitors, shields and progressive safeguards
                               public domain or MIT; see the end of the file
 
    A safeguard (Omi, Hasanbeig et al., "Progressive Safeguards for Safe and Model-Agnostic
@@ -317,6 +317,15 @@
       no aliases, acceptance t, f or Inf(0) (Inf(0) only when it describes a safety language).
 
    REVISION HISTORY
+      0.5.8 (2026-12-06)  LTLf: the implication between windows over one G or F compares the
+                          window's last step where it must (F[i..k] G a starts G a by step k;
+                          G[j..l] F a needs F a up to step l): 0.5.7 compared first steps, which
+                          holds only for one-step windows (all of LTL's), and took F[1..2] G p to
+                          imply G[1..1] G p, so one formula of seed 786's 10,000 read as LTLf got
+                          a 15-state automaton rejecting a trace MONA accepts (21 states now).
+                          Every other automaton and refusal unchanged (10,000 formulas of each of
+                          seeds 777, 782 and 786, LTL and LTLf). Found by comparing with a
+                          decision-diagram state key prototyped in bench/experiments.
       0.5.7 (2026-12-06)  LTLf: a residual's emptiness check keeps the set of trace lengths it
                           can hold on (lengths 1-62 apart, longer ones together), not only
                           "may end here"; the finite-trace rules of each operator on those
@@ -473,8 +482,8 @@
 
 #define SAFERL_SHIELD_VERSION_MAJOR 0
 #define SAFERL_SHIELD_VERSION_MINOR 5
-#define SAFERL_SHIELD_VERSION_PATCH 7
-#define SAFERL_SHIELD_VERSION_STRING "0.5.7"
+#define SAFERL_SHIELD_VERSION_PATCH 8
+#define SAFERL_SHIELD_VERSION_STRING "0.5.8"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_SHIELD_IMPLEMENTATION)
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -4846,15 +4855,19 @@ static uint32_t saferl_shield__finite_residual(saferl_shield__formulas *f, uint3
    the antichain of its minimal cubes over the formula's atoms, sharpened by implications
    between atoms. */
 
-/* Windows (one-step after saferl_shield__window) over one G or F: X^i G a => X^j G a for
-   i <= j and X^i F a => X^j F a for i >= j; in LTLf only towards the weak G[j..j] G a, and
-   only from the strong F[i..i] F a. */
+/* Windows over one G or F: X^i G a => X^j G a for i <= j and X^i F a => X^j F a for i >= j;
+   in LTLf only towards the weak G[j..j] G a, and only from the strong F[i..i] F a. In LTL
+   saferl_shield__window makes every such window one step; in LTLf F[i..k] G a and G[i..k] F a
+   stay windows, so the G a of F[i..k] G a starts by step k (not i) and G[j..l] F a needs F a
+   up to step l (not j): comparing the first steps alone, F[1..2] G p implied G[1..1] G p and
+   G[1..5] F p followed from F[3..3] F p (both false on some finite traces: 0.5.7 lost a
+   trace MONA accepts; test_shield checks every rule here on every trace up to 9 steps). */
 static int saferl_shield__window_implies(saferl_shield__formulas *f, const saferl_shield__node *x,
                                          const saferl_shield__node *y) {
     uint32_t z = saferl_shield__at(f, x->a)->op;
     if (x->a != y->a || (z != SAFERL_SHIELD__ALWAYS && z != SAFERL_SHIELD__EVENTUALLY)) return 0;
-    if (z == SAFERL_SHIELD__ALWAYS) return x->lo <= y->lo && (!f->finite || y->op == SAFERL_SHIELD__BOUNDED_G);
-    return x->lo >= y->lo && (!f->finite || x->op == SAFERL_SHIELD__BOUNDED_F);
+    if (z == SAFERL_SHIELD__ALWAYS) return x->hi <= y->lo && (!f->finite || y->op == SAFERL_SHIELD__BOUNDED_G);
+    return x->lo >= y->hi && (!f->finite || x->op == SAFERL_SHIELD__BOUNDED_F);
 }
 
 /* The rules of saferl_shield__implies, for atoms u (node x) and v (node y) that share an
@@ -6176,6 +6189,19 @@ done:
     return r;
 }
 
+#ifdef SAFERL_SHIELD_EXPERIMENT_DD_KEY
+/* An experimental build only (bench/experiments/shield_dd_key.h defines these after this
+   header): states keyed by a decision diagram over the temporal atoms instead of the
+   antichain, switched on at run time by saferl_shield__dd_key_on. Not a default. */
+static int saferl_shield__dd_key_on;
+static size_t saferl_shield__experiment_residuals;
+static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, uint32_t root, int finite,
+                                                   saferl_shield_dfa *out);
+#define SAFERL_SHIELD__EXPERIMENT_COUNT(n) (saferl_shield__experiment_residuals += (n))
+#else
+#define SAFERL_SHIELD__EXPERIMENT_COUNT(n) ((void)0)
+#endif
+
 /* Breadth-first exploration of residuals (LTL: key = residual; LTLf: residual and whether
    the trace so far is accepted), then settling and minimisation. */
 static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, uint32_t root, int finite,
@@ -6187,6 +6213,9 @@ static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, u
     size_t head;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
     if (f->used_count > SAFERL_SHIELD_DENSE_PROPS || f->symbolic) return saferl_shield__compile_symbolic(f, root, finite, out);
+#ifdef SAFERL_SHIELD_EXPERIMENT_DD_KEY
+    if (saferl_shield__dd_key_on && !f->mark_pending) return saferl_shield__compile_dd_key(f, root, finite, out);
+#endif
     saferl_shield__assign_letter_bits(f);
     letters = 1u << f->used_count;
     saferl_shield__index_start(&states, f->allocator);
@@ -6206,6 +6235,7 @@ static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, u
             ((uint32_t *)(void *)next.data)[next.count++] = id;
         }
     }
+    SAFERL_SHIELD__EXPERIMENT_COUNT(states.keys.count);
     r = saferl_shield_dfa_create(&raw, (uint32_t)states.keys.count, f->used_count, 0, f->allocator);
     if (r != SAFERL_OK) goto done;
     memcpy(raw.next, next.data, next.count * sizeof(uint32_t));

@@ -1238,6 +1238,73 @@ TEST(ltlf_lengths_follow_the_finite_trace_semantics) {
     if (r == SAFERL_OK) saferl_shield_dfa_destroy(&dfa);
 }
 
+/* LTLf: the sure implications between windows over one G p or F p, against their finite-trace
+   semantics on every trace of 1 to 9 steps over p. In LTLf F[i..k] G p and G[i..k] F p stay
+   windows (in LTL they are one step), so a rule comparing first steps alone is wrong there:
+   0.5.7 took F[1..2] G p to imply G[1..1] G p, and the formula below lost the trace of ten
+   steps without p and one with it (MONA accepts it; 0.5.7's 15-state automaton did not, 0.5.8's
+   has 21 states). */
+static int window_holds(int is_f, int lo, int hi, int inner_g, unsigned trace, int n) {
+    int t, k, any = 0, all = 1;
+    for (t = lo; t <= hi && t < n; ++t) {
+        int inner = inner_g;
+        for (k = t; k < n; ++k) inner = inner_g ? inner && ((trace >> k) & 1u) : inner || ((trace >> k) & 1u);
+        any |= inner;
+        all &= inner;
+    }
+    return is_f ? any : all;
+}
+
+TEST(ltlf_window_implications_hold_on_every_trace) {
+    const char *lost = "X((!(X(X(X(X(F[1..2](F[1..3](X(G(p3)))))))))) -> (X(X(X(X(G[1..2]((X(X(X(F(!p3))))) -> (G(p2)))))))))";
+    static const uint32_t lost_trace[11] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}; /* p3 at the last step */
+    saferl_shield_desc desc;
+    saferl_result r;
+    saferl_shield_error error;
+    saferl_shield_dfa dfa;
+    saferl_shield__formulas f;
+    uint32_t node[2][5][5][2], p, inner[2], q;
+    int kind, lo, hi, g, kind2, lo2, hi2, n, unsound = 0, rules = 0;
+    unsigned trace;
+    memset(&desc, 0, sizeof desc);
+    desc.logic = SAFERL_SHIELD_LTLF;
+    CHECK(saferl_shield__formulas_start(&f, &desc, &error, &desc.allocator) == 0);
+    f.finite = 1;
+    p = saferl_shield__make(&f, SAFERL_SHIELD__PROP, 0, 0, 0, 0, 1, 1);
+    inner[0] = saferl_shield__make(&f, SAFERL_SHIELD__EVENTUALLY, p, 0, 0, 0, 1, 1);
+    inner[1] = saferl_shield__make(&f, SAFERL_SHIELD__ALWAYS, p, 0, 0, 0, 1, 1);
+    for (kind = 0; kind < 2; ++kind) /* kind 1: F[lo..hi], 0: G[lo..hi]; over F p (g = 0) or G p */
+        for (lo = 1; lo < 5; ++lo)
+            for (hi = lo; hi < 5; ++hi)
+                for (g = 0; g < 2; ++g) node[kind][lo][hi][g] = saferl_shield__window(&f, kind, lo, hi, inner[g], 1, 1);
+    for (kind = 0; kind < 2; ++kind)
+        for (lo = 1; lo < 5; ++lo)
+            for (hi = lo; hi < 5; ++hi)
+                for (g = 0; g < 2; ++g)
+                    for (kind2 = 0; kind2 < 2; ++kind2)
+                        for (lo2 = 1; lo2 < 5; ++lo2)
+                            for (hi2 = lo2; hi2 < 5; ++hi2) {
+                                uint32_t x = node[kind][lo][hi][g], y = node[kind2][lo2][hi2][g];
+                                if (x == y || !saferl_shield__implies(&f, x, y)) continue;
+                                ++rules;
+                                for (n = 1; n <= 9; ++n)
+                                    for (trace = 0; trace < (1u << n); ++trace)
+                                        unsound += window_holds(kind, lo, hi, g, trace, n) &&
+                                                   !window_holds(kind2, lo2, hi2, g, trace, n);
+                            }
+    saferl_shield__formulas_free(&f);
+    CHECK(rules > 0);
+    CHECK(unsound == 0);
+    r = saferl_shield_compile(lost, strlen(lost), &desc, &dfa, &error); /* p3 is bit 0, p2 bit 1 */
+    CHECK(r == SAFERL_OK);
+    if (r == SAFERL_OK) {
+        for (q = dfa.initial, n = 0; n < 11; ++n) q = saferl_shield_next(&dfa, q, lost_trace[n]);
+        CHECK((dfa.flags[q] & SAFERL_SHIELD_ACCEPTING) != 0);
+        CHECK(dfa.state_count == 21);
+        saferl_shield_dfa_destroy(&dfa);
+    }
+}
+
 TEST(safeguards_by_hand_keep_stable_ids_and_stages) {
     /* minecraft_2 of the Progressive Safeguards code: 0 --wood--> 1; creeper or lava: the
        sink. Built on caller memory, stage = the task level. */
@@ -3154,6 +3221,7 @@ int main(void) {
     RUN(ltlf_mode);
     RUN(ltlf_empty_languages_go_to_the_sink);
     RUN(ltlf_lengths_follow_the_finite_trace_semantics);
+    RUN(ltlf_window_implications_hold_on_every_trace);
     RUN(safeguards_by_hand_keep_stable_ids_and_stages);
     RUN(thirty_two_propositions_compile_symbolically);
     RUN(symbolic_letters_agree_with_the_dense_construction);

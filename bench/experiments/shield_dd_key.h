@@ -1,0 +1,444 @@
+/* A prototype, not a default: the LTL/LTLf compiler's states keyed by a reduced ordered
+   decision diagram over the temporal atoms (issue 16), for measurement against the antichain
+   key of saferl_shield.h. Include after saferl_shield.h built with
+   SAFERL_SHIELD_EXPERIMENT_DD_KEY and SAFERL_SHIELD_IMPLEMENTATION in one translation unit;
+   saferl_shield__dd_key_on = 1 routes compile_future here (formulas without F, U or M marks,
+   up to 16 propositions; the others compile as before).
+
+   The key. A residual is a positive (monotone) Boolean function of atoms (every node that is
+   not & | true false: literals, X, G, W, R, windows). Modulo the sure implications between
+   atoms (saferl_shield__implies, kept per atom by saferl_shield__atom_register), two
+   residuals are equal exactly when they agree on the assignments closed under the
+   implications. For a monotone f, f_down = f[x := x & I(x)], I(x) the conjunction of x and
+   every atom x implies (transitively), is the least monotone function that agrees with f
+   there; it is canonical for that equivalence and still monotone, so it is a diagram key:
+   f == g modulo the implications iff f_down and g_down are the same node. (f AND C_S, C_S the
+   implications among f's atoms, is canonical too but not monotone, which the progression below
+   relies on.) Stability: I(x) grows when an atom met later is implied by x, so a residual keyed
+   before and after that gets two keys: a duplicate state, which minimisation merges (never a
+   merge of unequal residuals: a key only ever stands for functions equal modulo true
+   implications). Windows are split into one-step windows (dk_window), so the antichain's window
+   merges (saferl_shield__merge_rules) are the diagram's own. Not carried: p & !p = false (it
+   only costs states).
+
+   Progression. With lo <= hi (monotone), a node (x, lo, hi) is lo | (x & hi), so its successor
+   after a letter is succ(lo) | (P(x) & succ(hi)), P(x) the diagram of x's memoised progression
+   (saferl_shield__progress): one composition cached per (node, letter), shared by every state,
+   no cube ever multiplied out. The key is a substitution, so it is taken on the way (of P(x)
+   and of the parts), not by a pass over the result.
+
+   Memory: the unique table, the operation caches and the memos are the compiler's vectors
+   and indexes (its allocator), freed at the end of each compile; nothing else allocates. */
+
+#ifndef SAFERL_SHIELD_DD_KEY_H
+#define SAFERL_SHIELD_DD_KEY_H
+
+#define DK_FALSE 0u
+#define DK_TRUE 1u
+#define DK_NONE 0xFFFFFFFFu
+#define DK_REF_BITS 22 /* the unique table's key packs (var, lo, hi) in 20 + 22 + 22 bits */
+
+typedef struct dk_node { uint32_t var, lo, hi; } dk_node;
+typedef struct dk_entry { uint32_t a, b, c, result; } dk_entry; /* c: the operation, its letter, the epoch */
+
+typedef struct dk_diagrams {
+    saferl_shield__formulas *f;
+    saferl_shield__vec nodes;        /* dk_node; 0 false, 1 true */
+    saferl_shield__index unique;     /* packed (var, lo, hi) -> node - 2 */
+    saferl_shield__vec cache;        /* dk_entry: the operation cache, direct-mapped and lossy */
+    saferl_shield__vec var_of;       /* uint32_t per formula node: var + 1 */
+    saferl_shield__vec atom_of;      /* uint32_t per var: formula node */
+    saferl_shield__vec of_formula;   /* uint32_t per formula node: diagram + 1 */
+    saferl_shield__vec implied;      /* uint32_t per var: I(var) + 1, and the edge count it was made at */
+    saferl_shield__vec scratch, stamp; /* I(var)'s walk */
+    uint32_t stamp_now;
+    saferl_shield__vec lengths;      /* uint64_t per node, LTLf: bit 63 computed */
+    int failed;
+} dk_diagrams;
+
+static dk_diagrams *dk_current; /* the compile in progress (one at a time, as the benches run) */
+
+static const dk_node *dk_at(const dk_diagrams *g, uint32_t n) { return (const dk_node *)(const void *)g->nodes.data + n; }
+
+static uint32_t *dk_u32(saferl_shield__vec *v) { return (uint32_t *)(void *)v->data; }
+
+/* Grows a per-id memo (two words an entry when pairs) to hold id, zero-filled. */
+static int dk_memo_reach(dk_diagrams *g, saferl_shield__vec *memo, size_t id, size_t words) {
+    size_t need = (id + 1) * words;
+    if (memo->count >= need) return 0;
+    if (saferl_shield__vec_reserve(memo, need) < 0) {
+        g->failed = 1;
+        return -1;
+    }
+    memset(dk_u32(memo) + memo->count, 0, (need - memo->count) * sizeof(uint32_t));
+    memo->count = need;
+    return 0;
+}
+
+/* The operation cache: a classic BDD computed table, direct-mapped and lossy (a lost entry is
+   computed again), at least twice as many slots as nodes: grown, and emptied, by dk_make. */
+static void dk_cache_fit(dk_diagrams *g) {
+    size_t size = g->cache.count ? g->cache.count : 256, i;
+    if (g->cache.count >= 2 * g->nodes.count) return;
+    while (size < 2 * g->nodes.count) size *= 2;
+    if (saferl_shield__vec_reserve(&g->cache, size) < 0) {
+        g->failed = 1;
+        g->cache.count = 0;
+        return;
+    }
+    g->cache.count = size;
+    for (i = 0; i < size; ++i) ((dk_entry *)(void *)g->cache.data)[i].a = DK_NONE;
+}
+
+static uint32_t dk_make(dk_diagrams *g, uint32_t var, uint32_t lo, uint32_t hi) {
+    uint32_t k;
+    int added;
+    dk_node *n;
+    if (lo == hi) return lo;
+    if (g->failed || var >= (1u << 20) || lo >= (1u << DK_REF_BITS) || hi >= (1u << DK_REF_BITS)) {
+        g->failed = 1;
+        return DK_FALSE;
+    }
+    if (saferl_shield__index_get(&g->unique, ((uint64_t)var << 44) | ((uint64_t)lo << 22) | hi, &k, &added) < 0) {
+        g->failed = 1;
+        return DK_FALSE;
+    }
+    if (!added) return k + 2;
+    if (!(n = (dk_node *)saferl_shield__vec_push(&g->nodes))) {
+        g->failed = 1;
+        return DK_FALSE;
+    }
+    n->var = var, n->lo = lo, n->hi = hi;
+    dk_cache_fit(g);
+    return k + 2;
+}
+
+enum { DK_AND, DK_OR, DK_DOWN, DK_STEP }; /* DK_STEP + letter: the successor after letter */
+
+static dk_entry *dk_slot(dk_diagrams *g, uint32_t a, uint32_t b, uint32_t c) {
+    uint64_t h = ((uint64_t)a * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)b * 0xC2B2AE3D27D4EB4Full) ^ ((uint64_t)c << 40);
+    return (dk_entry *)(void *)g->cache.data + ((h ^ (h >> 29)) & (g->cache.count - 1));
+}
+
+static uint32_t dk_cached(dk_diagrams *g, uint32_t a, uint32_t b, uint32_t c) {
+    dk_entry *e = dk_slot(g, a, b, c);
+    return e->a == a && e->b == b && e->c == c ? e->result : DK_NONE;
+}
+
+static void dk_remember(dk_diagrams *g, uint32_t a, uint32_t b, uint32_t c, uint32_t result) {
+    dk_entry *e = dk_slot(g, a, b, c);
+    e->a = a, e->b = b, e->c = c, e->result = result;
+}
+
+/* a AND b, a OR b. */
+static uint32_t dk_apply(dk_diagrams *g, int op, uint32_t a, uint32_t b) {
+    uint32_t k, va, vb, v, lo, hi, result;
+    dk_entry *e;
+    size_t size;
+    if (op == DK_AND) {
+        if (a == DK_FALSE || b == DK_FALSE) return DK_FALSE;
+        if (a == DK_TRUE || a == b) return b;
+        if (b == DK_TRUE) return a;
+    } else {
+        if (a == DK_TRUE || b == DK_TRUE) return DK_TRUE;
+        if (a == DK_FALSE || a == b) return b;
+        if (b == DK_FALSE) return a;
+    }
+    if (g->failed || saferl_shield__charge(g->f, 1)) return DK_FALSE;
+    if (a > b) k = a, a = b, b = k;
+    e = dk_slot(g, a, b, (uint32_t)op);
+    if (e->a == a && e->b == b && e->c == (uint32_t)op) return e->result;
+    size = g->cache.count;
+    va = dk_at(g, a)->var, vb = dk_at(g, b)->var;
+    v = va < vb ? va : vb;
+    lo = dk_apply(g, op, va == v ? dk_at(g, a)->lo : a, vb == v ? dk_at(g, b)->lo : b);
+    hi = dk_apply(g, op, va == v ? dk_at(g, a)->hi : a, vb == v ? dk_at(g, b)->hi : b);
+    result = dk_make(g, v, lo, hi);
+    if (g->failed) return DK_FALSE;
+    if (g->cache.count != size) e = dk_slot(g, a, b, (uint32_t)op); /* grown meanwhile */
+    e->a = a, e->b = b, e->c = (uint32_t)op, e->result = result;
+    return result;
+}
+
+/* The variable of atom (a formula node), numbered in order of first meeting (a later atom
+   sits lower in the order, so diagrams made before stay reduced and ordered). The atom is
+   met in the compiler's registry too, which finds its implications with the atoms before. */
+static uint32_t dk_var(dk_diagrams *g, uint32_t atom) {
+    saferl_shield__formulas *f = g->f;
+    uint32_t var, k, *slot;
+    int added;
+    if (dk_memo_reach(g, &g->var_of, atom, 1) < 0) return 0;
+    if (dk_u32(&g->var_of)[atom]) return dk_u32(&g->var_of)[atom] - 1;
+    var = (uint32_t)g->atom_of.count;
+    if (!(slot = (uint32_t *)saferl_shield__vec_push(&g->atom_of))) {
+        g->failed = 1;
+        return 0;
+    }
+    *slot = atom;
+    dk_u32(&g->var_of)[atom] = var + 1;
+    if (saferl_shield__index_get(&f->atoms, atom, &k, &added) < 0 || (added && saferl_shield__atom_register(f, atom, k) < 0))
+        g->failed = 1;
+    return var;
+}
+
+static uint32_t dk_of_formula(dk_diagrams *g, uint32_t id);
+
+/* A window as its one-step windows: F[lo..hi] x = OR of F[i..i] x (X^i x), G[lo..hi] x = AND
+   of G[i..i] x (N^i x in LTLf; in LTL saferl_shield__window writes every one-step window as
+   F[i..i]). The antichain merges overlapping and touching rule windows into one (new atoms,
+   not an implication: saferl_shield__merge_rules); over one-step windows that merge is the
+   diagram's own (a set of steps), and so is F[0..i] x | F[0..j] x. Kept whole, the F windows
+   of one operand imply one another in a chain (F[0..i] x => F[0..j] x, i <= j), and a key
+   carries every implied atom: G(a -> F[0..498] b) took 6,859 M instructions, 105 M so. */
+static uint32_t dk_window(dk_diagrams *g, int is_f, int32_t lo, int32_t hi, uint32_t a) {
+    uint32_t result = is_f ? DK_FALSE : DK_TRUE;
+    int32_t i;
+    for (i = hi; i >= lo && !g->failed; --i) {
+        uint32_t unit = dk_of_formula(g, saferl_shield__window(g->f, is_f, i, i, a, 0, 0));
+        result = dk_apply(g, is_f ? DK_OR : DK_AND, unit, result);
+    }
+    return result;
+}
+
+/* The diagram of a formula made of & | over atoms (memoised per formula node). */
+static uint32_t dk_of_formula(dk_diagrams *g, uint32_t id) {
+    const saferl_shield__node *n = saferl_shield__at(g->f, id);
+    uint32_t op = n->op, a = n->a, b = n->b, result;
+    if (op == SAFERL_SHIELD__TRUE) return DK_TRUE;
+    if (op == SAFERL_SHIELD__FALSE) return DK_FALSE;
+    if (dk_memo_reach(g, &g->of_formula, id, 1) < 0) return DK_FALSE;
+    if (dk_u32(&g->of_formula)[id]) return dk_u32(&g->of_formula)[id] - 1;
+    if (op == SAFERL_SHIELD__AND || op == SAFERL_SHIELD__OR) {
+        uint32_t x = dk_of_formula(g, a), y = dk_of_formula(g, b);
+        result = dk_apply(g, op == SAFERL_SHIELD__AND ? DK_AND : DK_OR, x, y);
+    } else if ((op == SAFERL_SHIELD__BOUNDED_F || op == SAFERL_SHIELD__BOUNDED_G) && n->lo < n->hi) {
+        result = dk_window(g, op == SAFERL_SHIELD__BOUNDED_F, n->lo, n->hi, a);
+    } else {
+        result = dk_make(g, dk_var(g, id), DK_FALSE, DK_TRUE);
+    }
+    if (dk_memo_reach(g, &g->of_formula, id, 1) < 0) return DK_FALSE;
+    dk_u32(&g->of_formula)[id] = result + 1;
+    return result;
+}
+
+/* The version of the implications the caches were made under. DK_FRESH_KEYS: a key is made
+   again whenever an atom met later brings new implications (canonical for the relation known
+   now; but every cached key and successor goes stale at each new edge); without it, a key
+   stays as first made (stable, possibly a duplicate state). */
+#ifdef DK_FRESH_KEYS
+static size_t dk_epoch(const dk_diagrams *g) { return g->f->implied_edges.count + 1; }
+#else
+static size_t dk_epoch(const dk_diagrams *g) { (void)g; return 1; }
+#endif
+
+/* I(var): var and every atom it implies, transitively, as one cube (memoised, made again when
+   new implications have been found since). */
+static uint32_t dk_implied(dk_diagrams *g, uint32_t var) {
+    saferl_shield__formulas *f = g->f;
+    uint32_t epoch = (uint32_t)dk_epoch(g), result = DK_TRUE, *list, count, i, e;
+    if (dk_memo_reach(g, &g->implied, var, 2) < 0) return DK_FALSE;
+    if (dk_u32(&g->implied)[2 * var] && dk_u32(&g->implied)[2 * var + 1] == epoch) return dk_u32(&g->implied)[2 * var] - 1;
+    g->scratch.count = 0;
+    if (dk_memo_reach(g, &g->stamp, g->atom_of.count, 1) < 0) return DK_FALSE;
+    ++g->stamp_now; /* a walk's marks: the stamps equal to stamp_now */
+    if (!saferl_shield__vec_push(&g->scratch)) {
+        g->failed = 1;
+        return DK_FALSE;
+    }
+    dk_u32(&g->scratch)[0] = var;
+    dk_u32(&g->stamp)[var] = g->stamp_now;
+    for (i = 0; i < g->scratch.count && !g->failed; ++i) { /* breadth first over the edges */
+        uint32_t x = dk_u32(&g->scratch)[i], number = saferl_shield__atom_number(f, dk_u32(&g->atom_of)[x]);
+        if (number == SAFERL_SHIELD__NOT_MET) continue;
+        for (e = ((const uint32_t *)(void *)f->implied_first.data)[number]; e;
+             e = ((const uint32_t *)(void *)f->implied_edges.data)[2 * e - 1]) {
+            uint32_t to = dk_var(g, ((const uint32_t *)(void *)f->implied_edges.data)[2 * e - 2]), *slot;
+            if (dk_memo_reach(g, &g->stamp, to, 1) < 0) return DK_FALSE;
+            if (dk_u32(&g->stamp)[to] == g->stamp_now) continue;
+            dk_u32(&g->stamp)[to] = g->stamp_now;
+            if (!(slot = (uint32_t *)saferl_shield__vec_push(&g->scratch))) {
+                g->failed = 1;
+                return DK_FALSE;
+            }
+            *slot = to;
+        }
+    }
+    list = dk_u32(&g->scratch);
+    count = (uint32_t)g->scratch.count;
+    saferl_shield__sort_ids(list, count);
+    for (i = count; i > 0; --i) result = dk_make(g, list[i - 1], DK_FALSE, result); /* bottom up */
+    epoch = (uint32_t)dk_epoch(g); /* dk_var may have met atoms on the way */
+    if (dk_memo_reach(g, &g->implied, var, 2) < 0) return DK_FALSE;
+    dk_u32(&g->implied)[2 * var] = result + 1;
+    dk_u32(&g->implied)[2 * var + 1] = epoch;
+    return result;
+}
+
+/* The key of a monotone diagram: f[x := I(x)] for every x, lo | (I(x) & hi) per node (cached
+   with the epoch: a key made before new implications were found is made again). */
+static uint32_t dk_down(dk_diagrams *g, uint32_t n) {
+    uint32_t lo, hi, var, result, epoch = (uint32_t)dk_epoch(g);
+    if (n <= DK_TRUE || g->failed) return n;
+    if ((result = dk_cached(g, n, epoch, DK_DOWN)) != DK_NONE) return result;
+    var = dk_at(g, n)->var, lo = dk_at(g, n)->lo, hi = dk_at(g, n)->hi;
+    lo = dk_down(g, lo);
+    hi = dk_down(g, hi);
+    result = dk_apply(g, DK_OR, lo, dk_apply(g, DK_AND, dk_implied(g, var), hi));
+    dk_remember(g, n, epoch, DK_DOWN, result);
+    return result;
+}
+
+/* The key of var's atom after letter: its memoised progression as a diagram, then its key. */
+static uint32_t dk_atom_step(dk_diagrams *g, uint32_t var, uint32_t letter) {
+    return dk_down(g, dk_of_formula(g, saferl_shield__progress(g->f, dk_u32(&g->atom_of)[var], letter)));
+}
+
+/* The key after letter of key n: the key is a substitution, so it commutes with & and |, and
+   key(succ(n)) = key(succ(lo)) | (key(P(x)) & key(succ(hi))): no pass over the result. */
+static uint32_t dk_successor(dk_diagrams *g, uint32_t n, uint32_t letter) {
+    uint32_t lo, hi, var, now, result, epoch = (uint32_t)dk_epoch(g);
+    if (n <= DK_TRUE || g->failed) return n;
+    if ((result = dk_cached(g, n, epoch, DK_STEP + letter)) != DK_NONE) return result;
+    var = dk_at(g, n)->var, lo = dk_at(g, n)->lo, hi = dk_at(g, n)->hi;
+    lo = dk_successor(g, lo, letter);
+    hi = hi == DK_FALSE ? DK_FALSE : dk_successor(g, hi, letter);
+    now = hi == DK_FALSE ? DK_FALSE : dk_atom_step(g, var, letter);
+    result = dk_apply(g, DK_OR, lo, dk_apply(g, DK_AND, now, hi));
+    dk_remember(g, n, epoch, DK_STEP + letter, result);
+    return result;
+}
+
+/* LTLf: does the trace that ends with letter satisfy n at that step (one path walked). */
+static int dk_holds_at_end(dk_diagrams *g, uint32_t n, uint32_t letter) {
+    while (n > DK_TRUE) {
+        const dk_node *x = dk_at(g, n);
+        n = saferl_shield__holds_at_end(g->f, dk_u32(&g->atom_of)[x->var], letter) ? x->hi : x->lo;
+    }
+    return n == DK_TRUE;
+}
+
+/* LTLf: the lengths n can hold on, lo | (x & hi) on the sets (sound as the antichain's). */
+static uint64_t dk_lengths(dk_diagrams *g, uint32_t n) {
+    uint64_t v;
+    if (n == DK_FALSE) return 0;
+    if (n == DK_TRUE) return SAFERL_SHIELD__ANY_LENGTH;
+    if (g->lengths.count <= n) {
+        size_t old = g->lengths.count;
+        if (saferl_shield__vec_reserve(&g->lengths, (size_t)n + 1) < 0) {
+            g->failed = 1;
+            return SAFERL_SHIELD__ANY_LENGTH;
+        }
+        memset((uint64_t *)g->lengths.data + old, 0, ((size_t)n + 1 - old) * sizeof(uint64_t));
+        g->lengths.count = (size_t)n + 1;
+    }
+    if (((const uint64_t *)g->lengths.data)[n] >> 63) return ((const uint64_t *)g->lengths.data)[n] & SAFERL_SHIELD__ANY_LENGTH;
+    {
+        uint32_t var = dk_at(g, n)->var, lo = dk_at(g, n)->lo, hi = dk_at(g, n)->hi;
+        uint64_t x = saferl_shield__finite_lengths(g->f, dk_u32(&g->atom_of)[var]);
+        v = dk_lengths(g, lo) | (x & dk_lengths(g, hi));
+    }
+    ((uint64_t *)g->lengths.data)[n] = v | (1ull << 63);
+    return v;
+}
+
+static void dk_start(dk_diagrams *g, saferl_shield__formulas *f) {
+    const saferl_allocator *a = f->allocator;
+    dk_node *terminal;
+    memset(g, 0, sizeof *g);
+    g->f = f;
+    saferl_shield__vec_start(&g->nodes, sizeof(dk_node), a);
+    saferl_shield__index_start(&g->unique, a);
+    saferl_shield__vec_start(&g->cache, sizeof(dk_entry), a);
+    saferl_shield__vec_start(&g->var_of, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->atom_of, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->of_formula, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->implied, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->scratch, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->stamp, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->lengths, sizeof(uint64_t), a);
+    if (saferl_shield__vec_reserve(&g->nodes, 2) < 0) {
+        g->failed = 1;
+        return;
+    }
+    terminal = (dk_node *)(void *)g->nodes.data;
+    terminal[0].var = terminal[1].var = DK_NONE; /* below every variable */
+    terminal[0].lo = terminal[0].hi = DK_FALSE;
+    terminal[1].lo = terminal[1].hi = DK_TRUE;
+    g->nodes.count = 2;
+    dk_cache_fit(g);
+}
+
+static void dk_free(dk_diagrams *g) {
+    saferl_shield__vec_free(&g->nodes);
+    saferl_shield__index_free(&g->unique);
+    saferl_shield__vec_free(&g->cache);
+    saferl_shield__vec_free(&g->var_of);
+    saferl_shield__vec_free(&g->atom_of);
+    saferl_shield__vec_free(&g->of_formula);
+    saferl_shield__vec_free(&g->implied);
+    saferl_shield__vec_free(&g->scratch);
+    saferl_shield__vec_free(&g->stamp);
+    saferl_shield__vec_free(&g->lengths);
+}
+
+/* compile_future with diagram keys: the same breadth-first exploration over letters, the
+   same raw automaton (LTL: accepting unless false; LTLf: accepted at the end), the same
+   settling and minimisation. */
+static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, uint32_t root, int finite,
+                                                   saferl_shield_dfa *out) {
+    dk_diagrams g;
+    saferl_shield__index states;
+    saferl_shield__vec next;
+    saferl_shield_dfa raw;
+    uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
+    size_t head;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_shield__assign_letter_bits(f);
+    letters = 1u << f->used_count;
+    dk_start(&g, f);
+    dk_current = &g;
+    saferl_shield__index_start(&states, f->allocator);
+    saferl_shield__vec_start(&next, sizeof(uint32_t), f->allocator);
+    {
+        uint32_t start = dk_down(&g, dk_of_formula(&g, root));
+        if (g.failed || saferl_shield__index_get(&states, (uint64_t)start << 1, &id, NULL) < 0) goto done;
+    }
+    for (head = 0; head < states.keys.count; ++head) {
+        uint32_t residual = (uint32_t)(((const uint64_t *)states.keys.data)[head] >> 1);
+        if (saferl_shield__vec_reserve(&next, next.count + letters) < 0) goto done;
+        for (letter = 0; letter < letters; ++letter) { /* letters alike for the state: cache hits */
+            uint32_t after = dk_successor(&g, residual, letter);
+            uint64_t accepted = finite ? (uint64_t)dk_holds_at_end(&g, residual, letter) : 0;
+            if (finite && f->empty_sink && after != DK_FALSE && dk_lengths(&g, after) == 0) after = DK_FALSE;
+            if (g.failed) goto done;
+            if (f->out_of_memory || f->over_budget || states.keys.count > max_states) {
+                r = saferl_shield__too_big(f);
+                goto done;
+            }
+            if (saferl_shield__index_get(&states, ((uint64_t)after << 1) | accepted, &id, NULL) < 0) goto done;
+            ((uint32_t *)(void *)next.data)[next.count++] = id;
+        }
+    }
+    SAFERL_SHIELD__EXPERIMENT_COUNT(states.keys.count);
+#ifdef DK_STATS
+    fprintf(stderr, "atoms %zu, implications %zu, diagram nodes %zu, residuals %zu\n", g.atom_of.count,
+            f->implied_edges.count / 2, g.nodes.count, states.keys.count);
+#endif
+    r = saferl_shield_dfa_create(&raw, (uint32_t)states.keys.count, f->used_count, 0, f->allocator);
+    if (r != SAFERL_OK) goto done;
+    memcpy(raw.next, next.data, next.count * sizeof(uint32_t));
+    for (head = 0; head < states.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)states.keys.data)[head];
+        raw.flags[head] = (uint8_t)(finite ? ((key & 1u) ? SAFERL_SHIELD_ACCEPTING : 0)
+                                           : ((key >> 1) != DK_FALSE ? SAFERL_SHIELD_ACCEPTING : 0));
+    }
+    r = saferl_shield__finish_compile(f, &raw, (const uint64_t *)states.keys.data, NULL, finite, out);
+done:
+    dk_current = NULL;
+    dk_free(&g);
+    saferl_shield__index_free(&states);
+    saferl_shield__vec_free(&next);
+    return r;
+}
+
+#endif
