@@ -110,7 +110,11 @@
         (plain arrays elsewhere), in chunks of 64 candidates so the solved rows stay in
         cache. The same solve makes the portable Cholesky's off-diagonal blocks (16 rows at
         a time: the row's entries left of the block are L^-1 of the row; the first block is
-        16 + n % 16 rows, unblocked); the triangle on the diagonal finishes with dot products. Every entry is the forward substitution's, summed k = 0, 1, .., i-1, then
+        16 + n % 16 rows, unblocked); the 16 x 16 block on the diagonal is then updated
+        from those rows as a matrix product (register tiles, each entry's sum in the order
+        of the columns on every path) and factored alone with dot products at most 16 long
+        (0.4.13; before, the block's rows took dot products as long as the row). In the
+        solve every entry is the forward substitution's, summed k = 0, 1, .., i-1, then
         multiplied by 1 / L_ii as BLAS trsm kernels do (at most an ulp from the quotient; a
         vector division costs as much as a whole short sum). The variance sums sum_i V_iq^2
         are added while each tile is in registers, the mean k^T alpha four kernel rows at a
@@ -139,7 +143,8 @@
       doubles it again). What is dispatched: the kernel rows (squared distances and s2 rho(r)
       of all three kernels, with the exp), the multi-right-hand-side triangular solve with its
       variance sums, the rows added for means and the grid's rank-1 row, the Cholesky's
-      dot-product rows (small factors and the diagonal blocks of the blocked ones), the
+      dot-product rows (small factors and the diagonal blocks of the blocked ones) and the
+      update of those blocks (since 0.4.13; 8 x 8 tiles in its AVX-512 copy), the
       single-vector substitutions, and the safe-optimisation step's bounds and widths. The
       unfused multi-right-hand-side solve (the factor's and the grids') has an AVX-512 copy
       of 16-column tiles since 0.4.6; the Cholesky's rows and the forward substitution have
