@@ -1588,9 +1588,9 @@ static int dispatch_have_fused_solve(void) {
    satisfies |L L^T - A| <= gamma_(n+2) |L| |L|^T entrywise, one rounding more than the
    theorem's n + 1 for the reciprocal the solve multiplies by. Random SPD matrices B B^T + c I
    from well to badly conditioned (c = n down to 1e-8), and RBF kernel matrices of random points
-   in 2-D plus 1e-6 I (condition numbers 1e7 to 1e8), sizes around multiples of the block of 16
-   rows up to 200; and the same failing row as the unblocked factor when one pivot is made
-   negative. */
+   in 2-D plus 1e-6 I (such matrices: condition numbers about 1e6 at n = 37 to 6e7 at 200),
+   sizes around multiples of the block of 16 rows up to 200; and the same failing row as the
+   unblocked factor when one pivot is made negative. */
 TEST(blocked_cholesky_meets_the_backward_error_bound) {
     static const uint32_t sizes[8] = {17, 31, 32, 65, 97, 100, 150, 200};
     static const double shifts[3] = {1.0, 1e-4, 1e-8};
