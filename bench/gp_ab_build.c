@@ -35,15 +35,16 @@ void NAME(VARIANT, _setup)(const double *x, const double *y, const double *z) {
     if (saferl_gp_create(&gp, &d) < 0) abort();
 }
 
-/* seconds of one fit + predict (fit) or predict of m queries with n training points */
-double NAME(VARIANT, _call)(int fit, uint32_t n, uint32_t m) {
+/* seconds of one predict of m queries with n training points (mode 0), fit + predict (1) or
+   the fit alone (2) */
+double NAME(VARIANT, _call)(int mode, uint32_t n, uint32_t m) {
     double start;
     if (fitted_n != n) {
         saferl_gp_set_data(&gp, X, Y, n);
         fitted_n = n;
     }
     start = now_seconds();
-    if (fit) saferl_gp_set_data(&gp, X, Y, n);
-    saferl_gp_predict(&gp, Z, m, means, variances);
+    if (mode) saferl_gp_set_data(&gp, X, Y, n);
+    if (mode < 2) saferl_gp_predict(&gp, Z, m, means, variances);
     return now_seconds() - start;
 }

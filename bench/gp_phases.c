@@ -14,7 +14,9 @@
    (k^T alpha, added inside the kernel rows since 0.4.8: the kernel block with it less
    without), the variance solve (with its sums), the whole predict of the block, and the fit
    (saferl_gp_set_data, n points) with its parts: the kernel matrix, the Cholesky factor and
-   the two substitutions of the targets. */
+   the two substitutions of the targets, each beside its floor (the matrix's kernel values at
+   the exp's time alone; n^3 / 3 and 2 n^2 flops at the FMA peak), and the factor's own parts
+   (transposes, solves, the diagonal blocks' update and their unblocked factor). */
 #define _POSIX_C_SOURCE 200809L
 #define SAFERL_GP_IMPLEMENTATION
 #include "saferl_gp.h"
@@ -66,6 +68,75 @@ static void build_kernel_matrix(const saferl_gp *gp, const double *x, uint32_t n
         saferl_gp__kernel_block(gp, x + (size_t)i * DIM, group, x, i + group, out + (size_t)i * ld, ld, NULL, NULL);
     }
     for (i = 0; i < n; ++i) out[(size_t)i * ld + i] = gp->signal_variance + gp->noise_variance;
+}
+
+/* The blocked Cholesky's parts (saferl_gp__cholesky's loop, each part between two clock
+   reads; the fastest of the repeats per part): the two transposes of each block's rows, the
+   tiled solve of the rows left of the diagonal block, the diagonal block's update from them
+   (0.4.13) and the unblocked factor of the diagonal blocks. Every clock read adds its own
+   cost (tens of ns, about 1 us in all at n = 100) to the parts. */
+typedef struct cholesky_parts {
+    double transposes, solves, update, diagonal;
+} cholesky_parts;
+#if SAFERL_GP_VERSION_PATCH >= 13
+static void time_cholesky_parts(const double *matrix, uint32_t n, size_t ld, int repeats, cholesky_parts *best) {
+    int r;
+    best->transposes = best->solves = best->update = best->diagonal = 1e30;
+    for (r = 0; r < repeats; ++r) {
+        cholesky_parts t = {0.0, 0.0, 0.0, 0.0};
+        uint32_t k, b;
+        double start;
+        memcpy(factor, matrix, sizeof(double) * n * ld);
+        for (k = 0; k < n; k += b) {
+            b = k ? SAFERL_GP__CHOLESKY_ROWS : SAFERL_GP__CHOLESKY_ROWS + n % SAFERL_GP__CHOLESKY_ROWS;
+            if (n <= SAFERL_GP__CHOLESKY_ROWS) b = n;
+            if (k) {
+                start = now_seconds();
+                saferl_gp__transpose(factor + (size_t)k * ld, ld, b, k, factor_work, b);
+                t.transposes += now_seconds() - start;
+                start = now_seconds();
+                saferl_gp__solve_columns(factor, ld, k, factor_work, b, b, NULL);
+                t.solves += now_seconds() - start;
+                start = now_seconds();
+                saferl_gp__transpose(factor_work, b, k, b, factor + (size_t)k * ld, ld);
+                t.transposes += now_seconds() - start;
+                start = now_seconds();
+                saferl_gp__cholesky_update_block(factor + (size_t)k * ld + k, ld, factor_work, k);
+                t.update += now_seconds() - start;
+            }
+            start = now_seconds();
+            if (saferl_gp__cholesky_rows(factor + (size_t)k * ld + k, ld, 0, b)) exit(1);
+            t.diagonal += now_seconds() - start;
+        }
+        if (t.transposes < best->transposes) best->transposes = t.transposes;
+        if (t.solves < best->solves) best->solves = t.solves;
+        if (t.update < best->update) best->update = t.update;
+        if (t.diagonal < best->diagonal) best->diagonal = t.diagonal;
+    }
+}
+#else
+static void time_cholesky_parts(const double *matrix, uint32_t n, size_t ld, int repeats, cholesky_parts *best) {
+    (void)matrix, (void)n, (void)ld, (void)repeats;
+    best->transposes = best->solves = best->update = best->diagonal = 0.0; /* not timed before 0.4.13 */
+}
+#endif
+
+/* Kernel values the fit's matrix computes: 16 rows a call, each up to the group's last point. */
+static double kernel_matrix_values(uint32_t n) {
+    double values = 0.0;
+    uint32_t i;
+    for (i = 0; i < n; i += 16) values += (double)(n - i < 16 ? n - i : 16) * (i + (n - i < 16 ? n - i : 16));
+    return values;
+}
+
+/* Flops of the blocked factor's solves: k^2 for each of a block's 16 rows, k the rows before it. */
+static double cholesky_solve_flops(uint32_t n) {
+    double flops = 0.0;
+    uint32_t k;
+    if (n <= SAFERL_GP__CHOLESKY_ROWS) return 0.0;
+    for (k = SAFERL_GP__CHOLESKY_ROWS + n % SAFERL_GP__CHOLESKY_ROWS; k < n; k += SAFERL_GP__CHOLESKY_ROWS)
+        flops += (double)SAFERL_GP__CHOLESKY_ROWS * k * k;
+    return flops;
 }
 
 static void r2_rows(const double *inverse_lengthscale, const double *x, uint32_t rows, const double *points, double *out) {
@@ -127,10 +198,13 @@ static double fma_peak(void) {
 static double fma_peak(void) { return 0.0; }
 #endif
 
+static double peak_gflops; /* the FMA pipes' 8-double peak, 0 where not measured */
+
 static void phases(uint32_t n, int repeats) {
     const double per = 1e4 / WIDTH * 1e3; /* a block's seconds -> ms per 10^4 queries */
     double ls = 0.8, best, copy, kernel, distances, exp_alone, mean_rows, solve, predict, fit;
-    double matrix, matrix_copy, cholesky, targets;
+    double matrix, matrix_copy, cholesky, targets, exp_per_value, flop_seconds;
+    cholesky_parts parts;
     saferl_gp gp;
     saferl_gp_desc d;
     size_t i;
@@ -171,6 +245,7 @@ static void phases(uint32_t n, int repeats) {
     cholesky = best - matrix_copy;
     FASTEST(repeats, saferl_gp__solve_targets(&gp, gp.cholesky, Y, n, n, gp.scratch, gp.scratch + gp.capacity));
     targets = best;
+    time_cholesky_parts(kernel_matrix, n, gp.capacity, repeats, &parts);
     for (i = 0; i < (size_t)n * WIDTH; ++i) source[i] = 30.0 * (double)(i % 1000) / 1000.0; /* r^2 in [0, 30) */
     FASTEST(repeats, (memcpy(block, source, sizeof(double) * n * WIDTH),
                       saferl_gp__rho_row(SAFERL_GP_RBF, 1.0, block, n * WIDTH)));
@@ -183,6 +258,19 @@ static void phases(uint32_t n, int repeats) {
            per * mean_rows, per * solve, (double)n * n * WIDTH / solve * 1e-9,
            per * (predict - kernel - mean_rows - solve), 1e3 * fit, 1e3 * matrix, 1e3 * cholesky,
            (double)n * n * n / 3.0 / cholesky * 1e-9, 1e3 * targets, 1e3 * (fit - matrix - cholesky - targets));
+    /* each part of the fit against its floor: the kernel matrix's values at the exp's time per
+       value alone, the factor's n^3 / 3 and the substitutions' 2 n^2 flops at the FMA peak */
+    exp_per_value = exp_alone / ((double)n * WIDTH);
+    flop_seconds = peak_gflops > 0.0 ? 1e-9 / peak_gflops : 0.0;
+    printf("         floors: kernel matrix %.5f (%.0f values), Cholesky %.5f, substitutions %.5f\n",
+           1e3 * kernel_matrix_values(n) * exp_per_value, kernel_matrix_values(n),
+           1e3 * (double)n * n * n / 3.0 * flop_seconds, 1e3 * 2.0 * n * n * flop_seconds);
+    if (parts.solves > 0.0)
+        printf("         Cholesky's parts: transposes %.5f, solves %.5f (%.1f GFLOP/s), diagonal blocks' update"
+               " %.5f, diagonal blocks %.5f\n",
+               1e3 * parts.transposes, 1e3 * parts.solves,
+               cholesky_solve_flops(n) / parts.solves * 1e-9, 1e3 * parts.update,
+               1e3 * parts.diagonal);
     sink += mean[0] + sums[0] + block[0];
     saferl_gp_destroy(&gp);
 }
@@ -199,7 +287,8 @@ int main(int argc, char **argv) {
     if (repeats < 1) repeats = 1;
     printf("saferl_gp.h %s: phases of saferl_gp_predict, blocks of %u queries, fastest of %d, ms per 10^4 queries\n",
            saferl_gp_version(), WIDTH, repeats);
-    if (fma_peak() > 0.0) printf("the FMA pipes' peak with 8-double operations: %.1f GFLOP/s\n", fma_peak());
+    peak_gflops = fma_peak();
+    if (peak_gflops > 0.0) printf("the FMA pipes' peak with 8-double operations: %.1f GFLOP/s\n", peak_gflops);
     if (argc > 2)
         for (a = 2; a < argc; ++a) {
             uint32_t n = (uint32_t)atoi(argv[a]);

@@ -1587,27 +1587,35 @@ static int dispatch_have_fused_solve(void) {
    against Higham's backward-error bound (Accuracy and Stability, Thm 10.3): the computed L
    satisfies |L L^T - A| <= gamma_(n+2) |L| |L|^T entrywise, one rounding more than the
    theorem's n + 1 for the reciprocal the solve multiplies by. Random SPD matrices B B^T + c I
-   from well to badly conditioned (c = n down to 1e-8), sizes around multiples of the block of 16 rows;
-   and the same failing row as the unblocked factor when one pivot is made negative. */
+   from well to badly conditioned (c = n down to 1e-8), and RBF kernel matrices of random points
+   in 2-D plus 1e-6 I (such matrices: condition numbers about 1e6 at n = 37 to 6e7 at 200),
+   sizes around multiples of the block of 16 rows up to 200; and the same failing row as the
+   unblocked factor when one pivot is made negative. */
 TEST(blocked_cholesky_meets_the_backward_error_bound) {
-    static const uint32_t sizes[6] = {17, 31, 32, 65, 97, 150};
+    static const uint32_t sizes[8] = {17, 31, 32, 65, 97, 100, 150, 200};
     static const double shifts[3] = {1.0, 1e-4, 1e-8};
-    static double b[150 * 150], a[150 * 153], f[150 * 153], g[150 * 153], work[SAFERL_GP_BLOCK * 150];
+    static double b[200 * 200], a[200 * 203], f[200 * 203], g[200 * 203], work[SAFERL_GP_BLOCK * 200];
     const double u = 1.1102230246251565e-16;
     saferl_rng rng;
     uint32_t t, c, i, j, k, bad = 0;
     saferl_rng_seed(&rng, 2033);
-    for (t = 0; t < 6; ++t)
-        for (c = 0; c < 3; ++c) {
+    for (t = 0; t < 8; ++t)
+        for (c = 0; c < 4; ++c) {
             const uint32_t n = sizes[t];
             const size_t ld = n + 3;
             const double gamma = (n + 2) * u / (1.0 - (n + 2) * u);
             for (i = 0; i < n; ++i)
-                for (k = 0; k < n; ++k) b[i * n + k] = saferl_rng_normal(&rng) / sqrt((double)n);
+                for (k = 0; k < n; ++k) b[i * n + k] = c < 3 ? saferl_rng_normal(&rng) / sqrt((double)n) : 4.0 * saferl_rng_uniform(&rng);
             for (i = 0; i < n; ++i)
                 for (j = 0; j <= i; ++j) {
-                    double s = i == j ? shifts[c] * (c == 0 ? n : 1.0) : 0.0;
-                    for (k = 0; k < n / 2; ++k) s += b[i * n + k] * b[j * n + k]; /* rank n/2 + shift */
+                    double s;
+                    if (c == 3) { /* exp(-|x_i - x_j|^2 / 2), lengthscale 1, two coordinates a point */
+                        const double d0 = b[i * n] - b[j * n], d1 = b[i * n + 1] - b[j * n + 1];
+                        s = exp(-0.5 * (d0 * d0 + d1 * d1)) + (i == j ? 1e-6 : 0.0);
+                    } else {
+                        s = i == j ? shifts[c] * (c == 0 ? n : 1.0) : 0.0;
+                        for (k = 0; k < n / 2; ++k) s += b[i * n + k] * b[j * n + k]; /* rank n/2 + shift */
+                    }
                     a[i * ld + j] = f[i * ld + j] = g[i * ld + j] = s;
                 }
             CHECK(saferl_gp__cholesky(f, n, ld, work) == 0);
@@ -1631,6 +1639,53 @@ TEST(blocked_cholesky_meets_the_backward_error_bound) {
         }
     CHECK(bad == 0);
 }
+
+#if !defined(SAFERL_USE_BLIS)
+/* The blocked factor's update of its diagonal block, C -= W^T W on the lower triangle, in every
+   copy the dispatch has: each entry the sum over j = 0, 1, ..., k - 1 from 0, then subtracted,
+   bit for bit; the entries above the diagonal untouched. */
+TEST(cholesky_update_block_is_the_ordered_sum) {
+    enum { B = SAFERL_GP__CHOLESKY_ROWS, LD = B + 3 };
+    static double w[200 * B], c0[B * LD], c1[B * LD], expected[B * LD];
+    static const uint32_t ks[6] = {0, 1, 5, 16, 83, 200};
+    saferl_rng rng;
+    uint32_t t, i, r, s, j, mismatches = 0, copies = 1;
+    saferl_rng_seed(&rng, 2041);
+    for (i = 0; i < 200 * B; ++i) w[i] = saferl_rng_normal(&rng);
+    for (t = 0; t < 6; ++t) {
+        const uint32_t k = ks[t];
+        for (i = 0; i < B * LD; ++i) expected[i] = c0[i] = saferl_rng_normal(&rng);
+        for (r = 0; r < B; ++r)
+            for (s = 0; s <= r; ++s) {
+                double sum = 0.0;
+                for (j = 0; j < k; ++j) sum += w[j * B + r] * w[j * B + s];
+                expected[r * LD + s] -= sum;
+            }
+        memcpy(c1, c0, sizeof c1);
+        saferl_gp__cholesky_update_block(c1, LD, w, k);
+        mismatches += memcmp(c1, expected, sizeof c1) != 0;
+#if defined(SAFERL_GP__DISPATCH)
+        memcpy(c1, c0, sizeof c1);
+        saferl_gp__cholesky_update_block_portable(c1, LD, w, k);
+        mismatches += memcmp(c1, expected, sizeof c1) != 0;
+        if (dispatch_have_avx2()) {
+            memcpy(c1, c0, sizeof c1);
+            saferl_gp__cholesky_update_block_avx2(c1, LD, w, k);
+            mismatches += memcmp(c1, expected, sizeof c1) != 0;
+            copies += t == 0;
+        }
+        if (saferl_gp__have_avx512()) {
+            memcpy(c1, c0, sizeof c1);
+            saferl_gp__cholesky_update_block_avx512(c1, LD, w, k);
+            mismatches += memcmp(c1, expected, sizeof c1) != 0;
+            copies += t == 0;
+        }
+#endif
+    }
+    printf("        %u copies besides the dispatched one against the ordered sum\n", copies);
+    CHECK(mismatches == 0);
+}
+#endif
 
 TEST(dispatch_solve_is_bit_identical) {
     static const uint32_t ns[10] = {1, 3, 4, 5, 6, 7, 11, 12, 26, 41};
@@ -1989,6 +2044,9 @@ int main(void) {
     RUN(pls_online_stage_stays_within_the_budget);
     RUN(pls_with_default_gp_parameters_runs);
     RUN(blocked_cholesky_meets_the_backward_error_bound);
+#if !defined(SAFERL_USE_BLIS)
+    RUN(cholesky_update_block_is_the_ordered_sum);
+#endif
     RUN(dispatch_solve_is_bit_identical);
     RUN(dispatch_kernel_rows_are_bit_identical);
     RUN(dispatch_dense_loops_are_bit_identical);
