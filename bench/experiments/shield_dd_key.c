@@ -7,7 +7,7 @@
                                                 generator and sequence): HOA (complete form)
                                                 and refusals of both keys compared, residuals
                                                 explored by each, per formula and in total
-     shield_dd_key one antichain|dd ltl|ltlf [MAX_STATES]
+     shield_dd_key one antichain|dd|hybrid ltl|ltlf [MAX_STATES]
                                                 each formula of stdin (one a line) compiled
                                                 once with that key (for callgrind with
                                                 --toggle-collect=measured_compile); prints
@@ -36,10 +36,18 @@ __attribute__((noinline))
 #endif
 static saferl_result measured_compile(const char *formula, const saferl_shield_desc *desc, saferl_shield_dfa *dfa,
                                       saferl_shield_error *error) {
-    return saferl_shield_compile(formula, strlen(formula), desc, dfa, error);
+    saferl_result r = saferl_shield_compile(formula, strlen(formula), desc, dfa, error);
+    if (r == DK_SWITCH_RESULT) { /* the hybrid's per-formula switch: again with the diagram key */
+        int key = saferl_shield__dd_key_on;
+        saferl_shield__dd_key_on = 1;
+        r = saferl_shield_compile(formula, strlen(formula), desc, dfa, error);
+        saferl_shield__dd_key_on = key;
+    }
+    return r;
 }
 
 static uint32_t max_states; /* desc.max_states of every compile (0: the default) */
+static int variant = 1;       /* the key compare and time set against the antichain: 1 dd, 2 hybrid */
 
 static void compile_with(const char *formula, int finite, int dd_key, outcome *o) {
     saferl_shield_desc desc;
@@ -71,13 +79,14 @@ static int compare(int count, uint32_t seed, int finite) {
     saferl_rng rng;
     size_t old_total = 0, new_total = 0, old_both = 0, new_both = 0;
     int i, differ = 0, more = 0, fewer = 0, refused_old = 0, refused_new = 0;
+    const char *key = variant == 2 ? "hybrid" : "dd";
     saferl_rng_seed(&rng, seed);
     for (i = 0; i < count; ++i) {
         int nodes = 5 + (int)saferl_rng_bounded(&rng, 21), props = 2 + (int)saferl_rng_bounded(&rng, 5);
         outcome a, b;
         random_formula(&rng, nodes, props, 1, formula, sizeof formula);
         compile_with(formula, finite, 0, &a);
-        compile_with(formula, finite, 1, &b);
+        compile_with(formula, finite, variant, &b);
         old_total += a.residuals, new_total += b.residuals;
         refused_old += a.code < 0, refused_new += b.code < 0;
         if (a.code >= 0 && b.code >= 0) {
@@ -92,10 +101,10 @@ static int compare(int count, uint32_t seed, int finite) {
         free(a.text);
         free(b.text);
     }
-    printf("seed %u, %d formulas as %s: outputs differ on %d; refused %d (antichain) and %d (dd); residuals "
-           "%zu (antichain) and %zu (dd) in all, %zu and %zu where both compile (dd more on %d formulas, fewer on %d)\n",
-           seed, count, finite ? "LTLf" : "LTL", differ, refused_old, refused_new, old_total, new_total, old_both, new_both,
-           more, fewer);
+    printf("seed %u, %d formulas as %s: outputs differ on %d; refused %d (antichain) and %d (%s); residuals "
+           "%zu (antichain) and %zu (%s) in all, %zu and %zu where both compile (%s more on %d formulas, fewer on %d)\n",
+           seed, count, finite ? "LTLf" : "LTL", differ, refused_old, refused_new, key, old_total, new_total, key, old_both,
+           new_both, key, more, fewer);
     return differ != 0;
 }
 
@@ -135,7 +144,7 @@ static double best_of(const char *formula, int finite, int dd_key, int reps, out
         saferl_shield__dd_key_on = dd_key;
         saferl_shield__experiment_residuals = 0;
         start = now_seconds();
-        o->code = saferl_shield_compile(formula, strlen(formula), &desc, &dfa, &error);
+        o->code = measured_compile(formula, &desc, &dfa, &error);
         elapsed = (now_seconds() - start) * 1e3;
         o->residuals = saferl_shield__experiment_residuals;
         if (o->code >= 0) saferl_shield_dfa_destroy(&dfa);
@@ -154,23 +163,43 @@ static int timed(int finite, int reps) {
         if (!formula[0]) continue;
         for (round = 0; round < 3; ++round) { /* the keys alternated, fastest of reps each time */
             if ((t = best_of(formula, finite, 0, reps, &a)) < ta) ta = t;
-            if ((t = best_of(formula, finite, 1, reps, &b)) < tb) tb = t;
+            if ((t = best_of(formula, finite, variant, reps, &b)) < tb) tb = t;
         }
         printf("%.3f\t%.3f\t%zu\t%zu\t%s\n", ta, tb, a.residuals, b.residuals, formula);
     }
     return 0;
 }
 
+/* The key set against the antichain: "dd" (default) or "hybrid" (DK_KEY), the hybrid's most
+   cubes an antichain-keyed residual may have (DK_CUBES, default 1), and whether a diagram
+   successor that is one cube goes back to the antichain (DK_BACK=1); DK_ALIKE=1: a diagram
+   state's letters that differ only in bits its atoms do not read are not computed again;
+   DK_CACHE=1: the operation cache scaled by the letters (dk_cache_for); DK_TUPLES=1: a diagram
+   state's successors made once per distinct tuple of its atoms' progressions (dk_successors);
+   DK_ORDER=atom: the diagram variables ordered by the atoms' formula node ids; DK_SWITCH=T with
+   hybrid: the antichain alone until more than T many-cube residuals, then the diagram key for
+   the whole formula (DK_FRESH=1: compiled again from the text, a fresh compiler). */
+static int key_named(const char *name) { return strcmp(name, "hybrid") == 0 ? 2 : strcmp(name, "dd") == 0; }
+
 int main(int argc, char **argv) {
     int finite;
+    if (getenv("DK_KEY")) variant = key_named(getenv("DK_KEY"));
+    if (getenv("DK_FRESH")) dk_switch_fresh = atoi(getenv("DK_FRESH"));
+    if (getenv("DK_SWITCH")) dk_switch_after = (size_t)strtoul(getenv("DK_SWITCH"), NULL, 10);
+    if (getenv("DK_ORDER")) dk_order_by_atom = strcmp(getenv("DK_ORDER"), "atom") == 0;
+    if (getenv("DK_TUPLES")) dk_letter_tuples = atoi(getenv("DK_TUPLES"));
+    if (getenv("DK_CACHE")) dk_cache_scaled = atoi(getenv("DK_CACHE"));
+    if (getenv("DK_ALIKE")) dk_letters_alike = atoi(getenv("DK_ALIKE"));
+    if (getenv("DK_BACK")) dk_hybrid_back = atoi(getenv("DK_BACK"));
+    if (getenv("DK_CUBES")) dk_hybrid_cubes = (uint32_t)strtoul(getenv("DK_CUBES"), NULL, 10);
     if (argc >= 5 && strcmp(argv[1], "compare") == 0)
         return compare(atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10), strcmp(argv[4], "ltlf") == 0);
     if (argc >= 5 && strcmp(argv[1], "one") == 0) max_states = (uint32_t)strtoul(argv[4], NULL, 10);
-    if (argc >= 4 && strcmp(argv[1], "one") == 0) return one(strcmp(argv[2], "dd") == 0, strcmp(argv[3], "ltlf") == 0);
+    if (argc >= 4 && strcmp(argv[1], "one") == 0) return one(key_named(argv[2]), strcmp(argv[3], "ltlf") == 0);
     if (argc >= 4 && strcmp(argv[1], "time") == 0) {
         finite = strcmp(argv[2], "ltlf") == 0;
         return timed(finite, atoi(argv[3]));
     }
-    fprintf(stderr, "usage: shield_dd_key compare COUNT SEED ltl|ltlf | one antichain|dd ltl|ltlf | time ltl|ltlf REPS\n");
+    fprintf(stderr, "usage: shield_dd_key compare COUNT SEED ltl|ltlf | one antichain|dd|hybrid ltl|ltlf | time ltl|ltlf REPS\n");
     return 2;
 }

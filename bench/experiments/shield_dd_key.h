@@ -28,7 +28,13 @@
    and of the parts), not by a pass over the result.
 
    Memory: the unique table, the operation caches and the memos are the compiler's vectors
-   and indexes (its allocator), freed at the end of each compile; nothing else allocates. */
+   and indexes (its allocator), freed at the end of each compile; nothing else allocates.
+
+   Round 2 (all off by default, switched by the bench's DK_* variables; measured in the
+   README): the hybrid key (saferl_shield__dd_key_on = 2, below), the variable order by atom
+   id (dk_order_by_atom), letters skipped when the state's atoms do not read them
+   (dk_letters_alike), the operation cache scaled by the letters (dk_cache_scaled), the
+   successors made once per tuple of atom progressions (dk_letter_tuples). */
 
 #ifndef SAFERL_SHIELD_DD_KEY_H
 #define SAFERL_SHIELD_DD_KEY_H
@@ -53,9 +59,15 @@ typedef struct dk_diagrams {
     saferl_shield__vec scratch, stamp; /* I(var)'s walk */
     uint32_t stamp_now;
     saferl_shield__vec lengths;      /* uint64_t per node, LTLf: bit 63 computed */
+    saferl_shield__vec support, node_stamp, steps, firsts, afters; /* dk_successors' scratch */
+    uint32_t node_stamp_now;
+    saferl_shield__vec reads_formula, reads_node; /* uint32_t per formula node, per diagram node: the
+                                                     letter bits read, bit 31 computed */
     int failed;
 } dk_diagrams;
 
+static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *f, uint32_t root, int finite,
+                                                       saferl_shield_dfa *out);
 static dk_diagrams *dk_current; /* the compile in progress (one at a time, as the benches run) */
 
 static const dk_node *dk_at(const dk_diagrams *g, uint32_t n) { return (const dk_node *)(const void *)g->nodes.data + n; }
@@ -77,10 +89,20 @@ static int dk_memo_reach(dk_diagrams *g, saferl_shield__vec *memo, size_t id, si
 
 /* The operation cache: a classic BDD computed table, direct-mapped and lossy (a lost entry is
    computed again), at least twice as many slots as nodes: grown, and emptied, by dk_make. */
+/* The operation cache's slots per node. A successor is cached per (node, letter), so with 2
+   slots a node the entries of one letter evict another's (dk_cache_scaled = 1: 2 x letters,
+   at most 64, set per compile by dk_cache_for). */
+static size_t dk_cache_per_node = 2;
+static int dk_cache_scaled;
+
+static void dk_cache_for(uint32_t letters) {
+    dk_cache_per_node = dk_cache_scaled ? 2 * (letters < 32 ? letters : 32) : 2;
+}
+
 static void dk_cache_fit(dk_diagrams *g) {
     size_t size = g->cache.count ? g->cache.count : 256, i;
-    if (g->cache.count >= 2 * g->nodes.count) return;
-    while (size < 2 * g->nodes.count) size *= 2;
+    if (g->cache.count >= dk_cache_per_node * g->nodes.count) return;
+    while (size < dk_cache_per_node * g->nodes.count) size *= 2;
     if (saferl_shield__vec_reserve(&g->cache, size) < 0) {
         g->failed = 1;
         g->cache.count = 0;
@@ -130,6 +152,18 @@ static void dk_remember(dk_diagrams *g, uint32_t a, uint32_t b, uint32_t c, uint
     e->a = a, e->b = b, e->c = c, e->result = result;
 }
 
+/* The variable order. By default the order of first meeting (dk_var's numbers); with
+   dk_order_by_atom, the atoms' formula node ids, so a residual's diagram has the same order
+   whichever way it was reached (the hybrid converts antichain residuals, whose cubes meet the
+   atoms in another order than progression does). Any fixed total order keeps every diagram
+   reduced and ordered when new variables come: they are in none of the diagrams made before. */
+static int dk_order_by_atom = 0;
+
+static uint32_t dk_rank(const dk_diagrams *g, uint32_t var) {
+    if (var == DK_NONE) return DK_NONE; /* the terminals, below every variable */
+    return dk_order_by_atom ? ((const uint32_t *)(const void *)g->atom_of.data)[var] : var;
+}
+
 /* a AND b, a OR b. */
 static uint32_t dk_apply(dk_diagrams *g, int op, uint32_t a, uint32_t b) {
     uint32_t k, va, vb, v, lo, hi, result;
@@ -150,7 +184,7 @@ static uint32_t dk_apply(dk_diagrams *g, int op, uint32_t a, uint32_t b) {
     if (e->a == a && e->b == b && e->c == (uint32_t)op) return e->result;
     size = g->cache.count;
     va = dk_at(g, a)->var, vb = dk_at(g, b)->var;
-    v = va < vb ? va : vb;
+    v = dk_rank(g, va) < dk_rank(g, vb) ? va : vb;
     lo = dk_apply(g, op, va == v ? dk_at(g, a)->lo : a, vb == v ? dk_at(g, b)->lo : b);
     hi = dk_apply(g, op, va == v ? dk_at(g, a)->hi : a, vb == v ? dk_at(g, b)->hi : b);
     result = dk_make(g, v, lo, hi);
@@ -265,7 +299,11 @@ static uint32_t dk_implied(dk_diagrams *g, uint32_t var) {
     }
     list = dk_u32(&g->scratch);
     count = (uint32_t)g->scratch.count;
-    saferl_shield__sort_ids(list, count);
+    for (i = 1; i < count; ++i) { /* in the variable order (insertion: the lists are short) */
+        uint32_t x = list[i], j = i;
+        for (; j > 0 && dk_rank(g, list[j - 1]) > dk_rank(g, x); --j) list[j] = list[j - 1];
+        list[j] = x;
+    }
     for (i = count; i > 0; --i) result = dk_make(g, list[i - 1], DK_FALSE, result); /* bottom up */
     epoch = (uint32_t)dk_epoch(g); /* dk_var may have met atoms on the way */
     if (dk_memo_reach(g, &g->implied, var, 2) < 0) return DK_FALSE;
@@ -356,6 +394,13 @@ static void dk_start(dk_diagrams *g, saferl_shield__formulas *f) {
     saferl_shield__vec_start(&g->scratch, sizeof(uint32_t), a);
     saferl_shield__vec_start(&g->stamp, sizeof(uint32_t), a);
     saferl_shield__vec_start(&g->lengths, sizeof(uint64_t), a);
+    saferl_shield__vec_start(&g->support, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->node_stamp, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->steps, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->firsts, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->afters, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->reads_formula, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->reads_node, sizeof(uint32_t), a);
     if (saferl_shield__vec_reserve(&g->nodes, 2) < 0) {
         g->failed = 1;
         return;
@@ -379,6 +424,108 @@ static void dk_free(dk_diagrams *g) {
     saferl_shield__vec_free(&g->scratch);
     saferl_shield__vec_free(&g->stamp);
     saferl_shield__vec_free(&g->lengths);
+    saferl_shield__vec_free(&g->support);
+    saferl_shield__vec_free(&g->node_stamp);
+    saferl_shield__vec_free(&g->steps);
+    saferl_shield__vec_free(&g->firsts);
+    saferl_shield__vec_free(&g->afters);
+    saferl_shield__vec_free(&g->reads_formula);
+    saferl_shield__vec_free(&g->reads_node);
+}
+
+#define DK_READS_DONE 0x80000000u
+
+/* The letter bits a formula node reads (its propositions', as saferl_shield__prop_masks). */
+static uint32_t dk_reads_formula(dk_diagrams *g, uint32_t id) {
+    const saferl_shield__node *n = saferl_shield__at(g->f, id);
+    uint32_t op = n->op, a = n->a, b = n->b, reads;
+    if (op == SAFERL_SHIELD__TRUE || op == SAFERL_SHIELD__FALSE) return 0;
+    if (op == SAFERL_SHIELD__PROP || op == SAFERL_SHIELD__NPROP) return 1u << g->f->letter_bit[a];
+    if (dk_memo_reach(g, &g->reads_formula, id, 1) < 0) return DK_READS_DONE - 1; /* every bit */
+    if (dk_u32(&g->reads_formula)[id]) return dk_u32(&g->reads_formula)[id] & ~DK_READS_DONE;
+    reads = dk_reads_formula(g, a) | dk_reads_formula(g, b);
+    if (dk_memo_reach(g, &g->reads_formula, id, 1) < 0) return DK_READS_DONE - 1;
+    dk_u32(&g->reads_formula)[id] = reads | DK_READS_DONE;
+    return reads;
+}
+
+/* The letter bits a diagram's atoms read: letters that agree on them give the same successor
+   and the same acceptance at the end, since progression and the end test read nothing else. */
+static uint32_t dk_reads(dk_diagrams *g, uint32_t n) {
+    uint32_t reads;
+    if (n <= DK_TRUE) return 0;
+    if (dk_memo_reach(g, &g->reads_node, n, 1) < 0) return DK_READS_DONE - 1;
+    if (dk_u32(&g->reads_node)[n]) return dk_u32(&g->reads_node)[n] & ~DK_READS_DONE;
+    reads = dk_reads_formula(g, dk_u32(&g->atom_of)[dk_at(g, n)->var]) | dk_reads(g, dk_at(g, n)->lo) | dk_reads(g, dk_at(g, n)->hi);
+    if (dk_memo_reach(g, &g->reads_node, n, 1) < 0) return DK_READS_DONE - 1;
+    dk_u32(&g->reads_node)[n] = reads | DK_READS_DONE;
+    return reads;
+}
+
+/* dk_letters_alike: 1 to skip the letters that differ from a smaller one only in bits the
+   state's diagram does not read (their successor is copied). */
+static int dk_letters_alike = 0;
+
+/* The variables of n's diagram, into g->support (each once: nodes stamped per call). */
+static void dk_collect_support(dk_diagrams *g, uint32_t n) {
+    uint32_t *slot;
+    if (n <= DK_TRUE || g->failed) return;
+    if (dk_memo_reach(g, &g->node_stamp, n, 1) < 0 || dk_u32(&g->node_stamp)[n] == g->node_stamp_now) return;
+    dk_u32(&g->node_stamp)[n] = g->node_stamp_now;
+    if (!(slot = (uint32_t *)saferl_shield__vec_push(&g->support))) {
+        g->failed = 1;
+        return;
+    }
+    *slot = dk_at(g, n)->var; /* a variable may come twice: harmless in the tuple */
+    dk_collect_support(g, dk_at(g, n)->lo);
+    dk_collect_support(g, dk_at(g, n)->hi);
+}
+
+/* dk_letter_tuples: 1 to compute the successors of a diagram state by dk_successors. */
+static int dk_letter_tuples = 0;
+
+/* The successors of diagram n after every letter (after[letter]). As the antichain's
+   successor memo: letters that give each atom of n the same progression give the same
+   successor, so the tuple of the atoms' progressions is made per letter (memoised steps)
+   and the composition, dk_successor, runs once per distinct tuple. */
+static void dk_successors(dk_diagrams *g, uint32_t n, uint32_t letters, uint32_t *after) {
+    uint32_t k, letter, j, d, *steps, *firsts;
+    g->support.count = 0;
+    ++g->node_stamp_now;
+    dk_collect_support(g, n);
+    k = (uint32_t)g->support.count;
+    if (g->failed || saferl_shield__vec_reserve(&g->steps, (size_t)letters * k) < 0 ||
+        saferl_shield__vec_reserve(&g->firsts, letters) < 0) {
+        g->failed = 1;
+        return;
+    }
+    for (letter = 0, d = 0; letter < letters && !g->failed; ++letter) {
+        steps = dk_u32(&g->steps) + (size_t)letter * k; /* reserved above, and not grown since */
+        for (j = 0; j < k; ++j) steps[j] = dk_atom_step(g, dk_u32(&g->support)[j], letter);
+        firsts = dk_u32(&g->firsts);
+        for (j = 0; j < d; ++j) /* the distinct tuples so far, by their first letter */
+            if (k == 0 || memcmp(dk_u32(&g->steps) + (size_t)firsts[j] * k, steps, k * sizeof(uint32_t)) == 0) break;
+        if (j < d) {
+            after[letter] = after[firsts[j]];
+            continue;
+        }
+        firsts[d++] = letter;
+        after[letter] = dk_successor(g, n, letter);
+    }
+}
+
+/* A diagram state's successor after letter: from dk_successors' row (made at letter 0) when
+   dk_letter_tuples, else composed for the letter. */
+static uint32_t dk_state_successor(dk_diagrams *g, uint32_t n, uint32_t letter, uint32_t letters) {
+    if (!dk_letter_tuples) return dk_successor(g, n, letter);
+    if (letter == 0) {
+        if (saferl_shield__vec_reserve(&g->afters, letters) < 0) {
+            g->failed = 1;
+            return DK_FALSE;
+        }
+        dk_successors(g, n, letters, dk_u32(&g->afters));
+    }
+    return g->failed ? DK_FALSE : dk_u32(&g->afters)[letter];
 }
 
 /* compile_future with diagram keys: the same breadth-first exploration over letters, the
@@ -393,8 +540,10 @@ static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, u
     uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
     size_t head;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    if (saferl_shield__dd_key_on == 2) return saferl_shield__compile_hybrid_key(f, root, finite, out);
     saferl_shield__assign_letter_bits(f);
     letters = 1u << f->used_count;
+    dk_cache_for(letters);
     dk_start(&g, f);
     dk_current = &g;
     saferl_shield__index_start(&states, f->allocator);
@@ -405,9 +554,16 @@ static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, u
     }
     for (head = 0; head < states.keys.count; ++head) {
         uint32_t residual = (uint32_t)(((const uint64_t *)states.keys.data)[head] >> 1);
+        uint32_t reads = dk_letters_alike ? dk_reads(&g, residual) : letters - 1;
+        size_t first = next.count;
         if (saferl_shield__vec_reserve(&next, next.count + letters) < 0) goto done;
         for (letter = 0; letter < letters; ++letter) { /* letters alike for the state: cache hits */
-            uint32_t after = dk_successor(&g, residual, letter);
+            uint32_t after;
+            if (letter & ~reads) { /* the same successor as letter & reads, met before */
+                ((uint32_t *)(void *)next.data)[next.count++] = ((uint32_t *)(void *)next.data)[first + (letter & reads)];
+                continue;
+            }
+            after = dk_state_successor(&g, residual, letter, letters);
             uint64_t accepted = finite ? (uint64_t)dk_holds_at_end(&g, residual, letter) : 0;
             if (finite && f->empty_sink && after != DK_FALSE && dk_lengths(&g, after) == 0) after = DK_FALSE;
             if (g.failed) goto done;
@@ -436,6 +592,170 @@ static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, u
 done:
     dk_current = NULL;
     dk_free(&g);
+    saferl_shield__index_free(&states);
+    saferl_shield__vec_free(&next);
+    return r;
+}
+
+
+/* ---- the hybrid key (round 2) -------------------------------------------------------------
+   saferl_shield__dd_key_on = 2: a residual whose canonical antichain has at most dk_hybrid_cubes
+   cubes keeps the antichain key and successor path (where the antichain merges two sorted
+   arrays a letter and the diagram makes a fresh path of 8-20 nodes); a residual with more is
+   keyed by its diagram (dk_down of its diagram), and its successors stay diagrams (one way:
+   a diagram is never turned back into an antichain). The two key spaces are told apart by a
+   tag bit, so a key never stands for two languages; one language may get a key in each space
+   (a duplicate state, merged by minimisation: counted by the residuals explored). The sinks
+   are shared: a diagram false or true is keyed as the antichain's false or true. The diagram
+   tables are started at the first many-cube residual, so a formula that never meets one pays
+   nothing for them. */
+static uint32_t dk_hybrid_cubes = 1;
+static int dk_hybrid_back;         /* 1: a diagram successor that is one cube goes back to the antichain */
+/* dk_switch_after > 0: a per-formula choice in place of the per-residual one: explore with the
+   antichain alone, and once more than dk_switch_after residuals with more than dk_hybrid_cubes
+   cubes have been met, start again with the diagram key (the work so far is lost). */
+static size_t dk_switch_after;
+/* dk_switch_fresh: the switch returns DK_SWITCH_RESULT (no code of the library's) and the bench
+   compiles the text again with the diagram key, from a fresh compiler: continuing in the same
+   one keeps the atoms and implications the antichain met, which every diagram key then carries
+   (measured: the 49,155-state formula 11,678·10^6 instructions against 1,687·10^6). */
+static int dk_switch_fresh;
+#define DK_SWITCH_RESULT ((saferl_result)-1000)
+static size_t dk_hybrid_dd_states; /* the diagram-keyed states of the last compile */
+static saferl_shield__vec dk_back_of; /* uint32_t per diagram node: its antichain residual + 1 */
+
+/* dk_hybrid_back: a diagram that is one cube (a monotone diagram is a cube exactly when every
+   node on its hi path has lo false) as the antichain's canonical residual (memoised per
+   node), or DK_NONE when it is not one cube. The cube carries the implied atoms, which the
+   antichain's canonical form drops again. */
+static uint32_t dk_as_antichain(dk_diagrams *g, uint32_t n) {
+    saferl_shield__formulas *f = g->f;
+    uint32_t m, result = SAFERL_SHIELD__TRUE;
+    for (m = n; m > DK_TRUE; m = dk_at(g, m)->hi)
+        if (dk_at(g, m)->lo != DK_FALSE) return DK_NONE;
+    if (dk_memo_reach(g, &dk_back_of, n, 1) < 0) return DK_NONE;
+    if (dk_u32(&dk_back_of)[n]) return dk_u32(&dk_back_of)[n] - 1;
+    for (m = n; m > DK_TRUE; m = dk_at(g, m)->hi) result = saferl_shield__and(f, dk_u32(&g->atom_of)[dk_at(g, m)->var], result);
+    result = saferl_shield__canon(f, result);
+    if (f->out_of_memory || f->over_budget || dk_memo_reach(g, &dk_back_of, n, 1) < 0) return DK_NONE;
+    dk_u32(&dk_back_of)[n] = result + 1;
+    return result;
+}
+
+/* The cubes of a canonical antichain residual (its OR chain), counted up to limit + 1. */
+static uint32_t dk_cube_count(saferl_shield__formulas *f, uint32_t residual, uint32_t limit) {
+    uint32_t count = 1;
+    while (count <= limit) {
+        const saferl_shield__node *n = saferl_shield__at(f, residual);
+        if (n->op != SAFERL_SHIELD__OR) return count;
+        residual = n->b, ++count;
+    }
+    return count;
+}
+
+/* A state's key: (value << 2) | (diagram << 1) | accepted; sinks in the antichain's space. */
+static uint64_t dk_hybrid_key(uint32_t value, int diagram, uint64_t accepted) {
+    if (diagram && value <= DK_TRUE) value = value == DK_TRUE ? (uint32_t)SAFERL_SHIELD__TRUE : (uint32_t)SAFERL_SHIELD__FALSE, diagram = 0;
+    return ((uint64_t)value << 2) | ((uint64_t)diagram << 1) | accepted;
+}
+
+/* The key of an antichain residual: itself while it has few cubes, else its diagram key. */
+static uint64_t dk_hybrid_enter(dk_diagrams *g, int *started, saferl_shield__formulas *f, uint32_t residual,
+                                uint64_t accepted) {
+    if (dk_switch_after || residual <= SAFERL_SHIELD__FALSE || dk_cube_count(f, residual, dk_hybrid_cubes) <= dk_hybrid_cubes)
+        return dk_hybrid_key(residual, 0, accepted);
+    if (!*started) {
+        dk_start(g, f);
+        saferl_shield__vec_start(&dk_back_of, sizeof(uint32_t), f->allocator);
+        *started = 1;
+    }
+    return dk_hybrid_key(dk_down(g, dk_of_formula(g, residual)), 1, accepted);
+}
+
+static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *f, uint32_t root, int finite,
+                                                       saferl_shield_dfa *out) {
+    dk_diagrams g;
+    int started = 0;
+    size_t many = 0; /* dk_switch_after: the many-cube residuals met */
+    saferl_shield__index states;
+    saferl_shield__vec next;
+    saferl_shield_dfa raw;
+    uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
+    size_t head;
+    saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
+    saferl_shield__assign_letter_bits(f);
+    letters = 1u << f->used_count;
+    dk_cache_for(letters);
+    memset(&g, 0, sizeof g);
+    dk_hybrid_dd_states = 0;
+    saferl_shield__index_start(&states, f->allocator);
+    saferl_shield__vec_start(&next, sizeof(uint32_t), f->allocator);
+    {
+        uint64_t start = dk_hybrid_enter(&g, &started, f, root, 0);
+        if (g.failed || saferl_shield__index_get(&states, start, &id, NULL) < 0) goto done;
+    }
+    for (head = 0; head < states.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)states.keys.data)[head];
+        uint32_t residual = (uint32_t)(key >> 2);
+        int diagram = (int)((key >> 1) & 1u);
+        uint32_t reads = diagram && dk_letters_alike ? dk_reads(&g, residual) : letters - 1;
+        size_t first = next.count;
+        dk_hybrid_dd_states += (size_t)diagram;
+        if (dk_switch_after && residual > SAFERL_SHIELD__FALSE &&
+            dk_cube_count(f, residual, dk_hybrid_cubes) > dk_hybrid_cubes && ++many > dk_switch_after) {
+            saferl_shield__index_free(&states);
+            saferl_shield__vec_free(&next);
+            if (dk_switch_fresh) return DK_SWITCH_RESULT; /* the caller compiles the text again */
+            saferl_shield__dd_key_on = 1; /* the diagram key for the whole formula, then back */
+            r = saferl_shield__compile_dd_key(f, root, finite, out);
+            saferl_shield__dd_key_on = 2;
+            return r;
+        }
+        if (saferl_shield__vec_reserve(&next, next.count + letters) < 0) goto done;
+        for (letter = 0; letter < letters; ++letter) {
+            uint64_t after_key;
+            if (letter & ~reads) { /* the same successor as letter & reads, met before */
+                ((uint32_t *)(void *)next.data)[next.count++] = ((uint32_t *)(void *)next.data)[first + (letter & reads)];
+                continue;
+            }
+            if (diagram) {
+                uint32_t after = dk_state_successor(&g, residual, letter, letters);
+                uint64_t accepted = finite ? (uint64_t)dk_holds_at_end(&g, residual, letter) : 0;
+                if (finite && f->empty_sink && after != DK_FALSE && dk_lengths(&g, after) == 0) after = DK_FALSE;
+                after_key = dk_hybrid_key(after, 1, accepted);
+                if (dk_hybrid_back && after > DK_TRUE) {
+                    uint32_t cube = dk_as_antichain(&g, after);
+                    if (cube != DK_NONE) after_key = dk_hybrid_key(cube, 0, accepted);
+                }
+            } else {
+                uint32_t after = saferl_shield__finite_residual(f, saferl_shield__successor(f, residual, letter));
+                uint64_t accepted = finite ? (uint64_t)saferl_shield__holds_at_end(f, residual, letter) : 0;
+                after_key = dk_hybrid_enter(&g, &started, f, after, accepted);
+            }
+            if (g.failed) goto done;
+            if (f->out_of_memory || f->over_budget || states.keys.count > max_states) {
+                r = saferl_shield__too_big(f);
+                goto done;
+            }
+            if (saferl_shield__index_get(&states, after_key, &id, NULL) < 0) goto done;
+            ((uint32_t *)(void *)next.data)[next.count++] = id;
+        }
+    }
+    SAFERL_SHIELD__EXPERIMENT_COUNT(states.keys.count);
+    r = saferl_shield_dfa_create(&raw, (uint32_t)states.keys.count, f->used_count, 0, f->allocator);
+    if (r != SAFERL_OK) goto done;
+    memcpy(raw.next, next.data, next.count * sizeof(uint32_t));
+    for (head = 0; head < states.keys.count; ++head) {
+        uint64_t key = ((const uint64_t *)states.keys.data)[head];
+        raw.flags[head] = (uint8_t)(finite ? ((key & 1u) ? SAFERL_SHIELD_ACCEPTING : 0)
+                                           : ((key >> 2) != SAFERL_SHIELD__FALSE || ((key >> 1) & 1u) ? SAFERL_SHIELD_ACCEPTING : 0));
+    }
+    r = saferl_shield__finish_compile(f, &raw, (const uint64_t *)states.keys.data, NULL, finite, out);
+done:
+    if (started) {
+        dk_free(&g);
+        saferl_shield__vec_free(&dk_back_of);
+    }
     saferl_shield__index_free(&states);
     saferl_shield__vec_free(&next);
     return r;
