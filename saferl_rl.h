@@ -261,12 +261,15 @@
         adoption rule before any held-out run (README.md): developed on CMDPs 25-30, held
         out on new CMDPs 37-42, seeds 1-5, discrete SAC-Lag under RELATIVE. Held out it won:
         28 of 30 runs within the target against 25, every cell within it either way. On
-        development it passed fewer runs (22 of 30 against 26; more cost misses just above
-        d, its relative steps larger at larger lambda) but every cell against 5 of 6 (CMDP
-        26's cell J_C / d 1.003 against 1.073). So it is discrete SAC-Lag's default under
-        RELATIVE (0.5.7); LINEAR, the integral itself, stays the default of TD3-Lag, SAC-Lag
-        and COST_UNITS, where it was not measured so (SAFERL_RL_LAGRANGE_LINEAR gives 0.5.6's
-        bits everywhere).
+        development it passed fewer runs (22 of 30 against 26; cost misses just above d, at
+        lambda 0.29-1.33, where its steps are the smaller: three the lag, four a policy
+        swinging at a steady price; README) but every cell against 5 of 6 (CMDP 26's cell
+        J_C / d 1.003 against 1.073). So it is discrete SAC-Lag's default under RELATIVE
+        (0.5.7); LINEAR, the integral itself, stays the default of TD3-Lag, SAC-Lag and
+        COST_UNITS (SAFERL_RL_LAGRANGE_LINEAR gives 0.5.6's bits everywhere). Continuous
+        SAC-Lag under RELATIVE lost with LOG held out (0.5.8, a rule written first: new CMDPs
+        43-48, scales 1 and 100, 46 of 60 runs within the target against 52, 11 of 12 cells
+        against 12); TD3-Lag and COST_UNITS were not measured so.
         Several constraints (cost_count 1..8, the environment's costs, a limit each, all
         required): a cost critic, its target and a multiplier per constraint; the actor's loss
         adds sum_i lambda_i w_i Q_Ci and is divided by (1 + sum_i lambda_i).
