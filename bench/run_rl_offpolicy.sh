@@ -133,7 +133,9 @@ compare_sac_rule log relative-linear relative-log "25 30" "37 42" "31 36" "1 6"
 # RELATIVE, both under COST_UNITS, SAC-Lag with the proportional term; on the mixture map both
 # methods under both scales; then CMDPs 7-9 (the twin cost critics' held-out set) for SAC-Lag with
 # and without them; CMDPs 13-15 (the augmented Lagrangian's held-out set) likewise, and it on its
-# development set 1-3; TD3-Lag with and without it on CMDPs 1-3 and 19-21 (its held-out set). About 690 runs of about 9 s of CPU, so only with CONTINUOUS=1. First what a
+# development set 1-3; TD3-Lag with and without it on CMDPs 1-3 and 19-21 (its held-out set); SAC-Lag
+# with the multiplier in log space against its default on CMDPs 43-48 (that rule's held-out set).
+# About 810 runs of about 9 s of CPU, so only with CONTINUOUS=1. First what a
 # deterministic policy (TD3's) can reach on each CMDP, by brute force over its 3^6 policies
 # (instant). Each run's line has the multiplier as the averaging window opens and at the end:
 # over the window the mean violation is about the multiplier's net change over its step, so a run
@@ -144,11 +146,12 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
     build/test_rl --cmdp-deterministic | sed 's/^/  /'
     echo "== SAC-Lag and TD3-Lag against the same LP optimum (tests/test_rl.c's protocol for them)"
     for map in step mixture; do
-        for cmdps in "1 3" "4 6" "7 9" "13 15" "19 21"; do
+        for cmdps in "1 3" "4 6" "7 9" "13 15" "19 21" "43 48"; do
             # CMDPs 7-9 and 13-15: the held-out sets of the twin cost critics and of the augmented
             # Lagrangian (SAC-Lag, step map, against the default); 19-21: the augmented Lagrangian's
-            # for TD3-Lag
-            { [ "$cmdps" = "7 9" ] || [ "$cmdps" = "13 15" ] || [ "$cmdps" = "19 21" ]; } && [ "$map" = mixture ] && continue
+            # for TD3-Lag; 43-48: the log-space multiplier's for SAC-Lag (relative-log, not adopted)
+            { [ "$cmdps" = "7 9" ] || [ "$cmdps" = "13 15" ] || [ "$cmdps" = "19 21" ] || [ "$cmdps" = "43 48" ]; } &&
+                [ "$map" = mixture ] && continue
             out=build/bench_rl_cmdp_continuous_${map}_${cmdps/ /_}.txt
             : >"$out"
             if [ "$cmdps" = "7 9" ]; then
@@ -157,6 +160,9 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
             elif [ "$cmdps" = "13 15" ]; then
                 run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-plain sac-lag step && cat "$out.part" >>"$out"
                 run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-alm sac-lag step && cat "$out.part" >>"$out"
+            elif [ "$cmdps" = "43 48" ]; then
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative sac-lag step && cat "$out.part" >>"$out"
+                run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-log sac-lag step && cat "$out.part" >>"$out"
             elif [ "$cmdps" = "19 21" ]; then
                 run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative td3-lag step && cat "$out.part" >>"$out"
                 run_grid "$out.part" --cmdp-grid-continuous $cmdps 5 relative-alm td3-lag step && cat "$out.part" >>"$out"
@@ -178,7 +184,7 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
             rm -f "$out.part"
             echo "  $map map, CMDPs ${cmdps/ /-}:"
             for algo in sac-lag td3-lag; do
-                for rule in relative relative-plain relative-twin relative-alm relative-p cost-units; do
+                for rule in relative relative-plain relative-twin relative-alm relative-p relative-log cost-units; do
                     for scale in 1 100; do
                         awk -v a="$algo" -v r="$rule" -v s="$scale" '$1 == a && $2 == r && $3 == "cmdp" && $6 == s {
                                 n++; if ($NF == "ok") p++; j += $12; if ($(NF - 4) < $(NF - 2)) up++ }

@@ -9738,6 +9738,25 @@ TEST(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged) {
                estimates of the two constraints): 1 where LINEAR keeps 0, 9.3 beyond LOG's log 1e4 */
             offpolicy_poke(bad, good, size, "OMUL", 10, k == 1 ? 0x3F800000u : 0x4114CCCDu);
             offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "multipliers: a log multiplier");
+            if (k == 2) { /* LOG: nu 1, within its bounds, is not the log of the integral written */
+                size_t omul = find_section(good, size, "OMUL"), written = 0;
+                uint32_t bits;
+                offpolicy_poke(bad, good, size, "OMUL", 10, 0x3F800000u);
+                offpolicy_refused_unchanged(&target, bad, size, SAFERL_ERR_CORRUPT, "multipliers: an integral is not exp");
+                /* the integral a float ulp off exp(nu) (another libm's rounding): accepted as written */
+                bits = (uint32_t)good[omul] | (uint32_t)good[omul + 1] << 8 | (uint32_t)good[omul + 2] << 16 |
+                       (uint32_t)good[omul + 3] << 24;
+                offpolicy_poke(bad, good, size, "OMUL", 0, bits + 1u);
+                CHECK(saferl_rl_offpolicy_checkpoint_load(&target.agent, &target.replay, &target.env, bad, size, NULL) ==
+                      SAFERL_OK);
+                unsigned char *again = (unsigned char *)malloc(size);
+                CHECK(again && saferl_rl_offpolicy_checkpoint_save(&target.agent, &target.replay, &target.env, again, size,
+                                                                   &written) == SAFERL_OK);
+                CHECK(again && written == size && memcmp(again, bad, size) == 0); /* saves back the same bytes */
+                free(again);
+                CHECK(saferl_rl_offpolicy_checkpoint_load(&target.agent, &target.replay, &target.env, pristine, pristine_size,
+                                                          NULL) == SAFERL_OK);
+            }
         }
         saferl_rng_seed(&rng, 9u + (uint32_t)k);
         for (trial = 0; trial < 120; ++trial) {

@@ -3,8 +3,9 @@
    saferl_rl_offpolicy_checkpoint_load). An input whose first section is DESC is offered to one
    of three small on-policy agents (PPO-Lag on the cliff, CPO on the pendulum, PID-Lag on a
    two-cost environment of this file: the one its algorithm field names), one whose first
-   section is OFFP to one of three off-policy runs (TD3 on the pendulum, SAC-Lag on a two-cost
-   continuous environment, M2TD3 on Pendulum-v1, each with a 64-transition replay); a refused
+   section is OFFP to one of four off-policy runs (TD3 on the pendulum, SAC-Lag on a two-cost
+   continuous environment, M2TD3 on Pendulum-v1, discrete SAC-Lag on the two-cost environment
+   with its multipliers in log space, each with a 64-transition replay); a refused
    buffer must return a documented error and leave the agent's struct, memory, replay and
    environments byte for byte as they were; an accepted one must save back to the same bytes.
    An on-policy epoch trained from it must succeed with finite parameters or fail cleanly; 20
@@ -15,7 +16,9 @@
    clang -g -O1 -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_rl_checkpoint.c \
          -o build/fuzz_rl_checkpoint -lm
    The seed corpus (tests/fuzz/corpus/rl_checkpoint: each on-policy agent after 0 and 2
-   epochs, each off-policy run after 0 and 90 steps, its replay's ring wrapped):
+   epochs, each off-policy run after 0 and 90 steps, its replay's ring wrapped; the log-space
+   run's log multipliers lie inside their bounds, 18 Adam steps from log lambda_0 after 90
+   steps, so mutations reach both sides of the bounds check), regenerated from the header:
    cc -DFUZZ_WRITE_CORPUS -I. tests/fuzz/fuzz_rl_checkpoint.c -o corpus_writer -lm &&
    ./corpus_writer tests/fuzz/corpus/rl_checkpoint */
 #define SAFERL_RL_IMPLEMENTATION
@@ -130,19 +133,24 @@ typedef struct fuzz_offpolicy {
     size_t memory_size;
 } fuzz_offpolicy;
 
-/* which: 0 TD3 on the pendulum, 1 SAC-Lag on the two costs, 2 M2TD3 on Pendulum-v1. */
+/* which: 0 TD3 on the pendulum, 1 SAC-Lag on the two costs, 2 M2TD3 on Pendulum-v1, 3 discrete
+   SAC-Lag on the two costs with lagrange_space LOG (its bounds on nu are log 0.5 +- log 1e4, not
+   the 0 and 0 of the others, so only this run loads a nonzero log multiplier). */
 static int fuzz_offpolicy_make(fuzz_offpolicy *f, int which) {
     saferl_rl_offpolicy_desc d;
     int W = which == 2 ? 2 : 0;
     memset(f, 0, sizeof *f);
     memset(&d, 0, sizeof d);
-    d.algorithm = which == 0 ? SAFERL_RL_TD3 : which == 1 ? SAFERL_RL_SAC_LAG : SAFERL_RL_M2TD3;
+    d.algorithm = which == 0   ? SAFERL_RL_TD3
+                  : which == 1 ? SAFERL_RL_SAC_LAG
+                  : which == 2 ? SAFERL_RL_M2TD3
+                               : SAFERL_RL_SAC_DISCRETE_LAG;
     d.hidden_count = 1;
     d.hidden_sizes[0] = 8;
     d.batch_size = 8;
     d.random_steps = 10;
     d.seed = 5;
-    if (which == 1) {
+    if (which == 1 || which == 3) {
         d.cost_count = 2;
         d.cost_limits[0] = 1.0;
         d.cost_limits[1] = 2.0;
@@ -150,10 +158,16 @@ static int fuzz_offpolicy_make(fuzz_offpolicy *f, int which) {
         f->env.action_dim = 1;
         f->env.state = &f->user;
         f->env.reset = two_costs_reset;
-        f->env.step = two_costs_step_continuous;
+        f->env.step = which == 1 ? two_costs_step_continuous : two_costs_step;
         f->env.cost_count = 2;
     } else {
         saferl_rl_env_builtin(&f->env, &f->builtin, which == 0 ? SAFERL_RL_ENV_PENDULUM : SAFERL_RL_ENV_PENDULUM_V1);
+    }
+    if (which == 3) {
+        d.action_count = 2;
+        f->env.action_count = 2;
+        d.lagrange_space = SAFERL_RL_LAGRANGE_LOG;
+        d.lagrange_init = 0.5; /* bounds off-centre from 0 */
     }
     if (which == 2) {
         d.omega_dim = saferl_rl_builtin_omega_box(SAFERL_RL_ENV_PENDULUM_V1, d.omega_lower, d.omega_upper, NULL);
@@ -191,7 +205,10 @@ static int fuzz_offpolicy_target(const uint8_t *data, size_t size) {
     const char *why = NULL;
     saferl_result r;
     if (!f || !before_struct ||
-        !fuzz_offpolicy_make(f, algorithm == SAFERL_RL_SAC_LAG ? 1 : algorithm == SAFERL_RL_M2TD3 ? 2 : 0) ||
+        !fuzz_offpolicy_make(f, algorithm == SAFERL_RL_SAC_LAG            ? 1
+                                : algorithm == SAFERL_RL_M2TD3            ? 2
+                                : algorithm == SAFERL_RL_SAC_DISCRETE_LAG ? 3
+                                                                          : 0) ||
         !(before_memory = (unsigned char *)malloc(f->memory_size))) {
         if (f && f->agent.memory) saferl_rl_offpolicy_destroy(&f->agent);
         free(f);
@@ -297,7 +314,7 @@ int main(int argc, char **argv) {
             if (!out || fwrite(buffer, 1, size, out) != size || fclose(out) != 0) return 1;
             saferl_rl_agent_destroy(&f.agent);
         }
-    for (which = 0; which < 3; ++which)
+    for (which = 0; which < 4; ++which)
         for (epochs = 0; epochs <= 90; epochs += 90) {
             static fuzz_offpolicy f;
             char path[512];
@@ -307,7 +324,7 @@ int main(int argc, char **argv) {
             if (saferl_rl_offpolicy_checkpoint_save(&f.agent, &f.replay, &f.env, buffer, sizeof buffer, &size) != SAFERL_OK)
                 return 1;
             snprintf(path, sizeof path, "%s/offpolicy_%s_%d.srlk", argv[1],
-                     which == 0 ? "td3" : which == 1 ? "sac_lag" : "m2td3", epochs);
+                     which == 0 ? "td3" : which == 1 ? "sac_lag" : which == 2 ? "m2td3" : "sac_discrete_lag_log", epochs);
             out = fopen(path, "wb");
             if (!out || fwrite(buffer, 1, size, out) != size || fclose(out) != 0) return 1;
             saferl_rl_offpolicy_destroy(&f.agent);
