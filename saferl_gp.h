@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.4.13 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+/* saferl_gp.h - v0.4.14 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
                           StageOpt, safe UCB, the PLS online stage, continuous boxes,
                           constrained EI)
                           public domain or MIT; see the end of the file
@@ -307,6 +307,16 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.4.14 (2026-12-06) same bits (every path, every input; 2e8 points of [-708, 0] and the
+                          kernel rows' tests): the AVX-512 exp issues 4 fewer vector operations
+                          per 8 values: no clamp in its reduction (a mask of the lanes >= -708
+                          zeroes the last multiply instead of k's bits), and a table of T[i]'s
+                          bits less i << 48, so 2^(k >> 4) is added without a mask (the scalar
+                          code uses that table too: one and fewer in the AVX2 copy). The RBF
+                          row alone 0.369-0.376 -> 0.330-0.337 ns a value (0.89-0.90x, AVX2
+                          copy 0.98x); fit + predict (bench/gp_ab.c, both orders, three rounds,
+                          load 2.9-3.5) 0.93x at n = 50, 0.98x at n = 100, 0.90x at n = 25,
+                          1.00x at n = 200.
       0.4.13 (2026-12-06) new bits where n >= 32 (the same on every path; below 32 the factor
                           is unblocked, as before): the blocked Cholesky updates each 16-row
                           diagonal block from the rows left of it as a matrix product in
@@ -436,8 +446,8 @@
 
 #define SAFERL_GP_VERSION_MAJOR 0
 #define SAFERL_GP_VERSION_MINOR 4
-#define SAFERL_GP_VERSION_PATCH 13
-#define SAFERL_GP_VERSION_STRING "0.4.13"
+#define SAFERL_GP_VERSION_PATCH 14
+#define SAFERL_GP_VERSION_STRING "0.4.14"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
@@ -1189,7 +1199,7 @@ static int saferl_gp__have_avx512(void) {
         else name##_portable args;                                                                                 \
     }
 /* The same for a body whose first parameter, wide, is 1 in its AVX-512 copy only: there it
-   may run code written for AVX-512 (saferl_gp__exp_finish_wide) with the same bits. */
+   may run code written for AVX-512 (saferl_gp__exp_row_wide) with the same bits. */
 #  define SAFERL_GP__ARGS_NARROW(...) (0, __VA_ARGS__)
 #  define SAFERL_GP__ARGS_WIDE(...) (1, __VA_ARGS__)
 #  define SAFERL_GP__DISPATCHED_WIDE_VOID(name, params, args)                                                      \
@@ -1935,25 +1945,32 @@ static uint32_t saferl_gp__cholesky(double *a, uint32_t n, size_t ld, double *wo
    q'(0) = 1 and the least maximum relative error 1.2e-17 on that interval (Remez exchange
    in 50-digit arithmetic, bench/gp_exp_minimax.py, which also prints T). The result is
    s + s q with s = 2^(k >> 4) T[k & 15] (the power of two added to T's exponent bits as an
-   integer: the result is normal down to the clamp), so T's rounding and the last add are
+   integer: the result is normal down to the clamp; the table holds T[i]'s bits less i << 48,
+   so that k's bits shifted by 48 add 2^(k >> 4) with no mask: k's low 4 bits land on the i
+   subtracted, 0.4.14), so T's rounding and the last add are
    the only roundings of size: 8 multiplies and 6 adds after the reduction, against 14 and
    11 of the degree-11 polynomial on |r| <= ln2 / 2 it replaced (0.4.9). The 16 entries fit
-   one AVX-512 two-register permute (saferl_gp__exp_finish_wide); elsewhere the compiler
+   one AVX-512 two-register permute (saferl_gp__exp_row_wide); elsewhere the compiler
    loads them. The clamp at -708 and the zero below it are done on the bits as integers:
    floating-point compares would keep GCC from vectorising (they may trap). Max relative
    error against libm's exp over [-708, 0]: 2.22e-16 on 2 10^8 points (1 ulp; 4.33e-16 with
    the degree-11 polynomial); tests/test_gp.c checks 6e-16 on 10^6 points and the ends. Below -708 (e^x < 3.3e-308) the result is 0.
    saferl_gp__exp_reduce returns r and the bits of k (0 below the clamp). */
-static const double saferl_gp__exp2_sixteenths[16] = {
-    1.0, 1.0442737824274138, 1.0905077326652577, 1.1387886347566916, 1.189207115002721, 1.241857812073484,
-    1.2968395546510096, 1.3542555469368927, 1.4142135623730951, 1.4768261459394993, 1.5422108254079407,
-    1.6104903319492543, 1.681792830507429, 1.7562521603732995, 1.8340080864093424, 1.9152065613971474};
+/* T[i]'s bits - (i << 48), T[i] = 2^(i / 16) rounded to doubles: 1.0, 1.0442737824274138,
+   1.0905077326652577, 1.1387886347566916, 1.189207115002721, 1.241857812073484,
+   1.2968395546510096, 1.3542555469368927, 1.4142135623730951, 1.4768261459394993,
+   1.5422108254079407, 1.6104903319492543, 1.681792830507429, 1.7562521603732995,
+   1.8340080864093424, 1.9152065613971474 (bench/gp_exp_minimax.py prints both) */
+static const uint64_t saferl_gp__exp2_sixteenths_less_index[16] = {
+    0x3ff0000000000000u, 0x3fefb5586cf9890fu, 0x3fef72b83c7d517bu, 0x3fef387a6e756238u,
+    0x3fef06fe0a31b715u, 0x3feedea64c123422u, 0x3feebfdad5362a27u, 0x3feeab07dd485429u,
+    0x3feea09e667f3bcdu, 0x3feea11473eb0187u, 0x3feeace5422aa0dbu, 0x3feec49182a3f090u,
+    0x3feee89f995ad3adu, 0x3fef199bdd85529cu, 0x3fef5818dcfba487u, 0x3fefa4afa2a490dau};
 #define SAFERL_GP__EXP_Q2 0.49999999999999606
 #define SAFERL_GP__EXP_Q3 0.16666666664417962
 #define SAFERL_GP__EXP_Q4 0.041666666693250587
 #define SAFERL_GP__EXP_Q5 0.0083334719210538914
 #define SAFERL_GP__EXP_Q6 0.0013888594053175015
-#define SAFERL_GP__EXP_EXPONENT_MASK 0xfff0000000000000u /* sign and exponent bits */
 /* the range reduction's constants, for the scalar code and the AVX-512 copy alike */
 #define SAFERL_GP__EXP_SHIFTER 6755399441055744.0 /* 1.5 * 2^52 */
 #define SAFERL_GP__EXP_LOWEST (-4573933187176071168) /* the bits of -708.0 as a signed integer */
@@ -1996,49 +2013,82 @@ SAFERL_GP__INLINE double saferl_gp__exp_reduce(double x, uint64_t *k_bits) {
 
 SAFERL_GP__INLINE double saferl_gp__exp_finish(double r, uint64_t k_bits) {
     const uint64_t keep = k_bits ? ~(uint64_t)0 : 0u;
-    const double t = saferl_gp__exp2_sixteenths[k_bits & 15]; /* indexing the array itself: GCC 12 vectorises this load, not one through a pointer */
+    /* indexing the array itself: GCC 12 vectorises this load, not one through a pointer */
+    uint64_t bits = (saferl_gp__exp2_sixteenths_less_index[k_bits & 15] + (k_bits << 48)) & keep; /* T 2^(k >> 4) */
     double s, r2, r4, q, e;
-    uint64_t bits;
-    memcpy(&bits, &t, sizeof bits);
-    bits = (bits + ((k_bits << 48) & SAFERL_GP__EXP_EXPONENT_MASK)) & keep; /* T 2^(k >> 4) */
     memcpy(&s, &bits, sizeof s);
     SAFERL_GP__EXP_TAIL(SAFERL_GP__MUL, SAFERL_GP__ADD, SAFERL_GP__SCALAR, r, s)
     return e;
 }
 
 #if defined(SAFERL_GP__DISPATCH)
-/* out[j] = factor e^x_j from saferl_gp__exp_reduce's r and k bits, 8 values a vector: the
-   table lookup as one two-register permute (its index is k's low 4 bits as they are), which
-   the compilers do not find from the scalar code (GCC 12 loads the 8 entries one by one:
-   0.55 against 0.35 ns a value); the rest saferl_gp__exp_finish's operations in its order.
-   Called by the AVX-512 copies of the kernel rows. */
+/* The AVX-512 copies' exp, 8 values a vector, with saferl_gp__exp_reduce's and _finish's
+   floating-point operations in their order (the same bits on every input) and fewer others
+   (0.4.14; here each vector operation saved, a multiply or a logic one, is 2-4% of the exp
+   alone, bench/experiments/gp_exp_variants.c): the reduction does not clamp but keeps t's bits as they
+   are and a mask of the lanes at or above -708; a lane below it computes garbage (inf, NaN)
+   that the last multiply, zero-masked, drops. The table lookup is one two-register permute
+   (its index k's low 4 bits as they are), which the compilers do not find from the scalar code
+   (GCC 12 loads the 8 entries one by one: 0.55 against 0.35 ns a value). Called by the AVX-512
+   copies of the kernel rows and by saferl_gp_predict's pipelined block. */
 #define SAFERL_GP__MUL_WIDE(a, b) _mm512_mul_pd((a), (b))
 #define SAFERL_GP__ADD_WIDE(a, b) _mm512_add_pd((a), (b))
-/* factor e^x of 8 values from their r and k bits (the table's two halves in low and high) */
-__attribute__((target("avx512f"))) SAFERL_GP__INLINE __m512d saferl_gp__exp_finish_vector(__m512d r, __m512i k,
-                                                                                          __m512d low, __m512d high,
-                                                                                          __m512d factor) {
-    const __m512i exponent_mask = _mm512_set1_epi64((long long)SAFERL_GP__EXP_EXPONENT_MASK);
-    __m512i bits = _mm512_castpd_si512(_mm512_permutex2var_pd(low, k, high));
-    __m512d s, r2, r4, q, e;
+/* r of e^-|x| for 8 values, t's bits (k in the low bits) and the lanes to keep */
+__attribute__((target("avx512f"))) SAFERL_GP__INLINE __m512d saferl_gp__exp_reduce_vector(__m512d x, __m512i *t_bits,
+                                                                                          __mmask8 *keep) {
+    const __m512d shifter = _mm512_set1_pd(SAFERL_GP__EXP_SHIFTER);
+    const __m512i bits = _mm512_or_si512(_mm512_castpd_si512(x), _mm512_set1_epi64((long long)((uint64_t)1 << 63)));
+    const __m512d y = _mm512_castsi512_pd(bits);
+    const __m512d t = _mm512_add_pd(_mm512_mul_pd(y, _mm512_set1_pd(SAFERL_GP__EXP_SIXTEEN_BY_LN2)), shifter);
+    const __m512d k = _mm512_sub_pd(t, shifter);
+    *keep = _mm512_cmple_epi64_mask(bits, _mm512_set1_epi64(SAFERL_GP__EXP_LOWEST)); /* -708 <= y (NaN: no) */
+    *t_bits = _mm512_castpd_si512(t);
+    return _mm512_sub_pd(_mm512_sub_pd(y, _mm512_mul_pd(k, _mm512_set1_pd(SAFERL_GP__EXP_LN2_HIGH_16))),
+                         _mm512_mul_pd(k, _mm512_set1_pd(SAFERL_GP__EXP_LN2_LOW_16)));
+}
+/* factor e^x of 8 values from their r, t bits and keep mask (the table's two halves in low
+   and high) */
+__attribute__((target("avx512f"))) SAFERL_GP__INLINE __m512d saferl_gp__exp_finish_vector(__m512d r, __m512i t_bits,
+                                                                                          __mmask8 keep, __m512d low,
+                                                                                          __m512d high, __m512d factor) {
     /* the zero-masked shift with every lane on is vpsllq as _mm512_slli_epi64 is; g++ 12 at -O1
        and above warns (-Wmaybe-uninitialized, an error under -Werror) inside the unmasked one's
        _mm512_undefined_epi32 (GCC bug 105593) */
-    bits = _mm512_add_epi64(bits, _mm512_and_si512(_mm512_maskz_slli_epi64((__mmask8)0xff, k, 48), exponent_mask));
-    s = _mm512_maskz_mov_pd(_mm512_test_epi64_mask(k, k), _mm512_castsi512_pd(bits));
+    const __m512d s = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(_mm512_permutex2var_pd(low, t_bits, high)),
+                                                           _mm512_maskz_slli_epi64((__mmask8)0xff, t_bits, 48)));
+    __m512d r2, r4, q, e;
     SAFERL_GP__EXP_TAIL(SAFERL_GP__MUL_WIDE, SAFERL_GP__ADD_WIDE, _mm512_set1_pd, r, s)
-    return _mm512_mul_pd(factor, e);
+    return _mm512_maskz_mul_pd(keep, factor, e);
 }
-__attribute__((target("avx512f"))) static inline void saferl_gp__exp_finish_wide(const double *reduced,
-                                                                                  const uint64_t *k_bits, double factor,
-                                                                                  double *out, uint32_t count) {
-    const __m512d low = _mm512_loadu_pd(saferl_gp__exp2_sixteenths), high = _mm512_loadu_pd(saferl_gp__exp2_sixteenths + 8);
+/* the table's two halves, as doubles for the permute */
+__attribute__((target("avx512f"))) SAFERL_GP__INLINE void saferl_gp__exp_table_wide(__m512d *low, __m512d *high) {
+    *low = _mm512_castsi512_pd(_mm512_loadu_si512((const void *)saferl_gp__exp2_sixteenths_less_index));
+    *high = _mm512_castsi512_pd(_mm512_loadu_si512((const void *)(saferl_gp__exp2_sixteenths_less_index + 8)));
+}
+/* out[j] = factor e^-|scale x_j| for count <= 64 values (out may be x), in two passes through
+   arrays on the stack (one pass is a chain the out-of-order window cannot overlap, 0.4.10) */
+__attribute__((target("avx512f"))) static inline void saferl_gp__exp_row_wide(double scale, const double *x,
+                                                                              double factor, double *out,
+                                                                              uint32_t count) {
+    double reduced[64];
+    uint64_t t_bits[64];
+    __mmask8 keep[8];
+    __m512d low, high;
     uint32_t j;
+    for (j = 0; j + 8 <= count; j += 8) {
+        __m512i t;
+        _mm512_storeu_pd(reduced + j, saferl_gp__exp_reduce_vector(_mm512_mul_pd(_mm512_set1_pd(scale),
+                                                                                 _mm512_loadu_pd(x + j)),
+                                                                   &t, &keep[j / 8]));
+        _mm512_storeu_si512((void *)(t_bits + j), t);
+    }
+    for (; j < count; ++j) reduced[j] = saferl_gp__exp_reduce(scale * x[j], &t_bits[j]);
+    saferl_gp__exp_table_wide(&low, &high);
     for (j = 0; j + 8 <= count; j += 8)
         _mm512_storeu_pd(out + j, saferl_gp__exp_finish_vector(_mm512_loadu_pd(reduced + j),
-                                                               _mm512_loadu_si512((const void *)(k_bits + j)), low,
-                                                               high, _mm512_set1_pd(factor)));
-    for (; j < count; ++j) out[j] = factor * saferl_gp__exp_finish(reduced[j], k_bits[j]);
+                                                               _mm512_loadu_si512((const void *)(t_bits + j)),
+                                                               keep[j / 8], low, high, _mm512_set1_pd(factor)));
+    for (; j < count; ++j) out[j] = factor * saferl_gp__exp_finish(reduced[j], t_bits[j]);
 }
 #endif
 
@@ -2072,43 +2122,42 @@ static double saferl_gp__rho(saferl_gp_kernel kernel, double r2) {
     }
 }
 
-/* w[j] := s2 * rho(w[j]) for count <= 64 squared distances of one kernel (a constant once
-   inlined, so each kernel's loops vectorise). The exp goes in two passes, the range
-   reduction and then the rest, through arrays on the stack: one loop with the whole
-   exp is a dependency chain of some 50 cycles that the out-of-order window cannot overlap
-   enough (measured 6.2 cycles an element with AVX2, 4.6 in two passes; the AVX-512 copy
-   fused, 0.486 against 0.376 ns a value, 0.4.10); the operations and their order are those
-   of saferl_gp__rho. The Matern kernels' sqrt is a loop of its own (saferl_gp__sqrt_row). wide: the AVX-512 copy, whose second pass is
-   saferl_gp__exp_finish_wide (a constant once inlined). */
-SAFERL_GP__INLINE void saferl_gp__exp_finish_block(const int wide, const double *reduced, const uint64_t *k_bits,
-                                                   double factor, double *out, uint32_t count) {
+/* out[j] := factor e^-|scale x_j| for count <= 64 values (out may be x). The exp goes in two
+   passes, the range reduction and then the rest, through arrays on the stack: one loop with
+   the whole exp is a dependency chain of some 50 cycles that the out-of-order window cannot
+   overlap enough (measured 6.2 cycles an element with AVX2, 4.6 in two passes; the AVX-512
+   copy fused, 0.486 against 0.376 ns a value, 0.4.10). wide: the AVX-512 copy, which runs
+   saferl_gp__exp_row_wide (a constant once inlined). */
+SAFERL_GP__INLINE void saferl_gp__exp_row(const int wide, double scale, const double *x, double factor, double *out,
+                                          uint32_t count) {
+    double reduced[64];
+    uint64_t k_bits[64];
     uint32_t j;
 #if defined(SAFERL_GP__DISPATCH)
     if (wide) {
-        saferl_gp__exp_finish_wide(reduced, k_bits, factor, out, count);
+        saferl_gp__exp_row_wide(scale, x, factor, out, count);
         return;
     }
 #endif
     (void)wide;
+    for (j = 0; j < count; ++j) reduced[j] = saferl_gp__exp_reduce(scale * x[j], &k_bits[j]);
     for (j = 0; j < count; ++j) out[j] = factor * saferl_gp__exp_finish(reduced[j], k_bits[j]);
 }
 
+/* w[j] := s2 * rho(w[j]) for count <= 64 squared distances of one kernel (a constant once
+   inlined, so each kernel's loops vectorise); the operations and their order are those of
+   saferl_gp__rho. The Matern kernels' sqrt is a loop of its own (saferl_gp__sqrt_row). */
 SAFERL_GP__INLINE void saferl_gp__rho_block(const int wide, const saferl_gp_kernel kernel, double signal_variance,
                                             double *w, uint32_t count) {
-    double r[64], reduced[64], e[64];
-    uint64_t k_bits[64];
+    double r[64], e[64];
     uint32_t j;
     if (kernel == SAFERL_GP_RBF) {
-        for (j = 0; j < count; ++j) reduced[j] = saferl_gp__exp_reduce(-0.5 * w[j], &k_bits[j]);
-        saferl_gp__exp_finish_block(wide, reduced, k_bits, signal_variance, w, count);
+        saferl_gp__exp_row(wide, -0.5, w, signal_variance, w, count);
         return;
     }
     saferl_gp__sqrt_row(r, w, count);
-    for (j = 0; j < count; ++j) {
-        r[j] *= kernel == SAFERL_GP_MATERN32 ? 1.7320508075688772 : 2.2360679774997897;
-        reduced[j] = saferl_gp__exp_reduce(-r[j], &k_bits[j]);
-    }
-    saferl_gp__exp_finish_block(wide, reduced, k_bits, 1.0, e, count);
+    for (j = 0; j < count; ++j) r[j] *= kernel == SAFERL_GP_MATERN32 ? 1.7320508075688772 : 2.2360679774997897;
+    saferl_gp__exp_row(wide, -1.0, r, 1.0, e, count);
     if (kernel == SAFERL_GP_MATERN32)
         for (j = 0; j < count; ++j) w[j] = signal_variance * ((1.0 + r[j]) * e[j]);
     else
@@ -2255,25 +2304,11 @@ typedef struct {
     uint32_t dim, rows, lanes;         /* rows: 6 or 0; lanes: the tile's real queries (<= 16) */
 } saferl_gp__next_rows;
 
-/* saferl_gp__exp_reduce on 8 values, its operations in its order */
-__attribute__((target("avx512f"))) SAFERL_GP__INLINE __m512d saferl_gp__exp_reduce_vector(__m512d x, __m512i *k_bits) {
-    const __m512d shifter = _mm512_set1_pd(SAFERL_GP__EXP_SHIFTER);
-    const __m512i lowest = _mm512_set1_epi64(SAFERL_GP__EXP_LOWEST);
-    const __m512i bits = _mm512_or_si512(_mm512_castpd_si512(x), _mm512_set1_epi64((long long)((uint64_t)1 << 63)));
-    const __mmask8 below = _mm512_cmpgt_epi64_mask(bits, lowest); /* the keep mask's complement */
-    const __m512d y = _mm512_castsi512_pd(_mm512_mask_mov_epi64(bits, below, lowest));
-    const __m512d t = _mm512_add_pd(_mm512_mul_pd(y, _mm512_set1_pd(SAFERL_GP__EXP_SIXTEEN_BY_LN2)), shifter);
-    const __m512d k = _mm512_sub_pd(t, shifter);
-    *k_bits = _mm512_maskz_mov_epi64((__mmask8)~below, _mm512_castpd_si512(t));
-    return _mm512_sub_pd(_mm512_sub_pd(y, _mm512_mul_pd(k, _mm512_set1_pd(SAFERL_GP__EXP_LN2_HIGH_16))),
-                         _mm512_mul_pd(k, _mm512_set1_pd(SAFERL_GP__EXP_LN2_LOW_16)));
-}
-
 /* row j's two vectors reduced: saferl_gp__r2_columns' and saferl_gp__rho_block's operations
    (RBF) */
 __attribute__((target("avx512f"))) SAFERL_GP__INLINE void saferl_gp__next_reduce(const saferl_gp__next_rows *g,
                                                                                  uint32_t j, __m512d *r,
-                                                                                 __m512i *k_bits) {
+                                                                                 __m512i *t_bits, __mmask8 *keep) {
     const double *x = g->points + (size_t)j * g->dim;
     __m512d low = _mm512_setzero_pd(), high = _mm512_setzero_pd();
     uint32_t k;
@@ -2284,8 +2319,8 @@ __attribute__((target("avx512f"))) SAFERL_GP__INLINE void saferl_gp__next_reduce
         low = _mm512_add_pd(low, _mm512_mul_pd(t, t));
         high = _mm512_add_pd(high, _mm512_mul_pd(u, u));
     }
-    r[0] = saferl_gp__exp_reduce_vector(_mm512_mul_pd(_mm512_set1_pd(-0.5), low), &k_bits[0]);
-    r[1] = saferl_gp__exp_reduce_vector(_mm512_mul_pd(_mm512_set1_pd(-0.5), high), &k_bits[1]);
+    r[0] = saferl_gp__exp_reduce_vector(_mm512_mul_pd(_mm512_set1_pd(-0.5), low), &t_bits[0], &keep[0]);
+    r[1] = saferl_gp__exp_reduce_vector(_mm512_mul_pd(_mm512_set1_pd(-0.5), high), &t_bits[1], &keep[1]);
 }
 
 /* the mask of a tile's real queries among the 8 from c on */
@@ -2299,14 +2334,14 @@ SAFERL_GP__INLINE __mmask8 saferl_gp__next_lanes(const saferl_gp__next_rows *g, 
    forward to the next load) */
 __attribute__((target("avx512f"))) SAFERL_GP__INLINE void saferl_gp__next_finish(const saferl_gp__next_rows *g,
                                                                                  uint32_t j, const __m512d *r,
-                                                                                 const __m512i *k_bits,
+                                                                                 const __m512i *t_bits, const __mmask8 *keep,
                                                                                  __mmask8 lanes_low, __mmask8 lanes_high,
                                                                                  __m512d *mean_low, __m512d *mean_high) {
-    const __m512d table_low = _mm512_loadu_pd(saferl_gp__exp2_sixteenths);
-    const __m512d table_high = _mm512_loadu_pd(saferl_gp__exp2_sixteenths + 8);
     const __m512d s2 = _mm512_set1_pd(g->signal_variance), a = _mm512_set1_pd(g->alpha[j]);
-    const __m512d low = saferl_gp__exp_finish_vector(r[0], k_bits[0], table_low, table_high, s2);
-    const __m512d high = saferl_gp__exp_finish_vector(r[1], k_bits[1], table_low, table_high, s2);
+    __m512d table_low, table_high, low, high;
+    saferl_gp__exp_table_wide(&table_low, &table_high);
+    low = saferl_gp__exp_finish_vector(r[0], t_bits[0], keep[0], table_low, table_high, s2);
+    high = saferl_gp__exp_finish_vector(r[1], t_bits[1], keep[1], table_low, table_high, s2);
     double *out = g->out + (size_t)j * g->ldv;
     _mm512_mask_storeu_pd(out, lanes_low, low);
     _mm512_mask_storeu_pd(out + 8, lanes_high, high);
@@ -2322,38 +2357,48 @@ __attribute__((target("avx512f"))) SAFERL_GP__INLINE void saferl_gp__next_finish
 #define SAFERL_GP__NEXT_ROWS_PARAMETER , const saferl_gp__next_rows *next
 #define SAFERL_GP__NEXT_ROWS_START                                                                                 \
     __m512d held_r[2], mean_low, mean_high;                                                                        \
-    __m512i held_k[2];                                                                                             \
+    __m512i held_t[2];                                                                                             \
+    __mmask8 held_keep[2] = {0, 0};                                                                                \
     /* the 6 rows spread over the i k steps */                                                                    \
     uint32_t row = 0, spacing = i / 7 > SAFERL_GP__NEXT_EVERY ? i / 7 : SAFERL_GP__NEXT_EVERY,                    \
              step_at = spacing - 1;                                                                                \
     const __mmask8 lanes_low = saferl_gp__next_lanes(next, 0), lanes_high = saferl_gp__next_lanes(next, 8);        \
     held_r[0] = held_r[1] = _mm512_setzero_pd(); /* read before written only in GCC's eyes */                     \
-    held_k[0] = held_k[1] = _mm512_setzero_si512();                                                                \
+    held_t[0] = held_t[1] = _mm512_setzero_si512();                                                                \
     mean_low = _mm512_maskz_loadu_pd(lanes_low, next->mean);                                                       \
     mean_high = _mm512_maskz_loadu_pd(lanes_high, next->mean + 8);
 #define SAFERL_GP__NEXT_ROWS_STEP(k)                                                                               \
     if ((k) == step_at && row < next->rows) {                                                                      \
         step_at += spacing;                                                                                        \
         __m512d r[2];                                                                                              \
-        __m512i k_bits[2];                                                                                         \
-        saferl_gp__next_reduce(next, row, r, k_bits);                                                              \
-        if (row) saferl_gp__next_finish(next, row - 1, held_r, held_k, lanes_low, lanes_high, &mean_low, &mean_high); \
+        __m512i t_bits[2];                                                                                         \
+        __mmask8 keep[2];                                                                                          \
+        saferl_gp__next_reduce(next, row, r, t_bits, keep);                                                        \
+        if (row)                                                                                                   \
+            saferl_gp__next_finish(next, row - 1, held_r, held_t, held_keep, lanes_low, lanes_high, &mean_low,     \
+                                   &mean_high);                                                                    \
         held_r[0] = r[0];                                                                                          \
         held_r[1] = r[1];                                                                                          \
-        held_k[0] = k_bits[0];                                                                                     \
-        held_k[1] = k_bits[1];                                                                                     \
+        held_t[0] = t_bits[0];                                                                                     \
+        held_t[1] = t_bits[1];                                                                                     \
+        held_keep[0] = keep[0];                                                                                    \
+        held_keep[1] = keep[1];                                                                                    \
         ++row;                                                                                                     \
     }
 #define SAFERL_GP__NEXT_ROWS_END(i)                                                                                \
     {                                                                                                              \
         __m512d reduced[12];                                                                                       \
-        __m512i k_bits[12];                                                                                        \
+        __m512i t_bits[12];                                                                                        \
+        __mmask8 keep[12];                                                                                         \
         uint32_t j;                                                                                                \
-        for (j = row; j < next->rows; ++j) saferl_gp__next_reduce(next, j, reduced + 2 * j, k_bits + 2 * j);       \
-        if (row) saferl_gp__next_finish(next, row - 1, held_r, held_k, lanes_low, lanes_high, &mean_low, &mean_high); \
         for (j = row; j < next->rows; ++j)                                                                         \
-            saferl_gp__next_finish(next, j, reduced + 2 * j, k_bits + 2 * j, lanes_low, lanes_high, &mean_low,     \
+            saferl_gp__next_reduce(next, j, reduced + 2 * j, t_bits + 2 * j, keep + 2 * j);                        \
+        if (row)                                                                                                   \
+            saferl_gp__next_finish(next, row - 1, held_r, held_t, held_keep, lanes_low, lanes_high, &mean_low,     \
                                    &mean_high);                                                                    \
+        for (j = row; j < next->rows; ++j)                                                                         \
+            saferl_gp__next_finish(next, j, reduced + 2 * j, t_bits + 2 * j, keep + 2 * j, lanes_low, lanes_high,  \
+                                   &mean_low, &mean_high);                                                         \
         if (next->rows) {                                                                                          \
             _mm512_mask_storeu_pd(next->mean, lanes_low, mean_low);                                                \
             _mm512_mask_storeu_pd(next->mean + 8, lanes_high, mean_high);                                          \

@@ -5,15 +5,21 @@ T[i] = 2^(i/16), i = 0..15, rounded to doubles, and the polynomial 1 + r + c2 r^
 of least maximum relative error |p(r) - e^r| / e^r on |r| <= ln2 / 32 (widened by 1e-6 for
 the range reduction's rounding), c0 = c1 = 1 fixed so that the header adds r without a
 multiply. Remez exchange in 50-digit arithmetic (mpmath, Debian's python3-mpmath). Prints
-the error each round, the coefficients c2..c6 rounded to doubles as the header writes them
-with the error after that rounding, then the table.
+the error each round, the coefficients c2..c(DEGREE) rounded to doubles as the header writes them
+with the error after that rounding, then the table and the header's form of it (T[i]'s bits
+less i << 48).
 
-    bench/gp_exp_minimax.py"""
+    bench/gp_exp_minimax.py [TABLE_BITS DEGREE]    (default 4 6: the header's)
+
+TABLE_BITS 6 and DEGREE 5 give a 64-entry table's candidate (bench/experiments/gp_exp_variants.c)."""
+import struct
+import sys
+
 import mpmath as mp
 
 mp.mp.dps = 50
-TABLE_BITS = 4
-DEGREE = 6
+TABLE_BITS = int(sys.argv[1]) if len(sys.argv) > 1 else 4
+DEGREE = int(sys.argv[2]) if len(sys.argv) > 2 else 6
 HALF_WIDTH = mp.log(2) / 2 ** (TABLE_BITS + 1) * (1 + mp.mpf("1e-6"))
 POWERS = list(range(2, DEGREE + 1))  # the free coefficients' powers
 POINTS = len(POWERS) + 1
@@ -69,10 +75,15 @@ def main():
               % (round_, mp.nstr(abs(level), 6), mp.nstr(max(abs(e) for e in errors), 6)))
         reference = alternating_extrema(grid, errors)
     rounded = [mp.mpf(float(v)) for v in c]
-    print("c2..c6: " + " ".join("%.17g" % float(v) for v in c))
+    print("c2..c%d: " % DEGREE + " ".join("%.17g" % float(v) for v in c))
     print("max relative error with the coefficients rounded to doubles: %s"
           % mp.nstr(max(abs(relative_error(rounded, x)) for x in grid), 6))
-    print("T: " + ", ".join(repr(float(mp.mpf(2) ** (mp.mpf(i) / 2 ** TABLE_BITS))) for i in range(2 ** TABLE_BITS)))
+    table = [float(mp.mpf(2) ** (mp.mpf(i) / 2 ** TABLE_BITS)) for i in range(2 ** TABLE_BITS)]
+    print("T: " + ", ".join(repr(t) for t in table))
+    # the header's table (0.4.14): T[i]'s bits less i << (52 - TABLE_BITS), so that k's bits
+    # shifted by 52 - TABLE_BITS add 2^(k >> TABLE_BITS) with no mask
+    print("T bits less i << %d: " % (52 - TABLE_BITS) + ", ".join(
+        "0x%016xu" % (struct.unpack("<Q", struct.pack("<d", t))[0] - (i << (52 - TABLE_BITS))) for i, t in enumerate(table)))
 
 
 if __name__ == "__main__":
