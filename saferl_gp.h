@@ -316,7 +316,7 @@
                           row alone 0.369-0.376 -> 0.330-0.337 ns a value (0.89-0.90x, AVX2
                           copy 0.98x); fit + predict (bench/gp_ab.c, both orders, three rounds,
                           load 2.9-3.5) 0.93x at n = 50, 0.98x at n = 100, 0.90x at n = 25,
-                          1.00x at n = 200.
+                          1.00x at n = 200; the Matern rows level (0.99-1.01x).
       0.4.13 (2026-12-06) new bits where n >= 32 (the same on every path; below 32 the factor
                           is unblocked, as before): the blocked Cholesky updates each 16-row
                           diagonal block from the rows left of it as a matrix product in
@@ -2155,13 +2155,13 @@ SAFERL_GP__INLINE void saferl_gp__rho_block(const int wide, const saferl_gp_kern
         saferl_gp__exp_row(wide, -0.5, w, signal_variance, w, count);
         return;
     }
+    const double c = kernel == SAFERL_GP_MATERN32 ? 1.7320508075688772 : 2.2360679774997897;
     saferl_gp__sqrt_row(r, w, count);
-    for (j = 0; j < count; ++j) r[j] *= kernel == SAFERL_GP_MATERN32 ? 1.7320508075688772 : 2.2360679774997897;
-    saferl_gp__exp_row(wide, -1.0, r, 1.0, e, count);
+    saferl_gp__exp_row(wide, -c, r, 1.0, e, count);
     if (kernel == SAFERL_GP_MATERN32)
-        for (j = 0; j < count; ++j) w[j] = signal_variance * ((1.0 + r[j]) * e[j]);
+        for (j = 0; j < count; ++j) { const double rc = r[j] * c; w[j] = signal_variance * ((1.0 + rc) * e[j]); }
     else
-        for (j = 0; j < count; ++j) w[j] = signal_variance * ((1.0 + r[j] + r[j] * r[j] / 3.0) * e[j]);
+        for (j = 0; j < count; ++j) { const double rc = r[j] * c; w[j] = signal_variance * ((1.0 + rc + rc * rc / 3.0) * e[j]); }
 }
 
 /* v[i] := s2 * rho(v[i]) over a row of squared distances, in blocks of 64. */
