@@ -2688,9 +2688,11 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_checkpoint_load_file(saferl_rl_o
 #define SAFERL_RL_MAX_SNAPSHOTS 64
 typedef struct saferl_rl_iterate_mixture {
     /* settings: 0 means the default */
-    int snapshot_count;        /* 10: snapshots kept, the last ones (1..SAFERL_RL_MAX_SNAPSHOTS) */
-    long snapshot_spacing;     /* 1000: environment steps of training between snapshots */
-    int evaluation_episodes;   /* 100: episodes evaluating each snapshot */
+    int snapshot_count;        /* 5: snapshots kept, the last ones (1..SAFERL_RL_MAX_SNAPSHOTS) */
+    long snapshot_spacing;     /* 2000: environment steps of training between snapshots (the
+                                  defaults cover the last 10,000 steps of a 20,000-step run: scale
+                                  the spacing with your run's length) */
+    int evaluation_episodes;   /* 400: episodes evaluating each snapshot */
     int evaluation_max_steps;  /* 0: an evaluation episode lasts until the environment ends it */
     int sample_actions;        /* 0: each snapshot acts deterministically (TD3's actor, SAC's
                                   tanh(mean)); 1: SAC's snapshots sample their policy (TD3's exploration
@@ -10216,9 +10218,9 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
 
 /* ---- the iterate mixture ------------------------------------------------------------------- */
 
-#define SAFERL_RL__SNAPSHOT_COUNT 10
-#define SAFERL_RL__SNAPSHOT_SPACING 1000
-#define SAFERL_RL__EVALUATION_EPISODES 100
+#define SAFERL_RL__SNAPSHOT_COUNT 5
+#define SAFERL_RL__SNAPSHOT_SPACING 2000
+#define SAFERL_RL__EVALUATION_EPISODES 400
 
 SAFERL_RL_API size_t saferl_rl_iterate_mixture_parameter_count(const saferl_rl_offpolicy_agent *agent,
                                                                int snapshot_count) {

@@ -7441,7 +7441,7 @@ TEST(iterate_mixture_solves_the_lp_over_hand_made_snapshots) {
     env.action_count = 0;
     env.step = cmdp_continuous_step;
     CHECK(iterate_test_agent(&agent, 1.0, 1) == SAFERL_OK);
-    CHECK(saferl_rl_iterate_mixture_parameter_count(&agent, 0) == 10 * agent.actor_count); /* the default */
+    CHECK(saferl_rl_iterate_mixture_parameter_count(&agent, 0) == 5 * agent.actor_count); /* the default */
     CHECK(saferl_rl_iterate_mixture_parameter_count(&agent, 4) <= sizeof memory / sizeof memory[0]);
     CHECK(saferl_rl_iterate_mixture_parameter_count(&agent, SAFERL_RL_MAX_SNAPSHOTS + 1) == 0);
     memset(&m, 0, sizeof m);
@@ -7454,12 +7454,12 @@ TEST(iterate_mixture_solves_the_lp_over_hand_made_snapshots) {
     CHECK(saferl_rl_iterate_mixture_init(&m, &agent) == SAFERL_ERR_INVALID_ARGUMENT);
     m.evaluation_episodes = 0;
     CHECK(saferl_rl_iterate_mixture_init(&m, &agent) == SAFERL_OK);
-    CHECK(m.snapshot_spacing == 1000 && m.evaluation_episodes == 100 && m.snapshot_count == 4); /* defaults filled */
+    CHECK(m.snapshot_spacing == 2000 && m.evaluation_episodes == 400 && m.snapshot_count == 4); /* defaults filled */
     CHECK(saferl_rl_iterate_mixture_solve(&m, &agent) == SAFERL_ERR_NO_DATA);
     CHECK(saferl_rl_iterate_mixture_observe(&m, &agent, &env, &taken) == SAFERL_OK && taken == 0); /* not due */
-    agent.env_steps = 1000;
+    agent.env_steps = 2000;
     CHECK(saferl_rl_iterate_mixture_observe(&m, &agent, &env, &taken) == SAFERL_OK && taken == 1);
-    CHECK(m.stored == 1 && m.taken_at[0] == 1000 && m.next_snapshot_step == 2000 && m.evaluation_steps > 0);
+    CHECK(m.stored == 1 && m.taken_at[0] == 2000 && m.next_snapshot_step == 4000 && m.evaluation_steps > 0);
     CHECK(memcmp(saferl_rl_iterate_mixture_snapshot(&m, &agent, 0), agent.actor, sizeof(float) * agent.actor_count) == 0);
     m.stored = 4;
     for (i = 0; i < 4; ++i) {
@@ -7838,11 +7838,13 @@ static int iterate_cmdp_grid(int argc, char **argv) {
             }
         }
     }
-    for (i = 0; i < R; ++i)
-        printf("%s %s %s %2d: %d of %d runs, %d of %d cells within the target%s%ld evaluation steps a run\n", argv[5],
-               cmdp_action_map_names[map], i == 0 ? "window" : i == 1 ? "last" : "mixture",
-               i < readouts_extra ? 0 : i - readouts_extra, pass[i], runs, cells_passed[i], cells,
-               i < readouts_extra ? "" : "; ", i < readouts_extra ? 0L : evaluation_steps[i - readouts_extra] / runs);
+    for (i = 0; i < R; ++i) {
+        printf("%s %s %s %2d: %d of %d runs, %d of %d cells within the target", argv[5], cmdp_action_map_names[map],
+               i == 0 ? "window" : i == 1 ? "last" : "mixture", i < readouts_extra ? 0 : i - readouts_extra, pass[i], runs,
+               cells_passed[i], cells);
+        if (i >= readouts_extra) printf("; %ld evaluation steps a run", evaluation_steps[i - readouts_extra] / runs);
+        printf("\n");
+    }
     return 0;
 }
 
