@@ -12,7 +12,8 @@
 # 2 x 90 runs, about 2 minutes of CPU), and with CONTINUOUS=1 SAC-Lag and TD3-Lag on them: the
 # step map (an action's third picks the CMDP's action) under both scales and with the
 # multiplier's proportional term (relative-p), and the mixture map (a in [-1, 1]^2 a point of the
-# simplex over the actions; its optimum is the LP's).
+# simplex over the actions; its optimum is the LP's), and the iterate mixture's read-out of the
+# step map's runs (development CMDPs 1-6, held-out CMDPs 49-54).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -194,6 +195,21 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
                 done
             done
             grep "cells (a CMDP" "$out" | sed 's/^/    per cell: /'
+            echo "    (every run and cell: $out)"
+        done
+    done
+    # The iterate mixture (saferl_rl_iterate_mixture, 0.5.9): the window's mean, the last policy
+    # and the delivered mixture read on the same runs of the step map's default rule; CMDPs 1-6
+    # ran the development settings, 49-54 (held out) the header's defaults chosen on them.
+    echo "== the iterate mixture against the window's mean and the last policy (step map, default rule)"
+    for cmdps in "1 6" "49 54"; do
+        settings=default
+        [ "$cmdps" = "1 6" ] && settings=dev
+        for algo in sac-lag td3-lag; do
+            out=build/bench_rl_cmdp_iterates_${algo}_${cmdps/ /_}.txt
+            run_grid "$out" --cmdp-grid-iterates $cmdps 5 $algo $settings step
+            echo "  $algo, CMDPs ${cmdps/ /-} ($settings settings):"
+            grep -E "^$algo step (window|last|mixture)" "$out" | sed 's/^/    /'
             echo "    (every run and cell: $out)"
         done
     done

@@ -6805,11 +6805,119 @@ static void cmdp_discrete_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, c
     }
 }
 
+/* The iterate mixture read-out of an off-policy run (saferl_rl_iterate_mixture), for up to
+   CMDP_ITERATE_SETTINGS settings side by side in one run (each its own snapshots, evaluation
+   environment and streams; training is unchanged by them): on entry the settings, on return
+   each one's delivered mixture graded by its exact value (the two snapshots' exact values as
+   deployed, weighted), its estimates and the evaluation's environment steps. */
+#define CMDP_ITERATE_SETTINGS 24
+typedef struct cmdp_iterate_readout {
+    int count;
+    saferl_rl_iterate_mixture mixture[CMDP_ITERATE_SETTINGS]; /* settings on entry; state on return */
+    double ret[CMDP_ITERATE_SETTINGS], cost[CMDP_ITERATE_SETTINGS], gap[CMDP_ITERATE_SETTINGS]; /* exact */
+} cmdp_iterate_readout;
+
+static int cmdp_third(float a);
+static void cmdp_mixture_weights(double mean_a1, double mean_a2, double *w);
+static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi);
+
+/* The exact pi(.|s) of actor parameters `actor` (a snapshot) as the iterate mixture deploys
+   them: sampled (SAC with sample_actions: cmdp_continuous_policy's distribution) or the
+   deterministic action's (the step map's third of tanh(mean), the mixture map's w(tanh(mean))). */
+static int cmdp_snapshot_policy(saferl_rl_offpolicy_agent *agent, const float *actor, int sample, double *pi) {
+    const int A = agent->action_dim;
+    float *own = agent->actor;
+    int s, k, status = 0;
+    agent->actor = (float *)actor; /* read only: the table reads the agent's actor */
+    if (sample && agent->desc.algorithm == SAFERL_RL_SAC_LAG) {
+        status = cmdp_continuous_policy(agent, pi);
+    } else {
+        for (s = 0; s < CMDP_STATES; ++s) {
+            float obs[CMDP_STATES];
+            const float *head;
+            double *row = pi + s * CMDP_ACTIONS;
+            cmdp_observe(s, obs);
+            head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
+            for (k = 0; k < CMDP_ACTIONS; ++k) row[k] = 0.0;
+            if (A == 2) cmdp_mixture_weights(tanhf(head[0]), tanhf(head[1]), row);
+            else row[cmdp_third(tanhf(head[0]))] = 1.0;
+        }
+    }
+    agent->actor = own;
+    return status;
+}
+
+static void cmdp_iterates_free(cmdp_iterate_readout *it) {
+    int i;
+    for (i = 0; i < it->count; ++i) {
+        free(it->mixture[i].parameters);
+        it->mixture[i].parameters = NULL;
+    }
+}
+
+static int cmdp_iterates_begin(cmdp_iterate_readout *it, const saferl_rl_offpolicy_agent *agent) {
+    int i;
+    for (i = 0; i < it->count; ++i) {
+        saferl_rl_iterate_mixture *m = &it->mixture[i];
+        m->parameter_count = saferl_rl_iterate_mixture_parameter_count(agent, m->snapshot_count);
+        m->parameters = (float *)malloc(sizeof(float) * (m->parameter_count ? m->parameter_count : 1));
+        m->seed = agent->desc.seed * 7919u + (uint32_t)i;
+        if (saferl_rl_iterate_mixture_init(m, agent) != SAFERL_OK) {
+            it->count = i + 1;
+            cmdp_iterates_free(it);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Each setting's snapshot when due, evaluated on an environment of its own (the training one is
+   mid-episode). */
+static int cmdp_iterates_observe(cmdp_iterate_readout *it, saferl_rl_offpolicy_agent *agent, const saferl_rl_env *env,
+                                 const random_cmdp *M, double scale) {
+    int i;
+    for (i = 0; i < it->count; ++i) {
+        cmdp_env_state eval_state;
+        saferl_rl_env eval_env;
+        cmdp_env(&eval_env, &eval_state, M, scale);
+        eval_env.action_count = env->action_count;
+        eval_env.action_dim = env->action_dim;
+        eval_env.step = env->step;
+        if (saferl_rl_iterate_mixture_observe(&it->mixture[i], agent, &eval_env, NULL) != SAFERL_OK) return -1;
+    }
+    return 0;
+}
+
+/* Each setting's LP at d, graded by the exact value of what it delivers. */
+static int cmdp_iterates_end(cmdp_iterate_readout *it, saferl_rl_offpolicy_agent *agent, const random_cmdp *M) {
+    const double scale = agent->desc.cost_limits[0] / M->limit;
+    int i;
+    for (i = 0; i < it->count; ++i) {
+        saferl_rl_iterate_mixture *m = &it->mixture[i];
+        double pi[CMDP_STATES * CMDP_ACTIONS], r1, c1, r2, c2, w;
+        if (saferl_rl_iterate_mixture_solve(m, agent) != SAFERL_OK ||
+            cmdp_snapshot_policy(agent, saferl_rl_iterate_mixture_snapshot(m, agent, m->mixture.first), m->sample_actions,
+                                 pi) != 0 ||
+            policy_evaluate(&M->model, pi, &r1, &c1) != 0 ||
+            cmdp_snapshot_policy(agent, saferl_rl_iterate_mixture_snapshot(m, agent, m->mixture.second), m->sample_actions,
+                                 pi) != 0 ||
+            policy_evaluate(&M->model, pi, &r2, &c2) != 0)
+            return -1;
+        w = m->mixture.first_weight;
+        it->ret[i] = w * r1 + (1.0 - w) * r2;
+        it->cost[i] = scale * (w * c1 + (1.0 - w) * c2);
+        it->gap[i] = (M->lp_return - it->ret[i]) / (M->free_return - M->min_return);
+    }
+    return 0;
+}
+
 /* The off-policy protocols' run: desc d (its one limit set here, scale d of the CMDP) on env for
    `steps` steps (the protocols': SAC_CMDP_STEPS), the exact value of the policy's table every
    SAC_CMDP_EVERY steps over the last SAC_CMDP_AVERAGE, averaged. */
+
 static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *env, const random_cmdp *M, double scale,
-                              int steps, cmdp_policy_table policy, FILE *trace, cmdp_result *out) {
+                              int steps, cmdp_policy_table policy, FILE *trace, cmdp_iterate_readout *iterates,
+                              cmdp_result *out) {
     const int A = env->action_dim;
     const size_t size = saferl_rl_replay_memory_size(steps, CMDP_STATES, A, 1);
     void *memory = malloc(size); /* on the heap: wasm32's static data is small */
@@ -6826,9 +6934,11 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
         return -1;
     }
     memset(out, 0, sizeof *out);
-    for (t = 0; t < steps; t += SAC_CMDP_EVERY) {
+    if (iterates && cmdp_iterates_begin(iterates, &agent) != 0) t = -1;
+    else for (t = 0; t < steps; t += SAC_CMDP_EVERY) {
         double r1, c1;
         if (saferl_rl_offpolicy_train(&agent, env, &replay, SAC_CMDP_EVERY) != SAFERL_OK) break;
+        if (iterates && cmdp_iterates_observe(iterates, &agent, env, M, scale) != 0) break;
         if (trace) cmdp_trace_line(trace, &agent, env->state, M, scale, t + SAC_CMDP_EVERY, policy);
         if (t + SAC_CMDP_EVERY == steps - SAC_CMDP_AVERAGE) out->multiplier_before = agent.lagrange[0];
         if (t + SAC_CMDP_EVERY <= steps - SAC_CMDP_AVERAGE) continue;
@@ -6846,6 +6956,8 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     if (trace && env->action_count == 0 && A == 1) cmdp_critic_probe(trace, &agent, M, scale, policy);
     if (trace && env->action_count == 0 && A == 2) cmdp_mixture_probe(trace, &agent, M, policy);
     if (trace && env->action_count > 0) cmdp_discrete_probe(trace, &agent, M, scale, policy);
+    if (iterates && t == steps && cmdp_iterates_end(iterates, &agent, M) != 0) t = -1;
+    if (iterates) cmdp_iterates_free(iterates);
     saferl_rl_offpolicy_destroy(&agent);
     free(memory);
     return t == steps ? 0 : -1;
@@ -6924,7 +7036,7 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, con
     d.lagrange_space = rule->space;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, variation && variation->steps ? variation->steps : SAC_CMDP_STEPS,
-                              cmdp_discrete_policy, trace, out);
+                              cmdp_discrete_policy, trace, NULL, out);
 }
 
 /* The grid's slice in the unit tests: CMDP 1, agent seed 1, cost scale 1, which must meet the
@@ -7130,7 +7242,8 @@ static int cmdp_map_variation_parse(int argc, char **argv, int at, cmdp_action_m
 
 static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_action_map map, const random_cmdp *M,
                                  double scale, uint32_t seed, const offpolicy_rule *rule,
-                                 const cmdp_variation *variation, FILE *trace, cmdp_result *out) {
+                                 const cmdp_variation *variation, FILE *trace, cmdp_iterate_readout *iterates,
+                                 cmdp_result *out) {
     cmdp_env_state state;
     saferl_rl_env env;
     saferl_rl_offpolicy_desc d;
@@ -7151,7 +7264,7 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_a
     d.target_entropy = variation->target_entropy;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, variation->steps > 0 ? variation->steps : SAC_CMDP_STEPS,
-                              cmdp_continuous_policy, trace, out);
+                              cmdp_continuous_policy, trace, iterates, out);
 }
 
 /* The continuous protocols' exact policy against 20000 actions sampled by saferl_rl_offpolicy_act
@@ -7294,6 +7407,250 @@ TEST(cmdp_mixture_lp_is_the_continuous_optimum) {
     }
 }
 
+/* A SAC-Lag agent on the CMDPs' one-hot observations with the step map's one action (8-8: the
+   iterate mixture's tests need an actor, not a trained one). */
+static saferl_result iterate_test_agent(saferl_rl_offpolicy_agent *agent, double limit, uint32_t seed) {
+    saferl_rl_offpolicy_desc d;
+    memset(&d, 0, sizeof d);
+    d.algorithm = SAFERL_RL_SAC_LAG;
+    d.hidden_sizes[0] = d.hidden_sizes[1] = 8;
+    d.gamma = d.cost_gamma = 1.0;
+    d.batch_size = 16;
+    d.cost_count = 1;
+    d.cost_limits[0] = limit;
+    d.seed = seed;
+    return saferl_rl_offpolicy_create(agent, &d, CMDP_STATES, 1);
+}
+
+/* The LP's choice on hand-made snapshot values, worked by hand at d = 1: feasible snapshots 0
+   (value 1, cost 0.5) and 1 (3, 0.9); mixing 1 with 2 (5, 2.0) on the constraint, w = (2 - 1) /
+   (2 - 0.9) = 10/11, gives 3 + 2/11, above 0 with 2 (2 + 1/3), 1 with 3 (2 + 5/6) and 1 alone.
+   With every cost above d the least costly snapshot alone. Settings out of range are refused;
+   a snapshot is taken only when due. Exact arithmetic up to rounding: 1e-12. */
+TEST(iterate_mixture_solves_the_lp_over_hand_made_snapshots) {
+    static const double value[] = {1.0, 3.0, 5.0, 2.0}, cost[] = {0.5, 0.9, 2.0, 1.5}, over[] = {1.2, 1.1, 3.0, 2.0};
+    saferl_rl_offpolicy_agent agent;
+    saferl_rl_iterate_mixture m;
+    random_cmdp M;
+    cmdp_env_state state;
+    saferl_rl_env env;
+    float memory[4096];
+    int i, taken = -1;
+    CHECK(cmdp_generate(&M, 1) == 0);
+    cmdp_env(&env, &state, &M, 1.0);
+    env.action_count = 0;
+    env.step = cmdp_continuous_step;
+    CHECK(iterate_test_agent(&agent, 1.0, 1) == SAFERL_OK);
+    CHECK(saferl_rl_iterate_mixture_parameter_count(&agent, 0) == 5 * agent.actor_count); /* the default */
+    CHECK(saferl_rl_iterate_mixture_parameter_count(&agent, 4) <= sizeof memory / sizeof memory[0]);
+    CHECK(saferl_rl_iterate_mixture_parameter_count(&agent, SAFERL_RL_MAX_SNAPSHOTS + 1) == 0);
+    memset(&m, 0, sizeof m);
+    m.snapshot_count = 4;
+    m.parameters = memory;
+    m.parameter_count = 4 * agent.actor_count - 1;
+    CHECK(saferl_rl_iterate_mixture_init(&m, &agent) == SAFERL_ERR_BUFFER_TOO_SMALL);
+    m.parameter_count = 4 * agent.actor_count;
+    m.evaluation_episodes = -1;
+    CHECK(saferl_rl_iterate_mixture_init(&m, &agent) == SAFERL_ERR_INVALID_ARGUMENT);
+    m.evaluation_episodes = 0;
+    CHECK(saferl_rl_iterate_mixture_init(&m, &agent) == SAFERL_OK);
+    CHECK(m.snapshot_spacing == 2000 && m.evaluation_episodes == 400 && m.snapshot_count == 4); /* defaults filled */
+    CHECK(saferl_rl_iterate_mixture_solve(&m, &agent) == SAFERL_ERR_NO_DATA);
+    CHECK(saferl_rl_iterate_mixture_observe(&m, &agent, &env, &taken) == SAFERL_OK && taken == 0); /* not due */
+    agent.env_steps = 2000;
+    CHECK(saferl_rl_iterate_mixture_observe(&m, &agent, &env, &taken) == SAFERL_OK && taken == 1);
+    CHECK(m.stored == 1 && m.taken_at[0] == 2000 && m.next_snapshot_step == 4000 && m.evaluation_steps > 0);
+    CHECK(memcmp(saferl_rl_iterate_mixture_snapshot(&m, &agent, 0), agent.actor, sizeof(float) * agent.actor_count) == 0);
+    m.stored = 4;
+    for (i = 0; i < 4; ++i) {
+        m.value[i] = value[i];
+        m.cost[i] = cost[i];
+    }
+    CHECK(saferl_rl_iterate_mixture_solve(&m, &agent) == SAFERL_OK);
+    CHECK(m.mixture.first == 1 && m.mixture.second == 2);
+    CHECK_NEAR(m.mixture.first_weight, 10.0 / 11.0, 1e-12);
+    CHECK_NEAR(m.mixture.value, 3.0 + 2.0 / 11.0, 1e-12);
+    CHECK_NEAR(m.mixture.constraint, 1.0, 1e-12);
+    for (i = 0; i < 4; ++i) m.cost[i] = over[i];
+    CHECK(saferl_rl_iterate_mixture_solve(&m, &agent) == SAFERL_OK);
+    CHECK(m.mixture.first == 1 && m.mixture.second == 1 && m.mixture.first_weight == 1.0);
+    CHECK(m.mixture.value == 3.0 && m.mixture.constraint == 1.1);
+    saferl_rl_offpolicy_destroy(&agent);
+    {
+        saferl_rl_offpolicy_desc d;
+        memset(&d, 0, sizeof d);
+        d.algorithm = SAFERL_RL_TD3; /* no constraint: nothing to mix for */
+        d.hidden_sizes[0] = d.hidden_sizes[1] = 8;
+        CHECK(saferl_rl_offpolicy_create(&agent, &d, CMDP_STATES, 1) == SAFERL_OK);
+        memset(&m, 0, sizeof m);
+        m.parameters = memory;
+        m.parameter_count = sizeof memory / sizeof memory[0];
+        CHECK(saferl_rl_iterate_mixture_init(&m, &agent) == SAFERL_ERR_INVALID_ARGUMENT);
+        saferl_rl_offpolicy_destroy(&agent);
+    }
+}
+
+/* On the tabular CMDP (CMDP 1, the step map) the delivered per-episode mixture has the LP's
+   weighted value exactly: six snapshots of random actors (deterministic: vertices of the
+   occupancy polytope), four kept, their values then replaced by the exact ones (the model, as a
+   grader), d set between the cheapest and the best one's cost so the LP mixes; the mixture's
+   value is then w J_1 + (1 - w) J_2 of the exact values (rounding: 1e-12), and 20000 episodes
+   acted through begin_episode and act average it within 4 standard errors (return and cost; the
+   coin's first share within 4 binomial ones). No allocation in init, observe, solve and act. */
+TEST(iterate_mixture_delivers_its_lp_value_on_the_tabular_cmdp) {
+    const int episodes = 20000;
+    saferl_rl_offpolicy_agent agent;
+    saferl_rl_iterate_mixture m;
+    random_cmdp M;
+    cmdp_env_state state;
+    saferl_rl_env env;
+    saferl_rng rng;
+    static float memory[4096];
+    double exact_ret[4], exact_cost[4], pi[CMDP_STATES * CMDP_ACTIONS], best = -1e300, cheapest = 1e300, best_cost = 0.0;
+    double sum_r = 0.0, sum_r2 = 0.0, sum_c = 0.0, sum_c2 = 0.0, w, want_r, want_c, sd_r, sd_c;
+    int i, e, firsts = 0;
+    size_t j;
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    long allocations;
+#endif
+    CHECK(cmdp_generate(&M, 1) == 0);
+    cmdp_env(&env, &state, &M, 1.0);
+    env.action_count = 0;
+    env.step = cmdp_continuous_step;
+    CHECK(iterate_test_agent(&agent, M.limit, 2) == SAFERL_OK);
+    memset(&m, 0, sizeof m);
+    m.snapshot_count = 4;
+    m.snapshot_spacing = 100;
+    m.seed = 5;
+    m.parameters = memory;
+    m.parameter_count = sizeof memory / sizeof memory[0];
+    saferl_rng_seed(&rng, 11);
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    allocations = saferl_test_allocations;
+#endif
+    CHECK(saferl_rl_iterate_mixture_init(&m, &agent) == SAFERL_OK);
+    for (i = 0; i < 6; ++i) {
+        int taken = 0;
+        for (j = 0; j < agent.actor_count; ++j) agent.actor[j] = (float)(3.0 * saferl_rng_normal(&rng));
+        agent.env_steps += 100;
+        CHECK(saferl_rl_iterate_mixture_observe(&m, &agent, &env, &taken) == SAFERL_OK && taken == 1);
+    }
+    CHECK(m.stored == 4 && m.next == 2 && m.taken_at[0] == 500 && m.taken_at[1] == 600 && m.evaluations == 6);
+    for (i = 0; i < 4; ++i) {
+        CHECK(cmdp_snapshot_policy(&agent, saferl_rl_iterate_mixture_snapshot(&m, &agent, i), 0, pi) == 0);
+        CHECK(policy_evaluate(&M.model, pi, &exact_ret[i], &exact_cost[i]) == 0);
+        if (exact_ret[i] > best) {
+            best = exact_ret[i];
+            best_cost = exact_cost[i];
+        }
+        cheapest = exact_cost[i] < cheapest ? exact_cost[i] : cheapest;
+    }
+    CHECK(best_cost > cheapest); /* the random actors give a choice to mix */
+    agent.desc.cost_limits[0] = 0.5 * (best_cost + cheapest);
+    for (i = 0; i < 4; ++i) {
+        m.value[i] = exact_ret[i];
+        m.cost[i] = exact_cost[i];
+    }
+    CHECK(saferl_rl_iterate_mixture_solve(&m, &agent) == SAFERL_OK);
+    CHECK(m.mixture.first != m.mixture.second);
+    w = m.mixture.first_weight;
+    want_r = w * exact_ret[m.mixture.first] + (1.0 - w) * exact_ret[m.mixture.second];
+    want_c = w * exact_cost[m.mixture.first] + (1.0 - w) * exact_cost[m.mixture.second];
+    CHECK_NEAR(m.mixture.value, want_r, 1e-12);
+    CHECK_NEAR(m.mixture.constraint, agent.desc.cost_limits[0], 1e-12); /* the mix binds */
+    CHECK_NEAR(want_c, agent.desc.cost_limits[0], 1e-12);
+    {
+        float obs[CMDP_STATES], action[1], reward, cost;
+        saferl_rng env_rng;
+        saferl_rng_seed(&env_rng, 17);
+        for (e = 0; e < episodes; ++e) {
+            double er = 0.0, ec = 0.0;
+            int terminated = 0, truncated = 0;
+            CHECK(cmdp_reset(&state, &env_rng, obs) == SAFERL_OK);
+            saferl_rl_iterate_mixture_begin_episode(&m);
+            firsts += m.current == 0;
+            while (!terminated) {
+                CHECK(saferl_rl_iterate_mixture_act(&m, &agent, obs, action) == SAFERL_OK);
+                CHECK(cmdp_continuous_step(&state, &env_rng, action, obs, &reward, &cost, &terminated, &truncated) == SAFERL_OK);
+                er += reward;
+                ec += cost;
+            }
+            sum_r += er;
+            sum_r2 += er * er;
+            sum_c += ec;
+            sum_c2 += ec * ec;
+        }
+    }
+#ifdef SAFERL_TEST_COUNTING_ALLOCATOR
+    CHECK(saferl_test_allocations == allocations);
+#endif
+    sd_r = sqrt(sum_r2 / episodes - pow(sum_r / episodes, 2));
+    sd_c = sqrt(sum_c2 / episodes - pow(sum_c / episodes, 2));
+    CHECK(fabs(sum_r / episodes - want_r) <= 4.0 * sd_r / sqrt((double)episodes));
+    CHECK(fabs(sum_c / episodes - want_c) <= 4.0 * sd_c / sqrt((double)episodes));
+    CHECK(fabs((double)firsts / episodes - w) <= 4.0 * sqrt(0.25 / episodes));
+    saferl_rl_offpolicy_destroy(&agent);
+}
+
+/* Taking and evaluating snapshots leaves training as it was, bit for bit: two SAC-Lag agents on
+   the step-map CMDP, one observed every 100 steps (its snapshots evaluated on an environment
+   of their own), the same actor, critics, multiplier, random stream and checkpoint bytes after
+   1500 steps; the checkpoint holds no mixture. */
+TEST(iterate_mixture_leaves_training_unchanged) {
+    enum { STEPS = 1500 };
+    saferl_rl_offpolicy_agent a[2];
+    saferl_rl_replay replay[2];
+    void *replay_memory[2], *checkpoint[2];
+    cmdp_env_state state[2], eval_state;
+    saferl_rl_env env[2], eval_env;
+    saferl_rl_iterate_mixture m;
+    random_cmdp M;
+    static float memory[4096];
+    size_t size, bytes[2];
+    int k, t;
+    CHECK(cmdp_generate(&M, 2) == 0);
+    cmdp_env(&eval_env, &eval_state, &M, 1.0);
+    eval_env.action_count = 0;
+    eval_env.step = cmdp_continuous_step;
+    size = saferl_rl_replay_memory_size(STEPS, CMDP_STATES, 1, 1);
+    for (k = 0; k < 2; ++k) {
+        cmdp_env(&env[k], &state[k], &M, 1.0);
+        env[k].action_count = 0;
+        env[k].step = cmdp_continuous_step;
+        replay_memory[k] = malloc(size);
+        CHECK(saferl_rl_replay_init(&replay[k], STEPS, CMDP_STATES, 1, 1, replay_memory[k], size) == SAFERL_OK);
+        CHECK(iterate_test_agent(&a[k], M.limit, 3) == SAFERL_OK);
+    }
+    memset(&m, 0, sizeof m);
+    m.snapshot_count = 4;
+    m.snapshot_spacing = 100;
+    m.evaluation_episodes = 20;
+    m.sample_actions = 1; /* the sampling path too: its own stream */
+    m.parameters = memory;
+    m.parameter_count = sizeof memory / sizeof memory[0];
+    CHECK(saferl_rl_iterate_mixture_init(&m, &a[1]) == SAFERL_OK);
+    for (t = 0; t < STEPS; t += 100)
+        for (k = 0; k < 2; ++k) {
+            CHECK(saferl_rl_offpolicy_train(&a[k], &env[k], &replay[k], 100) == SAFERL_OK);
+            if (k == 1) CHECK(saferl_rl_iterate_mixture_observe(&m, &a[1], &eval_env, NULL) == SAFERL_OK);
+        }
+    CHECK(m.evaluations == STEPS / 100 && m.stored == 4);
+    CHECK(memcmp(a[0].actor, a[1].actor, sizeof(float) * a[0].actor_count) == 0);
+    for (k = 0; k < 3; ++k) CHECK(memcmp(a[0].critic[k], a[1].critic[k], sizeof(float) * a[0].critic_count) == 0);
+    CHECK(a[0].lagrange[0] == a[1].lagrange[0] && memcmp(&a[0].rng, &a[1].rng, sizeof a[0].rng) == 0);
+    for (k = 0; k < 2; ++k) {
+        bytes[k] = saferl_rl_offpolicy_checkpoint_size(&a[k], &replay[k], NULL);
+        checkpoint[k] = malloc(bytes[k]);
+        CHECK(saferl_rl_offpolicy_checkpoint_save(&a[k], &replay[k], NULL, checkpoint[k], bytes[k], &bytes[k]) == SAFERL_OK);
+    }
+    CHECK(bytes[0] == bytes[1] && memcmp(checkpoint[0], checkpoint[1], bytes[0]) == 0);
+    for (k = 0; k < 2; ++k) {
+        free(checkpoint[k]);
+        free(replay_memory[k]);
+        saferl_rl_offpolicy_destroy(&a[k]);
+    }
+}
+
 /* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY [STEPS]]]]]]`:
    the protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3)
    x agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
@@ -7338,7 +7695,7 @@ static int continuous_cmdp_grid(int argc, char **argv) {
                         const double d = scales[k] * M.limit;
                         int ok;
                         if (continuous_cmdp_train(algorithms[n], map, &M, scales[k], seed, rule, &variation, NULL,
-                                                  &r) != 0)
+                                                  NULL, &r) != 0)
                             return 1;
                         ok = cmdp_passes(&r, d);
                         pass += ok;
@@ -7369,6 +7726,128 @@ static int continuous_cmdp_grid(int argc, char **argv) {
     return all_pass ? 0 : 2;
 }
 
+/* The iterate mixture's settings the grid compares: "default" (every field 0: the header's
+   defaults), or "dev", the candidates run on development CMDPs only: snapshots every 500, 1000
+   or 2000 steps covering the averaging window (20, 10, 5 of them), 25, 100 or 400 evaluation
+   episodes each, acting deterministically or (SAC) sampling. */
+static int cmdp_iterate_settings(const char *name, cmdp_iterate_readout *it) {
+    static const long spacing[] = {500, 1000, 2000};
+    static const int episodes[] = {25, 100, 400};
+    int a, b, c;
+    memset(it, 0, sizeof *it);
+    if (strcmp(name, "default") == 0) {
+        it->count = 1;
+        return 0;
+    }
+    if (strcmp(name, "dev") != 0) return cli_refuse(name, "SETTINGS must be default or dev");
+    for (a = 0; a < 3; ++a)
+        for (b = 0; b < 3; ++b)
+            for (c = 0; c < 2; ++c) {
+                saferl_rl_iterate_mixture *m = &it->mixture[it->count++];
+                m->snapshot_spacing = spacing[a];
+                m->snapshot_count = (int)(SAC_CMDP_AVERAGE / spacing[a]);
+                m->evaluation_episodes = episodes[b];
+                m->sample_actions = c;
+            }
+    return 0;
+}
+
+/* `test_rl --cmdp-grid-iterates FIRST LAST SEEDS ALGORITHM SETTINGS [MAP]`: the continuous
+   protocol (the default rule, RELATIVE) for ALGORITHM (sac-lag or td3-lag) on CMDPs FIRST..LAST x
+   agent seeds SEEDS (N: 1..N, or FROM-TO) x scales 1 and 100 in MAP (step), read three ways on
+   the same runs: the window's mean (the protocol's figure until now), the last policy, and the
+   iterate mixture (saferl_rl_iterate_mixture, each of SETTINGS' settings) graded by the exact
+   value of the policy it delivers; per run and per cell (the mean gap and J_C over the seeds). */
+static int iterate_cmdp_grid(int argc, char **argv) {
+    static const double scales[] = {1.0, 100.0};
+    static cmdp_iterate_readout it, settings;
+    const int readouts_extra = 2; /* the window's mean, the last policy */
+    cmdp_action_map map = CMDP_STEP;
+    cmdp_variation variation = {0.0, 0};
+    cmdp_grid_range g;
+    saferl_rl_offpolicy_algorithm algorithm;
+    int pass[2 + CMDP_ITERATE_SETTINGS] = {0}, cells_passed[2 + CMDP_ITERATE_SETTINGS] = {0};
+    long evaluation_steps[CMDP_ITERATE_SETTINGS] = {0};
+    int runs = 0, cells = 0, m, k, i, R;
+    uint32_t seed;
+    if (argc < 7) {
+        fprintf(stderr, "usage: test_rl --cmdp-grid-iterates FIRST LAST SEEDS ALGORITHM SETTINGS [MAP]\n");
+        return 1;
+    }
+    if (cmdp_grid_range_parse(argc, argv, 1, &g) != 0) return 1;
+    if (strcmp(argv[5], "sac-lag") == 0) algorithm = SAFERL_RL_SAC_LAG;
+    else if (strcmp(argv[5], "td3-lag") == 0) algorithm = SAFERL_RL_TD3_LAG;
+    else return cli_refuse(argv[5], "ALGORITHM must be sac-lag or td3-lag");
+    if (cmdp_iterate_settings(argv[6], &settings) != 0) return 1;
+    if (argc > 7) {
+        if (strcmp(argv[7], "mixture") == 0) map = CMDP_MIXTURE;
+        else if (strcmp(argv[7], "step") != 0) return cli_refuse(argv[7], "MAP must be step or mixture");
+    }
+    if (cli_no_more_args(argc, argv, 8) != 0) return 1;
+    R = readouts_extra + settings.count;
+    for (m = g.first; m <= g.last; ++m) {
+        random_cmdp M;
+        if (cmdp_generate(&M, (uint32_t)m) != 0) return 1;
+        for (k = 0; k < 2; ++k) {
+            const double d = scales[k] * M.limit, n = g.last_seed - g.first_seed + 1;
+            double mean_gap[2 + CMDP_ITERATE_SETTINGS] = {0}, mean_cost[2 + CMDP_ITERATE_SETTINGS] = {0};
+            for (seed = (uint32_t)g.first_seed; seed <= (uint32_t)g.last_seed; ++seed) {
+                cmdp_result r;
+                double gap[2 + CMDP_ITERATE_SETTINGS], cost[2 + CMDP_ITERATE_SETTINGS];
+                it = settings;
+                if (continuous_cmdp_train(algorithm, map, &M, scales[k], seed, &offpolicy_rules[0], &variation, NULL, &it,
+                                          &r) != 0)
+                    return 1;
+                gap[0] = r.gap;
+                cost[0] = r.cost;
+                gap[1] = (M.lp_return - r.final_ret) / (M.free_return - M.min_return);
+                cost[1] = r.final_cost;
+                for (i = 0; i < it.count; ++i) {
+                    gap[2 + i] = it.gap[i];
+                    cost[2 + i] = it.cost[i];
+                    evaluation_steps[i] += it.mixture[i].evaluation_steps;
+                }
+                runs += 1;
+                printf("%s cmdp %d scale %3g seed %u: window gap %6.3f J_C/d %.3f %s | last gap %6.3f J_C/d %.3f %s\n",
+                       argv[5], m, scales[k], seed, gap[0], cost[0] / d, gap[0] <= 0.10 && cost[0] <= 1.05 * d ? "ok" : "MISS",
+                       gap[1], cost[1] / d, gap[1] <= 0.10 && cost[1] <= 1.05 * d ? "ok" : "MISS");
+                for (i = 0; i < R; ++i) {
+                    const int ok = gap[i] <= 0.10 && cost[i] <= 1.05 * d;
+                    pass[i] += ok;
+                    mean_gap[i] += gap[i] / n;
+                    mean_cost[i] += cost[i] / n;
+                    if (i >= readouts_extra) {
+                        const saferl_rl_iterate_mixture *x = &it.mixture[i - readouts_extra];
+                        printf("    mixture %2d (every %ld, %d kept, %d episodes, %s): gap %6.3f J_C/d %.3f %s  "
+                               "(estimated J_C/d %.3f; snapshots at %ld and %ld, weight %.3f; %ld evaluation steps)\n",
+                               i - readouts_extra, x->snapshot_spacing, x->snapshot_count, x->evaluation_episodes,
+                               x->sample_actions ? "sampled" : "deterministic", gap[i], cost[i] / d, ok ? "ok" : "MISS",
+                               x->mixture.constraint / d, x->taken_at[x->mixture.first], x->taken_at[x->mixture.second],
+                               x->mixture.first_weight, x->evaluation_steps);
+                    }
+                }
+                fflush(stdout);
+            }
+            cells += 1;
+            for (i = 0; i < R; ++i) {
+                const int ok = mean_gap[i] <= 0.10 && mean_cost[i] <= 1.05 * d;
+                cells_passed[i] += ok;
+                printf("%s cell %d scale %3g %s %2d: gap %6.3f J_C/d %.3f %s\n", argv[5], m, scales[k],
+                       i == 0 ? "window" : i == 1 ? "last" : "mixture", i < readouts_extra ? 0 : i - readouts_extra,
+                       mean_gap[i], mean_cost[i] / d, ok ? "ok" : "MISS");
+            }
+        }
+    }
+    for (i = 0; i < R; ++i) {
+        printf("%s %s %s %2d: %d of %d runs, %d of %d cells within the target", argv[5], cmdp_action_map_names[map],
+               i == 0 ? "window" : i == 1 ? "last" : "mixture", i < readouts_extra ? 0 : i - readouts_extra, pass[i], runs,
+               cells_passed[i], cells);
+        if (i >= readouts_extra) printf("; %ld evaluation steps a run", evaluation_steps[i - readouts_extra] / runs);
+        printf("\n");
+    }
+    return 0;
+}
+
 /* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
    the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
    relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log or relative-linear; MAP step or mixture, which
@@ -7396,8 +7875,8 @@ static int cmdp_trace(int argc, char **argv) {
         return 1;
     seed = (uint32_t)agent_seed;
     if (strcmp(argv[2], "sac-discrete-lag") == 0) status = sac_cmdp_train(&M, scale, seed, rule, &variation, stdout, &r);
-    else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, map, &M, scale, seed, rule, &variation, stdout, &r);
-    else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, map, &M, scale, seed, rule, &variation, stdout, &r);
+    else if (strcmp(argv[2], "sac-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_SAC_LAG, map, &M, scale, seed, rule, &variation, stdout, NULL, &r);
+    else if (strcmp(argv[2], "td3-lag") == 0) status = continuous_cmdp_train(SAFERL_RL_TD3_LAG, map, &M, scale, seed, rule, &variation, stdout, NULL, &r);
     else return 1;
     if (status != 0) return 1;
     printf("%s %s cmdp %s scale %g seed %u: gap %6.3f  J_C/d %.3f  multiplier %.4g -> %.4g  %s\n", argv[2], argv[3],
@@ -9954,6 +10433,7 @@ int main(int argc, char **argv) {
     }
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-sac") == 0) return sac_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--cmdp-grid-iterates") == 0) return iterate_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-trace") == 0) return cmdp_trace(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-trace-trust") == 0) return cmdp_trace_trust(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-deterministic") == 0) return cmdp_deterministic();
@@ -10066,6 +10546,9 @@ int main(int argc, char **argv) {
     RUN(offpolicy_violation_estimate_is_the_cost_critic_at_the_first_state);
     RUN(continuous_cmdp_policy_matches_sampled_actions);
     RUN(cmdp_mixture_lp_is_the_continuous_optimum);
+    RUN(iterate_mixture_solves_the_lp_over_hand_made_snapshots);
+    RUN(iterate_mixture_delivers_its_lp_value_on_the_tabular_cmdp);
+    RUN(iterate_mixture_leaves_training_unchanged);
     RUN(discrete_sac_lag_meets_the_lp_on_a_random_cmdp);
     RUN(cmdp_action_values_match_policy_evaluate);
     RUN(offpolicy_two_constraints_train_without_allocating);
