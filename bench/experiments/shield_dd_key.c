@@ -126,6 +126,13 @@ static int one(int dd_key, int finite) {
         compile_with(formula, finite, dd_key, &o);
         for (c = o.text ? o.text : ""; *c; ++c) hash = (hash ^ (unsigned char)*c) * 0x100000001b3ull;
         printf("%zu\t%u\t%d\t%016llx\t%s\n", o.residuals, o.states, (int)o.code, (unsigned long long)hash, formula);
+        if (dk_cube_stats) { /* DK_CUBE_STATS=1: the antichain phase's cube histogram, then reset */
+            int b;
+            printf("  cubes: sum %zu; by 2^b:", dk_cube_sum);
+            for (b = 0; b < 16; ++b) printf(" %zu", dk_cube_histogram[b]), dk_cube_histogram[b] = 0;
+            printf("; first with 3+ cubes at %zu, 65th with 2+ at %zu\n", dk_cube_first_three, dk_cube_many_65);
+            dk_cube_sum = dk_cube_first_three = dk_cube_many = dk_cube_many_65 = 0;
+        }
         free(o.text);
     }
     return 0;
@@ -187,10 +194,14 @@ int main(int argc, char **argv) {
     if (getenv("DK_FRESH")) dk_switch_fresh = atoi(getenv("DK_FRESH"));
     if (getenv("DK_SWITCH")) dk_switch_after = (size_t)strtoul(getenv("DK_SWITCH"), NULL, 10);
     if (getenv("DK_ORDER")) dk_order_by_atom = strcmp(getenv("DK_ORDER"), "atom") == 0;
+    if (getenv("DK_ORDER")) dk_order_by_time = strcmp(getenv("DK_ORDER"), "time") == 0 ? 1 : strcmp(getenv("DK_ORDER"), "timedown") == 0 ? 2 : 0;
     if (getenv("DK_TUPLES")) dk_letter_tuples = atoi(getenv("DK_TUPLES"));
     if (getenv("DK_CACHE")) dk_cache_scaled = atoi(getenv("DK_CACHE"));
     if (getenv("DK_ALIKE")) dk_letters_alike = atoi(getenv("DK_ALIKE"));
     if (getenv("DK_BACK")) dk_hybrid_back = atoi(getenv("DK_BACK"));
+    if (getenv("DK_IMPLIED")) dk_key_implied = atoi(getenv("DK_IMPLIED"));
+    if (getenv("DK_STEP_MEMO")) dk_step_memo = atoi(getenv("DK_STEP_MEMO"));
+    if (getenv("DK_CUBE_STATS")) dk_cube_stats = atoi(getenv("DK_CUBE_STATS"));
     if (getenv("DK_CUBES")) dk_hybrid_cubes = (uint32_t)strtoul(getenv("DK_CUBES"), NULL, 10);
     if (argc >= 5 && strcmp(argv[1], "compare") == 0)
         return compare(atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10), strcmp(argv[4], "ltlf") == 0);
