@@ -185,7 +185,11 @@ static int timed(int finite, int reps) {
    state's successors made once per distinct tuple of its atoms' progressions (dk_successors);
    DK_ORDER=atom: the diagram variables ordered by the atoms' formula node ids; DK_SWITCH=T with
    hybrid: the antichain alone until more than T many-cube residuals, then the diagram key for
-   the whole formula (DK_FRESH=1: compiled again from the text, a fresh compiler). */
+   the whole formula (DK_FRESH=1: compiled again from the text, a fresh compiler). Round 3:
+   DK_IMPLIED=0: the diagram key without the implied atoms (dk_key_implied); DK_STEP_MEMO=1:
+   an atom's step memoised per (var, letter); DK_ORDER=time|timedown: the variables ordered by
+   the step an atom speaks about, ascending or descending; DK_CUBE_STATS=1 (with one): the
+   hybrid's antichain phase's cube counts per formula, after its row. */
 static int key_named(const char *name) { return strcmp(name, "hybrid") == 0 ? 2 : strcmp(name, "dd") == 0; }
 
 int main(int argc, char **argv) {

@@ -34,7 +34,12 @@
    README): the hybrid key (saferl_shield__dd_key_on = 2, below), the variable order by atom
    id (dk_order_by_atom), letters skipped when the state's atoms do not read them
    (dk_letters_alike), the operation cache scaled by the letters (dk_cache_scaled), the
-   successors made once per tuple of atom progressions (dk_letter_tuples). */
+   successors made once per tuple of atom progressions (dk_letter_tuples).
+
+   Round 3 (off by default as well): a key without the implied atoms (dk_key_implied = 0), the
+   atom steps memoised per (var, letter) (dk_step_memo), the order by the step an atom speaks
+   about (dk_order_by_time), and the antichain phase's cube counts (dk_cube_stats) for choosing
+   the switch signal. */
 
 #ifndef SAFERL_SHIELD_DD_KEY_H
 #define SAFERL_SHIELD_DD_KEY_H
