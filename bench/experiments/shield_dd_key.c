@@ -189,7 +189,10 @@ static int timed(int finite, int reps) {
    DK_IMPLIED=0: the diagram key without the implied atoms (dk_key_implied); DK_STEP_MEMO=1:
    an atom's step memoised per (var, letter); DK_ORDER=time|timedown: the variables ordered by
    the step an atom speaks about, ascending or descending; DK_CUBE_STATS=1 (with one): the
-   hybrid's antichain phase's cube counts per formula, after its row. */
+   hybrid's antichain phase's cube counts per formula, after its row. Round 4: DK_RACE=1 (with
+   DK_SWITCH, without DK_FRESH): at the switch the diagram races the antichain over its prefix
+   and gives up if dearer (dk_race; DK_RACE=2 prints the race's figures); DK_RACE_RATE=1: held
+   to the antichain's cost per state from a quarter of the prefix on. */
 static int key_named(const char *name) { return strcmp(name, "hybrid") == 0 ? 2 : strcmp(name, "dd") == 0; }
 
 int main(int argc, char **argv) {
@@ -206,6 +209,8 @@ int main(int argc, char **argv) {
     if (getenv("DK_IMPLIED")) dk_key_implied = atoi(getenv("DK_IMPLIED"));
     if (getenv("DK_STEP_MEMO")) dk_step_memo = atoi(getenv("DK_STEP_MEMO"));
     if (getenv("DK_CUBE_STATS")) dk_cube_stats = atoi(getenv("DK_CUBE_STATS"));
+    if (getenv("DK_RACE")) dk_race = atoi(getenv("DK_RACE"));
+    if (getenv("DK_RACE_RATE")) dk_race_rate = atoi(getenv("DK_RACE_RATE"));
     if (getenv("DK_CUBES")) dk_hybrid_cubes = (uint32_t)strtoul(getenv("DK_CUBES"), NULL, 10);
     if (argc >= 5 && strcmp(argv[1], "compare") == 0)
         return compare(atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10), strcmp(argv[4], "ltlf") == 0);

@@ -39,7 +39,11 @@
    Round 3 (off by default as well): a key without the implied atoms (dk_key_implied = 0), the
    atom steps memoised per (var, letter) (dk_step_memo), the order by the step an atom speaks
    about (dk_order_by_time), and the antichain phase's cube counts (dk_cube_stats) for choosing
-   the switch signal. */
+   the switch signal.
+
+   Round 4 (off by default): the per-formula switch as a race (dk_race, dk_race_rate): the
+   diagram run started at the switch gives up when it costs more, in the header's work unit,
+   than the antichain did over the same prefix, and the antichain goes on. */
 
 #ifndef SAFERL_SHIELD_DD_KEY_H
 #define SAFERL_SHIELD_DD_KEY_H
@@ -71,12 +75,28 @@ typedef struct dk_diagrams {
     saferl_shield__vec reads_formula, reads_node; /* uint32_t per formula node, per diagram node: the
                                                      letter bits read, bit 31 computed */
     saferl_shield__vec rank_of;      /* uint64_t per var: dk_order_by_time's rank */
+    size_t made;                     /* dk_make's unique-table probes (dk_race's cost) */
     int failed;
 } dk_diagrams;
 
 static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *f, uint32_t root, int finite,
                                                        saferl_shield_dfa *out);
 static dk_diagrams *dk_current; /* the compile in progress (one at a time, as the benches run) */
+/* dk_race (round 4; with dk_switch_after, in the same compiler): at the switch the diagram run
+   races the antichain over the prefix the antichain explored. Both keys' cost is counted in the
+   header's work unit: f->work (the antichain's steps and nodes; dk_apply's calls are charged
+   there too) plus SAFERL_SHIELD__MAKE_WORK per dk_make probe of the diagrams' unique table, the
+   header's own charge for a table probe. The diagram run gives up (DK_GAVE_UP) once its cost
+   exceeds the antichain's cost of the prefix before it has explored as many states; the
+   antichain then goes on from where it stopped, and switches no more. So a formula the diagram
+   loses on pays at most the prefix twice, and one it wins on the prefix twice, as before. */
+static int dk_race;
+/* dk_race_rate (DK_RACE_RATE=1): from a quarter of the prefix on, the diagram's cost is held to
+   the antichain's cost per explored state over the prefix (the diagram gives up earlier). */
+static int dk_race_rate;
+static size_t dk_race_budget, dk_race_states; /* of the diagram run in progress; 0: no race */
+static size_t dk_race_gave_up, dk_race_won;  /* counts, for the bench */
+#define DK_GAVE_UP ((saferl_result)-1001)
 
 static const dk_node *dk_at(const dk_diagrams *g, uint32_t n) { return (const dk_node *)(const void *)g->nodes.data + n; }
 
@@ -125,6 +145,7 @@ static uint32_t dk_make(dk_diagrams *g, uint32_t var, uint32_t lo, uint32_t hi) 
     int added;
     dk_node *n;
     if (lo == hi) return lo;
+    ++g->made;
     if (g->failed || var >= (1u << 20) || lo >= (1u << DK_REF_BITS) || hi >= (1u << DK_REF_BITS)) {
         g->failed = 1;
         return DK_FALSE;
@@ -610,7 +631,7 @@ static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, u
     saferl_shield__vec next;
     saferl_shield_dfa raw;
     uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
-    size_t head;
+    size_t head, work_at_start = f->work;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
     if (saferl_shield__dd_key_on == 2) return saferl_shield__compile_hybrid_key(f, root, finite, out);
     saferl_shield__assign_letter_bits(f);
@@ -628,6 +649,12 @@ static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, u
         uint32_t residual = (uint32_t)(((const uint64_t *)states.keys.data)[head] >> 1);
         uint32_t reads = dk_letters_alike ? dk_reads(&g, residual) : letters - 1;
         size_t first = next.count;
+        if (dk_race_states && head < dk_race_states &&
+            f->work - work_at_start + SAFERL_SHIELD__MAKE_WORK * g.made >
+                (dk_race_rate && 4 * head >= dk_race_states ? dk_race_budget / dk_race_states * head : dk_race_budget)) {
+            r = DK_GAVE_UP; /* dearer than the antichain over the same prefix */
+            goto done;
+        }
         if (saferl_shield__vec_reserve(&next, next.count + letters) < 0) goto done;
         for (letter = 0; letter < letters; ++letter) { /* letters alike for the state: cache hits */
             uint32_t after;
@@ -753,6 +780,8 @@ static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *
     dk_diagrams g;
     int started = 0;
     size_t many = 0; /* dk_switch_after: the many-cube residuals met */
+    size_t work_at_start = f->work;
+    int raced = 0; /* dk_race: the diagram gave up, the antichain goes on */
     saferl_shield__index states;
     saferl_shield__vec next;
     saferl_shield_dfa raw;
@@ -785,7 +814,29 @@ static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *
             if (cubes > 2 && !dk_cube_first_three) dk_cube_first_three = head + 1;
             if (cubes > 1 && ++dk_cube_many == 65) dk_cube_many_65 = head + 1;
         }
-        if (dk_switch_after && residual > SAFERL_SHIELD__FALSE &&
+        if (dk_switch_after && dk_race && !raced && residual > SAFERL_SHIELD__FALSE &&
+            dk_cube_count(f, residual, dk_hybrid_cubes) > dk_hybrid_cubes && ++many > dk_switch_after) {
+            dk_race_budget = f->work - work_at_start;
+            dk_race_states = head;
+            saferl_shield__dd_key_on = 1;
+            r = saferl_shield__compile_dd_key(f, root, finite, out);
+            saferl_shield__dd_key_on = 2;
+            dk_race_states = 0;
+            if (dk_race > 1) /* DK_RACE=2: the race's figures on stderr */
+                fprintf(stderr, "race at state %zu of the antichain (prefix work %zu): %s, work %zu\n", head,
+                        dk_race_budget, r == DK_GAVE_UP ? "the diagram gave up" : "the diagram went on",
+                        f->work - work_at_start - dk_race_budget);
+            if (r != DK_GAVE_UP) {
+                ++dk_race_won;
+                saferl_shield__index_free(&states);
+                saferl_shield__vec_free(&next);
+                return r;
+            }
+            ++dk_race_gave_up;
+            raced = 1;
+            r = SAFERL_ERR_OUT_OF_MEMORY;
+        }
+        if (dk_switch_after && !dk_race && residual > SAFERL_SHIELD__FALSE &&
             dk_cube_count(f, residual, dk_hybrid_cubes) > dk_hybrid_cubes && ++many > dk_switch_after) {
             saferl_shield__index_free(&states);
             saferl_shield__vec_free(&next);
