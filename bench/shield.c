@@ -5,6 +5,8 @@
    usage: bench_shield [--formulas | --random COUNT SEED [MS]]   (--formulas: print the LTLf
    family for MONA, one a line; --random: the random safety formulas section alone, COUNT of
    them, and with MS every formula slower than MS ms, one a line: index, ms, states, letters) */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime (bench_timing.h) under -std=c99 */
+
 #define SAFERL_SHIELD_IMPLEMENTATION
 #include "saferl_shield.h"
 
@@ -126,6 +128,15 @@ static void random_formulas_bench(int count, uint32_t seed, double list_over_ms)
     free(t);
 }
 
+/* A setup call that failed (memory, or sizes this bench got wrong) ends the bench: the timings
+   after it would read structures the call did not fill. */
+static void require_ok(saferl_result result, const char *call) {
+    if (result < 0) {
+        fprintf(stderr, "bench_shield: %s failed (%d)\n", call, (int)result);
+        exit(1);
+    }
+}
+
 /* 3. shields: a 128x128 gridworld (10% lava, 20% water, walls around) against an 8-state
       rule ("never lava, at most 6 water steps in a row": states count the water steps, 7 is
       the sink); synthesis with exact moves and with slips (5 successors an action), the
@@ -152,7 +163,7 @@ static void shield_bench(void) {
     int rep, slipping;
     size = saferl_shield_grid_memory_size(SIDE, SIDE);
     grid_memory = malloc(size);
-    saferl_shield_grid_init(&grid, SIDE, SIDE, legend, 4, grid_memory, size);
+    require_ok(saferl_shield_grid_init(&grid, SIDE, SIDE, legend, 4, grid_memory, size), "grid_init");
     saferl_rng_seed(&rng, 3);
     for (cell = 0; cell < CELLS; ++cell) {
         uint32_t x = cell % SIDE, y = cell / SIDE, u = saferl_rng_bounded(&rng, 10);
@@ -169,7 +180,7 @@ static void shield_bench(void) {
         grid.kind[SIDE + 1] = 4;
         saferl_shield_grid_finish(&grid, NULL);
     }
-    saferl_shield_dfa_init(&rule, 8, 2, 0, rule_memory, sizeof rule_memory);
+    require_ok(saferl_shield_dfa_init(&rule, 8, 2, 0, rule_memory, sizeof rule_memory), "dfa_init");
     saferl_shield_dfa_set_prop(&rule, 0, "lava", 0);
     saferl_shield_dfa_set_prop(&rule, 1, "water", 1);
     rule.sink = 7;
@@ -230,7 +241,7 @@ static void shield_bench(void) {
     /* a tabular agent: epsilon-greedy under the mask, a slippery step, the rule, a CRM update */
     size = saferl_shield_qtable_memory_size(CELLS, 8, 5);
     table_memory = malloc(size);
-    saferl_shield_qtable_init(&table, CELLS, 8, 5, table_memory, size);
+    require_ok(saferl_shield_qtable_init(&table, CELLS, 8, 5, table_memory, size), "qtable_init");
     for (rep = 0; rep < 5; ++rep) {
         uint32_t s = grid.start, steps = 0, n = 1u << 21;
         double start = now_seconds();
@@ -287,7 +298,6 @@ int main(int argc, char **argv) {
         saferl_shield_monitor m;
         saferl_rng rng;
         double t[7], sink_sum = 0;
-        int i;
         saferl_rng_seed(&rng, 1);
         for (i = 0; i < LABELS; ++i) labels[i] = saferl_rng_u32(&rng) & saferl_rng_u32(&rng) & 0x0F0Fu; /* mostly safe */
         saferl_shield_monitor_init(&m, &dfa, 0.1, -1.0);
@@ -321,7 +331,6 @@ int main(int argc, char **argv) {
         size_t len = 0;
         saferl_rng rng;
         double t[7], sum = 0;
-        int i;
         for (i = 0; i < 16; ++i) len += (size_t)snprintf(pairs + len, sizeof pairs - len, "%sG !(p%d & p%d)", i ? " & " : "", 2 * i, 2 * i + 1);
         if (saferl_shield_compile(pairs, len, &desc, &dfa, &error) < 0) return 1;
         saferl_rng_seed(&rng, 2);

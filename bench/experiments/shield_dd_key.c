@@ -126,6 +126,13 @@ static int one(int dd_key, int finite) {
         compile_with(formula, finite, dd_key, &o);
         for (c = o.text ? o.text : ""; *c; ++c) hash = (hash ^ (unsigned char)*c) * 0x100000001b3ull;
         printf("%zu\t%u\t%d\t%016llx\t%s\n", o.residuals, o.states, (int)o.code, (unsigned long long)hash, formula);
+        if (dk_cube_stats) { /* DK_CUBE_STATS=1: the antichain phase's cube histogram, then reset */
+            int b;
+            printf("  cubes: sum %zu; by 2^b:", dk_cube_sum);
+            for (b = 0; b < 16; ++b) printf(" %zu", dk_cube_histogram[b]), dk_cube_histogram[b] = 0;
+            printf("; first with 3+ cubes at %zu, 65th with 2+ at %zu\n", dk_cube_first_three, dk_cube_many_65);
+            dk_cube_sum = dk_cube_first_three = dk_cube_many = dk_cube_many_65 = 0;
+        }
         free(o.text);
     }
     return 0;
@@ -178,7 +185,14 @@ static int timed(int finite, int reps) {
    state's successors made once per distinct tuple of its atoms' progressions (dk_successors);
    DK_ORDER=atom: the diagram variables ordered by the atoms' formula node ids; DK_SWITCH=T with
    hybrid: the antichain alone until more than T many-cube residuals, then the diagram key for
-   the whole formula (DK_FRESH=1: compiled again from the text, a fresh compiler). */
+   the whole formula (DK_FRESH=1: compiled again from the text, a fresh compiler). Round 3:
+   DK_IMPLIED=0: the diagram key without the implied atoms (dk_key_implied); DK_STEP_MEMO=1:
+   an atom's step memoised per (var, letter); DK_ORDER=time|timedown: the variables ordered by
+   the step an atom speaks about, ascending or descending; DK_CUBE_STATS=1 (with one): the
+   hybrid's antichain phase's cube counts per formula, after its row. Round 4: DK_RACE=1 (with
+   DK_SWITCH, without DK_FRESH): at the switch the diagram races the antichain over its prefix
+   and gives up if dearer (dk_race; DK_RACE=2 prints the race's figures); DK_RACE_RATE=1: held
+   to the antichain's cost per state from a quarter of the prefix on. */
 static int key_named(const char *name) { return strcmp(name, "hybrid") == 0 ? 2 : strcmp(name, "dd") == 0; }
 
 int main(int argc, char **argv) {
@@ -187,10 +201,16 @@ int main(int argc, char **argv) {
     if (getenv("DK_FRESH")) dk_switch_fresh = atoi(getenv("DK_FRESH"));
     if (getenv("DK_SWITCH")) dk_switch_after = (size_t)strtoul(getenv("DK_SWITCH"), NULL, 10);
     if (getenv("DK_ORDER")) dk_order_by_atom = strcmp(getenv("DK_ORDER"), "atom") == 0;
+    if (getenv("DK_ORDER")) dk_order_by_time = strcmp(getenv("DK_ORDER"), "time") == 0 ? 1 : strcmp(getenv("DK_ORDER"), "timedown") == 0 ? 2 : 0;
     if (getenv("DK_TUPLES")) dk_letter_tuples = atoi(getenv("DK_TUPLES"));
     if (getenv("DK_CACHE")) dk_cache_scaled = atoi(getenv("DK_CACHE"));
     if (getenv("DK_ALIKE")) dk_letters_alike = atoi(getenv("DK_ALIKE"));
     if (getenv("DK_BACK")) dk_hybrid_back = atoi(getenv("DK_BACK"));
+    if (getenv("DK_IMPLIED")) dk_key_implied = atoi(getenv("DK_IMPLIED"));
+    if (getenv("DK_STEP_MEMO")) dk_step_memo = atoi(getenv("DK_STEP_MEMO"));
+    if (getenv("DK_CUBE_STATS")) dk_cube_stats = atoi(getenv("DK_CUBE_STATS"));
+    if (getenv("DK_RACE")) dk_race = atoi(getenv("DK_RACE"));
+    if (getenv("DK_RACE_RATE")) dk_race_rate = atoi(getenv("DK_RACE_RATE"));
     if (getenv("DK_CUBES")) dk_hybrid_cubes = (uint32_t)strtoul(getenv("DK_CUBES"), NULL, 10);
     if (argc >= 5 && strcmp(argv[1], "compare") == 0)
         return compare(atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10), strcmp(argv[4], "ltlf") == 0);

@@ -34,7 +34,16 @@
    README): the hybrid key (saferl_shield__dd_key_on = 2, below), the variable order by atom
    id (dk_order_by_atom), letters skipped when the state's atoms do not read them
    (dk_letters_alike), the operation cache scaled by the letters (dk_cache_scaled), the
-   successors made once per tuple of atom progressions (dk_letter_tuples). */
+   successors made once per tuple of atom progressions (dk_letter_tuples).
+
+   Round 3 (off by default as well): a key without the implied atoms (dk_key_implied = 0), the
+   atom steps memoised per (var, letter) (dk_step_memo), the order by the step an atom speaks
+   about (dk_order_by_time), and the antichain phase's cube counts (dk_cube_stats) for choosing
+   the switch signal.
+
+   Round 4 (off by default): the per-formula switch as a race (dk_race, dk_race_rate): the
+   diagram run started at the switch gives up when it costs more, in the header's work unit,
+   than the antichain did over the same prefix, and the antichain goes on. */
 
 #ifndef SAFERL_SHIELD_DD_KEY_H
 #define SAFERL_SHIELD_DD_KEY_H
@@ -61,14 +70,33 @@ typedef struct dk_diagrams {
     saferl_shield__vec lengths;      /* uint64_t per node, LTLf: bit 63 computed */
     saferl_shield__vec support, node_stamp, steps, firsts, afters; /* dk_successors' scratch */
     uint32_t node_stamp_now;
+    uint32_t letters;                /* of the compile: dk_step_memo's row length */
+    saferl_shield__vec step_of;      /* uint32_t per (var, letter): dk_atom_step + 1 */
     saferl_shield__vec reads_formula, reads_node; /* uint32_t per formula node, per diagram node: the
                                                      letter bits read, bit 31 computed */
+    saferl_shield__vec rank_of;      /* uint64_t per var: dk_order_by_time's rank */
+    size_t made;                     /* dk_make's unique-table probes (dk_race's cost) */
     int failed;
 } dk_diagrams;
 
 static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *f, uint32_t root, int finite,
                                                        saferl_shield_dfa *out);
 static dk_diagrams *dk_current; /* the compile in progress (one at a time, as the benches run) */
+/* dk_race (round 4; with dk_switch_after, in the same compiler): at the switch the diagram run
+   races the antichain over the prefix the antichain explored. Both keys' cost is counted in the
+   header's work unit: f->work (the antichain's steps and nodes; dk_apply's calls are charged
+   there too) plus SAFERL_SHIELD__MAKE_WORK per dk_make probe of the diagrams' unique table, the
+   header's own charge for a table probe. The diagram run gives up (DK_GAVE_UP) once its cost
+   exceeds the antichain's cost of the prefix before it has explored as many states; the
+   antichain then goes on from where it stopped, and switches no more. So a formula the diagram
+   loses on pays at most the prefix twice, and one it wins on the prefix twice, as before. */
+static int dk_race;
+/* dk_race_rate (DK_RACE_RATE=1): from a quarter of the prefix on, the diagram's cost is held to
+   the antichain's cost per explored state over the prefix (the diagram gives up earlier). */
+static int dk_race_rate;
+static size_t dk_race_budget, dk_race_states; /* of the diagram run in progress; 0: no race */
+static size_t dk_race_gave_up, dk_race_won;  /* counts, for the bench */
+#define DK_GAVE_UP ((saferl_result)-1001)
 
 static const dk_node *dk_at(const dk_diagrams *g, uint32_t n) { return (const dk_node *)(const void *)g->nodes.data + n; }
 
@@ -117,6 +145,7 @@ static uint32_t dk_make(dk_diagrams *g, uint32_t var, uint32_t lo, uint32_t hi) 
     int added;
     dk_node *n;
     if (lo == hi) return lo;
+    ++g->made;
     if (g->failed || var >= (1u << 20) || lo >= (1u << DK_REF_BITS) || hi >= (1u << DK_REF_BITS)) {
         g->failed = 1;
         return DK_FALSE;
@@ -158,9 +187,42 @@ static void dk_remember(dk_diagrams *g, uint32_t a, uint32_t b, uint32_t c, uint
    atoms in another order than progression does). Any fixed total order keeps every diagram
    reduced and ordered when new variables come: they are in none of the diagrams made before. */
 static int dk_order_by_atom = 0;
+/* Round 3, dk_order_by_time (DK_ORDER=time or timedown): the order by the step an atom speaks
+   about, fixed by the atom's own structure when it is met (no trying of orders): an atom is
+   X^d c or a one-step window F[d..d] c / G[d..d] c over a core c, its step d the sum of the
+   X's and the window bounds stripped; variables sorted by step (ascending, or descending with
+   dk_order_by_time = 2), then by the core's node id, then by first meeting. Progression turns
+   step d into step d - 1 for every atom alike, so the relative order of a residual's atoms
+   is kept from one state to the next. */
+static int dk_order_by_time = 0;
 
-static uint32_t dk_rank(const dk_diagrams *g, uint32_t var) {
-    if (var == DK_NONE) return DK_NONE; /* the terminals, below every variable */
+/* An atom's step d and core c (above). */
+static uint32_t dk_step_of(saferl_shield__formulas *f, uint32_t atom, uint32_t *core) {
+    uint32_t step = 0;
+    for (;;) {
+        const saferl_shield__node *n = saferl_shield__at(f, atom);
+        if (n->op == SAFERL_SHIELD__NEXT || n->op == SAFERL_SHIELD__STRONG_NEXT || n->op == SAFERL_SHIELD__WEAK_NEXT)
+            ++step, atom = n->a;
+        else if ((n->op == SAFERL_SHIELD__BOUNDED_F || n->op == SAFERL_SHIELD__BOUNDED_G) && n->lo == n->hi && n->lo >= 0)
+            step += (uint32_t)n->lo, atom = n->a;
+        else
+            break;
+    }
+    *core = atom;
+    return step;
+}
+
+/* The rank of a new variable under dk_order_by_time (unique: the low 20 bits are the var). */
+static uint64_t dk_time_rank(saferl_shield__formulas *f, uint32_t atom, uint32_t var) {
+    uint32_t core, step = dk_step_of(f, atom, &core);
+    if (step > 4095) step = 4095;
+    if (dk_order_by_time == 2) step = 4095 - step;
+    return ((uint64_t)step << 52) | ((uint64_t)core << 20) | var;
+}
+
+static uint64_t dk_rank(const dk_diagrams *g, uint32_t var) {
+    if (var == DK_NONE) return ~(uint64_t)0; /* the terminals, below every variable */
+    if (dk_order_by_time) return ((const uint64_t *)(const void *)g->rank_of.data)[var];
     return dk_order_by_atom ? ((const uint32_t *)(const void *)g->atom_of.data)[var] : var;
 }
 
@@ -210,6 +272,14 @@ static uint32_t dk_var(dk_diagrams *g, uint32_t atom) {
     }
     *slot = atom;
     dk_u32(&g->var_of)[atom] = var + 1;
+    if (dk_order_by_time) {
+        uint64_t *rank = (uint64_t *)saferl_shield__vec_push(&g->rank_of);
+        if (!rank) {
+            g->failed = 1;
+            return 0;
+        }
+        *rank = dk_time_rank(f, atom, var);
+    }
     if (saferl_shield__index_get(&f->atoms, atom, &k, &added) < 0 || (added && saferl_shield__atom_register(f, atom, k) < 0))
         g->failed = 1;
     return var;
@@ -314,9 +384,14 @@ static uint32_t dk_implied(dk_diagrams *g, uint32_t var) {
 
 /* The key of a monotone diagram: f[x := I(x)] for every x, lo | (I(x) & hi) per node (cached
    with the epoch: a key made before new implications were found is made again). */
+/* Round 3, dk_key_implied = 0 (DK_IMPLIED=0): the key is the diagram itself, no implied atom
+   carried: still a key of the residual's language (never a wrong merge), but residuals equal
+   only modulo the implications get a key each (duplicates, merged by minimisation). */
+static int dk_key_implied = 1;
+
 static uint32_t dk_down(dk_diagrams *g, uint32_t n) {
     uint32_t lo, hi, var, result, epoch = (uint32_t)dk_epoch(g);
-    if (n <= DK_TRUE || g->failed) return n;
+    if (n <= DK_TRUE || g->failed || !dk_key_implied) return n;
     if ((result = dk_cached(g, n, epoch, DK_DOWN)) != DK_NONE) return result;
     var = dk_at(g, n)->var, lo = dk_at(g, n)->lo, hi = dk_at(g, n)->hi;
     lo = dk_down(g, lo);
@@ -326,9 +401,22 @@ static uint32_t dk_down(dk_diagrams *g, uint32_t n) {
     return result;
 }
 
+/* Round 3, dk_step_memo (DK_STEP_MEMO=1): an atom's step diagram memoised per (var, letter)
+   in one array, in place of the three lookups on the way (the header's progression memo, the
+   diagram of a formula node, its key): 15% of the 1,289-state formula's instructions. Valid
+   without DK_FRESH_KEYS only (a key, once made, stays). */
+static int dk_step_memo = 0;
+
 /* The key of var's atom after letter: its memoised progression as a diagram, then its key. */
 static uint32_t dk_atom_step(dk_diagrams *g, uint32_t var, uint32_t letter) {
-    return dk_down(g, dk_of_formula(g, saferl_shield__progress(g->f, dk_u32(&g->atom_of)[var], letter)));
+    uint32_t result;
+    size_t at = (size_t)var * g->letters + letter;
+    if (!dk_step_memo) return dk_down(g, dk_of_formula(g, saferl_shield__progress(g->f, dk_u32(&g->atom_of)[var], letter)));
+    if (at < g->step_of.count && dk_u32(&g->step_of)[at]) return dk_u32(&g->step_of)[at] - 1;
+    result = dk_down(g, dk_of_formula(g, saferl_shield__progress(g->f, dk_u32(&g->atom_of)[var], letter)));
+    if (g->failed || dk_memo_reach(g, &g->step_of, at, 1) < 0) return DK_FALSE;
+    dk_u32(&g->step_of)[at] = result + 1;
+    return result;
 }
 
 /* The key after letter of key n: the key is a substitution, so it commutes with & and |, and
@@ -401,6 +489,9 @@ static void dk_start(dk_diagrams *g, saferl_shield__formulas *f) {
     saferl_shield__vec_start(&g->afters, sizeof(uint32_t), a);
     saferl_shield__vec_start(&g->reads_formula, sizeof(uint32_t), a);
     saferl_shield__vec_start(&g->reads_node, sizeof(uint32_t), a);
+    saferl_shield__vec_start(&g->rank_of, sizeof(uint64_t), a);
+    saferl_shield__vec_start(&g->step_of, sizeof(uint32_t), a);
+    g->letters = 1u << f->used_count;
     if (saferl_shield__vec_reserve(&g->nodes, 2) < 0) {
         g->failed = 1;
         return;
@@ -431,6 +522,8 @@ static void dk_free(dk_diagrams *g) {
     saferl_shield__vec_free(&g->afters);
     saferl_shield__vec_free(&g->reads_formula);
     saferl_shield__vec_free(&g->reads_node);
+    saferl_shield__vec_free(&g->rank_of);
+    saferl_shield__vec_free(&g->step_of);
 }
 
 #define DK_READS_DONE 0x80000000u
@@ -538,7 +631,7 @@ static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, u
     saferl_shield__vec next;
     saferl_shield_dfa raw;
     uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
-    size_t head;
+    size_t head, work_at_start = f->work;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
     if (saferl_shield__dd_key_on == 2) return saferl_shield__compile_hybrid_key(f, root, finite, out);
     saferl_shield__assign_letter_bits(f);
@@ -556,6 +649,12 @@ static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, u
         uint32_t residual = (uint32_t)(((const uint64_t *)states.keys.data)[head] >> 1);
         uint32_t reads = dk_letters_alike ? dk_reads(&g, residual) : letters - 1;
         size_t first = next.count;
+        if (dk_race_states && head < dk_race_states &&
+            f->work - work_at_start + SAFERL_SHIELD__MAKE_WORK * g.made >
+                (dk_race_rate && 4 * head >= dk_race_states ? dk_race_budget / dk_race_states * head : dk_race_budget)) {
+            r = DK_GAVE_UP; /* dearer than the antichain over the same prefix */
+            goto done;
+        }
         if (saferl_shield__vec_reserve(&next, next.count + letters) < 0) goto done;
         for (letter = 0; letter < letters; ++letter) { /* letters alike for the state: cache hits */
             uint32_t after;
@@ -622,6 +721,10 @@ static size_t dk_switch_after;
 static int dk_switch_fresh;
 #define DK_SWITCH_RESULT ((saferl_result)-1000)
 static size_t dk_hybrid_dd_states; /* the diagram-keyed states of the last compile */
+/* dk_cube_stats: the cubes of every antichain-keyed residual explored, as a histogram by
+   powers of two (bucket b: 2^b to 2^(b+1) - 1 cubes) and a sum, for choosing a switch signal. */
+static int dk_cube_stats;
+static size_t dk_cube_histogram[16], dk_cube_sum, dk_cube_first_three, dk_cube_many, dk_cube_many_65;
 static saferl_shield__vec dk_back_of; /* uint32_t per diagram node: its antichain residual + 1 */
 
 /* dk_hybrid_back: a diagram that is one cube (a monotone diagram is a cube exactly when every
@@ -677,6 +780,8 @@ static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *
     dk_diagrams g;
     int started = 0;
     size_t many = 0; /* dk_switch_after: the many-cube residuals met */
+    size_t work_at_start = f->work;
+    int raced = 0; /* dk_race: the diagram gave up, the antichain goes on */
     saferl_shield__index states;
     saferl_shield__vec next;
     saferl_shield_dfa raw;
@@ -701,7 +806,37 @@ static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *
         uint32_t reads = diagram && dk_letters_alike ? dk_reads(&g, residual) : letters - 1;
         size_t first = next.count;
         dk_hybrid_dd_states += (size_t)diagram;
-        if (dk_switch_after && residual > SAFERL_SHIELD__FALSE &&
+        if (dk_cube_stats && !diagram && residual > SAFERL_SHIELD__FALSE) { /* the antichain phase's cube counts */
+            uint32_t cubes = dk_cube_count(f, residual, 1u << 20), bucket = 0;
+            while (bucket < 15 && (2u << bucket) <= cubes) ++bucket;
+            ++dk_cube_histogram[bucket];
+            dk_cube_sum += cubes;
+            if (cubes > 2 && !dk_cube_first_three) dk_cube_first_three = head + 1;
+            if (cubes > 1 && ++dk_cube_many == 65) dk_cube_many_65 = head + 1;
+        }
+        if (dk_switch_after && dk_race && !raced && residual > SAFERL_SHIELD__FALSE &&
+            dk_cube_count(f, residual, dk_hybrid_cubes) > dk_hybrid_cubes && ++many > dk_switch_after) {
+            dk_race_budget = f->work - work_at_start;
+            dk_race_states = head;
+            saferl_shield__dd_key_on = 1;
+            r = saferl_shield__compile_dd_key(f, root, finite, out);
+            saferl_shield__dd_key_on = 2;
+            dk_race_states = 0;
+            if (dk_race > 1) /* DK_RACE=2: the race's figures on stderr */
+                fprintf(stderr, "race at state %zu of the antichain (prefix work %zu): %s, work %zu\n", head,
+                        dk_race_budget, r == DK_GAVE_UP ? "the diagram gave up" : "the diagram went on",
+                        f->work - work_at_start - dk_race_budget);
+            if (r != DK_GAVE_UP) {
+                ++dk_race_won;
+                saferl_shield__index_free(&states);
+                saferl_shield__vec_free(&next);
+                return r;
+            }
+            ++dk_race_gave_up;
+            raced = 1;
+            r = SAFERL_ERR_OUT_OF_MEMORY;
+        }
+        if (dk_switch_after && !dk_race && residual > SAFERL_SHIELD__FALSE &&
             dk_cube_count(f, residual, dk_hybrid_cubes) > dk_hybrid_cubes && ++many > dk_switch_after) {
             saferl_shield__index_free(&states);
             saferl_shield__vec_free(&next);
