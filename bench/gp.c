@@ -361,9 +361,9 @@ static double dgemm_rate(void) {
 }
 #endif
 
-/* A row: ours (dumped under key), the peer's figure under peer_key, the bound. */
-static void row_against(const char *what, const char *key, const char *peer_key, double ours, double bound) {
-    double theirs = peer(peer_key);
+/* A row: ours (dumped under key), the peer's figure under the peers' file key theirs_key, the bound. */
+static void row_against(const char *what, const char *key, const char *theirs_key, double ours, double bound) {
+    double theirs = peer(theirs_key);
     if (dump_file) fprintf(dump_file, "%s %.9g\n", key, ours);
     if (theirs > 0.0)
         printf("  %-44s %11.4g ms %11.4g ms %9.1fx", what, 1e3 * ours, 1e3 * theirs, theirs / ours);
