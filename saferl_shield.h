@@ -6202,13 +6202,35 @@ static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, u
 #define SAFERL_SHIELD__EXPERIMENT_COUNT(n) ((void)0)
 #endif
 
+static int saferl_shield__residual_not_false(uint64_t residual) { return residual != SAFERL_SHIELD__FALSE; }
+
+/* The raw automaton of a breadth-first exploration, then finish_compile: states in the order
+   of their keys (key = residual << 1 | accepted), next their successor ids, letter by letter.
+   A state is accepting when its trace so far is accepted (LTLf) or, as a safety monitor, when
+   residual_live(key >> 1) (the residual is not false; the key's encoding is the caller's). */
+static saferl_result saferl_shield__finish_exploration(saferl_shield__formulas *f, const saferl_shield__index *states,
+                                                       const saferl_shield__vec *next, int finite,
+                                                       int (*residual_live)(uint64_t residual),
+                                                       saferl_shield_dfa *out) {
+    const uint64_t *keys = (const uint64_t *)states->keys.data;
+    saferl_shield_dfa raw;
+    size_t head;
+    saferl_result r = saferl_shield_dfa_create(&raw, (uint32_t)states->keys.count, f->used_count, 0, f->allocator);
+    if (r != SAFERL_OK) return r;
+    memcpy(raw.next, next->data, next->count * sizeof(uint32_t));
+    for (head = 0; head < states->keys.count; ++head) {
+        const int accepting = finite ? (keys[head] & 1u) != 0 : residual_live(keys[head] >> 1);
+        raw.flags[head] = (uint8_t)(accepting ? SAFERL_SHIELD_ACCEPTING : 0);
+    }
+    return saferl_shield__finish_compile(f, &raw, keys, NULL, finite, out);
+}
+
 /* Breadth-first exploration of residuals (LTL: key = residual; LTLf: residual and whether
    the trace so far is accepted), then settling and minimisation. */
 static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, uint32_t root, int finite,
                                                    saferl_shield_dfa *out) {
     saferl_shield__index states;
     saferl_shield__vec next;
-    saferl_shield_dfa raw;
     uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
     size_t head;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
@@ -6236,15 +6258,7 @@ static saferl_result saferl_shield__compile_future(saferl_shield__formulas *f, u
         }
     }
     SAFERL_SHIELD__EXPERIMENT_COUNT(states.keys.count);
-    r = saferl_shield_dfa_create(&raw, (uint32_t)states.keys.count, f->used_count, 0, f->allocator);
-    if (r != SAFERL_OK) goto done;
-    memcpy(raw.next, next.data, next.count * sizeof(uint32_t));
-    for (head = 0; head < states.keys.count; ++head) {
-        uint64_t key = ((const uint64_t *)states.keys.data)[head];
-        raw.flags[head] = (uint8_t)(finite ? ((key & 1u) ? SAFERL_SHIELD_ACCEPTING : 0)
-                                           : ((key >> 1) != SAFERL_SHIELD__FALSE ? SAFERL_SHIELD_ACCEPTING : 0));
-    }
-    r = saferl_shield__finish_compile(f, &raw, (const uint64_t *)states.keys.data, NULL, finite, out);
+    r = saferl_shield__finish_exploration(f, &states, &next, finite, saferl_shield__residual_not_false, out);
 done:
     saferl_shield__index_free(&states);
     saferl_shield__vec_free(&next);

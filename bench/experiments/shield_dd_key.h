@@ -621,6 +621,8 @@ static uint32_t dk_state_successor(dk_diagrams *g, uint32_t n, uint32_t letter, 
     return g->failed ? DK_FALSE : dk_u32(&g->afters)[letter];
 }
 
+static int dk_residual_not_false(uint64_t residual) { return residual != DK_FALSE; }
+
 /* compile_future with diagram keys: the same breadth-first exploration over letters, the
    same raw automaton (LTL: accepting unless false; LTLf: accepted at the end), the same
    settling and minimisation. */
@@ -629,7 +631,6 @@ static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, u
     dk_diagrams g;
     saferl_shield__index states;
     saferl_shield__vec next;
-    saferl_shield_dfa raw;
     uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
     size_t head, work_at_start = f->work;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
@@ -679,15 +680,7 @@ static saferl_result saferl_shield__compile_dd_key(saferl_shield__formulas *f, u
     fprintf(stderr, "atoms %zu, implications %zu, diagram nodes %zu, residuals %zu\n", g.atom_of.count,
             f->implied_edges.count / 2, g.nodes.count, states.keys.count);
 #endif
-    r = saferl_shield_dfa_create(&raw, (uint32_t)states.keys.count, f->used_count, 0, f->allocator);
-    if (r != SAFERL_OK) goto done;
-    memcpy(raw.next, next.data, next.count * sizeof(uint32_t));
-    for (head = 0; head < states.keys.count; ++head) {
-        uint64_t key = ((const uint64_t *)states.keys.data)[head];
-        raw.flags[head] = (uint8_t)(finite ? ((key & 1u) ? SAFERL_SHIELD_ACCEPTING : 0)
-                                           : ((key >> 1) != DK_FALSE ? SAFERL_SHIELD_ACCEPTING : 0));
-    }
-    r = saferl_shield__finish_compile(f, &raw, (const uint64_t *)states.keys.data, NULL, finite, out);
+    r = saferl_shield__finish_exploration(f, &states, &next, finite, dk_residual_not_false, out);
 done:
     dk_current = NULL;
     dk_free(&g);
@@ -756,6 +749,12 @@ static uint32_t dk_cube_count(saferl_shield__formulas *f, uint32_t residual, uin
     return count;
 }
 
+/* A hybrid residual, key >> 1 = (value << 1) | diagram, is live unless it is the antichain's
+   false (the sinks are the antichain's): the safety monitor's accepting rule. */
+static int dk_hybrid_residual_live(uint64_t residual) {
+    return (residual >> 1) != SAFERL_SHIELD__FALSE || (residual & 1u);
+}
+
 /* A state's key: (value << 2) | (diagram << 1) | accepted; sinks in the antichain's space. */
 static uint64_t dk_hybrid_key(uint32_t value, int diagram, uint64_t accepted) {
     if (diagram && value <= DK_TRUE) value = value == DK_TRUE ? (uint32_t)SAFERL_SHIELD__TRUE : (uint32_t)SAFERL_SHIELD__FALSE, diagram = 0;
@@ -784,7 +783,6 @@ static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *
     int raced = 0; /* dk_race: the diagram gave up, the antichain goes on */
     saferl_shield__index states;
     saferl_shield__vec next;
-    saferl_shield_dfa raw;
     uint32_t letters, letter, id, max_states = f->desc->max_states ? f->desc->max_states : (1u << 20);
     size_t head;
     saferl_result r = SAFERL_ERR_OUT_OF_MEMORY;
@@ -877,15 +875,7 @@ static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *
         }
     }
     SAFERL_SHIELD__EXPERIMENT_COUNT(states.keys.count);
-    r = saferl_shield_dfa_create(&raw, (uint32_t)states.keys.count, f->used_count, 0, f->allocator);
-    if (r != SAFERL_OK) goto done;
-    memcpy(raw.next, next.data, next.count * sizeof(uint32_t));
-    for (head = 0; head < states.keys.count; ++head) {
-        uint64_t key = ((const uint64_t *)states.keys.data)[head];
-        raw.flags[head] = (uint8_t)(finite ? ((key & 1u) ? SAFERL_SHIELD_ACCEPTING : 0)
-                                           : ((key >> 2) != SAFERL_SHIELD__FALSE || ((key >> 1) & 1u) ? SAFERL_SHIELD_ACCEPTING : 0));
-    }
-    r = saferl_shield__finish_compile(f, &raw, (const uint64_t *)states.keys.data, NULL, finite, out);
+    r = saferl_shield__finish_exploration(f, &states, &next, finite, dk_hybrid_residual_live, out);
 done:
     if (started) {
         dk_free(&g);
