@@ -192,7 +192,12 @@ static int timed(int finite, int reps) {
    hybrid's antichain phase's cube counts per formula, after its row. Round 4: DK_RACE=1 (with
    DK_SWITCH, without DK_FRESH): at the switch the diagram races the antichain over its prefix
    and gives up if dearer (dk_race; DK_RACE=2 prints the race's figures); DK_RACE_RATE=1: held
-   to the antichain's cost per state from a quarter of the prefix on. */
+   to the antichain's cost per state from a quarter of the prefix on. Round 5: DK_CARRY=1 (with
+   DK_SWITCH, without DK_RACE and DK_FRESH): at the switch the states met so far are re-keyed by
+   their diagrams and the exploration goes on (dk_carry); DK_CARRY=2: the same, given up back to
+   the antichain's kept exploration when dearer than its cost per state over the last
+   1/DK_CARRY_FLOOR (default 4) of the prefix; DK_CARRY_LOG=1: the switch's figures on stderr;
+   DK_SWITCH_WORK=W: the switch waits until the antichain has spent W work units. */
 static int key_named(const char *name) { return strcmp(name, "hybrid") == 0 ? 2 : strcmp(name, "dd") == 0; }
 
 int main(int argc, char **argv) {
@@ -211,6 +216,10 @@ int main(int argc, char **argv) {
     if (getenv("DK_CUBE_STATS")) dk_cube_stats = atoi(getenv("DK_CUBE_STATS"));
     if (getenv("DK_RACE")) dk_race = atoi(getenv("DK_RACE"));
     if (getenv("DK_RACE_RATE")) dk_race_rate = atoi(getenv("DK_RACE_RATE"));
+    if (getenv("DK_CARRY")) dk_carry = atoi(getenv("DK_CARRY"));
+    if (getenv("DK_SWITCH_WORK")) dk_switch_work = (size_t)strtoul(getenv("DK_SWITCH_WORK"), NULL, 10);
+    if (getenv("DK_CARRY_FLOOR")) dk_carry_floor = (size_t)strtoul(getenv("DK_CARRY_FLOOR"), NULL, 10);
+    if (getenv("DK_CARRY_LOG")) dk_carry_log = atoi(getenv("DK_CARRY_LOG"));
     if (getenv("DK_CUBES")) dk_hybrid_cubes = (uint32_t)strtoul(getenv("DK_CUBES"), NULL, 10);
     if (argc >= 5 && strcmp(argv[1], "compare") == 0)
         return compare(atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10), strcmp(argv[4], "ltlf") == 0);

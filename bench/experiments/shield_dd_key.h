@@ -43,7 +43,11 @@
 
    Round 4 (off by default): the per-formula switch as a race (dk_race, dk_race_rate): the
    diagram run started at the switch gives up when it costs more, in the header's work unit,
-   than the antichain did over the same prefix, and the antichain goes on. */
+   than the antichain did over the same prefix, and the antichain goes on.
+
+   Round 5 (off by default): the switch without starting again (dk_carry): the states met so far
+   re-keyed by their diagrams, ids and transitions kept; guarded by the antichain's recent cost per
+   state (dk_carry = 2); and a switch that also waits for a work budget (dk_switch_work). */
 
 #ifndef SAFERL_SHIELD_DD_KEY_H
 #define SAFERL_SHIELD_DD_KEY_H
@@ -774,9 +778,121 @@ static uint64_t dk_hybrid_enter(dk_diagrams *g, int *started, saferl_shield__for
     return dk_hybrid_key(dk_down(g, dk_of_formula(g, residual)), 1, accepted);
 }
 
+/* dk_carry (round 5, DK_CARRY=1; with dk_switch_after, without dk_race or dk_switch_fresh): at
+   the switch the exploration goes on in place of starting again. Every state met so far, explored
+   or on the frontier, is re-keyed by its residual's diagram: both are keys of the residual's
+   language, so a state stays one state, and its id and the transitions already built are kept.
+   Two antichain residuals with one diagram (equal languages the antichain did not merge) keep an
+   id each: the later keeps its antichain key (a duplicate, merged by minimisation), and so does a
+   residual whose diagram is a sink (the antichain has its own sinks). From the switch on every
+   state is expanded as a diagram: a frontier state still under its antichain key is converted
+   when its turn comes (dk_of_formula is memoised per formula node).
+   dk_carry = 2, guarded: the antichain's exploration at the switch is kept aside, and the
+   diagram's (the re-keying included) is held to the antichain's cost per explored state over the
+   last 1 / dk_carry_floor of the prefix's states, in the header's work unit as dk_race counts it,
+   and allowed that many states' worth at least; once dearer it is given up and the antichain goes
+   on from the switch, and switches no more. */
+static int dk_carry;
+/* dk_switch_work (DK_SWITCH_WORK=W): the switch also waits until the antichain has spent W of the
+   header's work units (f->work), so a formula it compiles cheaply never switches. */
+static size_t dk_switch_work;
+static size_t dk_carry_floor = 4; /* DK_CARRY_FLOOR */
+static int dk_carry_log;          /* DK_CARRY_LOG=1: the switch's figures on stderr */
+
+/* One compile's dk_carry. */
+typedef struct dk_carry_run {
+    int carried;                 /* the switch is made: every state is expanded as a diagram */
+    int kept;                    /* dk_carry = 2: the antichain's exploration is kept aside */
+    int gave_up;                 /* dk_carry = 2: the diagram was dearer, the antichain went on */
+    saferl_shield__index states; /* kept: the antichain's states at the switch */
+    size_t head, next, work;     /* at the switch: the state, next.count, f->work */
+    size_t rate, floor;          /* kept: the antichain's recent work per state, the states allowed */
+    saferl_shield__vec work_at;  /* dk_carry = 2: size_t per explored state, f->work before it */
+} dk_carry_run;
+
+/* The key of state key (hybrid form) in the diagram space: its residual's diagram key, or the
+   key itself for the sinks and the diagram keys. */
+static uint64_t dk_carried_key(dk_diagrams *g, uint64_t key) {
+    uint32_t residual = (uint32_t)(key >> 2), diagram;
+    if ((key & 2u) || residual <= SAFERL_SHIELD__FALSE) return key;
+    diagram = dk_down(g, dk_of_formula(g, residual));
+    return diagram <= DK_TRUE ? key : dk_hybrid_key(diagram, 1, key & 1u);
+}
+
+/* The diagram's work since the switch, in the header's unit (dk_race's count). */
+static size_t dk_carry_cost(const dk_diagrams *g, const dk_carry_run *run) {
+    return g->f->work - run->work + SAFERL_SHIELD__MAKE_WORK * g->made;
+}
+
+/* dk_carry = 2: is the diagram dearer than the antichain, head states after the switch? */
+static int dk_carry_dearer(const dk_diagrams *g, const dk_carry_run *run, size_t head) {
+    size_t states = head - run->head > run->floor ? head - run->head : run->floor;
+    return run->kept && dk_carry_cost(g, run) > run->rate * states;
+}
+
+/* dk_carry's re-keying of every state met so far (ids kept: see dk_carry), into carried
+   (started here). -1: out of memory; 1: given up, dearer than the antichain (dk_carry = 2). */
+static int dk_carry_states(dk_diagrams *g, const dk_carry_run *run, const saferl_shield__index *states,
+                           saferl_shield__index *carried) {
+    size_t i;
+    saferl_shield__index_start(carried, g->f->allocator);
+    for (i = 0; i < states->keys.count; ++i) {
+        uint64_t key = ((const uint64_t *)states->keys.data)[i];
+        uint32_t id;
+        int added = 0;
+        if (g->failed || saferl_shield__index_get(carried, dk_carried_key(g, key), &id, &added) < 0 ||
+            (!added && saferl_shield__index_get(carried, key, &id, &added) < 0) || !added || id != i)
+            return -1;
+        if (dk_carry_dearer(g, run, run->head)) return 1;
+    }
+    return 0;
+}
+
+/* The switch with dk_carry, at state head: the states re-keyed in place (dk_carry = 2: the
+   antichain's kept aside). -1: out of memory; 1: given up (the antichain goes on); 0: carried. */
+static int dk_carry_switch(dk_diagrams *g, dk_carry_run *run, saferl_shield__index *states, size_t head,
+                           size_t next_count, size_t work_at_start) {
+    saferl_shield__index carried;
+    saferl_shield__formulas *f = g->f;
+    int result;
+    run->head = head, run->next = next_count, run->work = f->work;
+    if (dk_carry == 2) {
+        run->floor = head / dk_carry_floor ? head / dk_carry_floor : 1;
+        run->rate = (f->work - ((const size_t *)(const void *)run->work_at.data)[head - run->floor]) / run->floor;
+        run->states = *states;
+        run->kept = 1;
+    }
+    result = dk_carry_states(g, run, states, &carried);
+    if (dk_carry_log)
+        fprintf(stderr, "carry at state %zu of %zu (prefix work %zu): re-keying work %zu, %zu nodes%s\n", head,
+                states->keys.count, run->work - work_at_start, dk_carry_cost(g, run), g->nodes.count,
+                result > 0 ? ", given up" : "");
+    if (result) {
+        saferl_shield__index_free(&carried);
+        run->kept = 0; /* *states is still the antichain's */
+        run->gave_up = result > 0;
+        return result;
+    }
+    if (!run->kept) saferl_shield__index_free(states);
+    *states = carried;
+    run->carried = 1;
+    return 0;
+}
+
+/* dk_carry = 2, the diagram dearer: back to the antichain's exploration at the switch. */
+static void dk_carry_back(dk_carry_run *run, saferl_shield__index *states, saferl_shield__vec *next, size_t *head) {
+    saferl_shield__index_free(states);
+    *states = run->states;
+    next->count = run->next;
+    *head = run->head;
+    run->carried = run->kept = 0;
+    run->gave_up = 1;
+}
+
 static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *f, uint32_t root, int finite,
                                                        saferl_shield_dfa *out) {
     dk_diagrams g;
+    dk_carry_run carry;
     int started = 0;
     size_t many = 0; /* dk_switch_after: the many-cube residuals met */
     size_t work_at_start = f->work;
@@ -793,14 +909,24 @@ static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *
     dk_hybrid_dd_states = 0;
     saferl_shield__index_start(&states, f->allocator);
     saferl_shield__vec_start(&next, sizeof(uint32_t), f->allocator);
+    memset(&carry, 0, sizeof carry);
+    saferl_shield__vec_start(&carry.work_at, sizeof(size_t), f->allocator);
     {
         uint64_t start = dk_hybrid_enter(&g, &started, f, root, 0);
         if (g.failed || saferl_shield__index_get(&states, start, &id, NULL) < 0) goto done;
     }
     for (head = 0; head < states.keys.count; ++head) {
-        uint64_t key = ((const uint64_t *)states.keys.data)[head];
-        uint32_t residual = (uint32_t)(key >> 2);
-        int diagram = (int)((key >> 1) & 1u);
+        uint64_t key;
+        uint32_t residual;
+        int diagram;
+        if (dk_carry_dearer(&g, &carry, head)) dk_carry_back(&carry, &states, &next, &head);
+        key = ((const uint64_t *)states.keys.data)[head];
+        residual = (uint32_t)(key >> 2);
+        diagram = (int)((key >> 1) & 1u);
+        if (carry.carried && !diagram && residual > SAFERL_SHIELD__FALSE) { /* a frontier state met before the switch */
+            uint32_t converted = dk_down(&g, dk_of_formula(&g, residual));
+            if (converted > DK_TRUE) residual = converted, diagram = 1;
+        }
         uint32_t reads = diagram && dk_letters_alike ? dk_reads(&g, residual) : letters - 1;
         size_t first = next.count;
         dk_hybrid_dd_states += (size_t)diagram;
@@ -834,15 +960,36 @@ static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *
             raced = 1;
             r = SAFERL_ERR_OUT_OF_MEMORY;
         }
-        if (dk_switch_after && !dk_race && residual > SAFERL_SHIELD__FALSE &&
-            dk_cube_count(f, residual, dk_hybrid_cubes) > dk_hybrid_cubes && ++many > dk_switch_after) {
-            saferl_shield__index_free(&states);
-            saferl_shield__vec_free(&next);
-            if (dk_switch_fresh) return DK_SWITCH_RESULT; /* the caller compiles the text again */
-            saferl_shield__dd_key_on = 1; /* the diagram key for the whole formula, then back */
-            r = saferl_shield__compile_dd_key(f, root, finite, out);
-            saferl_shield__dd_key_on = 2;
-            return r;
+        if (dk_switch_after && !dk_race && !carry.carried && !carry.gave_up && residual > SAFERL_SHIELD__FALSE &&
+            dk_cube_count(f, residual, dk_hybrid_cubes) > dk_hybrid_cubes && ++many > dk_switch_after &&
+            f->work - work_at_start >= dk_switch_work) {
+            int carried;
+            if (!dk_carry) { /* start again with the diagram key */
+                saferl_shield__index_free(&states);
+                saferl_shield__vec_free(&next);
+                saferl_shield__vec_free(&carry.work_at);
+                if (dk_switch_fresh) return DK_SWITCH_RESULT; /* the caller compiles the text again */
+                saferl_shield__dd_key_on = 1; /* the diagram key for the whole formula, then back */
+                r = saferl_shield__compile_dd_key(f, root, finite, out);
+                saferl_shield__dd_key_on = 2;
+                return r;
+            }
+            if (!started) {
+                dk_start(&g, f);
+                saferl_shield__vec_start(&dk_back_of, sizeof(uint32_t), f->allocator);
+                started = 1;
+            }
+            if ((carried = dk_carry_switch(&g, &carry, &states, head, next.count, work_at_start)) < 0) goto done;
+            if (carried == 0) { /* this state too is a diagram from here on */
+                uint32_t converted = dk_down(&g, dk_of_formula(&g, residual));
+                if (converted > DK_TRUE) residual = converted, diagram = 1;
+                reads = diagram && dk_letters_alike ? dk_reads(&g, residual) : letters - 1;
+            }
+        }
+        if (dk_carry == 2 && !carry.carried && !carry.gave_up) { /* the antichain's work before each state */
+            size_t *at = (size_t *)saferl_shield__vec_push(&carry.work_at);
+            if (!at) goto done;
+            *at = f->work;
         }
         if (saferl_shield__vec_reserve(&next, next.count + letters) < 0) goto done;
         for (letter = 0; letter < letters; ++letter) {
@@ -875,8 +1022,15 @@ static saferl_result saferl_shield__compile_hybrid_key(saferl_shield__formulas *
         }
     }
     SAFERL_SHIELD__EXPERIMENT_COUNT(states.keys.count);
+    if (dk_carry_log && carry.carried)
+        fprintf(stderr, "carried to the end: work %zu after the switch, %zu nodes, %zu states\n", dk_carry_cost(&g, &carry),
+                g.nodes.count, states.keys.count);
+    else if (dk_carry_log)
+        fprintf(stderr, "not carried: work %zu, %zu states\n", f->work - work_at_start, states.keys.count);
     r = saferl_shield__finish_exploration(f, &states, &next, finite, dk_hybrid_residual_live, out);
 done:
+    if (carry.kept) saferl_shield__index_free(&carry.states);
+    saferl_shield__vec_free(&carry.work_at);
     if (started) {
         dk_free(&g);
         saferl_shield__vec_free(&dk_back_of);

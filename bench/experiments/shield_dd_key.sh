@@ -12,7 +12,8 @@
 #   1) in place of the diagram key; DK_WALL=0 skips step 4; DK_TAIL=FILE takes the tail's formulas
 #   from FILE (one a line) instead of timing the bench. The other DK_* switches (DK_BACK, DK_SWITCH,
 #   DK_FRESH, DK_ORDER, DK_ALIKE, DK_CACHE, DK_TUPLES; round 3: DK_IMPLIED, DK_STEP_MEMO,
-#   DK_ORDER=time|timedown, DK_CUBE_STATS; round 4: DK_RACE, DK_RACE_RATE) reach build/shield_dd_key:
+#   DK_ORDER=time|timedown, DK_CUBE_STATS; round 4: DK_RACE, DK_RACE_RATE; round 5: DK_CARRY,
+#   DK_CARRY_FLOOR, DK_CARRY_LOG, DK_SWITCH_WORK) reach build/shield_dd_key:
 #   see its main.
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
