@@ -4,10 +4,10 @@
 a compiled benchmark, from `objdump -d`: how bench/gp.c turns the exp's time into a port-
 throughput bound.
 
-    gp_count_ops.py BINARY FUNCTION
+    gp_count_ops.py BINARY FUNCTION [zmm]
 
 prints one line, "MUL ADD OTHER", the operations per value summed over the function's
-innermost loops that use 32-byte (ymm) registers: multiplies (the pipes that also do FMA),
+innermost loops that use 32-byte (ymm) registers (with zmm: 64-byte, the AVX-512 copies): multiplies (the pipes that also do FMA),
 adds and subtracts, and the other vector ALU operations (logic, integer compares and shifts,
 blends), each loop's counts divided by the values one iteration handles (its pointer step
 in bytes / 8); then one line per loop for a reader to check. Loads, stores and broadcasts
@@ -53,8 +53,9 @@ def innermost_loops(rows):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: gp_count_ops.py BINARY FUNCTION")
+    if len(sys.argv) not in (3, 4) or (len(sys.argv) == 4 and sys.argv[3] not in ("ymm", "zmm")):
+        sys.exit("usage: gp_count_ops.py BINARY FUNCTION [zmm]")
+    register = "%" + (sys.argv[3] if len(sys.argv) == 4 else "ymm")
     rows = instructions(sys.argv[1], sys.argv[2])
     if len(rows) == 1 and rows[0][1] == "jmp":  # a tail call (a build that did not inline the body)
         m = re.search(r"<([^>+]+)>", rows[0][2])
@@ -64,7 +65,7 @@ def main():
     notes = []
     for first, last in innermost_loops(rows):
         body = rows[first:last + 1]
-        if not any("%ymm" in args for _, _, args in body):
+        if not any(register in args for _, _, args in body):
             continue
         steps = [int(m.group(1), 16) for _, op, args in body
                  for m in [re.match(r"^\$0x([0-9a-f]+),%r", args)] if op == "add" and m]
@@ -78,7 +79,8 @@ def main():
             total[k] += counts[k] / values
         notes.append("loop at %x: %d mul, %d add, %d other for %d values" % (body[0][0], *counts, values))
     if not notes:
-        sys.exit("gp_count_ops.py: no innermost loop on ymm registers in %s (a gcc build is expected)" % sys.argv[2])
+        sys.exit("gp_count_ops.py: no innermost loop on %s registers in %s (a gcc build is expected)"
+                 % (register[1:], sys.argv[2]))
     print("%.4g %.4g %.4g" % tuple(total))
     for note in notes:
         print(note)
