@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of saferl_shield.h: monitor step, compile time and minimal-DFA size by formula
 # size (the bounded-response family up to 500 states; 1000 random safety formulas of up to 25
-# nodes, then 10000 more of a second seed: distribution and slowest), MONA on the same LTLf formulas in the same run (wall time of the mona process,
+# nodes, then 10000 more of a second seed: distribution and slowest; the generator's chain
+# G(p0 -> X^d p1), whose minimal monitor has 2^d + 1 states, up to d = 17), MONA on the same LTLf formulas in the same run (wall time of the mona process,
 # median of 5; MONA's own figure includes its start-up), the WebAssembly/native ratio; shield
 # synthesis on a 128x128 gridworld x 8-state rule, the shield query, tabular agent steps/s
 # (the reference BDD tool is not packaged: its published 9x9 figure is quoted), and the

@@ -2,9 +2,10 @@
 /* bench/shield.c - saferl_shield.h speed: monitor step, compile time and minimal-DFA size by
    formula size. bench/run_shield.sh runs it natively and as WebAssembly, and times MONA on
    the same LTLf formulas in the same run.
-   usage: bench_shield [--formulas | --random COUNT SEED [MS]]   (--formulas: print the LTLf
+   usage: bench_shield [--formulas | --random COUNT SEED [MS] | --chain [M]]   (--formulas: print the LTLf
    family for MONA, one a line; --random: the random safety formulas section alone, COUNT of
-   them, and with MS every formula slower than MS ms, one a line: index, ms, states, letters) */
+   them, and with MS every formula slower than MS ms, one a line: index, ms, states, letters;
+   --chain: the generator's chain section alone, m = 0..M windows, 8 by default) */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime (bench_timing.h) under -std=c99 */
 
 #define SAFERL_SHIELD_IMPLEMENTATION
@@ -126,6 +127,37 @@ static void random_formulas_bench(int count, uint32_t seed, double list_over_ms)
     for (j = 0; j < 5 && slowest[j].ms >= 0; ++j)
         printf("  slowest %d: %.3f ms, %u states: %s\n", j + 1, slowest[j].ms, slowest[j].states, slowest[j].text);
     free(t);
+}
+
+/* 2c. the generator's chain G(p0 -> G[2..2](...G[2..2](X p1)...)), m windows, m + 5 nodes: p0 at
+       t forces p1 at t + d, d = 2m + 1, so the minimal monitor has 2^d states plus the sink
+       (tests/test_shield.c checks it). One compile each: the size, not the construction, sets the
+       time, and at 25 nodes (m = 20) 2^41 states fit in no table. */
+static void chain_bench(int largest_windows) {
+    static char formula[1024];
+    saferl_shield_desc desc;
+    saferl_shield_dfa dfa;
+    saferl_shield_error error;
+    int m, i;
+    memset(&desc, 0, sizeof desc);
+    printf("\nthe generator's chain G((p0) -> (G[2..2](... X(p1)))), m windows, d = 2m + 1: 2^d states and the sink, one compile each:\n");
+    for (m = 0; m <= largest_windows; ++m) {
+        size_t len = (size_t)snprintf(formula, sizeof formula, "G((p0) -> (");
+        double start, elapsed;
+        for (i = 0; i < m; ++i) len += (size_t)snprintf(formula + len, sizeof formula - len, "G[2..2](");
+        len += (size_t)snprintf(formula + len, sizeof formula - len, "X(p1)");
+        for (i = 0; i < m; ++i) len += (size_t)snprintf(formula + len, sizeof formula - len, ")");
+        len += (size_t)snprintf(formula + len, sizeof formula - len, "))");
+        start = now_seconds();
+        if (saferl_shield_compile(formula, len, &desc, &dfa, &error) < 0) {
+            printf("  m = %d refused: %s\n", m, error.message);
+            continue;
+        }
+        elapsed = (now_seconds() - start) * 1e3;
+        printf("  m = %d, %2d nodes, d = %2d: %7u states (%s), %9.3f ms\n", m, m + 5, 2 * m + 1, dfa.state_count,
+               dfa.state_count == (1u << (2 * m + 1)) + 1 ? "= 2^d + 1" : "NOT 2^d + 1", elapsed);
+        saferl_shield_dfa_destroy(&dfa);
+    }
 }
 
 /* A setup call that failed (memory, or sizes this bench got wrong) ends the bench: the timings
@@ -280,6 +312,10 @@ int main(int argc, char **argv) {
         }
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "--chain") == 0) { /* --chain [M]: that section alone, m = 0..M */
+        chain_bench(argc > 2 ? atoi(argv[2]) : 8);
+        return 0;
+    }
     if (argc > 3 && strcmp(argv[1], "--random") == 0) { /* --random COUNT SEED: that section alone */
         random_formulas_bench(atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10), argc > 4 ? atof(argv[4]) : -1.0);
         return 0;
@@ -372,6 +408,7 @@ int main(int argc, char **argv) {
                    s_ltlf, median(t_ltlf, 5));
         }
     random_formulas_bench(1000, 20261204, -1.0);
+    chain_bench(8);
     shield_bench();
     return 0;
 }

@@ -516,6 +516,76 @@ TEST(every_formula_closes_at_the_minimal_size) {
     }
 }
 
+/* The generator's chain (bench/shield.c random_formula draws it at every size from 5 nodes):
+   G(p0 -> G[2..2](...G[2..2](X p1)...)) with m windows, m + 5 nodes, says p0 at step t forces p1
+   at t + d, d = 2m + 1. A monitor must know which of the last d steps had p0: histories that
+   differ at lag j are told apart by a suffix without p0 whose p1 fails only where lag j's
+   obligation falls due. All 2^d pending sets are reachable without a violation, and the pending
+   sets plus the sink are a monitor, so the minimal one has exactly 2^d + 1 states (the sink
+   counted): no construction of an explicit automaton makes it smaller. */
+static void chain_formula(int windows, char *out, size_t capacity) {
+    size_t len = (size_t)snprintf(out, capacity, "G((p0) -> (");
+    int i;
+    for (i = 0; i < windows; ++i) len += (size_t)snprintf(out + len, capacity - len, "G[2..2](");
+    len += (size_t)snprintf(out + len, capacity - len, "X(p1)");
+    for (i = 0; i < windows; ++i) len += (size_t)snprintf(out + len, capacity - len, ")");
+    snprintf(out + len, capacity - len, "))");
+}
+
+static uint32_t label_bit(const saferl_shield_dfa *dfa, const char *name) {
+    uint32_t j;
+    for (j = 0; j < dfa->prop_count; ++j)
+        if (strcmp(dfa->prop_name[j], name) == 0) return 1u << dfa->prop_bit[j];
+    return 0;
+}
+
+/* Every word over {p0, p1} that extends `word` (n letters so far, the monitor after them) up to
+   `longest` letters: the monitor's first violation is the definition's, the first step t + d + 1
+   (1-based) with p0 at t and no p1 at t + d. */
+static void chain_words_agree(const saferl_shield_monitor *m, unsigned *word, int n, int longest, int d,
+                              uint32_t p0, uint32_t p1, int *ok) {
+    unsigned letter;
+    if (n == longest) return;
+    for (letter = 0; letter < 4 && *ok; ++letter) {
+        saferl_shield_monitor next = *m;
+        uint32_t expected = m->first_violation;
+        word[n] = letter;
+        saferl_shield_monitor_step(&next, ((letter & 1u) ? p0 : 0) | ((letter & 2u) ? p1 : 0), NULL);
+        if (!expected && n >= d && (word[n - d] & 1u) && !(letter & 2u)) expected = (uint32_t)n + 1;
+        if (next.first_violation != expected) {
+            fprintf(stderr, "chain, d = %d: word of %d letters, monitor %u, definition %u\n", d, n + 1,
+                    next.first_violation, expected);
+            *ok = 0;
+        }
+        chain_words_agree(&next, word, n + 1, longest, d, p0, p1, ok);
+    }
+}
+
+TEST(the_generators_chain_needs_two_to_the_d_states) {
+    char formula[256];
+    unsigned word[16];
+    int windows;
+    for (windows = 0; windows <= 5; ++windows) {
+        saferl_shield_dfa dfa;
+        int d = 2 * windows + 1, ok = 1;
+        chain_formula(windows, formula, sizeof formula);
+        CHECK(compile(formula, &dfa) == SAFERL_OK);
+        if (dfa.state_count != (1u << d) + 1)
+            fprintf(stderr, "%s: %u states, expected 2^%d + 1\n", formula, dfa.state_count, d);
+        CHECK(dfa.state_count == (1u << d) + 1);
+        CHECK(dfa.sink != SAFERL_SHIELD_NO_STATE);
+        if (windows <= 3) { /* every word of up to d + 3 letters: 1.4 M at d = 7 */
+            saferl_shield_monitor m;
+            uint32_t p0 = label_bit(&dfa, "p0"), p1 = label_bit(&dfa, "p1");
+            CHECK(p0 && p1 && p0 != p1);
+            saferl_shield_monitor_init(&m, &dfa, 0.0, -1.0);
+            chain_words_agree(&m, word, 0, d + 3, d, p0, p1, &ok);
+            CHECK(ok);
+        }
+        saferl_shield_dfa_destroy(&dfa);
+    }
+}
+
 /* A random safety formula of about n nodes over propositions a..(a + props - 1): every
    operator, F U M only under a negation or left of an implication (safety again). */
 static void random_formula(saferl_rng *rng, int n, int props, int safety, char *out, size_t capacity) {
@@ -3208,6 +3278,7 @@ int main(void) {
     RUN(precedence_is_spots);
     RUN(bounded_response);
     RUN(every_formula_closes_at_the_minimal_size);
+    RUN(the_generators_chain_needs_two_to_the_d_states);
     RUN(simplifications_keep_the_language);
     RUN(memo_resets_keep_the_automata);
     RUN(safety_formulas_written_with_eventualities);
