@@ -7904,7 +7904,9 @@ static int iterate_cmdp_grid(int argc, char **argv) {
    the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
    relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10 or relative-kp; MAP step or mixture, which
    sac-discrete-lag ignores; TARGET_ENTROPY and STEPS as the grid's, for every ALGORITHM) with a
-   cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
+   cmdp_trace_line every SAC_CMDP_EVERY steps, then (continuous forms) the price line of
+   cmdp_price_watch and the probe of the critics or the mixture, then the run's line as the grids
+   print it. */
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
     cmdp_result r;
