@@ -13,7 +13,8 @@
 # step map (an action's third picks the CMDP's action) under both scales and with the
 # multiplier's proportional term (relative-p), and the mixture map (a in [-1, 1]^2 a point of the
 # simplex over the actions; its optimum is the LP's), and the iterate mixture's read-out of the
-# step map's runs (development CMDPs 1-6, held-out CMDPs 49-54).
+# step map's runs (development CMDPs 1-6, held-out CMDPs 49-54), and a faster price on the mixture
+# map (development CMDPs 1-6, held-out CMDPs 55-60).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -212,5 +213,34 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
             grep -E "^$algo step (window|last|mixture)" "$out" | sed 's/^/    /'
             echo "    (every run and cell: $out)"
         done
+    done
+    # A faster price on the mixture map (README, "A faster price"): development CMDPs 1-6, seeds
+    # 1-3, where the selection read the scale-1 lines (the grid runs scale 100 too), the rows'
+    # defaults against 3x and 10x Adam's step on the multiplier, the proportional term and, for
+    # TD3-Lag, the augmented term; then the held-out CMDPs 55-60, seeds 1-5, both scales: SAC-Lag's
+    # default against the candidate chosen (relative-lr10), on the mixture map and on the step map.
+    echo "== a faster price (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines), then held out 55-60"
+    out=build/bench_rl_cmdp_price_dev.txt
+    : >"$out"
+    for algo in sac-lag td3-lag; do
+        rules="relative relative-lr3 relative-lr10 relative-kp"
+        [ "$algo" = td3-lag ] && rules="$rules relative-alm"
+        for rule in $rules; do
+            run_grid "$out.part" --cmdp-grid-continuous 1 6 1-3 $rule $algo mixture && cat "$out.part" >>"$out"
+            awk -v a="$algo" -v r="$rule" '$1 == a && $2 == r && $3 == "cmdp" && $6 == 1 { n++; if ($NF == "ok") p++ }
+                END { printf "  development %s %-14s scale 1: %d of %d runs within the target\n", a, r, p, n }' "$out"
+        done
+    done
+    rm -f "$out.part"
+    for map in mixture step; do
+        out=build/bench_rl_cmdp_price_held_${map}.txt
+        : >"$out"
+        for rule in relative relative-lr10; do
+            run_grid "$out.part" --cmdp-grid-continuous 55 60 5 $rule sac-lag $map && cat "$out.part" >>"$out"
+        done
+        rm -f "$out.part"
+        echo "  held out, $map map, SAC-Lag:"
+        grep -E "runs within|cells \(a CMDP" "$out" | sed 's/^/    /'
+        echo "    (every run and cell: $out)"
     done
 fi

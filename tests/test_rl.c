@@ -6911,6 +6911,46 @@ static int cmdp_iterates_end(cmdp_iterate_readout *it, saferl_rl_offpolicy_agent
     return 0;
 }
 
+/* Whether the price arrives in time, for the continuous traces: the actor's price per unit of
+   Q_C / d (lambda w under RELATIVE; lambda w d under COST_UNITS, whose critic is in raw cost)
+   against the LP's lambda* d in the same units (cmdp_lp_multiplier, scale-free), the first
+   trace step where it reaches lambda* d, and the price at the averaging window's opening and
+   close and its mean over the window. */
+typedef struct cmdp_price_watch {
+    double lambda_star_d, at_open, at_close, window_sum;
+    long first_reached;
+    int window_lines;
+} cmdp_price_watch;
+
+static void cmdp_price_watch_begin(cmdp_price_watch *w, const random_cmdp *M) {
+    w->lambda_star_d = cmdp_lp_multiplier(M) * M->limit;
+    w->at_open = w->at_close = NAN;
+    w->window_sum = 0.0;
+    w->first_reached = -1;
+    w->window_lines = 0;
+}
+
+static void cmdp_price_watch_step(cmdp_price_watch *w, const saferl_rl_offpolicy_agent *agent, long step, int steps) {
+    const double unit = agent->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE ? 1.0 : agent->desc.cost_limits[0];
+    const double price = agent->lagrange[0] * agent->cost_weight[0] * unit;
+    if (w->first_reached < 0 && price >= w->lambda_star_d) w->first_reached = step;
+    if (step == steps - SAC_CMDP_AVERAGE) w->at_open = price;
+    if (step > steps - SAC_CMDP_AVERAGE) {
+        w->window_sum += price;
+        w->window_lines += 1;
+    }
+    w->at_close = price;
+}
+
+static void cmdp_price_watch_print(FILE *trace, const cmdp_price_watch *w) {
+    fprintf(trace, "price: LP lambda* d %.3f per unit of Q_C/d; lambda w first reached it at step %ld (-1: never); "
+            "at the window's opening %.3f (%.2f lambda* d), its mean over the window %.3f (%.2f), at the close %.3f (%.2f)\n",
+            w->lambda_star_d, w->first_reached, w->at_open, w->at_open / w->lambda_star_d,
+            w->window_sum / (w->window_lines ? w->window_lines : 1),
+            w->window_sum / (w->window_lines ? w->window_lines : 1) / w->lambda_star_d, w->at_close,
+            w->at_close / w->lambda_star_d);
+}
+
 /* The off-policy protocols' run: desc d (its one limit set here, scale d of the CMDP) on env for
    `steps` steps (the protocols': SAC_CMDP_STEPS), the exact value of the policy's table every
    SAC_CMDP_EVERY steps over the last SAC_CMDP_AVERAGE, averaged. */
@@ -6924,6 +6964,7 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     saferl_rl_replay replay;
     saferl_rl_offpolicy_agent agent;
     double pi[CMDP_STATES * CMDP_ACTIONS];
+    cmdp_price_watch watch;
     long t;
     int evaluated = 0;
     d->cost_count = 1;
@@ -6934,12 +6975,15 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
         return -1;
     }
     memset(out, 0, sizeof *out);
+    memset(&watch, 0, sizeof watch);
+    if (trace && env->action_count == 0) cmdp_price_watch_begin(&watch, M);
     if (iterates && cmdp_iterates_begin(iterates, &agent) != 0) t = -1;
     else for (t = 0; t < steps; t += SAC_CMDP_EVERY) {
         double r1, c1;
         if (saferl_rl_offpolicy_train(&agent, env, &replay, SAC_CMDP_EVERY) != SAFERL_OK) break;
         if (iterates && cmdp_iterates_observe(iterates, &agent, env, M, scale) != 0) break;
         if (trace) cmdp_trace_line(trace, &agent, env->state, M, scale, t + SAC_CMDP_EVERY, policy);
+        if (trace && env->action_count == 0) cmdp_price_watch_step(&watch, &agent, t + SAC_CMDP_EVERY, steps);
         if (t + SAC_CMDP_EVERY == steps - SAC_CMDP_AVERAGE) out->multiplier_before = agent.lagrange[0];
         if (t + SAC_CMDP_EVERY <= steps - SAC_CMDP_AVERAGE) continue;
         if (policy(&agent, pi) != 0 || policy_evaluate(&M->model, pi, &r1, &c1) != 0) break;
@@ -6953,6 +6997,7 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     out->cost /= evaluated ? evaluated : 1;
     out->multiplier = agent.lagrange[0];
     out->gap = (M->lp_return - out->ret) / (M->free_return - M->min_return);
+    if (trace && env->action_count == 0) cmdp_price_watch_print(trace, &watch);
     if (trace && env->action_count == 0 && A == 1) cmdp_critic_probe(trace, &agent, M, scale, policy);
     if (trace && env->action_count == 0 && A == 2) cmdp_mixture_probe(trace, &agent, M, policy);
     if (trace && env->action_count > 0) cmdp_discrete_probe(trace, &agent, M, scale, policy);
@@ -6967,7 +7012,7 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
    the default), twin_cost_critics, augmented_penalty (0: the default, c = 1 for SAC-Lag under
    RELATIVE since 0.5.6; the rules measured before it keep it off) and lagrange_space (0: the
    default, LOG for discrete SAC-Lag under RELATIVE since 0.5.7; the rules measured before it
-   keep LINEAR). */
+   keep LINEAR) and lagrange_lr (0: the default, 0.01). */
 typedef struct offpolicy_rule {
     const char *name;
     saferl_rl_multiplier_scale units;
@@ -6975,19 +7020,24 @@ typedef struct offpolicy_rule {
     int twin_cost_critics;
     double augmented_penalty;
     saferl_rl_lagrange_space space;
+    double lagrange_lr;
 } offpolicy_rule;
 static const offpolicy_rule offpolicy_rules[] = {
-    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT}, /* the defaults */
-    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT},
-    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR}, /* the proportional term (ALGORITHMS) */
-    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR}, /* the integral alone */
-    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR}, /* pessimistic twin cost critics */
-    {"relative-alm", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 1.0, SAFERL_RL_LAGRANGE_LINEAR}, /* CAL's augmented Lagrangian, c = 1 */
-    {"relative-plain", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR}, /* the default before 0.5.6 */
-    {"relative-log", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LOG}, /* Adam on log lambda */
-    {"relative-linear", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LINEAR}, /* discrete's before 0.5.7 */
+    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0}, /* the defaults */
+    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0},
+    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0}, /* the proportional term (ALGORITHMS) */
+    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0}, /* the integral alone */
+    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0}, /* pessimistic twin cost critics */
+    {"relative-alm", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 1.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0}, /* CAL's augmented Lagrangian, c = 1 */
+    {"relative-plain", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0}, /* the default before 0.5.6 */
+    {"relative-log", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LOG, 0.0}, /* Adam on log lambda */
+    {"relative-linear", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0}, /* discrete's before 0.5.7 */
+    /* a faster price on top of each row's defaults (the late-price candidates, README) */
+    {"relative-lr3", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.03}, /* 3x Adam's step */
+    {"relative-lr10", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.1}, /* 10x */
+    {"relative-kp", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0}, /* Kp 1, the row's own augmented term kept */
 };
-#define OFFPOLICY_RULES 9
+#define OFFPOLICY_RULES 12
 
 static const offpolicy_rule *offpolicy_rule_named(const char *name) {
     int u;
@@ -7000,7 +7050,7 @@ static const offpolicy_rule *offpolicy_rule_named(const char *name) {
 static const offpolicy_rule *cli_rule_arg(const char *text) {
     const offpolicy_rule *rule = offpolicy_rule_named(text);
     if (rule == NULL)
-        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log or relative-linear");
+        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10 or relative-kp");
     return rule;
 }
 
@@ -7034,6 +7084,7 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, con
     d.twin_cost_critics = rule->twin_cost_critics;
     d.augmented_penalty = rule->augmented_penalty;
     d.lagrange_space = rule->space;
+    d.lagrange_lr = rule->lagrange_lr;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, variation && variation->steps ? variation->steps : SAC_CMDP_STEPS,
                               cmdp_discrete_policy, trace, NULL, out);
@@ -7261,6 +7312,7 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_a
     d.twin_cost_critics = rule->twin_cost_critics;
     d.augmented_penalty = rule->augmented_penalty;
     d.lagrange_space = rule->space;
+    d.lagrange_lr = rule->lagrange_lr;
     d.target_entropy = variation->target_entropy;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, variation->steps > 0 ? variation->steps : SAC_CMDP_STEPS,
@@ -7654,7 +7706,7 @@ TEST(iterate_mixture_leaves_training_unchanged) {
 /* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY [STEPS]]]]]]`:
    the protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3)
    x agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
-   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear) in the step map (or the MAP
+   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp) in the step map (or the MAP
    named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY and
    STEPS: a diagnosis's cmdp_variation; 0 for the protocol's). The target read two ways, as the
    on-policy grid reads it: per run, and per cell (a CMDP at a scale: the mean gap and the mean
@@ -7850,9 +7902,11 @@ static int iterate_cmdp_grid(int argc, char **argv) {
 
 /* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
    the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
-   relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log or relative-linear; MAP step or mixture, which
+   relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10 or relative-kp; MAP step or mixture, which
    sac-discrete-lag ignores; TARGET_ENTROPY and STEPS as the grid's, for every ALGORITHM) with a
-   cmdp_trace_line every SAC_CMDP_EVERY steps, then the run's line as the grids print it. */
+   cmdp_trace_line every SAC_CMDP_EVERY steps, then (continuous forms) the price line of
+   cmdp_price_watch and the probe of the critics or the mixture, then the run's line as the grids
+   print it. */
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
     cmdp_result r;
