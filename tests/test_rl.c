@@ -6943,11 +6943,11 @@ static void cmdp_price_watch_step(cmdp_price_watch *w, const saferl_rl_offpolicy
 }
 
 static void cmdp_price_watch_print(FILE *trace, const cmdp_price_watch *w) {
+    const double window_mean = w->window_sum / (w->window_lines ? w->window_lines : 1);
     fprintf(trace, "price: LP lambda* d %.3f per unit of Q_C/d; lambda w first reached it at step %ld (-1: never); "
             "at the window's opening %.3f (%.2f lambda* d), its mean over the window %.3f (%.2f), at the close %.3f (%.2f)\n",
             w->lambda_star_d, w->first_reached, w->at_open, w->at_open / w->lambda_star_d,
-            w->window_sum / (w->window_lines ? w->window_lines : 1),
-            w->window_sum / (w->window_lines ? w->window_lines : 1) / w->lambda_star_d, w->at_close,
+            window_mean, window_mean / w->lambda_star_d, w->at_close,
             w->at_close / w->lambda_star_d);
 }
 
@@ -6965,6 +6965,7 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     saferl_rl_offpolicy_agent agent;
     double pi[CMDP_STATES * CMDP_ACTIONS];
     cmdp_price_watch watch;
+    const int continuous_trace = trace && env->action_count == 0; /* the price line and the probes */
     long t;
     int evaluated = 0;
     d->cost_count = 1;
@@ -6976,14 +6977,14 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     }
     memset(out, 0, sizeof *out);
     memset(&watch, 0, sizeof watch);
-    if (trace && env->action_count == 0) cmdp_price_watch_begin(&watch, M);
+    if (continuous_trace) cmdp_price_watch_begin(&watch, M);
     if (iterates && cmdp_iterates_begin(iterates, &agent) != 0) t = -1;
     else for (t = 0; t < steps; t += SAC_CMDP_EVERY) {
         double r1, c1;
         if (saferl_rl_offpolicy_train(&agent, env, &replay, SAC_CMDP_EVERY) != SAFERL_OK) break;
         if (iterates && cmdp_iterates_observe(iterates, &agent, env, M, scale) != 0) break;
         if (trace) cmdp_trace_line(trace, &agent, env->state, M, scale, t + SAC_CMDP_EVERY, policy);
-        if (trace && env->action_count == 0) cmdp_price_watch_step(&watch, &agent, t + SAC_CMDP_EVERY, steps);
+        if (continuous_trace) cmdp_price_watch_step(&watch, &agent, t + SAC_CMDP_EVERY, steps);
         if (t + SAC_CMDP_EVERY == steps - SAC_CMDP_AVERAGE) out->multiplier_before = agent.lagrange[0];
         if (t + SAC_CMDP_EVERY <= steps - SAC_CMDP_AVERAGE) continue;
         if (policy(&agent, pi) != 0 || policy_evaluate(&M->model, pi, &r1, &c1) != 0) break;
@@ -6997,9 +6998,9 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     out->cost /= evaluated ? evaluated : 1;
     out->multiplier = agent.lagrange[0];
     out->gap = (M->lp_return - out->ret) / (M->free_return - M->min_return);
-    if (trace && env->action_count == 0) cmdp_price_watch_print(trace, &watch);
-    if (trace && env->action_count == 0 && A == 1) cmdp_critic_probe(trace, &agent, M, scale, policy);
-    if (trace && env->action_count == 0 && A == 2) cmdp_mixture_probe(trace, &agent, M, policy);
+    if (continuous_trace) cmdp_price_watch_print(trace, &watch);
+    if (continuous_trace && A == 1) cmdp_critic_probe(trace, &agent, M, scale, policy);
+    if (continuous_trace && A == 2) cmdp_mixture_probe(trace, &agent, M, policy);
     if (trace && env->action_count > 0) cmdp_discrete_probe(trace, &agent, M, scale, policy);
     if (iterates && t == steps && cmdp_iterates_end(iterates, &agent, M) != 0) t = -1;
     if (iterates) cmdp_iterates_free(iterates);
@@ -7358,6 +7359,21 @@ TEST(continuous_cmdp_policy_matches_sampled_actions) {
         }
 }
 
+/* A Monte Carlo check's episode returns and costs: their sums and sums of squares, and the
+   standard error of a mean of n episodes from a sum and its sum of squares. */
+typedef struct episode_moments { double r, r2, c, c2; } episode_moments;
+
+static void episode_moments_add(episode_moments *m, double episode_return, double episode_cost) {
+    m->r += episode_return;
+    m->r2 += episode_return * episode_return;
+    m->c += episode_cost;
+    m->c2 += episode_cost * episode_cost;
+}
+
+static double mean_standard_error(double sum, double sum2, int n) {
+    return sqrt((sum2 / n - pow(sum / n, 2)) / n);
+}
+
 /* The mixture mode's problem is the LP's, on CMDPs 1-6:
    (1) the LP over a grid of mixture actions (a in {-1, -1/2, 0, 1/2, 1}^2, 25 per state: each
    one's P, r, c the mixture's, built independently of the environment's step) has the discrete
@@ -7383,7 +7399,7 @@ TEST(cmdp_mixture_lp_is_the_continuous_optimum) {
         random_cmdp M;
         tabular_model grid;
         double pi[CMDP_STATES * CMDP_ACTIONS], w[CMDP_ACTIONS], action[CMDP_STATES][2], exact_ret, exact_cost;
-        double sum_r = 0.0, sum_r2 = 0.0, sum_c = 0.0, sum_c2 = 0.0;
+        episode_moments mo = {0.0, 0.0, 0.0, 0.0};
         int s, g, k, sp, episode;
         CHECK(cmdp_generate(&M, seed) == 0);
         memset(P, 0, sizeof P);
@@ -7447,14 +7463,11 @@ TEST(cmdp_mixture_lp_is_the_continuous_optimum) {
                     er += reward;
                     ec += step_cost;
                 }
-                sum_r += er;
-                sum_r2 += er * er;
-                sum_c += ec;
-                sum_c2 += ec * ec;
+                episode_moments_add(&mo, er, ec);
             }
-            CHECK(fabs(sum_r / episodes - exact_ret) <= 4.0 * sqrt((sum_r2 / episodes - pow(sum_r / episodes, 2)) / episodes));
-            CHECK(fabs(sum_c / episodes - exact_cost) <= 4.0 * sqrt((sum_c2 / episodes - pow(sum_c / episodes, 2)) / episodes));
-            CHECK(fabs(state.finished_cost / episodes - exact_cost) <= 4.0 * sqrt((sum_c2 / episodes - pow(sum_c / episodes, 2)) / episodes));
+            CHECK(fabs(mo.r / episodes - exact_ret) <= 4.0 * mean_standard_error(mo.r, mo.r2, episodes));
+            CHECK(fabs(mo.c / episodes - exact_cost) <= 4.0 * mean_standard_error(mo.c, mo.c2, episodes));
+            CHECK(fabs(state.finished_cost / episodes - exact_cost) <= 4.0 * mean_standard_error(mo.c, mo.c2, episodes));
         }
     }
 }
@@ -7559,7 +7572,8 @@ TEST(iterate_mixture_delivers_its_lp_value_on_the_tabular_cmdp) {
     saferl_rng rng;
     static float memory[4096];
     double exact_ret[4], exact_cost[4], pi[CMDP_STATES * CMDP_ACTIONS], best = -1e300, cheapest = 1e300, best_cost = 0.0;
-    double sum_r = 0.0, sum_r2 = 0.0, sum_c = 0.0, sum_c2 = 0.0, w, want_r, want_c, sd_r, sd_c;
+    episode_moments mo = {0.0, 0.0, 0.0, 0.0};
+    double w, want_r, want_c;
     int i, e, firsts = 0;
     size_t j;
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
@@ -7627,19 +7641,14 @@ TEST(iterate_mixture_delivers_its_lp_value_on_the_tabular_cmdp) {
                 er += reward;
                 ec += cost;
             }
-            sum_r += er;
-            sum_r2 += er * er;
-            sum_c += ec;
-            sum_c2 += ec * ec;
+            episode_moments_add(&mo, er, ec);
         }
     }
 #ifdef SAFERL_TEST_COUNTING_ALLOCATOR
     CHECK(saferl_test_allocations == allocations);
 #endif
-    sd_r = sqrt(sum_r2 / episodes - pow(sum_r / episodes, 2));
-    sd_c = sqrt(sum_c2 / episodes - pow(sum_c / episodes, 2));
-    CHECK(fabs(sum_r / episodes - want_r) <= 4.0 * sd_r / sqrt((double)episodes));
-    CHECK(fabs(sum_c / episodes - want_c) <= 4.0 * sd_c / sqrt((double)episodes));
+    CHECK(fabs(mo.r / episodes - want_r) <= 4.0 * mean_standard_error(mo.r, mo.r2, episodes));
+    CHECK(fabs(mo.c / episodes - want_c) <= 4.0 * mean_standard_error(mo.c, mo.c2, episodes));
     CHECK(fabs((double)firsts / episodes - w) <= 4.0 * sqrt(0.25 / episodes));
     saferl_rl_offpolicy_destroy(&agent);
 }
