@@ -58,11 +58,28 @@ __attribute__((target("avx512f"), noinline)) static void r2_rows_avx512(const do
                                                                         const double *x, uint32_t rows,
                                                                         const double *points, double *out) R2_ROWS_BODY
 #endif
-/* The fit's kernel matrix as saferl_gp__factor builds it (no row skipped): 16 rows a call,
-   each up to its group's last point, and the diagonal. */
+/* The fit's kernel matrix as saferl_gp__factor builds it (no row skipped), and the diagonal:
+   from 0.4.15 where the factor is blocked, each block of the factor's rows from the block's
+   first point on (the rows above a block then hold its rows left of it, transposed); before,
+   16 rows a call, each up to its group's last point. */
+#if SAFERL_GP_VERSION_PATCH >= 15
+#define CHOLESKY_UPPER(n) ((n) > SAFERL_GP__CHOLESKY_ROWS)
+#define CHOLESKY(a, n, ld, work) saferl_gp__cholesky(a, n, ld, work, CHOLESKY_UPPER(n))
+#else
+#define CHOLESKY_UPPER(n) 0
+#define CHOLESKY(a, n, ld, work) saferl_gp__cholesky(a, n, ld, work)
+#endif
 static void build_kernel_matrix(const saferl_gp *gp, const double *x, uint32_t n, double *out) {
     const size_t ld = gp->capacity;
     uint32_t i;
+    if (CHOLESKY_UPPER(n)) {
+        const uint32_t first = SAFERL_GP__CHOLESKY_ROWS + n % SAFERL_GP__CHOLESKY_ROWS;
+        for (i = 0; i < n; i += i ? SAFERL_GP__CHOLESKY_ROWS : first)
+            saferl_gp__kernel_block(gp, x + (size_t)i * DIM, i ? SAFERL_GP__CHOLESKY_ROWS : first, x + (size_t)i * DIM,
+                                    n - i, out + (size_t)i * ld + i, ld, NULL, NULL);
+        for (i = 0; i < n; ++i) out[(size_t)i * ld + i] = gp->signal_variance + gp->noise_variance;
+        return;
+    }
     for (i = 0; i < n; i += 16) {
         const uint32_t group = n - i < 16 ? n - i : 16;
         saferl_gp__kernel_block(gp, x + (size_t)i * DIM, group, x, i + group, out + (size_t)i * ld, ld, NULL, NULL);
@@ -91,17 +108,25 @@ static void time_cholesky_parts(const double *matrix, uint32_t n, size_t ld, int
             b = k ? SAFERL_GP__CHOLESKY_ROWS : SAFERL_GP__CHOLESKY_ROWS + n % SAFERL_GP__CHOLESKY_ROWS;
             if (n <= SAFERL_GP__CHOLESKY_ROWS) b = n;
             if (k) {
+                double *w = CHOLESKY_UPPER(n) ? factor + k : factor_work;
+                const size_t ldw = CHOLESKY_UPPER(n) ? ld : b;
+                if (!CHOLESKY_UPPER(n)) {
+                    start = now_seconds();
+                    saferl_gp__transpose(factor + (size_t)k * ld, ld, b, k, factor_work, b);
+                    t.transposes += now_seconds() - start;
+                }
                 start = now_seconds();
-                saferl_gp__transpose(factor + (size_t)k * ld, ld, b, k, factor_work, b);
-                t.transposes += now_seconds() - start;
-                start = now_seconds();
-                saferl_gp__solve_columns(factor, ld, k, factor_work, b, b, NULL);
+                saferl_gp__solve_columns(factor, ld, k, w, ldw, b, NULL);
                 t.solves += now_seconds() - start;
                 start = now_seconds();
-                saferl_gp__transpose(factor_work, b, k, b, factor + (size_t)k * ld, ld);
+                saferl_gp__transpose(w, ldw, k, b, factor + (size_t)k * ld, ld);
                 t.transposes += now_seconds() - start;
                 start = now_seconds();
-                saferl_gp__cholesky_update_block(factor + (size_t)k * ld + k, ld, factor_work, k);
+#if SAFERL_GP_VERSION_PATCH >= 15
+                saferl_gp__cholesky_update_block(factor + (size_t)k * ld + k, ld, w, ldw, k);
+#else
+                saferl_gp__cholesky_update_block(factor + (size_t)k * ld + k, ld, w, k);
+#endif
                 t.update += now_seconds() - start;
             }
             start = now_seconds();
@@ -241,7 +266,7 @@ static void phases(uint32_t n, int repeats) {
     FASTEST(repeats, memcpy(factor, kernel_matrix, sizeof(double) * n * gp.capacity));
     matrix_copy = best;
     FASTEST(repeats, (memcpy(factor, kernel_matrix, sizeof(double) * n * gp.capacity),
-                      saferl_gp__cholesky(factor, n, gp.capacity, factor_work)));
+                      CHOLESKY(factor, n, gp.capacity, factor_work)));
     cholesky = best - matrix_copy;
     FASTEST(repeats, saferl_gp__solve_targets(&gp, gp.cholesky, Y, n, n, gp.scratch, gp.scratch + gp.capacity));
     targets = best;

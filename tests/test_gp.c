@@ -1594,10 +1594,10 @@ static int dispatch_have_fused_solve(void) {
 TEST(blocked_cholesky_meets_the_backward_error_bound) {
     static const uint32_t sizes[8] = {17, 31, 32, 65, 97, 100, 150, 200};
     static const double shifts[3] = {1.0, 1e-4, 1e-8};
-    static double b[200 * 200], a[200 * 203], f[200 * 203], g[200 * 203], work[SAFERL_GP_BLOCK * 200];
+    static double b[200 * 200], a[200 * 203], f[200 * 203], g[200 * 203], h[200 * 203], work[SAFERL_GP_BLOCK * 200];
     const double u = 1.1102230246251565e-16;
     saferl_rng rng;
-    uint32_t t, c, i, j, k, bad = 0;
+    uint32_t t, c, i, j, k, bad = 0, unlike = 0;
     saferl_rng_seed(&rng, 2033);
     for (t = 0; t < 8; ++t)
         for (c = 0; c < 4; ++c) {
@@ -1616,9 +1616,12 @@ TEST(blocked_cholesky_meets_the_backward_error_bound) {
                         s = i == j ? shifts[c] * (c == 0 ? n : 1.0) : 0.0;
                         for (k = 0; k < n / 2; ++k) s += b[i * n + k] * b[j * n + k]; /* rank n/2 + shift */
                     }
-                    a[i * ld + j] = f[i * ld + j] = g[i * ld + j] = s;
+                    a[i * ld + j] = f[i * ld + j] = g[i * ld + j] = h[i * ld + j] = h[j * ld + i] = s;
                 }
-            CHECK(saferl_gp__cholesky(f, n, ld, work) == 0);
+            CHECK(saferl_gp__cholesky(f, n, ld, work, 0) == 0);
+            /* the factor from both triangles (saferl_gp__factor's way) has the same bits */
+            CHECK(saferl_gp__cholesky(h, n, ld, work, 1) == 0);
+            for (i = 0; i < n; ++i) unlike += memcmp(h + i * ld, f + i * ld, sizeof(double) * (i + 1)) != 0;
             for (i = 0; i < n; ++i)
                 for (j = 0; j <= i; ++j) {
                     double s = 0.0, bound = 0.0;
@@ -1633,11 +1636,12 @@ TEST(blocked_cholesky_meets_the_backward_error_bound) {
                 const uint32_t p = (uint32_t)(saferl_rng_uniform(&rng) * n);
                 memcpy(f, a, sizeof(double) * ld * n);
                 f[p * ld + p] = g[p * ld + p] = -1.0;
-                CHECK(saferl_gp__cholesky(f, n, ld, work) == p + 1);
+                CHECK(saferl_gp__cholesky(f, n, ld, work, 0) == p + 1);
                 CHECK(saferl_gp__cholesky_rows(g, ld, 0, n) == p + 1);
             }
         }
     CHECK(bad == 0);
+    CHECK(unlike == 0);
 }
 
 #if !defined(SAFERL_USE_BLIS)
@@ -1662,21 +1666,21 @@ TEST(cholesky_update_block_is_the_ordered_sum) {
                 expected[r * LD + s] -= sum;
             }
         memcpy(c1, c0, sizeof c1);
-        saferl_gp__cholesky_update_block(c1, LD, w, k);
+        saferl_gp__cholesky_update_block(c1, LD, w, B, k);
         mismatches += memcmp(c1, expected, sizeof c1) != 0;
 #if defined(SAFERL_GP__DISPATCH)
         memcpy(c1, c0, sizeof c1);
-        saferl_gp__cholesky_update_block_portable(c1, LD, w, k);
+        saferl_gp__cholesky_update_block_portable(c1, LD, w, B, k);
         mismatches += memcmp(c1, expected, sizeof c1) != 0;
         if (dispatch_have_avx2()) {
             memcpy(c1, c0, sizeof c1);
-            saferl_gp__cholesky_update_block_avx2(c1, LD, w, k);
+            saferl_gp__cholesky_update_block_avx2(c1, LD, w, B, k);
             mismatches += memcmp(c1, expected, sizeof c1) != 0;
             copies += t == 0;
         }
         if (saferl_gp__have_avx512()) {
             memcpy(c1, c0, sizeof c1);
-            saferl_gp__cholesky_update_block_avx512(c1, LD, w, k);
+            saferl_gp__cholesky_update_block_avx512(c1, LD, w, B, k);
             mismatches += memcmp(c1, expected, sizeof c1) != 0;
             copies += t == 0;
         }
