@@ -296,8 +296,9 @@
         TD3-Lag inverting its gradients 5 of 18, with the penalty 3; SAC-Lag with the penalty
         5. Inverting removed TD3-Lag's saturation (no visited state below 1 - a^2 = 1e-2,
         against 87 of 104 state-runs by default) yet its actor still sat away from the vertex
-        its price asked for in about half the states it visits: saturation is present but is
-        not what holds it off the target there. So both stay off (0 and 0: tanh, no penalty,
+        its price asked for in about half the states it visits, where the critics' slope at its
+        own action pointed against the exact one in about two of five window lines: saturation
+        is present but is not what holds it off the target there. So both stay off (0 and 0: tanh, no penalty,
         the bits before); the penalty costs a pass over the actor's outputs per actor update.
         Several constraints (cost_count 1..8, the environment's costs, a limit each, all
         required): a cost critic, its target and a multiplier per constraint; the actor's loss

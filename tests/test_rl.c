@@ -7049,11 +7049,14 @@ static void cmdp_price_watch_print(FILE *trace, const cmdp_price_watch *w) {
    the least 1 - a^2 (a = tanh of it: the factor the squash puts on every gradient that reaches
    the output), SAC's mean std before the squash, and in how many of the window's lines the
    Lagrangian's best vertex at the actor's price, argmax_k Q(s, k) - price Q_C(s, k) / d (the
-   exact values under the policy now), is not the vertex the actor's mean action weighs most. */
+   exact values under the policy now), is not the vertex the actor's mean action weighs most; and
+   in how many the critics' ascent direction of that Lagrangian at the actor's mean action,
+   d/da [Q1 - price Q_C] (central differences, h = 1e-3), points against the exact one,
+   d/da sum_k w_k(a) (Q(s, k) - price Q_C(s, k) / d) (a negative dot product). */
 typedef struct cmdp_saturation_watch {
     double visits[CMDP_STATES], low[CMDP_STATES][2], high[CMDP_STATES][2], least_slope[CMDP_STATES][2];
     double std_sum[CMDP_STATES][2];
-    int elsewhere[CMDP_STATES], actor_vertex[CMDP_STATES], best_vertex[CMDP_STATES], lines;
+    int elsewhere[CMDP_STATES], against[CMDP_STATES], actor_vertex[CMDP_STATES], best_vertex[CMDP_STATES], lines;
 } cmdp_saturation_watch;
 
 static void cmdp_saturation_watch_begin(cmdp_saturation_watch *w) {
@@ -7092,6 +7095,28 @@ static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpo
             if (!td3) w->std_sum[s][j] += exp(head[2 + j] < -20.0f ? -20.0 : head[2 + j] > 2.0f ? 2.0 : head[2 + j]);
         }
         cmdp_mixture_weights(cmdp_actor_action(agent, head[0]), cmdp_actor_action(agent, head[1]), mean_w);
+        { /* the critics' slope against the exact one at a = the actor's mean action */
+            const double a1 = cmdp_actor_action(agent, head[0]), a2 = cmdp_actor_action(agent, head[1]);
+            const double u1 = 0.5 * (a1 + 1.0), u2 = 0.5 * (a2 + 1.0);
+            double L[CMDP_ACTIONS], exact[2], critic[2];
+            float x[4 * (CMDP_STATES + 2)];
+            const float *q1, *qcost;
+            int i;
+            for (k = 0; k < CMDP_ACTIONS; ++k)
+                L[k] = q[s * CMDP_ACTIONS + k] - price * qc[s * CMDP_ACTIONS + k] / M->limit;
+            exact[0] = 0.5 * (-L[0] + (1.0 - u2) * L[1] + u2 * L[2]);
+            exact[1] = 0.5 * u1 * (L[2] - L[1]);
+            for (i = 0; i < 4; ++i) { /* rows: a1 - h, a1 + h, a2 - h, a2 + h */
+                memcpy(x + i * (CMDP_STATES + 2), obs, sizeof obs);
+                x[i * (CMDP_STATES + 2) + CMDP_STATES] = (float)(a1 + (i == 0 ? -1e-3 : i == 1 ? 1e-3 : 0.0));
+                x[i * (CMDP_STATES + 2) + CMDP_STATES + 1] = (float)(a2 + (i == 2 ? -1e-3 : i == 3 ? 1e-3 : 0.0));
+            }
+            q1 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[0], x, agent->critic_acts[0], 4);
+            qcost = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], x, agent->critic_acts[2], 4);
+            for (i = 0; i < 2; ++i) /* the cost critic in units of d (RELATIVE: unit 1) or of cost (unit d) */
+                critic[i] = ((q1[2 * i + 1] - q1[2 * i]) - price * (qcost[2 * i + 1] - qcost[2 * i]) / unit) / 2e-3;
+            w->against[s] += critic[0] * exact[0] + critic[1] * exact[1] < 0.0;
+        }
         for (k = 1; k < CMDP_ACTIONS; ++k) {
             if (mean_w[k] > mean_w[actor]) actor = k;
             if (q[s * CMDP_ACTIONS + k] - price * qc[s * CMDP_ACTIONS + k] / M->limit >
@@ -7118,7 +7143,8 @@ static void cmdp_saturation_watch_print(FILE *trace, const cmdp_saturation_watch
                 w->visits[s] / n, w->low[s][0], w->high[s][0], w->low[s][1], w->high[s][1], w->least_slope[s][0],
                 w->least_slope[s][1]);
         if (!td3) fprintf(trace, "  std %.3f %.3f", w->std_sum[s][0] / n, w->std_sum[s][1] / n);
-        fprintf(trace, "  elsewhere %3d of %d (%d, %d)\n", w->elsewhere[s], w->lines, w->actor_vertex[s], w->best_vertex[s]);
+        fprintf(trace, "  elsewhere %3d of %d (%d, %d)  critic's slope against %3d\n", w->elsewhere[s], w->lines,
+                w->actor_vertex[s], w->best_vertex[s], w->against[s]);
     }
 }
 
