@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.5.9 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
+/* saferl_rl.h - v0.5.10 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
@@ -273,6 +273,33 @@
         SAC-Lag under RELATIVE lost with LOG held out (0.5.8, a rule written first: new CMDPs
         43-48, scales 1 and 100, 46 of 60 runs within the target against 52, 11 of 12 cells
         against 12); TD3-Lag and COST_UNITS were not measured so.
+        A saturated actor (presquash_penalty, inverting_gradients; 0.5.10). A squashed actor's
+        every gradient reaches its output times 1 - tanh(x)^2; where the optimum of a state is
+        a vertex of the action box (the random CMDPs' mixture map: README), a deterministic
+        actor that reaches a vertex saturates, and when the price moves so that another vertex
+        becomes the better one the gradient that should carry it there is near 0. Two remedies
+        from the literature, both off by default. presquash_penalty c adds c/2 times the mean
+        square of the outputs before the squash (SAC: the means and the clamped log stds) to
+        the actor's loss, inside the Lagrangian's normaliser 1 / (1 + sum_i lambda_i) as SAC's
+        alpha log pi is: the regulariser of SAC's original code (Haarnoja et al., ICML 2018;
+        their GaussianPolicy's reg = 1e-3 on both terms, added to the policy loss), which keeps
+        the outputs from running off to where tanh is flat. inverting_gradients (TD3, TD3-Lag)
+        replaces the tanh by a linear output p and scales the critic's gradient in p by
+        (1 - p) / 2 where it asks p to rise and by (p + 1) / 2 where it asks p to fall, so it
+        fades at a bound and turns p back from beyond it (Hausknecht and Stone, ICLR 2016, "Deep
+        Reinforcement Learning in Parameterized Action Space", inverting gradients); the action
+        is p clipped to [-1, 1] (acting, the target actor) and the critic in the actor's loss
+        reads p itself. Both were fixed from their sources (c = 1e-3, the bounds +-1) with the
+        adoption rule before any run (README.md, "A saturated actor"): on the random CMDPs'
+        mixture map, development CMDPs 1-6, seeds 1-3, a candidate went on to held-out CMDPs
+        only if it passed more runs than its row's default (6 of 18 for each row). None did:
+        TD3-Lag inverting its gradients 5 of 18, with the penalty 3; SAC-Lag with the penalty
+        5. Inverting removed TD3-Lag's saturation (no visited state below 1 - a^2 = 1e-2,
+        against 87 of 104 state-runs by default) yet its actor still sat away from the vertex
+        its price asked for in about half the states it visits, where the critics' slope at its
+        own action pointed against the exact one in about two of five window lines: saturation
+        is present but is not what holds it off the target there. So both stay off (0 and 0: tanh, no penalty,
+        the bits before); the penalty costs a pass over the actor's outputs per actor update.
         Several constraints (cost_count 1..8, the environment's costs, a limit each, all
         required): a cost critic, its target and a multiplier per constraint; the actor's loss
         adds sum_i lambda_i w_i Q_Ci and is divided by (1 + sum_i lambda_i).
@@ -729,8 +756,9 @@
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
 
-   CHECKPOINT FORMAT ("SRLK", version 9; the whole training state of saferl_rl_agent)
-      offset 0   magic "SRLK"   4 format version (9; version 8 lacked the off-policy desc's
+   CHECKPOINT FORMAT ("SRLK", version 10; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (10; version 9 lacked the off-policy desc's
+                                  presquash_penalty and inverting_gradients, version 8 its
                                   lagrange_space and its log multipliers, version 7 the desc's cost_test_z
                                   and the off-policy desc's augmented_penalty and its
                                   violation estimates, version 6 the off-policy desc's
@@ -1022,6 +1050,14 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.5.10 (2026-12-06) presquash_penalty (SAC's original code's regulariser of the outputs
+                          before the squash, c/2 mean square; SAC: means and log stds) and
+                          inverting_gradients (TD3, TD3-Lag: a linear output and Hausknecht and
+                          Stone's inverted gradients on [-1, 1]): remedies for a saturated actor,
+                          off by default; on the random CMDPs' mixture map neither passed more
+                          development runs than its row's default (TD3-Lag 5 and 3 of 18 against
+                          6, SAC-Lag 5 against 6; README), so neither was held out or adopted.
+                          Training bits unchanged with both off. SRLK version 10 (both fields)
       0.5.9 (2026-12-06)  saferl_rl_iterate_mixture: a read-out of the off-policy Lagrangian rows
                           as a mixture of their iterates (snapshots of the actor in caller
                           memory, evaluation episodes on an environment of their own, the
@@ -1199,8 +1235,8 @@
 
 #define SAFERL_RL_VERSION_MAJOR 0
 #define SAFERL_RL_VERSION_MINOR 5
-#define SAFERL_RL_VERSION_PATCH 9
-#define SAFERL_RL_VERSION_STRING "0.5.9"
+#define SAFERL_RL_VERSION_PATCH 10
+#define SAFERL_RL_VERSION_STRING "0.5.10"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_RL_IMPLEMENTATION)
 #define SAFERL_RL_IMPLEMENTATION
@@ -2466,6 +2502,14 @@ typedef struct saferl_rl_offpolicy_desc {
     double target_entropy;     /* 0 = -action_dim (discrete: 0.98 log action_count, Christodoulou's
                                   rule; it must stay below log action_count, the uniform policy's);
                                   SAFERL_RL_OFFPOLICY_ZERO_ENTROPY for 0 */
+    /* the actor's output (ALGORITHMS, "A saturated actor"; both off by default: README) */
+    double presquash_penalty;  /* c > 0 adds c/2 times the mean square of the actor's outputs before the
+                                  squash to its loss (SAC: the means and the clamped log stds, as SAC's
+                                  original code does with c = 1e-3; TD3: the action's); 0 = SAFERL_RL_NONE:
+                                  none */
+    int inverting_gradients;   /* TD3 and TD3-Lag: 1 for a linear output p and Hausknecht and Stone's
+                                  inverted gradients on [-1, 1] (the action is p clipped to [-1, 1]);
+                                  0: tanh (TD3's). Refused by the other algorithms */
     /* discrete SAC: the number of actions has no default (it states the problem) */
     int action_count;          /* required: 2..SAFERL_RL_MAX_WIDTH; the agent's action_dim is then 1
                                   (the action's index, as a discrete saferl_rl_env takes it) */
@@ -2511,7 +2555,8 @@ typedef struct saferl_rl_offpolicy_desc {
 #define SAFERL_RL_OFFPOLICY_LINEAR (-1)
 #define SAFERL_RL_OFFPOLICY_ZERO_ENTROPY (-1e300)
 
-/* The agent: an actor (TD3: tanh of the network; SAC: the network's means and log-stds,
+/* The agent: an actor (TD3: tanh of the network, or the network clipped to [-1, 1] under
+   inverting_gradients; SAC: the network's means and log-stds,
    log-std clamped to [-20, 2], a = tanh(mean + std noise); discrete SAC: the logits of a softmax
    over action_count actions), twin critics Q(s, a) on the concatenated input (discrete SAC:
    Q(s, .), a value per action, as Christodoulou's), their Polyak targets (and TD3's target actor), Adam state, and a batch's
@@ -7035,7 +7080,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
 /* ---- checkpoints ------------------------------------------------------------------------------ */
 
 #define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
-#define SAFERL_RL__CHECKPOINT_VERSION 9u
+#define SAFERL_RL__CHECKPOINT_VERSION 10u
 #define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
 
@@ -9529,6 +9574,7 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     if (d->temperature_lr == 0.0) d->temperature_lr = 3e-4;
     if (d->target_entropy == 0.0) d->target_entropy = discrete ? 0.98 * log((double)d->action_count) : -(double)action_dim;
     else if (d->target_entropy == SAFERL_RL_OFFPOLICY_ZERO_ENTROPY) d->target_entropy = 0.0;
+    if (d->presquash_penalty == 0.0) d->presquash_penalty = SAFERL_RL_NONE;
     if (d->cost_gamma == 0.0) d->cost_gamma = 0.99;
     if (d->lagrange_lr == 0.0) d->lagrange_lr = 0.01;
     if (d->lagrange_kp == 0.0) d->lagrange_kp = SAFERL_RL_NONE;
@@ -9562,7 +9608,10 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
         !(d->polyak_tau > 0.0 && d->polyak_tau <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
         !(d->exploration_noise > 0.0) || !(d->target_noise > 0.0) || !(d->target_noise_clip > 0.0) ||
         d->policy_delay < 1 || !(d->initial_temperature > 0.0 && d->initial_temperature < 1e30) ||
-        !(d->temperature_lr > 0.0) || !saferl_rl__finite(d->target_entropy))
+        !(d->temperature_lr > 0.0) || !saferl_rl__finite(d->target_entropy) ||
+        (!(d->presquash_penalty > 0.0 && d->presquash_penalty < 1e30) && d->presquash_penalty != SAFERL_RL_NONE) ||
+        (d->presquash_penalty != SAFERL_RL_NONE && discrete) || (d->inverting_gradients & ~1) != 0 ||
+        (d->inverting_gradients && d->algorithm != SAFERL_RL_TD3 && d->algorithm != SAFERL_RL_TD3_LAG))
         return SAFERL_ERR_INVALID_ARGUMENT;
     return SAFERL_OK;
 }
@@ -9789,6 +9838,11 @@ static void saferl_rl__squash(saferl_rl_offpolicy_agent *a, const float *head, c
     }
 }
 
+/* TD3's action from its actor's output x: tanh(x), or x clipped to [-1, 1] under inverting_gradients. */
+static float saferl_rl__td3_action(const saferl_rl_offpolicy_agent *a, float x) {
+    return a->desc.inverting_gradients ? saferl_rl__clampf(x, -1.0f, 1.0f) : tanhf(x);
+}
+
 /* Discrete SAC's policy from the actor's logits (B, K): new_act = pi(.|s), pre_tanh = log pi(.|s)
    (a log-sum-exp apart, so no probability underflows to a log of -inf), logp[b] = sum_a pi log pi
    (minus the entropy: what the temperature's step reads). */
@@ -9874,7 +9928,7 @@ static void saferl_rl__continuous_targets(saferl_rl_offpolicy_agent *a, const fl
         float clip = (float)a->desc.target_noise_clip;
         for (b = 0; b < B * A; ++b) {
             float eps = saferl_rl__clampf((float)a->desc.target_noise * noise[b], -clip, clip);
-            a->new_act[b] = saferl_rl__clampf(tanhf(head[b]) + eps, -1.0f, 1.0f);
+            a->new_act[b] = saferl_rl__clampf(saferl_rl__td3_action(a, head[b]) + eps, -1.0f, 1.0f);
         }
     } else { /* SAC: a' from the current policy */
         saferl_rl__squash(a, saferl_rl_mlp_forward(&a->actor_net, a->actor, a->next_obs, a->actor_acts, B), noise, B);
@@ -9948,12 +10002,37 @@ static double saferl_rl__lagrange_scale(const saferl_rl_offpolicy_agent *a) {
     return sum;
 }
 
+/* presquash_penalty's term before the Lagrangian's normaliser: c/2 times the mean square over the
+   batch and the action's coordinates of the actor's outputs before the squash (SAC: the means,
+   plus the same of the log stds clamped to [-20, 2], as the two terms of SAC's original code;
+   TD3: the action's outputs). 0 without it. */
+static double saferl_rl__presquash_penalty(const saferl_rl_offpolicy_agent *a, const float *head) {
+    const int B = a->desc.batch_size, A = a->action_dim, sac = saferl_rl__is_sac(a);
+    const double c = saferl_rl__setting(a->desc.presquash_penalty);
+    double sum = 0.0;
+    int b, j;
+    if (!(c > 0.0)) return 0.0;
+    for (b = 0; b < B; ++b)
+        for (j = 0; j < A; ++j) {
+            const double mean = head[b * (sac ? 2 * A : A) + j];
+            sum += mean * mean;
+            if (sac) {
+                const double log_std = saferl_rl__clampf(head[b * 2 * A + A + j], -20.0f, 2.0f);
+                sum += log_std * log_std;
+            }
+        }
+    return 0.5 * c * sum / ((double)B * A);
+}
+
 /* The actor's loss through the critics: q_grad[i] holds dloss/dQ_i; back through both critics
    to the actions (input gradients only: the critics' parameters do not move here), then
    through the head. */
 static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float *head, const float *noise) {
     const int B = a->desc.batch_size, O = a->observation_dim, A = a->action_dim, W = a->omega_width, in = O + A + W;
     const float alpha = (float)(exp((double)a->log_temperature) / saferl_rl__lagrange_scale(a)); /* as in the loss */
+    const double c = saferl_rl__setting(a->desc.presquash_penalty);
+    const float penalty = c > 0.0 ? (float)(c / saferl_rl__lagrange_scale(a) / ((double)B * A)) : 0.0f; /* its d/dx is penalty x */
+    const int outputs = saferl_rl__is_sac(a) ? 2 * A : A; /* SAC: A means, then A log stds */
     int b, j, i;
     memset(a->q_input_grad, 0, sizeof(float) * (size_t)B * in);
     for (i = 0; i < saferl_rl__critics(a); ++i) {
@@ -9969,7 +10048,9 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
     for (b = 0; b < B; ++b)
         for (j = 0; j < A; ++j) {
             float act = a->new_act[b * A + j], dact = a->q_input_grad[b * in + O + j];
-            if (!saferl_rl__is_sac(a)) {
+            if (!saferl_rl__is_sac(a) && a->desc.inverting_gradients) { /* dact < 0 asks p to increase */
+                a->head_grad[b * A + j] = dact * (dact < 0.0f ? 1.0f - act : act + 1.0f) * 0.5f;
+            } else if (!saferl_rl__is_sac(a)) {
                 a->head_grad[b * A + j] = dact * (1.0f - act * act);
             } else { /* d/du of alpha logp / B is alpha 2 tanh(u) / B; d/dlog_std adds -alpha / B */
                 float raw_log_std = head[b * 2 * A + A + j], log_std = saferl_rl__clampf(raw_log_std, -20.0f, 2.0f);
@@ -9977,7 +10058,10 @@ static void saferl_rl__actor_backward(saferl_rl_offpolicy_agent *a, const float 
                 a->head_grad[b * 2 * A + j] = du;
                 a->head_grad[b * 2 * A + A + j] = raw_log_std == log_std
                     ? -alpha / (float)B + du * expf(log_std) * noise[b * A + j] : 0.0f;
+                if (penalty != 0.0f && raw_log_std == log_std) a->head_grad[b * 2 * A + A + j] += penalty * log_std;
             }
+            /* presquash_penalty: d/dx of its term is penalty x for the mean (not through the sample) */
+            if (penalty != 0.0f) a->head_grad[b * outputs + j] += penalty * head[b * outputs + j];
         }
     saferl_rl_mlp_backward(&a->actor_net, a->actor, a->actor_grad, a->obs, a->actor_acts, a->head_grad, NULL,
                            a->scratch, B);
@@ -10020,13 +10104,13 @@ SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a
     const float *head;
     const float *q[SAFERL_RL_OFFPOLICY_CRITICS] = {NULL};
     const double alpha = exp((double)a->log_temperature), scale = 1.0 / saferl_rl__lagrange_scale(a);
-    double loss = 0.0;
+    double loss = 0.0, penalty;
     int b, i;
     if (saferl_rl__is_discrete_sac(a->desc.algorithm)) return saferl_rl__discrete_actor_loss(a, gradient);
     head = saferl_rl_mlp_forward(&a->actor_net, a->actor, a->obs, a->actor_acts, B);
     if (sac) saferl_rl__squash(a, head, noise, B);
-    else
-        for (b = 0; b < B * A; ++b) a->new_act[b] = tanhf(head[b]);
+    else /* inverting_gradients: the critic reads the linear output itself (Hausknecht and Stone) */
+        for (b = 0; b < B * A; ++b) a->new_act[b] = a->desc.inverting_gradients ? head[b] : tanhf(head[b]);
     saferl_rl__critic_input(a, a->obs, a->new_act, a->candidates + (size_t)a->worst * a->omega_width, 0, B);
     for (i = 0; i < critics; ++i)
         if (i != 1 || sac) q[i] = saferl_rl_mlp_forward(&a->critic_net, a->critic[i], a->q_input, a->critic_acts[i], B);
@@ -10044,7 +10128,8 @@ SAFERL_RL_API double saferl_rl_offpolicy_actor_loss(saferl_rl_offpolicy_agent *a
         }
     }
     if (gradient) saferl_rl__actor_backward(a, head, noise);
-    return loss * scale / B;
+    penalty = saferl_rl__presquash_penalty(a, head);
+    return penalty > 0.0 ? (loss / B + penalty) * scale : loss * scale / B;
 }
 
 SAFERL_RL_API double saferl_rl_offpolicy_worst_candidate(saferl_rl_offpolicy_agent *a) {
@@ -10216,7 +10301,7 @@ static saferl_result saferl_rl__offpolicy_act_with(saferl_rl_offpolicy_agent *a,
     } else {
         for (j = 0; j < A; ++j) {
             float noise = rng ? (float)(a->desc.exploration_noise * saferl_rng_normal(rng)) : 0.0f;
-            action[j] = saferl_rl__clampf(tanhf(head[j]) + noise, -1.0f, 1.0f);
+            action[j] = saferl_rl__clampf(saferl_rl__td3_action(a, head[j]) + noise, -1.0f, 1.0f);
         }
     }
     return saferl_rl__all_finite(action, A) ? SAFERL_OK : SAFERL_ERR_NOT_FINITE;
@@ -10407,7 +10492,7 @@ static void saferl_rl__estimate_violations(saferl_rl_offpolicy_agent *a, const s
         saferl_rl__fill_normal(a->noise, (size_t)rows * A, &a->rng);
         saferl_rl__squash(a, head, a->noise, rows);
     } else {
-        for (b = 0; b < A; ++b) a->new_act[b] = tanhf(head[b]);
+        for (b = 0; b < A; ++b) a->new_act[b] = saferl_rl__td3_action(a, head[b]);
     }
     if (!discrete) saferl_rl__critic_input(a, a->obs, a->new_act, NULL, 0, rows);
     for (i = 2; i < critics; ++i)
@@ -10614,6 +10699,8 @@ static void saferl_rl__offpolicy_checkpoint_desc(saferl_rl__checkpoint_io *io, s
     SAFERL_RL__SAME_REAL(io, initial_temperature);
     SAFERL_RL__SAME_REAL(io, temperature_lr);
     SAFERL_RL__SAME_REAL(io, target_entropy);
+    SAFERL_RL__SAME_REAL(io, presquash_penalty);
+    SAFERL_RL__SAME_INT(io, inverting_gradients);
     SAFERL_RL__SAME_INT(io, action_count);
     SAFERL_RL__SAME_INT(io, cost_count);
     for (i = 0; i < SAFERL_RL_MAX_COSTS; ++i)

@@ -14,7 +14,8 @@
 # multiplier's proportional term (relative-p), and the mixture map (a in [-1, 1]^2 a point of the
 # simplex over the actions; its optimum is the LP's), and the iterate mixture's read-out of the
 # step map's runs (development CMDPs 1-6, held-out CMDPs 49-54), and a faster price on the mixture
-# map (development CMDPs 1-6, held-out CMDPs 55-60).
+# map (development CMDPs 1-6, held-out CMDPs 55-60), and a saturated actor's remedies on the mixture
+# map (development CMDPs 1-6).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -243,4 +244,19 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
         grep -E "runs within|cells \(a CMDP" "$out" | sed 's/^/    /'
         echo "    (every run and cell: $out)"
     done
+    # A saturated actor (README, "A saturated actor"): development CMDPs 1-6, seeds 1-3 (the
+    # scale-1 lines), each row's defaults with TD3-Lag's inverted gradients (relative-invert) or
+    # SAC's code's pre-squash penalty (relative-presquash). None passed more development runs than
+    # its row's default (the rows above: 6 of 18 each), so the held-out CMDPs 61-66 were not run.
+    echo "== a saturated actor (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines)"
+    out=build/bench_rl_cmdp_saturation_dev.txt
+    : >"$out"
+    for spec in td3-lag:relative-invert td3-lag:relative-presquash sac-lag:relative-presquash; do
+        algo=${spec%%:*}
+        rule=${spec#*:}
+        run_grid "$out.part" --cmdp-grid-continuous 1 6 1-3 $rule $algo mixture && cat "$out.part" >>"$out"
+        awk -v a="$algo" -v r="$rule" '$1 == a && $2 == r && $3 == "cmdp" && $6 == 1 { n++; if ($NF == "ok") p++ }
+            END { printf "  development %s %-18s scale 1: %d of %d runs within the target\n", a, r, p, n }' "$out"
+    done
+    rm -f "$out.part"
 fi

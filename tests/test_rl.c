@@ -5621,12 +5621,16 @@ static double offpolicy_loss(void *ctx) {
    lambda_i, lambdas 0.7 and 0.3, exchange rates w 0.4 and 2.5), against central differences in float; 16-16 tanh networks (ReLU's kinks and the switch of min(Q1, Q2)
    would meet the differences' step now and then), random inputs. Then the Lagrangian forms with
    twin_cost_critics: every critic's loss against its constraint's target, and the actor through
-   the larger cost critic of each pair. */
+   the larger cost critic of each pair. Then TD3-Lag and SAC-Lag with presquash_penalty (c = 2, so
+   that a wrong term shows beyond the differences' error): the loss rises by c/2 times the mean
+   square of the outputs before the squash (SAC: means and log stds) over 1 + sum_i lambda_i, by
+   hand, and its gradient is the differences'. */
 TEST(offpolicy_gradients_match_finite_differences) {
     const int O = 3, A = 2, B = 5;
     int variant, i;
-    for (variant = 0; variant < 6; ++variant) {
-        const int algorithm = variant < 4 ? variant : variant - 2, twin = variant >= 4;
+    for (variant = 0; variant < 8; ++variant) {
+        const int algorithm = variant < 4 ? variant : variant < 6 ? variant - 2 : variant - 4, twin = variant == 4 || variant == 5;
+        const int penalised = variant >= 6;
         const int critics = 2 + 2 * (algorithm >= 2) * (1 + twin);
         saferl_rl_offpolicy_desc d = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)algorithm, 16, B);
         saferl_rl_offpolicy_agent a;
@@ -5635,6 +5639,7 @@ TEST(offpolicy_gradients_match_finite_differences) {
         offpolicy_fd c;
         d.tanh_hidden = 1;
         d.twin_cost_critics = twin;
+        d.presquash_penalty = penalised ? 2.0 : 0.0;
         CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
         a.lagrange[1] = algorithm >= 2 ? 0.3f : 0.0f; /* two different multipliers */
         a.cost_weight[0] = 0.4f; /* and exchange rates, as critic_targets would set */
@@ -5663,7 +5668,87 @@ TEST(offpolicy_gradients_match_finite_differences) {
             CHECK(both > saferl_rl_offpolicy_actor_loss(&a, noise, 0));
             a.desc.twin_cost_critics = 1;
         }
+        if (penalised) { /* the term by hand: outputs (B, A) or, for SAC, (B, 2A) means then log stds */
+            const int sac = algorithm == SAFERL_RL_SAC_LAG, outputs = sac ? 2 * A : A;
+            const double with = saferl_rl_offpolicy_actor_loss(&a, noise, 0);
+            const float *head = saferl_rl_mlp_forward(&a.actor_net, a.actor, a.obs, a.actor_acts, B);
+            double squares = 0.0, without;
+            int k;
+            for (k = 0; k < B * outputs; ++k) squares += (double)head[k] * head[k]; /* log stds in (-20, 2) here */
+            a.desc.presquash_penalty = SAFERL_RL_NONE;
+            without = saferl_rl_offpolicy_actor_loss(&a, noise, 0);
+            CHECK_NEAR(with - without, 0.5 * 2.0 * squares / (B * A) / (1.0 + 0.7 + 0.3), 1e-5 * (1.0 + fabs(with)));
+            CHECK(squares > 0.1); /* a term that shows */
+        }
         saferl_rl_offpolicy_destroy(&a);
+    }
+}
+
+/* inverting_gradients (Hausknecht and Stone, ICLR 2016): TD3-Lag with a linear actor and a batch of
+   one, so that the actor's bias j moves its output p_j alone. The actor's gradient in bias j is the
+   loss's central difference in it (the critic reads p itself) times (1 - p_j) / 2 where the loss
+   falls as p_j rises, (p_j + 1) / 2 where it rises: with p beyond a bound the factor is negative
+   (the gradient inverted). Its weights' gradient is the bias's times the observation. Acting gives
+   p clipped to [-1, 1] (within float rounding of the p set, exactly the bound beyond it). The other algorithms refuse it; discrete SAC refuses presquash_penalty. */
+TEST(offpolicy_inverting_gradients_scale_the_output_gradient) {
+    const int O = 3, A = 2;
+    static const float outputs[3][2] = {{0.3f, -0.6f}, {1.4f, -1.25f}, {-0.95f, 0.9f}};
+    saferl_rl_offpolicy_desc d = offpolicy_test_desc(SAFERL_RL_TD3_LAG, 0, 1);
+    saferl_rl_offpolicy_agent a;
+    saferl_rng rng;
+    float noise[2] = {0.0f, 0.0f}, action[2];
+    offpolicy_fd c;
+    int trial, j, k, signs[2] = {0, 0};
+    d.inverting_gradients = 1;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, O, A) == SAFERL_OK);
+    a.lagrange[1] = 0.3f;
+    a.cost_weight[0] = 0.4f;
+    a.cost_weight[1] = 2.5f;
+    saferl_rng_seed(&rng, 23);
+    offpolicy_fill_batch(&a, &rng);
+    a.critic[0][O] = 5.0f; /* Q1 rises in p_0 and falls in p_1, above the cost critics' slopes (|w| < 0.5, */
+    a.critic[0][O + 1] = -5.0f; /* priced at 0.28 and 0.75): both branches of the factor */
+    c.agent = &a;
+    c.noise = noise;
+    c.actor = 1;
+    for (trial = 0; trial < 3; ++trial) {
+        for (j = 0; j < A; ++j) { /* the bias that puts p_j at outputs[trial][j] */
+            double p = a.actor[O * A + j];
+            for (k = 0; k < O; ++k) p += (double)a.actor[j * O + k] * a.obs[k];
+            a.actor[O * A + j] += (float)(outputs[trial][j] - p);
+        }
+        memset(a.actor_grad, 0, sizeof(float) * a.actor_count);
+        saferl_rl_offpolicy_actor_loss(&a, noise, 1);
+        for (j = 0; j < A; ++j) {
+            const float p = a.new_act[j];
+            const double slope = numeric_grad(offpolicy_loss, &c, a.actor, O * A + j, 1e-3f);
+            const double expect = slope * (slope < 0.0 ? 1.0 - p : p + 1.0) * 0.5;
+            CHECK_NEAR(p, outputs[trial][j], 1e-5);
+            CHECK_NEAR(a.actor_grad[O * A + j], expect, 5e-3 * (1.0 + fabs(slope)));
+            for (k = 0; k < O; ++k) CHECK_NEAR(a.actor_grad[j * O + k], a.actor_grad[O * A + j] * a.obs[k], 1e-6);
+            signs[slope < 0.0] += 1;
+        }
+        CHECK(saferl_rl_offpolicy_act(&a, a.obs, 0, action) == SAFERL_OK);
+        for (j = 0; j < A; ++j)
+            CHECK_NEAR(action[j], outputs[trial][j] > 1.0f ? 1.0 : outputs[trial][j] < -1.0f ? -1.0 : outputs[trial][j], 1e-5);
+    }
+    CHECK(signs[0] > 0 && signs[1] > 0); /* both branches of the factor were met */
+    saferl_rl_offpolicy_destroy(&a);
+    for (k = 0; k < 8; ++k) { /* every algorithm but TD3 and TD3-Lag refuses it */
+        saferl_rl_offpolicy_desc e = offpolicy_test_desc((saferl_rl_offpolicy_algorithm)k, 0, 4);
+        e.inverting_gradients = 1;
+        e.action_count = 3;
+        e.omega_dim = 1;
+        e.omega_lower[0] = 0.0;
+        e.omega_upper[0] = 1.0;
+        e.omega_schedule_steps = 100;
+        if (k != SAFERL_RL_TD3 && k != SAFERL_RL_TD3_LAG) CHECK(saferl_rl_offpolicy_memory_size(&e, O, k >= 6 ? 1 : A) == 0);
+        e.inverting_gradients = 0;
+        CHECK(saferl_rl_offpolicy_memory_size(&e, O, k >= 6 ? 1 : A) > 0);
+        e.presquash_penalty = 1e-3;
+        CHECK((saferl_rl_offpolicy_memory_size(&e, O, k >= 6 ? 1 : A) > 0) == (k < 6));
+        e.presquash_penalty = -2.0;
+        CHECK(saferl_rl_offpolicy_memory_size(&e, O, k >= 6 ? 1 : A) == 0);
     }
 }
 
@@ -6643,6 +6728,12 @@ TEST(cmdp_action_values_match_policy_evaluate) {
     }
 }
 
+/* A deterministic actor's action from its output x, as saferl_rl_offpolicy_act gives it: tanh(x)
+   (SAC's mean, TD3's), or x clipped to [-1, 1] (TD3 with inverting_gradients). */
+static double cmdp_actor_action(const saferl_rl_offpolicy_agent *agent, float x) {
+    return agent->desc.inverting_gradients ? (x < -1.0f ? -1.0 : x > 1.0f ? 1.0 : (double)x) : tanh((double)x);
+}
+
 /* The end of a continuous `--cmdp-trace`: per state, the actor's action (SAC: tanh of its mean,
    and its std before the squash), its distance to the nearest edge of its third in exploration
    stds (TD3's exploration_noise on the action; SAC's own std before the squash), the exact Q and Q_C (in units of d) of each
@@ -6665,7 +6756,7 @@ static void cmdp_critic_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, con
         int i;
         cmdp_observe(s, obs);
         head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
-        action = tanh((double)head[0]);
+        action = cmdp_actor_action(agent, head[0]);
         if (td3) { /* TD3 explores by adding noise to the action */
             std = agent->desc.exploration_noise;
             edge = fmin(fabs(action - 1.0 / 3.0), fabs(action + 1.0 / 3.0));
@@ -6713,10 +6804,10 @@ static void cmdp_mixture_probe(FILE *trace, saferl_rl_offpolicy_agent *agent, co
         cmdp_observe(s, obs);
         head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
         for (k = 0; k < 2 && !td3; ++k) std[k] = exp(head[2 + k] < -20.0f ? -20.0 : head[2 + k] > 2.0f ? 2.0 : head[2 + k]);
-        cmdp_mixture_weights(tanh((double)head[0]), tanh((double)head[1]), mean_pi + s * CMDP_ACTIONS);
+        cmdp_mixture_weights(cmdp_actor_action(agent, head[0]), cmdp_actor_action(agent, head[1]), mean_pi + s * CMDP_ACTIONS);
         for (k = 0; k < CMDP_ACTIONS; ++k) mass += x[s * CMDP_ACTIONS + k];
         fprintf(trace, "state %d: visits %.2f  tanh(mu) %6.3f %6.3f  std %.3f %.3f  E w %.2f %.2f %.2f  LP pi* %.2f %.2f %.2f\n",
-                s, visits[s], tanh((double)head[0]), tanh((double)head[1]), std[0], std[1], pi[s * CMDP_ACTIONS],
+                s, visits[s], cmdp_actor_action(agent, head[0]), cmdp_actor_action(agent, head[1]), std[0], std[1], pi[s * CMDP_ACTIONS],
                 pi[s * CMDP_ACTIONS + 1], pi[s * CMDP_ACTIONS + 2], mass > 0.0 ? x[s * CMDP_ACTIONS] / mass : NAN,
                 mass > 0.0 ? x[s * CMDP_ACTIONS + 1] / mass : NAN, mass > 0.0 ? x[s * CMDP_ACTIONS + 2] / mass : NAN);
     }
@@ -6821,6 +6912,7 @@ static int cmdp_third(float a);
 static void cmdp_mixture_weights(double mean_a1, double mean_a2, double *w);
 static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi);
 
+
 /* The exact pi(.|s) of actor parameters `actor` (a snapshot) as the iterate mixture deploys
    them: sampled (SAC with sample_actions: cmdp_continuous_policy's distribution) or the
    deterministic action's (the step map's third of tanh(mean), the mixture map's w(tanh(mean))). */
@@ -6839,8 +6931,8 @@ static int cmdp_snapshot_policy(saferl_rl_offpolicy_agent *agent, const float *a
             cmdp_observe(s, obs);
             head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
             for (k = 0; k < CMDP_ACTIONS; ++k) row[k] = 0.0;
-            if (A == 2) cmdp_mixture_weights(tanhf(head[0]), tanhf(head[1]), row);
-            else row[cmdp_third(tanhf(head[0]))] = 1.0;
+            if (A == 2) cmdp_mixture_weights(cmdp_actor_action(agent, head[0]), cmdp_actor_action(agent, head[1]), row);
+            else row[cmdp_third((float)cmdp_actor_action(agent, head[0]))] = 1.0;
         }
     }
     agent->actor = own;
@@ -6951,6 +7043,111 @@ static void cmdp_price_watch_print(FILE *trace, const cmdp_price_watch *w) {
             w->at_close / w->lambda_star_d);
 }
 
+/* Whether the actor is saturated where the price asks it to move, for the mixture map's traces:
+   over the averaging window, per state, the policy's exact visits (mean), the actor's output
+   before the squash (TD3: its action's; SAC: its mean mu) at its least and most per coordinate,
+   the least 1 - a^2 (a = tanh of it: the factor the squash puts on every gradient that reaches
+   the output), SAC's mean std before the squash, and in how many of the window's lines the
+   Lagrangian's best vertex at the actor's price, argmax_k Q(s, k) - price Q_C(s, k) / d (the
+   exact values under the policy now), is not the vertex the actor's mean action weighs most; and
+   in how many the critics' ascent direction of that Lagrangian at the actor's mean action,
+   d/da [Q1 - price Q_C] (central differences, h = 1e-3), points against the exact one,
+   d/da sum_k w_k(a) (Q(s, k) - price Q_C(s, k) / d) (a negative dot product). */
+typedef struct cmdp_saturation_watch {
+    double visits[CMDP_STATES], low[CMDP_STATES][2], high[CMDP_STATES][2], least_slope[CMDP_STATES][2];
+    double std_sum[CMDP_STATES][2];
+    int elsewhere[CMDP_STATES], against[CMDP_STATES], actor_vertex[CMDP_STATES], best_vertex[CMDP_STATES], lines;
+} cmdp_saturation_watch;
+
+static void cmdp_saturation_watch_begin(cmdp_saturation_watch *w) {
+    int s, j;
+    memset(w, 0, sizeof *w);
+    for (s = 0; s < CMDP_STATES; ++s)
+        for (j = 0; j < 2; ++j) {
+            w->low[s][j] = 1e300;
+            w->high[s][j] = -1e300;
+            w->least_slope[s][j] = 1.0;
+        }
+}
+
+static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpolicy_agent *agent, const random_cmdp *M,
+                                       long step, int steps) {
+    const int td3 = agent->desc.algorithm == SAFERL_RL_TD3_LAG;
+    const double unit = agent->desc.multiplier_scale == SAFERL_RL_MULTIPLIER_RELATIVE ? 1.0 : agent->desc.cost_limits[0];
+    const double price = agent->lagrange[0] * agent->cost_weight[0] * unit;
+    double pi[CMDP_STATES * CMDP_ACTIONS], q[CMDP_STATES * CMDP_ACTIONS], qc[CMDP_STATES * CMDP_ACTIONS], visits[CMDP_STATES];
+    int s, j, k;
+    if (step <= steps - SAC_CMDP_AVERAGE || agent->action_dim != 2 || cmdp_continuous_policy(agent, pi) != 0) return;
+    cmdp_visits(M, pi, visits);
+    cmdp_action_values(M, pi, q, qc);
+    for (s = 0; s < CMDP_STATES; ++s) {
+        float obs[CMDP_STATES];
+        const float *head;
+        double mean_w[CMDP_ACTIONS];
+        int actor = 0, best = 0;
+        cmdp_observe(s, obs);
+        head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
+        for (j = 0; j < 2; ++j) {
+            const double a = cmdp_actor_action(agent, head[j]); /* no squash under inverting_gradients: slope 1 */
+            w->low[s][j] = fmin(w->low[s][j], head[j]);
+            w->high[s][j] = fmax(w->high[s][j], head[j]);
+            w->least_slope[s][j] = fmin(w->least_slope[s][j], agent->desc.inverting_gradients ? 1.0 : 1.0 - a * a);
+            if (!td3) w->std_sum[s][j] += exp(head[2 + j] < -20.0f ? -20.0 : head[2 + j] > 2.0f ? 2.0 : head[2 + j]);
+        }
+        cmdp_mixture_weights(cmdp_actor_action(agent, head[0]), cmdp_actor_action(agent, head[1]), mean_w);
+        { /* the critics' slope against the exact one at a = the actor's mean action */
+            const double a1 = cmdp_actor_action(agent, head[0]), a2 = cmdp_actor_action(agent, head[1]);
+            const double u1 = 0.5 * (a1 + 1.0), u2 = 0.5 * (a2 + 1.0);
+            double L[CMDP_ACTIONS], exact[2], critic[2];
+            float x[4 * (CMDP_STATES + 2)];
+            const float *q1, *qcost;
+            int i;
+            for (k = 0; k < CMDP_ACTIONS; ++k)
+                L[k] = q[s * CMDP_ACTIONS + k] - price * qc[s * CMDP_ACTIONS + k] / M->limit;
+            exact[0] = 0.5 * (-L[0] + (1.0 - u2) * L[1] + u2 * L[2]);
+            exact[1] = 0.5 * u1 * (L[2] - L[1]);
+            for (i = 0; i < 4; ++i) { /* rows: a1 - h, a1 + h, a2 - h, a2 + h */
+                memcpy(x + i * (CMDP_STATES + 2), obs, sizeof obs);
+                x[i * (CMDP_STATES + 2) + CMDP_STATES] = (float)(a1 + (i == 0 ? -1e-3 : i == 1 ? 1e-3 : 0.0));
+                x[i * (CMDP_STATES + 2) + CMDP_STATES + 1] = (float)(a2 + (i == 2 ? -1e-3 : i == 3 ? 1e-3 : 0.0));
+            }
+            q1 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[0], x, agent->critic_acts[0], 4);
+            qcost = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], x, agent->critic_acts[2], 4);
+            for (i = 0; i < 2; ++i) /* the cost critic in units of d (RELATIVE: unit 1) or of cost (unit d) */
+                critic[i] = ((q1[2 * i + 1] - q1[2 * i]) - price * (qcost[2 * i + 1] - qcost[2 * i]) / unit) / 2e-3;
+            w->against[s] += critic[0] * exact[0] + critic[1] * exact[1] < 0.0;
+        }
+        for (k = 1; k < CMDP_ACTIONS; ++k) {
+            if (mean_w[k] > mean_w[actor]) actor = k;
+            if (q[s * CMDP_ACTIONS + k] - price * qc[s * CMDP_ACTIONS + k] / M->limit >
+                q[s * CMDP_ACTIONS + best] - price * qc[s * CMDP_ACTIONS + best] / M->limit)
+                best = k;
+        }
+        w->visits[s] += visits[s];
+        w->elsewhere[s] += best != actor;
+        w->actor_vertex[s] = actor;
+        w->best_vertex[s] = best;
+    }
+    w->lines += 1;
+}
+
+static void cmdp_saturation_watch_print(FILE *trace, const cmdp_saturation_watch *w, const saferl_rl_offpolicy_agent *agent) {
+    const int td3 = agent->desc.algorithm == SAFERL_RL_TD3_LAG, n = w->lines ? w->lines : 1;
+    int s;
+    if (w->lines == 0) return;
+    fprintf(trace, "saturation over the window (%d lines): per state, mean visits, the output before the squash "
+            "(least / most per coordinate), the least 1 - a^2, %sthe lines where the best vertex at the price is not the "
+            "actor's (at the close: actor's, best)\n", w->lines, td3 ? "" : "the mean std, ");
+    for (s = 0; s < CMDP_STATES; ++s) {
+        fprintf(trace, "  state %d: visits %.2f  pre-tanh [%6.2f, %6.2f] [%6.2f, %6.2f]  1-a^2 %.1e %.1e", s,
+                w->visits[s] / n, w->low[s][0], w->high[s][0], w->low[s][1], w->high[s][1], w->least_slope[s][0],
+                w->least_slope[s][1]);
+        if (!td3) fprintf(trace, "  std %.3f %.3f", w->std_sum[s][0] / n, w->std_sum[s][1] / n);
+        fprintf(trace, "  elsewhere %3d of %d (%d, %d)  critic's slope against %3d\n", w->elsewhere[s], w->lines,
+                w->actor_vertex[s], w->best_vertex[s], w->against[s]);
+    }
+}
+
 /* The off-policy protocols' run: desc d (its one limit set here, scale d of the CMDP) on env for
    `steps` steps (the protocols': SAC_CMDP_STEPS), the exact value of the policy's table every
    SAC_CMDP_EVERY steps over the last SAC_CMDP_AVERAGE, averaged. */
@@ -6965,6 +7162,7 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     saferl_rl_offpolicy_agent agent;
     double pi[CMDP_STATES * CMDP_ACTIONS];
     cmdp_price_watch watch;
+    cmdp_saturation_watch saturation;
     const int continuous_trace = trace && env->action_count == 0; /* the price line and the probes */
     long t;
     int evaluated = 0;
@@ -6977,7 +7175,9 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     }
     memset(out, 0, sizeof *out);
     memset(&watch, 0, sizeof watch);
+    memset(&saturation, 0, sizeof saturation);
     if (continuous_trace) cmdp_price_watch_begin(&watch, M);
+    if (continuous_trace) cmdp_saturation_watch_begin(&saturation);
     if (iterates && cmdp_iterates_begin(iterates, &agent) != 0) t = -1;
     else for (t = 0; t < steps; t += SAC_CMDP_EVERY) {
         double r1, c1;
@@ -6985,6 +7185,7 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
         if (iterates && cmdp_iterates_observe(iterates, &agent, env, M, scale) != 0) break;
         if (trace) cmdp_trace_line(trace, &agent, env->state, M, scale, t + SAC_CMDP_EVERY, policy);
         if (continuous_trace) cmdp_price_watch_step(&watch, &agent, t + SAC_CMDP_EVERY, steps);
+        if (continuous_trace) cmdp_saturation_watch_step(&saturation, &agent, M, t + SAC_CMDP_EVERY, steps);
         if (t + SAC_CMDP_EVERY == steps - SAC_CMDP_AVERAGE) out->multiplier_before = agent.lagrange[0];
         if (t + SAC_CMDP_EVERY <= steps - SAC_CMDP_AVERAGE) continue;
         if (policy(&agent, pi) != 0 || policy_evaluate(&M->model, pi, &r1, &c1) != 0) break;
@@ -6999,6 +7200,7 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
     out->multiplier = agent.lagrange[0];
     out->gap = (M->lp_return - out->ret) / (M->free_return - M->min_return);
     if (continuous_trace) cmdp_price_watch_print(trace, &watch);
+    if (continuous_trace) cmdp_saturation_watch_print(trace, &saturation, &agent);
     if (continuous_trace && A == 1) cmdp_critic_probe(trace, &agent, M, scale, policy);
     if (continuous_trace && A == 2) cmdp_mixture_probe(trace, &agent, M, policy);
     if (trace && env->action_count > 0) cmdp_discrete_probe(trace, &agent, M, scale, policy);
@@ -7013,7 +7215,8 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
    the default), twin_cost_critics, augmented_penalty (0: the default, c = 1 for SAC-Lag under
    RELATIVE since 0.5.6; the rules measured before it keep it off) and lagrange_space (0: the
    default, LOG for discrete SAC-Lag under RELATIVE since 0.5.7; the rules measured before it
-   keep LINEAR) and lagrange_lr (0: the default, 0.01). */
+   keep LINEAR) and lagrange_lr (0: the default, 0.01), presquash_penalty (0: none) and
+   inverting_gradients (0: tanh; the saturated-actor candidates, README). */
 typedef struct offpolicy_rule {
     const char *name;
     saferl_rl_multiplier_scale units;
@@ -7022,23 +7225,28 @@ typedef struct offpolicy_rule {
     double augmented_penalty;
     saferl_rl_lagrange_space space;
     double lagrange_lr;
+    double presquash_penalty;
+    int inverting_gradients;
 } offpolicy_rule;
 static const offpolicy_rule offpolicy_rules[] = {
-    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0}, /* the defaults */
-    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0},
-    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0}, /* the proportional term (ALGORITHMS) */
-    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0}, /* the integral alone */
-    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0}, /* pessimistic twin cost critics */
-    {"relative-alm", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 1.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0}, /* CAL's augmented Lagrangian, c = 1 */
-    {"relative-plain", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0}, /* the default before 0.5.6 */
-    {"relative-log", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LOG, 0.0}, /* Adam on log lambda */
-    {"relative-linear", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0}, /* discrete's before 0.5.7 */
+    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0}, /* the defaults */
+    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0},
+    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0}, /* the proportional term (ALGORITHMS) */
+    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0}, /* the integral alone */
+    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0}, /* pessimistic twin cost critics */
+    {"relative-alm", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 1.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0}, /* CAL's augmented Lagrangian, c = 1 */
+    {"relative-plain", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0}, /* the default before 0.5.6 */
+    {"relative-log", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LOG, 0.0, 0.0, 0}, /* Adam on log lambda */
+    {"relative-linear", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0}, /* discrete's before 0.5.7 */
     /* a faster price on top of each row's defaults (the late-price candidates, README) */
-    {"relative-lr3", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.03}, /* 3x Adam's step */
-    {"relative-lr10", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.1}, /* 10x */
-    {"relative-kp", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0}, /* Kp 1, the row's own augmented term kept */
+    {"relative-lr3", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.03, 0.0, 0}, /* 3x Adam's step */
+    {"relative-lr10", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.1, 0.0, 0}, /* 10x */
+    {"relative-kp", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0}, /* Kp 1, the row's own augmented term kept */
+    /* a saturated actor's candidates on top of each row's defaults (README) */
+    {"relative-presquash", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 1e-3, 0}, /* SAC's code's 1e-3 */
+    {"relative-invert", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 1}, /* TD3 forms only */
 };
-#define OFFPOLICY_RULES 12
+#define OFFPOLICY_RULES 14
 
 static const offpolicy_rule *offpolicy_rule_named(const char *name) {
     int u;
@@ -7051,7 +7259,7 @@ static const offpolicy_rule *offpolicy_rule_named(const char *name) {
 static const offpolicy_rule *cli_rule_arg(const char *text) {
     const offpolicy_rule *rule = offpolicy_rule_named(text);
     if (rule == NULL)
-        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10 or relative-kp");
+        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash or relative-invert");
     return rule;
 }
 
@@ -7259,10 +7467,10 @@ static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi) 
             sigma[k] = exp(head[A + k] < -20.0f ? -20.0 : head[A + k] > 2.0f ? 2.0 : head[A + k]);
         for (k = 0; k < CMDP_ACTIONS; ++k) row[k] = 0.0;
         if (A == 2) {
-            cmdp_mixture_weights(td3 ? tanh((double)head[0]) : cmdp_mean_tanh(head[0], sigma[0]),
-                                 td3 ? tanh((double)head[1]) : cmdp_mean_tanh(head[1], sigma[1]), row);
+            cmdp_mixture_weights(td3 ? cmdp_actor_action(agent, head[0]) : cmdp_mean_tanh(head[0], sigma[0]),
+                                 td3 ? cmdp_actor_action(agent, head[1]) : cmdp_mean_tanh(head[1], sigma[1]), row);
         } else if (td3) {
-            row[cmdp_third(tanhf(head[0]))] = 1.0;
+            row[cmdp_third((float)cmdp_actor_action(agent, head[0]))] = 1.0;
         } else {
             row[0] = 0.5 * erfc((head[0] + edge) / (sigma[0] * sqrt(2.0))); /* P(u < -edge) */
             row[2] = 0.5 * erfc((edge - head[0]) / (sigma[0] * sqrt(2.0))); /* P(u > edge) */
@@ -7314,6 +7522,8 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_a
     d.augmented_penalty = rule->augmented_penalty;
     d.lagrange_space = rule->space;
     d.lagrange_lr = rule->lagrange_lr;
+    d.presquash_penalty = rule->presquash_penalty;
+    d.inverting_gradients = rule->inverting_gradients;
     d.target_entropy = variation->target_entropy;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, variation->steps > 0 ? variation->steps : SAC_CMDP_STEPS,
@@ -7715,7 +7925,7 @@ TEST(iterate_mixture_leaves_training_unchanged) {
 /* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY [STEPS]]]]]]`:
    the protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3)
    x agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
-   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp) in the step map (or the MAP
+   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert) in the step map (or the MAP
    named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY and
    STEPS: a diagnosis's cmdp_variation; 0 for the protocol's). The target read two ways, as the
    on-policy grid reads it: per run, and per cell (a CMDP at a scale: the mean gap and the mean
@@ -7744,7 +7954,8 @@ static int continuous_cmdp_grid(int argc, char **argv) {
             const offpolicy_rule *rule = &offpolicy_rules[u];
             int pass = 0, runs = 0, cells = 0, cells_passed = 0;
             if ((argc > 5 && strcmp(argv[5], "all") != 0 ? strcmp(argv[5], rule->name) != 0 : u >= 2) ||
-                (argc > 6 && strcmp(argv[6], "all") != 0 && strcmp(argv[6], algorithm_names[n]) != 0))
+                (argc > 6 && strcmp(argv[6], "all") != 0 && strcmp(argv[6], algorithm_names[n]) != 0) ||
+                (rule->inverting_gradients && strcmp(algorithm_names[n], "td3-lag") != 0)) /* TD3's alone */
                 continue;
             for (m = first; m <= last; ++m) {
                 random_cmdp M;
@@ -7909,9 +8120,33 @@ static int iterate_cmdp_grid(int argc, char **argv) {
     return 0;
 }
 
+/* `test_rl --cmdp-generate FIRST LAST`: whether the generator yields CMDPs FIRST..LAST (it fails when
+   an LP fails or no draw within its tries has a binding constraint), without training: per CMDP its d, the LP's return and the
+   unconstrained one, or "refused"; exit 1 if any was refused. How a held-out set is checked
+   before its rule's runs. */
+static int cmdp_generate_check(int argc, char **argv) {
+    int first, last, m, refused = 0;
+    if (argc != 4 || cli_int_arg(argv[2], "FIRST", 1, CMDP_GRID_MAX_ID, &first) != 0 ||
+        cli_int_arg(argv[3], "LAST", first, CMDP_GRID_MAX_ID, &last) != 0) {
+        fprintf(stderr, "usage: test_rl --cmdp-generate FIRST LAST\n");
+        return 1;
+    }
+    for (m = first; m <= last; ++m) {
+        random_cmdp M;
+        if (cmdp_generate(&M, (uint32_t)m) != 0) {
+            printf("cmdp %d: refused\n", m);
+            refused = 1;
+            continue;
+        }
+        printf("cmdp %d: d %.4f  LP return %.4f (J_C %.4f)  unconstrained return %.4f (J_C %.4f)\n", m, M.limit,
+               M.lp_return, M.lp_cost, M.free_return, M.free_cost);
+    }
+    return refused;
+}
+
 /* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
    the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
-   relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10 or relative-kp; MAP step or mixture, which
+   relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash or relative-invert; MAP step or mixture, which
    sac-discrete-lag ignores; TARGET_ENTROPY and STEPS as the grid's, for every ALGORITHM) with a
    cmdp_trace_line every SAC_CMDP_EVERY steps, then (continuous forms) the price line of
    cmdp_price_watch and the probe of the critics or the mixture, then the run's line as the grids
@@ -9863,10 +10098,10 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     bad[0] ^= 1;
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint");
     memcpy(bad, good, size);
-    put_le32(bad + 4, 8); /* version 8 had no off-policy lagrange_space (7: no cost_test_z nor off-policy augmented_penalty, 6: no off-policy twin_cost_critics, 5: no cg_damping_scale, 4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
+    put_le32(bad + 4, 9); /* version 9 had no off-policy presquash_penalty nor inverting_gradients (8: no off-policy lagrange_space, 7: no cost_test_z nor off-policy augmented_penalty, 6: no off-policy twin_cost_critics, 5: no cg_damping_scale, 4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
-    put_le32(bad + 4, 10);
+    put_le32(bad + 4, 11);
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
     memcpy(bad, good, size);
@@ -10151,8 +10386,9 @@ TEST(offpolicy_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run) {
     if (!runs || !buffer) return;
 #define straight runs[0]
 #define resumed runs[1]
-    for (variant = SAFERL_RL_TD3; variant <= SAFERL_RL_DR_TD3 + 3; ++variant) { /* and SAC-Lag: twin cost critics, the augmented term, LOG */
-        const int algorithm = variant <= SAFERL_RL_DR_TD3 ? variant : SAFERL_RL_SAC_LAG;
+    for (variant = SAFERL_RL_TD3; variant <= SAFERL_RL_DR_TD3 + 4; ++variant) { /* and SAC-Lag: twin cost critics, the augmented
+                                                                                  term, LOG; TD3-Lag inverting its gradients, penalised */
+        const int algorithm = variant <= SAFERL_RL_DR_TD3 ? variant : variant == SAFERL_RL_DR_TD3 + 4 ? SAFERL_RL_TD3_LAG : SAFERL_RL_SAC_LAG;
         saferl_rl_offpolicy_desc d = offpolicy_checkpoint_desc(algorithm);
         torque_cost_state saved_user;
         size_t size = 0, size_again = 0, expected_size = 0;
@@ -10160,6 +10396,8 @@ TEST(offpolicy_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run) {
         d.twin_cost_critics = variant == SAFERL_RL_DR_TD3 + 1;
         d.augmented_penalty = variant == SAFERL_RL_DR_TD3 + 2 ? 1.0 : 0.0;
         d.lagrange_space = variant == SAFERL_RL_DR_TD3 + 3 ? SAFERL_RL_LAGRANGE_LOG : SAFERL_RL_LAGRANGE_DEFAULT;
+        d.inverting_gradients = variant == SAFERL_RL_DR_TD3 + 4;
+        d.presquash_penalty = variant == SAFERL_RL_DR_TD3 + 4 ? 1e-3 : 0.0;
         offpolicy_run_make(&straight, &d);
         CHECK(offpolicy_run_steps(&straight, N) == SAFERL_OK);
         CHECK(d.lagrange_space != SAFERL_RL_LAGRANGE_LOG || (straight.agent.lagrange_steps > 0 && straight.agent.lagrange_log[0] != 0.0f));
@@ -10323,6 +10561,11 @@ TEST(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged) {
         changed.lagrange_lr = 0.5;
         offpolicy_run_make(&other, &changed);
         offpolicy_refused_unchanged(&other, good, size, SAFERL_ERR_INVALID_ARGUMENT, "lagrange_lr: the checkpoint's differs");
+        saferl_rl_offpolicy_destroy(&other.agent);
+        changed = d;
+        changed.presquash_penalty = 1e-3;
+        offpolicy_run_make(&other, &changed);
+        offpolicy_refused_unchanged(&other, good, size, SAFERL_ERR_INVALID_ARGUMENT, "presquash_penalty: the checkpoint's differs");
         saferl_rl_offpolicy_destroy(&other.agent);
         changed = d;
         changed.omega_upper[1] = 1.25;
@@ -10498,6 +10741,7 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-continuous") == 0) return continuous_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-grid-iterates") == 0) return iterate_cmdp_grid(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-trace") == 0) return cmdp_trace(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--cmdp-generate") == 0) return cmdp_generate_check(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-trace-trust") == 0) return cmdp_trace_trust(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--cmdp-deterministic") == 0) return cmdp_deterministic();
     if (argc > 1 && strcmp(argv[1], "--fingerprints") == 0) return dump_fingerprints();
@@ -10596,6 +10840,7 @@ int main(int argc, char **argv) {
     RUN(omega_taken_at_reset);
     RUN(offpolicy_critic_targets_match_hand_computation);
     RUN(offpolicy_gradients_match_finite_differences);
+    RUN(offpolicy_inverting_gradients_scale_the_output_gradient);
     RUN(offpolicy_refuses_bad_input);
     RUN(offpolicy_training_is_deterministic_and_allocation_free);
     RUN(discrete_sac_critic_targets_match_hand_computation);
