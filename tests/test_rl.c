@@ -7052,11 +7052,19 @@ static void cmdp_price_watch_print(FILE *trace, const cmdp_price_watch *w) {
    exact values under the policy now), is not the vertex the actor's mean action weighs most; and
    in how many the critics' ascent direction of that Lagrangian at the actor's mean action,
    d/da [Q1 - price Q_C] (central differences, h = 1e-3), points against the exact one,
-   d/da sum_k w_k(a) (Q(s, k) - price Q_C(s, k) / d) (a negative dot product). */
+   d/da sum_k w_k(a) (Q(s, k) - price Q_C(s, k) / d) (a negative dot product). The lines where
+   the best vertex is elsewhere are then split three ways by the directional derivative toward
+   the best vertex's point of the box in u = (a + 1) / 2 (vertex 1: (1, 0); vertex 2: (1, 1);
+   vertex 0: (0, u2), the nearest point of its face u1 = 0): "stuck by the map" if the exact one,
+   of f(u) = (1 - u1) L0 + u1 ((1 - u2) L1 + u2 L2), is <= 0 (the exact slope itself does not lead
+   there: the stick breaking's face u1 = 0 holds every point with (1 - u2) L1 + u2 L2 <= L0);
+   "the critic's slope" if the exact one is > 0 and the critics' (the differences above) is <= 0;
+   and neither. Of the stuck lines, those with the actor at that face, a1 < -1 + 1e-3. */
 typedef struct cmdp_saturation_watch {
     double visits[CMDP_STATES], low[CMDP_STATES][2], high[CMDP_STATES][2], least_slope[CMDP_STATES][2];
     double std_sum[CMDP_STATES][2];
     int elsewhere[CMDP_STATES], against[CMDP_STATES], actor_vertex[CMDP_STATES], best_vertex[CMDP_STATES], lines;
+    int stuck[CMDP_STATES], stuck_at_face[CMDP_STATES], critic_toward[CMDP_STATES];
 } cmdp_saturation_watch;
 
 static void cmdp_saturation_watch_begin(cmdp_saturation_watch *w) {
@@ -7116,12 +7124,21 @@ static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpo
             for (i = 0; i < 2; ++i) /* the cost critic in units of d (RELATIVE: unit 1) or of cost (unit d) */
                 critic[i] = ((q1[2 * i + 1] - q1[2 * i]) - price * (qcost[2 * i + 1] - qcost[2 * i]) / unit) / 2e-3;
             w->against[s] += critic[0] * exact[0] + critic[1] * exact[1] < 0.0;
-        }
-        for (k = 1; k < CMDP_ACTIONS; ++k) {
-            if (mean_w[k] > mean_w[actor]) actor = k;
-            if (q[s * CMDP_ACTIONS + k] - price * qc[s * CMDP_ACTIONS + k] / M->limit >
-                q[s * CMDP_ACTIONS + best] - price * qc[s * CMDP_ACTIONS + best] / M->limit)
-                best = k;
+            for (k = 1; k < CMDP_ACTIONS; ++k) {
+                if (mean_w[k] > mean_w[actor]) actor = k;
+                if (L[k] > L[best]) best = k;
+            }
+            if (best != actor) { /* toward the best vertex's point of the box, in u (d/da = d/du / 2: signs agree) */
+                const double toward[2] = {(best == 0 ? 0.0 : 1.0) - u1, (best == 2 ? 1.0 : best == 1 ? 0.0 : u2) - u2};
+                const double exact_toward = 2.0 * (exact[0] * toward[0] + exact[1] * toward[1]);
+                const double critic_toward = critic[0] * toward[0] + critic[1] * toward[1];
+                if (exact_toward <= 0.0) {
+                    w->stuck[s] += 1;
+                    w->stuck_at_face[s] += a1 < -1.0 + 1e-3;
+                } else if (critic_toward <= 0.0) {
+                    w->critic_toward[s] += 1;
+                }
+            }
         }
         w->visits[s] += visits[s];
         w->elsewhere[s] += best != actor;
@@ -7137,14 +7154,17 @@ static void cmdp_saturation_watch_print(FILE *trace, const cmdp_saturation_watch
     if (w->lines == 0) return;
     fprintf(trace, "saturation over the window (%d lines): per state, mean visits, the output before the squash "
             "(least / most per coordinate), the least 1 - a^2, %sthe lines where the best vertex at the price is not the "
-            "actor's (at the close: actor's, best)\n", w->lines, td3 ? "" : "the mean std, ");
+            "actor's (at the close: actor's, best); of those, by the slope toward the best vertex at the actor's %s "
+            "action: the exact one <= 0 (stuck by the map; at the face u1 = 0: a1 < -1 + 1e-3), or > 0 with the "
+            "critics' <= 0\n", w->lines, td3 ? "" : "the mean std, ", td3 ? "deterministic" : "mean (tanh mu)");
     for (s = 0; s < CMDP_STATES; ++s) {
         fprintf(trace, "  state %d: visits %.2f  pre-tanh [%6.2f, %6.2f] [%6.2f, %6.2f]  1-a^2 %.1e %.1e", s,
                 w->visits[s] / n, w->low[s][0], w->high[s][0], w->low[s][1], w->high[s][1], w->least_slope[s][0],
                 w->least_slope[s][1]);
         if (!td3) fprintf(trace, "  std %.3f %.3f", w->std_sum[s][0] / n, w->std_sum[s][1] / n);
-        fprintf(trace, "  elsewhere %3d of %d (%d, %d)  critic's slope against %3d\n", w->elsewhere[s], w->lines,
-                w->actor_vertex[s], w->best_vertex[s], w->against[s]);
+        fprintf(trace, "  elsewhere %3d of %d (%d, %d)  critic's slope against %3d  toward the best: stuck by the map %3d "
+                "(at u1 = 0 %3d), the critic's slope %3d\n", w->elsewhere[s], w->lines, w->actor_vertex[s],
+                w->best_vertex[s], w->against[s], w->stuck[s], w->stuck_at_face[s], w->critic_toward[s]);
     }
 }
 
