@@ -6912,7 +6912,6 @@ static int cmdp_third(float a);
 static void cmdp_mixture_weights(double mean_a1, double mean_a2, double *w);
 static int cmdp_continuous_policy(saferl_rl_offpolicy_agent *agent, double *pi);
 
-
 /* The exact pi(.|s) of actor parameters `actor` (a snapshot) as the iterate mixture deploys
    them: sampled (SAC with sample_actions: cmdp_continuous_policy's distribution) or the
    deterministic action's (the step map's third of tanh(mean), the mixture map's w(tanh(mean))). */
