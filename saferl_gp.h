@@ -1943,11 +1943,11 @@ static void saferl_gp__transpose(const double *src, size_t lds, uint32_t rows, u
 #else
     const int vectors = 0;
 #endif
+    const uint32_t done = vectors ? cols - cols % 4 : 0; /* the columns the AVX2 copy's 4 x 4 blocks took */
     for (; r + 4 <= rows; r += 4) {
-        for (j = 0; !vectors && j + 4 <= cols; j += 4)
+        for (j = done; j + 4 <= cols; j += 4)
             for (u = 0; u < 4; ++u)
                 for (t = 0; t < 4; ++t) dst[(size_t)(j + u) * ldd + r + t] = src[(size_t)(r + t) * lds + j + u];
-        if (vectors) j = cols - cols % 4;
         for (; j < cols; ++j)
             for (t = 0; t < 4; ++t) dst[(size_t)j * ldd + r + t] = src[(size_t)(r + t) * lds + j];
     }

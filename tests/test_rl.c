@@ -7090,20 +7090,20 @@ static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpo
     for (s = 0; s < CMDP_STATES; ++s) {
         float obs[CMDP_STATES];
         const float *head;
-        double mean_w[CMDP_ACTIONS];
+        double mean_w[CMDP_ACTIONS], a[2];
         int actor = 0, best = 0;
         cmdp_observe(s, obs);
         head = saferl_rl_mlp_forward(&agent->actor_net, agent->actor, obs, agent->actor_acts, 1);
         for (j = 0; j < 2; ++j) {
-            const double a = cmdp_actor_action(agent, head[j]); /* no squash under inverting_gradients: slope 1 */
+            a[j] = cmdp_actor_action(agent, head[j]); /* no squash under inverting_gradients: slope 1 */
             w->low[s][j] = fmin(w->low[s][j], head[j]);
             w->high[s][j] = fmax(w->high[s][j], head[j]);
-            w->least_slope[s][j] = fmin(w->least_slope[s][j], agent->desc.inverting_gradients ? 1.0 : 1.0 - a * a);
+            w->least_slope[s][j] = fmin(w->least_slope[s][j], agent->desc.inverting_gradients ? 1.0 : 1.0 - a[j] * a[j]);
             if (!td3) w->std_sum[s][j] += exp(head[2 + j] < -20.0f ? -20.0 : head[2 + j] > 2.0f ? 2.0 : head[2 + j]);
         }
-        cmdp_mixture_weights(cmdp_actor_action(agent, head[0]), cmdp_actor_action(agent, head[1]), mean_w);
+        cmdp_mixture_weights(a[0], a[1], mean_w);
         { /* the critics' slope against the exact one at a = the actor's mean action */
-            const double a1 = cmdp_actor_action(agent, head[0]), a2 = cmdp_actor_action(agent, head[1]);
+            const double a1 = a[0], a2 = a[1];
             const double u1 = 0.5 * (a1 + 1.0), u2 = 0.5 * (a2 + 1.0);
             double L[CMDP_ACTIONS], exact[2], critic[2];
             float x[4 * (CMDP_STATES + 2)];
