@@ -2637,8 +2637,12 @@ SAFERL_GP_API size_t saferl_gp_memory_size(const saferl_gp_desc *desc) {
 
 /* x_scaled's rows first .. first + count - 1 from x's */
 static void saferl_gp__scale_points(saferl_gp *gp, uint32_t first, uint32_t count) {
-    size_t i, end = (size_t)(first + count) * gp->dim;
-    for (i = (size_t)first * gp->dim; i < end; ++i) gp->x_scaled[i] = gp->x[i] * gp->input_scale[i % gp->dim];
+    uint32_t i, k;
+    for (i = first; i < first + count; ++i) {
+        const double *x = gp->x + (size_t)i * gp->dim;
+        double *scaled = gp->x_scaled + (size_t)i * gp->dim;
+        for (k = 0; k < gp->dim; ++k) scaled[k] = x[k] * gp->input_scale[k];
+    }
 }
 
 /* After the lengthscales change: 1 / l, the kernel's input scale (RBF: -1/2 folded in as
