@@ -2178,6 +2178,8 @@ static double saferl_gp__r2(const double *a, const double *b, const double *scal
     return s;
 }
 
+/* rho of a squared distance r2 in the kernel's input scale (RBF: e^-r2, the -1/2 being in
+   the scale; Matern: of r = sqrt(r2) in units of l) */
 static double saferl_gp__rho(saferl_gp_kernel kernel, double r2) {
     double r;
     switch (kernel) {
