@@ -462,11 +462,13 @@ static void print_pipe_bound(double ours, double fastest, double bound, double f
                pipes / bound);
     else {
         /* Without overlap: the exp as measured alone, then the flops and the squared distances
-           at the pipes' rates. The distances at d = 2 are 2 subtracts, 4 multiplies and 2 adds
-           a vector of 4 (counted in saferl_gp__kernel_rows_avx2's compiled code, where they are
-           unrolled and gp_count_ops.py, which counts loops, does not see them): a multiply
-           and an add a value. The measured interleavings (print_pipes) found no overlap. */
-        double distances = kernel_values / (pipe_rate[0] < pipe_rate[1] ? pipe_rate[0] : pipe_rate[1]) * 1e-9;
+           at the pipes' rates. The distances at d = 2 are 2 subtracts, 2 multiplies and 2 adds
+           a vector of 4 (from coordinates scaled beforehand, 0.4.16; in
+           saferl_gp__kernel_rows_avx2's compiled code they are unrolled and gp_count_ops.py,
+           which counts loops, does not see them): half a multiply and an add a value, the adds
+           the longer. The measured interleavings (print_pipes) found no overlap. */
+        double distances = kernel_values * (0.5 / pipe_rate[0] > 1.0 / pipe_rate[1] ? 0.5 / pipe_rate[0]
+                                                                                  : 1.0 / pipe_rate[1]) * 1e-9;
         double serial = kernel_values * exp_seconds_per_value + pipe_bound(flops - fused, fused, 0.0) + distances;
         printf("      without overlap: the exp alone %.4g + the flops %.4g + the squared distances %.4g at the pipes'"
                " rates\n      = %.4g ms, %.2fx the bound%s\n", 1e3 * kernel_values * exp_seconds_per_value,

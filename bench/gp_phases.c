@@ -38,23 +38,24 @@ static double kernel_matrix[(N_MAX + 1) * N_MAX], factor[(N_MAX + 1) * N_MAX], f
 static volatile double sink;
 
 /* The squared distances of the kernel block alone, as saferl_gp__kernel_rows_body computes
-   them (the points copied by dimension, then one row a training point), in the copy the
-   library's dispatch runs on this CPU. */
+   them (the points copied by dimension and scaled, then one row a training point, scaled
+   once), in the copy the library's dispatch runs on this CPU. */
 #define R2_ROWS_BODY                                                                                                   \
     {                                                                                                                  \
-        double columns[DIM * 64];                                                                                      \
-        uint32_t r, i, k;                                                                                              \
-        for (i = 0; i < WIDTH; ++i)                                                                                    \
-            for (k = 0; k < DIM; ++k) columns[k * 64 + i] = points[(size_t)i * DIM + k];                               \
-        for (r = 0; r < rows; ++r)                                                                                     \
-            saferl_gp__r2_columns(x + (size_t)r * DIM, columns, WIDTH, inverse_lengthscale, DIM, out + (size_t)r * WIDTH); \
+        double columns[DIM * 64], xs[DIM];                                                                             \
+        uint32_t r, k;                                                                                                 \
+        saferl_gp__scaled_columns(points, WIDTH, WIDTH, scale, DIM, columns);                            \
+        for (r = 0; r < rows; ++r) {                                                                                   \
+            for (k = 0; k < DIM; ++k) xs[k] = x[(size_t)r * DIM + k] * scale[k];                         \
+            saferl_gp__r2_columns(xs, columns, WIDTH, DIM, out + (size_t)r * WIDTH);                                   \
+        }                                                                                                              \
     }
-__attribute__((noinline)) static void r2_rows_portable(const double *inverse_lengthscale, const double *x, uint32_t rows,
+__attribute__((noinline)) static void r2_rows_portable(const double *scale, const double *x, uint32_t rows,
                                                        const double *points, double *out) R2_ROWS_BODY
 #if defined(SAFERL_GP__DISPATCH)
-__attribute__((target("avx2"), noinline)) static void r2_rows_avx2(const double *inverse_lengthscale, const double *x,
+__attribute__((target("avx2"), noinline)) static void r2_rows_avx2(const double *scale, const double *x,
                                                                    uint32_t rows, const double *points, double *out) R2_ROWS_BODY
-__attribute__((target("avx512f"), noinline)) static void r2_rows_avx512(const double *inverse_lengthscale,
+__attribute__((target("avx512f"), noinline)) static void r2_rows_avx512(const double *scale,
                                                                         const double *x, uint32_t rows,
                                                                         const double *points, double *out) R2_ROWS_BODY
 #endif
@@ -164,13 +165,13 @@ static double cholesky_solve_flops(uint32_t n) {
     return flops;
 }
 
-static void r2_rows(const double *inverse_lengthscale, const double *x, uint32_t rows, const double *points, double *out) {
+static void r2_rows(const double *scale, const double *x, uint32_t rows, const double *points, double *out) {
 #if defined(SAFERL_GP__DISPATCH)
-    if (saferl_gp__have_avx512()) r2_rows_avx512(inverse_lengthscale, x, rows, points, out);
-    else if (saferl_gp__have_avx2()) r2_rows_avx2(inverse_lengthscale, x, rows, points, out);
+    if (saferl_gp__have_avx512()) r2_rows_avx512(scale, x, rows, points, out);
+    else if (saferl_gp__have_avx2()) r2_rows_avx2(scale, x, rows, points, out);
     else
 #endif
-        r2_rows_portable(inverse_lengthscale, x, rows, points, out);
+        r2_rows_portable(scale, x, rows, points, out);
 }
 
 /* the fastest of `repeats` runs of a statement, in seconds */
@@ -247,7 +248,7 @@ static void phases(uint32_t n, int repeats) {
     copy = best; /* the solve and the exp work in place: each repeat restores its input first */
     FASTEST(repeats, saferl_gp__kernel_block(&gp, gp.x, n, Z, WIDTH, block, WIDTH, NULL, NULL));
     kernel = best;
-    FASTEST(repeats, r2_rows(gp.inverse_lengthscale, gp.x, n, Z, block));
+    FASTEST(repeats, r2_rows(gp.input_scale, gp.x, n, Z, block));
     distances = best;
     /* the mean is added inside the kernel rows (predict's way): with it, less without */
     for (i = 0; i < WIDTH; ++i) mean[i] = 0.0;

@@ -4,7 +4,7 @@
 # 512-bit FMA tiles' peak (bench/gp_overlap.c) and the FMA pipes' peak with the exp alone
 # (bench/gp_phases.c), dgemm's rate (BLIS, one thread, the fastest sub-configuration), and the
 # AVX-512 copies' multiplies per 8 kernel values counted in their compiled loops
-# (bench/gp_count_ops.py ... zmm): the exp (RBF, with its -1/2 and the signal variance), the
+# (bench/gp_count_ops.py ... zmm): the exp (RBF, with the signal variance; its -1/2 is in the input scale), the
 # mean, and the solve's FMAs a k step of a tile. The floors: give the rates to bench/gp_floor.py
 # (the exp's ns a value: gp_phases' "exp alone" at n = 100, in ms per 10^4 queries, is that number).
 set -eu

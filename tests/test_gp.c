@@ -13,7 +13,7 @@
 #include "../saferl_gp.h"
 SAFERL_TEST_ROUND_EVERY_PRODUCT
 
-#define SAFEOPT_FINGERPRINT_0_4_9 0x47f913006a02f762ull
+#define SAFEOPT_FINGERPRINT_0_4_16 0xdbbebea67a59808aull
 
 /* six points in 2-D, three queries: the problem of the sklearn literals below */
 static const double X6[12] = {0.0, 0.5, 1.0, 1.5, 2.0, 0.2, 3.0, 2.5, 1.5, 3.0, 0.4, 2.2};
@@ -235,6 +235,42 @@ TEST(append_equals_batch_factor) {
    refit's factor, alpha and whitened targets bit for bit; at every n the appended L meets
    Cholesky's backward-error bound |L L^T - A| <= gamma_{n+1} |L| |L^T| entrywise (Higham,
    Accuracy and Stability of Numerical Algorithms, thm. 10.3), A = K + noise I. */
+/* gp->x_scaled (read by the AVX-512 predict) holds x times the kernel's input scale, bit for
+   bit, after every change of the points or the lengthscales, a refused one included. */
+static int scaled_points_are_current(const saferl_gp *gp) {
+    uint32_t i, k;
+    for (k = 0; k < gp->dim; ++k) {
+        const double l = gp->lengthscale[gp->lengthscale_count == 1 ? 0 : k];
+        if (gp->input_scale[k] != (gp->kernel == SAFERL_GP_RBF ? 0.70710678118654752440 / l : 1.0 / l)) return 0;
+    }
+    for (i = 0; i < gp->count; ++i)
+        for (k = 0; k < gp->dim; ++k)
+            if (gp->x_scaled[i * gp->dim + k] != gp->x[i * gp->dim + k] * gp->input_scale[k]) return 0;
+    return 1;
+}
+
+TEST(scaled_points_follow_every_change) {
+    int kernel;
+    for (kernel = 0; kernel < 3; ++kernel) {
+        double ls[2] = {0.8, 1.3}, ls2[2] = {0.5, 2.0}, bad[2] = {0.0, NAN}, x_new[2] = {0.7, 2.9};
+        saferl_gp gp = make_gp(2, 8, (saferl_gp_kernel)kernel, 1, ls, 1.2, 1e-3);
+        saferl_gp_fit_desc fd;
+        CHECK(saferl_gp_set_data(&gp, X6, Y6, 6) == SAFERL_OK && scaled_points_are_current(&gp));
+        CHECK(saferl_gp_add(&gp, x_new, 0.4) == SAFERL_OK && scaled_points_are_current(&gp));
+        CHECK(saferl_gp_remove(&gp, 2) == SAFERL_OK && scaled_points_are_current(&gp));
+        CHECK(saferl_gp_remove_last(&gp) == SAFERL_OK && scaled_points_are_current(&gp));
+        CHECK(saferl_gp_set_hyperparameters(&gp, 0.9, ls2, 1e-2) == SAFERL_OK && scaled_points_are_current(&gp));
+        CHECK(saferl_gp_set_data(&gp, bad, Y6, 1) == SAFERL_ERR_NOT_FINITE && gp.count == 5);
+        CHECK(scaled_points_are_current(&gp));
+        memset(&fd, 0, sizeof fd);
+        fd.restarts = 1;
+        fd.seed = 3;
+        saferl_gp_fit(&gp, &fd, NULL);
+        CHECK(gp.lengthscale[0] != ls2[0] && scaled_points_are_current(&gp));
+        saferl_gp_destroy(&gp);
+    }
+}
+
 TEST(append_is_the_refit_on_seeded_problems) {
     enum { PROBLEMS = 40, N_MAX = 40 };
 #if defined(SAFERL_USE_BLIS)
@@ -349,10 +385,13 @@ TEST(covariance_agrees_with_variance_and_grid) {
    must be the bits it gets alone (one query: no pad, the columns-one-at-a-time path), for
    every number of columns left over from the tiles (m = 1..40, 64 + 1..17, 1000), sizes with
    and without the solve's head rows, three kernels, 1-3 dimensions, and the caller's work
-   as wide as the block or narrower than a whole tile. BLIS's trsm may sum a batch in
-   another order: there, agreement to 1e-12. */
+   as wide as the block or narrower than a whole tile. On a CPU with AVX-512 the RBF batches
+   of n >= 6 go through the pipelined predict (its kernel values from gp->x_scaled), the single
+   queries through the kernel rows: there this checks the one against the other, in 1 and 2
+   dimensions. BLIS's trsm may sum a batch in another order: there, agreement to 1e-12. */
 TEST(padded_blocks_predict_the_bits_of_single_queries) {
-    static const uint32_t sizes[4] = {5, 25, 37, 100}, counts[6] = {17, 29, 40, 65, 81, 1000};
+    static const uint32_t sizes[5] = {5, 25, 37, 100, 50}, dims[5] = {1, 2, 3, 1, 2};
+    static const uint32_t counts[6] = {17, 29, 40, 65, 81, 1000};
     static double x[100 * 3], y[100], q[1000 * 3], mean[1000], var[1000], work[SAFERL_GP_BLOCK * 100];
     saferl_rng rng;
     uint32_t t, c, i, checked = 0, mismatches = 0;
@@ -360,9 +399,9 @@ TEST(padded_blocks_predict_the_bits_of_single_queries) {
     for (i = 0; i < 300; ++i) x[i] = 3.0 * saferl_rng_uniform(&rng);
     for (i = 0; i < 100; ++i) y[i] = saferl_rng_normal(&rng);
     for (i = 0; i < 3000; ++i) q[i] = -0.5 + 4.0 * saferl_rng_uniform(&rng);
-    for (t = 0; t < 4; ++t) {
-        const uint32_t n = sizes[t], dim = 1 + t % 3;
-        const saferl_gp_kernel kernel = (saferl_gp_kernel)(t % 3);
+    for (t = 0; t < 5; ++t) {
+        const uint32_t n = sizes[t], dim = dims[t];
+        const saferl_gp_kernel kernel = t < 3 ? (saferl_gp_kernel)t : SAFERL_GP_RBF;
         const double lengthscale = 0.7;
         saferl_gp gp = make_gp(dim, n + 2, kernel, 0, &lengthscale, 1.4, 1e-3);
         CHECK(saferl_gp_set_data(&gp, x, y, n) == SAFERL_OK);
@@ -1183,7 +1222,13 @@ static uint64_t fingerprint(uint64_t h, const void *data, size_t size) {
    meet such a tie (1-D: 1.1 and 1.3, 0.5 and 1.9; 2-D: two pairs whose widths agree to 14
    digits) and take the other candidate, or mark the other one of the pair as an expander or
    maximiser; a per-step trace (choices, counts, set flags) agrees before the tie, and the
-   other 128 configurations agree at every step. Any later change must keep this value. */
+   other 128 configurations agree at every step. Re-recorded for 0.4.16, whose kernel scales
+   each coordinate before the difference (RBF by 1 / (l sqrt 2)) and so moves the distances'
+   last bits: 19 configurations, all 1-D, meet such a tie (0.4 and 2.0, 0.5 and 1.9, 0.6 and
+   1.8, 1.1 and 1.3, whose posterior standard deviations agree to 2e-13 relative in both
+   versions) and take the other candidate, or test or mark the other one of the pair; a
+   per-step trace agrees before the tie, and the other 125 configurations agree at every
+   step. Any later change must keep this value. */
 static uint64_t safeopt_choices_fingerprint(uint32_t *chosen) {
     enum { SIDE = 9, M2 = SIDE * SIDE, M1 = 41, STEPS = 14 };
     static double z1[M1], z2[2 * M2];
@@ -1268,7 +1313,7 @@ TEST(safeopt_choices_are_the_recorded_ones) {
     printf("        fingerprint of 144 configurations x 14 steps: %016llx (%u expanders, %u maximisers, %u UCB)\n",
            (unsigned long long)h, chosen[0], chosen[1], chosen[2]);
     CHECK(chosen[0] > 100 && chosen[1] > 100 && chosen[2] > 100); /* every kind of choice is covered */
-    CHECK(h == SAFEOPT_FINGERPRINT_0_4_9);
+    CHECK(h == SAFEOPT_FINGERPRINT_0_4_16);
 }
 
 /* A function drawn from the GP prior on the grid (the model is then well specified). */
@@ -2026,6 +2071,7 @@ int main(void) {
     RUN(posterior_lml_and_gradient_match_sklearn);
     RUN(gradient_matches_finite_differences);
     RUN(append_equals_batch_factor);
+    RUN(scaled_points_follow_every_change);
     RUN(append_is_the_refit_on_seeded_problems);
     RUN(duplicate_points_stay_finite);
     RUN(covariance_agrees_with_variance_and_grid);
