@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.4.16 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+/* saferl_gp.h - v0.4.17 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
                           StageOpt, safe UCB, the PLS online stage, continuous boxes,
                           constrained EI)
                           public domain or MIT; see the end of the file
@@ -316,6 +316,13 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.4.17 (2026-12-07) same bits: the AVX2 copies' exp is written for AVX2 as the AVX-512
+                          one is (saferl_gp__exp_row_avx2: no clamp, a mask); its table lookup
+                          reads the indices back from memory with integer loads instead of
+                          GCC 12's vector-to-integer moves (6 vector operations fewer per 4
+                          values). The exp alone on Zen 3 (bench/gp_phases.c): 1.22-1.25 ->
+                          1.00-1.05 ns a value built with gcc 12, 1.74-1.84 -> 1.30-1.32 with
+                          clang 14.
       0.4.16 (2026-12-07) new bits (the same on every dispatch path): the kernel scales each
                           coordinate before the difference, as scikit-learn's cdist(X / l,
                           Y / l): gp->input_scale (RBF 1 / (l sqrt2), the -1/2 folded in;
@@ -480,8 +487,8 @@
 
 #define SAFERL_GP_VERSION_MAJOR 0
 #define SAFERL_GP_VERSION_MINOR 4
-#define SAFERL_GP_VERSION_PATCH 16
-#define SAFERL_GP_VERSION_STRING "0.4.16"
+#define SAFERL_GP_VERSION_PATCH 17
+#define SAFERL_GP_VERSION_STRING "0.4.17"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
@@ -1159,6 +1166,9 @@ SAFERL_GP_API const char *saferl_gp_version(void);
    compiler's contraction, which depends on its flags). SAFERL_NO_DISPATCH turns dispatch
    off. A body's helpers must be inlined into it (SAFERL_GP__INLINE), or they would run at
    the build's target. */
+/* which copy of a dispatched body is running (a constant once inlined): the build's target,
+   the AVX2 copy or the AVX-512 one */
+enum { SAFERL_GP__COPY_BUILD, SAFERL_GP__COPY_AVX2, SAFERL_GP__COPY_AVX512 };
 #if !defined(SAFERL_NO_DISPATCH) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
     !defined(__AVX2__) && !defined(__EMSCRIPTEN__)
 #  define SAFERL_GP__DISPATCH 1
@@ -1235,13 +1245,15 @@ static int saferl_gp__have_avx512(void) {
         if (saferl_gp__have_avx2()) name##_avx2 args;                                                              \
         else name##_portable args;                                                                                 \
     }
-/* The same for a body whose first parameter, wide, is 1 in its AVX-512 copy only: there it
-   may run code written for AVX-512 (saferl_gp__exp_row_wide) with the same bits. */
-#  define SAFERL_GP__ARGS_NARROW(...) (0, __VA_ARGS__)
-#  define SAFERL_GP__ARGS_WIDE(...) (1, __VA_ARGS__)
+/* The same for a body whose first parameter, copy, says which copy it is: there it may run
+   code written for that copy's vectors (saferl_gp__exp_row_avx2, saferl_gp__exp_row_wide)
+   with the same bits. */
+#  define SAFERL_GP__ARGS_NARROW(...) (SAFERL_GP__COPY_BUILD, __VA_ARGS__)
+#  define SAFERL_GP__ARGS_AVX2(...) (SAFERL_GP__COPY_AVX2, __VA_ARGS__)
+#  define SAFERL_GP__ARGS_WIDE(...) (SAFERL_GP__COPY_AVX512, __VA_ARGS__)
 #  define SAFERL_GP__DISPATCHED_WIDE_VOID(name, params, args)                                                      \
     static void name##_portable params { name##_body SAFERL_GP__ARGS_NARROW args; }                                \
-    __attribute__((target("avx2"))) static void name##_avx2 params { name##_body SAFERL_GP__ARGS_NARROW args; }    \
+    __attribute__((target("avx2"))) static void name##_avx2 params { name##_body SAFERL_GP__ARGS_AVX2 args; }      \
     __attribute__((target("avx512f"))) static void name##_avx512 params { name##_body SAFERL_GP__ARGS_WIDE args; } \
     static void name params {                                                                                      \
         if (saferl_gp__have_avx512()) name##_avx512 args;                                                          \
@@ -1249,7 +1261,7 @@ static int saferl_gp__have_avx512(void) {
         else name##_portable args;                                                                                 \
     }
 #else
-#  define SAFERL_GP__ARGS_NARROW(...) (0, __VA_ARGS__)
+#  define SAFERL_GP__ARGS_NARROW(...) (SAFERL_GP__COPY_BUILD, __VA_ARGS__)
 #  define SAFERL_GP__DISPATCHED_WIDE_VOID(name, params, args) static void name params { name##_body SAFERL_GP__ARGS_NARROW args; }
 #  define SAFERL_GP__DISPATCHED(type, name, params, args) static type name params { return name##_body args; }
 #  define SAFERL_GP__DISPATCHED_VOID(name, params, args) static void name params { name##_body args; }
@@ -1433,7 +1445,7 @@ SAFERL_GP__BODY uint32_t saferl_gp__cholesky_rows_body(double *a, size_t ld, uin
    are added in the order j = 0, 1, ..., k - 1 from 0 and the sum then subtracted, on every
    path (the same bits); with GCC or clang in register tiles of 8 columns (8 independent sums
    a tile): 4 rows of two 4-double vectors, or 8 rows of one 8-double vector in the AVX-512
-   copy (wide), the tiles covering the triangle. */
+   copy, the tiles covering the triangle. */
 #if defined(__GNUC__) || defined(__clang__)
 /* the compilers' generic vectors: the update below and the solve's register tiles */
 typedef double saferl_gp__vector2 __attribute__((vector_size(16)));
@@ -1450,13 +1462,13 @@ SAFERL_GP__INLINE void saferl_gp__subtract_tile(double *c, size_t ld, const doub
         for (s = q; s < q + 8 && s <= r + t; ++s) c[(size_t)(r + t) * ld + s] -= sum[t][s - q];
 }
 
-SAFERL_GP__BODY void saferl_gp__cholesky_update_block_body(const int wide, double *c, size_t ld, const double *w,
+SAFERL_GP__BODY void saferl_gp__cholesky_update_block_body(const int copy, double *c, size_t ld, const double *w,
                                                            size_t ldw, uint32_t k) {
     enum { WIDTH = SAFERL_GP__CHOLESKY_ROWS };
     double sum[8][8];
     uint32_t r, q, j;
 #if defined(SAFERL_GP__WIDE_TILE)
-    if (wide) {
+    if (copy == SAFERL_GP__COPY_AVX512) {
         uint32_t t;
         for (r = 0; r < WIDTH; r += 8)
             for (q = 0; q <= r; q += 8) {
@@ -1474,7 +1486,7 @@ SAFERL_GP__BODY void saferl_gp__cholesky_update_block_body(const int wide, doubl
         return;
     }
 #endif
-    (void)wide;
+    (void)copy;
     for (r = 0; r < WIDTH; r += 4)
         for (q = 0; q < r + 4; q += 8) {
             saferl_gp__vector4 a0 = {0.0}, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, x, y;
@@ -1503,10 +1515,10 @@ SAFERL_GP__BODY void saferl_gp__cholesky_update_block_body(const int wide, doubl
         }
 }
 #else
-SAFERL_GP__BODY void saferl_gp__cholesky_update_block_body(const int wide, double *c, size_t ld, const double *w,
+SAFERL_GP__BODY void saferl_gp__cholesky_update_block_body(const int copy, double *c, size_t ld, const double *w,
                                                            size_t ldw, uint32_t k) {
     uint32_t r, s, j;
-    (void)wide;
+    (void)copy;
     for (r = 0; r < SAFERL_GP__CHOLESKY_ROWS; ++r)
         for (s = 0; s <= r; ++s) {
             double sum = 0.0;
@@ -2020,12 +2032,13 @@ static uint32_t saferl_gp__cholesky(double *a, uint32_t n, size_t ld, double *wo
    subtracted, 0.4.14), so T's rounding and the last add are
    the only roundings of size: 8 multiplies and 6 adds after the reduction, against 14 and
    11 of the degree-11 polynomial on |r| <= ln2 / 2 it replaced (0.4.9). The 16 entries fit
-   one AVX-512 two-register permute (saferl_gp__exp_row_wide); elsewhere the compiler
-   loads them. The clamp at -708 and the zero below it are done on the bits as integers:
-   floating-point compares would keep GCC from vectorising (they may trap). Max relative
-   error against libm's exp over [-708, 0]: 2.22e-16 on 2 10^8 points (1 ulp; 4.33e-16 with
-   the degree-11 polynomial); tests/test_gp.c checks 6e-16 on 10^6 points and the ends. Below -708 (e^x < 3.3e-308) the result is 0.
-   saferl_gp__exp_reduce returns r and the bits of k (0 below the clamp). */
+   one AVX-512 two-register permute (saferl_gp__exp_row_wide); the AVX2 copy loads them by
+   indices read from memory (saferl_gp__exp_row_avx2); elsewhere the compiler loads them. The
+   clamp at -708 and the zero below it are done on the bits as integers: floating-point compares
+   would keep GCC from vectorising (they may trap). Max relative error against libm's exp over
+   [-708, 0]: 2.22e-16 on 2 10^8 points (1 ulp; 4.33e-16 with the degree-11 polynomial);
+   tests/test_gp.c checks 6e-16 on 10^6 points and the ends. Below -708 (e^x < 3.3e-308) the
+   result is 0. saferl_gp__exp_reduce returns r and the bits of k (0 below the clamp). */
 /* T[i]'s bits - (i << 48), T[i] = 2^(i / 16) rounded to doubles: 1.0, 1.0442737824274138,
    1.0905077326652577, 1.1387886347566916, 1.189207115002721, 1.241857812073484,
    1.2968395546510096, 1.3542555469368927, 1.4142135623730951, 1.4768261459394993,
@@ -2157,6 +2170,62 @@ __attribute__((target("avx512f"))) static inline void saferl_gp__exp_row_wide(co
                                                                keep[j / 8], low, high, _mm512_set1_pd(factor)));
     for (; j < count; ++j) out[j] = factor * saferl_gp__exp_finish(reduced[j], t_bits[j]);
 }
+
+/* The AVX2 copies' exp, 4 values a vector: the AVX-512 copy's operations (no clamp, the lanes
+   below -708 zeroed at the end by a mask), the mask a vector compare. Compiled from the scalar
+   code, GCC 12 does the table lookup by moving each index from a vector register to an integer
+   one (vmovq, vpextrq, vextracti128: 6 operations on the pipes the polynomial needs for 4
+   values) before the 4 loads; here the indices are read back from the stored t bits by
+   integer loads, and only the 4 entries' inserts are vector operations. AVX2's own lookups,
+   measured beside it on Zen 3 (ns a value; the scalar code's row, with a copy of its input,
+   1.45-1.54): 4 vpermd and 3 blends 1.40-1.50, vpgatherqq 1.32-1.41, these loads 1.04-1.12. */
+#define SAFERL_GP__MUL_AVX2(a, b) _mm256_mul_pd((a), (b))
+#define SAFERL_GP__ADD_AVX2(a, b) _mm256_add_pd((a), (b))
+/* r of e^-|x| for 4 values, t's bits (k in the low bits) and the lanes to keep (all ones) */
+__attribute__((target("avx2"))) SAFERL_GP__INLINE __m256d saferl_gp__exp_reduce_avx2(__m256d x, __m256i *t_bits,
+                                                                                     __m256i *keep) {
+    const __m256d shifter = _mm256_set1_pd(SAFERL_GP__EXP_SHIFTER);
+    const __m256i bits = _mm256_or_si256(_mm256_castpd_si256(x), _mm256_set1_epi64x((long long)((uint64_t)1 << 63)));
+    const __m256d y = _mm256_castsi256_pd(bits);
+    const __m256d t = _mm256_add_pd(_mm256_mul_pd(y, _mm256_set1_pd(SAFERL_GP__EXP_SIXTEEN_BY_LN2)), shifter);
+    const __m256d k = _mm256_sub_pd(t, shifter);
+    *keep = _mm256_cmpgt_epi64(_mm256_set1_epi64x(SAFERL_GP__EXP_LOWEST + 1), bits); /* -708 <= y (NaN: no) */
+    *t_bits = _mm256_castpd_si256(t);
+    return _mm256_sub_pd(_mm256_sub_pd(y, _mm256_mul_pd(k, _mm256_set1_pd(SAFERL_GP__EXP_LN2_HIGH_16))),
+                         _mm256_mul_pd(k, _mm256_set1_pd(SAFERL_GP__EXP_LN2_LOW_16)));
+}
+/* factor e^x of 4 values from their r, t bits (stored: the lookup reads the indices from
+   memory) and keep mask */
+__attribute__((target("avx2"))) SAFERL_GP__INLINE __m256d saferl_gp__exp_finish_avx2(__m256d r, const uint64_t *t_bits,
+                                                                                     __m256i keep, __m256d factor) {
+    const uint64_t *table = saferl_gp__exp2_sixteenths_less_index;
+    const __m256i entries = _mm256_set_epi64x((long long)table[t_bits[3] & 15], (long long)table[t_bits[2] & 15],
+                                              (long long)table[t_bits[1] & 15], (long long)table[t_bits[0] & 15]);
+    const __m256i t = _mm256_loadu_si256((const __m256i *)t_bits);
+    const __m256d s = _mm256_castsi256_pd(_mm256_add_epi64(entries, _mm256_slli_epi64(t, 48)));
+    __m256d r2, r4, q, e;
+    SAFERL_GP__EXP_TAIL(SAFERL_GP__MUL_AVX2, SAFERL_GP__ADD_AVX2, _mm256_set1_pd, r, s)
+    return _mm256_and_pd(_mm256_mul_pd(factor, e), _mm256_castsi256_pd(keep));
+}
+/* out[j] = factor e^-|x_j| for count <= 64 values (out may be x), in saferl_gp__exp_row's two
+   passes */
+__attribute__((target("avx2"))) static inline void saferl_gp__exp_row_avx2(const double *x, double factor, double *out,
+                                                                           uint32_t count) {
+    double reduced[64];
+    uint64_t t_bits[64];
+    __m256i keep[16];
+    uint32_t j;
+    for (j = 0; j + 4 <= count; j += 4) {
+        __m256i t;
+        _mm256_storeu_pd(reduced + j, saferl_gp__exp_reduce_avx2(_mm256_loadu_pd(x + j), &t, &keep[j / 4]));
+        _mm256_storeu_si256((__m256i *)(t_bits + j), t);
+    }
+    for (; j < count; ++j) reduced[j] = saferl_gp__exp_reduce(x[j], &t_bits[j]);
+    for (j = 0; j + 4 <= count; j += 4)
+        _mm256_storeu_pd(out + j, saferl_gp__exp_finish_avx2(_mm256_loadu_pd(reduced + j), t_bits + j, keep[j / 4],
+                                                             _mm256_set1_pd(factor)));
+    for (; j < count; ++j) out[j] = factor * saferl_gp__exp_finish(reduced[j], t_bits[j]);
+}
 #endif
 
 SAFERL_GP__INLINE double saferl_gp__exp_nonpositive(double x) {
@@ -2198,19 +2267,23 @@ static double saferl_gp__rho(saferl_gp_kernel kernel, double r2) {
    passes, the range reduction and then the rest, through arrays on the stack: one loop with
    the whole exp is a dependency chain of some 50 cycles that the out-of-order window cannot
    overlap enough (measured 6.2 cycles an element with AVX2, 4.6 in two passes; the AVX-512
-   copy fused, 0.486 against 0.376 ns a value, 0.4.10). wide: the AVX-512 copy, which runs
-   saferl_gp__exp_row_wide (a constant once inlined). */
-SAFERL_GP__INLINE void saferl_gp__exp_row(const int wide, const double *x, double factor, double *out, uint32_t count) {
+   copy fused, 0.486 against 0.376 ns a value, 0.4.10). copy: the AVX2 and AVX-512 copies
+   run their own rows (saferl_gp__exp_row_avx2, saferl_gp__exp_row_wide) with these bits. */
+SAFERL_GP__INLINE void saferl_gp__exp_row(const int copy, const double *x, double factor, double *out, uint32_t count) {
     double reduced[64];
     uint64_t k_bits[64];
     uint32_t j;
 #if defined(SAFERL_GP__DISPATCH)
-    if (wide) {
+    if (copy == SAFERL_GP__COPY_AVX512) {
         saferl_gp__exp_row_wide(x, factor, out, count);
         return;
     }
+    if (copy == SAFERL_GP__COPY_AVX2) {
+        saferl_gp__exp_row_avx2(x, factor, out, count);
+        return;
+    }
 #endif
-    (void)wide;
+    (void)copy;
     for (j = 0; j < count; ++j) reduced[j] = saferl_gp__exp_reduce(x[j], &k_bits[j]);
     for (j = 0; j < count; ++j) out[j] = factor * saferl_gp__exp_finish(reduced[j], k_bits[j]);
 }
@@ -2218,18 +2291,18 @@ SAFERL_GP__INLINE void saferl_gp__exp_row(const int wide, const double *x, doubl
 /* w[j] := s2 * rho(w[j]) for count <= 64 squared distances of one kernel (a constant once
    inlined, so each kernel's loops vectorise); the operations and their order are those of
    saferl_gp__rho. The Matern kernels' sqrt is a loop of its own (saferl_gp__sqrt_row). */
-SAFERL_GP__INLINE void saferl_gp__rho_block(const int wide, const saferl_gp_kernel kernel, double signal_variance,
+SAFERL_GP__INLINE void saferl_gp__rho_block(const int copy, const saferl_gp_kernel kernel, double signal_variance,
                                             double *w, uint32_t count) {
     double r[64], e[64];
     uint32_t j;
     if (kernel == SAFERL_GP_RBF) {
-        saferl_gp__exp_row(wide, w, signal_variance, w, count); /* the distances hold the -1/2 */
+        saferl_gp__exp_row(copy, w, signal_variance, w, count); /* the distances hold the -1/2 */
         return;
     }
     const double c = kernel == SAFERL_GP_MATERN32 ? 1.7320508075688772 : 2.2360679774997897;
     saferl_gp__sqrt_row(r, w, count);
     for (j = 0; j < count; ++j) r[j] *= c;
-    saferl_gp__exp_row(wide, r, 1.0, e, count);
+    saferl_gp__exp_row(copy, r, 1.0, e, count);
     if (kernel == SAFERL_GP_MATERN32)
         for (j = 0; j < count; ++j) w[j] = signal_variance * ((1.0 + r[j]) * e[j]);
     else
@@ -2237,15 +2310,15 @@ SAFERL_GP__INLINE void saferl_gp__rho_block(const int wide, const saferl_gp_kern
 }
 
 /* v[i] := s2 * rho(v[i]) over a row of squared distances, in blocks of 64. */
-SAFERL_GP__BODY void saferl_gp__rho_row_body(const int wide, saferl_gp_kernel kernel, double signal_variance, double *v,
+SAFERL_GP__BODY void saferl_gp__rho_row_body(const int copy, saferl_gp_kernel kernel, double signal_variance, double *v,
                                              uint32_t count) {
     uint32_t i;
     for (i = 0; i < count; i += 64) {
         uint32_t block = count - i < 64 ? count - i : 64;
         switch (kernel) {
-        case SAFERL_GP_MATERN32: saferl_gp__rho_block(wide, SAFERL_GP_MATERN32, signal_variance, v + i, block); break;
-        case SAFERL_GP_MATERN52: saferl_gp__rho_block(wide, SAFERL_GP_MATERN52, signal_variance, v + i, block); break;
-        default: saferl_gp__rho_block(wide, SAFERL_GP_RBF, signal_variance, v + i, block);
+        case SAFERL_GP_MATERN32: saferl_gp__rho_block(copy, SAFERL_GP_MATERN32, signal_variance, v + i, block); break;
+        case SAFERL_GP_MATERN52: saferl_gp__rho_block(copy, SAFERL_GP_MATERN52, signal_variance, v + i, block); break;
+        default: saferl_gp__rho_block(copy, SAFERL_GP_RBF, signal_variance, v + i, block);
         }
     }
 }
@@ -2330,7 +2403,7 @@ SAFERL_GP__INLINE void saferl_gp__scaled_columns(const double *points, uint32_t 
    dimension and scaled (interleaved coordinates would cost shuffles or strided loads on every
    row), each row scaled once, then each row's distances and kernel values are computed while
    in the L1 cache. */
-SAFERL_GP__BODY void saferl_gp__kernel_rows_body(const int wide, saferl_gp_kernel kernel, double signal_variance,
+SAFERL_GP__BODY void saferl_gp__kernel_rows_body(const int copy, saferl_gp_kernel kernel, double signal_variance,
                                                  const double *scale, uint32_t dim, const double *x, uint32_t rows,
                                                  const double *points, uint32_t count, double *out, size_t ldo,
                                                  const double *alpha, double *mean) {
@@ -2354,7 +2427,7 @@ SAFERL_GP__BODY void saferl_gp__kernel_rows_body(const int wide, saferl_gp_kerne
                 if (dim <= 16) saferl_gp__r2_columns(xs, columns, block, dim, row);
                 else saferl_gp__r2_row(xr, p, block, scale, dim, row);
             }
-            saferl_gp__rho_row_body(wide, kernel, signal_variance, row, block);
+            saferl_gp__rho_row_body(copy, kernel, signal_variance, row, block);
             /* the mean: every four rows, and the rows left at the end, while in the L1 cache */
             if (mean && (r % 4 == 3 || r + 1 == rows)) {
                 const uint32_t first = r - r % 4;
@@ -3422,7 +3495,7 @@ SAFERL_GP_API saferl_result saferl_gp_grid_recompute(saferl_gp_grid *grid, const
    same bits as a recompute's last row); then mean += y_scale w v and
    var -= (y_scale v)^2, floored at 0. In chunks of 256 candidates so that each piece of v
    stays in the L1 cache from its kernel values to the posterior. */
-SAFERL_GP__BODY void saferl_gp__grid_append_body(const int wide, saferl_gp_grid *grid, const saferl_gp *gp) {
+SAFERL_GP__BODY void saferl_gp__grid_append_body(const int copy, saferl_gp_grid *grid, const saferl_gp *gp) {
     const uint32_t n = gp->count, m = grid->count, dim = gp->dim;
     const double *c = gp->cholesky + (size_t)(n - 1) * gp->capacity, *x = gp->x + (size_t)(n - 1) * dim;
     const double inverse = 1.0 / c[n - 1], w = gp->whitened[n - 1], scale2 = gp->y_scale * gp->y_scale;
@@ -3431,7 +3504,7 @@ SAFERL_GP__BODY void saferl_gp__grid_append_body(const int wide, saferl_gp_grid 
     for (z0 = 0; z0 < m; z0 += 256) {
         const uint32_t cols = m - z0 < 256 ? m - z0 : 256;
         double *vz = v + z0, *mean = grid->mean + z0, *var = grid->var + z0;
-        saferl_gp__kernel_rows_body(wide, gp->kernel, gp->signal_variance, gp->input_scale, dim, x, 1,
+        saferl_gp__kernel_rows_body(copy, gp->kernel, gp->signal_variance, gp->input_scale, dim, x, 1,
                                     grid->points + (size_t)z0 * dim, cols, vz, cols, NULL, NULL);
         saferl_gp__add_rows_body(vz, grid->projection + z0, m, c, 1, -1.0, n - 1, cols);
         for (z = 0; z < cols; ++z) {

@@ -121,7 +121,11 @@ __attribute__((noinline)) void bench_rbf_exp(double signal_variance, double *v, 
 __attribute__((target("avx2")))
 #endif
 __attribute__((noinline)) void bench_rbf_exp(double signal_variance, double *v, uint32_t count) {
-    saferl_gp__rho_row_body(0, SAFERL_GP_RBF, signal_variance, v, count);
+#if defined(SAFERL_GP__DISPATCH)
+    saferl_gp__rho_row_body(SAFERL_GP__COPY_AVX2, SAFERL_GP_RBF, signal_variance, v, count);
+#else
+    saferl_gp__rho_row_body(SAFERL_GP__COPY_BUILD, SAFERL_GP_RBF, signal_variance, v, count);
+#endif
 }
 
 static double exp_ops[3];   /* --exp-ops: multiplies, adds, other vector ALU operations a value */

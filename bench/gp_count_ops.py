@@ -61,6 +61,11 @@ def main():
         m = re.search(r"<([^>+]+)>", rows[0][2])
         if m:
             rows = instructions(sys.argv[1], m.group(1))
+    # a loop around one call and no vector code (the AVX2 copy's exp row, not inlined): the
+    # callee's loops
+    callees = {m.group(1) for _, op, args in rows if op == "call" for m in [re.search(r"<([^>+]+)>", args)] if m}
+    if len(callees) == 1 and not any(register in args for _, _, args in rows):
+        rows = instructions(sys.argv[1], callees.pop())
     total = [0.0, 0.0, 0.0]
     notes = []
     for first, last in innermost_loops(rows):
