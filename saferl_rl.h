@@ -306,8 +306,14 @@
         gradient_steps; REDQ, Chen et al. ICLR 2021, G = 20 with ten critics; DroQ, Hiraoka et
         al. ICLR 2022). Each call is the whole update, so TD3's actor and targets still move
         every policy_delay critic steps, as in TD3's paper, and SAC's temperature every call;
-        the work per environment step grows G-fold. Default 1 (README, "More gradient steps?",
-        for G = 2 and 4 on the random CMDPs' mixture map under a rule written first).
+        the work per environment step grows G-fold. Default 1. On the random CMDPs' mixture map
+        (README, "More gradient steps?", a rule written first), development CMDPs 1-6, seeds 1-3:
+        TD3-Lag passed 3 and 2 of 18 runs at G = 2 and 4 against 6 by default, its cost
+        overshooting further the more it updates, so it went no further; SAC-Lag 9 and 9
+        against 6 (cells 2 and 3 of 6 against 2), and G = 4 went on to held-out CMDPs 61-66
+        against the default: on the half run when the round ended (CMDPs 61-63, seeds 1-5,
+        scales 1 and 100) 4 of 30 runs and 0 of 6 cells against 8 and 2, not decided, so not
+        adopted.
         Several constraints (cost_count 1..8, the environment's costs, a limit each, all
         required): a cost critic, its target and a multiplier per constraint; the actor's loss
         adds sum_i lambda_i w_i Q_Ci and is divided by (1 + sum_i lambda_i).
@@ -1063,7 +1069,11 @@
                           environment step in saferl_rl_offpolicy_train and _train_robust, each a
                           full update (TD3's policy_delay still counted in critic steps), the
                           update-to-data ratio of Stable-Baselines3, REDQ and DroQ. Training bits
-                          unchanged at 1. SRLK version 11 (the field)
+                          unchanged at 1. SRLK version 11 (the field). On the random CMDPs'
+                          mixture map TD3-Lag lost on development (3 and 2 of 18 runs at G = 2, 4
+                          against 6); SAC-Lag's G = 4 (9 of 18, 3 cells against 6, 2) went on to
+                          held out, half run (CMDPs 61-63): 4 of 30 runs, 0 of 6 cells against
+                          8, 2; not adopted
       0.5.10 (2026-12-06) presquash_penalty (SAC's original code's regulariser of the outputs
                           before the squash, c/2 mean square; SAC: means and log stds) and
                           inverting_gradients (TD3, TD3-Lag: a linear output and Hausknecht and
