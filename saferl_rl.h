@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_rl.h - v0.5.10 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
+/* saferl_rl.h - v0.5.11 - constrained MDPs, small networks, Lagrangian and trust-region policy gradients
                           public domain or MIT; see the end of the file
 
    Safe RL posed as a constrained MDP: maximise the expected episodic return subject to an
@@ -131,7 +131,7 @@
 
    OFF-POLICY (the papers' rules, defaults from them; 256-256 ReLU networks, Adam 3e-4,
    batch 256, gamma 0.99, tau 0.005, 1000 uniform random steps before the first update, then
-   one update per environment step)
+   one update per environment step: gradient_steps)
       * TD3 (Fujimoto et al. 2018): y = r + gamma (1 - done) min_i Q'_i(s', clip(pi'(s') +
         clip(0.2 N, +-0.5), +-1)); critics minimise sum_i mean (Q_i - y)^2; every 2nd step the
         actor minimises -mean Q1(s, pi(s)) and all targets move by tau. Acting adds N(0, 0.1).
@@ -300,6 +300,20 @@
         own action pointed against the exact one in about two of five window lines: saturation
         is present but is not what holds it off the target there. So both stay off (0 and 0: tanh, no penalty,
         the bits before); the penalty costs a pass over the actor's outputs per actor update.
+        More gradient steps (gradient_steps; 0.5.11). Where the critics' slope in the action at
+        the actor's own action points the wrong way, the standard remedy is more fitting per
+        sample: G calls of the full update per environment step (Stable-Baselines3's
+        gradient_steps; REDQ, Chen et al. ICLR 2021, G = 20 with ten critics; DroQ, Hiraoka et
+        al. ICLR 2022). Each call is the whole update, so TD3's actor and targets still move
+        every policy_delay critic steps, as in TD3's paper, and SAC's temperature every call;
+        the work per environment step grows G-fold. Default 1. On the random CMDPs' mixture map
+        (README, "More gradient steps?", a rule written first), development CMDPs 1-6, seeds 1-3:
+        TD3-Lag passed 3 and 2 of 18 runs at G = 2 and 4 against 6 by default, its cost
+        overshooting further the more it updates, so it went no further; SAC-Lag 9 and 9
+        against 6 (cells 2 and 3 of 6 against 2), and G = 4 went on to held-out CMDPs 61-66
+        against the default: on the half run when the round ended (CMDPs 61-63, seeds 1-5,
+        scales 1 and 100) 4 of 30 runs and 0 of 6 cells against 8 and 2, not decided, so not
+        adopted.
         Several constraints (cost_count 1..8, the environment's costs, a limit each, all
         required): a cost critic, its target and a multiplier per constraint; the actor's loss
         adds sum_i lambda_i w_i Q_Ci and is divided by (1 + sum_i lambda_i).
@@ -756,8 +770,9 @@
              in the normaliser's clip box (an interval bound; SAFERL_ERR_NOT_FINITE) before it
              writes anything.
 
-   CHECKPOINT FORMAT ("SRLK", version 10; the whole training state of saferl_rl_agent)
-      offset 0   magic "SRLK"   4 format version (10; version 9 lacked the off-policy desc's
+   CHECKPOINT FORMAT ("SRLK", version 11; the whole training state of saferl_rl_agent)
+      offset 0   magic "SRLK"   4 format version (11; version 10 lacked the off-policy desc's
+                                  gradient_steps, version 9 its
                                   presquash_penalty and inverting_gradients, version 8 its
                                   lagrange_space and its log multipliers, version 7 the desc's cost_test_z
                                   and the off-policy desc's augmented_penalty and its
@@ -1050,6 +1065,15 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.5.11 (2026-12-07) gradient_steps (1 by default, 1..64): saferl_rl_offpolicy_update calls per
+                          environment step in saferl_rl_offpolicy_train and _train_robust, each a
+                          full update (TD3's policy_delay still counted in critic steps), the
+                          update-to-data ratio of Stable-Baselines3, REDQ and DroQ. Training bits
+                          unchanged at 1. SRLK version 11 (the field). On the random CMDPs'
+                          mixture map TD3-Lag lost on development (3 and 2 of 18 runs at G = 2, 4
+                          against 6); SAC-Lag's G = 4 (9 of 18, 3 cells against 6, 2) went on to
+                          held out, half run (CMDPs 61-63): 4 of 30 runs, 0 of 6 cells against
+                          8, 2; not adopted
       0.5.10 (2026-12-06) presquash_penalty (SAC's original code's regulariser of the outputs
                           before the squash, c/2 mean square; SAC: means and log stds) and
                           inverting_gradients (TD3, TD3-Lag: a linear output and Hausknecht and
@@ -1235,8 +1259,8 @@
 
 #define SAFERL_RL_VERSION_MAJOR 0
 #define SAFERL_RL_VERSION_MINOR 5
-#define SAFERL_RL_VERSION_PATCH 10
-#define SAFERL_RL_VERSION_STRING "0.5.10"
+#define SAFERL_RL_VERSION_PATCH 11
+#define SAFERL_RL_VERSION_STRING "0.5.11"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_RL_IMPLEMENTATION)
 #define SAFERL_RL_IMPLEMENTATION
@@ -2488,6 +2512,9 @@ typedef struct saferl_rl_offpolicy_desc {
     int batch_size;            /* 256 */
     int random_steps;          /* uniform random actions first: 1000; SAFERL_RL_NONE: none
                                   (updates start after them) */
+    int gradient_steps;        /* 1 (0 means 1), at most 64: saferl_rl_offpolicy_update calls per
+                                  environment step in the training loops (the update-to-data ratio,
+                                  Stable-Baselines3's gradient_steps; ALGORITHMS, "More gradient steps") */
     double gamma;              /* 0.99 */
     double polyak_tau;         /* 0.005: target <- tau online + (1 - tau) target */
     double actor_lr, critic_lr;/* 3e-4 each (Adam) */
@@ -2639,8 +2666,8 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_act(saferl_rl_offpolicy_agent *a
    critics' step taken, the actor's) gradient is dropped, so no weight turns NaN or infinite. */
 SAFERL_RL_API saferl_result saferl_rl_offpolicy_update(saferl_rl_offpolicy_agent *agent, const saferl_rl_replay *replay);
 /* `steps` environment steps (random actions for the first random_steps of the agent's life,
-   then the exploring actor), each stored in the replay and followed by one update once the
-   random steps are over. Episodes continue across calls. A continuous-action environment (for
+   then the exploring actor), each stored in the replay and followed by gradient_steps updates
+   once the random steps are over. Episodes continue across calls. A continuous-action environment (for
    discrete SAC, one of desc.action_count actions) whose costs (cost_count, 0 as 1) match the replay's and, for the Lagrangian forms, the desc's;
    SAFERL_ERR_INVALID_ARGUMENT otherwise (and for M2TD3 and DR-TD3, which train through
    saferl_rl_offpolicy_train_robust). The Lagrangian forms step the multipliers at the end of
@@ -7080,7 +7107,7 @@ SAFERL_RL_API saferl_result saferl_rl_agent_epoch(saferl_rl_agent *agent, saferl
 /* ---- checkpoints ------------------------------------------------------------------------------ */
 
 #define SAFERL_RL__CHECKPOINT_MAGIC 0x4B4C5253u /* "SRLK" read as a little-endian uint32 */
-#define SAFERL_RL__CHECKPOINT_VERSION 10u
+#define SAFERL_RL__CHECKPOINT_VERSION 11u
 #define SAFERL_RL__TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define SAFERL_RL__ANY 1e300 /* a bound that only asks for a finite value */
 
@@ -9562,6 +9589,7 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
     if (d->batch_size == 0) d->batch_size = 256;
     if (d->random_steps == 0) d->random_steps = 1000;
     else if (d->random_steps == (int)SAFERL_RL_NONE) d->random_steps = 0;
+    if (d->gradient_steps == 0) d->gradient_steps = 1;
     if (d->gamma == 0.0) d->gamma = 0.99;
     if (d->polyak_tau == 0.0) d->polyak_tau = 0.005;
     if (d->actor_lr == 0.0) d->actor_lr = 3e-4;
@@ -9604,7 +9632,7 @@ static saferl_result saferl_rl__offpolicy_defaults(saferl_rl_offpolicy_desc *d, 
             return SAFERL_ERR_INVALID_ARGUMENT;
     }
     if ((int)d->algorithm < 0 || (int)d->algorithm > SAFERL_RL_SAC_DISCRETE_LAG || d->batch_size < 1 ||
-        d->batch_size > 65536 || d->random_steps < 0 || !(d->gamma >= 0.0 && d->gamma <= 1.0) ||
+        d->batch_size > 65536 || d->random_steps < 0 || d->gradient_steps < 1 || d->gradient_steps > 64 || !(d->gamma >= 0.0 && d->gamma <= 1.0) ||
         !(d->polyak_tau > 0.0 && d->polyak_tau <= 1.0) || !(d->actor_lr > 0.0) || !(d->critic_lr > 0.0) ||
         !(d->exploration_noise > 0.0) || !(d->target_noise > 0.0) || !(d->target_noise_clip > 0.0) ||
         d->policy_delay < 1 || !(d->initial_temperature > 0.0 && d->initial_temperature < 1e30) ||
@@ -10596,7 +10624,7 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
     const int C = env->cost_count ? env->cost_count : 1, constraints = saferl_rl__constraints(a);
     const int action_count = saferl_rl__is_discrete_sac(a->desc.algorithm) ? a->desc.action_count : 0;
     long t;
-    int j;
+    int j, g;
     SAFERL_ASSERT(a != NULL && env != NULL && replay != NULL);
     if (env->action_count != action_count || env->observation_dim != O || env->action_dim != A || C > SAFERL_RL_MAX_COSTS ||
         replay->cost_count != C || (constraints && constraints != C) || replay->observation_dim != O + W ||
@@ -10645,7 +10673,9 @@ SAFERL_RL_API saferl_result saferl_rl_offpolicy_train_robust(saferl_rl_offpolicy
         } else {
             memcpy(a->env_obs, a->env_next_obs, sizeof(float) * (size_t)(O + W));
         }
-        if (a->env_steps >= a->desc.random_steps && (r = saferl_rl_offpolicy_update(a, replay)) != SAFERL_OK) return r;
+        if (a->env_steps >= a->desc.random_steps)
+            for (g = 0; g < a->desc.gradient_steps; ++g) /* each a full update: TD3's delay counts critic steps */
+                if ((r = saferl_rl_offpolicy_update(a, replay)) != SAFERL_OK) return r;
     }
     return SAFERL_OK;
 }
@@ -10688,6 +10718,7 @@ static void saferl_rl__offpolicy_checkpoint_desc(saferl_rl__checkpoint_io *io, s
     SAFERL_RL__SAME_INT(io, hidden_count);
     SAFERL_RL__SAME_INT(io, batch_size);
     SAFERL_RL__SAME_INT(io, random_steps);
+    SAFERL_RL__SAME_INT(io, gradient_steps);
     SAFERL_RL__SAME_REAL(io, gamma);
     SAFERL_RL__SAME_REAL(io, polyak_tau);
     SAFERL_RL__SAME_REAL(io, actor_lr);

@@ -15,7 +15,8 @@
 # simplex over the actions; its optimum is the LP's), and the iterate mixture's read-out of the
 # step map's runs (development CMDPs 1-6, held-out CMDPs 49-54), and a faster price on the mixture
 # map (development CMDPs 1-6, held-out CMDPs 55-60), and a saturated actor's remedies on the mixture
-# map (development CMDPs 1-6).
+# map (development CMDPs 1-6), and more gradient steps per environment step on the mixture map
+# (development CMDPs 1-6, held-out CMDPs 61-66).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -259,4 +260,28 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
             END { printf "  development %s %-18s scale 1: %d of %d runs within the target\n", a, r, p, n }' "$out"
     done
     rm -f "$out.part"
+    # More gradient steps (README, "More gradient steps?"): development CMDPs 1-6, seeds 1-3 (the
+    # scale-1 lines), each row's defaults against gradient_steps 2 and 4 (relative-g2, relative-g4);
+    # then SAC-Lag's chosen candidate (relative-g4) against its default on the held-out CMDPs 61-66,
+    # seeds 1-5, both scales. A G = 4 run takes about four times a default run's updates.
+    echo "== more gradient steps (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines), then held out 61-66"
+    out=build/bench_rl_cmdp_gradient_steps_dev.txt
+    : >"$out"
+    for algo in td3-lag sac-lag; do
+        for rule in relative relative-g2 relative-g4; do
+            run_grid "$out.part" --cmdp-grid-continuous 1 6 1-3 $rule $algo mixture && cat "$out.part" >>"$out"
+            awk -v a="$algo" -v r="$rule" '$1 == a && $2 == r && $3 == "cmdp" && $6 == 1 { n++; if ($NF == "ok") p++ }
+                $1 == a && $2 == r && $3 == "cell" && $6 == 1 { c++; if ($NF == "ok") q++ }
+                END { printf "  development %s %-11s scale 1: %d of %d runs, %d of %d cells within the target\n", a, r, p, n, q, c }' "$out"
+        done
+    done
+    out=build/bench_rl_cmdp_gradient_steps_held.txt
+    : >"$out"
+    for rule in relative relative-g4; do
+        run_grid "$out.part" --cmdp-grid-continuous 61 66 5 $rule sac-lag mixture && cat "$out.part" >>"$out"
+    done
+    rm -f "$out.part"
+    echo "  held out, mixture map, SAC-Lag:"
+    grep -E "runs within|cells \(a CMDP" "$out" | sed 's/^/    /'
+    echo "    (every run and cell: $out)"
 fi

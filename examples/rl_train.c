@@ -7,8 +7,8 @@
             [--envs K] [--steps-per-epoch M] [--save-checkpoint FILE] [--resume FILE]
             [--cost-lambda X] [--cost-estimate epoch|window[:EPISODES]] [--cost-test-z Z|none]
    rl_train --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]
-            [--hidden H] --seed S --steps N [--steps-per-epoch M] [--png curves.png]
-            [--save-checkpoint FILE] [--resume FILE]
+            [--hidden H] [--gradient-steps G] --seed S --steps N [--steps-per-epoch M]
+            [--png curves.png] [--save-checkpoint FILE] [--resume FILE]
    rl_train --env cartpole|gridworld|cliff --algo sac-discrete|sac-discrete-lag [--cost-limit D] [...as above]
    rl_train --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]
             [--constraint cost|violation] [--eval-episodes N] --seed S --steps N
@@ -50,7 +50,7 @@
 
    --algo td3|sac|td3-lag|sac-lag trains saferl_rl_offpolicy_agent (hidden layers H-H, default
    256-256 as in both papers; replay of 10^6 transitions; 1000 random steps, then one
-   update per step) on a continuous-action environment (pendulum-v1 is Gym's Pendulum-v1).
+   update per step, or G with --gradient-steps G, 1 to 64: desc.gradient_steps) on a continuous-action environment (pendulum-v1 is Gym's Pendulum-v1).
    One line per M steps (default 2000): epoch,steps,return,cost,lambda,seconds with the mean
    return and cost of the episodes that ended in those steps (nan if none did); then
    "eval,return,cost" of the deterministic actor over 10 episodes. --cost-limit is required for
@@ -83,7 +83,7 @@
               " [--cost-estimate epoch|window[:EPISODES]] [--cost-test-z Z|none]  |  --env E --algo flip --cost-limits d1,d2,... --cost-limit D [--base ALGO]" \
               " [--constraint cost|violation] [--eval-episodes N] [--seed S] [--steps N]" \
               "  |  --env pendulum|pendulum-v1|pointgoal --algo td3|sac|td3-lag|sac-lag|m2td3|dr-td3 [--cost-limit D]" \
-              " [--hidden H] [--seed S] [--steps N] [--steps-per-epoch M] [--png curves.png] [--save-checkpoint FILE] [--resume FILE]" \
+              " [--hidden H] [--gradient-steps G] [--seed S] [--steps N] [--steps-per-epoch M] [--png curves.png] [--save-checkpoint FILE] [--resume FILE]" \
               "  |  --env cartpole|gridworld|cliff --algo sac-discrete|sac-discrete-lag [--cost-limit D] [as above]"
 
 #define FLIP_MAX 16
@@ -362,8 +362,8 @@ static int offpolicy_lagrangian(int algorithm) {
    --steps-per-epoch steps with the mean return and cost of the episodes that ended in it, then
    the deterministic actor's evaluation. A resumed run carries on from the checkpoint's step. */
 static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, const char *env_name, double cost_limit,
-                         uint32_t seed, uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png,
-                         const char *checkpoint, const char *resume_from) {
+                         uint32_t seed, uint64_t steps, uint32_t per_epoch, uint32_t hidden, uint32_t gradient_steps,
+                         const char *png, const char *checkpoint, const char *resume_from) {
     saferl_rl_offpolicy_desc desc;
     saferl_rl_offpolicy_agent agent;
     saferl_rl_builtin state;
@@ -399,6 +399,7 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
     }
     desc.algorithm = (saferl_rl_offpolicy_algorithm)algorithm;
     desc.hidden_sizes[0] = desc.hidden_sizes[1] = (int)hidden;
+    desc.gradient_steps = (int)gradient_steps;
     desc.seed = seed;
     if (lag) {
         desc.cost_count = 1;
@@ -477,8 +478,8 @@ static int run_offpolicy(const cli *c, int algorithm, saferl_rl_env_kind kind, c
 /* The off-policy path's flags: --cost-limit states the -lag forms' problem (required) and does
    not apply to the others; flags of the on-policy path are usage errors. */
 static int offpolicy_args(const cli *c, const char *algo, const char *env_name, double cost_limit, uint32_t seed,
-                          uint64_t steps, uint32_t per_epoch, uint32_t hidden, const char *png, const char *checkpoint,
-                          const char *resume_from) {
+                          uint64_t steps, uint32_t per_epoch, uint32_t hidden, uint32_t gradient_steps, const char *png,
+                          const char *checkpoint, const char *resume_from) {
     static const char *const not_here[] = {"--save",       "--envs",          "--cost-limits", "--base",
                                            "--constraint", "--eval-episodes", "--cost-lambda", "--cost-estimate",
                                            "--cost-test-z"};
@@ -491,7 +492,7 @@ static int offpolicy_args(const cli *c, const char *algo, const char *env_name, 
     kind = saferl_rl_env_kind_from_name(env_name);
     if (kind < 0) return cli_usage_error(c, "unknown environment %s", env_name);
     return run_offpolicy(c, algorithm, (saferl_rl_env_kind)kind, env_name, cost_limit, seed, steps,
-                         per_epoch ? per_epoch : 2000, hidden, png, checkpoint, resume_from);
+                         per_epoch ? per_epoch : 2000, hidden, gradient_steps, png, checkpoint, resume_from);
 }
 
 static int run(int argc, char **argv) {
@@ -500,6 +501,7 @@ static int run(int argc, char **argv) {
     double limits[FLIP_MAX], cost_limit = 0.0, cost_lambda = 0.0, cost_test_z = 0.0; /* 0: the desc's default */
     int limit_count = 0, flip_mode = 0, status = 0;
     uint32_t seed = 0, eval_episodes = 1000, env_count = 1, per_epoch = 0, hidden = 256, episode_window = 0;
+    uint32_t gradient_steps = 1;
     saferl_rl_cost_estimate cost_estimate = SAFERL_RL_COST_ESTIMATE_DEFAULT;
     uint64_t steps = 100000;
     cli c;
@@ -544,13 +546,16 @@ static int run(int argc, char **argv) {
         else if (cli_is(&c, &i, "--envs", &v)) bad = !v || cli_count32(&c, flag, v, 1, SAFERL_RL_MAX_ENVS, &env_count);
         else if (cli_is(&c, &i, "--steps-per-epoch", &v)) bad = !v || cli_count32(&c, flag, v, 1, 1000000, &per_epoch);
         else if (cli_is(&c, &i, "--hidden", &v)) bad = !v || cli_count32(&c, flag, v, 1, SAFERL_RL_MAX_WIDTH, &hidden);
+        else if (cli_is(&c, &i, "--gradient-steps", &v)) bad = !v || cli_count32(&c, flag, v, 1, 64, &gradient_steps);
         else return cli_usage_error(&c, "unknown option %s", flag);
         if (bad || c.failed) return 2;
     }
     if (!env_name) return cli_usage_error(&c, "--env is required");
     if (offpolicy_index(algo) >= 0)
-        return offpolicy_args(&c, algo, env_name, cost_limit, seed, steps, per_epoch, hidden, png, checkpoint, resume_from);
+        return offpolicy_args(&c, algo, env_name, cost_limit, seed, steps, per_epoch, hidden, gradient_steps, png, checkpoint,
+                              resume_from);
     if (cli_given(&c, "--hidden")) return cli_usage_error(&c, "--hidden applies to the off-policy algorithms");
+    if (cli_given(&c, "--gradient-steps")) return cli_usage_error(&c, "--gradient-steps applies to the off-policy algorithms");
     if (!cli_given(&c, "--cost-limit")) return cli_usage_error(&c, "--cost-limit is required (it states the problem)");
     if (check_mode(&c, !strcmp(algo, "flip"))) return 2;
     kind = saferl_rl_env_kind_from_name(env_name);

@@ -5783,6 +5783,13 @@ TEST(offpolicy_refuses_bad_input) {
     d.policy_delay = -1;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
     d.policy_delay = 0;
+    d.gradient_steps = -1; /* 1..64, 0 means 1 */
+    CHECK(saferl_rl_offpolicy_memory_size(&d, 3, 1) == 0);
+    d.gradient_steps = 65;
+    CHECK(saferl_rl_offpolicy_create(&a, &d, 3, 1) == SAFERL_ERR_INVALID_ARGUMENT);
+    d.gradient_steps = 64;
+    CHECK(saferl_rl_offpolicy_memory_size(&d, 3, 1) > 0);
+    d.gradient_steps = 0;
     CHECK(saferl_rl_offpolicy_create(&a, &d, 0, 1) == SAFERL_ERR_INVALID_ARGUMENT);
     /* the Lagrangian forms: the constraint is required (0 means 0); the multiplier's step */
     d.algorithm = SAFERL_RL_SAC_LAG;
@@ -7234,8 +7241,9 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
    the default), twin_cost_critics, augmented_penalty (0: the default, c = 1 for SAC-Lag under
    RELATIVE since 0.5.6; the rules measured before it keep it off) and lagrange_space (0: the
    default, LOG for discrete SAC-Lag under RELATIVE since 0.5.7; the rules measured before it
-   keep LINEAR) and lagrange_lr (0: the default, 0.01), presquash_penalty (0: none) and
-   inverting_gradients (0: tanh; the saturated-actor candidates, README). */
+   keep LINEAR) and lagrange_lr (0: the default, 0.01), presquash_penalty (0: none),
+   inverting_gradients (0: tanh; the saturated-actor candidates, README) and gradient_steps (0: the
+   default, 1; the critic's-slope candidates, README). */
 typedef struct offpolicy_rule {
     const char *name;
     saferl_rl_multiplier_scale units;
@@ -7246,26 +7254,30 @@ typedef struct offpolicy_rule {
     double lagrange_lr;
     double presquash_penalty;
     int inverting_gradients;
+    int gradient_steps;
 } offpolicy_rule;
 static const offpolicy_rule offpolicy_rules[] = {
-    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0}, /* the defaults */
-    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0},
-    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0}, /* the proportional term (ALGORITHMS) */
-    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0}, /* the integral alone */
-    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0}, /* pessimistic twin cost critics */
-    {"relative-alm", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 1.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0}, /* CAL's augmented Lagrangian, c = 1 */
-    {"relative-plain", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0}, /* the default before 0.5.6 */
-    {"relative-log", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LOG, 0.0, 0.0, 0}, /* Adam on log lambda */
-    {"relative-linear", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0}, /* discrete's before 0.5.7 */
+    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0}, /* the defaults */
+    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0},
+    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0}, /* the proportional term (ALGORITHMS) */
+    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0}, /* the integral alone */
+    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0}, /* pessimistic twin cost critics */
+    {"relative-alm", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 1.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0}, /* CAL's augmented Lagrangian, c = 1 */
+    {"relative-plain", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0}, /* the default before 0.5.6 */
+    {"relative-log", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LOG, 0.0, 0.0, 0, 0}, /* Adam on log lambda */
+    {"relative-linear", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0}, /* discrete's before 0.5.7 */
     /* a faster price on top of each row's defaults (the late-price candidates, README) */
-    {"relative-lr3", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.03, 0.0, 0}, /* 3x Adam's step */
-    {"relative-lr10", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.1, 0.0, 0}, /* 10x */
-    {"relative-kp", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0}, /* Kp 1, the row's own augmented term kept */
+    {"relative-lr3", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.03, 0.0, 0, 0}, /* 3x Adam's step */
+    {"relative-lr10", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.1, 0.0, 0, 0}, /* 10x */
+    {"relative-kp", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0}, /* Kp 1, the row's own augmented term kept */
     /* a saturated actor's candidates on top of each row's defaults (README) */
-    {"relative-presquash", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 1e-3, 0}, /* SAC's code's 1e-3 */
-    {"relative-invert", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 1}, /* TD3 forms only */
+    {"relative-presquash", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 1e-3, 0, 0}, /* SAC's code's 1e-3 */
+    {"relative-invert", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 1, 0}, /* TD3 forms only */
+    /* more gradient steps per environment step on top of each row's defaults (README) */
+    {"relative-g2", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 2},
+    {"relative-g4", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 4},
 };
-#define OFFPOLICY_RULES 14
+#define OFFPOLICY_RULES 16
 
 static const offpolicy_rule *offpolicy_rule_named(const char *name) {
     int u;
@@ -7278,7 +7290,7 @@ static const offpolicy_rule *offpolicy_rule_named(const char *name) {
 static const offpolicy_rule *cli_rule_arg(const char *text) {
     const offpolicy_rule *rule = offpolicy_rule_named(text);
     if (rule == NULL)
-        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash or relative-invert");
+        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert, relative-g2 or relative-g4");
     return rule;
 }
 
@@ -7313,6 +7325,7 @@ static int sac_cmdp_train(const random_cmdp *M, double scale, uint32_t seed, con
     d.augmented_penalty = rule->augmented_penalty;
     d.lagrange_space = rule->space;
     d.lagrange_lr = rule->lagrange_lr;
+    d.gradient_steps = rule->gradient_steps;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, variation && variation->steps ? variation->steps : SAC_CMDP_STEPS,
                               cmdp_discrete_policy, trace, NULL, out);
@@ -7543,6 +7556,7 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_a
     d.lagrange_lr = rule->lagrange_lr;
     d.presquash_penalty = rule->presquash_penalty;
     d.inverting_gradients = rule->inverting_gradients;
+    d.gradient_steps = rule->gradient_steps;
     d.target_entropy = variation->target_entropy;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale, variation->steps > 0 ? variation->steps : SAC_CMDP_STEPS,
@@ -7944,7 +7958,7 @@ TEST(iterate_mixture_leaves_training_unchanged) {
 /* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY [STEPS]]]]]]`:
    the protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3)
    x agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
-   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert) in the step map (or the MAP
+   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert, relative-g2, relative-g4) in the step map (or the MAP
    named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY and
    STEPS: a diagnosis's cmdp_variation; 0 for the protocol's). The target read two ways, as the
    on-policy grid reads it: per run, and per cell (a CMDP at a scale: the mean gap and the mean
@@ -8165,7 +8179,7 @@ static int cmdp_generate_check(int argc, char **argv) {
 
 /* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
    the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
-   relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash or relative-invert; MAP step or mixture, which
+   relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert, relative-g2 or relative-g4; MAP step or mixture, which
    sac-discrete-lag ignores; TARGET_ENTROPY and STEPS as the grid's, for every ALGORITHM) with a
    cmdp_trace_line every SAC_CMDP_EVERY steps, then (continuous forms) the price line of
    cmdp_price_watch and the probe of the critics or the mixture, then the run's line as the grids
@@ -10117,10 +10131,10 @@ TEST(checkpoint_bad_input_leaves_the_agent_byte_for_byte_unchanged) {
     bad[0] ^= 1;
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_CORRUPT, "checkpoint: not a checkpoint");
     memcpy(bad, good, size);
-    put_le32(bad + 4, 9); /* version 9 had no off-policy presquash_penalty nor inverting_gradients (8: no off-policy lagrange_space, 7: no cost_test_z nor off-policy augmented_penalty, 6: no off-policy twin_cost_critics, 5: no cg_damping_scale, 4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
+    put_le32(bad + 4, 10); /* version 10 had no off-policy gradient_steps (9: no off-policy presquash_penalty nor inverting_gradients, 8: no off-policy lagrange_space, 7: no cost_test_z nor off-policy augmented_penalty, 6: no off-policy twin_cost_critics, 5: no cg_damping_scale, 4: no off-policy lagrange_kp, 3: no lambda_kp, 2: no off-policy multiplier_scale, 1: no cost estimate state) */
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
-    put_le32(bad + 4, 11);
+    put_le32(bad + 4, 12);
     repair_crc(bad, size);
     refused_unchanged(&target, &target_envs, count, bad, size, SAFERL_ERR_VERSION, "checkpoint: another format");
     memcpy(bad, good, size);
@@ -10462,6 +10476,55 @@ TEST(offpolicy_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run) {
     free(buffer);
 }
 
+/* gradient_steps G: S environment steps of the loop equal, bit for bit, an agent with G = 1 driven
+   by hand with the same calls (a step of the loop, then G - 1 more updates once the random steps
+   are over), for every continuous algorithm (M2TD3 and DR-TD3 through the robust loop). G = 3
+   against policy_delay 2: TD3's actor steps fall between environment steps, counted in critic
+   steps. The saves agree byte for byte once the hand-driven desc is told its G. */
+TEST(offpolicy_gradient_steps_equal_extra_updates_by_hand) {
+    enum { S = 260, G = 3 };
+    enum { BYTES = 1 << 17 };
+    offpolicy_run *runs = (offpolicy_run *)malloc(2 * sizeof *runs);
+    unsigned char *buffer = (unsigned char *)malloc(2 * BYTES), *by_hand = buffer + BYTES;
+    int algorithm, t, g;
+    CHECK(runs && buffer);
+    if (!runs || !buffer) return;
+#define looped runs[0]
+#define handed runs[1]
+    for (algorithm = SAFERL_RL_TD3; algorithm <= SAFERL_RL_DR_TD3; ++algorithm) {
+        saferl_rl_offpolicy_desc d = offpolicy_checkpoint_desc(algorithm);
+        size_t size = 0, hand_size = 0;
+        d.gradient_steps = G;
+        offpolicy_run_make(&looped, &d);
+        CHECK(looped.agent.desc.gradient_steps == G);
+        CHECK(offpolicy_run_steps(&looped, S) == SAFERL_OK);
+        d.gradient_steps = 0; /* the default: 1 */
+        offpolicy_run_make(&handed, &d);
+        CHECK(handed.agent.desc.gradient_steps == 1);
+        for (t = 0; t < S; ++t) {
+            CHECK(offpolicy_run_steps(&handed, 1) == SAFERL_OK);
+            if (handed.agent.env_steps >= handed.agent.desc.random_steps)
+                for (g = 1; g < G; ++g) CHECK(saferl_rl_offpolicy_update(&handed.agent, &handed.replay) == SAFERL_OK);
+        }
+        CHECK(looped.agent.critic_steps == (long)G * (S - d.random_steps + 1) && looped.agent.critic_steps == handed.agent.critic_steps);
+        CHECK(looped.agent.actor_steps == handed.agent.actor_steps && looped.agent.actor_steps > 0);
+        CHECK(memcmp(looped.agent.memory, handed.agent.memory, saferl_rl_offpolicy_memory_size(&looped.agent.desc, 3, 1)) == 0);
+        handed.agent.desc.gradient_steps = G;
+        CHECK(saferl_rl_offpolicy_checkpoint_save(&looped.agent, &looped.replay, &looped.env, buffer, BYTES, &size) == SAFERL_OK);
+        CHECK(saferl_rl_offpolicy_checkpoint_save(&handed.agent, &handed.replay, &handed.env, by_hand, BYTES, &hand_size) ==
+              SAFERL_OK);
+        if (size != hand_size || memcmp(buffer, by_hand, size) != 0)
+            fprintf(stderr, "off-policy algorithm %d: gradient_steps differs from updates by hand\n", algorithm);
+        CHECK(size == hand_size && memcmp(buffer, by_hand, size) == 0);
+        saferl_rl_offpolicy_destroy(&looped.agent);
+        saferl_rl_offpolicy_destroy(&handed.agent);
+    }
+#undef looped
+#undef handed
+    free(runs);
+    free(buffer);
+}
+
 /* Loads bad into run r: must fail with r_expected (SAFERL_OK: any failure), a message starting with
    message_prefix (NULL: any), and leave the agent, replay and environment unchanged. */
 static void offpolicy_refused_unchanged(offpolicy_run *r, const unsigned char *bad, size_t size, saferl_result r_expected,
@@ -10585,6 +10648,11 @@ TEST(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged) {
         changed.presquash_penalty = 1e-3;
         offpolicy_run_make(&other, &changed);
         offpolicy_refused_unchanged(&other, good, size, SAFERL_ERR_INVALID_ARGUMENT, "presquash_penalty: the checkpoint's differs");
+        saferl_rl_offpolicy_destroy(&other.agent);
+        changed = d;
+        changed.gradient_steps = 2;
+        offpolicy_run_make(&other, &changed);
+        offpolicy_refused_unchanged(&other, good, size, SAFERL_ERR_INVALID_ARGUMENT, "gradient_steps: the checkpoint's differs");
         saferl_rl_offpolicy_destroy(&other.agent);
         changed = d;
         changed.omega_upper[1] = 1.25;
@@ -10813,6 +10881,7 @@ int main(int argc, char **argv) {
     RUN(checkpoint_files_round_trip_and_report_the_os_reason);
 #endif
     RUN(offpolicy_checkpoint_resume_is_bit_identical_to_an_uninterrupted_run);
+    RUN(offpolicy_gradient_steps_equal_extra_updates_by_hand);
     RUN(offpolicy_checkpoint_bad_input_leaves_the_run_unchanged);
     RUN(offpolicy_and_on_policy_checkpoints_do_not_mix);
     RUN(discrete_sac_checkpoint_names_another_action_count);

@@ -138,6 +138,19 @@ usage_error "sac on a discrete environment: usage error" --env cliff --algo sac 
 usage_error "sac --save: usage error (on-policy only)" --env pendulum --algo sac --steps 100 --save "$TMP/x.bin"
 usage_error "td3 --envs 2: usage error" --env pendulum --algo td3 --steps 100 --envs 2
 usage_error "--hidden 0: usage error" --env pendulum --algo td3 --steps 100 --hidden 0
+# --gradient-steps G: G updates per environment step (desc.gradient_steps, 1..64), off-policy only
+run --env pendulum --algo td3 --seed 2 --steps 1400 --steps-per-epoch 700 --hidden 16 --gradient-steps 2 --png "$TMP/g.png"
+cut -d, -f1-5 "$TMP/out" >"$TMP/g2"
+[ "$status" -eq 0 ] && [ "$(grep -c '^[0-9]' "$TMP/out")" -eq 2 ] && ok "td3 --gradient-steps 2 runs" ||
+    bad "td3 --gradient-steps 2 runs" "status $status: $(cat "$TMP/err")"
+run --env pendulum --algo td3 --seed 2 --steps 1400 --steps-per-epoch 700 --hidden 16 --gradient-steps 1 --png "$TMP/g.png"
+cut -d, -f1-5 "$TMP/out" >"$TMP/g1"
+run --env pendulum --algo td3 --seed 2 --steps 1400 --steps-per-epoch 700 --hidden 16 --png "$TMP/g.png"
+cut -d, -f1-5 "$TMP/out" | cmp -s - "$TMP/g1" && ! cmp -s "$TMP/g1" "$TMP/g2" &&
+    ok "--gradient-steps 1 is the default's curve, 2 another" || bad "--gradient-steps 1 is the default's curve, 2 another"
+usage_error "--gradient-steps 0: usage error" --env pendulum --algo td3 --steps 100 --gradient-steps 0
+usage_error "--gradient-steps 65: usage error" --env pendulum --algo td3 --steps 100 --gradient-steps 65
+usage_error "ppo-lag --gradient-steps 2: usage error (off-policy only)" --env cliff --algo ppo-lag --cost-limit 1 --steps 100 --gradient-steps 2
 usage_error "--hidden with ppo: usage error" --env pendulum --algo ppo --cost-limit 1 --steps 100 --hidden 8
 usage_error "--hidden 1.5: usage error" --env pendulum --algo td3 --steps 100 --hidden 1.5
 data_error "td3 --png /dev/full: exit 1 with the reason" "/dev/full: No space left on device" --env pendulum --algo td3 --steps 700 --hidden 8 --png /dev/full
