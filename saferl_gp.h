@@ -322,7 +322,8 @@
                           GCC 12's vector-to-integer moves (6 vector operations fewer per 4
                           values). The exp alone on Zen 3 (bench/gp_phases.c): 1.22-1.25 ->
                           1.00-1.05 ns a value built with gcc 12, 1.74-1.84 -> 1.30-1.32 with
-                          clang 14.
+                          clang 14. The range reduction is written once for the scalar, AVX2
+                          and AVX-512 code (SAFERL_GP__EXP_REDUCE), as the tail already was.
       0.4.16 (2026-12-07) new bits (the same on every dispatch path): the kernel scales each
                           coordinate before the difference, as scikit-learn's cdist(X / l,
                           Y / l): gp->input_scale (RBF 1 / (l sqrt2), the -1/2 folded in;
@@ -2061,10 +2062,23 @@ static const uint64_t saferl_gp__exp2_sixteenths_less_index[16] = {
 #define SAFERL_GP__EXP_LN2_HIGH_16 (6.93147180369123816490e-01 / 16)
 #define SAFERL_GP__EXP_LN2_LOW_16 (1.90821492927058770002e-10 / 16)
 
+/* t = y 16/ln2 + 1.5 2^52 (k in t's low bits), k = t - 1.5 2^52, r = y - k ln2/16 in two parts:
+   written once for the scalar, AVX2 and AVX-512 code (the same operations in the same order,
+   so the same bits) */
+#define SAFERL_GP__EXP_REDUCE(MUL, ADD, SUB, C, y, t, k, r)                                                         \
+    {                                                                                                               \
+        t = ADD(MUL(y, C(SAFERL_GP__EXP_SIXTEEN_BY_LN2)), C(SAFERL_GP__EXP_SHIFTER));                               \
+        k = SUB(t, C(SAFERL_GP__EXP_SHIFTER));                                                                      \
+        r = SUB(SUB(y, MUL(k, C(SAFERL_GP__EXP_LN2_HIGH_16))), MUL(k, C(SAFERL_GP__EXP_LN2_LOW_16)));               \
+    }
+#define SAFERL_GP__MUL(a, b) ((a) * (b))
+#define SAFERL_GP__ADD(a, b) ((a) + (b))
+#define SAFERL_GP__SUB(a, b) ((a) - (b))
+#define SAFERL_GP__SCALAR(c) (c)
+
 SAFERL_GP__INLINE double saferl_gp__exp_reduce(double x, uint64_t *k_bits) {
-    const double shifter = SAFERL_GP__EXP_SHIFTER;
     const int64_t lowest = SAFERL_GP__EXP_LOWEST;
-    double y, t, k;
+    double y, t, k, r;
     int64_t bits_x;
     uint64_t bits, keep;
     memcpy(&bits, &x, sizeof bits);
@@ -2073,11 +2087,10 @@ SAFERL_GP__INLINE double saferl_gp__exp_reduce(double x, uint64_t *k_bits) {
     keep = bits_x > lowest ? 0u : ~(uint64_t)0;
     bits_x = bits_x > lowest ? lowest : bits_x;
     memcpy(&y, &bits_x, sizeof y);
-    t = y * SAFERL_GP__EXP_SIXTEEN_BY_LN2 + shifter;
-    k = t - shifter;
+    SAFERL_GP__EXP_REDUCE(SAFERL_GP__MUL, SAFERL_GP__ADD, SAFERL_GP__SUB, SAFERL_GP__SCALAR, y, t, k, r)
     memcpy(&bits, &t, sizeof bits);
     *k_bits = bits & keep; /* k in the low bits (two's complement), or 0 below the clamp */
-    return (y - k * SAFERL_GP__EXP_LN2_HIGH_16) - k * SAFERL_GP__EXP_LN2_LOW_16;
+    return r;
 }
 
 /* q(r) and s + s q, written once for the scalar and the AVX-512 code (the same operations in
@@ -2090,9 +2103,6 @@ SAFERL_GP__INLINE double saferl_gp__exp_reduce(double x, uint64_t *k_bits) {
                 MUL(r4, ADD(ADD(C(SAFERL_GP__EXP_Q4), MUL(C(SAFERL_GP__EXP_Q5), r)), MUL(r2, C(SAFERL_GP__EXP_Q6))))); \
         e = ADD(s, MUL(s, q));                                                                                      \
     }
-#define SAFERL_GP__MUL(a, b) ((a) * (b))
-#define SAFERL_GP__ADD(a, b) ((a) + (b))
-#define SAFERL_GP__SCALAR(c) (c)
 
 SAFERL_GP__INLINE double saferl_gp__exp_finish(double r, uint64_t k_bits) {
     const uint64_t keep = k_bits ? ~(uint64_t)0 : 0u;
@@ -2116,18 +2126,17 @@ SAFERL_GP__INLINE double saferl_gp__exp_finish(double r, uint64_t k_bits) {
    copies of the kernel rows and by saferl_gp_predict's pipelined block. */
 #define SAFERL_GP__MUL_WIDE(a, b) _mm512_mul_pd((a), (b))
 #define SAFERL_GP__ADD_WIDE(a, b) _mm512_add_pd((a), (b))
+#define SAFERL_GP__SUB_WIDE(a, b) _mm512_sub_pd((a), (b))
 /* r of e^-|x| for 8 values, t's bits (k in the low bits) and the lanes to keep */
 __attribute__((target("avx512f"))) SAFERL_GP__INLINE __m512d saferl_gp__exp_reduce_vector(__m512d x, __m512i *t_bits,
                                                                                           __mmask8 *keep) {
-    const __m512d shifter = _mm512_set1_pd(SAFERL_GP__EXP_SHIFTER);
     const __m512i bits = _mm512_or_si512(_mm512_castpd_si512(x), _mm512_set1_epi64((long long)((uint64_t)1 << 63)));
     const __m512d y = _mm512_castsi512_pd(bits);
-    const __m512d t = _mm512_add_pd(_mm512_mul_pd(y, _mm512_set1_pd(SAFERL_GP__EXP_SIXTEEN_BY_LN2)), shifter);
-    const __m512d k = _mm512_sub_pd(t, shifter);
+    __m512d t, k, r;
+    SAFERL_GP__EXP_REDUCE(SAFERL_GP__MUL_WIDE, SAFERL_GP__ADD_WIDE, SAFERL_GP__SUB_WIDE, _mm512_set1_pd, y, t, k, r)
     *keep = _mm512_cmple_epi64_mask(bits, _mm512_set1_epi64(SAFERL_GP__EXP_LOWEST)); /* -708 <= y (NaN: no) */
     *t_bits = _mm512_castpd_si512(t);
-    return _mm512_sub_pd(_mm512_sub_pd(y, _mm512_mul_pd(k, _mm512_set1_pd(SAFERL_GP__EXP_LN2_HIGH_16))),
-                         _mm512_mul_pd(k, _mm512_set1_pd(SAFERL_GP__EXP_LN2_LOW_16)));
+    return r;
 }
 /* factor e^x of 8 values from their r, t bits and keep mask (the table's two halves in low
    and high) */
@@ -2181,18 +2190,17 @@ __attribute__((target("avx512f"))) static inline void saferl_gp__exp_row_wide(co
    1.45-1.54): 4 vpermd and 3 blends 1.40-1.50, vpgatherqq 1.32-1.41, these loads 1.04-1.12. */
 #define SAFERL_GP__MUL_AVX2(a, b) _mm256_mul_pd((a), (b))
 #define SAFERL_GP__ADD_AVX2(a, b) _mm256_add_pd((a), (b))
+#define SAFERL_GP__SUB_AVX2(a, b) _mm256_sub_pd((a), (b))
 /* r of e^-|x| for 4 values, t's bits (k in the low bits) and the lanes to keep (all ones) */
 __attribute__((target("avx2"))) SAFERL_GP__INLINE __m256d saferl_gp__exp_reduce_avx2(__m256d x, __m256i *t_bits,
                                                                                      __m256i *keep) {
-    const __m256d shifter = _mm256_set1_pd(SAFERL_GP__EXP_SHIFTER);
     const __m256i bits = _mm256_or_si256(_mm256_castpd_si256(x), _mm256_set1_epi64x((long long)((uint64_t)1 << 63)));
     const __m256d y = _mm256_castsi256_pd(bits);
-    const __m256d t = _mm256_add_pd(_mm256_mul_pd(y, _mm256_set1_pd(SAFERL_GP__EXP_SIXTEEN_BY_LN2)), shifter);
-    const __m256d k = _mm256_sub_pd(t, shifter);
+    __m256d t, k, r;
+    SAFERL_GP__EXP_REDUCE(SAFERL_GP__MUL_AVX2, SAFERL_GP__ADD_AVX2, SAFERL_GP__SUB_AVX2, _mm256_set1_pd, y, t, k, r)
     *keep = _mm256_cmpgt_epi64(_mm256_set1_epi64x(SAFERL_GP__EXP_LOWEST + 1), bits); /* -708 <= y (NaN: no) */
     *t_bits = _mm256_castpd_si256(t);
-    return _mm256_sub_pd(_mm256_sub_pd(y, _mm256_mul_pd(k, _mm256_set1_pd(SAFERL_GP__EXP_LN2_HIGH_16))),
-                         _mm256_mul_pd(k, _mm256_set1_pd(SAFERL_GP__EXP_LN2_LOW_16)));
+    return r;
 }
 /* factor e^x of 4 values from their r, t bits (stored: the lookup reads the indices from
    memory) and keep mask */
