@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.4.17 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+/* saferl_gp.h - v0.4.18 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
                           StageOpt, safe UCB, the PLS online stage, continuous boxes,
                           constrained EI)
                           public domain or MIT; see the end of the file
@@ -316,6 +316,11 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.4.18 (2026-12-07) same bits: a build whose target has AVX2 (-march=x86-64-v3, native;
+                          no dispatch there) runs the AVX2 exp row too, where it ran GCC's
+                          vectorised scalar code: the exp alone 21-25% less, predict 3-11%
+                          less at n = 25-100 (Zen 3, gcc 12 -O3 -march=x86-64-v3), level with
+                          the dispatching build.
       0.4.17 (2026-12-07) same bits: the AVX2 copies' exp is written for AVX2 as the AVX-512
                           one is (saferl_gp__exp_row_avx2: no clamp, a mask); its table lookup
                           reads the indices back from memory with integer loads instead of
@@ -488,8 +493,8 @@
 
 #define SAFERL_GP_VERSION_MAJOR 0
 #define SAFERL_GP_VERSION_MINOR 4
-#define SAFERL_GP_VERSION_PATCH 17
-#define SAFERL_GP_VERSION_STRING "0.4.17"
+#define SAFERL_GP_VERSION_PATCH 18
+#define SAFERL_GP_VERSION_STRING "0.4.18"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
@@ -1197,6 +1202,15 @@ enum { SAFERL_GP__COPY_BUILD, SAFERL_GP__COPY_AVX2, SAFERL_GP__COPY_AVX512 };
 #endif
 #if !defined(SAFERL_GP__FUSED_BUILD)
 #  define SAFERL_GP__FUSED_BUILD 0
+#endif
+/* A build whose target has AVX2 (-march=x86-64-v3, native) runs the AVX2 copies' exp row
+   (saferl_gp__exp_row_avx2: the same bits) in place of the compiler's vectorised scalar code. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__EMSCRIPTEN__) && \
+    defined(__AVX2__)
+#  include <immintrin.h>
+#  define SAFERL_GP__AVX2_BUILD 1
+#else
+#  define SAFERL_GP__AVX2_BUILD 0
 #endif
 
 #if defined(SAFERL_GP__DISPATCH)
@@ -2180,6 +2194,9 @@ __attribute__((target("avx512f"))) static inline void saferl_gp__exp_row_wide(co
     for (; j < count; ++j) out[j] = factor * saferl_gp__exp_finish(reduced[j], t_bits[j]);
 }
 
+#endif
+
+#if defined(SAFERL_GP__DISPATCH) || SAFERL_GP__AVX2_BUILD
 /* The AVX2 copies' exp, 4 values a vector: the AVX-512 copy's operations (no clamp, the lanes
    below -708 zeroed at the end by a mask), the mask a vector compare. Compiled from the scalar
    code, GCC 12 does the table lookup by moving each index from a vector register to an integer
@@ -2286,7 +2303,9 @@ SAFERL_GP__INLINE void saferl_gp__exp_row(const int copy, const double *x, doubl
         saferl_gp__exp_row_wide(x, factor, out, count);
         return;
     }
-    if (copy == SAFERL_GP__COPY_AVX2) {
+#endif
+#if defined(SAFERL_GP__DISPATCH) || SAFERL_GP__AVX2_BUILD
+    if (copy == SAFERL_GP__COPY_AVX2 || SAFERL_GP__AVX2_BUILD) {
         saferl_gp__exp_row_avx2(x, factor, out, count);
         return;
     }

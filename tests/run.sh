@@ -323,7 +323,7 @@ FMA_FLAGS="-O2 -march=x86-64-v3 -Wall -Wextra -Wpedantic -Werror"
 declare -A FMA_BIT_TESTS=(
     [nas]="conv_bits_are_the_same_on_every_build gemm_variants_match_the_definition"
     [rl]="every_algorithm_reproduces_its_recorded_fingerprint products_equal_the_textbook_loops_bit_for_bit proportional_term_matches_its_definition policies_that_cannot_act_finitely_are_refused"
-    [gp]="safeopt_choices_are_the_recorded_ones dispatch_solve_is_bit_identical dispatch_dense_loops_are_bit_identical append_is_the_refit_on_seeded_problems"
+    [gp]="safeopt_choices_are_the_recorded_ones dispatch_solve_is_bit_identical dispatch_dense_loops_are_bit_identical dispatch_kernel_rows_are_bit_identical append_is_the_refit_on_seeded_problems"
 )
 cpu_has_fma() {
     grep -qw fma /proc/cpuinfo 2>/dev/null && grep -qw avx2 /proc/cpuinfo 2>/dev/null
