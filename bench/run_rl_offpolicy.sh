@@ -284,4 +284,18 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
     echo "  held out, mixture map, SAC-Lag:"
     grep -E "runs within|cells \(a CMDP" "$out" | sed 's/^/    /'
     echo "    (every run and cell: $out)"
+    # A wider behaviour for TD3's critic (README, "A wider behaviour?"): development CMDPs 1-6,
+    # seeds 1-3 (the scale-1 lines), TD3-Lag's defaults against exploration_noise 0.2 and 0.3
+    # (relative-noise2, relative-noise3). Neither passed more development runs than the default,
+    # so the held-out CMDPs 67-72 were not run.
+    echo "== a wider behaviour (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines)"
+    out=build/bench_rl_cmdp_noise_dev.txt
+    : >"$out"
+    for rule in relative relative-noise2 relative-noise3; do
+        run_grid "$out.part" --cmdp-grid-continuous 1 6 1-3 $rule td3-lag mixture && cat "$out.part" >>"$out"
+        awk -v r="$rule" '$1 == "td3-lag" && $2 == r && $3 == "cmdp" && $6 == 1 { n++; if ($NF == "ok") p++ }
+            $1 == "td3-lag" && $2 == r && $3 == "cell" && $6 == 1 { c++; if ($NF == "ok") q++ }
+            END { printf "  development td3-lag %-15s scale 1: %d of %d runs, %d of %d cells within the target\n", r, p, n, q, c }' "$out"
+    done
+    rm -f "$out.part"
 fi
