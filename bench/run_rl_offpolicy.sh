@@ -298,4 +298,27 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
             END { printf "  development td3-lag %-15s scale 1: %d of %d runs, %d of %d cells within the target\n", r, p, n, q, c }' "$out"
     done
     rm -f "$out.part"
+    # Smooth networks (README, "Smooth networks?"): development CMDPs 1-6, seeds 1-3 (the scale-1
+    # lines), each row's defaults against tanh hidden layers (relative-tanh); then SAC-Lag's, the
+    # one that qualified, against its default on the held-out CMDPs 67-72, seeds 1-5, both scales.
+    echo "== smooth networks (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines), then held out 67-72"
+    out=build/bench_rl_cmdp_tanh_dev.txt
+    : >"$out"
+    for algo in td3-lag sac-lag; do
+        for rule in relative relative-tanh; do
+            run_grid "$out.part" --cmdp-grid-continuous 1 6 1-3 $rule $algo mixture && cat "$out.part" >>"$out"
+            awk -v a="$algo" -v r="$rule" '$1 == a && $2 == r && $3 == "cmdp" && $6 == 1 { n++; if ($NF == "ok") p++ }
+                $1 == a && $2 == r && $3 == "cell" && $6 == 1 { c++; if ($NF == "ok") q++ }
+                END { printf "  development %s %-13s scale 1: %d of %d runs, %d of %d cells within the target\n", a, r, p, n, q, c }' "$out"
+        done
+    done
+    out=build/bench_rl_cmdp_tanh_held.txt
+    : >"$out"
+    for rule in relative relative-tanh; do
+        run_grid "$out.part" --cmdp-grid-continuous 67 72 5 $rule sac-lag mixture && cat "$out.part" >>"$out"
+    done
+    rm -f "$out.part"
+    echo "  held out, mixture map, SAC-Lag:"
+    grep -E "runs within|cells \(a CMDP" "$out" | sed 's/^/    /'
+    echo "    (every run and cell: $out)"
 fi
