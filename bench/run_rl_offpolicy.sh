@@ -260,65 +260,45 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
             END { printf "  development %s %-18s scale 1: %d of %d runs within the target\n", a, r, p, n }' "$out"
     done
     rm -f "$out.part"
-    # More gradient steps (README, "More gradient steps?"): development CMDPs 1-6, seeds 1-3 (the
-    # scale-1 lines), each row's defaults against gradient_steps 2 and 4 (relative-g2, relative-g4);
-    # then SAC-Lag's chosen candidate (relative-g4) against its default on the held-out CMDPs 61-66,
-    # seeds 1-5, both scales. A G = 4 run takes about four times a default run's updates.
+    # The critic's-slope rounds (README, "More gradient steps?", "A wider behaviour?", "Smooth
+    # networks?"): development CMDPs 1-6, seeds 1-3 (the scale-1 lines), each ALGORITHM x RULE, a
+    # count a pair; then the candidate that qualified against its default on held-out CMDPs, seeds
+    # 1-5, both scales.
+    dev_grid() { # out "algorithms" "rules"
+        local out=$1 algo rule
+        : >"$out"
+        for algo in $2; do
+            for rule in $3; do
+                run_grid "$out.part" --cmdp-grid-continuous 1 6 1-3 $rule $algo mixture && cat "$out.part" >>"$out"
+                awk -v a="$algo" -v r="$rule" '$1 == a && $2 == r && $3 == "cmdp" && $6 == 1 { n++; if ($NF == "ok") p++ }
+                    $1 == a && $2 == r && $3 == "cell" && $6 == 1 { c++; if ($NF == "ok") q++ }
+                    END { printf "  development %s %-15s scale 1: %d of %d runs, %d of %d cells within the target\n", a, r, p, n, q, c }' "$out"
+            done
+        done
+        rm -f "$out.part"
+    }
+    held_grid() { # out first last algorithm "rules"
+        local out=$1 rule
+        : >"$out"
+        for rule in $5; do
+            run_grid "$out.part" --cmdp-grid-continuous $2 $3 5 $rule $4 mixture && cat "$out.part" >>"$out"
+        done
+        rm -f "$out.part"
+        echo "  held out, mixture map, $4:"
+        grep -E "runs within|cells \(a CMDP" "$out" | sed 's/^/    /'
+        echo "    (every run and cell: $out)"
+    }
+    # gradient_steps 2 and 4 (relative-g2, relative-g4); SAC-Lag's G = 4 went on to CMDPs 61-66. A
+    # G = 4 run takes about four times a default run's updates.
     echo "== more gradient steps (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines), then held out 61-66"
-    out=build/bench_rl_cmdp_gradient_steps_dev.txt
-    : >"$out"
-    for algo in td3-lag sac-lag; do
-        for rule in relative relative-g2 relative-g4; do
-            run_grid "$out.part" --cmdp-grid-continuous 1 6 1-3 $rule $algo mixture && cat "$out.part" >>"$out"
-            awk -v a="$algo" -v r="$rule" '$1 == a && $2 == r && $3 == "cmdp" && $6 == 1 { n++; if ($NF == "ok") p++ }
-                $1 == a && $2 == r && $3 == "cell" && $6 == 1 { c++; if ($NF == "ok") q++ }
-                END { printf "  development %s %-11s scale 1: %d of %d runs, %d of %d cells within the target\n", a, r, p, n, q, c }' "$out"
-        done
-    done
-    out=build/bench_rl_cmdp_gradient_steps_held.txt
-    : >"$out"
-    for rule in relative relative-g4; do
-        run_grid "$out.part" --cmdp-grid-continuous 61 66 5 $rule sac-lag mixture && cat "$out.part" >>"$out"
-    done
-    rm -f "$out.part"
-    echo "  held out, mixture map, SAC-Lag:"
-    grep -E "runs within|cells \(a CMDP" "$out" | sed 's/^/    /'
-    echo "    (every run and cell: $out)"
-    # A wider behaviour for TD3's critic (README, "A wider behaviour?"): development CMDPs 1-6,
-    # seeds 1-3 (the scale-1 lines), TD3-Lag's defaults against exploration_noise 0.2 and 0.3
-    # (relative-noise2, relative-noise3). Neither passed more development runs than the default,
-    # so the held-out CMDPs 67-72 were not run.
+    dev_grid build/bench_rl_cmdp_gradient_steps_dev.txt "td3-lag sac-lag" "relative relative-g2 relative-g4"
+    held_grid build/bench_rl_cmdp_gradient_steps_held.txt 61 66 sac-lag "relative relative-g4"
+    # TD3-Lag's exploration_noise 0.2 and 0.3 (relative-noise2, relative-noise3): neither passed
+    # more development runs than the default, so no held-out run.
     echo "== a wider behaviour (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines)"
-    out=build/bench_rl_cmdp_noise_dev.txt
-    : >"$out"
-    for rule in relative relative-noise2 relative-noise3; do
-        run_grid "$out.part" --cmdp-grid-continuous 1 6 1-3 $rule td3-lag mixture && cat "$out.part" >>"$out"
-        awk -v r="$rule" '$1 == "td3-lag" && $2 == r && $3 == "cmdp" && $6 == 1 { n++; if ($NF == "ok") p++ }
-            $1 == "td3-lag" && $2 == r && $3 == "cell" && $6 == 1 { c++; if ($NF == "ok") q++ }
-            END { printf "  development td3-lag %-15s scale 1: %d of %d runs, %d of %d cells within the target\n", r, p, n, q, c }' "$out"
-    done
-    rm -f "$out.part"
-    # Smooth networks (README, "Smooth networks?"): development CMDPs 1-6, seeds 1-3 (the scale-1
-    # lines), each row's defaults against tanh hidden layers (relative-tanh); then SAC-Lag's, the
-    # one that qualified, against its default on the held-out CMDPs 67-72, seeds 1-5, both scales.
+    dev_grid build/bench_rl_cmdp_noise_dev.txt td3-lag "relative relative-noise2 relative-noise3"
+    # tanh hidden layers (relative-tanh); SAC-Lag's went on to CMDPs 67-72.
     echo "== smooth networks (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines), then held out 67-72"
-    out=build/bench_rl_cmdp_tanh_dev.txt
-    : >"$out"
-    for algo in td3-lag sac-lag; do
-        for rule in relative relative-tanh; do
-            run_grid "$out.part" --cmdp-grid-continuous 1 6 1-3 $rule $algo mixture && cat "$out.part" >>"$out"
-            awk -v a="$algo" -v r="$rule" '$1 == a && $2 == r && $3 == "cmdp" && $6 == 1 { n++; if ($NF == "ok") p++ }
-                $1 == a && $2 == r && $3 == "cell" && $6 == 1 { c++; if ($NF == "ok") q++ }
-                END { printf "  development %s %-13s scale 1: %d of %d runs, %d of %d cells within the target\n", a, r, p, n, q, c }' "$out"
-        done
-    done
-    out=build/bench_rl_cmdp_tanh_held.txt
-    : >"$out"
-    for rule in relative relative-tanh; do
-        run_grid "$out.part" --cmdp-grid-continuous 67 72 5 $rule sac-lag mixture && cat "$out.part" >>"$out"
-    done
-    rm -f "$out.part"
-    echo "  held out, mixture map, SAC-Lag:"
-    grep -E "runs within|cells \(a CMDP" "$out" | sed 's/^/    /'
-    echo "    (every run and cell: $out)"
+    dev_grid build/bench_rl_cmdp_tanh_dev.txt "td3-lag sac-lag" "relative relative-tanh"
+    held_grid build/bench_rl_cmdp_tanh_held.txt 67 72 sac-lag "relative relative-tanh"
 fi

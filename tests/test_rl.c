@@ -7286,7 +7286,7 @@ static const offpolicy_rule offpolicy_rules[] = {
     /* smooth networks (tanh hidden layers) on top of each row's defaults (README) */
     {"relative-tanh", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.0, 1},
 };
-#define OFFPOLICY_RULES 19
+#define OFFPOLICY_RULES ((int)(sizeof offpolicy_rules / sizeof offpolicy_rules[0]))
 
 static const offpolicy_rule *offpolicy_rule_named(const char *name) {
     int u;
