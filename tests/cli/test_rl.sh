@@ -110,6 +110,12 @@ refused_args "1x: TARGET_ENTROPY must be a number" --cmdp-grid-continuous 1 1 1 
 refused_args "nan: TARGET_ENTROPY must be a number" --cmdp-grid-continuous 1 1 1 all all step nan
 refused_args "50: STEPS must be 0 or a multiple of 100 above 10000" --cmdp-grid-continuous 1 1 1 all all step 0 50
 refused_args "extra: unexpected argument" --cmdp-grid-continuous 1 1 1 all all step 0 0 extra
+refused_args "foo: ALGORITHM must be sac-lag or td3-lag" --cmdp-grid-iterates 1 1 1 foo default
+refused_args "bogus: SETTINGS must be default or dev" --cmdp-grid-iterates 1 1 1 sac-lag bogus
+refused_args "stepx: MAP must be step or mixture" --cmdp-grid-iterates 1 1 1 sac-lag default stepx
+refused_args "1x: TARGET_ENTROPY must be a number" --cmdp-grid-iterates 1 1 1 sac-lag default step 1x
+refused_args "10000: STEPS must be 0 or a multiple of 100 above 10000" --cmdp-grid-iterates 1 1 1 td3-lag default step 0 10000
+refused_args "extra: unexpected argument" --cmdp-grid-iterates 1 1 1 td3-lag default step 0 0 extra
 refused_args "foo: ALGORITHM must be sac-discrete-lag, sac-lag or td3-lag" --cmdp-trace foo relative 1 1 1
 refused_args "bogus: RULE must be relative" --cmdp-trace sac-lag bogus 1 1 1
 refused_args "1x: CMDP must be an integer" --cmdp-trace sac-lag relative 1x 1 1
