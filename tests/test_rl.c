@@ -7072,22 +7072,62 @@ static void cmdp_price_watch_print(FILE *trace, const cmdp_price_watch *w) {
    of f(u) = (1 - u1) L0 + u1 ((1 - u2) L1 + u2 L2), is <= 0 (the exact slope itself does not lead
    there: the stick breaking's face u1 = 0 holds every point with (1 - u2) L1 + u2 L2 <= L0);
    "the critic's slope" if the exact one is > 0 and the critics' (the differences above) is <= 0;
-   and neither. Of the stuck lines, those with the actor at that face, a1 < -1 + 1e-3. */
+   and neither. Of the stuck lines, those with the actor at that face, a1 < -1 + 1e-3. Beside the
+   critics' slope at the actor's action, the same slope smoothed (a diagnosis for a remedy not in
+   the header: Nachum et al.'s Smoothie, ICML 2018, follows the gradient of E Q(s, a + eps)): the
+   mean of the central differences at CMDP_SMOOTHED_DRAWS points a + eps, eps ~ N(0, 0.2^2) per
+   coordinate (TD3's target smoothing noise), clipped to [-1 + h, 1 - h]; counted as the point
+   slope is, against the exact slope at a and, where the best vertex is elsewhere (and the exact
+   slope leads there), not toward it. */
+#define CMDP_SMOOTHED_DRAWS 16
 typedef struct cmdp_saturation_watch {
     double visits[CMDP_STATES], low[CMDP_STATES][2], high[CMDP_STATES][2], least_slope[CMDP_STATES][2];
     double std_sum[CMDP_STATES][2];
     int elsewhere[CMDP_STATES], against[CMDP_STATES], actor_vertex[CMDP_STATES], best_vertex[CMDP_STATES], lines;
     int stuck[CMDP_STATES], stuck_at_face[CMDP_STATES], critic_toward[CMDP_STATES];
+    int smoothed_against[CMDP_STATES], smoothed_toward[CMDP_STATES];
+    saferl_rng rng; /* the smoothed slope's draws: its own stream, apart from the agent's */
 } cmdp_saturation_watch;
 
 static void cmdp_saturation_watch_begin(cmdp_saturation_watch *w) {
     int s, j;
     memset(w, 0, sizeof *w);
+    saferl_rng_seed(&w->rng, 7);
     for (s = 0; s < CMDP_STATES; ++s)
         for (j = 0; j < 2; ++j) {
             w->low[s][j] = 1e300;
             w->high[s][j] = -1e300;
             w->least_slope[s][j] = 1.0;
+        }
+}
+
+/* The critics' slope d/da [Q1 - price Q_C] (price per unit of the cost critic's output) by central
+   differences (h = 1e-3) at each of CMDP_SMOOTHED_DRAWS points around (a1, a2), averaged. */
+static void cmdp_smoothed_critic_slope(cmdp_saturation_watch *w, saferl_rl_offpolicy_agent *agent, const float *obs,
+                                       double a1, double a2, double price, double slope[2]) {
+    enum { ROWS = 4 * CMDP_SMOOTHED_DRAWS };
+    const double h = 1e-3;
+    float x[ROWS * (CMDP_STATES + 2)];
+    const float *q1, *qcost;
+    int n, i;
+    slope[0] = slope[1] = 0.0;
+    if (agent->desc.batch_size < ROWS) return; /* the agent's activation buffers hold a batch */
+    for (n = 0; n < CMDP_SMOOTHED_DRAWS; ++n) {
+        const double b1 = fmin(fmax(a1 + 0.2 * saferl_rng_normal(&w->rng), -1.0 + h), 1.0 - h);
+        const double b2 = fmin(fmax(a2 + 0.2 * saferl_rng_normal(&w->rng), -1.0 + h), 1.0 - h);
+        for (i = 0; i < 4; ++i) { /* rows: b1 - h, b1 + h, b2 - h, b2 + h */
+            float *row = x + (4 * n + i) * (CMDP_STATES + 2);
+            memcpy(row, obs, sizeof(float) * CMDP_STATES);
+            row[CMDP_STATES] = (float)(b1 + (i == 0 ? -h : i == 1 ? h : 0.0));
+            row[CMDP_STATES + 1] = (float)(b2 + (i == 2 ? -h : i == 3 ? h : 0.0));
+        }
+    }
+    q1 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[0], x, agent->critic_acts[0], ROWS);
+    qcost = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], x, agent->critic_acts[2], ROWS);
+    for (n = 0; n < CMDP_SMOOTHED_DRAWS; ++n)
+        for (i = 0; i < 2; ++i) {
+            const int r = 4 * n + 2 * i;
+            slope[i] += ((q1[r + 1] - q1[r]) - price * (qcost[r + 1] - qcost[r])) / (2.0 * h * CMDP_SMOOTHED_DRAWS);
         }
 }
 
@@ -7119,7 +7159,7 @@ static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpo
         { /* the critics' slope against the exact one at a = the actor's mean action */
             const double a1 = a[0], a2 = a[1];
             const double u1 = 0.5 * (a1 + 1.0), u2 = 0.5 * (a2 + 1.0);
-            double L[CMDP_ACTIONS], exact[2], critic[2];
+            double L[CMDP_ACTIONS], exact[2], critic[2], smoothed[2];
             float x[4 * (CMDP_STATES + 2)];
             const float *q1, *qcost;
             int i;
@@ -7137,6 +7177,8 @@ static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpo
             for (i = 0; i < 2; ++i) /* the cost critic in units of d (RELATIVE: unit 1) or of cost (unit d) */
                 critic[i] = ((q1[2 * i + 1] - q1[2 * i]) - price * (qcost[2 * i + 1] - qcost[2 * i]) / unit) / 2e-3;
             w->against[s] += critic[0] * exact[0] + critic[1] * exact[1] < 0.0;
+            cmdp_smoothed_critic_slope(w, agent, obs, a1, a2, price / unit, smoothed);
+            w->smoothed_against[s] += smoothed[0] * exact[0] + smoothed[1] * exact[1] < 0.0;
             for (k = 1; k < CMDP_ACTIONS; ++k) {
                 if (mean_w[k] > mean_w[actor]) actor = k;
                 if (L[k] > L[best]) best = k;
@@ -7148,8 +7190,9 @@ static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpo
                 if (exact_toward <= 0.0) {
                     w->stuck[s] += 1;
                     w->stuck_at_face[s] += a1 < -1.0 + 1e-3;
-                } else if (critic_toward <= 0.0) {
-                    w->critic_toward[s] += 1;
+                } else {
+                    w->critic_toward[s] += critic_toward <= 0.0;
+                    w->smoothed_toward[s] += smoothed[0] * toward[0] + smoothed[1] * toward[1] <= 0.0;
                 }
             }
         }
@@ -7176,8 +7219,9 @@ static void cmdp_saturation_watch_print(FILE *trace, const cmdp_saturation_watch
                 w->least_slope[s][1]);
         if (!td3) fprintf(trace, "  std %.3f %.3f", w->std_sum[s][0] / n, w->std_sum[s][1] / n);
         fprintf(trace, "  elsewhere %3d of %d (%d, %d)  critic's slope against %3d  toward the best: stuck by the map %3d "
-                "(at u1 = 0 %3d), the critic's slope %3d\n", w->elsewhere[s], w->lines, w->actor_vertex[s],
-                w->best_vertex[s], w->against[s], w->stuck[s], w->stuck_at_face[s], w->critic_toward[s]);
+                "(at u1 = 0 %3d), the critic's slope %3d  smoothed: against %3d, not toward %3d\n", w->elsewhere[s],
+                w->lines, w->actor_vertex[s], w->best_vertex[s], w->against[s], w->stuck[s], w->stuck_at_face[s],
+                w->critic_toward[s], w->smoothed_against[s], w->smoothed_toward[s]);
     }
 }
 
