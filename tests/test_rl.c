@@ -7226,8 +7226,8 @@ static void cmdp_saturation_watch_print(FILE *trace, const cmdp_saturation_watch
 }
 
 /* The off-policy protocols' run: desc d (its one limit set here, scale d of the CMDP) on env for
-   `steps` steps (the protocols': SAC_CMDP_STEPS), the exact value of the policy's table every
-   SAC_CMDP_EVERY steps over the last SAC_CMDP_AVERAGE, averaged. */
+   `steps` steps (the protocols': SAC_CMDP_STEPS, or SAC_LAG_MIXTURE_STEPS), the exact value of the
+   policy's table every SAC_CMDP_EVERY steps over the last SAC_CMDP_AVERAGE, averaged. */
 
 static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *env, const random_cmdp *M, double scale,
                               int steps, cmdp_policy_table policy, FILE *trace, cmdp_iterate_readout *iterates,
