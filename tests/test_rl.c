@@ -7101,34 +7101,43 @@ static void cmdp_saturation_watch_begin(cmdp_saturation_watch *w) {
         }
 }
 
-/* The critics' slope d/da [Q1 - price Q_C] (price per unit of the cost critic's output) by central
-   differences (h = 1e-3) at each of CMDP_SMOOTHED_DRAWS points around (a1, a2), averaged. */
-static void cmdp_smoothed_critic_slope(cmdp_saturation_watch *w, saferl_rl_offpolicy_agent *agent, const float *obs,
-                                       double a1, double a2, double price, double slope[2]) {
-    enum { ROWS = 4 * CMDP_SMOOTHED_DRAWS };
+/* The critics' slope d/da [Q1 - price Q_C / unit] (unit: the cost critic's, 1 under RELATIVE, d
+   otherwise) by central differences (h = 1e-3) at each of the `count` points (a1, a2) in `points`,
+   averaged (at most CMDP_SMOOTHED_DRAWS points: the agent's activation buffers hold a batch). */
+static void cmdp_critic_slope(saferl_rl_offpolicy_agent *agent, const float *obs, const double *points, int count,
+                              double price, double unit, double slope[2]) {
     const double h = 1e-3;
-    float x[ROWS * (CMDP_STATES + 2)];
+    float x[4 * CMDP_SMOOTHED_DRAWS * (CMDP_STATES + 2)];
     const float *q1, *qcost;
     int n, i;
     slope[0] = slope[1] = 0.0;
-    if (agent->desc.batch_size < ROWS) return; /* the agent's activation buffers hold a batch */
-    for (n = 0; n < CMDP_SMOOTHED_DRAWS; ++n) {
-        const double b1 = fmin(fmax(a1 + 0.2 * saferl_rng_normal(&w->rng), -1.0 + h), 1.0 - h);
-        const double b2 = fmin(fmax(a2 + 0.2 * saferl_rng_normal(&w->rng), -1.0 + h), 1.0 - h);
-        for (i = 0; i < 4; ++i) { /* rows: b1 - h, b1 + h, b2 - h, b2 + h */
+    if (count > CMDP_SMOOTHED_DRAWS || agent->desc.batch_size < 4 * count) return;
+    for (n = 0; n < count; ++n)
+        for (i = 0; i < 4; ++i) { /* rows: a1 - h, a1 + h, a2 - h, a2 + h */
             float *row = x + (4 * n + i) * (CMDP_STATES + 2);
             memcpy(row, obs, sizeof(float) * CMDP_STATES);
-            row[CMDP_STATES] = (float)(b1 + (i == 0 ? -h : i == 1 ? h : 0.0));
-            row[CMDP_STATES + 1] = (float)(b2 + (i == 2 ? -h : i == 3 ? h : 0.0));
+            row[CMDP_STATES] = (float)(points[2 * n] + (i == 0 ? -h : i == 1 ? h : 0.0));
+            row[CMDP_STATES + 1] = (float)(points[2 * n + 1] + (i == 2 ? -h : i == 3 ? h : 0.0));
         }
-    }
-    q1 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[0], x, agent->critic_acts[0], ROWS);
-    qcost = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], x, agent->critic_acts[2], ROWS);
-    for (n = 0; n < CMDP_SMOOTHED_DRAWS; ++n)
+    q1 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[0], x, agent->critic_acts[0], 4 * count);
+    qcost = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], x, agent->critic_acts[2], 4 * count);
+    for (n = 0; n < count; ++n)
         for (i = 0; i < 2; ++i) {
             const int r = 4 * n + 2 * i;
-            slope[i] += ((q1[r + 1] - q1[r]) - price * (qcost[r + 1] - qcost[r])) / (2.0 * h * CMDP_SMOOTHED_DRAWS);
+            slope[i] += (q1[r + 1] - q1[r]) - price * (qcost[r + 1] - qcost[r]) / unit;
         }
+    for (i = 0; i < 2; ++i) slope[i] /= 2.0 * h * count;
+}
+
+/* CMDP_SMOOTHED_DRAWS points around (a1, a2): a + eps, eps ~ N(0, 0.2^2) per coordinate, clipped
+   to [-1 + h, 1 - h] so that every difference stays inside the box. */
+static void cmdp_smoothing_draws(saferl_rng *rng, double a1, double a2, double *points) {
+    const double h = 1e-3;
+    int n;
+    for (n = 0; n < CMDP_SMOOTHED_DRAWS; ++n) {
+        points[2 * n] = fmin(fmax(a1 + 0.2 * saferl_rng_normal(rng), -1.0 + h), 1.0 - h);
+        points[2 * n + 1] = fmin(fmax(a2 + 0.2 * saferl_rng_normal(rng), -1.0 + h), 1.0 - h);
+    }
 }
 
 static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpolicy_agent *agent, const random_cmdp *M,
@@ -7159,25 +7168,16 @@ static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpo
         { /* the critics' slope against the exact one at a = the actor's mean action */
             const double a1 = a[0], a2 = a[1];
             const double u1 = 0.5 * (a1 + 1.0), u2 = 0.5 * (a2 + 1.0);
-            double L[CMDP_ACTIONS], exact[2], critic[2], smoothed[2];
-            float x[4 * (CMDP_STATES + 2)];
-            const float *q1, *qcost;
-            int i;
+            const double point[2] = {a1, a2};
+            double L[CMDP_ACTIONS], exact[2], critic[2], smoothed[2], draws[2 * CMDP_SMOOTHED_DRAWS];
             for (k = 0; k < CMDP_ACTIONS; ++k)
                 L[k] = q[s * CMDP_ACTIONS + k] - price * qc[s * CMDP_ACTIONS + k] / M->limit;
             exact[0] = 0.5 * (-L[0] + (1.0 - u2) * L[1] + u2 * L[2]);
             exact[1] = 0.5 * u1 * (L[2] - L[1]);
-            for (i = 0; i < 4; ++i) { /* rows: a1 - h, a1 + h, a2 - h, a2 + h */
-                memcpy(x + i * (CMDP_STATES + 2), obs, sizeof obs);
-                x[i * (CMDP_STATES + 2) + CMDP_STATES] = (float)(a1 + (i == 0 ? -1e-3 : i == 1 ? 1e-3 : 0.0));
-                x[i * (CMDP_STATES + 2) + CMDP_STATES + 1] = (float)(a2 + (i == 2 ? -1e-3 : i == 3 ? 1e-3 : 0.0));
-            }
-            q1 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[0], x, agent->critic_acts[0], 4);
-            qcost = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], x, agent->critic_acts[2], 4);
-            for (i = 0; i < 2; ++i) /* the cost critic in units of d (RELATIVE: unit 1) or of cost (unit d) */
-                critic[i] = ((q1[2 * i + 1] - q1[2 * i]) - price * (qcost[2 * i + 1] - qcost[2 * i]) / unit) / 2e-3;
+            cmdp_critic_slope(agent, obs, point, 1, price, unit, critic);
             w->against[s] += critic[0] * exact[0] + critic[1] * exact[1] < 0.0;
-            cmdp_smoothed_critic_slope(w, agent, obs, a1, a2, price / unit, smoothed);
+            cmdp_smoothing_draws(&w->rng, a1, a2, draws);
+            cmdp_critic_slope(agent, obs, draws, CMDP_SMOOTHED_DRAWS, price, unit, smoothed);
             w->smoothed_against[s] += smoothed[0] * exact[0] + smoothed[1] * exact[1] < 0.0;
             for (k = 1; k < CMDP_ACTIONS; ++k) {
                 if (mean_w[k] > mean_w[actor]) actor = k;
@@ -7469,10 +7469,11 @@ static int sac_cmdp_grid(int argc, char **argv) {
    is exactly the continuous problem's optimum (cmdp_mixture_lp_is_the_continuous_optimum), and
    Q(s, a) = sum_k w_k(a) Q(s, k) is smooth in a: the test the field would accept for a
    deterministic actor. The protocol, fixed before any run (make bench only: about 9 s of CPU
-   a 20000-step run): SAC-Lag and TD3-Lag with every default but those the problem states (gamma = cost_gamma
-   = 1: undiscounted and episodic) and, for time, 64-64 ReLU networks and batch 64; 20000 steps
-   (SAC-Lag's on the mixture map: SAC_LAG_MIXTURE_STEPS since 2026-12-07; the first 1000
-   random), a replay holding them all; the multiplier's defaults (or the rule compared). "End" as for discrete SAC-Lag: the exact return and cost every 100 steps over the
+   a 20000-step run): SAC-Lag and TD3-Lag with every default but those the problem states
+   (gamma = cost_gamma = 1: undiscounted and episodic) and, for time, 64-64 ReLU networks and
+   batch 64; 20000 steps (SAC-Lag's on the mixture map: SAC_LAG_MIXTURE_STEPS since 2026-12-07;
+   the first 1000 random), a replay holding them all; the multiplier's defaults (or the rule
+   compared). "End" as for discrete SAC-Lag: the exact return and cost every 100 steps over the
    last 10000, averaged, of the policy's distribution over the discrete actions (STEP, SAC:
    P(tanh(mu + sigma N) < t) = Phi((atanh t - mu) / sigma); TD3: its deterministic action's
    third, so only the average over time can mix two actions; MIXTURE: E w(a), for SAC by
@@ -7593,6 +7594,12 @@ static int cmdp_map_variation_parse(int argc, char **argv, int at, cmdp_action_m
     return cli_no_more_args(argc, argv, at + 3);
 }
 
+/* The continuous protocol's budget: SAC_LAG_MIXTURE_STEPS for SAC-Lag on the mixture map, where
+   its rule ran; SAC_CMDP_STEPS otherwise. */
+static int continuous_protocol_steps(saferl_rl_offpolicy_algorithm algorithm, cmdp_action_map map) {
+    return algorithm == SAFERL_RL_SAC_LAG && map == CMDP_MIXTURE ? SAC_LAG_MIXTURE_STEPS : SAC_CMDP_STEPS;
+}
+
 static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_action_map map, const random_cmdp *M,
                                  double scale, uint32_t seed, const offpolicy_rule *rule,
                                  const cmdp_variation *variation, FILE *trace, cmdp_iterate_readout *iterates,
@@ -7623,9 +7630,7 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_a
     d.target_entropy = variation->target_entropy;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale,
-                              variation->steps > 0                ? variation->steps
-                              : algorithm == SAFERL_RL_SAC_LAG && map == CMDP_MIXTURE ? SAC_LAG_MIXTURE_STEPS
-                                                                                        : SAC_CMDP_STEPS,
+                              variation->steps > 0 ? variation->steps : continuous_protocol_steps(algorithm, map),
                               cmdp_continuous_policy, trace, iterates, out);
 }
 
@@ -8126,9 +8131,8 @@ static int cmdp_iterate_settings(const char *name, cmdp_iterate_readout *it) {
 
 /* `test_rl --cmdp-grid-iterates FIRST LAST SEEDS ALGORITHM SETTINGS [MAP [TARGET_ENTROPY [STEPS]]]`:
    the continuous protocol (the default rule, RELATIVE) for ALGORITHM (sac-lag or td3-lag) on CMDPs
-   FIRST..LAST x agent seeds SEEDS (N: 1..N, or FROM-TO) x scales 1 and 100 in MAP (step; TARGET_ENTROPY
-   and STEPS as the continuous grid takes them), read three ways on
-   the same runs: the window's mean (the protocol's figure until now), the last policy, and the
+   FIRST..LAST x agent seeds SEEDS (N: 1..N, or FROM-TO) x scales 1 and 100 in MAP (step;
+   TARGET_ENTROPY and STEPS as the continuous grid takes them), read three ways on the same runs: the window's mean (the protocol's figure until now), the last policy, and the
    iterate mixture (saferl_rl_iterate_mixture, each of SETTINGS' settings) graded by the exact
    value of the policy it delivers; per run and per cell (the mean gap and J_C over the seeds). */
 static int iterate_cmdp_grid(int argc, char **argv) {
