@@ -16,7 +16,9 @@
 # step map's runs (development CMDPs 1-6, held-out CMDPs 49-54), and a faster price on the mixture
 # map (development CMDPs 1-6, held-out CMDPs 55-60), and a saturated actor's remedies on the mixture
 # map (development CMDPs 1-6), and more gradient steps per environment step on the mixture map
-# (development CMDPs 1-6, held-out CMDPs 61-66).
+# (development CMDPs 1-6, held-out CMDPs 61-66), a wider behaviour (development), smooth networks
+# (held-out CMDPs 67-72), a longer budget (held-out CMDPs 73-78), twin cost critics for TD3-Lag
+# and a lower entropy target for SAC-Lag (development only: neither passed its gate).
 set -eu
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p build
@@ -268,52 +270,64 @@ if [ "${CONTINUOUS:-0}" = 1 ]; then
     # networks?"): development CMDPs 1-6, seeds 1-3 (the scale-1 lines), each ALGORITHM x RULE, a
     # count a pair; then the candidate that qualified against its default on held-out CMDPs, seeds
     # 1-5, both scales.
-    dev_grid() { # out "algorithms" "rules" [STEPS: the budget, the protocol's when absent]
+    # VARIATION: "TARGET_ENTROPY STEPS" after the map ("0 20000": the earlier rounds' budget), or
+    # empty for the protocol's.
+    dev_grid() { # out "algorithms" "rules" [VARIATION]
         local out=$1 algo rule
         : >"$out"
         for algo in $2; do
             for rule in $3; do
-                run_grid "$out.part" --cmdp-grid-continuous 1 6 1-3 $rule $algo mixture ${4:+0 $4} && cat "$out.part" >>"$out"
-                awk -v a="$algo" -v r="$rule" '$1 == a && $2 == r && $3 == "cmdp" && $6 == 1 { n++; if ($NF == "ok") p++ }
+                run_grid "$out.part" --cmdp-grid-continuous 1 6 1-3 $rule $algo mixture ${4:-} && cat "$out.part" >>"$out"
+                awk -v a="$algo" -v r="$rule" -v v="${4:-}" '$1 == a && $2 == r && $3 == "cmdp" && $6 == 1 { n++; if ($NF == "ok") p++ }
                     $1 == a && $2 == r && $3 == "cell" && $6 == 1 { c++; if ($NF == "ok") q++ }
-                    END { printf "  development %s %-15s scale 1: %d of %d runs, %d of %d cells within the target\n", a, r, p, n, q, c }' "$out"
+                    END { printf "  development %s %-15s%s scale 1: %d of %d runs, %d of %d cells within the target\n", a, r, v == "" ? "" : " (TARGET_ENTROPY STEPS: " v ")", p, n, q, c }' "$out"
             done
         done
         rm -f "$out.part"
     }
-    held_grid() { # out first last algorithm "rules" [STEPS]: seeds 1-5, both scales
+    held_grid() { # out first last algorithm "rules" [VARIATION]: seeds 1-5, both scales
         local out=$1 rule
         : >"$out"
         for rule in $5; do
-            run_grid "$out.part" --cmdp-grid-continuous $2 $3 5 $rule $4 mixture ${6:+0 $6} && cat "$out.part" >>"$out"
+            run_grid "$out.part" --cmdp-grid-continuous $2 $3 5 $rule $4 mixture ${6:-} && cat "$out.part" >>"$out"
         done
         rm -f "$out.part"
-        echo "  CMDPs $2-$3, mixture map, $4${6:+, $6 steps}:"
+        echo "  CMDPs $2-$3, mixture map, $4${6:+ (TARGET_ENTROPY STEPS: $6)}:"
         grep -E "runs within|cells \(a CMDP" "$out" | sed 's/^/    /'
         echo "    (every run and cell: $out)"
     }
     # gradient_steps 2 and 4 (relative-g2, relative-g4); SAC-Lag's G = 4 went on to CMDPs 61-66. A
     # G = 4 run takes about four times a default run's updates.
     echo "== more gradient steps (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines), then held out 61-66"
-    dev_grid build/bench_rl_cmdp_gradient_steps_dev.txt "td3-lag sac-lag" "relative relative-g2 relative-g4" 20000
-    held_grid build/bench_rl_cmdp_gradient_steps_held.txt 61 66 sac-lag "relative relative-g4" 20000
+    dev_grid build/bench_rl_cmdp_gradient_steps_dev.txt "td3-lag sac-lag" "relative relative-g2 relative-g4" "$AT_20000"
+    held_grid build/bench_rl_cmdp_gradient_steps_held.txt 61 66 sac-lag "relative relative-g4" "$AT_20000"
     # TD3-Lag's exploration_noise 0.2 and 0.3 (relative-noise2, relative-noise3): neither passed
     # more development runs than the default, so no held-out run.
     echo "== a wider behaviour (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines)"
-    dev_grid build/bench_rl_cmdp_noise_dev.txt td3-lag "relative relative-noise2 relative-noise3" 20000
+    dev_grid build/bench_rl_cmdp_noise_dev.txt td3-lag "relative relative-noise2 relative-noise3" "$AT_20000"
     # tanh hidden layers (relative-tanh); SAC-Lag's went on to CMDPs 67-72.
     echo "== smooth networks (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines), then held out 67-72"
-    dev_grid build/bench_rl_cmdp_tanh_dev.txt "td3-lag sac-lag" "relative relative-tanh" 20000
-    held_grid build/bench_rl_cmdp_tanh_held.txt 67 72 sac-lag "relative relative-tanh" 20000
+    dev_grid build/bench_rl_cmdp_tanh_dev.txt "td3-lag sac-lag" "relative relative-tanh" "$AT_20000"
+    held_grid build/bench_rl_cmdp_tanh_held.txt 67 72 sac-lag "relative relative-tanh" "$AT_20000"
     # The protocol's budget (README, "A longer budget?"): each row's default at 60,000 steps on the
     # development set (a diagnosis), then SAC-Lag's 20,000 against 60,000 on held-out CMDPs 73-78 (the
     # rule written before its runs; TD3-Lag did not qualify). 60,000 won, and is now continuous
     # SAC-Lag's protocol on the mixture map (STEPS 0); the last grid is that protocol on CMDPs 1-6.
     # A 60,000-step run takes about three times a 20,000-step one.
     echo "== a longer budget (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines) at 60,000 steps, then held out 73-78"
-    dev_grid build/bench_rl_cmdp_budget_dev.txt "td3-lag sac-lag" relative 60000
-    held_grid build/bench_rl_cmdp_budget_held_20000.txt 73 78 sac-lag relative 20000
-    held_grid build/bench_rl_cmdp_budget_held_60000.txt 73 78 sac-lag relative 60000
+    dev_grid build/bench_rl_cmdp_budget_dev.txt "td3-lag sac-lag" relative "0 60000"
+    held_grid build/bench_rl_cmdp_budget_held_20000.txt 73 78 sac-lag relative "$AT_20000"
+    held_grid build/bench_rl_cmdp_budget_held_60000.txt 73 78 sac-lag relative "0 60000"
     echo "== SAC-Lag under its protocol now (mixture map, 60,000 steps): CMDPs 1-6, seeds 1-5, scales 1 and 100"
     held_grid build/bench_rl_cmdp_sac_lag_protocol.txt 1 6 sac-lag relative
+    # TD3-Lag with twin cost critics (relative-twin; README, "Twin cost critics for TD3-Lag?"): it
+    # passed fewer development runs than the default (2 of 18 against 6), so no held-out run.
+    echo "== twin cost critics for TD3-Lag (mixture map): development CMDPs 1-6, seeds 1-3 (scale-1 lines)"
+    dev_grid build/bench_rl_cmdp_twin_td3_dev.txt td3-lag relative-twin "$AT_20000"
+    # SAC-Lag's target entropy -4 and -8 under its protocol (README, "A lower entropy target for
+    # SAC-Lag?"): neither passed more development runs than the default (12 and 10 of 18 against
+    # 14), so no held-out run.
+    echo "== a lower entropy target for SAC-Lag (mixture map, 60,000 steps): development CMDPs 1-6, seeds 1-3 (scale-1 lines)"
+    dev_grid build/bench_rl_cmdp_entropy4_dev.txt sac-lag relative "-4"
+    dev_grid build/bench_rl_cmdp_entropy8_dev.txt sac-lag relative "-8"
 fi
