@@ -7296,7 +7296,8 @@ static int offpolicy_cmdp_run(saferl_rl_offpolicy_desc *d, const saferl_rl_env *
    inverting_gradients (0: tanh; the saturated-actor candidates, README), gradient_steps (0: the
    default, 1; the critic's-slope candidates, README), exploration_noise (0: the default, 0.1;
    TD3's alone, the wider-behaviour candidates, README) and tanh_hidden (0: ReLU, the default;
-   the smooth-networks candidate, README). */
+   the smooth-networks candidate, README) and target_noise (0: the default, 0.2; TD3's alone, the
+   no-smoothing candidate, README). */
 typedef struct offpolicy_rule {
     const char *name;
     saferl_rl_multiplier_scale units;
@@ -7310,32 +7311,35 @@ typedef struct offpolicy_rule {
     int gradient_steps;
     double exploration_noise;
     int tanh_hidden;
+    double target_noise;
 } offpolicy_rule;
 static const offpolicy_rule offpolicy_rules[] = {
-    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.0, 0}, /* the defaults */
-    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.0, 0},
-    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0, 0.0, 0}, /* the proportional term (ALGORITHMS) */
-    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0, 0.0, 0}, /* the integral alone */
-    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0, 0.0, 0}, /* pessimistic twin cost critics */
-    {"relative-alm", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 1.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0, 0.0, 0}, /* CAL's augmented Lagrangian, c = 1 */
-    {"relative-plain", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0, 0.0, 0}, /* the default before 0.5.6 */
-    {"relative-log", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LOG, 0.0, 0.0, 0, 0, 0.0, 0}, /* Adam on log lambda */
-    {"relative-linear", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0, 0.0, 0}, /* discrete's before 0.5.7 */
+    {"relative", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.0, 0, 0.0}, /* the defaults */
+    {"cost-units", SAFERL_RL_MULTIPLIER_COST_UNITS, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.0, 0, 0.0},
+    {"relative-p", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0, 0.0, 0, 0.0}, /* the proportional term (ALGORITHMS) */
+    {"relative-i", SAFERL_RL_MULTIPLIER_RELATIVE, SAFERL_RL_NONE, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0, 0.0, 0, 0.0}, /* the integral alone */
+    {"relative-twin", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 1, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0, 0.0, 0, 0.0}, /* pessimistic twin cost critics */
+    {"relative-alm", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 1.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0, 0.0, 0, 0.0}, /* CAL's augmented Lagrangian, c = 1 */
+    {"relative-plain", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, SAFERL_RL_NONE, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0, 0.0, 0, 0.0}, /* the default before 0.5.6 */
+    {"relative-log", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LOG, 0.0, 0.0, 0, 0, 0.0, 0, 0.0}, /* Adam on log lambda */
+    {"relative-linear", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_LINEAR, 0.0, 0.0, 0, 0, 0.0, 0, 0.0}, /* discrete's before 0.5.7 */
     /* a faster price on top of each row's defaults (the late-price candidates, README) */
-    {"relative-lr3", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.03, 0.0, 0, 0, 0.0, 0}, /* 3x Adam's step */
-    {"relative-lr10", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.1, 0.0, 0, 0, 0.0, 0}, /* 10x */
-    {"relative-kp", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.0, 0}, /* Kp 1, the row's own augmented term kept */
+    {"relative-lr3", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.03, 0.0, 0, 0, 0.0, 0, 0.0}, /* 3x Adam's step */
+    {"relative-lr10", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.1, 0.0, 0, 0, 0.0, 0, 0.0}, /* 10x */
+    {"relative-kp", SAFERL_RL_MULTIPLIER_RELATIVE, 1.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.0, 0, 0.0}, /* Kp 1, the row's own augmented term kept */
     /* a saturated actor's candidates on top of each row's defaults (README) */
-    {"relative-presquash", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 1e-3, 0, 0, 0.0, 0}, /* SAC's code's 1e-3 */
-    {"relative-invert", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 1, 0, 0.0, 0}, /* TD3 forms only */
+    {"relative-presquash", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 1e-3, 0, 0, 0.0, 0, 0.0}, /* SAC's code's 1e-3 */
+    {"relative-invert", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 1, 0, 0.0, 0, 0.0}, /* TD3 forms only */
     /* more gradient steps per environment step on top of each row's defaults (README) */
-    {"relative-g2", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 2, 0.0, 0},
-    {"relative-g4", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 4, 0.0, 0},
+    {"relative-g2", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 2, 0.0, 0, 0.0},
+    {"relative-g4", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 4, 0.0, 0, 0.0},
     /* a wider behaviour for TD3's critic on top of its defaults (README) */
-    {"relative-noise2", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.2, 0},
-    {"relative-noise3", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.3, 0},
+    {"relative-noise2", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.2, 0, 0.0},
+    {"relative-noise3", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.3, 0, 0.0},
     /* smooth networks (tanh hidden layers) on top of each row's defaults (README) */
-    {"relative-tanh", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.0, 1},
+    {"relative-tanh", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.0, 1, 0.0},
+    /* no target policy smoothing, TD3's ablation, on top of its defaults (README) */
+    {"relative-nosmooth", SAFERL_RL_MULTIPLIER_RELATIVE, 0.0, 0, 0.0, SAFERL_RL_LAGRANGE_DEFAULT, 0.0, 0.0, 0, 0, 0.0, 0, 1e-6},
 };
 #define OFFPOLICY_RULES ((int)(sizeof offpolicy_rules / sizeof offpolicy_rules[0]))
 
@@ -7350,7 +7354,7 @@ static const offpolicy_rule *offpolicy_rule_named(const char *name) {
 static const offpolicy_rule *cli_rule_arg(const char *text) {
     const offpolicy_rule *rule = offpolicy_rule_named(text);
     if (rule == NULL)
-        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert, relative-g2, relative-g4, relative-noise2, relative-noise3 or relative-tanh");
+        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert, relative-g2, relative-g4, relative-noise2, relative-noise3, relative-tanh or relative-nosmooth");
     return rule;
 }
 
@@ -7627,6 +7631,7 @@ static int continuous_cmdp_train(saferl_rl_offpolicy_algorithm algorithm, cmdp_a
     d.gradient_steps = rule->gradient_steps;
     d.exploration_noise = rule->exploration_noise;
     d.tanh_hidden = rule->tanh_hidden;
+    d.target_noise = rule->target_noise;
     d.target_entropy = variation->target_entropy;
     d.seed = seed;
     return offpolicy_cmdp_run(&d, &env, M, scale,
@@ -8029,7 +8034,7 @@ TEST(iterate_mixture_leaves_training_unchanged) {
 /* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY [STEPS]]]]]]`:
    the protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3)
    x agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
-   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert, relative-g2, relative-g4, relative-noise2, relative-noise3, relative-tanh) in the step map (or the MAP
+   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert, relative-g2, relative-g4, relative-noise2, relative-noise3, relative-tanh, relative-nosmooth) in the step map (or the MAP
    named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY and
    STEPS: a diagnosis's cmdp_variation; 0 for the protocol's). The target read two ways, as the
    on-policy grid reads it: per run, and per cell (a CMDP at a scale: the mean gap and the mean
@@ -8059,7 +8064,7 @@ static int continuous_cmdp_grid(int argc, char **argv) {
             int pass = 0, runs = 0, cells = 0, cells_passed = 0;
             if ((argc > 5 && strcmp(argv[5], "all") != 0 ? strcmp(argv[5], rule->name) != 0 : u >= 2) ||
                 (argc > 6 && strcmp(argv[6], "all") != 0 && strcmp(argv[6], algorithm_names[n]) != 0) ||
-                ((rule->inverting_gradients || rule->exploration_noise != 0.0) &&
+                ((rule->inverting_gradients || rule->exploration_noise != 0.0 || rule->target_noise != 0.0) &&
                  strcmp(algorithm_names[n], "td3-lag") != 0)) /* TD3's alone */
                 continue;
             for (m = first; m <= last; ++m) {
@@ -8247,7 +8252,7 @@ static int cmdp_generate_check(int argc, char **argv) {
 
 /* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
    the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
-   relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert, relative-g2, relative-g4, relative-noise2, relative-noise3 or relative-tanh; MAP step or mixture, which
+   relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert, relative-g2, relative-g4, relative-noise2, relative-noise3, relative-tanh or relative-nosmooth; MAP step or mixture, which
    sac-discrete-lag ignores; TARGET_ENTROPY and STEPS as the grid's, for every ALGORITHM) with a
    cmdp_trace_line every SAC_CMDP_EVERY steps, then (continuous forms) the price line of
    cmdp_price_watch and the probe of the critics or the mixture, then the run's line as the grids
