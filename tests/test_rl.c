@@ -7078,7 +7078,8 @@ static void cmdp_price_watch_print(FILE *trace, const cmdp_price_watch *w) {
    mean of the central differences at CMDP_SMOOTHED_DRAWS points a + eps, eps ~ N(0, 0.2^2) per
    coordinate (TD3's target smoothing noise), clipped to [-1 + h, 1 - h]; counted as the point
    slope is, against the exact slope at a and, where the best vertex is elsewhere (and the exact
-   slope leads there), not toward it. */
+   slope leads there), not toward it. And each line of the critic's-slope class taken apart
+   (cmdp_slope_error_parts: the reward critic's part or the cost's, and the second reward critic). */
 #define CMDP_SMOOTHED_DRAWS 16
 typedef struct cmdp_saturation_watch {
     double visits[CMDP_STATES], low[CMDP_STATES][2], high[CMDP_STATES][2], least_slope[CMDP_STATES][2];
@@ -7086,6 +7087,8 @@ typedef struct cmdp_saturation_watch {
     int elsewhere[CMDP_STATES], against[CMDP_STATES], actor_vertex[CMDP_STATES], best_vertex[CMDP_STATES], lines;
     int stuck[CMDP_STATES], stuck_at_face[CMDP_STATES], critic_toward[CMDP_STATES];
     int smoothed_against[CMDP_STATES], smoothed_toward[CMDP_STATES];
+    int reward_error_larger[CMDP_STATES], reward_part_wrong[CMDP_STATES], cost_part_wrong[CMDP_STATES];
+    int second_toward[CMDP_STATES], twins_mean_toward[CMDP_STATES];
     saferl_rng rng; /* the smoothed slope's draws: its own stream, apart from the agent's */
 } cmdp_saturation_watch;
 
@@ -7103,14 +7106,17 @@ static void cmdp_saturation_watch_begin(cmdp_saturation_watch *w) {
 
 /* The critics' slope d/da [Q1 - price Q_C / unit] (unit: the cost critic's, 1 under RELATIVE, d
    otherwise) by central differences (h = 1e-3) at each of the `count` points (a1, a2) in `points`,
-   averaged (at most CMDP_SMOOTHED_DRAWS points: the agent's activation buffers hold a batch). */
+   averaged (at most CMDP_SMOOTHED_DRAWS points: the agent's activation buffers hold a batch); Q2
+   in Q1's place with reward_critic 1; parts, unless NULL, gets the reward part d/da Q1 and the cost
+   part -price d/da Q_C / unit apart. */
 static void cmdp_critic_slope(saferl_rl_offpolicy_agent *agent, const float *obs, const double *points, int count,
-                              double price, double unit, double slope[2]) {
+                              double price, double unit, int reward_critic, double slope[2], double parts[4]) {
     const double h = 1e-3;
     float x[4 * CMDP_SMOOTHED_DRAWS * (CMDP_STATES + 2)];
     const float *q1, *qcost;
     int n, i;
     slope[0] = slope[1] = 0.0;
+    if (parts) parts[0] = parts[1] = parts[2] = parts[3] = 0.0;
     if (count > CMDP_SMOOTHED_DRAWS || agent->desc.batch_size < 4 * count) return;
     for (n = 0; n < count; ++n)
         for (i = 0; i < 4; ++i) { /* rows: a1 - h, a1 + h, a2 - h, a2 + h */
@@ -7119,12 +7125,16 @@ static void cmdp_critic_slope(saferl_rl_offpolicy_agent *agent, const float *obs
             row[CMDP_STATES] = (float)(points[2 * n] + (i == 0 ? -h : i == 1 ? h : 0.0));
             row[CMDP_STATES + 1] = (float)(points[2 * n + 1] + (i == 2 ? -h : i == 3 ? h : 0.0));
         }
-    q1 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[0], x, agent->critic_acts[0], 4 * count);
+    q1 = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[reward_critic], x, agent->critic_acts[0], 4 * count);
     qcost = saferl_rl_mlp_forward(&agent->critic_net, agent->critic[2], x, agent->critic_acts[2], 4 * count);
     for (n = 0; n < count; ++n)
         for (i = 0; i < 2; ++i) {
             const int r = 4 * n + 2 * i;
             slope[i] += (q1[r + 1] - q1[r]) - price * (qcost[r + 1] - qcost[r]) / unit;
+            if (parts) {
+                parts[i] += (q1[r + 1] - q1[r]) / (2.0 * h * count);
+                parts[2 + i] -= price * (qcost[r + 1] - qcost[r]) / unit / (2.0 * h * count);
+            }
         }
     for (i = 0; i < 2; ++i) slope[i] /= 2.0 * h * count;
 }
@@ -7138,6 +7148,34 @@ static void cmdp_smoothing_draws(saferl_rng *rng, double a1, double a2, double *
         points[2 * n] = fmin(fmax(a1 + 0.2 * saferl_rng_normal(rng), -1.0 + h), 1.0 - h);
         points[2 * n + 1] = fmin(fmax(a2 + 0.2 * saferl_rng_normal(rng), -1.0 + h), 1.0 - h);
     }
+}
+
+/* A line in the critic's-slope class (the exact slope leads toward the best vertex, the critics'
+   does not), taken apart: the reward critic's part d/da Q1 and the cost's -price d/da Q_C / unit,
+   each toward the best vertex against its exact counterpart (of Q(s, k) and -price Q_C(s, k) / d
+   through w(a)); which part's error is the larger, which part points the wrong way; and whether
+   the second reward critic Q2 in Q1's place, or the twins' mean, would lead toward the best vertex. */
+static void cmdp_slope_error_parts(cmdp_saturation_watch *w, saferl_rl_offpolicy_agent *agent, const float *obs,
+                                   const double *point, double price, double unit, int s, const random_cmdp *M,
+                                   const double *q, const double *qc, double u2, const double *toward,
+                                   const double *parts) {
+    const double *qs = q + s * CMDP_ACTIONS, *qcs = qc + s * CMDP_ACTIONS;
+    const double u1 = 0.5 * (point[0] + 1.0);
+    double exact_reward[2], exact_cost[2], second[2], second_parts[4], r, c, er, ec;
+    exact_reward[0] = 0.5 * (-qs[0] + (1.0 - u2) * qs[1] + u2 * qs[2]);
+    exact_reward[1] = 0.5 * u1 * (qs[2] - qs[1]);
+    exact_cost[0] = -price / M->limit * 0.5 * (-qcs[0] + (1.0 - u2) * qcs[1] + u2 * qcs[2]);
+    exact_cost[1] = -price / M->limit * 0.5 * u1 * (qcs[2] - qcs[1]);
+    r = parts[0] * toward[0] + parts[1] * toward[1];
+    c = parts[2] * toward[0] + parts[3] * toward[1];
+    er = exact_reward[0] * toward[0] + exact_reward[1] * toward[1];
+    ec = exact_cost[0] * toward[0] + exact_cost[1] * toward[1];
+    w->reward_error_larger[s] += fabs(r - er) > fabs(c - ec);
+    w->reward_part_wrong[s] += (r > 0.0) != (er > 0.0);
+    w->cost_part_wrong[s] += (c > 0.0) != (ec > 0.0);
+    cmdp_critic_slope(agent, obs, point, 1, price, unit, 1, second, second_parts);
+    w->second_toward[s] += second[0] * toward[0] + second[1] * toward[1] > 0.0;
+    w->twins_mean_toward[s] += (r + c) + (second[0] * toward[0] + second[1] * toward[1]) > 0.0;
 }
 
 static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpolicy_agent *agent, const random_cmdp *M,
@@ -7169,15 +7207,15 @@ static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpo
             const double a1 = a[0], a2 = a[1];
             const double u1 = 0.5 * (a1 + 1.0), u2 = 0.5 * (a2 + 1.0);
             const double point[2] = {a1, a2};
-            double L[CMDP_ACTIONS], exact[2], critic[2], smoothed[2], draws[2 * CMDP_SMOOTHED_DRAWS];
+            double L[CMDP_ACTIONS], exact[2], critic[2], smoothed[2], draws[2 * CMDP_SMOOTHED_DRAWS], parts[4];
             for (k = 0; k < CMDP_ACTIONS; ++k)
                 L[k] = q[s * CMDP_ACTIONS + k] - price * qc[s * CMDP_ACTIONS + k] / M->limit;
             exact[0] = 0.5 * (-L[0] + (1.0 - u2) * L[1] + u2 * L[2]);
             exact[1] = 0.5 * u1 * (L[2] - L[1]);
-            cmdp_critic_slope(agent, obs, point, 1, price, unit, critic);
+            cmdp_critic_slope(agent, obs, point, 1, price, unit, 0, critic, parts);
             w->against[s] += critic[0] * exact[0] + critic[1] * exact[1] < 0.0;
             cmdp_smoothing_draws(&w->rng, a1, a2, draws);
-            cmdp_critic_slope(agent, obs, draws, CMDP_SMOOTHED_DRAWS, price, unit, smoothed);
+            cmdp_critic_slope(agent, obs, draws, CMDP_SMOOTHED_DRAWS, price, unit, 0, smoothed, NULL);
             w->smoothed_against[s] += smoothed[0] * exact[0] + smoothed[1] * exact[1] < 0.0;
             for (k = 1; k < CMDP_ACTIONS; ++k) {
                 if (mean_w[k] > mean_w[actor]) actor = k;
@@ -7193,6 +7231,8 @@ static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpo
                 } else {
                     w->critic_toward[s] += critic_toward <= 0.0;
                     w->smoothed_toward[s] += smoothed[0] * toward[0] + smoothed[1] * toward[1] <= 0.0;
+                    if (critic_toward <= 0.0) cmdp_slope_error_parts(w, agent, obs, point, price, unit, s, M, q, qc,
+                                                                     u2, toward, parts);
                 }
             }
         }
@@ -7222,6 +7262,10 @@ static void cmdp_saturation_watch_print(FILE *trace, const cmdp_saturation_watch
                 "(at u1 = 0 %3d), the critic's slope %3d  smoothed: against %3d, not toward %3d\n", w->elsewhere[s],
                 w->lines, w->actor_vertex[s], w->best_vertex[s], w->against[s], w->stuck[s], w->stuck_at_face[s],
                 w->critic_toward[s], w->smoothed_against[s], w->smoothed_toward[s]);
+        fprintf(trace, "    of the critic's slope's %d lines: the reward part's error the larger %3d; the reward part "
+                "the wrong way %3d, the cost part %3d; toward the best with Q2 in Q1's place %3d, with the twins' "
+                "mean %3d\n", w->critic_toward[s], w->reward_error_larger[s], w->reward_part_wrong[s],
+                w->cost_part_wrong[s], w->second_toward[s], w->twins_mean_toward[s]);
     }
 }
 
