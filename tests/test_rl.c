@@ -7150,6 +7150,13 @@ static void cmdp_smoothing_draws(saferl_rng *rng, double a1, double a2, double *
     }
 }
 
+/* d/da of sum_k w_k(a) v_k through the stick breaking at u = (a + 1) / 2: (1/2) d/du of
+   (1 - u1) v0 + u1 ((1 - u2) v1 + u2 v2). */
+static void cmdp_mixture_slope(const double *v, double u1, double u2, double slope[2]) {
+    slope[0] = 0.5 * (-v[0] + (1.0 - u2) * v[1] + u2 * v[2]);
+    slope[1] = 0.5 * u1 * (v[2] - v[1]);
+}
+
 /* A line in the critic's-slope class (the exact slope leads toward the best vertex, the critics'
    does not), taken apart: the reward critic's part d/da Q1 and the cost's -price d/da Q_C / unit,
    each toward the best vertex against its exact counterpart (of Q(s, k) and -price Q_C(s, k) / d
@@ -7157,15 +7164,13 @@ static void cmdp_smoothing_draws(saferl_rng *rng, double a1, double a2, double *
    the second reward critic Q2 in Q1's place, or the twins' mean, would lead toward the best vertex. */
 static void cmdp_slope_error_parts(cmdp_saturation_watch *w, saferl_rl_offpolicy_agent *agent, const float *obs,
                                    const double *point, double price, double unit, int s, const random_cmdp *M,
-                                   const double *q, const double *qc, double u2, const double *toward,
+                                   const double *q, const double *qc, double u1, double u2, const double *toward,
                                    const double *parts) {
-    const double *qs = q + s * CMDP_ACTIONS, *qcs = qc + s * CMDP_ACTIONS;
-    const double u1 = 0.5 * (point[0] + 1.0);
-    double exact_reward[2], exact_cost[2], second[2], second_parts[4], r, c, er, ec;
-    exact_reward[0] = 0.5 * (-qs[0] + (1.0 - u2) * qs[1] + u2 * qs[2]);
-    exact_reward[1] = 0.5 * u1 * (qs[2] - qs[1]);
-    exact_cost[0] = -price / M->limit * 0.5 * (-qcs[0] + (1.0 - u2) * qcs[1] + u2 * qcs[2]);
-    exact_cost[1] = -price / M->limit * 0.5 * u1 * (qcs[2] - qcs[1]);
+    double priced_cost[CMDP_ACTIONS], exact_reward[2], exact_cost[2], second[2], second_parts[4], r, c, er, ec;
+    int k;
+    for (k = 0; k < CMDP_ACTIONS; ++k) priced_cost[k] = -price * qc[s * CMDP_ACTIONS + k] / M->limit;
+    cmdp_mixture_slope(q + s * CMDP_ACTIONS, u1, u2, exact_reward);
+    cmdp_mixture_slope(priced_cost, u1, u2, exact_cost);
     r = parts[0] * toward[0] + parts[1] * toward[1];
     c = parts[2] * toward[0] + parts[3] * toward[1];
     er = exact_reward[0] * toward[0] + exact_reward[1] * toward[1];
@@ -7210,8 +7215,7 @@ static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpo
             double L[CMDP_ACTIONS], exact[2], critic[2], smoothed[2], draws[2 * CMDP_SMOOTHED_DRAWS], parts[4];
             for (k = 0; k < CMDP_ACTIONS; ++k)
                 L[k] = q[s * CMDP_ACTIONS + k] - price * qc[s * CMDP_ACTIONS + k] / M->limit;
-            exact[0] = 0.5 * (-L[0] + (1.0 - u2) * L[1] + u2 * L[2]);
-            exact[1] = 0.5 * u1 * (L[2] - L[1]);
+            cmdp_mixture_slope(L, u1, u2, exact);
             cmdp_critic_slope(agent, obs, point, 1, price, unit, 0, critic, parts);
             w->against[s] += critic[0] * exact[0] + critic[1] * exact[1] < 0.0;
             cmdp_smoothing_draws(&w->rng, a1, a2, draws);
@@ -7232,7 +7236,7 @@ static void cmdp_saturation_watch_step(cmdp_saturation_watch *w, saferl_rl_offpo
                     w->critic_toward[s] += critic_toward <= 0.0;
                     w->smoothed_toward[s] += smoothed[0] * toward[0] + smoothed[1] * toward[1] <= 0.0;
                     if (critic_toward <= 0.0) cmdp_slope_error_parts(w, agent, obs, point, price, unit, s, M, q, qc,
-                                                                     u2, toward, parts);
+                                                                     u1, u2, toward, parts);
                 }
             }
         }
@@ -7395,10 +7399,18 @@ static const offpolicy_rule *offpolicy_rule_named(const char *name) {
 }
 
 /* The rule named by an argument, or NULL after "test_rl: TEXT: reason". */
+/* The rule named, or NULL after "test_rl: TEXT: RULE must be" and every name of offpolicy_rules. */
 static const offpolicy_rule *cli_rule_arg(const char *text) {
     const offpolicy_rule *rule = offpolicy_rule_named(text);
-    if (rule == NULL)
-        cli_refuse(text, "RULE must be relative, cost-units, relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert, relative-g2, relative-g4, relative-noise2, relative-noise3, relative-tanh or relative-nosmooth");
+    if (rule == NULL) {
+        char reason[1024] = "RULE must be ";
+        int u;
+        for (u = 0; u < OFFPOLICY_RULES && strlen(reason) + strlen(offpolicy_rules[u].name) + 5 < sizeof reason; ++u) {
+            strcat(reason, offpolicy_rules[u].name);
+            strcat(reason, u + 2 < OFFPOLICY_RULES ? ", " : u + 1 < OFFPOLICY_RULES ? " or " : "");
+        }
+        cli_refuse(text, reason);
+    }
     return rule;
 }
 
@@ -8078,7 +8090,7 @@ TEST(iterate_mixture_leaves_training_unchanged) {
 /* `test_rl --cmdp-grid-continuous [FIRST LAST SEEDS [RULE [ALGORITHM [MAP [TARGET_ENTROPY [STEPS]]]]]]`:
    the protocol above for SAC-Lag and TD3-Lag (or the ALGORITHM named) on CMDPs FIRST..LAST (1 3)
    x agent seeds 1..SEEDS (5; or FROM-TO) x cost scales 1 and 100, under the relative and
-   cost-units rules (or the RULE named: also relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert, relative-g2, relative-g4, relative-noise2, relative-noise3, relative-tanh, relative-nosmooth) in the step map (or the MAP
+   cost-units rules (or the RULE named: any of offpolicy_rules) in the step map (or the MAP
    named: step, mixture), a line a run and a summary per algorithm and rule (TARGET_ENTROPY and
    STEPS: a diagnosis's cmdp_variation; 0 for the protocol's). The target read two ways, as the
    on-policy grid reads it: per run, and per cell (a CMDP at a scale: the mean gap and the mean
@@ -8295,12 +8307,11 @@ static int cmdp_generate_check(int argc, char **argv) {
 }
 
 /* `test_rl --cmdp-trace ALGORITHM RULE CMDP SCALE SEED [MAP [TARGET_ENTROPY [STEPS]]]`: one run of
-   the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE relative, cost-units,
-   relative-p, relative-i, relative-twin, relative-alm, relative-plain, relative-log, relative-linear, relative-lr3, relative-lr10, relative-kp, relative-presquash, relative-invert, relative-g2, relative-g4, relative-noise2, relative-noise3, relative-tanh or relative-nosmooth; MAP step or mixture, which
-   sac-discrete-lag ignores; TARGET_ENTROPY and STEPS as the grid's, for every ALGORITHM) with a
-   cmdp_trace_line every SAC_CMDP_EVERY steps, then (continuous forms) the price line of
-   cmdp_price_watch and the probe of the critics or the mixture, then the run's line as the grids
-   print it. */
+   the protocols above (ALGORITHM sac-discrete-lag, sac-lag or td3-lag; RULE one of offpolicy_rules;
+   MAP step or mixture, which sac-discrete-lag ignores; TARGET_ENTROPY and STEPS as the grid's, for
+   every ALGORITHM) with a cmdp_trace_line every SAC_CMDP_EVERY steps, then (continuous forms) the
+   price line of cmdp_price_watch and the probe of the critics or the mixture, then the run's line
+   as the grids print it. */
 static int cmdp_trace(int argc, char **argv) {
     random_cmdp M;
     cmdp_result r;
