@@ -42,32 +42,42 @@ include $(sort $(wildcard mk/*.mk))
 $(EXAMPLES): examples/cli.h
 
 UNIT_BINARIES := $(UNIT_TESTS:%=$(BUILD)/test_%) $(UNIT_TESTS:%=$(BUILD)/static/test_%) \
-                 $(UNIT_TESTS:%=$(BUILD)/counting/test_%) $(UNIT_TESTS:%=$(BUILD)/sanitize/test_%)
+                 $(UNIT_TESTS:%=$(BUILD)/sanitize/test_%)
 all: $(EXAMPLES) $(UNIT_BINARIES) $(EXTRA_TESTS) $(FUZZERS) $(CRC_FUZZERS)
 
 deps-demo deps-test deps-web deps-bench:
 	@tools/deps.sh $(@:deps-%=%)
 
-# ---- unit tests: native, STATIC, counting allocator, sanitizers, WebAssembly -----------
+# ---- unit tests: native, STATIC with a counting allocator, sanitizers, WebAssembly --------
+# STATIC and the counting allocator are one build: neither changes what the other tests, and
+# test_rl.c takes half a minute to compile. Only the native build runs the tests that train
+# until they meet an optimum (RUN_LONG_TRAINING in tests/saferl_test.h).
+SHORT_TRAININGS := -DSAFERL_TEST_LONG_TRAINING_NATIVE_ONLY
 $(BUILD)/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h | $(BUILD)
 	$(CC) $(C_STRICT) $(OPT) -o $@ $< -lm
 $(BUILD)/static/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h
 	@mkdir -p $(@D)
-	$(CC) $(C_STRICT) $(OPT) -DSAFERL_$(shell echo $* | tr a-z A-Z)_STATIC -o $@ $< -lm
-$(BUILD)/counting/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h
-	@mkdir -p $(@D)
-	$(CC) $(C_STRICT) $(OPT) -DSAFERL_TEST_COUNTING_ALLOCATOR -o $@ $< -lm
+	$(CC) $(C_STRICT) $(OPT) -DSAFERL_$(shell echo $* | tr a-z A-Z)_STATIC -DSAFERL_TEST_COUNTING_ALLOCATOR $(SHORT_TRAININGS) -o $@ $< -lm
 $(BUILD)/sanitize/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h
 	@mkdir -p $(@D)
-	$(CLANG) $(C_STRICT) -O1 -g $(SANITIZE) -o $@ $< -lm
+	$(CLANG) $(C_STRICT) -O1 -g $(SANITIZE) $(SHORT_TRAININGS) -o $@ $< -lm
 # 32 MiB at start: a test's static fixtures and the 5 MiB stack outgrew the default 16 MiB
 $(BUILD)/wasm/test_%.js: tests/test_%.c saferl_%.h tests/saferl_test.h
 	@mkdir -p $(@D)
-	$(EMCC) $(C_STRICT) -O2 -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 -o $@ $<
+	$(EMCC) $(C_STRICT) -O2 -sENVIRONMENT=node -sSINGLE_FILE=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 $(SHORT_TRAININGS) -o $@ $<
+# A header's implementation is compiled once, instrumented as the fuzzers are, and linked into
+# each of its targets (built with FUZZ_LINKED_IMPLEMENTATION, which keeps the target from
+# defining it): rl's eight targets and shield's five then take one compile of the header each.
+FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined
+$(BUILD)/fuzz_impl/%.o: saferl_%.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -DSAFERL_$(shell echo $* | tr a-z A-Z)_IMPLEMENTATION -x c -c -o $@ $<
+# build/fuzz_rl_checkpoint and build/fuzz_rl_checkpoint_crc link build/fuzz_impl/rl.o
+$(foreach f,$(FUZZERS) $(CRC_FUZZERS),$(eval $(f): $(BUILD)/fuzz_impl/$(word 2,$(subst _, ,$(notdir $(f)))).o))
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) $(wildcard tests/fuzz/*.h) | $(BUILD)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -I. -o $@ $< -lm
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_LINKED_IMPLEMENTATION -I. -o $@ $< $(filter %.o,$^) -lm
 $(BUILD)/fuzz_%_crc: tests/fuzz/fuzz_%.c $(HEADERS) $(wildcard tests/fuzz/*.h) | $(BUILD)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZ_REPAIR_CRC -I. -o $@ $< -lm
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_LINKED_IMPLEMENTATION -DFUZZ_REPAIR_CRC -I. -o $@ $< $(filter %.o,$^) -lm
 
 $(BUILD):
 	@mkdir -p $@

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The saferl test runner: every suite, each item pass or fail, each suite timed.
+# The saferl test runner: every suite, each item pass or fail and timed.
 #   tests/run.sh [suite ...]      suites: unit compile oracle cli fuzz web demo (default: all)
-#   TEST_JOBS=N tests/run.sh     run N items at a time where a suite allows it (default: the cores)
+#   TEST_JOBS=N tests/run.sh     run N items at a time (default: the cores)
 # Tests are found by file name: tests/test_<name>.c (unit), tests/oracle/*.sh, tests/cli/*.sh,
 # tests/fuzz/fuzz_*.c, tests/browser/*.test.mjs.
 # Logs of every item are kept in build/logs/; the last line is "N passed, N failed".
@@ -33,12 +33,15 @@ done
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# Items of a suite run TEST_JOBS at a time (default: the number of cores); each prints its
-# line when it ends. Builds stay serial: every `make` an item starts (directly or from a
-# script) takes one lock, so two items never write the same target at once, while the tests
-# themselves run side by side. A suite whose items share scratch files runs one at a time.
+# One pool for every suite: TEST_JOBS items at a time (default: the number of cores). A suite
+# is a list of items, not a barrier, so one suite's items start while the last of the suite
+# before still run; each item prints its line, with its suite, when it ends. First comes one
+# `make -j` of every target the suites' items run (prebuild), while the items that call the
+# compilers directly (the compile suite) go on beside it. Every `make` an item starts (directly
+# or from a script) takes one lock, so two makes never write the same target at once, while the
+# tests themselves run side by side; items that must follow one another (the pages, then the
+# browser tests) hold one place of the pool together.
 JOBS=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
-pool=1
 results=$LOGS/results
 mkdir -p "$BUILD/bin"
 cat >"$BUILD/bin/make" <<'SH'
@@ -54,72 +57,105 @@ export PATH=$PWD/$BUILD/bin:$PATH
 rm -rf "$results"
 mkdir -p "$results"
 item_seq=0
+suite_name=
 
 # run_item SEQ NAME COMMAND...: runs the command, logs its output, prints one report (a single
-# write, so reports of items ending together do not interleave) and records the result.
+# write, so reports of items ending together do not interleave) and records the result: its
+# status, suite, start and end, then its name.
 run_item() {
-    local seq=$1 name=$2 log start report
+    local seq=$1 name=$2 log start report status=ok
     shift 2
     log="$LOGS/$(echo "$name" | tr ' /:' '___').log"
     start=$(date +%s.%N)
     if "$@" >"$log" 2>&1; then
-        printf '  ok      %-60s %6.1f s\n' "$name" "$(elapsed "$start")"
-        echo "ok" >"$results/$seq"
+        report=$(printf '  ok      %-8s %-60s %6.1f s' "$suite_name" "$name" "$(elapsed "$start")")
     else
-        report=$(printf '  FAILED  %-60s %6.1f s   (log: %s)\n' "$name" "$(elapsed "$start")" "$log"
+        status=failed
+        report=$(printf '  FAILED  %-8s %-60s %6.1f s   (log: %s)\n' "$suite_name" "$name" "$(elapsed "$start")" "$log"
                  tail -n 15 "$log" | sed 's/^/          | /')
-        printf '%s\n' "$report"
-        printf 'failed %s\n' "$name" >"$results/$seq"
     fi
+    printf '%s\n' "$report"
+    printf '%s %s %s %s\n%s\n' "$status" "$suite_name" "$start" "$(date +%s.%N)" "$name" >"$results/$seq"
 }
 
-# item NAME COMMAND...: one test item, run now or in the suite's pool.
+wait_for_a_place() {
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+}
+
+# item NAME COMMAND...: one test item, run now (TEST_JOBS=1) or in the pool.
 item() {
     item_seq=$((item_seq + 1))
-    if [ "$pool" -le 1 ]; then
+    if [ "$JOBS" -le 1 ]; then
         run_item "$item_seq" "$@"
         return
     fi
-    while [ "$(jobs -rp | wc -l)" -ge "$pool" ]; do wait -n; done
+    wait_for_a_place
     run_item "$item_seq" "$@" &
 }
 
-# counts the suite's results once its items have ended
-collect() {
-    local f
-    wait
-    for f in "$results"/*; do
-        [ -e "$f" ] || continue
-        if [ "$(cat "$f")" = ok ]; then
-            passed=$((passed + 1))
-        else
-            failures+=("$(sed 's/^failed //' "$f")")
-            failed=$((failed + 1))
-        fi
-        rm -f "$f"
+# in_order NAME COMMAND [NAME COMMAND ...]: items run one after the other in one place of the
+# pool (COMMAND a bash string)
+in_order() {
+    local first=$((item_seq + 1))
+    item_seq=$((item_seq + $# / 2))
+    if [ "$JOBS" -gt 1 ]; then
+        wait_for_a_place
+        run_in_order "$first" "$@" &
+    else
+        run_in_order "$first" "$@"
+    fi
+}
+run_in_order() {
+    local seq=$1
+    shift
+    while [ $# -ge 2 ]; do
+        run_item "$seq" "$1" bash -c "$2"
+        seq=$((seq + 1))
+        shift 2
     done
 }
 
-suite_start=0
-suite() { # name [parallel]
-    suite_start=$(date +%s.%N)
-    pool=1
-    [ "${2:-}" = parallel ] && pool=$JOBS
-    echo "== $1"
+suite() { suite_name=$1; }
+
+# prebuild TARGET...: every target the suites' items will make, TEST_JOBS compilers at once,
+# in the pool's first place (errors are left to the items, which run the same make and show
+# them in their logs). The longest builds are listed first.
+prebuild() {
+    [ $# -gt 0 ] || return 0
+    if [ "$JOBS" -gt 1 ]; then
+        make -s -k -j"$JOBS" "$@" >"$LOGS/prebuild.log" 2>&1 &
+    else
+        make -s -k "$@" >"$LOGS/prebuild.log" 2>&1
+    fi
 }
-suite_end() {
-    collect
-    printf '   (%s: %.1f s)\n' "$1" "$(elapsed "$suite_start")"
+
+# counts the results once every item has ended, and gives each suite's span: from its first
+# item's start to its last item's end (the spans overlap)
+collect() {
+    local f status suite start end name
+    wait
+    for f in "$results"/*; do
+        [ -e "$f" ] || continue
+        read -r status suite start end <"$f"
+        name=$(sed -n 2p "$f")
+        if [ "$status" = ok ]; then
+            passed=$((passed + 1))
+        else
+            failures+=("$name")
+            failed=$((failed + 1))
+        fi
+        printf '%s %s %s\n' "$suite" "$start" "$end" >>"$results/spans"
+        rm -f "$f"
+    done
+    [ -e "$results/spans" ] || return 0
+    awk '{ if (!($1 in a)) { n[++k] = $1; a[$1] = $2; b[$1] = $3 }
+           if ($2 < a[$1]) a[$1] = $2; if ($3 > b[$1]) b[$1] = $3 }
+         END { for (i = 1; i <= k; ++i) printf "   (%s: %.1f s from its first item'"'"'s start to its last one'"'"'s end)\n", n[i], b[n[i]] - a[n[i]] }' \
+        <(sort -k2,2n "$results/spans")
+    rm -f "$results/spans"
 }
 
 upper() { echo "$1" | tr a-z A-Z; }
-
-# prebuild TARGET...: builds a suite's targets up front, TEST_JOBS compilers at once (errors are
-# left to the items, which run the same make and show them in their logs)
-prebuild() {
-    [ "$JOBS" -gt 1 ] || return 0
-    make -s -k -j"$JOBS" "$@" >"$LOGS/prebuild.log" 2>&1 || true
-}
 
 # ---- unit ------------------------------------------------------------------------------
 # Optional: saferl_gp.h's SAFERL_USE_BLIS build needs BLIS (Debian: libblis-dev); without it
@@ -142,26 +178,34 @@ blis_or_skip() { # test binary: built and run on one BLIS thread
     make -s "$1" && BLIS_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1 "$1"
 }
 
-run_unit() {
-    suite unit parallel
-    check_blis
-    local t targets=()
+# the slowest builds first (test_rl.c under the sanitizers, then as WebAssembly)
+targets_unit() {
+    local t
+    echo "$BUILD/sanitize/test_rl $BUILD/wasm/test_rl.js"
     for t in "${unit_tests[@]}"; do
-        targets+=("$BUILD/test_$t" "$BUILD/static/test_$t" "$BUILD/counting/test_$t" "$BUILD/sanitize/test_$t" "$BUILD/wasm/test_$t.js")
+        [ "$t" = rl ] || echo "$BUILD/sanitize/test_$t $BUILD/wasm/test_$t.js"
     done
-    prebuild "${targets[@]}" "$BUILD/tsan/thread_rl" "$BUILD/tsan/gp_threads"
+    for t in "${unit_tests[@]}"; do echo "$BUILD/test_$t $BUILD/static/test_$t"; done
+    echo "$BUILD/tsan/thread_rl $BUILD/tsan/gp_threads"
+    if have_blis; then echo "$BUILD/blis/test_gp $BUILD/blis/sanitize/test_gp"; fi
+}
+
+# the slowest runs first: each test under the sanitizers, then under node
+run_unit() {
+    suite unit
+    local t
+    for t in "${unit_tests[@]}"; do
+        item "unit $t: ASan+UBSan clang" bash -c "make -s $BUILD/sanitize/test_$t && ASAN_OPTIONS=detect_leaks=1 $BUILD/sanitize/test_$t"
+    done
+    for t in "${unit_tests[@]}"; do item "unit $t: wasm32 under node" bash -c "make -s $BUILD/wasm/test_$t.js && node $BUILD/wasm/test_$t.js"; done
     for t in "${unit_tests[@]}"; do
         item "unit $t: native gcc" bash -c "make -s $BUILD/test_$t && $BUILD/test_$t"
-        item "unit $t: STATIC" bash -c "make -s $BUILD/static/test_$t && $BUILD/static/test_$t"
-        item "unit $t: counting allocator" bash -c "make -s $BUILD/counting/test_$t && $BUILD/counting/test_$t"
-        item "unit $t: ASan+UBSan clang" bash -c "make -s $BUILD/sanitize/test_$t && ASAN_OPTIONS=detect_leaks=1 $BUILD/sanitize/test_$t"
-        item "unit $t: wasm32 under node" bash -c "make -s $BUILD/wasm/test_$t.js && node $BUILD/wasm/test_$t.js"
+        item "unit $t: STATIC, counting allocator" bash -c "make -s $BUILD/static/test_$t && $BUILD/static/test_$t"
     done
     item "unit rl: 4 threads act with one policy (ThreadSanitizer)" bash -c "make -s $BUILD/tsan/thread_rl && $BUILD/tsan/thread_rl"
     item "unit gp: threads predicting from one GP, TSan clang" bash -c "make -s $BUILD/tsan/gp_threads && $BUILD/tsan/gp_threads"
     item "unit gp: SAFERL_USE_BLIS, gcc gnu99" blis_or_skip "$BUILD/blis/test_gp"
     item "unit gp: SAFERL_USE_BLIS, ASan+UBSan clang gnu99" blis_or_skip "$BUILD/blis/sanitize/test_gp"
-    suite_end unit
 }
 
 # ---- compile and link --------------------------------------------------------------------
@@ -169,11 +213,11 @@ compile_alone() { # compiler std header
     local dir=$BUILD/compile h=$3 name
     name=$(basename "$h" .h)
     mkdir -p $dir
-    printf '#define %s_IMPLEMENTATION\n#include "%s"\nint main(void) { return 0; }\n' "$(upper "$name")" "$h" >"$dir/alone_$name.$2"
+    printf '#define %s_IMPLEMENTATION\n#include "%s"\nint main(void) { return 0; }\n' "$(upper "$name")" "$h" >"$dir/alone_${name}_$1.$2"
     if [ "$2" = c ]; then
-        "$1" $C_STRICT -I. "$dir/alone_$name.c" -o "$dir/alone_${name}_$1" -lm
+        "$1" $C_STRICT -I. "$dir/alone_${name}_$1.c" -o "$dir/alone_${name}_$1" -lm
     else # optimised, as a release build is: g++ 12 warns inside some intrinsics only from -O1 on
-        "$1" $CXX_STRICT -O2 -I. "$dir/alone_$name.cpp" -o "$dir/alone_${name}_$1" -lm
+        "$1" $CXX_STRICT -O2 -I. "$dir/alone_${name}_$1.cpp" -o "$dir/alone_${name}_$1" -lm
     fi
 }
 
@@ -234,17 +278,19 @@ write_probe_header() { # same|999 file
 }
 
 # Two translation units, each implementing a different header and calling into the other.
-link_pair() { # compiler headerA headerB
-    local dir=$BUILD/compile an bn
+link_pair() { # compiler headerA headerB: in a directory of their own (the suite runs items side by side)
+    local dir an bn
     an=$(basename "$2" .h)
     bn=$(basename "$3" .h)
+    dir=$BUILD/compile/link_$an-$bn
+    mkdir -p "$dir"
     printf '#define %s_IMPLEMENTATION\n#include "%s"\n#include "%s"\nconst char *version_b(void) { return %s_version(); }\n' \
         "$(upper "$an")" "$2" "$3" "$bn" >"$dir/link_a.c"
     printf '#define %s_IMPLEMENTATION\n#include "%s"\n#include "%s"\n#include <stdio.h>\nconst char *version_b(void);\nint main(void) { saferl_rng r; saferl_rng_seed(&r, 1); printf("%%s %%s %%u\\n", %s_version(), version_b(), (unsigned)saferl_rng_u32(&r)); return 0; }\n' \
         "$(upper "$bn")" "$3" "$2" "$an" >"$dir/link_b.c"
-    "$1" $C_STRICT -I. -I"$dir" -c "$dir/link_a.c" -o "$dir/link_a.o" &&
-        "$1" $C_STRICT -I. -I"$dir" -c "$dir/link_b.c" -o "$dir/link_b.o" &&
-        "$1" "$dir/link_a.o" "$dir/link_b.o" -o "$dir/link_$an-$bn" -lm && "$dir/link_$an-$bn"
+    "$1" $C_STRICT -I. -I"$BUILD/compile" -c "$dir/link_a.c" -o "$dir/link_a.o" &&
+        "$1" $C_STRICT -I. -I"$BUILD/compile" -c "$dir/link_b.c" -o "$dir/link_b.o" &&
+        "$1" "$dir/link_a.o" "$dir/link_b.o" -o "$dir/link" -lm && "$dir/link"
 }
 
 version_mismatch_is_an_error() {
@@ -260,7 +306,9 @@ version_mismatch_is_an_error() {
 quick_start_compiles() { # the README/header quick start, against an installed copy
     local dir=$BUILD/compile prefix
     prefix=$(pwd)/$BUILD/prefix
-    make -s install PREFIX="$prefix" >/dev/null
+    # install writes the headers and saferl.pc under the prefix, no build target: no need to
+    # wait for the build lock (held by the prebuild while this suite runs)
+    SAFERL_MAKE_LOCKED=1 make -s install PREFIX="$prefix" >/dev/null
     sed -n '/   QUICK START/,/^$/p' saferl_budget.h | sed '1d' | sed 's/^      //' >"$dir/quick_start.c"
     gcc $C_STRICT $(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --cflags saferl) "$dir/quick_start.c" \
         -o "$dir/quick_start" $(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --libs saferl) && "$dir/quick_start"
@@ -272,12 +320,12 @@ quick_start_compiles() { # the README/header quick start, against an installed c
 header_quick_start() { # compiler header
     local dir=$BUILD/compile name src
     name=$(basename "$2" .h)
-    src="$dir/quick_start_$name"
+    src="$dir/quick_start_${name}_$1"
     sed -n '/   QUICK START/,/^$/p' "$2" | sed '1d' | sed 's/^      //' >"$src.c"
     [ -s "$src.c" ] || { echo "$2: no QUICK START section"; return 1; }
     case $1 in
-    gcc | clang) "$1" $C_STRICT -I. "$src.c" -o "${src}_$1" -lm && (cd "$dir" && "./quick_start_${name}_$1" >/dev/null) ;;
-    *) sed 's/ = {0};/ = {};/' "$src.c" >"$src.cpp" && "$1" $CXX_STRICT -I. "$src.cpp" -o "${src}_$1" -lm ;;
+    gcc | clang) "$1" $C_STRICT -I. "$src.c" -o "$src" -lm && (cd "$dir" && "./quick_start_${name}_$1" >/dev/null) ;;
+    *) sed 's/ = {0};/ = {};/' "$src.c" >"$src.cpp" && "$1" $CXX_STRICT -I. "$src.cpp" -o "$src" -lm ;;
     esac
 }
 
@@ -360,9 +408,9 @@ contraction_stays_in_the_headers() { # compiler std: a * b + c after the #includ
     "$dir/leak_$1"
 }
 
+targets_compile() { :; }
 run_compile() {
     suite compile
-    check_blis
     item "versions agree: banner, macros, README row, saferl.pc.in" versions_agree
     local h cc ex t
     mkdir -p $BUILD/compile
@@ -383,11 +431,13 @@ run_compile() {
     done
     write_probe_header same saferl_probe.h
     write_probe_header 999 saferl_probe_999.h
-    for h in "${headers[@]}"; do
-        for other in "${headers[@]}"; do
-            [ "$h" = "$other" ] || item "link: $h + $other in two TUs" link_pair gcc "$h" "$other"
+    # each pair once: the two TUs implement one header each and include both, whichever holds main
+    local i j
+    for ((i = 0; i < ${#headers[@]}; ++i)); do
+        for ((j = i + 1; j < ${#headers[@]}; ++j)); do
+            item "link: ${headers[i]} + ${headers[j]} in two TUs" link_pair gcc "${headers[i]}" "${headers[j]}"
         done
-        item "link: $h + a second common-block header" link_pair gcc "$h" saferl_probe.h
+        item "link: ${headers[i]} + a second common-block header" link_pair gcc "${headers[i]}" saferl_probe.h
     done
     for h in nas rl gp; do item "$h: bit tests with FMA contraction allowed (gcc gnu99, clang c99)" bits_under_fma $h; done
     item "contraction off stays inside the headers: gcc gnu99" contraction_stays_in_the_headers gcc gnu99
@@ -401,29 +451,32 @@ run_compile() {
         for cc in g++ clang++; do item "$ex as C++: $cc" example_as_cpp $cc "$ex"; done
     done
     item "each demo page's C snippet compiles and runs" tests/web_snippets.sh
-    suite_end compile
 }
 
 # ---- oracles, CLIs, fuzzers, browser, demo -------------------------------------------------
 # tests/oracle/<name>.sh: each compares a header with a tool no one here wrote.
+# what the scripts make (read off their `make -s` lines)
+targets_oracle() {
+    sed -n 's/.*\bmake -s \(build\/[^;&|)]*\).*/\1/p' tests/oracle/*.sh | sed "s|build/|$BUILD/|g; s/ 2>.*//"
+}
 run_oracle() {
-    suite oracle parallel
+    suite oracle
     local f
     for f in tests/oracle/*.sh; do item "oracle $(basename "$f" .sh)" "$f"; done
-    suite_end oracle
 }
 
 # tests/cli/<example>.sh: a black-box test of build/<example>, given its path.
+targets_cli() {
+    local f
+    for f in tests/cli/*.sh; do echo "$BUILD/$(basename "$f" .sh)"; done
+}
 run_cli() {
-    suite cli parallel
-    local f name targets=()
-    for f in tests/cli/*.sh; do targets+=("$BUILD/$(basename "$f" .sh)"); done
-    prebuild "${targets[@]}"
+    suite cli
+    local f name
     for f in tests/cli/*.sh; do
         name=$(basename "$f" .sh)
         item "cli $name" bash -c "make -s $BUILD/$name && $f $BUILD/$name"
     done
-    suite_end cli
 }
 
 fuzz_one() { # name [extra corpus]
@@ -439,15 +492,18 @@ fuzz_one() { # name [extra corpus]
 
 # Targets for checksummed formats (they include fuzz_crc_repair.h) run twice: as they are,
 # and built with the CRC repaired, on their own corpus plus the plain one.
-run_fuzz() {
-    suite "fuzz ($FUZZ_RUNS runs each, seed $FUZZ_SEED)" parallel
-    local f name targets=()
+targets_fuzz() {
+    local f name
     for f in tests/fuzz/fuzz_*.c; do
         name=$(basename "$f" .c)
-        targets+=("$BUILD/$name")
-        grep -q fuzz_crc_repair.h "$f" && targets+=("$BUILD/${name}_crc")
+        echo "$BUILD/$name"
+        if grep -q fuzz_crc_repair.h "$f"; then echo "$BUILD/${name}_crc"; fi
     done
-    prebuild "${targets[@]}"
+}
+run_fuzz() {
+    suite fuzz
+    echo "   (fuzz: $FUZZ_RUNS runs each, seed $FUZZ_SEED)"
+    local f name
     for f in tests/fuzz/fuzz_*.c; do
         name=$(basename "$f" .c)
         name=${name#fuzz_}
@@ -456,26 +512,34 @@ run_fuzz() {
             item "fuzz $name, CRC repaired" fuzz_one "${name}_crc" "tests/fuzz/corpus/$name"
         fi
     done
-    suite_end fuzz
 }
 
+# the pages' modules are built with the rest; the browser tests follow `make web`, which copies
+# the pages beside them
+targets_web() { echo web; }
 run_web() {
     suite web
-    item "make web (emcc)" make -s web
-    item "browser tests (chromium)" node --test tests/browser/
-    suite_end web
+    in_order "make web (emcc)" "make -s web" "browser tests (chromium)" "node --test tests/browser/"
 }
 
+# the demo runs the examples: after every other item
+targets_demo() { :; }
 run_demo() {
+    wait
     suite demo
     item "make demo" make -s demo
-    suite_end demo
 }
 
+# The compile suite first: its items call the compilers themselves and run beside the
+# prebuild; the browser tests (one long item) next.
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit compile oracle cli fuzz web demo)
+[ ${#suites[@]} -eq 0 ] && suites=(compile web unit oracle cli fuzz demo)
 total_start=$(date +%s.%N)
+check_blis
+echo "== ${suites[*]}: $JOBS items at a time"
+prebuild $(for s in "${suites[@]}"; do "targets_$s"; done)
 for s in "${suites[@]}"; do "run_$s"; done
+collect
 printf '== total %.1f s\n' "$(elapsed "$total_start")"
 for f in "${failures[@]+"${failures[@]}"}"; do echo "failed: $f"; done
 echo "$passed passed, $failed failed"

@@ -96,7 +96,32 @@ static int saferl_test_selected(const char *name) {
         fflush(stdout);                                                                       \
     } while (0)
 
+/* RUN_LONG_TRAINING(name): a test that trains until it meets an optimum (seconds natively, and
+   most of a unit run's time). The native build runs it. Builds compiled with
+   SAFERL_TEST_LONG_TRAINING_NATIVE_ONLY (STATIC with the counting allocator, the sanitizers,
+   WebAssembly) report it skipped: the updates it repeats are the code the short trainings of
+   the other tests run there, and the recorded fingerprints hold those builds to the native
+   bits. SAFERL_TEST_ONLY naming it runs it anyway. */
+#ifdef SAFERL_TEST_LONG_TRAINING_NATIVE_ONLY
+static int saferl_test_skipped;
+#define RUN_LONG_TRAINING(name)                                                               \
+    do {                                                                                      \
+        const char *saferl_test_only = getenv("SAFERL_TEST_ONLY");                            \
+        if (saferl_test_only && *saferl_test_only) {                                          \
+            RUN(name);                                                                        \
+        } else {                                                                              \
+            ++saferl_test_skipped;                                                            \
+            printf("skipped %s (a long training: the native build runs it)\n", #name);        \
+        }                                                                                     \
+    } while (0)
+#else
+#define RUN_LONG_TRAINING(name) RUN(name)
+#endif
+
 static int saferl_test_finish(void) {
+#ifdef SAFERL_TEST_LONG_TRAINING_NATIVE_ONLY
+    if (saferl_test_skipped) printf("%d long trainings skipped (the native build runs them)\n", saferl_test_skipped);
+#endif
     printf("%d passed, %d failed\n", saferl_test_passed, saferl_test_failed);
     if (saferl_test_passed + saferl_test_failed == 0) {
         printf("no test ran: SAFERL_TEST_ONLY names none of this program's tests\n");

@@ -10983,12 +10983,12 @@ int main(int argc, char **argv) {
     RUN(gridworld_pendulum_cliff_rules);
     RUN(cliff_lp_optimum);
     RUN(random_cmdp_lp_matches_brute_force);
-    RUN(default_multipliers_meet_the_lp_on_any_cost_scale);
+    RUN_LONG_TRAINING(default_multipliers_meet_the_lp_on_any_cost_scale);
     RUN(cost_estimate_is_the_epochs_episodes_or_the_window);
-    RUN(cliff_lagrangian_methods_reach_the_lp_optimum);
-    RUN(cliff_cpo_reaches_the_lp_optimum);
-    RUN(cliff_pcpo_reaches_the_lp_optimum);
-    RUN(cliff_trpo_lag_reaches_the_lp_optimum);
+    RUN_LONG_TRAINING(cliff_lagrangian_methods_reach_the_lp_optimum);
+    RUN_LONG_TRAINING(cliff_cpo_reaches_the_lp_optimum);
+    RUN_LONG_TRAINING(cliff_pcpo_reaches_the_lp_optimum);
+    RUN_LONG_TRAINING(cliff_trpo_lag_reaches_the_lp_optimum);
     RUN(cpo_gaussian_epochs_reproduce_without_allocating);
     RUN(policy_round_trip_and_bad_buffers);
     RUN(policy_context_of_the_documented_size_and_a_read_only_policy);
@@ -11024,7 +11024,7 @@ int main(int argc, char **argv) {
     RUN(cost_advantages_are_gae_with_the_cost_lambda);
     RUN(cost_limit_is_required_and_zero_means_zero);
     RUN(bad_desc_fields_are_named_and_none_is_zero);
-    RUN(two_constraints_reach_their_lp_optimum);
+    RUN_LONG_TRAINING(two_constraints_reach_their_lp_optimum);
     RUN(fisher_vector_product_matches_the_explicit_fisher);
     RUN(conjugate_gradient_matches_a_direct_solve);
     RUN(relative_damping_gives_the_same_step_on_any_fisher_scale);
@@ -11033,8 +11033,8 @@ int main(int argc, char **argv) {
     RUN(pcpo_and_trpo_lag_epochs_reproduce_without_allocating);
     /* FOCOPS, CUP and flipping-based mixtures */
     RUN(focops_and_cup_losses_match_finite_differences);
-    RUN(cliff_focops_reaches_the_lp_optimum);
-    RUN(cliff_cup_reaches_the_lp_optimum);
+    RUN_LONG_TRAINING(cliff_focops_reaches_the_lp_optimum);
+    RUN_LONG_TRAINING(cliff_cup_reaches_the_lp_optimum);
     RUN(focops_and_cup_epochs_reproduce_without_allocating);
     RUN(mixture_lp_matches_brute_force);
     RUN(flipping_beats_the_best_deterministic_action_at_equal_risk);

@@ -7,7 +7,9 @@
 
    The input is not NUL-terminated, so the sanitizers catch any read past the length. Each
    invariant that fails traps. */
+#ifndef FUZZ_LINKED_IMPLEMENTATION /* the Makefile links it in, compiled once per header */
 #define SAFERL_GP_IMPLEMENTATION
+#endif
 #include "saferl_gp.h"
 
 #include <stdint.h>

@@ -11,7 +11,9 @@
    or fails with a column inside the text (+1) and a reason, writing nothing; a parsed
    architecture prints to a string that parses back to the same ops, and printing into a
    buffer that is too small never writes past it. */
+#ifndef FUZZ_LINKED_IMPLEMENTATION /* the Makefile links it in, compiled once per header */
 #define SAFERL_NAS_IMPLEMENTATION
+#endif
 #include "saferl_nas.h"
 
 #include <stdint.h>

@@ -21,7 +21,9 @@
    steps, so mutations reach both sides of the bounds check), regenerated from the header:
    cc -DFUZZ_WRITE_CORPUS -I. tests/fuzz/fuzz_rl_checkpoint.c -o corpus_writer -lm &&
    ./corpus_writer tests/fuzz/corpus/rl_checkpoint */
+#ifndef FUZZ_LINKED_IMPLEMENTATION /* the Makefile links it in, compiled once per header */
 #define SAFERL_RL_IMPLEMENTATION
+#endif
 #include "saferl_rl.h"
 
 #include <stdio.h>

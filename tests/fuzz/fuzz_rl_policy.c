@@ -6,7 +6,9 @@
    clang -g -O1 -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_rl_policy.c \
          -o build/fuzz_rl_policy -lm
    build/fuzz_rl_policy -max_total_time=15 build/corpus_rl_policy tests/fuzz/corpus/rl_policy */
+#ifndef FUZZ_LINKED_IMPLEMENTATION /* the Makefile links it in, compiled once per header */
 #define SAFERL_RL_IMPLEMENTATION
+#endif
 #include "saferl_rl.h"
 
 #include <stdlib.h>

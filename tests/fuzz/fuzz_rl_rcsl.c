@@ -9,7 +9,9 @@
    clang -g -O1 -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_rl_rcsl.c \
          -o build/fuzz_rl_rcsl -lm
    build/fuzz_rl_rcsl -max_total_time=15 build/corpus_rl_rcsl tests/fuzz/corpus/rl_rcsl */
+#ifndef FUZZ_LINKED_IMPLEMENTATION /* the Makefile links it in, compiled once per header */
 #define SAFERL_RL_IMPLEMENTATION
+#endif
 #include "saferl_rl.h"
 
 #include <stdlib.h>

@@ -2,7 +2,9 @@
 /* libFuzzer target: saferl_shield_read_abstraction, then the safety game of "G !p0" and of a
    two-state rule against it: a refused text has a precise error, an accepted one gives a
    game whose masks keep play inside the winning region (checked edge by edge). */
+#ifndef FUZZ_LINKED_IMPLEMENTATION /* the Makefile links it in, compiled once per header */
 #define SAFERL_SHIELD_IMPLEMENTATION
+#endif
 #include "saferl_shield.h"
 #include <stdint.h>
 #include <stdlib.h>

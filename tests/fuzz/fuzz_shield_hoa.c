@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT OR Unlicense
 /* libFuzzer target: saferl_shield_read_hoa, then the automaton's invariants. */
+#ifndef FUZZ_LINKED_IMPLEMENTATION /* the Makefile links it in, compiled once per header */
 #define SAFERL_SHIELD_IMPLEMENTATION
+#endif
 #include "saferl_shield.h"
 #include "shield_fuzz_checks.h"
 

@@ -2,7 +2,9 @@
 /* libFuzzer target: saferl_shield_compile on safety LTL, past-time LTL and LTLf (the first
    byte picks the logic), then the automaton's invariants (below).
    The input is not NUL-terminated, so the sanitizers catch any read past the length. */
+#ifndef FUZZ_LINKED_IMPLEMENTATION /* the Makefile links it in, compiled once per header */
 #define SAFERL_SHIELD_IMPLEMENTATION
+#endif
 #include "saferl_shield.h"
 #include "shield_fuzz_checks.h"
 

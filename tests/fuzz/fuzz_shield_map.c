@@ -3,7 +3,9 @@
    bytes read as pixels, width from the first byte) with the Minecraft legend; an accepted map
    has one start, labels from its legend, moves that stay on the map and off walls, and an
    abstraction whose game solves. */
+#ifndef FUZZ_LINKED_IMPLEMENTATION /* the Makefile links it in, compiled once per header */
 #define SAFERL_SHIELD_IMPLEMENTATION
+#endif
 #include "saferl_shield.h"
 #include <stdint.h>
 #include <stdlib.h>

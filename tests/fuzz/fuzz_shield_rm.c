@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT OR Unlicense
 /* libFuzzer target: saferl_shield_read_rm, then the automaton's invariants and a write /
    read round trip in the reward-machine format. */
+#ifndef FUZZ_LINKED_IMPLEMENTATION /* the Makefile links it in, compiled once per header */
 #define SAFERL_SHIELD_IMPLEMENTATION
+#endif
 #include "saferl_shield.h"
 #include "shield_fuzz_checks.h"
 
