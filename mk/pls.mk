@@ -4,7 +4,7 @@ DEMOS += demo-pls
 BENCHES += bench-pls bench-mtro
 
 $(BUILD)/pls_lifetime: examples/pls_lifetime.c examples/pls_loop.h examples/plot.h saferl_rl.h saferl_gp.h | $(BUILD)
-	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples $(STB) -o $@ $< -lm
+	$(CC) $(C_STRICT) -O3 $(DEBUG) -I. -Iexamples $(STB) -o $@ $< -lm
 
 .PHONY: demo-pls bench-pls bench-mtro
 demo-pls: $(BUILD)/pls_lifetime

@@ -9,13 +9,13 @@ BENCHES += bench-rl bench-rl-bchg
 RL_C_GNU_BLIS := $(subst -std=c99,-std=gnu99,$(C_STRICT)) -DSAFERL_USE_BLIS
 
 $(BUILD)/rl_train: examples/rl_train.c examples/plot.h saferl_rl.h | $(BUILD)
-	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples $(STB) -o $@ $< -lm
+	$(CC) $(C_STRICT) -O3 $(DEBUG) -I. -Iexamples $(STB) -o $@ $< -lm
 $(BUILD)/policy_in_engine: examples/policy_in_engine.c saferl_rl.h | $(BUILD)
-	$(CC) $(C_STRICT) -O3 -g -I. -o $@ $< -lm
+	$(CC) $(C_STRICT) -O3 $(DEBUG) -I. -o $@ $< -lm
 # a user's own environment trained with PPO-Lag (the quick start's longer form)
 EXAMPLES += $(BUILD)/custom_env
 $(BUILD)/custom_env: examples/custom_env.c saferl_rl.h | $(BUILD)
-	$(CC) $(C_STRICT) -O3 -g -I. -o $@ $< -lm
+	$(CC) $(C_STRICT) -O3 $(DEBUG) -I. -o $@ $< -lm
 $(BUILD)/test_rl_blis: tests/test_rl.c saferl_rl.h tests/saferl_test.h | $(BUILD)
 	$(CC) $(RL_C_GNU_BLIS) $(OPT) -o $@ $< -lblis -lm
 
@@ -47,7 +47,7 @@ $(BUILD)/web/rl/rl.mjs: web/rl/glue.c saferl_rl.h
 # return-conditioned supervised learning: collect, train, eval --grid, check
 EXAMPLES += $(BUILD)/rl_rcsl
 $(BUILD)/rl_rcsl: examples/rl_rcsl.c examples/plot.h saferl_rl.h | $(BUILD)
-	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples $(STB) -o $@ $< -lm
+	$(CC) $(C_STRICT) -O3 $(DEBUG) -I. -Iexamples $(STB) -o $@ $< -lm
 
 # four threads act with one policy, each with its own context, under ThreadSanitizer
 $(BUILD)/tsan/thread_rl: tests/thread_rl.c saferl_rl.h | $(BUILD)
@@ -57,13 +57,13 @@ $(BUILD)/tsan/thread_rl: tests/thread_rl.c saferl_rl.h | $(BUILD)
 # preference optimisation: SACPO against its closed form, the poisoning LP against a naive attack
 EXAMPLES += $(BUILD)/preference_align
 $(BUILD)/preference_align: examples/preference_align.c saferl_rl.h | $(BUILD)
-	$(CC) $(C_STRICT) -O3 -g -I. -Iexamples -o $@ $< -lm
+	$(CC) $(C_STRICT) -O3 $(DEBUG) -I. -Iexamples -o $@ $< -lm
 
 # a leader shaping a learning follower: BC-HG against the baseline on the paper's DiscreteToy4
 # (-O1: its loops are tiny; it compiles in 2 s of CPU instead of 9 s at -O3, runs as fast)
 EXAMPLES += $(BUILD)/bchg_toy
 $(BUILD)/bchg_toy: examples/bchg_toy.c saferl_rl.h | $(BUILD)
-	$(CC) $(C_STRICT) -O1 -g -I. -Iexamples -o $@ $< -lm
+	$(CC) $(C_STRICT) -O1 $(DEBUG) -I. -Iexamples -o $@ $< -lm
 
 # the SACPO page: its own module (preference optimisation only)
 WEB_PAGES += $(BUILD)/web/align/align.mjs

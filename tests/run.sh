@@ -78,8 +78,16 @@ run_item() {
     printf '%s %s %s %s\n%s\n' "$status" "$suite_name" "$start" "$(date +%s.%N)" "$name" >"$results/$seq"
 }
 
+# items that mostly wait (the browser tests: chromium paints at its frame rate) run beside the
+# pool without taking a place
+light_pids=" "
+running_items() {
+    local pid n=0
+    for pid in $(jobs -rp); do case "$light_pids" in *" $pid "*) ;; *) n=$((n + 1)) ;; esac; done
+    echo "$n"
+}
 wait_for_a_place() {
-    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+    while [ "$(running_items)" -ge "$JOBS" ]; do wait -n; done
 }
 
 # item NAME COMMAND...: one test item, run now (TEST_JOBS=1) or in the pool.
@@ -93,14 +101,14 @@ item() {
     run_item "$item_seq" "$@" &
 }
 
-# in_order NAME COMMAND [NAME COMMAND ...]: items run one after the other in one place of the
-# pool (COMMAND a bash string)
-in_order() {
+# light_in_order NAME COMMAND [NAME COMMAND ...]: items run one after the other beside the pool,
+# without taking a place (COMMAND a string, evaluated: a function of this script or a command)
+light_in_order() {
     local first=$((item_seq + 1))
     item_seq=$((item_seq + $# / 2))
     if [ "$JOBS" -gt 1 ]; then
-        wait_for_a_place
         run_in_order "$first" "$@" &
+        light_pids+="$! "
     else
         run_in_order "$first" "$@"
     fi
@@ -109,7 +117,7 @@ run_in_order() {
     local seq=$1
     shift
     while [ $# -ge 2 ]; do
-        run_item "$seq" "$1" bash -c "$2"
+        run_item "$seq" "$1" eval "$2"
         seq=$((seq + 1))
         shift 2
     done
@@ -119,14 +127,34 @@ suite() { suite_name=$1; }
 
 # prebuild TARGET...: every target the suites' items will make, TEST_JOBS compilers at once,
 # in the pool's first place (errors are left to the items, which run the same make and show
-# them in their logs). The longest builds are listed first.
+# them in their logs). The pages (web) come first, on their own, so the browser tests can start
+# while the rest builds: $PAGES_BUILT says they did. The longest builds are listed first.
+PAGES_BUILT=$BUILD/.pages_built
+prebuild_pid=
 prebuild() {
+    rm -f "$PAGES_BUILT"
     [ $# -gt 0 ] || return 0
     if [ "$JOBS" -gt 1 ]; then
-        make -s -k -j"$JOBS" "$@" >"$LOGS/prebuild.log" 2>&1 &
+        make_all_targets "$@" >"$LOGS/prebuild.log" 2>&1 &
+        prebuild_pid=$!
     else
-        make -s -k "$@" >"$LOGS/prebuild.log" 2>&1
+        make_all_targets "$@" >"$LOGS/prebuild.log" 2>&1
     fi
+}
+make_all_targets() {
+    local t rest=()
+    for t; do
+        if [ "$t" = web ]; then make -s -j"$JOBS" web && touch "$PAGES_BUILT"; else rest+=("$t"); fi
+    done
+    [ ${#rest[@]} -eq 0 ] || make -s -k -j"$JOBS" "${rest[@]}"
+}
+
+# the browser tests' first step: the pages as the prebuild made them, or (when it failed on
+# them, or there is none) make web, which shows why
+pages_built() {
+    while [ ! -e "$PAGES_BUILT" ] && [ -n "$prebuild_pid" ] && kill -0 "$prebuild_pid" 2>/dev/null; do sleep 1; done
+    [ -e "$PAGES_BUILT" ] && echo "built by the prebuild" && return 0
+    make -s web
 }
 
 # counts the results once every item has ended, and gives each suite's span: from its first
@@ -216,10 +244,13 @@ compile_alone() { # compiler std header
     printf '#define %s_IMPLEMENTATION\n#include "%s"\nint main(void) { return 0; }\n' "$(upper "$name")" "$h" >"$dir/alone_${name}_$1.$2"
     if [ "$2" = c ]; then
         "$1" $C_STRICT -I. "$dir/alone_${name}_$1.c" -o "$dir/alone_${name}_$1" -lm
-    else # optimised, as a release build is: g++ 12 warns inside some intrinsics only from -O1 on
-        "$1" $CXX_STRICT -O2 -I. "$dir/alone_${name}_$1.cpp" -o "$dir/alone_${name}_$1" -lm
+    else # g++ optimised, as a release build is: g++ 12 warns inside some intrinsics only from
+        # -O1 on; clang's warnings come from its front end at any level, so clang++ saves the time
+        "$1" $CXX_STRICT $(cxx_alone_level "$1") -I. "$dir/alone_${name}_$1.cpp" -o "$dir/alone_${name}_$1" -lm
     fi
 }
+
+cxx_alone_level() { if [ "$1" = g++ ]; then echo -O2; else echo -O0; fi; }
 
 # a unit test compiled as C++ (its casts and initialisers kept valid in both languages); the
 # unit suite runs it as C
@@ -365,47 +396,32 @@ versions_agree() {
 
 # Bits under FMA: nas, rl and gp promise the same bits on every build, which must hold when the
 # compiler may contract a * b + c into a fused multiply-add (gcc in GNU modes, clang >= 14 by
-# default, given -march=x86-64-v3). Each header's bit tests, built so and run alone; and the
-# headers' pragmas must not reach the user's code after the #include.
-FMA_FLAGS="-O2 -march=x86-64-v3 -Wall -Wextra -Wpedantic -Werror"
+# default, given -march=x86-64-v3). Each header's bit tests, built so and run alone; with them,
+# a * b + c written after the header's #include must still fuse (the headers' pragmas stay
+# inside them: SAFERL_TEST_CONTRACTION_AFTER_THE_HEADER in tests/saferl_test.h).
+FMA_FLAGS="-O2 -march=x86-64-v3 -Wall -Wextra -Wpedantic -Werror -DSAFERL_TEST_BUILD_FUSES"
+FMA_AFTER_THE_HEADER=contraction_after_the_header_is_the_builds
 declare -A FMA_BIT_TESTS=(
-    [nas]="conv_bits_are_the_same_on_every_build gemm_variants_match_the_definition"
-    [rl]="every_algorithm_reproduces_its_recorded_fingerprint products_equal_the_textbook_loops_bit_for_bit proportional_term_matches_its_definition policies_that_cannot_act_finitely_are_refused"
-    [gp]="safeopt_choices_are_the_recorded_ones dispatch_solve_is_bit_identical dispatch_dense_loops_are_bit_identical dispatch_kernel_rows_are_bit_identical append_is_the_refit_on_seeded_problems"
+    [nas]="$FMA_AFTER_THE_HEADER conv_bits_are_the_same_on_every_build gemm_variants_match_the_definition"
+    [rl]="$FMA_AFTER_THE_HEADER every_algorithm_reproduces_its_recorded_fingerprint products_equal_the_textbook_loops_bit_for_bit proportional_term_matches_its_definition policies_that_cannot_act_finitely_are_refused"
+    [gp]="$FMA_AFTER_THE_HEADER safeopt_choices_are_the_recorded_ones dispatch_solve_is_bit_identical dispatch_dense_loops_are_bit_identical dispatch_kernel_rows_are_bit_identical append_is_the_refit_on_seeded_problems"
 )
 cpu_has_fma() {
     grep -qw fma /proc/cpuinfo 2>/dev/null && grep -qw avx2 /proc/cpuinfo 2>/dev/null
 }
 
 bits_under_fma() { # name: gcc -std=gnu99 and clang -std=c99 side by side, then the bit tests
-    local dir=$BUILD/fma ok=0
+    local dir=$BUILD/fma ok=0 cc
     mkdir -p $dir
     gcc -std=gnu99 $FMA_FLAGS -o "$dir/test_$1_gcc" "tests/test_$1.c" -lm &
     clang -std=c99 $FMA_FLAGS -o "$dir/test_$1_clang" "tests/test_$1.c" -lm || ok=1
     wait $! || ok=1
     [ $ok = 0 ] || return 1
     if ! cpu_has_fma; then echo "this CPU has no AVX2+FMA: built, not run"; return 0; fi
-    SAFERL_TEST_ONLY="${FMA_BIT_TESTS[$1]}" "$dir/test_$1_gcc" && SAFERL_TEST_ONLY="${FMA_BIT_TESTS[$1]}" "$dir/test_$1_clang"
-}
-
-contraction_stays_in_the_headers() { # compiler std: a * b + c after the #includes still fuses
-    local dir=$BUILD/fma
-    mkdir -p $dir
-    {
-        echo "#define SAFERL_IMPLEMENTATION"
-        for h in saferl_nas.h saferl_rl.h saferl_gp.h; do echo "#include \"$h\""; done
-        echo "#include <stdio.h>"
-        echo "static double multiply_add(double a, double b, double c) { return a * b + c; }"
-        echo "int main(void) {"
-        echo "    volatile double a = 1.0 + 0x1p-30, b = 1.0 - 0x1p-30, c = -1.0;"
-        echo "    double r = multiply_add(a, b, c); /* fused: -2^-60; rounded product: 0 */"
-        echo "    printf(\"a * b + c after the headers: %g\\n\", r);"
-        echo "    return r == -0x1p-60 ? 0 : 1;"
-        echo "}"
-    } >"$dir/leak_$1.c"
-    "$1" -std="$2" $FMA_FLAGS -I. "$dir/leak_$1.c" -o "$dir/leak_$1" -lm || return 1
-    if ! cpu_has_fma; then echo "this CPU has no AVX2+FMA: built, not run"; return 0; fi
-    "$dir/leak_$1"
+    for cc in gcc clang; do
+        SAFERL_TEST_ONLY="${FMA_BIT_TESTS[$1]}" "$dir/test_$1_$cc" | tee "$dir/test_$1_$cc.out" || return 1
+        grep -q "^ok      $FMA_AFTER_THE_HEADER\$" "$dir/test_$1_$cc.out" || { echo "$FMA_AFTER_THE_HEADER did not run"; return 1; }
+    done
 }
 
 targets_compile() { :; }
@@ -417,7 +433,7 @@ run_compile() {
     item "common block identical in every header" tools/common_block.sh check
     for h in "${headers[@]}"; do
         for cc in gcc clang; do item "$h alone: $cc C99" compile_alone $cc c "$h"; done
-        for cc in g++ clang++; do item "$h alone: $cc C++11 -O2" compile_alone $cc cpp "$h"; done
+        for cc in g++ clang++; do item "$h alone: $cc C++11 $(cxx_alone_level $cc)" compile_alone $cc cpp "$h"; done
         [ "$h" = saferl_gp.h ] || continue
         for cc in gcc clang g++ clang++; do item "$h alone with SAFERL_USE_BLIS: $cc" compile_alone_blis $cc; done
     done
@@ -439,9 +455,7 @@ run_compile() {
         done
         item "link: ${headers[i]} + a second common-block header" link_pair gcc "${headers[i]}" saferl_probe.h
     done
-    for h in nas rl gp; do item "$h: bit tests with FMA contraction allowed (gcc gnu99, clang c99)" bits_under_fma $h; done
-    item "contraction off stays inside the headers: gcc gnu99" contraction_stays_in_the_headers gcc gnu99
-    item "contraction off stays inside the headers: clang c99" contraction_stays_in_the_headers clang c99
+    for h in nas rl gp; do item "$h under FMA contraction: bit tests, a * b + c after it (gcc, clang)" bits_under_fma $h; done
     item "common blocks of two versions: #error" version_mismatch_is_an_error
     item "quick start compiles against make install + pkg-config" quick_start_compiles
     for h in "${headers[@]}"; do
@@ -514,12 +528,12 @@ run_fuzz() {
     done
 }
 
-# the pages' modules are built with the rest; the browser tests follow `make web`, which copies
-# the pages beside them
+# the pages are built first by the prebuild; the browser tests follow them, beside the pool
+# (they take under half a core: a place would sit half idle for minutes)
 targets_web() { echo web; }
 run_web() {
     suite web
-    in_order "make web (emcc)" "make -s web" "browser tests (chromium)" "node --test tests/browser/"
+    light_in_order "make web (emcc)" pages_built "browser tests (chromium)" "node --test tests/browser/"
 }
 
 # the demo runs the examples: after every other item
@@ -530,10 +544,10 @@ run_demo() {
     item "make demo" make -s demo
 }
 
-# The compile suite first: its items call the compilers themselves and run beside the
-# prebuild; the browser tests (one long item) next.
+# The browser tests first, beside the pool (they start once the prebuild has made the pages);
+# then the compile suite: its items call the compilers themselves and run beside the prebuild.
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(compile web unit oracle cli fuzz demo)
+[ ${#suites[@]} -eq 0 ] && suites=(web compile unit oracle cli fuzz demo)
 total_start=$(date +%s.%N)
 check_blis
 echo "== ${suites[*]}: $JOBS items at a time"

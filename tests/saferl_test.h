@@ -47,6 +47,29 @@ static void saferl_test_release(void *pointer) {
 
 #define TEST(name) static void name(void)
 
+/* The headers switch contraction off around their own code only: a * b + c written after the
+   #include must still fuse where the build contracts. Write SAFERL_TEST_CONTRACTION_AFTER_THE_HEADER
+   after the header's #include and RUN_CONTRACTION_AFTER_THE_HEADER() in main; both are empty
+   unless SAFERL_TEST_BUILD_FUSES marks a build that contracts (tests/run.sh's bit tests under
+   FMA: gcc -std=gnu99 and clang -std=c99, both -march=x86-64-v3). */
+#ifdef SAFERL_TEST_BUILD_FUSES
+#define SAFERL_TEST_CONTRACTION_AFTER_THE_HEADER                                              \
+    static double saferl_test_multiply_add(double a, double b, double c) { return a * b + c; } \
+    TEST(contraction_after_the_header_is_the_builds) {                                        \
+        /* (1 + 2^-30)(1 - 2^-30) - 1 = -2^-60 fused; the product rounded first gives 0 */     \
+        volatile double a = 1.0 + 1.0 / 1073741824.0, b = 1.0 - 1.0 / 1073741824.0, c = -1.0; \
+        const double fused = -1.0 / 1073741824.0 / 1073741824.0;                              \
+        /* called through a pointer: inlined into main, after the test file's own pragma, it   \
+           would take main's flags */                                                         \
+        double (*volatile multiply_add)(double, double, double) = saferl_test_multiply_add;    \
+        CHECK(multiply_add(a, b, c) == fused);                                                \
+    }
+#define RUN_CONTRACTION_AFTER_THE_HEADER() RUN(contraction_after_the_header_is_the_builds)
+#else
+#define SAFERL_TEST_CONTRACTION_AFTER_THE_HEADER
+#define RUN_CONTRACTION_AFTER_THE_HEADER() ((void)0)
+#endif
+
 #define CHECK(condition)                                                                      \
     do {                                                                                      \
         if (!(condition)) {                                                                   \

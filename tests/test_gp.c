@@ -11,6 +11,7 @@
 
 #define SAFERL_GP_IMPLEMENTATION
 #include "../saferl_gp.h"
+SAFERL_TEST_CONTRACTION_AFTER_THE_HEADER
 SAFERL_TEST_ROUND_EVERY_PRODUCT
 
 #define SAFEOPT_FINGERPRINT_0_4_16 0xdbbebea67a59808aull
@@ -2066,6 +2067,7 @@ TEST(csv_reads_numbers_and_reports_line_and_column) {
 }
 
 int main(void) {
+    RUN_CONTRACTION_AFTER_THE_HEADER();
     RUN(kernel_exp_matches_libm);
     RUN(kernels_match_closed_forms);
     RUN(posterior_lml_and_gradient_match_sklearn);

@@ -10,6 +10,7 @@
 
 #define SAFERL_NAS_IMPLEMENTATION
 #include "../saferl_nas.h"
+SAFERL_TEST_CONTRACTION_AFTER_THE_HEADER
 SAFERL_TEST_ROUND_EVERY_PRODUCT
 
 /* ---- finite-difference helpers ----------------------------------------------------------- */
@@ -1374,6 +1375,7 @@ TEST(search_on_the_supernet_runs_without_allocating) {
 }
 
 int main(void) {
+    RUN_CONTRACTION_AFTER_THE_HEADER();
     RUN(op_names_round_trip);
     RUN(edges_follow_the_nb201_order);
     RUN(arch_strings_parse_and_print);

@@ -8,6 +8,7 @@
 #include "saferl_test.h"
 #define SAFERL_RL_IMPLEMENTATION
 #include "../saferl_rl.h"
+SAFERL_TEST_CONTRACTION_AFTER_THE_HEADER
 #include <float.h>
 SAFERL_TEST_ROUND_EVERY_PRODUCT
 
@@ -10966,6 +10967,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "test_rl: %s: unknown option (no arguments: the unit tests)\n", argv[1]);
         return 1;
     }
+    RUN_CONTRACTION_AFTER_THE_HEADER();
     RUN(linear_matches_finite_differences);
     RUN(activations_match_finite_differences);
     RUN(tanh_within_one_ulp_of_double_tanh);
