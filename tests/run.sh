@@ -39,8 +39,10 @@ elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 # `make -j` of every target the suites' items run (prebuild), while the items that call the
 # compilers directly (the compile suite) go on beside it. Every `make` an item starts (directly
 # or from a script) takes one lock, so two makes never write the same target at once, while the
-# tests themselves run side by side; items that must follow one another (the pages, then the
-# browser tests) hold one place of the pool together.
+# tests themselves run side by side. The prebuild makes the browser tests' targets first (the
+# pages and the native programs they compare with), and says so in $SAFERL_FIRST_BUILT: a make
+# of those alone then finds them up to date and takes no lock, so the browser tests, beside the
+# pool, never wait for the rest of the prebuild.
 JOBS=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
 results=$LOGS/results
 mkdir -p "$BUILD/bin"
@@ -48,11 +50,18 @@ cat >"$BUILD/bin/make" <<'SH'
 #!/usr/bin/env bash
 # make under the test runner's build lock; makes started by a locked make run unlocked
 [ -n "${SAFERL_MAKE_LOCKED:-}" ] && exec /usr/bin/make "$@"
+if [ -e "$SAFERL_FIRST_BUILT" ]; then
+    first=" $(cat "$SAFERL_FIRST_BUILT") " built=1
+    for goal; do case "$goal" in -s) ;; *) case "$first" in *" $goal "*) ;; *) built=0 ;; esac ;; esac; done
+    [ $built = 1 ] && exec /usr/bin/make "$@"
+fi
 export SAFERL_MAKE_LOCKED=1
 exec flock "$SAFERL_MAKE_LOCK" /usr/bin/make "$@"
 SH
 chmod +x "$BUILD/bin/make"
 export SAFERL_MAKE_LOCK=$PWD/$BUILD/.make.lock
+export SAFERL_FIRST_BUILT=$PWD/$BUILD/.first_built
+rm -f "$SAFERL_FIRST_BUILT"
 export PATH=$PWD/$BUILD/bin:$PATH
 rm -rf "$results"
 mkdir -p "$results"
@@ -127,13 +136,12 @@ suite() { suite_name=$1; }
 
 # prebuild TARGET...: every target the suites' items will make, TEST_JOBS compilers at once,
 # in the pool's first place (errors are left to the items, which run the same make and show
-# them in their logs). The pages (web) come first, on their own, so the browser tests can start
-# while the rest builds: $PAGES_BUILT says they did. The longest builds are listed first.
-PAGES_BUILT=$BUILD/.pages_built
+# them in their logs). The targets in first_targets come first, on their own; the longest
+# builds are listed first.
+first_targets=()
 prebuild_pid=
 prebuild() {
-    rm -f "$PAGES_BUILT"
-    [ $# -gt 0 ] || return 0
+    [ $# -gt 0 ] || [ ${#first_targets[@]} -gt 0 ] || return 0
     if [ "$JOBS" -gt 1 ]; then
         make_all_targets "$@" >"$LOGS/prebuild.log" 2>&1 &
         prebuild_pid=$!
@@ -142,19 +150,10 @@ prebuild() {
     fi
 }
 make_all_targets() {
-    local t rest=()
-    for t; do
-        if [ "$t" = web ]; then make -s -j"$JOBS" web && touch "$PAGES_BUILT"; else rest+=("$t"); fi
-    done
-    [ ${#rest[@]} -eq 0 ] || make -s -k -j"$JOBS" "${rest[@]}"
-}
-
-# the browser tests' first step: the pages as the prebuild made them, or (when it failed on
-# them, or there is none) make web, which shows why
-pages_built() {
-    while [ ! -e "$PAGES_BUILT" ] && [ -n "$prebuild_pid" ] && kill -0 "$prebuild_pid" 2>/dev/null; do sleep 1; done
-    [ -e "$PAGES_BUILT" ] && echo "built by the prebuild" && return 0
-    make -s web
+    if [ ${#first_targets[@]} -gt 0 ] && make -s -j"$JOBS" "${first_targets[@]}"; then
+        echo "${first_targets[*]}" >"$SAFERL_FIRST_BUILT"
+    fi
+    [ $# -eq 0 ] || make -s -k -j"$JOBS" "$@"
 }
 
 # counts the results once every item has ended, and gives each suite's span: from its first
@@ -528,12 +527,22 @@ run_fuzz() {
     done
 }
 
-# the pages are built first by the prebuild; the browser tests follow them, beside the pool
-# (they take under half a core: a place would sit half idle for minutes)
-targets_web() { echo web; }
+# The pages and the native programs the browser tests compare with (build/<name> in them) are
+# the prebuild's first targets; the browser tests follow them, beside the pool (they take under
+# half a core: a place would sit half idle for minutes).
+browser_test_programs() {
+    grep -ohE "'build', '[a-z0-9_]+'|'build/[a-z0-9_]+'" tests/browser/*.test.mjs | grep -oE "[a-z0-9_]+'$" |
+        tr -d "'" | sort -u | sed "s|^|$BUILD/|"
+}
+targets_web() { :; } # first_targets
 run_web() {
     suite web
-    light_in_order "make web (emcc)" pages_built "browser tests (chromium)" "node --test tests/browser/"
+    light_in_order "make web and the programs the browser tests run" pages_built "browser tests (chromium)" "node --test tests/browser/"
+}
+pages_built() { # what the prebuild made first, or (when it failed there, or there is none) make, which shows why
+    while [ ! -e "$SAFERL_FIRST_BUILT" ] && [ -n "$prebuild_pid" ] && kill -0 "$prebuild_pid" 2>/dev/null; do sleep 1; done
+    if [ -e "$SAFERL_FIRST_BUILT" ]; then echo "made by the prebuild: $(cat "$SAFERL_FIRST_BUILT")"; return 0; fi
+    make -s web $(browser_test_programs)
 }
 
 # the demo runs the examples: after every other item
@@ -551,6 +560,7 @@ suites=("$@")
 total_start=$(date +%s.%N)
 check_blis
 echo "== ${suites[*]}: $JOBS items at a time"
+case " ${suites[*]} " in *" web "*) first_targets=(web $(browser_test_programs)) ;; esac
 prebuild $(for s in "${suites[@]}"; do "targets_$s"; done)
 for s in "${suites[@]}"; do "run_$s"; done
 collect
