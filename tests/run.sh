@@ -150,10 +150,16 @@ prebuild() {
     fi
 }
 make_all_targets() {
+    local start middle
+    start=$(date +%s.%N)
     if [ ${#first_targets[@]} -gt 0 ] && make -s -j"$JOBS" "${first_targets[@]}"; then
         echo "${first_targets[*]}" >"$SAFERL_FIRST_BUILT"
     fi
+    middle=$(date +%s.%N)
     [ $# -eq 0 ] || make -s -k -j"$JOBS" "$@"
+    awk -v a="$start" -v m="$middle" -v b="$(date +%s.%N)" -v t="$total_start" \
+        'BEGIN { printf "%8.1f %8.1f  %-8s %s\n%8.1f %8.1f  %-8s %s\n", a - t, m - t, "build", "prebuild: what the browser tests run",
+                 m - t, b - t, "build", "prebuild: the rest" }' >"$results/prebuild"
 }
 
 # counts the results once every item has ended, and gives each suite's span: from its first
@@ -172,8 +178,15 @@ collect() {
             failed=$((failed + 1))
         fi
         printf '%s %s %s\n' "$suite" "$start" "$end" >>"$results/spans"
+        awk -v a="$start" -v b="$end" -v t="$total_start" -v s="$suite" -v n="$name" \
+            'BEGIN { printf "%8.1f %8.1f  %-8s %s\n", a - t, b - t, s, n }' >>"$results/timeline"
         rm -f "$f"
     done
+    # build/logs/timeline: every item's start and end (seconds from the run's start), and the
+    # prebuild's, in the order they started: where a run's time went
+    [ ! -e "$results/prebuild" ] || cat "$results/prebuild" >>"$results/timeline"
+    [ ! -e "$results/timeline" ] || sort -n "$results/timeline" >"$LOGS/timeline"
+    rm -f "$results/timeline" "$results/prebuild"
     [ -e "$results/spans" ] || return 0
     awk '{ if (!($1 in a)) { n[++k] = $1; a[$1] = $2; b[$1] = $3 }
            if ($2 < a[$1]) a[$1] = $2; if ($3 > b[$1]) b[$1] = $3 }
@@ -282,8 +295,8 @@ all_headers_tu() { # compiler ext [extra define]
     "$out"
 }
 
-# A second header made of the common block and one function: lets the link tests pair two
-# different headers before the family has two.
+# A second header made of the common block and one function: a header the family does not
+# have, for the link test (same version) and the version check (999).
 write_probe_header() { # same|999 file
     {
         echo "#ifndef SAFERL_PROBE_H"
@@ -307,20 +320,41 @@ write_probe_header() { # same|999 file
     } >"$BUILD/compile/$2"
 }
 
-# Two translation units, each implementing a different header and calling into the other.
-link_pair() { # compiler headerA headerB: in a directory of their own (the suite runs items side by side)
-    local dir an bn
-    an=$(basename "$2" .h)
-    bn=$(basename "$3" .h)
-    dir=$BUILD/compile/link_$an-$bn
+# Every header implemented in a translation unit of its own, all linked into one program. TU k
+# implements header k, includes every header in an order rotated by k (so each pair meets in
+# both orders, either one implemented) and calls into the next TU's header; main's TU includes
+# them too and calls every TU. In a directory of its own per compiler (items run side by side).
+link_all() { # compiler header...
+    local cc=$1 dir=$BUILD/compile/link_$1 n k j name next objs=()
+    shift
+    local hs=("$@")
+    n=${#hs[@]}
     mkdir -p "$dir"
-    printf '#define %s_IMPLEMENTATION\n#include "%s"\n#include "%s"\nconst char *version_b(void) { return %s_version(); }\n' \
-        "$(upper "$an")" "$2" "$3" "$bn" >"$dir/link_a.c"
-    printf '#define %s_IMPLEMENTATION\n#include "%s"\n#include "%s"\n#include <stdio.h>\nconst char *version_b(void);\nint main(void) { saferl_rng r; saferl_rng_seed(&r, 1); printf("%%s %%s %%u\\n", %s_version(), version_b(), (unsigned)saferl_rng_u32(&r)); return 0; }\n' \
-        "$(upper "$bn")" "$3" "$2" "$an" >"$dir/link_b.c"
-    "$1" $C_STRICT -I. -I"$BUILD/compile" -c "$dir/link_a.c" -o "$dir/link_a.o" &&
-        "$1" $C_STRICT -I. -I"$BUILD/compile" -c "$dir/link_b.c" -o "$dir/link_b.o" &&
-        "$1" "$dir/link_a.o" "$dir/link_b.o" -o "$dir/link" -lm && "$dir/link"
+    for ((k = 0; k < n; ++k)); do
+        name=$(basename "${hs[k]}" .h)
+        next=$(basename "${hs[(k + 1) % n]}" .h)
+        {
+            echo "#define $(upper "$name")_IMPLEMENTATION"
+            for ((j = 0; j < n; ++j)); do echo "#include \"${hs[(k + j) % n]}\""; done
+            echo "const char *version_$k(void) { return ${next}_version(); }"
+        } >"$dir/tu_$k.c"
+        "$cc" $C_STRICT -I. -I"$BUILD/compile" -c "$dir/tu_$k.c" -o "$dir/tu_$k.o" || return 1
+        objs+=("$dir/tu_$k.o")
+    done
+    {
+        for ((j = n - 1; j >= 0; --j)); do echo "#include \"${hs[j]}\""; done
+        echo "#include <stdio.h>"
+        for ((k = 0; k < n; ++k)); do echo "const char *version_$k(void);"; done
+        echo "int main(void) {"
+        echo "    saferl_rng r;"
+        echo "    saferl_rng_seed(&r, 1);"
+        for ((k = 0; k < n; ++k)); do echo "    printf(\"%s \", version_$k());"; done
+        echo "    printf(\"%u\\n\", (unsigned)saferl_rng_u32(&r));"
+        echo "    return 0;"
+        echo "}"
+    } >"$dir/main.c"
+    "$cc" $C_STRICT -I. -I"$BUILD/compile" -c "$dir/main.c" -o "$dir/main.o" &&
+        "$cc" "${objs[@]}" "$dir/main.o" -o "$dir/link" -lm && "$dir/link"
 }
 
 version_mismatch_is_an_error() {
@@ -446,13 +480,8 @@ run_compile() {
     done
     write_probe_header same saferl_probe.h
     write_probe_header 999 saferl_probe_999.h
-    # each pair once: the two TUs implement one header each and include both, whichever holds main
-    local i j
-    for ((i = 0; i < ${#headers[@]}; ++i)); do
-        for ((j = i + 1; j < ${#headers[@]}; ++j)); do
-            item "link: ${headers[i]} + ${headers[j]} in two TUs" link_pair gcc "${headers[i]}" "${headers[j]}"
-        done
-        item "link: ${headers[i]} + a second common-block header" link_pair gcc "${headers[i]}" saferl_probe.h
+    for cc in gcc clang; do
+        item "link: every header implemented in its own TU, and a second common-block header: $cc" link_all $cc "${headers[@]}" saferl_probe.h
     done
     for h in nas rl gp; do item "$h under FMA contraction: bit tests, a * b + c after it (gcc, clang)" bits_under_fma $h; done
     item "common blocks of two versions: #error" version_mismatch_is_an_error
