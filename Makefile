@@ -44,23 +44,22 @@ include $(sort $(wildcard mk/*.mk))
 # every example includes the shared argument parser and file writer
 $(EXAMPLES): examples/cli.h
 
-UNIT_BINARIES := $(UNIT_TESTS:%=$(BUILD)/test_%) $(UNIT_TESTS:%=$(BUILD)/static/test_%) \
-                 $(UNIT_TESTS:%=$(BUILD)/sanitize/test_%)
+UNIT_BINARIES := $(UNIT_TESTS:%=$(BUILD)/test_%) $(UNIT_TESTS:%=$(BUILD)/sanitize/test_%)
 all: $(EXAMPLES) $(UNIT_BINARIES) $(EXTRA_TESTS) $(FUZZERS) $(CRC_FUZZERS)
 
 deps-demo deps-test deps-web deps-bench:
 	@tools/deps.sh $(@:deps-%=%)
 
-# ---- unit tests: native, STATIC with a counting allocator, sanitizers, WebAssembly --------
-# STATIC and the counting allocator are one build: neither changes what the other tests, and
-# test_rl.c takes half a minute to compile. Only the native build runs the tests that train
-# until they meet an optimum (RUN_LONG_TRAINING in tests/saferl_test.h).
+# ---- unit tests: native with a counting allocator, sanitizers, WebAssembly ------------------
+# The native build counts allocations (SAFERL_TEST_COUNTING_ALLOCATOR: the tests that no hot
+# loop allocates); the other builds take the headers' default allocator. SAFERL_<NAME>_STATIC
+# is compiled and run by tests/run.sh's compile suite (every header, gcc and clang): linkage
+# changes nothing a unit test could see, and test_rl.c takes half a minute to compile. Only the
+# native build runs the tests that train until they meet an optimum (RUN_LONG_TRAINING in
+# tests/saferl_test.h).
 SHORT_TRAININGS := -DSAFERL_TEST_LONG_TRAINING_NATIVE_ONLY
 $(BUILD)/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h | $(BUILD)
-	$(CC) $(C_STRICT) $(OPT) -o $@ $< -lm
-$(BUILD)/static/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h
-	@mkdir -p $(@D)
-	$(CC) $(C_STRICT) $(OPT) -DSAFERL_$(shell echo $* | tr a-z A-Z)_STATIC -DSAFERL_TEST_COUNTING_ALLOCATOR $(SHORT_TRAININGS) -o $@ $< -lm
+	$(CC) $(C_STRICT) $(OPT) -DSAFERL_TEST_COUNTING_ALLOCATOR -o $@ $< -lm
 $(BUILD)/sanitize/test_%: tests/test_%.c saferl_%.h tests/saferl_test.h
 	@mkdir -p $(@D)
 	$(CLANG) $(C_STRICT) -O1 -g $(SANITIZE) $(SHORT_TRAININGS) -o $@ $< -lm

@@ -140,6 +140,8 @@ suite() { suite_name=$1; }
 # builds are listed first.
 first_targets=()
 prebuild_pid=
+PREBUILD_SPAN=$LOGS/prebuild.span # not in $results: collect reads every file there as an item's
+rm -f "$PREBUILD_SPAN"
 prebuild() {
     [ $# -gt 0 ] || [ ${#first_targets[@]} -gt 0 ] || return 0
     if [ "$JOBS" -gt 1 ]; then
@@ -159,7 +161,7 @@ make_all_targets() {
     [ $# -eq 0 ] || make -s -k -j"$JOBS" "$@"
     awk -v a="$start" -v m="$middle" -v b="$(date +%s.%N)" -v t="$total_start" \
         'BEGIN { printf "%8.1f %8.1f  %-8s %s\n%8.1f %8.1f  %-8s %s\n", a - t, m - t, "build", "prebuild: what the browser tests run",
-                 m - t, b - t, "build", "prebuild: the rest" }' >"$results/prebuild"
+                 m - t, b - t, "build", "prebuild: the rest" }' >"$PREBUILD_SPAN"
 }
 
 # counts the results once every item has ended, and gives each suite's span: from its first
@@ -184,9 +186,9 @@ collect() {
     done
     # build/logs/timeline: every item's start and end (seconds from the run's start), and the
     # prebuild's, in the order they started: where a run's time went
-    [ ! -e "$results/prebuild" ] || cat "$results/prebuild" >>"$results/timeline"
+    [ ! -e "$PREBUILD_SPAN" ] || cat "$PREBUILD_SPAN" >>"$results/timeline"
     [ ! -e "$results/timeline" ] || sort -n "$results/timeline" >"$LOGS/timeline"
-    rm -f "$results/timeline" "$results/prebuild"
+    rm -f "$results/timeline" "$PREBUILD_SPAN"
     [ -e "$results/spans" ] || return 0
     awk '{ if (!($1 in a)) { n[++k] = $1; a[$1] = $2; b[$1] = $3 }
            if ($2 < a[$1]) a[$1] = $2; if ($3 > b[$1]) b[$1] = $3 }
@@ -225,7 +227,7 @@ targets_unit() {
     for t in "${unit_tests[@]}"; do
         [ "$t" = rl ] || echo "$BUILD/sanitize/test_$t $BUILD/wasm/test_$t.js"
     done
-    for t in "${unit_tests[@]}"; do echo "$BUILD/test_$t $BUILD/static/test_$t"; done
+    for t in "${unit_tests[@]}"; do echo "$BUILD/test_$t"; done
     echo "$BUILD/tsan/thread_rl $BUILD/tsan/gp_threads"
     if have_blis; then echo "$BUILD/blis/test_gp $BUILD/blis/sanitize/test_gp"; fi
 }
@@ -239,8 +241,7 @@ run_unit() {
     done
     for t in "${unit_tests[@]}"; do item "unit $t: wasm32 under node" bash -c "make -s $BUILD/wasm/test_$t.js && node $BUILD/wasm/test_$t.js"; done
     for t in "${unit_tests[@]}"; do
-        item "unit $t: native gcc" bash -c "make -s $BUILD/test_$t && $BUILD/test_$t"
-        item "unit $t: STATIC, counting allocator" bash -c "make -s $BUILD/static/test_$t && $BUILD/static/test_$t"
+        item "unit $t: native gcc, counting allocator" bash -c "make -s $BUILD/test_$t && $BUILD/test_$t"
     done
     item "unit rl: 4 threads act with one policy (ThreadSanitizer)" bash -c "make -s $BUILD/tsan/thread_rl && $BUILD/tsan/thread_rl"
     item "unit gp: threads predicting from one GP, TSan clang" bash -c "make -s $BUILD/tsan/gp_threads && $BUILD/tsan/gp_threads"

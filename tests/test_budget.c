@@ -1,7 +1,7 @@
 /* Unit tests of saferl_budget.h: closed forms, brute force on small cases, values from
    scipy/statsmodels written down as literals, and fixed-seed Monte-Carlo with stated
-   tolerances. Runs natively, under sanitizers, with the counting allocator, as STATIC and
-   under node as WebAssembly: the same file, the same expectations. */
+   tolerances. Runs natively (with the counting allocator), under sanitizers and under node
+   as WebAssembly: the same file, the same expectations. */
 #include "saferl_test.h"
 
 #include <float.h>

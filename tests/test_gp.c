@@ -1,8 +1,8 @@
 /* Unit tests of saferl_gp.h: scikit-learn values written down as literals, closed forms,
    identities between the incremental and the batch paths, finite differences, bad input, and
    fixed-seed Monte-Carlo runs of the safe optimisers on functions drawn from the GP prior
-   (the well-specified case) with stated tolerances. Runs natively, under sanitizers, with
-   the counting allocator, as STATIC and under node as WebAssembly: the same expectations.
+   (the well-specified case) with stated tolerances. Runs natively (with
+   the counting allocator), under sanitizers and under node as WebAssembly: the same expectations.
    The larger sklearn comparison (48 random problems, fitting) is tests/oracle/gp.sh. */
 #include "saferl_test.h"
 #if defined(SAFERL_USE_BLIS)

@@ -1,8 +1,8 @@
 /* Unit tests of saferl_nas.h: every layer's backward against central finite differences,
    the whole supernet's parameter and gate gradients likewise, the strategies' update rules
    against closed forms written out by hand, the advantage estimator's bias and variance on a
-   separable loss whose exact gradient is known, and the toy task. Runs natively, under
-   sanitizers, with the counting allocator, as STATIC and under node as WebAssembly: the same
+   separable loss whose exact gradient is known, and the toy task. Runs natively (with
+   the counting allocator), under sanitizers and under node as WebAssembly: the same
    file, the same expectations. */
 #include <float.h>
 

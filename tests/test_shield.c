@@ -2,7 +2,7 @@
    monitor written down as text, and the algebra of the operations (a product against the
    conjunction, a complement against the bad prefixes, equivalence with its counterexample).
    The oracle suite (tests/oracle/shield.sh) checks against lbt and MONA on many formulas.
-   Runs natively, under sanitizers, with the counting allocator, as STATIC and under node as
+   Runs natively (with the counting allocator), under sanitizers and under node as
    WebAssembly: the same file, the same expectations. */
 #include "saferl_test.h"
 
