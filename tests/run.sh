@@ -87,8 +87,8 @@ run_item() {
     printf '%s %s %s %s\n%s\n' "$status" "$suite_name" "$start" "$(date +%s.%N)" "$name" >"$results/$seq"
 }
 
-# items that mostly wait (the browser tests: chromium paints at its frame rate) run beside the
-# pool without taking a place
+# items that must not wait for a place (the browser tests, which start as soon as the prebuild
+# has made their targets) run beside the pool without taking one
 light_pids=" "
 running_items() {
     local pid n=0
@@ -558,8 +558,9 @@ run_fuzz() {
 }
 
 # The pages and the native programs the browser tests compare with (build/<name> in them) are
-# the prebuild's first targets; the browser tests follow them, beside the pool (they take under
-# half a core: a place would sit half idle for minutes).
+# the prebuild's first targets; the browser tests follow them, beside the pool: they start a
+# few minutes into the run instead of after the compile suite and the whole prebuild (alone they
+# keep two thirds of two cores busy, chromium's processes included).
 browser_test_programs() {
     grep -ohE "'build', '[a-z0-9_]+'|'build/[a-z0-9_]+'" tests/browser/*.test.mjs | grep -oE "[a-z0-9_]+'$" |
         tr -d "'" | sort -u | sed "s|^|$BUILD/|"
