@@ -32,6 +32,18 @@ for f in tests/test_*.c; do
 done
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+# with_cpu FILE COMMAND...: runs the command in a subshell and writes to FILE the CPU seconds it
+# and the processes it waited for took (bash's `times`: processes a daemon re-parents, as
+# chromium's helpers are, go uncounted)
+with_cpu() {
+    local file=$1
+    shift
+    ( "$@"; status=$?; times >"$file"; exit $status )
+}
+cpu_seconds() { # FILE written by with_cpu
+    awk '{ for (i = 1; i <= NF; ++i) { split($i, t, "m"); sub("s", "", t[2]); s += t[1] * 60 + t[2] } }
+         END { printf "%.1f", s }' "$1" 2>/dev/null || echo 0
+}
 
 # One pool for every suite: TEST_JOBS items at a time (default: the number of cores). A suite
 # is a list of items, not a barrier, so one suite's items start while the last of the suite
@@ -72,11 +84,12 @@ suite_name=
 # write, so reports of items ending together do not interleave) and records the result: its
 # status, suite, start and end, then its name.
 run_item() {
-    local seq=$1 name=$2 log start report status=ok
+    local seq=$1 name=$2 log start report status=ok cpu
     shift 2
     log="$LOGS/$(echo "$name" | tr ' /:' '___').log"
+    cpu=$LOGS/.cpu.$seq
     start=$(date +%s.%N)
-    if "$@" >"$log" 2>&1; then
+    if with_cpu "$cpu" "$@" >"$log" 2>&1; then
         report=$(printf '  ok      %-8s %-60s %6.1f s' "$suite_name" "$name" "$(elapsed "$start")")
     else
         status=failed
@@ -84,7 +97,8 @@ run_item() {
                  tail -n 15 "$log" | sed 's/^/          | /')
     fi
     printf '%s\n' "$report"
-    printf '%s %s %s %s\n%s\n' "$status" "$suite_name" "$start" "$(date +%s.%N)" "$name" >"$results/$seq"
+    printf '%s %s %s %s %s\n%s\n' "$status" "$suite_name" "$start" "$(date +%s.%N)" "$(cpu_seconds "$cpu")" "$name" >"$results/$seq"
+    rm -f "$cpu"
 }
 
 # items that must not wait for a place (the browser tests, which start as soon as the prebuild
@@ -152,26 +166,32 @@ prebuild() {
     fi
 }
 make_all_targets() {
-    local start middle
+    local start middle first_cpu=0 rest_cpu=0
     start=$(date +%s.%N)
-    if [ ${#first_targets[@]} -gt 0 ] && make -s -j"$JOBS" "${first_targets[@]}"; then
+    if [ ${#first_targets[@]} -gt 0 ] && with_cpu "$LOGS/.cpu.first" make -s -j"$JOBS" "${first_targets[@]}"; then
         echo "${first_targets[*]}" >"$SAFERL_FIRST_BUILT"
     fi
+    [ ! -e "$LOGS/.cpu.first" ] || first_cpu=$(cpu_seconds "$LOGS/.cpu.first")
     middle=$(date +%s.%N)
-    [ $# -eq 0 ] || make -s -k -j"$JOBS" "$@"
-    awk -v a="$start" -v m="$middle" -v b="$(date +%s.%N)" -v t="$total_start" \
-        'BEGIN { printf "%8.1f %8.1f  %-8s %s\n%8.1f %8.1f  %-8s %s\n", a - t, m - t, "build", "prebuild: what the browser tests run",
-                 m - t, b - t, "build", "prebuild: the rest" }' >"$PREBUILD_SPAN"
+    [ $# -eq 0 ] || { with_cpu "$LOGS/.cpu.rest" make -s -k -j"$JOBS" "$@"; rest_cpu=$(cpu_seconds "$LOGS/.cpu.rest"); }
+    rm -f "$LOGS/.cpu.first" "$LOGS/.cpu.rest"
+    timeline_line "$start" "$middle" "$first_cpu" build "prebuild: what the browser tests run" >"$PREBUILD_SPAN"
+    timeline_line "$middle" "$(date +%s.%N)" "$rest_cpu" build "prebuild: the rest" >>"$PREBUILD_SPAN"
+}
+# timeline_line START END CPU SUITE NAME: one line of build/logs/timeline
+timeline_line() {
+    awk -v a="$1" -v b="$2" -v c="$3" -v s="$4" -v n="$5" -v t="$total_start" \
+        'BEGIN { printf "%8.1f %8.1f %7.1f  %-8s %s\n", a - t, b - t, c, s, n }'
 }
 
 # counts the results once every item has ended, and gives each suite's span: from its first
 # item's start to its last item's end (the spans overlap)
 collect() {
-    local f status suite start end name
+    local f status suite start end cpu name
     wait
     for f in "$results"/*; do
         [ -e "$f" ] || continue
-        read -r status suite start end <"$f"
+        read -r status suite start end cpu <"$f"
         name=$(sed -n 2p "$f")
         if [ "$status" = ok ]; then
             passed=$((passed + 1))
@@ -180,14 +200,15 @@ collect() {
             failed=$((failed + 1))
         fi
         printf '%s %s %s\n' "$suite" "$start" "$end" >>"$results/spans"
-        awk -v a="$start" -v b="$end" -v t="$total_start" -v s="$suite" -v n="$name" \
-            'BEGIN { printf "%8.1f %8.1f  %-8s %s\n", a - t, b - t, s, n }' >>"$results/timeline"
+        timeline_line "$start" "$end" "$cpu" "$suite" "$name" >>"$results/timeline"
         rm -f "$f"
     done
-    # build/logs/timeline: every item's start and end (seconds from the run's start), and the
-    # prebuild's, in the order they started: where a run's time went
+    # build/logs/timeline: every item's start and end (seconds from the run's start) and CPU
+    # seconds, and the prebuild's, in the order they started: where a run's time went
     [ ! -e "$PREBUILD_SPAN" ] || cat "$PREBUILD_SPAN" >>"$results/timeline"
     [ ! -e "$results/timeline" ] || sort -n "$results/timeline" >"$LOGS/timeline"
+    [ ! -e "$results/timeline" ] ||
+        awk '{ c += $3 } END { printf "   (CPU counted: %.0f s, the prebuild'"'"'s and every item'"'"'s)\n", c }' "$LOGS/timeline"
     rm -f "$results/timeline" "$PREBUILD_SPAN"
     [ -e "$results/spans" ] || return 0
     awk '{ if (!($1 in a)) { n[++k] = $1; a[$1] = $2; b[$1] = $3 }
