@@ -175,8 +175,10 @@ make_all_targets() {
     middle=$(date +%s.%N)
     [ $# -eq 0 ] || { with_cpu "$LOGS/.cpu.rest" make -s -k -j"$JOBS" "$@"; rest_cpu=$(cpu_seconds "$LOGS/.cpu.rest"); }
     rm -f "$LOGS/.cpu.first" "$LOGS/.cpu.rest"
-    timeline_line "$start" "$middle" "$first_cpu" build "prebuild: what the browser tests run" >"$PREBUILD_SPAN"
-    timeline_line "$middle" "$(date +%s.%N)" "$rest_cpu" build "prebuild: the rest" >>"$PREBUILD_SPAN"
+    : >"$PREBUILD_SPAN"
+    [ ${#first_targets[@]} -eq 0 ] ||
+        timeline_line "$start" "$middle" "$first_cpu" build "prebuild: what the browser tests run" >>"$PREBUILD_SPAN"
+    [ $# -eq 0 ] || timeline_line "$middle" "$(date +%s.%N)" "$rest_cpu" build "prebuild: the rest" >>"$PREBUILD_SPAN"
 }
 # timeline_line START END CPU SUITE NAME: one line of build/logs/timeline
 timeline_line() {
