@@ -40,9 +40,10 @@ with_cpu() {
     shift
     ( "$@"; status=$?; times >"$file"; exit $status )
 }
-cpu_seconds() { # FILE written by with_cpu
+cpu_seconds() { # FILE written by with_cpu (0 when the command never got to write it)
+    [ -s "$1" ] || { echo 0; return; }
     awk '{ for (i = 1; i <= NF; ++i) { split($i, t, "m"); sub("s", "", t[2]); s += t[1] * 60 + t[2] } }
-         END { printf "%.1f", s }' "$1" 2>/dev/null || echo 0
+         END { printf "%.1f", s }' "$1"
 }
 
 # One pool for every suite: TEST_JOBS items at a time (default: the number of cores). A suite
@@ -166,19 +167,23 @@ prebuild() {
     fi
 }
 make_all_targets() {
-    local start middle first_cpu=0 rest_cpu=0
-    start=$(date +%s.%N)
-    if [ ${#first_targets[@]} -gt 0 ] && with_cpu "$LOGS/.cpu.first" make -s -j"$JOBS" "${first_targets[@]}"; then
-        echo "${first_targets[*]}" >"$SAFERL_FIRST_BUILT"
-    fi
-    [ ! -e "$LOGS/.cpu.first" ] || first_cpu=$(cpu_seconds "$LOGS/.cpu.first")
-    middle=$(date +%s.%N)
-    [ $# -eq 0 ] || { with_cpu "$LOGS/.cpu.rest" make -s -k -j"$JOBS" "$@"; rest_cpu=$(cpu_seconds "$LOGS/.cpu.rest"); }
+    local start middle
     rm -f "$LOGS/.cpu.first" "$LOGS/.cpu.rest"
     : >"$PREBUILD_SPAN"
-    [ ${#first_targets[@]} -eq 0 ] ||
-        timeline_line "$start" "$middle" "$first_cpu" build "prebuild: what the browser tests run" >>"$PREBUILD_SPAN"
-    [ $# -eq 0 ] || timeline_line "$middle" "$(date +%s.%N)" "$rest_cpu" build "prebuild: the rest" >>"$PREBUILD_SPAN"
+    start=$(date +%s.%N)
+    if [ ${#first_targets[@]} -gt 0 ]; then
+        with_cpu "$LOGS/.cpu.first" make -s -j"$JOBS" "${first_targets[@]}" &&
+            echo "${first_targets[*]}" >"$SAFERL_FIRST_BUILT"
+        middle=$(date +%s.%N)
+        timeline_line "$start" "$middle" "$(cpu_seconds "$LOGS/.cpu.first")" build "prebuild: what the browser tests run" \
+            >>"$PREBUILD_SPAN"
+        start=$middle
+    fi
+    if [ $# -gt 0 ]; then
+        with_cpu "$LOGS/.cpu.rest" make -s -k -j"$JOBS" "$@"
+        timeline_line "$start" "$(date +%s.%N)" "$(cpu_seconds "$LOGS/.cpu.rest")" build "prebuild: the rest" >>"$PREBUILD_SPAN"
+    fi
+    rm -f "$LOGS/.cpu.first" "$LOGS/.cpu.rest"
 }
 # timeline_line START END CPU SUITE NAME: one line of build/logs/timeline
 timeline_line() {
@@ -208,9 +213,10 @@ collect() {
     # build/logs/timeline: every item's start and end (seconds from the run's start) and CPU
     # seconds, and the prebuild's, in the order they started: where a run's time went
     [ ! -e "$PREBUILD_SPAN" ] || cat "$PREBUILD_SPAN" >>"$results/timeline"
-    [ ! -e "$results/timeline" ] || sort -n "$results/timeline" >"$LOGS/timeline"
-    [ ! -e "$results/timeline" ] ||
+    if [ -e "$results/timeline" ]; then
+        sort -n "$results/timeline" >"$LOGS/timeline"
         awk '{ c += $3 } END { printf "   (CPU counted: %.0f s, the prebuild'"'"'s and every item'"'"'s)\n", c }' "$LOGS/timeline"
+    fi
     rm -f "$results/timeline" "$PREBUILD_SPAN"
     [ -e "$results/spans" ] || return 0
     awk '{ if (!($1 in a)) { n[++k] = $1; a[$1] = $2; b[$1] = $3 }

@@ -130,9 +130,10 @@ static int saferl_test_selected(const char *name) {
 
 /* RUN_LONG_TRAINING(name): a test that trains until it meets an optimum (seconds natively, and
    most of a unit run's time). The native build runs it. Builds compiled with
-   SAFERL_TEST_LONG_TRAINING_NATIVE_ONLY (the sanitizers, WebAssembly) report it skipped: the updates it repeats are the code the short trainings of
-   the other tests run there, and the recorded fingerprints hold those builds to the native
-   bits. SAFERL_TEST_ONLY naming it runs it anyway. */
+   SAFERL_TEST_LONG_TRAINING_NATIVE_ONLY (the sanitizers, WebAssembly) report it skipped: the
+   updates it repeats are the code the short trainings of the other tests run there, and the
+   recorded fingerprints hold those builds to the native bits. SAFERL_TEST_ONLY naming it runs
+   it anyway. */
 #ifdef SAFERL_TEST_LONG_TRAINING_NATIVE_ONLY
 static int saferl_test_skipped;
 #define RUN_LONG_TRAINING(name)                                                               \
