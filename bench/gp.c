@@ -10,7 +10,9 @@
      gp --dump FILE                      also writes every measurement as "key seconds"
      gp --dgemm-gflops R                 the machine's dgemm rate (BLIS, one thread), for the
                                          lower bounds printed beside the PLS-scale rows
-     gp --dgemm-rate                     (BLIS build) measures that rate and prints it
+     gp --dgemm-rate                     (built with BLIS) measures that rate and prints it
+     gp --dgemm-beside                   (built with BLIS) each PLS-scale row's bound takes dgemm's
+                                         rate measured just before and after the row (the faster)
      gp --exp-ops "MUL ADD OTHER"        the exp's FP-pipe operations per value, counted by
                                          bench/gp_count_ops.py in bench_rbf_exp: with them the
                                          PLS-scale rows also get their FP-pipe bound
@@ -21,12 +23,19 @@
    its FP-pipe bound (the pipes' throughput measured here); the rank-1 rows also by the time
    to read V once, measured alone, and max(that, the FP-pipe bound).
 
+   The portable build links BLIS for that measurement alone with -DBENCH_DGEMM (-lblis); its
+   rows still run the header's own code.
+
    Kernel RBF, lengthscale 0.8, signal variance 1, noise 1e-4 (scikit-learn: alpha). Timings are
    medians of repeats; "fit" is the factorisation with fixed hyperparameters (sklearn's fit with
    optimizer=None), "predict" mean and variance. */
 #define _POSIX_C_SOURCE 200809L
 #define SAFERL_GP_IMPLEMENTATION
 #include "saferl_gp.h"
+#if defined(SAFERL_USE_BLIS) || defined(BENCH_DGEMM)
+#define BENCH_HAS_DGEMM 1
+#include <blis.h> /* the header includes it too under SAFERL_USE_BLIS */
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,7 +102,9 @@ static FILE *dump_file; /* --dump: every measurement as "key seconds" */
 /* A row's lower bound: no code does the row faster than its flops at dgemm's rate, nor than
    its kernel values at the vectorised exp's time per value measured alone. Both from the
    fastest of their repeats: on a busy machine a slow repeat would inflate the bound. */
-static double dgemm_gflops;      /* --dgemm-gflops; 0: unknown (the flop half is left out) */
+static double dgemm_gflops;      /* --dgemm-gflops, or the row's (--dgemm-beside); 0: unknown (the flop half
+                                    is left out) */
+static int dgemm_beside;         /* --dgemm-beside */
 static double exp_seconds_per_value; /* the row's: timed just before and after it */
 
 static double lower_bound(double flops, double kernel_values) {
@@ -339,7 +350,7 @@ static void print_pipes(void) {
            interleave_ratio(8), interleave_ratio(32));
 }
 
-#if defined(SAFERL_USE_BLIS)
+#if defined(BENCH_HAS_DGEMM)
 /* BLIS dgemm's rate, n = 384, the fastest of 41 (2 n^3 flops each; short runs catch quiet moments). */
 static double dgemm_rate(void) {
     const dim_t n = 384;
@@ -654,13 +665,34 @@ static double time_safe_step(uint32_t n, uint32_t m, saferl_gp_expander_test tes
 /* A row's bound takes the exp timed alone just before and just after the row (the faster):
    a shared host runs slower for seconds at a time, and an exp timed once at the start in a
    slow phase raised every bound and flattered every ratio (one run: 1.72 ns a value there,
-   1.00 in the same run's counted copy; n = 25 read 1.34-1.41x instead of about 2.4x). */
-static double exp_fastest_beside = 0.0, exp_slowest_beside = 0.0;
-static void exp_beside_the_row(double before) {
-    const double after = time_exp_per_value(0);
-    exp_seconds_per_value = after < before ? after : before;
-    if (exp_fastest_beside == 0.0 || exp_seconds_per_value < exp_fastest_beside) exp_fastest_beside = exp_seconds_per_value;
-    if (exp_seconds_per_value > exp_slowest_beside) exp_slowest_beside = exp_seconds_per_value;
+   1.00 in the same run's counted copy; n = 25 read 1.34-1.41x instead of about 2.4x). With
+   --dgemm-beside the flop half too: dgemm's rate measured once at the start read 86 GFLOP/s in
+   one run and 102 a few minutes before it, which moved n = 100's rows across the goal. */
+typedef struct {
+    double exp, dgemm; /* seconds a value; GFLOP/s (0: not measured beside the rows) */
+} rates_beside;
+static rates_beside fastest_beside, slowest_beside; /* each rate's best and worst over the rows */
+
+static rates_beside time_rates(void) {
+    rates_beside r;
+    r.exp = time_exp_per_value(0);
+    r.dgemm = 0.0;
+#if defined(BENCH_HAS_DGEMM)
+    if (dgemm_beside) r.dgemm = dgemm_rate();
+#endif
+    return r;
+}
+
+/* after the row: its bound's rates, the faster of before and now */
+static void rates_beside_the_row(rates_beside before) {
+    const rates_beside after = time_rates();
+    exp_seconds_per_value = after.exp < before.exp ? after.exp : before.exp;
+    if (fastest_beside.exp == 0.0 || exp_seconds_per_value < fastest_beside.exp) fastest_beside.exp = exp_seconds_per_value;
+    if (exp_seconds_per_value > slowest_beside.exp) slowest_beside.exp = exp_seconds_per_value;
+    if (!dgemm_beside) return;
+    dgemm_gflops = after.dgemm > before.dgemm ? after.dgemm : before.dgemm;
+    if (dgemm_gflops > fastest_beside.dgemm) fastest_beside.dgemm = dgemm_gflops;
+    if (slowest_beside.dgemm == 0.0 || dgemm_gflops < slowest_beside.dgemm) slowest_beside.dgemm = dgemm_gflops;
 }
 
 static void pls_rows(void) {
@@ -672,10 +704,15 @@ static void pls_rows(void) {
        code only on later calls (V8's Liftoff, then TurboFan); native code is unaffected */
     sink += time_fit_predict(200, 10000, 1) + time_add_update(200, 10000, 1);
     measure_pipes();
-    printf("\nlower bound of a row: max(its flops at dgemm's rate, %s; its kernel values at the exp's\n"
-           "time a value, measured alone just before and after the row, the faster); the last column is\n"
-           "ours / bound\n", dgemm_gflops > 0.0 ? "given" : "not given: left out");
-    if (dgemm_gflops > 0.0) printf("dgemm rate: %.2f GFLOP/s\n", dgemm_gflops);
+    if (dgemm_beside)
+        printf("\nlower bound of a row: max(its flops at dgemm's rate, its kernel values at the exp's time a\n"
+               "value), each rate measured alone just before and after the row, the faster; the last column\n"
+               "is ours / bound\n");
+    else
+        printf("\nlower bound of a row: max(its flops at dgemm's rate, %s; its kernel values at the exp's\n"
+               "time a value, measured alone just before and after the row, the faster); the last column is\n"
+               "ours / bound\n", dgemm_gflops > 0.0 ? "given" : "not given: left out");
+    if (dgemm_gflops > 0.0) printf("dgemm rate%s: %.2f GFLOP/s\n", dgemm_beside ? " at the start" : "", dgemm_gflops);
     print_pipes();
     printf("\nPLS scale (d = 2)                               ours            sklearn    speed-up      bound   ours/bound\n");
     for (a = 0; a < 4; ++a)
@@ -686,9 +723,9 @@ static void pls_rows(void) {
             snprintf(what, sizeof what, "fit + predict, n = %u, |Z| = %u", ns[a], ms[b]);
             snprintf(key, sizeof key, "fit_predict_%u_%u", ns[a], ms[b]);
             const double flops = n * n * n / 3.0 + n * n * m + 2.0 * n * m, values = n * (n - 1.0) / 2.0 + n * m;
-            double before = time_exp_per_value(0);
+            rates_beside before = time_rates();
             largest = time_fit_predict(ns[a], ms[b], 7);
-            exp_beside_the_row(before);
+            rates_beside_the_row(before);
             row_bound(what, key, largest, lower_bound(flops, values));
             if (dgemm_gflops > 0.0) fit_predict_parts(ns[a], ms[b], largest, flops, values);
             {
@@ -699,9 +736,9 @@ static void pls_rows(void) {
                 const double append_flops = 2.0 * n * n + n * n * m + 2.0 * n * m, append_values = n - 1.0 + n * m;
                 double ours;
                 char append_key[64];
-                before = time_exp_per_value(0);
+                before = time_rates();
                 ours = time_append_predict(ns[a], ms[b], 7);
-                exp_beside_the_row(before);
+                rates_beside_the_row(before);
                 snprintf(what, sizeof what, "append + predict, n = %u, |Z| = %u", ns[a], ms[b]);
                 snprintf(append_key, sizeof append_key, "append_predict_%u_%u", ns[a], ms[b]);
                 row_against(what, append_key, key, ours, lower_bound(append_flops, append_values));
@@ -727,9 +764,9 @@ static void pls_rows(void) {
             const double n = ns[a], m = ms[b];
             snprintf(what, sizeof what, "add 1 point + update |Z|, n = %u, |Z| = %u", ns[a], ms[b]);
             snprintf(key, sizeof key, "add_update_%u_%u", ns[a], ms[b]);
-            const double before = time_exp_per_value(0), ours = time_add_update(ns[a], ms[b], 9);
-            const double flops = 2.0 * n * n + 2.0 * n * m;
-            exp_beside_the_row(before);
+            const rates_beside before = time_rates();
+            const double ours = time_add_update(ns[a], ms[b], 9), flops = 2.0 * n * n + 2.0 * n * m;
+            rates_beside_the_row(before);
             row_bound(what, key, ours, lower_bound(flops, n + m));
             if (dgemm_gflops > 0.0) {
                 double series = (n + m) * exp_seconds_per_value + flops / (dgemm_gflops * 1e9), read = time_read(ns[a], ms[b]);
@@ -744,9 +781,12 @@ static void pls_rows(void) {
                     printf("      ours / V read alone %.2fx\n", ours / read);
             }
         }
-    printf("  the exp alone beside the rows: %.3g to %.3g ns a value%s\n", 1e9 * exp_fastest_beside,
-           1e9 * exp_slowest_beside,
-           exp_slowest_beside > 1.1 * exp_fastest_beside ? " (the host's speed moved during the run)" : "");
+    printf("  the exp alone beside the rows: %.3g to %.3g ns a value%s\n", 1e9 * fastest_beside.exp,
+           1e9 * slowest_beside.exp,
+           slowest_beside.exp > 1.1 * fastest_beside.exp ? " (the host's speed moved during the run)" : "");
+    if (dgemm_beside)
+        printf("  dgemm beside the rows: %.4g to %.4g GFLOP/s%s\n", slowest_beside.dgemm, fastest_beside.dgemm,
+               fastest_beside.dgemm > 1.1 * slowest_beside.dgemm ? " (the host's speed moved during the run)" : "");
     {
         uint32_t tests_pls = 0, tests_gp = 0;
         double pls = time_safe_step(100, 10000, SAFERL_GP_EXPAND_ALL_SAFE, &tests_pls, 9);
@@ -782,10 +822,13 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--exp-ops") == 0 && i + 1 < argc) {
             if (sscanf(argv[++i], "%lf %lf %lf", &exp_ops[0], &exp_ops[1], &exp_ops[2]) != 3) exp_ops[0] = 0.0;
         }
-#if defined(SAFERL_USE_BLIS)
+#if defined(BENCH_HAS_DGEMM)
         else if (strcmp(argv[i], "--dgemm-rate") == 0) {
             printf("%.3f\n", dgemm_rate());
             return 0;
+        } else if (strcmp(argv[i], "--dgemm-beside") == 0) {
+            dgemm_beside = 1;
+            dgemm_gflops = dgemm_rate(); /* the start's, for what is printed before the rows */
         }
 #endif
     }

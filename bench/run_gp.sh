@@ -19,7 +19,8 @@ NATIVE="$CC -O3 -march=native -I."
 BLIS="$CC -std=gnu99 -O3 -march=x86-64-v2 -DSAFERL_USE_BLIS -I."
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
-$V2 bench/gp.c -o build/bench_gp_v2 -lm
+# the portable build links BLIS only to time dgemm beside each PLS-scale row (--dgemm-beside)
+$V2 -DBENCH_DGEMM bench/gp.c -o build/bench_gp_v2 -lblis -lm
 $V2 bench/gp_safety.c -o build/bench_gp_safety -lm
 $SSE bench/gp.c -o build/bench_gp_sse -lm
 $NATIVE bench/gp.c -o build/bench_gp_native -lm
@@ -28,7 +29,9 @@ $BLIS bench/gp.c -o build/bench_gp_blis -lblis -lm
 # dgemm's rate (BLIS, one thread), the flop half of the PLS-scale rows' lower bounds: the fastest
 # of BLIS's own pick and of each sub-configuration forced by number (BLIS_ARCH_TYPE; 0.9 numbers
 # them, 0 is skx), since BLIS picks 'generic' on a CPU it does not know (seen: 7 GFLOP/s where
-# its skx kernels run at 90). One this CPU cannot run fails and is skipped.
+# its skx kernels run at 90). One this CPU cannot run fails and is skipped. The one-thread runs
+# below then time that sub-configuration again just before and after each row (--dgemm-beside):
+# the host's speed moves within minutes (86 and 102 GFLOP/s, minutes apart).
 dgemm_rate() { # BLIS_ARCH_TYPE value or "" for BLIS's own pick: prints "rate sub-configuration"
     local out
     if [ -z "$1" ]; then out=$(env -u BLIS_ARCH_TYPE BLIS_ARCH_DEBUG=1 OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1 build/bench_gp_blis --dgemm-rate 2>&1) || return 1
@@ -45,7 +48,7 @@ for arch in "" 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
     echo "  BLIS dgemm, ${arch:-default}: sub-configuration ${line#* }, $rate GFLOP/s"
     if awk -v a="$rate" -v b="$DGEMM" 'BEGIN { exit !(a > b) }'; then DGEMM=$rate; DGEMM_FROM=${line#* }; DGEMM_ARCH=$arch; fi
 done
-echo "dgemm's rate for the bounds: $DGEMM GFLOP/s (BLIS $DGEMM_FROM)"
+echo "dgemm for the bounds: BLIS $DGEMM_FROM, $DGEMM GFLOP/s here (the one-thread runs time it again beside each row)"
 # numpy's BLAS here is BLIS too: scikit-learn and our BLIS build get the same kernels
 if [ -n "${DGEMM_ARCH:-}" ]; then
     export BLIS_ARCH_TYPE=$DGEMM_ARCH
@@ -68,14 +71,15 @@ echo "sklearn, default threading ..."
 
 echo
 echo "== portable, $V2, 1 thread; sklearn 1 thread"
-build/bench_gp_v2 --peer build/gp_peer_1.txt --config "$V2, 1 thread" --dgemm-gflops "$DGEMM" --exp-ops "$EXP_OPS"
+BLIS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
+    build/bench_gp_v2 --peer build/gp_peer_1.txt --config "$V2, 1 thread" --dgemm-beside --exp-ops "$EXP_OPS"
 echo
 echo "== the phases of predict, each timed alone on a block of 64 queries (bench/gp_phases.c), 1 thread"
 $V2 -Wall -Wextra -Werror bench/gp_phases.c -o build/bench_gp_phases -lm
 build/bench_gp_phases
 echo
 echo "== BLIS, $BLIS, BLIS_NUM_THREADS=1; sklearn 1 thread"
-BLIS_NUM_THREADS=1 build/bench_gp_blis --peer build/gp_peer_1.txt --config "BLIS, 1 thread" --dgemm-gflops "$DGEMM"
+BLIS_NUM_THREADS=1 build/bench_gp_blis --peer build/gp_peer_1.txt --config "BLIS, 1 thread" --dgemm-beside
 echo
 echo "== BLIS with default threading; sklearn with default threading ($(nproc) cores)"
 build/bench_gp_blis --peer build/gp_peer_default.txt --config "BLIS, default threads"
