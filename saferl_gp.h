@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.4.18 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+/* saferl_gp.h - v0.4.19 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
                           StageOpt, safe UCB, the PLS online stage, continuous boxes,
                           constrained EI)
                           public domain or MIT; see the end of the file
@@ -21,11 +21,16 @@
       #define SAFERL_FREE(p,ctx)      default release      (default: free(p))
       #define SAFERL_GP_API           declaration prefix   (default: extern)
       #define SAFERL_GP_STATIC        every function static: a private copy per translation unit
-      #define SAFERL_USE_BLIS         Cholesky blocks, triangular solves and products on BLIS
-                                      (native only; link -lblis). blis.h is not strict C99:
-                                      compile that translation unit with -std=gnu99 (or define
+      #define SAFERL_USE_BLIS         Cholesky blocks and triangular solves of GPs with
+                                      SAFERL_GP_BLIS_FROM points or more on BLIS (native only;
+                                      link -lblis). blis.h is not strict C99: compile that
+                                      translation unit with -std=gnu99 (or define
                                       _POSIX_C_SOURCE=200809L before any include). Both paths
                                       give the same numbers to rounding (tests/oracle/gp.sh).
+      #define SAFERL_GP_BLIS_FROM 1024  with SAFERL_USE_BLIS, the fewest points whose factor and
+                                      solves go to BLIS; smaller GPs keep this header's own
+                                      kernels (the portable build's bits). BLIS's trsm ran 3-30
+                                      times slower than them at n = 25-200 (README).
       #define SAFERL_NO_DISPATCH      no runtime AVX2 dispatch (see SPEED below): the hot loops
                                       are compiled once, for the build's target
 
@@ -132,9 +137,9 @@
         or a small m) and leaves at least 2 columns over is stored padded to whole tiles with
         zero columns: the columns left over would otherwise go one at a time (at n = 100 a
         block of 40 queries took 15.4 us, padded to 48 8.3 us); each column's operations are
-        its own, so the same bits. BLIS: one trsm over blocks as wide as gp->spare holds
-        (capacity^2 / n candidates: all 1000 queries at n = 2000), then a contiguous column
-        sum.
+        its own, so the same bits. On BLIS (SAFERL_USE_BLIS and n >= SAFERL_GP_BLIS_FROM): one
+        trsm over blocks as wide as gp->spare holds (capacity^2 / n candidates: all 1000
+        queries at n = 2000), then a contiguous column sum.
       * Grid: V = L^-1 K(X, Z) (n x |Z|), mean and variance of every candidate. One appended
         point adds one row v = (k(x, Z) - c^T V) / d, then mean += v w_n, var -= v^2: O(n |Z|)
         (v: the bits of a recompute's last row, 1 / d included).
@@ -316,6 +321,12 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.4.19 (2026-12-07) SAFERL_USE_BLIS puts only GPs of SAFERL_GP_BLIS_FROM points or more
+                          (default 1024) on BLIS; smaller ones factor, solve and predict with
+                          this header's own kernels, the portable build's bits. At n = 25-200
+                          BLIS's trsm ran at 2.7-31 GFLOP/s where the own tiles ran at 79-114,
+                          so that the BLIS build's fit + predict took 2.8-9.7 times the
+                          portable build's there (Zen 5, one thread, bench/run_gp.sh).
       0.4.18 (2026-12-07) same bits: a build whose target has AVX2 (-march=x86-64-v3, native;
                           no dispatch there) runs the AVX2 exp row too, where it ran GCC's
                           vectorised scalar code: the exp alone 21-25% less, predict 3-11%
@@ -493,8 +504,8 @@
 
 #define SAFERL_GP_VERSION_MAJOR 0
 #define SAFERL_GP_VERSION_MINOR 4
-#define SAFERL_GP_VERSION_PATCH 18
-#define SAFERL_GP_VERSION_STRING "0.4.18"
+#define SAFERL_GP_VERSION_PATCH 19
+#define SAFERL_GP_VERSION_STRING "0.4.19"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
@@ -704,7 +715,7 @@ typedef struct saferl_gp {
     double *alpha;                  /* A^-1 (y - m) in normalised units */
     double *whitened;               /* w = L^-1 (y - m) */
     double *scratch;                /* 3 capacity + SAFERL_GP_BLOCK */
-    double *block;                  /* SAFERL_GP_BLOCK x capacity: batched queries (BLIS: spare) */
+    double *block;                  /* SAFERL_GP_BLOCK x capacity: batched queries (on BLIS: spare) */
     uint32_t factor_epoch;          /* bumped whenever L is rebuilt (not by appends) */
     void *owned_memory;
     saferl_allocator allocator;
@@ -747,8 +758,8 @@ SAFERL_GP_API double saferl_gp_kernel_value(const saferl_gp *gp, const double *a
    when a mean or variance overflowed (mean and var then hold no meaning). */
 SAFERL_GP_API saferl_result saferl_gp_predict(saferl_gp *gp, const double *x, uint32_t m, double *mean, double *var);
 /* The same with the caller's work (work_count doubles; saferl_gp_predict_work_count(gp) is
-   one full batch, any n = count doubles or more work in narrower batches, with BLIS more
-   is wider). Writes only mean, var and work: threads may predict from one GP at once, each
+   one full batch, any n = count doubles or more work in narrower batches; a GP on BLIS
+   takes more, as wider batches). Writes only mean, var and work: threads may predict from one GP at once, each
    with its own work, while nothing changes the GP. */
 SAFERL_GP_API size_t saferl_gp_predict_work_count(const saferl_gp *gp);
 SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
@@ -1149,6 +1160,9 @@ SAFERL_GP_API const char *saferl_gp_version(void);
 #define SAFERL_GP__SQRT_HALF 0.70710678118654752440 /* RBF's input scale times l */
 #define SAFERL_GP__MAX_CAPACITY 16384u /* 2 capacity^2 doubles stay addressable on wasm32 */
 #define SAFERL_GP__CHOLESKY_BLOCK 96u  /* BLIS path: block columns of this width */
+#if !defined(SAFERL_GP_BLIS_FROM)
+#  define SAFERL_GP_BLIS_FROM 1024u     /* SAFERL_USE_BLIS: the fewest points on BLIS (above) */
+#endif
 #define SAFERL_GP__CHOLESKY_ROWS 16u   /* portable path: rows per block (SAFERL_GP_BLOCK at most) */
 #define SAFERL_GP__MAX_ARD 64u         /* most lengthscales of an ARD kernel */
 #define SAFERL_GP__SOLVE_CHUNK 64u     /* portable multi-right-hand-side solve: columns per pass */
@@ -1345,7 +1359,8 @@ static void saferl_gp__release(const saferl_allocator *allocator, void *memory) 
     else SAFERL_FREE(memory, allocator->user_data);
 }
 
-/* ---- dense kernels (the only place SAFERL_USE_BLIS changes) ------------------------------ */
+/* ---- dense kernels (the only place SAFERL_USE_BLIS changes, for GPs of SAFERL_GP_BLIS_FROM
+   points or more) -------------------------------------------------------------------------- */
 
 /* Dot product with four partial sums: the compiler vectorises it without -ffast-math. */
 SAFERL_GP__INLINE double saferl_gp__dot(const double *a, const double *b, size_t n) {
@@ -1450,7 +1465,6 @@ SAFERL_GP__BODY uint32_t saferl_gp__cholesky_rows_body(double *a, size_t ld, uin
     return failed;
 }
 
-#if !defined(SAFERL_USE_BLIS)
 /* The diagonal block's share of the rows left of it, before the blocked factor (below)
    factors the block: C -= W^T W on the lower triangle of the SAFERL_GP__CHOLESKY_ROWS-square
    block c (stride ld), W (k x that many, row-major) holding the block's rows left of it, one
@@ -1542,7 +1556,6 @@ SAFERL_GP__BODY void saferl_gp__cholesky_update_block_body(const int copy, doubl
         }
 }
 #endif
-#endif
 
 /* b := L^-1 b (forward substitution, contiguous dot products). */
 SAFERL_GP__BODY void saferl_gp__solve_lower_body(const double *l, size_t ld, uint32_t n, double *b) {
@@ -1569,10 +1582,8 @@ SAFERL_GP__DISPATCHED_VOID(saferl_gp__add_rows,
                            (y, rows, ld, coefficients, stride, scale, count, n))
 SAFERL_GP__DISPATCHED_AVX2(uint32_t, saferl_gp__cholesky_rows, (double *a, size_t ld, uint32_t first, uint32_t n),
                            (a, ld, first, n))
-#if !defined(SAFERL_USE_BLIS)
 SAFERL_GP__DISPATCHED_WIDE_VOID(saferl_gp__cholesky_update_block,
                                 (double *c, size_t ld, const double *w, size_t ldw, uint32_t k), (c, ld, w, ldw, k))
-#endif
 SAFERL_GP__DISPATCHED_AVX2_VOID(saferl_gp__solve_lower, (const double *l, size_t ld, uint32_t n, double *b),
                                 (l, ld, n, b))
 SAFERL_GP__DISPATCHED_VOID(saferl_gp__solve_upper, (const double *l, size_t ld, uint32_t n, double *b), (l, ld, n, b))
@@ -1581,11 +1592,9 @@ SAFERL_GP__DISPATCHED_VOID(saferl_gp__solve_upper, (const double *l, size_t ld, 
 /* Right-looking blocked Cholesky: factor a diagonal block, solve the panel below it against
    the block (trsm), update the trailing lower triangle (syrk). Row-major is BLIS's general
    stride (rs = ld, cs = 1). work is the portable version's and unused here. */
-static uint32_t saferl_gp__cholesky(double *a, uint32_t n, size_t ld, double *work, const int upper) {
+static uint32_t saferl_gp__blis_cholesky(double *a, uint32_t n, size_t ld) {
     uint32_t k;
     double one = 1.0, minus_one = -1.0;
-    (void)work;
-    (void)upper;
     if (n <= SAFERL_GP__CHOLESKY_BLOCK) return saferl_gp__cholesky_rows(a, ld, 0, n);
     for (k = 0; k < n; k += SAFERL_GP__CHOLESKY_BLOCK) {
         uint32_t jb = n - k < SAFERL_GP__CHOLESKY_BLOCK ? n - k : SAFERL_GP__CHOLESKY_BLOCK;
@@ -1605,7 +1614,7 @@ static uint32_t saferl_gp__cholesky(double *a, uint32_t n, size_t ld, double *wo
 }
 
 /* rows x n block B (row-major, stride ldb) := B L^-T: each row becomes L^-1 of itself. */
-static void saferl_gp__solve_rows(const double *l, size_t ld, uint32_t n, double *b, size_t ldb, uint32_t rows) {
+static void saferl_gp__blis_solve_rows(const double *l, size_t ld, uint32_t n, double *b, size_t ldb, uint32_t rows) {
     double one = 1.0;
     if (!n || !rows) return;
     bli_dtrsm(BLIS_RIGHT, BLIS_LOWER, BLIS_TRANSPOSE, BLIS_NONUNIT_DIAG, (dim_t)rows, (dim_t)n, &one,
@@ -1613,9 +1622,10 @@ static void saferl_gp__solve_rows(const double *l, size_t ld, uint32_t n, double
 }
 
 /* n x m block V (row-major, stride ldv) := L^-1 V; with sumsq, also sumsq[q] = sum_i V_iq^2,
-   a column sum over the rows of the solved block (contiguous, so it vectorises). */
-static void saferl_gp__solve_columns(const double *l, size_t ld, uint32_t n, double *v, size_t ldv, uint32_t m,
-                                     double *sumsq) {
+   a column sum over the rows of the solved block (contiguous, so it vectorises). BLIS's trsm
+   fuses as its kernels do. */
+static void saferl_gp__blis_solve_columns(const double *l, size_t ld, uint32_t n, double *v, size_t ldv, uint32_t m,
+                                          double *sumsq) {
     double one = 1.0;
     uint32_t i, q;
     if (n && m)
@@ -1628,14 +1638,26 @@ static void saferl_gp__solve_columns(const double *l, size_t ld, uint32_t n, dou
         for (q = 0; q < m; ++q) sumsq[q] += vi[q] * vi[q];
     }
 }
-static void saferl_gp__solve_columns_fused(const double *l, size_t ld, uint32_t n, double *v, size_t ldv, uint32_t m,
-                                           double *sumsq) {
-    saferl_gp__solve_columns(l, ld, n, v, ldv, m, sumsq); /* BLIS's trsm fuses as its kernels do */
-}
+#endif
+
+/* Does a GP of n points factor and solve on BLIS (SAFERL_USE_BLIS, n >= SAFERL_GP_BLIS_FROM)? */
+static int saferl_gp__on_blis(uint32_t n) {
+#if defined(SAFERL_USE_BLIS)
+    return n >= SAFERL_GP_BLIS_FROM;
 #else
+    (void)n;
+    return 0;
+#endif
+}
 
 static void saferl_gp__solve_rows(const double *l, size_t ld, uint32_t n, double *b, size_t ldb, uint32_t rows) {
     uint32_t r;
+#if defined(SAFERL_USE_BLIS)
+    if (saferl_gp__on_blis(n)) {
+        saferl_gp__blis_solve_rows(l, ld, n, b, ldb, rows);
+        return;
+    }
+#endif
     for (r = 0; r < rows; ++r) saferl_gp__solve_lower(l, ld, n, b + (size_t)r * ldb);
 }
 
@@ -1935,24 +1957,34 @@ static void saferl_gp__solve_columns_fused(const double *l, size_t ld, uint32_t 
     saferl_gp__solve_columns_tiled(l, ld, n, v, ldv, m, sumsq, SAFERL_GP__TILE, SAFERL_GP__FUSED_BUILD);
 }
 #endif
-#endif
 
-/* Columns a register tile of saferl_gp__solve_columns_fused takes on this CPU (1 under BLIS:
-   no tiles of ours). The columns left over from the tiles go one at a time, several times
-   slower a column (n = 100: a block of 40 queries took 15.5 us, one of 48 8.9 us). */
-static uint32_t saferl_gp__fused_solve_tile(void) {
+/* V := L^-1 V (and sumsq) for a GP of n points: on BLIS (saferl_gp__on_blis) BLIS's trsm, else
+   the tiles above, fused for saferl_gp_predict's variances. */
+static void saferl_gp__solve_block(const double *l, size_t ld, uint32_t n, double *v, size_t ldv, uint32_t m,
+                                   double *sumsq, int fused) {
 #if defined(SAFERL_USE_BLIS)
-    return 1;
-#elif defined(SAFERL_GP__DISPATCH)
+    if (saferl_gp__on_blis(n)) {
+        saferl_gp__blis_solve_columns(l, ld, n, v, ldv, m, sumsq);
+        return;
+    }
+#endif
+    if (fused) saferl_gp__solve_columns_fused(l, ld, n, v, ldv, m, sumsq);
+    else saferl_gp__solve_columns(l, ld, n, v, ldv, m, sumsq);
+}
+
+/* Columns a register tile of saferl_gp__solve_columns_fused takes on this CPU. The columns left
+   over from the tiles go one at a time, several times slower a column (n = 100: a block of 40
+   queries took 15.5 us, one of 48 8.9 us). */
+static uint32_t saferl_gp__fused_solve_tile(void) {
+#if defined(SAFERL_GP__DISPATCH)
     if (saferl_gp__have_avx512()) return 16;
     return saferl_gp__have_avx2() ? 8 : 4;
 #else
     return SAFERL_GP__TILE;
 #endif
 }
-#if !defined(SAFERL_USE_BLIS)
-/* Cholesky, blocked by rows for the portable build. The entries of rows k..k+b-1 left of
-   column k are the solutions of L[0:k, 0:k] x = a, one right-hand side a row: the tiled
+/* Cholesky, blocked by rows (the header's own; BLIS's above). The entries of rows k..k+b-1
+   left of column k are the solutions of L[0:k, 0:k] x = a, one right-hand side a row: the tiled
    multi-right-hand-side solve does them at close to its peak rate (the unblocked factor's
    dot products run at a fifth of it at n = 200: each waits for the entry before it). The
    rows are transposed into work (k x b, one right-hand side a column), solved, and copied
@@ -2010,6 +2042,9 @@ static void saferl_gp__transpose(const double *src, size_t lds, uint32_t rows, u
 
 static uint32_t saferl_gp__cholesky(double *a, uint32_t n, size_t ld, double *work, const int upper) {
     uint32_t k, b, failed;
+#if defined(SAFERL_USE_BLIS)
+    if (saferl_gp__on_blis(n)) return saferl_gp__blis_cholesky(a, n, ld); /* upper is 0 there */
+#endif
     if (n <= SAFERL_GP__CHOLESKY_ROWS) return saferl_gp__cholesky_rows(a, ld, 0, n);
     for (k = 0; k < n; k += b) {
         b = k ? SAFERL_GP__CHOLESKY_ROWS : SAFERL_GP__CHOLESKY_ROWS + n % SAFERL_GP__CHOLESKY_ROWS;
@@ -2028,7 +2063,6 @@ static uint32_t saferl_gp__cholesky(double *a, uint32_t n, size_t ld, double *wo
     }
     return 0;
 }
-#endif
 
 /* ---- kernels ------------------------------------------------------------------------------ */
 
@@ -2473,7 +2507,7 @@ SAFERL_GP__DISPATCHED_WIDE_VOID(saferl_gp__kernel_rows,
                             size_t ldo, const double *alpha, double *mean),
                            (kernel, signal_variance, scale, dim, x, rows, points, count, out, ldo, alpha, mean))
 
-#if defined(SAFERL_GP__WIDE_TILE) && !defined(SAFERL_USE_BLIS) /* BLIS: no tiles of ours */
+#if defined(SAFERL_GP__WIDE_TILE)
 /* saferl_gp_predict's AVX-512 path for the RBF kernel: the kernel block's values computed
    inside the variance solve's k loops, so that the exp's operations issue beside the tiles'
    FMAs instead of in a pass of their own (0.4.11: 1-2% faster at n = 25 to 200; the multiply
@@ -2826,11 +2860,7 @@ static saferl_result saferl_gp__factor(saferl_gp *gp, const double *x, uint32_t 
        first point on, so that the rows above a block hold its rows left of it, transposed,
        as the blocked factor wants them (saferl_gp__cholesky, upper); k(a, b) and k(b, a)
        have the same bits: (a - b) and (b - a) differ in sign only */
-#if defined(SAFERL_USE_BLIS)
-    const int upper = 0;
-#else
-    const int upper = skip >= n && n > SAFERL_GP__CHOLESKY_ROWS;
-#endif
+    const int upper = skip >= n && n > SAFERL_GP__CHOLESKY_ROWS && !saferl_gp__on_blis(n);
     const uint32_t first_block = SAFERL_GP__CHOLESKY_ROWS + n % SAFERL_GP__CHOLESKY_ROWS;
     for (attempt = 0;; ++attempt) {
         uint32_t ri = 0;
@@ -3116,14 +3146,12 @@ SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, con
     if (!saferl_gp__all_finite(x, (size_t)m * dim)) return SAFERL_ERR_NOT_FINITE;
     /* Queries in blocks of `width`, stored transposed (row i = k(x_i, block)) so that the
        triangular solve runs along contiguous rows for every query of the block at once.
-       Portable: at most SAFERL_GP_BLOCK a block (the solve keeps them in cache). BLIS: as wide
-       as the work holds, so that trsm reads L once for many queries. The mean is accumulated
+       Own tiles: at most SAFERL_GP_BLOCK a block (the solve keeps them in cache). On BLIS: as
+       wide as the work holds, so that trsm reads L once for many queries. The mean is accumulated
        while each kernel row is in cache; the variance reduction comes out of the solve
        (saferl_gp__solve_columns' column sums). */
     width = n ? work_count / n : SAFERL_GP_BLOCK;
-#if !defined(SAFERL_USE_BLIS)
-    if (width > SAFERL_GP_BLOCK) width = SAFERL_GP_BLOCK;
-#endif
+    if (width > SAFERL_GP_BLOCK && !saferl_gp__on_blis(n)) width = SAFERL_GP_BLOCK;
     if (m && (width == 0 || !work)) return SAFERL_ERR_BUFFER_TOO_SMALL;
     tile = saferl_gp__fused_solve_tile();
     for (start = 0; start < m; start += (uint32_t)width) {
@@ -3137,8 +3165,8 @@ SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, con
         if (!var || ldw > width || ldw > SAFERL_GP_BLOCK || cols % tile < SAFERL_GP__PAD_FROM) ldw = cols;
         for (q = 0; q < cols; ++q) mean_block[q] = 0.0;
         sums = NULL; /* set when the kernel block and the solve went as one (AVX-512, RBF) */
-#if defined(SAFERL_GP__WIDE_TILE) && !defined(SAFERL_USE_BLIS)
-        if (var && tile == 16 && ldw % 16 == 0 && gp->kernel == SAFERL_GP_RBF && dim <= 16 && n >= 6 &&
+#if defined(SAFERL_GP__WIDE_TILE)
+        if (var && !saferl_gp__on_blis(n) && tile == 16 && ldw % 16 == 0 && gp->kernel == SAFERL_GP_RBF && dim <= 16 && n >= 6 &&
             saferl_gp__have_fma()) {
             saferl_gp__predict_block_pipelined(gp->cholesky, ld, n, gp->x, gp->x_scaled, x + (size_t)start * dim, cols,
                                                dim, gp->input_scale, gp->signal_variance, gp->alpha, work, ldw,
@@ -3155,7 +3183,7 @@ SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, con
                 for (q = 0; q < n; ++q) memset(work + (size_t)q * ldw + cols, 0, (ldw - cols) * sizeof(double));
                 sums = padded_sums;
             }
-            saferl_gp__solve_columns_fused(gp->cholesky, ld, n, work, ldw, (uint32_t)ldw, sums);
+            saferl_gp__solve_block(gp->cholesky, ld, n, work, ldw, (uint32_t)ldw, sums, 1);
         }
         for (q = 0; q < cols; ++q) {
             double s = gp->signal_variance - sums[q];
@@ -3170,7 +3198,8 @@ SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, con
 SAFERL_GP_API saferl_result saferl_gp_predict(saferl_gp *gp, const double *x, uint32_t m, double *mean, double *var) {
     SAFERL_ASSERT(gp != NULL && gp->x != NULL);
 #if defined(SAFERL_USE_BLIS)
-    if (gp->capacity > SAFERL_GP_BLOCK) /* spare is the wider buffer: one trsm for more queries */
+    /* spare is the wider buffer: one trsm for more queries */
+    if (gp->capacity > SAFERL_GP_BLOCK && saferl_gp__on_blis(gp->count))
         return saferl_gp_predict_with_work(gp, x, m, mean, var, gp->spare, (size_t)gp->capacity * gp->capacity);
 #endif
     return saferl_gp_predict_with_work(gp, x, m, mean, var, gp->block, saferl_gp_predict_work_count(gp));
@@ -3503,7 +3532,7 @@ SAFERL_GP_API saferl_result saferl_gp_grid_recompute(saferl_gp_grid *grid, const
     double scale2 = gp->y_scale * gp->y_scale;
     if (gp->capacity != grid->capacity || gp->dim != grid->dim) return SAFERL_ERR_INVALID_ARGUMENT;
     saferl_gp__kernel_block(gp, gp->x, n, grid->points, m, grid->projection, m, NULL, NULL);
-    saferl_gp__solve_columns(gp->cholesky, gp->capacity, n, grid->projection, m, m, grid->var);
+    saferl_gp__solve_block(gp->cholesky, gp->capacity, n, grid->projection, m, m, grid->var, 0);
     for (z = 0; z < m; ++z) grid->mean[z] = 0.0;
     saferl_gp__add_rows(grid->mean, grid->projection, m, gp->whitened, 1, 1.0, n, m);
     for (z = 0; z < m; ++z) {

@@ -251,10 +251,8 @@ static double pipe_bound(double flops, double fused_flops, double kernel_values)
 }
 
 /* Does saferl_gp_predict's variance solve fuse its multiply-adds in this build, on this CPU? */
-static int predict_solve_fuses(void) {
-#if defined(SAFERL_USE_BLIS)
-    return 0; /* not counted: BLIS's own kernels */
-#elif defined(SAFERL_GP__DISPATCH)
+static int predict_solve_fuses(void) { /* the PLS-scale rows' n is below SAFERL_GP_BLIS_FROM */
+#if defined(SAFERL_GP__DISPATCH)
     return saferl_gp__have_fma();
 #else
     return SAFERL_GP__FUSED_BUILD;
@@ -834,7 +832,8 @@ int main(int argc, char **argv) {
     }
     printf("saferl_gp.h %s, %s; kernel RBF, d = 2; medians\n", saferl_gp_version(), config);
 #if defined(SAFERL_USE_BLIS)
-    printf("backend: BLIS (BLIS_NUM_THREADS=%s)", getenv("BLIS_NUM_THREADS") ? getenv("BLIS_NUM_THREADS") : "unset");
+    printf("backend: BLIS from n = %u (BLIS_NUM_THREADS=%s), the header's own kernels below", SAFERL_GP_BLIS_FROM,
+           getenv("BLIS_NUM_THREADS") ? getenv("BLIS_NUM_THREADS") : "unset");
 #else
     printf("backend: portable C");
 #endif

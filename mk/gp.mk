@@ -7,6 +7,9 @@ BENCHES += bench-gp
 
 # blis.h is not strict C99 (pthread_barrier_t): the BLIS build alone is gnu99.
 C_GNU_BLIS := $(subst -std=c99,-std=gnu99,$(C_STRICT)) -DSAFERL_USE_BLIS
+# The tests' BLIS builds put GPs of 16 points and more on BLIS (the default: 1024), so that both
+# paths and a GP crossing between them (appends) run in one build.
+C_GNU_BLIS_TEST := $(C_GNU_BLIS) -DSAFERL_GP_BLIS_FROM=16
 
 $(BUILD)/gp_predict: examples/gp_predict.c saferl_gp.h | $(BUILD)
 	$(CC) $(C_STRICT) $(OPT) -I. -o $@ $< -lm
@@ -15,16 +18,16 @@ $(BUILD)/safeopt_demo: examples/safeopt_demo.c examples/plot.h saferl_gp.h | $(B
 $(BUILD)/test_gp_oracle: tests/test_gp_oracle.c saferl_gp.h | $(BUILD)
 	$(CC) $(C_STRICT) $(OPT) -I. -o $@ $< -lm
 $(BUILD)/test_gp_oracle_blis: tests/test_gp_oracle.c saferl_gp.h | $(BUILD)
-	$(CC) $(C_GNU_BLIS) $(OPT) -I. -o $@ $< -lblis -lm
+	$(CC) $(C_GNU_BLIS_TEST) $(OPT) -I. -o $@ $< -lblis -lm
 
 # the unit tests on BLIS (tests/run.sh runs them when BLIS is installed): gcc, and clang
 # under ASan+UBSan (BLIS itself is not instrumented)
 $(BUILD)/blis/test_gp: tests/test_gp.c saferl_gp.h tests/saferl_test.h
 	@mkdir -p $(@D)
-	$(CC) $(C_GNU_BLIS) $(OPT) -o $@ $< -lblis -lm
+	$(CC) $(C_GNU_BLIS_TEST) $(OPT) -o $@ $< -lblis -lm
 $(BUILD)/blis/sanitize/test_gp: tests/test_gp.c saferl_gp.h tests/saferl_test.h
 	@mkdir -p $(@D)
-	$(CLANG) $(C_GNU_BLIS) -O1 -g $(SANITIZE) -o $@ $< -lblis -lm
+	$(CLANG) $(C_GNU_BLIS_TEST) -O1 -g $(SANITIZE) -o $@ $< -lblis -lm
 
 $(BUILD)/web/gp/gp.mjs: web/gp/glue.c saferl_gp.h
 	@mkdir -p $(@D)

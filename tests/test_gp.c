@@ -1578,7 +1578,6 @@ static int dispatch_have_avx2(void) {
 #endif
 }
 
-#if !defined(SAFERL_USE_BLIS)
 /* c + a b, rounded once (C99's fma) when fused */
 static double reference_multiply_add(double a, double b, double c, int fused) {
     volatile double product = a * b; /* volatile: the compiler may not contract c + a b */
@@ -1609,11 +1608,10 @@ static void reference_solve(const double *l, size_t ld, uint32_t n, double *v, s
         }
     }
 }
-#endif
 
 /* does the predictions' solve run its AVX-512 copy here? */
 static int dispatch_have_wide_solve(void) {
-#if defined(SAFERL_GP__DISPATCH) && !defined(SAFERL_USE_BLIS)
+#if defined(SAFERL_GP__DISPATCH)
     return saferl_gp__have_avx512() && saferl_gp__have_fma();
 #else
     return 0;
@@ -1622,7 +1620,7 @@ static int dispatch_have_wide_solve(void) {
 
 /* does the predictions' solve fuse here? */
 static int dispatch_have_fused_solve(void) {
-#if defined(SAFERL_GP__DISPATCH) && !defined(SAFERL_USE_BLIS)
+#if defined(SAFERL_GP__DISPATCH)
     return saferl_gp__have_fma();
 #else
     return SAFERL_GP__FUSED_BUILD;
@@ -1690,7 +1688,6 @@ TEST(blocked_cholesky_meets_the_backward_error_bound) {
     CHECK(unlike == 0);
 }
 
-#if !defined(SAFERL_USE_BLIS)
 /* The blocked factor's update of its diagonal block, C -= W^T W on the lower triangle, in every
    copy the dispatch has: each entry the sum over j = 0, 1, ..., k - 1 from 0, then subtracted,
    bit for bit; the entries above the diagonal untouched. */
@@ -1735,21 +1732,25 @@ TEST(cholesky_update_block_is_the_ordered_sum) {
     printf("        %u copies besides the dispatched one against the ordered sum\n", copies);
     CHECK(mismatches == 0);
 }
-#endif
 
 TEST(dispatch_solve_is_bit_identical) {
     static const uint32_t ns[10] = {1, 3, 4, 5, 6, 7, 11, 12, 26, 41};
     static const uint32_t ms[12] = {1, 3, 4, 5, 7, 8, 9, 17, 63, 64, 71, 133};
     static double l[41 * 45], v0[41 * 140], v1[41 * 140], v2[41 * 140], v3[41 * 140], f0[41 * 140], f1[41 * 140];
     static double f2[41 * 140], s0[140], s1[140], s2[140], s3[140], t0[140], t1[140], t2[140];
+#if defined(SAFERL_USE_BLIS)
+    static double b0[41 * 140], b1[41 * 140], u1[140];
+    uint32_t blis_violations = 0;
+#endif
     const int avx2 = dispatch_have_avx2(), fused = dispatch_have_fused_solve(), wide = dispatch_have_wide_solve();
     saferl_rng rng;
     uint32_t a, b, i, k, checked = 0, mismatches = 0, fused_mismatches = 0;
     int with_sums;
     saferl_rng_seed(&rng, 2027);
 #if defined(SAFERL_USE_BLIS)
-    printf("        SAFERL_USE_BLIS: BLIS's trsm, checked against its backward-error bound\n");
-#elif defined(SAFERL_GP__DISPATCH)
+    printf("        SAFERL_USE_BLIS: BLIS's trsm too, checked against its backward-error bound\n");
+#endif
+#if defined(SAFERL_GP__DISPATCH)
     printf("        dispatch compiled in; this CPU %s AVX2%s\n", avx2 ? "has" : "lacks",
            avx2 ? "" : ": only the portable instantiation is checked");
 #else
@@ -1766,24 +1767,19 @@ TEST(dispatch_solve_is_bit_identical) {
                         l[(size_t)i * ld + k] = k == i ? 1.0 + saferl_rng_uniform(&rng) : saferl_rng_uniform(&rng) - 0.5;
                 for (i = 0; i < n * ldv; ++i)
                     v0[i] = v1[i] = v2[i] = v3[i] = f0[i] = f1[i] = f2[i] = 2.0 * saferl_rng_uniform(&rng) - 1.0;
-#if defined(SAFERL_USE_BLIS) /* one solve (BLIS's trsm, fused or not): the bound, and the same bits twice */
-                saferl_gp__solve_columns(l, ld, n, v1, ldv, m, with_sums ? s1 : NULL);
-                mismatches += blis_solve_violations(l, ld, n, v0, v1, ldv, m, with_sums ? s1 : NULL);
-                saferl_gp__solve_columns_fused(l, ld, n, f1, ldv, m, with_sums ? t1 : NULL);
-                fused_mismatches += memcmp(v1, f1, bytes) != 0 || (with_sums && memcmp(s1, t1, m * sizeof(double)) != 0);
-                (void)f0;
-                (void)s0;
-                (void)t0;
-                (void)fused;
-#else
+#if defined(SAFERL_USE_BLIS) /* BLIS's trsm: the backward-error bound */
+                memcpy(b0, v0, n * ldv * sizeof(double));
+                memcpy(b1, v0, n * ldv * sizeof(double));
+                saferl_gp__blis_solve_columns(l, ld, n, b1, ldv, m, with_sums ? u1 : NULL);
+                blis_violations += blis_solve_violations(l, ld, n, b0, b1, ldv, m, with_sums ? u1 : NULL);
+#endif
                 reference_solve(l, ld, n, v0, ldv, m, with_sums ? s0 : NULL, 0);
                 saferl_gp__solve_columns(l, ld, n, v1, ldv, m, with_sums ? s1 : NULL);
                 mismatches += memcmp(v0, v1, bytes) != 0 || (with_sums && memcmp(s0, s1, m * sizeof(double)) != 0);
                 reference_solve(l, ld, n, f0, ldv, m, with_sums ? t0 : NULL, fused);
                 saferl_gp__solve_columns_fused(l, ld, n, f1, ldv, m, with_sums ? t1 : NULL);
                 fused_mismatches += memcmp(f0, f1, bytes) != 0 || (with_sums && memcmp(t0, t1, m * sizeof(double)) != 0);
-#endif
-#if defined(SAFERL_GP__DISPATCH) && !defined(SAFERL_USE_BLIS) /* BLIS's build has no copies of the solve */
+#if defined(SAFERL_GP__DISPATCH)
                 saferl_gp__solve_columns_portable(l, ld, n, v2, ldv, m, with_sums ? s2 : NULL);
                 mismatches += memcmp(v0, v2, bytes) != 0 || (with_sums && memcmp(s0, s2, m * sizeof(double)) != 0);
                 if (avx2) {
@@ -1810,6 +1806,9 @@ TEST(dispatch_solve_is_bit_identical) {
     CHECK(checked == 240);
     CHECK(mismatches == 0);
     CHECK(fused_mismatches == 0);
+#if defined(SAFERL_USE_BLIS)
+    CHECK(blis_violations == 0);
+#endif
 }
 
 /* the kernels' rows: s2 rho(r^2) for all three kernels over squared distances
@@ -2098,9 +2097,7 @@ int main(void) {
     RUN(pls_online_stage_stays_within_the_budget);
     RUN(pls_with_default_gp_parameters_runs);
     RUN(blocked_cholesky_meets_the_backward_error_bound);
-#if !defined(SAFERL_USE_BLIS)
     RUN(cholesky_update_block_is_the_ordered_sum);
-#endif
     RUN(dispatch_solve_is_bit_identical);
     RUN(dispatch_kernel_rows_are_bit_identical);
     RUN(dispatch_dense_loops_are_bit_identical);
