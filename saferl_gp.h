@@ -759,8 +759,8 @@ SAFERL_GP_API double saferl_gp_kernel_value(const saferl_gp *gp, const double *a
 SAFERL_GP_API saferl_result saferl_gp_predict(saferl_gp *gp, const double *x, uint32_t m, double *mean, double *var);
 /* The same with the caller's work (work_count doubles; saferl_gp_predict_work_count(gp) is
    one full batch, any n = count doubles or more work in narrower batches; a GP on BLIS
-   takes more, as wider batches). Writes only mean, var and work: threads may predict from one GP at once, each
-   with its own work, while nothing changes the GP. */
+   takes more, as wider batches). Writes only mean, var and work: threads may predict from
+   one GP at once, each with its own work, while nothing changes the GP. */
 SAFERL_GP_API size_t saferl_gp_predict_work_count(const saferl_gp *gp);
 SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, const double *x, uint32_t m, double *mean,
                                                         double *var, double *work, size_t work_count);
@@ -1591,7 +1591,7 @@ SAFERL_GP__DISPATCHED_VOID(saferl_gp__solve_upper, (const double *l, size_t ld, 
 #if defined(SAFERL_USE_BLIS)
 /* Right-looking blocked Cholesky: factor a diagonal block, solve the panel below it against
    the block (trsm), update the trailing lower triangle (syrk). Row-major is BLIS's general
-   stride (rs = ld, cs = 1). work is the portable version's and unused here. */
+   stride (rs = ld, cs = 1). */
 static uint32_t saferl_gp__blis_cholesky(double *a, uint32_t n, size_t ld) {
     uint32_t k;
     double one = 1.0, minus_one = -1.0;
@@ -3146,10 +3146,10 @@ SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, con
     if (!saferl_gp__all_finite(x, (size_t)m * dim)) return SAFERL_ERR_NOT_FINITE;
     /* Queries in blocks of `width`, stored transposed (row i = k(x_i, block)) so that the
        triangular solve runs along contiguous rows for every query of the block at once.
-       Own tiles: at most SAFERL_GP_BLOCK a block (the solve keeps them in cache). On BLIS: as
-       wide as the work holds, so that trsm reads L once for many queries. The mean is accumulated
-       while each kernel row is in cache; the variance reduction comes out of the solve
-       (saferl_gp__solve_columns' column sums). */
+       Own tiles: at most SAFERL_GP_BLOCK a block (the solve keeps them in cache). On BLIS:
+       as wide as the work holds, so that trsm reads L once for many queries. The mean is
+       accumulated while each kernel row is in cache; the variance reduction comes out of the
+       solve (saferl_gp__solve_columns' column sums). */
     width = n ? work_count / n : SAFERL_GP_BLOCK;
     if (width > SAFERL_GP_BLOCK && !saferl_gp__on_blis(n)) width = SAFERL_GP_BLOCK;
     if (m && (width == 0 || !work)) return SAFERL_ERR_BUFFER_TOO_SMALL;
@@ -3166,8 +3166,8 @@ SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, con
         for (q = 0; q < cols; ++q) mean_block[q] = 0.0;
         sums = NULL; /* set when the kernel block and the solve went as one (AVX-512, RBF) */
 #if defined(SAFERL_GP__WIDE_TILE)
-        if (var && !saferl_gp__on_blis(n) && tile == 16 && ldw % 16 == 0 && gp->kernel == SAFERL_GP_RBF && dim <= 16 && n >= 6 &&
-            saferl_gp__have_fma()) {
+        if (var && !saferl_gp__on_blis(n) && tile == 16 && ldw % 16 == 0 && gp->kernel == SAFERL_GP_RBF &&
+            dim <= 16 && n >= 6 && saferl_gp__have_fma()) {
             saferl_gp__predict_block_pipelined(gp->cholesky, ld, n, gp->x, gp->x_scaled, x + (size_t)start * dim, cols,
                                                dim, gp->input_scale, gp->signal_variance, gp->alpha, work, ldw,
                                                mean_block, padded_sums);
