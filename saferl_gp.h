@@ -326,7 +326,10 @@
                           this header's own kernels, the portable build's bits. At n = 25-200
                           BLIS's trsm ran at 2.7-31 GFLOP/s where the own tiles ran at 79-114,
                           so that the BLIS build's fit + predict took 2.8-9.7 times the
-                          portable build's there (Zen 5, one thread, bench/run_gp.sh).
+                          portable build's there (Zen 5, one thread, bench/run_gp.sh). Same
+                          bits: clang builds leave out predict's pipelined AVX-512 block
+                          (SAFERL_GP__PIPELINED), which clang 14 compiles with accumulators
+                          on the stack: its fit + predict 10-43% less time at n = 25-200.
       0.4.18 (2026-12-07) same bits: a build whose target has AVX2 (-march=x86-64-v3, native;
                           no dispatch there) runs the AVX2 exp row too, where it ran GCC's
                           vectorised scalar code: the exp alone 21-25% less, predict 3-11%
@@ -1216,6 +1219,18 @@ enum { SAFERL_GP__COPY_BUILD, SAFERL_GP__COPY_AVX2, SAFERL_GP__COPY_AVX512 };
 #endif
 #if !defined(SAFERL_GP__FUSED_BUILD)
 #  define SAFERL_GP__FUSED_BUILD 0
+#endif
+/* saferl_gp_predict's pipelined AVX-512 block (saferl_gp__predict_block_pipelined) is GCC's:
+   clang 14 keeps four of the tile's twelve accumulators on the stack in its k loop there, and
+   without the block its build's fit + predict takes 10-43% less time at n = 25-200 (Zen 5,
+   0.4.19; GCC's 0-7% more without it). The unit tests set it to 1, so that every build of
+   them, the sanitizers' (clang) included, runs the block. */
+#if !defined(SAFERL_GP__PIPELINED)
+#  if defined(SAFERL_GP__WIDE_TILE) && !defined(__clang__)
+#    define SAFERL_GP__PIPELINED 1
+#  else
+#    define SAFERL_GP__PIPELINED 0
+#  endif
 #endif
 /* A build whose target has AVX2 (-march=x86-64-v3, native) runs the AVX2 copies' exp row
    (saferl_gp__exp_row_avx2: the same bits) in place of the compiler's vectorised scalar code. */
@@ -2507,7 +2522,7 @@ SAFERL_GP__DISPATCHED_WIDE_VOID(saferl_gp__kernel_rows,
                             size_t ldo, const double *alpha, double *mean),
                            (kernel, signal_variance, scale, dim, x, rows, points, count, out, ldo, alpha, mean))
 
-#if defined(SAFERL_GP__WIDE_TILE)
+#if defined(SAFERL_GP__WIDE_TILE) && SAFERL_GP__PIPELINED
 /* saferl_gp_predict's AVX-512 path for the RBF kernel: the kernel block's values computed
    inside the variance solve's k loops, so that the exp's operations issue beside the tiles'
    FMAs instead of in a pass of their own (0.4.11: 1-2% faster at n = 25 to 200; the multiply
@@ -3165,7 +3180,7 @@ SAFERL_GP_API saferl_result saferl_gp_predict_with_work(const saferl_gp *gp, con
         if (!var || ldw > width || ldw > SAFERL_GP_BLOCK || cols % tile < SAFERL_GP__PAD_FROM) ldw = cols;
         for (q = 0; q < cols; ++q) mean_block[q] = 0.0;
         sums = NULL; /* set when the kernel block and the solve went as one (AVX-512, RBF) */
-#if defined(SAFERL_GP__WIDE_TILE)
+#if defined(SAFERL_GP__WIDE_TILE) && SAFERL_GP__PIPELINED
         if (var && !saferl_gp__on_blis(n) && tile == 16 && ldw % 16 == 0 && gp->kernel == SAFERL_GP_RBF &&
             dim <= 16 && n >= 6 && saferl_gp__have_fma()) {
             saferl_gp__predict_block_pipelined(gp->cholesky, ld, n, gp->x, gp->x_scaled, x + (size_t)start * dim, cols,
