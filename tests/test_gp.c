@@ -1742,7 +1742,7 @@ TEST(dispatch_solve_is_bit_identical) {
     static double l[41 * 45], v0[41 * 140], v1[41 * 140], v2[41 * 140], v3[41 * 140], f0[41 * 140], f1[41 * 140];
     static double f2[41 * 140], s0[140], s1[140], s2[140], s3[140], t0[140], t1[140], t2[140];
 #if defined(SAFERL_USE_BLIS)
-    static double b0[41 * 140], b1[41 * 140], u1[140];
+    static double b1[41 * 140], u1[140];
     uint32_t blis_violations = 0;
 #endif
     const int avx2 = dispatch_have_avx2(), fused = dispatch_have_fused_solve(), wide = dispatch_have_wide_solve();
@@ -1770,11 +1770,10 @@ TEST(dispatch_solve_is_bit_identical) {
                         l[(size_t)i * ld + k] = k == i ? 1.0 + saferl_rng_uniform(&rng) : saferl_rng_uniform(&rng) - 0.5;
                 for (i = 0; i < n * ldv; ++i)
                     v0[i] = v1[i] = v2[i] = v3[i] = f0[i] = f1[i] = f2[i] = 2.0 * saferl_rng_uniform(&rng) - 1.0;
-#if defined(SAFERL_USE_BLIS) /* BLIS's trsm: the backward-error bound */
-                memcpy(b0, v0, n * ldv * sizeof(double));
+#if defined(SAFERL_USE_BLIS) /* BLIS's trsm against the bound, v0 still B */
                 memcpy(b1, v0, n * ldv * sizeof(double));
                 saferl_gp__blis_solve_columns(l, ld, n, b1, ldv, m, with_sums ? u1 : NULL);
-                blis_violations += blis_solve_violations(l, ld, n, b0, b1, ldv, m, with_sums ? u1 : NULL);
+                blis_violations += blis_solve_violations(l, ld, n, v0, b1, ldv, m, with_sums ? u1 : NULL);
 #endif
                 reference_solve(l, ld, n, v0, ldv, m, with_sums ? s0 : NULL, 0);
                 saferl_gp__solve_columns(l, ld, n, v1, ldv, m, with_sums ? s1 : NULL);
