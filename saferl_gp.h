@@ -1226,10 +1226,10 @@ enum { SAFERL_GP__COPY_BUILD, SAFERL_GP__COPY_AVX2, SAFERL_GP__COPY_AVX512 };
    0.4.19; GCC's 0-7% more without it). The unit tests set it to 1, so that every build of
    them, the sanitizers' (clang) included, runs the block. */
 #if !defined(SAFERL_GP__PIPELINED)
-#  if defined(SAFERL_GP__WIDE_TILE) && !defined(__clang__)
-#    define SAFERL_GP__PIPELINED 1
-#  else
+#  if defined(__clang__)
 #    define SAFERL_GP__PIPELINED 0
+#  else
+#    define SAFERL_GP__PIPELINED 1 /* where SAFERL_GP__WIDE_TILE is defined */
 #  endif
 #endif
 /* A build whose target has AVX2 (-march=x86-64-v3, native) runs the AVX2 copies' exp row
