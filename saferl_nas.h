@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_nas.h - v0.2.1 - one-shot architecture search: AdvantageNAS and its rivals
+/* saferl_nas.h - v0.2.2 - one-shot architecture search: AdvantageNAS and its rivals
                            on a weight-sharing supernet; public domain or MIT (end of file)
 
    AdvantageNAS (Sato, Sakuma, Akimoto, AAAI 2021, arXiv:2012.06138) searches a cell by
@@ -174,6 +174,9 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.2.2 (2026-12-08)  the AVX2 copies are tuned for x86-64-v3 under clang, whose generic
+                          tuning split every 256-bit load and store in halves: clang 14's
+                          supernet step 1.27x gcc's time, now 1.09x (same bits)
       0.2.1 (2026-12-05)  the bits hold under -march=x86-64-v3 and -march=native too: no
                           contraction into fused multiply-adds in the header's code (BITS)
       0.2.0 (2026-12-04)  SNAS, NASP and the official code's ProxylessNAS rescale as
@@ -192,8 +195,8 @@
 
 #define SAFERL_NAS_VERSION_MAJOR 0
 #define SAFERL_NAS_VERSION_MINOR 2
-#define SAFERL_NAS_VERSION_PATCH 1
-#define SAFERL_NAS_VERSION_STRING "0.2.1"
+#define SAFERL_NAS_VERSION_PATCH 2
+#define SAFERL_NAS_VERSION_STRING "0.2.2"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_NAS_IMPLEMENTATION)
 #define SAFERL_NAS_IMPLEMENTATION
@@ -936,6 +939,15 @@ static int saferl_nas__have_avx2(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2");
 }
+/* The AVX2 copies' attribute. clang (14) keeps the build's tuning there, whose generic x86-64
+   splits every 256-bit load and store of unknown alignment in two 128-bit halves; tuned for the
+   AVX2 CPUs (x86-64-v3) it does not. GCC's generic tuning does not split them. Tuning does not
+   change what is computed. */
+#  if defined(__clang__) && __clang_major__ >= 14
+#    define SAFERL_NAS__TARGET_AVX2 __attribute__((target("avx2,tune=x86-64-v3")))
+#  else
+#    define SAFERL_NAS__TARGET_AVX2 __attribute__((target("avx2")))
+#  endif
 #endif
 #if defined(__GNUC__) || defined(__clang__)
 #  define SAFERL_NAS__BODY static inline __attribute__((always_inline))
@@ -1109,7 +1121,7 @@ SAFERL_NAS__BODY void saferl_nas__matmul_acc_body(const int tile_rows, const int
 #if defined(SAFERL_NAS__DISPATCH)
 #define SAFERL_NAS__DISPATCHED(name, params, ...)                                                                  \
     static void name##_portable params { name##_body(4, 8, __VA_ARGS__); }                                         \
-    __attribute__((target("avx2"))) static void name##_avx2 params { name##_body(6, 16, __VA_ARGS__); }            \
+    SAFERL_NAS__TARGET_AVX2 static void name##_avx2 params { name##_body(6, 16, __VA_ARGS__); }                    \
     static void name params {                                                                                      \
         if (saferl_nas__have_avx2()) name##_avx2(__VA_ARGS__);                                                     \
         else name##_portable(__VA_ARGS__);                                                                         \
