@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT OR Unlicense
-/* saferl_gp.h - v0.4.19 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
+/* saferl_gp.h - v0.4.20 - Gaussian processes and safe Bayesian optimisation (SafeOpt,
                           StageOpt, safe UCB, the PLS online stage, continuous boxes,
                           constrained EI)
                           public domain or MIT; see the end of the file
@@ -151,49 +151,47 @@
 
    SPEED: RUNTIME DISPATCH
       The default portable build (x86-64 with GCC or clang, no -mavx2) compiles each hot loop
-      three times from one body, for the build's target (SSE), with target("avx2") and with
-      target("avx512f"), and picks one per call by the CPU (__builtin_cpu_supports, which
-      also checks the operating system's support; AVX2 doubles the vector width, AVX-512
-      doubles it again). What is dispatched: the kernel rows (squared distances and s2 rho(r)
-      of all three kernels, with the exp), the multi-right-hand-side triangular solve with its
-      variance sums, the rows added for means and the grid's rank-1 row, the Cholesky's
-      dot-product rows (small factors and the diagonal blocks of the blocked ones) and the
-      update of those blocks (since 0.4.13; 8 x 8 tiles in its AVX-512 copy), the
-      single-vector substitutions, and the safe-optimisation step's bounds and widths. The
-      unfused multi-right-hand-side solve (the factor's and the grids') has an AVX-512 copy
-      of 16-column tiles since 0.4.6; the Cholesky's rows and the forward substitution have
-      none: their short dot products ran slower in one (the unblocked factor at n = 100:
-      0.046 against 0.031 ms). No a * b + c is ever fused in these copies: the AVX2 target has no
-      FMA, and the AVX-512 one, which implies FMA in both GCC and clang, is kept from
-      contracting by the header's fp-contract pragmas (BITS below; without them the bit tests
-      fail). Every
-      lane does the same multiplies and adds in the same order at any width, and the results
-      are bit-identical on every x86-64 CPU (tests/test_gp.c calls the instantiations and
-      compares bits). One exception: saferl_gp_predict's variance solve has a copy for CPUs
-      with AVX2 and FMA, which rounds each of its multiply-adds once (explicit FMA
+      three times from one body, for the build's target (SSE), with target("avx2") (under clang
+      also tuned for x86-64-v3, since 0.4.20) and with target("avx512f"), and picks one per call
+      by the CPU (__builtin_cpu_supports, which also checks the operating system's support; AVX2
+      doubles the vector width, AVX-512 doubles it again). What is dispatched: the kernel rows
+      (squared distances and s2 rho(r) of all three kernels, with the exp), the
+      multi-right-hand-side triangular solve with its variance sums, the rows added for means
+      and the grid's rank-1 row, the Cholesky's dot-product rows (small factors and the diagonal
+      blocks of the blocked ones) and the update of those blocks (since 0.4.13; 8 x 8 tiles in
+      its AVX-512 copy), the single-vector substitutions, and the safe-optimisation step's
+      bounds and widths. The unfused multi-right-hand-side solve (the factor's and the grids')
+      has an AVX-512 copy of 16-column tiles since 0.4.6; the Cholesky's rows and the forward
+      substitution have none: their short dot products ran slower in one (the unblocked factor
+      at n = 100: 0.046 against 0.031 ms). No a * b + c is ever fused in these copies: the AVX2
+      target has no FMA, and the AVX-512 one, which implies FMA in both GCC and clang, is kept
+      from contracting by the header's fp-contract pragmas (BITS below; without them the bit
+      tests fail). Every lane does the same multiplies and adds in the same order at any width,
+      and the results are bit-identical on every x86-64 CPU (tests/test_gp.c calls the
+      instantiations and compares bits). One exception: saferl_gp_predict's variance solve has a
+      copy for CPUs with AVX2 and FMA, which rounds each of its multiply-adds once (explicit FMA
       instructions, whatever the compiler flags), and of that copy one with 16-column AVX-512
-      tiles on CPUs with AVX-512, the same FMAs per column in the same order (the same bits
-      as the AVX2 fused copy; the tests compare them). In that copy, for the RBF kernel, the
-      kernel values of each 6-row group (distances, exp, mean terms) are computed inside the
-      k loops of the group before it, beside the FMAs (0.4.11; the same operations, the same
-      bits; 1-2% faster). Fused, it runs 1.1-1.3x faster than
-      unfused at the same width (n = 200 down to 25), since the unfused inner loop's
-      instructions fill the core's dispatch width. So on such a CPU predicted variances differ
-      from the SSE and WebAssembly ones by rounding (within the substitution's error bound);
-      the factor, the grids and the safe optimisers' steps stay bit-identical across CPUs and
-      with WebAssembly (saferl_gp_swarm_best ranks the safe points by saferl_gp_predict, so
-      where two lower bounds tie to rounding its pick may differ). SAFERL_NO_DISPATCH, a
-      target that has AVX2 already (-march=x86-64-v3, -mavx2, -march=native), another
-      architecture or WebAssembly: one instantiation for the build's target. With FMA in the
-      target (-march=native) the compiler may fuse in GNU C modes: results then differ from
-      the portable build's by rounding.
-      The exp and the fused solve run one after the other, not interleaved: on a CPU with two
-      FMA/multiply pipes and two add pipes (Zen 5, 512 bits wide), the exp's 17 multiplies per
-      8 values need the pipes the solve's FMAs fill, and the two-pass exp alone already keeps
-      them 81% busy, so at most 12% (n = 25), 8% (50) and 5% (100) of the two in series could
-      be hidden; the measured interleaves hide 0-5% (bench/gp_overlap.c; README's gp speed
-      section has the figures and the count that puts n = 25 and 50 above 1.5x of the speed
-      goal's bound on such a CPU, whatever the schedule).
+      tiles on CPUs with AVX-512, the same FMAs per column in the same order (the same bits as
+      the AVX2 fused copy; the tests compare them). In that copy, for the RBF kernel, the kernel
+      values of each 6-row group (distances, exp, mean terms) are computed inside the k loops of
+      the group before it, beside the FMAs (0.4.11; the same operations, the same bits; 1-2%
+      faster). Fused, it runs 1.1-1.3x faster than unfused at the same width (n = 200 down to
+      25), since the unfused inner loop's instructions fill the core's dispatch width. So on
+      such a CPU predicted variances differ from the SSE and WebAssembly ones by rounding
+      (within the substitution's error bound); the factor, the grids and the safe optimisers'
+      steps stay bit-identical across CPUs and with WebAssembly (saferl_gp_swarm_best ranks the
+      safe points by saferl_gp_predict, so where two lower bounds tie to rounding its pick may
+      differ). SAFERL_NO_DISPATCH, a target that has AVX2 already (-march=x86-64-v3, -mavx2,
+      -march=native), another architecture or WebAssembly: one instantiation for the build's
+      target. With FMA in the target (-march=native) the compiler may fuse in GNU C modes:
+      results then differ from the portable build's by rounding. The exp and the fused solve run
+      one after the other, not interleaved: on a CPU with two FMA/multiply pipes and two add
+      pipes (Zen 5, 512 bits wide), the exp's 17 multiplies per 8 values need the pipes the
+      solve's FMAs fill, and the two-pass exp alone already keeps them 81% busy, so at most 12%
+      (n = 25), 8% (50) and 5% (100) of the two in series could be hidden; the measured
+      interleaves hide 0-5% (bench/gp_overlap.c; README's gp speed section has the figures and
+      the count that puts n = 25 and 50 above 1.5x of the speed goal's bound on such a CPU,
+      whatever the schedule).
 
    SAFE OPTIMISATION (saferl_gp_safeopt_*)
       Constraint i is g_i(x) >= h_i, or g_i(x) <= h_i for costs (flag upper). Bounds are
@@ -321,6 +319,11 @@
       clang -std=c99.
 
    REVISION HISTORY
+      0.4.20 (2026-12-08) same bits: under clang the AVX2 copies are tuned for x86-64-v3; clang
+                          14's generic tuning split every 256-bit load and store of unknown
+                          alignment in halves, and its AVX2 fit + predict took 1.10-1.27x
+                          GCC's time (now 1.02-1.11x; n = 25-200, the AVX2 copies forced on a
+                          Zen 5). The AVX-512 copies keep the build's tuning
       0.4.19 (2026-12-07) SAFERL_USE_BLIS puts only GPs of SAFERL_GP_BLIS_FROM points or more
                           (default 1024) on BLIS; smaller ones factor, solve and predict with
                           this header's own kernels, the portable build's bits. At n = 25-200
@@ -507,8 +510,8 @@
 
 #define SAFERL_GP_VERSION_MAJOR 0
 #define SAFERL_GP_VERSION_MINOR 4
-#define SAFERL_GP_VERSION_PATCH 19
-#define SAFERL_GP_VERSION_STRING "0.4.19"
+#define SAFERL_GP_VERSION_PATCH 20
+#define SAFERL_GP_VERSION_STRING "0.4.20"
 
 #if defined(SAFERL_IMPLEMENTATION) && !defined(SAFERL_GP_IMPLEMENTATION)
 #define SAFERL_GP_IMPLEMENTATION
@@ -1241,6 +1244,16 @@ enum { SAFERL_GP__COPY_BUILD, SAFERL_GP__COPY_AVX2, SAFERL_GP__COPY_AVX512 };
 #else
 #  define SAFERL_GP__AVX2_BUILD 0
 #endif
+/* The AVX2 copies' attribute. clang (14) keeps a dispatching build's tuning there, whose generic
+   x86-64 splits every 256-bit load and store of unknown alignment in two 128-bit halves; tuned
+   for the AVX2 CPUs (x86-64-v3) it does not, and its AVX2 fit + predict takes 1.02-1.11x GCC's
+   time instead of 1.10-1.27x (n = 25-200). Tuning does not change what is computed.
+   The AVX-512 copies keep the build's tuning: x86-64-v4's made clang's 5-10% slower. */
+#if defined(SAFERL_GP__DISPATCH) && defined(__clang__) && __clang_major__ >= 14
+#  define SAFERL_GP__TARGET_AVX2 __attribute__((target("avx2,tune=x86-64-v3")))
+#else
+#  define SAFERL_GP__TARGET_AVX2 __attribute__((target("avx2")))
+#endif
 
 #if defined(SAFERL_GP__DISPATCH)
 /* libgcc / compiler-rt fill the CPU model in a constructor; __builtin_cpu_init makes the check
@@ -1259,7 +1272,7 @@ static int saferl_gp__have_avx512(void) {
    element, so the same bits) and the choice per call (args: params' names, parenthesised). */
 #  define SAFERL_GP__DISPATCHED(type, name, params, args)                                                          \
     static type name##_portable params { return name##_body args; }                                                \
-    __attribute__((target("avx2"))) static type name##_avx2 params { return name##_body args; }                    \
+    SAFERL_GP__TARGET_AVX2 static type name##_avx2 params { return name##_body args; }                             \
     __attribute__((target("avx512f"))) static type name##_avx512 params { return name##_body args; }               \
     static type name params {                                                                                      \
         return saferl_gp__have_avx512() ? name##_avx512 args                                                       \
@@ -1268,7 +1281,7 @@ static int saferl_gp__have_avx512(void) {
     }
 #  define SAFERL_GP__DISPATCHED_VOID(name, params, args)                                                           \
     static void name##_portable params { name##_body args; }                                                       \
-    __attribute__((target("avx2"))) static void name##_avx2 params { name##_body args; }                           \
+    SAFERL_GP__TARGET_AVX2 static void name##_avx2 params { name##_body args; }                                    \
     __attribute__((target("avx512f"))) static void name##_avx512 params { name##_body args; }                      \
     static void name params {                                                                                      \
         if (saferl_gp__have_avx512()) name##_avx512 args;                                                          \
@@ -1280,11 +1293,11 @@ static int saferl_gp__have_avx512(void) {
    AVX-512 copies ran slower (unblocked factor at n = 100: 0.046 against 0.031 ms). */
 #  define SAFERL_GP__DISPATCHED_AVX2(type, name, params, args)                                                     \
     static type name##_portable params { return name##_body args; }                                                \
-    __attribute__((target("avx2"))) static type name##_avx2 params { return name##_body args; }                    \
+    SAFERL_GP__TARGET_AVX2 static type name##_avx2 params { return name##_body args; }                             \
     static type name params { return saferl_gp__have_avx2() ? name##_avx2 args : name##_portable args; }
 #  define SAFERL_GP__DISPATCHED_AVX2_VOID(name, params, args)                                                      \
     static void name##_portable params { name##_body args; }                                                       \
-    __attribute__((target("avx2"))) static void name##_avx2 params { name##_body args; }                           \
+    SAFERL_GP__TARGET_AVX2 static void name##_avx2 params { name##_body args; }                                    \
     static void name params {                                                                                      \
         if (saferl_gp__have_avx2()) name##_avx2 args;                                                              \
         else name##_portable args;                                                                                 \
@@ -1297,7 +1310,7 @@ static int saferl_gp__have_avx512(void) {
 #  define SAFERL_GP__ARGS_WIDE(...) (SAFERL_GP__COPY_AVX512, __VA_ARGS__)
 #  define SAFERL_GP__DISPATCHED_WIDE_VOID(name, params, args)                                                      \
     static void name##_portable params { name##_body SAFERL_GP__ARGS_NARROW args; }                                \
-    __attribute__((target("avx2"))) static void name##_avx2 params { name##_body SAFERL_GP__ARGS_AVX2 args; }      \
+    SAFERL_GP__TARGET_AVX2 static void name##_avx2 params { name##_body SAFERL_GP__ARGS_AVX2 args; }               \
     __attribute__((target("avx512f"))) static void name##_avx512 params { name##_body SAFERL_GP__ARGS_WIDE args; } \
     static void name params {                                                                                      \
         if (saferl_gp__have_avx512()) name##_avx512 args;                                                          \
@@ -1923,9 +1936,8 @@ static void saferl_gp__solve_columns_portable(const double *l, size_t ld, uint32
                                               uint32_t m, double *sumsq) {
     saferl_gp__solve_columns_tiled(l, ld, n, v, ldv, m, sumsq, 4, 0);
 }
-__attribute__((target("avx2"))) static void saferl_gp__solve_columns_avx2(const double *l, size_t ld, uint32_t n,
-                                                                          double *v, size_t ldv, uint32_t m,
-                                                                          double *sumsq) {
+SAFERL_GP__TARGET_AVX2 static void saferl_gp__solve_columns_avx2(const double *l, size_t ld, uint32_t n, double *v,
+                                                                 size_t ldv, uint32_t m, double *sumsq) {
     saferl_gp__solve_columns_tiled(l, ld, n, v, ldv, m, sumsq, 8, 0);
 }
 __attribute__((target("avx2,fma"))) static void saferl_gp__solve_columns_fused_avx2(const double *l, size_t ld,
@@ -2017,8 +2029,8 @@ static uint32_t saferl_gp__fused_solve_tile(void) {
 #if defined(SAFERL_GP__DISPATCH)
 /* a 4 x 4 block in four loads, eight shuffles and four stores, where the loop below does 16
    loads and 16 stores */
-__attribute__((target("avx2"))) static void saferl_gp__transpose_avx2(const double *src, size_t lds, uint32_t rows,
-                                                                      uint32_t cols, double *dst, size_t ldd) {
+SAFERL_GP__TARGET_AVX2 static void saferl_gp__transpose_avx2(const double *src, size_t lds, uint32_t rows,
+                                                             uint32_t cols, double *dst, size_t ldd) {
     uint32_t r, j;
     for (r = 0; r + 4 <= rows; r += 4)
         for (j = 0; j + 4 <= cols; j += 4) {
@@ -2258,8 +2270,7 @@ __attribute__((target("avx512f"))) static inline void saferl_gp__exp_row_wide(co
 #define SAFERL_GP__ADD_AVX2(a, b) _mm256_add_pd((a), (b))
 #define SAFERL_GP__SUB_AVX2(a, b) _mm256_sub_pd((a), (b))
 /* r of e^-|x| for 4 values, t's bits (k in the low bits) and the lanes to keep (all ones) */
-__attribute__((target("avx2"))) SAFERL_GP__INLINE __m256d saferl_gp__exp_reduce_avx2(__m256d x, __m256i *t_bits,
-                                                                                     __m256i *keep) {
+SAFERL_GP__TARGET_AVX2 SAFERL_GP__INLINE __m256d saferl_gp__exp_reduce_avx2(__m256d x, __m256i *t_bits, __m256i *keep) {
     const __m256i bits = _mm256_or_si256(_mm256_castpd_si256(x), _mm256_set1_epi64x((long long)((uint64_t)1 << 63)));
     const __m256d y = _mm256_castsi256_pd(bits);
     __m256d t, k, r;
@@ -2270,8 +2281,8 @@ __attribute__((target("avx2"))) SAFERL_GP__INLINE __m256d saferl_gp__exp_reduce_
 }
 /* factor e^x of 4 values from their r, t bits (stored: the lookup reads the indices from
    memory) and keep mask */
-__attribute__((target("avx2"))) SAFERL_GP__INLINE __m256d saferl_gp__exp_finish_avx2(__m256d r, const uint64_t *t_bits,
-                                                                                     __m256i keep, __m256d factor) {
+SAFERL_GP__TARGET_AVX2 SAFERL_GP__INLINE __m256d saferl_gp__exp_finish_avx2(__m256d r, const uint64_t *t_bits,
+                                                                            __m256i keep, __m256d factor) {
     const uint64_t *table = saferl_gp__exp2_sixteenths_less_index;
     const __m256i entries = _mm256_set_epi64x((long long)table[t_bits[3] & 15], (long long)table[t_bits[2] & 15],
                                               (long long)table[t_bits[1] & 15], (long long)table[t_bits[0] & 15]);
@@ -2283,8 +2294,8 @@ __attribute__((target("avx2"))) SAFERL_GP__INLINE __m256d saferl_gp__exp_finish_
 }
 /* out[j] = factor e^-|x_j| for count <= 64 values (out may be x), in saferl_gp__exp_row's two
    passes */
-__attribute__((target("avx2"))) static inline void saferl_gp__exp_row_avx2(const double *x, double factor, double *out,
-                                                                           uint32_t count) {
+SAFERL_GP__TARGET_AVX2 static inline void saferl_gp__exp_row_avx2(const double *x, double factor, double *out,
+                                                                  uint32_t count) {
     double reduced[64];
     uint64_t t_bits[64];
     __m256i keep[16];
