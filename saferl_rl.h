@@ -1042,8 +1042,8 @@
       of the unpacked policy (tests/test_rl.c checks it on random shapes). Layers with fewer
       outputs than a tile is wide (a policy's head, a value) run the tile along the batch, and
       gradients a few inputs wide along the rows (same sums, same bits); the weight panels are
-      packed by 4 x 4 transposes in registers, and fewer than 4 rows (a batch of 1 through a
-      policy built in memory) take a 4-row tile on them. Under clang the AVX2 copies are tuned
+      packed by 4 x 4 transposes in registers, and one row (a batch of 1 through a policy
+      built in memory) takes a 1-row tile on them, two or three rows the 4-row tile. Under clang the AVX2 copies are tuned
       for x86-64-v3 (its generic tuning splits 256-bit loads in halves). A layer's sums start from its bias (no copy of
       the bias into the outputs first); the backward pass writes each activation's derivative
       in place, and with grads NULL computes the input gradient alone (an actor's loss through
@@ -1080,15 +1080,17 @@
       clang -std=c99.
 
    REVISION HISTORY
-      0.5.12 (2026-12-08) same bits, faster: a layer's product of fewer than 4 rows (acting, a
-                          batch of 1) takes the 4-row tile on packed weights instead of reading
-                          the weight rows with a strided gather (an 8-64-64-2 tanh MLP's forward
-                          1.7x faster under gcc at batch 1, 3.9x at batch 3); the AVX2 copies
+      0.5.12 (2026-12-08) same bits, faster: a layer's product of one row (acting) takes a
+                          1-row tile on packed weights, of two or three rows the 4-row tile,
+                          instead of reading the weight rows with a strided gather (an
+                          8-64-64-2 tanh MLP's forward 2.1x faster under gcc at batch 1, 3.9x at
+                          batch 3; WebAssembly with SIMD 2.4x at batch 1, without 8% slower at
+                          batch 1 and 19% faster at batch 3); the AVX2 copies
                           are tuned for x86-64-v3 under clang, whose generic tuning split every
                           256-bit load and store in halves; tanh's last pass reads x's bits
                           from its chunk's copy (out is often inp, and clang then ran its
-                          vectorised loop's scalar fallback). clang 14's builds took 1.3-1.8x
-                          gcc's time on bench/rl.c's nets rows, now 0.96-1.11x
+                          vectorised loop's scalar fallback). clang 14's builds took 1.3-1.7x
+                          gcc's time on bench/rl.c's nets rows, now 0.98-1.04x
       0.5.11 (2026-12-07) gradient_steps (1 by default, 1..64): saferl_rl_offpolicy_update calls per
                           environment step in saferl_rl_offpolicy_train and _train_robust, each a
                           full update (TD3's policy_delay still counted in critic steps), the
@@ -3695,7 +3697,7 @@ SAFERL_RL_API void saferl_rl_cliff_model(double *transition, double *reward, dou
    and as fast with SSE). */
 #define SAFERL_RL__TILE_COLS 16 /* the widest tile; packed weight panels are this wide */
 #define SAFERL_RL__MAX_TILE_ROWS 6
-#define SAFERL_RL__FEW_ROWS 4 /* below this many rows a layer's product takes the 4-row tile */
+#define SAFERL_RL__FEW_ROWS 4 /* below this many rows a layer's product takes a 1- or 4-row tile */
 #if defined(__AVX__)
 #  define SAFERL_RL__TILE_ROWS 6
 #  define SAFERL_RL__TILE_WIDTH 16
@@ -3730,12 +3732,15 @@ typedef float saferl_rl__v8 __attribute__((vector_size(8 * sizeof(float))));
         int k;                                                                                                     \
         memcpy(&c00, y0[0] + n0, sizeof c00);                                                                       \
         memcpy(&c01, y0[0] + n0 + h, sizeof c01);                                                                   \
-        memcpy(&c10, y0[1] + n0, sizeof c10);                                                                       \
-        memcpy(&c11, y0[1] + n0 + h, sizeof c11);                                                                   \
-        memcpy(&c20, y0[2] + n0, sizeof c20);                                                                       \
-        memcpy(&c21, y0[2] + n0 + h, sizeof c21);                                                                   \
-        memcpy(&c30, y0[3] + n0, sizeof c30);                                                                       \
-        memcpy(&c31, y0[3] + n0 + h, sizeof c31);                                                                   \
+        c10 = c11 = c20 = c21 = c30 = c31 = c00;                                                                   \
+        if (tile_rows > 1) {                                                                                       \
+            memcpy(&c10, y0[1] + n0, sizeof c10);                                                                   \
+            memcpy(&c11, y0[1] + n0 + h, sizeof c11);                                                               \
+            memcpy(&c20, y0[2] + n0, sizeof c20);                                                                   \
+            memcpy(&c21, y0[2] + n0 + h, sizeof c21);                                                               \
+            memcpy(&c30, y0[3] + n0, sizeof c30);                                                                   \
+            memcpy(&c31, y0[3] + n0 + h, sizeof c31);                                                               \
+        }                                                                                                          \
         c40 = c41 = c50 = c51 = c30;                                                                               \
         if (tile_rows == 6) {                                                                                      \
             memcpy(&c40, y0[4] + n0, sizeof c40);                                                                   \
@@ -3750,12 +3755,14 @@ typedef float saferl_rl__v8 __attribute__((vector_size(8 * sizeof(float))));
             memcpy(&v1, v + h, sizeof v1);                                                                         \
             c00 += a[0][at] * v0;                                                                                  \
             c01 += a[0][at] * v1;                                                                                  \
-            c10 += a[1][at] * v0;                                                                                  \
-            c11 += a[1][at] * v1;                                                                                  \
-            c20 += a[2][at] * v0;                                                                                  \
-            c21 += a[2][at] * v1;                                                                                  \
-            c30 += a[3][at] * v0;                                                                                  \
-            c31 += a[3][at] * v1;                                                                                  \
+            if (tile_rows > 1) {                                                                                   \
+                c10 += a[1][at] * v0;                                                                              \
+                c11 += a[1][at] * v1;                                                                              \
+                c20 += a[2][at] * v0;                                                                              \
+                c21 += a[2][at] * v1;                                                                              \
+                c30 += a[3][at] * v0;                                                                              \
+                c31 += a[3][at] * v1;                                                                              \
+            }                                                                                                      \
             if (tile_rows == 6) {                                                                                  \
                 c40 += a[4][at] * v0;                                                                              \
                 c41 += a[4][at] * v1;                                                                              \
@@ -3778,7 +3785,7 @@ SAFERL_RL__MATMUL_TILE(saferl_rl__matmul_tile16, saferl_rl__v8)
 /* Y (R,N; row stride ldy) = Y0 + A (R,K) V (K,N; row stride ldv), A's element (r,k) at
    A[r * a_row + k * a_k], Y0's row r at Y0 + r * ldy0 (Y0 = Y accumulates; ldy0 = 0 starts
    every row from one row, a bias); for each element of Y, k ascending. tile_rows x tile_cols
-   is 6 x 16 or 4 x 8 (constants once inlined). */
+   is 6 x 16 or 4 x 8, and for a few rows 4 or 1 x tile_cols (constants once inlined). */
 SAFERL_RL__BODY void saferl_rl__matmul_tiles(float *Y, int ldy, const float *Y0, int ldy0, const float *A, int a_row,
                                             int a_k, const float *V, int ldv, int R, int K, int N,
                                             const int tile_rows, const int tile_cols) {
@@ -3913,7 +3920,9 @@ SAFERL_RL__BODY void saferl_rl__matmul_acc_body(float *Y, int ldy, const float *
         A += (size_t)rows * a_row;
         R -= rows;
     }
-    if (R < SAFERL_RL__FEW_ROWS) /* as a layer's product of a few rows (linear_accumulate_body) */
+    /* as a layer's product of a few rows (linear_accumulate_body) */
+    if (R == 1) saferl_rl__matmul_tiles(Y, ldy, Y, ldy, A, a_row, a_k, V, ldv, R, K, N, 1, tile_cols);
+    else if (R < SAFERL_RL__FEW_ROWS)
         saferl_rl__matmul_tiles(Y, ldy, Y, ldy, A, a_row, a_k, V, ldv, R, K, N, 4, tile_cols);
     else saferl_rl__matmul_tiles(Y, ldy, Y, ldy, A, a_row, a_k, V, ldv, R, K, N, tile_rows, tile_cols);
 }
@@ -3994,11 +4003,15 @@ SAFERL_RL__BODY void saferl_rl__linear_accumulate_body(float *out, const float *
         inp += (size_t)rows * C;
         B -= rows;
     }
-    /* A few rows fill no tile: the 4-row tile, the rows past B repeating the last one (their
-       sums are dropped). The sums' add chains set its pace, so the extra rows cost little;
-       reading the weight rows in place instead (a strided gather of PN weights an input) took
-       1.25-1.7x its time, and clang kept those sums on the stack (2.4x GCC's time). */
-    if (B < SAFERL_RL__FEW_ROWS) saferl_rl__linear_panels(out, start, ld_start, inp, weight, B, C, OC, 4, tile_cols);
+    /* A few rows fill no tile: one row takes a 1-row tile, two or three the 4-row tile, the rows
+       past B repeating the last one (their sums are dropped; with vectors the sums' add chains
+       set the pace, so they cost little, but without them, as in WebAssembly without SIMD, one
+       row in a 4-row tile took twice its time). Reading the weight rows in place instead (a
+       strided gather of PN weights an input) took 1.25-1.7x the tile's time with vectors, and
+       clang kept those sums on the stack (2.4x GCC's time). */
+    if (B == 1) saferl_rl__linear_panels(out, start, ld_start, inp, weight, B, C, OC, 1, tile_cols);
+    else if (B < SAFERL_RL__FEW_ROWS)
+        saferl_rl__linear_panels(out, start, ld_start, inp, weight, B, C, OC, 4, tile_cols);
     else saferl_rl__linear_panels(out, start, ld_start, inp, weight, B, C, OC, tile_rows, tile_cols);
 }
 
