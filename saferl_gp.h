@@ -319,11 +319,12 @@
       clang -std=c99.
 
    REVISION HISTORY
-      0.4.20 (2026-12-08) same bits: under clang the AVX2 copies are tuned for x86-64-v3; clang
-                          14's generic tuning split every 256-bit load and store of unknown
-                          alignment in halves, and its AVX2 fit + predict took 1.10-1.27x
-                          GCC's time (now 1.02-1.11x; n = 25-200, the AVX2 copies forced on a
-                          Zen 5). The AVX-512 copies keep the build's tuning
+      0.4.20 (2026-12-08) same bits: under clang the AVX2 copies (the fused variance solve's
+                          included) are tuned for x86-64-v3; clang 14's generic tuning split
+                          every 256-bit load and store of unknown alignment in halves, and its
+                          AVX2 fit + predict took 1.10-1.27x GCC's time (now 0.94-1.04x; n =
+                          25-200, the AVX2 copies forced on a Zen 5). The AVX-512 copies keep
+                          the build's tuning
       0.4.19 (2026-12-07) SAFERL_USE_BLIS puts only GPs of SAFERL_GP_BLIS_FROM points or more
                           (default 1024) on BLIS; smaller ones factor, solve and predict with
                           this header's own kernels, the portable build's bits. At n = 25-200
@@ -1244,15 +1245,18 @@ enum { SAFERL_GP__COPY_BUILD, SAFERL_GP__COPY_AVX2, SAFERL_GP__COPY_AVX512 };
 #else
 #  define SAFERL_GP__AVX2_BUILD 0
 #endif
-/* The AVX2 copies' attribute. clang (14) keeps a dispatching build's tuning there, whose generic
-   x86-64 splits every 256-bit load and store of unknown alignment in two 128-bit halves; tuned
-   for the AVX2 CPUs (x86-64-v3) it does not, and its AVX2 fit + predict takes 1.02-1.11x GCC's
-   time instead of 1.10-1.27x (n = 25-200). Tuning does not change what is computed.
-   The AVX-512 copies keep the build's tuning: x86-64-v4's made clang's 5-10% slower. */
+/* The AVX2 copies' attributes (with FMA: the fused variance solve's). clang (14) keeps a
+   dispatching build's tuning there, whose generic x86-64 splits every 256-bit load and store of
+   unknown alignment in two 128-bit halves; tuned for the AVX2 CPUs (x86-64-v3) it does not, and
+   its AVX2 fit + predict takes 0.94-1.04x GCC's time instead of 1.10-1.27x (n = 25-200). Tuning
+   does not change what is computed. The AVX-512 copies keep the build's tuning: x86-64-v4's
+   made clang's 5-10% slower. */
 #if defined(SAFERL_GP__DISPATCH) && defined(__clang__) && __clang_major__ >= 14
 #  define SAFERL_GP__TARGET_AVX2 __attribute__((target("avx2,tune=x86-64-v3")))
+#  define SAFERL_GP__TARGET_AVX2_FMA __attribute__((target("avx2,fma,tune=x86-64-v3")))
 #else
 #  define SAFERL_GP__TARGET_AVX2 __attribute__((target("avx2")))
+#  define SAFERL_GP__TARGET_AVX2_FMA __attribute__((target("avx2,fma")))
 #endif
 
 #if defined(SAFERL_GP__DISPATCH)
@@ -1792,7 +1796,7 @@ SAFERL_GP__SOLVE_TILE(saferl_gp__solve_tile8, saferl_gp__vector4, SAFERL_GP__INL
    inline it (they never call it); the fused copy does. */
 #define SAFERL_GP__MS_FUSED(acc, l, x) _mm256_fnmadd_pd(_mm256_set1_pd(l), (x), (acc))
 #define SAFERL_GP__MA_FUSED(acc, a, b) _mm256_fmadd_pd((a), (b), (acc))
-#define SAFERL_GP__FUSED_PREFIX __attribute__((target("avx2,fma"))) static inline
+#define SAFERL_GP__FUSED_PREFIX SAFERL_GP__TARGET_AVX2_FMA static inline
 SAFERL_GP__SOLVE_TILE(saferl_gp__solve_tile8_fused, saferl_gp__vector4, SAFERL_GP__FUSED_PREFIX, SAFERL_GP__MS_FUSED,
                       SAFERL_GP__MA_FUSED)
 #endif
@@ -1940,9 +1944,9 @@ SAFERL_GP__TARGET_AVX2 static void saferl_gp__solve_columns_avx2(const double *l
                                                                  size_t ldv, uint32_t m, double *sumsq) {
     saferl_gp__solve_columns_tiled(l, ld, n, v, ldv, m, sumsq, 8, 0);
 }
-__attribute__((target("avx2,fma"))) static void saferl_gp__solve_columns_fused_avx2(const double *l, size_t ld,
-                                                                                    uint32_t n, double *v, size_t ldv,
-                                                                                    uint32_t m, double *sumsq) {
+SAFERL_GP__TARGET_AVX2_FMA static void saferl_gp__solve_columns_fused_avx2(const double *l, size_t ld, uint32_t n,
+                                                                           double *v, size_t ldv, uint32_t m,
+                                                                           double *sumsq) {
     saferl_gp__solve_columns_tiled(l, ld, n, v, ldv, m, sumsq, 8, 1);
 }
 __attribute__((target("avx512f,avx2"))) static void saferl_gp__solve_columns_avx512(const double *l, size_t ld,

@@ -1043,16 +1043,17 @@
       outputs than a tile is wide (a policy's head, a value) run the tile along the batch, and
       gradients a few inputs wide along the rows (same sums, same bits); the weight panels are
       packed by 4 x 4 transposes in registers, and one row (a batch of 1 through a policy
-      built in memory) takes a 1-row tile on them, two or three rows the 4-row tile. Under clang the AVX2 copies are tuned
-      for x86-64-v3 (its generic tuning splits 256-bit loads in halves). A layer's sums start from its bias (no copy of
-      the bias into the outputs first); the backward pass writes each activation's derivative
-      in place, and with grads NULL computes the input gradient alone (an actor's loss through
-      the critics skips their weight gradients, a tenth of SAC's products). tanh runs in
-      three passes over chunks of 32 values (range reduction, polynomial, division): one
-      value's chain of dependent operations is longer than the out-of-order window overlaps,
-      and splitting it made tanh 1.5x faster with the same operations on every value (the
-      same bits, checked on all 2^32 inputs). ReLU's select and Adam's square roots are written so that compilers vectorise
-      them (a bit mask; SSE's correctly rounded sqrtps), again with the same bits.
+      built in memory) takes a 1-row tile on them, two or three rows the 4-row tile. Under
+      clang the AVX2 copies are tuned for x86-64-v3 (its generic tuning splits 256-bit loads
+      in halves). A layer's sums start from its bias (no copy of the bias into the outputs
+      first); the backward pass writes each activation's derivative in place, and with grads
+      NULL computes the input gradient alone (an actor's loss through the critics skips their
+      weight gradients, a tenth of SAC's products). tanh runs in three passes over chunks of 32
+      values (range reduction, polynomial, division): one value's chain of dependent operations
+      is longer than the out-of-order window overlaps, and splitting it made tanh 1.5x faster
+      with the same operations on every value (the same bits, checked on all 2^32 inputs).
+      ReLU's select and Adam's square roots are written so that compilers vectorise them (a bit
+      mask; SSE's correctly rounded sqrtps), again with the same bits.
       What stays fixed: one build configuration (default, SAFERL_RL_FAST_TANH or
       SAFERL_USE_BLIS) gives the same bits for the same seed on every x86-64 CPU, whichever
       copy runs, and the kernels (products, tanh, ReLU, Adam) give those bits in WebAssembly
@@ -1085,10 +1086,10 @@
                           instead of reading the weight rows with a strided gather (an
                           8-64-64-2 tanh MLP's forward 2.1x faster under gcc at batch 1, 3.9x at
                           batch 3; WebAssembly with SIMD 2.4x at batch 1, without 8% slower at
-                          batch 1 and 19% faster at batch 3); the AVX2 copies
-                          are tuned for x86-64-v3 under clang, whose generic tuning split every
-                          256-bit load and store in halves; tanh's last pass reads x's bits
-                          from its chunk's copy (out is often inp, and clang then ran its
+                          batch 1 and 19% faster at batch 3); the AVX2 copies are tuned for
+                          x86-64-v3 under clang, whose generic tuning split every 256-bit load
+                          and store in halves; tanh's last pass reads x's bits from its
+                          chunk's copy (out is often inp, and clang then ran its
                           vectorised loop's scalar fallback). clang 14's builds took 1.3-1.7x
                           gcc's time on bench/rl.c's nets rows, now 0.98-1.04x
       0.5.11 (2026-12-07) gradient_steps (1 by default, 1..64): saferl_rl_offpolicy_update calls per
